@@ -1,0 +1,28 @@
+"""Background work of the accounts app."""
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def send_email(
+    self,
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    from_email: str,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send one rendered account email (verification, password reset, …)."""
+    message = EmailMultiAlternatives(subject, body, from_email, to, headers=headers)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()

@@ -1,0 +1,14 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def band_search(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "stageslot/coming_soon.html",
+        {
+            "title": "Bands",
+            "lead": "Browse bands by genre, city, fee and free date.",
+            "detail": "Band press kits and search are being set up. Check back soon.",
+        },
+    )

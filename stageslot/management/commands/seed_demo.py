@@ -1,0 +1,323 @@
+"""Load a small, believable demo world. Safe to run again: nothing is duplicated."""
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import User
+from bands.models import ApprovalStatus, Band, Genre, Membership
+from venues.models import Venue, VenueStaff
+
+DEMO_PASSWORD = "stageslot-demo"  # noqa: S105 - demo accounts only, printed on purpose
+
+GENRES = ["Rock", "Indie", "Jazz", "Funk", "Soul", "Folk", "Electronic", "Blues", "Pop", "Metal", "Punk", "Hip hop"]
+
+# (email local part, display name, time zone)
+MUSICIANS = [
+    ("mara", "Mara Lindqvist", "Europe/Berlin"),
+    ("jonas", "Jonas Weber", "Europe/Berlin"),
+    ("ayla", "Ayla Demir", "Europe/Berlin"),
+    ("theo", "Theo Brandt", "Europe/Berlin"),
+    ("sam", "Sam Rivera", "Europe/Berlin"),
+    ("lucia", "Lucía Ortega", "Europe/Madrid"),
+    ("pablo", "Pablo Núñez", "Europe/Madrid"),
+    ("ines", "Inés Romero", "Europe/Madrid"),
+    ("olu", "Olu Adeyemi", "Europe/London"),
+    ("grace", "Grace Whitfield", "Europe/London"),
+    ("finn", "Finn O'Connell", "Europe/London"),
+    ("hana", "Hana Sato", "Europe/London"),
+    ("marcus", "Marcus Bell", "America/New_York"),
+    ("dani", "Dani Kowalski", "America/New_York"),
+    ("ray", "Ray Thompson", "America/New_York"),
+    ("zoe", "Zoë Laurent", "Europe/Paris"),
+    ("emile", "Émile Girard", "Europe/Paris"),
+    ("nora", "Nora Haddad", "Europe/Paris"),
+    ("kai", "Kai Jensen", "Europe/Copenhagen"),
+    ("liv", "Liv Nielsen", "Europe/Copenhagen"),
+]
+
+# slug, name, city, region, country, zone, genres, bio, [(musician, role, instrument, required)], status
+BANDS = [
+    (
+        "the-night-owls",
+        "The Night Owls",
+        "Berlin",
+        "Berlin",
+        "DE",
+        "Europe/Berlin",
+        ["Indie", "Rock"],
+        "Four-piece indie rock from Kreuzberg: jangling guitars, three-part harmonies and songs about last trains home.",
+        [
+            ("mara", "leader", "Vocals, guitar", True),
+            ("jonas", "admin", "Bass", True),
+            ("ayla", "member", "Drums", True),
+            ("theo", "member", "Keys", False),
+        ],
+        "approved",
+    ),
+    (
+        "brass-and-bones",
+        "Brass & Bones",
+        "Berlin",
+        "Berlin",
+        "DE",
+        "Europe/Berlin",
+        ["Funk", "Soul"],
+        "A nine-legged funk machine with a horn section that has played every Berlin club worth its sweat.",
+        [("sam", "leader", "Trumpet", True), ("ayla", "member", "Drums", True), ("jonas", "member", "Bass", True)],
+        "approved",
+    ),
+    (
+        "luz-de-madrugada",
+        "Luz de Madrugada",
+        "Madrid",
+        "Madrid",
+        "ES",
+        "Europe/Madrid",
+        ["Folk", "Pop"],
+        "Flamenco-tinged folk pop: nylon strings, cajón and songs in Spanish and English.",
+        [("lucia", "leader", "Vocals", True), ("pablo", "member", "Guitar", True), ("ines", "member", "Cajón", True)],
+        "approved",
+    ),
+    (
+        "grey-harbour",
+        "Grey Harbour",
+        "Bristol",
+        "England",
+        "GB",
+        "Europe/London",
+        ["Folk", "Indie"],
+        "Sea shanties for people who have never been to sea. Fiddle, banjo and a lot of stomping.",
+        [
+            ("grace", "leader", "Fiddle", True),
+            ("finn", "member", "Banjo", True),
+            ("hana", "member", "Double bass", False),
+        ],
+        "approved",
+    ),
+    (
+        "the-low-end-theory",
+        "The Low End Theory",
+        "London",
+        "England",
+        "GB",
+        "Europe/London",
+        ["Jazz", "Hip hop"],
+        "Jazz trio meets live hip hop: upright bass, MPC and a saxophone that talks back.",
+        [
+            ("olu", "leader", "Saxophone", True),
+            ("hana", "member", "Double bass", True),
+            ("finn", "member", "Drums", True),
+        ],
+        "approved",
+    ),
+    (
+        "brooklyn-static",
+        "Brooklyn Static",
+        "New York",
+        "New York",
+        "US",
+        "America/New_York",
+        ["Punk", "Rock"],
+        "Fast, loud, short. Twelve songs in twenty minutes and a merch table with opinions.",
+        [
+            ("marcus", "leader", "Vocals, guitar", True),
+            ("dani", "admin", "Bass", True),
+            ("ray", "member", "Drums", True),
+        ],
+        "approved",
+    ),
+    (
+        "velours",
+        "Velours",
+        "Paris",
+        "Île-de-France",
+        "FR",
+        "Europe/Paris",
+        ["Electronic", "Pop"],
+        "Synth pop with a string quartet's sense of melody; lights, smoke and very good shoes.",
+        [
+            ("zoe", "leader", "Vocals, synths", True),
+            ("emile", "member", "Modular synth", True),
+            ("nora", "member", "Violin", False),
+        ],
+        "approved",
+    ),
+    (
+        "nordlys",
+        "Nordlys",
+        "Copenhagen",
+        "Capital Region",
+        "DK",
+        "Europe/Copenhagen",
+        ["Jazz", "Folk"],
+        "Nordic jazz with folk tunes at its heart. Quiet rooms, long notes.",
+        [("kai", "leader", "Piano", True), ("liv", "member", "Vocals", True)],
+        "approved",
+    ),
+    (
+        "delta-ghosts",
+        "Delta Ghosts",
+        "New York",
+        "New York",
+        "US",
+        "America/New_York",
+        ["Blues"],
+        "Delta blues played loud. New on StageSlot and waiting for a staff check.",
+        [("ray", "leader", "Guitar, vocals", True), ("marcus", "member", "Harmonica", False)],
+        "pending",
+    ),
+]
+
+# slug, name, address, city, region, country, zone, capacity, genres, description, [(email part, name, role)]
+VENUES = [
+    (
+        "kellerbar",
+        "Kellerbar",
+        "Oranienstraße 42",
+        "Berlin",
+        "Berlin",
+        "DE",
+        "Europe/Berlin",
+        180,
+        ["Indie", "Rock", "Punk"],
+        "A basement club with a proper PA and the best late-night kebab around the corner.",
+        [("kellerbar-owner", "Petra Vogel", "owner"), ("kellerbar-booker", "Ole Hansen", "booker")],
+    ),
+    (
+        "sala-aurora",
+        "Sala Aurora",
+        "Calle de la Palma 18",
+        "Madrid",
+        "Madrid",
+        "ES",
+        "Europe/Madrid",
+        350,
+        ["Folk", "Pop", "Jazz"],
+        "A former cinema in Malasaña with a balcony and a generous green room.",
+        [("aurora-owner", "Carmen Ruiz", "owner")],
+    ),
+    (
+        "the-lantern",
+        "The Lantern",
+        "12 King Street",
+        "Bristol",
+        "England",
+        "GB",
+        "Europe/London",
+        220,
+        ["Folk", "Indie", "Blues"],
+        "Wood-panelled music room above a pub that has hosted folk nights since 1972.",
+        [("lantern-owner", "Tom Harris", "owner")],
+    ),
+    (
+        "blue-room",
+        "The Blue Room",
+        "210 Bedford Ave",
+        "New York",
+        "New York",
+        "US",
+        "America/New_York",
+        400,
+        ["Jazz", "Funk", "Soul", "Hip hop"],
+        "Williamsburg listening room with a Steinway and a late license.",
+        [("blueroom-owner", "Alicia Grant", "owner")],
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo users, bands and venues (idempotent). Every demo login uses the password printed at the end."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
+
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("seed_demo creates accounts with a known password; pass --force to run it here.")
+        with transaction.atomic():
+            users = self._users()
+            genres = {
+                name: Genre.objects.get_or_create(slug=name.lower().replace(" ", "-"), defaults={"name": name})[0]
+                for name in GENRES
+            }
+            self._bands(users, genres)
+            self._venues(genres)
+        self._print_logins()
+
+    def _user(self, email: str, name: str, zone: str, **extra) -> User:
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"display_name": name, "time_zone": zone, **extra}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        return user
+
+    def _users(self) -> dict[str, User]:
+        users = {part: self._user(f"{part}@demo.stageslot.test", name, zone) for part, name, zone in MUSICIANS}
+        users["client"] = self._user("client@demo.stageslot.test", "Charlotte Meyer", "Europe/Berlin")
+        users["staff"] = self._user(
+            "staff@demo.stageslot.test", "StageSlot Staff", "UTC", is_staff=True, is_superuser=True
+        )
+        return users
+
+    def _bands(self, users: dict[str, User], genres: dict[str, Genre]) -> None:
+        for slug, name, city, region, country, zone, genre_names, bio, members, status in BANDS:
+            band, _ = Band.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "city": city,
+                    "region": region,
+                    "country": country,
+                    "time_zone": zone,
+                    "bio": bio,
+                    "status": status,
+                },
+            )
+            band.genres.add(*(genres[g] for g in genre_names))
+            for part, role, instrument, required in members:
+                Membership.objects.get_or_create(
+                    band=band,
+                    user=users[part],
+                    defaults={"role": role, "instrument": instrument, "required": required},
+                )
+
+    def _venues(self, genres: dict[str, Genre]) -> None:
+        for slug, name, address, city, region, country, zone, capacity, genre_names, desc, staff in VENUES:
+            venue, _ = Venue.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "address": address,
+                    "city": city,
+                    "region": region,
+                    "country": country,
+                    "time_zone": zone,
+                    "capacity": capacity,
+                    "description": desc,
+                    "status": ApprovalStatus.APPROVED,
+                },
+            )
+            venue.genres.add(*(genres[g] for g in genre_names))
+            for part, person, role in staff:
+                user = self._user(f"{part}@demo.stageslot.test", person, zone)
+                VenueStaff.objects.get_or_create(venue=venue, user=user, defaults={"role": role})
+
+    def _print_logins(self) -> None:
+        out = self.stdout
+        out.write(self.style.SUCCESS("\nDemo data is loaded. Log in at http://127.0.0.1:8000/accounts/login/"))
+        out.write(f"Every demo account uses the password: {DEMO_PASSWORD}\n")
+        rows = [
+            ("Staff (also /admin/)", "staff@demo.stageslot.test"),
+            ("Band leader, The Night Owls", "mara@demo.stageslot.test"),
+            ("Band member, The Night Owls", "ayla@demo.stageslot.test"),
+            ("Venue owner, Kellerbar", "kellerbar-owner@demo.stageslot.test"),
+            ("Private client", "client@demo.stageslot.test"),
+        ]
+        for role, email in rows:
+            out.write(f"  {role:<30} {email}")
+        out.write("")
