@@ -6,6 +6,7 @@ decodes a single pixel, so a decompression bomb costs nothing.
 """
 
 import io
+import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -49,20 +50,30 @@ def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
         "This file is not a JPEG, PNG or WebP image. Please choose a photo or picture file.",
         code="not_an_image",
     )
+    limit = rules.max_pixels // 1_000_000
     try:
         upload.seek(0)
-        image = Image.open(upload)
+        with warnings.catch_warnings():
+            # We check the pixel count ourselves, with a message for the uploader.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(upload)
         fmt = image.format
         width, height = image.size
+    except Image.DecompressionBombError as exc:
+        raise ValidationError(
+            "This image has far too many pixels; the limit is %(limit)s megapixels.",
+            code="too_many_pixels",
+            params={"limit": limit},
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise not_an_image from exc
     if fmt not in ALLOWED_FORMATS:
         raise not_an_image
     if width * height > rules.max_pixels:
         raise ValidationError(
-            "This image is %(width)s × %(height)s pixels; the limit is %(limit)s megapixels.",  # noqa: RUF001
+            "This image is %(width)s × %(height)s pixels; the limit is %(limit)s megapixels.",
             code="too_many_pixels",
-            params={"width": width, "height": height, "limit": rules.max_pixels // 1_000_000},
+            params={"width": width, "height": height, "limit": limit},
         )
     try:
         image.load()

@@ -10,6 +10,10 @@ SECRET_KEY = "test-only-key-" + "x" * 40
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if env("STAGESLOT_TEST_MAIL_DIR", default=""):
+    # A worker process started by a test writes its mail where the test can read it.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("STAGESLOT_TEST_MAIL_DIR")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -17,6 +21,11 @@ STORAGES = {
 MEDIA_ROOT = env.path("DJANGO_TEST_MEDIA_ROOT", default="/tmp/stageslot-test-media")  # noqa: S108
 # Tests run tasks inline unless a test starts a real worker (see conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True
+# Our own queue, so that a worker started by a test never meets another run's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env("STAGESLOT_TEST_QUEUE", default=f"stageslot-test-{uuid.uuid4().hex[:8]}")
 if "KEY_PREFIX" in CACHES["default"]:
     # Keep test runs apart from each other and from a dev server on the same Redis.
     CACHES["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:8]}"
+# Serve static files straight from static/ (no collectstatic before tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -47,7 +47,8 @@ BANDS = [
         "DE",
         "Europe/Berlin",
         ["Indie", "Rock"],
-        "Four-piece indie rock from Kreuzberg: jangling guitars, three-part harmonies and songs about last trains home.",
+        "Four-piece indie rock from Kreuzberg: jangling guitars, three-part harmonies"
+        " and songs about last trains home.",
         [
             ("mara", "leader", "Vocals, guitar", True),
             ("jonas", "admin", "Bass", True),

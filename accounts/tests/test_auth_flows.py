@@ -1,0 +1,168 @@
+"""Signup, verification, login, logout, password reset and email change, as a user does them."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.urls import reverse
+
+from accounts.models import User
+
+from .factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "email": "new.player@example.com",
+    "password1": "a-long-and-unusual-passphrase",
+    "password2": "a-long-and-unusual-passphrase",
+    "display_name": "New Player",
+    "time_zone": "America/New_York",
+}
+
+
+def link_in(body: str) -> str:
+    match = re.search(r"https?://[^/\s]+(/\S+)", body)
+    assert match, body
+    return match.group(1)
+
+
+def signup(client, django_capture_on_commit_callbacks, **overrides):
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(reverse("account_signup"), {**SIGNUP, **overrides})
+
+
+def test_signup_sends_one_verification_email_and_saves_name_and_zone(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    response = signup(client, django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    user = User.objects.get(email="new.player@example.com")
+    assert (user.display_name, user.time_zone) == ("New Player", "America/New_York")
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["new.player@example.com"]
+    assert "[StageSlot]" in mailoutbox[0].subject
+    # Not logged in until the address is confirmed.
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_following_the_verification_link_logs_the_user_in(client, mailoutbox, django_capture_on_commit_callbacks):
+    signup(client, django_capture_on_commit_callbacks)
+    confirm_url = link_in(mailoutbox[0].body)
+    page = client.get(confirm_url)
+    assert page.status_code == 200
+    assert b"Confirm" in page.content
+    response = client.post(confirm_url)
+    assert response.status_code == 302
+    assert EmailAddress.objects.get(email="new.player@example.com").verified
+    dashboard = client.get(reverse("dashboard"))
+    assert dashboard.status_code == 200
+    assert "Hello, New Player" in dashboard.content.decode()
+
+
+def test_signup_email_is_case_insensitive_and_unique(client, django_capture_on_commit_callbacks):
+    UserFactory(email="taken@example.com")
+    response = signup(client, django_capture_on_commit_callbacks, email="Taken@Example.com")
+    assert response.status_code == 200
+    assert "already registered" in response.content.decode()
+    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("password1", "12345", "This password is too short"),
+        ("password1", "password123", "This password is too common"),
+        ("time_zone", "Mars/Olympus_Mons", "not a time zone we know"),
+        ("email", "not-an-email", "Enter a valid email address"),
+    ],
+)
+def test_bad_signup_input_gets_a_message_and_saves_nothing(
+    client, mailoutbox, django_capture_on_commit_callbacks, field, value, message
+):
+    data = {field: value}
+    if field == "password1":
+        data["password2"] = value
+    response = signup(client, django_capture_on_commit_callbacks, **data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not User.objects.exists()
+    assert mailoutbox == []
+
+
+def test_verified_user_logs_in_and_out(client):
+    user = UserFactory()
+    response = client.post(reverse("account_login"), {"login": user.email.upper(), "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("dashboard")
+    assert client.get(reverse("dashboard")).status_code == 200
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_message(client):
+    user = UserFactory()
+    response = client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+
+
+def test_repeated_failed_logins_are_rate_limited(client):
+    user = UserFactory()
+    statuses = [
+        client.post(reverse("account_login"), {"login": user.email, "password": "nope"}).status_code for _ in range(8)
+    ]
+    assert (
+        429 in statuses
+        or "Too many failed login attempts"
+        in client.post(reverse("account_login"), {"login": user.email, "password": "nope"}).content.decode()
+    )
+
+
+def test_unverified_user_is_asked_to_confirm_first(client, mailoutbox, django_capture_on_commit_callbacks):
+    user = UserFactory(verified=False)
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert client.get(reverse("dashboard")).status_code == 302
+    assert len(mailoutbox) == 1
+
+
+def test_password_reset_by_email(client, mailoutbox, django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
+    assert len(mailoutbox) == 1
+    reset_url = link_in(mailoutbox[0].body)
+    form_page = client.get(reset_url, follow=True)
+    assert form_page.status_code == 200
+    set_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else reset_url
+    response = client.post(set_url, {"password1": "brand-new-passphrase-42", "password2": "brand-new-passphrase-42"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("brand-new-passphrase-42")
+
+
+def test_change_email_takes_effect_after_confirmation(client, mailoutbox, django_capture_on_commit_callbacks):
+    user = UserFactory(email="old@example.com")
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_email"), {"action_add": "", "email": "new@example.com"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "old@example.com"  # nothing changes before the new address is proven
+    assert mailoutbox[-1].to == ["new@example.com"]
+    client.post(link_in(mailoutbox[-1].body))
+    user.refresh_from_db()
+    assert user.email == "new@example.com"
+    assert client.get(reverse("account_email")).status_code == 200
+
+
+def test_account_pages_render_in_the_site_layout(client):
+    for name in ["account_login", "account_signup", "account_reset_password"]:
+        html = client.get(reverse(name)).content.decode()
+        assert 'class="topbar"' in html, name
+        assert "stageslot.css" in html, name

@@ -1,0 +1,49 @@
+"""A real person's first visit, in a real Chromium."""
+
+import re
+
+import pytest
+from django.core import mail
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_sign_up_verify_log_in_and_see_the_dashboard(live_server, page):
+    page.goto(f"{live_server.url}/")
+    page.get_by_role("link", name="Create a free account").click()
+
+    page.get_by_label("Email:").fill("ana.musician@example.com")
+    page.get_by_label("Your name:").fill("Ana Musician")
+    page.get_by_label("Time zone:").select_option("Europe/Lisbon")
+    page.get_by_label("Password:", exact=True).fill("a-long-and-unusual-passphrase")
+    page.get_by_label("Password (again):").fill("a-long-and-unusual-passphrase")
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
+    assert page.get_by_role("heading", name="Verify Your Email Address").is_visible()
+
+    assert len(mail.outbox) == 1
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[0].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm").click()
+
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    assert page.get_by_role("heading", name="Hello, Ana Musician").is_visible()
+    assert page.get_by_text("Times on this page are shown in Europe/Lisbon").is_visible()
+
+    # Log out through the user menu, then log in again with the same details.
+    page.get_by_label("Account menu for Ana Musician").click()
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("link", name="Log in").first.click()
+    page.get_by_label("Email:").fill("ana.musician@example.com")
+    page.get_by_label("Password:").fill("a-long-and-unusual-passphrase")
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    assert page.get_by_role("heading", name="Hello, Ana Musician").is_visible()
+
+
+def test_time_zone_defaults_to_the_browsers(live_server, browser):
+    context = browser.new_context(timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/signup/")
+    assert page.get_by_label("Time zone:").input_value() == "Asia/Tokyo"
+    context.close()

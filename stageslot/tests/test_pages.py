@@ -1,0 +1,81 @@
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_explains_the_product_and_links_every_area(client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Find the dates everyone can play" in html
+    for url in ["/bands/", "/venues/", "/slots/", "/dashboard/", "/accounts/signup/", "/accounts/login/"]:
+        assert f'href="{url}"' in html, url
+
+
+@pytest.mark.parametrize("url", ["/bands/", "/venues/", "/slots/"])
+def test_areas_not_open_yet_say_so(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Nothing to show here yet" in response.content.decode()
+
+
+def test_every_link_on_the_home_page_resolves(client):
+    import re
+
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    for href in set(re.findall(r'href="(/[^"]*)"', html)):
+        if href.startswith("/static/"):
+            continue
+        status = client.get(href).status_code
+        assert status in (200, 302), (href, status)
+
+
+def test_dashboard_needs_login(client):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response.url == f"{reverse('account_login')}?next=/dashboard/"
+
+
+def test_dashboard_greets_the_user_with_a_fixed_query_count(client, django_assert_max_num_queries):
+    client.force_login(UserFactory(display_name="Mara"))
+    with django_assert_max_num_queries(3):
+        response = client.get(reverse("dashboard"))
+    assert "Hello, Mara" in response.content.decode()
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "We could not find that page" in response.content.decode()
+
+
+def test_health_reports_database_and_cache(client):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+def test_staff_can_use_the_user_admin(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    other = UserFactory(email="someone@example.com")
+    client.force_login(staff)
+    assert client.get(reverse("admin:accounts_user_changelist") + "?q=someone").status_code == 200
+    assert client.get(reverse("admin:accounts_user_change", args=[other.pk])).status_code == 200
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": "added@example.com", "password1": "staff-made-passphrase", "password2": "staff-made-passphrase"},
+    )
+    assert response.status_code == 302
+
+
+def test_admin_refuses_non_staff(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url
