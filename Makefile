@@ -32,7 +32,8 @@ serve: $(VENV)/.runtime ## Serve without migrating or seeding
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: $(VENV)/.dev ## Run the test suite (SQLite unless DATABASE_URL is set)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as success"; exit 0; fi; exit $$rc
 
 lint: $(VENV)/.dev ## ruff, djLint and the migration check
 	$(BIN)/ruff check .
