@@ -1,0 +1,86 @@
+"""Query count and server time of the foundation's pages.
+
+Usage: .venv/bin/python benchmarks/pages.py [--runs 50]
+Uses DATABASE_URL when set (PostgreSQL), else a throwaway SQLite file. Loads the
+demo world, then requests each page through Django's test client and prints the
+number of SQL queries and the p50/p95 server time.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+if not os.environ.get("DATABASE_URL"):
+    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.gettempdir()}/stageslot-bench.sqlite3"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+
+PAGES = [
+    ("home", "/", False),
+    ("login", "/accounts/login/", False),
+    ("signup", "/accounts/signup/", False),
+    ("dashboard", "/dashboard/", True),
+    ("profile", "/me/profile/", True),
+    ("email settings", "/accounts/email/", True),
+    ("bands", "/bands/", False),
+    ("venues", "/venues/", False),
+    ("gig finder", "/slots/", False),
+]
+
+
+class QueryCounter:
+    """Counts every SQL statement, whatever DEBUG says."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", "--force", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    client = Client()
+    client.force_login(User.objects.get(email="mara@demo.stageslot.test"))
+    anonymous = Client()
+
+    print(f"database: {connection.vendor}, runs per page: {args.runs}")
+    print(f"{'page':<16}{'status':>7}{'queries':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    for name, url, logged_in in PAGES:
+        c = client if logged_in else anonymous
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            status = c.get(url).status_code
+        timings = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            c.get(url)
+            timings.append((time.perf_counter() - start) * 1000)
+        timings.sort()
+        p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
+        print(f"{name:<16}{status:>7}{counter.count:>9}{statistics.median(timings):>9.1f}{p95:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()
