@@ -42,6 +42,7 @@ def test_signup_sends_one_verification_email_and_saves_name_and_zone(
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["new.player@example.com"]
     assert "[StageSlot]" in mailoutbox[0].subject
+    assert "Hello from StageSlot!" in mailoutbox[0].body
     # Not logged in until the address is confirmed.
     assert client.get(reverse("dashboard")).status_code == 302
 
