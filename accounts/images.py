@@ -92,3 +92,6 @@ def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
     out = io.BytesIO()
     image.save(out, format="WEBP", quality=85, method=4)
     return ContentFile(out.getvalue(), name="image.webp")
+
+
+PHOTO_RULES = ImageRules(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000, max_side=1600)

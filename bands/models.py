@@ -1,16 +1,37 @@
-"""Genres, bands and who plays in them."""
+"""Genres, bands, who plays in them, their press kit and invites."""
+
+import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django_countries.fields import CountryField
 
 from accounts.timezones import validate_time_zone
+
+from .links import LINK_FIELDS, validate_link
 
 
 class ApprovalStatus(models.TextChoices):
     PENDING = "pending", "Awaiting approval"
     APPROVED = "approved", "Approved"
     SUSPENDED = "suspended", "Suspended"
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", "EUR – Euro"
+    GBP = "GBP", "GBP – Pound sterling"
+    USD = "USD", "USD – US dollar"
+    CHF = "CHF", "CHF – Swiss franc"
+    DKK = "DKK", "DKK – Danish krone"
+    SEK = "SEK", "SEK – Swedish krona"
+    NOK = "NOK", "NOK – Norwegian krone"
+    PLN = "PLN", "PLN – Polish złoty"
+    CZK = "CZK", "CZK – Czech koruna"
+    CAD = "CAD", "CAD – Canadian dollar"
+    AUD = "AUD", "AUD – Australian dollar"
 
 
 class Genre(models.Model):
@@ -27,27 +48,81 @@ class Genre(models.Model):
         return self.name
 
 
-class Band(models.Model):
+class LinksMixin(models.Model):
+    """Website and social links, each checked against its own site (see links.py)."""
+
+    website = models.URLField(max_length=300, blank=True, validators=[validate_link("website")])
+    instagram = models.URLField(max_length=300, blank=True, validators=[validate_link("instagram")])
+    facebook = models.URLField(max_length=300, blank=True, validators=[validate_link("facebook")])
+    tiktok = models.URLField("TikTok", max_length=300, blank=True, validators=[validate_link("tiktok")])
+    youtube = models.URLField("YouTube", max_length=300, blank=True, validators=[validate_link("youtube")])
+    spotify = models.URLField(max_length=300, blank=True, validators=[validate_link("spotify")])
+    bandcamp = models.URLField(max_length=300, blank=True, validators=[validate_link("bandcamp")])
+    soundcloud = models.URLField("SoundCloud", max_length=300, blank=True, validators=[validate_link("soundcloud")])
+
+    class Meta:
+        abstract = True
+
+    @property
+    def links(self) -> list[tuple[str, str, str]]:
+        """(field, label, url) for every link that is set, in display order."""
+        return [(name, label, getattr(self, name)) for name, label in LINK_FIELDS if getattr(self, name)]
+
+
+class Band(LinksMixin):
     name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120, unique=True)
-    bio = models.TextField(blank=True, max_length=5000)
+    slug = models.SlugField(max_length=120, unique=True, help_text="Your address on StageSlot: /bands/<slug>/")
+    tagline = models.CharField(
+        max_length=160, blank=True, help_text="One line, e.g. “Four-piece indie rock from Berlin”."
+    )
+    bio = models.TextField(blank=True, max_length=5000, help_text="Plain text; blank lines start new paragraphs.")
     genres = models.ManyToManyField(Genre, related_name="bands", blank=True)
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=80, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="Two-letter country code, e.g. DE.")
+    country = CountryField(blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    fee_min = models.PositiveIntegerField("lowest fee", null=True, blank=True)
+    fee_max = models.PositiveIntegerField("highest fee", null=True, blank=True)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    set_length_minutes = models.PositiveSmallIntegerField(
+        "usual set length (minutes)", null=True, blank=True, validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    rider = models.TextField(
+        "technical rider and notes", blank=True, max_length=5000, help_text="Backline, stage size, inputs, hospitality."
+    )
     status = models.CharField(max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
     status_reason = models.CharField(max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="bands")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["status", "name"])]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            models.Index(fields=["status", "-created_at"]),
+            models.Index(fields=["status", "country", "city"]),
+            models.Index(fields=["status", "fee_min"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fee_min__isnull=True) | Q(fee_max__isnull=True) | Q(fee_min__lte=F("fee_max")),
+                name="bands_band_fee_range",
+                violation_error_message="The lowest fee cannot be more than the highest fee.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == ApprovalStatus.APPROVED
+
+    @property
+    def bio_paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.bio.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
 
 class Membership(models.Model):
@@ -71,3 +146,93 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.band} ({self.get_role_display()})"
+
+    @property
+    def can_manage(self) -> bool:
+        return self.role in (self.Role.LEADER, self.Role.ADMIN)
+
+
+def band_photo_path(instance: "BandPhoto", filename: str) -> str:
+    return f"bands/{instance.band_id}/photos/{filename}"
+
+
+class BandPhoto(models.Model):
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=band_photo_path)
+    caption = models.CharField(max_length=200, blank=True, help_text="Describe the photo for people who cannot see it.")
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["band", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"Photo of {self.band}"
+
+
+class EmbedProvider(models.TextChoices):
+    SPOTIFY = "spotify", "Spotify"
+    SOUNDCLOUD = "soundcloud", "SoundCloud"
+    BANDCAMP = "bandcamp", "Bandcamp"
+    YOUTUBE = "youtube", "YouTube"
+
+
+class BandEmbed(models.Model):
+    """A player for the band's music or video, built from a share link (see embeds.py)."""
+
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="embeds")
+    provider = models.CharField(max_length=12, choices=EmbedProvider.choices)
+    source_url = models.URLField(max_length=500)
+    embed_url = models.URLField(max_length=500)
+    title = models.CharField(max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["band", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} for {self.band}"
+
+    @property
+    def height(self) -> int | None:
+        """Player height in pixels; None for video, which CSS sizes at 16:9."""
+        return {"spotify": 152, "soundcloud": 166, "bandcamp": 120}.get(self.provider)
+
+
+def new_invite_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class InviteBase(models.Model):
+    """An invite link: random token (signed in the URL), expiry, a number of uses, revocable."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_invite_token, editable=False)
+    email = models.EmailField(blank=True, help_text="Who it was emailed to, if anyone.")
+    max_uses = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(100)])
+    uses = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def uses_left(self) -> int:
+        return max(0, self.max_uses - self.uses)
+
+
+class BandInvite(InviteBase):
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(uses__lte=F("max_uses")), name="bands_invite_uses_within_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invite to {self.band}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,7 @@ app_name = "bands"
 
 urlpatterns = [
     path("", views.band_search, name="search"),
+    # /bands/new/ and /bands/<slug>/manage/… (leaders and admins)
+    path("", include("bands.urls_manage")),
+    path("<slug:slug>/", views.band_detail, name="detail"),
 ]

@@ -1,4 +1,6 @@
-from django.http import HttpRequest, HttpResponse
+"""Public band pages: search and the press kit."""
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
@@ -12,3 +14,7 @@ def band_search(request: HttpRequest) -> HttpResponse:
             "detail": "Band press kits and search are being set up. Check back soon.",
         },
     )
+
+
+def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    raise Http404

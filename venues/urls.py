@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,7 @@ app_name = "venues"
 
 urlpatterns = [
     path("", views.venue_search, name="search"),
+    # /venues/new/ and /venues/<slug>/manage/… (owners and bookers)
+    path("", include("venues.urls_manage")),
+    path("<slug:slug>/", views.venue_detail, name="detail"),
 ]

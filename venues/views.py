@@ -1,4 +1,6 @@
-from django.http import HttpRequest, HttpResponse
+"""Public venue pages: search and the profile."""
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 
@@ -12,3 +14,7 @@ def venue_search(request: HttpRequest) -> HttpResponse:
             "detail": "Venue profiles are being set up. Check back soon.",
         },
     )
+
+
+def venue_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    raise Http404

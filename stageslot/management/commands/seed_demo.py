@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.models import User
 from bands.models import ApprovalStatus, Band, Genre, Membership
-from venues.models import Venue, VenueStaff
+from venues.models import Stage, Venue, VenueStaff
 
 DEMO_PASSWORD = "stageslot-demo"  # noqa: S105 - demo accounts only, printed on purpose
 
@@ -304,6 +304,7 @@ class Command(BaseCommand):
                 },
             )
             venue.genres.add(*(genres[g] for g in genre_names))
+            Stage.objects.get_or_create(venue=venue, name="Main room", defaults={"capacity": capacity})
             for part, person, role in staff:
                 user = self._user(f"{part}@demo.stageslot.test", person, zone)
                 VenueStaff.objects.get_or_create(venue=venue, user=user, defaults={"role": role})
