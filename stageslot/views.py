@@ -8,6 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .selectors import dashboard_memberships, dashboard_venue_roles
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "stageslot/home.html")
@@ -15,7 +17,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "stageslot/dashboard.html")
+    context = {
+        "memberships": list(dashboard_memberships(user=request.user)),
+        "venue_roles": list(dashboard_venue_roles(user=request.user)),
+    }
+    return render(request, "stageslot/dashboard.html", context)
 
 
 @require_GET

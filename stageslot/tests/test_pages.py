@@ -2,6 +2,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from bands.tests.factories import MembershipFactory
+from venues.tests.factories import VenueStaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,11 +44,22 @@ def test_dashboard_needs_login(client):
     assert response.url == f"{reverse('account_login')}?next=/dashboard/"
 
 
-def test_dashboard_greets_the_user_with_a_fixed_query_count(client, django_assert_max_num_queries):
-    client.force_login(UserFactory(display_name="Mara"))
-    with django_assert_max_num_queries(3):
-        response = client.get(reverse("dashboard"))
-    assert "Hello, Mara" in response.content.decode()
+@pytest.mark.parametrize("n", [1, 6])
+def test_dashboard_lists_my_bands_and_venues_with_a_fixed_query_count(client, django_assert_max_num_queries, n):
+    user = UserFactory(display_name="Mara")
+    for i in range(n):
+        MembershipFactory(user=user, band__name=f"Owls {i}", role="leader")
+        VenueStaffFactory(user=user, venue__name=f"Keller {i}")
+    MembershipFactory(user=user, band__name="Pending Band", band__status="pending")
+    MembershipFactory(band__name="Someone Else's Band")
+    client.force_login(user)
+    with django_assert_max_num_queries(4):
+        html = client.get(reverse("dashboard")).content.decode()
+    assert "Hello, Mara" in html
+    assert f"Owls {n - 1}" in html
+    assert f"Keller {n - 1}" in html
+    assert "Awaiting approval" in html
+    assert "Someone Else" not in html
 
 
 def test_unknown_page_is_a_friendly_404(client):

@@ -1,13 +1,17 @@
 """Load a small, believable demo world. Safe to run again: nothing is duplicated."""
 
+from datetime import timedelta
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
-from bands.models import ApprovalStatus, Band, Genre, Membership
-from venues.models import Stage, Venue, VenueStaff
+from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
+from stageslot.demo_images import demo_picture
+from venues.models import Stage, Venue, VenuePhoto, VenueStaff
 
 DEMO_PASSWORD = "stageslot-demo"  # noqa: S105 - demo accounts only, printed on purpose
 
@@ -171,6 +175,90 @@ BANDS = [
     ),
 ]
 
+# Press-kit details by band slug: tagline, fee range, currency, set length, rider, links.
+PRESS = {
+    "the-night-owls": (
+        "Four-piece indie rock from Kreuzberg",
+        400,
+        1200,
+        "EUR",
+        75,
+        "Full backline except drums hardware. 12 inputs. Two vocal mics.",
+        {
+            "website": "https://thenightowls.example",
+            "instagram": "https://instagram.com/thenightowls.band",
+            "spotify": "https://open.spotify.com/artist/4Z8W4fKeB5YxbusRsdQVPb",
+        },
+    ),
+    "brass-and-bones": (
+        "Nine-piece funk with a horn section",
+        900,
+        2500,
+        "EUR",
+        90,
+        "Stage at least 6 × 4 m. 18 inputs, 5 monitor mixes.",
+        {"website": "https://brassandbones.example", "youtube": "https://youtube.com/@brassandbones"},
+    ),
+    "luz-de-madrugada": (
+        "Flamenco-tinged folk pop",
+        350,
+        900,
+        "EUR",
+        60,
+        "Acoustic set possible. 8 inputs.",
+        {"instagram": "https://instagram.com/luzdemadrugada", "soundcloud": "https://soundcloud.com/luzdemadrugada"},
+    ),
+    "grey-harbour": (
+        "Sea shanties for landlubbers",
+        300,
+        700,
+        "GBP",
+        60,
+        "Three vocal mics, one DI.",
+        {"bandcamp": "https://greyharbour.bandcamp.com", "facebook": "https://facebook.com/greyharbourband"},
+    ),
+    "the-low-end-theory": (
+        "Jazz trio meets live hip hop",
+        500,
+        1500,
+        "GBP",
+        80,
+        "Upright bass DI and mic, 10 inputs.",
+        {"website": "https://lowendtheory.example", "tiktok": "https://tiktok.com/@lowendtheory"},
+    ),
+    "brooklyn-static": (
+        "Twelve songs in twenty minutes",
+        200,
+        600,
+        "USD",
+        30,
+        "Bring earplugs.",
+        {"instagram": "https://instagram.com/brooklynstatic", "bandcamp": "https://brooklynstatic.bandcamp.com"},
+    ),
+    "velours": (
+        "Synth pop with strings",
+        800,
+        2000,
+        "EUR",
+        70,
+        "Own lights. 14 inputs, stereo DI x4.",
+        {"website": "https://velours.example", "spotify": "https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF"},
+    ),
+    "nordlys": (
+        "Nordic jazz, quiet rooms, long notes",
+        600,
+        1400,
+        "DKK",
+        90,
+        "A tuned grand piano, please.",
+        {"website": "https://nordlys.example"},
+    ),
+    "delta-ghosts": ("Delta blues played loud", 250, 500, "USD", 60, "Two amps, one vocal mic.", {}),
+}
+
+# A public, freely licensed film (Blender Foundation) so demo players show something real.
+DEMO_VIDEO = "https://www.youtube.com/watch?v=aqz-KE-bpKQ"
+
 # slug, name, address, city, region, country, zone, capacity, genres, description, [(email part, name, role)]
 VENUES = [
     (
@@ -286,6 +374,36 @@ class Command(BaseCommand):
                     user=users[part],
                     defaults={"role": role, "instrument": instrument, "required": required},
                 )
+            self._press_kit(band, users)
+
+    def _press_kit(self, band: Band, users: dict[str, User]) -> None:
+        tagline, fee_min, fee_max, currency, set_length, rider, links = PRESS[band.slug]
+        values = {"tagline": tagline, "fee_min": fee_min, "fee_max": fee_max, "currency": currency,
+                  "set_length_minutes": set_length, "rider": rider, **links}  # fmt: skip
+        changed = [field for field, value in values.items() if getattr(band, field) in ("", None)]
+        for field in changed:
+            setattr(band, field, values[field])
+        if changed:
+            band.save(update_fields=changed)
+        if not band.photos.exists():
+            for i, caption in enumerate([f"{band.name} on stage", f"{band.name} backstage"]):
+                photo = BandPhoto(band=band, caption=caption, position=i)
+                photo.image.save("photo.webp", demo_picture(f"{band.slug}-{i}"), save=False)
+                photo.save()
+        if band.slug in ("the-night-owls", "velours", "nordlys") and not band.embeds.exists():
+            from bands.embeds import embed_from_url
+
+            embed = embed_from_url(DEMO_VIDEO)
+            BandEmbed.objects.create(
+                band=band, provider=embed.provider, source_url=embed.source_url, embed_url=embed.embed_url,
+                title="Live session",
+            )  # fmt: skip
+        if band.slug == "the-night-owls" and not band.invites.exists():
+            leader = users["mara"]
+            BandInvite.objects.create(band=band, created_by=leader, max_uses=5,
+                                      expires_at=timezone.now() + timedelta(days=14))  # fmt: skip
+            BandInvite.objects.create(band=band, created_by=leader, email="old.friend@example.com",
+                                      expires_at=timezone.now() - timedelta(days=2))  # fmt: skip
 
     def _venues(self, genres: dict[str, Genre]) -> None:
         for slug, name, address, city, region, country, zone, capacity, genre_names, desc, staff in VENUES:
@@ -305,6 +423,16 @@ class Command(BaseCommand):
             )
             venue.genres.add(*(genres[g] for g in genre_names))
             Stage.objects.get_or_create(venue=venue, name="Main room", defaults={"capacity": capacity})
+            if capacity >= 300:
+                Stage.objects.get_or_create(venue=venue, name="Side room", defaults={"capacity": capacity // 4})
+            if not venue.website:
+                venue.website = f"https://{slug}.example"
+                venue.instagram = f"https://instagram.com/{slug.replace('-', '')}"
+                venue.save(update_fields=["website", "instagram"])
+            if not venue.photos.exists():
+                photo = VenuePhoto(venue=venue, caption=f"The room at {name}")
+                photo.image.save("photo.webp", demo_picture(f"venue-{slug}"), save=False)
+                photo.save()
             for part, person, role in staff:
                 user = self._user(f"{part}@demo.stageslot.test", person, zone)
                 VenueStaff.objects.get_or_create(venue=venue, user=user, defaults={"role": role})
