@@ -1,26 +1,272 @@
-from django.contrib import admin
+"""Staff screens for genres and bands: review, approve, suspend, merge genres."""
 
-from .models import Band, Genre, Membership
+from collections.abc import Callable, Iterable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import models, transaction
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django_countries.filters import CountryFilter
+
+from .models import ApprovalStatus, Band, BandEmbed, BandPhoto, Genre, Membership
+from .services import band_set_status
+
+ACTION_FORM_TEMPLATE = "stageslot/partials/_admin_action_form.html"
+
+
+def count_of(model, field: str) -> Coalesce:
+    """A correlated COUNT of `model` rows whose `field` is the outer row: no join, no GROUP BY on the list."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def action_with_form(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    form_class: type[forms.Form],
+    action: str,
+    title: str,
+    intro: str,
+    submit_label: str,
+    apply: Callable[[forms.Form], None],
+) -> TemplateResponse | None:
+    """Ask for the action's input on a page of its own, then run `apply` with the valid form."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        apply(form)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": title,
+        "intro": intro,
+        "queryset": queryset,
+        "form": form,
+        "action": action,
+        "submit_label": submit_label,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, ACTION_FORM_TEMPLATE, context)
+
+
+class StatusReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="The members see this on their page, so say what they can do about it.",
+    )
+
+
+def status_badge(status: str, label: str) -> str:
+    tone = {ApprovalStatus.APPROVED: "✔", ApprovalStatus.PENDING: "…", ApprovalStatus.SUSPENDED: "✖"}[status]
+    return format_html("{} {}", tone, label)
+
+
+# ---- Genres -------------------------------------------------------------------------------------
+
+
+class GenreMergeForm(forms.Form):
+    target = forms.ModelChoiceField(
+        label="Merge into",
+        queryset=Genre.objects.order_by("name"),
+        help_text="Bands and venues with any of the selected genres get this one; the others are deleted.",
+    )
+
+
+def genre_merge(*, sources: Iterable[Genre], target: Genre) -> int:
+    """Move every band, venue (and any other many-to-many link) from `sources` to `target`, then delete `sources`.
+
+    A row that had several of the genres ends up with `target` once. Returns how many
+    genres were deleted. `target` among `sources` is kept.
+    """
+    source_ids = [g.pk for g in sources if g.pk != target.pk]
+    if not source_ids:
+        return 0
+    with transaction.atomic():
+        # Walking the relations keeps the bands app free of imports from apps above it.
+        for rel in Genre._meta.related_objects:
+            if not rel.many_to_many:
+                continue
+            m2m, through = rel.field, rel.through
+            owner, genre = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
+            owner_ids = set(
+                through.objects.filter(**{f"{genre}_id__in": source_ids}).values_list(f"{owner}_id", flat=True)
+            )
+            already = set(
+                through.objects.filter(**{f"{genre}_id": target.pk, f"{owner}_id__in": owner_ids}).values_list(
+                    f"{owner}_id", flat=True
+                )
+            )
+            through.objects.bulk_create(
+                [through(**{f"{owner}_id": pk, f"{genre}_id": target.pk}) for pk in sorted(owner_ids - already)]
+            )
+        Genre.objects.filter(pk__in=source_ids).delete()
+    return len(source_ids)
 
 
 @admin.register(Genre)
 class GenreAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug")
-    search_fields = ("name",)
+    list_display = ("name", "slug", "band_count", "venue_count")
+    search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+    actions = ["merge_genres"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Genre]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                band_total=count_of(Band.genres.through, "genre"),
+                venue_total=count_of(Genre.venues.through, "genre"),
+            )
+        )
+
+    @admin.display(description="Bands", ordering="band_total")
+    def band_count(self, genre: Genre) -> int:
+        return genre.band_total
+
+    @admin.display(description="Venues", ordering="venue_total")
+    def venue_count(self, genre: Genre) -> int:
+        return genre.venue_total
+
+    @admin.action(description="Merge selected genres into…", permissions=["change"])
+    def merge_genres(self, request: HttpRequest, queryset: QuerySet[Genre]) -> TemplateResponse | None:
+        selected = list(queryset)
+
+        def apply(form: GenreMergeForm) -> None:
+            target = form.cleaned_data["target"]
+            merged = genre_merge(sources=selected, target=target)
+            if merged:
+                self.message_user(request, f"Merged {merged} genre(s) into “{target}”.", messages.SUCCESS)
+            else:
+                self.message_user(request, "Pick a genre other than the ones being merged.", messages.WARNING)
+
+        return action_with_form(
+            self,
+            request,
+            queryset,
+            form_class=GenreMergeForm,
+            action="merge_genres",
+            title="Merge genres",
+            intro="These genres will be merged into the one you pick; bands and venues keep their other genres.",
+            submit_label="Merge genres",
+            apply=apply,
+        )
+
+
+# ---- Bands ----------------------------------------------------------------------------------------
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ("user",)
+    fields = ("user", "role", "instrument", "required", "joined_at")
+    readonly_fields = ("joined_at",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        return super().get_queryset(request).select_related("user")
+
+
+class BandPhotoInline(admin.TabularInline):
+    """Staff can caption, reorder or remove photos; uploads go through the band's page, which re-encodes them."""
+
+    model = BandPhoto
+    extra = 0
+    fields = ("preview", "caption", "position")
+    readonly_fields = ("preview",)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Photo")
+    def preview(self, photo: BandPhoto) -> str:
+        return format_html('<img src="{}" alt="" style="max-height:80px;border-radius:4px">', photo.image.url)
+
+
+class BandEmbedInline(admin.TabularInline):
+    model = BandEmbed
+    extra = 0
+    fields = ("provider", "source_url", "title", "position")
+    readonly_fields = ("provider", "source_url")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class StatusActionsMixin:
+    """Approve / suspend (with a reason) / return to review, each through the app's status service."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    set_status: Callable[..., object]
+    thing: str
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet, status: str, reason: str = "") -> int:
+        changed = 0
+        for obj in queryset:
+            self.set_status(**{self.thing: obj}, status=status, reason=reason, by=request.user)
+            changed += 1
+        return changed
+
+    @admin.action(description="Approve: list publicly", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        n = self._set_status(request, queryset, ApprovalStatus.APPROVED)
+        self.message_user(request, f"Approved {n} {self.thing}(s): they are listed publicly now.", messages.SUCCESS)
+
+    @admin.action(description="Suspend: hide from public pages…", permissions=["change"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        def apply(form: StatusReasonForm) -> None:
+            n = self._set_status(request, queryset, ApprovalStatus.SUSPENDED, form.cleaned_data["reason"])
+            self.message_user(request, f"Suspended {n} {self.thing}(s).", messages.SUCCESS)
+
+        return action_with_form(
+            self,
+            request,
+            queryset,
+            form_class=StatusReasonForm,
+            action="suspend",
+            title=f"Suspend {self.thing}s",
+            intro=f"These {self.thing}s disappear from public pages; their people still see them, with your reason.",
+            submit_label="Suspend",
+            apply=apply,
+        )
+
+    @admin.action(description="Return to review (unlist)", permissions=["change"])
+    def return_to_review(self, request: HttpRequest, queryset: QuerySet) -> None:
+        n = self._set_status(request, queryset, ApprovalStatus.PENDING)
+        self.message_user(request, f"Returned {n} {self.thing}(s) to review.", messages.SUCCESS)
 
 
 @admin.register(Band)
-class BandAdmin(admin.ModelAdmin):
-    list_display = ("name", "city", "country", "status", "created_at")
-    list_filter = ("status", "genres", "country")
-    search_fields = ("name", "city", "bio")
+class BandAdmin(StatusActionsMixin, admin.ModelAdmin):
+    set_status = staticmethod(band_set_status)
+    thing = "band"
+    list_display = ("name", "status_display", "city", "country", "member_count", "created_at")
+    list_filter = ("status", "genres", ("country", CountryFilter), "city")
+    search_fields = ("name", "city")
     prepopulated_fields = {"slug": ("name",)}
-    filter_horizontal = ("genres",)
-    inlines = [MembershipInline]
+    autocomplete_fields = ("genres",)
+    readonly_fields = ("status", "status_reason", "status_changed_at", "created_at", "updated_at")
+    inlines = [MembershipInline, BandPhotoInline, BandEmbedInline]
+    actions = ["approve", "suspend", "return_to_review"]
+    list_per_page = 50
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Band]:
+        return super().get_queryset(request).annotate(member_total=count_of(Membership, "band"))
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, band: Band) -> str:
+        return status_badge(band.status, band.get_status_display())
+
+    @admin.display(description="Members", ordering="member_total")
+    def member_count(self, band: Band) -> int:
+        return band.member_total

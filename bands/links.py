@@ -40,10 +40,11 @@ def check_link(kind: str, url: str) -> None:
     domains = ALLOWED_HOSTS.get(kind)
     if domains and not _host_matches(parts.hostname.lower(), domains):
         label = dict(LINK_FIELDS)[kind]
+        article = "an" if label[0] in "AEIOU" else "a"
         raise ValidationError(
-            "This does not look like a %(label)s link; it should be on %(domain)s.",
+            "This does not look like %(article)s %(label)s link; it should be on %(domain)s.",
             code="wrong_site",
-            params={"label": label, "domain": domains[0]},
+            params={"article": article, "label": label, "domain": domains[0]},
         )
 
 

@@ -1,11 +1,122 @@
 """Writes of the bands app."""
 
-from django.db import transaction
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import email_queue
 
-from .models import ApprovalStatus, Band
+from .embeds import embed_from_url
+from .invites import InviteError, invite_check_usable
+from .links import LINK_FIELDS
+from .models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
+from .selectors import band_invite_path
+
+PHOTO_LIMIT = 12
+EMBED_LIMIT = 6
+INVITE_ROLES = (Membership.Role.MEMBER, Membership.Role.ADMIN)
+PROFILE_FIELDS = (
+    "name",
+    "slug",
+    "tagline",
+    "bio",
+    "city",
+    "region",
+    "country",
+    "time_zone",
+    "fee_min",
+    "fee_max",
+    "currency",
+    "set_length_minutes",
+    "rider",
+)
+EDITABLE_FIELDS = frozenset(PROFILE_FIELDS) | {name for name, _ in LINK_FIELDS}
+SLUG_TAKEN = "Another band already uses this address. Try a variation, e.g. with your city."
+
+
+class BandError(Exception):
+    """A refusal with a message for the person who asked; `str()` is the message."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class BandPermissionError(BandError):
+    """The person may not do this to this band."""
+
+
+class MembershipError(BandError):
+    """The change would break a membership rule (e.g. leave the band without a leader)."""
+
+
+class BandLimitError(BandError):
+    """The band already has as many photos or players as it may have."""
+
+
+def _manager_of(band: Band, user: User) -> Membership:
+    membership = Membership.objects.filter(band=band, user=user).first()
+    if membership is None or not membership.can_manage:
+        raise BandPermissionError(f"Only the leaders and admins of {band.name} can change it.", code="not_manager")
+    return membership
+
+
+def _lock_band(band: Band) -> Band:
+    # Locking the band row first queues every change to its members, photos and players,
+    # so a rule checked after it (the last leader, the photo limit) still holds at commit.
+    return Band.objects.select_for_update().get(pk=band.pk)
+
+
+def _leader_count(band: Band) -> int:
+    return Membership.objects.filter(band=band, role=Membership.Role.LEADER).count()
+
+
+def _stripped(fields: dict) -> dict:
+    return {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+
+
+def _slug_taken(band: Band) -> ValidationError:
+    return ValidationError(SLUG_TAKEN, code="unique", params={"slug": band.slug})
+
+
+def _full_clean(band: Band) -> None:
+    errors = {}
+    # Django checks a TextField's max_length only in forms; the service holds the line for every caller.
+    for name in ("bio", "rider"):
+        limit = Band._meta.get_field(name).max_length
+        if len(getattr(band, name)) > limit:
+            errors[name] = ValidationError(
+                "This text is %(length)s characters long; it can be at most %(limit)s.",
+                code="max_length",
+                params={"length": len(getattr(band, name)), "limit": limit},
+            )
+    if band.slug and Band.objects.filter(slug=band.slug).exclude(pk=band.pk).exists():
+        errors["slug"] = _slug_taken(band)
+    try:
+        band.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        errors = {**exc.update_error_dict({}), **errors}
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_band(band: Band) -> None:
+    try:
+        with transaction.atomic():
+            band.save()
+    except IntegrityError as exc:
+        # Two people can pick the same free address at the same moment; the unique index decides.
+        if Band.objects.filter(slug=band.slug).exclude(pk=band.pk).exists():
+            raise ValidationError({"slug": _slug_taken(band)}) from exc
+        raise
 
 
 def band_set_status(*, band: Band, status: str, reason: str = "", by: User | None = None) -> Band:
@@ -23,3 +134,284 @@ def band_set_status(*, band: Band, status: str, reason: str = "", by: User | Non
         band.status_changed_at = timezone.now()
         band.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
     return band
+
+
+def band_create(*, by: User, genres: Iterable[Genre] = (), **fields) -> Band:
+    """Create a band with `by` as its leader; it awaits staff approval before it is listed.
+
+    `fields` are Band profile fields (name, slug, bio, fee range, …). Raises
+    ValidationError when a field is invalid or the slug is taken.
+    """
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"band_create() got unexpected fields {sorted(unknown)}")
+    band = Band(**_stripped(fields), status=ApprovalStatus.PENDING)
+    _full_clean(band)
+    with transaction.atomic():
+        _save_band(band)
+        band.genres.set(list(genres))
+        Membership.objects.create(band=band, user=by, role=Membership.Role.LEADER)
+    return band
+
+
+def band_update(*, band: Band, by: User, genres: Iterable[Genre] | None = None, **fields) -> Band:
+    """Change a band's press kit (profile fields, links and, if given, genres).
+
+    Only its leaders and admins may: raises BandPermissionError otherwise, and
+    ValidationError when a field is invalid or the new slug is taken.
+    """
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"band_update() got unexpected fields {sorted(unknown)}")
+    with transaction.atomic():
+        band = _lock_band(band)
+        _manager_of(band, by)
+        for name, value in _stripped(fields).items():
+            setattr(band, name, value)
+        _full_clean(band)
+        _save_band(band)
+        if genres is not None:
+            band.genres.set(list(genres))
+    return band
+
+
+def band_photo_add(*, band: Band, by: User, image: ContentFile, caption: str) -> BandPhoto:
+    """Add a photo to the band's press kit, last in order.
+
+    `image` must already be validated and re-encoded (accounts.images.image_clean).
+    Raises BandPermissionError for non-managers and BandLimitError when the band
+    already has PHOTO_LIMIT photos.
+    """
+    with transaction.atomic():
+        band = _lock_band(band)
+        _manager_of(band, by)
+        photos = BandPhoto.objects.filter(band=band)
+        if photos.count() >= PHOTO_LIMIT:
+            raise BandLimitError(
+                f"A band can show {PHOTO_LIMIT} photos. Delete one before you add another.", code="photo_limit"
+            )
+        position = (photos.aggregate(last=Max("position"))["last"] or 0) + 1
+        photo = BandPhoto(band=band, caption=caption.strip()[:200], position=position)
+        photo.image.save(image.name, image, save=False)
+        storage, name = photo.image.storage, photo.image.name
+        try:
+            photo.save()
+        except Exception:
+            # Without its row nothing would ever show or delete the file.
+            storage.delete(name)
+            raise
+    return photo
+
+
+def band_photo_update(*, photo: BandPhoto, by: User, caption: str) -> BandPhoto:
+    """Change a photo's caption (its alt text). Raises BandPermissionError for non-managers."""
+    with transaction.atomic():
+        _manager_of(photo.band, by)
+        photo.caption = caption.strip()[:200]
+        photo.save(update_fields=["caption"])
+    return photo
+
+
+def band_photo_delete(*, photo: BandPhoto, by: User) -> None:
+    """Remove a photo; its file is deleted once the removal commits.
+
+    Raises BandPermissionError for non-managers.
+    """
+    with transaction.atomic():
+        _manager_of(photo.band, by)
+        storage, name = photo.image.storage, photo.image.name
+        photo.delete()
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+def band_embed_add(*, band: Band, by: User, url: str, title: str = "") -> BandEmbed:
+    """Add a music or video player built from a pasted share link (see embeds.py).
+
+    Raises ValidationError when the link is not from an allowed provider,
+    BandPermissionError for non-managers and BandLimitError beyond EMBED_LIMIT players.
+    """
+    embed = embed_from_url(url)
+    with transaction.atomic():
+        band = _lock_band(band)
+        _manager_of(band, by)
+        players = BandEmbed.objects.filter(band=band)
+        if players.count() >= EMBED_LIMIT:
+            raise BandLimitError(
+                f"A band can show {EMBED_LIMIT} players. Delete one before you add another.", code="embed_limit"
+            )
+        position = (players.aggregate(last=Max("position"))["last"] or 0) + 1
+        return BandEmbed.objects.create(
+            band=band,
+            provider=embed.provider,
+            source_url=embed.source_url[:500],
+            embed_url=embed.embed_url,
+            title=title.strip()[:120],
+            position=position,
+        )
+
+
+def band_embed_delete(*, embed: BandEmbed, by: User) -> None:
+    """Remove a player. Raises BandPermissionError for non-managers."""
+    with transaction.atomic():
+        _manager_of(embed.band, by)
+        embed.delete()
+
+
+def membership_update(*, membership: Membership, by: User, role: str, instrument: str, required: bool) -> Membership:
+    """Change a member's role, instrument and whether the band needs them to play.
+
+    Leaders and admins may change members and admins; only a leader may make
+    someone leader or change a leader's role. The band always keeps a leader.
+    Raises BandPermissionError or MembershipError with the reason.
+    """
+    if role not in Membership.Role.values:
+        raise MembershipError("Choose leader, admin or member.", code="bad_role")
+    with transaction.atomic():
+        _lock_band(membership.band)
+        actor = _manager_of(membership.band, by)
+        membership = Membership.objects.select_related("user", "band").get(pk=membership.pk)
+        leader_change = role != membership.role and Membership.Role.LEADER in (role, membership.role)
+        if leader_change and actor.role != Membership.Role.LEADER:
+            raise BandPermissionError(
+                "Only a leader can make someone leader or change a leader's role.", code="not_leader"
+            )
+        if (
+            membership.role == Membership.Role.LEADER
+            and role != Membership.Role.LEADER
+            and _leader_count(membership.band) <= 1
+        ):
+            raise MembershipError(
+                f"{membership.user.name} is the only leader of {membership.band.name}. Make someone else leader first.",
+                code="last_leader",
+            )
+        membership.role = role
+        membership.instrument = instrument.strip()[:60]
+        membership.required = required
+        membership.save(update_fields=["role", "instrument", "required"])
+    return membership
+
+
+def membership_remove(*, membership: Membership, by: User) -> None:
+    """Take someone out of a band.
+
+    Leaders and admins may remove members and admins; only a leader may remove a
+    leader, and never the last one. Raises BandPermissionError or MembershipError.
+    """
+    with transaction.atomic():
+        _lock_band(membership.band)
+        actor = _manager_of(membership.band, by)
+        membership = Membership.objects.select_related("user", "band").get(pk=membership.pk)
+        if membership.role == Membership.Role.LEADER:
+            if actor.role != Membership.Role.LEADER:
+                raise BandPermissionError("Only a leader can remove a leader.", code="not_leader")
+            if _leader_count(membership.band) <= 1:
+                raise MembershipError(
+                    f"{membership.user.name} is the only leader of {membership.band.name}. "
+                    "Make someone else leader first.",
+                    code="last_leader",
+                )
+        membership.delete()
+
+
+def membership_leave(*, band: Band, by: User) -> None:
+    """`by` leaves the band. The last leader must hand over first.
+
+    Raises MembershipError when `by` is not in the band or is its only leader.
+    """
+    with transaction.atomic():
+        _lock_band(band)
+        membership = Membership.objects.filter(band=band, user=by).first()
+        if membership is None:
+            raise MembershipError(f"You are not in {band.name}.", code="not_member")
+        if membership.role == Membership.Role.LEADER and _leader_count(band) <= 1:
+            raise MembershipError(
+                f"You are the only leader of {band.name}. Make another member leader before you leave.",
+                code="last_leader",
+            )
+        membership.delete()
+
+
+def band_invite_create(
+    *,
+    band: Band,
+    by: User,
+    role: str = Membership.Role.MEMBER,
+    max_uses: int = 1,
+    valid_days: int = 14,
+    email: str = "",
+    base_url: str = "",
+) -> BandInvite:
+    """Create an invite link to join the band, and email it to `email` if given.
+
+    `base_url` ("https://example.com") makes the emailed link absolute. The invite
+    makes people members or admins (never leaders), for 1–100 uses and 1–30 days.
+    Raises BandPermissionError for non-managers and ValidationError for bad values.
+    """
+    if role not in INVITE_ROLES:
+        raise ValidationError({"role": "An invite makes people members or admins."})
+    if not 1 <= max_uses <= 100:
+        raise ValidationError({"max_uses": "An invite can be used between 1 and 100 times."})
+    if not 1 <= valid_days <= 30:
+        raise ValidationError({"valid_days": "An invite can be valid for 1 to 30 days."})
+    email = email.strip().lower()
+    with transaction.atomic():
+        _manager_of(band, by)
+        invite = BandInvite.objects.create(
+            band=band,
+            role=role,
+            max_uses=max_uses,
+            expires_at=timezone.now() + timedelta(days=valid_days),
+            email=email,
+            created_by=by,
+        )
+        if email:
+            email_queue(
+                message=_invite_email(invite=invite, by=by, link=base_url.rstrip("/") + band_invite_path(invite=invite))
+            )
+    return invite
+
+
+def _invite_email(*, invite: BandInvite, by: User, link: str) -> EmailMultiAlternatives:
+    context = {"invite": invite, "band": invite.band, "inviter": by, "link": link}
+    with timezone.override(invite.band.time_zone):
+        subject = render_to_string("bands/email/invite_subject.txt", context).strip()
+        body = render_to_string("bands/email/invite_message.txt", context)
+        html = render_to_string("bands/email/invite_message.html", context)
+    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=body, to=[invite.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def band_invite_revoke(*, invite: BandInvite, by: User) -> BandInvite:
+    """Withdraw an invite so its link joins nobody any more. Raises BandPermissionError."""
+    with transaction.atomic():
+        _manager_of(invite.band, by)
+        invite = BandInvite.objects.select_for_update().select_related("band").get(pk=invite.pk)
+        if invite.revoked_at is None:
+            invite.revoked_at = timezone.now()
+            invite.save(update_fields=["revoked_at"])
+    return invite
+
+
+def band_invite_accept(*, invite: BandInvite, user: User) -> Membership:
+    """`user` joins the invite's band with the invite's role, using up one use.
+
+    Locks the invite so concurrent joins queue and uses never exceed max_uses.
+    Someone already in the band keeps their membership and uses nothing.
+    Raises InviteError (codes "revoked", "expired", "used_up").
+    """
+    with transaction.atomic():
+        invite = BandInvite.objects.select_for_update().select_related("band").get(pk=invite.pk)
+        invite_check_usable(invite)
+        existing = Membership.objects.filter(band_id=invite.band_id, user=user).first()
+        if existing is not None:
+            return existing
+        membership = Membership.objects.create(band=invite.band, user=user, role=invite.role)
+        updated = BandInvite.objects.filter(pk=invite.pk, uses__lt=F("max_uses")).update(uses=F("uses") + 1)
+        if not updated:
+            # Only reachable without the row lock (e.g. a database that ignores it); the transaction rolls back.
+            raise InviteError(
+                "This invite link has been used as many times as it allows. Ask for a new one.", code="used_up"
+            )
+    return membership

@@ -1,20 +1,78 @@
 """Public band pages: search and the press kit."""
 
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_htmx.http import push_url
+from django_htmx.middleware import HtmxDetails
+
+from .filters import BandSearchForm
+from .models import ApprovalStatus, Band
+from .selectors import band_countries, band_membership_of, band_press_kit, band_search, genres_all
+
+PAGE_SIZE = 24
 
 
-def band_search(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "stageslot/coming_soon.html",
-        {
-            "title": "Bands",
-            "lead": "Browse bands by genre, city, fee and free date.",
-            "detail": "Band press kits and search are being set up. Check back soon.",
-        },
-    )
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def wants_results_only(request: HtmxHttpRequest) -> bool:
+    """An HTMX filter change gets the results; a history restore needs the whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def shareable_url(request: HttpRequest) -> str:
+    """The address of this search without the empty fields a form submits, for the browser's address bar."""
+    pairs = [(key, value) for key, values in request.GET.lists() for value in values if value]
+    return f"{request.path}?{urlencode(pairs)}" if pairs else request.path
+
+
+def results_or_page(request: HtmxHttpRequest, template: str, context: dict, *, partial: bool) -> HttpResponse:
+    if not partial:
+        return render(request, template, context)
+    return push_url(render(request, f"{template}#results", context), shareable_url(request))
+
+
+def band_search_page(request: HtmxHttpRequest) -> HttpResponse:
+    partial = wants_results_only(request)
+    # The results alone do not show the country list; the form still checks the code.
+    form = BandSearchForm(request.GET, genres=genres_all(), countries=[] if partial else band_countries())
+    paginator = Paginator(band_search(**form.filters()), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page_obj": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "active_filters": form.active_filters(),
+    }
+    return results_or_page(request, "bands/search.html", context, partial=partial)
+
+
+def place_of(thing: Band) -> str:
+    """ "Leeds, West Yorkshire, United Kingdom": the parts that are set, a region equal to the city only once."""
+    region = thing.region if thing.region != thing.city else ""
+    return ", ".join(part for part in (thing.city, region, thing.country.name if thing.country else "") if part)
 
 
 def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404
+    try:
+        band = band_press_kit(slug=slug)
+    except Band.DoesNotExist:
+        raise Http404 from None
+    membership = band_membership_of(band=band, user=request.user)
+    # A band in review or suspended is private to its members and staff: others learn nothing, not even that it exists.
+    if not band.is_public and membership is None and not request.user.is_staff:
+        raise Http404
+    context = {
+        "band": band,
+        "membership": membership,
+        "can_manage": bool(membership and membership.can_manage),
+        "members": band.memberships.all(),
+        "place": place_of(band),
+        "is_pending": band.status == ApprovalStatus.PENDING,
+        "is_suspended": band.status == ApprovalStatus.SUSPENDED,
+    }
+    return render(request, "bands/detail.html", context)

@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import views, views_join
 
 admin.site.site_header = "StageSlot staff"
 admin.site.site_title = "StageSlot staff"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("me/profile/", include("accounts.urls")),
     path("bands/", include("bands.urls")),
     path("venues/", include("venues.urls")),
+    path("join/<str:token>/", views_join.join, name="join"),
     path("", include("bookings.urls")),
     path("admin/", admin.site.urls),
 ]

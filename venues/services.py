@@ -1,12 +1,51 @@
 """Writes of the venues app."""
 
-from django.db import transaction
-from django.utils import timezone
+import zoneinfo
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
 
 from accounts.models import User
-from bands.models import ApprovalStatus
+from accounts.services import email_queue
+from bands.invites import InviteError, invite_check_usable
+from bands.models import ApprovalStatus, Genre
 
-from .models import Venue
+from .models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
+from .selectors import SLUG_TAKEN, venue_invite_link_path, venue_slug_problem
+
+PHOTO_LIMIT = 12
+DEFAULT_STAGE_NAME = "Main stage"
+
+# What venue staff may set on the profile; status and its reason belong to StageSlot staff.
+PROFILE_FIELDS = frozenset(
+    {
+        "name",
+        "description",
+        "address",
+        "postcode",
+        "city",
+        "region",
+        "country",
+        "time_zone",
+        "capacity",
+        "website",
+        "instagram",
+        "facebook",
+        "tiktok",
+        "youtube",
+        "spotify",
+        "bandcamp",
+        "soundcloud",
+    }
+)
 
 
 def venue_set_status(*, venue: Venue, status: str, reason: str = "", by: User | None = None) -> Venue:
@@ -24,3 +63,323 @@ def venue_set_status(*, venue: Venue, status: str, reason: str = "", by: User | 
         venue.status_changed_at = timezone.now()
         venue.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
     return venue
+
+
+def _check_profile_fields(fields: dict) -> None:
+    unknown = set(fields) - PROFILE_FIELDS
+    if unknown:
+        raise TypeError(f"Not a venue profile field: {', '.join(sorted(unknown))}")
+
+
+def _validate_venue(venue: Venue, *, exclude: list[str] | None = None) -> None:
+    """full_clean, plus the length of the description (Django leaves TextField lengths to forms)."""
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        venue.full_clean(exclude=exclude, validate_unique=False)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    limit = Venue._meta.get_field("description").max_length
+    if len(venue.description) > limit:
+        errors.setdefault("description", []).append(
+            ValidationError(
+                "The description can be at most %(limit)s characters (it has %(length)s).",
+                code="max_length",
+                params={"limit": limit, "length": len(venue.description)},
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def venue_create(*, by: User, stage_name: str, genres: Iterable[Genre] = (), slug: str, **fields) -> Venue:
+    """Create a venue with its first stage; `by` becomes its owner.
+
+    The venue starts PENDING: its staff see it at once, the public only after StageSlot
+    staff approve it. Raises ValidationError (keyed by field) for invalid values, a
+    taken or reserved slug, or a bad stage name; nothing is saved then.
+    """
+    _check_profile_fields(fields)
+    venue = Venue(slug=slug, status=ApprovalStatus.PENDING, **fields)
+    stage = Stage(name=(stage_name or "").strip() or DEFAULT_STAGE_NAME)
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        _validate_venue(venue)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if "slug" not in errors and (problem := venue_slug_problem(slug=slug)):
+        errors["slug"] = [ValidationError(problem, code="unavailable")]
+    try:
+        stage.full_clean(exclude=["venue"], validate_constraints=False)
+    except ValidationError as exc:
+        errors["stage_name"] = exc.message_dict.get("name", exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            venue.save()
+            venue.genres.set(genres)
+            stage.venue = venue
+            stage.save()
+            VenueStaff.objects.create(venue=venue, user=by, role=VenueStaff.Role.OWNER)
+    except IntegrityError:
+        # Another venue took the slug between the check and the insert.
+        if Venue.objects.filter(slug=slug).exists():
+            raise ValidationError({"slug": ValidationError(SLUG_TAKEN, code="unique")}) from None
+        raise
+    return venue
+
+
+def venue_update(*, venue: Venue, genres: Iterable[Genre] | None = None, **fields) -> Venue:
+    """Change a venue's profile (place, description, capacity, links, genres).
+
+    The slug and the approval status do not change here. Raises ValidationError
+    (keyed by field) for invalid values; nothing is saved then.
+    """
+    _check_profile_fields(fields)
+    for name, value in fields.items():
+        setattr(venue, name, value)
+    _validate_venue(venue, exclude=["slug"])
+    with transaction.atomic():
+        venue.save(update_fields=[*fields, "updated_at"])
+        if genres is not None:
+            venue.genres.set(genres)
+    return venue
+
+
+# ---- Stages ------------------------------------------------------------------------------
+
+
+def _stage_name_taken(*, venue: Venue, name: str, exclude_pk: int | None = None) -> bool:
+    qs = Stage.objects.filter(venue=venue, name__iexact=name)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _stage_name_error() -> ValidationError:
+    return ValidationError({"name": ValidationError("This venue already has a stage with this name.", code="unique")})
+
+
+def stage_add(*, venue: Venue, name: str, capacity: int | None = None, notes: str = "") -> Stage:
+    """Add a named stage to a venue. Raises ValidationError when the name is empty, too long or taken."""
+    stage = Stage(venue=venue, name=name.strip(), capacity=capacity, notes=notes.strip())
+    stage.full_clean(exclude=["venue"], validate_constraints=False)
+    with transaction.atomic():
+        Venue.objects.select_for_update().filter(pk=venue.pk).first()
+        if _stage_name_taken(venue=venue, name=stage.name):
+            raise _stage_name_error()
+        stage.save()
+    return stage
+
+
+def stage_update(*, stage: Stage, name: str, capacity: int | None = None, notes: str = "") -> Stage:
+    """Rename a stage or change its capacity and notes. Raises ValidationError like stage_add."""
+    stage.name, stage.capacity, stage.notes = name.strip(), capacity, notes.strip()
+    stage.full_clean(exclude=["venue"], validate_constraints=False)
+    with transaction.atomic():
+        Venue.objects.select_for_update().filter(pk=stage.venue_id).first()
+        if _stage_name_taken(venue=stage.venue, name=stage.name, exclude_pk=stage.pk):
+            raise _stage_name_error()
+        stage.save(update_fields=["name", "capacity", "notes"])
+    return stage
+
+
+def stage_delete(*, stage: Stage) -> None:
+    """Delete a stage. A venue always keeps one: deleting its last stage raises ValidationError("last_stage").
+
+    The venue row is locked so two people deleting the last two stages at once cannot both succeed.
+    """
+    with transaction.atomic():
+        Venue.objects.select_for_update().filter(pk=stage.venue_id).first()
+        if Stage.objects.filter(venue_id=stage.venue_id).count() <= 1:
+            raise ValidationError(
+                "A venue needs at least one stage, so its last stage cannot be deleted. Rename it instead.",
+                code="last_stage",
+            )
+        Stage.objects.filter(pk=stage.pk).delete()
+
+
+# ---- Photos ------------------------------------------------------------------------------
+
+
+def venue_photo_add(*, venue: Venue, image: ContentFile, caption: str = "") -> VenuePhoto:
+    """Add a photo at the end of the venue's gallery.
+
+    `image` must already be validated and re-encoded (accounts.images.image_clean).
+    Raises ValidationError("photo_limit") when the venue already has PHOTO_LIMIT photos.
+    """
+    with transaction.atomic():
+        Venue.objects.select_for_update().filter(pk=venue.pk).first()
+        stats = VenuePhoto.objects.filter(venue=venue).aggregate(count=Count("id"), last=Max("position"))
+        if stats["count"] >= PHOTO_LIMIT:
+            raise ValidationError(
+                f"A venue can show at most {PHOTO_LIMIT} photos. Delete one to add another.", code="photo_limit"
+            )
+        photo = VenuePhoto(venue=venue, caption=caption.strip()[:200], position=(stats["last"] or 0) + 1)
+        photo.image.save(image.name, image, save=False)
+        stored_name, storage = photo.image.name, photo.image.storage
+        try:
+            photo.save()
+        except Exception:
+            # A photo row that was never written must not leave its file behind.
+            storage.delete(stored_name)
+            raise
+    return photo
+
+
+def venue_photo_delete(*, photo: VenuePhoto) -> None:
+    """Delete a photo; its file is removed once the deletion has committed."""
+    name, storage = photo.image.name, photo.image.storage
+    with transaction.atomic():
+        VenuePhoto.objects.filter(pk=photo.pk).delete()
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+# ---- Staff -------------------------------------------------------------------------------
+
+
+def _last_owner_error(message: str) -> ValidationError:
+    return ValidationError(message, code="last_owner")
+
+
+def venue_staff_set_role(*, staff: VenueStaff, role: str) -> VenueStaff:
+    """Make a staff member an owner or a booker.
+
+    Raises ValidationError("last_owner") when this would leave the venue without an owner.
+    The venue row is locked so two owners demoting each other at once cannot both succeed.
+    """
+    if role not in VenueStaff.Role.values:
+        raise ValidationError(f"Unknown role {role!r}.", code="invalid_role")
+    with transaction.atomic():
+        Venue.objects.select_for_update().filter(pk=staff.venue_id).first()
+        staff = VenueStaff.objects.select_related("user").get(pk=staff.pk)
+        if staff.role == role:
+            return staff
+        if staff.role == VenueStaff.Role.OWNER:
+            owners = VenueStaff.objects.filter(venue_id=staff.venue_id, role=VenueStaff.Role.OWNER).count()
+            if owners <= 1:
+                raise _last_owner_error(
+                    f"{staff.user.name} is the only owner. Make someone else an owner first, then change this role."
+                )
+        staff.role = role
+        staff.save(update_fields=["role"])
+    return staff
+
+
+def venue_staff_remove(*, staff: VenueStaff) -> None:
+    """Take someone off the venue's staff (an owner removing them, or they leave).
+
+    Raises ValidationError("last_owner") for the venue's only owner, who must hand over first.
+    """
+    with transaction.atomic():
+        Venue.objects.select_for_update().filter(pk=staff.venue_id).first()
+        staff = VenueStaff.objects.select_related("user").get(pk=staff.pk)
+        if staff.role == VenueStaff.Role.OWNER:
+            owners = VenueStaff.objects.filter(venue_id=staff.venue_id, role=VenueStaff.Role.OWNER).count()
+            if owners <= 1:
+                raise _last_owner_error(
+                    f"{staff.user.name} is the only owner, and a venue always needs one. "
+                    "Make someone else an owner first."
+                )
+        staff.delete()
+
+
+# ---- Invites -----------------------------------------------------------------------------
+
+
+def venue_invite_create(
+    *,
+    venue: Venue,
+    by: User,
+    role: str,
+    max_uses: int = 1,
+    valid_for: timedelta = timedelta(days=14),
+    email: str = "",
+    site_url: str = "",
+) -> VenueInvite:
+    """Create an invite link to join the venue's staff, and email it when `email` is given.
+
+    `site_url` ("https://stageslot.example") makes the emailed link absolute. The email
+    is queued only once the invite has committed. Raises ValidationError for a role,
+    number of uses (1–100) or validity (1–30 days) out of range.
+    """
+    if not timedelta(days=1) <= valid_for <= timedelta(days=30):
+        raise ValidationError("An invite is valid for 1 to 30 days.", code="valid_for")
+    invite = VenueInvite(
+        venue=venue,
+        role=role,
+        max_uses=max_uses,
+        email=email.strip().lower(),
+        created_by=by,
+        expires_at=timezone.now() + valid_for,
+    )
+    invite.full_clean(exclude=["venue", "created_by"], validate_constraints=False)
+    with transaction.atomic():
+        invite.save()
+        if invite.email:
+            _invite_email_queue(invite=invite, by=by, link=site_url.rstrip("/") + venue_invite_link_path(invite=invite))
+    return invite
+
+
+def _invite_email_queue(*, invite: VenueInvite, by: User, link: str) -> None:
+    try:
+        zone = zoneinfo.ZoneInfo(invite.venue.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    context = {
+        "invite": invite,
+        "venue": invite.venue,
+        "inviter": by,
+        "role": invite.get_role_display(),
+        "link": link,
+        # Formatted here: the template's date filter would convert to the sender's zone.
+        "expires": dateformat.format(timezone.localtime(invite.expires_at, zone), "j F Y, H:i"),
+        "zone": zone.key,
+    }
+    subject = " ".join(render_to_string("venues/email/invite_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("venues/email/invite_message.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invite.email],
+    )
+    message.attach_alternative(render_to_string("venues/email/invite_message.html", context), "text/html")
+    email_queue(message=message)
+
+
+def venue_invite_revoke(*, invite: VenueInvite) -> VenueInvite:
+    """Withdraw an invite so its link stops working; revoking twice keeps the first time."""
+    with transaction.atomic():
+        invite = VenueInvite.objects.select_for_update().get(pk=invite.pk)
+        if invite.revoked_at is None:
+            invite.revoked_at = timezone.now()
+            invite.save(update_fields=["revoked_at"])
+    return invite
+
+
+def venue_invite_accept(*, invite: VenueInvite, user: User) -> VenueStaff:
+    """Join the venue's staff with an invite, in the invite's role.
+
+    The invite row is locked, so concurrent joiners queue and its uses never exceed
+    max_uses. Someone already on the staff gets their existing row back and uses no
+    place. Raises InviteError (code "revoked", "expired" or "used_up").
+    """
+    with transaction.atomic():
+        invite = VenueInvite.objects.select_for_update().get(pk=invite.pk)
+        invite_check_usable(invite)
+        existing = VenueStaff.objects.filter(venue_id=invite.venue_id, user=user).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                staff = VenueStaff.objects.create(venue_id=invite.venue_id, user=user, role=invite.role)
+        except IntegrityError:
+            # Joined through another invite at the same moment.
+            return VenueStaff.objects.get(venue_id=invite.venue_id, user=user)
+        counted = VenueInvite.objects.filter(pk=invite.pk, uses__lt=F("max_uses")).update(uses=F("uses") + 1)
+        if not counted:
+            raise InviteError(
+                "This invite link has been used as many times as it allows. Ask for a new one.", code="used_up"
+            )
+    return staff

@@ -5,7 +5,7 @@ from . import views
 app_name = "venues"
 
 urlpatterns = [
-    path("", views.venue_search, name="search"),
+    path("", views.venue_search_page, name="search"),
     # /venues/new/ and /venues/<slug>/manage/… (owners and bookers)
     path("", include("venues.urls_manage")),
     path("<slug:slug>/", views.venue_detail, name="detail"),

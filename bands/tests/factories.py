@@ -55,3 +55,25 @@ class BandInviteFactory(factory.django.DjangoModelFactory):
     band = factory.SubFactory(BandFactory)
     max_uses = 1
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class BandPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bands.BandPhoto"
+
+    band = factory.SubFactory(BandFactory)
+    image = factory.django.ImageField(width=64, height=48, format="JPEG", filename="photo.jpg")
+    caption = "The band on stage"
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class BandEmbedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bands.BandEmbed"
+
+    band = factory.SubFactory(BandFactory)
+    provider = "youtube"
+    source_url = "https://youtu.be/dQw4w9WgXcQ"
+    embed_url = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+    title = "Live at the Lido"
+    position = factory.Sequence(lambda n: n + 1)

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus
-from venues.models import Stage, Venue, VenueInvite, VenueStaff
+from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 
 class VenueFactory(factory.django.DjangoModelFactory):
@@ -46,3 +46,13 @@ class VenueInviteFactory(factory.django.DjangoModelFactory):
     venue = factory.SubFactory(VenueFactory)
     max_uses = 1
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
+class VenuePhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VenuePhoto
+
+    venue = factory.SubFactory(VenueFactory)
+    image = factory.django.ImageField(width=64, height=48, format="WEBP", filename="photo.webp")
+    caption = factory.Sequence(lambda n: f"The room, view {n}")
+    position = factory.Sequence(lambda n: n)

@@ -1,0 +1,230 @@
+"""Reads of the bands app that views and services share."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from accounts.models import User
+
+from .invites import invite_link_token
+from .models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
+
+# ---- Manage pages -------------------------------------------------------------------
+
+
+def band_for_manage(*, slug: str, user: User) -> tuple[Band, Membership | None]:
+    """The band at `slug` (404 if none) and `user`'s membership in it, if any."""
+    band = get_object_or_404(Band, slug=slug)
+    membership = Membership.objects.filter(band=band, user=user).first() if user.is_authenticated else None
+    return band, membership
+
+
+def band_members(*, band: Band) -> QuerySet[Membership]:
+    """Everyone in the band with their user: leaders, then admins, then members, each in order of joining."""
+    rank = Case(
+        When(role=Membership.Role.LEADER, then=Value(0)),
+        When(role=Membership.Role.ADMIN, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return Membership.objects.filter(band=band).select_related("user").order_by(rank, "joined_at", "pk")
+
+
+def band_photos(*, band: Band) -> QuerySet[BandPhoto]:
+    return BandPhoto.objects.filter(band=band).order_by("position", "pk")
+
+
+def band_embeds(*, band: Band) -> QuerySet[BandEmbed]:
+    return BandEmbed.objects.filter(band=band).order_by("position", "pk")
+
+
+def band_invites(*, band: Band) -> QuerySet[BandInvite]:
+    """The band's invites, newest first, with who created them."""
+    return BandInvite.objects.filter(band=band).select_related("created_by").order_by("-created_at", "-pk")
+
+
+def _usable(now: datetime) -> Q:
+    return Q(revoked_at__isnull=True, expires_at__gt=now, uses__lt=F("max_uses"))
+
+
+def band_invites_active(*, band: Band, now: datetime) -> QuerySet[BandInvite]:
+    """Invites whose link still lets someone join: not withdrawn, not expired, uses left."""
+    return band_invites(band=band).filter(_usable(now))
+
+
+def band_invites_past(*, band: Band, now: datetime, limit: int = 20) -> QuerySet[BandInvite]:
+    """The most recent invites that can no longer be used (withdrawn, expired or used up)."""
+    return band_invites(band=band).exclude(_usable(now))[:limit]
+
+
+def band_invite_path(*, invite: BandInvite) -> str:
+    """The site-relative /join/<token>/ address of a band invite."""
+    return reverse("join", kwargs={"token": invite_link_token(kind="band", invite=invite)})
+
+
+# ---- Public pages: search and the press kit ------------------------------------------
+
+
+def genres_all() -> QuerySet[Genre]:
+    """Every genre by name, for filters and for prefetching a band's or venue's genres."""
+    return Genre.objects.order_by("name")
+
+
+def search_terms(q: str | None) -> list[str]:
+    """The words of a search box: at most 8, each cut to 40 characters."""
+    return [word[:40] for word in (q or "").split()][:8]
+
+
+class SearchText(Func):
+    """Several text columns joined by spaces: what a free-text search looks through.
+
+    On PostgreSQL `icontains` on it compiles to UPPER((a || ' ' || b …)::text), and the
+    trigram index of bands.0002 / venues.0002 is on exactly that expression; the columns
+    are NOT NULL, so no COALESCE is needed (and none may creep in, or the index is missed).
+    """
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+
+BAND_SEARCH_TEXT = ("name", "tagline", "bio")
+
+BAND_SORTS = {
+    "name": ("name", "pk"),
+    "newest": ("-created_at", "-pk"),
+}
+
+
+def bands_public() -> QuerySet[Band]:
+    """Approved bands with what a search card shows: genres, the cover photo and the member count."""
+    member_count = (
+        Membership.objects.filter(band=OuterRef("pk")).order_by().values("band").annotate(n=Count("pk")).values("n")
+    )
+    return (
+        Band.objects.filter(status=ApprovalStatus.APPROVED)
+        .annotate(member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0))
+        .prefetch_related(
+            Prefetch("genres", queryset=genres_all()),
+            # Only the first photo of each band: a sliced prefetch is one windowed query.
+            Prefetch("photos", queryset=BandPhoto.objects.order_by("position", "id")[:1], to_attr="cover_photos"),
+        )
+    )
+
+
+def band_countries() -> list[str]:
+    """Country codes that approved bands are in, for the country filter."""
+    return list(
+        Band.objects.filter(status=ApprovalStatus.APPROVED)
+        .exclude(country="")
+        .order_by("country")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+
+
+def _filter_free_between(qs: QuerySet[Band], free_between: tuple[datetime, datetime] | None) -> QuerySet[Band]:
+    """Keep bands whose green zone covers `free_between` (start, end in UTC).
+
+    The availability issue fills this in: it filters on the members' materialised
+    busy intervals and the band blocks in one indexed query. Until then every band
+    passes, whatever the window.
+    """
+    return qs
+
+
+def band_search(
+    *,
+    q: str | None = None,
+    genres: Sequence[str] | None = None,
+    city: str | None = None,
+    region: str | None = None,
+    country: str | None = None,
+    fee_min: int | None = None,
+    fee_max: int | None = None,
+    sort: str | None = None,
+    free_between: tuple[datetime, datetime] | None = None,
+) -> QuerySet[Band]:
+    """Approved bands matching every filter given; a filter left empty does not narrow.
+
+    - q: each word must appear (any case) in the name, the tagline or the bio.
+    - genres: genre slugs; a band with any of them matches.
+    - city / region: the start of the name, any case ("ber" finds Berlin); country: ISO code.
+    - fee_min / fee_max: bands whose fee range overlaps [fee_min, fee_max]; a missing end of
+      the band's range is open; bands that give no fee at all are left out. Currencies are
+      not converted.
+    - sort: "name" (default) or "newest"; unknown values sort by name.
+    - free_between: (start, end) in UTC; the availability issue filters on materialised busy
+      intervals in `_filter_free_between`, a no-op until then.
+    """
+    qs = bands_public()
+    terms = search_terms(q)
+    if terms:
+        qs = qs.alias(search_text=SearchText(*BAND_SEARCH_TEXT))
+        for term in terms:
+            qs = qs.filter(search_text__icontains=term)
+    if genres:
+        through = Band.genres.through
+        qs = qs.filter(Exists(through.objects.filter(band_id=OuterRef("pk"), genre__slug__in=list(genres))))
+    if city:
+        qs = qs.filter(city__istartswith=city.strip())
+    if region:
+        qs = qs.filter(region__istartswith=region.strip())
+    if country:
+        qs = qs.filter(country=country)
+    if fee_min is not None or fee_max is not None:
+        qs = qs.filter(Q(fee_min__isnull=False) | Q(fee_max__isnull=False))
+        if fee_min is not None:
+            qs = qs.filter(Q(fee_max__isnull=True) | Q(fee_max__gte=fee_min))
+        if fee_max is not None:
+            qs = qs.filter(Q(fee_min__isnull=True) | Q(fee_min__lte=fee_max))
+    qs = _filter_free_between(qs, free_between)
+    return qs.order_by(*BAND_SORTS.get(sort or "name", BAND_SORTS["name"]))
+
+
+def band_press_kit(*, slug: str) -> Band:
+    """The band at `slug`, whatever its status, with everything its page shows.
+
+    Genres, photos, embeds and members (with their users) come prefetched, so the page
+    runs the same queries for two members or twenty. Raises Band.DoesNotExist.
+    """
+    leaders_first = Case(
+        When(role=Membership.Role.LEADER, then=Value(0)),
+        When(role=Membership.Role.ADMIN, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    members = Membership.objects.select_related("user").order_by(leaders_first, "joined_at", "pk")
+    return Band.objects.prefetch_related(
+        Prefetch("genres", queryset=genres_all()),
+        Prefetch("photos", queryset=BandPhoto.objects.order_by("position", "pk")),
+        Prefetch("embeds", queryset=BandEmbed.objects.order_by("position", "pk")),
+        Prefetch("memberships", queryset=members),
+    ).get(slug=slug)
+
+
+def band_membership_of(*, band: Band, user: Any) -> Membership | None:
+    """The user's membership of a band fetched by band_press_kit, without another query."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return next((m for m in band.memberships.all() if m.user_id == user.pk), None)

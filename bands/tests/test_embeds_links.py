@@ -1,0 +1,152 @@
+"""Share links turned into players (embeds.py) and website/social links (links.py)."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from bands.embeds import embed_from_url
+from bands.links import check_link
+
+YT = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+BANDCAMP_CODE = (
+    '<iframe style="border: 0; width: 100%; height: 120px;" '
+    'src="https://bandcamp.com/EmbeddedPlayer/album=1234567890/size=large/bgcol=ffffff/linkcol=0687f5/'
+    'tracklist=false/artwork=small/transparent=true/" seamless>'
+    '<a href="https://nightshift.bandcamp.com/album/debut">Debut by Night Shift</a></iframe>'
+)
+
+
+@pytest.mark.parametrize(
+    ("pasted", "provider", "embed_url", "height"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "youtube", YT, None),
+        ("https://youtube.com/watch?v=dQw4w9WgXcQ&t=42s&list=PL123", "youtube", YT, None),
+        ("https://m.youtube.com/watch?v=dQw4w9WgXcQ", "youtube", YT, None),
+        ("https://youtu.be/dQw4w9WgXcQ?si=share", "youtube", YT, None),
+        ("https://www.youtube.com/shorts/dQw4w9WgXcQ", "youtube", YT, None),
+        ("  https://www.youtube.com/live/dQw4w9WgXcQ  ", "youtube", YT, None),
+        (
+            "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC?si=abc",
+            "spotify",
+            "https://open.spotify.com/embed/track/4uLU6hMCjMI75M1A2tKUQC",
+            152,
+        ),
+        (
+            "https://open.spotify.com/intl-de/album/4aawyAB9vmqN3uQ7FjRGTy",
+            "spotify",
+            "https://open.spotify.com/embed/album/4aawyAB9vmqN3uQ7FjRGTy",
+            152,
+        ),
+        (
+            "https://open.spotify.com/intl-pt-br/track/4uLU6hMCjMI75M1A2tKUQC",
+            "spotify",
+            "https://open.spotify.com/embed/track/4uLU6hMCjMI75M1A2tKUQC",
+            152,
+        ),
+        (
+            "https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF",
+            "spotify",
+            "https://open.spotify.com/embed/artist/0OdUWJ0sBjDrqHygGUXeCF",
+            152,
+        ),
+        (
+            "https://soundcloud.com/night-shift/first-song/",
+            "soundcloud",
+            "https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2Fnight-shift%2Ffirst-song"
+            "&color=%232b2f77&visual=false",
+            166,
+        ),
+        (
+            "https://m.soundcloud.com/night-shift/sets/live-2024",
+            "soundcloud",
+            "https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2Fnight-shift%2Fsets%2Flive-2024"
+            "&color=%232b2f77&visual=false",
+            166,
+        ),
+        (
+            BANDCAMP_CODE,
+            "bandcamp",
+            "https://bandcamp.com/EmbeddedPlayer/album=1234567890/size=large/bgcol=ffffff/linkcol=2b2f77/"
+            "tracklist=false/artwork=small/transparent=true/",
+            120,
+        ),
+    ],
+)
+def test_share_links_become_players_we_build_ourselves(pasted, provider, embed_url, height):
+    embed = embed_from_url(pasted)
+    assert (embed.provider, embed.embed_url, embed.height) == (provider, embed_url, height)
+
+
+@pytest.mark.parametrize(
+    ("pasted", "code", "message"),
+    [
+        ("https://vimeo.com/76979871", "unknown_host", "We can embed music and video from Spotify, SoundCloud"),
+        ("https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ", "unknown_host", "Paste a share link from one"),
+        ("https://notyoutube.com/watch?v=dQw4w9WgXcQ", "unknown_host", "Spotify, SoundCloud, Bandcamp and YouTube"),
+        ("javascript:alert(document.cookie)", "bad_scheme", "Paste a full link starting with https://"),
+        ("data:text/html,<script>alert(1)</script>", "bad_scheme", "Paste a full link starting with https://"),
+        ("open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC", "bad_scheme", "Paste a full link starting with https://"),
+        (
+            "https://nightshift.bandcamp.com/album/debut",
+            "bandcamp_needs_embed",
+            "Bandcamp needs its embed code: on the album page choose Share / Embed",
+        ),
+        (
+            '<iframe src="https://evil.example/EmbeddedPlayer/album=1/?bandcamp.com"></iframe>',
+            "bad_link",
+            "That Bandcamp embed code is not one we recognise.",
+        ),
+        ("https://www.youtube.com/watch?v=short", "bad_link", "That YouTube link does not point to a video."),
+        ("https://www.youtube.com/@nightshift", "bad_link", "That YouTube link does not point to a video."),
+        ("https://open.spotify.com/user/someone", "bad_link", "That Spotify link does not point to a track"),
+        ("https://soundcloud.com/", "bad_link", "That SoundCloud link does not point to a track"),
+    ],
+)
+def test_anything_else_is_refused_with_its_message(pasted, code, message):
+    with pytest.raises(ValidationError) as caught:
+        embed_from_url(pasted)
+    assert caught.value.code == code
+    assert message in caught.value.messages[0]
+
+
+def test_a_player_address_never_carries_what_was_typed():
+    embed = embed_from_url('https://www.youtube.com/watch?v=dQw4w9WgXcQ&"><script>alert(1)</script>')
+    assert embed.embed_url == YT
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [
+        ("website", "https://nightshift.example"),
+        ("website", "http://nightshift.example/about"),
+        ("instagram", "https://www.instagram.com/nightshift/"),
+        ("facebook", "https://fb.com/nightshift"),
+        ("tiktok", "https://www.tiktok.com/@nightshift"),
+        ("youtube", "https://youtu.be/dQw4w9WgXcQ"),
+        ("youtube", "https://www.youtube.com/@nightshift"),
+        ("spotify", "https://open.spotify.com/artist/0OdUWJ0sBjDrqHygGUXeCF"),
+        ("bandcamp", "https://nightshift.bandcamp.com"),
+        ("soundcloud", "https://soundcloud.com/night-shift"),
+    ],
+)
+def test_links_on_their_own_site_are_accepted(kind, url):
+    check_link(kind, url)
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "code", "message"),
+    [
+        ("website", "javascript:alert(1)", "bad_scheme", "Enter a full web address starting with https://"),
+        ("website", "JAVASCRIPT:alert(1)", "bad_scheme", "Enter a full web address starting with https://"),
+        ("website", "mailto:band@example.com", "bad_scheme", "Enter a full web address starting with https://"),
+        ("instagram", "//instagram.com/x", "bad_scheme", "Enter a full web address starting with https://"),
+        ("instagram", "https://evil.example/instagram.com", "wrong_site", "it should be on instagram.com"),
+        ("instagram", "https://instagram.com.evil.example/x", "wrong_site", "not look like an Instagram link"),
+        ("spotify", "https://notspotify.com/artist/x", "wrong_site", "it should be on spotify.com"),
+        ("tiktok", "https://www.youtube.com/@x", "wrong_site", "This does not look like a TikTok link"),
+    ],
+)
+def test_bad_links_are_refused_with_a_message(kind, url, code, message):
+    with pytest.raises(ValidationError) as caught:
+        check_link(kind, url)
+    assert caught.value.code == code
+    assert message in caught.value.messages[0]

@@ -1,0 +1,198 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from bands.models import ApprovalStatus, Membership
+from bands.tests.factories import (
+    BandEmbedFactory,
+    BandFactory,
+    BandPhotoFactory,
+    GenreFactory,
+    MembershipFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, band):
+    return client.get(reverse("bands:detail", args=[band.slug]))
+
+
+@pytest.fixture
+def band():
+    band = BandFactory(
+        name="The Night Owls",
+        slug="night-owls",
+        tagline="Four-piece indie rock from Kreuzberg",
+        bio="We started in a basement.\n\nNow we play festivals.\nAnd weddings.",
+        city="Berlin",
+        region="Berlin",
+        country="DE",
+        fee_min=800,
+        fee_max=1500,
+        currency="EUR",
+        set_length_minutes=75,
+        rider="Own backline.\nNeed 4 DI boxes.",
+        website="https://nightowls.example.com",
+        instagram="https://instagram.com/nightowls",
+        genres=[GenreFactory(name="Indie", slug="indie")],
+    )
+    MembershipFactory(
+        band=band,
+        user=UserFactory(display_name="Mara Lindqvist", email="mara@secret.example"),
+        role=Membership.Role.LEADER,
+        instrument="Vocals, guitar",
+    )
+    MembershipFactory(
+        band=band,
+        user=UserFactory(display_name="", email="quietdrummer@hidden.example"),
+        instrument="Drums",
+    )
+    return band
+
+
+def test_public_press_kit_shows_everything_a_booker_needs(client, band):
+    BandPhotoFactory(band=band, caption="Live at SO36")
+    BandEmbedFactory(band=band, provider="spotify", embed_url="https://open.spotify.com/embed/album/abc", title="")
+    response = page(client, band)
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in [
+        "The Night Owls",
+        "Four-piece indie rock from Kreuzberg",
+        "Indie",
+        "Germany",
+        "800–1,500 EUR",
+        "75 minutes",
+    ]:
+        assert text in html, text
+    assert "<dd>Berlin, Germany</dd>" in html
+    assert "<p>We started in a basement.</p>" in html
+    assert "<p>Now we play festivals.<br>And weddings.</p>" in html
+    assert "Need 4 DI boxes." in html
+    assert 'alt="Live at SO36"' in html
+    assert "Vocals, guitar" in html and "Drums" in html
+    assert "Mara Lindqvist" in html
+
+
+def test_members_are_listed_leaders_first(client, band):
+    MembershipFactory(band=band, user=UserFactory(display_name="Ada Admin"), role=Membership.Role.ADMIN)
+    html = page(client, band).content.decode()
+    assert html.index("Mara Lindqvist") < html.index("Ada Admin") < html.index("Band member")
+
+
+def test_members_are_shown_by_display_name_never_by_email(client, band):
+    html = page(client, band).content.decode()
+    assert "mara@secret.example" not in html
+    assert "quietdrummer" not in html
+    assert "@hidden.example" not in html and "@secret.example" not in html
+    assert "Band member" in html
+
+
+def test_bio_is_plain_text_and_html_in_it_is_escaped(client):
+    band = BandFactory(bio='<script>alert("owls")</script>\n\n<b>bold</b> claims', rider="<img src=x onerror=alert(1)>")
+    html = page(client, band).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;owls&quot;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt; claims" in html
+    assert "<img src=x" not in html
+
+
+def test_embeds_are_sandboxed_lazy_iframes_with_titles(client, band):
+    BandEmbedFactory(band=band, provider="spotify", embed_url="https://open.spotify.com/embed/album/abc", title="")
+    BandEmbedFactory(band=band, title="Live at the Lido")
+    html = page(client, band).content.decode()
+    frames = re.findall(r"<iframe[^>]*>", html)
+    assert len(frames) == 2
+    for frame in frames:
+        assert 'sandbox="allow-scripts allow-same-origin allow-popups allow-presentation"' in frame
+        assert 'loading="lazy"' in frame
+    spotify, youtube = frames
+    assert 'src="https://open.spotify.com/embed/album/abc"' in spotify
+    assert 'title="Spotify player: The Night Owls"' in spotify and 'height="152"' in spotify
+    assert 'title="Live at the Lido"' in youtube and 'class="embed__video"' in youtube and "height=" not in youtube
+
+
+def test_links_open_in_a_new_tab_without_passing_rank_or_opener(client, band):
+    html = page(client, band).content.decode()
+    links = re.findall(r'<a class="link-list__item[^"]*"\s+href="([^"]+)"\s+rel="([^"]+)"\s+target="([^"]+)"', html)
+    assert links == [
+        ("https://nightowls.example.com", "noopener nofollow", "_blank"),
+        ("https://instagram.com/nightowls", "noopener nofollow", "_blank"),
+    ]
+
+
+def test_unknown_band_is_404(client):
+    assert client.get(reverse("bands:detail", args=["nobody"])).status_code == 404
+
+
+@pytest.mark.parametrize("status", [ApprovalStatus.PENDING, ApprovalStatus.SUSPENDED])
+def test_unlisted_band_is_404_for_anonymous_and_strangers(client, status):
+    band = BandFactory(status=status, status_reason="Spam")
+    MembershipFactory(band=band)
+    assert page(client, band).status_code == 404
+    client.force_login(UserFactory())
+    assert page(client, band).status_code == 404
+    client.force_login(MembershipFactory(band=BandFactory()).user)
+    assert page(client, band).status_code == 404
+
+
+def test_pending_band_is_visible_to_its_members_with_a_banner(client):
+    band = BandFactory(status=ApprovalStatus.PENDING)
+    client.force_login(MembershipFactory(band=band).user)
+    response = page(client, band)
+    assert response.status_code == 200
+    assert "Awaiting approval" in response.content.decode()
+    assert "not listed publicly yet" in response.content.decode()
+
+
+def test_suspended_band_shows_its_members_the_reason(client):
+    band = BandFactory(status=ApprovalStatus.SUSPENDED, status_reason="Photos we do not own; replace them, please.")
+    client.force_login(MembershipFactory(band=band).user)
+    html = page(client, band).content.decode()
+    assert "Suspended" in html
+    assert "Photos we do not own; replace them, please." in html
+
+
+@pytest.mark.parametrize("status", [ApprovalStatus.PENDING, ApprovalStatus.SUSPENDED])
+def test_staff_can_see_unlisted_bands(client, status):
+    band = BandFactory(status=status)
+    client.force_login(UserFactory(is_staff=True))
+    response = page(client, band)
+    assert response.status_code == 200
+    assert reverse("admin:bands_band_change", args=[band.pk]) in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_manage"),
+    [(Membership.Role.LEADER, True), (Membership.Role.ADMIN, True), (Membership.Role.MEMBER, False)],
+)
+def test_manage_link_only_for_leaders_and_admins(client, band, role, sees_manage):
+    client.force_login(MembershipFactory(band=band, role=role).user)
+    html = page(client, band).content.decode()
+    assert ("Manage band" in html) is sees_manage
+    assert (f'href="/bands/{band.slug}/manage/"' in html) is sees_manage
+
+
+def test_anonymous_sees_no_manage_or_admin_link(client, band):
+    html = page(client, band).content.decode()
+    assert "Manage band" not in html and "/admin/" not in html
+
+
+def grow(band, members: int, photos: int, embeds: int) -> None:
+    MembershipFactory.create_batch(members, band=band)
+    BandPhotoFactory.create_batch(photos, band=band)
+    BandEmbedFactory.create_batch(embeds, band=band)
+
+
+@pytest.mark.parametrize(("members", "photos", "embeds"), [(0, 0, 0), (12, 8, 5)])
+def test_press_kit_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, band, members, photos, embeds):
+    grow(band, members, photos, embeds)
+    # band, genres, photos, embeds, members with users
+    with django_assert_max_num_queries(5):
+        assert page(client, band).status_code == 200
+    client.force_login(band.memberships.first().user)
+    with django_assert_max_num_queries(7):
+        assert page(client, band).status_code == 200

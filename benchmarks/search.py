@@ -1,0 +1,389 @@
+"""Server time and query count of the band and venue search on a realistic amount of data.
+
+Usage:
+    DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/search.py
+        [--searches 200] [--without-search-indexes] [--keep] [--database-name stageslot_bench_search]
+
+PostgreSQL only: the point is to see the real query plans. The script creates its own
+database (DATABASE_URL supplies the server and credentials; the database name is
+replaced by --database-name), migrates it, generates 10,000 bands with 60,000
+memberships and 2,000 venues with bulk inserts, then sends mixed searches to
+/bands/ and /venues/ through Django's test client and prints p50/p95/max server
+time and the number of SQL queries per request. The database is dropped at the end
+unless --keep is given. --without-search-indexes drops the trigram indexes of
+bands.0002 / venues.0002 after migrating, to measure what they are worth.
+
+Budget: p95 under 100 ms for a search request.
+"""
+
+import argparse
+import importlib
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BUDGET_P95_MS = 100.0
+BANDS, MEMBERS_PER_BAND, USERS, VENUES = 10_000, 6, 40_000, 2_000
+
+GENRES = [
+    "Rock", "Indie", "Jazz", "Funk", "Soul", "Folk", "Electronic", "Blues", "Pop", "Metal", "Punk", "Hip hop",
+    "Reggae", "Ska", "Country", "Americana", "Techno", "House", "Drum and bass", "Classical", "Latin", "Afrobeat",
+    "Cumbia", "Gospel", "Grunge", "Shoegaze", "Post-rock", "Singer-songwriter", "Swing", "Disco",
+]  # fmt: skip
+PLACES = [
+    ("Berlin", "Berlin", "DE"), ("Hamburg", "Hamburg", "DE"), ("Munich", "Bavaria", "DE"), ("Cologne", "NRW", "DE"),
+    ("Leipzig", "Saxony", "DE"), ("London", "England", "GB"), ("Manchester", "England", "GB"),
+    ("Glasgow", "Scotland", "GB"), ("Bristol", "England", "GB"), ("Paris", "Île-de-France", "FR"),
+    ("Lyon", "Auvergne-Rhône-Alpes", "FR"), ("Marseille", "Provence", "FR"), ("Madrid", "Madrid", "ES"),
+    ("Barcelona", "Catalonia", "ES"), ("Valencia", "Valencia", "ES"), ("Amsterdam", "North Holland", "NL"),
+    ("Rotterdam", "South Holland", "NL"), ("Copenhagen", "Capital Region", "DK"), ("Aarhus", "Central Jutland", "DK"),
+    ("Stockholm", "Stockholm", "SE"), ("Gothenburg", "Västra Götaland", "SE"), ("Oslo", "Oslo", "NO"),
+    ("Vienna", "Vienna", "AT"), ("Zurich", "Zurich", "CH"), ("Prague", "Prague", "CZ"), ("Warsaw", "Masovia", "PL"),
+    ("Krakow", "Lesser Poland", "PL"), ("Brooklyn", "New York", "US"), ("Chicago", "Illinois", "US"),
+    ("Austin", "Texas", "US"), ("Nashville", "Tennessee", "US"), ("Seattle", "Washington", "US"),
+    ("Toronto", "Ontario", "CA"), ("Montreal", "Quebec", "CA"), ("Melbourne", "Victoria", "AU"),
+    ("Sydney", "New South Wales", "AU"), ("Dublin", "Leinster", "IE"), ("Lisbon", "Lisbon", "PT"),
+    ("Milan", "Lombardy", "IT"), ("Brussels", "Brussels", "BE"),
+]  # fmt: skip
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+ADJECTIVES = _words(
+    "Midnight Velvet Electric Golden Broken Silent Neon Wild Lonely Crimson Paper Hollow Northern Static Lucky "
+    "Burning Frozen Restless Secret Saturday Tiny Savage Gentle Cosmic Rusty Honey Blue Iron Glass Lunar"
+)
+NOUNS = _words(
+    "Owls Foxes Machines Rivers Ghosts Pilots Satellites Wolves Lanterns Strangers Horses Engines Sparrows Tigers "
+    "Mirrors Harbours Comets Orchards Sirens Bandits Echoes Drifters Rockets Gardens Shadows Kings Parade Signals"
+)
+WORDS = _words(
+    "we play loud songs about trains cities love weather rivers friends summer winter night dancing guitars drums "
+    "harmonies brass synths groove basement festivals touring record album single vinyl live energetic tender "
+    "melancholy upbeat catchy raw polished acoustic electric jangling fuzzy soulful jazzy heavy sweet bitter honest "
+    "stories rooftops motorway harbour kitchen radio midnight sunrise bicycles postcards lighthouse accordion banjo "
+    "trumpet saxophone cello fiddle choir handclaps falsetto whisper shout stomp sway"
+)
+
+
+# Real bios mix everyday words with rarer ones (places, instruments, names): a
+# pool of made-up rare words gives the text search both kinds to look for.
+SYLLABLES = _words("ka lo mi ne ru sa ti vo ber gan dor fel hin jor kel mar nor pel quin ros tav ul wen yar zim")
+RARE_WORDS = sorted({a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES[:8]})[:3000]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--database-name", default="stageslot_bench_search")
+    parser.add_argument("--without-search-indexes", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
+    parser.add_argument("--seed", type=int, default=3)
+    return parser.parse_args()
+
+
+def bench_database_url(name: str) -> tuple[str, str]:
+    """(URL of the benchmark database, URL of the server's maintenance database)."""
+    url = os.environ.get("DATABASE_URL", "")
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
+        sys.exit(
+            "benchmarks/search.py measures PostgreSQL query plans and will not run on SQLite.\n"
+            "Set DATABASE_URL=postgres://user@host/any-db (the server is used; the database is its own)."
+        )
+    return urlunsplit(parts._replace(path=f"/{name}")), urlunsplit(parts._replace(path="/postgres"))
+
+
+def recreate_database(maintenance_url: str, name: str, *, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class QueryCounter:
+    """Counts every SQL statement, whatever DEBUG says."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def generate(rng: random.Random) -> None:
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from bands.models import ApprovalStatus, Band, BandPhoto, Genre, Membership
+    from venues.models import Stage, Venue, VenuePhoto
+
+    def status() -> str:
+        roll = rng.random()
+        if roll < 0.9:
+            return ApprovalStatus.APPROVED
+        return ApprovalStatus.PENDING if roll < 0.97 else ApprovalStatus.SUSPENDED
+
+    def text(lo: int, hi: int) -> str:
+        sentences = []
+        for _ in range(rng.randint(lo, hi)):
+            words = [
+                rng.choice(RARE_WORDS) if rng.random() < 0.25 else rng.choice(WORDS) for _ in range(rng.randint(6, 14))
+            ]
+            sentences.append(" ".join(words).capitalize() + ".")
+        return " ".join(sentences)
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        genres = Genre.objects.bulk_create([Genre(name=name, slug=name.lower().replace(" ", "-")) for name in GENRES])
+        password = make_password("bench-only")
+        users = User.objects.bulk_create(
+            [
+                User(email=f"musician{i}@bench.stageslot.test", display_name=f"Musician {i}", password=password)
+                for i in range(USERS)
+            ],
+            batch_size=5000,
+        )
+        bands = []
+        for i in range(BANDS):
+            city, region, country = rng.choice(PLACES)
+            low = rng.choice([None, 100, 200, 300, 500, 800, 1200, 2000, 3500])
+            high = None if low is None or rng.random() < 0.15 else low + rng.choice([0, 200, 500, 1000, 3000])
+            name = f"{rng.choice(['The ', ''])}{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {i}"
+            bands.append(
+                Band(
+                    name=name,
+                    slug=f"bench-band-{i}",
+                    tagline=f"{rng.choice(['Four', 'Five', 'Three', 'Six'])}-piece {rng.choice(GENRES).lower()} "
+                    f"from {city}",
+                    bio=text(3, 12),
+                    city=city,
+                    region=region,
+                    country=country,
+                    fee_min=low,
+                    fee_max=high,
+                    status=status(),
+                )
+            )
+        bands = Band.objects.bulk_create(bands, batch_size=2000)
+        Membership.objects.bulk_create(
+            [
+                Membership(
+                    band=band,
+                    user=users[(n * MEMBERS_PER_BAND + k) % USERS],
+                    role="leader" if k == 0 else "member",
+                    instrument=rng.choice(["Vocals", "Guitar", "Bass", "Drums", "Keys", "Sax"]),
+                )
+                for n, band in enumerate(bands)
+                for k in range(MEMBERS_PER_BAND)
+            ],
+            batch_size=5000,
+        )
+        Band.genres.through.objects.bulk_create(
+            [
+                Band.genres.through(band_id=band.pk, genre_id=genre.pk)
+                for band in bands
+                for genre in rng.sample(genres, rng.randint(1, 3))
+            ],
+            batch_size=5000,
+        )
+        BandPhoto.objects.bulk_create(
+            [
+                BandPhoto(band=band, image=f"bench/band-{band.pk}-{k}.jpg", caption="On stage", position=k)
+                for band in bands
+                if rng.random() < 0.4
+                for k in range(rng.randint(1, 3))
+            ],
+            batch_size=5000,
+        )
+        venues = []
+        for i in range(VENUES):
+            city, region, country = rng.choice(PLACES)
+            venues.append(
+                Venue(
+                    name=f"{rng.choice(['The ', 'Club ', 'Café ', ''])}{rng.choice(ADJECTIVES)} "
+                    f"{rng.choice(['Room', 'Hall', 'Cellar', 'Bar', 'Lounge', 'Theatre'])} {i}",
+                    slug=f"bench-venue-{i}",
+                    description=text(2, 8),
+                    address=f"{rng.randint(1, 200)} High Street",
+                    city=city,
+                    region=region,
+                    country=country,
+                    capacity=rng.choice([None, 60, 120, 250, 400, 800, 1500, 3000, 6000]),
+                    status=status(),
+                )
+            )
+        venues = Venue.objects.bulk_create(venues, batch_size=2000)
+        Stage.objects.bulk_create(
+            [Stage(venue=venue, name=f"Stage {k + 1}") for venue in venues for k in range(rng.randint(1, 3))],
+            batch_size=5000,
+        )
+        Venue.genres.through.objects.bulk_create(
+            [
+                Venue.genres.through(venue_id=venue.pk, genre_id=genre.pk)
+                for venue in venues
+                for genre in rng.sample(genres, rng.randint(1, 4))
+            ],
+            batch_size=5000,
+        )
+        VenuePhoto.objects.bulk_create(
+            [
+                VenuePhoto(venue=venue, image=f"bench/venue-{venue.pk}.jpg", caption="The room", position=0)
+                for venue in venues
+                if rng.random() < 0.4
+            ],
+            batch_size=5000,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(
+        f"generated {Band.objects.count():,} bands, {Membership.objects.count():,} memberships, "
+        f"{User.objects.count():,} users, {Venue.objects.count():,} venues "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def random_search(rng: random.Random) -> tuple[str, str]:
+    """(kind, URL) of one search a visitor might make."""
+    kind = "bands" if rng.random() < 0.65 else "venues"
+    params: list[tuple[str, str]] = []
+    if rng.random() < 0.45:
+        pool = [*WORDS, *(a.lower() for a in ADJECTIVES), *(n.lower() for n in NOUNS)]
+        word = rng.choice(RARE_WORDS) if rng.random() < 0.3 else rng.choice(pool)
+        # Half the time a word as someone is still typing it.
+        params.append(("q", word if rng.random() < 0.5 else word[: max(3, len(word) // 2)]))
+        if rng.random() < 0.2:
+            params[-1] = ("q", f"{params[-1][1]} {rng.choice(pool)}")
+    if rng.random() < 0.4:
+        params += [("genre", g.lower().replace(" ", "-")) for g in rng.sample(GENRES, rng.randint(1, 3))]
+    place = rng.choice(PLACES)
+    if rng.random() < 0.25:
+        params.append(("city", place[0] if rng.random() < 0.5 else place[0][:3]))
+    if rng.random() < 0.25:
+        params.append(("country", place[2]))
+    if rng.random() < 0.1:
+        params.append(("region", place[1]))
+    if kind == "bands" and rng.random() < 0.35:
+        low = rng.choice([0, 200, 500, 1000])
+        params += [("fee_min", str(low)), ("fee_max", str(low + rng.choice([300, 1000, 5000])))]
+    if kind == "venues" and rng.random() < 0.35:
+        low = rng.choice([0, 100, 300, 1000])
+        params += [("capacity_min", str(low)), ("capacity_max", str(low + rng.choice([200, 1000, 5000])))]
+    if rng.random() < 0.4:
+        params.append(("sort", rng.choice(["name", "newest"])))
+    if rng.random() < 0.3:
+        params.append(("page", str(rng.randint(2, 6))))
+    return kind, f"/{kind}/?{urlencode(params)}" if params else f"/{kind}/"
+
+
+def run_searches(count: int, rng: random.Random) -> None:
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    # Warm-up: load and compile every template variant once, as a running server would have.
+    for url in ("/bands/", "/venues/"):
+        client.get(url)
+        client.get(url, headers={"HX-Request": "true"})
+    rows = []
+    for _ in range(count):
+        kind, url = random_search(rng)
+        htmx = rng.random() < 0.5
+        headers = {"HX-Request": "true"} if htmx else {}
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            start = time.perf_counter()
+            response = client.get(url, headers=headers)
+            elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 200:
+            print(f"!! {response.status_code} for {url}")
+        rows.append((kind, "results" if htmx else "page", elapsed, counter.count, url))
+
+    print(f"\n{count} searches on {connection.vendor} {connection.pg_version // 10000}")
+    print(f"{'request':<22}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'queries':>10}")
+    groups: dict[str, list] = {}
+    for kind, variant, *_ in rows:
+        groups.setdefault(f"{kind} {variant}", [])
+    groups["all searches"] = []
+    for row in rows:
+        groups[f"{row[0]} {row[1]}"].append(row)
+        groups["all searches"].append(row)
+    for name in sorted(groups, key=lambda g: (g == "all searches", g)):
+        group = groups[name]
+        times = [r[2] for r in group]
+        queries = sorted({r[3] for r in group})
+        q = f"{queries[0]}" if len(queries) == 1 else f"{queries[0]}–{queries[-1]}"
+        print(
+            f"{name:<22}{len(group):>5}{statistics.median(times):>9.1f}{percentile(times, 95):>9.1f}"
+            f"{max(times):>9.1f}{q:>10}"
+        )
+    p95 = percentile([r[2] for r in rows], 95)
+    verdict = "within" if p95 < BUDGET_P95_MS else "OVER"
+    print(f"\np95 {p95:.1f} ms: {verdict} the {BUDGET_P95_MS:.0f} ms budget")
+    print("\nslowest requests:")
+    for row in sorted(rows, key=lambda r: -r[2])[:5]:
+        print(f"  {row[2]:7.1f} ms  {row[3]} queries  {row[1]:<8} {row[4]}")
+
+
+def drop_search_indexes() -> None:
+    from django.db import connection
+
+    names = []
+    for module in ("bands.migrations.0002_search_indexes", "venues.migrations.0002_search_indexes"):
+        names += [name for name, _table, _expression in importlib.import_module(module).SEARCH_INDEXES]
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+    print(f"dropped {len(names)} trigram indexes: measuring without them")
+
+
+def main() -> None:
+    args = parse_args()
+    bench_url, maintenance_url = bench_database_url(args.database_name)
+    recreate_database(maintenance_url, args.database_name)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    try:
+        call_command("migrate", verbosity=0)
+        if args.without_search_indexes:
+            drop_search_indexes()
+        rng = random.Random(args.seed)
+        generate(rng)
+        run_searches(args.searches, rng)
+    finally:
+        connections.close_all()
+        if args.keep:
+            print(f"\nkept database {args.database_name}")
+        else:
+            recreate_database(maintenance_url, args.database_name, drop_only=True)
+            print(f"\ndropped database {args.database_name}")
+
+
+if __name__ == "__main__":
+    main()
