@@ -1,11 +1,11 @@
 """Staff screens for genres and bands: review, approve, suspend, merge genres."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -14,9 +14,9 @@ from django.utils.html import format_html
 from django_countries.filters import CountryFilter
 
 from .models import ApprovalStatus, Band, BandEmbed, BandPhoto, Genre, Membership
-from .services import band_set_status
+from .services import band_set_status, genre_merge
 
-ACTION_FORM_TEMPLATE = "stageslot/partials/_admin_action_form.html"
+ACTION_FORM_TEMPLATE = "admin/stageslot_action_form.html"
 
 
 def count_of(model, field: str) -> Coalesce:
@@ -79,37 +79,6 @@ class GenreMergeForm(forms.Form):
         queryset=Genre.objects.order_by("name"),
         help_text="Bands and venues with any of the selected genres get this one; the others are deleted.",
     )
-
-
-def genre_merge(*, sources: Iterable[Genre], target: Genre) -> int:
-    """Move every band, venue (and any other many-to-many link) from `sources` to `target`, then delete `sources`.
-
-    A row that had several of the genres ends up with `target` once. Returns how many
-    genres were deleted. `target` among `sources` is kept.
-    """
-    source_ids = [g.pk for g in sources if g.pk != target.pk]
-    if not source_ids:
-        return 0
-    with transaction.atomic():
-        # Walking the relations keeps the bands app free of imports from apps above it.
-        for rel in Genre._meta.related_objects:
-            if not rel.many_to_many:
-                continue
-            m2m, through = rel.field, rel.through
-            owner, genre = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
-            owner_ids = set(
-                through.objects.filter(**{f"{genre}_id__in": source_ids}).values_list(f"{owner}_id", flat=True)
-            )
-            already = set(
-                through.objects.filter(**{f"{genre}_id": target.pk, f"{owner}_id__in": owner_ids}).values_list(
-                    f"{owner}_id", flat=True
-                )
-            )
-            through.objects.bulk_create(
-                [through(**{f"{owner}_id": pk, f"{genre}_id": target.pk}) for pk in sorted(owner_ids - already)]
-            )
-        Genre.objects.filter(pk__in=source_ids).delete()
-    return len(source_ids)
 
 
 @admin.register(Genre)
