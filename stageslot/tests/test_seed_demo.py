@@ -3,8 +3,8 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from bands.models import ApprovalStatus, Band, Genre, Membership
-from venues.models import Venue
+from bands.models import ApprovalStatus, Band, BandInvite, Genre, Membership
+from venues.models import Venue, VenueInvite
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +33,12 @@ def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings
     assert len(set(Band.objects.values_list("city", flat=True))) >= 4
     assert User.objects.filter(is_staff=True).exists()
     assert "stageslot-demo" in capsys.readouterr().out
+    # Most bands show a full press kit; invites wait for both a band and a venue.
+    full = Band.objects.exclude(tagline="").exclude(fee_min=None).filter(photos__isnull=False).distinct()
+    assert full.count() >= 8
+    assert BandInvite.objects.exists()
+    assert VenueInvite.objects.exists()
+    assert all(v.stages.exists() and v.photos.exists() for v in Venue.objects.all())
 
 
 def test_demo_logins_work(client, settings):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 from stageslot.demo_images import demo_picture
-from venues.models import Stage, Venue, VenuePhoto, VenueStaff
+from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 DEMO_PASSWORD = "stageslot-demo"  # noqa: S105 - demo accounts only, printed on purpose
 
@@ -436,6 +436,12 @@ class Command(BaseCommand):
             for part, person, role in staff:
                 user = self._user(f"{part}@demo.stageslot.test", person, zone)
                 VenueStaff.objects.get_or_create(venue=venue, user=user, defaults={"role": role})
+            if slug == "kellerbar" and not venue.invites.exists():
+                VenueInvite.objects.create(
+                    venue=venue, role=VenueStaff.Role.BOOKER, email="new.booker@example.com",
+                    created_by=venue.staff_roles.filter(role=VenueStaff.Role.OWNER).first().user,
+                    expires_at=timezone.now() + timedelta(days=10),
+                )  # fmt: skip
 
     def _print_logins(self) -> None:
         out = self.stdout
