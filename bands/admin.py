@@ -6,23 +6,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django_countries.filters import CountryFilter
 
 from .models import ApprovalStatus, Band, BandEmbed, BandPhoto, Genre, Membership
+from .selectors import count_of
 from .services import band_set_status, genre_merge
 
 ACTION_FORM_TEMPLATE = "admin/stageslot_action_form.html"
-
-
-def count_of(model, field: str) -> Coalesce:
-    """A correlated COUNT of `model` rows whose `field` is the outer row: no join, no GROUP BY on the list."""
-    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
 def action_with_form(
@@ -145,10 +139,9 @@ class MembershipInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user")
 
 
-class BandPhotoInline(admin.TabularInline):
-    """Staff can caption, reorder or remove photos; uploads go through the band's page, which re-encodes them."""
+class PhotoInline(admin.TabularInline):
+    """Staff can caption, reorder or remove photos; uploads go through the manage pages, which re-encode them."""
 
-    model = BandPhoto
     extra = 0
     fields = ("preview", "caption", "position")
     readonly_fields = ("preview",)
@@ -157,8 +150,12 @@ class BandPhotoInline(admin.TabularInline):
         return False
 
     @admin.display(description="Photo")
-    def preview(self, photo: BandPhoto) -> str:
+    def preview(self, photo) -> str:
         return format_html('<img src="{}" alt="" style="max-height:80px;border-radius:4px">', photo.image.url)
+
+
+class BandPhotoInline(PhotoInline):
+    model = BandPhoto
 
 
 class BandEmbedInline(admin.TabularInline):
@@ -172,12 +169,26 @@ class BandEmbedInline(admin.TabularInline):
 
 
 class StatusActionsMixin:
-    """Approve / suspend (with a reason) / return to review, each through the app's status service."""
+    """Approve / suspend (with a reason) / return to review, each through the app's status service.
+
+    Also the list and form settings that band and venue admins share.
+    """
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_filter = ("status", "genres", ("country", CountryFilter), "city")
+    search_fields = ("name", "city")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("genres",)
+    readonly_fields = ("status", "status_reason", "status_changed_at", "created_at", "updated_at")
+    actions = ["approve", "suspend", "return_to_review"]
+    list_per_page = 50
 
     set_status: Callable[..., object]
     thing: str
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj) -> str:
+        return status_badge(obj.status, obj.get_status_display())
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet, status: str, reason: str = "") -> int:
         changed = 0
@@ -220,21 +231,10 @@ class BandAdmin(StatusActionsMixin, admin.ModelAdmin):
     set_status = staticmethod(band_set_status)
     thing = "band"
     list_display = ("name", "status_display", "city", "country", "member_count", "created_at")
-    list_filter = ("status", "genres", ("country", CountryFilter), "city")
-    search_fields = ("name", "city")
-    prepopulated_fields = {"slug": ("name",)}
-    autocomplete_fields = ("genres",)
-    readonly_fields = ("status", "status_reason", "status_changed_at", "created_at", "updated_at")
     inlines = [MembershipInline, BandPhotoInline, BandEmbedInline]
-    actions = ["approve", "suspend", "return_to_review"]
-    list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Band]:
         return super().get_queryset(request).annotate(member_total=count_of(Membership, "band"))
-
-    @admin.display(description="Status", ordering="status")
-    def status_display(self, band: Band) -> str:
-        return status_badge(band.status, band.get_status_display())
 
     @admin.display(description="Members", ordering="member_total")
     def member_count(self, band: Band) -> int:

@@ -66,6 +66,17 @@ class QuickSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
 
+def range_end_field(label: str, *, placeholder: str) -> forms.IntegerField:
+    """One end of a range filter: a whole number from 0, empty for an open end."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": placeholder}),
+    )
+
+
 class SearchForm(forms.Form):
     """Text, genres, place and sort: what band and venue searches share."""
 
@@ -109,6 +120,8 @@ class SearchForm(forms.Form):
             codes.append(asked)
         self.fields["country"].choices = [("", "Any country")] + [(c, all_countries.name(c)) for c in codes]
         self.fields["sort"].choices = self.sort_choices
+        # The range filters sit between the place and the sort.
+        self.order_fields(["q", "genre", "city", "region", "country", *(n for r in self.ranges for n in r[:2]), "sort"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -187,20 +200,7 @@ class SearchForm(forms.Form):
 
 
 class BandSearchForm(SearchForm):
-    fee_min = forms.IntegerField(
-        label="Fee from",
-        required=False,
-        min_value=0,
-        max_value=MAX_AMOUNT,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "0"}),
-    )
-    fee_max = forms.IntegerField(
-        label="Fee up to",
-        required=False,
-        min_value=0,
-        max_value=MAX_AMOUNT,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "Any"}),
-    )
+    fee_min = range_end_field("Fee from", placeholder="0")
+    fee_max = range_end_field("Fee up to", placeholder="Any")
 
     ranges = [("fee_min", "fee_max", "fee")]
-    field_order = ["q", "genre", "city", "region", "country", "fee_min", "fee_max", "sort"]

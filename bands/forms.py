@@ -11,6 +11,7 @@ from .embeds import Embed, embed_from_url
 from .invite_forms import InviteForm
 from .links import LINK_FIELDS, LinkValidator
 from .models import Band, Genre, Membership
+from .press_kit import SLUG_RESERVED
 from .services import SLUG_TAKEN
 
 # Paths under /bands/ that a band slug would hide.
@@ -116,9 +117,7 @@ class BandForm(forms.ModelForm):
                 "Choose a web address using letters, numbers and hyphens, e.g. the-night-shift.", code="required"
             )
         if slug in RESERVED_SLUGS:
-            raise forms.ValidationError(
-                "This address is reserved on StageSlot. Please choose another.", code="reserved"
-            )
+            raise forms.ValidationError(SLUG_RESERVED, code="reserved")
         return slug
 
     def clean(self) -> dict:

@@ -5,15 +5,23 @@ link that was altered is told apart from one that never existed. Expiry, uses
 and revocation live on the row, so an invite can be revoked at any time.
 """
 
+import zoneinfo
 from datetime import timedelta
 
 from django.core import signing
-from django.utils import timezone
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, QuerySet
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
+
+from accounts.models import User
+from accounts.services import email_queue
 
 from .models import InviteBase
 
 SALT = "stageslot.invite"
 DEFAULT_VALID_FOR = timedelta(days=14)
+USED_UP = "This invite link has been used as many times as it allows. Ask for a new one."
 
 
 class InviteError(Exception):
@@ -53,6 +61,59 @@ def invite_check_usable(invite: InviteBase, *, now=None) -> None:
             code="expired",
         )
     if invite.uses >= invite.max_uses:
-        raise InviteError(
-            "This invite link has been used as many times as it allows. Ask for a new one.", code="used_up"
-        )
+        raise InviteError(USED_UP, code="used_up")
+
+
+def invite_withdraw(*, invites: QuerySet, pk: int) -> InviteBase:
+    """Lock the invite `pk` of `invites` and mark it revoked; revoking twice keeps the first time.
+
+    Call it inside a transaction. Raises the model's DoesNotExist for an unknown invite.
+    """
+    invite = invites.select_for_update().get(pk=pk)
+    if invite.revoked_at is None:
+        invite.revoked_at = timezone.now()
+        invite.save(update_fields=["revoked_at"])
+    return invite
+
+
+def invite_use(invite: InviteBase) -> None:
+    """Count one use of an invite the caller has locked. Raises InviteError("used_up") when none is left.
+
+    With the row lock the check in invite_check_usable already holds; the guarded update still
+    refuses on a database that ignores the lock, and the caller's transaction then rolls back.
+    """
+    counted = type(invite).objects.filter(pk=invite.pk, uses__lt=F("max_uses")).update(uses=F("uses") + 1)
+    if not counted:
+        raise InviteError(USED_UP, code="used_up")
+
+
+def invite_email_queue(
+    *, invite: InviteBase, by: User, name: str, time_zone: str, link: str, subject_template: str, pitch: str = ""
+) -> None:
+    """Email the invite to `invite.email` once the transaction commits (the address must be set).
+
+    `name` is the band or venue to join, `time_zone` its zone (the expiry is shown in it) and
+    `pitch` an optional line on what joining brings.
+    """
+    try:
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    context = {
+        "invite": invite,
+        "name": name,
+        "inviter": by,
+        "role": invite.get_role_display(),
+        "link": link,
+        # Formatted here: the template's date filter would convert to the sender's zone.
+        "expires": dateformat.format(timezone.localtime(invite.expires_at, zone), "j F Y, H:i"),
+        "zone": zone.key,
+        "pitch": pitch,
+    }
+    message = EmailMultiAlternatives(
+        subject=" ".join(render_to_string(subject_template, context).split()),
+        body=render_to_string("stageslot/email/invite_message.txt", context),
+        to=[invite.email],
+    )
+    message.attach_alternative(render_to_string("stageslot/email/invite_message.html", context), "text/html")
+    email_queue(message=message)

@@ -95,6 +95,71 @@ def search_terms(q: str | None) -> list[str]:
     return [word[:40] for word in (q or "").split()][:8]
 
 
+def count_of(model, field: str) -> Coalesce:
+    """A correlated COUNT of `model` rows whose `field` is the outer row: no join, no GROUP BY on the list."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def listing_prefetches(*, photos: QuerySet) -> list[Prefetch]:
+    """What a search card shows of a band or venue besides its columns: genres and the cover photo."""
+    return [
+        Prefetch("genres", queryset=genres_all()),
+        # Only the first photo of each row: a sliced prefetch is one windowed query.
+        Prefetch("photos", queryset=photos.order_by("position", "id")[:1], to_attr="cover_photos"),
+    ]
+
+
+def listing_countries(model) -> list[str]:
+    """Country codes that approved rows of `model` (bands, venues) are in, for the country filter."""
+    return list(
+        model.objects.filter(status=ApprovalStatus.APPROVED)
+        .exclude(country="")
+        .order_by("country")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+
+
+def listing_filter(
+    qs: QuerySet,
+    *,
+    text_fields: Sequence[str],
+    q: str | None,
+    genres: Sequence[str] | None,
+    city: str | None,
+    region: str | None,
+    country: str | None,
+) -> QuerySet:
+    """The filters band and venue searches share, on a queryset of bands or venues.
+
+    Each word of `q` must appear (any case) in one of `text_fields`; a row with any of
+    the `genres` (slugs) matches; city and region match the start of the name, any case;
+    country is an ISO code. A filter left empty does not narrow.
+    """
+    terms = search_terms(q)
+    if terms:
+        qs = qs.alias(search_text=SearchText(*text_fields))
+        for term in terms:
+            qs = qs.filter(search_text__icontains=term)
+    if genres:
+        through = qs.model.genres.through
+        owner = f"{qs.model._meta.model_name}_id"
+        qs = qs.filter(Exists(through.objects.filter(**{owner: OuterRef("pk")}, genre__slug__in=list(genres))))
+    if city:
+        qs = qs.filter(city__istartswith=city.strip())
+    if region:
+        qs = qs.filter(region__istartswith=region.strip())
+    if country:
+        qs = qs.filter(country=country)
+    return qs
+
+
+def listing_sorted(qs: QuerySet, sorts: dict[str, tuple[str, ...]], sort: str | None) -> QuerySet:
+    """`qs` in the order named by `sort`, a key of `sorts`; unknown or empty sorts by "name"."""
+    return qs.order_by(*sorts.get(sort or "name", sorts["name"]))
+
+
 class SearchText(Func):
     """Several text columns joined by spaces: what a free-text search looks through.
 
@@ -118,29 +183,16 @@ BAND_SORTS = {
 
 def bands_public() -> QuerySet[Band]:
     """Approved bands with what a search card shows: genres, the cover photo and the member count."""
-    member_count = (
-        Membership.objects.filter(band=OuterRef("pk")).order_by().values("band").annotate(n=Count("pk")).values("n")
-    )
     return (
         Band.objects.filter(status=ApprovalStatus.APPROVED)
-        .annotate(member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0))
-        .prefetch_related(
-            Prefetch("genres", queryset=genres_all()),
-            # Only the first photo of each band: a sliced prefetch is one windowed query.
-            Prefetch("photos", queryset=BandPhoto.objects.order_by("position", "id")[:1], to_attr="cover_photos"),
-        )
+        .annotate(member_count=count_of(Membership, "band"))
+        .prefetch_related(*listing_prefetches(photos=BandPhoto.objects.all()))
     )
 
 
 def band_countries() -> list[str]:
     """Country codes that approved bands are in, for the country filter."""
-    return list(
-        Band.objects.filter(status=ApprovalStatus.APPROVED)
-        .exclude(country="")
-        .order_by("country")
-        .values_list("country", flat=True)
-        .distinct()
-    )
+    return listing_countries(Band)
 
 
 def _filter_free_between(qs: QuerySet[Band], free_between: tuple[datetime, datetime] | None) -> QuerySet[Band]:
@@ -177,21 +229,15 @@ def band_search(
     - free_between: (start, end) in UTC; the availability issue filters on materialised busy
       intervals in `_filter_free_between`, a no-op until then.
     """
-    qs = bands_public()
-    terms = search_terms(q)
-    if terms:
-        qs = qs.alias(search_text=SearchText(*BAND_SEARCH_TEXT))
-        for term in terms:
-            qs = qs.filter(search_text__icontains=term)
-    if genres:
-        through = Band.genres.through
-        qs = qs.filter(Exists(through.objects.filter(band_id=OuterRef("pk"), genre__slug__in=list(genres))))
-    if city:
-        qs = qs.filter(city__istartswith=city.strip())
-    if region:
-        qs = qs.filter(region__istartswith=region.strip())
-    if country:
-        qs = qs.filter(country=country)
+    qs = listing_filter(
+        bands_public(),
+        text_fields=BAND_SEARCH_TEXT,
+        q=q,
+        genres=genres,
+        city=city,
+        region=region,
+        country=country,
+    )
     if fee_min is not None or fee_max is not None:
         qs = qs.filter(Q(fee_min__isnull=False) | Q(fee_max__isnull=False))
         if fee_min is not None:
@@ -199,7 +245,7 @@ def band_search(
         if fee_max is not None:
             qs = qs.filter(Q(fee_min__isnull=True) | Q(fee_min__lte=fee_max))
     qs = _filter_free_between(qs, free_between)
-    return qs.order_by(*BAND_SORTS.get(sort or "name", BAND_SORTS["name"]))
+    return listing_sorted(qs, BAND_SORTS, sort)
 
 
 def band_press_kit(*, slug: str) -> Band:

@@ -5,19 +5,16 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import email_queue
 
 from .embeds import embed_from_url
-from .invites import InviteError, invite_check_usable
+from .invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from .links import LINK_FIELDS
 from .models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
+from .press_kit import approval_status_set, photo_append, photo_delete, position_after, slug_taken_message
 from .selectors import band_invite_path
 
 PHOTO_LIMIT = 12
@@ -39,7 +36,8 @@ PROFILE_FIELDS = (
     "rider",
 )
 EDITABLE_FIELDS = frozenset(PROFILE_FIELDS) | {name for name, _ in LINK_FIELDS}
-SLUG_TAKEN = "Another band already uses this address. Try a variation, e.g. with your city."
+SLUG_TAKEN = slug_taken_message("band")
+INVITE_PITCH = "StageSlot finds the dates when everyone in the band is free and books gigs without double bookings."
 
 
 class BandError(Exception):
@@ -125,15 +123,7 @@ def band_set_status(*, band: Band, status: str, reason: str = "", by: User | Non
     Public pages list only approved bands; members keep seeing a suspended band with
     the reason. The notifications issue hooks its "band approved/suspended" message here.
     """
-    if status not in ApprovalStatus.values:
-        raise ValueError(f"Unknown status {status!r}")
-    with transaction.atomic():
-        band = Band.objects.select_for_update().get(pk=band.pk)
-        band.status = status
-        band.status_reason = reason.strip()[:300]
-        band.status_changed_at = timezone.now()
-        band.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
-    return band
+    return approval_status_set(row=band, status=status, reason=reason)
 
 
 def band_create(*, by: User, genres: Iterable[Genre] = (), **fields) -> Band:
@@ -185,22 +175,15 @@ def band_photo_add(*, band: Band, by: User, image: ContentFile, caption: str) ->
     with transaction.atomic():
         band = _lock_band(band)
         _manager_of(band, by)
-        photos = BandPhoto.objects.filter(band=band)
-        if photos.count() >= PHOTO_LIMIT:
-            raise BandLimitError(
+        return photo_append(
+            photo=BandPhoto(band=band, caption=caption.strip()[:200]),
+            siblings=BandPhoto.objects.filter(band=band),
+            image=image,
+            limit=PHOTO_LIMIT,
+            full=BandLimitError(
                 f"A band can show {PHOTO_LIMIT} photos. Delete one before you add another.", code="photo_limit"
-            )
-        position = (photos.aggregate(last=Max("position"))["last"] or 0) + 1
-        photo = BandPhoto(band=band, caption=caption.strip()[:200], position=position)
-        photo.image.save(image.name, image, save=False)
-        storage, name = photo.image.storage, photo.image.name
-        try:
-            photo.save()
-        except Exception:
-            # Without its row nothing would ever show or delete the file.
-            storage.delete(name)
-            raise
-    return photo
+            ),
+        )
 
 
 def band_photo_update(*, photo: BandPhoto, by: User, caption: str) -> BandPhoto:
@@ -219,10 +202,7 @@ def band_photo_delete(*, photo: BandPhoto, by: User) -> None:
     """
     with transaction.atomic():
         _manager_of(photo.band, by)
-        storage, name = photo.image.storage, photo.image.name
-        photo.delete()
-        if name:
-            transaction.on_commit(lambda: storage.delete(name))
+        photo_delete(photo=photo)
 
 
 def band_embed_add(*, band: Band, by: User, url: str, title: str = "") -> BandEmbed:
@@ -235,12 +215,13 @@ def band_embed_add(*, band: Band, by: User, url: str, title: str = "") -> BandEm
     with transaction.atomic():
         band = _lock_band(band)
         _manager_of(band, by)
-        players = BandEmbed.objects.filter(band=band)
-        if players.count() >= EMBED_LIMIT:
-            raise BandLimitError(
+        position = position_after(
+            BandEmbed.objects.filter(band=band),
+            limit=EMBED_LIMIT,
+            full=BandLimitError(
                 f"A band can show {EMBED_LIMIT} players. Delete one before you add another.", code="embed_limit"
-            )
-        position = (players.aggregate(last=Max("position"))["last"] or 0) + 1
+            ),
+        )
         return BandEmbed.objects.create(
             band=band,
             provider=embed.provider,
@@ -366,32 +347,23 @@ def band_invite_create(
             created_by=by,
         )
         if email:
-            email_queue(
-                message=_invite_email(invite=invite, by=by, link=base_url.rstrip("/") + band_invite_path(invite=invite))
+            invite_email_queue(
+                invite=invite,
+                by=by,
+                name=band.name,
+                time_zone=band.time_zone,
+                link=base_url.rstrip("/") + band_invite_path(invite=invite),
+                subject_template="bands/email/invite_subject.txt",
+                pitch=INVITE_PITCH,
             )
     return invite
-
-
-def _invite_email(*, invite: BandInvite, by: User, link: str) -> EmailMultiAlternatives:
-    context = {"invite": invite, "band": invite.band, "inviter": by, "link": link}
-    with timezone.override(invite.band.time_zone):
-        subject = render_to_string("bands/email/invite_subject.txt", context).strip()
-        body = render_to_string("bands/email/invite_message.txt", context)
-        html = render_to_string("bands/email/invite_message.html", context)
-    message = EmailMultiAlternatives(subject=" ".join(subject.split()), body=body, to=[invite.email])
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def band_invite_revoke(*, invite: BandInvite, by: User) -> BandInvite:
     """Withdraw an invite so its link joins nobody any more. Raises BandPermissionError."""
     with transaction.atomic():
         _manager_of(invite.band, by)
-        invite = BandInvite.objects.select_for_update().select_related("band").get(pk=invite.pk)
-        if invite.revoked_at is None:
-            invite.revoked_at = timezone.now()
-            invite.save(update_fields=["revoked_at"])
-    return invite
+        return invite_withdraw(invites=BandInvite.objects.select_related("band"), pk=invite.pk)
 
 
 def band_invite_accept(*, invite: BandInvite, user: User) -> Membership:
@@ -408,12 +380,7 @@ def band_invite_accept(*, invite: BandInvite, user: User) -> Membership:
         if existing is not None:
             return existing
         membership = Membership.objects.create(band=invite.band, user=user, role=invite.role)
-        updated = BandInvite.objects.filter(pk=invite.pk, uses__lt=F("max_uses")).update(uses=F("uses") + 1)
-        if not updated:
-            # Only reachable without the row lock (e.g. a database that ignores it); the transaction rolls back.
-            raise InviteError(
-                "This invite link has been used as many times as it allows. Ask for a new one.", code="used_up"
-            )
+        invite_use(invite)
     return membership
 
 

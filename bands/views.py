@@ -1,14 +1,16 @@
 """Public band pages: search and the press kit."""
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
-from .filters import BandSearchForm
+from .filters import BandSearchForm, SearchForm
 from .models import ApprovalStatus, Band
 from .selectors import band_countries, band_membership_of, band_press_kit, band_search, genres_all
 
@@ -36,11 +38,19 @@ def results_or_page(request: HtmxHttpRequest, template: str, context: dict, *, p
     return push_url(render(request, f"{template}#results", context), shareable_url(request))
 
 
-def band_search_page(request: HtmxHttpRequest) -> HttpResponse:
+def search_page(
+    request: HtmxHttpRequest,
+    *,
+    form_class: type[SearchForm],
+    search: Callable[..., QuerySet],
+    countries: Callable[[], list[str]],
+    template: str,
+) -> HttpResponse:
+    """A band or venue search: the whole page, or only its results for an HTMX filter change."""
     partial = wants_results_only(request)
     # The results alone do not show the country list; the form still checks the code.
-    form = BandSearchForm(request.GET, genres=genres_all(), countries=[] if partial else band_countries())
-    paginator = Paginator(band_search(**form.filters()), PAGE_SIZE)
+    form = form_class(request.GET, genres=genres_all(), countries=[] if partial else countries())
+    paginator = Paginator(search(**form.filters()), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -48,7 +58,13 @@ def band_search_page(request: HtmxHttpRequest) -> HttpResponse:
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "active_filters": form.active_filters(),
     }
-    return results_or_page(request, "bands/search.html", context, partial=partial)
+    return results_or_page(request, template, context, partial=partial)
+
+
+def band_search_page(request: HtmxHttpRequest) -> HttpResponse:
+    return search_page(
+        request, form_class=BandSearchForm, search=band_search, countries=band_countries, template="bands/search.html"
+    )
 
 
 def place_of(thing: Band) -> str:

@@ -1,6 +1,7 @@
 """Pages where a band's leaders and admins manage it."""
 
 import copy
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -50,6 +51,33 @@ def _band_for(request: HttpRequest, slug: str, *, manage: bool = True) -> tuple[
 
 def _render(request: HttpRequest, template: str, context: dict, *, section: str, status: int = 200) -> HttpResponse:
     return render(request, template, {"section": section, **context}, status=status)
+
+
+def _as_manager(call: Callable[[], object]) -> None:
+    """Run a service call for a leader or admin; a BandPermissionError answers 403."""
+    try:
+        call()
+    except BandPermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+def _form_change(form, call: Callable[[], object], *, invalid_field: str | None = None) -> bool:
+    """Run a service call for a valid form: True when it worked.
+
+    A refusal answers 403; a broken band rule (BandError) becomes a message on the form, and
+    so does a ValidationError when `invalid_field` names the field it belongs to.
+    """
+    try:
+        _as_manager(call)
+    except ValidationError as exc:
+        if invalid_field is None:
+            raise
+        form.add_error(invalid_field, exc)
+    except BandError as exc:
+        form.add_error(None, str(exc))
+    else:
+        return True
+    return False
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -163,18 +191,14 @@ def band_photos_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST":
         return _photos_page(request, band, membership)
     form = BandPhotoForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.band_photo_add(
-                band=band, by=request.user, image=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
-            )
-        except BandPermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except BandError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "The photo is added.")
-            return redirect("bands:photos", slug=band.slug)
+    if form.is_valid() and _form_change(
+        form,
+        lambda: services.band_photo_add(
+            band=band, by=request.user, image=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
+        ),
+    ):
+        messages.success(request, "The photo is added.")
+        return redirect("bands:photos", slug=band.slug)
     return _photos_page(request, band, membership, form=form, status=400)
 
 
@@ -186,10 +210,7 @@ def band_photo_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = BandPhotoCaptionForm(request.POST, prefix=f"photo-{photo.pk}")
     if not form.is_valid():
         return _photos_page(request, band, membership, caption_form=form, caption_pk=photo.pk, status=400)
-    try:
-        services.band_photo_update(photo=photo, by=request.user, caption=form.cleaned_data["caption"])
-    except BandPermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
+    _as_manager(lambda: services.band_photo_update(photo=photo, by=request.user, caption=form.cleaned_data["caption"]))
     messages.success(request, "The description is saved.")
     return redirect("bands:photos", slug=band.slug)
 
@@ -199,10 +220,7 @@ def band_photo_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def band_photo_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     band, _ = _band_for(request, slug)
     photo = get_object_or_404(BandPhoto.objects.select_related("band"), pk=pk, band=band)
-    try:
-        services.band_photo_delete(photo=photo, by=request.user)
-    except BandPermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
+    _as_manager(lambda: services.band_photo_delete(photo=photo, by=request.user))
     messages.success(request, "The photo is deleted.")
     return redirect("bands:photos", slug=band.slug)
 
@@ -229,20 +247,15 @@ def band_embeds_page(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method != "POST":
         return _embeds_page(request, band, membership)
     form = BandEmbedForm(request.POST)
-    if form.is_valid():
-        try:
-            services.band_embed_add(
-                band=band, by=request.user, url=form.cleaned_data["url"], title=form.cleaned_data["title"]
-            )
-        except BandPermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            form.add_error("url", exc)
-        except BandError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "The player is added.")
-            return redirect("bands:embeds", slug=band.slug)
+    if form.is_valid() and _form_change(
+        form,
+        lambda: services.band_embed_add(
+            band=band, by=request.user, url=form.cleaned_data["url"], title=form.cleaned_data["title"]
+        ),
+        invalid_field="url",
+    ):
+        messages.success(request, "The player is added.")
+        return redirect("bands:embeds", slug=band.slug)
     return _embeds_page(request, band, membership, form=form, status=400)
 
 
@@ -251,10 +264,7 @@ def band_embeds_page(request: HttpRequest, slug: str) -> HttpResponse:
 def band_embed_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     band, _ = _band_for(request, slug)
     embed = get_object_or_404(BandEmbed.objects.select_related("band"), pk=pk, band=band)
-    try:
-        services.band_embed_delete(embed=embed, by=request.user)
-    except BandPermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
+    _as_manager(lambda: services.band_embed_delete(embed=embed, by=request.user))
     messages.success(request, "The player is removed.")
     return redirect("bands:embeds", slug=band.slug)
 
@@ -281,16 +291,11 @@ def band_member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     initial = {"role": member.role, "instrument": member.instrument, "required": member.required}
     if request.method == "POST":
         form = MembershipForm(request.POST, initial=initial, can_set_leader=is_leader)
-        if form.is_valid():
-            try:
-                services.membership_update(membership=member, by=request.user, **form.cleaned_data)
-            except BandPermissionError as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except BandError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, f"The changes to {member.user.name} are saved.")
-                return redirect("bands:members", slug=band.slug)
+        if form.is_valid() and _form_change(
+            form, lambda: services.membership_update(membership=member, by=request.user, **form.cleaned_data)
+        ):
+            messages.success(request, f"The changes to {member.user.name} are saved.")
+            return redirect("bands:members", slug=band.slug)
         status = 400
     else:
         form = MembershipForm(initial=initial, can_set_leader=is_leader)
@@ -385,9 +390,6 @@ def band_invites_page(request: HttpRequest, slug: str) -> HttpResponse:
 def band_invite_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     band, _ = _band_for(request, slug)
     invite = get_object_or_404(BandInvite.objects.select_related("band"), pk=pk, band=band)
-    try:
-        services.band_invite_revoke(invite=invite, by=request.user)
-    except BandPermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
+    _as_manager(lambda: services.band_invite_revoke(invite=invite, by=request.user))
     messages.success(request, "The invite link is withdrawn; it no longer lets anyone join.")
     return redirect("bands:invites", slug=band.slug)

@@ -4,8 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -13,7 +12,15 @@ from django.utils.text import slugify
 from accounts.models import User
 from bands.invites import invite_link_token
 from bands.models import ApprovalStatus
-from bands.selectors import SearchText, genres_all, search_terms
+from bands.press_kit import SLUG_RESERVED, slug_taken_message
+from bands.selectors import (
+    count_of,
+    genres_all,
+    listing_countries,
+    listing_filter,
+    listing_prefetches,
+    listing_sorted,
+)
 
 from .models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
@@ -21,8 +28,7 @@ from .models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 # Paths under /venues/ that a venue's slug must not shadow.
 RESERVED_SLUGS = frozenset({"new"})
-SLUG_TAKEN = "Another venue already uses this address. Try a variation, e.g. with your city."
-SLUG_RESERVED = "This address is reserved on StageSlot. Please choose another."
+SLUG_TAKEN = slug_taken_message("venue")
 INVITES_SHOWN = 50
 
 
@@ -114,29 +120,16 @@ VENUE_SORTS = {
 
 def venues_public() -> QuerySet[Venue]:
     """Approved venues with what a search card shows: genres, the cover photo and the stage count."""
-    stage_count = (
-        Stage.objects.filter(venue=OuterRef("pk")).order_by().values("venue").annotate(n=Count("pk")).values("n")
-    )
     return (
         Venue.objects.filter(status=ApprovalStatus.APPROVED)
-        .annotate(stage_count=Coalesce(Subquery(stage_count, output_field=IntegerField()), 0))
-        .prefetch_related(
-            Prefetch("genres", queryset=genres_all()),
-            # Only the first photo of each venue: a sliced prefetch is one windowed query.
-            Prefetch("photos", queryset=VenuePhoto.objects.order_by("position", "id")[:1], to_attr="cover_photos"),
-        )
+        .annotate(stage_count=count_of(Stage, "venue"))
+        .prefetch_related(*listing_prefetches(photos=VenuePhoto.objects.all()))
     )
 
 
 def venue_countries() -> list[str]:
     """Country codes that approved venues are in, for the country filter."""
-    return list(
-        Venue.objects.filter(status=ApprovalStatus.APPROVED)
-        .exclude(country="")
-        .order_by("country")
-        .values_list("country", flat=True)
-        .distinct()
-    )
+    return listing_countries(Venue)
 
 
 def venue_search(
@@ -159,26 +152,20 @@ def venue_search(
       no capacity are left out when either is set.
     - sort: "name" (default), "newest" or "capacity" (largest first); unknown values sort by name.
     """
-    qs = venues_public()
-    terms = search_terms(q)
-    if terms:
-        qs = qs.alias(search_text=SearchText(*VENUE_SEARCH_TEXT))
-        for term in terms:
-            qs = qs.filter(search_text__icontains=term)
-    if genres:
-        through = Venue.genres.through
-        qs = qs.filter(Exists(through.objects.filter(venue_id=OuterRef("pk"), genre__slug__in=list(genres))))
-    if city:
-        qs = qs.filter(city__istartswith=city.strip())
-    if region:
-        qs = qs.filter(region__istartswith=region.strip())
-    if country:
-        qs = qs.filter(country=country)
+    qs = listing_filter(
+        venues_public(),
+        text_fields=VENUE_SEARCH_TEXT,
+        q=q,
+        genres=genres,
+        city=city,
+        region=region,
+        country=country,
+    )
     if capacity_min is not None:
         qs = qs.filter(capacity__gte=capacity_min)
     if capacity_max is not None:
         qs = qs.filter(capacity__lte=capacity_max)
-    return qs.order_by(*VENUE_SORTS.get(sort or "name", VENUE_SORTS["name"]))
+    return listing_sorted(qs, VENUE_SORTS, sort)
 
 
 def venue_profile(*, slug: str) -> Venue:

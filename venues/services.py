@@ -1,22 +1,17 @@
 """Writes of the venues app."""
 
-import zoneinfo
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max
-from django.template.loader import render_to_string
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import email_queue
-from bands.invites import InviteError, invite_check_usable
+from bands.invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from bands.models import ApprovalStatus, Genre
+from bands.press_kit import approval_status_set, photo_append, photo_delete
 
 from .models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 from .selectors import SLUG_TAKEN, venue_invite_link_path, venue_slug_problem
@@ -54,15 +49,7 @@ def venue_set_status(*, venue: Venue, status: str, reason: str = "", by: User | 
     Public pages list only approved venues; staff keep seeing a suspended venue with
     the reason. The notifications issue hooks its "venue approved/suspended" message here.
     """
-    if status not in ApprovalStatus.values:
-        raise ValueError(f"Unknown status {status!r}")
-    with transaction.atomic():
-        venue = Venue.objects.select_for_update().get(pk=venue.pk)
-        venue.status = status
-        venue.status_reason = reason.strip()[:300]
-        venue.status_changed_at = timezone.now()
-        venue.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
-    return venue
+    return approval_status_set(row=venue, status=status, reason=reason)
 
 
 def _check_profile_fields(fields: dict) -> None:
@@ -210,30 +197,21 @@ def venue_photo_add(*, venue: Venue, image: ContentFile, caption: str = "") -> V
     """
     with transaction.atomic():
         Venue.objects.select_for_update().filter(pk=venue.pk).first()
-        stats = VenuePhoto.objects.filter(venue=venue).aggregate(count=Count("id"), last=Max("position"))
-        if stats["count"] >= PHOTO_LIMIT:
-            raise ValidationError(
+        return photo_append(
+            photo=VenuePhoto(venue=venue, caption=caption.strip()[:200]),
+            siblings=VenuePhoto.objects.filter(venue=venue),
+            image=image,
+            limit=PHOTO_LIMIT,
+            full=ValidationError(
                 f"A venue can show at most {PHOTO_LIMIT} photos. Delete one to add another.", code="photo_limit"
-            )
-        photo = VenuePhoto(venue=venue, caption=caption.strip()[:200], position=(stats["last"] or 0) + 1)
-        photo.image.save(image.name, image, save=False)
-        stored_name, storage = photo.image.name, photo.image.storage
-        try:
-            photo.save()
-        except Exception:
-            # A photo row that was never written must not leave its file behind.
-            storage.delete(stored_name)
-            raise
-    return photo
+            ),
+        )
 
 
 def venue_photo_delete(*, photo: VenuePhoto) -> None:
     """Delete a photo; its file is removed once the deletion has committed."""
-    name, storage = photo.image.name, photo.image.storage
     with transaction.atomic():
-        VenuePhoto.objects.filter(pk=photo.pk).delete()
-        if name:
-            transaction.on_commit(lambda: storage.delete(name))
+        photo_delete(photo=photo)
 
 
 # ---- Staff -------------------------------------------------------------------------------
@@ -318,44 +296,21 @@ def venue_invite_create(
     with transaction.atomic():
         invite.save()
         if invite.email:
-            _invite_email_queue(invite=invite, by=by, link=site_url.rstrip("/") + venue_invite_link_path(invite=invite))
+            invite_email_queue(
+                invite=invite,
+                by=by,
+                name=venue.name,
+                time_zone=venue.time_zone,
+                link=site_url.rstrip("/") + venue_invite_link_path(invite=invite),
+                subject_template="venues/email/invite_subject.txt",
+            )
     return invite
-
-
-def _invite_email_queue(*, invite: VenueInvite, by: User, link: str) -> None:
-    try:
-        zone = zoneinfo.ZoneInfo(invite.venue.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    context = {
-        "invite": invite,
-        "venue": invite.venue,
-        "inviter": by,
-        "role": invite.get_role_display(),
-        "link": link,
-        # Formatted here: the template's date filter would convert to the sender's zone.
-        "expires": dateformat.format(timezone.localtime(invite.expires_at, zone), "j F Y, H:i"),
-        "zone": zone.key,
-    }
-    subject = " ".join(render_to_string("venues/email/invite_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("venues/email/invite_message.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[invite.email],
-    )
-    message.attach_alternative(render_to_string("venues/email/invite_message.html", context), "text/html")
-    email_queue(message=message)
 
 
 def venue_invite_revoke(*, invite: VenueInvite) -> VenueInvite:
     """Withdraw an invite so its link stops working; revoking twice keeps the first time."""
     with transaction.atomic():
-        invite = VenueInvite.objects.select_for_update().get(pk=invite.pk)
-        if invite.revoked_at is None:
-            invite.revoked_at = timezone.now()
-            invite.save(update_fields=["revoked_at"])
-    return invite
+        return invite_withdraw(invites=VenueInvite.objects.all(), pk=invite.pk)
 
 
 def venue_invite_accept(*, invite: VenueInvite, user: User) -> VenueStaff:
@@ -377,9 +332,5 @@ def venue_invite_accept(*, invite: VenueInvite, user: User) -> VenueStaff:
         except IntegrityError:
             # Joined through another invite at the same moment.
             return VenueStaff.objects.get(venue_id=invite.venue_id, user=user)
-        counted = VenueInvite.objects.filter(pk=invite.pk, uses__lt=F("max_uses")).update(uses=F("uses") + 1)
-        if not counted:
-            raise InviteError(
-                "This invite link has been used as many times as it allows. Ask for a new one.", code="used_up"
-            )
+        invite_use(invite)
     return staff

@@ -1,0 +1,77 @@
+"""Writes that band and venue services share: approval status, slugs and press-kit photos.
+
+Each function works on a band or a venue alike; the app's service checks who may act
+and calls it, so the rule lives in one place.
+"""
+
+from django.core.files.base import ContentFile
+from django.db import models, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from .models import ApprovalStatus
+
+SLUG_RESERVED = "This address is reserved on StageSlot. Please choose another."
+
+
+def slug_taken_message(thing: str) -> str:
+    """What to say when a band's or venue's address (`thing` is "band" or "venue") is in use."""
+    return f"Another {thing} already uses this address. Try a variation, e.g. with your city."
+
+
+def approval_status_set(*, row: models.Model, status: str, reason: str = "") -> models.Model:
+    """Lock `row` (a band or venue) and set its approval status, reason (at most 300 characters) and time.
+
+    Raises ValueError for a status that ApprovalStatus does not know. Returns the row as saved.
+    """
+    if status not in ApprovalStatus.values:
+        raise ValueError(f"Unknown status {status!r}")
+    with transaction.atomic():
+        row = type(row).objects.select_for_update().get(pk=row.pk)
+        row.status = status
+        row.status_reason = reason.strip()[:300]
+        row.status_changed_at = timezone.now()
+        row.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+    return row
+
+
+def position_after(siblings: models.QuerySet, *, limit: int, full: Exception) -> int:
+    """The position after the last of `siblings` (one query); raises `full` when there are already `limit`.
+
+    Call it inside a transaction that has locked the owner's row, so the limit holds at commit.
+    """
+    stats = siblings.aggregate(count=Count("id"), last=Max("position"))
+    if stats["count"] >= limit:
+        raise full
+    return (stats["last"] or 0) + 1
+
+
+def photo_append(
+    *, photo: models.Model, siblings: models.QuerySet, image: ContentFile, limit: int, full: Exception
+) -> models.Model:
+    """Save the unsaved `photo` with `image` after its `siblings` (the owner's other photos).
+
+    Call it inside a transaction that has locked the owner's row, so the limit holds at commit.
+    Raises `full` when there are already `limit` siblings; the file is deleted again when the
+    row cannot be written, as nothing else would ever show or delete it.
+    """
+    photo.position = position_after(siblings, limit=limit, full=full)
+    photo.image.save(image.name, image, save=False)
+    storage, name = photo.image.storage, photo.image.name
+    try:
+        photo.save()
+    except Exception:
+        storage.delete(name)
+        raise
+    return photo
+
+
+def photo_delete(*, photo: models.Model) -> None:
+    """Delete a band's or venue's photo; its file is removed once the caller's transaction commits.
+
+    Call it inside a transaction: a file deleted before the commit could not come back if it rolled back.
+    """
+    storage, name = photo.image.storage, photo.image.name
+    type(photo).objects.filter(pk=photo.pk).delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
