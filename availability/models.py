@@ -1,1 +1,185 @@
-"""Tables of the availability app."""
+"""A person's time: busy rules, only-available windows, imported calendars, and the
+materialised busy intervals that make "who is free between X and Y" one indexed query."""
+
+import datetime as dt
+import zoneinfo
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from accounts.timezones import validate_time_zone
+
+if TYPE_CHECKING:
+    from .engine import Recurrence
+
+MIDNIGHT = dt.time(0, 0)
+
+
+class TimeBlock(models.Model):
+    """When something happens, in its owner's local wall time: once, or repeating by an RRULE.
+
+    A timed block runs from start_date + start_time to end_date + end_time; a whole-day block
+    covers start_date to end_date inclusive, in `time_zone`. For a repeating block these are
+    the first occurrence; each later one keeps the same local times (a 19:00 rehearsal stays
+    at 19:00 across daylight-saving changes).
+    """
+
+    title = models.CharField(max_length=120, blank=True)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    all_day = models.BooleanField(default=False)
+    start_date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    end_date = models.DateField()
+    end_time = models.TimeField(null=True, blank=True)
+    rrule = models.CharField("repeat rule", max_length=300, blank=True, help_text="RFC 5545 RRULE, without DTSTART.")
+    exdates = models.JSONField(
+        "skipped dates", default=list, blank=True, help_text="Local dates (YYYY-MM-DD) of occurrences taken out."
+    )
+    materialised_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def time_constraints(cls, prefix: str) -> list[models.CheckConstraint]:
+        timed_order = Q(end_date__gt=F("start_date")) | Q(end_date=F("start_date"), end_time__gt=F("start_time"))
+        return [
+            models.CheckConstraint(
+                condition=Q(all_day=True, start_time__isnull=True, end_time__isnull=True, end_date__gte=F("start_date"))
+                | (Q(all_day=False, start_time__isnull=False, end_time__isnull=False) & timed_order),
+                name=f"{prefix}_ends_after_start",
+                violation_error_message="The end must be after the start.",
+            ),
+        ]
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rrule)
+
+    @property
+    def local_start(self) -> dt.datetime:
+        return dt.datetime.combine(self.start_date, self.start_time or MIDNIGHT)
+
+    @property
+    def local_end(self) -> dt.datetime:
+        if self.all_day:
+            return dt.datetime.combine(self.end_date + dt.timedelta(days=1), MIDNIGHT)
+        return dt.datetime.combine(self.end_date, self.end_time or MIDNIGHT)
+
+    @property
+    def skipped_dates(self) -> frozenset[dt.date]:
+        return frozenset(dt.date.fromisoformat(d) for d in self.exdates or ())
+
+    def recurrence(self) -> "Recurrence":
+        """The engine's view of this block."""
+        from .engine import Recurrence
+
+        return Recurrence(
+            start=self.local_start,
+            end=self.local_end,
+            time_zone=self.time_zone,
+            rrule=self.rrule,
+            exdates=self.skipped_dates,
+            all_day=self.all_day,
+        )
+
+
+class Rule(TimeBlock):
+    """A musician's busy time, or a window outside which they count as busy."""
+
+    class Kind(models.TextChoices):
+        BUSY = "busy", "Busy"
+        AVAILABLE = "available", "Only available"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability_rules")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BUSY)
+    # An occurrence moved or reshaped on its own: the series skips that date and this one-off stands in.
+    series = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="overrides")
+    occurrence_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "start_date", "start_time", "id"]
+        indexes = [models.Index(fields=["user", "kind"])]
+        constraints = TimeBlock.time_constraints("availability_rule")
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_kind_display()} from {self.local_start:%Y-%m-%d %H:%M}"
+
+
+class ExternalCalendar(models.Model):
+    """A person's own calendar, read from its secret ICS address; its events make them busy."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_calendars")
+    name = models.CharField(max_length=80, blank=True)
+    url = models.CharField("secret ICS address", max_length=2000)
+    etag = models.CharField(max_length=300, blank=True, editable=False)
+    last_modified = models.CharField(max_length=100, blank=True, editable=False)
+    last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    failures = models.PositiveIntegerField(default=0, editable=False, help_text="Failed syncs in a row.")
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "url"], name="availability_calendar_unique_url")]
+
+    def __str__(self) -> str:
+        return self.name or "Imported calendar"
+
+    @property
+    def url_hint(self) -> str:
+        """Enough of the secret address to recognise it, not enough to use it."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.hostname or ''}/…"
+
+
+class BusyInterval(models.Model):
+    """One stretch of time a person is busy, in UTC, expanded from wherever it came from.
+
+    Rows are replaced per source (a rule, a person's only-available windows, an imported
+    calendar, a band block, a gig) whenever that source changes, and extended nightly over
+    a rolling horizon. Titles are kept only for the owner's own view of imported events.
+    """
+
+    class Source(models.TextChoices):
+        RULE = "rule", "Busy rule"
+        WINDOW = "window", "Outside only-available windows"
+        CALENDAR = "calendar", "Imported calendar"
+        BAND_BLOCK = "band_block", "Band block"
+        GIG = "gig", "Gig"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_intervals")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    source = models.CharField(max_length=12, choices=Source.choices)
+    source_id = models.PositiveBigIntegerField()
+    title = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["user", "starts_at"]
+        indexes = [
+            models.Index(fields=["user", "starts_at", "ends_at"], name="availability_busy_user_time"),
+            models.Index(fields=["source", "source_id"], name="availability_busy_source"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="availability_busy_ends_after_start",
+                violation_error_message="A busy interval must end after it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} busy {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC ({self.source})"

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django_countries.fields import CountryField
 
 from accounts.timezones import validate_time_zone
+from availability.models import TimeBlock
 
 from .links import LINK_FIELDS, validate_link
 
@@ -86,6 +87,12 @@ class Band(LinksMixin):
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
     set_length_minutes = models.PositiveSmallIntegerField(
         "usual set length (minutes)", null=True, blank=True, validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    min_gig_minutes = models.PositiveSmallIntegerField(
+        "shortest gig (minutes)",
+        default=180,
+        validators=[MinValueValidator(30), MaxValueValidator(720)],
+        help_text="A day counts as free when every needed member is free at least this long, e.g. 180 for 3 hours.",
     )
     rider = models.TextField(
         "technical rider and notes", blank=True, max_length=5000, help_text="Backline, stage size, inputs, hospitality."
@@ -236,3 +243,26 @@ class BandInvite(InviteBase):
 
     def __str__(self) -> str:
         return f"Invite to {self.band}"
+
+
+class BandBlock(TimeBlock):
+    """Time the whole band is taken: rehearsals, holds, other commitments.
+
+    It makes every member busy, so it also counts against the other bands they play in.
+    """
+
+    class Kind(models.TextChoices):
+        REHEARSAL = "rehearsal", "Rehearsal"
+        HOLD = "hold", "Hold"
+        OTHER = "other", "Other"
+
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="blocks")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REHEARSAL)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["band", "start_date", "start_time", "id"]
+        constraints = TimeBlock.time_constraints("bands_block")
+
+    def __str__(self) -> str:
+        return self.title or f"{self.get_kind_display()} from {self.local_start:%Y-%m-%d %H:%M}"

@@ -9,11 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from availability.models import BusyInterval
+from availability.services import block_intervals, busy_replace, horizon, time_block_clean
 
 from .embeds import embed_from_url
 from .invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from .links import LINK_FIELDS
-from .models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
+from .models import ApprovalStatus, Band, BandBlock, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 from .press_kit import approval_status_set, photo_append, photo_delete, position_after, slug_taken_message
 from .selectors import band_invite_path
 
@@ -293,6 +295,7 @@ def membership_remove(*, membership: Membership, by: User) -> None:
                     code="last_leader",
                 )
         membership.delete()
+        _member_blocks_drop(band_id=membership.band_id, user_id=membership.user_id)
 
 
 def membership_leave(*, band: Band, by: User) -> None:
@@ -311,6 +314,7 @@ def membership_leave(*, band: Band, by: User) -> None:
                 code="last_leader",
             )
         membership.delete()
+        _member_blocks_drop(band_id=band.pk, user_id=by.pk)
 
 
 def band_invite_create(
@@ -381,6 +385,7 @@ def band_invite_accept(*, invite: BandInvite, user: User) -> Membership:
             return existing
         membership = Membership.objects.create(band=invite.band, user=user, role=invite.role)
         invite_use(invite)
+        _member_blocks_add(band_id=invite.band_id, user_id=user.pk)
     return membership
 
 
@@ -413,3 +418,105 @@ def genre_merge(*, sources: Iterable[Genre], target: Genre) -> int:
             )
         Genre.objects.filter(pk__in=source_ids).delete()
     return len(source_ids)
+
+
+# Band blocks: rehearsals and holds that make every member busy ----------------------------
+
+BLOCK_FIELDS = ("kind", "title", "all_day", "start_date", "start_time", "end_date", "end_time", "rrule")
+
+
+def band_block_materialise(block: BandBlock, *, now=None, user_ids: list[int] | None = None) -> None:
+    """Expand a band block into busy intervals for every member (or just `user_ids`)."""
+    start, end = horizon(now)
+    members = (
+        user_ids
+        if user_ids is not None
+        else list(Membership.objects.filter(band_id=block.band_id).values_list("user_id", flat=True))
+    )
+    intervals = block_intervals(block, start=start, end=end)
+    rows = [(user_id, s, e, "") for user_id in members for s, e in intervals]
+    busy_replace(source=BusyInterval.Source.BAND_BLOCK, source_id=block.pk, rows=rows, user_ids=user_ids)
+    if user_ids is None:
+        BandBlock.objects.filter(pk=block.pk).update(materialised_until=end)
+
+
+def _member_blocks_add(*, band_id: int, user_id: int) -> None:
+    for block in BandBlock.objects.filter(band_id=band_id):
+        band_block_materialise(block, user_ids=[user_id])
+
+
+def _member_blocks_drop(*, band_id: int, user_id: int) -> None:
+    BusyInterval.objects.filter(
+        source=BusyInterval.Source.BAND_BLOCK,
+        source_id__in=BandBlock.objects.filter(band_id=band_id).values("pk"),
+        user_id=user_id,
+    ).delete()
+
+
+def band_block_create(*, band: Band, by: User, **fields) -> BandBlock:
+    """Block time for the whole band (a rehearsal, a hold), once or repeating, in the band's zone.
+
+    Leaders and admins only (BandPermissionError). Raises ValidationError by field for bad input,
+    saving nothing. Every member is busy for it when this returns.
+    """
+    unknown = set(fields) - set(BLOCK_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown block fields: {sorted(unknown)}")
+    _manager_of(band, by)
+    block = BandBlock(band=band, created_by=by, time_zone=band.time_zone, **fields)
+    time_block_clean(block, exclude=["band", "created_by"])
+    with transaction.atomic():
+        block.save()
+        band_block_materialise(block)
+    return block
+
+
+def band_block_update(*, block: BandBlock, by: User, **fields) -> BandBlock:
+    """Change a band block (every occurrence). Leaders and admins only."""
+    _manager_of(block.band, by)
+    for name, value in fields.items():
+        if name not in BLOCK_FIELDS:
+            raise TypeError(f"Unknown block field: {name}")
+        setattr(block, name, value)
+    time_block_clean(block, exclude=["band", "created_by"])
+    with transaction.atomic():
+        block.save()
+        band_block_materialise(block)
+    return block
+
+
+def band_block_delete(*, block: BandBlock, by: User) -> None:
+    """Remove a band block; its members are free again unless something else holds them."""
+    _manager_of(block.band, by)
+    with transaction.atomic():
+        BusyInterval.objects.filter(source=BusyInterval.Source.BAND_BLOCK, source_id=block.pk).delete()
+        block.delete()
+
+
+def band_blocks_extend(*, now=None) -> int:
+    """Nightly: extend band blocks over the rolling horizon. Returns how many were expanded."""
+    _, end = horizon(now)
+    count = 0
+    for block in BandBlock.objects.exclude(materialised_until__gte=end).iterator(chunk_size=500):
+        with transaction.atomic():
+            band_block_materialise(block, now=now)
+        count += 1
+    return count
+
+
+def band_min_gig_set(*, band: Band, by: User, minutes: int) -> Band:
+    """Set the band's shortest gig: how long every needed member must be free for a day to be green.
+
+    Leaders and admins only (BandPermissionError). Raises ValidationError on "min_gig_minutes"
+    outside 30–720 minutes, changing nothing.
+    """
+    with transaction.atomic():
+        band = _lock_band(band)
+        _manager_of(band, by)
+        try:
+            minutes = Band._meta.get_field("min_gig_minutes").clean(minutes, band)
+        except ValidationError as exc:
+            raise ValidationError({"min_gig_minutes": exc.error_list}) from exc
+        band.min_gig_minutes = minutes
+        band.save(update_fields=["min_gig_minutes", "updated_at"])
+    return band

@@ -8,6 +8,7 @@ Celery, console email). See README.md for every variable.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -131,7 +132,23 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic work, run by one `celery -A stageslot beat` process.
+CELERY_BEAT_SCHEDULE: dict = {
+    "availability-horizon-extend": {
+        "task": "availability.tasks.horizon_extend_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "bands-blocks-extend": {
+        "task": "bands.tasks.band_blocks_extend_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "availability-calendars-refresh": {
+        "task": "availability.tasks.calendars_refresh",
+        "schedule": crontab(minute="*/10"),
+    },
+}
+# Test settings let the import reach a local server; everywhere else private hosts are refused.
+ICS_IMPORT_ALLOW_HOSTS: tuple[str, ...] = ()
 
 # --- Auth --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,367 @@
+"""Writes of the availability app: busy rules, only-available windows, imported calendars,
+and the materialised busy intervals they expand into."""
+
+import datetime as dt
+from collections.abc import Collection, Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+
+from . import engine
+from .ics_import import FeedError, fetch_ics, normalise_url, parse_busy
+from .models import BusyInterval, ExternalCalendar, Rule, TimeBlock
+
+# Busy time is kept from two months back (the calendars show the past month) to well over
+# a year ahead; the nightly task moves the window on.
+HORIZON_PAST = dt.timedelta(days=62)
+HORIZON_AHEAD = dt.timedelta(days=400)
+# Longest single stretch: a one-off block (a long tour) and one occurrence of a repeating one.
+MAX_ONE_OFF = dt.timedelta(days=366)
+MAX_OCCURRENCE = dt.timedelta(days=7)
+# Enough for a daily rule over the whole horizon.
+MATERIALISE_CAP = 600
+CALENDAR_LIMIT = 5
+CALENDAR_REFRESH = dt.timedelta(hours=1)
+CALENDAR_BACKOFF_MAX = dt.timedelta(hours=24)
+
+BlockRow = tuple[int, dt.datetime, dt.datetime, str]
+
+
+class AvailabilityError(Exception):
+    """A refusal with a message for the person who asked; `str()` is the message."""
+
+
+class AvailabilityPermissionError(AvailabilityError):
+    """The person may not change this rule or calendar."""
+
+
+def horizon(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC window over which busy time is materialised, in whole UTC days."""
+    now = now or timezone.now()
+    today = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - HORIZON_PAST, today + HORIZON_AHEAD
+
+
+def busy_replace(
+    *,
+    source: str,
+    source_id: int,
+    rows: Iterable[BlockRow],
+    user_ids: Collection[int] | None = None,
+) -> int:
+    """Replace the busy intervals that came from one source with `rows` (user id, start, end, title).
+
+    With `user_ids`, only those people's rows of that source are replaced (someone joined or
+    left a band). Call inside the transaction that changed the source. Returns the row count.
+    """
+    stale = BusyInterval.objects.filter(source=source, source_id=source_id)
+    if user_ids is not None:
+        stale = stale.filter(user_id__in=user_ids)
+    stale.delete()
+    objs = [
+        BusyInterval(user_id=user_id, starts_at=start, ends_at=end, source=source, source_id=source_id, title=title)
+        for user_id, start, end, title in rows
+    ]
+    BusyInterval.objects.bulk_create(objs, batch_size=1000)
+    return len(objs)
+
+
+def block_intervals(block: TimeBlock, *, start: dt.datetime, end: dt.datetime) -> list[engine.Interval]:
+    """The UTC occurrences of a rule or band block overlapping [start, end)."""
+    return engine.expand(block.recurrence(), start, end, cap=MATERIALISE_CAP)
+
+
+def time_block_clean(block: TimeBlock, *, exclude: Collection[str] = ()) -> None:
+    """Check a rule or band block the way a person filled it in; raise ValidationError by field.
+
+    Normalises the repeat rule, refuses a rule finer than daily, a zero-length or inverted
+    block, a one-off longer than a year, an occurrence longer than a week, and a rule that
+    would give more occurrences than we expand.
+    """
+    if block.all_day:
+        block.start_time = block.end_time = None
+    errors: dict[str, list[str]] = {}
+    try:
+        block.full_clean(exclude=list(exclude))
+    except ValidationError as e:
+        errors = e.message_dict
+    if errors:
+        raise ValidationError(errors)
+    if block.rrule:
+        try:
+            block.rrule = engine.validate_rrule(block.rrule, dtstart=block.local_start)
+        except engine.RuleError as e:
+            raise ValidationError({"rrule": [str(e)]}) from e
+    length = block.local_end - block.local_start
+    if block.rrule and length > MAX_OCCURRENCE:
+        raise ValidationError({"end_date": ["A repeating block can last at most 7 days each time."]})
+    if not block.rrule and length > MAX_ONE_OFF:
+        raise ValidationError({"end_date": ["A block can last at most a year; add a second one for longer."]})
+    if block.rrule:
+        start, end = horizon()
+        try:
+            block_intervals(block, start=start, end=end)
+        except engine.RuleError as e:
+            raise ValidationError({"rrule": [str(e)]}) from e
+
+
+def _own(rule: Rule, by: User) -> None:
+    if rule.user_id != by.pk:
+        raise AvailabilityPermissionError("You can only change your own availability.")
+
+
+def rule_materialise(rule: Rule, *, now: dt.datetime | None = None) -> None:
+    """Expand one rule into busy intervals over the horizon (its owner's windows, for an
+    only-available rule)."""
+    start, end = horizon(now)
+    if rule.kind == Rule.Kind.AVAILABLE:
+        windows_materialise(user_id=rule.user_id, now=now)
+        return
+    rows = [(rule.user_id, s, e, "") for s, e in block_intervals(rule, start=start, end=end)]
+    busy_replace(source=BusyInterval.Source.RULE, source_id=rule.pk, rows=rows)
+    Rule.objects.filter(pk=rule.pk).update(materialised_until=end)
+
+
+def windows_materialise(*, user_id: int, now: dt.datetime | None = None) -> None:
+    """Make a person busy outside the union of their only-available windows (if they have any)."""
+    start, end = horizon(now)
+    windows = list(Rule.objects.filter(user_id=user_id, kind=Rule.Kind.AVAILABLE))
+    rows: list[BlockRow] = []
+    if windows:
+        free = engine.union(iv for w in windows for iv in block_intervals(w, start=start, end=end))
+        rows = [(user_id, s, e, "") for s, e in engine.complement(free, start, end)]
+    busy_replace(source=BusyInterval.Source.WINDOW, source_id=user_id, rows=rows)
+    Rule.objects.filter(pk__in=[w.pk for w in windows]).update(materialised_until=end)
+
+
+RULE_FIELDS = ("kind", "title", "time_zone", "all_day", "start_date", "start_time", "end_date", "end_time", "rrule")
+
+
+def rule_create(*, user: User, **fields) -> Rule:
+    """Add a busy block, a repeating busy rule or an only-available window for `user`.
+
+    Fields are those of RULE_FIELDS. Raises ValidationError (by field) and saves nothing when
+    the rule is not valid; otherwise the person's busy time reflects it when this returns.
+    """
+    unknown = set(fields) - set(RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown rule fields: {sorted(unknown)}")
+    fields.setdefault("time_zone", user.time_zone)
+    rule = Rule(user=user, **fields)
+    time_block_clean(rule, exclude=["user"])
+    with transaction.atomic():
+        rule.save()
+        rule_materialise(rule)
+    return rule
+
+
+def rule_update(*, rule: Rule, by: User, **fields) -> Rule:
+    """Change a whole rule (every occurrence). Skipped dates stay skipped.
+
+    Raises AvailabilityPermissionError for someone else's rule, ValidationError for bad input
+    (nothing changes then).
+    """
+    _own(rule, by)
+    old_kind = rule.kind
+    for name, value in fields.items():
+        if name not in RULE_FIELDS:
+            raise TypeError(f"Unknown rule field: {name}")
+        setattr(rule, name, value)
+    time_block_clean(rule, exclude=["user"])
+    with transaction.atomic():
+        rule.save()
+        if old_kind != rule.kind:
+            BusyInterval.objects.filter(source=BusyInterval.Source.RULE, source_id=rule.pk).delete()
+            windows_materialise(user_id=rule.user_id)
+        rule_materialise(rule)
+    return rule
+
+
+def rule_delete(*, rule: Rule, by: User) -> None:
+    """Delete a rule with every occurrence and every occurrence changed on its own."""
+    _own(rule, by)
+    with transaction.atomic():
+        ids = [rule.pk, *rule.overrides.values_list("pk", flat=True)]
+        BusyInterval.objects.filter(source=BusyInterval.Source.RULE, source_id__in=ids).delete()
+        kind, user_id = rule.kind, rule.user_id
+        rule.delete()
+        if kind == Rule.Kind.AVAILABLE:
+            windows_materialise(user_id=user_id)
+
+
+def _check_occurrence(rule: Rule, on: dt.date) -> None:
+    if not rule.rrule:
+        raise AvailabilityError("This block does not repeat; change or delete it as a whole.")
+    zone_start = timezone.make_aware(dt.datetime.combine(on, dt.time(0)), rule.zone)
+    hits = engine.expand(
+        rule.recurrence(), zone_start.astimezone(dt.UTC), (zone_start + dt.timedelta(days=1)).astimezone(dt.UTC)
+    )
+    local_days = {s.astimezone(rule.zone).date() for s, _ in hits}
+    if on not in local_days:
+        raise AvailabilityError(f"“{rule}” has no occurrence on {on:%a %-d %b %Y}.")
+
+
+def rule_skip_occurrence(*, rule: Rule, by: User, on: dt.date) -> Rule:
+    """Take one occurrence (by its local date) out of a repeating rule; the rest stay."""
+    _own(rule, by)
+    with transaction.atomic():
+        rule = Rule.objects.select_for_update().get(pk=rule.pk)
+        _check_occurrence(rule, on)
+        rule.exdates = sorted({*rule.exdates, on.isoformat()})
+        rule.save(update_fields=["exdates", "updated_at"])
+        rule_materialise(rule)
+    return rule
+
+
+def rule_change_occurrence(*, rule: Rule, by: User, on: dt.date, **fields) -> Rule:
+    """Change one occurrence of a repeating rule: the series skips `on` and a one-off block
+    with the new times stands in for it. Returns the new one-off rule."""
+    _own(rule, by)
+    fields = {"title": rule.title, "kind": rule.kind, "time_zone": rule.time_zone, **fields, "rrule": ""}
+    override = Rule(user_id=rule.user_id, series=rule, occurrence_date=on, **fields)
+    time_block_clean(override, exclude=["user", "series"])
+    with transaction.atomic():
+        rule = Rule.objects.select_for_update().get(pk=rule.pk)
+        _check_occurrence(rule, on)
+        rule.exdates = sorted({*rule.exdates, on.isoformat()})
+        rule.save(update_fields=["exdates", "updated_at"])
+        override.series = rule
+        override.save()
+        rule_materialise(rule)
+        rule_materialise(override)
+    return override
+
+
+def horizon_extend(*, now: dt.datetime | None = None) -> int:
+    """Nightly: extend every person's busy time to the new end of the horizon and drop rows
+    that fell out of its start. Returns how many rules were expanded again."""
+    start, end = horizon(now)
+    stale = Rule.objects.filter(Q(materialised_until__isnull=True) | Q(materialised_until__lt=end)).exclude(
+        Q(rrule="") & Q(end_date__lt=(start - dt.timedelta(days=2)).date())
+    )
+    count = 0
+    window_users: set[int] = set()
+    for rule in stale.iterator(chunk_size=500):
+        with transaction.atomic():
+            if rule.kind == Rule.Kind.AVAILABLE:
+                window_users.add(rule.user_id)
+            else:
+                rule_materialise(rule, now=now)
+        count += 1
+    for user_id in window_users:
+        with transaction.atomic():
+            windows_materialise(user_id=user_id, now=now)
+    BusyInterval.objects.filter(ends_at__lt=start).delete()
+    return count
+
+
+# Imported calendars ---------------------------------------------------------------------
+
+
+def calendar_add(*, user: User, url: str, name: str = "") -> ExternalCalendar:
+    """Start importing a person's own calendar from its secret ICS address.
+
+    Raises ValidationError (field "url") for an address that is not http(s)/webcal, one
+    already added, or past the limit. The first sync is queued after commit.
+    """
+    try:
+        url = normalise_url(url.strip())
+    except FeedError as e:
+        raise ValidationError({"url": [str(e)]}) from e
+    if ExternalCalendar.objects.filter(user=user, url=url).exists():
+        raise ValidationError({"url": ["You have already added this calendar."]})
+    if ExternalCalendar.objects.filter(user=user).count() >= CALENDAR_LIMIT:
+        raise ValidationError({"url": [f"You can import at most {CALENDAR_LIMIT} calendars."]})
+    calendar = ExternalCalendar(user=user, url=url, name=name.strip()[:80])
+    with transaction.atomic():
+        calendar.save()
+        transaction.on_commit(lambda: _queue_sync(calendar.pk))
+    return calendar
+
+
+def _queue_sync(calendar_id: int) -> None:
+    from .tasks import calendar_sync_task
+
+    calendar_sync_task.delay(calendar_id=calendar_id)
+
+
+def calendar_remove(*, calendar: ExternalCalendar, by: User) -> None:
+    """Stop importing a calendar; its events no longer make the person busy."""
+    if calendar.user_id != by.pk:
+        raise AvailabilityPermissionError("You can only change your own calendars.")
+    with transaction.atomic():
+        BusyInterval.objects.filter(source=BusyInterval.Source.CALENDAR, source_id=calendar.pk).delete()
+        calendar.delete()
+
+
+def calendar_refresh_request(*, calendar: ExternalCalendar, by: User) -> None:
+    """Queue a sync now (the "Refresh" button)."""
+    if calendar.user_id != by.pk:
+        raise AvailabilityPermissionError("You can only change your own calendars.")
+    transaction.on_commit(lambda: _queue_sync(calendar.pk))
+
+
+def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> ExternalCalendar | None:
+    """Fetch and read one imported calendar, replacing its busy intervals.
+
+    A failure (server down, not a calendar, too big, a private address) keeps the busy time
+    from the last good sync and records the reason in plain words. Returns None when the
+    calendar was removed meanwhile.
+    """
+    from django.conf import settings
+
+    calendar = ExternalCalendar.objects.select_related("user").filter(pk=calendar_id).first()
+    if calendar is None:
+        return None
+    now = now or timezone.now()
+    start, end = horizon(now)
+    error = ""
+    events = None
+    result = None
+    try:
+        result = fetch_ics(
+            calendar.url,
+            etag=calendar.etag,
+            last_modified=calendar.last_modified,
+            allow_hosts=getattr(settings, "ICS_IMPORT_ALLOW_HOSTS", ()),
+        )
+        if result.body is not None:
+            events = parse_busy(result.body, start, end, default_zone=calendar.user.time_zone)
+    except FeedError as e:
+        error = str(e)
+    with transaction.atomic():
+        calendar = ExternalCalendar.objects.select_for_update().filter(pk=calendar_id).first()
+        if calendar is None:
+            return None
+        calendar.last_attempt_at = now
+        if error:
+            calendar.last_error = error[:500]
+            calendar.failures += 1
+        else:
+            calendar.last_error = ""
+            calendar.failures = 0
+            calendar.last_synced_at = now
+            if result is not None:
+                calendar.etag, calendar.last_modified = result.etag[:300], result.last_modified[:100]
+            if events is not None:
+                rows = [(calendar.user_id, ev.start, ev.end, ev.title) for ev in events]
+                calendar.event_count = busy_replace(
+                    source=BusyInterval.Source.CALENDAR, source_id=calendar.pk, rows=rows
+                )
+        calendar.save()
+    return calendar
+
+
+def calendars_due(*, now: dt.datetime | None = None) -> list[int]:
+    """Ids of imported calendars due for a periodic sync: hourly, backing off after failures."""
+    now = now or timezone.now()
+    due = []
+    for pk, last, failures in ExternalCalendar.objects.values_list("pk", "last_attempt_at", "failures"):
+        wait = min(CALENDAR_REFRESH * (2 ** min(failures, 5)), CALENDAR_BACKOFF_MAX)
+        if last is None or now - last >= wait - dt.timedelta(minutes=5):
+            due.append(pk)
+    return due

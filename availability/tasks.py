@@ -1,0 +1,26 @@
+"""Background work of the availability app: keeping busy time current."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def calendar_sync_task(*, calendar_id: int) -> None:
+    """Fetch one imported calendar and replace its busy time."""
+    services.calendar_sync(calendar_id=calendar_id)
+
+
+@shared_task
+def calendars_refresh() -> int:
+    """Periodic: queue a sync for every imported calendar that is due."""
+    due = services.calendars_due()
+    for calendar_id in due:
+        calendar_sync_task.delay(calendar_id=calendar_id)
+    return len(due)
+
+
+@shared_task
+def horizon_extend_task() -> int:
+    """Nightly: extend materialised busy time over the rolling horizon."""
+    return services.horizon_extend()
