@@ -1,0 +1,846 @@
+"""Pure interval maths for availability: expand rules, combine busy time, find green zones.
+
+No Django here. Every interval is half-open [start, end) with aware UTC datetimes and start < end.
+Recurring rules are RFC 5545 RRULE bodies expanded by python-dateutil in the owner's wall-clock time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from operator import itemgetter
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, YEARLY, rrule
+
+Interval = tuple[datetime, datetime]
+
+# A daily rule over a five-year horizon is 1,827 occurrences; a runaway request stays cheap.
+MAX_OCCURRENCES = 2000
+# Largest COUNT a rule may carry: COUNT rules expand from their first date, so this bounds their cost.
+MAX_COUNT = 1000
+# Largest INTERVAL ("every 52 weeks").
+MAX_INTERVAL = 52
+
+# Look-around added to the local window so that DST offsets and zone jumps never hide an occurrence.
+_MARGIN = timedelta(days=2)
+_ONE_US = timedelta(microseconds=1)
+_DAY = timedelta(days=1)
+
+
+class RuleError(ValueError):
+    """A rule or block that cannot be used. The message is user-facing, in plain words."""
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """A busy (or free-only) time of one person, once or repeating, in their own wall-clock time."""
+
+    start: datetime  # naive local wall-clock start of the first occurrence (DTSTART)
+    end: datetime  # naive local wall-clock end of the first occurrence; end - start is the wall-clock duration
+    time_zone: str  # IANA name
+    rrule: str = ""  # RRULE body without "RRULE:" or DTSTART; "" = once
+    exdates: frozenset[date] = frozenset()  # local dates whose occurrence is removed
+    all_day: bool = False  # start/end are local midnights and the block covers whole local days
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch of time during which the same people are free."""
+
+    start: datetime
+    end: datetime
+    free: frozenset  # keys free during the whole segment
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """How one local day looks for a band."""
+
+    day: date  # local date in the viewing time zone
+    status: str  # "green" | "partial" | "red"
+    free_count: int  # most required members free together for >= min_length, starting that day
+    required_count: int
+    busy: frozenset  # required keys missing from that best window
+    windows: tuple[Interval, ...]  # green windows (all required free, >= min_length) clipped to the day
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible gig window: all required members free, ranked by how many optional ones are too."""
+
+    start: datetime
+    end: datetime
+    free: frozenset  # everyone (required + optional) free during it
+    missing_optional: frozenset
+
+
+# ---- Time zones ------------------------------------------------------------------------
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone `name`; RuleError if it is not one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise RuleError(f"“{name}” is not a time zone we know.") from exc
+
+
+def local_to_utc(wall: datetime, tz: tzinfo) -> datetime:
+    """A naive wall-clock time in `tz` as UTC. Ambiguous times take the first; times in a gap use the
+    offset before the gap (RFC 5545 3.3.5), which moves them forward by the gap."""
+    return wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def existing_to_utc(wall: datetime, tz: tzinfo) -> datetime | None:
+    """A naive wall-clock time in `tz` as UTC, or None if a spring-forward change skips it."""
+    moment = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    return moment if moment.astimezone(tz).replace(tzinfo=None) == wall else None
+
+
+def local_exists(wall: datetime, tz: tzinfo) -> bool:
+    """False for a wall-clock time skipped by a spring-forward change."""
+    return existing_to_utc(wall, tz) is not None
+
+
+def day_bounds(day: date, tz: tzinfo) -> Interval:
+    """The local day `day` in `tz` as a UTC interval (23 or 25 hours on DST days)."""
+    return (
+        local_to_utc(datetime.combine(day, time(0)), tz),
+        local_to_utc(datetime.combine(day + _DAY, time(0)), tz),
+    )
+
+
+def _check_aware(*moments: datetime) -> None:
+    for moment in moments:
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("Window bounds must be aware datetimes.")
+
+
+# ---- RRULE parsing and validation ---------------------------------------------------------
+
+_PART_ORDER = ("FREQ", "INTERVAL", "COUNT", "UNTIL", "BYMONTH", "BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY")
+_PART_ORDER += ("BYSETPOS", "WKST")
+_TOO_OFTEN_PARTS = {"BYHOUR", "BYMINUTE", "BYSECOND"}
+_FREQS = {"YEARLY", "MONTHLY", "WEEKLY", "DAILY"}
+_TOO_OFTEN_FREQS = {"HOURLY", "MINUTELY", "SECONDLY"}
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+_UNTIL_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$")
+# (lowest absolute value, highest absolute value, negatives allowed)
+_INT_LISTS = {
+    "BYMONTH": (1, 12, False),
+    "BYWEEKNO": (1, 53, True),
+    "BYYEARDAY": (1, 366, True),
+    "BYMONTHDAY": (1, 31, True),
+    "BYSETPOS": (1, 366, True),
+}
+_NAMES = {
+    "BYMONTH": "months",
+    "BYWEEKNO": "week numbers",
+    "BYYEARDAY": "days of the year",
+    "BYMONTHDAY": "days of the month",
+    "BYSETPOS": "positions",
+}
+_UNREADABLE = "This repeat rule could not be read."
+_TOO_OFTEN = "Rules can repeat at most once a day."
+
+
+def _int_list(key: str, value: str) -> str:
+    low, high, negatives = _INT_LISTS[key]
+    numbers = []
+    for item in value.split(","):
+        try:
+            number = int(item)
+        except ValueError:
+            raise RuleError(f"{_UNREADABLE} The {_NAMES[key]} must be numbers.") from None
+        if not low <= abs(number) <= high or (number < 0 and not negatives):
+            raise RuleError(f"{_UNREADABLE} The {_NAMES[key]} must be between {low} and {high}.")
+        numbers.append(number)
+    return ",".join(str(n) for n in dict.fromkeys(numbers))
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> tuple[tuple[str, str], ...]:
+    body = "".join(text.split())
+    if body[:6].upper() == "RRULE:":
+        body = body[6:]
+    if not body:
+        return ()
+    parts: dict[str, str] = {}
+    for item in body.split(";"):
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        key, value = key.upper(), value.upper()
+        if not sep or not key or not value:
+            raise RuleError(_UNREADABLE)
+        if key in _TOO_OFTEN_PARTS:
+            raise RuleError(f"{_TOO_OFTEN} The time of day comes from the start and end times.")
+        if key not in _PART_ORDER:
+            raise RuleError(f"{_UNREADABLE} “{key}” is not something a repeat rule can contain.")
+        if key in parts:
+            raise RuleError(f"{_UNREADABLE} “{key}” appears twice.")
+        parts[key] = value
+    freq = parts.get("FREQ")
+    if freq is None:
+        raise RuleError(f"{_UNREADABLE} It must say how often it repeats (FREQ).")
+    if freq in _TOO_OFTEN_FREQS:
+        raise RuleError(_TOO_OFTEN)
+    if freq not in _FREQS:
+        raise RuleError(f"{_UNREADABLE} It can repeat daily, weekly, monthly or yearly.")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise RuleError("A rule can end after a number of times or on a date, not both.")
+    if "INTERVAL" in parts:
+        if not parts["INTERVAL"].isdigit() or not 1 <= int(parts["INTERVAL"]) <= MAX_INTERVAL:
+            raise RuleError(f"The repeat interval must be a whole number from 1 to {MAX_INTERVAL}.")
+        parts["INTERVAL"] = str(int(parts["INTERVAL"]))
+        if parts["INTERVAL"] == "1":
+            del parts["INTERVAL"]
+    if "COUNT" in parts:
+        if not parts["COUNT"].isdigit() or not 1 <= int(parts["COUNT"]) <= MAX_COUNT:
+            raise RuleError(f"A rule can repeat at most {MAX_COUNT} times.")
+        parts["COUNT"] = str(int(parts["COUNT"]))
+    if "UNTIL" in parts:
+        match = _UNTIL_RE.match(parts["UNTIL"])
+        try:
+            if match is None:
+                raise ValueError
+            numbers = [int(g) for g in match.groups()[:6] if g is not None]
+            datetime(*numbers)  # noqa: DTZ001 - only checks that the date exists
+        except ValueError:
+            raise RuleError(f"{_UNREADABLE} The end date is not a date.") from None
+    for key in _INT_LISTS:
+        if key in parts:
+            parts[key] = _int_list(key, parts[key])
+    if "BYWEEKNO" in parts and freq != "YEARLY":
+        raise RuleError(f"{_UNREADABLE} Week numbers only work with yearly rules.")
+    if "BYYEARDAY" in parts and freq in {"MONTHLY", "WEEKLY", "DAILY"}:
+        raise RuleError(f"{_UNREADABLE} Days of the year only work with yearly rules.")
+    if "BYMONTHDAY" in parts and freq == "WEEKLY":
+        raise RuleError(f"{_UNREADABLE} Days of the month do not work with weekly rules.")
+    if "BYDAY" in parts:
+        days = []
+        for item in parts["BYDAY"].split(","):
+            match = _BYDAY_RE.match(item)
+            if match is None:
+                raise RuleError(f"{_UNREADABLE} Weekdays are written MO, TU, WE, TH, FR, SA, SU.")
+            if match.group(1):
+                number = int(match.group(1))
+                if not 1 <= abs(number) <= 53:
+                    raise RuleError(f"{_UNREADABLE} “{item}” is not a weekday we can count to.")
+                if freq not in {"MONTHLY", "YEARLY"}:
+                    raise RuleError(
+                        "Numbered weekdays such as “the last Friday” only work with monthly or yearly rules."
+                    )
+                item = f"{number}{match.group(2)}"
+            days.append(item)
+        parts["BYDAY"] = ",".join(dict.fromkeys(days))
+    if "WKST" in parts:
+        if parts["WKST"] not in _WEEKDAYS:
+            raise RuleError(f"{_UNREADABLE} The week start must be a weekday (MO … SU).")
+        if parts["WKST"] == "MO":
+            del parts["WKST"]
+    return tuple((key, parts[key]) for key in _PART_ORDER if key in parts)
+
+
+def rrule_parts(text: str) -> dict[str, str]:
+    """The parts of a valid RRULE body as {"FREQ": "WEEKLY", "BYDAY": "MO,TU", ...}; {} for ""."""
+    return dict(_parse(text))
+
+
+def _body(parts: Mapping[str, str]) -> str:
+    return ";".join(f"{key}={parts[key]}" for key in _PART_ORDER if key in parts)
+
+
+def _until_local(value: str, tz: tzinfo) -> datetime:
+    """UNTIL as a naive local wall-clock time. A bare date includes that whole local day."""
+    match = _UNTIL_RE.match(value)
+    if match is None:
+        raise RuleError(f"{_UNREADABLE} The end date is not a date.")
+    y, mo, d, h, mi, s, z = match.groups()
+    if h is None:
+        return datetime(int(y), int(mo), int(d), 23, 59, 59)  # noqa: DTZ001 - local wall clock
+    moment = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s))  # noqa: DTZ001 - local wall clock
+    if z:
+        return moment.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
+    return moment
+
+
+def _explicit_parts(parts: Mapping[str, str], dtstart: datetime) -> dict[str, str]:
+    """The rule with the days dateutil would take from DTSTART written out, so that DTSTART can move."""
+    explicit = dict(parts)
+    explicit.pop("COUNT", None)
+    explicit.pop("UNTIL", None)
+    explicit.setdefault("WKST", "MO")
+    if not any(key in parts for key in ("BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY")):
+        if parts["FREQ"] == "YEARLY":
+            explicit.setdefault("BYMONTH", str(dtstart.month))
+            explicit["BYMONTHDAY"] = str(dtstart.day)
+        elif parts["FREQ"] == "MONTHLY":
+            explicit["BYMONTHDAY"] = str(dtstart.day)
+        elif parts["FREQ"] == "WEEKLY":
+            explicit["BYDAY"] = _WEEKDAYS[dtstart.weekday()]
+    return explicit
+
+
+def rebase(parts: Mapping[str, str], dtstart: datetime, before: datetime) -> datetime:
+    """A DTSTART at least one whole period before `before` that gives the same occurrences from there on.
+
+    Keeps the INTERVAL phase (every 2 weeks stays on its weeks). Only valid for a rule whose
+    implicit parts are explicit (see _explicit_parts) and which has no COUNT.
+    """
+    interval = int(parts.get("INTERVAL", "1"))
+    freq = parts["FREQ"]
+    if before <= dtstart:
+        return dtstart
+    if freq == "DAILY":
+        steps = (before - dtstart).days // interval - 1
+        return dtstart + timedelta(days=steps * interval) if steps > 0 else dtstart
+    if freq == "WEEKLY":
+        steps = (before - dtstart).days // (7 * interval) - 1
+        return dtstart + timedelta(weeks=steps * interval) if steps > 0 else dtstart
+    if freq == "MONTHLY":
+        months = (before.year * 12 + before.month) - (dtstart.year * 12 + dtstart.month)
+        steps = months // interval - 1
+        if steps <= 0:
+            return dtstart
+        index = dtstart.year * 12 + dtstart.month - 1 + steps * interval
+        return datetime.combine(date(index // 12, index % 12 + 1, 1), dtstart.time())
+    steps = (before.year - dtstart.year) // interval - 1
+    if steps <= 0:
+        return dtstart
+    return datetime.combine(date(dtstart.year + steps * interval, 1, 1), dtstart.time())
+
+
+class _ScanLimit(Exception):
+    """dateutil searched past the end of the window."""
+
+
+class _BoundedRule(rrule):
+    """A dateutil rule that gives up once it has searched past `until`.
+
+    dateutil looks period after period for the next match and only checks UNTIL on a match, so a rule
+    that never matches again (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30) walks to the year 9999. It reads
+    _byeaster whenever it moves to a new month or period: that read is the budget's clock.
+    """
+
+    budget = 0
+
+    @property
+    def _byeaster(self) -> tuple[int, ...] | None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _ScanLimit
+        return self.__dict__.get("_byeaster_value")
+
+    @_byeaster.setter
+    def _byeaster(self, value: tuple[int, ...] | None) -> None:
+        self.__dict__["_byeaster_value"] = value
+
+
+_FREQ_CODES = {"YEARLY": YEARLY, "MONTHLY": MONTHLY, "WEEKLY": WEEKLY, "DAILY": DAILY}
+_WEEKDAY_OBJECTS = (MO, TU, WE, TH, FR, SA, SU)
+
+
+def _ints(value: str | None) -> tuple[int, ...] | None:
+    return None if value is None else tuple(int(n) for n in value.split(","))
+
+
+def _build(parts: Mapping[str, str], dtstart: datetime, until: datetime) -> Iterator[datetime]:
+    """The rule's naive local starts from `dtstart` up to `until`, in order, in bounded time."""
+    byday = None
+    if "BYDAY" in parts:
+        byday = []
+        for item in parts["BYDAY"].split(","):
+            day = _WEEKDAY_OBJECTS[_WEEKDAYS.index(item[-2:])]
+            byday.append(day(int(item[:-2])) if item[:-2] else day)
+    try:
+        rule = _BoundedRule(
+            _FREQ_CODES[parts["FREQ"]],
+            dtstart=dtstart,
+            interval=int(parts.get("INTERVAL", "1")),
+            wkst=_WEEKDAYS.index(parts.get("WKST", "MO")),
+            until=until,
+            bymonth=_ints(parts.get("BYMONTH")),
+            byweekno=_ints(parts.get("BYWEEKNO")),
+            byyearday=_ints(parts.get("BYYEARDAY")),
+            bymonthday=_ints(parts.get("BYMONTHDAY")),
+            byweekday=byday,
+            bysetpos=_ints(parts.get("BYSETPOS")),
+        )
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise RuleError(_UNREADABLE) from exc
+    # One tick per month (or longer period) searched, from DTSTART's month to UNTIL's, plus slack.
+    rule.budget = (until.year - dtstart.year) * 12 + until.month - dtstart.month + 6
+    try:
+        yield from rule
+    except _ScanLimit:
+        return
+
+
+def validate_rrule(text: str, *, dtstart: datetime | None = None) -> str:
+    """Normalise and check an RRULE body and return its canonical form ("" means it does not repeat).
+
+    Accepts an optional leading "RRULE:". Raises RuleError, in plain words, when the rule does not
+    parse, repeats more often than daily (FREQ=HOURLY…, BYHOUR/BYMINUTE/BYSECOND), has both COUNT and
+    UNTIL, a COUNT above MAX_COUNT or an INTERVAL above MAX_INTERVAL. With a naive local `dtstart` it
+    also refuses a rule that never happens in the thirty years after it.
+    """
+    parts = dict(_parse(text))
+    if not parts:
+        return ""
+    first = datetime(2000, 1, 3) if dtstart is None else dtstart.replace(tzinfo=None, microsecond=0)  # noqa: DTZ001
+    explicit = _explicit_parts(parts, first)
+    until = horizon = first + timedelta(days=30 * 366)
+    if "UNTIL" in parts:
+        until = min(horizon, _until_local(parts["UNTIL"], UTC))
+    occurrences = _build(explicit, first, max(until, first))
+    if dtstart is not None and (until < first or next(occurrences, None) is None):
+        raise RuleError("This rule never happens: check its days and its end date.")
+    return _body(parts)
+
+
+# ---- Expansion --------------------------------------------------------------------------------
+
+
+def _local_starts(
+    rec: Recurrence, parts: Mapping[str, str], dtstart: datetime, low: datetime, high: datetime
+) -> Iterator[datetime]:
+    """Naive local starts of the rule's occurrences in [low, high] (dateutil semantics, before skipping gaps)."""
+    explicit = _explicit_parts(parts, dtstart)
+    tz = zone(rec.time_zone)
+    until = high
+    if "UNTIL" in parts:
+        until = min(until, _until_local(parts["UNTIL"], tz))
+    if until < dtstart:
+        return
+    if "COUNT" in parts:
+        # COUNT counts from the real first occurrence, so no rebasing; validate_rrule caps its size.
+        remaining = int(parts["COUNT"])
+        for start in _build(explicit, dtstart, until):
+            if remaining == 0:
+                return
+            # Starts skipped by a spring-forward change do not count (RFC 5545 3.3.10); exdates do.
+            if rec.all_day or existing_to_utc(start, tz) is not None:
+                remaining -= 1
+            if start >= low:
+                yield start
+        return
+    first = rebase(explicit, dtstart, low)
+    for start in _build(explicit, first, until):
+        if start >= low:
+            yield start
+
+
+def expand(
+    rec: Recurrence, window_start: datetime, window_end: datetime, *, cap: int = MAX_OCCURRENCES
+) -> list[Interval]:
+    """UTC intervals of the occurrences of `rec` that overlap [window_start, window_end), in order.
+
+    Occurrences keep their local wall-clock time across DST changes; a repeated occurrence whose local
+    start does not exist (spring forward) is skipped (RFC 5545 3.3.10), an ambiguous one takes the
+    first moment. A one-off block in a gap moves forward by the gap instead of vanishing. An all-day
+    block runs from local midnight to local midnight. Exdates remove occurrences by the local date of
+    their start. Cost follows the window, not the age of the rule. Raises RuleError for an unusable rule
+    or when more than `cap` occurrences fall in the window.
+    """
+    _check_aware(window_start, window_end)
+    if window_end <= window_start:
+        return []
+    if rec.start.tzinfo is not None or rec.end.tzinfo is not None:
+        raise ValueError("A Recurrence holds naive local wall-clock times.")
+    tz = zone(rec.time_zone)
+    parts = rrule_parts(rec.rrule)
+    if rec.all_day:
+        first = datetime.combine(rec.start.date(), time(0))
+        days = (rec.end.date() - rec.start.date()).days + (rec.end.time() != time(0))
+        days = max(days, 1)
+        duration = timedelta(days=days)
+    else:
+        first = rec.start.replace(tzinfo=None, microsecond=0)
+        duration = rec.end.replace(tzinfo=None, microsecond=0) - first
+        if duration <= timedelta(0):
+            raise RuleError("The end must be after the start.")
+    if parts:
+        low = window_start.astimezone(tz).replace(tzinfo=None) - duration - _MARGIN
+        high = window_end.astimezone(tz).replace(tzinfo=None) + _MARGIN
+        starts: Iterable[datetime] = _local_starts(rec, parts, first, low, high)
+    else:
+        starts = (first,)
+    out: list[Interval] = []
+    for local_start in starts:
+        if local_start.date() in rec.exdates:
+            continue
+        if parts and not rec.all_day:
+            start = existing_to_utc(local_start, tz)
+            if start is None:
+                continue  # a repeated start in a spring-forward gap does not exist
+        else:
+            # A one-off moves forward out of a gap; all-day blocks keep their day.
+            start = local_to_utc(local_start, tz)
+        end = local_to_utc(local_start + duration, tz)
+        if end <= window_start or start >= window_end or end <= start:
+            continue
+        out.append((start, end))
+        if len(out) > cap:
+            raise RuleError(f"This rule repeats too often: more than {cap} times in the period asked for.")
+    return out
+
+
+# ---- Interval algebra -------------------------------------------------------------------------
+
+
+def union(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sorted, merged intervals; touching ones merge and empty ones vanish."""
+    out: list[Interval] = []
+    for start, end in sorted(intervals, key=itemgetter(0)):
+        if start >= end:
+            continue
+        if out and start <= out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def clip(intervals: Iterable[Interval], window_start: datetime, window_end: datetime) -> list[Interval]:
+    """Each interval cut to the window, in the given order; those outside it vanish."""
+    out = []
+    for start, end in intervals:
+        start, end = max(start, window_start), min(end, window_end)
+        if start < end:
+            out.append((start, end))
+    return out
+
+
+def intersect(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
+    """Times in both `a` and `b` (sorted, merged)."""
+    a, b = union(a), union(b)
+    out: list[Interval] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if start < end:
+            out.append((start, end))
+        if a[i][1] <= b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def subtract(a: Iterable[Interval], b: Iterable[Interval]) -> list[Interval]:
+    """Times in `a` but not in `b` (sorted, merged)."""
+    b = union(b)
+    out: list[Interval] = []
+    j = 0
+    for start, end in union(a):
+        while j < len(b) and b[j][1] <= start:
+            j += 1
+        k = j
+        while k < len(b) and b[k][0] < end:
+            if b[k][0] > start:
+                out.append((start, b[k][0]))
+            start = max(start, b[k][1])
+            k += 1
+        if start < end:
+            out.append((start, end))
+    return out
+
+
+def complement(busy: Iterable[Interval], window_start: datetime, window_end: datetime) -> list[Interval]:
+    """Free time inside [window_start, window_end) given busy intervals (any order, may overlap)."""
+    if window_start >= window_end:
+        return []
+    return subtract([(window_start, window_end)], busy)
+
+
+# ---- Sweep ----------------------------------------------------------------------------------------
+
+
+def _merged_in(intervals: Iterable[Interval], low: datetime, high: datetime) -> list[Interval]:
+    """union() of the intervals cut to [low, high)."""
+    out: list[Interval] = []
+    for start, end in sorted(intervals, key=itemgetter(0)):
+        if end <= low or start >= high or start >= end:
+            continue
+        if out and start <= out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    # Merged and sorted: only the first can start before `low` and only the last can end after `high`.
+    if out and out[0][0] < low:
+        out[0] = (low, out[0][1])
+    if out and out[-1][1] > high:
+        out[-1] = (out[-1][0], high)
+    return out
+
+
+def _pieces(
+    toggles: Sequence[Sequence[Interval]], low: datetime, high: datetime, initial: int
+) -> tuple[list[datetime], list[int]]:
+    """Cut [low, high) where any list's intervals begin or end.
+
+    Bit i of the mask flips inside list i's intervals, starting from `initial`. Each list must be sorted,
+    inside the window and without touching intervals, so every moment flips a bit and neighbours differ.
+    Piece k is [times[k], times[k+1]) (the last ends at `high`).
+    """
+    events = []
+    for bit, intervals in enumerate(toggles):
+        flag = 1 << bit
+        events += [(start, flag) for start, _ in intervals]
+        events += [(end, flag) for _, end in intervals]
+    events.sort(key=itemgetter(0))
+    times, masks = [low], [initial]
+    mask, last = initial, low
+    for moment, flag in events:
+        mask ^= flag
+        if moment == last:
+            masks[-1] = mask
+        else:
+            times.append(moment)
+            masks.append(mask)
+            last = moment
+    if times[-1] >= high:
+        times.pop()
+        masks.pop()
+    return times, masks
+
+
+def sweep(
+    busy_by_person: Mapping[Hashable, Iterable[Interval]], window_start: datetime, window_end: datetime
+) -> list[Segment]:
+    """The window cut into maximal consecutive segments, each with the set of people free throughout.
+
+    Busy intervals may come in any order and overlap. O(n log n) in the number of intervals.
+    """
+    _check_aware(window_start, window_end)
+    if window_end <= window_start:
+        return []
+    keys = list(busy_by_person)
+    lists = [_merged_in(busy_by_person[key], window_start, window_end) for key in keys]
+    times, masks = _pieces(lists, window_start, window_end, (1 << len(keys)) - 1)
+    sets: dict[int, frozenset] = {}
+    segments = []
+    ends = [*times[1:], window_end]
+    for start, end, mask in zip(times, ends, masks, strict=True):
+        free = sets.get(mask)
+        if free is None:
+            free = sets[mask] = frozenset(key for bit, key in enumerate(keys) if mask >> bit & 1)
+        segments.append(Segment(start, end, free))
+    return segments
+
+
+def green_zone(
+    busy_by_person: Mapping[Hashable, Iterable[Interval]],
+    required: Collection[Hashable],
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    min_length: timedelta,
+) -> list[Interval]:
+    """Merged windows inside the window where every required key is free, each at least `min_length` long.
+
+    People not in `required` do not matter; a required key without intervals is always free, and an
+    empty `required` means the whole window is free.
+    """
+    _check_aware(window_start, window_end)
+    busy: list[Interval] = []
+    for key in required:
+        busy.extend(busy_by_person.get(key, ()))
+    free = complement(clip(busy, window_start, window_end), window_start, window_end)
+    return [(s, e) for s, e in free if e - s >= min_length]
+
+
+# ---- Days and candidate windows --------------------------------------------------------------------
+
+
+def _startable(busy: list[Interval], low: datetime, high: datetime, length: timedelta) -> list[Interval]:
+    """Moments t with [t, t + length) free, as half-open intervals (closed end + 1 µs)."""
+    out = []
+    previous = low
+    for start, end in [*busy, (high, high)]:
+        if start - previous >= length:
+            out.append((previous, start - length + _ONE_US))
+        previous = end
+    return out
+
+
+def day_statuses(
+    busy_by_person: Mapping[Hashable, Iterable[Interval]],
+    required: Collection[Hashable],
+    first_day: date,
+    last_day: date,
+    time_zone: str,
+    *,
+    min_length: timedelta,
+) -> list[DayStatus]:
+    """One status per local day in `time_zone` (DST-correct bounds) from first_day to last_day inclusive.
+
+    A window counts for the day it starts in and is measured over its whole length, past midnight too.
+    green: all required members free together for min_length starting that day. partial: the best k
+    (largest set of required members free together for min_length starting that day, earliest first)
+    and who is missing. red: no required member free for min_length. One sweep over the whole range.
+    """
+    if min_length <= timedelta(0):
+        raise ValueError("min_length must be positive.")
+    tz = zone(time_zone)
+    required_keys = list(dict.fromkeys(required))
+    count = len(required_keys)
+    full = (1 << count) - 1
+    days = [first_day + timedelta(days=k) for k in range((last_day - first_day).days + 1)]
+    if not days:
+        return []
+    bounds = [local_to_utc(datetime.combine(day, time(0)), tz) for day in [*days, days[-1] + _DAY]]
+    if not count:
+        return [DayStatus(day, "green", 0, 0, frozenset(), ((bounds[k], bounds[k + 1]),)) for k, day in enumerate(days)]
+    low, high = bounds[0], bounds[-1] + min_length
+    # Per member: the moments from which they are free for min_length; the masks then say who can start then.
+    lists = [
+        _startable(_merged_in(busy_by_person.get(key, ()), low, high), low, high, min_length) for key in required_keys
+    ]
+    times, masks = _pieces(lists, low, high, 0)
+    ends = [*times[1:], high]
+    n_pieces = len(times)
+    statuses = []
+    piece = 0
+    for k, day in enumerate(days):
+        day_start, day_end = bounds[k], bounds[k + 1]
+        while ends[piece] <= day_start:
+            piece += 1
+        best_mask, best = 0, 0
+        windows = []
+        j = piece
+        while j < n_pieces and times[j] < day_end:
+            mask = masks[j]
+            size = mask.bit_count()
+            if size > best:
+                best_mask, best = mask, size
+            if mask == full:
+                # The moments [a, b) where all can start come from the green period [a, b - 1 µs + min_length).
+                windows.append((max(times[j], day_start), min(ends[j] - _ONE_US + min_length, day_end)))
+            j += 1
+        status = "green" if best == count else "partial" if best else "red"
+        missing = frozenset(key for bit, key in enumerate(required_keys) if not best_mask >> bit & 1)
+        statuses.append(DayStatus(day, status, best, count, missing, tuple(windows)))
+    return statuses
+
+
+def _time_ranges(
+    tz: tzinfo,
+    first: date,
+    last: date,
+    day_start: time | None,
+    day_end: time | None,
+    weekdays: Collection[int] | None,
+) -> list[Interval]:
+    ranges = []
+    opens = day_start or time(0)
+    day = first
+    while day <= last:
+        if weekdays is None or day.weekday() in weekdays:
+            if day_end is None or day_end == time(0) or day_end <= opens:
+                close = datetime.combine(day + _DAY, day_end or time(0))
+            else:
+                close = datetime.combine(day, day_end)
+            ranges.append((local_to_utc(datetime.combine(day, opens), tz), local_to_utc(close, tz)))
+        day += _DAY
+    return union(ranges)
+
+
+def _maximal_windows(
+    window_start: datetime, window_end: datetime, pieces: list[tuple[datetime, int]], length: timedelta
+) -> list[tuple[datetime, datetime, int]]:
+    """Every maximal sub-window (at least `length`) of pieces with the set of bits free all through it."""
+    ends = [moment for moment, _ in pieces[1:]] + [window_end]
+    out = []
+    for i, (start, acc) in enumerate(pieces):
+        before = pieces[i - 1][1] if i else None
+        j = i
+        while True:
+            while j + 1 < len(pieces) and pieces[j + 1][1] & acc == acc:
+                j += 1
+            if before is not None and before & acc == acc:
+                break  # the same people are free a little earlier too: not maximal
+            if ends[j] - start >= length:
+                out.append((start, ends[j], acc))
+            if j + 1 >= len(pieces):
+                break
+            j += 1
+            acc &= pieces[j][1]
+    return out
+
+
+def find_windows(
+    busy_by_person: Mapping[Hashable, Iterable[Interval]],
+    required: Collection[Hashable],
+    optional: Collection[Hashable],
+    window_start: datetime,
+    window_end: datetime,
+    time_zone: str,
+    *,
+    min_length: timedelta,
+    day_start: time | None = None,
+    day_end: time | None = None,
+    weekdays: Collection[int] | None = None,
+    limit: int = 50,
+) -> list[Candidate]:
+    """Candidate gig windows: all required free for at least min_length, best first, at most `limit`.
+
+    Only local times of day in [day_start, day_end) count (no day_end, or midnight, means until
+    midnight; day_end before day_start crosses midnight, e.g. 20:00–02:00), on the local weekdays given
+    (0 = Monday; the weekday of the evening a range opens on). Each candidate is maximal for the set of
+    optional members free all through it, so "all five from 19:00" and "four from 18:00" both appear.
+    Ranked by most optional members free, then longest, then earliest.
+    """
+    _check_aware(window_start, window_end)
+    if window_end <= window_start or limit <= 0:
+        return []
+    if min_length <= timedelta(0):
+        raise ValueError("min_length must be positive.")
+    tz = zone(time_zone)
+    required_keys = list(dict.fromkeys(required))
+    optional_keys = [key for key in dict.fromkeys(optional) if key not in set(required_keys)]
+    keys = required_keys + optional_keys
+    shift = len(required_keys)
+    all_required = (1 << shift) - 1
+    first = window_start.astimezone(tz).date() - _DAY
+    last = window_end.astimezone(tz).date()
+    ranges = clip(_time_ranges(tz, first, last, day_start, day_end, weekdays), window_start, window_end)
+    lists = [_merged_in(busy_by_person.get(key, ()), window_start, window_end) for key in keys]
+    times, masks = _pieces(lists, window_start, window_end, (1 << len(keys)) - 1)
+    ends = [*times[1:], window_end]
+    found: list[tuple[datetime, datetime, int]] = []
+    piece = 0
+    for range_start, range_end in ranges:
+        while ends[piece] <= range_start:
+            piece += 1
+        run: list[tuple[datetime, int]] = []
+        j = piece
+        while True:
+            inside = j < len(times) and times[j] < range_end
+            if inside and masks[j] & all_required == all_required:
+                run.append((max(times[j], range_start), masks[j] >> shift))
+                j += 1
+                continue
+            if run:
+                run_end = min(ends[j - 1], range_end)
+                if run_end - run[0][0] >= min_length:
+                    found.extend(_maximal_windows(run[0][0], run_end, run, min_length))
+                run = []
+            if not inside:
+                break
+            j += 1
+    found.sort(key=lambda c: (-c[2].bit_count(), c[0] - c[1], c[0]))
+    optional_set = frozenset(optional_keys)
+    out = []
+    for start, end, acc in found[:limit]:
+        free = frozenset(required_keys) | {key for bit, key in enumerate(optional_keys) if acc >> bit & 1}
+        out.append(Candidate(start, end, free, optional_set - free))
+    return out

@@ -1,0 +1,667 @@
+"""Fetch a person's own calendar by its secret ICS address and read their busy times from it.
+
+Fetching is a server-side request made with an address a user typed, so it is guarded against
+server-side request forgery: only public addresses, checked after DNS resolution and pinned for
+the connection, on every redirect hop, with time and size limits. Parsing expands recurring
+events and keeps only what makes the owner busy. No Django here: the caller passes the limits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import ipaddress
+import re
+import socket
+import ssl
+import threading
+import time
+import warnings
+import zlib
+from collections import defaultdict
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from datetime import tzinfo as TzInfo
+from urllib.parse import quote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+import x_wr_timezone
+from icalendar.prop import vDDDTypes, vRecur
+from icalendar.timezone import tzp
+
+USER_AGENT_URL = "https://stageslot.example/"
+USER_AGENT = f"StageSlot calendar import (+{USER_AGENT_URL})"
+MAX_URL_LENGTH = 2000
+MAX_TITLE_LENGTH = 200
+MAX_UID_LENGTH = 255
+# ETag and Last-Modified are stored and sent back; a longer value is dropped rather than cut (a cut one never matches).
+MAX_VALIDATOR_LENGTH = 255
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+READ_CHUNK = 64 * 1024
+
+MSG_BAD_ADDRESS = "Paste the calendar's address starting with https:// or webcal://"
+MSG_TOO_LONG = f"That address is longer than {MAX_URL_LENGTH} characters; paste the calendar's own address."
+MSG_PRIVATE = "The calendar address points to a private network address, which we do not fetch."
+MSG_REDIRECT_PRIVATE = "The calendar address redirects to a private network address, which we do not follow."
+MSG_REDIRECT_BAD = "The calendar address redirects to an address we cannot fetch."
+MSG_REDIRECT_DOWNGRADE = (
+    "The calendar address redirects from a secure (https) address to an insecure one, which we do not follow."
+)
+MSG_TOO_MANY_REDIRECTS = (
+    "The calendar address redirects more than {count} times; paste the address it finally leads to."
+)
+MSG_TIMEOUT = "The calendar server took longer than {seconds:g} seconds to answer."
+MSG_TOO_BIG = (
+    "The calendar is larger than {size}, which is more than we import. "
+    "Share a smaller calendar (for example one without years of past events)."
+)
+MSG_DNS = "We could not find the calendar server “{host}” – check the address."
+MSG_REFUSED = "The calendar server “{host}” refused the connection – try again later."
+MSG_UNREACHABLE = "We could not reach the calendar server “{host}” – try again later."
+MSG_CERTIFICATE = "The calendar server's security certificate is not valid for “{host}”, so we did not read it."
+MSG_TLS = "We could not open a secure connection to the calendar server “{host}”."
+MSG_PROTOCOL = "The calendar server sent an answer we could not understand – try again later."
+MSG_DAMAGED = "The calendar server sent a damaged or incomplete file – try again later."
+MSG_ENCODING = "The calendar server sent the file in a compression we do not read ({encoding})."
+MSG_UNAUTHORISED = "The calendar server refused access – check the link is the secret address."
+MSG_NOT_FOUND = "The calendar was not found at that address – it may have been reset."
+MSG_SERVER_ERROR = "The calendar server had an error (HTTP {status})."
+MSG_RATE_LIMITED = "The calendar server asks us to slow down (HTTP 429); we will try again later."
+MSG_HTTP_OTHER = "The calendar server answered with an error (HTTP {status})."
+MSG_NOT_ICS = (
+    "That address did not return a calendar (iCalendar/ICS) file. "
+    "Copy the calendar's secret address in iCal format, not the address of its web page."
+)
+MSG_TOO_MANY_EVENTS = (
+    "Your calendar has more than {limit:,} events in the period we import; "
+    "share a calendar with fewer events (for example without reminders that repeat)."
+)
+MSG_TOO_SLOW = (
+    "Your calendar is too complex to read in {seconds:g} seconds; share a calendar with fewer repeating events."
+)
+MSG_TOO_FREQUENT = (
+    "The event “{title}” repeats more often than once a day, which we do not import. "
+    "Change or remove it in your calendar, then try again."
+)
+
+_LEGACY_IPV4 = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}\.?$")
+_HOSTNAME = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+# Addresses that carry an IPv4 address inside an IPv6 one: the embedded IPv4 address decides.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_SUB_DAILY = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
+_FREE_STATUSES = frozenset({"FREE"})
+
+
+class FeedError(Exception):
+    """A calendar that cannot be fetched or read; `str()` is a plain-words message for its owner."""
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """The calendar's bytes (None when the server said 304 Not Modified) and its validators for the next fetch."""
+
+    body: bytes | None
+    etag: str
+    last_modified: str
+    final_url: str
+
+
+@dataclass(frozen=True)
+class ImportedEvent:
+    """One occurrence that makes the calendar's owner busy, in aware UTC."""
+
+    start: datetime
+    end: datetime
+    title: str
+    uid: str
+
+
+# ---- addresses -------------------------------------------------------------------------------
+
+
+def normalise_url(url: str) -> str:
+    """Return the address to fetch: http(s), host lower-cased, webcal(s) as https, no userinfo, no fragment.
+
+    Numeric hosts written the old way (2130706433, 0x7f.0.0.1) become dotted IPv4 so the address check
+    sees what the resolver would. Raises FeedError with a message for the user otherwise.
+    """
+    url = (url or "").strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise FeedError(MSG_TOO_LONG)
+    if not url or _CONTROL.search(url):
+        raise FeedError(MSG_BAD_ADDRESS)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise FeedError(MSG_BAD_ADDRESS) from None
+    scheme = parts.scheme.lower()
+    if scheme in ("webcal", "webcals"):
+        scheme = "https"
+    if scheme not in ("http", "https") or "@" in parts.netloc or not parts.hostname or port == 0:
+        raise FeedError(MSG_BAD_ADDRESS)
+    host = _canonical_host(parts.hostname)
+    default_port = 443 if scheme == "https" else 80
+    netloc = host if port in (None, default_port) else f"{host}:{port}"
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
+    query = quote(parts.query, safe="/?%:@!$&'()*+,;=-._~")
+    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
+
+
+def _canonical_host(hostname: str) -> str:
+    """The host as it goes on the wire: an IP literal (IPv6 in brackets) or an ASCII DNS name."""
+    host = hostname.lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return f"[{address.compressed}]" if address.version == 6 else address.compressed
+    if _LEGACY_IPV4.match(host):
+        try:
+            return str(ipaddress.IPv4Address(socket.inet_aton(host.rstrip("."))))
+        except OSError:
+            raise FeedError(MSG_BAD_ADDRESS) from None
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise FeedError(MSG_BAD_ADDRESS) from None
+    if not _HOSTNAME.match(ascii_host) or len(ascii_host) > 253:
+        raise FeedError(MSG_BAD_ADDRESS)
+    return ascii_host
+
+
+def is_public_address(address: str) -> bool:
+    """Whether an IP address is one we may connect to for a user: globally routable unicast only."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public_address(str(ip.ipv4_mapped))
+        if ip.sixtofour is not None:
+            return is_public_address(str(ip.sixtofour))
+        if any(ip in network for network in _NAT64):
+            return is_public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+        if ip in _IPV4_COMPATIBLE:
+            return False
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified
+    )
+
+
+# ---- fetching --------------------------------------------------------------------------------
+
+
+def fetch_ics(
+    url: str,
+    *,
+    etag: str = "",
+    last_modified: str = "",
+    timeout: float = 10.0,
+    max_bytes: int = 5 * 1024 * 1024,
+    max_redirects: int = 3,
+    allow_hosts: Collection[str] = (),
+) -> FetchResult:
+    """GET a calendar by its address, conditionally when `etag`/`last_modified` are given.
+
+    Every hop's host is resolved and refused unless all its addresses are public (`allow_hosts`: exact
+    "host:port" strings, e.g. "127.0.0.1:8000", skip that check); the connection goes to the checked
+    address, with the hostname for Host, SNI and certificate checks. Each socket wait is limited to
+    `timeout` and the whole fetch to twice that; the body (and its gunzipped form) to `max_bytes`.
+    Raises FeedError, with a message for the calendar's owner, for every network or HTTP problem.
+    """
+    current = normalise_url(url)
+    deadline = time.monotonic() + 2 * timeout
+    hop = _Hop(
+        etag=_validator(etag),
+        last_modified=_validator(last_modified),
+        timeout=timeout,
+        deadline=deadline,
+        max_bytes=max_bytes,
+        allow_hosts=frozenset(allow_hosts),
+    )
+    for redirects in range(max_redirects + 1):
+        outcome = hop.get(current, redirected=redirects > 0)
+        if isinstance(outcome, FetchResult):
+            return outcome
+        if redirects == max_redirects:
+            break
+        try:
+            target = normalise_url(urljoin(current, outcome))
+        except FeedError:
+            raise FeedError(MSG_REDIRECT_BAD) from None
+        if current.startswith("https:") and target.startswith("http:"):
+            raise FeedError(MSG_REDIRECT_DOWNGRADE)
+        current = target
+    raise FeedError(MSG_TOO_MANY_REDIRECTS.format(count=max_redirects))
+
+
+def _validator(value: str) -> str:
+    """An ETag or Last-Modified value safe to send and store, or "" when it is not."""
+    value = (value or "").strip()
+    if len(value) > MAX_VALIDATOR_LENGTH or any(not " " <= char <= "~" for char in value):
+        return ""
+    return value
+
+
+def _size(limit: int) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("kB", 1024)):
+        if limit >= scale:
+            return f"{limit / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{limit} bytes"
+
+
+@dataclass
+class _Hop:
+    """One GET per call, sharing the limits and the overall deadline of a fetch."""
+
+    etag: str
+    last_modified: str
+    timeout: float
+    deadline: float
+    max_bytes: int
+    allow_hosts: frozenset[str]
+
+    def timed_out(self) -> FeedError:
+        return FeedError(MSG_TIMEOUT.format(seconds=self.timeout))
+
+    def remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise self.timed_out()
+        return min(left, self.timeout)
+
+    def get(self, url: str, *, redirected: bool) -> FetchResult | str:
+        """Fetch `url`; return the result, or the Location of a redirect."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        host_header = f"[{host}]" if ":" in host else host
+        addresses = self.resolve(host, port)
+        if f"{host_header}:{port}" not in self.allow_hosts and not all(
+            is_public_address(sockaddr[0]) for _, sockaddr in addresses
+        ):
+            raise FeedError(MSG_REDIRECT_PRIVATE if redirected else MSG_PRIVATE)
+        if port != (443 if parts.scheme == "https" else 80):
+            host_header = f"{host_header}:{port}"
+        sock = self.connect(host, addresses)
+        # Per-read timeouts cannot stop a server that drips a byte at a time, so a watchdog ends the
+        # connection at the deadline (through a duplicate, which also reaches it during the TLS handshake).
+        watched = sock.dup()
+        fired = threading.Event()
+        watchdog = threading.Timer(max(self.deadline - time.monotonic(), 0), _abort, args=(watched, fired))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            if parts.scheme == "https":
+                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+            outcome = self.exchange(sock, url, host_header)
+        except (FeedError, OSError, http.client.HTTPException) as error:
+            if fired.is_set():
+                raise self.timed_out() from None
+            if isinstance(error, FeedError):
+                raise
+            raise self.translate(error, host) from None
+        finally:
+            watchdog.cancel()
+            watched.close()
+            sock.close()
+        if fired.is_set():
+            # The watchdog's shutdown looks like a normal end of a body sent without a length.
+            raise self.timed_out()
+        return outcome
+
+    def resolve(self, host: str, port: int) -> list[tuple[int, tuple]]:
+        """(family, sockaddr) of every address of `host`, looked up in a helper thread so that a stuck
+        resolver cannot outlast the deadline."""
+        found: dict[str, list] = {}
+
+        def lookup() -> None:
+            try:
+                found["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except (OSError, UnicodeError):
+                found["infos"] = []
+
+        worker = threading.Thread(target=lookup, name="ics-dns", daemon=True)
+        worker.start()
+        worker.join(self.remaining())
+        if worker.is_alive():
+            raise self.timed_out()
+        infos = found.get("infos") or []
+        if not infos:
+            raise FeedError(MSG_DNS.format(host=host))
+        return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
+
+    def connect(self, host: str, addresses: list[tuple[int, tuple]]) -> socket.socket:
+        """Connect to the first checked address that answers, never resolving the name again."""
+        last_error: OSError | None = None
+        for family, sockaddr in addresses:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(self.remaining())
+                sock.connect(sockaddr)
+            except BaseException as error:
+                sock.close()
+                if not isinstance(error, OSError):
+                    raise
+                last_error = error
+                continue
+            sock.settimeout(self.timeout)
+            return sock
+        if isinstance(last_error, TimeoutError):
+            raise self.timed_out()
+        if isinstance(last_error, ConnectionRefusedError):
+            raise FeedError(MSG_REFUSED.format(host=host))
+        raise FeedError(MSG_UNREACHABLE.format(host=host))
+
+    def exchange(self, sock: socket.socket, url: str, host_header: str) -> FetchResult | str:
+        """Send the GET over the connected socket and read the answer within the limits."""
+        split = urlsplit(url)
+        target = (split.path or "/") + (f"?{split.query}" if split.query else "")
+        headers = {
+            "Host": host_header,
+            "User-Agent": USER_AGENT,
+            "Accept": "text/calendar, text/plain;q=0.9, */*;q=0.5",
+            "Accept-Encoding": "gzip",
+            "Connection": "close",
+        }
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        # Only a placeholder for http.client: the socket is already connected and Host is sent explicitly.
+        connection = http.client.HTTPConnection(host_header, timeout=self.timeout)
+        connection.sock = sock
+        try:
+            connection.request("GET", target, headers=headers)
+            response = connection.getresponse()
+            try:
+                return self.answer(response, url)
+            finally:
+                response.close()
+        finally:
+            connection.sock = None
+            connection.close()
+
+    def answer(self, response: http.client.HTTPResponse, url: str) -> FetchResult | str:
+        status = response.status
+        if status in REDIRECT_STATUSES:
+            location = response.getheader("Location", "").strip()
+            if not location:
+                raise FeedError(MSG_PROTOCOL)
+            return location
+        if status == 304:
+            return FetchResult(
+                body=None,
+                etag=_validator(response.getheader("ETag", "")) or self.etag,
+                last_modified=_validator(response.getheader("Last-Modified", "")) or self.last_modified,
+                final_url=url,
+            )
+        if status in (401, 403):
+            raise FeedError(MSG_UNAUTHORISED)
+        if status in (404, 410):
+            raise FeedError(MSG_NOT_FOUND)
+        if status == 429:
+            raise FeedError(MSG_RATE_LIMITED)
+        if status >= 500:
+            raise FeedError(MSG_SERVER_ERROR.format(status=status))
+        if not 200 <= status < 300:
+            raise FeedError(MSG_HTTP_OTHER.format(status=status))
+        return FetchResult(
+            body=self.read_body(response),
+            etag=_validator(response.getheader("ETag", "")),
+            last_modified=_validator(response.getheader("Last-Modified", "")),
+            final_url=url,
+        )
+
+    def read_body(self, response: http.client.HTTPResponse) -> bytes:
+        too_big = FeedError(MSG_TOO_BIG.format(size=_size(self.max_bytes)))
+        declared = response.getheader("Content-Length", "").strip()
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise too_big
+        encoding = response.getheader("Content-Encoding", "").strip().lower()
+        if encoding not in ("", "identity", "gzip", "x-gzip"):
+            raise FeedError(MSG_ENCODING.format(encoding=encoding[:40]))
+        # Gunzip as it arrives with an output cap, so a small bomb cannot expand past max_bytes.
+        gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
+        received = 0
+        body = bytearray()
+        while chunk := response.read1(READ_CHUNK):
+            received += len(chunk)
+            if received > self.max_bytes:
+                raise too_big
+            try:
+                body += gunzip.decompress(chunk, self.max_bytes + 1 - len(body)) if gunzip else chunk
+            except zlib.error:
+                raise FeedError(MSG_DAMAGED) from None
+            if len(body) > self.max_bytes:
+                raise too_big
+        if response.length:
+            # The connection ended before the promised Content-Length (http.client's read1 does not say so).
+            raise FeedError(MSG_DAMAGED)
+        if gunzip is not None:
+            if not gunzip.eof:
+                raise FeedError(MSG_DAMAGED)
+            body += gunzip.flush()
+            if len(body) > self.max_bytes:
+                raise too_big
+        return bytes(body)
+
+    def translate(self, error: BaseException, host: str) -> FeedError:
+        """The user's words for a network failure after the connection was made."""
+        if isinstance(error, TimeoutError):
+            return self.timed_out()
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return FeedError(MSG_CERTIFICATE.format(host=host))
+        if isinstance(error, ssl.SSLError):
+            return FeedError(MSG_TLS.format(host=host))
+        if isinstance(error, http.client.IncompleteRead):
+            return FeedError(MSG_DAMAGED)
+        if isinstance(error, http.client.HTTPException):
+            return FeedError(MSG_PROTOCOL)
+        return FeedError(MSG_UNREACHABLE.format(host=host))
+
+
+def _abort(sock: socket.socket, fired: threading.Event) -> None:
+    """End a connection that ran past the fetch's deadline (the reader then sees end-of-stream)."""
+    fired.set()
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+# ---- parsing ---------------------------------------------------------------------------------
+
+
+def parse_busy(
+    data: bytes,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    default_zone: str = "UTC",
+    max_events: int = 20000,
+    max_seconds: float = 10.0,
+) -> list[ImportedEvent]:
+    """The occurrences in an iCalendar file that make its owner busy between two aware datetimes, sorted.
+
+    Recurring events are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides); events shown as free
+    (TRANSP:TRANSPARENT, Outlook's busy status FREE) and cancelled ones are left out, and so are events
+    without length. All-day events cover the owner's local days in `default_zone`; times without a zone
+    are in the calendar's X-WR-TIMEZONE or else in `default_zone`. Events overlapping the window are
+    returned whole. Raises FeedError when the bytes are not a calendar, when more than `max_events`
+    occurrences (free ones included) fall in the window, when an event repeats more often than daily,
+    or when expanding takes longer than `max_seconds`.
+    """
+    if window_start.tzinfo is None or window_end.tzinfo is None:
+        raise ValueError("parse_busy needs aware window bounds")
+    owner_zone = ZoneInfo(default_zone)
+    # All-day events are compared in UTC by the expander; a day either side keeps every zone's days in.
+    span_start, span_end = window_start - timedelta(days=1), window_end + timedelta(days=1)
+    counted = 0
+    busy: list[ImportedEvent] = []
+    # icalendar warns about odd input (guessed zone names and the like); odd input is the norm here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        calendars = _read_calendars(data)
+        # Reading the file cannot be interrupted (about 2 s per MB); the budget is for expanding repeats.
+        started = time.monotonic()
+        for calendar in calendars:
+            for series in _series(_with_zones(calendar, owner_zone), owner_zone):
+                for occurrence in _expand(series, span_start, span_end):
+                    interval = _interval(occurrence, owner_zone)
+                    if interval is None or not (interval[0] < window_end and interval[1] > window_start):
+                        continue
+                    counted += 1
+                    if counted > max_events:
+                        raise FeedError(MSG_TOO_MANY_EVENTS.format(limit=max_events))
+                    if interval[1] > interval[0] and _makes_busy(occurrence):
+                        busy.append(
+                            ImportedEvent(
+                                start=interval[0],
+                                end=interval[1],
+                                title=" ".join(_text(occurrence, "SUMMARY").split())[:MAX_TITLE_LENGTH],
+                                uid=_text(occurrence, "UID").strip()[:MAX_UID_LENGTH],
+                            )
+                        )
+                if time.monotonic() - started > max_seconds:
+                    raise FeedError(MSG_TOO_SLOW.format(seconds=max_seconds))
+    busy.sort(key=lambda event: (event.start, event.end, event.uid, event.title))
+    return busy
+
+
+def _read_calendars(data: bytes) -> list[icalendar.Calendar]:
+    """Every VCALENDAR in the bytes, or FeedError when they are something else (a login page, JSON, nothing)."""
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper().startswith(b"BEGIN:VCALENDAR"):
+        raise FeedError(MSG_NOT_ICS)
+    try:
+        calendars = icalendar.Calendar.from_ical(data, multiple=True)
+    # The parser raises assorted exception types on damaged input; all of them mean "not a calendar we can read".
+    except Exception:
+        raise FeedError(MSG_NOT_ICS) from None
+    calendars = [calendar for calendar in calendars if calendar.name == "VCALENDAR"]
+    if not calendars:
+        raise FeedError(MSG_NOT_ICS)
+    return calendars
+
+
+class _FloatingToZone(x_wr_timezone.CalendarWalker):
+    """Gives times without a zone (floating) the owner's zone, leaving zoned and UTC times as they are."""
+
+    def __init__(self, zone: TzInfo) -> None:
+        self.zone = zone
+
+    def walk_value_datetime(self, dt: datetime) -> datetime:
+        return dt.replace(tzinfo=self.zone) if dt.tzinfo is None else dt
+
+
+def _with_zones(calendar: icalendar.Calendar, owner_zone: TzInfo) -> icalendar.Calendar:
+    """The calendar with floating times placed in its X-WR-TIMEZONE (Google, Apple) or else the owner's zone."""
+    name = str(calendar.get("X-WR-TIMEZONE", "")).strip()
+    zone = None
+    if name:
+        try:
+            zone = tzp.timezone(name)
+        except (ValueError, KeyError, OSError):
+            zone = None
+    if zone is not None:
+        # Also moves UTC start times into that zone, as Google means them: a weekly 19:00 stays 19:00 over DST.
+        return x_wr_timezone.to_standard(calendar, timezone=zone)
+    return _FloatingToZone(owner_zone).walk(calendar)
+
+
+def _series(calendar: icalendar.Calendar, owner_zone: TzInfo) -> Iterator[list[icalendar.Event]]:
+    """The calendar's events grouped by UID (a recurring event with its changed occurrences), each rule checked.
+
+    Events that end before they start are left out here: the expander would silently swap their ends.
+    """
+    groups: dict[str, list[icalendar.Event]] = defaultdict(list)
+    for component in calendar.subcomponents:
+        if component.name == "VEVENT" and not _ends_before_start(component, owner_zone):
+            groups[_text(component, "UID")].append(component)
+    for events in groups.values():
+        for event in events:
+            _check_rules(event)
+        yield events
+
+
+def _ends_before_start(event: icalendar.Event, owner_zone: TzInfo) -> bool:
+    start, end, duration = event.get("DTSTART"), event.get("DTEND"), event.get("DURATION")
+    if isinstance(duration, vDDDTypes) and isinstance(duration.dt, timedelta):
+        return duration.dt < timedelta(0)
+    if not isinstance(start, vDDDTypes) or not isinstance(end, vDDDTypes):
+        return False
+    start_utc, end_utc = _utc(start.dt, owner_zone), _utc(end.dt, owner_zone)
+    return start_utc is not None and end_utc is not None and end_utc < start_utc
+
+
+def _check_rules(event: icalendar.Event) -> None:
+    """Refuse rules finer than daily: expanding one (FREQ=SECONDLY since 1990) would take hours."""
+    rules = event.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        if not isinstance(rule, vRecur):
+            continue
+        frequency = str((rule.get("FREQ") or [""])[0]).upper()
+        per_day = 1
+        for part in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+            per_day *= max(len(rule.get(part) or []), 1)
+        if frequency in _SUB_DAILY or per_day > 1:
+            title = " ".join(_text(event, "SUMMARY").split())[:80] or "without a title"
+            raise FeedError(MSG_TOO_FREQUENT.format(title=title))
+
+
+def _expand(events: list[icalendar.Event], start: datetime, end: datetime) -> list[icalendar.Event]:
+    """The occurrences of one series between two datetimes; a series too broken to expand gives none."""
+    calendar = icalendar.Calendar()
+    for event in events:
+        calendar.add_component(event)
+    try:
+        return recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end)
+    # A malformed event (no DTSTART, dates mixed with times, ...) must not cost the owner the rest of the calendar.
+    except Exception:
+        return []
+
+
+def _interval(occurrence: icalendar.Event, owner_zone: TzInfo) -> tuple[datetime, datetime] | None:
+    start = occurrence.get("DTSTART")
+    end = occurrence.get("DTEND")
+    if not isinstance(start, vDDDTypes) or not isinstance(end, vDDDTypes):
+        return None
+    start_utc, end_utc = _utc(start.dt, owner_zone), _utc(end.dt, owner_zone)
+    if start_utc is None or end_utc is None:
+        return None
+    return start_utc, end_utc
+
+
+def _utc(value: object, owner_zone: TzInfo) -> datetime | None:
+    """A DATE is the start of that day in the owner's zone; a floating time is in the owner's zone."""
+    try:
+        if isinstance(value, datetime):
+            return (value if value.tzinfo is not None else value.replace(tzinfo=owner_zone)).astimezone(UTC)
+        if isinstance(value, date):
+            return datetime.combine(value, clock_time.min, tzinfo=owner_zone).astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted out of range
+        pass
+    return None
+
+
+def _makes_busy(occurrence: icalendar.Event) -> bool:
+    if _text(occurrence, "STATUS").strip().upper() == "CANCELLED":
+        return False
+    if _text(occurrence, "TRANSP").strip().upper() == "TRANSPARENT":
+        return False
+    return _text(occurrence, "X-MICROSOFT-CDO-BUSYSTATUS").strip().upper() not in _FREE_STATUSES
+
+
+def _text(component: icalendar.Component, name: str) -> str:
+    """A text property as str; the first one when a sloppy writer repeated it."""
+    value = component.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
