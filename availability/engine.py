@@ -6,6 +6,7 @@ Recurring rules are RFC 5545 RRULE bodies expanded by python-dateutil in the own
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ class DayStatus:
     free_count: int  # most required members free together for >= min_length, starting that day
     required_count: int
     busy: frozenset  # required keys missing from that best window
-    windows: tuple[Interval, ...]  # green windows (all required free, >= min_length) clipped to the day
+    windows: tuple[Interval, ...]  # green windows (all required free, >= min_length) clipped to the day's hours
 
 
 @dataclass(frozen=True)
@@ -680,10 +681,17 @@ def day_statuses(
     time_zone: str,
     *,
     min_length: timedelta,
+    day_start: time | None = None,
+    day_end: time | None = None,
 ) -> list[DayStatus]:
     """One status per local day in `time_zone` (DST-correct bounds) from first_day to last_day inclusive.
 
-    A window counts for the day it starts in and is measured over its whole length, past midnight too.
+    Only local times of day in [day_start, day_end) count, as in find_windows (no day_end, or midnight,
+    means until midnight; day_end before day_start crosses midnight, e.g. 20:00–02:00): time outside
+    them is busy for everyone. A day's hours are its range: the whole local day when none are given,
+    else the range that opens on that day (00:30 after a Friday 20:00–02:00 is Friday night).
+    A window counts for the day whose range it starts in and is measured over its whole length, into
+    the next day's range too where the two touch (whole days: past midnight).
     green: all required members free together for min_length starting that day. partial: the best k
     (largest set of required members free together for min_length starting that day, earliest first)
     and who is missing. red: no required member free for min_length. One sweep over the whole range.
@@ -697,13 +705,20 @@ def day_statuses(
     days = [first_day + timedelta(days=k) for k in range((last_day - first_day).days + 1)]
     if not days:
         return []
-    bounds = [local_to_utc(datetime.combine(day, time(0)), tz) for day in [*days, days[-1] + _DAY]]
+    ranges = _day_ranges(tz, days[0], days[-1], day_start, day_end)
     if not count:
-        return [DayStatus(day, "green", 0, 0, frozenset(), ((bounds[k], bounds[k + 1]),)) for k, day in enumerate(days)]
-    low, high = bounds[0], bounds[-1] + min_length
+        return [
+            DayStatus(day, "green", 0, 0, frozenset(), (ranges[k],) if ranges[k][0] < ranges[k][1] else ())
+            for k, day in enumerate(days)
+        ]
+    low, high = ranges[0][0], max(ranges[-1][1], ranges[-1][0]) + min_length
+    # Outside the hours everyone is busy; ranges run on past the last day so a late window is measured whole.
+    later = _day_ranges(tz, days[-1] + _DAY, high.astimezone(tz).date() + _DAY, day_start, day_end)
+    closed = complement([*ranges, *later], low, high)
     # Per member: the moments from which they are free for min_length; the masks then say who can start then.
     lists = [
-        _startable(_merged_in(busy_by_person.get(key, ()), low, high), low, high, min_length) for key in required_keys
+        _startable(_merged_in([*busy_by_person.get(key, ()), *closed], low, high), low, high, min_length)
+        for key in required_keys
     ]
     times, masks = _pieces(lists, low, high, 0)
     ends = [*times[1:], high]
@@ -711,25 +726,54 @@ def day_statuses(
     statuses = []
     piece = 0
     for k, day in enumerate(days):
-        day_start, day_end = bounds[k], bounds[k + 1]
-        while ends[piece] <= day_start:
+        range_start, range_end = ranges[k]
+        while ends[piece] <= range_start:
             piece += 1
         best_mask, best = 0, 0
         windows = []
-        j = piece
-        while j < n_pieces and times[j] < day_end:
+        # A range can be empty only when its hours fall into a spring-forward gap.
+        j = piece if range_start < range_end else n_pieces
+        while j < n_pieces and times[j] < range_end:
             mask = masks[j]
             size = mask.bit_count()
             if size > best:
                 best_mask, best = mask, size
             if mask == full:
                 # The moments [a, b) where all can start come from the green period [a, b - 1 µs + min_length).
-                windows.append((max(times[j], day_start), min(ends[j] - _ONE_US + min_length, day_end)))
+                windows.append((max(times[j], range_start), min(ends[j] - _ONE_US + min_length, range_end)))
             j += 1
         status = "green" if best == count else "partial" if best else "red"
         missing = frozenset(key for bit, key in enumerate(required_keys) if not best_mask >> bit & 1)
         statuses.append(DayStatus(day, status, best, count, missing, tuple(windows)))
     return statuses
+
+
+def _day_ranges(
+    tz: tzinfo,
+    first: date,
+    last: date,
+    day_start: time | None,
+    day_end: time | None,
+    weekdays: Collection[int] | None = None,
+) -> list[Interval]:
+    """The hours of each local day from first to last (on `weekdays`) as UTC intervals, one per day."""
+    opens = day_start or time(0)
+    crosses = day_end is None or day_end == time(0) or day_end <= opens
+    closes = day_end or time(0)
+    if weekdays is None and closes == opens:
+        # Back-to-back 24-hour ranges: each close is the next open, converted once.
+        moments = [
+            local_to_utc(datetime.combine(first + timedelta(days=k), opens), tz) for k in range((last - first).days + 2)
+        ]
+        return list(itertools.pairwise(moments))
+    ranges = []
+    day = first
+    while day <= last:
+        if weekdays is None or day.weekday() in weekdays:
+            close = datetime.combine(day + _DAY if crosses else day, closes)
+            ranges.append((local_to_utc(datetime.combine(day, opens), tz), local_to_utc(close, tz)))
+        day += _DAY
+    return ranges
 
 
 def _time_ranges(
@@ -740,18 +784,15 @@ def _time_ranges(
     day_end: time | None,
     weekdays: Collection[int] | None,
 ) -> list[Interval]:
-    ranges = []
-    opens = day_start or time(0)
-    day = first
-    while day <= last:
-        if weekdays is None or day.weekday() in weekdays:
-            if day_end is None or day_end == time(0) or day_end <= opens:
-                close = datetime.combine(day + _DAY, day_end or time(0))
-            else:
-                close = datetime.combine(day, day_end)
-            ranges.append((local_to_utc(datetime.combine(day, opens), tz), local_to_utc(close, tz)))
-        day += _DAY
-    return union(ranges)
+    return union(_day_ranges(tz, first, last, day_start, day_end, weekdays))
+
+
+def local_hours(
+    first: date, last: date, time_zone: str, *, day_start: time | None = None, day_end: time | None = None
+) -> list[Interval]:
+    """The hours [day_start, day_end) of each local day from first to last in `time_zone`, merged, as UTC
+    intervals: the times day_statuses and find_windows count (None, None is the whole of every day)."""
+    return _time_ranges(zone(time_zone), first, last, day_start, day_end, None)
 
 
 def _maximal_windows(

@@ -1,11 +1,10 @@
 """Reads of the availability app."""
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Func, QuerySet, TextField
 
 from . import engine
 from .engine import Interval
@@ -39,10 +38,30 @@ class CalendarEntry:
         return self.source == BusyInterval.Source.WINDOW
 
 
+# A month day lists this many busy blocks, then "+N more".
+MONTH_DAY_LIMIT = 3
+MINUTES_PER_DAY = 24 * 60
+
+
 @dataclass(frozen=True)
 class CalendarData:
     entries: list[CalendarEntry]
     has_windows: bool
+
+
+class UtcText(Func):
+    """A UTC datetime column as ISO text with its offset, which datetime.fromisoformat reads in C.
+
+    A band's green zone reads thousands of busy rows; the database drivers' datetime conversion
+    (Django's on SQLite, a Python loader per value on PostgreSQL) took most of its time.
+    """
+
+    output_field = TextField()
+    template = "((%(expressions)s AT TIME ZONE 'UTC')::text || '+00:00')"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite keeps datetimes as naive UTC text already.
+        return super().as_sql(compiler, connection, template="(%(expressions)s || '+00:00')", **extra_context)
 
 
 def busy_by_user(*, user_ids: Collection[int], start: dt.datetime, end: dt.datetime) -> dict[int, list[Interval]]:
@@ -50,15 +69,18 @@ def busy_by_user(*, user_ids: Collection[int], start: dt.datetime, end: dt.datet
 
     People with no busy time get an empty list. Intervals come in start order, unmerged.
     """
-    found: dict[int, list[Interval]] = defaultdict(list)
+    found: dict[int, list[Interval]] = {user_id: [] for user_id in user_ids}
     rows = (
-        BusyInterval.objects.filter(user_id__in=user_ids, starts_at__lt=end, ends_at__gt=start)
+        BusyInterval.objects.filter(user_id__in=list(found), starts_at__lt=end, ends_at__gt=start)
         .order_by()
-        .values_list("user_id", "starts_at", "ends_at")
+        .values_list("user_id", UtcText("starts_at"), UtcText("ends_at"))
     )
+    parse = dt.datetime.fromisoformat
     for user_id, s, e in rows:
-        found[user_id].append((s, e))
-    return {user_id: found.get(user_id, []) for user_id in user_ids}
+        found[user_id].append((parse(s), parse(e)))
+    for intervals in found.values():
+        intervals.sort()
+    return found
 
 
 def user_calendar(*, user_id: int, start: dt.datetime, end: dt.datetime) -> CalendarData:
@@ -99,6 +121,170 @@ def user_calendar(*, user_id: int, start: dt.datetime, end: dt.datetime) -> Cale
         entries.append(entry)
     has_windows = any(kind == Rule.Kind.AVAILABLE for _, kind, _, _ in rules.values())
     return CalendarData(entries=entries, has_windows=has_windows)
+
+
+@dataclass
+class Chip:
+    """One busy stretch within one local day, ready to draw in a month cell or a week column."""
+
+    entry: CalendarEntry
+    start: dt.datetime  # local, cut at the day's start
+    end: dt.datetime  # local, cut at the day's end
+    whole_day: bool
+    continued: bool  # began on an earlier day
+    continues: bool  # goes on into the next day
+    # Wall-clock minutes from the day's midnight, and the place in the week grid (percent, lanes).
+    start_minute: int = 0
+    end_minute: int = MINUTES_PER_DAY
+    top: float = 0.0
+    height: float = 0.0
+    lane: int = 0
+    lanes: int = 1
+
+    @property
+    def time_text(self) -> str:
+        if self.whole_day:
+            return "All day"
+        start, end = _clock(self.start_minute), _clock(self.end_minute)
+        if self.continued and not self.continues:
+            return f"until {end}"
+        if self.continues and not self.continued:
+            return f"from {start}"
+        return f"{start}–{end}"
+
+    @property
+    def short_time(self) -> str:
+        """What a narrow month cell shows: the start, or "–07:00" for the end of a block from the day before."""
+        if self.whole_day:
+            return ""
+        if self.continued:
+            return f"–{_clock(self.end_minute)}"
+        return _clock(self.start_minute)
+
+    @property
+    def css(self) -> str:
+        return f"cal-event--{self.entry.source.replace('_', '-')}"
+
+
+@dataclass
+class Day:
+    """One local day of the calendar with the busy stretches on it."""
+
+    date: dt.date
+    is_today: bool
+    in_range: bool = True
+    chips: list[Chip] = field(default_factory=list)
+    windows: list[Chip] = field(default_factory=list)  # outside only-available windows
+
+    @property
+    def shown(self) -> list[Chip]:
+        return self.chips[:MONTH_DAY_LIMIT]
+
+    @property
+    def hidden_count(self) -> int:
+        return max(len(self.chips) - MONTH_DAY_LIMIT, 0)
+
+    @property
+    def all_day_chips(self) -> list[Chip]:
+        return [chip for chip in self.chips if chip.whole_day]
+
+    @property
+    def timed_chips(self) -> list[Chip]:
+        return [chip for chip in self.chips if not chip.whole_day]
+
+    @property
+    def unavailable_all_day(self) -> bool:
+        return any(chip.whole_day for chip in self.windows)
+
+    @property
+    def available_text(self) -> str:
+        """ "Available 18:00–24:00" on a day that only-available windows cut into; "" otherwise."""
+        if not self.windows or self.unavailable_all_day:
+            return ""
+        free, moment = [], 0
+        for chip in sorted(self.windows, key=lambda c: c.start_minute):
+            if chip.start_minute > moment:
+                free.append((moment, chip.start_minute))
+            moment = max(moment, chip.end_minute)
+        if moment < MINUTES_PER_DAY:
+            free.append((moment, MINUTES_PER_DAY))
+        return "Available " + ", ".join(f"{_clock(s)}–{_clock(e)}" for s, e in free) if free else ""
+
+
+def _clock(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def calendar_days(
+    entries: list[CalendarEntry], *, first: dt.date, last: dt.date, zone: dt.tzinfo, today: dt.date
+) -> list[Day]:
+    """Every local day from `first` to `last` with the busy stretches that touch it, cut at midnight,
+    placed for a week's time grid (overlapping blocks side by side)."""
+    count = (last - first).days + 1
+    days = [Day(first + dt.timedelta(days=k), first + dt.timedelta(days=k) == today) for k in range(count)]
+    bounds = [engine.day_bounds(day.date, zone) for day in days]
+    for entry in entries:
+        begin = max((entry.start.astimezone(zone).date() - first).days, 0)
+        finish = min(((entry.end - dt.timedelta(microseconds=1)).astimezone(zone).date() - first).days, count - 1)
+        for k in range(begin, finish + 1):
+            day_start, day_end = bounds[k]
+            start, end = max(entry.start, day_start), min(entry.end, day_end)
+            if start >= end:
+                continue
+            local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+            chip = Chip(
+                entry=entry,
+                start=local_start,
+                end=local_end,
+                whole_day=start == day_start and end == day_end,
+                continued=entry.start < day_start,
+                continues=entry.end > day_end,
+                start_minute=0 if start == day_start else local_start.hour * 60 + local_start.minute,
+                end_minute=MINUTES_PER_DAY if end == day_end else local_end.hour * 60 + local_end.minute,
+            )
+            (days[k].windows if entry.is_window else days[k].chips).append(chip)
+    for day in days:
+        _place(day.timed_chips)
+        for chip in day.windows:
+            _position(chip)
+    return days
+
+
+def _position(chip: Chip) -> None:
+    # At least a quarter of an hour tall, so that a short block can still be seen and clicked.
+    top = min(chip.start_minute, MINUTES_PER_DAY - 15)
+    bottom = min(max(chip.end_minute, top + 15), MINUTES_PER_DAY)
+    chip.top = round(top * 100 / MINUTES_PER_DAY, 3)
+    chip.height = round((bottom - top) * 100 / MINUTES_PER_DAY, 3)
+
+
+def _place(chips: list[Chip]) -> None:
+    """Side-by-side lanes for overlapping blocks in a day's time grid."""
+    chips.sort(key=lambda c: (c.start_minute, -c.end_minute))
+    cluster: list[Chip] = []
+    lane_ends: list[int] = []
+    cluster_end = -1
+
+    def close() -> None:
+        for member in cluster:
+            member.lanes = max(len(lane_ends), 1)
+
+    for chip in chips:
+        _position(chip)
+        if chip.start_minute >= cluster_end:
+            close()
+            cluster, lane_ends = [], []
+        bottom = max(chip.end_minute, chip.start_minute + 15)
+        for lane, end in enumerate(lane_ends):
+            if end <= chip.start_minute:
+                chip.lane, lane_ends[lane] = lane, bottom
+                break
+        else:
+            chip.lane = len(lane_ends)
+            lane_ends.append(bottom)
+        cluster.append(chip)
+        cluster_end = max(cluster_end, bottom)
+    close()
 
 
 def rule_occurrence(*, rule: Rule, on: dt.date) -> Interval | None:

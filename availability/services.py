@@ -2,9 +2,10 @@
 and the materialised busy intervals they expand into."""
 
 import datetime as dt
+import logging
 from collections.abc import Collection, Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,11 +25,17 @@ MAX_ONE_OFF = dt.timedelta(days=366)
 MAX_OCCURRENCE = dt.timedelta(days=7)
 # Enough for a daily rule over the whole horizon.
 MATERIALISE_CAP = 600
+# Dates people can plan with; beyond them the date arithmetic of a block would overflow.
+EARLIEST_DATE = dt.date(1970, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 CALENDAR_LIMIT = 5
 CALENDAR_REFRESH = dt.timedelta(hours=1)
 CALENDAR_BACKOFF_MAX = dt.timedelta(hours=24)
+FULL_READ_EVERY = dt.timedelta(hours=20)
 
 BlockRow = tuple[int, dt.datetime, dt.datetime, str]
+
+logger = logging.getLogger(__name__)
 
 
 class AvailabilityError(Exception):
@@ -89,6 +96,11 @@ def time_block_clean(block: TimeBlock, *, exclude: Collection[str] = ()) -> None
         block.full_clean(exclude=list(exclude))
     except ValidationError as e:
         errors = e.message_dict
+    order = _order_errors(block)
+    if order:
+        # Said next to the field instead of once more for the whole form by the table constraint.
+        errors.pop(NON_FIELD_ERRORS, None)
+        errors.update(order)
     if errors:
         raise ValidationError(errors)
     if block.rrule:
@@ -109,6 +121,30 @@ def time_block_clean(block: TimeBlock, *, exclude: Collection[str] = ()) -> None
             raise ValidationError({"rrule": [str(e)]}) from e
 
 
+def _order_errors(block: TimeBlock) -> dict[str, list[str]]:
+    """Missing times, and an end not after the start, by the field to correct."""
+    if not isinstance(block.start_date, dt.date) or not isinstance(block.end_date, dt.date):
+        return {}
+    errors: dict[str, list[str]] = {}
+    for name in ("start_date", "end_date"):
+        if not EARLIEST_DATE <= getattr(block, name) <= LATEST_DATE:
+            errors[name] = [f"Pick a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}."]
+    if errors:
+        return errors
+    if not block.all_day:
+        if block.start_time is None:
+            errors["start_time"] = ["Enter a start time, or make it a whole-day block."]
+        if block.end_time is None:
+            errors["end_time"] = ["Enter an end time, or make it a whole-day block."]
+        if errors:
+            return errors
+    if block.end_date < block.start_date:
+        errors["end_date"] = ["The last day must be on or after the first day."]
+    elif block.local_end <= block.local_start:
+        errors["end_time"] = ["The end must be after the start. For a block past midnight, end it on the next day."]
+    return errors
+
+
 def _own(rule: Rule, by: User) -> None:
     if rule.user_id != by.pk:
         raise AvailabilityPermissionError("You can only change your own availability.")
@@ -127,13 +163,16 @@ def rule_materialise(rule: Rule, *, now: dt.datetime | None = None) -> None:
 
 
 def windows_materialise(*, user_id: int, now: dt.datetime | None = None) -> None:
-    """Make a person busy outside the union of their only-available windows (if they have any)."""
+    """Make a person busy outside the union of their only-available windows (if they have any),
+    from the first day of their earliest window on: adding a window that starts next month
+    does not make them busy until then."""
     start, end = horizon(now)
     windows = list(Rule.objects.filter(user_id=user_id, kind=Rule.Kind.AVAILABLE))
     rows: list[BlockRow] = []
     if windows:
+        first = min(engine.day_bounds(w.start_date, w.zone)[0] for w in windows)
         free = engine.union(iv for w in windows for iv in block_intervals(w, start=start, end=end))
-        rows = [(user_id, s, e, "") for s, e in engine.complement(free, start, end)]
+        rows = [(user_id, s, e, "") for s, e in engine.complement(free, max(start, first), end)]
     busy_replace(source=BusyInterval.Source.WINDOW, source_id=user_id, rows=rows)
     Rule.objects.filter(pk__in=[w.pk for w in windows]).update(materialised_until=end)
 
@@ -322,17 +361,24 @@ def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> Extern
     error = ""
     events = None
     result = None
+    # "Not modified" keeps the old rows, but repeating events must still reach the moving end of
+    # the horizon: read the whole feed again at least once a day.
+    fresh = calendar.last_synced_at is not None and now - calendar.last_synced_at < FULL_READ_EVERY
     try:
         result = fetch_ics(
             calendar.url,
-            etag=calendar.etag,
-            last_modified=calendar.last_modified,
+            etag=calendar.etag if fresh else "",
+            last_modified=calendar.last_modified if fresh else "",
             allow_hosts=getattr(settings, "ICS_IMPORT_ALLOW_HOSTS", ()),
         )
         if result.body is not None:
             events = parse_busy(result.body, start, end, default_zone=calendar.user.time_zone)
     except FeedError as e:
         error = str(e)
+    except Exception:
+        # A calendar we cannot read must not stop the others; the owner gets words, we get the traceback.
+        logger.exception("Imported calendar %s could not be read", calendar_id)
+        error = "Something went wrong reading this calendar; we will try again later."
     with transaction.atomic():
         calendar = ExternalCalendar.objects.select_for_update().filter(pk=calendar_id).first()
         if calendar is None:

@@ -5,7 +5,8 @@ from celery import shared_task
 from . import services
 
 
-@shared_task
+# A calendar of 5 MB takes about 10 s to read; past a minute something is wrong with it.
+@shared_task(soft_time_limit=60, time_limit=90)
 def calendar_sync_task(*, calendar_id: int) -> None:
     """Fetch one imported calendar and replace its busy time."""
     services.calendar_sync(calendar_id=calendar_id)

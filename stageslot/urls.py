@@ -15,6 +15,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("me/profile/", include("accounts.urls")),
+    path("me/availability/", include("availability.urls")),
     path("bands/", include("bands.urls")),
     path("venues/", include("venues.urls")),
     path("join/<str:token>/", views_join.join, name="join"),

@@ -455,6 +455,89 @@ def test_day_statuses_without_required_members_is_all_green():
     assert status.windows == ((utc(2027, 1, 1), utc(2027, 1, 2)),)
 
 
+def test_day_statuses_in_evening_hours_a_busy_evening_is_partial_whatever_the_morning():
+    # Mon 7 and Tue 8 June 2027: Sam is busy 19:00–23:00 on Monday, free all morning.
+    busy = {"ana": [], "ben": [], "sam": [(berlin(2027, 6, 7, 19), berlin(2027, 6, 7, 23))]}
+    members, monday, tuesday = ["ana", "ben", "sam"], date(2027, 6, 7), date(2027, 6, 8)
+
+    evenings = day_statuses(busy, members, monday, tuesday, BERLIN, min_length=3 * H, day_start=time(18))
+    any_time = day_statuses(busy, members, monday, tuesday, BERLIN, min_length=3 * H)
+
+    assert [(d.status, d.free_count, d.busy) for d in evenings] == [
+        ("partial", 2, frozenset({"sam"})),
+        ("green", 3, frozenset()),
+    ]
+    assert evenings[0].windows == ()
+    # Only the evening counts, up to midnight: the window does not run into Wednesday.
+    assert evenings[1].windows == ((berlin(2027, 6, 8, 18), berlin(2027, 6, 9)),)
+    assert [d.status for d in any_time] == ["green", "green"]
+
+
+def test_day_statuses_free_only_before_the_day_job_is_not_a_green_evening():
+    # Everyone works 08:00–24:00 every day, so they are free together from midnight to 08:00.
+    busy = {name: [(berlin(2027, 6, d, 8), berlin(2027, 6, d + 1)) for d in range(6, 12)] for name in ("ana", "ben")}
+    first, last = date(2027, 6, 7), date(2027, 6, 10)
+
+    whole_days = day_statuses(busy, ["ana", "ben"], first, last, BERLIN, min_length=3 * H)
+    evenings = day_statuses(busy, ["ana", "ben"], first, last, BERLIN, min_length=3 * H, day_start=time(18))
+    afternoons = day_statuses(
+        busy, ["ana", "ben"], first, last, BERLIN, min_length=3 * H, day_start=time(12), day_end=time(18)
+    )
+
+    assert {d.status for d in whole_days} == {"green"}
+    assert whole_days[0].windows == ((berlin(2027, 6, 7), berlin(2027, 6, 7, 8)),)
+    assert {(d.status, d.windows) for d in evenings} == {("red", ())}
+    assert {d.status for d in afternoons} == {"red"}
+
+
+def test_day_statuses_late_hours_cross_midnight_and_belong_to_the_evening_they_open_on():
+    # Fri 11 – Sun 13 June 2027 from 20:00 to 02:00, two hours wanted.
+    busy = {
+        "ana": [
+            (berlin(2027, 6, 12, 20), berlin(2027, 6, 13)),  # Saturday until midnight
+            (berlin(2027, 6, 13, 21), berlin(2027, 6, 14, 1)),  # Sunday 21:00–01:00
+        ],
+        "ben": [],
+        "sam": [(berlin(2027, 6, 12, 2), berlin(2027, 6, 12, 18))],  # sleeps off Friday night: does not matter
+    }
+
+    friday, saturday, sunday = day_statuses(
+        busy,
+        ["ana", "ben", "sam"],
+        date(2027, 6, 11),
+        date(2027, 6, 13),
+        BERLIN,
+        min_length=2 * H,
+        day_start=time(20),
+        day_end=time(2),
+    )
+
+    assert friday.status == "green"
+    assert friday.windows == ((berlin(2027, 6, 11, 20), berlin(2027, 6, 12, 2)),)
+    # Saturday night after midnight is still Saturday's evening.
+    assert saturday.status == "green"
+    assert saturday.windows == ((berlin(2027, 6, 13), berlin(2027, 6, 13, 2)),)
+    # An hour before and an hour after Ana's commitment: not two hours together.
+    assert (sunday.status, sunday.free_count, sunday.busy) == ("partial", 2, frozenset({"ana"}))
+
+
+def test_day_statuses_hours_on_the_spring_forward_night():
+    # 28 March 2027 in Berlin has no 02:00–03:00: a range ending at 02:30 ends at 03:30 summer time, moved
+    # forward by the gap like any local time that does not exist.
+    (saturday,) = day_statuses(
+        {"ana": []},
+        ["ana"],
+        date(2027, 3, 27),
+        date(2027, 3, 27),
+        BERLIN,
+        min_length=H,
+        day_start=time(22),
+        day_end=time(2, 30),
+    )
+
+    assert saturday.windows == ((utc(2027, 3, 27, 21), utc(2027, 3, 28, 1, 30)),)
+
+
 # ---- Candidate windows -------------------------------------------------------------------------------
 
 

@@ -152,6 +152,81 @@ def in_range(bits: int, lo: int, hi: int) -> int:
     return (bits >> lo) & ((1 << (hi - lo)) - 1)
 
 
+# ---- Day statuses --------------------------------------------------------------------------------------
+
+# (day_start, day_end) for day_statuses; None is the whole local day.
+DAY_HOURS = [None, (time(18), time(2)), (time(2, 30), time(9))]
+
+
+def oracle_range(day: date, hours: tuple[time, time] | None, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The hours of a local day as UTC moments: the day itself, or from day_start to day_end (next day when earlier)."""
+    opens, closes = hours or (time(0), time(0))
+    close_day = day + timedelta(days=1) if closes <= opens else day
+    return oracle_utc(datetime.combine(day, opens), zone), oracle_utc(datetime.combine(close_day, closes), zone)
+
+
+def check_day_statuses(busy, busy_bits, required, week_start, view_zone, hours) -> None:
+    length = 180
+    zone = ZoneInfo(view_zone)
+    week_end = week_start + timedelta(minutes=WEEK_MINUTES)
+
+    def minutes(moment: datetime) -> int:
+        return (moment - week_start) // MINUTE
+
+    # Minutes inside some day's hours: outside them everyone counts as busy.
+    allowed = 0
+    days = []
+    day = (week_start - timedelta(days=2)).astimezone(zone).date()
+    while day <= week_end.astimezone(zone).date():
+        lo, hi = (minutes(moment) for moment in oracle_range(day, hours, zone))
+        if max(lo, 0) < min(hi, WEEK_MINUTES):
+            allowed |= ((1 << (min(hi, WEEK_MINUTES) - max(lo, 0))) - 1) << max(lo, 0)
+        if lo >= 0 and max(lo, hi) + length <= WEEK_MINUTES:
+            days.append((day, lo, max(lo, hi)))
+        day += timedelta(days=1)
+    statuses = day_statuses(
+        busy,
+        required,
+        days[0][0],
+        days[-1][0],
+        view_zone,
+        min_length=length * MINUTE,
+        day_start=hours and hours[0],
+        day_end=hours and hours[1],
+    )
+    can_start = {name: startable(allowed & ~busy_bits[name], length) for name in required}
+    all_start = ALL
+    for name in required:
+        all_start &= can_start[name]
+    assert [s.day for s in statuses] == [d for d, _, _ in days]
+    for status, (_, lo, hi) in zip(statuses, days, strict=True):
+        assert status.required_count == len(required)
+        if not required:
+            assert status.status == "green"
+            continue
+        # The oracle's best: the largest group whose members can all start at one minute of the day's hours.
+        best = 0
+        for subset in range(1, 1 << len(required)):
+            together = ALL
+            for bit, name in enumerate(required):
+                if subset >> bit & 1:
+                    together &= can_start[name]
+            if in_range(together, lo, hi):
+                best = max(best, subset.bit_count())
+        assert status.free_count == best
+        assert status.status == ("green" if best == len(required) else "partial" if best else "red")
+        chosen = [name for name in required if name not in status.busy]
+        assert len(chosen) == best
+        together = ALL
+        for name in chosen:
+            together &= can_start[name]
+        assert best == 0 or in_range(together, lo, hi)
+        expected_windows = [
+            (max(s, lo), min(e + length - 1, hi)) for s, e in runs_of_ones(all_start) if s < hi and e > lo
+        ]
+        assert [(minutes(s), minutes(e)) for s, e in status.windows] == expected_windows
+
+
 # ---- Random bands ------------------------------------------------------------------------------------
 
 
@@ -248,54 +323,15 @@ def test_engine_agrees_with_the_minute_by_minute_oracle(band):
         got = green_zone(busy, required, week_start, week_end, min_length=length * MINUTE)
         assert [(minutes(s), minutes(e)) for s, e in got] == expected
 
-    # Day statuses for whole local days whose three-hour look-ahead stays inside the week.
-    length = 180
-    zone = ZoneInfo(view_zone)
-    days = []
-    day = (week_start - timedelta(days=1)).astimezone(zone).date()
-    while True:
-        lo = minutes(oracle_utc(datetime.combine(day, time(0)), zone))
-        hi = minutes(oracle_utc(datetime.combine(day + timedelta(days=1), time(0)), zone))
-        if hi + length > WEEK_MINUTES:
-            break
-        if lo >= 0:
-            days.append((day, lo, hi))
-        day += timedelta(days=1)
-    statuses = day_statuses(busy, required, days[0][0], days[-1][0], view_zone, min_length=length * MINUTE)
-    can_start = {name: startable(ALL & ~busy_bits[name], length) for name in required}
-    all_start = ALL
-    for name in required:
-        all_start &= can_start[name]
-    assert [s.day for s in statuses] == [d for d, _, _ in days]
-    for status, (_, lo, hi) in zip(statuses, days, strict=True):
-        assert status.required_count == len(required)
-        # The oracle's best: the largest group whose members can all start at one minute of the day.
-        best = 0
-        for subset in range(1, 1 << len(required)):
-            together = ALL
-            for bit, name in enumerate(required):
-                if subset >> bit & 1:
-                    together &= can_start[name]
-            if in_range(together, lo, hi):
-                best = max(best, subset.bit_count())
-        if not required:
-            assert status.status == "green"
-            continue
-        assert status.free_count == best
-        assert status.status == ("green" if best == len(required) else "partial" if best else "red")
-        chosen = [name for name in required if name not in status.busy]
-        assert len(chosen) == best
-        together = ALL
-        for name in chosen:
-            together &= can_start[name]
-        assert in_range(together, lo, hi)
-        expected_windows = [
-            (max(s, lo), min(e + length - 1, hi)) for s, e in runs_of_ones(all_start) if s < hi and e > lo
-        ]
-        assert [(minutes(s), minutes(e)) for s, e in status.windows] == expected_windows
+    # Day statuses for whole local days, evenings past midnight and mornings around the DST changes, for the
+    # days whose range and three-hour look-ahead stay inside the week.
+    for hours in DAY_HOURS:
+        check_day_statuses(busy, busy_bits, required, week_start, view_zone, hours)
 
     # Candidate windows on evenings of some weekdays: each is right about who is free, and every
     # stretch where all required are free for three hours shows up whole.
+    length = 180
+    zone = ZoneInfo(view_zone)
     weekdays = sorted({(week_start.date() + timedelta(days=k)).weekday() for k in (0, 2, 4)})
     candidates = find_windows(
         busy,

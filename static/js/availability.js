@@ -1,0 +1,92 @@
+// The availability page: the quick-action dialog and the repeat fields. Every page works without it.
+(function () {
+  "use strict";
+
+  var dialog = function () { return document.getElementById("cal-dialog"); };
+
+  // Show only the fields that apply: data-show-when="repeat=WEEKLY repeat=MONTHLY", data-hide-when="all_day".
+  function fieldValue(form, name) {
+    var checked = form.querySelector('[name="' + name + '"]:checked');
+    if (checked) return checked.type === "checkbox" ? "on" : checked.value;
+    var field = form.querySelector('select[name="' + name + '"], input[name="' + name + '"]:not([type="radio"]):not([type="checkbox"])');
+    return field ? field.value : "";
+  }
+
+  function applyConditions(form) {
+    form.querySelectorAll("[data-show-when]").forEach(function (part) {
+      var show = part.dataset.showWhen.split(" ").some(function (condition) {
+        var pair = condition.split("=");
+        return fieldValue(form, pair[0]) === pair[1];
+      });
+      part.hidden = !show;
+    });
+    form.querySelectorAll("[data-hide-when]").forEach(function (part) {
+      part.hidden = fieldValue(form, part.dataset.hideWhen) === "on";
+    });
+  }
+
+  function wireForms(root) {
+    var forms = Array.prototype.slice.call(root.querySelectorAll("form.cal-form"));
+    if (root.matches && root.matches("form.cal-form")) forms.push(root);
+    forms.forEach(function (form) {
+      if (form.dataset.wired) return;
+      form.dataset.wired = "1";
+      applyConditions(form);
+      form.addEventListener("change", function () { applyConditions(form); });
+    });
+  }
+
+  // Start the week's time grid at 06:00 rather than midnight.
+  function scrollWeek(root) {
+    root.querySelectorAll(".cal-week").forEach(function (scroller) {
+      var hour = scroller.querySelector(".cal-week__hour:nth-child(7)");
+      var head = scroller.querySelector(".cal-week__head");
+      if (!hour) return;
+      var offset = hour.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop;
+      scroller.scrollTop = offset - (head ? head.offsetHeight : 0);
+    });
+  }
+
+  function announce(message) {
+    var status = document.getElementById("cal-status");
+    if (!status || !message) return;
+    status.textContent = message;
+    status.classList.add("cal-status--shown");
+    window.clearTimeout(announce.timer);
+    announce.timer = window.setTimeout(function () { status.classList.remove("cal-status--shown"); }, 6000);
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = dialog();
+    if (box && event.detail.target && event.detail.target.id === "cal-dialog-body") {
+      if (!box.open) box.showModal();
+      var first = box.querySelector("[autofocus], .cal-dialog__body input:not([type=hidden]), .cal-dialog__body .btn, .cal-dialog__body button");
+      if (first) first.focus();
+    }
+  });
+
+  document.addEventListener("availability-changed", function (event) {
+    var box = dialog();
+    if (box && box.open) box.close();
+    announce(event.detail && event.detail.message);
+  });
+
+  document.addEventListener("click", function (event) {
+    var closer = event.target.closest("[data-close-dialog]");
+    var box = dialog();
+    if (closer && box) box.close();
+    // A click on the backdrop (the dialog element itself, outside its box) closes it too.
+    if (box && event.target === box) box.close();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    wireForms(document);
+    scrollWeek(document);
+    var box = dialog();
+    if (box) box.addEventListener("close", function () { document.getElementById("cal-dialog-body").replaceChildren(); });
+  });
+  document.addEventListener("htmx:load", function (event) {
+    wireForms(event.detail.elt);
+    if (event.detail.elt.matches && event.detail.elt.matches(".cal")) scrollWeek(event.detail.elt);
+  });
+})();
