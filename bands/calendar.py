@@ -1,0 +1,522 @@
+"""Reads for the band calendar: the green zone by day and by hour, and candidate gig dates.
+
+Members' busy time comes from availability's materialised intervals in one query, whatever the
+number of members; the interval maths is availability.engine. Only start and end of busy time are
+read, never titles: members see that someone is busy, not why.
+"""
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from availability import engine
+from availability.selectors import busy_by_user
+
+from .models import Band, BandBlock, Membership
+from .selectors import band_members
+
+DAY = dt.timedelta(days=1)
+# Look past the shown days so that a window running over midnight is measured whole.
+MARGIN = DAY
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+# ---- Members ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarMember:
+    """A member as the calendar names them: a short name that is unique within the band."""
+
+    user_id: int
+    name: str
+    full_name: str
+    required: bool
+    membership: Membership
+
+
+def band_calendar_access(*, slug: str, user: User) -> tuple[Band, list[CalendarMember], CalendarMember | None]:
+    """The band at `slug` (404 if none), its members in two queries, and `user` among them (None if not)."""
+    band = get_object_or_404(Band, slug=slug)
+    memberships = list(band_members(band=band))
+    firsts = [m.user.name.split()[0] if m.user.name.split() else m.user.name for m in memberships]
+    members = [
+        CalendarMember(
+            user_id=m.user_id,
+            # "Sam" reads best; two Sams keep their full names.
+            name=first if firsts.count(first) == 1 else m.user.name,
+            full_name=m.user.name,
+            required=m.required,
+            membership=m,
+        )
+        for m, first in zip(memberships, firsts, strict=True)
+    ]
+    me = next((m for m in members if user.is_authenticated and m.user_id == user.pk), None)
+    return band, members, me
+
+
+def _names(members: Sequence[CalendarMember], keys: Collection[int]) -> tuple[str, ...]:
+    return tuple(m.name for m in members if m.user_id in keys)
+
+
+def _busy(members: Sequence[CalendarMember], start: dt.datetime, end: dt.datetime) -> dict[int, list[engine.Interval]]:
+    return busy_by_user(user_ids=[m.user_id for m in members], start=start, end=end)
+
+
+def _clock(moment: dt.datetime, tz: dt.tzinfo, day: dt.date) -> str:
+    """Local HH:MM; the midnight that ends `day` reads 24:00."""
+    local = moment.astimezone(tz)
+    if local.date() > day and local.time() == dt.time(0):
+        return "24:00"
+    return f"{local:%H:%M}"
+
+
+def length_label(length: dt.timedelta) -> str:
+    """2 h, 2 h 30, 45 min."""
+    minutes = int(length.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+# ---- Days and windows ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FreeWindow:
+    """A stretch of one local day when every needed member is free (the part inside that day)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    start_label: str
+    end_label: str
+    length: dt.timedelta  # of the part inside the day
+    gig_length: bool  # its part in gig hours, past midnight too, is at least the minimum gig length
+    in_hours: bool  # some of it is in gig hours (otherwise it does not count for a green day)
+    counts: bool  # it holds a gig window that makes this day green (not only the evening before)
+    continues: bool  # goes on past the end of the day
+    continued: bool  # began the day before
+    free_names: tuple[str, ...]  # free all through it (needed and optional)
+    part_names: tuple[str, ...]  # optional members free for part of it
+    busy_names: tuple[str, ...]  # optional members busy all through it
+
+    @property
+    def length_label(self) -> str:
+        return length_label(self.length)
+
+
+@dataclass(frozen=True)
+class BarPiece:
+    """A piece of a day's 24-hour bar: how many needed members are free then."""
+
+    level: str  # "all" | "some" | "none" | "off" (outside gig hours)
+    style: str  # CSS position in the bar
+    label: str
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: dt.date
+    status: str  # "green" | "partial" | "red"
+    free_count: int
+    required_count: int
+    busy_names: tuple[str, ...]  # needed members missing from the day's best window
+    in_month: bool
+    is_today: bool
+    is_past: bool
+    windows: tuple[FreeWindow, ...] = ()
+    bar: tuple[BarPiece, ...] = ()
+    off_hours: tuple[BarPiece, ...] = ()  # the parts of the bar outside gig hours
+
+    @property
+    def summary(self) -> str:
+        """“4 of 5 free – Sam busy”, “All 5 free”, “No one free”."""
+        if self.status == "green":
+            return f"All {self.required_count} free" if self.required_count > 1 else "Free"
+        if self.status == "red":
+            return "No one free"
+        return f"{self.free_count} of {self.required_count} free – {', '.join(self.busy_names)} busy"
+
+    @property
+    def gig_windows(self) -> tuple[FreeWindow, ...]:
+        return tuple(w for w in self.windows if w.gig_length)
+
+
+@dataclass(frozen=True)
+class GreenZone:
+    """The band's calendar over some local days, in one viewer's time zone."""
+
+    days: list[CalendarDay]
+    time_zone: str
+    min_length: dt.timedelta
+    members: list[CalendarMember]
+    counts: dict[str, int] = field(default_factory=dict)  # statuses of the days from today on
+    day_start: dt.time | None = None  # the gig hours a day counts in; None, None is the whole day
+    day_end: dt.time | None = None
+
+    @property
+    def weeks(self) -> list[list[CalendarDay]]:
+        return [self.days[i : i + 7] for i in range(0, len(self.days), 7)]
+
+    @property
+    def required(self) -> list[CalendarMember]:
+        return [m for m in self.members if m.required]
+
+    @property
+    def optional(self) -> list[CalendarMember]:
+        return [m for m in self.members if not m.required]
+
+
+def _windows(
+    segments: Sequence[engine.Segment], required: frozenset[int], optional: frozenset[int]
+) -> list[tuple[dt.datetime, dt.datetime, frozenset[int], frozenset[int]]]:
+    """Maximal stretches when all of `required` are free, as (start, end, optional members free all
+    through it, optional members free for some of it)."""
+    out: list[tuple[dt.datetime, dt.datetime, frozenset[int], frozenset[int]]] = []
+    for seg in segments:
+        if not required <= seg.free:
+            continue
+        here = seg.free & optional
+        if out and out[-1][1] == seg.start:
+            start, _, always, ever = out[-1]
+            out[-1] = (start, seg.end, always & here, ever | here)
+        else:
+            out.append((seg.start, seg.end, here, here))
+    return out
+
+
+def _day_windows(
+    stretches: Sequence[tuple[dt.datetime, dt.datetime, frozenset[int], frozenset[int]]],
+    day: dt.date,
+    bounds: engine.Interval,
+    tz: dt.tzinfo,
+    members: Sequence[CalendarMember],
+    min_length: dt.timedelta,
+    hours: Sequence[engine.Interval],
+    green: Sequence[engine.Interval],
+) -> tuple[FreeWindow, ...]:
+    day_start, day_end = bounds
+    required = frozenset(m.user_id for m in members if m.required)
+    optional = frozenset(m.user_id for m in members if not m.required)
+    out = []
+    for start, end, always, ever in stretches:
+        if end <= day_start or start >= day_end:
+            continue
+        s, e = max(start, day_start), min(end, day_end)
+        # The stretch's parts in gig hours that touch this day, each measured whole.
+        inside = [(a, b) for a, b in engine.intersect([(start, end)], hours) if a < e and b > s]
+        out.append(
+            FreeWindow(
+                start=s,
+                end=e,
+                start_label=_clock(s, tz, day),
+                end_label=_clock(e, tz, day),
+                length=e - s,
+                gig_length=any(b - a >= min_length for a, b in inside),
+                in_hours=bool(inside),
+                counts=any(a < e and b > s for a, b in green),
+                continues=end > day_end,
+                continued=start < day_start,
+                free_names=_names(members, required | always),
+                part_names=_names(members, ever - always),
+                busy_names=_names(members, optional - ever),
+            )
+        )
+    return tuple(out)
+
+
+def _bar(
+    segments: Sequence[engine.Segment], bounds: engine.Interval, required: frozenset[int], tz: dt.tzinfo, day: dt.date
+) -> tuple[BarPiece, ...]:
+    day_start, day_end = bounds
+    total = (day_end - day_start).total_seconds()
+    pieces: list[list] = []
+    for seg in segments:
+        if seg.end <= day_start or seg.start >= day_end:
+            continue
+        free = len(required & seg.free)
+        level = "all" if free == len(required) else "some" if free else "none"
+        s, e = max(seg.start, day_start), min(seg.end, day_end)
+        if pieces and pieces[-1][0] == level:
+            pieces[-1][2] = e
+        else:
+            pieces.append([level, s, e])
+    words = {"all": "everyone needed free", "some": "some needed members free", "none": "no needed member free"}
+    out = []
+    for level, s, e in pieces:
+        left = (s - day_start).total_seconds() / total * 100
+        width = (e - s).total_seconds() / total * 100
+        out.append(
+            BarPiece(
+                level=level,
+                style=f"left:{left:.3f}%;width:{width:.3f}%",
+                label=f"{_clock(s, tz, day)}–{_clock(e, tz, day)}: {words[level]}",
+            )
+        )
+    return tuple(out)
+
+
+def _off_hours(
+    bounds: engine.Interval, hours: Sequence[engine.Interval], tz: dt.tzinfo, day: dt.date
+) -> tuple[BarPiece, ...]:
+    day_start, day_end = bounds
+    total = (day_end - day_start).total_seconds()
+    out = []
+    for s, e in engine.subtract([bounds], hours):
+        left = (s - day_start).total_seconds() / total * 100
+        width = (e - s).total_seconds() / total * 100
+        out.append(
+            BarPiece(
+                level="off",
+                style=f"left:{left:.3f}%;width:{width:.3f}%",
+                label=f"{_clock(s, tz, day)}–{_clock(e, tz, day)}: outside gig hours",
+            )
+        )
+    return tuple(out)
+
+
+def band_green_zone(
+    *,
+    members: Sequence[CalendarMember],
+    first_day: dt.date,
+    last_day: dt.date,
+    time_zone: str,
+    min_length: dt.timedelta,
+    today: dt.date,
+    day_start: dt.time | None = None,
+    day_end: dt.time | None = None,
+    month: int | None = None,
+    detail: bool = False,
+) -> GreenZone:
+    """The band's days from `first_day` to `last_day` in `time_zone`: green when every needed member
+    is free together for `min_length` starting in that day's gig hours, partial (with who is missing)
+    or red.
+
+    Gig hours are local times [day_start, day_end) as in availability.engine.day_statuses (None, None:
+    the whole day; an end before the start runs past midnight and belongs to the evening it opens on).
+    With `detail`, each day also carries its free windows and a 24-hour bar that marks the time outside
+    gig hours (the week view). One query for all members' busy time; optional members never make a day
+    partial or red.
+    """
+    tz = zoneinfo.ZoneInfo(time_zone)
+    range_start = engine.day_bounds(first_day, tz)[0]
+    range_end = engine.day_bounds(last_day, tz)[1]
+    busy = _busy(members, range_start - MARGIN, range_end + MARGIN)
+    required = [m.user_id for m in members if m.required]
+    statuses = engine.day_statuses(
+        busy, required, first_day, last_day, time_zone, min_length=min_length, day_start=day_start, day_end=day_end
+    )
+    stretches: list = []
+    segments: list[engine.Segment] = []
+    hours: list[engine.Interval] = []
+    if detail:
+        segments = engine.sweep(busy, range_start - MARGIN, range_end + MARGIN)
+        optional = frozenset(m.user_id for m in members if not m.required)
+        stretches = _windows(segments, frozenset(required), optional)
+        hours = engine.local_hours(
+            first_day - 2 * DAY, last_day + 2 * DAY, time_zone, day_start=day_start, day_end=day_end
+        )
+    days = []
+    counts = {"green": 0, "partial": 0, "red": 0}
+    for status in statuses:
+        bounds = engine.day_bounds(status.day, tz)
+        in_month = month is None or status.day.month == month
+        if in_month and status.day >= today:
+            counts[status.status] += 1
+        days.append(
+            CalendarDay(
+                day=status.day,
+                status=status.status,
+                free_count=status.free_count,
+                required_count=status.required_count,
+                busy_names=_names(members, status.busy),
+                in_month=in_month,
+                is_today=status.day == today,
+                is_past=status.day < today,
+                windows=_day_windows(stretches, status.day, bounds, tz, members, min_length, hours, status.windows)
+                if detail
+                else (),
+                bar=_bar(segments, bounds, frozenset(required), tz, status.day) if detail else (),
+                off_hours=_off_hours(bounds, hours, tz, status.day) if detail else (),
+            )
+        )
+    return GreenZone(
+        days=days,
+        time_zone=time_zone,
+        min_length=min_length,
+        members=list(members),
+        counts=counts,
+        day_start=day_start,
+        day_end=day_end,
+    )
+
+
+def month_grid(month_start: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the Monday-to-Sunday weeks that cover the month of `month_start`."""
+    first = month_start.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    grid_start = first - dt.timedelta(days=first.weekday())
+    last = following - DAY
+    grid_end = last + dt.timedelta(days=6 - last.weekday())
+    return grid_start, grid_end
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """Monday and Sunday of the week of `day`."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+# ---- Finding dates --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateCandidate:
+    """A window when every needed member is free, with which optional members are too."""
+
+    start: dt.datetime
+    end: dt.datetime
+    day: dt.date
+    start_label: str
+    end_label: str
+    next_day: bool
+    length: dt.timedelta
+    free_names: tuple[str, ...]
+    missing_names: tuple[str, ...]
+    everyone: bool
+
+    @property
+    def length_label(self) -> str:
+        return length_label(self.length)
+
+
+def band_find_dates(
+    *,
+    members: Sequence[CalendarMember],
+    first_day: dt.date,
+    last_day: dt.date,
+    time_zone: str,
+    min_length: dt.timedelta,
+    day_start: dt.time | None = None,
+    day_end: dt.time | None = None,
+    weekdays: Collection[int] | None = None,
+    now: dt.datetime,
+    limit: int = 50,
+) -> list[DateCandidate]:
+    """Gig windows from `first_day` to `last_day` (local days in `time_zone`, not before `now`) when
+    every needed member is free at least `min_length` within the local times of day and weekdays
+    given, best first: most optional members free, then longest, then earliest. One busy query.
+    """
+    tz = zoneinfo.ZoneInfo(time_zone)
+    window_start = max(engine.day_bounds(first_day, tz)[0], now)
+    # A window that opens on the last day may run past its midnight (an evening until 02:00).
+    window_end = engine.day_bounds(last_day, tz)[1] + DAY
+    if window_end <= window_start:
+        return []
+    busy = _busy(members, window_start, window_end)
+    required = [m.user_id for m in members if m.required]
+    optional = [m.user_id for m in members if not m.required]
+    found = engine.find_windows(
+        busy,
+        required,
+        optional,
+        window_start,
+        window_end,
+        time_zone,
+        min_length=min_length,
+        day_start=day_start,
+        day_end=day_end,
+        weekdays=None if not weekdays else set(weekdays),
+        limit=limit * 2,
+    )
+    pieces = [(c.start, c.end, c.free, c.missing_optional) for c in found]
+    if day_start is None and day_end is None:
+        # "Any time" joins whole free days into one long stretch; people pick a date, so cut it by day.
+        pieces = _by_day(pieces, tz, min_length)
+        pieces.sort(key=lambda p: (len(p[3]), p[0] - p[1], p[0]))
+    out = []
+    for start, end, free, missing in pieces:
+        local_start = start.astimezone(tz)
+        day = local_start.date()
+        if day > last_day:
+            continue
+        end_label = _clock(end, tz, day)
+        out.append(
+            DateCandidate(
+                start=start,
+                end=end,
+                day=day,
+                start_label=f"{local_start:%H:%M}",
+                end_label=end_label,
+                next_day=end.astimezone(tz).date() > day and end_label != "24:00",
+                length=end - start,
+                free_names=_names(members, free),
+                missing_names=_names(members, missing),
+                everyone=not missing,
+            )
+        )
+    return out[:limit]
+
+
+def _by_day(pieces: list, tz: dt.tzinfo, min_length: dt.timedelta) -> list:
+    """Cut windows at local midnights into parts of at least `min_length`; a short tail past
+    midnight stays with the evening before it (22:00–02:00 is one gig, not two)."""
+    out = []
+    for start, end, free, missing in pieces:
+        parts: list[list[dt.datetime]] = []
+        day = start.astimezone(tz).date()
+        while True:
+            day_start, day_end = engine.day_bounds(day, tz)
+            if day_start >= end:
+                break
+            parts.append([max(start, day_start), min(end, day_end)])
+            day += DAY
+        if len(parts) > 1 and parts[-1][1] - parts[-1][0] < min_length:
+            tail = parts.pop()
+            parts[-1][1] = tail[1]
+        out.extend((s, e, free, missing) for s, e in parts if e - s >= min_length)
+    return out
+
+
+# ---- Band blocks ------------------------------------------------------------------------------------
+
+
+def band_blocks_upcoming(*, band: Band, today: dt.date, limit: int = 50) -> QuerySet[BandBlock]:
+    """The band's rehearsals and holds that still matter: repeating ones and those not over yet."""
+    return (
+        BandBlock.objects.filter(band=band)
+        .filter(Q(rrule__gt="") | Q(end_date__gte=today))
+        .order_by("start_date", "start_time", "pk")[:limit]
+    )
+
+
+def block_description(block: BandBlock) -> str:
+    """“Every Mon and Thu, 19:00–22:00, until 30 Jun 2025” or “Fri 13 Jun 2025, all day”, in the block's zone."""
+    if block.all_day:
+        hours = "all day" if block.end_date == block.start_date else f"all day until {block.end_date:%a %-d %b}"
+    else:
+        end = f"{block.end_time:%H:%M}"
+        if block.end_date > block.start_date:
+            end += " (next day)" if (block.end_date - block.start_date).days == 1 else f" on {block.end_date:%a %-d %b}"
+        hours = f"{block.start_time:%H:%M}–{end}"
+    if not block.rrule:
+        return f"{block.start_date:%a %-d %b %Y}, {hours}"
+    parts = engine.rrule_parts(block.rrule)
+    if parts.get("FREQ") != "WEEKLY" or set(parts) - {"FREQ", "BYDAY", "UNTIL", "INTERVAL"}:
+        return f"Repeats from {block.start_date:%a %-d %b %Y}, {hours}"
+    days = parts.get("BYDAY", WEEKDAY_CODES[block.start_date.weekday()]).split(",")
+    names = [WEEKDAY_NAMES[WEEKDAY_CODES.index(d)][:3] for d in days if d in WEEKDAY_CODES]
+    every = "Every" if parts.get("INTERVAL", "1") == "1" else f"Every {parts['INTERVAL']} weeks on"
+    text = f"{every} {' and '.join([', '.join(names[:-1]), names[-1]] if len(names) > 1 else names)}, {hours}"
+    text += f", from {block.start_date:%-d %b %Y}"
+    if "UNTIL" in parts:
+        until = dt.date(int(parts["UNTIL"][:4]), int(parts["UNTIL"][4:6]), int(parts["UNTIL"][6:8]))
+        text += f" until {until:%-d %b %Y}"
+    return text
