@@ -25,6 +25,36 @@
     });
   }
 
+  var CODES = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"];
+
+  // The weekly repeat preselects the first day's weekday; follow the first day while that is all it holds.
+  function followWeekday(form, before, after) {
+    var boxes = form.querySelectorAll('input[name="weekdays"]');
+    var checked = Array.prototype.filter.call(boxes, function (b) { return b.checked; });
+    var was = CODES[new Date(before + "T12:00:00").getDay()];
+    var now = CODES[new Date(after + "T12:00:00").getDay()];
+    if (checked.length !== 1 || checked[0].value !== was) return;
+    boxes.forEach(function (b) { b.checked = b.value === now; });
+  }
+
+  // Moving the first day moves the last day with it, so a block keeps its length.
+  function keepSpan(form) {
+    var first = form.querySelector('input[name="start_date"]');
+    var last = form.querySelector('input[name="end_date"]');
+    if (!first || !last) return;
+    var before = first.value;
+    first.addEventListener("change", function () {
+      var from = Date.parse(before), to = Date.parse(first.value), end = Date.parse(last.value);
+      if (!isNaN(from) && !isNaN(to) && !isNaN(end)) {
+        last.value = new Date(end + (to - from)).toISOString().slice(0, 10);
+      } else if (!isNaN(to) && !last.value) {
+        last.value = first.value;
+      }
+      if (before && first.value) followWeekday(form, before, first.value);
+      before = first.value;
+    });
+  }
+
   function wireForms(root) {
     var forms = Array.prototype.slice.call(root.querySelectorAll("form.cal-form"));
     if (root.matches && root.matches("form.cal-form")) forms.push(root);
@@ -33,6 +63,7 @@
       form.dataset.wired = "1";
       applyConditions(form);
       form.addEventListener("change", function () { applyConditions(form); });
+      keepSpan(form);
     });
   }
 
