@@ -160,7 +160,10 @@ class BusyInterval(models.Model):
         BAND_BLOCK = "band_block", "Band block"
         GIG = "gig", "Gig"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_intervals")
+    # The (user, starts_at, ends_at) index below serves lookups by user; a second one would only cost writes.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_intervals", db_index=False
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     source = models.CharField(max_length=12, choices=Source.choices)

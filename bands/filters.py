@@ -4,6 +4,8 @@ A search never refuses to answer: a filter that does not parse gets a message ne
 to its field and is left out of the search, while the other filters still apply.
 """
 
+import datetime as dt
+import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
@@ -11,9 +13,12 @@ from urllib.parse import urlencode
 from django import forms
 from django.forms.utils import flatatt
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django_countries import countries as all_countries
+
+from availability.services import horizon as availability_horizon
 
 from .models import Genre
 
@@ -199,8 +204,154 @@ class SearchForm(forms.Form):
         return "?" + urlencode(pairs) if pairs else "?"
 
 
+# Parts of a day a booker can ask for: (label, local start, local end; None is the next midnight).
+PARTS_OF_DAY: dict[str, tuple[str, dt.time, dt.time | None]] = {
+    "evening": ("Evening (18:00–24:00)", dt.time(18), None),
+    "afternoon": ("Afternoon (12:00–18:00)", dt.time(12), dt.time(18)),
+    "day": ("All day", dt.time(0), None),
+}
+# Longest window a band must be free for in one search.
+MAX_FREE_WINDOW = dt.timedelta(days=14)
+
+
+def local_window(day: dt.date, part: str, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """A part of a local day as an aware (start, end), DST-correct (an evening may be 5 or 7 hours)."""
+    _label, opens, closes = PARTS_OF_DAY[part]
+    end_day, end_time = (day + dt.timedelta(days=1), dt.time(0)) if closes is None else (day, closes)
+    return (
+        dt.datetime.combine(day, opens, tzinfo=zone).astimezone(dt.UTC),
+        dt.datetime.combine(end_day, end_time, tzinfo=zone).astimezone(dt.UTC),
+    )
+
+
 class BandSearchForm(SearchForm):
+    """The shared filters, the fee range, and "free on a day" or "free between" in the viewer's time zone."""
+
     fee_min = range_end_field("Fee from", placeholder="0")
     fee_max = range_end_field("Fee up to", placeholder="Any")
+    free_on = forms.DateField(
+        label="Free on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date, like 2026-06-13."},
+    )
+    part = forms.ChoiceField(
+        label="Part of the day",
+        required=False,
+        choices=[(key, label) for key, (label, _opens, _closes) in PARTS_OF_DAY.items()],
+        widget=QuickSelect,
+        error_messages={"invalid_choice": "Pick evening, afternoon or all day."},
+    )
+    free_from = forms.DateTimeField(
+        label="Free from",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Enter a date and time, like 2026-06-13 18:00."},
+    )
+    free_until = forms.DateTimeField(
+        label="Free until",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Enter a date and time, like 2026-06-14 01:00."},
+    )
 
     ranges = [("fee_min", "fee_max", "fee")]
+
+    def __init__(self, *args, time_zone: str | None = None, now: dt.datetime | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Dates and times typed in are the viewer's wall-clock time (the middleware activates their zone).
+        self.zone = zoneinfo.ZoneInfo(time_zone) if time_zone else timezone.get_current_timezone()
+        self.now = now or timezone.now()
+        self.free_between: tuple[dt.datetime, dt.datetime] | None = None
+
+    @property
+    def time_zone_name(self) -> str:
+        return str(self.zone)
+
+    def full_clean(self) -> None:
+        # Naive date-times parse in the current zone: make it the viewer's, whoever renders the form.
+        with timezone.override(self.zone):
+            super().full_clean()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.free_between = None
+        day, start, end = cleaned.get("free_on"), cleaned.get("free_from"), cleaned.get("free_until")
+        if day and (start or end):
+            self.add_error("free_on", "Search one day or a from–until range, not both; clear one of them.")
+            for name in ("free_on", "free_from", "free_until"):
+                cleaned.pop(name, None)
+            return cleaned
+        if day and "part" in self.errors:
+            return cleaned
+        try:
+            if day:
+                self.free_between = self._day_window(day, cleaned.get("part") or "evening")
+            elif start or end:
+                self.free_between = self._range_window(start, end)
+        except forms.ValidationError as error:
+            field = "free_on" if day else "free_until" if start and end else "free_from" if end else "free_until"
+            self.add_error(field, error)
+        return cleaned
+
+    def _known_until(self) -> dt.datetime:
+        return availability_horizon(self.now)[1]
+
+    def _day_window(self, day: dt.date, part: str) -> tuple[dt.datetime, dt.datetime]:
+        today = self.now.astimezone(self.zone).date()
+        last = (self._known_until() - dt.timedelta(days=1)).astimezone(self.zone).date()
+        if day < today:
+            raise forms.ValidationError("That day has passed; pick today or a later day.")
+        if day > last:
+            raise forms.ValidationError(f"We know who is free up to {last:%-d %b %Y}; pick an earlier day.")
+        start, end = local_window(day, part, self.zone)
+        if end <= self.now:
+            raise forms.ValidationError("That part of the day has passed; pick a later one.")
+        return start, end
+
+    def _range_window(self, start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+        if start is None:
+            raise forms.ValidationError("Add when the band must be free from.")
+        if end is None:
+            raise forms.ValidationError("Add when the band must be free until.")
+        today, known = self.now.astimezone(self.zone).date(), self._known_until().astimezone(self.zone).date()
+        try:
+            start, end = start.astimezone(self.zone), end.astimezone(self.zone)
+        except OverflowError:
+            # A year like 0001 or 9999 has no UTC equivalent.
+            raise forms.ValidationError(f"Pick a time between today and {known:%-d %b %Y}.") from None
+        if end.date() < today:
+            raise forms.ValidationError("That time has passed; pick a later one.")
+        if start.date() > known:
+            raise forms.ValidationError(f"We know who is free up to {known:%-d %b %Y}; pick an earlier time.")
+        if end <= start:
+            raise forms.ValidationError("The end must be after the start.")
+        if end - start > MAX_FREE_WINDOW:
+            raise forms.ValidationError("Search at most 14 days at a time.")
+        if end <= self.now:
+            raise forms.ValidationError("That time has passed; pick a later one.")
+        if end > self._known_until():
+            raise forms.ValidationError(f"We know who is free up to {known:%-d %b %Y}; pick an earlier time.")
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+    def filters(self) -> dict[str, Any]:
+        """The shared filters plus `free_between`: (start, end) in UTC, or None."""
+        result = super().filters()
+        result["free_between"] = self.free_between
+        return result
+
+    def active_filters(self) -> list[dict[str, str]]:
+        chips = super().active_filters()
+        if self.free_between is None:
+            return chips
+        data = self.cleaned_data
+        if data.get("free_on"):
+            part = PARTS_OF_DAY[data.get("part") or "evening"][0].split(" (")[0].lower()
+            label = f"Free {data['free_on']:%a %-d %b}, {part}"
+            chips.append({"label": label, "clear": self._query_without("free_on", "part")})
+        else:
+            start, end = (moment.astimezone(self.zone) for moment in self.free_between)
+            until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %-d %b %H:%M}"
+            label = f"Free {start:%a %-d %b %H:%M}–{until}"
+            chips.append({"label": label, "clear": self._query_without("free_from", "free_until")})
+        return chips

@@ -5,8 +5,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    DateTimeField,
     Exists,
     F,
     Func,
@@ -25,6 +27,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from accounts.models import User
+from availability.models import BusyInterval
 
 from .invites import invite_link_token
 from .models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
@@ -195,14 +198,55 @@ def band_countries() -> list[str]:
     return listing_countries(Band)
 
 
-def _filter_free_between(qs: QuerySet[Band], free_between: tuple[datetime, datetime] | None) -> QuerySet[Band]:
-    """Keep bands whose green zone covers `free_between` (start, end in UTC).
+class BusyOverlaps(Func):
+    """True for a busy interval that overlaps [start, end): both half-open, so touching ends do not overlap.
 
-    The availability issue fills this in: it filters on the members' materialised
-    busy intervals and the band blocks in one indexed query. Until then every band
-    passes, whatever the window.
+    On PostgreSQL it is the range test that the GiST index of availability.0002 answers (the
+    expression must stay exactly `tstzrange(starts_at, ends_at)`); elsewhere two comparisons
+    that the (user, starts_at, ends_at) index serves.
     """
-    return qs
+
+    output_field = BooleanField()
+
+    def __init__(self, start: datetime, end: datetime) -> None:
+        when = DateTimeField()
+        super().__init__(F("starts_at"), F("ends_at"), Value(start, output_field=when), Value(end, output_field=when))
+
+    def _compiled(self, compiler) -> list[tuple[str, list]]:
+        return [compiler.compile(arg) for arg in self.get_source_expressions()]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (starts_at, p1), (ends_at, p2), (start, p3), (end, p4) = self._compiled(compiler)
+        return f"({starts_at} < {end} AND {ends_at} > {start})", [*p1, *p4, *p2, *p3]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        (starts_at, p1), (ends_at, p2), (start, p3), (end, p4) = self._compiled(compiler)
+        return (
+            f"(TSTZRANGE({starts_at}, {ends_at}) && TSTZRANGE({start}, {end}))",
+            [*p1, *p2, *p3, *p4],
+        )
+
+
+def busy_members(*, band_ref: OuterRef | int, start: datetime, end: datetime) -> QuerySet[Membership]:
+    """The band's required members who have any busy time overlapping [start, end).
+
+    Busy time is every materialised BusyInterval of the person: their own rules and
+    calendars, and the blocks and gigs of every band they play in.
+    """
+    busy = BusyInterval.objects.filter(BusyOverlaps(start, end), user_id=OuterRef("user_id"))
+    return Membership.objects.filter(Exists(busy), band=band_ref, required=True)
+
+
+def _filter_free_between(qs: QuerySet[Band], free_between: tuple[datetime, datetime] | None) -> QuerySet[Band]:
+    """Keep bands none of whose required members is busy at any moment of `free_between` (start, end).
+
+    One anti-join in the same query as the other filters; a band without required
+    members is free.
+    """
+    if free_between is None:
+        return qs
+    start, end = free_between
+    return qs.filter(~Exists(busy_members(band_ref=OuterRef("pk"), start=start, end=end)))
 
 
 def band_search(
@@ -226,8 +270,8 @@ def band_search(
       the band's range is open; bands that give no fee at all are left out. Currencies are
       not converted.
     - sort: "name" (default) or "newest"; unknown values sort by name.
-    - free_between: (start, end) in UTC; the availability issue filters on materialised busy
-      intervals in `_filter_free_between`, a no-op until then.
+    - free_between: (start, end), aware: bands whose required members have no busy time
+      overlapping it (their own, their other bands' blocks and gigs); see `_filter_free_between`.
     """
     qs = listing_filter(
         bands_public(),

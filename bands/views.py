@@ -3,10 +3,11 @@
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import cached_property
 from django_htmx.http import push_url
 from django_htmx.middleware import HtmxDetails
 
@@ -38,6 +39,33 @@ def results_or_page(request: HtmxHttpRequest, template: str, context: dict, *, p
     return push_url(render(request, f"{template}#results", context), shareable_url(request))
 
 
+class KeysFirstPaginator(Paginator):
+    """Pages through a queryset whose filter is costly to run (free dates), running it once per request.
+
+    A plain Paginator runs the search twice, for the count and for the page. This one fetches
+    the ordered primary keys of every match (the count is their number), then loads only the
+    page's rows by key, with the queryset's annotations, ordering and prefetches.
+    """
+
+    @cached_property
+    def keys(self) -> list:
+        return list(self.object_list.values_list("pk", flat=True))
+
+    @cached_property
+    def count(self) -> int:
+        return len(self.keys)
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = self.keys[bottom:top]
+        rows = list(self.object_list.filter(pk__in=keys)) if keys else []
+        return self._get_page(rows, number, self)
+
+
 def search_page(
     request: HtmxHttpRequest,
     *,
@@ -50,7 +78,10 @@ def search_page(
     partial = wants_results_only(request)
     # The results alone do not show the country list; the form still checks the code.
     form = form_class(request.GET, genres=genres_all(), countries=[] if partial else countries())
-    paginator = Paginator(search(**form.filters()), PAGE_SIZE)
+    filters = form.filters()
+    # Only band searches have a free-date filter; it is the costly one.
+    paginator_class = KeysFirstPaginator if filters.get("free_between") else Paginator
+    paginator = paginator_class(search(**filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bands.models import ApprovalStatus, Band
-from bands.selectors import BAND_SEARCH_TEXT, SearchText, _filter_free_between, band_search
+from bands.selectors import BAND_SEARCH_TEXT, SearchText, band_search
 from bands.tests.factories import BandFactory, BandPhotoFactory, GenreFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,14 +95,6 @@ def test_sort_by_name_or_newest_and_unknown_sort_falls_back_to_name():
     assert names(band_search(sort="name")) == ["Aardvark", "Zebra"]
     assert names(band_search(sort="newest")) == [new.name, old.name]
     assert names(band_search(sort="rating")) == ["Aardvark", "Zebra"]
-
-
-def test_free_between_is_accepted_and_narrows_nothing_until_availability_exists():
-    BandFactory(name="Any")
-    window = (timezone.now(), timezone.now() + timedelta(hours=3))
-    assert names(band_search(free_between=window)) == ["Any"]
-    qs = Band.objects.all()
-    assert _filter_free_between(qs, window) is qs
 
 
 def test_a_card_knows_its_member_count_and_cover_photo():

@@ -1,0 +1,299 @@
+"""Server time of band searches by free date over millions of busy intervals.
+
+Usage:
+    DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/free_search.py
+        [--searches 300] [--without-span-index] [--explain] [--keep] [--reuse]
+        [--database-name stageslot_bench_free]
+
+PostgreSQL only (prints a message and stops on SQLite): the point is the real query plan.
+The script creates its own database (DATABASE_URL supplies the server; the name is
+replaced by --database-name), migrates it, generates the bands of benchmarks/search.py
+(10,000 bands, 60,000 memberships, 40,000 people) and then, in SQL with generate_series,
+a few million busy intervals over the materialised horizon: weekly rehearsals and day
+jobs, one-off calendar events (some multi-day tours, a few a year long), and band blocks
+copied onto every member. It then sends /bands/ searches with a free-date filter (an
+evening, an afternoon, a whole day, a weekend, a week) mixed with the other filters and
+sorts through Django's test client and prints p50/p95/max server time and the queries
+per request. --without-span-index drops the GiST index of availability.0002 first, to
+measure what it is worth; --explain prints EXPLAIN ANALYZE of the query behind three typical
+windows. --reuse keeps the data of a database left by --keep.
+
+Budget: p95 under 150 ms for a free-date search.
+"""
+
+import argparse
+import datetime as dt
+import importlib
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import search as search_bench  # noqa: E402  (benchmarks/search.py: its bands, places and helpers)
+
+BUDGET_P95_MS = 150.0
+FOUND = re.compile(r"([\d,]+) bands? found")
+OPTIONAL_SHARE = 0.15
+
+# Busy time in SQL, all relative to the start of the horizon (:h0, today - 62 days) and its length.
+# Each statement inserts (user_id, starts_at, ends_at, source, source_id).
+BUSY_SQL = {
+    # A third of the people rehearse or teach one evening a week, every week of the horizon.
+    "weekly evening": """
+        SELECT u.id, %(h0)s + (w * 7 + u.id %% 7) * interval '1 day' + (17 + u.id %% 4) * interval '1 hour',
+               %(h0)s + (w * 7 + u.id %% 7) * interval '1 day' + (20 + u.id %% 4) * interval '1 hour',
+               'rule', u.id
+        FROM accounts_user u, generate_series(0, %(weeks)s) w WHERE u.id %% 3 = 0
+    """,
+    # One in ten has a day job on two weekdays.
+    "day job": """
+        SELECT u.id, %(h0)s + (w * 7 + d) * interval '1 day' + interval '8 hours',
+               %(h0)s + (w * 7 + d) * interval '1 day' + interval '17 hours', 'rule', u.id + 1000000
+        FROM accounts_user u, generate_series(0, %(weeks)s) w, (VALUES (1), (3)) AS days(d) WHERE u.id %% 10 = 1
+    """,
+    # Twenty imported calendar events each: mostly a few hours, some whole days, a few tours;
+    # one person in a thousand is away for a whole year.
+    "calendar": """
+        SELECT user_id, s, s + CASE WHEN r < 0.80 THEN (1 + floor(random() * 8)) * interval '30 minutes'
+                                    WHEN r < 0.95 THEN (1 + floor(random() * 2)) * interval '1 day'
+                                    WHEN r < 0.999 THEN (5 + floor(random() * 17)) * interval '1 day'
+                                    ELSE interval '365 days' END,
+               'calendar', user_id
+        FROM (
+            SELECT u.id AS user_id, random() AS r,
+                   %(h0)s + floor(random() * %(days)s) * interval '1 day'
+                          + floor(random() * 48) * interval '30 minutes' AS s
+            FROM accounts_user u, generate_series(1, 20) g
+            OFFSET 0  -- keeps r one value per event: a flattened subquery would draw it anew at each use
+        ) events
+    """,
+    # Eight rehearsals and holds per band, materialised onto each of its members.
+    "band blocks": """
+        SELECT m.user_id, blocks.s, blocks.s + blocks.len, 'band_block', blocks.band_id * 100 + blocks.k
+        FROM (
+            SELECT b.id AS band_id, k,
+                   %(h0)s + floor(random() * %(days)s) * interval '1 day'
+                          + (10 + floor(random() * 10)) * interval '1 hour' AS s,
+                   (2 + floor(random() * 4)) * interval '1 hour' AS len
+            FROM bands_band b, generate_series(1, 8) k
+        ) blocks JOIN bands_membership m ON m.band_id = blocks.band_id
+    """,
+}
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--searches", type=int, default=300)
+    parser.add_argument("--database-name", default="stageslot_bench_free")
+    parser.add_argument("--without-span-index", action="store_true")
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
+    parser.add_argument("--reuse", action="store_true", help="use the data a --keep run left")
+    parser.add_argument("--seed", type=int, default=5)
+    return parser.parse_args()
+
+
+def generate_busy(rng: random.Random) -> None:
+    from django.db import connection, transaction
+
+    from availability.services import horizon
+    from bands.models import Membership
+
+    started = time.perf_counter()
+    h0, h1 = horizon()
+    days = (h1 - h0).days
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [rng.random()])
+        # Some members are optional (a guest horn section); the green zone ignores them.
+        cursor.execute("UPDATE bands_membership SET required = (random() >= %s)", [OPTIONAL_SHARE])
+        for name, sql in BUSY_SQL.items():
+            columns = "user_id, starts_at, ends_at, source, source_id, title"
+            insert = f"INSERT INTO availability_busyinterval ({columns}) SELECT *, '' FROM ({sql}) AS rows_"  # noqa: S608
+            cursor.execute(insert, {"h0": h0, "days": days, "weeks": days // 7})
+            print(f"  {name:<16}{cursor.rowcount:>12,} busy intervals")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("SELECT count(*), max(ends_at - starts_at) FROM availability_busyinterval")
+        total, longest = cursor.fetchone()
+    optional = Membership.objects.filter(required=False).count()
+    print(
+        f"generated {total:,} busy intervals (longest {longest.days} days), {optional:,} optional memberships "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def set_span_index(*, present: bool) -> None:
+    """Drop the GiST index of availability.0002, or put it back (a --reuse run may follow one without it)."""
+    from django.db import connection
+
+    migration = importlib.import_module("availability.migrations.0002_busy_span_index")
+    with connection.cursor() as cursor:
+        if present:
+            cursor.execute(migration.CREATE_SQL)
+        else:
+            cursor.execute(f'DROP INDEX IF EXISTS "{migration.INDEX_NAME}"')
+            print(f"dropped {migration.INDEX_NAME}: measuring without it")
+        cursor.execute("ANALYZE availability_busyinterval")
+
+
+def free_window(rng: random.Random, today: dt.date) -> tuple[str, list[tuple[str, str]]]:
+    """(kind, query parameters) of one free-date filter a booker might set."""
+    day = today + dt.timedelta(days=rng.choice([rng.randint(1, 30), rng.randint(1, 30), rng.randint(31, 380)]))
+    roll = rng.random()
+    if roll < 0.35:
+        return "evening", [("free_on", day.isoformat()), ("part", "evening")]
+    if roll < 0.45:
+        return "afternoon", [("free_on", day.isoformat()), ("part", "afternoon")]
+    if roll < 0.65:
+        return "whole day", [("free_on", day.isoformat()), ("part", "day")]
+    if roll < 0.9:
+        friday = day + dt.timedelta(days=(4 - day.weekday()) % 7)
+        return "weekend", [
+            ("free_from", f"{friday.isoformat()}T18:00"),
+            ("free_until", f"{(friday + dt.timedelta(days=3)).isoformat()}T00:00"),
+        ]
+    return "week", [
+        ("free_from", f"{day.isoformat()}T00:00"),
+        ("free_until", f"{(day + dt.timedelta(7)).isoformat()}T00:00"),
+    ]
+
+
+def random_free_search(rng: random.Random, today: dt.date) -> tuple[str, str]:
+    """(kind, URL): a free-date filter, half the time with the other filters of benchmarks/search.py."""
+    kind, params = free_window(rng, today)
+    if rng.random() < 0.5:
+        _kind, url = search_bench.random_search(rng)
+        while not url.startswith("/bands/"):
+            _kind, url = search_bench.random_search(rng)
+        params += parse_qsl(url.partition("?")[2])
+    elif rng.random() < 0.5:
+        params.append(("sort", "newest"))
+    return kind, f"/bands/?{urlencode(params)}"
+
+
+def run_searches(count: int, rng: random.Random) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    client = Client()
+    today = timezone.now().date()
+    for url in ("/bands/", f"/bands/?free_on={today + dt.timedelta(days=3)}&part=evening"):
+        client.get(url)
+        client.get(url, headers={"HX-Request": "true"})
+    rows = []
+    for _ in range(count):
+        kind, url = random_free_search(rng, today)
+        htmx = rng.random() < 0.5
+        counter = search_bench.QueryCounter()
+        with connection.execute_wrapper(counter):
+            start = time.perf_counter()
+            response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
+            elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 200 or b"We left out filters" in response.content:
+            print(f"!! {response.status_code} for {url}")
+        found = int(FOUND.search(response.content.decode()).group(1).replace(",", ""))
+        rows.append((kind, elapsed, counter.count, url, found))
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\n{count} free-date searches on {connection.vendor} {connection.pg_version // 10000} (load average {load})")
+    print(f"{'window':<14}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'queries':>9}{'bands found (median)':>22}")
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row[0], []).append(row)
+    groups["all"] = rows
+    for name, group in groups.items():
+        times = [r[1] for r in group]
+        queries = sorted({r[2] for r in group})
+        q = f"{queries[0]}" if len(queries) == 1 else f"{queries[0]}–{queries[-1]}"
+        found = statistics.median(r[4] for r in group)
+        print(
+            f"{name:<14}{len(group):>5}{statistics.median(times):>9.1f}{search_bench.percentile(times, 95):>9.1f}"
+            f"{max(times):>9.1f}{q:>9}{found:>22,.0f}"
+        )
+    p95 = search_bench.percentile([r[1] for r in rows], 95)
+    verdict = "within" if p95 < BUDGET_P95_MS else "OVER"
+    print(f"\np95 {p95:.1f} ms: {verdict} the {BUDGET_P95_MS:.0f} ms budget")
+    print("\nslowest requests:")
+    for row in sorted(rows, key=lambda r: -r[1])[:5]:
+        print(f"  {row[1]:7.1f} ms  {row[2]} queries  {row[4]:>5} found  {row[3]}")
+
+
+def explain() -> None:
+    from django.db import connection
+    from django.utils import timezone
+
+    from bands.filters import local_window
+    from bands.selectors import band_search
+
+    today = timezone.now().date()
+    utc = dt.UTC
+    windows = {
+        "an evening in 10 days": local_window(today + dt.timedelta(days=10), "evening", utc),
+        "a whole day in 200 days": local_window(today + dt.timedelta(days=200), "day", utc),
+        "a weekend in 30 days, genre rock": (
+            dt.datetime.combine(today + dt.timedelta(days=30), dt.time(18), tzinfo=utc),
+            dt.datetime.combine(today + dt.timedelta(days=33), dt.time(0), tzinfo=utc),
+        ),
+    }
+    for name, window in windows.items():
+        genres = ["rock"] if "rock" in name else None
+        # What the page runs first (bands.views.KeysFirstPaginator): the ordered keys of every match.
+        keys = band_search(free_between=window, genres=genres).values_list("pk", flat=True)
+        sql, params = keys.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = "\n".join(f"    {row[0]}" for row in cursor.fetchall())
+        print(f"\nEXPLAIN ANALYZE of the keys of bands free {name}:\n{plan}")
+
+
+def main() -> None:
+    args = parse_args()
+    if urlsplit(os.environ.get("DATABASE_URL", "")).scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
+        print(
+            "benchmarks/free_search.py measures PostgreSQL query plans; skipped on SQLite.\n"
+            "Set DATABASE_URL=postgres://user@host/any-db (the server is used; the database is its own)."
+        )
+        return
+    bench_url, maintenance_url = search_bench.bench_database_url(args.database_name)
+    if not args.reuse:
+        search_bench.recreate_database(maintenance_url, args.database_name)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    rng = random.Random(args.seed)
+    try:
+        call_command("migrate", verbosity=0)
+        if not args.reuse:
+            search_bench.generate(rng)
+            generate_busy(rng)
+        set_span_index(present=not args.without_span_index)
+        if args.explain:
+            explain()
+        run_searches(args.searches, rng)
+    finally:
+        connections.close_all()
+        if args.keep or args.reuse:
+            print(f"\nkept database {args.database_name}")
+        else:
+            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
+            print(f"\ndropped database {args.database_name}")
+
+
+if __name__ == "__main__":
+    main()
