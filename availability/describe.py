@@ -144,6 +144,8 @@ def _times(rec: Recurrence) -> str:
         days = max((rec.end.date() - rec.start.date()).days + (rec.end.time() != time(0)), 1)
         return "all day" if days == 1 else f"all day for {days} days"
     later = (rec.end.date() - rec.start.date()).days
+    if later == 1 and rec.end.time() == time(0):
+        return f"{_clock(rec.start)}–24:00"
     text = f"{_clock(rec.start)}–{_clock(rec.end)}"
     if later == 1:
         text += " (next day)"

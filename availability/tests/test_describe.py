@@ -122,3 +122,13 @@ def test_zone_is_shown_only_when_asked_and_free_windows_say_so():
 
     assert describe(rec, show_zone=True) == "Every Friday, 19:00–23:00 (Europe/Berlin), 4 times"
     assert describe(rec, kind_busy=False) == "Only available: Every Friday, 19:00–23:00, 4 times"
+
+
+def test_an_evening_until_midnight_reads_24_00():
+    rec = Recurrence(
+        start=datetime(2027, 3, 5, 18, 0),
+        end=datetime(2027, 3, 6, 0, 0),
+        time_zone="Europe/Berlin",
+        rrule="FREQ=WEEKLY;BYDAY=FR,SA,SU",
+    )
+    assert describe(rec) == "Every Friday to Sunday, 18:00–24:00"
