@@ -1,4 +1,4 @@
-"""Query count and server time of the foundation's pages.
+"""Query count and server time of the pages.
 
 Usage: .venv/bin/python benchmarks/pages.py [--runs 50]
 Uses DATABASE_URL when set (PostgreSQL), else a throwaway SQLite file. Loads the
@@ -12,6 +12,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +41,13 @@ PAGES = [
     ("bands", "/bands/", False),
     ("venues", "/venues/", False),
     ("gig finder", "/slots/", False),
+    ("my availability", "/me/availability/", True),
+    ("my week", "/me/availability/?view=week", True),
+    ("my rules", "/me/availability/rules/", True),
+    ("band calendar", "/bands/the-night-owls/calendar/", True),
+    ("band week", "/bands/the-night-owls/calendar/?view=week", True),
+    ("find dates", "/bands/the-night-owls/calendar/find/?start=TODAY&end=LATER&length=180&time_of_day=evening", True),
+    ("bands free on", "/bands/?free_on=TODAY&part=evening", False),
 ]
 
 
@@ -67,7 +75,9 @@ def main() -> None:
 
     print(f"database: {connection.vendor}, runs per page: {args.runs}")
     print(f"{'page':<16}{'status':>7}{'queries':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    today = date.today()
     for name, url, logged_in in PAGES:
+        url = url.replace("TODAY", today.isoformat()).replace("LATER", (today + timedelta(days=90)).isoformat())
         c = client if logged_in else anonymous
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
