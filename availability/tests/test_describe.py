@@ -126,8 +126,8 @@ def test_zone_is_shown_only_when_asked_and_free_windows_say_so():
 
 def test_an_evening_until_midnight_reads_24_00():
     rec = Recurrence(
-        start=datetime(2027, 3, 5, 18, 0),
-        end=datetime(2027, 3, 6, 0, 0),
+        start=local(2027, 3, 5, 18, 0),
+        end=local(2027, 3, 6, 0, 0),
         time_zone="Europe/Berlin",
         rrule="FREQ=WEEKLY;BYDAY=FR,SA,SU",
     )
