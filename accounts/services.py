@@ -1,14 +1,18 @@
 """Writes of the accounts app."""
 
 import logging
+from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from .models import User
-from .tasks import send_email
+from .models import Notification, User
+from .tasks import notification_email_task, send_email
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +74,68 @@ def user_profile_update(
             storage = user.avatar.storage
             transaction.on_commit(lambda: storage.delete(old_avatar_name))
     return user
+
+
+# ---- Notifications -----------------------------------------------------------------------
+
+
+def notifications_create(
+    *, recipients: Iterable[User], kind: str, text: str, link: str = "", key: str, actor: User | None = None
+) -> list[Notification]:
+    """Tell each recipient (never `actor`, who knows already) about an event, in the app and by email.
+
+    Call inside the transaction that made the change: the rows commit or roll back with it, and
+    their emails are queued only once it commits. `key` names the event; the same event notifies
+    a person once however often this runs (the unique dedupe key per recipient).
+    """
+    people = {u.pk: u for u in recipients if u is not None and (actor is None or u.pk != actor.pk)}
+    rows = [
+        Notification(recipient_id=pk, kind=kind, text=text[:500], link=link, dedupe_key=f"{key}:{pk}"[:200])
+        for pk in sorted(people)
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = list(
+        Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows], email_state=Notification.Email.PENDING)
+    )
+    ids = [n.pk for n in created]
+
+    def enqueue() -> None:
+        for pk in ids:
+            try:
+                notification_email_task.delay(notification_id=pk)
+            except OperationalError:
+                logger.warning("Broker unreachable; sending notification %s inline", pk)
+                notification_email_task.apply(kwargs={"notification_id": pk})
+
+    if ids:
+        transaction.on_commit(enqueue)
+    return created
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send a notification's email once: the row is claimed under a lock and marked sent in the same
+    transaction, so a second or concurrent run sends nothing. A failure to send rolls the claim back
+    (the task retries). Returns whether an email went out now."""
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("recipient")
+            .filter(pk=notification_id, email_state=Notification.Email.PENDING)
+            .first()
+        )
+        if note is None:
+            return False
+        recipient = note.recipient
+        link = f"{settings.SITE_URL.rstrip('/')}{note.link}" if note.link.startswith("/") else note.link
+        context = {"note": note, "recipient": recipient, "link": link}
+        message = EmailMultiAlternatives(
+            subject=f"StageSlot: {note.text[:120]}",
+            body=render_to_string("accounts/email/notification.txt", context),
+            to=[recipient.email],
+        )
+        message.attach_alternative(render_to_string("accounts/email/notification.html", context), "text/html")
+        message.send()
+        note.email_state = Notification.Email.SENT
+        note.email_sent_at = timezone.now()
+        note.save(update_fields=["email_state", "email_sent_at"])
+    return True

@@ -26,3 +26,17 @@ def send_email(
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def notification_email_task(self, *, notification_id: int) -> bool:
+    """Send the email of one notification, at most once (see accounts.services.notification_email_send)."""
+    from .services import notification_email_send
+
+    return notification_email_send(notification_id=notification_id)

@@ -492,6 +492,7 @@ def band_blocks_upcoming(*, band: Band, today: dt.date, limit: int = 50) -> Quer
     """The band's rehearsals and holds that still matter: repeating ones and those not over yet."""
     return (
         BandBlock.objects.filter(band=band)
+        .exclude(kind=BandBlock.Kind.GIG)
         .filter(Q(rrule__gt="") | Q(end_date__gte=today))
         .order_by("start_date", "start_time", "pk")[:limit]
     )

@@ -222,7 +222,12 @@ class FindDatesForm(forms.Form):
 class BandBlockForm(forms.Form):
     """A rehearsal or hold, once or every week, in the band's time zone."""
 
-    kind = forms.ChoiceField(label="What", choices=BandBlock.Kind.choices, initial=BandBlock.Kind.REHEARSAL)
+    # Gigs come from bookings, never from this form.
+    kind = forms.ChoiceField(
+        label="What",
+        choices=[(v, label) for v, label in BandBlock.Kind.choices if v != BandBlock.Kind.GIG],
+        initial=BandBlock.Kind.REHEARSAL,
+    )
     title = forms.CharField(
         label="Title", max_length=120, required=False, help_text="Optional, e.g. “Rehearsal at Proberaum 4”."
     )

@@ -246,15 +246,17 @@ class BandInvite(InviteBase):
 
 
 class BandBlock(TimeBlock):
-    """Time the whole band is taken: rehearsals, holds, other commitments.
+    """Time the whole band is taken: rehearsals, holds, other commitments, and booked gigs.
 
     It makes every member busy, so it also counts against the other bands they play in.
+    Gig blocks are written only by the booking workflow (bookings.services), never by hand.
     """
 
     class Kind(models.TextChoices):
         REHEARSAL = "rehearsal", "Rehearsal"
         HOLD = "hold", "Hold"
         OTHER = "other", "Other"
+        GIG = "gig", "Gig"
 
     band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="blocks")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REHEARSAL)

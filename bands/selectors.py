@@ -10,6 +10,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     Exists,
+    Expression,
     F,
     Func,
     IntegerField,
@@ -208,9 +209,13 @@ class BusyOverlaps(Func):
 
     output_field = BooleanField()
 
-    def __init__(self, start: datetime, end: datetime) -> None:
-        when = DateTimeField()
-        super().__init__(F("starts_at"), F("ends_at"), Value(start, output_field=when), Value(end, output_field=when))
+    def __init__(self, start: datetime | Expression, end: datetime | Expression) -> None:
+        """`start` and `end` are datetimes, or expressions such as OuterRef("starts_at") of a slot."""
+
+        def wrap(value):
+            return value if hasattr(value, "resolve_expression") else Value(value, output_field=DateTimeField())
+
+        super().__init__(F("starts_at"), F("ends_at"), wrap(start), wrap(end))
 
     def _compiled(self, compiler) -> list[tuple[str, list]]:
         return [compiler.compile(arg) for arg in self.get_source_expressions()]

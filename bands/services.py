@@ -1,5 +1,6 @@
 """Writes of the bands app."""
 
+import datetime as dt
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -425,6 +426,14 @@ def genre_merge(*, sources: Iterable[Genre], target: Genre) -> int:
 BLOCK_FIELDS = ("kind", "title", "all_day", "start_date", "start_time", "end_date", "end_time", "rrule")
 
 
+BLOCK_SOURCES = (BusyInterval.Source.BAND_BLOCK, BusyInterval.Source.GIG)
+
+
+def _busy_source(block: BandBlock) -> str:
+    """Gigs are labelled as gigs in members' own calendars; other blocks as band blocks."""
+    return BusyInterval.Source.GIG if block.kind == BandBlock.Kind.GIG else BusyInterval.Source.BAND_BLOCK
+
+
 def band_block_materialise(block: BandBlock, *, now=None, user_ids: list[int] | None = None) -> None:
     """Expand a band block into busy intervals for every member (or just `user_ids`)."""
     start, end = horizon(now)
@@ -435,7 +444,7 @@ def band_block_materialise(block: BandBlock, *, now=None, user_ids: list[int] | 
     )
     intervals = block_intervals(block, start=start, end=end)
     rows = [(user_id, s, e, "") for user_id in members for s, e in intervals]
-    busy_replace(source=BusyInterval.Source.BAND_BLOCK, source_id=block.pk, rows=rows, user_ids=user_ids)
+    busy_replace(source=_busy_source(block), source_id=block.pk, rows=rows, user_ids=user_ids)
     if user_ids is None:
         BandBlock.objects.filter(pk=block.pk).update(materialised_until=end)
 
@@ -447,7 +456,7 @@ def _member_blocks_add(*, band_id: int, user_id: int) -> None:
 
 def _member_blocks_drop(*, band_id: int, user_id: int) -> None:
     BusyInterval.objects.filter(
-        source=BusyInterval.Source.BAND_BLOCK,
+        source__in=BLOCK_SOURCES,
         source_id__in=BandBlock.objects.filter(band_id=band_id).values("pk"),
         user_id=user_id,
     ).delete()
@@ -488,6 +497,8 @@ def band_block_update(*, block: BandBlock, by: User, **fields) -> BandBlock:
 def band_block_delete(*, block: BandBlock, by: User) -> None:
     """Remove a band block; its members are free again unless something else holds them."""
     _manager_of(block.band, by)
+    if block.kind == BandBlock.Kind.GIG:
+        raise BandError("A gig is freed by cancelling its booking, not by deleting its block.")
     with transaction.atomic():
         BusyInterval.objects.filter(source=BusyInterval.Source.BAND_BLOCK, source_id=block.pk).delete()
         block.delete()
@@ -520,3 +531,32 @@ def band_min_gig_set(*, band: Band, by: User, minutes: int) -> Band:
         band.min_gig_minutes = minutes
         band.save(update_fields=["min_gig_minutes", "updated_at"])
     return band
+
+
+# Gig blocks: written by the booking workflow ------------------------------------------------
+
+
+def band_gig_block_add(*, band_id: int, starts_at: dt.datetime, ends_at: dt.datetime, title: str) -> BandBlock:
+    """Make every member of the band busy for a booked gig, as a gig block (in UTC wall time, so that
+    no daylight-saving fold can move it). Call inside the booking's transaction; members who join
+    later get it too, and members who leave lose it (see _member_blocks_add/_drop)."""
+    start, end = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
+    block = BandBlock(
+        band_id=band_id,
+        kind=BandBlock.Kind.GIG,
+        title=title[:120],
+        time_zone="UTC",
+        start_date=start.date(),
+        start_time=start.time().replace(tzinfo=None),
+        end_date=end.date(),
+        end_time=end.time().replace(tzinfo=None),
+    )
+    block.save()
+    band_block_materialise(block)
+    return block
+
+
+def band_gig_block_remove(*, block_id: int) -> None:
+    """Free the members again from a gig block (the gig was cancelled). Call inside its transaction."""
+    BusyInterval.objects.filter(source__in=BLOCK_SOURCES, source_id=block_id).delete()
+    BandBlock.objects.filter(pk=block_id, kind=BandBlock.Kind.GIG).delete()

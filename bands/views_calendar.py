@@ -276,7 +276,7 @@ def band_block_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def band_block_delete(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     band, _, me = _member(request, slug)
-    block = get_object_or_404(BandBlock, pk=pk, band=band)
+    block = get_object_or_404(BandBlock.objects.exclude(kind=BandBlock.Kind.GIG), pk=pk, band=band)
     try:
         services.band_block_delete(block=block, by=request.user)
     except BandPermissionError as exc:

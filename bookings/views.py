@@ -12,3 +12,7 @@ def gig_finder(request: HttpRequest) -> HttpResponse:
             "detail": "Venues have not posted slots yet. Check back soon.",
         },
     )
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "stageslot/coming_soon.html", {"title": "Bookings"})

@@ -1,12 +1,16 @@
 """Venues, their stages and the people who run them."""
 
+import zoneinfo
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
 
 from accounts.timezones import validate_time_zone
-from bands.models import ApprovalStatus, Genre, InviteBase, LinksMixin
+from bands.models import ApprovalStatus, Currency, Genre, InviteBase, LinksMixin
 
 
 class Venue(LinksMixin):
@@ -115,3 +119,140 @@ class VenueInvite(InviteBase):
 
     def __str__(self) -> str:
         return f"Invite to {self.venue}"
+
+
+class Slot(models.Model):
+    """A date a venue offers on one of its stages: one headliner place and `support_places` support places.
+
+    Its public status is derived from the places taken (kept in step by bookings.services under
+    the slot's row lock; the check constraints are the last line) and whether it is cancelled.
+    """
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public – bands can apply"
+        INVITE = "invite", "Invite only – you offer it to bands"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Booking open"
+        NEED_SUPPORT = "need_support", "Need support"
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Cancelled"
+
+    MAX_SUPPORT_PLACES = 6
+    MAX_LENGTH = timedelta(hours=24)
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="slots")
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="slots")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    title = models.CharField(max_length=120, blank=True, help_text="e.g. “Friday Night Indie”. Optional.")
+    genres = models.ManyToManyField(Genre, related_name="slots", blank=True, verbose_name="genres wanted")
+    fee = models.PositiveIntegerField("fee offered", null=True, blank=True, help_text="Leave empty for negotiable.")
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    support_places = models.PositiveSmallIntegerField(
+        "support acts",
+        default=0,
+        validators=[MaxValueValidator(MAX_SUPPORT_PLACES)],
+        help_text=f"How many support acts play besides the headliner (0–{MAX_SUPPORT_PLACES}).",
+    )
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    ticket_url = models.URLField("ticket link", max_length=300, blank=True)
+    notes = models.TextField(blank=True, max_length=2000, help_text="Load-in, backline, door deal… Bands see this.")
+    # Places taken; bookings.services changes them only with the slot row locked.
+    headliner_booked = models.PositiveSmallIntegerField(default=0, editable=False)
+    supports_booked = models.PositiveSmallIntegerField(default=0, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancel_reason = models.CharField(max_length=300, blank=True, editable=False)
+    series = models.UUIDField(null=True, blank=True, editable=False, help_text="Slots created together in bulk.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["venue", "starts_at"]),
+            # The gig finder: public slots that are not cancelled, by date.
+            models.Index(
+                fields=["starts_at"],
+                name="venues_slot_open_starts",
+                condition=Q(cancelled_at__isnull=True, visibility="public"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="venues_slot_ends_after_start",
+                violation_error_message="The end must be after the start.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=F("starts_at") + timedelta(hours=24)),
+                name="venues_slot_at_most_24h",
+                violation_error_message="A slot can be at most 24 hours long.",
+            ),
+            models.CheckConstraint(
+                condition=Q(support_places__lte=6),
+                name="venues_slot_support_places_max",
+                violation_error_message="A slot can have at most 6 support acts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(headliner_booked__lte=1),
+                name="venues_slot_one_headliner",
+                violation_error_message="A slot has one headliner.",
+            ),
+            models.CheckConstraint(
+                condition=Q(supports_booked__lte=F("support_places")),
+                name="venues_slot_supports_within_places",
+                violation_error_message="Every support place of this slot is taken.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Slot'} at {self.venue_id} on {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def status(self) -> str:
+        if self.cancelled_at is not None:
+            return self.Status.CANCELLED
+        if not self.headliner_booked:
+            return self.Status.OPEN
+        if self.supports_booked < self.support_places:
+            return self.Status.NEED_SUPPORT
+        return self.Status.BOOKED
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label
+
+    @property
+    def places(self) -> int:
+        return 1 + self.support_places
+
+    @property
+    def places_taken(self) -> int:
+        return self.headliner_booked + self.supports_booked
+
+    def place_open(self, role: str) -> bool:
+        """Whether the headliner ("headliner") or a support ("support") place is still free."""
+        if role == "headliner":
+            return not self.headliner_booked
+        return self.supports_booked < self.support_places
+
+    @classmethod
+    def status_q(cls, status: str) -> Q:
+        """The filter for slots in `status`, matching the `status` property."""
+        live = Q(cancelled_at__isnull=True)
+        return {
+            cls.Status.CANCELLED: Q(cancelled_at__isnull=False),
+            cls.Status.OPEN: live & Q(headliner_booked=0),
+            cls.Status.NEED_SUPPORT: live & Q(headliner_booked=1, supports_booked__lt=F("support_places")),
+            cls.Status.BOOKED: live & Q(headliner_booked=1, supports_booked__gte=F("support_places")),
+        }[status]
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The venue's zone: the slot's times are the venue's local times."""
+        return zoneinfo.ZoneInfo(self.venue.time_zone)

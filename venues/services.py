@@ -1,6 +1,8 @@
 """Writes of the venues app."""
 
-from collections.abc import Iterable
+import datetime as dt
+import uuid
+from collections.abc import Collection, Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -13,7 +15,7 @@ from bands.invites import invite_check_usable, invite_email_queue, invite_use, i
 from bands.models import ApprovalStatus, Genre
 from bands.press_kit import approval_status_set, photo_append, photo_delete
 
-from .models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
+from .models import Slot, Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 from .selectors import SLUG_TAKEN, venue_invite_link_path, venue_slug_problem
 
 PHOTO_LIMIT = 12
@@ -178,6 +180,11 @@ def stage_delete(*, stage: Stage) -> None:
     """
     with transaction.atomic():
         Venue.objects.select_for_update().filter(pk=stage.venue_id).first()
+        if Slot.objects.filter(stage_id=stage.pk).exists():
+            raise ValidationError(
+                "Slots are posted on this stage, so it cannot be deleted. Rename it, or cancel its slots first.",
+                code="stage_has_slots",
+            )
         if Stage.objects.filter(venue_id=stage.venue_id).count() <= 1:
             raise ValidationError(
                 "A venue needs at least one stage, so its last stage cannot be deleted. Rename it instead.",
@@ -334,3 +341,132 @@ def venue_invite_accept(*, invite: VenueInvite, user: User) -> VenueStaff:
             return VenueStaff.objects.get(venue_id=invite.venue_id, user=user)
         invite_use(invite)
     return staff
+
+
+# ---- Slots -------------------------------------------------------------------------------
+
+SLOT_FIELDS = frozenset({"title", "fee", "currency", "support_places", "visibility", "ticket_url", "notes"})
+# Changing these moves the gig itself; not while a band is booked or waiting for an answer.
+SLOT_TIME_FIELDS = frozenset({"stage", "starts_at", "ends_at"})
+SERIES_LIMIT = 120
+
+
+class SlotPermissionError(Exception):
+    """The person is not on this venue's staff."""
+
+
+def _staff_check(venue: Venue, by: User) -> None:
+    if not VenueStaff.objects.filter(venue=venue, user=by).exists():
+        raise SlotPermissionError(f"Only the staff of {venue.name} can post and change its slots.")
+
+
+def _slot_clean(slot: Slot, *, now: dt.datetime | None = None, check_past: bool = True) -> None:
+    """Field-by-field errors for a slot about to be saved; raises ValidationError."""
+    errors: dict[str, list[str]] = {}
+    if slot.stage_id and slot.stage.venue_id != slot.venue_id:
+        errors.setdefault("stage", []).append("Choose one of this venue's stages.")
+    if slot.starts_at and slot.ends_at:
+        if slot.ends_at <= slot.starts_at:
+            errors.setdefault("ends_at", []).append("The end must be after the start.")
+        elif slot.ends_at - slot.starts_at > Slot.MAX_LENGTH:
+            errors.setdefault("ends_at", []).append("A slot can be at most 24 hours long.")
+        if check_past and slot.starts_at <= (now or timezone.now()):
+            errors.setdefault("starts_at", []).append("This start is in the past. Choose a time from now on.")
+    if errors:
+        raise ValidationError(errors)
+    slot.full_clean(exclude=["venue", "stage", "created_by", "genres"])
+
+
+def slot_create(
+    *,
+    venue: Venue,
+    by: User,
+    stage: Stage,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    genres: Iterable[Genre] = (),
+    now: dt.datetime | None = None,
+    **fields,
+) -> Slot:
+    """Post one slot on a stage of the venue. Venue staff only (SlotPermissionError).
+
+    Raises ValidationError by field, saving nothing: an end before the start, more than 24 hours,
+    a start in the past, another venue's stage, more support places than allowed.
+    """
+    return slot_series_create(
+        venue=venue, by=by, stage=stage, times=[(starts_at, ends_at)], genres=genres, now=now, **fields
+    )[0]
+
+
+def slot_series_create(
+    *,
+    venue: Venue,
+    by: User,
+    stage: Stage,
+    times: Collection[tuple[dt.datetime, dt.datetime]],
+    genres: Iterable[Genre] = (),
+    now: dt.datetime | None = None,
+    **fields,
+) -> list[Slot]:
+    """Post a slot for each (start, end) in `times`, all alike otherwise, in one transaction.
+
+    Slots posted together share a `series` id. At most SERIES_LIMIT at once; each must be valid
+    on its own (see slot_create), else nothing is saved.
+    """
+    unknown = set(fields) - SLOT_FIELDS
+    if unknown:
+        raise TypeError(f"Not a slot field: {', '.join(sorted(unknown))}")
+    _staff_check(venue, by)
+    if not times:
+        raise ValidationError({"starts_at": ["No date matches. Check the days of the week and the date range."]})
+    if len(times) > SERIES_LIMIT:
+        raise ValidationError({"starts_at": [f"That makes {len(times)} slots; post at most {SERIES_LIMIT} at once."]})
+    series = uuid.uuid4() if len(times) > 1 else None
+    slots = []
+    for starts_at, ends_at in sorted(times):
+        slot = Slot(
+            venue=venue, stage=stage, starts_at=starts_at, ends_at=ends_at, created_by=by, series=series, **fields
+        )
+        _slot_clean(slot, now=now)
+        slots.append(slot)
+    genres = list(genres)
+    with transaction.atomic():
+        Slot.objects.bulk_create(slots)
+        if genres:
+            through = Slot.genres.through
+            through.objects.bulk_create([through(slot_id=s.pk, genre_id=g.pk) for s in slots for g in genres])
+    return slots
+
+
+def slot_update(
+    *, slot: Slot, by: User, genres: Iterable[Genre] | None = None, now: dt.datetime | None = None, **fields
+) -> Slot:
+    """Change a slot. Venue staff only. A cancelled slot cannot change; its time and stage cannot
+    change while a band is booked on it or waiting for an answer (cancel and post again instead);
+    support places cannot drop below those taken. Raises ValidationError by field, saving nothing.
+    """
+    unknown = set(fields) - SLOT_FIELDS - SLOT_TIME_FIELDS
+    if unknown:
+        raise TypeError(f"Not a slot field: {', '.join(sorted(unknown))}")
+    _staff_check(slot.venue, by)
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue", "stage").get(pk=slot.pk)
+        if slot.is_cancelled:
+            raise ValidationError("This slot was cancelled; it can no longer be changed.")
+        moving = {k for k in SLOT_TIME_FIELDS & set(fields) if getattr(slot, k) != fields[k]}
+        if moving and slot.bookings.filter(status__in=("pending", "booked")).exists():
+            raise ValidationError(
+                "Bands are booked on this slot or waiting for your answer, so its time and stage cannot "
+                "change. Cancel the slot and post a new one instead."
+            )
+        for name, value in fields.items():
+            setattr(slot, name, value)
+        if "support_places" in fields and slot.support_places < slot.supports_booked:
+            raise ValidationError(
+                {"support_places": [f"{slot.supports_booked} support acts are booked; keep at least that many places."]}
+            )
+        _slot_clean(slot, now=now, check_past=bool(moving))
+        slot.save()
+        if genres is not None:
+            slot.genres.set(genres)
+    return slot

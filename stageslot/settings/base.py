@@ -146,6 +146,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "availability.tasks.calendars_refresh",
         "schedule": crontab(minute="*/10"),
     },
+    "bookings-complete": {
+        "task": "bookings.tasks.bookings_complete_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 # Test settings let the import reach a local server; everywhere else private hosts are refused.
 ICS_IMPORT_ALLOW_HOSTS: tuple[str, ...] = ()
@@ -202,6 +206,8 @@ ACCOUNT_RATE_LIMITS = {
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="StageSlot <noreply@stageslot.local>")
+# Where links in emails point (emails are sent by the worker, which has no request to ask).
+SITE_URL = env("STAGESLOT_SITE_URL", default="http://127.0.0.1:8000")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- i18n / time ---------------------------------------------------------------

@@ -1,0 +1,841 @@
+"""The booking workflow: apply, offer, request, accept, decline, withdraw, cancel, complete.
+
+What must hold, whatever the order of clicks:
+- a band is never BOOKED twice at overlapping times;
+- a slot never has more acts BOOKED than it has places (one headliner, `support_places` supports).
+
+Every service that can fill a place locks the band row, then the slot row, then the booking row
+(always in that order, so racers queue instead of deadlocking) and checks again under the lock.
+On PostgreSQL the exclusion and unique constraints of Booking and the check constraints of Slot
+stand behind the checks; on SQLite, IMMEDIATE transactions serialise writers.
+
+Every change writes a BookingEvent and notifies the people it concerns (never the actor) in the
+same transaction; emails go out after commit.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
+
+from accounts.models import User
+from accounts.services import email_queue, notifications_create
+from bands.models import ApprovalStatus, Band, Membership
+from bands.services import band_gig_block_add, band_gig_block_remove
+from venues.models import Slot, VenueStaff
+
+from .models import Booking, BookingEvent, OfferInvite
+
+logger = logging.getLogger(__name__)
+
+Status = Booking.Status
+Kind = Booking.Kind
+Role = Booking.Role
+
+OFFER_INVITE_DAYS = 14
+MAX_REQUEST_LENGTH = timedelta(hours=24)
+MAX_AHEAD = timedelta(days=3 * 365)
+
+
+class BookingError(Exception):
+    """A refusal with a message for the person who asked; `str()` is the message."""
+
+
+class BookingConflict(BookingError):
+    """Something else is in the way (the band is booked, the place is taken, the page was stale): HTTP 409."""
+
+
+class BookingPermissionError(BookingError):
+    """The person may not do this to this booking or slot: HTTP 403."""
+
+
+# ---- Who is who ---------------------------------------------------------------------------
+
+
+def band_managers(band_id: int) -> list[User]:
+    """The leaders and admins of a band: they answer and send on its behalf."""
+    roles = (Membership.Role.LEADER, Membership.Role.ADMIN)
+    return list(User.objects.filter(memberships__band_id=band_id, memberships__role__in=roles).order_by("pk"))
+
+
+def band_players(band_id: int) -> list[User]:
+    """Every member of a band: a booked or cancelled gig concerns them all."""
+    return list(User.objects.filter(memberships__band_id=band_id).order_by("pk"))
+
+
+def venue_team(venue_id: int) -> list[User]:
+    return list(User.objects.filter(venue_roles__venue_id=venue_id).order_by("pk"))
+
+
+def can_manage_band(band_id: int, user: User) -> bool:
+    return Membership.objects.filter(
+        band_id=band_id, user_id=user.pk, role__in=(Membership.Role.LEADER, Membership.Role.ADMIN)
+    ).exists()
+
+
+def is_venue_staff(venue_id: int, user: User) -> bool:
+    return VenueStaff.objects.filter(venue_id=venue_id, user_id=user.pk).exists()
+
+
+def side_of(booking: Booking, user: User) -> str | None:
+    """Which side of the booking `user` may act for: "band" (leaders, admins), "venue", "client", or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if booking.client_id == user.pk:
+        return "client"
+    if booking.venue_id and is_venue_staff(booking.venue_id, user):
+        return "venue"
+    if can_manage_band(booking.band_id, user):
+        return "band"
+    return None
+
+
+# ---- Words --------------------------------------------------------------------------------
+
+
+def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone) -> str:
+    """ "Fri 5 Dec 2026, 20:00–23:00 (Europe/Berlin)"; an end on the next day reads "–01:00 next day"."""
+    start, end = timezone.localtime(starts_at, zone), timezone.localtime(ends_at, zone)
+    text = f"{dateformat.format(start, 'D j M Y, H:i')}–{end:%H:%M}"
+    if end.date() != start.date():
+        text += " next day" if end.date() == start.date() + timedelta(days=1) else f" on {end:%d %b}"
+    return f"{text} ({zone.key})"
+
+
+def where_text(booking: Booking) -> str:
+    if booking.venue_id:
+        return booking.venue.name
+    return booking.location or "a private event"
+
+
+def link_of(booking: Booking) -> str:
+    return f"/bookings/{booking.uid}/"
+
+
+def _describe(booking: Booking) -> str:
+    """ "headline at Kellerbar on Fri 5 Dec 2026, 20:00–23:00 (Europe/Berlin)"."""
+    if booking.kind == Kind.REQUEST:
+        what = f"play {booking.event_type.lower()}" if booking.event_type else "play a private event"
+        at = f" at {booking.location}" if booking.location else ""
+        return f"{what}{at} on {when_text(booking.starts_at, booking.ends_at, booking.zone)}"
+    what = "headline" if booking.role == Role.HEADLINER else "support"
+    return f"{what} at {booking.venue.name} on {when_text(booking.starts_at, booking.ends_at, booking.zone)}"
+
+
+def _notify(booking: Booking, recipients: Iterable[User], text: str, *, actor: User | None, event: str) -> None:
+    notifications_create(
+        recipients=recipients,
+        kind=f"booking_{event}",
+        text=text,
+        link=link_of(booking),
+        key=f"booking:{booking.uid}:{event}:{booking.sequence}",
+        actor=actor,
+    )
+
+
+def _asking_people(booking: Booking) -> list[User]:
+    side = booking.asking_side
+    if side == "band":
+        return band_managers(booking.band_id)
+    if side == "venue":
+        return venue_team(booking.venue_id)
+    return [booking.client]
+
+
+def _answering_people(booking: Booking) -> list[User]:
+    if booking.answering_side == "venue":
+        return venue_team(booking.venue_id)
+    return band_managers(booking.band_id)
+
+
+def _everyone(booking: Booking) -> list[User]:
+    """Both sides of a booked gig: every band member, the venue's staff or the client."""
+    people = band_players(booking.band_id)
+    people += venue_team(booking.venue_id) if booking.venue_id else [booking.client]
+    return people
+
+
+# ---- Transitions ----------------------------------------------------------------------------
+
+
+def _transition(booking: Booking, to: str, *, actor: User | None, note: str = "", now: dt.datetime) -> Booking:
+    """Move a locked booking to `to`, record who did it and why; bumps `sequence`."""
+    BookingEvent.objects.create(booking=booking, actor=actor, from_status=booking.status, to_status=to, note=note)
+    booking.status = to
+    booking.status_note = note[:500]
+    booking.status_changed_at = now
+    booking.sequence += 1
+    booking.save(update_fields=["status", "status_note", "status_changed_at", "sequence", "updated_at"])
+    return booking
+
+
+def _lock(booking: Booking) -> tuple[Band, Slot | None, Booking]:
+    """Lock band, slot, booking, in that order (see the module docstring); return them fresh."""
+    band = Band.objects.select_for_update().get(pk=booking.band_id)
+    slot = (
+        Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=booking.slot_id)
+        if booking.slot_id
+        else None
+    )
+    fresh = Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+    return band, slot, fresh
+
+
+def _stale(booking: Booking) -> BookingConflict:
+    what = booking.get_kind_display().lower()
+    return BookingConflict(
+        f"This {what} is already {booking.get_status_display().lower()}, so nothing was changed. "
+        "Reload the page to see where it stands."
+    )
+
+
+def _check_place_open(slot: Slot, role: str) -> None:
+    if slot.is_cancelled:
+        raise BookingConflict("The venue cancelled this slot.")
+    if not slot.place_open(role):
+        if role == Role.HEADLINER:
+            raise BookingConflict("The headliner place of this slot is already taken.")
+        if slot.support_places == 0:
+            raise BookingConflict("This slot has no support places.")
+        raise BookingConflict("Every support place of this slot is already taken.")
+
+
+def _check_band_free(band: Band, starts_at: dt.datetime, ends_at: dt.datetime, zone) -> None:
+    clash = (
+        Booking.objects.filter(band_id=band.pk, status=Status.BOOKED, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .select_related("venue")
+        .first()
+    )
+    if clash is not None:
+        raise BookingConflict(
+            f"{band.name} is already booked {when_text(clash.starts_at, clash.ends_at, zone)} "
+            f"({where_text(clash)}), which overlaps this gig."
+        )
+
+
+def _in_future(starts_at: dt.datetime, now: dt.datetime, what: str = "gig") -> None:
+    if starts_at <= now:
+        raise BookingError(f"This {what} has already started, so it can no longer be booked.")
+
+
+# ---- Asking ---------------------------------------------------------------------------------
+
+
+def _slot_booking_checks(*, slot: Slot, band: Band, role: str, now: dt.datetime) -> None:
+    if role not in Role.values:
+        raise ValidationError({"role": ["Choose headliner or support."]})
+    if slot.is_cancelled:
+        raise BookingConflict("The venue cancelled this slot.")
+    _in_future(slot.starts_at, now, "slot")
+    if band.status != ApprovalStatus.APPROVED:
+        raise BookingError(
+            f"{band.name} is waiting for approval by StageSlot staff; it can take part in bookings once approved."
+        )
+    _check_place_open(slot, role)
+    live = Booking.objects.filter(band=band, slot=slot, status__in=Booking.LIVE).first()
+    if live is not None:
+        raise BookingConflict(
+            f"{band.name} already has a {live.get_status_display().lower()} "
+            f"{live.get_kind_display().lower()} for this slot."
+        )
+
+
+def _create(booking: Booking, *, actor: User, note: str) -> Booking:
+    """Save a new pending booking and its first event; a racing duplicate becomes a BookingConflict."""
+    try:
+        with transaction.atomic():
+            booking.save()
+            BookingEvent.objects.create(
+                booking=booking, actor=actor, from_status="", to_status=Status.PENDING, note=note
+            )
+    except IntegrityError as exc:
+        raise BookingConflict("This band already has a pending or booked place on this slot.") from exc
+    return booking
+
+
+def booking_apply(
+    *, slot: Slot, band: Band, by: User, role: str, fee: int | None = None, message: str = "", now=None
+) -> Booking:
+    """The band asks the venue for a place on a public slot. Band leaders and admins only.
+
+    Raises BookingPermissionError (not a manager of the band; staff of the slot's venue; an
+    invite-only slot), BookingConflict (the place is taken, the slot cancelled, the band has
+    already applied), BookingError (the slot has started, the band is not approved).
+    """
+    now = now or timezone.now()
+    if not can_manage_band(band.pk, by):
+        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can apply for it.")
+    if is_venue_staff(slot.venue_id, by):
+        raise BookingPermissionError(
+            "You are on the staff of this venue, so you cannot apply to its slots. Offer the slot to a band instead."
+        )
+    if fee is not None and fee < 0:
+        raise ValidationError({"fee": ["A fee cannot be negative."]})
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        if slot.visibility != Slot.Visibility.PUBLIC:
+            raise BookingPermissionError("This slot is by invitation only; the venue offers it to bands it chooses.")
+        _slot_booking_checks(slot=slot, band=band, role=role, now=now)
+        booking = _create(
+            Booking(
+                kind=Kind.APPLICATION,
+                role=role,
+                band=band,
+                slot=slot,
+                venue=slot.venue,
+                requested_by=by,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                time_zone=slot.venue.time_zone,
+                fee=fee,
+                currency=slot.currency,
+                message=message.strip(),
+            ),
+            actor=by,
+            note="Applied",
+        )
+        _notify(
+            booking,
+            venue_team(slot.venue_id),
+            f"{band.name} applied to {_describe(booking)}.",
+            actor=by,
+            event="created",
+        )
+    return booking
+
+
+def booking_offer(
+    *, slot: Slot, band: Band, by: User, role: str, fee: int | None = None, message: str = "", now=None
+) -> Booking:
+    """The venue offers a place on its slot to a band. Venue staff only; public or invite-only slots.
+
+    Raises as booking_apply; offering to a band you play in is fine (the band still answers).
+    """
+    now = now or timezone.now()
+    if not is_venue_staff(slot.venue_id, by):
+        raise BookingPermissionError("Only this venue's staff can offer its slots.")
+    if fee is not None and fee < 0:
+        raise ValidationError({"fee": ["A fee cannot be negative."]})
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        _slot_booking_checks(slot=slot, band=band, role=role, now=now)
+        booking = _create(
+            Booking(
+                kind=Kind.OFFER,
+                role=role,
+                band=band,
+                slot=slot,
+                venue=slot.venue,
+                requested_by=by,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                time_zone=slot.venue.time_zone,
+                fee=fee if fee is not None else slot.fee,
+                currency=slot.currency,
+                message=message.strip(),
+            ),
+            actor=by,
+            note="Offered",
+        )
+        _notify(
+            booking,
+            band_managers(band.pk),
+            f"{slot.venue.name} offers {band.name} a slot: {_describe(booking)}.",
+            actor=by,
+            event="created",
+        )
+    return booking
+
+
+def booking_request(
+    *,
+    band: Band,
+    client: User,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    time_zone: str,
+    event_type: str = "",
+    location: str = "",
+    guests: int | None = None,
+    fee: int | None = None,
+    message: str = "",
+    now=None,
+) -> Booking:
+    """A client asks a band to play a private event. Any signed-in person except the band's own members.
+
+    Raises ValidationError by field (end before start, longer than 24 hours, in the past, a negative
+    budget), BookingPermissionError (you play in the band), BookingError (the band is not public).
+    """
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = ["The end must be after the start."]
+    elif ends_at - starts_at > MAX_REQUEST_LENGTH:
+        errors["ends_at"] = ["A booking can be at most 24 hours long."]
+    if starts_at <= now:
+        errors["starts_at"] = ["This start is in the past. Choose a time from now on."]
+    elif starts_at > now + MAX_AHEAD:
+        errors["starts_at"] = ["Requests can be made up to three years ahead."]
+    if fee is not None and fee < 0:
+        errors["fee"] = ["A budget cannot be negative."]
+    if guests is not None and guests < 0:
+        errors["guests"] = ["The number of guests cannot be negative."]
+    if errors:
+        raise ValidationError(errors)
+    if band.status != ApprovalStatus.APPROVED:
+        raise BookingError(f"{band.name} is not taking requests on StageSlot right now.")
+    if Membership.objects.filter(band=band, user=client).exists():
+        raise BookingPermissionError(
+            f"You play in {band.name}, so you cannot request it. Add the date to your band calendar instead."
+        )
+    with transaction.atomic():
+        booking = _create(
+            Booking(
+                kind=Kind.REQUEST,
+                role=Role.HEADLINER,
+                band=band,
+                client=client,
+                requested_by=client,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                time_zone=time_zone,
+                fee=fee,
+                currency=band.currency,
+                event_type=event_type.strip(),
+                location=location.strip(),
+                guests=guests,
+                message=message.strip(),
+            ),
+            actor=client,
+            note="Requested",
+        )
+        _notify(
+            booking,
+            band_managers(band.pk),
+            f"{client.name} asks {band.name} to {_describe(booking)}.",
+            actor=client,
+            event="created",
+        )
+    return booking
+
+
+# ---- Answering ------------------------------------------------------------------------------
+
+
+def _check_answerer(booking: Booking, by: User) -> None:
+    if booking.answering_side == "venue":
+        if not is_venue_staff(booking.venue_id, by):
+            raise BookingPermissionError("Only the venue's staff can answer this application.")
+    elif not can_manage_band(booking.band_id, by):
+        raise BookingPermissionError("Only the band's leaders and admins can answer this.")
+    if by.pk in (booking.requested_by_id, booking.client_id):
+        raise BookingPermissionError("You sent this yourself, so you cannot accept or decline it.")
+
+
+def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, now: dt.datetime) -> list[Booking]:
+    """Decline every pending booking that `winner` (just booked) has made impossible."""
+    same_band = Q(band_id=band.pk, starts_at__lt=winner.ends_at, ends_at__gt=winner.starts_at)
+    reasons = []
+    place = Q(pk__in=[])
+    if slot is not None:
+        if winner.role == Role.HEADLINER:
+            place = Q(slot_id=slot.pk, role=Role.HEADLINER)
+        elif slot.supports_booked >= slot.support_places:
+            place = Q(slot_id=slot.pk, role=Role.SUPPORT)
+    losers = list(
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("band", "venue", "client")
+        .filter(status=Status.PENDING)
+        .filter(same_band | place)
+        .exclude(pk=winner.pk)
+        .order_by("pk")
+    )
+    for loser in losers:
+        if loser.band_id == band.pk:
+            note = f"Declined automatically: {band.name} was booked to {_describe(winner)}."
+        elif loser.role == Role.HEADLINER:
+            note = "Declined automatically: the headliner place went to another band."
+        else:
+            note = "Declined automatically: every support place has been filled."
+        _transition(loser, Status.DECLINED, actor=by, note=note, now=now)
+        reasons.append(note)
+        _notify(
+            loser,
+            _asking_people(loser) + _answering_people(loser),
+            f"{loser.band.name}: your {loser.get_kind_display().lower()} to {_describe(loser)} was declined "
+            f"automatically – {note.split(': ', 1)[1]}",
+            actor=None,
+            event="declined",
+        )
+    return losers
+
+
+def booking_accept(*, booking: Booking, by: User, now=None) -> Booking:
+    """Accept a pending booking on behalf of the side that did not ask (the venue for an application,
+    the band's leaders and admins for an offer or a request).
+
+    Locks the band, then the slot, then the booking, so concurrent accepts queue. Raises
+    BookingPermissionError (not the answering side, or your own request), BookingConflict (the
+    booking is no longer pending, the band is booked at an overlapping time, the place is taken,
+    the slot cancelled), BookingError (the gig has started). On success the band's members are busy
+    for the gig and every pending booking it makes impossible is declined, all in one transaction.
+    """
+    now = now or timezone.now()
+    _check_answerer(booking, by)
+    with transaction.atomic():
+        band, slot, booking = _lock(booking)
+        if booking.status != Status.PENDING:
+            raise _stale(booking)
+        _in_future(booking.starts_at, now)
+        _check_band_free(band, booking.starts_at, booking.ends_at, booking.zone)
+        if slot is not None:
+            _check_place_open(slot, booking.role)
+        try:
+            with transaction.atomic():
+                _transition(booking, Status.BOOKED, actor=by, note="Accepted", now=now)
+                if slot is not None:
+                    counter = "headliner_booked" if booking.role == Role.HEADLINER else "supports_booked"
+                    Slot.objects.filter(pk=slot.pk).update(**{counter: F(counter) + 1})
+                    slot.refresh_from_db(fields=["headliner_booked", "supports_booked"])
+                block = band_gig_block_add(
+                    band_id=band.pk,
+                    starts_at=booking.starts_at,
+                    ends_at=booking.ends_at,
+                    title=f"Gig: {band.name} at {where_text(booking)}",
+                )
+                booking.block = block
+                booking.save(update_fields=["block", "updated_at"])
+        except IntegrityError as exc:
+            # The constraints caught what the checks above should have: say so plainly.
+            logger.warning("Booking %s hit a constraint on accept: %s", booking.uid, exc)
+            raise BookingConflict(
+                f"{band.name} is already booked at an overlapping time, or the place is taken."
+            ) from exc
+        _notify(
+            booking,
+            _everyone(booking),
+            f"Booked: {band.name} will {_describe(booking)}.",
+            actor=by,
+            event="booked",
+        )
+        _auto_decline(winner=booking, band=band, slot=slot, by=by, now=now)
+    return booking
+
+
+def booking_decline(*, booking: Booking, by: User, reason: str = "", now=None) -> Booking:
+    """Decline a pending booking (the answering side), with an optional reason for the other side."""
+    now = now or timezone.now()
+    _check_answerer(booking, by)
+    reason = reason.strip()[:300]
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+        )
+        if booking.status != Status.PENDING:
+            raise _stale(booking)
+        _transition(booking, Status.DECLINED, actor=by, note=reason or "Declined", now=now)
+        because = f" Reason: {reason}" if reason else ""
+        _notify(
+            booking,
+            _asking_people(booking),
+            f"Declined: {booking.band.name} to {_describe(booking)}.{because}",
+            actor=by,
+            event="declined",
+        )
+    return booking
+
+
+def _check_asker(booking: Booking, by: User) -> None:
+    side = booking.asking_side
+    allowed = (
+        (side == "band" and can_manage_band(booking.band_id, by))
+        or (side == "venue" and is_venue_staff(booking.venue_id, by))
+        or (side == "client" and booking.client_id == by.pk)
+    )
+    if not allowed:
+        raise BookingPermissionError("Only the side that asked can withdraw this.")
+
+
+def booking_withdraw(*, booking: Booking, by: User, now=None) -> Booking:
+    """Take back a pending application, offer or request (the side that asked)."""
+    now = now or timezone.now()
+    _check_asker(booking, by)
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+        )
+        if booking.status != Status.PENDING:
+            raise _stale(booking)
+        _transition(booking, Status.WITHDRAWN, actor=by, note="Withdrawn", now=now)
+        _notify(
+            booking,
+            _answering_people(booking),
+            f"Withdrawn: the {booking.get_kind_display().lower()} for {booking.band.name} to {_describe(booking)}.",
+            actor=by,
+            event="withdrawn",
+        )
+    return booking
+
+
+def _free_place(booking: Booking, slot: Slot | None) -> None:
+    """Give back the place and the members' time of a booking that stops being BOOKED."""
+    if slot is not None:
+        counter = "headliner_booked" if booking.role == Role.HEADLINER else "supports_booked"
+        Slot.objects.filter(pk=slot.pk, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
+    if booking.block_id:
+        band_gig_block_remove(block_id=booking.block_id)
+        booking.block = None
+        booking.save(update_fields=["block", "updated_at"])
+
+
+def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Booking:
+    """Call off a booked gig: either side (band leaders and admins, venue staff, the client), with a reason.
+
+    Frees the place on the slot and the band members' time. Raises ValidationError("reason") when
+    no reason is given, BookingConflict when it is not booked (any more), BookingError once it is over.
+    """
+    now = now or timezone.now()
+    reason = reason.strip()[:300]
+    if side_of(booking, by) is None:
+        raise BookingPermissionError("Only the band's leaders and admins, the venue or the client can cancel this gig.")
+    if not reason:
+        raise ValidationError({"reason": ["Say why the gig is cancelled; the other side will read it."]})
+    with transaction.atomic():
+        _, slot, booking = _lock(booking)
+        if booking.status != Status.BOOKED:
+            raise _stale(booking)
+        if booking.ends_at <= now:
+            raise BookingError("This gig is over, so it can no longer be cancelled.")
+        _transition(booking, Status.CANCELLED, actor=by, note=reason, now=now)
+        _free_place(booking, slot)
+        _notify(
+            booking,
+            _everyone(booking),
+            f"Cancelled: {booking.band.name} to {_describe(booking)}. Reason: {reason}",
+            actor=by,
+            event="cancelled",
+        )
+    return booking
+
+
+def booking_shortlist(*, booking: Booking, by: User, shortlisted: bool) -> Booking:
+    """Mark a pending application as shortlisted (or not); the venue's own note, the band does not see it."""
+    if booking.kind != Kind.APPLICATION or not is_venue_staff(booking.venue_id, by):
+        raise BookingPermissionError("Only the venue's staff can shortlist applications.")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status != Status.PENDING:
+            raise _stale(booking)
+        booking.shortlisted = shortlisted
+        booking.save(update_fields=["shortlisted", "updated_at"])
+    return booking
+
+
+def bookings_complete(*, now=None) -> int:
+    """Periodic: every BOOKED gig whose end has passed becomes COMPLETED. Returns how many."""
+    now = now or timezone.now()
+    done = 0
+    for pk in Booking.objects.filter(status=Status.BOOKED, ends_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            booking = Booking.objects.select_for_update().filter(pk=pk, status=Status.BOOKED).first()
+            if booking is None:
+                continue
+            _transition(booking, Status.COMPLETED, actor=None, note="The gig took place", now=now)
+            done += 1
+    return done
+
+
+# ---- Slots ----------------------------------------------------------------------------------
+
+
+def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
+    """Call off a slot: every pending booking on it is declined and every booked act cancelled,
+    each with the reason and a notification. Venue staff only; a reason is required.
+
+    Locks the bands of its bookings (in id order), then the slot, then the bookings.
+    """
+    now = now or timezone.now()
+    reason = reason.strip()[:300]
+    if not is_venue_staff(slot.venue_id, by):
+        raise BookingPermissionError("Only this venue's staff can cancel its slots.")
+    if not reason:
+        raise ValidationError({"reason": ["Say why the slot is cancelled; the bands will read it."]})
+    with transaction.atomic():
+        band_ids = sorted(
+            set(Booking.objects.filter(slot_id=slot.pk, status__in=Booking.LIVE).values_list("band_id", flat=True))
+        )
+        list(Band.objects.select_for_update().filter(pk__in=band_ids).order_by("pk").values_list("pk", flat=True))
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        if slot.is_cancelled:
+            raise BookingConflict("This slot is already cancelled.")
+        if slot.ends_at <= now:
+            raise BookingError("This slot is over, so it can no longer be cancelled.")
+        note = f"The venue cancelled the slot: {reason}"
+        live = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("band", "venue")
+            .filter(slot_id=slot.pk, status__in=Booking.LIVE)
+            .order_by("pk")
+        )
+        for booking in live:
+            if booking.status == Status.BOOKED:
+                _transition(booking, Status.CANCELLED, actor=by, note=note, now=now)
+                _free_place(booking, None)
+                people = _everyone(booking)
+            else:
+                _transition(booking, Status.DECLINED, actor=by, note=note, now=now)
+                people = band_managers(booking.band_id)
+            _notify(
+                booking,
+                people,
+                f"{slot.venue.name} cancelled the slot {booking.band.name} was "
+                f"{'booked' if booking.status == Status.CANCELLED else 'waiting'} for: {_describe(booking)}. "
+                f"Reason: {reason}",
+                actor=by,
+                event="slot_cancelled",
+            )
+        Slot.objects.filter(pk=slot.pk).update(
+            cancelled_at=now, cancel_reason=reason, headliner_booked=0, supports_booked=0
+        )
+        OfferInvite.objects.filter(slot_id=slot.pk, claimed_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        slot.refresh_from_db()
+    return slot
+
+
+# ---- Offers by email to bands not on StageSlot ------------------------------------------------
+
+
+def offer_invite_create(
+    *,
+    slot: Slot,
+    by: User,
+    email: str,
+    band_name: str = "",
+    role: str,
+    fee: int | None = None,
+    message: str = "",
+    site_url: str,
+    now=None,
+) -> OfferInvite:
+    """Offer a slot by email to a band that is not on StageSlot. The link works for OFFER_INVITE_DAYS
+    days and once; whoever opens it signs up, creates their band and finds the offer waiting."""
+    now = now or timezone.now()
+    if not is_venue_staff(slot.venue_id, by):
+        raise BookingPermissionError("Only this venue's staff can offer its slots.")
+    if fee is not None and fee < 0:
+        raise ValidationError({"fee": ["A fee cannot be negative."]})
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        if role not in Role.values:
+            raise ValidationError({"role": ["Choose headliner or support."]})
+        if slot.is_cancelled:
+            raise BookingConflict("The venue cancelled this slot.")
+        _in_future(slot.starts_at, now, "slot")
+        _check_place_open(slot, role)
+        invite = OfferInvite.objects.create(
+            slot=slot,
+            email=email.strip(),
+            band_name=band_name.strip(),
+            role=role,
+            fee=fee if fee is not None else slot.fee,
+            message=message.strip(),
+            created_by=by,
+            expires_at=now + timedelta(days=OFFER_INVITE_DAYS),
+        )
+        link = f"{site_url.rstrip('/')}/offers/{invite.token}/"
+        zone = slot.zone
+        context = {
+            "invite": invite,
+            "slot": slot,
+            "venue": slot.venue,
+            "inviter": by,
+            "link": link,
+            "when": when_text(slot.starts_at, slot.ends_at, zone),
+            "expires": dateformat.format(timezone.localtime(invite.expires_at, zone), "j F Y, H:i"),
+            "zone": zone.key,
+        }
+        message_ = EmailMultiAlternatives(
+            subject=f"{slot.venue.name} offers you a gig on StageSlot",
+            body=render_to_string("bookings/email/offer_invite.txt", context),
+            to=[invite.email],
+        )
+        message_.attach_alternative(render_to_string("bookings/email/offer_invite.html", context), "text/html")
+        email_queue(message=message_)
+    return invite
+
+
+def offer_invite_state(invite: OfferInvite, *, now=None) -> str:
+    """ "open", "claimed", "revoked" or "expired"."""
+    now = now or timezone.now()
+    if invite.claimed_at:
+        return "claimed"
+    if invite.revoked_at:
+        return "revoked"
+    if invite.expires_at <= now:
+        return "expired"
+    return "open"
+
+
+def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -> Booking:
+    """Turn an emailed offer into a pending OFFER for `band` (which `by` leads or administers).
+
+    Single use: the invite row is locked and marked claimed in the same transaction.
+    """
+    now = now or timezone.now()
+    if not can_manage_band(band.pk, by):
+        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can take an offer for it.")
+    with transaction.atomic():
+        invite = (
+            OfferInvite.objects.select_for_update(of=("self",))
+            .select_related("slot__venue", "created_by")
+            .get(pk=invite.pk)
+        )
+        state = offer_invite_state(invite, now=now)
+        if state != "open":
+            raise BookingConflict(
+                {
+                    "claimed": "This offer has already been taken.",
+                    "revoked": "The venue withdrew this offer.",
+                    "expired": "This offer has expired. Ask the venue to send it again.",
+                }[state]
+            )
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=invite.slot_id)
+        _slot_booking_checks(slot=slot, band=band, role=invite.role, now=now)
+        booking = _create(
+            Booking(
+                kind=Kind.OFFER,
+                role=invite.role,
+                band=band,
+                slot=slot,
+                venue=slot.venue,
+                requested_by=invite.created_by,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                time_zone=slot.venue.time_zone,
+                fee=invite.fee,
+                currency=slot.currency,
+                message=invite.message,
+            ),
+            actor=by,
+            note=f"Offered by email to {invite.email}",
+        )
+        invite.claimed_at = now
+        invite.booking = booking
+        invite.save(update_fields=["claimed_at", "booking"])
+        _notify(
+            booking,
+            venue_team(slot.venue_id),
+            f"{band.name} joined StageSlot and has your offer to {_describe(booking)} waiting for their answer.",
+            actor=by,
+            event="invite_claimed",
+        )
+    return booking

@@ -1,0 +1,70 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from bands.models import Membership
+from bands.tests.factories import BandFactory, MembershipFactory
+from bookings.models import Booking
+from venues.models import Slot, VenueStaff
+from venues.tests.factories import VenueFactory, VenueStaffFactory
+
+
+def in_days(days: int, hour: int = 20) -> "timezone.datetime":
+    """A moment `days` from now at `hour`:00 UTC, whole minutes."""
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    return now.replace(hour=hour) + timedelta(days=days)
+
+
+class SlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Slot
+        skip_postgeneration_save = True
+
+    venue = factory.SubFactory(VenueFactory)
+    stage = factory.LazyAttribute(lambda o: o.venue.stages.first())
+    starts_at = factory.Sequence(lambda n: in_days(10 + n))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
+    title = factory.Sequence(lambda n: f"Friday Night {n}")
+    fee = 400
+    support_places = 1
+
+    @factory.post_generation
+    def genres(self, create: bool, extracted, **kwargs) -> None:
+        if create and extracted:
+            self.genres.add(*extracted)
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A pending application for a slot (pass kind/client for the other kinds)."""
+
+    class Meta:
+        model = Booking
+
+    kind = Booking.Kind.APPLICATION
+    role = Booking.Role.HEADLINER
+    band = factory.SubFactory(BandFactory)
+    slot = factory.SubFactory(SlotFactory)
+    venue = factory.LazyAttribute(lambda o: o.slot.venue if o.slot else None)
+    starts_at = factory.LazyAttribute(lambda o: o.slot.starts_at if o.slot else in_days(20))
+    ends_at = factory.LazyAttribute(lambda o: o.slot.ends_at if o.slot else o.starts_at + timedelta(hours=3))
+    time_zone = "Europe/Berlin"
+    fee = 300
+    message = "We would love to play."
+
+
+def band_with_leader(**kwargs):
+    """(band, leader): an approved band led by a fresh user."""
+    leader = UserFactory()
+    band = BandFactory(**kwargs)
+    MembershipFactory(band=band, user=leader, role=Membership.Role.LEADER)
+    return band, leader
+
+
+def venue_with_owner(**kwargs):
+    """(venue, owner): an approved venue with one stage, owned by a fresh user."""
+    owner = UserFactory()
+    venue = VenueFactory(**kwargs)
+    VenueStaffFactory(venue=venue, user=owner, role=VenueStaff.Role.OWNER)
+    return venue, owner
