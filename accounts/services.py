@@ -1,5 +1,6 @@
 """Writes of the accounts app."""
 
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -79,6 +80,19 @@ def user_profile_update(
 # ---- Notifications -----------------------------------------------------------------------
 
 
+DEDUPE_KEY_LENGTH = Notification._meta.get_field("dedupe_key").max_length
+
+
+def _dedupe_key(key: str, recipient_id: int) -> str:
+    """`key:recipient`, within the column; a long key is shortened by a hash so the recipient stays in it."""
+    full = f"{key}:{recipient_id}"
+    if len(full) <= DEDUPE_KEY_LENGTH:
+        return full
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    tail = f"~{digest}:{recipient_id}"
+    return key[: DEDUPE_KEY_LENGTH - len(tail)] + tail
+
+
 def notifications_create(
     *, recipients: Iterable[User], kind: str, text: str, link: str = "", key: str, actor: User | None = None
 ) -> list[Notification]:
@@ -90,12 +104,19 @@ def notifications_create(
     """
     people = {u.pk: u for u in recipients if u is not None and (actor is None or u.pk != actor.pk)}
     rows = [
-        Notification(recipient_id=pk, kind=kind, text=text[:500], link=link, dedupe_key=f"{key}:{pk}"[:200])
+        Notification(recipient_id=pk, kind=kind[:40], text=text[:500], link=link[:300], dedupe_key=_dedupe_key(key, pk))
         for pk in sorted(people)
     ]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if not rows:
+        return []
+    keys = [r.dedupe_key for r in rows]
+    # Told already (a retried event): no second row, and no second email queued from here.
+    known = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    Notification.objects.bulk_create([r for r in rows if r.dedupe_key not in known], ignore_conflicts=True)
     created = list(
-        Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows], email_state=Notification.Email.PENDING)
+        Notification.objects.filter(
+            dedupe_key__in=[k for k in keys if k not in known], email_state=Notification.Email.PENDING
+        ).order_by("pk")
     )
     ids = [n.pk for n in created]
 
@@ -117,8 +138,10 @@ def notification_email_send(*, notification_id: int) -> bool:
     transaction, so a second or concurrent run sends nothing. A failure to send rolls the claim back
     (the task retries). Returns whether an email went out now."""
     with transaction.atomic():
+        # Only the notification row: locking the recipient too would hold up every write that
+        # refers to them (a booking event, a busy interval) for as long as the mail server takes.
         note = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, email_state=Notification.Email.PENDING)
             .first()
@@ -126,6 +149,10 @@ def notification_email_send(*, notification_id: int) -> bool:
         if note is None:
             return False
         recipient = note.recipient
+        if not recipient.is_active or not recipient.email:
+            note.email_state = Notification.Email.SKIPPED
+            note.save(update_fields=["email_state"])
+            return False
         link = f"{settings.SITE_URL.rstrip('/')}{note.link}" if note.link.startswith("/") else note.link
         context = {"note": note, "recipient": recipient, "link": link}
         message = EmailMultiAlternatives(

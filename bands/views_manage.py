@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import services
@@ -108,6 +109,12 @@ def band_create(request: HttpRequest) -> HttpResponse:
                     f"{band.name} is on StageSlot. Its members can see it now; it is listed publicly "
                     "once StageSlot staff have approved it.",
                 )
+                # Back to where the person came from (an emailed offer waiting for the new band).
+                next_url = request.GET.get("next", "")
+                if url_has_allowed_host_and_scheme(
+                    next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+                ):
+                    return redirect(next_url)
                 return redirect("bands:manage", slug=band.slug)
         status = 400
     else:

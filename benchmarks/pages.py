@@ -27,9 +27,12 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bookings.models import Booking  # noqa: E402
+from venues.models import Slot  # noqa: E402
 
 PAGES = [
     ("home", "/", False),
@@ -48,6 +51,19 @@ PAGES = [
     ("band week", "/bands/the-night-owls/calendar/?view=week", True),
     ("find dates", "/bands/the-night-owls/calendar/find/?start=TODAY&end=LATER&length=180&time_of_day=evening", True),
     ("bands free on", "/bands/?free_on=TODAY&part=evening", False),
+    ("band page", "/bands/the-night-owls/", False),
+    ("band live cal", "/bands/the-night-owls/availability/", False),
+    ("venue page", "/venues/kellerbar/", False),
+    ("venue live slots", "/venues/kellerbar/slots/", False),
+    ("finder: we play", "/slots/?playable=on", True),
+    ("slot page", "/slots/SLOT/", True),
+    ("bookings inbox", "/bookings/", True),
+    ("bookings history", "/bookings/?tab=history", True),
+    ("booking detail", "/bookings/BOOKING/", True),
+    ("request form", "/bands/the-night-owls/request/", "client"),
+    ("venue slots", "/venues/kellerbar/manage/slots/", "venue"),
+    ("venue slot inbox", "/venues/kellerbar/manage/slots/SLOT/", "venue"),
+    ("venue applications", "/venues/kellerbar/manage/applications/", "venue"),
 ]
 
 
@@ -71,14 +87,28 @@ def main() -> None:
     call_command("seed_demo", "--force", stdout=open(os.devnull, "w"))  # noqa: SIM115
     client = Client()
     client.force_login(User.objects.get(email="mara@demo.stageslot.test"))
+    venue_client = Client()
+    venue_client.force_login(User.objects.get(email="kellerbar-owner@demo.stageslot.test"))
+    client_client = Client()
+    client_client.force_login(User.objects.get(email="client@demo.stageslot.test"))
     anonymous = Client()
+    clients = {True: client, False: anonymous, "venue": venue_client, "client": client_client}
+    # The Kellerbar slot with the most bookings, and one of the Night Owls' bookings.
+    slot = (
+        Slot.objects.filter(venue__slug="kellerbar", cancelled_at__isnull=True)
+        .annotate(n=Count("bookings"))
+        .order_by("-n", "starts_at")
+        .first()
+    )
+    booking = Booking.objects.filter(band__slug="the-night-owls").order_by("-pk").first()
 
     print(f"database: {connection.vendor}, runs per page: {args.runs}")
-    print(f"{'page':<16}{'status':>7}{'queries':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    print(f"{'page':<20}{'status':>7}{'queries':>9}{'p50 ms':>9}{'p95 ms':>9}")
     today = date.today()
     for name, url, logged_in in PAGES:
         url = url.replace("TODAY", today.isoformat()).replace("LATER", (today + timedelta(days=90)).isoformat())
-        c = client if logged_in else anonymous
+        url = url.replace("SLOT", str(slot.pk)).replace("BOOKING", str(booking.uid))
+        c = clients[logged_in]
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
             status = c.get(url).status_code
@@ -89,7 +119,7 @@ def main() -> None:
             timings.append((time.perf_counter() - start) * 1000)
         timings.sort()
         p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-        print(f"{name:<16}{status:>7}{counter.count:>9}{statistics.median(timings):>9.1f}{p95:>9.1f}")
+        print(f"{name:<20}{status:>7}{counter.count:>9}{statistics.median(timings):>9.1f}{p95:>9.1f}")
 
 
 if __name__ == "__main__":

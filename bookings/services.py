@@ -4,8 +4,11 @@ What must hold, whatever the order of clicks:
 - a band is never BOOKED twice at overlapping times;
 - a slot never has more acts BOOKED than it has places (one headliner, `support_places` supports).
 
-Every service that can fill a place locks the band row, then the slot row, then the booking row
-(always in that order, so racers queue instead of deadlocking) and checks again under the lock.
+Every service that creates or fills a place locks the band row, then the slot row, then the
+offer invite or booking rows (always in that order, so racers queue instead of deadlocking) and
+checks again under the lock. The band row is locked FOR UPDATE (not FOR NO KEY UPDATE) on purpose:
+a member joining meanwhile inserts a Membership, which waits for it, so a new gig block and a new
+member never miss each other.
 On PostgreSQL the exclusion and unique constraints of Booking and the check constraints of Slot
 stand behind the checks; on SQLite, IMMEDIATE transactions serialise writers.
 
@@ -15,11 +18,13 @@ same transaction; emails go out after commit.
 
 import datetime as dt
 import logging
+import zoneinfo
 from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -27,6 +32,7 @@ from django.utils import dateformat, timezone
 
 from accounts.models import User
 from accounts.services import email_queue, notifications_create
+from accounts.timezones import validate_time_zone
 from bands.models import ApprovalStatus, Band, Membership
 from bands.services import band_gig_block_add, band_gig_block_remove
 from venues.models import Slot, VenueStaff
@@ -167,13 +173,21 @@ def _everyone(booking: Booking) -> list[User]:
 
 def _transition(booking: Booking, to: str, *, actor: User | None, note: str = "", now: dt.datetime) -> Booking:
     """Move a locked booking to `to`, record who did it and why; bumps `sequence`."""
+    note = note[:500]
     BookingEvent.objects.create(booking=booking, actor=actor, from_status=booking.status, to_status=to, note=note)
     booking.status = to
-    booking.status_note = note[:500]
+    booking.status_note = note
     booking.status_changed_at = now
     booking.sequence += 1
     booking.save(update_fields=["status", "status_note", "status_changed_at", "sequence", "updated_at"])
     return booking
+
+
+def _lock_band_slot(band_id: int, slot_id: int) -> tuple[Band, Slot]:
+    """Lock the band, then the slot (see the module docstring); return them fresh."""
+    band = Band.objects.select_for_update().get(pk=band_id)
+    slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot_id)
+    return band, slot
 
 
 def _lock(booking: Booking) -> tuple[Band, Slot | None, Booking]:
@@ -208,16 +222,19 @@ def _check_place_open(slot: Slot, role: str) -> None:
 
 
 def _check_band_free(band: Band, starts_at: dt.datetime, ends_at: dt.datetime, zone) -> None:
-    clash = (
-        Booking.objects.filter(band_id=band.pk, status=Status.BOOKED, starts_at__lt=ends_at, ends_at__gt=starts_at)
-        .select_related("venue")
-        .first()
-    )
+    # Where the other gig is stays unsaid: it may be another venue's, or a client's private address.
+    clash = Booking.objects.filter(
+        band_id=band.pk, status=Status.BOOKED, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).first()
     if clash is not None:
         raise BookingConflict(
-            f"{band.name} is already booked {when_text(clash.starts_at, clash.ends_at, zone)} "
-            f"({where_text(clash)}), which overlaps this gig."
+            f"{band.name} is already booked {when_text(clash.starts_at, clash.ends_at, zone)}, which overlaps this gig."
         )
+
+
+def _check_band_active(band: Band) -> None:
+    if band.status == ApprovalStatus.SUSPENDED:
+        raise BookingError(f"{band.name} is suspended on StageSlot, so it cannot be booked.")
 
 
 def _in_future(starts_at: dt.datetime, now: dt.datetime, what: str = "gig") -> None:
@@ -228,17 +245,36 @@ def _in_future(starts_at: dt.datetime, now: dt.datetime, what: str = "gig") -> N
 # ---- Asking ---------------------------------------------------------------------------------
 
 
-def _slot_booking_checks(*, slot: Slot, band: Band, role: str, now: dt.datetime) -> None:
+def _check_message(message: str) -> str:
+    message = message.strip()
+    limit = Booking._meta.get_field("message").max_length
+    if len(message) > limit:
+        raise ValidationError({"message": [f"A message can be at most {limit} characters (it has {len(message)})."]})
+    return message
+
+
+def _slot_booking_checks(*, slot: Slot, band: Band, role: str, now: dt.datetime, new_band_ok: bool = False) -> None:
+    """What must hold for a new application or offer of `band` on `slot` (both locked).
+
+    `new_band_ok`: a band still waiting for approval may take an offer a venue emailed to it
+    (it has just signed up for it); a suspended band never takes part.
+    """
     if role not in Role.values:
         raise ValidationError({"role": ["Choose headliner or support."]})
     if slot.is_cancelled:
         raise BookingConflict("The venue cancelled this slot.")
     _in_future(slot.starts_at, now, "slot")
-    if band.status != ApprovalStatus.APPROVED:
+    if slot.venue.status != ApprovalStatus.APPROVED:
+        raise BookingError(f"{slot.venue.name} is not taking bookings on StageSlot right now.")
+    if band.status == ApprovalStatus.SUSPENDED or (band.status != ApprovalStatus.APPROVED and not new_band_ok):
         raise BookingError(
             f"{band.name} is waiting for approval by StageSlot staff; it can take part in bookings once approved."
+            if band.status == ApprovalStatus.PENDING
+            else f"{band.name} is suspended on StageSlot, so it cannot take part in bookings."
         )
     _check_place_open(slot, role)
+    # Asking a band that is booked then makes a booking that can never be accepted.
+    _check_band_free(band, slot.starts_at, slot.ends_at, slot.zone)
     live = Booking.objects.filter(band=band, slot=slot, status__in=Booking.LIVE).first()
     if live is not None:
         raise BookingConflict(
@@ -267,7 +303,8 @@ def booking_apply(
 
     Raises BookingPermissionError (not a manager of the band; staff of the slot's venue; an
     invite-only slot), BookingConflict (the place is taken, the slot cancelled, the band has
-    already applied), BookingError (the slot has started, the band is not approved).
+    already applied or is booked at an overlapping time), BookingError (the slot has started, the
+    band or the venue is not approved), ValidationError (role, fee, message).
     """
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
@@ -278,8 +315,9 @@ def booking_apply(
         )
     if fee is not None and fee < 0:
         raise ValidationError({"fee": ["A fee cannot be negative."]})
+    message = _check_message(message)
     with transaction.atomic():
-        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        band, slot = _lock_band_slot(band.pk, slot.pk)
         if slot.visibility != Slot.Visibility.PUBLIC:
             raise BookingPermissionError("This slot is by invitation only; the venue offers it to bands it chooses.")
         _slot_booking_checks(slot=slot, band=band, role=role, now=now)
@@ -296,7 +334,7 @@ def booking_apply(
                 time_zone=slot.venue.time_zone,
                 fee=fee,
                 currency=slot.currency,
-                message=message.strip(),
+                message=message,
             ),
             actor=by,
             note="Applied",
@@ -323,8 +361,9 @@ def booking_offer(
         raise BookingPermissionError("Only this venue's staff can offer its slots.")
     if fee is not None and fee < 0:
         raise ValidationError({"fee": ["A fee cannot be negative."]})
+    message = _check_message(message)
     with transaction.atomic():
-        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        band, slot = _lock_band_slot(band.pk, slot.pk)
         _slot_booking_checks(slot=slot, band=band, role=role, now=now)
         booking = _create(
             Booking(
@@ -339,7 +378,7 @@ def booking_offer(
                 time_zone=slot.venue.time_zone,
                 fee=fee if fee is not None else slot.fee,
                 currency=slot.currency,
-                message=message.strip(),
+                message=message,
             ),
             actor=by,
             note="Offered",
@@ -371,7 +410,8 @@ def booking_request(
     """A client asks a band to play a private event. Any signed-in person except the band's own members.
 
     Raises ValidationError by field (end before start, longer than 24 hours, in the past, a negative
-    budget), BookingPermissionError (you play in the band), BookingError (the band is not public).
+    budget, an unknown zone, too long a text), BookingPermissionError (you play in the band),
+    BookingError (the band is not public), BookingConflict (the band is booked at an overlapping time).
     """
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
@@ -387,6 +427,14 @@ def booking_request(
         errors["fee"] = ["A budget cannot be negative."]
     if guests is not None and guests < 0:
         errors["guests"] = ["The number of guests cannot be negative."]
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = exc.messages
+    for name, value in (("event_type", event_type), ("location", location), ("message", message)):
+        limit = Booking._meta.get_field(name).max_length
+        if len(value.strip()) > limit:
+            errors[name] = [f"At most {limit} characters, please (this has {len(value.strip())})."]
     if errors:
         raise ValidationError(errors)
     if band.status != ApprovalStatus.APPROVED:
@@ -395,6 +443,7 @@ def booking_request(
         raise BookingPermissionError(
             f"You play in {band.name}, so you cannot request it. Add the date to your band calendar instead."
         )
+    _check_band_free(band, starts_at, ends_at, zoneinfo.ZoneInfo(time_zone))
     with transaction.atomic():
         booking = _create(
             Booking(
@@ -442,7 +491,6 @@ def _check_answerer(booking: Booking, by: User) -> None:
 def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, now: dt.datetime) -> list[Booking]:
     """Decline every pending booking that `winner` (just booked) has made impossible."""
     same_band = Q(band_id=band.pk, starts_at__lt=winner.ends_at, ends_at__gt=winner.starts_at)
-    reasons = []
     place = Q(pk__in=[])
     if slot is not None:
         if winner.role == Role.HEADLINER:
@@ -459,19 +507,22 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
     )
     for loser in losers:
         if loser.band_id == band.pk:
-            note = f"Declined automatically: {band.name} was booked to {_describe(winner)}."
+            # Both sides of the loser read this: the time, not where (another venue, a private address).
+            note = (
+                f"Declined automatically: {band.name} is now booked "
+                f"{when_text(winner.starts_at, winner.ends_at, loser.zone)}, which overlaps."
+            )
         elif loser.role == Role.HEADLINER:
             note = "Declined automatically: the headliner place went to another band."
         else:
             note = "Declined automatically: every support place has been filled."
         _transition(loser, Status.DECLINED, actor=by, note=note, now=now)
-        reasons.append(note)
         _notify(
             loser,
             _asking_people(loser) + _answering_people(loser),
-            f"{loser.band.name}: your {loser.get_kind_display().lower()} to {_describe(loser)} was declined "
-            f"automatically – {note.split(': ', 1)[1]}",
-            actor=None,
+            f"Declined automatically: the {loser.get_kind_display().lower()} for {loser.band.name} to "
+            f"{_describe(loser)} – {note.split(': ', 1)[1]}",
+            actor=by,
             event="declined",
         )
     return losers
@@ -494,6 +545,7 @@ def booking_accept(*, booking: Booking, by: User, now=None) -> Booking:
         if booking.status != Status.PENDING:
             raise _stale(booking)
         _in_future(booking.starts_at, now)
+        _check_band_active(band)
         _check_band_free(band, booking.starts_at, booking.ends_at, booking.zone)
         if slot is not None:
             _check_place_open(slot, booking.role)
@@ -652,6 +704,35 @@ def bookings_complete(*, now=None) -> int:
     return done
 
 
+def bookings_expire(*, now=None) -> int:
+    """Periodic: a pending booking whose start has passed can never be accepted; it is declined,
+    with the reason, and both sides are told. Returns how many."""
+    now = now or timezone.now()
+    done = 0
+    for pk in Booking.objects.filter(status=Status.PENDING, starts_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            booking = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("band", "venue", "client")
+                .filter(pk=pk, status=Status.PENDING)
+                .first()
+            )
+            if booking is None:
+                continue
+            note = "Declined automatically: the date passed without an answer."
+            _transition(booking, Status.DECLINED, actor=None, note=note, now=now)
+            _notify(
+                booking,
+                _asking_people(booking) + _answering_people(booking),
+                f"{booking.band.name}: the {booking.get_kind_display().lower()} to {_describe(booking)} "
+                "was never answered and has lapsed.",
+                actor=None,
+                event="expired",
+            )
+            done += 1
+    return done
+
+
 # ---- Slots ----------------------------------------------------------------------------------
 
 
@@ -731,23 +812,37 @@ def offer_invite_create(
     now = now or timezone.now()
     if not is_venue_staff(slot.venue_id, by):
         raise BookingPermissionError("Only this venue's staff can offer its slots.")
+    errors: dict[str, list[str]] = {}
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = ["Enter the band's email address, e.g. booking@band.example."]
     if fee is not None and fee < 0:
-        raise ValidationError({"fee": ["A fee cannot be negative."]})
+        errors["fee"] = ["A fee cannot be negative."]
+    if role not in Role.values:
+        errors["role"] = ["Choose headliner or support."]
+    band_name = band_name.strip()
+    if len(band_name) > OfferInvite._meta.get_field("band_name").max_length:
+        errors["band_name"] = ["That band name is too long."]
+    if errors:
+        raise ValidationError(errors)
+    message = _check_message(message)
     with transaction.atomic():
         slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
-        if role not in Role.values:
-            raise ValidationError({"role": ["Choose headliner or support."]})
         if slot.is_cancelled:
             raise BookingConflict("The venue cancelled this slot.")
         _in_future(slot.starts_at, now, "slot")
+        if slot.venue.status != ApprovalStatus.APPROVED:
+            raise BookingError(f"{slot.venue.name} is not taking bookings on StageSlot right now.")
         _check_place_open(slot, role)
         invite = OfferInvite.objects.create(
             slot=slot,
-            email=email.strip(),
-            band_name=band_name.strip(),
+            email=email,
+            band_name=band_name,
             role=role,
             fee=fee if fee is not None else slot.fee,
-            message=message.strip(),
+            message=message,
             created_by=by,
             expires_at=now + timedelta(days=OFFER_INVITE_DAYS),
         )
@@ -788,17 +883,16 @@ def offer_invite_state(invite: OfferInvite, *, now=None) -> str:
 def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -> Booking:
     """Turn an emailed offer into a pending OFFER for `band` (which `by` leads or administers).
 
-    Single use: the invite row is locked and marked claimed in the same transaction.
+    Single use: the invite row is locked and marked claimed in the same transaction. A band still
+    waiting for approval may claim it (it has just been created for this offer); a suspended one not.
     """
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
         raise BookingPermissionError(f"Only the leaders and admins of {band.name} can take an offer for it.")
     with transaction.atomic():
-        invite = (
-            OfferInvite.objects.select_for_update(of=("self",))
-            .select_related("slot__venue", "created_by")
-            .get(pk=invite.pk)
-        )
+        # Band, slot, then the invite: slot_cancel holds the slot while it revokes the invites.
+        band, slot = _lock_band_slot(band.pk, invite.slot_id)
+        invite = OfferInvite.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=invite.pk)
         state = offer_invite_state(invite, now=now)
         if state != "open":
             raise BookingConflict(
@@ -808,8 +902,7 @@ def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -
                     "expired": "This offer has expired. Ask the venue to send it again.",
                 }[state]
             )
-        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=invite.slot_id)
-        _slot_booking_checks(slot=slot, band=band, role=invite.role, now=now)
+        _slot_booking_checks(slot=slot, band=band, role=invite.role, now=now, new_band_ok=True)
         booking = _create(
             Booking(
                 kind=Kind.OFFER,
@@ -839,3 +932,23 @@ def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -
             event="invite_claimed",
         )
     return booking
+
+
+def offer_invite_revoke(*, invite: OfferInvite, by: User, now=None) -> OfferInvite:
+    """Withdraw an emailed offer so its link stops working. Venue staff only.
+
+    Revoking twice keeps the first time. Raises BookingConflict once the offer was taken (the band
+    has a pending offer then: withdraw that instead).
+    """
+    now = now or timezone.now()
+    if not is_venue_staff(invite.slot.venue_id, by):
+        raise BookingPermissionError("Only this venue's staff can withdraw its offers.")
+    with transaction.atomic():
+        Slot.objects.select_for_update(of=("self",)).filter(pk=invite.slot_id).first()
+        invite = OfferInvite.objects.select_for_update().get(pk=invite.pk)
+        if invite.claimed_at:
+            raise BookingConflict("The band has taken this offer already; withdraw their pending offer instead.")
+        if invite.revoked_at is None:
+            invite.revoked_at = now
+            invite.save(update_fields=["revoked_at"])
+    return invite

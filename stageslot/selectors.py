@@ -1,9 +1,14 @@
 """Reads for the pages that compose several apps."""
 
-from django.db.models import QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
 from bands.models import Membership
+from bookings.models import Booking
+from bookings.selectors import user_booking_scope
 from venues.models import VenueStaff
 
 
@@ -15,3 +20,63 @@ def dashboard_memberships(*, user: User) -> QuerySet[Membership]:
 def dashboard_venue_roles(*, user: User) -> QuerySet[VenueStaff]:
     """The venues this person runs, with the venue loaded (one query)."""
     return VenueStaff.objects.filter(user=user).select_related("venue").order_by("venue__name")
+
+
+# ---- Bookings on the dashboard -------------------------------------------------------------------
+
+DASHBOARD_ROWS = 5
+MANAGING_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
+
+
+def _answerable_by(user: User) -> Q:
+    """Pending bookings `user` may accept or decline (Booking.answering_side): the venue's staff answer
+    applications, the band's leaders and admins offers and requests – never what they sent themselves."""
+    venues = VenueStaff.objects.filter(user_id=user.pk).values("venue_id")
+    bands = Membership.objects.filter(user_id=user.pk, role__in=MANAGING_ROLES).values("band_id")
+    answering = Q(kind=Booking.Kind.APPLICATION, venue_id__in=venues) | Q(
+        kind__in=(Booking.Kind.OFFER, Booking.Kind.REQUEST), band_id__in=bands
+    )
+    return answering & ~Q(requested_by_id=user.pk) & ~Q(client_id=user.pk)
+
+
+@dataclass(frozen=True)
+class DashboardBookings:
+    """The first few of each list and how many there are in all."""
+
+    upcoming: list[Booking]
+    needs_answer: list[Booking]
+    waiting: list[Booking]
+    past: list[Booking]
+    counts: dict[str, int]
+
+
+def dashboard_bookings(*, user: User, now: dt.datetime, limit: int = DASHBOARD_ROWS) -> DashboardBookings:
+    """The bookings of `user`'s bands, venues and private events, in four lists: booked gigs to come,
+    pending ones waiting for `user`'s answer, pending ones waiting for the other side, and past gigs
+    (played or cancelled, latest first). Five queries, whatever the number of bookings."""
+    mine = Booking.objects.filter(pk__in=Booking.objects.filter(user_booking_scope(user=user)).values("pk"))
+    upcoming = Q(status=Booking.Status.BOOKED, ends_at__gt=now)
+    pending = Q(status=Booking.Status.PENDING)
+    answerable = _answerable_by(user)
+    past = Q(status__in=(Booking.Status.COMPLETED, Booking.Status.CANCELLED)) | Q(
+        status=Booking.Status.BOOKED, ends_at__lte=now
+    )
+    counts = mine.aggregate(
+        upcoming=Count("pk", filter=upcoming),
+        needs_answer=Count("pk", filter=pending & answerable),
+        waiting=Count("pk", filter=pending & ~answerable),
+        past=Count("pk", filter=past),
+    )
+    rows = mine.select_related("band", "venue", "slot__stage")
+
+    def first(condition: Q, *order: str) -> list[Booking]:
+        # Nothing to fetch when the count says none: an empty dashboard costs one query.
+        return list(rows.filter(condition).order_by(*order)[:limit])
+
+    return DashboardBookings(
+        upcoming=first(upcoming, "starts_at", "pk") if counts["upcoming"] else [],
+        needs_answer=first(pending & answerable, "starts_at", "pk") if counts["needs_answer"] else [],
+        waiting=first(pending & ~answerable, "starts_at", "pk") if counts["waiting"] else [],
+        past=first(past, "-starts_at", "-pk") if counts["past"] else [],
+        counts=counts,
+    )

@@ -1,25 +1,65 @@
 """Pages that compose several apps: home, dashboard, health."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .selectors import dashboard_memberships, dashboard_venue_roles
+from bookings.models import Booking
+from bookings.services import when_text
+
+from .selectors import dashboard_bookings, dashboard_memberships, dashboard_venue_roles
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "stageslot/home.html")
 
 
+@dataclass(frozen=True)
+class BookingRow:
+    """A booking as a line of the dashboard: what, when in the viewer's zone, and who is to answer."""
+
+    booking: Booking
+    title: str
+    when: str
+    waiting_on: str
+
+
+def _booking_row(booking: Booking, zone) -> BookingRow:
+    if booking.kind == Booking.Kind.REQUEST:
+        title = f"{booking.band.name} – {booking.event_type or 'private event'}"
+    else:
+        role = " (support)" if booking.role == Booking.Role.SUPPORT else ""
+        title = f"{booking.band.name}{role} at {booking.venue.name}"
+    waiting_on = booking.venue.name if booking.answering_side == "venue" else booking.band.name
+    return BookingRow(
+        booking=booking, title=title, when=when_text(booking.starts_at, booking.ends_at, zone), waiting_on=waiting_on
+    )
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    zone = request.user.zone
+    bookings = dashboard_bookings(user=request.user, now=timezone.now())
+
+    def rows(items: list[Booking]) -> list[BookingRow]:
+        return [_booking_row(b, zone) for b in items]
+
     context = {
         "memberships": list(dashboard_memberships(user=request.user)),
         "venue_roles": list(dashboard_venue_roles(user=request.user)),
+        "upcoming": rows(bookings.upcoming),
+        "needs_answer": rows(bookings.needs_answer),
+        "waiting": rows(bookings.waiting),
+        "past": rows(bookings.past),
+        "counts": bookings.counts,
+        "time_zone": zone.key,
     }
     return render(request, "stageslot/dashboard.html", context)
 

@@ -1,13 +1,14 @@
 """Staff screens for venues: review, approve, suspend; staff and stages inline."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from bands.admin import PhotoInline, StatusActionsMixin
 from bands.selectors import count_of
 
-from .models import Stage, Venue, VenuePhoto, VenueStaff
+from .models import Slot, Stage, Venue, VenuePhoto, VenueStaff
 from .services import venue_set_status
 
 
@@ -45,3 +46,97 @@ class VenueAdmin(StatusActionsMixin, admin.ModelAdmin):
     @admin.display(description="Stages", ordering="stage_total")
     def stage_count(self, venue: Venue) -> int:
         return venue.stage_total
+
+
+# ---- Slots --------------------------------------------------------------------------------
+
+
+class SlotStatusFilter(admin.SimpleListFilter):
+    """The derived public status (open, need support, booked, cancelled), as the pages show it."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(Slot.Status.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Slot]) -> QuerySet[Slot]:
+        if self.value() in Slot.Status.values:
+            return queryset.filter(Slot.status_q(self.value()))
+        return queryset
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    """Watch the venues' slots. Times, places and the places taken change only through the venue's
+    pages and the booking workflow (which keep bookings and counters in step), so they are read-only;
+    a slot is cancelled by its venue, never deleted."""
+
+    list_display = ("slot_title", "venue", "stage_name", "starts_at", "status_display", "places_display", "visibility")
+    list_filter = (SlotStatusFilter, "visibility", ("starts_at", admin.DateFieldListFilter))
+    search_fields = ("title", "venue__name", "venue__slug", "stage__name")
+    list_select_related = ("venue", "stage")
+    date_hierarchy = "starts_at"
+    list_per_page = 50
+    autocomplete_fields = ("genres",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fields = (
+        "venue",
+        "stage",
+        "starts_at",
+        "ends_at",
+        "title",
+        "genres",
+        "fee",
+        "currency",
+        "support_places",
+        "headliner_booked",
+        "supports_booked",
+        "visibility",
+        "ticket_url",
+        "notes",
+        "cancelled_at",
+        "cancel_reason",
+        "series",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = (
+        "venue",
+        "stage",
+        "starts_at",
+        "ends_at",
+        "support_places",
+        "headliner_booked",
+        "supports_booked",
+        "cancelled_at",
+        "cancel_reason",
+        "series",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Venues post slots on their own pages, where times are read in the venue's zone and checked.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Slot | None = None) -> bool:
+        return False
+
+    @admin.display(description="Slot", ordering="title")
+    def slot_title(self, slot: Slot) -> str:
+        return slot.title or "Slot"
+
+    @admin.display(description="Stage", ordering="stage__name")
+    def stage_name(self, slot: Slot) -> str:
+        return slot.stage.name
+
+    @admin.display(description="Status")
+    def status_display(self, slot: Slot) -> str:
+        return slot.get_status_display()
+
+    @admin.display(description="Places taken")
+    def places_display(self, slot: Slot) -> str:
+        return f"{slot.places_taken} of {slot.places}"

@@ -244,6 +244,17 @@ def test_create_a_band_makes_the_creator_leader_and_waits_for_approval(client, d
 
 
 @pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [("/offers/abc123/", "/offers/abc123/"), ("https://evil.example/", None), ("//evil.example/", None)],
+)
+def test_create_returns_to_a_local_next_address_only(client, next_url, lands_on):
+    client.force_login(UserFactory())
+    response = client.post(f"{reverse('bands:create')}?next={next_url}", profile_data(name="Back Again", slug=""))
+    assert response.status_code == 302
+    assert response.url == (lands_on or reverse("bands:manage", args=["back-again"]))
+
+
+@pytest.mark.parametrize(
     ("overrides", "field_message"),
     [
         ({"slug": "taken"}, "Another band already uses this address"),

@@ -24,7 +24,7 @@ class SlotFactory(factory.django.DjangoModelFactory):
 
     venue = factory.SubFactory(VenueFactory)
     stage = factory.LazyAttribute(lambda o: o.venue.stages.first())
-    starts_at = factory.Sequence(lambda n: in_days(10 + n))
+    starts_at = factory.Sequence(lambda n: in_days(10 + n % 300))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
     title = factory.Sequence(lambda n: f"Friday Night {n}")
     fee = 400

@@ -6,14 +6,16 @@ from availability.models import BusyInterval
 from bands.tests.factories import MembershipFactory
 from bookings import services
 from bookings.models import Booking
-from bookings.tests.factories import SlotFactory, band_with_leader, venue_with_owner
+from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
 def test_apply_accept_declines_rival_and_makes_members_busy(django_capture_on_commit_callbacks):
     venue, owner = venue_with_owner()
-    slot = SlotFactory(venue=venue, support_places=0)
+    # Explicit times: the factory's default drifts further ahead with every slot of the session,
+    # past the horizon over which busy time is materialised.
+    slot = SlotFactory(venue=venue, support_places=0, starts_at=in_days(10), ends_at=in_days(10, 23))
     band, leader = band_with_leader()
     drummer = MembershipFactory(band=band).user
     rival, rival_leader = band_with_leader()

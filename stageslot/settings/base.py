@@ -146,6 +146,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "availability.tasks.calendars_refresh",
         "schedule": crontab(minute="*/10"),
     },
+    "accounts-notification-emails-requeue": {
+        "task": "accounts.tasks.notification_emails_requeue_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "bookings-expire": {
+        "task": "bookings.tasks.bookings_expire_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "bookings-complete": {
         "task": "bookings.tasks.bookings_complete_task",
         "schedule": crontab(minute="*/5"),

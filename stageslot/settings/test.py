@@ -1,9 +1,13 @@
 """Settings for pytest. DATABASE_URL / REDIS_URL switch to the real services."""
 
+import atexit
+import os
+import tempfile
 import uuid
+from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CACHES, env
+from .base import CACHES, DATABASES, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key-" + "x" * 40
@@ -18,6 +22,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A test database on file, not SQLite's shared-cache memory database: there a second writer fails
+    # at once with "database table is locked" instead of queueing, and the concurrency tests need the
+    # queue. One file per run, on tmpfs where there is one.
+    _shm = Path("/dev/shm")  # noqa: S108
+    _folder = _shm if _shm.is_dir() and os.access(_shm, os.W_OK) else Path(tempfile.gettempdir())
+    _test_db = _folder / f"stageslot-test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}
+    # Django removes the database file, but not the WAL files a thread's connection may leave behind.
+    atexit.register(
+        lambda: [_test_db.with_name(_test_db.name + end).unlink(missing_ok=True) for end in ("", "-wal", "-shm")]
+    )
 MEDIA_ROOT = env.path("DJANGO_TEST_MEDIA_ROOT", default="/tmp/stageslot-test-media")  # noqa: S108
 # Tests run tasks inline unless a test starts a real worker (see conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True

@@ -1,12 +1,28 @@
+import datetime as dt
+import io
+import itertools
+import logging
+import zoneinfo
+
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.utils import timezone
+from PIL import Image
 
-from accounts.models import User
+from accounts.models import Notification, User
+from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, BandInvite, Genre, Membership
-from venues.models import Venue, VenueInvite
+from bookings.models import Booking, BookingEvent, OfferInvite
+from bookings.selectors import band_free_between
+from bookings.services import offer_invite_state
+from stageslot.demo_bookings import DEMO_VENUES
+from venues.models import Slot, Venue, VenueInvite
 
 pytestmark = pytest.mark.django_db
+
+Status = Booking.Status
 
 
 def counts() -> tuple[int, ...]:
@@ -17,6 +33,12 @@ def counts() -> tuple[int, ...]:
         Venue.objects.count(),
         Genre.objects.count(),
         EmailAddress.objects.count(),
+        Slot.objects.count(),
+        Booking.objects.count(),
+        BookingEvent.objects.count(),
+        OfferInvite.objects.count(),
+        Notification.objects.count(),
+        BusyInterval.objects.count(),
     )
 
 
@@ -55,3 +77,159 @@ def test_seed_refuses_to_run_without_debug_unless_forced(settings):
         call_command("seed_demo")
     call_command("seed_demo", "--force")
     assert Band.objects.exists()
+
+
+def seed_without_photos(settings, monkeypatch) -> None:
+    settings.DEBUG = True
+    # Photos are beside the point here and take most of the time.
+    monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
+    call_command("seed_demo")
+
+
+@pytest.fixture
+def seeded(settings, monkeypatch) -> None:
+    seed_without_photos(settings, monkeypatch)
+
+
+def tiny_picture(seed: str, size: tuple[int, int] = (8, 8)) -> ContentFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "#223").save(buffer, "WEBP")
+    return ContentFile(buffer.getvalue())
+
+
+def overlapping_pairs(bookings) -> list[tuple[Booking, Booking]]:
+    pairs = []
+    for _, rows in itertools.groupby(sorted(bookings, key=lambda b: (b.band_id, b.starts_at)), lambda b: b.band_id):
+        rows = list(rows)
+        pairs += [
+            (a, b) for a, b in itertools.combinations(rows, 2) if a.starts_at < b.ends_at and b.starts_at < a.ends_at
+        ]
+    return pairs
+
+
+def test_demo_venues_post_slots_in_every_status_over_three_months(seeded):
+    now = timezone.now()
+    upcoming = Slot.objects.filter(starts_at__gt=now)
+    for status in Slot.Status:
+        assert upcoming.filter(Slot.status_q(status)).exists(), status
+    for slug in DEMO_VENUES:
+        last = upcoming.filter(venue__slug=slug).order_by("-starts_at").first()
+        assert last is not None and dt.timedelta(days=80) < last.starts_at - now < dt.timedelta(days=100), slug
+    assert upcoming.filter(visibility=Slot.Visibility.INVITE).count() >= 3
+    assert upcoming.filter(fee__isnull=True).exists() and upcoming.filter(fee__gt=0).exists()
+    assert upcoming.filter(support_places=2).exists() and upcoming.filter(support_places=1).exists()
+    assert upcoming.exclude(series=None).values("series").distinct().count() >= 8
+    cancelled = Slot.objects.get(cancelled_at__isnull=False)
+    assert cancelled.cancel_reason
+    # The cancellation reached the bands: the booked act cancelled, the waiting one declined, with the reason.
+    assert set(cancelled.bookings.values_list("status", flat=True)) == {Status.CANCELLED, Status.DECLINED}
+    assert all(cancelled.cancel_reason in b.status_note for b in cancelled.bookings.all())
+    # Evening slots in the venue's own time: a Friday late show starts at 21:00 in Berlin.
+    late_show = Slot.objects.filter(title="Friday Late Show", starts_at__gt=now).first()
+    berlin = timezone.localtime(late_show.starts_at, zoneinfo.ZoneInfo("Europe/Berlin"))
+    assert (berlin.weekday(), berlin.hour) == (4, 21)
+
+
+def test_demo_bookings_wait_for_answers_and_keep_their_history(seeded):
+    now = timezone.now()
+    waiting = Booking.objects.filter(status=Status.PENDING, starts_at__gt=now)
+    kellerbar = waiting.filter(kind=Booking.Kind.APPLICATION, venue__slug="kellerbar")
+    assert kellerbar.count() >= 3 and kellerbar.filter(shortlisted=True).exists()
+    assert waiting.filter(kind=Booking.Kind.OFFER).count() >= 3
+    assert waiting.filter(kind=Booking.Kind.OFFER, slot__visibility=Slot.Visibility.INVITE).exists()
+    invite = OfferInvite.objects.get()
+    assert offer_invite_state(invite) == "open" and invite.booking is None
+    client = User.objects.get(email="client@demo.stageslot.test")
+    assert set(client.client_bookings.values_list("status", flat=True)) >= {
+        Status.PENDING, Status.BOOKED, Status.DECLINED, Status.WITHDRAWN, Status.COMPLETED,
+    }  # fmt: skip
+    for kind in (Booking.Kind.APPLICATION, Booking.Kind.OFFER):
+        assert Booking.objects.filter(kind=kind, status=Status.DECLINED).exists()
+        assert Booking.objects.filter(kind=kind, status=Status.WITHDRAWN).exists()
+    assert Booking.objects.filter(status=Status.DECLINED, status_note__startswith="Declined automatically").exists()
+    # Past gigs were played: completed after their end, asked for and accepted weeks before.
+    played = Booking.objects.filter(status=Status.COMPLETED)
+    assert played.count() >= 5
+    for gig in played:
+        events = list(gig.events.order_by("created_at", "pk"))
+        assert [e.to_status for e in events] == [Status.PENDING, Status.BOOKED, Status.COMPLETED]
+        assert events[0].created_at < events[1].created_at < gig.starts_at < gig.ends_at <= events[2].created_at < now
+        assert gig.created_at == events[0].created_at
+    # Every history reads in order, and nothing happened in the future.
+    for booking in Booking.objects.prefetch_related("events"):
+        times = [e.created_at for e in booking.events.all()]
+        assert times == sorted(times) and times[-1] <= now and booking.created_at <= times[0]
+    # The demo people read their notifications in the app; nothing is mailed to their made-up addresses.
+    assert Notification.objects.filter(kind__startswith="booking_").count() > 50
+    assert not Notification.objects.filter(email_state=Notification.Email.PENDING).exists()
+
+
+def test_no_band_is_booked_twice_and_booked_gigs_make_members_busy(seeded):
+    now = timezone.now()
+    played_or_booked = list(Booking.objects.filter(status__in=(Status.BOOKED, Status.COMPLETED)))
+    assert len(played_or_booked) >= 15
+    assert overlapping_pairs(played_or_booked) == []
+    for booking in Booking.objects.filter(status=Status.BOOKED).select_related("band"):
+        members = Membership.objects.filter(band=booking.band).values_list("user_id", flat=True)
+        busy = BusyInterval.objects.filter(
+            source="gig", source_id=booking.block_id, starts_at=booking.starts_at, ends_at=booking.ends_at
+        )
+        assert set(busy.values_list("user_id", flat=True)) == set(members), booking
+        if booking.band.slug == "brass-and-bones" and booking.venue and booking.venue.slug == "blue-room":
+            continue  # The New York tour, already in Ayla's own calendar.
+        # Booked where the band's green zone was: nothing but the gig itself makes it busy.
+        assert band_free_between(
+            band_id=booking.band_id, start=booking.starts_at, end=booking.ends_at, exclude_block_id=booking.block_id
+        ), booking
+    # Slot places match the bookings on them.
+    for slot in Slot.objects.filter(cancelled_at=None, starts_at__gt=now):
+        booked = slot.bookings.filter(status=Status.BOOKED)
+        assert slot.headliner_booked == booked.filter(role=Booking.Role.HEADLINER).count()
+        assert slot.supports_booked == booked.filter(role=Booking.Role.SUPPORT).count()
+
+
+def test_the_night_owls_show_a_mix_of_gigs_requests_and_free_evenings(seeded):
+    now = timezone.now()
+    owls = Band.objects.get(slug="the-night-owls")
+    mine = owls.bookings.all()
+    assert mine.filter(status=Status.BOOKED, starts_at__gt=now).count() >= 3
+    assert mine.filter(status=Status.COMPLETED, ends_at__lt=now).count() >= 2
+    assert mine.filter(status=Status.PENDING, kind=Booking.Kind.APPLICATION).exists()  # waiting on a venue
+    assert mine.filter(status=Status.PENDING, kind=Booking.Kind.OFFER).exists()  # waiting on the band
+    assert mine.filter(status=Status.PENDING, kind=Booking.Kind.REQUEST).exists()
+    assert set(mine.values_list("status", flat=True)) >= {Status.DECLINED, Status.WITHDRAWN, Status.CANCELLED}
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    today = timezone.localdate(now)
+    saturdays = [today + dt.timedelta(days=(5 - today.weekday()) % 7 + 7 * week) for week in range(1, 14)]
+    free = [
+        day
+        for day in saturdays
+        if band_free_between(
+            band_id=owls.pk,
+            start=dt.datetime.combine(day, dt.time(21), tzinfo=berlin),
+            end=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(1), tzinfo=berlin),
+        )
+    ]
+    assert 3 <= len(free) < len(saturdays)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2027-01-04T00:10:00+00:00",  # a Monday, just after midnight
+        "2027-03-13T23:30:00+00:00",  # a Saturday night before both daylight-saving changes
+        "2027-06-27T23:50:00+00:00",  # a Sunday, ten minutes before the new week
+        "2027-10-30T22:00:00+00:00",  # the night Europe turns the clocks back
+        "2028-02-29T12:00:00+00:00",  # a leap day
+    ],
+)
+def test_every_demo_story_is_told_whatever_the_date(moment, settings, monkeypatch, caplog):
+    when = dt.datetime.fromisoformat(moment)
+    monkeypatch.setattr(timezone, "now", lambda: when)
+    with caplog.at_level(logging.WARNING, logger="stageslot.demo_bookings"):
+        seed_without_photos(settings, monkeypatch)
+    assert [r.getMessage() for r in caplog.records if r.name == "stageslot.demo_bookings"] == []
+    for status in Slot.Status:
+        assert Slot.objects.filter(Slot.status_q(status), starts_at__gt=when).exists(), status
+    assert Booking.objects.filter(status=Status.COMPLETED, ends_at__lt=when).count() >= 7
+    assert overlapping_pairs(list(Booking.objects.filter(status__in=(Status.BOOKED, Status.COMPLETED)))) == []

@@ -1,0 +1,117 @@
+"""End to end in Chromium: a venue posts a slot, a band applies, the venue accepts; the band's public
+calendar turns that day Booked without a reload, and a second band's application for the same place
+is declined automatically."""
+
+import datetime as dt
+import re
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from accounts.tests.factories import PASSWORD, UserFactory
+from bands.models import Membership
+from bands.tests.factories import BandFactory, MembershipFactory
+from bookings import services
+from bookings.models import Booking
+from bookings.tests.factories import venue_with_owner
+from venues.models import Slot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+def log_in(browser, base: str, email: str):
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email:").fill(email)
+    page.get_by_label("Password:").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    return page
+
+
+def day_cell(page, day: dt.date):
+    return page.locator(f'td.live-day:has(.visually-hidden:text-is("{day:%A} {day.day} {day:%B}:"))')
+
+
+def test_post_apply_accept_shows_booked_live_and_declines_the_rival(live_server, browser, settings):
+    settings.LIVE_POLL_SECONDS = 1
+    venue, owner = venue_with_owner(name="Kellerbar", slug="kellerbar", time_zone="Europe/Berlin")
+    owner.time_zone = "Europe/Berlin"
+    owner.save(update_fields=["time_zone"])
+    mara = UserFactory(email="mara@example.com", display_name="Mara", time_zone="Europe/Berlin")
+    owls = BandFactory(name="The Night Owls", slug="the-night-owls", time_zone="Europe/Berlin")
+    MembershipFactory(band=owls, user=mara, role=Membership.Role.LEADER)
+    MembershipFactory(band=owls, user=UserFactory(display_name="Sam"))
+    larks = BandFactory(name="The Larks", slug="the-larks", time_zone="Europe/Berlin")
+    lark = UserFactory(email="lark@example.com", display_name="Lou", time_zone="Europe/Berlin")
+    MembershipFactory(band=larks, user=lark, role=Membership.Role.LEADER)
+    gig_day = timezone.localdate(timezone.now(), BERLIN) + dt.timedelta(days=9)
+
+    # The venue posts a slot for one headliner, 21:00–23:30 Berlin time.
+    venue_page = log_in(browser, live_server.url, owner.email)
+    venue_page.goto(f"{live_server.url}/venues/kellerbar/manage/slots/new/")
+    venue_page.get_by_label("Date:").fill(gig_day.isoformat())
+    venue_page.get_by_label("Start:").fill("21:00")
+    venue_page.get_by_label("End:", exact=True).fill("23:30")
+    venue_page.get_by_label("Title:").fill("Friday Night Indie")
+    venue_page.get_by_label("Support acts:").fill("0")
+    venue_page.get_by_role("button", name="Post slot").click()
+    venue_page.get_by_text("Friday Night Indie").first.wait_for()
+    slot = Slot.objects.get(venue=venue)
+    assert slot.starts_at == dt.datetime.combine(gig_day, dt.time(21), BERLIN)
+    assert slot.status == Slot.Status.OPEN
+
+    # Another band applies for the same place first.
+    rival = services.booking_apply(slot=slot, band=larks, by=lark, role="headliner", fee=350)
+
+    # A visitor watches the Night Owls' public page: the gig day is not booked.
+    visitor = browser.new_context().new_page()
+    visitor.set_default_timeout(15_000)
+    visitor.goto(f"{live_server.url}/bands/the-night-owls/")
+    visitor.locator(".live-cal").wait_for()
+    if gig_day.month != timezone.localdate(timezone.now(), BERLIN).month:
+        visitor.get_by_role("link", name="Next month").click()
+        visitor.locator(".live-cal__title", has_text=f"{gig_day:%B}").wait_for()
+    assert "live-day--booked" not in day_cell(visitor, gig_day).get_attribute("class")
+    visitor.evaluate("window.__not_reloaded = true")
+
+    # Mara finds the slot in the gig finder and applies.
+    band_page = log_in(browser, live_server.url, mara.email)
+    band_page.goto(f"{live_server.url}/slots/")
+    band_page.get_by_role("link", name=re.compile("Friday Night Indie")).first.click()
+    band_page.wait_for_url(re.compile(rf"/slots/{slot.pk}/$"))
+    band_page.get_by_label("Fee asked").fill("450")
+    band_page.get_by_label("Message").fill("We play tight 75-minute sets.")
+    band_page.get_by_role("button", name="Send application").click()
+    band_page.wait_for_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"))
+    application = Booking.objects.get(band=owls, slot=slot)
+    assert application.status == Booking.Status.PENDING
+    assert application.fee == 450
+
+    # The visitor's calendar shows the day pending, without a reload.
+    day_cell(visitor, gig_day).and_(visitor.locator(".live-day--pending")).wait_for(timeout=10_000)
+
+    # The venue accepts the Night Owls in the slot's inbox.
+    venue_page.goto(f"{live_server.url}/venues/kellerbar/manage/slots/{slot.pk}/")
+    venue_page.get_by_role("button", name="Accept The Night Owls").click()
+    venue_page.locator("#vslot-bookings").get_by_text("Booked: The Night Owls").wait_for()
+
+    # The visitor's calendar turns the day Booked on its own.
+    day_cell(visitor, gig_day).and_(visitor.locator(".live-day--booked")).wait_for(timeout=10_000)
+    assert "Booked" in day_cell(visitor, gig_day).inner_text()
+    assert visitor.evaluate("window.__not_reloaded") is True
+
+    # The Larks' application for the same place was declined automatically, and they are told why.
+    rival.refresh_from_db()
+    assert rival.status == Booking.Status.DECLINED
+    lark_page = log_in(browser, live_server.url, lark.email)
+    lark_page.goto(f"{live_server.url}/bookings/{rival.uid}/")
+    text = lark_page.locator("main").inner_text()
+    assert "Declined" in text
+    assert "headliner place went to another band" in text
+    slot.refresh_from_db()
+    assert slot.status == Slot.Status.BOOKED

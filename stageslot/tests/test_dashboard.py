@@ -1,0 +1,217 @@
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from bands.models import Membership
+from bands.tests.factories import MembershipFactory
+from bookings.models import Booking
+from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from venues.tests.factories import VenueStaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard(client, user) -> str:
+    client.force_login(user)
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def section(html: str, heading_id: str) -> str:
+    return re.search(rf'<section class="card" aria-labelledby="{heading_id}">.*?</section>', html, flags=re.S)[0]
+
+
+def count_in(html: str, heading_id: str) -> int:
+    return int(re.search(r'<span class="dash-count">(\d+)</span>', section(html, heading_id))[1])
+
+
+def on_slot(band, venue, days: int, **kwargs) -> Booking:
+    start = in_days(days)
+    slot = SlotFactory(venue=venue, starts_at=start, ends_at=start + dt.timedelta(hours=3))
+    return BookingFactory(band=band, slot=slot, **kwargs)
+
+
+def private(band, client_user, days: int, **kwargs) -> Booking:
+    start = in_days(days)
+    return BookingFactory(
+        band=band,
+        slot=None,
+        venue=None,
+        kind=Booking.Kind.REQUEST,
+        client=client_user,
+        requested_by=client_user,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=4),
+        event_type="Wedding",
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def world():
+    band, leader = band_with_leader(name="The Night Owls")
+    drummer = MembershipFactory(band=band, role=Membership.Role.MEMBER).user
+    venue, owner = venue_with_owner(name="Kellerbar")
+    other_venue, other_owner = venue_with_owner(name="Faraway Hall")
+    client_user = UserFactory(display_name="Clara Client", time_zone="America/New_York")
+    b = {
+        "application": on_slot(band, venue, 10, requested_by=leader),
+        "offer": on_slot(band, other_venue, 12, kind=Booking.Kind.OFFER, requested_by=other_owner),
+        "request": private(band, client_user, 14),
+        "booked": on_slot(band, venue, 5, status=Booking.Status.BOOKED, requested_by=leader),
+        "booked_private": private(band, client_user, 7, status=Booking.Status.BOOKED),
+        "completed": on_slot(band, venue, -20, status=Booking.Status.COMPLETED, requested_by=leader),
+        "cancelled": on_slot(band, other_venue, 20, status=Booking.Status.CANCELLED, requested_by=leader),
+        "declined": on_slot(band, venue, 25, status=Booking.Status.DECLINED, requested_by=leader),
+    }
+    # Someone else's bookings at someone else's venue.
+    stranger_band, _ = band_with_leader(name="Strangers")
+    on_slot(stranger_band, other_venue, 9)
+    return {
+        "band": band,
+        "leader": leader,
+        "drummer": drummer,
+        "venue": venue,
+        "owner": owner,
+        "other_owner": other_owner,
+        "client": client_user,
+        "b": b,
+    }
+
+
+def detail(booking: Booking) -> str:
+    return f'href="{reverse("bookings:detail", args=[booking.uid])}"'
+
+
+def test_a_band_leader_sees_what_to_answer_what_waits_and_the_gigs(client, world):
+    b = world["b"]
+    html = dashboard(client, world["leader"])
+    needs, waiting = section(html, "needs-answer"), section(html, "waiting")
+    upcoming, past = section(html, "upcoming"), section(html, "past")
+    # Offers and client requests are the band's to answer; its own application waits for the venue.
+    assert detail(b["offer"]) in needs and detail(b["request"]) in needs
+    assert detail(b["application"]) in waiting and "waiting for Kellerbar" in waiting
+    assert count_in(html, "needs-answer") == 2
+    assert count_in(html, "waiting") == 1
+    assert detail(b["booked"]) in upcoming and detail(b["booked_private"]) in upcoming
+    assert count_in(html, "upcoming") == 2
+    assert detail(b["completed"]) in past and detail(b["cancelled"]) in past
+    assert "Completed" in past and "Cancelled" in past
+    assert detail(b["declined"]) not in html
+    assert "Strangers" not in html
+    # Each row: what, when in the viewer's zone with the zone named, its state.
+    assert "The Night Owls at Kellerbar" in upcoming
+    assert "The Night Owls – Wedding" in upcoming
+    assert "Booked" in upcoming and "Pending" in needs
+    start = timezone.localtime(b["booked"].starts_at, world["leader"].zone)
+    assert f"{start:%H:%M}" in upcoming and "(Europe/Berlin)" in upcoming
+
+
+def test_a_plain_member_waits_for_the_band_leaders_on_offers(client, world):
+    b = world["b"]
+    html = dashboard(client, world["drummer"])
+    assert count_in(html, "needs-answer") == 0
+    waiting = section(html, "waiting")
+    assert detail(b["offer"]) in waiting and detail(b["request"]) in waiting and detail(b["application"]) in waiting
+    assert "waiting for The Night Owls" in waiting
+    assert count_in(html, "upcoming") == 2
+
+
+def test_a_venue_owner_answers_applications_and_waits_on_offers(client, world):
+    b = world["b"]
+    html = dashboard(client, world["owner"])
+    assert detail(b["application"]) in section(html, "needs-answer")
+    assert count_in(html, "needs-answer") == 1
+    assert count_in(html, "waiting") == 0
+    assert detail(b["booked"]) in section(html, "upcoming")
+    assert detail(b["booked_private"]) not in html and detail(b["request"]) not in html
+    assert detail(b["completed"]) in section(html, "past")
+    assert f'href="{reverse("bookings:venue_slots", args=[world["venue"].slug])}"' in html
+    other = dashboard(client, world["other_owner"])
+    assert detail(b["offer"]) in section(other, "waiting")
+    assert "waiting for The Night Owls" in section(other, "waiting")
+    assert detail(b["application"]) not in other
+
+
+def test_a_client_follows_their_private_events(client, world):
+    b = world["b"]
+    html = dashboard(client, world["client"])
+    assert count_in(html, "needs-answer") == 0
+    assert detail(b["request"]) in section(html, "waiting")
+    assert detail(b["booked_private"]) in section(html, "upcoming")
+    assert detail(b["booked"]) not in html
+    # Clara reads New York time, and the page says so.
+    start = timezone.localtime(b["booked_private"].starts_at, world["client"].zone)
+    assert f"{start:%H:%M}" in section(html, "upcoming")
+    assert "(America/New_York)" in section(html, "upcoming")
+    assert "bookings:venue_slots" not in html and "/manage/slots/" not in html
+
+
+def test_what_you_sent_yourself_never_waits_for_your_own_answer(client):
+    # A venue owner who also leads the band offers it a slot: the offer is the band's to answer,
+    # but not by the person who sent it.
+    band, leader = band_with_leader()
+    venue, _ = venue_with_owner()
+    VenueStaffFactory(venue=venue, user=leader)
+    offer = on_slot(band, venue, 8, kind=Booking.Kind.OFFER, requested_by=leader)
+    html = dashboard(client, leader)
+    assert count_in(html, "needs-answer") == 0
+    assert detail(offer) in section(html, "waiting")
+
+
+def test_an_ended_booked_gig_counts_as_past(client, world):
+    band, leader, venue = world["band"], world["leader"], world["venue"]
+    ended = on_slot(band, venue, -1, status=Booking.Status.BOOKED, requested_by=leader)
+    html = dashboard(client, leader)
+    assert detail(ended) in section(html, "past")
+    assert detail(ended) not in section(html, "upcoming")
+
+
+def test_links_to_the_inbox_and_the_gig_finder_and_an_empty_dashboard(client):
+    html = dashboard(client, UserFactory())
+    assert f'href="{reverse("bookings:inbox")}"' in html
+    assert f'href="{reverse("bookings:gig_finder")}"' in html
+    assert "Nothing is waiting for your answer." in html
+    assert "No gigs booked yet." in html
+    for heading in ("needs-answer", "waiting", "upcoming", "past"):
+        assert count_in(html, heading) == 0
+
+
+def test_long_lists_show_the_first_few_and_link_to_all(client):
+    band, leader = band_with_leader()
+    venue, _ = venue_with_owner()
+    for i in range(8):
+        on_slot(band, venue, 3 + i, status=Booking.Status.BOOKED, requested_by=leader)
+    html = dashboard(client, leader)
+    upcoming = section(html, "upcoming")
+    assert count_in(html, "upcoming") == 8
+    assert upcoming.count('class="dash-gig"') == 5
+    assert "All 8 upcoming gigs" in upcoming
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_the_dashboard_costs_the_same_queries_with_many_bookings(client, django_assert_max_num_queries, n):
+    user = UserFactory()
+    for i in range(n):
+        band, _ = band_with_leader()
+        MembershipFactory(band=band, user=user, role=Membership.Role.ADMIN)
+        venue, _ = venue_with_owner()
+        MembershipFactory.create_batch(2, band=band)
+        VenueStaffFactory(venue=venue, user=user)
+        on_slot(band, venue, 3 + i, status=Booking.Status.BOOKED)
+        on_slot(band, venue, 40 + i, kind=Booking.Kind.OFFER)
+        on_slot(band, venue, 60 + i)
+        private(band, UserFactory(), 80 + i)
+        on_slot(band, venue, -30 - i, status=Booking.Status.COMPLETED)
+    private(band_with_leader()[0], user, 90)
+    client.force_login(user)
+    # session, user, bands, venues, the counts, and the first few of each of the four lists
+    with django_assert_max_num_queries(9):
+        html = client.get(reverse("dashboard")).content.decode()
+    assert count_in(html, "upcoming") == n
+    assert count_in(html, "past") == n
