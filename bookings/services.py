@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import dateformat, timezone
 
 from accounts.models import User
-from accounts.services import email_queue, notifications_create
+from accounts.services import NotificationItem, email_queue, notifications_create, notifications_create_many
 from accounts.timezones import validate_time_zone
 from bands.models import ApprovalStatus, Band, Membership
 from bands.services import band_gig_block_add, band_gig_block_remove
@@ -505,6 +505,12 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
         .exclude(pk=winner.pk)
         .order_by("pk")
     )
+    if not losers:
+        return []
+    # Batched: these writes happen under the band and slot locks that every racer queues on.
+    teams = {pk: venue_team(pk) for pk in {loser.venue_id for loser in losers if loser.venue_id}}
+    managers = {pk: band_managers(pk) for pk in {loser.band_id for loser in losers}}
+    events, items = [], []
     for loser in losers:
         if loser.band_id == band.pk:
             # Both sides of the loser read this: the time, not where (another venue, a private address).
@@ -516,15 +522,30 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
             note = "Declined automatically: the headliner place went to another band."
         else:
             note = "Declined automatically: every support place has been filled."
-        _transition(loser, Status.DECLINED, actor=by, note=note, now=now)
-        _notify(
-            loser,
-            _asking_people(loser) + _answering_people(loser),
-            f"Declined automatically: the {loser.get_kind_display().lower()} for {loser.band.name} to "
-            f"{_describe(loser)} – {note.split(': ', 1)[1]}",
-            actor=by,
-            event="declined",
+        note = note[:500]
+        events.append(
+            BookingEvent(booking=loser, actor=by, from_status=loser.status, to_status=Status.DECLINED, note=note)
         )
+        loser.status, loser.status_note, loser.status_changed_at, loser.updated_at = Status.DECLINED, note, now, now
+        loser.sequence += 1
+        team = teams.get(loser.venue_id, [])
+        client = [loser.client] if loser.client_id else []
+        asking = {"band": managers[loser.band_id], "venue": team, "client": client}[loser.asking_side]
+        answering = team if loser.answering_side == "venue" else managers[loser.band_id]
+        items.append(
+            NotificationItem(
+                recipients=asking + answering,
+                kind="booking_declined",
+                text=f"Declined automatically: the {loser.get_kind_display().lower()} for {loser.band.name} to "
+                f"{_describe(loser)} – {note.split(': ', 1)[1]}",
+                link=link_of(loser),
+                key=f"booking:{loser.uid}:declined:{loser.sequence}",
+            )
+        )
+    BookingEvent.objects.bulk_create(events)
+    # bulk_update skips auto_now: updated_at is set above.
+    Booking.objects.bulk_update(losers, ["status", "status_note", "status_changed_at", "sequence", "updated_at"])
+    notifications_create_many(items=items, actor=by)
     return losers
 
 
@@ -540,6 +561,10 @@ def booking_accept(*, booking: Booking, by: User, now=None) -> Booking:
     """
     now = now or timezone.now()
     _check_answerer(booking, by)
+    if booking.status != Status.PENDING:
+        # No way leads back to PENDING: a loser of a race that has already been decided leaves
+        # without queueing on the locks.
+        raise _stale(booking)
     with transaction.atomic():
         band, slot, booking = _lock(booking)
         if booking.status != Status.PENDING:

@@ -1,7 +1,8 @@
 """Never a double booking, under concurrent clicks: accepts fired at once through the view.
 
-Each request runs in its own thread with its own test client and database connection, so the
-requests really race in the database (transactional tests: every thread sees committed rows).
+The requests go out from a pool of threads, each with its own test client and database
+connection, so they really race in the database (transactional tests: every thread sees what
+the others committed).
 PostgreSQL gets the full load of the issue; SQLite (a test database on file, see
 stageslot/settings/test.py) a smaller one. The last tests take the lock away to show the race is
 real, so that the tests above can fail.
@@ -52,7 +53,6 @@ class Outcome:
     status: int = 0
     message: str = ""
     error: str = ""
-    seconds: float = 0.0
 
 
 def session_of(user) -> str:
@@ -86,7 +86,6 @@ def post_all(urls: list[str], *, session: str, pool: int) -> list[Outcome]:
                 except queue.Empty:
                     return
                 outcome = outcomes[index]
-                began = time.perf_counter()
                 try:
                     response = client.post(url, headers={"HX-Request": "true"} if index % 2 else {})
                     outcome.status = response.status_code
@@ -94,7 +93,6 @@ def post_all(urls: list[str], *, session: str, pool: int) -> list[Outcome]:
                     outcome.message = alert.group(1) if alert else ""
                 except Exception as exc:  # whatever it is, the test names it
                     outcome.error = f"{type(exc).__name__}: {exc}"
-                outcome.seconds = time.perf_counter() - began
         finally:
             connections.close_all()
 
