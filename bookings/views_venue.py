@@ -7,8 +7,10 @@ every page names. A conflict (the band is booked, the place is taken, the page w
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -179,6 +181,23 @@ def _slot_rows(venue: Venue, show: str, now: dt.datetime) -> QuerySet[Slot]:
         pending_applications=_pending_count(Booking.Kind.APPLICATION),
         pending_offers=_pending_count(Booking.Kind.OFFER),
     )
+
+
+def _service_on_form(form, call: Callable[[], Any], *, on_validation=None) -> tuple[Any, int]:
+    """Run a service for a valid form: (its result, 200), or (None, status) with the refusal on the
+    form – a conflict is a 409, other refusals 400; someone who may not act gets the 403 page."""
+    try:
+        return call(), 200
+    except BookingPermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except BookingConflict as exc:
+        form.add_error(None, str(exc))
+        return None, 409
+    except BookingError as exc:
+        form.add_error(None, str(exc))
+    except ValidationError as exc:
+        (on_validation or form.add_service_errors)(exc)
+    return None, 400
 
 
 @login_required
@@ -450,25 +469,18 @@ def slot_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            booking = services.booking_offer(
+        booking, status = _service_on_form(
+            form,
+            lambda: services.booking_offer(
                 slot=slot,
                 band=data["band"],
                 by=request.user,
                 role=data["role"],
                 fee=data["fee"],
                 message=data["message"],
-            )
-        except BookingPermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except BookingConflict as exc:
-            form.add_error(None, str(exc))
-            status = 409
-        except BookingError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
+            ),
+        )
+        if booking is not None:
             messages.success(request, f"Offered to {booking.band.name}. They answer from their bookings.")
             return redirect("bookings:slot_manage", slug=venue.slug, pk=slot.pk)
     fresh = _slot(venue, pk)
@@ -485,8 +497,9 @@ def slot_offer_invite(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     status = 400
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            invite = services.offer_invite_create(
+        invite, status = _service_on_form(
+            form,
+            lambda: services.offer_invite_create(
                 slot=slot,
                 by=request.user,
                 email=data["email"],
@@ -495,17 +508,9 @@ def slot_offer_invite(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 fee=data["fee"],
                 message=data["message"],
                 site_url=request.build_absolute_uri("/"),
-            )
-        except BookingPermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except BookingConflict as exc:
-            form.add_error(None, str(exc))
-            status = 409
-        except BookingError as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
+            ),
+        )
+        if invite is not None:
             messages.success(request, f"The offer is on its way to {invite.email}. The link works for 14 days.")
             return redirect("bookings:slot_manage", slug=venue.slug, pk=slot.pk)
     fresh = _slot(venue, pk)
@@ -657,25 +662,18 @@ def offer_band(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                booking = services.booking_offer(
+            booking, status = _service_on_form(
+                form,
+                lambda: services.booking_offer(
                     slot=data["slot"],
                     band=band,
                     by=request.user,
                     role=data["role"],
                     fee=data["fee"],
                     message=data["message"],
-                )
-            except BookingPermissionError as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except BookingConflict as exc:
-                form.add_error(None, str(exc))
-                status = 409
-            except BookingError as exc:
-                form.add_error(None, str(exc))
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
+                ),
+            )
+            if booking is not None:
                 messages.success(request, f"Offered to {band.name}. They answer from their bookings.")
                 return redirect("bookings:detail", uid=booking.uid)
     else:
@@ -744,18 +742,12 @@ def offer_claim(request: HttpRequest, token: str) -> HttpResponse:
         form = ClaimForm(request.POST, bands=bands)
         status = 400
         if form.is_valid():
-            try:
-                booking = services.offer_invite_claim(invite=invite, band=form.cleaned_data["band"], by=request.user)
-            except BookingPermissionError as exc:
-                raise PermissionDenied(str(exc)) from exc
-            except BookingConflict as exc:
-                form.add_error(None, str(exc))
-                status = 409
-            except BookingError as exc:
-                form.add_error(None, str(exc))
-            except ValidationError as exc:
-                form.add_error(None, _error_text(exc))
-            else:
+            booking, status = _service_on_form(
+                form,
+                lambda: services.offer_invite_claim(invite=invite, band=form.cleaned_data["band"], by=request.user),
+                on_validation=lambda exc: form.add_error(None, _error_text(exc)),
+            )
+            if booking is not None:
                 messages.success(request, f"The offer from {invite.slot.venue.name} is waiting for your answer.")
                 return redirect("bookings:detail", uid=booking.uid)
     else:

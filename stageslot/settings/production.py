@@ -10,6 +10,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set DJANGO_ALLOWED_HOSTS to the site's host names.")
+# Links in emails: the first host name over HTTPS unless told otherwise.
+SITE_URL = env("STAGESLOT_SITE_URL", default=f"https://{ALLOWED_HOSTS[0].lstrip('.')}")
 DATABASES["default"] = env.db("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs PostgreSQL: DATABASE_URL=postgres://…")
