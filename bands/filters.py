@@ -82,15 +82,9 @@ def range_end_field(label: str, *, placeholder: str) -> forms.IntegerField:
     )
 
 
-class SearchForm(forms.Form):
-    """Text, genres, place and sort: what band and venue searches share."""
+class PlaceGenreFields(forms.Form):
+    """Genres and place: the filters that band search, venue search and the gig finder share."""
 
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search"}),
-    )
     genre = forms.MultipleChoiceField(
         label="Genres",
         required=False,
@@ -108,6 +102,27 @@ class SearchForm(forms.Form):
         widget=QuickSelect,
         error_messages={"invalid_choice": "Pick a country from the list."},
     )
+
+    def set_place_genre_choices(self, data: QueryDict, *, genres: Iterable[Genre], countries: Iterable[str]) -> None:
+        """Offer `genres` and `countries`, keeping a country a shared link names though nothing is there now."""
+        self.genre_list = list(genres)
+        self.fields["genre"].choices = [(g.slug, g.name) for g in self.genre_list]
+        codes = list(countries)
+        asked = data.get("country", "")
+        if asked and asked not in codes and asked in all_countries:
+            codes.append(asked)
+        self.fields["country"].choices = [("", "Any country")] + [(c, all_countries.name(c)) for c in codes]
+
+
+class SearchForm(PlaceGenreFields):
+    """Text, genres, place and sort: what band and venue searches share."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search"}),
+    )
     sort = forms.ChoiceField(label="Sort by", required=False, widget=QuickSelect)
 
     sort_choices: list[tuple[str, str]] = [("name", "Name (A–Z)"), ("newest", "Newest first")]
@@ -116,14 +131,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, data: QueryDict, *, genres: Iterable[Genre], countries: Iterable[str]) -> None:
         super().__init__(data, label_suffix="")
-        self.genre_list = list(genres)
-        self.fields["genre"].choices = [(g.slug, g.name) for g in self.genre_list]
-        codes = list(countries)
-        asked = data.get("country", "")
-        if asked and asked not in codes and asked in all_countries:
-            # A shared link may name a country that has no listings at the moment.
-            codes.append(asked)
-        self.fields["country"].choices = [("", "Any country")] + [(c, all_countries.name(c)) for c in codes]
+        self.set_place_genre_choices(data, genres=genres, countries=countries)
         self.fields["sort"].choices = self.sort_choices
         # The range filters sit between the place and the sort.
         self.order_fields(["q", "genre", "city", "region", "country", *(n for r in self.ranges for n in r[:2]), "sort"])

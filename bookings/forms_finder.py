@@ -14,7 +14,7 @@ from django import forms
 from django.http import QueryDict
 from django_countries import countries as all_countries
 
-from bands.filters import MAX_AMOUNT, GenreCheckboxes, QuickSelect
+from bands.filters import MAX_AMOUNT, PlaceGenreFields, QuickSelect
 from bands.models import Band, Genre
 from venues.models import Slot
 
@@ -23,7 +23,7 @@ from .models import Booking
 ROLE_FILTERS = [("", "Any place"), ("headliner", "Headliner place open"), ("support", "Support place open")]
 
 
-class FinderForm(forms.Form):
+class FinderForm(PlaceGenreFields):
     date_from = forms.DateField(
         label="From",
         required=False,
@@ -35,23 +35,6 @@ class FinderForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter a date, like 2026-06-30."},
-    )
-    genre = forms.MultipleChoiceField(
-        label="Genres",
-        required=False,
-        widget=GenreCheckboxes,
-        error_messages={
-            "invalid_choice": "We do not know the genre “%(value)s” (it may have been renamed); "
-            "the other genres still apply.",
-        },
-    )
-    city = forms.CharField(label="City", required=False, max_length=80)
-    region = forms.CharField(label="Region or state", required=False, max_length=80)
-    country = forms.ChoiceField(
-        label="Country",
-        required=False,
-        widget=QuickSelect,
-        error_messages={"invalid_choice": "Pick a country from the list."},
     )
     fee_min = forms.IntegerField(
         label="Fee at least",
@@ -88,14 +71,7 @@ class FinderForm(forms.Form):
     ) -> None:
         super().__init__(data, label_suffix="")
         self.zone = zone
-        self.genre_list = list(genres)
-        self.fields["genre"].choices = [(g.slug, g.name) for g in self.genre_list]
-        codes = list(countries)
-        asked = data.get("country", "")
-        if asked and asked not in codes and asked in all_countries:
-            # A shared link may name a country that has no slots at the moment.
-            codes.append(asked)
-        self.fields["country"].choices = [("", "Any country")] + [(c, all_countries.name(c)) for c in codes]
+        self.set_place_genre_choices(data, genres=genres, countries=countries)
         self.bands = bands
         if bands:
             self.fields["band"].choices = [(b.slug, b.name) for b in bands]
