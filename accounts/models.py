@@ -90,6 +90,7 @@ class Notification(models.Model):
 
     class Email(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
+        DIGEST = "digest", "Waiting for the daily digest"
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Not wanted"
         FAILED = "failed", "Failed"
@@ -99,17 +100,55 @@ class Notification(models.Model):
     text = models.CharField(max_length=500)
     link = models.CharField(max_length=300, blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)
+    # Extra for the email, e.g. {"actions": [{"label": "Accept", "path": "/bookings/act/…/"}]}.
+    data = models.JSONField(default=dict, blank=True)
+    # False when the person wants this kind by email only: the row is then just the outbox.
+    in_app = models.BooleanField(default=True)
     read_at = models.DateTimeField(null=True, blank=True)
     email_state = models.CharField(max_length=10, choices=Email.choices, default=Email.PENDING)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_tried_at = models.DateTimeField(null=True, blank=True)
+    email_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="accounts_notif_recipient"),
-            models.Index(fields=["recipient"], name="accounts_notif_unread", condition=models.Q(read_at__isnull=True)),
+            models.Index(
+                fields=["recipient"],
+                name="accounts_notif_unread_in_app",
+                condition=models.Q(read_at__isnull=True, in_app=True),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="accounts_notif_email_waiting",
+                condition=models.Q(email_state__in=["pending", "digest"]),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}: {self.text[:40]}"
+
+
+class NotificationPreference(models.Model):
+    """How one person wants one kind of notification; no row means the default (app and instant email)."""
+
+    class Email(models.TextChoices):
+        INSTANT = "instant", "Email at once"
+        DIGEST = "digest", "In the daily digest"
+        OFF = "off", "No email"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
+    kind = models.CharField(max_length=40)
+    in_app = models.BooleanField(default=True)
+    email = models.CharField(max_length=8, choices=Email.choices, default=Email.INSTANT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="accounts_notif_pref_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: app={self.in_app} email={self.email}"

@@ -1,9 +1,12 @@
 """The IANA time zones a user may choose, and validation of a zone name."""
 
+import datetime as dt
 import zoneinfo
+from datetime import timedelta
 from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.utils import dateformat, timezone
 
 
 @cache
@@ -26,3 +29,12 @@ def validate_time_zone(value: str) -> None:
             code="invalid_time_zone",
             params={"value": value},
         )
+
+
+def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """ "Fri 5 Dec 2026, 20:00–23:00 (Europe/Berlin)"; an end on the next day reads "–01:00 next day"."""
+    start, end = timezone.localtime(starts_at, zone), timezone.localtime(ends_at, zone)
+    text = f"{dateformat.format(start, 'D j M Y, H:i')}–{end:%H:%M}"
+    if end.date() != start.date():
+        text += " next day" if end.date() == start.date() + timedelta(days=1) else f" on {end:%d %b}"
+    return f"{text} ({zone.key})"

@@ -201,3 +201,100 @@ class OfferInvite(models.Model):
 
     def __str__(self) -> str:
         return f"Offer of slot {self.slot_id} to {self.email}"
+
+
+class Message(models.Model):
+    """One message in a booking's thread, between its two sides (and the band's members). Plain text."""
+
+    MAX_LENGTH = 2000
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["booking", "created_at", "id"]
+        indexes = [models.Index(fields=["booking", "created_at", "id"], name="bookings_message_thread")]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} on {self.booking_id}"
+
+
+class ThreadRead(models.Model):
+    """How far one person has read a booking's thread: messages after `last_read_id` are unread for them."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_read_id = models.PositiveBigIntegerField(default=0)
+    read_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["booking", "user"], name="bookings_thread_read_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.booking_id} up to {self.last_read_id}"
+
+
+def new_feed_token() -> str:
+    """256 random bits, URL-safe (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A secret iCal address: a member's gigs in all their bands, one band's gigs, or a venue's booked slots.
+
+    Rotating gives a new token; the old address then answers 404.
+    """
+
+    class Scope(models.TextChoices):
+        MEMBER = "member", "My gigs"
+        BAND = "band", "Band gigs"
+        VENUE = "venue", "Venue slots"
+
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    # The owner: the member for a member feed, the person who made it for a band or venue feed.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds")
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds")
+    include_pending = models.BooleanField(default=False, help_text="Also pending gigs, marked tentative.")
+    include_available = models.BooleanField(default=False, help_text="Also the band's green-zone windows.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope="member", band__isnull=True, venue__isnull=True)
+                | Q(scope="band", band__isnull=False, venue__isnull=True)
+                | Q(scope="venue", venue__isnull=False, band__isnull=True),
+                name="bookings_feed_scope_matches_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(scope="member"), name="bookings_one_member_feed_per_user"
+            ),
+            models.UniqueConstraint(fields=["band"], condition=Q(scope="band"), name="bookings_one_feed_per_band"),
+            models.UniqueConstraint(fields=["venue"], condition=Q(scope="venue"), name="bookings_one_feed_per_venue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} feed {self.pk}"
+
+
+class ShareLink(models.Model):
+    """A read-only public page of a band's availability (green zone and booked days), for promoters
+    who are not on StageSlot; revoking it makes the address answer 404."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="share_links")
+    label = models.CharField(max_length=80, blank=True, help_text="Who it is for, e.g. “Rockpalast promoters”.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Share link {self.pk} of band {self.band_id}"

@@ -32,11 +32,12 @@ from django.utils import dateformat, timezone
 
 from accounts.models import User
 from accounts.services import NotificationItem, email_queue, notifications_create, notifications_create_many
-from accounts.timezones import validate_time_zone
+from accounts.timezones import validate_time_zone, when_text
 from bands.models import ApprovalStatus, Band, Membership
 from bands.services import band_gig_block_add, band_gig_block_remove
 from venues.models import Slot, VenueStaff
 
+from .email_actions import email_actions_for
 from .models import Booking, BookingEvent, OfferInvite
 
 logger = logging.getLogger(__name__)
@@ -106,15 +107,6 @@ def side_of(booking: Booking, user: User) -> str | None:
 # ---- Words --------------------------------------------------------------------------------
 
 
-def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone) -> str:
-    """ "Fri 5 Dec 2026, 20:00–23:00 (Europe/Berlin)"; an end on the next day reads "–01:00 next day"."""
-    start, end = timezone.localtime(starts_at, zone), timezone.localtime(ends_at, zone)
-    text = f"{dateformat.format(start, 'D j M Y, H:i')}–{end:%H:%M}"
-    if end.date() != start.date():
-        text += " next day" if end.date() == start.date() + timedelta(days=1) else f" on {end:%d %b}"
-    return f"{text} ({zone.key})"
-
-
 def where_text(booking: Booking) -> str:
     if booking.venue_id:
         return booking.venue.name
@@ -126,16 +118,21 @@ def link_of(booking: Booking) -> str:
 
 
 def _describe(booking: Booking) -> str:
-    """ "headline at Kellerbar on Fri 5 Dec 2026, 20:00–23:00 (Europe/Berlin)"."""
+    """ "headline at Kellerbar on {when}": a notification's text, whose "{when}" each recipient reads
+    in their own zone (see accounts.services.NotificationItem)."""
     if booking.kind == Kind.REQUEST:
         what = f"play {booking.event_type.lower()}" if booking.event_type else "play a private event"
         at = f" at {booking.location}" if booking.location else ""
-        return f"{what}{at} on {when_text(booking.starts_at, booking.ends_at, booking.zone)}"
+        return f"{what}{at} on {{when}}"
     what = "headline" if booking.role == Role.HEADLINER else "support"
-    return f"{what} at {booking.venue.name} on {when_text(booking.starts_at, booking.ends_at, booking.zone)}"
+    return f"{what} at {booking.venue.name} on {{when}}"
 
 
-def _notify(booking: Booking, recipients: Iterable[User], text: str, *, actor: User | None, event: str) -> None:
+def _notify(
+    booking: Booking, recipients: Iterable[User], text: str, *, actor: User | None, event: str, actions: bool = False
+) -> None:
+    """Tell `recipients` of a change of `booking`; `actions` adds signed Accept/Decline links to
+    their emails (for the side that must answer a new booking)."""
     notifications_create(
         recipients=recipients,
         kind=f"booking_{event}",
@@ -143,6 +140,9 @@ def _notify(booking: Booking, recipients: Iterable[User], text: str, *, actor: U
         link=link_of(booking),
         key=f"booking:{booking.uid}:{event}:{booking.sequence}",
         actor=actor,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        actions_for=email_actions_for(booking) if actions else None,
     )
 
 
@@ -345,6 +345,7 @@ def booking_apply(
             f"{band.name} applied to {_describe(booking)}.",
             actor=by,
             event="created",
+            actions=True,
         )
     return booking
 
@@ -389,6 +390,7 @@ def booking_offer(
             f"{slot.venue.name} offers {band.name} a slot: {_describe(booking)}.",
             actor=by,
             event="created",
+            actions=True,
         )
     return booking
 
@@ -471,6 +473,7 @@ def booking_request(
             f"{client.name} asks {band.name} to {_describe(booking)}.",
             actor=client,
             event="created",
+            actions=True,
         )
     return booking
 
@@ -540,6 +543,8 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
                 f"{_describe(loser)} – {note.split(': ', 1)[1]}",
                 link=link_of(loser),
                 key=f"booking:{loser.uid}:declined:{loser.sequence}",
+                starts_at=loser.starts_at,
+                ends_at=loser.ends_at,
             )
         )
     BookingEvent.objects.bulk_create(events)
@@ -808,7 +813,7 @@ def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
                 event="slot_cancelled",
             )
         Slot.objects.filter(pk=slot.pk).update(
-            cancelled_at=now, cancel_reason=reason, headliner_booked=0, supports_booked=0
+            cancelled_at=now, cancel_reason=reason, headliner_booked=0, supports_booked=0, sequence=F("sequence") + 1
         )
         OfferInvite.objects.filter(slot_id=slot.pk, claimed_at__isnull=True, revoked_at__isnull=True).update(
             revoked_at=now

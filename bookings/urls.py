@@ -10,4 +10,8 @@ urlpatterns = [
     path("", include("bookings.urls_venue")),
     path("", include("bookings.urls_inbox")),
     path("", include("bookings.urls_public")),
+    path("", include("bookings.urls_threads")),
+    path("", include("bookings.urls_feeds")),
+    path("", include("bookings.urls_share")),
+    path("", include("bookings.urls_email")),
 ]

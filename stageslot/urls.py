@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/profile/", include("accounts.urls")),
     path("me/availability/", include("availability.urls")),
+    path("notifications/", include("accounts.urls_notifications")),
     path("bands/", include("bands.urls")),
     path("venues/", include("venues.urls")),
     path("join/<str:token>/", views_join.join, name="join"),

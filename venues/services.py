@@ -459,6 +459,7 @@ def slot_update(
                 "Bands are booked on this slot or waiting for your answer, so its time and stage cannot "
                 "change. Cancel the slot and post a new one instead."
             )
+        renamed = "title" in fields and fields["title"] != slot.title
         for name, value in fields.items():
             setattr(slot, name, value)
         if "support_places" in fields and slot.support_places < slot.supports_booked:
@@ -466,6 +467,8 @@ def slot_update(
                 {"support_places": [f"{slot.supports_booked} support acts are booked; keep at least that many places."]}
             )
         _slot_clean(slot, now=now, check_past=bool(moving))
+        if moving or renamed:
+            slot.sequence += 1
         slot.save()
         if genres is not None:
             slot.genres.set(genres)

@@ -132,6 +132,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Notification emails still unsent this many seconds after their change are queued again, checked
+# this often (seconds); a broker outage delays mail by about this much once it is back.
+NOTIFICATION_REQUEUE_AFTER = env.int("STAGESLOT_NOTIFICATION_REQUEUE_AFTER", default=60)
+NOTIFICATION_REQUEUE_EVERY = env.float("STAGESLOT_NOTIFICATION_REQUEUE_EVERY", default=30.0)
 # Periodic work, run by one `celery -A stageslot beat` process.
 CELERY_BEAT_SCHEDULE: dict = {
     "availability-horizon-extend": {
@@ -146,9 +150,23 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "availability.tasks.calendars_refresh",
         "schedule": crontab(minute="*/10"),
     },
+    # Mail the broker never took (it was down) or a worker dropped: at most a minute late.
     "accounts-notification-emails-requeue": {
         "task": "accounts.tasks.notification_emails_requeue_task",
-        "schedule": crontab(minute="*/10"),
+        "schedule": NOTIFICATION_REQUEUE_EVERY,
+    },
+    # Each person's daily digest goes out at 08:00 in their own zone: an hourly look.
+    "accounts-notification-digests": {
+        "task": "accounts.tasks.notification_digests_task",
+        "schedule": crontab(minute=5),
+    },
+    "bookings-gig-reminders": {
+        "task": "bookings.tasks.gig_reminders_task",
+        "schedule": crontab(minute=20),
+    },
+    "bookings-waiting-reminders": {
+        "task": "bookings.tasks.waiting_reminders_task",
+        "schedule": crontab(minute=40),
     },
     "bookings-expire": {
         "task": "bookings.tasks.bookings_expire_task",

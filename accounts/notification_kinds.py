@@ -1,0 +1,43 @@
+"""Every kind of notification: what people see on the preferences page and how it is sent by default.
+
+A kind is "low priority" when waiting a day costs nothing; only those can go into the daily digest.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    key: str
+    label: str
+    group: str
+    low_priority: bool = False
+
+
+GROUPS = ("Bookings", "Messages", "Bands and venues", "Calendars")
+
+KINDS: dict[str, NotificationKind] = {
+    k.key: k
+    for k in (
+        NotificationKind("booking_created", "A new application, offer or request", "Bookings"),
+        NotificationKind("booking_booked", "A booking is accepted", "Bookings"),
+        NotificationKind("booking_declined", "A booking is declined", "Bookings"),
+        NotificationKind("booking_withdrawn", "An application, offer or request is withdrawn", "Bookings", True),
+        NotificationKind("booking_cancelled", "A booked gig is cancelled", "Bookings"),
+        NotificationKind("booking_slot_cancelled", "A venue cancels a slot", "Bookings"),
+        NotificationKind("booking_expired", "A request ran out before anyone answered", "Bookings", True),
+        NotificationKind("booking_invite_claimed", "An offer sent by email is taken", "Bookings"),
+        NotificationKind("booking_waiting", "A request has waited too long for your answer", "Bookings"),
+        NotificationKind("gig_reminder", "Reminder two days before a gig", "Bookings"),
+        NotificationKind("message", "A new message in a booking thread", "Messages", True),
+        NotificationKind("invite_accepted", "Someone joins your band through an invite", "Bands and venues", True),
+        NotificationKind("band_status", "Your band is approved or suspended", "Bands and venues"),
+        NotificationKind("venue_status", "Your venue is approved or suspended", "Bands and venues"),
+        NotificationKind("calendar_failing", "An imported calendar keeps failing", "Calendars", True),
+    )
+}
+
+
+def kind_of(key: str) -> NotificationKind:
+    """The kind named `key`; an unknown one reads as a plain, high-priority notification."""
+    return KINDS.get(key) or NotificationKind(key, key.replace("_", " ").capitalize(), "Bookings")
