@@ -34,9 +34,36 @@
     });
   }
 
+  // A read-only link field selects itself on focus; its [data-copy-target] button (hidden until
+  // the clipboard is there to use) copies it and says so for two seconds.
+  function wireCopyButtons(root) {
+    root.querySelectorAll("[data-select-on-focus]:not([data-select-wired])").forEach(function (input) {
+      input.dataset.selectWired = "1";
+      input.addEventListener("focus", function () { input.select(); });
+    });
+    if (!navigator.clipboard) return;
+    root.querySelectorAll("[data-copy-target]").forEach(function (button) {
+      var input = document.getElementById(button.dataset.copyTarget);
+      if (!input || button.dataset.copyWired) return;
+      var label = button.textContent;
+      button.dataset.copyWired = "1";
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(input.value).then(function () {
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = label; }, 2000);
+        }, function () { input.select(); });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     presetTimeZone(document);
     wireMenus();
+    wireCopyButtons(document);
   });
-  document.addEventListener("htmx:load", function (event) { presetTimeZone(event.target); });
+  document.addEventListener("htmx:load", function (event) {
+    presetTimeZone(event.target);
+    wireCopyButtons(event.target);
+  });
 })();
