@@ -8,9 +8,11 @@ from collections.abc import Collection, Iterable
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import notifications_create
 
 from . import engine
 from .ics_import import FeedError, fetch_ics, normalise_url, parse_busy
@@ -31,6 +33,8 @@ LATEST_DATE = dt.date(2199, 12, 31)
 CALENDAR_LIMIT = 5
 CALENDAR_REFRESH = dt.timedelta(hours=1)
 CALENDAR_BACKOFF_MAX = dt.timedelta(hours=24)
+# Failed syncs in a row after which the owner is told by a notification (once per failing streak).
+CALENDAR_FAILING_AFTER = 3
 FULL_READ_EVERY = dt.timedelta(hours=20)
 
 BlockRow = tuple[int, dt.datetime, dt.datetime, str]
@@ -348,8 +352,8 @@ def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> Extern
     """Fetch and read one imported calendar, replacing its busy intervals.
 
     A failure (server down, not a calendar, too big, a private address) keeps the busy time
-    from the last good sync and records the reason in plain words. Returns None when the
-    calendar was removed meanwhile.
+    from the last good sync and records the reason in plain words; the third failure in a row
+    notifies the owner (once per failing streak). Returns None when the calendar was removed meanwhile.
     """
     from django.conf import settings
 
@@ -387,6 +391,8 @@ def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> Extern
         if error:
             calendar.last_error = error[:500]
             calendar.failures += 1
+            if calendar.failures == CALENDAR_FAILING_AFTER:
+                _calendar_failing_notify(calendar)
         else:
             calendar.last_error = ""
             calendar.failures = 0
@@ -400,6 +406,28 @@ def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> Extern
                 )
         calendar.save()
     return calendar
+
+
+def _calendar_failing_notify(calendar: ExternalCalendar) -> None:
+    """Tell the owner once per failing streak: the streak is named by the last good sync before it
+    (or the calendar's creation), so a calendar that recovers and fails again is news again."""
+    began = (calendar.last_synced_at or calendar.created_at).astimezone(dt.UTC)
+    error = calendar.last_error.strip()
+    if not error.endswith((".", "!", "?")):
+        error += "."
+    kept = (
+        "Until it works again, the busy times it gave you stay as they were at its last good sync."
+        if calendar.last_synced_at
+        else "It has not made you busy at any time yet."
+    )
+    notifications_create(
+        recipients=[calendar.user],
+        kind="calendar_failing",
+        text=f"Your imported calendar “{calendar}” could not be read {calendar.failures} times in a row: "
+        f"{error} {kept}",
+        link=reverse("availability:imports"),
+        key=f"calendar_failing:{calendar.pk}:{began:%Y%m%dT%H%M%S%f}",
+    )
 
 
 def calendars_due(*, now: dt.datetime | None = None) -> list[int]:

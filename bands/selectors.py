@@ -323,3 +323,9 @@ def band_membership_of(*, band: Band, user: Any) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return next((m for m in band.memberships.all() if m.user_id == user.pk), None)
+
+
+def band_managers(band_id: int) -> list[User]:
+    """The leaders and admins of a band: they answer, send and are told on its behalf."""
+    roles = (Membership.Role.LEADER, Membership.Role.ADMIN)
+    return list(User.objects.filter(memberships__band_id=band_id, memberships__role__in=roles).order_by("pk"))

@@ -7,9 +7,11 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import notifications_create
 from availability.models import BusyInterval
 from availability.services import block_intervals, busy_replace, horizon, time_block_clean
 
@@ -18,7 +20,7 @@ from .invites import invite_check_usable, invite_email_queue, invite_use, invite
 from .links import LINK_FIELDS
 from .models import ApprovalStatus, Band, BandBlock, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 from .press_kit import approval_status_set, photo_append, photo_delete, position_after, slug_taken_message
-from .selectors import band_invite_path
+from .selectors import band_invite_path, band_managers
 
 PHOTO_LIMIT = 12
 EMBED_LIMIT = 6
@@ -120,13 +122,41 @@ def _save_band(band: Band) -> None:
         raise
 
 
+def _status_text(band: Band) -> str:
+    because = f" Reason: {band.status_reason}" if band.status_reason else ""
+    if band.status == ApprovalStatus.APPROVED:
+        return f"{band.name} is approved: its press kit is public now."
+    if band.status == ApprovalStatus.SUSPENDED:
+        return (
+            f"{band.name} is suspended by StageSlot staff: it is hidden from public pages "
+            f"and cannot be booked.{because}"
+        )
+    return f"{band.name} is back in review by StageSlot staff: it is hidden from public pages until approved.{because}"
+
+
 def band_set_status(*, band: Band, status: str, reason: str = "", by: User | None = None) -> Band:
     """Approve, suspend or return a band to review (staff only; the caller checks).
 
     Public pages list only approved bands; members keep seeing a suspended band with
-    the reason. The notifications issue hooks its "band approved/suspended" message here.
+    the reason. The band's leaders and admins are told of every change (not of a repeat of
+    the same status and reason), except `by`. Raises ValueError for an unknown status.
     """
-    return approval_status_set(row=band, status=status, reason=reason)
+    with transaction.atomic():
+        before = Band.objects.select_for_update().values_list("status", "status_reason").get(pk=band.pk)
+        band = approval_status_set(row=band, status=status, reason=reason)
+        if before == (band.status, band.status_reason):
+            return band
+        changed = band.status_changed_at.astimezone(dt.UTC)
+        public = band.status == ApprovalStatus.APPROVED
+        notifications_create(
+            recipients=band_managers(band.pk),
+            kind="band_status",
+            text=_status_text(band),
+            link=reverse("bands:detail" if public else "bands:manage", args=[band.slug]),
+            key=f"band_status:{band.pk}:{band.status}:{changed:%Y%m%dT%H%M%S%f}",
+            actor=by,
+        )
+    return band
 
 
 def band_create(*, by: User, genres: Iterable[Genre] = (), **fields) -> Band:
@@ -375,8 +405,8 @@ def band_invite_accept(*, invite: BandInvite, user: User) -> Membership:
     """`user` joins the invite's band with the invite's role, using up one use.
 
     Locks the invite so concurrent joins queue and uses never exceed max_uses.
-    Someone already in the band keeps their membership and uses nothing.
-    Raises InviteError (codes "revoked", "expired", "used_up").
+    Someone already in the band keeps their membership and uses nothing; a new member is
+    announced to the band's leaders and admins. Raises InviteError (codes "revoked", "expired", "used_up").
     """
     with transaction.atomic():
         invite = BandInvite.objects.select_for_update().select_related("band").get(pk=invite.pk)
@@ -387,6 +417,16 @@ def band_invite_accept(*, invite: BandInvite, user: User) -> Membership:
         membership = Membership.objects.create(band=invite.band, user=user, role=invite.role)
         invite_use(invite)
         _member_blocks_add(band_id=invite.band_id, user_id=user.pk)
+        band = invite.band
+        role = membership.get_role_display().lower()
+        notifications_create(
+            recipients=band_managers(band.pk),
+            kind="invite_accepted",
+            text=f"{user.name} joined {band.name} as {'an' if role[0] in 'aeiou' else 'a'} {role} (through an invite).",
+            link=reverse("bands:members", args=[band.slug]),
+            key=f"invite_accepted:{membership.pk}",
+            actor=user,
+        )
     return membership
 
 

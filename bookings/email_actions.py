@@ -37,10 +37,11 @@ def email_action_token(*, booking: Booking, user: User, action: str) -> str:
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
-def email_action_read(token: str) -> EmailAction:
-    """The action a token names. Raises signing.SignatureExpired after a week, signing.BadSignature
-    for anything else that is not a link we sent."""
-    data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
+def email_action_read(token: str, *, expired_ok: bool = False) -> EmailAction:
+    """The action a token names. Raises signing.SignatureExpired after a week (unless `expired_ok`:
+    to point the reader of an old link to its booking), signing.BadSignature for anything else that
+    is not a link we sent."""
+    data = signing.loads(token, salt=SALT, max_age=None if expired_ok else MAX_AGE)
     try:
         action = EmailAction(
             booking_uid=str(data["b"]), action=data["a"], user_id=int(data["u"]), sequence=int(data["s"])

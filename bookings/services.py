@@ -34,6 +34,7 @@ from accounts.models import User
 from accounts.services import NotificationItem, email_queue, notifications_create, notifications_create_many
 from accounts.timezones import validate_time_zone, when_text
 from bands.models import ApprovalStatus, Band, Membership
+from bands.selectors import band_managers
 from bands.services import band_gig_block_add, band_gig_block_remove
 from venues.models import Slot, VenueStaff
 
@@ -64,12 +65,6 @@ class BookingPermissionError(BookingError):
 
 
 # ---- Who is who ---------------------------------------------------------------------------
-
-
-def band_managers(band_id: int) -> list[User]:
-    """The leaders and admins of a band: they answer and send on its behalf."""
-    roles = (Membership.Role.LEADER, Membership.Role.ADMIN)
-    return list(User.objects.filter(memberships__band_id=band_id, memberships__role__in=roles).order_by("pk"))
 
 
 def band_players(band_id: int) -> list[User]:
@@ -117,7 +112,7 @@ def link_of(booking: Booking) -> str:
     return f"/bookings/{booking.uid}/"
 
 
-def _describe(booking: Booking) -> str:
+def booking_summary(booking: Booking) -> str:
     """ "headline at Kellerbar on {when}": a notification's text, whose "{when}" each recipient reads
     in their own zone (see accounts.services.NotificationItem)."""
     if booking.kind == Kind.REQUEST:
@@ -342,7 +337,7 @@ def booking_apply(
         _notify(
             booking,
             venue_team(slot.venue_id),
-            f"{band.name} applied to {_describe(booking)}.",
+            f"{band.name} applied to {booking_summary(booking)}.",
             actor=by,
             event="created",
             actions=True,
@@ -387,7 +382,7 @@ def booking_offer(
         _notify(
             booking,
             band_managers(band.pk),
-            f"{slot.venue.name} offers {band.name} a slot: {_describe(booking)}.",
+            f"{slot.venue.name} offers {band.name} a slot: {booking_summary(booking)}.",
             actor=by,
             event="created",
             actions=True,
@@ -470,7 +465,7 @@ def booking_request(
         _notify(
             booking,
             band_managers(band.pk),
-            f"{client.name} asks {band.name} to {_describe(booking)}.",
+            f"{client.name} asks {band.name} to {booking_summary(booking)}.",
             actor=client,
             event="created",
             actions=True,
@@ -540,7 +535,7 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
                 recipients=asking + answering,
                 kind="booking_declined",
                 text=f"Declined automatically: the {loser.get_kind_display().lower()} for {loser.band.name} to "
-                f"{_describe(loser)} – {note.split(': ', 1)[1]}",
+                f"{booking_summary(loser)} – {note.split(': ', 1)[1]}",
                 link=link_of(loser),
                 key=f"booking:{loser.uid}:declined:{loser.sequence}",
                 starts_at=loser.starts_at,
@@ -603,7 +598,7 @@ def booking_accept(*, booking: Booking, by: User, now=None) -> Booking:
         _notify(
             booking,
             _everyone(booking),
-            f"Booked: {band.name} will {_describe(booking)}.",
+            f"Booked: {band.name} will {booking_summary(booking)}.",
             actor=by,
             event="booked",
         )
@@ -627,7 +622,7 @@ def booking_decline(*, booking: Booking, by: User, reason: str = "", now=None) -
         _notify(
             booking,
             _asking_people(booking),
-            f"Declined: {booking.band.name} to {_describe(booking)}.{because}",
+            f"Declined: {booking.band.name} to {booking_summary(booking)}.{because}",
             actor=by,
             event="declined",
         )
@@ -659,7 +654,8 @@ def booking_withdraw(*, booking: Booking, by: User, now=None) -> Booking:
         _notify(
             booking,
             _answering_people(booking),
-            f"Withdrawn: the {booking.get_kind_display().lower()} for {booking.band.name} to {_describe(booking)}.",
+            f"Withdrawn: the {booking.get_kind_display().lower()} for {booking.band.name} to "
+            f"{booking_summary(booking)}.",
             actor=by,
             event="withdrawn",
         )
@@ -700,7 +696,7 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Book
         _notify(
             booking,
             _everyone(booking),
-            f"Cancelled: {booking.band.name} to {_describe(booking)}. Reason: {reason}",
+            f"Cancelled: {booking.band.name} to {booking_summary(booking)}. Reason: {reason}",
             actor=by,
             event="cancelled",
         )
@@ -754,7 +750,7 @@ def bookings_expire(*, now=None) -> int:
             _notify(
                 booking,
                 _asking_people(booking) + _answering_people(booking),
-                f"{booking.band.name}: the {booking.get_kind_display().lower()} to {_describe(booking)} "
+                f"{booking.band.name}: the {booking.get_kind_display().lower()} to {booking_summary(booking)} "
                 "was never answered and has lapsed.",
                 actor=None,
                 event="expired",
@@ -807,7 +803,7 @@ def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
                 booking,
                 people,
                 f"{slot.venue.name} cancelled the slot {booking.band.name} was "
-                f"{'booked' if booking.status == Status.CANCELLED else 'waiting'} for: {_describe(booking)}. "
+                f"{'booked' if booking.status == Status.CANCELLED else 'waiting'} for: {booking_summary(booking)}. "
                 f"Reason: {reason}",
                 actor=by,
                 event="slot_cancelled",
@@ -957,7 +953,7 @@ def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -
         _notify(
             booking,
             venue_team(slot.venue_id),
-            f"{band.name} joined StageSlot and has your offer to {_describe(booking)} waiting for their answer.",
+            f"{band.name} joined StageSlot and has your offer to {booking_summary(booking)} waiting for their answer.",
             actor=by,
             event="invite_claimed",
         )

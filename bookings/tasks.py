@@ -1,8 +1,9 @@
 """Background work of the bookings app."""
 
 from celery import shared_task
+from django.utils import timezone
 
-from . import services
+from . import reminders, services
 
 
 @shared_task
@@ -15,3 +16,15 @@ def bookings_complete_task() -> int:
 def bookings_expire_task() -> int:
     """Every few minutes: pending bookings whose start has passed lapse (declined, both sides told)."""
     return services.bookings_expire()
+
+
+@shared_task
+def gig_reminders_task() -> int:
+    """Hourly: both sides of every gig booked within the next two days are reminded of it, once."""
+    return reminders.gig_reminders_send(now=timezone.now())
+
+
+@shared_task
+def waiting_reminders_task() -> int:
+    """Hourly: the side that must answer a booking waiting 3 (and then 7) days is reminded, once each."""
+    return reminders.waiting_reminders_send(now=timezone.now())
