@@ -36,6 +36,7 @@ from .forms import CancelForm, DeclineForm, InboxForm, RequestForm, RequestTimes
 from .models import Booking
 from .selectors import band_free_between, booking_events, booking_for_viewer, user_booking_scope
 from .services import BookingConflict, BookingError, BookingPermissionError, when_text
+from .threads import thread_unread_counts
 
 Status = Booking.Status
 Kind = Booking.Kind
@@ -83,6 +84,7 @@ class InboxRow:
     when: str
     side: str  # the viewer's part in it: "Band: …", "Venue: …", "Your request"
     needs_you: bool
+    unread: int = 0  # messages in its thread the viewer has not read
 
     @property
     def last_change(self) -> dt.datetime:
@@ -165,7 +167,11 @@ def _roles(user: User) -> Roles:
 
 def _inbox_rows(roles: Roles, bookings: list[Booking], zone, tab: str) -> list[InboxRow]:
     needs_you = tab == "answer"
-    return [InboxRow(b, _when(b.starts_at, b.ends_at, zone), roles.side_label(b), needs_you) for b in bookings]
+    unread = thread_unread_counts(user=roles.user, booking_ids=[b.pk for b in bookings])
+    return [
+        InboxRow(b, _when(b.starts_at, b.ends_at, zone), roles.side_label(b), needs_you, unread.get(b.pk, 0))
+        for b in bookings
+    ]
 
 
 @login_required
@@ -347,10 +353,19 @@ def _detail_context(
     }
 
 
-def _render_detail(request: HtmxHttpRequest, booking: Booking, *, status: int = 200, **extra) -> HttpResponse:
+def _render_detail(
+    request: HtmxHttpRequest, booking: Booking, *, status: int = 200, thread: dict | None = None, **extra
+) -> HttpResponse:
+    """The booking's page, or its #booking part for HTMX. The whole page also has the message thread
+    (`thread`: what the thread's form had, e.g. {"body": …, "error": …} after a refused message)."""
     context = _detail_context(request, booking, **extra)
-    template = "bookings/detail.html#booking" if _partial(request) else "bookings/detail.html"
-    return render(request, template, context, status=status)
+    if _partial(request):
+        return render(request, "bookings/detail.html#booking", context, status=status)
+    # The thread's views use this page's helpers; this page draws their section.
+    from .views_threads import thread_section
+
+    context.update(thread_section(request, booking, **(thread or {})))
+    return render(request, "bookings/detail.html", context, status=status)
 
 
 @login_required

@@ -469,7 +469,7 @@ def test_detail_query_count_does_not_grow_with_the_log_or_the_lineup(client, dja
         _grow(world.application, world, n)
         client.force_login(world.owner)
         client.get(url("detail", world.application))
-        with django_assert_max_num_queries(10) as ctx:
+        with django_assert_max_num_queries(11) as ctx:
             assert client.get(url("detail", world.application)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
