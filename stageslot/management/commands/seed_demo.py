@@ -12,6 +12,7 @@ from accounts.models import User
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 from stageslot.demo_availability import seed_availability
 from stageslot.demo_bookings import seed_bookings
+from stageslot.demo_conversations import seed_conversations
 from stageslot.demo_images import demo_picture
 from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
@@ -337,6 +338,7 @@ class Command(BaseCommand):
             self._venues(genres)
             seed_availability(users, today=timezone.localdate())
             seed_bookings(now=timezone.now())
+            seed_conversations(now=timezone.now())
         self._print_logins()
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:
