@@ -31,7 +31,7 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bookings.models import Booking  # noqa: E402
+from bookings.models import Booking, CalendarFeed, Message, ShareLink  # noqa: E402
 from venues.models import Slot  # noqa: E402
 
 PAGES = [
@@ -64,6 +64,15 @@ PAGES = [
     ("venue slots", "/venues/kellerbar/manage/slots/", "venue"),
     ("venue slot inbox", "/venues/kellerbar/manage/slots/SLOT/", "venue"),
     ("venue applications", "/venues/kellerbar/manage/applications/", "venue"),
+    ("notifications", "/notifications/", True),
+    ("bell (polled)", "/notifications/bell/", True),
+    ("notif settings", "/notifications/settings/", True),
+    ("thread (polled)", "/bookings/THREAD/messages/", True),
+    ("calendar feeds", "/me/feeds/", True),
+    ("member feed .ics", "/feeds/FEED.ics", False),
+    ("band share links", "/bands/the-night-owls/manage/share/", True),
+    ("share page", "/share/SHARE/", False),
+    ("share .ics", "/share/SHARE.ics", False),
 ]
 
 
@@ -101,6 +110,9 @@ def main() -> None:
         .first()
     )
     booking = Booking.objects.filter(band__slug="the-night-owls").order_by("-pk").first()
+    thread = Message.objects.filter(booking__band__slug="the-night-owls").order_by("pk").first().booking
+    feed = CalendarFeed.objects.get(user__email="mara@demo.stageslot.test", scope=CalendarFeed.Scope.MEMBER)
+    share = ShareLink.objects.filter(band__slug="the-night-owls", revoked_at__isnull=True).first()
 
     print(f"database: {connection.vendor}, runs per page: {args.runs}")
     print(f"{'page':<20}{'status':>7}{'queries':>9}{'p50 ms':>9}{'p95 ms':>9}")
@@ -108,6 +120,7 @@ def main() -> None:
     for name, url, logged_in in PAGES:
         url = url.replace("TODAY", today.isoformat()).replace("LATER", (today + timedelta(days=90)).isoformat())
         url = url.replace("SLOT", str(slot.pk)).replace("BOOKING", str(booking.uid))
+        url = url.replace("THREAD", str(thread.uid)).replace("FEED", feed.token).replace("SHARE", share.token)
         c = clients[logged_in]
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
