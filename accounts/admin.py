@@ -1,8 +1,16 @@
-from django.contrib import admin
+"""Staff screens for accounts: people, and the notifications sent to them (with their emails' fate)."""
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
-from .models import User
+from .models import Notification, NotificationPreference, User
+from .notification_kinds import KINDS
+from .services import notification_emails_resend
 
 
 class StaffUserCreationForm(UserCreationForm):
@@ -15,6 +23,23 @@ class StaffUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class NotificationPreferenceInline(admin.TabularInline):
+    """What the person chose on their preferences page; theirs to change, so read-only here."""
+
+    model = NotificationPreference
+    extra = 0
+    can_delete = False
+    fields = ("kind", "in_app", "email")
+    readonly_fields = fields
+    verbose_name_plural = "Notification preferences (kinds not listed: in the app and email at once)"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -33,3 +58,103 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    inlines = [NotificationPreferenceInline]
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list:
+        # A new person has no preferences yet: the add form stays the two password fields.
+        return self.inlines if obj is not None else []
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The kinds of the catalog, by their names (no scan of the table for its distinct values)."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(kind.key, kind.label) for kind in KINDS.values()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Notification]) -> QuerySet[Notification]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Notifications are written by the services with the change they report: staff read them here and
+    can only send an email again (after a mail server outage made it fail)."""
+
+    list_display = (
+        "recipient",
+        "kind",
+        "text",
+        "created_at",
+        "read",
+        "email_state",
+        "email_attempts",
+        "email_error",
+    )
+    list_filter = ("email_state", KindFilter)
+    search_fields = ("recipient__email", "text")
+    list_select_related = ("recipient",)
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["send_again"]
+    fields = (
+        "recipient",
+        "kind",
+        "text",
+        "link",
+        "data",
+        "in_app",
+        "read_at",
+        "created_at",
+        "email_state",
+        "email_sent_at",
+        "email_attempts",
+        "email_tried_at",
+        "email_error",
+        "dedupe_key",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_resend_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.change_notification")
+
+    @admin.display(description="Read", boolean=True, ordering="read_at")
+    def read(self, note: Notification) -> bool:
+        return note.read_at is not None
+
+    @admin.action(description="Send the email again", permissions=["resend"])
+    def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        count = notification_emails_resend(ids=queryset.values_list("pk", flat=True))
+        skipped = queryset.count() - count
+        self.message_user(request, f"Queued {count} email{'s' if count != 1 else ''} to be sent again.")
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} left as they are: only failed or waiting emails are sent again.",
+                messages.WARNING,
+            )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if request.method == "GET" and request.GET.get("email_state__exact") != Notification.Email.FAILED:
+            failed = Notification.objects.filter(email_state=Notification.Email.FAILED).count()
+            if failed:
+                failed_filter = f"email_state__exact={Notification.Email.FAILED}"
+                url = f"{reverse('admin:accounts_notification_changelist')}?{failed_filter}"
+                self.message_user(
+                    request,
+                    format_html('Failed emails: {}. <a href="{}">Show them</a>', failed, url),
+                    messages.WARNING,
+                )
+        return super().changelist_view(request, extra_context)

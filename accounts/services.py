@@ -3,6 +3,8 @@
 import datetime as dt
 import hashlib
 import logging
+import random
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -10,8 +12,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Case, F, Min, Q, Value, When
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from kombu.exceptions import OperationalError
 
 from .models import Notification, NotificationPreference, User
@@ -215,47 +220,278 @@ def notifications_create_many(*, items: Iterable[NotificationItem], actor: User 
     return created
 
 
-def notification_emails_enqueue(ids: Iterable[int]) -> None:
-    """Hand notification emails to the worker. A broker that cannot be reached costs nothing but
-    time: the rows stay pending and the periodic re-queue sends them once it is back."""
-    for pk in ids:
+def notification_emails_enqueue(ids: Iterable[int]) -> int:
+    """Hand notification emails to the worker; returns how many the broker took. A broker that
+    cannot be reached costs nothing but time: the hand-off stops at the first refusal, the rows stay
+    pending and the periodic re-queue sends them once it is back."""
+    ids = list(ids)
+    for queued, pk in enumerate(ids):
         try:
             notification_email_task.delay(notification_id=pk)
         except OperationalError:
-            logger.warning("Broker unreachable; notification %s waits for the periodic re-queue", pk)
-            return
+            logger.warning(
+                "Broker unreachable; %d notification email(s) wait for the periodic re-queue", len(ids) - queued
+            )
+            return queued
+    return len(ids)
+
+
+# ---- Notification emails -------------------------------------------------------------------
+
+# Tries of one email before it is marked failed; the waits between them double from 30 s (30 s,
+# 1 min, 2 min … 32 min: about an hour of mail server outage in all), never more than an hour.
+NOTIFICATION_EMAIL_ATTEMPTS = 8
+NOTIFICATION_EMAIL_BACKOFF = dt.timedelta(seconds=30)
+NOTIFICATION_EMAIL_BACKOFF_MAX = dt.timedelta(hours=1)
+# Each wait grows by a random share of up to this much, so that the emails held up by one outage
+# do not all hit the mail server again in the same second.
+NOTIFICATION_EMAIL_JITTER = 0.2
+# The daily digest leaves in the hour from 08:00 in the recipient's zone; if that hour was missed
+# (no worker then), it leaves once its oldest notification has waited this long.
+DIGEST_HOUR = 8
+DIGEST_LATEST = dt.timedelta(hours=26)
+DIGEST_LISTED = 100
+
+
+class NotificationEmailFailed(Exception):
+    """Sending raised; the try is counted on the rows. `given_up`: that was the last try and the rows
+    are now FAILED (the admin can send them again)."""
+
+    def __init__(self, *, notification_ids: list[int], attempts: int, given_up: bool, error: str) -> None:
+        super().__init__(error)
+        self.notification_ids = notification_ids
+        self.attempts = attempts
+        self.given_up = given_up
+
+
+def notification_email_backoff(attempts: int) -> dt.timedelta:
+    """The wait after `attempts` failed tries before the next one (none before the first)."""
+    if attempts <= 0:
+        return dt.timedelta(0)
+    return min(NOTIFICATION_EMAIL_BACKOFF * 2 ** (attempts - 1), NOTIFICATION_EMAIL_BACKOFF_MAX)
+
+
+def notification_email_retry_in(attempts: int) -> float:
+    """Seconds from now to the next try after `attempts` failed ones: the backoff and a random share of it."""
+    wait = notification_email_backoff(attempts).total_seconds()
+    return wait * (1 + random.uniform(0, NOTIFICATION_EMAIL_JITTER))  # noqa: S311 – spreading load, not a secret
+
+
+def _absolute(path: str) -> str:
+    """A link that works from an inbox: the site's address before a path of ours."""
+    if path.startswith("/") and not path.startswith("//"):
+        return f"{settings.SITE_URL.rstrip('/')}{path}"
+    return path if path.startswith(("https://", "http://")) else ""
+
+
+def _subject(text: str) -> str:
+    """One line (a header holds no line break), short enough for an inbox list."""
+    return "StageSlot: " + Truncator(" ".join(text.split())).chars(120)
+
+
+def _notification_email(note: Notification) -> EmailMultiAlternatives:
+    """The email of one notification to its recipient: plain text and HTML, links absolute."""
+    actions = [
+        {"label": str(action["label"]), "url": _absolute(str(action["path"]))}
+        for action in (note.data or {}).get("actions") or []
+        if isinstance(action, dict) and action.get("label") and str(action.get("path", "")).startswith("/")
+    ]
+    context = {
+        "note": note,
+        "recipient": note.recipient,
+        "link": _absolute(note.link),
+        "actions": actions,
+        "kind": kind_of(note.kind),
+        "settings_url": _absolute(reverse("notifications:settings")),
+    }
+    message = EmailMultiAlternatives(
+        subject=_subject(note.text),
+        body=render_to_string("accounts/email/notification.txt", context),
+        to=[note.recipient.email],
+    )
+    message.attach_alternative(render_to_string("accounts/email/notification.html", context), "text/html")
+    return message
+
+
+def _email_attempt_failed(*, ids: list[int], state: str, error: BaseException) -> NotificationEmailFailed:
+    """Count a failed try on the rows `ids` still in `state`, in a transaction of its own (the claim
+    has rolled back); at the last try they become FAILED. Returns the exception to raise."""
+    now = timezone.now()
+    text = f"{type(error).__name__}: {error}"[: Notification._meta.get_field("email_error").max_length]
+    with transaction.atomic():
+        # The right-hand side reads the row as it was: the try counted here is the last when
+        # ATTEMPTS - 1 went before it.
+        Notification.objects.filter(pk__in=ids, email_state=state).update(
+            email_attempts=F("email_attempts") + 1,
+            email_tried_at=now,
+            email_error=text,
+            email_state=Case(
+                When(email_attempts__gte=NOTIFICATION_EMAIL_ATTEMPTS - 1, then=Value(Notification.Email.FAILED)),
+                default=Value(state),
+            ),
+        )
+        rows = list(Notification.objects.filter(pk__in=ids).values_list("email_attempts", "email_state"))
+    attempts = max((a for a, _ in rows), default=0)
+    given_up = any(s == Notification.Email.FAILED for _, s in rows)
+    if given_up:
+        logger.warning("Gave up emailing notification(s) %s after %d tries: %s", ids, attempts, text)
+    return NotificationEmailFailed(notification_ids=ids, attempts=attempts, given_up=given_up, error=text)
 
 
 def notification_email_send(*, notification_id: int) -> bool:
     """Send a notification's email once: the row is claimed under a lock and marked sent in the same
-    transaction, so a second or concurrent run sends nothing. A failure to send rolls the claim back
-    (the task retries). Returns whether an email went out now."""
-    with transaction.atomic():
-        # Only the notification row: locking the recipient too would hold up every write that
-        # refers to them (a booking event, a busy interval) for as long as the mail server takes.
-        note = (
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
-            .filter(pk=notification_id, email_state=Notification.Email.PENDING)
-            .first()
-        )
-        if note is None:
-            return False
-        recipient = note.recipient
-        if not recipient.is_active or not recipient.email:
-            note.email_state = Notification.Email.SKIPPED
-            note.save(update_fields=["email_state"])
-            return False
-        link = f"{settings.SITE_URL.rstrip('/')}{note.link}" if note.link.startswith("/") else note.link
-        context = {"note": note, "recipient": recipient, "link": link}
-        message = EmailMultiAlternatives(
-            subject=f"StageSlot: {note.text[:120]}",
-            body=render_to_string("accounts/email/notification.txt", context),
-            to=[recipient.email],
-        )
-        message.attach_alternative(render_to_string("accounts/email/notification.html", context), "text/html")
-        message.send()
-        note.email_state = Notification.Email.SENT
-        note.email_sent_at = timezone.now()
-        note.save(update_fields=["email_state", "email_sent_at"])
+    transaction, so a second or concurrent run sends nothing. Returns whether an email went out now
+    (not for a row sent already, claimed by another run, or whose recipient left: SKIPPED).
+
+    A failure to send rolls the claim back, counts the try on the row (email_attempts, email_tried_at,
+    email_error) and raises NotificationEmailFailed: the task tries again after
+    notification_email_retry_in(attempts); after NOTIFICATION_EMAIL_ATTEMPTS tries the row is FAILED.
+    """
+    claimed = False
+    try:
+        with transaction.atomic():
+            # Only the notification row: locking the recipient too would hold up every write that
+            # refers to them (a booking event, a busy interval) for as long as the mail server takes.
+            note = (
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("recipient")
+                .filter(pk=notification_id, email_state=Notification.Email.PENDING)
+                .first()
+            )
+            if note is None:
+                return False
+            recipient = note.recipient
+            if not recipient.is_active or not recipient.email:
+                note.email_state = Notification.Email.SKIPPED
+                note.save(update_fields=["email_state"])
+                return False
+            claimed = True
+            _notification_email(note).send()
+            note.email_state = Notification.Email.SENT
+            note.email_sent_at = timezone.now()
+            note.save(update_fields=["email_state", "email_sent_at"])
+    except Exception as exc:
+        if not claimed:
+            raise
+        raise _email_attempt_failed(ids=[notification_id], state=Notification.Email.PENDING, error=exc) from exc
     return True
+
+
+def notification_emails_requeue(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Queue again the emails still pending NOTIFICATION_REQUEUE_AFTER seconds after their change (the
+    broker was down when they were written, or a worker died holding them), oldest first, at most
+    `limit`. A row whose last failed try is still within its backoff is left to its own retry.
+    Returns how many the broker took: a broker still down stops the run, the rest wait for the next."""
+    now = now or timezone.now()
+    retry_due = Q(email_tried_at__isnull=True)
+    for attempts in range(1, NOTIFICATION_EMAIL_ATTEMPTS):
+        latest_retry = notification_email_backoff(attempts) * (1 + NOTIFICATION_EMAIL_JITTER)
+        retry_due |= Q(email_attempts=attempts, email_tried_at__lt=now - latest_retry)
+    ids = list(
+        Notification.objects.filter(
+            retry_due,
+            email_state=Notification.Email.PENDING,
+            created_at__lt=now - dt.timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER),
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return notification_emails_enqueue(ids)
+
+
+@transaction.atomic
+def notification_emails_resend(*, ids: Iterable[int]) -> int:
+    """Send the emails of these notifications again from a fresh start (tries back to 0), those that
+    failed or are still pending; sent, skipped and digest rows stay as they are. Queued once this
+    commits; returns how many."""
+    chosen = list(
+        Notification.objects.select_for_update(of=("self",))
+        .filter(pk__in=list(ids), email_state__in=[Notification.Email.FAILED, Notification.Email.PENDING])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=chosen).update(
+        email_state=Notification.Email.PENDING, email_attempts=0, email_tried_at=None, email_error=""
+    )
+    if chosen:
+        transaction.on_commit(lambda: notification_emails_enqueue(chosen))
+    return len(chosen)
+
+
+# ---- The daily digest -----------------------------------------------------------------------
+
+
+def _digest_due(zone: zoneinfo.ZoneInfo, oldest: dt.datetime, now: dt.datetime) -> bool:
+    return now.astimezone(zone).hour == DIGEST_HOUR or oldest <= now - DIGEST_LATEST
+
+
+def notification_digest_recipients(*, now: dt.datetime) -> list[int]:
+    """The ids of the people whose daily digest is due at `now`: it is 08:xx in their zone, or their
+    oldest waiting notification has waited DIGEST_LATEST. One query, whatever their number."""
+    waiting = (
+        Notification.objects.filter(email_state=Notification.Email.DIGEST)
+        .values("recipient_id", "recipient__time_zone")
+        .annotate(oldest=Min("created_at"))
+        .order_by("recipient_id")
+    )
+    return [
+        row["recipient_id"]
+        for row in waiting
+        if _digest_due(User(time_zone=row["recipient__time_zone"]).zone, row["oldest"], now)
+    ]
+
+
+def notification_digest_send(*, user_id: int, now: dt.datetime | None = None) -> int:
+    """Send `user_id` one email listing every notification waiting for their daily digest, if it is
+    due at `now` (see notification_digest_recipients). Returns how many it listed (0: nothing sent).
+
+    The rows are locked (skip locked) and marked sent in the transaction that sends, so a second or
+    concurrent run sends none of them again, and a failure sends nothing and leaves them waiting
+    (the try counted on them; raises NotificationEmailFailed). A recipient who left: SKIPPED.
+    """
+    now = now or timezone.now()
+    ids: list[int] = []
+    try:
+        with transaction.atomic():
+            notes = list(
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(recipient_id=user_id, email_state=Notification.Email.DIGEST)
+                .order_by("created_at", "pk")
+            )
+            if not notes:
+                return 0
+            user = User.objects.get(pk=user_id)
+            if not _digest_due(user.zone, notes[0].created_at, now):
+                return 0
+            if not user.is_active or not user.email:
+                Notification.objects.filter(pk__in=[n.pk for n in notes]).update(email_state=Notification.Email.SKIPPED)
+                return 0
+            ids = [n.pk for n in notes]
+            _digest_email(user, notes).send()
+            Notification.objects.filter(pk__in=ids).update(
+                email_state=Notification.Email.SENT, email_sent_at=timezone.now()
+            )
+    except Exception as exc:
+        if not ids:
+            raise
+        raise _email_attempt_failed(ids=ids, state=Notification.Email.DIGEST, error=exc) from exc
+    return len(ids)
+
+
+def _digest_email(user: User, notes: list[Notification]) -> EmailMultiAlternatives:
+    listed = notes[:DIGEST_LISTED]
+    context = {
+        "recipient": user,
+        "items": [{"note": n, "link": _absolute(n.link), "kind": kind_of(n.kind)} for n in listed],
+        "more": len(notes) - len(listed),
+        "list_url": _absolute(reverse("notifications:list")),
+        "settings_url": _absolute(reverse("notifications:settings")),
+    }
+    count = len(notes)
+    message = EmailMultiAlternatives(
+        subject=f"StageSlot: your daily digest, {count} {'notification' if count == 1 else 'notifications'}",
+        body=render_to_string("accounts/email/digest.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("accounts/email/digest.html", context), "text/html")
+    return message

@@ -1,12 +1,10 @@
 """Background work of the accounts app."""
 
-from datetime import timedelta
+import datetime as dt
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
-
-from .models import Notification
 
 
 @shared_task(
@@ -33,30 +31,53 @@ def send_email(
     message.send()
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+# The row counts the tries and gives up (accounts.services.NOTIFICATION_EMAIL_ATTEMPTS), not Celery.
+@shared_task(bind=True, max_retries=None)
 def notification_email_task(self, *, notification_id: int) -> bool:
-    """Send the email of one notification, at most once (see accounts.services.notification_email_send)."""
-    from .services import notification_email_send
+    """Send the email of one notification, at most once (see accounts.services.notification_email_send);
+    a failure is tried again after a growing wait until the row says it gave up."""
+    from .services import NotificationEmailFailed, notification_email_retry_in, notification_email_send
 
-    return notification_email_send(notification_id=notification_id)
+    try:
+        return notification_email_send(notification_id=notification_id)
+    except NotificationEmailFailed as exc:
+        # Run inline (no broker), the change that queued it must neither wait nor fail: the row
+        # stays pending for the re-queue.
+        if exc.given_up or self.request.is_eager:
+            return False
+        raise self.retry(exc=exc, countdown=notification_email_retry_in(exc.attempts)) from exc
 
 
 @shared_task
-def notification_emails_requeue_task(*, older_than_minutes: int = 10, limit: int = 500) -> int:
+def notification_emails_requeue_task(*, limit: int = 500) -> int:
     """Periodic: queue again the emails of notifications still unsent after a while (the broker was
     down when they were written, or a worker died). Sending stays once per notification."""
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
-    ids = list(
-        Notification.objects.filter(email_state=Notification.Email.PENDING, created_at__lt=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in ids:
-        notification_email_task.delay(notification_id=pk)
-    return len(ids)
+    from .services import notification_emails_requeue
+
+    return notification_emails_requeue(limit=limit)
+
+
+@shared_task
+def notification_digests_task() -> int:
+    """Hourly: one task per person whose daily digest is due now (08:xx in their zone, or waited too long)."""
+    from .services import notification_digest_recipients
+
+    now = timezone.now()
+    user_ids = notification_digest_recipients(now=now)
+    for user_id in user_ids:
+        notification_digest_task.delay(user_id=user_id, at=now.isoformat())
+    return len(user_ids)
+
+
+@shared_task(bind=True, max_retries=None)
+def notification_digest_task(self, *, user_id: int, at: str) -> int:
+    """Send one person's daily digest as due at `at` (the hourly run's time, kept across retries, so a
+    retry after 09:00 still sends the 08:00 digest). At most once per notification."""
+    from .services import NotificationEmailFailed, notification_digest_send, notification_email_retry_in
+
+    try:
+        return notification_digest_send(user_id=user_id, now=dt.datetime.fromisoformat(at))
+    except NotificationEmailFailed as exc:
+        if exc.given_up or self.request.is_eager:
+            return 0
+        raise self.retry(exc=exc, countdown=notification_email_retry_in(exc.attempts)) from exc

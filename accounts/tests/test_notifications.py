@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Notification
-from accounts.services import notification_email_send, notifications_create
+from accounts.services import NotificationEmailFailed, notification_email_send, notifications_create
 from accounts.tasks import notification_email_task, notification_emails_requeue_task
 from accounts.tests.factories import UserFactory
 
@@ -125,11 +125,12 @@ def test_a_failed_send_is_tried_again_later_and_then_sent_once():
     note = notify([UserFactory()])[0]
     with (
         mock.patch.object(EmailMultiAlternatives, "send", side_effect=ConnectionRefusedError("smtp down")),
-        pytest.raises(OSError),
+        pytest.raises(NotificationEmailFailed),
     ):
         notification_email_send(notification_id=note.pk)
     note.refresh_from_db()
     assert note.email_state == Notification.Email.PENDING
+    assert (note.email_attempts, note.email_error) == (1, "ConnectionRefusedError: smtp down")
     assert mail.outbox == []
     assert notification_email_send(notification_id=note.pk) is True
     assert len(mail.outbox) == 1

@@ -35,8 +35,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         lambda: [_test_db.with_name(_test_db.name + end).unlink(missing_ok=True) for end in ("", "-wal", "-shm")]
     )
 MEDIA_ROOT = env.path("DJANGO_TEST_MEDIA_ROOT", default="/tmp/stageslot-test-media")  # noqa: S108
-# Tests run tasks inline unless a test starts a real worker (see conftest.py).
-CELERY_TASK_ALWAYS_EAGER = True
+# Tests run tasks inline unless a test starts a real worker (stageslot/tests/worker.py); that worker
+# itself hands the tasks it queues to the broker, as in production.
+CELERY_TASK_ALWAYS_EAGER = env.bool("STAGESLOT_TEST_EAGER", default=True)
 # Our own queue, so that a worker started by a test never meets another run's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("STAGESLOT_TEST_QUEUE", default=f"stageslot-test-{uuid.uuid4().hex[:8]}")
 if "KEY_PREFIX" in CACHES["default"]:

@@ -1,55 +1,12 @@
 """Background work really goes through Redis to a separate worker process."""
 
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
-from stageslot.celery_app import app as celery_app
+from stageslot.tests import worker as shared
+from stageslot.tests.worker import wait_for_files
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def worker(tmp_path):
-    """A `celery worker` process on this run's queue; yields the folder its mail lands in."""
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    log = (tmp_path / "worker.log").open("w")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "stageslot.settings.test",
-        "STAGESLOT_TEST_MAIL_DIR": str(mail_dir),
-        "STAGESLOT_TEST_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-    }
-    proc = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "stageslot", "worker", "--pool=solo", "--loglevel=INFO",
-         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    celery_app.conf.task_always_eager = False
-    try:
-        yield mail_dir
-    finally:
-        celery_app.conf.task_always_eager = True
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
-
-
-def wait_for_files(folder: Path, timeout: float = 30) -> list[Path]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        files = [f for f in folder.iterdir() if f.stat().st_size]
-        if files:
-            return files
-        time.sleep(0.2)
-    return []
+worker = shared.worker
 
 
 @pytest.mark.services

@@ -1,0 +1,187 @@
+"""A real `celery worker` process for tests that go through Redis: on this run's queue, on the test's
+own database, writing its mail to files the test reads. Use the fixtures from a test module with
+`celery_worker_start = worker.celery_worker_start` (a plain name, so that the argument of the same
+name shadows no import)."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import kombu.pools
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from stageslot.celery_app import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+# What the file email backend writes after each message: a file without it is still being written.
+MAIL_END = b"-" * 79 + b"\n"
+
+
+def test_database_url() -> str:
+    """The database this test runs on (the test database, not the configured one) as a DATABASE_URL."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "localhost"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{auth + '@' if auth else ''}{host}{port}/{db['NAME']}"
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    mail_dir: Path
+    log_path: Path
+
+    def emails(self) -> list[Path]:
+        """The emails sent so far, one file each, oldest first."""
+        files = [f for f in self.mail_dir.iterdir() if f.is_file() and f.read_bytes().endswith(MAIL_END)]
+        return sorted(files, key=lambda f: f.stat().st_mtime_ns)
+
+    def wait_for_emails(self, count: int = 1, timeout: float = 30) -> list[Path]:
+        """At least `count` emails, or those there are after `timeout` seconds."""
+        wait_until(lambda: len(self.emails()) >= count, timeout)
+        return self.emails()
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        """Until the worker consumes its queue (its log says "ready")."""
+        wait_until(lambda: " ready." in self.log() or self.process.poll() is not None, timeout)
+        if " ready." not in self.log():
+            raise AssertionError(f"The worker did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 30) -> bool:
+    """Whether `condition()` came true within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def recipients_of(files: list[Path]) -> list[str]:
+    """The To: address of each email file."""
+    found = []
+    for f in files:
+        for line in f.read_text().splitlines():
+            if line.startswith("To: "):
+                found.append(line[4:].strip())
+                break
+    return sorted(found)
+
+
+@contextlib.contextmanager
+def worker_processes(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    """Starts `celery worker` processes: `start(beat=False, concurrency=1, env={})`.
+
+    `beat` runs the periodic tasks in the worker too (schedule file in tmp_path); `concurrency` > 1
+    uses that many forked processes; `env` adds settings. Tasks queued meanwhile go to the workers
+    (eager again afterwards), and every worker is stopped at the end.
+    """
+    started: list[Worker] = []
+
+    def start(*, beat: bool = False, concurrency: int = 1, env: dict[str, str] | None = None) -> Worker:
+        folder = tmp_path / f"worker-{len(started)}"
+        mail_dir = folder / "mail"
+        mail_dir.mkdir(parents=True)
+        log_path = folder / "worker.log"
+        command = [
+            sys.executable, "-m", "celery", "-A", "stageslot", "worker", "--loglevel=INFO",
+            "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "-n", f"test-{os.getpid()}-{len(started)}@%h",
+        ]  # fmt: skip
+        command += ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
+        if beat:
+            command += ["-B", "-s", str(folder / "beat-schedule")]
+        process_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "stageslot.settings.test",
+            "DATABASE_URL": test_database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "STAGESLOT_TEST_MAIL_DIR": str(mail_dir),
+            "STAGESLOT_TEST_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+            "STAGESLOT_TEST_EAGER": "false",
+            **(env or {}),
+        }
+        with log_path.open("w") as log:
+            process = subprocess.Popen(command, cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        worker = Worker(process=process, mail_dir=mail_dir, log_path=log_path)
+        started.append(worker)
+        celery_app.conf.task_always_eager = False
+        return worker
+
+    try:
+        yield start
+    finally:
+        celery_app.conf.task_always_eager = True
+        for worker in started:
+            worker.process.send_signal(signal.SIGTERM)
+        for worker in started:
+            try:
+                worker.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_worker_start(tmp_path: Path, django_db_setup) -> Iterator[Callable[..., Worker]]:
+    """Starts worker processes for this test, stopped at its end: see worker_processes."""
+    with worker_processes(tmp_path) as start:
+        yield start
+
+
+@pytest.fixture
+def worker(tmp_path: Path, django_db_setup) -> Iterator[Path]:
+    """One worker process on this run's queue; the folder its mail lands in."""
+    with worker_processes(tmp_path) as start:
+        yield start().mail_dir
+
+
+def wait_for_files(folder: Path, timeout: float = 30) -> list[Path]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        files = [f for f in folder.iterdir() if f.stat().st_size]
+        if files:
+            return files
+        time.sleep(0.2)
+    return []
+
+
+def broker_url_set(url: str) -> None:
+    """Point this process's Celery app at another broker, dropping the connections to the old one."""
+    # Kombu keeps one pool per broker address for the whole process: closed and forgotten here, so
+    # that the next task opens a connection to the new address (and, back on the old one, a new pool).
+    kombu.pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app.conf.broker_url = url
+
+
+@contextlib.contextmanager
+def broker_down() -> Iterator[None]:
+    """Tasks queued inside go to a broker nobody listens on (port 1): the hand-off fails fast."""
+    was_url, was_eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    broker_url_set("redis://127.0.0.1:1/0")
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = was_eager
+        broker_url_set(was_url)
