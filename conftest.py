@@ -58,3 +58,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _close_browser_contexts(request: pytest.FixtureRequest):
+    """Close the pages a browser test opened: the live server outlives the test, and a page left
+    open keeps polling it (the bell, threads, live calendars) into the tests that follow."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            context.close()

@@ -95,6 +95,7 @@ def seed_conversations(*, now: dt.datetime) -> None:
                 # Spread the conversation over the last days, an hour or so apart.
                 at = now - dt.timedelta(days=len(lines) - i, hours=i)
                 Message.objects.filter(pk=message.pk).update(created_at=at)
+                Notification.objects.filter(dedupe_key__startswith=f"message:{message.pk}:").update(created_at=at)
             # The band's leader has read all but the last message the other side wrote.
             last_other = Message.objects.filter(booking=booking).exclude(author=leader).order_by("-pk").first()
             if last_other is not None:
