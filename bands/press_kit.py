@@ -4,10 +4,17 @@ Each function works on a band or a venue alike; the app's service checks who may
 and calls it, so the rule lives in one place.
 """
 
+import datetime as dt
+from collections.abc import Callable, Iterable
+
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Count, Max
+from django.urls import reverse
 from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import notifications_create
 
 from .models import ApprovalStatus
 
@@ -32,6 +39,49 @@ def approval_status_set(*, row: models.Model, status: str, reason: str = "") -> 
         row.status_reason = reason.strip()[:300]
         row.status_changed_at = timezone.now()
         row.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+    return row
+
+
+def _approval_text(row: models.Model, *, listed: str, barred: str) -> str:
+    because = f" Reason: {row.status_reason}" if row.status_reason else ""
+    if row.status == ApprovalStatus.APPROVED:
+        return f"{row.name} is approved: {listed}."
+    if row.status == ApprovalStatus.SUSPENDED:
+        return f"{row.name} is suspended by StageSlot staff: it is hidden from public pages and {barred}.{because}"
+    return f"{row.name} is back in review by StageSlot staff: it is hidden from public pages until approved.{because}"
+
+
+def approval_status_change(
+    *,
+    row: models.Model,
+    status: str,
+    reason: str,
+    by: User | None,
+    people: Callable[[int], Iterable[User]],
+    listed: str,
+    barred: str,
+) -> models.Model:
+    """approval_status_set, and tell `people(row.pk)` (never `by`) of the change: kind
+    "<band|venue>_status", linking to the public page once approved, else to the manage pages.
+    A repeat of the same status and reason changes and tells nothing. `listed` says what approval
+    makes public, `barred` what a suspension stops ("cannot be booked")."""
+    with transaction.atomic():
+        before = type(row).objects.select_for_update().values_list("status", "status_reason").get(pk=row.pk)
+        row = approval_status_set(row=row, status=status, reason=reason)
+        if before == (row.status, row.status_reason):
+            return row
+        changed = row.status_changed_at.astimezone(dt.UTC)
+        app = row._meta.app_label
+        kind = f"{row._meta.model_name}_status"
+        page = f"{app}:detail" if row.status == ApprovalStatus.APPROVED else f"{app}:manage"
+        notifications_create(
+            recipients=people(row.pk),
+            kind=kind,
+            text=_approval_text(row, listed=listed, barred=barred),
+            link=reverse(page, args=[row.slug]),
+            key=f"{kind}:{row.pk}:{row.status}:{changed:%Y%m%dT%H%M%S%f}",
+            actor=by,
+        )
     return row
 
 

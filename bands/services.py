@@ -19,7 +19,7 @@ from .embeds import embed_from_url
 from .invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from .links import LINK_FIELDS
 from .models import ApprovalStatus, Band, BandBlock, BandEmbed, BandInvite, BandPhoto, Genre, Membership
-from .press_kit import approval_status_set, photo_append, photo_delete, position_after, slug_taken_message
+from .press_kit import approval_status_change, photo_append, photo_delete, position_after, slug_taken_message
 from .selectors import band_invite_path, band_managers
 
 PHOTO_LIMIT = 12
@@ -122,18 +122,6 @@ def _save_band(band: Band) -> None:
         raise
 
 
-def _status_text(band: Band) -> str:
-    because = f" Reason: {band.status_reason}" if band.status_reason else ""
-    if band.status == ApprovalStatus.APPROVED:
-        return f"{band.name} is approved: its press kit is public now."
-    if band.status == ApprovalStatus.SUSPENDED:
-        return (
-            f"{band.name} is suspended by StageSlot staff: it is hidden from public pages "
-            f"and cannot be booked.{because}"
-        )
-    return f"{band.name} is back in review by StageSlot staff: it is hidden from public pages until approved.{because}"
-
-
 def band_set_status(*, band: Band, status: str, reason: str = "", by: User | None = None) -> Band:
     """Approve, suspend or return a band to review (staff only; the caller checks).
 
@@ -141,22 +129,15 @@ def band_set_status(*, band: Band, status: str, reason: str = "", by: User | Non
     the reason. The band's leaders and admins are told of every change (not of a repeat of
     the same status and reason), except `by`. Raises ValueError for an unknown status.
     """
-    with transaction.atomic():
-        before = Band.objects.select_for_update().values_list("status", "status_reason").get(pk=band.pk)
-        band = approval_status_set(row=band, status=status, reason=reason)
-        if before == (band.status, band.status_reason):
-            return band
-        changed = band.status_changed_at.astimezone(dt.UTC)
-        public = band.status == ApprovalStatus.APPROVED
-        notifications_create(
-            recipients=band_managers(band.pk),
-            kind="band_status",
-            text=_status_text(band),
-            link=reverse("bands:detail" if public else "bands:manage", args=[band.slug]),
-            key=f"band_status:{band.pk}:{band.status}:{changed:%Y%m%dT%H%M%S%f}",
-            actor=by,
-        )
-    return band
+    return approval_status_change(
+        row=band,
+        status=status,
+        reason=reason,
+        by=by,
+        people=band_managers,
+        listed="its press kit is public now",
+        barred="cannot be booked",
+    )
 
 
 def band_create(*, by: User, genres: Iterable[Genre] = (), **fields) -> Band:

@@ -8,14 +8,12 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import notifications_create
 from bands.invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from bands.models import ApprovalStatus, Genre
-from bands.press_kit import approval_status_set, photo_append, photo_delete
+from bands.press_kit import approval_status_change, photo_append, photo_delete
 
 from .models import Slot, Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 from .selectors import SLUG_TAKEN, venue_invite_link_path, venue_slug_problem
@@ -47,16 +45,8 @@ PROFILE_FIELDS = frozenset(
 )
 
 
-def _status_text(venue: Venue) -> str:
-    because = f" Reason: {venue.status_reason}" if venue.status_reason else ""
-    if venue.status == ApprovalStatus.APPROVED:
-        return f"{venue.name} is approved: its page and public slots are listed now."
-    if venue.status == ApprovalStatus.SUSPENDED:
-        return (
-            f"{venue.name} is suspended by StageSlot staff: it is hidden from public pages "
-            f"and takes no bookings.{because}"
-        )
-    return f"{venue.name} is back in review by StageSlot staff: it is hidden from public pages until approved.{because}"
+def _venue_people(venue_id: int) -> list[User]:
+    return list(User.objects.filter(venue_roles__venue_id=venue_id).order_by("pk"))
 
 
 def venue_set_status(*, venue: Venue, status: str, reason: str = "", by: User | None = None) -> Venue:
@@ -66,22 +56,15 @@ def venue_set_status(*, venue: Venue, status: str, reason: str = "", by: User | 
     the reason. The venue's owners and bookers are told of every change (not of a repeat of
     the same status and reason), except `by`. Raises ValueError for an unknown status.
     """
-    with transaction.atomic():
-        before = Venue.objects.select_for_update().values_list("status", "status_reason").get(pk=venue.pk)
-        venue = approval_status_set(row=venue, status=status, reason=reason)
-        if before == (venue.status, venue.status_reason):
-            return venue
-        changed = venue.status_changed_at.astimezone(dt.UTC)
-        public = venue.status == ApprovalStatus.APPROVED
-        notifications_create(
-            recipients=User.objects.filter(venue_roles__venue_id=venue.pk).order_by("pk"),
-            kind="venue_status",
-            text=_status_text(venue),
-            link=reverse("venues:detail" if public else "venues:manage", args=[venue.slug]),
-            key=f"venue_status:{venue.pk}:{venue.status}:{changed:%Y%m%dT%H%M%S%f}",
-            actor=by,
-        )
-    return venue
+    return approval_status_change(
+        row=venue,
+        status=status,
+        reason=reason,
+        by=by,
+        people=_venue_people,
+        listed="its page and public slots are listed now",
+        barred="takes no bookings",
+    )
 
 
 def _check_profile_fields(fields: dict) -> None:
