@@ -5,35 +5,62 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test lint format lock superuser worker beat clean
+.PHONY: help run serve test vendor lint format lock superuser worker beat clean
+
+# axe-core checks accessibility in the browser tests; it comes from the npm registry as a
+# pinned tarball (checked against its sha256) and is never committed. No npm: the checks skip.
+AXE_VERSION := 4.10.3
+AXE_SHA256  := 0f2b4d7dcdf7d1219df8d1959ad68e565f51d14c3f0d88bb71cd59abeb956292
+VENDOR      := .cache/vendor
+AXE_JS      := $(VENDOR)/axe-core-$(AXE_VERSION)/axe.min.js
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "StageSlot needs Python 3.11 or newer (set PYTHON=python3.12 to choose one).")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Creating the virtual environment $(VENV)…"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	@echo "Installing StageSlot's Python packages into $(VENV)…"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
 
+# Links in emails, feeds and share pages point at the address the site is served on.
+run serve: export STAGESLOT_SITE_URL ?= http://$(HOST)
+
 run: $(VENV)/.runtime ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST)
+	@echo "Migrating the database…"
+	@$(BIN)/python manage.py migrate --noinput -v 0
+	@echo "Loading demo data…"
+	@$(BIN)/python manage.py seed_demo --quiet
+	@echo "Starting the server…"
+	@$(BIN)/python manage.py serve $(HOST)
 
 serve: $(VENV)/.runtime ## Serve without migrating or seeding
-	$(BIN)/python manage.py runserver $(HOST)
+	@$(BIN)/python manage.py serve $(HOST)
 
-test: $(VENV)/.dev ## Run the test suite (SQLite unless DATABASE_URL is set)
+test: $(VENV)/.dev vendor ## Run the test suite (SQLite unless DATABASE_URL is set)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as success"; exit 0; fi; exit $$rc
+
+vendor: ## Fetch the test-only JavaScript (axe-core) from the npm registry, if npm is installed
+	@if [ -f $(AXE_JS) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AXE_JS); \
+	else echo "npm not found: the browser tests skip their axe-core accessibility checks"; fi
+
+$(AXE_JS):
+	@mkdir -p $(VENDOR)/npm $(dir $@)
+	cd $(VENDOR)/npm && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	echo "$(AXE_SHA256)  $(VENDOR)/npm/axe-core-$(AXE_VERSION).tgz" | sha256sum -c --quiet
+	tar -xzf $(VENDOR)/npm/axe-core-$(AXE_VERSION).tgz -C $(dir $@) --strip-components=1 package/axe.min.js package/LICENSE
+	cp $@ $(VENDOR)/axe.min.js
 
 lint: $(VENV)/.dev ## ruff, djLint and the migration check
 	$(BIN)/ruff check .
@@ -61,4 +88,4 @@ beat: $(VENV)/.runtime ## Celery beat (needs REDIS_URL)
 	$(BIN)/celery -A stageslot beat --loglevel=info
 
 clean: ## Remove the virtualenv, the local database and uploads
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles
+	rm -rf $(VENV) $(VENDOR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles

@@ -14,6 +14,11 @@ from django.core.cache import caches
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+# axe-core, fetched from the npm registry by `make vendor` (which `make test` runs when npm is there).
+AXE_JS = Path(os.environ.get("AXE_JS", Path(__file__).parent / ".cache" / "vendor" / "axe.min.js"))
+AXE_MISSING = f"axe-core is not at {AXE_JS}: run `make vendor` (needs npm) to check accessibility"
+# The main journeys run under each of these browser locales (`@pytest.mark.locales`).
+BROWSER_LOCALES = ["en-US", "en-GB", "de"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -28,6 +33,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_services)
         if "browser" in item.keywords and not CHROMIUM.exists():
             item.add_marker(skip_browser)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("locales") and "browser_locale" in metafunc.fixturenames:
+        metafunc.parametrize("browser_locale", BROWSER_LOCALES)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    skipped = config.stash.get(_axe_skipped, 0)
+    if skipped:
+        terminalreporter.write_line(f"{skipped} browser tests ran without their accessibility checks: {AXE_MISSING}")
+
+
+_axe_skipped = pytest.StashKey[int]()
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +87,109 @@ def _close_browser_contexts(request: pytest.FixtureRequest):
     if "browser" in request.fixturenames:
         for context in list(request.getfixturevalue("browser").contexts):
             context.close()
+
+
+@pytest.fixture
+def browser_locale() -> str:
+    """The browser's locale (navigator.language and Accept-Language); tests marked `locales` get each
+    of BROWSER_LOCALES. Pass it on: `browser.new_context(locale=browser_locale)`."""
+    return "en-GB"
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict, request: pytest.FixtureRequest) -> dict:
+    """The `page` fixture of a test marked `locales` opens in that run's browser locale."""
+    if request.node.get_closest_marker("locales"):
+        return {**browser_context_args, "locale": request.getfixturevalue("browser_locale")}
+    return browser_context_args
+
+
+# Runs axe on the page (or the part `within` selects) and returns its serious and critical violations,
+# once htmx has settled and transitions have ended (a polling calendar fades while it reloads).
+# axe is injected through the DevTools protocol, so a Content-Security-Policy does not stop it.
+_AXE_RUN = """async ({within}) => {
+    const busy = () => document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling");
+    for (let i = 0; i < 50 && busy(); i++) await new Promise((done) => setTimeout(done, 100));
+    const ending = document.getAnimations().filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime));
+    await Promise.all(ending.map((a) => a.finished.catch(() => null)));
+    const experimental = ["label-content-name-mismatch"];
+    const result = await axe.run(within ? document.querySelector(within) : document, {
+        iframes: false,
+        resultTypes: ["violations"],
+        rules: Object.fromEntries(experimental.map((id) => [id, {enabled: true}])),
+    });
+    return result.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) at ${n.target.join(" ")}: ${v.help}. `
+            + n.failureSummary.replace(/\\s+/g, " ")));
+}"""
+
+_OVERFLOW = """() => {
+    const problems = [];
+    const width = document.documentElement.scrollWidth;
+    if (width > window.innerWidth) problems.push(`the page is ${width}px wide in a ${window.innerWidth}px window`);
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+        + [...el.classList].map((c) => "." + c).join("");
+    const scrolls = (el) => ["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(el).overflowX);
+    for (const card of document.querySelectorAll(".card")) {
+        const box = card.getBoundingClientRect();
+        if (!box.width) continue;
+        for (const el of card.querySelectorAll("*")) {
+            const r = el.getBoundingClientRect();
+            if (!r.width || !r.height) continue;
+            let inScroller = false;
+            for (let a = el.parentElement; a && a !== card; a = a.parentElement) if (scrolls(a)) inScroller = true;
+            if (!inScroller && (r.right > box.right + 1 || r.left < box.left - 1))
+                problems.push(`${name(el)} (${Math.round(r.left)}-${Math.round(r.right)}px) is wider than its card`
+                    + ` ${name(card)} (${Math.round(box.left)}-${Math.round(box.right)}px)`);
+        }
+    }
+    return problems;
+}"""
+
+
+class AxeCheck:
+    """`axe_check(page)` fails the test on any serious or critical axe-core violation on the page as it
+    is now (call it again after each navigation or htmx swap); `axe_check.fits(page)` fails when the
+    page scrolls sideways or an element sticks out of its card (a scrolling wrapper may hold it)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.source = AXE_JS.read_text(encoding="utf-8") if AXE_JS.exists() else None
+        self.skipped = False
+
+    def require(self) -> None:
+        if self.source is None:
+            pytest.skip(AXE_MISSING)
+
+    def violations(self, page, within: str | None = None) -> list[str]:
+        """Serious and critical violations on the page as it is now, one line each."""
+        if self.source is None:
+            if not self.skipped:
+                self.skipped = True
+                self.config.stash[_axe_skipped] = self.config.stash.get(_axe_skipped, 0) + 1
+            return []
+        if not page.evaluate("() => typeof window.axe === 'object'"):
+            page.evaluate(self.source)
+        return page.evaluate(_AXE_RUN, {"within": within})
+
+    def overflow(self, page) -> list[str]:
+        """What makes the page scroll sideways or sticks out of its card, one line each."""
+        return page.evaluate(_OVERFLOW)
+
+    def __call__(self, page, within: str | None = None, what: str = "") -> None:
+        found = self.violations(page, within)
+        if found:
+            where = what or page.url
+            pytest.fail(f"axe-core: {len(found)} serious/critical on {where}:\n  " + "\n  ".join(found), pytrace=False)
+
+    def fits(self, page, what: str = "") -> None:
+        problems = self.overflow(page)
+        if problems:
+            where = what or page.url
+            pytest.fail(f"overflow on {where}:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def axe_check(request: pytest.FixtureRequest) -> AxeCheck:
+    return AxeCheck(request.config)

@@ -5,3 +5,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        # Register the app's Celery tasks: services queue them by name (accounts.queue).
+        from . import tasks  # noqa: F401

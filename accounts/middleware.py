@@ -1,9 +1,14 @@
-"""Show every page in the viewer's time zone."""
+"""Show every page in the viewer's time zone; refuse input with control characters in it; the
+security headers of every response."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+
+from .form_fields import control_character_in
 
 
 class TimezoneMiddleware:
@@ -20,3 +25,61 @@ class TimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class ControlCharacterMiddleware:
+    """Refuse, with a 400 page that says which field, any request whose address contains a control
+    character, and any POST (PUT, …) whose query or form fields do: every form of the site (ours,
+    allauth's, the admin's) gets the same clear answer and nothing is saved."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problem = self._problem(request)
+        if problem:
+            response = render(request, "400.html", {"input_problem": problem}, status=400)
+            if request.headers.get("HX-Request") == "true":
+                # An HTMX form shows the message in place of the page's main part (stageslot.js).
+                response["HX-Retarget"] = "#main"
+                response["HX-Reswap"] = "innerHTML"
+                response["HX-Reselect"] = "#main > *"
+            return response
+        return self.get_response(request)
+
+    @staticmethod
+    def _problem(request: HttpRequest) -> str:
+        code = control_character_in(request.path)
+        if code:
+            return f"The address contains an invisible control character ({code})."
+        # A GET's query is a search or a filter: its form says what is wrong next to the field (and
+        # keeps showing results), so only what is sent to change something is refused here.
+        if request.method in {"GET", "HEAD", "OPTIONS"}:
+            return ""
+        for data in (request.GET, request.POST):
+            for key, values in data.lists():
+                for text in [key, *values]:
+                    code = control_character_in(text)
+                    if code:
+                        name = key if not control_character_in(key) else "a field"
+                        return f"The field “{name}” contains an invisible control character ({code})."
+        return ""
+
+
+class SecurityHeadersMiddleware:
+    """Every response (pages, partials, feeds, share pages, static files, errors) carries a
+    Content-Security-Policy, a Permissions-Policy and X-Frame-Options. Listed first in MIDDLEWARE so
+    it also wraps what WhiteNoise answers. The Django admin gets STAGESLOT_CSP_ADMIN (inline style
+    attributes, which its widgets and our thumbnails use); scripts are 'self' everywhere."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        admin = request.path.startswith("/admin/")
+        policy = settings.STAGESLOT_CSP_ADMIN if admin else settings.STAGESLOT_CSP
+        response.headers.setdefault("Content-Security-Policy", policy)
+        response.headers.setdefault("Permissions-Policy", settings.STAGESLOT_PERMISSIONS_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

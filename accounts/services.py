@@ -19,12 +19,18 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from kombu.exceptions import OperationalError
 
+from accounts.site import site_url
+
 from .models import Notification, NotificationPreference, User
 from .notification_kinds import kind_of
-from .tasks import notification_email_task, send_email
+from .queue import task_queue, task_run_here
 from .timezones import when_text
 
 logger = logging.getLogger(__name__)
+
+# The tasks that send mail, queued by name (accounts/queue.py): tasks import services, never the reverse.
+SEND_EMAIL_TASK = "accounts.tasks.send_email"
+NOTIFICATION_EMAIL_TASK = "accounts.tasks.notification_email_task"
 
 
 def email_queue(*, message: EmailMessage) -> None:
@@ -48,10 +54,10 @@ def email_queue(*, message: EmailMessage) -> None:
 
     def enqueue() -> None:
         try:
-            send_email.delay(**payload)
+            task_queue(SEND_EMAIL_TASK, **payload)
         except OperationalError:
             logger.warning("Broker unreachable; sending %r inline", message.subject)
-            send_email.apply(kwargs=payload)
+            task_run_here(SEND_EMAIL_TASK, **payload)
 
     transaction.on_commit(enqueue)
 
@@ -227,7 +233,7 @@ def notification_emails_enqueue(ids: Iterable[int]) -> int:
     ids = list(ids)
     for queued, pk in enumerate(ids):
         try:
-            notification_email_task.delay(notification_id=pk)
+            task_queue(NOTIFICATION_EMAIL_TASK, notification_id=pk)
         except OperationalError:
             logger.warning(
                 "Broker unreachable; %d notification email(s) wait for the periodic re-queue", len(ids) - queued
@@ -280,7 +286,7 @@ def notification_email_retry_in(attempts: int) -> float:
 def _absolute(path: str) -> str:
     """A link that works from an inbox: the site's address before a path of ours."""
     if path.startswith("/") and not path.startswith("//"):
-        return f"{settings.SITE_URL.rstrip('/')}{path}"
+        return f"{site_url()}{path}"
     return path if path.startswith(("https://", "http://")) else ""
 
 

@@ -6,6 +6,15 @@ from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
+from .services import (
+    NotificationEmailFailed,
+    notification_digest_recipients,
+    notification_digest_send,
+    notification_email_retry_in,
+    notification_email_send,
+    notification_emails_requeue,
+)
+
 
 @shared_task(
     bind=True,
@@ -36,8 +45,6 @@ def send_email(
 def notification_email_task(self, *, notification_id: int) -> bool:
     """Send the email of one notification, at most once (see accounts.services.notification_email_send);
     a failure is tried again after a growing wait until the row says it gave up."""
-    from .services import NotificationEmailFailed, notification_email_retry_in, notification_email_send
-
     try:
         return notification_email_send(notification_id=notification_id)
     except NotificationEmailFailed as exc:
@@ -52,16 +59,12 @@ def notification_email_task(self, *, notification_id: int) -> bool:
 def notification_emails_requeue_task(*, limit: int = 500) -> int:
     """Periodic: queue again the emails of notifications still unsent after a while (the broker was
     down when they were written, or a worker died). Sending stays once per notification."""
-    from .services import notification_emails_requeue
-
     return notification_emails_requeue(limit=limit)
 
 
 @shared_task
 def notification_digests_task() -> int:
     """Hourly: one task per person whose daily digest is due now (08:xx in their zone, or waited too long)."""
-    from .services import notification_digest_recipients
-
     now = timezone.now()
     user_ids = notification_digest_recipients(now=now)
     for user_id in user_ids:
@@ -73,8 +76,6 @@ def notification_digests_task() -> int:
 def notification_digest_task(self, *, user_id: int, at: str) -> int:
     """Send one person's daily digest as due at `at` (the hourly run's time, kept across retries, so a
     retry after 09:00 still sends the 08:00 digest). At most once per notification."""
-    from .services import NotificationEmailFailed, notification_digest_send, notification_email_retry_in
-
     try:
         return notification_digest_send(user_id=user_id, now=dt.datetime.fromisoformat(at))
     except NotificationEmailFailed as exc:

@@ -1,9 +1,21 @@
 from django.urls import path
 
-from . import views
+from .views import notifications, profile
 
 app_name = "accounts"
 
+# The profile, at /me/profile/ (namespace "accounts")
 urlpatterns = [
-    path("", views.profile, name="profile"),
+    path("", profile.profile, name="profile"),
+]
+
+# Notifications, at /notifications/ (namespace "notifications": stageslot/urls.py includes this list on its own)
+notification_patterns = [
+    path("", notifications.notification_list, name="list"),
+    path("settings/", notifications.notification_settings, name="settings"),
+    path("<int:pk>/open/", notifications.notification_open, name="open"),
+    path("<int:pk>/read/", notifications.notification_read, name="read"),
+    path("read-all/", notifications.notification_read_all, name="read_all"),
+    # HTMX
+    path("bell/", notifications.bell, name="bell"),
 ]

@@ -28,6 +28,8 @@ MAX_INTERVAL = 52
 
 # Look-around added to the local window so that DST offsets and zone jumps never hide an occurrence.
 _MARGIN = timedelta(days=2)
+# A UNTIL in UTC maps to a local wall time that may come twice (fall back): look this far past it.
+_UNTIL_SLACK = timedelta(hours=3)
 _ONE_US = timedelta(microseconds=1)
 _DAY = timedelta(days=1)
 
@@ -271,6 +273,33 @@ def _until_local(value: str, tz: tzinfo) -> datetime:
     return moment
 
 
+def _until_utc(value: str) -> datetime | None:
+    """A UNTIL written in UTC (ending in Z) as an aware moment; None for a local date or time."""
+    match = _UNTIL_RE.match(value)
+    if match is None or not match.group(7):
+        return None
+    y, mo, d, h, mi, s, _z = match.groups()
+    return datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), tzinfo=UTC)
+
+
+def _until_bound(value: str, tz: tzinfo) -> tuple[datetime, datetime | None]:
+    """(naive local bound for dateutil, UTC moment to compare each start with or None).
+
+    A UNTIL in UTC is compared in UTC (RFC 5545: inclusive): on a fall-back night the local wall
+    time of that moment comes twice, so the local bound is widened and every start is checked
+    by its own UTC moment.
+    """
+    moment = _until_utc(value)
+    if moment is None:
+        return _until_local(value, tz), None
+    return moment.astimezone(tz).replace(tzinfo=None) + _UNTIL_SLACK, moment
+
+
+def _within_until(start: datetime, tz: tzinfo, until_utc: datetime | None) -> bool:
+    """True when a naive local start is not after a UTC UNTIL (or there is none)."""
+    return until_utc is None or local_to_utc(start, tz) <= until_utc
+
+
 def _explicit_parts(parts: Mapping[str, str], dtstart: datetime) -> dict[str, str]:
     """The rule with the days dateutil would take from DTSTART written out, so that DTSTART can move."""
     explicit = dict(parts)
@@ -383,23 +412,27 @@ def _build(parts: Mapping[str, str], dtstart: datetime, until: datetime) -> Iter
         return
 
 
-def validate_rrule(text: str, *, dtstart: datetime | None = None) -> str:
+def validate_rrule(text: str, *, dtstart: datetime | None = None, time_zone: str | None = None) -> str:
     """Normalise and check an RRULE body and return its canonical form ("" means it does not repeat).
 
     Accepts an optional leading "RRULE:". Raises RuleError, in plain words, when the rule does not
     parse, repeats more often than daily (FREQ=HOURLY…, BYHOUR/BYMINUTE/BYSECOND), has both COUNT and
     UNTIL, a COUNT above MAX_COUNT or an INTERVAL above MAX_INTERVAL. With a naive local `dtstart` it
-    also refuses a rule that never happens in the thirty years after it.
+    also refuses a rule that never happens in the thirty years after it; a UNTIL in UTC (…Z) is
+    compared with the starts in `time_zone` (UTC when not given) as moments, not wall times.
     """
     parts = dict(_parse(text))
     if not parts:
         return ""
     first = datetime(2000, 1, 3) if dtstart is None else dtstart.replace(tzinfo=None, microsecond=0)  # noqa: DTZ001
     explicit = _explicit_parts(parts, first)
+    tz = zone(time_zone) if time_zone else UTC
     until = horizon = first + timedelta(days=30 * 366)
+    until_utc = None
     if "UNTIL" in parts:
-        until = min(horizon, _until_local(parts["UNTIL"], UTC))
-    occurrences = _build(explicit, first, max(until, first))
+        bound, until_utc = _until_bound(parts["UNTIL"], tz)
+        until = min(horizon, bound)
+    occurrences = (start for start in _build(explicit, first, max(until, first)) if _within_until(start, tz, until_utc))
     if dtstart is not None and (until < first or next(occurrences, None) is None):
         raise RuleError("This rule never happens: check its days and its end date.")
     return _body(parts)
@@ -415,8 +448,10 @@ def _local_starts(
     explicit = _explicit_parts(parts, dtstart)
     tz = zone(rec.time_zone)
     until = high
+    until_utc = None
     if "UNTIL" in parts:
-        until = min(until, _until_local(parts["UNTIL"], tz))
+        bound, until_utc = _until_bound(parts["UNTIL"], tz)
+        until = min(until, bound)
     if until < dtstart:
         return
     if "COUNT" in parts:
@@ -433,7 +468,7 @@ def _local_starts(
         return
     first = rebase(explicit, dtstart, low)
     for start in _build(explicit, first, until):
-        if start >= low:
+        if start >= low and _within_until(start, tz, until_utc):
             yield start
 
 
@@ -884,4 +919,39 @@ def find_windows(
     for start, end, acc in found[:limit]:
         free = frozenset(required_keys) | {key for bit, key in enumerate(optional_keys) if acc >> bit & 1}
         out.append(Candidate(start, end, free, optional_set - free))
+    return out
+
+
+def gig_days(
+    gigs: Iterable[Interval],
+    first: date,
+    last: date,
+    time_zone: str,
+    *,
+    day_start: time | None = None,
+    day_end: time | None = None,
+) -> dict[date, list[Interval]]:
+    """The local days from first to last in `time_zone` that hold a gig, each with its gigs in order.
+
+    A gig belongs to the first day whose hours [day_start, day_end) it overlaps, as day_statuses counts
+    hours (None, None: the whole day; an end before the start runs past midnight): a gig 23:00–01:00
+    is the evening it starts in, not the next day too, and with hours 18:00–02:00 a gig at 00:30 is the
+    night before. A gig that touches no day's hours belongs to no day. Days without a gig are left out.
+    """
+    tz = zone(time_zone)
+    # From the day before `first`: a gig that belongs to it must not count for `first`.
+    opening = first - _DAY
+    ranges = _day_ranges(tz, opening, last, day_start, day_end)
+    out: dict[date, list[Interval]] = {}
+    for start, end in sorted(gigs):
+        if start >= end:
+            continue
+        for k, (range_start, range_end) in enumerate(ranges):
+            if range_start >= end:
+                break
+            if range_start < range_end and range_start < end and range_end > start:
+                day = opening + timedelta(days=k)
+                if day >= first:
+                    out.setdefault(day, []).append((start, end))
+                break
     return out

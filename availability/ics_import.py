@@ -76,6 +76,16 @@ MSG_NOT_ICS = (
     "That address did not return a calendar (iCalendar/ICS) file. "
     "Copy the calendar's secret address in iCal format, not the address of its web page."
 )
+MSG_DAMAGED_ICS = (
+    "The calendar file is damaged: it starts as a calendar but breaks off or is garbled, so we could not read it. "
+    "Export or share it again from your calendar app."
+)
+# Counted in the file before it is read (reading takes about 2 s per MB and cannot be interrupted).
+MAX_FILE_EVENTS = 20000
+MSG_FILE_TOO_MANY_EVENTS = (
+    "Your calendar file has {count:,} events; we import calendars of up to {limit:,} events. "
+    "Share a calendar without years of past events (many apps can share only recent ones)."
+)
 MSG_TOO_MANY_EVENTS = (
     "Your calendar has more than {limit:,} events in the period we import; "
     "share a calendar with fewer events (for example without reminders that repeat)."
@@ -110,6 +120,14 @@ class FetchResult:
     etag: str
     last_modified: str
     final_url: str
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The busy occurrences, and what could not be read fully (one plain sentence per event)."""
+
+    events: list[ImportedEvent]
+    problems: list[str]
 
 
 @dataclass(frozen=True)
@@ -481,6 +499,16 @@ def _abort(sock: socket.socket, fired: threading.Event) -> None:
 
 
 def parse_busy(
+    data: bytes, window_start: datetime, window_end: datetime, *, problems: list[str] | None = None, **options
+) -> list[ImportedEvent]:
+    """The busy occurrences of `parse_busy_report` (same arguments); its problems are added to `problems`."""
+    report = parse_busy_report(data, window_start, window_end, **options)
+    if problems is not None:
+        problems.extend(report.problems)
+    return report.events
+
+
+def parse_busy_report(
     data: bytes,
     window_start: datetime,
     window_end: datetime,
@@ -488,16 +516,22 @@ def parse_busy(
     default_zone: str = "UTC",
     max_events: int = 20000,
     max_seconds: float = 10.0,
-) -> list[ImportedEvent]:
+    max_file_events: int = MAX_FILE_EVENTS,
+) -> ParseResult:
     """The occurrences in an iCalendar file that make its owner busy between two aware datetimes, sorted.
 
     Recurring events are expanded (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides); events shown as free
     (TRANSP:TRANSPARENT, Outlook's busy status FREE) and cancelled ones are left out, and so are events
     without length. All-day events cover the owner's local days in `default_zone`; times without a zone
     are in the calendar's X-WR-TIMEZONE or else in `default_zone`. Events overlapping the window are
-    returned whole. Raises FeedError when the bytes are not a calendar, when more than `max_events`
-    occurrences (free ones included) fall in the window, when an event repeats more often than daily,
-    or when expanding takes longer than `max_seconds`.
+    returned whole. Raises FeedError when the bytes are not a calendar or a damaged one, when the file
+    holds more than `max_file_events` events, when more than `max_events` occurrences (free ones
+    included) fall in the window, when an event repeats more often than daily, or when expanding takes
+    longer than `max_seconds`.
+
+    Nothing is dropped silently: events without a UID or sharing one are each kept, an event with both
+    DTEND and DURATION keeps its DTEND, a repeat rule with a small slip (`UNTL=`, `BYDAY=MO, TU`) is
+    repaired, and an event whose repeats cannot be read keeps its first date; `problems` says which.
     """
     if window_start.tzinfo is None or window_end.tzinfo is None:
         raise ValueError("parse_busy needs aware window bounds")
@@ -506,15 +540,16 @@ def parse_busy(
     span_start, span_end = window_start - timedelta(days=1), window_end + timedelta(days=1)
     counted = 0
     busy: list[ImportedEvent] = []
+    problems: list[str] = []
     # icalendar warns about odd input (guessed zone names and the like); odd input is the norm here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        calendars = _read_calendars(data)
+        calendars = _read_calendars(data, max_file_events=max_file_events)
         # Reading the file cannot be interrupted (about 2 s per MB); the budget is for expanding repeats.
         started = time.monotonic()
         for calendar in calendars:
-            for series in _series(_with_zones(calendar, owner_zone), owner_zone):
-                for occurrence in _expand(series, span_start, span_end):
+            for series in _series(_with_zones(calendar, owner_zone), owner_zone, problems):
+                for occurrence in _expand(series, span_start, span_end, problems):
                     interval = _interval(occurrence, owner_zone)
                     if interval is None or not (interval[0] < window_end and interval[1] > window_start):
                         continue
@@ -533,21 +568,28 @@ def parse_busy(
                 if time.monotonic() - started > max_seconds:
                     raise FeedError(MSG_TOO_SLOW.format(seconds=max_seconds))
     busy.sort(key=lambda event: (event.start, event.end, event.uid, event.title))
-    return busy
+    return ParseResult(events=busy, problems=problems)
 
 
-def _read_calendars(data: bytes) -> list[icalendar.Calendar]:
-    """Every VCALENDAR in the bytes, or FeedError when they are something else (a login page, JSON, nothing)."""
+_EVENT_LINE = re.compile(rb"^BEGIN:VEVENT\r?$", re.MULTILINE | re.IGNORECASE)
+
+
+def _read_calendars(data: bytes, *, max_file_events: int = MAX_FILE_EVENTS) -> list[icalendar.Calendar]:
+    """Every VCALENDAR in the bytes; FeedError when they are something else (a login page, JSON, nothing),
+    a calendar too damaged to read, or one with more than `max_file_events` events (counted first)."""
     if not data.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper().startswith(b"BEGIN:VCALENDAR"):
         raise FeedError(MSG_NOT_ICS)
+    count = len(_EVENT_LINE.findall(data))
+    if count > max_file_events:
+        raise FeedError(MSG_FILE_TOO_MANY_EVENTS.format(count=count, limit=max_file_events))
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
-    # The parser raises assorted exception types on damaged input; all of them mean "not a calendar we can read".
+    # The parser raises assorted exception types on damaged input; it starts as a calendar, so it is a damaged one.
     except Exception:
-        raise FeedError(MSG_NOT_ICS) from None
+        raise FeedError(MSG_DAMAGED_ICS) from None
     calendars = [calendar for calendar in calendars if calendar.name == "VCALENDAR"]
     if not calendars:
-        raise FeedError(MSG_NOT_ICS)
+        raise FeedError(MSG_DAMAGED_ICS)
     return calendars
 
 
@@ -576,19 +618,90 @@ def _with_zones(calendar: icalendar.Calendar, owner_zone: TzInfo) -> icalendar.C
     return _FloatingToZone(owner_zone).walk(calendar)
 
 
-def _series(calendar: icalendar.Calendar, owner_zone: TzInfo) -> Iterator[list[icalendar.Event]]:
-    """The calendar's events grouped by UID (a recurring event with its changed occurrences), each rule checked.
+def _series(
+    calendar: icalendar.Calendar, owner_zone: TzInfo, problems: list[str] | None = None
+) -> Iterator[list[icalendar.Event]]:
+    """The calendar's events grouped by UID (a recurring event with its changed occurrences), each rule
+    repaired where it can be and checked.
 
-    Events that end before they start are left out here: the expander would silently swap their ends.
+    An event without a UID is a series of its own, and so is each further event that shares a UID but
+    is not a changed occurrence (RECURRENCE-ID): two different events never hide each other. Events that
+    end before they start are left out here: the expander would silently swap their ends.
     """
-    groups: dict[str, list[icalendar.Event]] = defaultdict(list)
-    for component in calendar.subcomponents:
+    problems = [] if problems is None else problems
+    groups: dict[object, list[icalendar.Event]] = defaultdict(list)
+    for index, component in enumerate(calendar.subcomponents):
         if component.name == "VEVENT" and not _ends_before_start(component, owner_zone):
-            groups[_text(component, "UID")].append(component)
+            uid = _text(component, "UID").strip()
+            groups[uid or ("no uid", index)].append(component)
     for events in groups.values():
-        for event in events:
-            _check_rules(event)
-        yield events
+        masters = [event for event in events if event.get("RECURRENCE-ID") is None]
+        changed = [event for event in events if event.get("RECURRENCE-ID") is not None]
+        for series in [[*masters[:1], *changed], *([master] for master in masters[1:])]:
+            for event in series:
+                _repair(event, problems)
+                _check_rules(event)
+            yield series
+
+
+# Misspelt rule parts seen in real exports, and what they mean.
+_RULE_PART_SLIPS = {"UNTL": "UNTIL", "UNTILL": "UNTIL", "UNITL": "UNTIL", "FREQUENCY": "FREQ", "INTERVALL": "INTERVAL"}
+_RULE_PARTS = frozenset(
+    {"FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY"}
+    | {"BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST", "RSCALE", "SKIP"}
+)
+
+
+def _title(event: icalendar.Component) -> str:
+    return " ".join(_text(event, "SUMMARY").split())[:80] or "An event without a title"
+
+
+def _repaired_rule(text: str) -> vRecur | None:
+    """A repeat rule with its small slips mended (spaces, case, misspelt or unknown parts), or None."""
+    parts = []
+    for part in text.replace("\\", "").split(";"):
+        key, _, value = part.partition("=")
+        key = "".join(key.split()).upper()
+        key = _RULE_PART_SLIPS.get(key, key)
+        value = "".join(value.split()).upper().strip(",")
+        if key in _RULE_PARTS and value:
+            parts.append(f"{key}={value}")
+    if not any(part.startswith("FREQ=") for part in parts):
+        return None
+    try:
+        return vRecur.from_ical(";".join(parts))
+    except Exception:
+        return None
+
+
+def _readable_rule(rule: object) -> bool:
+    """A parsed rule with a frequency and only parts RFC 5545 knows (icalendar accepts `UNTL=` as a part)."""
+    return isinstance(rule, vRecur) and "FREQ" in rule and all(str(key).upper() in _RULE_PARTS for key in rule)
+
+
+def _rule_text(rule: object) -> str:
+    if isinstance(rule, vRecur):
+        return rule.to_ical().decode(errors="replace")
+    return str(rule)
+
+
+def _repair(event: icalendar.Event, problems: list[str]) -> None:
+    """Mend what a sloppy export gets wrong, in place; say so in `problems` where something is lost."""
+    if event.get("DTEND") is not None and event.get("DURATION") is not None:
+        del event["DURATION"]  # both is not allowed (RFC 5545); the end is the one people see
+    rules = event.get("RRULE")
+    if rules is None:
+        return
+    rules = rules if isinstance(rules, list) else [rules]
+    if all(_readable_rule(rule) for rule in rules):
+        return
+    mended = [rule if _readable_rule(rule) else _repaired_rule(_rule_text(rule)) for rule in rules]
+    del event["RRULE"]
+    kept = [rule for rule in mended if rule is not None]
+    for rule in kept:
+        event.add("RRULE", rule)
+    if len(kept) < len(rules):
+        problems.append(f"“{_title(event)}”: its repeat rule could not be read, so only its first date is kept")
 
 
 def _ends_before_start(event: icalendar.Event, owner_zone: TzInfo) -> bool:
@@ -616,16 +729,36 @@ def _check_rules(event: icalendar.Event) -> None:
             raise FeedError(MSG_TOO_FREQUENT.format(title=title))
 
 
-def _expand(events: list[icalendar.Event], start: datetime, end: datetime) -> list[icalendar.Event]:
-    """The occurrences of one series between two datetimes; a series too broken to expand gives none."""
+def _expand(
+    events: list[icalendar.Event], start: datetime, end: datetime, problems: list[str] | None = None
+) -> list[icalendar.Event]:
+    """The occurrences of one series between two datetimes. A series too broken to expand keeps its
+    first date where that can be read; either way `problems` says so."""
+    problems = [] if problems is None else problems
+    # A malformed event (no DTSTART, dates mixed with times, ...) must not cost the owner the rest of the calendar.
+    with contextlib.suppress(Exception):
+        return _occurrences(events, start, end)
+    title = _title(events[0]) if events else "An event"
+    first = events[0].copy() if events else None
+    if first is not None and first.get("DTSTART") is not None:
+        for name in ("RRULE", "RDATE", "EXDATE", "RECURRENCE-ID"):
+            first.pop(name, None)
+        try:
+            occurrences = _occurrences([first], start, end)
+        except Exception:
+            occurrences = None
+        if occurrences is not None:
+            problems.append(f"“{title}”: its repeats could not be read, so only its first date is kept")
+            return occurrences
+    problems.append(f"“{title}” could not be read")
+    return []
+
+
+def _occurrences(events: list[icalendar.Event], start: datetime, end: datetime) -> list[icalendar.Event]:
     calendar = icalendar.Calendar()
     for event in events:
         calendar.add_component(event)
-    try:
-        return recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end)
-    # A malformed event (no DTSTART, dates mixed with times, ...) must not cost the owner the rest of the calendar.
-    except Exception:
-        return []
+    return recurring_ical_events.of(calendar, skip_bad_series=False).between(start, end)
 
 
 def _interval(occurrence: icalendar.Event, owner_zone: TzInfo) -> tuple[datetime, datetime] | None:

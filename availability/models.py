@@ -127,6 +127,8 @@ class ExternalCalendar(models.Model):
     last_error = models.CharField(max_length=500, blank=True, editable=False)
     failures = models.PositiveIntegerField(default=0, editable=False, help_text="Failed syncs in a row.")
     event_count = models.PositiveIntegerField(default=0, editable=False)
+    # What the last good read could not take in fully, one sentence per event ("“Stand-up”: …").
+    read_problems = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -318,3 +318,8 @@ def user_rule(*, user_id: int, pk: int) -> Rule | None:
 def user_calendars(*, user_id: int) -> QuerySet[ExternalCalendar]:
     """A person's imported calendars."""
     return ExternalCalendar.objects.filter(user_id=user_id).order_by("created_at")
+
+
+def user_external_calendar(*, user_id: int, pk: int) -> ExternalCalendar | None:
+    """One of a person's imported calendars, or None if they have no calendar `pk`."""
+    return user_calendars(user_id=user_id).filter(pk=pk).first()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.queue import task_queue
 from accounts.services import notifications_create
 
 from . import engine
@@ -109,7 +110,7 @@ def time_block_clean(block: TimeBlock, *, exclude: Collection[str] = ()) -> None
         raise ValidationError(errors)
     if block.rrule:
         try:
-            block.rrule = engine.validate_rrule(block.rrule, dtstart=block.local_start)
+            block.rrule = engine.validate_rrule(block.rrule, dtstart=block.local_start, time_zone=block.time_zone)
         except engine.RuleError as e:
             raise ValidationError({"rrule": [str(e)]}) from e
     length = block.local_end - block.local_start
@@ -327,9 +328,8 @@ def calendar_add(*, user: User, url: str, name: str = "") -> ExternalCalendar:
 
 
 def _queue_sync(calendar_id: int) -> None:
-    from .tasks import calendar_sync_task
-
-    calendar_sync_task.delay(calendar_id=calendar_id)
+    # By name (accounts/queue.py): tasks import services, never the reverse.
+    task_queue("availability.tasks.calendar_sync_task", calendar_id=calendar_id)
 
 
 def calendar_remove(*, calendar: ExternalCalendar, by: User) -> None:
@@ -346,6 +346,10 @@ def calendar_refresh_request(*, calendar: ExternalCalendar, by: User) -> None:
     if calendar.user_id != by.pk:
         raise AvailabilityPermissionError("You can only change your own calendars.")
     transaction.on_commit(lambda: _queue_sync(calendar.pk))
+
+
+# The imported-calendars page names at most this many events that could not be read fully.
+MAX_READ_PROBLEMS = 20
 
 
 def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> ExternalCalendar | None:
@@ -365,6 +369,7 @@ def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> Extern
     error = ""
     events = None
     result = None
+    problems: list[str] = []
     # "Not modified" keeps the old rows, but repeating events must still reach the moving end of
     # the horizon: read the whole feed again at least once a day.
     fresh = calendar.last_synced_at is not None and now - calendar.last_synced_at < FULL_READ_EVERY
@@ -376,7 +381,7 @@ def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> Extern
             allow_hosts=getattr(settings, "ICS_IMPORT_ALLOW_HOSTS", ()),
         )
         if result.body is not None:
-            events = parse_busy(result.body, start, end, default_zone=calendar.user.time_zone)
+            events = parse_busy(result.body, start, end, default_zone=calendar.user.time_zone, problems=problems)
     except FeedError as e:
         error = str(e)
     except Exception:
@@ -400,6 +405,7 @@ def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> Extern
             if result is not None:
                 calendar.etag, calendar.last_modified = result.etag[:300], result.last_modified[:100]
             if events is not None:
+                calendar.read_problems = [problem[:300] for problem in dict.fromkeys(problems)][:MAX_READ_PROBLEMS]
                 rows = [(calendar.user_id, ev.start, ev.end, ev.title) for ev in events]
                 calendar.event_count = busy_replace(
                     source=BusyInterval.Source.CALENDAR, source_id=calendar.pk, rows=rows

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.urls import path, register_converter
 
-from . import views
+from .views import calendar, imports, rules
 
 
 class DateConverter:
@@ -22,15 +22,18 @@ register_converter(DateConverter, "isodate")
 app_name = "availability"
 
 urlpatterns = [
-    path("", views.calendar_page, name="calendar"),
-    path("rules/", views.rules_page, name="rules"),
-    path("rules/new/", views.rule_add, name="rule_add"),
-    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
-    path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
-    path("rules/<int:pk>/<isodate:on>/", views.occurrence, name="occurrence"),
-    path("rules/<int:pk>/<isodate:on>/change/", views.occurrence_edit, name="occurrence_edit"),
-    path("rules/<int:pk>/<isodate:on>/skip/", views.occurrence_skip, name="occurrence_skip"),
-    path("imported/", views.imports_page, name="imports"),
-    path("imported/<int:pk>/refresh/", views.import_refresh, name="import_refresh"),
-    path("imported/<int:pk>/remove/", views.import_remove, name="import_remove"),
+    # The calendar
+    path("", calendar.calendar_page, name="calendar"),
+    # Rules and their dates
+    path("rules/", rules.rules_page, name="rules"),
+    path("rules/new/", rules.rule_add, name="rule_add"),
+    path("rules/<int:pk>/", rules.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/delete/", rules.rule_delete, name="rule_delete"),
+    path("rules/<int:pk>/<isodate:on>/", rules.occurrence, name="occurrence"),
+    path("rules/<int:pk>/<isodate:on>/change/", rules.occurrence_edit, name="occurrence_edit"),
+    path("rules/<int:pk>/<isodate:on>/skip/", rules.occurrence_skip, name="occurrence_skip"),
+    # Imported calendars
+    path("imported/", imports.imports_page, name="imports"),
+    path("imported/<int:pk>/refresh/", imports.import_refresh, name="import_refresh"),
+    path("imported/<int:pk>/remove/", imports.import_remove, name="import_remove"),
 ]

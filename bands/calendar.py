@@ -23,6 +23,8 @@ from .selectors import band_members
 DAY = dt.timedelta(days=1)
 # Look past the shown days so that a window running over midnight is measured whole.
 MARGIN = DAY
+# Stands for the band's booked days among the members whose busy time find_windows intersects.
+BOOKED_DAYS = "booked-days"
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -124,7 +126,7 @@ class BarPiece:
 @dataclass(frozen=True)
 class CalendarDay:
     day: dt.date
-    status: str  # "green" | "partial" | "red"
+    status: str  # "green" | "partial" | "red" | "booked" (a gig of the band in the day's gig hours)
     free_count: int
     required_count: int
     busy_names: tuple[str, ...]  # needed members missing from the day's best window
@@ -134,10 +136,13 @@ class CalendarDay:
     windows: tuple[FreeWindow, ...] = ()
     bar: tuple[BarPiece, ...] = ()
     off_hours: tuple[BarPiece, ...] = ()  # the parts of the bar outside gig hours
+    gigs: tuple[str, ...] = ()  # the band's booked gigs that day: "21:00–23:00"
 
     @property
     def summary(self) -> str:
-        """“4 of 5 free – Sam busy”, “All 5 free”, “No one free”."""
+        """“4 of 5 free – Sam busy”, “All 5 free”, “No one free”, “Booked: gig 21:00–23:00”."""
+        if self.status == "booked":
+            return f"Booked: gig {', '.join(self.gigs)}"
         if self.status == "green":
             return f"All {self.required_count} free" if self.required_count > 1 else "Free"
         if self.status == "red":
@@ -172,6 +177,19 @@ class GreenZone:
     @property
     def optional(self) -> list[CalendarMember]:
         return [m for m in self.members if not m.required]
+
+
+def band_gigs_between(*, band: Band, start: dt.datetime, end: dt.datetime) -> list[engine.Interval]:
+    """The band's booked gigs overlapping [start, end), each as its own times (not its load-in or
+    pack-down), from its gig blocks: one query."""
+    rows = BandBlock.objects.filter(
+        band=band, kind=BandBlock.Kind.GIG, gig_starts_at__lt=end, gig_ends_at__gt=start
+    ).values_list("gig_starts_at", "gig_ends_at")
+    return [(s.astimezone(dt.UTC), e.astimezone(dt.UTC)) for s, e in rows]
+
+
+def _gig_labels(gigs: Sequence[engine.Interval], tz: dt.tzinfo, day: dt.date) -> tuple[str, ...]:
+    return tuple(f"{_clock(s, tz, day)}–{_clock(e, tz, day)}" for s, e in gigs)
 
 
 def _windows(
@@ -294,6 +312,7 @@ def band_green_zone(
     day_end: dt.time | None = None,
     month: int | None = None,
     detail: bool = False,
+    band: Band | None = None,
 ) -> GreenZone:
     """The band's days from `first_day` to `last_day` in `time_zone`: green when every needed member
     is free together for `min_length` starting in that day's gig hours, partial (with who is missing)
@@ -323,17 +342,24 @@ def band_green_zone(
         hours = engine.local_hours(
             first_day - 2 * DAY, last_day + 2 * DAY, time_zone, day_start=day_start, day_end=day_end
         )
+    gig_days: dict[dt.date, list[engine.Interval]] = {}
+    if band is not None:
+        gigs = band_gigs_between(band=band, start=range_start - MARGIN, end=range_end + MARGIN)
+        gig_days = engine.gig_days(gigs, first_day, last_day, time_zone, day_start=day_start, day_end=day_end)
     days = []
-    counts = {"green": 0, "partial": 0, "red": 0}
+    counts = {"green": 0, "partial": 0, "red": 0, "booked": 0}
     for status in statuses:
         bounds = engine.day_bounds(status.day, tz)
         in_month = month is None or status.day.month == month
+        gigs_that_day = gig_days.get(status.day, ())
+        day_status = "booked" if gigs_that_day and not band.two_gigs_a_day else status.status
         if in_month and status.day >= today:
-            counts[status.status] += 1
+            counts[day_status] += 1
         days.append(
             CalendarDay(
                 day=status.day,
-                status=status.status,
+                status=day_status,
+                gigs=_gig_labels(gigs_that_day, tz, status.day),
                 free_count=status.free_count,
                 required_count=status.required_count,
                 busy_names=_names(members, status.busy),
@@ -409,20 +435,37 @@ def band_find_dates(
     weekdays: Collection[int] | None = None,
     now: dt.datetime,
     limit: int = 50,
+    band: Band | None = None,
 ) -> list[DateCandidate]:
     """Gig windows from `first_day` to `last_day` (local days in `time_zone`, not before `now`) when
     every needed member is free at least `min_length` within the local times of day and weekdays
     given, best first: most optional members free, then longest, then earliest. One busy query.
+
+    With `band`, a day that already holds one of its booked gigs in those times of day
+    (engine.gig_days) is skipped, unless the band takes two gigs a day; one more query.
     """
     tz = zoneinfo.ZoneInfo(time_zone)
-    window_start = max(engine.day_bounds(first_day, tz)[0], now)
+    # A window belongs to the day its gig hours open on, as in the month view (engine.day_statuses):
+    # with 18:00–02:00, 00:30 on the 14th is the night of the 13th, and the tail of the 12th's night
+    # (00:00–02:00 on the 13th) is not a date of the 13th.
+    opens = day_start or dt.time(0)
+    crosses = day_end is not None and day_end != dt.time(0) and day_end <= opens
+    window_start = max(engine.local_to_utc(dt.datetime.combine(first_day, opens), tz), now)
     # A window that opens on the last day may run past its midnight (an evening until 02:00).
     window_end = engine.day_bounds(last_day, tz)[1] + DAY
     if window_end <= window_start:
         return []
     busy = _busy(members, window_start, window_end)
-    required = [m.user_id for m in members if m.required]
+    required: list = [m.user_id for m in members if m.required]
     optional = [m.user_id for m in members if not m.required]
+    booked: Collection[dt.date] = ()
+    if band is not None and not band.two_gigs_a_day:
+        gigs = band_gigs_between(band=band, start=window_start - MARGIN, end=window_end)
+        booked = engine.gig_days(gigs, first_day, last_day, time_zone, day_start=day_start, day_end=day_end)
+        # The hours of a booked day count as taken, so its windows never crowd out other days' ones.
+        taken = [h for d in booked for h in engine.local_hours(d, d, time_zone, day_start=day_start, day_end=day_end)]
+        busy = {**busy, BOOKED_DAYS: taken}
+        required.append(BOOKED_DAYS)
     found = engine.find_windows(
         busy,
         required,
@@ -445,7 +488,9 @@ def band_find_dates(
     for start, end, free, missing in pieces:
         local_start = start.astimezone(tz)
         day = local_start.date()
-        if day > last_day:
+        if crosses and local_start.time() < opens:
+            day -= DAY  # after midnight: the night that opened the day before
+        if day > last_day or day < first_day or day in booked:
             continue
         end_label = _clock(end, tz, day)
         out.append(

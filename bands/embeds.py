@@ -93,5 +93,8 @@ def _bandcamp(text: str) -> Embed:
     if not match or not src_host or _host("https://" + src_host.group(1)) != "bandcamp.com":
         raise ValidationError("That Bandcamp embed code is not one we recognise.", code="bad_link")
     kind, ident = match.groups()
+    # The embed code links the album's own page: the better address to open when the player cannot load.
+    page = re.search(r'href="(https://[a-z0-9-]+\.bandcamp\.com/(?:album|track)/[A-Za-z0-9_-]+)"', text)
     player = f"https://bandcamp.com/EmbeddedPlayer/{kind}={ident}/size=large/bgcol=ffffff/linkcol=2b2f77/tracklist=false/artwork=small/transparent=true/"
-    return Embed(EmbedProvider.BANDCAMP, f"https://bandcamp.com/EmbeddedPlayer/{kind}={ident}/", player, 120)
+    source = page.group(1) if page else f"https://bandcamp.com/EmbeddedPlayer/{kind}={ident}/"
+    return Embed(EmbedProvider.BANDCAMP, source, player, 120)

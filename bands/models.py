@@ -94,6 +94,23 @@ class Band(LinksMixin):
         validators=[MinValueValidator(30), MaxValueValidator(720)],
         help_text="A day counts as free when every needed member is free at least this long, e.g. 180 for 3 hours.",
     )
+    load_in_minutes = models.PositiveSmallIntegerField(
+        "load-in and soundcheck (minutes before a gig)",
+        default=120,
+        validators=[MaxValueValidator(600)],
+        help_text="Members are busy this long before every gig starts, e.g. 120 for 2 hours.",
+    )
+    pack_down_minutes = models.PositiveSmallIntegerField(
+        "pack-down (minutes after a gig)",
+        default=60,
+        validators=[MaxValueValidator(600)],
+        help_text="Members are busy this long after every gig ends, e.g. 60 for 1 hour.",
+    )
+    two_gigs_a_day = models.BooleanField(
+        "takes two gigs a day",
+        default=False,
+        help_text="Off: a day with a booked gig is booked, and no other gig is proposed that day.",
+    )
     rider = models.TextField(
         "technical rider and notes", blank=True, max_length=5000, help_text="Backline, stage size, inputs, hospitality."
     )
@@ -260,11 +277,22 @@ class BandBlock(TimeBlock):
 
     band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="blocks")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REHEARSAL)
+    # A gig block's own times are its busy window (bands.services.gig_busy_window); these are the
+    # gig's, as booked, and the booking's own load-in and pack-down (None: the band's defaults).
+    gig_starts_at = models.DateTimeField(null=True, blank=True, editable=False)
+    gig_ends_at = models.DateTimeField(null=True, blank=True, editable=False)
+    load_in_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(600)], help_text="Empty: the band's usual load-in."
+    )
+    pack_down_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(600)], help_text="Empty: the band's usual pack-down."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
     class Meta:
         ordering = ["band", "start_date", "start_time", "id"]
         constraints = TimeBlock.time_constraints("bands_block")
+        indexes = [models.Index(fields=["band", "gig_starts_at"], name="bands_block_gig_idx")]
 
     def __str__(self) -> str:
         return self.title or f"{self.get_kind_display()} from {self.local_start:%Y-%m-%d %H:%M}"

@@ -1,5 +1,8 @@
 """Reads of the bands app that views and services share."""
 
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -31,7 +34,7 @@ from accounts.models import User
 from availability.models import BusyInterval
 
 from .invites import invite_link_token
-from .models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
+from .models import ApprovalStatus, Band, BandBlock, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 
 # ---- Manage pages -------------------------------------------------------------------
 
@@ -52,6 +55,31 @@ def band_members(*, band: Band) -> QuerySet[Membership]:
         output_field=IntegerField(),
     )
     return Membership.objects.filter(band=band).select_related("user").order_by(rank, "joined_at", "pk")
+
+
+def band_member_of(*, band: Band, pk: int) -> Membership:
+    """One membership of the band, with its user and band (404 if the band has no such membership)."""
+    return get_object_or_404(Membership.objects.select_related("user", "band"), pk=pk, band=band)
+
+
+def band_photo_of(*, band: Band, pk: int) -> BandPhoto:
+    """One photo of the band (404 if the band has no such photo)."""
+    return get_object_or_404(BandPhoto.objects.select_related("band"), pk=pk, band=band)
+
+
+def band_embed_of(*, band: Band, pk: int) -> BandEmbed:
+    """One player of the band (404 if the band has no such player)."""
+    return get_object_or_404(BandEmbed.objects.select_related("band"), pk=pk, band=band)
+
+
+def band_invite_of(*, band: Band, pk: int) -> BandInvite:
+    """One invite of the band (404 if the band has no such invite)."""
+    return get_object_or_404(BandInvite.objects.select_related("band"), pk=pk, band=band)
+
+
+def band_block_editable(*, band: Band, pk: int) -> BandBlock:
+    """One rehearsal or hold of the band (404 for a gig, which only its booking changes, or no such block)."""
+    return get_object_or_404(BandBlock.objects.exclude(kind=BandBlock.Kind.GIG), pk=pk, band=band)
 
 
 def band_photos(*, band: Band) -> QuerySet[BandPhoto]:
@@ -254,6 +282,50 @@ def _filter_free_between(qs: QuerySet[Band], free_between: tuple[datetime, datet
     return qs.filter(~Exists(busy_members(band_ref=OuterRef("pk"), start=start, end=end)))
 
 
+def local_span(
+    day: dt.date, opens: dt.time, closes: dt.time | None, zone: zoneinfo.ZoneInfo
+) -> tuple[datetime, datetime]:
+    """`opens` to `closes` of a local day (None: the next midnight) as aware UTC (start, end), DST-correct."""
+    end_day, end_time = (day + dt.timedelta(days=1), dt.time(0)) if closes is None else (day, closes)
+    return (
+        datetime.combine(day, opens, tzinfo=zone).astimezone(dt.UTC),
+        datetime.combine(end_day, end_time, tzinfo=zone).astimezone(dt.UTC),
+    )
+
+
+FreeOnLocal = tuple[dt.date, dt.time, dt.time | None]
+
+
+def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: datetime | None) -> QuerySet[Band]:
+    """Keep bands free for a part of a day read on each band's own clock (day, opens, closes).
+
+    An evening in Berlin and one in New York are different hours: bands are grouped by the
+    window their zone gives (one group, and the same single anti-join as `_filter_free_between`,
+    when all bands share a clock); a band whose window is already over is left out.
+    """
+    if free_on is None:
+        return qs
+    day, opens, closes = free_on
+    zones = Band.objects.filter(status=ApprovalStatus.APPROVED).values_list("time_zone", flat=True).distinct()
+    windows: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
+    for name in sorted(set(zones)):
+        try:
+            window = local_span(day, opens, closes, zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OverflowError):
+            continue
+        if now is None or window[1] > now:
+            windows[window].append(name)
+    if not windows:
+        return qs.none()
+    if len(windows) == 1:
+        ((start, end), names), *_ = windows.items()
+        return _filter_free_between(qs.filter(time_zone__in=names), (start, end))
+    free = Q()
+    for (start, end), names in windows.items():
+        free |= Q(time_zone__in=names) & ~Exists(busy_members(band_ref=OuterRef("pk"), start=start, end=end))
+    return qs.filter(free)
+
+
 def band_search(
     *,
     q: str | None = None,
@@ -265,6 +337,8 @@ def band_search(
     fee_max: int | None = None,
     sort: str | None = None,
     free_between: tuple[datetime, datetime] | None = None,
+    free_on_local: FreeOnLocal | None = None,
+    now: datetime | None = None,
 ) -> QuerySet[Band]:
     """Approved bands matching every filter given; a filter left empty does not narrow.
 
@@ -277,6 +351,8 @@ def band_search(
     - sort: "name" (default) or "newest"; unknown values sort by name.
     - free_between: (start, end), aware: bands whose required members have no busy time
       overlapping it (their own, their other bands' blocks and gigs); see `_filter_free_between`.
+    - free_on_local: (day, opens, closes): free for that part of the day on each band's own
+      clock (an evening in Berlin is 18:00–24:00 Berlin time); windows over by `now` are left out.
     """
     qs = listing_filter(
         bands_public(),
@@ -294,6 +370,7 @@ def band_search(
         if fee_max is not None:
             qs = qs.filter(Q(fee_min__isnull=True) | Q(fee_min__lte=fee_max))
     qs = _filter_free_between(qs, free_between)
+    qs = _filter_free_on_local(qs, free_on_local, now)
     return listing_sorted(qs, BAND_SORTS, sort)
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ from .selectors import band_invite_path, band_managers
 PHOTO_LIMIT = 12
 EMBED_LIMIT = 6
 INVITE_ROLES = (Membership.Role.MEMBER, Membership.Role.ADMIN)
+# The same emailed invite this recently is the one already sent.
+INVITE_REPEAT_WINDOW = timedelta(minutes=10)
 PROFILE_FIELDS = (
     "name",
     "slug",
@@ -343,7 +346,8 @@ def band_invite_create(
 
     `base_url` ("https://example.com") makes the emailed link absolute. The invite
     makes people members or admins (never leaders), for 1–100 uses and 1–30 days.
-    Raises BandPermissionError for non-managers and ValidationError for bad values.
+    Raises BandPermissionError for non-managers and ValidationError for bad values. The same emailed
+    invite within INVITE_REPEAT_WINDOW is the one already sent.
     """
     if role not in INVITE_ROLES:
         raise ValidationError({"role": "An invite makes people members or admins."})
@@ -354,6 +358,22 @@ def band_invite_create(
     email = email.strip().lower()
     with transaction.atomic():
         _manager_of(band, by)
+        # The same emailed invite again at once (a resent form): the one already sent, no second mail.
+        same = (
+            BandInvite.objects.filter(
+                band=band,
+                email=email,
+                role=role,
+                created_by=by,
+                uses=0,
+                revoked_at=None,
+                created_at__gte=timezone.now() - INVITE_REPEAT_WINDOW,
+            ).first()
+            if email
+            else None
+        )
+        if same is not None:
+            return same
         invite = BandInvite.objects.create(
             band=band,
             role=role,
@@ -556,25 +576,111 @@ def band_min_gig_set(*, band: Band, by: User, minutes: int) -> Band:
 
 # Gig blocks: written by the booking workflow ------------------------------------------------
 
+GIG_MINUTES_ERROR = "Enter minutes from 0 to 600 (10 hours)."
 
-def band_gig_block_add(*, band_id: int, starts_at: dt.datetime, ends_at: dt.datetime, title: str) -> BandBlock:
-    """Make every member of the band busy for a booked gig, as a gig block (in UTC wall time, so that
-    no daylight-saving fold can move it). Call inside the booking's transaction; members who join
-    later get it too, and members who leave lose it (see _member_blocks_add/_drop)."""
-    start, end = starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC)
-    block = BandBlock(
-        band_id=band_id,
-        kind=BandBlock.Kind.GIG,
-        title=title[:120],
-        time_zone="UTC",
-        start_date=start.date(),
-        start_time=start.time().replace(tzinfo=None),
-        end_date=end.date(),
-        end_time=end.time().replace(tzinfo=None),
+
+def gig_busy_window(block: BandBlock, *, band: Band | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The time a gig takes from its band's members, as (start, end) in UTC: the gig as booked, with
+    the load-in and soundcheck before it and the pack-down after it – the booking's own minutes where
+    it set them, else the band's usual ones (`band`, or the block's).
+
+    This is the one place that says how long a gig blocks. Travel between places (a later change)
+    plugs in here: widen the window by the journey from the gig before and to the gig after, stored
+    on the block like the load-in. The booking itself keeps its own times: the double-booking
+    constraint never sees this padding, only busy time and availability do.
+    """
+    band = band or block.band
+    load_in = band.load_in_minutes if block.load_in_minutes is None else block.load_in_minutes
+    pack_down = band.pack_down_minutes if block.pack_down_minutes is None else block.pack_down_minutes
+    return (
+        block.gig_starts_at.astimezone(dt.UTC) - timedelta(minutes=load_in),
+        block.gig_ends_at.astimezone(dt.UTC) + timedelta(minutes=pack_down),
     )
+
+
+def _gig_block_place(block: BandBlock, *, band: Band | None = None) -> None:
+    """Set the block's own times to its busy window (in UTC wall time, so that no daylight-saving
+    fold can move it), save it and make every member busy for it."""
+    start, end = gig_busy_window(block, band=band)
+    block.time_zone = "UTC"
+    block.start_date, block.start_time = start.date(), start.time().replace(tzinfo=None)
+    block.end_date, block.end_time = end.date(), end.time().replace(tzinfo=None)
     block.save()
     band_block_materialise(block)
+
+
+def _gig_minutes(name: str, value: int | None, *, optional: bool) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 600:
+        raise ValidationError({name: ValidationError(GIG_MINUTES_ERROR, code="gig_minutes")})
+    return value
+
+
+def band_gig_block_add(
+    *,
+    band_id: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    title: str,
+    load_in_minutes: int | None = None,
+    pack_down_minutes: int | None = None,
+) -> BandBlock:
+    """Make every member of the band busy for a booked gig, as a gig block covering the gig with its
+    load-in before and pack-down after (gig_busy_window; None minutes: the band's usual ones). Call
+    inside the booking's transaction; members who join later get it too, and members who leave lose
+    it (see _member_blocks_add/_drop)."""
+    block = BandBlock(
+        band=Band.objects.get(pk=band_id),
+        kind=BandBlock.Kind.GIG,
+        title=title[:120],
+        gig_starts_at=starts_at.astimezone(dt.UTC),
+        gig_ends_at=ends_at.astimezone(dt.UTC),
+        load_in_minutes=_gig_minutes("load_in_minutes", load_in_minutes, optional=True),
+        pack_down_minutes=_gig_minutes("pack_down_minutes", pack_down_minutes, optional=True),
+    )
+    _gig_block_place(block)
     return block
+
+
+def band_gig_block_pad(*, block_id: int, load_in_minutes: int | None, pack_down_minutes: int | None) -> BandBlock:
+    """Give one gig its own load-in and pack-down (None: back to the band's usual ones) and move its
+    members' busy time to match. The caller checks who may; call inside its transaction. Raises
+    ValidationError by field for minutes outside 0–600, changing nothing."""
+    load_in = _gig_minutes("load_in_minutes", load_in_minutes, optional=True)
+    pack_down = _gig_minutes("pack_down_minutes", pack_down_minutes, optional=True)
+    block = BandBlock.objects.select_related("band").get(pk=block_id, kind=BandBlock.Kind.GIG)
+    block.load_in_minutes, block.pack_down_minutes = load_in, pack_down
+    _gig_block_place(block)
+    return block
+
+
+def band_gig_times_set(
+    *, band: Band, by: User, load_in_minutes: int, pack_down_minutes: int, two_gigs_a_day: bool, now=None
+) -> Band:
+    """Set the band's usual load-in and pack-down around a gig and whether it takes two gigs a day.
+
+    Every gig not over yet that keeps the usual times moves its members' busy time to match (gigs
+    with their own times stay). Leaders and admins only (BandPermissionError); ValidationError by
+    field for minutes outside 0–600, changing nothing.
+    """
+    now = now or timezone.now()
+    load_in = _gig_minutes("load_in_minutes", load_in_minutes, optional=False)
+    pack_down = _gig_minutes("pack_down_minutes", pack_down_minutes, optional=False)
+    with transaction.atomic():
+        band = _lock_band(band)
+        _manager_of(band, by)
+        moved = (band.load_in_minutes, band.pack_down_minutes) != (load_in, pack_down)
+        band.load_in_minutes, band.pack_down_minutes = load_in, pack_down
+        band.two_gigs_a_day = bool(two_gigs_a_day)
+        band.save(update_fields=["load_in_minutes", "pack_down_minutes", "two_gigs_a_day", "updated_at"])
+        if moved:
+            upcoming = BandBlock.objects.filter(
+                band=band, kind=BandBlock.Kind.GIG, gig_ends_at__gt=now, gig_starts_at__isnull=False
+            ).filter(Q(load_in_minutes__isnull=True) | Q(pack_down_minutes__isnull=True))
+            for block in upcoming:
+                _gig_block_place(block, band=band)
+    return band
 
 
 def band_gig_block_remove(*, block_id: int) -> None:

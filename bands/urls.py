@@ -1,18 +1,36 @@
-from django.urls import include, path
+from django.urls import path
 
-from . import views, views_calendar
+from .views import calendar, detail, invites, manage, members, search
 
 app_name = "bands"
 
 urlpatterns = [
-    path("", views.band_search_page, name="search"),
-    # /bands/new/ and /bands/<slug>/manage/… (leaders and admins)
-    path("", include("bands.urls_manage")),
+    # Search
+    path("", search.band_search_page, name="search"),
+    # Create and manage the profile (leaders and admins)
+    path("new/", manage.band_create, name="create"),
+    path("<slug:slug>/manage/", manage.band_manage, name="manage"),
+    path("<slug:slug>/manage/links/", manage.band_links, name="links"),
+    path("<slug:slug>/manage/gig-times/", manage.band_gig_times, name="gig_times"),
+    path("<slug:slug>/manage/photos/", manage.band_photos_page, name="photos"),
+    path("<slug:slug>/manage/photos/<int:pk>/", manage.band_photo_edit, name="photo_edit"),
+    path("<slug:slug>/manage/photos/<int:pk>/delete/", manage.band_photo_delete, name="photo_delete"),
+    path("<slug:slug>/manage/music/", manage.band_embeds_page, name="embeds"),
+    path("<slug:slug>/manage/music/<int:pk>/delete/", manage.band_embed_delete, name="embed_delete"),
+    # Members
+    path("<slug:slug>/manage/members/", members.band_members_page, name="members"),
+    path("<slug:slug>/manage/members/<int:pk>/", members.band_member_edit, name="member_edit"),
+    path("<slug:slug>/manage/members/<int:pk>/remove/", members.band_member_remove, name="member_remove"),
+    path("<slug:slug>/manage/leave/", members.band_leave, name="leave"),
+    # Invites
+    path("<slug:slug>/manage/invites/", invites.band_invites_page, name="invites"),
+    path("<slug:slug>/manage/invites/<int:pk>/revoke/", invites.band_invite_revoke, name="invite_revoke"),
     # The band calendar (members only)
-    path("<slug:slug>/calendar/", views_calendar.band_calendar, name="calendar"),
-    path("<slug:slug>/calendar/find/", views_calendar.band_find_dates_page, name="calendar_find"),
-    path("<slug:slug>/calendar/min/", views_calendar.band_calendar_min, name="calendar_min"),
-    path("<slug:slug>/calendar/blocks/", views_calendar.band_block_create, name="block_create"),
-    path("<slug:slug>/calendar/blocks/<int:pk>/delete/", views_calendar.band_block_delete, name="block_delete"),
-    path("<slug:slug>/", views.band_detail, name="detail"),
+    path("<slug:slug>/calendar/", calendar.band_calendar, name="calendar"),
+    path("<slug:slug>/calendar/find/", calendar.band_find_dates_page, name="calendar_find"),
+    path("<slug:slug>/calendar/min/", calendar.band_calendar_min, name="calendar_min"),
+    path("<slug:slug>/calendar/blocks/", calendar.band_block_create, name="block_create"),
+    path("<slug:slug>/calendar/blocks/<int:pk>/delete/", calendar.band_block_delete, name="block_delete"),
+    # The public profile
+    path("<slug:slug>/", detail.band_detail, name="detail"),
 ]

@@ -4,6 +4,7 @@ Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/booking.py
         [--slots 5000] [--runs 200] [--accepts 200] [--rounds 3] [--pool 40] [--explain]
         [--inline-email] [--database-name stageslot_bench_booking] [--keep]
+        [--no-finder] [--http 200 1000 [--port 8316] [--workers 4]]
     .venv/bin/python benchmarks/booking.py   # SQLite, a throwaway file
 
 PostgreSQL when DATABASE_URL is set (the server is used, the database is its own: --database-name,
@@ -27,20 +28,31 @@ through the availability services, so their busy time is really materialised).
    time until the last one was answered, and the queries of the winners and the losers.
    Budget: p99 under 2 s on PostgreSQL. Notification emails are queued (an in-memory broker, as
    a worker would take them from Redis) unless --inline-email sends them inside the requests.
+
+3. --http N [N …] (instead of 1 and 2, no demo world): the accepts over HTTP, as browsers send them.
+   gunicorn serves the project (--workers sync workers on 127.0.0.1:--port, the same database,
+   emails queued); for each N, --rounds times, N accepts of one band's overlapping bookings are
+   POSTed at once, each on its own connection from an asyncio client in this process, then 50
+   support applications for one slot with two places. Prints p50/p99/max latency, the time until the
+   last answer and the load average, and checks one winner (two), every other answer a 409, nothing
+   left pending. Goal on a 2-core machine: p99 under 2 s for 200, under 5 s for 1,000.
 """
 
 import argparse
+import asyncio
 import datetime as dt
 import logging
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -51,6 +63,8 @@ import search as search_bench  # noqa: E402  (benchmarks/search.py: database hel
 FINDER_BUDGET_P95_MS = 150.0
 ACCEPT_BUDGET_P99_S = 2.0
 PAGE_SIZE = 24
+# Rooms per finder venue: a venue with more than one slot on a day puts each on a room of its own.
+ROOMS = 8
 CITIES = [
     ("Berlin", "Berlin", "DE", "Europe/Berlin"),
     ("Hamburg", "Hamburg", "DE", "Europe/Berlin"),
@@ -78,6 +92,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
     parser.add_argument("--reuse", action="store_true", help="use the demo world and slots a --keep run left")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--http", type=int, nargs="+", metavar="N", help="only the accepts, over HTTP (gunicorn): N at once, per N"
+    )
+    parser.add_argument("--no-finder", action="store_true", help="only the accepts (part 2), no demo world")
+    parser.add_argument("--port", type=int, default=8316, help="gunicorn's port for --http")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn's sync workers for --http")
     return parser.parse_args()
 
 
@@ -125,7 +145,7 @@ def generate_slots(rng: random.Random, count: int) -> None:
     from django.db import connection
 
     from bands.models import ApprovalStatus, Genre
-    from bookings.selectors import slots_public
+    from bookings.selectors.bookings import slots_public
     from venues.models import Slot, Stage, Venue
 
     started = time.perf_counter()
@@ -136,18 +156,26 @@ def generate_slots(rng: random.Random, count: int) -> None:
             time_zone=zone, capacity=rng.choice([80, 150, 300, 600]), status=ApprovalStatus.APPROVED,
         )  # fmt: skip
     venues = list(Venue.objects.filter(status=ApprovalStatus.APPROVED))
+    # One stage has one show at a time: a venue's second slot on a day goes to its next room.
     for venue in venues:
-        Stage.objects.get_or_create(venue=venue, name="Main room")
-    stages = {s.venue_id: s for s in Stage.objects.filter(venue__in=venues).order_by("venue_id", "-pk")}
+        for room in range(ROOMS):
+            Stage.objects.get_or_create(venue=venue, name=f"Room {room + 1}")
+    stages: dict[int, list[Stage]] = {}
+    for stage in Stage.objects.filter(venue__in=venues, name__startswith="Room ").order_by("venue_id", "pk"):
+        stages.setdefault(stage.venue_id, []).append(stage)
+    taken: dict[tuple[int, int], int] = {}
     genres = list(Genre.objects.all())
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
     def slot(*, days: int, **extra) -> Slot:
         venue = rng.choice(venues)
+        while taken.get((venue.pk, days), 0) >= ROOMS:
+            venue = rng.choice(venues)
+        room = taken[venue.pk, days] = taken.get((venue.pk, days), 0) + 1
         start = now.replace(hour=rng.choice([17, 18, 19, 19, 20, 20, 21])) + dt.timedelta(days=days)
         support = rng.choice([0, 0, 1, 1, 2, 3])
         fields = {
-            "venue": venue, "stage": stages[venue.pk], "starts_at": start,
+            "venue": venue, "stage": stages[venue.pk][room - 1], "starts_at": start,
             "ends_at": start + dt.timedelta(hours=rng.choice([2, 3, 3, 4, 5])), "title": f"Night {rng.randint(1, 999)}",
             "fee": rng.choice([None, 150, 300, 500, 800, 1200]), "support_places": support, **extra,
         }  # fmt: skip
@@ -187,7 +215,7 @@ def measure_finder(args: argparse.Namespace, rng: random.Random) -> None:
     from django.utils import timezone
 
     from bands.models import ApprovalStatus, Band, Genre, Membership
-    from bookings.finder import finder_slots
+    from bookings.selectors.finder import finder_slots
 
     bands = []
     for band in Band.objects.filter(status=ApprovalStatus.APPROVED).order_by("pk"):
@@ -297,7 +325,7 @@ class Answer:
     status: int
     latency: float  # seconds from sending the request to its answer
     answered: float  # seconds from the start of the round to the answer
-    service: float  # seconds inside bookings.services.booking_accept: the locks, checks and writes
+    service: float  # seconds inside bookings.services.workflow.booking_accept: the locks, checks and writes
     queries: int
     error: str = ""
 
@@ -308,9 +336,9 @@ def _fire_worker(jobs, answers, barrier, t0: float, session: str) -> None:
     from django.db import connection, connections
     from django.test import Client
 
-    from bookings import services
+    from bookings.services import workflow
 
-    accept = services.booking_accept
+    accept = workflow.booking_accept
     inside = [0.0]
 
     def timed_accept(**kwargs):
@@ -320,8 +348,8 @@ def _fire_worker(jobs, answers, barrier, t0: float, session: str) -> None:
         finally:
             inside[0] = time.monotonic() - start
 
-    # The view calls services.booking_accept through the module: time what happens inside it.
-    services.booking_accept = timed_accept
+    # The view calls workflow.booking_accept through the module: time what happens inside it.
+    workflow.booking_accept = timed_accept
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = session
     connection.ensure_connection()
@@ -396,9 +424,13 @@ def overlapping_bookings(*, band, venue, owner, client, day: int, count: int) ->
 
     base = dt.datetime.now(dt.UTC).replace(hour=18, minute=0, second=0, microsecond=0) + dt.timedelta(days=day)
     times = [(base + dt.timedelta(minutes=i % 60), base + dt.timedelta(minutes=i % 60, hours=3)) for i in range(count)]
-    stage = venue.stages.first()
+    from venues.models import Stage
+
+    # Each slot on a room of its own: one stage has one show at a time (docs/decisions/0010).
+    stages = Stage.objects.bulk_create(Stage(venue=venue, name=f"Room {day}.{i}") for i in range(len(times[::2])))
     slots = Slot.objects.bulk_create(
-        Slot(venue=venue, stage=stage, starts_at=s, ends_at=e, title="Contended", fee=400) for s, e in times[::2]
+        Slot(venue=venue, stage=stage, starts_at=s, ends_at=e, title="Contended", fee=400)
+        for (s, e), stage in zip(times[::2], stages, strict=True)
     )
     offers = [
         Booking(kind=Booking.Kind.OFFER, band=band, slot=slot, venue=venue, requested_by=owner,
@@ -434,13 +466,12 @@ def report_round(name: str, answers: list[Answer], total: float, winners: int) -
     return answers
 
 
-def measure_accepts(args: argparse.Namespace) -> None:
-    from django.db import connection
+def contention_world() -> SimpleNamespace:
+    """A venue with its owner, a client, one band of five (its leader answers) and 50 support bands."""
     from django.test import Client
 
     from accounts.models import User
     from bands.models import ApprovalStatus, Band, Membership
-    from bookings.models import Booking
     from venues.models import Stage, Venue, VenueStaff
 
     tag = uuid.uuid4().hex[:6]  # a --reuse run adds its own people, bands and venue
@@ -473,7 +504,19 @@ def measure_accepts(args: argparse.Namespace) -> None:
     for i in range(4):
         Membership.objects.create(band=band, user=user(f"player{i}.contended"), role=Membership.Role.MEMBER)
     supports = [new_band(f"Support Band {i}") for i in range(50)]
+    return SimpleNamespace(
+        venue=venue, owner=owner, client=client, band=band, leader=leader, supports=supports,
+        session=session_of(leader), venue_session=session_of(owner),
+    )  # fmt: skip
 
+
+def measure_accepts(args: argparse.Namespace) -> None:
+    from django.db import connection
+
+    from bookings.models import Booking
+
+    world = contention_world()
+    venue, owner, client, band, supports = world.venue, world.owner, world.client, world.band, world.supports
     emails = "sent inside the requests" if args.inline_email else "queued"
     print(
         f"\naccepts through the view from {args.pool} processes (connections) started together, "
@@ -485,7 +528,7 @@ def measure_accepts(args: argparse.Namespace) -> None:
         f"{'svc p50':>9}{'p99':>8}{'total s':>9}{'q winner':>10}{'q loser':>9}"
     )
     answers: list[Answer] = []
-    session = session_of(leader)
+    session = world.session
     for r in range(args.rounds):
         bookings = overlapping_bookings(band=band, venue=venue, owner=owner, client=client, day=30 + 2 * r,
                                         count=args.accepts)  # fmt: skip
@@ -497,7 +540,7 @@ def measure_accepts(args: argparse.Namespace) -> None:
         booked = Booking.objects.filter(pk__in=[b.pk for b in bookings], status=Booking.Status.BOOKED).count()
         if booked != 1:
             print(f"    !! {booked} booked")
-    venue_session = session_of(owner)
+    venue_session = world.venue_session
     for r in range(args.rounds):
         from venues.models import Slot
 
@@ -528,6 +571,183 @@ def measure_accepts(args: argparse.Namespace) -> None:
     )
 
 
+# ---- 3. Accepts over HTTP, through gunicorn ----------------------------------------------------------------
+
+CSRF_SECRET = "benchmarkbenchmarkbenchmarkbench"  # noqa: S105 (32 characters: the cookie and header carry it)
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    latency: float  # seconds from opening the connection to the last byte of the answer
+    error: str = ""
+
+
+def gunicorn_start(args: argparse.Namespace) -> subprocess.Popen:
+    """gunicorn serving the project on 127.0.0.1:--port with --workers sync workers, on the benchmark's
+    database; emails are queued (an in-memory broker). Its log goes to a temporary file."""
+    import urllib.request
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "stageslot.settings.test",
+        "STAGESLOT_TEST_EAGER": "false",
+        "DJANGO_CONN_MAX_AGE": "600",
+    }
+    log = open(Path(tempfile.gettempdir()) / f"stageslot-bench-gunicorn-{args.port}.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(  # noqa: S603
+        [str(Path(sys.executable).with_name("gunicorn")), "stageslot.wsgi:application",
+         "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers), "--worker-class", "sync",
+         "--backlog", "2048", "--timeout", "300", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/health/", timeout=5):
+                return server
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not come up on port {args.port}; see {log.name}") from None
+            time.sleep(0.3)
+
+
+def server_cpu(server: subprocess.Popen) -> float:
+    """CPU seconds the gunicorn workers have used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        ticks = 0
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    except OSError:
+        return 0.0
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def http_fire(paths: list[str], *, port: int, session: str) -> tuple[list[HttpAnswer], float]:
+    """POST every path at once, each on its own connection (an asyncio client in this process); the
+    answers in the order of `paths`, and the seconds until the last one."""
+    from django.conf import settings
+
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={CSRF_SECRET}"
+
+    def request(index: int, path: str) -> bytes:
+        htmx = "HX-Request: true\r\n" if index % 2 else ""
+        return (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nX-CSRFToken: {CSRF_SECRET}\r\n"
+            f"{htmx}Content-Length: 0\r\nConnection: close\r\n\r\n"
+        ).encode()
+
+    async def post(index: int, path: str) -> HttpAnswer:
+        start = time.monotonic()
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request(index, path))
+            await writer.drain()
+            status_line = await reader.readline()
+            await reader.read()  # the rest, until the server closes
+            writer.close()
+            return HttpAnswer(int(status_line.split()[1]), time.monotonic() - start)
+        except Exception as exc:  # reported with the round, whatever it is
+            return HttpAnswer(0, time.monotonic() - start, f"{type(exc).__name__}: {exc}")
+
+    async def all_at_once() -> list[HttpAnswer]:
+        return await asyncio.gather(*(post(i, path) for i, path in enumerate(paths)))
+
+    began = time.monotonic()
+    answers = asyncio.run(all_at_once())
+    return answers, time.monotonic() - began
+
+
+def report_http_round(name: str, answers: list[HttpAnswer], total: float, winners: int, load: str, cpu: float) -> None:
+    errors = [a.error for a in answers if a.error]
+    won = [a for a in answers if a.status in (200, 302)]
+    lost = [a for a in answers if a.status == 409]
+    other = len(answers) - len(won) - len(lost)
+    latency = [a.latency for a in answers]
+    ok = len(won) == winners and not other and not errors
+    print(
+        f"{name:<26}{len(answers):>6}{len(won):>4}{len(lost):>6}{other:>6}"
+        f"{ms(statistics.median(latency)):>9.0f}{ms(search_bench.percentile(latency, 99)):>8.0f}"
+        f"{ms(max(latency)):>8.0f}{total:>9.2f}{ms(cpu) / len(answers):>8.1f}  {load:<17}{'ok' if ok else 'WRONG'}"
+    )
+    statuses = sorted({a.status for a in answers} - {200, 302, 409})
+    if statuses:
+        print(f"    !! other statuses: {statuses}")
+    for error in errors[:3]:
+        print(f"    !! {error}")
+
+
+def measure_accepts_http(args: argparse.Namespace) -> None:
+    """--http N…: for each N, --rounds times, N accepts of one band's overlapping bookings POSTed at once
+    over HTTP to gunicorn (--workers sync workers on --port), then 50 support applications of one slot
+    with two places. Prints p50/p99/max latency per request, the time until the last answer, and the
+    CPU the gunicorn workers spent per request (which, times N over the cores, bounds the latency)."""
+    from bookings.models import Booking
+    from venues.models import Slot
+
+    world = contention_world()
+    server = gunicorn_start(args)
+    try:
+        print(
+            f"\naccepts over HTTP: gunicorn, {args.workers} sync workers on port {args.port}; all requests sent "
+            "at once, one connection each (asyncio); notification emails queued"
+        )
+        print(
+            f"{'round':<26}{'n':>6}{'ok':>4}{'409':>6}{'other':>6}{'p50 ms':>9}{'p99':>8}{'max':>8}"
+            f"{'total s':>9}{'cpu ms':>8}  {'load average':<17}"
+        )
+        day = 200
+        for count in args.http:
+            answers: list[HttpAnswer] = []
+            for r in range(args.rounds):
+                day += 2
+                bookings = overlapping_bookings(band=world.band, venue=world.venue, owner=world.owner,
+                                                client=world.client, day=day, count=count)  # fmt: skip
+                paths = [f"/bookings/{b.uid}/accept/" for b in bookings]
+                random.Random(r).shuffle(paths)
+                cpu = server_cpu(server)
+                results, total = http_fire(paths, port=args.port, session=world.session)
+                cpu = server_cpu(server) - cpu
+                load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+                report_http_round(f"one band, {count}, round {r + 1}", results, total, 1, load, cpu)
+                answers += results
+                ids = [b.pk for b in bookings]
+                booked = Booking.objects.filter(pk__in=ids, status=Booking.Status.BOOKED).count()
+                pending = Booking.objects.filter(pk__in=ids, status=Booking.Status.PENDING).count()
+                if booked != 1 or pending:
+                    print(f"    !! {booked} booked, {pending} still pending")
+            latency = [a.latency for a in answers]
+            print(
+                f"  one band, {count} at once, {len(answers)} accepts: p50 {ms(statistics.median(latency)):.0f} ms, "
+                f"p99 {ms(search_bench.percentile(latency, 99)):.0f} ms, max {ms(max(latency)):.0f} ms"
+            )
+        for r in range(args.rounds):
+            start = dt.datetime.now(dt.UTC).replace(hour=19, minute=0, second=0, microsecond=0)
+            start += dt.timedelta(days=300 + r)
+            slot = Slot.objects.create(venue=world.venue, stage=world.venue.stages.first(), starts_at=start,
+                                       ends_at=start + dt.timedelta(hours=4), support_places=2)  # fmt: skip
+            applications = Booking.objects.bulk_create(
+                Booking(kind=Booking.Kind.APPLICATION, role=Booking.Role.SUPPORT, band=b, slot=slot, venue=world.venue,
+                        requested_by=lead, starts_at=slot.starts_at, ends_at=slot.ends_at, time_zone="Europe/Berlin")
+                for b, lead in world.supports
+            )  # fmt: skip
+            paths = [f"/bookings/{b.uid}/accept/" for b in applications]
+            random.Random(r).shuffle(paths)
+            cpu = server_cpu(server)
+            results, total = http_fire(paths, port=args.port, session=world.venue_session)
+            cpu = server_cpu(server) - cpu
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            report_http_round(f"2 support places, {r + 1}", results, total, 2, load, cpu)
+            slot.refresh_from_db()
+            if slot.supports_booked != 2:
+                print(f"    !! {slot.supports_booked} supports booked")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     args = parse_args()
     maintenance_url, where = setup_database(args)
@@ -554,13 +774,17 @@ def main() -> None:
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"database: {connection.vendor} ({where}), load average {load}")
         rng = random.Random(args.seed)
-        if not args.reuse:
+        if not (args.reuse or args.http or args.no_finder):
             started = time.perf_counter()
             call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
             print(f"seed_demo in {time.perf_counter() - started:.1f} s")
             generate_slots(rng, args.slots)
-        measure_finder(args, rng)
-        measure_accepts(args)
+        if args.http:
+            measure_accepts_http(args)
+        else:
+            if not args.no_finder:
+                measure_finder(args, rng)
+            measure_accepts(args)
     finally:
         connections.close_all()
         if maintenance_url and not (args.keep or args.reuse):

@@ -149,9 +149,9 @@ def measure(runs: int) -> list[tuple]:
 
     from accounts.models import User
     from bands.models import Band
-    from bookings.feed_services import feed_create, feed_options_update
-    from bookings.feeds import feed_render_forget
+    from bookings.ical import feed_render_forget
     from bookings.models import CalendarFeed
+    from bookings.services.feeds import feed_create, feed_options_update
     from venues.models import Venue
 
     mara = User.objects.get(email="mara@demo.stageslot.test")

@@ -231,7 +231,7 @@ def explain() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from bands.filters import local_window
+    from bands.forms.search import local_window
     from bands.selectors import band_search
 
     today = timezone.now().date()
@@ -246,7 +246,7 @@ def explain() -> None:
     }
     for name, window in windows.items():
         genres = ["rock"] if "rock" in name else None
-        # What the page runs first (bands.views.KeysFirstPaginator): the ordered keys of every match.
+        # What the page runs first (bands.search_pages.KeysFirstPaginator): the ordered keys of every match.
         keys = band_search(free_between=window, genres=genres).values_list("pk", flat=True)
         sql, params = keys.query.sql_with_params()
         with connection.cursor() as cursor:

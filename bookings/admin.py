@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import Booking, BookingEvent, OfferInvite
-from .services import offer_invite_state, when_text
+from .services.venue_slots import offer_invite_state
+from .services.workflow import when_text
 
 
 class ReadOnlyAdminMixin:

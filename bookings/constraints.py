@@ -1,30 +1,9 @@
 """The exclusion constraint that makes a double booking impossible on PostgreSQL, and a no-op elsewhere.
 
-SQLite has no exclusion constraints; there, IMMEDIATE transactions serialise writers and the
-booking service's own check is what holds (ARCHITECTURE.md, "No double booking"). Keeping the
-constraint in Meta (rather than raw SQL in a migration) lets the model say what must hold.
+It lives in venues.constraints (venues needs it too, for one show per stage, and may not import
+bookings); this name stays because bookings' migrations refer to it.
 """
 
-from django.contrib.postgres.constraints import ExclusionConstraint
-from django.db import DEFAULT_DB_ALIAS, connections
+from venues.constraints import PostgresExclusionConstraint
 
-
-class PostgresExclusionConstraint(ExclusionConstraint):
-    """An ExclusionConstraint that creates nothing, and checks nothing, on other databases."""
-
-    @staticmethod
-    def _on_postgres(schema_editor) -> bool:
-        return schema_editor.connection.vendor == "postgresql"
-
-    def constraint_sql(self, model, schema_editor):
-        return super().constraint_sql(model, schema_editor) if self._on_postgres(schema_editor) else None
-
-    def create_sql(self, model, schema_editor):
-        return super().create_sql(model, schema_editor) if self._on_postgres(schema_editor) else None
-
-    def remove_sql(self, model, schema_editor):
-        return super().remove_sql(model, schema_editor) if self._on_postgres(schema_editor) else None
-
-    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
-        if connections[using].vendor == "postgresql":
-            super().validate(model, instance, exclude=exclude, using=using)
+__all__ = ["PostgresExclusionConstraint"]

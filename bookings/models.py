@@ -262,6 +262,10 @@ class CalendarFeed(models.Model):
     include_available = models.BooleanField(default=False, help_text="Also the band's green-zone windows.")
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
+    # What the address answered last (a hash of the body) and since when: a gig that leaves the feed
+    # or a busier week changes no event's LAST-MODIFIED, yet the feed changed (its Last-Modified).
+    body_hash = models.CharField(max_length=64, blank=True, editable=False)
+    content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -3,19 +3,19 @@
 from celery import shared_task
 from django.utils import timezone
 
-from . import reminders, services
+from .services import reminders, workflow
 
 
 @shared_task
 def bookings_complete_task() -> int:
     """Every few minutes: booked gigs whose end has passed become completed."""
-    return services.bookings_complete()
+    return workflow.bookings_complete()
 
 
 @shared_task
 def bookings_expire_task() -> int:
     """Every few minutes: pending bookings whose start has passed lapse (declined, both sides told)."""
-    return services.bookings_expire()
+    return workflow.bookings_expire()
 
 
 @shared_task

@@ -1,17 +1,62 @@
-from django.urls import include, path
+"""Every route of the bookings app, by area. Mounted at the site root, so each path is written whole."""
+
+from django.urls import path, re_path
+
+from .views import detail, email_actions, feeds, finder, inbox, public, requests, share, threads, venue_slots
 
 app_name = "bookings"
 
-# Mounted at the site root: the gig finder (/slots/…), the venue's slot pages
-# (/venues/<slug>/manage/slots/…), a client's requests (/bands/<slug>/request/…),
-# the booking inbox (/bookings/…) and the live public calendars.
+SLOT = "venues/<slug:slug>/manage/slots/<int:pk>/"
+
 urlpatterns = [
-    path("", include("bookings.urls_finder")),
-    path("", include("bookings.urls_venue")),
-    path("", include("bookings.urls_inbox")),
-    path("", include("bookings.urls_public")),
-    path("", include("bookings.urls_threads")),
-    path("", include("bookings.urls_feeds")),
-    path("", include("bookings.urls_share")),
-    path("", include("bookings.urls_email")),
+    # Inbox: every booking the viewer is part of
+    path("bookings/", inbox.inbox, name="inbox"),
+    # Detail: one booking and what its participants may do to it
+    path("bookings/<uuid:uid>/", detail.detail, name="detail"),
+    path("bookings/<uuid:uid>/accept/", detail.accept, name="accept"),
+    path("bookings/<uuid:uid>/decline/", detail.decline, name="decline"),
+    path("bookings/<uuid:uid>/withdraw/", detail.withdraw, name="withdraw"),
+    path("bookings/<uuid:uid>/cancel/", detail.cancel, name="cancel"),
+    path("bookings/<uuid:uid>/gig-times/", detail.gig_times, name="gig_times"),
+    # Threads (HTMX): the messages after a given one (polled), and sending one
+    path("bookings/<uuid:uid>/messages/", threads.thread, name="thread"),
+    path("bookings/<uuid:uid>/messages/new/", threads.message_post, name="message_post"),
+    # Email actions: the signed Accept / Decline links of a notification email, a confirmation page first
+    path("bookings/act/<str:token>/", email_actions.email_action, name="email_action"),
+    # Requests: a client asks a band for a private event; HTMX: is the band free at the typed times
+    path("bands/<slug:slug>/request/", requests.request_band, name="request"),
+    path("bands/<slug:slug>/request/check/", requests.request_check, name="request_check"),
+    # Finder: open slots for bands, one slot's page, applying
+    path("slots/", finder.gig_finder, name="gig_finder"),
+    path("slots/<int:pk>/", finder.slot_detail, name="slot_detail"),
+    path("slots/<int:pk>/apply/", finder.booking_apply, name="apply"),
+    # Venue slots: a venue's slots, applications and offers (owners and bookers); offers by email
+    path("venues/<slug:slug>/manage/slots/", venue_slots.venue_slots, name="venue_slots"),
+    path("venues/<slug:slug>/manage/slots/new/", venue_slots.venue_slot_new, name="venue_slot_new"),
+    path("venues/<slug:slug>/manage/slots/series/", venue_slots.venue_slot_series, name="venue_slot_series"),
+    path(SLOT, venue_slots.slot_manage, name="slot_manage"),
+    path(f"{SLOT}cancel/", venue_slots.slot_cancel, name="slot_cancel"),
+    path(f"{SLOT}offer/", venue_slots.slot_offer, name="slot_offer"),
+    path(f"{SLOT}offer/email/", venue_slots.slot_offer_invite, name="slot_offer_invite"),
+    path("venues/<slug:slug>/manage/applications/", venue_slots.venue_applications, name="venue_applications"),
+    path("bands/<slug:slug>/offer/", venue_slots.offer_band, name="offer_band"),
+    path("offers/<str:token>/", venue_slots.offer_claim, name="offer_claim"),
+    # HTMX: the inbox buttons answer with the inbox drawn again; the offer form's band suggestions
+    path(f"{SLOT}bookings/<uuid:uid>/<str:action>/", venue_slots.venue_booking_action, name="venue_booking_action"),
+    path(f"{SLOT}offer/bands/", venue_slots.slot_band_options, name="slot_band_options"),
+    # Public: the live band and venue calendars, loaded into their pages and polled by them
+    path("bands/<slug:slug>/availability/", public.band_calendar, name="band_calendar"),
+    path("venues/<slug:slug>/slots/", public.venue_slots_live, name="venue_slots_live"),
+    # Feeds: the secret address calendar apps subscribe to (a 43-character token), and managing them
+    re_path(r"^feeds/(?P<token>[A-Za-z0-9_-]{16,64})\.ics$", feeds.feed, name="feed"),
+    path("me/feeds/", feeds.my_feeds, name="my_feeds"),
+    path("me/feeds/new/", feeds.create, name="feed_create"),
+    path("me/feeds/<int:pk>/rotate/", feeds.rotate, name="feed_rotate"),
+    path("me/feeds/<int:pk>/options/", feeds.options, name="feed_options"),
+    # Share: a band's public availability page and calendar file (no login), and the leaders' page
+    path("share/<slug:token>/", share.share_page, name="share"),
+    path("share/<slug:token>.ics", share.share_ics, name="share_ics"),
+    path("bands/<slug:slug>/manage/share/", share.band_share, name="band_share"),
+    path("bands/<slug:slug>/manage/share/new/", share.band_share_create, name="band_share_create"),
+    path("bands/<slug:slug>/manage/share/<int:pk>/revoke/", share.band_share_revoke, name="band_share_revoke"),
 ]

@@ -21,10 +21,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Notification, User
+from accounts.site import site_url
 from bands.models import Band, Genre, Membership
-from bookings import services
 from bookings.models import Booking, BookingEvent
-from bookings.selectors import band_free_between
+from bookings.selectors.bookings import band_free_between
+from bookings.services import venue_slots, workflow
 from venues.models import Slot, Venue
 from venues.services import SlotPermissionError, slot_series_create
 
@@ -46,7 +47,6 @@ DEMO_BANDS = (
     "the-night-owls", "brass-and-bones", "luz-de-madrugada", "grey-harbour", "the-low-end-theory",
     "brooklyn-static", "velours", "nordlys",
 )  # fmt: skip
-SITE_URL = "http://127.0.0.1:8000/"
 # Where the demo gigs happen; the client's private events are all in and around Berlin.
 CITY_ZONES = {
     "Berlin": "Europe/Berlin",
@@ -278,17 +278,17 @@ class _Demo:
         self, slot: Slot, band: Band, role: str, fee: int | None, message: str, *, when, shortlist_by=None
     ) -> Booking:
         with _dated(when, self.now):
-            booking = services.booking_apply(
+            booking = workflow.booking_apply(
                 slot=slot, band=band, by=self.leaders[band.slug], role=role, fee=fee, message=message, now=when
             )
             if shortlist_by is not None:
-                services.booking_shortlist(booking=booking, by=shortlist_by, shortlisted=True)
+                workflow.booking_shortlist(booking=booking, by=shortlist_by, shortlisted=True)
         self.engage(band, slot.starts_at, slot.ends_at, slot.venue.city)
         return booking
 
     def offer(self, slot: Slot, band: Band, role: str, fee: int | None, message: str, *, when) -> Booking:
         with _dated(when, self.now):
-            booking = services.booking_offer(
+            booking = workflow.booking_offer(
                 slot=slot, band=band, by=self.staff_of(slot.venue.slug), role=role, fee=fee, message=message, now=when
             )
         self.engage(band, slot.starts_at, slot.ends_at, slot.venue.city)
@@ -299,7 +299,7 @@ class _Demo:
     ) -> Booking:
         starts_at, ends_at = times
         with _dated(when, self.now):
-            booking = services.booking_request(
+            booking = workflow.booking_request(
                 band=band,
                 client=self.people["client"],
                 starts_at=starts_at,
@@ -317,15 +317,15 @@ class _Demo:
 
     def accept(self, booking: Booking, by: User, *, when) -> None:
         with _dated(when, self.now):
-            services.booking_accept(booking=booking, by=by, now=when)
+            workflow.booking_accept(booking=booking, by=by, now=when)
 
     def decline(self, booking: Booking, by: User, reason: str, *, when) -> None:
         with _dated(when, self.now):
-            services.booking_decline(booking=booking, by=by, reason=reason, now=when)
+            workflow.booking_decline(booking=booking, by=by, reason=reason, now=when)
 
     def withdraw(self, booking: Booking, by: User, *, when) -> None:
         with _dated(when, self.now):
-            services.booking_withdraw(booking=booking, by=by, now=when)
+            workflow.booking_withdraw(booking=booking, by=by, now=when)
 
     # ---- Past gigs (now= a month before, then bookings_complete) ---------------------------
 
@@ -430,7 +430,7 @@ class _Demo:
             self.accept(gig, p["kellerbar-booker"], when=self.ago(22))
             self.apply(slot, b["velours"], S, 350, "We could open this one too.", when=self.ago(9))
             with _dated(self.ago(3), self.now):
-                services.slot_cancel(
+                venue_slots.slot_cancel(
                     slot=slot,
                     by=p["kellerbar-owner"],
                     reason="Our sound engineer is out that night and we couldn't find cover. "
@@ -529,7 +529,7 @@ class _Demo:
         def kellerbar_email_offer() -> None:
             slot = self.pick("Kellerbar Saturdays", first_week=6)
             with _dated(self.ago(2), self.now):
-                services.offer_invite_create(
+                venue_slots.offer_invite_create(
                     slot=slot,
                     by=petra,
                     email="booking@staticbloom.example",
@@ -537,7 +537,7 @@ class _Demo:
                     role=H,
                     fee=500,
                     message="Loved your session on the radio – headline a Kellerbar Saturday?",
-                    site_url=SITE_URL,
+                    site_url=site_url(),
                     now=self.ago(2),
                 )
 
@@ -630,7 +630,7 @@ class _Demo:
     # ---- After -------------------------------------------------------------------------------
 
     def complete_past_gigs(self, since_booking: int) -> None:
-        services.bookings_complete(now=self.now)
+        workflow.bookings_complete(now=self.now)
         # The periodic task would have completed each gig a few minutes after it ended.
         done = Booking.objects.filter(pk__gt=since_booking, status=Booking.Status.COMPLETED)
         for pk, ends_at in done.values_list("pk", "ends_at"):
@@ -645,7 +645,7 @@ def _tell(demo: _Demo, story: Callable[[], None]) -> None:
     try:
         with transaction.atomic():
             story()
-    except (_Skip, services.BookingError, ValidationError, SlotPermissionError) as exc:
+    except (_Skip, workflow.BookingError, ValidationError, SlotPermissionError) as exc:
         demo.used, demo.engaged = used, engaged
         logger.warning("Demo bookings: skipped %s: %s", story.__name__, exc)
 

@@ -15,9 +15,9 @@ from django.db.models import Max
 from accounts.models import Notification, User
 from bands.models import Band
 from bookings.models import Booking, CalendarFeed, Message, ShareLink, ThreadRead
-from bookings.services import venue_team
-from bookings.share import share_link_create
-from bookings.threads import message_post
+from bookings.selectors.bookings import venue_team
+from bookings.services.share import share_link_create
+from bookings.services.threads import message_post
 from venues.models import Venue
 
 logger = logging.getLogger(__name__)

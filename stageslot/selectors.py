@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
-from bands.models import Membership
+from bands.models import BandInvite, Membership
 from bookings.models import Booking
-from bookings.selectors import user_booking_scope
-from venues.models import VenueStaff
+from bookings.selectors.bookings import user_booking_scope
+from venues.models import VenueInvite, VenueStaff
 
 
 def dashboard_memberships(*, user: User) -> QuerySet[Membership]:
@@ -20,6 +20,24 @@ def dashboard_memberships(*, user: User) -> QuerySet[Membership]:
 def dashboard_venue_roles(*, user: User) -> QuerySet[VenueStaff]:
     """The venues this person runs, with the venue loaded (one query)."""
     return VenueStaff.objects.filter(user=user).select_related("venue").order_by("venue__name")
+
+
+# ---- Joining by invite link ------------------------------------------------------------------------
+
+
+def invite_by_token(*, kind: str, token: str) -> BandInvite | VenueInvite | None:
+    """The band or venue invite (`kind`) with this token, with its band or venue and who created it."""
+    models = {"band": BandInvite, "venue": VenueInvite}
+    if kind not in models:
+        return None
+    return models[kind].objects.select_related(kind, "created_by").filter(token=token).first()
+
+
+def invite_membership_of(*, kind: str, invite: BandInvite | VenueInvite, user: User) -> Membership | VenueStaff | None:
+    """`user`'s place in the band or venue the invite leads into, if they have one already."""
+    if kind == "band":
+        return Membership.objects.filter(band_id=invite.band_id, user=user).first()
+    return VenueStaff.objects.filter(venue_id=invite.venue_id, user=user).first()
 
 
 # ---- Bookings on the dashboard -------------------------------------------------------------------
@@ -47,25 +65,31 @@ class DashboardBookings:
     needs_answer: list[Booking]
     waiting: list[Booking]
     past: list[Booking]
+    cancelled: list[Booking]
     counts: dict[str, int]
 
 
 def dashboard_bookings(*, user: User, now: dt.datetime, limit: int = DASHBOARD_ROWS) -> DashboardBookings:
-    """The bookings of `user`'s bands, venues and private events, in four lists: booked gigs to come,
-    pending ones waiting for `user`'s answer, pending ones waiting for the other side, and past gigs
-    (played or cancelled, latest first). Five queries, whatever the number of bookings."""
+    """The bookings of `user`'s bands, venues and private events, in five lists: booked gigs to come,
+    pending ones waiting for `user`'s answer, pending ones waiting for the other side, past gigs
+    (played, or cancelled once their date has gone, latest first) and cancelled gigs whose date is still
+    to come. `counts["as_client"]` says how many private events `user` asked for. At most six queries,
+    whatever the number of bookings."""
     mine = Booking.objects.filter(pk__in=Booking.objects.filter(user_booking_scope(user=user)).values("pk"))
     upcoming = Q(status=Booking.Status.BOOKED, ends_at__gt=now)
     pending = Q(status=Booking.Status.PENDING)
     answerable = _answerable_by(user)
-    past = Q(status__in=(Booking.Status.COMPLETED, Booking.Status.CANCELLED)) | Q(
-        status=Booking.Status.BOOKED, ends_at__lte=now
+    past = Q(status=Booking.Status.COMPLETED) | Q(
+        status__in=(Booking.Status.BOOKED, Booking.Status.CANCELLED), ends_at__lte=now
     )
+    cancelled = Q(status=Booking.Status.CANCELLED, ends_at__gt=now)
     counts = mine.aggregate(
         upcoming=Count("pk", filter=upcoming),
         needs_answer=Count("pk", filter=pending & answerable),
         waiting=Count("pk", filter=pending & ~answerable),
         past=Count("pk", filter=past),
+        cancelled=Count("pk", filter=cancelled),
+        as_client=Count("pk", filter=Q(client_id=user.pk)),
     )
     rows = mine.select_related("band", "venue", "slot__stage")
 
@@ -78,5 +102,6 @@ def dashboard_bookings(*, user: User, now: dt.datetime, limit: int = DASHBOARD_R
         needs_answer=first(pending & answerable, "starts_at", "pk") if counts["needs_answer"] else [],
         waiting=first(pending & ~answerable, "starts_at", "pk") if counts["waiting"] else [],
         past=first(past, "-starts_at", "-pk") if counts["past"] else [],
+        cancelled=first(cancelled, "starts_at", "pk") if counts["cancelled"] else [],
         counts=counts,
     )

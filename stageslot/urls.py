@@ -3,24 +3,28 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views, views_join
+from accounts.urls import notification_patterns
+
+from .views import dashboard, health, home, join, staff_login
 
 admin.site.site_header = "StageSlot staff"
 admin.site.site_title = "StageSlot staff"
 admin.site.index_title = "Run StageSlot"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("health/", views.health, name="health"),
+    path("", home.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("health/", health.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("me/profile/", include("accounts.urls")),
     path("me/availability/", include("availability.urls")),
-    path("notifications/", include("accounts.urls_notifications")),
+    path("notifications/", include((notification_patterns, "notifications"))),
     path("bands/", include("bands.urls")),
     path("venues/", include("venues.urls")),
-    path("join/<str:token>/", views_join.join, name="join"),
+    path("join/<str:token>/", join.join, name="join"),
     path("", include("bookings.urls")),
+    # Staff log in on the site's login page, under its failed-login limits (stageslot/views/staff_login.py).
+    path("admin/login/", staff_login.staff_login, name="staff_login"),
     path("admin/", admin.site.urls),
 ]
 

@@ -4,6 +4,7 @@ import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -11,6 +12,8 @@ from django_countries.fields import CountryField
 
 from accounts.timezones import validate_time_zone
 from bands.models import ApprovalStatus, Currency, Genre, InviteBase, LinksMixin
+
+from .constraints import PostgresExclusionConstraint, TsTzRange
 
 
 class Venue(LinksMixin):
@@ -207,6 +210,17 @@ class Slot(models.Model):
                 condition=Q(supports_booked__lte=F("support_places")),
                 name="venues_slot_supports_within_places",
                 violation_error_message="Every support place of this slot is taken.",
+            ),
+            # One show per stage at a time (PostgreSQL; docs/decisions/0010). The slot services check
+            # first under the stage's row lock and name the clashing slot; this is the last line.
+            PostgresExclusionConstraint(
+                name="venues_one_show_per_stage",
+                expressions=[
+                    ("stage", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(cancelled_at__isnull=True),
+                violation_error_message="This stage already has a slot at an overlapping time.",
             ),
         ]
 

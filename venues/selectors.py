@@ -1,12 +1,17 @@
 """Reads of the venues app that views and services share."""
 
+import zoneinfo
+from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -22,7 +27,7 @@ from bands.selectors import (
     listing_sorted,
 )
 
-from .models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
+from .models import Slot, Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 # --- Manage pages (owners and bookers) ----------------------------------------
 
@@ -57,6 +62,31 @@ def venue_slug_suggest(*, name: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def venue_stage_of(*, venue: Venue, pk: int) -> Stage:
+    """One stage of the venue (404 if the venue has no such stage)."""
+    return get_object_or_404(Stage, pk=pk, venue=venue)
+
+
+def venue_photo_of(*, venue: Venue, pk: int) -> VenuePhoto:
+    """One photo of the venue (404 if the venue has no such photo)."""
+    return get_object_or_404(VenuePhoto, pk=pk, venue=venue)
+
+
+def venue_staff_of(*, venue: Venue, pk: int) -> VenueStaff:
+    """One person on the venue's staff, with their user (404 if the venue has no such staff row)."""
+    return get_object_or_404(VenueStaff.objects.select_related("user"), pk=pk, venue=venue)
+
+
+def venue_staff_for(*, venue: Venue, user: User) -> VenueStaff:
+    """`user`'s own staff row at the venue, with the user (the caller has checked that they work there)."""
+    return VenueStaff.objects.select_related("user").get(venue=venue, user=user)
+
+
+def venue_invite_of(*, venue: Venue, pk: int) -> VenueInvite:
+    """One invite of the venue (404 if the venue has no such invite)."""
+    return get_object_or_404(VenueInvite, pk=pk, venue=venue)
 
 
 def venue_stages(*, venue: Venue) -> QuerySet[Stage]:
@@ -187,3 +217,84 @@ def venue_staff_role_of(*, venue: Venue, user: Any) -> VenueStaff | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return next((r for r in venue.staff_roles.all() if r.user_id == user.pk), None)
+
+
+# --- One show per stage (docs/decisions/0010) ----------------------------------
+
+
+@dataclass(frozen=True)
+class SlotClash:
+    """A span that cannot be posted on a stage: `slot` is the slot in the way, or None when the span
+    overlaps an earlier span posted with it (a series); `message` says so in the venue's time."""
+
+    starts_at: datetime
+    ends_at: datetime
+    slot: Slot | None
+    message: str
+
+    def repeats(self, *, title: str, by: User) -> bool:
+        """Whether the slot in the way is this very slot, posted before by the same person (a double
+        click, a resubmitted form, a second tab): same times and title."""
+        return (
+            self.slot is not None
+            and self.slot.created_by_id == by.pk
+            and (self.slot.starts_at, self.slot.ends_at, self.slot.title) == (self.starts_at, self.ends_at, title)
+        )
+
+
+def _span_text(starts_at: datetime, ends_at: datetime, zone: zoneinfo.ZoneInfo) -> str:
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    return f"from {start:%H:%M} to {end:%H:%M} on {dateformat.format(start, 'D j F Y')} ({zone.key})"
+
+
+def slot_clash_message(*, stage: Stage, slot: Slot, zone: zoneinfo.ZoneInfo) -> str:
+    """ "Main stage already has “Friday Rock Night” from 21:00 to 01:00 on Fri 12 March 2027 (Europe/Berlin)." """
+    what = f"“{slot.title}”" if slot.title else "a slot"
+    return f"{stage.name} already has {what} {_span_text(slot.starts_at, slot.ends_at, zone)}."
+
+
+def _first_overlap(slots: list[Slot], index: int, starts_at: datetime, ends_at: datetime) -> Slot | None:
+    """The first of `slots` (sorted by start) from `index` on that overlaps the span."""
+    for slot in islice(slots, index, None):
+        if slot.starts_at >= ends_at:
+            return None
+        if slot.ends_at > starts_at:
+            return slot
+    return None
+
+
+def stage_slot_clashes(
+    *, stage: Stage, times: Sequence[tuple[datetime, datetime]], exclude_pk: int | None = None
+) -> list[SlotClash]:
+    """The spans of `times` that cannot go on `stage`, in order of start, with one query.
+
+    A span clashes with a slot on the stage that is not cancelled and overlaps it (an end touching
+    the next start is fine), or, in a series, with an earlier span of `times` that does not clash
+    itself. `exclude_pk` leaves out the slot being moved.
+    """
+    if not times:
+        return []
+    spans = sorted(times)
+    rows = Slot.objects.filter(
+        stage_id=stage.pk,
+        cancelled_at__isnull=True,
+        starts_at__lt=max(end for _, end in spans),
+        ends_at__gt=spans[0][0],
+    )
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    # Slots are at most 24 hours long, so the ones in the way start at most a day before a span.
+    existing = list(rows.only("pk", "title", "starts_at", "ends_at", "created_by_id").order_by("starts_at", "pk"))
+    starts = [slot.starts_at for slot in existing]
+    zone = zoneinfo.ZoneInfo(stage.venue.time_zone)
+    clashes, kept_end = [], None
+    for starts_at, ends_at in spans:
+        other = _first_overlap(existing, bisect_left(starts, starts_at - Slot.MAX_LENGTH), starts_at, ends_at)
+        if other is not None:
+            clashes.append(SlotClash(starts_at, ends_at, other, slot_clash_message(stage=stage, slot=other, zone=zone)))
+        elif kept_end is not None and kept_end > starts_at:
+            text = f"It overlaps the slot before it in this series, which ends at {kept_end.astimezone(zone):%H:%M}."
+            clashes.append(SlotClash(starts_at, ends_at, None, text))
+        else:
+            kept_end = ends_at
+    return clashes

@@ -16,10 +16,12 @@ from bands.models import ApprovalStatus, Genre
 from bands.press_kit import approval_status_change, photo_append, photo_delete
 
 from .models import Slot, Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
-from .selectors import SLUG_TAKEN, venue_invite_link_path, venue_slug_problem
+from .selectors import SLUG_TAKEN, SlotClash, stage_slot_clashes, venue_invite_link_path, venue_slug_problem
 
 PHOTO_LIMIT = 12
 DEFAULT_STAGE_NAME = "Main stage"
+# The same emailed invite this recently is the one already sent.
+INVITE_REPEAT_WINDOW = timedelta(minutes=10)
 
 # What venue staff may set on the profile; status and its reason belong to StageSlot staff.
 PROFILE_FIELDS = frozenset(
@@ -300,7 +302,8 @@ def venue_invite_create(
 
     `site_url` ("https://stageslot.example") makes the emailed link absolute. The email
     is queued only once the invite has committed. Raises ValidationError for a role,
-    number of uses (1–100) or validity (1–30 days) out of range.
+    number of uses (1–100) or validity (1–30 days) out of range. The same emailed invite within
+    INVITE_REPEAT_WINDOW is the one already sent.
     """
     if not timedelta(days=1) <= valid_for <= timedelta(days=30):
         raise ValidationError("An invite is valid for 1 to 30 days.", code="valid_for")
@@ -314,6 +317,19 @@ def venue_invite_create(
     )
     invite.full_clean(exclude=["venue", "created_by"], validate_constraints=False)
     with transaction.atomic():
+        # The same emailed invite again at once (a resent form): the one already sent, no second mail.
+        if invite.email:
+            same = VenueInvite.objects.filter(
+                venue=venue,
+                email=invite.email,
+                role=role,
+                created_by=by,
+                uses=0,
+                revoked_at=None,
+                created_at__gte=timezone.now() - INVITE_REPEAT_WINDOW,
+            ).first()
+            if same is not None:
+                return same
         invite.save()
         if invite.email:
             invite_email_queue(
@@ -366,6 +382,49 @@ SERIES_LIMIT = 120
 
 class SlotPermissionError(Exception):
     """The person is not on this venue's staff."""
+
+
+# The exclusion constraint behind the stage check (venues.models.Slot.Meta).
+ONE_SHOW_PER_STAGE = "venues_one_show_per_stage"
+CLASHES_NAMED = 5
+
+
+class SlotClashError(ValidationError):
+    """The stage already has a show at that time (or a series overlaps itself); `clashes` names each
+    span in the way with its message. A ValidationError, so forms show it; pages answer 409."""
+
+    def __init__(self, clashes: list[SlotClash], *, fallback: str = "") -> None:
+        self.clashes = clashes
+        texts = [clash.message for clash in clashes[:CLASHES_NAMED]]
+        if len(clashes) > CLASHES_NAMED:
+            texts.append(f"…and {len(clashes) - CLASHES_NAMED} more dates clash.")
+        if not texts:
+            texts = [fallback or "This stage already has a slot at an overlapping time."]
+        texts[-1] += " Pick another time or stage, or cancel the slot in the way first."
+        super().__init__(texts, code="slot_clash")
+
+
+def _stage_lock_and_check(
+    stage: Stage, times: Collection[tuple[dt.datetime, dt.datetime]], *, exclude_pk: int | None = None
+) -> None:
+    """Lock the stage row, so writers putting slots on it queue, then refuse any span in the way.
+
+    Called inside the writer's transaction, after any slot row it locks (one order: slot, then stage).
+    """
+    locked = Stage.objects.select_for_update(of=("self",)).select_related("venue").get(pk=stage.pk)
+    clashes = stage_slot_clashes(stage=locked, times=list(times), exclude_pk=exclude_pk)
+    if clashes:
+        raise SlotClashError(clashes)
+
+
+def _clash_from_constraint(
+    exc: IntegrityError, stage: Stage, times: Collection[tuple[dt.datetime, dt.datetime]], exclude_pk: int | None
+) -> SlotClashError:
+    """The database refused an overlap the check did not see: the same refusal, naming what it can."""
+    if ONE_SHOW_PER_STAGE not in str(exc):
+        raise exc
+    clashes = stage_slot_clashes(stage=stage, times=list(times), exclude_pk=exclude_pk)
+    return SlotClashError(clashes, fallback=f"{stage.name} already has a slot at an overlapping time.")
 
 
 def _staff_check(venue: Venue, by: User) -> None:
@@ -424,7 +483,10 @@ def slot_series_create(
     """Post a slot for each (start, end) in `times`, all alike otherwise, in one transaction.
 
     Slots posted together share a `series` id. At most SERIES_LIMIT at once; each must be valid
-    on its own (see slot_create), else nothing is saved.
+    on its own (see slot_create), else nothing is saved. A stage has one show at a time: the stage
+    row is locked, and SlotClashError names every span that overlaps a slot on it that is not
+    cancelled, or another span of `times`; nothing is saved then (callers that would rather skip
+    those dates find them first with venues.selectors.stage_slot_clashes).
     """
     unknown = set(fields) - SLOT_FIELDS
     if unknown:
@@ -443,11 +505,15 @@ def slot_series_create(
         _slot_clean(slot, now=now)
         slots.append(slot)
     genres = list(genres)
-    with transaction.atomic():
-        Slot.objects.bulk_create(slots)
-        if genres:
-            through = Slot.genres.through
-            through.objects.bulk_create([through(slot_id=s.pk, genre_id=g.pk) for s in slots for g in genres])
+    try:
+        with transaction.atomic():
+            _stage_lock_and_check(stage, times)
+            Slot.objects.bulk_create(slots)
+            if genres:
+                through = Slot.genres.through
+                through.objects.bulk_create([through(slot_id=s.pk, genre_id=g.pk) for s in slots for g in genres])
+    except IntegrityError as exc:
+        raise _clash_from_constraint(exc, stage, times, None) from exc
     return slots
 
 
@@ -456,7 +522,8 @@ def slot_update(
 ) -> Slot:
     """Change a slot. Venue staff only. A cancelled slot cannot change; its time and stage cannot
     change while a band is booked on it or waiting for an answer (cancel and post again instead);
-    support places cannot drop below those taken. Raises ValidationError by field, saving nothing.
+    support places cannot drop below those taken. Raises ValidationError by field, saving nothing;
+    SlotClashError when the new time or stage overlaps another slot on that stage (not cancelled).
     """
     unknown = set(fields) - SLOT_FIELDS - SLOT_TIME_FIELDS
     if unknown:
@@ -480,9 +547,15 @@ def slot_update(
                 {"support_places": [f"{slot.supports_booked} support acts are booked; keep at least that many places."]}
             )
         _slot_clean(slot, now=now, check_past=bool(moving))
+        if moving:
+            _stage_lock_and_check(slot.stage, [(slot.starts_at, slot.ends_at)], exclude_pk=slot.pk)
         if moving or renamed:
             slot.sequence += 1
-        slot.save()
+        try:
+            with transaction.atomic():
+                slot.save()
+        except IntegrityError as exc:
+            raise _clash_from_constraint(exc, slot.stage, [(slot.starts_at, slot.ends_at)], slot.pk) from exc
         if genres is not None:
             slot.genres.set(genres)
     return slot

@@ -31,8 +31,8 @@ from accounts.tests.factories import UserFactory
 from accounts.timezones import when_text
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
-from bookings import services as bookings
-from bookings.email_actions import email_action_read
+from bookings.services import workflow as bookings
+from bookings.services.email_actions import email_action_read
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from stageslot.tests.worker import broker_down
 from venues.models import VenueStaff

@@ -16,8 +16,8 @@ from accounts.tasks import notification_email_task
 from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
-from bookings import services as bookings
 from bookings.models import Booking
+from bookings.services import workflow as bookings
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
 from stageslot.tests import worker as shared
 from stageslot.tests.worker import broker_down, recipients_of, wait_until

@@ -2,7 +2,7 @@ import pytest
 from django.core.mail import EmailMultiAlternatives
 from kombu.exceptions import OperationalError
 
-from accounts import services
+from accounts import services, tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_unreachable_broker_still_delivers_the_email(monkeypatch, mailoutbox, dj
     def broker_down(**kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(services.send_email, "delay", broker_down)
+    monkeypatch.setattr(tasks.send_email, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         services.email_queue(message=message())
     assert [m.subject for m in mailoutbox] == ["Hello"]

@@ -268,3 +268,61 @@ def test_an_unexpected_failure_is_recorded_not_raised(user, allowed, django_capt
     assert calendar.last_error == "Something went wrong reading this calendar; we will try again later."
     assert calendar.failures == 1
     assert len(busy(user)) == 2
+
+
+# ---- Calendars that are not quite right ----------------------------------------------------------------
+
+
+def sloppy_calendar(start: dt.datetime) -> bytes:
+    """An Outlook-style export: a stand-up whose rule has a space after a comma, two events with no UID,
+    and two series whose rules cannot be read at all."""
+    stamp = f"{start:%Y%m%dT%H%M%SZ}"
+    events = [
+        f"UID:standup\r\nSUMMARY:Stand-up\r\nDTSTART:{stamp}\r\nDURATION:PT30M\r\n"
+        "RRULE:FREQ=DAILY;COUNT=14;BYDAY=MO, TU,WE,TH,FR,SA,SU",
+        f"SUMMARY:No id one\r\nDTSTART:{stamp}\r\nDURATION:PT1H",
+        f"SUMMARY:No id two\r\nDTSTART:{stamp}\r\nDURATION:PT2H",
+        f"UID:x\r\nSUMMARY:Choir\r\nDTSTART:{stamp}\r\nDURATION:PT1H\r\nRRULE:BYDAY=MO;WHEN=OFTEN",
+        f"UID:y\r\nSUMMARY:Gym\r\nDTSTART:{stamp}\r\nDURATION:PT1H\r\nRRULE:EVERY=WEEK",
+    ]
+    body = "".join(f"BEGIN:VEVENT\r\n{event}\r\nEND:VEVENT\r\n" for event in events)
+    return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Outlook//EN\r\n{body}END:VCALENDAR\r\n".encode()
+
+
+def test_a_sloppy_calendar_keeps_its_busy_time_and_the_page_says_what_could_not_be_read(
+    client, user, allowed, django_capture_on_commit_callbacks
+):
+    allowed.serve("/outlook.ics", sloppy_calendar(soon(2, 7)))
+    calendar = add(user, allowed, "/outlook.ics", django_capture_on_commit_callbacks)
+    titles = [title for _start, _end, title in busy(user)]
+    assert titles.count("Stand-up") == 14
+    assert {"No id one", "No id two", "Choir", "Gym"} <= set(titles)
+    assert calendar.last_error == ""
+    assert len(calendar.read_problems) == 2
+
+    client.force_login(user)
+    html = client.get("/me/availability/imported/").content.decode()
+    assert "2 events could not be read fully:" in html
+    assert "“Choir”: its repeat rule could not be read, so only its first date is kept" in html
+    assert "“Gym”" in html
+
+
+def test_a_damaged_calendar_says_it_is_damaged(user, allowed, django_capture_on_commit_callbacks):
+    allowed.serve("/cut.ics", ics(*EVENTS)[:120])
+    calendar = add(user, allowed, "/cut.ics", django_capture_on_commit_callbacks)
+    assert "damaged" in calendar.last_error
+    assert "web page" not in calendar.last_error
+
+
+def test_a_calendar_of_39000_events_gets_one_clear_message(user, allowed, django_capture_on_commit_callbacks):
+    event = (
+        "BEGIN:VEVENT\r\nUID:{n}@x\r\nDTSTART:2020{m:02d}{d:02d}T090000Z\r\nDURATION:PT1H\r\n"
+        "SUMMARY:Mtg {n}\r\nEND:VEVENT\r\n"
+    )
+    body = "".join(event.format(n=n, m=n % 12 + 1, d=n % 28 + 1) for n in range(39_000))
+    data = f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{body}END:VCALENDAR\r\n".encode()
+    assert len(data) < 5 * 1024 * 1024
+    allowed.serve("/huge.ics", data)
+    calendar = add(user, allowed, "/huge.ics", django_capture_on_commit_callbacks)
+    assert calendar.last_error.startswith("Your calendar file has 39,000 events; we import calendars of up to 20,000")
+    assert busy(user) == []

@@ -838,7 +838,7 @@ def test_the_dialog_and_calendar_partial_have_small_budgets(me, user, django_ass
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_the_dialog_adds_changes_and_skips_without_reloading_the_page(live_server, browser):
+def test_the_dialog_adds_changes_and_skips_without_reloading_the_page(live_server, browser, axe_check):
     from accounts.tests.factories import PASSWORD
 
     UserFactory(email="drummer@example.com", time_zone="Europe/Berlin")
@@ -854,6 +854,7 @@ def test_the_dialog_adds_changes_and_skips_without_reloading_the_page(live_serve
     page.get_by_role("link", name="Week").click()
     page.wait_for_url(re.compile(r"view=week"))
     page.goto(f"{live_server.url}{week_url(monday)}")
+    axe_check(page)
     page.evaluate("window.notReloaded = true")
 
     # An hour of Tuesday: the dialog opens with that time, the repeat details appear when asked for.
@@ -862,6 +863,7 @@ def test_the_dialog_adds_changes_and_skips_without_reloading_the_page(live_serve
     dialog = page.locator("dialog#cal-dialog")
     dialog.get_by_label("What is it:").fill("Band practice")
     assert dialog.get_by_label("From:").input_value() == "19:00"
+    axe_check(page, what="the busy-time dialog")
     assert not dialog.get_by_label("Number of times:").is_visible()
     dialog.get_by_label("Repeats:").select_option("WEEKLY")
     dialog.get_by_label("After a number of times").check()
@@ -873,6 +875,7 @@ def test_the_dialog_adds_changes_and_skips_without_reloading_the_page(live_serve
     assert page.locator("#cal-status").inner_text().startswith("Your busy time is saved")
     assert page.evaluate("window.notReloaded")
     assert Rule.objects.get().rrule == "FREQ=WEEKLY;COUNT=4;BYDAY=TU"
+    axe_check(page, what="the week after saving")
 
     # Bad input stays in the dialog with its message.
     chip.click()
@@ -880,6 +883,7 @@ def test_the_dialog_adds_changes_and_skips_without_reloading_the_page(live_serve
     dialog.get_by_label("Until:").fill("18:00")
     dialog.get_by_role("button", name="Save this date").click()
     dialog.get_by_text("The end must be after the start").wait_for()
+    axe_check(page, what="the dialog with an error")
     page.keyboard.press("Escape")
 
     # Skip this date: the block goes, the rest of the series stays.
@@ -894,3 +898,86 @@ def test_the_dialog_adds_changes_and_skips_without_reloading_the_page(live_serve
     page.wait_for_url(re.compile(rf"date={(monday + dt.timedelta(days=7)).isoformat()}"))
     page.locator("#calendar a.cal-event", has_text="Band practice").wait_for()
     assert page.evaluate("window.notReloaded")
+    axe_check(page, what="the next week")
+
+
+# ---- Week views open on the coming days; the month follows what was saved ---------------------------
+
+
+def test_the_week_opens_on_the_coming_seven_days_scrolled_to_gig_hours(me):
+    html = me.get(f"{CALENDAR}?view=week").content.decode()
+    first, last = today(), today() + dt.timedelta(days=6)
+    assert f'data-first="{first.isoformat()}"' in html and f'data-last="{last.isoformat()}"' in html
+    title = f"{first:%-d %b} – {last:%-d %b %Y}" if first.year == last.year else f"{first:%-d %b %Y} – {last:%-d %b %Y}"
+    assert title in html
+    # Yesterday is not in it; the seventh day is.
+    assert f"date={(first - dt.timedelta(days=1)).isoformat()}&amp;time=" not in html
+    assert f"date={last.isoformat()}&amp;time=19:00" in html
+    assert 'data-scroll-hour="17"' in html
+
+
+def test_saving_tells_the_calendar_the_date_to_show(me):
+    later = today() + dt.timedelta(days=70)
+    response = me.post(
+        reverse("availability:rule_add"),
+        {
+            "title": "Tour",
+            "kind": "busy",
+            "all_day": "on",
+            "start_date": later.isoformat(),
+            "end_date": later.isoformat(),
+            "time_zone": "Europe/Berlin",
+            "ends": "never",
+        },
+        headers={**HTMX, "HX-Target": "cal-dialog-body"},
+    )
+    assert response.status_code == 204, response.content.decode()
+    assert json.loads(response["HX-Trigger"])["availability-changed"]["date"] == later.isoformat()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_the_month_moves_to_the_block_just_saved(live_server, browser):
+    from accounts.tests.factories import PASSWORD
+
+    UserFactory(email="drummer@example.com", time_zone="Europe/Berlin")
+    later = today() + dt.timedelta(days=70)
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email:").fill("drummer@example.com")
+    page.get_by_label("Password:").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    page.goto(f"{live_server.url}{CALENDAR}")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_role("link", name="Add busy time").first.click()
+    dialog = page.locator("dialog#cal-dialog")
+    dialog.get_by_label("What is it:").fill("Tour of the north")
+    dialog.get_by_label("Whole days").check()
+    dialog.get_by_label("First day:").fill(later.isoformat())
+    dialog.get_by_label("Last day:").fill(later.isoformat())
+    dialog.get_by_role("button", name="Save").click()
+    page.wait_for_selector("dialog#cal-dialog[open]", state="detached")
+    page.locator("#calendar", has_text=f"{later:%B %Y}").wait_for()
+    page.locator("#calendar .cal-event", has_text="Tour of the north").wait_for()
+    page.wait_for_url(re.compile(rf"date={later.isoformat()}"))
+    assert page.evaluate("window.notReloaded")
+
+
+def test_the_repeat_rule_is_an_advanced_option_with_examples(me):
+    html = me.get(reverse("availability:rule_add")).content.decode()
+    advanced = re.search(r'<details class="cal-advanced".*?</details>', html, flags=re.S)[0]
+    assert "Advanced" in advanced and 'name="custom_rrule"' in advanced
+    assert "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU</code> – every other Tuesday" in advanced
+    # Folded away until it is wanted; the repeat menu names it in plain words.
+    assert not re.match(r"<details[^>]*\sopen", advanced)
+    assert '<option value="CUSTOM">Advanced: a rule of your own</option>' in html
+    assert "RFC 5545" not in html
+
+
+def test_a_rule_written_under_advanced_is_used_without_choosing_it_above(me, user):
+    day = next_monday()
+    response = me.post(reverse("availability:rule_add"), form_data(day, custom_rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"))
+    assert response.status_code == 302
+    assert Rule.objects.get(user=user).rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"

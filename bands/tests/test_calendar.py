@@ -640,16 +640,17 @@ def queries(client, url, params, **headers) -> int:
     return len(ctx.captured_queries)
 
 
-# Session, user, band, members (one query), busy time (one query); the full page adds the band's blocks.
+# Session, user, band, members (one query), busy time (one query), the band's booked gigs (one query);
+# the full page adds the band's blocks.
 @pytest.mark.parametrize(
     ("name", "params", "headers", "budget"),
     [
-        ("calendar", {"view": "month"}, {}, 6),
-        ("calendar", {"view": "week"}, {}, 6),
-        ("calendar", {"view": "week"}, HTMX, 5),
-        ("calendar", {"view": "week", "hours": "late"}, {}, 6),
-        ("calendar_find", {"start": "today", "length": "180", "time_of_day": "evening"}, HTMX, 5),
-        ("calendar_find", {"start": "today", "length": "60", "time_of_day": "any", "weekdays": ["5"]}, {}, 5),
+        ("calendar", {"view": "month"}, {}, 7),
+        ("calendar", {"view": "week"}, {}, 7),
+        ("calendar", {"view": "week"}, HTMX, 6),
+        ("calendar", {"view": "week", "hours": "late"}, {}, 7),
+        ("calendar_find", {"start": "today", "length": "180", "time_of_day": "evening"}, HTMX, 6),
+        ("calendar_find", {"start": "today", "length": "60", "time_of_day": "any", "weekdays": ["5"]}, {}, 6),
     ],
 )
 def test_query_count_does_not_grow_with_the_number_of_members(
@@ -669,3 +670,67 @@ def test_query_count_does_not_grow_with_the_number_of_members(
             assert client.get(url, params, **headers).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+# ---- Which day a window after midnight belongs to -------------------------------------------------
+
+
+def busy_from_to(user, start: dt.datetime, end: dt.datetime) -> None:
+    rule_create(user=user, start_date=start.date(), start_time=start.time(), end_date=end.date(), end_time=end.time())
+
+
+def test_month_view_and_find_dates_give_a_window_after_midnight_to_the_evening_it_opens_on(world, client):
+    """Gig hours 18:00–02:00: 00:30–02:00 on the 14th is the night of the 13th in both views, and the
+    tail of the 12th's night (00:00–02:00 on the 13th) is not a date of the 13th."""
+    thirteenth = next_weekday(2)
+    twelfth, fourteenth = thirteenth - dt.timedelta(days=1), thirteenth + dt.timedelta(days=1)
+    at = dt.datetime.combine
+    for person in (world.lea, world.sam, world.max):
+        busy_from_to(person, at(twelfth, dt.time(18)), at(thirteenth, dt.time(0)))
+        busy_from_to(person, at(thirteenth, dt.time(18)), at(fourteenth, dt.time(0, 30)))
+        busy_from_to(person, at(fourteenth, dt.time(18)), at(fourteenth + dt.timedelta(days=1), dt.time(2)))
+
+    html = month_of(world, client, thirteenth, hours="late", min=90)
+    assert "All 3 free" in day_cell(html, thirteenth)
+    assert "All 3 free" in day_cell(html, twelfth)
+    assert "All 3 free" not in day_cell(html, fourteenth)
+
+    response = find(
+        world,
+        client,
+        start=thirteenth.isoformat(),
+        end=thirteenth.isoformat(),
+        length="90",
+        time_of_day="custom",
+        day_start="18:00",
+        day_end="02:00",
+    )
+    [candidate] = response.context["candidates"]
+    assert candidate.day == thirteenth
+    assert candidate.start == at(fourteenth, dt.time(0, 30), tzinfo=BERLIN)
+    assert (candidate.start_label, candidate.end_label) == ("00:30", "02:00")
+    # The 12th's night is found as the 12th.
+    response = find(
+        world,
+        client,
+        start=twelfth.isoformat(),
+        end=twelfth.isoformat(),
+        length="90",
+        time_of_day="custom",
+        day_start="18:00",
+        day_end="02:00",
+    )
+    [candidate] = response.context["candidates"]
+    assert candidate.day == twelfth
+    assert candidate.start == at(thirteenth, dt.time(0), tzinfo=BERLIN)
+
+
+def test_the_week_opens_on_the_coming_seven_days(world, client):
+    client.force_login(world.lea)
+    first = timezone.localdate()
+    last = first + dt.timedelta(days=6)
+    response = client.get(world.url, {"view": "week"})
+    assert response.status_code == 200
+    title = response.context["title"]
+    # The first day shown is today, not the Monday before it.
+    assert title.startswith(f"{first:%-d}") and title.endswith(f"{last:%-d %b %Y}")

@@ -150,3 +150,37 @@ def test_bad_links_are_refused_with_a_message(kind, url, code, message):
         check_link(kind, url)
     assert caught.value.code == code
     assert message in caught.value.messages[0]
+
+
+def test_a_bandcamp_embed_keeps_the_albums_own_page_as_its_original():
+    assert embed_from_url(BANDCAMP_CODE).source_url.startswith("https://")
+    code = (
+        '<iframe src="https://bandcamp.com/EmbeddedPlayer/album=1234567890/size=large/"></iframe>'
+        '<a href="https://nightshift.bandcamp.com/album/first-light">First Light by Night Shift</a>'
+    )
+    assert embed_from_url(code).source_url == "https://nightshift.bandcamp.com/album/first-light"
+
+
+@pytest.mark.django_db
+def test_each_player_on_the_press_kit_has_a_plain_link_to_its_original(client):
+    import re
+
+    from bands.tests.factories import BandEmbedFactory, BandFactory
+
+    band = BandFactory(status="approved")
+    BandEmbedFactory(band=band, title="Live at the Lido")
+    BandEmbedFactory(
+        band=band,
+        provider="spotify",
+        source_url="https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC",
+        embed_url="https://open.spotify.com/embed/track/4uLU6hMCjMI75M1A2tKUQC",
+        title="",
+    )
+    html = client.get(f"/bands/{band.slug}/").content.decode()
+    players = re.findall(r'<div class="embed embed--\w+">.*?</div>', html, flags=re.S)
+    assert len(players) == 2
+    youtube = next(p for p in players if "youtube" in p)
+    assert youtube.index("</iframe>") < youtube.index('href="https://youtu.be/dQw4w9WgXcQ"')
+    assert "Open on YouTube: Live at the Lido" in youtube
+    spotify = next(p for p in players if "spotify" in p)
+    assert 'href="https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"' in spotify and "Open on Spotify" in spotify

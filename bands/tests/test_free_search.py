@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
-from bands.filters import local_window
+from bands.forms.search import local_window
 from bands.selectors import BusyOverlaps, band_search
 from bands.tests.factories import BandFactory, BandPhotoFactory, GenreFactory, MembershipFactory
 
@@ -140,10 +140,11 @@ def test_evening_is_local_and_follows_daylight_saving():
 def test_free_on_an_evening_uses_the_viewers_time_zone(client):
     client.force_login(UserFactory(time_zone="America/New_York"))
     day = in_days(12, zone=NEW_YORK).date()
-    late = BandFactory(name="Busy Late In New York")
+    # The bands are in New York too: an evening is read on the band's clock (see the test below).
+    late = BandFactory(name="Busy Late In New York", time_zone="America/New_York")
     # 21:00 in New York is already the next day in UTC: still that evening for the viewer.
     busy(MembershipFactory(band=late).user, in_days(12, 21, zone=NEW_YORK), in_days(12, 22, zone=NEW_YORK))
-    afternoon = BandFactory(name="Busy Until Six")
+    afternoon = BandFactory(name="Busy Until Six", time_zone="America/New_York")
     busy(MembershipFactory(band=afternoon).user, in_days(12, 14, zone=NEW_YORK), in_days(12, 18, zone=NEW_YORK))
     response = client.get(URL, {"free_on": day.isoformat(), "part": "evening"})
     html = response.content.decode()
@@ -273,8 +274,9 @@ def test_a_free_date_search_runs_a_fixed_number_of_queries(client, django_assert
     start = in_days(15, 19)
     make_bands(count, start)
     day = {"free_on": start.date().isoformat(), "part": "evening", "genre": "rock", "sort": "newest"}
-    # genres, countries, count, page of bands, their genres, their cover photos
-    with django_assert_max_num_queries(6):
+    # genres, countries, the bands' time zones (each band's own evening), count, page of bands,
+    # their genres, their cover photos
+    with django_assert_max_num_queries(7):
         response = client.get(URL, day)
     assert len(result_names(response)) == min(count - (count + 2) // 3, 24)
     span = {"free_from": local(start), "free_until": local(start + dt.timedelta(days=3)), "page": "2"}
@@ -293,3 +295,43 @@ def test_postgres_finds_the_busy_rows_of_a_window_through_the_range_index():
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "availability_busy_span_gist" in plan
+
+
+def test_free_on_reads_each_bands_evening_on_its_own_clock_and_names_it(client):
+    """A visitor in New York asks who is free on an evening: a Berlin band's evening is 18:00–24:00
+    in Berlin, a Sydney band's in Sydney, and each card says which hours those are."""
+    client.force_login(UserFactory(time_zone="America/New_York"))
+    berlin, sydney = zoneinfo.ZoneInfo("Europe/Berlin"), zoneinfo.ZoneInfo("Australia/Sydney")
+    day = in_days(12, zone=NEW_YORK).date()
+    # Busy 19:00–20:00 Berlin time: that Berlin evening is taken (it is the afternoon in New York).
+    taken = BandFactory(name="Berlin Busy At Seven", time_zone="Europe/Berlin")
+    at_seven = dt.datetime.combine(day, dt.time(19), tzinfo=berlin)
+    busy(MembershipFactory(band=taken).user, at_seven, at_seven + dt.timedelta(hours=1))
+    # Busy 21:00 New York time = 03:00 the next day in Berlin: the Berlin evening is free.
+    free = BandFactory(name="Berlin Busy After Midnight", time_zone="Europe/Berlin")
+    late = dt.datetime.combine(day, dt.time(21), tzinfo=NEW_YORK)
+    busy(MembershipFactory(band=free).user, late, late + dt.timedelta(hours=1))
+    # The Sydney band is busy during the Berlin evening only: free on its own.
+    down_under = BandFactory(name="Sydney Free", time_zone="Australia/Sydney")
+    busy(MembershipFactory(band=down_under).user, at_seven, at_seven + dt.timedelta(hours=1))
+    sydney_evening = dt.datetime.combine(day, dt.time(18), tzinfo=sydney)
+    assert sydney_evening + dt.timedelta(hours=6) <= at_seven  # the two evenings do not meet
+
+    response = client.get(URL, {"free_on": day.isoformat(), "part": "evening"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert sorted(result_names(response)) == ["Berlin Busy After Midnight", "Sydney Free"]
+    assert f"free {day:%a %-d %b}, 18:00–24:00 Europe/Berlin" in html
+    assert f"free {day:%a %-d %b}, 18:00–24:00 Australia/Sydney" in html
+    # The selector agrees, whatever the viewer's zone.
+    found = band_search(free_on_local=(day, dt.time(18), None))
+    assert sorted(names(found)) == ["Berlin Busy After Midnight", "Sydney Free"]
+
+
+def test_a_range_search_names_each_bands_own_hours_on_its_card(client):
+    BandFactory(name="Free In Berlin", time_zone="Europe/Berlin")
+    start, end = in_days(20, 18), in_days(20, 22)  # UTC for a visitor who is not logged in
+    response = client.get(URL, {"free_from": local(start), "free_until": local(end)})
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    s, e = start.astimezone(berlin), end.astimezone(berlin)
+    assert f"free {s:%a %-d %b %H:%M}–{e:%H:%M} Europe/Berlin" in response.content.decode()

@@ -26,7 +26,7 @@ def day_cell(page, day: dt.date):
     return page.locator(f'td.gz-day:has(a[href*="date={day.isoformat()}"])').first
 
 
-def test_a_weekly_busy_evening_turns_the_band_evening_from_green_to_partial(live_server, browser):
+def test_a_weekly_busy_evening_turns_the_band_evening_from_green_to_partial(live_server, browser, axe_check):
     mara = UserFactory(email="mara@example.com", display_name="Mara", time_zone="Europe/Berlin")
     sam = UserFactory(email="sam@example.com", display_name="Sam", time_zone="Europe/Berlin")
     band = BandFactory(name="The Night Owls", slug="the-night-owls", status=ApprovalStatus.APPROVED)
@@ -44,13 +44,16 @@ def test_a_weekly_busy_evening_turns_the_band_evening_from_green_to_partial(live
     mara_page.goto(calendar)
     assert "gz-day--green" in day_cell(mara_page, wednesday).get_attribute("class")
     assert "All 2 free" in day_cell(mara_page, wednesday).inner_text()
+    axe_check(mara_page)
 
     # Sam says he is busy every Wednesday evening from now on.
     sam_page = browser.new_context().new_page()
     sam_page.set_default_timeout(15_000)
     log_in(sam_page, live_server.url, "sam@example.com")
     sam_page.get_by_role("link", name="Availability").click()
+    axe_check(sam_page)
     sam_page.goto(f"{live_server.url}/me/availability/rules/new/")
+    axe_check(sam_page)
     sam_page.get_by_label("What is it:").fill("Pub quiz")
     sam_page.get_by_label("First day:").fill(wednesday.isoformat())
     assert sam_page.get_by_label("Last day:").input_value() == wednesday.isoformat()
@@ -71,8 +74,10 @@ def test_a_weekly_busy_evening_turns_the_band_evening_from_green_to_partial(live
         assert "gz-day--partial" in day_cell(mara_page, next_wednesday).get_attribute("class")
     thursday = wednesday + dt.timedelta(days=1)
     assert "gz-day--green" in day_cell(mara_page, thursday).get_attribute("class")
+    axe_check(mara_page)
 
     # The week view lists the evening's free stretch without Sam.
     cell.locator("a").click()
     mara_page.wait_for_url(re.compile(r"view=week"))
     assert "Sam" in mara_page.locator("main").inner_text()
+    axe_check(mara_page)

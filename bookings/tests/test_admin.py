@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from bookings import services
 from bookings.models import Booking, BookingEvent
+from bookings.services import venue_slots, workflow
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot
 
@@ -30,10 +30,10 @@ def gigs():
     band, leader = band_with_leader(name="The Lanterns")
     rival, rival_leader = band_with_leader(name="Rival Sons")
     slot = SlotFactory(venue=venue, starts_at=in_days(10), ends_at=in_days(10, 23), support_places=1)
-    booked = services.booking_apply(slot=slot, band=band, by=leader, role="headliner")
-    declined = services.booking_apply(slot=slot, band=rival, by=rival_leader, role="headliner")
-    services.booking_accept(booking=booked, by=owner)
-    offered = services.booking_offer(
+    booked = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+    declined = workflow.booking_apply(slot=slot, band=rival, by=rival_leader, role="headliner")
+    workflow.booking_accept(booking=booked, by=owner)
+    offered = workflow.booking_offer(
         slot=SlotFactory(venue=other, starts_at=in_days(12), ends_at=in_days(12, 23)),
         band=rival,
         by=other_owner,
@@ -115,13 +115,13 @@ def test_bookings_list_query_count_does_not_grow(staff_client, gigs, django_asse
     for day in range(20, 40):
         band, leader = band_with_leader()
         slot = SlotFactory(venue=venue, starts_at=in_days(day), ends_at=in_days(day, 23))
-        services.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+        workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
     with django_assert_max_num_queries(7):
         listed(staff_client, BOOKINGS)
 
 
 def test_the_offer_invite_list_never_shows_the_token(staff_client, gigs):
-    invite = services.offer_invite_create(
+    invite = venue_slots.offer_invite_create(
         slot=gigs["slot"], by=gigs["owner"], email="new@band.example", role="support", site_url="https://x.example"
     )
     html = listed(staff_client, reverse("admin:bookings_offerinvite_changelist"))

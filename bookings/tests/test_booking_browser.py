@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.tests.factories import PASSWORD, UserFactory
 from bands.models import Membership
 from bands.tests.factories import BandFactory, MembershipFactory
-from bookings import services
 from bookings.models import Booking
+from bookings.services import workflow
 from bookings.tests.factories import venue_with_owner
 from venues.models import Slot
 
@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
-def log_in(browser, base: str, email: str):
-    page = browser.new_context().new_page()
+def log_in(browser, base: str, email: str, locale: str = "en-GB"):
+    page = browser.new_context(locale=locale).new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email:").fill(email)
@@ -37,7 +37,10 @@ def day_cell(page, day: dt.date):
     return page.locator(f'td.live-day:has(.visually-hidden:text-is("{day:%A} {day.day} {day:%B}:"))')
 
 
-def test_post_apply_accept_shows_booked_live_and_declines_the_rival(live_server, browser, settings):
+@pytest.mark.locales
+def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
+    live_server, browser, settings, browser_locale, axe_check
+):
     settings.LIVE_POLL_SECONDS = 1
     venue, owner = venue_with_owner(name="Kellerbar", slug="kellerbar", time_zone="Europe/Berlin")
     owner.time_zone = "Europe/Berlin"
@@ -52,8 +55,10 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(live_server,
     gig_day = timezone.localdate(timezone.now(), BERLIN) + dt.timedelta(days=9)
 
     # The venue posts a slot for one headliner, 21:00–23:30 Berlin time.
-    venue_page = log_in(browser, live_server.url, owner.email)
+    venue_page = log_in(browser, live_server.url, owner.email, browser_locale)
+    axe_check(venue_page)
     venue_page.goto(f"{live_server.url}/venues/kellerbar/manage/slots/new/")
+    axe_check(venue_page)
     venue_page.get_by_label("Date:").fill(gig_day.isoformat())
     venue_page.get_by_label("Start:").fill("21:00")
     venue_page.get_by_label("End:", exact=True).fill("23:30")
@@ -61,15 +66,16 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(live_server,
     venue_page.get_by_label("Support acts:").fill("0")
     venue_page.get_by_role("button", name="Post slot").click()
     venue_page.get_by_text("Friday Night Indie").first.wait_for()
+    axe_check(venue_page)
     slot = Slot.objects.get(venue=venue)
     assert slot.starts_at == dt.datetime.combine(gig_day, dt.time(21), BERLIN)
     assert slot.status == Slot.Status.OPEN
 
     # Another band applies for the same place first.
-    rival = services.booking_apply(slot=slot, band=larks, by=lark, role="headliner", fee=350)
+    rival = workflow.booking_apply(slot=slot, band=larks, by=lark, role="headliner", fee=350)
 
     # A visitor watches the Night Owls' public page: the gig day is not booked.
-    visitor = browser.new_context().new_page()
+    visitor = browser.new_context(locale=browser_locale).new_page()
     visitor.set_default_timeout(15_000)
     visitor.goto(f"{live_server.url}/bands/the-night-owls/")
     visitor.locator(".live-cal").wait_for()
@@ -77,17 +83,21 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(live_server,
         visitor.get_by_role("link", name="Next month").click()
         visitor.locator(".live-cal__title", has_text=f"{gig_day:%B}").wait_for()
     assert "live-day--booked" not in day_cell(visitor, gig_day).get_attribute("class")
+    axe_check(visitor)
     visitor.evaluate("window.__not_reloaded = true")
 
     # Mara finds the slot in the gig finder and applies.
-    band_page = log_in(browser, live_server.url, mara.email)
+    band_page = log_in(browser, live_server.url, mara.email, browser_locale)
     band_page.goto(f"{live_server.url}/slots/")
+    axe_check(band_page)
     band_page.get_by_role("link", name=re.compile("Friday Night Indie")).first.click()
     band_page.wait_for_url(re.compile(rf"/slots/{slot.pk}/$"))
+    axe_check(band_page)
     band_page.get_by_label("Fee asked").fill("450")
     band_page.get_by_label("Message").fill("We play tight 75-minute sets.")
     band_page.get_by_role("button", name="Send application").click()
     band_page.wait_for_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"))
+    axe_check(band_page)
     application = Booking.objects.get(band=owls, slot=slot)
     assert application.status == Booking.Status.PENDING
     assert application.fee == 450
@@ -97,19 +107,24 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(live_server,
 
     # The venue accepts the Night Owls in the slot's inbox.
     venue_page.goto(f"{live_server.url}/venues/kellerbar/manage/slots/{slot.pk}/")
-    venue_page.get_by_role("button", name="Accept The Night Owls").click()
+    axe_check(venue_page)
+    venue_page.locator("summary", has_text=re.compile(r"Accept….*The Night Owls")).click()
+    venue_page.get_by_role("button", name="Yes, accept The Night Owls").click()
     venue_page.locator("#vslot-bookings").get_by_text("Booked: The Night Owls").wait_for()
+    axe_check(venue_page)
 
     # The visitor's calendar turns the day Booked on its own.
     day_cell(visitor, gig_day).and_(visitor.locator(".live-day--booked")).wait_for(timeout=10_000)
     assert "Booked" in day_cell(visitor, gig_day).inner_text()
     assert visitor.evaluate("window.__not_reloaded") is True
+    axe_check(visitor)
 
     # The Larks' application for the same place was declined automatically, and they are told why.
     rival.refresh_from_db()
     assert rival.status == Booking.Status.DECLINED
-    lark_page = log_in(browser, live_server.url, lark.email)
+    lark_page = log_in(browser, live_server.url, lark.email, browser_locale)
     lark_page.goto(f"{live_server.url}/bookings/{rival.uid}/")
+    axe_check(lark_page)
     text = lark_page.locator("main").inner_text()
     assert "Declined" in text
     assert "headliner place went to another band" in text

@@ -15,20 +15,21 @@ import random
 import re
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from bands.models import Band, BandBlock
-from bookings import services
 from bookings.models import Booking, BookingEvent
+from bookings.services import workflow
 from bookings.tests.factories import band_with_leader, in_days, venue_with_owner
-from venues.models import Slot
+from venues.models import Slot, Stage
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -41,7 +42,7 @@ POOL = 40
 SQLITE_POOL = 8
 TIMEOUT = 240  # seconds for a whole round; a lock that never came free fails the test here
 CLEAR_CONFLICT = re.compile(r"already (booked|declined|taken)")
-ALERT = re.compile(r'role="alert">\s*([^<]+?)\s*<')
+ALERT = re.compile(r'role="alert"[^>]*>\s*([^<]+?)\s*<')
 
 
 def on_postgres() -> bool:
@@ -137,10 +138,11 @@ def overlapping_gigs(*, band: Band, venue, owner, client, day: int, count: int) 
     half are offers of the venue's slots, half private requests from `client`; the band answers all."""
     base = in_days(day, hour=18)
     times = [(base + dt.timedelta(minutes=i % 60), base + dt.timedelta(minutes=i % 60, hours=3)) for i in range(count)]
-    stage = venue.stages.first()
+    # Each slot on a room of its own: one stage has one show at a time (docs/decisions/0010).
+    stages = Stage.objects.bulk_create(Stage(venue=venue, name=f"Room {day}.{i}") for i in range(len(times[::2])))
     slots = Slot.objects.bulk_create(
         Slot(venue=venue, stage=stage, starts_at=s, ends_at=e, title=f"Night {day}.{i}", fee=400, support_places=0)
-        for i, (s, e) in enumerate(times[::2])
+        for i, ((s, e), stage) in enumerate(zip(times[::2], stages, strict=True))
     )
     offers = [
         Booking(kind=Booking.Kind.OFFER, band=band, slot=slot, venue=venue, requested_by=owner,
@@ -158,7 +160,7 @@ def overlapping_gigs(*, band: Band, venue, owner, client, day: int, count: int) 
 @pytest.mark.parametrize(
     ("count", "rounds", "pool"),
     [
-        pytest.param(200, 10, POOL, marks=pytest.mark.postgres, id="postgres-200x10"),
+        pytest.param(200, 5, POOL, marks=pytest.mark.postgres, id="postgres-200x5"),
         pytest.param(24, 3, SQLITE_POOL, id="sqlite-24x3"),
     ],
 )
@@ -201,7 +203,7 @@ def test_concurrent_accepts_of_overlapping_gigs_book_the_band_once(count, rounds
 @pytest.mark.parametrize(
     ("count", "rounds", "pool"),
     [
-        pytest.param(50, 10, POOL, marks=pytest.mark.postgres, id="postgres-50x10"),
+        pytest.param(50, 5, POOL, marks=pytest.mark.postgres, id="postgres-50x5"),
         pytest.param(12, 3, SQLITE_POOL, id="sqlite-12x3"),
     ],
 )
@@ -240,6 +242,168 @@ def test_concurrent_accepts_fill_two_support_places_exactly(count, rounds, pool,
     request.node.user_properties.append(("round_seconds", seconds))  # for --junitxml; nothing is printed
 
 
+# ---- A decided race answers at once -------------------------------------------------------------------------
+
+
+HOLD = 20  # seconds the other transaction keeps the band locked at most
+PROMPT = 5  # seconds within which a loser must have its answer meanwhile
+
+
+@contextmanager
+def band_locked(band: Band):
+    """Another connection holds the band's row lock (on SQLite: the write lock) until the block ends."""
+    locked, release, failures = threading.Event(), threading.Event(), []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                Band.objects.select_for_update().get(pk=band.pk)
+                locked.set()
+                release.wait(timeout=HOLD)
+        except Exception as exc:  # the test names it
+            failures.append(exc)
+            locked.set()
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    assert locked.wait(timeout=10) and not failures, failures
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(timeout=HOLD)
+
+
+def post_within(url: str, *, session: str, seconds: float) -> Outcome:
+    """POST `url` from another thread; the outcome if it came within `seconds`, else the test fails."""
+    outcome = Outcome()
+
+    def post() -> None:
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session
+        try:
+            response = client.post(url, headers={"HX-Request": "true"})
+            outcome.status = response.status_code
+            alert = ALERT.search(response.content.decode())
+            outcome.message = alert.group(1) if alert else ""
+        except Exception as exc:  # the test names it
+            outcome.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=post, daemon=True)
+    thread.start()
+    thread.join(timeout=seconds)
+    assert not thread.is_alive(), f"no answer within {seconds} s: the loser queued on the lock"
+    return outcome
+
+
+def test_a_loser_of_a_decided_race_gets_its_409_while_the_band_is_still_locked():
+    """The band is already booked (its other bookings not declined yet, as right after the winner's
+    commit): an accept of one of them answers 409 at once instead of queueing on the band lock."""
+    band, leader = band_with_leader()
+    venue, owner = venue_with_owner()
+    winner, loser = overlapping_gigs(band=band, venue=venue, owner=owner, client=UserFactory(), day=25, count=2)
+    Booking.objects.filter(pk=winner.pk).update(status=Status.BOOKED)
+    url, session = reverse("bookings:accept", kwargs={"uid": loser.uid}), session_of(leader)
+    with band_locked(band):
+        outcome = post_within(url, session=session, seconds=PROMPT)
+    assert (outcome.status, outcome.error) == (409, "")
+    assert f"{band.name} is already booked" in outcome.message
+    loser.refresh_from_db()
+    assert loser.status == Status.PENDING
+
+
+def test_an_application_for_a_full_slot_gets_its_409_while_the_band_is_still_locked():
+    venue, owner = venue_with_owner()
+    band, leader = band_with_leader()
+    start = in_days(26, hour=19)
+    slot = Slot.objects.create(venue=venue, stage=venue.stages.first(), starts_at=start,
+                               ends_at=start + dt.timedelta(hours=4), support_places=2, supports_booked=2)  # fmt: skip
+    application = Booking.objects.create(
+        kind=Booking.Kind.APPLICATION, role=Booking.Role.SUPPORT, band=band, slot=slot, venue=venue,
+        requested_by=leader, starts_at=slot.starts_at, ends_at=slot.ends_at, time_zone=venue.time_zone,
+    )  # fmt: skip
+    url, session = reverse("bookings:accept", kwargs={"uid": application.uid}), session_of(owner)
+    with band_locked(band):
+        outcome = post_within(url, session=session, seconds=PROMPT)
+    assert (outcome.status, outcome.error) == (409, "")
+    assert "Every support place of this slot is already taken" in outcome.message
+
+
+def test_a_loser_still_pending_after_the_winners_commit_is_refused_under_the_lock(monkeypatch):
+    """Between the winner's commit and the declines, a loser reads PENDING; the check under the band lock
+    (here without the read before it) refuses it all the same."""
+    band, leader = band_with_leader()
+    venue, owner = venue_with_owner()
+    winner, loser = overlapping_gigs(band=band, venue=venue, owner=owner, client=UserFactory(), day=28, count=2)
+    decline = workflow._decline_losers
+    held = []
+    monkeypatch.setattr(workflow, "_decline_losers", lambda **kwargs: held.append(kwargs))
+    workflow.booking_accept(booking=winner, by=leader)
+    loser.refresh_from_db()
+    assert loser.status == Status.PENDING
+    monkeypatch.setattr(workflow, "_check_not_decided", lambda booking: None)
+    with pytest.raises(workflow.BookingConflict, match=f"{band.name} is already booked"):
+        workflow.booking_accept(booking=loser, by=leader)
+    decline(**held[0])
+    loser.refresh_from_db()
+    assert loser.status == Status.DECLINED
+    assert loser.status_note.startswith(f"Declined automatically: {band.name} is now booked")
+    assert Booking.objects.filter(band=band, status=Status.BOOKED).count() == 1
+
+
+def test_a_winner_cancelled_before_its_losers_were_declined_leaves_them_open(monkeypatch):
+    band, leader = band_with_leader()
+    venue, owner = venue_with_owner()
+    winner, loser = overlapping_gigs(band=band, venue=venue, owner=owner, client=UserFactory(), day=29, count=2)
+    decline = workflow._decline_losers
+    held = []
+    monkeypatch.setattr(workflow, "_decline_losers", lambda **kwargs: held.append(kwargs))
+    workflow.booking_accept(booking=winner, by=leader)
+    workflow.booking_cancel(booking=winner, by=leader, reason="Double-booked our drummer")
+    decline(**held[0])
+    loser.refresh_from_db()
+    assert loser.status == Status.PENDING
+    monkeypatch.undo()
+    workflow.booking_accept(booking=loser, by=leader)
+    assert Booking.objects.get(pk=loser.pk).status == Status.BOOKED
+
+
+@pytest.mark.postgres
+def test_the_winner_declines_its_losers_after_releasing_the_band_lock(monkeypatch):
+    """While the losers are declined, another accept of the band can already take its lock."""
+    band, leader = band_with_leader()
+    venue, owner = venue_with_owner()
+    winner, *losers = overlapping_gigs(band=band, venue=venue, owner=owner, client=UserFactory(), day=27, count=5)
+    decline = workflow._auto_decline
+    probes = []
+
+    def probe_then_decline(**kwargs):
+        def probe() -> None:
+            try:
+                with transaction.atomic():
+                    Band.objects.select_for_update(nowait=True).get(pk=band.pk)
+                probes.append("free")
+            except DatabaseError as exc:
+                probes.append(f"locked: {exc}")
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=probe)
+        thread.start()
+        thread.join(timeout=10)
+        return decline(**kwargs)
+
+    monkeypatch.setattr(workflow, "_auto_decline", probe_then_decline)
+    workflow.booking_accept(booking=winner, by=leader)
+    assert probes == ["free"]
+    states = Booking.objects.filter(pk__in=[b.pk for b in losers]).values_list("status", flat=True)
+    assert set(states) == {Status.DECLINED}
+
+
 # ---- Without the lock: the race is real ------------------------------------------------------------------
 
 
@@ -255,7 +419,7 @@ def unlocked(monkeypatch):
     the other. With the lock in place the first racer would make the others wait before their check.
     """
     checked = threading.Barrier(RACERS)
-    check = services._check_band_free
+    check = workflow._check_band_free
 
     def no_lock(booking: Booking):
         band = Band.objects.get(pk=booking.band_id)
@@ -267,8 +431,10 @@ def unlocked(monkeypatch):
         turn = checked.wait(timeout=30)
         time.sleep(turn * STAGGER)
 
-    monkeypatch.setattr(services, "_lock", no_lock)
-    monkeypatch.setattr(services, "_check_band_free", check_then_wait)
+    monkeypatch.setattr(workflow, "_lock", no_lock)
+    monkeypatch.setattr(workflow, "_check_band_free", check_then_wait)
+    # The read before the locks stays out of the way: every racer reads before any of them writes.
+    monkeypatch.setattr(workflow, "_check_not_decided", lambda booking: None)
 
 
 @pytest.fixture

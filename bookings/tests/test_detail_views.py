@@ -11,8 +11,8 @@ from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
-from bookings import services
 from bookings.models import Booking, BookingEvent
+from bookings.services import workflow
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 
 pytestmark = pytest.mark.django_db
@@ -31,10 +31,10 @@ def make_world(suffix: str = "") -> SimpleNamespace:
     client_user = UserFactory(display_name="Anna Client", time_zone="Europe/Berlin")
     other_client = UserFactory(display_name="Otto Client")
     slot = SlotFactory(venue=venue, starts_at=in_days(12), ends_at=in_days(12) + timedelta(hours=3), support_places=1)
-    application = services.booking_apply(
+    application = workflow.booking_apply(
         slot=slot, band=band, by=leader, role="headliner", fee=500, message="We bring our own drums."
     )
-    request = services.booking_request(
+    request = workflow.booking_request(
         band=band,
         client=client_user,
         starts_at=in_days(30, 17),
@@ -145,7 +145,8 @@ def test_detail_shows_parties_times_money_message_role_and_the_audit_log(client,
     assert "Headliner" in html
     assert "(Europe/Berlin)" in html
     assert "History of this booking" in html and "Applied" in html
-    assert "Waiting for the answer of Kellerbar" in html
+    # Kellerbar's owner is the one to answer, and is told so in plain words.
+    assert "Waiting for your answer." in html
     assert 'hx-trigger="every 15s"' in html
 
 
@@ -170,7 +171,7 @@ def test_times_are_in_the_viewers_zone_and_the_events_zone_when_they_differ(clie
 def test_pending_detail_says_whether_the_band_is_free_then(client, world):
     client.force_login(world.owner)
     assert "free for the whole time" in client.get(url("detail", world.application)).content.decode()
-    services.booking_accept(booking=world.request, by=world.leader)  # another day: still free
+    workflow.booking_accept(booking=world.request, by=world.leader)  # another day: still free
     assert "free for the whole time" in client.get(url("detail", world.application)).content.decode()
     start = timezone.localtime(world.slot.starts_at, world.member.zone)
     rule_create(
@@ -188,8 +189,8 @@ def test_pending_detail_says_whether_the_band_is_free_then(client, world):
 
 def test_lineup_lists_the_other_booked_acts_of_the_slot(client, world):
     support_band, support_leader = band_with_leader(name="Support Act")
-    support = services.booking_apply(slot=world.slot, band=support_band, by=support_leader, role="support")
-    services.booking_accept(booking=support, by=world.owner)
+    support = workflow.booking_apply(slot=world.slot, band=support_band, by=support_leader, role="support")
+    workflow.booking_accept(booking=support, by=world.owner)
     client.force_login(world.leader)
     html = client.get(url("detail", world.application)).content.decode()
     assert "Lineup" in html and "Support Act" in html
@@ -209,7 +210,7 @@ def test_actions_follow_side_and_state(client, world):
     assert "leaders and admins of The Night Shift answer" in html
     html = as_user(client, world.client).get(url("detail", world.request)).content.decode()
     assert url("withdraw", world.request) in html and url("accept", world.request) not in html
-    services.booking_accept(booking=world.request, by=world.leader)
+    workflow.booking_accept(booking=world.request, by=world.leader)
     html = as_user(client, world.client).get(url("detail", world.request)).content.decode()
     assert url("cancel", world.request) in html and url("withdraw", world.request) not in html
 
@@ -260,7 +261,7 @@ def test_anonymous_actions_go_to_login_and_change_nothing(client, world, action)
     ],
 )
 def test_cancel_permissions_on_a_booked_gig(client, world, who, expected):
-    services.booking_accept(booking=world.application, by=world.owner)
+    workflow.booking_accept(booking=world.application, by=world.owner)
     response = as_user(client, getattr(world, who)).post(url("cancel", world.application), {"reason": "Flooded"})
     assert response.status_code == expected
     assert status_of(world.application) == (Status.CANCELLED if expected == 302 else Status.BOOKED)
@@ -268,7 +269,7 @@ def test_cancel_permissions_on_a_booked_gig(client, world, who, expected):
 
 @pytest.mark.parametrize(("who", "expected"), [("client", 302), ("leader", 302), ("member", 403), ("owner", 404)])
 def test_cancel_permissions_on_a_booked_request(client, world, who, expected):
-    services.booking_accept(booking=world.request, by=world.leader)
+    workflow.booking_accept(booking=world.request, by=world.leader)
     response = as_user(client, getattr(world, who)).post(url("cancel", world.request), {"reason": "Rain"})
     assert response.status_code == expected
 
@@ -297,7 +298,7 @@ def test_venue_accepts_an_application_then_the_band_cancels_with_a_reason(client
 
 def test_band_leader_accepts_an_offer(client, world):
     other_slot = SlotFactory(venue=world.venue, starts_at=in_days(40), ends_at=in_days(40) + timedelta(hours=2))
-    offer = services.booking_offer(slot=other_slot, band=world.band, by=world.owner, role="headliner", fee=700)
+    offer = workflow.booking_offer(slot=other_slot, band=world.band, by=world.owner, role="headliner", fee=700)
     client.force_login(world.leader)
     assert client.post(url("accept", offer)).status_code == 302
     assert status_of(offer) == Status.BOOKED
@@ -333,7 +334,7 @@ def test_only_the_asking_side_withdraws(client, world):
 
 
 def test_cancel_needs_a_reason(client, world):
-    services.booking_accept(booking=world.application, by=world.owner)
+    workflow.booking_accept(booking=world.application, by=world.owner)
     client.force_login(world.owner)
     events = BookingEvent.objects.count()
     for data in ({}, {"reason": "   "}):
@@ -359,7 +360,7 @@ def test_too_long_reason_is_refused_next_to_the_field(client, world):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
 def test_accepting_a_declined_booking_is_a_409(client, world, headers):
-    services.booking_decline(booking=world.application, by=world.owner, reason="Full")
+    workflow.booking_decline(booking=world.application, by=world.owner, reason="Full")
     events = BookingEvent.objects.count()
     client.force_login(world.owner)
     response = client.post(url("accept", world.application), **headers)
@@ -376,7 +377,7 @@ def test_accepting_when_the_band_is_booked_elsewhere_is_a_409(client, world, hea
     elsewhere = SlotFactory(
         venue=world.other_venue, starts_at=world.slot.starts_at + timedelta(hours=1), ends_at=world.slot.ends_at
     )
-    offer = services.booking_offer(slot=elsewhere, band=world.band, by=world.other_owner, role="headliner")
+    offer = workflow.booking_offer(slot=elsewhere, band=world.band, by=world.other_owner, role="headliner")
     # A racer won the evening meanwhile (accepting through the service would decline the offer as well).
     Booking.objects.filter(pk=world.application.pk).update(status=Status.BOOKED)
     events = BookingEvent.objects.count()
@@ -427,14 +428,14 @@ def test_the_status_block_polls_and_asks_for_a_redraw_after_a_change(client, wor
     assert response.status_code == 200
     assert "HX-Trigger" not in response.headers
     assert 'id="booking-status"' in response.content.decode() and "<html" not in response.content.decode()
-    services.booking_accept(booking=world.request, by=world.leader)
+    workflow.booking_accept(booking=world.request, by=world.leader)
     response = client.get(status_url, **HTMX)
     assert "booking-changed" in response.headers["HX-Trigger"]
     assert "Booked" in response.content.decode()
 
 
 def test_a_finished_booking_stops_polling(client, world):
-    services.booking_withdraw(booking=world.request, by=world.client)
+    workflow.booking_withdraw(booking=world.request, by=world.client)
     client.force_login(world.client)
     assert 'hx-trigger="every 15s"' not in client.get(url("detail", world.request)).content.decode()
 
@@ -457,8 +458,8 @@ def _grow(booking: Booking, world, n: int) -> None:
     world.slot.save(update_fields=["support_places"])
     for _ in range(min(6, n)):
         act, act_leader = band_with_leader()
-        services.booking_accept(
-            booking=services.booking_apply(slot=world.slot, band=act, by=act_leader, role="support"), by=world.owner
+        workflow.booking_accept(
+            booking=workflow.booking_apply(slot=world.slot, band=act, by=act_leader, role="support"), by=world.owner
         )
 
 
@@ -487,7 +488,7 @@ def test_action_query_count_is_bounded(client, world, django_assert_max_num_quer
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_browser_a_stale_accept_shows_the_409_in_place_and_a_fresh_one_books(live_server, browser):
+def test_browser_a_stale_accept_shows_the_409_in_place_and_a_fresh_one_books(live_server, browser, axe_check):
     from bands.tests.test_browser import log_in
 
     world = make_world()
@@ -496,17 +497,114 @@ def test_browser_a_stale_accept_shows_the_409_in_place_and_a_fresh_one_books(liv
     page.set_default_timeout(15_000)
     log_in(page, live_server.url, world.owner.email)
     page.goto(f"{live_server.url}{url('detail', world.application)}")
+    axe_check(page)
     # Someone else declined it while the page was open.
-    services.booking_decline(booking=world.application, by=world.owner, reason="Full")
-    page.get_by_role("button", name="Accept").click()
+    workflow.booking_decline(booking=world.application, by=world.owner, reason="Full")
+    page.get_by_text("Accept…").click()
+    page.get_by_role("button", name="Yes, accept this gig").click()
     page.get_by_text("already declined, so nothing was changed").wait_for()
+    # The answer takes the focus.
+    page.wait_for_function("document.activeElement.getAttribute('role') === 'alert'")
     assert page.locator("#booking-status .badge").inner_text() == "Declined"
+    axe_check(page, what="the booking after a 409 in place")
     assert status_of(world.application) == Status.DECLINED
     # A fresh application is accepted in place.
     slot = SlotFactory(venue=world.venue, starts_at=in_days(45), ends_at=in_days(45) + timedelta(hours=2))
-    fresh = services.booking_apply(slot=slot, band=world.band, by=world.leader, role="headliner")
+    fresh = workflow.booking_apply(slot=slot, band=world.band, by=world.leader, role="headliner")
     page.goto(f"{live_server.url}{url('detail', fresh)}")
-    page.get_by_role("button", name="Accept").click()
+    page.get_by_text("Accept…").click()
+    # What is agreed shows before anything is booked.
+    step = page.locator("details[data-confirm][open]")
+    assert "Kellerbar" in step.inner_text() and "You agree to this gig" in step.inner_text()
+    assert status_of(fresh) == Status.PENDING
+    page.get_by_role("button", name="Yes, accept this gig").click()
     page.get_by_text("Accepted: The Night Shift is booked").wait_for()
+    page.wait_for_function("document.activeElement.getAttribute('role') === 'status'")
     assert status_of(fresh) == Status.BOOKED
+    axe_check(page, what="the booking accepted in place")
     context.close()
+
+
+# ---- Accepting shows what is agreed; withdrawing and cancelling ask once --------------------------
+
+
+def confirm_step(html: str, action_url: str) -> str:
+    """The <details> step holding the form that posts to `action_url`."""
+    import re
+
+    for block in re.findall(r"<details[^>]*>.*?</details>", html, flags=re.S):
+        if f'action="{action_url}"' in block:
+            return block
+    raise AssertionError(f"no confirm step for {action_url}")
+
+
+def test_accepting_first_shows_the_date_place_fee_and_terms(client, world):
+    client.force_login(world.owner)
+    html = client.get(url("detail", world.application)).content.decode()
+    step = confirm_step(html, url("accept", world.application))
+    # The button that commits sits behind the step, after what is agreed.
+    assert step.index("<summary") < step.index("You agree to this gig") < step.index("Yes, accept this gig")
+    start = timezone.localtime(world.application.starts_at, world.owner.zone)
+    assert f"{start:%H:%M}" in step
+    assert "Kellerbar" in step and "500 EUR" in step and "Terms" in step
+    assert "The Night Shift (headliner)" in step
+
+
+def test_accepting_a_request_shows_the_clients_place_and_budget(client, world):
+    client.force_login(world.leader)
+    step = confirm_step(client.get(url("detail", world.request)).content.decode(), url("accept", world.request))
+    assert "Gut Kleinow, Brandenburg" in step and "1500" in step and "Wedding, 80 guests" in step
+
+
+def test_withdrawing_and_cancelling_ask_once_before_they_happen(client, world):
+    client.force_login(world.leader)
+    html = client.get(url("detail", world.application)).content.decode()
+    step = confirm_step(html, url("withdraw", world.application))
+    assert "This cannot be undone" in step and "Yes, withdraw the application" in step
+    workflow.booking_accept(booking=world.application, by=world.owner)
+    html = client.get(url("detail", world.application)).content.decode()
+    assert "Yes, cancel the gig" in confirm_step(html, url("cancel", world.application))
+
+
+def test_the_result_of_an_action_takes_the_focus(client, world):
+    client.force_login(world.owner)
+    html = client.post(url("accept", world.application), **HTMX).content.decode()
+    assert 'role="status" tabindex="-1" data-focus>Accepted: The Night Shift is booked' in html
+
+
+# ---- Plain words: whose answer, and what happened -------------------------------------------------
+
+
+def test_the_asking_side_reads_whose_answer_it_waits_for(client, world):
+    client.force_login(world.leader)
+    html = client.get(url("detail", world.application)).content.decode()
+    assert "Waiting for Kellerbar." in html and "Waiting for your answer" not in html
+    # The polled status block says the same to each side.
+    status = client.get(url("detail", world.application), {"part": "status"}, **HTMX).content.decode()
+    assert "Waiting for Kellerbar." in status
+    client.force_login(world.owner)
+    status = client.get(url("detail", world.application), {"part": "status"}, **HTMX).content.decode()
+    assert "Waiting for your answer." in status
+
+
+def history(html: str) -> list[str]:
+    import re
+
+    table = re.search(r'<table class="bk-table bk-log">.*?</table>', html, flags=re.S)[0]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+
+
+def test_the_history_says_what_happened_and_who_did_it(client, world):
+    rival_band, rival_leader = band_with_leader(name="The Rivals")
+    rival = workflow.booking_apply(slot=world.slot, band=rival_band, by=rival_leader, role="headliner")
+    workflow.booking_accept(booking=world.application, by=world.owner)
+    client.force_login(world.leader)
+    rows = history(client.get(url("detail", world.application)).content.decode())
+    assert rows[0].endswith(f"Applied by {world.leader.name}")
+    assert rows[1].endswith(f"Accepted by {world.owner.name}")
+    assert not any("→" in row for row in rows)
+    rows = history(client.get(url("detail", world.request)).content.decode())
+    assert rows[0].endswith("Requested by Anna Client")
+    client.force_login(rival_leader)
+    rows = history(client.get(url("detail", rival)).content.decode())
+    assert rows[-1].endswith("Declined automatically: the headliner place went to another band.")

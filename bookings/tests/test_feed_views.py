@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
-from bookings.feed_services import feed_create
 from bookings.models import CalendarFeed
+from bookings.services.feeds import feed_create
 from bookings.tests.factories import band_with_leader, venue_with_owner
 from bookings.tests.test_feeds import SITE, make_world
 from venues.tests.factories import VenueStaffFactory

@@ -3,6 +3,7 @@ DTSTAMP at the last change, UTC, byte-identical bodies, folding, conditional GET
 
 import datetime as dt
 import random
+import re
 from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
@@ -18,17 +19,12 @@ from icalendar import Calendar
 from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
-from bookings import feed_services, services
-from bookings.feed_services import (
-    band_feed_events,
-    feed_create,
-    feed_options_update,
-    feed_rotate,
-    member_feed_events,
-    venue_feed_events,
-)
-from bookings.feeds import FeedEvent, calendar_bytes, feed_render, feed_render_forget
+from bookings.ical import FeedEvent, calendar_bytes, feed_render, feed_render_forget
 from bookings.models import Booking, CalendarFeed
+from bookings.selectors.feeds import band_feed_events, feed_name, member_feed_events, venue_feed_events
+from bookings.services import feeds as feed_services
+from bookings.services import venue_slots, workflow
+from bookings.services.feeds import feed_create, feed_options_update, feed_rotate
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 
 pytestmark = pytest.mark.django_db
@@ -57,12 +53,12 @@ def make_world() -> SimpleNamespace:
     slot = SlotFactory(
         venue=venue, starts_at=in_days(12), ends_at=in_days(12) + timedelta(hours=3), support_places=1, title=""
     )
-    gig = services.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=777, message="Own drums.")
-    services.booking_accept(booking=gig, by=owner)
-    opener = services.booking_apply(slot=slot, band=support, by=support_leader, role="support", fee=100)
-    services.booking_accept(booking=opener, by=owner)
+    gig = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=777, message="Own drums.")
+    workflow.booking_accept(booking=gig, by=owner)
+    opener = workflow.booking_apply(slot=slot, band=support, by=support_leader, role="support", fee=100)
+    workflow.booking_accept(booking=opener, by=owner)
     client = UserFactory(display_name="Anna Client")
-    wedding = services.booking_request(
+    wedding = workflow.booking_request(
         band=band,
         client=client,
         starts_at=in_days(30, 17),
@@ -180,7 +176,8 @@ def test_feeds_keep_money_messages_and_clients_out(client, w):
         feed_options_update(feed=feed, by=feed.user, include_pending=True)
         body = get_feed(client, feed).content.decode()
         for private in ("777", "1500", "Own drums", "First dance", w.client.name, w.client.email):
-            assert private not in body
+            # Not inside a longer number: a DTSTAMP at 11:50:06 reads 115006.
+            assert not re.search(rf"(?<!\d){re.escape(private)}(?!\d)", body), private
 
 
 def test_a_member_of_two_bands_gets_both_and_nobody_elses(client, w):
@@ -220,14 +217,14 @@ def test_uid_stays_sequence_grows_and_dtstamp_is_the_last_change(client, w):
     assert pending["sequence"] == w.wedding.sequence
     assert pending["dtstamp"] == pending["last_modified"] == last_change(w.wedding)
 
-    services.booking_accept(booking=w.wedding, by=w.leader, now=timezone.now() + timedelta(minutes=5))
+    workflow.booking_accept(booking=w.wedding, by=w.leader, now=timezone.now() + timedelta(minutes=5))
     booked = events_of(get_feed(client, feed).content)[uid_of(w.wedding)]
     assert booked["status"] == "CONFIRMED"
     assert booked["sequence"] > pending["sequence"]
     assert booked["dtstamp"] == booked["last_modified"] == last_change(w.wedding)
     assert booked["dtstamp"] > pending["dtstamp"]
 
-    services.booking_cancel(booking=w.wedding, by=w.leader, reason="Flu", now=timezone.now() + timedelta(minutes=10))
+    workflow.booking_cancel(booking=w.wedding, by=w.leader, reason="Flu", now=timezone.now() + timedelta(minutes=10))
     cancelled = events_of(get_feed(client, feed).content)[uid_of(w.wedding)]
     assert cancelled["status"] == "CANCELLED"
     assert cancelled["sequence"] > booked["sequence"]
@@ -237,7 +234,7 @@ def test_uid_stays_sequence_grows_and_dtstamp_is_the_last_change(client, w):
 
 def test_cancelled_gigs_stay_30_days_then_go(w):
     now = timezone.now()
-    services.booking_cancel(booking=w.gig, by=w.owner, reason="Flooded cellar", now=now)
+    workflow.booking_cancel(booking=w.gig, by=w.owner, reason="Flooded cellar", now=now)
     uid = uid_of(w.gig)
     day_29 = {e.uid: e for e in member_feed_events(user=w.member, now=now + timedelta(days=29))}
     assert day_29[uid].status == "CANCELLED"
@@ -287,7 +284,7 @@ def test_venue_feed_has_one_event_per_slot_with_the_lineup(client, w):
 def test_venue_feed_slot_sequence_grows_on_every_change_and_cancellation_is_kept_30_days(client, w):
     feed = feed_create(by=w.owner, scope=Scope.VENUE, venue=w.venue)
     first = events_of(get_feed(client, feed).content)[slot_uid(w.slot)]
-    services.booking_cancel(booking=w.opener, by=w.owner, reason="Double-booked", now=timezone.now())
+    workflow.booking_cancel(booking=w.opener, by=w.owner, reason="Double-booked", now=timezone.now())
     second = events_of(get_feed(client, feed).content)[slot_uid(w.slot)]
     assert second["status"] == "CONFIRMED"
     assert second["sequence"] > first["sequence"]
@@ -295,7 +292,7 @@ def test_venue_feed_slot_sequence_grows_on_every_change_and_cancellation_is_kept
     assert second["dtstamp"] >= first["dtstamp"]
 
     now = timezone.now()
-    services.slot_cancel(slot=w.slot, by=w.owner, reason="Flooded cellar", now=now)
+    venue_slots.slot_cancel(slot=w.slot, by=w.owner, reason="Flooded cellar", now=now)
     third = events_of(get_feed(client, feed).content)[slot_uid(w.slot)]
     assert third["status"] == "CANCELLED"
     assert third["sequence"] > second["sequence"]
@@ -307,7 +304,7 @@ def test_venue_feed_slot_sequence_grows_on_every_change_and_cancellation_is_kept
 
 def test_venue_feed_shows_slots_with_only_pending_acts_as_tentative_when_asked(client, w):
     slot = SlotFactory(venue=w.venue, starts_at=in_days(40), ends_at=in_days(40) + timedelta(hours=3))
-    services.booking_apply(slot=slot, band=w.other_band, by=w.other_leader, role="headliner")
+    workflow.booking_apply(slot=slot, band=w.other_band, by=w.other_leader, role="headliner")
     empty = SlotFactory(venue=w.venue, starts_at=in_days(41), ends_at=in_days(41) + timedelta(hours=3))
     feed = feed_create(by=w.owner, scope=Scope.VENUE, venue=w.venue)
     assert slot_uid(slot) not in events_of(get_feed(client, feed).content)
@@ -406,7 +403,7 @@ def test_headers_and_conditional_gets(client, w):
 def test_a_change_gives_a_new_etag(client, w):
     feed = feed_create(by=w.member, scope=Scope.MEMBER)
     etag = get_feed(client, feed)["ETag"]
-    services.booking_cancel(booking=w.gig, by=w.leader, reason="Flu")
+    workflow.booking_cancel(booking=w.gig, by=w.leader, reason="Flu")
     changed = get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed["ETag"] != etag
@@ -491,5 +488,56 @@ def test_queries_do_not_grow_with_events(client, w, scope):
 def test_band_feed_events_direct_call_matches_the_endpoint(client, w):
     feed = feed_create(by=w.leader, scope=Scope.BAND, band=w.band)
     events = band_feed_events(band=w.band, now=timezone.now())
-    body = feed_render(name=feed_services.feed_name(feed), events=events)
+    body = feed_render(name=feed_name(feed), events=events)
     assert body == get_feed(client, feed).content
+
+
+# ---- Last-Modified follows the feed's content, not only its events' changes ----------------------------
+
+
+def http_moment(value: str) -> dt.datetime:
+    from email.utils import parsedate_to_datetime
+
+    return parsedate_to_datetime(value)
+
+
+def test_a_declined_booking_leaving_the_feed_moves_last_modified_and_if_modified_since_gets_it(client, w):
+    feed = feed_create(by=w.leader, scope=Scope.BAND, band=w.band)
+    feed_options_update(feed=feed, by=w.leader, include_pending=True)
+    first = get_feed(client, feed)
+    assert uid_of(w.wedding) in events_of(first.content)
+    assert first["Last-Modified"] == format_datetime(last_change(w.wedding), usegmt=True)
+
+    workflow.booking_decline(booking=w.wedding, by=w.leader, reason="Booked elsewhere")
+
+    since_old = get_feed(client, feed, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since_old.status_code == 200
+    assert uid_of(w.wedding) not in events_of(since_old.content)
+    assert http_moment(since_old["Last-Modified"]) > http_moment(first["Last-Modified"])
+    # Nothing changed since: the new value gets a 304, and the time stays put.
+    again = get_feed(client, feed, HTTP_IF_MODIFIED_SINCE=since_old["Last-Modified"])
+    assert again.status_code == 304
+    assert get_feed(client, feed)["Last-Modified"] == since_old["Last-Modified"]
+
+
+def test_a_busier_week_moves_the_last_modified_of_a_feed_with_available_windows(client, w):
+    from availability.services import rule_create
+
+    feed = feed_create(by=w.leader, scope=Scope.BAND, band=w.band)
+    feed_options_update(feed=feed, by=w.leader, include_pending=False, include_available=True)
+    first = get_feed(client, feed)
+    # The member is busy every evening of the coming fortnight: fewer Available windows.
+    day = timezone.localdate() + timedelta(days=1)
+    rule_create(
+        user=w.member,
+        title="Night shift",
+        start_date=day,
+        start_time=dt.time(12),
+        end_date=day + timedelta(days=1),
+        end_time=dt.time(6),
+        rrule="FREQ=DAILY;COUNT=14",
+    )
+    since_old = get_feed(client, feed, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since_old.status_code == 200
+    assert since_old.content != first.content
+    assert http_moment(since_old["Last-Modified"]) > http_moment(first["Last-Modified"])

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bands.tests.factories import MembershipFactory
-from bookings import services
 from bookings.models import Booking
+from bookings.services import workflow
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from bookings.tests.test_detail_views import make_world
 
@@ -69,15 +69,15 @@ def test_an_offer_the_user_sent_themselves_waits_even_if_they_lead_the_band(clie
     """A venue owner who also leads the band cannot answer their own offer: it waits for the other leaders."""
     MembershipFactory(band=world.band, user=world.owner, role="admin")
     slot = SlotFactory(venue=world.venue, starts_at=in_days(50), ends_at=in_days(50) + timedelta(hours=2))
-    offer = services.booking_offer(slot=slot, band=world.band, by=world.owner, role="headliner")
+    offer = workflow.booking_offer(slot=slot, band=world.band, by=world.owner, role="headliner")
     assert str(offer.uid) in rows(tab(client, world.owner, "waiting"))
     assert str(offer.uid) not in rows(tab(client, world.owner, "answer"))
     assert str(offer.uid) in rows(tab(client, world.leader, "answer"))
 
 
 def test_booked_gigs_are_upcoming_and_ended_ones_are_history(client, world):
-    services.booking_accept(booking=world.request, by=world.leader)
-    services.booking_decline(booking=world.application, by=world.owner, reason="Full")
+    workflow.booking_accept(booking=world.request, by=world.leader)
+    workflow.booking_decline(booking=world.application, by=world.owner, reason="Full")
     assert rows(tab(client, world.client, "upcoming")) == [str(world.request.uid)]
     assert rows(tab(client, world.leader, "history")) == [str(world.application.uid)]
     html = tab(client, world.leader, "history")
@@ -113,7 +113,7 @@ def test_other_peoples_bookings_never_show(client, world):
 
 def test_the_client_sees_requests_and_their_history(client, world):
     assert rows(tab(client, world.client, "waiting")) == [str(world.request.uid)]
-    services.booking_withdraw(booking=world.request, by=world.client)
+    workflow.booking_withdraw(booking=world.request, by=world.client)
     html = tab(client, world.client, "history")
     assert rows(html) == [str(world.request.uid)]
     assert "Withdrawn" in html and "Wedding" in html
@@ -143,7 +143,7 @@ def test_a_row_names_band_place_time_in_the_viewers_zone_kind_role_status(client
 def test_filter_by_role_appears_for_several_roles_and_narrows_the_list(client, world):
     # The leader also asks another band to play their birthday: two roles.
     party_band, _ = band_with_leader(name="Party Band")
-    mine = services.booking_request(
+    mine = workflow.booking_request(
         band=party_band,
         client=world.leader,
         starts_at=in_days(60, 18),
@@ -211,3 +211,23 @@ def test_query_count_is_the_same_for_1_and_20_rows(client, django_assert_max_num
         assert len(rows(response.content.decode())) == n
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_waiting_rows_name_whose_answer_they_wait_for(client):
+    import datetime as dt
+
+    from bookings.models import Booking
+    from bookings.services import workflow
+    from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
+
+    venue, owner = venue_with_owner(name="Kellerbar")
+    band, leader = band_with_leader(name="The Night Owls")
+    slot = SlotFactory(venue=venue, starts_at=in_days(10), ends_at=in_days(10) + dt.timedelta(hours=3))
+    workflow.booking_apply(slot=slot, band=band, by=leader, role=Booking.Role.HEADLINER)
+    client.force_login(leader)
+    html = client.get(reverse("bookings:inbox"), {"tab": "waiting"}).content.decode()
+    assert "Waiting for Kellerbar" in html
+    assert "Waiting for others" in html and "Waiting for the other side" not in html
+    client.force_login(owner)
+    html = client.get(reverse("bookings:inbox"), {"tab": "answer"}).content.decode()
+    assert "Waiting for your answer" in html and "Needs your answer" not in html

@@ -21,7 +21,7 @@ def bell_count(page) -> int:
     return int(badge.get_attribute("data-unread-count")) if badge.count() else 0
 
 
-def test_application_rings_the_venue_bell_and_the_thread_carries_the_answer(live_server, browser):
+def test_application_rings_the_venue_bell_and_the_thread_carries_the_answer(live_server, browser, axe_check):
     venue, owner = venue_with_owner(name="Kellerbar", slug="kellerbar", time_zone="Europe/Berlin")
     slot = SlotFactory(venue=venue, title="Friday Night Indie", starts_at=in_days(12, 19), support_places=0)
     mara = UserFactory(email="mara@example.com", display_name="Mara", time_zone="Europe/Berlin")
@@ -32,11 +32,13 @@ def test_application_rings_the_venue_bell_and_the_thread_carries_the_answer(live
     venue_page = log_in(browser, live_server.url, owner.email)
     venue_page.locator("#bell .bell__link").wait_for()
     assert bell_count(venue_page) == 0
+    axe_check(venue_page)
     venue_page.evaluate("window.__not_reloaded = true")
 
     # Mara applies for the slot.
     band_page = log_in(browser, live_server.url, mara.email)
     band_page.goto(f"{live_server.url}/slots/{slot.pk}/")
+    axe_check(band_page)
     band_page.get_by_label("Fee asked").fill("450")
     band_page.get_by_label("Message").fill("We play tight 75-minute sets.")
     band_page.get_by_role("button", name="Send application").click()
@@ -47,14 +49,17 @@ def test_application_rings_the_venue_bell_and_the_thread_carries_the_answer(live
     # The bell on the venue's open page counts it, without a reload (it polls every 15 s).
     venue_page.locator('#bell .bell__count[data-unread-count="1"]').wait_for(timeout=25_000)
     assert venue_page.evaluate("window.__not_reloaded") is True
+    axe_check(venue_page, what="the dashboard with a ringing bell")
 
     # The owner opens the bell, then the notification: it leads to the booking and is read.
     venue_page.locator("#bell .bell__link").click()
     venue_page.wait_for_url(re.compile(r"/notifications/$"))
+    axe_check(venue_page)
     item = venue_page.locator("li", has_text="The Night Owls applied")
     item.get_by_role("button", name=re.compile("^Open")).click()
     venue_page.wait_for_url(re.compile(rf"/bookings/{booking.uid}/"))
     assert Notification.objects.get(recipient=owner, kind="booking_created").read_at is not None
+    axe_check(venue_page)
 
     # The band watches its booking page while the venue answers in the thread.
     band_page.goto(f"{live_server.url}/bookings/{booking.uid}/")
@@ -64,9 +69,11 @@ def test_application_rings_the_venue_bell_and_the_thread_carries_the_answer(live
     venue_page.get_by_role("button", name="Send").click()
     venue_page.locator("#thread-messages").get_by_text("19:00 soundcheck").wait_for()
     assert venue_page.get_by_label("Your message").input_value() == ""
+    axe_check(venue_page, what="the thread after sending")
     assert Message.objects.filter(booking=booking, author=owner).count() == 1
 
     # The band sees the message appear on its own (the thread polls every 5 s), and is told of it.
     band_page.locator("#thread-messages").get_by_text("19:00 soundcheck").wait_for(timeout=15_000)
     assert band_page.evaluate("window.__not_reloaded") is True
+    axe_check(band_page, what="the thread after a message arrived")
     assert Notification.objects.filter(recipient=mara, kind="message").count() == 1

@@ -11,9 +11,9 @@ from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands.models import ApprovalStatus
 from bands.tests.factories import MembershipFactory
-from bookings import services
 from bookings.models import Booking
-from bookings.public import parse_month, shift_month
+from bookings.selectors.public import parse_month, shift_month
+from bookings.services import workflow
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
 from venues.models import Slot
 from venues.tests.factories import VenueStaffFactory
@@ -79,7 +79,11 @@ def test_days_are_available_pending_or_booked_with_booked_first(client, world):
     BookingFactory(band=band, slot=slot_on(venue, booked_day), status=Booking.Status.BOOKED)
     BookingFactory(band=band, slot=slot_on(venue, pending_day))
     BookingFactory(band=band, slot=slot_on(venue, both_day), status=Booking.Status.BOOKED)
-    BookingFactory(band=band, slot=slot_on(venue, both_day, title="Late show"), role=Booking.Role.SUPPORT)
+    # The same evening on the venue's other stage (one stage has one show at a time).
+    side_room = venue.stages.create(name="Side room")
+    BookingFactory(
+        band=band, slot=slot_on(venue, both_day, title="Late show", stage=side_room), role=Booking.Role.SUPPORT
+    )
     rule_create(user=drummer, title="Dentist, then grandma", all_day=True, start_date=busy_day, end_date=busy_day)
 
     response = calendar(client, band, month)
@@ -108,13 +112,13 @@ def test_a_booking_accepted_through_the_services_turns_the_day_booked(
     day = next_month().replace(day=14)
     slot = slot_on(venue, day)
     with django_capture_on_commit_callbacks(execute=True):
-        booking = services.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+        booking = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
     assert state_of(calendar(client, band, day).content.decode(), day) == "pending"
     with django_capture_on_commit_callbacks(execute=True):
-        services.booking_accept(booking=booking, by=owner)
+        workflow.booking_accept(booking=booking, by=owner)
     assert state_of(calendar(client, band, day).content.decode(), day) == "booked"
     with django_capture_on_commit_callbacks(execute=True):
-        services.booking_cancel(booking=booking, by=owner, reason="Flooded cellar")
+        workflow.booking_cancel(booking=booking, by=owner, reason="Flooded cellar")
     html = calendar(client, band, day).content.decode()
     assert state_of(html, day) == "available"
     assert "Flooded" not in html
@@ -261,10 +265,12 @@ def test_an_unknown_band_is_a_404(client):
 def test_the_month_costs_the_same_queries_with_many_bookings(client, world, django_assert_max_num_queries, count):
     band, drummer, venue = world.band, world.drummer, world.venue
     month = next_month()
+    # A second room for the evenings the month comes round to again (one show per stage at a time).
+    rooms = [venue.stages.get(), venue.stages.create(name="Side room")]
     for i in range(count):
         day = month.replace(day=1 + i % 28)
         status = Booking.Status.BOOKED if i % 3 == 0 else Booking.Status.PENDING
-        slot = slot_on(venue, day, title=f"Night {i}")
+        slot = slot_on(venue, day, title=f"Night {i}", stage=rooms[i // 28])
         BookingFactory(band=band if i % 2 == 0 else band_with_leader()[0], slot=slot, status=status)
     rule_create(user=drummer, all_day=True, start_date=month.replace(day=20), end_date=month.replace(day=20))
     # band, members, busy time, bookings
@@ -431,12 +437,12 @@ def test_venue_slots_cost_the_same_queries_with_many_slots(client, world, django
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_band_page_shows_a_new_booking_without_a_reload(live_server, browser, settings):
+def test_the_band_page_shows_a_new_booking_without_a_reload(live_server, browser, settings, axe_check):
     settings.LIVE_POLL_SECONDS = 1
     band, leader = band_with_leader(name="The Night Owls", slug="night-owls")
     venue, owner = venue_with_owner(name="Kellerbar", slug="kellerbar")
     day = next_month().replace(day=12)
-    booking = services.booking_apply(slot=slot_on(venue, day), band=band, by=leader, role="headliner")
+    booking = workflow.booking_apply(slot=slot_on(venue, day), band=band, by=leader, role="headliner")
     cell = f'#band-availability td.live-day:has-text("{day:%A} {day.day} {day:%B}:")'
 
     page = browser.new_context().new_page()
@@ -446,12 +452,14 @@ def test_the_band_page_shows_a_new_booking_without_a_reload(live_server, browser
     page.locator("#band-availability-next").click()
     page.wait_for_selector(f'#band-availability h3:has-text("{day:%B %Y}")')
     assert "live-day--pending" in page.locator(cell).get_attribute("class")
+    axe_check(page, what="the band page on the gig's month")
     page.evaluate("window.notReloaded = true")
 
-    services.booking_accept(booking=booking, by=owner)
+    workflow.booking_accept(booking=booking, by=owner)
     page.wait_for_selector(f"{cell}.live-day--booked")
     assert "Booked" in page.locator(cell).inner_text()
     assert "Kellerbar" in page.locator(cell).inner_text()
     assert page.evaluate("window.notReloaded") is True
+    axe_check(page, what="the band page after the calendar polled")
     # Polling keeps the month the visitor chose.
     assert f"{day:%B %Y}" in page.locator("#band-availability h3").inner_text()

@@ -16,7 +16,7 @@ from bands.models import Membership
 from bands.tests.factories import MembershipFactory
 from bookings import tasks
 from bookings.models import Booking
-from bookings.reminders import gig_reminders_send, waiting_reminders_send
+from bookings.services.reminders import gig_reminders_send, waiting_reminders_send
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
 from venues.models import VenueStaff
 from venues.tests.factories import VenueStaffFactory

@@ -11,8 +11,8 @@ from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands.models import ApprovalStatus, Membership
 from bands.tests.factories import BandFactory, MembershipFactory
-from bookings import services
 from bookings.models import Booking
+from bookings.services import workflow
 from bookings.tests.factories import band_with_leader
 
 pytestmark = pytest.mark.django_db
@@ -216,14 +216,14 @@ def test_a_member_cannot_request_their_own_band(client, band):
 
 
 def test_a_band_with_a_gig_then_cannot_be_requested(client, band, anna):
-    first = services.booking_request(
+    first = workflow.booking_request(
         band=band,
         client=UserFactory(),
         starts_at=dt.datetime.combine(day_ahead(), dt.time(19), tzinfo=BERLIN),
         ends_at=dt.datetime.combine(day_ahead(), dt.time(22), tzinfo=BERLIN),
         time_zone="Europe/Berlin",
     )
-    services.booking_accept(booking=first, by=band.leader)
+    workflow.booking_accept(booking=first, by=band.leader)
     client.force_login(anna)
     response = client.post(request_url(), form_data())
     assert response.status_code == 409
@@ -272,7 +272,7 @@ def test_check_says_busy_without_saying_who_or_why(client, band):
 
 
 def test_check_says_when_the_band_has_a_gig(client, band):
-    gig = services.booking_request(
+    gig = workflow.booking_request(
         band=band,
         client=UserFactory(),
         starts_at=dt.datetime.combine(day_ahead(), dt.time(19), tzinfo=BERLIN),
@@ -280,7 +280,7 @@ def test_check_says_when_the_band_has_a_gig(client, band):
         time_zone="Europe/Berlin",
         location="Secret garden",
     )
-    services.booking_accept(booking=gig, by=band.leader)
+    workflow.booking_accept(booking=gig, by=band.leader)
     html = check(client)
     assert "already has a gig then" in html
     assert "Secret garden" not in html
@@ -344,7 +344,8 @@ def test_query_count_does_not_grow_with_the_band(client, anna, django_assert_max
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_browser_the_form_says_live_whether_the_band_is_free(live_server, browser):
+@pytest.mark.locales
+def test_browser_the_form_says_live_whether_the_band_is_free(live_server, browser, browser_locale, axe_check):
     band, _ = band_with_leader(name="The Night Shift", slug="night-shift", time_zone="Europe/Berlin")
     drummer = MembershipFactory(band=band, user__time_zone="Europe/Berlin").user
     rule_create(
@@ -355,17 +356,95 @@ def test_browser_the_form_says_live_whether_the_band_is_free(live_server, browse
         end_date=day_ahead(),
         end_time=dt.time(23),
     )
-    context = browser.new_context()
+    context = browser.new_context(locale=browser_locale)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{live_server.url}{request_url()}")
+    axe_check(page)
     page.locator("#id_date").fill(day_ahead().isoformat())
     page.locator("#id_start").fill("18:00")
     page.locator("#id_end").fill("21:00")
     page.locator("#id_end").dispatch_event("change")
     page.get_by_text("The Night Shift is free then").wait_for()
+    axe_check(page, what="the request form saying the band is free")
     page.locator("#id_end").fill("02:00")
     page.locator("#id_end").dispatch_event("change")
     page.get_by_text("The Night Shift is busy then – you can still ask").wait_for()
     assert "next day" in page.locator("#request-check").inner_text()
+    axe_check(page, what="the request form saying the band is busy")
     context.close()
+
+
+# ---- A visitor logs in or signs up and comes back to what they typed ------------------------------
+
+
+def follow_back(client, response) -> str:
+    """Where the login or signup page sends the visitor once they are in: its `next`."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(response.url).query)["next"][0]
+
+
+def assert_prefilled(html: str, data: dict) -> None:
+    assert f'value="{data["date"]}"' in html
+    assert 'value="18:00"' in html and 'value="23:00"' in html
+    assert 'value="Gut Kleinow, Brandenburg"' in html
+    assert 'value="80"' in html and 'value="1500"' in html
+    assert "First dance at nine.</textarea>" in html
+    assert '<option value="Wedding" selected>' in html
+
+
+def test_a_visitor_logs_in_and_comes_back_to_the_form_as_typed(client, band):
+    from allauth.account.models import EmailAddress
+
+    data = form_data()
+    response = client.post(request_url(), {**data, "then": "login"})
+    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+    assert not Booking.objects.exists()
+    anna = UserFactory(email="anna@example.com", display_name="Anna Client")
+    EmailAddress.objects.get_or_create(user=anna, email=anna.email, defaults={"verified": True, "primary": True})
+    anna.set_password("a-long-pass-phrase")
+    anna.save()
+    login = client.post(
+        reverse("account_login"),
+        {"login": "anna@example.com", "password": "a-long-pass-phrase", "next": follow_back(client, response)},
+    )
+    assert login.status_code == 302 and login.url.startswith(request_url() + "?")
+    assert_prefilled(client.get(login.url).content.decode(), data)
+    # One click sends it.
+    sent = client.post(request_url(), data)
+    assert sent.status_code == 302
+    assert Booking.objects.get().location == "Gut Kleinow, Brandenburg"
+
+
+def test_a_visitor_signs_up_and_comes_back_to_the_form_as_typed(
+    client, band, mailoutbox, django_capture_on_commit_callbacks
+):
+    import re
+
+    data = form_data()
+    response = client.post(request_url(), {**data, "then": "signup"})
+    assert response.status_code == 302 and response.url.startswith(reverse("account_signup"))
+    with django_capture_on_commit_callbacks(execute=True):
+        signup = client.post(
+            reverse("account_signup"),
+            {
+                "email": "new@example.com",
+                "password1": "a-long-pass-phrase",
+                "password2": "a-long-pass-phrase",
+                "display_name": "New Client",
+                "time_zone": "Europe/Berlin",
+                "next": follow_back(client, response),
+            },
+        )
+    assert signup.status_code == 302
+    confirm = re.search(r"https?://[^/\s]+(/\S+)", mailoutbox[-1].body)[1]
+    confirmed = client.post(confirm)
+    assert confirmed.status_code == 302 and confirmed.url.startswith(request_url() + "?")
+    assert_prefilled(client.get(confirmed.url).content.decode(), data)
+
+
+def test_the_visitors_form_offers_log_in_and_sign_up_as_buttons_that_keep_the_form(client, band):
+    html = client.get(request_url()).content.decode()
+    assert '<button type="submit" name="then" value="login"' in html
+    assert '<button type="submit" name="then" value="signup"' in html

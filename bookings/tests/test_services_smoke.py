@@ -1,11 +1,13 @@
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 
 from accounts.models import Notification
 from availability.models import BusyInterval
 from bands.tests.factories import MembershipFactory
-from bookings import services
 from bookings.models import Booking
+from bookings.services import workflow
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -20,9 +22,9 @@ def test_apply_accept_declines_rival_and_makes_members_busy(django_capture_on_co
     drummer = MembershipFactory(band=band).user
     rival, rival_leader = band_with_leader()
     with django_capture_on_commit_callbacks(execute=True):
-        mine = services.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=500)
-        theirs = services.booking_apply(slot=slot, band=rival, by=rival_leader, role="headliner")
-        services.booking_accept(booking=mine, by=owner)
+        mine = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=500)
+        theirs = workflow.booking_apply(slot=slot, band=rival, by=rival_leader, role="headliner")
+        workflow.booking_accept(booking=mine, by=owner)
     mine.refresh_from_db()
     theirs.refresh_from_db()
     slot.refresh_from_db()
@@ -30,13 +32,16 @@ def test_apply_accept_declines_rival_and_makes_members_busy(django_capture_on_co
     assert theirs.status == Booking.Status.DECLINED
     assert "headliner place went to another band" in theirs.status_note
     assert slot.status == slot.Status.BOOKED
-    assert BusyInterval.objects.filter(user=drummer, source="gig", starts_at=slot.starts_at).exists()
+    # Busy from the band's load-in, two hours before the gig.
+    assert BusyInterval.objects.filter(
+        user=drummer, source="gig", starts_at=slot.starts_at - timedelta(hours=2)
+    ).exists()
     assert Notification.objects.filter(recipient=drummer, kind="booking_booked").exists()
     assert not Notification.objects.filter(recipient=owner, kind="booking_booked").exists()
     assert len(mail.outbox) >= 3
-    with pytest.raises(services.BookingConflict):
-        services.booking_accept(booking=theirs, by=owner)
-    services.booking_cancel(booking=mine, by=leader, reason="Van broke down")
+    with pytest.raises(workflow.BookingConflict):
+        workflow.booking_accept(booking=theirs, by=owner)
+    workflow.booking_cancel(booking=mine, by=leader, reason="Van broke down")
     slot.refresh_from_db()
     assert slot.status == slot.Status.OPEN
     assert not BusyInterval.objects.filter(user=drummer, source="gig").exists()

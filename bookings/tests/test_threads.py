@@ -17,19 +17,12 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking, Message, ThreadRead
-from bookings.services import BookingPermissionError
+from bookings.selectors.threads import thread_can_read, thread_messages, thread_participants, thread_unread_counts
+from bookings.services.threads import FLOOD_LIMIT, message_post, thread_mark_read
+from bookings.services.workflow import BookingPermissionError
 from bookings.templatetags.threads import linkify
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from bookings.tests.test_detail_views import make_world
-from bookings.threads import (
-    FLOOD_LIMIT,
-    message_post,
-    thread_can_read,
-    thread_mark_read,
-    thread_messages,
-    thread_participants,
-    thread_unread_counts,
-)
 from venues.models import VenueStaff
 from venues.tests.factories import VenueStaffFactory
 
@@ -614,7 +607,7 @@ def test_sending_costs_a_bounded_number_of_queries(client, world, django_assert_
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_browser_send_appends_clears_and_the_other_side_sees_it_by_polling(live_server, browser):
+def test_browser_send_appends_clears_and_the_other_side_sees_it_by_polling(live_server, browser, axe_check):
     from bands.tests.test_browser import log_in
 
     world = make_world()
@@ -629,6 +622,7 @@ def test_browser_send_appends_clears_and_the_other_side_sees_it_by_polling(live_
     band_page = browser.new_context().new_page()
     log_in(band_page, live_server.url, world.leader.email)
     band_page.goto(detail)
+    axe_check(band_page)
 
     box = band_page.get_by_label("Your message")
     box.fill("Hello <venue>, map: https://kellerbar.test/map")
@@ -639,6 +633,7 @@ def test_browser_send_appends_clears_and_the_other_side_sees_it_by_polling(live_
     assert band_page.url == detail  # no reload, no redirect
     link = band_page.locator("#thread-messages a[href='https://kellerbar.test/map']")
     assert link.get_attribute("rel") == "nofollow noopener noreferrer"
+    axe_check(band_page, what="the thread after sending")
 
     # The venue's open page gets it within a poll, once.
     venue_page.locator("#thread-messages .thread__msg", has_text="Hello <venue>").wait_for(timeout=12_000)
@@ -654,5 +649,6 @@ def test_browser_send_appends_clears_and_the_other_side_sees_it_by_polling(live_
     band_page.get_by_label("Your message").fill("x" * 2001)
     band_page.get_by_role("button", name="Send").click()
     band_page.get_by_role("alert").filter(has_text="at most 2000 characters").wait_for()
+    axe_check(band_page, what="the thread refusing a long message")
     assert band_page.get_by_label("Your message").input_value() == "x" * 2001
     assert Message.objects.count() == 2

@@ -2,6 +2,7 @@
 applications across slots, offering a slot from a band's page, and the emailed offer link."""
 
 import datetime as dt
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,8 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus, Membership
 from bands.tests.factories import BandPhotoFactory, GenreFactory, MembershipFactory
-from bookings import services
 from bookings.models import Booking, BookingEvent, OfferInvite
+from bookings.services import venue_slots, workflow
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot, VenueStaff
 from venues.tests.factories import VenueStaffFactory
@@ -81,7 +82,7 @@ def apply(slot, band=None, role="headliner", **kwargs):
         band, leader = band_with_leader()
     else:
         leader = leader_of(band)
-    return services.booking_apply(slot=slot, band=band, by=leader, role=role, **kwargs)
+    return workflow.booking_apply(slot=slot, band=band, by=leader, role=role, **kwargs)
 
 
 def snapshot(slot):
@@ -185,11 +186,11 @@ def test_an_action_on_a_booking_of_another_slot_is_404(client, venue, slot):
 def test_the_slot_list_tabs_filter_by_status_and_past(client, venue):
     open_slot = SlotFactory(venue=venue, title="Open night")
     need_support = SlotFactory(venue=venue, title="Support wanted", support_places=2)
-    services.booking_accept(booking=apply(need_support), by=owner_of(venue))
+    workflow.booking_accept(booking=apply(need_support), by=owner_of(venue))
     booked = SlotFactory(venue=venue, title="Sold out", support_places=0)
-    services.booking_accept(booking=apply(booked), by=owner_of(venue))
+    workflow.booking_accept(booking=apply(booked), by=owner_of(venue))
     cancelled = SlotFactory(venue=venue, title="Called off")
-    services.slot_cancel(slot=cancelled, by=owner_of(venue), reason="Storm")
+    venue_slots.slot_cancel(slot=cancelled, by=owner_of(venue), reason="Storm")
     SlotFactory(venue=venue, title="Last week", starts_at=in_days(-7), ends_at=in_days(-7) + timedelta(hours=3))
     SlotFactory(title="Not ours")
     client.force_login(booker_of(venue))
@@ -447,7 +448,7 @@ def test_the_time_of_a_slot_with_bands_waiting_cannot_change_but_the_rest_can(cl
 
 def test_support_places_cannot_drop_below_those_booked(client, venue, slot):
     support = apply(slot, role="support")
-    services.booking_accept(booking=support, by=owner_of(venue))
+    workflow.booking_accept(booking=support, by=owner_of(venue))
     client.force_login(owner_of(venue))
     url = reverse("bookings:slot_manage", args=[venue.slug, slot.pk])
     response = client.post(url, edit_data(slot, support_places="0"))
@@ -458,7 +459,7 @@ def test_support_places_cannot_drop_below_those_booked(client, venue, slot):
 def test_cancelling_needs_a_reason_and_tells_every_band(client, venue, slot):
     waiting = apply(slot)
     booked = apply(slot, role="support")
-    services.booking_accept(booking=booked, by=owner_of(venue))
+    workflow.booking_accept(booking=booked, by=owner_of(venue))
     client.force_login(owner_of(venue))
     url = reverse("bookings:slot_cancel", args=[venue.slug, slot.pk])
 
@@ -479,7 +480,7 @@ def test_cancelling_needs_a_reason_and_tells_every_band(client, venue, slot):
 
 def test_a_cancelled_slot_cannot_be_edited_offered_or_answered(client, venue, slot, band):
     application = apply(slot)
-    services.slot_cancel(slot=slot, by=owner_of(venue), reason="Closed for repairs")
+    venue_slots.slot_cancel(slot=slot, by=owner_of(venue), reason="Closed for repairs")
     before = snapshot(slot)
     client.force_login(owner_of(venue))
     page = client.get(reverse("bookings:slot_manage", args=[venue.slug, slot.pk]))
@@ -555,7 +556,7 @@ def test_accepting_without_javascript_redirects_back_with_a_message(client, venu
 
 def test_a_stale_accept_of_a_declined_application_is_409_and_changes_nothing(client, venue, slot):
     application = apply(slot)
-    services.booking_decline(booking=application, by=booker_of(venue), reason="Full")
+    workflow.booking_decline(booking=application, by=booker_of(venue), reason="Full")
     before = snapshot(slot)
     client.force_login(owner_of(venue))
     for headers in ({}, HTMX):
@@ -600,7 +601,7 @@ def test_the_applications_page_lists_pending_applications_of_upcoming_slots_newe
     older = apply(later, band=band_with_leader(name="Older Band")[0])
     newer = apply(soon, band=band_with_leader(name="Newer Band")[0])
     decided = apply(soon, role="support")
-    services.booking_decline(booking=decided, by=owner_of(venue))
+    workflow.booking_decline(booking=decided, by=owner_of(venue))
     BookingFactory(slot=SlotFactory(venue=venue, starts_at=in_days(-3), ends_at=in_days(-3) + timedelta(hours=3)))
     BookingFactory(slot=SlotFactory())  # another venue's
     client.force_login(booker_of(venue))
@@ -631,7 +632,7 @@ def test_offering_the_slot_to_a_band_by_name(client, venue, slot, band):
 
 
 def test_the_venue_withdraws_its_offer_but_cannot_accept_it_for_the_band(client, venue, slot, band):
-    offer = services.booking_offer(slot=slot, band=band, by=owner_of(venue), role="headliner")
+    offer = workflow.booking_offer(slot=slot, band=band, by=owner_of(venue), role="headliner")
     client.force_login(booker_of(venue))
     assert client.post(action_url(venue, offer, "accept"), {"panel": "slot"}, **HTMX).status_code == 403
     response = client.post(action_url(venue, offer, "withdraw"), {"panel": "slot"}, **HTMX)
@@ -686,7 +687,7 @@ def test_offering_by_email_sends_a_link_and_lists_it(client, venue, slot, django
 
 def test_venue_staff_offer_one_of_their_open_slots_from_the_band_page(client, venue, slot, band):
     full = SlotFactory(venue=venue, support_places=0)
-    services.booking_accept(booking=apply(full), by=owner_of(venue))
+    workflow.booking_accept(booking=apply(full), by=owner_of(venue))
     SlotFactory(venue=venue, starts_at=in_days(-2), ends_at=in_days(-2) + timedelta(hours=2))
     not_mine = SlotFactory()
     client.force_login(booker_of(venue))
@@ -726,7 +727,7 @@ def test_offering_to_an_unknown_band_is_404_and_anonymous_must_log_in(client, ve
 
 @pytest.fixture
 def invite(venue, slot):
-    return services.offer_invite_create(
+    return venue_slots.offer_invite_create(
         slot=slot, by=owner_of(venue), email="newband@example.com", role="headliner", fee=350, site_url="http://x"
     )
 
@@ -774,7 +775,7 @@ def test_expired_and_withdrawn_offers_are_gone(client, invite, venue, slot, band
     assert response.status_code == 410
     assert "has expired" in response.content.decode()
     OfferInvite.objects.filter(pk=invite.pk).update(expires_at=timezone.now() + timedelta(days=1))
-    services.slot_cancel(slot=slot, by=owner_of(venue), reason="Closed")
+    venue_slots.slot_cancel(slot=slot, by=owner_of(venue), reason="Closed")
     response = client.get(url)
     assert response.status_code == 410
     assert "withdrew this offer" in response.content.decode()
@@ -829,3 +830,70 @@ def test_venue_applications_query_count(client, venue, rows, django_assert_max_n
     with django_assert_max_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count("Decline application") == rows
+
+
+def test_accepting_in_the_inbox_first_says_what_is_agreed(client, venue, slot):
+    application = apply(slot, band=band_with_leader(name="The Agreeables")[0], fee=450)
+    client.force_login(owner_of(venue))
+    for page in (
+        reverse("bookings:venue_applications", args=[venue.slug]),
+        reverse("bookings:slot_manage", args=[venue.slug, slot.pk]),
+    ):
+        html = client.get(page).content.decode()
+        accept_url = reverse("bookings:venue_booking_action", args=[venue.slug, slot.pk, application.uid, "accept"])
+        step = re.search(
+            rf'<details[^>]*data-confirm[^>]*>(?:(?!</details>).)*action="{accept_url}".*?</details>', html, re.S
+        )[0]
+        assert step.index("<summary") < step.index("You agree:") < step.index("Yes, accept The Agreeables")
+        assert "450 EUR" in step and venue.name in step and slot.stage.name in step
+        start = timezone.localtime(slot.starts_at, ZoneInfo(venue.time_zone))
+        assert f"{start:%H:%M}" in step
+
+
+def test_the_applications_inbox_groups_by_slot(client, venue):
+    early = SlotFactory(venue=venue, starts_at=in_days(5), ends_at=in_days(5) + timedelta(hours=3), title="Early Show")
+    late = SlotFactory(venue=venue, starts_at=in_days(9), ends_at=in_days(9) + timedelta(hours=3), title="Late Show")
+    apply(early, band=band_with_leader(name="Alpha Band")[0])
+    apply(late, band=band_with_leader(name="Beta Band")[0])
+    apply(early, band=band_with_leader(name="Gamma Band")[0], role="support")
+    client.force_login(owner_of(venue))
+    html = client.get(reverse("bookings:venue_applications", args=[venue.slug])).content.decode()
+    groups = re.findall(r'<section class="vslot-group".*?</section>', html, flags=re.S)
+    assert len(groups) == 2
+    by_title = {("Early Show" in g): g for g in groups}
+    assert "Alpha Band" in by_title[True] and "Gamma Band" in by_title[True] and "Beta Band" not in by_title[True]
+    assert "Beta Band" in by_title[False] and "Late Show" in by_title[False]
+    assert "3 applications waiting" in html
+
+
+def test_competitors_declined_automatically_stay_in_the_inbox_with_the_reason(client, venue, slot):
+    winner = apply(slot, band=band_with_leader(name="The Winners")[0])
+    apply(slot, band=band_with_leader(name="The Runners Up")[0])
+    client.force_login(owner_of(venue))
+    accept = reverse("bookings:venue_booking_action", args=[venue.slug, slot.pk, winner.uid, "accept"])
+    html = client.post(accept, {"panel": "applications"}, **HTMX).content.decode()
+    group = re.search(r'<section class="vslot-group".*?</section>', html, flags=re.S)[0]
+    assert "Declined automatically" in group
+    assert "The Runners Up" in group and "the headliner place went to another band" in group
+    # Still there on the next visit, and not counted as waiting.
+    html = client.get(reverse("bookings:venue_applications", args=[venue.slug])).content.decode()
+    assert "The Runners Up" in html and "0 applications waiting" in html
+    # A band the venue declined by hand is not listed as declined automatically.
+    manual = apply(slot, band=band_with_leader(name="The Handled")[0], role="support")
+    workflow.booking_decline(booking=manual, by=owner_of(venue), reason="Not our style")
+    assert "The Handled" not in client.get(reverse("bookings:venue_applications", args=[venue.slug])).content.decode()
+
+
+def test_withdrawing_an_offer_asks_once(client, venue, slot, band):
+    offer = workflow.booking_offer(slot=slot, band=band, by=owner_of(venue), role="headliner")
+    client.force_login(owner_of(venue))
+    html = client.get(reverse("bookings:slot_manage", args=[venue.slug, slot.pk])).content.decode()
+    withdraw = reverse("bookings:venue_booking_action", args=[venue.slug, slot.pk, offer.uid, "withdraw"])
+    step = re.search(
+        rf'<details[^>]*data-confirm[^>]*>(?:(?!</details>).)*action="{withdraw}".*?</details>', html, re.S
+    )[0]
+    assert (
+        step.index("<summary")
+        < step.index("This cannot be undone")
+        < step.index(f"Yes, withdraw the offer to {band.name}")
+    )

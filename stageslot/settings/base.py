@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # CSP, Permissions-Policy, X-Frame-Options on every response, WhiteNoise's too: so it comes first.
+    "accounts.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -57,6 +59,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.TimezoneMiddleware",
+    "accounts.site.SiteURLMiddleware",
+    # A control character (NUL, …) in any field or address gets a clear 400 page, never a 500.
+    "accounts.middleware.ControlCharacterMiddleware",
 ]
 
 ROOT_URLCONF = "stageslot.urls"
@@ -102,20 +107,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("DJANGO_CACHE_PREFIX", default="stageslot"),
-        }
+
+
+def redis_cache(location: str, key_prefix: str) -> dict:
+    """The cache on Redis. It fails open (accounts/cache.py): with Redis down, login and password
+    reset keep working unthrottled and the log warns, instead of a 500; short timeouts so a Redis
+    that hangs does not hang every request."""
+    return {
+        "BACKEND": "accounts.cache.FailOpenRedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": key_prefix,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot"))}
 else:
     # allauth's rate limits need a real cache; local memory is per process,
     # which is right for the single local server.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host named: kombu warns without one
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -202,8 +215,9 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-# A taken email is said so on the signup form (docs/decisions/0002-account-emails.md).
-ACCOUNT_PREVENT_ENUMERATION = False
+# Neither signup nor password reset says whether an address has an account: the owner of a taken
+# address gets a mail instead (docs/decisions/0002-account-emails.md).
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -211,7 +225,7 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.profile.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[StageSlot] "
 ACCOUNT_PRESERVE_USERNAME_CASING = False
@@ -226,18 +240,31 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+# What one person may create per time window, for everyone else's inboxes (accounts/ratelimit.py):
+# "N/h", "N/10m". Over the limit is a 429 page saying when to try again.
+STAGESLOT_RATE_LIMITS = {
+    "booking_request": "10/h",
+    "application": "30/h",
+    "offer": "30/h",
+    "message": "120/h",
+    "invite": "30/h",
+}
 
 # --- Email -------------------------------------------------------------------
 # EMAIL_URL=smtp+tls://user:pass@host:587 for real mail; unset prints to the console.
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="StageSlot <noreply@stageslot.local>")
-# Where links in emails point (emails are sent by the worker, which has no request to ask).
-SITE_URL = env("STAGESLOT_SITE_URL", default="http://127.0.0.1:8000")
+# Where links in emails, feeds and share pages point. Unset: the address a request came to, or
+# http://127.0.0.1:8000 outside a request (accounts.site.site_url). `make run` sets it from HOST.
+SITE_URL = env("STAGESLOT_SITE_URL", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- i18n / time ---------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# The pages are written in English only: a German browser gets British English rather than allauth's and
+# Django's own strings in German between ours; an American one keeps American date formats.
+LANGUAGES = [("en", "English"), ("en-gb", "British English")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -262,6 +289,17 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No inline scripts, style attributes or eval anywhere (stageslot.js does what they did); players
+# of the embeds bands add; no framing. https://developer.mozilla.org/docs/Web/HTTP/CSP
+STAGESLOT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-src https://open.spotify.com https://w.soundcloud.com https://www.youtube-nocookie.com "
+    "https://bandcamp.com; frame-ancestors 'none'"
+)
+# The Django admin sets style attributes from its widgets; its scripts are files too.
+STAGESLOT_CSP_ADMIN = STAGESLOT_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+STAGESLOT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 MESSAGE_TAGS = {}
 

@@ -13,3 +13,17 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Without EMAIL_URL, each email is one line in the terminal ("Email to x: subject – its first link").
+if not env("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "stageslot.email_backends.SummaryConsoleEmailBackend"
+
+# A calm terminal: no line per eager Celery task, no "watching for file changes".
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "loggers": {
+        **LOGGING["loggers"],  # noqa: F405
+        "celery": {"level": "WARNING"},
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
+}

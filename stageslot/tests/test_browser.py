@@ -8,9 +8,13 @@ from django.core import mail
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_sign_up_verify_log_in_and_see_the_dashboard(live_server, page):
+@pytest.mark.locales
+def test_sign_up_verify_log_in_and_see_the_dashboard(live_server, page, browser_locale, axe_check):
     page.goto(f"{live_server.url}/")
+    assert page.evaluate("navigator.language") == browser_locale
+    axe_check(page)
     page.get_by_role("link", name="Create a free account").click()
+    axe_check(page)
 
     page.get_by_label("Email:").fill("ana.musician@example.com")
     page.get_by_label("Your name:").fill("Ana Musician")
@@ -20,20 +24,25 @@ def test_sign_up_verify_log_in_and_see_the_dashboard(live_server, page):
     page.get_by_role("button", name="Sign Up").click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
     assert page.get_by_role("heading", name="Verify Your Email Address").is_visible()
+    axe_check(page)
 
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[0].body).group(0)
     page.goto(link)
+    axe_check(page)
     page.get_by_role("button", name="Confirm").click()
 
     page.wait_for_url(re.compile(r"/dashboard/$"))
     assert page.get_by_role("heading", name="Hello, Ana Musician").is_visible()
     assert page.get_by_text("Times on this page are shown in Europe/Lisbon").is_visible()
+    axe_check(page)
 
-    # Log out through the user menu, then log in again with the same details.
-    page.get_by_label("Account menu for Ana Musician").click()
+    # Log out through the account menu (named by what it shows), then log in again with the same details.
+    page.locator("summary", has_text="Ana Musician, account menu").click()
+    axe_check(page)
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("link", name="Log in").first.click()
+    axe_check(page)
     page.get_by_label("Email:").fill("ana.musician@example.com")
     page.get_by_label("Password:").fill("a-long-and-unusual-passphrase")
     page.get_by_role("button", name="Sign In").click()

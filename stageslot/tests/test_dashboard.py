@@ -100,8 +100,10 @@ def test_a_band_leader_sees_what_to_answer_what_waits_and_the_gigs(client, world
     assert count_in(html, "waiting") == 1
     assert detail(b["booked"]) in upcoming and detail(b["booked_private"]) in upcoming
     assert count_in(html, "upcoming") == 2
-    assert detail(b["completed"]) in past and detail(b["cancelled"]) in past
-    assert "Completed" in past and "Cancelled" in past
+    assert detail(b["completed"]) in past and "Completed" in past
+    # A gig cancelled for a date still to come is not a past gig: it has a list of its own.
+    assert detail(b["cancelled"]) not in past
+    assert detail(b["cancelled"]) in section(html, "cancelled") and "Cancelled" in section(html, "cancelled")
     assert detail(b["declined"]) not in html
     assert "Strangers" not in html
     # Each row: what, when in the viewer's zone with the zone named, its state.
@@ -215,3 +217,66 @@ def test_the_dashboard_costs_the_same_queries_with_many_bookings(client, django_
         html = client.get(reverse("dashboard")).content.decode()
     assert count_in(html, "upcoming") == n
     assert count_in(html, "past") == n
+
+
+def test_a_gig_cancelled_after_its_date_counts_as_past(client, world):
+    band, leader, venue = world["band"], world["leader"], world["venue"]
+    old = on_slot(band, venue, -3, status=Booking.Status.CANCELLED, requested_by=leader)
+    html = dashboard(client, leader)
+    assert detail(old) in section(html, "past")
+    assert detail(old) not in section(html, "cancelled")
+    assert count_in(html, "past") == 2 and count_in(html, "cancelled") == 1
+
+
+def primary_button(html: str) -> str:
+    head = re.search(r'<div class="page-head">.*?</div>\s*</div>', html, flags=re.S)[0]
+    return re.search(r'<a class="btn btn--primary"[^>]*>([^<]+)</a>', head)[1]
+
+
+def role_sections(html: str) -> list[str]:
+    return re.findall(r'aria-labelledby="role-(\w+)"', html)
+
+
+def test_a_client_lands_on_find_a_band_and_their_requests(client, world):
+    html = dashboard(client, world["client"])
+    assert primary_button(html) == "Find a band"
+    assert role_sections(html) == ["client"]
+    assert f'href="{reverse("bands:search")}"' in section(html, "role-client")
+    # Their request comes before anything else about bookings, and nothing invites them to manage a band first.
+    assert html.index('id="role-client"') < html.index('id="waiting"')
+    assert 'class="btn btn--primary" href="/bands/new/"' not in html
+    assert "Your bands" not in html
+
+
+def test_a_musician_lands_on_availability_bands_and_gigs(client, world):
+    html = dashboard(client, world["drummer"])
+    assert primary_button(html) == "Say when you are busy"
+    assert role_sections(html) == ["musician"]
+    musician = section(html, "role-musician")
+    assert f'href="{reverse("availability:calendar")}"' in musician
+    assert "The Night Owls" in musician
+    assert f'href="{reverse("bands:calendar", args=[world["band"].slug])}"' in musician
+
+
+def test_venue_staff_land_on_slots_and_the_applications_inbox(client, world):
+    html = dashboard(client, world["owner"])
+    slug = world["venue"].slug
+    assert primary_button(html) == "Applications inbox"
+    assert role_sections(html) == ["venue"]
+    venue = section(html, "role-venue")
+    assert f'href="{reverse("bookings:venue_slots", args=[slug])}"' in venue
+    assert f'href="{reverse("bookings:venue_applications", args=[slug])}"' in venue
+
+
+def test_someone_with_several_roles_sees_a_section_for_each(client, world):
+    MembershipFactory(band=band_with_leader()[0], user=world["owner"])
+    private(world["band"], world["owner"], 30)
+    html = dashboard(client, world["owner"])
+    assert role_sections(html) == ["client", "musician", "venue"]
+
+
+def test_a_newcomer_is_offered_a_band_to_find_and_the_other_jobs_as_links(client):
+    html = dashboard(client, UserFactory())
+    assert primary_button(html) == "Find a band"
+    assert role_sections(html) == ["client"]
+    assert f'href="{reverse("bands:create")}"' in html and f'href="{reverse("venues:create")}"' in html

@@ -14,8 +14,18 @@ def test_home_explains_the_product_and_links_every_area(client, django_assert_ma
     html = response.content.decode()
     assert response.status_code == 200
     assert "Find the dates everyone can play" in html
-    for url in ["/bands/", "/venues/", "/slots/", "/dashboard/", "/accounts/signup/", "/accounts/login/"]:
+    for url in ["/bands/", "/venues/", "/slots/", "/accounts/signup/", "/accounts/login/"]:
         assert f'href="{url}"' in html, url
+    # A visitor looking for a band finds the way at once; a visitor has no dashboard in the nav.
+    assert '<a class="btn btn--ghost btn--lg" href="/bands/">Find a band for your event</a>' in html
+    assert 'href="/dashboard/"' not in html
+    assert ">Dashboard<" not in html
+
+
+def test_the_nav_offers_the_dashboard_once_logged_in(client):
+    client.force_login(UserFactory())
+    html = client.get("/").content.decode()
+    assert 'href="/dashboard/"' in html and ">Dashboard<" in html
 
 
 def test_every_link_on_the_home_page_resolves(client):

@@ -15,8 +15,8 @@ from accounts.models import Notification, User
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, BandInvite, Genre, Membership
 from bookings.models import Booking, BookingEvent, OfferInvite
-from bookings.selectors import band_free_between
-from bookings.services import offer_invite_state
+from bookings.selectors.bookings import band_free_between
+from bookings.services.venue_slots import offer_invite_state
 from stageslot.demo_bookings import DEMO_VENUES
 from venues.models import Slot, Venue, VenueInvite
 
@@ -171,8 +171,12 @@ def test_no_band_is_booked_twice_and_booked_gigs_make_members_busy(seeded):
     assert overlapping_pairs(played_or_booked) == []
     for booking in Booking.objects.filter(status=Status.BOOKED).select_related("band"):
         members = Membership.objects.filter(band=booking.band).values_list("user_id", flat=True)
+        # From the band's load-in before the gig to its pack-down after.
         busy = BusyInterval.objects.filter(
-            source="gig", source_id=booking.block_id, starts_at=booking.starts_at, ends_at=booking.ends_at
+            source="gig",
+            source_id=booking.block_id,
+            starts_at=booking.starts_at - dt.timedelta(minutes=booking.band.load_in_minutes),
+            ends_at=booking.ends_at + dt.timedelta(minutes=booking.band.pack_down_minutes),
         )
         assert set(busy.values_list("user_id", flat=True)) == set(members), booking
         if booking.band.slug == "brass-and-bones" and booking.venue and booking.venue.slug == "blue-room":
@@ -233,3 +237,18 @@ def test_every_demo_story_is_told_whatever_the_date(moment, settings, monkeypatc
         assert Slot.objects.filter(Slot.status_q(status), starts_at__gt=when).exists(), status
     assert Booking.objects.filter(status=Status.COMPLETED, ends_at__lt=when).count() >= 7
     assert overlapping_pairs(list(Booking.objects.filter(status__in=(Status.BOOKED, Status.COMPLETED)))) == []
+
+
+def test_demo_bands_ask_their_fee_in_their_own_countrys_currency(settings, client):
+    settings.DEBUG = True
+    # A demo world seeded before, with every band in the model's default currency, is mended too.
+    call_command("seed_demo", "--quiet")
+    Band.objects.update(currency="EUR")
+    call_command("seed_demo", "--quiet")
+    expected = {"DE": "EUR", "ES": "EUR", "FR": "EUR", "GB": "GBP", "US": "USD", "DK": "DKK"}
+    bands = list(Band.objects.exclude(fee_min=None))
+    assert {b.country.code for b in bands} >= {"GB", "US", "DK"}
+    for band in bands:
+        assert band.currency == expected[band.country.code], band.slug
+    grey = Band.objects.get(slug="grey-harbour")
+    assert "300–700 GBP" in client.get(f"/bands/{grey.slug}/").content.decode()

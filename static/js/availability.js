@@ -68,9 +68,18 @@
   }
 
   // Start the week's time grid at 06:00 rather than midnight.
+  // Choosing "Advanced" under Repeats opens the advanced part, where the rule is written.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[name=repeat]") || !select.form) return;
+    var advanced = select.form.querySelector("details[data-open-when-repeat]");
+    if (advanced && select.value === advanced.dataset.openWhenRepeat) advanced.open = true;
+  });
+
   function scrollWeek(root) {
     root.querySelectorAll(".cal-week").forEach(function (scroller) {
-      var hour = scroller.querySelector(".cal-week__hour:nth-child(7)");
+      var at = parseInt(scroller.dataset.scrollHour || "6", 10);
+      var hour = scroller.querySelector(".cal-week__hour:nth-child(" + (at + 1) + ")");
       var head = scroller.querySelector(".cal-week__head");
       if (!hour) return;
       var offset = hour.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop;
@@ -95,6 +104,22 @@
       if (first) first.focus();
     }
   });
+
+  // A change saved on a date the calendar does not show (a block in another month): the calendar moves
+  // there instead of reloading where it was. Caught before htmx's own reload of the calendar.
+  document.addEventListener("availability-changed", function (event) {
+    var calendar = document.getElementById("calendar");
+    var day = event.detail && event.detail.date;
+    if (!calendar || !day || !window.htmx || !calendar.dataset.first) return;
+    if (day >= calendar.dataset.first && day <= calendar.dataset.last) return;
+    event.stopPropagation();
+    var url = calendar.dataset.calendarUrl + "?view=" + calendar.dataset.view + "&date=" + day;
+    window.htmx.ajax("GET", url, { target: "#calendar", swap: "outerHTML" });
+    window.history.pushState({}, "", url);
+    var box = dialog();
+    if (box && box.open) box.close();
+    announce(event.detail.message);
+  }, true);
 
   document.addEventListener("availability-changed", function (event) {
     var box = dialog();

@@ -57,13 +57,89 @@
     });
   }
 
+  // After an htmx action, move focus to its result: the notice or error marked [data-focus] (with
+  // tabindex=-1) that the swap brought in, so keyboard and screen-reader users land on the answer.
+  // Those already on the page when it loaded keep still.
+  function markSeenResults() {
+    document.querySelectorAll("[data-focus]").forEach(function (el) { el.dataset.focusSeen = "1"; });
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    var result = document.querySelector("[data-focus]:not([data-focus-seen])");
+    markSeenResults();
+    if (result) result.focus();
+  });
+  document.addEventListener("DOMContentLoaded", markSeenResults);
+
+  // "Please wait a little" (429) and "We could not take that input" (a 400 aimed at #main)
+  // replace the page's main part, also after an HTMX form.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status === 429 || (xhr.status === 400 && xhr.getResponseHeader("HX-Retarget") === "#main")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // The pages' Content-Security-Policy allows no inline scripts or style attributes: what they did
+  // lives here. Calendars position their pieces with data-style (CSSOM is allowed, markup is not).
+  function applyDataStyles(root) {
+    if (root.matches && root.matches("[data-style]")) root.style.cssText = root.dataset.style;
+    root.querySelectorAll("[data-style]").forEach(function (el) { el.style.cssText = el.dataset.style; });
+  }
+
+  // On a phone the extra search filters start folded, so the results are in view; without
+  // JavaScript (or with an error to show in them) they stay open.
+  function foldFiltersOnPhone(root) {
+    var more = root.querySelector("#more-filters");
+    if (more && window.matchMedia("(max-width: 900px)").matches && !more.querySelector(".errorlist")) {
+      more.removeAttribute("open");
+    }
+  }
+
+  // Suggest a web address (slug) from the name until the person types one themselves.
+  function wireSlugSuggestion(root) {
+    root.querySelectorAll("[data-slug-from]:not([data-slug-wired])").forEach(function (slug) {
+      var name = document.getElementById(slug.dataset.slugFrom);
+      if (!name) return;
+      var touched = slug.value !== "";
+      slug.dataset.slugWired = "1";
+      function slugify(text) {
+        return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+          .replace(/[^a-z0-9\s-]/g, "").trim().replace(/[\s-]+/g, "-").slice(0, 120);
+      }
+      slug.addEventListener("input", function () { touched = slug.value !== ""; });
+      name.addEventListener("input", function () { if (!touched) slug.value = slugify(name.value); });
+    });
+  }
+
+  // A textarea with data-count-into="<id>" says in that element how many characters are left.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.dataset || !field.dataset.countInto) return;
+    var out = document.getElementById(field.dataset.countInto);
+    if (!out) return;
+    var n = field.maxLength - field.value.length;
+    out.textContent = n < 0 ? -n + " characters too many" : n + (n === 1 ? " character" : " characters") + " left";
+  });
+
+  // htmx: no <style> of its own (the CSP allows none) and no eval.
+  if (window.htmx) {
+    window.htmx.config.includeIndicatorStyles = false;
+    window.htmx.config.allowEval = false;
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     presetTimeZone(document);
     wireMenus();
     wireCopyButtons(document);
+    applyDataStyles(document);
+    foldFiltersOnPhone(document);
+    wireSlugSuggestion(document);
   });
   document.addEventListener("htmx:load", function (event) {
     presetTimeZone(event.target);
     wireCopyButtons(event.target);
+    applyDataStyles(event.target);
+    wireSlugSuggestion(event.target);
   });
 })();

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.site import site_url
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 from stageslot.demo_availability import seed_availability
 from stageslot.demo_bookings import seed_bookings
@@ -319,13 +320,34 @@ VENUES = [
 ]
 
 
+DEMO_LOGINS = [
+    ("Staff (also /admin/)", "staff@demo.stageslot.test"),
+    ("Band leader, The Night Owls", "mara@demo.stageslot.test"),
+    ("Band member, The Night Owls", "ayla@demo.stageslot.test"),
+    ("Venue owner, Kellerbar", "kellerbar-owner@demo.stageslot.test"),
+    ("Private client", "client@demo.stageslot.test"),
+]
+
+
+def demo_logins(site_url: str) -> str:
+    """Where to log in and the demo accounts, as printed after seeding and when `make run` is up."""
+    lines = [
+        f"Log in at {site_url.rstrip('/')}/accounts/login/",
+        f"Every demo account uses the password: {DEMO_PASSWORD}",
+        *(f"  {role:<30} {email}" for role, email in DEMO_LOGINS),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 class Command(BaseCommand):
     help = "Load demo users, bands and venues (idempotent). Every demo login uses the password printed at the end."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
+        parser.add_argument("--quiet", action="store_true", help="Say only that it is done.")
 
     def handle(self, *args, **options) -> None:
+        self.quiet = options["quiet"]
         if not settings.DEBUG and not options["force"]:
             raise CommandError("seed_demo creates accounts with a known password; pass --force to run it here.")
         with transaction.atomic():
@@ -387,6 +409,10 @@ class Command(BaseCommand):
         values = {"tagline": tagline, "fee_min": fee_min, "fee_max": fee_max, "currency": currency,
                   "set_length_minutes": set_length, "rider": rider, **links}  # fmt: skip
         changed = [field for field, value in values.items() if getattr(band, field) in ("", None)]
+        # The currency has a default (EUR), so "empty" cannot tell; the band's fee is in its own country's
+        # currency whenever the fee is still the demo's (this also mends demo data seeded before).
+        if band.currency != currency and (band.fee_min in (None, fee_min)) and (band.fee_max in (None, fee_max)):
+            changed.append("currency")
         for field in changed:
             setattr(band, field, values[field])
         if changed:
@@ -450,16 +476,8 @@ class Command(BaseCommand):
                 )  # fmt: skip
 
     def _print_logins(self) -> None:
-        out = self.stdout
-        out.write(self.style.SUCCESS("\nDemo data is loaded. Log in at http://127.0.0.1:8000/accounts/login/"))
-        out.write(f"Every demo account uses the password: {DEMO_PASSWORD}\n")
-        rows = [
-            ("Staff (also /admin/)", "staff@demo.stageslot.test"),
-            ("Band leader, The Night Owls", "mara@demo.stageslot.test"),
-            ("Band member, The Night Owls", "ayla@demo.stageslot.test"),
-            ("Venue owner, Kellerbar", "kellerbar-owner@demo.stageslot.test"),
-            ("Private client", "client@demo.stageslot.test"),
-        ]
-        for role, email in rows:
-            out.write(f"  {role:<30} {email}")
-        out.write("")
+        if self.quiet:
+            self.stdout.write("Demo data is ready.")
+            return
+        self.stdout.write(self.style.SUCCESS("\nDemo data is loaded."))
+        self.stdout.write(demo_logins(site_url()))

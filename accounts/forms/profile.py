@@ -1,0 +1,49 @@
+"""Input of the profile: the person's name, time zone and picture, asked at signup and on /me/profile/."""
+
+from django import forms
+from django.core.files.base import ContentFile
+
+from ..form_fields import TimeZoneField
+from ..images import AVATAR_RULES, image_clean
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's signup form (ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    display_name = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Your name",
+        help_text="Shown to bands, venues and clients you work with.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    time_zone = TimeZoneField(label="Time zone", browser_default=True)
+
+    def signup(self, request, user) -> None:
+        user.display_name = self.cleaned_data["display_name"].strip()
+        user.time_zone = self.cleaned_data["time_zone"]
+        user.save(update_fields=["display_name", "time_zone"])
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Display name",
+        help_text="Shown to bands, venues and clients you work with.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    time_zone = TimeZoneField(label="Time zone")
+    avatar = forms.FileField(
+        required=False,
+        label="Profile picture",
+        help_text="JPEG, PNG or WebP, up to 5 MB. It is cropped to a square.",
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_avatar = forms.BooleanField(required=False, label="Remove my current picture")
+
+    def clean_avatar(self) -> ContentFile | None:
+        upload = self.cleaned_data.get("avatar")
+        if not upload:
+            return None
+        return image_clean(upload=upload, rules=AVATAR_RULES)

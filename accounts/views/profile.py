@@ -1,0 +1,31 @@
+"""/me/profile/: the person's own name, time zone and picture."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from ..forms.profile import ProfileForm
+from ..services import user_profile_update
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES)
+        if form.is_valid():
+            user_profile_update(
+                user=user,
+                display_name=form.cleaned_data["display_name"],
+                time_zone=form.cleaned_data["time_zone"],
+                avatar=form.cleaned_data["avatar"],
+                remove_avatar=form.cleaned_data["remove_avatar"],
+            )
+            messages.success(request, "Your profile is saved.")
+            return redirect("accounts:profile")
+        status = 400
+    else:
+        form = ProfileForm(initial={"display_name": user.display_name, "time_zone": user.time_zone})
+        status = 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)

@@ -1,0 +1,243 @@
+"""Input parsing and validation for setting up a band: its profile, links, photos and players."""
+
+from django import forms
+from django.core.files.base import ContentFile
+from django.utils.text import slugify
+
+from accounts.form_fields import TimeZoneField
+from accounts.images import PHOTO_RULES, image_clean
+
+from ..embeds import Embed, embed_from_url
+from ..links import LINK_FIELDS, LinkValidator
+from ..models import Band, Genre
+from ..press_kit import SLUG_RESERVED
+from ..services import SLUG_TAKEN
+
+# Paths under /bands/ that a band slug would hide.
+RESERVED_SLUGS = frozenset({"new", "search", "manage", "join", "admin"})
+BIO_LIMIT = 5000
+LINK_PLACEHOLDERS = {
+    "website": "https://yourband.com",
+    "instagram": "https://instagram.com/yourband",
+    "facebook": "https://facebook.com/yourband",
+    "tiktok": "https://tiktok.com/@yourband",
+    "youtube": "https://youtube.com/@yourband",
+    "spotify": "https://open.spotify.com/artist/…",
+    "bandcamp": "https://yourband.bandcamp.com",
+    "soundcloud": "https://soundcloud.com/yourband",
+}
+
+
+class GenreChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Genre) -> str:
+        return obj.name
+
+
+class BandForm(forms.ModelForm):
+    """The press kit: who the band is, where, what it costs, what it needs."""
+
+    time_zone = TimeZoneField(
+        label="Time zone",
+        browser_default=True,
+        help_text="Where the band is based; gig times are shown to the band in this zone.",
+    )
+    genres = GenreChoiceField(
+        queryset=Genre.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Pick every genre that fits; venues search by them.",
+    )
+
+    class Meta:
+        model = Band
+        fields = [
+            "name",
+            "slug",
+            "tagline",
+            "bio",
+            "genres",
+            "city",
+            "region",
+            "country",
+            "time_zone",
+            "fee_min",
+            "fee_max",
+            "currency",
+            "set_length_minutes",
+            "rider",
+        ]
+        labels = {
+            "name": "Band name",
+            "slug": "Web address",
+            "bio": "Biography",
+            "region": "Region or state",
+            "fee_min": "Lowest fee",
+            "fee_max": "Highest fee",
+            "set_length_minutes": "Usual set length (minutes)",
+            "rider": "Technical rider and notes",
+        }
+        help_texts = {
+            "slug": "Your page will be at /bands/your-address/. Lower-case letters, numbers and hyphens.",
+            "bio": f"Plain text, up to {BIO_LIMIT} characters; a blank line starts a new paragraph.",
+            "set_length_minutes": "Between 5 and 600 minutes.",
+        }
+        error_messages = {
+            "name": {"required": "Give your band a name."},
+            "slug": {
+                "unique": SLUG_TAKEN,
+                "invalid": "Use only lower-case letters, numbers and hyphens, e.g. the-night-shift.",
+            },
+            "fee_min": {"invalid": "Enter a whole number, e.g. 300."},
+            "fee_max": {"invalid": "Enter a whole number, e.g. 900."},
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "bio": forms.Textarea(attrs={"rows": 8}),
+            "rider": forms.Textarea(attrs={"rows": 5}),
+            "fee_min": forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric"}),
+            "fee_max": forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].widget.attrs.update({"data-slug-from": self["name"].auto_id, "spellcheck": "false"})
+        self.fields["bio"].error_messages["max_length"] = (
+            f"Your biography is %(show_value)s characters long; it can be at most {BIO_LIMIT}. Please shorten it."
+        )
+        if self.instance.pk:
+            # Only a new band starts from the browser's zone; an existing one keeps its own.
+            self.fields["time_zone"].widget.attrs.pop("data-browser-timezone", None)
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("name") or "")
+        if not slug:
+            raise forms.ValidationError(
+                "Choose a web address using letters, numbers and hyphens, e.g. the-night-shift.", code="required"
+            )
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(SLUG_RESERVED, code="reserved")
+        return slug
+
+    def clean(self) -> dict:
+        data = super().clean()
+        fee_min, fee_max = data.get("fee_min"), data.get("fee_max")
+        if fee_min is not None and fee_max is not None and fee_min > fee_max:
+            self.add_error(
+                "fee_max",
+                forms.ValidationError(
+                    "The highest fee (%(max)s) is lower than the lowest fee (%(min)s). Swap them or change one.",
+                    code="fee_range",
+                    params={"min": fee_min, "max": fee_max},
+                ),
+            )
+        return data
+
+
+GIG_MINUTES_ERROR = "Enter minutes from 0 to 600 (10 hours), e.g. 120 for 2 hours."
+
+
+class BandGigTimesForm(forms.Form):
+    """The time every gig takes beyond its own: load-in and soundcheck before, pack-down after; and
+    whether the band plays two gigs on one day."""
+
+    load_in_minutes = forms.IntegerField(
+        label="Load-in and soundcheck (minutes before a gig)",
+        min_value=0,
+        max_value=600,
+        help_text="Members are busy this long before every gig starts, in every band they play in.",
+        error_messages={
+            "required": GIG_MINUTES_ERROR,
+            "invalid": GIG_MINUTES_ERROR,
+            "min_value": GIG_MINUTES_ERROR,
+            "max_value": GIG_MINUTES_ERROR,
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 15}),
+    )
+    pack_down_minutes = forms.IntegerField(
+        label="Pack-down (minutes after a gig)",
+        min_value=0,
+        max_value=600,
+        help_text="Members are busy this long after every gig ends.",
+        error_messages={
+            "required": GIG_MINUTES_ERROR,
+            "invalid": GIG_MINUTES_ERROR,
+            "min_value": GIG_MINUTES_ERROR,
+            "max_value": GIG_MINUTES_ERROR,
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 15}),
+    )
+    two_gigs_a_day = forms.BooleanField(
+        label="We take two gigs a day",
+        required=False,
+        help_text="Off: a day with a booked gig reads Booked, and no other gig is proposed that day.",
+    )
+
+
+class LinkField(forms.URLField):
+    """A link checked against its own site by bands.links (messages included)."""
+
+    default_validators: list = []
+
+    def __init__(self, *, kind: str, **kwargs) -> None:
+        kwargs.setdefault("assume_scheme", "https")
+        kwargs.setdefault("max_length", 300)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.URLInput(attrs={"placeholder": LINK_PLACEHOLDERS[kind]}))
+        super().__init__(**kwargs)
+        self.validators.append(LinkValidator(kind))
+
+
+class BandLinksForm(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label in LINK_FIELDS:
+            self.fields[name] = LinkField(kind=name, label=label)
+
+
+class BandPhotoForm(forms.Form):
+    image = forms.FileField(
+        label="Photo",
+        help_text=f"JPEG, PNG or WebP, up to {PHOTO_RULES.max_bytes // (1024 * 1024)} MB. "
+        f"Large photos are scaled to {PHOTO_RULES.max_side} pixels.",
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={"required": "Choose a photo to upload."},
+    )
+    caption = forms.CharField(
+        label="Description",
+        max_length=200,
+        help_text="Say what the photo shows, for people who cannot see it, e.g. “The band on stage at Lido, 2024”.",
+        error_messages={"required": "Describe the photo in a few words; it is read out to people who cannot see it."},
+    )
+
+    def clean_image(self) -> ContentFile:
+        return image_clean(upload=self.cleaned_data["image"], rules=PHOTO_RULES)
+
+
+class BandPhotoCaptionForm(forms.Form):
+    caption = forms.CharField(
+        label="Description",
+        max_length=200,
+        error_messages={"required": "Describe the photo in a few words; it is read out to people who cannot see it."},
+    )
+
+
+class BandEmbedForm(forms.Form):
+    url = forms.CharField(
+        label="Share link",
+        max_length=2000,
+        help_text="A link to a song, album, playlist or video on Spotify, SoundCloud or YouTube, "
+        "or Bandcamp's embed code.",
+        widget=forms.TextInput(attrs={"placeholder": "https://open.spotify.com/album/…", "spellcheck": "false"}),
+        error_messages={"required": "Paste a share link first."},
+    )
+    title = forms.CharField(
+        label="Title (optional)",
+        max_length=120,
+        required=False,
+        help_text="E.g. the song or album name; screen readers announce the player with it.",
+    )
+
+    def clean_url(self) -> str:
+        self.embed: Embed = embed_from_url(self.cleaned_data["url"])
+        return self.cleaned_data["url"]

@@ -1,0 +1,29 @@
+"""Input parsing for a band's members: role, instrument, whether every gig needs them."""
+
+from django import forms
+
+from ..models import Membership
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(
+        label="Role",
+        choices=Membership.Role.choices,
+        help_text="Leaders and admins manage the band; only leaders hand out or take away leadership.",
+    )
+    instrument = forms.CharField(label="Instrument or part", max_length=60, required=False)
+    required = forms.BooleanField(
+        label="Needed for every gig",
+        required=False,
+        help_text="Turn off for deps and occasional players; the band's free dates then ignore their calendar.",
+    )
+
+    def __init__(self, *args, can_set_leader: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_set_leader:
+            # Admins may not hand out leadership or change a leader's role; the service enforces it too.
+            current = self.initial.get("role")
+            if current == Membership.Role.LEADER:
+                self.fields["role"].disabled = True
+            else:
+                self.fields["role"].choices = [c for c in Membership.Role.choices if c[0] != Membership.Role.LEADER]

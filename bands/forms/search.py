@@ -1,0 +1,387 @@
+"""The search filters of /bands/ (and, through SearchForm, of /venues/).
+
+A search never refuses to answer: a filter that does not parse gets a message next
+to its field and is left out of the search, while the other filters still apply.
+"""
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.forms.utils import flatatt
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django_countries import countries as all_countries
+
+from availability.services import horizon as availability_horizon
+
+from ..models import Genre
+from ..selectors import local_span
+
+# Larger numbers would overflow the database's integer columns.
+MAX_AMOUNT = 1_000_000_000
+
+
+class GenreCheckboxes(forms.CheckboxSelectMultiple):
+    """Genre chips: checkboxes styled as toggle buttons (see discovery.css), built in one pass.
+
+    Django renders every option through a template; with thirty genres that was a
+    third of the search page's server time. The markup is the same.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        base_id = final_attrs.pop("id", f"id_{name}")
+        final_attrs.pop("aria-describedby", None)
+        chosen = {str(v) for v in (value or [])}
+        options = format_html_join(
+            "",
+            '<label for="{0}_{1}"><input type="checkbox" name="{2}" value="{3}" id="{0}_{1}"{4}{5}> {6}</label>',
+            (
+                (
+                    base_id,
+                    i,
+                    name,
+                    slug,
+                    mark_safe(" checked") if str(slug) in chosen else "",
+                    flatatt(final_attrs),
+                    label,
+                )
+                for i, (slug, label) in enumerate(self.choices)
+            ),
+        )
+        return format_html('<div id="{}" class="chips">{}</div>', base_id, options)
+
+
+class QuickSelect(forms.Select):
+    """A <select> built in one pass, for the same reason as GenreCheckboxes."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        selected = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, mark_safe(" selected") if str(v) == selected else "", label) for v, label in self.choices),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+
+
+def range_end_field(label: str, *, placeholder: str) -> forms.IntegerField:
+    """One end of a range filter: a whole number from 0, empty for an open end."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": placeholder}),
+    )
+
+
+class PlaceGenreFields(forms.Form):
+    """Genres and place: the filters that band search, venue search and the gig finder share."""
+
+    genre = forms.MultipleChoiceField(
+        label="Genres",
+        required=False,
+        widget=GenreCheckboxes,
+        error_messages={
+            "invalid_choice": "We do not know the genre “%(value)s” (it may have been renamed); "
+            "the other genres still apply.",
+        },
+    )
+    city = forms.CharField(label="City", required=False, max_length=80)
+    region = forms.CharField(label="Region or state", required=False, max_length=80)
+    country = forms.ChoiceField(
+        label="Country",
+        required=False,
+        widget=QuickSelect,
+        error_messages={"invalid_choice": "Pick a country from the list."},
+    )
+
+    def set_place_genre_choices(self, data: QueryDict, *, genres: Iterable[Genre], countries: Iterable[str]) -> None:
+        """Offer `genres` and `countries`, keeping a country a shared link names though nothing is there now."""
+        self.genre_list = list(genres)
+        self.fields["genre"].choices = [(g.slug, g.name) for g in self.genre_list]
+        codes = list(countries)
+        asked = data.get("country", "")
+        if asked and asked not in codes and asked in all_countries:
+            codes.append(asked)
+        self.fields["country"].choices = [("", "Any country")] + [(c, all_countries.name(c)) for c in codes]
+
+
+class SearchForm(PlaceGenreFields):
+    """Text, genres, place and sort: what band and venue searches share."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search"}),
+    )
+    sort = forms.ChoiceField(label="Sort by", required=False, widget=QuickSelect)
+
+    sort_choices: list[tuple[str, str]] = [("name", "Name (A–Z)"), ("newest", "Newest first")]
+    # Query parameters that are ranges, as (low field, high field, what the pair is called).
+    ranges: list[tuple[str, str, str]] = []
+
+    def __init__(self, data: QueryDict, *, genres: Iterable[Genre], countries: Iterable[str]) -> None:
+        super().__init__(data, label_suffix="")
+        self.set_place_genre_choices(data, genres=genres, countries=countries)
+        self.fields["sort"].choices = self.sort_choices
+        # The range filters sit between the place and the sort.
+        self.order_fields(["q", "genre", "city", "region", "country", *(n for r in self.ranges for n in r[:2]), "sort"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for low, high, what in self.ranges:
+            lo, hi = cleaned.get(low), cleaned.get(high)
+            if lo is not None and hi is not None and lo > hi:
+                self.add_error(high, f"The highest {what} cannot be less than the lowest.")
+                cleaned.pop(low, None)
+        return cleaned
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for the search selector: every filter that parsed.
+
+        A genre list with unknown slugs keeps the genres we know; a bad sort falls back
+        to sorting by name; any other bad filter is left out.
+        """
+        self.is_valid()
+        data = self.cleaned_data
+        known = {g.slug for g in self.genre_list}
+        genres = [slug for slug in self.data.getlist("genre") if slug in known]
+        result: dict[str, Any] = {
+            "q": data.get("q", ""),
+            "genres": list(dict.fromkeys(genres)),
+            "city": data.get("city", ""),
+            "region": data.get("region", ""),
+            "country": data.get("country", ""),
+            "sort": data.get("sort") or "name",
+        }
+        for low, high, _ in self.ranges:
+            result[low] = data.get(low)
+            result[high] = data.get(high)
+        return result
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per filter that was left out, for the results area."""
+        return [f"{self[name].label}: {' '.join(errors)}" for name, errors in self.errors.items()]
+
+    def active_filters(self) -> list[dict[str, str]]:
+        """The filters in use, each with the query string that clears it alone."""
+        filters = self.filters()
+        genre_names = {g.slug: g.name for g in self.genre_list}
+        chips = []
+        if filters["q"]:
+            chips.append({"label": f"“{filters['q']}”", "clear": self._query_without("q")})
+        for slug in filters["genres"]:
+            chips.append({"label": genre_names[slug], "clear": self._query_without(genre=slug)})
+        for name in ("city", "region"):
+            if filters[name]:
+                chips.append({"label": f"{self[name].label}: {filters[name]}", "clear": self._query_without(name)})
+        if filters["country"]:
+            chips.append({"label": all_countries.name(filters["country"]), "clear": self._query_without("country")})
+        for low, high, what in self.ranges:
+            lo, hi = filters[low], filters[high]
+            if lo is not None or hi is not None:
+                chips.append({"label": self.range_label(what, lo, hi), "clear": self._query_without(low, high)})
+        return chips
+
+    def range_label(self, what: str, lo: int | None, hi: int | None) -> str:
+        if lo is not None and hi is not None:
+            return f"{what.capitalize()} {lo:,}–{hi:,}"
+        if lo is not None:
+            return f"{what.capitalize()} from {lo:,}"
+        return f"{what.capitalize()} up to {hi:,}"
+
+    def _query_without(self, *names: str, genre: str | None = None) -> str:
+        """The current query string minus the named parameters (or one genre) and the page."""
+        pairs = []
+        for key, values in self.data.lists():
+            if key == "page" or key in names:
+                continue
+            if key == "genre" and genre is not None:
+                values = [v for v in values if v != genre]
+            pairs.extend((key, v) for v in values if v)
+        return "?" + urlencode(pairs) if pairs else "?"
+
+
+# Parts of a day a booker can ask for: (label, local start, local end; None is the next midnight).
+PARTS_OF_DAY: dict[str, tuple[str, dt.time, dt.time | None]] = {
+    "evening": ("Evening (18:00–24:00)", dt.time(18), None),
+    "afternoon": ("Afternoon (12:00–18:00)", dt.time(12), dt.time(18)),
+    "day": ("All day", dt.time(0), None),
+}
+# Longest window a band must be free for in one search.
+MAX_FREE_WINDOW = dt.timedelta(days=14)
+
+
+def local_window(day: dt.date, part: str, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """A part of a local day as an aware (start, end), DST-correct (an evening may be 5 or 7 hours)."""
+    _label, opens, closes = PARTS_OF_DAY[part]
+    return local_span(day, opens, closes, zone)
+
+
+class BandSearchForm(SearchForm):
+    """The shared filters, the fee range, and "free on a day" or "free between" in the viewer's time zone."""
+
+    fee_min = range_end_field("Fee from", placeholder="0")
+    fee_max = range_end_field("Fee up to", placeholder="Any")
+    free_on = forms.DateField(
+        label="Free on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a date, like 2026-06-13."},
+    )
+    part = forms.ChoiceField(
+        label="Part of the day",
+        required=False,
+        choices=[(key, label) for key, (label, _opens, _closes) in PARTS_OF_DAY.items()],
+        widget=QuickSelect,
+        error_messages={"invalid_choice": "Pick evening, afternoon or all day."},
+    )
+    free_from = forms.DateTimeField(
+        label="Free from",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Enter a date and time, like 2026-06-13 18:00."},
+    )
+    free_until = forms.DateTimeField(
+        label="Free until",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": "Enter a date and time, like 2026-06-14 01:00."},
+    )
+
+    ranges = [("fee_min", "fee_max", "fee")]
+
+    def __init__(self, *args, time_zone: str | None = None, now: dt.datetime | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Dates and times typed in are the viewer's wall-clock time (the middleware activates their zone).
+        self.zone = zoneinfo.ZoneInfo(time_zone) if time_zone else timezone.get_current_timezone()
+        self.now = now or timezone.now()
+        self.free_between: tuple[dt.datetime, dt.datetime] | None = None
+        # "Free on a day": (day, opens, closes), read on each band's own clock.
+        self.free_on_local: tuple[dt.date, dt.time, dt.time | None] | None = None
+
+    @property
+    def time_zone_name(self) -> str:
+        return str(self.zone)
+
+    def full_clean(self) -> None:
+        # Naive date-times parse in the current zone: make it the viewer's, whoever renders the form.
+        with timezone.override(self.zone):
+            super().full_clean()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.free_between = None
+        self.free_on_local = None
+        day, start, end = cleaned.get("free_on"), cleaned.get("free_from"), cleaned.get("free_until")
+        if day and (start or end):
+            self.add_error("free_on", "Search one day or a from–until range, not both; clear one of them.")
+            for name in ("free_on", "free_from", "free_until"):
+                cleaned.pop(name, None)
+            return cleaned
+        if day and "part" in self.errors:
+            return cleaned
+        try:
+            if day:
+                part = cleaned.get("part") or "evening"
+                self._day_window(day, part)
+                _label, opens, closes = PARTS_OF_DAY[part]
+                self.free_on_local = (day, opens, closes)
+            elif start or end:
+                self.free_between = self._range_window(start, end)
+        except forms.ValidationError as error:
+            field = "free_on" if day else "free_until" if start and end else "free_from" if end else "free_until"
+            self.add_error(field, error)
+        return cleaned
+
+    def _known_until(self) -> dt.datetime:
+        return availability_horizon(self.now)[1]
+
+    def _day_window(self, day: dt.date, part: str) -> tuple[dt.datetime, dt.datetime]:
+        today = self.now.astimezone(self.zone).date()
+        last = (self._known_until() - dt.timedelta(days=1)).astimezone(self.zone).date()
+        if day < today:
+            raise forms.ValidationError("That day has passed; pick today or a later day.")
+        if day > last:
+            raise forms.ValidationError(f"We know who is free up to {last:%-d %b %Y}; pick an earlier day.")
+        start, end = local_window(day, part, self.zone)
+        if end <= self.now:
+            raise forms.ValidationError("That part of the day has passed; pick a later one.")
+        return start, end
+
+    def _range_window(self, start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+        if start is None:
+            raise forms.ValidationError("Add when the band must be free from.")
+        if end is None:
+            raise forms.ValidationError("Add when the band must be free until.")
+        today, known = self.now.astimezone(self.zone).date(), self._known_until().astimezone(self.zone).date()
+        try:
+            start, end = start.astimezone(self.zone), end.astimezone(self.zone)
+        except OverflowError:
+            # A year like 0001 or 9999 has no UTC equivalent.
+            raise forms.ValidationError(f"Pick a time between today and {known:%-d %b %Y}.") from None
+        if end.date() < today:
+            raise forms.ValidationError("That time has passed; pick a later one.")
+        if start.date() > known:
+            raise forms.ValidationError(f"We know who is free up to {known:%-d %b %Y}; pick an earlier time.")
+        if end <= start:
+            raise forms.ValidationError("The end must be after the start.")
+        if end - start > MAX_FREE_WINDOW:
+            raise forms.ValidationError("Search at most 14 days at a time.")
+        if end <= self.now:
+            raise forms.ValidationError("That time has passed; pick a later one.")
+        if end > self._known_until():
+            raise forms.ValidationError(f"We know who is free up to {known:%-d %b %Y}; pick an earlier time.")
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+    def filters(self) -> dict[str, Any]:
+        """The shared filters plus `free_between` ((start, end) in UTC, or None) and `free_on_local`
+        ((day, opens, closes) on each band's clock, or None)."""
+        result = super().filters()
+        result["free_between"] = self.free_between
+        result["free_on_local"] = self.free_on_local
+        result["now"] = self.now
+        return result
+
+    def result_note(self, band) -> str:
+        """When a found band is free, on its own clock and zone ("free Fri 12 Mar, 18:00–24:00 Europe/Berlin")."""
+        try:
+            zone = zoneinfo.ZoneInfo(band.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return ""
+        if self.free_on_local is not None:
+            day, opens, closes = self.free_on_local
+            until = "24:00" if closes is None else f"{closes:%H:%M}"
+            return f"free {day:%a %-d %b}, {opens:%H:%M}–{until} {zone.key}"
+        if self.free_between is not None:
+            start, end = (moment.astimezone(zone) for moment in self.free_between)
+            until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %-d %b %H:%M}"
+            return f"free {start:%a %-d %b %H:%M}–{until} {zone.key}"
+        return ""
+
+    def active_filters(self) -> list[dict[str, str]]:
+        chips = super().active_filters()
+        if self.free_between is None and self.free_on_local is None:
+            return chips
+        data = self.cleaned_data
+        if data.get("free_on"):
+            part = PARTS_OF_DAY[data.get("part") or "evening"][0].split(" (")[0].lower()
+            label = f"Free {data['free_on']:%a %-d %b}, {part}"
+            chips.append({"label": label, "clear": self._query_without("free_on", "part")})
+        else:
+            start, end = (moment.astimezone(self.zone) for moment in self.free_between)
+            until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %-d %b %H:%M}"
+            label = f"Free {start:%a %-d %b %H:%M}–{until}"
+            chips.append({"label": label, "clear": self._query_without("free_from", "free_until")})
+        return chips

@@ -1,0 +1,92 @@
+"""What the band, venue and gig searches share: the page-or-results switch and the paging.
+
+A filter change (HTMX) gets only the results, with the search's address pushed to the browser;
+a first visit or a history restore gets the whole page.
+"""
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.functional import cached_property
+from django_htmx.http import push_url
+
+from accounts.htmx import HtmxHttpRequest, is_partial
+
+from .forms.search import SearchForm
+from .selectors import genres_all
+
+PAGE_SIZE = 24
+
+
+def shareable_url(request: HttpRequest) -> str:
+    """The address of this search without the empty fields a form submits, for the browser's address bar."""
+    pairs = [(key, value) for key, values in request.GET.lists() for value in values if value]
+    return f"{request.path}?{urlencode(pairs)}" if pairs else request.path
+
+
+def results_or_page(request: HtmxHttpRequest, template: str, context: dict, *, partial: bool) -> HttpResponse:
+    if not partial:
+        return render(request, template, context)
+    return push_url(render(request, f"{template}#results", context), shareable_url(request))
+
+
+class KeysFirstPaginator(Paginator):
+    """Pages through a queryset whose filter is costly to run (free dates), running it once per request.
+
+    A plain Paginator runs the search twice, for the count and for the page. This one fetches
+    the ordered primary keys of every match (the count is their number), then loads only the
+    page's rows by key, with the queryset's annotations, ordering and prefetches.
+    """
+
+    @cached_property
+    def keys(self) -> list:
+        return list(self.object_list.values_list("pk", flat=True))
+
+    @cached_property
+    def count(self) -> int:
+        return len(self.keys)
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = self.keys[bottom:top]
+        rows = list(self.object_list.filter(pk__in=keys)) if keys else []
+        return self._get_page(rows, number, self)
+
+
+def search_page(
+    request: HtmxHttpRequest,
+    *,
+    form_class: type[SearchForm],
+    search: Callable[..., QuerySet],
+    countries: Callable[[], list[str]],
+    template: str,
+) -> HttpResponse:
+    """A band or venue search: the whole page, or only its results for an HTMX filter change."""
+    partial = is_partial(request)
+    # The results alone do not show the country list; the form still checks the code.
+    form = form_class(request.GET, genres=genres_all(), countries=[] if partial else countries())
+    filters = form.filters()
+    # Only band searches have a free-date filter; it is the costly one.
+    free_search = bool(filters.get("free_between") or filters.get("free_on_local"))
+    paginator_class = KeysFirstPaginator if free_search else Paginator
+    paginator = paginator_class(search(**filters), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    if free_search:
+        # Each card says when that band is free, on its own clock.
+        for item in page.object_list:
+            item.result_note = form.result_note(item)
+    context = {
+        "form": form,
+        "page_obj": page,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "active_filters": form.active_filters(),
+    }
+    return results_or_page(request, template, context, partial=partial)

@@ -1,0 +1,27 @@
+"""Input parsing for the inbox: which tab, whose bookings, which page."""
+
+from typing import Any
+
+from django import forms
+
+
+class InboxForm(forms.Form):
+    """Which tab of the inbox, whose bookings, which page. Anything unknown falls back to the default."""
+
+    tab = forms.ChoiceField(required=False, choices=[])
+    show = forms.ChoiceField(label="Show", required=False, choices=[])
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args: Any, tabs: list[tuple[str, str]], shows: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tab"].choices = tabs
+        self.fields["show"].choices = [("", "Everything"), *shows]
+
+    def value(self, name: str) -> Any:
+        """The cleaned value, or None when missing or not one we know (a stale link, a tampered one)."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        if name in self.errors:
+            return None
+        return self.cleaned_data.get(name) or None

@@ -1,0 +1,245 @@
+"""iCal feeds: a member's gigs in all their bands, one band's gigs, a venue's booked slots.
+
+The calendar's frame is rendered with django-ical, each event's VEVENT written directly (byte for
+byte what django-ical and icalendar would make of it); see `feed_render` and `feed_response`.
+What calendar apps rely on: a UID that never changes for the same gig, a SEQUENCE that grows
+with each change, DTSTAMP and LAST-MODIFIED at the last change (never "now", so the same state
+gives the same bytes), UTC times, and a cancelled gig kept as STATUS:CANCELLED for a while instead of vanishing.
+"""
+
+import datetime as dt
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.encoding import iri_to_uri
+from django.utils.http import http_date, quote_etag
+from django_ical.feedgenerator import FEED_FIELD_MAP, ICal20Feed
+from icalendar import Calendar, Component
+
+from accounts.site import site_url
+
+PRODUCT_ID = "-//StageSlot//Feeds//EN"
+# How often subscribers should ask again: REFRESH-INTERVAL (RFC 7986) and Outlook's X-PUBLISHED-TTL.
+REFRESH = dt.timedelta(hours=1)
+REFRESH_TEXT = "PT1H"
+# Calendar apps poll; a proxy or the app itself may keep an answer this long (seconds).
+CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One VEVENT. `uid` is stable for the thing it describes; `sequence` grows on each change of its
+    time or status; `modified_at` is its last change (DTSTAMP and LAST-MODIFIED)."""
+
+    uid: str
+    summary: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str  # "CONFIRMED", "TENTATIVE" or "CANCELLED"
+    sequence: int
+    modified_at: dt.datetime
+    description: str = ""
+    location: str = ""
+    url: str = ""
+    # True for time that is not busy (an "Available" window): TRANSP:TRANSPARENT.
+    transparent: bool = False
+
+
+class StageSlotICalFeed(ICal20Feed):
+    """django-ical's feed with what it has no field for: REFRESH-INTERVAL on the calendar, and no
+    empty properties (an empty CATEGORIES, DESCRIPTION or URL line) on the events."""
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*args, **kwargs)
+        item = self.items[-1]
+        for key in [key for key, value in item.items() if value in ("", (), [])]:
+            del item[key]
+
+    def calendar(self) -> Calendar:
+        """The icalendar Calendar of the feed and its items (what ICal20Feed.write serialises)."""
+        calendar = Calendar()
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        for ifield, efield in FEED_FIELD_MAP:
+            value = self.feed.get(ifield)
+            if value is not None:
+                calendar.add(efield, value)
+        calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        self.write_items(calendar)
+        return calendar
+
+    def write(self, outfile, encoding) -> None:
+        outfile.write(calendar_bytes(self.calendar()))
+
+
+def calendar_bytes(component: Component) -> bytes:
+    """The same bytes as `component.to_ical()`, sooner: icalendar folds every content line character
+    by character; a line that fits in 74 octets comes out unchanged, so only longer ones go through it."""
+    out = []
+    for line in component.content_lines():
+        if not line:
+            continue
+        encoded = line.encode()
+        out.append(encoded if len(encoded) < 75 else line.to_ical())
+    return b"\r\n".join(out) + b"\r\n"
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _feed(name: str) -> StageSlotICalFeed:
+    return StageSlotICalFeed(
+        title=name,
+        link=site_url(),
+        description=None,
+        product_id=PRODUCT_ID,
+        method="PUBLISH",
+        ttl=REFRESH_TEXT,
+    )
+
+
+_END = b"END:VCALENDAR\r\n"
+
+
+def feed_render(*, name: str, events: list[FeedEvent]) -> bytes:
+    """The calendar as bytes: the same events give the same bytes.
+
+    Events go out ordered by (start, UID), whatever order they come in; times in UTC, whole seconds.
+    The bytes are icalendar's serialisation of the whole calendar (tests hold them to it), put
+    together from the calendar's own lines (django-ical and icalendar) and each event's VEVENT, which
+    `_vevent` writes itself (docs/decisions/0013). Calendar apps poll feeds that rarely change, so each
+    VEVENT is also kept (per process) and only new or changed events are written again.
+    """
+    frame = calendar_bytes(_feed(name).calendar())
+    ordered = sorted(events, key=lambda e: (e.starts_at, e.uid))
+    return frame.removesuffix(_END) + b"".join(_vevent(event) for event in ordered) + _END
+
+
+# A VEVENT is about 0.6 KiB: this keeps some 12 MiB per process at most.
+@functools.lru_cache(maxsize=20_000)
+def _vevent(event: FeedEvent) -> bytes:
+    """One event's VEVENT, byte for byte what django-ical and icalendar made of it (RFC 5545).
+
+    Written directly: building icalendar components was almost all of a cold feed's time. The
+    properties come in icalendar's order (its canonical ones, then alphabetical); an empty SUMMARY,
+    DESCRIPTION, LOCATION or URL is left out, as StageSlotICalFeed does. A test compares the two.
+    """
+    modified = _ical_utc(event.modified_at)
+    lines = [
+        b"BEGIN:VEVENT",
+        _line("SUMMARY", _text(event.summary)),
+        b"DTSTART:" + _ical_utc(event.starts_at),
+        b"DTEND:" + _ical_utc(event.ends_at),
+        b"DTSTAMP:" + modified,
+        _line("UID", _text(event.uid)),
+        b"SEQUENCE:%d" % event.sequence,
+        _line("DESCRIPTION", _text(event.description)),
+        b"LAST-MODIFIED:" + modified,
+        _line("LOCATION", _text(event.location)),
+        _line("STATUS", _text(event.status)),
+        b"TRANSP:TRANSPARENT" if event.transparent else b"TRANSP:OPAQUE",
+        _line("URL", iri_to_uri(event.url)),  # as Django's feed generator passes it on
+        b"END:VEVENT",
+    ]
+    return b"\r\n".join(line for line in lines if line) + b"\r\n"
+
+
+def _ical_utc(moment: dt.datetime) -> bytes:
+    """A UTC DATE-TIME, whole seconds: 20301231T203000Z."""
+    m = _utc(moment)
+    return f"{m.year:04}{m.month:02}{m.day:02}T{m.hour:02}{m.minute:02}{m.second:02}Z".encode()
+
+
+def _text(value: str) -> str:
+    """TEXT escaping (RFC 5545 3.3.11) as icalendar does it, in its order: a written "\\N" is a line
+    break too, and CRLF, LF or a lone CR all become "\\n"."""
+    return (
+        value.replace(r"\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", r"\;")
+        .replace(",", r"\,")
+        .replace("\r\n", r"\n")
+        .replace("\n", r"\n")
+        .replace("\r", r"\n")
+    )
+
+
+def _line(name: str, value: str) -> bytes:
+    """`NAME:value`, folded; nothing for an empty value."""
+    return _fold(f"{name}:{value}".encode()) if value else b""
+
+
+def _fold(line: bytes) -> bytes:
+    """Fold a content line as icalendar does: at most 74 octets before each CRLF + space, never inside
+    a UTF-8 character, and a backslash or caret that would end a piece (with more before it) starts
+    the next piece instead, so that an escape is not split."""
+    if len(line) < 75:
+        return line
+    pieces, start, size = [], 0, len(line)
+    while size - start > 74:
+        end = start + 74
+        while line[end] & 0xC0 == 0x80:  # a UTF-8 continuation octet: back to the character's start
+            end -= 1
+        if end - start > 1 and line[end - 1] in b"\\^":
+            end -= 1
+        pieces.append(line[start:end])
+        start = end
+    pieces.append(line[start:])
+    return b"\r\n ".join(pieces)
+
+
+def feed_render_forget() -> None:
+    """Forget the VEVENTs this process keeps (the next render writes every event: benchmarks)."""
+    _vevent.cache_clear()
+
+
+_LAST_MODIFIED = re.compile(rb"^LAST-MODIFIED:(\d{8}T\d{6})Z\r?$", re.MULTILINE)
+
+
+def _last_modified(body: bytes) -> dt.datetime | None:
+    """The latest LAST-MODIFIED of the events in a rendered feed (None for a feed without events)."""
+    stamps = _LAST_MODIFIED.findall(body)
+    if not stamps:
+        return None
+    return dt.datetime.strptime(max(stamps).decode(), "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+
+
+def feed_body_hash(body: bytes) -> str:
+    """The hash the ETag is made of."""
+    return hashlib.sha256(body).hexdigest()[:40]
+
+
+def feed_events_changed_at(body: bytes) -> dt.datetime | None:
+    """The latest change among the events of a rendered feed (None without events)."""
+    return _last_modified(body)
+
+
+def feed_response(
+    request: HttpRequest, *, body: bytes, filename: str, content_changed_at: dt.datetime | None = None
+) -> HttpResponse:
+    """The feed as an HTTP answer: text/calendar, a strong ETag (a hash of the body) and Last-Modified
+    (the latest change among its events, or `content_changed_at` – when the body last changed, e.g. an
+    event left it – if later), and a 304 without a body when the caller already has it
+    (If-None-Match, or If-Modified-Since when no ETag is sent). Calendar apps cannot log in, so the
+    answer is private to the secret address and kept only briefly."""
+    response = HttpResponse(body, content_type=StageSlotICalFeed.mime_type)
+    response["ETag"] = quote_etag(feed_body_hash(body))
+    modified = _last_modified(body)
+    if content_changed_at is not None:
+        modified = max(modified, content_changed_at) if modified is not None else content_changed_at
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified.timestamp())
+    safe_name = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "calendar.ics"
+    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
+    patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
+    return get_conditional_response(
+        request,
+        etag=response["ETag"],
+        last_modified=int(modified.timestamp()) if modified is not None else None,
+        response=response,
+    )

@@ -1,0 +1,222 @@
+"""What several bookings views share: finding the viewer's booking, answering a service's refusal,
+and drawing the booking's page with its thread (the booking, its email-action and thread views all
+end on it). Views import this module; no view module imports another.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from urllib.parse import urlencode
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.timezones import when_text
+from bands.calendar import WEEKDAY_NAMES, length_label
+from bands.models import Band
+
+from .forms.detail import CancelForm, DeclineForm, GigTimesForm
+from .models import Booking, Message
+from .selectors.bookings import band_free_between, booking_events, booking_for_viewer
+from .selectors.detail import (
+    booking_event_rows,
+    booking_fee_label,
+    booking_gig_times,
+    booking_lineup,
+    booking_title,
+    booking_viewer,
+)
+from .selectors.public import PUBLIC_HOURS, PublicMonth, shift_month
+from .selectors.threads import PAGE_LIMIT, thread_messages, thread_read_up_to
+from .services.threads import thread_mark_read
+from .services.workflow import BookingConflict, BookingError, BookingPermissionError
+
+# How often the live sections ask for news, in seconds (a setting, so browser tests need not wait).
+POLL_SECONDS = 20
+
+NOTICES = {
+    "accept": "Accepted: {band} is booked. Everyone involved has been told.",
+    "decline": "Declined. The other side has been told.",
+    "withdraw": "Withdrawn. The other side has been told.",
+    "cancel": "Cancelled. Everyone involved has been told, with your reason.",
+}
+
+
+def poll_seconds() -> int:
+    return getattr(settings, "LIVE_POLL_SECONDS", POLL_SECONDS)
+
+
+def booking_or_404(request: HtmxHttpRequest, uid: UUID) -> Booking:
+    """The booking if the viewer is part of it; to anyone else it does not exist."""
+    booking = booking_for_viewer(uid=uid, user=request.user)
+    if booking is None:
+        raise Http404("No such booking.")
+    return booking
+
+
+def refusal_code(exc: BookingError) -> int:
+    """A service's refusal as an HTTP status: not yours to do 403, something in the way 409, bad input 400."""
+    if isinstance(exc, BookingPermissionError):
+        return 403
+    return 409 if isinstance(exc, BookingConflict) else 400
+
+
+def refusal_status(exc: BookingError) -> int:
+    """As refusal_code, for a page that shows the refusal in place: a 403 becomes the 403 page instead."""
+    if isinstance(exc, BookingPermissionError):
+        raise PermissionDenied(str(exc)) from exc
+    return refusal_code(exc)
+
+
+# ---- The thread section ---------------------------------------------------------------------
+
+
+def thread_form_context(
+    booking: Booking, *, body: str = "", error: str = "", after: int = 0, focus: bool = False
+) -> dict:
+    return {
+        "booking": booking,
+        "thread_body": body,
+        "thread_error": error,
+        "thread_after": after,
+        "thread_focus": focus,
+        "thread_left": Message.MAX_LENGTH - len(body),
+        "thread_max": Message.MAX_LENGTH,
+        "post_url": reverse("bookings:message_post", args=[booking.uid]),
+    }
+
+
+def thread_section(request: HtmxHttpRequest, booking: Booking, *, body: str = "", error: str = "") -> dict:
+    """The context of the thread section on the booking's page, for its viewer.
+
+    The messages from the first one the viewer has not read yet carry a "New" divider; drawing them
+    marks them read.
+    """
+    messages = thread_messages(booking=booking)
+    read_up_to = thread_read_up_to(booking=booking, user=request.user) if messages else 0
+    first_new = next((m.pk for m in messages if m.pk > read_up_to and m.author_id != request.user.pk), None)
+    last_id = messages[-1].pk if messages else 0
+    if last_id > read_up_to:
+        thread_mark_read(booking=booking, user=request.user, up_to_id=last_id)
+    return {
+        "thread_messages": messages,
+        "thread_first_new": first_new,
+        "thread_cut": len(messages) >= PAGE_LIMIT,
+        "thread_url": reverse("bookings:thread", args=[booking.uid]),
+        **thread_form_context(booking, body=body, error=error, after=last_id),
+    }
+
+
+# ---- The booking's page ---------------------------------------------------------------------
+
+
+def detail_context(
+    request: HtmxHttpRequest,
+    booking: Booking,
+    *,
+    notice: str = "",
+    error: str = "",
+    decline_form: DeclineForm | None = None,
+    cancel_form: CancelForm | None = None,
+    gig_times_form: GigTimesForm | None = None,
+) -> dict:
+    now = timezone.now()
+    viewer = booking_viewer(booking=booking, user=request.user)
+    zone = timezone.get_current_timezone()
+    gig_times = booking_gig_times(booking=booking, viewer=viewer, zone=zone, now=now)
+    band_free = None
+    if booking.is_pending and booking.ends_at > now:
+        band_free = band_free_between(band_id=booking.band_id, start=booking.starts_at, end=booking.ends_at)
+    detail_url = reverse("bookings:detail", args=[booking.uid])
+    return {
+        "booking": booking,
+        "viewer": viewer,
+        "title": booking_title(booking),
+        "time_zone": zone.key,
+        "when": when_text(booking.starts_at, booking.ends_at, zone),
+        "when_event": (
+            when_text(booking.starts_at, booking.ends_at, booking.zone) if booking.zone.key != zone.key else ""
+        ),
+        "fee_label": booking_fee_label(booking),
+        "lineup": booking_lineup(booking=booking),
+        "band_free": band_free,
+        "events": booking_event_rows(list(booking_events(booking=booking))),
+        "can_accept": viewer.can_accept(now),
+        "can_decline": viewer.can_answer(),
+        "can_withdraw": viewer.can_withdraw(),
+        "can_cancel": viewer.can_cancel(now),
+        "is_live": booking.status in Booking.LIVE,
+        "decline_form": decline_form or DeclineForm(auto_id="decline_%s"),
+        "cancel_form": cancel_form or CancelForm(auto_id="cancel_%s"),
+        "gig_times": gig_times,
+        "gig_times_form": gig_times_form or _gig_times_form(gig_times),
+        "notice": notice,
+        "error": error,
+        "detail_url": detail_url,
+        "status_url": f"{detail_url}?part=status&seq={booking.sequence}",
+    }
+
+
+def _gig_times_form(gig_times) -> GigTimesForm | None:
+    if gig_times is None or not gig_times.can_change:
+        return None
+    initial = {"load_in_minutes": gig_times.load_in_minutes, "pack_down_minutes": gig_times.pack_down_minutes}
+    return GigTimesForm(initial=initial if gig_times.own else {}, auto_id="gig_%s")
+
+
+def render_detail(
+    request: HtmxHttpRequest, booking: Booking, *, status: int = 200, thread: dict | None = None, **extra
+) -> HttpResponse:
+    """The booking's page, or its #booking part for HTMX. The whole page also has the message thread
+    (`thread`: what the thread's form had, e.g. {"body": …, "error": …} after a refused message)."""
+    context = detail_context(request, booking, **extra)
+    if is_partial(request):
+        return render(request, "bookings/detail/booking.html#booking", context, status=status)
+    context.update(thread_section(request, booking, **(thread or {})))
+    return render(request, "bookings/detail/booking.html", context, status=status)
+
+
+# ---- The public month calendar ----------------------------------------------------------------
+
+
+def month_url(path: str, month: dt.date) -> str:
+    """`path` showing `month` (?month=YYYY-MM)."""
+    return f"{path}?{urlencode({'month': f'{month:%Y-%m}'})}"
+
+
+def month_context(
+    *,
+    band: Band,
+    month: PublicMonth,
+    now: dt.datetime,
+    path: str,
+    states: dict,
+    in_range: Callable[[dt.date], bool],
+) -> dict:
+    """What the public month grid shows, for the band's page and for a share link's page alike:
+    the month, its neighbours while `in_range`, and `now` (in the band's zone) as "updated"."""
+    month_start, today = month.month, now.date()
+    prev_month, next_month = shift_month(month_start, -1), shift_month(month_start, 1)
+    this_month = today.replace(day=1)
+    return {
+        "band": band,
+        "month": month,
+        "title": f"{month_start:%B %Y}",
+        "time_zone": band.time_zone,
+        "hours": PUBLIC_HOURS,
+        "min_label": length_label(month.min_length),
+        "weekday_names": WEEKDAY_NAMES,
+        "states": states,
+        "is_this_month": month_start == this_month,
+        "self_url": month_url(path, month_start),
+        "prev_url": month_url(path, prev_month) if in_range(prev_month) else "",
+        "next_url": month_url(path, next_month) if in_range(next_month) else "",
+        "today_url": month_url(path, this_month),
+        "updated": f"{now:%H:%M}",
+        "poll_seconds": poll_seconds(),
+    }

@@ -1,0 +1,178 @@
+"""Reads shared by the booking pages and services."""
+
+import datetime as dt
+from collections.abc import Collection
+
+from django.db import connection
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
+
+from accounts.models import User
+from availability import engine
+from availability.models import BusyInterval
+from bands.models import Membership
+from bands.selectors import BusyOverlaps
+from venues.models import Slot, VenueStaff
+
+from ..models import Booking, BookingEvent
+
+
+def required_member_ids(*, band_id: int) -> list[int]:
+    """The members a band cannot play without (its green zone is theirs)."""
+    return list(Membership.objects.filter(band_id=band_id, required=True).values_list("user_id", flat=True))
+
+
+class FreeOfBusy(Func):
+    """PostgreSQL: the row's [start, end) overlaps none of the members' busy time, merged once per query.
+
+    The uncorrelated sub-select runs once (an InitPlan) and merges every busy interval of the members
+    into one multirange; each row then costs one range-vs-multirange test instead of an index probe.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, start_ref: str, end_ref: str, member_ids: Collection[int]) -> None:
+        super().__init__(F(start_ref), F(end_ref))
+        self.member_ids = sorted(int(pk) for pk in member_ids)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (start, start_params), (end, end_params) = (compiler.compile(e) for e in self.get_source_expressions())
+        table = connection.ops.quote_name(BusyInterval._meta.db_table)
+        # Only compiled column names and our own table name are formatted in; values are parameters.
+        merged = f"SELECT RANGE_AGG(TSTZRANGE(b.starts_at, b.ends_at)) FROM {table} b WHERE b.user_id = ANY(%s)"  # noqa: S608
+        sql = f"NOT COALESCE(TSTZRANGE({start}, {end}) && ({merged}), FALSE)"
+        return sql, [*start_params, *end_params, self.member_ids]
+
+
+def free_for_band(*, member_ids: Collection[int], start_ref: str = "starts_at", end_ref: str = "ends_at"):
+    """An annotation/filter for rows with a time span (slots, bookings): True when none of `member_ids`
+    is busy at any moment of the row's [start, end) – the band's green zone covers it.
+
+    On PostgreSQL the members' busy time is merged once per query (FreeOfBusy); elsewhere one
+    NOT EXISTS per row over the busy intervals' (user, starts_at, ends_at) index.
+    """
+    if connection.vendor == "postgresql":
+        return FreeOfBusy(start_ref, end_ref, member_ids)
+    busy = BusyInterval.objects.filter(BusyOverlaps(OuterRef(start_ref), OuterRef(end_ref)), user_id__in=member_ids)
+    return ~Exists(busy)
+
+
+def band_free_between(
+    *, band_id: int, start: dt.datetime, end: dt.datetime, exclude_block_id: int | None = None
+) -> bool:
+    """Whether every required member of the band is free for all of [start, end). One query."""
+    busy = BusyInterval.objects.filter(
+        BusyOverlaps(start, end),
+        user_id__in=Membership.objects.filter(band_id=band_id, required=True).values("user_id"),
+    )
+    if exclude_block_id is not None:
+        busy = busy.exclude(source__in=("band_block", "gig"), source_id=exclude_block_id)
+    return not busy.exists()
+
+
+def gig_days_taken(
+    *, band_ids: Collection[int], start: dt.datetime, end: dt.datetime | None = None
+) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """Per band that takes one gig a day: the local days (in the band's zone, as UTC [start, end)
+    intervals) on which one of its booked gigs starts, for gigs starting in [start, end) (no end: from
+    `start` on). A slot
+    starting in one of them is not one the band can play, even when its members are free then: the
+    calendar's "any time" rule (availability.engine.gig_days), where a gig belongs to the day it
+    starts on. One query; bands that take two gigs a day are left out."""
+    if not band_ids:
+        return {}
+    rows = Booking.objects.filter(
+        band_id__in=list(band_ids),
+        band__two_gigs_a_day=False,
+        status__in=(Booking.Status.BOOKED, Booking.Status.COMPLETED),
+        starts_at__gte=start,
+    )
+    if end is not None:
+        rows = rows.filter(starts_at__lt=end)
+    rows = rows.values_list("band_id", "starts_at", "band__time_zone")
+    out: dict[int, set] = {}
+    for band_id, starts_at, zone in rows:
+        tz = engine.zone(zone)
+        out.setdefault(band_id, set()).add(engine.day_bounds(starts_at.astimezone(tz).date(), tz))
+    return {band_id: sorted(days) for band_id, days in out.items()}
+
+
+def starts_in(days: Collection[tuple[dt.datetime, dt.datetime]], field: str = "starts_at") -> Q:
+    """Rows whose `field` falls in one of the [start, end) `days`; matches nothing when there are none."""
+    q = Q(pk__in=[])
+    for start, end in days:
+        q |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return q
+
+
+def bookings_with_band_free() -> Q:
+    """For bookings: True when the band's required members are all free during the booking.
+
+    The band of each row differs, so the member set is a correlated subquery.
+    """
+    members = Membership.objects.filter(band_id=OuterRef(OuterRef("band_id")), required=True).values("user_id")
+    busy = BusyInterval.objects.filter(BusyOverlaps(OuterRef("starts_at"), OuterRef("ends_at")), user_id__in=members)
+    return ~Exists(busy)
+
+
+def booking_for_viewer(*, uid, user: User) -> Booking | None:
+    """The booking if `user` is part of it (a member of the band, the venue's staff, the client), else None."""
+    if not user.is_authenticated:
+        return None
+    booking = (
+        Booking.objects.select_related("band", "venue", "slot__stage", "client", "requested_by").filter(uid=uid).first()
+    )
+    if booking is None:
+        return None
+    if booking.client_id == user.pk:
+        return booking
+    if Membership.objects.filter(band_id=booking.band_id, user_id=user.pk).exists():
+        return booking
+    if booking.venue_id and VenueStaff.objects.filter(venue_id=booking.venue_id, user_id=user.pk).exists():
+        return booking
+    return None
+
+
+def booking_events(*, booking: Booking) -> QuerySet[BookingEvent]:
+    return BookingEvent.objects.filter(booking=booking).select_related("actor").order_by("created_at", "pk")
+
+
+def user_booking_scope(*, user: User) -> Q:
+    """Bookings `user` is part of: their bands', their venues', their own requests."""
+    return Q(band__memberships__user_id=user.pk) | Q(venue__staff_roles__user_id=user.pk) | Q(client_id=user.pk)
+
+
+def slots_public() -> QuerySet[Slot]:
+    """Slots anyone may see: public, at approved venues."""
+    return Slot.objects.filter(visibility=Slot.Visibility.PUBLIC, venue__status="approved")
+
+
+def band_players(band_id: int) -> list[User]:
+    """Every member of a band: a booked or cancelled gig concerns them all."""
+    return list(User.objects.filter(memberships__band_id=band_id).order_by("pk"))
+
+
+def venue_team(venue_id: int) -> list[User]:
+    return list(User.objects.filter(venue_roles__venue_id=venue_id).order_by("pk"))
+
+
+def can_manage_band(band_id: int, user: User) -> bool:
+    return Membership.objects.filter(
+        band_id=band_id, user_id=user.pk, role__in=(Membership.Role.LEADER, Membership.Role.ADMIN)
+    ).exists()
+
+
+def is_venue_staff(venue_id: int, user: User) -> bool:
+    return VenueStaff.objects.filter(venue_id=venue_id, user_id=user.pk).exists()
+
+
+def side_of(booking: Booking, user: User) -> str | None:
+    """Which side of the booking `user` may act for: "band" (leaders, admins), "venue", "client", or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if booking.client_id == user.pk:
+        return "client"
+    if booking.venue_id and is_venue_staff(booking.venue_id, user):
+        return "venue"
+    if can_manage_band(booking.band_id, user):
+        return "band"
+    return None

@@ -1,0 +1,182 @@
+"""Reads of one booking's page: who the viewer is in it, what they may do, its title and lineup."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from accounts.models import User
+from accounts.timezones import when_text
+from bands.calendar import length_label
+from bands.models import BandBlock, Membership
+from bands.services import gig_busy_window
+from venues.models import VenueStaff
+
+from ..models import Booking, BookingEvent
+
+Kind = Booking.Kind
+
+
+@dataclass
+class Viewer:
+    """What the viewer is in this booking, and so what they may do."""
+
+    booking: Booking
+    user: User
+    membership: Membership | None
+    venue_staff: bool
+
+    @property
+    def is_client(self) -> bool:
+        return self.booking.client_id == self.user.pk
+
+    @property
+    def sides(self) -> set[str]:
+        """Every side the viewer may act for: services.side_of names one, but a venue's booker may lead the band."""
+        sides = set()
+        if self.is_client:
+            sides.add("client")
+        if self.venue_staff:
+            sides.add("venue")
+        if self.membership is not None and self.membership.can_manage:
+            sides.add("band")
+        return sides
+
+    @property
+    def role(self) -> str:
+        booking = self.booking
+        if self.is_client:
+            return "You asked for this gig."
+        parts = []
+        if self.venue_staff:
+            parts.append(f"You are on the staff of {booking.venue.name}.")
+        if self.membership is not None:
+            parts.append(f"You play in {booking.band.name} ({self.membership.get_role_display().lower()}).")
+        return " ".join(parts)
+
+    @property
+    def watching_only(self) -> bool:
+        """A plain band member: sees everything, but the band's leaders and admins act."""
+        return not self.sides
+
+    def can_answer(self) -> bool:
+        booking = self.booking
+        mine = self.user.pk in (booking.requested_by_id, booking.client_id)
+        return booking.is_pending and booking.answering_side in self.sides and not mine
+
+    def can_accept(self, now: dt.datetime) -> bool:
+        return self.can_answer() and self.booking.starts_at > now
+
+    def can_withdraw(self) -> bool:
+        return self.booking.is_pending and self.booking.asking_side in self.sides
+
+    def can_cancel(self, now: dt.datetime) -> bool:
+        return self.booking.is_booked and bool(self.sides) and self.booking.ends_at > now
+
+
+def booking_viewer(*, booking: Booking, user: User) -> Viewer:
+    """Where `user` stands in `booking`: their membership of its band, whether they staff its venue."""
+    membership = Membership.objects.filter(band_id=booking.band_id, user_id=user.pk).first()
+    staff = bool(booking.venue_id) and VenueStaff.objects.filter(venue_id=booking.venue_id, user_id=user.pk).exists()
+    return Viewer(booking=booking, user=user, membership=membership, venue_staff=staff)
+
+
+def booking_fee_label(booking: Booking) -> str:
+    """What the booking's fee is called from where it started: asked, offered, or the client's budget."""
+    return {Kind.APPLICATION: "Fee asked", Kind.OFFER: "Fee offered", Kind.REQUEST: "Budget"}[booking.kind]
+
+
+def booking_title(booking: Booking) -> str:
+    """ "The Night Owls at Kellerbar", or "The Night Owls for Ana: wedding" for a private request."""
+    if booking.kind == Kind.REQUEST:
+        return f"{booking.band.name} for {booking.client.name}: {(booking.event_type or 'private event').lower()}"
+    return f"{booking.band.name} at {booking.venue.name}"
+
+
+def booking_lineup(*, booking: Booking) -> list[Booking]:
+    """The other acts booked on the booking's slot, headliner first (none for a private request)."""
+    if not booking.slot_id:
+        return []
+    return list(
+        Booking.objects.filter(slot_id=booking.slot_id, status=Booking.Status.BOOKED)
+        .exclude(pk=booking.pk)
+        .select_related("band")
+        .order_by("role", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class GigTimes:
+    """The time a booked gig takes from the band's members, as its band sees it on the booking page."""
+
+    busy_label: str  # "Sat 5 Dec 2026, 19:00–00:00 (Europe/Berlin)"
+    load_in_minutes: int
+    pack_down_minutes: int
+    own: bool  # the booking has its own load-in or pack-down (else the band's usual ones)
+    can_change: bool  # the viewer leads or runs the band and the gig is not over
+
+    @property
+    def summary(self) -> str:
+        before = length_label(dt.timedelta(minutes=self.load_in_minutes)) if self.load_in_minutes else "no time"
+        after = length_label(dt.timedelta(minutes=self.pack_down_minutes)) if self.pack_down_minutes else "no time"
+        whose = "this gig's own" if self.own else "the band's usual"
+        return f"{before} before for load-in and soundcheck, {after} after for pack-down ({whose})"
+
+
+def booking_gig_times(*, booking: Booking, viewer: Viewer, zone, now: dt.datetime) -> GigTimes | None:
+    """For the band's members: when the booked gig makes them busy (gig_busy_window) and whether the
+    viewer may change it; None for anyone else or a booking without a gig block. One query."""
+    if viewer.membership is None or not booking.block_id:
+        return None
+    block = BandBlock.objects.filter(pk=booking.block_id, kind=BandBlock.Kind.GIG).first()
+    if block is None or block.gig_starts_at is None:
+        return None
+    band = booking.band
+    start, end = gig_busy_window(block, band=band)
+    return GigTimes(
+        busy_label=when_text(start, end, zone),
+        load_in_minutes=band.load_in_minutes if block.load_in_minutes is None else block.load_in_minutes,
+        pack_down_minutes=band.pack_down_minutes if block.pack_down_minutes is None else block.pack_down_minutes,
+        own=block.load_in_minutes is not None or block.pack_down_minutes is not None,
+        can_change=viewer.membership.can_manage and booking.is_booked and booking.ends_at > now,
+    )
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """A line of a booking's history in plain words: "Requested by Ana", "Accepted by Mara",
+    "Declined automatically: …", with the reason given (if any) as its note."""
+
+    event: BookingEvent
+    what: str
+    note: str
+
+
+CREATED_WORDS = {"Applied", "Offered", "Requested"}
+# Notes that only repeat what the line already says.
+PLAIN_NOTES = {*CREATED_WORDS, "Accepted", "Declined", "Withdrawn", "Cancelled", "The gig took place"}
+
+
+def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
+    """Each change of a booking as a sentence saying what happened and who did it."""
+    rows = []
+    for event in events:
+        by = f" by {event.actor.name}" if event.actor else ""
+        note = "" if event.note in PLAIN_NOTES else event.note
+        to = event.to_status
+        if not event.from_status:
+            what = f"{event.note if event.note in CREATED_WORDS else 'Created'}{by}"
+        elif to == Booking.Status.DECLINED and event.note.startswith("Declined automatically"):
+            what, note = event.note, ""
+        elif to == Booking.Status.DECLINED and not event.actor:
+            what = "Declined automatically"
+        elif to == Booking.Status.COMPLETED:
+            what = "The gig took place"
+        else:
+            verbs = {
+                Booking.Status.BOOKED: "Accepted",
+                Booking.Status.DECLINED: "Declined",
+                Booking.Status.WITHDRAWN: "Withdrawn",
+                Booking.Status.CANCELLED: "Cancelled",
+            }
+            what = f"{verbs.get(to, event.get_to_status_display())}{by}"
+        rows.append(EventRow(event=event, what=what, note=note))
+    return rows

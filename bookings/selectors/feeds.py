@@ -1,0 +1,378 @@
+"""Reads of calendar feeds: who may manage which feed, the cards of the feeds page, and the events
+each feed shows (see bookings.services.feeds for the kinds of feed and who holds them)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, When
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.site import site_url
+from bands.models import Band, Membership
+from venues.models import Slot, Venue, VenueStaff
+
+from ..ical import FeedEvent
+from ..models import Booking, CalendarFeed
+from .bookings import can_manage_band, is_venue_staff
+from .share import band_availability_events
+
+Status = Booking.Status
+Scope = CalendarFeed.Scope
+
+WINDOW_BACK = timedelta(days=62)
+WINDOW_AHEAD = timedelta(days=400)
+# A cancelled gig stays in feeds (STATUS:CANCELLED) this long after it was called off, so that
+# calendar apps mark it cancelled instead of silently dropping it.
+CANCELLED_KEPT = timedelta(days=30)
+PLAYED = (Status.BOOKED, Status.COMPLETED)
+ICAL_STATUS = {
+    Status.BOOKED: "CONFIRMED",
+    Status.COMPLETED: "CONFIRMED",
+    Status.PENDING: "TENTATIVE",
+    Status.CANCELLED: "CANCELLED",
+}
+
+
+# ---- Who may --------------------------------------------------------------------------------
+
+
+def feed_may_manage(*, feed: CalendarFeed, user: User) -> bool:
+    """Member feed: its member; band feed: the band's leaders and admins; venue feed: the venue's staff."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if feed.scope == Scope.MEMBER:
+        return feed.user_id == user.pk
+    if feed.scope == Scope.BAND:
+        return can_manage_band(feed.band_id, user)
+    return is_venue_staff(feed.venue_id, user)
+
+
+def _owner_has_access() -> Q:
+    """For CalendarFeed rows: the owner is active and still in the band / on the venue's staff."""
+    in_band = Exists(Membership.objects.filter(band_id=OuterRef("band_id"), user_id=OuterRef("user_id")))
+    on_staff = Exists(VenueStaff.objects.filter(venue_id=OuterRef("venue_id"), user_id=OuterRef("user_id")))
+    return Q(user__is_active=True) & (
+        Q(scope=Scope.MEMBER) | (Q(scope=Scope.BAND) & in_band) | (Q(scope=Scope.VENUE) & on_staff)
+    )
+
+
+def feeds_with_live(feeds: QuerySet[CalendarFeed]) -> QuerySet[CalendarFeed]:
+    """`feeds` annotated with `live`: whether the owner still has the access the feed needs."""
+    return feeds.annotate(live=Case(When(_owner_has_access(), then=True), default=False, output_field=BooleanField()))
+
+
+# ---- the management page ----------------------------------------------------------
+
+
+def _site() -> str:
+    return site_url()
+
+
+@dataclass
+class FeedCard:
+    """One feed on the management page: what it is for, and the feed if it has been made."""
+
+    key: str  # "member", "band-3", "venue-5": unique on the page
+    scope: str
+    title: str
+    feed: CalendarFeed | None
+    band: Band | None = None
+    venue: Venue | None = None
+    band_names: tuple[str, ...] = ()
+
+    @property
+    def live(self) -> bool:
+        return self.feed is not None and self.feed.live
+
+    @property
+    def https_url(self) -> str:
+        if self.feed is None:
+            return ""
+        return _site() + reverse("bookings:feed", args=[self.feed.token])
+
+    @property
+    def webcal_url(self) -> str:
+        return "webcal://" + self.https_url.split("://", 1)[1] if self.feed else ""
+
+
+def feed_cards(*, user: User) -> list[FeedCard]:
+    """The feeds `user` may manage, made or not: their own, then each band they lead or administer,
+    then each venue they staff (by name). Three queries."""
+    memberships = list(Membership.objects.filter(user_id=user.pk).select_related("band").order_by("band__name", "pk"))
+    managed = [m.band for m in memberships if m.can_manage]
+    venues = list(Venue.objects.filter(staff_roles__user_id=user.pk).order_by("name", "pk"))
+    feeds = feeds_with_live(
+        CalendarFeed.objects.filter(
+            Q(scope=Scope.MEMBER, user_id=user.pk)
+            | Q(scope=Scope.BAND, band_id__in=[b.pk for b in managed])
+            | Q(scope=Scope.VENUE, venue_id__in=[v.pk for v in venues])
+        ).select_related("user")
+    )
+    by_key = {}
+    for feed in feeds:
+        key = {Scope.MEMBER: "member", Scope.BAND: f"band-{feed.band_id}", Scope.VENUE: f"venue-{feed.venue_id}"}
+        by_key[key[feed.scope]] = feed
+    cards = [
+        FeedCard(
+            key="member",
+            scope=Scope.MEMBER,
+            title="My gigs",
+            feed=by_key.get("member"),
+            band_names=tuple(m.band.name for m in memberships),
+        )
+    ]
+    cards += [
+        FeedCard(key=f"band-{b.pk}", scope=Scope.BAND, title=b.name, feed=by_key.get(f"band-{b.pk}"), band=b)
+        for b in managed
+    ]
+    cards += [
+        FeedCard(key=f"venue-{v.pk}", scope=Scope.VENUE, title=v.name, feed=by_key.get(f"venue-{v.pk}"), venue=v)
+        for v in venues
+    ]
+    return cards
+
+
+# ---- the feed itself ----------------------------------------------------------------
+
+
+def feed_by_token(*, token: str) -> CalendarFeed | None:
+    """The feed at this address if it still works (see the module docstring), else None. One query."""
+    return CalendarFeed.objects.filter(_owner_has_access(), token=token).select_related("user", "band", "venue").first()
+
+
+def feed_name(feed: CalendarFeed) -> str:
+    """The calendar's name in the subscriber's app (X-WR-CALNAME)."""
+    if feed.scope == Scope.MEMBER:
+        return f"{feed.user.name} – gigs (StageSlot)"
+    if feed.scope == Scope.BAND:
+        return f"{feed.band.name} – gigs (StageSlot)"
+    return f"{feed.venue.name} – shows (StageSlot)"
+
+
+def feed_filename(feed: CalendarFeed) -> str:
+    if feed.scope == Scope.MEMBER:
+        return "stageslot-my-gigs.ics"
+    return f"stageslot-{feed.band.slug if feed.scope == Scope.BAND else feed.venue.slug}.ics"
+
+
+def feed_events(*, feed: CalendarFeed, now: dt.datetime) -> list[FeedEvent]:
+    """The events of a feed as its options say (see the functions below)."""
+    if feed.scope == Scope.MEMBER:
+        return member_feed_events(user=feed.user, now=now, include_pending=feed.include_pending)
+    if feed.scope == Scope.BAND:
+        return band_feed_events(
+            band=feed.band, now=now, include_pending=feed.include_pending, include_available=feed.include_available
+        )
+    return venue_feed_events(venue=feed.venue, now=now, include_pending=feed.include_pending)
+
+
+def _last_change(*moments: dt.datetime | None) -> dt.datetime:
+    return max(m for m in moments if m is not None)
+
+
+def _changed(row: dict) -> dt.datetime:
+    """A booking's last change: bulk updates set status_changed_at, saves updated_at."""
+    return _last_change(row["updated_at"], row["status_changed_at"])
+
+
+def _cancelled_recently(now: dt.datetime) -> Q:
+    cut = now - CANCELLED_KEPT
+    return Q(status=Status.CANCELLED) & (
+        Q(status_changed_at__gte=cut) | Q(status_changed_at__isnull=True, updated_at__gte=cut)
+    )
+
+
+def _window(now: dt.datetime) -> Q:
+    return Q(ends_at__gt=now - WINDOW_BACK, starts_at__lt=now + WINDOW_AHEAD)
+
+
+def _place(name: str, address: str, postcode: str, city: str) -> str:
+    """ "Kellerbar, Kastanienallee 12, 10435 Berlin" """
+    town = " ".join(part for part in (postcode, city) if part)
+    return ", ".join(part for part in (name, address, town) if part)
+
+
+def _role(role: str) -> str:
+    return Booking.Role(role).label
+
+
+# Feeds read plain rows (values()), not model instances: a feed has hundreds of events and is polled.
+GIG_FIELDS = (
+    "uid", "kind", "role", "status", "band__name", "slot_id", "slot__title", "slot__stage__name", "venue__name",
+    "venue__address", "venue__postcode", "venue__city", "starts_at", "ends_at", "event_type", "location",
+    "sequence", "updated_at", "status_changed_at",
+)  # fmt: skip
+ACT_FIELDS = ("slot_id", "band__name", "role", "status", "sequence", "updated_at", "status_changed_at")
+
+
+def _acts_by_slot(slot_ids, statuses) -> dict[int, list[dict]]:
+    """The bookings with `statuses` of each slot, headliner first then supports in the order booked."""
+    acts: dict[int, list[dict]] = {}
+    rows = Booking.objects.filter(slot_id__in=slot_ids, status__in=statuses).order_by("slot_id", "role", "pk")
+    for row in rows.values(*ACT_FIELDS):
+        acts.setdefault(row["slot_id"], []).append(row)
+    return acts
+
+
+def _gigs(scope: Q, *, now: dt.datetime, include_pending: bool) -> list[FeedEvent]:
+    """The gig events of the bookings in `scope` (see member_feed_events). Two queries."""
+    shown = Q(status__in=PLAYED) | _cancelled_recently(now)
+    if include_pending:
+        shown |= Q(status=Status.PENDING)
+    bookings = Booking.objects.filter(scope, shown, _window(now))
+    lineups = _acts_by_slot(bookings.filter(slot__isnull=False).values("slot_id"), PLAYED)
+    # The booking page's address without a reverse() per row: /bookings/<uid>/.
+    bookings_url = _site() + reverse("bookings:inbox")
+    return [
+        _gig_event(row, lineups.get(row["slot_id"], []), bookings_url)
+        for row in bookings.order_by("starts_at", "uid").values(*GIG_FIELDS)
+    ]
+
+
+def _gig_event(row: dict, lineup: list[dict], bookings_url: str) -> FeedEvent:
+    """One gig of a band, as its members read it."""
+    url = f"{bookings_url}{row['uid']}/"
+    lines = []
+    if row["slot_id"]:
+        venue = row["venue__name"]
+        summary = f"{row['band__name']} at {venue}"
+        location = _place(venue, row["venue__address"], row["venue__postcode"], row["venue__city"])
+        lines.append(f"{_role(row['role'])} at {venue} – {row['slot__stage__name']}")
+        if row["slot__title"]:
+            lines.append(row["slot__title"])
+        if lineup:
+            lines += ["", "Lineup:"] + [f"{act['band__name']} – {_role(act['role'])}" for act in lineup]
+    else:
+        kind = row["event_type"]
+        summary = f"{row['band__name']} – private event{f' ({kind})' if kind else ''}"
+        location = row["location"]
+        lines.append(f"Private event{f': {kind}' if kind else ''}")
+    if row["status"] == Status.PENDING:
+        lines += ["", "Not confirmed yet: waiting for an answer."]
+    elif row["status"] == Status.CANCELLED:
+        lines += ["", "This gig is cancelled."]
+    lines += ["", f"Details: {url}"]
+    return FeedEvent(
+        uid=f"booking-{row['uid']}@stageslot",
+        summary=summary,
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        status=ICAL_STATUS[row["status"]],
+        sequence=row["sequence"],
+        modified_at=_changed(row),
+        description="\n".join(lines),
+        location=location,
+        url=url,
+        transparent=row["status"] == Status.CANCELLED,
+    )
+
+
+def member_feed_events(*, user: User, now: dt.datetime, include_pending: bool = False) -> list[FeedEvent]:
+    """The gigs of every band `user` plays in, from 62 days back to 400 days ahead: booked and played
+    ones CONFIRMED, pending ones TENTATIVE (with `include_pending`), cancelled ones CANCELLED for 30
+    days after the cancellation. Two queries."""
+    bands = Membership.objects.filter(user_id=user.pk).values("band_id")
+    return _gigs(Q(band_id__in=bands), now=now, include_pending=include_pending)
+
+
+def band_feed_events(
+    *, band: Band, now: dt.datetime, include_pending: bool = False, include_available: bool = False
+) -> list[FeedEvent]:
+    """One band's gigs as in member_feed_events, and with `include_available` its green-zone windows
+    from today on as "Available" (transparent) events."""
+    events = _gigs(Q(band_id=band.pk), now=now, include_pending=include_pending)
+    if include_available:
+        events += band_availability_events(band=band, now=now, booked=False)
+    return events
+
+
+COUNTED = (*PLAYED, Status.CANCELLED)
+
+
+def venue_feed_events(*, venue: Venue, now: dt.datetime, include_pending: bool = False) -> list[FeedEvent]:
+    """One event per slot of the venue (UID slot-<pk>@stageslot) that has a booked or played act
+    (CONFIRMED), was called off within 30 days after having acts (CANCELLED), or, with
+    `include_pending`, has only pending acts (TENTATIVE); from 62 days back to 400 days ahead.
+
+    SEQUENCE is the slot's own plus its booked, cancelled and played bookings' – it grows with any of
+    their changes; DTSTAMP/LAST-MODIFIED is the latest change among them. Two queries.
+    """
+    cut = now - CANCELLED_KEPT
+    acts = Booking.objects.filter(slot_id=OuterRef("pk"))
+    has = Exists(acts.filter(status__in=PLAYED))
+    has |= Exists(acts.filter(_cancelled_recently(now)))
+    has |= Q(cancelled_at__gte=cut) & Exists(acts.filter(status=Status.CANCELLED))
+    if include_pending:
+        has |= Exists(acts.filter(status=Status.PENDING))
+    slots = Slot.objects.filter(has, _window(now), venue_id=venue.pk)
+    bookings = _acts_by_slot(slots.values("pk"), (*COUNTED, Status.PENDING))
+    fields = ("pk", "title", "stage__name", "starts_at", "ends_at", "sequence", "updated_at", "cancelled_at")
+    # The slot page's address without a reverse() per slot: /venues/<slug>/manage/slots/<pk>/.
+    slots_url = _site() + reverse("bookings:venue_slots", args=[venue.slug])
+    place = _place(venue.name, venue.address, venue.postcode, venue.city)
+    events = []
+    for slot in slots.order_by("starts_at", "pk").values(*fields):
+        rows = bookings.get(slot["pk"], [])
+        played = [b for b in rows if b["status"] in PLAYED]
+        cancelled = [b for b in rows if b["status"] == Status.CANCELLED]
+        recent = [b for b in cancelled if _changed(b) >= cut]
+        pending = [b for b in rows if b["status"] == Status.PENDING] if include_pending else []
+        if slot["cancelled_at"] is not None:
+            if slot["cancelled_at"] < cut or not cancelled:
+                continue
+            status, shown = "CANCELLED", recent or cancelled
+        elif played:
+            status, shown = "CONFIRMED", played
+        elif recent:
+            status, shown = "CANCELLED", recent
+        elif pending:
+            status, shown = "TENTATIVE", []
+        else:
+            continue
+        url = f"{slots_url}{slot['pk']}/"
+        counted = [b for b in rows if b["status"] in COUNTED]
+        events.append(_slot_event(venue, slot, status, shown, pending, counted, url=url, place=place))
+    return events
+
+
+def _slot_event(
+    venue: Venue,
+    slot: dict,
+    status: str,
+    shown: list[dict],
+    pending: list[dict],
+    counted: list[dict],
+    *,
+    url: str,
+    place: str,
+) -> FeedEvent:
+    names = " + ".join(b["band__name"] for b in (shown or pending))
+    summary = f"{slot['title']}: {names}" if slot["title"] else names
+    lines = [f"{venue.name} – {slot['stage__name']}"]
+    if slot["title"]:
+        lines.append(slot["title"])
+    lineup = [f"{b['band__name']} – {_role(b['role'])}" for b in shown]
+    lineup += [f"{b['band__name']} – {_role(b['role'])} (pending)" for b in pending]
+    if lineup:
+        lines += ["", "Lineup:", *lineup]
+    if status == "CANCELLED":
+        lines += ["", "This slot is cancelled." if slot["cancelled_at"] else "Every act on this slot has cancelled."]
+    elif status == "TENTATIVE":
+        lines += ["", "No act is confirmed yet."]
+    lines += ["", f"Manage: {url}"]
+    changes = [slot["updated_at"], slot["cancelled_at"], *(_changed(b) for b in (*counted, *pending))]
+    return FeedEvent(
+        uid=f"slot-{slot['pk']}@stageslot",
+        summary=summary,
+        starts_at=slot["starts_at"],
+        ends_at=slot["ends_at"],
+        status=status,
+        sequence=slot["sequence"] + sum(b["sequence"] for b in counted),
+        modified_at=_last_change(*changes),
+        description="\n".join(lines),
+        location=place,
+        url=url,
+        transparent=status == "CANCELLED",
+    )

@@ -1,0 +1,228 @@
+"""Reads of the gig finder and the public slot page."""
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from accounts.models import User
+from availability.models import BusyInterval
+from bands.models import ApprovalStatus, Band, Membership
+from bands.selectors import BusyOverlaps, genres_all
+from venues.models import Slot, VenueStaff
+
+from ..models import Booking
+from .bookings import free_for_band, gig_days_taken, required_member_ids, slots_public, starts_in
+
+ROLE_HEADLINER = Booking.Role.HEADLINER
+ROLE_SUPPORT = Booking.Role.SUPPORT
+MANAGER_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
+
+
+def _manager_first() -> Case:
+    return Case(When(role__in=MANAGER_ROLES, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def finder_bands_of(*, user: User) -> list[Band]:
+    """The bands `user` plays in, the ones they lead or administer first, then by name.
+
+    Each band carries `can_manage`. One query; an anonymous visitor has none.
+    """
+    if not user.is_authenticated:
+        return []
+    memberships = (
+        Membership.objects.filter(user_id=user.pk)
+        .select_related("band")
+        .annotate(rank=_manager_first())
+        .order_by("rank", "band__name", "band_id")
+    )
+    bands = []
+    for membership in memberships:
+        membership.band.can_manage = membership.can_manage
+        bands.append(membership.band)
+    return bands
+
+
+def finder_countries(*, now: dt.datetime) -> list[str]:
+    """Country codes of the venues that have upcoming public slots, for the country filter."""
+    return list(
+        slots_public()
+        .filter(starts_at__gt=now)
+        .exclude(venue__country="")
+        .order_by("venue__country")
+        .values_list("venue__country", flat=True)
+        .distinct()
+    )
+
+
+def finder_slots(
+    *,
+    now: dt.datetime,
+    starts_from: dt.datetime | None = None,
+    starts_before: dt.datetime | None = None,
+    city: str = "",
+    region: str = "",
+    country: str = "",
+    genres: Sequence[str] = (),
+    fee_min: int | None = None,
+    role: str = "",
+    include_booked: bool = False,
+    band_id: int | None = None,
+    playable: bool = False,
+) -> QuerySet[Slot]:
+    """Upcoming public slots at approved venues, soonest first, matching every filter given.
+
+    - starts_from / starts_before: aware bounds on the start (the viewer's days, turned into UTC).
+    - city / region: the start of the venue's, any case; country: ISO code.
+    - genres: slugs; a slot wanting any of them matches, and so does a slot that wants no genre.
+    - fee_min: slots offering at least that much; negotiable slots (no fee) stay in, since the fee
+      is open to talk. Currencies are not converted.
+    - role: "headliner" or "support": slots where that place is still open.
+    - include_booked: also fully booked slots; otherwise only "Booking open" and "Need support".
+    - band_id: annotate `band_free` (every required member of the band is free for the whole
+      slot, computed in the database: one NOT EXISTS per row, and – unless the band takes two gigs
+      a day – the slot does not start on a day the band already plays, one query before) and
+      `my_status` / `my_kind` (the band's live booking on the slot, if any). `playable` keeps only
+      the slots where `band_free`.
+    """
+    qs = slots_public().filter(starts_at__gt=now, cancelled_at__isnull=True)
+    wanted = Slot.status_q(Slot.Status.OPEN) | Slot.status_q(Slot.Status.NEED_SUPPORT)
+    if include_booked:
+        wanted |= Slot.status_q(Slot.Status.BOOKED)
+    qs = qs.filter(wanted)
+    if starts_from is not None:
+        qs = qs.filter(starts_at__gte=starts_from)
+    if starts_before is not None:
+        qs = qs.filter(starts_at__lt=starts_before)
+    if city:
+        qs = qs.filter(venue__city__istartswith=city.strip())
+    if region:
+        qs = qs.filter(venue__region__istartswith=region.strip())
+    if country:
+        qs = qs.filter(venue__country=country)
+    if genres:
+        through = Slot.genres.through
+        wants_one = Exists(through.objects.filter(slot_id=OuterRef("pk"), genre__slug__in=list(genres)))
+        wants_any = ~Exists(through.objects.filter(slot_id=OuterRef("pk")))
+        qs = qs.filter(wants_one | wants_any)
+    if fee_min is not None:
+        qs = qs.filter(Q(fee__gte=fee_min) | Q(fee__isnull=True))
+    if role == ROLE_HEADLINER:
+        qs = qs.filter(headliner_booked=0)
+    elif role == ROLE_SUPPORT:
+        qs = qs.filter(supports_booked__lt=F("support_places"))
+    if band_id is not None:
+        live = Booking.objects.filter(slot_id=OuterRef("pk"), band_id=band_id, status__in=Booking.LIVE)
+        free = free_for_band(member_ids=required_member_ids(band_id=band_id))
+        # From two days back: a gig that started earlier today still takes the rest of its day.
+        taken = gig_days_taken(band_ids=[band_id], start=now - dt.timedelta(days=2), end=None)
+        if taken:
+            free = Case(When(starts_in(taken[band_id]), then=Value(False)), default=free, output_field=BooleanField())
+        qs = qs.annotate(
+            band_free=free,
+            my_status=Subquery(live.values("status")[:1]),
+            my_kind=Subquery(live.values("kind")[:1]),
+        )
+        if playable:
+            qs = qs.filter(band_free=True)
+    return (
+        qs.select_related("venue", "stage")
+        .prefetch_related(Prefetch("genres", queryset=genres_all()))
+        .order_by("starts_at", "pk")
+    )
+
+
+# ---- The slot page ----------------------------------------------------------------------------
+
+
+def slot_for_viewer(*, pk: int, user: User) -> Slot | None:
+    """The slot if `user` may see it, with its venue, stage and genres; else None.
+
+    Anyone sees a public slot at an approved venue; an invite-only slot (or one at a venue
+    still in review) only its venue's staff and the members of a band with a booking on it.
+    """
+    slot = (
+        Slot.objects.select_related("venue", "stage")
+        .prefetch_related(Prefetch("genres", queryset=genres_all()))
+        .filter(pk=pk)
+        .first()
+    )
+    if slot is None:
+        return None
+    if slot.visibility == Slot.Visibility.PUBLIC and slot.venue.status == ApprovalStatus.APPROVED:
+        return slot
+    if not user.is_authenticated:
+        return None
+    staff = VenueStaff.objects.filter(venue_id=slot.venue_id, user_id=user.pk)
+    member = Booking.objects.filter(slot_id=slot.pk, band__memberships__user_id=user.pk)
+    seen = Slot.objects.filter(pk=slot.pk).filter(Exists(staff) | Exists(member)).exists()
+    return slot if seen else None
+
+
+def slot_lineup(*, slot: Slot) -> list[Booking]:
+    """The acts booked on the slot: the headliner, then the supports in the order they were booked."""
+    rank = Case(When(role=ROLE_HEADLINER, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return list(
+        Booking.objects.filter(slot_id=slot.pk, status=Booking.Status.BOOKED)
+        .select_related("band")
+        .annotate(rank=rank)
+        .order_by("rank", "status_changed_at", "pk")
+    )
+
+
+def slot_bands_of(*, slot: Slot, user: User) -> list[Band]:
+    """The bands `user` plays in, each with `can_manage`, `free` (its required members are all free
+    for the whole slot and, unless it takes two gigs a day, it plays no other gig that day) and
+    `booking` (its latest booking on this slot, or None). Two queries."""
+    if not user.is_authenticated:
+        return []
+    required = Membership.objects.filter(band_id=OuterRef(OuterRef("pk")), required=True).values("user_id")
+    busy = BusyInterval.objects.filter(BusyOverlaps(slot.starts_at, slot.ends_at), user_id__in=required)
+    rank = Subquery(
+        Membership.objects.filter(band_id=OuterRef("pk"), user_id=user.pk)
+        .annotate(rank=_manager_first())
+        .values("rank")[:1],
+        output_field=IntegerField(),
+    )
+    bands = list(
+        Band.objects.filter(memberships__user_id=user.pk)
+        .annotate(free=~Exists(busy), rank=rank)
+        .order_by("rank", "name", "pk")
+    )
+    latest, gigs = {}, defaultdict(list)
+    # The same query brings the bands' booked gigs around the slot's day: a band that takes one gig
+    # a day cannot play a slot on a day (in its zone) on which one of its gigs starts.
+    played = Q(status__in=(Booking.Status.BOOKED, Booking.Status.COMPLETED)) & Q(
+        starts_at__gte=slot.starts_at - dt.timedelta(days=2), starts_at__lt=slot.starts_at + dt.timedelta(days=2)
+    )
+    bookings = Booking.objects.filter(Q(slot_id=slot.pk) | played, band_id__in=[b.pk for b in bands]).order_by(
+        "created_at", "pk"
+    )
+    for booking in bookings:
+        if booking.slot_id == slot.pk:
+            latest[booking.band_id] = booking
+        else:
+            gigs[booking.band_id].append(booking.starts_at)
+    for band in bands:
+        band.can_manage = band.rank == 0
+        band.booking = latest.get(band.pk)
+        tz = zoneinfo.ZoneInfo(band.time_zone)
+        day = slot.starts_at.astimezone(tz).date()
+        if not band.two_gigs_a_day and any(start.astimezone(tz).date() == day for start in gigs[band.pk]):
+            band.free = False
+    return bands

@@ -1,0 +1,152 @@
+"""Reads of the inbox: where the viewer stands (bands, venues, requests), the tabs' counts and rows."""
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import User
+from accounts.timezones import when_text
+from bands.models import Membership
+from venues.models import VenueStaff
+
+from ..models import Booking
+from .bookings import user_booking_scope
+from .threads import thread_unread_counts
+
+Status = Booking.Status
+Kind = Booking.Kind
+
+HISTORY = (Status.DECLINED, Status.WITHDRAWN, Status.CANCELLED, Status.COMPLETED)
+TABS = {
+    "answer": "Waiting for your answer",
+    "waiting": "Waiting for others",
+    "upcoming": "Upcoming gigs",
+    "history": "History",
+}
+# Never true, but plain SQL: an empty `__in` would make a whole filtered count fail to compile.
+NOTHING = Q(pk__isnull=True)
+
+
+@dataclass
+class InboxRow:
+    booking: Booking
+    when: str
+    side: str  # the viewer's part in it: "Band: …", "Venue: …", "Your request"
+    needs_you: bool
+    unread: int = 0  # messages in its thread the viewer has not read
+
+    @property
+    def waiting_for(self) -> str:
+        """Whose answer a pending booking waits for, in the viewer's words."""
+        if self.needs_you:
+            return "Waiting for your answer"
+        b = self.booking
+        return f"Waiting for {b.venue.name if b.answering_side == 'venue' else b.band.name}"
+
+    @property
+    def last_change(self) -> dt.datetime:
+        return self.booking.status_changed_at or self.booking.created_at
+
+
+@dataclass
+class Roles:
+    """Where the viewer stands: the bands they play in, the ones they manage, the venues they run."""
+
+    user: User
+    memberships: list[Membership]
+    staff: list[VenueStaff]
+
+    @cached_property
+    def managed_ids(self) -> set[int]:
+        return {m.band_id for m in self.memberships if m.can_manage}
+
+    @cached_property
+    def venue_ids(self) -> set[int]:
+        return {s.venue_id for s in self.staff}
+
+    def answer_q(self) -> Q:
+        """Pending bookings this person may accept or decline (never their own asking)."""
+        answerable = NOTHING
+        if self.venue_ids:
+            answerable |= Q(kind=Kind.APPLICATION, venue_id__in=self.venue_ids)
+        if self.managed_ids:
+            answerable |= Q(kind__in=(Kind.OFFER, Kind.REQUEST), band_id__in=self.managed_ids)
+        return Q(status=Status.PENDING) & answerable & ~Q(requested_by_id=self.user.pk)
+
+    def tab_q(self, tab: str) -> Q:
+        return {
+            "answer": self.answer_q(),
+            "waiting": Q(status=Status.PENDING) & ~self.answer_q(),
+            "upcoming": Q(status=Status.BOOKED),
+            "history": Q(status__in=HISTORY),
+        }[tab]
+
+    def show_choices(self) -> list[tuple[str, str]]:
+        bands = [(f"band:{m.band_id}", f"Band: {m.band.name}") for m in self.memberships]
+        venues = [(f"venue:{s.venue_id}", f"Venue: {s.venue.name}") for s in self.staff]
+        return [*bands, *venues, ("client", "My private requests")]
+
+    def show_q(self, show: str | None) -> Q:
+        if not show:
+            return Q()
+        if show == "client":
+            return Q(client_id=self.user.pk)
+        kind, _, pk = show.partition(":")
+        return Q(band_id=int(pk)) if kind == "band" else Q(venue_id=int(pk))
+
+    def side_label(self, booking: Booking) -> str:
+        if booking.client_id == self.user.pk:
+            return "Your request"
+        if booking.venue_id in self.venue_ids:
+            return f"Venue: {booking.venue.name}"
+        return f"Band: {booking.band.name}"
+
+
+def inbox_roles(*, user: User) -> Roles:
+    """The viewer's memberships and venue roles, with their band and venue (two queries)."""
+    return Roles(
+        user=user,
+        memberships=list(Membership.objects.filter(user=user).select_related("band").order_by("band__name", "pk")),
+        staff=list(VenueStaff.objects.filter(user=user).select_related("venue").order_by("venue__name", "pk")),
+    )
+
+
+def _mine(user: User) -> Q:
+    # The bookings of user_booking_scope, without the duplicates its joins make.
+    return Q(pk__in=Booking.objects.filter(user_booking_scope(user=user)).values("pk"))
+
+
+def inbox_counts(*, roles: Roles, show: str | None) -> dict[str, int]:
+    """How many bookings each tab holds under the `show` filter, and the viewer's own requests: one query."""
+    return Booking.objects.filter(_mine(roles.user)).aggregate(
+        **{tab: Count("pk", filter=roles.show_q(show) & roles.tab_q(tab)) for tab in TABS},
+        requests=Count("pk", filter=Q(client_id=roles.user.pk)),
+    )
+
+
+def inbox_bookings(*, roles: Roles, show: str | None, tab: str) -> QuerySet[Booking]:
+    """The tab's bookings, soonest first (history: latest change first), with what a row shows."""
+    order = ("-status_changed_at", "-created_at", "-pk") if tab == "history" else ("starts_at", "pk")
+    return (
+        Booking.objects.filter(_mine(roles.user), roles.show_q(show), roles.tab_q(tab))
+        .select_related("band", "venue", "slot", "client")
+        .order_by(*order)
+    )
+
+
+def inbox_rows(*, roles: Roles, bookings: list[Booking], zone, tab: str) -> list[InboxRow]:
+    """One page of rows with their local times (the zone named once, in the heading) and unread counts."""
+    needs_you = tab == "answer"
+    unread = thread_unread_counts(user=roles.user, booking_ids=[b.pk for b in bookings])
+    return [
+        InboxRow(
+            b,
+            when_text(b.starts_at, b.ends_at, zone).removesuffix(f" ({zone.key})"),
+            roles.side_label(b),
+            needs_you,
+            unread.get(b.pk, 0),
+        )
+        for b in bookings
+    ]

@@ -1,0 +1,274 @@
+"""Reads for the public live calendars: a band's month of availability and a venue's next slots.
+
+Nothing private leaves here: no member names, no reasons, no client or request details. A booked
+gig names its venue only when the slot is public at a listed venue; anything else reads "Booked".
+"""
+
+import datetime as dt
+import re
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from availability import engine
+from bands.calendar import CalendarMember, band_green_zone, month_grid
+from bands.forms.calendar import GIG_HOURS
+from bands.models import ApprovalStatus, Band
+from venues.models import Slot, Venue
+
+from ..models import Booking
+
+# The public calendar counts a day as available in the evening, as the band calendar does by default.
+PUBLIC_HOURS = GIG_HOURS["evening"]
+UPCOMING_SLOTS = 20
+# Months further away than this are not calendars anyone books from; the page shows this month instead.
+MONTHS_AHEAD = 36
+MONTHS_BACK = 24
+
+STATES = {
+    "booked": ("Booked", "♪"),
+    "pending": ("Pending", "?"),
+    "available": ("Available", "✓"),
+    "": ("Not available", "–"),
+}
+
+
+def parse_month(value: str | None, *, today: dt.date) -> dt.date:
+    """The first day of the month "YYYY-MM" in `value`; this month when it is missing, malformed or far away."""
+    this_month = today.replace(day=1)
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", (value or "").strip())
+    if not match:
+        return this_month
+    year, month = int(match[1]), int(match[2])
+    if not 1 <= month <= 12:
+        return this_month
+    offset = (year - this_month.year) * 12 + (month - this_month.month)
+    if not -MONTHS_BACK <= offset <= MONTHS_AHEAD:
+        return this_month
+    return dt.date(year, month, 1)
+
+
+def shift_month(month_start: dt.date, months: int) -> dt.date:
+    index = month_start.year * 12 + month_start.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_in_range(month_start: dt.date, *, today: dt.date) -> bool:
+    this_month = today.replace(day=1)
+    offset = (month_start.year - this_month.year) * 12 + (month_start.month - this_month.month)
+    return -MONTHS_BACK <= offset <= MONTHS_AHEAD
+
+
+# ---- The band's month -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicGig:
+    """A booked gig as the public may see it: where and when, or nothing more than that it is booked."""
+
+    venue_name: str
+    venue_slug: str
+    start_label: str
+
+
+@dataclass(frozen=True)
+class PublicDay:
+    day: dt.date
+    state: str  # "booked" | "pending" | "available" | "" (not available)
+    in_month: bool
+    is_today: bool
+    is_past: bool
+    gigs: tuple[PublicGig, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return STATES[self.state][0]
+
+    @property
+    def mark(self) -> str:
+        return STATES[self.state][1]
+
+
+@dataclass(frozen=True)
+class PublicMonth:
+    month: dt.date
+    days: list[PublicDay]
+    time_zone: str
+    min_length: dt.timedelta
+    counts: dict[str, int]  # states of the month's days from today on
+
+    @property
+    def weeks(self) -> list[list[PublicDay]]:
+        return [self.days[i : i + 7] for i in range(0, len(self.days), 7)]
+
+
+def band_bookings_between(*, band: Band, start: dt.datetime, end: dt.datetime) -> QuerySet:
+    """The band's pending, booked and played gigs starting in [start, end), with only what the public
+    calendar may show (one query)."""
+    return (
+        Booking.objects.filter(
+            band=band,
+            status__in=(Booking.Status.PENDING, Booking.Status.BOOKED, Booking.Status.COMPLETED),
+            starts_at__gte=start,
+            starts_at__lt=end,
+        )
+        .order_by("starts_at", "pk")
+        .values("status", "kind", "starts_at", "venue__name", "venue__slug", "venue__status", "slot__visibility")
+    )
+
+
+def _public_gig(row: dict, tz: dt.tzinfo) -> PublicGig:
+    shown = (
+        row["kind"] != Booking.Kind.REQUEST
+        and row["slot__visibility"] == Slot.Visibility.PUBLIC
+        and row["venue__status"] == ApprovalStatus.APPROVED
+    )
+    if not shown:
+        return PublicGig(venue_name="", venue_slug="", start_label="")
+    return PublicGig(
+        venue_name=row["venue__name"],
+        venue_slug=row["venue__slug"],
+        start_label=f"{row['starts_at'].astimezone(tz):%H:%M}",
+    )
+
+
+def band_public_month(
+    *, band: Band, members: Sequence[CalendarMember], month_start: dt.date, today: dt.date
+) -> PublicMonth:
+    """The band's month in its own time zone, each day Booked, Pending, Available or nothing.
+
+    Booked: a booked (or played) gig starts that day. Pending: a booking waiting for an answer starts
+    that day (from today on). Available: the band's green zone in the evening (18:00–24:00) with its
+    shortest gig length (from today on). Three queries whatever the number of bookings: members are
+    given, then busy time (skipped for a month wholly past) and the bookings.
+    """
+    time_zone = band.time_zone
+    tz = zoneinfo.ZoneInfo(time_zone)
+    first, last = month_grid(month_start)
+    min_length = dt.timedelta(minutes=band.min_gig_minutes)
+    green: set[dt.date] = set()
+    # No needed member means no one has said when they are free: no day is claimed as available.
+    if last >= today and any(m.required for m in members):
+        zone = band_green_zone(
+            members=members,
+            first_day=max(first, today),
+            last_day=last,
+            time_zone=time_zone,
+            min_length=min_length,
+            today=today,
+            day_start=PUBLIC_HOURS.start,
+            day_end=PUBLIC_HOURS.end,
+        )
+        green = {d.day for d in zone.days if d.status == "green"}
+    start, end = engine.day_bounds(first, tz)[0], engine.day_bounds(last, tz)[1]
+    booked: dict[dt.date, list[PublicGig]] = defaultdict(list)
+    pending: set[dt.date] = set()
+    for row in band_bookings_between(band=band, start=start, end=end):
+        day = row["starts_at"].astimezone(tz).date()
+        if row["status"] == Booking.Status.PENDING:
+            pending.add(day)
+        else:
+            booked[day].append(_public_gig(row, tz))
+    days = []
+    counts = {"booked": 0, "pending": 0, "available": 0}
+    for offset in range((last - first).days + 1):
+        day = first + dt.timedelta(days=offset)
+        past = day < today
+        if day in booked:
+            state = "booked"
+        elif day in pending and not past:
+            state = "pending"
+        elif day in green and not past:
+            state = "available"
+        else:
+            state = ""
+        in_month = day.month == month_start.month
+        if in_month and not past and state:
+            counts[state] += 1
+        days.append(
+            PublicDay(
+                day=day,
+                state=state,
+                in_month=in_month,
+                is_today=day == today,
+                is_past=past,
+                gigs=tuple(booked.get(day, ())),
+            )
+        )
+    return PublicMonth(month=month_start, days=days, time_zone=time_zone, min_length=min_length, counts=counts)
+
+
+# ---- The venue's slots ------------------------------------------------------------------------------
+
+
+def venue_slots_upcoming(*, venue: Venue, now: dt.datetime, limit: int = UPCOMING_SLOTS) -> list[Slot]:
+    """The venue's next public slots not over yet, cancelled ones included until they would have
+    ended, each with its stage and its booked lineup (headliner first). Two queries."""
+    lineup = (
+        Booking.objects.filter(status=Booking.Status.BOOKED)
+        .select_related("band")
+        .only("pk", "slot_id", "role", "band__name", "band__slug", "band__status")
+        .order_by("role", "pk")  # "headliner" sorts before "support"
+    )
+    return list(
+        Slot.objects.filter(venue=venue, visibility=Slot.Visibility.PUBLIC, ends_at__gt=now)
+        .select_related("stage")
+        .prefetch_related(Prefetch("bookings", queryset=lineup, to_attr="lineup"))
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def venue_visible_to(*, venue: Venue, user) -> bool:
+    """Anyone sees a listed venue; one in review or suspended only its staff and StageSlot staff."""
+    if venue.is_public or getattr(user, "is_staff", False):
+        return True
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return venue.staff_roles.filter(user_id=user.pk).exists()
+
+
+SLOT_MARKS = {
+    Slot.Status.OPEN: "+",
+    Slot.Status.NEED_SUPPORT: "½",
+    Slot.Status.BOOKED: "♪",
+    Slot.Status.CANCELLED: "✕",
+}
+
+
+@dataclass(frozen=True)
+class SlotRow:
+    """A slot as the venue's public list shows it, its times in the viewer's zone."""
+
+    slot: Slot
+    day_label: str  # "Fri 5 Dec 2026"
+    time_label: str  # "20:00–23:00", "22:00–02:00 next day"
+    status: str
+    status_label: str
+    mark: str
+    lineup: tuple[Booking, ...]
+
+
+def slot_rows(slots: Sequence[Slot], *, tz: dt.tzinfo) -> list[SlotRow]:
+    rows = []
+    for slot in slots:
+        start, end = slot.starts_at.astimezone(tz), slot.ends_at.astimezone(tz)
+        time_label = f"{start:%H:%M}–{end:%H:%M}"
+        if end.date() != start.date():
+            time_label += " next day" if end.date() == start.date() + dt.timedelta(days=1) else f" on {end:%a %-d %b}"
+        status = slot.status
+        rows.append(
+            SlotRow(
+                slot=slot,
+                day_label=f"{start:%a %-d %b %Y}",
+                time_label=time_label,
+                status=status,
+                status_label=slot.get_status_display(),
+                mark=SLOT_MARKS[status],
+                # A cancelled slot has no lineup left; its bookings were cancelled with it.
+                lineup=() if slot.is_cancelled else tuple(getattr(slot, "lineup", ())),
+            )
+        )
+    return rows

@@ -1,0 +1,80 @@
+"""What a booking's notifications say and whom they reach: the words for a gig, its link, the
+people on each side, and one call that tells them (accounts.services writes the rows)."""
+
+from collections.abc import Iterable
+
+from accounts.models import User
+from accounts.services import notifications_create
+from bands.selectors import band_managers
+
+from ..models import Booking
+from ..selectors.bookings import band_players, venue_team
+from .email_actions import email_actions_for
+
+Kind = Booking.Kind
+Role = Booking.Role
+
+
+def where_text(booking: Booking) -> str:
+    """The venue's name, or the private event's place."""
+    if booking.venue_id:
+        return booking.venue.name
+    return booking.location or "a private event"
+
+
+def link_of(booking: Booking) -> str:
+    """The booking's page, as notifications link to it."""
+    return f"/bookings/{booking.uid}/"
+
+
+def booking_summary(booking: Booking) -> str:
+    """ "headline at Kellerbar on {when}": a notification's text, whose "{when}" each recipient reads
+    in their own zone (see accounts.services.NotificationItem)."""
+    if booking.kind == Kind.REQUEST:
+        what = f"play {booking.event_type.lower()}" if booking.event_type else "play a private event"
+        at = f" at {booking.location}" if booking.location else ""
+        return f"{what}{at} on {{when}}"
+    what = "headline" if booking.role == Role.HEADLINER else "support"
+    return f"{what} at {booking.venue.name} on {{when}}"
+
+
+def booking_notify(
+    booking: Booking, recipients: Iterable[User], text: str, *, actor: User | None, event: str, actions: bool = False
+) -> None:
+    """Tell `recipients` of a change of `booking`; `actions` adds signed Accept/Decline links to
+    their emails (for the side that must answer a new booking)."""
+    notifications_create(
+        recipients=recipients,
+        kind=f"booking_{event}",
+        text=text,
+        link=link_of(booking),
+        key=f"booking:{booking.uid}:{event}:{booking.sequence}",
+        actor=actor,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        actions_for=email_actions_for(booking) if actions else None,
+    )
+
+
+def asking_people(booking: Booking) -> list[User]:
+    """Who speaks for the side that asked: the band's leaders and admins, the venue's staff, or the client."""
+    side = booking.asking_side
+    if side == "band":
+        return band_managers(booking.band_id)
+    if side == "venue":
+        return venue_team(booking.venue_id)
+    return [booking.client]
+
+
+def answering_people(booking: Booking) -> list[User]:
+    """Who may answer: the venue's staff for an application, the band's leaders and admins otherwise."""
+    if booking.answering_side == "venue":
+        return venue_team(booking.venue_id)
+    return band_managers(booking.band_id)
+
+
+def booking_people(booking: Booking) -> list[User]:
+    """Both sides of a booked gig: every band member, the venue's staff or the client."""
+    people = band_players(booking.band_id)
+    people += venue_team(booking.venue_id) if booking.venue_id else [booking.client]
+    return people

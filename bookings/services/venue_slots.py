@@ -1,0 +1,275 @@
+"""Writes of a venue's slots beyond one booking: calling a slot off, and offering it by email to a band
+not on StageSlot (the link, claiming it, withdrawing it). Creating and editing slots is venues.services."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import dateformat, timezone
+
+from accounts.models import User
+from accounts.services import email_queue
+from accounts.timezones import when_text
+from bands.models import ApprovalStatus, Band
+from bands.selectors import band_managers
+from venues.models import Slot
+
+from ..models import Booking, OfferInvite
+from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
+from .notices import booking_notify, booking_people, booking_summary
+from .workflow import (
+    BookingConflict,
+    BookingError,
+    BookingPermissionError,
+    band_slot_lock,
+    booking_create,
+    booking_transition,
+    message_check,
+    slot_booking_check,
+    slot_place_check,
+    slot_place_free,
+    start_check,
+)
+
+Status = Booking.Status
+Kind = Booking.Kind
+Role = Booking.Role
+
+
+OFFER_INVITE_DAYS = 14
+# The same offer by email this recently is the invite already sent.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
+    """Call off a slot: every pending booking on it is declined and every booked act cancelled,
+    each with the reason and a notification. Venue staff only; a reason is required.
+
+    Locks the bands of its bookings (in id order), then the slot, then the bookings.
+    """
+    now = now or timezone.now()
+    reason = reason.strip()[:300]
+    if not is_venue_staff(slot.venue_id, by):
+        raise BookingPermissionError("Only this venue's staff can cancel its slots.")
+    if not reason:
+        raise ValidationError({"reason": ["Say why the slot is cancelled; the bands will read it."]})
+    with transaction.atomic():
+        band_ids = sorted(
+            set(Booking.objects.filter(slot_id=slot.pk, status__in=Booking.LIVE).values_list("band_id", flat=True))
+        )
+        list(Band.objects.select_for_update().filter(pk__in=band_ids).order_by("pk").values_list("pk", flat=True))
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        if slot.is_cancelled:
+            raise BookingConflict("This slot is already cancelled.")
+        if slot.ends_at <= now:
+            raise BookingError("This slot is over, so it can no longer be cancelled.")
+        note = f"The venue cancelled the slot: {reason}"
+        live = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("band", "venue")
+            .filter(slot_id=slot.pk, status__in=Booking.LIVE)
+            .order_by("pk")
+        )
+        for booking in live:
+            if booking.status == Status.BOOKED:
+                booking_transition(booking, Status.CANCELLED, actor=by, note=note, now=now)
+                slot_place_free(booking, None)
+                people = booking_people(booking)
+            else:
+                booking_transition(booking, Status.DECLINED, actor=by, note=note, now=now)
+                people = band_managers(booking.band_id)
+            booking_notify(
+                booking,
+                people,
+                f"{slot.venue.name} cancelled the slot {booking.band.name} was "
+                f"{'booked' if booking.status == Status.CANCELLED else 'waiting'} for: {booking_summary(booking)}. "
+                f"Reason: {reason}",
+                actor=by,
+                event="slot_cancelled",
+            )
+        Slot.objects.filter(pk=slot.pk).update(
+            cancelled_at=now, cancel_reason=reason, headliner_booked=0, supports_booked=0, sequence=F("sequence") + 1
+        )
+        OfferInvite.objects.filter(slot_id=slot.pk, claimed_at__isnull=True, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        slot.refresh_from_db()
+    return slot
+
+
+def offer_invite_create(
+    *,
+    slot: Slot,
+    by: User,
+    email: str,
+    band_name: str = "",
+    role: str,
+    fee: int | None = None,
+    message: str = "",
+    site_url: str,
+    now=None,
+) -> OfferInvite:
+    """Offer a slot by email to a band that is not on StageSlot. The link works for OFFER_INVITE_DAYS
+    days and once; whoever opens it signs up, creates their band and finds the offer waiting. The
+    same offer to the same address within REPEAT_WINDOW is the invite already sent (no second mail)."""
+    now = now or timezone.now()
+    if not is_venue_staff(slot.venue_id, by):
+        raise BookingPermissionError("Only this venue's staff can offer its slots.")
+    errors: dict[str, list[str]] = {}
+    email = email.strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = ["Enter the band's email address, e.g. booking@band.example."]
+    if fee is not None and fee < 0:
+        errors["fee"] = ["A fee cannot be negative."]
+    if role not in Role.values:
+        errors["role"] = ["Choose headliner or support."]
+    band_name = band_name.strip()
+    if len(band_name) > OfferInvite._meta.get_field("band_name").max_length:
+        errors["band_name"] = ["That band name is too long."]
+    if errors:
+        raise ValidationError(errors)
+    message = message_check(message)
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        if slot.is_cancelled:
+            raise BookingConflict("The venue cancelled this slot.")
+        start_check(slot.starts_at, now, "slot")
+        if slot.venue.status != ApprovalStatus.APPROVED:
+            raise BookingError(f"{slot.venue.name} is not taking bookings on StageSlot right now.")
+        slot_place_check(slot, role)
+        # The same offer to the same address again at once (a resent form): the one already sent.
+        same = OfferInvite.objects.filter(
+            slot=slot,
+            email__iexact=email,
+            role=role,
+            fee=fee if fee is not None else slot.fee,
+            message=message,
+            created_by=by,
+            claimed_at=None,
+            revoked_at=None,
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        ).first()
+        if same is not None:
+            return same
+        invite = OfferInvite.objects.create(
+            slot=slot,
+            email=email,
+            band_name=band_name,
+            role=role,
+            fee=fee if fee is not None else slot.fee,
+            message=message,
+            created_by=by,
+            expires_at=now + timedelta(days=OFFER_INVITE_DAYS),
+        )
+        link = f"{site_url.rstrip('/')}/offers/{invite.token}/"
+        zone = slot.zone
+        context = {
+            "invite": invite,
+            "slot": slot,
+            "venue": slot.venue,
+            "inviter": by,
+            "link": link,
+            "when": when_text(slot.starts_at, slot.ends_at, zone),
+            "expires": dateformat.format(timezone.localtime(invite.expires_at, zone), "j F Y, H:i"),
+            "zone": zone.key,
+        }
+        message_ = EmailMultiAlternatives(
+            subject=f"{slot.venue.name} offers you a gig on StageSlot",
+            body=render_to_string("bookings/email/offer_invite.txt", context),
+            to=[invite.email],
+        )
+        message_.attach_alternative(render_to_string("bookings/email/offer_invite.html", context), "text/html")
+        email_queue(message=message_)
+    return invite
+
+
+def offer_invite_state(invite: OfferInvite, *, now=None) -> str:
+    """ "open", "claimed", "revoked" or "expired"."""
+    now = now or timezone.now()
+    if invite.claimed_at:
+        return "claimed"
+    if invite.revoked_at:
+        return "revoked"
+    if invite.expires_at <= now:
+        return "expired"
+    return "open"
+
+
+def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -> Booking:
+    """Turn an emailed offer into a pending OFFER for `band` (which `by` leads or administers).
+
+    Single use: the invite row is locked and marked claimed in the same transaction. A band still
+    waiting for approval may claim it (it has just been created for this offer); a suspended one not.
+    """
+    now = now or timezone.now()
+    if not can_manage_band(band.pk, by):
+        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can take an offer for it.")
+    with transaction.atomic():
+        # Band, slot, then the invite: slot_cancel holds the slot while it revokes the invites.
+        band, slot = band_slot_lock(band.pk, invite.slot_id)
+        invite = OfferInvite.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=invite.pk)
+        state = offer_invite_state(invite, now=now)
+        if state != "open":
+            raise BookingConflict(
+                {
+                    "claimed": "This offer has already been taken.",
+                    "revoked": "The venue withdrew this offer.",
+                    "expired": "This offer has expired. Ask the venue to send it again.",
+                }[state]
+            )
+        slot_booking_check(slot=slot, band=band, role=invite.role, now=now, new_band_ok=True)
+        booking = booking_create(
+            Booking(
+                kind=Kind.OFFER,
+                role=invite.role,
+                band=band,
+                slot=slot,
+                venue=slot.venue,
+                requested_by=invite.created_by,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                time_zone=slot.venue.time_zone,
+                fee=invite.fee,
+                currency=slot.currency,
+                message=invite.message,
+            ),
+            actor=by,
+            note=f"Offered by email to {invite.email}",
+        )
+        invite.claimed_at = now
+        invite.booking = booking
+        invite.save(update_fields=["claimed_at", "booking"])
+        booking_notify(
+            booking,
+            venue_team(slot.venue_id),
+            f"{band.name} joined StageSlot and has your offer to {booking_summary(booking)} waiting for their answer.",
+            actor=by,
+            event="invite_claimed",
+        )
+    return booking
+
+
+def offer_invite_revoke(*, invite: OfferInvite, by: User, now=None) -> OfferInvite:
+    """Withdraw an emailed offer so its link stops working. Venue staff only.
+
+    Revoking twice keeps the first time. Raises BookingConflict once the offer was taken (the band
+    has a pending offer then: withdraw that instead).
+    """
+    now = now or timezone.now()
+    if not is_venue_staff(invite.slot.venue_id, by):
+        raise BookingPermissionError("Only this venue's staff can withdraw its offers.")
+    with transaction.atomic():
+        Slot.objects.select_for_update(of=("self",)).filter(pk=invite.slot_id).first()
+        invite = OfferInvite.objects.select_for_update().get(pk=invite.pk)
+        if invite.claimed_at:
+            raise BookingConflict("The band has taken this offer already; withdraw their pending offer instead.")
+        if invite.revoked_at is None:
+            invite.revoked_at = now
+            invite.save(update_fields=["revoked_at"])
+    return invite

@@ -1,0 +1,722 @@
+"""The booking workflow: apply, offer, request, accept, decline, withdraw, cancel, complete.
+
+What must hold, whatever the order of clicks:
+- a band is never BOOKED twice at overlapping times;
+- a slot never has more acts BOOKED than it has places (one headliner, `support_places` supports).
+
+Every service that creates or fills a place locks the band row, then the slot row, then the
+offer invite or booking rows (always in that order, so racers queue instead of deadlocking) and
+checks again under the lock. The band row is locked FOR UPDATE (not FOR NO KEY UPDATE) on purpose:
+a member joining meanwhile inserts a Membership, which waits for it, so a new gig block and a new
+member never miss each other. An accept whose race is already decided is refused before it queues
+(a plain read: nothing it can find goes back by itself); the winner holds the locks only for its own
+writes, and declines its losers right after its commit, locking just their booking rows.
+On PostgreSQL the exclusion and unique constraints of Booking and the check constraints of Slot
+stand behind the checks; on SQLite, IMMEDIATE transactions serialise writers.
+
+Every change writes a BookingEvent and notifies the people it concerns (never the actor) in the
+same transaction; emails go out after commit.
+"""
+
+import datetime as dt
+import logging
+import zoneinfo
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import NotificationItem, notifications_create_many
+from accounts.timezones import validate_time_zone, when_text
+from bands.models import ApprovalStatus, Band, Membership
+from bands.selectors import band_managers
+from bands.services import band_gig_block_add, band_gig_block_remove
+from venues.models import Slot
+
+from ..models import Booking, BookingEvent
+from ..selectors.bookings import can_manage_band, is_venue_staff, side_of, venue_team
+from .notices import (
+    answering_people,
+    asking_people,
+    booking_notify,
+    booking_people,
+    booking_summary,
+    link_of,
+    where_text,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = Booking.Status
+Kind = Booking.Kind
+Role = Booking.Role
+
+MAX_REQUEST_LENGTH = timedelta(hours=24)
+MAX_AHEAD = timedelta(days=3 * 365)
+# A request the same as one pending from the same client this recently is that one again.
+REPEAT_WINDOW = timedelta(minutes=30)
+
+
+class BookingError(Exception):
+    """A refusal with a message for the person who asked; `str()` is the message."""
+
+
+class BookingConflict(BookingError):
+    """Something else is in the way (the band is booked, the place is taken, the page was stale): HTTP 409."""
+
+
+class BookingPermissionError(BookingError):
+    """The person may not do this to this booking or slot: HTTP 403."""
+
+
+# ---- Transitions ----------------------------------------------------------------------------
+
+
+def booking_transition(booking: Booking, to: str, *, actor: User | None, note: str = "", now: dt.datetime) -> Booking:
+    """Move a locked booking to `to`, record who did it and why; bumps `sequence`."""
+    note = note[:500]
+    BookingEvent.objects.create(booking=booking, actor=actor, from_status=booking.status, to_status=to, note=note)
+    booking.status = to
+    booking.status_note = note
+    booking.status_changed_at = now
+    booking.sequence += 1
+    booking.save(update_fields=["status", "status_note", "status_changed_at", "sequence", "updated_at"])
+    return booking
+
+
+def band_slot_lock(band_id: int, slot_id: int) -> tuple[Band, Slot]:
+    """Lock the band, then the slot (see the module docstring); return them fresh."""
+    band = Band.objects.select_for_update().get(pk=band_id)
+    slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot_id)
+    return band, slot
+
+
+def _lock(booking: Booking) -> tuple[Band, Slot | None, Booking]:
+    """Lock band, slot, booking, in that order (see the module docstring); return them fresh."""
+    band = Band.objects.select_for_update().get(pk=booking.band_id)
+    slot = (
+        Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=booking.slot_id)
+        if booking.slot_id
+        else None
+    )
+    fresh = Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+    return band, slot, fresh
+
+
+def _stale(booking: Booking) -> BookingConflict:
+    what = booking.get_kind_display().lower()
+    return BookingConflict(
+        f"This {what} is already {booking.get_status_display().lower()}, so nothing was changed. "
+        "Reload the page to see where it stands."
+    )
+
+
+def slot_place_check(slot: Slot, role: str) -> None:
+    if slot.is_cancelled:
+        raise BookingConflict("The venue cancelled this slot.")
+    if not slot.place_open(role):
+        if role == Role.HEADLINER:
+            raise BookingConflict("The headliner place of this slot is already taken.")
+        if slot.support_places == 0:
+            raise BookingConflict("This slot has no support places.")
+        raise BookingConflict("Every support place of this slot is already taken.")
+
+
+def _check_band_free(band: Band, starts_at: dt.datetime, ends_at: dt.datetime, zone) -> None:
+    # Where the other gig is stays unsaid: it may be another venue's, or a client's private address.
+    clash = Booking.objects.filter(
+        band_id=band.pk, status=Status.BOOKED, starts_at__lt=ends_at, ends_at__gt=starts_at
+    ).first()
+    if clash is not None:
+        raise BookingConflict(
+            f"{band.name} is already booked {when_text(clash.starts_at, clash.ends_at, zone)}, which overlaps this gig."
+        )
+
+
+def _check_band_active(band: Band) -> None:
+    if band.status == ApprovalStatus.SUSPENDED:
+        raise BookingError(f"{band.name} is suspended on StageSlot, so it cannot be booked.")
+
+
+def start_check(starts_at: dt.datetime, now: dt.datetime, what: str = "gig") -> None:
+    if starts_at <= now:
+        raise BookingError(f"This {what} has already started, so it can no longer be booked.")
+
+
+# ---- Asking ---------------------------------------------------------------------------------
+
+
+def message_check(message: str) -> str:
+    message = message.strip()
+    limit = Booking._meta.get_field("message").max_length
+    if len(message) > limit:
+        raise ValidationError({"message": [f"A message can be at most {limit} characters (it has {len(message)})."]})
+    return message
+
+
+def slot_booking_check(*, slot: Slot, band: Band, role: str, now: dt.datetime, new_band_ok: bool = False) -> None:
+    """What must hold for a new application or offer of `band` on `slot` (both locked).
+
+    `new_band_ok`: a band still waiting for approval may take an offer a venue emailed to it
+    (it has just signed up for it); a suspended band never takes part.
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": ["Choose headliner or support."]})
+    if slot.is_cancelled:
+        raise BookingConflict("The venue cancelled this slot.")
+    start_check(slot.starts_at, now, "slot")
+    if slot.venue.status != ApprovalStatus.APPROVED:
+        raise BookingError(f"{slot.venue.name} is not taking bookings on StageSlot right now.")
+    if band.status == ApprovalStatus.SUSPENDED or (band.status != ApprovalStatus.APPROVED and not new_band_ok):
+        raise BookingError(
+            f"{band.name} is waiting for approval by StageSlot staff; it can take part in bookings once approved."
+            if band.status == ApprovalStatus.PENDING
+            else f"{band.name} is suspended on StageSlot, so it cannot take part in bookings."
+        )
+    slot_place_check(slot, role)
+    # Asking a band that is booked then makes a booking that can never be accepted.
+    _check_band_free(band, slot.starts_at, slot.ends_at, slot.zone)
+    live = Booking.objects.filter(band=band, slot=slot, status__in=Booking.LIVE).first()
+    if live is not None:
+        raise BookingConflict(
+            f"{band.name} already has a {live.get_status_display().lower()} "
+            f"{live.get_kind_display().lower()} for this slot."
+        )
+
+
+def booking_create(booking: Booking, *, actor: User, note: str) -> Booking:
+    """Save a new pending booking and its first event; a racing duplicate becomes a BookingConflict."""
+    try:
+        with transaction.atomic():
+            booking.save()
+            BookingEvent.objects.create(
+                booking=booking, actor=actor, from_status="", to_status=Status.PENDING, note=note
+            )
+    except IntegrityError as exc:
+        raise BookingConflict("This band already has a pending or booked place on this slot.") from exc
+    return booking
+
+
+def booking_apply(
+    *, slot: Slot, band: Band, by: User, role: str, fee: int | None = None, message: str = "", now=None
+) -> Booking:
+    """The band asks the venue for a place on a public slot. Band leaders and admins only.
+
+    Raises BookingPermissionError (not a manager of the band; staff of the slot's venue; an
+    invite-only slot), BookingConflict (the place is taken, the slot cancelled, the band has
+    already applied or is booked at an overlapping time), BookingError (the slot has started, the
+    band or the venue is not approved), ValidationError (role, fee, message).
+    """
+    now = now or timezone.now()
+    if not can_manage_band(band.pk, by):
+        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can apply for it.")
+    if is_venue_staff(slot.venue_id, by):
+        raise BookingPermissionError(
+            "You are on the staff of this venue, so you cannot apply to its slots. Offer the slot to a band instead."
+        )
+    if fee is not None and fee < 0:
+        raise ValidationError({"fee": ["A fee cannot be negative."]})
+    message = message_check(message)
+    with transaction.atomic():
+        band, slot = band_slot_lock(band.pk, slot.pk)
+        if slot.visibility != Slot.Visibility.PUBLIC:
+            raise BookingPermissionError("This slot is by invitation only; the venue offers it to bands it chooses.")
+        slot_booking_check(slot=slot, band=band, role=role, now=now)
+        booking = booking_create(
+            Booking(
+                kind=Kind.APPLICATION,
+                role=role,
+                band=band,
+                slot=slot,
+                venue=slot.venue,
+                requested_by=by,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                time_zone=slot.venue.time_zone,
+                fee=fee,
+                currency=slot.currency,
+                message=message,
+            ),
+            actor=by,
+            note="Applied",
+        )
+        booking_notify(
+            booking,
+            venue_team(slot.venue_id),
+            f"{band.name} applied to {booking_summary(booking)}.",
+            actor=by,
+            event="created",
+            actions=True,
+        )
+    return booking
+
+
+def booking_offer(
+    *, slot: Slot, band: Band, by: User, role: str, fee: int | None = None, message: str = "", now=None
+) -> Booking:
+    """The venue offers a place on its slot to a band. Venue staff only; public or invite-only slots.
+
+    Raises as booking_apply; offering to a band you play in is fine (the band still answers).
+    """
+    now = now or timezone.now()
+    if not is_venue_staff(slot.venue_id, by):
+        raise BookingPermissionError("Only this venue's staff can offer its slots.")
+    if fee is not None and fee < 0:
+        raise ValidationError({"fee": ["A fee cannot be negative."]})
+    message = message_check(message)
+    with transaction.atomic():
+        band, slot = band_slot_lock(band.pk, slot.pk)
+        slot_booking_check(slot=slot, band=band, role=role, now=now)
+        booking = booking_create(
+            Booking(
+                kind=Kind.OFFER,
+                role=role,
+                band=band,
+                slot=slot,
+                venue=slot.venue,
+                requested_by=by,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                time_zone=slot.venue.time_zone,
+                fee=fee if fee is not None else slot.fee,
+                currency=slot.currency,
+                message=message,
+            ),
+            actor=by,
+            note="Offered",
+        )
+        booking_notify(
+            booking,
+            band_managers(band.pk),
+            f"{slot.venue.name} offers {band.name} a slot: {booking_summary(booking)}.",
+            actor=by,
+            event="created",
+            actions=True,
+        )
+    return booking
+
+
+def booking_request(
+    *,
+    band: Band,
+    client: User,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    time_zone: str,
+    event_type: str = "",
+    location: str = "",
+    guests: int | None = None,
+    fee: int | None = None,
+    message: str = "",
+    now=None,
+) -> Booking:
+    """A client asks a band to play a private event. Any signed-in person except the band's own members.
+
+    Raises ValidationError by field (end before start, longer than 24 hours, in the past, a negative
+    budget, an unknown zone, too long a text), BookingPermissionError (you play in the band),
+    BookingError (the band is not public), BookingConflict (the band is booked at an overlapping time).
+    The same request again within REPEAT_WINDOW (same client, band, times and text, still pending)
+    returns the pending one: nothing is added and nobody is notified twice.
+    """
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = ["The end must be after the start."]
+    elif ends_at - starts_at > MAX_REQUEST_LENGTH:
+        errors["ends_at"] = ["A booking can be at most 24 hours long."]
+    if starts_at <= now:
+        errors["starts_at"] = ["This start is in the past. Choose a time from now on."]
+    elif starts_at > now + MAX_AHEAD:
+        errors["starts_at"] = ["Requests can be made up to three years ahead."]
+    if fee is not None and fee < 0:
+        errors["fee"] = ["A budget cannot be negative."]
+    if guests is not None and guests < 0:
+        errors["guests"] = ["The number of guests cannot be negative."]
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = exc.messages
+    for name, value in (("event_type", event_type), ("location", location), ("message", message)):
+        limit = Booking._meta.get_field(name).max_length
+        if len(value.strip()) > limit:
+            errors[name] = [f"At most {limit} characters, please (this has {len(value.strip())})."]
+    if errors:
+        raise ValidationError(errors)
+    if band.status != ApprovalStatus.APPROVED:
+        raise BookingError(f"{band.name} is not taking requests on StageSlot right now.")
+    if Membership.objects.filter(band=band, user=client).exists():
+        raise BookingPermissionError(
+            f"You play in {band.name}, so you cannot request it. Add the date to your band calendar instead."
+        )
+    _check_band_free(band, starts_at, ends_at, zoneinfo.ZoneInfo(time_zone))
+    with transaction.atomic():
+        # The same request sent again (a double click, a resent form, a script): the one already
+        # pending, nothing new and no second notice. The band's lock makes resends queue for this check.
+        Band.objects.select_for_update().filter(pk=band.pk).values_list("pk", flat=True).get()
+        same = Booking.objects.filter(
+            kind=Kind.REQUEST,
+            band_id=band.pk,
+            client_id=client.pk,
+            status=Status.PENDING,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            message=message.strip(),
+            created_at__gte=timezone.now() - REPEAT_WINDOW,
+        ).first()
+        if same is not None:
+            return same
+        booking = booking_create(
+            Booking(
+                kind=Kind.REQUEST,
+                role=Role.HEADLINER,
+                band=band,
+                client=client,
+                requested_by=client,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                time_zone=time_zone,
+                fee=fee,
+                currency=band.currency,
+                event_type=event_type.strip(),
+                location=location.strip(),
+                guests=guests,
+                message=message.strip(),
+            ),
+            actor=client,
+            note="Requested",
+        )
+        booking_notify(
+            booking,
+            band_managers(band.pk),
+            f"{client.name} asks {band.name} to {booking_summary(booking)}.",
+            actor=client,
+            event="created",
+            actions=True,
+        )
+    return booking
+
+
+# ---- Answering ------------------------------------------------------------------------------
+
+
+def _check_answerer(booking: Booking, by: User) -> None:
+    if booking.answering_side == "venue":
+        if not is_venue_staff(booking.venue_id, by):
+            raise BookingPermissionError("Only the venue's staff can answer this application.")
+    elif not can_manage_band(booking.band_id, by):
+        raise BookingPermissionError("Only the band's leaders and admins can answer this.")
+    if by.pk in (booking.requested_by_id, booking.client_id):
+        raise BookingPermissionError("You sent this yourself, so you cannot accept or decline it.")
+
+
+def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, now: dt.datetime) -> list[Booking]:
+    """Decline every pending booking that `winner` (just booked, committed) has made impossible; each
+    loser's row is locked first, so a decline never meets an accept of the same booking half-way."""
+    same_band = Q(band_id=band.pk, starts_at__lt=winner.ends_at, ends_at__gt=winner.starts_at)
+    place = Q(pk__in=[])
+    if slot is not None:
+        if winner.role == Role.HEADLINER:
+            place = Q(slot_id=slot.pk, role=Role.HEADLINER)
+        elif slot.supports_booked >= slot.support_places:
+            place = Q(slot_id=slot.pk, role=Role.SUPPORT)
+    losers = list(
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("band", "venue", "client")
+        .filter(status=Status.PENDING)
+        .filter(same_band | place)
+        .exclude(pk=winner.pk)
+        .order_by("pk")
+    )
+    if not losers:
+        return []
+    # Batched: a race's losers are declined in one go, right after the winner's commit.
+    teams = {pk: venue_team(pk) for pk in {loser.venue_id for loser in losers if loser.venue_id}}
+    managers = {pk: band_managers(pk) for pk in {loser.band_id for loser in losers}}
+    events, items = [], []
+    for loser in losers:
+        if loser.band_id == band.pk:
+            # Both sides of the loser read this: the time, not where (another venue, a private address).
+            note = (
+                f"Declined automatically: {band.name} is now booked "
+                f"{when_text(winner.starts_at, winner.ends_at, loser.zone)}, which overlaps."
+            )
+        elif loser.role == Role.HEADLINER:
+            note = "Declined automatically: the headliner place went to another band."
+        else:
+            note = "Declined automatically: every support place has been filled."
+        note = note[:500]
+        events.append(
+            BookingEvent(booking=loser, actor=by, from_status=loser.status, to_status=Status.DECLINED, note=note)
+        )
+        loser.status, loser.status_note, loser.status_changed_at, loser.updated_at = Status.DECLINED, note, now, now
+        loser.sequence += 1
+        team = teams.get(loser.venue_id, [])
+        client = [loser.client] if loser.client_id else []
+        asking = {"band": managers[loser.band_id], "venue": team, "client": client}[loser.asking_side]
+        answering = team if loser.answering_side == "venue" else managers[loser.band_id]
+        items.append(
+            NotificationItem(
+                recipients=asking + answering,
+                kind="booking_declined",
+                text=f"Declined automatically: the {loser.get_kind_display().lower()} for {loser.band.name} to "
+                f"{booking_summary(loser)} – {note.split(': ', 1)[1]}",
+                link=link_of(loser),
+                key=f"booking:{loser.uid}:declined:{loser.sequence}",
+                starts_at=loser.starts_at,
+                ends_at=loser.ends_at,
+            )
+        )
+    BookingEvent.objects.bulk_create(events)
+    # bulk_update skips auto_now: updated_at is set above.
+    Booking.objects.bulk_update(losers, ["status", "status_note", "status_changed_at", "sequence", "updated_at"])
+    notifications_create_many(items=items, actor=by)
+    return losers
+
+
+def _check_not_decided(booking: Booking) -> None:
+    """Refuse at once, without the locks, an accept whose race a plain read shows already decided:
+    the booking is no longer PENDING, the band is BOOKED at an overlapping time, or the place is gone.
+
+    Nothing of this goes back by itself (no way leads back to PENDING; a gig or a place is only freed
+    by a cancel, after which accepting is a new question), so the refusal was true when it was read,
+    and the loser need not queue on the band lock to hear it. A read that finds nothing in the way
+    decides nothing: the same checks run again under the locks.
+    """
+    if booking.status != Status.PENDING:
+        raise _stale(booking)
+    _check_band_free(booking.band, booking.starts_at, booking.ends_at, booking.zone)
+    if booking.slot_id:
+        slot_place_check(booking.slot, booking.role)
+
+
+def _decline_losers(*, winner: Booking, band: Band, slot: Slot | None, by: User, now: dt.datetime) -> None:
+    """Right after the winner's commit, in a short transaction of its own: decline what it made impossible.
+
+    Until this commits, a loser may still read PENDING; its own accept is refused all the same by the
+    checks under the band and slot locks, which now find the gig (or the full place). The winner is
+    read again first: should it have been cancelled in between, its losers stay open. Should this
+    transaction fail, the accept stands and its losers stay PENDING, still impossible to accept, until
+    someone declines them or their date passes (bookings_expire).
+    """
+    try:
+        with transaction.atomic():
+            if not Booking.objects.filter(pk=winner.pk, status=Status.BOOKED).exists():
+                return
+            _auto_decline(winner=winner, band=band, slot=slot, by=by, now=now)
+    except DatabaseError:
+        logger.exception("Booking %s was accepted, but declining the bookings it made impossible failed", winner.uid)
+
+
+def booking_accept(*, booking: Booking, by: User, now=None) -> Booking:
+    """Accept a pending booking on behalf of the side that did not ask (the venue for an application,
+    the band's leaders and admins for an offer or a request).
+
+    A loser of a race that is already decided (see _check_not_decided) is refused before any lock.
+    Otherwise locks the band, then the slot, then the booking, so concurrent accepts queue, and checks
+    again. Raises BookingPermissionError (not the answering side, or your own request), BookingConflict
+    (the booking is no longer pending, the band is booked at an overlapping time, the place is taken,
+    the slot cancelled), BookingError (the gig has started). On success the booking, the slot's place
+    and the band's members' busy time commit in one transaction, which holds the band lock briefly;
+    every pending booking it makes impossible is declined right after, in a second one.
+    """
+    now = now or timezone.now()
+    _check_answerer(booking, by)
+    _check_not_decided(booking)
+    with transaction.atomic():
+        band, slot, booking = _lock(booking)
+        if booking.status != Status.PENDING:
+            raise _stale(booking)
+        start_check(booking.starts_at, now)
+        _check_band_active(band)
+        _check_band_free(band, booking.starts_at, booking.ends_at, booking.zone)
+        if slot is not None:
+            slot_place_check(slot, booking.role)
+        try:
+            with transaction.atomic():
+                booking_transition(booking, Status.BOOKED, actor=by, note="Accepted", now=now)
+                if slot is not None:
+                    counter = "headliner_booked" if booking.role == Role.HEADLINER else "supports_booked"
+                    Slot.objects.filter(pk=slot.pk).update(**{counter: F(counter) + 1})
+                    slot.refresh_from_db(fields=["headliner_booked", "supports_booked"])
+                block = band_gig_block_add(
+                    band_id=band.pk,
+                    starts_at=booking.starts_at,
+                    ends_at=booking.ends_at,
+                    title=f"Gig: {band.name} at {where_text(booking)}",
+                )
+                booking.block = block
+                booking.save(update_fields=["block", "updated_at"])
+        except IntegrityError as exc:
+            # The constraints caught what the checks above should have: say so plainly.
+            logger.warning("Booking %s hit a constraint on accept: %s", booking.uid, exc)
+            raise BookingConflict(
+                f"{band.name} is already booked at an overlapping time, or the place is taken."
+            ) from exc
+        booking_notify(
+            booking,
+            booking_people(booking),
+            f"Booked: {band.name} will {booking_summary(booking)}.",
+            actor=by,
+            event="booked",
+        )
+    # The band and slot locks are released here: the racers that queued behind them find the gig and
+    # leave with a 409, while the bookings it has made impossible are declined in a transaction of
+    # their own.
+    _decline_losers(winner=booking, band=band, slot=slot, by=by, now=now)
+    return booking
+
+
+def booking_decline(*, booking: Booking, by: User, reason: str = "", now=None) -> Booking:
+    """Decline a pending booking (the answering side), with an optional reason for the other side."""
+    now = now or timezone.now()
+    _check_answerer(booking, by)
+    reason = reason.strip()[:300]
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+        )
+        if booking.status != Status.PENDING:
+            raise _stale(booking)
+        booking_transition(booking, Status.DECLINED, actor=by, note=reason or "Declined", now=now)
+        because = f" Reason: {reason}" if reason else ""
+        booking_notify(
+            booking,
+            asking_people(booking),
+            f"Declined: {booking.band.name} to {booking_summary(booking)}.{because}",
+            actor=by,
+            event="declined",
+        )
+    return booking
+
+
+def _check_asker(booking: Booking, by: User) -> None:
+    side = booking.asking_side
+    allowed = (
+        (side == "band" and can_manage_band(booking.band_id, by))
+        or (side == "venue" and is_venue_staff(booking.venue_id, by))
+        or (side == "client" and booking.client_id == by.pk)
+    )
+    if not allowed:
+        raise BookingPermissionError("Only the side that asked can withdraw this.")
+
+
+def booking_withdraw(*, booking: Booking, by: User, now=None) -> Booking:
+    """Take back a pending application, offer or request (the side that asked)."""
+    now = now or timezone.now()
+    _check_asker(booking, by)
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+        )
+        if booking.status != Status.PENDING:
+            raise _stale(booking)
+        booking_transition(booking, Status.WITHDRAWN, actor=by, note="Withdrawn", now=now)
+        booking_notify(
+            booking,
+            answering_people(booking),
+            f"Withdrawn: the {booking.get_kind_display().lower()} for {booking.band.name} to "
+            f"{booking_summary(booking)}.",
+            actor=by,
+            event="withdrawn",
+        )
+    return booking
+
+
+def slot_place_free(booking: Booking, slot: Slot | None) -> None:
+    """Give back the place and the members' time of a booking that stops being BOOKED."""
+    if slot is not None:
+        counter = "headliner_booked" if booking.role == Role.HEADLINER else "supports_booked"
+        Slot.objects.filter(pk=slot.pk, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
+    if booking.block_id:
+        band_gig_block_remove(block_id=booking.block_id)
+        booking.block = None
+        booking.save(update_fields=["block", "updated_at"])
+
+
+def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Booking:
+    """Call off a booked gig: either side (band leaders and admins, venue staff, the client), with a reason.
+
+    Frees the place on the slot and the band members' time. Raises ValidationError("reason") when
+    no reason is given, BookingConflict when it is not booked (any more), BookingError once it is over.
+    """
+    now = now or timezone.now()
+    reason = reason.strip()[:300]
+    if side_of(booking, by) is None:
+        raise BookingPermissionError("Only the band's leaders and admins, the venue or the client can cancel this gig.")
+    if not reason:
+        raise ValidationError({"reason": ["Say why the gig is cancelled; the other side will read it."]})
+    with transaction.atomic():
+        _, slot, booking = _lock(booking)
+        if booking.status != Status.BOOKED:
+            raise _stale(booking)
+        if booking.ends_at <= now:
+            raise BookingError("This gig is over, so it can no longer be cancelled.")
+        booking_transition(booking, Status.CANCELLED, actor=by, note=reason, now=now)
+        slot_place_free(booking, slot)
+        booking_notify(
+            booking,
+            booking_people(booking),
+            f"Cancelled: {booking.band.name} to {booking_summary(booking)}. Reason: {reason}",
+            actor=by,
+            event="cancelled",
+        )
+    return booking
+
+
+def booking_shortlist(*, booking: Booking, by: User, shortlisted: bool) -> Booking:
+    """Mark a pending application as shortlisted (or not); the venue's own note, the band does not see it."""
+    if booking.kind != Kind.APPLICATION or not is_venue_staff(booking.venue_id, by):
+        raise BookingPermissionError("Only the venue's staff can shortlist applications.")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.status != Status.PENDING:
+            raise _stale(booking)
+        booking.shortlisted = shortlisted
+        booking.save(update_fields=["shortlisted", "updated_at"])
+    return booking
+
+
+def bookings_complete(*, now=None) -> int:
+    """Periodic: every BOOKED gig whose end has passed becomes COMPLETED. Returns how many."""
+    now = now or timezone.now()
+    done = 0
+    for pk in Booking.objects.filter(status=Status.BOOKED, ends_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            booking = Booking.objects.select_for_update().filter(pk=pk, status=Status.BOOKED).first()
+            if booking is None:
+                continue
+            booking_transition(booking, Status.COMPLETED, actor=None, note="The gig took place", now=now)
+            done += 1
+    return done
+
+
+def bookings_expire(*, now=None) -> int:
+    """Periodic: a pending booking whose start has passed can never be accepted; it is declined,
+    with the reason, and both sides are told. Returns how many."""
+    now = now or timezone.now()
+    done = 0
+    for pk in Booking.objects.filter(status=Status.PENDING, starts_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            booking = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("band", "venue", "client")
+                .filter(pk=pk, status=Status.PENDING)
+                .first()
+            )
+            if booking is None:
+                continue
+            note = "Declined automatically: the date passed without an answer."
+            booking_transition(booking, Status.DECLINED, actor=None, note=note, now=now)
+            booking_notify(
+                booking,
+                asking_people(booking) + answering_people(booking),
+                f"{booking.band.name}: the {booking.get_kind_display().lower()} to {booking_summary(booking)} "
+                "was never answered and has lapsed.",
+                actor=None,
+                event="expired",
+            )
+            done += 1
+    return done

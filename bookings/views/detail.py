@@ -1,0 +1,139 @@
+"""One booking: its page, the polled status block, and the participants' actions on it.
+
+A booking exists only for its participants (the band's members, the venue's staff, the client):
+anyone else gets a 404, an anonymous visitor the login page. Who may act is the services' call;
+their refusals become 403 (not yours to do), 409 (something is in the way: another gig, a taken
+place, a stale page) or 400 (bad input), each with its message on the page.
+"""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from accounts.htmx import HtmxHttpRequest, is_partial
+
+from ..forms.detail import CancelForm, DeclineForm, GigTimesForm
+from ..models import Booking
+from ..pages import NOTICES, booking_or_404, refusal_status, render_detail
+from ..selectors.detail import booking_viewer
+from ..services import detail as detail_services
+from ..services import workflow
+from ..services.workflow import BookingError
+
+CHANGED = "booking-changed"  # the booking page reloads itself when its status block sees a change
+
+
+@login_required
+@require_GET
+def detail(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The booking: parties, times, money, lineup, whether the band is free, the audit log, actions."""
+    booking = booking_or_404(request, uid)
+    if is_partial(request) and request.GET.get("part") == "status":
+        return _status(request, booking)
+    return render_detail(request, booking)
+
+
+def _status(request: HtmxHttpRequest, booking: Booking) -> HttpResponse:
+    """The polled status block; when the booking moved on since the page was drawn, the page redraws."""
+    detail_url = reverse("bookings:detail", args=[booking.uid])
+    context = {
+        "booking": booking,
+        "is_live": booking.status in Booking.LIVE,
+        "can_decline": booking.is_pending and booking_viewer(booking=booking, user=request.user).can_answer(),
+        "status_url": f"{detail_url}?part=status&seq={booking.sequence}",
+    }
+    response = render(request, "bookings/detail/booking.html#status", context)
+    if request.GET.get("seq") != str(booking.sequence):
+        trigger_client_event(response, CHANGED)
+    return response
+
+
+REASON_FORMS = {"decline": DeclineForm, "cancel": CancelForm}
+ACTIONS = {
+    "accept": lambda booking, by, reason: workflow.booking_accept(booking=booking, by=by),
+    "decline": lambda booking, by, reason: workflow.booking_decline(booking=booking, by=by, reason=reason),
+    "withdraw": lambda booking, by, reason: workflow.booking_withdraw(booking=booking, by=by),
+    "cancel": lambda booking, by, reason: workflow.booking_cancel(booking=booking, by=by, reason=reason),
+}
+
+
+def _act(request: HtmxHttpRequest, uid: UUID, action: str) -> HttpResponse:
+    """Run one action through its service and answer with the booking as it now stands."""
+    booking = booking_or_404(request, uid)
+    forms, reason = {}, ""
+    if action in REASON_FORMS:
+        form = forms[f"{action}_form"] = REASON_FORMS[action](request.POST, auto_id=f"{action}_%s")
+        if not form.is_valid():
+            return render_detail(request, booking, status=400, **forms)
+        reason = form.cleaned_data["reason"]
+    try:
+        ACTIONS[action](booking, request.user, reason)
+    except BookingError as exc:
+        status = refusal_status(exc)
+        booking.refresh_from_db()
+        return render_detail(request, booking, status=status, error=str(exc), **forms)
+    except ValidationError as exc:
+        if action == "cancel":
+            forms["cancel_form"].add_service_errors(exc)
+            return render_detail(request, booking, status=400, **forms)
+        return render_detail(request, booking, status=400, error=" ".join(exc.messages), **forms)
+    booking.refresh_from_db()
+    notice = NOTICES[action].format(band=booking.band.name)
+    if is_partial(request):
+        return render_detail(request, booking, notice=notice)
+    messages.success(request, notice)
+    return redirect("bookings:detail", uid=booking.uid)
+
+
+@login_required
+@require_POST
+def accept(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    return _act(request, uid, "accept")
+
+
+@login_required
+@require_POST
+def decline(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    return _act(request, uid, "decline")
+
+
+@login_required
+@require_POST
+def withdraw(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    return _act(request, uid, "withdraw")
+
+
+@login_required
+@require_POST
+def cancel(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    return _act(request, uid, "cancel")
+
+
+@login_required
+@require_POST
+def gig_times(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The band's leaders and admins give a booked gig its own load-in and pack-down (empty: the usual)."""
+    booking = booking_or_404(request, uid)
+    form = GigTimesForm(request.POST, auto_id="gig_%s")
+    if not form.is_valid():
+        return render_detail(request, booking, status=400, gig_times_form=form)
+    try:
+        detail_services.booking_gig_times_set(booking=booking, by=request.user, **form.cleaned_data)
+    except BookingError as exc:
+        booking.refresh_from_db()
+        return render_detail(request, booking, status=refusal_status(exc), error=str(exc))
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return render_detail(request, booking, status=400, gig_times_form=form)
+    notice = "The gig times are saved; the members' busy time moved with them."
+    if is_partial(request):
+        return render_detail(request, booking, notice=notice)
+    messages.success(request, notice)
+    return redirect("bookings:detail", uid=booking.uid)

@@ -1,0 +1,88 @@
+"""A booking's message thread on the booking's page: the section, its polled new messages, sending.
+
+The thread exists only for the booking's people (booking_for_viewer): anyone else gets a 404, an
+anonymous visitor the login page. The list asks every few seconds for the messages after the last
+one it shows (204 when there are none); the form sends with HTMX and gets itself back empty, with the
+new messages to append. Without JavaScript the form posts and the page comes back at #thread.
+"""
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.ratelimit import rate_limited
+
+from ..forms.threads import MessageForm
+from ..pages import booking_or_404, render_detail, thread_form_context
+from ..selectors.threads import thread_messages
+from ..services import threads
+from ..services.threads import thread_mark_read
+from ..services.workflow import BookingPermissionError
+
+TEMPLATE = "bookings/threads/_thread.html"
+
+
+def _after(value: str | None) -> int | None:
+    """The id of the last message the page shows: a whole number ≥ 0 (missing: 0), else None."""
+    if not value:
+        return 0
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+@login_required
+@require_GET
+def thread(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The messages after `?after=<id>`, to append to the list (with the new last id for the form);
+    204 when there are none. A plain visit goes to the thread on the booking's page."""
+    booking = booking_or_404(request, uid)
+    if not is_partial(request):
+        return redirect(reverse("bookings:detail", args=[booking.uid]) + "#thread")
+    after = _after(request.GET.get("after"))
+    if after is None:
+        return HttpResponse("“after” must be the id of a message: a whole number.", status=400)
+    messages = thread_messages(booking=booking, after_id=after)
+    if not messages:
+        return HttpResponse(status=204)
+    thread_mark_read(booking=booking, user=request.user, up_to_id=messages[-1].pk)
+    context = {"thread_messages": messages, "thread_after": messages[-1].pk}
+    return render(request, f"{TEMPLATE}#polled", context)
+
+
+@login_required
+@require_POST
+@rate_limited("message")
+def message_post(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """Send a message. HTMX: the form comes back empty, with the messages since the page's last one
+    to append; bad input (empty, too long, too many at once) gets the form back with the reason and
+    the text, status 400, and nothing is saved."""
+    booking = booking_or_404(request, uid)
+    form = MessageForm(request.POST)
+    body = form.data.get("body", "")
+    after = _after(form.data.get("after")) or 0
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["body"])
+        message = threads.message_post(booking=booking, by=request.user, body=form.cleaned_data["body"])
+    except BookingPermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+        if is_partial(request):
+            context = thread_form_context(booking, body=body, error=error, after=after, focus=True)
+            return render(request, f"{TEMPLATE}#form", context, status=400)
+        return render_detail(request, booking, status=400, thread={"body": body, "error": error})
+    if not is_partial(request):
+        return redirect(reverse("bookings:detail", args=[booking.uid]) + "#thread")
+    # Everything since the page's last message: this one, and any that others sent meanwhile.
+    messages = thread_messages(booking=booking, after_id=after)
+    last_id = max(message.pk, messages[-1].pk if messages else 0)
+    if last_id > message.pk:
+        thread_mark_read(booking=booking, user=request.user, up_to_id=last_id)
+    context = {**thread_form_context(booking, after=last_id, focus=True), "thread_messages": messages}
+    return render(request, f"{TEMPLATE}#sent", context)

@@ -1,0 +1,278 @@
+"""Abuse and faults: hostile input anywhere on the site is refused clearly and changes nothing."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.tests.factories import PASSWORD, UserFactory
+from bands.models import Band
+from bookings.models import Message
+from bookings.tests.test_detail_views import make_world
+
+pytestmark = pytest.mark.django_db
+
+# NUL answered 500 on PostgreSQL; the other C0 controls are refused the same way.
+CONTROL_VALUES = ["a\x00b", "\x00", "x\x01y", "bell\x07", "esc\x1b[31m", "del\x7f"]
+
+
+def all_url_names() -> list[tuple[str, URLPattern]]:
+    """Every named route of the site (ours, allauth's, the admin's) with its full name."""
+    found: list[tuple[str, URLPattern]] = []
+
+    def walk(patterns, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, inner)
+            elif pattern.name:
+                found.append((f"{namespace}{pattern.name}", pattern))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def kwargs_for(name: str, pattern: URLPattern, world) -> dict[str, str]:
+    """Real objects where a route names one, so that without the guard the view itself is reached."""
+    values = {
+        "uid": str(world.application.uid),
+        "pk": str(world.application.slot_id),
+        "object_id": "1",
+        "token": "t" * 43,
+        "key": "k" * 20,
+        "action": "accept",
+        "app_label": "bands",
+        "on": dt.date(2030, 1, 7),
+    }
+    groups = set(pattern.pattern.regex.groupindex)
+    kwargs = {group: values.get(group, "1" if group.endswith("_id") else "x") for group in groups}
+    if "slug" in groups:
+        kwargs["slug"] = world.venue.slug if name.startswith(("venues:", "bookings:venue")) else world.band.slug
+    return kwargs
+
+
+def site_urls(world) -> list[str]:
+    """Every named route's address; a route these kwargs cannot fill fails the test (a new
+    converter needs a value in kwargs_for), so no route is ever silently left out."""
+    return [reverse(name, kwargs=kwargs_for(name, pattern, world)) for name, pattern in all_url_names()]
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def test_every_url_of_the_site_is_walked(client):
+    """The walk reaches the forms of every app, allauth's and the admin's: a new route is covered
+    without being listed, and a walk that silently found nothing would fail here."""
+    urls = site_urls(make_world())
+    for expected in [
+        "/accounts/signup/",
+        "/accounts/login/",
+        "/accounts/password/reset/",
+        "/admin/login/",
+        "/bands/new/",
+        "/me/profile/",
+        "/me/availability/",
+        "/notifications/settings/",
+        "/venues/new/",
+        "/slots/",
+    ]:
+        assert expected in urls
+    assert len(urls) > 150
+    assert any(url.endswith("/messages/new/") for url in urls)
+    assert any(url.endswith("/manage/links/") for url in urls)
+
+
+def test_control_characters_posted_to_every_url_are_refused_and_nothing_is_saved(client):
+    world = make_world()
+    client.login(email=world.leader.email, password=PASSWORD)
+    before = row_counts()
+    failures = []
+    for url in site_urls(world):
+        for value in CONTROL_VALUES[:2] if "admin" in url else CONTROL_VALUES:
+            response = client.post(url, {"body": value, "name": value, "email": value, "website": value})
+            if response.status_code != 400 or "invisible control character" not in response.text:
+                failures.append((url, repr(value), response.status_code))
+    assert failures == []
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("value", CONTROL_VALUES)
+def test_control_characters_in_an_address_are_refused(client, value):
+    for url in [f"/join/{value}/", f"/bands/{value}/", f"/share/x{value}/"]:
+        response = client.get(url)
+        assert response.status_code == 400
+        assert "The address contains an invisible control character" in response.text
+
+
+# Every query parameter a page of the site reads (search filters, calendars, pagination, threads).
+QUERY_NAMES = [
+    "q", "place", "city", "country", "genre", "date", "month", "week", "day", "on", "view", "after",
+    "page", "sort", "free_on", "free_from", "free_to", "role", "fee_min", "fee_max", "status", "tab",
+    "next", "from", "to", "start", "end", "band", "venue", "slot", "minutes", "kind", "include_booked",
+    "o", "p", "e", "all", "seen", "panel", "hours", "radius", "lat", "lng", "time_zone",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("who", ["anonymous", "leader", "staff"])
+def test_control_characters_in_any_query_never_answer_500(client, who):
+    """Searches keep their own message next to the field (Django's fields refuse NUL); whatever a page
+    does with a query full of NUL and control characters, it is never a server error."""
+    world = make_world()
+    if who == "leader":
+        client.force_login(world.leader)
+    elif who == "staff":
+        client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.raise_request_exception = False
+    failures = []
+    for url in site_urls(world):
+        if url.endswith("/logout/"):
+            continue
+        for value, htmx in [("a\x00b", "true"), ("x\x01y", "")]:
+            response = client.get(url, dict.fromkeys(QUERY_NAMES, value), HTTP_HX_REQUEST=htmx)
+            if response.status_code >= 500:
+                failures.append((url, repr(value), response.status_code))
+    assert failures == []
+
+
+def test_a_thread_message_with_nul_is_refused_with_the_reason_and_not_saved(client):
+    world = make_world()
+    client.login(email=world.leader.email, password=PASSWORD)
+    url = reverse("bookings:message_post", args=[world.application.uid])
+    response = client.post(url, {"body": "See you\x00 at nine", "after": "0"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert "The field “body” contains an invisible control character (U+0000)" in response.text
+    assert response["HX-Retarget"] == "#main"  # shown in place of the page's main part
+    assert not Message.objects.exists()
+
+
+def test_the_thread_message_form_itself_refuses_control_characters():
+    from bookings.forms.threads import MessageForm
+
+    form = MessageForm({"body": "ring\x07ring"})
+    assert not form.is_valid()
+    assert "invisible control character (U+0007)" in form.errors["body"][0]
+    form = MessageForm({"body": "Tabs\tand\r\nline breaks are fine"})
+    assert form.is_valid()
+
+
+def test_band_links_with_nul_are_refused_and_not_saved(client):
+    world = make_world()
+    client.login(email=world.leader.email, password=PASSWORD)
+    url = reverse("bands:links", args=[world.band.slug])
+    response = client.post(url, {"website": "https://example.org/\x00", "instagram": "https://instagram.com/x\x01"})
+    assert response.status_code == 400
+    assert "invisible control character" in response.text
+    assert Band.objects.get(pk=world.band.pk).links == world.band.links
+
+
+def test_a_uuid_in_an_address_with_nul_is_refused_not_a_500(client):
+    assert client.get(f"/bookings/{uuid.uuid4()}%00/").status_code in {400, 404}
+
+
+# ---- Staff login: the site's login and its limits --------------------------------------------
+
+
+def test_admin_login_hands_over_to_the_sites_login_and_back():
+    from django.test import Client
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    response = client.get("/admin/bands/band/", follow=True)
+    assert response.redirect_chain[-1][0] == "/accounts/login/?next=%2Fadmin%2Fbands%2Fband%2F"
+    response = client.post(response.redirect_chain[-1][0], {"login": staff.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.url == "/admin/bands/band/"
+    assert client.get("/admin/bands/band/").status_code == 200
+
+
+def test_admin_login_refuses_an_outside_next_and_tells_non_staff_why(client):
+    assert client.get("/admin/login/?next=https://evil.example/").url == "/accounts/login/?next=%2Fadmin%2F"
+    client.force_login(UserFactory(email="player@example.org"))
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 403
+    assert "The staff admin is for StageSlot staff; you are logged in as player@example.org." in response.text
+
+
+def test_wrong_staff_passwords_are_throttled_like_the_sites_login(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    # Posting to the admin's own login form checks no password at all any more.
+    response = client.post("/admin/login/?next=/admin/", {"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+    login_url = response.url
+    answers = [client.post(login_url, {"login": staff.email, "password": f"guess-{n}"}) for n in range(11)]
+    assert "The email address and/or password you specified are not correct." in answers[0].text
+    assert "Too many failed login attempts. Try again later." in answers[-1].text
+    # Even the right password is refused while the limit holds.
+    response = client.post(login_url, {"login": staff.email, "password": PASSWORD})
+    assert "Too many failed login attempts" in response.text
+    assert client.get("/admin/").status_code == 302
+
+
+# ---- Redis down: login and password reset keep working ------------------------------------------
+
+DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens here
+
+
+@pytest.fixture
+def redis_down(settings):
+    from stageslot.settings.base import redis_cache
+
+    settings.CACHES = {"default": redis_cache(DEAD_REDIS, "dead")}
+
+
+def test_with_redis_down_login_works_and_the_log_says_why_limits_are_off(client, redis_down, caplog):
+    user = UserFactory()
+    response = client.post(reverse("account_login"), {"login": user.email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "not correct" in response.text
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("dashboard")
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert "Cache unreachable" in caplog.text
+
+
+def test_with_redis_down_password_reset_sends_its_email(
+    client, redis_down, mailoutbox, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    assert client.get(reverse("account_reset_password")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": user.email})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == [user.email]
+
+
+def test_with_redis_down_signup_and_a_rate_limited_message_still_work(client, redis_down):
+    world = make_world()
+    assert client.get(reverse("account_signup")).status_code == 200
+    client.force_login(world.leader)
+    url = reverse("bookings:message_post", args=[world.application.uid])
+    response = client.post(url, {"body": "Still here", "after": "0"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert Message.objects.filter(body="Still here").exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_a_control_character_in_a_message_shows_the_reason_in_place(live_server, browser):
+    import re
+
+    world = make_world()
+    world.leader.set_password(PASSWORD)
+    world.leader.save()
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email:").fill(world.leader.email)
+    page.get_by_label("Password:").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    page.goto(f"{live_server.url}/bookings/{world.application.uid}/")
+    page.locator("textarea[name=body]").fill("ring\x07ring")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("heading", name="We could not take that input").wait_for()
+    assert "invisible control character (U+0007)" in page.locator("#main").inner_text()
+    assert not Message.objects.exists()

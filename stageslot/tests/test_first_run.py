@@ -1,0 +1,95 @@
+"""`make run` is calm: it says what it does, ends with the address and the demo logins, and prints
+neither task traces, nor whole emails, nor broker warnings."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.mail import EmailMessage
+
+from stageslot.email_backends import SummaryConsoleEmailBackend
+from stageslot.management.commands.serve import Command as ServeCommand
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_local_email_is_one_line_with_its_first_link(capsys):
+    message = EmailMessage(
+        subject="[StageSlot] Please confirm your email address",
+        body="Hello!\n\nConfirm here: http://127.0.0.1:8000/accounts/confirm-email/abc/\n\nA long footer.\n",
+        to=["new@example.com"],
+    )
+    assert SummaryConsoleEmailBackend().send_messages([message]) == 1
+    out = capsys.readouterr().out
+    assert out == (
+        "Email to new@example.com: [StageSlot] Please confirm your email address"
+        " – http://127.0.0.1:8000/accounts/confirm-email/abc/\n"
+    )
+
+
+def test_the_server_ends_its_start_up_with_the_address_and_the_demo_logins(settings):
+    settings.SITE_URL = "http://127.0.0.1:8311"
+    command = ServeCommand(stdout=io.StringIO(), no_color=True)
+    command.addr, command._raw_ipv6, command.protocol = "127.0.0.1", False, "http"
+    command.on_bind(8311)
+    lines = [line for line in command.stdout._out.getvalue().splitlines() if line]
+    assert lines[0] == "StageSlot is running at http://127.0.0.1:8311/"
+    assert lines[1] == "Log in at http://127.0.0.1:8311/accounts/login/"
+    assert "stageslot-demo" in lines[2]
+    assert any("mara@demo.stageslot.test" in line for line in lines)
+    assert lines[-1].startswith("For trying it out on this computer only.")
+    assert "Django version" not in "\n".join(lines) and "WARNING" not in "\n".join(lines)
+
+
+def test_make_run_says_what_it_is_doing_in_order():
+    dry = subprocess.run(
+        ["make", "-n", "run", "HOST=127.0.0.1:8311"],  # noqa: S607
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    steps = ["Migrating the database…", "Loading demo data…", "Starting the server…", "manage.py serve 127.0.0.1:8311"]
+    positions = [dry.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "seed_demo --quiet" in dry and "migrate --noinput -v 0" in dry
+
+
+SCRIPT = """
+import django, logging
+django.setup()
+from django.conf import settings
+from django.core.mail import send_mail
+from stageslot.celery_app import app
+
+@app.task
+def ping():
+    return "pong"
+
+ping.delay()
+app.connection_for_write().as_uri()
+send_mail("Your gig is booked", "A long body\\nwith many lines\\n", None, ["mara@example.com"])
+print("BACKEND", settings.EMAIL_BACKEND)
+"""
+
+
+@pytest.mark.slow
+def test_a_local_run_prints_no_task_traces_whole_emails_or_broker_warnings(tmp_path):
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS", "EMAIL_URL", "DATABASE"))}
+    env = {
+        **keep,
+        "DJANGO_SETTINGS_MODULE": "stageslot.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    }
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    output = result.stdout + result.stderr
+    assert "BACKEND stageslot.email_backends.SummaryConsoleEmailBackend" in output
+    assert "Email to mara@example.com: Your gig is booked" in output
+    assert "A long body" not in output and "Content-Type" not in output
+    assert "succeeded" not in output and "celery.app.trace" not in output
+    assert "No hostname was supplied" not in output

@@ -1,0 +1,139 @@
+"""The shape of the code: apps import only downwards, view modules share no private helpers, and no
+two modules import each other (docs/decisions/0001). Read from the source with `ast`, no imports run."""
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# ../shared/ARCHITECTURE.md, from the bottom up: an app may import itself and the apps before it.
+LAYERS = ["accounts", "availability", "bands", "venues", "bookings", "reviews", "stageslot"]
+RANK = {app: rank for rank, app in enumerate(LAYERS)}
+
+
+def _modules() -> dict[str, Path]:
+    """Every project module by dotted name (tests and migrations included; they are code too)."""
+    found = {}
+    for app in LAYERS:
+        for path in (ROOT / app).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _package(name: str, path: Path) -> str:
+    return name if path.name == "__init__.py" else name.rpartition(".")[0]
+
+
+def _imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
+    """(module imported, names taken from it, line) for every import in the file, also inside functions."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, [], node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = _package(name, path).split(".")
+                base = base[: len(base) - node.level + 1]
+                module = ".".join([*base, node.module] if node.module else base)
+            else:
+                module = node.module or ""
+            names = [alias.name for alias in node.names]
+            # `from pkg import mod` imports the module pkg.mod.
+            submodules = [f"{module}.{n}" for n in names if f"{module}.{n}" in MODULES]
+            found += [(sub, [], node.lineno) for sub in submodules]
+            taken = [n for n in names if f"{module}.{n}" not in MODULES]
+            if taken:
+                found.append((module, taken, node.lineno))
+    return found
+
+
+def _is_view_module(name: str) -> bool:
+    parts = name.split(".")
+    return "views" in parts[1:-1] or parts[-1] == "views" or parts[-1].startswith("views_")
+
+
+def _graph() -> dict[str, set[str]]:
+    graph = defaultdict(set)
+    for name, path in MODULES.items():
+        for module, _names, _line in _imports(name, path):
+            if module in MODULES and module != name:
+                graph[name].add(module)
+    return graph
+
+
+def test_apps_import_only_the_layers_below_them():
+    upward = []
+    for name, path in MODULES.items():
+        app = name.split(".")[0]
+        if ".tests" in name or ".migrations" in name:
+            continue  # a test may use a higher app's factories to build its world
+        for module, _names, line in _imports(name, path):
+            other = module.split(".")[0]
+            if other in RANK and RANK[other] > RANK[app]:
+                upward.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert upward == [], "imports going up the layers:\n" + "\n".join(upward)
+
+
+def test_no_view_module_takes_a_private_name_from_another_view_module():
+    private = []
+    for name, path in MODULES.items():
+        if not _is_view_module(name):
+            continue
+        for module, names, line in _imports(name, path):
+            if module != name and module in MODULES and _is_view_module(module):
+                private += [f"{path.relative_to(ROOT)}:{line} {module}.{n}" for n in names if n.startswith("_")]
+    assert private == [], "private view helpers shared between view modules:\n" + "\n".join(private)
+
+
+def test_no_two_modules_import_each_other():
+    """Counting imports inside functions too: tasks import services, never the reverse."""
+    graph = _graph()
+    index, low, on_stack, stack, cycles = {}, {}, set(), [], []
+
+    def visit(node: str) -> None:  # Tarjan's strongly connected components
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                cycles.append(" ↔ ".join(sorted(component)))
+
+    for node in sorted(MODULES):
+        if node not in index:
+            visit(node)
+    assert cycles == [], "modules that import each other:\n" + "\n".join(cycles)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from bookings.views import detail\n", ["bookings.views.detail"]),
+        ("from ..services import workflow\n", ["bookings.services.workflow"]),
+        ("def f():\n    from bookings.services.workflow import booking_accept\n", ["bookings.services.workflow"]),
+    ],
+)
+def test_the_import_reader_sees_submodules_relative_and_nested_imports(tmp_path, source, expected):
+    path = tmp_path / "probe.py"
+    path.write_text(source)
+    found = [module for module, _names, _line in _imports("bookings.views.probe", path) if module in MODULES]
+    assert found == expected

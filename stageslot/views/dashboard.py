@@ -1,0 +1,67 @@
+"""/dashboard/: a person's bands, venues and bookings on one page."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.services.workflow import when_text
+
+from ..selectors import dashboard_bookings, dashboard_memberships, dashboard_venue_roles
+
+
+@dataclass(frozen=True)
+class BookingRow:
+    """A booking as a line of the dashboard: what, when in the viewer's zone, and who is to answer."""
+
+    booking: Booking
+    title: str
+    when: str
+    waiting_on: str
+
+
+def _booking_row(booking: Booking, zone) -> BookingRow:
+    if booking.kind == Booking.Kind.REQUEST:
+        title = f"{booking.band.name} – {booking.event_type or 'private event'}"
+    else:
+        role = " (support)" if booking.role == Booking.Role.SUPPORT else ""
+        title = f"{booking.band.name}{role} at {booking.venue.name}"
+    waiting_on = booking.venue.name if booking.answering_side == "venue" else booking.band.name
+    return BookingRow(
+        booking=booking, title=title, when=when_text(booking.starts_at, booking.ends_at, zone), waiting_on=waiting_on
+    )
+
+
+def _roles(*, memberships: list, venue_roles: list, client_bookings: int) -> list[str]:
+    """The sections of the page, the person's main job first: a client's events (also for someone with
+    no band or venue yet), a musician's bands, a venue's slots."""
+    roles = ["client"] if client_bookings or not (memberships or venue_roles) else []
+    return roles + ["musician"] * bool(memberships) + ["venue"] * bool(venue_roles)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    zone = request.user.zone
+    bookings = dashboard_bookings(user=request.user, now=timezone.now())
+    memberships = list(dashboard_memberships(user=request.user))
+    venue_roles = list(dashboard_venue_roles(user=request.user))
+
+    def rows(items: list[Booking]) -> list[BookingRow]:
+        return [_booking_row(b, zone) for b in items]
+
+    context = {
+        "memberships": memberships,
+        "venue_roles": venue_roles,
+        "roles": _roles(memberships=memberships, venue_roles=venue_roles, client_bookings=bookings.counts["as_client"]),
+        "upcoming": rows(bookings.upcoming),
+        "needs_answer": rows(bookings.needs_answer),
+        "waiting": rows(bookings.waiting),
+        "past": rows(bookings.past),
+        "cancelled": rows(bookings.cancelled),
+        "counts": bookings.counts,
+        "time_zone": zone.key,
+    }
+    return render(request, "stageslot/dashboard.html", context)

@@ -1,0 +1,113 @@
+"""/join/<token>/: accept an invite link to a band or a venue."""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from bands.invites import InviteError, invite_check_usable, invite_link_parse
+from bands.services import band_invite_accept
+from venues.services import venue_invite_accept
+
+from ..selectors import invite_by_token, invite_membership_of
+
+TEMPLATE = "stageslot/join.html"
+
+
+@dataclass
+class Target:
+    """The band or venue an invite leads into: what the join page shows, checks and does."""
+
+    kind: str
+    invite: Any
+    name: str
+    role_label: str
+
+    @property
+    def place(self) -> Any:
+        return getattr(self.invite, self.kind)
+
+    def membership_of(self, user) -> Any:
+        return invite_membership_of(kind=self.kind, invite=self.invite, user=user)
+
+    def accept(self, user) -> Any:
+        if self.kind == "band":
+            return band_invite_accept(invite=self.invite, user=user)
+        return venue_invite_accept(invite=self.invite, user=user)
+
+    def home_url(self) -> str:
+        """Where someone in the band or on the venue's staff lands after joining."""
+        name = "bands:members" if self.kind == "band" else "venues:staff"
+        return reverse(name, kwargs={"slug": self.place.slug})
+
+
+def _find(kind: str, token: str) -> Target | None:
+    invite = invite_by_token(kind=kind, token=token)
+    if invite is None:
+        return None
+    return Target(
+        kind=kind, invite=invite, name=getattr(invite, kind).name, role_label=invite.get_role_display().lower()
+    )
+
+
+def _problem(request: HttpRequest, context: dict, exc: InviteError, *, status: int) -> HttpResponse:
+    """The invite cannot be used (expired, used up, withdrawn, broken): say why."""
+    return render(request, TEMPLATE, {**context, "state": exc.code, "problem": str(exc)}, status=status)
+
+
+def _already_in(request: HttpRequest, target: Target, member: Any, context: dict) -> HttpResponse:
+    """Someone already in the band or on the venue's staff: nothing to join."""
+    if request.method == "POST":
+        messages.info(request, f"You are already in {target.name}.")
+        return redirect(target.home_url())
+    return render(request, TEMPLATE, {**context, "state": "member", "membership": member})
+
+
+def _welcome(request: HttpRequest, context: dict) -> HttpResponse:
+    """An anonymous visitor: log in or sign up first, then come back here."""
+    next_query = urlencode({"next": request.path})
+    if request.method == "POST":
+        return redirect(f"{reverse('account_login')}?{next_query}")
+    context |= {
+        "state": "welcome",
+        "login_url": f"{reverse('account_login')}?{next_query}",
+        "signup_url": f"{reverse('account_signup')}?{next_query}",
+    }
+    return render(request, TEMPLATE, context)
+
+
+def _accept(request: HttpRequest, target: Target, context: dict) -> HttpResponse:
+    try:
+        membership = target.accept(request.user)
+    except InviteError as exc:
+        return _problem(request, context, exc, status=410)
+    role = membership.get_role_display().lower()
+    messages.success(request, f"Welcome to {target.name}! You joined as {role}.")
+    return redirect(target.home_url())
+
+
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """Show what an invite link leads to; a POST from a logged-in person joins (GET never does)."""
+    try:
+        kind, raw = invite_link_parse(token)
+    except InviteError as exc:
+        return _problem(request, {}, exc, status=400)
+    target = _find(kind, raw)
+    if target is None:
+        return render(request, TEMPLATE, {"state": "unknown"}, status=404)
+    context = {"target": target, "path": request.path}
+    if request.user.is_authenticated and (member := target.membership_of(request.user)) is not None:
+        return _already_in(request, target, member, context)
+    try:
+        invite_check_usable(target.invite)
+    except InviteError as exc:
+        return _problem(request, context, exc, status=410)
+    if not request.user.is_authenticated:
+        return _welcome(request, context)
+    if request.method == "POST":
+        return _accept(request, target, context)
+    return render(request, TEMPLATE, {**context, "state": "confirm"})

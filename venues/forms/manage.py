@@ -1,0 +1,176 @@
+"""Input parsing and validation for setting up a venue: create, profile, stages, photos."""
+
+from django import forms
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from accounts.form_fields import TimeZoneField
+from accounts.images import PHOTO_RULES, image_clean
+from bands.links import LINK_FIELDS
+from bands.models import Genre
+
+from ..models import Stage, Venue
+from ..selectors import venue_slug_problem
+
+CAPACITY_LIMIT = 200_000
+PROFILE_FIELDS = ["name", "description", "address", "postcode", "city", "region", "country", "time_zone"]
+PROFILE_FIELDS += ["capacity", "genres"]
+LINK_HELP = {
+    "website": "Your own site, e.g. https://kellerbar.example",
+    "instagram": "e.g. https://instagram.com/yourvenue",
+    "facebook": "e.g. https://facebook.com/yourvenue",
+}
+
+
+class HttpsURLField(forms.URLField):
+    """A web address; one typed without a scheme gets https://."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("assume_scheme", "https")
+        kwargs.setdefault("error_messages", {"invalid": "Enter a full web address starting with https://"})
+        super().__init__(**kwargs)
+
+
+class VenueProfileForm(forms.ModelForm):
+    """The venue's public profile: place, description, capacity, genres and links."""
+
+    time_zone = TimeZoneField(label="Time zone", help_text="Your slots and gigs are planned in this zone.")
+    capacity = forms.IntegerField(
+        label="Capacity",
+        required=False,
+        min_value=1,
+        max_value=CAPACITY_LIMIT,
+        help_text="Standing capacity of your largest room.",
+        error_messages={
+            "min_value": "Capacity is the number of people who fit in; it must be at least 1.",
+            "max_value": f"That is more than any venue holds; enter at most {CAPACITY_LIMIT:,}.",
+            "invalid": "Enter a whole number of people, e.g. 250.",
+        },
+    )
+    genres = forms.ModelMultipleChoiceField(
+        queryset=Genre.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="What you like to book. Bands searching by genre find you.",
+    )
+
+    class Meta:
+        model = Venue
+        fields = [*PROFILE_FIELDS, *(name for name, _ in LINK_FIELDS)]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+        }
+        widgets.update({name: forms.URLInput(attrs={"placeholder": "https://"}) for name, _ in LINK_FIELDS})
+        field_classes = {name: HttpsURLField for name, _ in LINK_FIELDS}
+        labels = {"address": "Street address", "region": "Region or state"}
+        help_texts = LINK_HELP
+        error_messages = {"name": {"required": "Give your venue a name."}}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs.setdefault("autocomplete", "organization")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give your venue a name.", code="required")
+        return name
+
+    def validate_unique(self) -> None:
+        # The service checks the slug with a friendlier message, and again at insert time.
+        pass
+
+
+class VenueCreateForm(VenueProfileForm):
+    """A new venue: its profile without links, its address on StageSlot and its first stage."""
+
+    slug = forms.SlugField(
+        label="Address on StageSlot",
+        required=False,
+        max_length=120,
+        help_text="Lowercase letters, numbers and hyphens. Leave empty to make one from the name.",
+        error_messages={"invalid": "Use only lowercase letters, numbers and hyphens, e.g. kellerbar-berlin."},
+    )
+    stage_name = forms.CharField(
+        label="Name of your first stage",
+        max_length=80,
+        initial="Main stage",
+        help_text="Every venue has at least one stage; you can add and rename stages later.",
+        error_messages={"required": "Name your first stage, e.g. “Main stage”."},
+    )
+
+    class Meta(VenueProfileForm.Meta):
+        fields = ["name", "slug", *PROFILE_FIELDS[1:]]
+
+    field_order = ["name", "slug", "description", "address", "postcode", "city", "region", "country"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Suggest a free address while the name is typed; without JavaScript an empty field does the same.
+        self.fields["name"].widget.attrs.update(
+            {
+                "hx-get": reverse("venues:slug_suggestion"),
+                "hx-trigger": "input changed delay:400ms",
+                "hx-include": "#id_slug",
+                "hx-target": "#venue-slug-field",
+                "hx-swap": "outerHTML",
+            }
+        )
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].strip().lower()
+        # Said now, with the other fields' messages; the service checks again when it saves.
+        if slug and (problem := venue_slug_problem(slug=slug)):
+            raise forms.ValidationError(problem, code="unavailable")
+        return slug
+
+
+class StageForm(forms.ModelForm):
+    capacity = forms.IntegerField(
+        label="Capacity",
+        required=False,
+        min_value=1,
+        max_value=CAPACITY_LIMIT,
+        error_messages={
+            "min_value": "Capacity must be at least 1.",
+            "max_value": f"That is more than any stage holds; enter at most {CAPACITY_LIMIT:,}.",
+        },
+    )
+
+    class Meta:
+        model = Stage
+        fields = ["name", "capacity", "notes"]
+        labels = {"name": "Stage name"}
+        error_messages = {"name": {"required": "Give the stage a name."}}
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the stage a name.", code="required")
+        return name
+
+    def validate_unique(self) -> None:
+        # Stage names are unique per venue; the service checks that under a lock.
+        pass
+
+
+class PhotoForm(forms.Form):
+    image = forms.FileField(
+        label="Photo",
+        help_text="JPEG, PNG or WebP, up to 10 MB. Large photos are scaled down.",
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={"required": "Choose a photo to upload."},
+    )
+    caption = forms.CharField(
+        label="Caption",
+        required=False,
+        max_length=200,
+        help_text="Describe the photo for people who cannot see it, e.g. “The main room from the bar, full house”.",
+    )
+
+    def clean_image(self) -> ContentFile:
+        return image_clean(upload=self.cleaned_data["image"], rules=PHOTO_RULES)

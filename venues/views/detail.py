@@ -1,0 +1,28 @@
+"""/venues/<slug>/: a venue's public profile."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from bands.models import ApprovalStatus
+
+from ..models import Venue
+from ..selectors import venue_profile, venue_staff_role_of
+
+
+def venue_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        venue = venue_profile(slug=slug)
+    except Venue.DoesNotExist:
+        raise Http404 from None
+    role = venue_staff_role_of(venue=venue, user=request.user)
+    # A venue in review or suspended is private to its staff and StageSlot staff: others learn nothing.
+    if not venue.is_public and role is None and not request.user.is_staff:
+        raise Http404
+    context = {
+        "venue": venue,
+        "staff_role": role,
+        "can_manage": role is not None,
+        "is_pending": venue.status == ApprovalStatus.PENDING,
+        "is_suspended": venue.status == ApprovalStatus.SUSPENDED,
+    }
+    return render(request, "venues/detail.html", context)

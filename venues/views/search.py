@@ -1,0 +1,19 @@
+"""/venues/: the venue search."""
+
+from django.http import HttpResponse
+
+from accounts.htmx import HtmxHttpRequest
+from bands.search_pages import search_page
+
+from ..forms.search import VenueSearchForm
+from ..selectors import venue_countries, venue_search
+
+
+def venue_search_page(request: HtmxHttpRequest) -> HttpResponse:
+    return search_page(
+        request,
+        form_class=VenueSearchForm,
+        search=venue_search,
+        countries=venue_countries,
+        template="venues/search.html",
+    )
