@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.timezones import when_text
@@ -22,7 +23,7 @@ from bands.models import Band
 
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm
 from .models import Booking, Message
-from .selectors.bookings import band_free_between, booking_events, booking_for_viewer
+from .selectors.bookings import PAGE_RELATED, band_free_between, booking_events, booking_for_viewer
 from .selectors.detail import (
     booking_event_rows,
     booking_fee_label,
@@ -51,9 +52,9 @@ def poll_seconds() -> int:
     return getattr(settings, "LIVE_POLL_SECONDS", POLL_SECONDS)
 
 
-def booking_or_404(request: HtmxHttpRequest, uid: UUID) -> Booking:
+def booking_or_404(request: HtmxHttpRequest, uid: UUID, *, related: tuple[str, ...] = PAGE_RELATED) -> Booking:
     """The booking if the viewer is part of it; to anyone else it does not exist."""
-    booking = booking_for_viewer(uid=uid, user=request.user)
+    booking = booking_for_viewer(uid=uid, user=request.user, related=related)
     if booking is None:
         raise Http404("No such booking.")
     return booking
@@ -176,9 +177,36 @@ def render_detail(
     (`thread`: what the thread's form had, e.g. {"body": …, "error": …} after a refused message)."""
     context = detail_context(request, booking, **extra)
     if is_partial(request):
+        # An answer to an action replaces the booking; a conflict's alert above it has had its say.
+        context["clear_alert"] = request.method == "POST"
         return render(request, "bookings/detail/booking.html#booking", context, status=status)
     context.update(thread_section(request, booking, **(thread or {})))
     return render(request, "bookings/detail/booking.html", context, status=status)
+
+
+CHANGED = "booking-changed"  # the booking's section redraws itself when this event fires
+
+
+def render_conflict(request: HtmxHttpRequest, booking: Booking, *, error: str) -> HttpResponse:
+    """A 409: the action met a booking that has moved on (taken by another gig, already answered).
+
+    The answer is the reason alone, not the booking drawn again, so the losers of a decided race
+    hear it at once however many there are. For HTMX it goes into the alert above the booking, and
+    the booking's section redraws itself as it now stands; without JavaScript it is a short page
+    that leads back to the booking.
+    """
+    if is_partial(request):
+        response = render(request, "bookings/detail/conflict.html#alert", {"error": error}, status=409)
+        retarget(response, "#booking-alert")
+        reswap(response, "outerHTML")
+        return trigger_client_event(response, CHANGED)
+    context = {
+        "booking": booking,
+        "title": booking_title(booking),
+        "error": error,
+        "detail_url": reverse("bookings:detail", args=[booking.uid]),
+    }
+    return render(request, "bookings/detail/conflict.html", context, status=409)
 
 
 # ---- The public month calendar ----------------------------------------------------------------

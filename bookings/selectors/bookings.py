@@ -114,13 +114,17 @@ def bookings_with_band_free() -> Q:
     return ~Exists(busy)
 
 
-def booking_for_viewer(*, uid, user: User) -> Booking | None:
+# What the booking's page shows of its neighbours; an action needs only the band (the rest, where it is
+# needed, one plain query each: a select_related this wide costs more to compile than to run).
+PAGE_RELATED = ("band", "venue", "slot__stage", "client", "requested_by")
+ACTION_RELATED = ("band",)
+
+
+def booking_for_viewer(*, uid, user: User, related: tuple[str, ...] = PAGE_RELATED) -> Booking | None:
     """The booking if `user` is part of it (a member of the band, the venue's staff, the client), else None."""
     if not user.is_authenticated:
         return None
-    booking = (
-        Booking.objects.select_related("band", "venue", "slot__stage", "client", "requested_by").filter(uid=uid).first()
-    )
+    booking = Booking.objects.select_related(*related).filter(uid=uid).first()
     if booking is None:
         return None
     if booking.client_id == user.pk:

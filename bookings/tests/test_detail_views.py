@@ -4,8 +4,11 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from availability.services import rule_create
@@ -390,6 +393,42 @@ def test_accepting_when_the_band_is_booked_elsewhere_is_a_409(client, world, hea
     assert BookingEvent.objects.count() == events
 
 
+def test_a_conflict_answers_with_its_reason_alone_and_the_booking_redraws_itself(client, world):
+    """A loser of a decided race hears the reason without the booking drawn again: over HTMX a short
+    alert aimed above the booking, which is told to redraw itself; without JavaScript a short page
+    that leads back to the booking. Either costs a handful of queries, whatever the booking holds."""
+    workflow.booking_decline(booking=world.application, by=world.owner, reason="Full")
+    client.force_login(world.owner)
+    with CaptureQueriesContext(connection) as partial_queries:
+        response = client.post(url("accept", world.application), **HTMX)
+    assert response.status_code == 409
+    assert response["HX-Retarget"] == "#booking-alert"
+    assert response["HX-Reswap"] == "outerHTML"
+    assert "booking-changed" in response["HX-Trigger"]
+    html = response.content.decode()
+    assert 'id="booking-alert"' in html and 'role="alert"' in html and "already declined" in html
+    assert len(html) < 600
+    with CaptureQueriesContext(connection) as page_queries:
+        page = client.post(url("accept", world.application))
+    assert page.status_code == 409
+    html = page.content.decode()
+    assert "already declined" in html and "<html" in html
+    assert f'href="{url("detail", world.application)}"' in html
+    assert len(partial_queries) <= 6 and len(page_queries) <= 7, (len(partial_queries), len(page_queries))
+
+
+def test_an_answer_in_place_clears_an_earlier_conflicts_alert(client, world):
+    """The booking page keeps a place for a conflict's reason above the booking; the next action
+    answered in place empties it (out of band), the redraw after a conflict does not."""
+    client.force_login(world.owner)
+    assert '<div id="booking-alert"></div>' in client.get(url("detail", world.application)).content.decode()
+    redraw = client.get(url("detail", world.application), **HTMX).content.decode()
+    assert "booking-alert" not in redraw
+    answer = client.post(url("decline", world.application), {"reason": "Full"}, **HTMX)
+    assert answer.status_code == 200
+    assert '<div id="booking-alert" hx-swap-oob="true"></div>' in answer.content.decode()
+
+
 def test_withdrawing_twice_is_a_409(client, world):
     client.force_login(world.client)
     assert client.post(url("withdraw", world.request)).status_code == 302
@@ -505,7 +544,10 @@ def test_browser_a_stale_accept_shows_the_409_in_place_and_a_fresh_one_books(liv
     page.get_by_text("already declined, so nothing was changed").wait_for()
     # The answer takes the focus.
     page.wait_for_function("document.activeElement.getAttribute('role') === 'alert'")
-    assert page.locator("#booking-status .badge").inner_text() == "Declined"
+    # The booking below the reason redraws itself as it now stands; the reason and its focus stay.
+    expect(page.locator("#booking-status .badge")).to_have_text("Declined")
+    expect(page.get_by_text("Accept…")).to_have_count(0)
+    expect(page.locator("#booking-alert [role=alert]")).to_be_focused()
     axe_check(page, what="the booking after a 409 in place")
     assert status_of(world.application) == Status.DECLINED
     # A fresh application is accepted in place.

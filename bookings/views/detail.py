@@ -21,13 +21,12 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 
 from ..forms.detail import CancelForm, DeclineForm, GigTimesForm
 from ..models import Booking
-from ..pages import NOTICES, booking_or_404, refusal_status, render_detail
+from ..pages import CHANGED, NOTICES, booking_or_404, refusal_status, render_conflict, render_detail
+from ..selectors.bookings import ACTION_RELATED
 from ..selectors.detail import booking_viewer
 from ..services import detail as detail_services
 from ..services import workflow
 from ..services.workflow import BookingError
-
-CHANGED = "booking-changed"  # the booking page reloads itself when its status block sees a change
 
 
 @login_required
@@ -65,26 +64,29 @@ ACTIONS = {
 
 
 def _act(request: HtmxHttpRequest, uid: UUID, action: str) -> HttpResponse:
-    """Run one action through its service and answer with the booking as it now stands."""
-    booking = booking_or_404(request, uid)
+    """Run one action through its service and answer with the booking as it now stands; a conflict
+    (the booking has moved on: the losers of a race) with its reason alone, at once."""
+    booking = booking_or_404(request, uid, related=ACTION_RELATED)
     forms, reason = {}, ""
     if action in REASON_FORMS:
         form = forms[f"{action}_form"] = REASON_FORMS[action](request.POST, auto_id=f"{action}_%s")
         if not form.is_valid():
-            return render_detail(request, booking, status=400, **forms)
+            return render_detail(request, booking_or_404(request, uid), status=400, **forms)
         reason = form.cleaned_data["reason"]
     try:
         ACTIONS[action](booking, request.user, reason)
     except BookingError as exc:
         status = refusal_status(exc)
-        booking.refresh_from_db()
-        return render_detail(request, booking, status=status, error=str(exc), **forms)
+        if status == 409:
+            return render_conflict(request, booking, error=str(exc))
+        return render_detail(request, booking_or_404(request, uid), status=status, error=str(exc), **forms)
     except ValidationError as exc:
+        booking = booking_or_404(request, uid)
         if action == "cancel":
             forms["cancel_form"].add_service_errors(exc)
             return render_detail(request, booking, status=400, **forms)
         return render_detail(request, booking, status=400, error=" ".join(exc.messages), **forms)
-    booking.refresh_from_db()
+    booking = booking_or_404(request, uid)
     notice = NOTICES[action].format(band=booking.band.name)
     if is_partial(request):
         return render_detail(request, booking, notice=notice)
