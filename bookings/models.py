@@ -241,7 +241,19 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class CalendarFeed(models.Model):
+class ServedCalendar(models.Model):
+    """An .ics address that remembers what it answered last (a hash of the body) and since when: a gig
+    that leaves the calendar or a busier week changes no event's LAST-MODIFIED, yet the calendar
+    changed, and its Last-Modified must say so."""
+
+    body_hash = models.CharField(max_length=64, blank=True, editable=False)
+    content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class CalendarFeed(ServedCalendar):
     """A secret iCal address: a member's gigs in all their bands, one band's gigs, or a venue's booked slots.
 
     Rotating gives a new token; the old address then answers 404.
@@ -262,10 +274,6 @@ class CalendarFeed(models.Model):
     include_available = models.BooleanField(default=False, help_text="Also the band's green-zone windows.")
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
-    # What the address answered last (a hash of the body) and since when: a gig that leaves the feed
-    # or a busier week changes no event's LAST-MODIFIED, yet the feed changed (its Last-Modified).
-    body_hash = models.CharField(max_length=64, blank=True, editable=False)
-    content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -286,7 +294,7 @@ class CalendarFeed(models.Model):
         return f"{self.get_scope_display()} feed {self.pk}"
 
 
-class ShareLink(models.Model):
+class ShareLink(ServedCalendar):
     """A read-only public page of a band's availability (green zone and booked days), for promoters
     who are not on StageSlot; revoking it makes the address answer 404."""
 

@@ -22,7 +22,7 @@ from accounts.models import User
 from bands.models import Band
 from venues.models import Venue
 
-from ..models import CalendarFeed, new_feed_token
+from ..models import CalendarFeed, ServedCalendar, new_feed_token
 from ..selectors.bookings import can_manage_band, is_venue_staff
 from ..selectors.feeds import feed_may_manage, feeds_with_live
 
@@ -104,9 +104,10 @@ def feed_options_update(
 
 
 def feed_content_seen(
-    *, feed: CalendarFeed, body_hash: str, events_changed_at: dt.datetime | None, now: dt.datetime | None = None
+    *, feed: ServedCalendar, body_hash: str, events_changed_at: dt.datetime | None, now: dt.datetime | None = None
 ) -> dt.datetime:
-    """When the feed's content last changed, given the hash of the body it answers with now.
+    """When the content of a feed (or a share link's calendar) last changed, given the hash of the
+    body it answers with now.
 
     The first answer counts from its latest event change (or now); a body unlike the last one moves
     the time to now, and always at least a second past the time given before, so an If-Modified-Since
@@ -122,7 +123,7 @@ def feed_content_seen(
     if events_changed_at is not None:
         changed = max(changed, events_changed_at)
     # Only the answer that saw the old hash moves it: two renders at once do not move it twice.
-    CalendarFeed.objects.filter(pk=feed.pk, body_hash=feed.body_hash).update(
+    type(feed).objects.filter(pk=feed.pk, body_hash=feed.body_hash).update(
         body_hash=body_hash, content_changed_at=changed
     )
     feed.body_hash, feed.content_changed_at = body_hash, changed

@@ -355,7 +355,8 @@ def test_the_calendar_file_parses_with_available_and_booked_events(client, world
     )
     BookingFactory(band=band, slot=slot_on(venue, today + dt.timedelta(days=6)), message="Secret handshake")
 
-    with django_assert_max_num_queries(4):  # link and band, members, busy time, bookings
+    # link and band, members, busy time, bookings; the first answer also notes its body's hash
+    with django_assert_max_num_queries(5):
         response = client.get(ics_url(link))
 
     assert response.status_code == 200
@@ -375,6 +376,37 @@ def test_the_calendar_file_parses_with_available_and_booked_events(client, world
     # The same state answers the same bytes, and a 304 to a client that has them.
     again = client.get(ics_url(link), HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
+
+
+def test_a_busier_week_or_a_gig_gone_moves_the_calendar_files_last_modified(client, world):
+    """Neither a member's new busy time nor a gig that leaves the calendar changes an event's stamp,
+    yet the file changed: a calendar app asking If-Modified-Since gets it in full, then a 304."""
+    from email.utils import parsedate_to_datetime
+
+    band, link = world.band, world.link
+    today = timezone.now().astimezone(BERLIN).date()
+    gig = BookingFactory(band=band, slot=slot_on(world.venue, today + dt.timedelta(days=4)), status="booked")
+    first = client.get(ics_url(link))
+    assert first.status_code == 200 and "Last-Modified" in first
+
+    rule_create(
+        user=world.drummer,
+        title="Night shift",
+        start_date=today + dt.timedelta(days=1),
+        start_time=dt.time(12),
+        end_date=today + dt.timedelta(days=2),
+        end_time=dt.time(6),
+        rrule="FREQ=DAILY;COUNT=14",
+    )
+    busier = client.get(ics_url(link), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert busier.status_code == 200 and busier.content != first.content
+    assert parsedate_to_datetime(busier["Last-Modified"]) > parsedate_to_datetime(first["Last-Modified"])
+    assert client.get(ics_url(link), HTTP_IF_MODIFIED_SINCE=busier["Last-Modified"]).status_code == 304
+
+    Booking.objects.filter(pk=gig.pk).delete()
+    gone = client.get(ics_url(link), HTTP_IF_MODIFIED_SINCE=busier["Last-Modified"])
+    assert gone.status_code == 200 and f"busy-{gig.uid}" not in gone.content.decode()
+    assert parsedate_to_datetime(gone["Last-Modified"]) > parsedate_to_datetime(busier["Last-Modified"])
 
 
 # ---- The band's page of links -----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from bands.models import Band, Membership
 from bands.places import place_of
 from bands.selectors import band_for_manage, band_photos
 
-from ..ical import feed_render, feed_response
+from ..ical import feed_body_hash, feed_events_changed_at, feed_render, feed_response
 from ..models import ShareLink
 from ..pages import month_context
 from ..selectors.share import (
@@ -35,6 +35,7 @@ from ..selectors.share import (
     share_month_in_range,
     share_month_start,
 )
+from ..services.feeds import feed_content_seen
 from ..services.share import LIVE_LINKS_MAX, NOT_A_MANAGER, share_link_create, share_link_revoke
 from ..services.workflow import BookingError, BookingPermissionError
 
@@ -90,7 +91,13 @@ def share_ics(request: HttpRequest, token: str) -> HttpResponse:
     band = link.band
     events = band_availability_events(band=band, now=timezone.now())
     body = feed_render(name=f"{band.name} – availability", events=events)
-    return _private(feed_response(request, body=body, filename=f"{band.slug}-availability.ics"))
+    # A gig that leaves the calendar or a busier week changes the body, not an event's stamp.
+    changed = feed_content_seen(
+        feed=link, body_hash=feed_body_hash(body), events_changed_at=feed_events_changed_at(body)
+    )
+    return _private(
+        feed_response(request, body=body, filename=f"{band.slug}-availability.ics", content_changed_at=changed)
+    )
 
 
 # ---- The band's page of links ---------------------------------------------------------------------
