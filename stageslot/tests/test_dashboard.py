@@ -241,7 +241,10 @@ def test_a_client_lands_on_find_a_band_and_their_requests(client, world):
     html = dashboard(client, world["client"])
     assert primary_button(html) == "Find a band"
     assert role_sections(html) == ["client"]
-    assert f'href="{reverse("bands:search")}"' in section(html, "role-client")
+    # One "Find a band" (the page's main button), the card leads to their requests, one "All bookings".
+    assert html.count(">Find a band</a>") == 1
+    assert f'href="{reverse("bookings:inbox")}">Your requests</a>' in section(html, "role-client")
+    assert html.count(">All bookings</a>") == 1
     # Their request comes before anything else about bookings, and nothing invites them to manage a band first.
     assert html.index('id="role-client"') < html.index('id="waiting"')
     assert 'class="btn btn--primary" href="/bands/new/"' not in html
@@ -253,7 +256,9 @@ def test_a_musician_lands_on_availability_bands_and_gigs(client, world):
     assert primary_button(html) == "Say when you are busy"
     assert role_sections(html) == ["musician"]
     musician = section(html, "role-musician")
-    assert f'href="{reverse("availability:calendar")}"' in musician
+    # The busy time is the page's main button; the card does not repeat it.
+    assert f'href="{reverse("availability:calendar")}"' not in musician
+    assert f'href="{reverse("bookings:gig_finder")}"' in musician
     assert "The Night Owls" in musician
     assert f'href="{reverse("bands:calendar", args=[world["band"].slug])}"' in musician
 
