@@ -1,0 +1,227 @@
+"""Dashboard and bookings inbox: does their cost follow the person's own bookings, or the whole site's?
+
+Usage:
+    DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/dashboard.py
+        [--others 1000 10000 100000] [--runs 60] [--database-name stageslot_bench_dashboard] [--keep] [--explain]
+
+PostgreSQL only (the plans are the point); the database is its own, dropped at the end unless --keep.
+Loads the demo world (`seed_demo`), then for each step of --others adds that many bookings of other
+bands, venues and clients (booked, pending, completed and cancelled, past and future; none concerns the
+demo people) and asks, as the demo band leader, venue owner and client in turn, for /dashboard/ and
+/bookings/ through Django's test client (after a warm-up). Prints p50/p95 per page and person at each
+step, the ratio of each p95 to the p95 with no other bookings, and the queries per request.
+Goal: with 100,000 other bookings, p95 within 10 % of the p95 with none. --explain prints the plan of
+the dashboard's slowest statement at the largest step.
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import search as search_bench  # noqa: E402  (database helpers, percentiles)
+
+GOAL_RATIO = 1.10
+PEOPLE = [
+    ("band leader", "mara@demo.stageslot.test"),
+    ("venue owner", "kellerbar-owner@demo.stageslot.test"),
+    ("client", "client@demo.stageslot.test"),
+]
+PAGES = [("dashboard", "/dashboard/"), ("bookings", "/bookings/")]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--others", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--database-name", default="stageslot_bench_dashboard")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--seed", type=int, default=11)
+    return parser.parse_args()
+
+
+def add_other_bookings(count: int, rng: random.Random, tag: str) -> None:
+    """`count` bookings that concern none of the demo people: 200 other bands, 50 other venues, 500
+    other clients; booked gigs of one band never overlap (the database forbids it)."""
+    from django.db import transaction
+
+    from accounts.models import User
+    from bands.models import ApprovalStatus, Band
+    from bookings.models import Booking
+    from venues.models import Slot, Stage, Venue
+
+    bands = Band.objects.bulk_create(
+        Band(name=f"Other Band {tag}-{i}", slug=f"other-band-{tag}-{i}", status=ApprovalStatus.APPROVED,
+             city="Berlin", country="DE", time_zone="Europe/Berlin")
+        for i in range(200)
+    )  # fmt: skip
+    venues = Venue.objects.bulk_create(
+        Venue(name=f"Other Venue {tag}-{i}", slug=f"other-venue-{tag}-{i}", status=ApprovalStatus.APPROVED,
+              city="Hamburg", country="DE", time_zone="Europe/Berlin")
+        for i in range(50)
+    )  # fmt: skip
+    clients = User.objects.bulk_create(
+        User(email=f"other.{tag}.{i}@bench.stageslot.test", display_name=f"Other {i}", time_zone="Europe/Berlin")
+        for i in range(500)
+    )
+    stages = Stage.objects.bulk_create(Stage(venue=v, name=f"Room {k}") for v in venues for k in range(2))
+    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    days_back = count // len(bands) // 2
+    statuses = [Booking.Status.BOOKED] * 4 + [Booking.Status.PENDING] * 3 + [Booking.Status.CANCELLED]
+    slots, bookings = [], []
+
+    def flush() -> None:
+        made = iter(Slot.objects.bulk_create(slots))
+        for booking in bookings:
+            if booking.kind != Booking.Kind.REQUEST:
+                booking.slot = next(made)
+        Booking.objects.bulk_create(bookings)
+        slots.clear()
+        bookings.clear()
+
+    with transaction.atomic():
+        for i in range(count):
+            # Each band's bookings follow one another a day apart, half of them past: none overlap; so do
+            # the slots of each stage (two per venue, each used once a day).
+            band = bands[i % len(bands)]
+            starts = now + dt.timedelta(days=i // len(bands) - days_back, hours=19)
+            ends = starts + dt.timedelta(hours=3)
+            status = rng.choice(statuses)
+            if status == Booking.Status.BOOKED and starts < now:
+                status = Booking.Status.COMPLETED
+            common = {"band": band, "starts_at": starts, "ends_at": ends, "status": status, "time_zone": "Europe/Berlin"}
+            if i % 2:
+                venue = venues[(i // 2) % len(venues)]
+                stage = stages[2 * ((i // 2) % len(venues)) + (i // 2 // len(venues)) % 2]
+                slots.append(Slot(venue=venue, stage=stage, starts_at=starts, ends_at=ends, title="Other night",
+                                  headliner_booked=status in ("booked", "completed")))  # fmt: skip
+                kind = Booking.Kind.APPLICATION if i % 4 == 1 else Booking.Kind.OFFER
+                bookings.append(Booking(kind=kind, venue=venue, **common))
+            else:
+                client = clients[i % len(clients)]
+                bookings.append(Booking(kind=Booking.Kind.REQUEST, client=client, requested_by=client,
+                                        event_type="Wedding", **common))  # fmt: skip
+            if len(bookings) == 5000:
+                flush()
+        flush()
+
+
+def measure(runs: int) -> dict[tuple[str, str], tuple[float, float, int]]:
+    """(person, page) -> (p50 ms, p95 ms, queries)."""
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+
+    out = {}
+    for who, email in PEOPLE:
+        client = Client()
+        client.force_login(User.objects.get(email=email))
+        for page, path in PAGES:
+            for _ in range(5):  # warm-up: templates, connections, caches
+                assert client.get(path).status_code == 200
+            counter = search_bench.QueryCounter()
+            times = []
+            with connection.execute_wrapper(counter):
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    client.get(path)
+                    times.append(time.perf_counter() - started)
+            out[(who, page)] = (
+                statistics.median(times) * 1000,
+                search_bench.percentile(times, 95) * 1000,
+                counter.count // runs,
+            )
+    return out
+
+
+def explain_dashboard() -> None:
+    """The plan of the dashboard's statements for the band leader."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from accounts.models import User
+    from stageslot.selectors import dashboard_bookings
+
+    user = User.objects.get(email=PEOPLE[0][1])
+    with CaptureQueriesContext(connection) as ctx:
+        dashboard_bookings(user=user, now=timezone.now())
+    slowest = None
+    for query in ctx.captured_queries:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        took = float(plan.rsplit("Execution Time: ", 1)[1].split()[0])
+        if slowest is None or took > slowest[0]:
+            slowest = (took, query["sql"], plan)
+    print(f"\nslowest dashboard statement ({slowest[0]:.2f} ms):\n{slowest[1][:600]}\n\n{slowest[2]}")
+
+
+def main() -> None:
+    args = parse_args()
+    bench_url, maintenance_url = search_bench.bench_database_url(args.database_name)
+    search_bench.recreate_database(maintenance_url, args.database_name)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("celery").setLevel(logging.WARNING)
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    from bookings.models import Booking
+
+    rng = random.Random(args.seed)
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"PostgreSQL database {args.database_name}; {args.runs} requests per page and person; load {load}")
+        base = measure(args.runs)
+        steps = [(0, base)]
+        added = 0
+        for target in sorted(args.others):
+            add_other_bookings(target - added, rng, tag=str(target))
+            added = target
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            steps.append((Booking.objects.count(), measure(args.runs)))
+        print(f"\n{'page':<11}{'person':<13}" + "".join(f"{f'{n:,} bookings':>22}" for n, _ in steps))
+        print(f"{'':<24}" + "".join(f"{'p50/p95 ms (×p95₀) q':>22}" for _ in steps))
+        worst = 0.0
+        for who, _ in PEOPLE:
+            for page, _ in PAGES:
+                cells = []
+                p95_0 = base[(who, page)][1]
+                for _, figures in steps:
+                    p50, p95, queries = figures[(who, page)]
+                    ratio = p95 / p95_0
+                    cells.append(f"{p50:5.1f}/{p95:5.1f} ({ratio:4.2f}) {queries:>2}")
+                worst = max(worst, steps[-1][1][(who, page)][1] / p95_0)
+                print(f"{page:<11}{who:<13}" + "".join(f"{c:>22}" for c in cells))
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        verdict = "meets" if worst <= GOAL_RATIO else "misses"
+        print(f"\nworst p95 ratio at the largest step: {worst:.2f} ({verdict} the goal of {GOAL_RATIO:.2f}); load {load}")
+        if args.explain:
+            explain_dashboard()
+    finally:
+        connections.close_all()
+        if not args.keep:
+            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
+
+
+if __name__ == "__main__":
+    main()
