@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -119,6 +120,14 @@ def redis_cache(location: str, key_prefix: str) -> dict:
         "KEY_PREFIX": key_prefix,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
+
+
+def trusted_proxies(default: int) -> int:
+    """STAGESLOT_TRUSTED_PROXIES: how many proxies of ours stand in front of the app, 0 or more."""
+    text = env("STAGESLOT_TRUSTED_PROXIES", default=str(default))
+    if not (text.strip().isascii() and text.strip().isdigit()):
+        raise ImproperlyConfigured(f"STAGESLOT_TRUSTED_PROXIES is a count of proxies (0, 1, 2, …), not {text!r}.")
+    return int(text)
 
 
 if REDIS_URL:
@@ -240,6 +249,10 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+# How many proxies of ours stand in front of the app (each appends to X-Forwarded-For): the per-address
+# limits above key on the address the outermost one saw (accounts/client_ip.py). 0 means REMOTE_ADDR,
+# and the header is ignored. https://docs.allauth.org/en/latest/common/configuration.html
+ALLAUTH_TRUSTED_PROXY_COUNT = trusted_proxies(default=0)
 # What one person may create per time window, for everyone else's inboxes (accounts/ratelimit.py):
 # "N/h", "N/10m". Over the limit is a 429 page saying when to try again.
 STAGESLOT_RATE_LIMITS = {

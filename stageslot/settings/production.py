@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env, redis_cache
+from .base import DATABASES, env, redis_cache, trusted_proxies
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -24,6 +24,9 @@ CELERY_TASK_ALWAYS_EAGER = False
 
 # HTTPS behind a proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# That one proxy appends the visitor's address to X-Forwarded-For: the per-address login limits key on
+# it, not on the proxy's address that everyone shares (docs/decisions/0016-client-address-behind-proxies.md).
+ALLAUTH_TRUSTED_PROXY_COUNT = trusted_proxies(default=1)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

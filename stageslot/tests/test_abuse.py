@@ -211,6 +211,30 @@ def test_wrong_staff_passwords_are_throttled_like_the_sites_login(client):
     assert client.get("/admin/").status_code == 302
 
 
+def test_behind_the_proxy_a_guesser_at_the_staff_login_does_not_lock_out_the_staff(settings):
+    """Everyone reaches the app from the proxy's address; the limit holds the guesser (whatever it
+    claims in X-Forwarded-For), and staff elsewhere still log in."""
+    from django.test import Client
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    guesser = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.66")
+    login_url = guesser.post("/admin/login/?next=/admin/").url
+    answers = [
+        Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.66").post(
+            login_url, {"login": f"admin{n}@example.org", "password": "guess"}
+        )
+        for n in range(10)
+    ]
+    assert "not correct" in answers[-1].text
+    response = guesser.post(login_url, {"login": "admin@example.org", "password": "guess"})
+    assert "Too many failed login attempts" in response.text
+    colleague = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    response = colleague.post(login_url, {"login": staff.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.url == "/admin/"
+    assert colleague.get("/admin/").status_code == 200
+
+
 # ---- Redis down: login and password reset keep working ------------------------------------------
 
 DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens here

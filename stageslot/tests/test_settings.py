@@ -44,3 +44,44 @@ def test_production_passes_check_deploy_without_warnings():
     result = run_check(GOOD, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def setting_in(env: dict[str, str], name: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "STAGESLOT_TRUSTED_PROXIES"}
+    code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("module", "proxies", "expected"),
+    [
+        # Production stands behind one TLS proxy (SECURE_PROXY_SSL_HEADER trusts it already).
+        ("production", None, "1"),
+        ("production", "2", "2"),
+        ("production", "0", "0"),
+        ("local", None, "0"),
+        ("local", "1", "1"),
+    ],
+)
+def test_trusted_proxies_come_from_the_environment(module, proxies, expected):
+    env = {**GOOD, "DJANGO_SETTINGS_MODULE": f"stageslot.settings.{module}"}
+    if proxies is not None:
+        env["STAGESLOT_TRUSTED_PROXIES"] = proxies
+    result = setting_in(env, "ALLAUTH_TRUSTED_PROXY_COUNT")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize("proxies", ["-1", "one", "1.5", ""])
+def test_production_refuses_a_trusted_proxy_count_that_is_no_count(proxies):
+    result = setting_in({**GOOD, "STAGESLOT_TRUSTED_PROXIES": proxies}, "ALLAUTH_TRUSTED_PROXY_COUNT")
+    assert result.returncode != 0
+    assert "STAGESLOT_TRUSTED_PROXIES is a count of proxies" in result.stderr
