@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from accounts.urls import notification_patterns
 
-from .views import dashboard, health, home, join, staff_login
+from .views import dashboard, health, home, join, limits, staff_login
 
 admin.site.site_header = "StageSlot staff"
 admin.site.site_title = "StageSlot staff"
@@ -30,3 +30,6 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# django-allauth answers its login, signup and password-reset limits with this.
+handler429 = limits.too_many

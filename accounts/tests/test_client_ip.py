@@ -188,3 +188,18 @@ def test_behind_the_proxy_signup_and_password_reset_limit_the_visitor_not_everyo
     assert 429 not in statuses[:limit]
     assert statuses[limit] == 429
     assert through_proxy(VISITOR_B).post(url, data(limit + 1)).status_code != 429
+
+
+def test_the_address_limits_page_says_what_happened_in_plain_words(settings):
+    """The signup and password-reset limits answer with our 429 page, worded for a limit per address
+    (it has no figures of a person's own limit to fill in)."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    visitor = through_proxy(f"192.0.2.1, {VISITOR_A}")
+    url = reverse("account_signup")
+    responses = [visitor.post(url, {}) for _ in range(21)]
+    page = responses[-1]
+    assert page.status_code == 429
+    html = page.content.decode()
+    assert "too many attempts from your connection" in html
+    assert "per ," not in html and "up to  " not in html
+    assert f'href="{reverse("home")}"' in html
