@@ -98,7 +98,8 @@ def add_other_bookings(count: int, rng: random.Random, tag: str) -> None:
             status = rng.choice(statuses)
             if status == Booking.Status.BOOKED and starts < now:
                 status = Booking.Status.COMPLETED
-            common = {"band": band, "starts_at": starts, "ends_at": ends, "status": status, "time_zone": "Europe/Berlin"}
+            common = {"band": band, "starts_at": starts, "ends_at": ends, "status": status}
+            common["time_zone"] = "Europe/Berlin"
             if i % 2:
                 venue = venues[(i // 2) % len(venues)]
                 stage = stages[2 * ((i // 2) % len(venues)) + (i // 2 // len(venues)) % 2]
@@ -214,7 +215,8 @@ def main() -> None:
                 print(f"{page:<11}{who:<13}" + "".join(f"{c:>22}" for c in cells))
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         verdict = "meets" if worst <= GOAL_RATIO else "misses"
-        print(f"\nworst p95 ratio at the largest step: {worst:.2f} ({verdict} the goal of {GOAL_RATIO:.2f}); load {load}")
+        print(f"\nworst p95 ratio at the largest step: {worst:.2f} ({verdict} the goal of {GOAL_RATIO:.2f})")
+        print(f"load average {load}")
         if args.explain:
             explain_dashboard()
     finally:
