@@ -200,8 +200,8 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             steps.append((Booking.objects.count(), measure(args.runs)))
-        print(f"\n{'page':<11}{'person':<13}" + "".join(f"{f'{n:,} bookings':>22}" for n, _ in steps))
-        print(f"{'':<24}" + "".join(f"{'p50/p95 ms (×p95₀) q':>22}" for _ in steps))
+        print(f"\n{'page':<11}{'person':<13}" + "".join(f"{f'{n:,} bookings':>26}" for n, _ in steps))
+        print(f"{'':<24}" + "".join(f"{'p50/p95 ms (×p95₀) q':>26}" for _ in steps))
         worst = 0.0
         for who, _ in PEOPLE:
             for page, _ in PAGES:
@@ -212,7 +212,7 @@ def main() -> None:
                     ratio = p95 / p95_0
                     cells.append(f"{p50:5.1f}/{p95:5.1f} ({ratio:4.2f}) {queries:>2}")
                 worst = max(worst, steps[-1][1][(who, page)][1] / p95_0)
-                print(f"{page:<11}{who:<13}" + "".join(f"{c:>22}" for c in cells))
+                print(f"{page:<11}{who:<13}" + "".join(f"{c:>26}" for c in cells))
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         verdict = "meets" if worst <= GOAL_RATIO else "misses"
         print(f"\nworst p95 ratio at the largest step: {worst:.2f} ({verdict} the goal of {GOAL_RATIO:.2f})")

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from accounts.models import User
 from bands.models import BandInvite, Membership
 from bookings.models import Booking
-from bookings.selectors.bookings import user_booking_scope
+from bookings.selectors.bookings import bookings_of
 from venues.models import VenueInvite, VenueStaff
 
 
@@ -46,14 +46,14 @@ DASHBOARD_ROWS = 5
 MANAGING_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
 
 
-def _answerable_by(user: User) -> Q:
+def _answerable_by(user: User, *, managed_band_ids: list[int], venue_ids: list[int]) -> Q:
     """Pending bookings `user` may accept or decline (Booking.answering_side): the venue's staff answer
     applications, the band's leaders and admins offers and requests – never what they sent themselves."""
-    venues = VenueStaff.objects.filter(user_id=user.pk).values("venue_id")
-    bands = Membership.objects.filter(user_id=user.pk, role__in=MANAGING_ROLES).values("band_id")
-    answering = Q(kind=Booking.Kind.APPLICATION, venue_id__in=venues) | Q(
-        kind__in=(Booking.Kind.OFFER, Booking.Kind.REQUEST), band_id__in=bands
-    )
+    answering = Q(pk__isnull=True)  # never true: someone without a band or venue answers nothing
+    if venue_ids:
+        answering |= Q(kind=Booking.Kind.APPLICATION, venue_id__in=venue_ids)
+    if managed_band_ids:
+        answering |= Q(kind__in=(Booking.Kind.OFFER, Booking.Kind.REQUEST), band_id__in=managed_band_ids)
     return answering & ~Q(requested_by_id=user.pk) & ~Q(client_id=user.pk)
 
 
@@ -69,16 +69,33 @@ class DashboardBookings:
     counts: dict[str, int]
 
 
-def dashboard_bookings(*, user: User, now: dt.datetime, limit: int = DASHBOARD_ROWS) -> DashboardBookings:
+def dashboard_bookings(
+    *,
+    user: User,
+    now: dt.datetime,
+    memberships: list[Membership] | None = None,
+    venue_roles: list[VenueStaff] | None = None,
+    limit: int = DASHBOARD_ROWS,
+) -> DashboardBookings:
     """The bookings of `user`'s bands, venues and private events, in five lists: booked gigs to come,
     pending ones waiting for `user`'s answer, pending ones waiting for the other side, past gigs
     (played, or cancelled once their date has gone, latest first) and cancelled gigs whose date is still
     to come. `counts["as_client"]` says how many private events `user` asked for. At most six queries,
-    whatever the number of bookings."""
-    mine = Booking.objects.filter(pk__in=Booking.objects.filter(user_booking_scope(user=user)).values("pk"))
+    whatever the number of bookings; and each starts from the person's own bands, venues and requests
+    (bookings_of), so its cost follows their bookings, not the site's. `memberships` and `venue_roles`
+    are the person's, when the page has them already (otherwise read here)."""
+    if memberships is None:
+        memberships = list(Membership.objects.filter(user=user))
+    if venue_roles is None:
+        venue_roles = list(VenueStaff.objects.filter(user=user))
+    venue_ids = sorted({r.venue_id for r in venue_roles})
+    managed = sorted({m.band_id for m in memberships if m.role in MANAGING_ROLES})
+    mine = Booking.objects.filter(
+        bookings_of(user_id=user.pk, band_ids={m.band_id for m in memberships}, venue_ids=venue_ids)
+    )
     upcoming = Q(status=Booking.Status.BOOKED, ends_at__gt=now)
     pending = Q(status=Booking.Status.PENDING)
-    answerable = _answerable_by(user)
+    answerable = _answerable_by(user, managed_band_ids=managed, venue_ids=venue_ids)
     past = Q(status=Booking.Status.COMPLETED) | Q(
         status__in=(Booking.Status.BOOKED, Booking.Status.CANCELLED), ends_at__lte=now
     )

@@ -12,7 +12,7 @@ from bands.models import Membership
 from venues.models import VenueStaff
 
 from ..models import Booking
-from .bookings import user_booking_scope
+from .bookings import bookings_of
 from .threads import thread_unread_counts
 
 Status = Booking.Status
@@ -113,14 +113,15 @@ def inbox_roles(*, user: User) -> Roles:
     )
 
 
-def _mine(user: User) -> Q:
-    # The bookings of user_booking_scope, without the duplicates its joins make.
-    return Q(pk__in=Booking.objects.filter(user_booking_scope(user=user)).values("pk"))
+def _mine(roles: Roles) -> Q:
+    return bookings_of(
+        user_id=roles.user.pk, band_ids={m.band_id for m in roles.memberships}, venue_ids=roles.venue_ids
+    )
 
 
 def inbox_counts(*, roles: Roles, show: str | None) -> dict[str, int]:
     """How many bookings each tab holds under the `show` filter, and the viewer's own requests: one query."""
-    return Booking.objects.filter(_mine(roles.user)).aggregate(
+    return Booking.objects.filter(_mine(roles)).aggregate(
         **{tab: Count("pk", filter=roles.show_q(show) & roles.tab_q(tab)) for tab in TABS},
         requests=Count("pk", filter=Q(client_id=roles.user.pk)),
     )
@@ -130,7 +131,7 @@ def inbox_bookings(*, roles: Roles, show: str | None, tab: str) -> QuerySet[Book
     """The tab's bookings, soonest first (history: latest change first), with what a row shows."""
     order = ("-status_changed_at", "-created_at", "-pk") if tab == "history" else ("starts_at", "pk")
     return (
-        Booking.objects.filter(_mine(roles.user), roles.show_q(show), roles.tab_q(tab))
+        Booking.objects.filter(_mine(roles), roles.show_q(show), roles.tab_q(tab))
         .select_related("band", "venue", "slot", "client")
         .order_by(*order)
     )

@@ -45,9 +45,11 @@ def _roles(*, memberships: list, venue_roles: list, client_bookings: int) -> lis
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     zone = request.user.zone
-    bookings = dashboard_bookings(user=request.user, now=timezone.now())
     memberships = list(dashboard_memberships(user=request.user))
     venue_roles = list(dashboard_venue_roles(user=request.user))
+    bookings = dashboard_bookings(
+        user=request.user, now=timezone.now(), memberships=memberships, venue_roles=venue_roles
+    )
 
     def rows(items: list[Booking]) -> list[BookingRow]:
         return [_booking_row(b, zone) for b in items]
