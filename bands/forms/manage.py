@@ -198,8 +198,8 @@ class BandLinksForm(forms.Form):
 class BandPhotoForm(forms.Form):
     image = forms.FileField(
         label="Photo",
-        help_text=f"JPEG, PNG or WebP, up to {PHOTO_RULES.max_bytes // (1024 * 1024)} MB. "
-        f"Large photos are scaled to {PHOTO_RULES.max_side} pixels.",
+        help_text=f"JPEG, PNG or WebP, up to {PHOTO_RULES.max_bytes // (1024 * 1024)} MB and "
+        f"{PHOTO_RULES.max_pixels // 1_000_000} megapixels. Large photos are scaled to {PHOTO_RULES.max_side} pixels.",
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         error_messages={"required": "Choose a photo to upload."},
     )

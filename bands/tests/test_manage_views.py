@@ -8,7 +8,7 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
-from accounts.tests.images import fake_png_upload, oversized_upload, png_upload
+from accounts.tests.images import fake_png_upload, huge_dimensions_png, oversized_upload, png_upload
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Membership
 
 from .factories import (
@@ -390,6 +390,10 @@ def test_photo_upload_is_reencoded_and_captioned(client, world):
     [
         ({"image": lambda: oversized_upload(30), "caption": "Big"}, "This file is 30 MB; images can be at most 10 MB."),
         ({"image": fake_png_upload, "caption": "Text"}, "This file is not a JPEG, PNG or WebP image."),
+        (
+            {"image": lambda: huge_dimensions_png(7000, 7000), "caption": "Wide"},
+            "This image is 7000 × 7000 pixels; the limit is 25 megapixels",
+        ),
         ({"caption": "No file"}, "Choose a photo to upload."),
         ({"image": png_upload, "caption": ""}, "Describe the photo in a few words"),
     ],

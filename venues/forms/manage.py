@@ -161,7 +161,8 @@ class StageForm(forms.ModelForm):
 class PhotoForm(forms.Form):
     image = forms.FileField(
         label="Photo",
-        help_text="JPEG, PNG or WebP, up to 10 MB. Large photos are scaled down.",
+        help_text=f"JPEG, PNG or WebP, up to {PHOTO_RULES.max_bytes // (1024 * 1024)} MB and "
+        f"{PHOTO_RULES.max_pixels // 1_000_000} megapixels. Large photos are scaled down.",
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         error_messages={"required": "Choose a photo to upload."},
     )
