@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import dateformat
 
 from availability.engine import existing_to_utc
+from bands.links import LinkField
 from bands.models import ApprovalStatus, Band, Currency, Genre
 from venues.models import Slot, Stage
 
@@ -133,13 +134,7 @@ class SlotFieldsForm(forms.Form):
         initial=Slot.Visibility.PUBLIC,
         widget=forms.RadioSelect,
     )
-    ticket_url = forms.URLField(
-        label="Ticket link",
-        required=False,
-        max_length=300,
-        assume_scheme="https",
-        error_messages={"invalid": "Enter a full web address starting with https://"},
-    )
+    ticket_url = LinkField(kind="ticket", label="Ticket link", placeholder="https://tickets.example/…")
     notes = forms.CharField(
         label="Notes",
         required=False,

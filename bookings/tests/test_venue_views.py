@@ -257,6 +257,12 @@ def test_posting_a_slot_reads_the_times_in_the_venues_zone(client, venue):
     assert slot.created_by == booker_of(venue)
 
 
+def test_a_ticket_link_as_people_paste_it_is_saved_as_a_full_address(client, venue):
+    client.force_login(owner_of(venue))
+    client.post(reverse("bookings:venue_slot_new", args=[venue.slug]), slot_data(venue, ticket_url="tix.example/k1"))
+    assert Slot.objects.get(venue=venue).ticket_url == "https://tix.example/k1"
+
+
 def test_an_end_before_the_start_runs_past_midnight(client, venue):
     client.force_login(owner_of(venue))
     day = future_day()
@@ -280,6 +286,9 @@ BAD_SLOTS = [
     ({"stage": "OTHER_VENUE"}, "Choose one of this venue"),
     ({"start": "21:00", "end": "21:00"}, "The end is the same as the start"),
     ({"date": "", "start": ""}, "Pick the date."),
+    ({"ticket_url": "https://x[y"}, "This is not a web address."),
+    ({"ticket_url": '"><script>'}, "A web address has no spaces, quotes or angle brackets in it."),
+    ({"ticket_url": "http://localhost:8000/tickets"}, "This address only works on your own computer or network"),
 ]
 
 
