@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import dateformat
 
+from accounts.scheduling import check_scheduled_days, scheduling_today
 from availability.engine import existing_to_utc
 from bands.links import LinkField
 from bands.models import ApprovalStatus, Band, Currency, Genre
@@ -79,6 +80,16 @@ def local_span(
 
 
 # ---- Slots ------------------------------------------------------------------------------
+
+PAST_START = "This start is in the past. Choose a time from now on."
+
+
+def _slot_days_fine(form: "SlotForm | SlotSeriesForm", *, first: str, other: str) -> bool:
+    """A slot's (or a series') first date from today on, its dates up to the scheduling horizon, in
+    the venue's zone; the messages next to the fields. Returns whether both dates are fine."""
+    today = scheduling_today(form.zone)
+    starts = check_scheduled_days(form, [first], today=today, earliest=today, earliest_message=PAST_START)
+    return check_scheduled_days(form, [other], today=today) and starts
 
 
 class SlotFieldsForm(forms.Form):
@@ -195,6 +206,8 @@ class SlotForm(SlotFieldsForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        if not _slot_days_fine(self, first="date", other="end_date"):
+            return data
         day, start, end, end_day = (data.get(k) for k in ("date", "start", "end", "end_date"))
         if day is None or start is None or end is None:
             return data
@@ -276,8 +289,9 @@ class SlotSeriesForm(SlotFieldsForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        _slot_days_fine(self, first="first_date", other="last_date")
         first, last = data.get("first_date"), data.get("last_date")
-        if first and last:
+        if first and last and not self.has_error("first_date") and not self.has_error("last_date"):
             if last < first:
                 self.add_error("last_date", "The last date is before the first. Swap them.")
             elif (last - first).days >= SERIES_MAX_DAYS:

@@ -29,6 +29,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import NotificationItem, notifications_create_many
 from accounts.timezones import validate_time_zone, when_text
 from bands.models import ApprovalStatus, Band, Membership
@@ -55,7 +56,6 @@ Kind = Booking.Kind
 Role = Booking.Role
 
 MAX_REQUEST_LENGTH = timedelta(hours=24)
-MAX_AHEAD = timedelta(days=3 * 365)
 # A request the same as one pending from the same client this recently is that one again.
 REPEAT_WINDOW = timedelta(minutes=30)
 
@@ -327,18 +327,20 @@ def booking_request(
         errors["ends_at"] = ["The end must be after the start."]
     elif ends_at - starts_at > MAX_REQUEST_LENGTH:
         errors["ends_at"] = ["A booking can be at most 24 hours long."]
+    try:
+        validate_time_zone(time_zone)
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = exc.messages
+        zone = dt.UTC
     if starts_at <= now:
         errors["starts_at"] = ["This start is in the past. Choose a time from now on."]
-    elif starts_at > now + MAX_AHEAD:
-        errors["starts_at"] = ["Requests can be made up to three years ahead."]
+    elif problem := scheduling_day_problem(starts_at.astimezone(zone).date(), today=scheduling_today(zone, now=now)):
+        errors["starts_at"] = [problem]
     if fee is not None and fee < 0:
         errors["fee"] = ["A budget cannot be negative."]
     if guests is not None and guests < 0:
         errors["guests"] = ["The number of guests cannot be negative."]
-    try:
-        validate_time_zone(time_zone)
-    except ValidationError as exc:
-        errors["time_zone"] = exc.messages
     for name, value in (("event_type", event_type), ("location", location), ("message", message)):
         limit = Booking._meta.get_field(name).max_length
         if len(value.strip()) > limit:

@@ -1,7 +1,9 @@
 """The booking workflow against the real database: states, who may act, what accepting declines,
 the members' busy time, cancelling a slot, bad input, offers by email, notifications, lock order."""
 
+import datetime as dt
 import re
+import zoneinfo
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -13,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Notification
+from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Membership
@@ -867,6 +870,21 @@ def test_each_step_tells_the_people_it_concerns_and_never_the_actor(w, django_ca
     outsiders = {w.rival_leader.pk, w.other_owner.pk, w.client.pk}
     assert not Notification.objects.filter(recipient_id__in=outsiders).exists()
     assert Notification.objects.filter(email_state=Notification.Email.SENT).count() == Notification.objects.count()
+
+
+def test_a_request_beyond_the_scheduling_horizon_is_refused_naming_the_last_date(w):
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    last = scheduling_last_day(scheduling_today(zone))
+    kwargs = {"band": w.band, "client": w.client, "time_zone": "America/New_York"}
+    beyond = dt.datetime.combine(last + timedelta(days=1), dt.time(18), tzinfo=zone)
+    with pytest.raises(ValidationError) as exc:
+        workflow.booking_request(**kwargs, starts_at=beyond, ends_at=beyond + timedelta(hours=3))
+    assert exc.value.message_dict["starts_at"] == [
+        f"StageSlot plans at most three years ahead: pick a date up to {day_text(last)}."
+    ]
+    assert not Booking.objects.exists()
+    on_the_last_day = beyond - timedelta(days=1)
+    assert workflow.booking_request(**kwargs, starts_at=on_the_last_day, ends_at=on_the_last_day + timedelta(hours=3))
 
 
 def test_request_decline_and_withdraw_tell_the_other_side(w):
