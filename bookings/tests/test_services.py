@@ -19,10 +19,11 @@ from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Membership
+from bands.selectors import band_managers
 from bands.services import band_create, band_invite_accept, band_invite_create, membership_leave
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking, BookingEvent, OfferInvite
-from bookings.selectors.bookings import band_free_between
+from bookings.selectors.bookings import band_free_between, venue_team
 from bookings.services import venue_slots, workflow
 from bookings.tasks import bookings_complete_task
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
@@ -428,6 +429,42 @@ def test_accepting_declines_the_same_bands_overlapping_bookings_and_keeps_the_re
     told = recipients("booking_declined")
     assert {w.client.pk, w.other_owner.pk, w.leader.pk, w.admin.pk} <= told
     assert w.owner.pk not in told and w.member.pk not in told
+
+
+@pytest.mark.parametrize("count", [2, 8])
+def test_declining_the_losers_takes_the_same_few_queries_however_many_venues_and_bands(w, count, monkeypatch):
+    """The losers' row locks are held while they are declined: that takes a fixed number of queries,
+    not one per venue or band they come from (benchmarks/decline.py: 1,000 losers)."""
+    losers = []
+    for n in range(count):
+        venue, owner = venue_with_owner(name=f"Hall {n}")
+        VenueStaffFactory(venue=venue, role=VenueStaff.Role.BOOKER)
+        losers.append(offer(w, slot=slot_on(venue, day=10, hour=21), by=owner))
+        rival, rival_leader = band_with_leader(name=f"Rival {n}")
+        losers.append(apply(w, band=rival, by=rival_leader))
+    gig = apply(w)
+    decline_losers, counted = workflow._decline_losers, []
+
+    def counting(**kwargs):
+        with CaptureQueriesContext(connection) as ctx:
+            decline_losers(**kwargs)
+        counted.append(len(ctx.captured_queries))
+
+    monkeypatch.setattr(workflow, "_decline_losers", counting)
+    workflow.booking_accept(booking=gig, by=w.owner)
+    assert counted[0] <= 14
+    assert Booking.objects.filter(pk__in=[b.pk for b in losers], status=S.DECLINED).count() == 2 * count
+    for loser in losers:
+        loser.refresh_from_db()
+        assert loser.sequence == 1 and loser.events.last().to_status == S.DECLINED
+        told = set(
+            Notification.objects.filter(
+                kind="booking_declined", dedupe_key__startswith=f"booking:{loser.uid}:"
+            ).values_list("recipient_id", flat=True)
+        )
+        # Both sides of each, but not the venue owner who accepted.
+        people = {user.pk for user in [*venue_team(loser.venue_id), *band_managers(loser.band_id)]}
+        assert told == people - {w.owner.pk}
 
 
 def test_a_stale_pending_booking_of_a_booked_band_cannot_be_accepted(w):
