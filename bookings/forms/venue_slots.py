@@ -461,3 +461,17 @@ class ClaimForm(forms.Form):
         self.fields["band"].label_from_instance = lambda band: (
             band.name if band.status == ApprovalStatus.APPROVED else f"{band.name} (awaiting approval)"
         )
+
+
+class InboxActionForm(forms.Form):
+    """What an inbox button sends besides its action: the shortlist switch ("1" on, "0" off) and the
+    page the button is on ("slot" or "applications"; anything else is the slot's page)."""
+
+    shortlisted = forms.TypedChoiceField(
+        choices=[("0", "off"), ("1", "on")], coerce=lambda value: value == "1", required=False, empty_value=False
+    )
+    panel = forms.ChoiceField(choices=[("slot", "slot"), ("applications", "applications")], required=False)
+
+    def value(self, name: str) -> object:
+        self.is_valid()
+        return self.cleaned_data.get(name)
