@@ -45,16 +45,26 @@ class TimeZoneField(forms.ChoiceField):
             self.widget.attrs["data-browser-timezone"] = ""
 
 
-# C0 control characters and DEL, except tab, line feed and carriage return (a textarea sends "\r\n").
-# PostgreSQL cannot store NUL in text at all, and the others are never typed on purpose: they come
-# from pasted binary or from someone probing. accounts.middleware refuses them in every request.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 control characters and DEL, except tab, line feed and carriage return (a textarea sends "\r\n"),
+# and lone surrogates (U+D800–U+DFFF). PostgreSQL cannot store NUL in text at all, and the other
+# controls are never typed on purpose: they come from pasted binary or from someone probing. A lone
+# surrogate is no text at all (no UTF-8 encoder, PostgreSQL's or SQLite's, takes it); it comes from a
+# form body decoded with a charset the client named (a multipart body's "charset=utf-7"), never from
+# a browser. accounts.middleware refuses them in every request.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def control_character_in(value: str) -> str | None:
-    """The first control character in `value` written as U+XXXX, or None when there is none."""
+    """The first control character (or lone surrogate) in `value` written as U+XXXX, or None."""
     found = CONTROL_CHARACTERS.search(value)
     return f"U+{ord(found.group()):04X}" if found else None
+
+
+def control_character_words(code: str) -> str:
+    """How a message names the character `code` (U+XXXX) that control_character_in found."""
+    if "D800" <= code[2:] <= "DFFF":
+        return f"a broken character ({code}) that is not text"
+    return f"an invisible control character ({code})"
 
 
 def refuse_control_characters(value: str) -> None:
@@ -62,6 +72,6 @@ def refuse_control_characters(value: str) -> None:
     code = control_character_in(value or "")
     if code:
         raise ValidationError(
-            f"This text contains an invisible control character ({code}). Remove it and try again.",
+            f"This text contains {control_character_words(code)}. Remove it and try again.",
             code="control_character",
         )

@@ -3,6 +3,13 @@
 Re-encoding drops EXIF (GPS positions included) and anything smuggled after the
 image data; the size and pixel limits are checked on the header, before Pillow
 decodes a single pixel, so a decompression bomb costs nothing.
+
+What an accepted image costs is its decoded size: a few KB of PNG can declare 40
+megapixels, which took 300 MB and two seconds to re-encode. MAX_PIXELS is what a press
+photo needs (a 24-megapixel camera's 6000 × 4000, a phone's 12 or 24 megapixels); a JPEG
+is decoded by libjpeg at 1/2, 1/4 or 1/8 scale when that still covers the stored size,
+and only an image with transparency is widened to four bytes a pixel
+(docs/decisions/0014).
 """
 
 import io
@@ -27,11 +34,22 @@ class ImageRules:
     square: bool = False
 
 
-AVATAR_RULES = ImageRules(max_bytes=5 * 1024 * 1024, max_pixels=40_000_000, max_side=512, square=True)
+# 25 million pixels: 6000 × 4000 (24 MP cameras) and 5712 × 4284 (24 MP phones) fit, 6000 × 6000 does not.
+MAX_PIXELS = 25_000_000
+AVATAR_RULES = ImageRules(max_bytes=5 * 1024 * 1024, max_pixels=MAX_PIXELS, max_side=512, square=True)
 
 
 def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+
+
+def _draft_size(width: int, height: int, rules: ImageRules) -> tuple[int, int]:
+    """The smallest size a JPEG may be decoded at: the square's side on both sides (avatars), else the
+    stored longest side on the longest side, with the shorter side in proportion."""
+    if rules.square:
+        return rules.max_side, rules.max_side
+    longest = max(width, height)
+    return max(1, rules.max_side * width // longest), max(1, rules.max_side * height // longest)
 
 
 def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
@@ -71,11 +89,14 @@ def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
         raise not_an_image
     if width * height > rules.max_pixels:
         raise ValidationError(
-            "This image is %(width)s × %(height)s pixels; the limit is %(limit)s megapixels.",
+            "This image is %(width)s × %(height)s pixels; the limit is %(limit)s megapixels "
+            "(e.g. 6000 × 4000). Export it smaller and try again.",
             code="too_many_pixels",
             params={"width": width, "height": height, "limit": limit},
         )
     try:
+        if fmt == "JPEG":
+            image.draft("RGB", _draft_size(width, height, rules))
         image.load()
         image = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
@@ -84,7 +105,8 @@ def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
             code="damaged",
         ) from exc
 
-    image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+    transparent = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    image = image.convert("RGBA" if transparent else "RGB")
     if rules.square:
         side = min(image.size)
         image = ImageOps.fit(image, (side, side))
@@ -94,4 +116,4 @@ def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
     return ContentFile(out.getvalue(), name="image.webp")
 
 
-PHOTO_RULES = ImageRules(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000, max_side=1600)
+PHOTO_RULES = ImageRules(max_bytes=10 * 1024 * 1024, max_pixels=MAX_PIXELS, max_side=1600)

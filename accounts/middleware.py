@@ -1,6 +1,7 @@
 """Show every page in the viewer's time zone; refuse input with control characters in it; the
 security headers of every response."""
 
+import codecs
 from collections.abc import Callable
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from .form_fields import control_character_in
+from .form_fields import control_character_in, control_character_words
 
 
 class TimezoneMiddleware:
@@ -29,8 +30,9 @@ class TimezoneMiddleware:
 
 class ControlCharacterMiddleware:
     """Refuse, with a 400 page that says which field, any request whose address contains a control
-    character, and any POST (PUT, …) whose query or form fields do: every form of the site (ours,
-    allauth's, the admin's) gets the same clear answer and nothing is saved."""
+    character, and any POST (PUT, …) whose query or form fields do, or whose body names a charset
+    other than UTF-8: every form of the site (ours, allauth's, the admin's) gets the same clear answer
+    and nothing is saved."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -51,19 +53,38 @@ class ControlCharacterMiddleware:
     def _problem(request: HttpRequest) -> str:
         code = control_character_in(request.path)
         if code:
-            return f"The address contains an invisible control character ({code})."
+            return f"The address contains {control_character_words(code)}."
         # A GET's query is a search or a filter: its form says what is wrong next to the field (and
         # keeps showing results), so only what is sent to change something is refused here.
         if request.method in {"GET", "HEAD", "OPTIONS"}:
             return ""
+        charset = _declared_charset(request)
+        if charset:
+            return f"The form was sent in the character set “{charset}”; send it as UTF-8, as browsers do."
         for data in (request.GET, request.POST):
             for key, values in data.lists():
                 for text in [key, *values]:
                     code = control_character_in(text)
                     if code:
                         name = key if not control_character_in(key) else "a field"
-                        return f"The field “{name}” contains an invisible control character ({code})."
+                        return f"The field “{name}” contains {control_character_words(code)}."
         return ""
+
+
+def _declared_charset(request: HttpRequest) -> str:
+    """The charset a request body names when it is a real one other than UTF-8, else "".
+
+    Django decodes a multipart form's fields with whatever charset its Content-Type names (utf-7,
+    unicode_escape, …), which turns a few ASCII bytes into any character at all, lone surrogates
+    included, past every check written for UTF-8. Browsers name none; Django itself refuses a
+    url-encoded body that is not UTF-8.
+    """
+    charset = request.content_params.get("charset", "") if request.content_params else ""
+    try:
+        name = codecs.lookup(charset).name if charset else "utf-8"
+    except LookupError:
+        return ""  # an unknown name is ignored by Django too: the body is read as UTF-8
+    return "" if name == "utf-8" else charset[:40]
 
 
 class SecurityHeadersMiddleware:

@@ -255,6 +255,18 @@ def rrule_parts(text: str) -> dict[str, str]:
     return dict(_parse(text))
 
 
+def until_date(text: str) -> date | None:
+    """The date part of a valid RRULE body's UNTIL (as written, before any zone), or None without one."""
+    match = _UNTIL_RE.match(rrule_parts(text).get("UNTIL", ""))
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups()[:3])
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _body(parts: Mapping[str, str]) -> str:
     return ";".join(f"{key}={parts[key]}" for key in _PART_ORDER if key in parts)
 

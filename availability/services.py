@@ -3,6 +3,7 @@ and the materialised busy intervals they expand into."""
 
 import datetime as dt
 import logging
+import zoneinfo
 from collections.abc import Collection, Iterable
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.queue import task_queue
+from accounts.scheduling import day_text, scheduling_last_day, scheduling_today, too_late_message
 from accounts.services import notifications_create
 
 from . import engine
@@ -28,9 +30,9 @@ MAX_ONE_OFF = dt.timedelta(days=366)
 MAX_OCCURRENCE = dt.timedelta(days=7)
 # Enough for a daily rule over the whole horizon.
 MATERIALISE_CAP = 600
-# Dates people can plan with; beyond them the date arithmetic of a block would overflow.
+# The earliest date of any block (its forms ask for far less: accounts.scheduling); how far ahead
+# is the scheduling horizon (STAGESLOT_SCHEDULING_HORIZON_DAYS).
 EARLIEST_DATE = dt.date(1970, 1, 1)
-LATEST_DATE = dt.date(2199, 12, 31)
 CALENDAR_LIMIT = 5
 CALENDAR_REFRESH = dt.timedelta(hours=1)
 CALENDAR_BACKOFF_MAX = dt.timedelta(hours=24)
@@ -113,6 +115,10 @@ def time_block_clean(block: TimeBlock, *, exclude: Collection[str] = ()) -> None
             block.rrule = engine.validate_rrule(block.rrule, dtstart=block.local_start, time_zone=block.time_zone)
         except engine.RuleError as e:
             raise ValidationError({"rrule": [str(e)]}) from e
+        until = engine.until_date(block.rrule)
+        last = scheduling_last_day(scheduling_today(block.zone))
+        if until is not None and until > last:
+            raise ValidationError({"rrule": [f"It repeats until {day_text(until)}. {too_late_message(last)}"]})
     length = block.local_end - block.local_start
     if block.rrule and length > MAX_OCCURRENCE:
         raise ValidationError({"end_date": ["A repeating block can last at most 7 days each time."]})
@@ -126,14 +132,26 @@ def time_block_clean(block: TimeBlock, *, exclude: Collection[str] = ()) -> None
             raise ValidationError({"rrule": [str(e)]}) from e
 
 
+def _zone_or_utc(name: str) -> zoneinfo.ZoneInfo | dt.timezone:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
 def _order_errors(block: TimeBlock) -> dict[str, list[str]]:
     """Missing times, and an end not after the start, by the field to correct."""
     if not isinstance(block.start_date, dt.date) or not isinstance(block.end_date, dt.date):
         return {}
     errors: dict[str, list[str]] = {}
-    for name in ("start_date", "end_date"):
-        if not EARLIEST_DATE <= getattr(block, name) <= LATEST_DATE:
-            errors[name] = [f"Pick a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}."]
+    last = scheduling_last_day(scheduling_today(_zone_or_utc(block.time_zone)))
+    # A block that starts on the last day may end the next morning.
+    for name, latest in (("start_date", last), ("end_date", last + dt.timedelta(days=1))):
+        day = getattr(block, name)
+        if day < EARLIEST_DATE:
+            errors[name] = [f"Pick a date from {EARLIEST_DATE.year} on."]
+        elif day > latest:
+            errors[name] = [too_late_message(last)]
     if errors:
         return errors
     if not block.all_day:

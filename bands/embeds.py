@@ -35,7 +35,10 @@ _SOUNDCLOUD_PATH = re.compile(r"^/[A-Za-z0-9_-]+(?:/(?:sets/)?[A-Za-z0-9_-]+)?/?
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def embed_from_url(raw: str) -> Embed:
@@ -43,7 +46,12 @@ def embed_from_url(raw: str) -> Embed:
     text = raw.strip()
     if "bandcamp.com" in text and "EmbeddedPlayer" in text:
         return _bandcamp(text)
-    parts = urlsplit(text)
+    try:
+        # An unclosed "[" (an IPv6 address to the parser) or a port that is no number raise ValueError.
+        parts = urlsplit(text)
+        parts.port  # noqa: B018
+    except ValueError:
+        raise ValidationError("That is not a link we can read. Paste the share link again.", code="bad_link") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValidationError("Paste a full link starting with https://", code="bad_scheme")
     host = parts.hostname.lower()

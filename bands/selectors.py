@@ -3,7 +3,7 @@
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -406,3 +406,17 @@ def band_managers(band_id: int) -> list[User]:
     """The leaders and admins of a band: they answer, send and are told on its behalf."""
     roles = (Membership.Role.LEADER, Membership.Role.ADMIN)
     return list(User.objects.filter(memberships__band_id=band_id, memberships__role__in=roles).order_by("pk"))
+
+
+def bands_managers(band_ids: Collection[int]) -> dict[int, list[User]]:
+    """band_managers of many bands in one query: {band id: its leaders and admins} (every id a key)."""
+    roles = (Membership.Role.LEADER, Membership.Role.ADMIN)
+    found: dict[int, list[User]] = {pk: [] for pk in band_ids}
+    people = (
+        User.objects.filter(memberships__band_id__in=list(found), memberships__role__in=roles)
+        .annotate(of_band=F("memberships__band_id"))
+        .order_by("pk")
+    )
+    for user in people:
+        found[user.of_band].append(user)
+    return found

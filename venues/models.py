@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django_countries.fields import CountryField
 
 from accounts.timezones import validate_time_zone
+from bands.links import validate_link
 from bands.models import ApprovalStatus, Currency, Genre, InviteBase, LinksMixin
 
 from .constraints import PostgresExclusionConstraint, TsTzRange
@@ -159,7 +160,7 @@ class Slot(models.Model):
         help_text=f"How many support acts play besides the headliner (0–{MAX_SUPPORT_PLACES}).",
     )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
-    ticket_url = models.URLField("ticket link", max_length=300, blank=True)
+    ticket_url = models.URLField("ticket link", max_length=300, blank=True, validators=[validate_link("ticket")])
     notes = models.TextField(blank=True, max_length=2000, help_text="Load-in, backline, door deal… Bands see this.")
     # Places taken; bookings.services changes them only with the slot row locked.
     headliner_booked = models.PositiveSmallIntegerField(default=0, editable=False)

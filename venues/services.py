@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.scheduling import scheduling_day_problem, scheduling_today
 from bands.invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from bands.models import ApprovalStatus, Genre
 from bands.press_kit import approval_status_change, photo_append, photo_delete
@@ -442,8 +443,14 @@ def _slot_clean(slot: Slot, *, now: dt.datetime | None = None, check_past: bool 
             errors.setdefault("ends_at", []).append("The end must be after the start.")
         elif slot.ends_at - slot.starts_at > Slot.MAX_LENGTH:
             errors.setdefault("ends_at", []).append("A slot can be at most 24 hours long.")
-        if check_past and slot.starts_at <= (now or timezone.now()):
+        now = now or timezone.now()
+        if check_past and slot.starts_at <= now:
             errors.setdefault("starts_at", []).append("This start is in the past. Choose a time from now on.")
+        elif check_past:
+            # The forms say it first; here for every other caller.
+            today = scheduling_today(slot.zone, now=now)
+            if problem := scheduling_day_problem(slot.starts_at.astimezone(slot.zone).date(), today=today):
+                errors.setdefault("starts_at", []).append(problem)
     if errors:
         raise ValidationError(errors)
     slot.full_clean(exclude=["venue", "stage", "created_by", "genres"])

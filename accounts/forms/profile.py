@@ -37,7 +37,8 @@ class ProfileForm(forms.Form):
     avatar = forms.FileField(
         required=False,
         label="Profile picture",
-        help_text="JPEG, PNG or WebP, up to 5 MB. It is cropped to a square.",
+        help_text=f"JPEG, PNG or WebP, up to {AVATAR_RULES.max_bytes // (1024 * 1024)} MB and "
+        f"{AVATAR_RULES.max_pixels // 1_000_000} megapixels. It is cropped to a square.",
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     remove_avatar = forms.BooleanField(required=False, label="Remove my current picture")

@@ -8,10 +8,16 @@ from dateutil.rrule import rrulestr
 from django import forms
 
 from accounts.form_fields import TimeZoneField
+from accounts.scheduling import (
+    check_scheduled_days,
+    day_text,
+    scheduling_day_problem,
+    scheduling_first_day,
+    scheduling_today,
+)
 
 from .. import engine
 from ..models import Rule
-from ..services import EARLIEST_DATE, LATEST_DATE
 
 WEEKDAYS = [("MO", "Mon"), ("TU", "Tue"), ("WE", "Wed"), ("TH", "Thu"), ("FR", "Fri"), ("SA", "Sat"), ("SU", "Sun")]
 WEEKDAY_NAMES = dict(
@@ -78,10 +84,10 @@ class BlockTimesForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        for name in ("start_date", "end_date"):
-            day = data.get(name)
-            if day and not EARLIEST_DATE <= day <= LATEST_DATE:
-                self.add_error(name, f"Pick a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.")
+        # Today where the person is (the active zone); a date they keep on an old rule stays as it is.
+        self.today = scheduling_today()
+        earliest = scheduling_first_day(self.today)
+        check_scheduled_days(self, ["start_date", "end_date"], today=self.today, earliest=earliest)
         start_date = data.get("start_date")
         if start_date and not data.get("end_date"):
             data["end_date"] = start_date
@@ -186,10 +192,15 @@ class RuleForm(BlockTimesForm):
                 self.add_error("custom_rrule", "Write the repeat rule, or choose how often it repeats above.")
                 return ""
             try:
-                return engine.validate_rrule(text)
+                rrule = engine.validate_rrule(text)
             except engine.RuleError as e:
                 self.add_error("custom_rrule", str(e))
                 return ""
+            until = engine.until_date(rrule)
+            if until and (problem := scheduling_day_problem(until, today=self.today)):
+                self.add_error("custom_rrule", f"UNTIL is {day_text(until)}. {problem}")
+                return ""
+            return rrule
         parts = [f"FREQ={repeat}"]
         interval = data.get("interval") or 1
         if interval > 1:
@@ -222,8 +233,8 @@ class RuleForm(BlockTimesForm):
             if start_date and until < start_date:
                 self.add_error("until", "The last date must be on or after the first day.")
                 return ""
-            if until > LATEST_DATE:
-                self.add_error("until", f"Pick a date up to {LATEST_DATE.year}, or choose “Keeps going”.")
+            if problem := scheduling_day_problem(until, today=self.today):
+                self.add_error("until", f"{problem[:-1]}, or choose “Keeps going”.")
                 return ""
             # A floating local time: the rule ends at the end of that day wherever the rule's zone is.
             parts.append(f"UNTIL={until:%Y%m%d}T235959")

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from availability import services
 from availability.models import BusyInterval, ExternalCalendar, Rule
@@ -466,8 +467,13 @@ def test_a_window_is_added_like_a_block(me, user):
         ({"end_time": "19:00"}, "end_time", "The end must be after the start"),
         ({"start_time": ""}, "start_time", "Enter a start time"),
         ({"start_date": "31/02/2026"}, "start_date", "Enter a valid date"),
-        ({"start_date": "9999-12-31", "end_date": "9999-12-31", "all_day": "on"}, "start_date", "Pick a date between"),
-        ({"repeat": "DAILY", "ends": "until", "until": "9999-12-31"}, "until", "Pick a date up to"),
+        ({"start_date": "9999-12-31", "end_date": "9999-12-31", "all_day": "on"}, "start_date", "at most three years"),
+        ({"repeat": "DAILY", "ends": "until", "until": "9999-12-31"}, "until", "pick a date up to"),
+        ({"start_date": "2199-12-31", "end_date": "2199-12-31"}, "start_date", "at most three years ahead"),
+        ({"end_date": "9999-12-31", "all_day": "on"}, "end_date", "at most three years ahead"),
+        ({"start_date": "0001-01-01", "end_date": "0001-01-01"}, "start_date", "That is too long ago to plan for"),
+        ({"repeat": "CUSTOM", "custom_rrule": "FREQ=DAILY;UNTIL=99991231"}, "custom_rrule", "UNTIL is Fri 31 Dec 9999"),
+        ({"repeat": "WEEKLY", "ends": "until", "until": "2199-01-01"}, "until", "or choose “Keeps going”"),
         ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "not a time zone we know"),
         ({"repeat": "CUSTOM", "custom_rrule": "every second tuesday"}, "custom_rrule", "could not be read"),
         ({"repeat": "CUSTOM", "custom_rrule": "FREQ=HOURLY"}, "custom_rrule", "at most once a day"),
@@ -498,6 +504,52 @@ def test_bad_input_is_shown_next_to_its_field_and_nothing_is_saved(me, fields, f
 
 
 # ---- Changing and removing ---------------------------------------------------------------------------
+
+
+def test_the_last_dates_allowed_are_named_and_taken(me, user):
+    last = scheduling_last_day(scheduling_today(BERLIN))
+    message = f"StageSlot plans at most three years ahead: pick a date up to {day_text(last)}."
+    beyond = form_data(last + dt.timedelta(days=1))
+    assert message in text(me.post(ADD, beyond))
+    weekly = form_data(next_monday(), repeat="WEEKLY", ends="until", until=(last + dt.timedelta(days=1)).isoformat())
+    assert message[:-1] + ", or choose “Keeps going”." in text(me.post(ADD, weekly))
+    assert not Rule.objects.exists()
+    assert me.post(ADD, form_data(last), headers=DIALOG).status_code == 204
+    weekly["until"] = last.isoformat()
+    assert me.post(ADD, weekly, headers=DIALOG).status_code == 204
+    assert Rule.objects.count() == 2
+
+
+def test_a_rule_that_started_long_ago_can_still_be_edited(me, user):
+    long_ago = today() - dt.timedelta(days=4 * 365)
+    rule = day_job(user, start_date=long_ago, end_date=long_ago, rrule="FREQ=WEEKLY")
+    data = form_data(long_ago, title="Old job, new name", start_time="09:00", end_time="17:00", repeat="WEEKLY")
+    data["weekdays"] = [["MO", "TU", "WE", "TH", "FR", "SA", "SU"][long_ago.weekday()]]
+    assert me.post(reverse("availability:rule_edit", args=[rule.pk]), data, headers=DIALOG).status_code == 204
+    rule.refresh_from_db()
+    assert (rule.title, rule.start_date) == ("Old job, new name", long_ago)
+    # Moving it further back is a new date, and that one is too long ago.
+    data["start_date"] = data["end_date"] = (long_ago - dt.timedelta(days=7)).isoformat()
+    response = me.post(reverse("availability:rule_edit", args=[rule.pk]), data)
+    assert response.status_code == 400
+    assert "That is too long ago to plan for" in text(response)
+
+
+def test_one_date_of_a_series_cannot_move_beyond_the_horizon(me, user):
+    rule = day_job(user)
+    wednesday = rule.start_date + dt.timedelta(days=2)
+    url = reverse("availability:occurrence_edit", args=[rule.pk, wednesday])
+    data = {
+        "title": "Moved",
+        "start_date": "9999-12-30",
+        "start_time": "23:00",
+        "end_date": "9999-12-31",
+        "end_time": "01:00",
+    }
+    response = me.post(url, data)
+    assert response.status_code == 400
+    assert "StageSlot plans at most three years ahead" in text(response)
+    assert not Rule.objects.filter(series=rule).exists()
 
 
 def test_clicking_an_occurrence_offers_the_choices(me, user):
@@ -581,11 +633,12 @@ def test_editing_a_series_prefills_the_repeat_fields(me, user):
 
 
 def test_editing_a_weekly_series_with_an_end_date(me, user):
-    rule = day_job(user, rrule="FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20991231T235959")
+    until = next_monday() + dt.timedelta(days=400)
+    rule = day_job(user, rrule=f"FREQ=WEEKLY;BYDAY=TU,TH;UNTIL={until:%Y%m%d}T235959")
     page = text(me.get(reverse("availability:rule_edit", args=[rule.pk])))
     assert '<option value="WEEKLY" selected>' in page
     assert checked(page, "weekdays", "TU") and checked(page, "weekdays", "TH") and not checked(page, "weekdays", "MO")
-    assert 'name="until" value="2099-12-31"' in page
+    assert f'name="until" value="{until.isoformat()}"' in page
 
 
 def test_a_rule_the_friendly_fields_cannot_say_is_edited_as_a_custom_rule(me, user):
@@ -641,7 +694,8 @@ def test_deleting_without_javascript_returns_to_the_calendar(me, user):
 
 
 def test_the_rules_are_listed_in_plain_words(me, user):
-    rule = day_job(user, rrule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20991231T235959")
+    until = next_monday() + dt.timedelta(days=400)
+    rule = day_job(user, rrule=f"FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL={until:%Y%m%d}T235959")
     tuesday = rule.start_date + dt.timedelta(days=1)
     services.rule_skip_occurrence(rule=rule, by=user, on=tuesday)
     wednesday = tuesday + dt.timedelta(days=1)
@@ -666,7 +720,7 @@ def test_the_rules_are_listed_in_plain_words(me, user):
         time_zone="Europe/Lisbon",
     )
     page = text(me.get(RULES))
-    assert "Every Monday to Friday, 09:00–17:00, until 31 Dec 2099" in page
+    assert f"Every Monday to Friday, 09:00–17:00, until {until.day} {until:%b %Y}" in page
     assert f"Skipped: {tuesday:%a %-d %b %Y}" in page
     assert f"{wednesday:%a %-d %b} changed to {wednesday:%a %-d %b %Y}, 12:00–18:00" in page
     assert "Only-available windows" in page and "outside your windows you count as busy" in page

@@ -87,7 +87,8 @@ def rule_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     single = rule.series_id is not None
     form_class = OccurrenceForm if single else RuleForm
     if request.method == "POST":
-        form = form_class(request.POST)
+        # With the rule as it was, so that a date it keeps (an old start) is not refused as too long ago.
+        form = form_class(request.POST, initial=RuleForm.initial_from_rule(rule))
         if form.is_valid():
             fields = form.block_fields() if single else form.rule_fields()
             try:
@@ -179,7 +180,7 @@ def occurrence_edit(request: HtmxHttpRequest, pk: int, on: dt.date) -> HttpRespo
     if found is None:
         raise Http404("That rule has no date there.")
     if request.method == "POST":
-        form = OccurrenceForm(request.POST)
+        form = OccurrenceForm(request.POST, initial=_occurrence_initial(rule, found))
         if form.is_valid():
             try:
                 services.rule_change_occurrence(rule=rule, by=request.user, on=on, **form.block_fields())

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from availability.services import HORIZON_AHEAD
 
 from ..calendar import WEEKDAY_CODES, WEEKDAY_NAMES, length_label
@@ -260,6 +261,8 @@ class BandBlockForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        today = scheduling_today()
+        check_scheduled_days(self, ["date", "until"], today=today, earliest=scheduling_first_day(today))
         if not data.get("all_day"):
             starts, ends = data.get("start_time"), data.get("end_time")
             if "start_time" not in self.errors and starts is None:
@@ -268,6 +271,8 @@ class BandBlockForm(forms.Form):
                 self.add_error("end_time", "Give an end time, or tick “All day”.")
             if starts is not None and ends is not None and starts == ends:
                 self.add_error("end_time", "The end time is the same as the start time.")
+        if self.has_error("date") or self.has_error("until"):
+            return data
         if data.get("repeat") and data.get("date") and data.get("until") and data["until"] < data["date"]:
             self.add_error("until", "The last date is before the first one.")
         return data

@@ -8,7 +8,7 @@ from accounts.form_fields import TimeZoneField
 from accounts.images import PHOTO_RULES, image_clean
 
 from ..embeds import Embed, embed_from_url
-from ..links import LINK_FIELDS, LinkValidator
+from ..links import LINK_FIELDS, LinkField
 from ..models import Band, Genre
 from ..press_kit import SLUG_RESERVED
 from ..services import SLUG_TAKEN
@@ -174,32 +174,20 @@ class BandGigTimesForm(forms.Form):
     )
 
 
-class LinkField(forms.URLField):
-    """A link checked against its own site by bands.links (messages included)."""
-
-    default_validators: list = []
-
-    def __init__(self, *, kind: str, **kwargs) -> None:
-        kwargs.setdefault("assume_scheme", "https")
-        kwargs.setdefault("max_length", 300)
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.URLInput(attrs={"placeholder": LINK_PLACEHOLDERS[kind]}))
-        super().__init__(**kwargs)
-        self.validators.append(LinkValidator(kind))
-
-
 class BandLinksForm(forms.Form):
+    """The band's website and social links (bands.links says what a link may be)."""
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for name, label in LINK_FIELDS:
-            self.fields[name] = LinkField(kind=name, label=label)
+            self.fields[name] = LinkField(kind=name, label=label, placeholder=LINK_PLACEHOLDERS[name])
 
 
 class BandPhotoForm(forms.Form):
     image = forms.FileField(
         label="Photo",
-        help_text=f"JPEG, PNG or WebP, up to {PHOTO_RULES.max_bytes // (1024 * 1024)} MB. "
-        f"Large photos are scaled to {PHOTO_RULES.max_side} pixels.",
+        help_text=f"JPEG, PNG or WebP, up to {PHOTO_RULES.max_bytes // (1024 * 1024)} MB and "
+        f"{PHOTO_RULES.max_pixels // 1_000_000} megapixels. Large photos are scaled to {PHOTO_RULES.max_side} pixels.",
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         error_messages={"required": "Choose a photo to upload."},
     )

@@ -3,11 +3,13 @@
 import datetime as dt
 import json
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.scheduling import day_text
 from accounts.tests.factories import UserFactory
 from availability.engine import rrule_parts
 from availability.models import BusyInterval
@@ -23,6 +25,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def ahead(days: int) -> dt.date:
     return timezone.localdate() + dt.timedelta(days=days)
+
+
+def in_berlin(days: int) -> dt.date:
+    return timezone.localtime(timezone.now(), ZoneInfo("Europe/Berlin")).date() + dt.timedelta(days=days)
 
 
 @pytest.fixture
@@ -149,7 +155,12 @@ def test_htmx_add_answers_with_the_list_and_tells_the_calendar_to_reload(world, 
         ({"kind": "party"}, "Select a valid choice."),
         ({"title": "x" * 121}, "Ensure this value has at most 120 characters"),
         ({"repeat": "on", "days": ["XX"]}, "Pick weekdays from Monday to Sunday."),
-        ({"repeat": "on", "until": "2000-01-01"}, "The last date is before the first one."),
+        ({"repeat": "on", "until": ahead(5).isoformat()}, "The last date is before the first one."),
+        ({"date": "9999-12-31", "start_time": "23:00", "end_time": "01:00"}, "StageSlot plans at most three years"),
+        # The horizon counts from today where the leader is (Europe/Berlin).
+        ({"date": in_berlin(3 * 365 + 2).isoformat()}, f"pick a date up to {day_text(in_berlin(3 * 365 + 1))}"),
+        ({"repeat": "on", "until": "9999-12-31"}, "StageSlot plans at most three years ahead: pick a date up to"),
+        ({"date": "0001-01-01", "start_time": "00:30", "end_time": "01:00"}, "That is too long ago to plan for"),
     ],
 )
 def test_bad_input_is_explained_and_saves_nothing(world, client, changes, message):

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from bands.embeds import embed_from_url
-from bands.links import check_link
+from bands.links import check_link, link_clean
 
 YT = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
 BANDCAMP_CODE = (
@@ -184,3 +184,72 @@ def test_each_player_on_the_press_kit_has_a_plain_link_to_its_original(client):
     assert "Open on YouTube: Live at the Lido" in youtube
     spotify = next(p for p in players if "spotify" in p)
     assert 'href="https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"' in spotify and "Open on Spotify" in spotify
+
+
+# ---- What people paste into a link field --------------------------------------------------------
+
+# (typed, stored): with or without the scheme, the way browsers and apps copy addresses.
+GOOD_LINKS = [
+    ("example.com/band", "https://example.com/band"),
+    ("www.instagram.com/x", "https://www.instagram.com/x"),
+    ("  https://nightshift.example/about  ", "https://nightshift.example/about"),
+    ("http://nightshift.example", "http://nightshift.example"),
+    ("HTTPS://WWW.Example.COM/Band?x=1#top", "https://www.example.com/Band?x=1#top"),
+    ("//example.com/band", "https://example.com/band"),
+    ("example.com:8080/band", "https://example.com:8080/band"),
+    ("https://bücher.de/band", "https://bücher.de/band"),
+    ("https://example.com/search?q=a%20b&x=%22y%22", "https://example.com/search?q=a%20b&x=%22y%22"),
+]
+
+# (typed, the start of its message): junk that passed as https://… or answered 500.
+BAD_LINKS = [
+    ("x[y", "This is not a web address."),
+    ("https://x[y", "This is not a web address."),
+    ("https://[zz]/", "This is not a web address."),
+    ('"><script>', "A web address has no spaces, quotes or angle brackets in it."),
+    ("https://example.com/<b>", "A web address has no spaces, quotes or angle brackets in it."),
+    ("https://exa mple.com", "A web address has no spaces, quotes or angle brackets in it."),
+    ("https://ex'ample.com", "A web address has no spaces, quotes or angle brackets in it."),
+    ("javascript:alert(1)", "Enter a full web address starting with https://"),
+    ("ftp://example.com", "Enter a full web address starting with https://"),
+    ("localhost", "This address only works on your own computer or network"),
+    ("https://localhost:8000/x", "This address only works on your own computer or network"),
+    ("https://printer.local/", "This address only works on your own computer or network"),
+    ("http://10.0.0.1/", "Enter the site's name, not its IP address"),
+    ("http://[::1]/", "Enter the site's name, not its IP address"),
+    ("https://foo", "This is not a web address."),
+    ("https://example.com:99999/", "This is not a web address."),
+    ("https://user:secret@example.com/", "Leave out the name and password"),
+    ("https://" + "a" * 64 + ".com", "This is not a web address."),
+    ("example.com/" + "x" * 300, "A link can be at most 300 characters long"),
+]
+
+
+@pytest.mark.parametrize(("typed", "stored"), GOOD_LINKS)
+def test_what_people_paste_is_kept_with_https_added_where_missing(typed, stored):
+    assert link_clean("website", typed) == stored
+    check_link("website", stored)
+
+
+@pytest.mark.parametrize(("typed", "message"), BAD_LINKS)
+def test_junk_and_addresses_no_visitor_can_open_are_refused_with_a_message(typed, message):
+    with pytest.raises(ValidationError) as caught:
+        link_clean("website", typed)
+    assert caught.value.messages[0].startswith(message)
+
+
+@pytest.mark.parametrize("url", ["https://x[y", "http://[::1", "https://[zz]/", "https://example.com:x/"])
+def test_the_model_validator_refuses_what_the_parser_chokes_on_without_a_crash(url):
+    with pytest.raises(ValidationError):
+        check_link("website", url)
+    with pytest.raises(ValidationError):
+        check_link("instagram", url)
+
+
+@pytest.mark.parametrize(
+    "pasted", ["https://x[y", "https://www.youtube.com[/watch?v=dQw4w9WgXcQ", "https://open.spotify.com:x/"]
+)
+def test_a_share_link_the_parser_chokes_on_is_refused_with_a_message(pasted):
+    with pytest.raises(ValidationError) as caught:
+        embed_from_url(pasted)
+    assert caught.value.code in {"bad_link", "bad_scheme"}

@@ -1,6 +1,8 @@
 """The band manage pages: who may see and change what, bad input, and query budgets."""
 
+import html
 import io
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -8,8 +10,9 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
-from accounts.tests.images import fake_png_upload, oversized_upload, png_upload
+from accounts.tests.images import fake_png_upload, huge_dimensions_png, oversized_upload, png_upload
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Membership
+from bands.tests.test_embeds_links import BAD_LINKS, GOOD_LINKS
 
 from .factories import (
     BandEmbedFactory,
@@ -390,6 +393,10 @@ def test_photo_upload_is_reencoded_and_captioned(client, world):
     [
         ({"image": lambda: oversized_upload(30), "caption": "Big"}, "This file is 30 MB; images can be at most 10 MB."),
         ({"image": fake_png_upload, "caption": "Text"}, "This file is not a JPEG, PNG or WebP image."),
+        (
+            {"image": lambda: huge_dimensions_png(7000, 7000), "caption": "Wide"},
+            "This image is 7000 × 7000 pixels; the limit is 25 megapixels",
+        ),
         ({"caption": "No file"}, "Choose a photo to upload."),
         ({"image": png_upload, "caption": ""}, "Describe the photo in a few words"),
     ],
@@ -644,3 +651,56 @@ def test_query_counts_do_not_grow_with_rows(client, world, django_assert_max_num
     add_rows(world, 8)
     with django_assert_max_num_queries(BUDGETS[name]):
         assert client.get(url).status_code == 200
+
+
+# ---- Links through the page ---------------------------------------------------------------------
+
+# The ones a person is likely to meet, each kind of refusal once, through the page.
+BAD_LINK_INPUTS = [BAD_LINKS[i] for i in (0, 3, 4, 7, 9, 12, 14, 16)]
+GOOD_LINK_INPUTS = GOOD_LINKS[:3]
+LINK_ERROR = re.compile(r'id="id_(\w+)_error"[^>]*>(.*?)</ul>', re.S)
+
+
+def field_errors(response) -> dict[str, str]:
+    return {name: html.unescape(text) for name, text in LINK_ERROR.findall(response.content.decode())}
+
+
+@pytest.mark.parametrize(("typed", "message"), BAD_LINK_INPUTS)
+def test_a_bad_link_is_refused_next_to_its_field_and_nothing_is_saved(client, world, typed, message):
+    client.force_login(world.leader)
+    before = snapshot(world.band)
+    response = client.post(reverse("bands:links", args=["night-shift"]), {"website": typed, "instagram": typed})
+    assert response.status_code == 400
+    errors = field_errors(response)
+    assert message in errors["website"]
+    assert "instagram" in errors
+    assert snapshot(world.band) == before
+
+
+@pytest.mark.parametrize(("typed", "stored"), GOOD_LINK_INPUTS)
+def test_links_as_people_paste_them_are_saved_as_full_addresses(client, world, typed, stored):
+    client.force_login(world.leader)
+    response = client.post(reverse("bands:links", args=["night-shift"]), {"website": typed})
+    assert response.status_code == 302
+    world.band.refresh_from_db()
+    assert world.band.website == stored
+
+
+def test_a_social_link_without_its_scheme_is_saved_on_its_site(client, world):
+    client.force_login(world.leader)
+    data = {"instagram": "www.instagram.com/nightshift", "bandcamp": "nightshift.bandcamp.com"}
+    assert client.post(reverse("bands:links", args=["night-shift"]), data).status_code == 302
+    world.band.refresh_from_db()
+    assert (world.band.instagram, world.band.bandcamp) == (
+        "https://www.instagram.com/nightshift",
+        "https://nightshift.bandcamp.com",
+    )
+
+
+def test_a_share_link_the_parser_chokes_on_is_refused_not_a_crash(client, world):
+    client.force_login(world.leader)
+    before = snapshot(world.band)
+    response = client.post(reverse("bands:embeds", args=["night-shift"]), {"url": "https://x[y"})
+    assert response.status_code == 400
+    assert "That is not a link we can read." in response.content.decode()
+    assert snapshot(world.band) == before

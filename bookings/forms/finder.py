@@ -14,6 +14,7 @@ from django import forms
 from django.http import QueryDict
 from django_countries import countries as all_countries
 
+from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.forms.search import MAX_AMOUNT, PlaceGenreFields, QuickSelect
 from bands.models import Band, Genre
 from venues.models import Slot
@@ -85,6 +86,9 @@ class FinderForm(PlaceGenreFields):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        # No slot is posted beyond the scheduling horizon: a search past it is told so, not left empty.
+        if not check_scheduled_days(self, ["date_from", "date_until"], today=scheduling_today(self.zone)):
+            return cleaned
         start, end = cleaned.get("date_from"), cleaned.get("date_until")
         if start and end and end < start:
             self.add_error("date_until", "The last day cannot be before the first.")

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.form_fields import TimeZoneField
+from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from availability.engine import local_exists, local_to_utc
 from bands.models import Band
 
@@ -46,9 +47,13 @@ class RequestTimesForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         day, start, end, zone_name = (data.get(n) for n in ("date", "start", "end", "time_zone"))
-        if None in (day, start, end) or not zone_name:
+        zone = zoneinfo.ZoneInfo(zone_name) if zone_name else None
+        # A recent past date is the service's (and the live check's) to explain; years back is no date at all.
+        today = scheduling_today(zone)
+        if not check_scheduled_days(self, ["date"], today=today, earliest=scheduling_first_day(today)):
             return data
-        zone = zoneinfo.ZoneInfo(zone_name)
+        if None in (day, start, end) or zone is None:
+            return data
         starts = dt.datetime.combine(day, start)
         ends = dt.datetime.combine(day if end > start else day + dt.timedelta(days=1), end)
         for name, wall in (("start", starts), ("end", ends)):

@@ -13,7 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import dateformat
 
+from accounts.scheduling import check_scheduled_days, scheduling_today
 from availability.engine import existing_to_utc
+from bands.links import LinkField
 from bands.models import ApprovalStatus, Band, Currency, Genre
 from venues.models import Slot, Stage
 
@@ -79,6 +81,16 @@ def local_span(
 
 # ---- Slots ------------------------------------------------------------------------------
 
+PAST_START = "This start is in the past. Choose a time from now on."
+
+
+def _slot_days_fine(form: "SlotForm | SlotSeriesForm", *, first: str, other: str) -> bool:
+    """A slot's (or a series') first date from today on, its dates up to the scheduling horizon, in
+    the venue's zone; the messages next to the fields. Returns whether both dates are fine."""
+    today = scheduling_today(form.zone)
+    starts = check_scheduled_days(form, [first], today=today, earliest=today, earliest_message=PAST_START)
+    return check_scheduled_days(form, [other], today=today) and starts
+
 
 class SlotFieldsForm(forms.Form):
     """What one slot and a series of slots have in common; `stage` offers the venue's stages only."""
@@ -133,13 +145,7 @@ class SlotFieldsForm(forms.Form):
         initial=Slot.Visibility.PUBLIC,
         widget=forms.RadioSelect,
     )
-    ticket_url = forms.URLField(
-        label="Ticket link",
-        required=False,
-        max_length=300,
-        assume_scheme="https",
-        error_messages={"invalid": "Enter a full web address starting with https://"},
-    )
+    ticket_url = LinkField(kind="ticket", label="Ticket link", placeholder="https://tickets.example/…")
     notes = forms.CharField(
         label="Notes",
         required=False,
@@ -200,6 +206,8 @@ class SlotForm(SlotFieldsForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        if not _slot_days_fine(self, first="date", other="end_date"):
+            return data
         day, start, end, end_day = (data.get(k) for k in ("date", "start", "end", "end_date"))
         if day is None or start is None or end is None:
             return data
@@ -281,8 +289,9 @@ class SlotSeriesForm(SlotFieldsForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        _slot_days_fine(self, first="first_date", other="last_date")
         first, last = data.get("first_date"), data.get("last_date")
-        if first and last:
+        if first and last and not self.has_error("first_date") and not self.has_error("last_date"):
             if last < first:
                 self.add_error("last_date", "The last date is before the first. Swap them.")
             elif (last - first).days >= SERIES_MAX_DAYS:
@@ -452,3 +461,17 @@ class ClaimForm(forms.Form):
         self.fields["band"].label_from_instance = lambda band: (
             band.name if band.status == ApprovalStatus.APPROVED else f"{band.name} (awaiting approval)"
         )
+
+
+class InboxActionForm(forms.Form):
+    """What an inbox button sends besides its action: the shortlist switch ("1" on, "0" off) and the
+    page the button is on ("slot" or "applications"; anything else is the slot's page)."""
+
+    shortlisted = forms.TypedChoiceField(
+        choices=[("0", "off"), ("1", "on")], coerce=lambda value: value == "1", required=False, empty_value=False
+    )
+    panel = forms.ChoiceField(choices=[("slot", "slot"), ("applications", "applications")], required=False)
+
+    def value(self, name: str) -> object:
+        self.is_valid()
+        return self.cleaned_data.get(name)

@@ -167,6 +167,19 @@ def venue_team(venue_id: int) -> list[User]:
     return list(User.objects.filter(venue_roles__venue_id=venue_id).order_by("pk"))
 
 
+def venue_teams(venue_ids: Collection[int]) -> dict[int, list[User]]:
+    """venue_team of many venues in one query: {venue id: its staff} (every id a key)."""
+    found: dict[int, list[User]] = {pk: [] for pk in venue_ids}
+    people = (
+        User.objects.filter(venue_roles__venue_id__in=list(found))
+        .annotate(of_venue=F("venue_roles__venue_id"))
+        .order_by("pk")
+    )
+    for user in people:
+        found[user.of_venue].append(user)
+    return found
+
+
 def can_manage_band(band_id: int, user: User) -> bool:
     return Membership.objects.filter(
         band_id=band_id, user_id=user.pk, role__in=(Membership.Role.LEADER, Membership.Role.ADMIN)

@@ -21,6 +21,7 @@ same transaction; emails go out after commit.
 import datetime as dt
 import logging
 import zoneinfo
+from collections import defaultdict
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -29,15 +30,16 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import NotificationItem, notifications_create_many
 from accounts.timezones import validate_time_zone, when_text
 from bands.models import ApprovalStatus, Band, Membership
-from bands.selectors import band_managers
+from bands.selectors import band_managers, bands_managers
 from bands.services import band_gig_block_add, band_gig_block_remove
 from venues.models import Slot
 
 from ..models import Booking, BookingEvent
-from ..selectors.bookings import can_manage_band, is_venue_staff, side_of, venue_team
+from ..selectors.bookings import can_manage_band, is_venue_staff, side_of, venue_team, venue_teams
 from .notices import (
     answering_people,
     asking_people,
@@ -55,7 +57,6 @@ Kind = Booking.Kind
 Role = Booking.Role
 
 MAX_REQUEST_LENGTH = timedelta(hours=24)
-MAX_AHEAD = timedelta(days=3 * 365)
 # A request the same as one pending from the same client this recently is that one again.
 REPEAT_WINDOW = timedelta(minutes=30)
 
@@ -327,18 +328,20 @@ def booking_request(
         errors["ends_at"] = ["The end must be after the start."]
     elif ends_at - starts_at > MAX_REQUEST_LENGTH:
         errors["ends_at"] = ["A booking can be at most 24 hours long."]
+    try:
+        validate_time_zone(time_zone)
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = exc.messages
+        zone = dt.UTC
     if starts_at <= now:
         errors["starts_at"] = ["This start is in the past. Choose a time from now on."]
-    elif starts_at > now + MAX_AHEAD:
-        errors["starts_at"] = ["Requests can be made up to three years ahead."]
+    elif problem := scheduling_day_problem(starts_at.astimezone(zone).date(), today=scheduling_today(zone, now=now)):
+        errors["starts_at"] = [problem]
     if fee is not None and fee < 0:
         errors["fee"] = ["A budget cannot be negative."]
     if guests is not None and guests < 0:
         errors["guests"] = ["The number of guests cannot be negative."]
-    try:
-        validate_time_zone(time_zone)
-    except ValidationError as exc:
-        errors["time_zone"] = exc.messages
     for name, value in (("event_type", event_type), ("location", location), ("message", message)):
         limit = Booking._meta.get_field(name).max_length
         if len(value.strip()) > limit:
@@ -432,17 +435,18 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
     )
     if not losers:
         return []
-    # Batched: a race's losers are declined in one go, right after the winner's commit.
-    teams = {pk: venue_team(pk) for pk in {loser.venue_id for loser in losers if loser.venue_id}}
-    managers = {pk: band_managers(pk) for pk in {loser.band_id for loser in losers}}
+    # Batched: a race's losers are declined in one go, right after the winner's commit, in a fixed
+    # number of queries whatever their number and however many venues and bands they come from.
+    teams = venue_teams({loser.venue_id for loser in losers if loser.venue_id})
+    managers = bands_managers({loser.band_id for loser in losers})
     events, items = [], []
+    booked_when: dict[str, str] = {}  # the winner's times, written once per zone the losers are in
     for loser in losers:
         if loser.band_id == band.pk:
+            if loser.time_zone not in booked_when:
+                booked_when[loser.time_zone] = when_text(winner.starts_at, winner.ends_at, loser.zone)
             # Both sides of the loser read this: the time, not where (another venue, a private address).
-            note = (
-                f"Declined automatically: {band.name} is now booked "
-                f"{when_text(winner.starts_at, winner.ends_at, loser.zone)}, which overlaps."
-            )
+            note = f"Declined automatically: {band.name} is now booked {booked_when[loser.time_zone]}, which overlaps."
         elif loser.role == Role.HEADLINER:
             note = "Declined automatically: the headliner place went to another band."
         else:
@@ -470,8 +474,20 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
             )
         )
     BookingEvent.objects.bulk_create(events)
-    # bulk_update skips auto_now: updated_at is set above.
-    Booking.objects.bulk_update(losers, ["status", "status_note", "status_changed_at", "sequence", "updated_at"])
+    # One UPDATE per distinct note (a handful: the zones the losers' times are written in), not a
+    # CASE per row as bulk_update builds, which took seconds for a thousand losers under their locks.
+    by_note: dict[str, list[int]] = defaultdict(list)
+    for loser in losers:
+        by_note[loser.status_note].append(loser.pk)
+    for note, ids in by_note.items():
+        for start in range(0, len(ids), 500):
+            Booking.objects.filter(pk__in=ids[start : start + 500]).update(
+                status=Status.DECLINED,
+                status_note=note,
+                status_changed_at=now,
+                updated_at=now,
+                sequence=F("sequence") + 1,
+            )
     notifications_create_many(items=items, actor=by)
     return losers
 

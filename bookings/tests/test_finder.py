@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.scheduling import day_text
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from availability.services import rule_create
@@ -194,6 +195,15 @@ def test_a_far_away_date_does_not_break_the_page(client):
     SlotFactory(title="Soon")
     response = client.get(URL, {"date_until": "9999-12-31", "date_from": "0001-01-01"})
     assert response.status_code == 200
+    assert titles(response) == ["Soon"]
+
+
+def test_a_date_beyond_the_scheduling_horizon_is_left_out_and_says_the_last_date(client):
+    SlotFactory(title="Soon")
+    last = timezone.localdate() + dt.timedelta(days=3 * 365 + 1)
+    response = client.get(URL, {"date_from": "9999-12-01"})
+    assert response.status_code == 200
+    assert f"StageSlot plans at most three years ahead: pick a date up to {day_text(last)}." in response.text
     assert titles(response) == ["Soon"]
 
 

@@ -175,7 +175,9 @@ def test_the_request_is_in_the_zone_the_client_chose(client, band, anna):
         ({"location": ""}, "This field is required."),
         ({"budget": "99999999999"}, "less than or equal to"),
         ({"message": "x" * 2001}, "at most 2000 characters"),
-        ({"date": (timezone.localdate() + dt.timedelta(days=4 * 365)).isoformat()}, "up to three years ahead"),
+        ({"date": (timezone.localdate() + dt.timedelta(days=4 * 365)).isoformat()}, "at most three years ahead"),
+        ({"date": "9999-12-31", "start": "23:00", "end": "01:00"}, "StageSlot plans at most three years ahead"),
+        ({"date": "0001-01-01", "start": "00:30", "end": "01:00"}, "That is too long ago to plan for"),
     ],
 )
 def test_bad_input_is_refused_next_to_the_field(client, band, anna, changes, message):
@@ -284,6 +286,15 @@ def test_check_says_when_the_band_has_a_gig(client, band):
     html = check(client)
     assert "already has a gig then" in html
     assert "Secret garden" not in html
+
+
+def test_a_link_carrying_a_far_date_shows_the_form_with_the_reason(client, band, anna):
+    client.force_login(anna)
+    query = {"date": "9999-12-31", "start": "23:00", "end": "01:00", "time_zone": "Europe/Berlin"}
+    response = client.get(request_url(), query)
+    assert response.status_code == 200
+    assert "StageSlot plans at most three years ahead: pick a date up to" in response.content.decode()
+    assert "StageSlot plans at most three years ahead" in check(client, **query)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """The booking workflow against the real database: states, who may act, what accepting declines,
 the members' busy time, cancelling a slot, bad input, offers by email, notifications, lock order."""
 
+import datetime as dt
 import re
+import zoneinfo
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -13,13 +15,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Notification
+from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Membership
+from bands.selectors import band_managers
 from bands.services import band_create, band_invite_accept, band_invite_create, membership_leave
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking, BookingEvent, OfferInvite
-from bookings.selectors.bookings import band_free_between
+from bookings.selectors.bookings import band_free_between, venue_team
 from bookings.services import venue_slots, workflow
 from bookings.tasks import bookings_complete_task
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
@@ -425,6 +429,42 @@ def test_accepting_declines_the_same_bands_overlapping_bookings_and_keeps_the_re
     told = recipients("booking_declined")
     assert {w.client.pk, w.other_owner.pk, w.leader.pk, w.admin.pk} <= told
     assert w.owner.pk not in told and w.member.pk not in told
+
+
+@pytest.mark.parametrize("count", [2, 8])
+def test_declining_the_losers_takes_the_same_few_queries_however_many_venues_and_bands(w, count, monkeypatch):
+    """The losers' row locks are held while they are declined: that takes a fixed number of queries,
+    not one per venue or band they come from (benchmarks/decline.py: 1,000 losers)."""
+    losers = []
+    for n in range(count):
+        venue, owner = venue_with_owner(name=f"Hall {n}")
+        VenueStaffFactory(venue=venue, role=VenueStaff.Role.BOOKER)
+        losers.append(offer(w, slot=slot_on(venue, day=10, hour=21), by=owner))
+        rival, rival_leader = band_with_leader(name=f"Rival {n}")
+        losers.append(apply(w, band=rival, by=rival_leader))
+    gig = apply(w)
+    decline_losers, counted = workflow._decline_losers, []
+
+    def counting(**kwargs):
+        with CaptureQueriesContext(connection) as ctx:
+            decline_losers(**kwargs)
+        counted.append(len(ctx.captured_queries))
+
+    monkeypatch.setattr(workflow, "_decline_losers", counting)
+    workflow.booking_accept(booking=gig, by=w.owner)
+    assert counted[0] <= 14
+    assert Booking.objects.filter(pk__in=[b.pk for b in losers], status=S.DECLINED).count() == 2 * count
+    for loser in losers:
+        loser.refresh_from_db()
+        assert loser.sequence == 1 and loser.events.last().to_status == S.DECLINED
+        told = set(
+            Notification.objects.filter(
+                kind="booking_declined", dedupe_key__startswith=f"booking:{loser.uid}:"
+            ).values_list("recipient_id", flat=True)
+        )
+        # Both sides of each, but not the venue owner who accepted.
+        people = {user.pk for user in [*venue_team(loser.venue_id), *band_managers(loser.band_id)]}
+        assert told == people - {w.owner.pk}
 
 
 def test_a_stale_pending_booking_of_a_booked_band_cannot_be_accepted(w):
@@ -867,6 +907,21 @@ def test_each_step_tells_the_people_it_concerns_and_never_the_actor(w, django_ca
     outsiders = {w.rival_leader.pk, w.other_owner.pk, w.client.pk}
     assert not Notification.objects.filter(recipient_id__in=outsiders).exists()
     assert Notification.objects.filter(email_state=Notification.Email.SENT).count() == Notification.objects.count()
+
+
+def test_a_request_beyond_the_scheduling_horizon_is_refused_naming_the_last_date(w):
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    last = scheduling_last_day(scheduling_today(zone))
+    kwargs = {"band": w.band, "client": w.client, "time_zone": "America/New_York"}
+    beyond = dt.datetime.combine(last + timedelta(days=1), dt.time(18), tzinfo=zone)
+    with pytest.raises(ValidationError) as exc:
+        workflow.booking_request(**kwargs, starts_at=beyond, ends_at=beyond + timedelta(hours=3))
+    assert exc.value.message_dict["starts_at"] == [
+        f"StageSlot plans at most three years ahead: pick a date up to {day_text(last)}."
+    ]
+    assert not Booking.objects.exists()
+    on_the_last_day = beyond - timedelta(days=1)
+    assert workflow.booking_request(**kwargs, starts_at=on_the_last_day, ends_at=on_the_last_day + timedelta(hours=3))
 
 
 def test_request_decline_and_withdraw_tell_the_other_side(w):

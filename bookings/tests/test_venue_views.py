@@ -11,6 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus, Membership
 from bands.tests.factories import BandPhotoFactory, GenreFactory, MembershipFactory
@@ -257,6 +258,12 @@ def test_posting_a_slot_reads_the_times_in_the_venues_zone(client, venue):
     assert slot.created_by == booker_of(venue)
 
 
+def test_a_ticket_link_as_people_paste_it_is_saved_as_a_full_address(client, venue):
+    client.force_login(owner_of(venue))
+    client.post(reverse("bookings:venue_slot_new", args=[venue.slug]), slot_data(venue, ticket_url="tix.example/k1"))
+    assert Slot.objects.get(venue=venue).ticket_url == "https://tix.example/k1"
+
+
 def test_an_end_before_the_start_runs_past_midnight(client, venue):
     client.force_login(owner_of(venue))
     day = future_day()
@@ -280,6 +287,9 @@ BAD_SLOTS = [
     ({"stage": "OTHER_VENUE"}, "Choose one of this venue"),
     ({"start": "21:00", "end": "21:00"}, "The end is the same as the start"),
     ({"date": "", "start": ""}, "Pick the date."),
+    ({"ticket_url": "https://x[y"}, "This is not a web address."),
+    ({"ticket_url": '"><script>'}, "A web address has no spaces, quotes or angle brackets in it."),
+    ({"ticket_url": "http://localhost:8000/tickets"}, "This address only works on your own computer or network"),
 ]
 
 
@@ -297,6 +307,61 @@ def test_bad_slot_input_is_refused_next_to_the_field(client, venue, changes, mes
     response = client.post(reverse("bookings:venue_slot_new", args=[venue.slug]), slot_data(venue, **changes))
     assert response.status_code == 400
     assert message in response.content.decode()
+    assert not Slot.objects.exists()
+
+
+def last_day() -> dt.date:
+    """The last date a slot can be on: the scheduling horizon counted from today in Kellerbar's zone."""
+    return scheduling_last_day(scheduling_today(BERLIN))
+
+
+def horizon_message() -> str:
+    return f"StageSlot plans at most three years ahead: pick a date up to {day_text(last_day())}."
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"date": "9999-12-31"},
+        {"date": "9999-12-31", "start": "23:00", "end": "01:00"},
+        {"date": "LAST+1"},
+        {"end_date": "9999-12-31"},
+    ],
+)
+def test_a_slot_beyond_the_scheduling_horizon_is_refused_with_the_last_date(client, venue, changes):
+    values = {"LAST+1": (last_day() + timedelta(days=1)).isoformat()}
+    changes = {key: values.get(value, value) for key, value in changes.items()}
+    client.force_login(owner_of(venue))
+    response = client.post(reverse("bookings:venue_slot_new", args=[venue.slug]), slot_data(venue, **changes))
+    assert response.status_code == 400
+    assert horizon_message() in response.content.decode()
+    assert not Slot.objects.exists()
+
+
+def test_a_slot_on_the_last_day_of_the_horizon_is_posted_even_past_midnight(client, venue):
+    client.force_login(owner_of(venue))
+    data = slot_data(venue, date=last_day().isoformat(), start="23:00", end="01:00")
+    assert client.post(reverse("bookings:venue_slot_new", args=[venue.slug]), data).status_code == 302
+    assert Slot.objects.get().starts_at.astimezone(BERLIN).date() == last_day()
+
+
+def test_a_slot_in_the_year_one_is_refused_as_past(client, venue):
+    client.force_login(owner_of(venue))
+    data = slot_data(venue, date="0001-01-01", start="00:30", end="01:00")
+    response = client.post(reverse("bookings:venue_slot_new", args=[venue.slug]), data)
+    assert response.status_code == 400
+    assert "This start is in the past. Choose a time from now on." in response.content.decode()
+    assert not Slot.objects.exists()
+
+
+@pytest.mark.parametrize(("first", "last"), [("9999-01-01", "9999-12-31"), ("SOON", "LAST+1")])
+def test_a_series_beyond_the_scheduling_horizon_posts_nothing_and_says_the_last_date(client, venue, first, last):
+    values = {"SOON": future_day(10), "LAST+1": last_day() + timedelta(days=1)}
+    first, last = (values.get(day) or dt.date.fromisoformat(day) for day in (first, last))
+    client.force_login(owner_of(venue))
+    response = client.post(reverse("bookings:venue_slot_series", args=[venue.slug]), series_data(venue, first, last))
+    assert response.status_code == 400
+    assert horizon_message() in response.content.decode()
     assert not Slot.objects.exists()
 
 
@@ -431,6 +496,16 @@ def test_editing_moves_a_slot_nobody_has_asked_for(client, venue, slot):
     slot.refresh_from_db()
     assert slot.title == "Moved"
     assert slot.starts_at == dt.datetime.combine(new_day, dt.time(20), BERLIN)
+
+
+def test_moving_a_slot_beyond_the_scheduling_horizon_is_refused(client, venue, slot):
+    client.force_login(owner_of(venue))
+    before = snapshot(slot)
+    url = reverse("bookings:slot_manage", args=[venue.slug, slot.pk])
+    response = client.post(url, edit_data(slot, date="9999-12-31", title="Far"))
+    assert response.status_code == 400
+    assert horizon_message() in response.content.decode()
+    assert snapshot(slot) == before
 
 
 def test_the_time_of_a_slot_with_bands_waiting_cannot_change_but_the_rest_can(client, venue, slot):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import rate_limited
 
-from ..forms.threads import MessageForm
+from ..forms.threads import AFTER_ERROR, MessageForm, ThreadAfterForm
 from ..pages import booking_or_404, render_detail, thread_form_context
 from ..selectors.threads import thread_messages
 from ..services import threads
@@ -26,13 +26,6 @@ from ..services.threads import thread_mark_read
 from ..services.workflow import BookingPermissionError
 
 TEMPLATE = "bookings/threads/_thread.html"
-
-
-def _after(value: str | None) -> int | None:
-    """The id of the last message the page shows: a whole number ≥ 0 (missing: 0), else None."""
-    if not value:
-        return 0
-    return int(value) if value.isascii() and value.isdigit() else None
 
 
 @login_required
@@ -43,9 +36,9 @@ def thread(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     booking = booking_or_404(request, uid)
     if not is_partial(request):
         return redirect(reverse("bookings:detail", args=[booking.uid]) + "#thread")
-    after = _after(request.GET.get("after"))
+    after = ThreadAfterForm(request.GET).after_id()
     if after is None:
-        return HttpResponse("“after” must be the id of a message: a whole number.", status=400)
+        return HttpResponse(AFTER_ERROR, status=400)
     messages = thread_messages(booking=booking, after_id=after)
     if not messages:
         return HttpResponse(status=204)
@@ -63,11 +56,13 @@ def message_post(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     the text, status 400, and nothing is saved."""
     booking = booking_or_404(request, uid)
     form = MessageForm(request.POST)
+    valid = form.is_valid()
+    # Shown again as typed when refused (the template escapes it); only the cleaned text is saved.
     body = form.data.get("body", "")
-    after = _after(form.data.get("after")) or 0
+    after = form.cleaned_data.get("after") or 0
     try:
-        if not form.is_valid():
-            raise ValidationError(form.errors["body"])
+        if not valid:
+            raise ValidationError([error for errors in form.errors.values() for error in errors])
         message = threads.message_post(booking=booking, by=request.user, body=form.cleaned_data["body"])
     except BookingPermissionError as exc:
         raise PermissionDenied(str(exc)) from exc

@@ -35,6 +35,7 @@ from venues.selectors import SlotClash, stage_slot_clashes, venue_for_staff, ven
 from ..forms.venue_slots import (
     ClaimForm,
     DeclineForm,
+    InboxActionForm,
     OfferInviteForm,
     SlotCancelForm,
     SlotForm,
@@ -589,7 +590,7 @@ def _act(request: HttpRequest, booking: Booking, action: str) -> str:
     if action == "withdraw":
         workflow.booking_withdraw(booking=booking, by=request.user)
         return f"Withdrew the offer to {band}."
-    shortlisted = request.POST.get("shortlisted") == "1"
+    shortlisted = bool(InboxActionForm(request.POST).value("shortlisted"))
     workflow.booking_shortlist(booking=booking, by=request.user, shortlisted=shortlisted)
     return f"{band} is on the shortlist." if shortlisted else f"{band} is off the shortlist."
 
@@ -629,7 +630,7 @@ def venue_booking_action(request: HtmxHttpRequest, slug: str, pk: int, uid, acti
     venue = _venue(request, slug)
     slot = _slot(venue, pk)
     notice, error, status = _answer(request, slot_booking_or_404(slot=slot, uid=uid), action)
-    on_applications = request.POST.get("panel") == "applications"
+    on_applications = InboxActionForm(request.POST).value("panel") == "applications"
     if request.htmx:
         return _answer_part(
             request, venue, pk, on_applications=on_applications, notice=notice, error=error, status=status

@@ -262,6 +262,11 @@ STAGESLOT_RATE_LIMITS = {
     "message": "120/h",
     "invite": "30/h",
 }
+# How far ahead anyone can schedule anything – a slot or a series of slots, a private request, busy
+# time and the last date of a repeating rule, a band's rehearsal or hold – counted in days from
+# today: three years and a leap day. Every form names the last date allowed (accounts/scheduling.py,
+# docs/decisions/0014-abuse-and-faults.md).
+STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS", default=3 * 365 + 1)
 
 # --- Email -------------------------------------------------------------------
 # EMAIL_URL=smtp+tls://user:pass@host:587 for real mail; unset prints to the console.

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -156,6 +157,74 @@ def test_the_thread_message_form_itself_refuses_control_characters():
     assert "invisible control character (U+0007)" in form.errors["body"][0]
     form = MessageForm({"body": "Tabs\tand\r\nline breaks are fine"})
     assert form.is_valid()
+
+
+def multipart(fields: dict[str, bytes], charset: str) -> tuple[bytes, str]:
+    """A multipart form body whose Content-Type names `charset` (browsers name none)."""
+    boundary = "b0undary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
+        for name, value in fields.items()
+    ]
+    return b"".join(
+        parts
+    ) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}; charset={charset}"
+
+
+@pytest.mark.parametrize(
+    ("charset", "body"),
+    [("utf-7", b"See you +2AA- at nine"), ("unicode_escape", b"See you \\ud800 at nine"), ("latin-1", b"Caf\xe9")],
+)
+def test_a_form_sent_in_another_charset_than_utf8_is_refused_and_not_saved(client, charset, body):
+    """Django decodes a multipart form with the charset its Content-Type names: "+2AA-" in UTF-7 is a lone
+    surrogate, which no database takes (500 on PostgreSQL and SQLite) and no control character check saw."""
+    world = make_world()
+    client.force_login(world.leader)
+    client.raise_request_exception = False
+    url = reverse("bookings:message_post", args=[world.application.uid])
+    data, content_type = multipart({"body": body, "after": b"0"}, charset)
+    response = client.generic("POST", url, data, content_type=content_type, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert f"The form was sent in the character set “{charset}”; send it as UTF-8" in response.text
+    assert not Message.objects.exists()
+
+
+def test_a_lone_surrogate_is_refused_by_the_form_fields_check_too():
+    from accounts.form_fields import refuse_control_characters
+    from bookings.forms.threads import MessageForm
+
+    form = MessageForm({"body": "See you \ud800 at nine"})
+    assert not form.is_valid()
+    assert "a broken character (U+D800) that is not text" in form.errors["body"][0]
+    with pytest.raises(ValidationError):
+        refuse_control_characters("\udfff")
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF8", "no-such-charset"])
+def test_a_form_that_names_utf8_or_an_unknown_charset_is_read_as_utf8(client, charset):
+    world = make_world()
+    client.force_login(world.leader)
+    url = reverse("bookings:message_post", args=[world.application.uid])
+    data, content_type = multipart({"body": "Café at nine".encode(), "after": b"0"}, charset)
+    response = client.generic("POST", url, data, content_type=content_type, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert Message.objects.get().body == "Café at nine"
+
+
+@pytest.mark.parametrize("after", ["x", "-1", "9" * 30, "1e5"])
+def test_the_thread_refuses_a_message_id_that_is_not_one(client, after):
+    world = make_world()
+    client.force_login(world.leader)
+    poll = client.get(
+        reverse("bookings:thread", args=[world.application.uid]), {"after": after}, HTTP_HX_REQUEST="true"
+    )
+    assert poll.status_code == 400
+    assert "“after” must be the id of a message: a whole number." in poll.text
+    url = reverse("bookings:message_post", args=[world.application.uid])
+    response = client.post(url, {"body": "Hello", "after": after}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert "“after” must be the id of a message" in response.text
+    assert not Message.objects.exists()
 
 
 def test_band_links_with_nul_are_refused_and_not_saved(client):

@@ -2,11 +2,12 @@
 
 from django import forms
 from django.core.files.base import ContentFile
+from django.db import models
 from django.urls import reverse
 
 from accounts.form_fields import TimeZoneField
 from accounts.images import PHOTO_RULES, image_clean
-from bands.links import LINK_FIELDS
+from bands.links import LINK_FIELDS, LinkField
 from bands.models import Genre
 
 from ..models import Stage, Venue
@@ -22,13 +23,12 @@ LINK_HELP = {
 }
 
 
-class HttpsURLField(forms.URLField):
-    """A web address; one typed without a scheme gets https://."""
-
-    def __init__(self, **kwargs) -> None:
-        kwargs.setdefault("assume_scheme", "https")
-        kwargs.setdefault("error_messages", {"invalid": "Enter a full web address starting with https://"})
-        super().__init__(**kwargs)
+def _profile_formfield(field: models.Field, **kwargs) -> forms.Field | None:
+    """The links as bands.links takes them (https:// added, checked as real addresses); the rest as usual."""
+    labels = dict(LINK_FIELDS)
+    if field.name in labels:
+        return LinkField(kind=field.name, label=labels[field.name], help_text=LINK_HELP.get(field.name, ""))
+    return field.formfield(**kwargs)
 
 
 class VenueProfileForm(forms.ModelForm):
@@ -57,6 +57,7 @@ class VenueProfileForm(forms.ModelForm):
     class Meta:
         model = Venue
         fields = [*PROFILE_FIELDS, *(name for name, _ in LINK_FIELDS)]
+        formfield_callback = _profile_formfield
         widgets = {
             "description": forms.Textarea(attrs={"rows": 8}),
             "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
@@ -64,10 +65,7 @@ class VenueProfileForm(forms.ModelForm):
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
             "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
         }
-        widgets.update({name: forms.URLInput(attrs={"placeholder": "https://"}) for name, _ in LINK_FIELDS})
-        field_classes = {name: HttpsURLField for name, _ in LINK_FIELDS}
         labels = {"address": "Street address", "region": "Region or state"}
-        help_texts = LINK_HELP
         error_messages = {"name": {"required": "Give your venue a name."}}
 
     def __init__(self, *args, **kwargs) -> None:
@@ -161,7 +159,8 @@ class StageForm(forms.ModelForm):
 class PhotoForm(forms.Form):
     image = forms.FileField(
         label="Photo",
-        help_text="JPEG, PNG or WebP, up to 10 MB. Large photos are scaled down.",
+        help_text=f"JPEG, PNG or WebP, up to {PHOTO_RULES.max_bytes // (1024 * 1024)} MB and "
+        f"{PHOTO_RULES.max_pixels // 1_000_000} megapixels. Large photos are scaled down.",
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         error_messages={"required": "Choose a photo to upload."},
     )

@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -8,6 +10,7 @@ from accounts.tests.factories import UserFactory
 from accounts.tests.images import fake_png_upload, gif_upload, oversized_upload, png_upload
 from bands.models import ApprovalStatus
 from bands.tests.factories import GenreFactory
+from bands.tests.test_embeds_links import BAD_LINKS, GOOD_LINKS
 from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 from .factories import VenueFactory, VenueInviteFactory, VenuePhotoFactory, VenueStaffFactory
@@ -622,3 +625,31 @@ def test_manage_pages_run_a_fixed_number_of_queries(client, venue, name, django_
     add_rows(venue, 8)
     with django_assert_max_num_queries(BUDGETS[name]):
         assert client.get(url).status_code == 200
+
+
+# ---- Links -------------------------------------------------------------------------------------------
+
+LINK_ERROR = re.compile(r'id="id_(\w+)_error"[^>]*>(.*?)</ul>', re.S)
+
+
+@pytest.mark.parametrize(("typed", "message"), [BAD_LINKS[i] for i in (0, 3, 4, 7, 9, 12, 14, 16)])
+def test_a_bad_venue_link_is_refused_next_to_its_field_and_nothing_is_saved(client, venue, typed, message):
+    client.force_login(owner_of(venue))
+    before = snapshot(venue)
+    response = client.post(reverse("venues:manage", args=[venue.slug]), profile_data(website=typed, facebook=typed))
+    assert response.status_code == 400
+    errors = {name: html.unescape(text) for name, text in LINK_ERROR.findall(response.content.decode())}
+    assert message in errors["website"]
+    assert "facebook" in errors
+    assert snapshot(venue) == before
+
+
+@pytest.mark.parametrize(("typed", "stored"), GOOD_LINKS[:3])
+def test_venue_links_as_people_paste_them_are_saved_as_full_addresses(client, venue, typed, stored):
+    client.force_login(owner_of(venue))
+    response = client.post(
+        reverse("venues:manage", args=[venue.slug]), profile_data(website=typed, instagram="instagram.com/kellerbar")
+    )
+    assert response.status_code == 302
+    venue.refresh_from_db()
+    assert (venue.website, venue.instagram) == (stored, "https://instagram.com/kellerbar")

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import BandFactory, GenreFactory, MembershipFactory
@@ -119,6 +120,25 @@ def test_bad_slots_are_refused_by_field_and_nothing_is_saved(venue, owner, stage
         post(venue, owner, stage, **change)
     assert field in exc.value.message_dict
     assert not Slot.objects.exists()
+
+
+def test_a_slot_beyond_the_scheduling_horizon_is_refused_naming_the_last_date(venue, owner, stage):
+    last = scheduling_last_day(scheduling_today(BERLIN))
+    beyond = dt.datetime.combine(last + timedelta(days=1), dt.time(20), tzinfo=BERLIN)
+    with pytest.raises(ValidationError) as exc:
+        post(venue, owner, stage, start=beyond)
+    assert exc.value.message_dict["starts_at"] == [
+        f"StageSlot plans at most three years ahead: pick a date up to {day_text(last)}."
+    ]
+    assert post(venue, owner, stage, start=beyond - timedelta(days=1)).pk
+    with pytest.raises(ValidationError):
+        slot_update(
+            slot=post(venue, owner, stage, start=at(20)),
+            by=owner,
+            starts_at=beyond,
+            ends_at=beyond + timedelta(hours=2),
+        )
+    assert Slot.objects.count() == 2
 
 
 def test_another_venues_stage_is_refused(venue, owner):

@@ -1,0 +1,54 @@
+"""The Procfile's web process: gunicorn arguments it really takes, fit for long transactions."""
+
+import re
+import shlex
+from pathlib import Path
+
+from gunicorn.config import Config
+
+PROCFILE = Path(__file__).resolve().parents[2] / "Procfile"
+
+
+def processes() -> dict[str, str]:
+    lines = (line.split(":", 1) for line in PROCFILE.read_text().splitlines() if line.strip())
+    return {name.strip(): command.strip() for name, command in lines}
+
+
+def web_settings(**env: str) -> Config:
+    """gunicorn's own reading of the web line, with ${VAR:-default} filled in from `env`."""
+
+    def fill(match: re.Match) -> str:
+        return env.get(match.group(1), match.group(2))
+
+    command = re.sub(r"\$\{(\w+):-([^}]*)\}", fill, processes()["web"])
+    words = shlex.split(command)
+    assert words[0] == "gunicorn"
+    config = Config()
+    parsed = config.parser().parse_args(words[1:])
+    for name, value in vars(parsed).items():
+        if value is not None and name in config.settings:
+            config.set(name, value)
+    return config
+
+
+def test_the_procfile_names_every_process():
+    assert set(processes()) == {"release", "web", "worker", "beat"}
+
+
+def test_web_workers_take_requests_on_threads_and_outlast_a_long_transaction():
+    """An accept queued behind a band's lock, or a photo being re-encoded, holds one thread, not a whole
+    worker; a sync worker silent for gunicorn's default 30 s was killed in the middle of it."""
+    config = web_settings()
+    assert config.worker_class_str == "gthread"
+    assert config.threads == 4
+    assert config.workers == 3
+    assert config.timeout == 60
+    assert config.graceful_timeout == 30
+    # Recycled now and then, so what Pillow's decoding leaves in a process does not pile up.
+    assert config.max_requests == 1000 and config.max_requests_jitter == 100
+    assert config.bind == ["0.0.0.0:8000"]
+
+
+def test_the_environment_sets_workers_threads_and_port():
+    config = web_settings(WEB_CONCURRENCY="5", WEB_THREADS="8", PORT="9000")
+    assert (config.workers, config.threads, config.bind) == (5, 8, ["0.0.0.0:9000"])
