@@ -37,7 +37,7 @@ def booking_gig_times_set(
         if booking.status != Booking.Status.BOOKED or not booking.block_id:
             raise BookingConflict(
                 f"This {booking.get_kind_display().lower()} is {booking.get_status_display().lower()}, "
-                "so it has no gig times to change. Reload the page to see where it stands."
+                "so it has no gig times to change."
             )
         if booking.ends_at <= now:
             raise BookingError("This gig is over, so its times can no longer be changed.")

@@ -110,8 +110,7 @@ def _lock(booking: Booking) -> tuple[Band, Slot | None, Booking]:
 def _stale(booking: Booking) -> BookingConflict:
     what = booking.get_kind_display().lower()
     return BookingConflict(
-        f"This {what} is already {booking.get_status_display().lower()}, so nothing was changed. "
-        "Reload the page to see where it stands."
+        f"This {what} is already {booking.get_status_display().lower()}, so nothing was changed."
     )
 
 

@@ -129,8 +129,11 @@ def gig_times(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     try:
         detail_services.booking_gig_times_set(booking=booking, by=request.user, **form.cleaned_data)
     except BookingError as exc:
+        status = refusal_status(exc)
+        if status == 409:
+            return render_conflict(request, booking, error=str(exc))
         booking.refresh_from_db()
-        return render_detail(request, booking, status=refusal_status(exc), error=str(exc))
+        return render_detail(request, booking, status=status, error=str(exc))
     except ValidationError as exc:
         form.add_service_errors(exc)
         return render_detail(request, booking, status=400, gig_times_form=form)
