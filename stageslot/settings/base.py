@@ -165,6 +165,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout"
 # this often (seconds); a broker outage delays mail by about this much once it is back.
 NOTIFICATION_REQUEUE_AFTER = env.int("STAGESLOT_NOTIFICATION_REQUEUE_AFTER", default=60)
 NOTIFICATION_REQUEUE_EVERY = env.float("STAGESLOT_NOTIFICATION_REQUEUE_EVERY", default=30.0)
+# A notification email being sent for longer than this (seconds) was lost with its worker and is sent
+# again. Longer than any live send can take: the task stops a send after half of it, EMAIL_TIMEOUT
+# bounds each wait on the mail server.
+NOTIFICATION_EMAIL_CLAIM = env.int("STAGESLOT_NOTIFICATION_EMAIL_CLAIM", default=300)
 # Periodic work, run by one `celery -A stageslot beat` process.
 CELERY_BEAT_SCHEDULE: dict = {
     "availability-horizon-extend": {
@@ -270,6 +274,9 @@ STAGESLOT_RATE_LIMITS = {
 # EMAIL_URL=smtp+tls://user:pass@host:587 for real mail; unset prints to the console.
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds to wait on the mail server per step (connect, each command): none would let a silent server
+# hold a worker for ever. https://docs.djangoproject.com/en/5.2/ref/settings/#email-timeout
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="StageSlot <noreply@stageslot.local>")
 # Where links in emails, feeds and share pages point. Unset: the address a request came to, or
 # http://127.0.0.1:8000 outside a request (accounts.site.site_url). `make run` sets it from HOST.
