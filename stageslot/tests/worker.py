@@ -212,8 +212,8 @@ class RedisServer:
         ]  # fmt: skip
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-        up = wait_until(lambda: self.process.poll() is not None or self._answers(client), timeout)
+        with redis.Redis(port=self.port, socket_connect_timeout=0.5) as client:
+            up = wait_until(lambda: self.process.poll() is not None or self._answers(client), timeout)
         if not up or self.process.poll() is not None:
             self.kill()
             return False
