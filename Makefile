@@ -81,11 +81,12 @@ lock: $(VENV)/.dev ## Re-pin requirements*.txt from requirements*.in
 superuser: $(VENV)/.runtime ## Create a staff account for /admin/
 	$(BIN)/python manage.py createsuperuser
 
-worker: $(VENV)/.runtime ## Celery worker (needs REDIS_URL)
-	$(BIN)/celery -A stageslot worker --loglevel=info
+# Both run under bin/keep_running.py, which starts them again when they exit with an error.
+worker: $(VENV)/.runtime ## Celery worker, restarted when it fails (needs REDIS_URL)
+	$(BIN)/python bin/keep_running.py -- $(BIN)/celery -A stageslot worker --loglevel=info
 
-beat: $(VENV)/.runtime ## Celery beat (needs REDIS_URL)
-	$(BIN)/celery -A stageslot beat --loglevel=info
+beat: $(VENV)/.runtime ## Celery beat, restarted when it fails (needs REDIS_URL)
+	$(BIN)/python bin/keep_running.py -- $(BIN)/celery -A stageslot beat --loglevel=info
 
 clean: ## Remove the virtualenv, the local database and uploads
 	rm -rf $(VENV) $(VENDOR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles

@@ -110,6 +110,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "read_at",
         "created_at",
         "email_state",
+        "email_claimed_at",
         "email_sent_at",
         "email_attempts",
         "email_tried_at",

@@ -90,6 +90,7 @@ class Notification(models.Model):
 
     class Email(models.TextChoices):
         PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
         DIGEST = "digest", "Waiting for the daily digest"
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Not wanted"
@@ -110,6 +111,9 @@ class Notification(models.Model):
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_tried_at = models.DateTimeField(null=True, blank=True)
     email_error = models.CharField(max_length=300, blank=True)
+    # When a worker took the email to send it (SENDING): a claim older than NOTIFICATION_EMAIL_CLAIM
+    # means that worker died, and the email is sent again (accounts.services.notification_email_send).
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -124,7 +128,7 @@ class Notification(models.Model):
             models.Index(
                 fields=["created_at"],
                 name="accounts_notif_email_waiting",
-                condition=models.Q(email_state__in=["pending", "digest"]),
+                condition=models.Q(email_state__in=["pending", "sending", "digest"]),
             ),
         ]
 

@@ -7,10 +7,12 @@ import random
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Case, F, Min, Q, Value, When
 from django.template.loader import render_to_string
@@ -283,6 +285,18 @@ def notification_email_retry_in(attempts: int) -> float:
     return wait * (1 + random.uniform(0, NOTIFICATION_EMAIL_JITTER))  # noqa: S311 – spreading load, not a secret
 
 
+def _message_id(local_part: str) -> str:
+    """A Message-ID of ours on the site's domain: the same for every try of one email, so that mail
+    clients fold a message that arrives twice (a send repeated after a crash) into one."""
+    domain = urlsplit(site_url()).hostname or "stageslot.local"
+    return f"<{local_part}@{domain}>"
+
+
+def notification_message_id(note: Notification) -> str:
+    """The Message-ID of a notification's email, e.g. <notification-42@stageslot.example>."""
+    return _message_id(f"notification-{note.pk}")
+
+
 def _absolute(path: str) -> str:
     """A link that works from an inbox: the site's address before a path of ours."""
     if path.startswith("/") and not path.startswith("//"):
@@ -314,14 +328,18 @@ def _notification_email(note: Notification) -> EmailMultiAlternatives:
         subject=_subject(note.text),
         body=render_to_string("accounts/email/notification.txt", context),
         to=[note.recipient.email],
+        headers={"Message-ID": notification_message_id(note)},
     )
     message.attach_alternative(render_to_string("accounts/email/notification.html", context), "text/html")
     return message
 
 
-def _email_attempt_failed(*, ids: list[int], state: str, error: BaseException) -> NotificationEmailFailed:
-    """Count a failed try on the rows `ids` still in `state`, in a transaction of its own (the claim
-    has rolled back); at the last try they become FAILED. Returns the exception to raise."""
+def _email_attempt_failed(
+    *, ids: list[int], state: str, error: BaseException, back_to: str | None = None
+) -> NotificationEmailFailed:
+    """Count a failed try on the rows `ids` still in `state` and put them back to `back_to` (default:
+    `state`), in a transaction of its own; at the last try they become FAILED. Returns the exception
+    to raise."""
     now = timezone.now()
     text = f"{type(error).__name__}: {error}"[: Notification._meta.get_field("email_error").max_length]
     with transaction.atomic():
@@ -333,7 +351,7 @@ def _email_attempt_failed(*, ids: list[int], state: str, error: BaseException) -
             email_error=text,
             email_state=Case(
                 When(email_attempts__gte=NOTIFICATION_EMAIL_ATTEMPTS - 1, then=Value(Notification.Email.FAILED)),
-                default=Value(state),
+                default=Value(back_to or state),
             ),
         )
         rows = list(Notification.objects.filter(pk__in=ids).values_list("email_attempts", "email_state"))
@@ -344,49 +362,101 @@ def _email_attempt_failed(*, ids: list[int], state: str, error: BaseException) -
     return NotificationEmailFailed(notification_ids=ids, attempts=attempts, given_up=given_up, error=text)
 
 
-def notification_email_send(*, notification_id: int) -> bool:
-    """Send a notification's email once: the row is claimed under a lock and marked sent in the same
-    transaction, so a second or concurrent run sends nothing. Returns whether an email went out now
-    (not for a row sent already, claimed by another run, or whose recipient left: SKIPPED).
+def _claim_expired(now: dt.datetime) -> dt.datetime:
+    """Claims made before this are taken to be lost with the worker that made them."""
+    return now - dt.timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM)
 
-    A failure to send rolls the claim back, counts the try on the row (email_attempts, email_tried_at,
+
+def _close_quietly(connection: BaseEmailBackend) -> None:
+    """Say goodbye to the mail server; what it accepted stays accepted whatever the goodbye does."""
+    try:
+        connection.close()
+    except Exception:  # nothing to undo, only worth a line in the log
+        logger.warning("Closing the mail server connection failed", exc_info=True)
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send a notification's email: at least once, and more than once only when a worker dies in the
+    moment between the mail server taking the message and the row saying so.
+
+    1. Claim: a short transaction takes the row (locked, skipping one locked by another run) from
+       PENDING – or from SENDING whose claim ran out, its worker having died – to SENDING, claimed
+       now. Another run, a retry or the re-queue then leave it alone for NOTIFICATION_EMAIL_CLAIM
+       seconds. A claim taken over counts as a try, so a message that kills its worker every time
+       ends FAILED instead of going round for ever.
+    2. Send, holding no lock and no transaction while the mail server answers.
+    3. Mark it SENT as soon as the server has accepted the message, before the connection is closed.
+
+    A worker killed between the server storing the message and step 3 leaves the row SENDING; after
+    the claim runs out it is sent again with the same Message-ID (notification_message_id), which
+    mail clients fold into one. Returns whether an email went out now (not for a row sent already,
+    being sent by another run, or whose recipient left: SKIPPED).
+
+    A failure to send puts the row back to PENDING, counts the try (email_attempts, email_tried_at,
     email_error) and raises NotificationEmailFailed: the task tries again after
     notification_email_retry_in(attempts); after NOTIFICATION_EMAIL_ATTEMPTS tries the row is FAILED.
     """
-    claimed = False
-    try:
-        with transaction.atomic():
-            # Only the notification row: locking the recipient too would hold up every write that
-            # refers to them (a booking event, a busy interval) for as long as the mail server takes.
-            note = (
-                Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("recipient")
-                .filter(pk=notification_id, email_state=Notification.Email.PENDING)
-                .first()
+    now = timezone.now()
+    with transaction.atomic():
+        # Only the notification row: locking the recipient too would hold up every write that
+        # refers to them (a booking event, a busy interval).
+        note = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(
+                Q(email_state=Notification.Email.PENDING)
+                | Q(email_state=Notification.Email.SENDING, email_claimed_at__lt=_claim_expired(now)),
+                pk=notification_id,
             )
-            if note is None:
+            .first()
+        )
+        if note is None:
+            return False
+        recipient = note.recipient
+        if not recipient.is_active or not recipient.email:
+            note.email_state = Notification.Email.SKIPPED
+            note.save(update_fields=["email_state"])
+            return False
+        if note.email_state == Notification.Email.SENDING:
+            note.email_attempts += 1
+            note.email_tried_at = now
+            note.email_error = "The worker sending it stopped before the email was marked sent."
+            if note.email_attempts >= NOTIFICATION_EMAIL_ATTEMPTS:
+                note.email_state = Notification.Email.FAILED
+                note.save(update_fields=["email_state", "email_attempts", "email_tried_at", "email_error"])
+                logger.warning(
+                    "Gave up emailing notification %s: its sending stopped %d times",
+                    note.pk,
+                    NOTIFICATION_EMAIL_ATTEMPTS,
+                )
                 return False
-            recipient = note.recipient
-            if not recipient.is_active or not recipient.email:
-                note.email_state = Notification.Email.SKIPPED
-                note.save(update_fields=["email_state"])
-                return False
-            claimed = True
-            _notification_email(note).send()
-            note.email_state = Notification.Email.SENT
-            note.email_sent_at = timezone.now()
-            note.save(update_fields=["email_state", "email_sent_at"])
+        note.email_state = Notification.Email.SENDING
+        note.email_claimed_at = now
+        note.save(update_fields=["email_state", "email_claimed_at", "email_attempts", "email_tried_at", "email_error"])
+
+    connection = get_connection()
+    try:
+        message = _notification_email(note)
+        connection.open()
+        if connection.send_messages([message]) != 1:
+            raise RuntimeError("The mail server took no message")
     except Exception as exc:
-        if not claimed:
-            raise
-        raise _email_attempt_failed(ids=[notification_id], state=Notification.Email.PENDING, error=exc) from exc
+        _close_quietly(connection)
+        raise _email_attempt_failed(
+            ids=[note.pk], state=Notification.Email.SENDING, back_to=Notification.Email.PENDING, error=exc
+        ) from exc
+    Notification.objects.filter(pk=note.pk, email_state=Notification.Email.SENDING).update(
+        email_state=Notification.Email.SENT, email_sent_at=timezone.now()
+    )
+    _close_quietly(connection)
     return True
 
 
 def notification_emails_requeue(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Queue again the emails still pending NOTIFICATION_REQUEUE_AFTER seconds after their change (the
-    broker was down when they were written, or a worker died holding them), oldest first, at most
-    `limit`. A row whose last failed try is still within its backoff is left to its own retry.
+    broker was down when they were written, or a worker died holding them), and those whose sending
+    stopped (SENDING, claimed more than NOTIFICATION_EMAIL_CLAIM seconds ago), oldest first, at most
+    `limit`. A row being sent, or whose last failed try is still within its backoff, is left alone.
     Returns how many the broker took: a broker still down stops the run, the rest wait for the next."""
     now = now or timezone.now()
     retry_due = Q(email_tried_at__isnull=True)
@@ -395,8 +465,8 @@ def notification_emails_requeue(*, now: dt.datetime | None = None, limit: int = 
         retry_due |= Q(email_attempts=attempts, email_tried_at__lt=now - latest_retry)
     ids = list(
         Notification.objects.filter(
-            retry_due,
-            email_state=Notification.Email.PENDING,
+            (retry_due & Q(email_state=Notification.Email.PENDING))
+            | Q(email_state=Notification.Email.SENDING, email_claimed_at__lt=_claim_expired(now)),
             created_at__lt=now - dt.timedelta(seconds=settings.NOTIFICATION_REQUEUE_AFTER),
         )
         .order_by("created_at", "pk")
@@ -494,10 +564,13 @@ def _digest_email(user: User, notes: list[Notification]) -> EmailMultiAlternativ
         "settings_url": _absolute(reverse("notifications:settings")),
     }
     count = len(notes)
+    # The same rows make the same Message-ID: a digest sent again after a crash folds into the first.
+    listed_ids = hashlib.sha256(",".join(str(n.pk) for n in notes).encode()).hexdigest()[:16]
     message = EmailMultiAlternatives(
         subject=f"StageSlot: your daily digest, {count} {'notification' if count == 1 else 'notifications'}",
         body=render_to_string("accounts/email/digest.txt", context),
         to=[user.email],
+        headers={"Message-ID": _message_id(f"digest-{user.pk}-{listed_ids}")},
     )
     message.attach_alternative(render_to_string("accounts/email/digest.html", context), "text/html")
     return message

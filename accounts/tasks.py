@@ -3,6 +3,7 @@
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
@@ -41,10 +42,18 @@ def send_email(
 
 
 # The row counts the tries and gives up (accounts.services.NOTIFICATION_EMAIL_ATTEMPTS), not Celery.
-@shared_task(bind=True, max_retries=None)
+# A send never outlives its claim on the row: cut short (a failed try) after half of it, ended after
+# four fifths (the claim then runs out and the email is sent again).
+@shared_task(
+    bind=True,
+    max_retries=None,
+    soft_time_limit=settings.NOTIFICATION_EMAIL_CLAIM * 0.5,
+    time_limit=settings.NOTIFICATION_EMAIL_CLAIM * 0.8,
+)
 def notification_email_task(self, *, notification_id: int) -> bool:
-    """Send the email of one notification, at most once (see accounts.services.notification_email_send);
-    a failure is tried again after a growing wait until the row says it gave up."""
+    """Send the email of one notification (see accounts.services.notification_email_send: at least
+    once, twice only after a crash, with one Message-ID); a failure is tried again after a growing wait
+    until the row says it gave up."""
     try:
         return notification_email_send(notification_id=notification_id)
     except NotificationEmailFailed as exc:
@@ -58,7 +67,7 @@ def notification_email_task(self, *, notification_id: int) -> bool:
 @shared_task
 def notification_emails_requeue_task(*, limit: int = 500) -> int:
     """Periodic: queue again the emails of notifications still unsent after a while (the broker was
-    down when they were written, or a worker died). Sending stays once per notification."""
+    down when they were written, or a worker died). A row being sent is left alone."""
     return notification_emails_requeue(limit=limit)
 
 

@@ -11,6 +11,7 @@ import pytest
 from celery.exceptions import Retry
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -131,6 +132,134 @@ def test_sending_twice_sends_one_email():
     assert notification_email_task.delay(notification_id=note.pk).get() is False
     assert notification_email_send(notification_id=note.pk) is False
     assert len(mail.outbox) == 1
+
+
+# ---- Sending at least once, twice only after a crash, with one Message-ID -------------------------
+
+
+class DiesAfterTheServerStoredIt(locmem.EmailBackend):
+    """A mail server that stores the message, and a worker killed before it hears so."""
+
+    def send_messages(self, messages) -> int:
+        super().send_messages(messages)
+        raise SystemExit("the worker was killed")
+
+
+def message_id(email) -> str:
+    return email.message()["Message-ID"]
+
+
+def test_each_notification_email_has_its_own_message_id_on_the_sites_domain():
+    ann, bob = UserFactory(), UserFactory()
+    first, second = notify([ann], key="a")[0], notify([bob], key="b")[0]
+    for note in (first, second):
+        notification_email_send(notification_id=note.pk)
+    assert [message_id(m) for m in mail.outbox] == [
+        f"<notification-{first.pk}@stageslot.example>",
+        f"<notification-{second.pk}@stageslot.example>",
+    ]
+
+
+def test_a_worker_killed_after_the_server_took_the_email_sends_it_again_only_after_its_claim(settings):
+    note = notify([UserFactory()])[0]
+    Notification.objects.update(created_at=timezone.now() - timedelta(hours=1))  # due for the re-queue
+    settings.EMAIL_BACKEND = "accounts.tests.test_delivery.DiesAfterTheServerStoredIt"
+    with pytest.raises(SystemExit):
+        notification_email_send(notification_id=note.pk)
+    note.refresh_from_db()
+    assert note.email_state == Notification.Email.SENDING
+    assert len(mail.outbox) == 1
+
+    # Within the claim the worker may still be sending: neither the re-queue, nor the task delivered
+    # again by the broker, nor another run sends it.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notification_emails_requeue() == 0
+    assert notification_email_task.delay(notification_id=note.pk).get() is False
+    assert notification_email_send(notification_id=note.pk) is False
+    assert len(mail.outbox) == 1
+
+    # The claim runs out: that worker is gone, and the email goes once more, under the same Message-ID.
+    Notification.objects.update(
+        email_claimed_at=timezone.now() - timedelta(seconds=settings.NOTIFICATION_EMAIL_CLAIM + 1)
+    )
+    assert notification_emails_requeue() == 1
+    assert len(mail.outbox) == 2
+    assert message_id(mail.outbox[0]) == message_id(mail.outbox[1]) == f"<notification-{note.pk}@stageslot.example>"
+    note.refresh_from_db()
+    assert (note.email_state, note.email_attempts) == (Notification.Email.SENT, 1)
+    assert "stopped before the email was marked sent" in note.email_error
+    assert notification_emails_requeue() == 0
+
+
+class LooksAroundWhileItSends(locmem.EmailBackend):
+    """A mail server during whose answer the test looks at the row and tries the re-queue and a second run."""
+
+    seen: list[dict] = []
+
+    def send_messages(self, messages) -> int:
+        note = Notification.objects.get()
+        self.seen.append(
+            {
+                "state": note.email_state,
+                "in_transaction": connection.in_atomic_block,
+                "requeued": notification_emails_requeue(),
+                "sent_by_another_run": notification_email_send(notification_id=note.pk),
+            }
+        )
+        return super().send_messages(messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_the_mail_server_answers_the_row_says_sending_and_nothing_else_takes_it(settings):
+    with broker_down():  # written, not sent yet
+        note = notify([UserFactory()])[0]
+    Notification.objects.update(created_at=timezone.now() - timedelta(hours=1))  # due for the re-queue
+    settings.EMAIL_BACKEND = "accounts.tests.test_delivery.LooksAroundWhileItSends"
+    LooksAroundWhileItSends.seen = []
+    assert notification_email_send(notification_id=note.pk) is True
+    # No transaction (so no lock) is held while the server answers.
+    assert LooksAroundWhileItSends.seen == [
+        {"state": Notification.Email.SENDING, "in_transaction": False, "requeued": 0, "sent_by_another_run": False}
+    ]
+    assert len(mail.outbox) == 1
+    assert Notification.objects.get().email_state == Notification.Email.SENT
+
+
+def test_an_email_whose_sending_stops_every_time_ends_failed(caplog):
+    note = notify([UserFactory()])[0]
+    long_ago = timezone.now() - timedelta(hours=1)
+    Notification.objects.update(
+        email_state=Notification.Email.SENDING,
+        email_claimed_at=long_ago,
+        email_attempts=NOTIFICATION_EMAIL_ATTEMPTS - 1,
+        created_at=long_ago,
+    )
+    with caplog.at_level(logging.WARNING, logger="accounts.services"):
+        assert notification_email_send(notification_id=note.pk) is False
+    note.refresh_from_db()
+    assert (note.email_state, note.email_attempts) == (Notification.Email.FAILED, NOTIFICATION_EMAIL_ATTEMPTS)
+    assert "its sending stopped" in caplog.text
+    assert mail.outbox == []
+    assert notification_emails_requeue() == 0
+
+
+def test_a_digest_sent_again_after_a_crash_has_the_same_message_id(settings):
+    ann = digest_reader(time_zone="Europe/Berlin")
+    message_note(ann, 1)
+    message_note(ann, 2)
+    eight = next_local(BERLIN, 8)
+    settings.EMAIL_BACKEND = "accounts.tests.test_delivery.DiesAfterTheServerStoredIt"
+    with pytest.raises(SystemExit):
+        notification_digest_send(user_id=ann.pk, now=eight)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notification_digest_send(user_id=ann.pk, now=eight) == 2
+    assert len(mail.outbox) == 2
+    assert message_id(mail.outbox[0]) == message_id(mail.outbox[1])
+    assert message_id(mail.outbox[0]).startswith(f"<digest-{ann.pk}-")
+    # Another set of notifications is another email.
+    message_note(ann, 3)
+    notification_digest_send(user_id=ann.pk, now=eight)
+    assert message_id(mail.outbox[2]) != message_id(mail.outbox[0])
 
 
 # ---- Failures and retries ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends import locmem
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -124,7 +124,7 @@ def test_the_emailed_link_is_absolute(settings):
 def test_a_failed_send_is_tried_again_later_and_then_sent_once():
     note = notify([UserFactory()])[0]
     with (
-        mock.patch.object(EmailMultiAlternatives, "send", side_effect=ConnectionRefusedError("smtp down")),
+        mock.patch.object(locmem.EmailBackend, "send_messages", side_effect=ConnectionRefusedError("smtp down")),
         pytest.raises(NotificationEmailFailed),
     ):
         notification_email_send(notification_id=note.pk)

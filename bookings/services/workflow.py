@@ -109,9 +109,7 @@ def _lock(booking: Booking) -> tuple[Band, Slot | None, Booking]:
 
 def _stale(booking: Booking) -> BookingConflict:
     what = booking.get_kind_display().lower()
-    return BookingConflict(
-        f"This {what} is already {booking.get_status_display().lower()}, so nothing was changed."
-    )
+    return BookingConflict(f"This {what} is already {booking.get_status_display().lower()}, so nothing was changed.")
 
 
 def slot_place_check(slot: Slot, role: str) -> None:

@@ -137,7 +137,16 @@ else:
     # which is right for the single local server.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+
+def broker_transport(url: str) -> str | None:
+    """kombu's Redis transport with a guard that keeps a worker alive when Redis goes away mid-task
+    (stageslot/broker.py) for redis:// brokers; kombu's own choice for the rest (rediss:// keeps
+    kombu's check that TLS options are given)."""
+    return "stageslot.broker:Transport" if url.startswith("redis://") else None
+
+
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host named: kombu warns without one
+CELERY_BROKER_TRANSPORT = broker_transport(CELERY_BROKER_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -146,6 +155,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits for Redis however long it is away (Celery's default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the broker goes away runs to its end: a notification email then is sent and
+# marked sent in the database, instead of being cut off mid-SMTP and sent again later (the default
+# from Celery 6 on is to cancel). docs/decisions/0015-mail-through-broker-outages.md
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A broker that is down must not hang a web request for long.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
@@ -153,11 +168,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# socket_keepalive: a broker that went silent (no reset) is noticed by the kernel too.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "socket_keepalive": True}
 # Notification emails still unsent this many seconds after their change are queued again, checked
 # this often (seconds); a broker outage delays mail by about this much once it is back.
 NOTIFICATION_REQUEUE_AFTER = env.int("STAGESLOT_NOTIFICATION_REQUEUE_AFTER", default=60)
 NOTIFICATION_REQUEUE_EVERY = env.float("STAGESLOT_NOTIFICATION_REQUEUE_EVERY", default=30.0)
+# A notification email being sent for longer than this (seconds) was lost with its worker and is sent
+# again. Longer than any live send can take: the task stops a send after half of it, EMAIL_TIMEOUT
+# bounds each wait on the mail server.
+NOTIFICATION_EMAIL_CLAIM = env.int("STAGESLOT_NOTIFICATION_EMAIL_CLAIM", default=300)
 # Periodic work, run by one `celery -A stageslot beat` process.
 CELERY_BEAT_SCHEDULE: dict = {
     "availability-horizon-extend": {
@@ -272,6 +292,9 @@ STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS",
 # EMAIL_URL=smtp+tls://user:pass@host:587 for real mail; unset prints to the console.
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Seconds to wait on the mail server per step (connect, each command): none would let a silent server
+# hold a worker for ever. https://docs.djangoproject.com/en/5.2/ref/settings/#email-timeout
+EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="StageSlot <noreply@stageslot.local>")
 # Where links in emails, feeds and share pages point. Unset: the address a request came to, or
 # http://127.0.0.1:8000 outside a request (accounts.site.site_url). `make run` sets it from HOST.

@@ -18,6 +18,9 @@ if env("STAGESLOT_TEST_MAIL_DIR", default=""):
     # A worker process started by a test writes its mail where the test can read it.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env("STAGESLOT_TEST_MAIL_DIR")
+    if env("STAGESLOT_TEST_MAIL_DELAY", default=""):
+        # A mail server that stores each message at once and answers late (stageslot/tests/mail.py).
+        EMAIL_BACKEND = "stageslot.tests.mail.SlowFileEmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -6,6 +6,7 @@ name shadows no import)."""
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,12 +17,16 @@ from urllib.parse import quote
 
 import kombu.pools
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
 from stageslot.celery_app import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
+REDIS_SERVER = Path(os.environ.get("REDIS_SERVER_PATH", "/usr/bin/redis-server"))
+# The ports of the Redis servers tests start, kill and start again themselves (redis_server).
+OWN_REDIS_PORTS = range(6391, 6400)
 # What the file email backend writes after each message: a file without it is still being written.
 MAIL_END = b"-" * 79 + b"\n"
 
@@ -184,4 +189,79 @@ def broker_down() -> Iterator[None]:
         yield
     finally:
         celery_app.conf.task_always_eager = was_eager
+        broker_url_set(was_url)
+
+
+@dataclass
+class RedisServer:
+    """A redis-server of a test's own, keeping nothing on disk: killed, it comes back empty."""
+
+    port: int
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10) -> bool:
+        """Start it on its port; False when that port is taken by another process."""
+        command = [
+            str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no",
+        ]  # fmt: skip
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        with redis.Redis(port=self.port, socket_connect_timeout=0.5) as client:
+            up = wait_until(lambda: self.process.poll() is not None or self._answers(client), timeout)
+        if not up or self.process.poll() is not None:
+            self.kill()
+            return False
+        return True
+
+    def kill(self) -> None:
+        """Gone at once, as in a crash (SIGKILL); it keeps nothing."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+        if self.process is not None:
+            self.process.wait(timeout=10)
+
+    @staticmethod
+    def _answers(client: redis.Redis) -> bool:
+        try:
+            return bool(client.ping())
+        except (redis.ConnectionError, redis.TimeoutError):
+            return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, on the first free port of OWN_REDIS_PORTS; killed at the end."""
+    if not REDIS_SERVER.exists():
+        pytest.skip(f"needs redis-server at {REDIS_SERVER} (apt-get install redis-server)")
+    for port in OWN_REDIS_PORTS:
+        server = RedisServer(port=port, log_path=tmp_path / f"redis-{port}.log")
+        if _port_free(port) and server.start():
+            break
+    else:
+        pytest.fail(f"no free port for a redis-server among {OWN_REDIS_PORTS}")
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@contextlib.contextmanager
+def broker_at(url: str) -> Iterator[None]:
+    """Tasks queued inside go to the broker at `url`."""
+    was_url = celery_app.conf.broker_url
+    broker_url_set(url)
+    try:
+        yield
+    finally:
         broker_url_set(was_url)
