@@ -306,7 +306,10 @@ def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: 
     if free_on is None:
         return qs
     day, opens, closes = free_on
-    zones = Band.objects.filter(status=ApprovalStatus.APPROVED).values_list("time_zone", flat=True).distinct()
+    # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
+    zones = (
+        Band.objects.filter(status=ApprovalStatus.APPROVED).order_by().values_list("time_zone", flat=True).distinct()
+    )
     windows: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
     for name in sorted(set(zones)):
         try:
