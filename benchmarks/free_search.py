@@ -368,7 +368,7 @@ def main() -> None:
     django.setup()
 
     from django.core.management import call_command
-    from django.db import connections
+    from django.db import connection, connections
 
     rng = random.Random(args.seed)
     try:
@@ -376,6 +376,10 @@ def main() -> None:
         if not args.reuse:
             search_bench.generate(rng)
             generate_busy(rng)
+        else:
+            # What autovacuum would do after a migration filled a table (index-only scans need it).
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
         set_span_index(present=not args.without_span_index)
         if args.explain:
             explain()
