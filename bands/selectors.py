@@ -239,9 +239,10 @@ def band_countries() -> list[str]:
 class BusyOverlaps(Func):
     """True for a busy interval that overlaps [start, end): both half-open, so touching ends do not overlap.
 
-    On PostgreSQL it is the range test that the GiST index of availability.0002 answers (the
-    expression must stay exactly `tstzrange(starts_at, ends_at)`); elsewhere two comparisons
-    that the (user, starts_at, ends_at) index serves.
+    On PostgreSQL it is the range test that the GiST indexes of availability.0002 (busy rows) and
+    bands.0008 (the long rows of BandBusyInterval) answer: the expression must stay exactly
+    `tstzrange(starts_at, ends_at)`. Elsewhere two comparisons that the (user, starts_at, ends_at)
+    index serves.
     """
 
     output_field = BooleanField()
@@ -306,8 +307,8 @@ def _band_not_busy(start: datetime, end: datetime) -> Q:
     """For bands: none of the required members is busy at any moment of [start, end).
 
     Two anti-joins over BandBusyInterval (every required member's busy time, copied per band): the
-    short busy time by its start, the long by its range. Each is one hash anti-join over the
-    window's rows for a wide search, or a probe per band (by the primary key, band first) for a few.
+    short busy time by its start, the long by its range. Each is one anti-join over the window's
+    rows for a wide search, or a probe per band (by the primary key, band first) for a few.
     """
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     short = BandBusyInterval.objects.filter(
