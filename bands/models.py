@@ -128,6 +128,8 @@ class Band(LinksMixin):
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["status", "country", "city"]),
             models.Index(fields=["status", "fee_min"]),
+            # The time zones of approved bands (a free-on-a-day search reads each band's own evening).
+            models.Index(fields=["status", "time_zone"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -296,3 +298,24 @@ class BandBlock(TimeBlock):
 
     def __str__(self) -> str:
         return self.title or f"{self.get_kind_display()} from {self.local_start:%Y-%m-%d %H:%M}"
+
+
+class BandBusyInterval(models.Model):
+    """A busy interval of a required member, once for each band they are required in: what makes the
+    band not free then. The free-date search reads this table, so it finds a window's busy bands
+    without joining people to their bands (docs/decisions/0005-free-date-search.md).
+
+    Written only by the database: triggers on availability_busyinterval and bands_membership (migration
+    bands.0008) copy each busy row of a required member here, and remove or rewrite the copies when the
+    row or the membership goes or changes, in the same transaction, whichever code path wrote. Plain
+    integer columns, no foreign keys: Django never deletes or cascades into this table.
+    """
+
+    pk = models.CompositePrimaryKey("band_id", "starts_at", "busy_interval_id")
+    band_id = models.BigIntegerField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    busy_interval_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"band {self.band_id} busy {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"

@@ -31,10 +31,19 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from accounts.models import User
-from availability.models import BusyInterval
 
 from .invites import invite_link_token
-from .models import ApprovalStatus, Band, BandBlock, BandEmbed, BandInvite, BandPhoto, Genre, Membership
+from .models import (
+    ApprovalStatus,
+    Band,
+    BandBlock,
+    BandBusyInterval,
+    BandEmbed,
+    BandInvite,
+    BandPhoto,
+    Genre,
+    Membership,
+)
 
 # ---- Manage pages -------------------------------------------------------------------
 
@@ -230,9 +239,10 @@ def band_countries() -> list[str]:
 class BusyOverlaps(Func):
     """True for a busy interval that overlaps [start, end): both half-open, so touching ends do not overlap.
 
-    On PostgreSQL it is the range test that the GiST index of availability.0002 answers (the
-    expression must stay exactly `tstzrange(starts_at, ends_at)`); elsewhere two comparisons
-    that the (user, starts_at, ends_at) index serves.
+    On PostgreSQL it is the range test that the GiST indexes of availability.0002 (busy rows) and
+    bands.0008 (the long rows of BandBusyInterval) answer: the expression must stay exactly
+    `tstzrange(starts_at, ends_at)`. Elsewhere two comparisons that the (user, starts_at, ends_at)
+    index serves.
     """
 
     output_field = BooleanField()
@@ -260,26 +270,68 @@ class BusyOverlaps(Func):
         )
 
 
-def busy_members(*, band_ref: OuterRef | int, start: datetime, end: datetime) -> QuerySet[Membership]:
-    """The band's required members who have any busy time overlapping [start, end).
+# Busy time up to this long is found through a btree on its start, read back this far from the
+# window's start; longer busy time through a small GiST index on its range. Migration bands.0008
+# builds the two partial indexes on exactly BandBusyLength's predicates: change both together.
+LONG_BUSY = dt.timedelta(days=2)
+# SQLite compares lengths as floating-point days: read a minute further back than LONG_BUSY, so that a
+# rounding error can never leave out busy time that ends inside the window.
+_LOOK_BACK = LONG_BUSY + dt.timedelta(minutes=1)
 
-    Busy time is every materialised BusyInterval of the person: their own rules and
-    calendars, and the blocks and gigs of every band they play in.
+
+class BandBusyLength(Func):
+    """True for a BandBusyInterval at most LONG_BUSY long (`long=False`), or longer (`long=True`)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, *, long: bool) -> None:
+        super().__init__(F("starts_at"), F("ends_at"))
+        self.long = long
+
+    def _sides(self, compiler) -> tuple[str, str, list]:
+        (starts_at, p1), (ends_at, p2) = (compiler.compile(arg) for arg in self.get_source_expressions())
+        return starts_at, ends_at, [*p1, *p2]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        starts_at, ends_at, params = self._sides(compiler)
+        days = LONG_BUSY / dt.timedelta(days=1)
+        return f"((JULIANDAY({ends_at}) - JULIANDAY({starts_at})) {'>' if self.long else '<='} {days!r})", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        starts_at, ends_at, params = self._sides(compiler)
+        length = f"interval '{LONG_BUSY.days} days'"
+        return f"(({ends_at} - {starts_at}) {'>' if self.long else '<='} {length})", params
+
+
+def _band_not_busy(start: datetime, end: datetime) -> Q:
+    """For bands: none of the required members is busy at any moment of [start, end).
+
+    Two anti-joins over BandBusyInterval (every required member's busy time, copied per band): the
+    short busy time by its start, the long by its range. Each is one anti-join over the window's
+    rows for a wide search, or a probe per band (by the primary key, band first) for a few.
     """
-    busy = BusyInterval.objects.filter(BusyOverlaps(start, end), user_id=OuterRef("user_id"))
-    return Membership.objects.filter(Exists(busy), band=band_ref, required=True)
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    short = BandBusyInterval.objects.filter(
+        BandBusyLength(long=False),
+        band_id=OuterRef("pk"),
+        starts_at__gte=start - _LOOK_BACK,
+        starts_at__lt=end,
+        ends_at__gt=start,
+    )
+    long = BandBusyInterval.objects.filter(BandBusyLength(long=True), BusyOverlaps(start, end), band_id=OuterRef("pk"))
+    return ~Exists(short) & ~Exists(long)
 
 
 def _filter_free_between(qs: QuerySet[Band], free_between: tuple[datetime, datetime] | None) -> QuerySet[Band]:
     """Keep bands none of whose required members is busy at any moment of `free_between` (start, end).
 
-    One anti-join in the same query as the other filters; a band without required
-    members is free.
+    Busy time is every BusyInterval of the person: their own rules and calendars, and the blocks
+    and gigs of every band they play in. Intervals are half-open (busy until 18:00 is free from
+    18:00); a band without required members is free. In the same query as the other filters.
     """
     if free_between is None:
         return qs
-    start, end = free_between
-    return qs.filter(~Exists(busy_members(band_ref=OuterRef("pk"), start=start, end=end)))
+    return qs.filter(_band_not_busy(*free_between))
 
 
 def local_span(
@@ -306,7 +358,10 @@ def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: 
     if free_on is None:
         return qs
     day, opens, closes = free_on
-    zones = Band.objects.filter(status=ApprovalStatus.APPROVED).values_list("time_zone", flat=True).distinct()
+    # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
+    zones = (
+        Band.objects.filter(status=ApprovalStatus.APPROVED).order_by().values_list("time_zone", flat=True).distinct()
+    )
     windows: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
     for name in sorted(set(zones)):
         try:
@@ -322,7 +377,7 @@ def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: 
         return _filter_free_between(qs.filter(time_zone__in=names), (start, end))
     free = Q()
     for (start, end), names in windows.items():
-        free |= Q(time_zone__in=names) & ~Exists(busy_members(band_ref=OuterRef("pk"), start=start, end=end))
+        free |= Q(time_zone__in=names) & _band_not_busy(start, end)
     return qs.filter(free)
 
 

@@ -1,29 +1,42 @@
-"""Calendar feeds: server time and queries of a member's, a band's and a venue's .ics with 500 gigs.
+"""Calendar feeds: server time and queries of a member's, a band's and a venue's .ics, cold and warm,
+at each number of gigs in --gigs (500 and 5,000 by default), against GO3's times.
 
 Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/feeds.py
-        [--gigs 500] [--runs 50] [--database-name stageslot_bench_feeds] [--keep]
+        [--gigs 500 5000] [--runs 30] [--database-name stageslot_bench_feeds] [--keep] [--profile]
     .venv/bin/python benchmarks/feeds.py   # SQLite, a throwaway file
 
 PostgreSQL when DATABASE_URL is set (the server is used, the database is its own: --database-name,
-dropped at the end unless --keep); otherwise a SQLite file. Starts from the demo world (`seed_demo`),
-then gives The Night Owls --gigs more bookings at Kellerbar and at private events over the feed
-window (62 days back to 400 ahead): booked and played ones, each slot with a booked support act
-from one of five other bands, pending ones and some cancelled in the last 30 days. Then, through
-Django's test client, asks for Mara's member feed, the band's feed and Kellerbar's venue feed (all
-with pending gigs shown), and the band's feed with its available windows, --runs times each, plus a
-conditional GET that answers 304. "(cold)" rows make the process forget the VEVENTs it keeps before
-each request, so django-ical and icalendar build every event (as after a restart); the others are the
-polls in between, where only new or changed events are built.
-Prints events, body size, queries per request, p50/p95/max wall time and p95 CPU time of the process
-(wall time on a busy machine includes waiting for a core). Budget: p95 under 200 ms for 500 events.
+made afresh for each number of gigs and dropped at the end unless --keep); otherwise a SQLite file.
+Starts from the demo world (`seed_demo`), then gives The Night Owls --gigs more bookings at Kellerbar
+and at private events, all inside the feed window (62 days back to 400 ahead), so the feeds hold as
+many events as there are gigs (several a day from 441 on): booked and played ones, each slot with a
+booked support act from one of five other bands, pending ones and some cancelled in the last 30 days.
+Then, through Django's test client, asks for Mara's member feed, the band's feed and Kellerbar's
+venue feed (all with pending gigs shown), and the band's feed with its available windows, --runs
+times each, plus a conditional GET that answers 304. "(cold)" rows make the process forget the
+VEVENTs it keeps before each request, so every event is written anew (as after a restart or a
+deploy); the others are the polls in between, where only new or changed events are written.
+
+Prints events, body size, queries per request, p50/p95/max wall time, p50/p95 CPU time of this
+process and of the PostgreSQL backend (wall time on a busy machine includes waiting for a core;
+CPU time does not), with the load average. Then, per number of gigs: each cold feed's p50/p95, its
+time per event, and its ratio to GO3's cold render of the same size (GO3_COLD_MS: the reference
+from the earlier side-by-side run on a comparable 2-core machine, issue 14; GO3 does not run here);
+whether a second process renders the same bytes (the feeds rendered again in a subprocess, their
+SHA-256 and ETag compared), and whether unchanged feeds answer 304 to If-None-Match and to
+If-Modified-Since. --profile prints where a cold member feed spends its time (cProfile).
+Budget: p95 under 200 ms for 500 events.
 """
 
 import argparse
 import datetime as dt
+import hashlib
 import logging
+import math
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,14 +50,23 @@ import search as search_bench  # noqa: E402  (benchmarks/search.py: database hel
 
 BUDGET_P95_MS = 200.0
 SUPPORT_BANDS = 5
+# GO3's cold render of a feed with this many gigs, ms: the reference from the earlier side-by-side
+# run on a comparable 2-core machine (issue 14). GO3 cannot run here; these are not measured anew.
+GO3_COLD_MS = {500: 284.0, 5000: 1800.0}
+# Gigs a day fit into the feed window this many days (62 back, 400 ahead, less a margin).
+WINDOW_DAYS = 440
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gigs", type=int, default=500, help="bookings of the band in the feed window")
-    parser.add_argument("--runs", type=int, default=50, help="requests per feed")
+    parser.add_argument(
+        "--gigs", type=int, nargs="+", default=[500, 5000], help="bookings of the band in the feed window, per run"
+    )
+    parser.add_argument("--runs", type=int, default=30, help="requests per feed")
     parser.add_argument("--database-name", default="stageslot_bench_feeds")
     parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
+    parser.add_argument("--profile", action="store_true", help="profile a cold member feed at the largest --gigs")
+    parser.add_argument("--hash-feeds", nargs="+", metavar="TOKEN", help=argparse.SUPPRESS)  # the second process
     return parser.parse_args()
 
 
@@ -54,18 +76,44 @@ def setup_database(args: argparse.Namespace) -> tuple[str | None, str]:
         bench_url, maintenance_url = search_bench.bench_database_url(args.database_name)
         search_bench.recreate_database(maintenance_url, args.database_name)
         os.environ["DATABASE_URL"] = bench_url
+        os.environ["DJANGO_CONN_MAX_AGE"] = "3600"  # one backend per run: its CPU time is measured
         return maintenance_url, f"PostgreSQL database {args.database_name}"
-    path = Path(tempfile.gettempdir()) / "stageslot-bench-feeds.sqlite3"
-    for leftover in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
-        leftover.unlink(missing_ok=True)
+    path = sqlite_path()
+    _remove_sqlite(path)
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     return None, f"SQLite file {path}"
 
 
+def sqlite_path() -> Path:
+    return Path(tempfile.gettempdir()) / "stageslot-bench-feeds.sqlite3"
+
+
+def _remove_sqlite(path: Path) -> None:
+    for leftover in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+def fresh_world(maintenance_url: str | None, database_name: str) -> None:
+    """An empty database again (after django.setup()), migrated, with the demo world in it."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    if maintenance_url:
+        search_bench.recreate_database(maintenance_url, database_name)
+    else:
+        _remove_sqlite(sqlite_path())
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    print(f"seed_demo in {time.perf_counter() - started:.1f} s")
+
+
 def generate_gigs(count: int) -> None:
-    """`count` bookings of The Night Owls: one a day from 60 days back, early in the UTC morning so
-    that they never overlap the demo's evening gigs. Four in five at Kellerbar slots with a booked
-    support act, one in five private requests; every eighth pending, every twentieth cancelled lately."""
+    """`count` bookings of The Night Owls from 60 days back: one a day up to 440, otherwise as many a day
+    as fit them all into the feed window, between 05:00 and 16:00 UTC so that they never overlap the
+    demo's evening gigs. Four in five at Kellerbar slots with a booked support act, one in five private
+    requests; every eighth pending, every twentieth cancelled lately."""
     from django.db import connection
 
     from accounts.models import User
@@ -85,12 +133,14 @@ def generate_gigs(count: int) -> None:
     ]
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     first_day = now.replace(hour=5) - dt.timedelta(days=60)
-    # At least `count` bookings inside the window: two a day when one a day does not fit.
-    per_day = 1 if count <= 440 else 2
+    # Every booking inside the window: more a day when one a day does not fit, each shorter then.
+    per_day = math.ceil(count / WINDOW_DAYS)
+    spacing = min(dt.timedelta(hours=3), dt.timedelta(hours=11) / per_day)
+    length = min(dt.timedelta(hours=2), spacing)
     plan = []
     for i in range(count):
-        day, second = divmod(i, per_day)
-        start = first_day + dt.timedelta(days=day, hours=3 * second)
+        day, nth = divmod(i, per_day)
+        start = first_day + dt.timedelta(days=day) + nth * spacing
         if i % 20 == 7:
             status, changed = Status.CANCELLED, now - dt.timedelta(days=i % 29)
         elif i % 8 == 3:
@@ -102,7 +152,7 @@ def generate_gigs(count: int) -> None:
     slots = Slot.objects.bulk_create(
         [
             Slot(
-                venue=venue, stage=stage, starts_at=start, ends_at=start + dt.timedelta(hours=2),
+                venue=venue, stage=stage, starts_at=start, ends_at=start + length,
                 title=f"Early Show {i}", fee=300, support_places=1,
                 headliner_booked=int(status in (Status.BOOKED, Status.COMPLETED)), supports_booked=1,
                 sequence=i % 3,
@@ -116,7 +166,7 @@ def generate_gigs(count: int) -> None:
     rows = []
     for i, start, status, changed in plan:
         common = {
-            "band": band, "starts_at": start, "ends_at": start + dt.timedelta(hours=2), "time_zone": "Europe/Berlin",
+            "band": band, "starts_at": start, "ends_at": start + length, "time_zone": "Europe/Berlin",
             "status": status, "status_changed_at": changed, "sequence": 1 + i % 4, "fee": 400,
         }  # fmt: skip
         slot = slot_of.get(i)
@@ -129,7 +179,7 @@ def generate_gigs(count: int) -> None:
         rows.append(
             Booking(
                 kind=Kind.OFFER, role=Role.SUPPORT, band=supports[i % SUPPORT_BANDS], slot=slot, venue=venue,
-                starts_at=start, ends_at=start + dt.timedelta(hours=2), status=Status.COMPLETED if start < now
+                starts_at=start, ends_at=start + length, status=Status.COMPLETED if start < now
                 else Status.BOOKED, status_changed_at=start - dt.timedelta(days=30), sequence=1,
             )
         )  # fmt: skip
@@ -143,13 +193,10 @@ def generate_gigs(count: int) -> None:
     )
 
 
-def measure(runs: int) -> list[tuple]:
-    from django.db import connection
-    from django.test import Client
-
+def make_feeds() -> dict[str, str]:
+    """The three feeds (pending gigs shown): name -> token."""
     from accounts.models import User
     from bands.models import Band
-    from bookings.ical import feed_render_forget
     from bookings.models import CalendarFeed
     from bookings.services.feeds import feed_create, feed_options_update
     from venues.models import Venue
@@ -159,12 +206,42 @@ def measure(runs: int) -> list[tuple]:
     band = Band.objects.get(slug="the-night-owls")
     venue = Venue.objects.get(slug="kellerbar")
     Scope = CalendarFeed.Scope
-    member = feed_create(by=mara, scope=Scope.MEMBER)
-    feed_options_update(feed=member, by=mara, include_pending=True)
-    band_feed = feed_create(by=mara, scope=Scope.BAND, band=band)
-    feed_options_update(feed=band_feed, by=mara, include_pending=True)
-    venue_feed = feed_create(by=owner, scope=Scope.VENUE, venue=venue)
-    feed_options_update(feed=venue_feed, by=owner, include_pending=True)
+    feeds = {
+        "member": feed_create(by=mara, scope=Scope.MEMBER),
+        "band": feed_create(by=mara, scope=Scope.BAND, band=band),
+        "venue": feed_create(by=owner, scope=Scope.VENUE, venue=venue),
+    }
+    for feed in feeds.values():
+        feed_options_update(feed=feed, by=feed.user, include_pending=True)
+    return {name: feed.token for name, feed in feeds.items()}
+
+
+def time_requests(client, url: str, runs: int, *, cold: bool = False, **headers) -> tuple[list, list, list]:
+    """(wall ms, CPU ms of this process, CPU ms of the database backend) of `runs` GETs of `url`;
+    `cold`: the VEVENTs this process keeps are forgotten before each."""
+    from bookings.ical import feed_render_forget
+
+    server = search_bench.ServerCPU()
+    timings, cpu_timings, db_timings = [], [], []
+    for _ in range(runs):
+        if cold:
+            feed_render_forget()
+        db = server.ms()
+        start, cpu = time.perf_counter(), time.process_time()
+        client.get(url, **headers)
+        timings.append((time.perf_counter() - start) * 1000)
+        cpu_timings.append((time.process_time() - cpu) * 1000)
+        db_timings.append(server.ms() - db if db is not None else float("nan"))
+    return timings, cpu_timings, db_timings
+
+
+def measure(runs: int, tokens: dict[str, str]) -> list[tuple]:
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+    from bookings.models import CalendarFeed
+    from bookings.services.feeds import feed_options_update
 
     client = Client()
     results = []
@@ -174,32 +251,137 @@ def measure(runs: int) -> list[tuple]:
         counter = search_bench.QueryCounter()
         with connection.execute_wrapper(counter):
             response = client.get(url, **headers)
-        timings, cpu_timings = [], []
-        for _ in range(runs):
-            if cold:
-                feed_render_forget()
-            start, cpu = time.perf_counter(), time.process_time()
-            client.get(url, **headers)
-            timings.append((time.perf_counter() - start) * 1000)
-            cpu_timings.append((time.process_time() - cpu) * 1000)
+        timings, cpu_timings, db_timings = time_requests(client, url, runs, cold=cold, **headers)
         events = response.content.count(b"BEGIN:VEVENT")
-        results.append((name, response.status_code, events, len(response.content), counter.count, timings, cpu_timings))
+        results.append(
+            (name, response.status_code, events, len(response.content), counter.count, timings, cpu_timings, db_timings)
+        )
 
     for kept in (False, True):
         suffix = "" if kept else " (cold)"
-        run(f"member feed{suffix}", member.token, cold=not kept)
-        run(f"band feed{suffix}", band_feed.token, cold=not kept)
-        run(f"venue feed{suffix}", venue_feed.token, cold=not kept)
-    etag = client.get(f"/feeds/{band_feed.token}.ics")["ETag"]
-    run("band feed 304", band_feed.token, HTTP_IF_NONE_MATCH=etag)
+        for name, token in tokens.items():
+            run(f"{name} feed{suffix}", token, cold=not kept)
+    etag = client.get(f"/feeds/{tokens['band']}.ics")["ETag"]
+    run("band feed 304", tokens["band"], HTTP_IF_NONE_MATCH=etag)
+    band_feed = CalendarFeed.objects.get(token=tokens["band"])
+    mara = User.objects.get(pk=band_feed.user_id)
     feed_options_update(feed=band_feed, by=mara, include_pending=True, include_available=True)
-    run("band + available (cold)", band_feed.token, cold=True)
-    run("band + available", band_feed.token)
+    run("band + available (cold)", tokens["band"], cold=True)
+    run("band + available", tokens["band"])
+    feed_options_update(feed=band_feed, by=mara, include_pending=True, include_available=False)
     return results
+
+
+def print_results(gigs: int, runs: int, results: list[tuple]) -> None:
+    print(f"\n{gigs:,} gigs, {runs} requests each, load average {search_bench.load_average()}")
+    print(f"budget p95 < {BUDGET_P95_MS:.0f} ms at 500 events; wall ms; cpu: this process; db: the database backend")
+    print(
+        f"{'feed':<26}{'status':>7}{'events':>8}{'KiB':>6}{'queries':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}"
+        f"{'cpu p50':>9}{'cpu p95':>9}{'db p50':>8}"
+    )
+    for name, status, events, size, queries, timings, cpu_timings, db_timings in results:
+        p95 = search_bench.percentile(timings, 95)
+        flag = "" if p95 < BUDGET_P95_MS or events > 600 else "  over budget"
+        print(
+            f"{name:<26}{status:>7}{events:>8}{size / 1024:>6.0f}{queries:>9}{statistics.median(timings):>9.1f}"
+            f"{p95:>9.1f}{max(timings):>9.1f}{statistics.median(cpu_timings):>9.1f}"
+            f"{search_bench.percentile(cpu_timings, 95):>9.1f}{statistics.median(db_timings):>8.1f}{flag}"
+        )
+
+
+def cold_summary(gigs: int, results: list[tuple]) -> list[str]:
+    """Lines: each cold feed's p50/p95, per event, and against GO3's cold render of as many gigs."""
+    go3 = GO3_COLD_MS.get(gigs)
+    lines = []
+    for name, _status, events, _size, _queries, timings, cpu_timings, _db in results:
+        if not name.endswith("(cold)") or "available" in name:
+            continue
+        p50, p95 = statistics.median(timings), search_bench.percentile(timings, 95)
+        ratio = f"{p50 / go3:5.2f}× GO3's {go3:,.0f} ms" if go3 else "no GO3 reference"
+        lines.append(
+            f"{gigs:>7,} gigs  {name:<20} {events:>6} events  cold p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+            f"{p50 * 1000 / max(events, 1):6.0f} µs/event  cpu p50 {statistics.median(cpu_timings):6.1f} ms  "
+            f"p50 = {ratio}"
+        )
+    return lines
+
+
+def feed_hashes(tokens: list[str]) -> dict[str, tuple[str, str]]:
+    """token -> (SHA-256 of the body, ETag), each feed fetched through the test client."""
+    from django.test import Client
+
+    client = Client()
+    out = {}
+    for token in tokens:
+        response = client.get(f"/feeds/{token}.ics")
+        out[token] = (hashlib.sha256(response.content).hexdigest(), response["ETag"])
+    return out
+
+
+def same_in_two_processes(tokens: dict[str, str]) -> list[str]:
+    """Render the feeds here and in a new process (another hash seed, nothing kept): same bytes?"""
+    here = feed_hashes(list(tokens.values()))
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    command = [sys.executable, __file__, "--hash-feeds", *tokens.values()]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    there = {token: (digest, etag) for token, digest, etag in (line.split() for line in out.splitlines())}
+    again = feed_hashes(list(tokens.values()))
+    lines = []
+    for name, token in tokens.items():
+        same = here[token] == there.get(token) == again[token]
+        verdict = "same bytes and ETag" if same else f"DIFFERENT: {here[token]} / {there.get(token)} / {again[token]}"
+        lines.append(f"  {name} feed, this process and a second one: {verdict} (sha256 {here[token][0][:16]}…)")
+    return lines
+
+
+def conditional_gets(tokens: dict[str, str]) -> list[str]:
+    """304 for an unchanged feed on If-None-Match and on If-Modified-Since; 200 for another ETag."""
+    from django.test import Client
+
+    client = Client()
+    lines = []
+    for name, token in tokens.items():
+        url = f"/feeds/{token}.ics"
+        first = client.get(url)
+        by_etag = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        by_date = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+        other = client.get(url, HTTP_IF_NONE_MATCH='"not-this-one"')
+        ok = by_etag.status_code == 304 and not by_etag.content and by_date.status_code == 304
+        ok = ok and other.status_code == 200 and other.content == first.content
+        lines.append(
+            f"  {name} feed: If-None-Match {by_etag.status_code}, If-Modified-Since {by_date.status_code}, "
+            f"another ETag {other.status_code}: {'as before' if ok else 'NOT AS BEFORE'}"
+        )
+    return lines
+
+
+def profile_cold(token: str) -> None:
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    from bookings.ical import feed_render_forget
+
+    client = Client()
+    profiler = cProfile.Profile()
+    for _ in range(3):
+        feed_render_forget()
+        profiler.runcall(client.get, f"/feeds/{token}.ics")
+    print("\nwhere three cold member feeds spend their time (cProfile, cumulative):")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"/(bookings|django/db|psycopg)/", 25)
 
 
 def main() -> None:
     args = parse_args()
+    if args.hash_feeds:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+        import django
+
+        django.setup()
+        for token, (digest, etag) in feed_hashes(args.hash_feeds).items():
+            print(token, digest, etag)
+        return
     maintenance_url, where = setup_database(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
 
@@ -208,30 +390,27 @@ def main() -> None:
     django.setup()
     logging.getLogger("celery").setLevel(logging.WARNING)
 
-    from django.core.management import call_command
     from django.db import connection, connections
 
+    summary, checks = [], []
     try:
-        call_command("migrate", verbosity=0)
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        print(f"database: {connection.vendor} ({where}), load average {load}")
-        started = time.perf_counter()
-        call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
-        print(f"seed_demo in {time.perf_counter() - started:.1f} s")
-        generate_gigs(args.gigs)
-        results = measure(args.runs)
-        print(f"\n{args.runs} requests each; budget p95 < {BUDGET_P95_MS:.0f} ms")
-        print(
-            f"{'feed':<26}{'status':>7}{'events':>8}{'KiB':>6}{'queries':>9}"
-            f"{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cpu p95':>9}"
-        )
-        for name, status, events, size, queries, timings, cpu_timings in results:
-            p95 = search_bench.percentile(timings, 95)
-            flag = "" if p95 < BUDGET_P95_MS else "  over budget"
-            print(
-                f"{name:<26}{status:>7}{events:>8}{size / 1024:>6.0f}{queries:>9}{statistics.median(timings):>9.1f}"
-                f"{p95:>9.1f}{max(timings):>9.1f}{search_bench.percentile(cpu_timings, 95):>9.1f}{flag}"
-            )
+        print(f"database: {connection.vendor} ({where}), load average {search_bench.load_average()}")
+        for gigs in args.gigs:
+            fresh_world(maintenance_url, args.database_name)
+            generate_gigs(gigs)
+            tokens = make_feeds()
+            results = measure(args.runs, tokens)
+            print_results(gigs, args.runs, results)
+            summary += cold_summary(gigs, results)
+            checks.append(f"{gigs:,} gigs:")
+            checks += same_in_two_processes(tokens)
+            checks += conditional_gets(tokens)
+            if args.profile and gigs == max(args.gigs):
+                profile_cold(tokens["member"])
+        print(f"\ncold feeds (the first render after a restart or deploy), load average {search_bench.load_average()}")
+        print("GO3: the reference from the earlier side-by-side run on a comparable 2-core machine (issue 14)")
+        print("\n".join(summary))
+        print("\n" + "\n".join(checks))
     finally:
         connections.close_all()
         if maintenance_url and not args.keep:

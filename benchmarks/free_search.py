@@ -13,15 +13,21 @@ a few million busy intervals over the materialised horizon: weekly rehearsals an
 jobs, one-off calendar events (some multi-day tours, a few a year long), and band blocks
 copied onto every member. It then sends /bands/ searches with a free-date filter (an
 evening, an afternoon, a whole day, a weekend, a week) mixed with the other filters and
-sorts through Django's test client and prints p50/p95/max server time and the queries
-per request. --without-span-index drops the GiST index of availability.0002 first, to
-measure what it is worth; --explain prints EXPLAIN ANALYZE of the query behind three typical
-windows. --reuse keeps the data of a database left by --keep.
+sorts through Django's test client and prints p50/p95/max server time, the CPU time of this
+process and of the PostgreSQL backend (read from /proc: a figure a busy machine does not
+inflate, when the server runs on this machine), the load average, and the queries per request.
+The search reads the per-band copy of busy time (bands.BandBusyInterval, kept by the triggers
+of bands.0008), which the busy rows generated here fill as they are inserted.
+--without-span-index drops the GiST index of availability.0002 first (the search no longer
+reads it; other readers of busy time do); --explain prints EXPLAIN (ANALYZE, BUFFERS) of the
+query behind three typical windows. --reuse keeps the data of a database left by --keep
+(migrating it first, which fills a new copy table from the rows there).
 
 Budget: p95 under 150 ms for a free-date search.
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib
 import os
@@ -95,6 +101,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-name", default="stageslot_bench_free")
     parser.add_argument("--without-span-index", action="store_true")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--compare-previous",
+        action="store_true",
+        help="also run each search with the previous query (people and memberships), interleaved",
+    )
     parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
     parser.add_argument("--reuse", action="store_true", help="use the data a --keep run left")
     parser.add_argument("--seed", type=int, default=5)
@@ -189,23 +200,34 @@ def run_searches(count: int, rng: random.Random) -> None:
     for url in ("/bands/", f"/bands/?free_on={today + dt.timedelta(days=3)}&part=evening"):
         client.get(url)
         client.get(url, headers={"HX-Request": "true"})
+    server = search_bench.ServerCPU()
     rows = []
+    load_before = search_bench.load_average()
     for _ in range(count):
         kind, url = random_free_search(rng, today)
         htmx = rng.random() < 0.5
         counter = search_bench.QueryCounter()
         with connection.execute_wrapper(counter):
-            start = time.perf_counter()
+            db_cpu = server.ms()
+            start, cpu = time.perf_counter(), time.process_time()
             response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
-            elapsed = (time.perf_counter() - start) * 1000
+            elapsed, cpu = (time.perf_counter() - start) * 1000, (time.process_time() - cpu) * 1000
+            db_cpu = server.ms() - db_cpu if db_cpu is not None else float("nan")
         if response.status_code != 200 or b"We left out filters" in response.content:
             print(f"!! {response.status_code} for {url}")
         found = int(FOUND.search(response.content.decode()).group(1).replace(",", ""))
-        rows.append((kind, elapsed, counter.count, url, found))
+        rows.append((kind, elapsed, counter.count, url, found, cpu, db_cpu))
 
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\n{count} free-date searches on {connection.vendor} {connection.pg_version // 10000} (load average {load})")
-    print(f"{'window':<14}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'queries':>9}{'bands found (median)':>22}")
+    load = search_bench.load_average()
+    print(
+        f"\n{count} free-date searches on {connection.vendor} {connection.pg_version // 10000} "
+        f"(load average {load_before} before, {load} after)"
+    )
+    print("wall: server time through the test client; cpu: this process; db cpu: the PostgreSQL backend")
+    print(
+        f"{'window':<14}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cpu p50':>9}{'cpu p95':>9}"
+        f"{'db cpu p50':>12}{'db cpu p95':>12}{'queries':>9}{'bands found (median)':>22}"
+    )
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row[0], []).append(row)
@@ -215,16 +237,87 @@ def run_searches(count: int, rng: random.Random) -> None:
         queries = sorted({r[2] for r in group})
         q = f"{queries[0]}" if len(queries) == 1 else f"{queries[0]}–{queries[-1]}"
         found = statistics.median(r[4] for r in group)
+        cpu, db_cpu = [r[5] for r in group], [r[6] for r in group]
         print(
             f"{name:<14}{len(group):>5}{statistics.median(times):>9.1f}{search_bench.percentile(times, 95):>9.1f}"
-            f"{max(times):>9.1f}{q:>9}{found:>22,.0f}"
+            f"{max(times):>9.1f}{statistics.median(cpu):>9.1f}{search_bench.percentile(cpu, 95):>9.1f}"
+            f"{statistics.median(db_cpu):>12.1f}{search_bench.percentile(db_cpu, 95):>12.1f}{q:>9}{found:>22,.0f}"
         )
     p95 = search_bench.percentile([r[1] for r in rows], 95)
     verdict = "within" if p95 < BUDGET_P95_MS else "OVER"
-    print(f"\np95 {p95:.1f} ms: {verdict} the {BUDGET_P95_MS:.0f} ms budget")
-    print("\nslowest requests:")
+    print(f"\np95 {p95:.1f} ms: {verdict} the {BUDGET_P95_MS:.0f} ms budget (load average {load})")
+    print("\nslowest requests (wall ms, cpu ms, db cpu ms):")
     for row in sorted(rows, key=lambda r: -r[1])[:5]:
-        print(f"  {row[1]:7.1f} ms  {row[2]} queries  {row[4]:>5} found  {row[3]}")
+        print(f"  {row[1]:7.1f} {row[5]:6.1f} {row[6]:6.1f}  {row[2]} queries  {row[4]:>5} found  {row[3]}")
+    print("\nmost database cpu (wall ms, cpu ms, db cpu ms):")
+    for row in sorted(rows, key=lambda r: -r[6])[:5]:
+        print(f"  {row[1]:7.1f} {row[5]:6.1f} {row[6]:6.1f}  {row[2]} queries  {row[4]:>5} found  {row[3]}")
+
+
+def previous_band_not_busy(start: dt.datetime, end: dt.datetime):
+    """The filter before bands.0008: no required membership whose person has a busy row in the
+    window, through availability.0002's GiST index on the busy rows (an anti-join over people)."""
+    from django.db.models import Exists, OuterRef
+
+    from availability.models import BusyInterval
+    from bands.models import Membership
+    from bands.selectors import BusyOverlaps
+
+    busy = BusyInterval.objects.filter(BusyOverlaps(start, end), user_id=OuterRef("user_id"))
+    return ~Exists(Membership.objects.filter(Exists(busy), band=OuterRef("pk"), required=True))
+
+
+def compare_previous(count: int, rng: random.Random) -> None:
+    """Each search twice, with today's filter and the previous one, in random order: their times
+    side by side (the same machine, the same moment) and whether they found the same bands."""
+    from unittest import mock
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from bands import selectors
+
+    client = Client()
+    today = timezone.now().date()
+    server = search_bench.ServerCPU()
+    timings: dict[str, dict[str, list[float]]] = {
+        name: {"wall": [], "cpu": [], "db": []} for name in ("today", "previous")
+    }
+    same = 0
+    load_before = search_bench.load_average()
+    for _ in range(count):
+        _kind, url = random_free_search(rng, today)
+        headers = {"HX-Request": "true"} if rng.random() < 0.5 else {}
+        found = {}
+        for name in rng.sample(["today", "previous"], 2):
+            previous = mock.patch.object(selectors, "_band_not_busy", previous_band_not_busy)
+            with previous if name == "previous" else contextlib.nullcontext():
+                db = server.ms()
+                start, cpu = time.perf_counter(), time.process_time()
+                response = client.get(url, headers=headers)
+                timings[name]["wall"].append((time.perf_counter() - start) * 1000)
+                timings[name]["cpu"].append((time.process_time() - cpu) * 1000)
+                timings[name]["db"].append(server.ms() - db)
+            found[name] = re.findall(rb'class="result-card__title">\s*<a\s+href="([^"]+)"', response.content)
+            found[name].append(FOUND.search(response.content.decode()).group(1).encode())
+        same += found["today"] == found["previous"]
+    print(
+        f"\n{count} free-date searches, each with today's query and the previous one in turn "
+        f"(load average {load_before} before, {search_bench.load_average()} after)"
+    )
+    print(f"{'query':<10}{'p50 ms':>9}{'p95 ms':>9}{'cpu p50':>9}{'cpu p95':>9}{'db cpu p50':>12}{'db cpu p95':>12}")
+    for name, t in timings.items():
+        p = search_bench.percentile
+        print(
+            f"{name:<10}{statistics.median(t['wall']):>9.1f}{p(t['wall'], 95):>9.1f}{statistics.median(t['cpu']):>9.1f}"
+            f"{p(t['cpu'], 95):>9.1f}{statistics.median(t['db']):>12.1f}{p(t['db'], 95):>12.1f}"
+        )
+    ratio = {
+        key: search_bench.percentile(timings["today"][key], 95) / search_bench.percentile(timings["previous"][key], 95)
+        for key in ("wall", "db")
+    }
+    print(f"today / previous at p95: wall ×{ratio['wall']:.2f}, database CPU ×{ratio['db']:.2f}")
+    print(f"same page of bands and count: {same} of {count} searches")
 
 
 def explain() -> None:
@@ -267,6 +360,7 @@ def main() -> None:
     if not args.reuse:
         search_bench.recreate_database(maintenance_url, args.database_name)
     os.environ["DATABASE_URL"] = bench_url
+    os.environ["DJANGO_CONN_MAX_AGE"] = "3600"  # one backend for the whole run (its CPU time is measured)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
 
     import django
@@ -274,7 +368,7 @@ def main() -> None:
     django.setup()
 
     from django.core.management import call_command
-    from django.db import connections
+    from django.db import connection, connections
 
     rng = random.Random(args.seed)
     try:
@@ -282,10 +376,16 @@ def main() -> None:
         if not args.reuse:
             search_bench.generate(rng)
             generate_busy(rng)
+        else:
+            # What autovacuum would do after a migration filled a table (index-only scans need it).
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
         set_span_index(present=not args.without_span_index)
         if args.explain:
             explain()
         run_searches(args.searches, rng)
+        if args.compare_previous:
+            compare_previous(args.searches, rng)
     finally:
         connections.close_all()
         if args.keep or args.reuse:

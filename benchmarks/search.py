@@ -123,12 +123,37 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
+class ServerCPU:
+    """CPU time of the PostgreSQL backend serving Django's connection, in ms, read from Linux's
+    /proc/<pid>/schedstat (nanoseconds on a core, not counting the wait for one): a figure that a busy
+    machine does not inflate. Only when the server runs on this machine; otherwise `ms()` is None.
+    Benchmarks set DJANGO_CONN_MAX_AGE high so that one backend serves a whole run."""
+
+    def ms(self) -> float | None:
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            return None
+        connection.ensure_connection()
+        path = Path(f"/proc/{connection.connection.info.backend_pid}/schedstat")
+        try:
+            return int(path.read_text().split()[0]) / 1e6
+        except OSError:
+            return None
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def generate(rng: random.Random) -> None:
+def generate(rng: random.Random, *, bands: int = BANDS, first: int = 0) -> None:
+    """`bands` bands (numbered from `first`, so that a later call adds more), four people per band
+    with six memberships per band, and a venue per five bands, with genres, photos and stages."""
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
 
@@ -152,18 +177,24 @@ def generate(rng: random.Random) -> None:
         return " ".join(sentences)
 
     started = time.perf_counter()
+    band_count, venue_count = bands, bands * VENUES // BANDS
+    people = range(first * USERS // BANDS, (first + bands) * USERS // BANDS)
     with transaction.atomic():
-        genres = Genre.objects.bulk_create([Genre(name=name, slug=name.lower().replace(" ", "-")) for name in GENRES])
+        genres = list(Genre.objects.filter(slug__in=[name.lower().replace(" ", "-") for name in GENRES]))
+        if not genres:
+            genres = Genre.objects.bulk_create(
+                [Genre(name=name, slug=name.lower().replace(" ", "-")) for name in GENRES]
+            )
         password = make_password("bench-only")
         users = User.objects.bulk_create(
             [
                 User(email=f"musician{i}@bench.stageslot.test", display_name=f"Musician {i}", password=password)
-                for i in range(USERS)
+                for i in people
             ],
             batch_size=5000,
         )
         bands = []
-        for i in range(BANDS):
+        for i in range(first, first + band_count):
             city, region, country = rng.choice(PLACES)
             low = rng.choice([None, 100, 200, 300, 500, 800, 1200, 2000, 3500])
             high = None if low is None or rng.random() < 0.15 else low + rng.choice([0, 200, 500, 1000, 3000])
@@ -188,7 +219,7 @@ def generate(rng: random.Random) -> None:
             [
                 Membership(
                     band=band,
-                    user=users[(n * MEMBERS_PER_BAND + k) % USERS],
+                    user=users[(n * MEMBERS_PER_BAND + k) % len(users)],
                     role="leader" if k == 0 else "member",
                     instrument=rng.choice(["Vocals", "Guitar", "Bass", "Drums", "Keys", "Sax"]),
                 )
@@ -215,7 +246,7 @@ def generate(rng: random.Random) -> None:
             batch_size=5000,
         )
         venues = []
-        for i in range(VENUES):
+        for i in range(first * VENUES // BANDS, first * VENUES // BANDS + venue_count):
             city, region, country = rng.choice(PLACES)
             venues.append(
                 Venue(
