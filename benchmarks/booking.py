@@ -103,18 +103,7 @@ def parse_args() -> argparse.Namespace:
 
 def setup_database(args: argparse.Namespace) -> tuple[str | None, str]:
     """Point DATABASE_URL at a fresh database; returns (PostgreSQL maintenance URL or None, what it is)."""
-    if os.environ.get("DATABASE_URL"):
-        bench_url, maintenance_url = search_bench.bench_database_url(args.database_name)
-        if not args.reuse:
-            search_bench.recreate_database(maintenance_url, args.database_name)
-        os.environ["DATABASE_URL"] = bench_url
-        return maintenance_url, f"PostgreSQL database {args.database_name}"
-    path = Path(tempfile.gettempdir()) / "stageslot-bench-booking.sqlite3"
-    if not args.reuse:
-        for leftover in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
-            leftover.unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return None, f"SQLite file {path}"
+    return search_bench.point_at_fresh_database(args.database_name, "stageslot-bench-booking.sqlite3", reuse=args.reuse)
 
 
 def ms(seconds: float) -> float:

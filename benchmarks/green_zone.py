@@ -22,7 +22,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -51,15 +50,7 @@ def parse_args() -> argparse.Namespace:
 
 def setup_database(args: argparse.Namespace) -> tuple[str | None, str]:
     """Point DATABASE_URL at a fresh database; returns (PostgreSQL maintenance URL or None, what it is)."""
-    if os.environ.get("DATABASE_URL"):
-        bench_url, maintenance_url = search_bench.bench_database_url(args.database_name)
-        search_bench.recreate_database(maintenance_url, args.database_name)
-        os.environ["DATABASE_URL"] = bench_url
-        return maintenance_url, f"PostgreSQL database {args.database_name}"
-    path = Path(tempfile.gettempdir()) / "stageslot-bench-green.sqlite3"
-    path.unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return None, f"SQLite file {path}"
+    return search_bench.point_at_fresh_database(args.database_name, "stageslot-bench-green.sqlite3")
 
 
 def musician_rules(rng: random.Random, today: dt.date) -> list[dict]:

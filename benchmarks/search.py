@@ -22,6 +22,7 @@ import os
 import random
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -101,6 +102,25 @@ def bench_database_url(name: str) -> tuple[str, str]:
             "Set DATABASE_URL=postgres://user@host/any-db (the server is used; the database is its own)."
         )
     return urlunsplit(parts._replace(path=f"/{name}")), urlunsplit(parts._replace(path="/postgres"))
+
+
+def point_at_fresh_database(name: str, sqlite_file: str, *, reuse: bool = False) -> tuple[str | None, str]:
+    """Point DATABASE_URL at a benchmark's own database: on the PostgreSQL server DATABASE_URL names,
+    the database `name` (made anew unless `reuse`); otherwise a SQLite file `sqlite_file` in the
+    temporary folder (removed first unless `reuse`). Returns (the server's maintenance URL or None,
+    what it is, in words)."""
+    if os.environ.get("DATABASE_URL"):
+        bench_url, maintenance_url = bench_database_url(name)
+        if not reuse:
+            recreate_database(maintenance_url, name)
+        os.environ["DATABASE_URL"] = bench_url
+        return maintenance_url, f"PostgreSQL database {name}"
+    path = Path(tempfile.gettempdir()) / sqlite_file
+    if not reuse:
+        for leftover in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+            leftover.unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    return None, f"SQLite file {path}"
 
 
 def recreate_database(maintenance_url: str, name: str, *, drop_only: bool = False) -> None:
