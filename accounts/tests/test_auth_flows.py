@@ -170,3 +170,19 @@ def test_account_pages_render_in_the_site_layout(client):
         html = client.get(reverse(name)).content.decode()
         assert 'class="topbar"' in html, name
         assert "stageslot.css" in html, name
+
+
+def test_the_login_page_is_drawn_without_a_template_per_element(client):
+    """templates/account/login.html writes out what allauth's {% element %} tags drew, one template each."""
+    response = client.get(reverse("account_login") + "?next=/bands/")
+    html = response.content.decode()
+    assert [t.name for t in response.templates] == ["account/login.html", "account/base_entrance.html",
+                                                    "allauth/layouts/entrance.html", "allauth/layouts/base.html",
+                                                    "base.html"]  # fmt: skip
+    assert "<h1>Sign In</h1>" in html
+    assert f'<a href="{reverse("account_signup")}?next=%2Fbands%2F">sign up</a>' in html
+    assert re.search(r"<form method=\"post\" action=\"/accounts/login/\">\s*<input type=\"hidden\"", html)
+    assert '<input type="email" name="login"' in html
+    assert '<input type="hidden" name="next" value="/bands/">' in html
+    button = r'<div class="actions">\s*<button class="btn btn--primary" type="submit">\s*Sign In\s*</button>'
+    assert re.search(button, html)
