@@ -295,7 +295,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # WhiteNoise's compressed, hashed files; each address looked up once per process (stageslot/static_files.py).
+    "staticfiles": {"BACKEND": "stageslot.static_files.StaticFilesStorage"},
 }
 # Uploads larger than this are refused before they are read into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
