@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from accounts.models import User
 
@@ -186,3 +187,15 @@ def test_the_login_page_is_drawn_without_a_template_per_element(client):
     assert '<input type="hidden" name="next" value="/bands/">' in html
     button = r'<div class="actions">\s*<button class="btn btn--primary" type="submit">\s*Sign In\s*</button>'
     assert re.search(button, html)
+
+
+def test_the_login_forms_reset_link_is_worked_out_once_per_form():
+    from allauth.account.forms import LoginForm as AllauthLoginForm
+
+    from accounts.forms.login import LoginForm
+
+    form = LoginForm()
+    assert isinstance(form, AllauthLoginForm)
+    help_text = form.fields["password"].help_text
+    assert type(help_text) is SafeString  # no longer lazy: reading it builds nothing
+    assert help_text == f'<a href="{reverse("account_reset_password")}">Forgot your password?</a>'

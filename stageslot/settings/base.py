@@ -240,6 +240,7 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.profile.SignupForm"
+ACCOUNT_FORMS = {"login": "accounts.forms.login.LoginForm"}
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[StageSlot] "
 ACCOUNT_PRESERVE_USERNAME_CASING = False
