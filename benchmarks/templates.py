@@ -369,8 +369,8 @@ def run_wrk(args: argparse.Namespace, bench_url: str) -> None:
         print(f"band page: {paths['band page']}")
         print(f"load average (1, 5, 15 min) before each measurement: {' | '.join(loads)}")
         print(
-            f"{'server':<28}{'URL':<11}{'req/s p50':>10}{'all rounds':>20}{'× /health/':>11}"
-            f"{'app CPU ms/req':>16}{'db CPU ms/req':>15}"
+            f"{'server':<28}{'URL':<11}{'req/s p50':>10}{'× /health/':>11}{'app CPU ms/req':>16}{'db CPU ms/req':>15}"
+            "  req/s of each round"
         )
         for label in servers:
             health = statistics.median(r[0] for r in results[label, "health"])
@@ -378,8 +378,9 @@ def run_wrk(args: argparse.Namespace, bench_url: str) -> None:
                 rows = results[label, name]
                 rps = statistics.median(r[0] for r in rows)
                 print(
-                    f"{label:<28}{name:<11}{rps:>10.1f}{' '.join(f'{r[0]:.0f}' for r in rows):>20}{rps / health:>11.2f}"
+                    f"{label:<28}{name:<11}{rps:>10.1f}{rps / health:>11.2f}"
                     f"{statistics.median(r[1] for r in rows):>16.2f}{statistics.median(r[2] for r in rows):>15.2f}"
+                    f"  {' '.join(f'{r[0]:.0f}' for r in rows)}"
                 )
         if args.compare:
             other = next(iter(servers))
