@@ -16,6 +16,7 @@ from django_htmx.http import push_url
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 
+from .cards import ResultCard
 from .forms.search import SearchForm
 from .selectors import genres_all
 
@@ -67,9 +68,13 @@ def search_page(
     form_class: type[SearchForm],
     search: Callable[..., QuerySet],
     countries: Callable[[], list[str]],
+    card: Callable[..., ResultCard],
     template: str,
 ) -> HttpResponse:
-    """A band or venue search: the whole page, or only its results for an HTMX filter change."""
+    """A band or venue search: the whole page, or only its results for an HTMX filter change.
+
+    `card` turns one row of `search` into what its result card shows (bands.cards, venues.cards).
+    """
     partial = is_partial(request)
     # The results alone do not show the country list; the form still checks the code.
     form = form_class(request.GET, genres=genres_all(), countries=[] if partial else countries())
@@ -81,11 +86,13 @@ def search_page(
     page = paginator.get_page(request.GET.get("page"))
     if free_search:
         # Each card says when that band is free, on its own clock.
-        for item in page.object_list:
-            item.result_note = form.result_note(item)
+        cards = [card(item, note=form.result_note(item)) for item in page.object_list]
+    else:
+        cards = [card(item) for item in page.object_list]
     context = {
         "form": form,
         "page_obj": page,
+        "cards": cards,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "active_filters": form.active_filters(),
     }

@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from accounts.models import User
 
@@ -170,3 +171,31 @@ def test_account_pages_render_in_the_site_layout(client):
         html = client.get(reverse(name)).content.decode()
         assert 'class="topbar"' in html, name
         assert "stageslot.css" in html, name
+
+
+def test_the_login_page_is_drawn_without_a_template_per_element(client):
+    """templates/account/login.html writes out what allauth's {% element %} tags drew, one template each."""
+    response = client.get(reverse("account_login") + "?next=/bands/")
+    html = response.content.decode()
+    assert [t.name for t in response.templates] == ["account/login.html", "account/base_entrance.html",
+                                                    "allauth/layouts/entrance.html", "allauth/layouts/base.html",
+                                                    "base.html"]  # fmt: skip
+    assert "<h1>Sign In</h1>" in html
+    assert f'<a href="{reverse("account_signup")}?next=%2Fbands%2F">sign up</a>' in html
+    assert re.search(r"<form method=\"post\" action=\"/accounts/login/\">\s*<input type=\"hidden\"", html)
+    assert '<input type="email" name="login"' in html
+    assert '<input type="hidden" name="next" value="/bands/">' in html
+    button = r'<div class="actions">\s*<button class="btn btn--primary" type="submit">\s*Sign In\s*</button>'
+    assert re.search(button, html)
+
+
+def test_the_login_forms_reset_link_is_worked_out_once_per_form():
+    from allauth.account.forms import LoginForm as AllauthLoginForm
+
+    from accounts.forms.login import LoginForm
+
+    form = LoginForm()
+    assert isinstance(form, AllauthLoginForm)
+    help_text = form.fields["password"].help_text
+    assert type(help_text) is SafeString  # no longer lazy: reading it builds nothing
+    assert help_text == f'<a href="{reverse("account_reset_password")}">Forgot your password?</a>'

@@ -333,3 +333,24 @@ def test_search_page_for_a_logged_in_user_adds_only_session_and_user(
     with django_assert_max_num_queries(8):
         response = client.get(URL)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_page_of_24_cards_renders_a_handful_of_templates_not_some_per_card(client, genres, htmx):
+    make_bands(30, genres)
+    response = client.get(URL, headers={"HX-Request": "true"} if htmx else {})
+    assert len(result_names(response)) == 24
+    # The page (base.html, head, filters, results and pager, with the form's fields drawn in Python),
+    # whatever the number of cards: each card is built once in Python (bands/cards.py).
+    rendered = [template.name for template in response.templates]
+    assert len(rendered) <= 6, rendered
+
+
+def test_a_card_escapes_what_the_band_wrote(client, genres):
+    BandFactory(name="<b>Bold</b> & Co", tagline='Say "hi" <script>', city="Köln & Umland", country="DE")
+    html = client.get(URL).content.decode()
+    assert result_names(client.get(URL)) == ["&lt;b&gt;Bold&lt;/b&gt; &amp; Co"]
+    assert "Say &quot;hi&quot; &lt;script&gt;" in html
+    assert re.search(r'<span class="visually-hidden">From</span>\s+Köln &amp; Umland,\s+Germany', html)
+    assert 'aria-hidden="true">&lt;</span>' in html  # the initial on the tinted tile
+    assert "<script>" not in html.split('id="results"')[1]

@@ -10,18 +10,22 @@ from ..selectors import band_membership_of, band_press_kit
 
 def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        band = band_press_kit(slug=slug)
+        kit = band_press_kit(slug=slug)
     except Band.DoesNotExist:
         raise Http404 from None
-    membership = band_membership_of(band=band, user=request.user)
+    band = kit.band
+    membership = band_membership_of(kit=kit, user=request.user)
     # A band in review or suspended is private to its members and staff: others learn nothing, not even that it exists.
     if not band.is_public and membership is None and not request.user.is_staff:
         raise Http404
     context = {
         "band": band,
+        "genres": kit.genres,
+        "photos": kit.photos,
+        "embeds": kit.embeds,
+        "members": kit.members,
         "membership": membership,
         "can_manage": bool(membership and membership.can_manage),
-        "members": band.memberships.all(),
         "place": place_of(band),
         "is_pending": band.status == ApprovalStatus.PENDING,
         "is_suspended": band.status == ApprovalStatus.SUSPENDED,

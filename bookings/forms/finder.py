@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.http import QueryDict
-from django_countries import countries as all_countries
 
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.forms.search import MAX_AMOUNT, PlaceGenreFields, QuickSelect
 from bands.models import Band, Genre
+from bands.places import country_name
 from venues.models import Slot
 
 from ..models import Booking
@@ -159,7 +159,7 @@ class FinderForm(PlaceGenreFields):
             if filters[name]:
                 chips.append({"label": f"{self[name].label}: {filters[name]}", "clear": self._query_without(name)})
         if filters["country"]:
-            chips.append({"label": all_countries.name(filters["country"]), "clear": self._query_without("country")})
+            chips.append({"label": country_name(filters["country"]), "clear": self._query_without("country")})
         if filters["fee_min"] is not None:
             chips.append({"label": f"Fee from {filters['fee_min']:,}", "clear": self._query_without("fee_min")})
         if filters["role"]:

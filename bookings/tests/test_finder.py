@@ -399,3 +399,17 @@ def test_band_member_query_count_does_not_grow_with_slots(client, django_assert_
     with django_assert_max_num_queries(10):
         response = client.get(URL, {"playable": "on", "genre": "rock"})
     assert response.status_code == 200
+
+
+def test_a_page_of_24_cards_renders_a_handful_of_templates_not_some_per_card(client):
+    make_slots(30)
+    _band, leader = band_with_leader()
+    for viewer in (None, leader):
+        if viewer is not None:
+            client.force_login(viewer)
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(URL, headers=headers)
+            assert len(titles(response)) == 24
+            assert len(marks(response)) == (24 if viewer else 0)
+            rendered = [template.name for template in response.templates]
+            assert len(rendered) <= 5, rendered

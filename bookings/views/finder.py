@@ -16,6 +16,7 @@ from bands.search_pages import KeysFirstPaginator, results_or_page
 from bands.selectors import genres_all
 from venues.models import Slot
 
+from ..cards import STATUS_BADGES, slot_card
 from ..forms.finder import ApplyForm, FinderForm
 from ..models import Booking
 from ..pages import refusal_code
@@ -31,12 +32,6 @@ from ..services import workflow
 
 PAGE_SIZE = 24
 NOT_A_MANAGER = "Only a band’s leaders and admins can apply, and you lead or run no band."
-STATUS_BADGES = {
-    Slot.Status.OPEN: "badge--success",
-    Slot.Status.NEED_SUPPORT: "badge--warning",
-    Slot.Status.BOOKED: "",
-    Slot.Status.CANCELLED: "badge--danger",
-}
 
 
 def _viewer_zone(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
@@ -76,12 +71,11 @@ def gig_finder(request: HtmxHttpRequest) -> HttpResponse:
     slots = finder_slots(now=now, band_id=band.pk if band else None, **filters)
     paginator, page = _paginate(slots, playable=filters["playable"], number=request.GET.get("page"))
     zone = _viewer_zone(request)
-    for slot in page:
-        _dress(slot, zone)
     context = {
         "form": form,
         "band": band,
         "page_obj": page,
+        "cards": [slot_card(slot, zone=zone, band=band) for slot in page.object_list],
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "active_filters": form.active_filters(),
         "viewer_zone": zone,

@@ -1,5 +1,6 @@
 """Production settings refuse to start half-configured and pass `check --deploy`."""
 
+import json
 import os
 import subprocess
 import sys
@@ -85,3 +86,69 @@ def test_production_refuses_a_trusted_proxy_count_that_is_no_count(proxies):
     result = setting_in({**GOOD, "STAGESLOT_TRUSTED_PROXIES": proxies}, "ALLAUTH_TRUSTED_PROXY_COUNT")
     assert result.returncode != 0
     assert "STAGESLOT_TRUSTED_PROXIES is a count of proxies" in result.stderr
+
+
+LOADERS = """
+import json
+
+import django
+
+django.setup()
+from django.conf import settings
+from django.forms.renderers import get_default_renderer
+from django.template import engines
+
+
+def chain(loaders):
+    return [{"loader": f"{type(x).__module__}.{type(x).__name__}", "inner": chain(getattr(x, "loaders", []))}
+            for x in loaders]
+
+
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "pages": chain(engines["django"].engine.template_loaders),
+    "forms": chain(get_default_renderer().engine.engine.template_loaders),
+}))
+"""
+CACHED = "django.template.loaders.cached.Loader"
+FILES = ["django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader"]
+
+
+def template_loaders_in(env: dict[str, str]) -> dict:
+    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "DJANGO_DEBUG"}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", LOADERS],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {**GOOD},
+        {**GOOD, "DJANGO_SETTINGS_MODULE": "stageslot.settings.test"},
+        {**GOOD, "DJANGO_SETTINGS_MODULE": "stageslot.settings.local", "DJANGO_DEBUG": "false"},
+    ],
+    ids=["production", "test", "local without DEBUG"],
+)
+def test_templates_are_compiled_once_per_process_whenever_debug_is_off(env):
+    """Django's cached loader in front of the file and app loaders, for the pages and for form widgets:
+    a template is read and compiled on its first use only. template_partials' loader, which finds
+    "page.html#part", sits in front of that cache."""
+    found = template_loaders_in(env)
+    assert found["debug"] is False
+    [partials] = found["pages"]
+    assert partials["loader"] == "template_partials.loader.Loader"
+    [cached] = partials["inner"]
+    assert cached["loader"] == CACHED
+    assert [inner["loader"] for inner in cached["inner"]] == FILES
+    [forms_cached] = found["forms"]
+    assert forms_cached["loader"] == CACHED
+    assert [inner["loader"] for inner in forms_cached["inner"]] == FILES

@@ -165,3 +165,13 @@ def test_search_page_runs_a_fixed_number_of_queries(client, django_assert_max_nu
     assert len(result_names(response)) == min(count, 24)
     with django_assert_max_num_queries(5):
         client.get(f"{URL}?page=2", headers={"HX-Request": "true"})
+
+
+def test_a_page_of_24_cards_renders_a_handful_of_templates_not_some_per_card(client, genres):
+    for _ in range(30):
+        VenueFactory(stages=["Main"]).genres.add(genres["rock"])
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(URL, headers=headers)
+        assert len(result_names(response)) == 24
+        rendered = [template.name for template in response.templates]
+        assert len(rendered) <= 6, rendered

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from accounts.htmx import HtmxHttpRequest
 from bands.search_pages import search_page
 
+from ..cards import venue_card
 from ..forms.search import VenueSearchForm
 from ..selectors import venue_countries, venue_search
 
@@ -15,5 +16,6 @@ def venue_search_page(request: HtmxHttpRequest) -> HttpResponse:
         form_class=VenueSearchForm,
         search=venue_search,
         countries=venue_countries,
+        card=venue_card,
         template="venues/search.html",
     )

@@ -1,0 +1,141 @@
+"""What a gig finder result (/slots/) shows, worked out and drawn once per card in Python.
+
+As with the band and venue searches (bands/cards.py): one card used to be a template partial with an
+{% include %} for its genres, and the template engine took most of the page's time. `SlotCard.html`
+draws the same markup with one format string, every value escaped.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from html import escape
+
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from accounts.timezones import when_text
+from bands.cards import detail_url, genre_chips_html
+from bands.models import Band
+from venues.models import Slot
+
+STATUS_BADGES = {
+    Slot.Status.OPEN: "badge--success",
+    Slot.Status.NEED_SUPPORT: "badge--warning",
+    Slot.Status.BOOKED: "",
+    Slot.Status.CANCELLED: "badge--danger",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """The chosen band's relation to a slot: free or not, and its live booking there, if any."""
+
+    band_name: str
+    free: bool
+    booking_label: str  # "Booked", "Offered to you", "Applied" or ""
+    booking_badge: str  # the badge's modifier class, "" for a plain badge
+
+    @property
+    def html(self) -> str:
+        name = escape(self.band_name)
+        if self.free:
+            marks = f'<span class="slot-mark slot-mark--free">✓ {name} is free</span>'
+        else:
+            marks = f'<span class="slot-mark slot-mark--busy">✕ Not all of {name} free</span>'
+        if self.booking_label:
+            badge = f"badge {escape(self.booking_badge)}" if self.booking_badge else "badge"
+            marks += f' <span class="{badge}">{escape(self.booking_label)}</span>'
+        return f'<p class="slot-card__marks">{marks}</p>'
+
+
+SLOT_CARD_HTML = (
+    '<article class="slot-card">'
+    '<p class="slot-card__when"><time datetime="{starts_at}">{when}</time></p>'
+    '<h3 class="slot-card__title"><a href="{url}">{title}</a></h3>'
+    '<p class="slot-card__place"><span class="visually-hidden">At</span> {place} '
+    '<span class="muted">· {stage}</span></p>'
+    "{genres}"
+    '<dl class="slot-card__facts">'
+    "<div><dt>Fee</dt><dd>{fee}</dd></div>"
+    "<div><dt>Places open</dt><dd>{places}</dd></div>"
+    '<div><dt>Status</dt><dd><span class="badge {status_badge}">{status}</span></dd></div>'
+    "</dl>"
+    "{mark}"
+    "</article>"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotCard:
+    url: str
+    starts_at_iso: str  # for <time datetime>: the start in the current zone, as the template's date filter gave it
+    when: str
+    title: str
+    place: str  # "Kellerbar, Berlin"
+    stage_name: str
+    genres: tuple[str, ...]
+    fee: str
+    places: str  # "2 of 3" places open
+    status: str
+    status_badge: str
+    mark: Mark | None
+
+    @property
+    def html(self) -> SafeString:
+        """The card as the finder lists it (every value escaped here)."""
+        genres = genre_chips_html(self.genres) or '<p class="slot-card__any muted">Any genre</p>'
+        return mark_safe(  # noqa: S308  (the values are escaped, the rest is our markup)
+            SLOT_CARD_HTML.format(
+                starts_at=escape(self.starts_at_iso),
+                when=escape(self.when),
+                url=escape(self.url),
+                title=escape(self.title),
+                place=escape(self.place),
+                stage=escape(self.stage_name),
+                genres=genres,
+                fee=escape(self.fee),
+                places=escape(self.places),
+                status_badge=escape(self.status_badge),
+                status=escape(self.status),
+                mark=self.mark.html if self.mark else "",
+            )
+        )
+
+
+def slot_fee_text(slot: Slot) -> str:
+    return f"{intcomma(slot.fee)} {slot.currency}" if slot.fee is not None else "Negotiable"
+
+
+def mark_of(slot: Slot, band: Band) -> Mark:
+    """From the annotations of bookings.selectors.finder.finder_slots(band_id=band.pk)."""
+    if slot.my_status == "booked":
+        label, badge = "Booked", "badge--success"
+    elif slot.my_kind == "offer":
+        label, badge = "Offered to you", "badge--warning"
+    elif slot.my_status:
+        label, badge = "Applied", ""
+    else:
+        label, badge = "", ""
+    return Mark(band_name=band.name, free=bool(slot.band_free), booking_label=label, booking_badge=badge)
+
+
+def slot_card(slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None) -> SlotCard:
+    """A slot from finder_slots (venue and stage joined, genres prefetched), its time in `zone` (the
+    viewer's; None for a visitor, who reads it in the venue's), marked for `band` when one is chosen
+    (finder_slots was asked with its id)."""
+    status = slot.status
+    venue = slot.venue
+    return SlotCard(
+        url=detail_url("bookings:slot_detail", slot.pk),
+        starts_at_iso=timezone.localtime(slot.starts_at).isoformat(),
+        when=when_text(slot.starts_at, slot.ends_at, zone or slot.zone),
+        title=slot.title or "Open slot",
+        place=f"{venue.name}, {venue.city}" if venue.city else venue.name,
+        stage_name=slot.stage.name,
+        genres=tuple(genre.name for genre in slot.genres.all()),
+        fee=slot_fee_text(slot),
+        places=f"{slot.places - slot.places_taken} of {slot.places}",
+        status=Slot.Status(status).label,
+        status_badge=STATUS_BADGES[status],
+        mark=mark_of(slot, band) if band is not None else None,
+    )

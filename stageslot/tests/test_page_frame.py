@@ -1,0 +1,57 @@
+"""What base.html puts on every page: static file and menu addresses, each worked out once per process."""
+
+import json
+
+import pytest
+from django.template import engines
+from django.urls import reverse, set_script_prefix
+
+from stageslot.static_files import StaticFilesStorage
+from stageslot.templatetags.nav import nav_url
+
+
+@pytest.fixture
+def storage(tmp_path, settings):
+    settings.DEBUG = False
+    (tmp_path / "staticfiles.json").write_text(
+        json.dumps({"version": "1.1", "hash": "x", "paths": {"css/site.css": "css/site.abc123.css"}})
+    )
+    return StaticFilesStorage(location=tmp_path, base_url="/static/")
+
+
+def test_a_static_address_is_the_hashed_one_and_is_looked_up_once(storage):
+    assert storage.url("css/site.css") == "/static/css/site.abc123.css"
+    # A new manifest only counts after a restart: the process keeps the address it first worked out.
+    storage.hashed_files["css/site.css"] = "css/site.def456.css"
+    assert storage.url("css/site.css") == "/static/css/site.abc123.css"
+
+
+def test_a_file_missing_from_the_manifest_is_still_an_error_every_time(storage):
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+            storage.url("css/missing.css")
+
+
+def test_with_debug_on_nothing_is_remembered(storage, settings):
+    settings.DEBUG = True
+    assert storage.url("css/site.css") == "/static/css/site.css"
+    settings.DEBUG = False
+    assert storage.url("css/site.css") == "/static/css/site.abc123.css"
+
+
+@pytest.mark.parametrize("name", ["home", "bands:search", "notifications:bell", "account_logout", "admin:index"])
+def test_nav_url_is_what_url_gives_under_any_script_prefix(name):
+    assert nav_url(name) == reverse(name)
+    set_script_prefix("/stageslot/")
+    try:
+        assert nav_url(name) == reverse(name)
+        assert nav_url(name).startswith("/stageslot/")
+    finally:
+        set_script_prefix("/")
+
+
+def test_nav_url_in_a_template_as_a_link_and_as_a_variable():
+    template = engines["django"].from_string(
+        "{% load nav %}<a href=\"{% nav_url 'bands:search' %}\">{% nav_url 'venues:search' as venues %}{{ venues }}</a>"
+    )
+    assert template.render({}) == '<a href="/bands/">/venues/</a>'
