@@ -11,6 +11,25 @@ from django.utils.safestring import mark_safe
 from .timezones import time_zone_choices
 
 
+class IsoDateInput(forms.DateInput):
+    """`<input type=date>` with its value in ISO form (2026-06-13), which the browser shows in the
+    visitor's own date format whatever their language; a localised value would come out blank."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """`<input type=datetime-local>` with its value in ISO form (2026-06-13T18:00)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
 class TimeZoneSelect(forms.Select):
     """A <select> of ~430 zones, built in one pass.
 

@@ -7,7 +7,7 @@ from typing import Any
 from dateutil.rrule import rrulestr
 from django import forms
 
-from accounts.form_fields import TimeZoneField
+from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import (
     check_scheduled_days,
     day_text,
@@ -54,10 +54,6 @@ class Ends:
     CHOICES = [(NEVER, "Keeps going"), (UNTIL, "Until a date"), (COUNT, "After a number of times")]
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 def _time_input() -> forms.TimeInput:
     return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -72,12 +68,12 @@ class BlockTimesForm(forms.Form):
         help_text="For you, e.g. “Day job” or “Tour with Saltwater”; your bands only see that you are busy.",
     )
     all_day = forms.BooleanField(label="Whole days", required=False)
-    start_date = forms.DateField(label="First day", widget=_date_input())
+    start_date = forms.DateField(label="First day", widget=IsoDateInput())
     start_time = forms.TimeField(label="From", required=False, widget=_time_input())
     end_date = forms.DateField(
         label="Last day",
         required=False,
-        widget=_date_input(),
+        widget=IsoDateInput(),
         help_text="Empty means the same day. Until after midnight? Pick the next day.",
     )
     end_time = forms.TimeField(label="Until", required=False, widget=_time_input())
@@ -164,7 +160,7 @@ class RuleForm(BlockTimesForm):
     month_ordinal = forms.ChoiceField(label="Which", choices=ORDINALS, required=False)
     month_weekday = forms.ChoiceField(label="Weekday", choices=WEEKDAYS, required=False)
     ends = forms.ChoiceField(label="Ends", choices=Ends.CHOICES, initial=Ends.NEVER, widget=forms.RadioSelect)
-    until = forms.DateField(label="Last date", required=False, widget=_date_input())
+    until = forms.DateField(label="Last date", required=False, widget=IsoDateInput())
     count = forms.IntegerField(label="Number of times", min_value=1, max_value=engine.MAX_COUNT, required=False)
     custom_rrule = forms.CharField(
         label="Repeat rule",

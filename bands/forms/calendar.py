@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from availability.services import HORIZON_AHEAD
 
@@ -125,8 +126,8 @@ class MinGigForm(forms.Form):
 class FindDatesForm(forms.Form):
     """A search for gig dates: a range of days, a length, a time of day, weekdays."""
 
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.DateField(label="From", widget=IsoDateInput())
+    end = forms.DateField(label="Until", widget=IsoDateInput())
     length = LengthField(label="Free for at least")
     time_of_day = forms.ChoiceField(
         label="Time of day",
@@ -232,7 +233,7 @@ class BandBlockForm(forms.Form):
     title = forms.CharField(
         label="Title", max_length=120, required=False, help_text="Optional, e.g. “Rehearsal at Proberaum 4”."
     )
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(label="Date", widget=IsoDateInput())
     all_day = forms.BooleanField(label="All day", required=False)
     start_time = forms.TimeField(
         label="Starts", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -255,7 +256,7 @@ class BandBlockForm(forms.Form):
     until = forms.DateField(
         label="Until",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
         help_text="Leave empty to keep it.",
     )
 

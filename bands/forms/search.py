@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django_countries import countries as all_countries
 
+from accounts.form_fields import IsoDateInput, IsoDateTimeInput
 from availability.services import horizon as availability_horizon
 
 from ..models import Genre
@@ -232,7 +233,7 @@ class BandSearchForm(SearchForm):
     free_on = forms.DateField(
         label="Free on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
         error_messages={"invalid": "Enter a date, like 2026-06-13."},
     )
     part = forms.ChoiceField(
@@ -245,13 +246,13 @@ class BandSearchForm(SearchForm):
     free_from = forms.DateTimeField(
         label="Free from",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=IsoDateTimeInput(),
         error_messages={"invalid": "Enter a date and time, like 2026-06-13 18:00."},
     )
     free_until = forms.DateTimeField(
         label="Free until",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=IsoDateTimeInput(),
         error_messages={"invalid": "Enter a date and time, like 2026-06-14 01:00."},
     )
 

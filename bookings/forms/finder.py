@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import QueryDict
 
+from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.forms.search import MAX_AMOUNT, PlaceGenreFields, QuickSelect
 from bands.models import Band, Genre
@@ -28,13 +29,13 @@ class FinderForm(PlaceGenreFields):
     date_from = forms.DateField(
         label="From",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
         error_messages={"invalid": "Enter a date, like 2026-06-13."},
     )
     date_until = forms.DateField(
         label="Until",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
         error_messages={"invalid": "Enter a date, like 2026-06-30."},
     )
     fee_min = forms.IntegerField(

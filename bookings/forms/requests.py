@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.form_fields import TimeZoneField
+from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from availability.engine import local_exists, local_to_utc
 from bands.models import Band
@@ -21,10 +21,6 @@ EVENT_TYPES = ["Wedding", "Birthday", "Corporate", "Private party", "Other"]
 SERVICE_FIELDS = {"starts_at": "start", "ends_at": "end", "fee": "budget", "guests": "guests"}
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 def _time_input() -> forms.TimeInput:
     return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -36,7 +32,7 @@ class RequestTimesForm(forms.Form):
     before it starts and is at most 24 hours long.
     """
 
-    date = forms.DateField(label="Date", widget=_date_input())
+    date = forms.DateField(label="Date", widget=IsoDateInput())
     start = forms.TimeField(label="Starts", widget=_time_input())
     # The page says under the times that an earlier end is on the next day (TIMES_HELP).
     end = forms.TimeField(

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import dateformat
 
+from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from availability.engine import existing_to_utc
 from bands.links import LinkField
@@ -35,10 +36,6 @@ WEEKDAYS = [
 END_HELP = (
     "An end time before the start means the slot runs past midnight: 21:00 to 01:00 ends at 01:00 the next morning."
 )
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _time_input() -> forms.TimeInput:
@@ -182,7 +179,7 @@ class SlotForm(SlotFieldsForm):
 
     TIME_FIELDS = ("stage", "date", "start", "end", "end_date")
 
-    date = forms.DateField(label="Date", widget=_date_input(), error_messages={"required": "Pick the date."})
+    date = forms.DateField(label="Date", widget=IsoDateInput(), error_messages={"required": "Pick the date."})
     start = forms.TimeField(label="Start", widget=_time_input(), error_messages={"required": "Give a start time."})
     end = forms.TimeField(
         label="End", widget=_time_input(), help_text=END_HELP, error_messages={"required": "Give an end time."}
@@ -190,7 +187,7 @@ class SlotForm(SlotFieldsForm):
     end_date = forms.DateField(
         label="Ends on (optional)",
         required=False,
-        widget=_date_input(),
+        widget=IsoDateInput(),
         help_text="Only for a slot that ends on another day than the end time says; at most 24 hours after the start.",
     )
 
@@ -271,10 +268,10 @@ class SlotSeriesForm(SlotFieldsForm):
         error_messages={"required": "Pick at least one day of the week."},
     )
     first_date = forms.DateField(
-        label="From", widget=_date_input(), error_messages={"required": "Pick the first date of the series."}
+        label="From", widget=IsoDateInput(), error_messages={"required": "Pick the first date of the series."}
     )
     last_date = forms.DateField(
-        label="Until", widget=_date_input(), error_messages={"required": "Pick the last date of the series."}
+        label="Until", widget=IsoDateInput(), error_messages={"required": "Pick the last date of the series."}
     )
     start = forms.TimeField(label="Start", widget=_time_input(), error_messages={"required": "Give a start time."})
     end = forms.TimeField(
