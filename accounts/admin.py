@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Notification, NotificationPreference, User
+from .models import ApiToken, Notification, NotificationPreference, User
 from .notification_kinds import KINDS
 from .services import notification_emails_resend
 
@@ -159,3 +159,24 @@ class NotificationAdmin(admin.ModelAdmin):
                     messages.WARNING,
                 )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Personal access tokens: who has one, for what, when it was last used; staff can revoke, never read one."""
+
+    list_display = ("name", "user", "prefix", "scopes", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "user__email", "prefix")
+    readonly_fields = ("user", "name", "scopes", "prefix", "digest", "created_at", "last_used_at", "expires_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        from django.utils import timezone
+
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)

@@ -2,6 +2,7 @@
 security headers of every response."""
 
 import codecs
+import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -39,6 +40,10 @@ class ControlCharacterMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         problem = self._problem(request)
+        if problem and request.path.startswith("/api/"):
+            # The JSON API answers every error as application/problem+json (bookings/api/core.py).
+            body = {"type": "about:blank", "title": "Bad request", "status": 400, "detail": problem}
+            return HttpResponse(json.dumps(body), status=400, content_type="application/problem+json")
         if problem:
             response = render(request, "400.html", {"input_problem": problem}, status=400)
             if request.headers.get("HX-Request") == "true":

@@ -156,3 +156,34 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}: app={self.in_app} email={self.email}"
+
+
+class ApiToken(models.Model):
+    """A personal access token for the JSON API (/api/v1/). Only its SHA-256 is kept: the token is
+    shown once, when it is made. It reaches what its user reaches, narrowed by its scopes."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read: bookings, notifications, busy time and feeds"
+        BOOKINGS = "bookings", "Bookings: apply, offer, request, answer, cancel; mark notifications read"
+        AVAILABILITY = "availability", "Availability: add, change and delete busy rules"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    scopes = models.JSONField(default=list)
+    # The first characters of the token, so a person can tell their tokens apart; never enough to use one.
+    prefix = models.CharField(max_length=12)
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

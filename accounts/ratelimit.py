@@ -52,14 +52,14 @@ def rate_parse(text: str) -> Rate:
     return Rate(limit=int(count), seconds=int(amount or 1) * UNITS[unit])
 
 
-def _window(action: str, who: int) -> tuple[str, Rate, float]:
+def _window(action: str, who: int | str) -> tuple[str, Rate, float]:
     rate = rate_parse(settings.STAGESLOT_RATE_LIMITS[action])
     now = time.time()
     start = int(now // rate.seconds) * rate.seconds
     return f"ratelimit:{action}:{who}:{start}", rate, start + rate.seconds - now
 
 
-def rate_limit_wait(*, action: str, who: int) -> int:
+def rate_limit_wait(*, action: str, who: int | str) -> int:
     """Seconds until `who` may do `action` again; 0 when they may now (or the cache is down)."""
     key, rate, left = _window(action, who)
     try:
@@ -70,7 +70,7 @@ def rate_limit_wait(*, action: str, who: int) -> int:
     return math.ceil(left) if used >= rate.limit else 0
 
 
-def rate_limit_hit(*, action: str, who: int) -> None:
+def rate_limit_hit(*, action: str, who: int | str) -> None:
     """Count one `action` by `who` in the current window."""
     key, rate, left = _window(action, who)
     try:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import notifications, profile
+from .views import notifications, profile, tokens
 
 app_name = "accounts"
 
@@ -18,4 +18,10 @@ notification_patterns = [
     path("read-all/", notifications.notification_read_all, name="read_all"),
     # HTMX
     path("bell/", notifications.bell, name="bell"),
+]
+
+# Personal access tokens for the JSON API, at /me/tokens/ (namespace "tokens")
+token_patterns = [
+    path("", tokens.token_list, name="list"),
+    path("<int:pk>/revoke/", tokens.token_revoke, name="revoke"),
 ]

@@ -7,4 +7,7 @@ class BandsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the app's Celery tasks: services queue them by name (accounts.queue).
-        from . import tasks  # noqa: F401
+        from . import search_lists, tasks  # noqa: F401
+        from .models import Band, Genre
+
+        search_lists.connect(Band, Genre)

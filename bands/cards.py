@@ -162,11 +162,21 @@ def genre_names(thing) -> tuple[str, ...]:
     return tuple(genre.name for genre in thing.genres.all())
 
 
+def rating_facts(thing) -> list[Fact]:
+    """The rating of a band or venue from its columns (no review rows): "4.7 of 5 (12 reviews)"; nothing
+    without a review."""
+    if not thing.rating_count:
+        return []
+    reviews = "review" if thing.rating_count == 1 else "reviews"
+    return [Fact("Rating", f"{thing.rating_average:.1f} of 5 ({thing.rating_count} {reviews})")]
+
+
 def band_card(band: Band, *, note: str = "") -> ResultCard:
     """A band from bands.selectors.band_search; `note` says when it is free, for a free-date search."""
     facts = [
         Fact("Fee", fee_range_text(band.fee_min, band.fee_max, band.currency)),
         Fact("Members", str(band.member_count)),
+        *rating_facts(band),
     ]
     if note:
         facts.insert(0, Fact("Free", note, "result-card__free"))

@@ -70,7 +70,31 @@ class LinksMixin(models.Model):
         return [(name, label, getattr(self, name)) for name, label in LINK_FIELDS if getattr(self, name)]
 
 
-class Band(LinksMixin):
+class RatingColumns(models.Model):
+    """What the published reviews of a band or venue add up to, kept on the row so that listing pages
+    read no review rows. Written only by reviews.services (in the transaction that publishes, hides or
+    restores a review); docs/decisions/0018 gives the ranking formula behind `rating_score`."""
+
+    rating_count = models.PositiveIntegerField("reviews", default=0, editable=False)
+    rating_average = models.FloatField("average stars", null=True, blank=True, editable=False)
+    # The Bayesian average the "best rated" sort uses; 0 without a review, so such rows sort last
+    # (any rated row scores above 1) with a plain descending index on every database.
+    rating_score = models.FloatField(default=0, editable=False)
+    rating_again_count = models.PositiveIntegerField("would book again", default=0, editable=False)
+    # Sub-rating averages and the star histogram: {"sub": {"performance": 4.5, …}, "stars": {"5": 3, …}}.
+    rating_details = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def rating_again_percent(self) -> int | None:
+        if not self.rating_count:
+            return None
+        return round(100 * self.rating_again_count / self.rating_count)
+
+
+class Band(LinksMixin, RatingColumns):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True, help_text="Your address on StageSlot: /bands/<slug>/")
     tagline = models.CharField(
@@ -111,6 +135,20 @@ class Band(LinksMixin):
         default=False,
         help_text="Off: a day with a booked gig is booked, and no other gig is proposed that day.",
     )
+    cancel_free_days = models.PositiveSmallIntegerField(
+        "free cancellation until (days before)",
+        default=30,
+        db_default=30,
+        validators=[MaxValueValidator(365)],
+        help_text="A client cancels free of charge until this many days before the gig.",
+    )
+    cancel_late_percent = models.PositiveSmallIntegerField(
+        "late cancellation fee (%)",
+        default=50,
+        db_default=50,
+        validators=[MaxValueValidator(100)],
+        help_text="Of the price, when the client cancels later than that.",
+    )
     rider = models.TextField(
         "technical rider and notes", blank=True, max_length=5000, help_text="Backline, stage size, inputs, hospitality."
     )
@@ -130,6 +168,8 @@ class Band(LinksMixin):
             models.Index(fields=["status", "fee_min"]),
             # The time zones of approved bands (a free-on-a-day search reads each band's own evening).
             models.Index(fields=["status", "time_zone"]),
+            # "Best rated first" (reviews: docs/decisions/0018).
+            models.Index(fields=["status", "-rating_score", "name", "id"], name="bands_band_rating_score"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -149,6 +189,18 @@ class Band(LinksMixin):
     @property
     def bio_paragraphs(self) -> list[str]:
         return [p.strip() for p in self.bio.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+    @property
+    def cancellation_terms(self) -> str:
+        """The band's cancellation terms in a sentence, as clients read them before confirming."""
+        if self.cancel_late_percent == 0:
+            return "Free cancellation at any time."
+        if self.cancel_free_days == 0:
+            return f"Cancelling costs {self.cancel_late_percent} % of the price."
+        return (
+            f"Free cancellation until {self.cancel_free_days} days before the gig; "
+            f"after that, {self.cancel_late_percent} % of the price."
+        )
 
 
 class Membership(models.Model):
@@ -319,3 +371,57 @@ class BandBusyInterval(models.Model):
 
     def __str__(self) -> str:
         return f"band {self.band_id} busy {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"
+
+
+class Package(models.Model):
+    """Something a band offers clients at a set price: e.g. “Wedding evening, 3 × 45 min, 1,800 EUR”.
+
+    An instant-bookable package can be booked at once, without the band answering, at any start that
+    lies in the band's green zone for the package's length with its load-in and pack-down around it.
+    """
+
+    class PriceUnit(models.TextChoices):
+        FIXED = "fixed", "fixed fee"
+        HOUR = "hour", "per hour"
+        DAY = "day", "per day"
+
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="packages")
+    name = models.CharField(max_length=80)
+    included = models.TextField(
+        "what is included", blank=True, max_length=1000, help_text="e.g. “PA for 150 guests, first dance learned.”"
+    )
+    sets = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    set_minutes = models.PositiveSmallIntegerField(
+        "minutes per set", default=45, validators=[MinValueValidator(10), MaxValueValidator(480)]
+    )
+    break_minutes = models.PositiveSmallIntegerField(
+        "break between sets (minutes)", default=15, validators=[MaxValueValidator(120)]
+    )
+    price = models.PositiveIntegerField(validators=[MaxValueValidator(10_000_000)])
+    price_unit = models.CharField(max_length=5, choices=PriceUnit.choices, default=PriceUnit.FIXED)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    travel_included_km = models.PositiveIntegerField(
+        "travel included within (km)", null=True, blank=True, validators=[MaxValueValidator(20_000)]
+    )
+    travel_fee = models.PositiveIntegerField(
+        "travel fee", null=True, blank=True, validators=[MaxValueValidator(1_000_000)], help_text="Added to the price."
+    )
+    instant = models.BooleanField(
+        "instant-bookable", default=False, help_text="Clients book it at once at a free time, without your answer."
+    )
+    active = models.BooleanField(default=True, help_text="Off: no longer offered (bookings made with it stay).")
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["band", "position", "id"]
+        indexes = [models.Index(fields=["band", "active", "position"], name="bands_package_band_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.band})"
+
+    @property
+    def length_minutes(self) -> int:
+        """On stage from the first note to the last: the sets and the breaks between them."""
+        return self.sets * self.set_minutes + (self.sets - 1) * self.break_minutes

@@ -18,7 +18,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 
 from .cards import ResultCard
 from .forms.search import SearchForm
-from .selectors import genres_all
+from .selectors import genre_choices
 
 PAGE_SIZE = 24
 
@@ -77,7 +77,7 @@ def search_page(
     """
     partial = is_partial(request)
     # The results alone do not show the country list; the form still checks the code.
-    form = form_class(request.GET, genres=genres_all(), countries=[] if partial else countries())
+    form = form_class(request.GET, genres=genre_choices(), countries=[] if partial else countries())
     filters = form.filters()
     # Only band searches have a free-date filter; it is the costly one.
     free_search = bool(filters.get("free_between") or filters.get("free_on_local"))

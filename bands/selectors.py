@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Case,
@@ -152,14 +153,49 @@ def listing_prefetches(*, photos: QuerySet) -> list[Prefetch]:
     ]
 
 
+# ---- The search filters' lists: cached --------------------------------------------------------
+#
+# Every full search page offers the genres and the countries that have something to find. They change
+# only when staff edit genres or a band, venue or slot is saved or deleted; until then they are read
+# from the cache (Redis in production), not computed per request (the country list is a DISTINCT over
+# every approved row). A save drops them (bands.search_lists, connected in the apps' ready()); a
+# bulk update, which sends no signal, is seen after SEARCH_LISTS_SECONDS at most. A country that a
+# shared link names is accepted even when the list does not have it (PlaceGenreFields).
+SEARCH_LISTS_SECONDS = 300
+SEARCH_LIST_KEYS = ("search-lists:genres", "search-lists:countries:band", "search-lists:countries:venue",
+                    "search-lists:countries:slot")  # fmt: skip
+
+
+def cached_search_list(key: str, compute) -> list:
+    """The list under `key` in the cache, computed (and kept SEARCH_LISTS_SECONDS) when it is not there."""
+    value = cache.get(key)
+    if value is None:
+        value = list(compute())
+        cache.set(key, value, SEARCH_LISTS_SECONDS)
+    return value
+
+
+def forget_search_lists() -> None:
+    """Drop the cached filter lists: the next search page computes them again."""
+    cache.delete_many(SEARCH_LIST_KEYS)
+
+
+def genre_choices() -> list[Genre]:
+    """Every genre by name, for the search filters (cached)."""
+    return cached_search_list("search-lists:genres", genres_all)
+
+
 def listing_countries(model) -> list[str]:
-    """Country codes that approved rows of `model` (bands, venues) are in, for the country filter."""
-    return list(
-        model.objects.filter(status=ApprovalStatus.APPROVED)
-        .exclude(country="")
-        .order_by("country")
-        .values_list("country", flat=True)
-        .distinct()
+    """Country codes that approved rows of `model` (bands, venues) are in, for the country filter (cached)."""
+    return cached_search_list(
+        f"search-lists:countries:{model._meta.model_name}",
+        lambda: (
+            model.objects.filter(status=ApprovalStatus.APPROVED)
+            .exclude(country="")
+            .order_by("country")
+            .values_list("country", flat=True)
+            .distinct()
+        ),
     )
 
 
@@ -172,12 +208,14 @@ def listing_filter(
     city: str | None,
     region: str | None,
     country: str | None,
+    min_rating: float | None = None,
 ) -> QuerySet:
     """The filters band and venue searches share, on a queryset of bands or venues.
 
     Each word of `q` must appear (any case) in one of `text_fields`; a row with any of
     the `genres` (slugs) matches; city and region match the start of the name, any case;
-    country is an ISO code. A filter left empty does not narrow.
+    country is an ISO code; min_rating keeps rows whose average stars are at least that (rows
+    without reviews are left out). A filter left empty does not narrow.
     """
     terms = search_terms(q)
     if terms:
@@ -194,6 +232,8 @@ def listing_filter(
         qs = qs.filter(region__istartswith=region.strip())
     if country:
         qs = qs.filter(country=country)
+    if min_rating is not None:
+        qs = qs.filter(rating_average__gte=min_rating)
     return qs
 
 
@@ -217,9 +257,14 @@ class SearchText(Func):
 
 BAND_SEARCH_TEXT = ("name", "tagline", "bio")
 
+# Best rated: the Bayesian score kept on the row (docs/decisions/0018); bands without reviews (score 0)
+# last. The order of the rating index, so a page of results is an index scan that stops early.
+BY_RATING = ("-rating_score", "name", "pk")
+
 BAND_SORTS = {
     "name": ("name", "pk"),
     "newest": ("-created_at", "-pk"),
+    "rating": BY_RATING,
 }
 
 
@@ -392,6 +437,7 @@ def band_search(
     fee_min: int | None = None,
     fee_max: int | None = None,
     sort: str | None = None,
+    min_rating: float | None = None,
     free_between: tuple[datetime, datetime] | None = None,
     free_on_local: FreeOnLocal | None = None,
     now: datetime | None = None,
@@ -404,7 +450,9 @@ def band_search(
     - fee_min / fee_max: bands whose fee range overlaps [fee_min, fee_max]; a missing end of
       the band's range is open; bands that give no fee at all are left out. Currencies are
       not converted.
-    - sort: "name" (default) or "newest"; unknown values sort by name.
+    - sort: "name" (default), "newest" or "rating" (best Bayesian score first, bands without
+      reviews last); unknown values sort by name.
+    - min_rating: average stars at least this; bands without reviews are left out.
     - free_between: (start, end), aware: bands whose required members have no busy time
       overlapping it (their own, their other bands' blocks and gigs); see `_filter_free_between`.
     - free_on_local: (day, opens, closes): free for that part of the day on each band's own
@@ -418,6 +466,7 @@ def band_search(
         city=city,
         region=region,
         country=country,
+        min_rating=min_rating,
     )
     if fee_min is not None or fee_max is not None:
         qs = qs.filter(Q(fee_min__isnull=False) | Q(fee_max__isnull=False))

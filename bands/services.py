@@ -655,6 +655,31 @@ def band_gig_block_pad(*, block_id: int, load_in_minutes: int | None, pack_down_
     return block
 
 
+KEEP = object()  # band_gig_block_move: leave the block's own load-in or pack-down as it is
+
+
+def band_gig_block_move(
+    *,
+    block_id: int,
+    gig_starts_at: dt.datetime,
+    gig_ends_at: dt.datetime,
+    load_in_minutes: int | object = KEEP,
+    pack_down_minutes: int | object = KEEP,
+) -> BandBlock:
+    """Give a gig block new gig times – a rescheduled gig, or an act's set in a show's running order,
+    which also gives it its own load-in and pack-down – and move its members' busy time to match.
+    Load-in and pack-down left as KEEP stay as the block has them. Call inside the caller's transaction."""
+    block = BandBlock.objects.select_related("band").get(pk=block_id, kind=BandBlock.Kind.GIG)
+    block.gig_starts_at = gig_starts_at.astimezone(dt.UTC)
+    block.gig_ends_at = gig_ends_at.astimezone(dt.UTC)
+    if load_in_minutes is not KEEP:
+        block.load_in_minutes = _gig_minutes("load_in_minutes", load_in_minutes, optional=False)
+    if pack_down_minutes is not KEEP:
+        block.pack_down_minutes = _gig_minutes("pack_down_minutes", pack_down_minutes, optional=False)
+    _gig_block_place(block)
+    return block
+
+
 def band_gig_times_set(
     *, band: Band, by: User, load_in_minutes: int, pack_down_minutes: int, two_gigs_a_day: bool, now=None
 ) -> Band:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendar, detail, invites, manage, members, search
+from .views import calendar, detail, invites, manage, members, packages, search
 
 app_name = "bands"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("<slug:slug>/manage/photos/<int:pk>/delete/", manage.band_photo_delete, name="photo_delete"),
     path("<slug:slug>/manage/music/", manage.band_embeds_page, name="embeds"),
     path("<slug:slug>/manage/music/<int:pk>/delete/", manage.band_embed_delete, name="embed_delete"),
+    # Packages clients book, and the cancellation terms (leaders and admins)
+    path("<slug:slug>/manage/packages/", packages.band_packages_page, name="packages"),
+    path("<slug:slug>/manage/packages/<int:pk>/", packages.band_package_edit, name="package_edit"),
     # Members
     path("<slug:slug>/manage/members/", members.band_members_page, name="members"),
     path("<slug:slug>/manage/members/<int:pk>/", members.band_member_edit, name="member_edit"),

@@ -1,16 +1,24 @@
 """Staff screens for bookings: watch them and their audit trail, read-only.
 
 Every change of a booking goes through bookings.services (locks, the audit row, the members' busy
-time, notifications), so nothing here writes, and nothing is ever deleted.
+time, notifications), so nothing here writes but through them – resolving a dispute is one such
+service call (services.life.booking_dispute_resolve) – and nothing is ever deleted.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from .models import Booking, BookingEvent, OfferInvite
+from .models import Booking, BookingEvent, BookingFile, OfferInvite, RescheduleProposal, Webhook, WebhookDelivery
+from .services.life import booking_dispute_resolve
 from .services.venue_slots import offer_invite_state
-from .services.workflow import when_text
+from .services.workflow import BookingError, when_text
 
 
 class ReadOnlyAdminMixin:
@@ -54,8 +62,61 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         ("When and what", {"fields": ("when", "starts_at", "ends_at", "time_zone", "fee", "currency", "message")}),
         ("Private event", {"fields": ("event_type", "location", "guests"), "classes": ("collapse",)}),
         ("Record", {"fields": ("shortlisted", "block", "created_at", "updated_at")}),
+        (
+            "Client booking",
+            {
+                "fields": (
+                    "instant",
+                    "package",
+                    "setting",
+                    "power_notes",
+                    "load_in_notes",
+                    "cancel_terms",
+                    "cancel_free_until",
+                    "dispute",
+                )
+            },
+        ),
     )
     readonly_fields = tuple(f for section in fieldsets for f in section[1]["fields"])
+
+    def get_urls(self):
+        resolve = self.admin_site.admin_view(self.resolve_dispute)
+        return [path("<int:pk>/resolve/", resolve, name="bookings_booking_resolve"), *super().get_urls()]
+
+    @admin.display(description="Dispute")
+    def dispute(self, booking: Booking) -> str:
+        if booking.status != Booking.Status.DISPUTED:
+            return "–"
+        url = reverse("admin:bookings_booking_resolve", args=[booking.pk])
+        return format_html('<a class="button" href="{}">Resolve this dispute</a>', url)
+
+    def resolve_dispute(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Staff decide a disputed gig: completed or cancelled, with a note both sides read."""
+        if not request.user.is_staff:
+            raise PermissionDenied
+        booking = get_object_or_404(Booking.objects.select_related("band", "venue", "client"), pk=pk)
+        form = ResolveForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                booking_dispute_resolve(booking=booking, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for name, errors in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            except BookingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "The dispute is resolved; both sides have been told.")
+                return redirect("admin:bookings_booking_change", booking.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Resolve the dispute about {booking}",
+            "booking": booking,
+            "form": form,
+            "events": booking.events.all(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/bookings/resolve_dispute.html", context)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
         return super().get_queryset(request).select_related("band", "venue", "client", "slot", "requested_by")
@@ -73,6 +134,32 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="When (the event's zone)", ordering="starts_at")
     def when(self, booking: Booking) -> str:
         return when_text(booking.starts_at, booking.ends_at, booking.zone)
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[
+            (Booking.Status.COMPLETED, "Completed: the gig counts as played"),
+            (Booking.Status.CANCELLED, "Cancelled"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(max_length=400, widget=forms.Textarea(attrs={"rows": 3}), help_text="Both sides read it.")
+
+
+@admin.register(RescheduleProposal)
+class RescheduleProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("booking", "side", "status", "starts_at", "ends_at", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("booking",)
+
+
+@admin.register(BookingFile)
+class BookingFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("title", "version", "kind", "content_type", "size", "side", "booking", "created_at")
+    list_filter = ("kind", "content_type")
+    list_select_related = ("booking",)
+    exclude = ("file",)  # served only through the booking's access-checking view
 
 
 @admin.register(OfferInvite)
@@ -101,3 +188,27 @@ class OfferInviteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="State")
     def state(self, invite: OfferInvite) -> str:
         return offer_invite_state(invite)
+
+
+class WebhookDeliveryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = WebhookDelivery
+    fields = ("event", "state", "attempts", "last_status", "last_ms", "last_error", "created_at", "delivered_at")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    extra = 0
+    max_num = 0
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """A band's or venue's webhooks and their latest deliveries (the secret is never shown)."""
+
+    list_display = ("url", "band", "venue", "active", "created_at")
+    list_filter = ("active",)
+    search_fields = ("url", "band__name", "venue__name")
+    fields = ("band", "venue", "url", "events", "active", "created_by", "created_at")
+    readonly_fields = ("band", "venue", "url", "events", "created_by", "created_at")
+    inlines = [WebhookDeliveryInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

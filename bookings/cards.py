@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.timezones import when_text
-from bands.cards import detail_url, genre_chips_html
+from bands.cards import detail_url, genre_chips_html, rating_facts
 from bands.models import Band
 from venues.models import Slot
 
@@ -59,6 +59,7 @@ SLOT_CARD_HTML = (
     "<div><dt>Fee</dt><dd>{fee}</dd></div>"
     "<div><dt>Places open</dt><dd>{places}</dd></div>"
     '<div><dt>Status</dt><dd><span class="badge {status_badge}">{status}</span></dd></div>'
+    "{rating}"
     "</dl>"
     "{mark}"
     "</article>"
@@ -79,6 +80,7 @@ class SlotCard:
     status: str
     status_badge: str
     mark: Mark | None
+    venue_rating: str = ""  # "4.7 of 5 (12 reviews)"; empty for a venue without reviews
 
     @property
     def html(self) -> SafeString:
@@ -98,12 +100,17 @@ class SlotCard:
                 status_badge=escape(self.status_badge),
                 status=escape(self.status),
                 mark=self.mark.html if self.mark else "",
+                rating=f"<div><dt>Venue rating</dt><dd>{escape(self.venue_rating)}</dd></div>"
+                if self.venue_rating
+                else "",
             )
         )
 
 
 def slot_fee_text(slot: Slot) -> str:
-    return f"{intcomma(slot.fee)} {slot.currency}" if slot.fee is not None else "Negotiable"
+    if slot.fee is not None:
+        return f"{intcomma(slot.fee)} {slot.currency}"
+    return slot.support_terms or "Negotiable"
 
 
 def mark_of(slot: Slot, band: Band) -> Mark:
@@ -124,18 +131,25 @@ def slot_card(slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None) 
     viewer's; None for a visitor, who reads it in the venue's), marked for `band` when one is chosen
     (finder_slots was asked with its id)."""
     status = slot.status
-    venue = slot.venue
+    city = slot.place_city_label
+    if slot.is_hosted:
+        url, stage_name = detail_url("bookings:show_detail", slot.pk), f"hosted by {slot.host_band.name}"
+    else:
+        url, stage_name = detail_url("bookings:slot_detail", slot.pk), slot.stage.name
+    support_call = slot.is_support_call
     return SlotCard(
-        url=detail_url("bookings:slot_detail", slot.pk),
+        url=url,
         starts_at_iso=timezone.localtime(slot.starts_at).isoformat(),
         when=when_text(slot.starts_at, slot.ends_at, zone or slot.zone),
         title=slot.title or "Open slot",
-        place=f"{venue.name}, {venue.city}" if venue.city else venue.name,
-        stage_name=slot.stage.name,
+        place=f"{slot.place_label}, {city}" if city else slot.place_label,
+        stage_name=stage_name,
         genres=tuple(genre.name for genre in slot.genres.all()),
         fee=slot_fee_text(slot),
         places=f"{slot.places - slot.places_taken} of {slot.places}",
-        status=Slot.Status(status).label,
-        status_badge=STATUS_BADGES[status],
+        status="Support call" if support_call else Slot.Status(status).label,
+        status_badge="badge--warning" if support_call else STATUS_BADGES[status],
         mark=mark_of(slot, band) if band is not None else None,
+        # A show a band hosts has no venue of its own to rate.
+        venue_rating=rating_facts(slot.venue)[0].value if slot.venue_id and slot.venue.rating_count else "",
     )

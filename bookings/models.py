@@ -13,7 +13,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import F, Func, Q
 
-from bands.models import Band, BandBlock, Currency
+from bands.models import Band, BandBlock, Currency, Package
 from venues.models import Slot, Venue
 
 from .constraints import PostgresExclusionConstraint
@@ -29,6 +29,8 @@ class Booking(models.Model):
         APPLICATION = "application", "Application"
         OFFER = "offer", "Offer"
         REQUEST = "request", "Private request"
+        # The host band's own place on a show it hosts: booked as it is created (docs/decisions/0020).
+        HOST = "host", "Own show"
 
     class Role(models.TextChoices):
         HEADLINER = "headliner", "Headliner"
@@ -41,13 +43,23 @@ class Booking(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
         CANCELLED = "cancelled", "Cancelled"
         COMPLETED = "completed", "Completed"
+        IN_PROGRESS = "in_progress", "In progress"
+        DISPUTED = "disputed", "Disputed"
+
+    class Setting(models.TextChoices):
+        INDOOR = "indoor", "Indoors"
+        OUTDOOR = "outdoor", "Outdoors"
 
     LIVE = (Status.PENDING, Status.BOOKED)
+    # The band is taken for the gig's time: booked, or playing right now.
+    ON = (Status.BOOKED, Status.IN_PROGRESS)
+    # The gig happened or is to happen: it stays in calendars and feeds as confirmed.
+    PLAYED = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED, Status.DISPUTED)
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.HEADLINER)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     band = models.ForeignKey(Band, on_delete=models.PROTECT, related_name="bookings")
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
     # Set for slot bookings (the slot's venue), so a venue's inbox needs no join.
@@ -70,9 +82,30 @@ class Booking(models.Model):
     event_type = models.CharField(max_length=60, blank=True)
     location = models.CharField(max_length=200, blank=True)
     guests = models.PositiveIntegerField(null=True, blank=True)
+    # Database defaults too, so rows written around the ORM (raw SQL, older code) still insert.
+    setting = models.CharField(
+        "indoors or outdoors", max_length=8, choices=Setting.choices, blank=True, default="", db_default=""
+    )
+    power_notes = models.CharField(max_length=300, blank=True, default="", db_default="")
+    load_in_notes = models.CharField(max_length=300, blank=True, default="", db_default="")
+    # A client's booking of one of the band's packages; `instant` when it was booked without an answer.
+    package = models.ForeignKey(Package, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings")
+    instant = models.BooleanField(default=False, db_default=False)
+    # The band's cancellation terms as the client read them when asking, and the moment until which
+    # cancelling is free: a later cancellation is marked late in the audit log.
+    cancel_terms = models.CharField(max_length=300, blank=True, default="", db_default="")
+    cancel_free_until = models.DateTimeField(null=True, blank=True)
     # The reason given with the last change (declined, cancelled…).
     status_note = models.CharField(max_length=500, blank=True)
     shortlisted = models.BooleanField(default=False)
+    # A support application on a show whose headliner fills the support places (a show the band hosts,
+    # or a venue's slot handed over): the band that answers it instead of the venue.
+    picker_band = models.ForeignKey(Band, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The act's place in the show's running order (docs/decisions/0020): when it loads in and plays.
+    # Empty: the act is busy for the whole show, as before the running order was set.
+    load_in_at = models.DateTimeField(null=True, blank=True)
+    set_starts_at = models.DateTimeField(null=True, blank=True)
+    set_ends_at = models.DateTimeField(null=True, blank=True)
     # The gig block that makes the band's members busy while this is booked.
     block = models.ForeignKey(BandBlock, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # Grows with every change of time or status (the iCal SEQUENCE).
@@ -88,6 +121,7 @@ class Booking(models.Model):
             models.Index(fields=["venue", "status", "starts_at"]),
             models.Index(fields=["client", "status", "starts_at"]),
             models.Index(fields=["slot", "status"]),
+            models.Index(fields=["picker_band", "status"], name="bookings_picker_status"),
             models.Index(fields=["status", "ends_at"]),
         ]
         constraints = [
@@ -97,8 +131,19 @@ class Booking(models.Model):
                 violation_error_message="The end must be after the start.",
             ),
             models.CheckConstraint(
+                condition=Q(set_starts_at__isnull=True, set_ends_at__isnull=True, load_in_at__isnull=True)
+                | Q(
+                    set_starts_at__gte=F("starts_at"),
+                    set_ends_at__gt=F("set_starts_at"),
+                    set_ends_at__lte=F("ends_at"),
+                    load_in_at__lte=F("set_starts_at"),
+                ),
+                name="bookings_set_within_show",
+                violation_error_message="A set starts after its load-in and lies within the show.",
+            ),
+            models.CheckConstraint(
                 condition=Q(kind="request", client__isnull=False, slot__isnull=True)
-                | Q(kind__in=["application", "offer"], slot__isnull=False, venue__isnull=False, client__isnull=True),
+                | Q(kind__in=["application", "offer", "host"], slot__isnull=False, client__isnull=True),
                 name="bookings_kind_matches_parties",
                 violation_error_message="A private request has a client; an application or offer has a slot.",
             ),
@@ -120,7 +165,7 @@ class Booking(models.Model):
                     ("band", RangeOperators.EQUAL),
                     (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
-                condition=Q(status="booked"),
+                condition=Q(status__in=["booked", "in_progress"]),
                 violation_error_message="This band is already booked at an overlapping time.",
             ),
         ]
@@ -136,6 +181,21 @@ class Booking(models.Model):
             return zoneinfo.ZoneInfo("UTC")
 
     @property
+    def place_name(self) -> str:
+        """The venue's name, or the place of a show a band hosts or of a private event."""
+        return self.venue.name if self.venue_id else (self.location or "a private event")
+
+    @property
+    def answerer_name(self) -> str:
+        """Whose answer a pending booking waits for (the headliner's name comes from its slot)."""
+        side = self.answering_side
+        if side == "venue":
+            return self.venue.name
+        if side == "headliner":
+            return self.picker_band.name
+        return self.band.name
+
+    @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
@@ -145,13 +205,22 @@ class Booking(models.Model):
 
     @property
     def answering_side(self) -> str:
-        """Who accepts or declines: "venue" for applications, "band" for offers and requests."""
+        """Who accepts or declines: "headliner" for a support application the headliner picks (the
+        leaders and admins of `picker_band`), "venue" for other applications, "band" for offers and
+        requests (a host's own place is booked as it is made: nobody answers it)."""
+        if self.picker_band_id:
+            return "headliner"
         return "venue" if self.kind == self.Kind.APPLICATION else "band"
 
     @property
     def asking_side(self) -> str:
         """Who may withdraw while pending: the band, the venue or the client."""
-        return {self.Kind.APPLICATION: "band", self.Kind.OFFER: "venue", self.Kind.REQUEST: "client"}[self.kind]
+        return {
+            self.Kind.APPLICATION: "band",
+            self.Kind.OFFER: "venue",
+            self.Kind.REQUEST: "client",
+            self.Kind.HOST: "band",
+        }[self.kind]
 
 
 class BookingEvent(models.Model):
@@ -159,8 +228,8 @@ class BookingEvent(models.Model):
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    from_status = models.CharField(max_length=10, choices=Booking.Status.choices, blank=True)
-    to_status = models.CharField(max_length=10, choices=Booking.Status.choices)
+    from_status = models.CharField(max_length=12, choices=Booking.Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Booking.Status.choices)
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -310,3 +379,220 @@ class ShareLink(ServedCalendar):
 
     def __str__(self) -> str:
         return f"Share link {self.pk} of band {self.band_id}"
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class Webhook(models.Model):
+    """A band's or a venue's https address that StageSlot POSTs signed events to, for the events chosen."""
+
+    class Event(models.TextChoices):
+        BOOKING_CREATED = "booking.created", "A booking is asked for (application, offer, request)"
+        BOOKING_ACCEPTED = "booking.accepted", "A booking is accepted"
+        BOOKING_DECLINED = "booking.declined", "A booking is declined (by a person, or when it lapses)"
+        BOOKING_WITHDRAWN = "booking.withdrawn", "A booking is withdrawn"
+        BOOKING_CANCELLED = "booking.cancelled", "A booked gig is cancelled"
+        BOOKING_RESCHEDULED = "booking.rescheduled", "A booked gig's times around the show change"
+        SLOT_FILLED = "slot.filled", "Every place of a slot is taken"
+
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
+    url = models.CharField("address", max_length=2000)
+    events = models.JSONField(default=list)
+    # Kept as it is, since every delivery is signed with it; shown to people once, when it is made.
+    secret = models.CharField(max_length=80, default=new_webhook_secret, editable=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(band__isnull=False, venue__isnull=True) | Q(band__isnull=True, venue__isnull=False),
+                name="bookings_webhook_one_owner",
+                violation_error_message="A webhook belongs to one band or one venue.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Webhook {self.pk} to {self.url}"
+
+    @property
+    def owner_name(self) -> str:
+        return self.band.name if self.band_id else self.venue.name
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook: its body, as sent every time, and how the last attempt went."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed (gave up)"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    event_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    body = models.TextField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_ms = models.PositiveIntegerField("response time (ms)", null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["webhook", "-created_at"]),
+            models.Index(fields=["state", "next_attempt_at"], name="bookings_webhook_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to webhook {self.webhook_id} ({self.state})"
+
+
+class BillMessage(models.Model):
+    """One message in a show's bill thread: every act on the bill, the host and the venue. Plain text."""
+
+    MAX_LENGTH = 2000
+
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="bill_messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slot", "created_at", "id"]
+        indexes = [models.Index(fields=["slot", "created_at", "id"], name="bookings_bill_thread")]
+
+    def __str__(self) -> str:
+        return f"Bill message {self.pk} on show {self.slot_id}"
+
+
+class SavedSearch(models.Model):
+    """A gig finder search a band keeps: its leaders and admins are told, once per slot, when a new slot
+    or support call matches it while the band is free (its green zone covers it)."""
+
+    MAX_PER_BAND = 10
+
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="saved_searches")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    label = models.CharField(max_length=300)
+    # finder_slots keyword arguments (dates as ISO text): what the finder's form parsed when it was saved.
+    filters = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Slots posted or changed after this have not been looked at for it yet.
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["band", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"Saved search {self.pk} of band {self.band_id}"
+
+
+class RescheduleProposal(models.Model):
+    """One side of a booked gig proposes new times; the other accepts (the gig moves) or declines.
+
+    At most one proposal of a booking is open at a time (the partial unique constraint).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        LAPSED = "lapsed", "Lapsed"
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reschedules")
+    side = models.CharField(max_length=6)  # "band" | "venue" | "client": who proposed
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    old_starts_at = models.DateTimeField()
+    old_ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answer_note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["booking", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(status="open"),
+                name="bookings_one_open_reschedule",
+                violation_error_message="This gig already has an open proposal for new times.",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="bookings_reschedule_ends_after_start",
+                violation_error_message="The end must be after the start.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reschedule {self.pk} of {self.booking_id} ({self.status})"
+
+
+def booking_file_path(instance: "BookingFile", filename: str) -> str:
+    """Random names under the booking: the original name is kept in the row, never in the path."""
+    return f"bookings/{instance.booking.uid}/{uuid.uuid4().hex}"
+
+
+def booking_files_storage():
+    """The storage booking files live in (settings.STORAGES["booking_files"]): private, never MEDIA_ROOT."""
+    from django.core.files.storage import storages
+
+    return storages["booking_files"]
+
+
+class BookingFile(models.Model):
+    """A rider, stage plot, set list, contract or recording one side shares with the other.
+
+    A new version of a document is a new row with the same `document` key and a higher `version`;
+    the old ones stay. Served only through the access-checking download view.
+    """
+
+    class Kind(models.TextChoices):
+        RIDER = "rider", "Rider"
+        STAGE_PLOT = "stage_plot", "Stage plot"
+        SET_LIST = "set_list", "Set list"
+        CONTRACT = "contract", "Contract"
+        AUDIO = "audio", "Recording"
+        OTHER = "other", "Other"
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="files")
+    document = models.UUIDField(default=uuid.uuid4, db_index=True)
+    version = models.PositiveSmallIntegerField(default=1)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    title = models.CharField(max_length=120)
+    original_name = models.CharField(max_length=200)
+    file = models.FileField(upload_to=booking_file_path, storage=booking_files_storage, max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveBigIntegerField()
+    side = models.CharField(max_length=6)  # "band" | "venue" | "client": who shared it
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["booking", "document", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "version"], name="bookings_file_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.version} on {self.booking_id}"

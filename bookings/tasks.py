@@ -1,9 +1,16 @@
 """Background work of the bookings app."""
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from .services import reminders, workflow
+from .services import alerts, reminders, webhooks, workflow
+
+
+@shared_task
+def bookings_start_task() -> int:
+    """Every few minutes: booked gigs whose start has passed are in progress."""
+    return workflow.bookings_start()
 
 
 @shared_task
@@ -28,3 +35,31 @@ def gig_reminders_task() -> int:
 def waiting_reminders_task() -> int:
     """Hourly: the side that must answer a booking waiting 3 (and then 7) days is reminded, once each."""
     return reminders.waiting_reminders_send(now=timezone.now())
+
+
+@shared_task(ignore_result=True)
+def webhook_deliver_task(*, delivery_id: int) -> None:
+    """One attempt at a webhook delivery; a failure is tried again after its backoff."""
+    delivery = webhooks.webhook_delivery_send(delivery_id=delivery_id)
+    if delivery is None or delivery.next_attempt_at is None:
+        return
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        wait = max((delivery.next_attempt_at - timezone.now()).total_seconds(), 0)
+        webhook_deliver_task.apply_async(kwargs={"delivery_id": delivery_id}, countdown=wait)
+    # Run inline (no broker), the periodic webhook_deliveries_requeue_task tries it again when due.
+
+
+@shared_task(ignore_result=True)
+def webhook_deliveries_requeue_task() -> int:
+    """Every minute: queue the webhook deliveries that are due and not queued (a broker outage, a worker
+    that died mid-attempt, or inline runs)."""
+    due = webhooks.webhook_deliveries_due()
+    for pk in due:
+        webhook_deliver_task.delay(delivery_id=pk)
+    return len(due)
+
+
+@shared_task
+def saved_search_alerts_task() -> int:
+    """Every few minutes: new slots and support calls that match a band's saved search and its green zone."""
+    return alerts.saved_search_alerts_send(now=timezone.now())

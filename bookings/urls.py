@@ -2,7 +2,24 @@
 
 from django.urls import path, re_path
 
-from .views import detail, email_actions, feeds, finder, inbox, public, requests, share, threads, venue_slots
+from .views import (
+    alerts,
+    book,
+    detail,
+    email_actions,
+    feeds,
+    files,
+    finder,
+    inbox,
+    life,
+    public,
+    requests,
+    share,
+    shows,
+    threads,
+    venue_slots,
+    webhooks,
+)
 
 app_name = "bookings"
 
@@ -18,6 +35,12 @@ urlpatterns = [
     path("bookings/<uuid:uid>/withdraw/", detail.withdraw, name="withdraw"),
     path("bookings/<uuid:uid>/cancel/", detail.cancel, name="cancel"),
     path("bookings/<uuid:uid>/gig-times/", detail.gig_times, name="gig_times"),
+    # The gig's life: files both sides share, new times proposed and answered, a dispute after the gig
+    path("bookings/<uuid:uid>/files/", files.booking_files, name="files"),
+    path("bookings/<uuid:uid>/files/<int:pk>/", files.booking_file_download, name="file_download"),
+    path("bookings/<uuid:uid>/reschedule/", life.reschedule, name="reschedule"),
+    path("bookings/<uuid:uid>/reschedule/<int:pk>/<str:action>/", life.reschedule_answer, name="reschedule_answer"),
+    path("bookings/<uuid:uid>/dispute/", life.dispute, name="dispute"),
     # Threads (HTMX): the messages after a given one (polled), and sending one
     path("bookings/<uuid:uid>/messages/", threads.thread, name="thread"),
     path("bookings/<uuid:uid>/messages/new/", threads.message_post, name="message_post"),
@@ -26,10 +49,33 @@ urlpatterns = [
     # Requests: a client asks a band for a private event; HTMX: is the band free at the typed times
     path("bands/<slug:slug>/request/", requests.request_band, name="request"),
     path("bands/<slug:slug>/request/check/", requests.request_check, name="request_check"),
+    # Booking a band: the guided four steps (instant for instant packages), and its packages with the strip
+    path("bands/<slug:slug>/book/", book.book, name="book"),
+    path("bands/<slug:slug>/book/availability/", book.band_strip_page, name="band_strip"),
     # Finder: open slots for bands, one slot's page, applying
     path("slots/", finder.gig_finder, name="gig_finder"),
     path("slots/<int:pk>/", finder.slot_detail, name="slot_detail"),
     path("slots/<int:pk>/apply/", finder.booking_apply, name="apply"),
+    # Alerts: a band's saved finder searches (and keeping the finder's current one)
+    path("slots/alerts/", alerts.saved_searches, name="saved_searches"),
+    path("slots/alerts/<int:pk>/delete/", alerts.saved_search_delete, name="saved_search_delete"),
+    # Shows: hosting one, My shows, a show's public page and calendar file, applying for support,
+    # managing it (applicants, tickets, who fills the support places); a band's and a venue's shows
+    path("shows/new/", shows.show_new, name="show_new"),
+    path("shows/mine/", shows.shows_mine, name="shows_mine"),
+    path("shows/<int:pk>/", shows.show_detail, name="show_detail"),
+    path("shows/<int:pk>/calendar.ics", shows.show_ics, name="show_ics"),
+    path("shows/<int:pk>/apply/", shows.show_apply, name="show_apply"),
+    path("shows/<int:pk>/bill/", shows.show_bill, name="show_bill"),
+    path("shows/<int:pk>/manage/", shows.show_manage, name="show_manage"),
+    path("shows/<int:pk>/manage/tickets/", shows.show_tickets, name="show_tickets"),
+    path("shows/<int:pk>/manage/support/ask/", shows.show_support_ask, name="show_support_ask"),
+    path("shows/<int:pk>/manage/support/", shows.show_support_picker, name="show_support_picker"),
+    path("shows/<int:pk>/manage/running-order/", shows.show_running_order, name="show_running_order"),
+    path("shows/<int:pk>/manage/cancel/", shows.show_cancel, name="show_cancel"),
+    path("shows/<int:pk>/manage/applicants/<uuid:uid>/<str:action>/", shows.show_answer, name="show_answer"),
+    path("bands/<slug:slug>/shows/", shows.band_show_list, name="band_shows"),
+    path("venues/<slug:slug>/whats-on/", shows.venue_whats_on_page, name="venue_whats_on"),
     # Venue slots: a venue's slots, applications and offers (owners and bookers); offers by email
     path("venues/<slug:slug>/manage/slots/", venue_slots.venue_slots, name="venue_slots"),
     path("venues/<slug:slug>/manage/slots/new/", venue_slots.venue_slot_new, name="venue_slot_new"),
@@ -53,6 +99,11 @@ urlpatterns = [
     path("me/feeds/new/", feeds.create, name="feed_create"),
     path("me/feeds/<int:pk>/rotate/", feeds.rotate, name="feed_rotate"),
     path("me/feeds/<int:pk>/options/", feeds.options, name="feed_options"),
+    # Webhooks: signed event deliveries to a band's or venue's own endpoint, their log, sending again
+    path("me/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("me/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("me/webhooks/<int:pk>/remove/", webhooks.webhook_remove, name="webhook_remove"),
+    path("me/webhooks/deliveries/<int:pk>/resend/", webhooks.webhook_resend, name="webhook_resend"),
     # Share: a band's public availability page and calendar file (no login), and the leaders' page
     path("share/<slug:token>/", share.share_page, name="share"),
     path("share/<slug:token>.ics", share.share_ics, name="share_ics"),

@@ -1,1 +1,214 @@
-"""Tables of the reviews app."""
+"""Reviews after a gig: each side of a completed booking rates the other, double-blind.
+
+A review stays private to its own side until the other side has written theirs or the review window
+(REVIEW_WINDOW after the gig) has closed; then both are published together and frozen. Nothing is
+deleted: staff hide a review with a reason (ModerationLog keeps every step).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from bands.models import Band
+from bookings.models import Booking
+from venues.models import Venue
+
+# Reviews can be written (and edited) this long after the gig ends; then whatever was written is published.
+REVIEW_WINDOW = timedelta(days=14)
+# Who has not written by then is reminded once.
+REVIEW_REMINDER_AFTER = timedelta(days=7)
+TEXT_MIN, TEXT_MAX = 20, 2000
+REPLY_MIN, REPLY_MAX = 2, 2000
+
+
+class Side(models.TextChoices):
+    BAND = "band", "Band"
+    VENUE = "venue", "Venue"
+    CLIENT = "client", "Client"
+
+
+# The sub-ratings that fit each subject, in the order the form asks them: (field, label).
+SUB_RATINGS: dict[str, tuple[tuple[str, str], ...]] = {
+    Side.BAND: (("performance", "Performance"), ("punctuality", "Punctuality"), ("communication", "Communication")),
+    Side.VENUE: (
+        ("sound", "Sound and production"),
+        ("hospitality", "Hospitality"),
+        ("paid", "Paid as agreed"),
+        ("communication", "Communication"),
+    ),
+    Side.CLIENT: (("communication", "Communication"), ("paid", "Paid as agreed")),
+}
+STAR_FIELDS = ("overall", "performance", "punctuality", "communication", "sound", "hospitality", "paid")
+
+
+def _stars(label: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(label, null=True, blank=True)
+
+
+class Review(models.Model):
+    """One side's review of the other side of a completed booking (at most one per side)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="reviews")
+    author_side = models.CharField(max_length=6, choices=Side.choices)
+    subject_side = models.CharField(max_length=6, choices=Side.choices)
+    # The booking's parties, copied so that a band's, venue's or client's reviews are one indexed read.
+    band = models.ForeignKey(Band, on_delete=models.PROTECT, related_name="reviews")
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews")
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews_as_client"
+    )
+    # Who wrote (or last edited) it for their side.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # A no-show report instead of a rating: no stars, the booking is flagged for staff.
+    no_show = models.BooleanField(default=False)
+    overall = _stars("overall")
+    performance = _stars("performance")
+    punctuality = _stars("punctuality")
+    communication = _stars("communication")
+    sound = _stars("sound and production")
+    hospitality = _stars("hospitality")
+    paid = _stars("paid as agreed")
+    again = models.BooleanField("would book or play again", null=True, blank=True)
+    text = models.TextField(max_length=TEXT_MAX)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    no_show_confirmed_at = models.DateTimeField(null=True, blank=True)
+    no_show_dismissed_at = models.DateTimeField(null=True, blank=True)
+    reply_text = models.TextField(max_length=REPLY_MAX, blank=True)
+    reply_at = models.DateTimeField(null=True, blank=True)
+    reply_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["band", "subject_side", "-published_at"], name="reviews_of_band"),
+            models.Index(fields=["venue", "subject_side", "-published_at"], name="reviews_of_venue"),
+            models.Index(fields=["client", "subject_side", "-published_at"], name="reviews_of_client"),
+            models.Index(fields=["published_at"], name="reviews_unpublished", condition=Q(published_at__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "author_side"],
+                name="reviews_one_per_side",
+                violation_error_message="This side has reviewed this gig already.",
+            ),
+            models.CheckConstraint(condition=~Q(author_side=models.F("subject_side")), name="reviews_not_of_own_side"),
+            models.CheckConstraint(
+                condition=Q(no_show=True) | Q(overall__isnull=False),
+                name="reviews_rating_or_no_show",
+                violation_error_message="Give overall stars, or report a no-show.",
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 1, f"{name}__lte": 5}),
+                    name=f"reviews_{name}_1_to_5",
+                    violation_error_message="Stars go from 1 to 5.",
+                )
+                for name in STAR_FIELDS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.get_subject_side_display().lower()
+        return f"{self.get_author_side_display()} review of {subject} ({self.booking_id})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def is_public(self) -> bool:
+        """Shown to everyone who may see the subject's reviews: published, not hidden, and a no-show
+        report only once staff have confirmed it."""
+        return (
+            self.published_at is not None
+            and self.hidden_at is None
+            and (not self.no_show or self.no_show_confirmed_at is not None)
+        )
+
+    @property
+    def reviewer_name(self) -> str:
+        """Who wrote it, as the public pages name them: the band, the venue, or a client's first name."""
+        if self.author_side == Side.BAND:
+            return self.band.name
+        if self.author_side == Side.VENUE:
+            return self.venue.name
+        name = (self.client.name or "").split()
+        return name[0] if name else "A client"
+
+    @property
+    def gig_date(self):
+        """The day of the gig where it happened (the booking's zone)."""
+        return self.booking.starts_at.astimezone(self.booking.zone).date()
+
+    @property
+    def sub_ratings(self) -> list[tuple[str, int]]:
+        """(label, stars) of the sub-ratings given, in the form's order."""
+        return [
+            (label, getattr(self, name))
+            for name, label in SUB_RATINGS[self.subject_side]
+            if getattr(self, name) is not None
+        ]
+
+
+def public_q(prefix: str = "") -> Q:
+    """The reviews everyone may read (see Review.is_public), as a filter."""
+    return Q(**{f"{prefix}published_at__isnull": False, f"{prefix}hidden_at__isnull": True}) & (
+        Q(**{f"{prefix}no_show": False}) | Q(**{f"{prefix}no_show_confirmed_at__isnull": False})
+    )
+
+
+class ReviewReport(models.Model):
+    """Someone thinks a published review breaks the rules; staff look at it in the admin."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "reporter"],
+                name="reviews_one_report_per_person",
+                violation_error_message="You have reported this review already.",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="reviews_reports_open", condition=Q(resolved_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"Report of review {self.review_id}"
+
+
+class ModerationLog(models.Model):
+    """One step staff took on a review: never edited, never deleted."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", "Hidden"
+        RESTORE = "restore", "Restored"
+        NO_SHOW_CONFIRM = "no_show_confirm", "No-show confirmed"
+        NO_SHOW_DISMISS = "no_show_dismiss", "No-show dismissed"
+        REPORTS_DISMISS = "reports_dismiss", "Reports dismissed"
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="moderation")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: review {self.review_id}"

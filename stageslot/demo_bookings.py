@@ -9,6 +9,7 @@ says they are free, except where a comment says why.
 """
 
 import datetime as dt
+import itertools
 import logging
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
@@ -387,7 +388,23 @@ class _Demo:
                              when=times[0] - dt.timedelta(days=40))  # fmt: skip
             self.accept(gig, p["blueroom-owner"], when=times[0] - dt.timedelta(days=36))
 
-        yield from (kellerbar, book_launch, office_party, aurora, lantern, blue_room)
+        def kellerbar_last_week() -> None:
+            # Played within the last fortnight: its reviews are still open (see demo_reviews).
+            for slug, weekday in itertools.product(("brass-and-bones", "nordlys", "grey-harbour"), (3, 2, 1)):
+                try:
+                    times = self.first_free([b[slug]], range(-1, -2, -1), weekday, T(20), T(23), "Berlin")
+                except _Skip:
+                    continue
+                break
+            else:
+                raise _Skip("no free weekday evening last week")
+            slot = self.one_off("kellerbar", "Main room", "Midweek Session", times, fee=500, support_places=0,
+                                genres=("Funk", "Folk"), posted=times[0] - dt.timedelta(days=30))  # fmt: skip
+            gig = self.apply(slot, b[slug], H, 500, "We would love a midweek night at Kellerbar.",
+                             when=times[0] - dt.timedelta(days=25))  # fmt: skip
+            self.accept(gig, p["kellerbar-owner"], when=times[0] - dt.timedelta(days=22))
+
+        yield from (kellerbar, book_launch, office_party, aurora, lantern, blue_room, kellerbar_last_week)
 
     # ---- Upcoming gigs ----------------------------------------------------------------------
 

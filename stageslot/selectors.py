@@ -9,6 +9,7 @@ from accounts.models import User
 from bands.models import BandInvite, Membership
 from bookings.models import Booking
 from bookings.selectors.bookings import bookings_of
+from reviews.selectors import to_write_q
 from venues.models import VenueInvite, VenueStaff
 
 
@@ -51,9 +52,10 @@ def _answerable_by(user: User, *, managed_band_ids: list[int], venue_ids: list[i
     applications, the band's leaders and admins offers and requests – never what they sent themselves."""
     answering = Q(pk__isnull=True)  # never true: someone without a band or venue answers nothing
     if venue_ids:
-        answering |= Q(kind=Booking.Kind.APPLICATION, venue_id__in=venue_ids)
+        answering |= Q(kind=Booking.Kind.APPLICATION, venue_id__in=venue_ids, picker_band__isnull=True)
     if managed_band_ids:
         answering |= Q(kind__in=(Booking.Kind.OFFER, Booking.Kind.REQUEST), band_id__in=managed_band_ids)
+        answering |= Q(kind=Booking.Kind.APPLICATION, picker_band_id__in=managed_band_ids)
     return answering & ~Q(requested_by_id=user.pk) & ~Q(client_id=user.pk)
 
 
@@ -66,6 +68,7 @@ class DashboardBookings:
     waiting: list[Booking]
     past: list[Booking]
     cancelled: list[Booking]
+    to_review: list[Booking]
     counts: dict[str, int]
 
 
@@ -77,10 +80,11 @@ def dashboard_bookings(
     venue_roles: list[VenueStaff] | None = None,
     limit: int = DASHBOARD_ROWS,
 ) -> DashboardBookings:
-    """The bookings of `user`'s bands, venues and private events, in five lists: booked gigs to come,
+    """The bookings of `user`'s bands, venues and private events, in six lists: booked gigs to come,
     pending ones waiting for `user`'s answer, pending ones waiting for the other side, past gigs
-    (played, or cancelled once their date has gone, latest first) and cancelled gigs whose date is still
-    to come. `counts["as_client"]` says how many private events `user` asked for. At most six queries,
+    (played, or cancelled once their date has gone, latest first), cancelled gigs whose date is still
+    to come, and completed gigs whose review `user`'s side has still to write (closing soonest first).
+    `counts["as_client"]` says how many private events `user` asked for. At most seven queries,
     whatever the number of bookings; and each starts from the person's own bands, venues and requests
     (bookings_of), so its cost follows their bookings, not the site's. `memberships` and `venue_roles`
     are the person's, when the page has them already (otherwise read here)."""
@@ -93,14 +97,15 @@ def dashboard_bookings(
     mine = Booking.objects.filter(
         bookings_of(user_id=user.pk, band_ids={m.band_id for m in memberships}, venue_ids=venue_ids)
     )
-    upcoming = Q(status=Booking.Status.BOOKED, ends_at__gt=now)
+    upcoming = Q(status__in=Booking.ON, ends_at__gt=now)
     pending = Q(status=Booking.Status.PENDING)
     answerable = _answerable_by(user, managed_band_ids=managed, venue_ids=venue_ids)
     # One status list first, so that the (band | venue | client, status, …) indexes take it whole.
-    past = Q(status__in=(Booking.Status.COMPLETED, Booking.Status.BOOKED, Booking.Status.CANCELLED)) & (
-        Q(status=Booking.Status.COMPLETED) | Q(ends_at__lte=now)
+    past = Q(status__in=(*Booking.PLAYED, Booking.Status.CANCELLED)) & (
+        Q(status__in=(Booking.Status.COMPLETED, Booking.Status.DISPUTED)) | Q(ends_at__lte=now)
     )
     cancelled = Q(status=Booking.Status.CANCELLED, ends_at__gt=now)
+    to_review = to_write_q(user_id=user.pk, managed_band_ids=managed, venue_ids=venue_ids, now=now)
     counts = mine.aggregate(
         upcoming=Count("pk", filter=upcoming),
         needs_answer=Count("pk", filter=pending & answerable),
@@ -108,6 +113,7 @@ def dashboard_bookings(
         past=Count("pk", filter=past),
         cancelled=Count("pk", filter=cancelled),
         as_client=Count("pk", filter=Q(client_id=user.pk)),
+        to_review=Count("pk", filter=to_review),
     )
     rows = mine.select_related("band", "venue", "slot__stage")
 
@@ -121,5 +127,6 @@ def dashboard_bookings(
         waiting=first(pending & ~answerable, "starts_at", "pk") if counts["waiting"] else [],
         past=first(past, "-starts_at", "-pk") if counts["past"] else [],
         cancelled=first(cancelled, "starts_at", "pk") if counts["cancelled"] else [],
+        to_review=first(to_review, "ends_at", "pk") if counts["to_review"] else [],
         counts=counts,
     )

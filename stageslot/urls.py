@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from accounts.urls import notification_patterns
+from accounts.urls import notification_patterns, token_patterns
+from bookings.api.core import not_found
+from bookings.api.urls import api
 
 from .views import dashboard, health, home, join, limits, staff_login
 
@@ -19,6 +21,10 @@ urlpatterns = [
     path("me/profile/", include("accounts.urls")),
     path("me/availability/", include("availability.urls")),
     path("notifications/", include((notification_patterns, "notifications"))),
+    path("", include("reviews.urls")),
+    path("me/tokens/", include((token_patterns, "tokens"))),
+    path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", not_found),
     path("bands/", include("bands.urls")),
     path("venues/", include("venues.urls")),
     path("join/<str:token>/", join.join, name="join"),

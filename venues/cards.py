@@ -3,7 +3,7 @@
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.text import Truncator
 
-from bands.cards import Fact, ResultCard, cover_of, detail_url, genre_names
+from bands.cards import Fact, ResultCard, cover_of, detail_url, genre_names, rating_facts
 from bands.places import city_and_country
 
 from .models import Venue
@@ -24,6 +24,10 @@ def venue_card(venue: Venue) -> ResultCard:
         place_word="In",
         place=city_and_country(venue),
         genres=genre_names(venue),
-        facts=(Fact("Capacity", capacity_text(venue.capacity)), Fact("Stages", str(venue.stage_count))),
+        facts=(
+            Fact("Capacity", capacity_text(venue.capacity)),
+            Fact("Stages", str(venue.stage_count)),
+            *rating_facts(venue),
+        ),
         cover=cover_of(venue),
     )

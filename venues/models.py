@@ -12,12 +12,12 @@ from django_countries.fields import CountryField
 
 from accounts.timezones import validate_time_zone
 from bands.links import validate_link
-from bands.models import ApprovalStatus, Currency, Genre, InviteBase, LinksMixin
+from bands.models import ApprovalStatus, Currency, Genre, InviteBase, LinksMixin, RatingColumns
 
 from .constraints import PostgresExclusionConstraint, TsTzRange
 
 
-class Venue(LinksMixin):
+class Venue(LinksMixin, RatingColumns):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True, help_text="Your address on StageSlot: /venues/<slug>/")
     description = models.TextField(
@@ -45,6 +45,7 @@ class Venue(LinksMixin):
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["status", "country", "city"]),
             models.Index(fields=["status", "capacity"]),
+            models.Index(fields=["status", "-rating_score", "name", "id"], name="venues_venue_rating_score"),
         ]
 
     def __str__(self) -> str:
@@ -145,8 +146,55 @@ class Slot(models.Model):
     MAX_SUPPORT_PLACES = 6
     MAX_LENGTH = timedelta(hours=24)
 
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="slots")
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="slots")
+    class SupportPicker(models.TextChoices):
+        VENUE = "venue", "The venue picks the support acts"
+        HEADLINER = "headliner", "The headliner picks the support acts"
+
+    class Entry(models.TextChoices):
+        TICKETS = "tickets", "Tickets"
+        FREE = "free", "Free entry"
+        DOOR = "door", "Pay at the door"
+
+    # A venue's slot has a venue and a stage; a show a band hosts has neither but its host band and a
+    # place (a venue on StageSlot it names, or a place typed in). docs/decisions/0020. The columns added
+    # for shows carry database defaults too, so a plain INSERT that names only the older ones still works.
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="slots", null=True, blank=True)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="slots", null=True, blank=True)
+    host_band = models.ForeignKey(
+        "bands.Band", on_delete=models.PROTECT, null=True, blank=True, related_name="hosted_shows"
+    )
+    place_venue = models.ForeignKey(
+        Venue,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="venue on StageSlot",
+        help_text="Where the show is, if the place is on StageSlot.",
+    )
+    place_name = models.CharField(
+        "place", max_length=120, blank=True, db_default="", help_text="e.g. “Anna’s living room”."
+    )
+    place_address = models.CharField("address", max_length=200, blank=True, db_default="")
+    place_city = models.CharField("city", max_length=80, blank=True, db_default="")
+    # The zone a hosted show's times read in (a venue's slot reads in its venue's).
+    time_zone = models.CharField(max_length=64, blank=True, db_default="", validators=[validate_time_zone])
+    support_terms = models.CharField(
+        "deal for support acts",
+        max_length=200,
+        blank=True,
+        db_default="",
+        help_text="If there is no fixed fee, in words: e.g. “door split 70/30 after costs”.",
+    )
+    # Who fills the support places: the venue, or the headliner (always, on a show a band hosts).
+    support_picker = models.CharField(
+        max_length=10, choices=SupportPicker.choices, default=SupportPicker.VENUE, db_default=SupportPicker.VENUE
+    )
+    support_pick_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    doors_at = models.DateTimeField(null=True, blank=True)
+    curfew_at = models.DateTimeField(null=True, blank=True)
+    entry = models.CharField(max_length=10, choices=Entry.choices, default=Entry.TICKETS, db_default=Entry.TICKETS)
+    sold_out = models.BooleanField(default=False, db_default=False)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     title = models.CharField(max_length=120, blank=True, help_text="e.g. “Friday Night Indie”. Optional.")
@@ -179,6 +227,7 @@ class Slot(models.Model):
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["venue", "starts_at"]),
+            models.Index(fields=["host_band", "starts_at"]),
             # The gig finder: public slots that are not cancelled, by date.
             models.Index(
                 fields=["starts_at"],
@@ -214,6 +263,12 @@ class Slot(models.Model):
             ),
             # One show per stage at a time (PostgreSQL; docs/decisions/0010). The slot services check
             # first under the stage's row lock and name the clashing slot; this is the last line.
+            models.CheckConstraint(
+                condition=Q(venue__isnull=False, stage__isnull=False, host_band__isnull=True)
+                | Q(venue__isnull=True, stage__isnull=True, host_band__isnull=False, support_picker="headliner"),
+                name="venues_slot_venue_or_host",
+                violation_error_message="A show is either a venue's slot on a stage or a show a band hosts.",
+            ),
             PostgresExclusionConstraint(
                 name="venues_one_show_per_stage",
                 expressions=[
@@ -272,5 +327,112 @@ class Slot(models.Model):
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
-        """The venue's zone: the slot's times are the venue's local times."""
-        return zoneinfo.ZoneInfo(self.venue.time_zone)
+        """The venue's zone (a hosted show's own): the slot's times are the place's local times."""
+        return zoneinfo.ZoneInfo(self.venue.time_zone if self.venue_id else (self.time_zone or "UTC"))
+
+    @property
+    def zone_name(self) -> str:
+        return self.venue.time_zone if self.venue_id else (self.time_zone or "UTC")
+
+    @property
+    def is_hosted(self) -> bool:
+        """A show a band hosts itself (no venue runs it)."""
+        return self.host_band_id is not None
+
+    @property
+    def headliner_picks_support(self) -> bool:
+        return self.support_picker == self.SupportPicker.HEADLINER
+
+    @property
+    def is_support_call(self) -> bool:
+        """The headliner is looking for support acts: it fills them, and a place is still open."""
+        return (
+            self.headliner_picks_support
+            and not self.is_cancelled
+            and self.headliner_booked == 1
+            and self.supports_booked < self.support_places
+        )
+
+    @property
+    def open_support_places(self) -> int:
+        return max(self.support_places - self.supports_booked, 0)
+
+    @property
+    def place_label(self) -> str:
+        """Where the show is, in a few words: the venue, or the hosted show's place."""
+        if self.venue_id:
+            return self.venue.name
+        if self.place_venue_id:
+            return self.place_venue.name
+        return self.place_name or "a place to be announced"
+
+    @property
+    def place_city_label(self) -> str:
+        if self.venue_id:
+            return self.venue.city
+        if self.place_venue_id:
+            return self.place_venue.city
+        return self.place_city
+
+    @property
+    def place_address_line(self) -> str:
+        """The street address and city, for the map link and the calendar's LOCATION."""
+        if self.venue_id or self.place_venue_id:
+            v = self.venue if self.venue_id else self.place_venue
+            parts = [v.address, " ".join(p for p in (v.postcode, v.city) if p)]
+        else:
+            parts = [self.place_address, self.place_city]
+        return ", ".join(p for p in parts if p)
+
+    @classmethod
+    def support_call_q(cls) -> Q:
+        """The filter for slots that are support calls, matching `is_support_call`."""
+        return Q(
+            support_picker=cls.SupportPicker.HEADLINER,
+            cancelled_at__isnull=True,
+            headliner_booked=1,
+            supports_booked__lt=F("support_places"),
+        )
+
+
+class Ticket(models.Model):
+    """A link to a ticket provider for a show, with a label and a price range."""
+
+    MAX_PER_SHOW = 5
+
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="tickets")
+    label = models.CharField(max_length=60, help_text="e.g. “Early bird” or the provider’s name.")
+    url = models.URLField("ticket link", max_length=300, validators=[validate_link("ticket")])
+    price_min = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    price_max = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["slot", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_min__isnull=True) | Q(price_max__isnull=True) | Q(price_min__lte=F("price_max")),
+                name="venues_ticket_price_range",
+                violation_error_message="The lowest price must not be above the highest.",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_min__isnull=True) | Q(price_min__gte=0),
+                name="venues_ticket_price_not_negative",
+                violation_error_message="A price cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} for show {self.slot_id}"
+
+    @property
+    def price_label(self) -> str:
+        def money(v):
+            return f"{v:.2f}".removesuffix(".00")
+
+        if self.price_min is None and self.price_max is None:
+            return ""
+        if self.price_min is None or self.price_max is None or self.price_min == self.price_max:
+            return f"{money(self.price_min if self.price_min is not None else self.price_max)} {self.currency}"
+        return f"{money(self.price_min)}–{money(self.price_max)} {self.currency}"

@@ -19,6 +19,7 @@ from bands.invites import invite_link_token
 from bands.models import ApprovalStatus
 from bands.press_kit import SLUG_RESERVED, slug_taken_message
 from bands.selectors import (
+    BY_RATING,
     count_of,
     genres_all,
     listing_countries,
@@ -145,6 +146,7 @@ VENUE_SORTS = {
     "name": ("name", "pk"),
     "newest": ("-created_at", "-pk"),
     "capacity": ("-capacity", "name", "pk"),
+    "rating": BY_RATING,
 }
 
 
@@ -172,6 +174,7 @@ def venue_search(
     capacity_min: int | None = None,
     capacity_max: int | None = None,
     sort: str | None = None,
+    min_rating: float | None = None,
 ) -> QuerySet[Venue]:
     """Approved venues matching every filter given; a filter left empty does not narrow.
 
@@ -180,7 +183,9 @@ def venue_search(
     - city / region: the start of the name, any case; country: ISO code.
     - capacity_min / capacity_max: the venue's capacity lies within them; venues that give
       no capacity are left out when either is set.
-    - sort: "name" (default), "newest" or "capacity" (largest first); unknown values sort by name.
+    - sort: "name" (default), "newest", "capacity" (largest first) or "rating" (best Bayesian score
+      first, venues without reviews last); unknown values sort by name.
+    - min_rating: average stars at least this; venues without reviews are left out.
     """
     qs = listing_filter(
         venues_public(),
@@ -190,6 +195,7 @@ def venue_search(
         city=city,
         region=region,
         country=country,
+        min_rating=min_rating,
     )
     if capacity_min is not None:
         qs = qs.filter(capacity__gte=capacity_min)

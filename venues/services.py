@@ -2,12 +2,12 @@
 
 import datetime as dt
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -418,14 +418,43 @@ def _stage_lock_and_check(
         raise SlotClashError(clashes)
 
 
+def _deadlocked(exc: DatabaseError) -> bool:
+    return isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) == "40P01"
+
+
 def _clash_from_constraint(
-    exc: IntegrityError, stage: Stage, times: Collection[tuple[dt.datetime, dt.datetime]], exclude_pk: int | None
+    exc: DatabaseError, stage: Stage, times: Collection[tuple[dt.datetime, dt.datetime]], exclude_pk: int | None
 ) -> SlotClashError:
     """The database refused an overlap the check did not see: the same refusal, naming what it can."""
-    if ONE_SHOW_PER_STAGE not in str(exc):
+    if not (isinstance(exc, IntegrityError) and ONE_SHOW_PER_STAGE in str(exc)):
         raise exc
     clashes = stage_slot_clashes(stage=stage, times=list(times), exclude_pk=exclude_pk)
     return SlotClashError(clashes, fallback=f"{stage.name} already has a slot at an overlapping time.")
+
+
+def _stage_write(
+    write: Callable[[], None],
+    stage: Stage,
+    times: Collection[tuple[dt.datetime, dt.datetime]],
+    exclude_pk: int | None = None,
+) -> None:
+    """Run `write` (which puts slots on `stage`) in a transaction of its own; an overlap the database
+    refuses becomes the same SlotClashError the check raises.
+
+    Two writers that both got past the check (the stage lock prevents it) meet at the exclusion
+    constraint. The later one gets an exclusion violation; but when both rows were already in the
+    index, PostgreSQL breaks the wait between them as a deadlock while the other has not committed
+    yet. The write then runs once more, waits for the other to finish and meets its row.
+    """
+    for last in (False, True):
+        try:
+            with transaction.atomic():
+                write()
+            return
+        except (IntegrityError, OperationalError) as exc:
+            if _deadlocked(exc) and not last:
+                continue
+            raise _clash_from_constraint(exc, stage, times, exclude_pk) from exc
 
 
 def _staff_check(venue: Venue, by: User) -> None:
@@ -512,15 +541,17 @@ def slot_series_create(
         _slot_clean(slot, now=now)
         slots.append(slot)
     genres = list(genres)
-    try:
-        with transaction.atomic():
-            _stage_lock_and_check(stage, times)
-            Slot.objects.bulk_create(slots)
-            if genres:
-                through = Slot.genres.through
-                through.objects.bulk_create([through(slot_id=s.pk, genre_id=g.pk) for s in slots for g in genres])
-    except IntegrityError as exc:
-        raise _clash_from_constraint(exc, stage, times, None) from exc
+
+    def write() -> None:
+        for slot in slots:
+            slot.pk = None
+        _stage_lock_and_check(stage, times)
+        Slot.objects.bulk_create(slots)
+        if genres:
+            through = Slot.genres.through
+            through.objects.bulk_create([through(slot_id=s.pk, genre_id=g.pk) for s in slots for g in genres])
+
+    _stage_write(write, stage, times)
     return slots
 
 
@@ -558,11 +589,7 @@ def slot_update(
             _stage_lock_and_check(slot.stage, [(slot.starts_at, slot.ends_at)], exclude_pk=slot.pk)
         if moving or renamed:
             slot.sequence += 1
-        try:
-            with transaction.atomic():
-                slot.save()
-        except IntegrityError as exc:
-            raise _clash_from_constraint(exc, slot.stage, [(slot.starts_at, slot.ends_at)], slot.pk) from exc
+        _stage_write(slot.save, slot.stage, [(slot.starts_at, slot.ends_at)], slot.pk)
         if genres is not None:
             slot.genres.set(genres)
     return slot

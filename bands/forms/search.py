@@ -68,6 +68,22 @@ class QuickSelect(forms.Select):
         return mark_safe(f"<select{flatatt(final_attrs)}>{options}</select>")  # noqa: S308  (escaped above)
 
 
+# "At least this many stars" on average: the rating filter of band and venue searches and the gig finder.
+MIN_RATING_CHOICES = [("", "Any rating")] + [(v, f"{v} stars and up") for v in ("3", "3.5", "4", "4.5")]
+
+
+def min_rating_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label="Rating",
+        required=False,
+        choices=MIN_RATING_CHOICES,
+        coerce=float,
+        empty_value=None,
+        widget=QuickSelect,
+        error_messages={"invalid_choice": "Pick a rating from the list."},
+    )
+
+
 def range_end_field(label: str, *, placeholder: str) -> forms.IntegerField:
     """One end of a range filter: a whole number from 0, empty for an open end."""
     return forms.IntegerField(
@@ -120,9 +136,14 @@ class SearchForm(PlaceGenreFields):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search"}),
     )
+    min_rating = min_rating_field()
     sort = forms.ChoiceField(label="Sort by", required=False, widget=QuickSelect)
 
-    sort_choices: list[tuple[str, str]] = [("name", "Name (A–Z)"), ("newest", "Newest first")]
+    sort_choices: list[tuple[str, str]] = [
+        ("name", "Name (A–Z)"),
+        ("newest", "Newest first"),
+        ("rating", "Best rated first"),
+    ]
     # Query parameters that are ranges, as (low field, high field, what the pair is called).
     ranges: list[tuple[str, str, str]] = []
 
@@ -131,7 +152,8 @@ class SearchForm(PlaceGenreFields):
         self.set_place_genre_choices(data, genres=genres, countries=countries)
         self.fields["sort"].choices = self.sort_choices
         # The range filters sit between the place and the sort.
-        self.order_fields(["q", "genre", "city", "region", "country", *(n for r in self.ranges for n in r[:2]), "sort"])
+        ranges = (n for r in self.ranges for n in r[:2])
+        self.order_fields(["q", "genre", "city", "region", "country", *ranges, "min_rating", "sort"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -159,6 +181,7 @@ class SearchForm(PlaceGenreFields):
             "region": data.get("region", ""),
             "country": data.get("country", ""),
             "sort": data.get("sort") or "name",
+            "min_rating": data.get("min_rating"),
         }
         for low, high, _ in self.ranges:
             result[low] = data.get(low)
@@ -188,6 +211,10 @@ class SearchForm(PlaceGenreFields):
             lo, hi = filters[low], filters[high]
             if lo is not None or hi is not None:
                 chips.append({"label": self.range_label(what, lo, hi), "clear": self._query_without(low, high)})
+        if filters["min_rating"] is not None:
+            chips.append(
+                {"label": f"{filters['min_rating']:g} stars and up", "clear": self._query_without("min_rating")}
+            )
         return chips
 
     def range_label(self, what: str, lo: int | None, hi: int | None) -> str:

@@ -15,14 +15,20 @@ from django.http import QueryDict
 
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
-from bands.forms.search import MAX_AMOUNT, PlaceGenreFields, QuickSelect
+from bands.forms.search import MAX_AMOUNT, PlaceGenreFields, QuickSelect, min_rating_field
 from bands.models import Band, Genre
 from bands.places import country_name
 from venues.models import Slot
 
 from ..models import Booking
 
-ROLE_FILTERS = [("", "Any place"), ("headliner", "Headliner place open"), ("support", "Support place open")]
+FINDER_SORTS = [("soonest", "Soonest first"), ("rating", "Best-rated venues first")]
+ROLE_FILTERS = [
+    ("", "Any place"),
+    ("headliner", "Headliner place open"),
+    ("support", "Support place open"),
+    ("support_call", "Support calls only"),
+]
 
 
 class FinderForm(PlaceGenreFields):
@@ -51,9 +57,17 @@ class FinderForm(PlaceGenreFields):
         required=False,
         choices=ROLE_FILTERS,
         widget=QuickSelect,
-        error_messages={"invalid_choice": "Pick headliner or support."},
+        error_messages={"invalid_choice": "Pick headliner, support or support calls."},
     )
     include_booked = forms.BooleanField(label="Include fully booked slots", required=False)
+    min_rating = min_rating_field()
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=FINDER_SORTS,
+        widget=QuickSelect,
+        error_messages={"invalid_choice": "Pick soonest first or best-rated venues first."},
+    )
     band = forms.ChoiceField(
         label="Your band",
         required=False,
@@ -134,6 +148,8 @@ class FinderForm(PlaceGenreFields):
             "role": data.get("role", ""),
             "include_booked": bool(data.get("include_booked")),
             "playable": bool(data.get("playable")) and bool(self.bands),
+            "min_rating": data.get("min_rating"),
+            "sort": data.get("sort") or "soonest",
         }
 
     @property
@@ -165,6 +181,9 @@ class FinderForm(PlaceGenreFields):
             chips.append({"label": f"Fee from {filters['fee_min']:,}", "clear": self._query_without("fee_min")})
         if filters["role"]:
             chips.append({"label": dict(ROLE_FILTERS)[filters["role"]], "clear": self._query_without("role")})
+        if filters["min_rating"] is not None:
+            label = f"Venues rated {filters['min_rating']:g} stars and up"
+            chips.append({"label": label, "clear": self._query_without("min_rating")})
         if filters["include_booked"]:
             chips.append({"label": "With booked slots", "clear": self._query_without("include_booked")})
         if filters["playable"]:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
@@ -83,7 +84,7 @@ def gig_days_taken(
     rows = Booking.objects.filter(
         band_id__in=list(band_ids),
         band__two_gigs_a_day=False,
-        status__in=(Booking.Status.BOOKED, Booking.Status.COMPLETED),
+        status__in=Booking.PLAYED,
         starts_at__gte=start,
     )
     if end is not None:
@@ -120,18 +121,62 @@ PAGE_RELATED = ("band", "venue", "slot__stage", "client", "requested_by")
 ACTION_RELATED = ("band",)
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where one person stands in one booking: their role in its band (None: not a member), whether
+    they staff its venue, and whether they lead or run the headliner that picks this support act (a
+    show whose support places its headliner fills). Read in one query beside the booking by
+    booking_for_viewer, so the checks of who may see and who may answer ask the database nothing more."""
+
+    user_id: int
+    band_role: str | None
+    venue_staff: bool
+    picks_support: bool = False
+
+    @property
+    def manages_band(self) -> bool:
+        return self.band_role in (Membership.Role.LEADER, Membership.Role.ADMIN)
+
+
+def standing_of(booking: Booking, user: User) -> Standing | None:
+    """The Standing read with `booking` if it is `user`'s, else None (then ask the database)."""
+    standing = getattr(booking, "standing", None)
+    return standing if standing is not None and standing.user_id == user.pk else None
+
+
+# Where the viewer stands, in one round trip of two indexed lookups. Written out: the same question
+# through the ORM (a subquery and an Exists annotated on the booking) costs more to compile than the
+# booking's own query, and every action on a booking asks it first.
+_STANDING_SQL = (
+    "SELECT (SELECT m.role FROM {membership} m WHERE m.band_id = %s AND m.user_id = %s), "
+    "EXISTS (SELECT 1 FROM {staff} s WHERE s.venue_id = %s AND s.user_id = %s), "
+    "EXISTS (SELECT 1 FROM {membership} p WHERE p.band_id = %s AND p.user_id = %s AND p.role IN (%s, %s))"
+)
+
+
+def standing_in(booking: Booking, user: User) -> Standing:
+    """`user`'s Standing in `booking`: one query."""
+    sql = _STANDING_SQL.format(
+        membership=connection.ops.quote_name(Membership._meta.db_table),
+        staff=connection.ops.quote_name(VenueStaff._meta.db_table),
+    )
+    params = [booking.band_id, user.pk, booking.venue_id, user.pk, booking.picker_band_id, user.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, Membership.Role.LEADER, Membership.Role.ADMIN])
+        role, staff, picks = cursor.fetchone()
+    return Standing(user.pk, role, bool(staff), bool(picks))
+
+
 def booking_for_viewer(*, uid, user: User, related: tuple[str, ...] = PAGE_RELATED) -> Booking | None:
-    """The booking if `user` is part of it (a member of the band, the venue's staff, the client), else None."""
+    """The booking if `user` is part of it (a member of the band, the venue's staff, the client), else None;
+    with their Standing in it kept as `booking.standing` for the checks that follow."""
     if not user.is_authenticated:
         return None
     booking = Booking.objects.select_related(*related).filter(uid=uid).first()
     if booking is None:
         return None
-    if booking.client_id == user.pk:
-        return booking
-    if Membership.objects.filter(band_id=booking.band_id, user_id=user.pk).exists():
-        return booking
-    if booking.venue_id and VenueStaff.objects.filter(venue_id=booking.venue_id, user_id=user.pk).exists():
+    standing = booking.standing = standing_in(booking, user)
+    if booking.client_id == user.pk or standing.band_role is not None or standing.venue_staff or standing.picks_support:
         return booking
     return None
 
@@ -154,8 +199,10 @@ def bookings_of(*, user_id: int, band_ids: Collection[int], venue_ids: Collectio
 
 
 def slots_public() -> QuerySet[Slot]:
-    """Slots anyone may see: public, at approved venues."""
-    return Slot.objects.filter(visibility=Slot.Visibility.PUBLIC, venue__status="approved")
+    """Slots anyone may see: public, at approved venues or hosted by approved bands."""
+    return Slot.objects.filter(
+        Q(venue__status="approved") | Q(host_band__status="approved"), visibility=Slot.Visibility.PUBLIC
+    )
 
 
 def band_players(band_id: int) -> list[User]:
@@ -196,8 +243,32 @@ def side_of(booking: Booking, user: User) -> str | None:
         return None
     if booking.client_id == user.pk:
         return "client"
-    if booking.venue_id and is_venue_staff(booking.venue_id, user):
+    if booking.venue_id and staffs_venue_of(booking, user):
         return "venue"
-    if can_manage_band(booking.band_id, user):
+    if manages_band_of(booking, user):
         return "band"
+    if booking.picker_band_id and picks_support_of(booking, user):
+        return "headliner"
     return None
+
+
+def manages_band_of(booking: Booking, user: User) -> bool:
+    """`user` leads or runs the booking's band (from its Standing when read with it)."""
+    standing = standing_of(booking, user)
+    return standing.manages_band if standing is not None else can_manage_band(booking.band_id, user)
+
+
+def picks_support_of(booking: Booking, user: User) -> bool:
+    """`user` leads or runs the headliner that answers this support application (from its Standing)."""
+    if not booking.picker_band_id:
+        return False
+    standing = standing_of(booking, user)
+    return standing.picks_support if standing is not None else can_manage_band(booking.picker_band_id, user)
+
+
+def staffs_venue_of(booking: Booking, user: User) -> bool:
+    """`user` is on the staff of the booking's venue (from its Standing when read with it)."""
+    if not booking.venue_id:
+        return False
+    standing = standing_of(booking, user)
+    return standing.venue_staff if standing is not None else is_venue_staff(booking.venue_id, user)

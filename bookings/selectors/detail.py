@@ -11,6 +11,7 @@ from bands.services import gig_busy_window
 from venues.models import VenueStaff
 
 from ..models import Booking, BookingEvent
+from .bookings import standing_of
 
 Kind = Booking.Kind
 
@@ -23,6 +24,7 @@ class Viewer:
     user: User
     membership: Membership | None
     venue_staff: bool
+    picks_support: bool = False  # the viewer leads the headliner that answers this support application
 
     @property
     def is_client(self) -> bool:
@@ -38,6 +40,8 @@ class Viewer:
             sides.add("venue")
         if self.membership is not None and self.membership.can_manage:
             sides.add("band")
+        if self.picks_support:
+            sides.add("headliner")
         return sides
 
     @property
@@ -48,6 +52,8 @@ class Viewer:
         parts = []
         if self.venue_staff:
             parts.append(f"You are on the staff of {booking.venue.name}.")
+        if self.picks_support:
+            parts.append("Your band headlines this show and picks its support acts.")
         if self.membership is not None:
             parts.append(f"You play in {booking.band.name} ({self.membership.get_role_display().lower()}).")
         return " ".join(parts)
@@ -73,22 +79,42 @@ class Viewer:
 
 
 def booking_viewer(*, booking: Booking, user: User) -> Viewer:
-    """Where `user` stands in `booking`: their membership of its band, whether they staff its venue."""
+    """Where `user` stands in `booking`: their membership of its band, whether they staff its venue, whether
+    they pick its support acts for the headliner."""
+    standing = standing_of(booking, user)
+    if standing is not None:
+        role = standing.band_role
+        membership = None if role is None else Membership(band_id=booking.band_id, user_id=user.pk, role=role)
+        return Viewer(
+            booking=booking,
+            user=user,
+            membership=membership,
+            venue_staff=standing.venue_staff,
+            picks_support=standing.picks_support,
+        )
     membership = Membership.objects.filter(band_id=booking.band_id, user_id=user.pk).first()
     staff = bool(booking.venue_id) and VenueStaff.objects.filter(venue_id=booking.venue_id, user_id=user.pk).exists()
-    return Viewer(booking=booking, user=user, membership=membership, venue_staff=staff)
+    picks = (
+        bool(booking.picker_band_id)
+        and Membership.objects.filter(
+            band_id=booking.picker_band_id, user_id=user.pk, role__in=(Membership.Role.LEADER, Membership.Role.ADMIN)
+        ).exists()
+    )
+    return Viewer(booking=booking, user=user, membership=membership, venue_staff=staff, picks_support=picks)
 
 
 def booking_fee_label(booking: Booking) -> str:
     """What the booking's fee is called from where it started: asked, offered, or the client's budget."""
-    return {Kind.APPLICATION: "Fee asked", Kind.OFFER: "Fee offered", Kind.REQUEST: "Budget"}[booking.kind]
+    return {Kind.APPLICATION: "Fee asked", Kind.OFFER: "Fee offered", Kind.REQUEST: "Budget", Kind.HOST: "Fee"}[
+        booking.kind
+    ]
 
 
 def booking_title(booking: Booking) -> str:
     """ "The Night Owls at Kellerbar", or "The Night Owls for Ana: wedding" for a private request."""
     if booking.kind == Kind.REQUEST:
         return f"{booking.band.name} for {booking.client.name}: {(booking.event_type or 'private event').lower()}"
-    return f"{booking.band.name} at {booking.venue.name}"
+    return f"{booking.band.name} at {booking.place_name}"
 
 
 def booking_lineup(*, booking: Booking) -> list[Booking]:
@@ -152,7 +178,15 @@ class EventRow:
 
 CREATED_WORDS = {"Applied", "Offered", "Requested"}
 # Notes that only repeat what the line already says.
-PLAIN_NOTES = {*CREATED_WORDS, "Accepted", "Declined", "Withdrawn", "Cancelled", "The gig took place"}
+PLAIN_NOTES = {
+    *CREATED_WORDS,
+    "Accepted",
+    "Declined",
+    "Withdrawn",
+    "Cancelled",
+    "The gig took place",
+    "The gig has started",
+}
 
 
 def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
@@ -162,8 +196,14 @@ def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
         by = f" by {event.actor.name}" if event.actor else ""
         note = "" if event.note in PLAIN_NOTES else event.note
         to = event.to_status
-        if not event.from_status:
+        if not event.from_status and event.note.startswith("Booked instantly"):
+            what, note = f"Booked instantly{by}", event.note.partition(": ")[2]
+        elif not event.from_status:
             what = f"{event.note if event.note in CREATED_WORDS else 'Created'}{by}"
+        elif event.from_status == to:
+            # Not a change of state: new times proposed, answered or taken.
+            head, _, rest = event.note.partition(": ")
+            what, note = f"{head}{by}", rest
         elif to == Booking.Status.DECLINED and event.note.startswith("Declined automatically"):
             what, note = event.note, ""
         elif to == Booking.Status.DECLINED and not event.actor:
@@ -176,6 +216,8 @@ def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
                 Booking.Status.DECLINED: "Declined",
                 Booking.Status.WITHDRAWN: "Withdrawn",
                 Booking.Status.CANCELLED: "Cancelled",
+                Booking.Status.IN_PROGRESS: "The gig started",
+                Booking.Status.DISPUTED: "Disputed",
             }
             what = f"{verbs.get(to, event.get_to_status_display())}{by}"
         rows.append(EventRow(event=event, what=what, note=note))

@@ -26,10 +26,12 @@ WINDOW_AHEAD = timedelta(days=400)
 # A cancelled gig stays in feeds (STATUS:CANCELLED) this long after it was called off, so that
 # calendar apps mark it cancelled instead of silently dropping it.
 CANCELLED_KEPT = timedelta(days=30)
-PLAYED = (Status.BOOKED, Status.COMPLETED)
+PLAYED = Booking.PLAYED
 ICAL_STATUS = {
     Status.BOOKED: "CONFIRMED",
+    Status.IN_PROGRESS: "CONFIRMED",
     Status.COMPLETED: "CONFIRMED",
+    Status.DISPUTED: "CONFIRMED",
     Status.PENDING: "TENTATIVE",
     Status.CANCELLED: "CANCELLED",
 }
@@ -202,7 +204,9 @@ def _role(role: str) -> str:
 GIG_FIELDS = (
     "uid", "kind", "role", "status", "band__name", "slot_id", "slot__title", "slot__stage__name", "venue__name",
     "venue__address", "venue__postcode", "venue__city", "starts_at", "ends_at", "event_type", "location",
-    "sequence", "updated_at", "status_changed_at",
+    "sequence", "updated_at", "status_changed_at", "set_starts_at", "set_ends_at", "load_in_at",
+    "slot__place_name", "slot__place_address", "slot__place_city", "slot__place_venue__name",
+    "slot__place_venue__address", "slot__place_venue__postcode", "slot__place_venue__city",
 )  # fmt: skip
 ACT_FIELDS = ("slot_id", "band__name", "role", "status", "sequence", "updated_at", "status_changed_at")
 
@@ -231,11 +235,35 @@ def _gigs(scope: Q, *, now: dt.datetime, include_pending: bool) -> list[FeedEven
     ]
 
 
+def _hm(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(dt.UTC):%H:%M}"
+
+
 def _gig_event(row: dict, lineup: list[dict], bookings_url: str) -> FeedEvent:
     """One gig of a band, as its members read it."""
     url = f"{bookings_url}{row['uid']}/"
     lines = []
-    if row["slot_id"]:
+    starts_at, ends_at = row["starts_at"], row["ends_at"]
+    if row["slot_id"] and row["venue__name"] is None:
+        # A show a band hosts: its place is the one it names (a venue on StageSlot, or typed in).
+        if row["slot__place_venue__name"]:
+            venue = row["slot__place_venue__name"]
+            location = _place(
+                venue,
+                row["slot__place_venue__address"],
+                row["slot__place_venue__postcode"],
+                row["slot__place_venue__city"],
+            )
+        else:
+            venue = row["slot__place_name"] or row["location"]
+            location = _place(venue, row["slot__place_address"], "", row["slot__place_city"])
+        summary = f"{row['band__name']} at {venue}"
+        lines.append(f"{_role(row['role'])} at {venue}")
+        if row["slot__title"]:
+            lines.append(row["slot__title"])
+        if lineup:
+            lines += ["", "Lineup:"] + [f"{act['band__name']} – {_role(act['role'])}" for act in lineup]
+    elif row["slot_id"]:
         venue = row["venue__name"]
         summary = f"{row['band__name']} at {venue}"
         location = _place(venue, row["venue__address"], row["venue__postcode"], row["venue__city"])
@@ -249,6 +277,13 @@ def _gig_event(row: dict, lineup: list[dict], bookings_url: str) -> FeedEvent:
         summary = f"{row['band__name']} – private event{f' ({kind})' if kind else ''}"
         location = row["location"]
         lines.append(f"Private event{f': {kind}' if kind else ''}")
+    if row["set_starts_at"] is not None:
+        # The running order gives the act its set: the event is the set, the rest is said in words.
+        starts_at, ends_at = row["set_starts_at"], row["set_ends_at"]
+        lines += ["", f"Set: {_hm(row['set_starts_at'])}–{_hm(row['set_ends_at'])} UTC"]
+        if row["load_in_at"] is not None:
+            lines.append(f"Load-in: {_hm(row['load_in_at'])} UTC")
+        lines.append(f"Show: {_hm(row['starts_at'])}–{_hm(row['ends_at'])} UTC")
     if row["status"] == Status.PENDING:
         lines += ["", "Not confirmed yet: waiting for an answer."]
     elif row["status"] == Status.CANCELLED:
@@ -257,8 +292,8 @@ def _gig_event(row: dict, lineup: list[dict], bookings_url: str) -> FeedEvent:
     return FeedEvent(
         uid=f"booking-{row['uid']}@stageslot",
         summary=summary,
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
+        starts_at=starts_at,
+        ends_at=ends_at,
         status=ICAL_STATUS[row["status"]],
         sequence=row["sequence"],
         modified_at=_changed(row),

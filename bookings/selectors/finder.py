@@ -23,7 +23,7 @@ from django.db.models import (
 from accounts.models import User
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, Membership
-from bands.selectors import BusyOverlaps, genres_all
+from bands.selectors import BusyOverlaps, cached_search_list, genres_all
 from venues.models import Slot, VenueStaff
 
 from ..models import Booking
@@ -31,6 +31,7 @@ from .bookings import free_for_band, gig_days_taken, required_member_ids, slots_
 
 ROLE_HEADLINER = Booking.Role.HEADLINER
 ROLE_SUPPORT = Booking.Role.SUPPORT
+SUPPORT_CALL = "support_call"
 MANAGER_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
 
 
@@ -59,14 +60,18 @@ def finder_bands_of(*, user: User) -> list[Band]:
 
 
 def finder_countries(*, now: dt.datetime) -> list[str]:
-    """Country codes of the venues that have upcoming public slots, for the country filter."""
-    return list(
-        slots_public()
-        .filter(starts_at__gt=now)
-        .exclude(venue__country="")
-        .order_by("venue__country")
-        .values_list("venue__country", flat=True)
-        .distinct()
+    """Country codes of the venues that have upcoming public slots, for the country filter (cached, as
+    bands.selectors.listing_countries: a slot that started in the last minutes may keep its country)."""
+    return cached_search_list(
+        "search-lists:countries:slot",
+        lambda: (
+            slots_public()
+            .filter(starts_at__gt=now, venue__isnull=False)
+            .exclude(venue__country="")
+            .order_by("venue__country")
+            .values_list("venue__country", flat=True)
+            .distinct()
+        ),
     )
 
 
@@ -84,6 +89,8 @@ def finder_slots(
     include_booked: bool = False,
     band_id: int | None = None,
     playable: bool = False,
+    min_rating: float | None = None,
+    sort: str = "soonest",
 ) -> QuerySet[Slot]:
     """Upcoming public slots at approved venues, soonest first, matching every filter given.
 
@@ -92,13 +99,17 @@ def finder_slots(
     - genres: slugs; a slot wanting any of them matches, and so does a slot that wants no genre.
     - fee_min: slots offering at least that much; negotiable slots (no fee) stay in, since the fee
       is open to talk. Currencies are not converted.
-    - role: "headliner" or "support": slots where that place is still open.
+    - role: "headliner" or "support": slots where that place is still open; "support_call": the
+      shows whose headliner is looking for support acts (Slot.support_call_q).
     - include_booked: also fully booked slots; otherwise only "Booking open" and "Need support".
     - band_id: annotate `band_free` (every required member of the band is free for the whole
       slot, computed in the database: one NOT EXISTS per row, and – unless the band takes two gigs
       a day – the slot does not start on a day the band already plays, one query before) and
       `my_status` / `my_kind` (the band's live booking on the slot, if any). `playable` keeps only
       the slots where `band_free`.
+    - min_rating: the venue's average stars at least this (venues without reviews are left out).
+    - sort: "soonest" (default) or "rating": the venue's Bayesian score first (docs/decisions/0018),
+      unrated venues last, then soonest.
     """
     qs = slots_public().filter(starts_at__gt=now, cancelled_at__isnull=True)
     wanted = Slot.status_q(Slot.Status.OPEN) | Slot.status_q(Slot.Status.NEED_SUPPORT)
@@ -109,12 +120,21 @@ def finder_slots(
         qs = qs.filter(starts_at__gte=starts_from)
     if starts_before is not None:
         qs = qs.filter(starts_at__lt=starts_before)
+    # A show a band hosts is where its place is: a venue on StageSlot, or the city typed in.
     if city:
-        qs = qs.filter(venue__city__istartswith=city.strip())
+        city = city.strip()
+        qs = qs.filter(
+            Q(venue__city__istartswith=city)
+            | Q(venue__isnull=True, place_venue__city__istartswith=city)
+            | Q(venue__isnull=True, place_venue__isnull=True, place_city__istartswith=city)
+        )
     if region:
-        qs = qs.filter(venue__region__istartswith=region.strip())
+        qs = qs.filter(
+            Q(venue__region__istartswith=region.strip())
+            | Q(venue__isnull=True, place_venue__region__istartswith=region.strip())
+        )
     if country:
-        qs = qs.filter(venue__country=country)
+        qs = qs.filter(Q(venue__country=country) | Q(venue__isnull=True, place_venue__country=country))
     if genres:
         through = Slot.genres.through
         wants_one = Exists(through.objects.filter(slot_id=OuterRef("pk"), genre__slug__in=list(genres)))
@@ -122,10 +142,14 @@ def finder_slots(
         qs = qs.filter(wants_one | wants_any)
     if fee_min is not None:
         qs = qs.filter(Q(fee__gte=fee_min) | Q(fee__isnull=True))
+    if min_rating is not None:
+        qs = qs.filter(venue__rating_average__gte=min_rating)
     if role == ROLE_HEADLINER:
         qs = qs.filter(headliner_booked=0)
     elif role == ROLE_SUPPORT:
         qs = qs.filter(supports_booked__lt=F("support_places"))
+    elif role == SUPPORT_CALL:
+        qs = qs.filter(Slot.support_call_q())
     if band_id is not None:
         live = Booking.objects.filter(slot_id=OuterRef("pk"), band_id=band_id, status__in=Booking.LIVE)
         free = free_for_band(member_ids=required_member_ids(band_id=band_id))
@@ -140,10 +164,13 @@ def finder_slots(
         )
         if playable:
             qs = qs.filter(band_free=True)
+    order = ("starts_at", "pk")
+    if sort == "rating":
+        order = ("-venue__rating_score", *order)
     return (
-        qs.select_related("venue", "stage")
+        qs.select_related("venue", "stage", "host_band", "place_venue")
         .prefetch_related(Prefetch("genres", queryset=genres_all()))
-        .order_by("starts_at", "pk")
+        .order_by(*order)
     )
 
 
@@ -164,6 +191,9 @@ def slot_for_viewer(*, pk: int, user: User) -> Slot | None:
     )
     if slot is None:
         return None
+    if slot.is_hosted:
+        # A show a band hosts is always public while its band is listed (its page is /shows/<pk>/).
+        return slot if Band.objects.filter(pk=slot.host_band_id, status=ApprovalStatus.APPROVED).exists() else None
     if slot.visibility == Slot.Visibility.PUBLIC and slot.venue.status == ApprovalStatus.APPROVED:
         return slot
     if not user.is_authenticated:
@@ -207,7 +237,7 @@ def slot_bands_of(*, slot: Slot, user: User) -> list[Band]:
     latest, gigs = {}, defaultdict(list)
     # The same query brings the bands' booked gigs around the slot's day: a band that takes one gig
     # a day cannot play a slot on a day (in its zone) on which one of its gigs starts.
-    played = Q(status__in=(Booking.Status.BOOKED, Booking.Status.COMPLETED)) & Q(
+    played = Q(status__in=Booking.PLAYED) & Q(
         starts_at__gte=slot.starts_at - dt.timedelta(days=2), starts_at__lt=slot.starts_at + dt.timedelta(days=2)
     )
     bookings = Booking.objects.filter(Q(slot_id=slot.pk) | played, band_id__in=[b.pk for b in bands]).order_by(

@@ -18,7 +18,7 @@ from .threads import thread_unread_counts
 Status = Booking.Status
 Kind = Booking.Kind
 
-HISTORY = (Status.DECLINED, Status.WITHDRAWN, Status.CANCELLED, Status.COMPLETED)
+HISTORY = (Status.DECLINED, Status.WITHDRAWN, Status.CANCELLED, Status.COMPLETED, Status.DISPUTED)
 TABS = {
     "answer": "Waiting for your answer",
     "waiting": "Waiting for others",
@@ -43,7 +43,7 @@ class InboxRow:
         if self.needs_you:
             return "Waiting for your answer"
         b = self.booking
-        return f"Waiting for {b.venue.name if b.answering_side == 'venue' else b.band.name}"
+        return f"Waiting for {b.answerer_name}"
 
     @property
     def last_change(self) -> dt.datetime:
@@ -79,7 +79,7 @@ class Roles:
         return {
             "answer": self.answer_q(),
             "waiting": Q(status=Status.PENDING) & ~self.answer_q(),
-            "upcoming": Q(status=Status.BOOKED),
+            "upcoming": Q(status__in=Booking.ON),
             "history": Q(status__in=HISTORY),
         }[tab]
 
@@ -151,3 +151,44 @@ def inbox_rows(*, roles: Roles, bookings: list[Booking], zone, tab: str) -> list
         )
         for b in bookings
     ]
+
+
+# ---- The same bookings by role and status (the JSON API) ---------------------------------------
+
+SIDES = ("band", "venue", "client")
+
+
+def role_q(roles: Roles, role: str | None) -> Q:
+    """The bookings where the viewer takes part as `role`: "band" (a band they play in), "venue" (a
+    venue they staff), "client" (their own private requests); None: every one of them."""
+    if not role:
+        return Q()
+    if role == "band":
+        band_ids = sorted({m.band_id for m in roles.memberships})
+        return Q(band_id__in=band_ids) if band_ids else NOTHING
+    if role == "venue":
+        return Q(venue_id__in=sorted(roles.venue_ids)) if roles.venue_ids else NOTHING
+    return Q(client_id=roles.user.pk)
+
+
+def bookings_mine(*, roles: Roles, role: str | None, status: str | None, tab: str | None) -> QuerySet[Booking]:
+    """Every booking the viewer is part of (as the inbox shows them), narrowed by role, status and tab,
+    with what a booking's summary shows."""
+    qs = Booking.objects.filter(_mine(roles), role_q(roles, role))
+    if status:
+        qs = qs.filter(status=status)
+    if tab:
+        qs = qs.filter(roles.tab_q(tab))
+    return qs.select_related("band", "venue", "slot__stage", "client")
+
+
+def bookings_mine_counts(*, roles: Roles, role: str | None) -> dict[str, dict[str, int]]:
+    """How many of the viewer's bookings (in `role`) are in each status and each inbox tab: one query."""
+    counts = Booking.objects.filter(_mine(roles), role_q(roles, role)).aggregate(
+        **{f"status_{s}": Count("pk", filter=Q(status=s)) for s in Booking.Status.values},
+        **{f"tab_{tab}": Count("pk", filter=roles.tab_q(tab)) for tab in TABS},
+    )
+    return {
+        "by_status": {s: counts[f"status_{s}"] for s in Booking.Status.values},
+        "by_tab": {tab: counts[f"tab_{tab}"] for tab in TABS},
+    }

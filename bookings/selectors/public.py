@@ -111,7 +111,7 @@ def band_bookings_between(*, band: Band, start: dt.datetime, end: dt.datetime) -
     return (
         Booking.objects.filter(
             band=band,
-            status__in=(Booking.Status.PENDING, Booking.Status.BOOKED, Booking.Status.COMPLETED),
+            status__in=(Booking.Status.PENDING, *Booking.PLAYED),
             starts_at__gte=start,
             starts_at__lt=end,
         )

@@ -26,6 +26,6 @@ def band_request_state(*, band: Band, starts_at: dt.datetime, ends_at: dt.dateti
     if band_free_between(band_id=band.pk, start=starts_at, end=ends_at):
         return "free"
     booked = Booking.objects.filter(
-        band_id=band.pk, status=Booking.Status.BOOKED, starts_at__lt=ends_at, ends_at__gt=starts_at
+        band_id=band.pk, status__in=Booking.ON, starts_at__lt=ends_at, ends_at__gt=starts_at
     ).exists()
     return "booked" if booked else "busy"

@@ -204,7 +204,7 @@ def band_gigs_between(*, band: Band, start: dt.datetime, end: dt.datetime) -> Qu
     return (
         Booking.objects.filter(
             band=band,
-            status__in=(Booking.Status.BOOKED, Booking.Status.COMPLETED),
+            status__in=Booking.PLAYED,
             starts_at__lt=end,
             ends_at__gt=start,
         )

@@ -10,6 +10,7 @@ from bands.services import band_gig_block_pad
 
 from ..models import Booking
 from ..selectors.bookings import can_manage_band
+from .webhooks import webhook_events_emit
 from .workflow import BookingConflict, BookingError, BookingPermissionError
 
 
@@ -44,4 +45,5 @@ def booking_gig_times_set(
         band_gig_block_pad(
             block_id=booking.block_id, load_in_minutes=load_in_minutes, pack_down_minutes=pack_down_minutes
         )
+        webhook_events_emit(event="booking.rescheduled", bookings=[booking], now=now)
     return booking

@@ -10,6 +10,7 @@ from bands.selectors import band_managers
 from ..models import Booking
 from ..selectors.bookings import band_players, venue_team
 from .email_actions import email_actions_for
+from .webhooks import notice_emit
 
 Kind = Booking.Kind
 Role = Booking.Role
@@ -35,7 +36,7 @@ def booking_summary(booking: Booking) -> str:
         at = f" at {booking.location}" if booking.location else ""
         return f"{what}{at} on {{when}}"
     what = "headline" if booking.role == Role.HEADLINER else "support"
-    return f"{what} at {booking.venue.name} on {{when}}"
+    return f"{what} at {where_text(booking)} on {{when}}"
 
 
 def booking_notify(
@@ -54,6 +55,8 @@ def booking_notify(
         ends_at=booking.ends_at,
         actions_for=email_actions_for(booking) if actions else None,
     )
+    # The band's and the venue's webhooks hear of it in the same transaction (sent after commit).
+    notice_emit(booking, event)
 
 
 def asking_people(booking: Booking) -> list[User]:
@@ -67,14 +70,23 @@ def asking_people(booking: Booking) -> list[User]:
 
 
 def answering_people(booking: Booking) -> list[User]:
-    """Who may answer: the venue's staff for an application, the band's leaders and admins otherwise."""
+    """Who may answer: the venue's staff for an application (the headliner's leaders and admins when it
+    picks the support acts), the band's leaders and admins otherwise."""
+    if booking.answering_side == "headliner":
+        return band_managers(booking.picker_band_id)
     if booking.answering_side == "venue":
         return venue_team(booking.venue_id)
     return band_managers(booking.band_id)
 
 
 def booking_people(booking: Booking) -> list[User]:
-    """Both sides of a booked gig: every band member, the venue's staff or the client."""
+    """Both sides of a booked gig: every band member, the venue's staff or the client, and the
+    headliner's leaders and admins when it picked this support act."""
     people = band_players(booking.band_id)
-    people += venue_team(booking.venue_id) if booking.venue_id else [booking.client]
+    if booking.venue_id:
+        people += venue_team(booking.venue_id)
+    elif booking.client_id:
+        people.append(booking.client)
+    if booking.picker_band_id:
+        people += [p for p in band_managers(booking.picker_band_id) if p not in people]
     return people

@@ -121,13 +121,23 @@ def waiting_reminders_send(*, now: dt.datetime | None = None) -> int:
     )
     if not waiting:
         return 0
-    managers = _band_people((b.band_id for b in waiting if b.answering_side == "band"), managers_only=True)
+    managers = _band_people(
+        [b.band_id for b in waiting if b.answering_side == "band"]
+        + [b.picker_band_id for b in waiting if b.answering_side == "headliner"],
+        managers_only=True,
+    )
     teams = _venue_people(b.venue_id for b in waiting if b.answering_side == "venue")
     items = []
     for booking in waiting:
         # The longest wait reached: a booking found late (8 days old) is reminded once, not twice.
         days = next(d for d in WAITING_STEPS if booking.created_at <= now - timedelta(days=d))
-        answering = teams[booking.venue_id] if booking.answering_side == "venue" else managers[booking.band_id]
+        side = booking.answering_side
+        if side == "venue":
+            answering = teams[booking.venue_id]
+        elif side == "headliner":
+            answering = managers[booking.picker_band_id]
+        else:
+            answering = managers[booking.band_id]
         asked = {booking.requested_by_id, booking.client_id}
         items.append(
             NotificationItem(

@@ -47,13 +47,17 @@ REPEAT_WINDOW = timedelta(minutes=10)
 
 def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
     """Call off a slot: every pending booking on it is declined and every booked act cancelled,
-    each with the reason and a notification. Venue staff only; a reason is required.
+    each with the reason and a notification. Venue staff only (a show a band hosts: its leaders and
+    admins); a reason is required.
 
     Locks the bands of its bookings (in id order), then the slot, then the bookings.
     """
     now = now or timezone.now()
     reason = reason.strip()[:300]
-    if not is_venue_staff(slot.venue_id, by):
+    if slot.is_hosted:
+        if not can_manage_band(slot.host_band_id, by):
+            raise BookingPermissionError("Only the leaders and admins of the band hosting this show can cancel it.")
+    elif not is_venue_staff(slot.venue_id, by):
         raise BookingPermissionError("Only this venue's staff can cancel its slots.")
     if not reason:
         raise ValidationError({"reason": ["Say why the slot is cancelled; the bands will read it."]})
@@ -62,12 +66,14 @@ def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
             set(Booking.objects.filter(slot_id=slot.pk, status__in=Booking.LIVE).values_list("band_id", flat=True))
         )
         list(Band.objects.select_for_update().filter(pk__in=band_ids).order_by("pk").values_list("pk", flat=True))
-        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue", "host_band").get(pk=slot.pk)
         if slot.is_cancelled:
             raise BookingConflict("This slot is already cancelled.")
         if slot.ends_at <= now:
             raise BookingError("This slot is over, so it can no longer be cancelled.")
-        note = f"The venue cancelled the slot: {reason}"
+        canceller = slot.host_band.name if slot.is_hosted else slot.venue.name
+        what = "show" if slot.is_hosted else "slot"
+        note = f"{'The host' if slot.is_hosted else 'The venue'} cancelled the {what}: {reason}"
         live = (
             Booking.objects.select_for_update(of=("self",))
             .select_related("band", "venue")
@@ -85,7 +91,7 @@ def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
             booking_notify(
                 booking,
                 people,
-                f"{slot.venue.name} cancelled the slot {booking.band.name} was "
+                f"{canceller} cancelled the {what} {booking.band.name} was "
                 f"{'booked' if booking.status == Status.CANCELLED else 'waiting'} for: {booking_summary(booking)}. "
                 f"Reason: {reason}",
                 actor=by,

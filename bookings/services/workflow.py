@@ -39,7 +39,16 @@ from bands.services import band_gig_block_add, band_gig_block_remove
 from venues.models import Slot
 
 from ..models import Booking, BookingEvent
-from ..selectors.bookings import can_manage_band, is_venue_staff, side_of, venue_team, venue_teams
+from ..selectors.bookings import (
+    can_manage_band,
+    is_venue_staff,
+    manages_band_of,
+    picks_support_of,
+    side_of,
+    staffs_venue_of,
+    venue_team,
+    venue_teams,
+)
 from .notices import (
     answering_people,
     asking_people,
@@ -49,6 +58,7 @@ from .notices import (
     link_of,
     where_text,
 )
+from .webhooks import slot_filled_emit, webhook_events_emit
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +136,7 @@ def slot_place_check(slot: Slot, role: str) -> None:
 def _check_band_free(band: Band, starts_at: dt.datetime, ends_at: dt.datetime, zone) -> None:
     # Where the other gig is stays unsaid: it may be another venue's, or a client's private address.
     clash = Booking.objects.filter(
-        band_id=band.pk, status=Status.BOOKED, starts_at__lt=ends_at, ends_at__gt=starts_at
+        band_id=band.pk, status__in=Booking.ON, starts_at__lt=ends_at, ends_at__gt=starts_at
     ).first()
     if clash is not None:
         raise BookingConflict(
@@ -145,6 +155,15 @@ def start_check(starts_at: dt.datetime, now: dt.datetime, what: str = "gig") -> 
 
 
 # ---- Asking ---------------------------------------------------------------------------------
+
+
+def cancel_terms_of(band: Band, starts_at: dt.datetime) -> dict:
+    """The band's cancellation terms as recorded on a client's booking: the words the client read,
+    and the moment until which cancelling is free."""
+    return {
+        "cancel_terms": band.cancellation_terms[:300],
+        "cancel_free_until": starts_at - timedelta(days=band.cancel_free_days),
+    }
 
 
 def message_check(message: str) -> str:
@@ -166,8 +185,10 @@ def slot_booking_check(*, slot: Slot, band: Band, role: str, now: dt.datetime, n
     if slot.is_cancelled:
         raise BookingConflict("The venue cancelled this slot.")
     start_check(slot.starts_at, now, "slot")
-    if slot.venue.status != ApprovalStatus.APPROVED:
+    if slot.venue_id and slot.venue.status != ApprovalStatus.APPROVED:
         raise BookingError(f"{slot.venue.name} is not taking bookings on StageSlot right now.")
+    if slot.is_hosted and slot.host_band_id == band.pk:
+        raise BookingError(f"This is {band.name}'s own show: it already headlines it, so it cannot apply to it.")
     if band.status == ApprovalStatus.SUSPENDED or (band.status != ApprovalStatus.APPROVED and not new_band_ok):
         raise BookingError(
             f"{band.name} is waiting for approval by StageSlot staff; it can take part in bookings once approved."
@@ -183,6 +204,20 @@ def slot_booking_check(*, slot: Slot, band: Band, role: str, now: dt.datetime, n
             f"{band.name} already has a {live.get_status_display().lower()} "
             f"{live.get_kind_display().lower()} for this slot."
         )
+
+
+def support_picker_of(slot: Slot) -> int | None:
+    """The band that answers support applications on `slot` (locked): its booked headliner when the
+    headliner fills the support places, else None (the venue answers)."""
+    if not slot.headliner_picks_support:
+        return None
+    if slot.host_band_id:
+        return slot.host_band_id
+    return (
+        Booking.objects.filter(slot_id=slot.pk, role=Role.HEADLINER, status=Status.BOOKED)
+        .values_list("band_id", flat=True)
+        .first()
+    )
 
 
 def booking_create(booking: Booking, *, actor: User, note: str) -> Booking:
@@ -211,7 +246,7 @@ def booking_apply(
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
         raise BookingPermissionError(f"Only the leaders and admins of {band.name} can apply for it.")
-    if is_venue_staff(slot.venue_id, by):
+    if slot.venue_id and is_venue_staff(slot.venue_id, by):
         raise BookingPermissionError(
             "You are on the staff of this venue, so you cannot apply to its slots. Offer the slot to a band instead."
         )
@@ -223,6 +258,7 @@ def booking_apply(
         if slot.visibility != Slot.Visibility.PUBLIC:
             raise BookingPermissionError("This slot is by invitation only; the venue offers it to bands it chooses.")
         slot_booking_check(slot=slot, band=band, role=role, now=now)
+        picker_id = support_picker_of(slot) if role == Role.SUPPORT else None
         booking = booking_create(
             Booking(
                 kind=Kind.APPLICATION,
@@ -230,10 +266,12 @@ def booking_apply(
                 band=band,
                 slot=slot,
                 venue=slot.venue,
+                picker_band_id=picker_id,
                 requested_by=by,
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
-                time_zone=slot.venue.time_zone,
+                time_zone=slot.zone_name,
+                location="" if slot.venue_id else slot.place_label,
                 fee=fee,
                 currency=slot.currency,
                 message=message,
@@ -243,7 +281,7 @@ def booking_apply(
         )
         booking_notify(
             booking,
-            venue_team(slot.venue_id),
+            band_managers(picker_id) if picker_id else venue_team(slot.venue_id),
             f"{band.name} applied to {booking_summary(booking)}.",
             actor=by,
             event="created",
@@ -309,6 +347,10 @@ def booking_request(
     guests: int | None = None,
     fee: int | None = None,
     message: str = "",
+    package=None,
+    setting: str = "",
+    power_notes: str = "",
+    load_in_notes: str = "",
     now=None,
 ) -> Booking:
     """A client asks a band to play a private event. Any signed-in person except the band's own members.
@@ -339,7 +381,13 @@ def booking_request(
         errors["fee"] = ["A budget cannot be negative."]
     if guests is not None and guests < 0:
         errors["guests"] = ["The number of guests cannot be negative."]
-    for name, value in (("event_type", event_type), ("location", location), ("message", message)):
+    texts = (("event_type", event_type), ("location", location), ("message", message))
+    texts += (("power_notes", power_notes), ("load_in_notes", load_in_notes))
+    if setting not in ("", *Booking.Setting.values):
+        errors["setting"] = ["Choose indoors or outdoors."]
+    if package is not None and (package.band_id != band.pk or not package.active):
+        errors["package"] = ["Choose one of this band's packages."]
+    for name, value in texts:
         limit = Booking._meta.get_field(name).max_length
         if len(value.strip()) > limit:
             errors[name] = [f"At most {limit} characters, please (this has {len(value.strip())})."]
@@ -384,6 +432,11 @@ def booking_request(
                 location=location.strip(),
                 guests=guests,
                 message=message.strip(),
+                package=package,
+                setting=setting,
+                power_notes=power_notes.strip(),
+                load_in_notes=load_in_notes.strip(),
+                **cancel_terms_of(band, starts_at),
             ),
             actor=client,
             note="Requested",
@@ -403,10 +456,13 @@ def booking_request(
 
 
 def _check_answerer(booking: Booking, by: User) -> None:
-    if booking.answering_side == "venue":
-        if not is_venue_staff(booking.venue_id, by):
+    if booking.answering_side == "headliner":
+        if not picks_support_of(booking, by):
+            raise BookingPermissionError("Only the headliner's leaders and admins can answer this application.")
+    elif booking.answering_side == "venue":
+        if not staffs_venue_of(booking, by):
             raise BookingPermissionError("Only the venue's staff can answer this application.")
-    elif not can_manage_band(booking.band_id, by):
+    elif not manages_band_of(booking, by):
         raise BookingPermissionError("Only the band's leaders and admins can answer this.")
     if by.pk in (booking.requested_by_id, booking.client_id):
         raise BookingPermissionError("You sent this yourself, so you cannot accept or decline it.")
@@ -435,7 +491,9 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
     # Batched: a race's losers are declined in one go, right after the winner's commit, in a fixed
     # number of queries whatever their number and however many venues and bands they come from.
     teams = venue_teams({loser.venue_id for loser in losers if loser.venue_id})
-    managers = bands_managers({loser.band_id for loser in losers})
+    managers = bands_managers(
+        {loser.band_id for loser in losers} | {lo.picker_band_id for lo in losers if lo.picker_band_id}
+    )
     events, items = [], []
     booked_when: dict[str, str] = {}  # the winner's times, written once per zone the losers are in
     for loser in losers:
@@ -457,7 +515,9 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
         team = teams.get(loser.venue_id, [])
         client = [loser.client] if loser.client_id else []
         asking = {"band": managers[loser.band_id], "venue": team, "client": client}[loser.asking_side]
-        answering = team if loser.answering_side == "venue" else managers[loser.band_id]
+        answering = {"venue": team, "headliner": managers.get(loser.picker_band_id, [])}.get(
+            loser.answering_side, managers[loser.band_id]
+        )
         items.append(
             NotificationItem(
                 recipients=asking + answering,
@@ -486,6 +546,7 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
                 sequence=F("sequence") + 1,
             )
     notifications_create_many(items=items, actor=by)
+    webhook_events_emit(event="booking.declined", bookings=losers, now=now)
     return losers
 
 
@@ -575,6 +636,8 @@ def booking_accept(*, booking: Booking, by: User, now=None) -> Booking:
             actor=by,
             event="booked",
         )
+        if slot is not None:
+            slot_filled_emit(slot=slot, booking=booking)
     # The band and slot locks are released here: the racers that queued behind them find the gig and
     # leave with a 409, while the bookings it has made impossible are declined in a transaction of
     # their own.
@@ -608,8 +671,8 @@ def booking_decline(*, booking: Booking, by: User, reason: str = "", now=None) -
 def _check_asker(booking: Booking, by: User) -> None:
     side = booking.asking_side
     allowed = (
-        (side == "band" and can_manage_band(booking.band_id, by))
-        or (side == "venue" and is_venue_staff(booking.venue_id, by))
+        (side == "band" and manages_band_of(booking, by))
+        or (side == "venue" and staffs_venue_of(booking, by))
         or (side == "client" and booking.client_id == by.pk)
     )
     if not allowed:
@@ -639,10 +702,18 @@ def booking_withdraw(*, booking: Booking, by: User, now=None) -> Booking:
 
 
 def slot_place_free(booking: Booking, slot: Slot | None) -> None:
-    """Give back the place and the members' time of a booking that stops being BOOKED."""
+    """Give back the place and the members' time of a booking that stops being BOOKED.
+
+    A venue's slot whose headliner goes gives the picking of its support acts back to the venue:
+    the pending support applications are the venue's to answer again."""
     if slot is not None:
         counter = "headliner_booked" if booking.role == Role.HEADLINER else "supports_booked"
         Slot.objects.filter(pk=slot.pk, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
+        if booking.role == Role.HEADLINER and slot.venue_id and slot.headliner_picks_support:
+            Slot.objects.filter(pk=slot.pk).update(support_picker=Slot.SupportPicker.VENUE, support_pick_asked_at=None)
+            Booking.objects.filter(slot_id=slot.pk, status=Status.PENDING, picker_band__isnull=False).update(
+                picker_band=None
+            )
     if booking.block_id:
         band_gig_block_remove(block_id=booking.block_id)
         booking.block = None
@@ -667,7 +738,11 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Book
             raise _stale(booking)
         if booking.ends_at <= now:
             raise BookingError("This gig is over, so it can no longer be cancelled.")
-        booking_transition(booking, Status.CANCELLED, actor=by, note=reason, now=now)
+        note = reason
+        if booking.cancel_free_until is not None and now >= booking.cancel_free_until:
+            # No money moves here: the audit log says the terms applied, for whoever settles it.
+            note = f"Late cancellation (terms: {booking.cancel_terms}) – {reason}"
+        booking_transition(booking, Status.CANCELLED, actor=by, note=note, now=now)
         slot_place_free(booking, slot)
         booking_notify(
             booking,
@@ -692,13 +767,29 @@ def booking_shortlist(*, booking: Booking, by: User, shortlisted: bool) -> Booki
     return booking
 
 
-def bookings_complete(*, now=None) -> int:
-    """Periodic: every BOOKED gig whose end has passed becomes COMPLETED. Returns how many."""
+def bookings_start(*, now=None) -> int:
+    """Periodic: every BOOKED gig whose start has passed and whose end has not is IN PROGRESS (both
+    sides see it so). Returns how many."""
     now = now or timezone.now()
     done = 0
-    for pk in Booking.objects.filter(status=Status.BOOKED, ends_at__lte=now).values_list("pk", flat=True):
+    rows = Booking.objects.filter(status=Status.BOOKED, starts_at__lte=now, ends_at__gt=now)
+    for pk in rows.values_list("pk", flat=True):
         with transaction.atomic():
             booking = Booking.objects.select_for_update().filter(pk=pk, status=Status.BOOKED).first()
+            if booking is None:
+                continue
+            booking_transition(booking, Status.IN_PROGRESS, actor=None, note="The gig has started", now=now)
+            done += 1
+    return done
+
+
+def bookings_complete(*, now=None) -> int:
+    """Periodic: every BOOKED or IN PROGRESS gig whose end has passed becomes COMPLETED. Returns how many."""
+    now = now or timezone.now()
+    done = 0
+    for pk in Booking.objects.filter(status__in=Booking.ON, ends_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            booking = Booking.objects.select_for_update().filter(pk=pk, status__in=Booking.ON).first()
             if booking is None:
                 continue
             booking_transition(booking, Status.COMPLETED, actor=None, note="The gig took place", now=now)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import rate_limited
 from bands.search_pages import KeysFirstPaginator, results_or_page
-from bands.selectors import genres_all
+from bands.selectors import genre_choices
 from venues.models import Slot
 
 from ..cards import STATUS_BADGES, slot_card
@@ -60,7 +60,7 @@ def gig_finder(request: HtmxHttpRequest) -> HttpResponse:
     bands = finder_bands_of(user=request.user)
     form = FinderForm(
         request.GET,
-        genres=genres_all(),
+        genres=genre_choices(),
         # The results alone do not show the country list; the form still checks the code.
         countries=[] if partial else finder_countries(now=now),
         bands=bands,
@@ -145,8 +145,12 @@ def _slot_page(
 
 
 def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The public page of a slot; for a band's leaders and admins, the form to apply."""
-    return _slot_page(request, _slot_or_404(request, pk))
+    """The public page of a slot; for a band's leaders and admins, the form to apply. A show a band
+    hosts has its page at /shows/<pk>/."""
+    slot = _slot_or_404(request, pk)
+    if slot.is_hosted:
+        return redirect("bookings:show_detail", pk=slot.pk)
+    return _slot_page(request, slot)
 
 
 def _refused(request: HttpRequest, pk: int, exc: workflow.BookingError) -> HttpResponse:
@@ -163,7 +167,7 @@ def _refused(request: HttpRequest, pk: int, exc: workflow.BookingError) -> HttpR
 def booking_apply(request: HttpRequest, pk: int) -> HttpResponse:
     """A band's leader or admin applies to a public slot; the booking page follows."""
     slot = _slot_or_404(request, pk)
-    if request.method != "POST":
+    if request.method != "POST" or slot.is_hosted:
         return redirect("bookings:slot_detail", pk=slot.pk)
     bands = slot_bands_of(slot=slot, user=request.user)
     if not any(band.can_manage for band in bands):

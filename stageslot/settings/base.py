@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "template_partials",
+    "ninja",
     "allauth",
     "allauth.account",
     "stageslot",
@@ -207,6 +208,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.tasks.notification_digests_task",
         "schedule": crontab(minute=5),
     },
+    # A band's saved searches: new slots and support calls that fit them, a few minutes after posting.
+    "bookings-saved-search-alerts": {
+        "task": "bookings.tasks.saved_search_alerts_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "bookings-gig-reminders": {
         "task": "bookings.tasks.gig_reminders_task",
         "schedule": crontab(minute=20),
@@ -219,13 +225,32 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "bookings.tasks.bookings_expire_task",
         "schedule": crontab(minute="*/5"),
     },
+    "bookings-webhook-deliveries-requeue": {
+        "task": "bookings.tasks.webhook_deliveries_requeue_task",
+        "schedule": 60.0,
+    },
     "bookings-complete": {
         "task": "bookings.tasks.bookings_complete_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # "How was the gig?" soon after a gig completes, the reminder a week on, publishing at 14 days.
+    "reviews-due": {
+        "task": "reviews.tasks.reviews_due_task",
+        "schedule": crontab(minute="2-59/5"),
+    },
+    "bookings-start": {
+        "task": "bookings.tasks.bookings_start_task",
         "schedule": crontab(minute="*/5"),
     },
 }
 # Test settings let the import reach a local server; everywhere else private hosts are refused.
 ICS_IMPORT_ALLOW_HOSTS: tuple[str, ...] = ()
+# Exact "host:port" webhook targets let through the private-address guard, over plain http too: a local
+# listener in tests and on a developer's machine (STAGESLOT_WEBHOOK_ALLOW_HOSTS, read by local.py
+# only). Never in production (production.py refuses it).
+WEBHOOK_ALLOW_HOSTS: tuple[str, ...] = ()
+# The wait after a webhook delivery's first failed attempt; it doubles with each further one, up to 6 h.
+WEBHOOK_RETRY_FIRST_SECONDS = env.float("STAGESLOT_WEBHOOK_RETRY_FIRST_SECONDS", default=30.0)
 
 # --- Auth --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -287,6 +312,9 @@ STAGESLOT_RATE_LIMITS = {
     "offer": "30/h",
     "message": "120/h",
     "invite": "30/h",
+    # The JSON API: calls per personal access token, and per address (anonymous reads included).
+    "api_token": env("STAGESLOT_API_RATE_PER_TOKEN", default="600/m"),
+    "api_ip": env("STAGESLOT_API_RATE_PER_IP", default="1200/m"),
 }
 # How far ahead anyone can schedule anything – a slot or a series of slots, a private request, busy
 # time and the last date of a repeating rule, a band's rehearsal or hold – counted in days from
@@ -327,6 +355,30 @@ STORAGES = {
     # WhiteNoise's compressed, hashed files; each address looked up once per process (stageslot/static_files.py).
     "staticfiles": {"BACKEND": "stageslot.static_files.StaticFilesStorage"},
 }
+# Files shared on a booking (riders, contracts…): never under MEDIA_ROOT, served only by the
+# access-checking view. Local disk by default; S3-compatible storage through django-storages when a
+# bucket is named (docs/decisions/0021-client-journey.md).
+BOOKING_FILES_ROOT = env.path("BOOKING_FILES_ROOT", default=BASE_DIR / "private" / "booking-files")
+BOOKING_FILES_S3_BUCKET = env("BOOKING_FILES_S3_BUCKET", default="")
+BOOKING_FILES_STORAGE: dict = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": BOOKING_FILES_S3_BUCKET,
+            "endpoint_url": env("BOOKING_FILES_S3_ENDPOINT_URL", default=None),
+            "region_name": env("BOOKING_FILES_S3_REGION", default=None),
+            "access_key": env("BOOKING_FILES_S3_ACCESS_KEY", default=None),
+            "secret_key": env("BOOKING_FILES_S3_SECRET_KEY", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if BOOKING_FILES_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": BOOKING_FILES_ROOT}}
+)
+STORAGES["booking_files"] = BOOKING_FILES_STORAGE
+BOOKING_FILE_MAX_BYTES = 25 * 1024 * 1024
 # Uploads larger than this are refused before they are read into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,7 +1,7 @@
 """Local development: `make run`. Embedded defaults, DEBUG on."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import BOOKING_FILES_STORAGE, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-do-not-use-in-production")
@@ -11,6 +11,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STORAGES["booking_files"] = BOOKING_FILES_STORAGE
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 
@@ -27,3 +28,6 @@ LOGGING = {
         "django.utils.autoreload": {"level": "WARNING"},
     },
 }
+
+# A webhook listener on this machine (the README's script): "127.0.0.1:8471". Never in production.
+WEBHOOK_ALLOW_HOSTS = tuple(env.list("STAGESLOT_WEBHOOK_ALLOW_HOSTS", default=[]))

@@ -22,6 +22,10 @@ CACHES = {"default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT = broker_transport(REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
+# Webhooks to private addresses stay refused: the allowance for a local listener is for tests only.
+WEBHOOK_ALLOW_HOSTS: tuple[str, ...] = ()
+if env("STAGESLOT_WEBHOOK_ALLOW_HOSTS", default=""):
+    raise ImproperlyConfigured("STAGESLOT_WEBHOOK_ALLOW_HOSTS is for a local listener; production never sets it.")
 
 # HTTPS behind a proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

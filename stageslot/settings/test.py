@@ -16,7 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if env("STAGESLOT_TEST_MAIL_DIR", default=""):
     # A worker process started by a test writes its mail where the test can read it.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "stageslot.tests.mail.FileEmailBackend"
     EMAIL_FILE_PATH = env("STAGESLOT_TEST_MAIL_DIR")
     if env("STAGESLOT_TEST_MAIL_DELAY", default=""):
         # A mail server that stores each message at once and answers late (stageslot/tests/mail.py).
@@ -38,6 +38,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         lambda: [_test_db.with_name(_test_db.name + end).unlink(missing_ok=True) for end in ("", "-wal", "-shm")]
     )
 MEDIA_ROOT = env.path("DJANGO_TEST_MEDIA_ROOT", default="/tmp/stageslot-test-media")  # noqa: S108
+BOOKING_FILES_ROOT = env.path("DJANGO_TEST_BOOKING_FILES_ROOT", default="/tmp/stageslot-test-booking-files")  # noqa: S108
+STORAGES["booking_files"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": BOOKING_FILES_ROOT},
+}
 # Tests run tasks inline unless a test starts a real worker (stageslot/tests/worker.py); that worker
 # itself hands the tasks it queues to the broker, as in production.
 CELERY_TASK_ALWAYS_EAGER = env.bool("STAGESLOT_TEST_EAGER", default=True)
@@ -49,3 +54,6 @@ if "KEY_PREFIX" in CACHES["default"]:
 # Serve static files straight from static/ (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# A webhook listener a test starts on this machine, for the worker process it starts too (the test's
+# own process sets WEBHOOK_ALLOW_HOSTS through the settings fixture).
+WEBHOOK_ALLOW_HOSTS = tuple(env.list("STAGESLOT_TEST_WEBHOOK_ALLOW_HOSTS", default=[]))

@@ -1,9 +1,15 @@
-"""{% nav_url %}: the addresses every page links to, reversed once per process."""
+"""{% nav_url %}, {% head_assets %}, {% icon_url %}: the addresses every page links to and loads, worked out
+once per process."""
 
 from functools import lru_cache
 
 from django import template
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -18,3 +24,41 @@ def nav_url(name: str) -> str:
     """{% url name %} for a page without arguments, as base.html's menus use it (fifteen on every page for
     someone signed in, at about 15 µs each): the same address, looked up once per script prefix."""
     return _reversed(name, get_script_prefix(), get_urlconf())
+
+
+# What every page's <head> loads, in this order.
+HEAD_STYLESHEETS = (
+    "css/stageslot.css", "css/discovery.css", "css/manage.css", "css/band-manage.css", "css/venue-manage.css",
+    "css/calendar.css", "css/green-zone.css", "css/slots.css", "css/finder.css", "css/bookings.css",
+    "css/live-calendar.css", "css/notifications.css", "css/threads.css", "css/feeds.css", "css/share.css",
+    "css/reviews.css",
+)  # fmt: skip
+# htmx alone: django-htmx's debug script would replace the page on every 400, and our forms answer 400 in place.
+HEAD_SCRIPTS = ("django_htmx/htmx-2.min.js", "js/stageslot.js", "js/phone.js")
+ICON = "img/favicon.svg"
+
+
+@lru_cache(maxsize=8)
+def _head_assets(storage_id: int, static_url: str) -> str:
+    icon = f'<link rel="icon" href="{escape(static(ICON))}" type="image/svg+xml">'
+    styles = [f'<link rel="stylesheet" href="{escape(static(name))}">' for name in HEAD_STYLESHEETS]
+    scripts = [f'<script src="{escape(static(name))}" defer></script>' for name in HEAD_SCRIPTS]
+    return "\n        ".join([icon, *styles, *scripts])
+
+
+@register.simple_tag
+def head_assets() -> str:
+    """The icon, stylesheets and scripts of base.html's <head>: eighteen {% static %} addresses, built once
+    per static files storage (their addresses do not change while it lives)."""
+    return mark_safe(_head_assets(id(staticfiles_storage._wrapped), settings.STATIC_URL))  # noqa: S308
+
+
+@register.simple_tag
+def icon_url() -> str:
+    """The site icon's address (the brand mark in the top bar), as head_assets builds it."""
+    return _icon_url(id(staticfiles_storage._wrapped), settings.STATIC_URL)
+
+
+@lru_cache(maxsize=8)
+def _icon_url(storage_id: int, static_url: str) -> str:
+    return static(ICON)

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from bookings.models import Booking
+from reviews.models import Review
 from venues.models import Slot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -22,6 +23,8 @@ VENUE = "kellerbar"
 def pages_by_role() -> dict[str | None, list[str]]:
     booking = Booking.objects.filter(band__slug=BAND).order_by("pk").first()
     slot = Slot.objects.filter(venue__slug=VENUE).order_by("-starts_at").first()
+    # The demo gig at Kellerbar whose review waits for the band: the venue reads its own, the band's form.
+    waiting = Review.objects.filter(published_at=None, booking__venue__slug=VENUE).select_related("booking").first()
     return {
         None: [
             "/",
@@ -33,6 +36,8 @@ def pages_by_role() -> dict[str | None, list[str]]:
             "/accounts/login/",
             "/accounts/signup/",
             f"/bands/{BAND}/availability/",
+            f"/bands/{BAND}/reviews/",
+            f"/venues/{VENUE}/reviews/",
         ],
         "mara@demo.stageslot.test": [
             "/dashboard/",
@@ -55,6 +60,7 @@ def pages_by_role() -> dict[str | None, list[str]]:
             f"/venues/{VENUE}/manage/slots/",
             f"/venues/{VENUE}/manage/slots/{slot.pk}/",
             f"/venues/{VENUE}/manage/applications/",
+            f"/reviews/{waiting.booking.uid}/",
         ],
         "client@demo.stageslot.test": [f"/bands/{BAND}/request/"],
     }

@@ -8,6 +8,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.db import models
 from django.utils import timezone
 from PIL import Image
 
@@ -17,6 +18,7 @@ from bands.models import ApprovalStatus, Band, BandInvite, Genre, Membership
 from bookings.models import Booking, BookingEvent, OfferInvite
 from bookings.selectors.bookings import band_free_between
 from bookings.services.venue_slots import offer_invite_state
+from reviews.models import ModerationLog, Review, ReviewReport
 from stageslot.demo_bookings import DEMO_VENUES
 from venues.models import Slot, Venue, VenueInvite
 
@@ -39,6 +41,9 @@ def counts() -> tuple[int, ...]:
         OfferInvite.objects.count(),
         Notification.objects.count(),
         BusyInterval.objects.count(),
+        Review.objects.count(),
+        ReviewReport.objects.count(),
+        ModerationLog.objects.count(),
     )
 
 
@@ -171,13 +176,16 @@ def test_no_band_is_booked_twice_and_booked_gigs_make_members_busy(seeded):
     assert overlapping_pairs(played_or_booked) == []
     for booking in Booking.objects.filter(status=Status.BOOKED).select_related("band"):
         members = Membership.objects.filter(band=booking.band).values_list("user_id", flat=True)
-        # From the band's load-in before the gig to its pack-down after.
-        busy = BusyInterval.objects.filter(
-            source="gig",
-            source_id=booking.block_id,
-            starts_at=booking.starts_at - dt.timedelta(minutes=booking.band.load_in_minutes),
-            ends_at=booking.ends_at + dt.timedelta(minutes=booking.band.pack_down_minutes),
-        )
+        # From the band's load-in before the gig to its pack-down after; on a bill with set times, from
+        # the act's load-in to the end of its set.
+        if booking.set_starts_at:
+            window = {"starts_at": booking.load_in_at, "ends_at": booking.set_ends_at}
+        else:
+            window = {
+                "starts_at": booking.starts_at - dt.timedelta(minutes=booking.band.load_in_minutes),
+                "ends_at": booking.ends_at + dt.timedelta(minutes=booking.band.pack_down_minutes),
+            }
+        busy = BusyInterval.objects.filter(source="gig", source_id=booking.block_id, **window)
         assert set(busy.values_list("user_id", flat=True)) == set(members), booking
         if booking.band.slug == "brass-and-bones" and booking.venue and booking.venue.slug == "blue-room":
             continue  # The New York tour, already in Ayla's own calendar.
@@ -252,3 +260,81 @@ def test_demo_bands_ask_their_fee_in_their_own_countrys_currency(settings, clien
         assert band.currency == expected[band.country.code], band.slug
     grey = Band.objects.get(slug="grey-harbour")
     assert "300–700 GBP" in client.get(f"/bands/{grey.slug}/").content.decode()
+
+
+def test_the_demo_gigs_are_reviewed_in_every_state(settings, client):
+    settings.DEBUG = True
+    call_command("seed_demo", "--quiet")
+    published = Review.objects.filter(published_at__isnull=False)
+    both_ways = published.values("booking").annotate(n=models.Count("pk")).filter(n=2)
+    assert both_ways.count() >= 3
+    assert published.exclude(reply_at=None).exists()
+    assert published.exclude(hidden_at=None).filter(moderation__action="hide").exists()
+    assert ReviewReport.objects.filter(resolved_at=None).exists()
+    no_show = Review.objects.get(no_show=True)
+    assert no_show.no_show_confirmed_at is None and no_show.no_show_dismissed_at is None
+    waiting = Review.objects.filter(published_at=None, booking__venue__slug="kellerbar").get()
+    assert waiting.booking.ends_at > timezone.now() - dt.timedelta(days=14)
+    assert published.filter(subject_side="client", client__email="client@demo.stageslot.test").count() >= 2
+    owls = Band.objects.get(slug="the-night-owls")
+    assert owls.rating_count >= 1 and owls.rating_score > 1
+    # The band whose review waits finds it under "Reviews to write".
+    leader = waiting.booking.band.memberships.get(role=Membership.Role.LEADER).user
+    client.force_login(leader)
+    assert "Reviews to write" in client.get("/dashboard/").content.decode()
+    # The Night Owls' leader reads the client's rating on her pending birthday request.
+    birthday = Booking.objects.get(band=owls, status=Status.PENDING, event_type="40th birthday party")
+    client.force_login(User.objects.get(email="mara@demo.stageslot.test"))
+    page = client.get(f"/reviews/{birthday.uid}/client/").content.decode()
+    assert "out of 5" in page
+
+
+@pytest.mark.parametrize("moment", [None, "2027-03-13T23:30:00+00:00", "2027-10-30T22:00:00+00:00"])
+def test_demo_shows_tell_every_story_and_twice_adds_nothing(moment, settings, monkeypatch, caplog):
+    from bookings.services import shows
+
+    if moment:
+        when = dt.datetime.fromisoformat(moment)
+        monkeypatch.setattr(timezone, "now", lambda: when)
+    with caplog.at_level(logging.WARNING, logger="stageslot.demo_shows"):
+        seed_without_photos(settings, monkeypatch)
+    assert [r.getMessage() for r in caplog.records if r.name == "stageslot.demo_shows"] == []
+    now = timezone.now()
+    hosted = Slot.objects.filter(host_band__isnull=False)
+    # A band-hosted show looking for openers, with bands applying to it.
+    wanted = hosted.get(title="Velours – release night")
+    assert wanted.is_support_call and Booking.objects.filter(slot=wanted, status=Status.PENDING).count() == 2
+    # A venue's slot whose headliner fills the support places.
+    handed = Slot.objects.get(venue__isnull=False, support_picker="headliner")
+    assert Booking.objects.filter(slot=handed, picker_band__isnull=False).exists()
+    # A full bill with set times, and tickets on sale.
+    bill = hosted.get(title="Nordlys & friends")
+    acts = Booking.objects.filter(slot=bill, status=Status.BOOKED)
+    assert acts.count() == 2 and not acts.filter(set_starts_at=None).exists()
+    assert bill.tickets.count() == 2 and not bill.sold_out and bill.starts_at > now
+    # A sold-out show.
+    assert Slot.objects.filter(sold_out=True, headliner_booked=1).exists()
+    assert overlapping_pairs(list(Booking.objects.filter(status__in=(Status.BOOKED, Status.COMPLETED)))) == []
+    before = (Slot.objects.count(), Booking.objects.count(), shows.Ticket.objects.count())
+    seed_without_photos(settings, monkeypatch)
+    assert (Slot.objects.count(), Booking.objects.count(), shows.Ticket.objects.count()) == before
+
+
+def test_seed_tells_the_client_journey(settings):
+    from bands.models import Package
+    from bookings.models import BookingFile, RescheduleProposal
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--quiet")
+    assert Package.objects.count() >= 3 and Package.objects.filter(instant=True).count() >= 2
+    client = User.objects.get(email="client@demo.stageslot.test")
+    mine = Booking.objects.filter(client=client)
+    assert mine.filter(instant=True, status__in=Booking.PLAYED).exists()
+    assert mine.filter(status=Status.PENDING, package__isnull=False).exclude(power_notes="").exists()
+    assert mine.filter(status=Status.IN_PROGRESS).exists()
+    assert mine.filter(status=Status.DISPUTED).exists()
+    assert RescheduleProposal.objects.filter(status="open").exists()
+    assert BookingFile.objects.values("side").distinct().count() == 2
+    files_before = BookingFile.objects.count()
+    call_command("seed_demo", "--quiet")
+    assert BookingFile.objects.count() == files_before

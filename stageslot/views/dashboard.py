@@ -28,8 +28,8 @@ def _booking_row(booking: Booking, zone) -> BookingRow:
         title = f"{booking.band.name} – {booking.event_type or 'private event'}"
     else:
         role = " (support)" if booking.role == Booking.Role.SUPPORT else ""
-        title = f"{booking.band.name}{role} at {booking.venue.name}"
-    waiting_on = booking.venue.name if booking.answering_side == "venue" else booking.band.name
+        title = f"{booking.band.name}{role} at {booking.place_name}"
+    waiting_on = booking.answerer_name
     return BookingRow(
         booking=booking, title=title, when=when_text(booking.starts_at, booking.ends_at, zone), waiting_on=waiting_on
     )
@@ -63,6 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "waiting": rows(bookings.waiting),
         "past": rows(bookings.past),
         "cancelled": rows(bookings.cancelled),
+        "to_review": rows(bookings.to_review),
         "counts": bookings.counts,
         "time_zone": zone.key,
     }

@@ -13,8 +13,11 @@ from accounts.site import site_url
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 from stageslot.demo_availability import seed_availability
 from stageslot.demo_bookings import seed_bookings
+from stageslot.demo_client import seed_client_journey
 from stageslot.demo_conversations import seed_conversations
 from stageslot.demo_images import demo_picture
+from stageslot.demo_reviews import seed_reviews
+from stageslot.demo_shows import seed_shows
 from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 DEMO_PASSWORD = "stageslot-demo"  # noqa: S105 - demo accounts only, printed on purpose
@@ -361,6 +364,9 @@ class Command(BaseCommand):
             seed_availability(users, today=timezone.localdate())
             seed_bookings(now=timezone.now())
             seed_conversations(now=timezone.now())
+            seed_reviews(now=timezone.now())
+            seed_shows(now=timezone.now())
+            seed_client_journey(now=timezone.now())
         self._print_logins()
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:

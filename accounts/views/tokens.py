@@ -1,0 +1,51 @@
+"""/me/tokens/: personal access tokens for the JSON API – make one (shown once), see when each was
+last used, revoke."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ..api_tokens import api_token_create, api_token_revoke, api_tokens_of
+from ..forms.tokens import TokenForm
+from ..models import ApiToken
+
+
+def _page(request: HttpRequest, form: TokenForm, *, new_secret: str = "", status: int = 200) -> HttpResponse:
+    context = {"form": form, "tokens": list(api_tokens_of(user=request.user)), "new_secret": new_secret,
+               "now": timezone.now()}  # fmt: skip
+    return render(request, "accounts/tokens.html", context, status=status)
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _page(request, TokenForm())
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            _token, raw = api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_at=form.expires_at(),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            # The secret is in this answer only: it is never stored, so the page cannot show it again.
+            return _page(request, TokenForm(), new_secret=raw, status=201)
+    return _page(request, form, status=400)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        api_token_revoke(token=ApiToken.objects.get(pk=pk), by=request.user)
+    except ApiToken.DoesNotExist:
+        raise Http404("No such token.") from None
+    return redirect("tokens:list")

@@ -1,0 +1,305 @@
+"""Public reads: bands and venues (the searches of /bands/ and /venues/, with every filter they have,
+including free on a date), a band's public availability by month, and slots (the gig finder, /slots/).
+
+Each search reads its query through the page's own form and runs the page's selector: a filter added
+to the page (such as a minimum rating, once bands carry one) is a filter the API checks the same way.
+Unlike the page, which drops a filter it cannot read, the API refuses it with a 422.
+"""
+
+import datetime as dt
+import zoneinfo
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Query, Router
+
+from bands.calendar import band_calendar_access
+from bands.forms.search import BandSearchForm
+from bands.selectors import BAND_SORTS, band_countries, band_search, bands_public, genre_choices, local_span
+from venues.forms.search import VenueSearchForm
+from venues.selectors import VENUE_SORTS, venue_countries, venue_search, venues_public
+
+from ..forms.finder import FinderForm
+from ..selectors.finder import finder_bands_of, finder_countries, finder_slots, slot_for_viewer
+from ..selectors.public import band_public_month, month_in_range, parse_month, shift_month
+from .core import COMMON_ERRORS, PAGE_DEFAULT, PAGE_MAX, PUBLIC, ApiProblem, Problem, keyset, public_auth, viewer
+from .schemas import BandOut, BandPage, DayOut, MonthOut, SlotOut, SlotPage, VenueOut, VenuePage, Window, utc
+
+router = Router(auth=public_auth)
+
+ERRORS = dict.fromkeys(COMMON_ERRORS, Problem)
+ONE_ERRORS = {**ERRORS, 404: Problem}
+
+
+def _form_problem(form) -> ApiProblem:
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    return ApiProblem(422, "Some of the filters are not valid.", errors=errors)
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ApiProblem(
+            422, "Unknown time zone.", errors={"time_zone": ["Give an IANA zone, like Europe/Berlin."]}
+        ) from None
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(limit, PAGE_MAX))
+
+
+# ---- Bands ------------------------------------------------------------------------------------
+
+
+def band_out(request: HttpRequest, band, *, free: Window | None = None) -> BandOut:
+    return BandOut(
+        slug=band.slug,
+        name=band.name,
+        tagline=band.tagline,
+        genres=[g.slug for g in band.genres.all()],
+        city=band.city,
+        region=band.region,
+        country=str(band.country or ""),
+        time_zone=band.time_zone,
+        fee_min=band.fee_min,
+        fee_max=band.fee_max,
+        currency=band.currency,
+        member_count=getattr(band, "member_count", None),
+        rating=band.rating_average,
+        rating_count=band.rating_count,
+        url=request.build_absolute_uri(f"/bands/{band.slug}/"),
+        free=free,
+    )
+
+
+def _free_window(form: BandSearchForm, band) -> Window | None:
+    if form.free_between is not None:
+        start, end = form.free_between
+        return Window(starts_at=start, ends_at=end, time_zone=band.time_zone)
+    if form.free_on_local is not None:
+        day, opens, closes = form.free_on_local
+        start, end = local_span(day, opens, closes, zoneinfo.ZoneInfo(band.time_zone))
+        return Window(starts_at=start, ends_at=end, time_zone=band.time_zone)
+    return None
+
+
+@router.get("/bands", response={200: BandPage, **ERRORS}, openapi_extra=PUBLIC, tags=["bands"])
+def bands_list(
+    request: HttpRequest,
+    q: str | None = None,
+    genre: list[str] = Query(default=[]),  # noqa: B008
+    city: str | None = None,
+    region: str | None = None,
+    country: str | None = None,
+    fee_min: int | None = None,
+    fee_max: int | None = None,
+    free_on: dt.date | None = None,
+    part: str | None = Query(default=None, description="evening (default), afternoon or day"),
+    free_from: dt.datetime | None = None,
+    free_until: dt.datetime | None = None,
+    time_zone: str = Query(default="UTC", description="The zone free_on's “today” and naive times are read in"),
+    min_rating: str | None = Query(default=None, description="3, 3.5, 4 or 4.5: at least this many stars on average"),
+    sort: str = Query(default="name", description="name, newest or rating (best rated first)"),
+    cursor: str | None = None,
+    limit: int = PAGE_DEFAULT,
+):
+    """Approved bands matching every filter, as /bands/ finds them. `free_on` (a date) finds bands
+    free for that part of the day on each band's own clock; `free_from`/`free_until` for a span."""
+    zone = _zone(time_zone)
+    if sort not in BAND_SORTS:
+        raise ApiProblem(422, "Unknown sort.", errors={"sort": [f"One of: {', '.join(BAND_SORTS)}."]})
+    form = BandSearchForm(request.GET, genres=genre_choices(), countries=band_countries(), time_zone=zone.key)
+    if not form.is_valid():
+        raise _form_problem(form)
+    bands, next_url = keyset(
+        request, band_search(**form.filters()), order=BAND_SORTS[sort], cursor=cursor, limit=_limit(limit)
+    )
+    return {"items": [band_out(request, b, free=_free_window(form, b)) for b in bands], "next": next_url}
+
+
+@router.get("/bands/{slug}", response={200: BandOut, **ONE_ERRORS}, openapi_extra=PUBLIC, tags=["bands"])
+def band_detail(request: HttpRequest, slug: str):
+    """One approved band."""
+    band = bands_public().filter(slug=slug).first()
+    if band is None:
+        raise Http404("No such band.")
+    return band_out(request, band)
+
+
+@router.get("/bands/{slug}/availability", response={200: MonthOut, **ONE_ERRORS}, openapi_extra=PUBLIC, tags=["bands"])
+def band_availability(
+    request: HttpRequest,
+    slug: str,
+    month: str | None = Query(default=None, description="YYYY-MM; this month when left out"),
+):
+    """A band's public month, as its page shows it: each day booked, pending, available (the green zone
+    in the evening on the band's clock) or nothing."""
+    user = viewer(request) or AnonymousUser()
+    try:
+        band, members, me = band_calendar_access(slug=slug, user=user)
+    except Http404:
+        raise Http404("No such band.") from None
+    if not band.is_public and me is None and not user.is_staff:
+        raise Http404("No such band.")
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(band.time_zone)).date()
+    month_start = parse_month(month, today=today)
+    if month and f"{month_start:%Y-%m}" != month.strip():
+        raise ApiProblem(
+            422, "Unknown month.", errors={"month": ["Give a month as YYYY-MM, at most 2 years back, 3 ahead."]}
+        )
+    shown = band_public_month(band=band, members=members, month_start=month_start, today=today)
+    before, after = shift_month(month_start, -1), shift_month(month_start, 1)
+    return MonthOut(
+        band=band.slug,
+        month=f"{month_start:%Y-%m}",
+        time_zone=band.time_zone,
+        min_gig_minutes=band.min_gig_minutes,
+        days=[
+            DayOut(date=d.day, state=d.state, gigs=[g.venue_name for g in d.gigs if g.venue_name])
+            for d in shown.days
+            if d.in_month
+        ],
+        previous=f"{before:%Y-%m}" if month_in_range(before, today=today) else None,
+        next=f"{after:%Y-%m}" if month_in_range(after, today=today) else None,
+    )
+
+
+# ---- Venues -----------------------------------------------------------------------------------
+
+
+def venue_out(request: HttpRequest, venue) -> VenueOut:
+    return VenueOut(
+        slug=venue.slug,
+        name=venue.name,
+        city=venue.city,
+        region=venue.region,
+        country=str(venue.country or ""),
+        time_zone=venue.time_zone,
+        capacity=venue.capacity,
+        genres=[g.slug for g in venue.genres.all()],
+        rating=venue.rating_average,
+        rating_count=venue.rating_count,
+        url=request.build_absolute_uri(f"/venues/{venue.slug}/"),
+    )
+
+
+@router.get("/venues", response={200: VenuePage, **ERRORS}, openapi_extra=PUBLIC, tags=["venues"])
+def venues_list(
+    request: HttpRequest,
+    q: str | None = None,
+    genre: list[str] = Query(default=[]),  # noqa: B008
+    city: str | None = None,
+    region: str | None = None,
+    country: str | None = None,
+    capacity_min: int | None = None,
+    capacity_max: int | None = None,
+    min_rating: str | None = Query(default=None, description="3, 3.5, 4 or 4.5: at least this many stars on average"),
+    sort: str = Query(
+        default="name", description="name, newest, capacity (largest first) or rating (best rated first)"
+    ),
+    cursor: str | None = None,
+    limit: int = PAGE_DEFAULT,
+):
+    """Approved venues matching every filter, as /venues/ finds them."""
+    if sort not in VENUE_SORTS:
+        raise ApiProblem(422, "Unknown sort.", errors={"sort": [f"One of: {', '.join(VENUE_SORTS)}."]})
+    form = VenueSearchForm(request.GET, genres=genre_choices(), countries=venue_countries())
+    if not form.is_valid():
+        raise _form_problem(form)
+    qs = venue_search(**form.filters())
+    order = VENUE_SORTS[sort]
+    if sort == "capacity":
+        # A venue that gives no capacity comes last, on every database, and the cursor can say where.
+        from django.db.models.functions import Coalesce
+
+        qs = qs.annotate(capacity_key=Coalesce("capacity", -1))
+        order = ("-capacity_key", "name", "pk")
+    venues, next_url = keyset(request, qs, order=order, cursor=cursor, limit=_limit(limit))
+    return {"items": [venue_out(request, v) for v in venues], "next": next_url}
+
+
+@router.get("/venues/{slug}", response={200: VenueOut, **ONE_ERRORS}, openapi_extra=PUBLIC, tags=["venues"])
+def venue_detail(request: HttpRequest, slug: str):
+    """One approved venue."""
+    venue = venues_public().filter(slug=slug).first()
+    if venue is None:
+        raise Http404("No such venue.")
+    return venue_out(request, venue)
+
+
+# ---- Slots (the gig finder) ---------------------------------------------------------------------
+
+
+def slot_out(request: HttpRequest, slot) -> SlotOut:
+    return SlotOut(
+        id=slot.pk,
+        title=slot.title,
+        venue=slot.venue.slug,
+        venue_name=slot.venue.name,
+        stage=slot.stage.name,
+        starts_at=utc(slot.starts_at),
+        ends_at=utc(slot.ends_at),
+        time_zone=slot.venue.time_zone,
+        genres=[g.slug for g in slot.genres.all()],
+        fee=slot.fee,
+        currency=slot.currency,
+        support_places=slot.support_places,
+        status=slot.status,
+        headliner_open=slot.place_open("headliner"),
+        support_open=slot.place_open("support"),
+        band_free=getattr(slot, "band_free", None),
+        url=request.build_absolute_uri(f"/slots/{slot.pk}/"),
+    )
+
+
+@router.get("/slots", response={200: SlotPage, **ERRORS}, openapi_extra=PUBLIC, tags=["slots"])
+def slots_list(
+    request: HttpRequest,
+    genre: list[str] = Query(default=[]),  # noqa: B008
+    city: str | None = None,
+    region: str | None = None,
+    country: str | None = None,
+    date_from: dt.date | None = None,
+    date_until: dt.date | None = None,
+    fee_min: int | None = None,
+    role: str | None = Query(default=None, description="headliner or support: that place still open"),
+    include_booked: bool = False,
+    band: str | None = Query(default=None, description="One of your bands (slug): marks band_free"),
+    playable: bool = Query(default=False, description="With band: only slots the band can play"),
+    min_rating: str | None = Query(
+        default=None, description="3, 3.5, 4 or 4.5: at least this many stars on average, the venue's"
+    ),
+    time_zone: str = Query(default="UTC", description="The zone date_from and date_until are days in"),
+    cursor: str | None = None,
+    limit: int = PAGE_DEFAULT,
+):
+    """Upcoming public slots, soonest first, as the gig finder (/slots/) lists them."""
+    now = timezone.now()
+    zone = _zone(time_zone)
+    user = viewer(request) or AnonymousUser()
+    bands = finder_bands_of(user=user) if user.is_authenticated else []
+    form = FinderForm(request.GET, genres=genre_choices(), countries=finder_countries(now=now), bands=bands, zone=zone)
+    if band and not bands:
+        raise ApiProblem(422, "Unknown band.", errors={"band": ["Pick one of your bands; you lead or run none."]})
+    if not form.is_valid():
+        raise _form_problem(form)
+    chosen = form.chosen_band if band else None
+    slots, next_url = keyset(
+        request,
+        finder_slots(now=now, band_id=chosen.pk if chosen else None, **form.filters()),
+        order=("starts_at", "pk"),
+        cursor=cursor,
+        limit=_limit(limit),
+    )
+    return {"items": [slot_out(request, s) for s in slots], "next": next_url}
+
+
+@router.get("/slots/{int:slot_id}", response={200: SlotOut, **ONE_ERRORS}, openapi_extra=PUBLIC, tags=["slots"])
+def slot_detail(request: HttpRequest, slot_id: int):
+    """One slot the caller may see: a public one, or an invite-only one of their own venue."""
+    slot = slot_for_viewer(pk=slot_id, user=viewer(request) or AnonymousUser())
+    if slot is None:
+        raise Http404("No such slot.")
+    return slot_out(request, slot)

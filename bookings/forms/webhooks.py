@@ -1,0 +1,36 @@
+"""/me/webhooks/: the form that registers a webhook for one of the person's bands or venues."""
+
+from django import forms
+
+from bands.models import Band
+from venues.models import Venue
+
+from ..models import Webhook
+
+
+class WebhookForm(forms.Form):
+    owner = forms.ChoiceField(label="For", error_messages={"invalid_choice": "Pick one of your bands or venues."})
+    url = forms.CharField(
+        label="Address",
+        max_length=2000,
+        help_text="Your endpoint, starting with https://. We POST each event to it as JSON, signed.",
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/stageslot/events"}),
+    )
+    events = forms.MultipleChoiceField(
+        label="Events",
+        choices=Webhook.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one event."},
+    )
+
+    def __init__(self, *args, bands: list[Band], venues: list[Venue], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.bands = {f"band-{b.pk}": b for b in bands}
+        self.venues = {f"venue-{v.pk}": v for v in venues}
+        self.fields["owner"].choices = [(k, f"Band: {b.name}") for k, b in self.bands.items()] + [
+            (k, f"Venue: {v.name}") for k, v in self.venues.items()
+        ]
+
+    def owner_kwargs(self) -> dict:
+        key = self.cleaned_data["owner"]
+        return {"band": self.bands[key]} if key in self.bands else {"venue": self.venues[key]}

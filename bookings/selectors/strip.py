@@ -1,0 +1,204 @@
+"""The availability strip clients book from: the band's next weeks as days (free, partly free, booked,
+not free) and the start times of one day at which a gig of a given length fits in its green zone.
+
+A start fits when every required member is free from the load-in before it to the pack-down after
+the gig (the band's usual minutes, as gig_busy_window pads a booked gig), it lies ahead of now by
+LEAD, and – for a band that takes one gig a day – no gig of the band starts that day. The same rule
+decides an instant booking (start_fits), so the strip never offers what booking then refuses.
+Three queries for any number of days and members: the required members, their busy time, the band's gigs.
+"""
+
+import bisect
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from accounts.scheduling import scheduling_last_day
+from availability import engine
+from availability.selectors import busy_by_user
+from bands.models import Band, Membership
+
+from ..models import Booking
+
+STEP = dt.timedelta(minutes=30)
+FIRST_START = dt.time(10, 0)
+LAST_START = dt.time(23, 0)
+LEAD = dt.timedelta(hours=2)
+DEFAULT_WEEKS = 8
+DAY_WORDS = {"free": "Free", "partly": "Partly free", "booked": "Booked", "busy": "Not free", "past": "Past"}
+
+
+@dataclass(frozen=True)
+class StartTime:
+    """One start a gig fits at: its moment, and its clock in the band's and the viewer's zones."""
+
+    at: dt.datetime
+    band_label: str  # "20:00"
+    viewer_label: str  # "19:00" (in the viewer's zone), "" when the zones read the same
+    value: str  # "20:00": what a form posts
+
+    @property
+    def iso(self) -> str:
+        return self.at.isoformat()
+
+
+@dataclass(frozen=True)
+class StripDay:
+    day: dt.date
+    status: str  # "free" | "partly" | "booked" | "busy" | "past"
+    starts: tuple[StartTime, ...]
+
+    @property
+    def label(self) -> str:
+        return DAY_WORDS[self.status]
+
+    @property
+    def free_count(self) -> int:
+        return len(self.starts)
+
+
+@dataclass(frozen=True)
+class Strip:
+    band_zone: str
+    viewer_zone: str
+    length: dt.timedelta
+    days: list[StripDay]
+
+    @property
+    def length_label(self) -> str:
+        minutes = int(self.length.total_seconds() // 60)
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest:02d}" if hours and rest else f"{hours} h" if hours else f"{rest} min"
+
+    @property
+    def weeks(self) -> list[list[StripDay]]:
+        return [self.days[i : i + 7] for i in range(0, len(self.days), 7)]
+
+    def day(self, day: dt.date) -> StripDay | None:
+        return next((d for d in self.days if d.day == day), None)
+
+
+def _padding(band: Band) -> tuple[dt.timedelta, dt.timedelta]:
+    return dt.timedelta(minutes=band.load_in_minutes), dt.timedelta(minutes=band.pack_down_minutes)
+
+
+def _candidates(day: dt.date, tz: zoneinfo.ZoneInfo) -> list[dt.datetime]:
+    out, wall = [], dt.datetime.combine(day, FIRST_START)
+    last = dt.datetime.combine(day, LAST_START)
+    while wall <= last:
+        at = engine.existing_to_utc(wall, tz)
+        if at is not None:
+            out.append(at)
+        wall += STEP
+    return out
+
+
+def _merged_busy(band: Band, start: dt.datetime, end: dt.datetime) -> list[engine.Interval]:
+    required = list(Membership.objects.filter(band_id=band.pk, required=True).values_list("user_id", flat=True))
+    busy = busy_by_user(user_ids=required, start=start, end=end)
+    return [i for intervals in busy.values() for i in intervals]
+
+
+def _gig_starts(band: Band, start: dt.datetime, end: dt.datetime) -> list[engine.Interval]:
+    rows = Booking.objects.filter(
+        band_id=band.pk,
+        status__in=(*Booking.ON, Booking.Status.COMPLETED, Booking.Status.DISPUTED),
+        starts_at__lt=end,
+        ends_at__gt=start,
+    ).values_list("starts_at", "ends_at")
+    return [(s.astimezone(dt.UTC), e.astimezone(dt.UTC)) for s, e in rows]
+
+
+class _Busy:
+    """Merged busy intervals with their ends in order: does [low, high) meet any? One bisection."""
+
+    def __init__(self, intervals: list[engine.Interval]) -> None:
+        self.intervals = engine.union(intervals)
+        self.ends = [e for _, e in self.intervals]
+
+    def meets(self, low: dt.datetime, high: dt.datetime) -> bool:
+        index = bisect.bisect_right(self.ends, low)
+        return index < len(self.intervals) and self.intervals[index][0] < high
+
+
+def _fits(at: dt.datetime, length: dt.timedelta, busy: "_Busy", pad: tuple) -> bool:
+    return not busy.meets(at - pad[0], at + length + pad[1])
+
+
+def band_strip(
+    *,
+    band: Band,
+    length: dt.timedelta,
+    viewer_zone: str,
+    first_day: dt.date | None = None,
+    weeks: int = DEFAULT_WEEKS,
+    now: dt.datetime | None = None,
+) -> Strip:
+    """The band's days from `first_day` (today in the band's zone) for `weeks` weeks, each with the
+    starts at which a gig of `length` fits. Three queries."""
+    now = now or timezone.now()
+    tz = zoneinfo.ZoneInfo(band.time_zone)
+    vz = zoneinfo.ZoneInfo(viewer_zone)
+    today = timezone.localtime(now, tz).date()
+    first_day = max(first_day or today, today)
+    last_day = min(first_day + dt.timedelta(days=7 * weeks - 1), scheduling_last_day(today))
+    pad = _padding(band)
+    range_start = engine.day_bounds(first_day, tz)[0] - pad[0] - length
+    range_end = engine.day_bounds(last_day, tz)[1] + length + pad[1] + dt.timedelta(hours=1)
+    busy = _Busy(_merged_busy(band, range_start, range_end))
+    gig_rows = _gig_starts(band, range_start, range_end)
+    gigs = _Busy(gig_rows)
+    no_pad = (dt.timedelta(0), dt.timedelta(0))
+    gig_days = {timezone.localtime(s, tz).date() for s, _ in gig_rows}
+    days = []
+    day = first_day
+    while day <= last_day:
+        candidates = _candidates(day, tz)
+        if day in gig_days and not band.two_gigs_a_day:
+            days.append(StripDay(day=day, status="booked", starts=()))
+            day += dt.timedelta(days=1)
+            continue
+        ahead = [at for at in candidates if at >= now + LEAD]
+        fitting = [at for at in ahead if _fits(at, length, busy, pad) and _fits(at, length, gigs, no_pad)]
+        if not ahead:
+            status = "past"
+        elif len(fitting) == len(ahead):
+            status = "free"
+        elif fitting:
+            status = "partly"
+        else:
+            status = "booked" if day in gig_days else "busy"
+        starts = tuple(
+            StartTime(
+                at=at,
+                band_label=f"{timezone.localtime(at, tz):%H:%M}",
+                viewer_label="" if vz.key == tz.key else f"{timezone.localtime(at, vz):%H:%M}",
+                value=f"{timezone.localtime(at, tz):%H:%M}",
+            )
+            for at in fitting
+        )
+        days.append(StripDay(day=day, status=status, starts=starts))
+        day += dt.timedelta(days=1)
+    return Strip(band_zone=tz.key, viewer_zone=vz.key, length=length, days=days)
+
+
+def start_fits(*, band: Band, starts_at: dt.datetime, length: dt.timedelta, now: dt.datetime) -> bool:
+    """Whether a gig of `length` at `starts_at` lies in the band's green zone as the strip reads it
+    (members free with load-in and pack-down, not too soon, no other gig that day for a one-gig band).
+    Call under the band's lock to decide; two queries."""
+    if starts_at < now + LEAD:
+        return False
+    tz = zoneinfo.ZoneInfo(band.time_zone)
+    pad = _padding(band)
+    low, high = starts_at - pad[0], starts_at + length + pad[1]
+    if not _fits(starts_at, length, _Busy(_merged_busy(band, low, high)), pad):
+        return False
+    day = timezone.localtime(starts_at, tz).date()
+    day_start, day_end = engine.day_bounds(day, tz)
+    gigs = _gig_starts(band, min(day_start, starts_at), max(day_end, starts_at + length))
+    if any(s < starts_at + length and e > starts_at for s, e in gigs):
+        return False
+    # A band that takes one gig a day has none left on a day with a gig.
+    return band.two_gigs_a_day or not any(timezone.localtime(s, tz).date() == day for s, _ in gigs)

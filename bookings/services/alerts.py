@@ -1,0 +1,101 @@
+"""Saved gig finder searches and their alerts: a band is told, once per slot, when a new slot or
+support call matches a search it saved and its green zone."""
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import NotificationItem, notifications_create_many
+from bands.models import Band
+from bands.selectors import bands_managers
+
+from ..models import SavedSearch
+from ..selectors.bookings import can_manage_band
+from ..selectors.finder import finder_slots
+from .workflow import BookingError, BookingPermissionError
+
+DATE_KEYS = ("starts_from", "starts_before")
+KEPT = ("city", "region", "country", "genres", "fee_min", "role", *DATE_KEYS)
+# At most this many alerts per search and run; the rest come on the next run.
+PER_RUN = 20
+
+
+def _stored(filters: dict[str, Any]) -> dict[str, Any]:
+    out = {k: filters.get(k) for k in KEPT if filters.get(k) not in (None, "", [])}
+    for key in DATE_KEYS:
+        if key in out:
+            out[key] = out[key].isoformat()
+    return out
+
+
+def _loaded(filters: dict[str, Any]) -> dict[str, Any]:
+    out = dict(filters)
+    for key in DATE_KEYS:
+        if key in out:
+            out[key] = dt.datetime.fromisoformat(out[key])
+    return out
+
+
+def saved_search_create(*, band: Band, by: User, filters: dict[str, Any], label: str, now=None) -> SavedSearch:
+    """Keep the finder's current search for `band` (its leaders and admins only). Raises
+    BookingPermissionError, or BookingError past MAX_PER_BAND searches."""
+    now = now or timezone.now()
+    if not can_manage_band(band.pk, by):
+        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can save searches for it.")
+    with transaction.atomic():
+        Band.objects.select_for_update().filter(pk=band.pk).values_list("pk", flat=True).get()
+        if SavedSearch.objects.filter(band=band).count() >= SavedSearch.MAX_PER_BAND:
+            raise BookingError(f"A band can keep {SavedSearch.MAX_PER_BAND} saved searches; delete one first.")
+        return SavedSearch.objects.create(
+            band=band, created_by=by, label=label[:300] or "Every slot", filters=_stored(filters), checked_at=now
+        )
+
+
+def saved_search_delete(*, search: SavedSearch, by: User) -> None:
+    if not can_manage_band(search.band_id, by):
+        raise BookingPermissionError("Only the band's leaders and admins can delete its saved searches.")
+    search.delete()
+
+
+def saved_search_alerts_send(*, now=None) -> int:
+    """For every saved search: the public slots and support calls posted or changed since it was last
+    looked at that match it while the band is free – each told to the band's leaders and admins once
+    (the notification's key is the search and the slot). Returns how many slots were alerted."""
+    now = now or timezone.now()
+    searches = list(SavedSearch.objects.select_related("band").order_by("pk"))
+    if not searches:
+        return 0
+    managers = bands_managers({s.band_id for s in searches})
+    sent = 0
+    for search in searches:
+        filters = _loaded(search.filters)
+        slots = list(
+            finder_slots(now=now, band_id=search.band_id, playable=True, **filters)
+            .filter(updated_at__gt=search.checked_at)
+            .order_by("starts_at", "pk")[:PER_RUN]
+        )
+        items = []
+        for slot in slots:
+            what = "Support call" if slot.is_support_call else "New slot"
+            path = f"/shows/{slot.pk}/" if slot.is_hosted else f"/slots/{slot.pk}/"
+            items.append(
+                NotificationItem(
+                    recipients=managers[search.band_id],
+                    kind="show_alert",
+                    text=f"{what} for {search.band.name} ({search.label}): "
+                    f"“{slot.title or 'Open slot'}” at {slot.place_label} on {{when}} – the band is free.",
+                    link=path,
+                    key=f"alert:{search.pk}:{slot.pk}",
+                    starts_at=slot.starts_at,
+                    ends_at=slot.ends_at,
+                )
+            )
+        with transaction.atomic():
+            notifications_create_many(items=items, actor=None)
+            latest = max((s.updated_at for s in slots), default=None) if len(slots) == PER_RUN else None
+            SavedSearch.objects.filter(pk=search.pk).update(checked_at=latest or now)
+        sent += len(items)
+    return sent

@@ -1,0 +1,147 @@
+"""Files on a booking: riders, stage plots, set lists, contracts and recordings both sides share.
+
+What a file is comes from its first bytes, never from its name or the browser's word: PDF, PNG, JPEG,
+plain UTF-8 text, or audio (MP3, WAV, OGG, FLAC, M4A). Anything else – an executable renamed .pdf, an
+HTML page called notes.txt – is refused. Files go to the private "booking_files" storage (never
+MEDIA_ROOT) under random names; a new version of a document is a new row and the old ones stay.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+
+from accounts.models import User
+from accounts.services import notifications_create
+
+from ..models import Booking, BookingFile
+from ..selectors.bookings import band_players, side_of
+from .notices import booking_people, link_of
+from .workflow import BookingError, BookingPermissionError
+
+HEAD_BYTES = 8192
+FILES_PER_BOOKING = 100
+ALLOWED_WORDS = "PDF, PNG, JPEG, plain text or audio (MP3, WAV, OGG, FLAC, M4A)"
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The type the first bytes of a file say it is, among the allowed ones; None for anything else."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head.startswith(b"fLaC"):
+        return "audio/flac"
+    if head[4:8] == b"ftyp" and head[8:11] in (b"M4A", b"mp4", b"iso", b"M4B"):
+        return "audio/mp4"
+    return "text/plain" if _is_text(head) else None
+
+
+def _is_text(head: bytes) -> bool:
+    if not head or b"\x00" in head:
+        return False
+    # The head may cut a multi-byte character in two at its end: tolerate up to three bytes of it.
+    for cut in range(4):
+        try:
+            text = head[: len(head) - cut].decode("utf-8") if cut else head.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if text.lstrip()[:15].lower().startswith(("<!doctype html", "<html", "<script", "<svg", "<?xml")):
+            return False  # markup a browser would run is not a plain-text rider
+        return all(ch.isprintable() or ch in "\t\r\n\f" for ch in text)
+    return False
+
+
+def file_check(upload: UploadedFile) -> str:
+    """The upload's content type from its first bytes, or a ValidationError("file") saying why not."""
+    limit = settings.BOOKING_FILE_MAX_BYTES
+    if upload.size is None or upload.size == 0:
+        raise ValidationError({"file": ["This file is empty."]})
+    if upload.size > limit:
+        raise ValidationError(
+            {"file": [f"This file is {_megabytes(upload.size)}; files can be at most {_megabytes(limit)}."]}
+        )
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    content_type = sniff_content_type(head)
+    if content_type is None:
+        raise ValidationError(
+            {"file": [f"This file is not a {ALLOWED_WORDS} file, whatever its name says. Nothing was uploaded."]}
+        )
+    return content_type
+
+
+def booking_file_add(
+    *, booking: Booking, by: User, upload: UploadedFile, title: str, kind: str, replaces: BookingFile | None = None
+) -> BookingFile:
+    """Share a file on a booking (either side; plain band members too). With `replaces` (a file of the
+    same booking), a new version of that document; the old one stays. Raises BookingPermissionError
+    (not a party: the caller answers 404), ValidationError by field (type, size, title, kind)."""
+    side = side_of(booking, by) or ("band" if by.pk in {u.pk for u in band_players(booking.band_id)} else None)
+    if side is None:
+        raise BookingPermissionError("Only the people in this booking can share files on it.")
+    title = (title or "").strip() or (upload.name or "File")[:120]
+    errors: dict[str, list[str]] = {}
+    if kind not in BookingFile.Kind.values:
+        errors["kind"] = ["Choose what kind of file this is."]
+    if len(title) > 120:
+        errors["title"] = [f"At most 120 characters, please (this has {len(title)})."]
+    if replaces is not None and replaces.booking_id != booking.pk:
+        errors["replaces"] = ["Choose a file of this booking."]
+    if errors:
+        raise ValidationError(errors)
+    content_type = file_check(upload)
+    if BookingFile.objects.filter(booking=booking).count() >= FILES_PER_BOOKING:
+        raise BookingError(f"A booking can hold {FILES_PER_BOOKING} files; this one is full.")
+    with transaction.atomic():
+        Booking.objects.select_for_update(of=("self",)).filter(pk=booking.pk).values_list("pk", flat=True).get()
+        document, version = uuid.uuid4(), 1
+        if replaces is not None:
+            document = replaces.document
+            version = (BookingFile.objects.filter(document=document).aggregate(v=Max("version"))["v"] or 0) + 1
+        row = BookingFile(
+            booking=booking,
+            document=document,
+            version=version,
+            kind=kind,
+            title=title,
+            original_name=(upload.name or "file")[-200:],
+            content_type=content_type,
+            size=upload.size,
+            side=side,
+            uploaded_by=by,
+        )
+        row.file.save("upload", upload, save=False)
+        try:
+            row.save()
+        except Exception:
+            row.file.storage.delete(row.file.name)
+            raise
+        what = f"version {version} of {title}" if version > 1 else title
+        notifications_create(
+            recipients=booking_people(booking),
+            kind="booking_file",
+            text=f"{by.name} shared {what} on {booking.band.name}'s booking for {{when}}.",
+            link=link_of(booking),
+            key=f"file:{row.pk}",
+            actor=by,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+        )
+    return row

@@ -1,0 +1,209 @@
+"""Instant booking: a client books one of a band's instant-bookable packages at a start in its green
+zone, and the gig is BOOKED at once, without the band answering.
+
+It holds to the same rules as accepting (workflow.booking_accept): the band row is locked first, the
+checks run again under the lock (no booked gig overlaps; the members are free with load-in and
+pack-down, as the availability strip says), and on PostgreSQL the exclusion constraint stands behind
+them. The pending requests the new gig makes impossible are declined right after, as after an accept.
+"""
+
+import datetime as dt
+import logging
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scheduling import scheduling_day_problem, scheduling_today
+from accounts.timezones import when_text
+from bands.models import ApprovalStatus, Band, Membership, Package
+from bands.packages import package_price
+from bands.services import band_gig_block_add
+
+from ..models import Booking, BookingEvent
+from ..selectors.strip import start_fits
+from .notices import booking_notify, booking_people, booking_summary, where_text
+from .workflow import (
+    BookingConflict,
+    BookingError,
+    BookingPermissionError,
+    _check_band_free,
+    _decline_losers,
+    cancel_terms_of,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = Booking.Status
+
+TEXT_FIELDS = ("event_type", "location", "message", "power_notes", "load_in_notes")
+
+
+def package_minutes(package: Package, minutes: int | None) -> int:
+    """How long a gig of `package` is: its own length, or a longer one asked for a package priced by
+    the hour or day (never shorter, never longer than a day). Raises ValidationError("minutes")."""
+    if minutes is None or package.price_unit == Package.PriceUnit.FIXED:
+        return package.length_minutes
+    if not package.length_minutes <= minutes <= 24 * 60:
+        raise ValidationError(
+            {"minutes": [f"{package.name} lasts at least {package.length_minutes} minutes and at most 24 hours."]}
+        )
+    return minutes
+
+
+def _check_input(
+    *,
+    band: Band,
+    package: Package,
+    starts_at: dt.datetime,
+    price: int,
+    minutes: int,
+    texts: dict,
+    setting: str,
+    guests,
+    now,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if package.band_id != band.pk or not package.active:
+        errors["package"] = ["Choose one of this band's packages."]
+    elif not package.instant:
+        errors["package"] = [f"{package.name} is not instant-bookable: send {band.name} a request instead."]
+    zone = zoneinfo.ZoneInfo(band.time_zone)
+    if starts_at <= now:
+        errors["starts_at"] = ["This start is in the past. Choose a free time from the strip."]
+    elif problem := scheduling_day_problem(starts_at.astimezone(zone).date(), today=scheduling_today(zone, now=now)):
+        errors["starts_at"] = [problem]
+    if setting not in ("", *Booking.Setting.values):
+        errors["setting"] = ["Choose indoors or outdoors."]
+    if guests is not None and guests < 0:
+        errors["guests"] = ["The number of guests cannot be negative."]
+    for name, value in texts.items():
+        limit = Booking._meta.get_field(name).max_length
+        if len(value) > limit:
+            errors[name] = [f"At most {limit} characters, please (this has {len(value)})."]
+    if errors:
+        raise ValidationError(errors)
+    if price != package_price(package, minutes=minutes):
+        # A page drawn before the band changed its price, or a tampered form: never book at a price not shown.
+        raise BookingConflict(
+            f"The price of {package.name} is now {package_price(package, minutes=minutes):,} {package.currency}, not "
+            f"{price:,}. Nothing was booked; check the new price and confirm again."
+        )
+
+
+def booking_instant(
+    *,
+    band: Band,
+    package: Package,
+    client: User,
+    starts_at: dt.datetime,
+    price: int,
+    event_type: str = "",
+    location: str = "",
+    guests: int | None = None,
+    setting: str = "",
+    power_notes: str = "",
+    load_in_notes: str = "",
+    message: str = "",
+    minutes: int | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Book `package` of `band` for `client` at `starts_at`, BOOKED at once; `price` is the total the
+    client was shown and must still be the package's price. `minutes`: a longer gig of a package priced
+    by the hour or day (at least the package's length; a fixed-price package keeps its own).
+
+    Raises ValidationError by field (another band's, a withdrawn or a non-instant package, a past or
+    too distant start, bad details), BookingPermissionError (the client plays in the band),
+    BookingError (the band is not taking bookings), BookingConflict (the price changed; the time is
+    no longer free: taken by another gig meanwhile, or outside the band's green zone). Nothing is
+    written unless it succeeds.
+    """
+    now = now or timezone.now()
+    texts = {
+        name: value.strip()
+        for name, value in zip(TEXT_FIELDS, (event_type, location, message, power_notes, load_in_notes), strict=True)
+    }
+    minutes = package_minutes(package, minutes)
+    _check_input(
+        band=band,
+        package=package,
+        starts_at=starts_at,
+        price=price,
+        minutes=minutes,
+        texts=texts,
+        setting=setting,
+        guests=guests,
+        now=now,
+    )
+    if band.status != ApprovalStatus.APPROVED:
+        raise BookingError(f"{band.name} is not taking bookings on StageSlot right now.")
+    if Membership.objects.filter(band_id=band.pk, user_id=client.pk).exists():
+        raise BookingPermissionError(f"You play in {band.name}, so you cannot book it.")
+    length = dt.timedelta(minutes=minutes)
+    ends_at = starts_at + length
+    zone = zoneinfo.ZoneInfo(band.time_zone)
+    # A race already decided is refused without queueing on the band lock: a plain read that finds a
+    # live gig then is true when read (as workflow._check_not_decided). Finding none decides nothing.
+    _check_band_free(band, starts_at, ends_at, zone)
+    with transaction.atomic():
+        band = Band.objects.select_for_update().get(pk=band.pk)
+        _check_band_free(band, starts_at, ends_at, zone)
+        if not start_fits(band=band, starts_at=starts_at, length=length, now=now):
+            raise BookingConflict(
+                f"{band.name} is not free {when_text(starts_at, ends_at, zone)} any more (with its set-up "
+                "before and pack-down after). Nothing was booked; choose another free time."
+            )
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    kind=Booking.Kind.REQUEST,
+                    role=Booking.Role.HEADLINER,
+                    status=Status.BOOKED,
+                    instant=True,
+                    band=band,
+                    client=client,
+                    requested_by=client,
+                    package=package,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    time_zone=band.time_zone,
+                    fee=price,
+                    currency=package.currency,
+                    guests=guests,
+                    setting=setting,
+                    status_note="Booked instantly",
+                    status_changed_at=now,
+                    sequence=1,
+                    **texts,
+                    **cancel_terms_of(band, starts_at),
+                )
+                BookingEvent.objects.create(
+                    booking=booking,
+                    actor=client,
+                    from_status="",
+                    to_status=Status.BOOKED,
+                    note=f"Booked instantly: {package.name}, {price:,} {package.currency}",
+                )
+                booking.block = band_gig_block_add(
+                    band_id=band.pk,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    title=f"Gig: {band.name} at {where_text(booking)}",
+                )
+                booking.save(update_fields=["block", "updated_at"])
+        except IntegrityError as exc:
+            logger.warning("Instant booking of band %s hit a constraint: %s", band.pk, exc)
+            raise BookingConflict(
+                f"{band.name} was booked at an overlapping time meanwhile. Nothing was booked."
+            ) from exc
+        booking_notify(
+            booking,
+            booking_people(booking),
+            f"Booked instantly: {client.name} booked {band.name} ({package.name}) to {booking_summary(booking)}.",
+            actor=client,
+            event="booked",
+        )
+    _decline_losers(winner=booking, band=band, slot=None, by=client, now=now)
+    return booking

@@ -1,0 +1,106 @@
+"""A gig's life after it is booked: disputes opened by either side within DISPUTE_DAYS after the end,
+and resolved by StageSlot staff (completed or cancelled). Starting and completing are periodic
+(workflow.bookings_start, workflow.bookings_complete)."""
+
+import datetime as dt
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+
+from ..models import Booking
+from ..selectors.bookings import side_of
+from .notices import booking_notify, booking_people, booking_summary
+from .workflow import BookingConflict, BookingError, BookingPermissionError, booking_transition, slot_place_free
+
+Status = Booking.Status
+
+DISPUTE_DAYS = 7
+# A gig can be disputed once its end has passed, whether or not the periodic task has marked it.
+DISPUTABLE = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED)
+
+
+def dispute_open_until(booking: Booking) -> dt.datetime:
+    return booking.ends_at + timedelta(days=DISPUTE_DAYS)
+
+
+def can_dispute(booking: Booking, *, now: dt.datetime) -> bool:
+    return booking.status in DISPUTABLE and booking.ends_at <= now < dispute_open_until(booking)
+
+
+def booking_dispute(*, booking: Booking, by: User, reason: str, now=None) -> Booking:
+    """Either side says something went wrong with a gig that has ended, within DISPUTE_DAYS of its end.
+
+    The booking becomes DISPUTED for both sides until staff resolve it. Raises BookingPermissionError
+    (not a side of it), ValidationError("reason"), BookingError (not over yet, or too late),
+    BookingConflict (already disputed, cancelled…).
+    """
+    now = now or timezone.now()
+    reason = reason.strip()
+    if side_of(booking, by) is None:
+        raise BookingPermissionError(
+            "Only the band's leaders and admins, the venue or the client can dispute this gig."
+        )
+    if not reason:
+        raise ValidationError({"reason": ["Say what went wrong; the other side and StageSlot staff will read it."]})
+    if len(reason) > 500:
+        raise ValidationError({"reason": [f"At most 500 characters, please (this has {len(reason)})."]})
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+        )
+        if booking.status not in DISPUTABLE:
+            raise BookingConflict(
+                f"This gig is {booking.get_status_display().lower()}, so it cannot be disputed. Nothing was changed."
+            )
+        if booking.ends_at > now:
+            raise BookingError("This gig has not ended yet; a dispute can be opened once it is over.")
+        if now >= dispute_open_until(booking):
+            raise BookingError(
+                f"A gig can be disputed up to {DISPUTE_DAYS} days after its end; that time has passed. "
+                "Write to StageSlot staff if something is still wrong."
+            )
+        booking_transition(booking, Status.DISPUTED, actor=by, note=f"Disputed: {reason}", now=now)
+        booking_notify(
+            booking,
+            booking_people(booking),
+            f"Disputed: {booking.band.name} to {booking_summary(booking)}. Reason: {reason}",
+            actor=by,
+            event="disputed",
+        )
+    return booking
+
+
+def booking_dispute_resolve(*, booking: Booking, by: User, outcome: str, note: str, now=None) -> Booking:
+    """Staff close a dispute: the gig counts as COMPLETED, or as CANCELLED (its place and the members'
+    time given back), with a note both sides read. Staff only."""
+    now = now or timezone.now()
+    note = note.strip()
+    if not by.is_staff:
+        raise BookingPermissionError("Only StageSlot staff resolve disputes.")
+    if outcome not in (Status.COMPLETED, Status.CANCELLED):
+        raise ValidationError({"outcome": ["Choose completed or cancelled."]})
+    if not note:
+        raise ValidationError({"note": ["Write what was decided and why; both sides read it."]})
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+        )
+        if booking.status != Status.DISPUTED:
+            raise BookingConflict("This gig is not disputed (any more). Nothing was changed.")
+        word = "completed" if outcome == Status.COMPLETED else "cancelled"
+        booking_transition(booking, outcome, actor=by, note=f"Dispute resolved ({word}): {note}"[:500], now=now)
+        if outcome == Status.CANCELLED:
+            slot_place_free(booking, booking.slot)
+        booking_notify(
+            booking,
+            booking_people(booking),
+            f"Dispute resolved by StageSlot staff – {booking.band.name} to {booking_summary(booking)} counts as "
+            f"{word}. Note: {note}",
+            actor=by,
+            event="dispute_resolved",
+        )
+    return booking

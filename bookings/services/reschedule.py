@@ -1,0 +1,258 @@
+"""Rescheduling a booked private gig: one side proposes new times with a reason, the other accepts
+(the same booking moves: same feed UID, a higher SEQUENCE, the members' busy time with it) or
+declines (the old times stand). One open proposal per booking at a time.
+
+Accepting is a change of a booked gig's time, so it holds to the rules of booking_accept: the band
+row is locked first, then the booking, and under the locks no other gig of the band may overlap the
+new times and every required member must be free then (with load-in and pack-down); on PostgreSQL
+the exclusion constraint stands behind the check.
+"""
+
+import datetime as dt
+import logging
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scheduling import scheduling_day_problem, scheduling_today
+from accounts.services import notifications_create
+from accounts.timezones import when_text
+from bands.models import Band
+from bands.services import band_gig_block_move
+
+from ..models import Booking, BookingEvent, RescheduleProposal
+from ..selectors.bookings import band_free_between, side_of
+from .notices import booking_notify, booking_people, link_of
+from .workflow import MAX_REQUEST_LENGTH, BookingConflict, BookingError, BookingPermissionError
+
+logger = logging.getLogger(__name__)
+
+Status = Booking.Status
+Open = RescheduleProposal.Status.OPEN
+
+
+def _notify(booking: Booking, text: str, *, by: User, kind: str, key: str) -> None:
+    """Tell both sides (never the actor) of a proposal or its answer; `{when}` reads the gig's times."""
+    notifications_create(
+        recipients=booking_people(booking),
+        kind=kind,
+        text=text,
+        link=link_of(booking),
+        key=key,
+        actor=by,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+    )
+
+
+def _side(booking: Booking, by: User) -> str:
+    side = side_of(booking, by)
+    if side is None:
+        raise BookingPermissionError("Only the band's leaders and admins and the client can reschedule this gig.")
+    return side
+
+
+def reschedule_propose(
+    *, booking: Booking, by: User, starts_at: dt.datetime, ends_at: dt.datetime, reason: str, now=None
+) -> RescheduleProposal:
+    """Propose new times for a booked private gig (either side). Raises BookingPermissionError,
+    ValidationError by field (times, reason), BookingError (a venue's slot, the gig has started),
+    BookingConflict (not booked any more; a proposal is already open; the band is booked then)."""
+    now = now or timezone.now()
+    side = _side(booking, by)
+    reason = reason.strip()
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = ["The end must be after the start."]
+    elif ends_at - starts_at > MAX_REQUEST_LENGTH:
+        errors["ends_at"] = ["A gig can be at most 24 hours long."]
+    if starts_at <= now:
+        errors["starts_at"] = ["This start is in the past. Choose a time from now on."]
+    elif problem := scheduling_day_problem(
+        starts_at.astimezone(booking.zone).date(), today=scheduling_today(booking.zone, now=now)
+    ):
+        errors["starts_at"] = [problem]
+    if (starts_at, ends_at) == (booking.starts_at, booking.ends_at):
+        errors["starts_at"] = ["These are the gig's times already."]
+    if not reason:
+        errors["reason"] = ["Say why; the other side reads it before they answer."]
+    elif len(reason) > 500:
+        errors["reason"] = [f"At most 500 characters, please (this has {len(reason)})."]
+    if errors:
+        raise ValidationError(errors)
+    if booking.slot_id:
+        raise BookingError("A venue's slot has its own times: ask the venue to change the slot instead.")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("band", "client").get(pk=booking.pk)
+        if booking.status != Status.BOOKED:
+            raise BookingConflict(
+                f"This gig is {booking.get_status_display().lower()}, so it cannot be rescheduled. Nothing was changed."
+            )
+        if booking.starts_at <= now:
+            raise BookingError("This gig has started, so it can no longer be rescheduled.")
+        if RescheduleProposal.objects.filter(booking=booking, status=Open).exists():
+            raise BookingConflict(
+                "New times are already proposed for this gig. Wait for the answer, or withdraw that proposal first."
+            )
+        # Told now rather than after the other side agreed: the band is booked then.
+        clash = Booking.objects.filter(
+            band_id=booking.band_id, status__in=Booking.ON, starts_at__lt=ends_at, ends_at__gt=starts_at
+        ).exclude(pk=booking.pk)
+        if clash.exists():
+            raise BookingConflict(
+                f"{booking.band.name} is already booked {when_text(starts_at, ends_at, booking.zone)}; "
+                "propose other times."
+            )
+        try:
+            with transaction.atomic():
+                proposal = RescheduleProposal.objects.create(
+                    booking=booking,
+                    side=side,
+                    proposed_by=by,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    old_starts_at=booking.starts_at,
+                    old_ends_at=booking.ends_at,
+                    reason=reason,
+                )
+        except IntegrityError as exc:
+            raise BookingConflict("New times are already proposed for this gig. Nothing was changed.") from exc
+        BookingEvent.objects.create(
+            booking=booking,
+            actor=by,
+            from_status=booking.status,
+            to_status=booking.status,
+            note=f"Proposed new times: {when_text(starts_at, ends_at, booking.zone)}. Reason: {reason}"[:500],
+        )
+        _notify(
+            booking,
+            f"{by.name} proposes new times for {booking.band.name}: {when_text(starts_at, ends_at, booking.zone)} "
+            f"instead of {{when}}. Reason: {reason}",
+            by=by,
+            kind="booking_reschedule",
+            key=f"reschedule:{proposal.pk}:open",
+        )
+    return proposal
+
+
+def _answerable(proposal: RescheduleProposal, by: User) -> str:
+    side = _side(proposal.booking, by)
+    if side == proposal.side:
+        raise BookingPermissionError("Your side proposed these times; the other side answers.")
+    return side
+
+
+def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Booking:
+    """The other side accepts: the gig moves to the proposed times under the band's lock. Raises
+    BookingPermissionError (your own side's proposal), BookingConflict (answered already, the gig is
+    not booked, the band is booked or its members busy then), BookingError (the new start passed)."""
+    now = now or timezone.now()
+    _answerable(proposal, by)
+    with transaction.atomic():
+        band = Band.objects.select_for_update().get(pk=proposal.booking.band_id)
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "client").get(pk=proposal.booking_id)
+        )
+        proposal = RescheduleProposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.status != Open:
+            raise BookingConflict(f"This proposal is already {proposal.get_status_display().lower()}.")
+        if booking.status != Status.BOOKED:
+            raise BookingConflict(f"This gig is {booking.get_status_display().lower()}, so it cannot be moved.")
+        if proposal.starts_at <= now:
+            raise BookingError("The proposed start has passed; propose other times.")
+        start, end = proposal.starts_at, proposal.ends_at
+        clash = (
+            Booking.objects.filter(band_id=band.pk, status__in=Booking.ON, starts_at__lt=end, ends_at__gt=start)
+            .exclude(pk=booking.pk)
+            .first()
+        )
+        if clash is not None:
+            raise BookingConflict(
+                f"{band.name} is already booked {when_text(clash.starts_at, clash.ends_at, booking.zone)}, "
+                "which overlaps the proposed times, so the gig was not moved."
+            )
+        pad_before, pad_after = timedelta(minutes=band.load_in_minutes), timedelta(minutes=band.pack_down_minutes)
+        if not band_free_between(
+            band_id=band.pk, start=start - pad_before, end=end + pad_after, exclude_block_id=booking.block_id
+        ):
+            raise BookingConflict(
+                f"Someone in {band.name} is busy {when_text(start, end, booking.zone)} (with set-up and pack-down), "
+                "so the gig was not moved. Decline, and propose times when everyone is free."
+            )
+        old = when_text(booking.starts_at, booking.ends_at, booking.zone)
+        try:
+            with transaction.atomic():
+                booking.starts_at, booking.ends_at = start, end
+                booking.sequence += 1
+                if booking.cancel_free_until is not None:
+                    booking.cancel_free_until = start - timedelta(days=band.cancel_free_days)
+                booking.save(update_fields=["starts_at", "ends_at", "sequence", "cancel_free_until", "updated_at"])
+                if booking.block_id:
+                    band_gig_block_move(block_id=booking.block_id, gig_starts_at=start, gig_ends_at=end)
+        except IntegrityError as exc:
+            logger.warning("Reschedule %s hit a constraint: %s", proposal.pk, exc)
+            raise BookingConflict(f"{band.name} is already booked at an overlapping time.") from exc
+        proposal.status, proposal.answered_by, proposal.answered_at = RescheduleProposal.Status.ACCEPTED, by, now
+        proposal.save(update_fields=["status", "answered_by", "answered_at"])
+        BookingEvent.objects.create(
+            booking=booking,
+            actor=by,
+            from_status=booking.status,
+            to_status=booking.status,
+            note=f"Rescheduled from {old} to {when_text(start, end, booking.zone)}"[:500],
+        )
+        booking_notify(
+            booking,
+            booking_people(booking),
+            f"Rescheduled: {band.name} now plays on {{when}} (was {old}).",
+            actor=by,
+            event="rescheduled",
+        )
+    return booking
+
+
+def reschedule_decline(*, proposal: RescheduleProposal, by: User, note: str = "", now=None) -> RescheduleProposal:
+    """The other side declines: the old times stand. The proposer withdraws with reschedule_withdraw."""
+    now = now or timezone.now()
+    _answerable(proposal, by)
+    return _close(proposal, by=by, to=RescheduleProposal.Status.DECLINED, note=note.strip()[:500], now=now)
+
+
+def reschedule_withdraw(*, proposal: RescheduleProposal, by: User, now=None) -> RescheduleProposal:
+    """The side that proposed takes it back."""
+    now = now or timezone.now()
+    if _side(proposal.booking, by) != proposal.side:
+        raise BookingPermissionError("Only the side that proposed these times can withdraw them.")
+    return _close(proposal, by=by, to=RescheduleProposal.Status.WITHDRAWN, note="", now=now)
+
+
+def _close(proposal: RescheduleProposal, *, by: User, to: str, note: str, now) -> RescheduleProposal:
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "client").get(pk=proposal.booking_id)
+        )
+        proposal = RescheduleProposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.status != Open:
+            raise BookingConflict(f"This proposal is already {proposal.get_status_display().lower()}.")
+        proposal.status, proposal.answered_by, proposal.answered_at, proposal.answer_note = to, by, now, note
+        proposal.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
+        word = proposal.get_status_display().lower()
+        because = f" ({note})" if note else ""
+        BookingEvent.objects.create(
+            booking=booking,
+            actor=by,
+            from_status=booking.status,
+            to_status=booking.status,
+            note=f"New times {word}{because}; the gig stays on its times."[:500],
+        )
+        _notify(
+            booking,
+            f"The new times for {booking.band.name} were {word}{because}: the gig stays on {{when}}.",
+            by=by,
+            kind="booking_rescheduled",
+            key=f"reschedule:{proposal.pk}:{to}",
+        )
+    return proposal

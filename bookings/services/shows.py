@@ -1,0 +1,521 @@
+"""Shows with places that bands run: a show a band hosts, the support places a headliner fills on a
+venue's slot (when the venue lets it), and the show's tickets.
+
+A hosted show is a `venues.Slot` without a venue or stage, with its `host_band`; the host's own place
+is a Booking of kind HOST, BOOKED as the show is made (docs/decisions/0020). Everything that fills or
+frees a place goes through bookings.services.workflow, so the same locks (band, then slot, then
+bookings), constraints, counters and automatic declines hold for both kinds of show.
+"""
+
+import datetime as dt
+import itertools
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scheduling import scheduling_day_problem, scheduling_today
+from accounts.services import notifications_create
+from accounts.timezones import validate_time_zone
+from bands.links import link_clean
+from bands.models import ApprovalStatus, Band, Currency, Genre
+from bands.selectors import band_managers
+from bands.services import band_gig_block_add, band_gig_block_move
+from venues.models import Slot, Ticket, Venue
+
+from ..models import BillMessage, Booking, BookingEvent
+from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
+from ..selectors.shows import bill_people, on_the_bill
+from .notices import booking_notify, booking_people, booking_summary
+from .workflow import BookingConflict, BookingError, BookingPermissionError, _check_band_free
+
+Status = Booking.Status
+Role = Booking.Role
+
+
+def _show_times_check(*, starts_at: dt.datetime, ends_at: dt.datetime, zone, now: dt.datetime) -> dict:
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = ["The end must be after the start."]
+    elif ends_at - starts_at > Slot.MAX_LENGTH:
+        errors["ends_at"] = ["A show can be at most 24 hours long."]
+    if starts_at <= now:
+        errors["starts_at"] = ["This start is in the past. Choose a time from now on."]
+    elif problem := scheduling_day_problem(starts_at.astimezone(zone).date(), today=scheduling_today(zone, now=now)):
+        errors["starts_at"] = [problem]
+    return errors
+
+
+def show_host(
+    *,
+    band: Band,
+    by: User,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    time_zone: str,
+    title: str,
+    genres: Iterable[Genre] = (),
+    place_venue: Venue | None = None,
+    place_name: str = "",
+    place_address: str = "",
+    place_city: str = "",
+    fee: int | None = None,
+    currency: str = Currency.EUR,
+    support_terms: str = "",
+    support_places: int = 0,
+    doors_at: dt.datetime | None = None,
+    now=None,
+) -> Slot:
+    """The band hosts a show of its own (a DIY show, a house concert, a festival): a public show it
+    headlines, with `support_places` places for support acts it picks itself.
+
+    Leaders and admins only (BookingPermissionError). Raises ValidationError by field (times, place,
+    places, zone, fee) and BookingConflict when the band is already booked at an overlapping time.
+    The band's own place is booked at once, so its members are busy for it and it shows in the feeds.
+    """
+    now = now or timezone.now()
+    if not can_manage_band(band.pk, by):
+        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can host a show for it.")
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_time_zone(time_zone)
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = exc.messages
+        zone = dt.UTC
+    errors.update(_show_times_check(starts_at=starts_at, ends_at=ends_at, zone=zone, now=now))
+    if doors_at is not None and not (starts_at - dt.timedelta(hours=6) <= doors_at <= starts_at):
+        errors["doors_at"] = ["Doors open at the start of the show or up to six hours before it."]
+    title = title.strip()
+    if not title:
+        errors["title"] = ["Give the show a title people will recognise."]
+    if place_venue is None and not place_name.strip():
+        errors["place_name"] = ["Choose a venue on StageSlot or type the name of the place."]
+    if place_venue is not None and place_venue.status != ApprovalStatus.APPROVED:
+        errors["place_venue"] = ["Choose a venue that is listed on StageSlot."]
+    if not 0 <= support_places <= Slot.MAX_SUPPORT_PLACES:
+        errors["support_places"] = [f"A show can have 0 to {Slot.MAX_SUPPORT_PLACES} support acts."]
+    if fee is not None and fee < 0:
+        errors["fee"] = ["A fee cannot be negative."]
+    if errors:
+        raise ValidationError(errors)
+    if band.status != ApprovalStatus.APPROVED:
+        raise BookingError(f"{band.name} is waiting for approval by StageSlot staff; it can host shows once approved.")
+    with transaction.atomic():
+        band = Band.objects.select_for_update().get(pk=band.pk)
+        _check_band_free(band, starts_at, ends_at, zone)
+        slot = Slot(
+            host_band=band,
+            place_venue=place_venue,
+            place_name=place_name.strip()[:120],
+            place_address=place_address.strip()[:200],
+            place_city=place_city.strip()[:80],
+            time_zone=time_zone,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            doors_at=doors_at,
+            title=title[:120],
+            fee=fee,
+            currency=currency,
+            support_terms=support_terms.strip()[:200],
+            support_places=support_places,
+            support_picker=Slot.SupportPicker.HEADLINER,
+            visibility=Slot.Visibility.PUBLIC,
+            created_by=by,
+        )
+        slot.full_clean(exclude=["venue", "stage", "genres"])
+        slot.save()
+        slot.genres.set(list(genres))
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    kind=Booking.Kind.HOST,
+                    role=Role.HEADLINER,
+                    status=Status.BOOKED,
+                    band=band,
+                    slot=slot,
+                    requested_by=by,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    time_zone=time_zone,
+                    location=slot.place_label,
+                    currency=currency,
+                    status_changed_at=now,
+                )
+                BookingEvent.objects.create(booking=booking, actor=by, from_status="", to_status=Status.BOOKED, note="")
+                Slot.objects.filter(pk=slot.pk).update(headliner_booked=1)
+                booking.block = band_gig_block_add(
+                    band_id=band.pk, starts_at=starts_at, ends_at=ends_at, title=f"Show: {slot.title}"
+                )
+                booking.save(update_fields=["block", "updated_at"])
+        except IntegrityError as exc:
+            raise BookingConflict(f"{band.name} is already booked at an overlapping time.") from exc
+        slot.headliner_booked = 1
+        booking_notify(
+            booking,
+            booking_people(booking),
+            f"Booked: {band.name} hosts “{slot.title}” – {booking_summary(booking)}.",
+            actor=by,
+            event="booked",
+        )
+    return slot
+
+
+# ---- Who fills the support places ----------------------------------------------------------------
+
+
+def slot_headliner(slot: Slot) -> Booking | None:
+    """The slot's booked headliner (the host's own place on a hosted show), with its band."""
+    return (
+        Booking.objects.filter(slot_id=slot.pk, role=Role.HEADLINER, status__in=Booking.ON)
+        .select_related("band")
+        .first()
+    )
+
+
+def show_support_ask(*, slot: Slot, by: User, places: int, now=None) -> Slot:
+    """The headliner of a venue's slot asks the venue to let it fill `places` support places.
+
+    Its leaders and admins only (BookingPermissionError). Raises ValidationError("places") for more
+    places than the venue allows (or are still open), BookingError when the slot is a hosted show, is
+    cancelled or over, or the headliner already fills them.
+    """
+    now = now or timezone.now()
+    headliner = slot_headliner(slot)
+    if headliner is None or not can_manage_band(headliner.band_id, by):
+        raise BookingPermissionError("Only the leaders and admins of the slot's booked headliner can ask for this.")
+    if slot.is_hosted:
+        raise BookingError("You host this show, so you fill its support places already.")
+    if slot.is_cancelled or slot.ends_at <= now:
+        raise BookingError("This slot is cancelled or over.")
+    if slot.headliner_picks_support:
+        raise BookingError("The venue already lets you fill the support places of this slot.")
+    open_places = slot.support_places - slot.supports_booked
+    if places < 1 or places > open_places:
+        raise ValidationError(
+            {
+                "places": [
+                    f"The venue allows {open_places} more support act{'s' if open_places != 1 else ''} on this slot; "
+                    f"ask for 1 to {open_places}."
+                    if open_places
+                    else "Every support place the venue allows on this slot is taken."
+                ]
+            }
+        )
+    with transaction.atomic():
+        Slot.objects.filter(pk=slot.pk).update(support_pick_asked_at=now)
+        notifications_create(
+            recipients=venue_team(slot.venue_id),
+            kind="show_support_asked",
+            text=f"{headliner.band.name} asks to fill {places} support place{'s' if places != 1 else ''} of "
+            f"“{slot.title or 'your slot'}” on {{when}}.",
+            link=f"/shows/{slot.pk}/manage/",
+            key=f"show:{slot.pk}:support_asked:{now.isoformat()}",
+            actor=by,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+        )
+    slot.support_pick_asked_at = now
+    return slot
+
+
+def show_support_picker_set(*, slot: Slot, by: User, picker: str, now=None) -> Slot:
+    """The venue lets the headliner fill the support places of its slot, or keeps that to itself.
+
+    Venue staff only (BookingPermissionError). The pending support applications move to whoever now
+    answers them. Raises BookingError for a hosted show, a cancelled slot, or handing over a slot
+    without a booked headliner; ValidationError("picker") for an unknown choice.
+    """
+    now = now or timezone.now()
+    if slot.is_hosted or not is_venue_staff(slot.venue_id, by):
+        raise BookingPermissionError("Only this venue's staff can decide who fills its support places.")
+    if picker not in Slot.SupportPicker.values:
+        raise ValidationError({"picker": ["Choose the venue or the headliner."]})
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update().get(pk=slot.pk)
+        if slot.is_cancelled:
+            raise BookingError("This slot is cancelled.")
+        headliner = slot_headliner(slot)
+        if picker == Slot.SupportPicker.HEADLINER and headliner is None:
+            raise BookingError("This slot has no booked headliner yet to hand the support places to.")
+        slot.support_picker = picker
+        slot.support_pick_asked_at = None
+        slot.save(update_fields=["support_picker", "support_pick_asked_at", "updated_at"])
+        pending = Booking.objects.filter(slot_id=slot.pk, role=Role.SUPPORT, kind=Booking.Kind.APPLICATION)
+        pending.filter(status=Status.PENDING).update(
+            picker_band_id=headliner.band_id if picker == Slot.SupportPicker.HEADLINER else None
+        )
+        if headliner is not None:
+            allowed = picker == Slot.SupportPicker.HEADLINER
+            notifications_create(
+                recipients=band_managers(headliner.band_id),
+                kind="show_support_asked",
+                text=f"{slot.venue.name} "
+                + ("lets you fill" if allowed else "fills")
+                + f" the support places of “{slot.title or 'the slot'}” on {{when}}.",
+                link=f"/shows/{slot.pk}/manage/",
+                key=f"show:{slot.pk}:picker:{picker}:{now.isoformat()}",
+                actor=by,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+            )
+    return slot
+
+
+# ---- Tickets ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketLine:
+    label: str
+    url: str
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+
+
+def can_edit_show(slot: Slot, user: User) -> bool:
+    """The host's leaders and admins (a hosted show), or the venue's staff and the headliner's leaders
+    and admins (a venue's slot)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if slot.is_hosted:
+        return can_manage_band(slot.host_band_id, user)
+    if is_venue_staff(slot.venue_id, user):
+        return True
+    headliner = slot_headliner(slot)
+    return headliner is not None and can_manage_band(headliner.band_id, user)
+
+
+def show_tickets_set(
+    *, slot: Slot, by: User, entry: str, sold_out: bool, tickets: Sequence[TicketLine], currency: str | None = None
+) -> Slot:
+    """Say how people get in: ticket links (label, address, price range), free entry, or pay at the
+    door; and whether it is sold out. Replaces the show's ticket links.
+
+    The host and the venue only (BookingPermissionError). Raises ValidationError by field for an
+    unknown entry, an address that is not an http(s) link (`javascript:`, unknown schemes), a price
+    range upside down or negative, tickets missing for "Tickets", too many links; nothing changes.
+    """
+    if not can_edit_show(slot, by):
+        raise BookingPermissionError("Only the show's host and its venue can change its tickets.")
+    errors: dict[str, list[str]] = {}
+    if entry not in Slot.Entry.values:
+        errors["entry"] = ["Choose tickets, free entry or pay at the door."]
+    if len(tickets) > Ticket.MAX_PER_SHOW:
+        errors["tickets"] = [f"At most {Ticket.MAX_PER_SHOW} ticket links, please."]
+    urls: list[str] = []
+    for i, line in enumerate(tickets, start=1):
+        if not line.label.strip():
+            errors.setdefault("tickets", []).append(f"Ticket link {i}: give it a label.")
+        try:
+            urls.append(link_clean("ticket", line.url))
+        except ValidationError as exc:
+            errors.setdefault("tickets", []).append(f"Ticket link {i}: {' '.join(exc.messages)}")
+        for price in (line.price_min, line.price_max):
+            if price is not None and price < 0:
+                errors.setdefault("tickets", []).append(f"Ticket link {i}: a price cannot be negative.")
+        if line.price_min is not None and line.price_max is not None and line.price_min > line.price_max:
+            errors.setdefault("tickets", []).append(f"Ticket link {i}: the lowest price is above the highest.")
+    if entry == Slot.Entry.TICKETS and not tickets and "entry" not in errors:
+        errors["tickets"] = ["Add a ticket link, or choose free entry or pay at the door."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update().get(pk=slot.pk)
+        Ticket.objects.filter(slot_id=slot.pk).delete()
+        if entry == Slot.Entry.TICKETS:
+            Ticket.objects.bulk_create(
+                Ticket(
+                    slot=slot,
+                    label=line.label.strip()[:60],
+                    url=urls[i],
+                    price_min=line.price_min,
+                    price_max=line.price_max,
+                    currency=currency or slot.currency,
+                    position=i,
+                )
+                for i, line in enumerate(tickets)
+            )
+        Slot.objects.filter(pk=slot.pk).update(entry=entry, sold_out=bool(sold_out), updated_at=timezone.now())
+        slot.refresh_from_db()
+    return slot
+
+
+def show_sequence_bump(slot_id: int) -> None:
+    """A change the show's calendar events must carry (their SEQUENCE grows)."""
+    Slot.objects.filter(pk=slot_id).update(sequence=F("sequence") + 1)
+
+
+# ---- The running order --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActTimes:
+    """One act's place in the running order: when it loads in, and its set."""
+
+    booking_id: int
+    load_in_at: dt.datetime
+    set_starts_at: dt.datetime
+    set_ends_at: dt.datetime
+
+
+MAX_LOAD_IN_BEFORE = dt.timedelta(hours=10)
+
+
+def _running_order_errors(
+    slot: Slot, acts: Sequence[ActTimes], doors_at: dt.datetime | None, curfew_at: dt.datetime | None, names: dict
+) -> list[str]:
+    zone = slot.zone
+
+    def hm(moment: dt.datetime) -> str:
+        return f"{moment.astimezone(zone):%H:%M}"
+
+    show = f"{hm(slot.starts_at)}–{hm(slot.ends_at)} ({zone.key})"
+    errors = []
+    for act in acts:
+        name = names[act.booking_id]
+        if act.set_ends_at <= act.set_starts_at:
+            errors.append(f"{name}: the set must end after it starts.")
+        elif act.set_starts_at < slot.starts_at or act.set_ends_at > slot.ends_at:
+            errors.append(f"{name}: the set {hm(act.set_starts_at)}–{hm(act.set_ends_at)} is outside the show, {show}.")
+        if act.load_in_at > act.set_starts_at:
+            errors.append(f"{name}: load-in must be before the set.")
+        elif act.set_starts_at - act.load_in_at > MAX_LOAD_IN_BEFORE:
+            errors.append(f"{name}: load-in can be at most 10 hours before the set.")
+    ordered = sorted(acts, key=lambda a: a.set_starts_at)
+    for before, after in itertools.pairwise(ordered):
+        if after.set_starts_at < before.set_ends_at:
+            errors.append(
+                f"{names[before.booking_id]} ({hm(before.set_starts_at)}–{hm(before.set_ends_at)}) and "
+                f"{names[after.booking_id]} ({hm(after.set_starts_at)}–{hm(after.set_ends_at)}) overlap."
+            )
+    if doors_at is not None and ordered and doors_at > ordered[0].set_starts_at:
+        errors.append(f"Doors ({hm(doors_at)}) must open before the first set.")
+    if curfew_at is not None:
+        if curfew_at > slot.ends_at + dt.timedelta(hours=2) or curfew_at < slot.starts_at:
+            errors.append(f"The curfew ({hm(curfew_at)}) must be within the show, {show}.")
+        elif ordered and curfew_at < ordered[-1].set_ends_at:
+            errors.append(f"The last set ends after the curfew ({hm(curfew_at)}).")
+    return errors
+
+
+def show_running_order_set(
+    *,
+    slot: Slot,
+    by: User,
+    acts: Sequence[ActTimes],
+    doors_at: dt.datetime | None = None,
+    curfew_at: dt.datetime | None = None,
+    now=None,
+) -> Slot:
+    """Set the bill: doors, each booked act's load-in and set, the curfew (gaps between sets are the
+    changeovers). Each act's members are then busy from its load-in to the end of its set, and each
+    changed act's booking and the show's SEQUENCE grow, so the feeds update.
+
+    The host, or the venue's staff and the headliner's leaders (BookingPermissionError). Raises
+    ValidationError("acts") for a set outside the show, sets that overlap, a load-in after its set, an
+    act missing or not booked on the show; BookingError once the show is over or cancelled. Locks the
+    acts' bands (in id order), then the slot, then their bookings (0007).
+    """
+    now = now or timezone.now()
+    if not can_edit_show(slot, by):
+        raise BookingPermissionError("Only the show's host and its venue can set the running order.")
+    with transaction.atomic():
+        booked = list(Booking.objects.filter(slot_id=slot.pk, status=Status.BOOKED).values_list("pk", "band_id"))
+        band_ids = sorted({band_id for _, band_id in booked})
+        list(Band.objects.select_for_update().filter(pk__in=band_ids).order_by("pk").values_list("pk", flat=True))
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
+        if slot.is_cancelled or slot.ends_at <= now:
+            raise BookingError("This show is cancelled or over, so its running order stays as it was.")
+        bookings = {
+            b.pk: b
+            for b in Booking.objects.select_for_update(of=("self",))
+            .select_related("band")
+            .filter(slot_id=slot.pk, status=Status.BOOKED)
+            .order_by("pk")
+        }
+        given = [a.booking_id for a in acts]
+        if len(set(given)) != len(given) or set(given) != set(bookings):
+            raise ValidationError({"acts": ["Give every act booked on the show its times, once each."]})
+        names = {pk: b.band.name for pk, b in bookings.items()}
+        errors = _running_order_errors(slot, acts, doors_at, curfew_at, names)
+        if errors:
+            raise ValidationError({"acts": errors})
+        changed = []
+        for act in acts:
+            booking = bookings[act.booking_id]
+            new = (act.load_in_at, act.set_starts_at, act.set_ends_at)
+            if (booking.load_in_at, booking.set_starts_at, booking.set_ends_at) == new:
+                continue
+            booking.load_in_at, booking.set_starts_at, booking.set_ends_at = new
+            booking.sequence += 1
+            booking.save(update_fields=["load_in_at", "set_starts_at", "set_ends_at", "sequence", "updated_at"])
+            if booking.block_id:
+                band_gig_block_move(
+                    block_id=booking.block_id,
+                    gig_starts_at=act.set_starts_at,
+                    gig_ends_at=act.set_ends_at,
+                    load_in_minutes=int((act.set_starts_at - act.load_in_at).total_seconds() // 60),
+                    pack_down_minutes=0,
+                )
+            changed.append(booking)
+        moved = changed or (slot.doors_at, slot.curfew_at) != (doors_at, curfew_at)
+        Slot.objects.filter(pk=slot.pk).update(
+            doors_at=doors_at,
+            curfew_at=curfew_at,
+            sequence=F("sequence") + (1 if moved else 0),
+            updated_at=timezone.now(),
+        )
+        for booking in changed:
+            zone = slot.zone
+            notifications_create(
+                recipients=booking_people(booking),
+                kind="show_bill",
+                text=f"{booking.band.name} plays {booking.set_starts_at.astimezone(zone):%H:%M}–"
+                f"{booking.set_ends_at.astimezone(zone):%H:%M} ({zone.key}), load-in "
+                f"{booking.load_in_at.astimezone(zone):%H:%M}: {booking_summary(booking)}.",
+                link=f"/shows/{slot.pk}/",
+                key=f"show:{slot.pk}:bill:{booking.pk}:{booking.sequence}",
+                actor=by,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+            )
+        slot.refresh_from_db()
+    return slot
+
+
+# ---- The bill thread ----------------------------------------------------------------------------
+
+
+def bill_message_post(*, slot: Slot, by: User, body: str, now=None) -> BillMessage:
+    """Write to the show's bill thread: everyone on the bill (every act's members, host included, and
+    the venue's staff) reads it and is told, the writer excepted.
+
+    Raises BookingPermissionError for anyone not on the bill, ValidationError("body") for an empty or
+    too long message.
+    """
+    now = now or timezone.now()
+    if not on_the_bill(slot=slot, user=by):
+        raise BookingPermissionError("Only the acts on the bill, the host and the venue write in this thread.")
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": ["Write a message first."]})
+    if len(body) > BillMessage.MAX_LENGTH:
+        raise ValidationError({"body": [f"A message can be at most {BillMessage.MAX_LENGTH} characters."]})
+    with transaction.atomic():
+        message = BillMessage.objects.create(slot=slot, author=by, body=body)
+        notifications_create(
+            recipients=bill_people(slot),
+            kind="bill_message",
+            text=f"{by.name} on the bill of “{slot.title or slot.place_label}”: {body[:120]}",
+            link=f"/shows/{slot.pk}/bill/#bill-{message.pk}",
+            key=f"bill:{message.pk}",
+            actor=by,
+        )
+    return message

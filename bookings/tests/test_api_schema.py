@@ -1,0 +1,93 @@
+"""schemathesis against the API's own OpenAPI schema, on a live server: every operation, with data
+made from the schema (valid and invalid), answered without a 5xx and as the schema says (status,
+content type, body). Bounded: a few examples per operation and mode, so CI stays quick."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts.models import Notification
+from availability.services import rule_create
+from bands.tests.factories import MembershipFactory
+from bookings.tests.api_helpers import token_for
+from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 3}
+
+
+def _world():
+    """One of everything, so that the operations also meet real rows (their ids below)."""
+    band, leader = band_with_leader(name="Alpha", slug="alpha")
+    venue, owner = venue_with_owner(name="Kellerbar", slug="kellerbar")
+    MembershipFactory(band=band)
+    slot = SlotFactory(venue=venue)
+    booking = BookingFactory(band=band, slot=slot, starts_at=slot.starts_at, ends_at=slot.ends_at)
+    day = in_days(5).date()
+    rule = rule_create(user=leader, title="Rehearsal", all_day=True, start_date=day, end_date=day)
+    note = Notification.objects.create(recipient=leader, kind="booking_created", text="Hello", dedupe_key="n1")
+    return leader, {
+        "slug": band.slug,
+        "slot_id": slot.pk,
+        "uid": str(booking.uid),
+        "rule_id": rule.pk,
+        "notification_id": note.pk,
+        "venue_slug": venue.slug,
+        "owner": owner,
+    }
+
+
+def test_every_operation_answers_as_its_schema_says(live_server, settings):
+    settings.STAGESLOT_RATE_LIMITS = {**settings.STAGESLOT_RATE_LIMITS, "api_token": "100000/m", "api_ip": "100000/m"}
+    settings.ALLOWED_HOSTS = ["*"]
+    leader, ids = _world()
+    headers = {"Authorization": f"Bearer {token_for(leader)}"}
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
+    assert schema.raw_schema["openapi"].startswith("3.1")
+    failures, operations = [], 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        known = {}
+        for parameter in operation.path_parameters:
+            name = parameter.name
+            if name == "slug" and operation.path.startswith("/api/v1/venues"):
+                known[name] = ids["venue_slug"]
+            elif name in ids:
+                known[name] = ids[name]
+        variants = [{}] + ([{"path_parameters": known}] if known else [])
+        for mode, examples in EXAMPLES.items():
+            for extra in variants:
+                strategy = operation.as_strategy(generation_mode=mode, **extra)
+
+                @given(case=strategy)
+                @hypothesis_settings(
+                    max_examples=examples,
+                    deadline=None,
+                    database=None,
+                    derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                )
+                def run(case):
+                    case.call_and_validate(base_url=live_server.url, headers=headers, checks=CHECKS)
+
+                try:
+                    run()
+                except Unsatisfiable:
+                    # Nothing left to make invalid: the only parameter is the path, given above.
+                    continue
+                except (Exception, BaseExceptionGroup) as exc:  # every failing operation is named
+                    failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"[:2000])
+    assert operations >= 23
+    assert not failures, "\n\n".join(failures)

@@ -1,0 +1,67 @@
+"""Saved gig finder searches: a band's leaders keep the finder's current search and are alerted to
+new slots and support calls that fit it and the band's green zone; the list of them, deleting one."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from bands.selectors import genres_all
+
+from ..forms.finder import FinderForm
+from ..models import SavedSearch
+from ..pages import refusal_code
+from ..selectors.finder import finder_bands_of, finder_countries
+from ..services import alerts
+from ..services.workflow import BookingError
+
+
+@login_required
+def saved_searches(request: HttpRequest) -> HttpResponse:
+    """The saved searches of every band the viewer leads or runs; POST keeps the finder's search."""
+    managed = [b for b in finder_bands_of(user=request.user) if b.can_manage]
+    if request.method == "POST":
+        return _save(request, managed)
+    searches = SavedSearch.objects.filter(band__in=managed).select_related("band").order_by("band__name", "-pk")
+    return render(request, "bookings/alerts/list.html", {"searches": list(searches), "bands": managed})
+
+
+def _save(request: HttpRequest, managed: list) -> HttpResponse:
+    if not managed:
+        raise PermissionDenied("Only a band's leaders and admins can save searches.")
+    query = QueryDict(request.POST.get("query", "")[:2000])
+    form = FinderForm(
+        query,
+        genres=genres_all(),
+        countries=finder_countries(now=timezone.now()),
+        bands=managed,
+        zone=timezone.get_current_timezone(),
+    )
+    band = next((b for b in managed if b.slug == request.POST.get("band")), None)
+    if band is None:
+        raise Http404("No such band.")
+    filters = form.filters()
+    label = ", ".join(chip["label"] for chip in form.active_filters() if not chip["label"].endswith("can play"))
+    try:
+        alerts.saved_search_create(band=band, by=request.user, filters=filters, label=label or "Every slot")
+    except BookingError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("bookings:saved_searches"), status=refusal_code(exc))
+    messages.success(request, f"Saved. {band.name}'s leaders are told of new matches while the band is free.")
+    return redirect("bookings:saved_searches")
+
+
+@login_required
+@require_POST
+def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    search = get_object_or_404(SavedSearch, pk=pk)
+    try:
+        alerts.saved_search_delete(search=search, by=request.user)
+    except BookingError:
+        raise Http404("No such saved search.") from None
+    messages.success(request, "The saved search is deleted.")
+    return redirect("bookings:saved_searches")

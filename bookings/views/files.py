@@ -1,0 +1,94 @@
+"""Files on a booking: the list with the upload form, and the download – streamed from the private
+storage, only to the booking's people (anyone else gets a 404, as for the booking itself)."""
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.htmx import HtmxHttpRequest, is_partial
+
+from ..forms.book import FileForm
+from ..models import Booking
+from ..pages import booking_or_404, refusal_code
+from ..selectors.detail import booking_title
+from ..selectors.files import booking_file_of
+from ..selectors.files import booking_files as files_of
+from ..services.files import booking_file_add
+from ..services.workflow import BookingError
+
+TEMPLATE = "bookings/files/files.html"
+
+
+def _render(
+    request: HtmxHttpRequest, booking: Booking, *, form=None, status: int = 200, notice: str = "", error: str = ""
+) -> HttpResponse:
+    rows = files_of(booking=booking)
+    newest: dict = {}
+    for r in rows:
+        newest[r.document] = max(newest.get(r.document, 0), r.version)
+    latest = [r for r in rows if r.version == newest[r.document]]
+    for r in rows:
+        r.is_latest = r.version == newest[r.document]
+    context = {
+        "booking": booking,
+        "title": booking_title(booking),
+        "rows": rows,
+        "form": form or FileForm(documents=latest),
+        "files_url": reverse("bookings:files", args=[booking.uid]),
+        "notice": notice,
+        "error": error,
+    }
+    template = f"{TEMPLATE}#files" if is_partial(request) else TEMPLATE
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def booking_files(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The booking's files, every version, and the form to share one (both sides)."""
+    booking = booking_or_404(request, uid)
+    if request.method == "GET":
+        return _render(request, booking)
+    rows = files_of(booking=booking)
+    form = FileForm(request.POST, request.FILES, documents=rows)
+    if not form.is_valid():
+        return _render(request, booking, form=form, status=400)
+    replaces = next((r for r in rows if r.pk == form.cleaned_data["replaces"]), None)
+    try:
+        booking_file_add(
+            booking=booking,
+            by=request.user,
+            upload=form.cleaned_data["file"],
+            title=form.cleaned_data["title"],
+            kind=form.cleaned_data["kind"],
+            replaces=replaces,
+        )
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return _render(request, booking, form=form, status=400)
+    except BookingError as exc:
+        return _render(request, booking, form=form, status=refusal_code(exc), error=str(exc))
+    if not is_partial(request):
+        return redirect("bookings:files", uid=booking.uid)
+    return _render(request, booking, notice="The file is shared; the other side has been told.")
+
+
+@login_required
+@require_GET
+def booking_file_download(request: HtmxHttpRequest, uid: UUID, pk: int) -> FileResponse:
+    """One file, streamed in chunks from storage (never read whole into memory), as an attachment."""
+    booking = booking_or_404(request, uid, related=())
+    row = booking_file_of(booking=booking, pk=pk)
+    response = FileResponse(
+        row.file.open("rb"), as_attachment=True, filename=row.original_name, content_type=row.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

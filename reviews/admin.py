@@ -1,0 +1,188 @@
+"""Staff screens for reviews: reported reviews and no-show reports to decide, hiding and restoring with a
+reason, and the log of every step."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from bands.admin import action_with_form
+
+from .models import ModerationLog, Review, ReviewReport
+from .services import (
+    ReviewError,
+    no_show_confirm,
+    no_show_dismiss,
+    reports_dismiss,
+    review_hide,
+    review_restore,
+)
+
+
+class ModerationReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="The author's side reads this, so say which rule the review breaks.",
+    )
+
+
+class ReportedFilter(admin.SimpleListFilter):
+    title = "to decide"
+    parameter_name = "todo"
+
+    def lookups(self, request, model_admin):
+        return [("reported", "Open reports"), ("no_show", "No-show reports waiting"), ("hidden", "Hidden")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "reported":
+            return queryset.filter(reports__resolved_at__isnull=True, reports__isnull=False).distinct()
+        if self.value() == "no_show":
+            return queryset.filter(no_show=True, no_show_confirmed_at__isnull=True, no_show_dismissed_at__isnull=True)
+        if self.value() == "hidden":
+            return queryset.filter(hidden_at__isnull=False)
+        return queryset
+
+
+class ReportInline(admin.TabularInline):
+    model = ReviewReport
+    extra = 0
+    can_delete = False
+    fields = ["reporter", "reason", "created_at", "resolved_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class LogInline(admin.TabularInline):
+    model = ModerationLog
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "staff", "action", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "band", "venue", "overall", "no_show", "published_at", "hidden_at", "open_reports"]
+    list_filter = [ReportedFilter, "author_side", "subject_side", "no_show"]
+    search_fields = ["text", "band__name", "venue__name", "client__email"]
+    list_select_related = ["band", "venue", "booking"]
+    inlines = [ReportInline, LogInline]
+    actions = ["hide", "restore", "confirm_no_show", "dismiss_no_show", "dismiss_reports"]
+    readonly_fields = [f.name for f in Review._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(open_report_count=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
+        )
+
+    @admin.display(description="open reports", ordering="open_report_count")
+    def open_reports(self, obj: Review) -> int:
+        return obj.open_report_count
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def _each(self, request: HttpRequest, queryset: QuerySet, step, done: str, **kwargs) -> None:
+        n = 0
+        for review in queryset.select_related("booking"):
+            try:
+                step(review=review, by=request.user, **kwargs)
+            except ReviewError as exc:
+                self.message_user(request, f"{review}: {exc}", messages.WARNING)
+            else:
+                n += 1
+        if n:
+            self.message_user(request, f"{done} {n} review(s).", messages.SUCCESS)
+
+    def _with_reason(self, request, queryset, *, step, action: str, title: str, intro: str, done: str):
+        def apply(form: ModerationReasonForm) -> None:
+            self._each(request, queryset, step, done, reason=form.cleaned_data["reason"])
+
+        return action_with_form(
+            self,
+            request,
+            queryset,
+            form_class=ModerationReasonForm,
+            action=action,
+            title=title,
+            intro=intro,
+            submit_label=title,
+            apply=apply,
+        )
+
+    @admin.action(description="Hide from the public…", permissions=["change"])
+    def hide(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        return self._with_reason(
+            request,
+            queryset,
+            step=review_hide,
+            action="hide",
+            title="Hide reviews",
+            intro="The public no longer sees these reviews and the ratings recompute; the authors read your reason.",
+            done="Hid",
+        )
+
+    @admin.action(description="Restore (show again)", permissions=["change"])
+    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, review_restore, "Restored")
+
+    @admin.action(description="Confirm the reported no-show", permissions=["change"])
+    def confirm_no_show(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, no_show_confirm, "Confirmed the no-show of")
+
+    @admin.action(description="Dismiss the reported no-show…", permissions=["change"])
+    def dismiss_no_show(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
+        return self._with_reason(
+            request,
+            queryset,
+            step=no_show_dismiss,
+            action="dismiss_no_show",
+            title="Dismiss no-show reports",
+            intro="These no-show reports stay hidden; their authors read your reason.",
+            done="Dismissed the no-show report of",
+        )
+
+    @admin.action(description="Dismiss the reports (keep the review)", permissions=["change"])
+    def dismiss_reports(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(request, queryset, reports_dismiss, "Dismissed the reports of")
+
+
+@admin.register(ReviewReport)
+class ReviewReportAdmin(admin.ModelAdmin):
+    list_display = ["review", "reporter", "reason", "created_at", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["review", "reporter"]
+    readonly_fields = ["review", "reporter", "reason", "created_at", "resolved_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "staff", "action", "review", "reason"]
+    list_filter = ["action"]
+    list_select_related = ["staff", "review"]
+    readonly_fields = ["created_at", "staff", "action", "review", "reason"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
