@@ -282,12 +282,13 @@ def test_without_the_lock_both_racers_pass_the_check_and_the_constraint_keeps_on
         if stage_slot_clashes(stage=stage, times=list(times), exclude_pk=exclude_pk):
             raise SlotClashError(stage_slot_clashes(stage=stage, times=list(times)))
         passed.append(True)
-        checked.wait(timeout=30)
+        if len(passed) <= 2:  # a racer that writes once more after a deadlock checks again alone
+            checked.wait(timeout=30)
 
     monkeypatch.setattr(services, "_stage_lock_and_check", check_without_lock)
     start = berlin(40)
     outcomes = race([lambda by=by: post(venue, by, stage, start, title="Big night") for by in staff])
-    assert len(passed) == 2
+    assert len(passed) >= 2
     check_one_winner(outcomes)
 
 
