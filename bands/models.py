@@ -105,6 +105,18 @@ class Band(LinksMixin, RatingColumns):
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=80, blank=True)
     country = CountryField(blank=True)
+    # The gazetteer's city (city, region and country above repeat its names) and its point, kept on
+    # the row so that a distance search filters bands by indexed coordinates (docs/decisions/0022).
+    place = models.ForeignKey("places.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    latitude = models.FloatField(null=True, blank=True, editable=False)
+    longitude = models.FloatField(null=True, blank=True, editable=False)
+    travel_km = models.PositiveIntegerField(
+        "travels up to (km)",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(20_000)],
+        help_text="How far from home you would travel for a gig; blank if you do not say.",
+    )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     fee_min = models.PositiveIntegerField("lowest fee", null=True, blank=True)
     fee_max = models.PositiveIntegerField("highest fee", null=True, blank=True)
@@ -165,6 +177,7 @@ class Band(LinksMixin, RatingColumns):
             models.Index(fields=["status", "name"]),
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["status", "country", "city"]),
+            models.Index(fields=["latitude", "longitude"], name="bands_band_point"),
             models.Index(fields=["status", "fee_min"]),
             # The time zones of approved bands (a free-on-a-day search reads each band's own evening).
             models.Index(fields=["status", "time_zone"]),
@@ -181,6 +194,13 @@ class Band(LinksMixin, RatingColumns):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # The point is the city's, copied here for distance searches.
+        self.latitude, self.longitude = (self.place.latitude, self.place.longitude) if self.place_id else (None, None)
+        if kwargs.get("update_fields") is not None and "place" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "latitude", "longitude"}
+        super().save(*args, **kwargs)
 
     @property
     def is_public(self) -> bool:

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
@@ -28,6 +28,14 @@ class Venue(LinksMixin, RatingColumns):
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=80, blank=True)
     country = CountryField(blank=True)
+    # The gazetteer's city, and the venue's point: its own, set on the map, or its city's
+    # (docs/decisions/0022). Its slots keep a copy of the point for distance searches.
+    place = models.ForeignKey("places.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
+    exact_point = models.BooleanField(
+        default=False, help_text="On: the point was set on the map. Off: it is the city's."
+    )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Standing capacity of the largest room.")
     genres = models.ManyToManyField(Genre, related_name="venues", blank=True)
@@ -44,12 +52,32 @@ class Venue(LinksMixin, RatingColumns):
             models.Index(fields=["status", "name"]),
             models.Index(fields=["status", "-created_at"]),
             models.Index(fields=["status", "country", "city"]),
+            models.Index(fields=["latitude", "longitude"], name="venues_venue_point"),
             models.Index(fields=["status", "capacity"]),
             models.Index(fields=["status", "-rating_score", "name", "id"], name="venues_venue_rating_score"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        # Without a point of its own, the venue stands at its city; its slots keep a copy of the point.
+        if not self.exact_point or self.latitude is None or self.longitude is None:
+            self.exact_point = False
+            self.latitude, self.longitude = (
+                (self.place.latitude, self.place.longitude) if self.place_id else (None, None)
+            )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"place", "exact_point", "latitude", "longitude"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "latitude", "longitude", "exact_point"}
+        super().save(*args, **kwargs)
+        if self.pk and (update_fields is None or "latitude" in kwargs["update_fields"]):
+            Slot.objects.filter(venue=self).exclude(latitude=self.latitude, longitude=self.longitude).update(
+                latitude=self.latitude, longitude=self.longitude
+            )
+            Slot.objects.filter(venue__isnull=True, place_venue=self).exclude(
+                latitude=self.latitude, longitude=self.longitude
+            ).update(latitude=self.latitude, longitude=self.longitude)
 
     @property
     def is_public(self) -> bool:
@@ -177,6 +205,12 @@ class Slot(models.Model):
     )
     place_address = models.CharField("address", max_length=200, blank=True, db_default="")
     place_city = models.CharField("city", max_length=80, blank=True, db_default="")
+    # A hosted show's city in the gazetteer, when its place is typed in.
+    place = models.ForeignKey("places.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Where the show is: its venue's point (or the named venue's, or the city's), copied here so that
+    # the gig finder and tour routes filter slots by indexed coordinates (docs/decisions/0022).
+    latitude = models.FloatField(null=True, blank=True, editable=False)
+    longitude = models.FloatField(null=True, blank=True, editable=False)
     # The zone a hosted show's times read in (a venue's slot reads in its venue's).
     time_zone = models.CharField(max_length=64, blank=True, db_default="", validators=[validate_time_zone])
     support_terms = models.CharField(
@@ -234,6 +268,12 @@ class Slot(models.Model):
                 name="venues_slot_open_starts",
                 condition=Q(cancelled_at__isnull=True, visibility="public"),
             ),
+            # Distance searches and tour routes: public slots that are not cancelled, by their point.
+            models.Index(
+                fields=["latitude", "longitude", "starts_at"],
+                name="venues_slot_open_point",
+                condition=Q(cancelled_at__isnull=True, visibility="public"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -282,6 +322,20 @@ class Slot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title or 'Slot'} at {self.venue_id} on {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+    def save(self, *args, **kwargs) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None:
+            self.point_from_place()
+        elif {"venue", "place_venue", "place"} & set(update_fields):
+            self.point_from_place()
+            kwargs["update_fields"] = {*update_fields, "latitude", "longitude"}
+        super().save(*args, **kwargs)
+
+    def point_from_place(self) -> None:
+        """Copy the point of where the show is: its venue, the venue it names, or its city."""
+        where = self.venue if self.venue_id else self.place_venue if self.place_venue_id else self.place
+        self.latitude, self.longitude = (where.latitude, where.longitude) if where is not None else (None, None)
 
     @property
     def is_cancelled(self) -> bool:

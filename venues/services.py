@@ -539,6 +539,7 @@ def slot_series_create(
             venue=venue, stage=stage, starts_at=starts_at, ends_at=ends_at, created_by=by, series=series, **fields
         )
         _slot_clean(slot, now=now)
+        slot.point_from_place()
         slots.append(slot)
     genres = list(genres)
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "stageslot",
+    "places",
     "accounts",
     "availability",
     "bands",

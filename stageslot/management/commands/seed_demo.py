@@ -361,6 +361,7 @@ class Command(BaseCommand):
             }
             self._bands(users, genres)
             self._venues(genres)
+            self._places()
             seed_availability(users, today=timezone.localdate())
             seed_bookings(now=timezone.now())
             seed_conversations(now=timezone.now())
@@ -480,6 +481,17 @@ class Command(BaseCommand):
                     created_by=venue.staff_roles.filter(role=VenueStaff.Role.OWNER).first().user,
                     expires_at=timezone.now() + timedelta(days=10),
                 )  # fmt: skip
+
+    def _places(self) -> None:
+        """Demo bands and venues stand in their gazetteer city (loaded by the migrations)."""
+        from places.selectors import city_match
+
+        for model in (Band, Venue):
+            for row in model.objects.filter(place__isnull=True).exclude(city=""):
+                city = city_match(row.city, str(row.country))
+                if city is not None:
+                    row.place = city
+                    row.save(update_fields=["place"])
 
     def _print_logins(self) -> None:
         if self.quiet:

@@ -1,0 +1,121 @@
+"""Distance on the earth's surface, for both databases (docs/decisions/0022).
+
+A search "within N km of a point" first keeps rows inside a latitude/longitude box around the
+point (plain indexed range conditions), then computes the exact great-circle distance of what is
+left (haversine, with Django's math functions, which SQLite gets from Django itself).
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import F, FloatField, Q, QuerySet, Value
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+
+EARTH_RADIUS_KM = 6371.0088
+MAX_RADIUS_KM = 20_000
+
+
+@dataclass(frozen=True)
+class Box:
+    """A latitude/longitude box; `lon_wraps` when it crosses the 180° meridian (min_lon > max_lon)."""
+
+    min_lat: float
+    max_lat: float
+    min_lon: float
+    max_lon: float
+
+    @property
+    def lon_wraps(self) -> bool:
+        return self.min_lon > self.max_lon
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The distance between two points in km (haversine on a sphere of the earth's mean radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dlat, dlon = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dlat / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def bounding_box(lat: float, lon: float, km: float) -> Box:
+    """The smallest latitude/longitude box holding every point within `km` of (lat, lon).
+
+    Near a pole the box spans every longitude; across the 180° meridian it wraps (see Box).
+    """
+    dlat = math.degrees(km / EARTH_RADIUS_KM)
+    min_lat, max_lat = lat - dlat, lat + dlat
+    if min_lat <= -90 or max_lat >= 90:
+        return Box(max(min_lat, -90.0), min(max_lat, 90.0), -180.0, 180.0)
+    # The widest point of a circle of that radius lies north or south of the centre, not on its
+    # parallel: asin(sin(d) / cos(lat)) is the exact half-width in longitude.
+    ratio = math.sin(km / EARTH_RADIUS_KM) / math.cos(math.radians(lat))
+    if ratio >= 1:
+        return Box(min_lat, max_lat, -180.0, 180.0)
+    dlon = math.degrees(math.asin(ratio))
+    min_lon, max_lon = lon - dlon, lon + dlon
+    if min_lon < -180:
+        min_lon += 360
+    if max_lon > 180:
+        max_lon -= 360
+    return Box(min_lat, max_lat, min_lon, max_lon)
+
+
+def box_q(box: Box, lat_field: str, lon_field: str) -> Q:
+    """Rows whose point lies in the box: range conditions an index on the fields can answer."""
+    q = Q(**{f"{lat_field}__gte": box.min_lat, f"{lat_field}__lte": box.max_lat})
+    if box.min_lon == -180.0 and box.max_lon == 180.0:
+        return q & Q(**{f"{lon_field}__isnull": False})
+    if box.lon_wraps:
+        return q & (Q(**{f"{lon_field}__gte": box.min_lon}) | Q(**{f"{lon_field}__lte": box.max_lon}))
+    return q & Q(**{f"{lon_field}__gte": box.min_lon, f"{lon_field}__lte": box.max_lon})
+
+
+def distance_km_expression(lat_field: str, lon_field: str, lat: float, lon: float):
+    """The great-circle distance from (lat, lon) to each row's point, in km, as an SQL expression."""
+    p1, p2 = Radians(Value(lat, output_field=FloatField())), Radians(F(lat_field))
+    dlat = (p2 - p1) / 2
+    dlon = (Radians(F(lon_field)) - Radians(Value(lon, output_field=FloatField()))) / 2
+    h = Power(Sin(dlat), 2) + Cos(p1) * Cos(p2) * Power(Sin(dlon), 2)
+    return Value(2 * EARTH_RADIUS_KM, output_field=FloatField()) * ASin(
+        Least(Sqrt(h), Value(1.0, output_field=FloatField()))
+    )
+
+
+def within_km(
+    qs: QuerySet, lat_field: str, lon_field: str, lat: float, lon: float, km: float, *, annotate: str = "distance_km"
+) -> QuerySet:
+    """Rows of `qs` whose point lies within `km` of (lat, lon), each annotated with its distance."""
+    box = bounding_box(lat, lon, km)
+    return (
+        qs.filter(box_q(box, lat_field, lon_field))
+        .annotate(**{annotate: distance_km_expression(lat_field, lon_field, lat, lon)})
+        .filter(**{f"{annotate}__lte": km})
+    )
+
+
+def point_problem(latitude, longitude) -> str:
+    """Why a point is not one on the earth, or "" when it is."""
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        return "Enter the latitude and longitude as numbers, e.g. 51.34 and 12.37."
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        return "Enter the latitude and longitude as numbers, e.g. 51.34 and 12.37."
+    if not -90 <= lat <= 90:
+        return "The latitude must lie between -90 and 90."
+    if not -180 <= lon <= 180:
+        return "The longitude must lie between -180 and 180."
+    return ""
+
+
+def radius_problem(km) -> str:
+    """Why a search radius cannot be used, or "" when it can."""
+    try:
+        value = float(km)
+    except (TypeError, ValueError):
+        return "Enter the distance in km as a number, e.g. 50."
+    if not math.isfinite(value) or value <= 0:
+        return "The distance must be more than 0 km."
+    if value > MAX_RADIUS_KM:
+        return f"The distance can be at most {MAX_RADIUS_KM:,} km."
+    return ""

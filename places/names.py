@@ -1,0 +1,22 @@
+"""How place names are compared: folded to lower-case ASCII, so "München", "MUNCHEN" and "munchen"
+are one name."""
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"[\s\-‐-―_'’.]+")
+# Letters that do not decompose into a base letter and a mark.
+_SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+
+
+def fold(name: str) -> str:
+    """ "Frankfurt am Main" → "frankfurt am main", "Kraków" → "krakow", "Saint-Étienne" → "saint etienne"."""
+    text = (name or "").strip().casefold().translate(_SPECIAL)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _SPACES.sub(" ", text).strip()
+
+
+def is_latin(name: str) -> bool:
+    """Whether every letter of the name is a Latin one (what our visitors type)."""
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in name if c.isalpha())
