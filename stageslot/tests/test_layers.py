@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# ../shared/ARCHITECTURE.md, from the bottom up: an app may import itself and the apps before it.
-LAYERS = ["accounts", "availability", "bands", "venues", "bookings", "reviews", "stageslot"]
+# ../shared/ARCHITECTURE.md, from the bottom up (with places, the gazetteer, below accounts): an app may
+# import itself and the apps before it.
+LAYERS = ["places", "accounts", "availability", "bands", "venues", "bookings", "reviews", "stageslot"]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 
