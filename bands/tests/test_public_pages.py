@@ -196,3 +196,57 @@ def test_press_kit_runs_a_fixed_number_of_queries(client, django_assert_max_num_
     client.force_login(band.memberships.first().user)
     with django_assert_max_num_queries(7):
         assert page(client, band).status_code == 200
+
+
+# ---- What every visitor sees alike is drawn once per kit ------------------------------------------------
+
+
+def test_a_change_to_anything_the_page_shows_shows_at_once(client, band):
+    """The page's shared parts are kept by a digest of all they show: a change is a new digest, so the
+    next request draws it; nothing stale is ever served."""
+    assert "Mara Lindqvist" in page(client, band).content.decode()
+    leader = band.memberships.get(role=Membership.Role.LEADER)
+    leader.user.display_name = "Mara L."
+    leader.user.save()
+    photo = BandPhotoFactory(band=band, caption="Live at the Kellerbar")
+    body = page(client, band).content.decode()
+    assert "Mara L." in body and "Mara Lindqvist" not in body
+    assert "Live at the Kellerbar" in body
+    photo.caption = "Live at the Lantern"
+    photo.save()
+    band.tagline = "Now a five-piece"
+    band.save()
+    type(band).objects.filter(pk=band.pk).update(rating_count=3, rating_average=4.7)  # a write that skips save()
+    body = page(client, band).content.decode()
+    assert "Live at the Lantern" in body and "Now a five-piece" in body and "Live at the Kellerbar" not in body
+    assert "4.7" in body
+
+
+def test_what_depends_on_the_visitor_is_never_shared(client, band):
+    leader = band.memberships.get(role=Membership.Role.LEADER).user
+    stranger = UserFactory()
+    client.force_login(leader)
+    assert "Manage band" in page(client, band).content.decode()
+    client.force_login(stranger)
+    body = page(client, band).content.decode()
+    assert "Manage band" not in body and "Book The Night Owls" in body
+    client.logout()
+    body = page(client, band).content.decode()
+    assert "Manage band" not in body and "Book The Night Owls" in body
+    client.force_login(leader)
+    assert "Manage band" in page(client, band).content.decode()
+
+
+def test_the_kit_read_in_written_out_sql_equals_the_orm_rows(band):
+    from bands.selectors import band_press_kit
+
+    kit = band_press_kit(slug=band.slug)
+    assert kit.band == band and [g.name for g in kit.genres] == ["Indie"]
+    for member in kit.members:
+        stored = Membership.objects.select_related("user").get(pk=member.pk)
+        for f in Membership._meta.concrete_fields:
+            assert getattr(member, f.attname) == getattr(stored, f.attname)
+        for f in type(stored.user)._meta.concrete_fields:
+            assert getattr(member.user, f.attname) == getattr(stored.user, f.attname), f.name
+    with pytest.raises(type(band).DoesNotExist):
+        band_press_kit(slug="no-such-band")

@@ -2,10 +2,11 @@
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 
 from ..models import ApprovalStatus, Band
 from ..places import place_of
-from ..selectors import band_membership_of, band_press_kit
+from ..selectors import band_membership_of, band_press_kit, press_kit_key
 
 
 def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -29,5 +30,7 @@ def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "place": place_of(band),
         "is_pending": band.status == ApprovalStatus.PENDING,
         "is_suspended": band.status == ApprovalStatus.SUSPENDED,
+        # The parts of the page every visitor sees alike are drawn once per kit and language.
+        "kit_key": f"{press_kit_key(kit)}:{translation.get_language()}",
     }
     return render(request, "bands/detail.html", context)

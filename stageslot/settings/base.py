@@ -143,6 +143,16 @@ else:
     # allauth's rate limits need a real cache; local memory is per process,
     # which is right for the single local server.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered page fragments keyed by a digest of everything they show (a band's press kit): each
+# process keeps its own, so a key never outlives the code and templates that drew it, and a
+# change to the data is a new key, never a stale page (docs/decisions/0025).
+FRAGMENTS_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": 24 * 3600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+CACHES["fragments"] = FRAGMENTS_CACHE
 
 
 def broker_transport(url: str) -> str | None:

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, broker_transport, env, redis_cache, trusted_proxies
+from .base import DATABASES, FRAGMENTS_CACHE, broker_transport, env, redis_cache, trusted_proxies
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -18,7 +18,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env("REDIS_URL")
-CACHES = {"default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot"))}
+CACHES = {
+    "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
+    "fragments": FRAGMENTS_CACHE,
+}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT = broker_transport(REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
