@@ -139,34 +139,49 @@ def tour_routes(ask: Ask, stops: Iterable[Stop]) -> list[Route]:
     # chains[i] = the K best chains ending at stop i: (key, previous stop index or -1, its chain's index).
     nodes: list[tuple[Stop, _Point, int]] = []
     chains: list[list[tuple[tuple[int, int, float], int, int]]] = []
-    # Per finished night: every chain ending on it, best first, as (key, stop index, chain index).
+    # Per finished night: every chain ending on it, best first, as (negated key, stop index, chain
+    # index) – negated, since Python's heap is a min-heap.
     ranked: list[list[tuple[tuple[int, int, float], int, int]]] = []
     finals: list[tuple[tuple[int, int, float], int, int, float]] = []
+    # A hop is at least the difference in latitude (km per radian of a meridian): most hops too long
+    # for the days between are turned down on that alone, before the haversine.
+    per_radian = EARTH_RADIUS_KM * road
+    sin, asin, sqrt, push, pop = math.sin, math.asin, math.sqrt, heapq.heappush, heapq.heappop
 
     for night, candidates in enumerate(by_night):
         first = len(nodes)
+        # The km the band may drive to tonight's stop from each earlier night, and where to start merging.
+        limits = [max(TOWN_KM, drive * (night - n)) + 1e-9 for n in range(night)]
+        heads = [(lst[0][0], n, 0) for n, lst in enumerate(ranked) if lst]
+        heapq.heapify(heads)
         for stop, point, from_start, to_end in candidates:
             fee = stop.fee or 0
             best: list[tuple[tuple[int, int, float], int, int]] = []  # a min-heap of the K best so far
             if fits(from_start, night + 1):
                 best.append(((1, fee, -from_start), -1, -1))
-            # Merge the earlier nights' lists best first (Python's heap is a min-heap: negate).
-            frontier = [(_neg(lst[0][0]), n, 0) for n, lst in enumerate(ranked) if lst]
-            heapq.heapify(frontier)
+            lat, lon, cos = point.lat, point.lon, point.cos
+            frontier = list(heads)
             while frontier:
-                _bound, n, pos = heapq.heappop(frontier)
-                key, prev, chain = ranked[n][pos]
+                neg, n, pos = pop(frontier)
                 # Nothing left can beat the K-th best: each hop only adds km.
-                if len(best) == want and (key[0] + 1, key[1] + fee, key[2]) <= best[0][0]:
+                if len(best) == want and (1 - neg[0], fee - neg[1], -neg[2]) <= best[0][0]:
                     break
-                if pos + 1 < len(ranked[n]):
-                    heapq.heappush(frontier, (_neg(ranked[n][pos + 1][0]), n, pos + 1))
-                hop = _km(nodes[prev][1], point) * road
-                if not fits(hop, night - n):
+                lst = ranked[n]
+                if pos + 1 < len(lst):
+                    push(frontier, (lst[pos + 1][0], n, pos + 1))
+                _neg, prev, chain = lst[pos]
+                there = nodes[prev][1]
+                limit = limits[n]
+                dlat = lat - there.lat
+                if abs(dlat) * per_radian > limit:
                     continue
-                total = (key[0] + 1, key[1] + fee, key[2] - hop)
+                h = sin(dlat / 2) ** 2 + cos * there.cos * sin((lon - there.lon) / 2) ** 2
+                hop = 2 * per_radian * asin(min(1.0, sqrt(h)))
+                if hop > limit:
+                    continue
+                total = (1 - neg[0], fee - neg[1], -neg[2] - hop)
                 if len(best) < want:
-                    heapq.heappush(best, (total, prev, chain))
+                    push(best, (total, prev, chain))
                 elif total > best[0][0]:
                     heapq.heapreplace(best, (total, prev, chain))
             index = len(nodes)
@@ -176,12 +191,12 @@ def tour_routes(ask: Ask, stops: Iterable[Stop]) -> list[Route]:
             for c, (total, _prev, _chain) in enumerate(chains[index]):
                 finals.append(((total[0], total[1], total[2] - to_end), index, c, to_end))
         # The night is done: its chains join the lists later nights merge.
-        done = ((chains[i][c][0], i, c) for i in range(first, len(nodes)) for c in range(len(chains[i])))
-        ranked.append(sorted(done, reverse=True))
+        done = ((_negated(chains[i][c][0]), i, c) for i in range(first, len(nodes)) for c in range(len(chains[i])))
+        ranked.append(sorted(done))
     return [_route(nodes, chains, index, c, to_end) for _key, index, c, to_end in heapq.nlargest(want, finals)]
 
 
-def _neg(key: tuple[int, int, float]) -> tuple[int, int, float]:
+def _negated(key: tuple[int, int, float]) -> tuple[int, int, float]:
     return (-key[0], -key[1], -key[2])
 
 

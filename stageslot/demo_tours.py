@@ -10,12 +10,13 @@ has slots."""
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 
 from accounts.models import User
 from bands.models import ApprovalStatus, Band, Genre
 from bookings.selectors.bookings import band_free_between, gig_days_taken
 from places.selectors import city_match
-from venues.models import Stage, Venue, VenueStaff
+from venues.models import Stage, Venue, VenuePhoto, VenueStaff
 from venues.services import slot_create
 
 BAND = "the-night-owls"
@@ -25,23 +26,25 @@ LAST_OFFSET = 84
 # A show at 20:00, else a late one (the band rehearses some evenings until 22:00).
 SHOWS = [(dt.time(20), dt.time(23)), (dt.time(22, 15), dt.time(1))]
 
-# slug, name, address, city (as the gazetteer knows it), country, zone, capacity, owner's name
+# slug, name, address, city (as the gazetteer knows it), country, capacity, owner's name, point (the venue's
+# own, so that the tour works even where the gazetteer is not loaded)
+ZONES = {"DE": "Europe/Berlin", "AT": "Europe/Vienna", "CZ": "Europe/Prague", "NL": "Europe/Amsterdam"}
 TOUR_VENUES = [
-    ("elbkeller", "Elbkeller", "Hafenstraße 12", "Hamburg", "DE", "Europe/Berlin", 250, "Jan Petersen"),
-    ("weserbuehne", "Weserbühne", "Schlachte 7", "Bremen", "DE", "Europe/Berlin", 200, "Insa Meyer"),
-    ("leinesaal", "Leinesaal", "Am Hohen Ufer 3", "Hannover", "DE", "Europe/Berlin", 300, "Birte Lange"),
-    ("kulturkantine-kassel", "Kulturkantine", "Fuldaufer 21", "Kassel", "DE", "Europe/Berlin", 180, "Timo Hess"),
-    ("kraemerkeller", "Krämerkeller", "Krämerbrücke 9", "Erfurt", "DE", "Europe/Berlin", 150, "Anja Schulz"),
-    ("mainkai-club", "Mainkai Club", "Alter Kranen 2", "Würzburg", "DE", "Europe/Berlin", 220, "Felix Roth"),
-    ("pegnitzbuehne", "Pegnitzbühne", "Hallplatz 5", "Nürnberg", "DE", "Europe/Berlin", 400, "Lea Braun"),
-    ("donaukeller", "Donaukeller", "Keplerstraße 4", "Regensburg", "DE", "Europe/Berlin", 160, "Max Huber"),
-    ("isarhalle", "Isarhalle", "Zenettistraße 10", "München", "DE", "Europe/Berlin", 500, "Vroni Bauer"),
+    ("elbkeller", "Elbkeller", "Hafenstraße 12", "Hamburg", "DE", 250, "Jan Petersen", (53.5507, 9.993)),
+    ("weserbuehne", "Weserbühne", "Schlachte 7", "Bremen", "DE", 200, "Insa Meyer", (53.0758, 8.8072)),
+    ("leinesaal", "Leinesaal", "Am Hohen Ufer 3", "Hannover", "DE", 300, "Birte Lange", (52.3705, 9.7332)),
+    ("kulturkantine-kassel", "Kulturkantine", "Fuldaufer 21", "Kassel", "DE", 180, "Timo Hess", (51.3167, 9.5)),
+    ("kraemerkeller", "Krämerkeller", "Krämerbrücke 9", "Erfurt", "DE", 150, "Anja Schulz", (50.9773, 11.0354)),
+    ("mainkai-club", "Mainkai Club", "Alter Kranen 2", "Würzburg", "DE", 220, "Felix Roth", (49.7939, 9.9512)),
+    ("pegnitzbuehne", "Pegnitzbühne", "Hallplatz 5", "Nürnberg", "DE", 400, "Lea Braun", (49.4542, 11.0775)),
+    ("donaukeller", "Donaukeller", "Keplerstraße 4", "Regensburg", "DE", 160, "Max Huber", (49.0151, 12.1016)),
+    ("isarhalle", "Isarhalle", "Zenettistraße 10", "München", "DE", 500, "Vroni Bauer", (48.1374, 11.5755)),
     # Other routes go through these.
-    ("gaensekeller", "Gänsekeller", "Markt 4", "Göttingen", "DE", "Europe/Berlin", 140, "Paul Wendt"),
-    ("lechhalle", "Lechhalle", "Kurze Wertachstraße 8", "Augsburg", "DE", "Europe/Berlin", 260, "Sina Vogt"),
-    ("salzach-stage", "Salzach Stage", "Giselakai 11", "Salzburg", "AT", "Europe/Vienna", 300, "Lukas Gruber"),
-    ("vltava-club", "Vltava Club", "Náplavka 1", "Prague", "CZ", "Europe/Prague", 350, "Tereza Nováková"),
-    ("grachtzaal", "Grachtzaal", "Prinsengracht 101", "Amsterdam", "NL", "Europe/Amsterdam", 280, "Daan de Vries"),
+    ("gaensekeller", "Gänsekeller", "Markt 4", "Göttingen", "DE", 140, "Paul Wendt", (51.5344, 9.9323)),
+    ("lechhalle", "Lechhalle", "Kurze Wertachstraße 8", "Augsburg", "DE", 260, "Sina Vogt", (48.3715, 10.8985)),
+    ("salzach-stage", "Salzach Stage", "Giselakai 11", "Salzburg", "AT", 300, "Lukas Gruber", (47.7994, 13.044)),
+    ("vltava-club", "Vltava Club", "Náplavka 1", "Prague", "CZ", 350, "Tereza Nováková", (50.088, 14.4208)),
+    ("grachtzaal", "Grachtzaal", "Prinsengracht 101", "Amsterdam", "NL", 280, "Daan de Vries", (52.374, 4.8897)),
 ]
 # The stops of the tour, north to south, one a free evening: (venue, fee in EUR).
 ROUTE = [
@@ -104,19 +107,25 @@ def tour_nights(band: Band, *, today: dt.date) -> dict[dt.date, tuple[dt.time, d
     return best
 
 
-def _venue(row: tuple, genres: list[Genre]) -> tuple[Venue, User]:
-    slug, name, address, city, country, zone, capacity, owner_name = row
+def _venue(row: tuple, genres: list[Genre], picture: Callable) -> tuple[Venue, User]:
+    slug, name, address, city, country, capacity, owner_name, (latitude, longitude) = row
+    zone = ZONES[country]
     venue, created = Venue.objects.get_or_create(
         slug=slug,
         defaults={
             "name": name, "address": address, "city": city, "country": country, "time_zone": zone,
             "capacity": capacity, "status": ApprovalStatus.APPROVED, "place": city_match(city, country),
+            "exact_point": True, "latitude": latitude, "longitude": longitude,
             "description": f"A music room in {city} that books touring bands most nights of the week.",
         },
     )  # fmt: skip
     if created:
         venue.genres.add(*genres)
     Stage.objects.get_or_create(venue=venue, name="Main room", defaults={"capacity": capacity})
+    if not venue.photos.exists():
+        photo = VenuePhoto(venue=venue, caption=f"The room at {name}")
+        photo.image.save("photo.webp", picture(f"venue-{slug}"), save=False)
+        photo.save()
     owner, made = User.objects.get_or_create(
         email=f"{slug}@demo.stageslot.test", defaults={"display_name": owner_name, "time_zone": zone}
     )
@@ -143,11 +152,12 @@ def _post(venue: Venue, owner: User, day: dt.date, times: tuple, fee: int | None
     )
 
 
-def seed_tour_venues(*, now: dt.datetime) -> None:
-    """The tour venues and, once, their open slots on the Night Owls' free evenings."""
+def seed_tour_venues(*, now: dt.datetime, picture: Callable) -> None:
+    """The tour venues (with a photo each, made by `picture(seed)`) and, once, their open slots on the
+    Night Owls' free evenings."""
     band = Band.objects.filter(slug=BAND).first()
     genres = list(Genre.objects.filter(slug__in=["indie", "rock", "folk", "pop"]))
-    venues = {row[0]: _venue(row, genres) for row in TOUR_VENUES}
+    venues = {row[0]: _venue(row, genres, picture) for row in TOUR_VENUES}
     if band is None or venues[ROUTE[0][0]][0].slots.exists():
         return
     nights = tour_nights(band, today=now.astimezone(zoneinfo.ZoneInfo(band.time_zone)).date())

@@ -9,25 +9,13 @@ from django import forms
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from places.models import City
-from places.names import fold
-from places.selectors import city_search
 
-from ..selectors.tours import KINDS
+from ..selectors.tours import KINDS, city_for_text
 from ..tours import route_problem
 
 KIND_CHOICES = [(KINDS[0], "Open slots (as headliner)"), (KINDS[1], "Support places")]
 MAX_DRIVE_KM = 1500
 MAX_STOPS = 60
-
-
-def city_from_text(text: str) -> City | None:
-    """The city a person typed: "Hamburg", or "Hamburg, DE" to pick the country. A name that is exactly
-    a city's wins over one it only starts; among equals, the biggest city."""
-    name, _, country = text.partition(",")
-    country = country.strip()
-    found = city_search(name, limit=8, country=country if len(country) == 2 else "")
-    exact = [c for c in found if c.search_name == fold(name)]
-    return (exact or found or [None])[0]
 
 
 class CityText(forms.CharField):
@@ -38,7 +26,7 @@ class CityText(forms.CharField):
 
     def clean(self, value: Any) -> City:
         text = super().clean(value)
-        city = city_from_text(text)
+        city = city_for_text(text)
         if city is None:
             raise forms.ValidationError(
                 f"We know no city called “{text}”. Check the spelling, or try a bigger town nearby.", code="unknown"

@@ -12,10 +12,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Q
 
 from bands.models import Band
 from places.geo import bounding_box, box_q
 from places.models import City
+from places.names import fold
+from places.selectors import city_search
 from venues.models import Slot
 
 from ..tours import TOWN_KM, Ask, Route, Stop, tour_routes
@@ -42,6 +45,21 @@ class TourPlan:
     routes: list[Route] = field(default_factory=list)
     slots: dict[int, Slot] = field(default_factory=dict)
     candidates: int = 0
+
+
+def city_for_text(text: str) -> City | None:
+    """The city a person typed: "Hanover", or "Hanover, US" to pick the country. The biggest city called
+    exactly that, by its name or another name of it (Hanover is Hannover, DE, before Hanover, US),
+    else the biggest whose name starts so (places.selectors.city_search); None when there is none."""
+    name, _, country = text.partition(",")
+    country = country.strip().upper() if len(country.strip()) == 2 else ""
+    folded = fold(name)
+    if not folded:
+        return None
+    cities = City.objects.filter(country=country) if country else City.objects.all()
+    exact = cities.filter(Q(search_name=folded) | Q(other_names__contains=f"|{folded}|"))
+    found = exact.order_by("-population", "pk").first()
+    return found or next(iter(city_search(name, limit=1, country=country)), None)
 
 
 def _day_start(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:

@@ -199,6 +199,9 @@ def test_an_end_before_the_start_and_a_tour_over_60_days(client, world):
     response = client.get(url(band), query(last_day=day(75).isoformat()))
     assert response.status_code == 400
     assert "A tour can be at most 60 days long." in response.content.decode()
+    response = client.get(url(band), query(first_day=day(-2).isoformat()))
+    assert response.status_code == 400
+    assert "That day has passed." in response.content.decode()
 
 
 @pytest.mark.parametrize("who", ["member", "other_leader", "stranger"])
@@ -323,3 +326,14 @@ def test_the_route_page_offers_the_slots_as_stops(client, world):
     html = client.get(url(band), query()).content.decode()
     values = set(re.findall(r'name="stop"\s+value="([^"]+)"', html))
     assert f"{slots['Kassel'].pk}:headliner" in values
+
+
+def test_a_typed_city_is_the_biggest_called_so_unless_the_country_is_given():
+    from bookings.selectors.tours import city_for_text
+
+    CityFactory(name="Hanover")
+    CityFactory(name="Hanover", geoname_id=99_000_001, country="US", population=38_088, latitude=43.7, longitude=-72.3)
+    assert city_for_text("Hanover").country == "DE"
+    assert city_for_text("hanover, us").country == "US"
+    assert city_for_text("Hanover, DE").country == "DE"
+    assert city_for_text("Qqqqzz") is None

@@ -369,7 +369,7 @@ class Command(BaseCommand):
             seed_reviews(now=timezone.now())
             seed_shows(now=timezone.now())
             seed_client_journey(now=timezone.now())
-            seed_tour_venues(now=timezone.now())
+            seed_tour_venues(now=timezone.now(), picture=demo_picture)
         self._print_logins()
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:
