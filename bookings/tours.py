@@ -11,9 +11,8 @@ A chain's value adds up stop by stop – (1 night, the stop's fee, minus the km 
 and tuples of sums compare in the same order whatever is added to both, so the K best chains ending
 at a stop extend the K best chains ending at its predecessors. To find those without trying every
 earlier stop, the chains of each finished night are kept sorted best first; a chain's own value is
-an upper bound of what it becomes after one more hop (the hop only adds km), so the earlier nights'
-lists are merged best first and the merge stops as soon as nothing left can beat the K-th best
-found.
+an upper bound of what it becomes after one more hop (the hop only adds km), so each earlier night's
+list is read only as far as a chain on it could still beat the K-th best found so far.
 """
 
 import datetime as dt
@@ -146,44 +145,44 @@ def tour_routes(ask: Ask, stops: Iterable[Stop]) -> list[Route]:
     # A hop is at least the difference in latitude (km per radian of a meridian): most hops too long
     # for the days between are turned down on that alone, before the haversine.
     per_radian = EARTH_RADIUS_KM * road
-    sin, asin, sqrt, push, pop = math.sin, math.asin, math.sqrt, heapq.heappush, heapq.heappop
+    sin, asin, sqrt, push = math.sin, math.asin, math.sqrt, heapq.heappush
 
     for night, candidates in enumerate(by_night):
         first = len(nodes)
-        # The km the band may drive to tonight's stop from each earlier night, and where to start merging.
+        # The km the band may drive to tonight's stop from each earlier night; the nights with the best
+        # chains first (any order finds the same chains, this one finds them with the fewest looks).
         limits = [max(TOWN_KM, drive * (night - n)) + 1e-9 for n in range(night)]
-        heads = [(lst[0][0], n, 0) for n, lst in enumerate(ranked) if lst]
-        heapq.heapify(heads)
+        order = sorted((n for n, lst in enumerate(ranked) if lst), key=lambda n: ranked[n][0][0])
         for stop, point, from_start, to_end in candidates:
             fee = stop.fee or 0
             best: list[tuple[tuple[int, int, float], int, int]] = []  # a min-heap of the K best so far
             if fits(from_start, night + 1):
                 best.append(((1, fee, -from_start), -1, -1))
             lat, lon, cos = point.lat, point.lon, point.cos
-            frontier = list(heads)
-            while frontier:
-                neg, n, pos = pop(frontier)
-                # Nothing left can beat the K-th best: each hop only adds km.
-                if len(best) == want and (1 - neg[0], fee - neg[1], -neg[2]) <= best[0][0]:
-                    break
-                lst = ranked[n]
-                if pos + 1 < len(lst):
-                    push(frontier, (lst[pos + 1][0], n, pos + 1))
-                _neg, prev, chain = lst[pos]
-                there = nodes[prev][1]
+            worst = best[0][0] if len(best) == want else None
+            for n in order:
                 limit = limits[n]
-                dlat = lat - there.lat
-                if abs(dlat) * per_radian > limit:
-                    continue
-                h = sin(dlat / 2) ** 2 + cos * there.cos * sin((lon - there.lon) / 2) ** 2
-                hop = 2 * per_radian * asin(min(1.0, sqrt(h)))
-                if hop > limit:
-                    continue
-                total = (1 - neg[0], fee - neg[1], -neg[2] - hop)
-                if len(best) < want:
-                    push(best, (total, prev, chain))
-                elif total > best[0][0]:
-                    heapq.heapreplace(best, (total, prev, chain))
+                for neg, prev, chain in ranked[n]:
+                    # A night's chains come best first and a hop only adds km: once one cannot beat the
+                    # K-th best found, none after it on that night can (the K-th best only gets better).
+                    if worst is not None and (1 - neg[0], fee - neg[1], -neg[2]) <= worst:
+                        break
+                    there = nodes[prev][1]
+                    dlat = lat - there.lat
+                    if abs(dlat) * per_radian > limit:
+                        continue
+                    h = sin(dlat / 2) ** 2 + cos * there.cos * sin((lon - there.lon) / 2) ** 2
+                    hop = 2 * per_radian * asin(min(1.0, sqrt(h)))
+                    if hop > limit:
+                        continue
+                    total = (1 - neg[0], fee - neg[1], -neg[2] - hop)
+                    if worst is None:
+                        push(best, (total, prev, chain))
+                        if len(best) == want:
+                            worst = best[0][0]
+                    elif total > worst:
+                        heapq.heapreplace(best, (total, prev, chain))
+                        worst = best[0][0]
             index = len(nodes)
             nodes.append((stop, point, night))
             chains.append(sorted(best, reverse=True))

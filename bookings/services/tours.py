@@ -30,20 +30,30 @@ class StopOutcome:
         return self.booking is not None
 
 
-def tour_apply(*, band: Band, by: User, picks: Sequence[tuple[int, str]], message: str = "") -> list[StopOutcome]:
+OVER_LIMIT = "Not sent: you have used up the applications you can send this hour. Try this stop again later."
+
+
+def tour_apply(
+    *, band: Band, by: User, picks: Sequence[tuple[int, str]], message: str = "", limit: int | None = None
+) -> list[StopOutcome]:
     """Apply `band` to each picked (slot id, role) through workflow.booking_apply, the gig finder's own
     service (same locks, rules and notifications), taking the fee each slot offers.
 
     Each application is its own transaction: a stop refused (taken meanwhile, the band booked at that
     time, invitation only…) is reported with the service's reason and the others still go through.
     A slot that is not public any more, or never was, is reported as no longer open. Raises
-    ValidationError for a message that is too long before anything is written.
+    ValidationError for a message that is too long before anything is written. With `limit` (what is
+    left of the person's allowance of applications), the picks after the first `limit` are reported
+    as not sent.
     """
     message = workflow.message_check(message)
     slots = tour_slots_to_apply(ids=[pk for pk, _role in picks])
     outcomes = []
-    for pk, role in picks:
+    for n, (pk, role) in enumerate(picks):
         slot = slots.get(pk)
+        if limit is not None and n >= limit:
+            outcomes.append(StopOutcome(slot_id=pk, slot=slot, reason=OVER_LIMIT))
+            continue
         if slot is None:
             outcomes.append(StopOutcome(slot_id=pk, slot=None, reason=GONE))
             continue

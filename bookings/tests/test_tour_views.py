@@ -338,3 +338,20 @@ def test_a_typed_city_is_the_biggest_called_so_unless_the_country_is_given():
     assert city_for_text("hanover, us").country == "US"
     assert city_for_text("Hanover, DE").country == "DE"
     assert city_for_text("Qqqqzz") is None
+
+
+def test_each_application_counts_against_the_hourly_limit(client, world, settings):
+    band, leader, slots = world
+    settings.STAGESLOT_RATE_LIMITS = {**settings.STAGESLOT_RATE_LIMITS, "application": "2/h"}
+    client.force_login(leader)
+    apply_url = reverse("bookings:tour_apply", args=[band.slug])
+    values = [f"{s.pk}:headliner" for s in slots.values()]
+    response = client.post(apply_url, {"route_stop": values, "all": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "applied to 2 stops" in html
+    assert html.count("you have used up the applications you can send this hour") == 2
+    assert "Club Nuremberg" in html and "Club Munich" in html
+    assert sorted(Booking.objects.values_list("slot__title", flat=True)) == ["Hanover", "Kassel"]
+    assert client.post(apply_url, {"stop": values[2:3]}).status_code == 429
+    assert Booking.objects.count() == 2

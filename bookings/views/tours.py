@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.ratelimit import rate_limited
+from accounts.ratelimit import rate_limit_hit, rate_limit_left, rate_limit_wait, rate_limited_response
 from accounts.scheduling import scheduling_today
 from accounts.timezones import when_text
 from bands.models import Band, Membership
@@ -107,10 +107,14 @@ def tour_planner(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@rate_limited("application")
 def tour_apply_stops(request: HttpRequest, slug: str) -> HttpResponse:
-    """Apply to every stop ticked on a route, one application each; then what became of each."""
+    """Apply to every stop ticked on a route, one application each; then what became of each.
+
+    Each application counts against the person's limit of applications (as one from the gig finder
+    does); the stops beyond what is left of it are reported as not sent."""
     band, membership = _manager_of(request, slug)
+    if wait := rate_limit_wait(action="application", who=request.user.pk):
+        return rate_limited_response(request, action="application", wait=wait)
     data = request.POST.copy()
     if "all" in data:
         # "Apply to all": every stop of the route, whatever is ticked.
@@ -118,11 +122,16 @@ def tour_apply_stops(request: HttpRequest, slug: str) -> HttpResponse:
     form = TourApplyForm(data)
     outcomes, status = [], 400
     if form.is_valid():
+        allowed = rate_limit_left(action="application", who=request.user.pk)
         try:
-            outcomes = tour_apply(band=band, by=request.user, picks=form.picks(), message=form.cleaned_data["message"])
+            outcomes = tour_apply(
+                band=band, by=request.user, picks=form.picks(), message=form.cleaned_data["message"], limit=allowed
+            )
         except ValidationError as exc:
             form.add_error("message", exc.messages)
         else:
+            for _applied in range(sum(1 for o in outcomes if o.applied)):
+                rate_limit_hit(action="application", who=request.user.pk)
             status = 200 if any(o.applied for o in outcomes) else 409
     zone = zoneinfo.ZoneInfo(band.time_zone)
     rows = [
