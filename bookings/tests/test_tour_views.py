@@ -355,3 +355,15 @@ def test_each_application_counts_against_the_hourly_limit(client, world, setting
     assert sorted(Booking.objects.values_list("slot__title", flat=True)) == ["Hanover", "Kassel"]
     assert client.post(apply_url, {"stop": values[2:3]}).status_code == 429
     assert Booking.objects.count() == 2
+
+
+def test_what_is_left_of_the_limit(settings):
+    from accounts.ratelimit import rate_limit_hit, rate_limit_left
+
+    settings.STAGESLOT_RATE_LIMITS = {**settings.STAGESLOT_RATE_LIMITS, "application": "3/h"}
+    assert rate_limit_left(action="application", who=7) == 3
+    rate_limit_hit(action="application", who=7)
+    assert rate_limit_left(action="application", who=7) == 2
+    for _ in range(5):
+        rate_limit_hit(action="application", who=7)
+    assert rate_limit_left(action="application", who=7) == 0
