@@ -70,6 +70,17 @@ def rate_limit_wait(*, action: str, who: int | str) -> int:
     return math.ceil(left) if used >= rate.limit else 0
 
 
+def rate_limit_left(*, action: str, who: int | str) -> int:
+    """How many more `action`s `who` may do in the current window (all of them when the cache is down)."""
+    key, rate, _left = _window(action, who)
+    try:
+        used = cache.get(key, 0)
+    except Exception:
+        logger.warning("Rate limit cache unreachable; letting %s through", action, exc_info=True)
+        return rate.limit
+    return max(rate.limit - used, 0)
+
+
 def rate_limit_hit(*, action: str, who: int | str) -> None:
     """Count one `action` by `who` in the current window."""
     key, rate, left = _window(action, who)

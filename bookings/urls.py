@@ -17,6 +17,7 @@ from .views import (
     share,
     shows,
     threads,
+    tours,
     venue_slots,
     webhooks,
 )
@@ -56,6 +57,9 @@ urlpatterns = [
     path("slots/", finder.gig_finder, name="gig_finder"),
     path("slots/<int:pk>/", finder.slot_detail, name="slot_detail"),
     path("slots/<int:pk>/apply/", finder.booking_apply, name="apply"),
+    # Tours: a band's leaders and admins plan a route of open slots and apply to its stops
+    path("bands/<slug:slug>/manage/tour/", tours.tour_planner, name="tour_planner"),
+    path("bands/<slug:slug>/manage/tour/apply/", tours.tour_apply_stops, name="tour_apply"),
     # Alerts: a band's saved finder searches (and keeping the finder's current one)
     path("slots/alerts/", alerts.saved_searches, name="saved_searches"),
     path("slots/alerts/<int:pk>/delete/", alerts.saved_search_delete, name="saved_search_delete"),

@@ -317,6 +317,9 @@ ACCOUNT_RATE_LIMITS = {
 ALLAUTH_TRUSTED_PROXY_COUNT = trusted_proxies(default=0)
 # What one person may create per time window, for everyone else's inboxes (accounts/ratelimit.py):
 # "N/h", "N/10m". Over the limit is a 429 page saying when to try again.
+# Tour routes measure the straight line between places; roads are longer by about this much
+# (docs/decisions/0024-tour-routing.md).
+TOUR_ROAD_FACTOR = env.float("STAGESLOT_TOUR_ROAD_FACTOR", default=1.25)
 STAGESLOT_RATE_LIMITS = {
     "booking_request": "10/h",
     "application": "30/h",

@@ -18,6 +18,7 @@ from stageslot.demo_conversations import seed_conversations
 from stageslot.demo_images import demo_picture
 from stageslot.demo_reviews import seed_reviews
 from stageslot.demo_shows import seed_shows
+from stageslot.demo_tours import seed_tour_venues
 from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 DEMO_PASSWORD = "stageslot-demo"  # noqa: S105 - demo accounts only, printed on purpose
@@ -368,6 +369,7 @@ class Command(BaseCommand):
             seed_reviews(now=timezone.now())
             seed_shows(now=timezone.now())
             seed_client_journey(now=timezone.now())
+            seed_tour_venues(now=timezone.now(), picture=demo_picture)
         self._print_logins()
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:

@@ -1,0 +1,150 @@
+"""The tour planner: a band's leaders and admins ask for routes of open slots and apply to their stops."""
+
+import datetime as dt
+import zoneinfo
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.ratelimit import rate_limit_hit, rate_limit_left, rate_limit_wait, rate_limited_response
+from accounts.scheduling import scheduling_today
+from accounts.timezones import when_text
+from bands.models import Band, Membership
+from bands.selectors import band_for_manage
+
+from ..forms.tours import TourApplyForm, TourForm, tour_initial
+from ..selectors.tours import TourPlan, road_factor, tour_plan
+from ..services.tours import tour_apply
+from ..tours import Route, rest_days
+
+KIND_LABELS = {"headliner": "Headliner", "support": "Support"}
+
+
+def _manager_of(request: HttpRequest, slug: str) -> tuple[Band, Membership]:
+    """The band and the viewer's membership; 403 unless the viewer leads or runs it (as applying does)."""
+    band, membership = band_for_manage(slug=slug, user=request.user)
+    if membership is None or not membership.can_manage:
+        raise PermissionDenied(f"Only the leaders and admins of {band.name} can plan its tours and apply for it.")
+    return band, membership
+
+
+def _fee_text(slot) -> str:
+    if slot.fee is not None:
+        return f"{slot.fee:,} {slot.currency}"
+    return slot.support_terms or "Negotiable"
+
+
+def _route_rows(plan: TourPlan, route: Route, zone: zoneinfo.ZoneInfo) -> dict:
+    """One route as the page shows it: every day of the tour, a stop or a day off, and the totals."""
+    legs = {leg.stop.night: leg for leg in route.legs}
+    days = []
+    for i in range((plan.last_day - plan.first_day).days + 1):
+        day = plan.first_day + dt.timedelta(days=i)
+        leg = legs.get(day)
+        row = {"day": day, "leg": leg}
+        if leg is not None:
+            slot = plan.slots[leg.stop.id]
+            row |= {
+                "slot": slot,
+                "when": when_text(slot.starts_at, slot.ends_at, zone),
+                "km": round(leg.km),
+                "fee": _fee_text(slot),
+                "role_label": KIND_LABELS[leg.stop.kind],
+                "value": f"{slot.pk}:{leg.stop.kind}",
+            }
+        days.append(row)
+    return {
+        "days": days,
+        "nights": route.nights,
+        "rest": len(rest_days(route, plan.first_day, plan.last_day)),
+        "fee": route.fee,
+        "km": round(route.km),
+        "end_km": round(route.end_km),
+    }
+
+
+@login_required
+@require_GET
+def tour_planner(request: HttpRequest, slug: str) -> HttpResponse:
+    """The planner's form and, once asked, up to three routes with a tick box per stop."""
+    band, membership = _manager_of(request, slug)
+    zone = zoneinfo.ZoneInfo(band.time_zone)
+    asked = "start" in request.GET
+    form = TourForm(request.GET if asked else None, zone=zone, initial=tour_initial(scheduling_today(zone), band.place))
+    plan, routes, status = None, [], 200
+    if asked and form.is_valid():
+        data = form.cleaned_data
+        plan = tour_plan(
+            band=band,
+            start=data["start"],
+            end=data["end"],
+            first_day=data["first_day"],
+            last_day=data["last_day"],
+            drive_km=data["drive_km"],
+            kinds=data["kinds"],
+            now=timezone.now(),
+        )
+        routes = [_route_rows(plan, route, zone) for route in plan.routes]
+    elif asked:
+        status = 400
+    context = {
+        "band": band,
+        "membership": membership,
+        "section": "tour",
+        "form": form,
+        "plan": plan,
+        "routes": routes,
+        "zone": zone,
+        "road_factor": road_factor(),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "bookings/tours/planner.html", context, status=status)
+
+
+@login_required
+@require_POST
+def tour_apply_stops(request: HttpRequest, slug: str) -> HttpResponse:
+    """Apply to every stop ticked on a route, one application each; then what became of each.
+
+    Each application counts against the person's limit of applications (as one from the gig finder
+    does); the stops beyond what is left of it are reported as not sent."""
+    band, membership = _manager_of(request, slug)
+    if wait := rate_limit_wait(action="application", who=request.user.pk):
+        return rate_limited_response(request, action="application", wait=wait)
+    data = request.POST.copy()
+    if "all" in data:
+        # "Apply to all": every stop of the route, whatever is ticked.
+        data.setlist("stop", data.getlist("route_stop"))
+    form = TourApplyForm(data)
+    outcomes, status = [], 400
+    if form.is_valid():
+        allowed = rate_limit_left(action="application", who=request.user.pk)
+        try:
+            outcomes = tour_apply(
+                band=band, by=request.user, picks=form.picks(), message=form.cleaned_data["message"], limit=allowed
+            )
+        except ValidationError as exc:
+            form.add_error("message", exc.messages)
+        else:
+            for _applied in range(sum(1 for o in outcomes if o.applied)):
+                rate_limit_hit(action="application", who=request.user.pk)
+            status = 200 if any(o.applied for o in outcomes) else 409
+    zone = zoneinfo.ZoneInfo(band.time_zone)
+    rows = [
+        {"outcome": o, "when": when_text(o.slot.starts_at, o.slot.ends_at, zone) if o.slot else ""} for o in outcomes
+    ]
+    context = {
+        "band": band,
+        "membership": membership,
+        "section": "tour",
+        "form": form,
+        "rows": rows,
+        "applied": sum(1 for o in outcomes if o.applied),
+        "refused": sum(1 for o in outcomes if not o.applied),
+        "query": request.POST.get("query", ""),
+    }
+    return render(request, "bookings/tours/applied.html", context, status=status)

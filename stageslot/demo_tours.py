@@ -1,0 +1,173 @@
+"""Demo venues between Hamburg and Munich (and a few across the borders) with open slots, so that
+The Night Owls can plan a ten-day tour from Hamburg to Munich with one day off.
+
+The tour's days are found, not fixed: the first ten days, from two weeks ahead, on which the band's
+green zone (everyone it needs free for a show at 20:00, or a late one at 22:15 after a rehearsal, and
+no other gig that day) leaves at least nine evenings free. Its stops go on nine of them, one city
+further south each, with a day off between; the other venues post a few more slots in the same days,
+so that the planner has other routes to offer. Run again, nothing is added once the first tour venue
+has slots."""
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+
+from accounts.models import User
+from bands.models import ApprovalStatus, Band, Genre
+from bookings.selectors.bookings import band_free_between, gig_days_taken
+from places.selectors import city_match
+from venues.models import Stage, Venue, VenuePhoto, VenueStaff
+from venues.services import slot_create
+
+BAND = "the-night-owls"
+TOUR_DAYS = 10
+FIRST_OFFSET = 14
+LAST_OFFSET = 84
+# A show at 20:00, else a late one (the band rehearses some evenings until 22:00).
+SHOWS = [(dt.time(20), dt.time(23)), (dt.time(22, 15), dt.time(1))]
+
+# slug, name, address, city (as the gazetteer knows it), country, capacity, owner's name, point (the venue's
+# own, so that the tour works even where the gazetteer is not loaded)
+ZONES = {"DE": "Europe/Berlin", "AT": "Europe/Vienna", "CZ": "Europe/Prague", "NL": "Europe/Amsterdam"}
+TOUR_VENUES = [
+    ("elbkeller", "Elbkeller", "Hafenstraße 12", "Hamburg", "DE", 250, "Jan Petersen", (53.5507, 9.993)),
+    ("weserbuehne", "Weserbühne", "Schlachte 7", "Bremen", "DE", 200, "Insa Meyer", (53.0758, 8.8072)),
+    ("leinesaal", "Leinesaal", "Am Hohen Ufer 3", "Hannover", "DE", 300, "Birte Lange", (52.3705, 9.7332)),
+    ("kulturkantine-kassel", "Kulturkantine", "Fuldaufer 21", "Kassel", "DE", 180, "Timo Hess", (51.3167, 9.5)),
+    ("kraemerkeller", "Krämerkeller", "Krämerbrücke 9", "Erfurt", "DE", 150, "Anja Schulz", (50.9773, 11.0354)),
+    ("mainkai-club", "Mainkai Club", "Alter Kranen 2", "Würzburg", "DE", 220, "Felix Roth", (49.7939, 9.9512)),
+    ("pegnitzbuehne", "Pegnitzbühne", "Hallplatz 5", "Nürnberg", "DE", 400, "Lea Braun", (49.4542, 11.0775)),
+    ("donaukeller", "Donaukeller", "Keplerstraße 4", "Regensburg", "DE", 160, "Max Huber", (49.0151, 12.1016)),
+    ("isarhalle", "Isarhalle", "Zenettistraße 10", "München", "DE", 500, "Vroni Bauer", (48.1374, 11.5755)),
+    # Other routes go through these.
+    ("gaensekeller", "Gänsekeller", "Markt 4", "Göttingen", "DE", 140, "Paul Wendt", (51.5344, 9.9323)),
+    ("lechhalle", "Lechhalle", "Kurze Wertachstraße 8", "Augsburg", "DE", 260, "Sina Vogt", (48.3715, 10.8985)),
+    ("salzach-stage", "Salzach Stage", "Giselakai 11", "Salzburg", "AT", 300, "Lukas Gruber", (47.7994, 13.044)),
+    ("vltava-club", "Vltava Club", "Náplavka 1", "Prague", "CZ", 350, "Tereza Nováková", (50.088, 14.4208)),
+    ("grachtzaal", "Grachtzaal", "Prinsengracht 101", "Amsterdam", "NL", 280, "Daan de Vries", (52.374, 4.8897)),
+]
+# The stops of the tour, north to south, one a free evening: (venue, fee in EUR).
+ROUTE = [
+    ("elbkeller", 450),
+    ("weserbuehne", 350),
+    ("leinesaal", 500),
+    ("kulturkantine-kassel", 300),
+    ("kraemerkeller", 300),
+    ("mainkai-club", 400),
+    ("pegnitzbuehne", 600),
+    ("donaukeller", 350),
+    ("isarhalle", 700),
+]
+# More slots in the tour's days: (venue, day of the tour, fee (None: negotiable), support places).
+OTHERS = [
+    ("gaensekeller", 3, 250, 1),
+    ("leinesaal", 4, None, 1),
+    ("lechhalle", 8, 450, 1),
+    ("salzach-stage", 9, 550, 0),
+    ("vltava-club", 5, 400, 1),
+    ("grachtzaal", 1, 500, 1),
+    ("pegnitzbuehne", 6, None, 2),
+]
+
+
+def _show_times(band: Band, day: dt.date, taken: set[dt.date]) -> tuple[dt.time, dt.time] | None:
+    """The first show time on `day` inside the band's green zone, or None."""
+    if day in taken:
+        return None
+    zone = zoneinfo.ZoneInfo(band.time_zone)
+    for start, end in SHOWS:
+        starts_at = dt.datetime.combine(day, start, tzinfo=zone)
+        ends_at = dt.datetime.combine(day + dt.timedelta(days=end < start), end, tzinfo=zone)
+        if band_free_between(band_id=band.pk, start=starts_at, end=ends_at):
+            return start, end
+    return None
+
+
+def tour_nights(band: Band, *, today: dt.date) -> dict[dt.date, tuple[dt.time, dt.time]]:
+    """Nine free evenings (with their show times) of the first ten-day stretch from two weeks ahead that
+    has them, a day off among them; else the stretch with the most free evenings."""
+    zone = zoneinfo.ZoneInfo(band.time_zone)
+    since = dt.datetime.combine(today, dt.time(0), tzinfo=zone)
+    gig_days = gig_days_taken(band_ids=[band.pk], start=since).get(band.pk, [])
+    taken = {start.astimezone(zone).date() for start, _end in gig_days}
+    times: dict[dt.date, tuple | None] = {}
+    best: dict[dt.date, tuple[dt.time, dt.time]] = {}
+    for offset in range(FIRST_OFFSET, LAST_OFFSET):
+        days = [today + dt.timedelta(days=offset + i) for i in range(TOUR_DAYS)]
+        for day in days:
+            if day not in times:
+                times[day] = _show_times(band, day, taken)
+        free = {day: times[day] for day in days if times[day] is not None}
+        if len(free) == TOUR_DAYS:
+            free.pop(days[TOUR_DAYS // 2])  # A day off in the middle.
+        if len(free) >= TOUR_DAYS - 1:
+            return free
+        if len(free) > len(best):
+            best = free
+    return best
+
+
+def _venue(row: tuple, genres: list[Genre], picture: Callable) -> tuple[Venue, User]:
+    slug, name, address, city, country, capacity, owner_name, (latitude, longitude) = row
+    zone = ZONES[country]
+    venue, created = Venue.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "name": name, "address": address, "city": city, "country": country, "time_zone": zone,
+            "capacity": capacity, "status": ApprovalStatus.APPROVED, "place": city_match(city, country),
+            "exact_point": True, "latitude": latitude, "longitude": longitude,
+            "description": f"A music room in {city} that books touring bands most nights of the week.",
+        },
+    )  # fmt: skip
+    if created:
+        venue.genres.add(*genres)
+    Stage.objects.get_or_create(venue=venue, name="Main room", defaults={"capacity": capacity})
+    if not venue.photos.exists():
+        photo = VenuePhoto(venue=venue, caption=f"The room at {name}")
+        photo.image.save("photo.webp", picture(f"venue-{slug}"), save=False)
+        photo.save()
+    owner, made = User.objects.get_or_create(
+        email=f"{slug}@demo.stageslot.test", defaults={"display_name": owner_name, "time_zone": zone}
+    )
+    if made:
+        owner.set_unusable_password()
+        owner.save(update_fields=["password"])
+    VenueStaff.objects.get_or_create(venue=venue, user=owner, defaults={"role": VenueStaff.Role.OWNER})
+    return venue, owner
+
+
+def _post(venue: Venue, owner: User, day: dt.date, times: tuple, fee: int | None, places: int, now: dt.datetime):
+    zone = zoneinfo.ZoneInfo(venue.time_zone)
+    start, end = times
+    return slot_create(
+        venue=venue,
+        by=owner,
+        stage=venue.stages.order_by("pk").first(),
+        starts_at=dt.datetime.combine(day, start, tzinfo=zone),
+        ends_at=dt.datetime.combine(day + dt.timedelta(days=end < start), end, tzinfo=zone),
+        now=now,
+        title="Touring bands night",
+        fee=fee,
+        support_places=places,
+    )
+
+
+def seed_tour_venues(*, now: dt.datetime, picture: Callable) -> None:
+    """The tour venues (with a photo each, made by `picture(seed)`) and, once, their open slots on the
+    Night Owls' free evenings."""
+    band = Band.objects.filter(slug=BAND).first()
+    genres = list(Genre.objects.filter(slug__in=["indie", "rock", "folk", "pop"]))
+    venues = {row[0]: _venue(row, genres, picture) for row in TOUR_VENUES}
+    if band is None or venues[ROUTE[0][0]][0].slots.exists():
+        return
+    nights = tour_nights(band, today=now.astimezone(zoneinfo.ZoneInfo(band.time_zone)).date())
+    played = {}
+    for (slug, fee), day in zip(ROUTE, sorted(nights), strict=False):
+        _post(*venues[slug], day, nights[day], fee, 1, now)
+        played[slug] = day
+    if not nights:
+        return
+    for slug, offset, fee, support_places in OTHERS:
+        day = min(nights) + dt.timedelta(days=offset)
+        if played.get(slug) != day:  # One show a night on a venue's stage.
+            _post(*venues[slug], day, nights.get(day, SHOWS[0]), fee, support_places, now)
