@@ -43,40 +43,51 @@ class PlaceNotFound(ValueError):
         self.candidates = candidates or []
 
 
+# A city this many times bigger than every other of its name is the one meant ("Paris" is Paris,
+# France, not Paris, Texas); the others are still offered.
+CLEARLY_BIGGER = 10
+
+
 def city_from_input(value: str | int) -> City:
-    """The city a search's `near` stands for: a city id, a name ("Leipzig", "münchen"), or a label as
-    the city list shows it ("Halle, Saxony-Anhalt, Germany"). Raises PlaceNotFound with a message to
-    show beside the field. A place is never guessed: several cities of that name are listed instead."""
+    """The city a search's `near` stands for (see city_and_others_from_input)."""
+    return city_and_others_from_input(value)[0]
+
+
+def city_and_others_from_input(value: str | int) -> tuple[City, list[City]]:
+    """The city a search's `near` stands for, and other cities of that name to offer: by city id, by a
+    name ("Leipzig", "münchen"), or by a label as the city list shows it ("Halle, Saxony-Anhalt,
+    Germany"). Of several cities of one name, one at least CLEARLY_BIGGER times bigger than the rest
+    is taken; otherwise they are listed. Raises PlaceNotFound with a message to show beside the field."""
     text = str(value).strip()
     if text.isdigit():
         city = City.objects.filter(pk=int(text)).first() if len(text) <= 12 else None
         if city is None:
             raise PlaceNotFound("We do not know that place; type the city’s name.")
-        return city
+        return city, []
     name, _comma, rest = text.partition(",")
     folded = fold(name)
     if len(folded) < 2:
         raise PlaceNotFound("Type at least two letters of a city’s name.")
-    found = list(city_matches(name).order_by("-population", "name")[:20])
+    found: list[City] = list(city_matches(name).order_by("-population", "name")[:20])
     if rest.strip() and found:
         # "Halle, Saxony-Anhalt, Germany": the label picks one of the cities of that name.
         wanted = fold(text)
         labelled = [c for c in found if fold(c.label) == wanted or fold(c.label).startswith(wanted)]
         if labelled:
             found = labelled
-    if len(found) == 1:
-        return found[0]
     if not found:
         # A name people are still typing ("Leipz") may start exactly one city's name.
-        starting = city_search(name, limit=CANDIDATES)
-        if len(starting) == 1:
-            return starting[0]
-        if starting:
-            raise PlaceNotFound(_pick_one(name, starting), starting)
+        found = city_search(name, limit=CANDIDATES)
+    if not found:
         raise PlaceNotFound(
             f"We do not know a city called “{name.strip()}”. Check the spelling, or pick a nearby town "
             "(we list towns of 15,000 people and more)."
         )
+    if len(found) == 1:
+        return found[0], []
+    biggest, *others = found[:CANDIDATES]
+    if biggest.population >= CLEARLY_BIGGER * max(other.population for other in others):
+        return biggest, others
     raise PlaceNotFound(_pick_one(name, found[:CANDIDATES]), found[:CANDIDATES])
 
 
@@ -138,6 +149,7 @@ __all__ = [
     "RADIUS_CHOICES",
     "Near",
     "PlaceNotFound",
+    "city_and_others_from_input",
     "city_from_input",
     "distance_text",
     "near_filter",

@@ -21,7 +21,7 @@ from django_countries import countries as all_countries
 from accounts.form_fields import IsoDateInput, IsoDateTimeInput
 from availability.services import horizon as availability_horizon
 from places.geo import radius_problem
-from places.near import RADIUS_CHOICES, Near, PlaceNotFound, city_from_input, radius_from_input, radius_text
+from places.near import RADIUS_CHOICES, Near, PlaceNotFound, city_and_others_from_input, radius_from_input, radius_text
 
 from ..models import Genre
 from ..places import country_name
@@ -159,10 +159,13 @@ class PlaceGenreFields(forms.Form):
         if not value:
             return None
         try:
-            return city_from_input(value)
+            city, others = city_and_others_from_input(value)
         except PlaceNotFound as problem:
             self.near_candidates = tuple((city.label, self.near_query(city.pk)) for city in problem.candidates)
             raise forms.ValidationError(str(problem)) from None
+        # The biggest of several cities of that name was taken: the others are offered.
+        self.near_candidates = tuple((other.label, self.near_query(other.pk)) for other in others)
+        return city
 
     def clean_within(self) -> float | None:
         value = self.cleaned_data.get("within", "")
