@@ -397,7 +397,7 @@ def run_near_searches(count: int, rng: random.Random) -> None:
 
 
 def explain_near_search() -> None:
-    """EXPLAIN ANALYZE of the count and the page of "within 100 km of Leipzig" + rock, as the page runs them."""
+    """EXPLAIN ANALYZE of "within 100 km of Leipzig" with rock (count and page, as the page runs them) and alone."""
     from django.db import connection
 
     from bands.selectors import band_search
@@ -407,14 +407,19 @@ def explain_near_search() -> None:
     if city is None or connection.vendor != "postgresql":
         return
     qs = band_search(near=Near(city=city, km=100), genres=["rock"], sort="distance")
-    for label, query in (("count", qs.order_by().values("pk")), ("page of 24", qs[:24])):
+    alone = band_search(near=Near(city=city, km=100), sort="distance")
+    for label, query in (
+        ("+ rock, count", qs.order_by().values("pk")),
+        ("+ rock, page of 24", qs[:24]),
+        ("alone, page of 24", alone[:24]),
+    ):
         sql, params = query.query.sql_with_params()
-        if label == "count":
+        if label.endswith("count"):
             sql = f"SELECT COUNT(*) FROM ({sql}) found"  # noqa: S608  (SQL from Django's compiler)
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
             plan = "\n".join(f"    {row[0]}" for row in cursor.fetchall())
-        print(f"\nEXPLAIN ANALYZE, within 100 km of Leipzig + rock, {label}:\n{plan}")
+        print(f"\nEXPLAIN ANALYZE, within 100 km of Leipzig {label}:\n{plan}")
 
 
 def random_search(rng: random.Random) -> tuple[str, str]:
