@@ -79,6 +79,10 @@ CARD_HTML = (
 )
 
 
+# "32 km away" after a card's place (a line of its own, see discovery.css); the comma is for screen readers.
+DISTANCE_HTML = ' <span class="distance"><span class="visually-hidden">, </span>{}</span>'
+
+
 @dataclass(frozen=True, slots=True)
 class ResultCard:
     url: str
@@ -95,7 +99,7 @@ class ResultCard:
     def html(self) -> SafeString:
         """The card as the results list shows it (every value escaped here)."""
         tagline = f'<p class="result-card__tagline">{escape(self.tagline)}</p>' if self.tagline else ""
-        distance = f' <span class="distance">· {escape(self.distance)}</span>' if self.distance else ""
+        distance = DISTANCE_HTML.format(escape(self.distance)) if self.distance else ""
         place = (
             f'<p class="result-card__place"><span class="visually-hidden">{escape(self.place_word)}</span> '
             f"{escape(self.place)}{distance}</p>"

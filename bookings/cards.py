@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.timezones import when_text
-from bands.cards import detail_url, distance_away, genre_chips_html, rating_facts
+from bands.cards import DISTANCE_HTML, detail_url, distance_away, genre_chips_html, rating_facts
 from bands.models import Band
 from venues.models import Slot
 
@@ -95,7 +95,7 @@ class SlotCard:
                 title=escape(self.title),
                 place=escape(self.place),
                 stage=escape(self.stage_name),
-                distance=f' <span class="distance">· {escape(self.distance)}</span>' if self.distance else "",
+                distance=DISTANCE_HTML.format(escape(self.distance)) if self.distance else "",
                 genres=genres,
                 fee=escape(self.fee),
                 places=escape(self.places),

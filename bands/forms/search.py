@@ -180,6 +180,10 @@ class PlaceGenreFields(forms.Form):
         cleaned = super().clean()
         city, km = cleaned.get("near"), cleaned.get("within")
         self.near_place = Near(city=city, km=km) if city is not None else None
+        if self.near_place is None and "sort" in self.fields:
+            # A place that could not be read: nothing to sort by distance from.
+            widget = self.fields["sort"].widget
+            widget.choices = [choice for choice in widget.choices if choice[0] != "distance"]
         if km is not None and city is None and "near" not in self.errors:
             self.add_error("within", "Pick a place under “Near” to search within a distance of it.")
         return cleaned
@@ -191,6 +195,16 @@ class PlaceGenreFields(forms.Form):
 
 
 BY_DISTANCE = ("distance", "Nearest first")
+
+
+def filter_problems(form) -> list[str]:
+    """One line per filter of `form` that was left out; a place that names several cities is left to
+    the list of them ("Which place do you mean?")."""
+    return [
+        f"{form[name].label}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+        if not (name == "near" and form.near_candidates)
+    ]
 
 
 def sort_or_default(sort: str | None, near: Near | None, *, default: str) -> str:
@@ -277,7 +291,7 @@ class SearchForm(PlaceGenreFields):
     @property
     def problems(self) -> list[str]:
         """One line per filter that was left out, for the results area."""
-        return [f"{self[name].label}: {' '.join(errors)}" for name, errors in self.errors.items()]
+        return filter_problems(self)
 
     def active_filters(self) -> list[dict[str, str]]:
         """The filters in use, each with the query string that clears it alone."""

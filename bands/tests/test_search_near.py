@@ -25,7 +25,9 @@ def result_names(response) -> list[str]:
 
 
 def distances(response) -> list[str]:
-    return re.findall(r'<span class="distance">· ([^<]+)</span>', response.content.decode())
+    return re.findall(
+        r'<span class="distance"><span class="visually-hidden">, </span>([^<]+)</span>', response.content.decode()
+    )
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from bands.forms.search import (
     MAX_AMOUNT,
     PlaceGenreFields,
     QuickSelect,
+    filter_problems,
     min_rating_field,
     near_chip,
     sort_or_default,
@@ -167,7 +168,7 @@ class FinderForm(PlaceGenreFields):
     @property
     def problems(self) -> list[str]:
         """One line per filter that was left out, for the results area."""
-        return [f"{self[name].label}: {' '.join(errors)}" for name, errors in self.errors.items()]
+        return filter_problems(self)
 
     def active_filters(self) -> list[dict[str, str]]:
         """The filters in use, each with the query string that clears it alone."""

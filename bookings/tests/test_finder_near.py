@@ -23,7 +23,9 @@ def titles(response) -> list[str]:
 
 
 def distances(response) -> list[str]:
-    return re.findall(r'<span class="distance">· ([^<]+)</span>', response.content.decode())
+    return re.findall(
+        r'<span class="distance"><span class="visually-hidden">, </span>([^<]+)</span>', response.content.decode()
+    )
 
 
 @pytest.fixture
@@ -115,7 +117,7 @@ def test_an_unknown_place_gets_a_clear_message_and_every_slot(client, slots):
 
 
 def test_a_band_member_is_offered_their_band_s_home_in_one_click(client, cities, slots):
-    band, leader = band_with_leader(name="Night Owls", place=cities["Berlin"], city="Berlin")
+    _band, leader = band_with_leader(name="Night Owls", place=cities["Berlin"], city="Berlin")
     client.force_login(leader)
     html = client.get(URL).content.decode()
     assert f'href="?near={cities["Berlin"].pk}">Near Night Owls’s home, Berlin</a>' in html

@@ -53,7 +53,7 @@ def test_page_near_a_city_shows_each_distance_and_sorts_by_capacity_when_asked(c
     assert response.status_code == 200
     assert result_names(response) == ["SO36", "Moritzbastei", "Objekt 5"]
     html = response.content.decode()
-    assert "· 150 km away" in html and "· 31 km away" in html and "· under 1 km away" in html
+    assert ">150 km away<" in html and ">31 km away<" in html and ">under 1 km away<" in html
 
 
 @pytest.mark.parametrize("within", ["0", "-5", "20001", "abc"])
