@@ -21,6 +21,7 @@ from django_countries import countries as all_countries
 from accounts.form_fields import IsoDateInput, IsoDateTimeInput
 from availability.services import horizon as availability_horizon
 from places.geo import radius_problem
+from places.models import City
 from places.near import RADIUS_CHOICES, Near, PlaceNotFound, city_and_others_from_input, radius_from_input, radius_text
 
 from ..models import Genre
@@ -158,6 +159,8 @@ class PlaceGenreFields(forms.Form):
         value = self.cleaned_data.get("near", "")
         if not value:
             return None
+        if isinstance(value, City):  # a city picker's field that gives the city itself
+            return value
         try:
             city, others = city_and_others_from_input(value)
         except PlaceNotFound as problem:
