@@ -17,6 +17,8 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from places.near import distance_text
+
 from .models import Band
 from .places import city_and_country
 
@@ -77,6 +79,10 @@ CARD_HTML = (
 )
 
 
+# "32 km away" after a card's place (a line of its own, see discovery.css); the comma is for screen readers.
+DISTANCE_HTML = ' <span class="distance"><span class="visually-hidden">, </span>{}</span>'
+
+
 @dataclass(frozen=True, slots=True)
 class ResultCard:
     url: str
@@ -87,15 +93,17 @@ class ResultCard:
     genres: tuple[str, ...]
     facts: tuple[Fact, ...]
     cover: Cover
+    distance: str = ""  # "32 km away", with a search near a place
 
     @property
     def html(self) -> SafeString:
         """The card as the results list shows it (every value escaped here)."""
         tagline = f'<p class="result-card__tagline">{escape(self.tagline)}</p>' if self.tagline else ""
+        distance = DISTANCE_HTML.format(escape(self.distance)) if self.distance else ""
         place = (
             f'<p class="result-card__place"><span class="visually-hidden">{escape(self.place_word)}</span> '
-            f"{escape(self.place)}</p>"
-            if self.place
+            f"{escape(self.place)}{distance}</p>"
+            if self.place or distance
             else ""
         )
         return mark_safe(  # noqa: S308  (the values are escaped above, the rest is our markup)
@@ -171,6 +179,12 @@ def rating_facts(thing) -> list[Fact]:
     return [Fact("Rating", f"{thing.rating_average:.1f} of 5 ({thing.rating_count} {reviews})")]
 
 
+def distance_away(thing) -> str:
+    """ "32 km away" for a row a search near a place found (annotated `distance_km`), else ""."""
+    km = getattr(thing, "distance_km", None)
+    return f"{distance_text(km)} away" if km is not None else ""
+
+
 def band_card(band: Band, *, note: str = "") -> ResultCard:
     """A band from bands.selectors.band_search; `note` says when it is free, for a free-date search."""
     facts = [
@@ -189,4 +203,5 @@ def band_card(band: Band, *, note: str = "") -> ResultCard:
         genres=genre_names(band),
         facts=tuple(facts),
         cover=cover_of(band),
+        distance=distance_away(band),
     )

@@ -37,6 +37,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from accounts.models import User
+from places.near import Near, near_filter
 
 from .invites import invite_link_token
 from .models import (
@@ -213,14 +214,18 @@ def listing_filter(
     region: str | None,
     country: str | None,
     min_rating: float | None = None,
+    near: Near | None = None,
 ) -> QuerySet:
     """The filters band and venue searches share, on a queryset of bands or venues.
 
     Each word of `q` must appear (any case) in one of `text_fields`; a row with any of
     the `genres` (slugs) matches; city and region match the start of the name, any case;
     country is an ISO code; min_rating keeps rows whose average stars are at least that (rows
-    without reviews are left out). A filter left empty does not narrow.
+    without reviews are left out); near keeps rows whose point lies within its radius of its city
+    (any row with a point without a radius), each annotated with `distance_km`. A filter left empty
+    does not narrow.
     """
+    qs = near_filter(qs, near)
     terms = search_terms(q)
     if terms:
         qs = qs.alias(search_text=SearchText(*text_fields))
@@ -241,8 +246,17 @@ def listing_filter(
     return qs
 
 
-def listing_sorted(qs: QuerySet, sorts: dict[str, tuple[str, ...]], sort: str | None) -> QuerySet:
-    """`qs` in the order named by `sort`, a key of `sorts`; unknown or empty sorts by "name"."""
+# Nearest first: the distance that places.near.near_filter annotates.
+BY_DISTANCE = ("distance_km", "name", "pk")
+
+
+def listing_sorted(
+    qs: QuerySet, sorts: dict[str, tuple[str, ...]], sort: str | None, *, near: Near | None = None
+) -> QuerySet:
+    """`qs` in the order named by `sort`, a key of `sorts`; unknown or empty sorts by "name", and so
+    does "distance" without a place to measure from."""
+    if sort == "distance" and near is None:
+        sort = "name"
     return qs.order_by(*sorts.get(sort or "name", sorts["name"]))
 
 
@@ -269,6 +283,8 @@ BAND_SORTS = {
     "name": ("name", "pk"),
     "newest": ("-created_at", "-pk"),
     "rating": BY_RATING,
+    # Only with a place (the distance is annotated then); without one, by name.
+    "distance": BY_DISTANCE,
 }
 
 
@@ -445,6 +461,8 @@ def band_search(
     free_between: tuple[datetime, datetime] | None = None,
     free_on_local: FreeOnLocal | None = None,
     now: datetime | None = None,
+    near: Near | None = None,
+    travels_here: bool = False,
 ) -> QuerySet[Band]:
     """Approved bands matching every filter given; a filter left empty does not narrow.
 
@@ -454,8 +472,11 @@ def band_search(
     - fee_min / fee_max: bands whose fee range overlaps [fee_min, fee_max]; a missing end of
       the band's range is open; bands that give no fee at all are left out. Currencies are
       not converted.
-    - sort: "name" (default), "newest" or "rating" (best Bayesian score first, bands without
-      reviews last); unknown values sort by name.
+    - near: a city and a radius (km, or None for any distance): bands whose home lies within it,
+      each with `distance_km`; bands without a place are left out.
+    - travels_here: with near, only bands whose `travel_km` covers the way from their home to it.
+    - sort: "name" (default), "newest", "rating" (best Bayesian score first, bands without
+      reviews last) or "distance" (nearest first, with near); unknown values sort by name.
     - min_rating: average stars at least this; bands without reviews are left out.
     - free_between: (start, end), aware: bands whose required members have no busy time
       overlapping it (their own, their other bands' blocks and gigs); see `_filter_free_between`.
@@ -471,7 +492,10 @@ def band_search(
         region=region,
         country=country,
         min_rating=min_rating,
+        near=near,
     )
+    if travels_here and near is not None:
+        qs = qs.filter(travel_km__isnull=False, travel_km__gte=F("distance_km"))
     if fee_min is not None or fee_max is not None:
         qs = qs.filter(Q(fee_min__isnull=False) | Q(fee_max__isnull=False))
         if fee_min is not None:
@@ -480,7 +504,7 @@ def band_search(
             qs = qs.filter(Q(fee_min__isnull=True) | Q(fee_min__lte=fee_max))
     qs = _filter_free_between(qs, free_between)
     qs = _filter_free_on_local(qs, free_on_local, now)
-    return listing_sorted(qs, BAND_SORTS, sort)
+    return listing_sorted(qs, BAND_SORTS, sort, near=near)
 
 
 # Leaders first, then admins, then everyone else.

@@ -17,8 +17,10 @@ through the availability services, so their busy time is really materialised).
    leader of each approved demo band in turn, asks for the slots the band can play: the selector
    the page runs (bookings.finder.finder_slots, its keys and its first page of 24, as
    KeysFirstPaginator does) and the whole page through Django's test client (/slots/?playable=on,
-   full and HTMX), alone and with a genre, a city or a date range. Prints p50/p95/max and the
-   queries per request. Budget: p95 under 150 ms.
+   full and HTMX), alone and with a genre, a city, a date range or "within 100 km of <city>" (nearest
+   first; every venue stands at its city's point from the gazetteer). Then anyone's finder within
+   100 km of a city, nearest first, without a band. Prints p50/p95/max and the queries per request.
+   Budget: p95 under 150 ms. --explain adds the plans of the keys query, alone and near a city.
 
 2. Accepts under contention. --rounds times: one band gets --accepts pending bookings that all
    overlap (half venue offers, half private requests); its leader accepts all of them at once
@@ -96,6 +98,7 @@ def parse_args() -> argparse.Namespace:
         "--http", type=int, nargs="+", metavar="N", help="only the accepts, over HTTP (gunicorn): N at once, per N"
     )
     parser.add_argument("--no-finder", action="store_true", help="only the accepts (part 2), no demo world")
+    parser.add_argument("--finder-only", action="store_true", help="only the finder (part 1), no accepts")
     parser.add_argument("--port", type=int, default=8316, help="gunicorn's port for --http")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn's sync workers for --http")
     return parser.parse_args()
@@ -138,11 +141,13 @@ def generate_slots(rng: random.Random, count: int) -> None:
     from venues.models import Slot, Stage, Venue
 
     started = time.perf_counter()
+    points = city_points()
     for i in range(40):
         city, region, country, zone = CITIES[i % len(CITIES)]
         Venue.objects.create(
             name=f"Finder Hall {i}", slug=f"finder-hall-{i}", city=city, region=region, country=country,
             time_zone=zone, capacity=rng.choice([80, 150, 300, 600]), status=ApprovalStatus.APPROVED,
+            place=points.get(city),
         )  # fmt: skip
     venues = list(Venue.objects.filter(status=ApprovalStatus.APPROVED))
     # One stage has one show at a time: a venue's second slot on a day goes to its next room.
@@ -166,7 +171,9 @@ def generate_slots(rng: random.Random, count: int) -> None:
         fields = {
             "venue": venue, "stage": stages[venue.pk][room - 1], "starts_at": start,
             "ends_at": start + dt.timedelta(hours=rng.choice([2, 3, 3, 4, 5])), "title": f"Night {rng.randint(1, 999)}",
-            "fee": rng.choice([None, 150, 300, 500, 800, 1200]), "support_places": support, **extra,
+            "fee": rng.choice([None, 150, 300, 500, 800, 1200]), "support_places": support,
+            # bulk_create skips Slot.save, which copies the venue's point.
+            "latitude": venue.latitude, "longitude": venue.longitude, **extra,
         }  # fmt: skip
         return Slot(**fields)
 
@@ -198,6 +205,14 @@ def generate_slots(rng: random.Random, count: int) -> None:
     )
 
 
+def city_points() -> dict:
+    """The gazetteer's city of each of CITIES (by its name there), those it knows one of."""
+    from places.selectors import city_match
+
+    found = {name: city_match(name, country) for name, _region, country, _zone in CITIES}
+    return {name: city for name, city in found.items() if city is not None}
+
+
 def measure_finder(args: argparse.Namespace, rng: random.Random) -> None:
     from django.db import connection
     from django.test import Client
@@ -205,6 +220,7 @@ def measure_finder(args: argparse.Namespace, rng: random.Random) -> None:
 
     from bands.models import ApprovalStatus, Band, Genre, Membership
     from bookings.selectors.finder import finder_slots
+    from places.near import Near
 
     bands = []
     for band in Band.objects.filter(status=ApprovalStatus.APPROVED).order_by("pk"):
@@ -216,6 +232,7 @@ def measure_finder(args: argparse.Namespace, rng: random.Random) -> None:
 
     genres = list(Genre.objects.values_list("slug", flat=True))
     today = timezone.localdate()
+    points = list(city_points().values())
 
     def case(kind: str) -> tuple[dict, dict]:
         """(finder_slots filters, the page's query parameters) of one request of `kind`."""
@@ -233,9 +250,12 @@ def measure_finder(args: argparse.Namespace, rng: random.Random) -> None:
                 "starts_before": dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC),
             }
             return utc, {"date_from": first.isoformat(), "date_until": last.isoformat()}
+        if kind == "+ 100 km":
+            city = rng.choice(points)
+            return {"near": Near(city=city, km=100), "sort": "distance"}, {"near": city.pk, "within": "100"}
         return {}, {}
 
-    kinds = ["playable", "+ genre", "+ city", "+ 30 days"]
+    kinds = ["playable", "+ genre", "+ city", "+ 30 days", "+ 100 km"]
     clients = {}
     for band, leader in bands:
         client = Client()
@@ -295,15 +315,49 @@ def measure_finder(args: argparse.Namespace, rng: random.Random) -> None:
         verdict = "within" if p95 < FINDER_BUDGET_P95_MS else "OVER"
         print(f"{label:<13} p95 {p95:6.1f} ms: {verdict} the {FINDER_BUDGET_P95_MS:.0f} ms budget")
 
+    measure_finder_near(args, rng, points)
+
     if args.explain:
         band, _leader = bands[0]
-        keys = finder_slots(now=timezone.now(), band_id=band.pk, playable=True).values_list("pk", flat=True)
-        sql, sql_params = keys.query.sql_with_params()
-        with connection.cursor() as cursor:
-            prefix = "EXPLAIN (ANALYZE, BUFFERS)" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
-            cursor.execute(f"{prefix} {sql}", sql_params)
-            plan = "\n".join(f"    {' '.join(str(c) for c in row)}" for row in cursor.fetchall())
-        print(f"\n{prefix} of the keys of the slots {band.name} can play:\n{plan}")
+        near = Near(city=city_points().get("Leipzig") or points[0], km=100)
+        for label, filters in (("", {}), (f", within 100 km of {near.city.name}", {"near": near, "sort": "distance"})):
+            keys = finder_slots(now=timezone.now(), band_id=band.pk, playable=True, **filters).values_list(
+                "pk", flat=True
+            )
+            sql, sql_params = keys.query.sql_with_params()
+            with connection.cursor() as cursor:
+                prefix = "EXPLAIN (ANALYZE, BUFFERS)" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+                cursor.execute(f"{prefix} {sql}", sql_params)
+                plan = "\n".join(f"    {' '.join(str(c) for c in row)}" for row in cursor.fetchall())
+            print(f"\n{prefix} of the keys of the slots {band.name} can play{label}:\n{plan}")
+
+
+def measure_finder_near(args: argparse.Namespace, rng: random.Random, points: list) -> None:
+    """Anyone's finder (no band) within 100 km of a city, nearest first: the whole page and its results."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    client.get("/slots/", {"near": points[0].pk, "within": "100"})
+    times, queries, found = [], set(), []
+    for i in range(args.runs):
+        city = rng.choice(points)
+        headers = {"HX-Request": "true"} if i % 2 else {}
+        query = {"near": city.pk, "within": "100"}
+        response, seconds, count = count_queries(lambda: client.get("/slots/", query, headers=headers))  # noqa: B023
+        assert response.status_code == 200, response.status_code
+        times.append(ms(seconds))
+        queries.add(count)
+        heading = response.content.decode().split('id="results-heading">', 1)[-1].split()
+        found.append(int(heading[0]) if heading and heading[0].isdigit() else 0)
+    p95 = search_bench.percentile(times, 95)
+    verdict = "within" if p95 < FINDER_BUDGET_P95_MS else "OVER"
+    print(
+        f"\nanyone's finder within 100 km of a city, nearest first ({len(times)} requests on {connection.vendor}, "
+        f"{statistics.median(found):.0f} slots found at the median): p50 {statistics.median(times):.1f} ms, "
+        f"p95 {p95:.1f} ms, max {max(times):.1f} ms, queries {spread(list(queries))}; "
+        f"{p95 / FINDER_BUDGET_P95_MS:.2f} of the {FINDER_BUDGET_P95_MS:.0f} ms budget: {verdict}"
+    )
 
 
 # ---- 2. Accepts under contention --------------------------------------------------------------------------
@@ -773,7 +827,8 @@ def main() -> None:
         else:
             if not args.no_finder:
                 measure_finder(args, rng)
-            measure_accepts(args)
+            if not args.finder_only:
+                measure_accepts(args)
     finally:
         connections.close_all()
         if maintenance_url and not (args.keep or args.reuse):

@@ -14,6 +14,11 @@ unless --keep is given. --without-search-indexes drops the trigram indexes of
 bands.0002 / venues.0002 after migrating, to measure what they are worth.
 
 Budget: p95 under 100 ms for a search request.
+
+Then band searches near a city (docs/decisions/0022): every band stands at its city's point from the
+gazetteer (the migrations load it) and says how far it travels; "within 100 km of <city>" plus a genre,
+as /bands/ runs it, prints p50/p95 and the ratio to the same 100 ms goal, then a few wider and
+"would travel here" searches, and EXPLAIN ANALYZE of the search's count and page queries.
 """
 
 import argparse
@@ -214,9 +219,11 @@ def generate(rng: random.Random, *, bands: int = BANDS, first: int = 0) -> None:
             ],
             batch_size=5000,
         )
+        points = place_points()
         bands = []
         for i in range(first, first + band_count):
             city, region, country = rng.choice(PLACES)
+            place = points.get(city)
             low = rng.choice([None, 100, 200, 300, 500, 800, 1200, 2000, 3500])
             high = None if low is None or rng.random() < 0.15 else low + rng.choice([0, 200, 500, 1000, 3000])
             name = f"{rng.choice(['The ', ''])}{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {i}"
@@ -233,6 +240,11 @@ def generate(rng: random.Random, *, bands: int = BANDS, first: int = 0) -> None:
                     fee_min=low,
                     fee_max=high,
                     status=status(),
+                    # bulk_create skips Band.save, which copies the point from the place.
+                    place=place,
+                    latitude=place.latitude if place else None,
+                    longitude=place.longitude if place else None,
+                    travel_km=rng.choice([None, 50, 100, 250, 500, 1000, 3000]),
                 )
             )
         bands = Band.objects.bulk_create(bands, batch_size=2000)
@@ -269,6 +281,7 @@ def generate(rng: random.Random, *, bands: int = BANDS, first: int = 0) -> None:
         venues = []
         for i in range(first * VENUES // BANDS, first * VENUES // BANDS + venue_count):
             city, region, country = rng.choice(PLACES)
+            place = points.get(city)
             venues.append(
                 Venue(
                     name=f"{rng.choice(['The ', 'Club ', 'Café ', ''])}{rng.choice(ADJECTIVES)} "
@@ -281,6 +294,9 @@ def generate(rng: random.Random, *, bands: int = BANDS, first: int = 0) -> None:
                     country=country,
                     capacity=rng.choice([None, 60, 120, 250, 400, 800, 1500, 3000, 6000]),
                     status=status(),
+                    place=place,
+                    latitude=place.latitude if place else None,
+                    longitude=place.longitude if place else None,
                 )
             )
         venues = Venue.objects.bulk_create(venues, batch_size=2000)
@@ -311,6 +327,99 @@ def generate(rng: random.Random, *, bands: int = BANDS, first: int = 0) -> None:
         f"{User.objects.count():,} users, {Venue.objects.count():,} venues "
         f"in {time.perf_counter() - started:.1f} s"
     )
+
+
+def place_points() -> dict:
+    """The gazetteer's city of each name in PLACES (those it has one city of), by name."""
+    from places.selectors import city_match
+
+    found = {name: city_match(name, country) for name, _region, country in PLACES}
+    return {name: city for name, city in found.items() if city is not None}
+
+
+def near_search(rng: random.Random, *, km: int = 100, travels: bool = False) -> str:
+    """A band search around one of the PLACES' cities, with one genre, as /bands/ gets it."""
+    city = rng.choice(list(place_points().values()))
+    params = [("near", str(city.pk)), ("within", str(km)), ("genre", rng.choice(GENRES).lower().replace(" ", "-"))]
+    if travels:
+        params.append(("travels_here", "on"))
+    if rng.random() < 0.3:
+        params.append(("sort", rng.choice(["name", "rating"])))
+    return f"/bands/?{urlencode(params)}"
+
+
+def run_near_searches(count: int, rng: random.Random) -> None:
+    """Band searches "within 100 km of <city>" plus a genre (the goal), then wider and "would travel
+    here" ones; p50/p95, the ratio to the goal, and the plans of the goal's queries."""
+    from django.db import connection
+    from django.test import Client
+
+    from bands.models import Band
+
+    client = Client()
+    client.get("/bands/?near=1&within=100")
+    client.get("/bands/?near=1&within=100", headers={"HX-Request": "true"})
+    with_point = Band.objects.filter(latitude__isnull=False).count()
+    print(f"\nband searches near a city over {with_point:,} bands with a point")
+    print(f"{'search':<34}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'queries':>10}{'found p50':>11}")
+    goal_p95 = None
+    for label, km, travels, n in (
+        ("within 100 km + genre (goal)", 100, False, count),
+        ("within 500 km + genre", 500, False, count // 2),
+        ("would travel here, 1000 km", 1000, True, count // 2),
+    ):
+        times, queries, found = [], set(), []
+        for _ in range(n):
+            url = near_search(rng, km=km, travels=travels)
+            headers = {"HX-Request": "true"} if rng.random() < 0.5 else {}
+            counter = QueryCounter()
+            with connection.execute_wrapper(counter):
+                start = time.perf_counter()
+                response = client.get(url, headers=headers)
+                times.append((time.perf_counter() - start) * 1000)
+            queries.add(counter.count)
+            if response.status_code != 200:
+                print(f"!! {response.status_code} for {url}")
+            heading = response.content.decode().split('id="results-heading">', 1)[-1]
+            found.append(int(heading.split()[0]) if heading.split()[0].isdigit() else 0)
+        p95, q = percentile(times, 95), sorted(queries)
+        goal_p95 = goal_p95 if goal_p95 is not None else p95
+        print(
+            f"{label:<34}{n:>5}{statistics.median(times):>9.1f}{p95:>9.1f}{max(times):>9.1f}"
+            f"{q[0] if len(q) == 1 else f'{q[0]}–{q[-1]}':>10}{statistics.median(found):>11.0f}"
+        )
+    verdict = "within" if goal_p95 < BUDGET_P95_MS else "OVER"
+    print(
+        f"within 100 km + genre: p95 {goal_p95:.1f} ms, {goal_p95 / BUDGET_P95_MS:.2f} of the "
+        f"{BUDGET_P95_MS:.0f} ms goal: {verdict}"
+    )
+    explain_near_search()
+
+
+def explain_near_search() -> None:
+    """EXPLAIN ANALYZE of "within 100 km of Leipzig" with rock (count and page, as the page runs them) and alone."""
+    from django.db import connection
+
+    from bands.selectors import band_search
+    from places.near import Near
+
+    city = place_points().get("Leipzig")
+    if city is None or connection.vendor != "postgresql":
+        return
+    qs = band_search(near=Near(city=city, km=100), genres=["rock"], sort="distance")
+    alone = band_search(near=Near(city=city, km=100), sort="distance")
+    for label, query in (
+        ("+ rock, count", qs.order_by().values("pk")),
+        ("+ rock, page of 24", qs[:24]),
+        ("alone, page of 24", alone[:24]),
+    ):
+        sql, params = query.query.sql_with_params()
+        if label.endswith("count"):
+            sql = f"SELECT COUNT(*) FROM ({sql}) found"  # noqa: S608  (SQL from Django's compiler)
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = "\n".join(f"    {row[0]}" for row in cursor.fetchall())
+        print(f"\nEXPLAIN ANALYZE, within 100 km of Leipzig {label}:\n{plan}")
 
 
 def random_search(rng: random.Random) -> tuple[str, str]:
@@ -588,6 +697,7 @@ def main() -> None:
         if args.reviews:
             generate_reviews(rng, args.reviews)
         run_searches(args.searches, rng)
+        run_near_searches(args.searches, rng)
         if args.reviews:
             run_rating_searches(args.searches, rng)
             press_kit_queries()

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.timezones import when_text
-from bands.cards import detail_url, genre_chips_html, rating_facts
+from bands.cards import DISTANCE_HTML, detail_url, distance_away, genre_chips_html, rating_facts
 from bands.models import Band
 from venues.models import Slot
 
@@ -53,7 +53,7 @@ SLOT_CARD_HTML = (
     '<p class="slot-card__when"><time datetime="{starts_at}">{when}</time></p>'
     '<h3 class="slot-card__title"><a href="{url}">{title}</a></h3>'
     '<p class="slot-card__place"><span class="visually-hidden">At</span> {place} '
-    '<span class="muted">· {stage}</span></p>'
+    '<span class="muted">· {stage}</span>{distance}</p>'
     "{genres}"
     '<dl class="slot-card__facts">'
     "<div><dt>Fee</dt><dd>{fee}</dd></div>"
@@ -81,6 +81,7 @@ class SlotCard:
     status_badge: str
     mark: Mark | None
     venue_rating: str = ""  # "4.7 of 5 (12 reviews)"; empty for a venue without reviews
+    distance: str = ""  # "32 km away", with a search near a place
 
     @property
     def html(self) -> SafeString:
@@ -94,6 +95,7 @@ class SlotCard:
                 title=escape(self.title),
                 place=escape(self.place),
                 stage=escape(self.stage_name),
+                distance=DISTANCE_HTML.format(escape(self.distance)) if self.distance else "",
                 genres=genres,
                 fee=escape(self.fee),
                 places=escape(self.places),
@@ -152,4 +154,5 @@ def slot_card(slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None) 
         mark=mark_of(slot, band) if band is not None else None,
         # A show a band hosts has no venue of its own to rate.
         venue_rating=rating_facts(slot.venue)[0].value if slot.venue_id and slot.venue.rating_count else "",
+        distance=distance_away(slot),
     )

@@ -3,7 +3,7 @@
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.text import Truncator
 
-from bands.cards import Fact, ResultCard, cover_of, detail_url, genre_names, rating_facts
+from bands.cards import Fact, ResultCard, cover_of, detail_url, distance_away, genre_names, rating_facts
 from bands.places import city_and_country
 
 from .models import Venue
@@ -30,4 +30,5 @@ def venue_card(venue: Venue) -> ResultCard:
             *rating_facts(venue),
         ),
         cover=cover_of(venue),
+        distance=distance_away(venue),
     )

@@ -19,6 +19,7 @@ from bands.invites import invite_link_token
 from bands.models import ApprovalStatus
 from bands.press_kit import SLUG_RESERVED, slug_taken_message
 from bands.selectors import (
+    BY_DISTANCE,
     BY_RATING,
     count_of,
     genres_all,
@@ -27,6 +28,7 @@ from bands.selectors import (
     listing_prefetches,
     listing_sorted,
 )
+from places.near import Near
 
 from .models import Slot, Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
@@ -147,6 +149,7 @@ VENUE_SORTS = {
     "newest": ("-created_at", "-pk"),
     "capacity": ("-capacity", "name", "pk"),
     "rating": BY_RATING,
+    "distance": BY_DISTANCE,
 }
 
 
@@ -175,6 +178,7 @@ def venue_search(
     capacity_max: int | None = None,
     sort: str | None = None,
     min_rating: float | None = None,
+    near: Near | None = None,
 ) -> QuerySet[Venue]:
     """Approved venues matching every filter given; a filter left empty does not narrow.
 
@@ -186,6 +190,8 @@ def venue_search(
     - sort: "name" (default), "newest", "capacity" (largest first) or "rating" (best Bayesian score
       first, venues without reviews last); unknown values sort by name.
     - min_rating: average stars at least this; venues without reviews are left out.
+    - near: a city and a radius (km, or None for any distance): venues whose point lies within it,
+      each with `distance_km` (sort "distance": nearest first); venues without a place are left out.
     """
     qs = listing_filter(
         venues_public(),
@@ -196,12 +202,13 @@ def venue_search(
         region=region,
         country=country,
         min_rating=min_rating,
+        near=near,
     )
     if capacity_min is not None:
         qs = qs.filter(capacity__gte=capacity_min)
     if capacity_max is not None:
         qs = qs.filter(capacity__lte=capacity_max)
-    return listing_sorted(qs, VENUE_SORTS, sort)
+    return listing_sorted(qs, VENUE_SORTS, sort, near=near)
 
 
 def venue_profile(*, slug: str) -> Venue:

@@ -20,6 +20,9 @@ from django_countries import countries as all_countries
 
 from accounts.form_fields import IsoDateInput, IsoDateTimeInput
 from availability.services import horizon as availability_horizon
+from places.geo import radius_problem
+from places.models import City
+from places.near import RADIUS_CHOICES, Near, PlaceNotFound, city_and_others_from_input, radius_from_input, radius_text
 
 from ..models import Genre
 from ..places import country_name
@@ -95,8 +98,25 @@ def range_end_field(label: str, *, placeholder: str) -> forms.IntegerField:
     )
 
 
+def radius_choices(asked: str) -> list[tuple[str, str]]:
+    """ "Any distance" and the usual radii, and the one a shared link names when it is another number."""
+    choices = [("", "Any distance")] + [(str(km), f"{radius_text(km)}") for km in RADIUS_CHOICES]
+    asked = (asked or "").strip()
+    if asked and asked not in dict(choices) and not radius_problem(asked):  # else the field says what is wrong
+        choices.append((asked, radius_text(float(asked))))
+    return choices
+
+
 class PlaceGenreFields(forms.Form):
-    """Genres and place: the filters that band search, venue search and the gig finder share."""
+    """Genres and place: the filters that band search, venue search and the gig finder share.
+
+    "Near" (a city: its id, as a city picker sends it, or its name) and "Within" (km) search around a
+    city; `near_place` is the parsed pair once the form is clean (None without a place).
+    """
+
+    near_place: Near | None = None
+    # The cities a "Near" that names several could mean, for the page to offer.
+    near_candidates: tuple = ()
 
     genre = forms.MultipleChoiceField(
         label="Genres",
@@ -107,6 +127,13 @@ class PlaceGenreFields(forms.Form):
             "the other genres still apply.",
         },
     )
+    near = forms.CharField(
+        label="Near",
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "A city, e.g. Leipzig"}),
+    )
+    within = forms.CharField(label="Within", required=False, max_length=12, widget=QuickSelect)
     city = forms.CharField(label="City", required=False, max_length=80)
     region = forms.CharField(label="Region or state", required=False, max_length=80)
     country = forms.ChoiceField(
@@ -125,6 +152,77 @@ class PlaceGenreFields(forms.Form):
         if asked and asked not in codes and asked in all_countries:
             codes.append(asked)
         self.fields["country"].choices = [("", "Any country")] + [(c, country_name(c)) for c in codes]
+        self.fields["within"].widget.choices = radius_choices(data.get("within", ""))
+
+    def clean_near(self):
+        self.near_candidates = ()
+        value = self.cleaned_data.get("near", "")
+        if not value:
+            return None
+        if isinstance(value, City):  # a city picker's field that gives the city itself
+            return value
+        try:
+            city, others = city_and_others_from_input(value)
+        except PlaceNotFound as problem:
+            self.near_candidates = tuple((city.label, self.near_query(city.pk)) for city in problem.candidates)
+            raise forms.ValidationError(str(problem)) from None
+        # The biggest of several cities of that name was taken: the others are offered.
+        self.near_candidates = tuple((other.label, self.near_query(other.pk)) for other in others)
+        return city
+
+    def clean_within(self) -> float | None:
+        value = self.cleaned_data.get("within", "")
+        if not value:
+            return None
+        try:
+            return radius_from_input(value)
+        except ValueError as problem:
+            raise forms.ValidationError(str(problem)) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        city, km = cleaned.get("near"), cleaned.get("within")
+        self.near_place = Near(city=city, km=km) if city is not None else None
+        if self.near_place is None and "sort" in self.fields:
+            # A place that could not be read: nothing to sort by distance from.
+            widget = self.fields["sort"].widget
+            widget.choices = [choice for choice in widget.choices if choice[0] != "distance"]
+        if km is not None and city is None and "near" not in self.errors:
+            self.add_error("within", "Pick a place under “Near” to search within a distance of it.")
+        return cleaned
+
+    def near_query(self, city_id: int) -> str:
+        """This search's query string with `near` set to one city (by id), for "did you mean" links."""
+        pairs = [(k, v) for k, values in self.data.lists() if k not in ("near", "page") for v in values if v]
+        return "?" + urlencode([*pairs, ("near", city_id)])
+
+
+BY_DISTANCE = ("distance", "Nearest first")
+
+
+def filter_problems(form) -> list[str]:
+    """One line per filter of `form` that was left out; a place that names several cities is left to
+    the list of them ("Which place do you mean?")."""
+    return [
+        f"{form[name].label}: {' '.join(errors)}"
+        for name, errors in form.errors.items()
+        if not (name == "near" and form.near_candidates)
+    ]
+
+
+def sort_or_default(sort: str | None, near: Near | None, *, default: str) -> str:
+    """The sort asked for; without one, nearest first when a place is given. Nearest first without a
+    place (a link whose place was cleared) falls back to `default`."""
+    if not sort:
+        return "distance" if near is not None else default
+    if sort == "distance" and near is None:
+        return default
+    return sort
+
+
+def near_chip(form, near: Near) -> dict[str, str]:
+    """The active-filter chip of a place search; clearing it clears the radius and "would travel" too."""
+    return {"label": near.label, "clear": form._query_without("near", "within", "travels_here")}
 
 
 class SearchForm(PlaceGenreFields):
@@ -150,10 +248,14 @@ class SearchForm(PlaceGenreFields):
     def __init__(self, data: QueryDict, *, genres: Iterable[Genre], countries: Iterable[str]) -> None:
         super().__init__(data, label_suffix="")
         self.set_place_genre_choices(data, genres=genres, countries=countries)
-        self.fields["sort"].choices = self.sort_choices
+        self.fields["sort"].choices = [*self.sort_choices, BY_DISTANCE]
+        # "Nearest first" is offered, and first, only when a place is given.
+        self.fields["sort"].widget.choices = (
+            [BY_DISTANCE, *self.sort_choices] if data.get("near") else self.sort_choices
+        )
         # The range filters sit between the place and the sort.
         ranges = (n for r in self.ranges for n in r[:2])
-        self.order_fields(["q", "genre", "city", "region", "country", *ranges, "min_rating", "sort"])
+        self.order_fields(["q", "genre", "near", "within", "city", "region", "country", *ranges, "min_rating", "sort"])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -177,10 +279,11 @@ class SearchForm(PlaceGenreFields):
         result: dict[str, Any] = {
             "q": data.get("q", ""),
             "genres": list(dict.fromkeys(genres)),
+            "near": self.near_place,
             "city": data.get("city", ""),
             "region": data.get("region", ""),
             "country": data.get("country", ""),
-            "sort": data.get("sort") or "name",
+            "sort": sort_or_default(data.get("sort"), self.near_place, default="name"),
             "min_rating": data.get("min_rating"),
         }
         for low, high, _ in self.ranges:
@@ -191,7 +294,7 @@ class SearchForm(PlaceGenreFields):
     @property
     def problems(self) -> list[str]:
         """One line per filter that was left out, for the results area."""
-        return [f"{self[name].label}: {' '.join(errors)}" for name, errors in self.errors.items()]
+        return filter_problems(self)
 
     def active_filters(self) -> list[dict[str, str]]:
         """The filters in use, each with the query string that clears it alone."""
@@ -202,6 +305,8 @@ class SearchForm(PlaceGenreFields):
             chips.append({"label": f"“{filters['q']}”", "clear": self._query_without("q")})
         for slug in filters["genres"]:
             chips.append({"label": genre_names[slug], "clear": self._query_without(genre=slug)})
+        if filters["near"] is not None:
+            chips.append(near_chip(self, filters["near"]))
         for name in ("city", "region"):
             if filters[name]:
                 chips.append({"label": f"{self[name].label}: {filters[name]}", "clear": self._query_without(name)})
@@ -283,6 +388,12 @@ class BandSearchForm(SearchForm):
         error_messages={"invalid": "Enter a date and time, like 2026-06-14 01:00."},
     )
 
+    travels_here = forms.BooleanField(
+        label="Would travel here",
+        required=False,
+        help_text="Bands that say they travel at least as far as from their home to the place above.",
+    )
+
     ranges = [("fee_min", "fee_max", "fee")]
 
     def __init__(self, *args, time_zone: str | None = None, now: dt.datetime | None = None, **kwargs) -> None:
@@ -305,6 +416,8 @@ class BandSearchForm(SearchForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned.get("travels_here") and self.near_place is None and "near" not in self.errors:
+            self.add_error("travels_here", "Pick a place under “Near” to find the bands that would travel there.")
         self.free_between = None
         self.free_on_local = None
         day, start, end = cleaned.get("free_on"), cleaned.get("free_from"), cleaned.get("free_until")
@@ -372,6 +485,7 @@ class BandSearchForm(SearchForm):
         """The shared filters plus `free_between` ((start, end) in UTC, or None) and `free_on_local`
         ((day, opens, closes) on each band's clock, or None)."""
         result = super().filters()
+        result["travels_here"] = bool(self.cleaned_data.get("travels_here")) and self.near_place is not None
         result["free_between"] = self.free_between
         result["free_on_local"] = self.free_on_local
         result["now"] = self.now
@@ -395,6 +509,10 @@ class BandSearchForm(SearchForm):
 
     def active_filters(self) -> list[dict[str, str]]:
         chips = super().active_filters()
+        if self.cleaned_data.get("travels_here") and self.near_place is not None:
+            chips.append(
+                {"label": f"Would travel to {self.near_place.city.name}", "clear": self._query_without("travels_here")}
+            )
         if self.free_between is None and self.free_on_local is None:
             return chips
         data = self.cleaned_data

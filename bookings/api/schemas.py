@@ -35,6 +35,8 @@ class BandOut(Schema):
     rating_count: int = 0
     url: str
     free: Window | None = None  # with a free-date search: when the band is free, on its own clock
+    travel_km: int | None = Field(None, description="How far from home the band travels for a gig; null if unsaid")
+    distance_km: float | None = Field(None, description="With near: km from that city (great circle); else null")
 
 
 class BandPage(Page):
@@ -53,6 +55,7 @@ class VenueOut(Schema):
     rating_count: int = 0
     genres: list[str]
     url: str
+    distance_km: float | None = Field(None, description="With near: km from that city (great circle); else null")
 
 
 class VenuePage(Page):
@@ -93,6 +96,7 @@ class SlotOut(Schema):
     support_open: bool
     band_free: bool | None = None  # with `band`: every needed member of that band is free for the slot
     url: str
+    distance_km: float | None = Field(None, description="With near: km from that city (great circle); else null")
 
 
 class SlotPage(Page):

@@ -10,7 +10,7 @@ import datetime as dt
 import zoneinfo
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, QueryDict
 from django.utils import timezone
 from ninja import Query, Router
 
@@ -32,9 +32,42 @@ ERRORS = dict.fromkeys(COMMON_ERRORS, Problem)
 ONE_ERRORS = {**ERRORS, 404: Problem}
 
 
+# The pages' "within" is the API's "within_km".
+API_NAMES = {"within": "within_km"}
+
+
 def _form_problem(form) -> ApiProblem:
-    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    errors = {API_NAMES.get(name, name): [str(e) for e in errs] for name, errs in form.errors.items()}
     return ApiProblem(422, "Some of the filters are not valid.", errors=errors)
+
+
+def _search_data(request: HttpRequest) -> QueryDict:
+    """The query as the page's form reads it: `within_km` is its `within`."""
+    data = request.GET.copy()
+    data.pop("within", None)
+    if "within_km" in data:
+        data["within"] = data.pop("within_km")[-1]
+    return data
+
+
+def _sort_check(sort: str, sorts, near: int | None) -> None:
+    if sort not in sorts:
+        raise ApiProblem(422, "Unknown sort.", errors={"sort": [f"One of: {', '.join(sorts)}."]})
+    if sort == "distance" and near is None:
+        raise ApiProblem(422, "Nothing to measure from.", errors={"sort": ["Sorting by distance needs near."]})
+
+
+def _distance(row) -> float | None:
+    km = getattr(row, "distance_km", None)
+    return round(km, 1) if km is not None else None
+
+
+NEAR = Query(
+    default=None, description="A city's id (the city list's): search around it; each item says its distance_km"
+)
+WITHIN_KM = Query(
+    default=None, description="With near: only what lies within this many km of it (more than 0, at most 20,000)"
+)
 
 
 def _zone(name: str | None) -> zoneinfo.ZoneInfo:
@@ -71,6 +104,8 @@ def band_out(request: HttpRequest, band, *, free: Window | None = None) -> BandO
         rating_count=band.rating_count,
         url=request.build_absolute_uri(f"/bands/{band.slug}/"),
         free=free,
+        travel_km=band.travel_km,
+        distance_km=_distance(band),
     )
 
 
@@ -101,16 +136,18 @@ def bands_list(
     free_until: dt.datetime | None = None,
     time_zone: str = Query(default="UTC", description="The zone free_on's “today” and naive times are read in"),
     min_rating: str | None = Query(default=None, description="3, 3.5, 4 or 4.5: at least this many stars on average"),
-    sort: str = Query(default="name", description="name, newest or rating (best rated first)"),
+    near: int | None = NEAR,
+    within_km: float | None = WITHIN_KM,
+    travels_here: bool = Query(default=False, description="With near: only bands whose travel_km reaches it"),
+    sort: str = Query(default="name", description="name, newest, rating (best rated first) or distance (with near)"),
     cursor: str | None = None,
     limit: int = PAGE_DEFAULT,
 ):
     """Approved bands matching every filter, as /bands/ finds them. `free_on` (a date) finds bands
     free for that part of the day on each band's own clock; `free_from`/`free_until` for a span."""
     zone = _zone(time_zone)
-    if sort not in BAND_SORTS:
-        raise ApiProblem(422, "Unknown sort.", errors={"sort": [f"One of: {', '.join(BAND_SORTS)}."]})
-    form = BandSearchForm(request.GET, genres=genre_choices(), countries=band_countries(), time_zone=zone.key)
+    _sort_check(sort, BAND_SORTS, near)
+    form = BandSearchForm(_search_data(request), genres=genre_choices(), countries=band_countries(), time_zone=zone.key)
     if not form.is_valid():
         raise _form_problem(form)
     bands, next_url = keyset(
@@ -182,6 +219,7 @@ def venue_out(request: HttpRequest, venue) -> VenueOut:
         rating=venue.rating_average,
         rating_count=venue.rating_count,
         url=request.build_absolute_uri(f"/venues/{venue.slug}/"),
+        distance_km=_distance(venue),
     )
 
 
@@ -196,16 +234,18 @@ def venues_list(
     capacity_min: int | None = None,
     capacity_max: int | None = None,
     min_rating: str | None = Query(default=None, description="3, 3.5, 4 or 4.5: at least this many stars on average"),
+    near: int | None = NEAR,
+    within_km: float | None = WITHIN_KM,
     sort: str = Query(
-        default="name", description="name, newest, capacity (largest first) or rating (best rated first)"
+        default="name",
+        description="name, newest, capacity (largest first), rating (best rated first) or distance (with near)",
     ),
     cursor: str | None = None,
     limit: int = PAGE_DEFAULT,
 ):
     """Approved venues matching every filter, as /venues/ finds them."""
-    if sort not in VENUE_SORTS:
-        raise ApiProblem(422, "Unknown sort.", errors={"sort": [f"One of: {', '.join(VENUE_SORTS)}."]})
-    form = VenueSearchForm(request.GET, genres=genre_choices(), countries=venue_countries())
+    _sort_check(sort, VENUE_SORTS, near)
+    form = VenueSearchForm(_search_data(request), genres=genre_choices(), countries=venue_countries())
     if not form.is_valid():
         raise _form_problem(form)
     qs = venue_search(**form.filters())
@@ -231,6 +271,8 @@ def venue_detail(request: HttpRequest, slug: str):
 
 # ---- Slots (the gig finder) ---------------------------------------------------------------------
 
+SLOT_SORTS = {"soonest": ("starts_at", "pk"), "distance": ("distance_km", "starts_at", "pk")}
+
 
 def slot_out(request: HttpRequest, slot) -> SlotOut:
     return SlotOut(
@@ -251,6 +293,7 @@ def slot_out(request: HttpRequest, slot) -> SlotOut:
         support_open=slot.place_open("support"),
         band_free=getattr(slot, "band_free", None),
         url=request.build_absolute_uri(f"/slots/{slot.pk}/"),
+        distance_km=_distance(slot),
     )
 
 
@@ -272,15 +315,20 @@ def slots_list(
         default=None, description="3, 3.5, 4 or 4.5: at least this many stars on average, the venue's"
     ),
     time_zone: str = Query(default="UTC", description="The zone date_from and date_until are days in"),
+    near: int | None = NEAR,
+    within_km: float | None = WITHIN_KM,
+    sort: str = Query(default="soonest", description="soonest or distance (nearest first, with near)"),
     cursor: str | None = None,
     limit: int = PAGE_DEFAULT,
 ):
     """Upcoming public slots, soonest first, as the gig finder (/slots/) lists them."""
     now = timezone.now()
     zone = _zone(time_zone)
+    _sort_check(sort, SLOT_SORTS, near)
     user = viewer(request) or AnonymousUser()
     bands = finder_bands_of(user=user) if user.is_authenticated else []
-    form = FinderForm(request.GET, genres=genre_choices(), countries=finder_countries(now=now), bands=bands, zone=zone)
+    data = _search_data(request)
+    form = FinderForm(data, genres=genre_choices(), countries=finder_countries(now=now), bands=bands, zone=zone)
     if band and not bands:
         raise ApiProblem(422, "Unknown band.", errors={"band": ["Pick one of your bands; you lead or run none."]})
     if not form.is_valid():
@@ -289,7 +337,7 @@ def slots_list(
     slots, next_url = keyset(
         request,
         finder_slots(now=now, band_id=chosen.pk if chosen else None, **form.filters()),
-        order=("starts_at", "pk"),
+        order=SLOT_SORTS[sort],
         cursor=cursor,
         limit=_limit(limit),
     )

@@ -15,7 +15,16 @@ from django.http import QueryDict
 
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
-from bands.forms.search import MAX_AMOUNT, PlaceGenreFields, QuickSelect, min_rating_field
+from bands.forms.search import (
+    BY_DISTANCE,
+    MAX_AMOUNT,
+    PlaceGenreFields,
+    QuickSelect,
+    filter_problems,
+    min_rating_field,
+    near_chip,
+    sort_or_default,
+)
 from bands.models import Band, Genre
 from bands.places import country_name
 from venues.models import Slot
@@ -66,7 +75,7 @@ class FinderForm(PlaceGenreFields):
         required=False,
         choices=FINDER_SORTS,
         widget=QuickSelect,
-        error_messages={"invalid_choice": "Pick soonest first or best-rated venues first."},
+        error_messages={"invalid_choice": "Pick soonest first, best-rated venues first or nearest first."},
     )
     band = forms.ChoiceField(
         label="Your band",
@@ -88,6 +97,9 @@ class FinderForm(PlaceGenreFields):
         super().__init__(data, label_suffix="")
         self.zone = zone
         self.set_place_genre_choices(data, genres=genres, countries=countries)
+        self.fields["sort"].choices = [*FINDER_SORTS, BY_DISTANCE]
+        # "Nearest first" is offered, and first, only when a place is given.
+        self.fields["sort"].widget.choices = [BY_DISTANCE, *FINDER_SORTS] if data.get("near") else FINDER_SORTS
         self.bands = bands
         if bands:
             self.fields["band"].choices = [(b.slug, b.name) for b in bands]
@@ -140,6 +152,7 @@ class FinderForm(PlaceGenreFields):
         return {
             "starts_from": self._day_start(data.get("date_from")),
             "starts_before": self._day_start(data.get("date_until"), after=True),
+            "near": self.near_place,
             "city": data.get("city", ""),
             "region": data.get("region", ""),
             "country": data.get("country", ""),
@@ -149,13 +162,13 @@ class FinderForm(PlaceGenreFields):
             "include_booked": bool(data.get("include_booked")),
             "playable": bool(data.get("playable")) and bool(self.bands),
             "min_rating": data.get("min_rating"),
-            "sort": data.get("sort") or "soonest",
+            "sort": sort_or_default(data.get("sort"), self.near_place, default="soonest"),
         }
 
     @property
     def problems(self) -> list[str]:
         """One line per filter that was left out, for the results area."""
-        return [f"{self[name].label}: {' '.join(errors)}" for name, errors in self.errors.items()]
+        return filter_problems(self)
 
     def active_filters(self) -> list[dict[str, str]]:
         """The filters in use, each with the query string that clears it alone."""
@@ -172,6 +185,8 @@ class FinderForm(PlaceGenreFields):
             chips.append({"label": label, "clear": self._query_without("date_from", "date_until")})
         for slug in filters["genres"]:
             chips.append({"label": names[slug], "clear": self._query_without(genre=slug)})
+        if filters["near"] is not None:
+            chips.append(near_chip(self, filters["near"]))
         for name in ("city", "region"):
             if filters[name]:
                 chips.append({"label": f"{self[name].label}: {filters[name]}", "clear": self._query_without(name)})

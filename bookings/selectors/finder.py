@@ -24,6 +24,7 @@ from accounts.models import User
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import BusyOverlaps, cached_search_list, genres_all
+from places.near import Near, near_filter
 from venues.models import Slot, VenueStaff
 
 from ..models import Booking
@@ -91,6 +92,7 @@ def finder_slots(
     playable: bool = False,
     min_rating: float | None = None,
     sort: str = "soonest",
+    near: Near | None = None,
 ) -> QuerySet[Slot]:
     """Upcoming public slots at approved venues, soonest first, matching every filter given.
 
@@ -108,14 +110,17 @@ def finder_slots(
       `my_status` / `my_kind` (the band's live booking on the slot, if any). `playable` keeps only
       the slots where `band_free`.
     - min_rating: the venue's average stars at least this (venues without reviews are left out).
-    - sort: "soonest" (default) or "rating": the venue's Bayesian score first (docs/decisions/0018),
-      unrated venues last, then soonest.
+    - near: a city and a radius (km, or None for any distance): slots whose point (their venue's,
+      or a hosted show's city) lies within it, each with `distance_km`; slots without a point are
+      left out. On the slot's own indexed point (venues_slot_open_point), not through the venue.
+    - sort: "soonest" (default), "rating": the venue's Bayesian score first (docs/decisions/0018),
+      unrated venues last, then soonest; or "distance" (with near): nearest first, then soonest.
     """
     qs = slots_public().filter(starts_at__gt=now, cancelled_at__isnull=True)
     wanted = Slot.status_q(Slot.Status.OPEN) | Slot.status_q(Slot.Status.NEED_SUPPORT)
     if include_booked:
         wanted |= Slot.status_q(Slot.Status.BOOKED)
-    qs = qs.filter(wanted)
+    qs = near_filter(qs.filter(wanted), near)
     if starts_from is not None:
         qs = qs.filter(starts_at__gte=starts_from)
     if starts_before is not None:
@@ -167,6 +172,8 @@ def finder_slots(
     order = ("starts_at", "pk")
     if sort == "rating":
         order = ("-venue__rating_score", *order)
+    elif sort == "distance" and near is not None:
+        order = ("distance_km", *order)
     return (
         qs.select_related("venue", "stage", "host_band", "place_venue")
         .prefetch_related(Prefetch("genres", queryset=genres_all()))

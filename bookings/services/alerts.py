@@ -11,6 +11,8 @@ from accounts.models import User
 from accounts.services import NotificationItem, notifications_create_many
 from bands.models import Band
 from bands.selectors import bands_managers
+from places.models import City
+from places.near import Near
 
 from ..models import SavedSearch
 from ..selectors.bookings import can_manage_band
@@ -28,14 +30,26 @@ def _stored(filters: dict[str, Any]) -> dict[str, Any]:
     for key in DATE_KEYS:
         if key in out:
             out[key] = out[key].isoformat()
+    near: Near | None = filters.get("near")
+    if near is not None:
+        # The area: the city by id and the radius (None: anywhere, nearest first).
+        out["near"] = {"city": near.city.pk, "km": near.km}
     return out
 
 
-def _loaded(filters: dict[str, Any]) -> dict[str, Any]:
+def _loaded(filters: dict[str, Any], cities: dict[int, City]) -> dict[str, Any] | None:
+    """finder_slots keyword arguments from a stored search; None when its city is gone from the
+    gazetteer (the search then matches nothing rather than everywhere)."""
     out = dict(filters)
     for key in DATE_KEYS:
         if key in out:
             out[key] = dt.datetime.fromisoformat(out[key])
+    if "near" in out:
+        area = out.pop("near")
+        city = cities.get(area.get("city"))
+        if city is None:
+            return None
+        out["near"] = Near(city=city, km=area.get("km"))
     return out
 
 
@@ -69,9 +83,13 @@ def saved_search_alerts_send(*, now=None) -> int:
     if not searches:
         return 0
     managers = bands_managers({s.band_id for s in searches})
+    areas = {s.filters["near"].get("city") for s in searches if isinstance(s.filters.get("near"), dict)}
+    cities = City.objects.in_bulk([pk for pk in areas if isinstance(pk, int)])
     sent = 0
     for search in searches:
-        filters = _loaded(search.filters)
+        filters = _loaded(search.filters, cities)
+        if filters is None:
+            continue
         slots = list(
             finder_slots(now=now, band_id=search.band_id, playable=True, **filters)
             .filter(updated_at__gt=search.checked_at)

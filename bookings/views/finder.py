@@ -79,8 +79,17 @@ def gig_finder(request: HtmxHttpRequest) -> HttpResponse:
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "active_filters": form.active_filters(),
         "viewer_zone": zone,
+        "near_hint": _near_home_hint(form, band),
     }
     return results_or_page(request, "bookings/finder/finder.html", context, partial=partial)
+
+
+def _near_home_hint(form: FinderForm, band) -> dict[str, str] | None:
+    """A link that searches around the chosen band's home city, when it has one and no place is given
+    (no query: the band row carries its city)."""
+    if band is None or not band.place_id or form.data.get("near"):
+        return None
+    return {"url": form.near_query(band.place_id), "label": f"Near {band.name}’s home, {band.city}"}
 
 
 def _slot_or_404(request: HttpRequest, pk: int) -> Slot:

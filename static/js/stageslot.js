@@ -122,6 +122,28 @@
     out.textContent = n < 0 ? -n + " characters too many" : n + (n === 1 ? " character" : " characters") + " left";
   });
 
+  // A search offers "Nearest first" only while a place is given under "Near" (the server draws the
+  // sort list so on a whole page). The option comes first and is chosen unless another sort was.
+  function offerDistanceSort(event) {
+    var near = event.target;
+    if (!near || near.name !== "near" || !near.form) return;
+    var sort = near.form.querySelector('select[name="sort"]');
+    if (!sort) return;
+    var option = sort.querySelector('option[value="distance"]');
+    var place = near.value.trim() !== "";
+    if (place && !option) {
+      var untouched = sort.selectedIndex === 0;
+      sort.insertBefore(new Option("Nearest first", "distance"), sort.firstChild);
+      if (untouched) sort.selectedIndex = 0;
+    } else if (!place && option) {
+      var chosen = option.selected;
+      option.remove();
+      if (chosen) sort.selectedIndex = 0;
+    }
+  }
+  document.addEventListener("input", offerDistanceSort);
+  document.addEventListener("change", offerDistanceSort);
+
   // htmx: no <style> of its own (the CSP allows none) and no eval.
   if (window.htmx) {
     window.htmx.config.includeIndicatorStyles = false;
