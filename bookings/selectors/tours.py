@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q
 
+from bands.calendar import band_green_zone
 from bands.models import Band
 from places.geo import bounding_box, box_q
 from places.models import City
@@ -24,6 +25,8 @@ from venues.models import Slot
 from ..tours import TOWN_KM, Ask, Route, Stop, tour_routes
 from .bookings import slots_public
 from .finder import ROLE_HEADLINER, ROLE_SUPPORT, finder_slots
+from .public import PUBLIC_HOURS
+from .share import share_band_members
 
 KINDS = (ROLE_HEADLINER, ROLE_SUPPORT)
 
@@ -180,3 +183,60 @@ def tour_slots_to_apply(*, ids: Collection[int]) -> dict[int, Slot]:
     others are left out."""
     found = slots_public().select_related("venue", "place_venue", "host_band").filter(pk__in=list(ids))
     return {slot.pk: slot for slot in found}
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Days in a row of which `free` evenings find everyone the band needs free (and no gig booked)."""
+
+    first_day: dt.date
+    last_day: dt.date
+    free: int
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+def tour_stretches(
+    *, band: Band, today: dt.date, length: int = 10, lead_days: int = 7, horizon_days: int = 120, limit: int = 3
+) -> list[Stretch]:
+    """The band's best `length`-day stretches for a tour in the coming `horizon_days` (from `lead_days`
+    on): most free evenings first, then soonest; never overlapping. A free evening is a green day of
+    the band's public calendar (everyone needed free for its shortest gig between 18:00 and 24:00 in
+    its zone, no gig booked). Two queries (members, their busy time) and the band's gigs."""
+    members = share_band_members(band=band)
+    if not any(m.required for m in members) or length < 1:
+        return []
+    first = today + dt.timedelta(days=lead_days)
+    last = first + dt.timedelta(days=horizon_days + length - 1)
+    zone = band_green_zone(
+        members=members,
+        first_day=first,
+        last_day=last,
+        time_zone=band.time_zone,
+        min_length=dt.timedelta(minutes=band.min_gig_minutes),
+        today=today,
+        day_start=PUBLIC_HOURS.start,
+        day_end=PUBLIC_HOURS.end,
+        band=band,
+    )
+    free = [day.status == "green" for day in zone.days]
+    # Free evenings in each window, by a running sum.
+    sums, running = [], sum(free[:length])
+    for start in range(len(free) - length + 1):
+        if start:
+            running += free[start + length - 1] - free[start - 1]
+        sums.append(running)
+    picked: list[int] = []
+    for start in sorted(range(len(sums)), key=lambda s: (-sums[s], s)):
+        if sums[start] == 0 or len(picked) == limit:
+            break
+        if all(abs(start - other) >= length for other in picked):
+            picked.append(start)
+    return [
+        Stretch(
+            first_day=first + dt.timedelta(days=s), last_day=first + dt.timedelta(days=s + length - 1), free=sums[s]
+        )
+        for s in sorted(picked, key=lambda s: (-sums[s], s))
+    ]

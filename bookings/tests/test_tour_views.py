@@ -367,3 +367,42 @@ def test_what_is_left_of_the_limit(settings):
     for _ in range(5):
         rate_limit_hit(action="application", who=7)
     assert rate_limit_left(action="application", who=7) == 0
+
+
+# ---- The empty planner proposes the band's freest stretches ---------------------------------------------
+
+
+def busy_evening(user, on: dt.date) -> None:
+    start = dt.datetime.combine(on, dt.time(17), tzinfo=BERLIN)
+    BusyInterval.objects.create(
+        user=user, starts_at=start, ends_at=start + dt.timedelta(hours=8), source=BusyInterval.Source.RULE, source_id=1
+    )
+
+
+def test_the_empty_planner_proposes_the_freest_stretches_and_their_links_set_the_days(client, world):
+    band, leader, _slots = world
+    today = timezone.now().astimezone(BERLIN).date()
+    # Busy every third evening for the coming 120 days (days 7, 10, … 37, 58, …): free from day 38 to 57.
+    for n in range(7, 140, 3):
+        if not 40 <= n <= 55:
+            busy_evening(leader, today + dt.timedelta(days=n))
+    client.force_login(leader)
+    body = client.get(url(band)).content.decode()
+    first = (today + dt.timedelta(days=38)).isoformat()  # the soonest of the freest
+    last = (today + dt.timedelta(days=47)).isoformat()
+    assert f'value="{first}"' in body and f'value="{last}"' in body  # the days proposed
+    assert "10 of 10 evenings free" in body
+    assert f"?first_day={first}&amp;last_day={last}" in body
+    later = (today + dt.timedelta(days=80)).isoformat(), (today + dt.timedelta(days=89)).isoformat()
+    body = client.get(url(band), {"first_day": later[0], "last_day": later[1]}).content.decode()
+    assert f'value="{later[0]}"' in body and f'value="{later[1]}"' in body
+    body = client.get(url(band), {"first_day": "not a day", "last_day": "2001-01-01"}).content.decode()
+    assert f'value="{first}"' in body  # a link that cannot be read changes nothing
+
+
+def test_a_band_without_needed_members_is_proposed_no_stretch(client, world):
+    band, leader, _slots = world
+    Membership.objects.filter(band=band).update(required=False)
+    client.force_login(leader)
+    response = client.get(url(band))
+    assert response.status_code == 200 and "evenings free" not in response.content.decode()

@@ -17,7 +17,7 @@ from bands.models import Band, Membership
 from bands.selectors import band_for_manage
 
 from ..forms.tours import TourApplyForm, TourForm, tour_initial
-from ..selectors.tours import TourPlan, road_factor, tour_plan
+from ..selectors.tours import TourPlan, road_factor, tour_plan, tour_stretches
 from ..services.tours import tour_apply
 from ..tours import Route, rest_days
 
@@ -74,7 +74,18 @@ def tour_planner(request: HttpRequest, slug: str) -> HttpResponse:
     band, membership = _manager_of(request, slug)
     zone = zoneinfo.ZoneInfo(band.time_zone)
     asked = "start" in request.GET
-    form = TourForm(request.GET if asked else None, zone=zone, initial=tour_initial(scheduling_today(zone), band.place))
+    today = scheduling_today(zone)
+    initial = tour_initial(today, band.place)
+    stretches = []
+    if not asked:
+        # The empty planner proposes the band's freest stretch; a stretch's link sets its days.
+        stretches = tour_stretches(band=band, today=today)
+        picked = _days_asked(request.GET, today)
+        if picked:
+            initial.update(first_day=picked[0], last_day=picked[1])
+        elif stretches:
+            initial.update(first_day=stretches[0].first_day, last_day=stretches[0].last_day)
+    form = TourForm(request.GET if asked else None, zone=zone, initial=initial)
     plan, routes, status = None, [], 200
     if asked and form.is_valid():
         data = form.cleaned_data
@@ -101,8 +112,22 @@ def tour_planner(request: HttpRequest, slug: str) -> HttpResponse:
         "zone": zone,
         "road_factor": road_factor(),
         "query": request.GET.urlencode(),
+        "stretches": stretches,
     }
     return render(request, "bookings/tours/planner.html", context, status=status)
+
+
+def _days_asked(query, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a stretch's link gives, when both read as ISO dates in order from today;
+    else None (the form then proposes its own)."""
+    try:
+        first, last = (
+            dt.date.fromisoformat(query.get("first_day", "")),
+            dt.date.fromisoformat(query.get("last_day", "")),
+        )
+    except ValueError:
+        return None
+    return (first, last) if today <= first <= last else None
 
 
 @login_required
