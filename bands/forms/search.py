@@ -5,6 +5,7 @@ to its field and is left out of the search, while the other filters still apply.
 """
 
 import datetime as dt
+import hashlib
 import zoneinfo
 from collections.abc import Iterable
 from html import escape
@@ -14,7 +15,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.forms.utils import flatatt
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django_countries import countries as all_countries
 
@@ -256,6 +257,29 @@ class SearchForm(PlaceGenreFields):
         # The range filters sit between the place and the sort.
         ranges = (n for r in self.ranges for n in r[:2])
         self.order_fields(["q", "genre", "near", "within", "city", "region", "country", *ranges, "min_rating", "sort"])
+
+    def fragment_key(self) -> str:
+        """A digest of everything the filter form draws: the query, each field's label, help, widget
+        attributes and choices, the errors, the place read from `near`, the language and the time zone
+        (dates are named in it). Equal keys draw equal forms, so the drawing can be kept
+        (docs/decisions/0025)."""
+        fields = []
+        for name, field in self.fields.items():
+            choices = getattr(field.widget, "choices", None)
+            fields.append(
+                (name, str(field.label), str(field.help_text), field.widget.attrs,
+                 list(choices) if isinstance(choices, list | tuple) else None)
+            )  # fmt: skip
+        parts = [
+            type(self).__name__,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            sorted(self.data.lists()) if isinstance(self.data, QueryDict) else sorted(self.data.items()),
+            fields,
+            self.errors.get_json_data() if self.is_bound else None,
+            str(getattr(self, "cleaned_data", {}).get("near", "")),
+        ]
+        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
