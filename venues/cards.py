@@ -5,6 +5,7 @@ from django.utils.text import Truncator
 
 from bands.cards import Fact, ResultCard, cover_of, detail_url, genre_names, rating_facts
 from bands.places import city_and_country
+from places.maps import Marker, point_of, results_map
 
 from .models import Venue
 
@@ -31,3 +32,23 @@ def venue_card(venue: Venue) -> ResultCard:
         ),
         cover=cover_of(venue),
     )
+
+
+def venue_marker(venue: Venue) -> Marker | None:
+    """A venue's pin on the search's map (its exact point, else its city's), or None without a point."""
+    point = point_of(venue)
+    if point is None:
+        return None
+    return Marker(
+        lat=point[0],
+        lon=point[1],
+        title=venue.name,
+        url=detail_url("venues:detail", venue.slug),
+        kind="venue",
+        line=city_and_country(venue),
+    )
+
+
+def venues_map(venues: list[Venue], *, total: int) -> dict:
+    """The map beside a page of venue search results (`total`: how many the search found)."""
+    return results_map(venues, venue_marker, thing="venue", things="venues", total=total)

@@ -1,0 +1,59 @@
+"""{% map_assets %} and {% map_panel %}: Leaflet on the pages that show a map, and the map's panel
+(docs/decisions/0023-maps.md; static/js/map.js draws it)."""
+
+from django import template
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+LEAFLET = "vendor/leaflet-1.9.4"
+CLUSTER = "vendor/leaflet.markercluster-1.5.3"
+MAP_STYLESHEETS = (f"{LEAFLET}/leaflet.css", f"{CLUSTER}/MarkerCluster.css", f"{CLUSTER}/MarkerCluster.Default.css")
+# In this order: markercluster extends Leaflet, map.js uses both.
+MAP_SCRIPTS = (f"{LEAFLET}/leaflet.js", f"{CLUSTER}/leaflet.markercluster.js", "js/map.js")
+
+
+@register.simple_tag
+def map_assets() -> SafeString:
+    """Leaflet's and markercluster's stylesheets and scripts and our map.js, for a page's extra_head
+    block: only the pages with a map load them. Our own map styles are in css/map.css, as every page's."""
+    styles = format_html_join("\n", '<link rel="stylesheet" href="{}">', ((static(name),) for name in MAP_STYLESHEETS))
+    scripts = format_html_join("\n", '<script src="{}" defer></script>', ((static(name),) for name in MAP_SCRIPTS))
+    return format_html("{}\n{}", styles, scripts)
+
+
+@register.inclusion_tag("places/partials/_map_panel.html")
+def map_panel(
+    *, source: str, label: str, map_id: str = "results-map", fold_on_phone: bool = True, toggle: bool = True
+) -> dict:
+    """The panel of a map whose markers are the JSON block with id `source` (json_script of
+    places.maps.results_map). `label` names the map for screen readers and says the list has the
+    same things; a "Hide map" button (`toggle`) folds it, and on phones a list's map starts folded
+    (`fold_on_phone`)."""
+    return {
+        "toggle": toggle,
+        "source": source,
+        "label": label,
+        "map_id": map_id,
+        "fold_on_phone": fold_on_phone,
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+
+
+@register.inclusion_tag("places/partials/_point_picker.html")
+def point_picker(*, lat: float | None = None, lon: float | None = None, label: str = "the venue") -> dict:
+    """A small map in a form with number inputs named `latitude` and `longitude`: a click or a dragged
+    pin fills them, and typing in them moves the pin. It starts at the inputs' point, else at
+    (`lat`, `lon`) (the city's point). Without JavaScript, or in a form without those inputs, it stays
+    hidden and the inputs alone do the job."""
+    return {
+        "lat": lat,
+        "lon": lon,
+        "label": label,
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
