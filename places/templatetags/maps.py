@@ -5,7 +5,7 @@ from django import template
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -25,23 +25,38 @@ def map_assets() -> SafeString:
     return format_html("{}\n{}", styles, scripts)
 
 
-@register.inclusion_tag("places/partials/_map_panel.html")
+MAP_PANEL_HTML = (
+    '<section class="map-panel" aria-label="{label}" data-map-panel data-map-source="{source}"{fold} hidden>'
+    '<div class="map-panel__bar"><p class="map-panel__note muted" data-map-note></p>{toggle}</div>'
+    '<div id="{map_id}" class="map-panel__map" data-map data-tile-url="{tile_url}" '
+    'data-tile-attribution="{tile_attribution}"></div>'
+    "</section>"
+)
+TOGGLE_HTML = (
+    '<button type="button" class="btn btn--ghost map-panel__toggle" aria-expanded="true" '
+    'aria-controls="{map_id}" data-map-toggle>Hide map</button>'
+)
+
+
+@register.simple_tag
 def map_panel(
     *, source: str, label: str, map_id: str = "results-map", fold_on_phone: bool = True, toggle: bool = True
-) -> dict:
+) -> SafeString:
     """The panel of a map whose markers are the JSON block with id `source` (json_script of
-    places.maps.results_map). `label` names the map for screen readers and says the list has the
-    same things; a "Hide map" button (`toggle`) folds it, and on phones a list's map starts folded
-    (`fold_on_phone`)."""
-    return {
-        "toggle": toggle,
-        "source": source,
-        "label": label,
-        "map_id": map_id,
-        "fold_on_phone": fold_on_phone,
-        "tile_url": settings.MAP_TILE_URL,
-        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
-    }
+    places.maps.results_map), hidden until static/js/map.js draws it: without JavaScript the page is
+    its list. `label` names the map for screen readers and says the list has the same things; a
+    "Hide map" button (`toggle`) folds it, and on phones a list's map starts folded (`fold_on_phone`).
+    Markup in Python, as the result cards beside it (docs/decisions/0017)."""
+    return format_html(
+        MAP_PANEL_HTML,
+        label=label,
+        source=source,
+        fold=mark_safe(" data-fold-on-phone") if fold_on_phone else "",  # noqa: S308 (our constant)
+        toggle=format_html(TOGGLE_HTML, map_id=map_id) if toggle else "",
+        map_id=map_id,
+        tile_url=settings.MAP_TILE_URL,
+        tile_attribution=settings.MAP_TILE_ATTRIBUTION,
+    )
 
 
 @register.inclusion_tag("places/partials/_point_picker.html")
