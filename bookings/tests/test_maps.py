@@ -33,7 +33,13 @@ def world():
     berlin, munich = CityFactory(name="Berlin"), CityFactory(name="Munich")
     kellerbar = VenueFactory(name="Kellerbar", city="Berlin", place=berlin, stages=["Main"])
     backstage = VenueFactory(
-        name="Backstage", city="Munich", place=munich, latitude=48.1459, longitude=11.5230, exact_point=True, stages=["Halle"]
+        name="Backstage",
+        city="Munich",
+        place=munich,
+        latitude=48.1459,
+        longitude=11.5230,
+        exact_point=True,
+        stages=["Halle"],
     )
     nowhere = VenueFactory(name="Somewhere", city="Atlantis", country="", place=None, stages=["Floor"])
     return {

@@ -51,7 +51,7 @@ def map_panel(
         MAP_PANEL_HTML,
         label=label,
         source=source,
-        fold=mark_safe(" data-fold-on-phone") if fold_on_phone else "",  # noqa: S308 (our constant)
+        fold=mark_safe(" data-fold-on-phone") if fold_on_phone else "",  # our constant
         toggle=format_html(TOGGLE_HTML, map_id=map_id) if toggle else "",
         map_id=map_id,
         tile_url=settings.MAP_TILE_URL,

@@ -49,7 +49,9 @@ def test_a_point_on_the_equator_or_the_meridian_is_a_point():
     assert point_of(row("Null Island", 0.0, 0.0)) == (0.0, 0.0)
 
 
-@override_settings(MAP_TILE_URL="https://tiles.example.org/{z}/{x}/{y}.png", MAP_TILE_ATTRIBUTION='© <a href="/c">Us</a>')
+@override_settings(
+    MAP_TILE_URL="https://tiles.example.org/{z}/{x}/{y}.png", MAP_TILE_ATTRIBUTION='© <a href="/c">Us</a>'
+)
 def test_the_map_panel_carries_the_tile_settings_escaped_and_starts_hidden():
     html = Template('{% load maps %}{% map_panel source="data" label="Map of these venues" %}').render(Context())
     assert re.search(r"<section [^>]*aria-label=\"Map of these venues\"[^>]*hidden>", html)
@@ -103,7 +105,9 @@ def test_the_csp_source_of_a_tile_server_is_its_origin(url, source):
     assert tile_source(url) == source
 
 
-@pytest.mark.parametrize("url", ["", "tile.example.com/{z}/{x}/{y}.png", "ftp://x/{z}", "https://{z}.x/", "https://a b/"])
+@pytest.mark.parametrize(
+    "url", ["", "tile.example.com/{z}/{x}/{y}.png", "ftp://x/{z}", "https://{z}.x/", "https://a b/"]
+)
 def test_a_tile_address_that_is_no_http_origin_stops_the_start(url):
     from django.core.exceptions import ImproperlyConfigured
 

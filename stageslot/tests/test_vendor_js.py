@@ -42,7 +42,11 @@ def package(data: bytes = DATA, **files: str):
         version="1.0.0",
         sha256=hashlib.sha256(data).hexdigest(),
         files=files
-        or {"package/LICENSE": "LICENSE", "package/dist/tiny.js": "tiny.js", "package/dist/images/pin.png": "images/pin.png"},
+        or {
+            "package/LICENSE": "LICENSE",
+            "package/dist/tiny.js": "tiny.js",
+            "package/dist/images/pin.png": "images/pin.png",
+        },
     )
 
 
@@ -74,7 +78,7 @@ def test_a_tarball_that_is_not_the_pinned_one_changes_nothing(tmp_path):
 
 def test_a_tarball_without_a_listed_file_changes_nothing(tmp_path):
     pinned = package(DATA, **{"package/LICENSE": "LICENSE", "package/dist/missing.js": "missing.js"})
-    with pytest.raises(vendor_js.VendorError, match="has no package/dist/missing.js"):
+    with pytest.raises(vendor_js.VendorError, match=r"has no package/dist/missing\.js"):
         vendor_js.extract(pinned, DATA, tmp_path)
     assert every_file(tmp_path) == set()
 
@@ -93,7 +97,9 @@ def test_files_that_check_out_are_not_fetched_again_and_changed_ones_are(tmp_pat
     assert len(fetched) == 1 and said[-1] == "tiny-1.0.0: up to date"
 
     (tmp_path / "tiny-1.0.0" / "tiny.js").write_text("window.Tiny = 'edited by hand';\n")
-    assert vendor_js.problems(package(), tmp_path) == [f"{tmp_path}/tiny-1.0.0/tiny.js differs from the file in the tarball"]
+    assert vendor_js.problems(package(), tmp_path) == [
+        f"{tmp_path}/tiny-1.0.0/tiny.js differs from the file in the tarball"
+    ]
     assert vendor_js.vendor(tmp_path, fetch=fetch, say=said.append) == 0
     assert len(fetched) == 2
     assert (tmp_path / "tiny-1.0.0" / "tiny.js").read_bytes() == b"window.Tiny = 1;\n"

@@ -134,7 +134,12 @@
   // ---- The point picker: a map that fills a form's latitude and longitude inputs ---------------
 
   function tiles(element) {
-    return L.tileLayer(element.dataset.tileUrl, { attribution: element.dataset.tileAttribution, maxZoom: 19 });
+    // The tile server learns our site's origin (OpenStreetMap's policy asks for a Referer), never the page.
+    return L.tileLayer(element.dataset.tileUrl, {
+      attribution: element.dataset.tileAttribution,
+      maxZoom: 19,
+      referrerPolicy: "strict-origin",
+    });
   }
 
   function number(input) {

@@ -63,7 +63,9 @@ def test_the_venue_map_clusters_markers_and_follows_the_filters(live_server, bro
     berlin, leipzig = CityFactory(name="Berlin"), CityFactory(name="Leipzig")
     for name in ("Kellerbar", "Lido", "Astra"):
         VenueFactory(name=name, city="Berlin", place=berlin).genres.add(rock)
-    hall = VenueFactory(name="Hall", city="Leipzig", place=leipzig, latitude=51.3301, longitude=12.3801, exact_point=True)
+    hall = VenueFactory(
+        name="Hall", city="Leipzig", place=leipzig, latitude=51.3301, longitude=12.3801, exact_point=True
+    )
     hall.genres.add(rock)
     VenueFactory(name="Nowhere Club", city="Atlantis", country="", place=None)
 
@@ -122,12 +124,17 @@ def test_the_venue_map_clusters_markers_and_follows_the_filters(live_server, bro
 
     # The point picker fills a form's latitude and longitude (the venue form's inputs have those names).
     html = Template(PICKER_PAGE).render(Context())
-    page.route(f"{live_server.url}/a-form-with-a-point/", lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.route(
+        f"{live_server.url}/a-form-with-a-point/", lambda route: route.fulfill(body=html, content_type="text/html")
+    )
     page.goto(f"{live_server.url}/a-form-with-a-point/")
     picker = page.locator("[data-point-picker-map]")
     picker.wait_for()
     picker.click(position={"x": 120, "y": 90})
-    latitude, longitude = page.get_by_role("spinbutton", name="Latitude"), page.get_by_role("spinbutton", name="Longitude")
+    latitude, longitude = (
+        page.get_by_role("spinbutton", name="Latitude"),
+        page.get_by_role("spinbutton", name="Longitude"),
+    )
     lat, lon = float(latitude.input_value()), float(longitude.input_value())
     assert 50.5 < lat < 52.5 and 11 < lon < 14  # near Leipzig, where the map opened
     assert page.locator("[data-point-picker-map] .map-pin--picked").count() == 1

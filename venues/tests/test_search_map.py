@@ -33,7 +33,13 @@ def venues():
     return {
         "kellerbar": VenueFactory(name="Kellerbar", city="Berlin", place=berlin, capacity=120),
         "hall": VenueFactory(
-            name="Hall", city="Leipzig", place=leipzig, capacity=900, latitude=51.3301, longitude=12.3801, exact_point=True
+            name="Hall",
+            city="Leipzig",
+            place=leipzig,
+            capacity=900,
+            latitude=51.3301,
+            longitude=12.3801,
+            exact_point=True,
         ),
         "loft": VenueFactory(name="Loft", city="Leipzig", place=leipzig, capacity=80),
         "nowhere": VenueFactory(name="Nowhere Club", city="Atlantis", country="", place=None, capacity=60),
@@ -105,5 +111,7 @@ def test_the_map_shows_the_page_the_list_shows(client, django_assert_max_num_que
     with django_assert_max_num_queries(5):
         second = client.get(f"{URL}?sort=name&page=2", headers={"HX-Request": "true"})
     assert [m["title"] for m in map_data(first)["markers"]] == listed(first) == [f"Venue {i:02}" for i in range(24)]
-    assert [m["title"] for m in map_data(second)["markers"]] == listed(second) == [f"Venue {i:02}" for i in range(24, 30)]
+    assert (
+        [m["title"] for m in map_data(second)["markers"]] == listed(second) == [f"Venue {i:02}" for i in range(24, 30)]
+    )
     assert map_data(second)["note"] == "The map shows this page’s venues."
