@@ -14,8 +14,12 @@
   var FALLBACK_VIEW = { center: [50.5, 10.5], zoom: 5 }; // central Europe, when nothing is on the map
   var maps = new WeakMap(); // panel -> its Leaflet state, once drawn
 
+  function sourceOf(panel) {
+    return document.getElementById(panel.dataset.mapSource);
+  }
+
   function readData(panel) {
-    var source = document.getElementById(panel.dataset.mapSource);
+    var source = sourceOf(panel);
     if (!source) return null;
     try {
       return JSON.parse(source.textContent);
@@ -95,6 +99,7 @@
   }
 
   function refresh(panel) {
+    var node = sourceOf(panel);
     if (!shown(panel)) {
       // Drawn when first shown: no tiles are fetched for a map nobody opened.
       var note = panel.querySelector("[data-map-note]");
@@ -104,6 +109,10 @@
     }
     var state = maps.get(panel) || create(panel);
     state.map.invalidateSize();
+    // Only a swap that brought new marker data redraws (and refits) the map: other swaps on the
+    // page (the notification bell every 15 s) leave the reader's zoom and position alone.
+    if (state.node === node) return;
+    state.node = node;
     draw(panel, state);
   }
 

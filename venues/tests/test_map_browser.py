@@ -35,6 +35,9 @@ PIN_IN_THE_MIDDLE = """() => {
     return Math.abs(mx - px) < 3 && Math.abs(my - py) < 3;
 }"""
 
+WHERE_THE_PINS_ARE = """() => [...document.querySelectorAll("#results-map .map-pin, #results-map .marker-cluster")]
+    .map((pin) => { const box = pin.getBoundingClientRect(); return [Math.round(box.left), Math.round(box.top)]; })"""
+
 
 def refuse_tiles(context) -> list[str]:
     asked: list[str] = []
@@ -99,6 +102,14 @@ def test_the_venue_map_clusters_markers_and_follows_the_filters(live_server, bro
     page.wait_for_function("() => document.querySelector('#results-map').dataset.markerCount === '4'")
     assert page.locator(".result-card__title").count() == 5
     axe_check(page, what="the venue search after a filter change")
+
+    # A swap elsewhere on the page (the notification bell polls) leaves the reader's zoom alone.
+    page.get_by_role("button", name="Zoom in").click()
+    page.wait_for_timeout(400)
+    before = page.evaluate(WHERE_THE_PINS_ARE)
+    page.evaluate("document.dispatchEvent(new CustomEvent('htmx:afterSettle'))")
+    page.wait_for_timeout(400)
+    assert page.evaluate(WHERE_THE_PINS_ARE) == before
 
     # The map is optional: "Hide map" folds it, and the list stays.
     toggle = page.get_by_role("button", name="Hide map")
