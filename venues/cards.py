@@ -34,21 +34,17 @@ def venue_card(venue: Venue) -> ResultCard:
     )
 
 
-def venue_marker(venue: Venue) -> Marker | None:
-    """A venue's pin on the search's map (its exact point, else its city's), or None without a point."""
+def venue_marker(venue: Venue, card: ResultCard) -> Marker | None:
+    """A venue's pin on the search's map (its exact point, else its city's), with what its card
+    says; None for a venue without a point."""
     point = point_of(venue)
     if point is None:
         return None
-    return Marker(
-        lat=point[0],
-        lon=point[1],
-        title=venue.name,
-        url=detail_url("venues:detail", venue.slug),
-        kind="venue",
-        line=city_and_country(venue),
-    )
+    return Marker(lat=point[0], lon=point[1], title=card.name, url=card.url, kind="venue", line=card.place)
 
 
-def venues_map(venues: list[Venue], *, total: int) -> dict:
-    """The map beside a page of venue search results (`total`: how many the search found)."""
-    return results_map(venues, venue_marker, thing="venue", things="venues", total=total)
+def venues_map(venues: list[Venue], cards: list[ResultCard], *, total: int) -> dict:
+    """The map beside a page of venue search results: the venues with their cards, in the list's
+    order (`total`: how many the search found)."""
+    pairs = zip(venues, cards, strict=True)
+    return results_map(pairs, lambda pair: venue_marker(*pair), thing="venue", things="venues", total=total)
