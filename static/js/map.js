@@ -13,6 +13,18 @@
   var KIND_LABELS = { venue: "Venue", slot: "Open slot", support_call: "Support call", show: "Show" };
   var FALLBACK_VIEW = { center: [50.5, 10.5], zoom: 5 }; // central Europe, when nothing is on the map
   var maps = new WeakMap(); // panel -> its Leaflet state, once drawn
+  // Panels and pickers set up on this page. Not a data attribute: a page htmx restores from its
+  // history cache is a copy of the markup, without Leaflet behind it, and must be set up again.
+  var ready = new WeakSet();
+
+  // A map element as the server drew it: a restored copy may carry a dead map's panes.
+  function blank(element) {
+    if (!element.classList.contains("leaflet-container")) return element;
+    var fresh = element.cloneNode(false);
+    fresh.className = fresh.className.split(" ").filter(function (name) { return !/^leaflet-/.test(name); }).join(" ");
+    element.replaceWith(fresh);
+    return fresh;
+  }
 
   function sourceOf(panel) {
     return document.getElementById(panel.dataset.mapSource);
@@ -81,7 +93,7 @@
   }
 
   function create(panel) {
-    var element = panel.querySelector("[data-map]");
+    var element = blank(panel.querySelector("[data-map]"));
     // Pins and clusters stay out of the tab order: the list before the map has each of them.
     L.MarkerCluster.mergeOptions({ keyboard: false });
     var map = L.map(element, { keyboard: false, scrollWheelZoom: false, zoomSnap: 0.5 });
@@ -128,8 +140,8 @@
   }
 
   function setUp(panel) {
-    if (panel.dataset.mapReady) return;
-    panel.dataset.mapReady = "true";
+    if (ready.has(panel)) return;
+    ready.add(panel);
     panel.hidden = false;
     var toggle = panel.querySelector("[data-map-toggle]");
     if (toggle) {
@@ -157,14 +169,14 @@
   }
 
   function setUpPicker(picker) {
-    if (picker.dataset.mapReady) return;
+    if (ready.has(picker)) return;
     var form = picker.closest("form");
     var lat = form && form.querySelector("input[name='latitude']");
     var lon = form && form.querySelector("input[name='longitude']");
     if (!lat || !lon) return; // a form without the inputs: nothing to fill
-    picker.dataset.mapReady = "true";
+    ready.add(picker);
     picker.hidden = false;
-    var element = picker.querySelector("[data-point-picker-map]");
+    var element = blank(picker.querySelector("[data-point-picker-map]"));
     var map = L.map(element, { keyboard: false, scrollWheelZoom: false });
     map.attributionControl.setPrefix(false);
     tiles(element).addTo(map);
@@ -226,7 +238,7 @@
   function all() {
     if (!window.L || !L.markerClusterGroup) return; // Leaflet did not load: the list alone
     document.querySelectorAll("[data-map-panel]").forEach(function (panel) {
-      if (panel.dataset.mapReady) refresh(panel);
+      if (ready.has(panel)) refresh(panel);
       else setUp(panel);
     });
     document.querySelectorAll("[data-point-picker]").forEach(setUpPicker);
