@@ -27,11 +27,14 @@ def map_assets() -> SafeString:
 
 MAP_PANEL_HTML = (
     '<section class="map-panel" aria-label="{label}" data-map-panel data-map-source="{source}"{fold} hidden>'
-    '<div class="map-panel__bar"><p class="map-panel__note muted" data-map-note></p>{toggle}</div>'
+    '<div class="map-panel__bar"><p class="map-panel__note muted" data-map-note></p>{legend}{toggle}</div>'
     '<div id="{map_id}" class="map-panel__map" data-map data-tile-url="{tile_url}" '
     'data-tile-attribution="{tile_attribution}"></div>'
     "</section>"
 )
+# The pins' colours (css/map.css), named beside a map that shows more than one kind.
+KIND_NAMES = {"venue": "Venue", "slot": "Open slot", "support_call": "Support call", "show": "Show"}
+LEGEND_ITEM_HTML = '<li><span class="map-pin map-pin--{}" aria-hidden="true"></span> {}</li>'
 TOGGLE_HTML = (
     '<button type="button" class="btn btn--ghost map-panel__toggle" aria-expanded="true" '
     'aria-controls="{map_id}" data-map-toggle>Hide map</button>'
@@ -40,12 +43,19 @@ TOGGLE_HTML = (
 
 @register.simple_tag
 def map_panel(
-    *, source: str, label: str, map_id: str = "results-map", fold_on_phone: bool = True, toggle: bool = True
+    *,
+    source: str,
+    label: str,
+    map_id: str = "results-map",
+    fold_on_phone: bool = True,
+    toggle: bool = True,
+    kinds: str = "",
 ) -> SafeString:
     """The panel of a map whose markers are the JSON block with id `source` (json_script of
     places.maps.results_map), hidden until static/js/map.js draws it: without JavaScript the page is
     its list. `label` names the map for screen readers and says the list has the same things; a
     "Hide map" button (`toggle`) folds it, and on phones a list's map starts folded (`fold_on_phone`).
+    `kinds` ("slot support_call") adds a legend of those pins' colours.
     Markup in Python, as the result cards beside it (docs/decisions/0017)."""
     return format_html(
         MAP_PANEL_HTML,
@@ -53,6 +63,12 @@ def map_panel(
         source=source,
         fold=mark_safe(" data-fold-on-phone") if fold_on_phone else "",  # our constant
         toggle=format_html(TOGGLE_HTML, map_id=map_id) if toggle else "",
+        legend=format_html(
+            '<ul class="map-legend" aria-hidden="true">{}</ul>',
+            format_html_join("", LEGEND_ITEM_HTML, ((kind, KIND_NAMES[kind]) for kind in kinds.split())),
+        )
+        if kinds
+        else "",
         map_id=map_id,
         tile_url=settings.MAP_TILE_URL,
         tile_attribution=settings.MAP_TILE_ATTRIBUTION,

@@ -62,6 +62,12 @@ def test_the_map_panel_carries_the_tile_settings_escaped_and_starts_hidden():
     bare = Template('{% load maps %}{% map_panel source="d" label="L" toggle=False fold_on_phone=False %}')
     html = bare.render(Context())
     assert "data-map-toggle" not in html and "data-fold-on-phone" not in html
+    assert "map-legend" not in html
+    legend = Template('{% load maps %}{% map_panel source="d" label="L" kinds="slot support_call" %}')
+    items = re.findall(
+        r'<li><span class="map-pin map-pin--(\w+)" aria-hidden="true"></span> ([^<]+)</li>', legend.render(Context())
+    )
+    assert items == [("slot", "Open slot"), ("support_call", "Support call")]
 
 
 def test_map_assets_load_leaflet_then_markercluster_then_ours():
