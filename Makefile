@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test vendor lint format lock superuser worker beat clean
+.PHONY: help run serve test vendor vendor-js lint format lock superuser worker beat clean
 
 # axe-core checks accessibility in the browser tests; it comes from the npm registry as a
 # pinned tarball (checked against its sha256) and is never committed. No npm: the checks skip.
@@ -35,7 +35,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 # Links in emails, feeds and share pages point at the address the site is served on.
 run serve: export STAGESLOT_SITE_URL ?= http://$(HOST)
 
-run: $(VENV)/.runtime ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
+run: $(VENV)/.runtime vendor-js ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
 	@echo "Migrating the database…"
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@echo "Loading demo data…"
@@ -43,14 +43,20 @@ run: $(VENV)/.runtime ## Install, migrate, load demo data and serve on http://12
 	@echo "Starting the server…"
 	@$(BIN)/python manage.py serve $(HOST)
 
-serve: $(VENV)/.runtime ## Serve without migrating or seeding
+serve: $(VENV)/.runtime vendor-js ## Serve without migrating or seeding
 	@$(BIN)/python manage.py serve $(HOST)
 
 test: $(VENV)/.dev vendor ## Run the test suite (SQLite unless DATABASE_URL is set)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as success"; exit 0; fi; exit $$rc
 
-vendor: ## Fetch the test-only JavaScript (axe-core) from the npm registry, if npm is installed
+# The map pages' Leaflet and Leaflet.markercluster: pinned npm tarballs, fetched and checked with Python
+# alone (bin/vendor_js.py). Their files are committed under static/vendor/, so this only checks them
+# offline and fetches a folder again when it is missing or differs (docs/decisions/0023-maps.md).
+vendor-js: ## Check (and fetch where needed) the vendored map libraries in static/vendor/
+	@$(PYTHON) bin/vendor_js.py
+
+vendor: vendor-js ## Fetch the test-only JavaScript (axe-core) from the npm registry, if npm is installed
 	@if [ -f $(AXE_JS) ]; then :; \
 	elif command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(AXE_JS); \
 	else echo "npm not found: the browser tests skip their axe-core accessibility checks"; fi

@@ -70,10 +70,13 @@ def search_page(
     countries: Callable[[], list[str]],
     card: Callable[..., ResultCard],
     template: str,
+    results_map: Callable[..., dict] | None = None,
 ) -> HttpResponse:
     """A band or venue search: the whole page, or only its results for an HTMX filter change.
 
-    `card` turns one row of `search` into what its result card shows (bands.cards, venues.cards).
+    `card` turns one row of `search` into what its result card shows (bands.cards, venues.cards);
+    `results_map`, given, the page's rows and their cards into the markers of the map beside them
+    (places.maps).
     """
     partial = is_partial(request)
     # The results alone do not show the country list; the form still checks the code.
@@ -95,5 +98,6 @@ def search_page(
         "cards": cards,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "active_filters": form.active_filters(),
+        "results_map": results_map(page.object_list, cards, total=paginator.count) if results_map else None,
     }
     return results_or_page(request, template, context, partial=partial)

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts.timezones import when_text
 from bands.cards import DISTANCE_HTML, detail_url, distance_away, genre_chips_html, rating_facts
 from bands.models import Band
+from places.maps import Marker, point_of, results_map
 from venues.models import Slot
 
 STATUS_BADGES = {
@@ -156,3 +157,51 @@ def slot_card(slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None) 
         venue_rating=rating_facts(slot.venue)[0].value if slot.venue_id and slot.venue.rating_count else "",
         distance=distance_away(slot),
     )
+
+
+def slot_marker(slot: Slot, card: SlotCard) -> Marker | None:
+    """A slot's pin on the finder's map, from the slot's point (its venue's or its city's) and what its
+    card already says; None for a slot without a point."""
+    point = point_of(slot)
+    if point is None:
+        return None
+    support_call = slot.is_support_call
+    return Marker(
+        lat=point[0],
+        lon=point[1],
+        title=card.title,
+        url=card.url,
+        kind="support_call" if support_call else "slot",
+        line=f"{card.when} · {card.place}",
+    )
+
+
+def slots_map(slots: list[Slot], cards: list[SlotCard], *, total: int) -> dict:
+    """The map beside a page of the gig finder: the slots with their cards, in the list's order
+    (`total`: how many the finder found)."""
+    pairs = zip(slots, cards, strict=True)
+    return results_map(pairs, lambda pair: slot_marker(*pair), thing="slot", things="slots", total=total)
+
+
+def show_map(slot: Slot, *, title: str, when: str) -> dict | None:
+    """The map of a show's page: one pin where it is, or None when its place has no point. A venue
+    that set its exact point is shown close up; otherwise the pin is its city's, and the note says so."""
+    point = point_of(slot)
+    if point is None:
+        return None
+    venue = slot.venue if slot.venue_id else slot.place_venue if slot.place_venue_id else None
+    exact = venue is not None and venue.exact_point
+    city = slot.place_city_label
+    marker = Marker(
+        lat=point[0],
+        lon=point[1],
+        title=title,
+        url=detail_url("bookings:show_detail", slot.pk),
+        kind="show",
+        line=f"{when} · {slot.place_label}, {city}" if city else f"{when} · {slot.place_label}",
+    )
+    data = results_map([marker], lambda row: row, thing="show", things="shows")
+    data["zoom"] = 16 if exact else 11
+    if not exact:
+        data["note"] = f"The pin marks {city or 'the city'}, not the address."
+    return data

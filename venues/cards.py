@@ -5,6 +5,7 @@ from django.utils.text import Truncator
 
 from bands.cards import Fact, ResultCard, cover_of, detail_url, distance_away, genre_names, rating_facts
 from bands.places import city_and_country
+from places.maps import Marker, point_of, results_map
 
 from .models import Venue
 
@@ -32,3 +33,19 @@ def venue_card(venue: Venue) -> ResultCard:
         cover=cover_of(venue),
         distance=distance_away(venue),
     )
+
+
+def venue_marker(venue: Venue, card: ResultCard) -> Marker | None:
+    """A venue's pin on the search's map (its exact point, else its city's), with what its card
+    says; None for a venue without a point."""
+    point = point_of(venue)
+    if point is None:
+        return None
+    return Marker(lat=point[0], lon=point[1], title=card.name, url=card.url, kind="venue", line=card.place)
+
+
+def venues_map(venues: list[Venue], cards: list[ResultCard], *, total: int) -> dict:
+    """The map beside a page of venue search results: the venues with their cards, in the list's
+    order (`total`: how many the search found)."""
+    pairs = zip(venues, cards, strict=True)
+    return results_map(pairs, lambda pair: venue_marker(*pair), thing="venue", things="venues", total=total)

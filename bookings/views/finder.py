@@ -16,7 +16,7 @@ from bands.search_pages import KeysFirstPaginator, results_or_page
 from bands.selectors import genre_choices
 from venues.models import Slot
 
-from ..cards import STATUS_BADGES, slot_card
+from ..cards import STATUS_BADGES, slot_card, slots_map
 from ..forms.finder import ApplyForm, FinderForm
 from ..models import Booking
 from ..pages import refusal_code
@@ -71,11 +71,13 @@ def gig_finder(request: HtmxHttpRequest) -> HttpResponse:
     slots = finder_slots(now=now, band_id=band.pk if band else None, **filters)
     paginator, page = _paginate(slots, playable=filters["playable"], number=request.GET.get("page"))
     zone = _viewer_zone(request)
+    cards = [slot_card(slot, zone=zone, band=band) for slot in page.object_list]
     context = {
         "form": form,
         "band": band,
         "page_obj": page,
-        "cards": [slot_card(slot, zone=zone, band=band) for slot in page.object_list],
+        "cards": cards,
+        "results_map": slots_map(page.object_list, cards, total=paginator.count),
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "active_filters": form.active_filters(),
         "viewer_zone": zone,

@@ -26,6 +26,7 @@ from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band
 from venues.models import Slot, Venue
 
+from ..cards import show_map
 from ..forms.detail import CancelForm
 from ..forms.shows import (
     BillMessageForm,
@@ -89,22 +90,25 @@ def _show_context(request: HttpRequest, slot: Slot, **extra) -> dict:
     ld = show_json_ld(slot=slot, lineup=lineup, status=status, site=site_url(), url=url)
     names = ", ".join(act.band.name for act in lineup) or "Live music"
     place = slot.place_label
+    title = slot.title or f"{names} at {place}"
+    when = when_text(slot.starts_at, slot.ends_at, zone)
     context = {
         "show": slot,
         "lineup": _lineup_rows(slot, lineup),
         "status": status,
         "status_label": status_label,
         "tickets": list(slot.tickets.all()),
-        "when": when_text(slot.starts_at, slot.ends_at, zone),
+        "when": when,
         "doors": f"{slot.doors_at.astimezone(zone):%H:%M}" if slot.doors_at else "",
         "curfew": f"{slot.curfew_at.astimezone(zone):%H:%M}" if slot.curfew_at else "",
         "zone_name": zone.key,
         "address": slot.place_address_line,
         "map_query": ", ".join(p for p in (place, slot.place_address_line) if p),
         "json_ld": mark_safe(json.dumps(ld, ensure_ascii=False).translate(_SCRIPT_ESCAPES)),  # noqa: S308
+        "show_map": show_map(slot, title=title, when=when),
         "og": {
-            "title": slot.title or f"{names} at {place}",
-            "description": f"{names} – {when_text(slot.starts_at, slot.ends_at, zone)} at {place}",
+            "title": title,
+            "description": f"{names} – {when} at {place}",
             "url": url,
         },
         "page_url": url,

@@ -403,16 +403,48 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-# No inline scripts, style attributes or eval anywhere (stageslot.js does what they did); players
-# of the embeds bands add; no framing. https://developer.mozilla.org/docs/Web/HTTP/CSP
-STAGESLOT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-src https://open.spotify.com https://w.soundcloud.com https://www.youtube-nocookie.com "
-    "https://bandcamp.com; frame-ancestors 'none'"
+
+
+# --- Maps (docs/decisions/0023-maps.md) ------------------------------------------------
+# Leaflet draws the tiles of this server: OpenStreetMap's own by default (its usage policy asks for
+# the attribution and a fair load: https://operations.osmfoundation.org/policies/tiles/). Point it at
+# a tile service of your own or a paid one for real traffic. {s} stands for a subdomain.
+MAP_TILE_URL = env("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Shown in the map's corner, as HTML (a link to the copyright page).
+MAP_TILE_ATTRIBUTION = env(
+    "MAP_TILE_ATTRIBUTION",
+    default='© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
-# The Django admin sets style attributes from its widgets; its scripts are files too.
-STAGESLOT_CSP_ADMIN = STAGESLOT_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+def tile_source(url: str) -> str:
+    """The CSP source of a tile address: its scheme and host (a {s} subdomain becomes *), and port."""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    if scheme not in {"http", "https"} or not host or "{" in host or any(c in host for c in " ;,'\""):
+        raise ImproperlyConfigured(f"MAP_TILE_URL must be an http(s) address with a plain host, not {url!r}.")
+    return f"{scheme}://{host}"
+
+
+def content_security_policy(*, tile_url: str) -> tuple[str, str]:
+    """The CSP of the site's pages and of the Django admin.
+
+    No inline scripts, style attributes or eval anywhere (stageslot.js does what they did); players
+    of the embeds bands add; no framing; images from the map's tile server and nothing else from
+    outside. The Django admin sets style attributes from its widgets; its scripts are files too.
+    https://developer.mozilla.org/docs/Web/HTTP/CSP
+    """
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: {tile_source(tile_url)}; font-src 'self'; "
+        "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-src https://open.spotify.com https://w.soundcloud.com https://www.youtube-nocookie.com "
+        "https://bandcamp.com; frame-ancestors 'none'"
+    )
+    return policy, policy.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(tile_url=MAP_TILE_URL)
 STAGESLOT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 MESSAGE_TAGS = {}

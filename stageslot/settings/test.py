@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, env
+from .base import CACHES, DATABASES, content_security_policy, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key-" + "x" * 40
@@ -57,3 +57,7 @@ WHITENOISE_USE_FINDERS = True
 # A webhook listener a test starts on this machine, for the worker process it starts too (the test's
 # own process sets WEBHOOK_ALLOW_HOSTS through the settings fixture).
 WEBHOOK_ALLOW_HOSTS = tuple(env.list("STAGESLOT_TEST_WEBHOOK_ALLOW_HOSTS", default=[]))
+# No test fetches a map tile: an address that never resolves (RFC 2606), let through the CSP as
+# the real tile server is. The browser tests also refuse every request to it.
+MAP_TILE_URL = "https://tiles.stageslot.invalid/{z}/{x}/{y}.png"
+STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(tile_url=MAP_TILE_URL)

@@ -206,3 +206,36 @@ def test_the_admin_runs_under_its_csp_without_a_violation(live_server, browser):
         page.wait_for_load_state("networkidle")
         violations += [f"{path}: {v}" for v in page.evaluate("window.__cspViolations")]
     assert violations == []
+
+
+def _directives(csp: str) -> dict[str, list[str]]:
+    parts = [part.split() for part in csp.split(";") if part.strip()]
+    return {name: sources for name, *sources in parts}
+
+
+def test_the_map_tile_server_is_let_through_for_images_and_nothing_else(client, settings):
+    """The maps (docs/decisions/0023-maps.md) load their tiles as images from the tile server the
+    settings name; no other directive names it, and the only other outside hosts are the players."""
+    from stageslot.settings.base import tile_source
+
+    tiles = tile_source(settings.MAP_TILE_URL)
+    for url in ("/venues/", "/slots/", "/admin/login/"):
+        directives = _directives(client.get(url).headers["Content-Security-Policy"])
+        assert directives["img-src"] == ["'self'", "data:", tiles], url
+        outside = {
+            name: [s for s in sources if "://" in s] for name, sources in directives.items() if name != "frame-src"
+        }
+        assert outside == {name: ([tiles] if name == "img-src" else []) for name in directives if name != "frame-src"}
+
+
+def test_the_default_tile_server_is_openstreetmaps_and_the_policy_follows_the_setting():
+    import os
+
+    from stageslot.settings.base import MAP_TILE_URL, content_security_policy
+
+    if "MAP_TILE_URL" not in os.environ:
+        assert MAP_TILE_URL == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    policy, admin = content_security_policy(tile_url="https://{s}.tiles.example.net/{z}/{x}/{y}.png")
+    assert _directives(policy)["img-src"] == ["'self'", "data:", "https://*.tiles.example.net"]
+    assert _directives(admin)["img-src"] == ["'self'", "data:", "https://*.tiles.example.net"]
+    assert "tiles.example.net" not in policy.replace("img-src 'self' data: https://*.tiles.example.net;", "")

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from accounts.htmx import HtmxHttpRequest
 from bands.search_pages import search_page
 
-from ..cards import venue_card
+from ..cards import venue_card, venues_map
 from ..forms.search import VenueSearchForm
 from ..selectors import venue_countries, venue_search
 
@@ -18,4 +18,5 @@ def venue_search_page(request: HtmxHttpRequest) -> HttpResponse:
         countries=venue_countries,
         card=venue_card,
         template="venues/search.html",
+        results_map=venues_map,
     )
