@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.services import notifications_create
 from availability.models import BusyInterval
 from availability.services import block_intervals, busy_replace, horizon, time_block_clean
+from places.selectors import city_names
 
 from .embeds import embed_from_url
 from .invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
@@ -36,6 +37,8 @@ PROFILE_FIELDS = (
     "city",
     "region",
     "country",
+    "place",
+    "travel_km",
     "time_zone",
     "fee_min",
     "fee_max",
@@ -86,7 +89,11 @@ def _leader_count(band: Band) -> int:
 
 
 def _stripped(fields: dict) -> dict:
-    return {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+    fields = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+    if "place" in fields:
+        # The city's names are repeated in the text fields that pages and the search show.
+        fields.update(city_names(fields["place"]))
+    return fields
 
 
 def _slug_taken(band: Band) -> ValidationError:

@@ -15,6 +15,7 @@ from accounts.scheduling import scheduling_day_problem, scheduling_today
 from bands.invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from bands.models import ApprovalStatus, Genre
 from bands.press_kit import approval_status_change, photo_append, photo_delete
+from places.selectors import city_names
 
 from .models import Slot, Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 from .selectors import SLUG_TAKEN, SlotClash, stage_slot_clashes, venue_invite_link_path, venue_slug_problem
@@ -34,6 +35,10 @@ PROFILE_FIELDS = frozenset(
         "city",
         "region",
         "country",
+        "place",
+        "latitude",
+        "longitude",
+        "exact_point",
         "time_zone",
         "capacity",
         "website",
@@ -74,6 +79,9 @@ def _check_profile_fields(fields: dict) -> None:
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise TypeError(f"Not a venue profile field: {', '.join(sorted(unknown))}")
+    if "place" in fields:
+        # The city's names are repeated in the text fields that pages and the search show.
+        fields.update(city_names(fields["place"]))
 
 
 def _validate_venue(venue: Venue, *, exclude: list[str] | None = None) -> None:
