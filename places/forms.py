@@ -162,7 +162,8 @@ class PlaceFormMixin:
 
     def place_initial(self) -> None:
         instance = self.instance
-        if instance.pk and self.place_field not in self.initial:
+        if instance.pk:
+            # In place of the bare id that model_to_dict gives.
             self.initial[self.place_field] = (
                 instance.place_id or "",
                 city_text(instance.city, instance.region, instance.country),
