@@ -1,6 +1,7 @@
 """The time zone of a place: from its point (timezonefinder's polygons, read once per process) or
 from its city."""
 
+import atexit
 import threading
 import zoneinfo
 
@@ -17,6 +18,8 @@ def _zone_finder():
                 from timezonefinder import TimezoneFinder
 
                 _finder = TimezoneFinder()
+                # Unmap its files before the interpreter goes, not in a finaliser that warns.
+                atexit.register(_finder.cleanup)
     return _finder
 
 
