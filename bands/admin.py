@@ -215,7 +215,9 @@ class StatusActionsMixin:
     def match_city(self, request: HttpRequest, queryset: QuerySet) -> None:
         matched, unmatched = self.places_match(**{f"{self.thing}s": queryset.select_related(None)})
         self.message_user(
-            request, f"Matched the city of {len(matched)} {self.thing}(s).", messages.SUCCESS if matched else messages.INFO
+            request,
+            f"Matched the city of {len(matched)} {self.thing}(s).",
+            messages.SUCCESS if matched else messages.INFO,
         )
         if unmatched:
             names = "; ".join(f"{row.name} (“{row.city}”)" for row in unmatched[:20])

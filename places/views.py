@@ -24,7 +24,7 @@ def city_suggestions(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_control(max_age=86400, public=True)
 def time_zone_at(request: HttpRequest) -> JsonResponse:
-    """{"time_zone": "Europe/Berlin"} for the point in `latitude` and `longitude` ("" at sea); 400 when it is no point."""
+    """{"time_zone": "Europe/Berlin"} at the point `latitude`, `longitude` ("" at sea); 400 for no point."""
     lat, lon = request.GET.get("latitude", ""), request.GET.get("longitude", "")
     if problem := point_problem(lat, lon):
         return JsonResponse({"error": problem}, status=400)

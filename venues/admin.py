@@ -38,7 +38,16 @@ class VenueAdmin(StatusActionsMixin, admin.ModelAdmin):
     set_status = staticmethod(venue_set_status)
     places_match = staticmethod(venues_place_match)
     thing = "venue"
-    list_display = ("name", "status_display", "city", "country", "place_display", "capacity", "stage_count", "created_at")
+    list_display = (
+        "name",
+        "status_display",
+        "city",
+        "country",
+        "place_display",
+        "capacity",
+        "stage_count",
+        "created_at",
+    )
     inlines = [VenueStaffInline, StageInline, VenuePhotoInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Venue]:

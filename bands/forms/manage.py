@@ -41,9 +41,7 @@ TRAVEL_KM_ERROR = f"Enter how far you travel in whole km, from 0 to {TRAVEL_KM_L
 class BandForm(PlaceFormMixin, forms.ModelForm):
     """The press kit: who the band is, where, what it costs, what it needs."""
 
-    place = CityField(
-        label="Home city", required=False, zone_note="Proposed from the band’s home city."
-    )
+    place = CityField(label="Home city", required=False, zone_note="Proposed from the band’s home city.")
     travel_km = forms.IntegerField(
         label="Travels up to (km)",
         required=False,

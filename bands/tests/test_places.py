@@ -11,7 +11,6 @@ from accounts.tests.factories import UserFactory
 from bands.admin import BandAdmin, CityMatchedFilter
 from bands.models import Band, Membership
 from bands.services import bands_place_match
-from places.tests.conftest import empty_gazetteer  # noqa: F401
 from places.tests.factories import CityFactory
 
 from .factories import BandFactory, MembershipFactory
@@ -64,7 +63,9 @@ def test_the_time_zone_follows_a_new_city_unless_the_band_chose_one(client, band
     london = CityFactory(name="London")
     client.force_login(leader)
     # The zone left as it was shown: the city's zone is proposed, and said.
-    response = client.post(reverse("bands:manage", args=[band.slug]), profile_data(place="London, United Kingdom"), follow=True)
+    response = client.post(
+        reverse("bands:manage", args=[band.slug]), profile_data(place="London, United Kingdom"), follow=True
+    )
     band.refresh_from_db()
     assert (band.place, band.time_zone) == (london, "Europe/London")
     assert "Its time zone is Europe/London, proposed from its home city." in response.content.decode()

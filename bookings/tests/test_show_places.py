@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from bands.models import ApprovalStatus, Membership
 from bands.tests.factories import BandFactory, MembershipFactory
-from places.tests.conftest import empty_gazetteer  # noqa: F401
 from places.tests.factories import CityFactory
 from venues.models import Slot
 

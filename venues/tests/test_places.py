@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from places.tests.conftest import empty_gazetteer  # noqa: F401
 from places.tests.factories import CityFactory
 from venues.admin import VenueAdmin
 from venues.models import Slot, Venue, VenueStaff
@@ -41,7 +40,9 @@ def profile_data(**overrides) -> dict:
 @pytest.fixture
 def kellerbar():
     leipzig = CityFactory(name="Leipzig")
-    venue = VenueFactory(name="Kellerbar", slug="kellerbar", city="Leipzig", country="DE", place=leipzig, stages=["Main"])
+    venue = VenueFactory(
+        name="Kellerbar", slug="kellerbar", city="Leipzig", country="DE", place=leipzig, stages=["Main"]
+    )
     owner = VenueStaffFactory(venue=venue, role=VenueStaff.Role.OWNER).user
     start = timezone.now() + timedelta(days=20)
     slot = Slot.objects.create(
@@ -58,7 +59,9 @@ def test_an_exact_point_is_saved_and_its_slots_follow(client, kellerbar):
     venue, owner, leipzig, slot = kellerbar
     assert (slot.latitude, slot.longitude) == (leipzig.latitude, leipzig.longitude)
     client.force_login(owner)
-    response = post(client, venue, place="Leipzig, Germany", place_id=str(leipzig.pk), latitude="51.3447", longitude="12.3803")
+    response = post(
+        client, venue, place="Leipzig, Germany", place_id=str(leipzig.pk), latitude="51.3447", longitude="12.3803"
+    )
     assert response.status_code == 302, response.content.decode()
     venue.refresh_from_db()
     slot.refresh_from_db()
@@ -88,13 +91,17 @@ def test_an_exact_point_is_saved_and_its_slots_follow(client, kellerbar):
     ],
 )
 def test_a_bad_point_gets_a_message_and_changes_nothing(client, kellerbar, latitude, longitude, message):
-    venue, owner, leipzig, slot = kellerbar
+    venue, owner, leipzig, _ = kellerbar
     client.force_login(owner)
     response = post(client, venue, place="Leipzig", description="Changed", latitude=latitude, longitude=longitude)
     assert response.status_code == 400
     assert message in response.content.decode()
     venue.refresh_from_db()
-    assert (venue.description, venue.exact_point, venue.latitude) == ("A room with a stage and a bar.", False, leipzig.latitude)
+    assert (venue.description, venue.exact_point, venue.latitude) == (
+        "A room with a stage and a bar.",
+        False,
+        leipzig.latitude,
+    )
 
 
 def test_the_zone_is_proposed_from_the_point_or_the_city(client, kellerbar):
