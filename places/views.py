@@ -15,7 +15,8 @@ from .zones import zone_at
 @cache_control(max_age=3600, public=True)
 def city_suggestions(request: HttpRequest) -> HttpResponse:
     """The listbox of up to eight cities whose name starts with `q` (an HTMX partial; empty below two letters)."""
-    cities = city_search(request.GET.get("q", "")[:100])
+    # "Leipzig, Germany" (a picked city, typed on) looks for Leipzig again.
+    cities = city_search(request.GET.get("q", "")[:100].split(",")[0])
     options = [{"city": c, "hint": population_hint(c)} for c in cities]
     # Rendered without the request: no context processor (and none of their queries) for a list of names.
     return HttpResponse(render_to_string("places/suggestions.html", {"options": options}))
