@@ -207,6 +207,13 @@ class StatusActionsMixin:
     places_match: Callable[..., tuple[list, list]]
     thing: str
 
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        # "?place=abc" on the add page: the autocomplete widget would look the id up and fail (500).
+        initial = super().get_changeform_initial_data(request)
+        if not str(initial.get("place", "0")).isdigit():
+            del initial["place"]
+        return initial
+
     @admin.display(description="City in the gazetteer", ordering="place__name")
     def place_display(self, obj) -> str:
         return obj.place.label if obj.place_id else "—"

@@ -221,3 +221,12 @@ def test_the_band_list_in_the_admin_shows_the_place_in_few_queries(client, djang
     with django_assert_max_num_queries(15):
         response = client.get(reverse("admin:bands_band_changelist"), {"city_matched": "yes"})
     assert "Leipzig, Germany" in response.content.decode()
+
+
+def test_the_add_page_ignores_a_place_that_is_no_id(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    leipzig = CityFactory(name="Leipzig")
+    assert client.get(reverse("admin:bands_band_add"), {"place": "abc"}).status_code == 200
+    response = client.get(reverse("admin:venues_venue_add"), {"place": str(leipzig.pk)})
+    assert response.status_code == 200
+    assert "Leipzig, Germany" in response.content.decode()
