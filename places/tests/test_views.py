@@ -66,3 +66,11 @@ def test_the_time_zone_at_a_point(client):
         response = client.get(url, bad)
         assert response.status_code == 400
         assert response.json()["error"]
+
+
+def test_control_characters_are_no_error(client, empty_gazetteer):
+    CityFactory(name="Leipzig")
+    response = client.get(URL, {"q": "Lei\x00pz"})
+    assert response.status_code == 200
+    html = client.get(URL, {"q": "Leip\x00"}).content.decode()
+    assert 'data-label="Leipzig, Germany"' in html
