@@ -9,6 +9,9 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
+# Every app's tests may ask for a gazetteer holding only the cities they make.
+from places.tests.conftest import empty_gazetteer  # noqa: F401
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must
 # still be usable from it in browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -14,7 +14,7 @@ from django_countries.filters import CountryFilter
 
 from .models import ApprovalStatus, Band, BandEmbed, BandPhoto, Genre, Membership
 from .selectors import count_of
-from .services import band_set_status, genre_merge
+from .services import band_set_status, bands_place_match, genre_merge
 
 ACTION_FORM_TEMPLATE = "admin/stageslot_action_form.html"
 
@@ -168,23 +168,73 @@ class BandEmbedInline(admin.TabularInline):
         return False
 
 
+class CityMatchedFilter(admin.SimpleListFilter):
+    """Rows whose typed city names no single city of the gazetteer are "no": staff match them, by
+    picking the city on the row or with the action "Match the city again"; nothing is guessed."""
+
+    title = "city matched"
+    parameter_name = "city_matched"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No (a city is typed but not matched)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(place__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(place__isnull=True).exclude(city="")
+        return queryset
+
+
 class StatusActionsMixin:
     """Approve / suspend (with a reason) / return to review, each through the app's status service.
 
-    Also the list and form settings that band and venue admins share.
+    Also the list and form settings that band and venue admins share, and matching typed cities to
+    the gazetteer again (`places_match`, the app's service).
     """
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_filter = ("status", "genres", ("country", CountryFilter), "city")
+    list_filter = ("status", CityMatchedFilter, "genres", ("country", CountryFilter), "city")
+    list_select_related = ("place",)
     search_fields = ("name", "city")
     prepopulated_fields = {"slug": ("name",)}
-    autocomplete_fields = ("genres",)
+    autocomplete_fields = ("genres", "place")
     readonly_fields = ("status", "status_reason", "status_changed_at", "created_at", "updated_at")
-    actions = ["approve", "suspend", "return_to_review"]
+    actions = ["approve", "suspend", "return_to_review", "match_city"]
     list_per_page = 50
 
     set_status: Callable[..., object]
+    places_match: Callable[..., tuple[list, list]]
     thing: str
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        # "?place=abc" on the add page: the autocomplete widget would look the id up and fail (500).
+        initial = super().get_changeform_initial_data(request)
+        if not str(initial.get("place", "0")).isdigit():
+            del initial["place"]
+        return initial
+
+    @admin.display(description="City in the gazetteer", ordering="place__name")
+    def place_display(self, obj) -> str:
+        return obj.place.label if obj.place_id else "—"
+
+    @admin.action(description="Match the city again", permissions=["change"])
+    def match_city(self, request: HttpRequest, queryset: QuerySet) -> None:
+        matched, unmatched = self.places_match(**{f"{self.thing}s": queryset.select_related(None)})
+        self.message_user(
+            request,
+            f"Matched the city of {len(matched)} {self.thing}(s).",
+            messages.SUCCESS if matched else messages.INFO,
+        )
+        if unmatched:
+            names = "; ".join(f"{row.name} (“{row.city}”)" for row in unmatched[:20])
+            more = f" and {len(unmatched) - 20} more" if len(unmatched) > 20 else ""
+            self.message_user(
+                request,
+                f"{len(unmatched)} {self.thing}(s) stay unmatched: their city names no single city in the "
+                f"gazetteer. Pick the city on each: {names}{more}.",
+                messages.WARNING,
+            )
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj) -> str:
@@ -229,8 +279,9 @@ class StatusActionsMixin:
 @admin.register(Band)
 class BandAdmin(StatusActionsMixin, admin.ModelAdmin):
     set_status = staticmethod(band_set_status)
+    places_match = staticmethod(bands_place_match)
     thing = "band"
-    list_display = ("name", "status_display", "city", "country", "member_count", "created_at")
+    list_display = ("name", "status_display", "city", "country", "place_display", "member_count", "created_at")
     inlines = [MembershipInline, BandPhotoInline, BandEmbedInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Band]:

@@ -15,6 +15,9 @@ from accounts.models import User
 from accounts.services import notifications_create
 from availability.models import BusyInterval
 from availability.services import block_intervals, busy_replace, horizon, time_block_clean
+from places.matching import rows_match
+from places.models import City
+from places.selectors import city_names
 
 from .embeds import embed_from_url
 from .invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
@@ -36,6 +39,8 @@ PROFILE_FIELDS = (
     "city",
     "region",
     "country",
+    "place",
+    "travel_km",
     "time_zone",
     "fee_min",
     "fee_max",
@@ -86,7 +91,11 @@ def _leader_count(band: Band) -> int:
 
 
 def _stripped(fields: dict) -> dict:
-    return {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+    fields = {name: value.strip() if isinstance(value, str) else value for name, value in fields.items()}
+    if "place" in fields:
+        # The city's names are repeated in the text fields that pages and the search show.
+        fields.update(city_names(fields["place"]))
+    return fields
 
 
 def _slug_taken(band: Band) -> ValidationError:
@@ -159,6 +168,18 @@ def band_create(*, by: User, genres: Iterable[Genre] = (), **fields) -> Band:
         band.genres.set(list(genres))
         Membership.objects.create(band=band, user=by, role=Membership.Role.LEADER)
     return band
+
+
+def bands_place_match(*, bands: Iterable[Band]) -> tuple[list[Band], list[Band]]:
+    """Match the typed city of each band without a gazetteer city (staff, in the admin): a band whose
+    city and country name exactly one city gets it and its point; the others are returned unmatched,
+    never guessed. Returns (matched, unmatched); bands that have a city already are left alone."""
+    rows = [b for b in bands if b.place_id is None and (b.city or "").strip()]
+    matched, unmatched = rows_match(rows, city_model=City)
+    with transaction.atomic():
+        for band in matched:
+            band.save(update_fields=["place", "updated_at"])
+    return matched, unmatched
 
 
 def band_update(*, band: Band, by: User, genres: Iterable[Genre] | None = None, **fields) -> Band:

@@ -29,6 +29,9 @@ class City(models.Model):
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="places_city_point"),
             models.Index(fields=["search_name"], name="places_city_search_name"),
+            # What the city autocomplete asks, "search_name LIKE 'leip%'": PostgreSQL answers a prefix
+            # from a btree only with the pattern operator class (our databases do not use the C collation).
+            models.Index(fields=["search_name"], name="places_city_search_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["country", "search_name"], name="places_city_country_name"),
         ]
 

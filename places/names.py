@@ -13,7 +13,8 @@ def fold(name: str) -> str:
     """ "Frankfurt am Main" → "frankfurt am main", "Kraków" → "krakow", "Saint-Étienne" → "saint etienne"."""
     text = (name or "").strip().casefold().translate(_SPECIAL)
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    # Marks go, and so do control characters (PostgreSQL cannot even compare a NUL).
+    text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text if not unicodedata.combining(c))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -50,3 +50,54 @@ def city_match(name: str, country: str = "", *, city_model=City) -> City | None:
     several could be meant: a place is never guessed."""
     found = list(city_matches(name, country, city_model=city_model)[:2])
     return found[0] if len(found) == 1 else None
+
+
+def _country_code(text: str) -> str:
+    """ "Germany" or "DE" → "DE"; "" when the text names no country."""
+    from django_countries import countries
+
+    text = text.strip()
+    if len(text) == 2 and text.upper() in dict(countries):
+        return text.upper()
+    return countries.by_name(text) or ""
+
+
+def city_pick(text: str, *, limit: int = SUGGESTIONS) -> tuple[City | None, list[City]]:
+    """What a person typed into a city field without picking from the list: (the city, []) when the
+    text names exactly one, (None, the candidates biggest first) when it names several, (None, [])
+    when none. "Leipzig", "Leipzig, Germany", "Springfield, Illinois, United States" and "Halle, DE"
+    are understood; a place is never guessed."""
+    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
+    if not parts:
+        return None, []
+    # The whole text first: some names hold a comma.
+    found = list(city_matches(", ".join(parts))[: limit + 1])
+    if not found and len(parts) > 1:
+        country = _country_code(parts[-1])
+        qs = city_matches(parts[0], country)
+        # "Springfield, Illinois[, United States]": the second part names the region (or the country).
+        region = parts[1] if len(parts) > 2 or not country else ""
+        if region:
+            qs = qs.filter(region__iexact=region)
+        elif not country:
+            qs = qs.none()
+        found = list(qs[: limit + 1])
+    if len(found) == 1:
+        return found[0], []
+    return None, found[:limit]
+
+
+def city_names(city: City | None) -> dict[str, str]:
+    """The text fields that repeat a city's names on a band or venue row (city, region, country);
+    all blank without a city."""
+    if city is None:
+        return {"city": "", "region": "", "country": ""}
+    return {"city": city.name[:80], "region": city.region[:80], "country": str(city.country)}
+
+
+def city_text_names(city: City, text: str) -> bool:
+    """Whether `text` (as shown in a city field: "Leipzig, Germany", or a name of the city's) stands for `city`."""
+    first = fold((text or "").split(",")[0])
+    return bool(first) and (
+        first == city.search_name or f"|{first}|" in city.other_names or fold(text) == fold(city.label)
+    )

@@ -27,6 +27,7 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", not_found),
     path("bands/", include("bands.urls")),
     path("venues/", include("venues.urls")),
+    path("places/", include("places.urls")),
     path("join/<str:token>/", join.join, name="join"),
     path("", include("bookings.urls")),
     # Staff log in on the site's login page, under its failed-login limits (stageslot/views/staff_login.py).

@@ -9,7 +9,7 @@ from bands.admin import PhotoInline, StatusActionsMixin
 from bands.selectors import count_of
 
 from .models import Slot, Stage, Venue, VenuePhoto, VenueStaff
-from .services import venue_set_status
+from .services import venue_set_status, venues_place_match
 
 
 class VenueStaffInline(admin.TabularInline):
@@ -36,8 +36,18 @@ class VenuePhotoInline(PhotoInline):
 @admin.register(Venue)
 class VenueAdmin(StatusActionsMixin, admin.ModelAdmin):
     set_status = staticmethod(venue_set_status)
+    places_match = staticmethod(venues_place_match)
     thing = "venue"
-    list_display = ("name", "status_display", "city", "country", "capacity", "stage_count", "created_at")
+    list_display = (
+        "name",
+        "status_display",
+        "city",
+        "country",
+        "place_display",
+        "capacity",
+        "stage_count",
+        "created_at",
+    )
     inlines = [VenueStaffInline, StageInline, VenuePhotoInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Venue]:

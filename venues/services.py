@@ -15,6 +15,9 @@ from accounts.scheduling import scheduling_day_problem, scheduling_today
 from bands.invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from bands.models import ApprovalStatus, Genre
 from bands.press_kit import approval_status_change, photo_append, photo_delete
+from places.matching import rows_match
+from places.models import City
+from places.selectors import city_names
 
 from .models import Slot, Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 from .selectors import SLUG_TAKEN, SlotClash, stage_slot_clashes, venue_invite_link_path, venue_slug_problem
@@ -34,6 +37,10 @@ PROFILE_FIELDS = frozenset(
         "city",
         "region",
         "country",
+        "place",
+        "latitude",
+        "longitude",
+        "exact_point",
         "time_zone",
         "capacity",
         "website",
@@ -74,6 +81,9 @@ def _check_profile_fields(fields: dict) -> None:
     unknown = set(fields) - PROFILE_FIELDS
     if unknown:
         raise TypeError(f"Not a venue profile field: {', '.join(sorted(unknown))}")
+    if "place" in fields:
+        # The city's names are repeated in the text fields that pages and the search show.
+        fields.update(city_names(fields["place"]))
 
 
 def _validate_venue(venue: Venue, *, exclude: list[str] | None = None) -> None:
@@ -149,6 +159,22 @@ def venue_update(*, venue: Venue, genres: Iterable[Genre] | None = None, **field
         if genres is not None:
             venue.genres.set(genres)
     return venue
+
+
+def venues_place_match(*, venues: Iterable[Venue]) -> tuple[list[Venue], list[Venue]]:
+    """Match the typed city of each venue without a gazetteer city (staff, in the admin): a venue
+    whose city and country name exactly one city gets it, and it and its slots the city's point
+    (unless it has its own); the others are returned unmatched, never guessed. Returns (matched,
+    unmatched); venues that have a city already are left alone."""
+    rows = [v for v in venues if v.place_id is None and (v.city or "").strip()]
+    matched, unmatched = rows_match(rows, city_model=City)
+    with transaction.atomic():
+        for venue in matched:
+            if venue.exact_point:
+                # rows_match puts the city's point on the row; a point of the venue's own stays.
+                venue.latitude, venue.longitude = Venue.objects.values_list("latitude", "longitude").get(pk=venue.pk)
+            venue.save(update_fields=["place", "updated_at"])
+    return matched, unmatched
 
 
 # ---- Stages ------------------------------------------------------------------------------

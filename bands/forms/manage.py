@@ -6,6 +6,7 @@ from django.utils.text import slugify
 
 from accounts.form_fields import TimeZoneField
 from accounts.images import PHOTO_RULES, image_clean
+from places.forms import CityField, PlaceFormMixin
 
 from ..embeds import Embed, embed_from_url
 from ..links import LINK_FIELDS, LinkField
@@ -33,8 +34,27 @@ class GenreChoiceField(forms.ModelMultipleChoiceField):
         return obj.name
 
 
-class BandForm(forms.ModelForm):
+TRAVEL_KM_LIMIT = 20_000
+TRAVEL_KM_ERROR = f"Enter how far you travel in whole km, from 0 to {TRAVEL_KM_LIMIT:,}, e.g. 300."
+
+
+class BandForm(PlaceFormMixin, forms.ModelForm):
     """The press kit: who the band is, where, what it costs, what it needs."""
+
+    place = CityField(label="Home city", required=False, zone_note="Proposed from the band’s home city.")
+    travel_km = forms.IntegerField(
+        label="Travels up to (km)",
+        required=False,
+        min_value=0,
+        max_value=TRAVEL_KM_LIMIT,
+        help_text="How far from your home city you would travel for a gig. Leave empty if you do not say.",
+        error_messages={
+            "invalid": TRAVEL_KM_ERROR,
+            "min_value": "A distance cannot be negative. Enter 0 for home-town gigs only.",
+            "max_value": f"That is more than half way round the earth; enter at most {TRAVEL_KM_LIMIT:,} km.",
+        },
+        widget=forms.NumberInput(attrs={"min": 0, "max": TRAVEL_KM_LIMIT, "step": 10, "inputmode": "numeric"}),
+    )
 
     time_zone = TimeZoneField(
         label="Time zone",
@@ -56,9 +76,8 @@ class BandForm(forms.ModelForm):
             "tagline",
             "bio",
             "genres",
-            "city",
-            "region",
-            "country",
+            "place",
+            "travel_km",
             "time_zone",
             "fee_min",
             "fee_max",
@@ -70,7 +89,6 @@ class BandForm(forms.ModelForm):
             "name": "Band name",
             "slug": "Web address",
             "bio": "Biography",
-            "region": "Region or state",
             "fee_min": "Lowest fee",
             "fee_max": "Highest fee",
             "set_length_minutes": "Usual set length (minutes)",
@@ -108,6 +126,7 @@ class BandForm(forms.ModelForm):
         if self.instance.pk:
             # Only a new band starts from the browser's zone; an existing one keeps its own.
             self.fields["time_zone"].widget.attrs.pop("data-browser-timezone", None)
+        self.place_initial()
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("name") or "")
@@ -121,6 +140,8 @@ class BandForm(forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
+        self.clean_place_keeping_old_text(data)
+        self.propose_time_zone(data)
         fee_min, fee_max = data.get("fee_min"), data.get("fee_max")
         if fee_min is not None and fee_max is not None and fee_min > fee_max:
             self.add_error(

@@ -27,6 +27,10 @@ from ..services import EMBED_LIMIT, PHOTO_LIMIT, BandPermissionError
 # ---- Create and profile ---------------------------------------------------------------
 
 
+def _zone_note(form: BandForm) -> str:
+    return f" Its time zone is {form.zone_proposed}, proposed from its home city." if form.zone_proposed else ""
+
+
 @login_required
 def band_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -42,7 +46,7 @@ def band_create(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     f"{band.name} is on StageSlot. Its members can see it now; it is listed publicly "
-                    "once StageSlot staff have approved it.",
+                    "once StageSlot staff have approved it." + _zone_note(form),
                 )
                 # Back to where the person came from (an emailed offer waiting for the new band).
                 next_url = request.GET.get("next", "")
@@ -73,7 +77,7 @@ def band_manage(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, "The profile is saved.")
+                messages.success(request, "The profile is saved." + _zone_note(form))
                 return redirect("bands:manage", slug=band.slug)
         status = 400
     else:

@@ -13,6 +13,7 @@ from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from availability.engine import local_exists, local_to_utc
 from bands.models import Band, Currency, Genre
+from places.forms import CityField
 from venues.models import Slot, Venue
 
 from ..services.shows import ActTimes, TicketLine
@@ -62,7 +63,12 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
     )
     place_name = forms.CharField(label="Place", max_length=120, required=False)
     place_address = forms.CharField(label="Address", max_length=200, required=False)
-    place_city = forms.CharField(label="City", max_length=80, required=False)
+    place = CityField(
+        label="City",
+        required=False,
+        zone_note="Proposed from the show’s city.",
+        help_text="Start typing and pick the city from the list; it puts the show on the map and in distance searches.",
+    )
     genres = forms.ModelMultipleChoiceField(
         label="Genres", queryset=Genre.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -126,7 +132,7 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
             "place_venue": d["place_venue"],
             "place_name": d["place_name"],
             "place_address": d["place_address"],
-            "place_city": d["place_city"],
+            "place": d["place"],
             "fee": d["fee"],
             "currency": d["currency"],
             "support_terms": d["support_terms"],

@@ -27,6 +27,8 @@ from bands.links import link_clean
 from bands.models import ApprovalStatus, Band, Currency, Genre
 from bands.selectors import band_managers
 from bands.services import band_gig_block_add, band_gig_block_move
+from places.models import City
+from places.selectors import city_names
 from venues.models import Slot, Ticket, Venue
 
 from ..models import BillMessage, Booking, BookingEvent
@@ -65,6 +67,7 @@ def show_host(
     place_name: str = "",
     place_address: str = "",
     place_city: str = "",
+    place: City | None = None,
     fee: int | None = None,
     currency: str = Currency.EUR,
     support_terms: str = "",
@@ -115,7 +118,9 @@ def show_host(
             place_venue=place_venue,
             place_name=place_name.strip()[:120],
             place_address=place_address.strip()[:200],
-            place_city=place_city.strip()[:80],
+            # A city of the gazetteer names the show's city (and gives it its point, see Slot.save).
+            place=place,
+            place_city=(city_names(place)["city"] if place is not None else place_city.strip())[:80],
             time_zone=time_zone,
             starts_at=starts_at,
             ends_at=ends_at,

@@ -9,13 +9,15 @@ from accounts.form_fields import TimeZoneField
 from accounts.images import PHOTO_RULES, image_clean
 from bands.links import LINK_FIELDS, LinkField
 from bands.models import Genre
+from places.forms import CityField, PlaceFormMixin, coordinate_field, point_clean
 
 from ..models import Stage, Venue
 from ..selectors import venue_slug_problem
 
 CAPACITY_LIMIT = 200_000
-PROFILE_FIELDS = ["name", "description", "address", "postcode", "city", "region", "country", "time_zone"]
+PROFILE_FIELDS = ["name", "description", "address", "postcode", "place", "latitude", "longitude", "time_zone"]
 PROFILE_FIELDS += ["capacity", "genres"]
+ZONE_NOTE = "Proposed from the venue’s location."
 LINK_HELP = {
     "website": "Your own site, e.g. https://kellerbar.example",
     "instagram": "e.g. https://instagram.com/yourvenue",
@@ -31,9 +33,12 @@ def _profile_formfield(field: models.Field, **kwargs) -> forms.Field | None:
     return field.formfield(**kwargs)
 
 
-class VenueProfileForm(forms.ModelForm):
+class VenueProfileForm(PlaceFormMixin, forms.ModelForm):
     """The venue's public profile: place, description, capacity, genres and links."""
 
+    place = CityField(required=False, zone_note=ZONE_NOTE)
+    latitude = coordinate_field("Latitude", 90, "e.g. 52.5200")
+    longitude = coordinate_field("Longitude", 180, "e.g. 13.4050")
     time_zone = TimeZoneField(label="Time zone", help_text="Your slots and gigs are planned in this zone.")
     capacity = forms.IntegerField(
         label="Capacity",
@@ -62,15 +67,37 @@ class VenueProfileForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 8}),
             "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
             "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
-            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
-            "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
         }
-        labels = {"address": "Street address", "region": "Region or state"}
+        labels = {"address": "Street address"}
         error_messages = {"name": {"required": "Give your venue a name."}}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs.setdefault("autocomplete", "organization")
+        self.place_initial()
+        venue = self.instance
+        if venue.pk and not venue.exact_point:
+            # Empty inputs mean the city's point; show it as the example.
+            self.initial["latitude"] = self.initial["longitude"] = ""
+            if venue.latitude is not None:
+                self.fields["latitude"].widget.attrs["placeholder"] = f"{venue.latitude:.4f} (the city’s)"
+                self.fields["longitude"].widget.attrs["placeholder"] = f"{venue.longitude:.4f} (the city’s)"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.clean_place_keeping_old_text(data)
+        city = data.get("place", self.instance.place if self.instance.place_id else None)
+        point = point_clean(self, data, city=city)
+        if self.has_error("latitude") or self.has_error("longitude"):
+            return data
+        data["latitude"], data["longitude"] = point if point else (None, None)
+        data["exact_point"] = point is not None
+        venue = self.instance
+        old = (venue.latitude, venue.longitude) if venue.pk and venue.exact_point else None
+        if "place" in data:
+            lat, lon = data["latitude"], data["longitude"]
+            self.propose_time_zone(data, latitude=lat, longitude=lon, point_changed=old != point)
+        return data
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -104,7 +131,7 @@ class VenueCreateForm(VenueProfileForm):
     class Meta(VenueProfileForm.Meta):
         fields = ["name", "slug", *PROFILE_FIELDS[1:]]
 
-    field_order = ["name", "slug", "description", "address", "postcode", "city", "region", "country"]
+    field_order = ["name", "slug", "description", "address", "postcode", "place", "latitude", "longitude"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -299,7 +299,7 @@ def test_the_slug_suggestion_keeps_what_was_typed(client):
         ({"description": "x" * 10_000}, "at most 5000 characters"),
         ({"time_zone": "Nowhere/Atlantis"}, "not a time zone we know"),
         ({"stage_name": ""}, "Name your first stage"),
-        ({"country": "XX"}, "Select a valid choice"),
+        ({"place": "Qqqzzx"}, "We know no city called"),
     ],
 )
 def test_bad_input_on_create_gets_a_message_and_saves_nothing(client, overrides, message):

@@ -74,7 +74,10 @@ def venue_manage(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, "The venue profile is saved.")
+                note = (
+                    f" Its time zone is {form.zone_proposed}, proposed from its location." if form.zone_proposed else ""
+                )
+                messages.success(request, "The venue profile is saved." + note)
                 return redirect("venues:manage", slug=venue.slug)
         status = 400
     else:

@@ -1,0 +1,72 @@
+"""In Chromium: a band leader picks the band's home city by keyboard; the zone is proposed, the page
+passes axe-core, and the city, its point and the zone are saved."""
+
+import re
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from bands.models import Band, Membership
+from bands.tests.factories import BandFactory, MembershipFactory
+from bands.tests.test_browser import log_in
+from places.tests.factories import CityFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_pick_a_city_by_keyboard_on_the_band_form(live_server, browser, axe_check):
+    # The gazetteer may have been flushed by an earlier transactional test: make what is needed.
+    leipzig = CityFactory(name="Leipzig")
+    CityFactory(name="Leimen", geoname_id=2879185, population=26_000)
+    band = BandFactory(name="The Late Trains", slug="late-trains", city="", country="", time_zone="UTC")
+    leader = UserFactory(email="leader@example.com")
+    MembershipFactory(band=band, user=leader, role=Membership.Role.LEADER)
+
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server.url, "leader@example.com")
+    page.goto(f"{live_server.url}/bands/late-trains/manage/")
+    city = page.get_by_role("combobox", name="Home city")
+    city.focus()
+    city.press_sequentially("Lei", delay=40)
+    listbox = page.get_by_role("listbox", name="Cities")
+    listbox.wait_for()
+    assert city.get_attribute("aria-expanded") == "true"
+    assert re.search(r"\d+ cit(y|ies) found", page.locator("#id_place-status").inner_text())
+    axe_check(page)  # with the list open
+
+    city.press("ArrowDown")
+    active = city.get_attribute("aria-activedescendant")
+    assert page.locator(f"#{active}").get_attribute("aria-selected") == "true"
+    assert page.locator(f"#{active}").get_attribute("data-label") == "Leipzig, Germany"
+    city.press("Enter")
+    assert city.input_value() == "Leipzig, Germany"
+    assert city.get_attribute("aria-expanded") == "false"
+    assert page.locator("input[name=place_id]").input_value() == str(leipzig.pk)
+    assert page.locator("#id_time_zone").input_value() == "Europe/Berlin"
+    assert "Proposed from the band’s home city" in page.locator("#id_time_zone-proposed").inner_text()
+
+    # Escape closes a list that is open again, and leaves the text.
+    city.press_sequentially("x")
+    city.press("Backspace")
+    listbox.wait_for()
+    city.press("Escape")
+    assert city.get_attribute("aria-expanded") == "false"
+    assert page.locator("input[name=place_id]").input_value() == ""  # typing forgets the pick
+    city.fill("")
+    city.press_sequentially("Leipzig", delay=20)
+    listbox.wait_for()
+    city.press("ArrowDown")
+    city.press("Enter")
+    axe_check(page)
+
+    page.get_by_role("button", name="Save profile").click()
+    page.wait_for_url(re.compile(r"/bands/late-trains/manage/$"))
+    assert "The profile is saved." in page.content()
+    band = Band.objects.get(pk=band.pk)
+    assert (band.place_id, band.city, band.time_zone, band.latitude) == (
+        leipzig.pk,
+        "Leipzig",
+        "Europe/Berlin",
+        leipzig.latitude,
+    )
