@@ -343,6 +343,9 @@ def demo_logins(site_url: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+# km each demo band travels for a gig; the others do not say.
+DEMO_TRAVEL_KM = {"the-night-owls": 800, "brass-and-bones": 300, "grey-harbour": 250, "velours": 600, "nordlys": 1200}
+
 class Command(BaseCommand):
     help = "Load demo users, bands and venues (idempotent). Every demo login uses the password printed at the end."
 
@@ -494,6 +497,9 @@ class Command(BaseCommand):
                 if city is not None:
                     row.place = city
                     row.save(update_fields=["place"])
+        # How far the demo bands travel for a gig ("Would travel here" in band search).
+        for slug, km in DEMO_TRAVEL_KM.items():
+            Band.objects.filter(slug=slug, travel_km__isnull=True).update(travel_km=km)
 
     def _print_logins(self) -> None:
         if self.quiet:
