@@ -346,6 +346,7 @@ def demo_logins(site_url: str) -> str:
 # km each demo band travels for a gig; the others do not say.
 DEMO_TRAVEL_KM = {"the-night-owls": 800, "brass-and-bones": 300, "grey-harbour": 250, "velours": 600, "nordlys": 1200}
 
+
 class Command(BaseCommand):
     help = "Load demo users, bands and venues (idempotent). Every demo login uses the password printed at the end."
 
