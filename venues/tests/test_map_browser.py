@@ -101,6 +101,20 @@ def test_the_venue_map_clusters_markers_and_follows_the_filters(live_server, bro
     page.get_by_role("textbox", name="City").fill("")
     page.wait_for_function("() => document.querySelector('#results-map').dataset.markerCount === '4'")
     assert page.locator(".result-card__title").count() == 5
+
+    # A visitor finds the venues within 50 km of a city, on the map and in the list, nearest first.
+    page.get_by_role("textbox", name="Near").fill("Leipzig")
+    page.get_by_label("Within").select_option("50")
+    page.wait_for_function("() => document.querySelector('#results-map').dataset.markerCount === '1'")
+    assert page.locator(".result-card__title").all_inner_texts() == ["Hall"]
+    assert "km away" in page.locator(".result-card").first.inner_text()
+    page.get_by_label("Within").select_option("250")
+    page.wait_for_function("() => document.querySelector('#results-map').dataset.markerCount === '4'")
+    assert page.locator(".result-card__title").first.inner_text() == "Hall"  # Leipzig first, Berlin after
+    page.get_by_role("textbox", name="Near").fill("")
+    page.get_by_label("Within").select_option("")
+    page.wait_for_function("() => document.querySelectorAll('.result-card__title').length === 5")
+    assert markers(page)["count"] == 4
     axe_check(page, what="the venue search after a filter change")
 
     # A swap elsewhere on the page (the notification bell polls) leaves the reader's zoom alone.
