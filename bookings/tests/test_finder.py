@@ -55,10 +55,13 @@ def test_anonymous_sees_upcoming_public_open_slots_sorted_by_date(client, venue)
     SlotFactory(venue=venue, title="Sooner", starts_at=in_days(5))
     SlotFactory(venue=venue, title="Needs support", starts_at=in_days(25), headliner_booked=1, support_places=2)
     SlotFactory(venue=venue, title="Past", starts_at=in_days(-2))
-    SlotFactory(venue=venue, title="Invite only", visibility=Slot.Visibility.INVITE)
-    SlotFactory(venue=venue, title="Cancelled", cancelled_at=timezone.now())
+    # Times of their own: a slot at the factory's next time could land on one above (one show per stage).
+    SlotFactory(venue=venue, title="Invite only", visibility=Slot.Visibility.INVITE, starts_at=in_days(30))
+    SlotFactory(venue=venue, title="Cancelled", cancelled_at=timezone.now(), starts_at=in_days(31))
     SlotFactory(venue=VenueFactory(status=ApprovalStatus.PENDING), title="Venue in review")
-    SlotFactory(venue=venue, title="Full", headliner_booked=1, supports_booked=1, support_places=1)
+    SlotFactory(
+        venue=venue, title="Full", headliner_booked=1, supports_booked=1, support_places=1, starts_at=in_days(32)
+    )
     response = client.get(URL)
     assert response.status_code == 200
     assert titles(response) == ["Sooner", "Later", "Needs support"]
