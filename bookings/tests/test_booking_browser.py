@@ -78,7 +78,7 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
     visitor = browser.new_context(locale=browser_locale).new_page()
     visitor.set_default_timeout(15_000)
     visitor.goto(f"{live_server.url}/bands/the-night-owls/")
-    visitor.locator(".live-cal").wait_for()
+    visitor.locator(".live-cal__title").wait_for()  # the month itself, not the link standing in for it
     if gig_day.month != timezone.localdate(timezone.now(), BERLIN).month:
         visitor.get_by_role("link", name="Next month").click()
         visitor.locator(".live-cal__title", has_text=f"{gig_day:%B}").wait_for()
