@@ -18,13 +18,12 @@ Budget: p95 under 100 ms.
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -130,22 +129,9 @@ def run_searches(count: int, rng: random.Random) -> None:
 
 def main() -> None:
     args = parse_args()
-    if urlsplit(os.environ.get("DATABASE_URL", "")).scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
-        print(
-            "benchmarks/api_search.py measures PostgreSQL query plans; skipped on SQLite.\n"
-            "Set DATABASE_URL=postgres://user@host/any-db (the server is used; the database is its own)."
-        )
+    maintenance_url = search_bench.postgres_only_setup("api_search.py", args.database_name, reuse=args.reuse)
+    if maintenance_url is None:
         return
-    bench_url, maintenance_url = search_bench.bench_database_url(args.database_name)
-    if not args.reuse:
-        search_bench.recreate_database(maintenance_url, args.database_name)
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["DJANGO_CONN_MAX_AGE"] = "3600"  # one backend for the whole run (its CPU time is measured)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
-
-    import django
-
-    django.setup()
 
     from django.core.management import call_command
     from django.db import connection, connections

@@ -129,6 +129,30 @@ def point_at_fresh_database(name: str, sqlite_file: str, *, reuse: bool = False)
     return None, f"SQLite file {path}"
 
 
+def postgres_only_setup(script: str, name: str, *, reuse: bool = False) -> str | None:
+    """Start a benchmark that measures PostgreSQL's plans: None, having said why, when DATABASE_URL
+    names no PostgreSQL server; else the database `name` on that server (made anew unless `reuse`),
+    one backend for the whole run (its CPU time is measured) and Django set up on it. Returns the
+    server's maintenance URL (to drop the database at the end)."""
+    if urlsplit(os.environ.get("DATABASE_URL", "")).scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
+        print(
+            f"benchmarks/{script} measures PostgreSQL query plans; skipped on SQLite.\n"
+            "Set DATABASE_URL=postgres://user@host/any-db (the server is used; the database is its own)."
+        )
+        return None
+    bench_url, maintenance_url = bench_database_url(name)
+    if not reuse:
+        recreate_database(maintenance_url, name)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ["DJANGO_CONN_MAX_AGE"] = "3600"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+
+    import django
+
+    django.setup()
+    return maintenance_url
+
+
 def recreate_database(maintenance_url: str, name: str, *, drop_only: bool = False) -> None:
     import psycopg
 
