@@ -12,23 +12,27 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
-_request_site: ContextVar[str] = ContextVar("request_site", default="")
+_request: ContextVar[HttpRequest | None] = ContextVar("request", default=None)
 
 
 def site_url() -> str:
     """The site's address without a trailing slash, e.g. "https://stageslot.example"."""
-    return (settings.SITE_URL or _request_site.get() or DEFAULT_SITE_URL).rstrip("/")
+    if settings.SITE_URL:
+        return settings.SITE_URL.rstrip("/")
+    request = _request.get()
+    return (request.build_absolute_uri("/") if request is not None else DEFAULT_SITE_URL).rstrip("/")
 
 
 class SiteURLMiddleware:
-    """Remembers, while a request is served, the address it came to (a host ALLOWED_HOSTS accepts)."""
+    """Remembers, while a request is served, the request, so a link can follow the address it came to
+    (a host ALLOWED_HOSTS accepts); worked out only when a page makes such a link."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _request_site.set(request.build_absolute_uri("/"))
+        token = _request.set(request)
         try:
             return self.get_response(request)
         finally:
-            _request_site.reset(token)
+            _request.reset(token)

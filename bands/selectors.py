@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
@@ -185,9 +185,19 @@ def forget_search_lists() -> None:
     cache.delete_many(SEARCH_LIST_KEYS)
 
 
-def genre_choices() -> list[Genre]:
-    """Every genre by name, for the search filters (cached)."""
-    return cached_search_list("search-lists:genres", genres_all)
+class GenreChoice(NamedTuple):
+    """A genre as the search filters offer it."""
+
+    slug: str
+    name: str
+
+
+def genre_choices() -> list[GenreChoice]:
+    """Every genre by name, for the search filters (cached as plain pairs, which read back from the
+    cache several times faster than pickled model rows)."""
+    return cached_search_list(
+        "search-lists:genres", lambda: [GenreChoice(*pair) for pair in genres_all().values_list("slug", "name")]
+    )
 
 
 def listing_countries(model) -> list[str]:

@@ -94,9 +94,8 @@ class FinderForm(PlaceGenreFields):
         bands: list[Band],
         zone: zoneinfo.ZoneInfo,
     ) -> None:
-        super().__init__(data, label_suffix="")
+        super().__init__(data, genres=genres, countries=countries)
         self.zone = zone
-        self.set_place_genre_choices(data, genres=genres, countries=countries)
         self.fields["sort"].choices = [*FINDER_SORTS, BY_DISTANCE]
         # "Nearest first" is offered, and first, only when a place is given.
         self.fields["sort"].widget.choices = [BY_DISTANCE, *FINDER_SORTS] if data.get("near") else FINDER_SORTS

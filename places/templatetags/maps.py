@@ -1,10 +1,13 @@
 """{% map_assets %} and {% map_panel %}: Leaflet on the pages that show a map, and the map's panel
 (docs/decisions/0023-maps.md; static/js/map.js draws it)."""
 
+from functools import lru_cache
+
 from django import template
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.templatetags.static import static
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -19,7 +22,13 @@ MAP_SCRIPTS = (f"{LEAFLET}/leaflet.js", f"{CLUSTER}/leaflet.markercluster.js", "
 @register.simple_tag
 def map_assets() -> SafeString:
     """Leaflet's and markercluster's stylesheets and scripts and our map.js, for a page's extra_head
-    block: only the pages with a map load them. Our own map styles are in css/map.css, as every page's."""
+    block: only the pages with a map load them. Our own map styles are in css/map.css, as every page's.
+    Built once per static files storage, as base.html's {% head_assets %}."""
+    return _map_assets(id(staticfiles_storage._wrapped), settings.STATIC_URL)
+
+
+@lru_cache(maxsize=8)
+def _map_assets(storage_id: int, static_url: str) -> SafeString:
     styles = format_html_join("\n", '<link rel="stylesheet" href="{}">', ((static(name),) for name in MAP_STYLESHEETS))
     scripts = format_html_join("\n", '<script src="{}" defer></script>', ((static(name),) for name in MAP_SCRIPTS))
     return format_html("{}\n{}", styles, scripts)
@@ -56,7 +65,25 @@ def map_panel(
     its list. `label` names the map for screen readers and says the list has the same things; a
     "Hide map" button (`toggle`) folds it, and on phones a list's map starts folded (`fold_on_phone`).
     `kinds` ("slot support_call") adds a legend of those pins' colours.
-    Markup in Python, as the result cards beside it (docs/decisions/0017)."""
+    Markup in Python, as the result cards beside it (docs/decisions/0017), drawn once per set of arguments."""
+    # Escaped first, so that equal arguments draw equal markup whether or not they came marked safe.
+    source, label, map_id = (conditional_escape(text) for text in (source, label, map_id))
+    return _map_panel(
+        source, label, map_id, fold_on_phone, toggle, kinds, settings.MAP_TILE_URL, settings.MAP_TILE_ATTRIBUTION
+    )
+
+
+@lru_cache(maxsize=64)
+def _map_panel(
+    source: str,
+    label: str,
+    map_id: str,
+    fold_on_phone: bool,
+    toggle: bool,
+    kinds: str,
+    tile_url: str,
+    tile_attribution: str,
+) -> SafeString:
     return format_html(
         MAP_PANEL_HTML,
         label=label,
@@ -70,8 +97,8 @@ def map_panel(
         if kinds
         else "",
         map_id=map_id,
-        tile_url=settings.MAP_TILE_URL,
-        tile_attribution=settings.MAP_TILE_ATTRIBUTION,
+        tile_url=tile_url,
+        tile_attribution=tile_attribution,
     )
 
 
