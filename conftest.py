@@ -9,6 +9,9 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
+from bands import card_memo
+from bookings.tests.factories import SlotFactory
+
 # Every app's tests may ask for a gazetteer holding only the cities they make.
 from places.tests.conftest import empty_gazetteer  # noqa: F401
 
@@ -63,6 +66,16 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> None:
     else:
         caches["default"].clear()
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Settings may differ from test to test; a process keeps its drawn cards for the settings it runs with.
+    card_memo.clear()
+
+
+@pytest.fixture(autouse=True)
+def _slots_start_from_the_first_day() -> None:
+    """Each test's slots start 10, 11, 12… days ahead in the order it makes them. The factory's days
+    wrap after 300 slots, and a test that met the wrap between two of its slots would see them in
+    another order."""
+    SlotFactory.reset_sequence(0)
 
 
 @pytest.fixture(scope="session")

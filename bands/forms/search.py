@@ -7,6 +7,7 @@ to its field and is left out of the search, while the other filters still apply.
 import copy
 import datetime as dt
 import hashlib
+import itertools
 import zoneinfo
 from collections.abc import Iterable
 from functools import lru_cache
@@ -110,20 +111,35 @@ def radius_choices(asked: str) -> list[tuple[str, str]]:
     return choices
 
 
+def _shallow(thing: Any) -> Any:
+    """copy.copy of a field or widget (an object with a plain __dict__), without its protocol's overhead."""
+    copied = object.__new__(type(thing))
+    copied.__dict__.update(thing.__dict__)
+    return copied
+
+
 def _fresh_copy(field: forms.Field) -> forms.Field:
     """What Field.__deepcopy__ makes of `field` (its own widget, widget attributes, messages and
     validators), sharing the choice lists, which the forms here replace and never change in place."""
-    copied = copy.copy(field)
-    copied.widget = copy.copy(field.widget)
-    copied.widget.attrs = field.widget.attrs.copy()
+    copied = _shallow(field)
+    copied.widget = widget = _shallow(field.widget)
+    widget.attrs = field.widget.attrs.copy()
     copied.error_messages = field.error_messages.copy()
     copied.validators = field.validators[:]
     return copied
 
 
+_serials = itertools.count(1)
+
+
 class PreparedFields(dict):
-    """A form's fields with their genre and country choices set: BaseForm.__init__ deep-copies the
-    fields it starts from, and this copies each with `_fresh_copy` instead."""
+    """A form's fields with their genre, country and sort choices set: BaseForm.__init__ deep-copies
+    the fields it starts from, and this copies each with `_fresh_copy` instead. `serial` names this
+    set of fields within the process."""
+
+    def __init__(self, fields: dict[str, forms.Field]) -> None:
+        super().__init__(fields)
+        self.serial = next(_serials)
 
     def __deepcopy__(self, memo) -> dict[str, forms.Field]:
         return {name: _fresh_copy(field) for name, field in self.items()}
@@ -143,6 +159,7 @@ def prepared_fields(
     fields = copy.deepcopy(form_class.base_fields)
     fields["genre"].choices = list(genres)
     fields["country"].choices = [("", "Any country")] + [(c, country_name(c)) for c in countries]
+    form_class.prepare_fields(fields)
     return PreparedFields(fields)
 
 
@@ -188,7 +205,7 @@ class PlaceGenreFields(forms.Form):
         self.genre_list = list(genres)
         codes = tuple(countries)
         # BaseForm.__init__ copies its fields from here: the class's, with these lists set.
-        self.base_fields = prepared_fields(
+        self.base_fields = self.prepared = prepared_fields(
             type(self), tuple((g.slug, g.name) for g in self.genre_list), codes, translation.get_language()
         )
         super().__init__(data, label_suffix="")
@@ -197,20 +214,29 @@ class PlaceGenreFields(forms.Form):
             self.fields["country"].choices = [*self.fields["country"].choices, (asked, country_name(asked))]
         self.fields["within"].widget.choices = radius_choices(data.get("within", ""))
 
+    @classmethod
+    def prepare_fields(cls, fields: dict[str, forms.Field]) -> None:
+        """Set what every form of this class offers alike (a sort list) on its prepared `fields`."""
+
     def fragment_key(self) -> str:
         """A digest of everything the filter form draws: the query, each field's label, help, widget
         attributes and choices, the errors, the place read from `near`, the language and the time zone
         (dates are named in it). Equal keys draw equal forms, so the drawing can be kept
-        (docs/decisions/0025)."""
+        (docs/decisions/0025). Choices still the prepared fields' own lists are named by the serial
+        of those fields rather than spelled out."""
         fields = []
+        prepared = self.prepared
         for name, field in self.fields.items():
             choices = getattr(field.widget, "choices", None)
-            fields.append(
-                (name, str(field.label), str(field.help_text), field.widget.attrs,
-                 list(choices) if isinstance(choices, list | tuple) else None)
-            )  # fmt: skip
+            original = prepared.get(name)
+            if original is not None and choices is getattr(original.widget, "choices", None):
+                choices = "prepared"
+            elif isinstance(choices, list | tuple):
+                choices = list(choices)
+            fields.append((name, str(field.label), str(field.help_text), field.widget.attrs, choices))
         parts = [
             type(self).__name__,
+            prepared.serial,
             translation.get_language(),
             timezone.get_current_timezone_name(),
             sorted(self.data.lists()) if isinstance(self.data, QueryDict) else sorted(self.data.items()),
@@ -311,9 +337,12 @@ class SearchForm(PlaceGenreFields):
     # Query parameters that are ranges, as (low field, high field, what the pair is called).
     ranges: list[tuple[str, str, str]] = []
 
+    @classmethod
+    def prepare_fields(cls, fields: dict[str, forms.Field]) -> None:
+        fields["sort"].choices = [*cls.sort_choices, BY_DISTANCE]
+
     def __init__(self, data: QueryDict, *, genres: Iterable[Genre], countries: Iterable[str]) -> None:
         super().__init__(data, genres=genres, countries=countries)
-        self.fields["sort"].choices = [*self.sort_choices, BY_DISTANCE]
         # "Nearest first" is offered, and first, only when a place is given.
         self.fields["sort"].widget.choices = (
             [BY_DISTANCE, *self.sort_choices] if data.get("near") else self.sort_choices

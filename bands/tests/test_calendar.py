@@ -727,7 +727,7 @@ def test_month_view_and_find_dates_give_a_window_after_midnight_to_the_evening_i
 
 def test_the_week_opens_on_the_coming_seven_days(world, client):
     client.force_login(world.lea)
-    first = timezone.localdate()
+    first = timezone.localdate(timezone=ZoneInfo(world.lea.time_zone))  # the day where she is
     last = first + dt.timedelta(days=6)
     response = client.get(world.url, {"view": "week"})
     assert response.status_code == 200

@@ -96,7 +96,6 @@ class FinderForm(PlaceGenreFields):
     ) -> None:
         super().__init__(data, genres=genres, countries=countries)
         self.zone = zone
-        self.fields["sort"].choices = [*FINDER_SORTS, BY_DISTANCE]
         # "Nearest first" is offered, and first, only when a place is given.
         self.fields["sort"].widget.choices = [BY_DISTANCE, *FINDER_SORTS] if data.get("near") else FINDER_SORTS
         self.bands = bands
@@ -105,6 +104,10 @@ class FinderForm(PlaceGenreFields):
         else:
             # Nothing to match for a visitor or someone in no band: a shared link's band is ignored.
             del self.fields["band"], self.fields["playable"]
+
+    @classmethod
+    def prepare_fields(cls, fields: dict[str, forms.Field]) -> None:
+        fields["sort"].choices = [*FINDER_SORTS, BY_DISTANCE]
 
     @property
     def time_zone_name(self) -> str:

@@ -62,3 +62,46 @@ def icon_url() -> str:
 @lru_cache(maxsize=8)
 def _icon_url(storage_id: int, static_url: str) -> str:
     return static(ICON)
+
+
+# The main menu: (route, label, how the current page is recognised: a path prefix, or "=" for the
+# page itself), and whether it is only for someone signed in.
+MAIN_NAV = (
+    ("bands:search", "Bands", "/bands/", False),
+    ("venues:search", "Venues", "/venues/", False),
+    ("bookings:gig_finder", "Gig finder", "/slots/", False),
+    ("dashboard", "Dashboard", "=", True),
+    ("bookings:inbox", "Bookings", "/bookings/", True),
+    ("availability:calendar", "Availability", "/me/availability/", True),
+)
+
+
+def _is_current(path: str, url: str, match: str) -> bool:
+    return path == url if match == "=" else path.startswith(match)
+
+
+@lru_cache(maxsize=256)
+def _main_nav(current: tuple[bool, ...], signed_in: bool, script_prefix: str, urlconf: str | None) -> str:
+    items = []
+    for (name, label, _match, private), here in zip(MAIN_NAV, current, strict=True):
+        if private and not signed_in:
+            continue
+        url = escape(_reversed(name, script_prefix, urlconf))
+        mark = ' aria-current="page"' if here else ""
+        items.append(f'<li><a href="{url}"{mark}>{escape(label)}</a></li>')
+    return f'<nav class="mainnav" aria-label="Main"><ul>{"".join(items)}</ul></nav>'
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context) -> str:
+    """The top bar's main menu, the current section marked: the same few lines on every page, drawn
+    once per combination of section and signed-in state rather than by the template on each request."""
+    request = context.request
+    user = context.get("user")
+    prefix, urlconf = get_script_prefix(), get_urlconf()
+    path = request.path if request is not None else ""
+    current = tuple(
+        _is_current(path, _reversed(name, prefix, urlconf), match) for name, _label, match, _private in MAIN_NAV
+    )
+    signed_in = bool(user is not None and user.is_authenticated)
+    return mark_safe(_main_nav(current, signed_in, prefix, urlconf))  # noqa: S308  (escaped above)

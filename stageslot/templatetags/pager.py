@@ -9,6 +9,7 @@ from html import escape
 from django import template
 from django.core.paginator import Page
 from django.http import QueryDict
+from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -26,9 +27,9 @@ PAGE_HERE = '<span class="pager__page" aria-current="page"><span class="visually
 GAP = '<span class="pager__gap">…</span>'
 
 
-def page_query(query: QueryDict, number: int) -> str:
-    """The query string of `query` with `page` set to `number` (what {% querystring page=number %} gives)."""
-    params = query.copy()
+def page_query(params: QueryDict, number: int) -> str:
+    """The query string of `params` (a mutable copy of the request's) with `page` set to `number`: what
+    {% querystring page=number %} gives."""
     params["page"] = number
     return f"?{params.urlencode()}"
 
@@ -38,9 +39,10 @@ def pager_html(page: Page, page_range, query: QueryDict, target: str) -> str:
     if not page.has_other_pages():
         return ""
     target = escape(target)
+    params = query.copy()  # one copy for every link (a copy is a deep copy)
 
     def url(number: int) -> str:
-        return escape(page_query(query, number))
+        return escape(page_query(params, number))
 
     if page.has_previous():
         previous = STEP_LINK.format(url=url(page.previous_page_number()), rel="prev", target=target, label="← Previous")
@@ -52,7 +54,7 @@ def pager_html(page: Page, page_range, query: QueryDict, target: str) -> str:
         following = STEP_OFF.format(label="Next →")
     items = [previous]
     for number in page_range:
-        if number == page.paginator.ELLIPSIS:
+        if not isinstance(number, int):  # the ellipsis (a lazy translation: compared, it is translated again)
             items.append(GAP)
         elif number == page.number:
             items.append(PAGE_HERE.format(number=number))
@@ -71,3 +73,19 @@ def pager(context, page: Page, target: str, page_range=None) -> SafeString:
     if page_range is None:
         page_range = page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
     return mark_safe(pager_html(page, page_range, context.request.GET, target))  # noqa: S308  (escaped above)
+
+
+@register.simple_tag
+def found_text(page: Page, thing: str) -> str:
+    """ "24 bands", "1 band": how many results a search found, for its heading and live status line."""
+    count = page.paginator.count
+    return f"{localize(count)} {thing}{'' if count == 1 else 's'}"
+
+
+@register.simple_tag
+def page_of(page: Page) -> SafeString:
+    """ "· page 2 of 9" after a results heading, or nothing when all results fit on one page."""
+    pages = page.paginator.num_pages
+    if pages <= 1:
+        return mark_safe("")
+    return mark_safe(f' <span class="muted">· page {localize(page.number)} of {localize(pages)}</span>')  # noqa: S308  (numbers)

@@ -55,3 +55,24 @@ def test_nav_url_in_a_template_as_a_link_and_as_a_variable():
         "{% load nav %}<a href=\"{% nav_url 'bands:search' %}\">{% nav_url 'venues:search' as venues %}{{ venues }}</a>"
     )
     assert template.render({}) == '<a href="/bands/">/venues/</a>'
+
+
+def _menu(client, path: str) -> str:
+    body = client.get(path).content.decode()
+    return body.split('<nav class="mainnav" aria-label="Main">', 1)[1].split("</nav>", 1)[0]
+
+
+@pytest.mark.django_db
+def test_the_main_menu_marks_the_section_the_page_is_in(client):
+    from accounts.tests.factories import UserFactory
+
+    menu = _menu(client, "/venues/")
+    assert '<a href="/venues/" aria-current="page">Venues</a>' in menu
+    assert '<a href="/bands/">Bands</a>' in menu and "Dashboard" not in menu  # only for someone signed in
+    assert '<a href="/bands/" aria-current="page">Bands</a>' in _menu(client, "/bands/")
+    client.force_login(UserFactory())
+    dashboard = reverse("dashboard")
+    menu = _menu(client, dashboard)
+    assert f'<a href="{dashboard}" aria-current="page">Dashboard</a>' in menu
+    assert 'aria-current="page">Bands' not in menu and "Availability</a>" in menu
+    assert 'aria-current="page">Bookings</a>' in _menu(client, reverse("bookings:inbox"))
