@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -64,16 +64,18 @@ def _row_key(row: Model, seen: set[int]) -> tuple:
         values.remove(prefetched)
     if not PLAIN.issuperset(map(type, values)):
         values = [v if type(v) in PLAIN else _value_key(v, seen) for v in values]
+    values.append(type(row))
+    values.append(tuple(attributes))
     joined = row._state.fields_cache
-    if not (joined or prefetched):
-        return (type(row), tuple(attributes), *values)
-    key = [type(row), tuple(attributes), *values]
-    for name, other in joined.items():
-        key.append((name, None if other is None else _row_key(other, seen)))
+    if joined:
+        for name, other in joined.items():
+            values.append((name, None if other is None else _row_key(other, seen)))
     if prefetched:
         for name, rows in prefetched.items():
-            key.append((name, tuple([_row_key(r, seen) for r in rows])))
-    return tuple(key)
+            # A prefetch keeps a queryset whose rows are fetched already.
+            found = rows._result_cache if isinstance(rows, QuerySet) and rows._result_cache is not None else rows
+            values.append((name, tuple([_row_key(r, seen) for r in found])))
+    return tuple(values)
 
 
 class _Memo:

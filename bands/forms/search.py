@@ -132,6 +132,11 @@ def _fresh_copy(field: forms.Field) -> forms.Field:
 _serials = itertools.count(1)
 
 
+def _choices(field: forms.Field) -> list | None:
+    choices = getattr(field.widget, "choices", None)
+    return list(choices) if isinstance(choices, list | tuple) else None
+
+
 class PreparedFields(dict):
     """A form's fields with their genre, country and sort choices set: BaseForm.__init__ deep-copies
     the fields it starts from, and this copies each with `_fresh_copy` instead. `serial` names this
@@ -222,18 +227,30 @@ class PlaceGenreFields(forms.Form):
         """A digest of everything the filter form draws: the query, each field's label, help, widget
         attributes and choices, the errors, the place read from `near`, the language and the time zone
         (dates are named in it). Equal keys draw equal forms, so the drawing can be kept
-        (docs/decisions/0025). Choices still the prepared fields' own lists are named by the serial
-        of those fields rather than spelled out."""
+        (docs/decisions/0025). The fields are named by the serial of the prepared fields they were
+        copied from, and only what a request changed in them (a list of choices, a label) is spelled out."""
         fields = []
         prepared = self.prepared
         for name, field in self.fields.items():
-            choices = getattr(field.widget, "choices", None)
             original = prepared.get(name)
-            if original is not None and choices is getattr(original.widget, "choices", None):
-                choices = "prepared"
-            elif isinstance(choices, list | tuple):
-                choices = list(choices)
-            fields.append((name, str(field.label), str(field.help_text), field.widget.attrs, choices))
+            if original is None:
+                fields.append((name, str(field.label), str(field.help_text), field.widget.attrs, _choices(field)))
+                continue
+            changes = [
+                part
+                for part, mine, theirs in (
+                    ("label", field.label, original.label),
+                    ("help", field.help_text, original.help_text),
+                    ("choices", getattr(field.widget, "choices", None), getattr(original.widget, "choices", None)),
+                )
+                if mine is not theirs
+            ]
+            if field.widget.attrs != original.widget.attrs:
+                changes.append("attrs")
+            if changes:
+                fields.append((name, str(field.label), str(field.help_text), field.widget.attrs, _choices(field)))
+            else:
+                fields.append(name)
         parts = [
             type(self).__name__,
             prepared.serial,
@@ -275,8 +292,8 @@ class PlaceGenreFields(forms.Form):
         cleaned = super().clean()
         city, km = cleaned.get("near"), cleaned.get("within")
         self.near_place = Near(city=city, km=km) if city is not None else None
-        if self.near_place is None and "sort" in self.fields:
-            # A place that could not be read: nothing to sort by distance from.
+        if self.near_place is None and "sort" in self.fields and self.data.get("near"):
+            # A place that could not be read: nothing to sort by distance from (without one it is not offered).
             widget = self.fields["sort"].widget
             widget.choices = [choice for choice in widget.choices if choice[0] != "distance"]
         if km is not None and city is None and "near" not in self.errors:
@@ -505,6 +522,9 @@ class BandSearchForm(SearchForm):
 
     def full_clean(self) -> None:
         # Naive date-times parse in the current zone: make it the viewer's, whoever renders the form.
+        if self.zone == timezone.get_current_timezone():
+            super().full_clean()
+            return
         with timezone.override(self.zone):
             super().full_clean()
 

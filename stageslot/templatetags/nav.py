@@ -105,3 +105,24 @@ def main_nav(context) -> str:
     )
     signed_in = bool(user is not None and user.is_authenticated)
     return mark_safe(_main_nav(current, signed_in, prefix, urlconf))  # noqa: S308  (escaped above)
+
+
+SEARCH_HEAD_HTML = (
+    '<div class="page-head"><div><p class="eyebrow">Discover</p><h1>{title}</h1><p>{lead}</p></div>{create}</div>'
+)
+
+
+@lru_cache(maxsize=32)
+def _search_head(title: str, lead: str, create_url: str, create_label: str) -> str:
+    create = f'<a class="btn btn--ghost" href="{escape(create_url)}">{escape(create_label)}</a>' if create_url else ""
+    return SEARCH_HEAD_HTML.format(title=escape(title), lead=escape(lead), create=create)
+
+
+@register.simple_tag(takes_context=True)
+def search_head(context, title: str, lead: str, create_route: str, create_label: str) -> str:
+    """The heading of a search page: its title and lead, and for someone signed in a link to add
+    their own (`create_route`, "Add your band")."""
+    user = context.get("user")
+    signed_in = user is not None and user.is_authenticated
+    create_url = _reversed(create_route, get_script_prefix(), get_urlconf()) if signed_in else ""
+    return mark_safe(_search_head(str(title), str(lead), create_url, str(create_label)))  # noqa: S308  (escaped above)
