@@ -610,12 +610,31 @@ def gig_busy_window(block: BandBlock, *, band: Band | None = None) -> tuple[dt.d
     on the block like the load-in. The booking itself keeps its own times: the double-booking
     constraint never sees this padding, only busy time and availability do.
     """
-    band = band or block.band
-    load_in = band.load_in_minutes if block.load_in_minutes is None else block.load_in_minutes
-    pack_down = band.pack_down_minutes if block.pack_down_minutes is None else block.pack_down_minutes
+    return gig_window(
+        band or block.band,
+        block.gig_starts_at,
+        block.gig_ends_at,
+        load_in_minutes=block.load_in_minutes,
+        pack_down_minutes=block.pack_down_minutes,
+    )
+
+
+def gig_window(
+    band: Band,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    *,
+    load_in_minutes: int | None = None,
+    pack_down_minutes: int | None = None,
+) -> tuple[dt.datetime, dt.datetime]:
+    """A gig of `band` from `starts_at` to `ends_at` with its load-in before and pack-down after (None:
+    the band's usual minutes), as (start, end) in UTC: what gig_busy_window says of a gig not yet booked,
+    so a check before booking sees the same window its members will be busy for."""
+    load_in = band.load_in_minutes if load_in_minutes is None else load_in_minutes
+    pack_down = band.pack_down_minutes if pack_down_minutes is None else pack_down_minutes
     return (
-        block.gig_starts_at.astimezone(dt.UTC) - timedelta(minutes=load_in),
-        block.gig_ends_at.astimezone(dt.UTC) + timedelta(minutes=pack_down),
+        starts_at.astimezone(dt.UTC) - timedelta(minutes=load_in),
+        ends_at.astimezone(dt.UTC) + timedelta(minutes=pack_down),
     )
 
 

@@ -95,6 +95,9 @@ class Booking(models.Model):
     # cancelling is free: a later cancellation is marked late in the audit log.
     cancel_terms = models.CharField(max_length=300, blank=True, default="", db_default="")
     cancel_free_until = models.DateTimeField(null=True, blank=True)
+    # The band's leaders said they will find a stand-in for a required member who is busy then, so
+    # the other side may accept although not everyone is free (recorded in the audit log).
+    stand_in_planned = models.BooleanField(default=False, db_default=False)
     # The reason given with the last change (declined, cancelled…).
     status_note = models.CharField(max_length=500, blank=True)
     shortlisted = models.BooleanField(default=False)

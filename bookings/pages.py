@@ -23,7 +23,7 @@ from bands.models import Band
 
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm
 from .models import Booking, Message
-from .selectors.bookings import PAGE_RELATED, band_free_between, booking_events, booking_for_viewer
+from .selectors.bookings import PAGE_RELATED, booking_events, booking_for_viewer
 from .selectors.detail import (
     booking_event_rows,
     booking_fee_label,
@@ -35,13 +35,15 @@ from .selectors.detail import (
 from .selectors.public import PUBLIC_HOURS, PublicMonth, shift_month
 from .selectors.threads import PAGE_LIMIT, thread_messages, thread_read_up_to
 from .services.threads import thread_mark_read
-from .services.workflow import BookingConflict, BookingError, BookingPermissionError
+from .services.workflow import BookingConflict, BookingError, BookingPermissionError, members_busy_for_gig
 
 # How often the live sections ask for news, in seconds (a setting, so browser tests need not wait).
 POLL_SECONDS = 20
 
 NOTICES = {
     "accept": "Accepted: {band} is booked. Everyone involved has been told.",
+    "accept_stand_in": "Accepted: {band} is booked and will find a stand-in. Everyone involved has been told.",
+    "stand_in": "Noted: {band} will find a stand-in, so the other side can accept.",
     "decline": "Declined. The other side has been told.",
     "withdraw": "Withdrawn. The other side has been told.",
     "cancel": "Cancelled. Everyone involved has been told, with your reason.",
@@ -130,9 +132,15 @@ def detail_context(
     viewer = booking_viewer(booking=booking, user=request.user)
     zone = timezone.get_current_timezone()
     gig_times = booking_gig_times(booking=booking, viewer=viewer, zone=zone, now=now)
-    band_free = None
+    band_free, members_busy = None, []
     if booking.is_pending and booking.ends_at > now:
-        band_free = band_free_between(band_id=booking.band_id, start=booking.starts_at, end=booking.ends_at)
+        # With the gig's load-in and pack-down, as the accept checks it.
+        busy = members_busy_for_gig(booking.band, booking.starts_at, booking.ends_at)
+        band_free = not busy
+        members_busy = [
+            {"name": member.name, "when": when_text(member.starts_at, member.ends_at, zone), "gig": member.gig}
+            for member in busy
+        ]
     detail_url = reverse("bookings:detail", args=[booking.uid])
     return {
         "booking": booking,
@@ -146,6 +154,8 @@ def detail_context(
         "fee_label": booking_fee_label(booking),
         "lineup": booking_lineup(booking=booking),
         "band_free": band_free,
+        "members_busy": members_busy,
+        "can_plan_stand_in": bool(members_busy) and "band" in viewer.sides and not booking.stand_in_planned,
         "events": booking_event_rows(list(booking_events(booking=booking))),
         "can_accept": viewer.can_accept(now),
         "can_decline": viewer.can_answer(),

@@ -32,6 +32,7 @@ urlpatterns = [
     # Detail: one booking and what its participants may do to it
     path("bookings/<uuid:uid>/", detail.detail, name="detail"),
     path("bookings/<uuid:uid>/accept/", detail.accept, name="accept"),
+    path("bookings/<uuid:uid>/stand-in/", detail.stand_in, name="stand_in"),
     path("bookings/<uuid:uid>/decline/", detail.decline, name="decline"),
     path("bookings/<uuid:uid>/withdraw/", detail.withdraw, name="withdraw"),
     path("bookings/<uuid:uid>/cancel/", detail.cancel, name="cancel"),

@@ -61,6 +61,7 @@ class BookingOut(Schema):
     asking_side: str  # band, venue, client
     answering_side: str  # venue, band
     sequence: int
+    stand_in_planned: bool  # the band's leaders will find a stand-in for busy members
     created_at: dt.datetime
     status_changed_at: dt.datetime | None
     url: str
@@ -101,6 +102,7 @@ def booking_out(request: HttpRequest, booking: Booking) -> BookingOut:
         asking_side=booking.asking_side,
         answering_side=booking.answering_side,
         sequence=booking.sequence,
+        stand_in_planned=booking.stand_in_planned,
         created_at=utc(booking.created_at),
         status_changed_at=utc(booking.status_changed_at),
         url=request.build_absolute_uri(f"/bookings/{booking.uid}/"),
@@ -257,12 +259,30 @@ def _answered(request: HttpRequest, uid: uuid.UUID) -> BookingOut:
     return booking_out(request, _mine_or_404(request, uid))
 
 
+class AcceptIn(Schema):
+    stand_in: bool = Field(
+        False,
+        description="The band's leaders accept although a required member is busy then: they will find a "
+        "stand-in (recorded in the booking's history). Without it such an accept is a 409 naming the members.",
+    )
+
+
 @router.post("/bookings/{uuid:uid}/accept", response={200: BookingOut, **WRITE_ERRORS})
-def booking_accept(request: HttpRequest, uid: uuid.UUID):
+def booking_accept(request: HttpRequest, uid: uuid.UUID, body: AcceptIn | None = None):
     """Accept a pending booking (the side that did not ask). 409 when the band or the place has been
-    taken meanwhile, with the reason."""
+    taken meanwhile, or a required member is busy during the gig with its load-in and pack-down, with
+    the reason."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
-    workflow.booking_accept(booking=_mine_or_404(request, uid), by=user)
+    workflow.booking_accept(booking=_mine_or_404(request, uid), by=user, stand_in=bool(body and body.stand_in))
+    return _answered(request, uid)
+
+
+@router.post("/bookings/{uuid:uid}/stand-in", response={200: BookingOut, **WRITE_ERRORS})
+def booking_stand_in(request: HttpRequest, uid: uuid.UUID):
+    """The band's leaders say they will find a stand-in for the required members who are busy during a
+    pending booking, so the other side may accept it all the same."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    workflow.booking_stand_in_plan(booking=_mine_or_404(request, uid), by=user)
     return _answered(request, uid)
 
 

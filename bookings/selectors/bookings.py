@@ -70,6 +70,51 @@ def band_free_between(
     return not busy.exists()
 
 
+@dataclass(frozen=True)
+class MemberBusy:
+    """A required member who is busy during a gig's window: who, and their first busy time in it."""
+
+    user_id: int
+    name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    gig: bool  # the busy time is another gig (of this band or any other they play in)
+
+
+GIG_SOURCES = ("band_block", "gig")
+
+
+def members_busy_between(
+    *, band_id: int, start: dt.datetime, end: dt.datetime, exclude_block_id: int | None = None
+) -> list[MemberBusy]:
+    """The band's required members who are busy at some moment of [start, end), in name order, each
+    with the first of their busy intervals there. Empty when the band can play then. One query.
+
+    What the busy time comes from beyond "another gig" is the member's own (a private calendar, a
+    weekly rule) and is not said."""
+    busy = (
+        BusyInterval.objects.filter(
+            BusyOverlaps(start, end),
+            user_id__in=Membership.objects.filter(band_id=band_id, required=True).values("user_id"),
+        )
+        .select_related("user")
+        .order_by("user_id", "starts_at")
+    )
+    if exclude_block_id is not None:
+        busy = busy.exclude(source__in=GIG_SOURCES, source_id=exclude_block_id)
+    first: dict[int, MemberBusy] = {}
+    for row in busy:
+        if row.user_id not in first:
+            first[row.user_id] = MemberBusy(
+                user_id=row.user_id,
+                name=row.user.name,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                gig=row.source == BusyInterval.Source.GIG,
+            )
+    return sorted(first.values(), key=lambda member: member.name.casefold())
+
+
 def gig_days_taken(
     *, band_ids: Collection[int], start: dt.datetime, end: dt.datetime | None = None
 ) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:

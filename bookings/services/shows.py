@@ -35,7 +35,15 @@ from ..models import BillMessage, Booking, BookingEvent
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
 from ..selectors.shows import bill_people, on_the_bill
 from .notices import booking_notify, booking_people, booking_summary
-from .workflow import BookingConflict, BookingError, BookingPermissionError, _check_band_free
+from .workflow import (
+    BookingConflict,
+    BookingError,
+    BookingPermissionError,
+    _check_band_free,
+    check_members_free,
+    members_busy_for_gig,
+    stand_in_note,
+)
 
 Status = Booking.Status
 Role = Booking.Role
@@ -73,14 +81,17 @@ def show_host(
     support_terms: str = "",
     support_places: int = 0,
     doors_at: dt.datetime | None = None,
+    stand_in: bool = False,
     now=None,
 ) -> Slot:
     """The band hosts a show of its own (a DIY show, a house concert, a festival): a public show it
     headlines, with `support_places` places for support acts it picks itself.
 
     Leaders and admins only (BookingPermissionError). Raises ValidationError by field (times, place,
-    places, zone, fee) and BookingConflict when the band is already booked at an overlapping time.
-    The band's own place is booked at once, so its members are busy for it and it shows in the feeds.
+    places, zone, fee) and BookingConflict when the band is already booked at an overlapping time, or
+    MembersBusy when a required member is busy then with the load-in and pack-down (unless `stand_in`:
+    the band will find a stand-in, recorded in the audit log). The band's own place is booked at once,
+    so its members are busy for it and it shows in the feeds.
     """
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
@@ -113,6 +124,9 @@ def show_host(
     with transaction.atomic():
         band = Band.objects.select_for_update().get(pk=band.pk)
         _check_band_free(band, starts_at, ends_at, zone)
+        busy = members_busy_for_gig(band, starts_at, ends_at)
+        if busy and not stand_in:
+            check_members_free(band, starts_at, ends_at, zone)
         slot = Slot(
             host_band=band,
             place_venue=place_venue,
@@ -153,7 +167,13 @@ def show_host(
                     currency=currency,
                     status_changed_at=now,
                 )
-                BookingEvent.objects.create(booking=booking, actor=by, from_status="", to_status=Status.BOOKED, note="")
+                BookingEvent.objects.create(
+                    booking=booking,
+                    actor=by,
+                    from_status="",
+                    to_status=Status.BOOKED,
+                    note=stand_in_note(band, busy, zone, what="Hosted anyway") if busy else "",
+                )
                 Slot.objects.filter(pk=slot.pk).update(headliner_booked=1)
                 booking.block = band_gig_block_add(
                     band_id=band.pk, starts_at=starts_at, ends_at=ends_at, title=f"Show: {slot.title}"

@@ -35,14 +35,16 @@ from accounts.services import NotificationItem, notifications_create_many
 from accounts.timezones import validate_time_zone, when_text
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import band_managers, bands_managers
-from bands.services import band_gig_block_add, band_gig_block_remove
+from bands.services import band_gig_block_add, band_gig_block_remove, gig_window
 from venues.models import Slot
 
 from ..models import Booking, BookingEvent
 from ..selectors.bookings import (
+    MemberBusy,
     can_manage_band,
     is_venue_staff,
     manages_band_of,
+    members_busy_between,
     picks_support_of,
     side_of,
     staffs_venue_of,
@@ -77,6 +79,15 @@ class BookingError(Exception):
 
 class BookingConflict(BookingError):
     """Something else is in the way (the band is booked, the place is taken, the page was stale): HTTP 409."""
+
+
+class MembersBusy(BookingConflict):
+    """A required member of the band is busy during the gig with its load-in and pack-down. The band's
+    leaders may accept anyway, saying they will find a stand-in (`stand_in=True`)."""
+
+    def __init__(self, message: str, *, members: list[MemberBusy]) -> None:
+        super().__init__(message)
+        self.members = members
 
 
 class BookingPermissionError(BookingError):
@@ -142,6 +153,45 @@ def _check_band_free(band: Band, starts_at: dt.datetime, ends_at: dt.datetime, z
         raise BookingConflict(
             f"{band.name} is already booked {when_text(clash.starts_at, clash.ends_at, zone)}, which overlaps this gig."
         )
+
+
+def busy_members_text(members: list[MemberBusy], zone) -> str:
+    """Who is busy when, for a refusal: "Mara is busy Fri 12 Jun, 19:00–23:00 (another gig)"."""
+    parts = [
+        f"{member.name} is busy {when_text(member.starts_at, member.ends_at, zone)}"
+        + (" (another gig)" if member.gig else "")
+        for member in members
+    ]
+    return "; ".join(parts)
+
+
+def members_busy_for_gig(
+    band: Band, starts_at: dt.datetime, ends_at: dt.datetime, *, exclude_block_id: int | None = None
+) -> list[MemberBusy]:
+    """The band's required members who are busy at some moment of the gig with its load-in before and
+    pack-down after (the window their gig block will take, bands.services.gig_window)."""
+    start, end = gig_window(band, starts_at, ends_at)
+    return members_busy_between(band_id=band.pk, start=start, end=end, exclude_block_id=exclude_block_id)
+
+
+def check_members_free(
+    band: Band, starts_at: dt.datetime, ends_at: dt.datetime, zone, *, exclude_block_id: int | None = None
+) -> list[MemberBusy]:
+    """Raise MembersBusy naming each required member who is busy during the gig with its load-in and
+    pack-down; return [] when everyone is free."""
+    busy = members_busy_for_gig(band, starts_at, ends_at, exclude_block_id=exclude_block_id)
+    if busy:
+        raise MembersBusy(
+            f"{busy_members_text(busy, zone)}, which overlaps this gig with its load-in and pack-down. "
+            f"Nothing was booked: {band.name}'s leaders can accept anyway and find a stand-in.",
+            members=busy,
+        )
+    return busy
+
+
+def stand_in_note(band: Band, members: list[MemberBusy], zone, *, what: str = "Accepted anyway") -> str:
+    """The audit log's line for a gig booked although required members are busy."""
+    return f"{what}: {busy_members_text(members, zone)}; {band.name} will find a stand-in."[:500]
 
 
 def _check_band_active(band: Band) -> None:
@@ -584,7 +634,36 @@ def _decline_losers(*, winner: Booking, band: Band, slot: Slot | None, by: User,
         logger.exception("Booking %s was accepted, but declining the bookings it made impossible failed", winner.uid)
 
 
-def booking_accept(*, booking: Booking, by: User, now=None) -> Booking:
+def booking_stand_in_plan(*, booking: Booking, by: User, now=None) -> Booking:
+    """The band's leaders or admins say they will find a stand-in for the required members who are busy
+    during a pending booking, so the other side may accept it all the same. Recorded in the audit log
+    with the members named. Raises BookingPermissionError (not the band's leader or admin),
+    BookingConflict (no longer pending)."""
+    now = now or timezone.now()
+    if not manages_band_of(booking, by):
+        raise BookingPermissionError("Only the band's leaders and admins can plan a stand-in.")
+    with transaction.atomic():
+        band, _slot, booking = _lock(booking)
+        if booking.status != Status.PENDING:
+            raise _stale(booking)
+        if booking.stand_in_planned:
+            return booking
+        busy = members_busy_for_gig(band, booking.starts_at, booking.ends_at)
+        who = busy_members_text(busy, booking.zone) if busy else "Nobody is busy right now"
+        booking.stand_in_planned = True
+        booking.updated_at = now
+        booking.save(update_fields=["stand_in_planned", "updated_at"])
+        BookingEvent.objects.create(
+            booking=booking,
+            actor=by,
+            from_status=booking.status,
+            to_status=booking.status,
+            note=f"{band.name} will find a stand-in if needed: {who}."[:500],
+        )
+    return booking
+
+
+def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = False) -> Booking:
     """Accept a pending booking on behalf of the side that did not ask (the venue for an application,
     the band's leaders and admins for an offer or a request).
 
@@ -592,12 +671,17 @@ def booking_accept(*, booking: Booking, by: User, now=None) -> Booking:
     Otherwise locks the band, then the slot, then the booking, so concurrent accepts queue, and checks
     again. Raises BookingPermissionError (not the answering side, or your own request), BookingConflict
     (the booking is no longer pending, the band is booked at an overlapping time, the place is taken,
-    the slot cancelled), BookingError (the gig has started). On success the booking, the slot's place
+    the slot cancelled; MembersBusy when a required member is busy during the gig with its load-in and
+    pack-down), BookingError (the gig has started). `stand_in`: the band's leaders accept anyway and
+    will find a stand-in for the busy members (as does booking.stand_in_planned, which they set
+    earlier for the other side's accept); recorded in the audit log. On success the booking, the slot's place
     and the band's members' busy time commit in one transaction, which holds the band lock briefly;
     every pending booking it makes impossible is declined right after, in a second one.
     """
     now = now or timezone.now()
     _check_answerer(booking, by)
+    if stand_in and not manages_band_of(booking, by):
+        raise BookingPermissionError("Only the band's leaders and admins can accept with a stand-in.")
     _check_not_decided(booking)
     with transaction.atomic():
         band, slot, booking = _lock(booking)
@@ -608,9 +692,15 @@ def booking_accept(*, booking: Booking, by: User, now=None) -> Booking:
         _check_band_free(band, booking.starts_at, booking.ends_at, booking.zone)
         if slot is not None:
             slot_place_check(slot, booking.role)
+        note = "Accepted"
+        busy = members_busy_for_gig(band, booking.starts_at, booking.ends_at)
+        if busy:
+            if not (stand_in or booking.stand_in_planned):
+                check_members_free(band, booking.starts_at, booking.ends_at, booking.zone)
+            note = stand_in_note(band, busy, booking.zone)
         try:
             with transaction.atomic():
-                booking_transition(booking, Status.BOOKED, actor=by, note="Accepted", now=now)
+                booking_transition(booking, Status.BOOKED, actor=by, note=note, now=now)
                 if slot is not None:
                     counter = "headliner_booked" if booking.role == Role.HEADLINER else "supports_booked"
                     Slot.objects.filter(pk=slot.pk).update(**{counter: F(counter) + 1})

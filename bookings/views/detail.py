@@ -57,6 +57,9 @@ def _status(request: HtmxHttpRequest, booking: Booking) -> HttpResponse:
 REASON_FORMS = {"decline": DeclineForm, "cancel": CancelForm}
 ACTIONS = {
     "accept": lambda booking, by, reason: workflow.booking_accept(booking=booking, by=by),
+    # The band's leaders accept although a required member is busy: they will find a stand-in.
+    "accept_stand_in": lambda booking, by, reason: workflow.booking_accept(booking=booking, by=by, stand_in=True),
+    "stand_in": lambda booking, by, reason: workflow.booking_stand_in_plan(booking=booking, by=by),
     "decline": lambda booking, by, reason: workflow.booking_decline(booking=booking, by=by, reason=reason),
     "withdraw": lambda booking, by, reason: workflow.booking_withdraw(booking=booking, by=by),
     "cancel": lambda booking, by, reason: workflow.booking_cancel(booking=booking, by=by, reason=reason),
@@ -97,7 +100,14 @@ def _act(request: HtmxHttpRequest, uid: UUID, action: str) -> HttpResponse:
 @login_required
 @require_POST
 def accept(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
-    return _act(request, uid, "accept")
+    return _act(request, uid, "accept_stand_in" if request.POST.get("stand_in") == "1" else "accept")
+
+
+@login_required
+@require_POST
+def stand_in(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The band's leaders say they will find a stand-in for busy members, so the other side may accept."""
+    return _act(request, uid, "stand_in")
 
 
 @login_required
