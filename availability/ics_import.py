@@ -635,6 +635,7 @@ def _series(
             uid = _text(component, "UID").strip()
             groups[uid or ("no uid", index)].append(component)
     for events in groups.values():
+        events = _latest_versions(events, problems)
         masters = [event for event in events if event.get("RECURRENCE-ID") is None]
         changed = [event for event in events if event.get("RECURRENCE-ID") is not None]
         for series in [[*masters[:1], *changed], *([master] for master in masters[1:])]:
@@ -642,6 +643,44 @@ def _series(
                 _repair(event, problems)
                 _check_rules(event)
             yield series
+
+
+def _sequence(event: icalendar.Event) -> int:
+    try:
+        return int(str(event.get("SEQUENCE", 0)).strip())
+    except ValueError:
+        return 0
+
+
+def _recurrence_key(event: icalendar.Event) -> object:
+    """Which occurrence a copy stands for: None for the series itself, else its RECURRENCE-ID (in UTC
+    where it has a zone, so that the same moment written in two zones is one key)."""
+    value = event.get("RECURRENCE-ID")
+    if value is None:
+        return None
+    moment = getattr(value, "dt", value)
+    if isinstance(moment, datetime) and moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    return moment
+
+
+def _latest_versions(events: list[icalendar.Event], problems: list[str]) -> list[icalendar.Event]:
+    """Of the copies of one UID, per occurrence (the series, or one RECURRENCE-ID), only those with the
+    highest SEQUENCE: an export that keeps the versions an event had (RFC 5545 §3.8.7.4) must not stay
+    busy when its newer version took a date out. Copies of equal SEQUENCE are all kept (two different
+    events that share a UID never hide each other); how many were left out is said in `problems`."""
+    if len(events) < 2:
+        return events
+    highest: dict[object, int] = {}
+    for event in events:
+        key = _recurrence_key(event)
+        highest[key] = max(highest.get(key, _sequence(event)), _sequence(event))
+    latest = [event for event in events if _sequence(event) == highest[_recurrence_key(event)]]
+    if len(latest) < len(events):
+        older = len(events) - len(latest)
+        versions = "an older version was" if older == 1 else f"{older} older versions were"
+        problems.append(f"“{_title(latest[0])}”: {versions} left out; the newest one counts")
+    return latest
 
 
 # Misspelt rule parts seen in real exports, and what they mean.

@@ -658,3 +658,43 @@ def test_many_long_running_weekly_series_are_all_expanded() -> None:
     found = parse_busy(calendar(*events), utc(2026, 1, 5), utc(2026, 1, 5) + timedelta(weeks=10))
     assert len(found) == 40 * 10
     assert {event.title for event in found} == {f"Weekly {n}" for n in range(40)}
+
+
+# ---- Versions of one event: only the newest SEQUENCE counts -------------------------------------
+
+
+def test_an_export_that_keeps_older_versions_is_busy_only_as_the_newest_one_says() -> None:
+    # A real export (recurring-ical-events, issue 148): version 2 of a fortnightly week-long event took
+    # the week of 15 July out; version 1 still stands beside it in the file.
+    data = (SAMPLES / "superseded_versions.ics").read_bytes()
+    report = parse_busy_report(data, utc(2024, 6, 1), utc(2024, 9, 1))
+    assert [(event.start.date().isoformat(), event.title) for event in report.events] == [
+        ("2024-07-01", "test123 - edited"),
+        ("2024-07-29", "test123 - edited"),
+    ]
+    assert not any(event.start <= utc(2024, 7, 16) < event.end for event in report.events)
+    assert any("older version was left out" in problem for problem in report.problems)
+
+
+def _calendar(*events: str) -> bytes:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + "".join(events) + "END:VCALENDAR\r\n").encode()
+
+
+def _event(uid: str, start: str, end: str, *extra: str) -> str:
+    lines = [f"UID:{uid}", f"DTSTART:{start}", f"DTEND:{end}", "SUMMARY:Rehearsal", *extra]
+    return "BEGIN:VEVENT\r\n" + "".join(line + "\r\n" for line in lines) + "END:VEVENT\r\n"
+
+
+def test_a_moved_occurrence_counts_in_its_newest_version_only() -> None:
+    series = _event("r1", "20260302T180000Z", "20260302T200000Z", "RRULE:FREQ=WEEKLY;COUNT=3")
+    moved_v1 = _event("r1", "20260309T190000Z", "20260309T210000Z", "RECURRENCE-ID:20260309T180000Z", "SEQUENCE:1")
+    moved_v2 = _event("r1", "20260310T100000Z", "20260310T120000Z", "RECURRENCE-ID:20260309T180000Z", "SEQUENCE:2")
+    events = parse_busy(_calendar(series, moved_v1, moved_v2), MARCH, MAY)
+    assert [event.start for event in events] == [utc(2026, 3, 2, 18), utc(2026, 3, 10, 10), utc(2026, 3, 16, 18)]
+
+
+def test_two_events_that_share_a_uid_and_a_sequence_are_both_kept() -> None:
+    first = _event("same", "20260302T180000Z", "20260302T200000Z")
+    second = _event("same", "20260305T180000Z", "20260305T200000Z")
+    events = parse_busy(_calendar(first, second), MARCH, MAY)
+    assert [event.start for event in events] == [utc(2026, 3, 2, 18), utc(2026, 3, 5, 18)]
