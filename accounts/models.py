@@ -187,3 +187,16 @@ class ApiToken(models.Model):
 
     def is_active(self, now) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class RateCount(models.Model):
+    """How many of one action one person did in one window of a rate limit, where no Redis keeps the
+    counts (accounts/ratelimit.py): one row per window, counted up by an atomic conditional UPDATE so
+    that a burst of parallel requests never gets past the limit."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,10 +1,17 @@
 """How often one person may create things others are told about: requests, applications, offers,
-messages, invites. The limits live in settings.STAGESLOT_RATE_LIMITS ("10/h", "60/10m"); the counts
-in the cache (Redis in production, local memory on one machine).
+messages, invites. The limits live in settings.STAGESLOT_RATE_LIMITS ("10/h", "60/10m").
 
-A fixed window per person and action: the count of what they created since the window began. Only
-what went through counts (a form sent back with errors does not). When the cache cannot be reached
-the limiter lets everything through and logs a warning: an outage of Redis must not stop bookings.
+A fixed window per person and action: the count of what they created since the window began. The
+count is taken FIRST, atomically, and the action runs only with a place taken (rate_limit_take), so a
+burst of parallel requests gets exactly the limit through; an action that does not go through (a form
+sent back with errors, a refusal) gives its place back (rate_limit_return).
+
+Where the counts live (settings.STAGESLOT_RATE_LIMIT_STORE): "cache" – Redis in production, one INCR
+per take; "database" – the embedded default without Redis, one conditional UPDATE (count < limit) of
+a RateCount row, which PostgreSQL and SQLite both apply atomically. The API's per-call limits
+(api_token, api_ip) always use the cache: a database write on every read would cost more than it
+guards. When the store cannot be reached the limiter lets everything through and logs a warning: an
+outage of Redis must not stop bookings.
 """
 
 import datetime as dt
@@ -18,9 +25,13 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+
+from .models import RateCount
 
 logger = logging.getLogger(__name__)
 
@@ -59,31 +70,121 @@ def _window(action: str, who: int | str) -> tuple[str, Rate, float]:
     return f"ratelimit:{action}:{who}:{start}", rate, start + rate.seconds - now
 
 
+def _used(action: str, key: str) -> int:
+    if _in_database(action):
+        return RateCount.objects.filter(key=key).values_list("count", flat=True).first() or 0
+    return cache.get(key, 0)
+
+
 def rate_limit_wait(*, action: str, who: int | str) -> int:
-    """Seconds until `who` may do `action` again; 0 when they may now (or the cache is down)."""
+    """Seconds until `who` may do `action` again; 0 when they may now (or the store is down). A look
+    only, to say so early (before a form is filled in): the action itself takes its place with
+    rate_limit_take."""
     key, rate, left = _window(action, who)
     try:
-        used = cache.get(key, 0)
+        used = _used(action, key)
     except Exception:
-        logger.warning("Rate limit cache unreachable; letting %s through", action, exc_info=True)
+        logger.warning("Rate limit store unreachable; letting %s through", action, exc_info=True)
         return 0
-    return math.ceil(left) if used >= rate.limit else 0
+    return max(math.ceil(left), 1) if used >= rate.limit else 0
 
 
 def rate_limit_left(*, action: str, who: int | str) -> int:
-    """How many more `action`s `who` may do in the current window (all of them when the cache is down)."""
+    """How many more `action`s `who` may do in the current window (all of them when the store is down)."""
     key, rate, _left = _window(action, who)
     try:
-        used = cache.get(key, 0)
+        used = _used(action, key)
     except Exception:
-        logger.warning("Rate limit cache unreachable; letting %s through", action, exc_info=True)
+        logger.warning("Rate limit store unreachable; letting %s through", action, exc_info=True)
         return rate.limit
     return max(rate.limit - used, 0)
 
 
-def rate_limit_hit(*, action: str, who: int | str) -> None:
-    """Count one `action` by `who` in the current window."""
+# Limits counted per API call: kept in the cache whatever the store.
+CALL_LIMITS = frozenset({"api_token", "api_ip"})
+
+
+def _in_database(action: str) -> bool:
+    return getattr(settings, "STAGESLOT_RATE_LIMIT_STORE", "cache") == "database" and action not in CALL_LIMITS
+
+
+def rate_limit_take(*, action: str, who: int | str) -> int:
+    """Take one place of `who`'s limit on `action` before doing it: 0 when taken (it now counts; give
+    it back with rate_limit_return if the action does not go through), else the seconds to wait, and
+    nothing is counted. Atomic: of N parallel takes, exactly as many as are left succeed."""
     key, rate, left = _window(action, who)
+    wait = max(math.ceil(left), 1)
+    if _in_database(action):
+        try:
+            return 0 if _database_take(key, rate.limit, left) else wait
+        except DatabaseError:
+            logger.warning("Rate limit table unreachable; letting %s through", action, exc_info=True)
+            return 0
+    try:
+        cache.add(key, 0, timeout=math.ceil(left) + 1)
+        try:
+            used = cache.incr(key)
+        except ValueError:
+            # The key expired between add and incr: the next window has begun, count there.
+            cache.add(key, 0, timeout=rate.seconds + 1)
+            used = cache.incr(key)
+        if used > rate.limit:
+            cache.decr(key)
+            return wait
+    except Exception:
+        logger.warning("Rate limit cache unreachable; letting %s through", action, exc_info=True)
+    return 0
+
+
+def _database_take(key: str, limit: int, left: float) -> bool:
+    """One conditional UPDATE (count < limit) where the window's row exists; else the row is inserted
+    (ON CONFLICT DO NOTHING, so parallel first takes make one row) and updated. At most 3 queries,
+    no savepoint; the database applies each UPDATE atomically, so the count never passes the limit."""
+    if RateCount.objects.filter(key=key, count__lt=limit).update(count=F("count") + 1):
+        return True
+    expires_at = timezone.now() + dt.timedelta(seconds=math.ceil(left) + 1)
+    RateCount.objects.bulk_create([RateCount(key=key, count=0, expires_at=expires_at)], ignore_conflicts=True)
+    return RateCount.objects.filter(key=key, count__lt=limit).update(count=F("count") + 1) == 1
+
+
+def rate_counts_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the counts of windows that have ended (the periodic task calls this); how many."""
+    deleted, _ = RateCount.objects.filter(expires_at__lt=now or timezone.now()).delete()
+    return deleted
+
+
+def rate_limit_take_many(*, action: str, who: int | str, wanted: int) -> int:
+    """Take up to `wanted` places one by one (each atomic); how many were taken. Give back the ones
+    not used with rate_limit_return."""
+    taken = 0
+    while taken < wanted and rate_limit_take(action=action, who=who) == 0:
+        taken += 1
+    return taken
+
+
+def rate_limit_return(*, action: str, who: int | str, count: int = 1) -> None:
+    """Give back places taken for actions that did not go through (never below zero)."""
+    if count <= 0:
+        return
+    key, _rate, _left = _window(action, who)
+    try:
+        if _in_database(action):
+            RateCount.objects.filter(key=key, count__gte=count).update(count=F("count") - count)
+        else:
+            cache.decr(key, count)
+    except ValueError:
+        pass  # the window ended meanwhile: nothing to give back
+    except Exception:
+        logger.warning("Rate limit store unreachable; %s not given back", action, exc_info=True)
+
+
+def rate_limit_hit(*, action: str, who: int | str) -> None:
+    """Count one `action` by `who` in the current window, whatever the limit (tests and per-call
+    counters that refuse on their own)."""
+    key, rate, left = _window(action, who)
+    if _in_database(action):
+        rate_limit_take(action=action, who=who)
+        return
     try:
         cache.add(key, 0, timeout=math.ceil(left) + 1)
         cache.incr(key)
@@ -124,8 +225,9 @@ def _duration(seconds: int) -> str:
 
 
 def rate_limited(action: str) -> Callable:
-    """A view decorator: a signed-in person's POST over the limit gets the 429 page and the view is
-    not called; a POST the view answers with success (below 400) counts one."""
+    """A view decorator: a signed-in person's POST takes a place of the limit first (atomically, so a
+    parallel burst gets exactly the limit through); over the limit it gets the 429 page and the view is
+    not called. A POST the view answers with an error (400 and up) gives its place back."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -133,12 +235,16 @@ def rate_limited(action: str) -> Callable:
             user = getattr(request, "user", None)
             if request.method != "POST" or user is None or not user.is_authenticated:
                 return view(request, *args, **kwargs)
-            wait = rate_limit_wait(action=action, who=user.pk)
+            wait = rate_limit_take(action=action, who=user.pk)
             if wait:
                 return rate_limited_response(request, action=action, wait=wait)
-            response = view(request, *args, **kwargs)
-            if response.status_code < 400:
-                rate_limit_hit(action=action, who=user.pk)
+            try:
+                response = view(request, *args, **kwargs)
+            except BaseException:
+                rate_limit_return(action=action, who=user.pk)
+                raise
+            if response.status_code >= 400:
+                rate_limit_return(action=action, who=user.pk)
             return response
 
         return wrapped

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
+from .ratelimit import rate_counts_prune
 from .services import (
     NotificationEmailFailed,
     notification_digest_recipients,
@@ -91,3 +92,9 @@ def notification_digest_task(self, *, user_id: int, at: str) -> int:
         if exc.given_up or self.request.is_eager:
             return 0
         raise self.retry(exc=exc, countdown=notification_email_retry_in(exc.attempts)) from exc
+
+
+@shared_task
+def rate_counts_prune_task() -> int:
+    """Delete the rate-limit counts of windows that have ended (only used without Redis)."""
+    return rate_counts_prune()

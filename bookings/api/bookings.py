@@ -5,6 +5,8 @@ page does). A booking the caller is not part of does not exist for them (404).""
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from django.http import Http404, HttpRequest
@@ -13,7 +15,7 @@ from ninja import Status as Answer
 from pydantic import AwareDatetime
 
 from accounts.models import ApiToken
-from accounts.ratelimit import rate_limit_hit, rate_limit_wait
+from accounts.ratelimit import rate_limit_return, rate_limit_take
 from bands.models import Band, Currency, Genre
 from bands.selectors import bands_public
 from venues.models import Venue, VenueStaff
@@ -116,11 +118,18 @@ def _mine_or_404(request: HttpRequest, uid: uuid.UUID) -> Booking:
     return booking
 
 
-def _limited(action: str, user) -> None:
-    """The per-person limits of the pages (STAGESLOT_RATE_LIMITS) hold for the API too."""
-    wait = rate_limit_wait(action=action, who=user.pk)
+@contextmanager
+def _limited(action: str, user) -> Iterator[None]:
+    """The per-person limits of the pages (STAGESLOT_RATE_LIMITS) hold for the API too: a place is
+    taken first (a burst cannot pass the limit) and given back when the block raises."""
+    wait = rate_limit_take(action=action, who=user.pk)
     if wait:
         raise ApiProblem(429, f"Too many of these; try again in {wait} seconds.", headers={"Retry-After": str(wait)})
+    try:
+        yield
+    except BaseException:
+        rate_limit_return(action=action, who=user.pk)
+        raise
 
 
 # ---- Reading ----------------------------------------------------------------------------------
@@ -193,9 +202,10 @@ def booking_apply(request: HttpRequest, body: SlotAsk):
         raise Http404("No such slot.")
     if band is None:
         raise Http404("No such band among yours.")
-    _limited("application", user)
-    booking = workflow.booking_apply(slot=slot, band=band, by=user, role=body.role, fee=body.fee, message=body.message)
-    rate_limit_hit(action="application", who=user.pk)
+    with _limited("application", user):
+        booking = workflow.booking_apply(
+            slot=slot, band=band, by=user, role=body.role, fee=body.fee, message=body.message
+        )
     return Answer(201, booking_out(request, _mine_or_404(request, booking.uid)))
 
 
@@ -209,9 +219,10 @@ def booking_offer(request: HttpRequest, body: SlotAsk):
         raise Http404("No such slot.")
     if band is None or (not band.is_public and not band.memberships.filter(user=user).exists()):
         raise Http404("No such band.")
-    _limited("offer", user)
-    booking = workflow.booking_offer(slot=slot, band=band, by=user, role=body.role, fee=body.fee, message=body.message)
-    rate_limit_hit(action="offer", who=user.pk)
+    with _limited("offer", user):
+        booking = workflow.booking_offer(
+            slot=slot, band=band, by=user, role=body.role, fee=body.fee, message=body.message
+        )
     return Answer(201, booking_out(request, _mine_or_404(request, booking.uid)))
 
 
@@ -223,12 +234,17 @@ def booking_request(request: HttpRequest, body: RequestIn):
     band = bands_public().filter(slug=body.band).first()
     if band is None:
         raise Http404("No such band.")
-    _limited("booking_request", user)
     try:
         starts_at, ends_at = body.starts_at.astimezone(dt.UTC), body.ends_at.astimezone(dt.UTC)
     except OverflowError:
         raise ApiProblem(422, "Some of the input is not valid.", errors={"starts_at": [OUT_OF_RANGE]}) from None
-    booking = workflow.booking_request(
+    with _limited("booking_request", user):
+        booking = _request(user, band, body, starts_at, ends_at)
+    return Answer(201, booking_out(request, _mine_or_404(request, booking.uid)))
+
+
+def _request(user, band: Band, body: "RequestIn", starts_at: dt.datetime, ends_at: dt.datetime) -> Booking:
+    return workflow.booking_request(
         band=band,
         client=user,
         starts_at=starts_at,
@@ -240,8 +256,6 @@ def booking_request(request: HttpRequest, body: RequestIn):
         fee=body.fee,
         message=body.message,
     )
-    rate_limit_hit(action="booking_request", who=user.pk)
-    return Answer(201, booking_out(request, _mine_or_404(request, booking.uid)))
 
 
 # ---- Answering --------------------------------------------------------------------------------

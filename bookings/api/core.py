@@ -29,7 +29,7 @@ from accounts.api_tokens import api_token_check
 from accounts.client_ip import client_ip
 from accounts.form_fields import control_character_in, control_character_words
 from accounts.models import ApiToken
-from accounts.ratelimit import rate_limit_hit, rate_limit_wait
+from accounts.ratelimit import rate_limit_take
 
 from ..pages import refusal_code
 from ..services.workflow import BookingError
@@ -241,10 +241,9 @@ class Anonymous:
 
 
 def _rate_check(action: str, who: int | str) -> None:
-    wait = rate_limit_wait(action=action, who=who)
+    wait = rate_limit_take(action=action, who=who)
     if wait:
         raise ApiProblem(429, f"Too many calls; try again in {wait} seconds.", headers={"Retry-After": str(wait)})
-    rate_limit_hit(action=action, who=who)
 
 
 def _strings(value) -> list[str]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.htmx import HtmxHttpRequest, is_partial
-from accounts.ratelimit import rate_limit_hit, rate_limit_wait, rate_limited_response
+from accounts.ratelimit import rate_limit_return, rate_limit_take, rate_limited_response
 from accounts.timezones import when_text
 from bands.models import Band, Package
 from bands.packages import band_packages, package_length_label, package_price, package_price_label, package_travel_label
@@ -249,8 +249,9 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
         back = reverse("bookings:book", args=[band.slug]) + "?step=4"
         route = "account_signup" if request.POST.get("then") == "signup" else "account_login"
         return redirect(f"{reverse(route)}?{urlencode({'next': back})}")
-    # Only confirming counts against the limit on requests, not each step on the way.
-    if wait := rate_limit_wait(action="booking_request", who=request.user.pk):
+    # Only confirming counts against the limit on requests, not each step on the way. The place is
+    # taken before booking (so a burst cannot pass the limit) and given back if nothing was booked.
+    if wait := rate_limit_take(action="booking_request", who=request.user.pk):
         return rate_limited_response(request, action="booking_request", wait=wait)
     summary = _summary(band, packages, draft)
     where, package = summary["where"], summary["package"]
@@ -292,10 +293,14 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
             )
             notice = f"Your request is with {band.name}. You will hear when they answer."
     except ValidationError as exc:
+        rate_limit_return(action="booking_request", who=request.user.pk)
         return _page(request, band, packages, draft, 4, status=400, error=" ".join(exc.messages))
     except BookingError as exc:
+        rate_limit_return(action="booking_request", who=request.user.pk)
         return _page(request, band, packages, draft, 4, status=refusal_code(exc), error=str(exc))
-    rate_limit_hit(action="booking_request", who=request.user.pk)
+    except BaseException:
+        rate_limit_return(action="booking_request", who=request.user.pk)
+        raise
     request.session.pop(_key(band), None)
     messages.success(request, notice)
     target = reverse("bookings:detail", args=[booking.uid])

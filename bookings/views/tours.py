@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.ratelimit import rate_limit_hit, rate_limit_left, rate_limit_wait, rate_limited_response
+from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait, rate_limited_response
 from accounts.scheduling import scheduling_today
 from accounts.timezones import when_text
 from bands.models import Band, Membership
@@ -147,17 +147,20 @@ def tour_apply_stops(request: HttpRequest, slug: str) -> HttpResponse:
     form = TourApplyForm(data)
     outcomes, status = [], 400
     if form.is_valid():
-        allowed = rate_limit_left(action="application", who=request.user.pk)
+        # Places are taken before applying (atomically, one by one), and the unused ones given back.
+        allowed = rate_limit_take_many(action="application", who=request.user.pk, wanted=len(form.picks()))
+        applied = 0
         try:
             outcomes = tour_apply(
                 band=band, by=request.user, picks=form.picks(), message=form.cleaned_data["message"], limit=allowed
             )
+            applied = sum(1 for o in outcomes if o.applied)
         except ValidationError as exc:
             form.add_error("message", exc.messages)
         else:
-            for _applied in range(sum(1 for o in outcomes if o.applied)):
-                rate_limit_hit(action="application", who=request.user.pk)
-            status = 200 if any(o.applied for o in outcomes) else 409
+            status = 200 if applied else 409
+        finally:
+            rate_limit_return(action="application", who=request.user.pk, count=allowed - applied)
     zone = zoneinfo.ZoneInfo(band.time_zone)
     rows = [
         {"outcome": o, "when": when_text(o.slot.starts_at, o.slot.ends_at, zone) if o.slot else ""} for o in outcomes

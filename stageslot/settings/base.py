@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.tasks.notification_emails_requeue_task",
         "schedule": NOTIFICATION_REQUEUE_EVERY,
     },
+    # Rate-limit counts of ended windows (the table only holds counts where no Redis does).
+    "accounts-rate-counts-prune": {
+        "task": "accounts.tasks.rate_counts_prune_task",
+        "schedule": crontab(minute=40),
+    },
     # Each person's daily digest goes out at 08:00 in their own zone: an hourly look.
     "accounts-notification-digests": {
         "task": "accounts.tasks.notification_digests_task",
@@ -320,6 +325,10 @@ ALLAUTH_TRUSTED_PROXY_COUNT = trusted_proxies(default=0)
 # Tour routes measure the straight line between places; roads are longer by about this much
 # (docs/decisions/0024-tour-routing.md).
 TOUR_ROAD_FACTOR = env.float("STAGESLOT_TOUR_ROAD_FACTOR", default=1.25)
+# Where the per-person counts live: Redis (one INCR) when it is there, else a table counted up by
+# an atomic conditional UPDATE; both count before the action, so a parallel burst gets the limit
+# exactly (accounts/ratelimit.py).
+STAGESLOT_RATE_LIMIT_STORE = env("STAGESLOT_RATE_LIMIT_STORE", default="cache" if REDIS_URL else "database")
 STAGESLOT_RATE_LIMITS = {
     "booking_request": "10/h",
     "application": "30/h",
