@@ -40,3 +40,5 @@ if settings.DEBUG:
 
 # django-allauth answers its login, signup and password-reset limits with this.
 handler429 = limits.too_many
+
+handler500 = "stageslot.errors.server_error"

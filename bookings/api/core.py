@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -34,6 +36,7 @@ from accounts.ratelimit import rate_limit_take
 from ..pages import refusal_code
 from ..services.workflow import BookingError
 
+request_logger = logging.getLogger("django.request")
 PROBLEM_TYPE = "application/problem+json"
 TITLES = {
     400: "Bad request",
@@ -44,6 +47,8 @@ TITLES = {
     409: "Conflict",
     422: "Invalid input",
     429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
 }
 # Statuses every operation may answer with a problem: no or a bad token, too many calls, bad input.
 COMMON_ERRORS = frozenset({400, 401, 422, 429})
@@ -224,6 +229,28 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem_response(exc.status_code, str(exc))
+
+
+UNAVAILABLE_RETRY = 30  # seconds a client waits before trying again while the database is away
+UNAVAILABLE = "The service cannot reach its database just now. Nothing was done; try again in a moment."
+FAULT = "Something went wrong on our side and has been logged. Try again; if it keeps happening, tell us."
+
+
+def server_problem(exc: BaseException | None) -> HttpResponse:
+    """A fault as a problem: 503 with Retry-After when the database is unreachable or failing, else 500.
+    Never an HTML page, never the fault's own text (it may hold internals)."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return problem_response(503, UNAVAILABLE, headers={"Retry-After": str(UNAVAILABLE_RETRY)})
+    return problem_response(500, FAULT)
+
+
+@api.exception_handler(Exception)
+def _fault(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Logged as Django logs an unhandled exception, so error reporting sees it.
+    request_logger.error(
+        "Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500, "request": request}
+    )
+    return server_problem(exc)
 
 
 # ---- Authentication, scopes and rate limits ------------------------------------------------------

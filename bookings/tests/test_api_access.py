@@ -72,6 +72,9 @@ OPERATIONS = {
         "stranger", "bookings", None,
     ),
     "booking_accept": ("post", lambda w: f"/api/v1/bookings/{w['offer'].uid}/accept", None, "leader", "bookings", 404),
+    "booking_stand_in": (
+        "post", lambda w: f"/api/v1/bookings/{w['offer'].uid}/stand-in", None, "leader", "bookings", 404,
+    ),
     "booking_decline": (
         "post", lambda w: f"/api/v1/bookings/{w['offer'].uid}/decline", None, "leader", "bookings", 404,
     ),
