@@ -45,7 +45,18 @@ WHAT = {
     "offer": ("offer", "offers"),
     "message": ("message", "messages"),
     "invite": ("invite", "invites"),
+    "webhook": ("webhook", "webhooks"),
+    "report": ("report", "reports"),
 }
+
+
+class LimitReached(Exception):
+    """A service's own limit was reached (a flood of messages in one thread): the page answers 429 with
+    the message and Retry-After, the API a 429 problem. Nothing was done."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(int(retry_after), 1)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.htmx import is_partial
+from accounts.ratelimit import rate_limited
 from accounts.timezones import when_text
 from bookings.models import Booking
 
@@ -127,6 +128,7 @@ def review_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("report")
 def review_report_view(request: HttpRequest, pk: int) -> HttpResponse:
     review, side = review_for_viewer(pk=pk, user=request.user)
     back = _back(request, _public_list_of(review) or reverse("reviews:booking", kwargs={"uid": review.booking.uid}))

@@ -31,7 +31,7 @@ from accounts.api_tokens import api_token_check
 from accounts.client_ip import client_ip
 from accounts.form_fields import control_character_in, control_character_words
 from accounts.models import ApiToken
-from accounts.ratelimit import rate_limit_take
+from accounts.ratelimit import LimitReached, rate_limit_take
 
 from ..pages import refusal_code
 from ..services.workflow import BookingError
@@ -224,6 +224,11 @@ def _missing(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return problem_response(403, str(exc) or "You may not do this.")
+
+
+@api.exception_handler(LimitReached)
+def _limit_reached(request: HttpRequest, exc: LimitReached) -> HttpResponse:
+    return problem_response(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
 
 
 @api.exception_handler(HttpError)

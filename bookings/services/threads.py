@@ -10,6 +10,7 @@ added), so their ids grow in the order they commit: "the messages after id N" (t
 """
 
 import datetime as dt
+import math
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from accounts.models import User
+from accounts.ratelimit import LimitReached
 from accounts.services import notifications_create
 
 from ..models import Booking, Message, ThreadRead
@@ -70,8 +72,8 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
     """Add a message by `by` to the booking's thread, mark the thread read up to it for them, and
     notify every other participant (kind "message", once per message and person).
 
-    Allowed in any status. Raises ValidationError for an empty or too long text or when `by` sent
-    FLOOD_LIMIT messages to this thread within FLOOD_WINDOW (nothing is saved); raises
+    Allowed in any status. Raises ValidationError for an empty or too long text, LimitReached when `by`
+    sent FLOOD_LIMIT messages to this thread within FLOOD_WINDOW (nothing is saved); raises
     BookingPermissionError when `by` is not in the thread. The same text by `by` again within
     REPEAT_WINDOW returns the message already sent (no second message, no second notice).
     """
@@ -94,10 +96,12 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
                 return same
         if len(recent) >= FLOOD_LIMIT:
             minutes = int(FLOOD_WINDOW.total_seconds() // 60)
-            raise ValidationError(
+            # The next one may go when the oldest of the window's messages leaves it.
+            oldest = min(message.created_at for message in recent)
+            raise LimitReached(
                 f"You sent {FLOOD_LIMIT} messages in this thread in the last {minutes} minutes. "
                 "Wait a few minutes before you send the next one.",
-                code="flood",
+                retry_after=math.ceil((oldest + FLOOD_WINDOW - now).total_seconds()),
             )
         message = Message.objects.create(booking=booking, author=by, body=body)
         thread_mark_read(booking=booking, user=by, up_to_id=message.pk)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
+from accounts.ratelimit import LimitReached
 from accounts.services import notifications_create
 from accounts.tests.factories import PASSWORD, UserFactory
 from bands.models import Membership
@@ -149,8 +150,9 @@ def test_posting_is_open_in_every_status(world):
 def test_the_flood_guard_stops_the_21st_message_in_ten_minutes(world):
     for i in range(FLOOD_LIMIT):
         message_post(booking=world.application, by=world.leader, body=f"Message {i}")
-    with pytest.raises(ValidationError, match="Wait a few minutes"):
+    with pytest.raises(LimitReached, match="Wait a few minutes") as refused:
         message_post(booking=world.application, by=world.leader, body="One more")
+    assert 0 < refused.value.retry_after <= 600
     assert Message.objects.count() == FLOOD_LIMIT
     # Someone else in the thread is not held back, and older messages stop counting.
     assert message_post(booking=world.application, by=world.owner, body="Slow down!").pk
@@ -439,13 +441,16 @@ def test_bad_input_without_javascript_is_the_page_with_the_reason_at_the_thread(
     assert not Message.objects.exists()
 
 
-def test_a_flood_is_a_400_with_the_reason(client, world):
+def test_a_flood_is_a_429_with_the_reason_and_retry_after(client, world):
     for i in range(FLOOD_LIMIT):
         message_post(booking=world.application, by=world.leader, body=f"{i}")
     client.force_login(world.leader)
     response = client.post(url("message_post", world.application), {"body": "More!"}, **HTMX)
-    assert response.status_code == 400
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 600
     assert "Wait a few minutes" in response.content.decode() and "More!" in response.content.decode()
+    plain = client.post(url("message_post", world.application), {"body": "More!"})
+    assert plain.status_code == 429 and "Wait a few minutes" in plain.content.decode()
     assert Message.objects.count() == FLOOD_LIMIT
 
 

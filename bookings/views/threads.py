@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
-from accounts.ratelimit import rate_limited
+from accounts.ratelimit import LimitReached, rate_limited
 
 from ..forms.threads import AFTER_ERROR, MessageForm, ThreadAfterForm
 from ..pages import booking_or_404, render_detail, thread_form_context
@@ -47,13 +47,21 @@ def thread(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     return render(request, f"{TEMPLATE}#polled", context)
 
 
+def _refused(request: HtmxHttpRequest, booking, *, error: str, body: str, after: int, status: int) -> HttpResponse:
+    """The form again with the reason and the text as typed; nothing was saved."""
+    if is_partial(request):
+        context = thread_form_context(booking, body=body, error=error, after=after, focus=True)
+        return render(request, f"{TEMPLATE}#form", context, status=status)
+    return render_detail(request, booking, status=status, thread={"body": body, "error": error})
+
+
 @login_required
 @require_POST
 @rate_limited("message")
 def message_post(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """Send a message. HTMX: the form comes back empty, with the messages since the page's last one
     to append; bad input (empty, too long, too many at once) gets the form back with the reason and
-    the text, status 400, and nothing is saved."""
+    the text, status 400 (429 with Retry-After for too many at once), and nothing is saved."""
     booking = booking_or_404(request, uid)
     form = MessageForm(request.POST)
     valid = form.is_valid()
@@ -67,11 +75,11 @@ def message_post(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     except BookingPermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
-        error = " ".join(exc.messages)
-        if is_partial(request):
-            context = thread_form_context(booking, body=body, error=error, after=after, focus=True)
-            return render(request, f"{TEMPLATE}#form", context, status=400)
-        return render_detail(request, booking, status=400, thread={"body": body, "error": error})
+        return _refused(request, booking, error=" ".join(exc.messages), body=body, after=after, status=400)
+    except LimitReached as exc:
+        response = _refused(request, booking, error=str(exc), body=body, after=after, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     if not is_partial(request):
         return redirect(reverse("bookings:detail", args=[booking.uid]) + "#thread")
     # Everything since the page's last message: this one, and any that others sent meanwhile.

@@ -8,6 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.ratelimit import rate_limited
+
 from ..forms.webhooks import WebhookForm
 from ..selectors.webhooks import (
     webhook_delivery_for_manager,
@@ -26,6 +28,7 @@ from ..services.webhooks import (
 
 
 @login_required
+@rate_limited("webhook")
 def webhook_list(request: HttpRequest) -> HttpResponse:
     bands, venues = webhook_owners(user=request.user)
     form = WebhookForm(request.POST or None, bands=bands, venues=venues)
@@ -79,6 +82,7 @@ def webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("webhook")
 def webhook_resend(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = webhook_delivery_for_manager(pk=pk, user=request.user)
     if delivery is None:

@@ -335,6 +335,8 @@ STAGESLOT_RATE_LIMITS = {
     "offer": "30/h",
     "message": "120/h",
     "invite": "30/h",
+    "webhook": "20/h",
+    "report": "20/h",
     # The JSON API: calls per personal access token, and per address (anonymous reads included).
     "api_token": env("STAGESLOT_API_RATE_PER_TOKEN", default="600/m"),
     "api_ip": env("STAGESLOT_API_RATE_PER_IP", default="1200/m"),
