@@ -327,6 +327,11 @@ def bands_public() -> QuerySet[Band]:
     )
 
 
+def band_approved_of(*, slug: str) -> Band:
+    """The approved band at `slug`, without what a search card shows (one query); 404 if none."""
+    return get_object_or_404(Band, slug=slug, status=ApprovalStatus.APPROVED)
+
+
 def band_countries() -> list[str]:
     """Country codes that approved bands are in, for the country filter."""
     return listing_countries(Band)
