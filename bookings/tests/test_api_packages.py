@@ -73,7 +73,7 @@ def test_one_package_and_what_is_not_there(band):
     assert ApiClient().get(url(pk=party.pk)).json()["name"] == "Party set"
     withdrawn = Package.objects.get(name="Withdrawn")
     assert ApiClient().get(url(pk=withdrawn.pk)).status_code == 404
-    other, _ = band_with_leader(slug="beta")
+    band_with_leader(slug="beta")
     assert ApiClient().get(url("beta", party.pk)).status_code == 404  # another band's package
     assert ApiClient().get(url("nobody")).status_code == 404
     response = ApiClient().get(url(pk=999999))
