@@ -1,17 +1,23 @@
 """A band's packages: listed and read by anyone (those on offer, of an approved band), added, changed
 and withdrawn by the band's leaders and admins with a token of the "packages" scope.
 
+Instant book (POST …/packages/<id>/book, "bookings" scope) books an instant-bookable package through
+bookings.services.instant.booking_instant, as the booking page's last step does: the same checks
+under the same band lock; a time taken meanwhile, or a price that changed, is a 409 problem.
+
 Reads go through bands.packages (band_packages / band_package_of) and writes through its services
 (package_create / package_update), exactly as /bands/<slug>/manage/packages/ does: the same limits,
 the same model validation (a 422 naming the fields) and the same manager check (a 403).
 """
 
+import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from accounts.models import ApiToken
+from accounts.ratelimit import rate_limit_hit
 from bands.packages import (
     BandPermissionError,
     band_package_of,
@@ -22,6 +28,8 @@ from bands.packages import (
 )
 from bands.selectors import band_approved_of, band_for_manage
 
+from ..services.instant import booking_instant
+from .bookings import OUT_OF_RANGE, BookingOut, _limited, _mine_or_404, booking_out
 from .core import COMMON_ERRORS, PUBLIC, ApiProblem, Problem, caller, public_auth, token_auth
 
 router = Router(auth=token_auth)
@@ -177,3 +185,59 @@ def package_retire(request: HttpRequest, slug: str, package_id: int):
     except BandPermissionError as exc:
         raise ApiProblem(403, str(exc)) from exc
     return package_out(package, band.slug)
+
+
+# ---- Instant book ------------------------------------------------------------------------------
+
+
+class InstantIn(Schema):
+    """A start in the band's green zone (GET /bands/{slug}/availability) and the total you were shown
+    (the package's `total`, or its price for `minutes` when it is priced by the hour or day)."""
+
+    starts_at: dt.datetime = Field(..., description="With its UTC offset")
+    price: int = Field(..., ge=0, le=100_000_000, description="The total you agree to pay")
+    minutes: int | None = Field(None, ge=1, le=24 * 60, description="A longer gig of a package priced by time")
+    event_type: str = Field("", max_length=60)
+    location: str = Field("", max_length=200)
+    guests: int | None = Field(None, ge=0, le=1_000_000)
+    setting: Literal["", "indoor", "outdoor"] = ""
+    power_notes: str = Field("", max_length=300)
+    load_in_notes: str = Field("", max_length=300)
+    message: str = Field("", max_length=2000)
+
+
+BOOK_ERRORS = WRITE_ERRORS | {409: Problem}
+
+
+@router.post("/bands/{slug}/packages/{package_id}/book", response={201: BookingOut, **BOOK_ERRORS}, tags=["packages"])
+def package_book(request: HttpRequest, slug: str, package_id: int, body: InstantIn):
+    """Book an instant-bookable package at once: the gig is BOOKED without the band answering. A time
+    no longer free (taken meanwhile, or outside the band's green zone) or a changed price is a 409 and
+    books nothing; a package that is not instant-bookable is a 422."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    band = _public_band(slug)
+    package = band_package_of(band=band, pk=package_id)
+    _limited("booking_request", user)
+    if body.starts_at.tzinfo is None:
+        raise ApiProblem(422, "Some of the input is not valid.", errors={"starts_at": ["Give the UTC offset."]})
+    try:
+        starts_at = body.starts_at.astimezone(dt.UTC)
+    except OverflowError:
+        raise ApiProblem(422, "Some of the input is not valid.", errors={"starts_at": [OUT_OF_RANGE]}) from None
+    booking = booking_instant(
+        band=band,
+        package=package,
+        client=user,
+        starts_at=starts_at,
+        price=body.price,
+        minutes=body.minutes,
+        event_type=body.event_type,
+        location=body.location,
+        guests=body.guests,
+        setting=body.setting,
+        power_notes=body.power_notes,
+        load_in_notes=body.load_in_notes,
+        message=body.message,
+    )
+    rate_limit_hit(action="booking_request", who=user.pk)
+    return Status(201, booking_out(request, _mine_or_404(request, booking.uid)))

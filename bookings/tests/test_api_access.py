@@ -124,6 +124,10 @@ OPERATIONS = {
     "package_retire": (
         "delete", lambda w: f"/api/v1/bands/alpha/packages/{w['package'].pk}", None, "leader", "packages", 403,
     ),
+    "package_book": (
+        "post", lambda w: f"/api/v1/bands/alpha/packages/{w['package'].pk}/book",
+        lambda w: {"starts_at": in_days(25, hour=14).isoformat(), "price": 900}, "stranger", "bookings", None,
+    ),
 }  # fmt: skip
 
 

@@ -5,10 +5,12 @@ import pytest
 from accounts.models import ApiToken
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus, Membership, Package
-from bands.packages import PACKAGE_LIMIT
+from bands.packages import PACKAGE_LIMIT, package_price
 from bands.tests.factories import MembershipFactory
+from bookings.models import Booking
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import band_with_leader
+from bookings.tests.journey import band_party, local
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +197,86 @@ def test_the_scope_is_offered_and_in_the_schema():
         assert status in operations["post"]["responses"]
     one = schema["paths"]["/api/v1/bands/{slug}/packages/{package_id}"]
     assert {"get", "patch", "delete"} <= set(one)
+
+
+# ---- Instant book ------------------------------------------------------------------------------
+
+
+def _book_url(p, package=None) -> str:
+    return f"/api/v1/bands/{p.band.slug}/packages/{(package or p.instant).pk}/book"
+
+
+def _book_body(p, starts_at, **extra) -> dict:
+    return {"starts_at": starts_at.isoformat(), "price": package_price(p.instant), **extra}
+
+
+def test_a_client_books_an_instant_package_at_once():
+    p = band_party()
+    api = ApiClient(token_for(p.client))
+    response = api.post(_book_url(p), _book_body(p, local(10), location="Garden", guests=80, setting="outdoor"))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "booked"
+    booking = Booking.objects.get(uid=body["uid"])
+    assert booking.instant and booking.client == p.client and booking.package == p.instant
+    assert (booking.location, booking.guests, booking.fee) == ("Garden", 80, 900)
+
+
+def test_the_time_taken_meanwhile_is_a_409_and_books_nothing_more():
+    p = band_party()
+    first = ApiClient(token_for(p.client)).post(_book_url(p), _book_body(p, local(10)))
+    assert first.status_code == 201
+    late = ApiClient(token_for(UserFactory())).post(_book_url(p), _book_body(p, local(10, 20, 30)))
+    assert late.status_code == 409
+    assert late["Content-Type"] == "application/problem+json"
+    assert Booking.objects.filter(band=p.band).count() == 1
+
+
+def test_a_changed_price_is_a_409_and_books_nothing():
+    p = band_party()
+    response = ApiClient(token_for(p.client)).post(_book_url(p), _book_body(p, local(10), price=1))
+    assert response.status_code == 409
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"starts_at": "tomorrow"}, "starts_at"),
+        ({"price": -5}, "price"),
+        ({"setting": "roof"}, "setting"),
+        ({"guests": -1}, "guests"),
+        ({"location": "x" * 201}, "location"),
+    ],
+)
+def test_bad_booking_input_is_a_422_naming_the_field_and_books_nothing(change, field):
+    p = band_party()
+    response = ApiClient(token_for(p.client)).post(_book_url(p), {**_book_body(p, local(10)), **change})
+    assert response.status_code == 422, response.content
+    assert field in response.json()["errors"]
+    assert not Booking.objects.exists()
+
+
+def test_a_past_start_and_a_package_on_request_are_422s():
+    p = band_party()
+    api = ApiClient(token_for(p.client))
+    past = api.post(_book_url(p), _book_body(p, local(-2)))
+    assert past.status_code == 422 and "starts_at" in past.json()["errors"]
+    on_request = api.post(_book_url(p, p.on_request), _book_body(p, local(10)))
+    assert on_request.status_code == 422 and "package" in on_request.json()["errors"]
+    assert not Booking.objects.exists()
+
+
+def test_who_may_not_book():
+    p = band_party()
+    body = _book_body(p, local(10))
+    assert ApiClient().post(_book_url(p), body).status_code == 401
+    assert ApiClient(token_for(p.client, ["read"])).post(_book_url(p), body).status_code == 403
+    assert ApiClient(token_for(p.member)).post(_book_url(p), body).status_code == 403  # plays in the band
+    band_with_leader(slug="gamma")
+    # Another band's address with this band's package: not found.
+    assert (
+        ApiClient(token_for(p.client)).post(f"/api/v1/bands/gamma/packages/{p.instant.pk}/book", body).status_code
+        == 404
+    )
+    assert not Booking.objects.exists()
