@@ -280,3 +280,14 @@ def test_who_may_not_book():
         == 404
     )
     assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("members", [1, 6])
+def test_instant_book_costs_the_same_queries_however_many_members(members, django_assert_max_num_queries):
+    """36 on SQLite with 1 or 6 members (the service's lock, checks, busy time and notices)."""
+    p = band_party()
+    for _ in range(members - 1):
+        MembershipFactory(band=p.band, user=UserFactory())
+    api = ApiClient(token_for(p.client))
+    with django_assert_max_num_queries(36):
+        assert api.post(_book_url(p), _book_body(p, local(10))).status_code == 201
