@@ -166,6 +166,7 @@ class ApiToken(models.Model):
         READ = "read", "Read: bookings, notifications, busy time and feeds"
         BOOKINGS = "bookings", "Bookings: apply, offer, request, answer, cancel; mark notifications read"
         AVAILABILITY = "availability", "Availability: add, change and delete busy rules"
+        PACKAGES = "packages", "Packages: add, change and withdraw the packages of bands you lead"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=80)

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     Count,
@@ -289,13 +290,32 @@ BAND_SEARCH_TEXT = ("name", "tagline", "bio")
 # last. The order of the rating index, so a page of results is an index scan that stops early.
 BY_RATING = ("-rating_score", "name", "pk")
 
+# By fee: the band's lowest fee (its highest when it gives only that), cheapest or dearest first; bands
+# that give no fee come last either way. The keys are annotated by `band_search` when one of these sorts
+# is asked for (`with_fee_keys`), as whole numbers the API's cursors can carry.
+FEE_SORTS = ("fee", "-fee")
+# Above any fee (a positive 32-bit column) and below none: where a band without a fee sorts.
+_NO_FEE_LAST_ASCENDING = 2**31
+_NO_FEE_LAST_DESCENDING = -1
+
 BAND_SORTS = {
     "name": ("name", "pk"),
     "newest": ("-created_at", "-pk"),
     "rating": BY_RATING,
+    "fee": ("fee_ascending", "name", "pk"),
+    "-fee": ("-fee_descending", "name", "pk"),
     # Only with a place (the distance is annotated then); without one, by name.
     "distance": BY_DISTANCE,
 }
+
+
+def with_fee_keys(qs: QuerySet[Band]) -> QuerySet[Band]:
+    """`qs` with the sort keys of BAND_SORTS["fee"] and ["-fee"]: computed in the same query."""
+    fee = Coalesce("fee_min", "fee_max", output_field=BigIntegerField())
+    return qs.annotate(
+        fee_ascending=Coalesce(fee, Value(_NO_FEE_LAST_ASCENDING), output_field=BigIntegerField()),
+        fee_descending=Coalesce(fee, Value(_NO_FEE_LAST_DESCENDING), output_field=BigIntegerField()),
+    )
 
 
 def bands_public() -> QuerySet[Band]:
@@ -305,6 +325,11 @@ def bands_public() -> QuerySet[Band]:
         .annotate(member_count=count_of(Membership, "band"))
         .prefetch_related(*listing_prefetches(photos=BandPhoto.objects.all()))
     )
+
+
+def band_approved_of(*, slug: str) -> Band:
+    """The approved band at `slug`, without what a search card shows (one query); 404 if none."""
+    return get_object_or_404(Band, slug=slug, status=ApprovalStatus.APPROVED)
 
 
 def band_countries() -> list[str]:
@@ -486,7 +511,9 @@ def band_search(
       each with `distance_km`; bands without a place are left out.
     - travels_here: with near, only bands whose `travel_km` covers the way from their home to it.
     - sort: "name" (default), "newest", "rating" (best Bayesian score first, bands without
-      reviews last) or "distance" (nearest first, with near); unknown values sort by name.
+      reviews last), "fee" / "-fee" (lowest fee first / highest first, by the band's lowest fee or,
+      without one, its highest; bands without a fee last either way) or "distance" (nearest first,
+      with near); unknown values sort by name.
     - min_rating: average stars at least this; bands without reviews are left out.
     - free_between: (start, end), aware: bands whose required members have no busy time
       overlapping it (their own, their other bands' blocks and gigs); see `_filter_free_between`.
@@ -514,6 +541,8 @@ def band_search(
             qs = qs.filter(Q(fee_min__isnull=True) | Q(fee_min__lte=fee_max))
     qs = _filter_free_between(qs, free_between)
     qs = _filter_free_on_local(qs, free_on_local, now)
+    if sort in FEE_SORTS:
+        qs = with_fee_keys(qs)
     return listing_sorted(qs, BAND_SORTS, sort, near=near)
 
 

@@ -506,6 +506,8 @@ class BandSearchForm(SearchForm):
     )
 
     ranges = [("fee_min", "fee_max", "fee")]
+    # By the band's lowest fee (its highest when it gives only that); bands without a fee come last.
+    sort_choices = [*SearchForm.sort_choices, ("fee", "Lowest fee first"), ("-fee", "Highest fee first")]
 
     def __init__(self, *args, time_zone: str | None = None, now: dt.datetime | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -139,7 +139,11 @@ def bands_list(
     near: int | None = NEAR,
     within_km: float | None = WITHIN_KM,
     travels_here: bool = Query(default=False, description="With near: only bands whose travel_km reaches it"),
-    sort: str = Query(default="name", description="name, newest, rating (best rated first) or distance (with near)"),
+    sort: str = Query(
+        default="name",
+        description="name, newest, rating (best rated first), fee (lowest fee first), -fee (highest fee first)"
+        " or distance (with near); bands without a fee come last in both fee orders",
+    ),
     cursor: str | None = None,
     limit: int = PAGE_DEFAULT,
 ):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, Notification
 from accounts.tests.factories import UserFactory
 from availability.services import rule_create
+from bands.models import Package
 from bookings.models import Booking
 from bookings.services.workflow import booking_accept
 from bookings.tests.api_helpers import ApiClient, token_for
@@ -34,7 +35,9 @@ def world() -> dict:
     day = in_days(5).date()
     rule = rule_create(user=leader, title="Rehearsal", all_day=True, start_date=day, end_date=day)
     note = Notification.objects.create(recipient=leader, kind="booking_created", text="Hi", dedupe_key="n")
+    package = Package.objects.create(band=band, name="Party set", price=900, instant=True)
     return {
+        "package": package,
         "band": band, "leader": leader, "venue": venue, "venue_owner": owner, "slot": slot,
         "open_slot": open_slot, "offer": offer, "booked": booked, "rule": rule, "note": note,
         "other_band": other_leader, "other_venue": other_owner, "stranger": UserFactory(),
@@ -108,6 +111,25 @@ OPERATIONS = {
         "post", lambda w: "/api/v1/venues/kellerbar/slots",
         lambda w: dict(zip(("starts_at", "ends_at"), start(40), strict=True), title="Late show"),
         "venue_owner", "bookings", 404,
+    ),
+    "packages_list": ("get", lambda w: "/api/v1/bands/alpha/packages", None, "leader", None, None),
+    "package_detail": (
+        "get", lambda w: f"/api/v1/bands/alpha/packages/{w['package'].pk}", None, "leader", None, None,
+    ),
+    "package_add": (
+        "post", lambda w: "/api/v1/bands/alpha/packages", lambda w: {"name": "Club night", "price": 500},
+        "leader", "packages", 403,
+    ),
+    "package_change": (
+        "patch", lambda w: f"/api/v1/bands/alpha/packages/{w['package'].pk}", lambda w: {"price": 700},
+        "leader", "packages", 403,
+    ),
+    "package_retire": (
+        "delete", lambda w: f"/api/v1/bands/alpha/packages/{w['package'].pk}", None, "leader", "packages", 403,
+    ),
+    "package_book": (
+        "post", lambda w: f"/api/v1/bands/alpha/packages/{w['package'].pk}/book",
+        lambda w: {"starts_at": in_days(25, hour=14).isoformat(), "price": 900}, "stranger", "bookings", None,
     ),
 }  # fmt: skip
 
