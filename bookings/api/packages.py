@@ -17,7 +17,6 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from accounts.models import ApiToken
-from accounts.ratelimit import rate_limit_hit
 from bands.packages import (
     BandPermissionError,
     band_package_of,
@@ -217,27 +216,27 @@ def package_book(request: HttpRequest, slug: str, package_id: int, body: Instant
     user = caller(request, ApiToken.Scope.BOOKINGS)
     band = _public_band(slug)
     package = band_package_of(band=band, pk=package_id)
-    _limited("booking_request", user)
     if body.starts_at.tzinfo is None:
         raise ApiProblem(422, "Some of the input is not valid.", errors={"starts_at": ["Give the UTC offset."]})
     try:
         starts_at = body.starts_at.astimezone(dt.UTC)
     except OverflowError:
         raise ApiProblem(422, "Some of the input is not valid.", errors={"starts_at": [OUT_OF_RANGE]}) from None
-    booking = booking_instant(
-        band=band,
-        package=package,
-        client=user,
-        starts_at=starts_at,
-        price=body.price,
-        minutes=body.minutes,
-        event_type=body.event_type,
-        location=body.location,
-        guests=body.guests,
-        setting=body.setting,
-        power_notes=body.power_notes,
-        load_in_notes=body.load_in_notes,
-        message=body.message,
-    )
-    rate_limit_hit(action="booking_request", who=user.pk)
+    # A place of the per-person limit is taken first and given back when nothing was booked.
+    with _limited("booking_request", user):
+        booking = booking_instant(
+            band=band,
+            package=package,
+            client=user,
+            starts_at=starts_at,
+            price=body.price,
+            minutes=body.minutes,
+            event_type=body.event_type,
+            location=body.location,
+            guests=body.guests,
+            setting=body.setting,
+            power_notes=body.power_notes,
+            load_in_notes=body.load_in_notes,
+            message=body.message,
+        )
     return Status(201, booking_out(request, _mine_or_404(request, booking.uid)))
