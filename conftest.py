@@ -75,7 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
     engine = settings.DATABASES["default"]["ENGINE"]
     missing = []
     if stage == "sqlite" and engine != "django.db.backends.sqlite3":
-        missing.append("the SQLite stage runs on SQLite: unset DATABASE_URL")
+        missing.append("SQLite (unset DATABASE_URL)")
     if stage == "postgres":
         # A stage skips nothing for want of a server: what it runs, it runs nowhere else.
         if engine != "django.db.backends.postgresql":
