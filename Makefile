@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test vendor vendor-js lint format lock superuser worker beat clean
+.PHONY: help run serve test test-stage vendor vendor-js lint format lock superuser worker beat clean
 
 # axe-core checks accessibility in the browser tests; it comes from the npm registry as a
 # pinned tarball (checked against its sha256) and is never committed. No npm: the checks skip.
@@ -49,6 +49,13 @@ serve: $(VENV)/.runtime vendor-js ## Serve without migrating or seeding
 test: $(VENV)/.dev vendor ## Run the test suite (SQLite unless DATABASE_URL is set)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as success"; exit 0; fi; exit $$rc
+
+# CI's two stages (docs/decisions/0029-ci-stages.md): STAGE=sqlite runs everything that needs no server,
+# STAGE=postgres (with DATABASE_URL and REDIS_URL) what needs PostgreSQL, Redis, the worker or Chromium
+# and what behaves differently on PostgreSQL. A stage that selects no test fails: it means the split broke.
+test-stage: $(VENV)/.dev vendor ## Run one CI stage: make test-stage STAGE=sqlite|postgres
+	@$(BIN)/python -m pytest --ci-stage=$(STAGE) $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "the $(STAGE) stage selected no tests (exit 5): the split is broken"; fi; exit $$rc
 
 # The map pages' Leaflet and Leaflet.markercluster: pinned npm tarballs, fetched and checked with Python
 # alone (bin/vendor_js.py). Their files are committed under static/vendor/, so this only checks them

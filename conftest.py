@@ -27,17 +27,105 @@ AXE_MISSING = f"axe-core is not at {AXE_JS}: run `make vendor` (needs npm) to ch
 BROWSER_LOCALES = ["en-US", "en-GB", "de"]
 
 
+# CI runs the suite in two stages (.ci/run, docs/decisions/0029-ci-stages.md):
+#   --ci-stage=sqlite    everything but the tests that need PostgreSQL, Redis and the worker, or Chromium;
+#   --ci-stage=postgres  those, plus the tests whose subject behaves differently on PostgreSQL (SECOND_RUN).
+# Between them every test runs at least once. Without --ci-stage all tests are collected, and those whose
+# server is missing are skipped with the reason.
+CI_STAGES = ("sqlite", "postgres")
+# Markers of tests that only the PostgreSQL stage runs (it has PostgreSQL, Redis, a worker and Chromium).
+NEEDS_SERVICES = ("postgres", "services", "browser")
+# Test modules whose subject is written per database or depends on its locks: row locks and races,
+# constraints, triggers, SQL compiled differently (as_postgresql), indexes and operators that only
+# PostgreSQL has, and what PostgreSQL refuses to store. They run in both stages (marker db_specific).
+# A single test elsewhere joins them with @pytest.mark.db_specific.
+SECOND_RUN = {
+    "bands/tests/test_band_busy.py": "BandBusyInterval is kept by database triggers",
+    "bands/tests/test_free_search.py": "BandBusyLength and range overlap compile per database",
+    "bands/tests/test_search.py": "trigram indexes, case and accent folding in LIKE and ILIKE",
+    "bookings/tests/test_api_concurrency.py": "racing accepts over the API",
+    "bookings/tests/test_concurrency.py": "racing accepts: row locks on PostgreSQL, IMMEDIATE transactions on SQLite",
+    "bookings/tests/test_constraints.py": "the exclusion constraint and the slot counters' check constraints",
+    "bookings/tests/test_detail_views.py": "a viewer's standing in a booking is one raw SQL query",
+    "bookings/tests/test_finder.py": "the green zone filter (FreeOfBusy) compiles per database",
+    "bookings/tests/test_instant_concurrency.py": "racing instant bookings",
+    "bookings/tests/test_shows_concurrency.py": "racing support applications",
+    "places/tests/test_views.py": "the city autocomplete's prefix and trigram indexes",
+    "reviews/tests/test_concurrency.py": "both sides reviewing at once",
+    "stageslot/tests/test_abuse.py": "text PostgreSQL refuses to store (NUL, lone surrogates)",
+    "venues/tests/test_one_show_per_stage.py": "one show per stage: an exclusion constraint on PostgreSQL",
+    "venues/tests/test_search.py": "trigram indexes, case and accent folding in LIKE and ILIKE",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--ci-stage",
+        choices=CI_STAGES,
+        default=None,
+        help="run one CI stage: sqlite (all but the tests needing PostgreSQL, Redis, the worker or Chromium) "
+        "or postgres (those, and the tests marked db_specific); see docs/decisions/0029-ci-stages.md",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    stage = config.getoption("--ci-stage", default=None)
+    if stage is None:
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    missing = []
+    if stage == "sqlite" and engine != "django.db.backends.sqlite3":
+        missing.append("SQLite (unset DATABASE_URL)")
+    if stage == "postgres":
+        # A stage skips nothing for want of a server: what it runs, it runs nowhere else.
+        if engine != "django.db.backends.postgresql":
+            missing.append("DATABASE_URL=postgres://…")
+        if not settings.REDIS_URL:
+            missing.append("REDIS_URL=redis://…")
+        if not CHROMIUM.exists():
+            missing.append(f"Chromium at {CHROMIUM}")
+    if missing:
+        raise pytest.UsageError(f"--ci-stage={stage} needs " + ", ".join(missing))
+
+
+def ci_stage_of(markers: set[str]) -> set[str]:
+    """The CI stages that run a test with these markers."""
+    if markers & set(NEEDS_SERVICES):
+        return {"postgres"}
+    if "db_specific" in markers:
+        return {"sqlite", "postgres"}
+    return {"sqlite"}
+
+
+def _markers(item: pytest.Item) -> set[str]:
+    names = {mark.name for mark in item.iter_markers()}
+    if item.nodeid.split("::")[0] in SECOND_RUN:
+        names.add("db_specific")
+    return names
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    stage = config.getoption("--ci-stage")
+    if stage is not None:
+        kept, left = [], []
+        for item in items:
+            (kept if stage in ci_stage_of(_markers(item)) else left).append(item)
+        if left:
+            config.hook.pytest_deselected(items=left)
+            items[:] = kept
+        config.stash[_stage_counts] = (len(kept), len(left))
     engine = settings.DATABASES["default"]["ENGINE"]
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
     skip_services = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL=redis://…")
     skip_browser = pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
     for item in items:
-        if "postgres" in item.keywords and engine != "django.db.backends.postgresql":
+        # By marker, not keyword: a parameter named "browser" is no browser test.
+        markers = _markers(item)
+        if "postgres" in markers and engine != "django.db.backends.postgresql":
             item.add_marker(skip_pg)
-        if "services" in item.keywords and not settings.REDIS_URL:
+        if "services" in markers and not settings.REDIS_URL:
             item.add_marker(skip_services)
-        if "browser" in item.keywords and not CHROMIUM.exists():
+        if "browser" in markers and not CHROMIUM.exists():
             item.add_marker(skip_browser)
 
 
@@ -47,12 +135,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if _stage_counts in config.stash:
+        kept, left = config.stash[_stage_counts]
+        stage = config.getoption("--ci-stage")
+        terminalreporter.write_line(f"CI stage {stage}: {kept} tests selected, {left} left to the other stage")
     skipped = config.stash.get(_axe_skipped, 0)
     if skipped:
         terminalreporter.write_line(f"{skipped} browser tests ran without their accessibility checks: {AXE_MISSING}")
 
 
 _axe_skipped = pytest.StashKey[int]()
+_stage_counts = pytest.StashKey[tuple[int, int]]()
 
 
 @pytest.fixture(autouse=True)

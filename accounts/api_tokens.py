@@ -32,6 +32,12 @@ def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
 
 
+def api_token_of(*, user: User, pk: int) -> ApiToken | None:
+    """Token `pk` if it is `user`'s (revoked or expired too), else None: someone else's token is not
+    there for them. One query."""
+    return api_tokens_of(user=user).filter(pk=pk).first()
+
+
 def api_token_create(
     *, user: User, name: str, scopes: list[str], expires_at: dt.datetime | None, now: dt.datetime | None = None
 ) -> tuple[ApiToken, str]:

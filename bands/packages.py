@@ -126,10 +126,24 @@ def package_update(*, package: Package, by: User, **fields) -> Package:
     return package
 
 
+def band_cancel_terms_update(*, band: Band, by: User, cancel_free_days: int, cancel_late_percent: int) -> Band:
+    """Set the band's cancellation terms (leaders and admins); bookings already made keep the terms
+    they had. Locks the band row, so it queues behind any other change to the band, and checks the
+    permission under the lock. Raises BandPermissionError. Returns the saved band."""
+    with transaction.atomic():
+        locked = Band.objects.select_for_update().get(pk=band.pk)
+        _manager_of(locked, by)
+        locked.cancel_free_days = cancel_free_days
+        locked.cancel_late_percent = cancel_late_percent
+        locked.save(update_fields=["cancel_free_days", "cancel_late_percent", "updated_at"])
+    return locked
+
+
 __all__ = [
     "PACKAGE_FIELDS",
     "PACKAGE_LIMIT",
     "BandPermissionError",
+    "band_cancel_terms_update",
     "band_package_of",
     "band_packages",
     "package_create",

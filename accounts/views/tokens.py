@@ -8,9 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..api_tokens import api_token_create, api_token_revoke, api_tokens_of
+from ..api_tokens import api_token_create, api_token_of, api_token_revoke, api_tokens_of
 from ..forms.tokens import TokenForm
-from ..models import ApiToken
 
 
 def _page(request: HttpRequest, form: TokenForm, *, new_secret: str = "", status: int = 200) -> HttpResponse:
@@ -44,8 +43,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        api_token_revoke(token=ApiToken.objects.get(pk=pk), by=request.user)
-    except ApiToken.DoesNotExist:
-        raise Http404("No such token.") from None
+    token = api_token_of(user=request.user, pk=pk)
+    if token is None:
+        raise Http404("No such token.")
+    api_token_revoke(token=token, by=request.user)
     return redirect("tokens:list")

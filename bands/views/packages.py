@@ -1,18 +1,26 @@
 """/bands/<slug>/manage/packages/: what the band offers clients, at what price, and its cancellation
 terms. Leaders and admins only."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from ..forms.packages import CancelTermsForm, PackageForm
 from ..models import Band
-from ..packages import band_package_of, band_packages, package_create, package_length_label, package_update
+from ..packages import (
+    band_cancel_terms_update,
+    band_package_of,
+    band_packages,
+    package_create,
+    package_length_label,
+    package_update,
+)
 from ..permissions import add_errors, band_for, render_manage
-from ..services import BandPermissionError, _manager_of
+from ..services import BandPermissionError
 
 
 def _page(request, band, membership, *, form=None, terms_form=None, editing=None, status=200) -> HttpResponse:
@@ -51,18 +59,14 @@ def band_packages_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _save_terms(request: HttpRequest, band: Band, membership) -> HttpResponse:
-    form = CancelTermsForm(request.POST, prefix="terms", instance=Band.objects.get(pk=band.pk))
+    # The form checks a copy: a refused value must not show up in the page's own band.
+    form = CancelTermsForm(request.POST, prefix="terms", instance=copy.copy(band))
     if not form.is_valid():
         return _page(request, band, membership, terms_form=form, status=400)
-    with transaction.atomic():
-        locked = Band.objects.select_for_update().get(pk=band.pk)
-        try:
-            _manager_of(locked, request.user)
-        except BandPermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
-        locked.cancel_free_days = form.cleaned_data["cancel_free_days"]
-        locked.cancel_late_percent = form.cleaned_data["cancel_late_percent"]
-        locked.save(update_fields=["cancel_free_days", "cancel_late_percent", "updated_at"])
+    try:
+        band_cancel_terms_update(band=band, by=request.user, **form.cleaned_data)
+    except BandPermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
     messages.success(request, "The cancellation terms are saved; bookings already made keep the terms they had.")
     return redirect("bands:packages", slug=band.slug)
 

@@ -139,6 +139,12 @@ def feed_cards(*, user: User) -> list[FeedCard]:
 # ---- the feed itself ----------------------------------------------------------------
 
 
+def feed_of(*, pk: int) -> CalendarFeed | None:
+    """Feed `pk` whoever owns it, or None (the caller checks feed_may_manage before showing or
+    changing it, and answers 404 either way). One query."""
+    return CalendarFeed.objects.filter(pk=pk).first()
+
+
 def feed_by_token(*, token: str) -> CalendarFeed | None:
     """The feed at this address if it still works (see the module docstring), else None. One query."""
     return CalendarFeed.objects.filter(_owner_has_access(), token=token).select_related("user", "band", "venue").first()

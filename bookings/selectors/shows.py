@@ -4,6 +4,7 @@ picks from, "My shows", a band's upcoming and past shows and a venue's "What's o
 import datetime as dt
 import math
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -39,6 +40,12 @@ def show_public(*, pk: int) -> Slot | None:
 def show_for_manager(*, pk: int) -> Slot | None:
     """Any show, whatever its visibility (the manage page checks who may see it)."""
     return _show_related(Slot.objects.filter(pk=pk)).first()
+
+
+def show_booking_of(*, slot: Slot, uid: UUID) -> Booking | None:
+    """The booking `uid` on this show (any status, any role) with its band; None when it is another
+    show's or none at all (the caller answers 404). One query."""
+    return Booking.objects.filter(uid=uid, slot_id=slot.pk).select_related("band").first()
 
 
 def show_lineup(*, slot: Slot) -> list[Booking]:

@@ -15,6 +15,7 @@ from bands.selectors import genres_all
 from ..forms.finder import FinderForm
 from ..models import SavedSearch
 from ..pages import refusal_code
+from ..selectors.alerts import saved_searches_of
 from ..selectors.finder import finder_bands_of, finder_countries
 from ..services import alerts
 from ..services.workflow import BookingError
@@ -26,7 +27,7 @@ def saved_searches(request: HttpRequest) -> HttpResponse:
     managed = [b for b in finder_bands_of(user=request.user) if b.can_manage]
     if request.method == "POST":
         return _save(request, managed)
-    searches = SavedSearch.objects.filter(band__in=managed).select_related("band").order_by("band__name", "-pk")
+    searches = saved_searches_of(bands=managed)
     return render(request, "bookings/alerts/list.html", {"searches": list(searches), "bands": managed})
 
 

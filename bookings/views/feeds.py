@@ -31,6 +31,7 @@ from ..selectors.feeds import (
     feed_filename,
     feed_may_manage,
     feed_name,
+    feed_of,
 )
 from ..services.feeds import FeedPermissionError, feed_content_seen, feed_create, feed_options_update, feed_rotate
 
@@ -106,7 +107,7 @@ def _key(feed: CalendarFeed) -> str:
 
 def _managed_feed(request: HttpRequest, pk: int) -> CalendarFeed:
     """A feed the person may manage; anyone else's is a 404 (its existence is not theirs to know)."""
-    calendar = CalendarFeed.objects.filter(pk=pk).first()
+    calendar = feed_of(pk=pk)
     if calendar is None or not feed_may_manage(feed=calendar, user=request.user):
         raise Http404("No such calendar feed.")
     return calendar

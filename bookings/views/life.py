@@ -23,6 +23,7 @@ from ..models import Booking, RescheduleProposal
 from ..pages import booking_or_404, refusal_status
 from ..selectors.bookings import side_of
 from ..selectors.detail import booking_title
+from ..selectors.reschedule import reschedule_proposal_of, reschedule_proposals_of
 from ..services import life as life_services
 from ..services import reschedule as services
 from ..services.workflow import BookingError
@@ -30,14 +31,10 @@ from ..services.workflow import BookingError
 TEMPLATE = "bookings/life/reschedule.html"
 
 
-def _proposals(booking: Booking) -> list[RescheduleProposal]:
-    return list(RescheduleProposal.objects.filter(booking_id=booking.pk).select_related("proposed_by")[:20])
-
-
 def _render(
     request: HtmxHttpRequest, booking: Booking, *, form=None, status: int = 200, error: str = ""
 ) -> HttpResponse:
-    proposals = _proposals(booking)
+    proposals = reschedule_proposals_of(booking=booking)
     side = side_of(booking, request.user)
     open_one = next((p for p in proposals if p.status == RescheduleProposal.Status.OPEN), None)
     zone = booking.zone
@@ -126,7 +123,7 @@ def reschedule_answer(request: HtmxHttpRequest, uid: UUID, pk: int, action: str)
     booking = booking_or_404(request, uid)
     if action not in ANSWERS:
         raise Http404("No such answer.")
-    proposal = RescheduleProposal.objects.filter(booking_id=booking.pk, pk=pk).select_related("booking").first()
+    proposal = reschedule_proposal_of(booking=booking, pk=pk)
     if proposal is None:
         raise Http404("No such proposal.")
     try:

@@ -49,6 +49,7 @@ from ..selectors.shows import (
     my_shows,
     on_the_bill,
     show_applicants,
+    show_booking_of,
     show_for_manager,
     show_json_ld,
     show_lineup,
@@ -313,7 +314,9 @@ def _service_call(request: HttpRequest, slot: Slot, call, form_name: str, form, 
 def show_answer(request: HttpRequest, pk: int, uid: UUID, action: str) -> HttpResponse:
     """The headliner accepts or declines a support application (the same service as any booking)."""
     slot = _manage_or_404(request, pk)
-    booking = get_object_or_404(Booking.objects.select_related("band"), uid=uid, slot_id=slot.pk)
+    booking = show_booking_of(slot=slot, uid=uid)
+    if booking is None:
+        raise Http404("No such booking on this show.")
     if action not in ("accept", "decline"):
         raise Http404("No such action.")
 

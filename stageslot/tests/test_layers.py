@@ -138,3 +138,83 @@ def test_the_import_reader_sees_submodules_relative_and_nested_imports(tmp_path,
     path.write_text(source)
     found = [module for module, _names, _line in _imports("bookings.views.probe", path) if module in MODULES]
     assert found == expected
+
+
+# ---- views build no querysets ------------------------------------------------------------------
+
+# Calls that read or lock through a model's manager: a view asks a selector for what it reads and a
+# service for what it writes (../shared/ARCHITECTURE.md, "Inside every app").
+MANAGER_ATTRIBUTES = {"objects", "_default_manager", "_base_manager"}
+QUERYSET_LOCKS = {"select_for_update"}
+SHORTCUTS = {"get_object_or_404", "get_list_or_404"}
+# The few left on purpose, by (file, model): a lookup by key through Django's shortcut, whose access
+# check follows in the view or the service it calls. Nothing else may join this list.
+ALLOWED_SHORTCUTS = {
+    ("bookings/views/alerts.py", "SavedSearch"),  # alerts.saved_search_delete checks the band's leaders
+    ("bookings/views/feeds.py", "Band"),  # feed_create checks the person's membership
+    ("bookings/views/feeds.py", "Venue"),  # feed_create checks the person's staff role
+    ("bookings/views/public.py", "Venue"),  # venue_visible_to decides what follows
+    ("bookings/views/share.py", "ShareLink"),  # the band is the manager's own (band_for)
+    ("bookings/views/shows.py", "Band"),  # approved bands only, in the lookup itself
+    ("bookings/views/shows.py", "Venue"),  # venue_visible_to decides what follows
+}
+
+
+def _model_names(tree: ast.Module) -> set[str]:
+    """Names the module imports from a models module (`from ..models import Band`, `from x.models import Y`)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] == "models":
+            names |= {alias.asname or alias.name for alias in node.names}
+    return names
+
+
+def _orm_calls(source: str, filename: str) -> list[tuple[int, str]]:
+    """(line, what) for each manager use, row lock and model shortcut in the source."""
+    tree = ast.parse(source, filename=filename)
+    models = _model_names(tree)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in MANAGER_ATTRIBUTES:
+            found.append((node.lineno, f"{ast.unparse(node)}"))
+        elif isinstance(node, ast.Attribute) and node.attr in QUERYSET_LOCKS:
+            found.append((node.lineno, node.attr))
+        elif isinstance(node, ast.Call) and node.args:
+            func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            first = node.args[0]
+            if func in SHORTCUTS and isinstance(first, ast.Name) and first.id in models:
+                found.append((node.lineno, f"{func}({first.id}, …)"))
+    return found
+
+
+def test_views_make_no_orm_calls_of_their_own():
+    """No `Model.objects`, `_default_manager`, `select_for_update` or `get_object_or_404(Model, …)` in
+    a view module: reads go through selectors, writes and locks through services."""
+    calls, allowed_seen = [], set()
+    for name, path in MODULES.items():
+        if not _is_view_module(name):
+            continue
+        relative = path.relative_to(ROOT).as_posix()
+        for line, what in _orm_calls(path.read_text(), str(path)):
+            model = what.partition("(")[2].partition(",")[0]
+            if (relative, model) in ALLOWED_SHORTCUTS and what.startswith(tuple(SHORTCUTS)):
+                allowed_seen.add((relative, model))
+                continue
+            calls.append(f"{relative}:{line} {what}")
+    assert calls == [], "ORM calls in views (move reads to a selector, writes to a service):\n" + "\n".join(calls)
+    assert allowed_seen == ALLOWED_SHORTCUTS, f"allowed but gone, take off the list: {ALLOWED_SHORTCUTS - allowed_seen}"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from ..models import Band\nBand.objects.get(pk=1)\n", ["Band.objects"]),
+        ("def f(band):\n    return band._default_manager.all()\n", ["band._default_manager"]),
+        ("def f(qs):\n    return qs.select_for_update().get()\n", ["select_for_update"]),
+        ("from x.models import Band\nget_object_or_404(Band, pk=1)\n", ["get_object_or_404(Band, …)"]),
+        ("from ..selectors import bands_public\nget_object_or_404(bands_public(), pk=1)\n", []),
+        ("from ..selectors import band_of\nband_of(pk=1)\n", []),
+    ],
+)
+def test_the_orm_call_reader_sees_managers_locks_and_model_shortcuts(source, expected):
+    assert [what for _line, what in _orm_calls(source, "probe.py")] == expected
