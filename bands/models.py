@@ -142,6 +142,27 @@ class Band(LinksMixin, RatingColumns):
         validators=[MaxValueValidator(600)],
         help_text="Members are busy this long after every gig ends, e.g. 60 for 1 hour.",
     )
+    instant_notice_hours = models.PositiveSmallIntegerField(
+        "instant booking: minimum notice (hours)",
+        default=24,
+        validators=[MaxValueValidator(720)],
+        help_text="A gig starting sooner than this cannot be booked instantly, e.g. 24 for a day.",
+    )
+    instant_max_per_day = models.PositiveSmallIntegerField(
+        "instant booking: most gigs a day",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="No instant booking on a day (in the band's zone) with this many booked gigs. Empty: no limit.",
+    )
+    instant_max_per_week = models.PositiveSmallIntegerField(
+        "instant booking: most gigs a week",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text="No instant booking in a week (Monday to Sunday, band's zone) with this many booked gigs. "
+        "Empty: no limit.",
+    )
     two_gigs_a_day = models.BooleanField(
         "takes two gigs a day",
         default=False,

@@ -720,10 +720,37 @@ def band_gig_block_move(
     return block
 
 
+INSTANT_LIMITS = {
+    # field: (lowest, highest, empty allowed, message)
+    "instant_notice_hours": (0, 720, False, "Enter hours from 0 to 720 (30 days), e.g. 24 for a day."),
+    "instant_max_per_day": (1, 20, True, "Enter a number of gigs from 1 to 20, or leave it empty for no limit."),
+    "instant_max_per_week": (1, 50, True, "Enter a number of gigs from 1 to 50, or leave it empty for no limit."),
+}
+
+
+def _instant_limit(name: str, value) -> int | None:
+    low, high, optional, message = INSTANT_LIMITS[name]
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError({name: ValidationError(message, code="instant_limit")})
+    return value
+
+
 def band_gig_times_set(
-    *, band: Band, by: User, load_in_minutes: int, pack_down_minutes: int, two_gigs_a_day: bool, now=None
+    *,
+    band: Band,
+    by: User,
+    load_in_minutes: int,
+    pack_down_minutes: int,
+    two_gigs_a_day: bool,
+    instant_notice_hours: int | object = KEEP,
+    instant_max_per_day: int | object | None = KEEP,
+    instant_max_per_week: int | object | None = KEEP,
+    now=None,
 ) -> Band:
-    """Set the band's usual load-in and pack-down around a gig and whether it takes two gigs a day.
+    """Set the band's usual load-in and pack-down around a gig, whether it takes two gigs a day, and
+    its instant-booking limits (minimum notice in hours; most gigs a day and a week, None for none).
 
     Every gig not over yet that keeps the usual times moves its members' busy time to match (gigs
     with their own times stay). Leaders and admins only (BandPermissionError); ValidationError by
@@ -732,13 +759,24 @@ def band_gig_times_set(
     now = now or timezone.now()
     load_in = _gig_minutes("load_in_minutes", load_in_minutes, optional=False)
     pack_down = _gig_minutes("pack_down_minutes", pack_down_minutes, optional=False)
+    limits = {
+        name: _instant_limit(name, value)
+        for name, value in (
+            ("instant_notice_hours", instant_notice_hours),
+            ("instant_max_per_day", instant_max_per_day),
+            ("instant_max_per_week", instant_max_per_week),
+        )
+        if value is not KEEP
+    }
     with transaction.atomic():
         band = _lock_band(band)
         _manager_of(band, by)
         moved = (band.load_in_minutes, band.pack_down_minutes) != (load_in, pack_down)
         band.load_in_minutes, band.pack_down_minutes = load_in, pack_down
         band.two_gigs_a_day = bool(two_gigs_a_day)
-        band.save(update_fields=["load_in_minutes", "pack_down_minutes", "two_gigs_a_day", "updated_at"])
+        for name, value in limits.items():
+            setattr(band, name, value)
+        band.save(update_fields=["load_in_minutes", "pack_down_minutes", "two_gigs_a_day", *limits, "updated_at"])
         if moved:
             upcoming = BandBlock.objects.filter(
                 band=band, kind=BandBlock.Kind.GIG, gig_ends_at__gt=now, gig_starts_at__isnull=False

@@ -156,11 +156,14 @@ class BandForm(PlaceFormMixin, forms.ModelForm):
 
 
 GIG_MINUTES_ERROR = "Enter minutes from 0 to 600 (10 hours), e.g. 120 for 2 hours."
+INSTANT_NOTICE_ERROR = "Enter hours from 0 to 720 (30 days), e.g. 24 for a day."
+INSTANT_DAY_ERROR = "Enter a number of gigs from 1 to 20, or leave it empty for no limit."
+INSTANT_WEEK_ERROR = "Enter a number of gigs from 1 to 50, or leave it empty for no limit."
 
 
 class BandGigTimesForm(forms.Form):
-    """The time every gig takes beyond its own: load-in and soundcheck before, pack-down after; and
-    whether the band plays two gigs on one day."""
+    """The time every gig takes beyond its own: load-in and soundcheck before, pack-down after;
+    whether the band plays two gigs on one day; and the limits of instant booking."""
 
     load_in_minutes = forms.IntegerField(
         label="Load-in and soundcheck (minutes before a gig)",
@@ -193,6 +196,39 @@ class BandGigTimesForm(forms.Form):
         required=False,
         help_text="Off: a day with a booked gig reads Booked, and no other gig is proposed that day.",
     )
+    instant_notice_hours = forms.IntegerField(
+        label="Instant booking: minimum notice (hours)",
+        required=False,
+        min_value=0,
+        max_value=720,
+        help_text="A gig starting sooner than this cannot be booked instantly, e.g. 24 for a day.",
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), INSTANT_NOTICE_ERROR),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    instant_max_per_day = forms.IntegerField(
+        label="Instant booking: most gigs a day",
+        required=False,
+        min_value=1,
+        max_value=20,
+        help_text="No instant booking on a day that has this many booked gigs. Empty: no limit.",
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), INSTANT_DAY_ERROR),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    instant_max_per_week = forms.IntegerField(
+        label="Instant booking: most gigs a week",
+        required=False,
+        min_value=1,
+        max_value=50,
+        help_text="No instant booking in a week (Monday to Sunday) that has this many booked gigs. Empty: no limit.",
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), INSTANT_WEEK_ERROR),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("instant_notice_hours") is None:
+            data.pop("instant_notice_hours", None)  # left empty: the band keeps its notice
+        return data
 
 
 class BandLinksForm(forms.Form):

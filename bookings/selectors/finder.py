@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from django.db.models import (
     BooleanField,
     Case,
+    DateTimeField,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -105,7 +108,8 @@ def finder_slots(
       shows whose headliner is looking for support acts (Slot.support_call_q).
     - include_booked: also fully booked slots; otherwise only "Booking open" and "Need support".
     - band_id: annotate `band_free` (every required member of the band is free for the whole
-      slot, computed in the database: one NOT EXISTS per row, and – unless the band takes two gigs
+      slot with the band's load-in before and pack-down after, computed in the database: one NOT
+      EXISTS per row, and – unless the band takes two gigs
       a day – the slot does not start on a day the band already plays, one query before) and
       `my_status` / `my_kind` (the band's live booking on the slot, if any). `playable` keeps only
       the slots where `band_free`.
@@ -157,7 +161,24 @@ def finder_slots(
         qs = qs.filter(Slot.support_call_q())
     if band_id is not None:
         live = Booking.objects.filter(slot_id=OuterRef("pk"), band_id=band_id, status__in=Booking.LIVE)
-        free = free_for_band(member_ids=required_member_ids(band_id=band_id))
+        # The slot with the band's load-in before and pack-down after (bands.services.gig_window):
+        # the span the accept check reads, so the finder offers only what can be accepted.
+        load_in, pack_down = Band.objects.filter(pk=band_id).values_list(
+            "load_in_minutes", "pack_down_minutes"
+        ).first() or (0, 0)
+        qs = qs.alias(
+            busy_from=ExpressionWrapper(
+                F("starts_at") - Value(dt.timedelta(minutes=load_in), output_field=DurationField()),
+                output_field=DateTimeField(),
+            ),
+            busy_until=ExpressionWrapper(
+                F("ends_at") + Value(dt.timedelta(minutes=pack_down), output_field=DurationField()),
+                output_field=DateTimeField(),
+            ),
+        )
+        free = free_for_band(
+            member_ids=required_member_ids(band_id=band_id), start_ref="busy_from", end_ref="busy_until"
+        )
         # From two days back: a gig that started earlier today still takes the rest of its day.
         taken = gig_days_taken(band_ids=[band_id], start=now - dt.timedelta(days=2), end=None)
         if taken:

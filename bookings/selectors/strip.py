@@ -6,6 +6,12 @@ the gig (the band's usual minutes, as gig_busy_window pads a booked gig), it lie
 LEAD, and – for a band that takes one gig a day – no gig of the band starts that day. The same rule
 decides an instant booking (start_fits), so the strip never offers what booking then refuses.
 Three queries for any number of days and members: the required members, their busy time, the band's gigs.
+
+For an instant booking (instant=True) the band's own limits apply as well: its minimum notice
+(Band.instant_notice_hours) instead of LEAD when longer, and no start on a day or in a week (Monday
+to Sunday, in the band's zone) that already holds the band's most gigs (instant_max_per_day / _week).
+instant_limit_problem says which limit refuses a start; the instant booking service asks it under
+the band's lock, so a burst cannot pass a limit.
 """
 
 import bisect
@@ -80,6 +86,57 @@ class Strip:
         return next((d for d in self.days if d.day == day), None)
 
 
+def _lead(band: Band, instant: bool) -> dt.timedelta:
+    return max(LEAD, dt.timedelta(hours=band.instant_notice_hours)) if instant else LEAD
+
+
+def _week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _full_days(band: Band, gig_rows: list[engine.Interval], tz: zoneinfo.ZoneInfo) -> tuple[set, set]:
+    """The days and the weeks (their Mondays) on which the band has its most gigs for instant booking."""
+    per_day: dict[dt.date, int] = {}
+    for s, _ in gig_rows:
+        day = timezone.localtime(s, tz).date()
+        per_day[day] = per_day.get(day, 0) + 1
+    per_week: dict[dt.date, int] = {}
+    for day, count in per_day.items():
+        per_week[_week_start(day)] = per_week.get(_week_start(day), 0) + count
+    days = {d for d, n in per_day.items() if band.instant_max_per_day and n >= band.instant_max_per_day}
+    weeks = {w for w, n in per_week.items() if band.instant_max_per_week and n >= band.instant_max_per_week}
+    return days, weeks
+
+
+def instant_limit_problem(*, band: Band, starts_at: dt.datetime, now: dt.datetime) -> str:
+    """Why the band's instant-booking limits refuse a gig at `starts_at` ("" when they do not): too
+    short a notice, or the day or week has the band's most gigs. One query (none for the notice)."""
+    tz = zoneinfo.ZoneInfo(band.time_zone)
+    if starts_at < now + dt.timedelta(hours=band.instant_notice_hours):
+        return (
+            f"{band.name} takes instant bookings at least {band.instant_notice_hours} hours ahead. "
+            "Choose a later time, or send a request instead."
+        )
+    if not (band.instant_max_per_day or band.instant_max_per_week):
+        return ""
+    day = timezone.localtime(starts_at, tz).date()
+    monday = _week_start(day)
+    low = engine.day_bounds(monday, tz)[0]
+    high = engine.day_bounds(monday + dt.timedelta(days=6), tz)[1]
+    full_days, full_weeks = _full_days(band, _gig_starts(band, low, high, starts_only=True), tz)
+    if day in full_days:
+        return (
+            f"{band.name} takes at most {band.instant_max_per_day} gigs a day by instant booking, and that day is "
+            "full. Choose another day, or send a request instead."
+        )
+    if monday in full_weeks:
+        return (
+            f"{band.name} takes at most {band.instant_max_per_week} gigs a week by instant booking, and that week "
+            "is full. Choose another week, or send a request instead."
+        )
+    return ""
+
+
 def _padding(band: Band) -> tuple[dt.timedelta, dt.timedelta]:
     return dt.timedelta(minutes=band.load_in_minutes), dt.timedelta(minutes=band.pack_down_minutes)
 
@@ -101,12 +158,16 @@ def _merged_busy(band: Band, start: dt.datetime, end: dt.datetime) -> list[engin
     return [i for intervals in busy.values() for i in intervals]
 
 
-def _gig_starts(band: Band, start: dt.datetime, end: dt.datetime) -> list[engine.Interval]:
+def _gig_starts(
+    band: Band, start: dt.datetime, end: dt.datetime, *, starts_only: bool = False
+) -> list[engine.Interval]:
+    """The band's gigs meeting [start, end); starts_only: those starting in it."""
+    span = {"starts_at__gte": start} if starts_only else {"ends_at__gt": start}
     rows = Booking.objects.filter(
         band_id=band.pk,
         status__in=(*Booking.ON, Booking.Status.COMPLETED, Booking.Status.DISPUTED),
         starts_at__lt=end,
-        ends_at__gt=start,
+        **span,
     ).values_list("starts_at", "ends_at")
     return [(s.astimezone(dt.UTC), e.astimezone(dt.UTC)) for s, e in rows]
 
@@ -135,9 +196,11 @@ def band_strip(
     first_day: dt.date | None = None,
     weeks: int = DEFAULT_WEEKS,
     now: dt.datetime | None = None,
+    instant: bool = False,
 ) -> Strip:
     """The band's days from `first_day` (today in the band's zone) for `weeks` weeks, each with the
-    starts at which a gig of `length` fits. Three queries."""
+    starts at which a gig of `length` fits (instant: within the band's instant-booking limits).
+    Three queries."""
     now = now or timezone.now()
     tz = zoneinfo.ZoneInfo(band.time_zone)
     vz = zoneinfo.ZoneInfo(viewer_zone)
@@ -147,20 +210,25 @@ def band_strip(
     pad = _padding(band)
     range_start = engine.day_bounds(first_day, tz)[0] - pad[0] - length
     range_end = engine.day_bounds(last_day, tz)[1] + length + pad[1] + dt.timedelta(hours=1)
+    if instant:  # the whole weeks, to count their gigs
+        range_start = min(range_start, engine.day_bounds(_week_start(first_day), tz)[0])
+        range_end = max(range_end, engine.day_bounds(_week_start(last_day) + dt.timedelta(days=6), tz)[1])
+    lead = _lead(band, instant)
     busy = _Busy(_merged_busy(band, range_start, range_end))
     gig_rows = _gig_starts(band, range_start, range_end)
     gigs = _Busy(gig_rows)
     no_pad = (dt.timedelta(0), dt.timedelta(0))
     gig_days = {timezone.localtime(s, tz).date() for s, _ in gig_rows}
+    full_days, full_weeks = _full_days(band, gig_rows, tz) if instant else (set(), set())
     days = []
     day = first_day
     while day <= last_day:
         candidates = _candidates(day, tz)
-        if day in gig_days and not band.two_gigs_a_day:
+        if (day in gig_days and not band.two_gigs_a_day) or day in full_days or _week_start(day) in full_weeks:
             days.append(StripDay(day=day, status="booked", starts=()))
             day += dt.timedelta(days=1)
             continue
-        ahead = [at for at in candidates if at >= now + LEAD]
+        ahead = [at for at in candidates if at >= now + lead]
         fitting = [at for at in ahead if _fits(at, length, busy, pad) and _fits(at, length, gigs, no_pad)]
         if not ahead:
             status = "past"
@@ -184,11 +252,16 @@ def band_strip(
     return Strip(band_zone=tz.key, viewer_zone=vz.key, length=length, days=days)
 
 
-def start_fits(*, band: Band, starts_at: dt.datetime, length: dt.timedelta, now: dt.datetime) -> bool:
+def start_fits(
+    *, band: Band, starts_at: dt.datetime, length: dt.timedelta, now: dt.datetime, instant: bool = False
+) -> bool:
     """Whether a gig of `length` at `starts_at` lies in the band's green zone as the strip reads it
-    (members free with load-in and pack-down, not too soon, no other gig that day for a one-gig band).
-    Call under the band's lock to decide; two queries."""
-    if starts_at < now + LEAD:
+    (members free with load-in and pack-down, not too soon, no other gig that day for a one-gig band;
+    instant: the band's instant-booking limits too). Call under the band's lock to decide; two queries
+    (three with the limits of an instant booking)."""
+    if starts_at < now + _lead(band, instant):
+        return False
+    if instant and instant_limit_problem(band=band, starts_at=starts_at, now=now):
         return False
     tz = zoneinfo.ZoneInfo(band.time_zone)
     pad = _padding(band)

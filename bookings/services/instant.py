@@ -23,7 +23,7 @@ from bands.packages import package_price
 from bands.services import band_gig_block_add
 
 from ..models import Booking, BookingEvent
-from ..selectors.strip import start_fits
+from ..selectors.strip import instant_limit_problem, start_fits
 from .notices import booking_notify, booking_people, booking_summary, where_text
 from .workflow import (
     BookingConflict,
@@ -75,6 +75,8 @@ def _check_input(
         errors["starts_at"] = ["This start is in the past. Choose a free time from the strip."]
     elif problem := scheduling_day_problem(starts_at.astimezone(zone).date(), today=scheduling_today(zone, now=now)):
         errors["starts_at"] = [problem]
+    elif starts_at < now + dt.timedelta(hours=band.instant_notice_hours):
+        errors["starts_at"] = [instant_limit_problem(band=band, starts_at=starts_at, now=now)]
     if setting not in ("", *Booking.Setting.values):
         errors["setting"] = ["Choose indoors or outdoors."]
     if guests is not None and guests < 0:
@@ -115,10 +117,11 @@ def booking_instant(
     by the hour or day (at least the package's length; a fixed-price package keeps its own).
 
     Raises ValidationError by field (another band's, a withdrawn or a non-instant package, a past or
-    too distant start, bad details), BookingPermissionError (the client plays in the band),
-    BookingError (the band is not taking bookings), BookingConflict (the price changed; the time is
-    no longer free: taken by another gig meanwhile, or outside the band's green zone). Nothing is
-    written unless it succeeds.
+    too distant start or one sooner than the band's minimum notice, bad details),
+    BookingPermissionError (the client plays in the band), BookingError (the band is not taking
+    bookings), BookingConflict (the price changed; the time is no longer free: taken by another gig
+    meanwhile, or outside the band's green zone; the day or week has the band's most gigs for
+    instant booking). Nothing is written unless it succeeds.
     """
     now = now or timezone.now()
     texts = {
@@ -150,6 +153,10 @@ def booking_instant(
     with transaction.atomic():
         band = Band.objects.select_for_update().get(pk=band.pk)
         _check_band_free(band, starts_at, ends_at, zone)
+        # The band's notice and its most gigs a day and a week, counted under the lock: a burst of
+        # instant bookings takes them one after another and none passes a limit.
+        if problem := instant_limit_problem(band=band, starts_at=starts_at, now=now):
+            raise BookingConflict(f"{problem} Nothing was booked.")
         if not start_fits(band=band, starts_at=starts_at, length=length, now=now):
             raise BookingConflict(
                 f"{band.name} is not free {when_text(starts_at, ends_at, zone)} any more (with its set-up "

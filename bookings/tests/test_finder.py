@@ -259,11 +259,26 @@ def test_your_band_is_free_unless_a_required_member_is_busy_during_the_slot(clie
 
 
 def test_busy_time_touching_the_slot_does_not_count(client, band_setup):
-    _band, leader, drummer, busy_slot, _ = band_setup
+    band, leader, drummer, busy_slot, _ = band_setup
+    band.load_in_minutes = band.pack_down_minutes = 0
+    band.save()
     busy(drummer, busy_slot.starts_at - dt.timedelta(hours=2), busy_slot.starts_at)
     busy(drummer, busy_slot.ends_at, busy_slot.ends_at + dt.timedelta(hours=1))
     client.force_login(leader)
     assert marks(client.get(URL)) == ["free", "free"]
+
+
+def test_busy_time_in_the_slots_load_in_or_pack_down_counts(client, band_setup):
+    band, leader, drummer, busy_slot, free_slot = band_setup
+    band.load_in_minutes, band.pack_down_minutes = 120, 60
+    band.save()
+    # Another gig ends an hour before the slot starts: inside this slot's two hours of load-in.
+    busy(drummer, busy_slot.starts_at - dt.timedelta(hours=3), busy_slot.starts_at - dt.timedelta(hours=1))
+    # And one starts half an hour after the other slot ends: inside its hour of pack-down.
+    busy(drummer, free_slot.ends_at + dt.timedelta(minutes=30), free_slot.ends_at + dt.timedelta(hours=2))
+    client.force_login(leader)
+    assert marks(client.get(URL)) == ["busy", "busy"]
+    assert finder_slots(now=timezone.now(), band_id=band.pk, playable=True).count() == 0
 
 
 def test_an_optional_member_being_busy_does_not_matter(client, band_setup):

@@ -120,7 +120,7 @@ def _summary(band: Band, packages: list[Package], draft: dict) -> dict:
 def _strip_context(request: HttpRequest, band: Band, package: Package | None, minutes: int | None) -> dict:
     length = dt.timedelta(minutes=minutes or (package.length_minutes if package else band.min_gig_minutes))
     viewer_zone = timezone.get_current_timezone().key
-    strip = band_strip(band=band, length=length, viewer_zone=viewer_zone)
+    strip = band_strip(band=band, length=length, viewer_zone=viewer_zone, instant=bool(package and package.instant))
     chosen = None
     wanted = request.GET.get("day", "")
     try:
