@@ -219,6 +219,20 @@ def feed_events_changed_at(body: bytes) -> dt.datetime | None:
     return _last_modified(body)
 
 
+def feed_not_modified(request: HttpRequest, *, body_hash: str, content_changed_at: dt.datetime) -> HttpResponse | None:
+    """A 304 for a client that already holds the body stored as `body_hash` (changed last at
+    `content_changed_at`, the feed's Last-Modified), with the headers feed_response gives; None when
+    the request's validators do not match it (then the feed is built)."""
+    response = HttpResponse(content_type=StageSlotICalFeed.mime_type)
+    response["ETag"] = quote_etag(body_hash)
+    response["Last-Modified"] = http_date(content_changed_at.timestamp())
+    patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
+    answer = get_conditional_response(
+        request, etag=response["ETag"], last_modified=int(content_changed_at.timestamp()), response=response
+    )
+    return answer if answer.status_code == 304 else None
+
+
 def feed_response(
     request: HttpRequest, *, body: bytes, filename: str, content_changed_at: dt.datetime | None = None
 ) -> HttpResponse:

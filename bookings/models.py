@@ -346,6 +346,9 @@ class CalendarFeed(ServedCalendar):
     include_available = models.BooleanField(default=False, help_text="Also the band's green-zone windows.")
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
+    # A fingerprint of what the stored body was built from (selectors.feeds.feed_inputs_hash): while it
+    # matches, a conditional GET is answered 304 without building the feed.
+    inputs_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -2,10 +2,11 @@
 each feed shows (see bookings.services.feeds for the kinds of feed and who holds them)."""
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, When
+from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Q, QuerySet, Sum, When
 from django.urls import reverse
 
 from accounts.models import User
@@ -176,6 +177,55 @@ def feed_events(*, feed: CalendarFeed, now: dt.datetime) -> list[FeedEvent]:
     return venue_feed_events(venue=feed.venue, now=now, include_pending=feed.include_pending)
 
 
+# Grows when the code writes a feed's bytes differently: stored fingerprints of the old bytes then miss.
+FEED_FORMAT = "1"
+
+
+def feed_inputs_hash(*, feed: CalendarFeed, now: dt.datetime) -> str | None:
+    """A fingerprint of everything the feed reads, from aggregates instead of rows (two queries), so that
+    a poll can be answered 304 without building the feed when it matches the one stored with the body.
+
+    It covers which bookings / slots are shown at `now` (count and sum of keys under the same filters as
+    the feed, including the window and the 30 days a cancellation stays), their sequences and changes,
+    the changes of the bands, venues and slots whose names and places they print, the acts of each
+    lineup, the feed's options, name and the site address. None for a band feed with its available
+    windows: those follow the members' busy time, which this does not cover, so it is always built.
+    """
+    if feed.include_available:
+        return None
+    touched = ("updated_at", "status_changed_at", "band__updated_at")
+    if feed.scope == Scope.VENUE:
+        slots = _venue_slots(venue_id=feed.venue_id, now=now, include_pending=feed.include_pending)
+        cut = now - CANCELLED_KEPT
+        first = slots.aggregate(
+            x_n=Count("pk"), x_keys=Sum("pk"), x_seq=Sum("sequence"), x_changed=Max("updated_at"),
+            x_called_off=Max("cancelled_at"), x_kept=Count("pk", filter=Q(cancelled_at__gte=cut)),
+            x_venue=Max("venue__updated_at"),
+        )  # fmt: skip
+        acts = Booking.objects.filter(slot_id__in=slots.values("pk"), status__in=(*COUNTED, Status.PENDING))
+        extra = {"x_recent": Count("pk", filter=_cancelled_recently(now))}
+    else:
+        if feed.scope == Scope.MEMBER:
+            scope = Q(band_id__in=Membership.objects.filter(user_id=feed.user_id).values("band_id"))
+        else:
+            scope = Q(band_id=feed.band_id)
+        bookings = _shown_bookings(scope, now=now, include_pending=feed.include_pending)
+        first = bookings.aggregate(
+            x_n=Count("pk"), x_keys=Sum("pk"), x_seq=Sum("sequence"), x_changed=Max("updated_at"),
+            x_status=Max("status_changed_at"), x_band=Max("band__updated_at"), x_venue=Max("venue__updated_at"),
+            x_slot=Max("slot__updated_at"), x_place=Max("slot__place_venue__updated_at"),
+        )  # fmt: skip
+        acts = Booking.objects.filter(
+            slot_id__in=bookings.filter(slot__isnull=False).values("slot_id"), status__in=PLAYED
+        )
+        extra = {}
+    second = acts.aggregate(
+        x_n=Count("pk"), x_keys=Sum("pk"), x_seq=Sum("sequence"), **{f"x_{f}": Max(f) for f in touched}, **extra
+    )
+    parts = [FEED_FORMAT, feed.scope, str(feed.include_pending), feed_name(feed), _site(), repr(first), repr(second)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
 def _last_change(*moments: dt.datetime | None) -> dt.datetime:
     return max(m for m in moments if m is not None)
 
@@ -226,12 +276,17 @@ def _acts_by_slot(slot_ids, statuses) -> dict[int, list[dict]]:
     return acts
 
 
-def _gigs(scope: Q, *, now: dt.datetime, include_pending: bool) -> list[FeedEvent]:
-    """The gig events of the bookings in `scope` (see member_feed_events). Two queries."""
+def _shown_bookings(scope: Q, *, now: dt.datetime, include_pending: bool) -> QuerySet[Booking]:
+    """The bookings in `scope` a gig feed shows at `now`."""
     shown = Q(status__in=PLAYED) | _cancelled_recently(now)
     if include_pending:
         shown |= Q(status=Status.PENDING)
-    bookings = Booking.objects.filter(scope, shown, _window(now))
+    return Booking.objects.filter(scope, shown, _window(now))
+
+
+def _gigs(scope: Q, *, now: dt.datetime, include_pending: bool) -> list[FeedEvent]:
+    """The gig events of the bookings in `scope` (see member_feed_events). Two queries."""
+    bookings = _shown_bookings(scope, now=now, include_pending=include_pending)
     lineups = _acts_by_slot(bookings.filter(slot__isnull=False).values("slot_id"), PLAYED)
     # The booking page's address without a reverse() per row: /bookings/<uid>/.
     bookings_url = _site() + reverse("bookings:inbox")
@@ -332,6 +387,17 @@ def band_feed_events(
 COUNTED = (*PLAYED, Status.CANCELLED)
 
 
+def _venue_slots(*, venue_id: int, now: dt.datetime, include_pending: bool) -> QuerySet[Slot]:
+    """The slots of a venue that may have an event in its feed at `now`."""
+    acts = Booking.objects.filter(slot_id=OuterRef("pk"))
+    has = Exists(acts.filter(status__in=PLAYED))
+    has |= Exists(acts.filter(_cancelled_recently(now)))
+    has |= Q(cancelled_at__gte=now - CANCELLED_KEPT) & Exists(acts.filter(status=Status.CANCELLED))
+    if include_pending:
+        has |= Exists(acts.filter(status=Status.PENDING))
+    return Slot.objects.filter(has, _window(now), venue_id=venue_id)
+
+
 def venue_feed_events(*, venue: Venue, now: dt.datetime, include_pending: bool = False) -> list[FeedEvent]:
     """One event per slot of the venue (UID slot-<pk>@stageslot) that has a booked or played act
     (CONFIRMED), was called off within 30 days after having acts (CANCELLED), or, with
@@ -341,13 +407,7 @@ def venue_feed_events(*, venue: Venue, now: dt.datetime, include_pending: bool =
     their changes; DTSTAMP/LAST-MODIFIED is the latest change among them. Two queries.
     """
     cut = now - CANCELLED_KEPT
-    acts = Booking.objects.filter(slot_id=OuterRef("pk"))
-    has = Exists(acts.filter(status__in=PLAYED))
-    has |= Exists(acts.filter(_cancelled_recently(now)))
-    has |= Q(cancelled_at__gte=cut) & Exists(acts.filter(status=Status.CANCELLED))
-    if include_pending:
-        has |= Exists(acts.filter(status=Status.PENDING))
-    slots = Slot.objects.filter(has, _window(now), venue_id=venue.pk)
+    slots = _venue_slots(venue_id=venue.pk, now=now, include_pending=include_pending)
     bookings = _acts_by_slot(slots.values("pk"), (*COUNTED, Status.PENDING))
     fields = ("pk", "title", "stage__name", "starts_at", "ends_at", "sequence", "updated_at", "cancelled_at")
     # The slot page's address without a reverse() per slot: /venues/<slug>/manage/slots/<pk>/.

@@ -104,7 +104,12 @@ def feed_options_update(
 
 
 def feed_content_seen(
-    *, feed: ServedCalendar, body_hash: str, events_changed_at: dt.datetime | None, now: dt.datetime | None = None
+    *,
+    feed: ServedCalendar,
+    body_hash: str,
+    events_changed_at: dt.datetime | None,
+    now: dt.datetime | None = None,
+    inputs_hash: str | None = None,
 ) -> dt.datetime:
     """When the content of a feed (or a share link's calendar) last changed, given the hash of the
     body it answers with now.
@@ -112,9 +117,13 @@ def feed_content_seen(
     The first answer counts from its latest event change (or now); a body unlike the last one moves
     the time to now, and always at least a second past the time given before, so an If-Modified-Since
     holding the old value is answered in full. Returns the stored time (the feed's Last-Modified).
+    `inputs_hash` (calendar feeds only): what the body was built from, stored with a new body in the
+    same update, else as feed_inputs_seen stores it.
     """
     now = (now or timezone.now()).replace(microsecond=0)
     if feed.body_hash == body_hash and feed.content_changed_at is not None:
+        if isinstance(feed, CalendarFeed):
+            feed_inputs_seen(feed=feed, body_hash=body_hash, inputs_hash=inputs_hash)
         return feed.content_changed_at
     if feed.content_changed_at is None:
         changed = events_changed_at or now
@@ -123,8 +132,21 @@ def feed_content_seen(
     if events_changed_at is not None:
         changed = max(changed, events_changed_at)
     # Only the answer that saw the old hash moves it: two renders at once do not move it twice.
-    type(feed).objects.filter(pk=feed.pk, body_hash=feed.body_hash).update(
-        body_hash=body_hash, content_changed_at=changed
-    )
+    stored = {"body_hash": body_hash, "content_changed_at": changed}
+    if inputs_hash is not None and isinstance(feed, CalendarFeed):
+        stored["inputs_hash"] = feed.inputs_hash = inputs_hash
+    type(feed).objects.filter(pk=feed.pk, body_hash=feed.body_hash).update(**stored)
     feed.body_hash, feed.content_changed_at = body_hash, changed
     return changed
+
+
+def feed_inputs_seen(*, feed: CalendarFeed, body_hash: str, inputs_hash: str | None) -> None:
+    """Remember what the body with `body_hash` was built from (None: nothing to remember), so polls
+    can be answered 304 without building it while the inputs stay the same. Stored only while that
+    body is still the one on record: a render that lost a race to a newer one leaves it alone, and
+    the inputs were read before the body, so a change in between makes the next poll build it again.
+    """
+    if inputs_hash is None or feed.inputs_hash == inputs_hash:
+        return
+    CalendarFeed.objects.filter(pk=feed.pk, body_hash=body_hash).update(inputs_hash=inputs_hash)
+    feed.inputs_hash = inputs_hash

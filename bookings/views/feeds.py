@@ -21,7 +21,7 @@ from bands.models import Band
 from venues.models import Venue
 
 from ..forms.feeds import FeedCreateForm, FeedOptionsForm
-from ..ical import feed_body_hash, feed_events_changed_at, feed_render, feed_response
+from ..ical import feed_body_hash, feed_events_changed_at, feed_not_modified, feed_render, feed_response
 from ..models import CalendarFeed
 from ..selectors.feeds import (
     FeedCard,
@@ -29,11 +29,18 @@ from ..selectors.feeds import (
     feed_cards,
     feed_events,
     feed_filename,
+    feed_inputs_hash,
     feed_may_manage,
     feed_name,
     feed_of,
 )
-from ..services.feeds import FeedPermissionError, feed_content_seen, feed_create, feed_options_update, feed_rotate
+from ..services.feeds import (
+    FeedPermissionError,
+    feed_content_seen,
+    feed_create,
+    feed_options_update,
+    feed_rotate,
+)
 
 TEMPLATE = "bookings/feeds/my_feeds.html"
 NOTICES = {
@@ -45,14 +52,26 @@ NOTICES = {
 
 @require_safe
 def feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The .ics file of a feed, with ETag/Last-Modified and 304 for an unchanged one (GET and HEAD)."""
+    """The .ics file of a feed, with ETag/Last-Modified and 304 for an unchanged one (GET and HEAD).
+
+    A poll whose validators match the stored body is answered 304 without building the feed while
+    the fingerprint of its inputs is the one stored with that body (three queries)."""
     calendar = feed_by_token(token=token)
     if calendar is None:
         raise Http404("No calendar at this address.")
-    events = feed_events(feed=calendar, now=timezone.now())
+    now = timezone.now()
+    inputs = feed_inputs_hash(feed=calendar, now=now)
+    if inputs is not None and inputs == calendar.inputs_hash and calendar.content_changed_at is not None:
+        answer = feed_not_modified(
+            request, body_hash=calendar.body_hash, content_changed_at=calendar.content_changed_at
+        )
+        if answer is not None:
+            return answer
+    events = feed_events(feed=calendar, now=now)
     body = feed_render(name=feed_name(calendar), events=events)
+    body_hash = feed_body_hash(body)
     changed = feed_content_seen(
-        feed=calendar, body_hash=feed_body_hash(body), events_changed_at=feed_events_changed_at(body)
+        feed=calendar, body_hash=body_hash, events_changed_at=feed_events_changed_at(body), inputs_hash=inputs
     )
     return feed_response(request, body=body, filename=feed_filename(calendar), content_changed_at=changed)
 

@@ -1,0 +1,177 @@
+"""A poll of an unchanged feed is answered 304 from the stored validators without building the feed,
+and any change to what the feed shows gives a full answer with a new ETag."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from bands.services import band_update
+from bookings.models import CalendarFeed
+from bookings.services import workflow
+from bookings.services.feeds import feed_create, feed_options_update, feed_rotate
+from bookings.tests.test_feeds import SITE, get_feed, make_world
+from venues.services import venue_update
+
+pytestmark = pytest.mark.django_db
+
+Scope = CalendarFeed.Scope
+# feed_by_token, then the two aggregates of the fingerprint.
+QUERIES_304 = 3
+
+
+@pytest.fixture(autouse=True)
+def _site(settings) -> None:
+    settings.SITE_URL = SITE + "/"
+
+
+@pytest.fixture
+def w():
+    return make_world()
+
+
+def _feeds(w) -> dict[str, CalendarFeed]:
+    feeds = {
+        "member": feed_create(by=w.member, scope=Scope.MEMBER),
+        "band": feed_create(by=w.leader, scope=Scope.BAND, band=w.band),
+        "venue": feed_create(by=w.owner, scope=Scope.VENUE, venue=w.venue),
+    }
+    for feed in feeds.values():
+        feed_options_update(feed=feed, by=feed.user, include_pending=True)
+    return feeds
+
+
+def _etag(client, feed: CalendarFeed) -> str:
+    response = get_feed(client, feed)
+    assert response.status_code == 200
+    return response["ETag"]
+
+
+def _no_render(monkeypatch) -> None:
+    def refuse(**kwargs):
+        raise AssertionError("the feed was built for a 304")
+
+    monkeypatch.setattr("bookings.views.feeds.feed_render", refuse)
+    monkeypatch.setattr("bookings.views.feeds.feed_events", refuse)
+
+
+@pytest.mark.parametrize("scope", ["member", "band", "venue"])
+def test_an_unchanged_feed_is_304_in_few_queries_without_building_it(
+    client, w, scope, monkeypatch, django_assert_max_num_queries
+):
+    feed = _feeds(w)[scope]
+    first = get_feed(client, feed)
+    _no_render(monkeypatch)
+    with django_assert_max_num_queries(QUERIES_304):
+        again = get_feed(client, feed, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == first["ETag"] and again["Last-Modified"] == first["Last-Modified"]
+    assert "private" in again["Cache-Control"]
+    since = get_feed(client, feed, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+
+
+def test_other_validators_get_the_body(client, w, monkeypatch):
+    feed = _feeds(w)["member"]
+    body = get_feed(client, feed).content
+    other = get_feed(client, feed, HTTP_IF_NONE_MATCH='"not-this-one"')
+    assert other.status_code == 200 and other.content == body
+
+
+def _cancel_gig(w):
+    workflow.booking_cancel(booking=w.gig, by=w.leader, reason="Flu")
+
+
+def _accept_wedding(w):
+    workflow.booking_accept(booking=w.wedding, by=w.leader)
+
+
+def _decline_wedding(w):
+    workflow.booking_decline(booking=w.wedding, by=w.leader, reason="Busy")
+
+
+def _rename_band(w):
+    band_update(band=w.band, by=w.leader, name="The Day Owls")
+
+
+def _rename_support(w):
+    band_update(band=w.support, by=w.support_leader, name="Static Gloom")
+
+
+def _rename_venue(w):
+    venue_update(venue=w.venue, name="Kellerbar Neu")
+
+
+def _retitle_slot(w):
+    w.slot.title = "Friday Late"
+    w.slot.save()
+
+
+def _cancel_support(w):
+    workflow.booking_cancel(booking=w.opener, by=w.support_leader, reason="Van broke down")
+
+
+CHANGES = {
+    "a gig cancelled": (_cancel_gig, ("member", "band", "venue")),
+    "a pending gig accepted": (_accept_wedding, ("member", "band")),
+    "a pending gig declined": (_decline_wedding, ("member", "band")),
+    "the band renamed": (_rename_band, ("member", "band", "venue")),
+    "a support act renamed": (_rename_support, ("member", "band", "venue")),
+    "the venue renamed": (_rename_venue, ("member", "band", "venue")),
+    "the slot retitled": (_retitle_slot, ("member", "band", "venue")),
+    "the support act cancelled": (_cancel_support, ("member", "band", "venue")),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_change_to_what_a_feed_shows_is_never_304(client, w, change):
+    feeds = _feeds(w)
+    make, scopes = CHANGES[change]
+    etags = {scope: _etag(client, feeds[scope]) for scope in scopes}
+    for scope in scopes:  # stored and polled once unchanged
+        assert get_feed(client, feeds[scope], HTTP_IF_NONE_MATCH=etags[scope]).status_code == 304
+    make(w)
+    for scope in scopes:
+        answer = get_feed(client, feeds[scope], HTTP_IF_NONE_MATCH=etags[scope])
+        assert answer.status_code == 200, f"{scope} feed answered 304 after {change}"
+        assert answer["ETag"] != etags[scope]
+
+
+def test_changed_options_are_never_304(client, w):
+    feed = _feeds(w)["band"]
+    etag = _etag(client, feed)
+    feed_options_update(feed=feed, by=w.leader, include_pending=False)
+    answer = get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
+    assert answer.status_code == 200 and answer["ETag"] != etag
+
+
+def test_a_rotated_address_is_404_and_the_new_one_answers_in_full(client, w):
+    feed = _feeds(w)["member"]
+    old = feed.token
+    etag = _etag(client, feed)
+    feed = feed_rotate(feed=feed, by=w.member)
+    feed.token, new = old, feed.token
+    assert get_feed(client, feed, HTTP_IF_NONE_MATCH=etag).status_code == 404
+    feed.token = new
+    assert get_feed(client, feed).status_code == 200
+
+
+def test_a_cancellation_leaving_the_feed_with_time_is_never_304(client, w, monkeypatch):
+    """A cancelled gig stays 30 days; when it leaves, nothing in the database changed but the time."""
+    feed = _feeds(w)["member"]
+    _cancel_gig(w)
+    etag = _etag(client, feed)
+    assert get_feed(client, feed, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    later = timezone.now() + timedelta(days=31)
+    monkeypatch.setattr("bookings.views.feeds.timezone.now", lambda: later)
+    answer = get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
+    assert answer.status_code == 200 and answer["ETag"] != etag
+
+
+def test_a_feed_with_available_windows_is_always_built(client, w, monkeypatch):
+    feed = _feeds(w)["band"]
+    feed_options_update(feed=feed, by=w.leader, include_pending=True, include_available=True)
+    etag = _etag(client, feed)
+    _no_render(monkeypatch)
+    with pytest.raises(AssertionError, match="built"):
+        get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
