@@ -401,7 +401,16 @@ class Webhook(models.Model):
         BOOKING_WITHDRAWN = "booking.withdrawn", "A booking is withdrawn"
         BOOKING_CANCELLED = "booking.cancelled", "A booked gig is cancelled"
         BOOKING_RESCHEDULED = "booking.rescheduled", "A booked gig's times around the show change"
+        BOOKING_IN_PROGRESS = "booking.in_progress", "A booked gig has started"
+        BOOKING_COMPLETED = "booking.completed", "A gig took place (or a dispute ended with it counted as played)"
+        BOOKING_DISPUTED = "booking.disputed", "A gig is disputed"
         SLOT_FILLED = "slot.filled", "Every place of a slot is taken"
+        SHOW_CREATED = "show.created", "A band hosts a new show"
+        SHOW_CHANGED = "show.changed", "A show's running order, doors, curfew or tickets change"
+        SHOW_CANCELLED = "show.cancelled", "A show (or a venue's slot with acts on it) is cancelled"
+        SHOW_OPENER_PICKED = "show.opener_picked", "A headliner picks a support act for its show"
+        FILE_ADDED = "file.added", "A file (or a new version of one) is shared on a booking"
+        REVIEW_PUBLISHED = "review.published", "The reviews of a gig are published"
 
     band = models.ForeignKey(Band, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")

@@ -30,6 +30,7 @@ from bands.selectors import bands_managers
 from bookings.models import Booking
 from bookings.selectors.bookings import side_of, venue_teams
 from bookings.services.notices import booking_summary
+from bookings.services.webhooks import webhook_events_emit
 from venues.models import Venue
 
 from .models import (
@@ -197,6 +198,25 @@ def _publish(booking: Booking, reviews: list[Review], *, now: dt.datetime) -> No
             text=f"The reviews of your gig ({booking_summary(booking)}) are published.",
             key=f"review_published:{booking.uid}",
         )
+    # The band's and the venue's webhooks hear of it in the same transaction (sent after commit).
+    webhook_events_emit(
+        event="review.published",
+        bookings=[booking],
+        now=now,
+        extra={
+            "reviews": [
+                {
+                    "id": r.pk,
+                    "author_side": r.author_side,
+                    "subject_side": r.subject_side,
+                    "overall": r.overall,
+                    "no_show": r.no_show,
+                    "published_at": now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+                }
+                for r in fresh
+            ]
+        },
+    )
 
 
 def reviews_publish_due(*, now: dt.datetime | None = None) -> int:

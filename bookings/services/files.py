@@ -20,6 +20,7 @@ from accounts.services import notifications_create
 from ..models import Booking, BookingFile
 from ..selectors.bookings import band_players, side_of
 from .notices import booking_people, link_of
+from .webhooks import file_added_emit
 from .workflow import BookingError, BookingPermissionError
 
 HEAD_BYTES = 8192
@@ -144,4 +145,5 @@ def booking_file_add(
             starts_at=booking.starts_at,
             ends_at=booking.ends_at,
         )
+        file_added_emit(booking=booking, file=row)
     return row

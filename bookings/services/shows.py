@@ -35,6 +35,7 @@ from ..models import BillMessage, Booking, BookingEvent
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
 from ..selectors.shows import bill_people, on_the_bill
 from .notices import booking_notify, booking_people, booking_summary
+from .webhooks import show_event_emit
 from .workflow import (
     BookingConflict,
     BookingError,
@@ -189,6 +190,7 @@ def show_host(
             actor=by,
             event="booked",
         )
+        show_event_emit(event="show.created", slot=slot, bookings=[booking])
     return slot
 
 
@@ -369,6 +371,7 @@ def show_tickets_set(
             )
         Slot.objects.filter(pk=slot.pk).update(entry=entry, sold_out=bool(sold_out), updated_at=timezone.now())
         slot.refresh_from_db()
+        show_event_emit(event="show.changed", slot=slot)
     return slot
 
 
@@ -512,6 +515,8 @@ def show_running_order_set(
                 ends_at=slot.ends_at,
             )
         slot.refresh_from_db()
+        if moved:
+            show_event_emit(event="show.changed", slot=slot)
     return slot
 
 

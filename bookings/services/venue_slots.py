@@ -21,6 +21,7 @@ from venues.models import Slot
 from ..models import Booking, OfferInvite
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
 from .notices import booking_notify, booking_people, booking_summary
+from .webhooks import show_event_emit
 from .workflow import (
     BookingConflict,
     BookingError,
@@ -80,8 +81,10 @@ def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
             .filter(slot_id=slot.pk, status__in=Booking.LIVE)
             .order_by("pk")
         )
+        on_bill = []
         for booking in live:
             if booking.status == Status.BOOKED:
+                on_bill.append(booking)
                 booking_transition(booking, Status.CANCELLED, actor=by, note=note, now=now)
                 slot_place_free(booking, None)
                 people = booking_people(booking)
@@ -104,6 +107,7 @@ def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
             revoked_at=now
         )
         slot.refresh_from_db()
+        show_event_emit(event="show.cancelled", slot=slot, bookings=on_bill)
     return slot
 
 

@@ -66,6 +66,8 @@ NOTICE_EVENTS = {
     "withdrawn": Event.BOOKING_WITHDRAWN,
     "cancelled": Event.BOOKING_CANCELLED,
     "slot_cancelled": Event.BOOKING_CANCELLED,
+    "disputed": Event.BOOKING_DISPUTED,
+    "rescheduled": Event.BOOKING_RESCHEDULED,
 }
 
 
@@ -208,13 +210,23 @@ def _deliveries_queue(ids: list[int]) -> None:
         transaction.on_commit(queue)
 
 
-def webhook_events_emit(*, event: str, bookings: Iterable[Booking], now: dt.datetime | None = None) -> int:
+def webhook_events_emit(
+    *,
+    event: str,
+    bookings: Iterable[Booking],
+    now: dt.datetime | None = None,
+    extra: dict | None = None,
+    also_band_ids: Iterable[int] = (),
+) -> int:
     """Write a delivery of `event` for every live webhook of each booking's band and venue that wants it,
-    in the caller's transaction; they are queued after its commit. Returns how many. Two queries."""
+    in the caller's transaction; they are queued after its commit. `extra` adds keys beside "booking" in
+    the event's data (the same for every booking); the bands of `also_band_ids` hear of every booking too
+    (a show's headliner of its openers). Returns how many. Two queries."""
     bookings = list(bookings)
     if not bookings:
         return 0
-    band_ids = {b.band_id for b in bookings}
+    also = set(also_band_ids)
+    band_ids = {b.band_id for b in bookings} | also
     venue_ids = {b.venue_id for b in bookings if b.venue_id}
     hooks = [
         hook
@@ -226,9 +238,13 @@ def webhook_events_emit(*, event: str, bookings: Iterable[Booking], now: dt.date
     created = _utc(now or timezone.now())
     rows = []
     for booking in bookings:
-        data = {"booking": booking_payload(booking)}
+        data = {"booking": booking_payload(booking), **(extra or {})}
         for hook in hooks:
-            if hook.band_id == booking.band_id or (hook.venue_id and hook.venue_id == booking.venue_id):
+            if (
+                hook.band_id == booking.band_id
+                or (hook.band_id and hook.band_id in also)
+                or (hook.venue_id and hook.venue_id == booking.venue_id)
+            ):
                 event_id = uuid.uuid4()
                 body = {"id": str(event_id), "type": event, "created_at": created, "data": data}
                 rows.append(WebhookDelivery(webhook=hook, event=event, event_id=event_id, body=json.dumps(body)))
@@ -242,8 +258,62 @@ def webhook_events_emit(*, event: str, bookings: Iterable[Booking], now: dt.date
 def notice_emit(booking: Booking, notice_event: str) -> None:
     """A booking's notification event (bookings.services.notices.booking_notify), as webhook events."""
     event = NOTICE_EVENTS.get(notice_event)
+    if notice_event == "dispute_resolved":  # staff decided: the gig counts as played, or it is cancelled
+        completed = booking.status == Booking.Status.COMPLETED
+        event = Event.BOOKING_COMPLETED if completed else Event.BOOKING_CANCELLED
     if event is not None:
         webhook_events_emit(event=event, bookings=[booking])
+
+
+def file_added_emit(*, booking: Booking, file) -> None:
+    """A file (a BookingFile, or a new version of one) was shared on `booking`: the event names it and the
+    API address it is downloaded from (with a token allowed to read the booking)."""
+    webhook_events_emit(
+        event=Event.FILE_ADDED,
+        bookings=[booking],
+        extra={
+            "file": {
+                "id": file.pk,
+                "document": str(file.document),
+                "version": file.version,
+                "kind": file.kind,
+                "title": file.title,
+                "content_type": file.content_type,
+                "size": file.size,
+                "side": file.side,
+            }
+        },
+    )
+
+
+def show_payload(slot: Slot) -> dict:
+    """What a show event says about the show (a hosted show, or a venue's slot)."""
+    return {
+        "id": slot.pk,
+        "title": slot.title,
+        "hosted": slot.host_band_id is not None,
+        "starts_at": _utc(slot.starts_at),
+        "ends_at": _utc(slot.ends_at),
+        "doors_at": _utc(slot.doors_at),
+        "curfew_at": _utc(slot.curfew_at),
+        "entry": slot.entry,
+        "sold_out": slot.sold_out,
+        "cancelled": slot.cancelled_at is not None,
+        "sequence": slot.sequence,
+        "url": f"{site_url()}/shows/{slot.pk}/",
+    }
+
+
+def show_event_emit(
+    *, event: str, slot: Slot, bookings: Iterable[Booking] | None = None, also_band_ids: Iterable[int] = ()
+) -> int:
+    """A show's event, to the webhooks of the bands on its bill and of its venue (`bookings`: the acts it
+    concerns; by default every act booked on it). In the caller's transaction, sent after commit."""
+    if bookings is None:
+        bookings = Booking.objects.filter(slot_id=slot.pk, status=Booking.Status.BOOKED).select_related("band", "venue")
+    return webhook_events_emit(
+        event=event, bookings=bookings, extra={"show": show_payload(slot)}, also_band_ids=also_band_ids
+    )
 
 
 def slot_filled_emit(*, slot: Slot, booking: Booking) -> None:

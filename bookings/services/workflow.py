@@ -60,7 +60,7 @@ from .notices import (
     link_of,
     where_text,
 )
-from .webhooks import slot_filled_emit, webhook_events_emit
+from .webhooks import show_event_emit, slot_filled_emit, webhook_events_emit
 
 logger = logging.getLogger(__name__)
 
@@ -728,6 +728,10 @@ def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = Fal
         )
         if slot is not None:
             slot_filled_emit(slot=slot, booking=booking)
+            if booking.role == Role.SUPPORT and booking.picker_band_id:  # the headliner picked its opener
+                show_event_emit(
+                    event="show.opener_picked", slot=slot, bookings=[booking], also_band_ids=[booking.picker_band_id]
+                )
     # The band and slot locks are released here: the racers that queued behind them find the gig and
     # leave with a 409, while the bookings it has made impossible are declined in a transaction of
     # their own.
@@ -865,10 +869,16 @@ def bookings_start(*, now=None) -> int:
     rows = Booking.objects.filter(status=Status.BOOKED, starts_at__lte=now, ends_at__gt=now)
     for pk in rows.values_list("pk", flat=True):
         with transaction.atomic():
-            booking = Booking.objects.select_for_update().filter(pk=pk, status=Status.BOOKED).first()
+            booking = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("band", "venue")
+                .filter(pk=pk, status=Status.BOOKED)
+                .first()
+            )
             if booking is None:
                 continue
             booking_transition(booking, Status.IN_PROGRESS, actor=None, note="The gig has started", now=now)
+            webhook_events_emit(event="booking.in_progress", bookings=[booking], now=now)
             done += 1
     return done
 
@@ -879,10 +889,16 @@ def bookings_complete(*, now=None) -> int:
     done = 0
     for pk in Booking.objects.filter(status__in=Booking.ON, ends_at__lte=now).values_list("pk", flat=True):
         with transaction.atomic():
-            booking = Booking.objects.select_for_update().filter(pk=pk, status__in=Booking.ON).first()
+            booking = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("band", "venue")
+                .filter(pk=pk, status__in=Booking.ON)
+                .first()
+            )
             if booking is None:
                 continue
             booking_transition(booking, Status.COMPLETED, actor=None, note="The gig took place", now=now)
+            webhook_events_emit(event="booking.completed", bookings=[booking], now=now)
             done += 1
     return done
 
