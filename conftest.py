@@ -49,6 +49,7 @@ SECOND_RUN = {
     "bookings/tests/test_detail_views.py": "a viewer's standing in a booking is one raw SQL query",
     "bookings/tests/test_finder.py": "the green zone filter (FreeOfBusy) compiles per database",
     "bookings/tests/test_instant_concurrency.py": "racing instant bookings",
+    "bookings/tests/test_members_busy.py": "members' busy time overlapping a gig (BusyOverlaps) compiles per database",
     "bookings/tests/test_shows_concurrency.py": "racing support applications",
     "places/tests/test_views.py": "the city autocomplete's prefix and trigram indexes",
     "reviews/tests/test_concurrency.py": "both sides reviewing at once",
