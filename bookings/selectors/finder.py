@@ -27,11 +27,12 @@ from accounts.models import User
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import BusyOverlaps, cached_search_list, genres_all
+from bands.services import gig_window
 from places.near import Near, near_filter
 from venues.models import Slot, VenueStaff
 
 from ..models import Booking
-from .bookings import free_for_band, gig_days_taken, required_member_ids, slots_public, starts_in
+from .bookings import free_for_band, gig_days_taken, slots_public, starts_in
 
 ROLE_HEADLINER = Booking.Role.HEADLINER
 ROLE_SUPPORT = Booking.Role.SUPPORT
@@ -163,9 +164,14 @@ def finder_slots(
         live = Booking.objects.filter(slot_id=OuterRef("pk"), band_id=band_id, status__in=Booking.LIVE)
         # The slot with the band's load-in before and pack-down after (bands.services.gig_window):
         # the span the accept check reads, so the finder offers only what can be accepted.
-        load_in, pack_down = Band.objects.filter(pk=band_id).values_list(
-            "load_in_minutes", "pack_down_minutes"
-        ).first() or (0, 0)
+        # One query for the required members and the band's minutes (no required member: nobody busy).
+        rows = list(
+            Membership.objects.filter(band_id=band_id, required=True).values_list(
+                "user_id", "band__load_in_minutes", "band__pack_down_minutes"
+            )
+        )
+        member_ids = [row[0] for row in rows]
+        load_in, pack_down = rows[0][1:] if rows else (0, 0)
         qs = qs.alias(
             busy_from=ExpressionWrapper(
                 F("starts_at") - Value(dt.timedelta(minutes=load_in), output_field=DurationField()),
@@ -176,9 +182,7 @@ def finder_slots(
                 output_field=DateTimeField(),
             ),
         )
-        free = free_for_band(
-            member_ids=required_member_ids(band_id=band_id), start_ref="busy_from", end_ref="busy_until"
-        )
+        free = free_for_band(member_ids=member_ids, start_ref="busy_from", end_ref="busy_until")
         # From two days back: a gig that started earlier today still takes the rest of its day.
         taken = gig_days_taken(band_ids=[band_id], start=now - dt.timedelta(days=2), end=None)
         if taken:
@@ -245,23 +249,32 @@ def slot_lineup(*, slot: Slot) -> list[Booking]:
 
 def slot_bands_of(*, slot: Slot, user: User) -> list[Band]:
     """The bands `user` plays in, each with `can_manage`, `free` (its required members are all free
-    for the whole slot and, unless it takes two gigs a day, it plays no other gig that day) and
-    `booking` (its latest booking on this slot, or None). Two queries."""
+    for the whole slot with the band's load-in before and pack-down after – the window accepting
+    checks, bands.services.gig_window – and, unless it takes two gigs a day, it plays no other gig
+    that day) and `booking` (its latest booking on this slot, or None). Three queries."""
     if not user.is_authenticated:
         return []
-    required = Membership.objects.filter(band_id=OuterRef(OuterRef("pk")), required=True).values("user_id")
-    busy = BusyInterval.objects.filter(BusyOverlaps(slot.starts_at, slot.ends_at), user_id__in=required)
     rank = Subquery(
         Membership.objects.filter(band_id=OuterRef("pk"), user_id=user.pk)
         .annotate(rank=_manager_first())
         .values("rank")[:1],
         output_field=IntegerField(),
     )
-    bands = list(
-        Band.objects.filter(memberships__user_id=user.pk)
-        .annotate(free=~Exists(busy), rank=rank)
-        .order_by("rank", "name", "pk")
-    )
+    bands = list(Band.objects.filter(memberships__user_id=user.pk).annotate(rank=rank).order_by("rank", "name", "pk"))
+    if not bands:
+        return []
+    windows = {band.pk: gig_window(band, slot.starts_at, slot.ends_at) for band in bands}
+    widest = (min(start for start, _ in windows.values()), max(end for _, end in windows.values()))
+    # The required members' busy time around the slot, by band: one query over the widest window,
+    # each band then held to its own.
+    busy = BusyInterval.objects.filter(
+        BusyOverlaps(*widest),
+        user__memberships__band_id__in=list(windows),
+        user__memberships__required=True,
+    ).values_list("user__memberships__band_id", "starts_at", "ends_at")
+    taken = {band_id for band_id, start, end in busy if start < windows[band_id][1] and end > windows[band_id][0]}
+    for band in bands:
+        band.free = band.pk not in taken
     latest, gigs = {}, defaultdict(list)
     # The same query brings the bands' booked gigs around the slot's day: a band that takes one gig
     # a day cannot play a slot on a day (in its zone) on which one of its gigs starts.

@@ -12,10 +12,10 @@ from accounts.scheduling import day_text
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from availability.services import rule_create
-from bands.models import ApprovalStatus, Membership
+from bands.models import ApprovalStatus, Band, Membership
 from bands.tests.factories import BandFactory, GenreFactory, MembershipFactory
 from bookings.models import Booking
-from bookings.selectors.finder import finder_slots
+from bookings.selectors.finder import finder_slots, slot_bands_of
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot
 from venues.tests.factories import VenueFactory
@@ -279,6 +279,21 @@ def test_busy_time_in_the_slots_load_in_or_pack_down_counts(client, band_setup):
     client.force_login(leader)
     assert marks(client.get(URL)) == ["busy", "busy"]
     assert finder_slots(now=timezone.now(), band_id=band.pk, playable=True).count() == 0
+
+
+def test_the_slot_page_holds_each_band_to_its_own_load_in_and_pack_down(band_setup):
+    band, leader, drummer, busy_slot, _ = band_setup
+    band.load_in_minutes, band.pack_down_minutes = 120, 60
+    band.save()
+    # A second band of the leader's that loads in for only 30 minutes.
+    quick = band_with_leader(name="Quick Set")[0]
+    MembershipFactory(band=quick, user=leader, required=True)
+    Band.objects.filter(pk=quick.pk).update(load_in_minutes=30, pack_down_minutes=0)
+    MembershipFactory(band=quick, user=drummer, required=True)
+    # The drummer's other gig ends an hour before the slot: inside The Thaws' load-in, not Quick Set's.
+    busy(drummer, busy_slot.starts_at - dt.timedelta(hours=3), busy_slot.starts_at - dt.timedelta(hours=1))
+    free = {b.name: b.free for b in slot_bands_of(slot=busy_slot, user=leader)}
+    assert free == {"The Thaws": False, "Quick Set": True}
 
 
 def test_an_optional_member_being_busy_does_not_matter(client, band_setup):
