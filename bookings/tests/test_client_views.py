@@ -2,6 +2,7 @@
 the band page's strip, files, new times, disputes and the packages page – and who may see each."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,8 +91,16 @@ def test_time_taken_meanwhile_is_a_409(client):
     url, _ = _walk(client, p, p.instant, local(10, 20))
     _booked(p, days=10)
     r = client.post(url, {"step": 4, "go": "confirm", "price": "900"})
-    assert r.status_code in (400, 409)
+    assert r.status_code == 409
+    page = r.content.decode()
+    assert "just taken" in page and "Nothing was booked" in page and "earlier step" not in page
+    # The next free times are offered, each a button that picks it and all after the taken time.
+    assert "Next free times" in page
+    picks = re.findall(r'name="go"\s+value="pick:([^"]+)"', page)
+    assert picks
     assert Booking.objects.count() == 1
+    r = client.post(url, {"step": 2, "go": "pick:" + picks[0], "minutes": p.instant.length_minutes})
+    assert r.status_code == 200
 
 
 def test_instant_step_two_refuses_a_time_outside_the_green_zone(client):
