@@ -103,6 +103,27 @@ def test_time_taken_meanwhile_is_a_409(client):
     assert r.status_code == 200
 
 
+def test_losing_the_race_after_the_checks_is_a_409_with_the_next_free_times(client, monkeypatch):
+    """Both clients passed the wizard's checks; the other one's booking was committed first."""
+    from bookings.services.workflow import BookingConflict
+    from bookings.views import book as book_view
+
+    p = band_party()
+    client.force_login(p.client)
+    url, _ = _walk(client, p, p.instant, local(10, 20))
+
+    def beaten(**kwargs):
+        _booked(p, days=10)
+        raise BookingConflict("Booked at an overlapping time meanwhile. Nothing was booked.")
+
+    monkeypatch.setattr(book_view, "booking_instant", beaten)
+    r = client.post(url, {"step": 4, "go": "confirm", "price": "900"})
+    assert r.status_code == 409
+    page = r.content.decode()
+    assert "just taken" in page and "Next free times" in page and "Step 2 of 4" in page
+    assert Booking.objects.count() == 1
+
+
 def test_instant_step_two_refuses_a_time_outside_the_green_zone(client):
     p = band_party()
     _booked(p, days=10)

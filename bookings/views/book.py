@@ -248,18 +248,25 @@ def _taken_at(band: Band, packages: list[Package], draft: dict) -> dt.datetime |
     return when.cleaned_data["starts_at"] if _when_problem(band, package, when) else None
 
 
+def _time_taken(
+    request: HtmxHttpRequest, band: Band, packages: list[Package], draft: dict, taken_at: dt.datetime
+) -> HttpResponse:
+    """409: the chosen time went to someone else; the time step with the band's next free starts."""
+    return _page(
+        request,
+        band,
+        packages,
+        draft,
+        2,
+        status=409,
+        error=gettext("The time you chose was just taken. Nothing was booked: choose one of the next free times."),
+        taken_at=taken_at,
+    )
+
+
 def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draft: dict, form) -> HttpResponse:
     if _valid_steps(band, packages, draft) == 1 and (taken_at := _taken_at(band, packages, draft)):
-        return _page(
-            request,
-            band,
-            packages,
-            draft,
-            2,
-            status=409,
-            error=gettext("The time you chose was just taken. Nothing was booked: choose one of the next free times."),
-            taken_at=taken_at,
-        )
+        return _time_taken(request, band, packages, draft, taken_at)
     if _valid_steps(band, packages, draft) < 3:
         return _page(
             request,
@@ -322,6 +329,9 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
         return _page(request, band, packages, draft, 4, status=400, error=" ".join(exc.messages))
     except BookingError as exc:
         rate_limit_return(action="booking_request", who=request.user.pk)
+        if summary["instant"] and (taken_at := _taken_at(band, packages, draft)):
+            # Lost a race with another client for this time: the next free times, not a dead end.
+            return _time_taken(request, band, packages, draft, taken_at)
         return _page(request, band, packages, draft, 4, status=refusal_code(exc), error=str(exc))
     except BaseException:
         rate_limit_return(action="booking_request", who=request.user.pk)
