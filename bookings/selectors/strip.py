@@ -82,6 +82,12 @@ class Strip:
     def weeks(self) -> list[list[StripDay]]:
         return [self.days[i : i + 7] for i in range(0, len(self.days), 7)]
 
+    def next_starts(self, after: dt.datetime, count: int = 3) -> list[tuple[dt.date, StartTime]]:
+        """The first `count` free starts after `after`, with their days: what a client whose time was
+        just taken is offered instead."""
+        found = [(d.day, s) for d in self.days for s in d.starts if s.at > after]
+        return found[:count]
+
     def day(self, day: dt.date) -> StripDay | None:
         return next((d for d in self.days if d.day == day), None)
 

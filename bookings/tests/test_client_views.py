@@ -2,6 +2,7 @@
 the band page's strip, files, new times, disputes and the packages page – and who may see each."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,7 +91,36 @@ def test_time_taken_meanwhile_is_a_409(client):
     url, _ = _walk(client, p, p.instant, local(10, 20))
     _booked(p, days=10)
     r = client.post(url, {"step": 4, "go": "confirm", "price": "900"})
-    assert r.status_code in (400, 409)
+    assert r.status_code == 409
+    page = r.content.decode()
+    assert "just taken" in page and "Nothing was booked" in page and "earlier step" not in page
+    # The next free times are offered, each a button that picks it and all after the taken time.
+    assert "Next free times" in page
+    picks = re.findall(r'name="go"\s+value="pick:([^"]+)"', page)
+    assert picks
+    assert Booking.objects.count() == 1
+    r = client.post(url, {"step": 2, "go": "pick:" + picks[0], "minutes": p.instant.length_minutes})
+    assert r.status_code == 200
+
+
+def test_losing_the_race_after_the_checks_is_a_409_with_the_next_free_times(client, monkeypatch):
+    """Both clients passed the wizard's checks; the other one's booking was committed first."""
+    from bookings.services.workflow import BookingConflict
+    from bookings.views import book as book_view
+
+    p = band_party()
+    client.force_login(p.client)
+    url, _ = _walk(client, p, p.instant, local(10, 20))
+
+    def beaten(**kwargs):
+        _booked(p, days=10)
+        raise BookingConflict("Booked at an overlapping time meanwhile. Nothing was booked.")
+
+    monkeypatch.setattr(book_view, "booking_instant", beaten)
+    r = client.post(url, {"step": 4, "go": "confirm", "price": "900"})
+    assert r.status_code == 409
+    page = r.content.decode()
+    assert "just taken" in page and "Next free times" in page and "Step 2 of 4" in page
     assert Booking.objects.count() == 1
 
 

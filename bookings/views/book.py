@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.htmx import HtmxHttpRequest, is_partial
@@ -142,6 +143,7 @@ def _page(
     form=None,
     status: int = 200,
     error: str = "",
+    taken_at: dt.datetime | None = None,
 ) -> HttpResponse:
     name = STEP_NAMES[step - 1]
     form = form or _form(name, band, packages, draft)
@@ -165,6 +167,8 @@ def _page(
         typed = form.data.get("minutes", "") if form.is_bound else form.initial.get("minutes", "")
         minutes = int(typed) if str(typed).isdigit() else None
         context.update(_strip_context(request, band, package, minutes))
+        if taken_at is not None:
+            context["next_free"] = context["strip"].next_starts(taken_at)
         if package is not None:
             context["live_price"] = package_price(package, minutes=max(minutes or 0, package.length_minutes))
     template = f"{TEMPLATE}#wizard" if is_partial(request) else TEMPLATE
@@ -234,7 +238,35 @@ def book(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _confirm(request, band, packages, draft, form)
 
 
+def _taken_at(band: Band, packages: list[Package], draft: dict) -> dt.datetime | None:
+    """The start an instant booking asked for, when it is valid but no longer free (someone else just
+    booked it): the loser of a race is told so, not sent back to a vague earlier step."""
+    package = _package(packages, draft)
+    when = _form("when", band, packages, draft, data=draft.get("when", {}))
+    if package is None or not package.instant or not when.is_valid():
+        return None
+    return when.cleaned_data["starts_at"] if _when_problem(band, package, when) else None
+
+
+def _time_taken(
+    request: HtmxHttpRequest, band: Band, packages: list[Package], draft: dict, taken_at: dt.datetime
+) -> HttpResponse:
+    """409: the chosen time went to someone else; the time step with the band's next free starts."""
+    return _page(
+        request,
+        band,
+        packages,
+        draft,
+        2,
+        status=409,
+        error=gettext("The time you chose was just taken. Nothing was booked: choose one of the next free times."),
+        taken_at=taken_at,
+    )
+
+
 def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draft: dict, form) -> HttpResponse:
+    if _valid_steps(band, packages, draft) == 1 and (taken_at := _taken_at(band, packages, draft)):
+        return _time_taken(request, band, packages, draft, taken_at)
     if _valid_steps(band, packages, draft) < 3:
         return _page(
             request,
@@ -297,6 +329,9 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
         return _page(request, band, packages, draft, 4, status=400, error=" ".join(exc.messages))
     except BookingError as exc:
         rate_limit_return(action="booking_request", who=request.user.pk)
+        if summary["instant"] and (taken_at := _taken_at(band, packages, draft)):
+            # Lost a race with another client for this time: the next free times, not a dead end.
+            return _time_taken(request, band, packages, draft, taken_at)
         return _page(request, band, packages, draft, 4, status=refusal_code(exc), error=str(exc))
     except BaseException:
         rate_limit_return(action="booking_request", who=request.user.pk)
