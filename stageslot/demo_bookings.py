@@ -4,7 +4,7 @@ get offers and private requests, play, get declined, withdraw, and lose a gig to
 Every step goes through venues.services and bookings.services (they check the rules, notify and
 make members busy), with `now=` set to the moment the step happened, so the history reads right.
 Dates count in weeks from this Monday, like demo_availability, so the demo never goes stale and
-meets the same busy evenings; bands are booked only where bookings.selectors.band_free_between
+meets the same busy evenings; bands are booked only where bookings.selectors.band_free_for_gig
 says they are free, except where a comment says why.
 """
 
@@ -25,7 +25,7 @@ from accounts.models import Notification, User
 from accounts.site import site_url
 from bands.models import Band, Genre, Membership
 from bookings.models import Booking, BookingEvent
-from bookings.selectors.bookings import band_free_between
+from bookings.selectors.bookings import band_free_for_gig
 from bookings.services import venue_slots, workflow
 from venues.models import Slot, Venue
 from venues.services import SlotPermissionError, slot_series_create
@@ -173,7 +173,7 @@ class _Demo:
                 gap = dt.timedelta(0) if other_city == city else TRAVEL
                 if other_start < end + gap and other_end > start - gap:
                     return False
-        return all(band_free_between(band_id=b.pk, start=start, end=end) for b in bands)
+        return all(band_free_for_gig(band=b, start=start, end=end) for b in bands)
 
     def engage(self, band: Band, start: dt.datetime, end: dt.datetime, city: str) -> None:
         self.engaged.setdefault(band.pk, []).append((start, end, city))
@@ -316,9 +316,9 @@ class _Demo:
         self.engage(band, starts_at, ends_at, "Berlin")
         return booking
 
-    def accept(self, booking: Booking, by: User, *, when) -> None:
+    def accept(self, booking: Booking, by: User, *, when, stand_in: bool = False) -> None:
         with _dated(when, self.now):
-            workflow.booking_accept(booking=booking, by=by, now=when)
+            workflow.booking_accept(booking=booking, by=by, now=when, stand_in=stand_in)
 
     def decline(self, booking: Booking, by: User, reason: str, *, when) -> None:
         with _dated(when, self.now):
@@ -414,11 +414,12 @@ class _Demo:
 
         def blue_room_tour() -> None:
             # Brass & Bones' New York tour: Ayla's own calendar already blocks the week for it
-            # ("Tour with Brass & Bones"), so this one gig is booked outside the band's green zone.
+            # ("Tour with Brass & Bones"), so this one gig is booked outside the band's green zone:
+            # Sam accepts anyway, which the booking's history records.
             slot = self.pick("Late Set", first_week=9)
             offer = self.offer(slot, bones, H, 1500, "Make the Blue Room your Friday night in New York.",
                                when=self.ago(26))  # fmt: skip
-            self.accept(offer, p["sam"], when=self.ago(23))
+            self.accept(offer, p["sam"], when=self.ago(23), stand_in=True)
             self.apply(slot, static, S, 250, "Local openers who'll bring a crowd.", when=self.ago(6))
 
         def kellerbar_need_support() -> None:

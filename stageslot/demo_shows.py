@@ -19,7 +19,7 @@ from django.db.models import F, Max
 from accounts.models import Notification, User
 from bands.models import Band, Membership
 from bookings.models import Booking
-from bookings.selectors.bookings import band_free_between, venue_team
+from bookings.selectors.bookings import band_free_for_gig, venue_team
 from bookings.services import shows, workflow
 from venues.models import Slot
 
@@ -70,7 +70,7 @@ def _evening(
             band__in=list(bands), status=Booking.Status.BOOKED, starts_at__lt=end + dt.timedelta(days=1),
             ends_at__gt=start - dt.timedelta(days=1),
         ).exists()  # fmt: skip
-        if not clash and all(band_free_between(band_id=b.pk, start=start, end=end) for b in bands):
+        if not clash and all(band_free_for_gig(band=b, start=start, end=end) for b in bands):
             others, wanted = also_free
             if len(_free_bands(others, start, end, wanted)) >= wanted:
                 return start, end
@@ -89,7 +89,7 @@ def _free_bands(candidates: Iterable[Band], start: dt.datetime, end: dt.datetime
             starts_at__lt=end + dt.timedelta(days=1),
             ends_at__gt=start - dt.timedelta(days=1),
         )
-        if band_free_between(band_id=band.pk, start=start, end=end) and not gigs.exists():
+        if band_free_for_gig(band=band, start=start, end=end) and not gigs.exists():
             found.append(band)
         if len(found) == count:
             break

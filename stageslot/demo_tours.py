@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from accounts.models import User
 from bands.models import ApprovalStatus, Band, Genre
-from bookings.selectors.bookings import band_free_between, gig_days_taken
+from bookings.selectors.bookings import band_free_for_gig, gig_days_taken
 from places.selectors import city_match
 from venues.models import Stage, Venue, VenuePhoto, VenueStaff
 from venues.services import slot_create
@@ -78,7 +78,7 @@ def _show_times(band: Band, day: dt.date, taken: set[dt.date]) -> tuple[dt.time,
     for start, end in SHOWS:
         starts_at = dt.datetime.combine(day, start, tzinfo=zone)
         ends_at = dt.datetime.combine(day + dt.timedelta(days=end < start), end, tzinfo=zone)
-        if band_free_between(band_id=band.pk, start=starts_at, end=ends_at):
+        if band_free_for_gig(band=band, start=starts_at, end=ends_at):
             return start, end
     return None
 

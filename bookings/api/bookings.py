@@ -273,21 +273,21 @@ def _answered(request: HttpRequest, uid: uuid.UUID) -> BookingOut:
     return booking_out(request, _mine_or_404(request, uid))
 
 
-class AcceptIn(Schema):
-    stand_in: bool = Field(
+@router.post("/bookings/{uuid:uid}/accept", response={200: BookingOut, **WRITE_ERRORS})
+def booking_accept(
+    request: HttpRequest,
+    uid: uuid.UUID,
+    stand_in: bool = Query(
         False,
         description="The band's leaders accept although a required member is busy then: they will find a "
         "stand-in (recorded in the booking's history). Without it such an accept is a 409 naming the members.",
-    )
-
-
-@router.post("/bookings/{uuid:uid}/accept", response={200: BookingOut, **WRITE_ERRORS})
-def booking_accept(request: HttpRequest, uid: uuid.UUID, body: AcceptIn | None = None):
+    ),
+):
     """Accept a pending booking (the side that did not ask). 409 when the band or the place has been
     taken meanwhile, or a required member is busy during the gig with its load-in and pack-down, with
     the reason."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
-    workflow.booking_accept(booking=_mine_or_404(request, uid), by=user, stand_in=bool(body and body.stand_in))
+    workflow.booking_accept(booking=_mine_or_404(request, uid), by=user, stand_in=stand_in)
     return _answered(request, uid)
 
 

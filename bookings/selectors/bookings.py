@@ -12,6 +12,7 @@ from availability import engine
 from availability.models import BusyInterval
 from bands.models import Membership
 from bands.selectors import BusyOverlaps
+from bands.services import gig_window
 from venues.models import Slot, VenueStaff
 
 from ..models import Booking, BookingEvent
@@ -68,6 +69,13 @@ def band_free_between(
     if exclude_block_id is not None:
         busy = busy.exclude(source__in=("band_block", "gig"), source_id=exclude_block_id)
     return not busy.exists()
+
+
+def band_free_for_gig(*, band, start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether every required member of `band` is free for a gig from `start` to `end` with the band's
+    load-in before and pack-down after: what accepting it checks (bands.services.gig_window). One query."""
+    padded_start, padded_end = gig_window(band, start, end)
+    return band_free_between(band_id=band.pk, start=padded_start, end=padded_end)
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,6 @@ def test_the_api_refuses_with_the_member_named_and_accepts_with_stand_in(w):
     refused = api.post(f"/api/v1/bookings/{offer.uid}/accept")
     assert refused.status_code == 409
     assert "Mara Jensen is busy" in refused.json()["detail"]
-    accepted = api.post(f"/api/v1/bookings/{offer.uid}/accept", {"stand_in": True})
+    accepted = api.post(f"/api/v1/bookings/{offer.uid}/accept?stand_in=true")
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["status"] == "booked"

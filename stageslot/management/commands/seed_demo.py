@@ -406,6 +406,10 @@ class Command(BaseCommand):
                     "time_zone": zone,
                     "bio": bio,
                     "status": status,
+                    # Club bands with their own backline: an hour to load in and sound-check, half an
+                    # hour to pack down (the demo's evenings are planned around this window).
+                    "load_in_minutes": 60,
+                    "pack_down_minutes": 30,
                 },
             )
             band.genres.add(*(genres[g] for g in genre_names))
