@@ -167,6 +167,10 @@ class ApiToken(models.Model):
         BOOKINGS = "bookings", "Bookings: apply, offer, request, answer, cancel; mark notifications read"
         AVAILABILITY = "availability", "Availability: add, change and delete busy rules"
         PACKAGES = "packages", "Packages: add, change and withdraw the packages of bands you lead"
+        SHOWS = "shows", "Shows: host shows, post support calls, apply to them and pick the line-up"
+        REVIEWS = "reviews", "Reviews: write, answer and report reviews"
+        MESSAGES = "messages", "Messages and files: write in booking threads and share files"
+        PLANS = "plans", "Plans: saved alerts and tour plans"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=80)

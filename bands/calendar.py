@@ -19,6 +19,7 @@ from availability.selectors import busy_by_user
 
 from .models import Band, BandBlock, Membership
 from .selectors import band_members
+from .travel import add_journeys, band_point
 
 DAY = dt.timedelta(days=1)
 # Look past the shown days so that a window running over midnight is measured whole.
@@ -67,8 +68,18 @@ def _names(members: Sequence[CalendarMember], keys: Collection[int]) -> tuple[st
     return tuple(m.name for m in members if m.user_id in keys)
 
 
-def _busy(members: Sequence[CalendarMember], start: dt.datetime, end: dt.datetime) -> dict[int, list[engine.Interval]]:
-    return busy_by_user(user_ids=[m.user_id for m in members], start=start, end=end)
+def _busy(
+    members: Sequence[CalendarMember], start: dt.datetime, end: dt.datetime, band: Band | None = None
+) -> dict[int, list[engine.Interval]]:
+    """The members' busy time; with `band`, their gigs elsewhere widened by the journey from and to
+    the band's home (bands.travel): the days shown are days the band could play near home."""
+    user_ids = [m.user_id for m in members]
+    busy = busy_by_user(user_ids=user_ids, start=start, end=end)
+    if band is None:
+        return busy
+    return add_journeys(
+        busy, user_ids=user_ids, start=start, end=end, point=band_point(band), speed_kmh=band.travel_speed_kmh
+    )
 
 
 def _clock(moment: dt.datetime, tz: dt.tzinfo, day: dt.date) -> str:
@@ -327,7 +338,7 @@ def band_green_zone(
     tz = zoneinfo.ZoneInfo(time_zone)
     range_start = engine.day_bounds(first_day, tz)[0]
     range_end = engine.day_bounds(last_day, tz)[1]
-    busy = _busy(members, range_start - MARGIN, range_end + MARGIN)
+    busy = _busy(members, range_start - MARGIN, range_end + MARGIN, band)
     required = [m.user_id for m in members if m.required]
     statuses = engine.day_statuses(
         busy, required, first_day, last_day, time_zone, min_length=min_length, day_start=day_start, day_end=day_end
@@ -455,7 +466,7 @@ def band_find_dates(
     window_end = engine.day_bounds(last_day, tz)[1] + DAY
     if window_end <= window_start:
         return []
-    busy = _busy(members, window_start, window_end)
+    busy = _busy(members, window_start, window_end, band)
     required: list = [m.user_id for m in members if m.required]
     optional = [m.user_id for m in members if not m.required]
     booked: Collection[dt.date] = ()

@@ -142,6 +142,14 @@ class Band(LinksMixin, RatingColumns):
         validators=[MaxValueValidator(600)],
         help_text="Members are busy this long after every gig ends, e.g. 60 for 1 hour.",
     )
+    travel_speed_kmh = models.PositiveSmallIntegerField(
+        "average travel speed (km/h)",
+        default=70,
+        db_default=70,
+        validators=[MinValueValidator(10), MaxValueValidator(900)],
+        help_text="Between two gigs in different places, members are busy for the journey: the distance "
+        "at this speed, e.g. 70 by road.",
+    )
     instant_notice_hours = models.PositiveSmallIntegerField(
         "instant booking: minimum notice (hours)",
         default=24,
@@ -382,6 +390,10 @@ class BandBlock(TimeBlock):
     pack_down_minutes = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(600)], help_text="Empty: the band's usual pack-down."
     )
+    # Where a gig is played (its venue's or slot's point, or the client's place): members who play
+    # another gig elsewhere are busy for the journey between the two (bands.travel). None: unknown.
+    latitude = models.FloatField(null=True, blank=True, editable=False)
+    longitude = models.FloatField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
 
     class Meta:

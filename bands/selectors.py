@@ -332,6 +332,19 @@ def band_approved_of(*, slug: str) -> Band:
     return get_object_or_404(Band, slug=slug, status=ApprovalStatus.APPROVED)
 
 
+def band_visible_to(*, slug: str, user: User) -> Band | None:
+    """The band at `slug` if `user` may see it: a public band, or one they play in. One or two queries."""
+    band = Band.objects.filter(slug=slug).first()
+    if band is None or band.is_public or Membership.objects.filter(band=band, user_id=user.pk).exists():
+        return band
+    return None
+
+
+def genres_by_slug(slugs: list[str]) -> list[Genre]:
+    """The genres with these slugs (unknown slugs are left out)."""
+    return list(Genre.objects.filter(slug__in=slugs))
+
+
 def band_countries() -> list[str]:
     """Country codes that approved bands are in, for the country filter."""
     return listing_countries(Band)

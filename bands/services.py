@@ -665,6 +665,7 @@ def band_gig_block_add(
     title: str,
     load_in_minutes: int | None = None,
     pack_down_minutes: int | None = None,
+    point: tuple[float, float] | None = None,
 ) -> BandBlock:
     """Make every member of the band busy for a booked gig, as a gig block covering the gig with its
     load-in before and pack-down after (gig_busy_window; None minutes: the band's usual ones). Call
@@ -678,6 +679,8 @@ def band_gig_block_add(
         gig_ends_at=ends_at.astimezone(dt.UTC),
         load_in_minutes=_gig_minutes("load_in_minutes", load_in_minutes, optional=True),
         pack_down_minutes=_gig_minutes("pack_down_minutes", pack_down_minutes, optional=True),
+        latitude=point[0] if point else None,
+        longitude=point[1] if point else None,
     )
     _gig_block_place(block)
     return block
@@ -725,6 +728,7 @@ INSTANT_LIMITS = {
     "instant_notice_hours": (0, 720, False, "Enter hours from 0 to 720 (30 days), e.g. 24 for a day."),
     "instant_max_per_day": (1, 20, True, "Enter a number of gigs from 1 to 20, or leave it empty for no limit."),
     "instant_max_per_week": (1, 50, True, "Enter a number of gigs from 1 to 50, or leave it empty for no limit."),
+    "travel_speed_kmh": (10, 900, False, "Enter a speed from 10 to 900 km/h, e.g. 70 by road."),
 }
 
 
@@ -747,10 +751,12 @@ def band_gig_times_set(
     instant_notice_hours: int | object = KEEP,
     instant_max_per_day: int | object | None = KEEP,
     instant_max_per_week: int | object | None = KEEP,
+    travel_speed_kmh: int | object = KEEP,
     now=None,
 ) -> Band:
     """Set the band's usual load-in and pack-down around a gig, whether it takes two gigs a day, and
-    its instant-booking limits (minimum notice in hours; most gigs a day and a week, None for none).
+    its instant-booking limits (minimum notice in hours; most gigs a day and a week, None for none)
+    and its average travel speed between gigs (km/h, bands.travel).
 
     Every gig not over yet that keeps the usual times moves its members' busy time to match (gigs
     with their own times stay). Leaders and admins only (BandPermissionError); ValidationError by
@@ -765,6 +771,7 @@ def band_gig_times_set(
             ("instant_notice_hours", instant_notice_hours),
             ("instant_max_per_day", instant_max_per_day),
             ("instant_max_per_week", instant_max_per_week),
+            ("travel_speed_kmh", travel_speed_kmh),
         )
         if value is not KEEP
     }

@@ -409,6 +409,11 @@ class Webhook(models.Model):
         SHOW_CHANGED = "show.changed", "A show's running order, doors, curfew or tickets change"
         SHOW_CANCELLED = "show.cancelled", "A show (or a venue's slot with acts on it) is cancelled"
         SHOW_OPENER_PICKED = "show.opener_picked", "A headliner picks a support act for its show"
+        SHOW_APPLIED = "show.applied", "A band applies for a support place that the show's headliner fills"
+        SHOW_OPENER_DECLINED = "show.opener_declined", "A headliner declines a band's support application"
+        SHOW_SUPPORT_CALL_OPENED = "show.support_call_opened", "A show's support call opens, or its places change"
+        SHOW_SUPPORT_CALL_CLOSED = "show.support_call_closed", "A show's support call closes"
+        SHOW_LINE_UP_CHANGED = "show.line_up_changed", "An act leaves a show's bill (its gig is cancelled)"
         FILE_ADDED = "file.added", "A file (or a new version of one) is shared on a booking"
         REVIEW_PUBLISHED = "review.published", "The reviews of a gig are published"
 
@@ -506,12 +511,53 @@ class SavedSearch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Slots posted or changed after this have not been looked at for it yet.
     checked_at = models.DateTimeField()
+    # While set, the search is kept but tells nobody; resuming looks only at what changes from then on.
+    paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["band", "-created_at"]
 
     def __str__(self) -> str:
         return f"Saved search {self.pk} of band {self.band_id}"
+
+
+class SavedTour(models.Model):
+    """A tour a band's leaders keep asking routes for: from a start city on the first day to an end city
+    by the last, driving at most so far a day, over open slots and/or support places. The routes are
+    worked out on each read (bookings.selectors.tours.tour_plan): open slots change with every booking."""
+
+    MAX_PER_BAND = 20
+
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="saved_tours")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    label = models.CharField(max_length=120, blank=True)
+    start = models.ForeignKey("places.City", on_delete=models.PROTECT, related_name="+")
+    end = models.ForeignKey("places.City", on_delete=models.PROTECT, related_name="+")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    drive_km = models.PositiveIntegerField()
+    # "headliner" (open slots) and/or "support" (support places).
+    kinds = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["band", "first_day", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=F("first_day")),
+                name="bookings_savedtour_days_in_order",
+                violation_error_message="The last day cannot be before the first.",
+            ),
+            models.CheckConstraint(
+                condition=Q(drive_km__gte=1, drive_km__lte=1500),
+                name="bookings_savedtour_drive_km_range",
+                violation_error_message="A day's drive is 1 to 1,500 km.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Saved tour {self.pk} of band {self.band_id}"
 
 
 class RescheduleProposal(models.Model):

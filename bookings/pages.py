@@ -23,7 +23,7 @@ from bands.models import Band
 
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm
 from .models import Booking, Message
-from .selectors.bookings import PAGE_RELATED, booking_events, booking_for_viewer
+from .selectors.bookings import PAGE_RELATED, booking_events, booking_for_viewer, booking_point
 from .selectors.detail import (
     booking_event_rows,
     booking_fee_label,
@@ -33,9 +33,15 @@ from .selectors.detail import (
     booking_viewer,
 )
 from .selectors.public import PUBLIC_HOURS, PublicMonth, shift_month
-from .selectors.threads import PAGE_LIMIT, thread_messages, thread_read_up_to
+from .selectors.threads import PAGE_LIMIT, thread_can_read, thread_messages, thread_read_up_to
 from .services.threads import thread_mark_read
-from .services.workflow import BookingConflict, BookingError, BookingPermissionError, members_busy_for_gig
+from .services.workflow import (
+    BookingConflict,
+    BookingError,
+    BookingPermissionError,
+    duration_text,
+    members_busy_for_gig,
+)
 
 # How often the live sections ask for news, in seconds (a setting, so browser tests need not wait).
 POLL_SECONDS = 20
@@ -100,6 +106,8 @@ def thread_section(request: HtmxHttpRequest, booking: Booking, *, body: str = ""
     The messages from the first one the viewer has not read yet carry a "New" divider; drawing them
     marks them read.
     """
+    if not thread_can_read(booking=booking, user=request.user):
+        return {"thread_hidden": True}
     messages = thread_messages(booking=booking)
     read_up_to = thread_read_up_to(booking=booking, user=request.user) if messages else 0
     first_new = next((m.pk for m in messages if m.pk > read_up_to and m.author_id != request.user.pk), None)
@@ -135,10 +143,15 @@ def detail_context(
     band_free, members_busy = None, []
     if booking.is_pending and booking.ends_at > now:
         # With the gig's load-in and pack-down, as the accept checks it.
-        busy = members_busy_for_gig(booking.band, booking.starts_at, booking.ends_at)
+        busy = members_busy_for_gig(booking.band, booking.starts_at, booking.ends_at, point=booking_point(booking))
         band_free = not busy
         members_busy = [
-            {"name": member.name, "when": when_text(member.starts_at, member.ends_at, zone), "gig": member.gig}
+            {
+                "name": member.name,
+                "when": when_text(member.starts_at, member.ends_at, zone),
+                "gig": member.gig,
+                "travel": duration_text(member.travel) if member.travel else "",
+            }
             for member in busy
         ]
     detail_url = reverse("bookings:detail", args=[booking.uid])

@@ -25,6 +25,18 @@ def bookings_expire_task() -> int:
     return workflow.bookings_expire()
 
 
+@shared_task(ignore_result=True)
+def booking_losers_decline_task(*, winner_id: int, by_id: int | None = None, now: str | None = None) -> None:
+    """Right after an accept: decline the pending bookings the booked gig made impossible."""
+    workflow.booking_losers_decline(winner_id=winner_id, by_id=by_id, now=now)
+
+
+@shared_task
+def booking_losers_sweep_task() -> int:
+    """Every few minutes: decline what a booked gig made impossible, should its task have been lost."""
+    return workflow.booking_losers_sweep()
+
+
 @shared_task
 def gig_reminders_task() -> int:
     """Hourly: both sides of every gig booked within the next two days are reminded of it, once."""

@@ -61,9 +61,12 @@ urlpatterns = [
     # Tours: a band's leaders and admins plan a route of open slots and apply to its stops
     path("bands/<slug:slug>/manage/tour/", tours.tour_planner, name="tour_planner"),
     path("bands/<slug:slug>/manage/tour/apply/", tours.tour_apply_stops, name="tour_apply"),
+    path("bands/<slug:slug>/manage/tour/keep/", tours.tour_keep, name="tour_keep"),
+    path("bands/<slug:slug>/manage/tour/kept/<int:pk>/delete/", tours.tour_forget, name="tour_forget"),
     # Alerts: a band's saved finder searches (and keeping the finder's current one)
     path("slots/alerts/", alerts.saved_searches, name="saved_searches"),
     path("slots/alerts/<int:pk>/delete/", alerts.saved_search_delete, name="saved_search_delete"),
+    path("slots/alerts/<int:pk>/pause/", alerts.saved_search_pause, name="saved_search_pause"),
     # Shows: hosting one, My shows, a show's public page and calendar file, applying for support,
     # managing it (applicants, tickets, who fills the support places); a band's and a venue's shows
     path("shows/new/", shows.show_new, name="show_new"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
 from accounts.models import User
@@ -18,6 +18,7 @@ from venues.models import Venue, VenueStaff
 
 from .models import REVIEW_WINDOW, Review, Side, public_q
 
+MANAGING = (Membership.Role.LEADER, Membership.Role.ADMIN)
 REVIEWS_PER_PAGE = 10
 LATEST_SHOWN = 3
 
@@ -83,14 +84,25 @@ def booking_for_review(*, uid: Any, user: User) -> tuple[Booking, str]:
         else None
     )
     side = side_of(booking, user) if booking is not None else None
-    if side is None:
+    if side not in Side.values:  # the headliner that picks a support act is no side of the act's reviews
+        raise Http404
+    if not has_other_side(booking):  # an act on a show a band hosts without a venue: nobody to review
         raise Http404
     return booking, side
 
 
+def has_other_side(booking: Booking) -> bool:
+    """Whether the booking has a second party to review: a venue or a client (a show a band hosts
+    without a venue has neither, for its own place and for its support acts)."""
+    return booking.venue_id is not None or booking.client_id is not None
+
+
 def booking_reviews(*, booking: Booking, side: str) -> BookingReviews:
     """The viewer's own review of the booking and, once published, the other side's. One query."""
-    reviews = {r.author_side: r for r in Review.objects.filter(booking=booking).select_related("author")}
+    reviews = {
+        r.author_side: r
+        for r in Review.objects.filter(booking=booking).select_related("author", "booking", "band", "venue", "client")
+    }
     mine = reviews.get(side)
     other = reviews.get(other_side_of(booking, side))
     return BookingReviews(
@@ -110,7 +122,9 @@ def review_for_viewer(*, pk: int, user: User) -> tuple[Review, str | None]:
     two sides; a hidden one only its author's side.
     """
     review = (
-        Review.objects.select_related("booking", "booking__band", "booking__venue", "booking__client")
+        Review.objects.select_related(
+            "booking", "booking__band", "booking__venue", "booking__client", "band", "venue", "client"
+        )
         .filter(pk=pk, published_at__isnull=False)
         .first()
     )
@@ -189,6 +203,24 @@ def client_reputation(*, client_id: int) -> ClientReputation:
     return ClientReputation(count=totals["count"], average=totals["average"], again=totals["again"], latest=latest)
 
 
+def bookings_to_review(*, user: User, now: dt.datetime) -> QuerySet[Booking]:
+    """The completed bookings whose review `user`'s side may still write and nobody of that side has
+    (to_write_q, for the person's managed bands, their venues and their own requests), with their
+    parties and `review_side`, the side the person writes for; the caller orders them. Two queries for
+    the person's roles, then the list's own."""
+    managed = Membership.objects.filter(user_id=user.pk, role__in=MANAGING).values_list("band_id", flat=True)
+    venue_ids = VenueStaff.objects.filter(user_id=user.pk).values_list("venue_id", flat=True)
+    venue_ids = list(venue_ids)
+    q = to_write_q(user_id=user.pk, managed_band_ids=list(managed), venue_ids=venue_ids, now=now)
+    # The side the person writes for, in side_of's order (the client, the venue, the band).
+    side = Case(
+        When(client_id=user.pk, then=Value(Side.CLIENT)),
+        When(venue_id__in=venue_ids or [0], then=Value(Side.VENUE)),
+        default=Value(Side.BAND),
+    )
+    return Booking.objects.filter(q).annotate(review_side=side).select_related("band", "venue", "client")
+
+
 def to_write_q(*, user_id: int, managed_band_ids: Collection[int], venue_ids: Collection[int], now: dt.datetime) -> Q:
     """Bookings (as a filter on Booking) whose review `user` may still write and nobody of their side has:
     completed, the window still open, and no review of that side yet."""
@@ -201,4 +233,6 @@ def to_write_q(*, user_id: int, managed_band_ids: Collection[int], venue_ids: Co
         mine |= Q(venue_id__in=list(venue_ids)) & unwritten(Side.VENUE)
     if managed_band_ids:
         mine |= Q(band_id__in=list(managed_band_ids)) & unwritten(Side.BAND)
-    return Q(status=Booking.Status.COMPLETED, ends_at__gt=now - REVIEW_WINDOW) & mine
+    # A gig with neither a venue nor a client (a show a band hosts without a venue) has nobody to review.
+    two_sides = Q(venue_id__isnull=False) | Q(client_id__isnull=False)
+    return Q(status=Booking.Status.COMPLETED, ends_at__gt=now - REVIEW_WINDOW) & two_sides & mine

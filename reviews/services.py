@@ -48,7 +48,7 @@ from .models import (
     public_q,
 )
 from .ratings import bayesian_score
-from .selectors import other_side_of, side_name, side_people, subject_side_of, window_closes
+from .selectors import has_other_side, other_side_of, side_name, side_people, subject_side_of, window_closes
 
 REPORT_MIN, REPORT_MAX = 10, 500
 
@@ -113,8 +113,10 @@ def review_save(*, booking: Booking, by: User, data: ReviewInput, now: dt.dateti
     """
     now = now or timezone.now()
     side = side_of(booking, by)
-    if side is None:
+    if side not in Side.values:
         raise ReviewPermissionError("Only the people who played or hosted this gig can review it.")
+    if not has_other_side(booking):
+        raise ReviewPermissionError("This gig has nobody to review: it was on a show a band hosted, with no venue.")
     if booking.status != Booking.Status.COMPLETED:
         raise ReviewError("You can review a gig once it has taken place.")
     if now >= window_closes(booking):

@@ -1,13 +1,17 @@
-"""The site's 500 handler: the JSON API answers every fault as application/problem+json (a 503 with
-Retry-After when the database is away, also when a middleware met it before any view ran); every other
-address gets the 500 page."""
+"""The site's 400 and 500 handlers: the JSON API answers every fault as application/problem+json (a 503
+with Retry-After when the database is away, also when a middleware met it before any view ran), and a
+body Django cannot read (a multipart form without its boundary, too many fields) as a 400 problem;
+every other address gets the 400 or 500 page."""
 
 import sys
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.views.defaults import bad_request as page_bad_request
 from django.views.defaults import server_error as page_server_error
 
-from bookings.api.core import server_problem
+from bookings.api.core import problem_response, server_problem
 
 API_PREFIX = "/api/"
 
@@ -16,3 +20,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         return server_problem(sys.exc_info()[1])
     return page_server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        if isinstance(exception, RequestDataTooBig):
+            return problem_response(413, _("The body is too large. Nothing was done."))
+        return problem_response(
+            400, _("The body could not be read: send JSON, or multipart/form-data with its boundary. Nothing was done.")
+        )
+    return page_bad_request(request, exception)

@@ -6,8 +6,12 @@ from django.urls import include, path, re_path
 from accounts.urls import notification_patterns, token_patterns
 from bookings.api.core import not_found
 from bookings.api.urls import api
+from reviews.api import router as reviews_api
 
 from .views import dashboard, health, home, join, limits, staff_login
+
+# The reviews app sits above bookings, so its API router is mounted here, beside bookings.api's own.
+api.add_router("", reviews_api)
 
 admin.site.site_header = "StageSlot staff"
 admin.site.site_title = "StageSlot staff"
@@ -24,7 +28,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("me/tokens/", include((token_patterns, "tokens"))),
     path("api/v1/", api.urls),
-    re_path(r"^api/(?P<rest>.*)$", not_found),
+    re_path(r"^api/(?P<rest>(?s:.*))$", not_found),  # any character, a newline too
     path("bands/", include("bands.urls")),
     path("venues/", include("venues.urls")),
     path("places/", include("places.urls")),
@@ -41,4 +45,5 @@ if settings.DEBUG:
 # django-allauth answers its login, signup and password-reset limits with this.
 handler429 = limits.too_many
 
+handler400 = "stageslot.errors.bad_request"
 handler500 = "stageslot.errors.server_error"

@@ -97,6 +97,12 @@ def venue_stages(*, venue: Venue) -> QuerySet[Stage]:
     return Stage.objects.filter(venue=venue).order_by("id")
 
 
+def venue_stage_named(*, venue: Venue, name: str) -> Stage | None:
+    """The venue's stage called `name` (any case), or its first stage when no name is given."""
+    stages = venue_stages(venue=venue)
+    return stages.filter(name__iexact=name.strip()).first() if name.strip() else stages.first()
+
+
 def venue_photos(*, venue: Venue) -> QuerySet[VenuePhoto]:
     """The venue's photos in display order."""
     return VenuePhoto.objects.filter(venue=venue).order_by("position", "id")

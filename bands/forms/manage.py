@@ -159,6 +159,7 @@ GIG_MINUTES_ERROR = "Enter minutes from 0 to 600 (10 hours), e.g. 120 for 2 hour
 INSTANT_NOTICE_ERROR = "Enter hours from 0 to 720 (30 days), e.g. 24 for a day."
 INSTANT_DAY_ERROR = "Enter a number of gigs from 1 to 20, or leave it empty for no limit."
 INSTANT_WEEK_ERROR = "Enter a number of gigs from 1 to 50, or leave it empty for no limit."
+TRAVEL_SPEED_ERROR = "Enter a speed from 10 to 900 km/h, e.g. 70 by road."
 
 
 class BandGigTimesForm(forms.Form):
@@ -224,10 +225,22 @@ class BandGigTimesForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
+    travel_speed_kmh = forms.IntegerField(
+        label="Average travel speed (km/h)",
+        required=False,
+        min_value=10,
+        max_value=900,
+        help_text="Between two gigs in different places, members are busy for the journey at this speed, "
+        "e.g. 70 by road.",
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), TRAVEL_SPEED_ERROR),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 5}),
+    )
+
     def clean(self) -> dict:
         data = super().clean()
-        if data.get("instant_notice_hours") is None:
-            data.pop("instant_notice_hours", None)  # left empty: the band keeps its notice
+        for name in ("instant_notice_hours", "travel_speed_kmh"):
+            if data.get(name) is None:
+                data.pop(name, None)  # left empty: the band keeps what it had
         return data
 
 

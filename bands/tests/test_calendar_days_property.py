@@ -79,7 +79,7 @@ def test_month_view_and_find_dates_agree_with_the_minute_grid(zone_name, which, 
     required = [m.user_id for m in people if m.required]
     expected = oracle_green_days(busy, required, first_day, zone, opens, closes, length)
 
-    with mock.patch.object(calendar, "_busy", lambda _members, _start, _end: busy):
+    with mock.patch.object(calendar, "_busy", lambda _members, _start, _end, _band=None: busy):
         zone_view = calendar.band_green_zone(
             members=people,
             first_day=first_day,

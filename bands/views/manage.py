@@ -139,6 +139,7 @@ def band_gig_times(request: HttpRequest, slug: str) -> HttpResponse:
             "instant_notice_hours",
             "instant_max_per_day",
             "instant_max_per_week",
+            "travel_speed_kmh",
         ),
         save=services.band_gig_times_set,
         saved="The gig times are saved; gigs to come moved with them.",

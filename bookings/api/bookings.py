@@ -16,9 +16,9 @@ from pydantic import AwareDatetime
 
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take
-from bands.models import Band, Currency, Genre
-from bands.selectors import bands_public
-from venues.models import Venue, VenueStaff
+from bands.models import Band, Currency
+from bands.selectors import band_visible_to, bands_public, genres_by_slug
+from venues.selectors import venue_for_staff, venue_stage_named
 from venues.services import SlotClashError, slot_create
 
 from ..forms.requests import EVENT_TYPES
@@ -214,10 +214,10 @@ def booking_offer(request: HttpRequest, body: SlotAsk):
     """Your venue offers a place on its slot to a band (venue staff)."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
     slot = slot_for_viewer(pk=body.slot_id, user=user)
-    band = Band.objects.filter(slug=body.band).first()
+    band = band_visible_to(slug=body.band, user=user)
     if slot is None:
         raise Http404("No such slot.")
-    if band is None or (not band.is_public and not band.memberships.filter(user=user).exists()):
+    if band is None:
         raise Http404("No such band.")
     with _limited("offer", user):
         booking = workflow.booking_offer(
@@ -348,14 +348,13 @@ def slot_post(request: HttpRequest, slug: str, body: SlotIn):
     from .search import slot_out
 
     user = caller(request, ApiToken.Scope.BOOKINGS)
-    venue = Venue.objects.filter(slug=slug).first()
-    if venue is None or not VenueStaff.objects.filter(venue=venue, user=user).exists():
+    venue = venue_for_staff(slug=slug, user=user)
+    if venue is None or venue.my_role is None:
         raise Http404("No such venue among yours.")
-    stages = venue.stages.order_by("pk")
-    stage = stages.filter(name__iexact=body.stage.strip()).first() if body.stage.strip() else stages.first()
+    stage = venue_stage_named(venue=venue, name=body.stage)
     if stage is None:
         raise ApiProblem(422, "Some of the input is not valid.", errors={"stage": ["No such stage at this venue."]})
-    genres = list(Genre.objects.filter(slug__in=body.genres))
+    genres = genres_by_slug(body.genres)
     unknown = sorted(set(body.genres) - {g.slug for g in genres})
     if unknown:
         raise ApiProblem(422, "Some of the input is not valid.", errors={"genres": [f"Unknown: {', '.join(unknown)}."]})

@@ -103,7 +103,10 @@ def field_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
 def _ninja_errors(exc: NinjaValidationError) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path", "payload")]
+        parts = list(error.get("loc", ()))
+        if parts[:1] in (["form"], ["file"]):  # a multipart field: ("file", "file") is the field "file"
+            parts = parts[1:]
+        location = [str(part) for part in parts if part not in ("query", "body", "path", "payload")]
         found.setdefault(".".join(location) or "body", []).append(str(error.get("msg", "Invalid value.")))
     return found
 

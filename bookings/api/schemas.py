@@ -81,9 +81,11 @@ class MonthOut(Schema):
 class SlotOut(Schema):
     id: int
     title: str
-    venue: str
-    venue_name: str
-    stage: str
+    venue: str | None = Field(description="The venue's slug; null for a show a band hosts (see host_band)")
+    venue_name: str | None
+    stage: str | None
+    host_band: str | None = Field(None, description="A show a band hosts: the band's slug (its page: url)")
+    place: str = Field("", description="Where it is: the venue, or the hosted show's place")
     starts_at: dt.datetime
     ends_at: dt.datetime
     time_zone: str

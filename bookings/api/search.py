@@ -282,12 +282,14 @@ def slot_out(request: HttpRequest, slot) -> SlotOut:
     return SlotOut(
         id=slot.pk,
         title=slot.title,
-        venue=slot.venue.slug,
-        venue_name=slot.venue.name,
-        stage=slot.stage.name,
+        venue=slot.venue.slug if slot.venue_id else None,
+        venue_name=slot.venue.name if slot.venue_id else None,
+        stage=slot.stage.name if slot.stage_id else None,
+        host_band=slot.host_band.slug if slot.host_band_id else None,
+        place=slot.place_label,
         starts_at=utc(slot.starts_at),
         ends_at=utc(slot.ends_at),
-        time_zone=slot.venue.time_zone,
+        time_zone=slot.zone_name,
         genres=[g.slug for g in slot.genres.all()],
         fee=slot.fee,
         currency=slot.currency,
@@ -296,7 +298,7 @@ def slot_out(request: HttpRequest, slot) -> SlotOut:
         headliner_open=slot.place_open("headliner"),
         support_open=slot.place_open("support"),
         band_free=getattr(slot, "band_free", None),
-        url=request.build_absolute_uri(f"/slots/{slot.pk}/"),
+        url=request.build_absolute_uri(f"/{'shows' if slot.host_band_id else 'slots'}/{slot.pk}/"),
         distance_km=_distance(slot),
     )
 

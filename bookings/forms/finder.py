@@ -208,6 +208,12 @@ class FinderForm(PlaceGenreFields):
             chips.append({"label": f"{band.name} can play", "clear": self._query_without("playable")})
         return chips
 
+    def alert_label(self) -> str:
+        """What a saved search of this form's filters is called: its filters' chips, the band's own left
+        out ("Every slot" without any)."""
+        chips = self.active_filters()
+        return ", ".join(c["label"] for c in chips if not c["label"].endswith("can play")) or "Every slot"
+
     def _query_without(self, *names: str, genre: str | None = None) -> str:
         """The current query string minus the named parameters (or one genre) and the page."""
         pairs = []

@@ -13,6 +13,7 @@ from availability.models import BusyInterval
 from bands.models import Membership
 from bands.selectors import BusyOverlaps
 from bands.services import gig_window
+from bands.travel import Point, journey, located_gigs, travel_clash
 from venues.models import Slot, VenueStaff
 
 from ..models import Booking, BookingEvent
@@ -87,23 +88,44 @@ class MemberBusy:
     starts_at: dt.datetime
     ends_at: dt.datetime
     gig: bool  # the busy time is another gig (of this band or any other they play in)
+    travel: dt.timedelta | None = None  # busy for the journey to or from another gig elsewhere
+
+
+def booking_point(booking: Booking) -> Point | None:
+    """Where the gig is played: its slot's point (the venue's, or a hosted show's place), else its
+    venue's; None for a client's own place, which has no point."""
+    for where in (booking.slot if booking.slot_id else None, booking.venue if booking.venue_id else None):
+        if where is not None and where.latitude is not None and where.longitude is not None:
+            return (where.latitude, where.longitude)
+    return None
 
 
 GIG_SOURCES = ("band_block", "gig")
 
 
 def members_busy_between(
-    *, band_id: int, start: dt.datetime, end: dt.datetime, exclude_block_id: int | None = None
+    *,
+    band_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    exclude_block_id: int | None = None,
+    point: Point | None = None,
+    speed_kmh: int = 70,
 ) -> list[MemberBusy]:
     """The band's required members who are busy at some moment of [start, end), in name order, each
-    with the first of their busy intervals there. Empty when the band can play then. One query.
+    with the first of their busy intervals there. Empty when the band can play then. One query; with
+    the gig's `point`, their gigs elsewhere count with the journey from or to it (bands.travel), two
+    more (and the names of members kept only by a journey, one more).
 
     What the busy time comes from beyond "another gig" is the member's own (a private calendar, a
     weekly rule) and is not said."""
+    required = Membership.objects.filter(band_id=band_id, required=True).values("user_id")
+    if point is not None:
+        required = [row["user_id"] for row in required]
     busy = (
         BusyInterval.objects.filter(
             BusyOverlaps(start, end),
-            user_id__in=Membership.objects.filter(band_id=band_id, required=True).values("user_id"),
+            user_id__in=required,
         )
         .select_related("user")
         .order_by("user_id", "starts_at")
@@ -119,6 +141,27 @@ def members_busy_between(
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,
                 gig=row.source == BusyInterval.Source.GIG,
+            )
+    if point is not None:
+        gigs = located_gigs(user_ids=required, start=start, end=end, exclude_block_id=exclude_block_id)
+        by_user: dict[int, list] = {}
+        for gig in gigs:
+            if gig.user_id not in first:
+                by_user.setdefault(gig.user_id, []).append(gig)
+        clashes = {
+            user_id: clash
+            for user_id, mine in by_user.items()
+            if (clash := travel_clash(mine, point=point, speed_kmh=speed_kmh, start=start, end=end))
+        }
+        names = {user.pk: user.name for user in User.objects.filter(pk__in=list(clashes))} if clashes else {}
+        for user_id, clash in clashes.items():
+            first[user_id] = MemberBusy(
+                user_id=user_id,
+                name=names.get(user_id, ""),
+                starts_at=clash.starts_at,
+                ends_at=clash.ends_at,
+                gig=True,
+                travel=journey(clash.point, point, speed_kmh),
             )
     return sorted(first.values(), key=lambda member: member.name.casefold())
 

@@ -138,6 +138,8 @@ class GigTimes:
     pack_down_minutes: int
     own: bool  # the booking has its own load-in or pack-down (else the band's usual ones)
     can_change: bool  # the viewer leads or runs the band and the gig is not over
+    busy_from: dt.datetime | None = None  # the members' busy time: load-in before the gig
+    busy_until: dt.datetime | None = None  # to pack-down after it
 
     @property
     def summary(self) -> str:
@@ -163,6 +165,8 @@ def booking_gig_times(*, booking: Booking, viewer: Viewer, zone, now: dt.datetim
         pack_down_minutes=band.pack_down_minutes if block.pack_down_minutes is None else block.pack_down_minutes,
         own=block.load_in_minutes is not None or block.pack_down_minutes is not None,
         can_change=viewer.membership.can_manage and booking.is_booked and booking.ends_at > now,
+        busy_from=start,
+        busy_until=end,
     )
 
 

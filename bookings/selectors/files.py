@@ -1,5 +1,6 @@
 """Reads of a booking's files: every version, newest first within each document."""
 
+from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from ..models import Booking, BookingFile
@@ -12,6 +13,25 @@ def booking_files(*, booking: Booking) -> list[BookingFile]:
     for row in rows:
         first_seen.setdefault(row.document, row.pk)
     return sorted(rows, key=lambda r: (first_seen[r.document], -r.version))
+
+
+# The order of booking_files as fields of booking_file_rows: a keyset can page through it.
+FILE_ORDER = ("first_shared", "-version", "pk")
+
+
+def booking_file_rows(*, booking: Booking) -> QuerySet[BookingFile]:
+    """The booking's files (unordered; FILE_ORDER is booking_files' order) with who shared them, each
+    with `first_shared` (the id of its document's first version, so a document's versions stay
+    together) and `latest_version` (its document's newest version number)."""
+    same_document = BookingFile.objects.filter(document=OuterRef("document")).order_by().values("document")
+    return (
+        BookingFile.objects.filter(booking_id=booking.pk)
+        .select_related("uploaded_by")
+        .annotate(
+            first_shared=Subquery(same_document.annotate(first=Min("pk")).values("first")[:1]),
+            latest_version=Subquery(same_document.annotate(latest=Max("version")).values("latest")[:1]),
+        )
+    )
 
 
 def booking_file_of(*, booking: Booking, pk: int) -> BookingFile:

@@ -24,10 +24,12 @@ from django.db.models import (
 )
 
 from accounts.models import User
+from availability import engine
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import BusyOverlaps, cached_search_list, genres_all
 from bands.services import gig_window
+from bands.travel import LOOK_AROUND, located_gigs, travel_clash
 from places.near import Near, near_filter
 from venues.models import Slot, VenueStaff
 
@@ -78,6 +80,42 @@ def finder_countries(*, now: dt.datetime) -> list[str]:
             .distinct()
         ),
     )
+
+
+def slots_out_of_reach(
+    *,
+    member_ids: list[int],
+    start: dt.datetime,
+    end: dt.datetime | None,
+    load_in: dt.timedelta,
+    pack_down: dt.timedelta,
+    speed_kmh: int,
+) -> list[int]:
+    """The slots starting in [start, end) (no end: from `start` on) that a band with these required
+    members cannot play for the journey between them and a member's other gig elsewhere: the slot
+    with its load-in and pack-down meets the gig widened by the journey (bands.travel). One query for
+    the members' gigs with a point; one more for the slots around them, when there are any."""
+    if not member_ids:
+        return []
+    far_end = end or start + dt.timedelta(days=3 * 366)
+    gigs = located_gigs(user_ids=member_ids, start=start - load_in, end=far_end + pack_down)
+    if not gigs:
+        return []
+    spans = engine.union((gig.starts_at - LOOK_AROUND - pack_down, gig.ends_at + LOOK_AROUND + load_in) for gig in gigs)
+    near = Q(pk__in=[])
+    for low, high in spans:
+        near |= Q(starts_at__lt=high, ends_at__gt=low)
+    rows = (
+        Slot.objects.filter(near, starts_at__gte=start, latitude__isnull=False, longitude__isnull=False)
+        .filter(**({"starts_at__lt": end} if end is not None else {}))
+        .order_by()
+        .values_list("pk", "starts_at", "ends_at", "latitude", "longitude")
+    )
+    return [
+        pk
+        for pk, starts_at, ends_at, lat, lon in rows
+        if travel_clash(gigs, point=(lat, lon), speed_kmh=speed_kmh, start=starts_at - load_in, end=ends_at + pack_down)
+    ]
 
 
 def finder_slots(
@@ -167,11 +205,11 @@ def finder_slots(
         # One query for the required members and the band's minutes (no required member: nobody busy).
         rows = list(
             Membership.objects.filter(band_id=band_id, required=True).values_list(
-                "user_id", "band__load_in_minutes", "band__pack_down_minutes"
+                "user_id", "band__load_in_minutes", "band__pack_down_minutes", "band__travel_speed_kmh"
             )
         )
         member_ids = [row[0] for row in rows]
-        load_in, pack_down = rows[0][1:] if rows else (0, 0)
+        load_in, pack_down = rows[0][1:3] if rows else (0, 0)
         qs = qs.alias(
             busy_from=ExpressionWrapper(
                 F("starts_at") - Value(dt.timedelta(minutes=load_in), output_field=DurationField()),
@@ -183,6 +221,17 @@ def finder_slots(
             ),
         )
         free = free_for_band(member_ids=member_ids, start_ref="busy_from", end_ref="busy_until")
+        # A slot too far from a member's other gig to get there (or back) in time (bands.travel).
+        too_far = slots_out_of_reach(
+            member_ids=member_ids,
+            start=starts_from or now,
+            end=starts_before,
+            load_in=dt.timedelta(minutes=load_in),
+            pack_down=dt.timedelta(minutes=pack_down),
+            speed_kmh=rows[0][3] if rows else 70,
+        )
+        if too_far:
+            free = Case(When(pk__in=too_far, then=Value(False)), default=free, output_field=BooleanField())
         # From two days back: a gig that started earlier today still takes the rest of its day.
         taken = gig_days_taken(band_ids=[band_id], start=now - dt.timedelta(days=2), end=None)
         if taken:
@@ -216,7 +265,7 @@ def slot_for_viewer(*, pk: int, user: User) -> Slot | None:
     still in review) only its venue's staff and the members of a band with a booking on it.
     """
     slot = (
-        Slot.objects.select_related("venue", "stage")
+        Slot.objects.select_related("venue", "stage", "host_band", "place_venue")
         .prefetch_related(Prefetch("genres", queryset=genres_all()))
         .filter(pk=pk)
         .first()

@@ -10,8 +10,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
-from bands.models import Band, BandEmbed, Genre, Membership
+from bands.models import ApprovalStatus, Band, BandEmbed, Genre, Membership
 from bands.selectors import genres_all
+from places.models import City
 from venues.models import Slot, Ticket, Venue
 
 from ..models import BillMessage, Booking
@@ -51,7 +52,11 @@ def show_booking_of(*, slot: Slot, uid: UUID) -> Booking | None:
 def show_lineup(*, slot: Slot) -> list[Booking]:
     """The acts on the show (booked, or played once it is over) in running order: by set start where
     the running order gives one, else the supports in the order they were booked, then the headliner."""
-    acts = list(Booking.objects.filter(slot_id=slot.pk, status__in=PLAYED).select_related("band"))
+    return lineup_sorted(Booking.objects.filter(slot_id=slot.pk, status__in=PLAYED).select_related("band"))
+
+
+def lineup_sorted(acts) -> list[Booking]:
+    """Acts in running order (see show_lineup)."""
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     return sorted(
         acts,
@@ -138,11 +143,16 @@ def show_applicants(*, slot: Slot) -> list[Applicant]:
 def my_shows(*, user: User, now: dt.datetime) -> list[Slot]:
     """Shows to come that a band `user` leads or administers hosts or headlines, soonest first, each
     with `pending` (its support applications waiting) and `my_band` (the band's name). Two queries."""
+    return list(my_shows_qs(user=user, now=now))
+
+
+def my_shows_qs(*, user: User, now: dt.datetime) -> QuerySet[Slot]:
+    """The query behind my_shows, for callers that page through it."""
     managed = Membership.objects.filter(user_id=user.pk, role__in=MANAGING).values("band_id")
     headlined = Booking.objects.filter(
         slot_id=OuterRef("pk"), role=Booking.Role.HEADLINER, status__in=Booking.ON, band_id__in=managed
     )
-    return list(
+    return (
         Slot.objects.filter(Exists(headlined), ends_at__gt=now)
         .select_related("venue", "host_band", "place_venue")
         .annotate(
@@ -164,6 +174,80 @@ def can_see_manage(*, slot: Slot, user: User) -> bool:
     return Booking.objects.filter(
         slot_id=slot.pk, role=Booking.Role.HEADLINER, status__in=PLAYED, band__memberships__user_id=user.pk
     ).exists()
+
+
+# ---- The API's lists -----------------------------------------------------------------------------
+
+
+def shows_with_bill(qs: QuerySet[Slot], *, genres: bool = True) -> QuerySet[Slot]:
+    """`qs` with what a show's summary reads: its venue, stage, host and place joined, its tickets,
+    its genres (unless `qs` prefetches them already) and its acts (booked or played, with their bands)
+    as `acts`. Three queries more per page, whatever its length."""
+    qs = qs.select_related("venue", "stage", "host_band", "place_venue").prefetch_related(
+        Prefetch("tickets", queryset=Ticket.objects.order_by("position", "pk")),
+        Prefetch(
+            "bookings",
+            queryset=Booking.objects.filter(status__in=PLAYED).select_related("band").order_by("pk"),
+            to_attr="acts",
+        ),
+    )
+    return qs.prefetch_related(Prefetch("genres", queryset=genres_all())) if genres else qs
+
+
+def shows_listed(
+    *, now: dt.datetime, band: Band | None = None, venue: Venue | None = None, hosted: bool | None = None,
+    past: bool = False,
+) -> QuerySet[Slot]:  # fmt: skip
+    """Public shows with their headliner booked (a band's own shows always have it), not cancelled: to
+    come (or, `past`, over), optionally only those `band` plays, those at `venue` (its own slots, or
+    hosted shows that name it as their place), or only hosted ones (`hosted` True) or venues' (False).
+    Unordered: the caller orders and pages it."""
+    qs = slots_public().filter(headliner_booked=1, cancelled_at__isnull=True)
+    qs = qs.filter(ends_at__lte=now) if past else qs.filter(ends_at__gt=now)
+    if band is not None:
+        qs = qs.filter(Exists(Booking.objects.filter(slot_id=OuterRef("pk"), band_id=band.pk, status__in=PLAYED)))
+    if venue is not None:
+        qs = qs.filter(Q(venue_id=venue.pk) | Q(venue__isnull=True, place_venue_id=venue.pk))
+    if hosted is not None:
+        qs = qs.filter(host_band__isnull=not hosted)
+    return shows_with_bill(qs)
+
+
+def show_visible(*, pk: int, user: User | None) -> Slot | None:
+    """A show `user` (None: a visitor) may read: a public one, or one whose manage page they may see
+    (an invite-only slot of their venue). With the same joins as shows_with_bill."""
+    slot = shows_with_bill(slots_public().filter(pk=pk)).first()
+    if slot is not None or user is None or not user.is_authenticated:
+        return slot
+    slot = shows_with_bill(Slot.objects.filter(pk=pk)).first()
+    return slot if slot is not None and can_see_manage(slot=slot, user=user) else None
+
+
+def show_place_choices(
+    *, venue_slug: str | None, city_id: int | None, genre_slugs: list[str]
+) -> tuple[Venue | None, City | None, list[Genre]]:
+    """What a new show names by key: a listed venue as its place (None when not given or not listed),
+    its city in the gazetteer, and its genres (those that exist). At most three queries."""
+    venue = Venue.objects.filter(slug=venue_slug, status=ApprovalStatus.APPROVED).first() if venue_slug else None
+    city = City.objects.filter(pk=city_id).first() if city_id is not None else None
+    genres = list(genres_all().filter(slug__in=genre_slugs)) if genre_slugs else []
+    return venue, city, genres
+
+
+def venue_listed_of(*, slug: str) -> Venue | None:
+    """The approved venue at `slug`, or None. One query."""
+    return Venue.objects.filter(slug=slug, status=ApprovalStatus.APPROVED).first()
+
+
+def show_applications(*, slot: Slot, status: str | None = None) -> QuerySet[Booking]:
+    """The support applications on the show (any status, or `status`), with their bands, venues and
+    the bands' genres. Unordered: the caller orders and pages it."""
+    qs = Booking.objects.filter(slot_id=slot.pk, role=Booking.Role.SUPPORT, kind=Booking.Kind.APPLICATION)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("band", "venue", "client").prefetch_related(
+        Prefetch("band__genres", queryset=genres_all())
+    )
 
 
 # ---- A band's shows, a venue's "What's on" -------------------------------------------------------

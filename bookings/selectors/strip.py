@@ -25,6 +25,7 @@ from accounts.scheduling import scheduling_last_day
 from availability import engine
 from availability.selectors import busy_by_user
 from bands.models import Band, Membership
+from bands.travel import add_journeys, band_point
 
 from ..models import Booking
 
@@ -159,8 +160,17 @@ def _candidates(day: dt.date, tz: zoneinfo.ZoneInfo) -> list[dt.datetime]:
 
 
 def _merged_busy(band: Band, start: dt.datetime, end: dt.datetime) -> list[engine.Interval]:
+    """The required members' busy time, their gigs elsewhere widened by the journey from and to the
+    band's home (bands.travel; a client's own place has no point, so the band's home stands for it)."""
     required = list(Membership.objects.filter(band_id=band.pk, required=True).values_list("user_id", flat=True))
-    busy = busy_by_user(user_ids=required, start=start, end=end)
+    busy = add_journeys(
+        busy_by_user(user_ids=required, start=start, end=end),
+        user_ids=required,
+        start=start,
+        end=end,
+        point=band_point(band),
+        speed_kmh=band.travel_speed_kmh,
+    )
     return [i for intervals in busy.values() for i in intervals]
 
 

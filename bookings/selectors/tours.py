@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from bands.calendar import band_green_zone
 from bands.models import Band
@@ -22,6 +22,7 @@ from places.names import fold
 from places.selectors import city_search
 from venues.models import Slot
 
+from ..models import SavedTour
 from ..tours import TOWN_KM, Ask, Route, Stop, tour_routes
 from .bookings import slots_public
 from .finder import ROLE_HEADLINER, ROLE_SUPPORT, finder_slots
@@ -181,7 +182,9 @@ def tour_plan(
 def tour_slots_to_apply(*, ids: Collection[int]) -> dict[int, Slot]:
     """The picked slots anyone may see (slots_public), by id, each with what booking_apply reads; the
     others are left out."""
-    found = slots_public().select_related("venue", "place_venue", "host_band").filter(pk__in=list(ids))
+    # An id no database column can hold is no slot (SQLite refuses to compare it at all).
+    ids = [pk for pk in ids if 0 < pk < 2**63]
+    found = slots_public().select_related("venue", "place_venue", "host_band").filter(pk__in=ids)
     return {slot.pk: slot for slot in found}
 
 
@@ -240,3 +243,13 @@ def tour_stretches(
         )
         for s in sorted(picked, key=lambda s: (-sums[s], s))
     ]
+
+
+def saved_tours_of(*, band: Band) -> QuerySet[SavedTour]:
+    """The tours `band` keeps, with their start and end cities, soonest first. One query."""
+    return SavedTour.objects.filter(band=band).select_related("start", "end").order_by("first_day", "pk")
+
+
+def saved_tour_of(*, band: Band, pk: int) -> SavedTour | None:
+    """One tour `band` keeps (with its cities), or None. One query."""
+    return saved_tours_of(band=band).filter(pk=pk).first()

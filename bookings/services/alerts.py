@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import NotificationItem, notifications_create_many
@@ -68,6 +69,43 @@ def saved_search_create(*, band: Band, by: User, filters: dict[str, Any], label:
         )
 
 
+def saved_search_update(
+    *, search: SavedSearch, by: User, filters: dict[str, Any] | None = None, label: str | None = None, now=None
+) -> SavedSearch:
+    """Change what a saved search looks for and/or its label (its band's leaders and admins only). New
+    filters look only at slots posted or changed from now on, as a new search would. Raises
+    BookingPermissionError."""
+    now = now or timezone.now()
+    if not can_manage_band(search.band_id, by):
+        raise BookingPermissionError(_("Only the band's leaders and admins can change its saved searches."))
+    fields = []
+    if label is not None:
+        search.label = label[:300] or _("Every slot")
+        fields.append("label")
+    if filters is not None:
+        search.filters, search.checked_at = _stored(filters), now
+        fields += ["filters", "checked_at"]
+    if fields:
+        search.save(update_fields=fields)
+    return search
+
+
+def saved_search_pause(*, search: SavedSearch, by: User, paused: bool, now=None) -> SavedSearch:
+    """Pause a saved search (it is kept and tells nobody) or resume it. Resuming looks only at slots
+    posted or changed from then on: what came up while it was paused is not told late. Pausing a paused
+    search, or resuming a running one, changes nothing. Raises BookingPermissionError."""
+    now = now or timezone.now()
+    if not can_manage_band(search.band_id, by):
+        raise BookingPermissionError(_("Only the band's leaders and admins can pause or resume its saved searches."))
+    if paused and search.paused_at is None:
+        search.paused_at = now
+        search.save(update_fields=["paused_at"])
+    elif not paused and search.paused_at is not None:
+        search.paused_at, search.checked_at = None, now
+        search.save(update_fields=["paused_at", "checked_at"])
+    return search
+
+
 def saved_search_delete(*, search: SavedSearch, by: User) -> None:
     if not can_manage_band(search.band_id, by):
         raise BookingPermissionError("Only the band's leaders and admins can delete its saved searches.")
@@ -79,7 +117,7 @@ def saved_search_alerts_send(*, now=None) -> int:
     looked at that match it while the band is free – each told to the band's leaders and admins once
     (the notification's key is the search and the slot). Returns how many slots were alerted."""
     now = now or timezone.now()
-    searches = list(SavedSearch.objects.select_related("band").order_by("pk"))
+    searches = list(SavedSearch.objects.filter(paused_at__isnull=True).select_related("band").order_by("pk"))
     if not searches:
         return 0
     managers = bands_managers({s.band_id for s in searches})

@@ -26,6 +26,18 @@ from .workflow import BookingError, BookingPermissionError
 HEAD_BYTES = 8192
 FILES_PER_BOOKING = 100
 ALLOWED_WORDS = "PDF, PNG, JPEG, plain text or audio (MP3, WAV, OGG, FLAC, M4A)"
+# Every type sniff_content_type can give a file: what a download is served as.
+CONTENT_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+    "audio/mpeg",
+    "audio/wav",
+    "audio/ogg",
+    "audio/flac",
+    "audio/mp4",
+)
 
 
 def _megabytes(size: int) -> str:
@@ -69,14 +81,14 @@ def _is_text(head: bytes) -> bool:
 
 
 def file_check(upload: UploadedFile) -> str:
-    """The upload's content type from its first bytes, or a ValidationError("file") saying why not."""
+    """The upload's content type from its first bytes, or a ValidationError("file") saying why not
+    (code "too_large" when it is over BOOKING_FILE_MAX_BYTES)."""
     limit = settings.BOOKING_FILE_MAX_BYTES
     if upload.size is None or upload.size == 0:
         raise ValidationError({"file": ["This file is empty."]})
     if upload.size > limit:
-        raise ValidationError(
-            {"file": [f"This file is {_megabytes(upload.size)}; files can be at most {_megabytes(limit)}."]}
-        )
+        too_large = f"This file is {_megabytes(upload.size)}; files can be at most {_megabytes(limit)}."
+        raise ValidationError({"file": [ValidationError(too_large, code="too_large")]})
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
     upload.seek(0)

@@ -23,6 +23,7 @@ from bands.packages import package_price
 from bands.services import band_gig_block_add
 
 from ..models import Booking, BookingEvent
+from ..selectors.bookings import booking_point
 from ..selectors.strip import instant_limit_problem, start_fits
 from .notices import booking_notify, booking_people, booking_summary, where_text
 from .workflow import (
@@ -30,7 +31,7 @@ from .workflow import (
     BookingError,
     BookingPermissionError,
     _check_band_free,
-    _decline_losers,
+    _decline_losers_soon,
     cancel_terms_of,
 )
 
@@ -198,6 +199,7 @@ def booking_instant(
                     starts_at=starts_at,
                     ends_at=ends_at,
                     title=f"Gig: {band.name} at {where_text(booking)}",
+                    point=booking_point(booking),
                 )
                 booking.save(update_fields=["block", "updated_at"])
         except IntegrityError as exc:
@@ -212,5 +214,5 @@ def booking_instant(
             actor=client,
             event="booked",
         )
-    _decline_losers(winner=booking, band=band, slot=None, by=client, now=now)
+    _decline_losers_soon(winner=booking, band=band, slot=None, by=client, now=now)
     return booking

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
@@ -41,6 +42,7 @@ from .workflow import (
     BookingError,
     BookingPermissionError,
     _check_band_free,
+    booking_transition,
     check_members_free,
     members_busy_for_gig,
     stand_in_note,
@@ -125,9 +127,11 @@ def show_host(
     with transaction.atomic():
         band = Band.objects.select_for_update().get(pk=band.pk)
         _check_band_free(band, starts_at, ends_at, zone)
-        busy = members_busy_for_gig(band, starts_at, ends_at)
+        where = place_venue if place_venue is not None else place
+        point = (where.latitude, where.longitude) if where is not None and where.latitude is not None else None
+        busy = members_busy_for_gig(band, starts_at, ends_at, point=point)
         if busy and not stand_in:
-            check_members_free(band, starts_at, ends_at, zone)
+            check_members_free(band, starts_at, ends_at, zone, point=point)
         slot = Slot(
             host_band=band,
             place_venue=place_venue,
@@ -177,7 +181,11 @@ def show_host(
                 )
                 Slot.objects.filter(pk=slot.pk).update(headliner_booked=1)
                 booking.block = band_gig_block_add(
-                    band_id=band.pk, starts_at=starts_at, ends_at=ends_at, title=f"Show: {slot.title}"
+                    band_id=band.pk,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    title=f"Show: {slot.title}",
+                    point=(slot.latitude, slot.longitude) if slot.latitude is not None else point,
                 )
                 booking.save(update_fields=["block", "updated_at"])
         except IntegrityError as exc:
@@ -280,6 +288,9 @@ def show_support_picker_set(*, slot: Slot, by: User, picker: str, now=None) -> S
         )
         if headliner is not None:
             allowed = picker == Slot.SupportPicker.HEADLINER
+            if slot.open_support_places:
+                opened = "show.support_call_opened" if allowed else "show.support_call_closed"
+                show_event_emit(event=opened, slot=slot)
             notifications_create(
                 recipients=band_managers(headliner.band_id),
                 kind="show_support_asked",
@@ -292,6 +303,64 @@ def show_support_picker_set(*, slot: Slot, by: User, picker: str, now=None) -> S
                 starts_at=slot.starts_at,
                 ends_at=slot.ends_at,
             )
+    return slot
+
+
+def show_support_call_set(*, slot: Slot, by: User, places: int, now=None) -> Slot:
+    """The host of a show opens its support call with `places` support places open besides those
+    already filled, or closes it (`places` 0): the pending applications are then declined, each band
+    told why. The acts booked keep their places.
+
+    The host's leaders and admins only (BookingPermissionError; on a venue's slot the venue hands its
+    support places to the headliner, show_support_picker_set). Raises ValidationError("places") for
+    a number below 0 or more places than a show has, BookingError once the show is cancelled or over;
+    nothing changes then. Locks the slot, then its pending applications.
+    """
+    now = now or timezone.now()
+    if not slot.is_hosted:
+        raise BookingPermissionError(
+            _("On a venue's slot the venue decides about support places; the headliner can ask it to hand them over.")
+        )
+    if not can_manage_band(slot.host_band_id, by):
+        raise BookingPermissionError(
+            _("Only the leaders and admins of the band hosting this show can change its support call.")
+        )
+    if places < 0:
+        raise ValidationError({"places": [_("Give 0 (to close the support call) or more open places.")]})
+    with transaction.atomic():
+        slot = Slot.objects.select_for_update(of=("self",)).select_related("host_band").get(pk=slot.pk)
+        if slot.is_cancelled or slot.ends_at <= now:
+            raise BookingError(_("This show is cancelled or over, so its support call stays as it was."))
+        total = slot.supports_booked + places
+        if total > Slot.MAX_SUPPORT_PLACES:
+            most = Slot.MAX_SUPPORT_PLACES - slot.supports_booked
+            raise ValidationError(
+                {"places": [_("A show has at most %(max)d support acts; you can open up to %(most)d more places.")
+                            % {"max": Slot.MAX_SUPPORT_PLACES, "most": most}]}
+            )  # fmt: skip
+        if total == slot.support_places:
+            return slot
+        Slot.objects.filter(pk=slot.pk).update(support_places=total, updated_at=now)
+        slot.support_places = total
+        if places == 0:
+            note = _("The host closed the support call of “%(title)s”.") % {"title": slot.title}
+            pending = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("band", "venue")
+                .filter(slot_id=slot.pk, role=Role.SUPPORT, status=Status.PENDING)
+                .order_by("pk")
+            )
+            for booking in pending:
+                booking_transition(booking, Status.DECLINED, actor=by, note=note, now=now)
+                booking_notify(
+                    booking,
+                    band_managers(booking.band_id),
+                    _("Declined: %(band)s to %(what)s. %(note)s")
+                    % {"band": booking.band.name, "what": booking_summary(booking), "note": note},
+                    actor=by,
+                    event="declined",
+                )
+        show_event_emit(event="show.support_call_opened" if places else "show.support_call_closed", slot=slot)
     return slot
 
 

@@ -1,16 +1,23 @@
-"""Applying to the stops of a tour route: one application per slot, each standing on its own."""
+"""Applying to the stops of a tour route: one application per slot, each standing on its own; and the
+tours a band keeps (SavedTour) to ask routes for again."""
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bands.models import Band
+from places.models import City
 from venues.models import Slot
 
-from ..models import Booking
-from ..selectors.tours import tour_slots_to_apply
+from ..models import Booking, SavedTour
+from ..selectors.bookings import can_manage_band
+from ..selectors.tours import KINDS, tour_slots_to_apply
+from ..tours import route_problem
 from . import workflow
 
 GONE = "This slot is no longer open to applications."
@@ -66,3 +73,95 @@ def tour_apply(
         else:
             outcomes.append(StopOutcome(slot_id=pk, slot=slot, booking=booking))
     return outcomes
+
+
+# ---- Saved tours ----------------------------------------------------------------------------------
+
+TOUR_FIELDS = ("label", "start", "end", "first_day", "last_day", "drive_km", "kinds")
+
+
+def _tour_check(tour: SavedTour) -> None:
+    """What a saved tour must be for the planner to route it: days in order and at most MAX_DAYS, a
+    drive of 1 to 1,500 km, open slots and/or support places. Raises ValidationError by field."""
+    errors: dict[str, list[str]] = {
+        k: [v]
+        for k, v in route_problem(first_day=tour.first_day, last_day=tour.last_day, drive_km=tour.drive_km).items()
+    }
+    if tour.drive_km > 1500:
+        errors.setdefault("drive_km", []).append(_("Enter at most 1,500 km a day."))
+    if not tour.kinds or not set(tour.kinds) <= set(KINDS):
+        errors["kinds"] = [_("Pick open slots, support places or both.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def saved_tour_create(
+    *,
+    band: Band,
+    by: User,
+    start: City,
+    end: City,
+    first_day: dt.date,
+    last_day: dt.date,
+    drive_km: int,
+    kinds: Collection[str] = KINDS,
+    label: str = "",
+) -> SavedTour:
+    """Keep a tour for `band` to ask routes for again (its leaders and admins only, as planning). Raises
+    BookingPermissionError, BookingError past SavedTour.MAX_PER_BAND, ValidationError by field."""
+    if not can_manage_band(band.pk, by):
+        raise workflow.BookingPermissionError(
+            _("Only the leaders and admins of %(band)s can plan its tours.") % {"band": band.name}
+        )
+    tour = SavedTour(
+        band=band,
+        created_by=by,
+        label=label[:120],
+        start=start,
+        end=end,
+        first_day=first_day,
+        last_day=last_day,
+        drive_km=drive_km,
+        kinds=[k for k in KINDS if k in set(kinds)],
+    )
+    _tour_check(tour)
+    with transaction.atomic():
+        Band.objects.select_for_update().filter(pk=band.pk).values_list("pk", flat=True).get()
+        if SavedTour.objects.filter(band=band).count() >= SavedTour.MAX_PER_BAND:
+            raise workflow.BookingError(
+                _("A band can keep %(n)s tours; delete one first.") % {"n": SavedTour.MAX_PER_BAND}
+            )
+        tour.save()
+    return tour
+
+
+def saved_tour_update(*, tour: SavedTour, by: User, **changes) -> SavedTour:
+    """Change a kept tour's label, cities, days, daily drive or kinds of stop (any of TOUR_FIELDS).
+    Raises BookingPermissionError, ValidationError by field (nothing is saved then)."""
+    if not can_manage_band(tour.band_id, by):
+        raise workflow.BookingPermissionError(_("Only the band's leaders and admins can change its tours."))
+    unknown = set(changes) - set(TOUR_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown fields: {sorted(unknown)}")
+    if "label" in changes:
+        changes["label"] = (changes["label"] or "")[:120]
+    if "kinds" in changes:
+        changes["kinds"] = [k for k in KINDS if k in set(changes["kinds"] or ())]
+    before = {name: getattr(tour, name) for name in changes}
+    for name, value in changes.items():
+        setattr(tour, name, value)
+    try:
+        _tour_check(tour)
+    except ValidationError:
+        for name, value in before.items():
+            setattr(tour, name, value)
+        raise
+    tour.save()
+    return tour
+
+
+def saved_tour_delete(*, tour: SavedTour, by: User) -> None:
+    """Forget a kept tour (applications made from its routes stay). Raises BookingPermissionError."""
+    if not can_manage_band(tour.band_id, by):
+        raise workflow.BookingPermissionError(_("Only the band's leaders and admins can delete its tours."))
+    tour.delete()

@@ -26,21 +26,25 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from accounts.models import User
+from accounts.queue import task_queue
 from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import NotificationItem, notifications_create_many
 from accounts.timezones import validate_time_zone, when_text
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import band_managers, bands_managers
 from bands.services import band_gig_block_add, band_gig_block_remove, gig_window
+from bands.travel import Point
 from venues.models import Slot
 
 from ..models import Booking, BookingEvent
 from ..selectors.bookings import (
     MemberBusy,
+    booking_point,
     can_manage_band,
     is_venue_staff,
     manages_band_of,
@@ -159,27 +163,58 @@ def busy_members_text(members: list[MemberBusy], zone) -> str:
     """Who is busy when, for a refusal: "Mara is busy Fri 12 Jun, 19:00–23:00 (another gig)"."""
     parts = [
         f"{member.name} is busy {when_text(member.starts_at, member.ends_at, zone)}"
-        + (" (another gig)" if member.gig else "")
+        + (
+            f" (another gig, {duration_text(member.travel)} of travel away)"
+            if member.travel
+            else " (another gig)"
+            if member.gig
+            else ""
+        )
         for member in members
     ]
     return "; ".join(parts)
 
 
+def duration_text(span: dt.timedelta) -> str:
+    """9 h 20 min, 45 min."""
+    hours, minutes = divmod(int(span.total_seconds() // 60), 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
+
+
 def members_busy_for_gig(
-    band: Band, starts_at: dt.datetime, ends_at: dt.datetime, *, exclude_block_id: int | None = None
+    band: Band,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    *,
+    exclude_block_id: int | None = None,
+    point: Point | None = None,
 ) -> list[MemberBusy]:
     """The band's required members who are busy at some moment of the gig with its load-in before and
-    pack-down after (the window their gig block will take, bands.services.gig_window)."""
+    pack-down after (the window their gig block will take, bands.services.gig_window), or travelling
+    between another gig and the gig's `point` (bands.travel)."""
     start, end = gig_window(band, starts_at, ends_at)
-    return members_busy_between(band_id=band.pk, start=start, end=end, exclude_block_id=exclude_block_id)
+    return members_busy_between(
+        band_id=band.pk,
+        start=start,
+        end=end,
+        exclude_block_id=exclude_block_id,
+        point=point,
+        speed_kmh=band.travel_speed_kmh,
+    )
 
 
 def check_members_free(
-    band: Band, starts_at: dt.datetime, ends_at: dt.datetime, zone, *, exclude_block_id: int | None = None
+    band: Band,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    zone,
+    *,
+    exclude_block_id: int | None = None,
+    point: Point | None = None,
 ) -> list[MemberBusy]:
     """Raise MembersBusy naming each required member who is busy during the gig with its load-in and
-    pack-down; return [] when everyone is free."""
-    busy = members_busy_for_gig(band, starts_at, ends_at, exclude_block_id=exclude_block_id)
+    pack-down, or on the journey to or from another gig; return [] when everyone is free."""
+    busy = members_busy_for_gig(band, starts_at, ends_at, exclude_block_id=exclude_block_id, point=point)
     if busy:
         raise MembersBusy(
             f"{busy_members_text(busy, zone)}, which overlaps this gig with its load-in and pack-down. "
@@ -337,6 +372,8 @@ def booking_apply(
             event="created",
             actions=True,
         )
+        if picker_id:  # the headliner's webhooks hear of the application to its show
+            show_event_emit(event="show.applied", slot=slot, bookings=[booking], also_band_ids=[picker_id])
     return booking
 
 
@@ -634,6 +671,69 @@ def _decline_losers(*, winner: Booking, band: Band, slot: Slot | None, by: User,
         logger.exception("Booking %s was accepted, but declining the bookings it made impossible failed", winner.uid)
 
 
+DECLINE_LOSERS_TASK = "bookings.tasks.booking_losers_decline_task"
+
+
+def _decline_losers_soon(*, winner: Booking, band: Band, slot: Slot | None, by: User | None, now: dt.datetime) -> None:
+    """Hand the declines of what `winner` made impossible to the worker, so the winner's answer does
+    not wait for them and their notifications; inline when the broker cannot be reached (or Celery
+    is eager). A task that is lost anyway is caught up by the periodic sweep (booking_losers_sweep)."""
+    kwargs = {"winner_id": winner.pk, "by_id": by.pk if by is not None else None, "now": now.isoformat()}
+    try:
+        task_queue(DECLINE_LOSERS_TASK, **kwargs)
+    except OperationalError:
+        logger.warning("Broker unreachable; declining the losers of booking %s inline", winner.uid)
+        _decline_losers(winner=winner, band=band, slot=slot, by=by, now=now)
+
+
+def booking_losers_decline(*, winner_id: int, by_id: int | None, now: str | None = None) -> None:
+    """The worker's part of an accept: decline every pending booking the booked `winner_id` made
+    impossible (its band at an overlapping time, its slot's place). Nothing when it is no longer
+    booked."""
+    winner = Booking.objects.select_related("band", "slot").filter(pk=winner_id, status=Status.BOOKED).first()
+    if winner is None:
+        return
+    by = User.objects.filter(pk=by_id).first() if by_id is not None else None
+    when = dt.datetime.fromisoformat(now) if now else timezone.now()
+    _decline_losers(winner=winner, band=winner.band, slot=winner.slot, by=by, now=when)
+
+
+def booking_losers_sweep(*, now=None) -> int:
+    """Periodic: decline the pending bookings that a booked gig has made impossible and that are still
+    pending (their decline task was lost): the same band at an overlapping time, or a slot whose
+    place is filled. Returns how many winners were swept for."""
+    now = now or timezone.now()
+    booked = Booking.objects.filter(
+        band_id=OuterRef("band_id"),
+        status=Status.BOOKED,
+        starts_at__lt=OuterRef("ends_at"),
+        ends_at__gt=OuterRef("starts_at"),
+    )
+    stuck = Booking.objects.filter(status=Status.PENDING, starts_at__gt=now).filter(
+        Exists(booked)
+        | Q(role=Role.HEADLINER, slot__headliner_booked__gte=1)
+        | Q(role=Role.SUPPORT, slot__supports_booked__gte=F("slot__support_places"), slot__support_places__gt=0)
+    )
+    winners: set[int] = set()
+    for pk, band_id, slot_id, starts_at, ends_at in stuck.values_list(
+        "pk", "band_id", "slot_id", "starts_at", "ends_at"
+    ):
+        winner = (
+            Booking.objects.filter(
+                Q(band_id=band_id, starts_at__lt=ends_at, ends_at__gt=starts_at) | Q(slot_id=slot_id),
+                status=Status.BOOKED,
+            )
+            .exclude(pk=pk)
+            .order_by("status_changed_at", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if winner is not None and winner not in winners:
+            winners.add(winner)
+            booking_losers_decline(winner_id=winner, by_id=None, now=now.isoformat())
+    return len(winners)
+
+
 def booking_stand_in_plan(*, booking: Booking, by: User, now=None) -> Booking:
     """The band's leaders or admins say they will find a stand-in for the required members who are busy
     during a pending booking, so the other side may accept it all the same. Recorded in the audit log
@@ -648,7 +748,7 @@ def booking_stand_in_plan(*, booking: Booking, by: User, now=None) -> Booking:
             raise _stale(booking)
         if booking.stand_in_planned:
             return booking
-        busy = members_busy_for_gig(band, booking.starts_at, booking.ends_at)
+        busy = members_busy_for_gig(band, booking.starts_at, booking.ends_at, point=booking_point(booking))
         who = busy_members_text(busy, booking.zone) if busy else "Nobody is busy right now"
         booking.stand_in_planned = True
         booking.updated_at = now
@@ -693,10 +793,11 @@ def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = Fal
         if slot is not None:
             slot_place_check(slot, booking.role)
         note = "Accepted"
-        busy = members_busy_for_gig(band, booking.starts_at, booking.ends_at)
+        point = booking_point(booking)
+        busy = members_busy_for_gig(band, booking.starts_at, booking.ends_at, point=point)
         if busy:
             if not (stand_in or booking.stand_in_planned):
-                check_members_free(band, booking.starts_at, booking.ends_at, booking.zone)
+                check_members_free(band, booking.starts_at, booking.ends_at, booking.zone, point=point)
             note = stand_in_note(band, busy, booking.zone)
         try:
             with transaction.atomic():
@@ -710,6 +811,7 @@ def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = Fal
                     starts_at=booking.starts_at,
                     ends_at=booking.ends_at,
                     title=f"Gig: {band.name} at {where_text(booking)}",
+                    point=point,
                 )
                 booking.block = block
                 booking.save(update_fields=["block", "updated_at"])
@@ -733,9 +835,9 @@ def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = Fal
                     event="show.opener_picked", slot=slot, bookings=[booking], also_band_ids=[booking.picker_band_id]
                 )
     # The band and slot locks are released here: the racers that queued behind them find the gig and
-    # leave with a 409, while the bookings it has made impossible are declined in a transaction of
-    # their own.
-    _decline_losers(winner=booking, band=band, slot=slot, by=by, now=now)
+    # leave with a 409, while the bookings it has made impossible are declined by the worker, in a
+    # transaction of their own, after the winner has its answer.
+    _decline_losers_soon(winner=booking, band=band, slot=slot, by=by, now=now)
     return booking
 
 
@@ -759,6 +861,13 @@ def booking_decline(*, booking: Booking, by: User, reason: str = "", now=None) -
             actor=by,
             event="declined",
         )
+        if booking.slot_id and booking.answering_side == "headliner":
+            show_event_emit(
+                event="show.opener_declined",
+                slot=booking.slot,
+                bookings=[booking],
+                also_band_ids=[booking.picker_band_id],
+            )
     return booking
 
 
@@ -814,6 +923,17 @@ def slot_place_free(booking: Booking, slot: Slot | None) -> None:
         booking.save(update_fields=["block", "updated_at"])
 
 
+def _headliner_ids(slot: Slot) -> list[int]:
+    """The band hosting `slot`, or its booked headliner's."""
+    if slot.host_band_id:
+        return [slot.host_band_id]
+    return list(
+        Booking.objects.filter(slot_id=slot.pk, role=Role.HEADLINER, status=Status.BOOKED).values_list(
+            "band_id", flat=True
+        )
+    )
+
+
 def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Booking:
     """Call off a booked gig: either side (band leaders and admins, venue staff, the client), with a reason.
 
@@ -845,6 +965,10 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Book
             actor=by,
             event="cancelled",
         )
+        if slot is not None:  # the show's headliner (or host) hears that its bill changed
+            show_event_emit(
+                event="show.line_up_changed", slot=slot, bookings=[booking], also_band_ids=_headliner_ids(slot)
+            )
     return booking
 
 

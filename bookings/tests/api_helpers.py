@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.api_tokens import api_token_create
 
-ALL_SCOPES = ["read", "bookings", "availability", "packages"]
+ALL_SCOPES = ["read", "bookings", "availability", "packages", "shows", "reviews", "messages", "plans"]
 
 
 def token_for(user, scopes=None, *, expires_in: dt.timedelta | None = None) -> str:
@@ -28,6 +28,9 @@ class ApiClient:
 
     def post(self, path: str, body=None):
         return self.client.post(path, body or {}, content_type="application/json", headers=self.headers)
+
+    def put(self, path: str, body=None):
+        return self.client.put(path, body or {}, content_type="application/json", headers=self.headers)
 
     def patch(self, path: str, body=None):
         return self.client.patch(path, body or {}, content_type="application/json", headers=self.headers)

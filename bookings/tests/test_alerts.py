@@ -103,3 +103,23 @@ def test_a_plain_member_cannot_save_and_anonymous_is_sent_to_log_in(client):
     client.logout()
     assert client.get(reverse("bookings:saved_searches")).status_code == 302
     assert not SavedSearch.objects.exists()
+
+
+def test_pausing_and_resuming_from_the_page(client):
+    band, leader = band_with_leader(name="Seekers")
+    search = alerts.saved_search_create(band=band, by=leader, filters={}, label="All slots")
+    client.force_login(UserFactory())
+    pause = reverse("bookings:saved_search_pause", args=[search.pk])
+    assert client.post(pause, {"paused": "1"}).status_code == 404
+    search.refresh_from_db()
+    assert search.paused_at is None
+    client.force_login(leader)
+    assert client.post(pause, {"paused": "1"}).status_code == 302
+    search.refresh_from_db()
+    assert search.paused_at is not None
+    html = client.get(reverse("bookings:saved_searches")).content.decode()
+    assert "(paused)" in html and "Resume “All slots”" in html
+    assert client.post(pause, {"paused": "0"}).status_code == 302
+    search.refresh_from_db()
+    assert search.paused_at is None
+    assert "Pause “All slots”" in client.get(reverse("bookings:saved_searches")).content.decode()

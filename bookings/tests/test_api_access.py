@@ -5,16 +5,28 @@ tokens, and no token. A token never reaches more than its user can on the pages.
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import ApiToken, Notification
 from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands.models import Package
+from bands.packages import package_price
 from bookings.models import Booking
-from bookings.services.workflow import booking_accept
+from bookings.services.alerts import saved_search_create
+from bookings.services.files import booking_file_add
+from bookings.services.instant import booking_instant
+from bookings.services.reschedule import reschedule_propose
+from bookings.services.shows import show_host
+from bookings.services.tours import saved_tour_create
+from bookings.services.workflow import booking_accept, booking_apply
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from bookings.tests.journey import local
+from places.tests.factories import CityFactory
+from reviews.models import Review
+from reviews.tests.factories import completed_gig, review_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -36,8 +48,50 @@ def world() -> dict:
     rule = rule_create(user=leader, title="Rehearsal", all_day=True, start_date=day, end_date=day)
     note = Notification.objects.create(recipient=leader, kind="booking_created", text="Hi", dedupe_key="n")
     package = Package.objects.create(band=band, name="Party set", price=900, instant=True)
+    show_start = in_days(33, hour=11)
+    show = show_host(
+        band=band,
+        by=leader,
+        starts_at=show_start,
+        ends_at=show_start + dt.timedelta(hours=4),
+        time_zone="Europe/Berlin",
+        title="Own show",
+        place_name="Garden",
+        support_places=2,
+    )
+    gamma, gamma_leader = band_with_leader(name="Gamma", slug="gamma")
+    application = booking_apply(slot=show, band=gamma, by=gamma_leader, role="support")
+    _delta, delta_leader = band_with_leader(name="Delta", slug="delta")
+    rider = booking_file_add(
+        booking=offer, by=owner, upload=SimpleUploadedFile("r.txt", b"Two DI boxes"), title="", kind="rider"
+    )
+    # A gig played at the Kellerbar whose two reviews are published, and one nobody has reviewed yet.
+    played = completed_gig(band=band, venue=venue)["booking"]
+    review_of(played, owner, "band")
+    review_of(played, leader, "venue")
+    unreviewed = completed_gig(band=band, venue=venue)["booking"]
+    # Two private gigs booked at once by a client; on the first the client proposes new times.
+    client = UserFactory()
+    private, private_free = (
+        booking_instant(band=band, package=package, client=client, starts_at=local(d, 12), price=package_price(package))
+        for d in (40, 47)
+    )
+    proposal = reschedule_propose(
+        booking=private, by=client, starts_at=local(42, 12), ends_at=local(42, 14), reason="Rain date"
+    )
+    alert = saved_search_create(band=band, by=leader, filters={"role": "support_call"}, label="Support calls")
+    first_day = in_days(10).date()
+    plan = saved_tour_create(
+        band=band, by=leader, start=CityFactory(name="Hamburg"), end=CityFactory(name="Munich"),
+        first_day=first_day, last_day=first_day + dt.timedelta(days=4), drive_km=400, label="Summer",
+    )  # fmt: skip
     return {
         "package": package,
+        "rider": rider,
+        "played": played, "by_venue": Review.objects.get(booking=played, author_side="venue"),
+        "unreviewed": unreviewed, "client": client, "private": private, "private_free": private_free,
+        "proposal": proposal, "alert": alert, "plan": plan,
+        "show": show, "application": application, "show_applicant": delta_leader,
         "band": band, "leader": leader, "venue": venue, "venue_owner": owner, "slot": slot,
         "open_slot": open_slot, "offer": offer, "booked": booked, "rule": rule, "note": note,
         "other_band": other_leader, "other_venue": other_owner, "stranger": UserFactory(),
@@ -131,6 +185,167 @@ OPERATIONS = {
         "post", lambda w: f"/api/v1/bands/alpha/packages/{w['package'].pk}/book",
         lambda w: {"starts_at": in_days(25, hour=14).isoformat(), "price": 900}, "stranger", "bookings", None,
     ),
+    "messages_list": ("get", lambda w: f"/api/v1/bookings/{w['offer'].uid}/messages", None, "leader", "read", 404),
+    "message_send": (
+        "post", lambda w: f"/api/v1/bookings/{w['offer'].uid}/messages", lambda w: {"body": "Load-in at six?"},
+        "leader", "messages", 404,
+    ),
+    "files_list": ("get", lambda w: f"/api/v1/bookings/{w['offer'].uid}/files", None, "leader", "read", 404),
+    "file_add": (
+        "upload", lambda w: f"/api/v1/bookings/{w['offer'].uid}/files",
+        lambda w: {"kind": "set_list", "file": SimpleUploadedFile("set.txt", b"1. Intro")}, "leader", "messages", 404,
+    ),
+    "file_download": (
+        "get", lambda w: f"/api/v1/bookings/{w['offer'].uid}/files/{w['rider'].pk}", None, "leader", "read", 404,
+    ),
+    # Saved alerts: a band's leaders and admins only; the others have no such alert, nor a band to save for.
+    "alerts_list": ("get", lambda w: "/api/v1/me/alerts", None, "leader", "read", None),
+    "alerts_create": (
+        "post", lambda w: "/api/v1/me/alerts", lambda w: {"band": "alpha", "search": {"role": "support"}},
+        "leader", "plans", 422,
+    ),
+    "alerts_detail": ("get", lambda w: f"/api/v1/me/alerts/{w['alert'].pk}", None, "leader", "read", 404),
+    "alerts_change": (
+        "patch", lambda w: f"/api/v1/me/alerts/{w['alert'].pk}", lambda w: {"label": "Leipzig"}, "leader", "plans",
+        404,
+    ),
+    "alerts_pause": ("post", lambda w: f"/api/v1/me/alerts/{w['alert'].pk}/pause", None, "leader", "plans", 404),
+    "alerts_resume": ("post", lambda w: f"/api/v1/me/alerts/{w['alert'].pk}/resume", None, "leader", "plans", 404),
+    "alerts_delete": ("delete", lambda w: f"/api/v1/me/alerts/{w['alert'].pk}", None, "leader", "plans", 404),
+    # The tour planner and kept tours: the band's leaders and admins (403 for everyone else, as the page).
+    "tour_routes": (
+        "get", lambda w: "/api/v1/bands/alpha/tour/routes?start=Hamburg&end=Munich"
+        f"&first_day={w['plan'].first_day}&last_day={w['plan'].last_day}", None, "leader", "read", 403,
+    ),
+    "tour_stretches": ("get", lambda w: "/api/v1/bands/alpha/tour/stretches", None, "leader", "read", 403),
+    "tour_apply": (
+        "post", lambda w: "/api/v1/bands/alpha/tour/apply",
+        lambda w: {"stops": [{"slot_id": w["open_slot"].pk, "role": "support"}]}, "leader", "bookings", 403,
+    ),
+    "tour_plans_list": ("get", lambda w: "/api/v1/bands/alpha/tour/plans", None, "leader", "read", 403),
+    "tour_plans_create": (
+        "post", lambda w: "/api/v1/bands/alpha/tour/plans",
+        lambda w: {"start": "Hamburg", "end": "Munich", "first_day": str(w["plan"].first_day),
+                   "last_day": str(w["plan"].last_day)},
+        "leader", "plans", 403,
+    ),
+    "tour_plans_detail": (
+        "get", lambda w: f"/api/v1/bands/alpha/tour/plans/{w['plan'].pk}", None, "leader", "read", 403,
+    ),
+    "tour_plans_change": (
+        "patch", lambda w: f"/api/v1/bands/alpha/tour/plans/{w['plan'].pk}", lambda w: {"drive_km": 500},
+        "leader", "plans", 403,
+    ),
+    "tour_plans_delete": (
+        "delete", lambda w: f"/api/v1/bands/alpha/tour/plans/{w['plan'].pk}", None, "leader", "plans", 403,
+    ),
+    "tour_plans_routes": (
+        "get", lambda w: f"/api/v1/bands/alpha/tour/plans/{w['plan'].pk}/routes", None, "leader", "read", 403,
+    ),
+    # New times for a booked private gig: the client proposed them, the band answers, the client withdraws.
+    "reschedules_list": (
+        "get", lambda w: f"/api/v1/bookings/{w['private'].uid}/reschedules", None, "leader", "read", 404,
+    ),
+    "reschedule_propose": (
+        "post", lambda w: f"/api/v1/bookings/{w['private_free'].uid}/reschedules",
+        lambda w: {"starts_at": local(49, 12).isoformat(), "ends_at": local(49, 14).isoformat(), "reason": "Rain"},
+        "leader", "bookings", 404,
+    ),
+    "reschedule_accept": (
+        "post", lambda w: f"/api/v1/bookings/{w['private'].uid}/reschedules/{w['proposal'].pk}/accept", None,
+        "leader", "bookings", 404,
+    ),
+    "reschedule_decline": (
+        "post", lambda w: f"/api/v1/bookings/{w['private'].uid}/reschedules/{w['proposal'].pk}/decline",
+        lambda w: {"note": "We are away"}, "leader", "bookings", 404,
+    ),
+    "reschedule_withdraw": (
+        "post", lambda w: f"/api/v1/bookings/{w['private'].uid}/reschedules/{w['proposal'].pk}/withdraw", None,
+        "client", "bookings", 404,
+    ),
+    # A gig's dispute and its gig times.
+    "dispute_read": ("get", lambda w: f"/api/v1/bookings/{w['played'].uid}/dispute", None, "leader", "read", 404),
+    "dispute_open": (
+        "post", lambda w: f"/api/v1/bookings/{w['played'].uid}/dispute", lambda w: {"reason": "One set, not two."},
+        "venue_owner", "bookings", 404,
+    ),
+    "gig_times_read": ("get", lambda w: f"/api/v1/bookings/{w['booked'].uid}/gig-times", None, "leader", "read", 404),
+    "gig_times_set": (
+        "put", lambda w: f"/api/v1/bookings/{w['booked'].uid}/gig-times", lambda w: {"load_in_minutes": 90},
+        "leader", "bookings", 404,
+    ),
+    # Reviews: the public lists and a published review answer anyone; a gig's reviews only its two sides.
+    "band_reviews": ("get", lambda w: "/api/v1/bands/alpha/reviews", None, "leader", None, None),
+    "venue_reviews": ("get", lambda w: "/api/v1/venues/kellerbar/reviews", None, "leader", None, None),
+    "review_detail": ("get", lambda w: f"/api/v1/reviews/{w['by_venue'].pk}", None, "leader", None, None),
+    "booking_reviews_read": (
+        "get", lambda w: f"/api/v1/bookings/{w['played'].uid}/reviews", None, "leader", "read", 404,
+    ),
+    "booking_review_write": (
+        "post", lambda w: f"/api/v1/bookings/{w['unreviewed'].uid}/reviews",
+        lambda w: {"overall": 5, "ratings": {"sound": 4, "hospitality": 5, "paid": 5, "communication": 4},
+                   "again": True, "text": "A great night, everything as agreed."},
+        "leader", "reviews", 404,
+    ),
+    "reviews_to_write": ("get", lambda w: "/api/v1/reviews/to-write", None, "leader", "read", None),
+    "review_reply": (
+        "post", lambda w: f"/api/v1/reviews/{w['by_venue'].pk}/reply", lambda w: {"text": "Thank you, see you soon!"},
+        "leader", "reviews", 403,
+    ),
+    "review_report": (  # anyone who may read a published review may ask staff to look at it
+        "post", lambda w: f"/api/v1/reviews/{w['by_venue'].pk}/report",
+        lambda w: {"reason": "It names a person who was not there."}, "leader", "reviews", None,
+    ),
+    "client_reputation": (
+        "get", lambda w: f"/api/v1/bookings/{w['private'].uid}/client-reputation", None, "leader", "read", 404,
+    ),
+    "shows_list": ("get", lambda w: "/api/v1/shows", None, "leader", None, None),
+    "shows_mine": ("get", lambda w: "/api/v1/shows/mine", None, "leader", "read", None),
+    "show_detail": ("get", lambda w: f"/api/v1/shows/{w['show'].pk}", None, "leader", None, None),
+    "support_calls_list": ("get", lambda w: "/api/v1/support-calls", None, "leader", None, None),
+    "show_host": (
+        "post", lambda w: "/api/v1/shows",
+        lambda w: dict(
+            zip(("starts_at", "ends_at"), start(51), strict=True), band="alpha", title="Garden party",
+            time_zone="Europe/Berlin", place_name="Garden",
+        ),
+        "leader", "shows", 404,
+    ),
+    "support_call_open": (
+        "post", lambda w: f"/api/v1/shows/{w['show'].pk}/support-call", lambda w: {"places": 1}, "leader", "shows", 403,
+    ),
+    "support_call_close": (
+        "post", lambda w: f"/api/v1/shows/{w['show'].pk}/support-call/close", None, "leader", "shows", 403,
+    ),
+    "show_apply": (
+        "post", lambda w: f"/api/v1/shows/{w['show'].pk}/applications", lambda w: {"band": "delta"},
+        "show_applicant", "shows", 404,
+    ),
+    "show_applications": (
+        "get", lambda w: f"/api/v1/shows/{w['show'].pk}/applications", None, "leader", "read", 403,
+    ),
+    "show_pick": (
+        "post", lambda w: f"/api/v1/shows/{w['show'].pk}/applications/{w['application'].uid}/accept", None,
+        "leader", "shows", 403,
+    ),
+    "show_pass": (
+        "post", lambda w: f"/api/v1/shows/{w['show'].pk}/applications/{w['application'].uid}/decline", None,
+        "leader", "shows", 403,
+    ),
+    "show_running_order": (
+        "put", lambda w: f"/api/v1/shows/{w['show'].pk}/running-order",
+        lambda w: {"acts": [{
+            "band": "alpha", "load_in_at": w["show"].starts_at.isoformat(),
+            "set_starts_at": w["show"].starts_at.isoformat(), "set_ends_at": w["show"].ends_at.isoformat(),
+        }]},
+        "leader", "shows", 403,
+    ),
+    "show_tickets": (
+        "put", lambda w: f"/api/v1/shows/{w['show'].pk}/tickets", lambda w: {"entry": "free"}, "leader", "shows", 403,
+    ),
+    "show_cancel": (
+        "post", lambda w: f"/api/v1/shows/{w['show'].pk}/cancel", lambda w: {"reason": "Rain"}, "leader", "shows", 403,
+    ),
 }  # fmt: skip
 
 
@@ -141,6 +356,8 @@ def test_the_matrix_covers_every_operation_of_the_schema():
 
 
 def call(api: ApiClient, method: str, path: str, body):
+    if method == "upload":  # multipart/form-data
+        return api.client.post(path, body, headers=api.headers)
     return api.get(path) if method == "get" else getattr(api, method)(path, *([body] if body is not None else []))
 
 
@@ -163,6 +380,8 @@ def test_access(name, actor):
     else:
         api = ApiClient(token_for(w[actor]))
     response = call(api, method, path_of(w), body_of(w) if body_of else None)
+    if response.streaming:  # a download: read to its end, which closes the file
+        b"".join(response.streaming_content)
     status = response.status_code
     assert status < 500
     if status >= 400:

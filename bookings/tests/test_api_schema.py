@@ -2,8 +2,11 @@
 made from the schema (valid and invalid), answered without a 5xx and as the schema says (status,
 content type, body). Bounded: a few examples per operation and mode, so CI stays quick."""
 
+import datetime as dt
+
 import pytest
 import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
@@ -17,9 +20,19 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import Notification
 from availability.services import rule_create
+from bands.packages import package_price
 from bands.tests.factories import MembershipFactory
+from bookings.services.alerts import saved_search_create
+from bookings.services.files import booking_file_add
+from bookings.services.instant import booking_instant
+from bookings.services.reschedule import reschedule_propose
+from bookings.services.shows import show_host
+from bookings.services.tours import saved_tour_create
 from bookings.tests.api_helpers import token_for
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from bookings.tests.journey import band_party, local
+from places.tests.factories import CityFactory
+from reviews.tests.factories import completed_gig, review_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -37,14 +50,49 @@ def _world():
     day = in_days(5).date()
     rule = rule_create(user=leader, title="Rehearsal", all_day=True, start_date=day, end_date=day)
     note = Notification.objects.create(recipient=leader, kind="booking_created", text="Hello", dedupe_key="n1")
+    show_start = in_days(40)
+    show = show_host(
+        band=band, by=leader, starts_at=show_start, ends_at=show_start + dt.timedelta(hours=4),
+        time_zone="Europe/Berlin", title="Own show", place_name="Garden", support_places=2,
+    )  # fmt: skip
+    rider = booking_file_add(
+        booking=booking, by=leader, upload=SimpleUploadedFile("rider.txt", b"Two DI boxes"), title="", kind="rider"
+    )
+    alert = saved_search_create(band=band, by=leader, filters={"role": "support_call"}, label="Support calls")
+    plan = saved_tour_create(
+        band=band,
+        by=leader,
+        start=CityFactory(name="Hamburg"),
+        end=CityFactory(name="Munich"),
+        first_day=day + dt.timedelta(days=5),
+        last_day=day + dt.timedelta(days=9),
+        drive_km=400,
+    )
+    played = completed_gig(band=band, venue=venue)
+    review = review_of(played["booking"], owner, "band")
+    review_of(played["booking"], leader, "venue")
+    private = band_party()
+    gig = booking_instant(
+        band=private.band, package=private.instant, client=private.client, starts_at=local(10, 20),
+        price=package_price(private.instant),
+    )  # fmt: skip
+    proposal = reschedule_propose(
+        booking=gig, by=private.client, starts_at=local(11, 19), ends_at=local(11, 21), reason="Rain date"
+    )
     return leader, {
         "slug": band.slug,
         "slot_id": slot.pk,
         "uid": str(booking.uid),
         "rule_id": rule.pk,
         "notification_id": note.pk,
+        "alert_id": alert.pk,
+        "plan_id": plan.pk,
         "venue_slug": venue.slug,
         "owner": owner,
+        "file_id": rider.pk,
+        "review_id": review.pk,
+        "proposal_id": proposal.pk,
+        "show_id": show.pk,
     }
 
 
@@ -89,5 +137,5 @@ def test_every_operation_answers_as_its_schema_says(live_server, settings):
                     continue
                 except (Exception, BaseExceptionGroup) as exc:  # every failing operation is named
                     failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"[:2000])
-    assert operations >= 23
+    assert operations >= 87
     assert not failures, "\n\n".join(failures)

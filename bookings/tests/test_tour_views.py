@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 import zoneinfo
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -12,7 +13,7 @@ from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
-from bookings.models import Booking
+from bookings.models import Booking, SavedTour
 from bookings.selectors.tours import tour_stops
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from places.tests.factories import CityFactory
@@ -406,3 +407,38 @@ def test_a_band_without_needed_members_is_proposed_no_stretch(client, world):
     client.force_login(leader)
     response = client.get(url(band))
     assert response.status_code == 200 and "evenings free" not in response.content.decode()
+
+
+def test_keep_a_tour_from_the_routes_and_ask_it_again(client, world):
+    band, leader, _slots = world
+    client.force_login(leader)
+    asked = client.get(url(band), query())
+    assert "Keep this tour" in asked.content.decode()
+    keep_url = reverse("bookings:tour_keep", args=[band.slug])
+    response = client.post(keep_url, {"query": urlencode(query(), doseq=True), "label": "South"})
+    assert response.status_code == 302
+    kept = SavedTour.objects.get()
+    assert (kept.label, kept.start.name, kept.end.name, kept.drive_km) == ("South", "Hamburg", "Munich", 400)
+    html = client.get(url(band)).content.decode()
+    assert "Kept tours" in html and "South: Hamburg – Munich" in html
+    # Its link asks the same question again.
+    again = client.get(url(band) + "?" + urlencode(query(), doseq=True))
+    assert "4</strong> nights filled" in again.content.decode()
+    # Another band's leader can neither keep a tour for it nor delete one.
+    other = band_with_leader()[1]
+    client.force_login(other)
+    assert client.post(keep_url, {"query": urlencode(query(), doseq=True)}).status_code == 403
+    assert client.post(reverse("bookings:tour_forget", args=[band.slug, kept.pk])).status_code == 403
+    client.force_login(leader)
+    assert client.post(keep_url, {"query": "start=Qqqqzz"}).status_code == 302
+    assert SavedTour.objects.count() == 1
+    assert client.post(reverse("bookings:tour_forget", args=[band.slug, kept.pk])).status_code == 302
+    assert not SavedTour.objects.exists()
+
+
+def test_a_slot_id_too_big_for_any_column_is_reported_gone(client, world):
+    band, leader, _slots = world
+    client.force_login(leader)
+    response = client.post(reverse("bookings:tour_apply", args=[band.slug]), {"stop": [f"{10**20}:headliner"]})
+    assert response.status_code == 409
+    assert "no longer open to applications" in response.content.decode()

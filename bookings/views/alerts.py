@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bands.selectors import genres_all
@@ -15,7 +16,7 @@ from bands.selectors import genres_all
 from ..forms.finder import FinderForm
 from ..models import SavedSearch
 from ..pages import refusal_code
-from ..selectors.alerts import saved_searches_of
+from ..selectors.alerts import saved_search_managed, saved_searches_of
 from ..selectors.finder import finder_bands_of, finder_countries
 from ..services import alerts
 from ..services.workflow import BookingError
@@ -45,10 +46,8 @@ def _save(request: HttpRequest, managed: list) -> HttpResponse:
     band = next((b for b in managed if b.slug == request.POST.get("band")), None)
     if band is None:
         raise Http404("No such band.")
-    filters = form.filters()
-    label = ", ".join(chip["label"] for chip in form.active_filters() if not chip["label"].endswith("can play"))
     try:
-        alerts.saved_search_create(band=band, by=request.user, filters=filters, label=label or "Every slot")
+        alerts.saved_search_create(band=band, by=request.user, filters=form.filters(), label=form.alert_label())
     except BookingError as exc:
         messages.error(request, str(exc))
         return redirect(reverse("bookings:saved_searches"), status=refusal_code(exc))
@@ -65,4 +64,20 @@ def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except BookingError:
         raise Http404("No such saved search.") from None
     messages.success(request, "The saved search is deleted.")
+    return redirect("bookings:saved_searches")
+
+
+@login_required
+@require_POST
+def saved_search_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pause a saved search (`paused=1`) or resume it (`paused=0`)."""
+    search = saved_search_managed(user=request.user, pk=pk)
+    if search is None:
+        raise Http404("No such saved search.")
+    paused = request.POST.get("paused") == "1"
+    alerts.saved_search_pause(search=search, by=request.user, paused=paused)
+    if paused:
+        messages.success(request, _("Paused. Nobody is told of matches until you resume it."))
+    else:
+        messages.success(request, _("Resumed. Matches posted from now on are told again."))
     return redirect("bookings:saved_searches")

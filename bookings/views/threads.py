@@ -20,7 +20,7 @@ from accounts.ratelimit import LimitReached, rate_limited
 
 from ..forms.threads import AFTER_ERROR, MessageForm, ThreadAfterForm
 from ..pages import booking_or_404, render_detail, thread_form_context
-from ..selectors.threads import thread_messages
+from ..selectors.threads import thread_can_read, thread_messages
 from ..services import threads
 from ..services.threads import thread_mark_read
 from ..services.workflow import BookingPermissionError
@@ -34,6 +34,8 @@ def thread(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The messages after `?after=<id>`, to append to the list (with the new last id for the form);
     204 when there are none. A plain visit goes to the thread on the booking's page."""
     booking = booking_or_404(request, uid)
+    if not thread_can_read(booking=booking, user=request.user):
+        raise PermissionDenied("Only the people of this booking's thread read it.")
     if not is_partial(request):
         return redirect(reverse("bookings:detail", args=[booking.uid]) + "#thread")
     after = ThreadAfterForm(request.GET).after_id()

@@ -2,12 +2,16 @@
 
 import datetime as dt
 import zoneinfo
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait, rate_limited_response
@@ -17,8 +21,10 @@ from bands.models import Band, Membership
 from bands.selectors import band_for_manage
 
 from ..forms.tours import TourApplyForm, TourForm, tour_initial
-from ..selectors.tours import TourPlan, road_factor, tour_plan, tour_stretches
-from ..services.tours import tour_apply
+from ..models import SavedTour
+from ..selectors.tours import TourPlan, road_factor, saved_tour_of, saved_tours_of, tour_plan, tour_stretches
+from ..services.tours import saved_tour_create, saved_tour_delete, tour_apply
+from ..services.workflow import BookingError
 from ..tours import Route, rest_days
 
 KIND_LABELS = {"headliner": "Headliner", "support": "Support"}
@@ -113,8 +119,54 @@ def tour_planner(request: HttpRequest, slug: str) -> HttpResponse:
         "road_factor": road_factor(),
         "query": request.GET.urlencode(),
         "stretches": stretches,
+        "kept": [{"tour": t, "query": kept_query(t)} for t in saved_tours_of(band=band)],
     }
     return render(request, "bookings/tours/planner.html", context, status=status)
+
+
+def kept_query(tour: SavedTour) -> str:
+    """The planner's query string asking a kept tour's question again."""
+    pairs = [
+        ("start", f"{tour.start.name}, {tour.start.country}"),
+        ("end", f"{tour.end.name}, {tour.end.country}"),
+        ("first_day", tour.first_day.isoformat()),
+        ("last_day", tour.last_day.isoformat()),
+        ("drive_km", str(tour.drive_km)),
+    ]
+    return urlencode(pairs + [("kinds", kind) for kind in tour.kinds])
+
+
+@login_required
+@require_POST
+def tour_keep(request: HttpRequest, slug: str) -> HttpResponse:
+    """Keep the question of the routes shown, to ask it again later (from this page or the API)."""
+    band, _membership = _manager_of(request, slug)
+    query = request.POST.get("query", "")[:2000]
+    form = TourForm(QueryDict(query), zone=zoneinfo.ZoneInfo(band.time_zone))
+    planner = reverse("bookings:tour_planner", args=[band.slug])
+    if not form.is_valid():
+        messages.error(request, _("This tour could not be kept: draw its routes again first."))
+        return redirect(f"{planner}?{query}")
+    try:
+        saved_tour_create(band=band, by=request.user, label=request.POST.get("label", "")[:120], **form.cleaned_data)
+    except BookingError as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{planner}?{query}")
+    messages.success(request, _("Kept. Find it under “Kept tours” to see its routes again."))
+    return redirect(f"{planner}?{query}")
+
+
+@login_required
+@require_POST
+def tour_forget(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Forget a kept tour."""
+    band, _membership = _manager_of(request, slug)
+    tour = saved_tour_of(band=band, pk=pk)
+    if tour is None:
+        raise Http404("No such tour.")
+    saved_tour_delete(tour=tour, by=request.user)
+    messages.success(request, _("The kept tour is deleted."))
+    return redirect("bookings:tour_planner", band.slug)
 
 
 def _days_asked(query, today: dt.date) -> tuple[dt.date, dt.date] | None:

@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "bookings.tasks.bookings_expire_task",
         "schedule": crontab(minute="*/5"),
     },
+    "bookings-losers-sweep": {
+        "task": "bookings.tasks.booking_losers_sweep_task",
+        "schedule": crontab(minute="2-59/5"),
+    },
     "bookings-webhook-deliveries-requeue": {
         "task": "bookings.tasks.webhook_deliveries_requeue_task",
         "schedule": 60.0,

@@ -1,0 +1,140 @@
+"""Travel between gigs: a member who plays one gig is busy for the journey to or from another gig
+somewhere else (docs/decisions/0028-travel-and-buffers.md).
+
+A booked gig's block keeps its point (BandBlock.latitude/longitude). How long the journey between two
+points takes is their great-circle distance at the band's average speed (Band.travel_speed_kmh, 70
+km/h by default). The journey depends on where the *new* gig is, so it is not stored as busy time:
+every reader that weighs a gig at a place asks this module for the members' other gigs around it
+and widens each by the journey from or to that place. A gig without a point, or a new gig without
+one, counts no travel rather than guessing one.
+
+- The accept checks weigh the booking's own place; the finder and the tour planner each slot's place;
+- the band calendar (green zone, find dates) and the date strip weigh the band's home: the days shown
+  are the days the band could play near home.
+"""
+
+import datetime as dt
+import math
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Subquery
+
+from availability.models import BusyInterval
+from places.geo import great_circle_km
+
+from .models import Band, BandBlock
+
+# A gig further than this from the time weighed is never closer than its journey: 48 h at 70 km/h is
+# 3,360 km. Longer journeys are capped at this, so one query with a bounded window finds every gig
+# whose journey matters.
+LOOK_AROUND = dt.timedelta(hours=48)
+# Two points this close are one place (the same venue, the same town): no journey.
+SAME_PLACE_KM = 1.0
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class LocatedGig:
+    """A member's busy time for a booked gig, with the gig's point."""
+
+    user_id: int
+    block_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    point: Point
+
+
+def journey(a: Point | None, b: Point | None, speed_kmh: int) -> dt.timedelta:
+    """How long the trip from `a` to `b` takes at `speed_kmh`, to the next minute (zero without one of
+    the points, or for points within SAME_PLACE_KM); never more than LOOK_AROUND."""
+    if a is None or b is None or speed_kmh <= 0:
+        return dt.timedelta(0)
+    km = great_circle_km(a[0], a[1], b[0], b[1])
+    if km < SAME_PLACE_KM:
+        return dt.timedelta(0)
+    return min(dt.timedelta(minutes=math.ceil(km / speed_kmh * 60)), LOOK_AROUND)
+
+
+def band_point(band: Band) -> Point | None:
+    """Where the band is at home, if it said."""
+    if band.latitude is None or band.longitude is None:
+        return None
+    return (band.latitude, band.longitude)
+
+
+def located_gigs(
+    *, user_ids: Collection[int], start: dt.datetime, end: dt.datetime, exclude_block_id: int | None = None
+) -> list[LocatedGig]:
+    """The gigs (with a point) that keep any of `user_ids` busy from LOOK_AROUND before `start` to
+    LOOK_AROUND after `end`, each once per member. One query."""
+    if not user_ids:
+        return []
+    blocks = BandBlock.objects.filter(pk=OuterRef("source_id"))
+    rows = (
+        BusyInterval.objects.filter(
+            source=BusyInterval.Source.GIG,
+            user_id__in=list(user_ids),
+            starts_at__lt=end + LOOK_AROUND,
+            ends_at__gt=start - LOOK_AROUND,
+        )
+        .annotate(lat=Subquery(blocks.values("latitude")[:1]), lon=Subquery(blocks.values("longitude")[:1]))
+        .values_list("user_id", "source_id", "starts_at", "ends_at", "lat", "lon")
+    )
+    if exclude_block_id is not None:
+        rows = rows.exclude(source_id=exclude_block_id)
+    return [
+        LocatedGig(user_id=u, block_id=b, starts_at=s, ends_at=e, point=(lat, lon))
+        for u, b, s, e, lat, lon in rows
+        if lat is not None and lon is not None
+    ]
+
+
+def journey_busy(
+    gigs: Iterable[LocatedGig], *, point: Point | None, speed_kmh: int
+) -> list[tuple[int, dt.datetime, dt.datetime]]:
+    """Each gig widened by the journey between it and `point`: (member, start, end) of the time the
+    member cannot be at `point`, for the gigs somewhere else."""
+    out = []
+    if point is None:
+        return out
+    for gig in gigs:
+        trip = journey(gig.point, point, speed_kmh)
+        if trip:
+            out.append((gig.user_id, gig.starts_at - trip, gig.ends_at + trip))
+    return out
+
+
+def travel_clash(
+    gigs: Iterable[LocatedGig], *, point: Point | None, speed_kmh: int, start: dt.datetime, end: dt.datetime
+) -> LocatedGig | None:
+    """The first gig (in time) whose journey to or from `point` meets [start, end), if any."""
+    clashes = [
+        gig
+        for gig in gigs
+        if (trip := journey(gig.point, point, speed_kmh)) and gig.starts_at - trip < end and gig.ends_at + trip > start
+    ]
+    return min(clashes, key=lambda gig: gig.starts_at) if clashes else None
+
+
+def add_journeys(
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]],
+    *,
+    user_ids: Collection[int],
+    start: dt.datetime,
+    end: dt.datetime,
+    point: Point | None,
+    speed_kmh: int,
+) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """`busy` (member → intervals, as availability.selectors.busy_by_user gives) with each member's gigs
+    elsewhere widened by the journey to `point`. One query when there is a point, none otherwise."""
+    if point is None:
+        return busy
+    for user_id, low, high in journey_busy(
+        located_gigs(user_ids=user_ids, start=start, end=end), point=point, speed_kmh=speed_kmh
+    ):
+        busy.setdefault(user_id, []).append((low, high))
+    for intervals in busy.values():
+        intervals.sort()
+    return busy
