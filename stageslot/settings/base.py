@@ -376,6 +376,8 @@ LANGUAGE_CODE = "en-gb"
 # The pages are written in English only: a German browser gets British English rather than allauth's and
 # Django's own strings in German between ours; an American one keeps American date formats.
 LANGUAGES = [("en", "English"), ("en-gb", "British English")]
+# The English catalogue (`make messages`) is where translations start.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
