@@ -58,16 +58,21 @@ def pseudo_locale() -> Iterator[None]:
     from django.conf import settings as django_settings
 
     previous = django_settings.LANGUAGE_CODE, translation.get_language_from_request, trans_real._default
+    active = getattr(trans_real._active, "value", None)
     trans_real._translations[CODE] = PseudoTranslation()
     django_settings.LANGUAGE_CODE = CODE
     # LocaleMiddleware would settle on a language with a catalogue on disk ("en"): every request asks
     # for the made-up one.
     translation.get_language_from_request = lambda request, check_path=False: CODE
     try:
-        with translation.override(CODE):
-            yield
+        translation.activate(CODE)
+        yield
     finally:
         django_settings.LANGUAGE_CODE, translation.get_language_from_request, trans_real._default = previous
+        if active is None:
+            translation.deactivate()
+        else:
+            trans_real._active.value = active
         trans_real._translations.pop(CODE, None)
 
 
