@@ -1,5 +1,6 @@
-"""{% nav_url %}, {% head_assets %}, {% icon_url %}: the addresses every page links to and loads, worked out
-once per process."""
+"""{% nav_url %}, {% head_assets %}, {% icon_url %}, {% main_nav %}, {% search_head %}: the addresses every
+page links to and loads, worked out once per process, and the fragments that show them (templates under
+templates/stageslot/partials/)."""
 
 from functools import lru_cache
 
@@ -8,8 +9,7 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -39,40 +39,36 @@ ICON = "img/favicon.svg"
 
 
 @lru_cache(maxsize=8)
-def _head_assets(storage_id: int, static_url: str) -> str:
-    icon = f'<link rel="icon" href="{escape(static(ICON))}" type="image/svg+xml">'
-    styles = [f'<link rel="stylesheet" href="{escape(static(name))}">' for name in HEAD_STYLESHEETS]
-    scripts = [f'<script src="{escape(static(name))}" defer></script>' for name in HEAD_SCRIPTS]
-    return "\n        ".join([icon, *styles, *scripts])
+def _head_assets(storage_id: int, static_url: str) -> dict:
+    return {
+        "icon": static(ICON),
+        "stylesheets": [static(name) for name in HEAD_STYLESHEETS],
+        "scripts": [static(name) for name in HEAD_SCRIPTS],
+    }
 
 
-@register.simple_tag
-def head_assets() -> str:
-    """The icon, stylesheets and scripts of base.html's <head>: eighteen {% static %} addresses, built once
-    per static files storage (their addresses do not change while it lives)."""
-    return mark_safe(_head_assets(id(staticfiles_storage._wrapped), settings.STATIC_URL))  # noqa: S308
+@register.inclusion_tag("stageslot/partials/_head_assets.html")
+def head_assets() -> dict:
+    """The icon, stylesheets and scripts of base.html's <head>: their {% static %} addresses are worked out
+    once per static files storage (they do not change while it lives), the tags drawn by the template."""
+    return _head_assets(id(staticfiles_storage._wrapped), settings.STATIC_URL)
 
 
 @register.simple_tag
 def icon_url() -> str:
-    """The site icon's address (the brand mark in the top bar), as head_assets builds it."""
-    return _icon_url(id(staticfiles_storage._wrapped), settings.STATIC_URL)
-
-
-@lru_cache(maxsize=8)
-def _icon_url(storage_id: int, static_url: str) -> str:
-    return static(ICON)
+    """The site icon's address (the brand mark in the top bar), as head_assets works it out."""
+    return _head_assets(id(staticfiles_storage._wrapped), settings.STATIC_URL)["icon"]
 
 
 # The main menu: (route, label, how the current page is recognised: a path prefix, or "=" for the
 # page itself), and whether it is only for someone signed in.
 MAIN_NAV = (
-    ("bands:search", "Bands", "/bands/", False),
-    ("venues:search", "Venues", "/venues/", False),
-    ("bookings:gig_finder", "Gig finder", "/slots/", False),
-    ("dashboard", "Dashboard", "=", True),
-    ("bookings:inbox", "Bookings", "/bookings/", True),
-    ("availability:calendar", "Availability", "/me/availability/", True),
+    ("bands:search", _("Bands"), "/bands/", False),
+    ("venues:search", _("Venues"), "/venues/", False),
+    ("bookings:gig_finder", _("Gig finder"), "/slots/", False),
+    ("dashboard", _("Dashboard"), "=", True),
+    ("bookings:inbox", _("Bookings"), "/bookings/", True),
+    ("availability:calendar", _("Availability"), "/me/availability/", True),
 )
 
 
@@ -80,49 +76,29 @@ def _is_current(path: str, url: str, match: str) -> bool:
     return path == url if match == "=" else path.startswith(match)
 
 
-@lru_cache(maxsize=256)
-def _main_nav(current: tuple[bool, ...], signed_in: bool, script_prefix: str, urlconf: str | None) -> str:
-    items = []
-    for (name, label, _match, private), here in zip(MAIN_NAV, current, strict=True):
-        if private and not signed_in:
-            continue
-        url = escape(_reversed(name, script_prefix, urlconf))
-        mark = ' aria-current="page"' if here else ""
-        items.append(f'<li><a href="{url}"{mark}>{escape(label)}</a></li>')
-    return f'<nav class="mainnav" aria-label="Main"><ul>{"".join(items)}</ul></nav>'
-
-
-@register.simple_tag(takes_context=True)
-def main_nav(context) -> str:
-    """The top bar's main menu, the current section marked: the same few lines on every page, drawn
-    once per combination of section and signed-in state rather than by the template on each request."""
+@register.inclusion_tag("stageslot/partials/_main_nav.html", takes_context=True)
+def main_nav(context) -> dict:
+    """The top bar's main menu (stageslot/partials/_main_nav.html), the current section marked and the
+    private sections only for someone signed in."""
     request = context.request
     user = context.get("user")
     prefix, urlconf = get_script_prefix(), get_urlconf()
     path = request.path if request is not None else ""
-    current = tuple(
-        _is_current(path, _reversed(name, prefix, urlconf), match) for name, _label, match, _private in MAIN_NAV
-    )
     signed_in = bool(user is not None and user.is_authenticated)
-    return mark_safe(_main_nav(current, signed_in, prefix, urlconf))  # noqa: S308  (escaped above)
+    items = []
+    for name, label, match, private in MAIN_NAV:
+        if private and not signed_in:
+            continue
+        url = _reversed(name, prefix, urlconf)
+        items.append({"url": url, "label": label, "here": _is_current(path, url, match)})
+    return {"items": items}
 
 
-SEARCH_HEAD_HTML = (
-    '<div class="page-head"><div><p class="eyebrow">Discover</p><h1>{title}</h1><p>{lead}</p></div>{create}</div>'
-)
-
-
-@lru_cache(maxsize=32)
-def _search_head(title: str, lead: str, create_url: str, create_label: str) -> str:
-    create = f'<a class="btn btn--ghost" href="{escape(create_url)}">{escape(create_label)}</a>' if create_url else ""
-    return SEARCH_HEAD_HTML.format(title=escape(title), lead=escape(lead), create=create)
-
-
-@register.simple_tag(takes_context=True)
-def search_head(context, title: str, lead: str, create_route: str, create_label: str) -> str:
+@register.inclusion_tag("stageslot/partials/_search_head.html", takes_context=True)
+def search_head(context, title: str, lead: str, create_route: str, create_label: str) -> dict:
     """The heading of a search page: its title and lead, and for someone signed in a link to add
     their own (`create_route`, "Add your band")."""
     user = context.get("user")
     signed_in = user is not None and user.is_authenticated
     create_url = _reversed(create_route, get_script_prefix(), get_urlconf()) if signed_in else ""
-    return mark_safe(_search_head(str(title), str(lead), create_url, str(create_label)))  # noqa: S308  (escaped above)
+    return {"title": title, "lead": lead, "create_url": create_url, "create_label": create_label}

@@ -2,8 +2,9 @@
 
 from django.core.paginator import Paginator
 from django.http import QueryDict
+from django.template import Context, Template
 
-from stageslot.templatetags.pager import found_text, page_of, pager_html
+from stageslot.templatetags.pager import found_text, pager_html
 
 
 def pager(number: int, query: str = "", count: int = 240) -> str:
@@ -34,6 +35,10 @@ def test_the_first_and_last_pages_have_no_way_further():
 
 def test_a_query_value_is_escaped():
     assert '"><script>' not in pager(2, "q=%22%3E%3Cscript%3E")
+
+
+def page_of(page) -> str:
+    return Template("{% load pager %}{% page_of page %}").render(Context({"page": page}))
 
 
 def test_the_results_heading_counts_and_pages():
