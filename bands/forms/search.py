@@ -11,18 +11,15 @@ import itertools
 import zoneinfo
 from collections.abc import Iterable
 from functools import lru_cache
-from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils import timezone, translation
-from django.utils.safestring import mark_safe
 from django_countries import countries as all_countries
 
-from accounts.form_fields import IsoDateInput, IsoDateTimeInput
+from accounts.form_fields import FlatSelect, IsoDateInput, IsoDateTimeInput
 from availability.services import horizon as availability_horizon
 from places.geo import radius_problem
 from places.models import City
@@ -36,43 +33,30 @@ from ..selectors import local_span
 MAX_AMOUNT = 1_000_000_000
 
 
-def _text(value: Any) -> str:
-    """What format_html makes of a value (conditional_escape), without its per-call overhead."""
-    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
-
-
 class GenreCheckboxes(forms.CheckboxSelectMultiple):
-    """Genre chips: checkboxes styled as toggle buttons (see discovery.css), built in one pass.
+    """Genre chips: checkboxes styled as toggle buttons (see discovery.css), drawn by one template loop
+    (bands/widgets/genre_chips.html). Django renders every option through a template of its own; with
+    thirty genres that was a third of the search page's server time."""
 
-    Django renders every option through a template; with thirty genres that was a
-    third of the search page's server time. The markup is the same.
-    """
+    template_name = "bands/widgets/genre_chips.html"
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
+    def get_context(self, name, value, attrs) -> dict:
         final_attrs = self.build_attrs(self.attrs, attrs)
-        base_id = _text(final_attrs.pop("id", f"id_{name}"))
+        base_id = final_attrs.pop("id", f"id_{name}")
         final_attrs.pop("aria-describedby", None)
         chosen = {str(v) for v in (value or [])}
-        name, extra = _text(name), flatatt(final_attrs)
-        options = "".join(
-            f'<label for="{base_id}_{i}"><input type="checkbox" name="{name}" value="{_text(slug)}" id="{base_id}_{i}"'
-            f"{' checked' if str(slug) in chosen else ''}{extra}> {_text(label)}</label>"
-            for i, (slug, label) in enumerate(self.choices)
-        )
-        return mark_safe(f'<div id="{base_id}" class="chips">{options}</div>')  # noqa: S308  (escaped above)
+        return {
+            "widget": {
+                "name": name,
+                "id": base_id,
+                "attrs": final_attrs,
+                "options": [(slug, label, str(slug) in chosen) for slug, label in self.choices],
+            }
+        }
 
 
-class QuickSelect(forms.Select):
-    """A <select> built in one pass, for the same reason as GenreCheckboxes."""
-
-    def render(self, name, value, attrs=None, renderer=None) -> str:
-        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        selected = "" if value is None else str(value)
-        options = "".join(
-            f'<option value="{_text(v)}"{" selected" if str(v) == selected else ""}>{_text(label)}</option>'
-            for v, label in self.choices
-        )
-        return mark_safe(f"<select{flatatt(final_attrs)}>{options}</select>")  # noqa: S308  (escaped above)
+class QuickSelect(FlatSelect):
+    """A <select> drawn in one template loop (see accounts.form_fields.FlatSelect)."""
 
 
 # "At least this many stars" on average: the rating filter of band and venue searches and the gig finder.

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.forms",
     "django_htmx",
     "template_partials",
     "ninja",
@@ -87,10 +88,10 @@ TEMPLATES = [
     },
 ]
 
-# Django's form renderer with its field, label, error list and input templates built in Python: the
-# same markup in a fraction of the time (accounts/form_rendering.py).
-# https://docs.djangoproject.com/en/5.2/ref/forms/renderers/
-FORM_RENDERER = "accounts.form_rendering.OnePassRenderer"
+# Forms render through the project's template engine (cached loader), so widget templates of our own
+# live in templates/ beside Django's (found through "django.forms" in INSTALLED_APPS).
+# https://docs.djangoproject.com/en/5.2/ref/forms/renderers/#templatessetting
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database --------------------------------------------------------------
 # DATABASE_URL=postgres://… switches to PostgreSQL (psycopg 3); unset means a
