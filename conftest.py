@@ -9,7 +9,6 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
-from bands import card_memo
 from bookings.tests.factories import SlotFactory
 
 # Every app's tests may ask for a gazetteer holding only the cities they make.
@@ -160,8 +159,6 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> None:
     else:
         caches["default"].clear()
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Settings may differ from test to test; a process keeps its drawn cards for the settings it runs with.
-    card_memo.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ from django_htmx.http import push_url
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 
-from .card_memo import draw_cards
 from .cards import ResultCard
 from .forms.search import SearchForm
 from .selectors import genre_choices
@@ -89,13 +88,14 @@ def search_page(
     paginator = paginator_class(search(**filters), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     # Each card of a free-date search says when that band is free, on its own clock.
-    per_row = (lambda item: {"note": form.result_note(item)}) if free_search else None
-    cards, cards_html = draw_cards(page.object_list, card, per_row=per_row)
+    if free_search:
+        cards = [card(row, note=form.result_note(row)) for row in page.object_list]
+    else:
+        cards = [card(row) for row in page.object_list]
     context = {
         "form": form,
         "page_obj": page,
         "cards": cards,
-        "cards_html": cards_html,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "active_filters": form.active_filters(),
         "results_map": results_map(page.object_list, cards, total=paginator.count) if results_map else None,

@@ -1,20 +1,19 @@
-"""What a gig finder result (/slots/) shows, worked out and drawn once per card in Python.
+"""What a gig finder result (/slots/) shows, worked out once per card in Python.
 
-As with the band and venue searches (bands/cards.py): one card used to be a template partial with an
-{% include %} for its genres, and the template engine took most of the page's time. `SlotCard.html`
-draws the same markup with one format string, every value escaped.
+As with the band and venue searches (bands/cards.py): a card is a small frozen dataclass built from the
+row, drawn by the finder's template (templates/bookings/finder/finder.html, partial "cards").
 """
 
 import zoneinfo
 from dataclasses import dataclass
-from html import escape
+from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from accounts.timezones import when_text
-from bands.cards import DISTANCE_HTML, detail_url, distance_away, genre_chips_html, rating_facts
+from bands.cards import detail_url, distance_away, rating_text
 from bands.models import Band
 from places.maps import Marker, point_of, results_map
 from venues.models import Slot
@@ -36,36 +35,6 @@ class Mark:
     booking_label: str  # "Booked", "Offered to you", "Applied" or ""
     booking_badge: str  # the badge's modifier class, "" for a plain badge
 
-    @property
-    def html(self) -> str:
-        name = escape(self.band_name)
-        if self.free:
-            marks = f'<span class="slot-mark slot-mark--free">✓ {name} is free</span>'
-        else:
-            marks = f'<span class="slot-mark slot-mark--busy">✕ Not all of {name} free</span>'
-        if self.booking_label:
-            badge = f"badge {escape(self.booking_badge)}" if self.booking_badge else "badge"
-            marks += f' <span class="{badge}">{escape(self.booking_label)}</span>'
-        return f'<p class="slot-card__marks">{marks}</p>'
-
-
-SLOT_CARD_HTML = (
-    '<article class="slot-card">'
-    '<p class="slot-card__when"><time datetime="{starts_at}">{when}</time></p>'
-    '<h3 class="slot-card__title"><a href="{url}">{title}</a></h3>'
-    '<p class="slot-card__place"><span class="visually-hidden">At</span> {place} '
-    '<span class="muted">· {stage}</span>{distance}</p>'
-    "{genres}"
-    '<dl class="slot-card__facts">'
-    "<div><dt>Fee</dt><dd>{fee}</dd></div>"
-    "<div><dt>Places open</dt><dd>{places}</dd></div>"
-    '<div><dt>Status</dt><dd><span class="badge {status_badge}">{status}</span></dd></div>'
-    "{rating}"
-    "</dl>"
-    "{mark}"
-    "</article>"
-)
-
 
 @dataclass(frozen=True, slots=True)
 class SlotCard:
@@ -75,7 +44,7 @@ class SlotCard:
     title: str
     place: str  # "Kellerbar, Berlin"
     stage_name: str
-    genres: tuple[str, ...]
+    genres: tuple[Any, ...]  # the slot's genres, for stageslot/partials/_genre_chips.html
     fee: str
     places: str  # "2 of 3" places open
     status: str
@@ -84,46 +53,21 @@ class SlotCard:
     venue_rating: str = ""  # "4.7 of 5 (12 reviews)"; empty for a venue without reviews
     distance: str = ""  # "32 km away", with a search near a place
 
-    @property
-    def html(self) -> SafeString:
-        """The card as the finder lists it (every value escaped here)."""
-        genres = genre_chips_html(self.genres) or '<p class="slot-card__any muted">Any genre</p>'
-        return mark_safe(  # noqa: S308  (the values are escaped, the rest is our markup)
-            SLOT_CARD_HTML.format(
-                starts_at=escape(self.starts_at_iso),
-                when=escape(self.when),
-                url=escape(self.url),
-                title=escape(self.title),
-                place=escape(self.place),
-                stage=escape(self.stage_name),
-                distance=DISTANCE_HTML.format(escape(self.distance)) if self.distance else "",
-                genres=genres,
-                fee=escape(self.fee),
-                places=escape(self.places),
-                status_badge=escape(self.status_badge),
-                status=escape(self.status),
-                mark=self.mark.html if self.mark else "",
-                rating=f"<div><dt>Venue rating</dt><dd>{escape(self.venue_rating)}</dd></div>"
-                if self.venue_rating
-                else "",
-            )
-        )
-
 
 def slot_fee_text(slot: Slot) -> str:
     if slot.fee is not None:
-        return f"{intcomma(slot.fee)} {slot.currency}"
-    return slot.support_terms or "Negotiable"
+        return _("%(amount)s %(currency)s") % {"amount": intcomma(slot.fee), "currency": slot.currency}
+    return slot.support_terms or _("Negotiable")
 
 
 def mark_of(slot: Slot, band: Band) -> Mark:
     """From the annotations of bookings.selectors.finder.finder_slots(band_id=band.pk)."""
     if slot.my_status == "booked":
-        label, badge = "Booked", "badge--success"
+        label, badge = _("Booked"), "badge--success"
     elif slot.my_kind == "offer":
-        label, badge = "Offered to you", "badge--warning"
+        label, badge = _("Offered to you"), "badge--warning"
     elif slot.my_status:
-        label, badge = "Applied", ""
+        label, badge = _("Applied"), ""
     else:
         label, badge = "", ""
     return Mark(band_name=band.name, free=bool(slot.band_free), booking_label=label, booking_badge=badge)
@@ -136,7 +80,8 @@ def slot_card(slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None) 
     status = slot.status
     city = slot.place_city_label
     if slot.is_hosted:
-        url, stage_name = detail_url("bookings:show_detail", slot.pk), f"hosted by {slot.host_band.name}"
+        url = detail_url("bookings:show_detail", slot.pk)
+        stage_name = _("hosted by %(band)s") % {"band": slot.host_band.name}
     else:
         url, stage_name = detail_url("bookings:slot_detail", slot.pk), slot.stage.name
     support_call = slot.is_support_call
@@ -144,17 +89,17 @@ def slot_card(slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None) 
         url=url,
         starts_at_iso=timezone.localtime(slot.starts_at).isoformat(),
         when=when_text(slot.starts_at, slot.ends_at, zone or slot.zone),
-        title=slot.title or "Open slot",
+        title=slot.title or _("Open slot"),
         place=f"{slot.place_label}, {city}" if city else slot.place_label,
         stage_name=stage_name,
-        genres=tuple(genre.name for genre in slot.genres.all()),
+        genres=tuple(slot.genres.all()),
         fee=slot_fee_text(slot),
-        places=f"{slot.places - slot.places_taken} of {slot.places}",
-        status="Support call" if support_call else Slot.Status(status).label,
+        places=_("%(open)s of %(places)s") % {"open": slot.places - slot.places_taken, "places": slot.places},
+        status=_("Support call") if support_call else Slot.Status(status).label,
         status_badge="badge--warning" if support_call else STATUS_BADGES[status],
         mark=mark_of(slot, band) if band is not None else None,
         # A show a band hosts has no venue of its own to rate.
-        venue_rating=rating_facts(slot.venue)[0].value if slot.venue_id and slot.venue.rating_count else "",
+        venue_rating=rating_text(slot.venue) if slot.venue_id and slot.venue.rating_count else "",
         distance=distance_away(slot),
     )
 

@@ -3,7 +3,7 @@
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.text import Truncator
 
-from bands.cards import Fact, ResultCard, cover_of, detail_url, distance_away, genre_names, rating_facts
+from bands.cards import Fact, ResultCard, card_words, cover_photo, detail_url, distance_away, genres_of, rating_facts
 from bands.places import city_and_country
 from places.maps import Marker, point_of, results_map
 
@@ -13,24 +13,26 @@ TAGLINE_LENGTH = 110
 
 
 def capacity_text(capacity: int | None) -> str:
-    return intcomma(capacity) if capacity else "not given"
+    return intcomma(capacity) if capacity else card_words()["not given"]
 
 
 def venue_card(venue: Venue) -> ResultCard:
     """A venue from venues.selectors.venue_search."""
+    words = card_words()
     return ResultCard(
         url=detail_url("venues:detail", venue.slug),
         name=venue.name,
         tagline=Truncator(venue.description).chars(TAGLINE_LENGTH),
-        place_word="In",
+        place_word=words["In"],
         place=city_and_country(venue),
-        genres=genre_names(venue),
+        genres=genres_of(venue),
         facts=(
-            Fact("Capacity", capacity_text(venue.capacity)),
-            Fact("Stages", str(venue.stage_count)),
+            Fact(words["Capacity"], capacity_text(venue.capacity)),
+            Fact(words["Stages"], str(venue.stage_count)),
             *rating_facts(venue),
         ),
-        cover=cover_of(venue),
+        thing=venue,
+        photo=cover_photo(venue),
         distance=distance_away(venue),
     )
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import rate_limited
-from bands.card_memo import draw_cards
 from bands.search_pages import KeysFirstPaginator, results_or_page
 from bands.selectors import genre_choices
 from venues.models import Slot
@@ -72,13 +71,12 @@ def gig_finder(request: HtmxHttpRequest) -> HttpResponse:
     slots = finder_slots(now=now, band_id=band.pk if band else None, **filters)
     paginator, page = _paginate(slots, playable=filters["playable"], number=request.GET.get("page"))
     zone = _viewer_zone(request)
-    cards, cards_html = draw_cards(page.object_list, slot_card, zone=zone, band=band)
+    cards = [slot_card(slot, zone=zone, band=band) for slot in page.object_list]
     context = {
         "form": form,
         "band": band,
         "page_obj": page,
         "cards": cards,
-        "cards_html": cards_html,
         "results_map": slots_map(page.object_list, cards, total=paginator.count),
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "active_filters": form.active_filters(),
