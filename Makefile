@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-stage vendor vendor-js lint format lock superuser worker beat clean
+.PHONY: help run serve test test-stage vendor vendor-js lint messages messages-check format lock superuser worker beat clean
 
 # axe-core checks accessibility in the browser tests; it comes from the npm registry as a
 # pinned tarball (checked against its sha256) and is never committed. No npm: the checks skip.
@@ -75,11 +75,29 @@ $(AXE_JS):
 	tar -xzf $(VENDOR)/npm/axe-core-$(AXE_VERSION).tgz -C $(dir $@) --strip-components=1 package/axe.min.js package/LICENSE
 	cp $@ $(VENDOR)/axe.min.js
 
-lint: $(VENV)/.dev ## ruff, djLint and the migration check
+lint: $(VENV)/.dev ## ruff, djLint, the migration check and the English catalogue in step
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory messages-check
+
+# The English catalogue of every word marked for translation (locale/en/LC_MESSAGES): what
+# translators start from. Needs GNU gettext's xgettext (Debian: gettext). No file locations in it, so
+# it only changes when a marked word does.
+MESSAGES = $(BIN)/python manage.py makemessages --locale en --no-location --no-obsolete \
+	--ignore '.venv/*' --ignore '.cache/*' --ignore 'node_modules/*' --ignore 'static/vendor/*' \
+	--ignore 'benchmarks/*' --ignore '*/tests/*'
+messages: $(VENV)/.runtime ## Make the English catalogue anew from the marked words
+	$(MESSAGES) --domain django
+	$(MESSAGES) --domain djangojs --ignore 'staticfiles/*'
+
+messages-check: $(VENV)/.runtime ## Fail when the English catalogue is not in step with the marked words
+	@$(MAKE) --no-print-directory messages >/dev/null
+	@git diff --exit-code --ignore-matching-lines='POT-Creation-Date' -- locale \
+		|| { echo "The English catalogue is out of step: run 'make messages' and commit locale/."; exit 1; }
+	@test -z "$$(git ls-files --others --exclude-standard -- locale)" \
+		|| { echo "New catalogue files: run 'make messages' and commit locale/."; exit 1; }
 
 format: $(VENV)/.dev ## Format Python and templates
 	$(BIN)/ruff format .

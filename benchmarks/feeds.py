@@ -410,6 +410,10 @@ def main() -> None:
 
     django.setup()
     logging.getLogger("celery").setLevel(logging.WARNING)
+    from django.conf import settings
+
+    # The tests check each 304 answered from the feed marks by building the feed: not what is measured.
+    settings.FEEDS_CHECK_MARKS = False
 
     from django.db import connection, connections
 

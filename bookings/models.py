@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Now
 
 from bands.models import Band, BandBlock, Currency, Package
 from venues.models import Slot, Venue
@@ -346,9 +347,11 @@ class CalendarFeed(ServedCalendar):
     include_available = models.BooleanField(default=False, help_text="Also the band's green-zone windows.")
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
-    # A fingerprint of what the stored body was built from (selectors.feeds.feed_inputs_hash): while it
-    # matches, a conditional GET is answered 304 without building the feed.
-    inputs_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The stamp of the feed's change marks (FeedMark) read before the stored body was built, and until
+    # when time alone changes nothing the feed shows: while both hold, a conditional GET is answered
+    # 304 after two lookups (bookings.views.feeds.feed).
+    marks_stamp = models.CharField(max_length=64, blank=True, editable=False)
+    fresh_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -367,6 +370,40 @@ class CalendarFeed(ServedCalendar):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} feed {self.pk}"
+
+
+class FeedMark(models.Model):
+    """A change to something calendar feeds show, written by the database itself (triggers of
+    migration 0012, whatever wrote): a booking or slot of a band (band_id) or venue (venue_id), a
+    person's name or bands (user_id), or – all three empty – a band's, venue's or stage's name, which
+    any feed may print. Rows are only added (no row is ever updated, so writers never wait for each
+    other) and pruned after a week (bookings.tasks.feed_marks_prune_task).
+
+    A feed's stamp is the count and the sum of the ids of the marks it reads: a new mark (or a late
+    one, committed after a later id) grows the sum; pruning only takes ids older than any open
+    transaction's, so it cannot hide one. No foreign keys: a mark must never wait for a row lock.
+    """
+
+    band_id = models.BigIntegerField(null=True, blank=True)
+    venue_id = models.BigIntegerField(null=True, blank=True)
+    user_id = models.BigIntegerField(null=True, blank=True)
+    at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["band_id", "id"], name="bookings_feedmark_band"),
+            models.Index(fields=["venue_id", "id"], name="bookings_feedmark_venue"),
+            models.Index(fields=["user_id", "id"], name="bookings_feedmark_user"),
+            models.Index(
+                fields=["id"],
+                name="bookings_feedmark_everyone",
+                condition=Q(band_id__isnull=True, venue_id__isnull=True, user_id__isnull=True),
+            ),
+            models.Index(fields=["at"], name="bookings_feedmark_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"feed mark {self.pk}"
 
 
 class ShareLink(ServedCalendar):

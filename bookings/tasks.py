@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .services import alerts, reminders, webhooks, workflow
+from .services import alerts, feeds, reminders, webhooks, workflow
 
 
 @shared_task
@@ -35,6 +35,12 @@ def booking_losers_decline_task(*, winner_id: int, by_id: int | None = None, now
 def booking_losers_sweep_task() -> int:
     """Every few minutes: decline what a booked gig made impossible, should its task have been lost."""
     return workflow.booking_losers_sweep()
+
+
+@shared_task
+def feed_marks_prune_task() -> int:
+    """Daily: delete the calendar feeds' change marks older than a week."""
+    return feeds.feed_marks_prune()
 
 
 @shared_task

@@ -6,7 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Q, QuerySet, Sum, When
+from django.db.models import BooleanField, Case, Count, Exists, Min, OuterRef, Q, QuerySet, Sum, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from accounts.models import User
@@ -15,7 +16,7 @@ from bands.models import Band, Membership
 from venues.models import Slot, Venue, VenueStaff
 
 from ..ical import FeedEvent
-from ..models import Booking, CalendarFeed
+from ..models import Booking, CalendarFeed, FeedMark
 from .bookings import can_manage_band, is_venue_staff
 from .share import band_availability_events
 
@@ -177,53 +178,79 @@ def feed_events(*, feed: CalendarFeed, now: dt.datetime) -> list[FeedEvent]:
     return venue_feed_events(venue=feed.venue, now=now, include_pending=feed.include_pending)
 
 
-# Grows when the code writes a feed's bytes differently: stored fingerprints of the old bytes then miss.
+# Grows when the code writes a feed's bytes differently: stored stamps of the old bytes then miss.
 FEED_FORMAT = "1"
 
 
-def feed_inputs_hash(*, feed: CalendarFeed, now: dt.datetime) -> str | None:
-    """A fingerprint of everything the feed reads, from aggregates instead of rows (two queries), so that
-    a poll can be answered 304 without building the feed when it matches the one stored with the body.
+# How long a stamp of a feed's marks may stand for its body at most: once a day a poll builds it
+# again, whatever the marks say.
+STAMP_LONGEST = timedelta(days=1)
 
-    It covers which bookings / slots are shown at `now` (count and sum of keys under the same filters as
-    the feed, including the window and the 30 days a cancellation stays), their sequences and changes,
-    the changes of the bands, venues and slots whose names and places they print, the acts of each
-    lineup, the feed's options, name and the site address. None for a band feed with its available
-    windows: those follow the members' busy time, which this does not cover, so it is always built.
-    """
+
+def feed_marks_stamp(*, feed: CalendarFeed) -> str | None:
+    """The count and sum of the ids of the marks `feed` reads (bookings.models.FeedMark), with what
+    else its body depends on (format, site, options); one query. While it and the time stay as they
+    were when the body was last built (`CalendarFeed.marks_stamp`, `fresh_until`), nothing the feed
+    shows has changed. None for a band feed with its available windows: those follow the members'
+    busy time, which leaves no marks, so it is always built."""
     if feed.include_available:
         return None
-    touched = ("updated_at", "status_changed_at", "band__updated_at")
+    everyone = Q(band_id__isnull=True, venue_id__isnull=True, user_id__isnull=True)
+    if feed.scope == Scope.MEMBER:
+        bands = Membership.objects.filter(user_id=feed.user_id).values("band_id")
+        read = Q(band_id__in=bands) | Q(user_id=feed.user_id) | everyone
+    elif feed.scope == Scope.BAND:
+        read = Q(band_id=feed.band_id) | everyone
+    else:
+        read = Q(venue_id=feed.venue_id) | everyone
+    marks = FeedMark.objects.filter(read).aggregate(n=Count("pk"), s=Sum("pk"))
+    parts = [FEED_FORMAT, feed.scope, str(feed.include_pending), _site(), str(marks["n"]), str(marks["s"] or 0)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def feed_fresh_until(*, feed: CalendarFeed, now: dt.datetime) -> dt.datetime | None:
+    """The first moment after `now` at which time alone may change what `feed` shows: a shown event
+    leaving the window behind, a later one entering the window ahead, a cancelled one's 30 days
+    ending; at most STAMP_LONGEST ahead. Earlier than need be only costs a build. Two queries; None
+    for a feed the marks do not cover (see feed_marks_stamp)."""
+    if feed.include_available:
+        return None
+    changed = Coalesce("status_changed_at", "updated_at")
     if feed.scope == Scope.VENUE:
         slots = _venue_slots(venue_id=feed.venue_id, now=now, include_pending=feed.include_pending)
-        cut = now - CANCELLED_KEPT
-        first = slots.aggregate(
-            x_n=Count("pk"), x_keys=Sum("pk"), x_seq=Sum("sequence"), x_changed=Max("updated_at"),
-            x_called_off=Max("cancelled_at"), x_kept=Count("pk", filter=Q(cancelled_at__gte=cut)),
-            x_venue=Max("venue__updated_at"),
-        )  # fmt: skip
-        acts = Booking.objects.filter(slot_id__in=slots.values("pk"), status__in=(*COUNTED, Status.PENDING))
-        extra = {"x_recent": Count("pk", filter=_cancelled_recently(now))}
+        shown = slots.aggregate(
+            leaves=Min("ends_at"),
+            called_off=Min("cancelled_at", filter=Q(cancelled_at__gte=now - CANCELLED_KEPT)),
+            act_off=Min(
+                Coalesce("bookings__status_changed_at", "bookings__updated_at"),
+                filter=Q(bookings__status=Status.CANCELLED)
+                & (
+                    Q(bookings__status_changed_at__gte=now - CANCELLED_KEPT)
+                    | Q(bookings__status_changed_at__isnull=True, bookings__updated_at__gte=now - CANCELLED_KEPT)
+                ),
+            ),
+        )
+        ahead = Slot.objects.filter(venue_id=feed.venue_id, starts_at__gte=now + WINDOW_AHEAD).aggregate(
+            enters=Min("starts_at")
+        )
+        moments = [shown["called_off"], shown["act_off"]]
     else:
         if feed.scope == Scope.MEMBER:
             scope = Q(band_id__in=Membership.objects.filter(user_id=feed.user_id).values("band_id"))
         else:
             scope = Q(band_id=feed.band_id)
-        bookings = _shown_bookings(scope, now=now, include_pending=feed.include_pending)
-        first = bookings.aggregate(
-            x_n=Count("pk"), x_keys=Sum("pk"), x_seq=Sum("sequence"), x_changed=Max("updated_at"),
-            x_status=Max("status_changed_at"), x_band=Max("band__updated_at"), x_venue=Max("venue__updated_at"),
-            x_slot=Max("slot__updated_at"), x_place=Max("slot__place_venue__updated_at"),
-        )  # fmt: skip
-        acts = Booking.objects.filter(
-            slot_id__in=bookings.filter(slot__isnull=False).values("slot_id"), status__in=PLAYED
+        shown = _shown_bookings(scope, now=now, include_pending=feed.include_pending).aggregate(
+            leaves=Min("ends_at"), called_off=Min(changed, filter=Q(status=Status.CANCELLED))
         )
-        extra = {}
-    second = acts.aggregate(
-        x_n=Count("pk"), x_keys=Sum("pk"), x_seq=Sum("sequence"), **{f"x_{f}": Max(f) for f in touched}, **extra
-    )
-    parts = [FEED_FORMAT, feed.scope, str(feed.include_pending), feed_name(feed), _site(), repr(first), repr(second)]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        ahead = Booking.objects.filter(scope, starts_at__gte=now + WINDOW_AHEAD).aggregate(enters=Min("starts_at"))
+        moments = [shown["called_off"]]
+    until = [now + STAMP_LONGEST]
+    until += [moment + CANCELLED_KEPT for moment in moments if moment is not None]
+    if shown["leaves"] is not None:
+        until.append(shown["leaves"] + WINDOW_BACK)
+    if ahead["enters"] is not None:
+        until.append(ahead["enters"] - WINDOW_AHEAD)
+    return min(until)
 
 
 def _last_change(*moments: dt.datetime | None) -> dt.datetime:

@@ -22,9 +22,12 @@ from accounts.models import User
 from bands.models import Band
 from venues.models import Venue
 
-from ..models import CalendarFeed, ServedCalendar, new_feed_token
+from ..models import CalendarFeed, FeedMark, ServedCalendar, new_feed_token
 from ..selectors.bookings import can_manage_band, is_venue_staff
 from ..selectors.feeds import feed_may_manage, feeds_with_live
+
+# Feed marks older than this are deleted (feed_marks_prune): far longer than any transaction stays open.
+MARKS_KEPT = dt.timedelta(days=7)
 
 Scope = CalendarFeed.Scope
 
@@ -109,7 +112,8 @@ def feed_content_seen(
     body_hash: str,
     events_changed_at: dt.datetime | None,
     now: dt.datetime | None = None,
-    inputs_hash: str | None = None,
+    marks_stamp: str | None = None,
+    fresh_until: dt.datetime | None = None,
 ) -> dt.datetime:
     """When the content of a feed (or a share link's calendar) last changed, given the hash of the
     body it answers with now.
@@ -117,13 +121,22 @@ def feed_content_seen(
     The first answer counts from its latest event change (or now); a body unlike the last one moves
     the time to now, and always at least a second past the time given before, so an If-Modified-Since
     holding the old value is answered in full. Returns the stored time (the feed's Last-Modified).
-    `inputs_hash` (calendar feeds only): what the body was built from, stored with a new body in the
-    same update, else as feed_inputs_seen stores it.
+
+    Calendar feeds also keep the stamp of their marks read before the body was built, and the time it
+    holds until (selectors.feeds.feed_marks_stamp, feed_fresh_until): polls are answered 304 from
+    them without building the body. Stored only while the body is the one on record: a build that
+    lost a race to a newer one leaves them alone, and a change after the stamp was read makes the
+    next poll build the body again.
     """
     now = (now or timezone.now()).replace(microsecond=0)
+    marks = {}
+    if isinstance(feed, CalendarFeed):
+        marks = {"marks_stamp": marks_stamp or "", "fresh_until": fresh_until if marks_stamp else None}
     if feed.body_hash == body_hash and feed.content_changed_at is not None:
-        if isinstance(feed, CalendarFeed):
-            feed_inputs_seen(feed=feed, body_hash=body_hash, inputs_hash=inputs_hash)
+        if any(getattr(feed, field) != value for field, value in marks.items()):
+            type(feed).objects.filter(pk=feed.pk, body_hash=body_hash).update(**marks)
+            for field, value in marks.items():
+                setattr(feed, field, value)
         return feed.content_changed_at
     if feed.content_changed_at is None:
         changed = events_changed_at or now
@@ -132,21 +145,17 @@ def feed_content_seen(
     if events_changed_at is not None:
         changed = max(changed, events_changed_at)
     # Only the answer that saw the old hash moves it: two renders at once do not move it twice.
-    stored = {"body_hash": body_hash, "content_changed_at": changed}
-    if inputs_hash is not None and isinstance(feed, CalendarFeed):
-        stored["inputs_hash"] = feed.inputs_hash = inputs_hash
+    stored = {"body_hash": body_hash, "content_changed_at": changed, **marks}
     type(feed).objects.filter(pk=feed.pk, body_hash=feed.body_hash).update(**stored)
-    feed.body_hash, feed.content_changed_at = body_hash, changed
+    for field, value in stored.items():
+        setattr(feed, field, value)
     return changed
 
 
-def feed_inputs_seen(*, feed: CalendarFeed, body_hash: str, inputs_hash: str | None) -> None:
-    """Remember what the body with `body_hash` was built from (None: nothing to remember), so polls
-    can be answered 304 without building it while the inputs stay the same. Stored only while that
-    body is still the one on record: a render that lost a race to a newer one leaves it alone, and
-    the inputs were read before the body, so a change in between makes the next poll build it again.
-    """
-    if inputs_hash is None or feed.inputs_hash == inputs_hash:
-        return
-    CalendarFeed.objects.filter(pk=feed.pk, body_hash=body_hash).update(inputs_hash=inputs_hash)
-    feed.inputs_hash = inputs_hash
+def feed_marks_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete feed marks older than MARKS_KEPT; returns how many. A feed's stamp counts and sums the
+    ids of its marks: a mark that old was committed before any transaction still open, so every
+    later mark has a larger id, and no deletion can make a changed stamp look as it was."""
+    now = now or timezone.now()
+    deleted, _ = FeedMark.objects.filter(at__lt=now - MARKS_KEPT).delete()
+    return deleted

@@ -6,18 +6,23 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
+from bands.models import Membership
 from bands.services import band_update
-from bookings.models import CalendarFeed
+from bands.tests.factories import MembershipFactory
+from bookings.models import Booking, CalendarFeed
 from bookings.services import workflow
 from bookings.services.feeds import feed_create, feed_options_update, feed_rotate
+from bookings.tests.factories import BookingFactory
 from bookings.tests.test_feeds import SITE, get_feed, make_world
+from venues.models import Slot
 from venues.services import venue_update
 
 pytestmark = pytest.mark.django_db
 
 Scope = CalendarFeed.Scope
-# feed_by_token, then the two aggregates of the fingerprint.
-QUERIES_304 = 3
+# feed_by_token, then the count of the feed's marks (bookings.models.FeedMark).
+QUERIES_304 = 2
 
 
 @pytest.fixture(autouse=True)
@@ -57,11 +62,12 @@ def _no_render(monkeypatch) -> None:
 
 @pytest.mark.parametrize("scope", ["member", "band", "venue"])
 def test_an_unchanged_feed_is_304_in_few_queries_without_building_it(
-    client, w, scope, monkeypatch, django_assert_max_num_queries
+    client, w, scope, monkeypatch, settings, django_assert_max_num_queries
 ):
     feed = _feeds(w)[scope]
     first = get_feed(client, feed)
     _no_render(monkeypatch)
+    settings.FEEDS_CHECK_MARKS = False  # the check's own queries are not the poll's
     with django_assert_max_num_queries(QUERIES_304):
         again = get_feed(client, feed, HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304 and again.content == b""
@@ -175,3 +181,70 @@ def test_a_feed_with_available_windows_is_always_built(client, w, monkeypatch):
     _no_render(monkeypatch)
     with pytest.raises(AssertionError, match="built"):
         get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
+
+
+@pytest.mark.parametrize("scope", ["member", "band", "venue"])
+def test_a_mark_that_changes_nothing_shown_builds_once_then_answers_quickly(
+    client, w, scope, settings, django_assert_max_num_queries
+):
+    """A change the feed does not show (the fee of a gig) leaves a mark: the next poll builds the
+    body, finds it as it was and answers 304 with the old validators; the one after is quick."""
+    feed = _feeds(w)[scope]
+    first = get_feed(client, feed)
+    settings.FEEDS_CHECK_MARKS = False
+    Booking.objects.filter(pk=w.gig.pk).update(fee=w.gig.fee + 1)
+    again = get_feed(client, feed, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["Last-Modified"] == first["Last-Modified"]
+    with django_assert_max_num_queries(QUERIES_304):
+        assert get_feed(client, feed, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_a_bulk_update_the_services_never_make_is_still_seen(client, w):
+    """The marks come from the database: a write past every service (here a bulk update of the
+    slot's times) still reaches the feeds."""
+    feeds = _feeds(w)
+    etags = {scope: _etag(client, feed) for scope, feed in feeds.items()}
+    for scope, feed in feeds.items():
+        assert get_feed(client, feed, HTTP_IF_NONE_MATCH=etags[scope]).status_code == 304
+    Slot.objects.filter(pk=w.slot.pk).update(title="Late show")
+    for scope, feed in feeds.items():
+        answer = get_feed(client, feed, HTTP_IF_NONE_MATCH=etags[scope])
+        assert answer.status_code == 200 and "Late show" in answer.content.decode(), scope
+
+
+def test_a_member_who_leaves_a_band_gets_a_new_feed(client, w):
+    feed = _feeds(w)["member"]
+    etag = _etag(client, feed)
+    assert get_feed(client, feed, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    Membership.objects.filter(band=w.band, user=w.member).delete()
+    MembershipFactory(band=w.support, user=w.member)  # still in a band, so the feed still works
+    answer = get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
+    assert answer.status_code == 200 and answer["ETag"] != etag
+
+
+def test_a_renamed_member_gets_a_new_feed_name(client, w):
+    feed = _feeds(w)["member"]
+    etag = _etag(client, feed)
+    assert get_feed(client, feed, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    User.objects.filter(pk=w.member.pk).update(display_name="Maxine Member")
+    answer = get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
+    assert answer.status_code == 200 and "Maxine Member" in answer.content.decode()
+
+
+def test_a_gig_entering_the_window_ahead_with_time_is_never_304(client, w, monkeypatch):
+    """A gig 400 days and two hours ahead is not in the feed yet; three hours later it is, with no
+    write at all. An hour later nothing has changed yet, and the marks still answer."""
+    feed = _feeds(w)["band"]
+    now = timezone.now()
+    starts = now + timedelta(days=400, hours=2)
+    BookingFactory(band=w.band, starts_at=starts, ends_at=starts + timedelta(hours=2), status=Booking.Status.BOOKED)
+    etag = _etag(client, feed)
+    feed.refresh_from_db()
+    assert feed.fresh_until == starts - timedelta(days=400)
+    hour = now + timedelta(hours=1)
+    monkeypatch.setattr("bookings.views.feeds.timezone.now", lambda: hour)
+    assert get_feed(client, feed, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    later = now + timedelta(hours=3)
+    monkeypatch.setattr("bookings.views.feeds.timezone.now", lambda: later)
+    answer = get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
+    assert answer.status_code == 200 and answer["ETag"] != etag

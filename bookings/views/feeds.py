@@ -7,6 +7,7 @@ yours a 403. Each button answers an htmx request with its card drawn again, anyt
 redirect to the page.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +30,8 @@ from ..selectors.feeds import (
     feed_cards,
     feed_events,
     feed_filename,
-    feed_inputs_hash,
+    feed_fresh_until,
+    feed_marks_stamp,
     feed_may_manage,
     feed_name,
     feed_of,
@@ -54,26 +56,47 @@ NOTICES = {
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The .ics file of a feed, with ETag/Last-Modified and 304 for an unchanged one (GET and HEAD).
 
-    A poll whose validators match the stored body is answered 304 without building the feed while
-    the fingerprint of its inputs is the one stored with that body (three queries)."""
+    A poll whose validators match the stored body is answered 304 without building the feed, after
+    two queries, while the feed's change marks and the time are as they were when that body was built
+    (bookings.models.FeedMark); otherwise the body is built, and a 304 still answers when it came out
+    the same.
+    """
     calendar = feed_by_token(token=token)
     if calendar is None:
         raise Http404("No calendar at this address.")
     now = timezone.now()
-    inputs = feed_inputs_hash(feed=calendar, now=now)
-    if inputs is not None and inputs == calendar.inputs_hash and calendar.content_changed_at is not None:
+    stamp = feed_marks_stamp(feed=calendar)
+    if (
+        stamp is not None
+        and stamp == calendar.marks_stamp
+        and calendar.fresh_until is not None
+        and now < calendar.fresh_until
+        and calendar.content_changed_at is not None
+    ):
         answer = feed_not_modified(
             request, body_hash=calendar.body_hash, content_changed_at=calendar.content_changed_at
         )
         if answer is not None:
+            if settings.FEEDS_CHECK_MARKS:
+                _check_marks(calendar, now)
             return answer
-    events = feed_events(feed=calendar, now=now)
-    body = feed_render(name=feed_name(calendar), events=events)
-    body_hash = feed_body_hash(body)
+    body = feed_render(name=feed_name(calendar), events=feed_events(feed=calendar, now=now))
     changed = feed_content_seen(
-        feed=calendar, body_hash=body_hash, events_changed_at=feed_events_changed_at(body), inputs_hash=inputs
+        feed=calendar,
+        body_hash=feed_body_hash(body),
+        events_changed_at=feed_events_changed_at(body),
+        marks_stamp=stamp,
+        fresh_until=feed_fresh_until(feed=calendar, now=now) if stamp is not None else None,
     )
     return feed_response(request, body=body, filename=feed_filename(calendar), content_changed_at=changed)
+
+
+def _check_marks(calendar: CalendarFeed, now) -> None:
+    """In tests (FEEDS_CHECK_MARKS): a 304 from the marks must be one a freshly built body gives
+    too, else a write changed what the feed shows without leaving a mark."""
+    body = feed_render(name=feed_name(calendar), events=feed_events(feed=calendar, now=now))
+    if feed_body_hash(body) != calendar.body_hash:
+        raise AssertionError(f"feed {calendar.pk} changed without a mark, yet its marks answered 304")
 
 
 def _cards_context(user: User, *, forms: dict[str, FeedOptionsForm] | None = None, **extra) -> dict:

@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "bookings.tasks.bookings_expire_task",
         "schedule": crontab(minute="*/5"),
     },
+    "bookings-feed-marks-prune": {
+        "task": "bookings.tasks.feed_marks_prune_task",
+        "schedule": crontab(hour=4, minute=40),
+    },
     "bookings-losers-sweep": {
         "task": "bookings.tasks.booking_losers_sweep_task",
         "schedule": crontab(minute="2-59/5"),
@@ -362,6 +366,9 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="StageSlot <norepl
 # Where links in emails, feeds and share pages point. Unset: the address a request came to, or
 # http://127.0.0.1:8000 outside a request (accounts.site.site_url). `make run` sets it from HOST.
 SITE_URL = env("STAGESLOT_SITE_URL", default="")
+# Tests set it: every 304 a calendar feed answers from its change marks is checked against the
+# fingerprint of its rows (bookings.views.feeds), so a write that leaves no mark fails a test.
+FEEDS_CHECK_MARKS = False
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- i18n / time ---------------------------------------------------------------
@@ -369,6 +376,8 @@ LANGUAGE_CODE = "en-gb"
 # The pages are written in English only: a German browser gets British English rather than allauth's and
 # Django's own strings in German between ours; an American one keeps American date formats.
 LANGUAGES = [("en", "English"), ("en-gb", "British English")]
+# The English catalogue (`make messages`) is where translations start.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

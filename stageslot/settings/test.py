@@ -13,6 +13,7 @@ DEBUG = False
 SECRET_KEY = "test-only-key-" + "x" * 40
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+FEEDS_CHECK_MARKS = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if env("STAGESLOT_TEST_MAIL_DIR", default=""):
     # A worker process started by a test writes its mail where the test can read it.

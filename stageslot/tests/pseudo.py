@@ -1,0 +1,190 @@
+"""A made-up locale for finding words that are not marked for translation.
+
+Its catalogue wraps every string it is asked for: "Genres" comes back as "⟦Genres⟧". A page drawn in it
+shows every marked word wrapped, so any letters left outside the brackets – once the data on the page
+(names, places, e-mail addresses…) is taken out – are words nobody can translate. `unwrapped_text`
+lists them, each with the element it sits in.
+
+    with pseudo_locale():
+        html = client.get("/").content.decode()
+    assert unwrapped_text(html, data=database_words()) == []
+"""
+
+import contextlib
+import gettext as gettext_module
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from django.apps import apps
+from django.db import models
+from django.utils import translation
+from django.utils.translation import trans_real
+
+CODE = "en-xa"
+OPEN, CLOSE = "⟦", "⟧"
+CONTEXT_SEPARATOR = "\x04"
+
+
+class PseudoTranslation(gettext_module.NullTranslations):
+    """Every message wrapped in ⟦…⟧; placeholders inside stay as they are, so formatting still works."""
+
+    def language(self) -> str:
+        return CODE
+
+    def to_language(self) -> str:
+        return CODE
+
+    def gettext(self, message: str) -> str:
+        if not message:
+            return message
+        if CONTEXT_SEPARATOR in message:  # pgettext asks for "context\x04message"
+            message = message.split(CONTEXT_SEPARATOR, 1)[1]
+        return f"{OPEN}{message}{CLOSE}"
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        if CONTEXT_SEPARATOR in singular:
+            singular = singular.split(CONTEXT_SEPARATOR, 1)[1]
+            plural = plural.split(CONTEXT_SEPARATOR, 1)[1]
+        return f"{OPEN}{singular if number == 1 else plural}{CLOSE}"
+
+
+@contextlib.contextmanager
+def pseudo_locale() -> Iterator[None]:
+    """Pages drawn inside it (test client requests included) speak the pseudo-locale.
+
+    The made-up code has no catalogue on disk: its catalogue is put where Django keeps the loaded ones."""
+    from django.conf import settings as django_settings
+
+    previous = django_settings.LANGUAGE_CODE, translation.get_language_from_request, trans_real._default
+    active = getattr(trans_real._active, "value", None)
+    trans_real._translations[CODE] = PseudoTranslation()
+    django_settings.LANGUAGE_CODE = CODE
+    # LocaleMiddleware would settle on a language with a catalogue on disk ("en"): every request asks
+    # for the made-up one.
+    translation.get_language_from_request = lambda request, check_path=False: CODE
+    try:
+        translation.activate(CODE)
+        yield
+    finally:
+        django_settings.LANGUAGE_CODE, translation.get_language_from_request, trans_real._default = previous
+        if active is None:
+            translation.deactivate()
+        else:
+            trans_real._active.value = active
+        trans_real._translations.pop(CODE, None)
+
+
+# ---- finding what came through unwrapped ----------------------------------------------------------
+
+SKIPPED_ELEMENTS = {"script", "style", "template", "svg", "code", "pre", "textarea"}
+# Attributes a person reads or hears (screen readers read aria-label, title and alt).
+READ_ATTRIBUTES = {"aria-label", "title", "alt", "placeholder", "aria-description"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+# What may stand outside the brackets: no letters at all, or a word that is no language's (a time
+# zone's abbreviation, a unit, the product's name, a currency code).
+NAMES = {"StageSlot", "UTC", "GMT", "CET", "CEST", "BST", "EET", "EEST", "WET", "WEST", "km", "EUR", "GBP", "USD"}
+LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+@dataclass(frozen=True)
+class Unwrapped:
+    where: str  # the element (and attribute) the text sits in
+    text: str
+
+    def __str__(self) -> str:
+        return f"<{self.where}> {self.text!r}"
+
+
+class _Walker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.found: list[tuple[str, str, bool]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        where = tag + (f"#{attrs['id']}" if attrs.get("id") else "")
+        for name in READ_ATTRIBUTES:
+            if attrs.get(name):
+                self.found.append((f"{where} {name}", attrs[name], True))
+        if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
+            self.found.append((f"{where} value", attrs["value"], True))
+        if tag not in VOID:
+            self.stack.append(where)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID and self.stack:
+            self.stack.pop()
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i].split("#", 1)[0] == tag:
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data):
+        if any(where.split("#", 1)[0] in SKIPPED_ELEMENTS for where in self.stack):
+            return
+        if data.strip():
+            self.found.append((self.stack[-1] if self.stack else "document", data, False))
+
+
+def _outside(text: str, depth: int) -> tuple[str, int]:
+    """The parts of `text` outside ⟦…⟧, given the brackets already open before it (a wrapped
+    sentence may hold a link: "⟦Please <a>sign up</a> first.⟧" spans three text nodes)."""
+    out = []
+    for char in text:
+        if char == OPEN:
+            depth += 1
+        elif char == CLOSE:
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            out.append(char)
+    return "".join(out), depth
+
+
+def unwrapped_text(html: str, *, data: Iterable[str] = ()) -> list[Unwrapped]:
+    """Each text node and read attribute of `html` with letters outside ⟦…⟧, once every string of
+    `data` (the page's own data: names, places…) and the words of NAMES are taken out."""
+    walker = _Walker()
+    walker.feed(html)
+    values = sorted({value for value in data if value and len(value) > 1}, key=len, reverse=True)
+    out = []
+    depth = 0
+    for where, text, is_attribute in walker.found:
+        if is_attribute:
+            rest, _ = _outside(text, 0)
+        else:
+            rest, depth = _outside(text, depth)
+        if not LETTERS.search(rest):
+            continue
+        for value in values:
+            if value in rest:
+                rest = rest.replace(value, " ")
+        words = [w for w in LETTERS.findall(rest) if w not in NAMES]
+        if words:
+            out.append(Unwrapped(where, " ".join(text.split())))
+    return out
+
+
+def database_words() -> set[str]:
+    """Every text value in the database (names, places, addresses, e-mails, slugs, genres, time zones,
+    messages people wrote): what a page shows of them is data, not words to translate."""
+    words: set[str] = set()
+    for model in apps.get_models():
+        fields = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, (models.CharField, models.TextField)) and not f.choices
+        ]
+        if not fields:
+            continue
+        for row in model._default_manager.values_list(*fields):
+            for value in row:
+                if isinstance(value, str) and value:
+                    words.add(value)
+                    words.update(line.strip() for line in value.splitlines() if line.strip())
+    return words

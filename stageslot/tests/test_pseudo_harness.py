@@ -1,0 +1,43 @@
+"""The pseudo-locale check itself: what it calls unwrapped, and what it lets through."""
+
+from django.template import Context, Template
+from django.utils import translation
+from django.utils.translation import gettext, ngettext, pgettext
+
+from stageslot.tests.pseudo import pseudo_locale, unwrapped_text
+
+
+def test_marked_words_come_back_wrapped_with_their_placeholders_working():
+    with pseudo_locale():
+        assert gettext("Genres") == "⟦Genres⟧"
+        assert pgettext("month", "May") == "⟦May⟧"
+        assert ngettext("%(n)s gig", "%(n)s gigs", 2) % {"n": 2} == "⟦2 gigs⟧"
+        html = Template(
+            '{% load i18n %}<p>{% translate "Bands" %} – '
+            "{% blocktranslate with n=3 %}{{ n }} free{% endblocktranslate %}</p>"
+        ).render(Context())
+        assert html == "<p>⟦Bands⟧ – ⟦3 free⟧</p>"
+        assert translation.get_language() == "en-xa"
+    assert gettext("Genres") == "Genres"
+
+
+def test_a_word_outside_the_brackets_is_named_with_its_element():
+    found = unwrapped_text(
+        '<main><h1 id="top">⟦Bands⟧</h1><p>Genres: ⟦Rock⟧</p><button aria-label="Close">×</button></main>'
+    )
+    assert [str(f) for f in found] == ["<p> 'Genres: ⟦Rock⟧'", "<button aria-label> 'Close'"]
+
+
+def test_a_wrapped_sentence_may_hold_a_link():
+    assert unwrapped_text('<p>⟦Please <a href="/x">sign up</a> first.⟧</p>') == []
+    assert [f.text for f in unwrapped_text("<p>⟦Please⟧ <a>sign up</a></p>")] == ["sign up"]
+
+
+def test_data_numbers_and_scripts_are_not_words_to_translate():
+    html = (
+        "<p>The Night Owls · 21:00–23:00 UTC · €1,500 · 12 km</p>"
+        "<script>var label = 'Hello';</script><style>p::after{content:'x'}</style>"
+        '<img alt="" src="/a.png"><input type="submit" value="⟦Save⟧">'
+    )
+    assert unwrapped_text(html, data={"The Night Owls"}) == []
+    assert [f.text for f in unwrapped_text(html)] == ["The Night Owls · 21:00–23:00 UTC · €1,500 · 12 km"]
