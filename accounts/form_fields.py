@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .timezones import time_zone_choices
 
@@ -58,7 +59,7 @@ class TimeZoneField(forms.ChoiceField):
     def __init__(self, *, browser_default: bool = False, **kwargs) -> None:
         kwargs.setdefault("choices", time_zone_choices)
         kwargs.setdefault("initial", "UTC")
-        kwargs.setdefault("help_text", "Times are shown to you in this zone.")
+        kwargs.setdefault("help_text", _("Times are shown to you in this zone."))
         kwargs.setdefault("error_messages", {"invalid_choice": TIME_ZONE_ERROR})
         kwargs.setdefault("widget", TimeZoneSelect)
         super().__init__(**kwargs)

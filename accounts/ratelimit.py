@@ -30,6 +30,7 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from .models import RateCount
 
@@ -38,15 +39,15 @@ logger = logging.getLogger(__name__)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 
-# What each action is called on the page that refuses it (one, several).
-WHAT = {
-    "booking_request": ("booking request", "booking requests"),
-    "application": ("application", "applications"),
-    "offer": ("offer", "offers"),
-    "message": ("message", "messages"),
-    "invite": ("invite", "invites"),
-    "webhook": ("webhook", "webhooks"),
-    "report": ("report", "reports"),
+# What each action is called on the page that refuses it, for a number of them.
+WHAT: dict[str, Callable[[int], str]] = {
+    "booking_request": lambda n: ngettext("booking request", "booking requests", n),
+    "application": lambda n: ngettext("application", "applications", n),
+    "offer": lambda n: ngettext("offer", "offers", n),
+    "message": lambda n: ngettext("message", "messages", n),
+    "invite": lambda n: ngettext("invite", "invites", n),
+    "webhook": lambda n: ngettext("webhook", "webhooks", n),
+    "report": lambda n: ngettext("report", "reports", n),
 }
 
 
@@ -210,7 +211,7 @@ def rate_limited_response(request: HttpRequest, *, action: str, wait: int) -> Ht
     """The 429 page: what was limited, how many, and when to try again."""
     rate = rate_parse(settings.STAGESLOT_RATE_LIMITS[action])
     context = {
-        "what": WHAT.get(action, ("of these", "of these"))[rate.limit != 1],
+        "what": WHAT[action](rate.limit) if action in WHAT else gettext("of these"),
         "limit": rate.limit,
         "per": _duration(rate.seconds),
         "wait": _duration(wait),
@@ -228,11 +229,13 @@ def rate_limited_response(request: HttpRequest, *, action: str, wait: int) -> Ht
 def _duration(seconds: int) -> str:
     if seconds % 3600 == 0:
         hours = seconds // 3600
-        return "hour" if hours == 1 else f"{hours} hours"
+        return gettext("hour") if hours == 1 else ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
     if seconds >= 60:
         minutes = math.ceil(seconds / 60)
-        return "minute" if minutes == 1 else f"{minutes} minutes"
-    return "second" if seconds == 1 else f"{seconds} seconds"
+        return (
+            gettext("minute") if minutes == 1 else ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+        )
+    return gettext("second") if seconds == 1 else ngettext("%(n)s second", "%(n)s seconds", seconds) % {"n": seconds}
 
 
 def rate_limited(action: str) -> Callable:

@@ -171,6 +171,10 @@ class BusyInterval(models.Model):
     source = models.CharField(max_length=12, choices=Source.choices)
     source_id = models.PositiveBigIntegerField()
     title = models.CharField(max_length=200, blank=True)
+    # Where the person is for this busy time, when its source says (a booked gig: its venue's point).
+    # Readers that weigh a journey to somewhere else read it; None: unknown, no journey counted.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["user", "starts_at"]

@@ -66,18 +66,30 @@ def busy_replace(
     source_id: int,
     rows: Iterable[BlockRow],
     user_ids: Collection[int] | None = None,
+    point: tuple[float, float] | None = None,
 ) -> int:
     """Replace the busy intervals that came from one source with `rows` (user id, start, end, title).
 
     With `user_ids`, only those people's rows of that source are replaced (someone joined or
-    left a band). Call inside the transaction that changed the source. Returns the row count.
+    left a band). `point` (latitude, longitude) is where the source takes place, if it says (a gig).
+    Call inside the transaction that changed the source. Returns the row count.
     """
+    latitude, longitude = point if point is not None else (None, None)
     stale = BusyInterval.objects.filter(source=source, source_id=source_id)
     if user_ids is not None:
         stale = stale.filter(user_id__in=user_ids)
     stale.delete()
     objs = [
-        BusyInterval(user_id=user_id, starts_at=start, ends_at=end, source=source, source_id=source_id, title=title)
+        BusyInterval(
+            user_id=user_id,
+            starts_at=start,
+            ends_at=end,
+            source=source,
+            source_id=source_id,
+            title=title,
+            latitude=latitude,
+            longitude=longitude,
+        )
         for user_id, start, end, title in rows
     ]
     BusyInterval.objects.bulk_create(objs, batch_size=1000)

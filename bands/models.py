@@ -421,6 +421,20 @@ class BandBusyInterval(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     busy_interval_id = models.BigIntegerField()
+    # The busy row's point (a gig's place), copied with it: the search weighs the journey to the band's home.
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+
+    class Meta:
+        indexes = [
+            # The located copies near a window (gigs with a point, a few percent of rows), read once
+            # per search by bands.selectors._on_the_road; index-only.
+            models.Index(
+                fields=["starts_at", "ends_at", "band_id", "latitude", "longitude"],
+                condition=Q(latitude__isnull=False, longitude__isnull=False),
+                name="bands_busy_located_start",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"band {self.band_id} busy {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"

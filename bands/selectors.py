@@ -52,6 +52,7 @@ from .models import (
     Genre,
     Membership,
 )
+from .travel import LOOK_AROUND, JourneyMinutes
 
 # ---- Manage pages -------------------------------------------------------------------
 
@@ -417,12 +418,74 @@ class BandBusyLength(Func):
         return f"(({ends_at} - {starts_at}) {'>' if self.long else '<='} {length})", params
 
 
+class JourneyMeets(Func):
+    """True for a busy row that, widened by `minutes` before and after, overlaps [start, end): half-open,
+    so a journey that ends as the window starts leaves it free. `minutes` is an expression (the
+    journey of each row, bands.travel.JourneyMinutes)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, minutes: Expression, start: datetime, end: datetime) -> None:
+        def at(value: datetime) -> Value:
+            return Value(value.astimezone(dt.UTC), output_field=DateTimeField())
+
+        super().__init__(F("starts_at"), F("ends_at"), minutes, at(start), at(end))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        compiled = [compiler.compile(arg) for arg in self.get_source_expressions()]
+        (starts_at, p1), (ends_at, p2), (minutes, p3), (start, p4), (end, p5) = compiled
+        # django_timestamp_diff(a, b): Django's own SQLite function, a - b in exact microseconds.
+        sql = (
+            f"(django_timestamp_diff({starts_at}, {end}) < ({minutes}) * 60000000"
+            f" AND django_timestamp_diff({start}, {ends_at}) < ({minutes}) * 60000000)"
+        )
+        return sql, [*p1, *p5, *p3, *p4, *p2, *p3]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        compiled = [compiler.compile(arg) for arg in self.get_source_expressions()]
+        (starts_at, p1), (ends_at, p2), (minutes, p3), (start, p4), (end, p5) = compiled
+        sql = (
+            f"({starts_at} < {end} + ({minutes}) * INTERVAL '1 minute'"
+            f" AND {ends_at} > {start} - ({minutes}) * INTERVAL '1 minute')"
+        )
+        return sql, [*p1, *p5, *p3, *p2, *p4, *p3]
+
+
+def _on_the_road(start: datetime, end: datetime) -> Exists:
+    """For bands: one of the required members is on the road at some moment of [start, end), on the
+    way to or from a gig somewhere else; the journey measured to the band's home, at its speed
+    (docs/decisions/0028-travel-and-buffers.md: the rule of bands.travel.journey, in SQL).
+
+    Reads the located copies of busy time (BandBusyInterval with a point: the gigs of every required
+    member, copied per band with the gig's point) from LOOK_AROUND before the window to LOOK_AROUND
+    after it, no further: a journey is capped there. Gig rows are at most LONG_BUSY long (a gig is at
+    most 24 hours, its load-in and pack-down 10 hours each), so they are found by their start, as
+    the short busy time is. A wide search reads them once (index-only, `bands_busy_located_start`) and
+    checks each band's journey against its own; a band without a home, or a gig without a point,
+    counts no journey. The gig itself is the plain busy-time anti-joins': this adds its journey.
+    """
+    trip = JourneyMinutes(
+        F("latitude"), F("longitude"), OuterRef("latitude"), OuterRef("longitude"), OuterRef("travel_speed_kmh")
+    )
+    located = BandBusyInterval.objects.filter(
+        band_id=OuterRef("pk"),
+        latitude__isnull=False,
+        longitude__isnull=False,
+        starts_at__gte=start - LOOK_AROUND - _LOOK_BACK,
+        starts_at__lt=end + LOOK_AROUND,
+        ends_at__gt=start - LOOK_AROUND,
+    ).filter(JourneyMeets(trip, start, end))
+    return Exists(located)
+
+
 def _band_not_busy(start: datetime, end: datetime) -> Q:
-    """For bands: none of the required members is busy at any moment of [start, end).
+    """For bands: none of the required members is busy at any moment of [start, end), nor on the road
+    between a gig elsewhere and the band's home.
 
     Two anti-joins over BandBusyInterval (every required member's busy time, copied per band): the
     short busy time by its start, the long by its range. Each is one anti-join over the window's
-    rows for a wide search, or a probe per band (by the primary key, band first) for a few.
+    rows for a wide search, or a probe per band (by the primary key, band first) for a few. A third
+    over the few located copies (gigs) near the window adds each one's journey (`_on_the_road`).
     """
     start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     short = BandBusyInterval.objects.filter(
@@ -433,7 +496,7 @@ def _band_not_busy(start: datetime, end: datetime) -> Q:
         ends_at__gt=start,
     )
     long = BandBusyInterval.objects.filter(BandBusyLength(long=True), BusyOverlaps(start, end), band_id=OuterRef("pk"))
-    return ~Exists(short) & ~Exists(long)
+    return ~Exists(short) & ~Exists(long) & ~_on_the_road(start, end)
 
 
 def _filter_free_between(qs: QuerySet[Band], free_between: tuple[datetime, datetime] | None) -> QuerySet[Band]:

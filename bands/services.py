@@ -506,7 +506,9 @@ def band_block_materialise(block: BandBlock, *, now=None, user_ids: list[int] | 
     )
     intervals = block_intervals(block, start=start, end=end)
     rows = [(user_id, s, e, "") for user_id in members for s, e in intervals]
-    busy_replace(source=_busy_source(block), source_id=block.pk, rows=rows, user_ids=user_ids)
+    # A gig's rows say where it is, so the free-date search can weigh the journey (bands.selectors._on_the_road).
+    point = (block.latitude, block.longitude) if block.latitude is not None and block.longitude is not None else None
+    busy_replace(source=_busy_source(block), source_id=block.pk, rows=rows, user_ids=user_ids, point=point)
     if user_ids is None:
         BandBlock.objects.filter(pk=block.pk).update(materialised_until=end)
 

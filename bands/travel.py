@@ -10,7 +10,9 @@ one, counts no travel rather than guessing one.
 
 - The accept checks weigh the booking's own place; the finder and the tour planner each slot's place;
 - the band calendar (green zone, find dates) and the date strip weigh the band's home: the days shown
-  are the days the band could play near home.
+  are the days the band could play near home;
+- so does the client's free-date search (bands.selectors._on_the_road), in SQL: `JourneyMinutes` is
+  `journey` for the database, over the gigs' points that their busy time and its copies per band carry.
 """
 
 import datetime as dt
@@ -18,10 +20,10 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import FloatField, Func, OuterRef, Subquery, Value
 
 from availability.models import BusyInterval
-from places.geo import great_circle_km
+from places.geo import GreatCircleKm, great_circle_km
 
 from .models import Band, BandBlock
 
@@ -55,6 +57,31 @@ def journey(a: Point | None, b: Point | None, speed_kmh: int) -> dt.timedelta:
     if km < SAME_PLACE_KM:
         return dt.timedelta(0)
     return min(dt.timedelta(minutes=math.ceil(km / speed_kmh * 60)), LOOK_AROUND)
+
+
+class JourneyMinutes(Func):
+    """`journey` in SQL, in whole minutes, for the free-date search: from (lat1, lon1) to (lat2, lon2)
+    at `speed_kmh`, each a number or an expression (a column, an outer query's column). 0 without one
+    of the points, for points within SAME_PLACE_KM, or without a speed; at most LOOK_AROUND."""
+
+    output_field = FloatField()
+
+    def __init__(self, lat1, lon1, lat2, lon2, speed_kmh) -> None:
+        points = [v if hasattr(v, "resolve_expression") else Value(float(v)) for v in (lat1, lon1, lat2, lon2)]
+        speed = speed_kmh if hasattr(speed_kmh, "resolve_expression") else Value(int(speed_kmh))
+        super().__init__(GreatCircleKm(*points), *points, speed)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (km, pk), *coordinates, (speed, ps) = (compiler.compile(arg) for arg in self.get_source_expressions())
+        least = "MIN" if connection.vendor == "sqlite" else "LEAST"
+        # Both points said outright: PostgreSQL's LEAST skips a NULL (GreatCircleKm).
+        known = " AND ".join(f"{sql} IS NOT NULL" for sql, _ in coordinates)
+        sql = (
+            f"(CASE WHEN {known} AND {speed} > 0 AND {km} >= %s"
+            f" THEN {least}(CEILING({km} / {speed} * 60.0), %s) ELSE 0.0 END)"
+        )
+        params = [*(p for _, params in coordinates for p in params), *ps, *pk, SAME_PLACE_KM]
+        return sql, [*params, *pk, *ps, LOOK_AROUND / dt.timedelta(minutes=1)]
 
 
 def band_point(band: Band) -> Point | None:

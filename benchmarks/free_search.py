@@ -2,17 +2,19 @@
 
 Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/free_search.py
-        [--searches 300] [--without-span-index] [--explain] [--keep] [--reuse]
-        [--database-name stageslot_bench_free]
+        [--searches 300] [--without-span-index] [--explain] [--compare-previous]
+        [--compare-without-travel] [--keep] [--reuse] [--database-name stageslot_bench_free]
 
 PostgreSQL only (prints a message and stops on SQLite): the point is the real query plan.
 The script creates its own database (DATABASE_URL supplies the server; the name is
 replaced by --database-name), migrates it, generates the bands of benchmarks/search.py
 (10,000 bands, 60,000 memberships, 40,000 people) and then, in SQL with generate_series,
 a few million busy intervals over the materialised horizon: weekly rehearsals and day
-jobs, one-off calendar events (some multi-day tours, a few a year long), and band blocks
-copied onto every member. It then sends /bands/ searches with a free-date filter (an
-evening, an afternoon, a whole day, a weekend, a week) mixed with the other filters and
+jobs, one-off calendar events (some multi-day tours, a few a year long), band blocks
+copied onto every member, and booked gigs with their points (GIG_BLOCKS_SQL; a --reuse of a
+database kept without them adds them), whose journeys the search counts as busy. It then
+sends /bands/ searches with a free-date filter (an evening, an afternoon, a whole day, a
+weekend, a week) mixed with the other filters and
 sorts through Django's test client and prints p50/p95/max server time, the CPU time of this
 process and of the PostgreSQL backend (read from /proc: a figure a busy machine does not
 inflate, when the server runs on this machine), the load average, and the queries per request.
@@ -22,6 +24,8 @@ of bands.0008), which the busy rows generated here fill as they are inserted.
 reads it; other readers of busy time do); --explain prints EXPLAIN (ANALYZE, BUFFERS) of the
 query behind three typical windows. --reuse keeps the data of a database left by --keep
 (migrating it first, which fills a new copy table from the rows there).
+--compare-without-travel sends each search twice, with and without the journeys to and from gigs
+(bands.selectors._on_the_road), interleaved, and says how many bands the journeys took out.
 
 Budget: p95 under 150 ms for a free-date search.
 """
@@ -93,6 +97,53 @@ BUSY_SQL = {
     """,
 }
 
+# Booked gigs (bands.BandBlock of kind gig, with the venue's point) and their busy rows on every member,
+# as bands.services.band_gig_block_add writes them: eight per band over the horizon, an evening each
+# with an hour's load-in and pack-down; half at home, half in a city (of the bands' cities) within
+# 1,000 km of home, so journeys run from none to some 14 hours at 70 km/h.
+GIGS_PER_BAND = 8
+GIG_BLOCKS_SQL = """
+    WITH cities AS (SELECT DISTINCT latitude, longitude FROM bands_band WHERE latitude IS NOT NULL),
+    reach AS (
+        SELECT a.latitude AS lat, a.longitude AS lon, b.latitude AS to_lat, b.longitude AS to_lon,
+               row_number() OVER (PARTITION BY a.latitude, a.longitude ORDER BY b.latitude, b.longitude) AS n,
+               count(*) OVER (PARTITION BY a.latitude, a.longitude) AS total
+        FROM cities a JOIN cities b ON 2 * 6371 * asin(sqrt(
+            power(sin(radians(b.latitude - a.latitude) / 2), 2)
+            + cos(radians(a.latitude)) * cos(radians(b.latitude))
+              * power(sin(radians(b.longitude - a.longitude) / 2), 2)
+        )) < 1000
+    ),
+    gigs AS (
+        SELECT b.id AS band_id, b.latitude AS lat, b.longitude AS lon, random() AS away, random() AS pick,
+               %(h0)s + floor(random() * %(days)s) * interval '1 day'
+                      + (17 + floor(random() * 5)) * interval '1 hour' AS s,
+               (2 + floor(random() * 3)) * interval '1 hour' AS len
+        FROM bands_band b, generate_series(1, %(per_band)s) k
+        OFFSET 0  -- one random value per gig (see "calendar")
+    ),
+    placed AS (
+        SELECT g.band_id, g.s, g.s + g.len AS e,
+               CASE WHEN g.away < 0.5 THEN g.lat ELSE r.to_lat END AS lat,
+               CASE WHEN g.away < 0.5 THEN g.lon ELSE r.to_lon END AS lon
+        FROM gigs g LEFT JOIN reach r
+          ON r.lat = g.lat AND r.lon = g.lon AND r.n = 1 + floor(g.pick * r.total)
+    )
+    INSERT INTO bands_bandblock (title, time_zone, all_day, start_date, start_time, end_date, end_time, rrule,
+                                 exdates, created_at, updated_at, kind, band_id, gig_starts_at, gig_ends_at,
+                                 load_in_minutes, pack_down_minutes, latitude, longitude)
+    SELECT 'Gig', 'UTC', false, (s - interval '1 hour')::date, (s - interval '1 hour')::time,
+           (e + interval '1 hour')::date, (e + interval '1 hour')::time, '', '[]', now(), now(), 'gig', band_id,
+           s, e, 60, 60, lat, lon
+    FROM placed
+"""
+GIG_BUSY_SQL = """
+    INSERT INTO availability_busyinterval (user_id, starts_at, ends_at, source, source_id, title)
+    SELECT m.user_id, g.gig_starts_at - interval '1 hour', g.gig_ends_at + interval '1 hour', 'gig', g.id, ''
+    FROM bands_bandblock g JOIN bands_membership m ON m.band_id = g.band_id
+    WHERE g.kind = 'gig'
+"""
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -104,6 +155,11 @@ def parse_args() -> argparse.Namespace:
         "--compare-previous",
         action="store_true",
         help="also run each search with the previous query (people and memberships), interleaved",
+    )
+    parser.add_argument(
+        "--compare-without-travel",
+        action="store_true",
+        help="also run each search without the journeys to and from gigs (bands.selectors._on_the_road), interleaved",
     )
     parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
     parser.add_argument("--reuse", action="store_true", help="use the data a --keep run left")
@@ -136,6 +192,34 @@ def generate_busy(rng: random.Random) -> None:
     optional = Membership.objects.filter(required=False).count()
     print(
         f"generated {total:,} busy intervals (longest {longest.days} days), {optional:,} optional memberships "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def generate_gigs(rng: random.Random) -> None:
+    """Booked gigs with their points and their members' busy rows (GIG_BLOCKS_SQL), unless there are some:
+    a --reuse of a database kept before gigs were generated gets them too."""
+    from django.db import connection, transaction
+
+    from availability.services import horizon
+    from bands.models import BandBlock
+
+    if BandBlock.objects.filter(kind=BandBlock.Kind.GIG).exists():
+        return
+    started = time.perf_counter()
+    h0, h1 = horizon()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(%s)", [rng.random()])
+        cursor.execute(GIG_BLOCKS_SQL, {"h0": h0, "days": (h1 - h0).days, "per_band": GIGS_PER_BAND})
+        blocks = cursor.rowcount
+        cursor.execute(GIG_BUSY_SQL)
+        rows = cursor.rowcount
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+        cursor.execute("SELECT count(*) FILTER (WHERE latitude IS NULL) FROM bands_bandblock WHERE kind = 'gig'")
+        (no_point,) = cursor.fetchone()
+    print(
+        f"generated {blocks:,} gigs ({no_point:,} without a point) and their {rows:,} busy intervals "
         f"in {time.perf_counter() - started:.1f} s"
     )
 
@@ -319,6 +403,71 @@ def compare_previous(count: int, rng: random.Random) -> None:
     print(f"same page of bands and count: {same} of {count} searches")
 
 
+def compare_without_travel(count: int, rng: random.Random) -> None:
+    """Each search twice, with the journeys to and from gigs and without them (the search before
+    bands.selectors._on_the_road), in random order: their times side by side, and how many bands the
+    journeys took out of the count."""
+    from unittest import mock
+
+    from django.db.models import BooleanField, Func
+    from django.test import Client
+    from django.utils import timezone
+
+    from bands import selectors
+
+    class NoJourneys(Func):
+        output_field = BooleanField()
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__()
+
+        def __invert__(self):
+            return self
+
+        def as_sql(self, compiler, connection, **extra_context):
+            return "TRUE", []
+
+    client = Client()
+    today = timezone.now().date()
+    server = search_bench.ServerCPU()
+    timings: dict[str, dict[str, list[float]]] = {
+        name: {"wall": [], "cpu": [], "db": []} for name in ("travel", "no travel")
+    }
+    same, fewer = 0, []
+    load_before = search_bench.load_average()
+    for _ in range(count):
+        _kind, url = random_free_search(rng, today)
+        headers = {"HX-Request": "true"} if rng.random() < 0.5 else {}
+        found = {}
+        for name in rng.sample(["travel", "no travel"], 2):
+            without = mock.patch.object(selectors, "_on_the_road", NoJourneys)
+            with without if name == "no travel" else contextlib.nullcontext():
+                db = server.ms()
+                start, cpu = time.perf_counter(), time.process_time()
+                response = client.get(url, headers=headers)
+                timings[name]["wall"].append((time.perf_counter() - start) * 1000)
+                timings[name]["cpu"].append((time.process_time() - cpu) * 1000)
+                timings[name]["db"].append(server.ms() - db)
+            found[name] = int(FOUND.search(response.content.decode()).group(1).replace(",", ""))
+        same += found["travel"] == found["no travel"]
+        fewer.append(found["no travel"] - found["travel"])
+    print(
+        f"\n{count} free-date searches, each with the journeys and without them in turn "
+        f"(load average {load_before} before, {search_bench.load_average()} after)"
+    )
+    print(f"{'query':<10}{'p50 ms':>9}{'p95 ms':>9}{'cpu p50':>9}{'cpu p95':>9}{'db cpu p50':>12}{'db cpu p95':>12}")
+    for name, t in timings.items():
+        p = search_bench.percentile
+        print(
+            f"{name:<10}{statistics.median(t['wall']):>9.1f}{p(t['wall'], 95):>9.1f}{statistics.median(t['cpu']):>9.1f}"
+            f"{p(t['cpu'], 95):>9.1f}{statistics.median(t['db']):>12.1f}{p(t['db'], 95):>12.1f}"
+        )
+    print(
+        f"same count in {same} of {count} searches; the journeys took out {statistics.median(fewer):.0f} bands "
+        f"(median), {max(fewer)} at most; never more found with them: {min(fewer) >= 0}"
+    )
+
+
 def explain() -> None:
     from django.db import connection
     from django.utils import timezone
@@ -362,7 +511,9 @@ def main() -> None:
         if not args.reuse:
             search_bench.generate(rng)
             generate_busy(rng)
+            generate_gigs(rng)
         else:
+            generate_gigs(rng)
             # What autovacuum would do after a migration filled a table (index-only scans need it).
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
@@ -372,6 +523,8 @@ def main() -> None:
         run_searches(args.searches, rng)
         if args.compare_previous:
             compare_previous(args.searches, rng)
+        if args.compare_without_travel:
+            compare_without_travel(args.searches, rng)
     finally:
         connections.close_all()
         if args.keep or args.reuse:

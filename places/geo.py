@@ -2,14 +2,14 @@
 
 A search "within N km of a point" first keeps rows inside a latitude/longitude box around the
 point (plain indexed range conditions), then computes the exact great-circle distance of what is
-left (haversine, with Django's math functions, which SQLite gets from Django itself).
+left (haversine, GreatCircleKm: SQL math functions both databases have, which SQLite gets from Django
+where it was built without them).
 """
 
 import math
 from dataclasses import dataclass
 
-from django.db.models import F, FloatField, Q, QuerySet, Value
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models import F, FloatField, Func, Q, QuerySet, Value
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_RADIUS_KM = 20_000
@@ -70,15 +70,45 @@ def box_q(box: Box, lat_field: str, lon_field: str) -> Q:
     return q & Q(**{f"{lon_field}__gte": box.min_lon, f"{lon_field}__lte": box.max_lon})
 
 
+def _sql_value(value):
+    """A number as an SQL value; an expression (F("latitude"), OuterRef of another query) as it is."""
+    return value if hasattr(value, "resolve_expression") else Value(float(value), output_field=FloatField())
+
+
+class GreatCircleKm(Func):
+    """The great-circle distance between two points (lat1, lon1, lat2, lon2) in km, in SQL: haversine,
+    as great_circle_km. Each coordinate a number or an expression (a field of this row, OuterRef of
+    another query). One node written out, not a tree of Django's math functions: the same SQL, a
+    fraction of the time to build (a search that weighs journeys builds it per window).
+
+    Keep rows without a point out first: PostgreSQL's LEAST skips a NULL, so there a missing point
+    reads as 20,015 km (half the circumference), not NULL as on SQLite.
+    """
+
+    output_field = FloatField()
+    arity = 4
+
+    def __init__(self, lat1, lon1, lat2, lon2) -> None:
+        super().__init__(*(_sql_value(v) for v in (lat1, lon1, lat2, lon2)))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (lat1, p1), (lon1, p2), (lat2, p3), (lon2, p4) = (
+            compiler.compile(arg) for arg in self.get_source_expressions()
+        )
+        # SQLite's two-argument MIN is PostgreSQL's LEAST (Django's Least compiles the same way).
+        least = "MIN" if connection.vendor == "sqlite" else "LEAST"
+        sql = (
+            f"({2 * EARTH_RADIUS_KM!r} * ASIN({least}(SQRT("
+            f"POWER(SIN((RADIANS({lat2}) - RADIANS({lat1})) / 2), 2)"
+            f" + COS(RADIANS({lat1})) * COS(RADIANS({lat2})) * POWER(SIN((RADIANS({lon2}) - RADIANS({lon1})) / 2), 2)"
+            f"), 1.0)))"
+        )
+        return sql, [*p3, *p1, *p1, *p3, *p4, *p2]
+
+
 def distance_km_expression(lat_field: str, lon_field: str, lat: float, lon: float):
     """The great-circle distance from (lat, lon) to each row's point, in km, as an SQL expression."""
-    p1, p2 = Radians(Value(lat, output_field=FloatField())), Radians(F(lat_field))
-    dlat = (p2 - p1) / 2
-    dlon = (Radians(F(lon_field)) - Radians(Value(lon, output_field=FloatField()))) / 2
-    h = Power(Sin(dlat), 2) + Cos(p1) * Cos(p2) * Power(Sin(dlon), 2)
-    return Value(2 * EARTH_RADIUS_KM, output_field=FloatField()) * ASin(
-        Least(Sqrt(h), Value(1.0, output_field=FloatField()))
-    )
+    return GreatCircleKm(lat, lon, F(lat_field), F(lon_field))
 
 
 def within_km(

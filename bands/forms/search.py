@@ -143,7 +143,7 @@ def prepared_fields(
     Every search request built its form from scratch: a deep copy of a dozen fields and their choices
     normalised again, about half a millisecond, for lists that change only when a genre or the
     places listed change. A form built from this keeps the prepared lists and copies only what a
-    request may change (docs/decisions/0027).
+    request may change (docs/decisions/0030, which keeps this part of 0027).
     """
     fields = copy.deepcopy(form_class.base_fields)
     fields["genre"].choices = list(genres)

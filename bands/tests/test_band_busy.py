@@ -39,17 +39,23 @@ US = dt.timedelta(microseconds=1)
 
 
 def expected() -> set[tuple]:
-    """What the copy must hold: each busy row of each required membership."""
+    """What the copy must hold: each busy row of each required membership, with the row's point."""
     required = Membership.objects.filter(required=True).values_list("user_id", "band_id")
     bands_of: dict[int, list[int]] = {}
     for user_id, band_id in required:
         bands_of.setdefault(user_id, []).append(band_id)
-    rows = BusyInterval.objects.values_list("pk", "user_id", "starts_at", "ends_at")
-    return {(band_id, s, e, pk) for pk, user_id, s, e in rows for band_id in bands_of.get(user_id, ())}
+    rows = BusyInterval.objects.values_list("pk", "user_id", "starts_at", "ends_at", "latitude", "longitude")
+    return {
+        (band_id, s, e, pk, lat, lon) for pk, user_id, s, e, lat, lon in rows for band_id in bands_of.get(user_id, ())
+    }
 
 
 def copies() -> set[tuple]:
-    return set(BandBusyInterval.objects.values_list("band_id", "starts_at", "ends_at", "busy_interval_id"))
+    return set(
+        BandBusyInterval.objects.values_list(
+            "band_id", "starts_at", "ends_at", "busy_interval_id", "latitude", "longitude"
+        )
+    )
 
 
 def soon(days: int) -> dt.date:
@@ -72,7 +78,10 @@ def test_a_required_members_busy_time_is_copied_to_each_of_their_bands_and_only_
         [BusyInterval(user=sax, starts_at=T0, ends_at=T0 + dt.timedelta(days=k + 1), source=RULE, source_id=2)
          for k in range(3)]
     )  # fmt: skip
-    assert copies() == {(first.pk, row.starts_at, row.ends_at, row.pk), (second.pk, row.starts_at, row.ends_at, row.pk)}
+    assert copies() == {
+        (first.pk, row.starts_at, row.ends_at, row.pk, None, None),
+        (second.pk, row.starts_at, row.ends_at, row.pk, None, None),
+    }
     assert copies() == expected()
 
 
@@ -230,6 +239,7 @@ operation = st.one_of(
     st.tuples(st.just("join"), st.integers(0, 2), st.integers(0, 3), st.booleans()),
     st.tuples(st.just("leave"), st.integers(0, 20)),
     st.tuples(st.just("required"), st.integers(0, 20)),
+    st.tuples(st.just("place"), st.integers(0, 20), st.sampled_from([None, (52.52, 13.41), (51.46, -2.6)])),
 )
 
 
@@ -259,6 +269,11 @@ def test_the_copy_follows_any_sequence_of_changes(operations):
                 )
             elif op == "leave" and members:
                 members[args[0] % len(members)].delete()
+            elif op == "place" and rows:
+                # A gig's row says where it is (bands.0015 copies the point; a new point is copied anew).
+                row = rows[args[0] % len(rows)]
+                lat, lon = args[1] or (None, None)
+                BusyInterval.objects.filter(pk=row.pk).update(latitude=lat, longitude=lon)
             elif op == "required" and members:
                 member = members[args[0] % len(members)]
                 Membership.objects.filter(pk=member.pk).update(required=not member.required)

@@ -1,5 +1,5 @@
-"""Search forms are built from fields prepared once per genre and country list (docs/decisions/0027):
-what one request changes stays in its own form, and new lists are offered at once."""
+"""Search forms are built from fields prepared once per genre and country list (docs/decisions/0030,
+which keeps this part of 0027): what one request changes stays in its own form, and new lists are offered at once."""
 
 import pytest
 from django.http import QueryDict
