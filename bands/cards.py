@@ -90,6 +90,10 @@ def _words(language: str | None) -> dict[str, str]:
         "from amount": _("from %(amount)s %(currency)s"),
         "up to amount": _("up to %(amount)s %(currency)s"),
         "away": _("%(distance)s away"),
+        "Open slot": _("Open slot"),
+        "Support call": _("Support call"),
+        "Negotiable": _("Negotiable"),
+        "places open": _("%(open)s of %(places)s"),
     }
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.timezones import when_text
-from bands.cards import detail_url, distance_away, rating_text
+from bands.cards import card_words, detail_url, distance_away, rating_text
 from bands.models import Band
 from places.maps import Marker, point_of, results_map
 from venues.models import Slot
@@ -55,9 +55,10 @@ class SlotCard:
 
 
 def slot_fee_text(slot: Slot) -> str:
+    words = card_words()
     if slot.fee is not None:
-        return _("%(amount)s %(currency)s") % {"amount": intcomma(slot.fee), "currency": slot.currency}
-    return slot.support_terms or _("Negotiable")
+        return words["amount"] % {"amount": intcomma(slot.fee), "currency": slot.currency}
+    return slot.support_terms or words["Negotiable"]
 
 
 def mark_of(slot: Slot, band: Band) -> Mark:
@@ -85,17 +86,18 @@ def slot_card(slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None) 
     else:
         url, stage_name = detail_url("bookings:slot_detail", slot.pk), slot.stage.name
     support_call = slot.is_support_call
+    words = card_words()
     return SlotCard(
         url=url,
         starts_at_iso=timezone.localtime(slot.starts_at).isoformat(),
         when=when_text(slot.starts_at, slot.ends_at, zone or slot.zone),
-        title=slot.title or _("Open slot"),
+        title=slot.title or words["Open slot"],
         place=f"{slot.place_label}, {city}" if city else slot.place_label,
         stage_name=stage_name,
         genres=tuple(slot.genres.all()),
         fee=slot_fee_text(slot),
-        places=_("%(open)s of %(places)s") % {"open": slot.places - slot.places_taken, "places": slot.places},
-        status=_("Support call") if support_call else Slot.Status(status).label,
+        places=words["places open"] % {"open": slot.places - slot.places_taken, "places": slot.places},
+        status=words["Support call"] if support_call else Slot.Status(status).label,
         status_badge="badge--warning" if support_call else STATUS_BADGES[status],
         mark=mark_of(slot, band) if band is not None else None,
         # A show a band hosts has no venue of its own to rate.
