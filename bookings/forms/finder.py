@@ -216,7 +216,7 @@ class FinderForm(PlaceGenreFields):
                 }
             )
         if filters["role"]:
-            chips.append({"label": dict(ROLE_FILTERS)[filters["role"]], "clear": self._query_without("role")})
+            chips.append({"label": str(dict(ROLE_FILTERS)[filters["role"]]), "clear": self._query_without("role")})
         if filters["min_rating"] is not None:
             label = gettext("Venues rated %(rating)s stars and up") % {"rating": f"{filters['min_rating']:g}"}
             chips.append({"label": label, "clear": self._query_without("min_rating")})
@@ -237,7 +237,7 @@ class FinderForm(PlaceGenreFields):
         """What a saved search of this form's filters is called: its filters' chips, the band's own left
         out ("Every slot" without any)."""
         chips = self.active_filters()
-        return ", ".join(c["label"] for c in chips if not c.get("band")) or gettext("Every slot")
+        return ", ".join(str(c["label"]) for c in chips if not c.get("band")) or gettext("Every slot")
 
     def _query_without(self, *names: str, genre: str | None = None) -> str:
         """The current query string minus the named parameters (or one genre) and the page."""
