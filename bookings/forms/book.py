@@ -201,4 +201,7 @@ class FileForm(forms.Form):
     def __init__(self, *args: Any, documents: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = BookingFile.Kind.choices
-        self.fields["replaces"].choices = [("", "– a new document –"), *((str(f.pk), f.title) for f in documents)]
+        self.fields["replaces"].choices = [
+            ("", gettext("– a new document –")),
+            *((str(f.pk), f.title) for f in documents),
+        ]

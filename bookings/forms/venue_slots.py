@@ -149,7 +149,7 @@ class SlotFieldsForm(forms.Form):
         initial=Slot.Visibility.PUBLIC,
         widget=forms.RadioSelect,
     )
-    ticket_url = LinkField(kind="ticket", label=_("Ticket link"), placeholder="https://tickets.example/…")
+    ticket_url = LinkField(kind="ticket", label=_("Ticket link"), placeholder=_("https://tickets.example/…"))
     notes = forms.CharField(
         label=_("Notes"),
         required=False,
