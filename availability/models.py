@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import validate_time_zone
@@ -114,7 +115,10 @@ class Rule(TimeBlock):
         constraints = TimeBlock.time_constraints("availability_rule")
 
     def __str__(self) -> str:
-        return self.title or f"{self.get_kind_display()} from {self.local_start:%Y-%m-%d %H:%M}"
+        if self.title:
+            return self.title
+        start = f"{self.local_start:%Y-%m-%d %H:%M}"
+        return gettext("%(kind)s from %(start)s") % {"kind": self.get_kind_display(), "start": start}
 
 
 class ExternalCalendar(models.Model):

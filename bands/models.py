@@ -54,13 +54,13 @@ class Genre(models.Model):
 class LinksMixin(models.Model):
     """Website and social links, each checked against its own site (see links.py)."""
 
-    website = models.URLField(max_length=300, blank=True, validators=[validate_link("website")])
-    instagram = models.URLField(max_length=300, blank=True, validators=[validate_link("instagram")])
-    facebook = models.URLField(max_length=300, blank=True, validators=[validate_link("facebook")])
+    website = models.URLField(_("website"), max_length=300, blank=True, validators=[validate_link("website")])
+    instagram = models.URLField(_("Instagram"), max_length=300, blank=True, validators=[validate_link("instagram")])
+    facebook = models.URLField(_("Facebook"), max_length=300, blank=True, validators=[validate_link("facebook")])
     tiktok = models.URLField(_("TikTok"), max_length=300, blank=True, validators=[validate_link("tiktok")])
     youtube = models.URLField(_("YouTube"), max_length=300, blank=True, validators=[validate_link("youtube")])
-    spotify = models.URLField(max_length=300, blank=True, validators=[validate_link("spotify")])
-    bandcamp = models.URLField(max_length=300, blank=True, validators=[validate_link("bandcamp")])
+    spotify = models.URLField(_("Spotify"), max_length=300, blank=True, validators=[validate_link("spotify")])
+    bandcamp = models.URLField(_("Bandcamp"), max_length=300, blank=True, validators=[validate_link("bandcamp")])
     soundcloud = models.URLField(_("SoundCloud"), max_length=300, blank=True, validators=[validate_link("soundcloud")])
 
     class Meta:
@@ -77,7 +77,7 @@ class RatingColumns(models.Model):
     read no review rows. Written only by reviews.services (in the transaction that publishes, hides or
     restores a review); docs/decisions/0018 gives the ranking formula behind `rating_score`."""
 
-    rating_count = models.PositiveIntegerField("reviews", default=0, editable=False)
+    rating_count = models.PositiveIntegerField(_("reviews"), default=0, editable=False)
     rating_average = models.FloatField(_("average stars"), null=True, blank=True, editable=False)
     # The Bayesian average the "best rated" sort uses; 0 without a review, so such rows sort last
     # (any rated row scores above 1) with a plain descending index on every database.
@@ -100,10 +100,10 @@ class Band(LinksMixin, RatingColumns):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True, help_text=_("Your address on StageSlot: /bands/<slug>/"))
     tagline = models.CharField(
-        max_length=160, blank=True, help_text=_("One line, e.g. “Four-piece indie rock from Berlin”.")
+        _("tagline"), max_length=160, blank=True, help_text=_("One line, e.g. “Four-piece indie rock from Berlin”.")
     )
     bio = models.TextField(blank=True, max_length=5000, help_text=_("Plain text; blank lines start new paragraphs."))
-    genres = models.ManyToManyField(Genre, related_name="bands", blank=True)
+    genres = models.ManyToManyField(Genre, verbose_name=_("genres"), related_name="bands", blank=True)
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=80, blank=True)
     country = CountryField(blank=True)
@@ -122,7 +122,7 @@ class Band(LinksMixin, RatingColumns):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     fee_min = models.PositiveIntegerField(_("lowest fee"), null=True, blank=True)
     fee_max = models.PositiveIntegerField(_("highest fee"), null=True, blank=True)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     set_length_minutes = models.PositiveSmallIntegerField(
         _("usual set length (minutes)"),
         null=True,
@@ -467,23 +467,25 @@ class Package(models.Model):
         DAY = "day", _("per day")
 
     band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="packages")
-    name = models.CharField(max_length=80)
+    name = models.CharField(_("name"), max_length=80)
     included = models.TextField(
         _("what is included"),
         blank=True,
         max_length=1000,
         help_text=_("e.g. “PA for 150 guests, first dance learned.”"),
     )
-    sets = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    sets = models.PositiveSmallIntegerField(
+        _("sets"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
     set_minutes = models.PositiveSmallIntegerField(
         _("minutes per set"), default=45, validators=[MinValueValidator(10), MaxValueValidator(480)]
     )
     break_minutes = models.PositiveSmallIntegerField(
         _("break between sets (minutes)"), default=15, validators=[MaxValueValidator(120)]
     )
-    price = models.PositiveIntegerField(validators=[MaxValueValidator(10_000_000)])
-    price_unit = models.CharField(max_length=5, choices=PriceUnit.choices, default=PriceUnit.FIXED)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    price = models.PositiveIntegerField(_("price"), validators=[MaxValueValidator(10_000_000)])
+    price_unit = models.CharField(_("price unit"), max_length=5, choices=PriceUnit.choices, default=PriceUnit.FIXED)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     travel_included_km = models.PositiveIntegerField(
         _("travel included within (km)"), null=True, blank=True, validators=[MaxValueValidator(20_000)]
     )
@@ -495,9 +497,13 @@ class Package(models.Model):
         help_text=_("Added to the price."),
     )
     instant = models.BooleanField(
-        "instant-bookable", default=False, help_text=_("Clients book it at once at a free time, without your answer.")
+        _("instant-bookable"),
+        default=False,
+        help_text=_("Clients book it at once at a free time, without your answer."),
     )
-    active = models.BooleanField(default=True, help_text=_("Off: no longer offered (bookings made with it stay)."))
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Off: no longer offered (bookings made with it stay).")
+    )
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -21,13 +21,13 @@ from .constraints import PostgresExclusionConstraint, TsTzRange
 
 
 class Venue(LinksMixin, RatingColumns):
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(max_length=120, unique=True, help_text=_("Your address on StageSlot: /venues/<slug>/"))
     description = models.TextField(
-        blank=True, max_length=5000, help_text=_("Plain text; blank lines start new paragraphs.")
+        _("description"), blank=True, max_length=5000, help_text=_("Plain text; blank lines start new paragraphs.")
     )
-    address = models.CharField(max_length=200, blank=True)
-    postcode = models.CharField(max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=80, blank=True)
     country = CountryField(blank=True)
@@ -41,7 +41,7 @@ class Venue(LinksMixin, RatingColumns):
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text=_("Standing capacity of the largest room."))
-    genres = models.ManyToManyField(Genre, related_name="venues", blank=True)
+    genres = models.ManyToManyField(Genre, verbose_name=_("genres"), related_name="venues", blank=True)
     status = models.CharField(max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
     status_reason = models.CharField(max_length=300, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -93,9 +93,9 @@ class Venue(LinksMixin, RatingColumns):
 
 class Stage(models.Model):
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="stages")
-    name = models.CharField(max_length=80)
+    name = models.CharField(_("name"), max_length=80)
     capacity = models.PositiveIntegerField(null=True, blank=True)
-    notes = models.CharField(max_length=300, blank=True, help_text=_("Size, PA, backline."))
+    notes = models.CharField(_("notes"), max_length=300, blank=True, help_text=_("Size, PA, backline."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -206,10 +206,10 @@ class Slot(models.Model):
         help_text=_("Where the show is, if the place is on StageSlot."),
     )
     place_name = models.CharField(
-        "place", max_length=120, blank=True, db_default="", help_text=_("e.g. “Anna’s living room”.")
+        _("place"), max_length=120, blank=True, db_default="", help_text=_("e.g. “Anna’s living room”.")
     )
-    place_address = models.CharField("address", max_length=200, blank=True, db_default="")
-    place_city = models.CharField("city", max_length=80, blank=True, db_default="")
+    place_address = models.CharField(_("address"), max_length=200, blank=True, db_default="")
+    place_city = models.CharField(_("city"), max_length=80, blank=True, db_default="")
     # A hosted show's city in the gazetteer, when its place is typed in.
     place = models.ForeignKey("places.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # Where the show is: its venue's point (or the named venue's, or the city's), copied here so that
@@ -253,7 +253,9 @@ class Slot(models.Model):
     )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     ticket_url = models.URLField(_("ticket link"), max_length=300, blank=True, validators=[validate_link("ticket")])
-    notes = models.TextField(blank=True, max_length=2000, help_text=_("Load-in, backline, door deal… Bands see this."))
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=2000, help_text=_("Load-in, backline, door deal… Bands see this.")
+    )
     # Places taken; bookings.services changes them only with the slot row locked.
     headliner_booked = models.PositiveSmallIntegerField(default=0, editable=False)
     supports_booked = models.PositiveSmallIntegerField(default=0, editable=False)

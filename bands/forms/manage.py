@@ -20,14 +20,14 @@ from ..services import SLUG_TAKEN
 RESERVED_SLUGS = frozenset({"new", "search", "manage", "join", "admin"})
 BIO_LIMIT = 5000
 LINK_PLACEHOLDERS = {
-    "website": "https://yourband.com",
-    "instagram": "https://instagram.com/yourband",
-    "facebook": "https://facebook.com/yourband",
-    "tiktok": "https://tiktok.com/@yourband",
-    "youtube": "https://youtube.com/@yourband",
-    "spotify": "https://open.spotify.com/artist/…",
-    "bandcamp": "https://yourband.bandcamp.com",
-    "soundcloud": "https://soundcloud.com/yourband",
+    "website": _("https://yourband.com"),
+    "instagram": _("https://instagram.com/yourband"),
+    "facebook": _("https://facebook.com/yourband"),
+    "tiktok": _("https://tiktok.com/@yourband"),
+    "youtube": _("https://youtube.com/@yourband"),
+    "spotify": _("https://open.spotify.com/artist/…"),
+    "bandcamp": _("https://yourband.bandcamp.com"),
+    "soundcloud": _("https://soundcloud.com/yourband"),
 }
 
 
@@ -73,6 +73,7 @@ class BandForm(PlaceFormMixin, forms.ModelForm):
         queryset=Genre.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label=_("Genres"),
         help_text=_("Pick every genre that fits; venues search by them."),
     )
 
@@ -312,7 +313,7 @@ class BandEmbedForm(forms.Form):
         help_text=_(
             "A link to a song, album, playlist or video on Spotify, SoundCloud or YouTube, or Bandcamp's embed code."
         ),
-        widget=forms.TextInput(attrs={"placeholder": "https://open.spotify.com/album/…", "spellcheck": "false"}),
+        widget=forms.TextInput(attrs={"placeholder": _("https://open.spotify.com/album/…"), "spellcheck": "false"}),
         error_messages={"required": _("Paste a share link first.")},
     )
     title = forms.CharField(

@@ -23,8 +23,8 @@ PROFILE_FIELDS += ["capacity", "genres"]
 ZONE_NOTE = _("Proposed from the venue’s location.")
 LINK_HELP = {
     "website": _("Your own site, e.g. https://kellerbar.example"),
-    "instagram": "e.g. https://instagram.com/yourvenue",
-    "facebook": "e.g. https://facebook.com/yourvenue",
+    "instagram": _("e.g. https://instagram.com/yourvenue"),
+    "facebook": _("e.g. https://facebook.com/yourvenue"),
 }
 
 
@@ -62,6 +62,7 @@ class VenueProfileForm(PlaceFormMixin, forms.ModelForm):
         queryset=Genre.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label=_("Genres"),
         help_text=_("What you like to book. Bands searching by genre find you."),
     )
 
