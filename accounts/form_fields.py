@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from .timezones import time_zone_choices
 
@@ -55,7 +56,7 @@ class TimeZoneField(forms.ChoiceField):
     def __init__(self, *, browser_default: bool = False, **kwargs) -> None:
         kwargs.setdefault("choices", time_zone_choices)
         kwargs.setdefault("initial", "UTC")
-        kwargs.setdefault("help_text", "Times are shown to you in this zone.")
+        kwargs.setdefault("help_text", _("Times are shown to you in this zone."))
         kwargs.setdefault("error_messages", {"invalid_choice": TIME_ZONE_ERROR})
         kwargs.setdefault("widget", TimeZoneSelect)
         super().__init__(**kwargs)

@@ -5,6 +5,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from .timezones import validate_time_zone
 
@@ -44,13 +45,13 @@ class User(AbstractUser):
     display_name = models.CharField(
         max_length=80,
         blank=True,
-        help_text="How other people on StageSlot see you, e.g. “Sam Rivera”.",
+        help_text=_("How other people on StageSlot see you, e.g. “Sam Rivera”."),
     )
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
-        help_text="Times are shown to you in this zone.",
+        help_text=_("Times are shown to you in this zone."),
     )
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
 
@@ -89,12 +90,12 @@ class Notification(models.Model):
     """
 
     class Email(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        DIGEST = "digest", "Waiting for the daily digest"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Not wanted"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        DIGEST = "digest", _("Waiting for the daily digest")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not wanted")
+        FAILED = "failed", _("Failed")
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40)
@@ -140,9 +141,9 @@ class NotificationPreference(models.Model):
     """How one person wants one kind of notification; no row means the default (app and instant email)."""
 
     class Email(models.TextChoices):
-        INSTANT = "instant", "Email at once"
-        DIGEST = "digest", "In the daily digest"
-        OFF = "off", "No email"
+        INSTANT = "instant", _("Email at once")
+        DIGEST = "digest", _("In the daily digest")
+        OFF = "off", _("No email")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
     kind = models.CharField(max_length=40)
@@ -163,14 +164,14 @@ class ApiToken(models.Model):
     shown once, when it is made. It reaches what its user reaches, narrowed by its scopes."""
 
     class Scope(models.TextChoices):
-        READ = "read", "Read: bookings, notifications, busy time and feeds"
-        BOOKINGS = "bookings", "Bookings: apply, offer, request, answer, cancel; mark notifications read"
-        AVAILABILITY = "availability", "Availability: add, change and delete busy rules"
-        PACKAGES = "packages", "Packages: add, change and withdraw the packages of bands you lead"
-        SHOWS = "shows", "Shows: host shows, post support calls, apply to them and pick the line-up"
-        REVIEWS = "reviews", "Reviews: write, answer and report reviews"
-        MESSAGES = "messages", "Messages and files: write in booking threads and share files"
-        PLANS = "plans", "Plans: saved alerts and tour plans"
+        READ = "read", _("Read: bookings, notifications, busy time and feeds")
+        BOOKINGS = "bookings", _("Bookings: apply, offer, request, answer, cancel; mark notifications read")
+        AVAILABILITY = "availability", _("Availability: add, change and delete busy rules")
+        PACKAGES = "packages", _("Packages: add, change and withdraw the packages of bands you lead")
+        SHOWS = "shows", _("Shows: host shows, post support calls, apply to them and pick the line-up")
+        REVIEWS = "reviews", _("Reviews: write, answer and report reviews")
+        MESSAGES = "messages", _("Messages and files: write in booking threads and share files")
+        PLANS = "plans", _("Plans: saved alerts and tour plans")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=80)

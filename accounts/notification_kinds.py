@@ -5,54 +5,59 @@ A kind is "low priority" when waiting a day costs nothing; only those can go int
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class NotificationKind:
     key: str
-    label: str
-    group: str
+    label: str | Promise
+    group: str | Promise
     low_priority: bool = False
 
 
-GROUPS = ("Bookings", "Reviews", "Messages", "Bands and venues", "Calendars")
+BOOKINGS, REVIEWS, MESSAGES = _("Bookings"), _("Reviews"), _("Messages")
+BANDS_AND_VENUES, CALENDARS = _("Bands and venues"), _("Calendars")
+GROUPS = (BOOKINGS, REVIEWS, MESSAGES, BANDS_AND_VENUES, CALENDARS)
 
 KINDS: dict[str, NotificationKind] = {
     k.key: k
     for k in (
-        NotificationKind("booking_created", "A new application, offer or request", "Bookings"),
-        NotificationKind("booking_booked", "A booking is accepted", "Bookings"),
-        NotificationKind("booking_declined", "A booking is declined", "Bookings"),
-        NotificationKind("booking_withdrawn", "An application, offer or request is withdrawn", "Bookings", True),
-        NotificationKind("booking_cancelled", "A booked gig is cancelled", "Bookings"),
-        NotificationKind("booking_slot_cancelled", "A venue cancels a slot", "Bookings"),
-        NotificationKind("booking_expired", "A request ran out before anyone answered", "Bookings", True),
-        NotificationKind("booking_invite_claimed", "An offer sent by email is taken", "Bookings"),
-        NotificationKind("booking_waiting", "A request has waited too long for your answer", "Bookings"),
-        NotificationKind("show_support_asked", "Who fills the support places of a show", "Bookings"),
-        NotificationKind("show_alert", "A new slot or support call matches a saved search", "Bookings", True),
-        NotificationKind("show_bill", "The running order of a show you play changes", "Bookings"),
-        NotificationKind("booking_disputed", "A gig is disputed", "Bookings"),
-        NotificationKind("booking_dispute_resolved", "StageSlot staff resolve a dispute", "Bookings"),
-        NotificationKind("booking_reschedule", "New times are proposed for a gig", "Bookings"),
-        NotificationKind("booking_rescheduled", "A proposal of new times is accepted or declined", "Bookings"),
-        NotificationKind("booking_file", "A file is shared on a booking", "Bookings", True),
-        NotificationKind("gig_reminder", "Reminder two days before a gig", "Bookings"),
-        NotificationKind("review_request", "How was the gig? A gig to review", "Reviews"),
-        NotificationKind("review_reminder", "A gig still to review, a week before reviews close", "Reviews"),
-        NotificationKind("review_written", "The other side has reviewed your gig", "Reviews", True),
-        NotificationKind("review_published", "The reviews of your gig are published", "Reviews", True),
-        NotificationKind("review_reply", "A reply to your review", "Reviews", True),
-        NotificationKind("review_hidden", "Staff hid your review", "Reviews"),
-        NotificationKind("message", "A new message in a booking thread", "Messages", True),
-        NotificationKind("bill_message", "A new message in the thread of a bill", "Messages", True),
-        NotificationKind("invite_accepted", "Someone joins your band through an invite", "Bands and venues", True),
-        NotificationKind("band_status", "Your band is approved or suspended", "Bands and venues"),
-        NotificationKind("venue_status", "Your venue is approved or suspended", "Bands and venues"),
-        NotificationKind("calendar_failing", "An imported calendar keeps failing", "Calendars", True),
+        NotificationKind("booking_created", _("A new application, offer or request"), BOOKINGS),
+        NotificationKind("booking_booked", _("A booking is accepted"), BOOKINGS),
+        NotificationKind("booking_declined", _("A booking is declined"), BOOKINGS),
+        NotificationKind("booking_withdrawn", _("An application, offer or request is withdrawn"), BOOKINGS, True),
+        NotificationKind("booking_cancelled", _("A booked gig is cancelled"), BOOKINGS),
+        NotificationKind("booking_slot_cancelled", _("A venue cancels a slot"), BOOKINGS),
+        NotificationKind("booking_expired", _("A request ran out before anyone answered"), BOOKINGS, True),
+        NotificationKind("booking_invite_claimed", _("An offer sent by email is taken"), BOOKINGS),
+        NotificationKind("booking_waiting", _("A request has waited too long for your answer"), BOOKINGS),
+        NotificationKind("show_support_asked", _("Who fills the support places of a show"), BOOKINGS),
+        NotificationKind("show_alert", _("A new slot or support call matches a saved search"), BOOKINGS, True),
+        NotificationKind("show_bill", _("The running order of a show you play changes"), BOOKINGS),
+        NotificationKind("booking_disputed", _("A gig is disputed"), BOOKINGS),
+        NotificationKind("booking_dispute_resolved", _("StageSlot staff resolve a dispute"), BOOKINGS),
+        NotificationKind("booking_reschedule", _("New times are proposed for a gig"), BOOKINGS),
+        NotificationKind("booking_rescheduled", _("A proposal of new times is accepted or declined"), BOOKINGS),
+        NotificationKind("booking_file", _("A file is shared on a booking"), BOOKINGS, True),
+        NotificationKind("gig_reminder", _("Reminder two days before a gig"), BOOKINGS),
+        NotificationKind("review_request", _("How was the gig? A gig to review"), REVIEWS),
+        NotificationKind("review_reminder", _("A gig still to review, a week before reviews close"), REVIEWS),
+        NotificationKind("review_written", _("The other side has reviewed your gig"), REVIEWS, True),
+        NotificationKind("review_published", _("The reviews of your gig are published"), REVIEWS, True),
+        NotificationKind("review_reply", _("A reply to your review"), REVIEWS, True),
+        NotificationKind("review_hidden", _("Staff hid your review"), REVIEWS),
+        NotificationKind("message", _("A new message in a booking thread"), MESSAGES, True),
+        NotificationKind("bill_message", _("A new message in the thread of a bill"), MESSAGES, True),
+        NotificationKind("invite_accepted", _("Someone joins your band through an invite"), BANDS_AND_VENUES, True),
+        NotificationKind("band_status", _("Your band is approved or suspended"), BANDS_AND_VENUES),
+        NotificationKind("venue_status", _("Your venue is approved or suspended"), BANDS_AND_VENUES),
+        NotificationKind("calendar_failing", _("An imported calendar keeps failing"), CALENDARS, True),
     )
 }
 
 
 def kind_of(key: str) -> NotificationKind:
     """The kind named `key`; an unknown one reads as a plain, high-priority notification."""
-    return KINDS.get(key) or NotificationKind(key, key.replace("_", " ").capitalize(), "Bookings")
+    return KINDS.get(key) or NotificationKind(key, key.replace("_", " ").capitalize(), BOOKINGS)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Notification, NotificationPreference, User
 from .notification_kinds import GROUPS, KINDS, NotificationKind
@@ -68,7 +69,7 @@ class PreferenceRow:
     email: str  # a NotificationPreference.Email value
 
 
-EMAIL_LABELS = {Email.INSTANT: "At once", Email.DIGEST: "Daily digest", Email.OFF: "No email"}
+EMAIL_LABELS = {Email.INSTANT: _("At once"), Email.DIGEST: _("Daily digest"), Email.OFF: _("No email")}
 
 
 def email_choices_for(kind: NotificationKind) -> list[tuple[str, str]]:
@@ -100,18 +101,20 @@ def notification_preferences_save(*, user: User, choices: dict[str, tuple[bool, 
     email choice, or the daily digest for a kind that cannot wait a day.
     """
     errors = []
-    for key, (_, email) in choices.items():
+    for key, (_in_app, email) in choices.items():
         kind = KINDS.get(key)
         if kind is None:
             errors.append(ValidationError("There is no kind of notification called “%(key)s”.", params={"key": key}))
         elif email not in Email.values:
             errors.append(
-                ValidationError("“%(label)s”: choose At once, Daily digest or No email.", params={"label": kind.label})
+                ValidationError(
+                    _("“%(label)s”: choose At once, Daily digest or No email."), params={"label": kind.label}
+                )
             )
         elif email == Email.DIGEST and not kind.low_priority:
             errors.append(
                 ValidationError(
-                    "“%(label)s” cannot wait for the daily digest: choose At once or No email.",
+                    _("“%(label)s” cannot wait for the daily digest: choose At once or No email."),
                     params={"label": kind.label},
                 )
             )

@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..notification_kinds import NotificationKind
 from ..notifications import PreferenceRow, email_choices_for
 
 
 class NotificationFilterForm(forms.Form):
-    unread = forms.BooleanField(required=False, label="Unread only")
+    unread = forms.BooleanField(required=False, label=_("Unread only"))
 
     def unread_only(self) -> bool:
         return self.is_valid() and self.cleaned_data["unread"]
@@ -39,16 +41,23 @@ class NotificationPreferencesForm(forms.Form):
         self.rows = rows
         for row in rows:
             kind = row.kind
-            self.fields[f"app_{kind.key}"] = forms.BooleanField(required=False, label=f"In the app: {kind.label}")
+            self.fields[f"app_{kind.key}"] = forms.BooleanField(
+                required=False, label=format_lazy(_("In the app: {label}"), label=kind.label)
+            )
             if kind.low_priority:
-                refused = f"“{kind.label}”: choose At once, Daily digest or No email."
+                refused = format_lazy(_("“{label}”: choose At once, Daily digest or No email."), label=kind.label)
             else:
-                refused = f"“{kind.label}” cannot wait for the daily digest: choose At once or No email."
+                refused = format_lazy(
+                    _("“{label}” cannot wait for the daily digest: choose At once or No email."), label=kind.label
+                )
             self.fields[f"email_{kind.key}"] = forms.ChoiceField(
                 choices=email_choices_for(kind),
                 widget=forms.RadioSelect,
-                label=f"Email: {kind.label}",
-                error_messages={"required": f"“{kind.label}”: choose how to be emailed.", "invalid_choice": refused},
+                label=format_lazy(_("Email: {label}"), label=kind.label),
+                error_messages={
+                    "required": format_lazy(_("“{label}”: choose how to be emailed."), label=kind.label),
+                    "invalid_choice": refused,
+                },
             )
 
     def groups(self) -> list[tuple[str, list[PreferenceFields]]]:

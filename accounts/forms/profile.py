@@ -2,6 +2,8 @@
 
 from django import forms
 from django.core.files.base import ContentFile
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..form_fields import TimeZoneField
 from ..images import AVATAR_RULES, image_clean
@@ -13,11 +15,11 @@ class SignupForm(forms.Form):
     display_name = forms.CharField(
         max_length=80,
         required=False,
-        label="Your name",
-        help_text="Shown to bands, venues and clients you work with.",
+        label=_("Your name"),
+        help_text=_("Shown to bands, venues and clients you work with."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    time_zone = TimeZoneField(label="Time zone", browser_default=True)
+    time_zone = TimeZoneField(label=_("Time zone"), browser_default=True)
 
     def signup(self, request, user) -> None:
         user.display_name = self.cleaned_data["display_name"].strip()
@@ -29,19 +31,22 @@ class ProfileForm(forms.Form):
     display_name = forms.CharField(
         max_length=80,
         required=False,
-        label="Display name",
-        help_text="Shown to bands, venues and clients you work with.",
+        label=_("Display name"),
+        help_text=_("Shown to bands, venues and clients you work with."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    time_zone = TimeZoneField(label="Time zone")
+    time_zone = TimeZoneField(label=_("Time zone"))
     avatar = forms.FileField(
         required=False,
-        label="Profile picture",
-        help_text=f"JPEG, PNG or WebP, up to {AVATAR_RULES.max_bytes // (1024 * 1024)} MB and "
-        f"{AVATAR_RULES.max_pixels // 1_000_000} megapixels. It is cropped to a square.",
+        label=_("Profile picture"),
+        help_text=format_lazy(
+            _("JPEG, PNG or WebP, up to {mb} MB and {megapixels} megapixels. It is cropped to a square."),
+            mb=AVATAR_RULES.max_bytes // (1024 * 1024),
+            megapixels=AVATAR_RULES.max_pixels // 1_000_000,
+        ),
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
-    remove_avatar = forms.BooleanField(required=False, label="Remove my current picture")
+    remove_avatar = forms.BooleanField(required=False, label=_("Remove my current picture"))
 
     def clean_avatar(self) -> ContentFile | None:
         upload = self.cleaned_data.get("avatar")

@@ -4,23 +4,24 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ..api_tokens import EXPIRY_CHOICES
 from ..models import ApiToken
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=80, help_text="What will use it, e.g. “Band website”.")
+    name = forms.CharField(label=_("Name"), max_length=80, help_text=_("What will use it, e.g. “Band website”."))
     scopes = forms.MultipleChoiceField(
-        label="Scopes",
+        label=_("Scopes"),
         choices=ApiToken.Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiToken.Scope.READ],
-        error_messages={"required": "Choose at least one scope."},
+        error_messages={"required": _("Choose at least one scope.")},
     )
     expires = forms.ChoiceField(
-        label="Expires",
-        choices=[("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("never", "Never")],
+        label=_("Expires"),
+        choices=[("30", _("In 30 days")), ("90", _("In 90 days")), ("365", _("In a year")), ("never", _("Never"))],
         initial="90",
     )
 

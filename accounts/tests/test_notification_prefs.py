@@ -139,7 +139,7 @@ def test_the_settings_page_shows_every_kind_by_group(client, ann, django_assert_
     for group in GROUPS:
         assert f"<legend>{group}</legend>" in html
     for kind in KINDS.values():
-        assert kind.label in html
+        assert str(kind.label) in html
     # The digest is offered for low-priority kinds only, and explained with the viewer's zone.
     digest_radios = html.count('value="digest"')
     assert digest_radios == sum(1 for k in KINDS.values() if k.low_priority)

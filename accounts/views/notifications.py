@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -73,13 +75,13 @@ def bell(request: HtmxHttpRequest) -> HttpResponse:
     seen = request.GET.get("seen", "")
     if seen == str(unread):
         return HttpResponse(status=204)
-    status = f"{unread} unread" if unread else "none unread"
+    status = ngettext("%(n)s unread", "%(n)s unread", unread) % {"n": unread} if unread else gettext("none unread")
     context = {
         "unread": unread,
         "badge": "99+" if unread > BADGE_MAX else str(unread),
-        "label": f"Notifications, {status}",
+        "label": gettext("Notifications, %(status)s") % {"status": status},
         # The first answer on a page shows the count quietly; a later change is announced.
-        "announce": f"Notifications: {status}" if seen else "",
+        "announce": gettext("Notifications: %(status)s") % {"status": status} if seen else "",
     }
     return render(request, "accounts/partials/_bell.html", context)
 
@@ -135,9 +137,12 @@ def notification_read(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def notification_read_all(request: HtmxHttpRequest) -> HttpResponse:
     count = notifications_mark_all_read(user=request.user)
     if count:
-        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+        messages.success(
+            request,
+            ngettext("Marked %(n)s notification read.", "Marked %(n)s notifications read.", count) % {"n": count},
+        )
     else:
-        messages.info(request, "Nothing was unread.")
+        messages.info(request, _("Nothing was unread."))
     return _back(request)
 
 
@@ -154,7 +159,7 @@ def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, "Your notification settings are saved.")
+                messages.success(request, _("Your notification settings are saved."))
                 return redirect("notifications:settings")
         status = 400
     else:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from ..forms.profile import ProfileForm
 from ..services import user_profile_update
@@ -22,7 +23,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 avatar=form.cleaned_data["avatar"],
                 remove_avatar=form.cleaned_data["remove_avatar"],
             )
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("accounts:profile")
         status = 400
     else:

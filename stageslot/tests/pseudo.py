@@ -13,6 +13,7 @@ lists them, each with the element it sits in.
 import contextlib
 import gettext as gettext_module
 import re
+import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -171,9 +172,10 @@ def unwrapped_text(html: str, *, data: Iterable[str] = ()) -> list[Unwrapped]:
 
 
 def database_words() -> set[str]:
-    """Every text value in the database (names, places, addresses, e-mails, slugs, genres, time zones,
-    messages people wrote): what a page shows of them is data, not words to translate."""
-    words: set[str] = set()
+    """Every text value in the database (names, places, addresses, e-mails, slugs, genres, messages
+    people wrote) and the time zones' names: what a page shows of them is data, not words to translate."""
+    words: set[str] = {zone for zone in zoneinfo.available_timezones()}
+    words |= {zone.replace("_", " ") for zone in words}
     for model in apps.get_models():
         fields = [
             f.attname
