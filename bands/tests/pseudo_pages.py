@@ -7,7 +7,6 @@ Python-drawn form widgets. Remove the filter once that has landed.
 """
 
 import os
-import zoneinfo
 from collections.abc import Iterable
 
 from accounts.models import User
@@ -76,12 +75,11 @@ def _not_ours(found: list[Unwrapped], html: str) -> list[Unwrapped]:
 
 
 def page_data() -> set[str]:
-    """What a page may show that is data, not words: the database's text (`database_words`), each word
-    of people's names (pages show first names) and the time zones' names (a form's zone list)."""
+    """What a page may show that is data, not words: the database's text and the time zones' names
+    (`database_words`), and each word of people's names (pages show first names)."""
     data = database_words()
     for name in User.objects.values_list("display_name", flat=True):
         data.update((name or "").split())
-    data.update(zone.replace("_", " ") for zone in zoneinfo.available_timezones())
     data.add("https://")  # an empty link field's placeholder: a scheme, no language's word
     return data
 
