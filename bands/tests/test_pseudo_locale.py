@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bands.models import Membership
+from bands.packages import package_create
 from bands.tests.factories import BandEmbedFactory, BandInviteFactory, BandPhotoFactory, MembershipFactory
 from bands.tests.pseudo_pages import words_left_unmarked
 from bookings.tests.factories import band_with_leader
@@ -21,6 +22,8 @@ def band_world():
     BandPhotoFactory(band=band)
     BandEmbedFactory(band=band)
     BandInviteFactory(band=band, created_by=leader, email="drummer@example.com", max_uses=3)
+    package_create(band=band, by=leader, name="Two sets", price=900, sets=2, set_minutes=45, travel_included_km=50)
+    package_create(band=band, by=leader, name="Per hour", price=150, price_unit="hour", travel_fee=80, instant=True)
     return {"band": band, "leader": leader, "member": member}
 
 
