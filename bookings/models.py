@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from bands.models import Band, BandBlock, Currency, Package
 from venues.models import Slot, Venue
@@ -27,29 +28,29 @@ class TsTzRange(Func):
 
 class Booking(models.Model):
     class Kind(models.TextChoices):
-        APPLICATION = "application", "Application"
-        OFFER = "offer", "Offer"
-        REQUEST = "request", "Private request"
+        APPLICATION = "application", _("Application")
+        OFFER = "offer", _("Offer")
+        REQUEST = "request", _("Private request")
         # The host band's own place on a show it hosts: booked as it is created (docs/decisions/0020).
-        HOST = "host", "Own show"
+        HOST = "host", _("Own show")
 
     class Role(models.TextChoices):
-        HEADLINER = "headliner", "Headliner"
-        SUPPORT = "support", "Support"
+        HEADLINER = "headliner", _("Headliner")
+        SUPPORT = "support", _("Support")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        BOOKED = "booked", "Booked"
-        DECLINED = "declined", "Declined"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        CANCELLED = "cancelled", "Cancelled"
-        COMPLETED = "completed", "Completed"
-        IN_PROGRESS = "in_progress", "In progress"
-        DISPUTED = "disputed", "Disputed"
+        PENDING = "pending", _("Pending")
+        BOOKED = "booked", _("Booked")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DISPUTED = "disputed", _("Disputed")
 
     class Setting(models.TextChoices):
-        INDOOR = "indoor", "Indoors"
-        OUTDOOR = "outdoor", "Outdoors"
+        INDOOR = "indoor", _("Indoors")
+        OUTDOOR = "outdoor", _("Outdoors")
 
     LIVE = (Status.PENDING, Status.BOOKED)
     # The band is taken for the gig's time: booked, or playing right now.
@@ -132,7 +133,7 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=Q(starts_at__lt=F("ends_at")),
                 name="bookings_ends_after_start",
-                violation_error_message="The end must be after the start.",
+                violation_error_message=_("The end must be after the start."),
             ),
             models.CheckConstraint(
                 condition=Q(set_starts_at__isnull=True, set_ends_at__isnull=True, load_in_at__isnull=True)
@@ -143,25 +144,25 @@ class Booking(models.Model):
                     load_in_at__lte=F("set_starts_at"),
                 ),
                 name="bookings_set_within_show",
-                violation_error_message="A set starts after its load-in and lies within the show.",
+                violation_error_message=_("A set starts after its load-in and lies within the show."),
             ),
             models.CheckConstraint(
                 condition=Q(kind="request", client__isnull=False, slot__isnull=True)
                 | Q(kind__in=["application", "offer", "host"], slot__isnull=False, client__isnull=True),
                 name="bookings_kind_matches_parties",
-                violation_error_message="A private request has a client; an application or offer has a slot.",
+                violation_error_message=_("A private request has a client; an application or offer has a slot."),
             ),
             models.UniqueConstraint(
                 fields=["band", "slot"],
                 condition=Q(status__in=["pending", "booked"]),
                 name="bookings_one_live_per_band_slot",
-                violation_error_message="This band already has a pending or booked place on this slot.",
+                violation_error_message=_("This band already has a pending or booked place on this slot."),
             ),
             models.UniqueConstraint(
                 fields=["slot"],
                 condition=Q(role="headliner", status="booked"),
                 name="bookings_one_headliner_per_slot",
-                violation_error_message="This slot already has its headliner.",
+                violation_error_message=_("This slot already has its headliner."),
             ),
             PostgresExclusionConstraint(
                 name="bookings_no_double_booking",
@@ -170,7 +171,7 @@ class Booking(models.Model):
                     (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
                 condition=Q(status__in=["booked", "in_progress"]),
-                violation_error_message="This band is already booked at an overlapping time.",
+                violation_error_message=_("This band is already booked at an overlapping time."),
             ),
         ]
 
@@ -333,9 +334,9 @@ class CalendarFeed(ServedCalendar):
     """
 
     class Scope(models.TextChoices):
-        MEMBER = "member", "My gigs"
-        BAND = "band", "Band gigs"
-        VENUE = "venue", "Venue slots"
+        MEMBER = "member", _("My gigs")
+        BAND = "band", _("Band gigs")
+        VENUE = "venue", _("Venue slots")
 
     token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
     scope = models.CharField(max_length=8, choices=Scope.choices)
@@ -343,8 +344,8 @@ class CalendarFeed(ServedCalendar):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
     band = models.ForeignKey(Band, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds")
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds")
-    include_pending = models.BooleanField(default=False, help_text="Also pending gigs, marked tentative.")
-    include_available = models.BooleanField(default=False, help_text="Also the band's green-zone windows.")
+    include_pending = models.BooleanField(default=False, help_text=_("Also pending gigs, marked tentative."))
+    include_available = models.BooleanField(default=False, help_text=_("Also the band's green-zone windows."))
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
     # The stamp of the feed's change marks (FeedMark) read before the stored body was built, and until
@@ -412,7 +413,7 @@ class ShareLink(ServedCalendar):
 
     token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
     band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="share_links")
-    label = models.CharField(max_length=80, blank=True, help_text="Who it is for, e.g. “Rockpalast promoters”.")
+    label = models.CharField(max_length=80, blank=True, help_text=_("Who it is for, e.g. “Rockpalast promoters”."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -432,27 +433,27 @@ class Webhook(models.Model):
     """A band's or a venue's https address that StageSlot POSTs signed events to, for the events chosen."""
 
     class Event(models.TextChoices):
-        BOOKING_CREATED = "booking.created", "A booking is asked for (application, offer, request)"
-        BOOKING_ACCEPTED = "booking.accepted", "A booking is accepted"
-        BOOKING_DECLINED = "booking.declined", "A booking is declined (by a person, or when it lapses)"
-        BOOKING_WITHDRAWN = "booking.withdrawn", "A booking is withdrawn"
-        BOOKING_CANCELLED = "booking.cancelled", "A booked gig is cancelled"
-        BOOKING_RESCHEDULED = "booking.rescheduled", "A booked gig's times around the show change"
-        BOOKING_IN_PROGRESS = "booking.in_progress", "A booked gig has started"
-        BOOKING_COMPLETED = "booking.completed", "A gig took place (or a dispute ended with it counted as played)"
-        BOOKING_DISPUTED = "booking.disputed", "A gig is disputed"
-        SLOT_FILLED = "slot.filled", "Every place of a slot is taken"
-        SHOW_CREATED = "show.created", "A band hosts a new show"
-        SHOW_CHANGED = "show.changed", "A show's running order, doors, curfew or tickets change"
-        SHOW_CANCELLED = "show.cancelled", "A show (or a venue's slot with acts on it) is cancelled"
-        SHOW_OPENER_PICKED = "show.opener_picked", "A headliner picks a support act for its show"
-        SHOW_APPLIED = "show.applied", "A band applies for a support place that the show's headliner fills"
-        SHOW_OPENER_DECLINED = "show.opener_declined", "A headliner declines a band's support application"
-        SHOW_SUPPORT_CALL_OPENED = "show.support_call_opened", "A show's support call opens, or its places change"
-        SHOW_SUPPORT_CALL_CLOSED = "show.support_call_closed", "A show's support call closes"
-        SHOW_LINE_UP_CHANGED = "show.line_up_changed", "An act leaves a show's bill (its gig is cancelled)"
-        FILE_ADDED = "file.added", "A file (or a new version of one) is shared on a booking"
-        REVIEW_PUBLISHED = "review.published", "The reviews of a gig are published"
+        BOOKING_CREATED = "booking.created", _("A booking is asked for (application, offer, request)")
+        BOOKING_ACCEPTED = "booking.accepted", _("A booking is accepted")
+        BOOKING_DECLINED = "booking.declined", _("A booking is declined (by a person, or when it lapses)")
+        BOOKING_WITHDRAWN = "booking.withdrawn", _("A booking is withdrawn")
+        BOOKING_CANCELLED = "booking.cancelled", _("A booked gig is cancelled")
+        BOOKING_RESCHEDULED = "booking.rescheduled", _("A booked gig's times around the show change")
+        BOOKING_IN_PROGRESS = "booking.in_progress", _("A booked gig has started")
+        BOOKING_COMPLETED = "booking.completed", _("A gig took place (or a dispute ended with it counted as played)")
+        BOOKING_DISPUTED = "booking.disputed", _("A gig is disputed")
+        SLOT_FILLED = "slot.filled", _("Every place of a slot is taken")
+        SHOW_CREATED = "show.created", _("A band hosts a new show")
+        SHOW_CHANGED = "show.changed", _("A show's running order, doors, curfew or tickets change")
+        SHOW_CANCELLED = "show.cancelled", _("A show (or a venue's slot with acts on it) is cancelled")
+        SHOW_OPENER_PICKED = "show.opener_picked", _("A headliner picks a support act for its show")
+        SHOW_APPLIED = "show.applied", _("A band applies for a support place that the show's headliner fills")
+        SHOW_OPENER_DECLINED = "show.opener_declined", _("A headliner declines a band's support application")
+        SHOW_SUPPORT_CALL_OPENED = "show.support_call_opened", _("A show's support call opens, or its places change")
+        SHOW_SUPPORT_CALL_CLOSED = "show.support_call_closed", _("A show's support call closes")
+        SHOW_LINE_UP_CHANGED = "show.line_up_changed", _("An act leaves a show's bill (its gig is cancelled)")
+        FILE_ADDED = "file.added", _("A file (or a new version of one) is shared on a booking")
+        REVIEW_PUBLISHED = "review.published", _("The reviews of a gig are published")
 
     band = models.ForeignKey(Band, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
@@ -470,7 +471,7 @@ class Webhook(models.Model):
             models.CheckConstraint(
                 condition=Q(band__isnull=False, venue__isnull=True) | Q(band__isnull=True, venue__isnull=False),
                 name="bookings_webhook_one_owner",
-                violation_error_message="A webhook belongs to one band or one venue.",
+                violation_error_message=_("A webhook belongs to one band or one venue."),
             ),
         ]
 
@@ -486,9 +487,9 @@ class WebhookDelivery(models.Model):
     """One event for one webhook: its body, as sent every time, and how the last attempt went."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed (gave up)"
+        PENDING = "pending", _("Waiting")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed (gave up)")
 
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40)
@@ -584,12 +585,12 @@ class SavedTour(models.Model):
             models.CheckConstraint(
                 condition=Q(last_day__gte=F("first_day")),
                 name="bookings_savedtour_days_in_order",
-                violation_error_message="The last day cannot be before the first.",
+                violation_error_message=_("The last day cannot be before the first."),
             ),
             models.CheckConstraint(
                 condition=Q(drive_km__gte=1, drive_km__lte=1500),
                 name="bookings_savedtour_drive_km_range",
-                violation_error_message="A day's drive is 1 to 1,500 km.",
+                violation_error_message=_("A day's drive is 1 to 1,500 km."),
             ),
         ]
 
@@ -604,11 +605,11 @@ class RescheduleProposal(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        LAPSED = "lapsed", "Lapsed"
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        LAPSED = "lapsed", _("Lapsed")
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reschedules")
     side = models.CharField(max_length=6)  # "band" | "venue" | "client": who proposed
@@ -633,12 +634,12 @@ class RescheduleProposal(models.Model):
                 fields=["booking"],
                 condition=Q(status="open"),
                 name="bookings_one_open_reschedule",
-                violation_error_message="This gig already has an open proposal for new times.",
+                violation_error_message=_("This gig already has an open proposal for new times."),
             ),
             models.CheckConstraint(
                 condition=Q(starts_at__lt=F("ends_at")),
                 name="bookings_reschedule_ends_after_start",
-                violation_error_message="The end must be after the start.",
+                violation_error_message=_("The end must be after the start."),
             ),
         ]
 
@@ -666,12 +667,12 @@ class BookingFile(models.Model):
     """
 
     class Kind(models.TextChoices):
-        RIDER = "rider", "Rider"
-        STAGE_PLOT = "stage_plot", "Stage plot"
-        SET_LIST = "set_list", "Set list"
-        CONTRACT = "contract", "Contract"
-        AUDIO = "audio", "Recording"
-        OTHER = "other", "Other"
+        RIDER = "rider", _("Rider")
+        STAGE_PLOT = "stage_plot", _("Stage plot")
+        SET_LIST = "set_list", _("Set list")
+        CONTRACT = "contract", _("Contract")
+        AUDIO = "audio", _("Recording")
+        OTHER = "other", _("Other")
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="files")
     document = models.UUIDField(default=uuid.uuid4, db_index=True)

@@ -12,6 +12,9 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.http import QueryDict
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
@@ -31,59 +34,59 @@ from venues.models import Slot
 
 from ..models import Booking
 
-FINDER_SORTS = [("soonest", "Soonest first"), ("rating", "Best-rated venues first")]
+FINDER_SORTS = [("soonest", _("Soonest first")), ("rating", _("Best-rated venues first"))]
 ROLE_FILTERS = [
-    ("", "Any place"),
-    ("headliner", "Headliner place open"),
-    ("support", "Support place open"),
-    ("support_call", "Support calls only"),
+    ("", _("Any place")),
+    ("headliner", _("Headliner place open")),
+    ("support", _("Support place open")),
+    ("support_call", _("Support calls only")),
 ]
 
 
 class FinderForm(PlaceGenreFields):
     date_from = forms.DateField(
-        label="From",
+        label=_("From"),
         required=False,
         widget=IsoDateInput(),
-        error_messages={"invalid": "Enter a date, like 2026-06-13."},
+        error_messages={"invalid": _("Enter a date, like 2026-06-13.")},
     )
     date_until = forms.DateField(
-        label="Until",
+        label=_("Until"),
         required=False,
         widget=IsoDateInput(),
-        error_messages={"invalid": "Enter a date, like 2026-06-30."},
+        error_messages={"invalid": _("Enter a date, like 2026-06-30.")},
     )
     fee_min = forms.IntegerField(
-        label="Fee at least",
+        label=_("Fee at least"),
         required=False,
         min_value=0,
         max_value=MAX_AMOUNT,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "Any"}),
-        help_text="In the slot’s currency. Slots with a negotiable fee stay in.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": _("Any")}),
+        help_text=_("In the slot’s currency. Slots with a negotiable fee stay in."),
     )
     role = forms.ChoiceField(
-        label="Place open",
+        label=_("Place open"),
         required=False,
         choices=ROLE_FILTERS,
         widget=QuickSelect,
-        error_messages={"invalid_choice": "Pick headliner, support or support calls."},
+        error_messages={"invalid_choice": _("Pick headliner, support or support calls.")},
     )
-    include_booked = forms.BooleanField(label="Include fully booked slots", required=False)
+    include_booked = forms.BooleanField(label=_("Include fully booked slots"), required=False)
     min_rating = min_rating_field()
     sort = forms.ChoiceField(
-        label="Sort by",
+        label=_("Sort by"),
         required=False,
         choices=FINDER_SORTS,
         widget=QuickSelect,
-        error_messages={"invalid_choice": "Pick soonest first, best-rated venues first or nearest first."},
+        error_messages={"invalid_choice": _("Pick soonest first, best-rated venues first or nearest first.")},
     )
     band = forms.ChoiceField(
-        label="Your band",
+        label=_("Your band"),
         required=False,
         widget=QuickSelect,
-        error_messages={"invalid_choice": "Pick one of your bands."},
+        error_messages={"invalid_choice": _("Pick one of your bands.")},
     )
-    playable = forms.BooleanField(label="Only slots we can play", required=False)
+    playable = forms.BooleanField(label=_("Only slots we can play"), required=False)
 
     def __init__(
         self,
@@ -120,7 +123,7 @@ class FinderForm(PlaceGenreFields):
             return cleaned
         start, end = cleaned.get("date_from"), cleaned.get("date_until")
         if start and end and end < start:
-            self.add_error("date_until", "The last day cannot be before the first.")
+            self.add_error("date_until", gettext("The last day cannot be before the first."))
             cleaned.pop("date_from", None)
         return cleaned
 
@@ -181,9 +184,14 @@ class FinderForm(PlaceGenreFields):
         start, end = data.get("date_from"), data.get("date_until")
         if start or end:
             if start and end:
-                label = f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+                label = gettext("%(start)s – %(end)s") % {
+                    "start": date_format(start, "j M Y"),
+                    "end": date_format(end, "j M Y"),
+                }
+            elif start:
+                label = gettext("From %(day)s") % {"day": date_format(start, "j M Y")}
             else:
-                label = f"From {start:%-d %b %Y}" if start else f"Until {end:%-d %b %Y}"
+                label = gettext("Until %(day)s") % {"day": date_format(end, "j M Y")}
             chips.append({"label": label, "clear": self._query_without("date_from", "date_until")})
         for slug in filters["genres"]:
             chips.append({"label": names[slug], "clear": self._query_without(genre=slug)})
@@ -191,28 +199,45 @@ class FinderForm(PlaceGenreFields):
             chips.append(near_chip(self, filters["near"]))
         for name in ("city", "region"):
             if filters[name]:
-                chips.append({"label": f"{self[name].label}: {filters[name]}", "clear": self._query_without(name)})
+                chips.append(
+                    {
+                        "label": gettext("%(field)s: %(value)s") % {"field": self[name].label, "value": filters[name]},
+                        "clear": self._query_without(name),
+                    }
+                )
         if filters["country"]:
             chips.append({"label": country_name(filters["country"]), "clear": self._query_without("country")})
         if filters["fee_min"] is not None:
-            chips.append({"label": f"Fee from {filters['fee_min']:,}", "clear": self._query_without("fee_min")})
+            chips.append(
+                {
+                    "label": gettext("Fee from %(fee)s")
+                    % {"fee": number_format(filters["fee_min"], force_grouping=True)},
+                    "clear": self._query_without("fee_min"),
+                }
+            )
         if filters["role"]:
-            chips.append({"label": dict(ROLE_FILTERS)[filters["role"]], "clear": self._query_without("role")})
+            chips.append({"label": str(dict(ROLE_FILTERS)[filters["role"]]), "clear": self._query_without("role")})
         if filters["min_rating"] is not None:
-            label = f"Venues rated {filters['min_rating']:g} stars and up"
+            label = gettext("Venues rated %(rating)s stars and up") % {"rating": f"{filters['min_rating']:g}"}
             chips.append({"label": label, "clear": self._query_without("min_rating")})
         if filters["include_booked"]:
-            chips.append({"label": "With booked slots", "clear": self._query_without("include_booked")})
+            chips.append({"label": gettext("With booked slots"), "clear": self._query_without("include_booked")})
         if filters["playable"]:
             band = self.chosen_band
-            chips.append({"label": f"{band.name} can play", "clear": self._query_without("playable")})
+            chips.append(
+                {
+                    "label": gettext("%(band)s can play") % {"band": band.name},
+                    "clear": self._query_without("playable"),
+                    "band": True,
+                }
+            )
         return chips
 
     def alert_label(self) -> str:
         """What a saved search of this form's filters is called: its filters' chips, the band's own left
         out ("Every slot" without any)."""
         chips = self.active_filters()
-        return ", ".join(c["label"] for c in chips if not c["label"].endswith("can play")) or "Every slot"
+        return ", ".join(str(c["label"]) for c in chips if not c.get("band")) or gettext("Every slot")
 
     def _query_without(self, *names: str, genre: str | None = None) -> str:
         """The current query string minus the named parameters (or one genre) and the page."""
@@ -243,35 +268,38 @@ class ApplyForm(forms.Form):
     """
 
     band = BandChoiceField(
-        label="Band",
+        label=_("Band"),
         queryset=Band.objects.none(),
         empty_label=None,
-        error_messages={"invalid_choice": "Pick one of the bands you lead or run; you can apply only for those."},
+        error_messages={"invalid_choice": _("Pick one of the bands you lead or run; you can apply only for those.")},
     )
     role = forms.ChoiceField(
-        label="Play as",
+        label=_("Play as"),
         choices=Booking.Role.choices,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose headliner or support.", "required": "Choose headliner or support."},
+        error_messages={
+            "invalid_choice": _("Choose headliner or support."),
+            "required": _("Choose headliner or support."),
+        },
     )
     fee = forms.IntegerField(
-        label="Fee asked",
+        label=_("Fee asked"),
         required=False,
         min_value=0,
         max_value=MAX_AMOUNT,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
-            "min_value": "A fee cannot be negative.",
-            "max_value": "That is more than we can store; enter a smaller fee.",
-            "invalid": "Enter a whole number, like 400.",
+            "min_value": _("A fee cannot be negative."),
+            "max_value": _("That is more than we can store; enter a smaller fee."),
+            "invalid": _("Enter a whole number, like 400."),
         },
     )
     message = forms.CharField(
-        label="Message to the venue",
+        label=_("Message to the venue"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Who you are, what you sound like, anything the venue should know.",
+        help_text=_("Who you are, what you sound like, anything the venue should know."),
     )
 
     def __init__(self, *args, slot: Slot, bands: list[Band], **kwargs) -> None:
@@ -288,9 +316,17 @@ class ApplyForm(forms.Form):
                 self.initial.setdefault("band", free_to_apply[0].pk)
             if len(self.open_roles) == 1:
                 self.initial.setdefault("role", self.open_roles[0][0])
-        self.fields["fee"].label = f"Fee asked ({slot.currency})"
-        offered = f"{slot.fee:,} {slot.currency}" if slot.fee is not None else "negotiable"
-        self.fields["fee"].help_text = f"The venue offers {offered}. Leave empty to take what is offered."
+        self.fields["fee"].label = gettext("Fee asked (%(currency)s)") % {"currency": slot.currency}
+        if slot.fee is not None:
+            offered = gettext("%(amount)s %(currency)s") % {
+                "amount": number_format(slot.fee, force_grouping=True),
+                "currency": slot.currency,
+            }
+        else:
+            offered = gettext("negotiable")
+        self.fields["fee"].help_text = gettext("The venue offers %(offered)s. Leave empty to take what is offered.") % {
+            "offered": offered
+        }
         self.can_apply_with = free_to_apply
 
 
@@ -303,8 +339,13 @@ def open_roles(slot: Slot) -> list[tuple[str, str]]:
     """The places of `slot` a band can still ask for, labelled for the role radios."""
     roles = []
     if slot.place_open(Booking.Role.HEADLINER):
-        roles.append((Booking.Role.HEADLINER.value, "Headliner"))
+        roles.append((Booking.Role.HEADLINER.value, gettext("Headliner")))
     if slot.place_open(Booking.Role.SUPPORT):
         free = slot.support_places - slot.supports_booked
-        roles.append((Booking.Role.SUPPORT.value, f"Support ({free} of {slot.support_places} open)"))
+        roles.append(
+            (
+                Booking.Role.SUPPORT.value,
+                gettext("Support (%(free)s of %(places)s open)") % {"free": free, "places": slot.support_places},
+            )
+        )
     return roles

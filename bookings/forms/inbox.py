@@ -3,19 +3,21 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class InboxForm(forms.Form):
     """Which tab of the inbox, whose bookings, which page. Anything unknown falls back to the default."""
 
     tab = forms.ChoiceField(required=False, choices=[])
-    show = forms.ChoiceField(label="Show", required=False, choices=[])
+    show = forms.ChoiceField(label=_("Show"), required=False, choices=[])
     page = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args: Any, tabs: list[tuple[str, str]], shows: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tab"].choices = tabs
-        self.fields["show"].choices = [("", "Everything"), *shows]
+        self.fields["show"].choices = [("", gettext("Everything")), *shows]
 
     def value(self, name: str) -> Any:
         """The cleaned value, or None when missing or not one we know (a stale link, a tampered one)."""

@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
@@ -16,6 +19,14 @@ MAX_BUDGET = 10_000_000
 MAX_GUESTS = 100_000
 TIMES_HELP = "request-times-help"
 EVENT_TYPES = ["Wedding", "Birthday", "Corporate", "Private party", "Other"]
+# What the client reads; the English name is what is stored (and what the API takes).
+EVENT_TYPE_CHOICES = [
+    ("Wedding", _("Wedding")),
+    ("Birthday", _("Birthday")),
+    ("Corporate", _("Corporate")),
+    ("Private party", _("Private party")),
+    ("Other", _("Other")),
+]
 
 # What the services call a field, and the field of the request form it belongs to.
 SERVICE_FIELDS = {"starts_at": "start", "ends_at": "end", "fee": "budget", "guests": "guests"}
@@ -32,13 +43,15 @@ class RequestTimesForm(forms.Form):
     before it starts and is at most 24 hours long.
     """
 
-    date = forms.DateField(label="Date", widget=IsoDateInput())
-    start = forms.TimeField(label="Starts", widget=_time_input())
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    start = forms.TimeField(label=_("Starts"), widget=_time_input())
     # The page says under the times that an earlier end is on the next day (TIMES_HELP).
     end = forms.TimeField(
-        label="Ends", widget=forms.TimeInput(attrs={"type": "time", "aria-describedby": TIMES_HELP}, format="%H:%M")
+        label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time", "aria-describedby": TIMES_HELP}, format="%H:%M")
     )
-    time_zone = TimeZoneField(label="Time zone", help_text="Where the event is; the times above are in this zone.")
+    time_zone = TimeZoneField(
+        label=_("Time zone"), help_text=_("Where the event is; the times above are in this zone.")
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -55,7 +68,9 @@ class RequestTimesForm(forms.Form):
         for name, wall in (("start", starts), ("end", ends)):
             if not local_exists(wall, zone):
                 self.add_error(
-                    name, f"{wall:%H:%M} does not exist on {wall:%-d %b} in {zone_name}: the clocks go forward then."
+                    name,
+                    gettext("%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward then.")
+                    % {"time": f"{wall:%H:%M}", "day": date_format(wall, "j M"), "zone": zone_name},
                 )
         if not self.errors:
             data["starts_at"] = local_to_utc(starts, zone)
@@ -73,34 +88,36 @@ class RequestTimesForm(forms.Form):
 class RequestForm(RequestTimesForm):
     """A client's request for a band to play a private event."""
 
-    event_type = forms.ChoiceField(label="Event", choices=[("", "Choose…"), *((name, name) for name in EVENT_TYPES)])
-    location = forms.CharField(label="Location", max_length=200, help_text="Town, venue or address.")
+    event_type = forms.ChoiceField(label=_("Event"), choices=[("", _("Choose…")), *EVENT_TYPE_CHOICES])
+    location = forms.CharField(label=_("Location"), max_length=200, help_text=_("Town, venue or address."))
     guests = forms.IntegerField(
-        label="Guests",
+        label=_("Guests"),
         required=False,
         min_value=1,
         max_value=MAX_GUESTS,
-        help_text="About how many people come.",
-        error_messages={"min_value": "Enter at least one guest, or leave it empty."},
+        help_text=_("About how many people come."),
+        error_messages={"min_value": _("Enter at least one guest, or leave it empty.")},
     )
     budget = forms.IntegerField(
-        label="Budget",
+        label=_("Budget"),
         required=False,
         min_value=0,
         max_value=MAX_BUDGET,
-        error_messages={"min_value": "A budget cannot be negative."},
+        error_messages={"min_value": _("A budget cannot be negative.")},
     )
     message = forms.CharField(
-        label="Message",
+        label=_("Message"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Anything the band should know: the programme, the room, what you would like to hear.",
+        help_text=_("Anything the band should know: the programme, the room, what you would like to hear."),
     )
 
     def __init__(self, *args: Any, band: Band, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["budget"].help_text = f"In {band.currency}, for the whole event. Leave empty to ask for a quote."
+        self.fields["budget"].help_text = gettext(
+            "In %(currency)s, for the whole event. Leave empty to ask for a quote."
+        ) % {"currency": band.currency}
         self.fields["guests"].widget.attrs.update({"inputmode": "numeric"})
         self.fields["budget"].widget.attrs.update({"inputmode": "numeric"})
 

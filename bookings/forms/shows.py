@@ -8,6 +8,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
@@ -48,47 +52,52 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
 
     FIELD_FOR = {"starts_at": "start", "ends_at": "end", "doors_at": "doors"}
 
-    band = forms.ModelChoiceField(label="Hosting band", queryset=Band.objects.none(), empty_label=None)
-    title = forms.CharField(label="Title", max_length=120, help_text="e.g. “Release show” or “Garden Fest 2027”.")
-    date = forms.DateField(label="Date", widget=IsoDateInput())
-    doors = forms.TimeField(label="Doors", required=False, widget=_time())
-    start = forms.TimeField(label="Music starts", widget=_time())
-    end = forms.TimeField(label="Ends", widget=_time("show-times-help"))
-    time_zone = TimeZoneField(label="Time zone", help_text="Where the show is; the times above are in this zone.")
+    band = forms.ModelChoiceField(label=_("Hosting band"), queryset=Band.objects.none(), empty_label=None)
+    title = forms.CharField(label=_("Title"), max_length=120, help_text=_("e.g. “Release show” or “Garden Fest 2027”."))
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    doors = forms.TimeField(label=_("Doors"), required=False, widget=_time())
+    start = forms.TimeField(label=_("Music starts"), widget=_time())
+    end = forms.TimeField(label=_("Ends"), widget=_time("show-times-help"))
+    time_zone = TimeZoneField(label=_("Time zone"), help_text=_("Where the show is; the times above are in this zone."))
     place_venue = forms.ModelChoiceField(
-        label="Venue on StageSlot",
+        label=_("Venue on StageSlot"),
         queryset=Venue.objects.filter(status="approved").order_by("name"),
         required=False,
-        help_text="Or leave empty and type the place below.",
+        help_text=_("Or leave empty and type the place below."),
     )
-    place_name = forms.CharField(label="Place", max_length=120, required=False)
-    place_address = forms.CharField(label="Address", max_length=200, required=False)
+    place_name = forms.CharField(label=_("Place"), max_length=120, required=False)
+    place_address = forms.CharField(label=_("Address"), max_length=200, required=False)
     place = CityField(
-        label="City",
+        label=_("City"),
         required=False,
-        zone_note="Proposed from the show’s city.",
-        help_text="Start typing and pick the city from the list; it puts the show on the map and in distance searches.",
+        zone_note=_("Proposed from the show’s city."),
+        help_text=_(
+            "Start typing and pick the city from the list; it puts the show on the map and in distance searches."
+        ),
     )
     genres = forms.ModelMultipleChoiceField(
-        label="Genres", queryset=Genre.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Genres"), queryset=Genre.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple
     )
     support_places = forms.IntegerField(
-        label="Support places",
+        label=_("Support places"),
         min_value=0,
         max_value=Slot.MAX_SUPPORT_PLACES,
         initial=1,
-        help_text=f"How many support acts you are looking for (0–{Slot.MAX_SUPPORT_PLACES}).",
+        help_text=format_lazy(_("How many support acts you are looking for (0–{max})."), max=Slot.MAX_SUPPORT_PLACES),
     )
     fee = forms.IntegerField(
-        label="Fee for each support act",
+        label=_("Fee for each support act"),
         required=False,
         min_value=0,
         max_value=MAX_FEE,
-        error_messages={"min_value": "A fee cannot be negative."},
+        error_messages={"min_value": _("A fee cannot be negative.")},
     )
-    currency = forms.ChoiceField(label="Currency", choices=Currency.choices, initial=Currency.EUR)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.EUR)
     support_terms = forms.CharField(
-        label="Or the deal in words", max_length=200, required=False, help_text="e.g. “door split 70/30 after costs”."
+        label=_("Or the deal in words"),
+        max_length=200,
+        required=False,
+        help_text=_("e.g. “door split 70/30 after costs”."),
     )
 
     def __init__(self, *args, bands=(), **kwargs) -> None:
@@ -112,7 +121,11 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
             doors_at = dt.datetime.combine(day if doors <= start else day - dt.timedelta(days=1), doors)
         for name, wall in (("start", starts), ("end", ends), ("doors", doors_at)):
             if wall is not None and not local_exists(wall, zone):
-                self.add_error(name, f"{wall:%H:%M} does not exist on {wall:%-d %b} in {zone_name}.")
+                self.add_error(
+                    name,
+                    gettext("%(time)s does not exist on %(day)s in %(zone)s.")
+                    % {"time": f"{wall:%H:%M}", "day": date_format(wall, "j M"), "zone": zone_name},
+                )
         if not self.errors:
             data["starts_at"] = local_to_utc(starts, zone)
             data["ends_at"] = local_to_utc(ends, zone)
@@ -143,9 +156,9 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
 class ShowApplyForm(ServiceErrorsMixin, forms.Form):
     """A band applies for a support place on a show."""
 
-    band = forms.ModelChoiceField(label="Band", queryset=Band.objects.none(), empty_label=None)
+    band = forms.ModelChoiceField(label=_("Band"), queryset=Band.objects.none(), empty_label=None)
     message = forms.CharField(
-        label="Message to the headliner", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Message to the headliner"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, bands=(), **kwargs) -> None:
@@ -155,16 +168,16 @@ class ShowApplyForm(ServiceErrorsMixin, forms.Form):
 
 class BillMessageForm(ServiceErrorsMixin, forms.Form):
     body = forms.CharField(
-        label="Message to everyone on the bill", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Message to everyone on the bill"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class SupportAskForm(ServiceErrorsMixin, forms.Form):
-    places = forms.IntegerField(label="Support places to fill", min_value=0, max_value=Slot.MAX_SUPPORT_PLACES)
+    places = forms.IntegerField(label=_("Support places to fill"), min_value=0, max_value=Slot.MAX_SUPPORT_PLACES)
 
 
 class SupportPickerForm(ServiceErrorsMixin, forms.Form):
-    picker = forms.ChoiceField(label="Who fills the support places", choices=Slot.SupportPicker.choices)
+    picker = forms.ChoiceField(label=_("Who fills the support places"), choices=Slot.SupportPicker.choices)
 
 
 class TicketsForm(ServiceErrorsMixin, forms.Form):
@@ -172,20 +185,24 @@ class TicketsForm(ServiceErrorsMixin, forms.Form):
 
     ROWS = 3
 
-    entry = forms.ChoiceField(label="Entry", choices=Slot.Entry.choices, widget=forms.RadioSelect)
-    sold_out = forms.BooleanField(label="Sold out", required=False)
+    entry = forms.ChoiceField(label=_("Entry"), choices=Slot.Entry.choices, widget=forms.RadioSelect)
+    sold_out = forms.BooleanField(label=_("Sold out"), required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for i in range(self.ROWS):
-            self.fields[f"label_{i}"] = forms.CharField(label=f"Ticket {i + 1}: label", max_length=60, required=False)
+            self.fields[f"label_{i}"] = forms.CharField(
+                label=gettext("Ticket %(n)s: label") % {"n": i + 1}, max_length=60, required=False
+            )
             # A plain text field: the service says what is wrong with an address (javascript:, ftp:…).
-            self.fields[f"url_{i}"] = forms.CharField(label=f"Ticket {i + 1}: link", max_length=300, required=False)
+            self.fields[f"url_{i}"] = forms.CharField(
+                label=gettext("Ticket %(n)s: link") % {"n": i + 1}, max_length=300, required=False
+            )
             self.fields[f"price_min_{i}"] = forms.DecimalField(
-                label=f"Ticket {i + 1}: from", required=False, max_digits=7, decimal_places=2
+                label=gettext("Ticket %(n)s: from") % {"n": i + 1}, required=False, max_digits=7, decimal_places=2
             )
             self.fields[f"price_max_{i}"] = forms.DecimalField(
-                label=f"Ticket {i + 1}: up to", required=False, max_digits=7, decimal_places=2
+                label=gettext("Ticket %(n)s: up to") % {"n": i + 1}, required=False, max_digits=7, decimal_places=2
             )
 
     def ticket_lines(self) -> list[TicketLine]:
@@ -225,8 +242,8 @@ class RunningOrderForm(ServiceErrorsMixin, forms.Form):
 
     FIELD_FOR = {"doors_at": "doors", "curfew_at": "curfew"}
 
-    doors = forms.TimeField(label="Doors", required=False, widget=_time())
-    curfew = forms.TimeField(label="Curfew", required=False, widget=_time())
+    doors = forms.TimeField(label=_("Doors"), required=False, widget=_time())
+    curfew = forms.TimeField(label=_("Curfew"), required=False, widget=_time())
 
     def __init__(self, *args, slot: Slot, acts, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -239,12 +256,14 @@ class RunningOrderForm(ServiceErrorsMixin, forms.Form):
         for act in self.acts:
             name = act.band.name
             for key, label, value in (
-                ("load_in", "load-in", act.load_in_at),
-                ("set_start", "set starts", act.set_starts_at),
-                ("set_end", "set ends", act.set_ends_at),
+                ("load_in", gettext("load-in"), act.load_in_at),
+                ("set_start", gettext("set starts"), act.set_starts_at),
+                ("set_end", gettext("set ends"), act.set_ends_at),
             ):
                 field = f"{key}_{act.pk}"
-                self.fields[field] = forms.TimeField(label=f"{name}: {label}", widget=_time())
+                self.fields[field] = forms.TimeField(
+                    label=gettext("%(band)s: %(time)s") % {"band": name, "time": label}, widget=_time()
+                )
                 if value is not None and not self.is_bound:
                     self.initial[field] = value.astimezone(zone).time()
 

@@ -1,12 +1,13 @@
 """Input parsing for a booking's thread: the message someone sends, and where the page's list ends."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import refuse_control_characters
 
 # The largest message id there can be (a bigint): a longer number is no message of ours.
 LAST_ID = 2**63 - 1
-AFTER_ERROR = "“after” must be the id of a message: a whole number."
+AFTER_ERROR = _("“after” must be the id of a message: a whole number.")
 
 
 class ThreadAfterForm(forms.Form):

@@ -5,6 +5,9 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
@@ -13,7 +16,7 @@ from places.models import City
 from ..selectors.tours import KINDS, city_for_text
 from ..tours import route_problem
 
-KIND_CHOICES = [(KINDS[0], "Open slots (as headliner)"), (KINDS[1], "Support places")]
+KIND_CHOICES = [(KINDS[0], _("Open slots (as headliner)")), (KINDS[1], _("Support places"))]
 MAX_DRIVE_KM = 1500
 MAX_STOPS = 60
 
@@ -29,53 +32,55 @@ class CityText(forms.CharField):
         city = city_for_text(text)
         if city is None:
             raise forms.ValidationError(
-                f"We know no city called “{text}”. Check the spelling, or try a bigger town nearby.", code="unknown"
+                gettext("We know no city called “%(text)s”. Check the spelling, or try a bigger town nearby.")
+                % {"text": text},
+                code="unknown",
             )
         return city
 
 
 class TourForm(forms.Form):
     start = CityText(
-        label="Start city",
-        help_text="Where the band sets off on the first day, e.g. Hamburg (or “Hamburg, DE”).",
-        error_messages={"required": "Enter the city the tour starts in."},
+        label=_("Start city"),
+        help_text=_("Where the band sets off on the first day, e.g. Hamburg (or “Hamburg, DE”)."),
+        error_messages={"required": _("Enter the city the tour starts in.")},
     )
     end = CityText(
-        label="End city",
-        help_text="Where the band must be by the end of the last day.",
-        error_messages={"required": "Enter the city the tour ends in."},
+        label=_("End city"),
+        help_text=_("Where the band must be by the end of the last day."),
+        error_messages={"required": _("Enter the city the tour ends in.")},
     )
     first_day = forms.DateField(
-        label="First day",
+        label=_("First day"),
         widget=IsoDateInput(),
-        error_messages={"required": "Enter the first day.", "invalid": "Enter a date, like 2026-06-13."},
+        error_messages={"required": _("Enter the first day."), "invalid": _("Enter a date, like 2026-06-13.")},
     )
     last_day = forms.DateField(
-        label="Last day",
+        label=_("Last day"),
         widget=IsoDateInput(),
-        error_messages={"required": "Enter the last day.", "invalid": "Enter a date, like 2026-06-30."},
+        error_messages={"required": _("Enter the last day."), "invalid": _("Enter a date, like 2026-06-30.")},
     )
     drive_km = forms.IntegerField(
-        label="Drive per day (km)",
+        label=_("Drive per day (km)"),
         initial=400,
         min_value=1,
         max_value=MAX_DRIVE_KM,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        help_text="How far the band drives in a day. A day off lets it drive further to the next stop.",
+        help_text=_("How far the band drives in a day. A day off lets it drive further to the next stop."),
         error_messages={
-            "required": "Enter how far the band drives in a day, e.g. 400.",
-            "min_value": "The band must drive more than 0 km a day.",
-            "max_value": f"Enter at most {MAX_DRIVE_KM:,} km a day.",
-            "invalid": "Enter whole km, e.g. 400.",
+            "required": _("Enter how far the band drives in a day, e.g. 400."),
+            "min_value": _("The band must drive more than 0 km a day."),
+            "max_value": format_lazy(_("Enter at most {max} km a day."), max=f"{MAX_DRIVE_KM:,}"),
+            "invalid": _("Enter whole km, e.g. 400."),
         },
     )
     kinds = forms.MultipleChoiceField(
-        label="Stops",
+        label=_("Stops"),
         choices=KIND_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "required": "Pick open slots, support places or both.",
-            "invalid_choice": "Pick open slots, support places or both.",
+            "required": _("Pick open slots, support places or both."),
+            "invalid_choice": _("Pick open slots, support places or both."),
         },
     )
 
@@ -94,7 +99,11 @@ class TourForm(forms.Form):
             return cleaned
         today = scheduling_today(self.zone)
         if not check_scheduled_days(
-            self, ["first_day", "last_day"], today=today, earliest=today, earliest_message="That day has passed."
+            self,
+            ["first_day", "last_day"],
+            today=today,
+            earliest=today,
+            earliest_message=gettext("That day has passed."),
         ):
             return cleaned
         # A missing drive already has its own message.
@@ -121,18 +130,18 @@ class TourApplyForm(forms.Form):
     the fee its venue offers (as an application from the gig finder with the fee left empty)."""
 
     stop = forms.MultipleChoiceField(
-        label="Stops",
+        label=_("Stops"),
         error_messages={
-            "required": "Tick at least one stop to apply to.",
-            "invalid_choice": "One of the stops could not be read; draw the routes again and tick the stops.",
+            "required": _("Tick at least one stop to apply to."),
+            "invalid_choice": _("One of the stops could not be read; draw the routes again and tick the stops."),
         },
     )
     message = forms.CharField(
-        label="Message to each venue",
+        label=_("Message to each venue"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Sent with every application. Who you are, what you sound like, that you are on tour.",
+        help_text=_("Sent with every application. Who you are, what you sound like, that you are on tour."),
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -12,6 +12,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import dateformat
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
@@ -25,15 +28,15 @@ from ..models import Booking
 MAX_FEE = 1_000_000
 SERIES_MAX_DAYS = 366
 WEEKDAYS = [
-    ("0", "Monday"),
-    ("1", "Tuesday"),
-    ("2", "Wednesday"),
-    ("3", "Thursday"),
-    ("4", "Friday"),
-    ("5", "Saturday"),
-    ("6", "Sunday"),
+    ("0", _("Monday")),
+    ("1", _("Tuesday")),
+    ("2", _("Wednesday")),
+    ("3", _("Thursday")),
+    ("4", _("Friday")),
+    ("5", _("Saturday")),
+    ("6", _("Sunday")),
 ]
-END_HELP = (
+END_HELP = _(
     "An end time before the start means the slot runs past midnight: 21:00 to 01:00 ends at 01:00 the next morning."
 )
 
@@ -52,8 +55,10 @@ class NonexistentTime(ValueError):
     def __init__(self, wall: dt.datetime, zone: ZoneInfo) -> None:
         self.wall, self.zone = wall, zone
         super().__init__(
-            f"{wall:%H:%M} does not exist on {_day(wall.date())} in {zone.key}: the clocks go forward that night. "
-            "Choose another time."
+            gettext(
+                "%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward that night. Choose another time."
+            )
+            % {"time": f"{wall:%H:%M}", "day": _day(wall.date()), "zone": zone.key}
         )
 
 
@@ -78,7 +83,7 @@ def local_span(
 
 # ---- Slots ------------------------------------------------------------------------------
 
-PAST_START = "This start is in the past. Choose a time from now on."
+PAST_START = _("This start is in the past. Choose a time from now on.")
 
 
 def _slot_days_fine(form: "SlotForm | SlotSeriesForm", *, first: str, other: str) -> bool:
@@ -96,59 +101,61 @@ class SlotFieldsForm(forms.Form):
     FIELD_FOR = {"starts_at": "date", "ends_at": "end"}
 
     stage = forms.ModelChoiceField(
-        label="Stage",
+        label=_("Stage"),
         queryset=Stage.objects.none(),
         empty_label=None,
-        error_messages={"invalid_choice": "Choose one of this venue's stages.", "required": "Choose a stage."},
+        error_messages={"invalid_choice": _("Choose one of this venue's stages."), "required": _("Choose a stage.")},
     )
     title = forms.CharField(
-        label="Title", required=False, max_length=120, help_text="e.g. “Friday Night Indie”. Optional."
+        label=_("Title"), required=False, max_length=120, help_text=_("e.g. “Friday Night Indie”. Optional.")
     )
     genres = forms.ModelMultipleChoiceField(
-        label="Genres wanted",
+        label=_("Genres wanted"),
         queryset=Genre.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Bands searching by genre find the slot. Leave all unticked for any genre.",
+        help_text=_("Bands searching by genre find the slot. Leave all unticked for any genre."),
     )
     fee = forms.IntegerField(
-        label="Fee offered",
+        label=_("Fee offered"),
         required=False,
         min_value=0,
         max_value=MAX_FEE,
-        help_text="Leave empty for negotiable.",
+        help_text=_("Leave empty for negotiable."),
         error_messages={
-            "min_value": "A fee cannot be negative. Leave it empty for negotiable.",
-            "max_value": f"Enter a fee of at most {MAX_FEE:,}.",
-            "invalid": "Enter the fee as a whole number, e.g. 400.",
+            "min_value": _("A fee cannot be negative. Leave it empty for negotiable."),
+            "max_value": format_lazy(_("Enter a fee of at most {max}."), max=f"{MAX_FEE:,}"),
+            "invalid": _("Enter the fee as a whole number, e.g. 400."),
         },
     )
-    currency = forms.ChoiceField(label="Currency", choices=Currency.choices, initial=Currency.EUR)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.EUR)
     support_places = forms.IntegerField(
-        label="Support acts",
+        label=_("Support acts"),
         min_value=0,
         max_value=Slot.MAX_SUPPORT_PLACES,
         initial=0,
-        help_text=f"How many support acts play besides the headliner (0–{Slot.MAX_SUPPORT_PLACES}).",
+        help_text=format_lazy(
+            _("How many support acts play besides the headliner (0–{max})."), max=Slot.MAX_SUPPORT_PLACES
+        ),
         error_messages={
-            "min_value": "Support acts cannot be fewer than 0.",
-            "max_value": f"A slot can have at most {Slot.MAX_SUPPORT_PLACES} support acts.",
-            "required": "Say how many support acts play (0 for none).",
+            "min_value": _("Support acts cannot be fewer than 0."),
+            "max_value": format_lazy(_("A slot can have at most {max} support acts."), max=Slot.MAX_SUPPORT_PLACES),
+            "required": _("Say how many support acts play (0 for none)."),
         },
     )
     visibility = forms.ChoiceField(
-        label="Who can apply",
+        label=_("Who can apply"),
         choices=Slot.Visibility.choices,
         initial=Slot.Visibility.PUBLIC,
         widget=forms.RadioSelect,
     )
-    ticket_url = LinkField(kind="ticket", label="Ticket link", placeholder="https://tickets.example/…")
+    ticket_url = LinkField(kind="ticket", label=_("Ticket link"), placeholder=_("https://tickets.example/…"))
     notes = forms.CharField(
-        label="Notes",
+        label=_("Notes"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Load-in, backline, door deal… Bands see this.",
+        help_text=_("Load-in, backline, door deal… Bands see this."),
     )
 
     def __init__(self, *args, stages: QuerySet[Stage], **kwargs) -> None:
@@ -179,16 +186,20 @@ class SlotForm(SlotFieldsForm):
 
     TIME_FIELDS = ("stage", "date", "start", "end", "end_date")
 
-    date = forms.DateField(label="Date", widget=IsoDateInput(), error_messages={"required": "Pick the date."})
-    start = forms.TimeField(label="Start", widget=_time_input(), error_messages={"required": "Give a start time."})
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    start = forms.TimeField(
+        label=_("Start"), widget=_time_input(), error_messages={"required": _("Give a start time.")}
+    )
     end = forms.TimeField(
-        label="End", widget=_time_input(), help_text=END_HELP, error_messages={"required": "Give an end time."}
+        label=_("End"), widget=_time_input(), help_text=END_HELP, error_messages={"required": _("Give an end time.")}
     )
     end_date = forms.DateField(
-        label="Ends on (optional)",
+        label=_("Ends on (optional)"),
         required=False,
         widget=IsoDateInput(),
-        help_text="Only for a slot that ends on another day than the end time says; at most 24 hours after the start.",
+        help_text=_(
+            "Only for a slot that ends on another day than the end time says; at most 24 hours after the start."
+        ),
     )
 
     field_order = ["stage", "date", "start", "end", "end_date", "title"]
@@ -210,17 +221,20 @@ class SlotForm(SlotFieldsForm):
             return data
         if end_day is not None:
             if end_day < day:
-                self.add_error("end_date", "The slot cannot end on a day before it starts.")
+                self.add_error("end_date", gettext("The slot cannot end on a day before it starts."))
                 return data
             if end_day == day and end <= start:
                 self.add_error(
                     "end",
-                    f"The end ({end:%H:%M}) is before the start ({start:%H:%M}) on the same day. "
-                    "Clear “Ends on” for a slot that runs past midnight.",
+                    gettext(
+                        "The end (%(end)s) is before the start (%(start)s) on the same day. "
+                        "Clear “Ends on” for a slot that runs past midnight."
+                    )
+                    % {"end": f"{end:%H:%M}", "start": f"{start:%H:%M}"},
                 )
                 return data
         elif end == start:
-            self.add_error("end", "The end is the same as the start. Give the time the slot ends.")
+            self.add_error("end", gettext("The end is the same as the start. Give the time the slot ends."))
             return data
         try:
             data["starts_at"], data["ends_at"] = local_span(day, start, end, self.zone, end_day=end_day)
@@ -262,20 +276,22 @@ class SlotSeriesForm(SlotFieldsForm):
     FIELD_FOR = {"starts_at": "first_date", "ends_at": "end"}
 
     weekdays = forms.MultipleChoiceField(
-        label="Every",
+        label=_("Every"),
         choices=WEEKDAYS,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one day of the week."},
+        error_messages={"required": _("Pick at least one day of the week.")},
     )
     first_date = forms.DateField(
-        label="From", widget=IsoDateInput(), error_messages={"required": "Pick the first date of the series."}
+        label=_("From"), widget=IsoDateInput(), error_messages={"required": _("Pick the first date of the series.")}
     )
     last_date = forms.DateField(
-        label="Until", widget=IsoDateInput(), error_messages={"required": "Pick the last date of the series."}
+        label=_("Until"), widget=IsoDateInput(), error_messages={"required": _("Pick the last date of the series.")}
     )
-    start = forms.TimeField(label="Start", widget=_time_input(), error_messages={"required": "Give a start time."})
+    start = forms.TimeField(
+        label=_("Start"), widget=_time_input(), error_messages={"required": _("Give a start time.")}
+    )
     end = forms.TimeField(
-        label="End", widget=_time_input(), help_text=END_HELP, error_messages={"required": "Give an end time."}
+        label=_("End"), widget=_time_input(), help_text=END_HELP, error_messages={"required": _("Give an end time.")}
     )
 
     field_order = ["weekdays", "first_date", "last_date", "start", "end", "stage", "title"]
@@ -290,12 +306,14 @@ class SlotSeriesForm(SlotFieldsForm):
         first, last = data.get("first_date"), data.get("last_date")
         if first and last and not self.has_error("first_date") and not self.has_error("last_date"):
             if last < first:
-                self.add_error("last_date", "The last date is before the first. Swap them.")
+                self.add_error("last_date", gettext("The last date is before the first. Swap them."))
             elif (last - first).days >= SERIES_MAX_DAYS:
-                self.add_error("last_date", "A series can cover at most a year. Post the rest as another series.")
+                self.add_error(
+                    "last_date", gettext("A series can cover at most a year. Post the rest as another series.")
+                )
         start, end = data.get("start"), data.get("end")
         if start and end and start == end:
-            self.add_error("end", "The end is the same as the start. Give the time the slot ends.")
+            self.add_error("end", gettext("The end is the same as the start. Give the time the slot ends."))
         if not self.errors:
             data["times"], data["skipped"] = self._times(data)
         return data
@@ -322,25 +340,25 @@ ROLE_CHOICES = Booking.Role.choices
 
 
 class OfferFieldsForm(forms.Form):
-    role = forms.ChoiceField(label="Place", choices=ROLE_CHOICES, initial=Booking.Role.HEADLINER)
+    role = forms.ChoiceField(label=_("Place"), choices=ROLE_CHOICES, initial=Booking.Role.HEADLINER)
     fee = forms.IntegerField(
-        label="Fee offered",
+        label=_("Fee offered"),
         required=False,
         min_value=0,
         max_value=MAX_FEE,
-        help_text="Leave empty to offer the slot's fee.",
+        help_text=_("Leave empty to offer the slot's fee."),
         error_messages={
-            "min_value": "A fee cannot be negative.",
-            "max_value": f"Enter a fee of at most {MAX_FEE:,}.",
-            "invalid": "Enter the fee as a whole number, e.g. 400.",
+            "min_value": _("A fee cannot be negative."),
+            "max_value": format_lazy(_("Enter a fee of at most {max}."), max=f"{MAX_FEE:,}"),
+            "invalid": _("Enter the fee as a whole number, e.g. 400."),
         },
     )
     message = forms.CharField(
-        label="Message",
+        label=_("Message"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The band reads this with the offer.",
+        help_text=_("The band reads this with the offer."),
     )
 
     def add_service_errors(self, error: ValidationError) -> None:
@@ -363,10 +381,10 @@ class SlotOfferForm(OfferFieldsForm):
     """Offer the slot to a band on StageSlot, found by its name or its address."""
 
     band = forms.CharField(
-        label="Band",
+        label=_("Band"),
         max_length=120,
-        help_text="The band's name or its StageSlot address (the part after /bands/).",
-        error_messages={"required": "Type the name of the band you want to offer the slot to."},
+        help_text=_("The band's name or its StageSlot address (the part after /bands/)."),
+        error_messages={"required": _("Type the name of the band you want to offer the slot to.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "list": "offer-band-options"}),
     )
 
@@ -377,11 +395,15 @@ class SlotOfferForm(OfferFieldsForm):
         matches = list(band_lookup(text)[:2])
         if not matches:
             raise ValidationError(
-                f"No band on StageSlot is called “{text}”. Check the spelling, or offer the slot by email below."
+                gettext(
+                    "No band on StageSlot is called “%(text)s”. Check the spelling, or offer the slot by email below."
+                )
+                % {"text": text}
             )
         if len(matches) > 1:
             raise ValidationError(
-                f"More than one band is called “{text}”. Type its address instead, e.g. {matches[0].slug}."
+                gettext("More than one band is called “%(text)s”. Type its address instead, e.g. %(slug)s.")
+                % {"text": text, "slug": matches[0].slug}
             )
         return matches[0]
 
@@ -390,45 +412,45 @@ class OfferInviteForm(OfferFieldsForm):
     """Offer the slot by email to a band that is not on StageSlot yet."""
 
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
-        help_text="We send the offer with a link; it works once, for 14 days.",
-        error_messages={"required": "Give the band's email address.", "invalid": "Enter an email address."},
+        help_text=_("We send the offer with a link; it works once, for 14 days."),
+        error_messages={"required": _("Give the band's email address."), "invalid": _("Enter an email address.")},
     )
-    band_name = forms.CharField(label="Band name (optional)", required=False, max_length=120)
+    band_name = forms.CharField(label=_("Band name (optional)"), required=False, max_length=120)
 
     field_order = ["email", "band_name", "role", "fee", "message"]
 
 
 class SlotCancelForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=300,
-        help_text="Every band booked or waiting for an answer reads this.",
-        error_messages={"required": "Say why the slot is cancelled; the bands will read it."},
+        help_text=_("Every band booked or waiting for an answer reads this."),
+        error_messages={"required": _("Say why the slot is cancelled; the bands will read it.")},
     )
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
-            raise ValidationError("Say why the slot is cancelled; the bands will read it.")
+            raise ValidationError(gettext("Say why the slot is cancelled; the bands will read it."))
         return reason
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(label="Reason (optional)", required=False, max_length=300)
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=300)
 
 
 class SlotPickForm(OfferFieldsForm):
     """A venue's staff offer one of their open slots to a band, from the band's page."""
 
     slot = forms.ModelChoiceField(
-        label="Slot",
+        label=_("Slot"),
         queryset=Slot.objects.none(),
         empty_label=None,
         error_messages={
-            "invalid_choice": "Choose one of your venue's open upcoming slots.",
-            "required": "Choose the slot to offer.",
+            "invalid_choice": _("Choose one of your venue's open upcoming slots."),
+            "required": _("Choose the slot to offer."),
         },
     )
 
@@ -442,13 +464,13 @@ class SlotPickForm(OfferFieldsForm):
 
 class ClaimForm(forms.Form):
     band = forms.ModelChoiceField(
-        label="Band",
+        label=_("Band"),
         queryset=Band.objects.none(),
         empty_label=None,
         widget=forms.RadioSelect,
         error_messages={
-            "invalid_choice": "Choose one of the bands you lead or run.",
-            "required": "Choose the band that takes the offer.",
+            "invalid_choice": _("Choose one of the bands you lead or run."),
+            "required": _("Choose the band that takes the offer."),
         },
     )
 
@@ -465,9 +487,9 @@ class InboxActionForm(forms.Form):
     page the button is on ("slot" or "applications"; anything else is the slot's page)."""
 
     shortlisted = forms.TypedChoiceField(
-        choices=[("0", "off"), ("1", "on")], coerce=lambda value: value == "1", required=False, empty_value=False
+        choices=[("0", _("off")), ("1", _("on"))], coerce=lambda value: value == "1", required=False, empty_value=False
     )
-    panel = forms.ChoiceField(choices=[("slot", "slot"), ("applications", "applications")], required=False)
+    panel = forms.ChoiceField(choices=[("slot", _("slot")), ("applications", _("applications"))], required=False)
 
     def value(self, name: str) -> object:
         self.is_valid()

@@ -1,6 +1,8 @@
 """/me/webhooks/: the form that registers a webhook for one of the person's bands or venues."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from bands.models import Band
 from venues.models import Venue
@@ -9,27 +11,27 @@ from ..models import Webhook
 
 
 class WebhookForm(forms.Form):
-    owner = forms.ChoiceField(label="For", error_messages={"invalid_choice": "Pick one of your bands or venues."})
+    owner = forms.ChoiceField(label=_("For"), error_messages={"invalid_choice": _("Pick one of your bands or venues.")})
     url = forms.CharField(
-        label="Address",
+        label=_("Address"),
         max_length=2000,
-        help_text="Your endpoint, starting with https://. We POST each event to it as JSON, signed.",
-        widget=forms.URLInput(attrs={"placeholder": "https://example.com/stageslot/events"}),
+        help_text=_("Your endpoint, starting with https://. We POST each event to it as JSON, signed."),
+        widget=forms.URLInput(attrs={"placeholder": _("https://example.com/stageslot/events")}),
     )
     events = forms.MultipleChoiceField(
-        label="Events",
+        label=_("Events"),
         choices=Webhook.Event.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one event."},
+        error_messages={"required": _("Choose at least one event.")},
     )
 
     def __init__(self, *args, bands: list[Band], venues: list[Venue], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.bands = {f"band-{b.pk}": b for b in bands}
         self.venues = {f"venue-{v.pk}": v for v in venues}
-        self.fields["owner"].choices = [(k, f"Band: {b.name}") for k, b in self.bands.items()] + [
-            (k, f"Venue: {v.name}") for k, v in self.venues.items()
-        ]
+        self.fields["owner"].choices = [
+            (k, gettext("Band: %(name)s") % {"name": b.name}) for k, b in self.bands.items()
+        ] + [(k, gettext("Venue: %(name)s") % {"name": v.name}) for k, v in self.venues.items()]
 
     def owner_kwargs(self) -> dict:
         key = self.cleaned_data["owner"]

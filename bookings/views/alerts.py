@@ -34,7 +34,7 @@ def saved_searches(request: HttpRequest) -> HttpResponse:
 
 def _save(request: HttpRequest, managed: list) -> HttpResponse:
     if not managed:
-        raise PermissionDenied("Only a band's leaders and admins can save searches.")
+        raise PermissionDenied(_("Only a band's leaders and admins can save searches."))
     query = QueryDict(request.POST.get("query", "")[:2000])
     form = FinderForm(
         query,
@@ -51,7 +51,9 @@ def _save(request: HttpRequest, managed: list) -> HttpResponse:
     except BookingError as exc:
         messages.error(request, str(exc))
         return redirect(reverse("bookings:saved_searches"), status=refusal_code(exc))
-    messages.success(request, f"Saved. {band.name}'s leaders are told of new matches while the band is free.")
+    messages.success(
+        request, _("Saved. %(band)s's leaders are told of new matches while the band is free.") % {"band": band.name}
+    )
     return redirect("bookings:saved_searches")
 
 
@@ -63,7 +65,7 @@ def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
         alerts.saved_search_delete(search=search, by=request.user)
     except BookingError:
         raise Http404("No such saved search.") from None
-    messages.success(request, "The saved search is deleted.")
+    messages.success(request, _("The saved search is deleted."))
     return redirect("bookings:saved_searches")
 
 

@@ -78,7 +78,10 @@ def _when_problem(band: Band, package: Package | None, form: WhenForm) -> str:
     starts_at = form.cleaned_data["starts_at"]
     length = form.cleaned_data["ends_at"] - starts_at
     if not start_fits(band=band, starts_at=starts_at, length=length, now=timezone.now()):
-        return f"{band.name} is not free then for {package.name}. Choose one of the free times below."
+        return gettext("%(band)s is not free then for %(package)s. Choose one of the free times below.") % {
+            "band": band.name,
+            "package": package.name,
+        }
     return ""
 
 
@@ -275,7 +278,7 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
             draft,
             _valid_steps(band, packages, draft) + 1,
             status=400,
-            error="Something in an earlier step needs another look.",
+            error=gettext("Something in an earlier step needs another look."),
         )
     if not request.user.is_authenticated:
         back = reverse("bookings:book", args=[band.slug]) + "?step=4"
@@ -308,7 +311,9 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
                 message=message,
                 **details,
             )
-            notice = f"Booked: {band.name} will play. They have been told; everything is on this page."
+            notice = gettext("Booked: %(band)s will play. They have been told; everything is on this page.") % {
+                "band": band.name
+            }
         else:
             if summary["other"]:
                 message = f"{summary['description']}\n\n{message}".strip()
@@ -323,7 +328,7 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
                 message=message,
                 **details,
             )
-            notice = f"Your request is with {band.name}. You will hear when they answer."
+            notice = gettext("Your request is with %(band)s. You will hear when they answer.") % {"band": band.name}
     except ValidationError as exc:
         rate_limit_return(action="booking_request", who=request.user.pk)
         return _page(request, band, packages, draft, 4, status=400, error=" ".join(exc.messages))

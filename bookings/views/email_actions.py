@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.htmx import HtmxHttpRequest
@@ -80,7 +81,7 @@ def _confirm(
         fee_label=booking_fee_label(booking),
         detail_url=reverse("bookings:detail", args=[booking.uid]),
         form=form or DeclineForm(auto_id="decline_%s"),
-        error=error or ("This date has begun, so it can no longer be accepted." if started else ""),
+        error=error or (gettext("This date has begun, so it can no longer be accepted.") if started else ""),
         can_act=viewer.can_answer() and not started,
     )
 
@@ -98,8 +99,10 @@ def _first_view(request: HtmxHttpRequest, booking: Booking, action: EmailAction)
     if not viewer.can_answer():
         # The services say the same on POST; the page does not offer a button that cannot work.
         raise PermissionDenied(
-            "You cannot answer this booking: the venue's staff answer applications, the band's leaders "
-            "and admins answer offers and requests, and nobody answers what they sent themselves."
+            gettext(
+                "You cannot answer this booking: the venue's staff answer applications, the band's leaders "
+                "and admins answer offers and requests, and nobody answers what they sent themselves."
+            )
         )
     return _confirm(request, booking, action, viewer=viewer)
 

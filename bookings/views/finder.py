@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import rate_limited
@@ -32,7 +33,7 @@ from ..selectors.finder import (
 from ..services import workflow
 
 PAGE_SIZE = 24
-NOT_A_MANAGER = "Only a band’s leaders and admins can apply, and you lead or run no band."
+NOT_A_MANAGER = gettext_lazy("Only a band’s leaders and admins can apply, and you lead or run no band.")
 
 
 def _viewer_zone(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
@@ -93,7 +94,10 @@ def _near_home_hint(form: FinderForm, band) -> dict[str, str] | None:
     (no query: the band row carries its city)."""
     if band is None or not band.place_id or form.data.get("near"):
         return None
-    return {"url": form.near_query(band.place_id), "label": f"Near {band.name}’s home, {band.city}"}
+    return {
+        "url": form.near_query(band.place_id),
+        "label": gettext("Near %(band)s’s home, %(city)s") % {"band": band.name, "city": band.city},
+    }
 
 
 def _slot_or_404(request: HttpRequest, pk: int) -> Slot:
@@ -106,17 +110,19 @@ def _slot_or_404(request: HttpRequest, pk: int) -> Slot:
 def _closed(slot: Slot, form: ApplyForm | None, is_staff: bool, managed: list, now) -> str:
     """Why there is no form to fill in, or "" when there is one."""
     if slot.is_cancelled:
-        return "The venue cancelled this slot."
+        return gettext("The venue cancelled this slot.")
     if slot.starts_at <= now:
-        return "This slot has passed."
+        return gettext("This slot has passed.")
     if slot.visibility != Slot.Visibility.PUBLIC:
-        return "This slot is by invitation only; the venue offers it to bands it chooses."
+        return gettext("This slot is by invitation only; the venue offers it to bands it chooses.")
     if form is not None and not form.open_roles:
-        return "Every place on this slot is taken."
+        return gettext("Every place on this slot is taken.")
     if is_staff and managed:
-        return "You are on the staff of this venue, so you cannot apply to its slots. Offer it to a band instead."
+        return gettext(
+            "You are on the staff of this venue, so you cannot apply to its slots. Offer it to a band instead."
+        )
     if form is not None and not form.can_apply_with:
-        return "Every band you lead or run has already applied to this slot."
+        return gettext("Every band you lead or run has already applied to this slot.")
     return ""
 
 
@@ -201,5 +207,5 @@ def booking_apply(request: HttpRequest, pk: int) -> HttpResponse:
         return _slot_page(request, slot, bands=bands, form=form, status=400)
     except workflow.BookingError as exc:
         return _refused(request, pk, exc)
-    messages.success(request, f"{booking.band.name} applied. The venue will answer here.")
+    messages.success(request, gettext("%(band)s applied. The venue will answer here.") % {"band": booking.band.name})
     return redirect("bookings:detail", uid=booking.uid)

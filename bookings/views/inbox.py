@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.htmx import HtmxHttpRequest, render_page
@@ -14,10 +15,10 @@ from ..selectors.inbox import TABS, inbox_bookings, inbox_counts, inbox_roles, i
 
 PAGE_SIZE = 20
 EMPTY = {
-    "answer": "Nothing is waiting for your answer.",
-    "waiting": "You are not waiting for anyone’s answer.",
-    "upcoming": "No gigs booked yet.",
-    "history": "No past bookings yet: declined, withdrawn, cancelled and played gigs end up here.",
+    "answer": gettext_lazy("Nothing is waiting for your answer."),
+    "waiting": gettext_lazy("You are not waiting for anyone’s answer."),
+    "upcoming": gettext_lazy("No gigs booked yet."),
+    "history": gettext_lazy("No past bookings yet: declined, withdrawn, cancelled and played gigs end up here."),
 }
 
 

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
@@ -82,7 +83,7 @@ def reschedule(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     starts_at = _in_zone(form.cleaned_data["starts_at"], booking.zone)
     ends_at = _in_zone(form.cleaned_data["ends_at"], booking.zone)
     if starts_at is None or ends_at is None:
-        form.add_error("starts_at", "That time does not exist in this zone (the clocks go forward).")
+        form.add_error("starts_at", gettext("That time does not exist in this zone (the clocks go forward)."))
         return _render(request, booking, form=form, status=400)
     try:
         services.reschedule_propose(
@@ -94,7 +95,7 @@ def reschedule(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
         return _render(request, booking, form=form, status=400)
     except BookingError as exc:
         return _render(request, booking, form=form, status=refusal_status(exc), error=str(exc))
-    messages.success(request, "Your proposal is sent; the other side has been told.")
+    messages.success(request, gettext("Your proposal is sent; the other side has been told."))
     return _done(request, booking)
 
 
@@ -110,9 +111,9 @@ ANSWERS = {
     "withdraw": lambda proposal, by, note: services.reschedule_withdraw(proposal=proposal, by=by),
 }
 NOTICES = {
-    "accept": "Accepted: the gig has moved to the new times. Everyone has been told.",
-    "decline": "Declined: the gig stays on its times. The other side has been told.",
-    "withdraw": "Withdrawn: the gig stays on its times.",
+    "accept": gettext_lazy("Accepted: the gig has moved to the new times. Everyone has been told."),
+    "decline": gettext_lazy("Declined: the gig stays on its times. The other side has been told."),
+    "withdraw": gettext_lazy("Withdrawn: the gig stays on its times."),
 }
 
 
@@ -152,7 +153,9 @@ def dispute(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
             except BookingError as exc:
                 status, error = refusal_status(exc), str(exc)
             else:
-                messages.success(request, "The dispute is open. The other side and StageSlot staff have been told.")
+                messages.success(
+                    request, gettext("The dispute is open. The other side and StageSlot staff have been told.")
+                )
                 return redirect("bookings:detail", uid=booking.uid)
     context = {
         "booking": booking,

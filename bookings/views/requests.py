@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.htmx import HtmxHttpRequest, is_partial
@@ -103,7 +104,10 @@ def request_band(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Your request is with {band.name}. You will hear when they answer; follow it here or under Bookings.",
+                gettext(
+                    "Your request is with %(band)s. You will hear when they answer; follow it here or under Bookings."
+                )
+                % {"band": band.name},
             )
             return redirect("bookings:detail", uid=booking.uid)
     return _request_page(request, band, form, RequestTimesForm(request.POST), status=status, page_error=page_error)

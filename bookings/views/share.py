@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -105,11 +106,13 @@ def share_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 class ShareLinkForm(forms.Form):
     label = forms.CharField(
-        label="Label (optional)",
+        label=gettext_lazy("Label (optional)"),
         max_length=ShareLink._meta.get_field("label").max_length,
         required=False,
-        help_text="Who it is for, e.g. “Rockpalast promoters”. Only your band sees it.",
-        error_messages={"max_length": "Keep the label to %(limit_value)d characters or fewer (it has %(show_value)d)."},
+        help_text=gettext_lazy("Who it is for, e.g. “Rockpalast promoters”. Only your band sees it."),
+        error_messages={
+            "max_length": gettext_lazy("Keep the label to %(limit_value)d characters or fewer (it has %(show_value)d).")
+        },
     )
 
 
@@ -159,7 +162,7 @@ def band_share_create(request: HttpRequest, slug: str) -> HttpResponse:
         except BookingError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "The share link is ready. Copy it and send it to the people it is for.")
+            messages.success(request, gettext("The share link is ready. Copy it and send it to the people it is for."))
             return redirect(f"{reverse('bookings:band_share', args=[band.slug])}#share-{link.pk}")
     return _manage_page(request, band, membership, form, status=400)
 
@@ -173,8 +176,12 @@ def band_share_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         share_link_revoke(link=link, by=request.user)
     except BookingPermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
-    name = f"“{link.label}”" if link.label else "without a label"
-    notice = f"The link {name} is revoked: whoever opens it now gets “page not found”."
+    if link.label:
+        notice = gettext("The link “%(label)s” is revoked: whoever opens it now gets “page not found”.") % {
+            "label": link.label
+        }
+    else:
+        notice = gettext("The link without a label is revoked: whoever opens it now gets “page not found”.")
     if getattr(request, "htmx", None):
         context = {"band": band, "notice": notice, **_links_context(band)}
         return render(request, "bookings/share/manage.html#links", context)

@@ -16,7 +16,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import is_partial
@@ -89,9 +91,9 @@ def _show_context(request: HttpRequest, slot: Slot, **extra) -> dict:
     status, status_label = show_status(slot, now=now)
     url = site_url() + reverse("bookings:show_detail", args=[slot.pk])
     ld = show_json_ld(slot=slot, lineup=lineup, status=status, site=site_url(), url=url)
-    names = ", ".join(act.band.name for act in lineup) or "Live music"
+    names = ", ".join(act.band.name for act in lineup) or gettext("Live music")
     place = slot.place_label
-    title = slot.title or f"{names} at {place}"
+    title = slot.title or gettext("%(names)s at %(place)s") % {"names": names, "place": place}
     when = when_text(slot.starts_at, slot.ends_at, zone)
     context = {
         "show": slot,
@@ -109,7 +111,8 @@ def _show_context(request: HttpRequest, slot: Slot, **extra) -> dict:
         "show_map": show_map(slot, title=title, when=when),
         "og": {
             "title": title,
-            "description": f"{names} – {when} at {place}",
+            "description": gettext("%(names)s – %(when)s at %(place)s")
+            % {"names": names, "when": when, "place": place},
             "url": url,
         },
         "page_url": url,
@@ -148,10 +151,10 @@ def show_ics(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     status, _ = show_status(slot, now=now)
     url = site_url() + reverse("bookings:show_detail", args=[slot.pk])
-    names = ", ".join(act.band.name for act in lineup) or "Live music"
+    names = ", ".join(act.band.name for act in lineup) or gettext("Live music")
     event = FeedEvent(
         uid=f"show-{slot.pk}@stageslot",
-        summary=slot.title or f"{names} at {slot.place_label}",
+        summary=slot.title or gettext("%(names)s at %(place)s") % {"names": names, "place": slot.place_label},
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         status="CANCELLED" if status == "cancelled" else "CONFIRMED",
@@ -177,7 +180,7 @@ def show_apply(request: HttpRequest, pk: int) -> HttpResponse:
     bands = [b for b in finder_bands_of(user=request.user) if b.can_manage]
     form = ShowApplyForm(request.POST, bands=bands, auto_id="apply_%s")
     if not bands:
-        raise PermissionDenied("Only a band's leaders and admins can apply, and you lead or run no band.")
+        raise PermissionDenied(gettext("Only a band's leaders and admins can apply, and you lead or run no band."))
     if not form.is_valid():
         return render(request, "bookings/shows/show.html", _show_context(request, slot, apply_form=form), status=400)
     try:
@@ -195,7 +198,9 @@ def show_apply(request: HttpRequest, pk: int) -> HttpResponse:
     except workflow.BookingError as exc:
         context = _show_context(request, slot, apply_form=form, error=str(exc))
         return render(request, "bookings/shows/show.html", context, status=refusal_code(exc))
-    messages.success(request, f"{booking.band.name} applied. The headliner will answer here.")
+    messages.success(
+        request, gettext("%(band)s applied. The headliner will answer here.") % {"band": booking.band.name}
+    )
     return redirect("bookings:detail", uid=booking.uid)
 
 
@@ -211,7 +216,9 @@ def show_new(request: HttpRequest) -> HttpResponse:
     """A band's leader or admin hosts a show of the band's own."""
     bands = _managed_bands(request)
     if not bands:
-        raise PermissionDenied("Only a band's leaders and admins can host a show, and you lead or run no band.")
+        raise PermissionDenied(
+            gettext("Only a band's leaders and admins can host a show, and you lead or run no band.")
+        )
     initial = {"time_zone": request.user.time_zone, "support_places": 1, "band": bands[0].pk}
     form = ShowHostForm(request.POST or None, bands=bands, initial=initial)
     status = 200
@@ -226,7 +233,10 @@ def show_new(request: HttpRequest) -> HttpResponse:
             except workflow.BookingError as exc:
                 error, status = str(exc), refusal_code(exc)
             else:
-                messages.success(request, f"“{slot.title}” is on. Bands can now apply for its support places.")
+                messages.success(
+                    request,
+                    gettext("“%(title)s” is on. Bands can now apply for its support places.") % {"title": slot.title},
+                )
                 return redirect("bookings:show_manage", pk=slot.pk)
     return render(request, "bookings/shows/new.html", {"form": form, "error": error}, status=status)
 
@@ -326,8 +336,11 @@ def show_answer(request: HttpRequest, pk: int, uid: UUID, action: str) -> HttpRe
         else:
             workflow.booking_decline(booking=booking, by=request.user, reason=request.POST.get("reason", ""))
 
-    verb = "is on the bill" if action == "accept" else "was declined"
-    return _service_call(request, slot, call, "answer_form", None, f"{booking.band.name} {verb}.")
+    if action == "accept":
+        notice = gettext("%(band)s is on the bill.") % {"band": booking.band.name}
+    else:
+        notice = gettext("%(band)s was declined.") % {"band": booking.band.name}
+    return _service_call(request, slot, call, "answer_form", None, notice)
 
 
 @login_required
@@ -345,7 +358,7 @@ def show_tickets(request: HttpRequest, pk: int) -> HttpResponse:
             slot=slot, by=request.user, entry=data["entry"], sold_out=data["sold_out"], tickets=form.ticket_lines()
         )
 
-    return _service_call(request, slot, call, "tickets_form", form, "The tickets are saved.")
+    return _service_call(request, slot, call, "tickets_form", form, gettext("The tickets are saved."))
 
 
 @login_required
@@ -360,7 +373,7 @@ def show_support_ask(request: HttpRequest, pk: int) -> HttpResponse:
     def call():
         show_services.show_support_ask(slot=slot, by=request.user, places=form.cleaned_data["places"])
 
-    return _service_call(request, slot, call, "ask_form", form, "Asked. The venue decides.")
+    return _service_call(request, slot, call, "ask_form", form, gettext("Asked. The venue decides."))
 
 
 @login_required
@@ -375,7 +388,7 @@ def show_support_picker(request: HttpRequest, pk: int) -> HttpResponse:
     def call():
         show_services.show_support_picker_set(slot=slot, by=request.user, picker=form.cleaned_data["picker"])
 
-    return _service_call(request, slot, call, "picker_form", form, "Saved: who fills the support places.")
+    return _service_call(request, slot, call, "picker_form", form, gettext("Saved: who fills the support places."))
 
 
 @login_required
@@ -391,7 +404,7 @@ def show_running_order(request: HttpRequest, pk: int) -> HttpResponse:
     def call():
         show_services.show_running_order_set(slot=slot, by=request.user, **form.service_kwargs())
 
-    notice = "The running order is saved; each act's busy time and calendar moved with it."
+    notice = gettext("The running order is saved; each act's busy time and calendar moved with it.")
     return _service_call(request, slot, call, "order_form", form, notice)
 
 
@@ -404,12 +417,14 @@ def show_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _manage_page(request, slot, status=400, cancel_form=form)
     if not slot.is_hosted:
-        raise PermissionDenied("A venue's slot is cancelled from the venue's slot page.")
+        raise PermissionDenied(gettext("A venue's slot is cancelled from the venue's slot page."))
 
     def call():
         venue_slots.slot_cancel(slot=slot, by=request.user, reason=form.cleaned_data["reason"])
 
-    return _service_call(request, slot, call, "cancel_form", form, "The show is cancelled; everyone on it is told.")
+    return _service_call(
+        request, slot, call, "cancel_form", form, gettext("The show is cancelled; everyone on it is told.")
+    )
 
 
 # ---- The bill thread ----------------------------------------------------------------------------
@@ -418,7 +433,8 @@ def show_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def _bill_page(request: HttpRequest, slot: Slot, *, form=None, status: int = 200) -> HttpResponse:
     zone = request.user.zone
     rows = [
-        {"message": m, "when": f"{m.created_at.astimezone(zone):%a %-d %b, %H:%M}"} for m in bill_messages(slot=slot)
+        {"message": m, "when": date_format(m.created_at.astimezone(zone), "D j M, H:i")}
+        for m in bill_messages(slot=slot)
     ]
     context = {
         "show": slot,

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
@@ -35,7 +36,7 @@ def thread(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     204 when there are none. A plain visit goes to the thread on the booking's page."""
     booking = booking_or_404(request, uid)
     if not thread_can_read(booking=booking, user=request.user):
-        raise PermissionDenied("Only the people of this booking's thread read it.")
+        raise PermissionDenied(gettext("Only the people of this booking's thread read it."))
     if not is_partial(request):
         return redirect(reverse("bookings:detail", args=[booking.uid]) + "#thread")
     after = ThreadAfterForm(request.GET).after_id()

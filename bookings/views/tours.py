@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,14 +35,19 @@ def _manager_of(request: HttpRequest, slug: str) -> tuple[Band, Membership]:
     """The band and the viewer's membership; 403 unless the viewer leads or runs it (as applying does)."""
     band, membership = band_for_manage(slug=slug, user=request.user)
     if membership is None or not membership.can_manage:
-        raise PermissionDenied(f"Only the leaders and admins of {band.name} can plan its tours and apply for it.")
+        raise PermissionDenied(
+            _("Only the leaders and admins of %(band)s can plan its tours and apply for it.") % {"band": band.name}
+        )
     return band, membership
 
 
 def _fee_text(slot) -> str:
     if slot.fee is not None:
-        return f"{slot.fee:,} {slot.currency}"
-    return slot.support_terms or "Negotiable"
+        return _("%(amount)s %(currency)s") % {
+            "amount": number_format(slot.fee, force_grouping=True),
+            "currency": slot.currency,
+        }
+    return slot.support_terms or _("Negotiable")
 
 
 def _route_rows(plan: TourPlan, route: Route, zone: zoneinfo.ZoneInfo) -> dict:

@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, render_page
@@ -75,14 +76,14 @@ from ..services.workflow import BookingError
 Status = Booking.Status
 PAGE_SIZE = 50
 INVITES_SHOWN = 50
-NOT_STAFF = "Only this venue's owners and bookers can manage its slots."
+NOT_STAFF = gettext_lazy("Only this venue's owners and bookers can manage its slots.")
 TABS = [
-    ("upcoming", "Upcoming"),
-    (Slot.Status.OPEN, "Booking open"),
-    (Slot.Status.NEED_SUPPORT, "Need support"),
-    (Slot.Status.BOOKED, "Booked"),
-    (Slot.Status.CANCELLED, "Cancelled"),
-    ("past", "Past"),
+    ("upcoming", gettext_lazy("Upcoming")),
+    (Slot.Status.OPEN, gettext_lazy("Booking open")),
+    (Slot.Status.NEED_SUPPORT, gettext_lazy("Need support")),
+    (Slot.Status.BOOKED, gettext_lazy("Booked")),
+    (Slot.Status.CANCELLED, gettext_lazy("Cancelled")),
+    ("past", gettext_lazy("Past")),
 ]
 ACTIONS = ("accept", "decline", "shortlist", "withdraw")
 
@@ -218,8 +219,13 @@ def venue_slots(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def _posted_message(slots: list[Slot], zone: ZoneInfo) -> str:
     if len(slots) == 1:
         when = _when(slots[0].starts_at, slots[0].ends_at, zone)
-        return f"Posted 1 slot: {when.day}, {when.hours}{' (ends the next day)' if when.next_day else ''}."
-    return f"Posted {len(slots)} slots."
+        if when.next_day:
+            return gettext("Posted 1 slot: %(day)s, %(hours)s (ends the next day).") % {
+                "day": when.day,
+                "hours": when.hours,
+            }
+        return gettext("Posted 1 slot: %(day)s, %(hours)s.") % {"day": when.day, "hours": when.hours}
+    return ngettext("Posted %(n)s slot.", "Posted %(n)s slots.", len(slots)) % {"n": len(slots)}
 
 
 @login_required
@@ -240,7 +246,11 @@ def venue_slot_new(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("bookings:slot_manage", slug=venue.slug, pk=slot.pk)
             if before := _posted_before(form, request.user):
                 when = _when(before.starts_at, before.ends_at, zone)
-                messages.info(request, f"This slot is already posted: {when.day}, {when.hours}.")
+                messages.info(
+                    request,
+                    gettext("This slot is already posted: %(day)s, %(hours)s.")
+                    % {"day": when.day, "hours": when.hours},
+                )
                 return redirect("bookings:slot_manage", slug=venue.slug, pk=before.pk)
         else:
             status = 400
@@ -309,9 +319,17 @@ def _series_post(request: HttpRequest, venue: Venue, form: SlotSeriesForm, clash
     times = [span for span in data["times"] if span not in in_the_way]
     if clashes and not times:
         if all(clash.repeats(title=data["title"].strip(), by=request.user) for clash in clashes):
-            messages.info(request, f"These {len(clashes)} slots are already posted.")
+            messages.info(
+                request,
+                ngettext("This %(n)s slot is already posted.", "These %(n)s slots are already posted.", len(clashes))
+                % {"n": len(clashes)},
+            )
             return redirect("bookings:venue_slots", slug=venue.slug)
-        form.add_error(None, f"Every date clashes with a show already on {data['stage'].name}; nothing was posted.")
+        form.add_error(
+            None,
+            gettext("Every date clashes with a show already on %(stage)s; nothing was posted.")
+            % {"stage": data["stage"].name},
+        )
         return _series_page(request, venue, form, preview=_series_preview(data["times"], clashes, zone), status=409)
     fields = {"stage": data["stage"], "times": times, "genres": data["genres"], **form.slot_fields()}
     call = partial(venue_services.slot_series_create, venue=venue, by=request.user, **fields)
@@ -320,10 +338,14 @@ def _series_post(request: HttpRequest, venue: Venue, form: SlotSeriesForm, clash
         return _series_page(request, venue, form, status=status)
     messages.success(request, _posted_message(slots, zone))
     for skipped in data["skipped"]:
-        messages.warning(request, f"Skipped {dateformat.format(skipped.day, 'D j M Y')}: {skipped.reason}")
+        messages.warning(
+            request,
+            gettext("Skipped %(day)s: %(reason)s")
+            % {"day": dateformat.format(skipped.day, "D j M Y"), "reason": skipped.reason},
+        )
     for clash in clashes:
         day = dateformat.format(clash.starts_at.astimezone(zone), "D j M Y")
-        messages.warning(request, f"Skipped {day}: {clash.message}")
+        messages.warning(request, gettext("Skipped %(day)s: %(reason)s") % {"day": day, "reason": clash.message})
     return redirect("bookings:venue_slots", slug=venue.slug)
 
 
@@ -414,7 +436,9 @@ def slot_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method != "POST":
         return _slot_page(request, venue, slot)
     if slot.is_cancelled:
-        return _slot_page(request, venue, slot, status=409, error="This slot was cancelled; it can no longer change.")
+        return _slot_page(
+            request, venue, slot, status=409, error=gettext("This slot was cancelled; it can no longer change.")
+        )
     zone = ZoneInfo(venue.time_zone)
     locked = slot_has_live_bookings(slot=slot)
     initial = SlotForm.initial_for(slot, zone)
@@ -427,7 +451,7 @@ def slot_manage(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         call = partial(venue_services.slot_update, slot=slot, by=request.user, genres=data["genres"], **fields)
         saved, status = _slot_service(form, call)
         if saved is not None:
-            messages.success(request, "The slot is saved.")
+            messages.success(request, gettext("The slot is saved."))
             return redirect("bookings:slot_manage", slug=venue.slug, pk=slot.pk)
     else:
         status = 400
@@ -453,8 +477,15 @@ def slot_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ValidationError as exc:
         form.add_error("reason", exc.message_dict.get("reason", exc.messages))
         return _slot_page(request, venue, slot, status=400, cancel_form=form)
-    bands = f" {told} band{'s' if told != 1 else ''} booked or waiting were told why." if told else ""
-    messages.success(request, f"The slot is cancelled.{bands}")
+    if told:
+        notice = ngettext(
+            "The slot is cancelled. %(n)s band booked or waiting were told why.",
+            "The slot is cancelled. %(n)s bands booked or waiting were told why.",
+            told,
+        ) % {"n": told}
+    else:
+        notice = gettext("The slot is cancelled.")
+    messages.success(request, notice)
     return redirect("bookings:slot_manage", slug=venue.slug, pk=slot.pk)
 
 
@@ -488,7 +519,9 @@ def slot_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             ),
         )
         if booking is not None:
-            messages.success(request, f"Offered to {booking.band.name}. They answer from their bookings.")
+            messages.success(
+                request, gettext("Offered to %(band)s. They answer from their bookings.") % {"band": booking.band.name}
+            )
             return redirect("bookings:slot_manage", slug=venue.slug, pk=slot.pk)
     fresh = _slot(venue, pk)
     return _slot_page(request, venue, fresh, status=status, offer_form=form, error=_hidden_form_error(form, fresh))
@@ -519,7 +552,10 @@ def slot_offer_invite(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             ),
         )
         if invite is not None:
-            messages.success(request, f"The offer is on its way to {invite.email}. The link works for 14 days.")
+            messages.success(
+                request,
+                gettext("The offer is on its way to %(email)s. The link works for 14 days.") % {"email": invite.email},
+            )
             return redirect("bookings:slot_manage", slug=venue.slug, pk=slot.pk)
     fresh = _slot(venue, pk)
     return _slot_page(request, venue, fresh, status=status, invite_form=form, error=_hidden_form_error(form, fresh))
@@ -581,18 +617,24 @@ def _act(request: HttpRequest, booking: Booking, action: str) -> str:
     band = booking.band.name
     if action == "accept":
         workflow.booking_accept(booking=booking, by=request.user)
-        return f"Booked: {band} plays this slot. Applications that no longer fit were declined with a reason."
+        return gettext(
+            "Booked: %(band)s plays this slot. Applications that no longer fit were declined with a reason."
+        ) % {"band": band}
     if action == "decline":
         form = DeclineForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
         workflow.booking_decline(booking=booking, by=request.user, reason=reason)
-        return f"Declined {band}'s application." + (" They can read your reason." if reason else "")
+        if reason:
+            return gettext("Declined %(band)s's application. They can read your reason.") % {"band": band}
+        return gettext("Declined %(band)s's application.") % {"band": band}
     if action == "withdraw":
         workflow.booking_withdraw(booking=booking, by=request.user)
-        return f"Withdrew the offer to {band}."
+        return gettext("Withdrew the offer to %(band)s.") % {"band": band}
     shortlisted = bool(InboxActionForm(request.POST).value("shortlisted"))
     workflow.booking_shortlist(booking=booking, by=request.user, shortlisted=shortlisted)
-    return f"{band} is on the shortlist." if shortlisted else f"{band} is off the shortlist."
+    if shortlisted:
+        return gettext("%(band)s is on the shortlist.") % {"band": band}
+    return gettext("%(band)s is off the shortlist.") % {"band": band}
 
 
 def _answer(request: HttpRequest, booking: Booking, action: str) -> tuple[str, str, int]:
@@ -690,8 +732,11 @@ def offer_band(request: HttpRequest, slug: str) -> HttpResponse:
     venues = staff_venues(user=request.user)
     if not venues:
         raise PermissionDenied(
-            f"Only a venue's staff can offer slots to bands. If you run a venue, add it to StageSlot and post "
-            f"a slot; then you can offer it to {band.name}."
+            gettext(
+                "Only a venue's staff can offer slots to bands. If you run a venue, add it to StageSlot and post "
+                "a slot; then you can offer it to %(band)s."
+            )
+            % {"band": band.name}
         )
     venue_ids, now = [v.pk for v in venues], timezone.now()
     slots = offerable_slots(venue_ids=venue_ids, now=now)
@@ -701,7 +746,9 @@ def offer_band(request: HttpRequest, slug: str) -> HttpResponse:
         form = SlotPickForm(request.POST, slots=slots, label=label)
         booking, status = _offer_picked(request, band, form)
         if booking is not None:
-            messages.success(request, f"Offered to {band.name}. They answer from their bookings.")
+            messages.success(
+                request, gettext("Offered to %(band)s. They answer from their bookings.") % {"band": band.name}
+            )
             return redirect("bookings:detail", uid=booking.uid)
     else:
         form = SlotPickForm(slots=slots, label=label)
@@ -713,9 +760,9 @@ def offer_band(request: HttpRequest, slug: str) -> HttpResponse:
 # ---- The link in an emailed offer --------------------------------------------------------------
 
 INVITE_GONE = {
-    "claimed": ("This offer has already been taken.", 409),
-    "revoked": ("The venue withdrew this offer, or cancelled the slot.", 410),
-    "expired": ("This offer has expired. Ask the venue to send it again.", 410),
+    "claimed": (gettext_lazy("This offer has already been taken."), 409),
+    "revoked": (gettext_lazy("The venue withdrew this offer, or cancelled the slot."), 410),
+    "expired": (gettext_lazy("This offer has expired. Ask the venue to send it again."), 410),
 }
 
 
@@ -778,7 +825,10 @@ def offer_claim(request: HttpRequest, token: str) -> HttpResponse:
         form = ClaimForm(request.POST, bands=bands)
         booking, status = _claim(request, invite, form)
         if booking is not None:
-            messages.success(request, f"The offer from {invite.slot.venue.name} is waiting for your answer.")
+            messages.success(
+                request,
+                gettext("The offer from %(venue)s is waiting for your answer.") % {"venue": invite.slot.venue.name},
+            )
             return redirect("bookings:detail", uid=booking.uid)
     else:
         only = only_managed_band(user=request.user)

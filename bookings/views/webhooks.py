@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import rate_limited
@@ -76,7 +77,7 @@ def webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if webhook is None:
         raise Http404("No such webhook.")
     webhook_delete(webhook=webhook, by=request.user)
-    messages.success(request, "The webhook is removed.")
+    messages.success(request, gettext("The webhook is removed."))
     return redirect("bookings:webhooks")
 
 
@@ -88,5 +89,5 @@ def webhook_resend(request: HttpRequest, pk: int) -> HttpResponse:
     if delivery is None:
         raise Http404("No such delivery.")
     webhook_delivery_resend(delivery=delivery, by=request.user)
-    messages.success(request, f"The {delivery.event} event is on its way again.")
+    messages.success(request, gettext("The %(event)s event is on its way again.") % {"event": delivery.event})
     return redirect("bookings:webhook_detail", pk=delivery.webhook_id)
