@@ -1,38 +1,44 @@
-"""Plain-English descriptions of a musician's availability rules ("Every Monday to Friday, 09:00–17:00")."""
+"""Plain-language descriptions of a musician's availability rules ("Every Monday to Friday, 09:00–17:00")."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from .engine import Recurrence, rrule_parts, zone
 
 _WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October")
-_MONTHS += ("November", "December")
-_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
-_FREQ_WORDS = {"DAILY": "daily", "WEEKLY": "weekly", "MONTHLY": "monthly", "YEARLY": "yearly"}
-_UNITS = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months", "YEARLY": "years"}
+_WEEKDAYS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
+_WEEKDAYS_SHORT = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
+_MONTHS = (_("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"), _("August"))
+_MONTHS += (_("September"), _("October"), _("November"), _("December"))
+_MONTHS_SHORT = (_("Jan"), _("Feb"), _("Mar"), _("Apr"), _("May"), _("Jun"), _("Jul"), _("Aug"), _("Sep"), _("Oct"))
+_MONTHS_SHORT += (_("Nov"), _("Dec"))
+_ORDINALS = {1: _("first"), 2: _("second"), 3: _("third"), 4: _("fourth"), 5: _("fifth"), -1: _("last")}
+_FREQ_WORDS = {"DAILY": _("daily"), "WEEKLY": _("weekly"), "MONTHLY": _("monthly"), "YEARLY": _("yearly")}
 # Beyond this many removed dates the list stops being readable.
 _MAX_LISTED_EXDATES = 3
 
 
 def _join(words: Sequence[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
+    words = [str(word) for word in words]
     if len(words) <= 1:
         return "".join(words)
-    return f"{', '.join(words[:-1])} and {words[-1]}"
+    return gettext("%(items)s and %(last)s") % {"items": ", ".join(str(w) for w in words[:-1]), "last": words[-1]}
 
 
 def _ordinal(number: int) -> str:
     if number in _ORDINALS:
         return _ORDINALS[number]
     if number < 0:
-        return f"{_ordinal(-number)} to last" if -number in _ORDINALS else f"{-number}th to last"
-    return f"{number}th"
+        if -number in _ORDINALS:
+            return gettext("%(ordinal)s to last") % {"ordinal": _ordinal(-number)}
+        return gettext("%(n)sth to last") % {"n": -number}
+    return gettext("%(n)sth") % {"n": number}
 
 
 def _date(day: date) -> str:
@@ -51,7 +57,7 @@ def _weekdays(days: Sequence[int]) -> str:
     """ "Monday to Friday", "Saturday and Sunday", "Monday, Wednesday and Friday"."""
     days = sorted(set(days))
     if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
-        return f"{_WEEKDAYS[days[0]]} to {_WEEKDAYS[days[-1]]}"
+        return gettext("%(first)s to %(last)s") % {"first": _WEEKDAYS[days[0]], "last": _WEEKDAYS[days[-1]]}
     return _join([_WEEKDAYS[d] for d in days])
 
 
@@ -69,8 +75,13 @@ def _monthdays(value: str) -> str:
     positive = sorted(n for n in numbers if n > 0)
     words = []
     if positive:
-        words.append(("day " if len(positive) == 1 else "days ") + _join([str(n) for n in positive]))
-    words += [f"the {_ordinal(n)} day" if n != -1 else "the last day" for n in sorted(numbers) if n < 0]
+        days = _join([str(n) for n in positive])
+        words.append(ngettext("day %(days)s", "days %(days)s", len(positive)) % {"days": days})
+    words += [
+        gettext("the %(ordinal)s day") % {"ordinal": _ordinal(n)} if n != -1 else gettext("the last day")
+        for n in sorted(numbers)
+        if n < 0
+    ]
     return _join(words)
 
 
@@ -82,7 +93,7 @@ def _nth_weekdays(pairs: Sequence[tuple[int, int]], setpos: str | None) -> str |
             return None
         weekdays = sorted({weekday for _, weekday in pairs})
         if weekdays == [0, 1, 2, 3, 4]:
-            return f"the {_ordinal(positions[0])} weekday"
+            return gettext("the %(ordinal)s weekday") % {"ordinal": _ordinal(positions[0])}
         if len(weekdays) != 1:
             return None
         pairs = [(positions[0], weekdays[0])]
@@ -91,13 +102,24 @@ def _nth_weekdays(pairs: Sequence[tuple[int, int]], setpos: str | None) -> str |
     weekdays = {weekday for _, weekday in pairs}
     if len(weekdays) == 1:
         numbers = [number for number, _ in pairs]
-        return f"the {_join([_ordinal(n) for n in numbers])} {_WEEKDAYS[pairs[0][1]]}"
-    return _join([f"the {_ordinal(n)} {_WEEKDAYS[w]}" for n, w in pairs])
+        ordinals = _join([str(_ordinal(n)) for n in numbers])
+        return gettext("the %(ordinals)s %(weekday)s") % {"ordinals": ordinals, "weekday": _WEEKDAYS[pairs[0][1]]}
+    return _join(
+        [gettext("the %(ordinals)s %(weekday)s") % {"ordinals": _ordinal(n), "weekday": _WEEKDAYS[w]} for n, w in pairs]
+    )
 
 
 def _every(parts: dict[str, str], singular: str) -> str:
     interval = int(parts.get("INTERVAL", "1"))
-    return singular if interval == 1 else f"Every {interval} {_UNITS[parts['FREQ']]}"
+    if interval == 1:
+        return singular
+    units = {
+        "DAILY": ngettext("Every %(n)s day", "Every %(n)s days", interval),
+        "WEEKLY": ngettext("Every %(n)s week", "Every %(n)s weeks", interval),
+        "MONTHLY": ngettext("Every %(n)s month", "Every %(n)s months", interval),
+        "YEARLY": ngettext("Every %(n)s year", "Every %(n)s years", interval),
+    }
+    return units[parts["FREQ"]] % {"n": interval}
 
 
 def _pattern(parts: dict[str, str], start: datetime) -> str:
@@ -105,36 +127,62 @@ def _pattern(parts: dict[str, str], start: datetime) -> str:
     freq = parts["FREQ"]
     interval = int(parts.get("INTERVAL", "1"))
     keys = set(parts) - {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"}
-    fallback = f"Repeats {_FREQ_WORDS[freq]} by a custom rule ({';'.join(f'{k}={v}' for k, v in parts.items())})"
+    rule = ";".join(f"{k}={v}" for k, v in parts.items())
+    fallback = gettext("Repeats %(freq)s by a custom rule (%(rule)s)") % {"freq": _FREQ_WORDS[freq], "rule": rule}
     if freq in {"DAILY", "WEEKLY"} and keys <= {"BYDAY"}:
         if freq == "DAILY" and "BYDAY" not in parts:
-            return "Every day" if interval == 1 else f"Every {interval} days"
+            return gettext("Every day") if interval == 1 else _every(parts, "")
         if freq == "DAILY" and interval != 1:
             return fallback
         days = [w for _, w in _split_byday(parts["BYDAY"])] if "BYDAY" in parts else [start.weekday()]
         if interval == 1:
-            return "Every day" if len(set(days)) == 7 else f"Every {_weekdays(days)}"
-        return f"Every {interval} weeks on {'every day' if len(set(days)) == 7 else _weekdays(days)}"
+            return (
+                gettext("Every day") if len(set(days)) == 7 else gettext("Every %(days)s") % {"days": _weekdays(days)}
+            )
+        on = gettext("every day") if len(set(days)) == 7 else _weekdays(days)
+        return gettext("%(every)s on %(days)s") % {"every": _every(parts, ""), "days": on}
     if freq == "MONTHLY" and keys <= {"BYMONTHDAY", "BYDAY", "BYSETPOS"}:
         if "BYMONTHDAY" in parts and "BYDAY" not in parts and "BYSETPOS" not in parts:
-            return f"{_every(parts, 'Monthly')} on {_monthdays(parts['BYMONTHDAY'])}"
+            return gettext("%(every)s on %(days)s") % {
+                "every": _every(parts, gettext("Monthly")),
+                "days": _monthdays(parts["BYMONTHDAY"]),
+            }
         if "BYDAY" in parts and "BYMONTHDAY" not in parts:
             nth = _nth_weekdays(_split_byday(parts["BYDAY"]), parts.get("BYSETPOS"))
-            return f"{_every(parts, 'Monthly')} on {nth}" if nth else fallback
+            return (
+                gettext("%(every)s on %(days)s") % {"every": _every(parts, gettext("Monthly")), "days": nth}
+                if nth
+                else fallback
+            )
         if not keys:
-            return f"{_every(parts, 'Monthly')} on day {start.day}"
+            return gettext("%(every)s on day %(day)s") % {"every": _every(parts, gettext("Monthly")), "day": start.day}
         return fallback
     if freq == "YEARLY" and keys <= {"BYMONTH", "BYMONTHDAY", "BYDAY"}:
         months = [int(m) for m in parts.get("BYMONTH", str(start.month)).split(",")]
-        month_names = _join([_MONTHS[m - 1] for m in months])
+        month_names = _join([str(_MONTHS[m - 1]) for m in months])
+        every_year = _every(parts, gettext("Every year"))
         if "BYDAY" in parts and "BYMONTHDAY" not in parts and "BYMONTH" in parts:
             nth = _nth_weekdays(_split_byday(parts["BYDAY"]), None)
-            return f"{_every(parts, 'Every year')} on {nth} of {month_names}" if nth else fallback
+            if not nth:
+                return fallback
+            return gettext("%(every)s on %(days)s of %(months)s") % {
+                "every": every_year,
+                "days": nth,
+                "months": month_names,
+            }
         if "BYDAY" not in parts:
             day = parts.get("BYMONTHDAY", str(start.day))
             if len(months) == 1 and day.isdigit():
-                return f"{_every(parts, 'Every year')} on {day} {_MONTHS[months[0] - 1]}"
-            return f"{_every(parts, 'Every year')} on {_monthdays(day)} of {month_names}"
+                return gettext("%(every)s on %(day)s %(month)s") % {
+                    "every": every_year,
+                    "day": day,
+                    "month": _MONTHS[months[0] - 1],
+                }
+            return gettext("%(every)s on %(days)s of %(months)s") % {
+                "every": every_year,
+                "days": _monthdays(day),
+                "months": month_names,
+            }
     return fallback
 
 
@@ -142,15 +190,15 @@ def _times(rec: Recurrence) -> str:
     """ "19:00–23:00", "22:00–02:00 (next day)", "all day", "all day for 3 days"."""
     if rec.all_day:
         days = max((rec.end.date() - rec.start.date()).days + (rec.end.time() != time(0)), 1)
-        return "all day" if days == 1 else f"all day for {days} days"
+        return gettext("all day") if days == 1 else gettext("all day for %(n)s days") % {"n": days}
     later = (rec.end.date() - rec.start.date()).days
     if later == 1 and rec.end.time() == time(0):
         return f"{_clock(rec.start)}–24:00"
     text = f"{_clock(rec.start)}–{_clock(rec.end)}"
     if later == 1:
-        text += " (next day)"
-    elif later > 1:
-        text += f" ({later} days later)"
+        return gettext("%(times)s (next day)") % {"times": text}
+    if later > 1:
+        return gettext("%(times)s (%(n)s days later)") % {"times": text, "n": later}
     return text
 
 
@@ -159,8 +207,8 @@ def _once(rec: Recurrence) -> str:
     if rec.all_day:
         last = rec.end.date() - timedelta(days=0 if rec.end.time() != time(0) else 1)
         if last <= rec.start.date():
-            return f"{_day(rec.start.date())}, all day"
-        return f"{_date(rec.start.date())} – {_date(last)}, all day"
+            return gettext("%(day)s, all day") % {"day": _day(rec.start.date())}
+        return gettext("%(first)s – %(last)s, all day") % {"first": _date(rec.start.date()), "last": _date(last)}
     if (rec.end.date() - rec.start.date()).days > 1:
         return f"{_day(rec.start.date())} {_clock(rec.start)} – {_day(rec.end.date())} {_clock(rec.end)}"
     return f"{_day(rec.start.date())}, {_times(rec)}"
@@ -169,14 +217,14 @@ def _once(rec: Recurrence) -> str:
 def _ending(parts: dict[str, str], rec: Recurrence) -> str:
     if "COUNT" in parts:
         count = int(parts["COUNT"])
-        return ", once" if count == 1 else f", {count} times"
+        return gettext(", once") if count == 1 else gettext(", %(n)s times") % {"n": count}
     if "UNTIL" in parts:
         value = parts["UNTIL"]
         until = date(int(value[:4]), int(value[4:6]), int(value[6:8]))
         if value.endswith("Z"):
             moment = datetime.combine(until, time(int(value[9:11]), int(value[11:13]), int(value[13:15])), tzinfo=UTC)
             until = moment.astimezone(zone(rec.time_zone)).date()
-        return f", until {_date(until)}"
+        return gettext(", until %(day)s") % {"day": _date(until)}
     return ""
 
 
@@ -184,8 +232,8 @@ def _exceptions(rec: Recurrence) -> str:
     if not rec.exdates:
         return ""
     if len(rec.exdates) > _MAX_LISTED_EXDATES:
-        return f", except on {len(rec.exdates)} dates"
-    return f", except {_join([_date(d) for d in sorted(rec.exdates)])}"
+        return gettext(", except on %(n)s dates") % {"n": len(rec.exdates)}
+    return gettext(", except %(days)s") % {"days": _join([_date(d) for d in sorted(rec.exdates)])}
 
 
 def describe(rec: Recurrence, *, kind_busy: bool = True, show_zone: bool = False) -> str:
@@ -201,4 +249,4 @@ def describe(rec: Recurrence, *, kind_busy: bool = True, show_zone: bool = False
         text = _once(rec) + zone_text
     else:
         text = f"{_pattern(parts, rec.start)}, {_times(rec)}{zone_text}{_ending(parts, rec)}{_exceptions(rec)}"
-    return text if kind_busy else f"Only available: {text}"
+    return text if kind_busy else gettext("Only available: %(text)s") % {"text": text}

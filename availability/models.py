@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.timezones import validate_time_zone
 
@@ -33,9 +35,11 @@ class TimeBlock(models.Model):
     start_time = models.TimeField(null=True, blank=True)
     end_date = models.DateField()
     end_time = models.TimeField(null=True, blank=True)
-    rrule = models.CharField("repeat rule", max_length=300, blank=True, help_text="RFC 5545 RRULE, without DTSTART.")
+    rrule = models.CharField(
+        _("repeat rule"), max_length=300, blank=True, help_text=_("RFC 5545 RRULE, without DTSTART.")
+    )
     exdates = models.JSONField(
-        "skipped dates", default=list, blank=True, help_text="Local dates (YYYY-MM-DD) of occurrences taken out."
+        _("skipped dates"), default=list, blank=True, help_text=_("Local dates (YYYY-MM-DD) of occurrences taken out.")
     )
     materialised_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -52,7 +56,7 @@ class TimeBlock(models.Model):
                 condition=Q(all_day=True, start_time__isnull=True, end_time__isnull=True, end_date__gte=F("start_date"))
                 | (Q(all_day=False, start_time__isnull=False, end_time__isnull=False) & timed_order),
                 name=f"{prefix}_ends_after_start",
-                violation_error_message="The end must be after the start.",
+                violation_error_message=_("The end must be after the start."),
             ),
         ]
 
@@ -96,8 +100,8 @@ class Rule(TimeBlock):
     """A musician's busy time, or a window outside which they count as busy."""
 
     class Kind(models.TextChoices):
-        BUSY = "busy", "Busy"
-        AVAILABLE = "available", "Only available"
+        BUSY = "busy", _("Busy")
+        AVAILABLE = "available", _("Only available")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability_rules")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BUSY)
@@ -111,7 +115,10 @@ class Rule(TimeBlock):
         constraints = TimeBlock.time_constraints("availability_rule")
 
     def __str__(self) -> str:
-        return self.title or f"{self.get_kind_display()} from {self.local_start:%Y-%m-%d %H:%M}"
+        if self.title:
+            return self.title
+        start = f"{self.local_start:%Y-%m-%d %H:%M}"
+        return gettext("%(kind)s from %(start)s") % {"kind": self.get_kind_display(), "start": start}
 
 
 class ExternalCalendar(models.Model):
@@ -119,13 +126,13 @@ class ExternalCalendar(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_calendars")
     name = models.CharField(max_length=80, blank=True)
-    url = models.CharField("secret ICS address", max_length=2000)
+    url = models.CharField(_("secret ICS address"), max_length=2000)
     etag = models.CharField(max_length=300, blank=True, editable=False)
     last_modified = models.CharField(max_length=100, blank=True, editable=False)
     last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.CharField(max_length=500, blank=True, editable=False)
-    failures = models.PositiveIntegerField(default=0, editable=False, help_text="Failed syncs in a row.")
+    failures = models.PositiveIntegerField(default=0, editable=False, help_text=_("Failed syncs in a row."))
     event_count = models.PositiveIntegerField(default=0, editable=False)
     # What the last good read could not take in fully, one sentence per event ("“Stand-up”: …").
     read_problems = models.JSONField(default=list, blank=True, editable=False)
@@ -156,11 +163,11 @@ class BusyInterval(models.Model):
     """
 
     class Source(models.TextChoices):
-        RULE = "rule", "Busy rule"
-        WINDOW = "window", "Outside only-available windows"
-        CALENDAR = "calendar", "Imported calendar"
-        BAND_BLOCK = "band_block", "Band block"
-        GIG = "gig", "Gig"
+        RULE = "rule", _("Busy rule")
+        WINDOW = "window", _("Outside only-available windows")
+        CALENDAR = "calendar", _("Imported calendar")
+        BAND_BLOCK = "band_block", _("Band block")
+        GIG = "gig", _("Gig")
 
     # The (user, starts_at, ends_at) index below serves lookups by user; a second one would only cost writes.
     user = models.ForeignKey(
@@ -186,7 +193,7 @@ class BusyInterval(models.Model):
             models.CheckConstraint(
                 condition=Q(starts_at__lt=F("ends_at")),
                 name="availability_busy_ends_after_start",
-                violation_error_message="A busy interval must end after it starts.",
+                violation_error_message=_("A busy interval must end after it starts."),
             ),
         ]
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from availability import engine
@@ -27,7 +30,8 @@ MARGIN = DAY
 # Stands for the band's booked days among the members whose busy time find_windows intersects.
 BOOKED_DAYS = "booked-days"
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAY_NAMES = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
+WEEKDAY_SHORT_NAMES = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
 
 
 # ---- Members ----------------------------------------------------------------------------------
@@ -95,8 +99,10 @@ def length_label(length: dt.timedelta) -> str:
     minutes = int(length.total_seconds() // 60)
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+        return gettext("%(minutes)s min") % {"minutes": rest}
+    if rest:
+        return gettext("%(hours)s h %(minutes)02d") % {"hours": hours, "minutes": rest}
+    return gettext("%(hours)s h") % {"hours": hours}
 
 
 # ---- Days and windows ---------------------------------------------------------------------------
@@ -153,12 +159,18 @@ class CalendarDay:
     def summary(self) -> str:
         """“4 of 5 free – Sam busy”, “All 5 free”, “No one free”, “Booked: gig 21:00–23:00”."""
         if self.status == "booked":
-            return f"Booked: gig {', '.join(self.gigs)}"
+            return gettext("Booked: gig %(times)s") % {"times": ", ".join(self.gigs)}
         if self.status == "green":
-            return f"All {self.required_count} free" if self.required_count > 1 else "Free"
+            if self.required_count > 1:
+                return gettext("All %(count)s free") % {"count": self.required_count}
+            return gettext("Free")
         if self.status == "red":
-            return "No one free"
-        return f"{self.free_count} of {self.required_count} free – {', '.join(self.busy_names)} busy"
+            return gettext("No one free")
+        return gettext("%(free)s of %(needed)s free – %(names)s busy") % {
+            "free": self.free_count,
+            "needed": self.required_count,
+            "names": ", ".join(self.busy_names),
+        }
 
     @property
     def gig_windows(self) -> tuple[FreeWindow, ...]:
@@ -277,7 +289,11 @@ def _bar(
             pieces[-1][2] = e
         else:
             pieces.append([level, s, e])
-    words = {"all": "everyone needed free", "some": "some needed members free", "none": "no needed member free"}
+    words = {
+        "all": gettext("everyone needed free"),
+        "some": gettext("some needed members free"),
+        "none": gettext("no needed member free"),
+    }
     out = []
     for level, s, e in pieces:
         left = (s - day_start).total_seconds() / total * 100
@@ -286,7 +302,8 @@ def _bar(
             BarPiece(
                 level=level,
                 style=f"left:{left:.3f}%;width:{width:.3f}%",
-                label=f"{_clock(s, tz, day)}–{_clock(e, tz, day)}: {words[level]}",
+                label=gettext("%(start)s–%(end)s: %(who)s")
+                % {"start": _clock(s, tz, day), "end": _clock(e, tz, day), "who": words[level]},
             )
         )
     return tuple(out)
@@ -305,7 +322,8 @@ def _off_hours(
             BarPiece(
                 level="off",
                 style=f"left:{left:.3f}%;width:{width:.3f}%",
-                label=f"{_clock(s, tz, day)}–{_clock(e, tz, day)}: outside gig hours",
+                label=gettext("%(start)s–%(end)s: outside gig hours")
+                % {"start": _clock(s, tz, day), "end": _clock(e, tz, day)},
             )
         )
     return tuple(out)
@@ -557,23 +575,52 @@ def band_blocks_upcoming(*, band: Band, today: dt.date, limit: int = 50) -> Quer
 def block_description(block: BandBlock) -> str:
     """“Every Mon and Thu, 19:00–22:00, until 30 Jun 2025” or “Fri 13 Jun 2025, all day”, in the block's zone."""
     if block.all_day:
-        hours = "all day" if block.end_date == block.start_date else f"all day until {block.end_date:%a %-d %b}"
+        if block.end_date == block.start_date:
+            hours = gettext("all day")
+        else:
+            hours = gettext("all day until %(day)s") % {"day": date_format(block.end_date, "D j M")}
     else:
-        end = f"{block.end_time:%H:%M}"
-        if block.end_date > block.start_date:
-            end += " (next day)" if (block.end_date - block.start_date).days == 1 else f" on {block.end_date:%a %-d %b}"
-        hours = f"{block.start_time:%H:%M}–{end}"
+        start, end = date_format(block.start_time, "H:i"), date_format(block.end_time, "H:i")
+        if block.end_date == block.start_date:
+            hours = f"{start}–{end}"
+        elif (block.end_date - block.start_date).days == 1:
+            hours = gettext("%(start)s–%(end)s (next day)") % {"start": start, "end": end}
+        else:
+            hours = gettext("%(start)s–%(end)s on %(day)s") % {
+                "start": start,
+                "end": end,
+                "day": date_format(block.end_date, "D j M"),
+            }
     if not block.rrule:
-        return f"{block.start_date:%a %-d %b %Y}, {hours}"
+        return f"{date_format(block.start_date, 'D j M Y')}, {hours}"
     parts = engine.rrule_parts(block.rrule)
     if parts.get("FREQ") != "WEEKLY" or set(parts) - {"FREQ", "BYDAY", "UNTIL", "INTERVAL"}:
-        return f"Repeats from {block.start_date:%a %-d %b %Y}, {hours}"
+        return gettext("Repeats from %(day)s, %(hours)s") % {
+            "day": date_format(block.start_date, "D j M Y"),
+            "hours": hours,
+        }
     days = parts.get("BYDAY", WEEKDAY_CODES[block.start_date.weekday()]).split(",")
-    names = [WEEKDAY_NAMES[WEEKDAY_CODES.index(d)][:3] for d in days if d in WEEKDAY_CODES]
-    every = "Every" if parts.get("INTERVAL", "1") == "1" else f"Every {parts['INTERVAL']} weeks on"
-    text = f"{every} {' and '.join([', '.join(names[:-1]), names[-1]] if len(names) > 1 else names)}, {hours}"
-    text += f", from {block.start_date:%-d %b %Y}"
+    names = [str(WEEKDAY_SHORT_NAMES[WEEKDAY_CODES.index(d)]) for d in days if d in WEEKDAY_CODES]
+    if len(names) > 1:
+        names = gettext("%(days)s and %(last)s") % {"days": ", ".join(names[:-1]), "last": names[-1]}
+    else:
+        names = "".join(names)
+    interval = int(parts.get("INTERVAL", "1"))
+    fields = {"days": names, "hours": hours, "first": date_format(block.start_date, "j M Y")}
     if "UNTIL" in parts:
         until = dt.date(int(parts["UNTIL"][:4]), int(parts["UNTIL"][4:6]), int(parts["UNTIL"][6:8]))
-        text += f" until {until:%-d %b %Y}"
-    return text
+        fields["until"] = date_format(until, "j M Y")
+        if interval == 1:
+            return gettext("Every %(days)s, %(hours)s, from %(first)s until %(until)s") % fields
+        return ngettext(
+            "Every %(n)s week on %(days)s, %(hours)s, from %(first)s until %(until)s",
+            "Every %(n)s weeks on %(days)s, %(hours)s, from %(first)s until %(until)s",
+            interval,
+        ) % {**fields, "n": interval}
+    if interval == 1:
+        return gettext("Every %(days)s, %(hours)s, from %(first)s") % fields
+    return ngettext(
+        "Every %(n)s week on %(days)s, %(hours)s, from %(first)s",
+        "Every %(n)s weeks on %(days)s, %(hours)s, from %(first)s",
+        interval,
+    ) % {**fields, "n": interval}

@@ -14,17 +14,19 @@ from urllib.parse import SplitResult, urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # (model field, label shown on pages), in display order.
 LINK_FIELDS = [
-    ("website", "Website"),
-    ("instagram", "Instagram"),
-    ("facebook", "Facebook"),
-    ("tiktok", "TikTok"),
-    ("youtube", "YouTube"),
-    ("spotify", "Spotify"),
-    ("bandcamp", "Bandcamp"),
-    ("soundcloud", "SoundCloud"),
+    ("website", _("Website")),
+    ("instagram", _("Instagram")),
+    ("facebook", _("Facebook")),
+    ("tiktok", _("TikTok")),
+    ("youtube", _("YouTube")),
+    ("spotify", _("Spotify")),
+    ("bandcamp", _("Bandcamp")),
+    ("soundcloud", _("SoundCloud")),
 ]
 
 ALLOWED_HOSTS = {
@@ -38,8 +40,8 @@ ALLOWED_HOSTS = {
 }
 
 MAX_LENGTH = 300
-BAD_SCHEME = "Enter a full web address starting with https://"
-NOT_AN_ADDRESS = "This is not a web address. Copy it from the browser's address bar, e.g. https://example.com/band"
+BAD_SCHEME = _("Enter a full web address starting with https://")
+NOT_AN_ADDRESS = _("This is not a web address. Copy it from the browser's address bar, e.g. https://example.com/band")
 
 # Never part of an address as a browser copies it (it writes them as %20, %22, %3C …).
 _NOT_IN_ADDRESS = re.compile(r"[\s\"'<>\\`\x00-\x1f\x7f]")
@@ -73,16 +75,20 @@ def _split(text: str) -> SplitResult:
 def _check_host(parts: SplitResult) -> str:
     """The host name in ASCII (punycode), or ValidationError when it is not a public site's name."""
     if parts.username is not None or parts.password is not None:
-        raise _error("Leave out the name and password before “@”: enter the site's own address.", "credentials")
+        raise _error(
+            gettext("Leave out the name and password before “@”: enter the site's own address."), "credentials"
+        )
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise _error("This address has no site in it. Enter it whole, e.g. https://example.com/band", "no_host")
+        raise _error(
+            gettext("This address has no site in it. Enter it whole, e.g. https://example.com/band"), "no_host"
+        )
     try:
         ipaddress.ip_address(host)
     except ValueError:
         pass
     else:
-        raise _error("Enter the site's name, not its IP address, e.g. https://example.com", "ip_address")
+        raise _error(gettext("Enter the site's name, not its IP address, e.g. https://example.com"), "ip_address")
     try:
         ascii_host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
@@ -90,7 +96,7 @@ def _check_host(parts: SplitResult) -> str:
     labels = ascii_host.split(".")
     if ascii_host in _LOCAL_NAMES or any(ascii_host.endswith("." + name) for name in _LOCAL_NAMES):
         raise _error(
-            "This address only works on your own computer or network; enter the site's public address.",
+            gettext("This address only works on your own computer or network; enter the site's public address."),
             "local_host",
         )
     if len(labels) < 2 or len(ascii_host) > 253 or not all(_LABEL.match(label) for label in labels):
@@ -104,7 +110,9 @@ def _checked(kind: str, text: str) -> str:
     """`text` (with its scheme) checked, returned with the scheme and site name in lower case."""
     if _NOT_IN_ADDRESS.search(text):
         raise _error(
-            "A web address has no spaces, quotes or angle brackets in it. Copy it from the browser's address bar.",
+            gettext(
+                "A web address has no spaces, quotes or angle brackets in it. Copy it from the browser's address bar."
+            ),
             "bad_character",
         )
     parts = _split(text)
@@ -115,14 +123,11 @@ def _checked(kind: str, text: str) -> str:
     domains = ALLOWED_HOSTS.get(kind)
     if domains and not _host_matches(host, domains):
         label = dict(LINK_FIELDS)[kind]
-        article = "an" if label[0] in "AEIOU" else "a"
-        raise _error(
-            "This does not look like %(article)s %(label)s link; it should be on %(domain)s.",
-            "wrong_site",
-            article=article,
-            label=label,
-            domain=domains[0],
-        )
+        if str(label)[0] in "AEIOU":
+            message = gettext("This does not look like an %(label)s link; it should be on %(domain)s.")
+        else:
+            message = gettext("This does not look like a %(label)s link; it should be on %(domain)s.")
+        raise _error(message, "wrong_site", label=label, domain=domains[0])
     netloc = parts.netloc.lower()
     return parts._replace(scheme=scheme, netloc=netloc).geturl()
 
@@ -145,7 +150,7 @@ def link_clean(kind: str, raw: str) -> str:
     address = _checked(kind, text)
     if len(address) > MAX_LENGTH:
         raise _error(
-            "A link can be at most %(limit)s characters long; this one has %(length)s.",
+            gettext("A link can be at most %(limit)s characters long; this one has %(length)s."),
             "too_long",
             limit=str(MAX_LENGTH),
             length=str(len(address)),

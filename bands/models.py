@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accounts.timezones import validate_time_zone
@@ -16,23 +18,23 @@ from .links import LINK_FIELDS, validate_link
 
 
 class ApprovalStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting approval"
-    APPROVED = "approved", "Approved"
-    SUSPENDED = "suspended", "Suspended"
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    SUSPENDED = "suspended", _("Suspended")
 
 
 class Currency(models.TextChoices):
-    EUR = "EUR", "EUR – Euro"
-    GBP = "GBP", "GBP – Pound sterling"
-    USD = "USD", "USD – US dollar"
-    CHF = "CHF", "CHF – Swiss franc"
-    DKK = "DKK", "DKK – Danish krone"
-    SEK = "SEK", "SEK – Swedish krona"
-    NOK = "NOK", "NOK – Norwegian krone"
-    PLN = "PLN", "PLN – Polish złoty"
-    CZK = "CZK", "CZK – Czech koruna"
-    CAD = "CAD", "CAD – Canadian dollar"
-    AUD = "AUD", "AUD – Australian dollar"
+    EUR = "EUR", _("EUR – Euro")
+    GBP = "GBP", _("GBP – Pound sterling")
+    USD = "USD", _("USD – US dollar")
+    CHF = "CHF", _("CHF – Swiss franc")
+    DKK = "DKK", _("DKK – Danish krone")
+    SEK = "SEK", _("SEK – Swedish krona")
+    NOK = "NOK", _("NOK – Norwegian krone")
+    PLN = "PLN", _("PLN – Polish złoty")
+    CZK = "CZK", _("CZK – Czech koruna")
+    CAD = "CAD", _("CAD – Canadian dollar")
+    AUD = "AUD", _("AUD – Australian dollar")
 
 
 class Genre(models.Model):
@@ -52,14 +54,14 @@ class Genre(models.Model):
 class LinksMixin(models.Model):
     """Website and social links, each checked against its own site (see links.py)."""
 
-    website = models.URLField(max_length=300, blank=True, validators=[validate_link("website")])
-    instagram = models.URLField(max_length=300, blank=True, validators=[validate_link("instagram")])
-    facebook = models.URLField(max_length=300, blank=True, validators=[validate_link("facebook")])
-    tiktok = models.URLField("TikTok", max_length=300, blank=True, validators=[validate_link("tiktok")])
-    youtube = models.URLField("YouTube", max_length=300, blank=True, validators=[validate_link("youtube")])
-    spotify = models.URLField(max_length=300, blank=True, validators=[validate_link("spotify")])
-    bandcamp = models.URLField(max_length=300, blank=True, validators=[validate_link("bandcamp")])
-    soundcloud = models.URLField("SoundCloud", max_length=300, blank=True, validators=[validate_link("soundcloud")])
+    website = models.URLField(_("website"), max_length=300, blank=True, validators=[validate_link("website")])
+    instagram = models.URLField(_("Instagram"), max_length=300, blank=True, validators=[validate_link("instagram")])
+    facebook = models.URLField(_("Facebook"), max_length=300, blank=True, validators=[validate_link("facebook")])
+    tiktok = models.URLField(_("TikTok"), max_length=300, blank=True, validators=[validate_link("tiktok")])
+    youtube = models.URLField(_("YouTube"), max_length=300, blank=True, validators=[validate_link("youtube")])
+    spotify = models.URLField(_("Spotify"), max_length=300, blank=True, validators=[validate_link("spotify")])
+    bandcamp = models.URLField(_("Bandcamp"), max_length=300, blank=True, validators=[validate_link("bandcamp")])
+    soundcloud = models.URLField(_("SoundCloud"), max_length=300, blank=True, validators=[validate_link("soundcloud")])
 
     class Meta:
         abstract = True
@@ -75,12 +77,12 @@ class RatingColumns(models.Model):
     read no review rows. Written only by reviews.services (in the transaction that publishes, hides or
     restores a review); docs/decisions/0018 gives the ranking formula behind `rating_score`."""
 
-    rating_count = models.PositiveIntegerField("reviews", default=0, editable=False)
-    rating_average = models.FloatField("average stars", null=True, blank=True, editable=False)
+    rating_count = models.PositiveIntegerField(_("reviews"), default=0, editable=False)
+    rating_average = models.FloatField(_("average stars"), null=True, blank=True, editable=False)
     # The Bayesian average the "best rated" sort uses; 0 without a review, so such rows sort last
     # (any rated row scores above 1) with a plain descending index on every database.
     rating_score = models.FloatField(default=0, editable=False)
-    rating_again_count = models.PositiveIntegerField("would book again", default=0, editable=False)
+    rating_again_count = models.PositiveIntegerField(_("would book again"), default=0, editable=False)
     # Sub-rating averages and the star histogram: {"sub": {"performance": 4.5, …}, "stars": {"5": 3, …}}.
     rating_details = models.JSONField(default=dict, blank=True, editable=False)
 
@@ -96,12 +98,12 @@ class RatingColumns(models.Model):
 
 class Band(LinksMixin, RatingColumns):
     name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120, unique=True, help_text="Your address on StageSlot: /bands/<slug>/")
+    slug = models.SlugField(max_length=120, unique=True, help_text=_("Your address on StageSlot: /bands/<slug>/"))
     tagline = models.CharField(
-        max_length=160, blank=True, help_text="One line, e.g. “Four-piece indie rock from Berlin”."
+        _("tagline"), max_length=160, blank=True, help_text=_("One line, e.g. “Four-piece indie rock from Berlin”.")
     )
-    bio = models.TextField(blank=True, max_length=5000, help_text="Plain text; blank lines start new paragraphs.")
-    genres = models.ManyToManyField(Genre, related_name="bands", blank=True)
+    bio = models.TextField(blank=True, max_length=5000, help_text=_("Plain text; blank lines start new paragraphs."))
+    genres = models.ManyToManyField(Genre, verbose_name=_("genres"), related_name="bands", blank=True)
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=80, blank=True)
     country = CountryField(blank=True)
@@ -111,87 +113,96 @@ class Band(LinksMixin, RatingColumns):
     latitude = models.FloatField(null=True, blank=True, editable=False)
     longitude = models.FloatField(null=True, blank=True, editable=False)
     travel_km = models.PositiveIntegerField(
-        "travels up to (km)",
+        _("travels up to (km)"),
         null=True,
         blank=True,
         validators=[MaxValueValidator(20_000)],
-        help_text="How far from home you would travel for a gig; blank if you do not say.",
+        help_text=_("How far from home you would travel for a gig; blank if you do not say."),
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    fee_min = models.PositiveIntegerField("lowest fee", null=True, blank=True)
-    fee_max = models.PositiveIntegerField("highest fee", null=True, blank=True)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    fee_min = models.PositiveIntegerField(_("lowest fee"), null=True, blank=True)
+    fee_max = models.PositiveIntegerField(_("highest fee"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     set_length_minutes = models.PositiveSmallIntegerField(
-        "usual set length (minutes)", null=True, blank=True, validators=[MinValueValidator(5), MaxValueValidator(600)]
+        _("usual set length (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(600)],
     )
     min_gig_minutes = models.PositiveSmallIntegerField(
-        "shortest gig (minutes)",
+        _("shortest gig (minutes)"),
         default=180,
         validators=[MinValueValidator(30), MaxValueValidator(720)],
-        help_text="A day counts as free when every needed member is free at least this long, e.g. 180 for 3 hours.",
+        help_text=_("A day counts as free when every needed member is free at least this long, e.g. 180 for 3 hours."),
     )
     load_in_minutes = models.PositiveSmallIntegerField(
-        "load-in and soundcheck (minutes before a gig)",
+        _("load-in and soundcheck (minutes before a gig)"),
         default=120,
         validators=[MaxValueValidator(600)],
-        help_text="Members are busy this long before every gig starts, e.g. 120 for 2 hours.",
+        help_text=_("Members are busy this long before every gig starts, e.g. 120 for 2 hours."),
     )
     pack_down_minutes = models.PositiveSmallIntegerField(
-        "pack-down (minutes after a gig)",
+        _("pack-down (minutes after a gig)"),
         default=60,
         validators=[MaxValueValidator(600)],
-        help_text="Members are busy this long after every gig ends, e.g. 60 for 1 hour.",
+        help_text=_("Members are busy this long after every gig ends, e.g. 60 for 1 hour."),
     )
     travel_speed_kmh = models.PositiveSmallIntegerField(
-        "average travel speed (km/h)",
+        _("average travel speed (km/h)"),
         default=70,
         db_default=70,
         validators=[MinValueValidator(10), MaxValueValidator(900)],
-        help_text="Between two gigs in different places, members are busy for the journey: the distance "
-        "at this speed, e.g. 70 by road.",
+        help_text=_(
+            "Between two gigs in different places, members are busy for the journey: the distance "
+            "at this speed, e.g. 70 by road."
+        ),
     )
     instant_notice_hours = models.PositiveSmallIntegerField(
-        "instant booking: minimum notice (hours)",
+        _("instant booking: minimum notice (hours)"),
         default=24,
         validators=[MaxValueValidator(720)],
-        help_text="A gig starting sooner than this cannot be booked instantly, e.g. 24 for a day.",
+        help_text=_("A gig starting sooner than this cannot be booked instantly, e.g. 24 for a day."),
     )
     instant_max_per_day = models.PositiveSmallIntegerField(
-        "instant booking: most gigs a day",
+        _("instant booking: most gigs a day"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(20)],
-        help_text="No instant booking on a day (in the band's zone) with this many booked gigs. Empty: no limit.",
+        help_text=_("No instant booking on a day (in the band's zone) with this many booked gigs. Empty: no limit."),
     )
     instant_max_per_week = models.PositiveSmallIntegerField(
-        "instant booking: most gigs a week",
+        _("instant booking: most gigs a week"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="No instant booking in a week (Monday to Sunday, band's zone) with this many booked gigs. "
-        "Empty: no limit.",
+        help_text=_(
+            "No instant booking in a week (Monday to Sunday, band's zone) with this many booked gigs. Empty: no limit."
+        ),
     )
     two_gigs_a_day = models.BooleanField(
-        "takes two gigs a day",
+        _("takes two gigs a day"),
         default=False,
-        help_text="Off: a day with a booked gig is booked, and no other gig is proposed that day.",
+        help_text=_("Off: a day with a booked gig is booked, and no other gig is proposed that day."),
     )
     cancel_free_days = models.PositiveSmallIntegerField(
-        "free cancellation until (days before)",
+        _("free cancellation until (days before)"),
         default=30,
         db_default=30,
         validators=[MaxValueValidator(365)],
-        help_text="A client cancels free of charge until this many days before the gig.",
+        help_text=_("A client cancels free of charge until this many days before the gig."),
     )
     cancel_late_percent = models.PositiveSmallIntegerField(
-        "late cancellation fee (%)",
+        _("late cancellation fee (%)"),
         default=50,
         db_default=50,
         validators=[MaxValueValidator(100)],
-        help_text="Of the price, when the client cancels later than that.",
+        help_text=_("Of the price, when the client cancels later than that."),
     )
     rider = models.TextField(
-        "technical rider and notes", blank=True, max_length=5000, help_text="Backline, stage size, inputs, hospitality."
+        _("technical rider and notes"),
+        blank=True,
+        max_length=5000,
+        help_text=_("Backline, stage size, inputs, hospitality."),
     )
     status = models.CharField(max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
     status_reason = models.CharField(max_length=300, blank=True)
@@ -217,7 +228,7 @@ class Band(LinksMixin, RatingColumns):
             models.CheckConstraint(
                 condition=Q(fee_min__isnull=True) | Q(fee_max__isnull=True) | Q(fee_min__lte=F("fee_max")),
                 name="bands_band_fee_range",
-                violation_error_message="The lowest fee cannot be more than the highest fee.",
+                violation_error_message=_("The lowest fee cannot be more than the highest fee."),
             ),
         ]
 
@@ -243,27 +254,28 @@ class Band(LinksMixin, RatingColumns):
     def cancellation_terms(self) -> str:
         """The band's cancellation terms in a sentence, as clients read them before confirming."""
         if self.cancel_late_percent == 0:
-            return "Free cancellation at any time."
+            return gettext("Free cancellation at any time.")
         if self.cancel_free_days == 0:
-            return f"Cancelling costs {self.cancel_late_percent} % of the price."
-        return (
-            f"Free cancellation until {self.cancel_free_days} days before the gig; "
-            f"after that, {self.cancel_late_percent} % of the price."
-        )
+            return gettext("Cancelling costs %(percent)s %% of the price.") % {"percent": self.cancel_late_percent}
+        return ngettext(
+            "Free cancellation until %(days)s day before the gig; after that, %(percent)s %% of the price.",
+            "Free cancellation until %(days)s days before the gig; after that, %(percent)s %% of the price.",
+            self.cancel_free_days,
+        ) % {"days": self.cancel_free_days, "percent": self.cancel_late_percent}
 
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        LEADER = "leader", "Leader"
-        ADMIN = "admin", "Admin"
-        MEMBER = "member", "Member"
+        LEADER = "leader", _("Leader")
+        ADMIN = "admin", _("Admin")
+        MEMBER = "member", _("Member")
 
     band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     instrument = models.CharField(max_length=60, blank=True)
     required = models.BooleanField(
-        default=True, help_text="The band cannot play without this member (counts for the green zone)."
+        default=True, help_text=_("The band cannot play without this member (counts for the green zone).")
     )
     joined_at = models.DateTimeField(auto_now_add=True)
 
@@ -286,7 +298,9 @@ def band_photo_path(instance: "BandPhoto", filename: str) -> str:
 class BandPhoto(models.Model):
     band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=band_photo_path)
-    caption = models.CharField(max_length=200, blank=True, help_text="Describe the photo for people who cannot see it.")
+    caption = models.CharField(
+        max_length=200, blank=True, help_text=_("Describe the photo for people who cannot see it.")
+    )
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -298,10 +312,10 @@ class BandPhoto(models.Model):
 
 
 class EmbedProvider(models.TextChoices):
-    SPOTIFY = "spotify", "Spotify"
-    SOUNDCLOUD = "soundcloud", "SoundCloud"
-    BANDCAMP = "bandcamp", "Bandcamp"
-    YOUTUBE = "youtube", "YouTube"
+    SPOTIFY = "spotify", _("Spotify")
+    SOUNDCLOUD = "soundcloud", _("SoundCloud")
+    BANDCAMP = "bandcamp", _("Bandcamp")
+    YOUTUBE = "youtube", _("YouTube")
 
 
 class BandEmbed(models.Model):
@@ -335,7 +349,7 @@ class InviteBase(models.Model):
     """An invite link: random token (signed in the URL), expiry, a number of uses, revocable."""
 
     token = models.CharField(max_length=64, unique=True, default=new_invite_token, editable=False)
-    email = models.EmailField(blank=True, help_text="Who it was emailed to, if anyone.")
+    email = models.EmailField(blank=True, help_text=_("Who it was emailed to, if anyone."))
     max_uses = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(100)])
     uses = models.PositiveSmallIntegerField(default=0)
     expires_at = models.DateTimeField()
@@ -373,10 +387,10 @@ class BandBlock(TimeBlock):
     """
 
     class Kind(models.TextChoices):
-        REHEARSAL = "rehearsal", "Rehearsal"
-        HOLD = "hold", "Hold"
-        OTHER = "other", "Other"
-        GIG = "gig", "Gig"
+        REHEARSAL = "rehearsal", _("Rehearsal")
+        HOLD = "hold", _("Hold")
+        OTHER = "other", _("Other")
+        GIG = "gig", _("Gig")
 
     band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="blocks")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REHEARSAL)
@@ -385,10 +399,10 @@ class BandBlock(TimeBlock):
     gig_starts_at = models.DateTimeField(null=True, blank=True, editable=False)
     gig_ends_at = models.DateTimeField(null=True, blank=True, editable=False)
     load_in_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(600)], help_text="Empty: the band's usual load-in."
+        null=True, blank=True, validators=[MaxValueValidator(600)], help_text=_("Empty: the band's usual load-in.")
     )
     pack_down_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(600)], help_text="Empty: the band's usual pack-down."
+        null=True, blank=True, validators=[MaxValueValidator(600)], help_text=_("Empty: the band's usual pack-down.")
     )
     # Where a gig is played (its venue's or slot's point, or the client's place): members who play
     # another gig elsewhere are busy for the journey between the two (bands.travel). None: unknown.
@@ -448,35 +462,48 @@ class Package(models.Model):
     """
 
     class PriceUnit(models.TextChoices):
-        FIXED = "fixed", "fixed fee"
-        HOUR = "hour", "per hour"
-        DAY = "day", "per day"
+        FIXED = "fixed", _("fixed fee")
+        HOUR = "hour", _("per hour")
+        DAY = "day", _("per day")
 
     band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="packages")
-    name = models.CharField(max_length=80)
+    name = models.CharField(_("name"), max_length=80)
     included = models.TextField(
-        "what is included", blank=True, max_length=1000, help_text="e.g. “PA for 150 guests, first dance learned.”"
+        _("what is included"),
+        blank=True,
+        max_length=1000,
+        help_text=_("e.g. “PA for 150 guests, first dance learned.”"),
     )
-    sets = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    sets = models.PositiveSmallIntegerField(
+        _("sets"), default=1, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
     set_minutes = models.PositiveSmallIntegerField(
-        "minutes per set", default=45, validators=[MinValueValidator(10), MaxValueValidator(480)]
+        _("minutes per set"), default=45, validators=[MinValueValidator(10), MaxValueValidator(480)]
     )
     break_minutes = models.PositiveSmallIntegerField(
-        "break between sets (minutes)", default=15, validators=[MaxValueValidator(120)]
+        _("break between sets (minutes)"), default=15, validators=[MaxValueValidator(120)]
     )
-    price = models.PositiveIntegerField(validators=[MaxValueValidator(10_000_000)])
-    price_unit = models.CharField(max_length=5, choices=PriceUnit.choices, default=PriceUnit.FIXED)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    price = models.PositiveIntegerField(_("price"), validators=[MaxValueValidator(10_000_000)])
+    price_unit = models.CharField(_("price unit"), max_length=5, choices=PriceUnit.choices, default=PriceUnit.FIXED)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     travel_included_km = models.PositiveIntegerField(
-        "travel included within (km)", null=True, blank=True, validators=[MaxValueValidator(20_000)]
+        _("travel included within (km)"), null=True, blank=True, validators=[MaxValueValidator(20_000)]
     )
     travel_fee = models.PositiveIntegerField(
-        "travel fee", null=True, blank=True, validators=[MaxValueValidator(1_000_000)], help_text="Added to the price."
+        _("travel fee"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1_000_000)],
+        help_text=_("Added to the price."),
     )
     instant = models.BooleanField(
-        "instant-bookable", default=False, help_text="Clients book it at once at a free time, without your answer."
+        _("instant-bookable"),
+        default=False,
+        help_text=_("Clients book it at once at a free time, without your answer."),
     )
-    active = models.BooleanField(default=True, help_text="Off: no longer offered (bookings made with it stay).")
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Off: no longer offered (bookings made with it stay).")
+    )
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
 from accounts.models import User
 
@@ -45,11 +46,17 @@ def band_package_of(*, band: Band, pk: int, active_only: bool = True) -> Package
 
 def package_length_label(package: Package) -> str:
     """ "3 × 45 min (2 h 45 with breaks)", "1 × 90 min"."""
-    text = f"{package.sets} × {package.set_minutes} min"
-    if package.sets > 1:
-        hours, minutes = divmod(package.length_minutes, 60)
-        text += f" ({hours} h {minutes:02d} with breaks)" if minutes else f" ({hours} h with breaks)"
-    return text
+    sets = {"sets": package.sets, "minutes": package.set_minutes}
+    if package.sets == 1:
+        return gettext("%(sets)s × %(minutes)s min") % sets
+    hours, minutes = divmod(package.length_minutes, 60)
+    if minutes:
+        return gettext("%(sets)s × %(minutes)s min (%(hours)s h %(rest)02d with breaks)") % {
+            **sets,
+            "hours": hours,
+            "rest": minutes,
+        }
+    return gettext("%(sets)s × %(minutes)s min (%(hours)s h with breaks)") % {**sets, "hours": hours}
 
 
 def package_price(package: Package, *, minutes: int | None = None) -> int:
@@ -73,13 +80,14 @@ def package_price_label(package: Package) -> str:
 
 def package_travel_label(package: Package) -> str:
     """ "Travel included within 50 km", "Plus a travel fee of 80 EUR", or ""."""
-    parts = []
-    if package.travel_included_km:
-        parts.append(f"Travel included within {package.travel_included_km} km")
+    km, fee = package.travel_included_km, f"{package.travel_fee:,} {package.currency}"
+    if km and package.travel_fee:
+        return gettext("Travel included within %(km)s km; travel fee %(fee)s") % {"km": km, "fee": fee}
+    if km:
+        return gettext("Travel included within %(km)s km") % {"km": km}
     if package.travel_fee:
-        parts.append(f"travel fee {package.travel_fee:,} {package.currency}")
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:]
+        return gettext("Travel fee %(fee)s") % {"fee": fee}
+    return ""
 
 
 # ---- Writes ---------------------------------------------------------------------------------
@@ -105,7 +113,10 @@ def package_create(*, band: Band, by: User, **fields) -> Package:
         _manager_of(band, by)
         count = Package.objects.filter(band=band).count()
         if count >= PACKAGE_LIMIT:
-            raise ValidationError(f"A band can have at most {PACKAGE_LIMIT} packages; change or withdraw one.")
+            raise ValidationError(
+                gettext("A band can have at most %(limit)s packages; change or withdraw one.")
+                % {"limit": PACKAGE_LIMIT}
+            )
         package = Package(band=band, currency=band.currency, position=count + 1, **fields)
         package.full_clean()
         package.save()

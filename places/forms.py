@@ -6,25 +6,27 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .geo import great_circle_km, point_problem
 from .models import City
 from .selectors import city_pick, city_text_names
 from .zones import zone_proposed
 
-PICK_FROM_LIST = "Pick your city from the list."
-UNKNOWN_CITY = (
+PICK_FROM_LIST = _("Pick your city from the list.")
+UNKNOWN_CITY = _(
     "We know no city called “%(text)s”. Pick your city from the list as you type; "
     "if yours is a small town, pick the nearest city."
 )
-SEVERAL_CITIES = "Several cities are called “%(text)s”. Pick yours: %(names)s."
+SEVERAL_CITIES = _("Several cities are called “%(text)s”. Pick yours: %(names)s.")
 # An exact point further than this from the venue's city is more likely a slip than a venue.
 POINT_NEAR_CITY_KM = 100
 
 
 def population_hint(city: City) -> str:
     """ "504,971 people", to tell two cities of one name apart."""
-    return f"{city.population:,} people" if city.population else ""
+    return gettext("%(count)s people") % {"count": f"{city.population:,}"} if city.population else ""
 
 
 class CityAutocompleteWidget(forms.Widget):
@@ -32,7 +34,7 @@ class CityAutocompleteWidget(forms.Widget):
     the picked city's id (`<name>_id`). Without JavaScript the typed text is sent and matched; when
     it names several cities, they are offered as radio buttons of the same `<name>_id`."""
 
-    def __init__(self, attrs: dict | None = None, *, zone_note: str = "Proposed from the city you picked.") -> None:
+    def __init__(self, attrs: dict | None = None, *, zone_note: str = _("Proposed from the city you picked.")) -> None:
         super().__init__(attrs)
         self.zone_note = zone_note
         self.candidates: list[City] = []
@@ -109,9 +111,9 @@ class CityField(forms.Field):
     default_error_messages = {"required": PICK_FROM_LIST, "unknown": UNKNOWN_CITY, "several": SEVERAL_CITIES}
 
     def __init__(self, *, zone_note: str = "", **kwargs) -> None:
-        kwargs.setdefault("label", "City")
+        kwargs.setdefault("label", _("City"))
         kwargs.setdefault(
-            "help_text", "Start typing and pick your city from the list. Small towns: pick the nearest city."
+            "help_text", _("Start typing and pick your city from the list. Small towns: pick the nearest city.")
         )
         super().__init__(**kwargs)
         if zone_note:
@@ -226,16 +228,24 @@ def point_clean(form: forms.Form, data: dict, *, city: City | None) -> tuple[flo
     raw = {n: (data.get(n) or "").strip().replace(",", ".") for n in ("latitude", "longitude")}
     if not raw["latitude"] and not raw["longitude"]:
         return None
-    for name, other in (("latitude", "longitude"), ("longitude", "latitude")):
+    missing = {
+        "latitude": gettext("Enter the latitude too, or clear the longitude to use the city’s point."),
+        "longitude": gettext("Enter the longitude too, or clear the latitude to use the city’s point."),
+    }
+    for name, message in missing.items():
         if not raw[name]:
-            form.add_error(name, f"Enter the {name} too, or clear the {other} to use the city’s point.")
+            form.add_error(name, message)
     if form.has_error("latitude") or form.has_error("longitude"):
         return None
-    for name, example in (("latitude", "51.34"), ("longitude", "12.37")):
+    not_numbers = {
+        "latitude": gettext("Enter the latitude as a number, e.g. 51.34."),
+        "longitude": gettext("Enter the longitude as a number, e.g. 12.37."),
+    }
+    for name, message in not_numbers.items():
         try:
             float(raw[name])
         except ValueError:
-            form.add_error(name, f"Enter the {name} as a number, e.g. {example}.")
+            form.add_error(name, message)
     if form.has_error("latitude") or form.has_error("longitude"):
         return None
     if problem := point_problem(raw["latitude"], raw["longitude"]):
@@ -245,8 +255,11 @@ def point_clean(form: forms.Form, data: dict, *, city: City | None) -> tuple[flo
     if city is not None and (km := great_circle_km(lat, lon, city.latitude, city.longitude)) > POINT_NEAR_CITY_KM:
         form.add_error(
             "latitude",
-            f"That point is {km:,.0f} km from {city.name}. Check the numbers (latitude first), "
-            "or pick the city the venue is in.",
+            gettext(
+                "That point is %(km)s km from %(city)s. Check the numbers (latitude first), "
+                "or pick the city the venue is in."
+            )
+            % {"km": f"{km:,.0f}", "city": city.name},
         )
         return None
     return lat, lon

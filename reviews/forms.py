@@ -3,20 +3,23 @@
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .models import REPLY_MAX, REPLY_MIN, SUB_RATINGS, TEXT_MAX, TEXT_MIN, Review, Side
 from .services import REPORT_MAX, REPORT_MIN, ReviewInput
 
-STAR_CHOICES = [(str(i), f"{i} star{'s' * (i > 1)}") for i in range(1, 6)]
+STAR_CHOICES = [(str(i), format_lazy(ngettext_lazy("{n} star", "{n} stars", i), n=i)) for i in range(1, 6)]
 STAR_ERRORS = {
-    "required": "Pick 1 to 5 stars.",
-    "invalid_choice": "Pick 1 to 5 stars.",
+    "required": _("Pick 1 to 5 stars."),
+    "invalid_choice": _("Pick 1 to 5 stars."),
 }
 AGAIN_QUESTION = {
-    (Side.VENUE, Side.BAND): "Would you book this band again?",
-    (Side.CLIENT, Side.BAND): "Would you book this band again?",
-    (Side.BAND, Side.VENUE): "Would you play at this venue again?",
-    (Side.BAND, Side.CLIENT): "Would you play for this client again?",
+    (Side.VENUE, Side.BAND): _("Would you book this band again?"),
+    (Side.CLIENT, Side.BAND): _("Would you book this band again?"),
+    (Side.BAND, Side.VENUE): _("Would you play at this venue again?"),
+    (Side.BAND, Side.CLIENT): _("Would you play for this client again?"),
 }
 
 
@@ -37,29 +40,37 @@ class ReviewForm(forms.Form):
     no-show report instead of the stars."""
 
     no_show = forms.BooleanField(
-        label="They did not turn up: report a no-show instead of rating",
+        label=_("They did not turn up: report a no-show instead of rating"),
         required=False,
-        help_text="StageSlot staff check the report; your review then says that a no-show was reported.",
+        help_text=_("StageSlot staff check the report; your review then says that a no-show was reported."),
     )
-    overall = stars_field("Overall")
+    overall = stars_field(_("Overall"))
     again = forms.TypedChoiceField(
-        choices=[("yes", "Yes"), ("no", "No")],
+        choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",
         required=False,
         empty_value=None,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Answer yes or no."},
+        error_messages={"invalid_choice": _("Answer yes or no.")},
     )
     text = forms.CharField(
-        label="Your review",
+        label=_("Your review"),
         min_length=TEXT_MIN,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=f"{TEXT_MIN} to {TEXT_MAX:,} characters. What went well, what could be better.",
+        help_text=format_lazy(
+            _("{text_min} to {text_max} characters. What went well, what could be better."),
+            text_min=TEXT_MIN,
+            text_max=format(TEXT_MAX, ","),
+        ),
         error_messages={
-            "required": f"Write at least {TEXT_MIN} characters.",
-            "min_length": f"Write at least {TEXT_MIN} characters (you wrote %(show_value)d).",
-            "max_length": f"Keep it to {TEXT_MAX:,} characters (you wrote %(show_value)d).",
+            "required": format_lazy(_("Write at least {text_min} characters."), text_min=TEXT_MIN),
+            "min_length": format_lazy(
+                _("Write at least {text_min} characters (you wrote %(show_value)d)."), text_min=TEXT_MIN
+            ),
+            "max_length": format_lazy(
+                _("Keep it to {text_max} characters (you wrote %(show_value)d)."), text_max=format(TEXT_MAX, ",")
+            ),
         },
     )
 
@@ -94,9 +105,9 @@ class ReviewForm(forms.Form):
             return cleaned
         for name in ("overall", *self.sub_names):
             if cleaned.get(name) is None and name not in self.errors:
-                self.add_error(name, "Pick 1 to 5 stars.")
+                self.add_error(name, gettext("Pick 1 to 5 stars."))
         if cleaned.get("again") is None and "again" not in self.errors:
-            self.add_error("again", "Answer yes or no.")
+            self.add_error("again", gettext("Answer yes or no."))
         return cleaned
 
     def review_input(self) -> ReviewInput:
@@ -113,15 +124,17 @@ class ReviewForm(forms.Form):
 
 class ReplyForm(forms.Form):
     text = forms.CharField(
-        label="Your public reply",
+        label=_("Your public reply"),
         min_length=REPLY_MIN,
         max_length=REPLY_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Shown under the review, once. It cannot be changed afterwards.",
+        help_text=_("Shown under the review, once. It cannot be changed afterwards."),
         error_messages={
-            "required": "Write your reply.",
-            "min_length": f"Write at least {REPLY_MIN} characters.",
-            "max_length": f"Keep it to {REPLY_MAX:,} characters (you wrote %(show_value)d).",
+            "required": _("Write your reply."),
+            "min_length": format_lazy(_("Write at least {reply_min} characters."), reply_min=REPLY_MIN),
+            "max_length": format_lazy(
+                _("Keep it to {reply_max} characters (you wrote %(show_value)d)."), reply_max=format(REPLY_MAX, ",")
+            ),
         },
     )
 
@@ -131,15 +144,17 @@ class ReplyForm(forms.Form):
 
 class ReportForm(forms.Form):
     reason = forms.CharField(
-        label="What is wrong with this review?",
+        label=_("What is wrong with this review?"),
         min_length=REPORT_MIN,
         max_length=REPORT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Staff read your report; the author does not learn who sent it.",
+        help_text=_("Staff read your report; the author does not learn who sent it."),
         error_messages={
-            "required": "Say what is wrong with it.",
-            "min_length": f"Write at least {REPORT_MIN} characters.",
-            "max_length": f"Keep it to {REPORT_MAX} characters (you wrote %(show_value)d).",
+            "required": _("Say what is wrong with it."),
+            "min_length": format_lazy(_("Write at least {report_min} characters."), report_min=REPORT_MIN),
+            "max_length": format_lazy(
+                _("Keep it to {report_max} characters (you wrote %(show_value)d)."), report_max=REPORT_MAX
+            ),
         },
     )
 

@@ -10,6 +10,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from bands.models import Band
 from bookings.models import Booking
@@ -24,21 +26,25 @@ REPLY_MIN, REPLY_MAX = 2, 2000
 
 
 class Side(models.TextChoices):
-    BAND = "band", "Band"
-    VENUE = "venue", "Venue"
-    CLIENT = "client", "Client"
+    BAND = "band", _("Band")
+    VENUE = "venue", _("Venue")
+    CLIENT = "client", _("Client")
 
 
 # The sub-ratings that fit each subject, in the order the form asks them: (field, label).
 SUB_RATINGS: dict[str, tuple[tuple[str, str], ...]] = {
-    Side.BAND: (("performance", "Performance"), ("punctuality", "Punctuality"), ("communication", "Communication")),
-    Side.VENUE: (
-        ("sound", "Sound and production"),
-        ("hospitality", "Hospitality"),
-        ("paid", "Paid as agreed"),
-        ("communication", "Communication"),
+    Side.BAND: (
+        ("performance", _("Performance")),
+        ("punctuality", _("Punctuality")),
+        ("communication", _("Communication")),
     ),
-    Side.CLIENT: (("communication", "Communication"), ("paid", "Paid as agreed")),
+    Side.VENUE: (
+        ("sound", _("Sound and production")),
+        ("hospitality", _("Hospitality")),
+        ("paid", _("Paid as agreed")),
+        ("communication", _("Communication")),
+    ),
+    Side.CLIENT: (("communication", _("Communication")), ("paid", _("Paid as agreed"))),
 }
 STAR_FIELDS = ("overall", "performance", "punctuality", "communication", "sound", "hospitality", "paid")
 
@@ -67,10 +73,10 @@ class Review(models.Model):
     performance = _stars("performance")
     punctuality = _stars("punctuality")
     communication = _stars("communication")
-    sound = _stars("sound and production")
+    sound = _stars(_("sound and production"))
     hospitality = _stars("hospitality")
-    paid = _stars("paid as agreed")
-    again = models.BooleanField("would book or play again", null=True, blank=True)
+    paid = _stars(_("paid as agreed"))
+    again = models.BooleanField(_("would book or play again"), null=True, blank=True)
     text = models.TextField(max_length=TEXT_MAX)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -97,19 +103,19 @@ class Review(models.Model):
             models.UniqueConstraint(
                 fields=["booking", "author_side"],
                 name="reviews_one_per_side",
-                violation_error_message="This side has reviewed this gig already.",
+                violation_error_message=_("This side has reviewed this gig already."),
             ),
             models.CheckConstraint(condition=~Q(author_side=models.F("subject_side")), name="reviews_not_of_own_side"),
             models.CheckConstraint(
                 condition=Q(no_show=True) | Q(overall__isnull=False),
                 name="reviews_rating_or_no_show",
-                violation_error_message="Give overall stars, or report a no-show.",
+                violation_error_message=_("Give overall stars, or report a no-show."),
             ),
             *(
                 models.CheckConstraint(
                     condition=Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__gte": 1, f"{name}__lte": 5}),
                     name=f"reviews_{name}_1_to_5",
-                    violation_error_message="Stars go from 1 to 5.",
+                    violation_error_message=_("Stars go from 1 to 5."),
                 )
                 for name in STAR_FIELDS
             ),
@@ -141,7 +147,7 @@ class Review(models.Model):
         if self.author_side == Side.VENUE:
             return self.venue.name
         name = (self.client.name or "").split()
-        return name[0] if name else "A client"
+        return name[0] if name else gettext("A client")
 
     @property
     def gig_date(self):
@@ -180,7 +186,7 @@ class ReviewReport(models.Model):
             models.UniqueConstraint(
                 fields=["review", "reporter"],
                 name="reviews_one_report_per_person",
-                violation_error_message="You have reported this review already.",
+                violation_error_message=_("You have reported this review already."),
             )
         ]
         indexes = [
@@ -195,11 +201,11 @@ class ModerationLog(models.Model):
     """One step staff took on a review: never edited, never deleted."""
 
     class Action(models.TextChoices):
-        HIDE = "hide", "Hidden"
-        RESTORE = "restore", "Restored"
-        NO_SHOW_CONFIRM = "no_show_confirm", "No-show confirmed"
-        NO_SHOW_DISMISS = "no_show_dismiss", "No-show dismissed"
-        REPORTS_DISMISS = "reports_dismiss", "Reports dismissed"
+        HIDE = "hide", _("Hidden")
+        RESTORE = "restore", _("Restored")
+        NO_SHOW_CONFIRM = "no_show_confirm", _("No-show confirmed")
+        NO_SHOW_DISMISS = "no_show_dismiss", _("No-show dismissed")
+        REPORTS_DISMISS = "reports_dismiss", _("Reports dismissed")
 
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="moderation")
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.htmx import is_partial
@@ -70,7 +71,7 @@ def booking_review(request: HttpRequest, uid) -> HttpResponse:
             except ReviewError as exc:
                 refusal, status = str(exc), 400
             else:
-                messages.success(request, "Your review is saved.")
+                messages.success(request, gettext("Your review is saved."))
                 return redirect("reviews:booking", uid=booking.uid)
         else:
             status = 400
@@ -92,10 +93,10 @@ def booking_review(request: HttpRequest, uid) -> HttpResponse:
 
 def _why_closed(state, now) -> str:
     if state.booking.status != Booking.Status.COMPLETED:
-        return "You can review a gig once it has taken place."
+        return gettext("You can review a gig once it has taken place.")
     if state.mine is not None and state.mine.published_at is not None:
-        return "Your review is published and can no longer be changed."
-    return "Reviews of this gig closed 14 days after it."
+        return gettext("Your review is published and can no longer be changed.")
+    return gettext("Reviews of this gig closed 14 days after it.")
 
 
 # ---- Replies and reports -------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def review_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, str(exc), back, 403)
     except ReviewError as exc:
         return _refused(request, str(exc), back, 400)
-    messages.success(request, "Your reply is published.")
+    messages.success(request, gettext("Your reply is published."))
     return redirect(back)
 
 
@@ -134,7 +135,11 @@ def review_report_view(request: HttpRequest, pk: int) -> HttpResponse:
     back = _back(request, _public_list_of(review) or reverse("reviews:booking", kwargs={"uid": review.booking.uid}))
     form, refusal, status = ReportForm(request.POST or None), "", 200
     if side == review.author_side:
-        refusal, status, form = "You cannot report your own review.", 400 if request.method == "POST" else 200, None
+        refusal, status, form = (
+            gettext("You cannot report your own review."),
+            400 if request.method == "POST" else 200,
+            None,
+        )
     elif request.method == "POST":
         if form.is_valid():
             try:
@@ -142,7 +147,7 @@ def review_report_view(request: HttpRequest, pk: int) -> HttpResponse:
             except ReviewError as exc:
                 refusal, status = str(exc), 400
             else:
-                messages.success(request, "Thank you: staff will look at this review.")
+                messages.success(request, gettext("Thank you: staff will look at this review."))
                 return redirect(back)
         else:
             status = 400

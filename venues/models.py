@@ -8,6 +8,9 @@ from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accounts.timezones import validate_time_zone
@@ -18,13 +21,13 @@ from .constraints import PostgresExclusionConstraint, TsTzRange
 
 
 class Venue(LinksMixin, RatingColumns):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120, unique=True, help_text="Your address on StageSlot: /venues/<slug>/")
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(max_length=120, unique=True, help_text=_("Your address on StageSlot: /venues/<slug>/"))
     description = models.TextField(
-        blank=True, max_length=5000, help_text="Plain text; blank lines start new paragraphs."
+        _("description"), blank=True, max_length=5000, help_text=_("Plain text; blank lines start new paragraphs.")
     )
-    address = models.CharField(max_length=200, blank=True)
-    postcode = models.CharField(max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=80, blank=True)
     country = CountryField(blank=True)
@@ -34,11 +37,11 @@ class Venue(LinksMixin, RatingColumns):
     latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
     longitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
     exact_point = models.BooleanField(
-        default=False, help_text="On: the point was set on the map. Off: it is the city's."
+        default=False, help_text=_("On: the point was set on the map. Off: it is the city's.")
     )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Standing capacity of the largest room.")
-    genres = models.ManyToManyField(Genre, related_name="venues", blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text=_("Standing capacity of the largest room."))
+    genres = models.ManyToManyField(Genre, verbose_name=_("genres"), related_name="venues", blank=True)
     status = models.CharField(max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
     status_reason = models.CharField(max_length=300, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
@@ -90,9 +93,9 @@ class Venue(LinksMixin, RatingColumns):
 
 class Stage(models.Model):
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="stages")
-    name = models.CharField(max_length=80)
+    name = models.CharField(_("name"), max_length=80)
     capacity = models.PositiveIntegerField(null=True, blank=True)
-    notes = models.CharField(max_length=300, blank=True, help_text="Size, PA, backline.")
+    notes = models.CharField(_("notes"), max_length=300, blank=True, help_text=_("Size, PA, backline."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -105,8 +108,8 @@ class Stage(models.Model):
 
 class VenueStaff(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        BOOKER = "booker", "Booker"
+        OWNER = "owner", _("Owner")
+        BOOKER = "booker", _("Booker")
 
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="staff_roles")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="venue_roles")
@@ -114,7 +117,7 @@ class VenueStaff(models.Model):
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "venue staff"
+        verbose_name_plural = _("venue staff")
         ordering = ["venue", "joined_at"]
         constraints = [models.UniqueConstraint(fields=["venue", "user"], name="venues_staff_unique")]
 
@@ -129,7 +132,9 @@ def venue_photo_path(instance: "VenuePhoto", filename: str) -> str:
 class VenuePhoto(models.Model):
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(upload_to=venue_photo_path)
-    caption = models.CharField(max_length=200, blank=True, help_text="Describe the photo for people who cannot see it.")
+    caption = models.CharField(
+        max_length=200, blank=True, help_text=_("Describe the photo for people who cannot see it.")
+    )
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -162,26 +167,26 @@ class Slot(models.Model):
     """
 
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public – bands can apply"
-        INVITE = "invite", "Invite only – you offer it to bands"
+        PUBLIC = "public", _("Public – bands can apply")
+        INVITE = "invite", _("Invite only – you offer it to bands")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Booking open"
-        NEED_SUPPORT = "need_support", "Need support"
-        BOOKED = "booked", "Booked"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", _("Booking open")
+        NEED_SUPPORT = "need_support", _("Need support")
+        BOOKED = "booked", _("Booked")
+        CANCELLED = "cancelled", _("Cancelled")
 
     MAX_SUPPORT_PLACES = 6
     MAX_LENGTH = timedelta(hours=24)
 
     class SupportPicker(models.TextChoices):
-        VENUE = "venue", "The venue picks the support acts"
-        HEADLINER = "headliner", "The headliner picks the support acts"
+        VENUE = "venue", _("The venue picks the support acts")
+        HEADLINER = "headliner", _("The headliner picks the support acts")
 
     class Entry(models.TextChoices):
-        TICKETS = "tickets", "Tickets"
-        FREE = "free", "Free entry"
-        DOOR = "door", "Pay at the door"
+        TICKETS = "tickets", _("Tickets")
+        FREE = "free", _("Free entry")
+        DOOR = "door", _("Pay at the door")
 
     # A venue's slot has a venue and a stage; a show a band hosts has neither but its host band and a
     # place (a venue on StageSlot it names, or a place typed in). docs/decisions/0020. The columns added
@@ -197,14 +202,14 @@ class Slot(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="venue on StageSlot",
-        help_text="Where the show is, if the place is on StageSlot.",
+        verbose_name=_("venue on StageSlot"),
+        help_text=_("Where the show is, if the place is on StageSlot."),
     )
     place_name = models.CharField(
-        "place", max_length=120, blank=True, db_default="", help_text="e.g. “Anna’s living room”."
+        _("place"), max_length=120, blank=True, db_default="", help_text=_("e.g. “Anna’s living room”.")
     )
-    place_address = models.CharField("address", max_length=200, blank=True, db_default="")
-    place_city = models.CharField("city", max_length=80, blank=True, db_default="")
+    place_address = models.CharField(_("address"), max_length=200, blank=True, db_default="")
+    place_city = models.CharField(_("city"), max_length=80, blank=True, db_default="")
     # A hosted show's city in the gazetteer, when its place is typed in.
     place = models.ForeignKey("places.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # Where the show is: its venue's point (or the named venue's, or the city's), copied here so that
@@ -214,11 +219,11 @@ class Slot(models.Model):
     # The zone a hosted show's times read in (a venue's slot reads in its venue's).
     time_zone = models.CharField(max_length=64, blank=True, db_default="", validators=[validate_time_zone])
     support_terms = models.CharField(
-        "deal for support acts",
+        _("deal for support acts"),
         max_length=200,
         blank=True,
         db_default="",
-        help_text="If there is no fixed fee, in words: e.g. “door split 70/30 after costs”.",
+        help_text=_("If there is no fixed fee, in words: e.g. “door split 70/30 after costs”."),
     )
     # Who fills the support places: the venue, or the headliner (always, on a show a band hosts).
     support_picker = models.CharField(
@@ -231,25 +236,32 @@ class Slot(models.Model):
     sold_out = models.BooleanField(default=False, db_default=False)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    title = models.CharField(max_length=120, blank=True, help_text="e.g. “Friday Night Indie”. Optional.")
-    genres = models.ManyToManyField(Genre, related_name="slots", blank=True, verbose_name="genres wanted")
-    fee = models.PositiveIntegerField("fee offered", null=True, blank=True, help_text="Leave empty for negotiable.")
+    title = models.CharField(max_length=120, blank=True, help_text=_("e.g. “Friday Night Indie”. Optional."))
+    genres = models.ManyToManyField(Genre, related_name="slots", blank=True, verbose_name=_("genres wanted"))
+    fee = models.PositiveIntegerField(
+        _("fee offered"), null=True, blank=True, help_text=_("Leave empty for negotiable.")
+    )
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
     support_places = models.PositiveSmallIntegerField(
-        "support acts",
+        _("support acts"),
         default=0,
         validators=[MaxValueValidator(MAX_SUPPORT_PLACES)],
-        help_text=f"How many support acts play besides the headliner (0–{MAX_SUPPORT_PLACES}).",
+        help_text=format_lazy(
+            _("How many support acts play besides the headliner (0–{max_support_places})."),
+            max_support_places=MAX_SUPPORT_PLACES,
+        ),
     )
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
-    ticket_url = models.URLField("ticket link", max_length=300, blank=True, validators=[validate_link("ticket")])
-    notes = models.TextField(blank=True, max_length=2000, help_text="Load-in, backline, door deal… Bands see this.")
+    ticket_url = models.URLField(_("ticket link"), max_length=300, blank=True, validators=[validate_link("ticket")])
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=2000, help_text=_("Load-in, backline, door deal… Bands see this.")
+    )
     # Places taken; bookings.services changes them only with the slot row locked.
     headliner_booked = models.PositiveSmallIntegerField(default=0, editable=False)
     supports_booked = models.PositiveSmallIntegerField(default=0, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancel_reason = models.CharField(max_length=300, blank=True, editable=False)
-    series = models.UUIDField(null=True, blank=True, editable=False, help_text="Slots created together in bulk.")
+    series = models.UUIDField(null=True, blank=True, editable=False, help_text=_("Slots created together in bulk."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -279,27 +291,27 @@ class Slot(models.Model):
             models.CheckConstraint(
                 condition=Q(starts_at__lt=F("ends_at")),
                 name="venues_slot_ends_after_start",
-                violation_error_message="The end must be after the start.",
+                violation_error_message=_("The end must be after the start."),
             ),
             models.CheckConstraint(
                 condition=Q(ends_at__lte=F("starts_at") + timedelta(hours=24)),
                 name="venues_slot_at_most_24h",
-                violation_error_message="A slot can be at most 24 hours long.",
+                violation_error_message=_("A slot can be at most 24 hours long."),
             ),
             models.CheckConstraint(
                 condition=Q(support_places__lte=6),
                 name="venues_slot_support_places_max",
-                violation_error_message="A slot can have at most 6 support acts.",
+                violation_error_message=_("A slot can have at most 6 support acts."),
             ),
             models.CheckConstraint(
                 condition=Q(headliner_booked__lte=1),
                 name="venues_slot_one_headliner",
-                violation_error_message="A slot has one headliner.",
+                violation_error_message=_("A slot has one headliner."),
             ),
             models.CheckConstraint(
                 condition=Q(supports_booked__lte=F("support_places")),
                 name="venues_slot_supports_within_places",
-                violation_error_message="Every support place of this slot is taken.",
+                violation_error_message=_("Every support place of this slot is taken."),
             ),
             # One show per stage at a time (PostgreSQL; docs/decisions/0010). The slot services check
             # first under the stage's row lock and name the clashing slot; this is the last line.
@@ -307,7 +319,7 @@ class Slot(models.Model):
                 condition=Q(venue__isnull=False, stage__isnull=False, host_band__isnull=True)
                 | Q(venue__isnull=True, stage__isnull=True, host_band__isnull=False, support_picker="headliner"),
                 name="venues_slot_venue_or_host",
-                violation_error_message="A show is either a venue's slot on a stage or a show a band hosts.",
+                violation_error_message=_("A show is either a venue's slot on a stage or a show a band hosts."),
             ),
             PostgresExclusionConstraint(
                 name="venues_one_show_per_stage",
@@ -316,7 +328,7 @@ class Slot(models.Model):
                     (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
                 ],
                 condition=Q(cancelled_at__isnull=True),
-                violation_error_message="This stage already has a slot at an overlapping time.",
+                violation_error_message=_("This stage already has a slot at an overlapping time."),
             ),
         ]
 
@@ -418,7 +430,7 @@ class Slot(models.Model):
             return self.venue.name
         if self.place_venue_id:
             return self.place_venue.name
-        return self.place_name or "a place to be announced"
+        return self.place_name or gettext("a place to be announced")
 
     @property
     def place_city_label(self) -> str:
@@ -455,8 +467,8 @@ class Ticket(models.Model):
     MAX_PER_SHOW = 5
 
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="tickets")
-    label = models.CharField(max_length=60, help_text="e.g. “Early bird” or the provider’s name.")
-    url = models.URLField("ticket link", max_length=300, validators=[validate_link("ticket")])
+    label = models.CharField(max_length=60, help_text=_("e.g. “Early bird” or the provider’s name."))
+    url = models.URLField(_("ticket link"), max_length=300, validators=[validate_link("ticket")])
     price_min = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     price_max = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
@@ -468,12 +480,12 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=Q(price_min__isnull=True) | Q(price_max__isnull=True) | Q(price_min__lte=F("price_max")),
                 name="venues_ticket_price_range",
-                violation_error_message="The lowest price must not be above the highest.",
+                violation_error_message=_("The lowest price must not be above the highest."),
             ),
             models.CheckConstraint(
                 condition=Q(price_min__isnull=True) | Q(price_min__gte=0),
                 name="venues_ticket_price_not_negative",
-                violation_error_message="A price cannot be negative.",
+                violation_error_message=_("A price cannot be negative."),
             ),
         ]
 

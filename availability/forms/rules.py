@@ -6,6 +6,8 @@ from typing import Any
 
 from dateutil.rrule import rrulestr
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import (
@@ -19,15 +21,23 @@ from accounts.scheduling import (
 from .. import engine
 from ..models import Rule
 
-WEEKDAYS = [("MO", "Mon"), ("TU", "Tue"), ("WE", "Wed"), ("TH", "Thu"), ("FR", "Fri"), ("SA", "Sat"), ("SU", "Sun")]
+WEEKDAYS = [
+    ("MO", _("Mon")),
+    ("TU", _("Tue")),
+    ("WE", _("Wed")),
+    ("TH", _("Thu")),
+    ("FR", _("Fri")),
+    ("SA", _("Sat")),
+    ("SU", _("Sun")),
+]
 WEEKDAY_NAMES = dict(
     zip(
         (code for code, _ in WEEKDAYS),
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")),
         strict=True,
     )
 )
-ORDINALS = [("1", "first"), ("2", "second"), ("3", "third"), ("4", "fourth"), ("-1", "last")]
+ORDINALS = [("1", _("first")), ("2", _("second")), ("3", _("third")), ("4", _("fourth")), ("-1", _("last"))]
 # Keys the friendly fields can show; a rule with anything else is edited as a custom rule.
 FRIENDLY_KEYS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY"}
 
@@ -39,11 +49,11 @@ class Repeat:
     MONTHLY = "MONTHLY"
     CUSTOM = "CUSTOM"
     CHOICES = [
-        (NEVER, "Does not repeat"),
-        (DAILY, "Every day (or every few days)"),
-        (WEEKLY, "Every week, on chosen days"),
-        (MONTHLY, "Every month"),
-        (CUSTOM, "Advanced: a rule of your own"),
+        (NEVER, _("Does not repeat")),
+        (DAILY, _("Every day (or every few days)")),
+        (WEEKLY, _("Every week, on chosen days")),
+        (MONTHLY, _("Every month")),
+        (CUSTOM, _("Advanced: a rule of your own")),
     ]
 
 
@@ -51,7 +61,7 @@ class Ends:
     NEVER = "never"
     UNTIL = "until"
     COUNT = "count"
-    CHOICES = [(NEVER, "Keeps going"), (UNTIL, "Until a date"), (COUNT, "After a number of times")]
+    CHOICES = [(NEVER, _("Keeps going")), (UNTIL, _("Until a date")), (COUNT, _("After a number of times"))]
 
 
 def _time_input() -> forms.TimeInput:
@@ -62,21 +72,21 @@ class BlockTimesForm(forms.Form):
     """When a block happens: whole days, or a start and an end time."""
 
     title = forms.CharField(
-        label="What is it",
+        label=_("What is it"),
         max_length=120,
         required=False,
-        help_text="For you, e.g. “Day job” or “Tour with Saltwater”; your bands only see that you are busy.",
+        help_text=_("For you, e.g. “Day job” or “Tour with Saltwater”; your bands only see that you are busy."),
     )
-    all_day = forms.BooleanField(label="Whole days", required=False)
-    start_date = forms.DateField(label="First day", widget=IsoDateInput())
-    start_time = forms.TimeField(label="From", required=False, widget=_time_input())
+    all_day = forms.BooleanField(label=_("Whole days"), required=False)
+    start_date = forms.DateField(label=_("First day"), widget=IsoDateInput())
+    start_time = forms.TimeField(label=_("From"), required=False, widget=_time_input())
     end_date = forms.DateField(
-        label="Last day",
+        label=_("Last day"),
         required=False,
         widget=IsoDateInput(),
-        help_text="Empty means the same day. Until after midnight? Pick the next day.",
+        help_text=_("Empty means the same day. Until after midnight? Pick the next day."),
     )
-    end_time = forms.TimeField(label="Until", required=False, widget=_time_input())
+    end_time = forms.TimeField(label=_("Until"), required=False, widget=_time_input())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -90,20 +100,27 @@ class BlockTimesForm(forms.Form):
         if data.get("all_day"):
             data["start_time"] = data["end_time"] = None
         else:
-            for name, word in (("start_time", "a start"), ("end_time", "an end")):
+            missing = (
+                ("start_time", gettext("Enter a start time, or tick “Whole days”.")),
+                ("end_time", gettext("Enter an end time, or tick “Whole days”.")),
+            )
+            for name, message in missing:
                 if data.get(name) is None and name not in self.errors:
-                    self.add_error(name, f"Enter {word} time, or tick “Whole days”.")
+                    self.add_error(name, message)
         end_date = data.get("end_date")
         if start_date and end_date and "end_date" not in self.errors:
             if end_date < start_date:
-                self.add_error("end_date", "The last day must be on or after the first day.")
+                self.add_error("end_date", gettext("The last day must be on or after the first day."))
             elif not data.get("all_day") and data.get("start_time") and data.get("end_time"):
                 start = dt.datetime.combine(start_date, data["start_time"])
                 end = dt.datetime.combine(end_date, data["end_time"])
                 if end <= start:
                     self.add_error(
                         "end_time",
-                        "The end must be after the start. For a block past midnight, set the last day to the next day.",
+                        gettext(
+                            "The end must be after the start. "
+                            "For a block past midnight, set the last day to the next day."
+                        ),
                     )
         return data
 
@@ -127,46 +144,49 @@ class RuleForm(BlockTimesForm):
     """A busy block or an only-available window, once or repeating."""
 
     kind = forms.ChoiceField(
-        label="This is",
+        label=_("This is"),
         choices=[
-            (Rule.Kind.BUSY, "Busy – I cannot play then"),
-            (Rule.Kind.AVAILABLE, "Only available – I can only play in times like this"),
+            (Rule.Kind.BUSY, _("Busy – I cannot play then")),
+            (Rule.Kind.AVAILABLE, _("Only available – I can only play in times like this")),
         ],
         initial=Rule.Kind.BUSY,
         widget=forms.RadioSelect,
     )
-    time_zone = TimeZoneField(label="Time zone", help_text="The times above are in this zone.")
-    repeat = forms.ChoiceField(label="Repeats", choices=Repeat.CHOICES, required=False)
+    time_zone = TimeZoneField(label=_("Time zone"), help_text=_("The times above are in this zone."))
+    repeat = forms.ChoiceField(label=_("Repeats"), choices=Repeat.CHOICES, required=False)
     interval = forms.IntegerField(
-        label="Every",
+        label=_("Every"),
         min_value=1,
         max_value=engine.MAX_INTERVAL,
         initial=1,
         required=False,
-        help_text="1 = every day, week or month; 2 = every other one, and so on.",
+        help_text=_("1 = every day, week or month; 2 = every other one, and so on."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     weekdays = forms.MultipleChoiceField(
-        label="On", choices=WEEKDAYS, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("On"), choices=WEEKDAYS, required=False, widget=forms.CheckboxSelectMultiple
     )
     monthly_mode = forms.ChoiceField(
-        label="Each month on",
-        choices=[("date", "a date (e.g. the 14th)"), ("weekday", "a weekday (e.g. the 2nd Tuesday, the last Friday)")],
+        label=_("Each month on"),
+        choices=[
+            ("date", _("a date (e.g. the 14th)")),
+            ("weekday", _("a weekday (e.g. the 2nd Tuesday, the last Friday)")),
+        ],
         initial="date",
         required=False,
         widget=forms.RadioSelect,
     )
-    month_day = forms.IntegerField(label="Day of the month", min_value=1, max_value=31, required=False)
-    month_ordinal = forms.ChoiceField(label="Which", choices=ORDINALS, required=False)
-    month_weekday = forms.ChoiceField(label="Weekday", choices=WEEKDAYS, required=False)
-    ends = forms.ChoiceField(label="Ends", choices=Ends.CHOICES, initial=Ends.NEVER, widget=forms.RadioSelect)
-    until = forms.DateField(label="Last date", required=False, widget=IsoDateInput())
-    count = forms.IntegerField(label="Number of times", min_value=1, max_value=engine.MAX_COUNT, required=False)
+    month_day = forms.IntegerField(label=_("Day of the month"), min_value=1, max_value=31, required=False)
+    month_ordinal = forms.ChoiceField(label=_("Which"), choices=ORDINALS, required=False)
+    month_weekday = forms.ChoiceField(label=_("Weekday"), choices=WEEKDAYS, required=False)
+    ends = forms.ChoiceField(label=_("Ends"), choices=Ends.CHOICES, initial=Ends.NEVER, widget=forms.RadioSelect)
+    until = forms.DateField(label=_("Last date"), required=False, widget=IsoDateInput())
+    count = forms.IntegerField(label=_("Number of times"), min_value=1, max_value=engine.MAX_COUNT, required=False)
     custom_rrule = forms.CharField(
-        label="Repeat rule",
+        label=_("Repeat rule"),
         max_length=300,
         required=False,
-        help_text="Without DTSTART; the first day above is where it starts.",
+        help_text=_("Without DTSTART; the first day above is where it starts."),
     )
 
     field_order = ["kind", "title", "all_day", "start_date", "start_time", "end_date", "end_time", "time_zone"]
@@ -185,7 +205,7 @@ class RuleForm(BlockTimesForm):
         if repeat == Repeat.CUSTOM:
             text = (data.get("custom_rrule") or "").strip()
             if not text:
-                self.add_error("custom_rrule", "Write the repeat rule, or choose how often it repeats above.")
+                self.add_error("custom_rrule", gettext("Write the repeat rule, or choose how often it repeats above."))
                 return ""
             try:
                 rrule = engine.validate_rrule(text)
@@ -194,7 +214,10 @@ class RuleForm(BlockTimesForm):
                 return ""
             until = engine.until_date(rrule)
             if until and (problem := scheduling_day_problem(until, today=self.today)):
-                self.add_error("custom_rrule", f"UNTIL is {day_text(until)}. {problem}")
+                self.add_error(
+                    "custom_rrule",
+                    gettext("UNTIL is %(day)s. %(problem)s") % {"day": day_text(until), "problem": problem},
+                )
                 return ""
             return rrule
         parts = [f"FREQ={repeat}"]
@@ -210,13 +233,15 @@ class RuleForm(BlockTimesForm):
             if data.get("monthly_mode") == "weekday":
                 ordinal, weekday = data.get("month_ordinal"), data.get("month_weekday")
                 if not ordinal or not weekday:
-                    self.add_error("month_ordinal", "Choose which weekday of the month, e.g. the second Tuesday.")
+                    self.add_error(
+                        "month_ordinal", gettext("Choose which weekday of the month, e.g. the second Tuesday.")
+                    )
                     return ""
                 parts.append(f"BYDAY={ordinal}{weekday}")
             else:
                 day = data.get("month_day") or (start_date.day if start_date else None)
                 if day is None:
-                    self.add_error("month_day", "Enter the day of the month, from 1 to 31.")
+                    self.add_error("month_day", gettext("Enter the day of the month, from 1 to 31."))
                     return ""
                 parts.append(f"BYMONTHDAY={day}")
         ends = data.get("ends") or Ends.NEVER
@@ -224,13 +249,13 @@ class RuleForm(BlockTimesForm):
             until = data.get("until")
             if until is None:
                 if "until" not in self.errors:
-                    self.add_error("until", "Enter the last date, or choose “Keeps going”.")
+                    self.add_error("until", gettext("Enter the last date, or choose “Keeps going”."))
                 return ""
             if start_date and until < start_date:
-                self.add_error("until", "The last date must be on or after the first day.")
+                self.add_error("until", gettext("The last date must be on or after the first day."))
                 return ""
             if problem := scheduling_day_problem(until, today=self.today):
-                self.add_error("until", f"{problem[:-1]}, or choose “Keeps going”.")
+                self.add_error("until", gettext("%(problem)s, or choose “Keeps going”.") % {"problem": problem[:-1]})
                 return ""
             # A floating local time: the rule ends at the end of that day wherever the rule's zone is.
             parts.append(f"UNTIL={until:%Y%m%d}T235959")
@@ -238,7 +263,7 @@ class RuleForm(BlockTimesForm):
             count = data.get("count")
             if count is None:
                 if "count" not in self.errors:
-                    self.add_error("count", "Enter how many times, or choose “Keeps going”.")
+                    self.add_error("count", gettext("Enter how many times, or choose “Keeps going”."))
                 return ""
             parts.append(f"COUNT={count}")
         return ";".join(parts)

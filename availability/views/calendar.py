@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from accounts.htmx import HtmxHttpRequest
 
@@ -35,14 +37,16 @@ def _calendar_context(request: HttpRequest) -> dict:
         last_of_month = _month_start(anchor, 1) - dt.timedelta(days=1)
         last = last_of_month + dt.timedelta(days=6 - last_of_month.weekday())
         previous, following = _month_start(anchor, -1), _month_start(anchor, 1)
-        title = f"{month:%B %Y}"
+        title = date_format(month, "YEAR_MONTH_FORMAT")
     else:
         # The week opens on the coming seven days; another date shows the calendar week around it.
         first = anchor if anchor == today else anchor - dt.timedelta(days=anchor.weekday())
         last = first + dt.timedelta(days=6)
         previous, following = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
         title = (
-            f"{first:%-d %b} – {last:%-d %b %Y}" if first.year == last.year else f"{first:%-d %b %Y} – {last:%-d %b %Y}"
+            f"{date_format(first, 'j M')} – {date_format(last, 'j M Y')}"
+            if first.year == last.year
+            else f"{date_format(first, 'j M Y')} – {date_format(last, 'j M Y')}"
         )
     window_start, _ = engine.day_bounds(first, zone)
     _, window_end = engine.day_bounds(last, zone)
@@ -62,7 +66,15 @@ def _calendar_context(request: HttpRequest) -> dict:
         "days": days,
         "weeks": [days[k : k + 7] for k in range(0, len(days), 7)],
         "hours": [dt.time(hour) for hour in range(24)],
-        "weekday_names": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+        "weekday_names": [
+            gettext("Monday"),
+            gettext("Tuesday"),
+            gettext("Wednesday"),
+            gettext("Thursday"),
+            gettext("Friday"),
+            gettext("Saturday"),
+            gettext("Sunday"),
+        ],
         "has_windows": data.has_windows,
         "time_zone": user.time_zone,
         "today": today,
@@ -77,11 +89,11 @@ def _calendar_context(request: HttpRequest) -> dict:
         "shown_until": kept_until.astimezone(zone).date() if window_end > kept_until else None,
         "shown_from": kept_from.astimezone(zone).date() if window_start < kept_from else None,
         "sources": [
-            ("rule", "Your busy time"),
-            ("calendar", "Imported calendar"),
-            ("band-block", "Band rehearsal or hold"),
-            ("gig", "Gig"),
-            ("window", "Outside your available times"),
+            ("rule", gettext("Your busy time")),
+            ("calendar", gettext("Imported calendar")),
+            ("band-block", gettext("Band rehearsal or hold")),
+            ("gig", gettext("Gig")),
+            ("window", gettext("Outside your available times")),
         ],
     }
 

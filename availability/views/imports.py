@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
@@ -68,11 +69,26 @@ def _own_calendar(request: HttpRequest, pk: int) -> ExternalCalendar:
 def _sync_message(calendar: ExternalCalendar, *, added: bool = False) -> str:
     name = f"“{calendar}”"
     if calendar.last_error:
-        return f"{name} could not be read: {calendar.last_error}"
+        return gettext("%(name)s could not be read: %(last_error)s") % {"name": name, "last_error": calendar.last_error}
     if calendar.last_synced_at is None:
-        return f"{name} is added; its events appear in a minute." if added else f"{name} is being refreshed."
-    events = f"{calendar.event_count} event{'s' if calendar.event_count != 1 else ''}"
-    return f"{name} is {'added' if added else 'up to date'}: {events} in your calendar."
+        return (
+            gettext("%(name)s is added; its events appear in a minute.") % {"name": name}
+            if added
+            else gettext("%(name)s is being refreshed.") % {"name": name}
+        )
+    if added:
+        text = ngettext(
+            "%(name)s is added: %(count)s event in your calendar.",
+            "%(name)s is added: %(count)s events in your calendar.",
+            calendar.event_count,
+        )
+    else:
+        text = ngettext(
+            "%(name)s is up to date: %(count)s event in your calendar.",
+            "%(name)s is up to date: %(count)s events in your calendar.",
+            calendar.event_count,
+        )
+    return text % {"name": name, "count": calendar.event_count}
 
 
 @login_required
@@ -89,4 +105,6 @@ def import_refresh(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def import_remove(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     calendar = _own_calendar(request, pk)
     services.calendar_remove(calendar=calendar, by=request.user)
-    return _imports_done(request, f"“{calendar}” is removed; its events no longer make you busy.")
+    return _imports_done(
+        request, gettext("“%(calendar)s” is removed; its events no longer make you busy.") % {"calendar": calendar}
+    )

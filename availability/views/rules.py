@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.htmx import HtmxHttpRequest
@@ -55,8 +57,11 @@ def rule_add(request: HtmxHttpRequest) -> HttpResponse:
             except ValidationError as e:
                 add_errors(form, e, field_of=form.error_field)
             else:
-                word = "window" if rule.kind == Rule.Kind.AVAILABLE else "busy time"
-                return changed(request, f"Your {word} is saved: {_describe(rule, user)}.", day=rule.start_date)
+                if rule.kind == Rule.Kind.AVAILABLE:
+                    saved = gettext("Your window is saved: %(rule)s.")
+                else:
+                    saved = gettext("Your busy time is saved: %(rule)s.")
+                return changed(request, saved % {"rule": _describe(rule, user)}, day=rule.start_date)
         status = invalid_status(request)
     else:
         today = timezone.now().astimezone(user.zone).date()
@@ -68,8 +73,8 @@ def rule_add(request: HtmxHttpRequest) -> HttpResponse:
         form = RuleForm(initial=initial)
         status = 200
     window = (form.data.get("kind") if form.is_bound else form.initial.get("kind")) == Rule.Kind.AVAILABLE
-    heading = "Add an only-available window" if window else "Add busy time"
-    context = _rule_context(form, heading=heading, action=request.get_full_path(), submit="Save")
+    heading = gettext("Add an only-available window") if window else gettext("Add busy time")
+    context = _rule_context(form, heading=heading, action=request.get_full_path(), submit=gettext("Save"))
     if request.method != "POST" and not window:
         context["quick_day"] = form.initial["start_date"] if form.initial.get("all_day") else None
     return page_or_dialog(request, "availability/rules/form.html", context, status=status)
@@ -97,20 +102,29 @@ def rule_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             except ValidationError as e:
                 add_errors(form, e, field_of=None if single else form.error_field)
             else:
-                return changed(request, f"Saved: {_describe(rule, request.user)}.", day=rule.start_date)
+                return changed(
+                    request, gettext("Saved: %(rule)s.") % {"rule": _describe(rule, request.user)}, day=rule.start_date
+                )
         status = invalid_status(request)
     else:
         initial = RuleForm.initial_from_rule(rule)
         form = form_class(initial=initial)
         status = 200
     if single:
-        heading = f"Change {rule.occurrence_date:%a %-d %b} of “{rule.series}”"
+        heading = gettext("Change %(occurrence_date)s of “%(series)s”") % {
+            "occurrence_date": date_format(rule.occurrence_date, "D j M"),
+            "series": rule.series,
+        }
     elif rule.rrule:
-        heading = f"Edit every date of “{rule}”"
+        heading = gettext("Edit every date of “%(rule)s”") % {"rule": rule}
     else:
-        heading = f"Edit “{rule}”"
+        heading = gettext("Edit “%(rule)s”") % {"rule": rule}
     context = _rule_context(
-        form, rule=rule, heading=heading, action=reverse("availability:rule_edit", args=[rule.pk]), submit="Save"
+        form,
+        rule=rule,
+        heading=heading,
+        action=reverse("availability:rule_edit", args=[rule.pk]),
+        submit=gettext("Save"),
     )
     return page_or_dialog(request, "availability/rules/form.html", context, status=status)
 
@@ -120,7 +134,7 @@ def rule_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     rule = _own_rule(request, pk)
     if request.method == "POST":
         services.rule_delete(rule=rule, by=request.user)
-        return changed(request, f"Deleted “{rule}”.", day=rule.start_date)
+        return changed(request, gettext("Deleted “%(rule)s”.") % {"rule": rule}, day=rule.start_date)
     context = {"rule": rule, "description": _describe(rule, request.user)}
     return page_or_dialog(request, "availability/rules/delete.html", context)
 
@@ -131,12 +145,15 @@ def _when(rule: Rule, found: engine.Interval, zone) -> str:
         start, end = (moment.astimezone(rule.zone) for moment in found)
         last = (end - dt.timedelta(days=1)).date()
         if last <= start.date():
-            return f"{start:%a %-d %b %Y}, all day"
-        return f"{start:%a %-d %b} – {last:%a %-d %b %Y}, all day"
+            return gettext("%(start)s, all day") % {"start": date_format(start, "D j M Y")}
+        return gettext("%(start)s – %(last)s, all day") % {
+            "start": date_format(start, "D j M"),
+            "last": date_format(last, "D j M Y"),
+        }
     start, end = (moment.astimezone(zone) for moment in found)
     if start.date() == end.date():
-        return f"{start:%a %-d %b %Y}, {start:%H:%M}–{end:%H:%M}"
-    return f"{start:%a %-d %b %H:%M} – {end:%a %-d %b %H:%M}"
+        return f"{date_format(start, 'D j M Y')}, {date_format(start, 'H:i')}–{date_format(end, 'H:i')}"
+    return f"{date_format(start, 'D j M H:i')} – {date_format(end, 'D j M H:i')}"
 
 
 def _occurrence_context(request: HttpRequest, rule: Rule, on: dt.date, *, error: str = "") -> dict:
@@ -189,14 +206,19 @@ def occurrence_edit(request: HtmxHttpRequest, pk: int, on: dt.date) -> HttpRespo
             except services.AvailabilityError as e:
                 form.add_error(None, str(e))
             else:
-                return changed(request, f"Changed {on:%a %-d %b} of “{rule}”; the other dates stay.", day=on)
+                return changed(
+                    request,
+                    gettext("Changed %(on)s of “%(rule)s”; the other dates stay.")
+                    % {"on": date_format(on, "D j M"), "rule": rule},
+                    day=on,
+                )
         status = invalid_status(request)
     else:
         form = OccurrenceForm(initial=_occurrence_initial(rule, found))
         status = 200
-    heading = f"Change {on:%a %-d %b %Y} only"
+    heading = gettext("Change %(on)s only") % {"on": date_format(on, "D j M Y")}
     action = reverse("availability:occurrence_edit", args=[rule.pk, on])
-    context = _rule_context(form, rule=rule, on=on, heading=heading, action=action, submit="Save this date")
+    context = _rule_context(form, rule=rule, on=on, heading=heading, action=action, submit=gettext("Save this date"))
     return page_or_dialog(request, "availability/rules/form.html", context, status=status)
 
 
@@ -212,7 +234,9 @@ def occurrence_skip(request: HtmxHttpRequest, pk: int, on: dt.date) -> HttpRespo
             return render(request, "availability/rules/occurrence.html#dialog", context)
         messages.error(request, str(e))
         return redirect(calendar_url("month", on))
-    return changed(request, f"Skipped {on:%a %-d %b %Y} of “{rule}”.", day=on)
+    return changed(
+        request, gettext("Skipped %(on)s of “%(rule)s”.") % {"on": date_format(on, "D j M Y"), "rule": rule}, day=on
+    )
 
 
 def _rule_rows(rules: list[Rule], user) -> list[dict]:

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
@@ -15,17 +18,17 @@ from ..models import BandBlock
 
 MIN_MINUTES, MAX_MINUTES = 30, 720
 LENGTH_CHOICES = (30, 60, 90, 120, 150, 180, 210, 240, 300, 360, 480, 600, 720)
-LENGTH_ERROR = "Pick a length from 30 minutes to 12 hours."
+LENGTH_ERROR = _("Pick a length from 30 minutes to 12 hours.")
 MAX_RANGE_DAYS = 366
 WEEKDAY_CHOICES = [(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)]
-WEEKDAY_ERROR = "Pick weekdays from Monday to Sunday."
+WEEKDAY_ERROR = _("Pick weekdays from Monday to Sunday.")
 
 # Times of day people look for gigs in; the end None means midnight.
 TIME_PRESETS = {
-    "evening": ("Evenings (18:00–24:00)", dt.time(18), None),
-    "afternoon": ("Afternoons (12:00–18:00)", dt.time(12), dt.time(18)),
-    "any": ("Any time", None, None),
-    "custom": ("From … to …", None, None),
+    "evening": (_("Evenings (18:00–24:00)"), dt.time(18), None),
+    "afternoon": (_("Afternoons (12:00–18:00)"), dt.time(12), dt.time(18)),
+    "any": (_("Any time"), None, None),
+    "custom": (_("From … to …"), None, None),
 }
 
 
@@ -57,12 +60,12 @@ def _preset(key: str, during: str) -> GigHours:
 
 # Musicians ask "can we play that evening?": a free early morning does not make a day green.
 GIG_HOURS = {
-    "evening": _preset("evening", "in the evening (18:00–24:00)"),
+    "evening": _preset("evening", _("in the evening (18:00–24:00)")),
     "late": GigHours(
-        "late", "Evenings and late (18:00–02:00)", "in the evening or late (18:00–02:00)", dt.time(18), dt.time(2)
+        "late", _("Evenings and late (18:00–02:00)"), _("in the evening or late (18:00–02:00)"), dt.time(18), dt.time(2)
     ),
-    "afternoon": _preset("afternoon", "in the afternoon (12:00–18:00)"),
-    "any": _preset("any", "at any time of day"),
+    "afternoon": _preset("afternoon", _("in the afternoon (12:00–18:00)")),
+    "any": _preset("any", _("at any time of day")),
 }
 DEFAULT_HOURS = "evening"
 
@@ -94,11 +97,11 @@ class CalendarViewForm(forms.Form):
     Anything unreadable falls back to the default (this month, the band's own minimum, evenings).
     """
 
-    view = forms.ChoiceField(choices=[("month", "Month"), ("week", "Week")], required=False)
+    view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week"))], required=False)
     date = forms.DateField(required=False)
-    min = LengthField(required=False, label="Free for at least")
+    min = LengthField(required=False, label=_("Free for at least"))
     hours = forms.ChoiceField(
-        choices=[(key, hours.label) for key, hours in GIG_HOURS.items()], required=False, label="Gig hours"
+        choices=[(key, hours.label) for key, hours in GIG_HOURS.items()], required=False, label=_("Gig hours")
     )
 
     def __init__(self, data, *, default_minutes: int, **kwargs) -> None:
@@ -120,38 +123,38 @@ class CalendarViewForm(forms.Form):
 
 
 class MinGigForm(forms.Form):
-    minutes = LengthField(label="Shortest gig")
+    minutes = LengthField(label=_("Shortest gig"))
 
 
 class FindDatesForm(forms.Form):
     """A search for gig dates: a range of days, a length, a time of day, weekdays."""
 
-    start = forms.DateField(label="From", widget=IsoDateInput())
-    end = forms.DateField(label="Until", widget=IsoDateInput())
-    length = LengthField(label="Free for at least")
+    start = forms.DateField(label=_("From"), widget=IsoDateInput())
+    end = forms.DateField(label=_("Until"), widget=IsoDateInput())
+    length = LengthField(label=_("Free for at least"))
     time_of_day = forms.ChoiceField(
-        label="Time of day",
+        label=_("Time of day"),
         choices=[(key, label) for key, (label, _, _) in TIME_PRESETS.items()],
         widget=forms.RadioSelect,
         initial="evening",
-        error_messages={"invalid_choice": "Pick evenings, afternoons, any time, or your own hours."},
+        error_messages={"invalid_choice": _("Pick evenings, afternoons, any time, or your own hours.")},
     )
     day_start = forms.TimeField(
-        label="From (custom)", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("From (custom)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     day_end = forms.TimeField(
-        label="To (custom)",
+        label=_("To (custom)"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="An end before the start runs past midnight, e.g. 20:00 to 02:00.",
+        help_text=_("An end before the start runs past midnight, e.g. 20:00 to 02:00."),
     )
     weekdays = forms.TypedMultipleChoiceField(
-        label="Weekdays",
+        label=_("Weekdays"),
         choices=WEEKDAY_CHOICES,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked means every day.",
+        help_text=_("None ticked means every day."),
         error_messages={"invalid_choice": WEEKDAY_ERROR},
     )
 
@@ -173,35 +176,45 @@ class FindDatesForm(forms.Form):
         if start and end:
             last_known = self.today + HORIZON_AHEAD - dt.timedelta(days=1)
             if end < start:
-                self.add_error("end", "The end date is before the start date.")
+                self.add_error("end", gettext("The end date is before the start date."))
             elif (end - start).days + 1 > MAX_RANGE_DAYS:
-                self.add_error("end", f"Search at most a year at a time; this range is {(end - start).days + 1} days.")
+                self.add_error(
+                    "end",
+                    gettext("Search at most a year at a time; this range is %(days)s days.")
+                    % {"days": (end - start).days + 1},
+                )
             elif end < self.today:
-                self.add_error("end", "These dates are over. Pick dates from today on.")
+                self.add_error("end", gettext("These dates are over. Pick dates from today on."))
             elif end > last_known:
                 self.add_error(
-                    "end", f"Members’ busy time is known until {last_known:%-d %b %Y}; end there or earlier."
+                    "end",
+                    gettext("Members’ busy time is known until %(last_known)s; end there or earlier.")
+                    % {"last_known": date_format(last_known, "j M Y")},
                 )
         if data.get("time_of_day") == "custom":
             opens, closes = data.get("day_start"), data.get("day_end")
             if opens is None or closes is None:
-                self.add_error("day_start", "Give the hours to search in, e.g. from 19:00 to 23:00.")
+                self.add_error("day_start", gettext("Give the hours to search in, e.g. from 19:00 to 23:00."))
             elif opens == closes:
-                self.add_error("day_end", "The end time is the same as the start time.")
+                self.add_error("day_end", gettext("The end time is the same as the start time."))
             elif data.get("length") is not None:
                 span = dt.datetime.combine(dt.date.min, closes) - dt.datetime.combine(dt.date.min, opens)
                 span = span if span > dt.timedelta(0) else span + dt.timedelta(days=1)
                 if span < dt.timedelta(minutes=data["length"]):
                     self.add_error(
                         "day_end",
-                        f"These hours ({length_label(span)}) are shorter than the length asked for "
-                        f"({length_label(dt.timedelta(minutes=data['length']))}).",
+                        gettext("These hours (%(span)s) are shorter than the length asked for (%(length)s).")
+                        % {"span": length_label(span), "length": length_label(dt.timedelta(minutes=data["length"]))},
                     )
         elif data.get("time_of_day") == "afternoon" and data.get("length", 0) > 6 * 60:
-            self.add_error("length", "Afternoons are 6 hours long; pick a shorter length or another time of day.")
+            self.add_error(
+                "length", gettext("Afternoons are 6 hours long; pick a shorter length or another time of day.")
+            )
         elif data.get("time_of_day") == "evening" and data.get("length", 0) > 6 * 60:
             # Evenings run on past midnight only as far as the search allows: up to 24:00.
-            self.add_error("length", "Evenings are 6 hours long; pick a shorter length or another time of day.")
+            self.add_error(
+                "length", gettext("Evenings are 6 hours long; pick a shorter length or another time of day.")
+            )
         return data
 
     def search(self) -> dict:
@@ -226,38 +239,38 @@ class BandBlockForm(forms.Form):
 
     # Gigs come from bookings, never from this form.
     kind = forms.ChoiceField(
-        label="What",
+        label=_("What"),
         choices=[(v, label) for v, label in BandBlock.Kind.choices if v != BandBlock.Kind.GIG],
         initial=BandBlock.Kind.REHEARSAL,
     )
     title = forms.CharField(
-        label="Title", max_length=120, required=False, help_text="Optional, e.g. “Rehearsal at Proberaum 4”."
+        label=_("Title"), max_length=120, required=False, help_text=_("Optional, e.g. “Rehearsal at Proberaum 4”.")
     )
-    date = forms.DateField(label="Date", widget=IsoDateInput())
-    all_day = forms.BooleanField(label="All day", required=False)
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    all_day = forms.BooleanField(label=_("All day"), required=False)
     start_time = forms.TimeField(
-        label="Starts", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Starts"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     end_time = forms.TimeField(
-        label="Ends",
+        label=_("Ends"),
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="An end before the start means the next day.",
+        help_text=_("An end before the start means the next day."),
     )
-    repeat = forms.BooleanField(label="Repeat every week", required=False)
+    repeat = forms.BooleanField(label=_("Repeat every week"), required=False)
     days = forms.MultipleChoiceField(
-        label="On",
+        label=_("On"),
         choices=[(code, name) for code, name in zip(WEEKDAY_CODES, WEEKDAY_NAMES, strict=True)],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked means the weekday of the date.",
+        help_text=_("None ticked means the weekday of the date."),
         error_messages={"invalid_choice": WEEKDAY_ERROR},
     )
     until = forms.DateField(
-        label="Until",
+        label=_("Until"),
         required=False,
         widget=IsoDateInput(),
-        help_text="Leave empty to keep it.",
+        help_text=_("Leave empty to keep it."),
     )
 
     def clean(self) -> dict:
@@ -267,15 +280,15 @@ class BandBlockForm(forms.Form):
         if not data.get("all_day"):
             starts, ends = data.get("start_time"), data.get("end_time")
             if "start_time" not in self.errors and starts is None:
-                self.add_error("start_time", "Give a start time, or tick “All day”.")
+                self.add_error("start_time", gettext("Give a start time, or tick “All day”."))
             if "end_time" not in self.errors and ends is None:
-                self.add_error("end_time", "Give an end time, or tick “All day”.")
+                self.add_error("end_time", gettext("Give an end time, or tick “All day”."))
             if starts is not None and ends is not None and starts == ends:
-                self.add_error("end_time", "The end time is the same as the start time.")
+                self.add_error("end_time", gettext("The end time is the same as the start time."))
         if self.has_error("date") or self.has_error("until"):
             return data
         if data.get("repeat") and data.get("date") and data.get("until") and data["until"] < data["date"]:
-            self.add_error("until", "The last date is before the first one.")
+            self.add_error("until", gettext("The last date is before the first one."))
         return data
 
     def block_fields(self) -> dict:

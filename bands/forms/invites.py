@@ -1,6 +1,8 @@
 """Invite forms: the one bands and venues share (who it is for, how often and how long it works), and the band's own."""
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Membership
 
@@ -11,36 +13,46 @@ VALID_DAYS_LIMIT = 30
 class InviteForm(forms.Form):
     """Parse an invite request; `role_choices` are the roles the inviting side hands out."""
 
-    role = forms.ChoiceField(label="Role", help_text="What the person who joins with this link may do.")
+    role = forms.ChoiceField(label=_("Role"), help_text=_("What the person who joins with this link may do."))
     max_uses = forms.IntegerField(
-        label="How many people can join with it",
+        label=_("How many people can join with it"),
         min_value=1,
         max_value=MAX_USES_LIMIT,
         initial=1,
-        help_text=f"1 for a personal link, up to {MAX_USES_LIMIT} for a link you share with a group.",
+        help_text=format_lazy(
+            _("1 for a personal link, up to {max_uses_limit} for a link you share with a group."),
+            max_uses_limit=MAX_USES_LIMIT,
+        ),
         error_messages={
-            "min_value": "An invite must work at least once.",
-            "max_value": f"An invite can be used at most {MAX_USES_LIMIT} times.",
-            "invalid": "Enter a whole number, e.g. 1.",
+            "min_value": _("An invite must work at least once."),
+            "max_value": format_lazy(
+                _("An invite can be used at most {max_uses_limit} times."), max_uses_limit=MAX_USES_LIMIT
+            ),
+            "invalid": _("Enter a whole number, e.g. 1."),
         },
     )
     valid_days = forms.IntegerField(
-        label="Valid for (days)",
+        label=_("Valid for (days)"),
         min_value=1,
         max_value=VALID_DAYS_LIMIT,
         initial=14,
-        help_text=f"Between 1 and {VALID_DAYS_LIMIT} days; you can withdraw it at any time.",
+        help_text=format_lazy(
+            _("Between 1 and {valid_days_limit} days; you can withdraw it at any time."),
+            valid_days_limit=VALID_DAYS_LIMIT,
+        ),
         error_messages={
-            "min_value": "An invite must be valid for at least 1 day.",
-            "max_value": f"An invite can be valid for at most {VALID_DAYS_LIMIT} days.",
-            "invalid": "Enter a whole number of days, e.g. 14.",
+            "min_value": _("An invite must be valid for at least 1 day."),
+            "max_value": format_lazy(
+                _("An invite can be valid for at most {valid_days_limit} days."), valid_days_limit=VALID_DAYS_LIMIT
+            ),
+            "invalid": _("Enter a whole number of days, e.g. 14."),
         },
     )
     email = forms.EmailField(
-        label="Email it to (optional)",
+        label=_("Email it to (optional)"),
         required=False,
         max_length=254,
-        help_text="We send the link to this address. Leave empty to copy the link yourself.",
+        help_text=_("We send the link to this address. Leave empty to copy the link yourself."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
 
@@ -58,8 +70,8 @@ class BandInviteForm(InviteForm):
     """An invite to join a band as member or admin."""
 
     ROLE_CHOICES = [
-        (Membership.Role.MEMBER, "Member – sees the band and adds their availability"),
-        (Membership.Role.ADMIN, "Admin – also edits the profile, members and invites"),
+        (Membership.Role.MEMBER, _("Member – sees the band and adds their availability")),
+        (Membership.Role.ADMIN, _("Admin – also edits the profile, members and invites")),
     ]
 
     def __init__(self, *args, **kwargs) -> None:

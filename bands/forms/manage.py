@@ -2,7 +2,9 @@
 
 from django import forms
 from django.core.files.base import ContentFile
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import TimeZoneField
 from accounts.images import PHOTO_RULES, image_clean
@@ -18,14 +20,14 @@ from ..services import SLUG_TAKEN
 RESERVED_SLUGS = frozenset({"new", "search", "manage", "join", "admin"})
 BIO_LIMIT = 5000
 LINK_PLACEHOLDERS = {
-    "website": "https://yourband.com",
-    "instagram": "https://instagram.com/yourband",
-    "facebook": "https://facebook.com/yourband",
-    "tiktok": "https://tiktok.com/@yourband",
-    "youtube": "https://youtube.com/@yourband",
-    "spotify": "https://open.spotify.com/artist/…",
-    "bandcamp": "https://yourband.bandcamp.com",
-    "soundcloud": "https://soundcloud.com/yourband",
+    "website": _("https://yourband.com"),
+    "instagram": _("https://instagram.com/yourband"),
+    "facebook": _("https://facebook.com/yourband"),
+    "tiktok": _("https://tiktok.com/@yourband"),
+    "youtube": _("https://youtube.com/@yourband"),
+    "spotify": _("https://open.spotify.com/artist/…"),
+    "bandcamp": _("https://yourband.bandcamp.com"),
+    "soundcloud": _("https://soundcloud.com/yourband"),
 }
 
 
@@ -35,37 +37,44 @@ class GenreChoiceField(forms.ModelMultipleChoiceField):
 
 
 TRAVEL_KM_LIMIT = 20_000
-TRAVEL_KM_ERROR = f"Enter how far you travel in whole km, from 0 to {TRAVEL_KM_LIMIT:,}, e.g. 300."
+TRAVEL_KM_ERROR = format_lazy(
+    _("Enter how far you travel in whole km, from 0 to {travel_km_limit}, e.g. 300."),
+    travel_km_limit=format(TRAVEL_KM_LIMIT, ","),
+)
 
 
 class BandForm(PlaceFormMixin, forms.ModelForm):
     """The press kit: who the band is, where, what it costs, what it needs."""
 
-    place = CityField(label="Home city", required=False, zone_note="Proposed from the band’s home city.")
+    place = CityField(label=_("Home city"), required=False, zone_note=_("Proposed from the band’s home city."))
     travel_km = forms.IntegerField(
-        label="Travels up to (km)",
+        label=_("Travels up to (km)"),
         required=False,
         min_value=0,
         max_value=TRAVEL_KM_LIMIT,
-        help_text="How far from your home city you would travel for a gig. Leave empty if you do not say.",
+        help_text=_("How far from your home city you would travel for a gig. Leave empty if you do not say."),
         error_messages={
             "invalid": TRAVEL_KM_ERROR,
-            "min_value": "A distance cannot be negative. Enter 0 for home-town gigs only.",
-            "max_value": f"That is more than half way round the earth; enter at most {TRAVEL_KM_LIMIT:,} km.",
+            "min_value": _("A distance cannot be negative. Enter 0 for home-town gigs only."),
+            "max_value": format_lazy(
+                _("That is more than half way round the earth; enter at most {travel_km_limit} km."),
+                travel_km_limit=format(TRAVEL_KM_LIMIT, ","),
+            ),
         },
         widget=forms.NumberInput(attrs={"min": 0, "max": TRAVEL_KM_LIMIT, "step": 10, "inputmode": "numeric"}),
     )
 
     time_zone = TimeZoneField(
-        label="Time zone",
+        label=_("Time zone"),
         browser_default=True,
-        help_text="Where the band is based; gig times are shown to the band in this zone.",
+        help_text=_("Where the band is based; gig times are shown to the band in this zone."),
     )
     genres = GenreChoiceField(
         queryset=Genre.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Pick every genre that fits; venues search by them.",
+        label=_("Genres"),
+        help_text=_("Pick every genre that fits; venues search by them."),
     )
 
     class Meta:
@@ -86,27 +95,29 @@ class BandForm(PlaceFormMixin, forms.ModelForm):
             "rider",
         ]
         labels = {
-            "name": "Band name",
-            "slug": "Web address",
-            "bio": "Biography",
-            "fee_min": "Lowest fee",
-            "fee_max": "Highest fee",
-            "set_length_minutes": "Usual set length (minutes)",
-            "rider": "Technical rider and notes",
+            "name": _("Band name"),
+            "slug": _("Web address"),
+            "bio": _("Biography"),
+            "fee_min": _("Lowest fee"),
+            "fee_max": _("Highest fee"),
+            "set_length_minutes": _("Usual set length (minutes)"),
+            "rider": _("Technical rider and notes"),
         }
         help_texts = {
-            "slug": "Your page will be at /bands/your-address/. Lower-case letters, numbers and hyphens.",
-            "bio": f"Plain text, up to {BIO_LIMIT} characters; a blank line starts a new paragraph.",
-            "set_length_minutes": "Between 5 and 600 minutes.",
+            "slug": _("Your page will be at /bands/your-address/. Lower-case letters, numbers and hyphens."),
+            "bio": format_lazy(
+                _("Plain text, up to {bio_limit} characters; a blank line starts a new paragraph."), bio_limit=BIO_LIMIT
+            ),
+            "set_length_minutes": _("Between 5 and 600 minutes."),
         }
         error_messages = {
-            "name": {"required": "Give your band a name."},
+            "name": {"required": _("Give your band a name.")},
             "slug": {
                 "unique": SLUG_TAKEN,
-                "invalid": "Use only lower-case letters, numbers and hyphens, e.g. the-night-shift.",
+                "invalid": _("Use only lower-case letters, numbers and hyphens, e.g. the-night-shift."),
             },
-            "fee_min": {"invalid": "Enter a whole number, e.g. 300."},
-            "fee_max": {"invalid": "Enter a whole number, e.g. 900."},
+            "fee_min": {"invalid": _("Enter a whole number, e.g. 300.")},
+            "fee_max": {"invalid": _("Enter a whole number, e.g. 900.")},
         }
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "off"}),
@@ -120,9 +131,9 @@ class BandForm(PlaceFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["slug"].widget.attrs.update({"data-slug-from": self["name"].auto_id, "spellcheck": "false"})
-        self.fields["bio"].error_messages["max_length"] = (
-            f"Your biography is %(show_value)s characters long; it can be at most {BIO_LIMIT}. Please shorten it."
-        )
+        self.fields["bio"].error_messages["max_length"] = gettext(
+            "Your biography is %%(show_value)s characters long; it can be at most %(bio_limit)s. Please shorten it."
+        ) % {"bio_limit": BIO_LIMIT}
         if self.instance.pk:
             # Only a new band starts from the browser's zone; an existing one keeps its own.
             self.fields["time_zone"].widget.attrs.pop("data-browser-timezone", None)
@@ -132,7 +143,8 @@ class BandForm(PlaceFormMixin, forms.ModelForm):
         slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("name") or "")
         if not slug:
             raise forms.ValidationError(
-                "Choose a web address using letters, numbers and hyphens, e.g. the-night-shift.", code="required"
+                gettext("Choose a web address using letters, numbers and hyphens, e.g. the-night-shift."),
+                code="required",
             )
         if slug in RESERVED_SLUGS:
             raise forms.ValidationError(SLUG_RESERVED, code="reserved")
@@ -147,7 +159,9 @@ class BandForm(PlaceFormMixin, forms.ModelForm):
             self.add_error(
                 "fee_max",
                 forms.ValidationError(
-                    "The highest fee (%(max)s) is lower than the lowest fee (%(min)s). Swap them or change one.",
+                    gettext(
+                        "The highest fee (%(max)s) is lower than the lowest fee (%(min)s). Swap them or change one."
+                    ),
                     code="fee_range",
                     params={"min": fee_min, "max": fee_max},
                 ),
@@ -155,11 +169,11 @@ class BandForm(PlaceFormMixin, forms.ModelForm):
         return data
 
 
-GIG_MINUTES_ERROR = "Enter minutes from 0 to 600 (10 hours), e.g. 120 for 2 hours."
-INSTANT_NOTICE_ERROR = "Enter hours from 0 to 720 (30 days), e.g. 24 for a day."
-INSTANT_DAY_ERROR = "Enter a number of gigs from 1 to 20, or leave it empty for no limit."
-INSTANT_WEEK_ERROR = "Enter a number of gigs from 1 to 50, or leave it empty for no limit."
-TRAVEL_SPEED_ERROR = "Enter a speed from 10 to 900 km/h, e.g. 70 by road."
+GIG_MINUTES_ERROR = _("Enter minutes from 0 to 600 (10 hours), e.g. 120 for 2 hours.")
+INSTANT_NOTICE_ERROR = _("Enter hours from 0 to 720 (30 days), e.g. 24 for a day.")
+INSTANT_DAY_ERROR = _("Enter a number of gigs from 1 to 20, or leave it empty for no limit.")
+INSTANT_WEEK_ERROR = _("Enter a number of gigs from 1 to 50, or leave it empty for no limit.")
+TRAVEL_SPEED_ERROR = _("Enter a speed from 10 to 900 km/h, e.g. 70 by road.")
 
 
 class BandGigTimesForm(forms.Form):
@@ -167,10 +181,10 @@ class BandGigTimesForm(forms.Form):
     whether the band plays two gigs on one day; and the limits of instant booking."""
 
     load_in_minutes = forms.IntegerField(
-        label="Load-in and soundcheck (minutes before a gig)",
+        label=_("Load-in and soundcheck (minutes before a gig)"),
         min_value=0,
         max_value=600,
-        help_text="Members are busy this long before every gig starts, in every band they play in.",
+        help_text=_("Members are busy this long before every gig starts, in every band they play in."),
         error_messages={
             "required": GIG_MINUTES_ERROR,
             "invalid": GIG_MINUTES_ERROR,
@@ -180,10 +194,10 @@ class BandGigTimesForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 15}),
     )
     pack_down_minutes = forms.IntegerField(
-        label="Pack-down (minutes after a gig)",
+        label=_("Pack-down (minutes after a gig)"),
         min_value=0,
         max_value=600,
-        help_text="Members are busy this long after every gig ends.",
+        help_text=_("Members are busy this long after every gig ends."),
         error_messages={
             "required": GIG_MINUTES_ERROR,
             "invalid": GIG_MINUTES_ERROR,
@@ -193,45 +207,46 @@ class BandGigTimesForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 15}),
     )
     two_gigs_a_day = forms.BooleanField(
-        label="We take two gigs a day",
+        label=_("We take two gigs a day"),
         required=False,
-        help_text="Off: a day with a booked gig reads Booked, and no other gig is proposed that day.",
+        help_text=_("Off: a day with a booked gig reads Booked, and no other gig is proposed that day."),
     )
     instant_notice_hours = forms.IntegerField(
-        label="Instant booking: minimum notice (hours)",
+        label=_("Instant booking: minimum notice (hours)"),
         required=False,
         min_value=0,
         max_value=720,
-        help_text="A gig starting sooner than this cannot be booked instantly, e.g. 24 for a day.",
+        help_text=_("A gig starting sooner than this cannot be booked instantly, e.g. 24 for a day."),
         error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), INSTANT_NOTICE_ERROR),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     instant_max_per_day = forms.IntegerField(
-        label="Instant booking: most gigs a day",
+        label=_("Instant booking: most gigs a day"),
         required=False,
         min_value=1,
         max_value=20,
-        help_text="No instant booking on a day that has this many booked gigs. Empty: no limit.",
+        help_text=_("No instant booking on a day that has this many booked gigs. Empty: no limit."),
         error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), INSTANT_DAY_ERROR),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     instant_max_per_week = forms.IntegerField(
-        label="Instant booking: most gigs a week",
+        label=_("Instant booking: most gigs a week"),
         required=False,
         min_value=1,
         max_value=50,
-        help_text="No instant booking in a week (Monday to Sunday) that has this many booked gigs. Empty: no limit.",
+        help_text=_("No instant booking in a week (Monday to Sunday) that has this many booked gigs. Empty: no limit."),
         error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), INSTANT_WEEK_ERROR),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
     travel_speed_kmh = forms.IntegerField(
-        label="Average travel speed (km/h)",
+        label=_("Average travel speed (km/h)"),
         required=False,
         min_value=10,
         max_value=900,
-        help_text="Between two gigs in different places, members are busy for the journey at this speed, "
-        "e.g. 70 by road.",
+        help_text=_(
+            "Between two gigs in different places, members are busy for the journey at this speed, e.g. 70 by road."
+        ),
         error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), TRAVEL_SPEED_ERROR),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 5}),
     )
@@ -255,17 +270,26 @@ class BandLinksForm(forms.Form):
 
 class BandPhotoForm(forms.Form):
     image = forms.FileField(
-        label="Photo",
-        help_text=f"JPEG, PNG or WebP, up to {PHOTO_RULES.max_bytes // (1024 * 1024)} MB and "
-        f"{PHOTO_RULES.max_pixels // 1_000_000} megapixels. Large photos are scaled to {PHOTO_RULES.max_side} pixels.",
+        label=_("Photo"),
+        help_text=format_lazy(
+            _(
+                "JPEG, PNG or WebP, up to {megabytes} MB and {megapixels} megapixels. "
+                "Large photos are scaled to {max_side} pixels."
+            ),
+            megabytes=PHOTO_RULES.max_bytes // (1024 * 1024),
+            megapixels=PHOTO_RULES.max_pixels // 1_000_000,
+            max_side=PHOTO_RULES.max_side,
+        ),
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-        error_messages={"required": "Choose a photo to upload."},
+        error_messages={"required": _("Choose a photo to upload.")},
     )
     caption = forms.CharField(
-        label="Description",
+        label=_("Description"),
         max_length=200,
-        help_text="Say what the photo shows, for people who cannot see it, e.g. “The band on stage at Lido, 2024”.",
-        error_messages={"required": "Describe the photo in a few words; it is read out to people who cannot see it."},
+        help_text=_("Say what the photo shows, for people who cannot see it, e.g. “The band on stage at Lido, 2024”."),
+        error_messages={
+            "required": _("Describe the photo in a few words; it is read out to people who cannot see it.")
+        },
     )
 
     def clean_image(self) -> ContentFile:
@@ -274,26 +298,29 @@ class BandPhotoForm(forms.Form):
 
 class BandPhotoCaptionForm(forms.Form):
     caption = forms.CharField(
-        label="Description",
+        label=_("Description"),
         max_length=200,
-        error_messages={"required": "Describe the photo in a few words; it is read out to people who cannot see it."},
+        error_messages={
+            "required": _("Describe the photo in a few words; it is read out to people who cannot see it.")
+        },
     )
 
 
 class BandEmbedForm(forms.Form):
     url = forms.CharField(
-        label="Share link",
+        label=_("Share link"),
         max_length=2000,
-        help_text="A link to a song, album, playlist or video on Spotify, SoundCloud or YouTube, "
-        "or Bandcamp's embed code.",
-        widget=forms.TextInput(attrs={"placeholder": "https://open.spotify.com/album/…", "spellcheck": "false"}),
-        error_messages={"required": "Paste a share link first."},
+        help_text=_(
+            "A link to a song, album, playlist or video on Spotify, SoundCloud or YouTube, or Bandcamp's embed code."
+        ),
+        widget=forms.TextInput(attrs={"placeholder": _("https://open.spotify.com/album/…"), "spellcheck": "false"}),
+        error_messages={"required": _("Paste a share link first.")},
     )
     title = forms.CharField(
-        label="Title (optional)",
+        label=_("Title (optional)"),
         max_length=120,
         required=False,
-        help_text="E.g. the song or album name; screen readers announce the player with it.",
+        help_text=_("E.g. the song or album name; screen readers announce the player with it."),
     )
 
     def clean_url(self) -> str:

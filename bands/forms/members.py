@@ -1,21 +1,22 @@
 """Input parsing for a band's members: role, instrument, whether every gig needs them."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ..models import Membership
 
 
 class MembershipForm(forms.Form):
     role = forms.ChoiceField(
-        label="Role",
+        label=_("Role"),
         choices=Membership.Role.choices,
-        help_text="Leaders and admins manage the band; only leaders hand out or take away leadership.",
+        help_text=_("Leaders and admins manage the band; only leaders hand out or take away leadership."),
     )
-    instrument = forms.CharField(label="Instrument or part", max_length=60, required=False)
+    instrument = forms.CharField(label=_("Instrument or part"), max_length=60, required=False)
     required = forms.BooleanField(
-        label="Needed for every gig",
+        label=_("Needed for every gig"),
         required=False,
-        help_text="Turn off for deps and occasional players; the band's free dates then ignore their calendar.",
+        help_text=_("Turn off for deps and occasional players; the band's free dates then ignore their calendar."),
     )
 
     def __init__(self, *args, can_set_leader: bool, **kwargs) -> None:

@@ -14,6 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
@@ -47,7 +50,7 @@ from ..search_pages import shareable_url
 from ..selectors import band_block_editable
 from ..services import BandPermissionError
 
-NOT_A_MANAGER = "Only the band's leaders and admins can change its calendar."
+NOT_A_MANAGER = _("Only the band's leaders and admins can change its calendar.")
 CHANGED = "gz-changed"  # the calendar reloads itself when blocks change
 FIND_LIMIT = 50
 
@@ -82,10 +85,10 @@ def _link_query(band: Band, minutes: int, hours: GigHours) -> str:
 def _hours_note(hours: GigHours, length: dt.timedelta) -> str:
     if hours.span >= length:
         return ""
-    return (
-        f"{hours.label} are only {length_label(hours.span)} long, shorter than {length_label(length)}: "
-        "no day can be green. Pick a shorter length or other gig hours."
-    )
+    return gettext(
+        "%(hours)s are only %(span)s long, shorter than %(length)s: no day can be green. "
+        "Pick a shorter length or other gig hours."
+    ) % {"hours": hours.label, "span": length_label(hours.span), "length": length_label(length)}
 
 
 def _calendar_context(
@@ -119,7 +122,7 @@ def _calendar_context(
         )
         prev_on, next_on = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
         same_month = first.month == last.month
-        title = f"{first:%-d}{'' if same_month else f' {first:%b}'} – {last:%-d %b %Y}"
+        title = f"{date_format(first, 'j' if same_month else 'j M')} – {date_format(last, 'j M Y')}"
         month_on, week_on = first, first
     else:
         month_start = on.replace(day=1)
@@ -138,7 +141,7 @@ def _calendar_context(
         )
         prev_on = (month_start - dt.timedelta(days=1)).replace(day=1)
         next_on = (month_start + dt.timedelta(days=32)).replace(day=1)
-        title = f"{month_start:%B %Y}"
+        title = date_format(month_start, "YEAR_MONTH_FORMAT")
         month_on = month_start
         week_on = today if (today.year, today.month) == (month_start.year, month_start.month) else month_start
     return {
@@ -237,12 +240,15 @@ def band_calendar_min(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         except BandPermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
         except ValidationError:
-            error = "Pick a length from 30 minutes to 12 hours."
+            error = gettext("Pick a length from 30 minutes to 12 hours.")
     else:
         error = form.errors["minutes"][0]
     minutes = band.min_gig_minutes
     shortest = length_label(dt.timedelta(minutes=minutes))
-    notice = error or f"{band.name} now counts a day as free with {shortest} together."
+    notice = error or gettext("%(name)s now counts a day as free with %(shortest)s together.") % {
+        "name": band.name,
+        "shortest": shortest,
+    }
     if request.htmx:
         context = _calendar_context(request, band, members, me, view=view, on=on, minutes=minutes, hours=hours)
         context.update({"min_notice": notice, "min_error": bool(error)})
@@ -266,7 +272,10 @@ def band_block_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
-            notice = f"Added: {block.title or block.get_kind_display()}, {block_description(block)}."
+            notice = gettext("Added: %(what)s, %(when)s.") % {
+                "what": block.title or block.get_kind_display(),
+                "when": block_description(block),
+            }
             if request.htmx:
                 response = render(request, "bands/calendar/page.html#blocks", _blocks_context(band, me, notice=notice))
                 return trigger_client_event(response, CHANGED)
@@ -287,7 +296,10 @@ def band_block_delete(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespo
         services.band_block_delete(block=block, by=request.user)
     except BandPermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
-    notice = f"Deleted: {block.title or block.get_kind_display()}, {block_description(block)}."
+    notice = gettext("Deleted: %(what)s, %(when)s.") % {
+        "what": block.title or block.get_kind_display(),
+        "when": block_description(block),
+    }
     if request.htmx:
         response = render(request, "bands/calendar/page.html#blocks", _blocks_context(band, me, notice=notice))
         return trigger_client_event(response, CHANGED)

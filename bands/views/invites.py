@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import rate_limited
@@ -43,8 +44,13 @@ def band_invites_page(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                sent = f" and emailed to {invite.email}" if invite.email else ""
-                messages.success(request, f"The invite link is ready{sent}. Share it with the people you invite.")
+                if invite.email:
+                    ready = gettext(
+                        "The invite link is ready and emailed to %(email)s. Share it with the people you invite."
+                    ) % {"email": invite.email}
+                else:
+                    ready = gettext("The invite link is ready. Share it with the people you invite.")
+                messages.success(request, ready)
                 return redirect(f"{request.path}#invite-{invite.pk}")
         status = 400
     else:
@@ -66,5 +72,5 @@ def band_invite_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     band, _ = band_for(request, slug)
     invite = band_invite_of(band=band, pk=pk)
     as_manager(lambda: services.band_invite_revoke(invite=invite, by=request.user))
-    messages.success(request, "The invite link is withdrawn; it no longer lets anyone join.")
+    messages.success(request, gettext("The invite link is withdrawn; it no longer lets anyone join."))
     return redirect("bands:invites", slug=band.slug)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -28,7 +29,11 @@ from ..services import EMBED_LIMIT, PHOTO_LIMIT, BandPermissionError
 
 
 def _zone_note(form: BandForm) -> str:
-    return f" Its time zone is {form.zone_proposed}, proposed from its home city." if form.zone_proposed else ""
+    return (
+        " " + gettext("Its time zone is %(zone)s, proposed from its home city.") % {"zone": form.zone_proposed}
+        if form.zone_proposed
+        else ""
+    )
 
 
 @login_required
@@ -45,8 +50,12 @@ def band_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{band.name} is on StageSlot. Its members can see it now; it is listed publicly "
-                    "once StageSlot staff have approved it." + _zone_note(form),
+                    gettext(
+                        "%(name)s is on StageSlot. Its members can see it now; "
+                        "it is listed publicly once StageSlot staff have approved it."
+                    )
+                    % {"name": band.name}
+                    + _zone_note(form),
                 )
                 # Back to where the person came from (an emailed offer waiting for the new band).
                 next_url = request.GET.get("next", "")
@@ -77,7 +86,7 @@ def band_manage(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, "The profile is saved." + _zone_note(form))
+                messages.success(request, gettext("The profile is saved.") + _zone_note(form))
                 return redirect("bands:manage", slug=band.slug)
         status = 400
     else:
@@ -120,7 +129,7 @@ def band_links(request: HttpRequest, slug: str) -> HttpResponse:
         form_class=BandLinksForm,
         fields=[name for name, _ in LINK_FIELDS],
         save=services.band_update,
-        saved="The links are saved.",
+        saved=gettext("The links are saved."),
         section="links",
     )
 
@@ -142,7 +151,7 @@ def band_gig_times(request: HttpRequest, slug: str) -> HttpResponse:
             "travel_speed_kmh",
         ),
         save=services.band_gig_times_set,
-        saved="The gig times are saved; gigs to come moved with them.",
+        saved=gettext("The gig times are saved; gigs to come moved with them."),
         section="gig_times",
     )
 
@@ -180,7 +189,7 @@ def band_photos_page(request: HttpRequest, slug: str) -> HttpResponse:
             band=band, by=request.user, image=form.cleaned_data["image"], caption=form.cleaned_data["caption"]
         ),
     ):
-        messages.success(request, "The photo is added.")
+        messages.success(request, gettext("The photo is added."))
         return redirect("bands:photos", slug=band.slug)
     return _photos_page(request, band, membership, form=form, status=400)
 
@@ -194,7 +203,7 @@ def band_photo_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _photos_page(request, band, membership, caption_form=form, caption_pk=photo.pk, status=400)
     as_manager(lambda: services.band_photo_update(photo=photo, by=request.user, caption=form.cleaned_data["caption"]))
-    messages.success(request, "The description is saved.")
+    messages.success(request, gettext("The description is saved."))
     return redirect("bands:photos", slug=band.slug)
 
 
@@ -204,7 +213,7 @@ def band_photo_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     band, _ = band_for(request, slug)
     photo = band_photo_of(band=band, pk=pk)
     as_manager(lambda: services.band_photo_delete(photo=photo, by=request.user))
-    messages.success(request, "The photo is deleted.")
+    messages.success(request, gettext("The photo is deleted."))
     return redirect("bands:photos", slug=band.slug)
 
 
@@ -237,7 +246,7 @@ def band_embeds_page(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         invalid_field="url",
     ):
-        messages.success(request, "The player is added.")
+        messages.success(request, gettext("The player is added."))
         return redirect("bands:embeds", slug=band.slug)
     return _embeds_page(request, band, membership, form=form, status=400)
 
@@ -248,5 +257,5 @@ def band_embed_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     band, _ = band_for(request, slug)
     embed = band_embed_of(band=band, pk=pk)
     as_manager(lambda: services.band_embed_delete(embed=embed, by=request.user))
-    messages.success(request, "The player is removed.")
+    messages.success(request, gettext("The player is removed."))
     return redirect("bands:embeds", slug=band.slug)

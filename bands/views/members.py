@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -33,7 +34,7 @@ def band_member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if form.is_valid() and form_change(
             form, lambda: services.membership_update(membership=member, by=request.user, **form.cleaned_data)
         ):
-            messages.success(request, f"The changes to {member.user.name} are saved.")
+            messages.success(request, gettext("The changes to %(name)s are saved.") % {"name": member.user.name})
             return redirect("bands:members", slug=band.slug)
         status = 400
     else:
@@ -62,9 +63,11 @@ def band_member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         messages.error(request, str(exc))
         return redirect("bands:member_edit", slug=band.slug, pk=member.pk)
     if member.user_id == request.user.pk:
-        messages.success(request, f"You have left {band.name}.")
+        messages.success(request, gettext("You have left %(name)s.") % {"name": band.name})
         return redirect("dashboard")
-    messages.success(request, f"{member.user.name} is no longer in {band.name}.")
+    messages.success(
+        request, gettext("%(name)s is no longer in %(band)s.") % {"name": member.user.name, "band": band.name}
+    )
     return redirect("bands:members", slug=band.slug)
 
 
@@ -77,5 +80,5 @@ def band_leave(request: HttpRequest, slug: str) -> HttpResponse:
     except BandError as exc:
         messages.error(request, str(exc))
         return redirect("bands:members", slug=band.slug)
-    messages.success(request, f"You have left {band.name}.")
+    messages.success(request, gettext("You have left %(name)s.") % {"name": band.name})
     return redirect("dashboard")

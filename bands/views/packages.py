@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 
 from ..forms.packages import CancelTermsForm, PackageForm
 from ..models import Band
@@ -53,7 +54,7 @@ def band_packages_page(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, "The package is added; clients see it on your page.")
+            messages.success(request, gettext("The package is added; clients see it on your page."))
             return redirect("bands:packages", slug=band.slug)
     return _page(request, band, membership, form=form, status=400)
 
@@ -67,7 +68,9 @@ def _save_terms(request: HttpRequest, band: Band, membership) -> HttpResponse:
         band_cancel_terms_update(band=band, by=request.user, **form.cleaned_data)
     except BandPermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
-    messages.success(request, "The cancellation terms are saved; bookings already made keep the terms they had.")
+    messages.success(
+        request, gettext("The cancellation terms are saved; bookings already made keep the terms they had.")
+    )
     return redirect("bands:packages", slug=band.slug)
 
 
@@ -87,6 +90,6 @@ def band_package_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, "The package is saved.")
+            messages.success(request, gettext("The package is saved."))
             return redirect("bands:packages", slug=band.slug)
     return _page(request, band, membership, form=form, editing=package, status=400)

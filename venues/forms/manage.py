@@ -4,6 +4,9 @@ from django import forms
 from django.core.files.base import ContentFile
 from django.db import models
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import TimeZoneField
 from accounts.images import PHOTO_RULES, image_clean
@@ -17,11 +20,11 @@ from ..selectors import venue_slug_problem
 CAPACITY_LIMIT = 200_000
 PROFILE_FIELDS = ["name", "description", "address", "postcode", "place", "latitude", "longitude", "time_zone"]
 PROFILE_FIELDS += ["capacity", "genres"]
-ZONE_NOTE = "Proposed from the venue’s location."
+ZONE_NOTE = _("Proposed from the venue’s location.")
 LINK_HELP = {
-    "website": "Your own site, e.g. https://kellerbar.example",
-    "instagram": "e.g. https://instagram.com/yourvenue",
-    "facebook": "e.g. https://facebook.com/yourvenue",
+    "website": _("Your own site, e.g. https://kellerbar.example"),
+    "instagram": _("e.g. https://instagram.com/yourvenue"),
+    "facebook": _("e.g. https://facebook.com/yourvenue"),
 }
 
 
@@ -37,26 +40,30 @@ class VenueProfileForm(PlaceFormMixin, forms.ModelForm):
     """The venue's public profile: place, description, capacity, genres and links."""
 
     place = CityField(required=False, zone_note=ZONE_NOTE)
-    latitude = coordinate_field("Latitude", 90, "e.g. 52.5200")
-    longitude = coordinate_field("Longitude", 180, "e.g. 13.4050")
-    time_zone = TimeZoneField(label="Time zone", help_text="Your slots and gigs are planned in this zone.")
+    latitude = coordinate_field(_("Latitude"), 90, "e.g. 52.5200")
+    longitude = coordinate_field(_("Longitude"), 180, "e.g. 13.4050")
+    time_zone = TimeZoneField(label=_("Time zone"), help_text=_("Your slots and gigs are planned in this zone."))
     capacity = forms.IntegerField(
-        label="Capacity",
+        label=_("Capacity"),
         required=False,
         min_value=1,
         max_value=CAPACITY_LIMIT,
-        help_text="Standing capacity of your largest room.",
+        help_text=_("Standing capacity of your largest room."),
         error_messages={
-            "min_value": "Capacity is the number of people who fit in; it must be at least 1.",
-            "max_value": f"That is more than any venue holds; enter at most {CAPACITY_LIMIT:,}.",
-            "invalid": "Enter a whole number of people, e.g. 250.",
+            "min_value": _("Capacity is the number of people who fit in; it must be at least 1."),
+            "max_value": format_lazy(
+                _("That is more than any venue holds; enter at most {capacity_limit}."),
+                capacity_limit=format(CAPACITY_LIMIT, ","),
+            ),
+            "invalid": _("Enter a whole number of people, e.g. 250."),
         },
     )
     genres = forms.ModelMultipleChoiceField(
         queryset=Genre.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="What you like to book. Bands searching by genre find you.",
+        label=_("Genres"),
+        help_text=_("What you like to book. Bands searching by genre find you."),
     )
 
     class Meta:
@@ -68,8 +75,8 @@ class VenueProfileForm(PlaceFormMixin, forms.ModelForm):
             "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
             "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
         }
-        labels = {"address": "Street address"}
-        error_messages = {"name": {"required": "Give your venue a name."}}
+        labels = {"address": _("Street address")}
+        error_messages = {"name": {"required": _("Give your venue a name.")}}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -80,8 +87,12 @@ class VenueProfileForm(PlaceFormMixin, forms.ModelForm):
             # Empty inputs mean the city's point; show it as the example.
             self.initial["latitude"] = self.initial["longitude"] = ""
             if venue.latitude is not None:
-                self.fields["latitude"].widget.attrs["placeholder"] = f"{venue.latitude:.4f} (the city’s)"
-                self.fields["longitude"].widget.attrs["placeholder"] = f"{venue.longitude:.4f} (the city’s)"
+                self.fields["latitude"].widget.attrs["placeholder"] = gettext("%(latitude)s (the city’s)") % {
+                    "latitude": format(venue.latitude, ".4f")
+                }
+                self.fields["longitude"].widget.attrs["placeholder"] = gettext("%(longitude)s (the city’s)") % {
+                    "longitude": format(venue.longitude, ".4f")
+                }
 
     def clean(self) -> dict:
         data = super().clean()
@@ -102,7 +113,7 @@ class VenueProfileForm(PlaceFormMixin, forms.ModelForm):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise forms.ValidationError("Give your venue a name.", code="required")
+            raise forms.ValidationError(gettext("Give your venue a name."), code="required")
         return name
 
     def validate_unique(self) -> None:
@@ -114,18 +125,18 @@ class VenueCreateForm(VenueProfileForm):
     """A new venue: its profile without links, its address on StageSlot and its first stage."""
 
     slug = forms.SlugField(
-        label="Address on StageSlot",
+        label=_("Address on StageSlot"),
         required=False,
         max_length=120,
-        help_text="Lowercase letters, numbers and hyphens. Leave empty to make one from the name.",
-        error_messages={"invalid": "Use only lowercase letters, numbers and hyphens, e.g. kellerbar-berlin."},
+        help_text=_("Lowercase letters, numbers and hyphens. Leave empty to make one from the name."),
+        error_messages={"invalid": _("Use only lowercase letters, numbers and hyphens, e.g. kellerbar-berlin.")},
     )
     stage_name = forms.CharField(
-        label="Name of your first stage",
+        label=_("Name of your first stage"),
         max_length=80,
-        initial="Main stage",
-        help_text="Every venue has at least one stage; you can add and rename stages later.",
-        error_messages={"required": "Name your first stage, e.g. “Main stage”."},
+        initial=_("Main stage"),
+        help_text=_("Every venue has at least one stage; you can add and rename stages later."),
+        error_messages={"required": _("Name your first stage, e.g. “Main stage”.")},
     )
 
     class Meta(VenueProfileForm.Meta):
@@ -156,26 +167,29 @@ class VenueCreateForm(VenueProfileForm):
 
 class StageForm(forms.ModelForm):
     capacity = forms.IntegerField(
-        label="Capacity",
+        label=_("Capacity"),
         required=False,
         min_value=1,
         max_value=CAPACITY_LIMIT,
         error_messages={
-            "min_value": "Capacity must be at least 1.",
-            "max_value": f"That is more than any stage holds; enter at most {CAPACITY_LIMIT:,}.",
+            "min_value": _("Capacity must be at least 1."),
+            "max_value": format_lazy(
+                _("That is more than any stage holds; enter at most {capacity_limit}."),
+                capacity_limit=format(CAPACITY_LIMIT, ","),
+            ),
         },
     )
 
     class Meta:
         model = Stage
         fields = ["name", "capacity", "notes"]
-        labels = {"name": "Stage name"}
-        error_messages = {"name": {"required": "Give the stage a name."}}
+        labels = {"name": _("Stage name")}
+        error_messages = {"name": {"required": _("Give the stage a name.")}}
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise forms.ValidationError("Give the stage a name.", code="required")
+            raise forms.ValidationError(gettext("Give the stage a name."), code="required")
         return name
 
     def validate_unique(self) -> None:
@@ -185,17 +199,20 @@ class StageForm(forms.ModelForm):
 
 class PhotoForm(forms.Form):
     image = forms.FileField(
-        label="Photo",
-        help_text=f"JPEG, PNG or WebP, up to {PHOTO_RULES.max_bytes // (1024 * 1024)} MB and "
-        f"{PHOTO_RULES.max_pixels // 1_000_000} megapixels. Large photos are scaled down.",
+        label=_("Photo"),
+        help_text=format_lazy(
+            _("JPEG, PNG or WebP, up to {megabytes} MB and {megapixels} megapixels. Large photos are scaled down."),
+            megabytes=PHOTO_RULES.max_bytes // (1024 * 1024),
+            megapixels=PHOTO_RULES.max_pixels // 1_000_000,
+        ),
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-        error_messages={"required": "Choose a photo to upload."},
+        error_messages={"required": _("Choose a photo to upload.")},
     )
     caption = forms.CharField(
-        label="Caption",
+        label=_("Caption"),
         required=False,
         max_length=200,
-        help_text="Describe the photo for people who cannot see it, e.g. “The main room from the bar, full house”.",
+        help_text=_("Describe the photo for people who cannot see it, e.g. “The main room from the bar, full house”."),
     )
 
     def clean_image(self) -> ContentFile:

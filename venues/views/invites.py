@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import rate_limited
@@ -24,8 +25,8 @@ def _invite_form(data=None) -> InviteForm:
 
 def _created(invite: VenueInvite) -> str:
     if invite.email:
-        return f"Invite created and emailed to {invite.email}."
-    return "Invite created. Copy its link below and send it to whoever should join."
+        return gettext("Invite created and emailed to %(email)s.") % {"email": invite.email}
+    return gettext("Invite created. Copy its link below and send it to whoever should join.")
 
 
 @login_required
@@ -66,5 +67,5 @@ def venue_invite_revoke_view(request: HttpRequest, slug: str, invite_id: int) ->
     venue = venue_for(request, slug, roles=(OWNER,))
     invite = venue_invite_of(venue=venue, pk=invite_id)
     services.venue_invite_revoke(invite=invite)
-    messages.success(request, "Invite withdrawn; its link no longer works.")
+    messages.success(request, gettext("Invite withdrawn; its link no longer works."))
     return redirect("venues:invites", slug=venue.slug)

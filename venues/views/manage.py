@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
@@ -21,7 +22,9 @@ def _with_suggestion(form: VenueCreateForm, name: str) -> VenueCreateForm:
     if name:
         suggestion = venue_slug_suggest(name=name)
         form.fields["slug"].widget.attrs["placeholder"] = suggestion
-        form.fields["slug"].help_text = f"Leave empty to use /venues/{suggestion}/, or type your own."
+        form.fields["slug"].help_text = gettext("Leave empty to use /venues/%(suggestion)s/, or type your own.") % {
+            "suggestion": suggestion
+        }
     return form
 
 
@@ -40,8 +43,11 @@ def venue_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{venue.name} is set up. StageSlot staff will review it soon; "
-                    "until then only you and your staff can see it.",
+                    gettext(
+                        "%(name)s is set up. StageSlot staff will review it soon; "
+                        "until then only you and your staff can see it."
+                    )
+                    % {"name": venue.name},
                 )
                 return redirect("venues:manage", slug=venue.slug)
         form = _with_suggestion(form, request.POST.get("name", "").strip()[:120])
@@ -75,9 +81,12 @@ def venue_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 note = (
-                    f" Its time zone is {form.zone_proposed}, proposed from its location." if form.zone_proposed else ""
+                    " "
+                    + gettext("Its time zone is %(zone)s, proposed from its location.") % {"zone": form.zone_proposed}
+                    if form.zone_proposed
+                    else ""
                 )
-                messages.success(request, "The venue profile is saved." + note)
+                messages.success(request, gettext("The venue profile is saved.") + note)
                 return redirect("venues:manage", slug=venue.slug)
         status = 400
     else:
@@ -113,7 +122,7 @@ def venue_stages_page(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 add_form.add_error(None, exc)
             else:
-                messages.success(request, f"Stage “{stage.name}” added.")
+                messages.success(request, gettext("Stage “%(name)s” added.") % {"name": stage.name})
                 return redirect("venues:stages", slug=venue.slug)
         status = 400
     context = {"stage_forms": _stage_forms(venue), "add_form": add_form}
@@ -132,7 +141,7 @@ def venue_stage_update(request: HttpRequest, slug: str, stage_id: int) -> HttpRe
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Stage “{stage.name}” saved.")
+            messages.success(request, gettext("Stage “%(name)s” saved.") % {"name": stage.name})
             return redirect("venues:stages", slug=venue.slug)
     context = {"stage_forms": _stage_forms(venue, bound=form), "add_form": StageForm(prefix="new")}
     return render_manage(request, "venues/manage/stages.html", venue, context, status=400)
@@ -148,7 +157,7 @@ def venue_stage_delete(request: HttpRequest, slug: str, stage_id: int) -> HttpRe
     except ValidationError as exc:
         messages.error(request, refusal_text(exc))
     else:
-        messages.success(request, f"Stage “{stage.name}” deleted.")
+        messages.success(request, gettext("Stage “%(name)s” deleted.") % {"name": stage.name})
     return redirect("venues:stages", slug=venue.slug)
 
 
@@ -169,7 +178,7 @@ def venue_photos_page(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, "Photo added.")
+                messages.success(request, gettext("Photo added."))
                 return redirect("venues:photos", slug=venue.slug)
         status = 400
     else:
@@ -186,5 +195,5 @@ def venue_photo_remove(request: HttpRequest, slug: str, photo_id: int) -> HttpRe
     venue = venue_for(request, slug)
     photo = venue_photo_of(venue=venue, pk=photo_id)
     services.venue_photo_delete(photo=photo)
-    messages.success(request, "Photo deleted.")
+    messages.success(request, gettext("Photo deleted."))
     return redirect("venues:photos", slug=venue.slug)

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
@@ -30,14 +31,18 @@ def venue_staff_role(request: HttpRequest, slug: str, staff_id: int) -> HttpResp
     staff = venue_staff_of(venue=venue, pk=staff_id)
     form = StaffRoleForm(request.POST, prefix=f"staff-{staff.pk}")
     if not form.is_valid():
-        messages.error(request, "Choose owner or booker.")
+        messages.error(request, gettext("Choose owner or booker."))
     else:
         try:
             staff = services.venue_staff_set_role(staff=staff, role=form.cleaned_data["role"])
         except ValidationError as exc:
             messages.error(request, refusal_text(exc))
         else:
-            messages.success(request, f"{staff.user.name} is now {staff.get_role_display().lower()}.")
+            messages.success(
+                request,
+                gettext("%(name)s is now %(role)s.")
+                % {"name": staff.user.name, "role": staff.get_role_display().lower()},
+            )
     return redirect("venues:staff", slug=venue.slug)
 
 
@@ -52,9 +57,11 @@ def venue_staff_remove_view(request: HttpRequest, slug: str, staff_id: int) -> H
         messages.error(request, refusal_text(exc))
         return redirect("venues:staff", slug=venue.slug)
     if staff.user_id == request.user.pk:
-        messages.success(request, f"You have left {venue.name}.")
+        messages.success(request, gettext("You have left %(name)s.") % {"name": venue.name})
         return redirect("dashboard")
-    messages.success(request, f"{staff.user.name} no longer works for {venue.name}.")
+    messages.success(
+        request, gettext("%(name)s no longer works for %(venue)s.") % {"name": staff.user.name, "venue": venue.name}
+    )
     return redirect("venues:staff", slug=venue.slug)
 
 
@@ -68,5 +75,5 @@ def venue_leave(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, refusal_text(exc))
         return redirect("venues:staff", slug=venue.slug)
-    messages.success(request, f"You have left {venue.name}.")
+    messages.success(request, gettext("You have left %(name)s.") % {"name": venue.name})
     return redirect("dashboard")
