@@ -33,12 +33,13 @@ through the availability services, so their busy time is really materialised).
 
 3. --http N [N …] (instead of 1 and 2, no demo world): the accepts over HTTP, as browsers send them.
    gunicorn serves the project (--workers sync workers on 127.0.0.1:--port, the same database,
-   emails queued); for each N, --rounds times, N accepts of one band's overlapping bookings are
-   POSTed at once, each on its own connection from an asyncio client in this process, then 50
-   support applications for one slot with two places. Prints p50/p99/max latency, the time until the
-   last answer and the load average, then runs the worker's part (declining the losers, queued by the
-   winner's accept) and its time, and checks one winner (two), every other answer a 409, nothing
-   left pending. Goal on a 2-core machine: p99 under 2 s for 200, under 5 s for 1,000.
+   emails queued; the rounds start once every worker is up and idle); for each N, --rounds times,
+   N accepts of one band's overlapping bookings are POSTed at once, each on its own connection from
+   an asyncio client in this process, then 50 support applications for one slot with two places.
+   Prints p50/p99/max latency, the time until the last answer and the load average, then runs the
+   worker's part (declining the losers, queued by the winner's accept) and its time, and checks one
+   winner (two), every other answer a 409, nothing left pending. Goal on a 2-core machine: p99 under
+   2 s for 200, under 5 s for 1,000.
 """
 
 import argparse
@@ -649,23 +650,40 @@ def gunicorn_start(args: argparse.Namespace) -> subprocess.Popen:
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/health/", timeout=5):
-                return server
+                break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"gunicorn did not come up on port {args.port}; see {log.name}") from None
             time.sleep(0.3)
+    # One worker answered; the others may still be starting. Wait until all of them are there and
+    # idle (their CPU stops growing), so that no round counts a worker's start as answering time.
+    last = server_cpu(server)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        cpu, pids = server_cpu(server), worker_pids(server)
+        if not pids or (len(pids) == args.workers and cpu - last < 0.02):  # no /proc: nothing to wait for
+            break
+        last = cpu
+    return server
+
+
+def worker_pids(server: subprocess.Popen) -> list[str]:
+    """The gunicorn workers' process ids (Linux /proc; none elsewhere)."""
+    try:
+        return Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    except OSError:
+        return []
 
 
 def server_cpu(server: subprocess.Popen) -> float:
     """CPU seconds the gunicorn workers have used so far (Linux /proc; 0 elsewhere)."""
-    try:
-        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        ticks = 0
-        for pid in children:
+    ticks = 0
+    for pid in worker_pids(server):
+        try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    except OSError:
-        return 0.0
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

@@ -23,7 +23,7 @@ from bands.models import Band
 
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm
 from .models import Booking, Message
-from .selectors.bookings import PAGE_RELATED, booking_events, booking_for_viewer, booking_point
+from .selectors.bookings import PAGE_RELATED, booking_events, booking_for_action, booking_for_viewer, booking_point
 from .selectors.detail import (
     booking_event_rows,
     booking_fee_label,
@@ -63,6 +63,14 @@ def poll_seconds() -> int:
 def booking_or_404(request: HtmxHttpRequest, uid: UUID, *, related: tuple[str, ...] = PAGE_RELATED) -> Booking:
     """The booking if the viewer is part of it; to anyone else it does not exist."""
     booking = booking_for_viewer(uid=uid, user=request.user, related=related)
+    if booking is None:
+        raise Http404("No such booking.")
+    return booking
+
+
+def action_booking_or_404(request: HtmxHttpRequest, uid: UUID) -> Booking:
+    """The booking an action is about (booking_for_action: one query) if the viewer is part of it; else 404."""
+    booking = booking_for_action(uid=uid, user=request.user)
     if booking is None:
         raise Http404("No such booking.")
     return booking

@@ -3,6 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from accounts.models import User
 from accounts.timezones import when_text
 from bands.calendar import length_label
@@ -113,8 +115,13 @@ def booking_fee_label(booking: Booking) -> str:
 def booking_title(booking: Booking) -> str:
     """ "The Night Owls at Kellerbar", or "The Night Owls for Ana: wedding" for a private request."""
     if booking.kind == Kind.REQUEST:
-        return f"{booking.band.name} for {booking.client.name}: {(booking.event_type or 'private event').lower()}"
-    return f"{booking.band.name} at {booking.place_name}"
+        event = (booking.event_type or gettext("private event")).lower()
+        return gettext("%(band)s for %(client)s: %(event)s") % {
+            "band": booking.band.name,
+            "client": booking.client.name,
+            "event": event,
+        }
+    return gettext("%(band)s at %(place)s") % {"band": booking.band.name, "place": booking.place_name}
 
 
 def booking_lineup(*, booking: Booking) -> list[Booking]:

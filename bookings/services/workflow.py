@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
@@ -44,6 +45,7 @@ from venues.models import Slot
 from ..models import Booking, BookingEvent
 from ..selectors.bookings import (
     MemberBusy,
+    band_gig_overlapping,
     booking_point,
     can_manage_band,
     is_venue_staff,
@@ -133,29 +135,30 @@ def _lock(booking: Booking) -> tuple[Band, Slot | None, Booking]:
 
 
 def _stale(booking: Booking) -> BookingConflict:
-    what = booking.get_kind_display().lower()
-    return BookingConflict(f"This {what} is already {booking.get_status_display().lower()}, so nothing was changed.")
+    return BookingConflict(
+        _("This %(what)s is already %(status)s, so nothing was changed.")
+        % {"what": booking.get_kind_display().lower(), "status": booking.get_status_display().lower()}
+    )
 
 
 def slot_place_check(slot: Slot, role: str) -> None:
     if slot.is_cancelled:
-        raise BookingConflict("The venue cancelled this slot.")
+        raise BookingConflict(_("The venue cancelled this slot."))
     if not slot.place_open(role):
         if role == Role.HEADLINER:
-            raise BookingConflict("The headliner place of this slot is already taken.")
+            raise BookingConflict(_("The headliner place of this slot is already taken."))
         if slot.support_places == 0:
-            raise BookingConflict("This slot has no support places.")
-        raise BookingConflict("Every support place of this slot is already taken.")
+            raise BookingConflict(_("This slot has no support places."))
+        raise BookingConflict(_("Every support place of this slot is already taken."))
 
 
 def _check_band_free(band: Band, starts_at: dt.datetime, ends_at: dt.datetime, zone) -> None:
     # Where the other gig is stays unsaid: it may be another venue's, or a client's private address.
-    clash = Booking.objects.filter(
-        band_id=band.pk, status__in=Booking.ON, starts_at__lt=ends_at, ends_at__gt=starts_at
-    ).first()
+    clash = band_gig_overlapping(band_id=band.pk, starts_at=starts_at, ends_at=ends_at)
     if clash is not None:
         raise BookingConflict(
-            f"{band.name} is already booked {when_text(clash.starts_at, clash.ends_at, zone)}, which overlaps this gig."
+            _("%(band)s is already booked %(when)s, which overlaps this gig.")
+            % {"band": band.name, "when": when_text(clash.starts_at, clash.ends_at, zone)}
         )
 
 
@@ -947,7 +950,7 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Book
     if not reason:
         raise ValidationError({"reason": ["Say why the gig is cancelled; the other side will read it."]})
     with transaction.atomic():
-        _, slot, booking = _lock(booking)
+        _band, slot, booking = _lock(booking)
         if booking.status != Status.BOOKED:
             raise _stale(booking)
         if booking.ends_at <= now:

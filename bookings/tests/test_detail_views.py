@@ -17,6 +17,7 @@ from bands.tests.factories import MembershipFactory
 from bookings.models import Booking, BookingEvent
 from bookings.services import workflow
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
 
 pytestmark = pytest.mark.django_db
 
@@ -396,8 +397,9 @@ def test_accepting_when_the_band_is_booked_elsewhere_is_a_409(client, world, hea
 def test_a_conflict_answers_with_its_reason_alone_and_the_booking_redraws_itself(client, world):
     """A loser of a decided race hears the reason without the booking drawn again: over HTMX a short
     alert aimed above the booking, which is told to redraw itself; without JavaScript a short page
-    that leads back to the booking. Either costs a handful of queries, whatever the booking holds:
-    the session, the viewer, the booking, where the viewer stands in it (and, for the page, its venue)."""
+    that leads back to the booking. Either costs three queries, whatever the booking holds: the
+    session, the viewer, and the booking read with where the viewer stands in it and the names the
+    page shows (booking_for_action)."""
     workflow.booking_decline(booking=world.application, by=world.owner, reason="Full")
     client.force_login(world.owner)
     with CaptureQueriesContext(connection) as partial_queries:
@@ -415,7 +417,28 @@ def test_a_conflict_answers_with_its_reason_alone_and_the_booking_redraws_itself
     html = page.content.decode()
     assert "already declined" in html and "<html" in html
     assert f'href="{url("detail", world.application)}"' in html
-    assert (len(partial_queries), len(page_queries)) == (4, 5)
+    assert (len(partial_queries), len(page_queries)) == (3, 3)
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_the_loser_of_a_decided_race_reads_its_409_in_words_marked_for_translation(client, world, headers):
+    """The time was just taken: what the loser reads says so in words a translator can reach (the
+    pseudo-locale wraps every marked word; only the data – names, the zone – stands outside)."""
+    elsewhere = SlotFactory(
+        venue=world.other_venue, starts_at=world.slot.starts_at + timedelta(hours=1), ends_at=world.slot.ends_at
+    )
+    offer = workflow.booking_offer(slot=elsewhere, band=world.band, by=world.other_owner, role="headliner")
+    Booking.objects.filter(pk=world.application.pk).update(status=Status.BOOKED)
+    client.force_login(world.leader)
+    with pseudo_locale():
+        response = client.post(url("accept", offer), **headers)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "⟦The Night Shift is already booked" in html
+    if not headers:  # the page: its title and its main part (the site's frame is the base page's)
+        title, main = html.split("<title>", 1)[1], html.split("<main", 1)[1].split(">", 1)[1]
+        html = title.split("</title>", 1)[0] + main.split("</main>", 1)[0]
+    assert [str(u) for u in unwrapped_text(html, data=database_words())] == []
 
 
 def test_an_answer_in_place_clears_an_earlier_conflicts_alert(client, world):
@@ -514,6 +537,38 @@ def test_detail_query_count_does_not_grow_with_the_log_or_the_lineup(client, dja
             assert client.get(url("detail", world.application)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_a_loser_of_a_decided_race_costs_four_queries_however_many_bookings_are_pending(client, headers):
+    """The band is booked for the evening and its other pending bookings are not declined yet (the
+    worker's part): accepting one of them is a 409 after four queries – the session, the viewer, the
+    booking with where the viewer stands in it, the gig in the way – with 2 pending or 30."""
+    counts = []
+    for n in (2, 30):
+        world = make_world(suffix=str(n))
+        start = in_days(50, 18)
+        pending = [
+            BookingFactory(
+                kind=Booking.Kind.REQUEST,
+                band=world.band,
+                client=world.client,
+                requested_by=world.client,
+                slot=None,
+                starts_at=start + timedelta(minutes=i),
+                ends_at=start + timedelta(minutes=i, hours=3),
+            )
+            for i in range(n)
+        ]
+        Booking.objects.filter(pk=pending[0].pk).update(status=Status.BOOKED)  # the winner
+        client.force_login(world.leader)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(url("accept", pending[-1]), **headers)
+        assert response.status_code == 409
+        assert "The Night Shift is already booked" in response.content.decode()
+        assert status_of(pending[-1]) == Status.PENDING
+        counts.append(len(queries))
+    assert counts == [4, 4]
 
 
 def test_action_query_count_is_bounded(client, world, django_assert_max_num_queries):

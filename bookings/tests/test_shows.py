@@ -16,7 +16,7 @@ from availability.models import BusyInterval
 from bands.models import BandBlock, Membership
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
-from bookings.selectors.bookings import booking_for_viewer
+from bookings.selectors.bookings import booking_for_action, booking_for_viewer
 from bookings.selectors.finder import finder_slots
 from bookings.services import shows, workflow
 from bookings.services.venue_slots import slot_cancel
@@ -350,6 +350,10 @@ def test_a_support_booking_on_a_hosted_show_is_seen_by_the_host_but_not_others(h
     assert booking_for_viewer(uid=booking.uid, user=host_leader) is not None
     assert booking_for_viewer(uid=booking.uid, user=leader) is not None
     assert booking_for_viewer(uid=booking.uid, user=UserFactory()) is None
+    # An action reads it in one query (booking_for_action), with the same answer and standing.
+    assert booking_for_action(uid=booking.uid, user=host_leader).standing.picks_support
+    assert booking_for_action(uid=booking.uid, user=leader).standing.band_role == Membership.Role.LEADER
+    assert booking_for_action(uid=booking.uid, user=UserFactory()) is None
 
 
 # ---- The running order -------------------------------------------------------------------------

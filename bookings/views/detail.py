@@ -21,8 +21,15 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 
 from ..forms.detail import CancelForm, DeclineForm, GigTimesForm
 from ..models import Booking
-from ..pages import CHANGED, NOTICES, booking_or_404, refusal_status, render_conflict, render_detail
-from ..selectors.bookings import ACTION_RELATED
+from ..pages import (
+    CHANGED,
+    NOTICES,
+    action_booking_or_404,
+    booking_or_404,
+    refusal_status,
+    render_conflict,
+    render_detail,
+)
 from ..selectors.detail import booking_viewer
 from ..services import detail as detail_services
 from ..services import workflow
@@ -69,7 +76,7 @@ ACTIONS = {
 def _act(request: HtmxHttpRequest, uid: UUID, action: str) -> HttpResponse:
     """Run one action through its service and answer with the booking as it now stands; a conflict
     (the booking has moved on: the losers of a race) with its reason alone, at once."""
-    booking = booking_or_404(request, uid, related=ACTION_RELATED)
+    booking = action_booking_or_404(request, uid)
     forms, reason = {}, ""
     if action in REASON_FORMS:
         form = forms[f"{action}_form"] = REASON_FORMS[action](request.POST, auto_id=f"{action}_%s")
