@@ -7,6 +7,7 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext, gettext_lazy
 
 
 @cache
@@ -25,7 +26,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 def validate_time_zone(value: str) -> None:
     if value not in time_zone_names():
         raise ValidationError(
-            "“%(value)s” is not a time zone we know. Pick one from the list, e.g. Europe/Berlin.",
+            gettext_lazy("“%(value)s” is not a time zone we know. Pick one from the list, e.g. Europe/Berlin."),
             code="invalid_time_zone",
             params={"value": value},
         )
@@ -36,5 +37,8 @@ def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneI
     start, end = timezone.localtime(starts_at, zone), timezone.localtime(ends_at, zone)
     text = f"{dateformat.format(start, 'D j M Y, H:i')}–{end:%H:%M}"
     if end.date() != start.date():
-        text += " next day" if end.date() == start.date() + timedelta(days=1) else f" on {end:%d %b}"
+        if end.date() == start.date() + timedelta(days=1):
+            text += " " + gettext("next day")
+        else:
+            text += " " + gettext("on %(day)s") % {"day": dateformat.format(end, "d M")}
     return f"{text} ({zone.key})"

@@ -174,7 +174,7 @@ def unwrapped_text(html: str, *, data: Iterable[str] = ()) -> list[Unwrapped]:
 def database_words() -> set[str]:
     """Every text value in the database (names, places, addresses, e-mails, slugs, genres, messages
     people wrote) and the time zones' names: what a page shows of them is data, not words to translate."""
-    words: set[str] = {zone for zone in zoneinfo.available_timezones()}
+    words: set[str] = set(zoneinfo.available_timezones())
     words |= {zone.replace("_", " ") for zone in words}
     for model in apps.get_models():
         fields = [

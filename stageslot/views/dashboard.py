@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bookings.models import Booking
 from bookings.services.workflow import when_text
@@ -25,10 +26,12 @@ class BookingRow:
 
 def _booking_row(booking: Booking, zone) -> BookingRow:
     if booking.kind == Booking.Kind.REQUEST:
-        title = f"{booking.band.name} – {booking.event_type or 'private event'}"
+        event = booking.event_type or gettext("private event")
+        title = gettext("%(band)s – %(event)s") % {"band": booking.band.name, "event": event}
+    elif booking.role == Booking.Role.SUPPORT:
+        title = gettext("%(band)s (support) at %(place)s") % {"band": booking.band.name, "place": booking.place_name}
     else:
-        role = " (support)" if booking.role == Booking.Role.SUPPORT else ""
-        title = f"{booking.band.name}{role} at {booking.place_name}"
+        title = gettext("%(band)s at %(place)s") % {"band": booking.band.name, "place": booking.place_name}
     waiting_on = booking.answerer_name
     return BookingRow(
         booking=booking, title=title, when=when_text(booking.starts_at, booking.ends_at, zone), waiting_on=waiting_on

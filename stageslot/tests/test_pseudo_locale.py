@@ -1,0 +1,53 @@
+"""Every word of the site's own pages and the account pages is marked for translation: drawn in a
+pseudo-locale that wraps each marked string (stageslot/tests/pseudo.py), no letters are left outside
+the brackets but the page's data. Each role's pages: a visitor's, a musician's and a venue's owner."""
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
+
+pytestmark = pytest.mark.django_db
+
+VISITOR = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/no/such/page/"]
+SIGNED_IN = [
+    "/dashboard/",
+    "/me/profile/",
+    "/notifications/",
+    "/notifications/settings/",
+    "/me/tokens/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+]
+PEOPLE = ["mara@demo.stageslot.test", "kellerbar-owner@demo.stageslot.test", "client@demo.stageslot.test"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("seed_demo", force=True, quiet=True)
+        yield database_words()
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def _unwrapped(client, url: str, data: set[str]) -> list[str]:
+    response = client.get(url)
+    assert response.status_code in (200, 404), (url, response.status_code)
+    return [f"{url}: {found}" for found in unwrapped_text(response.content.decode(), data=data)]
+
+
+@pytest.mark.parametrize("url", VISITOR)
+def test_a_visitor_reads_only_marked_words(client, demo, url):
+    with pseudo_locale():
+        found = _unwrapped(client, url, demo)
+        assert found == [], "\n".join(found)
+
+
+@pytest.mark.parametrize("email", PEOPLE)
+@pytest.mark.parametrize("url", SIGNED_IN)
+def test_a_signed_in_person_reads_only_marked_words(client, demo, email, url):
+    client.force_login(User.objects.get(email=email))
+    with pseudo_locale():
+        found = _unwrapped(client, url, demo)
+        assert found == [], "\n".join(found)
