@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
@@ -265,7 +266,7 @@ def month_context(
     return {
         "band": band,
         "month": month,
-        "title": f"{month_start:%B %Y}",
+        "title": date_format(month_start, "F Y"),
         "time_zone": band.time_zone,
         "hours": PUBLIC_HOURS,
         "min_label": length_label(month.min_length),

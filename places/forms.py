@@ -84,14 +84,14 @@ class CityAutocompleteWidget(forms.Widget):
             )
             candidates = format_html(
                 '<fieldset class="city-picker__candidates" data-city-candidates>'
-                '<legend>Which {} do you mean?</legend><ul class="plain-list">{}</ul></fieldset>',
-                text.split(",")[0].strip(),
+                '<legend>{}</legend><ul class="plain-list">{}</ul></fieldset>',
+                gettext("Which %(city)s do you mean?") % {"city": text.split(",")[0].strip()},
                 options,
             )
         return format_html(
             '<div class="city-picker" data-city-picker data-url="{}" data-zone-note="{}">'
             '<input{}><input type="hidden" name="{}_id" value="{}" data-city-id>'
-            '<ul class="city-picker__list" id="{}" role="listbox" aria-label="Cities" hidden></ul>'
+            '<ul class="city-picker__list" id="{}" role="listbox" aria-label="{}" hidden></ul>'
             '<p class="visually-hidden" id="{}" role="status" aria-live="polite" aria-atomic="true"></p>{}</div>',
             reverse("places:cities"),
             self.zone_note,
@@ -99,6 +99,7 @@ class CityAutocompleteWidget(forms.Widget):
             name,
             picked_id,
             listbox_id,
+            gettext("Cities"),
             status_id,
             candidates,
         )

@@ -17,6 +17,10 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import QueryDict
 from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
 from accounts.form_fields import FlatSelect, IsoDateInput, IsoDateTimeInput
@@ -60,18 +64,20 @@ class QuickSelect(FlatSelect):
 
 
 # "At least this many stars" on average: the rating filter of band and venue searches and the gig finder.
-MIN_RATING_CHOICES = [("", "Any rating")] + [(v, f"{v} stars and up") for v in ("3", "3.5", "4", "4.5")]
+MIN_RATING_CHOICES = [("", _("Any rating"))] + [
+    (v, format_lazy(_("{stars} stars and up"), stars=v)) for v in ("3", "3.5", "4", "4.5")
+]
 
 
 def min_rating_field() -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
-        label="Rating",
+        label=_("Rating"),
         required=False,
         choices=MIN_RATING_CHOICES,
         coerce=float,
         empty_value=None,
         widget=QuickSelect,
-        error_messages={"invalid_choice": "Pick a rating from the list."},
+        error_messages={"invalid_choice": _("Pick a rating from the list.")},
     )
 
 
@@ -88,7 +94,7 @@ def range_end_field(label: str, *, placeholder: str) -> forms.IntegerField:
 
 def radius_choices(asked: str) -> list[tuple[str, str]]:
     """ "Any distance" and the usual radii, and the one a shared link names when it is another number."""
-    choices = [("", "Any distance")] + [(str(km), f"{radius_text(km)}") for km in RADIUS_CHOICES]
+    choices = [("", _("Any distance"))] + [(str(km), f"{radius_text(km)}") for km in RADIUS_CHOICES]
     asked = (asked or "").strip()
     if asked and asked not in dict(choices) and not radius_problem(asked):  # else the field says what is wrong
         choices.append((asked, radius_text(float(asked))))
@@ -147,7 +153,7 @@ def prepared_fields(
     """
     fields = copy.deepcopy(form_class.base_fields)
     fields["genre"].choices = list(genres)
-    fields["country"].choices = [("", "Any country")] + [(c, country_name(c)) for c in countries]
+    fields["country"].choices = [("", _("Any country"))] + [(c, country_name(c)) for c in countries]
     form_class.prepare_fields(fields)
     return PreparedFields(fields)
 
@@ -164,28 +170,29 @@ class PlaceGenreFields(forms.Form):
     near_candidates: tuple = ()
 
     genre = forms.MultipleChoiceField(
-        label="Genres",
+        label=_("Genres"),
         required=False,
         widget=GenreCheckboxes,
         error_messages={
-            "invalid_choice": "We do not know the genre “%(value)s” (it may have been renamed); "
-            "the other genres still apply.",
+            "invalid_choice": _(
+                "We do not know the genre “%(value)s” (it may have been renamed); the other genres still apply."
+            ),
         },
     )
     near = forms.CharField(
-        label="Near",
+        label=_("Near"),
         required=False,
         max_length=120,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "A city, e.g. Leipzig"}),
     )
-    within = forms.CharField(label="Within", required=False, max_length=12, widget=QuickSelect)
-    city = forms.CharField(label="City", required=False, max_length=80)
-    region = forms.CharField(label="Region or state", required=False, max_length=80)
+    within = forms.CharField(label=_("Within"), required=False, max_length=12, widget=QuickSelect)
+    city = forms.CharField(label=_("City"), required=False, max_length=80)
+    region = forms.CharField(label=_("Region or state"), required=False, max_length=80)
     country = forms.ChoiceField(
-        label="Country",
+        label=_("Country"),
         required=False,
         widget=QuickSelect,
-        error_messages={"invalid_choice": "Pick a country from the list."},
+        error_messages={"invalid_choice": _("Pick a country from the list.")},
     )
 
     def __init__(self, data: QueryDict, *, genres: Iterable[Genre], countries: Iterable[str]) -> None:
@@ -281,7 +288,7 @@ class PlaceGenreFields(forms.Form):
             widget = self.fields["sort"].widget
             widget.choices = [choice for choice in widget.choices if choice[0] != "distance"]
         if km is not None and city is None and "near" not in self.errors:
-            self.add_error("within", "Pick a place under “Near” to search within a distance of it.")
+            self.add_error("within", _("Pick a place under “Near” to search within a distance of it."))
         return cleaned
 
     def near_query(self, city_id: int) -> str:
@@ -290,7 +297,7 @@ class PlaceGenreFields(forms.Form):
         return "?" + urlencode([*pairs, ("near", city_id)])
 
 
-BY_DISTANCE = ("distance", "Nearest first")
+BY_DISTANCE = ("distance", _("Nearest first"))
 
 
 def filter_problems(form) -> list[str]:
@@ -322,18 +329,18 @@ class SearchForm(PlaceGenreFields):
     """Text, genres, place and sort: what band and venue searches share."""
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off", "enterkeyhint": "search"}),
     )
     min_rating = min_rating_field()
-    sort = forms.ChoiceField(label="Sort by", required=False, widget=QuickSelect)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=QuickSelect)
 
     sort_choices: list[tuple[str, str]] = [
-        ("name", "Name (A–Z)"),
-        ("newest", "Newest first"),
-        ("rating", "Best rated first"),
+        ("name", _("Name (A–Z)")),
+        ("newest", _("Newest first")),
+        ("rating", _("Best rated first")),
     ]
     # Query parameters that are ranges, as (low field, high field, what the pair is called).
     ranges: list[tuple[str, str, str]] = []
@@ -357,7 +364,7 @@ class SearchForm(PlaceGenreFields):
         for low, high, what in self.ranges:
             lo, hi = cleaned.get(low), cleaned.get(high)
             if lo is not None and hi is not None and lo > hi:
-                self.add_error(high, f"The highest {what} cannot be less than the lowest.")
+                self.add_error(high, _("The highest %(what)s cannot be less than the lowest.") % {"what": what})
                 cleaned.pop(low, None)
         return cleaned
 
@@ -381,7 +388,7 @@ class SearchForm(PlaceGenreFields):
             "sort": sort_or_default(data.get("sort"), self.near_place, default="name"),
             "min_rating": data.get("min_rating"),
         }
-        for low, high, _ in self.ranges:
+        for low, high, _what in self.ranges:
             result[low] = data.get(low)
             result[high] = data.get(high)
         return result
@@ -438,9 +445,9 @@ class SearchForm(PlaceGenreFields):
 
 # Parts of a day a booker can ask for: (label, local start, local end; None is the next midnight).
 PARTS_OF_DAY: dict[str, tuple[str, dt.time, dt.time | None]] = {
-    "evening": ("Evening (18:00–24:00)", dt.time(18), None),
-    "afternoon": ("Afternoon (12:00–18:00)", dt.time(12), dt.time(18)),
-    "day": ("All day", dt.time(0), None),
+    "evening": (_("Evening (18:00–24:00)"), dt.time(18), None),
+    "afternoon": (_("Afternoon (12:00–18:00)"), dt.time(12), dt.time(18)),
+    "day": (_("All day"), dt.time(0), None),
 }
 # Longest window a band must be free for in one search.
 MAX_FREE_WINDOW = dt.timedelta(days=14)
@@ -455,43 +462,43 @@ def local_window(day: dt.date, part: str, zone: zoneinfo.ZoneInfo) -> tuple[dt.d
 class BandSearchForm(SearchForm):
     """The shared filters, the fee range, and "free on a day" or "free between" in the viewer's time zone."""
 
-    fee_min = range_end_field("Fee from", placeholder="0")
-    fee_max = range_end_field("Fee up to", placeholder="Any")
+    fee_min = range_end_field(_("Fee from"), placeholder="0")
+    fee_max = range_end_field(_("Fee up to"), placeholder=_("Any"))
     free_on = forms.DateField(
-        label="Free on",
+        label=_("Free on"),
         required=False,
         widget=IsoDateInput(),
-        error_messages={"invalid": "Enter a date, like 2026-06-13."},
+        error_messages={"invalid": _("Enter a date, like 2026-06-13.")},
     )
     part = forms.ChoiceField(
-        label="Part of the day",
+        label=_("Part of the day"),
         required=False,
         choices=[(key, label) for key, (label, _opens, _closes) in PARTS_OF_DAY.items()],
         widget=QuickSelect,
-        error_messages={"invalid_choice": "Pick evening, afternoon or all day."},
+        error_messages={"invalid_choice": _("Pick evening, afternoon or all day.")},
     )
     free_from = forms.DateTimeField(
-        label="Free from",
+        label=_("Free from"),
         required=False,
         widget=IsoDateTimeInput(),
-        error_messages={"invalid": "Enter a date and time, like 2026-06-13 18:00."},
+        error_messages={"invalid": _("Enter a date and time, like 2026-06-13 18:00.")},
     )
     free_until = forms.DateTimeField(
-        label="Free until",
+        label=_("Free until"),
         required=False,
         widget=IsoDateTimeInput(),
-        error_messages={"invalid": "Enter a date and time, like 2026-06-14 01:00."},
+        error_messages={"invalid": _("Enter a date and time, like 2026-06-14 01:00.")},
     )
 
     travels_here = forms.BooleanField(
-        label="Would travel here",
+        label=_("Would travel here"),
         required=False,
-        help_text="Bands that say they travel at least as far as from their home to the place above.",
+        help_text=_("Bands that say they travel at least as far as from their home to the place above."),
     )
 
-    ranges = [("fee_min", "fee_max", "fee")]
+    ranges = [("fee_min", "fee_max", _("fee"))]
     # By the band's lowest fee (its highest when it gives only that); bands without a fee come last.
-    sort_choices = [*SearchForm.sort_choices, ("fee", "Lowest fee first"), ("-fee", "Highest fee first")]
+    sort_choices = [*SearchForm.sort_choices, ("fee", _("Lowest fee first")), ("-fee", _("Highest fee first"))]
 
     def __init__(self, *args, time_zone: str | None = None, now: dt.datetime | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -517,12 +524,12 @@ class BandSearchForm(SearchForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if cleaned.get("travels_here") and self.near_place is None and "near" not in self.errors:
-            self.add_error("travels_here", "Pick a place under “Near” to find the bands that would travel there.")
+            self.add_error("travels_here", _("Pick a place under “Near” to find the bands that would travel there."))
         self.free_between = None
         self.free_on_local = None
         day, start, end = cleaned.get("free_on"), cleaned.get("free_from"), cleaned.get("free_until")
         if day and (start or end):
-            self.add_error("free_on", "Search one day or a from–until range, not both; clear one of them.")
+            self.add_error("free_on", _("Search one day or a from–until range, not both; clear one of them."))
             for name in ("free_on", "free_from", "free_until"):
                 cleaned.pop(name, None)
             return cleaned
@@ -548,37 +555,45 @@ class BandSearchForm(SearchForm):
         today = self.now.astimezone(self.zone).date()
         last = (self._known_until() - dt.timedelta(days=1)).astimezone(self.zone).date()
         if day < today:
-            raise forms.ValidationError("That day has passed; pick today or a later day.")
+            raise forms.ValidationError(_("That day has passed; pick today or a later day."))
         if day > last:
-            raise forms.ValidationError(f"We know who is free up to {last:%-d %b %Y}; pick an earlier day.")
+            raise forms.ValidationError(
+                _("We know who is free up to %(day)s; pick an earlier day.") % {"day": date_format(last, "j M Y")}
+            )
         start, end = local_window(day, part, self.zone)
         if end <= self.now:
-            raise forms.ValidationError("That part of the day has passed; pick a later one.")
+            raise forms.ValidationError(_("That part of the day has passed; pick a later one."))
         return start, end
 
     def _range_window(self, start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
         if start is None:
-            raise forms.ValidationError("Add when the band must be free from.")
+            raise forms.ValidationError(_("Add when the band must be free from."))
         if end is None:
-            raise forms.ValidationError("Add when the band must be free until.")
+            raise forms.ValidationError(_("Add when the band must be free until."))
         today, known = self.now.astimezone(self.zone).date(), self._known_until().astimezone(self.zone).date()
         try:
             start, end = start.astimezone(self.zone), end.astimezone(self.zone)
         except OverflowError:
             # A year like 0001 or 9999 has no UTC equivalent.
-            raise forms.ValidationError(f"Pick a time between today and {known:%-d %b %Y}.") from None
+            raise forms.ValidationError(
+                _("Pick a time between today and %(day)s.") % {"day": date_format(known, "j M Y")}
+            ) from None
         if end.date() < today:
-            raise forms.ValidationError("That time has passed; pick a later one.")
+            raise forms.ValidationError(_("That time has passed; pick a later one."))
         if start.date() > known:
-            raise forms.ValidationError(f"We know who is free up to {known:%-d %b %Y}; pick an earlier time.")
+            raise forms.ValidationError(
+                _("We know who is free up to %(day)s; pick an earlier time.") % {"day": date_format(known, "j M Y")}
+            )
         if end <= start:
-            raise forms.ValidationError("The end must be after the start.")
+            raise forms.ValidationError(_("The end must be after the start."))
         if end - start > MAX_FREE_WINDOW:
-            raise forms.ValidationError("Search at most 14 days at a time.")
+            raise forms.ValidationError(_("Search at most 14 days at a time."))
         if end <= self.now:
-            raise forms.ValidationError("That time has passed; pick a later one.")
+            raise forms.ValidationError(_("That time has passed; pick a later one."))
         if end > self._known_until():
-            raise forms.ValidationError(f"We know who is free up to {known:%-d %b %Y}; pick an earlier time.")
+            raise forms.ValidationError(
+                _("We know who is free up to %(day)s; pick an earlier time.") % {"day": date_format(known, "j M Y")}
+            )
         return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
     def filters(self) -> dict[str, Any]:
@@ -600,29 +615,45 @@ class BandSearchForm(SearchForm):
         if self.free_on_local is not None:
             day, opens, closes = self.free_on_local
             until = "24:00" if closes is None else f"{closes:%H:%M}"
-            return f"free {day:%a %-d %b}, {opens:%H:%M}–{until} {zone.key}"
+            return gettext("free %(day)s, %(opens)s–%(until)s %(zone)s") % {
+                "day": date_format(day, "D j M"),
+                "opens": f"{opens:%H:%M}",
+                "until": until,
+                "zone": zone.key,
+            }
         if self.free_between is not None:
             start, end = (moment.astimezone(zone) for moment in self.free_between)
-            until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %-d %b %H:%M}"
-            return f"free {start:%a %-d %b %H:%M}–{until} {zone.key}"
+            until = f"{end:%H:%M}" if end.date() == start.date() else date_format(end, "D j M H:i")
+            return gettext("free %(start)s–%(until)s %(zone)s") % {
+                "start": date_format(start, "D j M H:i"),
+                "until": until,
+                "zone": zone.key,
+            }
         return ""
 
     def active_filters(self) -> list[dict[str, str]]:
         chips = super().active_filters()
         if self.cleaned_data.get("travels_here") and self.near_place is not None:
             chips.append(
-                {"label": f"Would travel to {self.near_place.city.name}", "clear": self._query_without("travels_here")}
+                {
+                    "label": gettext("Would travel to %(city)s") % {"city": self.near_place.city.name},
+                    "clear": self._query_without("travels_here"),
+                }
             )
         if self.free_between is None and self.free_on_local is None:
             return chips
         data = self.cleaned_data
         if data.get("free_on"):
-            part = PARTS_OF_DAY[data.get("part") or "evening"][0].split(" (")[0].lower()
-            label = f"Free {data['free_on']:%a %-d %b}, {part}"
+            day = date_format(data["free_on"], "D j M")
+            label = {
+                "evening": gettext("Free %(day)s, evening"),
+                "afternoon": gettext("Free %(day)s, afternoon"),
+                "day": gettext("Free %(day)s, all day"),
+            }[data.get("part") or "evening"] % {"day": day}
             chips.append({"label": label, "clear": self._query_without("free_on", "part")})
         else:
             start, end = (moment.astimezone(self.zone) for moment in self.free_between)
-            until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%a %-d %b %H:%M}"
-            label = f"Free {start:%a %-d %b %H:%M}–{until}"
+            until = f"{end:%H:%M}" if end.date() == start.date() else date_format(end, "D j M H:i")
+            label = gettext("Free %(start)s–%(until)s") % {"start": date_format(start, "D j M H:i"), "until": until}
             chips.append({"label": label, "clear": self._query_without("free_from", "free_until")})
         return chips

@@ -50,14 +50,15 @@ class Viewer:
     def role(self) -> str:
         booking = self.booking
         if self.is_client:
-            return "You asked for this gig."
+            return gettext("You asked for this gig.")
         parts = []
         if self.venue_staff:
-            parts.append(f"You are on the staff of {booking.venue.name}.")
+            parts.append(gettext("You are on the staff of %(venue)s.") % {"venue": booking.venue.name})
         if self.picks_support:
             parts.append("Your band headlines this show and picks its support acts.")
         if self.membership is not None:
-            parts.append(f"You play in {booking.band.name} ({self.membership.get_role_display().lower()}).")
+            role = self.membership.get_role_display().lower()
+            parts.append(gettext("You play in %(band)s (%(role)s).") % {"band": booking.band.name, "role": role})
         return " ".join(parts)
 
     @property
@@ -107,9 +108,12 @@ def booking_viewer(*, booking: Booking, user: User) -> Viewer:
 
 def booking_fee_label(booking: Booking) -> str:
     """What the booking's fee is called from where it started: asked, offered, or the client's budget."""
-    return {Kind.APPLICATION: "Fee asked", Kind.OFFER: "Fee offered", Kind.REQUEST: "Budget", Kind.HOST: "Fee"}[
-        booking.kind
-    ]
+    return {
+        Kind.APPLICATION: gettext("Fee asked"),
+        Kind.OFFER: gettext("Fee offered"),
+        Kind.REQUEST: gettext("Budget"),
+        Kind.HOST: gettext("Fee"),
+    }[booking.kind]
 
 
 def booking_title(booking: Booking) -> str:

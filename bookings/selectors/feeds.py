@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db.models import BooleanField, Case, Count, Exists, Min, OuterRef, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.site import site_url
@@ -122,7 +123,7 @@ def feed_cards(*, user: User) -> list[FeedCard]:
         FeedCard(
             key="member",
             scope=Scope.MEMBER,
-            title="My gigs",
+            title=gettext("My gigs"),
             feed=by_key.get("member"),
             band_names=tuple(m.band.name for m in memberships),
         )

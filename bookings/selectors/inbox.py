@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from accounts.timezones import when_text
@@ -20,10 +21,10 @@ Kind = Booking.Kind
 
 HISTORY = (Status.DECLINED, Status.WITHDRAWN, Status.CANCELLED, Status.COMPLETED, Status.DISPUTED)
 TABS = {
-    "answer": "Waiting for your answer",
-    "waiting": "Waiting for others",
-    "upcoming": "Upcoming gigs",
-    "history": "History",
+    "answer": gettext_lazy("Waiting for your answer"),
+    "waiting": gettext_lazy("Waiting for others"),
+    "upcoming": gettext_lazy("Upcoming gigs"),
+    "history": gettext_lazy("History"),
 }
 # Never true, but plain SQL: an empty `__in` would make a whole filtered count fail to compile.
 NOTHING = Q(pk__isnull=True)
@@ -41,9 +42,9 @@ class InboxRow:
     def waiting_for(self) -> str:
         """Whose answer a pending booking waits for, in the viewer's words."""
         if self.needs_you:
-            return "Waiting for your answer"
+            return gettext("Waiting for your answer")
         b = self.booking
-        return f"Waiting for {b.answerer_name}"
+        return gettext("Waiting for %(name)s") % {"name": b.answerer_name}
 
     @property
     def last_change(self) -> dt.datetime:
@@ -84,8 +85,8 @@ class Roles:
         }[tab]
 
     def show_choices(self) -> list[tuple[str, str]]:
-        bands = [(f"band:{m.band_id}", f"Band: {m.band.name}") for m in self.memberships]
-        venues = [(f"venue:{s.venue_id}", f"Venue: {s.venue.name}") for s in self.staff]
+        bands = [(f"band:{m.band_id}", gettext("Band: %(name)s") % {"name": m.band.name}) for m in self.memberships]
+        venues = [(f"venue:{s.venue_id}", gettext("Venue: %(name)s") % {"name": s.venue.name}) for s in self.staff]
         return [*bands, *venues, ("client", "My private requests")]
 
     def show_q(self, show: str | None) -> Q:
@@ -98,10 +99,10 @@ class Roles:
 
     def side_label(self, booking: Booking) -> str:
         if booking.client_id == self.user.pk:
-            return "Your request"
+            return gettext("Your request")
         if booking.venue_id in self.venue_ids:
-            return f"Venue: {booking.venue.name}"
-        return f"Band: {booking.band.name}"
+            return gettext("Venue: %(name)s") % {"name": booking.venue.name}
+        return gettext("Band: %(name)s") % {"name": booking.band.name}
 
 
 def inbox_roles(*, user: User) -> Roles:

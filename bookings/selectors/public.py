@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from availability import engine
 from bands.calendar import CalendarMember, band_green_zone, month_grid
@@ -29,10 +31,10 @@ MONTHS_AHEAD = 36
 MONTHS_BACK = 24
 
 STATES = {
-    "booked": ("Booked", "♪"),
-    "pending": ("Pending", "?"),
-    "available": ("Available", "✓"),
-    "": ("Not available", "–"),
+    "booked": (gettext_lazy("Booked"), "♪"),
+    "pending": (gettext_lazy("Pending"), "?"),
+    "available": (gettext_lazy("Available"), "✓"),
+    "": (gettext_lazy("Not available"), "–"),
 }
 
 
@@ -257,12 +259,15 @@ def slot_rows(slots: Sequence[Slot], *, tz: dt.tzinfo) -> list[SlotRow]:
         start, end = slot.starts_at.astimezone(tz), slot.ends_at.astimezone(tz)
         time_label = f"{start:%H:%M}–{end:%H:%M}"
         if end.date() != start.date():
-            time_label += " next day" if end.date() == start.date() + dt.timedelta(days=1) else f" on {end:%a %-d %b}"
+            if end.date() == start.date() + dt.timedelta(days=1):
+                time_label += " " + gettext("next day")
+            else:
+                time_label += " " + gettext("on %(day)s") % {"day": date_format(end, "D j M")}
         status = slot.status
         rows.append(
             SlotRow(
                 slot=slot,
-                day_label=f"{start:%a %-d %b %Y}",
+                day_label=date_format(start, "D j M Y"),
                 time_label=time_label,
                 status=status,
                 status_label=slot.get_status_display(),

@@ -1,9 +1,7 @@
 """Every word of the bookings pages is marked for translation: each main page, drawn in the pseudo-locale
 as the person who uses it, shows no letters outside ⟦…⟧ once the page's own data is taken out."""
 
-import re
 import zoneinfo
-from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
@@ -14,142 +12,9 @@ from bands.models import Package
 from bookings.models import Booking
 from bookings.services.venue_slots import offer_invite_create
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
-from stageslot.tests.pseudo import VOID, database_words, pseudo_locale, unwrapped_text
+from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
 
 pytestmark = pytest.mark.django_db
-
-# ---- What is not this area's to mark (yet) -----------------------------------------------------------
-# The top menu, search heading, pager, result cards and map panel are templates with their words marked
-# (issue 27, merged); the base.html words and the search forms' field labels below are not yet.
-TOP_MENU = {
-    "Log in",
-    "Sign up",
-    "Skip to content",
-    "Calendar",
-    "Notifications",
-    "Log out",
-    "Menu",
-}
-# Classes of what bookings/cards.py and stageslot/templatetags/pager.py draw (each class starting so).
-DRAWN_IN_PYTHON: tuple[str, ...] = ()
-# Python-built widgets: the finder's place and genre filters (bands/forms/search.py, PlaceGenreFields) and
-# the map panel's button (places/templatetags/maps.py).
-PYTHON_WIDGETS = {
-    "Genres",
-    "Within",
-    "Near",
-    "City",
-    "Region or state",
-    "Country",
-    "Rating",
-    "Any rating",
-    "Any distance",
-    "Any country",
-    "3 stars and up",
-    "3.5 stars and up",
-    "4 stars and up",
-    "4.5 stars and up",
-    "Cities",
-}
-
-
-class _InDrawnMarkup(HTMLParser):
-    """The text of every element whose class starts with one of DRAWN_IN_PYTHON (and of what it holds)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[bool] = []
-        self.texts: set[str] = set()
-
-    def handle_starttag(self, tag, attrs):
-        if tag in VOID:
-            return
-        classes = (dict(attrs).get("class") or "").split()
-        drawn = any(c.startswith(DRAWN_IN_PYTHON) for c in classes) or (bool(self.stack) and self.stack[-1])
-        self.stack.append(drawn)
-
-    def handle_endtag(self, tag):
-        if tag not in VOID and self.stack:
-            self.stack.pop()
-
-    def handle_data(self, data):
-        if self.stack and self.stack[-1] and data.strip():
-            self.texts.add(" ".join(data.split()))
-
-
-def _not_ours(found: list, html: str) -> list:
-    """The findings minus those from markup not marked yet: a base.html menu label or a search form's
-    field label (DRAWN_IN_PYTHON may name classes of markup whose text to leave out too)."""
-    walker = _InDrawnMarkup()
-    walker.feed(html)
-    return [f for f in found if f.text not in TOP_MENU and f.text not in PYTHON_WIDGETS and f.text not in walker.texts]
-
-
-# Words drawn on these pages that belong to other areas of issue 27 (not this helper's files): each
-# entry names where it comes from. Remove an entry once its area is marked.
-OTHER_AREAS = {
-    # templates/bands/manage/layout.html and templates/venues/manage/base.html (the manage menus)
-    "Availability",
-    "Packages",
-    "Music & video",
-    "Members",
-    "Links",
-    "Gig times",
-    "Share availability",
-    "Plan a tour",
-    "Manage your band",
-    "Band pages",
-    "Profile",
-    "Stages",
-    "Staff",
-    "Invites",
-    "Slots",
-    "Applications",
-    "View public page",
-    "You are an owner here. Public address:",
-    "Listed publicly",
-    # venues.models: Slot.Status and Slot.Visibility labels; bands.models: Currency labels
-    "Booking open",
-    "Public – bands can apply",
-    "Invite only – you offer it to bands",
-    "Support call",
-    # bookings/selectors/inbox.py (tabs, sides, who a booking waits for)
-    "Waiting for your answer",
-    "Waiting for others",
-    "Upcoming gigs",
-    "History",
-    "Your request",
-    "Pending",
-    # bookings/selectors/public.py (the public calendar's day states)
-    "Available",
-    "Not available",
-    "Booked",
-    # bookings/views/feeds.py (the feed cards' titles)
-    "My gigs",
-}
-OTHER_AREAS_PATTERNS = (
-    # bookings/services/workflow.py when_text(): "… 21:00–00:00 next day (Europe/Berlin)"
-    re.compile(r"next day"),
-    # bookings/selectors/inbox.py and selectors/detail.py: "Band: …", "Venue: …", "Waiting for …",
-    # the viewer's part ("You play in …", "You asked for this gig.", "You are on the staff of …"),
-    # the booking's title ("… at …", "… for …: wedding") and the fee's label ("Fee", "Fee asked", "Budget")
-    re.compile(r"^(Band|Venue): |^Waiting for |^You (play in|asked for|are on the staff of) "),
-    re.compile(r"^(← )?Night Owls (at Zum Anker|for Cleo Client: wedding)( · StageSlot)?$"),
-    re.compile(r"^(Fee|Fee asked|Budget)$"),
-    # bookings/pages.py: the public calendar's month title and weekday names, the live slots' day labels
-    re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*( \d+ [A-Z][a-z]+ \d{4})?$|^[A-Z][a-z]+ \d{4}$"),
-    # bands.models.Currency labels ("EUR – Euro")
-    re.compile(r"^[A-Z]{3} – "),
-)
-
-
-def _other_areas(found: list) -> list:
-    """The findings minus the words that other areas of issue 27 mark (OTHER_AREAS says which)."""
-    return [
-        f
-        for f in found
-        if f.text not in OTHER_AREAS and not any(pattern.search(f.text) for pattern in OTHER_AREAS_PATTERNS)
-    ]
 
 
 def _data() -> set[str]:
@@ -251,7 +116,7 @@ def _findings(client, url: str, data: set[str]) -> list[str]:
     response = client.get(url)
     assert response.status_code == 200, url
     html = response.content.decode()
-    return [f"{url} {f}" for f in _other_areas(_not_ours(unwrapped_text(html, data=data), html))]
+    return [f"{url} {f}" for f in unwrapped_text(html, data=data)]
 
 
 def test_every_word_of_the_bookings_pages_is_marked(client, world):
@@ -265,7 +130,7 @@ def test_every_word_of_the_bookings_pages_is_marked(client, world):
                 client.force_login(users[role])
             for url in urls:
                 found += _findings(client, url, data)
-    assert found == []
+    assert found == [], "\n".join(found)
 
 
 def test_the_offer_email_is_marked_in_both_parts(world, django_capture_on_commit_callbacks):
@@ -287,8 +152,8 @@ def test_the_offer_email_is_marked_in_both_parts(world, django_capture_on_commit
     loose = [
         line
         for line in text.splitlines()
-        if line.strip() and not line.startswith("http") and _other_areas(unwrapped_text(f"<p>{line}</p>", data=data))
+        if line.strip() and not line.startswith("http") and unwrapped_text(f"<p>{line}</p>", data=data)
     ]
     assert loose == []
     html = message.alternatives[0][0]
-    assert _other_areas(unwrapped_text(html, data=data)) == []
+    assert unwrapped_text(html, data=data) == []
