@@ -80,7 +80,8 @@ def package_price_label(package: Package) -> str:
 
 def package_travel_label(package: Package) -> str:
     """ "Travel included within 50 km", "Plus a travel fee of 80 EUR", or ""."""
-    km, fee = package.travel_included_km, f"{package.travel_fee:,} {package.currency}"
+    km = package.travel_included_km
+    fee = f"{package.travel_fee:,} {package.currency}" if package.travel_fee else ""
     if km and package.travel_fee:
         return gettext("Travel included within %(km)s km; travel fee %(fee)s") % {"km": km, "fee": fee}
     if km:

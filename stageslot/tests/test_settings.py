@@ -107,7 +107,7 @@ def chain(loaders):
 print(json.dumps({
     "debug": settings.DEBUG,
     "pages": chain(engines["django"].engine.template_loaders),
-    "forms": chain(get_default_renderer().engine.engine.template_loaders),
+    "forms": f"{type(get_default_renderer()).__module__}.{type(get_default_renderer()).__name__}",
 }))
 """
 CACHED = "django.template.loaders.cached.Loader"
@@ -149,6 +149,5 @@ def test_templates_are_compiled_once_per_process_whenever_debug_is_off(env):
     [cached] = partials["inner"]
     assert cached["loader"] == CACHED
     assert [inner["loader"] for inner in cached["inner"]] == FILES
-    [forms_cached] = found["forms"]
-    assert forms_cached["loader"] == CACHED
-    assert [inner["loader"] for inner in forms_cached["inner"]] == FILES
+    # Form widgets render through the same engines as the pages (TemplatesSetting), so through that cache.
+    assert found["forms"] == "django.forms.renderers.TemplatesSetting"
