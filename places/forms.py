@@ -4,8 +4,8 @@ the server-side reading of what was sent, which also works without JavaScript.""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -75,34 +75,18 @@ class CityAutocompleteWidget(forms.Widget):
             "spellcheck": "false",
         }
         text_attrs.pop("required", None)
-        candidates = ""
-        if self.candidates:
-            options = format_html_join(
-                "",
-                '<li><label><input type="radio" name="{}_id" value="{}"> {} <span class="muted">{}</span></label></li>',
-                ((name, c.pk, c.label, population_hint(c)) for c in self.candidates),
-            )
-            candidates = format_html(
-                '<fieldset class="city-picker__candidates" data-city-candidates>'
-                '<legend>{}</legend><ul class="plain-list">{}</ul></fieldset>',
-                gettext("Which %(city)s do you mean?") % {"city": text.split(",")[0].strip()},
-                options,
-            )
-        return format_html(
-            '<div class="city-picker" data-city-picker data-url="{}" data-zone-note="{}">'
-            '<input{}><input type="hidden" name="{}_id" value="{}" data-city-id>'
-            '<ul class="city-picker__list" id="{}" role="listbox" aria-label="{}" hidden></ul>'
-            '<p class="visually-hidden" id="{}" role="status" aria-live="polite" aria-atomic="true"></p>{}</div>',
-            reverse("places:cities"),
-            self.zone_note,
-            flatatt(text_attrs),
-            name,
-            picked_id,
-            listbox_id,
-            gettext("Cities"),
-            status_id,
-            candidates,
-        )
+        context = {
+            "url": reverse("places:cities"),
+            "zone_note": self.zone_note,
+            "text_attrs": flatatt(text_attrs),
+            "name": name,
+            "picked_id": picked_id,
+            "listbox_id": listbox_id,
+            "status_id": status_id,
+            "typed": text.split(",")[0].strip(),
+            "candidates": [(city, population_hint(city)) for city in self.candidates],
+        }
+        return render_to_string("places/widgets/city_picker.html", context)
 
 
 class CityField(forms.Field):
