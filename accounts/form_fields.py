@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .timezones import time_zone_choices
@@ -94,7 +95,10 @@ def refuse_control_characters(value: str) -> None:
     """A form field validator: the same refusal as the middleware's, next to the field."""
     code = control_character_in(value or "")
     if code:
+        if "D800" <= code[2:] <= "DFFF":
+            message = gettext("This text contains a broken character (%(code)s) that is not text.")
+        else:
+            message = gettext("This text contains an invisible control character (%(code)s).")
         raise ValidationError(
-            f"This text contains {control_character_words(code)}. Remove it and try again.",
-            code="control_character",
+            " ".join([message % {"code": code}, gettext("Remove it and try again.")]), code="control_character"
         )
