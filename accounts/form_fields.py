@@ -87,8 +87,10 @@ def control_character_in(value: str) -> str | None:
 def control_character_words(code: str) -> str:
     """How a message names the character `code` (U+XXXX) that control_character_in found."""
     if "D800" <= code[2:] <= "DFFF":
-        return f"a broken character ({code}) that is not text"
-    return f"an invisible control character ({code})"
+        # Translators: said inside a sentence ("The body contains …"); code is U+XXXX.
+        return gettext("a broken character (%(code)s) that is not text") % {"code": code}
+    # Translators: said inside a sentence ("The body contains …"); code is U+XXXX.
+    return gettext("an invisible control character (%(code)s)") % {"code": code}
 
 
 def refuse_control_characters(value: str) -> None:
