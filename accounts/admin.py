@@ -7,6 +7,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 
 from .models import ApiToken, Notification, NotificationPreference, User
 from .notification_kinds import KINDS
@@ -33,7 +35,7 @@ class NotificationPreferenceInline(admin.TabularInline):
     can_delete = False
     fields = ("kind", "in_app", "email")
     readonly_fields = fields
-    verbose_name_plural = "Notification preferences (kinds not listed: in the app and email at once)"
+    verbose_name_plural = _("Notification preferences (kinds not listed: in the app and email at once)")
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -53,9 +55,9 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("display_name", "time_zone", "avatar")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Profile"), {"fields": ("display_name", "time_zone", "avatar")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = [NotificationPreferenceInline]
@@ -68,7 +70,7 @@ class UserAdmin(BaseUserAdmin):
 class KindFilter(admin.SimpleListFilter):
     """The kinds of the catalog, by their names (no scan of the table for its distinct values)."""
 
-    title = "kind"
+    title = _("kind")
     parameter_name = "kind"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
@@ -131,19 +133,28 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_resend_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.change_notification")
 
-    @admin.display(description="Read", boolean=True, ordering="read_at")
+    @admin.display(description=pgettext_lazy("notification", "Read"), boolean=True, ordering="read_at")
     def read(self, note: Notification) -> bool:
         return note.read_at is not None
 
-    @admin.action(description="Send the email again", permissions=["resend"])
+    @admin.action(description=_("Send the email again"), permissions=["resend"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         count = notification_emails_resend(ids=queryset.values_list("pk", flat=True))
         skipped = queryset.count() - count
-        self.message_user(request, f"Queued {count} email{'s' if count != 1 else ''} to be sent again.")
+        self.message_user(
+            request,
+            ngettext("Queued %(count)s email to be sent again.", "Queued %(count)s emails to be sent again.", count)
+            % {"count": count},
+        )
         if skipped:
             self.message_user(
                 request,
-                f"{skipped} left as they are: only failed or waiting emails are sent again.",
+                ngettext(
+                    "%(count)s left as they are: only failed or waiting emails are sent again.",
+                    "%(count)s left as they are: only failed or waiting emails are sent again.",
+                    skipped,
+                )
+                % {"count": skipped},
                 messages.WARNING,
             )
 
@@ -155,7 +166,15 @@ class NotificationAdmin(admin.ModelAdmin):
                 url = f"{reverse('admin:accounts_notification_changelist')}?{failed_filter}"
                 self.message_user(
                     request,
-                    format_html('Failed emails: {}. <a href="{}">Show them</a>', failed, url),
+                    format_html(
+                        ngettext(
+                            'Failed emails: {count}. <a href="{url}">Show them</a>',
+                            'Failed emails: {count}. <a href="{url}">Show them</a>',
+                            failed,
+                        ),
+                        count=failed,
+                        url=url,
+                    ),
                     messages.WARNING,
                 )
         return super().changelist_view(request, extra_context)
@@ -174,9 +193,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         from django.utils import timezone
 
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)s token revoked.", "%(count)s tokens revoked.", count) % {"count": count},
+            messages.SUCCESS,
+        )

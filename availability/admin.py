@@ -4,6 +4,7 @@ addresses), and the busy intervals they expand into (read-only)."""
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
@@ -49,7 +50,7 @@ class ExternalCalendarAdmin(admin.ModelAdmin):
         # Removing goes through the service, which also drops the calendar's busy time.
         return False
 
-    @admin.action(description="Read the selected calendars again now")
+    @admin.action(description=_("Read the selected calendars again now"))
     def refresh_now(self, request: HttpRequest, queryset: QuerySet[ExternalCalendar]) -> None:
         for calendar in queryset:
             services.calendar_refresh_request(calendar=calendar, by=calendar.user)

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AvailabilityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "availability"
+    verbose_name = _("Availability")
 
     def ready(self) -> None:
         # Register the app's Celery tasks: services queue them by name (accounts.queue).

@@ -1,6 +1,7 @@
 """Staff screens for genres and bands: review, approve, suspend, merge genres."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,7 +10,10 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
 from .models import ApprovalStatus, Band, BandEmbed, BandPhoto, Genre, Membership
@@ -26,9 +30,9 @@ def action_with_form(
     *,
     form_class: type[forms.Form],
     action: str,
-    title: str,
-    intro: str,
-    submit_label: str,
+    title: str | Promise,
+    intro: str | Promise,
+    submit_label: str | Promise,
     apply: Callable[[forms.Form], None],
 ) -> TemplateResponse | None:
     """Ask for the action's input on a page of its own, then run `apply` with the valid form."""
@@ -52,10 +56,10 @@ def action_with_form(
 
 class StatusReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="The members see this on their page, so say what they can do about it.",
+        help_text=_("The members see this on their page, so say what they can do about it."),
     )
 
 
@@ -69,9 +73,9 @@ def status_badge(status: str, label: str) -> str:
 
 class GenreMergeForm(forms.Form):
     target = forms.ModelChoiceField(
-        label="Merge into",
+        label=_("Merge into"),
         queryset=Genre.objects.order_by("name"),
-        help_text="Bands and venues with any of the selected genres get this one; the others are deleted.",
+        help_text=_("Bands and venues with any of the selected genres get this one; the others are deleted."),
     )
 
 
@@ -92,15 +96,15 @@ class GenreAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="Bands", ordering="band_total")
+    @admin.display(description=_("Bands"), ordering="band_total")
     def band_count(self, genre: Genre) -> int:
         return genre.band_total
 
-    @admin.display(description="Venues", ordering="venue_total")
+    @admin.display(description=_("Venues"), ordering="venue_total")
     def venue_count(self, genre: Genre) -> int:
         return genre.venue_total
 
-    @admin.action(description="Merge selected genres into…", permissions=["change"])
+    @admin.action(description=_("Merge selected genres into…"), permissions=["change"])
     def merge_genres(self, request: HttpRequest, queryset: QuerySet[Genre]) -> TemplateResponse | None:
         selected = list(queryset)
 
@@ -108,9 +112,16 @@ class GenreAdmin(admin.ModelAdmin):
             target = form.cleaned_data["target"]
             merged = genre_merge(sources=selected, target=target)
             if merged:
-                self.message_user(request, f"Merged {merged} genre(s) into “{target}”.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    ngettext(
+                        "Merged %(count)s genre into “%(genre)s”.", "Merged %(count)s genres into “%(genre)s”.", merged
+                    )
+                    % {"count": merged, "genre": target},
+                    messages.SUCCESS,
+                )
             else:
-                self.message_user(request, "Pick a genre other than the ones being merged.", messages.WARNING)
+                self.message_user(request, gettext("Pick a genre other than the ones being merged."), messages.WARNING)
 
         return action_with_form(
             self,
@@ -118,9 +129,11 @@ class GenreAdmin(admin.ModelAdmin):
             queryset,
             form_class=GenreMergeForm,
             action="merge_genres",
-            title="Merge genres",
-            intro="These genres will be merged into the one you pick; bands and venues keep their other genres.",
-            submit_label="Merge genres",
+            title=gettext("Merge genres"),
+            intro=gettext(
+                "These genres will be merged into the one you pick; bands and venues keep their other genres."
+            ),
+            submit_label=gettext("Merge genres"),
             apply=apply,
         )
 
@@ -149,7 +162,7 @@ class PhotoInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.display(description="Photo")
+    @admin.display(description=_("Photo"))
     def preview(self, photo) -> str:
         return format_html('<img src="{}" alt="" style="max-height:80px;border-radius:4px">', photo.image.url)
 
@@ -172,11 +185,11 @@ class CityMatchedFilter(admin.SimpleListFilter):
     """Rows whose typed city names no single city of the gazetteer are "no": staff match them, by
     picking the city on the row or with the action "Match the city again"; nothing is guessed."""
 
-    title = "city matched"
+    title = _("city matched")
     parameter_name = "city_matched"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Yes"), ("no", "No (a city is typed but not matched)")]
+        return [("yes", gettext("Yes")), ("no", gettext("No (a city is typed but not matched)"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() == "yes":
@@ -184,6 +197,21 @@ class CityMatchedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(place__isnull=True).exclude(city="")
         return queryset
+
+
+@dataclass(frozen=True)
+class StatusWords:
+    """The status actions' sentences in the words of one kind of listing (bands, venues): each sentence
+    whole, the counted ones with their plural (`ngettext_lazy(…, "count")`), so translators read them as
+    staff do."""
+
+    approved: Promise  # Approved %(count)s …
+    suspended: Promise  # Suspended %(count)s …
+    returned: Promise  # Returned %(count)s … to review.
+    matched: Promise  # Matched the city of %(count)s …
+    unmatched: Promise  # %(count)s … stay unmatched … %(names)s.
+    suspend_title: Promise
+    suspend_intro: Promise
 
 
 class StatusActionsMixin:
@@ -206,6 +234,7 @@ class StatusActionsMixin:
     set_status: Callable[..., object]
     places_match: Callable[..., tuple[list, list]]
     thing: str
+    words: StatusWords
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         # "?place=abc" on the add page: the autocomplete widget would look the id up and fail (500).
@@ -214,29 +243,38 @@ class StatusActionsMixin:
             del initial["place"]
         return initial
 
-    @admin.display(description="City in the gazetteer", ordering="place__name")
+    @admin.display(description=_("City in the gazetteer"), ordering="place__name")
     def place_display(self, obj) -> str:
         return obj.place.label if obj.place_id else "—"
 
-    @admin.action(description="Match the city again", permissions=["change"])
+    @admin.action(description=_("Match the city again"), permissions=["change"])
     def match_city(self, request: HttpRequest, queryset: QuerySet) -> None:
         matched, unmatched = self.places_match(**{f"{self.thing}s": queryset.select_related(None)})
         self.message_user(
             request,
-            f"Matched the city of {len(matched)} {self.thing}(s).",
+            self.words.matched % {"count": len(matched)},
             messages.SUCCESS if matched else messages.INFO,
         )
         if unmatched:
-            names = "; ".join(f"{row.name} (“{row.city}”)" for row in unmatched[:20])
-            more = f" and {len(unmatched) - 20} more" if len(unmatched) > 20 else ""
+            names = "; ".join(
+                # Translators: a listing's name and the city name typed on it, e.g. Jazz Cellar (“Hamburgh”).
+                gettext("%(name)s (“%(city)s”)") % {"name": row.name, "city": row.city}
+                for row in unmatched[:20]
+            )
+            if len(unmatched) > 20:
+                more = len(unmatched) - 20
+                # Translators: the first twenty names, then how many more there are.
+                names = ngettext("%(names)s and %(count)s more", "%(names)s and %(count)s more", more) % {
+                    "names": names,
+                    "count": more,
+                }
             self.message_user(
                 request,
-                f"{len(unmatched)} {self.thing}(s) stay unmatched: their city names no single city in the "
-                f"gazetteer. Pick the city on each: {names}{more}.",
+                self.words.unmatched % {"count": len(unmatched), "names": names},
                 messages.WARNING,
             )
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def status_display(self, obj) -> str:
         return status_badge(obj.status, obj.get_status_display())
 
@@ -247,16 +285,16 @@ class StatusActionsMixin:
             changed += 1
         return changed
 
-    @admin.action(description="Approve: list publicly", permissions=["change"])
+    @admin.action(description=_("Approve: list publicly"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
         n = self._set_status(request, queryset, ApprovalStatus.APPROVED)
-        self.message_user(request, f"Approved {n} {self.thing}(s): they are listed publicly now.", messages.SUCCESS)
+        self.message_user(request, self.words.approved % {"count": n}, messages.SUCCESS)
 
-    @admin.action(description="Suspend: hide from public pages…", permissions=["change"])
+    @admin.action(description=_("Suspend: hide from public pages…"), permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         def apply(form: StatusReasonForm) -> None:
             n = self._set_status(request, queryset, ApprovalStatus.SUSPENDED, form.cleaned_data["reason"])
-            self.message_user(request, f"Suspended {n} {self.thing}(s).", messages.SUCCESS)
+            self.message_user(request, self.words.suspended % {"count": n}, messages.SUCCESS)
 
         return action_with_form(
             self,
@@ -264,16 +302,16 @@ class StatusActionsMixin:
             queryset,
             form_class=StatusReasonForm,
             action="suspend",
-            title=f"Suspend {self.thing}s",
-            intro=f"These {self.thing}s disappear from public pages; their people still see them, with your reason.",
-            submit_label="Suspend",
+            title=self.words.suspend_title,
+            intro=self.words.suspend_intro,
+            submit_label=gettext("Suspend"),
             apply=apply,
         )
 
-    @admin.action(description="Return to review (unlist)", permissions=["change"])
+    @admin.action(description=_("Return to review (unlist)"), permissions=["change"])
     def return_to_review(self, request: HttpRequest, queryset: QuerySet) -> None:
         n = self._set_status(request, queryset, ApprovalStatus.PENDING)
-        self.message_user(request, f"Returned {n} {self.thing}(s) to review.", messages.SUCCESS)
+        self.message_user(request, self.words.returned % {"count": n}, messages.SUCCESS)
 
 
 @admin.register(Band)
@@ -281,12 +319,32 @@ class BandAdmin(StatusActionsMixin, admin.ModelAdmin):
     set_status = staticmethod(band_set_status)
     places_match = staticmethod(bands_place_match)
     thing = "band"
+    words = StatusWords(
+        approved=ngettext_lazy(
+            "Approved %(count)s band: it is listed publicly now.",
+            "Approved %(count)s bands: they are listed publicly now.",
+            "count",
+        ),
+        suspended=ngettext_lazy("Suspended %(count)s band.", "Suspended %(count)s bands.", "count"),
+        returned=ngettext_lazy("Returned %(count)s band to review.", "Returned %(count)s bands to review.", "count"),
+        matched=ngettext_lazy("Matched the city of %(count)s band.", "Matched the city of %(count)s bands.", "count"),
+        unmatched=ngettext_lazy(
+            # Translators: %(names)s lists the bands, each with the city name typed on it.
+            "%(count)s band stays unmatched: its city names no single city in the gazetteer. "
+            "Pick the city on it: %(names)s.",
+            "%(count)s bands stay unmatched: their city names no single city in the gazetteer. "
+            "Pick the city on each: %(names)s.",
+            "count",
+        ),
+        suspend_title=_("Suspend bands"),
+        suspend_intro=_("These bands disappear from public pages; their people still see them, with your reason."),
+    )
     list_display = ("name", "status_display", "city", "country", "place_display", "member_count", "created_at")
     inlines = [MembershipInline, BandPhotoInline, BandEmbedInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Band]:
         return super().get_queryset(request).annotate(member_total=count_of(Membership, "band"))
 
-    @admin.display(description="Members", ordering="member_total")
+    @admin.display(description=_("Members"), ordering="member_total")
     def member_count(self, band: Band) -> int:
         return band.member_total

@@ -284,7 +284,12 @@ class Membership(models.Model):
         constraints = [models.UniqueConstraint(fields=["band", "user"], name="bands_membership_unique")]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.band} ({self.get_role_display()})"
+        # Translators: a band's member, e.g. "Ana Díaz in The Quiet Hours (Leader)".
+        return gettext("%(person)s in %(band)s (%(role)s)") % {
+            "person": self.user,
+            "band": self.band,
+            "role": self.get_role_display(),
+        }
 
     @property
     def can_manage(self) -> bool:

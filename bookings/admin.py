@@ -14,12 +14,21 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .models import Booking, BookingEvent, BookingFile, OfferInvite, RescheduleProposal, Webhook, WebhookDelivery
 from .services.life import booking_dispute_resolve
 from .services.venue_slots import offer_invite_state
 from .services.workflow import BookingError, when_text
+
+# An emailed offer's state, as offer_invite_state names it.
+INVITE_STATES = {
+    "open": pgettext_lazy("emailed offer", "open"),
+    "claimed": pgettext_lazy("emailed offer", "claimed"),
+    "revoked": pgettext_lazy("emailed offer", "revoked"),
+    "expired": pgettext_lazy("emailed offer", "expired"),
+}
 
 
 class ReadOnlyAdminMixin:
@@ -41,8 +50,8 @@ class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = ("created_at", "actor", "from_status", "to_status", "note")
     readonly_fields = fields
     ordering = ("created_at", "pk")
-    verbose_name = "change"
-    verbose_name_plural = "History (who changed what, and why)"
+    verbose_name = _("change")
+    verbose_name_plural = _("History (who changed what, and why)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BookingEvent]:
         return super().get_queryset(request).select_related("actor")
@@ -59,12 +68,15 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     inlines = [BookingEventInline]
     fieldsets = (
         (None, {"fields": ("uid", "kind", "role", "status", "status_note", "status_changed_at", "sequence")}),
-        ("Who", {"fields": ("band", "slot", "venue", "client", "requested_by")}),
-        ("When and what", {"fields": ("when", "starts_at", "ends_at", "time_zone", "fee", "currency", "message")}),
-        ("Private event", {"fields": ("event_type", "location", "guests"), "classes": ("collapse",)}),
-        ("Record", {"fields": ("shortlisted", "block", "created_at", "updated_at")}),
+        (_("Who"), {"fields": ("band", "slot", "venue", "client", "requested_by")}),
+        (_("When and what"), {"fields": ("when", "starts_at", "ends_at", "time_zone", "fee", "currency", "message")}),
+        (_("Private event"), {"fields": ("event_type", "location", "guests"), "classes": ("collapse",)}),
         (
-            "Client booking",
+            pgettext_lazy("section of a booking's page: its bookkeeping", "Record"),
+            {"fields": ("shortlisted", "block", "created_at", "updated_at")},
+        ),
+        (
+            _("Client booking"),
             {
                 "fields": (
                     "instant",
@@ -85,12 +97,12 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         resolve = self.admin_site.admin_view(self.resolve_dispute)
         return [path("<int:pk>/resolve/", resolve, name="bookings_booking_resolve"), *super().get_urls()]
 
-    @admin.display(description="Dispute")
+    @admin.display(description=_("Dispute"))
     def dispute(self, booking: Booking) -> str:
         if booking.status != Booking.Status.DISPUTED:
             return "–"
         url = reverse("admin:bookings_booking_resolve", args=[booking.pk])
-        return format_html('<a class="button" href="{}">Resolve this dispute</a>', url)
+        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Resolve this dispute"))
 
     def resolve_dispute(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Staff decide a disputed gig: completed or cancelled, with a note both sides read."""
@@ -111,7 +123,7 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 return redirect("admin:bookings_booking_change", booking.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Resolve the dispute about {booking}",
+            "title": gettext("Resolve the dispute about %(booking)s") % {"booking": booking},
             "booking": booking,
             "form": form,
             "events": booking.events.all(),
@@ -122,30 +134,36 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
         return super().get_queryset(request).select_related("band", "venue", "client", "slot", "requested_by")
 
-    @admin.display(description="Booking", ordering="uid")
+    @admin.display(description=_("Booking"), ordering="uid")
     def short_uid(self, booking: Booking) -> str:
         return str(booking.uid)[:8]
 
-    @admin.display(description="Where", ordering="venue__name")
+    @admin.display(description=_("Where"), ordering="venue__name")
     def where(self, booking: Booking) -> str:
         if booking.venue_id:
             return booking.venue.name
-        return f"Private: {booking.client.email}" if booking.client_id else "Private"
+        if booking.client_id:
+            # Translators: a private event's booking, by the client's email address.
+            return gettext("Private: %(email)s") % {"email": booking.client.email}
+        return gettext("Private")
 
-    @admin.display(description="When (the event's zone)", ordering="starts_at")
+    @admin.display(description=_("When (the event's zone)"), ordering="starts_at")
     def when(self, booking: Booking) -> str:
         return when_text(booking.starts_at, booking.ends_at, booking.zone)
 
 
 class ResolveForm(forms.Form):
     outcome = forms.ChoiceField(
+        label=_("Outcome"),
         choices=[
-            (Booking.Status.COMPLETED, "Completed: the gig counts as played"),
-            (Booking.Status.CANCELLED, "Cancelled"),
+            (Booking.Status.COMPLETED, _("Completed: the gig counts as played")),
+            (Booking.Status.CANCELLED, _("Cancelled")),
         ],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(max_length=400, widget=forms.Textarea(attrs={"rows": 3}), help_text="Both sides read it.")
+    note = forms.CharField(
+        label=_("Note"), max_length=400, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("Both sides read it.")
+    )
 
 
 @admin.register(RescheduleProposal)
@@ -186,9 +204,9 @@ class OfferInviteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="State")
+    @admin.display(description=_("State"))
     def state(self, invite: OfferInvite) -> str:
-        return offer_invite_state(invite)
+        return INVITE_STATES[offer_invite_state(invite)]
 
 
 class WebhookDeliveryInline(ReadOnlyAdminMixin, admin.TabularInline):

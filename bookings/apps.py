@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BookingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "bookings"
+    verbose_name = _("Bookings")
 
     def ready(self) -> None:
         # Register the app's Celery tasks: services queue them by name (accounts.queue).

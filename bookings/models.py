@@ -13,6 +13,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from bands.models import Band, BandBlock, Currency, Package
@@ -176,7 +177,12 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.uid} ({self.status})"
+        # Translators: a booking's kind, its uid and its status, e.g. "Offer 5f0c… (Booked)".
+        return gettext("%(kind)s %(uid)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "uid": self.uid,
+            "status": self.get_status_display(),
+        }
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

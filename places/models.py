@@ -5,26 +5,28 @@ table so that no page asks an outside service where a place is.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 
 class City(models.Model):
-    geoname_id = models.PositiveIntegerField(unique=True)
-    name = models.CharField(max_length=200)
+    geoname_id = models.PositiveIntegerField(_("GeoNames id"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
     # The name folded to lower-case ASCII ("münchen" → "munchen"): what a search compares with.
-    search_name = models.CharField(max_length=200)
+    search_name = models.CharField(_("search name"), max_length=200)
     # Other names in Latin script, folded the same way and joined by "|" ("|munchen|monaco di baviera|"):
     # so "München" and "Köln" find Munich and Cologne.
-    other_names = models.TextField(blank=True)
-    region = models.CharField(max_length=100, blank=True)
-    country = CountryField()
-    latitude = models.FloatField()
-    longitude = models.FloatField()
-    time_zone = models.CharField(max_length=64)
-    population = models.PositiveIntegerField(default=0)
+    other_names = models.TextField(_("other names"), blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    country = CountryField(_("country"))
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    population = models.PositiveIntegerField(_("population"), default=0)
 
     class Meta:
-        verbose_name_plural = "cities"
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
         ordering = ["-population", "name"]
         indexes = [
             models.Index(fields=["latitude", "longitude"], name="places_city_point"),

@@ -6,6 +6,9 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from bands.admin import action_with_form
 
@@ -22,19 +25,23 @@ from .services import (
 
 class ModerationReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="The author's side reads this, so say which rule the review breaks.",
+        help_text=_("The author's side reads this, so say which rule the review breaks."),
     )
 
 
 class ReportedFilter(admin.SimpleListFilter):
-    title = "to decide"
+    title = _("to decide")
     parameter_name = "todo"
 
     def lookups(self, request, model_admin):
-        return [("reported", "Open reports"), ("no_show", "No-show reports waiting"), ("hidden", "Hidden")]
+        return [
+            ("reported", gettext("Open reports")),
+            ("no_show", gettext("No-show reports waiting")),
+            ("hidden", gettext("Hidden")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "reported":
@@ -85,7 +92,7 @@ class ReviewAdmin(admin.ModelAdmin):
             .annotate(open_report_count=Count("reports", filter=Q(reports__resolved_at__isnull=True)))
         )
 
-    @admin.display(description="open reports", ordering="open_report_count")
+    @admin.display(description=_("open reports"), ordering="open_report_count")
     def open_reports(self, obj: Review) -> int:
         return obj.open_report_count
 
@@ -95,19 +102,22 @@ class ReviewAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def _each(self, request: HttpRequest, queryset: QuerySet, step, done: str, **kwargs) -> None:
+    def _each(self, request: HttpRequest, queryset: QuerySet, step, done: Promise, **kwargs) -> None:
+        """Take `step` on each review; `done` is the count's sentence (`ngettext_lazy(…, "count")`)."""
         n = 0
         for review in queryset.select_related("booking"):
             try:
                 step(review=review, by=request.user, **kwargs)
             except ReviewError as exc:
-                self.message_user(request, f"{review}: {exc}", messages.WARNING)
+                # Translators: a review, then why the step was refused for it.
+                refusal = gettext("%(review)s: %(refusal)s") % {"review": review, "refusal": exc}
+                self.message_user(request, refusal, messages.WARNING)
             else:
                 n += 1
         if n:
-            self.message_user(request, f"{done} {n} review(s).", messages.SUCCESS)
+            self.message_user(request, done % {"count": n}, messages.SUCCESS)
 
-    def _with_reason(self, request, queryset, *, step, action: str, title: str, intro: str, done: str):
+    def _with_reason(self, request, queryset, *, step, action: str, title: str, intro: str, done: Promise):
         def apply(form: ModerationReasonForm) -> None:
             self._each(request, queryset, step, done, reason=form.cleaned_data["reason"])
 
@@ -123,41 +133,66 @@ class ReviewAdmin(admin.ModelAdmin):
             apply=apply,
         )
 
-    @admin.action(description="Hide from the public…", permissions=["change"])
+    @admin.action(description=_("Hide from the public…"), permissions=["change"])
     def hide(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         return self._with_reason(
             request,
             queryset,
             step=review_hide,
             action="hide",
-            title="Hide reviews",
-            intro="The public no longer sees these reviews and the ratings recompute; the authors read your reason.",
-            done="Hid",
+            title=gettext("Hide reviews"),
+            intro=gettext(
+                "The public no longer sees these reviews and the ratings recompute; the authors read your reason."
+            ),
+            done=ngettext_lazy("Hid %(count)s review.", "Hid %(count)s reviews.", "count"),
         )
 
-    @admin.action(description="Restore (show again)", permissions=["change"])
+    @admin.action(description=_("Restore (show again)"), permissions=["change"])
     def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._each(request, queryset, review_restore, "Restored")
+        self._each(
+            request,
+            queryset,
+            review_restore,
+            ngettext_lazy("Restored %(count)s review.", "Restored %(count)s reviews.", "count"),
+        )
 
-    @admin.action(description="Confirm the reported no-show", permissions=["change"])
+    @admin.action(description=_("Confirm the reported no-show"), permissions=["change"])
     def confirm_no_show(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._each(request, queryset, no_show_confirm, "Confirmed the no-show of")
+        self._each(
+            request,
+            queryset,
+            no_show_confirm,
+            ngettext_lazy(
+                "Confirmed the no-show of %(count)s review.", "Confirmed the no-show of %(count)s reviews.", "count"
+            ),
+        )
 
-    @admin.action(description="Dismiss the reported no-show…", permissions=["change"])
+    @admin.action(description=_("Dismiss the reported no-show…"), permissions=["change"])
     def dismiss_no_show(self, request: HttpRequest, queryset: QuerySet) -> TemplateResponse | None:
         return self._with_reason(
             request,
             queryset,
             step=no_show_dismiss,
             action="dismiss_no_show",
-            title="Dismiss no-show reports",
-            intro="These no-show reports stay hidden; their authors read your reason.",
-            done="Dismissed the no-show report of",
+            title=gettext("Dismiss no-show reports"),
+            intro=gettext("These no-show reports stay hidden; their authors read your reason."),
+            done=ngettext_lazy(
+                "Dismissed the no-show report of %(count)s review.",
+                "Dismissed the no-show report of %(count)s reviews.",
+                "count",
+            ),
         )
 
-    @admin.action(description="Dismiss the reports (keep the review)", permissions=["change"])
+    @admin.action(description=_("Dismiss the reports (keep the review)"), permissions=["change"])
     def dismiss_reports(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._each(request, queryset, reports_dismiss, "Dismissed the reports of")
+        self._each(
+            request,
+            queryset,
+            reports_dismiss,
+            ngettext_lazy(
+                "Dismissed the reports of %(count)s review.", "Dismissed the reports of %(count)s reviews.", "count"
+            ),
+        )
 
 
 @admin.register(ReviewReport)

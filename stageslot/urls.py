@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 
 from accounts.urls import notification_patterns, token_patterns
 from bookings.api.core import not_found
@@ -13,9 +14,9 @@ from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 # The reviews app sits above bookings, so its API router is mounted here, beside bookings.api's own.
 api.add_router("", reviews_api)
 
-admin.site.site_header = "StageSlot staff"
-admin.site.site_title = "StageSlot staff"
-admin.site.index_title = "Run StageSlot"
+admin.site.site_header = _("StageSlot staff")
+admin.site.site_title = _("StageSlot staff")
+admin.site.index_title = _("Run StageSlot")
 
 urlpatterns = [
     path("", home.home, name="home"),

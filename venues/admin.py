@@ -4,8 +4,10 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext_lazy as _
 
-from bands.admin import PhotoInline, StatusActionsMixin
+from bands.admin import PhotoInline, StatusActionsMixin, StatusWords
 from bands.selectors import count_of
 
 from .models import Slot, Stage, Venue, VenuePhoto, VenueStaff
@@ -38,6 +40,26 @@ class VenueAdmin(StatusActionsMixin, admin.ModelAdmin):
     set_status = staticmethod(venue_set_status)
     places_match = staticmethod(venues_place_match)
     thing = "venue"
+    words = StatusWords(
+        approved=ngettext_lazy(
+            "Approved %(count)s venue: it is listed publicly now.",
+            "Approved %(count)s venues: they are listed publicly now.",
+            "count",
+        ),
+        suspended=ngettext_lazy("Suspended %(count)s venue.", "Suspended %(count)s venues.", "count"),
+        returned=ngettext_lazy("Returned %(count)s venue to review.", "Returned %(count)s venues to review.", "count"),
+        matched=ngettext_lazy("Matched the city of %(count)s venue.", "Matched the city of %(count)s venues.", "count"),
+        unmatched=ngettext_lazy(
+            # Translators: %(names)s lists the venues, each with the city name typed on it.
+            "%(count)s venue stays unmatched: its city names no single city in the gazetteer. "
+            "Pick the city on it: %(names)s.",
+            "%(count)s venues stay unmatched: their city names no single city in the gazetteer. "
+            "Pick the city on each: %(names)s.",
+            "count",
+        ),
+        suspend_title=_("Suspend venues"),
+        suspend_intro=_("These venues disappear from public pages; their people still see them, with your reason."),
+    )
     list_display = (
         "name",
         "status_display",
@@ -53,7 +75,7 @@ class VenueAdmin(StatusActionsMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Venue]:
         return super().get_queryset(request).annotate(stage_total=count_of(Stage, "venue"))
 
-    @admin.display(description="Stages", ordering="stage_total")
+    @admin.display(description=_("Stages"), ordering="stage_total")
     def stage_count(self, venue: Venue) -> int:
         return venue.stage_total
 
@@ -64,7 +86,7 @@ class VenueAdmin(StatusActionsMixin, admin.ModelAdmin):
 class SlotStatusFilter(admin.SimpleListFilter):
     """The derived public status (open, need support, booked, cancelled), as the pages show it."""
 
-    title = "status"
+    title = _("status")
     parameter_name = "status"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
@@ -135,18 +157,19 @@ class SlotAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Slot | None = None) -> bool:
         return False
 
-    @admin.display(description="Slot", ordering="title")
+    @admin.display(description=_("Slot"), ordering="title")
     def slot_title(self, slot: Slot) -> str:
-        return slot.title or "Slot"
+        return slot.title or gettext("Slot")
 
-    @admin.display(description="Stage", ordering="stage__name")
+    @admin.display(description=_("Stage"), ordering="stage__name")
     def stage_name(self, slot: Slot) -> str:
         return slot.stage.name
 
-    @admin.display(description="Status")
+    @admin.display(description=_("Status"))
     def status_display(self, slot: Slot) -> str:
         return slot.get_status_display()
 
-    @admin.display(description="Places taken")
+    @admin.display(description=_("Places taken"))
     def places_display(self, slot: Slot) -> str:
-        return f"{slot.places_taken} of {slot.places}"
+        # Translators: places taken of the slot's places, e.g. "2 of 3".
+        return gettext("%(taken)s of %(places)s") % {"taken": slot.places_taken, "places": slot.places}

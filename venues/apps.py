@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class VenuesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "venues"
+    verbose_name = _("Venues")
 
     def ready(self) -> None:
         from bands import search_lists

@@ -188,8 +188,8 @@ def test_staff_see_the_unmatched_bands_and_match_them_again(empty_gazetteer):
     request = admin_request(staff)
     model_admin.match_city(request, Band.objects.filter(pk__in=[matched.pk, later.pk, never.pk, homeless.pk]))
     texts = [str(m) for m in request._messages]
-    assert texts[0] == "Matched the city of 1 band(s)."
-    assert "1 band(s) stay unmatched" in texts[1] and "Never (“Kleinkleckersdorf”)" in texts[1]
+    assert texts[0] == "Matched the city of 1 band."
+    assert "1 band stays unmatched" in texts[1] and "Never (“Kleinkleckersdorf”)" in texts[1]
     later.refresh_from_db()
     never.refresh_from_db()
     assert (later.place, later.latitude) == (dresden, dresden.latitude)

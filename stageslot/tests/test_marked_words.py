@@ -3,10 +3,14 @@
 The pseudo-locale walks (test_pseudo_locale.py in each app) find unmarked words on the pages they draw;
 refusals, API problems and flash messages are only drawn when something goes wrong, so a walk misses
 most of them. This test reads the source instead: a refusal raised, a problem answered or a message
-flashed with a bare string literal (or an f-string) is a sentence nobody can translate.
+flashed with a bare string literal (or an f-string) is a sentence nobody can translate. The staff
+screens too: an admin's notices (message_user), its columns' and actions' descriptions, its fieldset and
+list filter titles and the admin site's titles.
 
     raise BookingError("This slot is taken.")            # found
     raise BookingError(_("This slot is taken."))         # marked
+    @admin.action(description="Approve")                 # found
+    fieldsets = (("Profile", {"fields": …}),)            # found
 """
 
 import ast
@@ -48,8 +52,14 @@ REFUSALS = {
     "LimitReached",
 }
 # Callables whose message argument a person reads: (name, position of the message).
-MESSAGES = {"ApiProblem": 1, "problem_response": 1, "HttpError": 1, "add_error": 1}
+MESSAGES = {"ApiProblem": 1, "problem_response": 1, "HttpError": 1, "add_error": 1, "message_user": 1}
 FLASHES = {"success", "info", "warning", "error", "debug"}  # messages.success(request, "…")
+DESCRIBED = {"display", "action"}  # @admin.display(description="…"), @admin.action(description="…")
+# Class attributes a person reads: a list filter's title, an inline's names (`fieldsets` are read apart).
+READ_ATTRIBUTES = {"title", "verbose_name", "verbose_name_plural"}
+FIELDSETS = {"fieldsets", "add_fieldsets"}
+# Attributes set on an object that a person reads: admin.site.site_header = "…", f.short_description = "…".
+READ_SET_ATTRIBUTES = {"site_header", "site_title", "index_title", "short_description"}
 
 
 def _name(func: ast.expr) -> str:
@@ -77,7 +87,32 @@ def _bare(node: ast.expr | None) -> bool:
     return False
 
 
+def _assigned(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """Class attributes and object attributes a person reads, given a bare sentence."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for statement in node.body:
+                if not isinstance(statement, ast.Assign):
+                    continue
+                for target in statement.targets:
+                    if not isinstance(target, ast.Name):
+                        continue
+                    if target.id in READ_ATTRIBUTES and _bare(statement.value):
+                        yield statement.lineno, target.id
+                    elif target.id in FIELDSETS and isinstance(statement.value, (ast.Tuple, ast.List)):
+                        titles = [
+                            s.elts[0] for s in statement.value.elts if isinstance(s, (ast.Tuple, ast.List)) and s.elts
+                        ]
+                        if any(_bare(title) for title in titles):
+                            yield statement.lineno, target.id
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr in READ_SET_ATTRIBUTES and _bare(node.value):
+                    yield node.lineno, target.attr
+
+
 def _unmarked(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    yield from _assigned(tree)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -97,6 +132,8 @@ def _unmarked(tree: ast.AST) -> Iterator[tuple[int, str]]:
             and len(node.args) > 1
         ):
             message = node.args[1]
+        elif name in DESCRIBED and isinstance(node.func, ast.Attribute) and _name(node.func.value) == "admin":
+            message = next((k.value for k in node.keywords if k.arg == "description"), None)
         if message is not None and _bare(message):
             yield node.lineno, name
 
@@ -136,5 +173,22 @@ def test_the_check_finds_what_it_looks_for():
         "form.add_error('name', 'Pick another name.')\n"
         "form.add_error(None, exc.messages[0])\n"
         "raise BookingError('%s is busy.' % who)\n"
+        "self.message_user(request, f'Approved {n} band(s).', messages.SUCCESS)\n"
+        "self.message_user(request, ngettext('Approved %(count)s band.', 'Approved %(count)s bands.', n) % v)\n"
+        "@admin.display(description='Members', ordering='member_total')\n"
+        "def member_count(self, band): ...\n"
+        "@admin.action(description=_('Approve'), permissions=['change'])\n"
+        "def approve(self, request, queryset): ...\n"
+        "class KindFilter(admin.SimpleListFilter):\n"
+        "    title = 'kind'\n"
+        "    parameter_name = 'kind'\n"
+        "class UserAdmin(admin.ModelAdmin):\n"
+        "    fieldsets = ((None, {'fields': ('email',)}), ('Profile', {'fields': ('display_name',)}))\n"
+        "    verbose_name_plural = _('History')\n"
+        "class BandAdmin(admin.ModelAdmin):\n"
+        "    fieldsets = ((None, {'fields': ('name',)}), (_('Profile'), {'fields': ('city',)}))\n"
+        "admin.site.site_header = 'StageSlot staff'\n"
+        "admin.site.index_title = _('Run StageSlot')\n"
     )
-    assert [line for line, _name in _unmarked(ast.parse(source))] == [1, 3, 4, 6, 8, 10]
+    found = sorted(line for line, _name in _unmarked(ast.parse(source)))
+    assert found == [1, 3, 4, 6, 8, 10, 11, 13, 18, 21, 25]

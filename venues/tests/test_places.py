@@ -161,7 +161,7 @@ def test_staff_match_venue_cities_again_keeping_a_venues_own_point(empty_gazette
     request.user, request.session = staff, {}
     request._messages = FallbackStorage(request)
     VenueAdmin(Venue, AdminSite()).match_city(request, Venue.objects.filter(pk__in=[own.pk, plain.pk]))
-    assert [str(m) for m in request._messages] == ["Matched the city of 2 venue(s)."]
+    assert [str(m) for m in request._messages] == ["Matched the city of 2 venues."]
     own.refresh_from_db()
     plain.refresh_from_db()
     assert (own.place, own.exact_point, own.latitude) == (dresden, True, 51.06)
