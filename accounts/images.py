@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
@@ -40,7 +42,9 @@ AVATAR_RULES = ImageRules(max_bytes=5 * 1024 * 1024, max_pixels=MAX_PIXELS, max_
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    """ "5 MB", "2.4 MB"."""
+    size = round(n / (1024 * 1024), 1)
+    return gettext("%(size)s MB") % {"size": number_format(size, decimal_pos=0 if size.is_integer() else 1)}
 
 
 def _draft_size(width: int, height: int, rules: ImageRules) -> tuple[int, int]:

@@ -7,6 +7,7 @@ https://docs.djangoproject.com/en/5.2/ref/templates/builtins/#date
 """
 
 # A day.
+DAY_NUMBER_FORMAT = "j"  # 5, as in "5 – 11 Mar 2027"
 DAY_FORMAT = "j M Y"  # 5 Mar 2027
 DAY_MONTH_FORMAT = "j M"  # 5 Mar
 DAY_MONTH_LONG_FORMAT = "j F"  # 5 March
@@ -23,5 +24,8 @@ CLOCK_SECONDS_FORMAT = "H:i:s"  # 19:00:05
 MOMENT_FORMAT = "j M Y, H:i"  # 5 Mar 2027, 19:00
 MOMENT_SECONDS_FORMAT = "j M Y, H:i:s"  # 5 Mar 2027, 19:00:05
 MOMENT_MONTH_FORMAT = "j M, H:i"  # 5 Mar, 19:00
+MOMENT_LONG_FORMAT = "j F Y, H:i"  # 5 March 2027, 19:00
 WEEKDAY_MOMENT_FORMAT = "D j M Y, H:i"  # Fri 5 Mar 2027, 19:00
-WEEKDAY_MONTH_MOMENT_FORMAT = "D j M H:i"  # Fri 5 Mar 19:00
+WEEKDAY_MONTH_MOMENT_FORMAT = "D j M, H:i"  # Fri 5 Mar, 19:00
+# Either end of a span over several days: "Fri 5 Mar 22:00 – Sat 6 Mar 02:00".
+WEEKDAY_MONTH_TIME_FORMAT = "D j M H:i"  # Fri 5 Mar 22:00
