@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
 from .geo import MAX_RADIUS_KM, distance_km_expression, radius_problem, within_km
 from .models import City
@@ -35,8 +35,8 @@ class Near:
     def label(self) -> str:
         where = self.city.name
         if self.km:
-            return gettext("Within %(distance)s of %(place)s") % {"distance": radius_text(self.km), "place": where}
-        return gettext("Near %(place)s") % {"place": where}
+            return _("Within %(distance)s of %(place)s") % {"distance": radius_text(self.km), "place": where}
+        return _("Near %(place)s") % {"place": where}
 
 
 class PlaceNotFound(ValueError):
@@ -66,12 +66,12 @@ def city_and_others_from_input(value: str | int) -> tuple[City, list[City]]:
     if text.isdigit():
         city = City.objects.filter(pk=int(text)).first() if len(text) <= 12 else None
         if city is None:
-            raise PlaceNotFound("We do not know that place; type the city’s name.")
+            raise PlaceNotFound(_("We do not know that place; type the city’s name."))
         return city, []
     name, _comma, rest = text.partition(",")
     folded = fold(name)
     if len(folded) < 2:
-        raise PlaceNotFound("Type at least two letters of a city’s name.")
+        raise PlaceNotFound(_("Type at least two letters of a city’s name."))
     found: list[City] = list(city_matches(name).order_by("-population", "name")[:20])
     if rest.strip() and found:
         # "Halle, Saxony-Anhalt, Germany": the label picks one of the cities of that name.
@@ -84,8 +84,11 @@ def city_and_others_from_input(value: str | int) -> tuple[City, list[City]]:
         found = city_search(name, limit=CANDIDATES)
     if not found:
         raise PlaceNotFound(
-            f"We do not know a city called “{name.strip()}”. Check the spelling, or pick a nearby town "
-            "(we list towns of 15,000 people and more)."
+            _(
+                "We do not know a city called “%(name)s”. Check the spelling, or pick a nearby town "
+                "(we list towns of 15,000 people and more)."
+            )
+            % {"name": name.strip()}
         )
     if len(found) == 1:
         return found[0], []
@@ -132,7 +135,7 @@ def radius_text(km: float | None) -> str:
     if km is None:
         return ""
     number = number_format(km, decimal_pos=0 if float(km).is_integer() else 1, force_grouping=True)
-    return gettext("%(km)s km") % {"km": number}
+    return _("%(km)s km") % {"km": number}
 
 
 def distance_text(km: float | None) -> str:
@@ -140,9 +143,9 @@ def distance_text(km: float | None) -> str:
     if km is None:
         return ""
     if km < 1:
-        return gettext("under 1 km")
+        return _("under 1 km")
     step = 1 if km < 100 else 5 if km < 1000 else 10
-    return gettext("%(km)s km") % {"km": number_format(step * round(km / step), force_grouping=True)}
+    return _("%(km)s km") % {"km": number_format(step * round(km / step), force_grouping=True)}
 
 
 __all__ = [
