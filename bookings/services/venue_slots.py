@@ -9,7 +9,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -189,7 +190,7 @@ def offer_invite_create(
             "inviter": by,
             "link": link,
             "when": when_text(slot.starts_at, slot.ends_at, zone),
-            "expires": dateformat.format(timezone.localtime(invite.expires_at, zone), "j F Y, H:i"),
+            "expires": date_format(timezone.localtime(invite.expires_at, zone), "MOMENT_LONG_FORMAT"),
             "zone": zone.key,
         }
         message_ = EmailMultiAlternatives(
