@@ -7,6 +7,7 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.utils import dateformat, timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
 
@@ -42,3 +43,7 @@ def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneI
         else:
             text += " " + gettext("on %(day)s") % {"day": dateformat.format(end, "d M")}
     return f"{text} ({zone.key})"
+
+
+# when_text read later, in the language active then (a notification's sentence, read per recipient).
+when_text_lazy = lazy(when_text, str)

@@ -8,8 +8,10 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.services import lazy_text
 
 from ..models import Booking
 from ..selectors.bookings import side_of
@@ -67,7 +69,12 @@ def booking_dispute(*, booking: Booking, by: User, reason: str, now=None) -> Boo
         booking_notify(
             booking,
             booking_people(booking),
-            f"Disputed: {booking.band.name} to {booking_summary(booking)}. Reason: {reason}",
+            lazy_text(
+                gettext_lazy("Disputed: %(band)s to %(gig)s. Reason: %(reason)s"),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+                reason=reason,
+            ),
             actor=by,
             event="disputed",
         )
@@ -98,8 +105,18 @@ def booking_dispute_resolve(*, booking: Booking, by: User, outcome: str, note: s
         booking_notify(
             booking,
             booking_people(booking),
-            f"Dispute resolved by StageSlot staff – {booking.band.name} to {booking_summary(booking)} counts as "
-            f"{word}. Note: {note}",
+            lazy_text(
+                gettext_lazy(
+                    "Dispute resolved by StageSlot staff – %(band)s to %(gig)s counts as completed. Note: %(note)s"
+                )
+                if outcome == Status.COMPLETED
+                else gettext_lazy(
+                    "Dispute resolved by StageSlot staff – %(band)s to %(gig)s counts as cancelled. Note: %(note)s"
+                ),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+                note=note,
+            ),
             actor=by,
             event="dispute_resolved",
         )
