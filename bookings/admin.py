@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from .models import Booking, BookingEvent, BookingFile, OfferInvite, RescheduleProposal, Webhook, WebhookDelivery
 from .services.life import booking_dispute_resolve
@@ -106,7 +107,7 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             except BookingError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "The dispute is resolved; both sides have been told.")
+                messages.success(request, gettext("The dispute is resolved; both sides have been told."))
                 return redirect("admin:bookings_booking_change", booking.pk)
         context = {
             **self.admin_site.each_context(request),

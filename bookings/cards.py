@@ -150,5 +150,9 @@ def show_map(slot: Slot, *, title: str, when: str) -> dict | None:
     data = results_map([marker], lambda row: row, thing="show", things="shows")
     data["zoom"] = 16 if exact else 11
     if not exact:
-        data["note"] = f"The pin marks {city or 'the city'}, not the address."
+        data["note"] = (
+            _("The pin marks %(city)s, not the address.") % {"city": city}
+            if city
+            else _("The pin marks the city, not the address.")
+        )
     return data

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
@@ -47,13 +48,16 @@ from .services.workflow import (
 # How often the live sections ask for news, in seconds (a setting, so browser tests need not wait).
 POLL_SECONDS = 20
 
+# What an action's page says once it is done; "%(band)s" is the band's name.
 NOTICES = {
-    "accept": "Accepted: {band} is booked. Everyone involved has been told.",
-    "accept_stand_in": "Accepted: {band} is booked and will find a stand-in. Everyone involved has been told.",
-    "stand_in": "Noted: {band} will find a stand-in, so the other side can accept.",
-    "decline": "Declined. The other side has been told.",
-    "withdraw": "Withdrawn. The other side has been told.",
-    "cancel": "Cancelled. Everyone involved has been told, with your reason.",
+    "accept": gettext_lazy("Accepted: %(band)s is booked. Everyone involved has been told."),
+    "accept_stand_in": gettext_lazy(
+        "Accepted: %(band)s is booked and will find a stand-in. Everyone involved has been told."
+    ),
+    "stand_in": gettext_lazy("Noted: %(band)s will find a stand-in, so the other side can accept."),
+    "decline": gettext_lazy("Declined. The other side has been told."),
+    "withdraw": gettext_lazy("Withdrawn. The other side has been told."),
+    "cancel": gettext_lazy("Cancelled. Everyone involved has been told, with your reason."),
 }
 
 

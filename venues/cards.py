@@ -12,6 +12,17 @@ from .models import Venue
 TAGLINE_LENGTH = 110
 
 
+def tagline_of(description: str) -> str:
+    """The start of a venue's description for its card, cut at TAGLINE_LENGTH characters with "…".
+
+    Truncator reads the whole text (normalising it, then counting it character by character); a
+    description can run to pages, and the first twice TAGLINE_LENGTH characters are all the cut needs
+    (combining accents do not count as characters, so a little more than the length is read)."""
+    if len(description) <= TAGLINE_LENGTH:
+        return description
+    return Truncator(description[: TAGLINE_LENGTH * 2]).chars(TAGLINE_LENGTH)
+
+
 def capacity_text(capacity: int | None) -> str:
     return intcomma(capacity) if capacity else card_words()["not given"]
 
@@ -22,7 +33,7 @@ def venue_card(venue: Venue) -> ResultCard:
     return ResultCard(
         url=detail_url("venues:detail", venue.slug),
         name=venue.name,
-        tagline=Truncator(venue.description).chars(TAGLINE_LENGTH),
+        tagline=tagline_of(venue.description),
         place_word=words["In"],
         place=city_and_country(venue),
         genres=genres_of(venue),

@@ -508,6 +508,7 @@ class BandSearchForm(SearchForm):
         self.free_between: tuple[dt.datetime, dt.datetime] | None = None
         # "Free on a day": (day, opens, closes), read on each band's own clock.
         self.free_on_local: tuple[dt.date, dt.time, dt.time | None] | None = None
+        self._result_notes: dict[str, str] = {}  # time zone -> result_note's words
 
     @property
     def time_zone_name(self) -> str:
@@ -607,9 +608,16 @@ class BandSearchForm(SearchForm):
         return result
 
     def result_note(self, band) -> str:
-        """When a found band is free, on its own clock and zone ("free Fri 12 Mar, 18:00–24:00 Europe/Berlin")."""
+        """When a found band is free, on its own clock and zone ("free Fri 12 Mar, 18:00–24:00 Europe/Berlin").
+
+        The note depends on the band's zone only: a page of bands in a few zones words it a few times."""
+        if band.time_zone not in self._result_notes:
+            self._result_notes[band.time_zone] = self._result_note_in(band.time_zone)
+        return self._result_notes[band.time_zone]
+
+    def _result_note_in(self, time_zone: str) -> str:
         try:
-            zone = zoneinfo.ZoneInfo(band.time_zone)
+            zone = zoneinfo.ZoneInfo(time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return ""
         if self.free_on_local is not None:

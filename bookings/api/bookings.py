@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from typing import Literal
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 from pydantic import AwareDatetime
@@ -36,7 +38,7 @@ READ_ERRORS = dict.fromkeys(COMMON_ERRORS, Problem) | {403: Problem}
 ONE_ERRORS = READ_ERRORS | {404: Problem}
 WRITE_ERRORS = ONE_ERRORS | {409: Problem}
 BookingStatus = Booking.Status
-OUT_OF_RANGE = "Pick a time within the next three years."
+OUT_OF_RANGE = gettext_lazy("Pick a time within the next three years.")
 
 
 class BookingOut(Schema):
@@ -114,7 +116,7 @@ def booking_out(request: HttpRequest, booking: Booking) -> BookingOut:
 def _mine_or_404(request: HttpRequest, uid: uuid.UUID) -> Booking:
     booking = booking_for_viewer(uid=uid, user=request.user)
     if booking is None:
-        raise Http404("No such booking.")
+        raise Http404(_("No such booking."))
     return booking
 
 
@@ -124,7 +126,16 @@ def _limited(action: str, user) -> Iterator[None]:
     taken first (a burst cannot pass the limit) and given back when the block raises."""
     wait = rate_limit_take(action=action, who=user.pk)
     if wait:
-        raise ApiProblem(429, f"Too many of these; try again in {wait} seconds.", headers={"Retry-After": str(wait)})
+        raise ApiProblem(
+            429,
+            ngettext(
+                "Too many of these; try again in %(seconds)d second.",
+                "Too many of these; try again in %(seconds)d seconds.",
+                wait,
+            )
+            % {"seconds": wait},
+            headers={"Retry-After": str(wait)},
+        )
     try:
         yield
     except BaseException:
@@ -199,9 +210,9 @@ def booking_apply(request: HttpRequest, body: SlotAsk):
     slot = slot_for_viewer(pk=body.slot_id, user=user)
     band = next((b for b in finder_bands_of(user=user) if b.slug == body.band), None)
     if slot is None:
-        raise Http404("No such slot.")
+        raise Http404(_("No such slot."))
     if band is None:
-        raise Http404("No such band among yours.")
+        raise Http404(_("No such band among yours."))
     with _limited("application", user):
         booking = workflow.booking_apply(
             slot=slot, band=band, by=user, role=body.role, fee=body.fee, message=body.message
@@ -216,9 +227,9 @@ def booking_offer(request: HttpRequest, body: SlotAsk):
     slot = slot_for_viewer(pk=body.slot_id, user=user)
     band = band_visible_to(slug=body.band, user=user)
     if slot is None:
-        raise Http404("No such slot.")
+        raise Http404(_("No such slot."))
     if band is None:
-        raise Http404("No such band.")
+        raise Http404(_("No such band."))
     with _limited("offer", user):
         booking = workflow.booking_offer(
             slot=slot, band=band, by=user, role=body.role, fee=body.fee, message=body.message
@@ -233,11 +244,11 @@ def booking_request(request: HttpRequest, body: RequestIn):
     user = caller(request, ApiToken.Scope.BOOKINGS)
     band = bands_public().filter(slug=body.band).first()
     if band is None:
-        raise Http404("No such band.")
+        raise Http404(_("No such band."))
     try:
         starts_at, ends_at = body.starts_at.astimezone(dt.UTC), body.ends_at.astimezone(dt.UTC)
     except OverflowError:
-        raise ApiProblem(422, "Some of the input is not valid.", errors={"starts_at": [OUT_OF_RANGE]}) from None
+        raise ApiProblem(422, _("Some of the input is not valid."), errors={"starts_at": [OUT_OF_RANGE]}) from None
     with _limited("booking_request", user):
         booking = _request(user, band, body, starts_at, ends_at)
     return Answer(201, booking_out(request, _mine_or_404(request, booking.uid)))
@@ -350,20 +361,26 @@ def slot_post(request: HttpRequest, slug: str, body: SlotIn):
     user = caller(request, ApiToken.Scope.BOOKINGS)
     venue = venue_for_staff(slug=slug, user=user)
     if venue is None or venue.my_role is None:
-        raise Http404("No such venue among yours.")
+        raise Http404(_("No such venue among yours."))
     stage = venue_stage_named(venue=venue, name=body.stage)
     if stage is None:
-        raise ApiProblem(422, "Some of the input is not valid.", errors={"stage": ["No such stage at this venue."]})
+        raise ApiProblem(
+            422, _("Some of the input is not valid."), errors={"stage": [_("No such stage at this venue.")]}
+        )
     genres = genres_by_slug(body.genres)
     unknown = sorted(set(body.genres) - {g.slug for g in genres})
     if unknown:
-        raise ApiProblem(422, "Some of the input is not valid.", errors={"genres": [f"Unknown: {', '.join(unknown)}."]})
+        raise ApiProblem(
+            422,
+            _("Some of the input is not valid."),
+            errors={"genres": [_("Unknown: %(genres)s.") % {"genres": ", ".join(unknown)}]},
+        )
     if body.currency not in Currency.values:
-        raise ApiProblem(422, "Some of the input is not valid.", errors={"currency": ["Not a currency we take."]})
+        raise ApiProblem(422, _("Some of the input is not valid."), errors={"currency": [_("Not a currency we take.")]})
     try:
         starts_at, ends_at = body.starts_at.astimezone(dt.UTC), body.ends_at.astimezone(dt.UTC)
     except OverflowError:
-        raise ApiProblem(422, "Some of the input is not valid.", errors={"starts_at": [OUT_OF_RANGE]}) from None
+        raise ApiProblem(422, _("Some of the input is not valid."), errors={"starts_at": [OUT_OF_RANGE]}) from None
     try:
         slot = slot_create(
             venue=venue, by=user, stage=stage, starts_at=starts_at, ends_at=ends_at, genres=genres,

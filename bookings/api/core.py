@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -38,17 +40,18 @@ from ..services.workflow import BookingError
 
 request_logger = logging.getLogger("django.request")
 PROBLEM_TYPE = "application/problem+json"
+# A problem's title, in the language the request asks for (LocaleMiddleware: Accept-Language).
 TITLES = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    422: "Invalid input",
-    429: "Too many requests",
-    500: "Internal server error",
-    503: "Service unavailable",
+    400: gettext_lazy("Bad request"),
+    401: gettext_lazy("Not authenticated"),
+    403: gettext_lazy("Forbidden"),
+    404: gettext_lazy("Not found"),
+    405: gettext_lazy("Method not allowed"),
+    409: gettext_lazy("Conflict"),
+    422: gettext_lazy("Invalid input"),
+    429: gettext_lazy("Too many requests"),
+    500: gettext_lazy("Internal server error"),
+    503: gettext_lazy("Service unavailable"),
 }
 # Statuses every operation may answer with a problem: no or a bad token, too many calls, bad input.
 COMMON_ERRORS = frozenset({400, 401, 422, 429})
@@ -84,10 +87,11 @@ class ApiProblem(Exception):
 def problem_response(
     status: int, detail: str, *, errors: dict | None = None, headers: dict[str, str] | None = None
 ) -> HttpResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status}
-    body["detail"] = detail
-    if errors:
-        body["errors"] = errors
+    title = str(TITLES.get(status) or _("Error"))
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    body["detail"] = str(detail)
+    if errors:  # a message may be lazy (gettext_lazy): in the request's language now
+        body["errors"] = {field: [str(message) for message in messages] for field, messages in errors.items()}
     response = HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value
@@ -159,7 +163,12 @@ def _problem_for_405(view):
         response = view(request, *args, **kwargs)
         if response.status_code == 405 and response.get("Content-Type", "").startswith("text/html"):
             allowed = response.get("Allow", "")
-            return problem_response(405, f"This address takes {allowed}.", headers={"Allow": allowed})
+            return problem_response(
+                405,
+                # Translators: methods is a list of HTTP methods ("GET, POST").
+                _("This address takes %(methods)s.") % {"methods": allowed},
+                headers={"Allow": allowed},
+            )
         return response
 
     return wrapped
@@ -201,12 +210,12 @@ def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    return problem_response(422, "Some of the input is not valid.", errors=_ninja_errors(exc))
+    return problem_response(422, _("Some of the input is not valid."), errors=_ninja_errors(exc))
 
 
 @api.exception_handler(DjangoValidationError)
 def _invalid_django(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-    return problem_response(422, "Some of the input is not valid.", errors=field_errors(exc))
+    return problem_response(422, _("Some of the input is not valid."), errors=field_errors(exc))
 
 
 @api.exception_handler(BookingError)
@@ -216,17 +225,17 @@ def _refused(request: HttpRequest, exc: BookingError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return problem_response(401, "Send a personal access token: Authorization: Bearer ss_…", headers=CHALLENGE)
+    return problem_response(401, _("Send a personal access token: Authorization: Bearer ss_…"), headers=CHALLENGE)
 
 
 @api.exception_handler(Http404)
 def _missing(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem_response(404, str(exc) or "Not found.")
+    return problem_response(404, str(exc) or _("Not found."))
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return problem_response(403, str(exc) or "You may not do this.")
+    return problem_response(403, str(exc) or _("You may not do this."))
 
 
 @api.exception_handler(LimitReached)
@@ -240,16 +249,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 UNAVAILABLE_RETRY = 30  # seconds a client waits before trying again while the database is away
-UNAVAILABLE = "The service cannot reach its database just now. Nothing was done; try again in a moment."
-FAULT = "Something went wrong on our side and has been logged. Try again; if it keeps happening, tell us."
+UNAVAILABLE = gettext_lazy("The service cannot reach its database just now. Nothing was done; try again in a moment.")
+FAULT = gettext_lazy("Something went wrong on our side and has been logged. Try again; if it keeps happening, tell us.")
 
 
 def server_problem(exc: BaseException | None) -> HttpResponse:
     """A fault as a problem: 503 with Retry-After when the database is unreachable or failing, else 500.
     Never an HTML page, never the fault's own text (it may hold internals)."""
     if isinstance(exc, (OperationalError, InterfaceError)):
-        return problem_response(503, UNAVAILABLE, headers={"Retry-After": str(UNAVAILABLE_RETRY)})
-    return problem_response(500, FAULT)
+        return problem_response(503, str(UNAVAILABLE), headers={"Retry-After": str(UNAVAILABLE_RETRY)})
+    return problem_response(500, str(FAULT))
 
 
 @api.exception_handler(Exception)
@@ -278,7 +287,16 @@ class Anonymous:
 def _rate_check(action: str, who: int | str) -> None:
     wait = rate_limit_take(action=action, who=who)
     if wait:
-        raise ApiProblem(429, f"Too many calls; try again in {wait} seconds.", headers={"Retry-After": str(wait)})
+        raise ApiProblem(
+            429,
+            ngettext(
+                "Too many calls; try again in %(seconds)d second.",
+                "Too many calls; try again in %(seconds)d seconds.",
+                wait,
+            )
+            % {"seconds": wait},
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def _strings(value) -> list[str]:
@@ -301,10 +319,11 @@ def _body_check(request: HttpRequest) -> None:
     try:
         data = json.loads(request.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise ApiProblem(400, "The body is not JSON (UTF-8).") from None
+        raise ApiProblem(400, _("The body is not JSON (UTF-8).")) from None
     for text in _strings(data):
         if code := control_character_in(text):
-            raise ApiProblem(400, f"The body contains {control_character_words(code)}.")
+            # Translators: what names the character ("an invisible control character (U+0000)").
+            raise ApiProblem(400, _("The body contains %(what)s.") % {"what": control_character_words(code)})
 
 
 class TokenAuth(HttpBearer):
@@ -325,16 +344,16 @@ class TokenAuth(HttpBearer):
         if not header:
             if self.optional:
                 return Anonymous()
-            raise ApiProblem(401, "Send a personal access token: Authorization: Bearer ss_…", headers=CHALLENGE)
-        scheme, _, raw = header.partition(" ")
+            raise ApiProblem(401, _("Send a personal access token: Authorization: Bearer ss_…"), headers=CHALLENGE)
+        scheme, _space, raw = header.partition(" ")
         if scheme.lower() != "bearer":
-            raise ApiProblem(401, "Send the token as Authorization: Bearer ss_…", headers=CHALLENGE)
+            raise ApiProblem(401, _("Send the token as Authorization: Bearer ss_…"), headers=CHALLENGE)
         return self.authenticate(request, raw.strip())
 
     def authenticate(self, request: HttpRequest, token: str):
         found = api_token_check(token)
         if found is None:
-            raise ApiProblem(401, "This token is unknown, revoked or expired.", headers=CHALLENGE)
+            raise ApiProblem(401, _("This token is unknown, revoked or expired."), headers=CHALLENGE)
         _rate_check("api_token", found.pk)
         request.user = found.user
         return found
@@ -350,9 +369,11 @@ def caller(request: HttpRequest, scope: str = ApiToken.Scope.READ):
     """The signed-in user of this call, when its token has `scope`; raises a 403 problem otherwise."""
     token = request.auth
     if not isinstance(token, ApiToken):
-        raise ApiProblem(401, "Send a personal access token: Authorization: Bearer ss_…", headers=CHALLENGE)
+        raise ApiProblem(401, _("Send a personal access token: Authorization: Bearer ss_…"), headers=CHALLENGE)
     if scope not in token.scopes:
-        raise ApiProblem(403, f"This token lacks the “{scope}” scope; make one with it at /me/tokens/.")
+        raise ApiProblem(
+            403, _("This token lacks the “%(scope)s” scope; make one with it at /me/tokens/.") % {"scope": scope}
+        )
     return token.user
 
 
@@ -384,7 +405,7 @@ def _decode(cursor: str, count: int) -> list:
         or len(values) != count
         or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values)
     ):
-        raise ApiProblem(400, "This cursor is not one we gave out; start again without it.")
+        raise ApiProblem(400, _("This cursor is not one we gave out; start again without it."))
     return values
 
 
@@ -400,9 +421,9 @@ def _after(order: Sequence[str], values: list, model) -> Q:
         except FieldDoesNotExist:  # an annotation (an integer sort key): JSON gave it back as it was
             pass
         except DjangoValidationError:
-            raise ApiProblem(400, "This cursor is not one we gave out; start again without it.") from None
+            raise ApiProblem(400, _("This cursor is not one we gave out; start again without it.")) from None
         if isinstance(value, dt.datetime) and value.tzinfo is None:
-            raise ApiProblem(400, "This cursor is not one we gave out; start again without it.")
+            raise ApiProblem(400, _("This cursor is not one we gave out; start again without it."))
         q |= equal & Q(**{f"{name}__{'lt' if field.startswith('-') else 'gt'}": value})
         equal &= Q(**{name: value})
     return q
@@ -431,4 +452,4 @@ def keyset(
 @csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under /api/: a 404 problem, not the site's 404 page."""
-    return problem_response(404, "There is no such address in the API; see /api/v1/docs.")
+    return problem_response(404, _("There is no such address in the API; see /api/v1/docs."))

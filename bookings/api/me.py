@@ -9,6 +9,7 @@ from typing import Literal
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import ApiToken, Notification
@@ -99,13 +100,13 @@ def rule_out(rule: Rule) -> RuleOut:
 def _rule_or_404(user, rule_id: int) -> Rule:
     rule = user_rule(user_id=user.pk, pk=rule_id)
     if rule is None:
-        raise Http404("No such rule.")
+        raise Http404(_("No such rule."))
     return rule
 
 
 def _naive(value: dt.time | None, name: str) -> dt.time | None:
     if value is not None and value.tzinfo is not None:
-        raise ApiProblem(422, "Times are local.", errors={name: ["Give local wall times without an offset."]})
+        raise ApiProblem(422, _("Times are local."), errors={name: [_("Give local wall times without an offset.")]})
     return value
 
 
@@ -145,7 +146,9 @@ def rules_update(request: HttpRequest, rule_id: int, body: RulePatch):
     fields = body.dict(exclude_unset=True)
     for name in ("kind", "title", "time_zone", "all_day", "start_date", "end_date", "rrule"):
         if name in fields and fields[name] is None:
-            raise ApiProblem(422, "Some of the input is not valid.", errors={name: ["This field cannot be null."]})
+            raise ApiProblem(
+                422, _("Some of the input is not valid."), errors={name: [_("This field cannot be null.")]}
+            )
     for name in ("start_time", "end_time"):
         if name in fields:
             fields[name] = _naive(fields[name], name)
@@ -181,7 +184,9 @@ def busy_list(
     user = caller(request, ApiToken.Scope.READ)
     start = starts_from or timezone.now()
     if start.tzinfo is None or (until is not None and until.tzinfo is None):
-        raise ApiProblem(422, "Give moments with their offset.", errors={"from": ["Use ISO 8601 with Z or +01:00."]})
+        raise ApiProblem(
+            422, _("Give moments with their offset."), errors={"from": [_("Use ISO 8601 with Z or +01:00.")]}
+        )
     try:
         start = start.astimezone(dt.UTC)
         end = until.astimezone(dt.UTC) if until is not None else start + dt.timedelta(days=30)
@@ -189,7 +194,9 @@ def busy_list(
     except OverflowError:
         within = False
     if not within:
-        raise ApiProblem(422, "Ask for at most 62 days.", errors={"until": ["After `from`, and at most 62 days on."]})
+        raise ApiProblem(
+            422, _("Ask for at most 62 days."), errors={"until": [_("After `from`, and at most 62 days on.")]}
+        )
     intervals = busy_by_user(user_ids=[user.pk], start=start, end=end)[user.pk]
     return {"time_zone": user.time_zone, "items": [{"starts_at": utc(s), "ends_at": utc(e)} for s, e in intervals]}
 
@@ -254,7 +261,7 @@ def notifications_read(request: HttpRequest, notification_id: int):
     try:
         note = notification_mark_read(user=user, notification_id=notification_id)
     except Notification.DoesNotExist:
-        raise Http404("No such notification.") from None
+        raise Http404(_("No such notification.")) from None
     return notification_out(request, note)
 
 

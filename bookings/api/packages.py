@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from accounts.models import ApiToken
@@ -119,7 +120,9 @@ def _managed_band(request: HttpRequest, slug: str):
     user = caller(request, ApiToken.Scope.PACKAGES)
     band, membership = band_for_manage(slug=slug, user=user)
     if membership is None or not membership.can_manage:
-        raise ApiProblem(403, f"Only the leaders and admins of {band.name} can change its packages.")
+        raise ApiProblem(
+            403, _("Only the leaders and admins of %(band)s can change its packages.") % {"band": band.name}
+        )
     return band, user
 
 
@@ -217,11 +220,11 @@ def package_book(request: HttpRequest, slug: str, package_id: int, body: Instant
     band = _public_band(slug)
     package = band_package_of(band=band, pk=package_id)
     if body.starts_at.tzinfo is None:
-        raise ApiProblem(422, "Some of the input is not valid.", errors={"starts_at": ["Give the UTC offset."]})
+        raise ApiProblem(422, _("Some of the input is not valid."), errors={"starts_at": [_("Give the UTC offset.")]})
     try:
         starts_at = body.starts_at.astimezone(dt.UTC)
     except OverflowError:
-        raise ApiProblem(422, "Some of the input is not valid.", errors={"starts_at": [OUT_OF_RANGE]}) from None
+        raise ApiProblem(422, _("Some of the input is not valid."), errors={"starts_at": [OUT_OF_RANGE]}) from None
     # A place of the per-person limit is taken first and given back when nothing was booked.
     with _limited("booking_request", user):
         booking = booking_instant(

@@ -23,6 +23,7 @@ from typing import Literal
 from django.http import Http404, HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import ApiToken
@@ -55,7 +56,7 @@ router = Router(auth=token_auth)
 READ_ERRORS = dict.fromkeys(COMMON_ERRORS, Problem) | {403: Problem}
 ONE_ERRORS = READ_ERRORS | {404: Problem}
 WRITE_ERRORS = ONE_ERRORS | {409: Problem}
-INVALID = "Some of the input is not valid."
+INVALID = gettext_lazy("Some of the input is not valid.")
 
 
 # ---- Saved alerts -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import zoneinfo
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from bands.calendar import band_calendar_access
@@ -38,7 +39,7 @@ API_NAMES = {"within": "within_km"}
 
 def _form_problem(form) -> ApiProblem:
     errors = {API_NAMES.get(name, name): [str(e) for e in errs] for name, errs in form.errors.items()}
-    return ApiProblem(422, "Some of the filters are not valid.", errors=errors)
+    return ApiProblem(422, _("Some of the filters are not valid."), errors=errors)
 
 
 def _search_data(request: HttpRequest) -> QueryDict:
@@ -52,9 +53,11 @@ def _search_data(request: HttpRequest) -> QueryDict:
 
 def _sort_check(sort: str, sorts, near: int | None) -> None:
     if sort not in sorts:
-        raise ApiProblem(422, "Unknown sort.", errors={"sort": [f"One of: {', '.join(sorts)}."]})
+        raise ApiProblem(
+            422, _("Unknown sort."), errors={"sort": [_("One of: %(sorts)s.") % {"sorts": ", ".join(sorts)}]}
+        )
     if sort == "distance" and near is None:
-        raise ApiProblem(422, "Nothing to measure from.", errors={"sort": ["Sorting by distance needs near."]})
+        raise ApiProblem(422, _("Nothing to measure from."), errors={"sort": [_("Sorting by distance needs near.")]})
 
 
 def _distance(row) -> float | None:
@@ -75,7 +78,7 @@ def _zone(name: str | None) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ApiProblem(
-            422, "Unknown time zone.", errors={"time_zone": ["Give an IANA zone, like Europe/Berlin."]}
+            422, _("Unknown time zone."), errors={"time_zone": [_("Give an IANA zone, like Europe/Berlin.")]}
         ) from None
 
 
@@ -165,7 +168,7 @@ def band_detail(request: HttpRequest, slug: str):
     """One approved band."""
     band = bands_public().filter(slug=slug).first()
     if band is None:
-        raise Http404("No such band.")
+        raise Http404(_("No such band."))
     return band_out(request, band)
 
 
@@ -181,14 +184,14 @@ def band_availability(
     try:
         band, members, me = band_calendar_access(slug=slug, user=user)
     except Http404:
-        raise Http404("No such band.") from None
+        raise Http404(_("No such band.")) from None
     if not band.is_public and me is None and not user.is_staff:
-        raise Http404("No such band.")
+        raise Http404(_("No such band."))
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(band.time_zone)).date()
     month_start = parse_month(month, today=today)
     if month and f"{month_start:%Y-%m}" != month.strip():
         raise ApiProblem(
-            422, "Unknown month.", errors={"month": ["Give a month as YYYY-MM, at most 2 years back, 3 ahead."]}
+            422, _("Unknown month."), errors={"month": [_("Give a month as YYYY-MM, at most 2 years back, 3 ahead.")]}
         )
     shown = band_public_month(band=band, members=members, month_start=month_start, today=today)
     before, after = shift_month(month_start, -1), shift_month(month_start, 1)
@@ -269,7 +272,7 @@ def venue_detail(request: HttpRequest, slug: str):
     """One approved venue."""
     venue = venues_public().filter(slug=slug).first()
     if venue is None:
-        raise Http404("No such venue.")
+        raise Http404(_("No such venue."))
     return venue_out(request, venue)
 
 
@@ -336,7 +339,7 @@ def slots_list(
     data = _search_data(request)
     form = FinderForm(data, genres=genre_choices(), countries=finder_countries(now=now), bands=bands, zone=zone)
     if band and not bands:
-        raise ApiProblem(422, "Unknown band.", errors={"band": ["Pick one of your bands; you lead or run none."]})
+        raise ApiProblem(422, _("Unknown band."), errors={"band": [_("Pick one of your bands; you lead or run none.")]})
     if not form.is_valid():
         raise _form_problem(form)
     chosen = form.chosen_band if band else None
@@ -355,5 +358,5 @@ def slot_detail(request: HttpRequest, slot_id: int):
     """One slot the caller may see: a public one, or an invite-only one of their own venue."""
     slot = slot_for_viewer(pk=slot_id, user=viewer(request) or AnonymousUser())
     if slot is None:
-        raise Http404("No such slot.")
+        raise Http404(_("No such slot."))
     return slot_out(request, slot)

@@ -20,6 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 from pydantic import AwareDatetime
@@ -73,7 +74,7 @@ ONE_PUBLIC_ERRORS = PUBLIC_ERRORS | {404: Problem}
 READ_ERRORS = PUBLIC_ERRORS | {403: Problem}
 ONE_ERRORS = READ_ERRORS | {404: Problem}
 WRITE_ERRORS = ONE_ERRORS | {409: Problem}
-INVALID = "Some of the input is not valid."
+INVALID = gettext_lazy("Some of the input is not valid.")
 
 
 # ---- What a show looks like ---------------------------------------------------------------------

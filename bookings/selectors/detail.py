@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from accounts.timezones import when_text
@@ -202,29 +202,71 @@ PLAIN_NOTES = {
     "The gig took place",
     "The gig has started",
 }
+# The services store these words in English as keys (the history and the venue's list of applications
+# read them back); a reader gets them in their own language: (alone, with who did it).
+SAID = {
+    "Applied": (gettext_lazy("Applied"), gettext_lazy("Applied by %(who)s")),
+    "Offered": (gettext_lazy("Offered"), gettext_lazy("Offered by %(who)s")),
+    "Requested": (gettext_lazy("Requested"), gettext_lazy("Requested by %(who)s")),
+    "Created": (gettext_lazy("Created"), gettext_lazy("Created by %(who)s")),
+    "Booked instantly": (gettext_lazy("Booked instantly"), gettext_lazy("Booked instantly by %(who)s")),
+    "Accepted": (gettext_lazy("Accepted"), gettext_lazy("Accepted by %(who)s")),
+    "Declined": (gettext_lazy("Declined"), gettext_lazy("Declined by %(who)s")),
+    "Withdrawn": (gettext_lazy("Withdrawn"), gettext_lazy("Withdrawn by %(who)s")),
+    "Cancelled": (gettext_lazy("Cancelled"), gettext_lazy("Cancelled by %(who)s")),
+    "The gig started": (gettext_lazy("The gig started"), gettext_lazy("The gig started by %(who)s")),
+    "Disputed": (gettext_lazy("Disputed"), gettext_lazy("Disputed by %(who)s")),
+    "Proposed new times": (gettext_lazy("Proposed new times"), gettext_lazy("Proposed new times by %(who)s")),
+    "Declined automatically": (gettext_lazy("Declined automatically"), gettext_lazy("Declined automatically")),
+    "The gig took place": (gettext_lazy("The gig took place"), gettext_lazy("The gig took place")),
+}
+# Whole sentences the services store as they are.
+SENTENCES = {
+    "Declined automatically: the headliner place went to another band.": gettext_lazy(
+        "Declined automatically: the headliner place went to another band."
+    ),
+    "Declined automatically: every support place has been filled.": gettext_lazy(
+        "Declined automatically: every support place has been filled."
+    ),
+    "Declined automatically: the date passed without an answer.": gettext_lazy(
+        "Declined automatically: the date passed without an answer."
+    ),
+}
+
+
+def _said(what: str, actor: User | None) -> str:
+    """`what` in the reader's language, with who did it: "Accepted by Mara". Words stored with data in
+    them (a name, a time) stay as they were stored."""
+    if what in SAID:
+        alone, with_who = SAID[what]
+        return str(with_who) % {"who": actor.name} if actor else str(alone)
+    if what in SENTENCES:
+        return str(SENTENCES[what])
+    # Translators: what is a line of a booking's history as it was stored; who is a person's name.
+    return gettext("%(what)s by %(who)s") % {"what": what, "who": actor.name} if actor else what
 
 
 def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
     """Each change of a booking as a sentence saying what happened and who did it."""
     rows = []
     for event in events:
-        by = f" by {event.actor.name}" if event.actor else ""
+        actor = event.actor
         note = "" if event.note in PLAIN_NOTES else event.note
         to = event.to_status
         if not event.from_status and event.note.startswith("Booked instantly"):
-            what, note = f"Booked instantly{by}", event.note.partition(": ")[2]
+            what, note = _said("Booked instantly", actor), event.note.partition(": ")[2]
         elif not event.from_status:
-            what = f"{event.note if event.note in CREATED_WORDS else 'Created'}{by}"
+            what = _said(event.note if event.note in CREATED_WORDS else "Created", actor)
         elif event.from_status == to:
             # Not a change of state: new times proposed, answered or taken.
-            head, _, rest = event.note.partition(": ")
-            what, note = f"{head}{by}", rest
+            head, _sep, rest = event.note.partition(": ")
+            what, note = _said(head, actor), rest
         elif to == Booking.Status.DECLINED and event.note.startswith("Declined automatically"):
-            what, note = event.note, ""
-        elif to == Booking.Status.DECLINED and not event.actor:
-            what = "Declined automatically"
+            what, note = _said(event.note, None), ""
+        elif to == Booking.Status.DECLINED and not actor:
+            what = _said("Declined automatically", None)
         elif to == Booking.Status.COMPLETED:
-            what = "The gig took place"
+            what = _said("The gig took place", None)
         else:
             verbs = {
                 Booking.Status.BOOKED: "Accepted",
@@ -234,6 +276,6 @@ def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
                 Booking.Status.IN_PROGRESS: "The gig started",
                 Booking.Status.DISPUTED: "Disputed",
             }
-            what = f"{verbs.get(to, event.get_to_status_display())}{by}"
+            what = _said(verbs.get(to, event.get_to_status_display()), actor)
         rows.append(EventRow(event=event, what=what, note=note))
     return rows

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import User
 from accounts.services import WHEN, NotificationItem, lazy_text, notifications_create_many
@@ -61,11 +61,20 @@ def saved_search_create(*, band: Band, by: User, filters: dict[str, Any], label:
     BookingPermissionError, or BookingError past MAX_PER_BAND searches."""
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
-        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can save searches for it.")
+        raise BookingPermissionError(
+            _("Only the leaders and admins of %(band)s can save searches for it.") % {"band": band.name}
+        )
     with transaction.atomic():
         Band.objects.select_for_update().filter(pk=band.pk).values_list("pk", flat=True).get()
         if SavedSearch.objects.filter(band=band).count() >= SavedSearch.MAX_PER_BAND:
-            raise BookingError(f"A band can keep {SavedSearch.MAX_PER_BAND} saved searches; delete one first.")
+            raise BookingError(
+                ngettext(
+                    "A band can keep %(count)d saved search; delete one first.",
+                    "A band can keep %(count)d saved searches; delete one first.",
+                    SavedSearch.MAX_PER_BAND,
+                )
+                % {"count": SavedSearch.MAX_PER_BAND}
+            )
         return SavedSearch.objects.create(
             band=band, created_by=by, label=label[:300] or "Every slot", filters=_stored(filters), checked_at=now
         )
@@ -110,7 +119,7 @@ def saved_search_pause(*, search: SavedSearch, by: User, paused: bool, now=None)
 
 def saved_search_delete(*, search: SavedSearch, by: User) -> None:
     if not can_manage_band(search.band_id, by):
-        raise BookingPermissionError("Only the band's leaders and admins can delete its saved searches.")
+        raise BookingPermissionError(_("Only the band's leaders and admins can delete its saved searches."))
     search.delete()
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bands.services import band_gig_block_pad
@@ -32,16 +33,19 @@ def booking_gig_times_set(
     """
     now = now or timezone.now()
     if not can_manage_band(booking.band_id, by):
-        raise BookingPermissionError(f"Only the leaders and admins of {booking.band.name} can change its gig times.")
+        raise BookingPermissionError(
+            _("Only the leaders and admins of %(band)s can change its gig times.") % {"band": booking.band.name}
+        )
     with transaction.atomic():
         booking = Booking.objects.select_for_update(of=("self",)).select_related("band").get(pk=booking.pk)
         if booking.status != Booking.Status.BOOKED or not booking.block_id:
             raise BookingConflict(
-                f"This {booking.get_kind_display().lower()} is {booking.get_status_display().lower()}, "
-                "so it has no gig times to change."
+                # Translators: what is the booking's kind (application, offer, request), status its state.
+                _("This %(what)s is %(status)s, so it has no gig times to change.")
+                % {"what": booking.get_kind_display().lower(), "status": booking.get_status_display().lower()}
             )
         if booking.ends_at <= now:
-            raise BookingError("This gig is over, so its times can no longer be changed.")
+            raise BookingError(_("This gig is over, so its times can no longer be changed."))
         band_gig_block_pad(
             block_id=booking.block_id, load_in_minutes=load_in_minutes, pack_down_minutes=pack_down_minutes
         )

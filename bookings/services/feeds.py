@@ -17,6 +17,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bands.models import Band
@@ -41,9 +42,9 @@ class FeedPermissionError(Exception):
 
 def _check_may(*, scope: str, by: User, band: Band | None, venue: Venue | None) -> None:
     if scope == Scope.BAND and (band is None or not can_manage_band(band.pk, by)):
-        raise FeedPermissionError("Only the band's leaders and admins can manage its calendar feed.")
+        raise FeedPermissionError(_("Only the band's leaders and admins can manage its calendar feed."))
     if scope == Scope.VENUE and (venue is None or not is_venue_staff(venue.pk, by)):
-        raise FeedPermissionError("Only the venue's owners and bookers can manage its calendar feed.")
+        raise FeedPermissionError(_("Only the venue's owners and bookers can manage its calendar feed."))
 
 
 def feed_create(*, by: User, scope: str, band: Band | None = None, venue: Venue | None = None) -> CalendarFeed:
@@ -74,7 +75,7 @@ def feed_rotate(*, feed: CalendarFeed, by: User, now: dt.datetime | None = None)
     Raises FeedPermissionError unless `by` may manage the feed (see feed_may_manage).
     """
     if not feed_may_manage(feed=feed, user=by):
-        raise FeedPermissionError("You cannot change this calendar feed.")
+        raise FeedPermissionError(_("You cannot change this calendar feed."))
     now = now or timezone.now()
     with transaction.atomic():
         feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
@@ -95,9 +96,9 @@ def feed_options_update(
     for available windows on a member or venue feed.
     """
     if not feed_may_manage(feed=feed, user=by):
-        raise FeedPermissionError("You cannot change this calendar feed.")
+        raise FeedPermissionError(_("You cannot change this calendar feed."))
     if include_available and feed.scope != Scope.BAND:
-        raise ValidationError({"include_available": ["Only a band’s feed can show its available windows."]})
+        raise ValidationError({"include_available": [_("Only a band’s feed can show its available windows.")]})
     with transaction.atomic():
         CalendarFeed.objects.filter(pk=feed.pk).update(
             include_pending=include_pending, include_available=include_available

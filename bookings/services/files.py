@@ -13,7 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
-from django.utils.translation import gettext_lazy
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.services import WHEN, lazy_text, notifications_create
@@ -22,11 +24,11 @@ from ..models import Booking, BookingFile
 from ..selectors.bookings import band_players, side_of
 from .notices import booking_people, link_of
 from .webhooks import file_added_emit
-from .workflow import BookingError, BookingPermissionError
+from .workflow import BookingError, BookingPermissionError, too_long_text
 
 HEAD_BYTES = 8192
 FILES_PER_BOOKING = 100
-ALLOWED_WORDS = "PDF, PNG, JPEG, plain text or audio (MP3, WAV, OGG, FLAC, M4A)"
+ALLOWED_WORDS = gettext_lazy("PDF, PNG, JPEG, plain text or audio (MP3, WAV, OGG, FLAC, M4A)")
 # Every type sniff_content_type can give a file: what a download is served as.
 CONTENT_TYPES = (
     "application/pdf",
@@ -42,7 +44,7 @@ CONTENT_TYPES = (
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB"
+    return _("%(size)s MB") % {"size": number_format(round(size / (1024 * 1024)), 0)}
 
 
 def sniff_content_type(head: bytes) -> str | None:
@@ -86,9 +88,12 @@ def file_check(upload: UploadedFile) -> str:
     (code "too_large" when it is over BOOKING_FILE_MAX_BYTES)."""
     limit = settings.BOOKING_FILE_MAX_BYTES
     if upload.size is None or upload.size == 0:
-        raise ValidationError({"file": ["This file is empty."]})
+        raise ValidationError({"file": [_("This file is empty.")]})
     if upload.size > limit:
-        too_large = f"This file is {_megabytes(upload.size)}; files can be at most {_megabytes(limit)}."
+        too_large = _("This file is %(size)s; files can be at most %(limit)s.") % {
+            "size": _megabytes(upload.size),
+            "limit": _megabytes(limit),
+        }
         raise ValidationError({"file": [ValidationError(too_large, code="too_large")]})
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
@@ -96,7 +101,13 @@ def file_check(upload: UploadedFile) -> str:
     content_type = sniff_content_type(head)
     if content_type is None:
         raise ValidationError(
-            {"file": [f"This file is not a {ALLOWED_WORDS} file, whatever its name says. Nothing was uploaded."]}
+            {
+                "file": [
+                    # Translators: kinds is a list of file types ("PDF, PNG, JPEG, plain text or audio (…)").
+                    _("This file is not a %(kinds)s file, whatever its name says. Nothing was uploaded.")
+                    % {"kinds": ALLOWED_WORDS}
+                ]
+            }
         )
     return content_type
 
@@ -109,20 +120,27 @@ def booking_file_add(
     (not a party: the caller answers 404), ValidationError by field (type, size, title, kind)."""
     side = side_of(booking, by) or ("band" if by.pk in {u.pk for u in band_players(booking.band_id)} else None)
     if side is None:
-        raise BookingPermissionError("Only the people in this booking can share files on it.")
+        raise BookingPermissionError(_("Only the people in this booking can share files on it."))
     title = (title or "").strip() or (upload.name or "File")[:120]
     errors: dict[str, list[str]] = {}
     if kind not in BookingFile.Kind.values:
-        errors["kind"] = ["Choose what kind of file this is."]
+        errors["kind"] = [_("Choose what kind of file this is.")]
     if len(title) > 120:
-        errors["title"] = [f"At most 120 characters, please (this has {len(title)})."]
+        errors["title"] = [too_long_text(120, len(title))]
     if replaces is not None and replaces.booking_id != booking.pk:
-        errors["replaces"] = ["Choose a file of this booking."]
+        errors["replaces"] = [_("Choose a file of this booking.")]
     if errors:
         raise ValidationError(errors)
     content_type = file_check(upload)
     if BookingFile.objects.filter(booking=booking).count() >= FILES_PER_BOOKING:
-        raise BookingError(f"A booking can hold {FILES_PER_BOOKING} files; this one is full.")
+        raise BookingError(
+            ngettext(
+                "A booking can hold %(count)d file; this one is full.",
+                "A booking can hold %(count)d files; this one is full.",
+                FILES_PER_BOOKING,
+            )
+            % {"count": FILES_PER_BOOKING}
+        )
     with transaction.atomic():
         Booking.objects.select_for_update(of=("self",)).filter(pk=booking.pk).values_list("pk", flat=True).get()
         document, version = uuid.uuid4(), 1

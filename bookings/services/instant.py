@@ -14,6 +14,8 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
@@ -35,6 +37,7 @@ from .workflow import (
     _check_band_free,
     _decline_losers_soon,
     cancel_terms_of,
+    too_long_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -51,7 +54,12 @@ def package_minutes(package: Package, minutes: int | None) -> int:
         return package.length_minutes
     if not package.length_minutes <= minutes <= 24 * 60:
         raise ValidationError(
-            {"minutes": [f"{package.name} lasts at least {package.length_minutes} minutes and at most 24 hours."]}
+            {
+                "minutes": [
+                    _("%(package)s lasts at least %(minutes)d minutes and at most 24 hours.")
+                    % {"package": package.name, "minutes": package.length_minutes}
+                ]
+            }
         )
     return minutes
 
@@ -70,31 +78,42 @@ def _check_input(
 ) -> None:
     errors: dict[str, list[str]] = {}
     if package.band_id != band.pk or not package.active:
-        errors["package"] = ["Choose one of this band's packages."]
+        errors["package"] = [_("Choose one of this band's packages.")]
     elif not package.instant:
-        errors["package"] = [f"{package.name} is not instant-bookable: send {band.name} a request instead."]
+        errors["package"] = [
+            _("%(package)s is not instant-bookable: send %(band)s a request instead.")
+            % {"package": package.name, "band": band.name}
+        ]
     zone = zoneinfo.ZoneInfo(band.time_zone)
     if starts_at <= now:
-        errors["starts_at"] = ["This start is in the past. Choose a free time from the strip."]
+        errors["starts_at"] = [_("This start is in the past. Choose a free time from the strip.")]
     elif problem := scheduling_day_problem(starts_at.astimezone(zone).date(), today=scheduling_today(zone, now=now)):
         errors["starts_at"] = [problem]
     elif starts_at < now + dt.timedelta(hours=band.instant_notice_hours):
         errors["starts_at"] = [instant_limit_problem(band=band, starts_at=starts_at, now=now)]
     if setting not in ("", *Booking.Setting.values):
-        errors["setting"] = ["Choose indoors or outdoors."]
+        errors["setting"] = [_("Choose indoors or outdoors.")]
     if guests is not None and guests < 0:
-        errors["guests"] = ["The number of guests cannot be negative."]
+        errors["guests"] = [_("The number of guests cannot be negative.")]
     for name, value in texts.items():
         limit = Booking._meta.get_field(name).max_length
         if len(value) > limit:
-            errors[name] = [f"At most {limit} characters, please (this has {len(value)})."]
+            errors[name] = [too_long_text(limit, len(value))]
     if errors:
         raise ValidationError(errors)
     if price != package_price(package, minutes=minutes):
         # A page drawn before the band changed its price, or a tampered form: never book at a price not shown.
         raise BookingConflict(
-            f"The price of {package.name} is now {package_price(package, minutes=minutes):,} {package.currency}, not "
-            f"{price:,}. Nothing was booked; check the new price and confirm again."
+            _(
+                "The price of %(package)s is now %(price)s %(currency)s, not %(shown)s. Nothing was booked; "
+                "check the new price and confirm again."
+            )
+            % {
+                "package": package.name,
+                "price": number_format(package_price(package, minutes=minutes), force_grouping=True),
+                "currency": package.currency,
+                "shown": number_format(price, force_grouping=True),
+            }
         )
 
 
@@ -144,9 +163,9 @@ def booking_instant(
         now=now,
     )
     if band.status != ApprovalStatus.APPROVED:
-        raise BookingError(f"{band.name} is not taking bookings on StageSlot right now.")
+        raise BookingError(_("%(band)s is not taking bookings on StageSlot right now.") % {"band": band.name})
     if Membership.objects.filter(band_id=band.pk, user_id=client.pk).exists():
-        raise BookingPermissionError(f"You play in {band.name}, so you cannot book it.")
+        raise BookingPermissionError(_("You play in %(band)s, so you cannot book it.") % {"band": band.name})
     length = dt.timedelta(minutes=minutes)
     ends_at = starts_at + length
     zone = zoneinfo.ZoneInfo(band.time_zone)
@@ -159,11 +178,15 @@ def booking_instant(
         # The band's notice and its most gigs a day and a week, counted under the lock: a burst of
         # instant bookings takes them one after another and none passes a limit.
         if problem := instant_limit_problem(band=band, starts_at=starts_at, now=now):
-            raise BookingConflict(f"{problem} Nothing was booked.")
+            # Translators: problem is a sentence saying which of the band's limits the gig would pass.
+            raise BookingConflict(_("%(problem)s Nothing was booked.") % {"problem": problem})
         if not start_fits(band=band, starts_at=starts_at, length=length, now=now):
             raise BookingConflict(
-                f"{band.name} is not free {when_text(starts_at, ends_at, zone)} any more (with its set-up "
-                "before and pack-down after). Nothing was booked; choose another free time."
+                _(
+                    "%(band)s is not free %(when)s any more (with its set-up before and pack-down after). "
+                    "Nothing was booked; choose another free time."
+                )
+                % {"band": band.name, "when": when_text(starts_at, ends_at, zone)}
             )
         try:
             with transaction.atomic():
@@ -207,7 +230,7 @@ def booking_instant(
         except IntegrityError as exc:
             logger.warning("Instant booking of band %s hit a constraint: %s", band.pk, exc)
             raise BookingConflict(
-                f"{band.name} was booked at an overlapping time meanwhile. Nothing was booked."
+                _("%(band)s was booked at an overlapping time meanwhile. Nothing was booked.") % {"band": band.name}
             ) from exc
         booking_notify(
             booking,

@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.services import lazy_text
@@ -16,7 +17,14 @@ from accounts.services import lazy_text
 from ..models import Booking
 from ..selectors.bookings import side_of
 from .notices import booking_notify, booking_people, booking_summary
-from .workflow import BookingConflict, BookingError, BookingPermissionError, booking_transition, slot_place_free
+from .workflow import (
+    BookingConflict,
+    BookingError,
+    BookingPermissionError,
+    booking_transition,
+    slot_place_free,
+    too_long_text,
+)
 
 Status = Booking.Status
 
@@ -44,28 +52,38 @@ def booking_dispute(*, booking: Booking, by: User, reason: str, now=None) -> Boo
     reason = reason.strip()
     if side_of(booking, by) is None:
         raise BookingPermissionError(
-            "Only the band's leaders and admins, the venue or the client can dispute this gig."
+            _("Only the band's leaders and admins, the venue or the client can dispute this gig.")
         )
     if not reason:
-        raise ValidationError({"reason": ["Say what went wrong; the other side and StageSlot staff will read it."]})
+        raise ValidationError({"reason": [_("Say what went wrong; the other side and StageSlot staff will read it.")]})
     if len(reason) > 500:
-        raise ValidationError({"reason": [f"At most 500 characters, please (this has {len(reason)})."]})
+        raise ValidationError({"reason": [too_long_text(500, len(reason))]})
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
         )
         if booking.status not in DISPUTABLE:
             raise BookingConflict(
-                f"This gig is {booking.get_status_display().lower()}, so it cannot be disputed. Nothing was changed."
+                # Translators: status is the gig's state (cancelled, declined…).
+                _("This gig is %(status)s, so it cannot be disputed. Nothing was changed.")
+                % {"status": booking.get_status_display().lower()}
             )
         if booking.ends_at > now:
-            raise BookingError("This gig has not ended yet; a dispute can be opened once it is over.")
+            raise BookingError(_("This gig has not ended yet; a dispute can be opened once it is over."))
         if now >= dispute_open_until(booking):
             raise BookingError(
-                f"A gig can be disputed up to {DISPUTE_DAYS} days after its end; that time has passed. "
-                "Write to StageSlot staff if something is still wrong."
+                ngettext(
+                    "A gig can be disputed up to %(days)d day after its end; that time has passed. "
+                    "Write to StageSlot staff if something is still wrong.",
+                    "A gig can be disputed up to %(days)d days after its end; that time has passed. "
+                    "Write to StageSlot staff if something is still wrong.",
+                    DISPUTE_DAYS,
+                )
+                % {"days": DISPUTE_DAYS}
             )
-        booking_transition(booking, Status.DISPUTED, actor=by, note=f"Disputed: {reason}", now=now)
+        booking_transition(
+            booking, Status.DISPUTED, actor=by, note=_("Disputed: %(reason)s") % {"reason": reason}, now=now
+        )
         booking_notify(
             booking,
             booking_people(booking),
@@ -87,19 +105,24 @@ def booking_dispute_resolve(*, booking: Booking, by: User, outcome: str, note: s
     now = now or timezone.now()
     note = note.strip()
     if not by.is_staff:
-        raise BookingPermissionError("Only StageSlot staff resolve disputes.")
+        raise BookingPermissionError(_("Only StageSlot staff resolve disputes."))
     if outcome not in (Status.COMPLETED, Status.CANCELLED):
-        raise ValidationError({"outcome": ["Choose completed or cancelled."]})
+        raise ValidationError({"outcome": [_("Choose completed or cancelled.")]})
     if not note:
-        raise ValidationError({"note": ["Write what was decided and why; both sides read it."]})
+        raise ValidationError({"note": [_("Write what was decided and why; both sides read it.")]})
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
         )
         if booking.status != Status.DISPUTED:
-            raise BookingConflict("This gig is not disputed (any more). Nothing was changed.")
-        word = "completed" if outcome == Status.COMPLETED else "cancelled"
-        booking_transition(booking, outcome, actor=by, note=f"Dispute resolved ({word}): {note}"[:500], now=now)
+            raise BookingConflict(_("This gig is not disputed (any more). Nothing was changed."))
+        # Stored in the language of the staff member who resolved it.
+        resolved = (
+            _("Dispute resolved (completed): %(note)s")
+            if outcome == Status.COMPLETED
+            else _("Dispute resolved (cancelled): %(note)s")
+        )
+        booking_transition(booking, outcome, actor=by, note=(resolved % {"note": note})[:500], now=now)
         if outcome == Status.CANCELLED:
             slot_place_free(booking, booking.slot)
         booking_notify(

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
@@ -28,7 +29,7 @@ from bands.services import band_gig_block_move
 from ..models import Booking, BookingEvent, RescheduleProposal
 from ..selectors.bookings import band_free_between, side_of
 from .notices import booking_notify, booking_people, link_of
-from .workflow import MAX_REQUEST_LENGTH, BookingConflict, BookingError, BookingPermissionError
+from .workflow import MAX_REQUEST_LENGTH, BookingConflict, BookingError, BookingPermissionError, too_long_text
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _notify(booking: Booking, text: str | Promise, *, by: User, kind: str, key: 
 def _side(booking: Booking, by: User) -> str:
     side = side_of(booking, by)
     if side is None:
-        raise BookingPermissionError("Only the band's leaders and admins and the client can reschedule this gig.")
+        raise BookingPermissionError(_("Only the band's leaders and admins and the client can reschedule this gig."))
     return side
 
 
@@ -68,36 +69,38 @@ def reschedule_propose(
     reason = reason.strip()
     errors: dict[str, list[str]] = {}
     if ends_at <= starts_at:
-        errors["ends_at"] = ["The end must be after the start."]
+        errors["ends_at"] = [_("The end must be after the start.")]
     elif ends_at - starts_at > MAX_REQUEST_LENGTH:
-        errors["ends_at"] = ["A gig can be at most 24 hours long."]
+        errors["ends_at"] = [_("A gig can be at most 24 hours long.")]
     if starts_at <= now:
-        errors["starts_at"] = ["This start is in the past. Choose a time from now on."]
+        errors["starts_at"] = [_("This start is in the past. Choose a time from now on.")]
     elif problem := scheduling_day_problem(
         starts_at.astimezone(booking.zone).date(), today=scheduling_today(booking.zone, now=now)
     ):
         errors["starts_at"] = [problem]
     if (starts_at, ends_at) == (booking.starts_at, booking.ends_at):
-        errors["starts_at"] = ["These are the gig's times already."]
+        errors["starts_at"] = [_("These are the gig's times already.")]
     if not reason:
-        errors["reason"] = ["Say why; the other side reads it before they answer."]
+        errors["reason"] = [_("Say why; the other side reads it before they answer.")]
     elif len(reason) > 500:
-        errors["reason"] = [f"At most 500 characters, please (this has {len(reason)})."]
+        errors["reason"] = [too_long_text(500, len(reason))]
     if errors:
         raise ValidationError(errors)
     if booking.slot_id:
-        raise BookingError("A venue's slot has its own times: ask the venue to change the slot instead.")
+        raise BookingError(_("A venue's slot has its own times: ask the venue to change the slot instead."))
     with transaction.atomic():
         booking = Booking.objects.select_for_update(of=("self",)).select_related("band", "client").get(pk=booking.pk)
         if booking.status != Status.BOOKED:
             raise BookingConflict(
-                f"This gig is {booking.get_status_display().lower()}, so it cannot be rescheduled. Nothing was changed."
+                # Translators: status is the gig's state (cancelled, completed…).
+                _("This gig is %(status)s, so it cannot be rescheduled. Nothing was changed.")
+                % {"status": booking.get_status_display().lower()}
             )
         if booking.starts_at <= now:
-            raise BookingError("This gig has started, so it can no longer be rescheduled.")
+            raise BookingError(_("This gig has started, so it can no longer be rescheduled."))
         if RescheduleProposal.objects.filter(booking=booking, status=Open).exists():
             raise BookingConflict(
-                "New times are already proposed for this gig. Wait for the answer, or withdraw that proposal first."
+                _("New times are already proposed for this gig. Wait for the answer, or withdraw that proposal first.")
             )
         # Told now rather than after the other side agreed: the band is booked then.
         clash = Booking.objects.filter(
@@ -105,8 +108,8 @@ def reschedule_propose(
         ).exclude(pk=booking.pk)
         if clash.exists():
             raise BookingConflict(
-                f"{booking.band.name} is already booked {when_text(starts_at, ends_at, booking.zone)}; "
-                "propose other times."
+                _("%(band)s is already booked %(when)s; propose other times.")
+                % {"band": booking.band.name, "when": when_text(starts_at, ends_at, booking.zone)}
             )
         try:
             with transaction.atomic():
@@ -121,7 +124,7 @@ def reschedule_propose(
                     reason=reason,
                 )
         except IntegrityError as exc:
-            raise BookingConflict("New times are already proposed for this gig. Nothing was changed.") from exc
+            raise BookingConflict(_("New times are already proposed for this gig. Nothing was changed.")) from exc
         BookingEvent.objects.create(
             booking=booking,
             actor=by,
@@ -152,7 +155,7 @@ def reschedule_propose(
 def _answerable(proposal: RescheduleProposal, by: User) -> str:
     side = _side(proposal.booking, by)
     if side == proposal.side:
-        raise BookingPermissionError("Your side proposed these times; the other side answers.")
+        raise BookingPermissionError(_("Your side proposed these times; the other side answers."))
     return side
 
 
@@ -169,11 +172,16 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
         )
         proposal = RescheduleProposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status != Open:
-            raise BookingConflict(f"This proposal is already {proposal.get_status_display().lower()}.")
+            raise BookingConflict(
+                # Translators: status is the proposal's state (accepted, declined, withdrawn).
+                _("This proposal is already %(status)s.") % {"status": proposal.get_status_display().lower()}
+            )
         if booking.status != Status.BOOKED:
-            raise BookingConflict(f"This gig is {booking.get_status_display().lower()}, so it cannot be moved.")
+            raise BookingConflict(
+                _("This gig is %(status)s, so it cannot be moved.") % {"status": booking.get_status_display().lower()}
+            )
         if proposal.starts_at <= now:
-            raise BookingError("The proposed start has passed; propose other times.")
+            raise BookingError(_("The proposed start has passed; propose other times."))
         start, end = proposal.starts_at, proposal.ends_at
         clash = (
             Booking.objects.filter(band_id=band.pk, status__in=Booking.ON, starts_at__lt=end, ends_at__gt=start)
@@ -182,16 +190,19 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
         )
         if clash is not None:
             raise BookingConflict(
-                f"{band.name} is already booked {when_text(clash.starts_at, clash.ends_at, booking.zone)}, "
-                "which overlaps the proposed times, so the gig was not moved."
+                _("%(band)s is already booked %(when)s, which overlaps the proposed times, so the gig was not moved.")
+                % {"band": band.name, "when": when_text(clash.starts_at, clash.ends_at, booking.zone)}
             )
         pad_before, pad_after = timedelta(minutes=band.load_in_minutes), timedelta(minutes=band.pack_down_minutes)
         if not band_free_between(
             band_id=band.pk, start=start - pad_before, end=end + pad_after, exclude_block_id=booking.block_id
         ):
             raise BookingConflict(
-                f"Someone in {band.name} is busy {when_text(start, end, booking.zone)} (with set-up and pack-down), "
-                "so the gig was not moved. Decline, and propose times when everyone is free."
+                _(
+                    "Someone in %(band)s is busy %(when)s (with set-up and pack-down), so the gig was not moved. "
+                    "Decline, and propose times when everyone is free."
+                )
+                % {"band": band.name, "when": when_text(start, end, booking.zone)}
             )
         old = when_text(booking.starts_at, booking.ends_at, booking.zone)
         was = when_text_lazy(booking.starts_at, booking.ends_at, booking.zone)  # in each recipient's language
@@ -206,7 +217,9 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
                     band_gig_block_move(block_id=booking.block_id, gig_starts_at=start, gig_ends_at=end)
         except IntegrityError as exc:
             logger.warning("Reschedule %s hit a constraint: %s", proposal.pk, exc)
-            raise BookingConflict(f"{band.name} is already booked at an overlapping time.") from exc
+            raise BookingConflict(
+                _("%(band)s is already booked at an overlapping time.") % {"band": band.name}
+            ) from exc
         proposal.status, proposal.answered_by, proposal.answered_at = RescheduleProposal.Status.ACCEPTED, by, now
         proposal.save(update_fields=["status", "answered_by", "answered_at"])
         BookingEvent.objects.create(
@@ -243,7 +256,7 @@ def reschedule_withdraw(*, proposal: RescheduleProposal, by: User, now=None) -> 
     """The side that proposed takes it back."""
     now = now or timezone.now()
     if _side(proposal.booking, by) != proposal.side:
-        raise BookingPermissionError("Only the side that proposed these times can withdraw them.")
+        raise BookingPermissionError(_("Only the side that proposed these times can withdraw them."))
     return _close(proposal, by=by, to=RescheduleProposal.Status.WITHDRAWN, note="", now=now)
 
 
@@ -266,7 +279,10 @@ def _close(proposal: RescheduleProposal, *, by: User, to: str, note: str, now) -
         )
         proposal = RescheduleProposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status != Open:
-            raise BookingConflict(f"This proposal is already {proposal.get_status_display().lower()}.")
+            raise BookingConflict(
+                # Translators: status is the proposal's state (accepted, declined, withdrawn).
+                _("This proposal is already %(status)s.") % {"status": proposal.get_status_display().lower()}
+            )
         proposal.status, proposal.answered_by, proposal.answered_at, proposal.answer_note = to, by, now, note
         proposal.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
         word = proposal.get_status_display().lower()

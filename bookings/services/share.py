@@ -10,6 +10,8 @@ approval can share (the link is private to whoever got it); a suspended band's l
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from bands.models import ApprovalStatus, Band
@@ -20,7 +22,7 @@ from .workflow import BookingError, BookingPermissionError
 
 LIVE_LINKS_MAX = 20
 
-NOT_A_MANAGER = "Only the band's leaders and admins can share its availability."
+NOT_A_MANAGER = gettext_lazy("Only the band's leaders and admins can share its availability.")
 
 
 # ---- Links --------------------------------------------------------------------------------------
@@ -36,19 +38,26 @@ def share_link_create(*, band: Band, by: User, label: str = "") -> ShareLink:
     label = label.strip()
     max_length = ShareLink._meta.get_field("label").max_length
     if len(label) > max_length:
-        raise ValidationError({"label": f"Keep the label to {max_length} characters or fewer."})
+        raise ValidationError({"label": _("Keep the label to %(limit)d characters or fewer.") % {"limit": max_length}})
     if not can_manage_band(band.pk, by):
-        raise BookingPermissionError(NOT_A_MANAGER)
+        raise BookingPermissionError(str(NOT_A_MANAGER))
     with transaction.atomic():
         band = Band.objects.select_for_update().get(pk=band.pk)
         if band.status == ApprovalStatus.SUSPENDED:
             raise BookingError(
-                f"StageSlot staff have suspended {band.name}, so its availability cannot be shared until they lift it."
+                _("StageSlot staff have suspended %(band)s, so its availability cannot be shared until they lift it.")
+                % {"band": band.name}
             )
         if ShareLink.objects.filter(band=band, revoked_at__isnull=True).count() >= LIVE_LINKS_MAX:
             raise BookingError(
-                f"{band.name} already has {LIVE_LINKS_MAX} share links that work. "
-                "Revoke one that is no longer needed, then create the new one."
+                ngettext(
+                    "%(band)s already has %(count)d share link that works. "
+                    "Revoke one that is no longer needed, then create the new one.",
+                    "%(band)s already has %(count)d share links that work. "
+                    "Revoke one that is no longer needed, then create the new one.",
+                    LIVE_LINKS_MAX,
+                )
+                % {"band": band.name, "count": LIVE_LINKS_MAX}
             )
         return ShareLink.objects.create(band=band, label=label, created_by=by)
 
@@ -60,7 +69,7 @@ def share_link_revoke(*, link: ShareLink, by: User) -> ShareLink:
     link changes nothing and keeps its first revocation time.
     """
     if not can_manage_band(link.band_id, by):
-        raise BookingPermissionError(NOT_A_MANAGER)
+        raise BookingPermissionError(str(NOT_A_MANAGER))
     ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     link.refresh_from_db(fields=["revoked_at"])
     return link

@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import dateformat, timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext_lazy
 
 from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
@@ -57,11 +57,11 @@ Role = Booking.Role
 def _show_times_check(*, starts_at: dt.datetime, ends_at: dt.datetime, zone, now: dt.datetime) -> dict:
     errors: dict[str, list[str]] = {}
     if ends_at <= starts_at:
-        errors["ends_at"] = ["The end must be after the start."]
+        errors["ends_at"] = [_("The end must be after the start.")]
     elif ends_at - starts_at > Slot.MAX_LENGTH:
-        errors["ends_at"] = ["A show can be at most 24 hours long."]
+        errors["ends_at"] = [_("A show can be at most 24 hours long.")]
     if starts_at <= now:
-        errors["starts_at"] = ["This start is in the past. Choose a time from now on."]
+        errors["starts_at"] = [_("This start is in the past. Choose a time from now on.")]
     elif problem := scheduling_day_problem(starts_at.astimezone(zone).date(), today=scheduling_today(zone, now=now)):
         errors["starts_at"] = [problem]
     return errors
@@ -100,7 +100,9 @@ def show_host(
     """
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
-        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can host a show for it.")
+        raise BookingPermissionError(
+            _("Only the leaders and admins of %(band)s can host a show for it.") % {"band": band.name}
+        )
     errors: dict[str, list[str]] = {}
     try:
         validate_time_zone(time_zone)
@@ -110,22 +112,32 @@ def show_host(
         zone = dt.UTC
     errors.update(_show_times_check(starts_at=starts_at, ends_at=ends_at, zone=zone, now=now))
     if doors_at is not None and not (starts_at - dt.timedelta(hours=6) <= doors_at <= starts_at):
-        errors["doors_at"] = ["Doors open at the start of the show or up to six hours before it."]
+        errors["doors_at"] = [_("Doors open at the start of the show or up to six hours before it.")]
     title = title.strip()
     if not title:
-        errors["title"] = ["Give the show a title people will recognise."]
+        errors["title"] = [_("Give the show a title people will recognise.")]
     if place_venue is None and not place_name.strip():
-        errors["place_name"] = ["Choose a venue on StageSlot or type the name of the place."]
+        errors["place_name"] = [_("Choose a venue on StageSlot or type the name of the place.")]
     if place_venue is not None and place_venue.status != ApprovalStatus.APPROVED:
-        errors["place_venue"] = ["Choose a venue that is listed on StageSlot."]
+        errors["place_venue"] = [_("Choose a venue that is listed on StageSlot.")]
     if not 0 <= support_places <= Slot.MAX_SUPPORT_PLACES:
-        errors["support_places"] = [f"A show can have 0 to {Slot.MAX_SUPPORT_PLACES} support acts."]
+        errors["support_places"] = [
+            ngettext(
+                "A show can have 0 to %(count)d support act.",
+                "A show can have 0 to %(count)d support acts.",
+                Slot.MAX_SUPPORT_PLACES,
+            )
+            % {"count": Slot.MAX_SUPPORT_PLACES}
+        ]
     if fee is not None and fee < 0:
-        errors["fee"] = ["A fee cannot be negative."]
+        errors["fee"] = [_("A fee cannot be negative.")]
     if errors:
         raise ValidationError(errors)
     if band.status != ApprovalStatus.APPROVED:
-        raise BookingError(f"{band.name} is waiting for approval by StageSlot staff; it can host shows once approved.")
+        raise BookingError(
+            _("%(band)s is waiting for approval by StageSlot staff; it can host shows once approved.")
+            % {"band": band.name}
+        )
     with transaction.atomic():
         band = Band.objects.select_for_update().get(pk=band.pk)
         _check_band_free(band, starts_at, ends_at, zone)
@@ -179,7 +191,7 @@ def show_host(
                     actor=by,
                     from_status="",
                     to_status=Status.BOOKED,
-                    note=stand_in_note(band, busy, zone, what="Hosted anyway") if busy else "",
+                    note=stand_in_note(band, busy, zone, hosted=True) if busy else "",
                 )
                 Slot.objects.filter(pk=slot.pk).update(headliner_booked=1)
                 booking.block = band_gig_block_add(
@@ -191,7 +203,9 @@ def show_host(
                 )
                 booking.save(update_fields=["block", "updated_at"])
         except IntegrityError as exc:
-            raise BookingConflict(f"{band.name} is already booked at an overlapping time.") from exc
+            raise BookingConflict(
+                _("%(band)s is already booked at an overlapping time.") % {"band": band.name}
+            ) from exc
         slot.headliner_booked = 1
         booking_notify(
             booking,
@@ -235,22 +249,26 @@ def show_support_ask(*, slot: Slot, by: User, places: int, now=None) -> Slot:
     now = now or timezone.now()
     headliner = slot_headliner(slot)
     if headliner is None or not can_manage_band(headliner.band_id, by):
-        raise BookingPermissionError("Only the leaders and admins of the slot's booked headliner can ask for this.")
+        raise BookingPermissionError(_("Only the leaders and admins of the slot's booked headliner can ask for this."))
     if slot.is_hosted:
-        raise BookingError("You host this show, so you fill its support places already.")
+        raise BookingError(_("You host this show, so you fill its support places already."))
     if slot.is_cancelled or slot.ends_at <= now:
-        raise BookingError("This slot is cancelled or over.")
+        raise BookingError(_("This slot is cancelled or over."))
     if slot.headliner_picks_support:
-        raise BookingError("The venue already lets you fill the support places of this slot.")
+        raise BookingError(_("The venue already lets you fill the support places of this slot."))
     open_places = slot.support_places - slot.supports_booked
     if places < 1 or places > open_places:
         raise ValidationError(
             {
                 "places": [
-                    f"The venue allows {open_places} more support act{'s' if open_places != 1 else ''} on this slot; "
-                    f"ask for 1 to {open_places}."
+                    ngettext(
+                        "The venue allows %(count)d more support act on this slot; ask for 1 to %(count)d.",
+                        "The venue allows %(count)d more support acts on this slot; ask for 1 to %(count)d.",
+                        open_places,
+                    )
+                    % {"count": open_places}
                     if open_places
-                    else "Every support place the venue allows on this slot is taken."
+                    else _("Every support place the venue allows on this slot is taken.")
                 ]
             }
         )
@@ -290,16 +308,16 @@ def show_support_picker_set(*, slot: Slot, by: User, picker: str, now=None) -> S
     """
     now = now or timezone.now()
     if slot.is_hosted or not is_venue_staff(slot.venue_id, by):
-        raise BookingPermissionError("Only this venue's staff can decide who fills its support places.")
+        raise BookingPermissionError(_("Only this venue's staff can decide who fills its support places."))
     if picker not in Slot.SupportPicker.values:
-        raise ValidationError({"picker": ["Choose the venue or the headliner."]})
+        raise ValidationError({"picker": [_("Choose the venue or the headliner.")]})
     with transaction.atomic():
         slot = Slot.objects.select_for_update().get(pk=slot.pk)
         if slot.is_cancelled:
-            raise BookingError("This slot is cancelled.")
+            raise BookingError(_("This slot is cancelled."))
         headliner = slot_headliner(slot)
         if picker == Slot.SupportPicker.HEADLINER and headliner is None:
-            raise BookingError("This slot has no booked headliner yet to hand the support places to.")
+            raise BookingError(_("This slot has no booked headliner yet to hand the support places to."))
         slot.support_picker = picker
         slot.support_pick_asked_at = None
         slot.save(update_fields=["support_picker", "support_pick_asked_at", "updated_at"])
@@ -431,12 +449,17 @@ def show_tickets_set(
     range upside down or negative, tickets missing for "Tickets", too many links; nothing changes.
     """
     if not can_edit_show(slot, by):
-        raise BookingPermissionError("Only the show's host and its venue can change its tickets.")
+        raise BookingPermissionError(_("Only the show's host and its venue can change its tickets."))
     errors: dict[str, list[str]] = {}
     if entry not in Slot.Entry.values:
-        errors["entry"] = ["Choose tickets, free entry or pay at the door."]
+        errors["entry"] = [_("Choose tickets, free entry or pay at the door.")]
     if len(tickets) > Ticket.MAX_PER_SHOW:
-        errors["tickets"] = [f"At most {Ticket.MAX_PER_SHOW} ticket links, please."]
+        errors["tickets"] = [
+            ngettext(
+                "At most %(count)d ticket link, please.", "At most %(count)d ticket links, please.", Ticket.MAX_PER_SHOW
+            )
+            % {"count": Ticket.MAX_PER_SHOW}
+        ]
     urls: list[str] = []
     for i, line in enumerate(tickets, start=1):
         if not line.label.strip():
@@ -451,7 +474,7 @@ def show_tickets_set(
         if line.price_min is not None and line.price_max is not None and line.price_min > line.price_max:
             errors.setdefault("tickets", []).append(f"Ticket link {i}: the lowest price is above the highest.")
     if entry == Slot.Entry.TICKETS and not tickets and "entry" not in errors:
-        errors["tickets"] = ["Add a ticket link, or choose free entry or pay at the door."]
+        errors["tickets"] = [_("Add a ticket link, or choose free entry or pay at the door.")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -554,14 +577,14 @@ def show_running_order_set(
     """
     now = now or timezone.now()
     if not can_edit_show(slot, by):
-        raise BookingPermissionError("Only the show's host and its venue can set the running order.")
+        raise BookingPermissionError(_("Only the show's host and its venue can set the running order."))
     with transaction.atomic():
         booked = list(Booking.objects.filter(slot_id=slot.pk, status=Status.BOOKED).values_list("pk", "band_id"))
         band_ids = sorted({band_id for _, band_id in booked})
         list(Band.objects.select_for_update().filter(pk__in=band_ids).order_by("pk").values_list("pk", flat=True))
         slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
         if slot.is_cancelled or slot.ends_at <= now:
-            raise BookingError("This show is cancelled or over, so its running order stays as it was.")
+            raise BookingError(_("This show is cancelled or over, so its running order stays as it was."))
         bookings = {
             b.pk: b
             for b in Booking.objects.select_for_update(of=("self",))
@@ -571,7 +594,7 @@ def show_running_order_set(
         }
         given = [a.booking_id for a in acts]
         if len(set(given)) != len(given) or set(given) != set(bookings):
-            raise ValidationError({"acts": ["Give every act booked on the show its times, once each."]})
+            raise ValidationError({"acts": [_("Give every act booked on the show its times, once each.")]})
         names = {pk: b.band.name for pk, b in bookings.items()}
         errors = _running_order_errors(slot, acts, doors_at, curfew_at, names)
         if errors:
@@ -640,12 +663,23 @@ def bill_message_post(*, slot: Slot, by: User, body: str, now=None) -> BillMessa
     """
     now = now or timezone.now()
     if not on_the_bill(slot=slot, user=by):
-        raise BookingPermissionError("Only the acts on the bill, the host and the venue write in this thread.")
+        raise BookingPermissionError(_("Only the acts on the bill, the host and the venue write in this thread."))
     body = body.strip()
     if not body:
-        raise ValidationError({"body": ["Write a message first."]})
+        raise ValidationError({"body": [_("Write a message first.")]})
     if len(body) > BillMessage.MAX_LENGTH:
-        raise ValidationError({"body": [f"A message can be at most {BillMessage.MAX_LENGTH} characters."]})
+        raise ValidationError(
+            {
+                "body": [
+                    ngettext(
+                        "A message can be at most %(count)d character.",
+                        "A message can be at most %(count)d characters.",
+                        BillMessage.MAX_LENGTH,
+                    )
+                    % {"count": BillMessage.MAX_LENGTH}
+                ]
+            }
+        )
     with transaction.atomic():
         message = BillMessage.objects.create(slot=slot, author=by, body=body)
         notifications_create(

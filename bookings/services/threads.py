@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import Truncator
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.ratelimit import LimitReached
@@ -45,11 +46,17 @@ def _clean_body(body: str) -> str:
     """Line breaks as "\\n" (a browser sends "\\r\\n", which its own maxlength counts once), ends trimmed."""
     body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not body:
-        raise ValidationError("Write a message first.", code="empty")
+        raise ValidationError(_("Write a message first."), code="empty")
     if len(body) > Message.MAX_LENGTH:
         raise ValidationError(
-            f"A message can be at most {Message.MAX_LENGTH} characters long; this one has {len(body)}. "
-            "Shorten it or send it in two parts.",
+            ngettext(
+                "A message can be at most %(limit)d character long; this one has %(count)d. "
+                "Shorten it or send it in two parts.",
+                "A message can be at most %(limit)d characters long; this one has %(count)d. "
+                "Shorten it or send it in two parts.",
+                Message.MAX_LENGTH,
+            )
+            % {"limit": Message.MAX_LENGTH, "count": len(body)},
             code="too_long",
         )
     return body
@@ -90,7 +97,7 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
     """
     in_band, in_venue = thread_standing(booking, by)
     if booking.client_id != by.pk and not (in_band or in_venue):
-        raise BookingPermissionError("Only the people of a booking write in its thread.")
+        raise BookingPermissionError(_("Only the people of a booking write in its thread."))
     side = thread_side(booking, user_id=by.pk, in_band=in_band, in_venue=in_venue)
     body = _clean_body(body)
     with transaction.atomic():
@@ -110,8 +117,14 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
             # The next one may go when the oldest of the window's messages leaves it.
             oldest = min(message.created_at for message in recent)
             raise LimitReached(
-                f"You sent {FLOOD_LIMIT} messages in this thread in the last {minutes} minutes. "
-                "Wait a few minutes before you send the next one.",
+                ngettext(
+                    "You sent %(count)d message in this thread in the last %(minutes)d minutes. "
+                    "Wait a few minutes before you send the next one.",
+                    "You sent %(count)d messages in this thread in the last %(minutes)d minutes. "
+                    "Wait a few minutes before you send the next one.",
+                    FLOOD_LIMIT,
+                )
+                % {"count": FLOOD_LIMIT, "minutes": minutes},
                 retry_after=math.ceil((oldest + FLOOD_WINDOW - now).total_seconds()),
             )
         message = Message.objects.create(booking=booking, author=by, body=body)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from bands.models import Band
@@ -20,7 +21,7 @@ from ..selectors.tours import KINDS, tour_slots_to_apply
 from ..tours import route_problem
 from . import workflow
 
-GONE = "This slot is no longer open to applications."
+GONE = gettext_lazy("This slot is no longer open to applications.")
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,9 @@ class StopOutcome:
         return self.booking is not None
 
 
-OVER_LIMIT = "Not sent: you have used up the applications you can send this hour. Try this stop again later."
+OVER_LIMIT = gettext_lazy(
+    "Not sent: you have used up the applications you can send this hour. Try this stop again later."
+)
 
 
 def tour_apply(
@@ -59,10 +62,10 @@ def tour_apply(
     for n, (pk, role) in enumerate(picks):
         slot = slots.get(pk)
         if limit is not None and n >= limit:
-            outcomes.append(StopOutcome(slot_id=pk, slot=slot, reason=OVER_LIMIT))
+            outcomes.append(StopOutcome(slot_id=pk, slot=slot, reason=str(OVER_LIMIT)))
             continue
         if slot is None:
-            outcomes.append(StopOutcome(slot_id=pk, slot=None, reason=GONE))
+            outcomes.append(StopOutcome(slot_id=pk, slot=None, reason=str(GONE)))
             continue
         try:
             booking = workflow.booking_apply(slot=slot, band=band, by=by, role=role, fee=slot.fee, message=message)

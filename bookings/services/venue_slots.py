@@ -11,6 +11,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.services import email_queue, language_for_email, lazy_text
@@ -73,11 +74,11 @@ def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
     reason = reason.strip()[:300]
     if slot.is_hosted:
         if not can_manage_band(slot.host_band_id, by):
-            raise BookingPermissionError("Only the leaders and admins of the band hosting this show can cancel it.")
+            raise BookingPermissionError(_("Only the leaders and admins of the band hosting this show can cancel it."))
     elif not is_venue_staff(slot.venue_id, by):
-        raise BookingPermissionError("Only this venue's staff can cancel its slots.")
+        raise BookingPermissionError(_("Only this venue's staff can cancel its slots."))
     if not reason:
-        raise ValidationError({"reason": ["Say why the slot is cancelled; the bands will read it."]})
+        raise ValidationError({"reason": [_("Say why the slot is cancelled; the bands will read it.")]})
     with transaction.atomic():
         band_ids = sorted(
             set(Booking.objects.filter(slot_id=slot.pk, status__in=Booking.LIVE).values_list("band_id", flat=True))
@@ -85,9 +86,9 @@ def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
         list(Band.objects.select_for_update().filter(pk__in=band_ids).order_by("pk").values_list("pk", flat=True))
         slot = Slot.objects.select_for_update(of=("self",)).select_related("venue", "host_band").get(pk=slot.pk)
         if slot.is_cancelled:
-            raise BookingConflict("This slot is already cancelled.")
+            raise BookingConflict(_("This slot is already cancelled."))
         if slot.ends_at <= now:
-            raise BookingError("This slot is over, so it can no longer be cancelled.")
+            raise BookingError(_("This slot is over, so it can no longer be cancelled."))
         canceller = slot.host_band.name if slot.is_hosted else slot.venue.name
         what = "show" if slot.is_hosted else "slot"
         note = f"{'The host' if slot.is_hosted else 'The venue'} cancelled the {what}: {reason}"
@@ -148,30 +149,32 @@ def offer_invite_create(
     same offer to the same address within REPEAT_WINDOW is the invite already sent (no second mail)."""
     now = now or timezone.now()
     if not is_venue_staff(slot.venue_id, by):
-        raise BookingPermissionError("Only this venue's staff can offer its slots.")
+        raise BookingPermissionError(_("Only this venue's staff can offer its slots."))
     errors: dict[str, list[str]] = {}
     email = email.strip()
     try:
         validate_email(email)
     except ValidationError:
-        errors["email"] = ["Enter the band's email address, e.g. booking@band.example."]
+        errors["email"] = [_("Enter the band's email address, e.g. booking@band.example.")]
     if fee is not None and fee < 0:
-        errors["fee"] = ["A fee cannot be negative."]
+        errors["fee"] = [_("A fee cannot be negative.")]
     if role not in Role.values:
-        errors["role"] = ["Choose headliner or support."]
+        errors["role"] = [_("Choose headliner or support.")]
     band_name = band_name.strip()
     if len(band_name) > OfferInvite._meta.get_field("band_name").max_length:
-        errors["band_name"] = ["That band name is too long."]
+        errors["band_name"] = [_("That band name is too long.")]
     if errors:
         raise ValidationError(errors)
     message = message_check(message)
     with transaction.atomic():
         slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
         if slot.is_cancelled:
-            raise BookingConflict("The venue cancelled this slot.")
+            raise BookingConflict(_("The venue cancelled this slot."))
         start_check(slot.starts_at, now, "slot")
         if slot.venue.status != ApprovalStatus.APPROVED:
-            raise BookingError(f"{slot.venue.name} is not taking bookings on StageSlot right now.")
+            raise BookingError(
+                _("%(venue)s is not taking bookings on StageSlot right now.") % {"venue": slot.venue.name}
+            )
         slot_place_check(slot, role)
         # The same offer to the same address again at once (a resent form): the one already sent.
         same = OfferInvite.objects.filter(
@@ -241,7 +244,9 @@ def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -
     """
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
-        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can take an offer for it.")
+        raise BookingPermissionError(
+            _("Only the leaders and admins of %(band)s can take an offer for it.") % {"band": band.name}
+        )
     with transaction.atomic():
         # Band, slot, then the invite: slot_cancel holds the slot while it revokes the invites.
         band, slot = band_slot_lock(band.pk, invite.slot_id)
@@ -250,9 +255,9 @@ def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -
         if state != "open":
             raise BookingConflict(
                 {
-                    "claimed": "This offer has already been taken.",
-                    "revoked": "The venue withdrew this offer.",
-                    "expired": "This offer has expired. Ask the venue to send it again.",
+                    "claimed": _("This offer has already been taken."),
+                    "revoked": _("The venue withdrew this offer."),
+                    "expired": _("This offer has expired. Ask the venue to send it again."),
                 }[state]
             )
         slot_booking_check(slot=slot, band=band, role=invite.role, now=now, new_band_ok=True)
@@ -272,7 +277,7 @@ def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -
                 message=invite.message,
             ),
             actor=by,
-            note=f"Offered by email to {invite.email}",
+            note=_("Offered by email to %(email)s") % {"email": invite.email},
         )
         invite.claimed_at = now
         invite.booking = booking
@@ -299,12 +304,12 @@ def offer_invite_revoke(*, invite: OfferInvite, by: User, now=None) -> OfferInvi
     """
     now = now or timezone.now()
     if not is_venue_staff(invite.slot.venue_id, by):
-        raise BookingPermissionError("Only this venue's staff can withdraw its offers.")
+        raise BookingPermissionError(_("Only this venue's staff can withdraw its offers."))
     with transaction.atomic():
         Slot.objects.select_for_update(of=("self",)).filter(pk=invite.slot_id).first()
         invite = OfferInvite.objects.select_for_update().get(pk=invite.pk)
         if invite.claimed_at:
-            raise BookingConflict("The band has taken this offer already; withdraw their pending offer instead.")
+            raise BookingConflict(_("The band has taken this offer already; withdraw their pending offer instead."))
         if invite.revoked_at is None:
             invite.revoked_at = now
             invite.save(update_fields=["revoked_at"])

@@ -32,6 +32,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.queue import task_queue
@@ -75,9 +77,9 @@ class WebhookPermissionError(Exception):
     """The person may not manage this band's or venue's webhooks."""
 
 
-MSG_ADDRESS = "Enter the full https:// address of your endpoint."
-MSG_PRIVATE = "This address points to a private network address, which we do not send to."
-MSG_DNS = "We could not find the server “{host}” – check the address."
+MSG_ADDRESS = gettext_lazy("Enter the full https:// address of your endpoint.")
+MSG_PRIVATE = gettext_lazy("This address points to a private network address, which we do not send to.")
+MSG_DNS = gettext_lazy("We could not find the server “%(host)s” – check the address.")
 
 
 # ---- Registering ----------------------------------------------------------------------------------
@@ -117,7 +119,7 @@ def webhook_url_check(url: str) -> str:
         raise ValidationError({"url": [MSG_ADDRESS]})
     addresses = _resolve(host, port)
     if not addresses:
-        raise ValidationError({"url": [MSG_DNS.format(host=host)]})
+        raise ValidationError({"url": [MSG_DNS % {"host": host}]})
     if not all(is_public_address(sockaddr[0]) for _, sockaddr in addresses):
         raise ValidationError({"url": [MSG_PRIVATE]})
     return normal
@@ -137,22 +139,29 @@ def webhook_create(
     the page shows this once. Raises BookingPermissionError (not a manager of the band or staff of the
     venue) and ValidationError by field (the address, no or unknown events, too many webhooks)."""
     if (band is None) == (venue is None):
-        raise ValidationError("Choose one band or one venue.")
+        raise ValidationError(_("Choose one band or one venue."))
     if not webhook_may_manage(user=by, band=band, venue=venue):
-        raise WebhookPermissionError("Only a band's leaders and admins, or a venue's staff, can add its webhooks.")
+        raise WebhookPermissionError(_("Only a band's leaders and admins, or a venue's staff, can add its webhooks."))
     events = list(dict.fromkeys(events))
     errors: dict[str, list[str]] = {}
     if not events:
-        errors["events"] = ["Choose at least one event."]
+        errors["events"] = [_("Choose at least one event.")]
     elif unknown := [e for e in events if e not in Event.values]:
-        errors["events"] = [f"Unknown event: {', '.join(unknown)}."]
+        errors["events"] = [_("Unknown event: %(events)s.") % {"events": ", ".join(unknown)}]
     try:
         url = webhook_url_check(url)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     owned = Webhook.objects.filter(band=band) if band is not None else Webhook.objects.filter(venue=venue)
     if owned.count() >= MAX_PER_OWNER:
-        errors["url"] = [f"{(band or venue).name} has {MAX_PER_OWNER} webhooks, the most there can be."]
+        errors["url"] = [
+            ngettext(
+                "%(owner)s has %(count)d webhook, the most there can be.",
+                "%(owner)s has %(count)d webhooks, the most there can be.",
+                MAX_PER_OWNER,
+            )
+            % {"owner": (band or venue).name, "count": MAX_PER_OWNER}
+        ]
     if errors:
         raise ValidationError(errors)
     return Webhook.objects.create(
@@ -163,7 +172,9 @@ def webhook_create(
 def webhook_delete(*, webhook: Webhook, by: User) -> None:
     """Remove a webhook and its delivery log."""
     if not webhook_may_manage(user=by, band=webhook.band, venue=webhook.venue):
-        raise WebhookPermissionError("Only a band's leaders and admins, or a venue's staff, can remove its webhooks.")
+        raise WebhookPermissionError(
+            _("Only a band's leaders and admins, or a venue's staff, can remove its webhooks.")
+        )
     webhook.delete()
 
 
@@ -385,11 +396,11 @@ def webhook_post(url: str, body: str, headers: dict[str, str], *, timeout: float
     allowed = host_port in _allowed_hosts()
     addresses = _resolve(host, port)
     if not addresses:
-        raise DeliveryFailed(MSG_DNS.format(host=host))
+        raise DeliveryFailed(MSG_DNS % {"host": host})
     if not allowed and not all(is_public_address(sockaddr[0]) for _, sockaddr in addresses):
-        raise DeliveryFailed(MSG_PRIVATE)
+        raise DeliveryFailed(str(MSG_PRIVATE))
     if not allowed and not url.startswith("https://"):
-        raise DeliveryFailed(MSG_ADDRESS)
+        raise DeliveryFailed(str(MSG_ADDRESS))
     family, sockaddr = addresses[0]
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -495,7 +506,7 @@ def webhook_delivery_resend(*, delivery: WebhookDelivery, by: User) -> WebhookDe
     has it already can tell), queued at once."""
     hook = delivery.webhook
     if not webhook_may_manage(user=by, band=hook.band, venue=hook.venue):
-        raise WebhookPermissionError("Only a band's leaders and admins, or a venue's staff, can resend its events.")
+        raise WebhookPermissionError(_("Only a band's leaders and admins, or a venue's staff, can resend its events."))
     with transaction.atomic():
         again = WebhookDelivery.objects.create(
             webhook=hook, event=delivery.event, event_id=delivery.event_id, body=delivery.body

@@ -29,7 +29,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
@@ -166,24 +166,31 @@ def _check_band_free(band: Band, starts_at: dt.datetime, ends_at: dt.datetime, z
 
 def busy_members_text(members: list[MemberBusy], zone) -> str:
     """Who is busy when, for a refusal: "Mara is busy Fri 12 Jun, 19:00–23:00 (another gig)"."""
-    parts = [
-        f"{member.name} is busy {when_text(member.starts_at, member.ends_at, zone)}"
-        + (
-            f" (another gig, {duration_text(member.travel)} of travel away)"
-            if member.travel
-            else " (another gig)"
-            if member.gig
-            else ""
-        )
-        for member in members
-    ]
-    return "; ".join(parts)
+    parts = []
+    for member in members:
+        values = {"name": member.name, "when": when_text(member.starts_at, member.ends_at, zone)}
+        if member.travel:
+            parts.append(
+                # Translators: travel is a duration ("1 h 20 min").
+                _("%(name)s is busy %(when)s (another gig, %(travel)s of travel away)")
+                % {**values, "travel": duration_text(member.travel)}
+            )
+        elif member.gig:
+            parts.append(_("%(name)s is busy %(when)s (another gig)") % values)
+        else:
+            parts.append(_("%(name)s is busy %(when)s") % values)
+    # Translators: between the sentences saying who is busy when.
+    return _("; ").join(parts)
 
 
 def duration_text(span: dt.timedelta) -> str:
     """9 h 20 min, 45 min."""
     hours, minutes = divmod(int(span.total_seconds() // 60), 60)
-    return " ".join(part for part in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if part)
+    if hours and minutes:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": minutes} if minutes else ""
 
 
 def members_busy_for_gig(
@@ -222,26 +229,36 @@ def check_members_free(
     busy = members_busy_for_gig(band, starts_at, ends_at, exclude_block_id=exclude_block_id, point=point)
     if busy:
         raise MembersBusy(
-            f"{busy_members_text(busy, zone)}, which overlaps this gig with its load-in and pack-down. "
-            f"Nothing was booked: {band.name}'s leaders can accept anyway and find a stand-in.",
+            # Translators: busy lists who is busy when ("Mara is busy Fri 12 Jun, 19:00–23:00").
+            _(
+                "%(busy)s, which overlaps this gig with its load-in and pack-down. "
+                "Nothing was booked: %(band)s's leaders can accept anyway and find a stand-in."
+            )
+            % {"busy": busy_members_text(busy, zone), "band": band.name},
             members=busy,
         )
     return busy
 
 
-def stand_in_note(band: Band, members: list[MemberBusy], zone, *, what: str = "Accepted anyway") -> str:
-    """The audit log's line for a gig booked although required members are busy."""
-    return f"{what}: {busy_members_text(members, zone)}; {band.name} will find a stand-in."[:500]
+def stand_in_note(band: Band, members: list[MemberBusy], zone, *, hosted: bool = False) -> str:
+    """The audit log's line for a gig booked although required members are busy (`hosted`: the band's
+    own show). Stored in the language of the person who acted, as they wrote it."""
+    values = {"busy": busy_members_text(members, zone), "band": band.name}
+    if hosted:
+        return (_("Hosted anyway: %(busy)s; %(band)s will find a stand-in.") % values)[:500]
+    return (_("Accepted anyway: %(busy)s; %(band)s will find a stand-in.") % values)[:500]
 
 
 def _check_band_active(band: Band) -> None:
     if band.status == ApprovalStatus.SUSPENDED:
-        raise BookingError(f"{band.name} is suspended on StageSlot, so it cannot be booked.")
+        raise BookingError(_("%(band)s is suspended on StageSlot, so it cannot be booked.") % {"band": band.name})
 
 
 def start_check(starts_at: dt.datetime, now: dt.datetime, what: str = "gig") -> None:
     if starts_at <= now:
-        raise BookingError(f"This {what} has already started, so it can no longer be booked.")
+        if what == "slot":
+            raise BookingError(_("This slot has already started, so it can no longer be booked."))
+        raise BookingError(_("This gig has already started, so it can no longer be booked."))
 
 
 # ---- Asking ---------------------------------------------------------------------------------
@@ -256,11 +273,31 @@ def cancel_terms_of(band: Band, starts_at: dt.datetime) -> dict:
     }
 
 
+def too_long_text(limit: int, count: int) -> str:
+    """The refusal of a text over `limit` characters: "At most 500 characters, please (this has 512)."."""
+    return ngettext(
+        "At most %(limit)d character, please (this has %(count)d).",
+        "At most %(limit)d characters, please (this has %(count)d).",
+        limit,
+    ) % {"limit": limit, "count": count}
+
+
 def message_check(message: str) -> str:
     message = message.strip()
     limit = Booking._meta.get_field("message").max_length
     if len(message) > limit:
-        raise ValidationError({"message": [f"A message can be at most {limit} characters (it has {len(message)})."]})
+        raise ValidationError(
+            {
+                "message": [
+                    ngettext(
+                        "A message can be at most %(limit)d character (it has %(count)d).",
+                        "A message can be at most %(limit)d characters (it has %(count)d).",
+                        limit,
+                    )
+                    % {"limit": limit, "count": len(message)}
+                ]
+            }
+        )
     return message
 
 
@@ -271,19 +308,24 @@ def slot_booking_check(*, slot: Slot, band: Band, role: str, now: dt.datetime, n
     (it has just signed up for it); a suspended band never takes part.
     """
     if role not in Role.values:
-        raise ValidationError({"role": ["Choose headliner or support."]})
+        raise ValidationError({"role": [_("Choose headliner or support.")]})
     if slot.is_cancelled:
-        raise BookingConflict("The venue cancelled this slot.")
+        raise BookingConflict(_("The venue cancelled this slot."))
     start_check(slot.starts_at, now, "slot")
     if slot.venue_id and slot.venue.status != ApprovalStatus.APPROVED:
-        raise BookingError(f"{slot.venue.name} is not taking bookings on StageSlot right now.")
+        raise BookingError(_("%(venue)s is not taking bookings on StageSlot right now.") % {"venue": slot.venue.name})
     if slot.is_hosted and slot.host_band_id == band.pk:
-        raise BookingError(f"This is {band.name}'s own show: it already headlines it, so it cannot apply to it.")
-    if band.status == ApprovalStatus.SUSPENDED or (band.status != ApprovalStatus.APPROVED and not new_band_ok):
         raise BookingError(
-            f"{band.name} is waiting for approval by StageSlot staff; it can take part in bookings once approved."
-            if band.status == ApprovalStatus.PENDING
-            else f"{band.name} is suspended on StageSlot, so it cannot take part in bookings."
+            _("This is %(band)s's own show: it already headlines it, so it cannot apply to it.") % {"band": band.name}
+        )
+    if band.status == ApprovalStatus.SUSPENDED or (band.status != ApprovalStatus.APPROVED and not new_band_ok):
+        if band.status == ApprovalStatus.PENDING:
+            raise BookingError(
+                _("%(band)s is waiting for approval by StageSlot staff; it can take part in bookings once approved.")
+                % {"band": band.name}
+            )
+        raise BookingError(
+            _("%(band)s is suspended on StageSlot, so it cannot take part in bookings.") % {"band": band.name}
         )
     slot_place_check(slot, role)
     # Asking a band that is booked then makes a booking that can never be accepted.
@@ -291,8 +333,13 @@ def slot_booking_check(*, slot: Slot, band: Band, role: str, now: dt.datetime, n
     live = Booking.objects.filter(band=band, slot=slot, status__in=Booking.LIVE).first()
     if live is not None:
         raise BookingConflict(
-            f"{band.name} already has a {live.get_status_display().lower()} "
-            f"{live.get_kind_display().lower()} for this slot."
+            # Translators: status is the booking's state (pending, booked), what its kind (application, offer).
+            _("%(band)s already has a %(status)s %(what)s for this slot.")
+            % {
+                "band": band.name,
+                "status": live.get_status_display().lower(),
+                "what": live.get_kind_display().lower(),
+            }
         )
 
 
@@ -319,7 +366,7 @@ def booking_create(booking: Booking, *, actor: User, note: str) -> Booking:
                 booking=booking, actor=actor, from_status="", to_status=Status.PENDING, note=note
             )
     except IntegrityError as exc:
-        raise BookingConflict("This band already has a pending or booked place on this slot.") from exc
+        raise BookingConflict(_("This band already has a pending or booked place on this slot.")) from exc
     return booking
 
 
@@ -335,18 +382,20 @@ def booking_apply(
     """
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
-        raise BookingPermissionError(f"Only the leaders and admins of {band.name} can apply for it.")
+        raise BookingPermissionError(
+            _("Only the leaders and admins of %(band)s can apply for it.") % {"band": band.name}
+        )
     if slot.venue_id and is_venue_staff(slot.venue_id, by):
         raise BookingPermissionError(
-            "You are on the staff of this venue, so you cannot apply to its slots. Offer the slot to a band instead."
+            _("You are on the staff of this venue, so you cannot apply to its slots. Offer the slot to a band instead.")
         )
     if fee is not None and fee < 0:
-        raise ValidationError({"fee": ["A fee cannot be negative."]})
+        raise ValidationError({"fee": [_("A fee cannot be negative.")]})
     message = message_check(message)
     with transaction.atomic():
         band, slot = band_slot_lock(band.pk, slot.pk)
         if slot.visibility != Slot.Visibility.PUBLIC:
-            raise BookingPermissionError("This slot is by invitation only; the venue offers it to bands it chooses.")
+            raise BookingPermissionError(_("This slot is by invitation only; the venue offers it to bands it chooses."))
         slot_booking_check(slot=slot, band=band, role=role, now=now)
         picker_id = support_picker_of(slot) if role == Role.SUPPORT else None
         booking = booking_create(
@@ -391,9 +440,9 @@ def booking_offer(
     """
     now = now or timezone.now()
     if not is_venue_staff(slot.venue_id, by):
-        raise BookingPermissionError("Only this venue's staff can offer its slots.")
+        raise BookingPermissionError(_("Only this venue's staff can offer its slots."))
     if fee is not None and fee < 0:
-        raise ValidationError({"fee": ["A fee cannot be negative."]})
+        raise ValidationError({"fee": [_("A fee cannot be negative.")]})
     message = message_check(message)
     with transaction.atomic():
         band, slot = band_slot_lock(band.pk, slot.pk)
@@ -461,9 +510,9 @@ def booking_request(
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     if ends_at <= starts_at:
-        errors["ends_at"] = ["The end must be after the start."]
+        errors["ends_at"] = [_("The end must be after the start.")]
     elif ends_at - starts_at > MAX_REQUEST_LENGTH:
-        errors["ends_at"] = ["A booking can be at most 24 hours long."]
+        errors["ends_at"] = [_("A booking can be at most 24 hours long.")]
     try:
         validate_time_zone(time_zone)
         zone = zoneinfo.ZoneInfo(time_zone)
@@ -471,30 +520,31 @@ def booking_request(
         errors["time_zone"] = exc.messages
         zone = dt.UTC
     if starts_at <= now:
-        errors["starts_at"] = ["This start is in the past. Choose a time from now on."]
+        errors["starts_at"] = [_("This start is in the past. Choose a time from now on.")]
     elif problem := scheduling_day_problem(starts_at.astimezone(zone).date(), today=scheduling_today(zone, now=now)):
         errors["starts_at"] = [problem]
     if fee is not None and fee < 0:
-        errors["fee"] = ["A budget cannot be negative."]
+        errors["fee"] = [_("A budget cannot be negative.")]
     if guests is not None and guests < 0:
-        errors["guests"] = ["The number of guests cannot be negative."]
+        errors["guests"] = [_("The number of guests cannot be negative.")]
     texts = (("event_type", event_type), ("location", location), ("message", message))
     texts += (("power_notes", power_notes), ("load_in_notes", load_in_notes))
     if setting not in ("", *Booking.Setting.values):
-        errors["setting"] = ["Choose indoors or outdoors."]
+        errors["setting"] = [_("Choose indoors or outdoors.")]
     if package is not None and (package.band_id != band.pk or not package.active):
-        errors["package"] = ["Choose one of this band's packages."]
+        errors["package"] = [_("Choose one of this band's packages.")]
     for name, value in texts:
         limit = Booking._meta.get_field(name).max_length
         if len(value.strip()) > limit:
-            errors[name] = [f"At most {limit} characters, please (this has {len(value.strip())})."]
+            errors[name] = [too_long_text(limit, len(value.strip()))]
     if errors:
         raise ValidationError(errors)
     if band.status != ApprovalStatus.APPROVED:
-        raise BookingError(f"{band.name} is not taking requests on StageSlot right now.")
+        raise BookingError(_("%(band)s is not taking requests on StageSlot right now.") % {"band": band.name})
     if Membership.objects.filter(band=band, user=client).exists():
         raise BookingPermissionError(
-            f"You play in {band.name}, so you cannot request it. Add the date to your band calendar instead."
+            _("You play in %(band)s, so you cannot request it. Add the date to your band calendar instead.")
+            % {"band": band.name}
         )
     _check_band_free(band, starts_at, ends_at, zoneinfo.ZoneInfo(time_zone))
     with transaction.atomic():
@@ -560,14 +610,14 @@ def booking_request(
 def _check_answerer(booking: Booking, by: User) -> None:
     if booking.answering_side == "headliner":
         if not picks_support_of(booking, by):
-            raise BookingPermissionError("Only the headliner's leaders and admins can answer this application.")
+            raise BookingPermissionError(_("Only the headliner's leaders and admins can answer this application."))
     elif booking.answering_side == "venue":
         if not staffs_venue_of(booking, by):
-            raise BookingPermissionError("Only the venue's staff can answer this application.")
+            raise BookingPermissionError(_("Only the venue's staff can answer this application."))
     elif not manages_band_of(booking, by):
-        raise BookingPermissionError("Only the band's leaders and admins can answer this.")
+        raise BookingPermissionError(_("Only the band's leaders and admins can answer this."))
     if by.pk in (booking.requested_by_id, booking.client_id):
-        raise BookingPermissionError("You sent this yourself, so you cannot accept or decline it.")
+        raise BookingPermissionError(_("You sent this yourself, so you cannot accept or decline it."))
 
 
 def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, now: dt.datetime) -> list[Booking]:
@@ -775,7 +825,7 @@ def booking_stand_in_plan(*, booking: Booking, by: User, now=None) -> Booking:
     BookingConflict (no longer pending)."""
     now = now or timezone.now()
     if not manages_band_of(booking, by):
-        raise BookingPermissionError("Only the band's leaders and admins can plan a stand-in.")
+        raise BookingPermissionError(_("Only the band's leaders and admins can plan a stand-in."))
     with transaction.atomic():
         band, _slot, booking = _lock(booking)
         if booking.status != Status.PENDING:
@@ -815,7 +865,7 @@ def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = Fal
     now = now or timezone.now()
     _check_answerer(booking, by)
     if stand_in and not manages_band_of(booking, by):
-        raise BookingPermissionError("Only the band's leaders and admins can accept with a stand-in.")
+        raise BookingPermissionError(_("Only the band's leaders and admins can accept with a stand-in."))
     _check_not_decided(booking)
     with transaction.atomic():
         band, slot, booking = _lock(booking)
@@ -853,7 +903,7 @@ def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = Fal
             # The constraints caught what the checks above should have: say so plainly.
             logger.warning("Booking %s hit a constraint on accept: %s", booking.uid, exc)
             raise BookingConflict(
-                f"{band.name} is already booked at an overlapping time, or the place is taken."
+                _("%(band)s is already booked at an overlapping time, or the place is taken.") % {"band": band.name}
             ) from exc
         booking_notify(
             booking,
@@ -923,7 +973,7 @@ def _check_asker(booking: Booking, by: User) -> None:
         or (side == "client" and booking.client_id == by.pk)
     )
     if not allowed:
-        raise BookingPermissionError("Only the side that asked can withdraw this.")
+        raise BookingPermissionError(_("Only the side that asked can withdraw this."))
 
 
 def booking_withdraw(*, booking: Booking, by: User, now=None) -> Booking:
@@ -993,19 +1043,25 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Book
     now = now or timezone.now()
     reason = reason.strip()[:300]
     if side_of(booking, by) is None:
-        raise BookingPermissionError("Only the band's leaders and admins, the venue or the client can cancel this gig.")
+        raise BookingPermissionError(
+            _("Only the band's leaders and admins, the venue or the client can cancel this gig.")
+        )
     if not reason:
-        raise ValidationError({"reason": ["Say why the gig is cancelled; the other side will read it."]})
+        raise ValidationError({"reason": [_("Say why the gig is cancelled; the other side will read it.")]})
     with transaction.atomic():
         _band, slot, booking = _lock(booking)
         if booking.status != Status.BOOKED:
             raise _stale(booking)
         if booking.ends_at <= now:
-            raise BookingError("This gig is over, so it can no longer be cancelled.")
+            raise BookingError(_("This gig is over, so it can no longer be cancelled."))
         note = reason
         if booking.cancel_free_until is not None and now >= booking.cancel_free_until:
             # No money moves here: the audit log says the terms applied, for whoever settles it.
-            note = f"Late cancellation (terms: {booking.cancel_terms}) – {reason}"
+            # Stored in the language of the person who cancelled, beside their reason.
+            note = _("Late cancellation (terms: %(terms)s) – %(reason)s") % {
+                "terms": booking.cancel_terms,
+                "reason": reason,
+            }
         booking_transition(booking, Status.CANCELLED, actor=by, note=note, now=now)
         slot_place_free(booking, slot)
         booking_notify(
@@ -1030,7 +1086,7 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Book
 def booking_shortlist(*, booking: Booking, by: User, shortlisted: bool) -> Booking:
     """Mark a pending application as shortlisted (or not); the venue's own note, the band does not see it."""
     if booking.kind != Kind.APPLICATION or not is_venue_staff(booking.venue_id, by):
-        raise BookingPermissionError("Only the venue's staff can shortlist applications.")
+        raise BookingPermissionError(_("Only the venue's staff can shortlist applications."))
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status != Status.PENDING:

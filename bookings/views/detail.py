@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -97,7 +98,7 @@ def _act(request: HtmxHttpRequest, uid: UUID, action: str) -> HttpResponse:
             return render_detail(request, booking, status=400, **forms)
         return render_detail(request, booking, status=400, error=" ".join(exc.messages), **forms)
     booking = booking_or_404(request, uid)
-    notice = NOTICES[action].format(band=booking.band.name)
+    notice = NOTICES[action] % {"band": booking.band.name}
     if is_partial(request):
         return render_detail(request, booking, notice=notice)
     messages.success(request, notice)
@@ -154,7 +155,7 @@ def gig_times(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     except ValidationError as exc:
         form.add_service_errors(exc)
         return render_detail(request, booking, status=400, gig_times_form=form)
-    notice = "The gig times are saved; the members' busy time moved with them."
+    notice = gettext("The gig times are saved; the members' busy time moved with them.")
     if is_partial(request):
         return render_detail(request, booking, notice=notice)
     messages.success(request, notice)

@@ -122,7 +122,7 @@ def _answer(request: HtmxHttpRequest, booking: Booking, action: EmailAction) -> 
         status = refusal_status(exc)
         booking.refresh_from_db()
         return _confirm(request, booking, action, form=form, error=str(exc), status=status)
-    messages.success(request, NOTICES[action.action].format(band=booking.band.name))
+    messages.success(request, NOTICES[action.action] % {"band": booking.band.name})
     return redirect("bookings:detail", uid=booking.uid)
 
 

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.models import User
@@ -46,9 +47,9 @@ from ..services.feeds import (
 
 TEMPLATE = "bookings/feeds/my_feeds.html"
 NOTICES = {
-    "create": "Your calendar link is ready. Subscribe to it below.",
-    "rotate": "New link made. The old address no longer works: subscribe again with the new one.",
-    "options": "Saved. Calendar apps pick up the change at their next refresh.",
+    "create": gettext_lazy("Your calendar link is ready. Subscribe to it below."),
+    "rotate": gettext_lazy("New link made. The old address no longer works: subscribe again with the new one."),
+    "options": gettext_lazy("Saved. Calendar apps pick up the change at their next refresh."),
 }
 
 
@@ -192,7 +193,7 @@ def options(request: HttpRequest, pk: int) -> HttpResponse:
     key = _key(calendar)
     form = FeedOptionsForm(request.POST, auto_id=f"feed-{key}-%s")
     if not form.is_valid():
-        return _answer(request, key, error="These options could not be read.", status=400, form=form)
+        return _answer(request, key, error=gettext("These options could not be read."), status=400, form=form)
     try:
         feed_options_update(feed=calendar, by=request.user, **form.cleaned_data)
     except FeedPermissionError as exc:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.htmx import HtmxHttpRequest, is_partial
@@ -76,7 +77,7 @@ def booking_files(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
         return _render(request, booking, form=form, status=refusal_code(exc), error=str(exc))
     if not is_partial(request):
         return redirect("bookings:files", uid=booking.uid)
-    return _render(request, booking, notice="The file is shared; the other side has been told.")
+    return _render(request, booking, notice=gettext("The file is shared; the other side has been told."))
 
 
 @login_required

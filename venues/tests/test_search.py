@@ -179,3 +179,17 @@ def test_a_page_of_24_cards_renders_a_handful_of_templates_not_some_per_card(cli
         assert len(result_names(response)) == 24
         rendered = [t.name for t in response.templates if not t.name.startswith(FORM_TEMPLATES)]
         assert len(rendered) <= 14, rendered
+
+
+def test_a_card_cuts_a_long_description_as_truncator_would():
+    from django.utils.text import Truncator
+
+    from venues.cards import TAGLINE_LENGTH, tagline_of
+
+    short = "A cellar bar with a small stage."
+    assert tagline_of(short) == short
+    long = "Dark wood, cold beer and a stage for five. " * 200
+    assert tagline_of(long) == Truncator(long).chars(TAGLINE_LENGTH)
+    assert tagline_of(long).endswith("…") and len(tagline_of(long)) == TAGLINE_LENGTH
+    accented = "Cafe\u0301 " * 60  # combining accents do not count as characters
+    assert tagline_of(accented) == Truncator(accented).chars(TAGLINE_LENGTH)
