@@ -6,6 +6,7 @@ from allauth.core import context as allauth_context
 from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from .client_ip import client_ip
 from .services import email_queue
@@ -25,5 +26,5 @@ class AccountAdapter(DefaultAccountAdapter):
         # 500 and an unreadable entry with a 403; ours falls back to REMOTE_ADDR (accounts/client_ip.py).
         ip = client_ip(request)
         if ip is None:
-            raise PermissionDenied("Unable to determine client IP address")
+            raise PermissionDenied(_("Unable to determine client IP address"))
         return ip

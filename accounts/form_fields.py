@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .timezones import time_zone_choices
@@ -86,15 +87,20 @@ def control_character_in(value: str) -> str | None:
 def control_character_words(code: str) -> str:
     """How a message names the character `code` (U+XXXX) that control_character_in found."""
     if "D800" <= code[2:] <= "DFFF":
-        return f"a broken character ({code}) that is not text"
-    return f"an invisible control character ({code})"
+        # Translators: said inside a sentence ("The body contains …"); code is U+XXXX.
+        return gettext("a broken character (%(code)s) that is not text") % {"code": code}
+    # Translators: said inside a sentence ("The body contains …"); code is U+XXXX.
+    return gettext("an invisible control character (%(code)s)") % {"code": code}
 
 
 def refuse_control_characters(value: str) -> None:
     """A form field validator: the same refusal as the middleware's, next to the field."""
     code = control_character_in(value or "")
     if code:
+        if "D800" <= code[2:] <= "DFFF":
+            message = gettext("This text contains a broken character (%(code)s) that is not text.")
+        else:
+            message = gettext("This text contains an invisible control character (%(code)s).")
         raise ValidationError(
-            f"This text contains {control_character_words(code)}. Remove it and try again.",
-            code="control_character",
+            " ".join([message % {"code": code}, gettext("Remove it and try again.")]), code="control_character"
         )

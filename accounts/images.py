@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
@@ -40,7 +42,9 @@ AVATAR_RULES = ImageRules(max_bytes=5 * 1024 * 1024, max_pixels=MAX_PIXELS, max_
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+    size = round(n / (1024 * 1024), 1)
+    # Translators: a file size in megabytes ("2.5 MB").
+    return _("%(size)s MB") % {"size": number_format(size, decimal_pos=0 if size.is_integer() else 1)}
 
 
 def _draft_size(width: int, height: int, rules: ImageRules) -> tuple[int, int]:
@@ -60,12 +64,12 @@ def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
     """
     if upload.size is not None and upload.size > rules.max_bytes:
         raise ValidationError(
-            "This file is %(size)s; images can be at most %(limit)s.",
+            _("This file is %(size)s; images can be at most %(limit)s."),
             code="too_large",
             params={"size": _megabytes(upload.size), "limit": _megabytes(rules.max_bytes)},
         )
     not_an_image = ValidationError(
-        "This file is not a JPEG, PNG or WebP image. Please choose a photo or picture file.",
+        _("This file is not a JPEG, PNG or WebP image. Please choose a photo or picture file."),
         code="not_an_image",
     )
     limit = rules.max_pixels // 1_000_000
@@ -79,7 +83,7 @@ def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
         width, height = image.size
     except Image.DecompressionBombError as exc:
         raise ValidationError(
-            "This image has far too many pixels; the limit is %(limit)s megapixels.",
+            _("This image has far too many pixels; the limit is %(limit)s megapixels."),
             code="too_many_pixels",
             params={"limit": limit},
         ) from exc
@@ -89,8 +93,10 @@ def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
         raise not_an_image
     if width * height > rules.max_pixels:
         raise ValidationError(
-            "This image is %(width)s × %(height)s pixels; the limit is %(limit)s megapixels "
-            "(e.g. 6000 × 4000). Export it smaller and try again.",
+            _(
+                "This image is %(width)s × %(height)s pixels; the limit is %(limit)s megapixels "
+                "(e.g. 6000 × 4000). Export it smaller and try again."
+            ),
             code="too_many_pixels",
             params={"width": width, "height": height, "limit": limit},
         )
@@ -101,7 +107,7 @@ def image_clean(*, upload: UploadedFile, rules: ImageRules) -> ContentFile:
         image = ImageOps.exif_transpose(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValidationError(
-            "This image is damaged and cannot be read. Please export it again and retry.",
+            _("This image is damaged and cannot be read. Please export it again and retry."),
             code="damaged",
         ) from exc
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .form_fields import control_character_in, control_character_words
 
@@ -42,7 +43,7 @@ class ControlCharacterMiddleware:
         problem = self._problem(request)
         if problem and request.path.startswith("/api/"):
             # The JSON API answers every error as application/problem+json (bookings/api/core.py).
-            body = {"type": "about:blank", "title": "Bad request", "status": 400, "detail": problem}
+            body = {"type": "about:blank", "title": _("Bad request"), "status": 400, "detail": problem}
             return HttpResponse(json.dumps(body), status=400, content_type="application/problem+json")
         if problem:
             response = render(request, "400.html", {"input_problem": problem}, status=400)
@@ -58,7 +59,8 @@ class ControlCharacterMiddleware:
     def _problem(request: HttpRequest) -> str:
         code = control_character_in(request.path)
         if code:
-            return f"The address contains {control_character_words(code)}."
+            # Translators: what is an invisible or broken character, named with its code.
+            return _("The address contains %(what)s.") % {"what": control_character_words(code)}
         # A GET's query is a search or a filter: its form says what is wrong next to the field (and
         # keeps showing results), so only what is sent to change something is refused here.
         if request.method in {"GET", "HEAD", "OPTIONS"}:
@@ -71,8 +73,12 @@ class ControlCharacterMiddleware:
                 for text in [key, *values]:
                     code = control_character_in(text)
                     if code:
-                        name = key if not control_character_in(key) else "a field"
-                        return f"The field “{name}” contains {control_character_words(code)}."
+                        name = key if not control_character_in(key) else _("a field")
+                        # Translators: what is an invisible or broken character, named with its code.
+                        return _("The field “%(name)s” contains %(what)s.") % {
+                            "name": name,
+                            "what": control_character_words(code),
+                        }
         return ""
 
 

@@ -104,7 +104,7 @@ def notification_preferences_save(*, user: User, choices: dict[str, tuple[bool, 
     for key, (_in_app, email) in choices.items():
         kind = KINDS.get(key)
         if kind is None:
-            errors.append(ValidationError("There is no kind of notification called “%(key)s”.", params={"key": key}))
+            errors.append(ValidationError(_("There is no kind of notification called “%(key)s”."), params={"key": key}))
         elif email not in Email.values:
             errors.append(
                 ValidationError(

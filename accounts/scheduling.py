@@ -15,8 +15,27 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
-_NUMBERS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+def _number_word(n: int) -> str:
+    """Small counts of years as words ("three years"); figures from eleven on."""
+    words = [
+        pgettext("years", "no"),
+        pgettext("years", "one"),
+        pgettext("years", "two"),
+        pgettext("years", "three"),
+        pgettext("years", "four"),
+        pgettext("years", "five"),
+        pgettext("years", "six"),
+        pgettext("years", "seven"),
+        pgettext("years", "eight"),
+        pgettext("years", "nine"),
+        pgettext("years", "ten"),
+    ]
+    return words[n] if n < len(words) else str(n)
 
 
 def horizon_days() -> int:
@@ -44,21 +63,25 @@ def horizon_words() -> str:
     days = horizon_days()
     years, rest = divmod(days, 365)
     if years and rest <= years // 4 + 1:
-        count = _NUMBERS[years] if years < len(_NUMBERS) else str(years)
-        return f"{count} year{'s' if years > 1 else ''}"
-    return f"{days} days"
+        return ngettext("%(count)s year", "%(count)s years", years) % {"count": _number_word(years)}
+    return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
 
 
 def day_text(day: dt.date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """A date as people read it, in the active language ("Mon 3 Mar 2025" in English)."""
+    return date_format(day, "D j M Y")
 
 
 def too_late_message(last_day: dt.date) -> str:
-    return f"StageSlot plans at most {horizon_words()} ahead: pick a date up to {day_text(last_day)}."
+    # Translators: horizon is a length of time ("three years", "400 days").
+    return _("StageSlot plans at most %(horizon)s ahead: pick a date up to %(day)s.") % {
+        "horizon": horizon_words(),
+        "day": day_text(last_day),
+    }
 
 
 def too_early_message(first_day: dt.date) -> str:
-    return f"That is too long ago to plan for: pick a date from {day_text(first_day)} on."
+    return _("That is too long ago to plan for: pick a date from %(day)s on.") % {"day": day_text(first_day)}
 
 
 def scheduling_day_problem(day: dt.date, *, today: dt.date, earliest: dt.date | None = None) -> str:

@@ -4,6 +4,7 @@ addresses), and the busy intervals they expand into (read-only)."""
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from . import services
 from .models import BusyInterval, ExternalCalendar, Rule
@@ -52,7 +53,12 @@ class ExternalCalendarAdmin(admin.ModelAdmin):
     def refresh_now(self, request: HttpRequest, queryset: QuerySet[ExternalCalendar]) -> None:
         for calendar in queryset:
             services.calendar_refresh_request(calendar=calendar, by=calendar.user)
-        messages.success(request, f"{queryset.count()} calendar(s) queued for reading.")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext("%(count)d calendar queued for reading.", "%(count)d calendars queued for reading.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(BusyInterval)

@@ -7,4 +7,13 @@ class AvailabilityConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the app's Celery tasks: services queue them by name (accounts.queue).
-        from . import tasks  # noqa: F401
+        # The engine imports no Django; its refusals are translated through Django's catalogue.
+        from django.utils.translation import gettext, ngettext
+
+        from . import (
+            engine,
+            tasks,  # noqa: F401
+        )
+
+        engine.translator = gettext
+        engine.plural_translator = ngettext

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -36,6 +36,25 @@ _DAY = timedelta(days=1)
 
 class RuleError(ValueError):
     """A rule or block that cannot be used. The message is user-facing, in plain words."""
+
+
+def _english_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+# The refusals are read by people, in their language. The engine imports no Django: the availability app
+# hands it Django's gettext/ngettext when Django starts (AvailabilityConfig.ready); without Django the
+# English stays. Each message is translated when it is raised, in the language active then.
+translator: Callable[[str], str] = str
+plural_translator: Callable[[str, str, int], str] = _english_plural
+
+
+def _(message: str) -> str:
+    return translator(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return plural_translator(singular, plural, n)
 
 
 @dataclass(frozen=True)
@@ -89,7 +108,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise RuleError(f"“{name}” is not a time zone we know.") from exc
+        raise RuleError(_("“%(name)s” is not a time zone we know.") % {"name": name}) from exc
 
 
 def local_to_utc(wall: datetime, tz: tzinfo) -> datetime:
@@ -141,15 +160,37 @@ _INT_LISTS = {
     "BYMONTHDAY": (1, 31, True),
     "BYSETPOS": (1, 366, True),
 }
-_NAMES = {
-    "BYMONTH": "months",
-    "BYWEEKNO": "week numbers",
-    "BYYEARDAY": "days of the year",
-    "BYMONTHDAY": "days of the month",
-    "BYSETPOS": "positions",
-}
-_UNREADABLE = "This repeat rule could not be read."
-_TOO_OFTEN = "Rules can repeat at most once a day."
+
+
+def _unreadable(why: str = "") -> str:
+    """ "This repeat rule could not be read." and, when known, the sentence that says why."""
+    unreadable = _("This repeat rule could not be read.")
+    return f"{unreadable} {why}" if why else unreadable
+
+
+def _too_often() -> str:
+    return _("Rules can repeat at most once a day.")
+
+
+def _not_numbers(key: str) -> str:
+    return {
+        "BYMONTH": _("The months must be numbers."),
+        "BYWEEKNO": _("The week numbers must be numbers."),
+        "BYYEARDAY": _("The days of the year must be numbers."),
+        "BYMONTHDAY": _("The days of the month must be numbers."),
+        "BYSETPOS": _("The positions must be numbers."),
+    }[key]
+
+
+def _out_of_range(key: str, low: int, high: int) -> str:
+    sentence = {
+        "BYMONTH": _("The months must be between %(low)d and %(high)d."),
+        "BYWEEKNO": _("The week numbers must be between %(low)d and %(high)d."),
+        "BYYEARDAY": _("The days of the year must be between %(low)d and %(high)d."),
+        "BYMONTHDAY": _("The days of the month must be between %(low)d and %(high)d."),
+        "BYSETPOS": _("The positions must be between %(low)d and %(high)d."),
+    }[key]
+    return sentence % {"low": low, "high": high}
 
 
 def _int_list(key: str, value: str) -> str:
@@ -159,9 +200,9 @@ def _int_list(key: str, value: str) -> str:
         try:
             number = int(item)
         except ValueError:
-            raise RuleError(f"{_UNREADABLE} The {_NAMES[key]} must be numbers.") from None
+            raise RuleError(_unreadable(_not_numbers(key))) from None
         if not low <= abs(number) <= high or (number < 0 and not negatives):
-            raise RuleError(f"{_UNREADABLE} The {_NAMES[key]} must be between {low} and {high}.")
+            raise RuleError(_unreadable(_out_of_range(key, low, high)))
         numbers.append(number)
     return ",".join(str(n) for n in dict.fromkeys(numbers))
 
@@ -180,32 +221,40 @@ def _parse(text: str) -> tuple[tuple[str, str], ...]:
         key, sep, value = item.partition("=")
         key, value = key.upper(), value.upper()
         if not sep or not key or not value:
-            raise RuleError(_UNREADABLE)
+            raise RuleError(_unreadable())
         if key in _TOO_OFTEN_PARTS:
-            raise RuleError(f"{_TOO_OFTEN} The time of day comes from the start and end times.")
+            why = _("The time of day comes from the start and end times.")
+            raise RuleError(f"{_too_often()} {why}")
         if key not in _PART_ORDER:
-            raise RuleError(f"{_UNREADABLE} “{key}” is not something a repeat rule can contain.")
+            raise RuleError(_unreadable(_("“%(part)s” is not something a repeat rule can contain.") % {"part": key}))
         if key in parts:
-            raise RuleError(f"{_UNREADABLE} “{key}” appears twice.")
+            raise RuleError(_unreadable(_("“%(part)s” appears twice.") % {"part": key}))
         parts[key] = value
     freq = parts.get("FREQ")
     if freq is None:
-        raise RuleError(f"{_UNREADABLE} It must say how often it repeats (FREQ).")
+        raise RuleError(_unreadable(_("It must say how often it repeats (FREQ).")))
     if freq in _TOO_OFTEN_FREQS:
-        raise RuleError(_TOO_OFTEN)
+        raise RuleError(_too_often())
     if freq not in _FREQS:
-        raise RuleError(f"{_UNREADABLE} It can repeat daily, weekly, monthly or yearly.")
+        raise RuleError(_unreadable(_("It can repeat daily, weekly, monthly or yearly.")))
     if "COUNT" in parts and "UNTIL" in parts:
-        raise RuleError("A rule can end after a number of times or on a date, not both.")
+        raise RuleError(_("A rule can end after a number of times or on a date, not both."))
     if "INTERVAL" in parts:
         if not parts["INTERVAL"].isdigit() or not 1 <= int(parts["INTERVAL"]) <= MAX_INTERVAL:
-            raise RuleError(f"The repeat interval must be a whole number from 1 to {MAX_INTERVAL}.")
+            raise RuleError(
+                _("The repeat interval must be a whole number from 1 to %(most)d.") % {"most": MAX_INTERVAL}
+            )
         parts["INTERVAL"] = str(int(parts["INTERVAL"]))
         if parts["INTERVAL"] == "1":
             del parts["INTERVAL"]
     if "COUNT" in parts:
         if not parts["COUNT"].isdigit() or not 1 <= int(parts["COUNT"]) <= MAX_COUNT:
-            raise RuleError(f"A rule can repeat at most {MAX_COUNT} times.")
+            raise RuleError(
+                ngettext(
+                    "A rule can repeat at most %(count)d time.", "A rule can repeat at most %(count)d times.", MAX_COUNT
+                )
+                % {"count": MAX_COUNT}
+            )
         parts["COUNT"] = str(int(parts["COUNT"]))
     if "UNTIL" in parts:
         match = _UNTIL_RE.match(parts["UNTIL"])
@@ -215,36 +264,36 @@ def _parse(text: str) -> tuple[tuple[str, str], ...]:
             numbers = [int(g) for g in match.groups()[:6] if g is not None]
             datetime(*numbers)  # noqa: DTZ001 - only checks that the date exists
         except ValueError:
-            raise RuleError(f"{_UNREADABLE} The end date is not a date.") from None
+            raise RuleError(_unreadable(_("The end date is not a date."))) from None
     for key in _INT_LISTS:
         if key in parts:
             parts[key] = _int_list(key, parts[key])
     if "BYWEEKNO" in parts and freq != "YEARLY":
-        raise RuleError(f"{_UNREADABLE} Week numbers only work with yearly rules.")
+        raise RuleError(_unreadable(_("Week numbers only work with yearly rules.")))
     if "BYYEARDAY" in parts and freq in {"MONTHLY", "WEEKLY", "DAILY"}:
-        raise RuleError(f"{_UNREADABLE} Days of the year only work with yearly rules.")
+        raise RuleError(_unreadable(_("Days of the year only work with yearly rules.")))
     if "BYMONTHDAY" in parts and freq == "WEEKLY":
-        raise RuleError(f"{_UNREADABLE} Days of the month do not work with weekly rules.")
+        raise RuleError(_unreadable(_("Days of the month do not work with weekly rules.")))
     if "BYDAY" in parts:
         days = []
         for item in parts["BYDAY"].split(","):
             match = _BYDAY_RE.match(item)
             if match is None:
-                raise RuleError(f"{_UNREADABLE} Weekdays are written MO, TU, WE, TH, FR, SA, SU.")
+                raise RuleError(_unreadable(_("Weekdays are written MO, TU, WE, TH, FR, SA, SU.")))
             if match.group(1):
                 number = int(match.group(1))
                 if not 1 <= abs(number) <= 53:
-                    raise RuleError(f"{_UNREADABLE} “{item}” is not a weekday we can count to.")
+                    raise RuleError(_unreadable(_("“%(day)s” is not a weekday we can count to.") % {"day": item}))
                 if freq not in {"MONTHLY", "YEARLY"}:
                     raise RuleError(
-                        "Numbered weekdays such as “the last Friday” only work with monthly or yearly rules."
+                        _("Numbered weekdays such as “the last Friday” only work with monthly or yearly rules.")
                     )
                 item = f"{number}{match.group(2)}"
             days.append(item)
         parts["BYDAY"] = ",".join(dict.fromkeys(days))
     if "WKST" in parts:
         if parts["WKST"] not in _WEEKDAYS:
-            raise RuleError(f"{_UNREADABLE} The week start must be a weekday (MO … SU).")
+            raise RuleError(_unreadable(_("The week start must be a weekday (MO … SU).")))
         if parts["WKST"] == "MO":
             del parts["WKST"]
     return tuple((key, parts[key]) for key in _PART_ORDER if key in parts)
@@ -275,7 +324,7 @@ def _until_local(value: str, tz: tzinfo) -> datetime:
     """UNTIL as a naive local wall-clock time. A bare date includes that whole local day."""
     match = _UNTIL_RE.match(value)
     if match is None:
-        raise RuleError(f"{_UNREADABLE} The end date is not a date.")
+        raise RuleError(_unreadable(_("The end date is not a date.")))
     y, mo, d, h, mi, s, z = match.groups()
     if h is None:
         return datetime(int(y), int(mo), int(d), 23, 59, 59)  # noqa: DTZ001 - local wall clock
@@ -415,7 +464,7 @@ def _build(parts: Mapping[str, str], dtstart: datetime, until: datetime) -> Iter
             bysetpos=_ints(parts.get("BYSETPOS")),
         )
     except (ValueError, TypeError, KeyError, IndexError) as exc:
-        raise RuleError(_UNREADABLE) from exc
+        raise RuleError(_unreadable()) from exc
     # One tick per month (or longer period) searched, from DTSTART's month to UNTIL's, plus slack.
     rule.budget = (until.year - dtstart.year) * 12 + until.month - dtstart.month + 6
     try:
@@ -446,7 +495,7 @@ def validate_rrule(text: str, *, dtstart: datetime | None = None, time_zone: str
         until = min(horizon, bound)
     occurrences = (start for start in _build(explicit, first, max(until, first)) if _within_until(start, tz, until_utc))
     if dtstart is not None and (until < first or next(occurrences, None) is None):
-        raise RuleError("This rule never happens: check its days and its end date.")
+        raise RuleError(_("This rule never happens: check its days and its end date."))
     return _body(parts)
 
 
@@ -512,7 +561,7 @@ def expand(
         first = rec.start.replace(tzinfo=None, microsecond=0)
         duration = rec.end.replace(tzinfo=None, microsecond=0) - first
         if duration <= timedelta(0):
-            raise RuleError("The end must be after the start.")
+            raise RuleError(_("The end must be after the start."))
     if parts:
         low = window_start.astimezone(tz).replace(tzinfo=None) - duration - _MARGIN
         high = window_end.astimezone(tz).replace(tzinfo=None) + _MARGIN
@@ -535,7 +584,14 @@ def expand(
             continue
         out.append((start, end))
         if len(out) > cap:
-            raise RuleError(f"This rule repeats too often: more than {cap} times in the period asked for.")
+            raise RuleError(
+                ngettext(
+                    "This rule repeats too often: more than %(count)d time in the period asked for.",
+                    "This rule repeats too often: more than %(count)d times in the period asked for.",
+                    cap,
+                )
+                % {"count": cap}
+            )
     return out
 
 

@@ -30,6 +30,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 import x_wr_timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from icalendar.prop import vDDDTypes, vRecur
 from icalendar.timezone import tzp
 
@@ -43,58 +46,64 @@ MAX_VALIDATOR_LENGTH = 255
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 READ_CHUNK = 64 * 1024
 
-MSG_BAD_ADDRESS = "Paste the calendar's address starting with https:// or webcal://"
-MSG_TOO_LONG = f"That address is longer than {MAX_URL_LENGTH} characters; paste the calendar's own address."
-MSG_PRIVATE = "The calendar address points to a private network address, which we do not fetch."
-MSG_REDIRECT_PRIVATE = "The calendar address redirects to a private network address, which we do not follow."
-MSG_REDIRECT_BAD = "The calendar address redirects to an address we cannot fetch."
-MSG_REDIRECT_DOWNGRADE = (
+# What the owner of an imported calendar reads (on the page and, after a sync, stored with it). Each is
+# translated when it is raised: a sync runs in the worker, in the site's language.
+MSG_BAD_ADDRESS = gettext_lazy("Paste the calendar's address starting with https:// or webcal://")
+MSG_TOO_LONG = gettext_lazy("That address is longer than %(limit)s characters; paste the calendar's own address.")
+MSG_PRIVATE = gettext_lazy("The calendar address points to a private network address, which we do not fetch.")
+MSG_REDIRECT_PRIVATE = gettext_lazy(
+    "The calendar address redirects to a private network address, which we do not follow."
+)
+MSG_REDIRECT_BAD = gettext_lazy("The calendar address redirects to an address we cannot fetch.")
+MSG_REDIRECT_DOWNGRADE = gettext_lazy(
     "The calendar address redirects from a secure (https) address to an insecure one, which we do not follow."
 )
-MSG_TOO_MANY_REDIRECTS = (
-    "The calendar address redirects more than {count} times; paste the address it finally leads to."
+MSG_TOO_MANY_REDIRECTS = gettext_lazy(
+    "The calendar address redirects more than %(count)s times; paste the address it finally leads to."
 )
-MSG_TIMEOUT = "The calendar server took longer than {seconds:g} seconds to answer."
-MSG_TOO_BIG = (
-    "The calendar is larger than {size}, which is more than we import. "
+MSG_TIMEOUT = gettext_lazy("The calendar server took longer than %(seconds)s seconds to answer.")
+MSG_TOO_BIG = gettext_lazy(
+    "The calendar is larger than %(size)s, which is more than we import. "
     "Share a smaller calendar (for example one without years of past events)."
 )
-MSG_DNS = "We could not find the calendar server “{host}” – check the address."
-MSG_REFUSED = "The calendar server “{host}” refused the connection – try again later."
-MSG_UNREACHABLE = "We could not reach the calendar server “{host}” – try again later."
-MSG_CERTIFICATE = "The calendar server's security certificate is not valid for “{host}”, so we did not read it."
-MSG_TLS = "We could not open a secure connection to the calendar server “{host}”."
-MSG_PROTOCOL = "The calendar server sent an answer we could not understand – try again later."
-MSG_DAMAGED = "The calendar server sent a damaged or incomplete file – try again later."
-MSG_ENCODING = "The calendar server sent the file in a compression we do not read ({encoding})."
-MSG_UNAUTHORISED = "The calendar server refused access – check the link is the secret address."
-MSG_NOT_FOUND = "The calendar was not found at that address – it may have been reset."
-MSG_SERVER_ERROR = "The calendar server had an error (HTTP {status})."
-MSG_RATE_LIMITED = "The calendar server asks us to slow down (HTTP 429); we will try again later."
-MSG_HTTP_OTHER = "The calendar server answered with an error (HTTP {status})."
-MSG_NOT_ICS = (
+MSG_DNS = gettext_lazy("We could not find the calendar server “%(host)s” – check the address.")
+MSG_REFUSED = gettext_lazy("The calendar server “%(host)s” refused the connection – try again later.")
+MSG_UNREACHABLE = gettext_lazy("We could not reach the calendar server “%(host)s” – try again later.")
+MSG_CERTIFICATE = gettext_lazy(
+    "The calendar server's security certificate is not valid for “%(host)s”, so we did not read it."
+)
+MSG_TLS = gettext_lazy("We could not open a secure connection to the calendar server “%(host)s”.")
+MSG_PROTOCOL = gettext_lazy("The calendar server sent an answer we could not understand – try again later.")
+MSG_DAMAGED = gettext_lazy("The calendar server sent a damaged or incomplete file – try again later.")
+MSG_ENCODING = gettext_lazy("The calendar server sent the file in a compression we do not read (%(encoding)s).")
+MSG_UNAUTHORISED = gettext_lazy("The calendar server refused access – check the link is the secret address.")
+MSG_NOT_FOUND = gettext_lazy("The calendar was not found at that address – it may have been reset.")
+MSG_SERVER_ERROR = gettext_lazy("The calendar server had an error (HTTP %(status)s).")
+MSG_RATE_LIMITED = gettext_lazy("The calendar server asks us to slow down (HTTP 429); we will try again later.")
+MSG_HTTP_OTHER = gettext_lazy("The calendar server answered with an error (HTTP %(status)s).")
+MSG_NOT_ICS = gettext_lazy(
     "That address did not return a calendar (iCalendar/ICS) file. "
     "Copy the calendar's secret address in iCal format, not the address of its web page."
 )
-MSG_DAMAGED_ICS = (
+MSG_DAMAGED_ICS = gettext_lazy(
     "The calendar file is damaged: it starts as a calendar but breaks off or is garbled, so we could not read it. "
     "Export or share it again from your calendar app."
 )
 # Counted in the file before it is read (reading takes about 2 s per MB and cannot be interrupted).
 MAX_FILE_EVENTS = 20000
-MSG_FILE_TOO_MANY_EVENTS = (
-    "Your calendar file has {count:,} events; we import calendars of up to {limit:,} events. "
+MSG_FILE_TOO_MANY_EVENTS = gettext_lazy(
+    "Your calendar file has %(count)s events; we import calendars of up to %(limit)s events. "
     "Share a calendar without years of past events (many apps can share only recent ones)."
 )
-MSG_TOO_MANY_EVENTS = (
-    "Your calendar has more than {limit:,} events in the period we import; "
+MSG_TOO_MANY_EVENTS = gettext_lazy(
+    "Your calendar has more than %(limit)s events in the period we import; "
     "share a calendar with fewer events (for example without reminders that repeat)."
 )
-MSG_TOO_SLOW = (
-    "Your calendar is too complex to read in {seconds:g} seconds; share a calendar with fewer repeating events."
+MSG_TOO_SLOW = gettext_lazy(
+    "Your calendar is too complex to read in %(seconds)s seconds; share a calendar with fewer repeating events."
 )
-MSG_TOO_FREQUENT = (
-    "The event “{title}” repeats more often than once a day, which we do not import. "
+MSG_TOO_FREQUENT = gettext_lazy(
+    "The event “%(title)s” repeats more often than once a day, which we do not import. "
     "Change or remove it in your calendar, then try again."
 )
 
@@ -106,6 +115,12 @@ _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1:
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 _SUB_DAILY = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
 _FREE_STATUSES = frozenset({"FREE"})
+
+
+def _number(value: float) -> str:
+    """A count or a number of seconds as the reader's locale writes it ("20,000", "2.5")."""
+    whole = float(value).is_integer()
+    return number_format(int(value) if whole else value, decimal_pos=None if whole else 1, force_grouping=True)
 
 
 class FeedError(Exception):
@@ -151,7 +166,7 @@ def normalise_url(url: str) -> str:
     """
     url = (url or "").strip()
     if len(url) > MAX_URL_LENGTH:
-        raise FeedError(MSG_TOO_LONG)
+        raise FeedError(MSG_TOO_LONG % {"limit": MAX_URL_LENGTH})
     if not url or _CONTROL.search(url):
         raise FeedError(MSG_BAD_ADDRESS)
     try:
@@ -259,7 +274,7 @@ def fetch_ics(
         if current.startswith("https:") and target.startswith("http:"):
             raise FeedError(MSG_REDIRECT_DOWNGRADE)
         current = target
-    raise FeedError(MSG_TOO_MANY_REDIRECTS.format(count=max_redirects))
+    raise FeedError(MSG_TOO_MANY_REDIRECTS % {"count": _number(max_redirects)})
 
 
 def _validator(value: str) -> str:
@@ -271,10 +286,13 @@ def _validator(value: str) -> str:
 
 
 def _size(limit: int) -> str:
-    for unit, scale in (("MB", 1024 * 1024), ("kB", 1024)):
-        if limit >= scale:
-            return f"{limit / scale:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{limit} bytes"
+    if limit >= 1024 * 1024:
+        # Translators: a file size in megabytes.
+        return _("%(size)s MB") % {"size": _number(round(limit / (1024 * 1024), 1))}
+    if limit >= 1024:
+        # Translators: a file size in kilobytes.
+        return _("%(size)s kB") % {"size": _number(round(limit / 1024, 1))}
+    return ngettext("%(count)s byte", "%(count)s bytes", limit) % {"count": _number(limit)}
 
 
 @dataclass
@@ -289,7 +307,7 @@ class _Hop:
     allow_hosts: frozenset[str]
 
     def timed_out(self) -> FeedError:
-        return FeedError(MSG_TIMEOUT.format(seconds=self.timeout))
+        return FeedError(MSG_TIMEOUT % {"seconds": _number(self.timeout)})
 
     def remaining(self) -> float:
         left = self.deadline - time.monotonic()
@@ -355,7 +373,7 @@ class _Hop:
             raise self.timed_out()
         infos = found.get("infos") or []
         if not infos:
-            raise FeedError(MSG_DNS.format(host=host))
+            raise FeedError(MSG_DNS % {"host": host})
         return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
 
     def connect(self, host: str, addresses: list[tuple[int, tuple]]) -> socket.socket:
@@ -377,8 +395,8 @@ class _Hop:
         if isinstance(last_error, TimeoutError):
             raise self.timed_out()
         if isinstance(last_error, ConnectionRefusedError):
-            raise FeedError(MSG_REFUSED.format(host=host))
-        raise FeedError(MSG_UNREACHABLE.format(host=host))
+            raise FeedError(MSG_REFUSED % {"host": host})
+        raise FeedError(MSG_UNREACHABLE % {"host": host})
 
     def exchange(self, sock: socket.socket, url: str, host_header: str) -> FetchResult | str:
         """Send the GET over the connected socket and read the answer within the limits."""
@@ -430,9 +448,9 @@ class _Hop:
         if status == 429:
             raise FeedError(MSG_RATE_LIMITED)
         if status >= 500:
-            raise FeedError(MSG_SERVER_ERROR.format(status=status))
+            raise FeedError(MSG_SERVER_ERROR % {"status": status})
         if not 200 <= status < 300:
-            raise FeedError(MSG_HTTP_OTHER.format(status=status))
+            raise FeedError(MSG_HTTP_OTHER % {"status": status})
         return FetchResult(
             body=self.read_body(response),
             etag=_validator(response.getheader("ETag", "")),
@@ -441,13 +459,13 @@ class _Hop:
         )
 
     def read_body(self, response: http.client.HTTPResponse) -> bytes:
-        too_big = FeedError(MSG_TOO_BIG.format(size=_size(self.max_bytes)))
+        too_big = FeedError(MSG_TOO_BIG % {"size": _size(self.max_bytes)})
         declared = response.getheader("Content-Length", "").strip()
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise too_big
         encoding = response.getheader("Content-Encoding", "").strip().lower()
         if encoding not in ("", "identity", "gzip", "x-gzip"):
-            raise FeedError(MSG_ENCODING.format(encoding=encoding[:40]))
+            raise FeedError(MSG_ENCODING % {"encoding": encoding[:40]})
         # Gunzip as it arrives with an output cap, so a small bomb cannot expand past max_bytes.
         gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
         received = 0
@@ -478,14 +496,14 @@ class _Hop:
         if isinstance(error, TimeoutError):
             return self.timed_out()
         if isinstance(error, ssl.SSLCertVerificationError):
-            return FeedError(MSG_CERTIFICATE.format(host=host))
+            return FeedError(MSG_CERTIFICATE % {"host": host})
         if isinstance(error, ssl.SSLError):
-            return FeedError(MSG_TLS.format(host=host))
+            return FeedError(MSG_TLS % {"host": host})
         if isinstance(error, http.client.IncompleteRead):
             return FeedError(MSG_DAMAGED)
         if isinstance(error, http.client.HTTPException):
             return FeedError(MSG_PROTOCOL)
-        return FeedError(MSG_UNREACHABLE.format(host=host))
+        return FeedError(MSG_UNREACHABLE % {"host": host})
 
 
 def _abort(sock: socket.socket, fired: threading.Event) -> None:
@@ -555,7 +573,7 @@ def parse_busy_report(
                         continue
                     counted += 1
                     if counted > max_events:
-                        raise FeedError(MSG_TOO_MANY_EVENTS.format(limit=max_events))
+                        raise FeedError(MSG_TOO_MANY_EVENTS % {"limit": _number(max_events)})
                     if interval[1] > interval[0] and _makes_busy(occurrence):
                         busy.append(
                             ImportedEvent(
@@ -566,7 +584,7 @@ def parse_busy_report(
                             )
                         )
                 if time.monotonic() - started > max_seconds:
-                    raise FeedError(MSG_TOO_SLOW.format(seconds=max_seconds))
+                    raise FeedError(MSG_TOO_SLOW % {"seconds": _number(max_seconds)})
     busy.sort(key=lambda event: (event.start, event.end, event.uid, event.title))
     return ParseResult(events=busy, problems=problems)
 
@@ -581,7 +599,7 @@ def _read_calendars(data: bytes, *, max_file_events: int = MAX_FILE_EVENTS) -> l
         raise FeedError(MSG_NOT_ICS)
     count = len(_EVENT_LINE.findall(data))
     if count > max_file_events:
-        raise FeedError(MSG_FILE_TOO_MANY_EVENTS.format(count=count, limit=max_file_events))
+        raise FeedError(MSG_FILE_TOO_MANY_EVENTS % {"count": _number(count), "limit": _number(max_file_events)})
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     # The parser raises assorted exception types on damaged input; it starts as a calendar, so it is a damaged one.
@@ -678,8 +696,14 @@ def _latest_versions(events: list[icalendar.Event], problems: list[str]) -> list
     latest = [event for event in events if _sequence(event) == highest[_recurrence_key(event)]]
     if len(latest) < len(events):
         older = len(events) - len(latest)
-        versions = "an older version was" if older == 1 else f"{older} older versions were"
-        problems.append(f"“{_title(latest[0])}”: {versions} left out; the newest one counts")
+        problems.append(
+            ngettext(
+                "“%(title)s”: an older version was left out; the newest one counts",
+                "“%(title)s”: %(count)s older versions were left out; the newest one counts",
+                older,
+            )
+            % {"title": _title(latest[0]), "count": older}
+        )
     return latest
 
 
@@ -692,14 +716,14 @@ _RULE_PARTS = frozenset(
 
 
 def _title(event: icalendar.Component) -> str:
-    return " ".join(_text(event, "SUMMARY").split())[:80] or "An event without a title"
+    return " ".join(_text(event, "SUMMARY").split())[:80] or _("An event without a title")
 
 
 def _repaired_rule(text: str) -> vRecur | None:
     """A repeat rule with its small slips mended (spaces, case, misspelt or unknown parts), or None."""
     parts = []
     for part in text.replace("\\", "").split(";"):
-        key, _, value = part.partition("=")
+        key, _sep, value = part.partition("=")
         key = "".join(key.split()).upper()
         key = _RULE_PART_SLIPS.get(key, key)
         value = "".join(value.split()).upper().strip(",")
@@ -740,7 +764,10 @@ def _repair(event: icalendar.Event, problems: list[str]) -> None:
     for rule in kept:
         event.add("RRULE", rule)
     if len(kept) < len(rules):
-        problems.append(f"“{_title(event)}”: its repeat rule could not be read, so only its first date is kept")
+        problems.append(
+            _("“%(title)s”: its repeat rule could not be read, so only its first date is kept")
+            % {"title": _title(event)}
+        )
 
 
 def _ends_before_start(event: icalendar.Event, owner_zone: TzInfo) -> bool:
@@ -764,8 +791,8 @@ def _check_rules(event: icalendar.Event) -> None:
         for part in ("BYHOUR", "BYMINUTE", "BYSECOND"):
             per_day *= max(len(rule.get(part) or []), 1)
         if frequency in _SUB_DAILY or per_day > 1:
-            title = " ".join(_text(event, "SUMMARY").split())[:80] or "without a title"
-            raise FeedError(MSG_TOO_FREQUENT.format(title=title))
+            title = " ".join(_text(event, "SUMMARY").split())[:80] or _("without a title")
+            raise FeedError(MSG_TOO_FREQUENT % {"title": title})
 
 
 def _expand(
@@ -787,9 +814,11 @@ def _expand(
         except Exception:
             occurrences = None
         if occurrences is not None:
-            problems.append(f"“{title}”: its repeats could not be read, so only its first date is kept")
+            problems.append(
+                _("“%(title)s”: its repeats could not be read, so only its first date is kept") % {"title": title}
+            )
             return occurrences
-    problems.append(f"“{title}” could not be read")
+    problems.append(_("“%(title)s” could not be read") % {"title": title})
     return []
 
 

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from accounts.models import User
 from accounts.queue import task_queue
@@ -131,12 +132,13 @@ def time_block_clean(block: TimeBlock, *, exclude: Collection[str] = ()) -> None
         until = engine.until_date(block.rrule)
         last = scheduling_last_day(scheduling_today(block.zone))
         if until is not None and until > last:
-            raise ValidationError({"rrule": [f"It repeats until {day_text(until)}. {too_late_message(last)}"]})
+            repeats = _("It repeats until %(day)s.") % {"day": day_text(until)}
+            raise ValidationError({"rrule": [f"{repeats} {too_late_message(last)}"]})
     length = block.local_end - block.local_start
     if block.rrule and length > MAX_OCCURRENCE:
-        raise ValidationError({"end_date": ["A repeating block can last at most 7 days each time."]})
+        raise ValidationError({"end_date": [_("A repeating block can last at most 7 days each time.")]})
     if not block.rrule and length > MAX_ONE_OFF:
-        raise ValidationError({"end_date": ["A block can last at most a year; add a second one for longer."]})
+        raise ValidationError({"end_date": [_("A block can last at most a year; add a second one for longer.")]})
     if block.rrule:
         start, end = horizon()
         try:
@@ -162,28 +164,28 @@ def _order_errors(block: TimeBlock) -> dict[str, list[str]]:
     for name, latest in (("start_date", last), ("end_date", last + dt.timedelta(days=1))):
         day = getattr(block, name)
         if day < EARLIEST_DATE:
-            errors[name] = [f"Pick a date from {EARLIEST_DATE.year} on."]
+            errors[name] = [_("Pick a date from %(year)d on.") % {"year": EARLIEST_DATE.year}]
         elif day > latest:
             errors[name] = [too_late_message(last)]
     if errors:
         return errors
     if not block.all_day:
         if block.start_time is None:
-            errors["start_time"] = ["Enter a start time, or make it a whole-day block."]
+            errors["start_time"] = [_("Enter a start time, or make it a whole-day block.")]
         if block.end_time is None:
-            errors["end_time"] = ["Enter an end time, or make it a whole-day block."]
+            errors["end_time"] = [_("Enter an end time, or make it a whole-day block.")]
         if errors:
             return errors
     if block.end_date < block.start_date:
-        errors["end_date"] = ["The last day must be on or after the first day."]
+        errors["end_date"] = [_("The last day must be on or after the first day.")]
     elif block.local_end <= block.local_start:
-        errors["end_time"] = ["The end must be after the start. For a block past midnight, end it on the next day."]
+        errors["end_time"] = [_("The end must be after the start. For a block past midnight, end it on the next day.")]
     return errors
 
 
 def _own(rule: Rule, by: User) -> None:
     if rule.user_id != by.pk:
-        raise AvailabilityPermissionError("You can only change your own availability.")
+        raise AvailabilityPermissionError(_("You can only change your own availability."))
 
 
 def rule_materialise(rule: Rule, *, now: dt.datetime | None = None) -> None:
@@ -270,14 +272,14 @@ def rule_delete(*, rule: Rule, by: User) -> None:
 
 def _check_occurrence(rule: Rule, on: dt.date) -> None:
     if not rule.rrule:
-        raise AvailabilityError("This block does not repeat; change or delete it as a whole.")
+        raise AvailabilityError(_("This block does not repeat; change or delete it as a whole."))
     zone_start = timezone.make_aware(dt.datetime.combine(on, dt.time(0)), rule.zone)
     hits = engine.expand(
         rule.recurrence(), zone_start.astimezone(dt.UTC), (zone_start + dt.timedelta(days=1)).astimezone(dt.UTC)
     )
-    local_days = {s.astimezone(rule.zone).date() for s, _ in hits}
+    local_days = {s.astimezone(rule.zone).date() for s, _end in hits}
     if on not in local_days:
-        raise AvailabilityError(f"“{rule}” has no occurrence on {on:%a %-d %b %Y}.")
+        raise AvailabilityError(_("“%(block)s” has no occurrence on %(day)s.") % {"block": rule, "day": day_text(on)})
 
 
 def rule_skip_occurrence(*, rule: Rule, by: User, on: dt.date) -> Rule:
@@ -348,9 +350,20 @@ def calendar_add(*, user: User, url: str, name: str = "") -> ExternalCalendar:
     except FeedError as e:
         raise ValidationError({"url": [str(e)]}) from e
     if ExternalCalendar.objects.filter(user=user, url=url).exists():
-        raise ValidationError({"url": ["You have already added this calendar."]})
+        raise ValidationError({"url": [_("You have already added this calendar.")]})
     if ExternalCalendar.objects.filter(user=user).count() >= CALENDAR_LIMIT:
-        raise ValidationError({"url": [f"You can import at most {CALENDAR_LIMIT} calendars."]})
+        raise ValidationError(
+            {
+                "url": [
+                    ngettext(
+                        "You can import at most %(count)d calendar.",
+                        "You can import at most %(count)d calendars.",
+                        CALENDAR_LIMIT,
+                    )
+                    % {"count": CALENDAR_LIMIT}
+                ]
+            }
+        )
     calendar = ExternalCalendar(user=user, url=url, name=name.strip()[:80])
     with transaction.atomic():
         calendar.save()
@@ -366,7 +379,7 @@ def _queue_sync(calendar_id: int) -> None:
 def calendar_remove(*, calendar: ExternalCalendar, by: User) -> None:
     """Stop importing a calendar; its events no longer make the person busy."""
     if calendar.user_id != by.pk:
-        raise AvailabilityPermissionError("You can only change your own calendars.")
+        raise AvailabilityPermissionError(_("You can only change your own calendars."))
     with transaction.atomic():
         BusyInterval.objects.filter(source=BusyInterval.Source.CALENDAR, source_id=calendar.pk).delete()
         calendar.delete()
@@ -375,7 +388,7 @@ def calendar_remove(*, calendar: ExternalCalendar, by: User) -> None:
 def calendar_refresh_request(*, calendar: ExternalCalendar, by: User) -> None:
     """Queue a sync now (the "Refresh" button)."""
     if calendar.user_id != by.pk:
-        raise AvailabilityPermissionError("You can only change your own calendars.")
+        raise AvailabilityPermissionError(_("You can only change your own calendars."))
     transaction.on_commit(lambda: _queue_sync(calendar.pk))
 
 
@@ -418,13 +431,14 @@ def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> Extern
     except Exception:
         # A calendar we cannot read must not stop the others; the owner gets words, we get the traceback.
         logger.exception("Imported calendar %s could not be read", calendar_id)
-        error = "Something went wrong reading this calendar; we will try again later."
+        error = _("Something went wrong reading this calendar; we will try again later.")
     with transaction.atomic():
         calendar = ExternalCalendar.objects.select_for_update().filter(pk=calendar_id).first()
         if calendar is None:
             return None
         calendar.last_attempt_at = now
         if error:
+            # Stored as words, translated when the sync ran (the worker speaks the site's language).
             calendar.last_error = error[:500]
             calendar.failures += 1
             if calendar.failures == CALENDAR_FAILING_AFTER:

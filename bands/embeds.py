@@ -10,11 +10,16 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import EmbedProvider
 
 UNKNOWN_HOST = ValidationError(
-    "We can embed music and video from Spotify, SoundCloud, Bandcamp and YouTube. Paste a share link from one of them.",
+    gettext_lazy(
+        "We can embed music and video from Spotify, SoundCloud, Bandcamp and YouTube. "
+        "Paste a share link from one of them."
+    ),
     code="unknown_host",
 )
 
@@ -51,9 +56,11 @@ def embed_from_url(raw: str) -> Embed:
         parts = urlsplit(text)
         parts.port  # noqa: B018
     except ValueError:
-        raise ValidationError("That is not a link we can read. Paste the share link again.", code="bad_link") from None
+        raise ValidationError(
+            _("That is not a link we can read. Paste the share link again."), code="bad_link"
+        ) from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ValidationError("Paste a full link starting with https://", code="bad_scheme")
+        raise ValidationError(_("Paste a full link starting with https://"), code="bad_scheme")
     host = parts.hostname.lower()
     if host in ("youtu.be",) or host == "youtube.com" or host.endswith(".youtube.com"):
         return _youtube(text, host, parts)
@@ -61,22 +68,24 @@ def embed_from_url(raw: str) -> Embed:
         match = _SPOTIFY_PATH.match(parts.path)
         if not match:
             raise ValidationError(
-                "That Spotify link does not point to a track, album, playlist or artist.", code="bad_link"
+                _("That Spotify link does not point to a track, album, playlist or artist."), code="bad_link"
             )
         kind, ident = match.groups()
         return Embed(EmbedProvider.SPOTIFY, text, f"https://open.spotify.com/embed/{kind}/{ident}", 152)
     if host in ("soundcloud.com", "www.soundcloud.com", "m.soundcloud.com"):
         if not _SOUNDCLOUD_PATH.match(parts.path) or parts.path.strip("/") == "":
             raise ValidationError(
-                "That SoundCloud link does not point to a track, playlist or artist.", code="bad_link"
+                _("That SoundCloud link does not point to a track, playlist or artist."), code="bad_link"
             )
         clean = f"https://soundcloud.com{parts.path.rstrip('/')}"
         player = f"https://w.soundcloud.com/player/?url={quote(clean, safe='')}&color=%232b2f77&visual=false"
         return Embed(EmbedProvider.SOUNDCLOUD, clean, player, 166)
     if host == "bandcamp.com" or host.endswith(".bandcamp.com"):
         raise ValidationError(
-            "Bandcamp needs its embed code: on the album page choose Share / Embed → Embed this album, "
-            "copy the code and paste it here.",
+            _(
+                "Bandcamp needs its embed code: on the album page choose Share / Embed → Embed this album, "
+                "copy the code and paste it here."
+            ),
             code="bandcamp_needs_embed",
         )
     raise UNKNOWN_HOST
@@ -91,7 +100,7 @@ def _youtube(text: str, host: str, parts) -> Embed:
     elif parts.path.startswith(("/shorts/", "/embed/", "/live/")):
         ident = parts.path.split("/")[2] if len(parts.path.split("/")) > 2 else ""
     if not _YOUTUBE_ID.match(ident):
-        raise ValidationError("That YouTube link does not point to a video.", code="bad_link")
+        raise ValidationError(_("That YouTube link does not point to a video."), code="bad_link")
     return Embed(EmbedProvider.YOUTUBE, text, f"https://www.youtube-nocookie.com/embed/{ident}", None)
 
 
@@ -99,7 +108,7 @@ def _bandcamp(text: str) -> Embed:
     match = _BANDCAMP_PLAYER.search(text)
     src_host = re.search(r"https://([a-z0-9.-]*bandcamp\.com)/EmbeddedPlayer", text)
     if not match or not src_host or _host("https://" + src_host.group(1)) != "bandcamp.com":
-        raise ValidationError("That Bandcamp embed code is not one we recognise.", code="bad_link")
+        raise ValidationError(_("That Bandcamp embed code is not one we recognise."), code="bad_link")
     kind, ident = match.groups()
     # The embed code links the album's own page: the better address to open when the player cannot load.
     page = re.search(r'href="(https://[a-z0-9-]+\.bandcamp\.com/(?:album|track)/[A-Za-z0-9_-]+)"', text)

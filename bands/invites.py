@@ -13,7 +13,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.utils import dateformat, timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import email_queue, language_for_email
@@ -22,7 +25,7 @@ from .models import InviteBase
 
 SALT = "stageslot.invite"
 DEFAULT_VALID_FOR = timedelta(days=14)
-USED_UP = "This invite link has been used as many times as it allows. Ask for a new one."
+USED_UP = gettext_lazy("This invite link has been used as many times as it allows. Ask for a new one.")
 
 
 class InviteError(Exception):
@@ -45,7 +48,7 @@ def invite_link_parse(signed: str) -> tuple[str, str]:
         return str(data["k"]), str(data["t"])
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise InviteError(
-            "This invite link is damaged or incomplete. Ask for the link again and copy all of it.",
+            _("This invite link is damaged or incomplete. Ask for the link again and copy all of it."),
             code="tampered",
         ) from exc
 
@@ -54,11 +57,12 @@ def invite_check_usable(invite: InviteBase, *, now=None) -> None:
     """Raise InviteError saying exactly why an invite cannot be used (revoked, expired, used up)."""
     now = now or timezone.now()
     if invite.revoked_at is not None:
-        raise InviteError("This invite link was withdrawn by the person who sent it.", code="revoked")
+        raise InviteError(_("This invite link was withdrawn by the person who sent it."), code="revoked")
     if invite.expires_at <= now:
+        expired = timezone.localtime(invite.expires_at)
         raise InviteError(
-            f"This invite link expired on {timezone.localtime(invite.expires_at):%d %b %Y at %H:%M}. "
-            "Ask for a new one.",
+            _("This invite link expired on %(day)s at %(time)s. Ask for a new one.")
+            % {"day": date_format(expired, "d M Y"), "time": date_format(expired, "H:i")},
             code="expired",
         )
     if invite.uses >= invite.max_uses:

@@ -25,7 +25,10 @@ SLUG_RESERVED = "This address is reserved on StageSlot. Please choose another."
 
 def slug_taken_message(thing: str) -> str:
     """What to say when a band's or venue's address (`thing` is "band" or "venue") is in use."""
-    return f"Another {thing} already uses this address. Try a variation, e.g. with your city."
+    return {
+        "band": gettext_lazy("Another band already uses this address. Try a variation, e.g. with your city."),
+        "venue": gettext_lazy("Another venue already uses this address. Try a variation, e.g. with your city."),
+    }[thing]
 
 
 def approval_status_set(*, row: models.Model, status: str, reason: str = "") -> models.Model:

@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
@@ -79,8 +80,17 @@ class BandLimitError(BandError):
 def _manager_of(band: Band, user: User) -> Membership:
     membership = Membership.objects.filter(band=band, user=user).first()
     if membership is None or not membership.can_manage:
-        raise BandPermissionError(f"Only the leaders and admins of {band.name} can change it.", code="not_manager")
+        raise BandPermissionError(
+            _("Only the leaders and admins of %(band)s can change it.") % {"band": band.name}, code="not_manager"
+        )
     return membership
+
+
+def _last_leader(membership: Membership) -> str:
+    return _("%(person)s is the only leader of %(band)s. Make someone else leader first.") % {
+        "person": membership.user.name,
+        "band": membership.band.name,
+    }
 
 
 def _lock_band(band: Band) -> Band:
@@ -112,7 +122,7 @@ def _full_clean(band: Band) -> None:
         limit = Band._meta.get_field(name).max_length
         if len(getattr(band, name)) > limit:
             errors[name] = ValidationError(
-                "This text is %(length)s characters long; it can be at most %(limit)s.",
+                _("This text is %(length)s characters long; it can be at most %(limit)s."),
                 code="max_length",
                 params={"length": len(getattr(band, name)), "limit": limit},
             )
@@ -224,7 +234,13 @@ def band_photo_add(*, band: Band, by: User, image: ContentFile, caption: str) ->
             image=image,
             limit=PHOTO_LIMIT,
             full=BandLimitError(
-                f"A band can show {PHOTO_LIMIT} photos. Delete one before you add another.", code="photo_limit"
+                ngettext(
+                    "A band can show %(count)d photo. Delete one before you add another.",
+                    "A band can show %(count)d photos. Delete one before you add another.",
+                    PHOTO_LIMIT,
+                )
+                % {"count": PHOTO_LIMIT},
+                code="photo_limit",
             ),
         )
 
@@ -262,7 +278,13 @@ def band_embed_add(*, band: Band, by: User, url: str, title: str = "") -> BandEm
             BandEmbed.objects.filter(band=band),
             limit=EMBED_LIMIT,
             full=BandLimitError(
-                f"A band can show {EMBED_LIMIT} players. Delete one before you add another.", code="embed_limit"
+                ngettext(
+                    "A band can show %(count)d player. Delete one before you add another.",
+                    "A band can show %(count)d players. Delete one before you add another.",
+                    EMBED_LIMIT,
+                )
+                % {"count": EMBED_LIMIT},
+                code="embed_limit",
             ),
         )
         return BandEmbed.objects.create(
@@ -290,7 +312,7 @@ def membership_update(*, membership: Membership, by: User, role: str, instrument
     Raises BandPermissionError or MembershipError with the reason.
     """
     if role not in Membership.Role.values:
-        raise MembershipError("Choose leader, admin or member.", code="bad_role")
+        raise MembershipError(_("Choose leader, admin or member."), code="bad_role")
     with transaction.atomic():
         _lock_band(membership.band)
         actor = _manager_of(membership.band, by)
@@ -298,17 +320,14 @@ def membership_update(*, membership: Membership, by: User, role: str, instrument
         leader_change = role != membership.role and Membership.Role.LEADER in (role, membership.role)
         if leader_change and actor.role != Membership.Role.LEADER:
             raise BandPermissionError(
-                "Only a leader can make someone leader or change a leader's role.", code="not_leader"
+                _("Only a leader can make someone leader or change a leader's role."), code="not_leader"
             )
         if (
             membership.role == Membership.Role.LEADER
             and role != Membership.Role.LEADER
             and _leader_count(membership.band) <= 1
         ):
-            raise MembershipError(
-                f"{membership.user.name} is the only leader of {membership.band.name}. Make someone else leader first.",
-                code="last_leader",
-            )
+            raise MembershipError(_last_leader(membership), code="last_leader")
         membership.role = role
         membership.instrument = instrument.strip()[:60]
         membership.required = required
@@ -328,13 +347,9 @@ def membership_remove(*, membership: Membership, by: User) -> None:
         membership = Membership.objects.select_related("user", "band").get(pk=membership.pk)
         if membership.role == Membership.Role.LEADER:
             if actor.role != Membership.Role.LEADER:
-                raise BandPermissionError("Only a leader can remove a leader.", code="not_leader")
+                raise BandPermissionError(_("Only a leader can remove a leader."), code="not_leader")
             if _leader_count(membership.band) <= 1:
-                raise MembershipError(
-                    f"{membership.user.name} is the only leader of {membership.band.name}. "
-                    "Make someone else leader first.",
-                    code="last_leader",
-                )
+                raise MembershipError(_last_leader(membership), code="last_leader")
         membership.delete()
         _member_blocks_drop(band_id=membership.band_id, user_id=membership.user_id)
 
@@ -348,10 +363,11 @@ def membership_leave(*, band: Band, by: User) -> None:
         _lock_band(band)
         membership = Membership.objects.filter(band=band, user=by).first()
         if membership is None:
-            raise MembershipError(f"You are not in {band.name}.", code="not_member")
+            raise MembershipError(_("You are not in %(band)s.") % {"band": band.name}, code="not_member")
         if membership.role == Membership.Role.LEADER and _leader_count(band) <= 1:
             raise MembershipError(
-                f"You are the only leader of {band.name}. Make another member leader before you leave.",
+                _("You are the only leader of %(band)s. Make another member leader before you leave.")
+                % {"band": band.name},
                 code="last_leader",
             )
         membership.delete()
@@ -376,11 +392,11 @@ def band_invite_create(
     invite within INVITE_REPEAT_WINDOW is the one already sent.
     """
     if role not in INVITE_ROLES:
-        raise ValidationError({"role": "An invite makes people members or admins."})
+        raise ValidationError({"role": _("An invite makes people members or admins.")})
     if not 1 <= max_uses <= 100:
-        raise ValidationError({"max_uses": "An invite can be used between 1 and 100 times."})
+        raise ValidationError({"max_uses": _("An invite can be used between 1 and 100 times.")})
     if not 1 <= valid_days <= 30:
-        raise ValidationError({"valid_days": "An invite can be valid for 1 to 30 days."})
+        raise ValidationError({"valid_days": _("An invite can be valid for 1 to 30 days.")})
     email = email.strip().lower()
     with transaction.atomic():
         _manager_of(band, by)
@@ -570,7 +586,7 @@ def band_block_delete(*, block: BandBlock, by: User) -> None:
     """Remove a band block; its members are free again unless something else holds them."""
     _manager_of(block.band, by)
     if block.kind == BandBlock.Kind.GIG:
-        raise BandError("A gig is freed by cancelling its booking, not by deleting its block.")
+        raise BandError(_("A gig is freed by cancelling its booking, not by deleting its block."))
     with transaction.atomic():
         BusyInterval.objects.filter(source=BusyInterval.Source.BAND_BLOCK, source_id=block.pk).delete()
         block.delete()
@@ -578,7 +594,7 @@ def band_block_delete(*, block: BandBlock, by: User) -> None:
 
 def band_blocks_extend(*, now=None) -> int:
     """Nightly: extend band blocks over the rolling horizon. Returns how many were expanded."""
-    _, end = horizon(now)
+    _start, end = horizon(now)
     count = 0
     for block in BandBlock.objects.exclude(materialised_until__gte=end).iterator(chunk_size=500):
         with transaction.atomic():
@@ -607,7 +623,7 @@ def band_min_gig_set(*, band: Band, by: User, minutes: int) -> Band:
 
 # Gig blocks: written by the booking workflow ------------------------------------------------
 
-GIG_MINUTES_ERROR = "Enter minutes from 0 to 600 (10 hours)."
+GIG_MINUTES_ERROR = gettext_lazy("Enter minutes from 0 to 600 (10 hours).")
 
 
 def gig_busy_window(block: BandBlock, *, band: Band | None = None) -> tuple[dt.datetime, dt.datetime]:
@@ -735,10 +751,20 @@ def band_gig_block_move(
 
 INSTANT_LIMITS = {
     # field: (lowest, highest, empty allowed, message)
-    "instant_notice_hours": (0, 720, False, "Enter hours from 0 to 720 (30 days), e.g. 24 for a day."),
-    "instant_max_per_day": (1, 20, True, "Enter a number of gigs from 1 to 20, or leave it empty for no limit."),
-    "instant_max_per_week": (1, 50, True, "Enter a number of gigs from 1 to 50, or leave it empty for no limit."),
-    "travel_speed_kmh": (10, 900, False, "Enter a speed from 10 to 900 km/h, e.g. 70 by road."),
+    "instant_notice_hours": (0, 720, False, gettext_lazy("Enter hours from 0 to 720 (30 days), e.g. 24 for a day.")),
+    "instant_max_per_day": (
+        1,
+        20,
+        True,
+        gettext_lazy("Enter a number of gigs from 1 to 20, or leave it empty for no limit."),
+    ),
+    "instant_max_per_week": (
+        1,
+        50,
+        True,
+        gettext_lazy("Enter a number of gigs from 1 to 50, or leave it empty for no limit."),
+    ),
+    "travel_speed_kmh": (10, 900, False, gettext_lazy("Enter a speed from 10 to 900 km/h, e.g. 70 by road.")),
 }
 
 

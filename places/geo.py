@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass
 
 from django.db.models import F, FloatField, Func, Q, QuerySet, Value
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_RADIUS_KM = 20_000
@@ -143,9 +145,9 @@ def radius_problem(km) -> str:
     try:
         value = float(km)
     except (TypeError, ValueError):
-        return "Enter the distance in km as a number, e.g. 50."
+        return _("Enter the distance in km as a number, e.g. 50.")
     if not math.isfinite(value) or value <= 0:
-        return "The distance must be more than 0 km."
+        return _("The distance must be more than 0 km.")
     if value > MAX_RADIUS_KM:
-        return f"The distance can be at most {MAX_RADIUS_KM:,} km."
+        return _("The distance can be at most %(km)s km.") % {"km": number_format(MAX_RADIUS_KM, force_grouping=True)}
     return ""

@@ -10,6 +10,7 @@ row with a point is measured, for "nearest first".
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from .geo import MAX_RADIUS_KM, distance_km_expression, radius_problem, within_km
 from .models import City
@@ -62,12 +63,12 @@ def city_and_others_from_input(value: str | int) -> tuple[City, list[City]]:
     if text.isdigit():
         city = City.objects.filter(pk=int(text)).first() if len(text) <= 12 else None
         if city is None:
-            raise PlaceNotFound("We do not know that place; type the city’s name.")
+            raise PlaceNotFound(_("We do not know that place; type the city’s name."))
         return city, []
     name, _comma, rest = text.partition(",")
     folded = fold(name)
     if len(folded) < 2:
-        raise PlaceNotFound("Type at least two letters of a city’s name.")
+        raise PlaceNotFound(_("Type at least two letters of a city’s name."))
     found: list[City] = list(city_matches(name).order_by("-population", "name")[:20])
     if rest.strip() and found:
         # "Halle, Saxony-Anhalt, Germany": the label picks one of the cities of that name.
@@ -80,8 +81,11 @@ def city_and_others_from_input(value: str | int) -> tuple[City, list[City]]:
         found = city_search(name, limit=CANDIDATES)
     if not found:
         raise PlaceNotFound(
-            f"We do not know a city called “{name.strip()}”. Check the spelling, or pick a nearby town "
-            "(we list towns of 15,000 people and more)."
+            _(
+                "We do not know a city called “%(name)s”. Check the spelling, or pick a nearby town "
+                "(we list towns of 15,000 people and more)."
+            )
+            % {"name": name.strip()}
         )
     if len(found) == 1:
         return found[0], []

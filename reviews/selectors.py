@@ -8,6 +8,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bands.models import Band, Membership
@@ -54,7 +55,7 @@ def side_name(booking: Booking, side: str) -> str:
         return booking.band.name
     if side == Side.VENUE:
         return booking.venue.name
-    return booking.client.name if booking.client_id else "the client"
+    return booking.client.name if booking.client_id else _("the client")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
 from django.utils import dateformat, timezone
+from django.utils.formats import number_format
 from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
@@ -82,23 +84,35 @@ def review_link(booking: Booking) -> str:
     return f"/reviews/{booking.uid}/"
 
 
+def _length_message(least: int, most: int) -> str:
+    return _("Write between %(least)s and %(most)s characters.") % {
+        "least": number_format(least, force_grouping=True),
+        "most": number_format(most, force_grouping=True),
+    }
+
+
 def _check_input(data: ReviewInput, subject_side: str) -> None:
     text = data.text.strip()
     if not TEXT_MIN <= len(text) <= TEXT_MAX:
-        raise ReviewError(f"Write between {TEXT_MIN} and {TEXT_MAX:,} characters.")
+        raise ReviewError(_length_message(TEXT_MIN, TEXT_MAX))
     if data.no_show:
         return
     allowed = {name for name, _label in SUB_RATINGS[subject_side]}
     stars = {"overall": data.overall, **data.ratings}
     for name, value in stars.items():
         if name != "overall" and name not in allowed:
-            raise ReviewError(f"A review of a {subject_side} has no “{name}” rating.")
+            sentence = {
+                Side.BAND: _("A review of a band has no “%(rating)s” rating."),
+                Side.VENUE: _("A review of a venue has no “%(rating)s” rating."),
+                Side.CLIENT: _("A review of a client has no “%(rating)s” rating."),
+            }[subject_side]
+            raise ReviewError(sentence % {"rating": name})
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
-            raise ReviewError("Stars go from 1 to 5.")
+            raise ReviewError(_("Stars go from 1 to 5."))
     if set(data.ratings) != allowed:
-        raise ReviewError("Rate every part of the gig.")
+        raise ReviewError(_("Rate every part of the gig."))
     if data.again is None:
-        raise ReviewError("Say whether you would book or play with them again.")
+        raise ReviewError(_("Say whether you would book or play with them again."))
 
 
 def _lock_parties(booking: Booking) -> Booking:
@@ -119,13 +133,13 @@ def review_save(*, booking: Booking, by: User, data: ReviewInput, now: dt.dateti
     now = now or timezone.now()
     side = side_of(booking, by)
     if side not in Side.values:
-        raise ReviewPermissionError("Only the people who played or hosted this gig can review it.")
+        raise ReviewPermissionError(_("Only the people who played or hosted this gig can review it."))
     if not has_other_side(booking):
-        raise ReviewPermissionError("This gig has nobody to review: it was on a show a band hosted, with no venue.")
+        raise ReviewPermissionError(_("This gig has nobody to review: it was on a show a band hosted, with no venue."))
     if booking.status != Booking.Status.COMPLETED:
-        raise ReviewError("You can review a gig once it has taken place.")
+        raise ReviewError(_("You can review a gig once it has taken place."))
     if now >= window_closes(booking):
-        raise ReviewError("Reviews of this gig closed 14 days after it.")
+        raise ReviewError(_("Reviews of this gig closed 14 days after it."))
     subject = subject_side_of(booking, side)
     _check_input(data, subject)
     with transaction.atomic():
@@ -133,7 +147,7 @@ def review_save(*, booking: Booking, by: User, data: ReviewInput, now: dt.dateti
         reviews = {r.author_side: r for r in Review.objects.select_for_update().filter(booking=booking)}
         review = reviews.get(side)
         if review is not None and review.published_at is not None:
-            raise ReviewError("Your review is published and can no longer be changed.")
+            raise ReviewError(_("Your review is published and can no longer be changed."))
         created = review is None
         if created:
             review = Review(
@@ -345,10 +359,10 @@ def review_reply(*, review: Review, by: User, text: str, now: dt.datetime | None
     else, ReviewError for a second reply, a review not (or no longer) shown, or a text out of bounds."""
     now = now or timezone.now()
     if side_of(review.booking, by) != review.subject_side:
-        raise ReviewPermissionError("Only the side that was reviewed can reply.")
+        raise ReviewPermissionError(_("Only the side that was reviewed can reply."))
     text = text.strip()
     if not REPLY_MIN <= len(text) <= REPLY_MAX:
-        raise ReviewError(f"Write between {REPLY_MIN} and {REPLY_MAX:,} characters.")
+        raise ReviewError(_length_message(REPLY_MIN, REPLY_MAX))
     with transaction.atomic():
         review = (
             Review.objects.select_for_update(of=("self",))
@@ -356,9 +370,9 @@ def review_reply(*, review: Review, by: User, text: str, now: dt.datetime | None
             .get(pk=review.pk)
         )
         if not review.is_public:
-            raise ReviewError("This review is not shown, so it cannot be answered.")
+            raise ReviewError(_("This review is not shown, so it cannot be answered."))
         if review.reply_at is not None:
-            raise ReviewError("You have replied to this review already; a review has one reply.")
+            raise ReviewError(_("You have replied to this review already; a review has one reply."))
         review.reply_text, review.reply_at, review.reply_author = text, now, by
         review.save(update_fields=["reply_text", "reply_at", "reply_author", "updated_at"])
         booking = review.booking
@@ -379,15 +393,18 @@ def review_report(*, review: Review, by: User, reason: str) -> ReviewReport:
     """Ask staff to look at a published review. Raises ReviewError for one's own side's review, a second
     report by the same person, or a reason out of bounds."""
     if not getattr(by, "is_authenticated", False):
-        raise ReviewPermissionError("Log in to report a review.")
+        raise ReviewPermissionError(_("Log in to report a review."))
     if side_of(review.booking, by) == review.author_side:
-        raise ReviewError("You cannot report your own review.")
+        raise ReviewError(_("You cannot report your own review."))
     reason = reason.strip()
     if not REPORT_MIN <= len(reason) <= REPORT_MAX:
-        raise ReviewError(f"Say in {REPORT_MIN} to {REPORT_MAX} characters what is wrong with it.")
+        raise ReviewError(
+            _("Say in %(least)d to %(most)d characters what is wrong with it.")
+            % {"least": REPORT_MIN, "most": REPORT_MAX}
+        )
     with transaction.atomic():
         if ReviewReport.objects.filter(review=review, reporter=by).exists():
-            raise ReviewError("You have reported this review already; staff will look at it.")
+            raise ReviewError(_("You have reported this review already; staff will look at it."))
         return ReviewReport.objects.create(review=review, reporter=by, reason=reason)
 
 
@@ -396,7 +413,7 @@ def review_report(*, review: Review, by: User, reason: str) -> ReviewReport:
 
 def _moderate(review: Review, by: User, action: str, reason: str, change) -> Review:
     if not getattr(by, "is_staff", False):
-        raise ReviewPermissionError("Only StageSlot staff moderate reviews.")
+        raise ReviewPermissionError(_("Only StageSlot staff moderate reviews."))
     with transaction.atomic():
         booking = _lock_parties(review.booking)
         review = Review.objects.select_for_update().get(pk=review.pk)
@@ -418,9 +435,9 @@ def review_hide(*, review: Review, by: User, reason: str, now: dt.datetime | Non
     now = now or timezone.now()
     reason = reason.strip()
     if not reason:
-        raise ReviewError("Give the reason the author will read.")
+        raise ReviewError(_("Give the reason the author will read."))
     if review.hidden_at is not None:
-        raise ReviewError("This review is hidden already.")
+        raise ReviewError(_("This review is hidden already."))
 
     def change(r: Review) -> None:
         r.hidden_at, r.hidden_reason = now, reason[:500]
@@ -442,7 +459,7 @@ def review_restore(*, review: Review, by: User, reason: str = "", now: dt.dateti
     """Staff show a hidden review again; the ratings recompute. Raises ReviewError when it is not hidden."""
     now = now or timezone.now()
     if review.hidden_at is None:
-        raise ReviewError("This review is not hidden.")
+        raise ReviewError(_("This review is not hidden."))
 
     def change(r: Review) -> None:
         r.hidden_at, r.hidden_reason, r.no_show_dismissed_at = None, "", None
@@ -457,7 +474,7 @@ def no_show_confirm(*, review: Review, by: User, reason: str = "", now: dt.datet
     reports none, or one decided already."""
     now = now or timezone.now()
     if not review.no_show or review.no_show_confirmed_at or review.no_show_dismissed_at:
-        raise ReviewError("This review has no no-show report waiting for staff.")
+        raise ReviewError(_("This review has no no-show report waiting for staff."))
 
     def change(r: Review) -> None:
         r.no_show_confirmed_at = now
@@ -470,9 +487,9 @@ def no_show_dismiss(*, review: Review, by: User, reason: str, now: dt.datetime |
     now = now or timezone.now()
     reason = reason.strip()
     if not review.no_show or review.no_show_confirmed_at or review.no_show_dismissed_at:
-        raise ReviewError("This review has no no-show report waiting for staff.")
+        raise ReviewError(_("This review has no no-show report waiting for staff."))
     if not reason:
-        raise ReviewError("Give the reason the author will read.")
+        raise ReviewError(_("Give the reason the author will read."))
 
     def change(r: Review) -> None:
         r.no_show_dismissed_at, r.hidden_at, r.hidden_reason = now, now, reason[:500]

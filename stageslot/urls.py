@@ -8,7 +8,7 @@ from bookings.api.core import not_found
 from bookings.api.urls import api
 from reviews.api import router as reviews_api
 
-from .views import dashboard, health, home, join, limits, staff_login
+from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
 # The reviews app sits above bookings, so its API router is mounted here, beside bookings.api's own.
 api.add_router("", reviews_api)
@@ -21,6 +21,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("health/", health.health, name="health"),
+    # The words of our scripts, by language and catalogue version (kept a year by browsers).
+    path("jsi18n/<str:language>/<str:version>/", jsi18n.javascript_catalog, name="javascript_catalog"),
     path("accounts/", include("allauth.urls")),
     path("me/profile/", include("accounts.urls")),
     path("me/availability/", include("availability.urls")),

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .models import Venue, VenueStaff
 from .selectors import venue_for_staff
@@ -15,11 +16,11 @@ def venue_for(request: HttpRequest, slug: str, *, roles: tuple[str, ...] = EDITO
     """The venue if the user holds one of `roles` there; 404 if there is no such venue, else 403."""
     venue = venue_for_staff(slug=slug, user=request.user)
     if venue is None:
-        raise Http404("No venue at this address.")
+        raise Http404(_("No venue at this address."))
     if venue.my_role is None:
-        raise PermissionDenied("Only this venue's staff can manage it.")
+        raise PermissionDenied(_("Only this venue's staff can manage it."))
     if venue.my_role not in roles:
-        raise PermissionDenied("Only the venue's owners can manage its staff and invites.")
+        raise PermissionDenied(_("Only the venue's owners can manage its staff and invites."))
     return venue
 
 

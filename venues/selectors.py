@@ -11,8 +11,10 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bands.invites import invite_link_token
@@ -261,15 +263,21 @@ class SlotClash:
         )
 
 
-def _span_text(starts_at: datetime, ends_at: datetime, zone: zoneinfo.ZoneInfo) -> str:
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    return f"from {start:%H:%M} to {end:%H:%M} on {dateformat.format(start, 'D j F Y')} ({zone.key})"
-
-
 def slot_clash_message(*, stage: Stage, slot: Slot, zone: zoneinfo.ZoneInfo) -> str:
     """ "Main stage already has “Friday Rock Night” from 21:00 to 01:00 on Fri 12 March 2027 (Europe/Berlin)." """
-    what = f"“{slot.title}”" if slot.title else "a slot"
-    return f"{stage.name} already has {what} {_span_text(slot.starts_at, slot.ends_at, zone)}."
+    start, end = slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone)
+    words = {
+        "stage": stage.name,
+        "title": slot.title,
+        "start": date_format(start, "H:i"),
+        "end": date_format(end, "H:i"),
+        "day": date_format(start, "D j F Y"),
+        "zone": zone.key,
+    }
+    if slot.title:
+        # Translators: zone is a time zone name such as Europe/Berlin.
+        return _("%(stage)s already has “%(title)s” from %(start)s to %(end)s on %(day)s (%(zone)s).") % words
+    return _("%(stage)s already has a slot from %(start)s to %(end)s on %(day)s (%(zone)s).") % words
 
 
 def _first_overlap(slots: list[Slot], index: int, starts_at: datetime, ends_at: datetime) -> Slot | None:
@@ -297,7 +305,7 @@ def stage_slot_clashes(
     rows = Slot.objects.filter(
         stage_id=stage.pk,
         cancelled_at__isnull=True,
-        starts_at__lt=max(end for _, end in spans),
+        starts_at__lt=max(end for _start, end in spans),
         ends_at__gt=spans[0][0],
     )
     if exclude_pk is not None:
@@ -312,7 +320,9 @@ def stage_slot_clashes(
         if other is not None:
             clashes.append(SlotClash(starts_at, ends_at, other, slot_clash_message(stage=stage, slot=other, zone=zone)))
         elif kept_end is not None and kept_end > starts_at:
-            text = f"It overlaps the slot before it in this series, which ends at {kept_end.astimezone(zone):%H:%M}."
+            text = _("It overlaps the slot before it in this series, which ends at %(end)s.") % {
+                "end": date_format(kept_end.astimezone(zone), "H:i")
+            }
             clashes.append(SlotClash(starts_at, ends_at, None, text))
         else:
             kept_end = ends_at

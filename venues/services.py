@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
@@ -100,7 +101,7 @@ def _validate_venue(venue: Venue, *, exclude: list[str] | None = None) -> None:
     if len(venue.description) > limit:
         errors.setdefault("description", []).append(
             ValidationError(
-                "The description can be at most %(limit)s characters (it has %(length)s).",
+                _("The description can be at most %(limit)s characters (it has %(length)s)."),
                 code="max_length",
                 params={"limit": limit, "length": len(venue.description)},
             )
@@ -191,7 +192,9 @@ def _stage_name_taken(*, venue: Venue, name: str, exclude_pk: int | None = None)
 
 
 def _stage_name_error() -> ValidationError:
-    return ValidationError({"name": ValidationError("This venue already has a stage with this name.", code="unique")})
+    return ValidationError(
+        {"name": ValidationError(_("This venue already has a stage with this name."), code="unique")}
+    )
 
 
 def stage_add(*, venue: Venue, name: str, capacity: int | None = None, notes: str = "") -> Stage:
@@ -227,12 +230,12 @@ def stage_delete(*, stage: Stage) -> None:
         Venue.objects.select_for_update().filter(pk=stage.venue_id).first()
         if Slot.objects.filter(stage_id=stage.pk).exists():
             raise ValidationError(
-                "Slots are posted on this stage, so it cannot be deleted. Rename it, or cancel its slots first.",
+                _("Slots are posted on this stage, so it cannot be deleted. Rename it, or cancel its slots first."),
                 code="stage_has_slots",
             )
         if Stage.objects.filter(venue_id=stage.venue_id).count() <= 1:
             raise ValidationError(
-                "A venue needs at least one stage, so its last stage cannot be deleted. Rename it instead.",
+                _("A venue needs at least one stage, so its last stage cannot be deleted. Rename it instead."),
                 code="last_stage",
             )
         Stage.objects.filter(pk=stage.pk).delete()
@@ -255,7 +258,13 @@ def venue_photo_add(*, venue: Venue, image: ContentFile, caption: str = "") -> V
             image=image,
             limit=PHOTO_LIMIT,
             full=ValidationError(
-                f"A venue can show at most {PHOTO_LIMIT} photos. Delete one to add another.", code="photo_limit"
+                ngettext(
+                    "A venue can show at most %(count)d photo. Delete one to add another.",
+                    "A venue can show at most %(count)d photos. Delete one to add another.",
+                    PHOTO_LIMIT,
+                )
+                % {"count": PHOTO_LIMIT},
+                code="photo_limit",
             ),
         )
 
@@ -280,7 +289,7 @@ def venue_staff_set_role(*, staff: VenueStaff, role: str) -> VenueStaff:
     The venue row is locked so two owners demoting each other at once cannot both succeed.
     """
     if role not in VenueStaff.Role.values:
-        raise ValidationError(f"Unknown role {role!r}.", code="invalid_role")
+        raise ValidationError(_("Unknown role %(role)s.") % {"role": repr(role)}, code="invalid_role")
     with transaction.atomic():
         Venue.objects.select_for_update().filter(pk=staff.venue_id).first()
         staff = VenueStaff.objects.select_related("user").get(pk=staff.pk)
@@ -290,7 +299,8 @@ def venue_staff_set_role(*, staff: VenueStaff, role: str) -> VenueStaff:
             owners = VenueStaff.objects.filter(venue_id=staff.venue_id, role=VenueStaff.Role.OWNER).count()
             if owners <= 1:
                 raise _last_owner_error(
-                    f"{staff.user.name} is the only owner. Make someone else an owner first, then change this role."
+                    _("%(person)s is the only owner. Make someone else an owner first, then change this role.")
+                    % {"person": staff.user.name}
                 )
         staff.role = role
         staff.save(update_fields=["role"])
@@ -309,8 +319,8 @@ def venue_staff_remove(*, staff: VenueStaff) -> None:
             owners = VenueStaff.objects.filter(venue_id=staff.venue_id, role=VenueStaff.Role.OWNER).count()
             if owners <= 1:
                 raise _last_owner_error(
-                    f"{staff.user.name} is the only owner, and a venue always needs one. "
-                    "Make someone else an owner first."
+                    _("%(person)s is the only owner, and a venue always needs one. Make someone else an owner first.")
+                    % {"person": staff.user.name}
                 )
         staff.delete()
 
@@ -336,7 +346,7 @@ def venue_invite_create(
     INVITE_REPEAT_WINDOW is the one already sent.
     """
     if not timedelta(days=1) <= valid_for <= timedelta(days=30):
-        raise ValidationError("An invite is valid for 1 to 30 days.", code="valid_for")
+        raise ValidationError(_("An invite is valid for 1 to 30 days."), code="valid_for")
     invite = VenueInvite(
         venue=venue,
         role=role,
@@ -427,10 +437,15 @@ class SlotClashError(ValidationError):
         self.clashes = clashes
         texts = [clash.message for clash in clashes[:CLASHES_NAMED]]
         if len(clashes) > CLASHES_NAMED:
-            texts.append(f"…and {len(clashes) - CLASHES_NAMED} more dates clash.")
+            more = len(clashes) - CLASHES_NAMED
+            texts.append(
+                ngettext("…and %(count)d more date clashes.", "…and %(count)d more dates clash.", more)
+                % {"count": more}
+            )
         if not texts:
-            texts = [fallback or "This stage already has a slot at an overlapping time."]
-        texts[-1] += " Pick another time or stage, or cancel the slot in the way first."
+            texts = [fallback or _("This stage already has a slot at an overlapping time.")]
+        way_out = _("Pick another time or stage, or cancel the slot in the way first.")
+        texts[-1] = f"{texts[-1]} {way_out}"
         super().__init__(texts, code="slot_clash")
 
 
@@ -458,7 +473,9 @@ def _clash_from_constraint(
     if not (isinstance(exc, IntegrityError) and ONE_SHOW_PER_STAGE in str(exc)):
         raise exc
     clashes = stage_slot_clashes(stage=stage, times=list(times), exclude_pk=exclude_pk)
-    return SlotClashError(clashes, fallback=f"{stage.name} already has a slot at an overlapping time.")
+    return SlotClashError(
+        clashes, fallback=_("%(stage)s already has a slot at an overlapping time.") % {"stage": stage.name}
+    )
 
 
 def _stage_write(
@@ -488,7 +505,9 @@ def _stage_write(
 
 def _staff_check(venue: Venue, by: User) -> None:
     if not VenueStaff.objects.filter(venue=venue, user=by).exists():
-        raise SlotPermissionError(f"Only the staff of {venue.name} can post and change its slots.")
+        raise SlotPermissionError(
+            _("Only the staff of %(venue)s can post and change its slots.") % {"venue": venue.name}
+        )
 
 
 def _slot_clean(slot: Slot, *, now: dt.datetime | None = None, check_past: bool = True) -> None:
@@ -558,9 +577,11 @@ def slot_series_create(
         raise TypeError(f"Not a slot field: {', '.join(sorted(unknown))}")
     _staff_check(venue, by)
     if not times:
-        raise ValidationError({"starts_at": ["No date matches. Check the days of the week and the date range."]})
+        raise ValidationError({"starts_at": [_("No date matches. Check the days of the week and the date range.")]})
     if len(times) > SERIES_LIMIT:
-        raise ValidationError({"starts_at": [f"That makes {len(times)} slots; post at most {SERIES_LIMIT} at once."]})
+        # Translators: count is the number of slots asked for, always above limit.
+        message = _("That makes %(count)d slots; post at most %(limit)d at once.")
+        raise ValidationError({"starts_at": [message % {"count": len(times), "limit": SERIES_LIMIT}]})
     series = uuid.uuid4() if len(times) > 1 else None
     slots = []
     for starts_at, ends_at in sorted(times):
@@ -600,20 +621,26 @@ def slot_update(
     with transaction.atomic():
         slot = Slot.objects.select_for_update(of=("self",)).select_related("venue", "stage").get(pk=slot.pk)
         if slot.is_cancelled:
-            raise ValidationError("This slot was cancelled; it can no longer be changed.")
+            raise ValidationError(_("This slot was cancelled; it can no longer be changed."))
         moving = {k for k in SLOT_TIME_FIELDS & set(fields) if getattr(slot, k) != fields[k]}
         if moving and slot.bookings.filter(status__in=("pending", "booked")).exists():
             raise ValidationError(
-                "Bands are booked on this slot or waiting for your answer, so its time and stage cannot "
-                "change. Cancel the slot and post a new one instead."
+                _(
+                    "Bands are booked on this slot or waiting for your answer, so its time and stage cannot "
+                    "change. Cancel the slot and post a new one instead."
+                )
             )
         renamed = "title" in fields and fields["title"] != slot.title
         for name, value in fields.items():
             setattr(slot, name, value)
         if "support_places" in fields and slot.support_places < slot.supports_booked:
-            raise ValidationError(
-                {"support_places": [f"{slot.supports_booked} support acts are booked; keep at least that many places."]}
+            booked = slot.supports_booked
+            message = ngettext(
+                "%(count)d support act is booked; keep at least that many places.",
+                "%(count)d support acts are booked; keep at least that many places.",
+                booked,
             )
+            raise ValidationError({"support_places": [message % {"count": booked}]})
         _slot_clean(slot, now=now, check_past=bool(moving))
         if moving:
             _stage_lock_and_check(slot.stage, [(slot.starts_at, slot.ends_at)], exclude_pk=slot.pk)

@@ -73,7 +73,7 @@ def test_the_third_failure_in_a_row_tells_the_owner_once(owner):
     note = notes[0]
     assert note.recipient_id == owner.pk
     assert note.text.startswith("Your imported calendar “Band practice” could not be read 3 times in a row: ")
-    assert MSG_PRIVATE in note.text
+    assert str(MSG_PRIVATE) in note.text
     assert note.link == reverse("availability:imports")
 
 

@@ -410,7 +410,8 @@ def test_a_server_that_drips_bytes_is_cut_off_at_twice_the_timeout(path, base, a
 
 
 def test_the_timeout_message_names_the_timeout() -> None:
-    assert ics_import.MSG_TIMEOUT.format(seconds=10.0) == "The calendar server took longer than 10 seconds to answer."
+    message = ics_import.MSG_TIMEOUT % {"seconds": ics_import._number(10.0)}
+    assert message == "The calendar server took longer than 10 seconds to answer."
 
 
 @pytest.mark.parametrize("path", ["/huge-declared", "/huge-streamed", "/huge-chunked", "/bomb"])

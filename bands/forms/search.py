@@ -183,7 +183,7 @@ class PlaceGenreFields(forms.Form):
         label=_("Near"),
         required=False,
         max_length=120,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "A city, e.g. Leipzig"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("A city, e.g. Leipzig")}),
     )
     within = forms.CharField(label=_("Within"), required=False, max_length=12, widget=QuickSelect)
     city = forms.CharField(label=_("City"), required=False, max_length=80)

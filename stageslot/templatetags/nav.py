@@ -11,6 +11,8 @@ from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..js_catalogue import catalogue_url
+
 register = template.Library()
 
 
@@ -50,8 +52,10 @@ def _head_assets(storage_id: int, static_url: str) -> dict:
 @register.inclusion_tag("stageslot/partials/_head_assets.html")
 def head_assets() -> dict:
     """The icon, stylesheets and scripts of base.html's <head>: their {% static %} addresses are worked out
-    once per static files storage (they do not change while it lives), the tags drawn by the template."""
-    return _head_assets(id(staticfiles_storage._wrapped), settings.STATIC_URL)
+    once per static files storage (they do not change while it lives), the tags drawn by the template.
+    The JavaScript catalogue of the active language comes before our scripts, which use its gettext()."""
+    assets = _head_assets(id(staticfiles_storage._wrapped), settings.STATIC_URL)
+    return {**assets, "catalogue": catalogue_url()}
 
 
 @register.simple_tag

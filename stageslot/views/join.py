@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from bands.invites import InviteError, invite_check_usable, invite_link_parse
 from bands.services import band_invite_accept
@@ -62,7 +63,7 @@ def _problem(request: HttpRequest, context: dict, exc: InviteError, *, status: i
 def _already_in(request: HttpRequest, target: Target, member: Any, context: dict) -> HttpResponse:
     """Someone already in the band or on the venue's staff: nothing to join."""
     if request.method == "POST":
-        messages.info(request, f"You are already in {target.name}.")
+        messages.info(request, _("You are already in %(name)s.") % {"name": target.name})
         return redirect(target.home_url())
     return render(request, TEMPLATE, {**context, "state": "member", "membership": member})
 
@@ -86,7 +87,8 @@ def _accept(request: HttpRequest, target: Target, context: dict) -> HttpResponse
     except InviteError as exc:
         return _problem(request, context, exc, status=410)
     role = membership.get_role_display().lower()
-    messages.success(request, f"Welcome to {target.name}! You joined as {role}.")
+    # Translators: name is a band or a venue; role is "member", "admin" or "owner" (lowercase).
+    messages.success(request, _("Welcome to %(name)s! You joined as %(role)s.") % {"name": target.name, "role": role})
     return redirect(target.home_url())
 
 

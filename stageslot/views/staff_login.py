@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 
 from accounts.form_fields import control_character_in
 
@@ -29,5 +30,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated:
         if user.is_active and user.is_staff:
             return redirect(next_url)
-        raise PermissionDenied(f"The staff admin is for StageSlot staff; you are logged in as {user.email}.")
+        raise PermissionDenied(
+            _("The staff admin is for StageSlot staff; you are logged in as %(email)s.") % {"email": user.email}
+        )
     return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")

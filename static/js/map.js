@@ -10,7 +10,13 @@
   "use strict";
 
   var PHONE = window.matchMedia("(max-width: 640px)");
-  var KIND_LABELS = { venue: "Venue", slot: "Open slot", support_call: "Support call", show: "Show" };
+  // Words come from Django's JavaScript catalogue (base.html loads it first).
+  var KIND_LABELS = {
+    venue: gettext("Venue"),
+    slot: gettext("Open slot"),
+    support_call: gettext("Support call"),
+    show: pgettext("map pin", "Show"),
+  };
   var FALLBACK_VIEW = { center: [50.5, 10.5], zoom: 5 }; // central Europe, when nothing is on the map
   var maps = new WeakMap(); // panel -> its Leaflet state, once drawn
   // Panels and pickers set up on this page. Not a data attribute: a page htmx restores from its
@@ -134,7 +140,7 @@
     element.hidden = !show;
     if (toggle) {
       toggle.setAttribute("aria-expanded", show ? "true" : "false");
-      toggle.textContent = show ? "Hide map" : "Show map";
+      toggle.textContent = show ? gettext("Hide map") : gettext("Show map");
     }
     if (show) refresh(panel);
   }

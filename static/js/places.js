@@ -39,7 +39,8 @@
       var described = select.getAttribute("aria-describedby");
       select.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
     }
-    note.textContent = text + " (" + zone.replace(/_/g, " ") + ").";
+    // Translators: note says where the time zone comes from; zone is its name ("Europe/Berlin").
+    note.textContent = interpolate(gettext("%(note)s (%(zone)s)."), { note: text, zone: zone.replace(/_/g, " ") }, true);
     note.hidden = false;
   }
 
@@ -89,7 +90,7 @@
       hidden.value = option.dataset.id;
       root.dataset.timeZone = option.dataset.timeZone;
       close();
-      status.textContent = option.dataset.label + " picked.";
+      status.textContent = interpolate(gettext("%(city)s picked."), { city: option.dataset.label }, true);
       var candidates = root.querySelector("[data-city-candidates]");
       if (candidates) candidates.remove();
       proposeZone(input.form, option.dataset.timeZone, root.dataset.zoneNote.replace(/\.$/, ""));
@@ -115,13 +116,21 @@
       input.removeAttribute("aria-activedescendant");
       if (!all.length) {
         close();
-        status.textContent = "No city found. For a small town, try the nearest city.";
+        status.textContent = gettext("No city found. For a small town, try the nearest city.");
         return;
       }
       open();
       status.textContent = all.length === 1
-        ? "1 city found. Press the down arrow to choose it."
-        : all.length + " cities found. Use the up and down arrows to choose one.";
+        ? gettext("1 city found. Press the down arrow to choose it.")
+        : interpolate(
+          ngettext(
+            "%(count)s city found. Use the up and down arrows to choose one.",
+            "%(count)s cities found. Use the up and down arrows to choose one.",
+            all.length
+          ),
+          { count: all.length },
+          true
+        );
     }
 
     function suggest() {
@@ -199,7 +208,7 @@
     function fromPoint() {
       var form = lat.form;
       var picker = form && form.querySelector("[data-city-picker]");
-      var note = root.dataset.zoneNote || "Proposed from the venue's location.";
+      var note = root.dataset.zoneNote || gettext("Proposed from the venue's location.");
       if (lat.value === "" && lon.value === "") {
         if (picker && picker.dataset.timeZone) proposeZone(form, picker.dataset.timeZone, note.replace(/\.$/, ""));
         return;

@@ -50,7 +50,7 @@
       button.hidden = false;
       button.addEventListener("click", function () {
         navigator.clipboard.writeText(input.value).then(function () {
-          button.textContent = "Copied";
+          button.textContent = gettext("Copied");
           setTimeout(function () { button.textContent = label; }, 2000);
         }, function () { input.select(); });
       });
@@ -119,7 +119,9 @@
     var out = document.getElementById(field.dataset.countInto);
     if (!out) return;
     var n = field.maxLength - field.value.length;
-    out.textContent = n < 0 ? -n + " characters too many" : n + (n === 1 ? " character" : " characters") + " left";
+    out.textContent = n < 0
+      ? interpolate(ngettext("%(count)s character too many", "%(count)s characters too many", -n), { count: -n }, true)
+      : interpolate(ngettext("%(count)s character left", "%(count)s characters left", n), { count: n }, true);
   });
 
   // A search offers "Nearest first" only while a place is given under "Near" (the server draws the
@@ -133,7 +135,7 @@
     var place = near.value.trim() !== "";
     if (place && !option) {
       var untouched = sort.selectedIndex === 0;
-      sort.insertBefore(new Option("Nearest first", "distance"), sort.firstChild);
+      sort.insertBefore(new Option(gettext("Nearest first"), "distance"), sort.firstChild);
       if (untouched) sort.selectedIndex = 0;
     } else if (!place && option) {
       var chosen = option.selected;
