@@ -69,7 +69,7 @@ def horizon_words() -> str:
 
 def day_text(day: dt.date) -> str:
     """A date as people read it, in the active language ("Mon 3 Mar 2025" in English)."""
-    return date_format(day, "D j M Y")
+    return date_format(day, "WEEKDAY_FORMAT")
 
 
 def too_late_message(last_day: dt.date) -> str:

@@ -6,7 +6,8 @@ from datetime import timedelta
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
@@ -36,13 +37,20 @@ def validate_time_zone(value: str) -> None:
 def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
     """ "Fri 5 Dec 2026, 20:00–23:00 (Europe/Berlin)"; an end on the next day reads "–01:00 next day"."""
     start, end = timezone.localtime(starts_at, zone), timezone.localtime(ends_at, zone)
-    text = f"{dateformat.format(start, 'D j M Y, H:i')}–{end:%H:%M}"
-    if end.date() != start.date():
-        if end.date() == start.date() + timedelta(days=1):
-            text += " " + gettext("next day")
-        else:
-            text += " " + gettext("on %(day)s") % {"day": dateformat.format(end, "d M")}
-    return f"{text} ({zone.key})"
+    values = {
+        "start": date_format(start, "WEEKDAY_MOMENT_FORMAT"),
+        "end": time_format(end, "CLOCK_FORMAT"),
+        "day": date_format(end, "DAY_MONTH_FORMAT"),
+        "zone": zone.key,
+    }
+    if end.date() == start.date():
+        # Translators: a start (day and time), its end time and the time zone, e.g.
+        # "Fri 5 Dec 2026, 20:00–23:00 (Europe/Berlin)".
+        return gettext("%(start)s–%(end)s (%(zone)s)") % values
+    if end.date() == start.date() + timedelta(days=1):
+        return gettext("%(start)s–%(end)s next day (%(zone)s)") % values
+    # Translators: %(day)s is the day the time ends on, e.g. "7 Dec".
+    return gettext("%(start)s–%(end)s on %(day)s (%(zone)s)") % values
 
 
 # when_text read later, in the language active then (a notification's sentence, read per recipient).

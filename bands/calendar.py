@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from availability import engine
+from availability.describe import join_words
 from availability.selectors import busy_by_user
 
 from .models import Band, BandBlock, Membership
@@ -90,8 +91,9 @@ def _clock(moment: dt.datetime, tz: dt.tzinfo, day: dt.date) -> str:
     """Local HH:MM; the midnight that ends `day` reads 24:00."""
     local = moment.astimezone(tz)
     if local.date() > day and local.time() == dt.time(0):
-        return "24:00"
-    return f"{local:%H:%M}"
+        # Translators: the midnight that ends a day, as the end of a time ("18:00–24:00").
+        return pgettext("end of the day", "24:00")
+    return time_format(local, "CLOCK_FORMAT")
 
 
 def length_label(length: dt.timedelta) -> str:
@@ -212,7 +214,10 @@ def band_gigs_between(*, band: Band, start: dt.datetime, end: dt.datetime) -> li
 
 
 def _gig_labels(gigs: Sequence[engine.Interval], tz: dt.tzinfo, day: dt.date) -> tuple[str, ...]:
-    return tuple(f"{_clock(s, tz, day)}–{_clock(e, tz, day)}" for s, e in gigs)
+    return tuple(
+        pgettext("time range", "%(start)s–%(end)s") % {"start": _clock(s, tz, day), "end": _clock(e, tz, day)}
+        for s, e in gigs
+    )
 
 
 def _windows(
@@ -521,15 +526,15 @@ def band_find_dates(
             day -= DAY  # after midnight: the night that opened the day before
         if day > last_day or day < first_day or day in booked:
             continue
-        end_label = _clock(end, tz, day)
+        local_end = end.astimezone(tz)
         out.append(
             DateCandidate(
                 start=start,
                 end=end,
                 day=day,
-                start_label=f"{local_start:%H:%M}",
-                end_label=end_label,
-                next_day=end.astimezone(tz).date() > day and end_label != "24:00",
+                start_label=time_format(local_start, "CLOCK_FORMAT"),
+                end_label=_clock(end, tz, day),
+                next_day=local_end.date() > day and local_end.time() != dt.time(0),
                 length=end - start,
                 free_names=_names(members, free),
                 missing_names=_names(members, missing),
@@ -578,38 +583,36 @@ def block_description(block: BandBlock) -> str:
         if block.end_date == block.start_date:
             hours = gettext("all day")
         else:
-            hours = gettext("all day until %(day)s") % {"day": date_format(block.end_date, "D j M")}
+            hours = gettext("all day until %(day)s") % {"day": date_format(block.end_date, "WEEKDAY_MONTH_FORMAT")}
     else:
-        start, end = date_format(block.start_time, "H:i"), date_format(block.end_time, "H:i")
+        start, end = time_format(block.start_time, "CLOCK_FORMAT"), time_format(block.end_time, "CLOCK_FORMAT")
         if block.end_date == block.start_date:
-            hours = f"{start}–{end}"
+            hours = pgettext("time range", "%(start)s–%(end)s") % {"start": start, "end": end}
         elif (block.end_date - block.start_date).days == 1:
             hours = gettext("%(start)s–%(end)s (next day)") % {"start": start, "end": end}
         else:
             hours = gettext("%(start)s–%(end)s on %(day)s") % {
                 "start": start,
                 "end": end,
-                "day": date_format(block.end_date, "D j M"),
+                "day": date_format(block.end_date, "WEEKDAY_MONTH_FORMAT"),
             }
     if not block.rrule:
-        return f"{date_format(block.start_date, 'D j M Y')}, {hours}"
+        # Translators: a day and the hours on it, e.g. "Fri 13 Jun 2025, 19:00–22:00".
+        return gettext("%(day)s, %(hours)s") % {"day": date_format(block.start_date, "WEEKDAY_FORMAT"), "hours": hours}
     parts = engine.rrule_parts(block.rrule)
     if parts.get("FREQ") != "WEEKLY" or set(parts) - {"FREQ", "BYDAY", "UNTIL", "INTERVAL"}:
         return gettext("Repeats from %(day)s, %(hours)s") % {
-            "day": date_format(block.start_date, "D j M Y"),
+            "day": date_format(block.start_date, "WEEKDAY_FORMAT"),
             "hours": hours,
         }
     days = parts.get("BYDAY", WEEKDAY_CODES[block.start_date.weekday()]).split(",")
     names = [str(WEEKDAY_SHORT_NAMES[WEEKDAY_CODES.index(d)]) for d in days if d in WEEKDAY_CODES]
-    if len(names) > 1:
-        names = gettext("%(days)s and %(last)s") % {"days": ", ".join(names[:-1]), "last": names[-1]}
-    else:
-        names = "".join(names)
+    names = join_words(names)
     interval = int(parts.get("INTERVAL", "1"))
-    fields = {"days": names, "hours": hours, "first": date_format(block.start_date, "j M Y")}
+    fields = {"days": names, "hours": hours, "first": date_format(block.start_date, "DAY_FORMAT")}
     if "UNTIL" in parts:
         until = dt.date(int(parts["UNTIL"][:4]), int(parts["UNTIL"][4:6]), int(parts["UNTIL"][6:8]))
-        fields["until"] = date_format(until, "j M Y")
+        fields["until"] = date_format(until, "DAY_FORMAT")
         if interval == 1:
             return gettext("Every %(days)s, %(hours)s, from %(first)s until %(until)s") % fields
         return ngettext(

@@ -12,7 +12,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -120,7 +120,7 @@ def invite_email_queue(
             "role": invite.get_role_display(),
             "link": link,
             # Formatted here: the template's date filter would convert to the sender's zone.
-            "expires": dateformat.format(timezone.localtime(invite.expires_at, zone), "j F Y, H:i"),
+            "expires": date_format(timezone.localtime(invite.expires_at, zone), "MOMENT_LONG_FORMAT"),
             "zone": zone.key,
             "pitch": pitch,
         }

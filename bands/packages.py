@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from accounts.models import User
@@ -74,14 +75,27 @@ def package_price(package: Package, *, minutes: int | None = None) -> int:
 
 def package_price_label(package: Package) -> str:
     """ "1,800 EUR", "250 EUR per hour" – the price as listed."""
-    unit = "" if package.price_unit == Package.PriceUnit.FIXED else f" {package.get_price_unit_display()}"
-    return f"{package.price:,} {package.currency}{unit}"
+    values = {
+        "amount": number_format(package.price, force_grouping=True),
+        "currency": package.currency,
+        "unit": package.get_price_unit_display(),
+    }
+    if package.price_unit == Package.PriceUnit.FIXED:
+        # Translators: an amount of money and its currency code, e.g. "1,800 EUR".
+        return gettext("%(amount)s %(currency)s") % values
+    # Translators: a price and what it is for, e.g. "250 EUR per hour".
+    return gettext("%(amount)s %(currency)s %(unit)s") % values
 
 
 def package_travel_label(package: Package) -> str:
     """ "Travel included within 50 km", "Plus a travel fee of 80 EUR", or ""."""
     km = package.travel_included_km
-    fee = f"{package.travel_fee:,} {package.currency}" if package.travel_fee else ""
+    fee = (
+        gettext("%(amount)s %(currency)s")
+        % {"amount": number_format(package.travel_fee, force_grouping=True), "currency": package.currency}
+        if package.travel_fee
+        else ""
+    )
     if km and package.travel_fee:
         return gettext("Travel included within %(km)s km; travel fee %(fee)s") % {"km": km, "fee": fee}
     if km:

@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -270,7 +270,7 @@ def month_context(
     return {
         "band": band,
         "month": month,
-        "title": date_format(month_start, "F Y"),
+        "title": date_format(month_start, "YEAR_MONTH_FORMAT"),
         "time_zone": band.time_zone,
         "hours": PUBLIC_HOURS,
         "min_label": length_label(month.min_length),
@@ -281,6 +281,6 @@ def month_context(
         "prev_url": month_url(path, prev_month) if in_range(prev_month) else "",
         "next_url": month_url(path, next_month) if in_range(next_month) else "",
         "today_url": month_url(path, this_month),
-        "updated": f"{now:%H:%M}",
+        "updated": time_format(now, "CLOCK_FORMAT"),
         "poll_seconds": poll_seconds(),
     }

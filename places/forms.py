@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .geo import great_circle_km, point_problem
@@ -26,7 +27,10 @@ POINT_NEAR_CITY_KM = 100
 
 def population_hint(city: City) -> str:
     """ "504,971 people", to tell two cities of one name apart."""
-    return gettext("%(count)s people") % {"count": f"{city.population:,}"} if city.population else ""
+    if not city.population:
+        return ""
+    count = number_format(city.population, force_grouping=True)
+    return ngettext("%(count)s person", "%(count)s people", city.population) % {"count": count}
 
 
 class CityAutocompleteWidget(forms.Widget):
@@ -244,7 +248,7 @@ def point_clean(form: forms.Form, data: dict, *, city: City | None) -> tuple[flo
                 "That point is %(km)s km from %(city)s. Check the numbers (latitude first), "
                 "or pick the city the venue is in."
             )
-            % {"km": f"{km:,.0f}", "city": city.name},
+            % {"km": number_format(round(km), force_grouping=True), "city": city.name},
         )
         return None
     return lat, lon

@@ -10,6 +10,7 @@ row with a point is measured, for "nearest first".
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .geo import MAX_RADIUS_KM, distance_km_expression, radius_problem, within_km
@@ -33,7 +34,9 @@ class Near:
     @property
     def label(self) -> str:
         where = self.city.name
-        return f"Within {radius_text(self.km)} of {where}" if self.km else f"Near {where}"
+        if self.km:
+            return _("Within %(distance)s of %(place)s") % {"distance": radius_text(self.km), "place": where}
+        return _("Near %(place)s") % {"place": where}
 
 
 class PlaceNotFound(ValueError):
@@ -131,7 +134,8 @@ def radius_text(km: float | None) -> str:
     """ "50 km", "2.5 km", "1,000 km"."""
     if km is None:
         return ""
-    return f"{km:,.0f} km" if float(km).is_integer() else f"{km:,.1f} km"
+    number = number_format(km, decimal_pos=0 if float(km).is_integer() else 1, force_grouping=True)
+    return _("%(km)s km") % {"km": number}
 
 
 def distance_text(km: float | None) -> str:
@@ -139,12 +143,9 @@ def distance_text(km: float | None) -> str:
     if km is None:
         return ""
     if km < 1:
-        return "under 1 km"
-    if km < 100:
-        return f"{round(km)} km"
-    if km < 1000:
-        return f"{5 * round(km / 5):,} km"
-    return f"{10 * round(km / 10):,} km"
+        return _("under 1 km")
+    step = 1 if km < 100 else 5 if km < 1000 else 10
+    return _("%(km)s km") % {"km": number_format(step * round(km / step), force_grouping=True)}
 
 
 __all__ = [

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
-from django.utils import dateformat, timezone
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,7 +55,7 @@ from .ratings import bayesian_score
 from .selectors import has_other_side, other_side_of, side_name, side_people, subject_side_of, window_closes
 
 # A day in a notification's sentence, read in each recipient's language.
-date_text_lazy = lazy(dateformat.format, str)
+date_text_lazy = lazy(date_format, str)
 
 REPORT_MIN, REPORT_MAX = 10, 500
 
@@ -296,7 +296,7 @@ def review_requests_send(*, now: dt.datetime | None = None) -> int:
             if getattr(booking, f"wrote_{side}"):
                 continue
             other = side_name(booking, other_side_of(booking, side))
-            closes = date_text_lazy(timezone.localdate(window_closes(booking), dt.UTC), "j M Y")
+            closes = date_text_lazy(timezone.localdate(window_closes(booking), dt.UTC), "DAY_FORMAT")
             base = {
                 "recipients": people[(booking.pk, side)],
                 "link": review_link(booking),

@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,7 +39,11 @@ from .services import ReviewError, ReviewPermissionError, review_reply, review_r
 
 def moment_text(moment, zone) -> str:
     """ "Fri 5 Dec 2026, 23:00 (Europe/Berlin)": a moment in the viewer's zone, named."""
-    return f"{dateformat.format(timezone.localtime(moment, zone), 'D j M Y, H:i')} ({zone.key})"
+    # Translators: a moment and the time zone it is told in, e.g. "Fri 5 Dec 2026, 23:00 (Europe/Berlin)".
+    return gettext("%(moment)s (%(zone)s)") % {
+        "moment": date_format(timezone.localtime(moment, zone), "WEEKDAY_MOMENT_FORMAT"),
+        "zone": zone.key,
+    }
 
 
 # ---- A booking's reviews -------------------------------------------------------------------------

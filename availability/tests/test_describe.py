@@ -1,11 +1,14 @@
 """The plain-English line shown for each of a musician's rules."""
 
+import re
 from datetime import date, datetime
 
 import pytest
+from django.utils import translation
 
 from availability.describe import describe
 from availability.engine import Recurrence
+from stageslot.tests.pseudo import CLOSE, OPEN, pseudo_locale
 
 BERLIN = "Europe/Berlin"
 
@@ -132,3 +135,81 @@ def test_an_evening_until_midnight_reads_24_00():
         rrule="FREQ=WEEKLY;BYDAY=FR,SA,SU",
     )
     assert describe(rec) == "Every Friday to Sunday, 18:00–24:00"
+
+
+def outermost_pieces(text: str) -> list[str]:
+    """The top-level ⟦…⟧ pieces of `text` and anything outside them."""
+    pieces, depth, current = [], 0, ""
+    for char in text:
+        if depth == 0 and char != OPEN:
+            pieces.append(char)  # something outside every bracket
+            continue
+        current += char
+        depth += {OPEN: 1, CLOSE: -1}.get(char, 0)
+        if depth == 0:
+            pieces.append(current)
+            current = ""
+    return pieces
+
+
+SENTENCES = [
+    Recurrence(local(2026, 9, 7, 9), local(2026, 9, 7, 17), BERLIN, "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270331"),
+    Recurrence(local(2027, 3, 5, 19), local(2027, 3, 5, 23), BERLIN, "FREQ=WEEKLY;BYDAY=MO,WE,FR;COUNT=4"),
+    Recurrence(local(2026, 9, 8, 19), local(2026, 9, 8, 22), BERLIN, "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"),
+    Recurrence(local(2027, 3, 5, 19), local(2027, 3, 5, 23), BERLIN, "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=1,15"),
+    Recurrence(local(2027, 3, 5, 19), local(2027, 3, 5, 23), BERLIN, "FREQ=MONTHLY;BYDAY=1TU,3TU;COUNT=1"),
+    Recurrence(local(2027, 3, 5, 19), local(2027, 3, 5, 23), BERLIN, "FREQ=YEARLY;BYMONTH=12;BYDAY=-1SU"),
+    Recurrence(local(2027, 3, 5, 19), local(2027, 3, 5, 23), BERLIN, "FREQ=YEARLY"),
+    Recurrence(local(2027, 3, 5, 19), local(2027, 3, 5, 23), BERLIN, "FREQ=YEARLY;BYWEEKNO=20"),
+    Recurrence(local(2027, 3, 5, 22), local(2027, 3, 6, 2), BERLIN, "FREQ=DAILY"),
+    Recurrence(local(2027, 3, 5, 18), local(2027, 3, 6, 0), BERLIN, "FREQ=WEEKLY;BYDAY=FR,SA,SU"),
+    Recurrence(local(2027, 3, 5), local(2027, 3, 8), BERLIN, "FREQ=MONTHLY;BYDAY=1FR", all_day=True),
+    Recurrence(
+        local(2027, 3, 4, 19),
+        local(2027, 3, 4, 22),
+        BERLIN,
+        "FREQ=WEEKLY;BYDAY=TH",
+        exdates=frozenset({date(2027, 4, 1), date(2027, 3, 25)}),
+    ),
+    Recurrence(
+        local(2027, 3, 4, 19),
+        local(2027, 3, 4, 22),
+        BERLIN,
+        "FREQ=WEEKLY;BYDAY=TH",
+        exdates=frozenset(date(2027, 4, d) for d in (1, 8, 15, 22)),
+    ),
+    Recurrence(local(2027, 3, 1), local(2027, 3, 15), BERLIN, all_day=True),
+    Recurrence(local(2027, 3, 5, 19), local(2027, 3, 5, 23), BERLIN),
+    Recurrence(local(2027, 3, 5, 19), local(2027, 3, 7, 12), BERLIN),
+]
+
+
+@pytest.mark.parametrize("rec", SENTENCES)
+@pytest.mark.parametrize(("kind_busy", "show_zone"), [(True, False), (False, True)])
+def test_each_line_is_one_translatable_sentence(rec, kind_busy, show_zone):
+    """A translation gets the whole line as one message, with the day, times and names inside it."""
+    with pseudo_locale():
+        text = describe(rec, kind_busy=kind_busy, show_zone=show_zone)
+
+    assert outermost_pieces(text) == [text], text
+    assert text.count(OPEN) == text.count(CLOSE)
+    # Weekday and month names are translated too: no English name stands bare between the brackets.
+    assert not re.search(r"(?<!⟦)\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun|Mar|Apr|Dec)[a-z]*\b(?!⟧)", text), text
+
+
+def test_lists_of_weekdays_follow_the_language():
+    with pseudo_locale():
+        text = describe(SENTENCES[1])
+
+    assert "⟦⟦⟦Monday⟧, ⟦Wednesday⟧⟧ and ⟦Friday⟧⟧" in text
+
+
+def test_english_lines_are_the_same_for_american_and_british_english():
+    rec = SENTENCES[0]
+
+    with translation.override("en"):
+        american = describe(rec)
+    with translation.override("en-gb"):
+        british = describe(rec)
+
+    assert american == british == "Every Monday to Friday, 09:00–17:00, until 31 Mar 2027"

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from accounts.htmx import HtmxHttpRequest
 
@@ -43,11 +43,11 @@ def _calendar_context(request: HttpRequest) -> dict:
         first = anchor if anchor == today else anchor - dt.timedelta(days=anchor.weekday())
         last = first + dt.timedelta(days=6)
         previous, following = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
-        title = (
-            f"{date_format(first, 'j M')} – {date_format(last, 'j M Y')}"
-            if first.year == last.year
-            else f"{date_format(first, 'j M Y')} – {date_format(last, 'j M Y')}"
-        )
+        # Translators: the first and last day of a week shown, e.g. "7 Dec – 13 Dec 2026".
+        title = pgettext("date range", "%(first)s – %(last)s") % {
+            "first": date_format(first, "DAY_MONTH_FORMAT" if first.year == last.year else "DAY_FORMAT"),
+            "last": date_format(last, "DAY_FORMAT"),
+        }
     window_start, _ = engine.day_bounds(first, zone)
     _, window_end = engine.day_bounds(last, zone)
     data = user_calendar(user_id=user.pk, start=window_start, end=window_end)

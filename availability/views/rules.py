@@ -11,8 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.htmx import HtmxHttpRequest
@@ -112,7 +112,7 @@ def rule_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         status = 200
     if single:
         heading = gettext("Change %(occurrence_date)s of “%(series)s”") % {
-            "occurrence_date": date_format(rule.occurrence_date, "D j M"),
+            "occurrence_date": date_format(rule.occurrence_date, "WEEKDAY_MONTH_FORMAT"),
             "series": rule.series,
         }
     elif rule.rrule:
@@ -145,15 +145,24 @@ def _when(rule: Rule, found: engine.Interval, zone) -> str:
         start, end = (moment.astimezone(rule.zone) for moment in found)
         last = (end - dt.timedelta(days=1)).date()
         if last <= start.date():
-            return gettext("%(start)s, all day") % {"start": date_format(start, "D j M Y")}
+            return gettext("%(start)s, all day") % {"start": date_format(start, "WEEKDAY_FORMAT")}
         return gettext("%(start)s – %(last)s, all day") % {
-            "start": date_format(start, "D j M"),
-            "last": date_format(last, "D j M Y"),
+            "start": date_format(start, "WEEKDAY_MONTH_FORMAT"),
+            "last": date_format(last, "WEEKDAY_FORMAT"),
         }
     start, end = (moment.astimezone(zone) for moment in found)
     if start.date() == end.date():
-        return f"{date_format(start, 'D j M Y')}, {date_format(start, 'H:i')}–{date_format(end, 'H:i')}"
-    return f"{date_format(start, 'D j M H:i')} – {date_format(end, 'D j M H:i')}"
+        # Translators: a day and the times on it, e.g. "Mon 7 Dec 2026, 09:00–17:00".
+        return gettext("%(day)s, %(start)s–%(end)s") % {
+            "day": date_format(start, "WEEKDAY_FORMAT"),
+            "start": time_format(start, "CLOCK_FORMAT"),
+            "end": time_format(end, "CLOCK_FORMAT"),
+        }
+    # Translators: a span over midnight or several days, e.g. "Fri 11 Dec 22:00 – Sat 12 Dec 02:00".
+    return pgettext("date range", "%(first)s – %(last)s") % {
+        "first": date_format(start, "WEEKDAY_MONTH_TIME_FORMAT"),
+        "last": date_format(end, "WEEKDAY_MONTH_TIME_FORMAT"),
+    }
 
 
 def _occurrence_context(request: HttpRequest, rule: Rule, on: dt.date, *, error: str = "") -> dict:
@@ -209,14 +218,14 @@ def occurrence_edit(request: HtmxHttpRequest, pk: int, on: dt.date) -> HttpRespo
                 return changed(
                     request,
                     gettext("Changed %(on)s of “%(rule)s”; the other dates stay.")
-                    % {"on": date_format(on, "D j M"), "rule": rule},
+                    % {"on": date_format(on, "WEEKDAY_MONTH_FORMAT"), "rule": rule},
                     day=on,
                 )
         status = invalid_status(request)
     else:
         form = OccurrenceForm(initial=_occurrence_initial(rule, found))
         status = 200
-    heading = gettext("Change %(on)s only") % {"on": date_format(on, "D j M Y")}
+    heading = gettext("Change %(on)s only") % {"on": date_format(on, "WEEKDAY_FORMAT")}
     action = reverse("availability:occurrence_edit", args=[rule.pk, on])
     context = _rule_context(form, rule=rule, on=on, heading=heading, action=action, submit=gettext("Save this date"))
     return page_or_dialog(request, "availability/rules/form.html", context, status=status)
@@ -235,7 +244,9 @@ def occurrence_skip(request: HtmxHttpRequest, pk: int, on: dt.date) -> HttpRespo
         messages.error(request, str(e))
         return redirect(calendar_url("month", on))
     return changed(
-        request, gettext("Skipped %(on)s of “%(rule)s”.") % {"on": date_format(on, "D j M Y"), "rule": rule}, day=on
+        request,
+        gettext("Skipped %(on)s of “%(rule)s”.") % {"on": date_format(on, "WEEKDAY_FORMAT"), "rule": rule},
+        day=on,
     )
 
 

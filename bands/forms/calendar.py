@@ -189,7 +189,7 @@ class FindDatesForm(forms.Form):
                 self.add_error(
                     "end",
                     gettext("Members’ busy time is known until %(last_known)s; end there or earlier.")
-                    % {"last_known": date_format(last_known, "j M Y")},
+                    % {"last_known": date_format(last_known, "DAY_FORMAT")},
                 )
         if data.get("time_of_day") == "custom":
             opens, closes = data.get("day_start"), data.get("day_end")

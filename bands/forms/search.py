@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import QueryDict
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format, time_format
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
@@ -67,6 +67,18 @@ class QuickSelect(FlatSelect):
 MIN_RATING_CHOICES = [("", _("Any rating"))] + [
     (v, format_lazy(_("{stars} stars and up"), stars=v)) for v in ("3", "3.5", "4", "4.5")
 ]
+
+
+def rating_text(stars: float) -> str:
+    """ "4", "3.5": an average rating as the locale writes numbers."""
+    return number_format(stars, decimal_pos=0 if float(stars).is_integer() else 1)
+
+
+def _until_text(start: dt.datetime, end: dt.datetime) -> str:
+    """The end of a free span: its time, with its day when that is not the start's."""
+    if end.date() == start.date():
+        return time_format(end, "CLOCK_FORMAT")
+    return date_format(end, "WEEKDAY_MONTH_TIME_FORMAT")
 
 
 def min_rating_field() -> forms.TypedChoiceField:
@@ -344,6 +356,8 @@ class SearchForm(PlaceGenreFields):
     ]
     # Query parameters that are ranges, as (low field, high field, what the pair is called).
     ranges: list[tuple[str, str, str]] = []
+    # The chips of each range, by its low field: (both ends given, only the low end, only the high end).
+    range_labels: dict[str, tuple[str, str, str]] = {}
 
     @classmethod
     def prepare_fields(cls, fields: dict[str, forms.Field]) -> None:
@@ -414,22 +428,29 @@ class SearchForm(PlaceGenreFields):
                 chips.append({"label": f"{self[name].label}: {filters[name]}", "clear": self._query_without(name)})
         if filters["country"]:
             chips.append({"label": country_name(filters["country"]), "clear": self._query_without("country")})
-        for low, high, what in self.ranges:
+        for low, high, _what in self.ranges:
             lo, hi = filters[low], filters[high]
             if lo is not None or hi is not None:
-                chips.append({"label": self.range_label(what, lo, hi), "clear": self._query_without(low, high)})
+                chips.append({"label": self.range_label(low, lo, hi), "clear": self._query_without(low, high)})
         if filters["min_rating"] is not None:
             chips.append(
-                {"label": f"{filters['min_rating']:g} stars and up", "clear": self._query_without("min_rating")}
+                {
+                    "label": gettext("{stars} stars and up").format(stars=rating_text(filters["min_rating"])),
+                    "clear": self._query_without("min_rating"),
+                }
             )
         return chips
 
-    def range_label(self, what: str, lo: int | None, hi: int | None) -> str:
+    def range_label(self, low: str, lo: int | None, hi: int | None) -> str:
+        """ "Fee 100–500", "Fee from 100", "Fee up to 500"."""
+        between, at_least, at_most = self.range_labels[low]
+        values = {
+            "low": "" if lo is None else number_format(lo, force_grouping=True),
+            "high": "" if hi is None else number_format(hi, force_grouping=True),
+        }
         if lo is not None and hi is not None:
-            return f"{what.capitalize()} {lo:,}–{hi:,}"
-        if lo is not None:
-            return f"{what.capitalize()} from {lo:,}"
-        return f"{what.capitalize()} up to {hi:,}"
+            return between % values
+        return (at_least if lo is not None else at_most) % values
 
     def _query_without(self, *names: str, genre: str | None = None) -> str:
         """The current query string minus the named parameters (or one genre) and the page."""
@@ -497,6 +518,7 @@ class BandSearchForm(SearchForm):
     )
 
     ranges = [("fee_min", "fee_max", _("fee"))]
+    range_labels = {"fee_min": (_("Fee %(low)s–%(high)s"), _("Fee from %(low)s"), _("Fee up to %(high)s"))}
     # By the band's lowest fee (its highest when it gives only that); bands without a fee come last.
     sort_choices = [*SearchForm.sort_choices, ("fee", _("Lowest fee first")), ("-fee", _("Highest fee first"))]
 
@@ -559,7 +581,7 @@ class BandSearchForm(SearchForm):
             raise forms.ValidationError(_("That day has passed; pick today or a later day."))
         if day > last:
             raise forms.ValidationError(
-                _("We know who is free up to %(day)s; pick an earlier day.") % {"day": date_format(last, "j M Y")}
+                _("We know who is free up to %(day)s; pick an earlier day.") % {"day": date_format(last, "DAY_FORMAT")}
             )
         start, end = local_window(day, part, self.zone)
         if end <= self.now:
@@ -577,13 +599,14 @@ class BandSearchForm(SearchForm):
         except OverflowError:
             # A year like 0001 or 9999 has no UTC equivalent.
             raise forms.ValidationError(
-                _("Pick a time between today and %(day)s.") % {"day": date_format(known, "j M Y")}
+                _("Pick a time between today and %(day)s.") % {"day": date_format(known, "DAY_FORMAT")}
             ) from None
         if end.date() < today:
             raise forms.ValidationError(_("That time has passed; pick a later one."))
         if start.date() > known:
             raise forms.ValidationError(
-                _("We know who is free up to %(day)s; pick an earlier time.") % {"day": date_format(known, "j M Y")}
+                _("We know who is free up to %(day)s; pick an earlier time.")
+                % {"day": date_format(known, "DAY_FORMAT")}
             )
         if end <= start:
             raise forms.ValidationError(_("The end must be after the start."))
@@ -593,7 +616,8 @@ class BandSearchForm(SearchForm):
             raise forms.ValidationError(_("That time has passed; pick a later one."))
         if end > self._known_until():
             raise forms.ValidationError(
-                _("We know who is free up to %(day)s; pick an earlier time.") % {"day": date_format(known, "j M Y")}
+                _("We know who is free up to %(day)s; pick an earlier time.")
+                % {"day": date_format(known, "DAY_FORMAT")}
             )
         return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
@@ -622,18 +646,18 @@ class BandSearchForm(SearchForm):
             return ""
         if self.free_on_local is not None:
             day, opens, closes = self.free_on_local
-            until = "24:00" if closes is None else f"{closes:%H:%M}"
+            until = pgettext("end of the day", "24:00") if closes is None else time_format(closes, "CLOCK_FORMAT")
             return gettext("free %(day)s, %(opens)s–%(until)s %(zone)s") % {
-                "day": date_format(day, "D j M"),
-                "opens": f"{opens:%H:%M}",
+                "day": date_format(day, "WEEKDAY_MONTH_FORMAT"),
+                "opens": time_format(opens, "CLOCK_FORMAT"),
                 "until": until,
                 "zone": zone.key,
             }
         if self.free_between is not None:
             start, end = (moment.astimezone(zone) for moment in self.free_between)
-            until = f"{end:%H:%M}" if end.date() == start.date() else date_format(end, "D j M H:i")
+            until = _until_text(start, end)
             return gettext("free %(start)s–%(until)s %(zone)s") % {
-                "start": date_format(start, "D j M H:i"),
+                "start": date_format(start, "WEEKDAY_MONTH_TIME_FORMAT"),
                 "until": until,
                 "zone": zone.key,
             }
@@ -652,7 +676,7 @@ class BandSearchForm(SearchForm):
             return chips
         data = self.cleaned_data
         if data.get("free_on"):
-            day = date_format(data["free_on"], "D j M")
+            day = date_format(data["free_on"], "WEEKDAY_MONTH_FORMAT")
             label = {
                 "evening": gettext("Free %(day)s, evening"),
                 "afternoon": gettext("Free %(day)s, afternoon"),
@@ -661,7 +685,9 @@ class BandSearchForm(SearchForm):
             chips.append({"label": label, "clear": self._query_without("free_on", "part")})
         else:
             start, end = (moment.astimezone(self.zone) for moment in self.free_between)
-            until = f"{end:%H:%M}" if end.date() == start.date() else date_format(end, "D j M H:i")
-            label = gettext("Free %(start)s–%(until)s") % {"start": date_format(start, "D j M H:i"), "until": until}
+            label = gettext("Free %(start)s–%(until)s") % {
+                "start": date_format(start, "WEEKDAY_MONTH_TIME_FORMAT"),
+                "until": _until_text(start, end),
+            }
             chips.append({"label": label, "clear": self._query_without("free_from", "free_until")})
         return chips

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
@@ -122,7 +122,11 @@ def _calendar_context(
         )
         prev_on, next_on = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
         same_month = first.month == last.month
-        title = f"{date_format(first, 'j' if same_month else 'j M')} – {date_format(last, 'j M Y')}"
+        # Translators: the first and last day of a week shown, e.g. "7 – 13 Dec 2026", "28 Dec – 3 Jan 2027".
+        title = pgettext("date range", "%(first)s – %(last)s") % {
+            "first": date_format(first, "DAY_NUMBER_FORMAT" if same_month else "DAY_MONTH_FORMAT"),
+            "last": date_format(last, "DAY_FORMAT"),
+        }
         month_on, week_on = first, first
     else:
         month_start = on.replace(day=1)

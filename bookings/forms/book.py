@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -127,7 +127,11 @@ class WhenForm(forms.Form):
             self.add_error(
                 "start",
                 gettext("%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward.")
-                % {"time": f"{wall:%H:%M}", "day": date_format(wall, "j M"), "zone": zone.key},
+                % {
+                    "time": time_format(wall, "CLOCK_FORMAT"),
+                    "day": date_format(wall, "DAY_MONTH_FORMAT"),
+                    "zone": zone.key,
+                },
             )
             return data
         data["starts_at"] = local_to_utc(wall, zone)

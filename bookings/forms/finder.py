@@ -26,6 +26,7 @@ from bands.forms.search import (
     filter_problems,
     min_rating_field,
     near_chip,
+    rating_text,
     sort_or_default,
 )
 from bands.models import Band, Genre
@@ -185,13 +186,13 @@ class FinderForm(PlaceGenreFields):
         if start or end:
             if start and end:
                 label = gettext("%(start)s – %(end)s") % {
-                    "start": date_format(start, "j M Y"),
-                    "end": date_format(end, "j M Y"),
+                    "start": date_format(start, "DAY_FORMAT"),
+                    "end": date_format(end, "DAY_FORMAT"),
                 }
             elif start:
-                label = gettext("From %(day)s") % {"day": date_format(start, "j M Y")}
+                label = gettext("From %(day)s") % {"day": date_format(start, "DAY_FORMAT")}
             else:
-                label = gettext("Until %(day)s") % {"day": date_format(end, "j M Y")}
+                label = gettext("Until %(day)s") % {"day": date_format(end, "DAY_FORMAT")}
             chips.append({"label": label, "clear": self._query_without("date_from", "date_until")})
         for slug in filters["genres"]:
             chips.append({"label": names[slug], "clear": self._query_without(genre=slug)})
@@ -218,7 +219,7 @@ class FinderForm(PlaceGenreFields):
         if filters["role"]:
             chips.append({"label": str(dict(ROLE_FILTERS)[filters["role"]]), "clear": self._query_without("role")})
         if filters["min_rating"] is not None:
-            label = gettext("Venues rated %(rating)s stars and up") % {"rating": f"{filters['min_rating']:g}"}
+            label = gettext("Venues rated %(rating)s stars and up") % {"rating": rating_text(filters["min_rating"])}
             chips.append({"label": label, "clear": self._query_without("min_rating")})
         if filters["include_booked"]:
             chips.append({"label": gettext("With booked slots"), "clear": self._query_without("include_booked")})

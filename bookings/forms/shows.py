@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -124,7 +124,11 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
                 self.add_error(
                     name,
                     gettext("%(time)s does not exist on %(day)s in %(zone)s.")
-                    % {"time": f"{wall:%H:%M}", "day": date_format(wall, "j M"), "zone": zone_name},
+                    % {
+                        "time": time_format(wall, "CLOCK_FORMAT"),
+                        "day": date_format(wall, "DAY_MONTH_FORMAT"),
+                        "zone": zone_name,
+                    },
                 )
         if not self.errors:
             data["starts_at"] = local_to_utc(starts, zone)

@@ -5,6 +5,8 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -70,7 +72,9 @@ class TourForm(forms.Form):
         error_messages={
             "required": _("Enter how far the band drives in a day, e.g. 400."),
             "min_value": _("The band must drive more than 0 km a day."),
-            "max_value": format_lazy(_("Enter at most {max} km a day."), max=f"{MAX_DRIVE_KM:,}"),
+            "max_value": format_lazy(
+                _("Enter at most {max} km a day."), max=lazy(number_format, str)(MAX_DRIVE_KM, force_grouping=True)
+            ),
             "invalid": _("Enter whole km, e.g. 400."),
         },
     )

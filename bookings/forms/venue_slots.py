@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import dateformat
+from django.utils.formats import date_format, number_format, time_format
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +27,8 @@ from venues.models import Slot, Stage
 from ..models import Booking
 
 MAX_FEE = 1_000_000
+# A number in the language a message is shown in (the messages below are made at import).
+number_lazy = lazy(number_format, str)
 SERIES_MAX_DAYS = 366
 WEEKDAYS = [
     ("0", _("Monday")),
@@ -46,7 +49,7 @@ def _time_input() -> forms.TimeInput:
 
 
 def _day(day: dt.date) -> str:
-    return dateformat.format(day, "D j M Y")
+    return date_format(day, "WEEKDAY_FORMAT")
 
 
 class NonexistentTime(ValueError):
@@ -58,7 +61,7 @@ class NonexistentTime(ValueError):
             gettext(
                 "%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward that night. Choose another time."
             )
-            % {"time": f"{wall:%H:%M}", "day": _day(wall.date()), "zone": zone.key}
+            % {"time": time_format(wall, "CLOCK_FORMAT"), "day": _day(wall.date()), "zone": zone.key}
         )
 
 
@@ -124,7 +127,7 @@ class SlotFieldsForm(forms.Form):
         help_text=_("Leave empty for negotiable."),
         error_messages={
             "min_value": _("A fee cannot be negative. Leave it empty for negotiable."),
-            "max_value": format_lazy(_("Enter a fee of at most {max}."), max=f"{MAX_FEE:,}"),
+            "max_value": format_lazy(_("Enter a fee of at most {max}."), max=number_lazy(MAX_FEE, force_grouping=True)),
             "invalid": _("Enter the fee as a whole number, e.g. 400."),
         },
     )
@@ -230,7 +233,7 @@ class SlotForm(SlotFieldsForm):
                         "The end (%(end)s) is before the start (%(start)s) on the same day. "
                         "Clear “Ends on” for a slot that runs past midnight."
                     )
-                    % {"end": f"{end:%H:%M}", "start": f"{start:%H:%M}"},
+                    % {"end": time_format(end, "CLOCK_FORMAT"), "start": time_format(start, "CLOCK_FORMAT")},
                 )
                 return data
         elif end == start:
@@ -328,7 +331,11 @@ class SlotSeriesForm(SlotFieldsForm):
                     times.append(local_span(day, data["start"], data["end"], self.zone))
                 except NonexistentTime as exc:
                     skipped.append(
-                        SkippedDate(day, f"{exc.wall:%H:%M} does not exist that night: the clocks go forward.")
+                        SkippedDate(
+                            day,
+                            gettext("%(time)s does not exist that night: the clocks go forward.")
+                            % {"time": time_format(exc.wall, "CLOCK_FORMAT")},
+                        )
                     )
             day += dt.timedelta(days=1)
         return times, skipped
@@ -349,7 +356,7 @@ class OfferFieldsForm(forms.Form):
         help_text=_("Leave empty to offer the slot's fee."),
         error_messages={
             "min_value": _("A fee cannot be negative."),
-            "max_value": format_lazy(_("Enter a fee of at most {max}."), max=f"{MAX_FEE:,}"),
+            "max_value": format_lazy(_("Enter a fee of at most {max}."), max=number_lazy(MAX_FEE, force_grouping=True)),
             "invalid": _("Enter the fee as a whole number, e.g. 400."),
         },
     )

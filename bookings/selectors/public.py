@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext_lazy, pgettext
 
 from availability import engine
 from bands.calendar import CalendarMember, band_green_zone, month_grid
@@ -133,7 +133,7 @@ def _public_gig(row: dict, tz: dt.tzinfo) -> PublicGig:
     return PublicGig(
         venue_name=row["venue__name"],
         venue_slug=row["venue__slug"],
-        start_label=f"{row['starts_at'].astimezone(tz):%H:%M}",
+        start_label=time_format(row["starts_at"].astimezone(tz), "CLOCK_FORMAT"),
     )
 
 
@@ -257,17 +257,23 @@ def slot_rows(slots: Sequence[Slot], *, tz: dt.tzinfo) -> list[SlotRow]:
     rows = []
     for slot in slots:
         start, end = slot.starts_at.astimezone(tz), slot.ends_at.astimezone(tz)
-        time_label = f"{start:%H:%M}–{end:%H:%M}"
-        if end.date() != start.date():
-            if end.date() == start.date() + dt.timedelta(days=1):
-                time_label += " " + gettext("next day")
-            else:
-                time_label += " " + gettext("on %(day)s") % {"day": date_format(end, "D j M")}
+        times = {
+            "start": time_format(start, "CLOCK_FORMAT"),
+            "end": time_format(end, "CLOCK_FORMAT"),
+            "day": date_format(end, "WEEKDAY_MONTH_FORMAT"),
+        }
+        if end.date() == start.date():
+            time_label = pgettext("time range", "%(start)s–%(end)s") % times
+        elif end.date() == start.date() + dt.timedelta(days=1):
+            time_label = pgettext("time range", "%(start)s–%(end)s next day") % times
+        else:
+            # Translators: %(day)s is the day the time ends on, e.g. "Sat 6 Mar".
+            time_label = pgettext("time range", "%(start)s–%(end)s on %(day)s") % times
         status = slot.status
         rows.append(
             SlotRow(
                 slot=slot,
-                day_label=date_format(start, "D j M Y"),
+                day_label=date_format(start, "WEEKDAY_FORMAT"),
                 time_label=time_label,
                 status=status,
                 status_label=slot.get_status_display(),

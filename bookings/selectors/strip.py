@@ -20,6 +20,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.formats import time_format
 
 from accounts.scheduling import scheduling_last_day
 from availability import engine
@@ -257,8 +258,8 @@ def band_strip(
         starts = tuple(
             StartTime(
                 at=at,
-                band_label=f"{timezone.localtime(at, tz):%H:%M}",
-                viewer_label="" if vz.key == tz.key else f"{timezone.localtime(at, vz):%H:%M}",
+                band_label=time_format(timezone.localtime(at, tz), "CLOCK_FORMAT"),
+                viewer_label="" if vz.key == tz.key else time_format(timezone.localtime(at, vz), "CLOCK_FORMAT"),
                 value=f"{timezone.localtime(at, tz):%H:%M}",
             )
             for at in fitting

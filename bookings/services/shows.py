@@ -17,7 +17,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext_lazy
@@ -633,10 +634,10 @@ def show_running_order_set(
                     # Translators: a band's place in a show's running order; %(zone)s is the time zone of the times.
                     gettext_lazy("%(band)s plays %(start)s–%(end)s (%(zone)s), load-in %(load_in)s: %(gig)s."),
                     band=booking.band.name,
-                    start=dateformat.time_format(booking.set_starts_at.astimezone(zone), "H:i"),
-                    end=dateformat.time_format(booking.set_ends_at.astimezone(zone), "H:i"),
+                    start=time_format(booking.set_starts_at.astimezone(zone), "CLOCK_FORMAT"),
+                    end=time_format(booking.set_ends_at.astimezone(zone), "CLOCK_FORMAT"),
                     zone=zone.key,
-                    load_in=dateformat.time_format(booking.load_in_at.astimezone(zone), "H:i"),
+                    load_in=time_format(booking.load_in_at.astimezone(zone), "CLOCK_FORMAT"),
                     gig=booking_summary(booking),
                 ),
                 link=f"/shows/{slot.pk}/",

@@ -9,7 +9,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -213,7 +214,7 @@ def offer_invite_create(
         # In the language of the account with that address, if there is one; else the site's.
         with translation.override(language_for_email(invite.email)):
             context["when"] = when_text(slot.starts_at, slot.ends_at, zone)
-            context["expires"] = dateformat.format(timezone.localtime(invite.expires_at, zone), "j F Y, H:i")
+            context["expires"] = date_format(timezone.localtime(invite.expires_at, zone), "MOMENT_LONG_FORMAT")
             message_ = EmailMultiAlternatives(
                 subject=gettext("%(venue)s offers you a gig on StageSlot") % {"venue": slot.venue.name},
                 body=render_to_string("bookings/email/offer_invite.txt", context),

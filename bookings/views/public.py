@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -72,7 +73,7 @@ def venue_slots_live(request: HttpRequest, slug: str) -> HttpResponse:
         "venue": venue,
         "rows": slot_rows(venue_slots_upcoming(venue=venue, now=now), tz=tz),
         "time_zone": tz.key,
-        "updated": f"{now.astimezone(tz):%H:%M}",
+        "updated": time_format(now.astimezone(tz), "CLOCK_FORMAT"),
         "self_url": reverse("bookings:venue_slots_live", args=[venue.slug]),
         "poll_seconds": poll_seconds(),
     }

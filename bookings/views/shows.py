@@ -16,9 +16,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import is_partial
@@ -79,7 +79,10 @@ def _lineup_rows(slot: Slot, lineup: list[Booking]) -> list[dict]:
     for act in lineup:
         set_time = ""
         if act.set_starts_at:
-            set_time = f"{act.set_starts_at.astimezone(zone):%H:%M}–{act.set_ends_at.astimezone(zone):%H:%M}"
+            set_time = pgettext("time range", "%(start)s–%(end)s") % {
+                "start": time_format(act.set_starts_at.astimezone(zone), "CLOCK_FORMAT"),
+                "end": time_format(act.set_ends_at.astimezone(zone), "CLOCK_FORMAT"),
+            }
         rows.append({"band": act.band, "role": act.get_role_display(), "set_time": set_time})
     return rows
 
@@ -102,8 +105,8 @@ def _show_context(request: HttpRequest, slot: Slot, **extra) -> dict:
         "status_label": status_label,
         "tickets": list(slot.tickets.all()),
         "when": when,
-        "doors": f"{slot.doors_at.astimezone(zone):%H:%M}" if slot.doors_at else "",
-        "curfew": f"{slot.curfew_at.astimezone(zone):%H:%M}" if slot.curfew_at else "",
+        "doors": time_format(slot.doors_at.astimezone(zone), "CLOCK_FORMAT") if slot.doors_at else "",
+        "curfew": time_format(slot.curfew_at.astimezone(zone), "CLOCK_FORMAT") if slot.curfew_at else "",
         "zone_name": zone.key,
         "address": slot.place_address_line,
         "map_query": ", ".join(p for p in (place, slot.place_address_line) if p),
@@ -433,7 +436,7 @@ def show_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def _bill_page(request: HttpRequest, slot: Slot, *, form=None, status: int = 200) -> HttpResponse:
     zone = request.user.zone
     rows = [
-        {"message": m, "when": date_format(m.created_at.astimezone(zone), "D j M, H:i")}
+        {"message": m, "when": date_format(m.created_at.astimezone(zone), "WEEKDAY_MONTH_MOMENT_FORMAT")}
         for m in bill_messages(slot=slot)
     ]
     context = {

@@ -22,8 +22,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.translation import gettext, gettext_lazy, ngettext
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, render_page
@@ -118,8 +119,9 @@ class When:
 def _when(starts_at: dt.datetime, ends_at: dt.datetime, zone: ZoneInfo) -> When:
     start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
     return When(
-        day=dateformat.format(start, "D j M Y"),
-        hours=f"{start:%H:%M}–{end:%H:%M}",
+        day=date_format(start, "WEEKDAY_FORMAT"),
+        hours=pgettext("time range", "%(start)s–%(end)s")
+        % {"start": time_format(start, "CLOCK_FORMAT"), "end": time_format(end, "CLOCK_FORMAT")},
         next_day=end.date() > start.date(),
         iso=starts_at.isoformat(),
     )
@@ -341,10 +343,10 @@ def _series_post(request: HttpRequest, venue: Venue, form: SlotSeriesForm, clash
         messages.warning(
             request,
             gettext("Skipped %(day)s: %(reason)s")
-            % {"day": dateformat.format(skipped.day, "D j M Y"), "reason": skipped.reason},
+            % {"day": date_format(skipped.day, "WEEKDAY_FORMAT"), "reason": skipped.reason},
         )
     for clash in clashes:
-        day = dateformat.format(clash.starts_at.astimezone(zone), "D j M Y")
+        day = date_format(clash.starts_at.astimezone(zone), "WEEKDAY_FORMAT")
         messages.warning(request, gettext("Skipped %(day)s: %(reason)s") % {"day": day, "reason": clash.message})
     return redirect("bookings:venue_slots", slug=venue.slug)
 

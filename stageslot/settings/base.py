@@ -392,6 +392,8 @@ LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en", "English"), ("en-gb", "British English")]
 # The English catalogue (`make messages`) is where translations start.
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The dates and times StageSlot names (DAY_FORMAT, CLOCK_FORMAT…), per language: stageslot/formats/<lang>/.
+FORMAT_MODULE_PATH = ["stageslot.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -10,4 +10,7 @@ class VenueSearchForm(SearchForm):
     capacity_max = range_end_field(_("Capacity up to"), placeholder=_("Any"))
 
     sort_choices = [*SearchForm.sort_choices, ("capacity", _("Largest first"))]
-    ranges = [("capacity_min", "capacity_max", "capacity")]
+    ranges = [("capacity_min", "capacity_max", _("capacity"))]
+    range_labels = {
+        "capacity_min": (_("Capacity %(low)s–%(high)s"), _("Capacity from %(low)s"), _("Capacity up to %(high)s"))
+    }
