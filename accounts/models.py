@@ -1,7 +1,8 @@
-"""The user: email is the login; display name, time zone and avatar for people."""
+"""The user: email is the login; display name, time zone, language and avatar for people."""
 
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -52,6 +53,14 @@ class User(AbstractUser):
         default="UTC",
         validators=[validate_time_zone],
         help_text=_("Times are shown to you in this zone."),
+    )
+    # Blank: the site's language (settings.LANGUAGE_CODE). Notifications and emails are written in it
+    # (accounts.services.language_for), whatever language the person who caused them was using.
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Notifications and emails reach you in this language."),
     )
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
 

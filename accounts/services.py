@@ -17,8 +17,10 @@ from django.db import transaction
 from django.db.models import Case, F, Min, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
 from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
 from kombu.exceptions import OperationalError
 
 from accounts.site import site_url
@@ -69,10 +71,12 @@ def user_profile_update(
     user: User,
     display_name: str,
     time_zone: str,
+    language: str | None = None,
     avatar: ContentFile | None = None,
     remove_avatar: bool = False,
 ) -> User:
-    """Change what others see of a user and the zone their times are shown in.
+    """Change what others see of a user, the zone their times are shown in and (unless `language` is
+    None) the language their notifications and emails are written in ("": the site's).
 
     `avatar` must already be validated and re-encoded (accounts.images.image_clean).
     The replaced image file is deleted only after the change commits.
@@ -81,17 +85,53 @@ def user_profile_update(
     with transaction.atomic():
         user.display_name = display_name.strip()
         user.time_zone = time_zone
+        if language is not None:
+            user.language = language
         user.full_clean(exclude=["password", "avatar"])
         if avatar is not None:
             user.avatar.save(avatar.name, avatar, save=False)
         elif remove_avatar:
             user.avatar = None
-        user.save(update_fields=["display_name", "time_zone", "avatar"])
+        user.save(update_fields=["display_name", "time_zone", "language", "avatar"])
         new_name = user.avatar.name if user.avatar else ""
         if old_avatar_name and old_avatar_name != new_name:
             storage = user.avatar.storage
             transaction.on_commit(lambda: storage.delete(old_avatar_name))
     return user
+
+
+# ---- Languages -----------------------------------------------------------------------------
+
+
+def language_for(user: User | None) -> str:
+    """The language `user` reads notifications and emails in: their own choice, else the site's
+    (also for someone who has no account yet, `None`)."""
+    return (user.language if user is not None else "") or settings.LANGUAGE_CODE
+
+
+def language_for_email(email: str) -> str:
+    """language_for the account with this address, the site's language when there is none (an invite
+    to someone new)."""
+    return language_for(User.objects.filter(email__iexact=email).only("language").first())
+
+
+# The value of a %(when)s placeholder in a notification's sentence: each recipient reads the event's
+# times there, in their own zone (NotificationItem.starts_at, ends_at).
+WHEN = "{when}"
+
+
+def _interpolate(message: str | Promise, params: dict) -> str:
+    return str(message) % {key: str(value) if isinstance(value, Promise) else value for key, value in params.items()}
+
+
+_interpolate_lazy = lazy(_interpolate, str)
+
+
+def lazy_text(message: str | Promise, /, **params: object) -> Promise:
+    """`message % params`, put together when it is read, in the language active then: a sentence
+    written once for many readers (gettext_lazy with %(name)s placeholders; lazy texts among the
+    values are read in the same language). notifications_create reads it once per recipient."""
+    return _interpolate_lazy(message, params)
 
 
 # ---- Notifications -----------------------------------------------------------------------
@@ -114,14 +154,16 @@ def _dedupe_key(key: str, recipient_id: int) -> str:
 class NotificationItem:
     """One event to tell people about: see notifications_create.
 
-    `text` may hold "{when}": each recipient reads `starts_at`–`ends_at` there in their own zone.
-    `actions_for(user)` gives the one-click links of that person's email, as
-    [{"label": "Accept", "path": "/…/"}] (signed for them; see bookings.email_actions).
+    `text` is read in each recipient's language (language_for): a lazy text (gettext_lazy, lazy_text)
+    becomes the stored row's words in that language. It may hold "{when}": each recipient reads
+    `starts_at`–`ends_at` there in their own zone. `actions_for(user)` gives the one-click links of
+    that person's email, as [{"label": "Accept", "path": "/…/"}] (signed for them; see
+    bookings.email_actions); it runs in the recipient's language too.
     """
 
     recipients: Iterable[User]
     kind: str
-    text: str
+    text: str | Promise
     key: str
     link: str = ""
     starts_at: dt.datetime | None = None
@@ -133,7 +175,7 @@ def notifications_create(
     *,
     recipients: Iterable[User],
     kind: str,
-    text: str,
+    text: str | Promise,
     link: str = "",
     key: str,
     actor: User | None = None,
@@ -142,7 +184,7 @@ def notifications_create(
     actions_for: Callable[[User], list[dict]] | None = None,
 ) -> list[Notification]:
     """Tell each recipient (never `actor`, who knows already) about an event, in the app and by email,
-    as each of them chose on their preferences page.
+    as each of them chose on their preferences page, each in their own language (see NotificationItem).
 
     Call inside the transaction that made the change: the rows commit or roll back with it, and
     their emails are queued only once it commits. `key` names the event; the same event notifies
@@ -162,9 +204,18 @@ def notifications_create(
 
 
 def _text_for(item: NotificationItem, user: User) -> str:
-    if item.starts_at is None or "{when}" not in item.text:
-        return item.text
-    return item.text.replace("{when}", when_text(item.starts_at, item.ends_at or item.starts_at, user.zone))
+    """The item's text as `user` reads it; call it in their language."""
+    text = str(item.text)
+    if item.starts_at is None or "{when}" not in text:
+        return text
+    return text.replace("{when}", when_text(item.starts_at, item.ends_at or item.starts_at, user.zone))
+
+
+def _actions_for(item: NotificationItem, user: User) -> list[dict]:
+    """The item's email actions for `user`, their labels read in the language active (stored as words)."""
+    return [
+        {**action, "label": str(action["label"])} if "label" in action else action for action in item.actions_for(user)
+    ]
 
 
 def notifications_create_many(*, items: Iterable[NotificationItem], actor: User | None = None) -> list[Notification]:
@@ -201,13 +252,15 @@ def notifications_create_many(*, items: Iterable[NotificationItem], actor: User 
                 NotificationPreference.Email.DIGEST: Notification.Email.DIGEST,
             }.get(email, Notification.Email.SKIPPED)
             data = {}
-            if item.actions_for is not None and state == Notification.Email.PENDING:
-                data["actions"] = item.actions_for(user)
+            with translation.override(language_for(user)):
+                if item.actions_for is not None and state == Notification.Email.PENDING:
+                    data["actions"] = _actions_for(item, user)
+                text = _text_for(item, user)
             rows.append(
                 Notification(
                     recipient_id=user.pk,
                     kind=kind,
-                    text=_text_for(item, user)[:500],
+                    text=text[:500],
                     link=item.link[:300],
                     dedupe_key=_dedupe_key(item.key, user.pk),
                     data=data,
@@ -306,11 +359,18 @@ def _absolute(path: str) -> str:
 
 def _subject(text: str) -> str:
     """One line (a header holds no line break), short enough for an inbox list."""
-    return "StageSlot: " + Truncator(" ".join(text.split())).chars(120)
+    # Translators: the subject of a notification's email; %(notification)s is its text.
+    return gettext("StageSlot: %(notification)s") % {"notification": Truncator(" ".join(text.split())).chars(120)}
 
 
 def _notification_email(note: Notification) -> EmailMultiAlternatives:
-    """The email of one notification to its recipient: plain text and HTML, links absolute."""
+    """The email of one notification to its recipient in their language: plain text and HTML, links
+    absolute. The text was written in that language when the row was."""
+    with translation.override(language_for(note.recipient)):
+        return _notification_email_here(note)
+
+
+def _notification_email_here(note: Notification) -> EmailMultiAlternatives:
     actions = [
         {"label": str(action["label"]), "url": _absolute(str(action["path"]))}
         for action in (note.data or {}).get("actions") or []
@@ -555,6 +615,12 @@ def notification_digest_send(*, user_id: int, now: dt.datetime | None = None) ->
 
 
 def _digest_email(user: User, notes: list[Notification]) -> EmailMultiAlternatives:
+    """The daily digest listing `notes`, in `user`'s language."""
+    with translation.override(language_for(user)):
+        return _digest_email_here(user, notes)
+
+
+def _digest_email_here(user: User, notes: list[Notification]) -> EmailMultiAlternatives:
     listed = notes[:DIGEST_LISTED]
     context = {
         "recipient": user,
@@ -567,7 +633,12 @@ def _digest_email(user: User, notes: list[Notification]) -> EmailMultiAlternativ
     # The same rows make the same Message-ID: a digest sent again after a crash folds into the first.
     listed_ids = hashlib.sha256(",".join(str(n.pk) for n in notes).encode()).hexdigest()[:16]
     message = EmailMultiAlternatives(
-        subject=f"StageSlot: your daily digest, {count} {'notification' if count == 1 else 'notifications'}",
+        subject=ngettext(
+            "StageSlot: your daily digest, %(count)s notification",
+            "StageSlot: your daily digest, %(count)s notifications",
+            count,
+        )
+        % {"count": count},
         body=render_to_string("accounts/email/digest.txt", context),
         to=[user.email],
         headers={"Message-ID": _message_id(f"digest-{user.pk}-{listed_ids}")},

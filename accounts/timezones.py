@@ -8,6 +8,7 @@ from functools import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
 
@@ -50,3 +51,7 @@ def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneI
         return gettext("%(start)s–%(end)s next day (%(zone)s)") % values
     # Translators: %(day)s is the day the time ends on, e.g. "7 Dec".
     return gettext("%(start)s–%(end)s on %(day)s (%(zone)s)") % values
+
+
+# when_text read later, in the language active then (a notification's sentence, read per recipient).
+when_text_lazy = lazy(when_text, str)

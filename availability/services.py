@@ -12,12 +12,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from accounts.models import User
 from accounts.queue import task_queue
 from accounts.scheduling import day_text, scheduling_last_day, scheduling_today, too_late_message
-from accounts.services import notifications_create
+from accounts.services import lazy_text, notifications_create
 
 from . import engine
 from .ics_import import FeedError, fetch_ics, normalise_url, parse_busy
@@ -466,16 +466,32 @@ def _calendar_failing_notify(calendar: ExternalCalendar) -> None:
     error = calendar.last_error.strip()
     if not error.endswith((".", "!", "?")):
         error += "."
-    kept = (
-        "Until it works again, the busy times it gave you stay as they were at its last good sync."
-        if calendar.last_synced_at
-        else "It has not made you busy at any time yet."
-    )
+    if calendar.last_synced_at:
+        # Translators: %(error)s is what went wrong (a sentence), %(count)s how many syncs failed.
+        message = ngettext_lazy(
+            "Your imported calendar “%(calendar)s” could not be read %(count)s time in a row: %(error)s "
+            "Until it works again, the busy times it gave you stay as they were at its last good sync.",
+            "Your imported calendar “%(calendar)s” could not be read %(count)s times in a row: %(error)s "
+            "Until it works again, the busy times it gave you stay as they were at its last good sync.",
+            calendar.failures,
+        )
+    else:
+        message = ngettext_lazy(
+            "Your imported calendar “%(calendar)s” could not be read %(count)s time in a row: %(error)s "
+            "It has not made you busy at any time yet.",
+            "Your imported calendar “%(calendar)s” could not be read %(count)s times in a row: %(error)s "
+            "It has not made you busy at any time yet.",
+            calendar.failures,
+        )
     notifications_create(
         recipients=[calendar.user],
         kind="calendar_failing",
-        text=f"Your imported calendar “{calendar}” could not be read {calendar.failures} times in a row: "
-        f"{error} {kept}",
+        text=lazy_text(
+            message,
+            calendar=calendar.name or gettext_lazy("Imported calendar"),
+            count=calendar.failures,
+            error=error,
+        ),
         link=reverse("availability:imports"),
         key=f"calendar_failing:{calendar.pk}:{began:%Y%m%dT%H%M%S%f}",
     )

@@ -12,13 +12,14 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.services import email_queue
+from accounts.services import email_queue, language_for_email
 
 from .models import InviteBase
 
@@ -92,7 +93,14 @@ def invite_use(invite: InviteBase) -> None:
 
 
 def invite_email_queue(
-    *, invite: InviteBase, by: User, name: str, time_zone: str, link: str, subject_template: str, pitch: str = ""
+    *,
+    invite: InviteBase,
+    by: User,
+    name: str,
+    time_zone: str,
+    link: str,
+    subject_template: str,
+    pitch: str | Promise = "",
 ) -> None:
     """Email the invite to `invite.email` once the transaction commits (the address must be set).
 
@@ -103,21 +111,23 @@ def invite_email_queue(
         zone = zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
-    context = {
-        "invite": invite,
-        "name": name,
-        "inviter": by,
-        "role": invite.get_role_display(),
-        "link": link,
-        # Formatted here: the template's date filter would convert to the sender's zone.
-        "expires": date_format(timezone.localtime(invite.expires_at, zone), "MOMENT_LONG_FORMAT"),
-        "zone": zone.key,
-        "pitch": pitch,
-    }
-    message = EmailMultiAlternatives(
-        subject=" ".join(render_to_string(subject_template, context).split()),
-        body=render_to_string("stageslot/email/invite_message.txt", context),
-        to=[invite.email],
-    )
-    message.attach_alternative(render_to_string("stageslot/email/invite_message.html", context), "text/html")
+    # In the language of the account with that address, if there is one; else the site's.
+    with translation.override(language_for_email(invite.email)):
+        context = {
+            "invite": invite,
+            "name": name,
+            "inviter": by,
+            "role": invite.get_role_display(),
+            "link": link,
+            # Formatted here: the template's date filter would convert to the sender's zone.
+            "expires": date_format(timezone.localtime(invite.expires_at, zone), "MOMENT_LONG_FORMAT"),
+            "zone": zone.key,
+            "pitch": pitch,
+        }
+        message = EmailMultiAlternatives(
+            subject=" ".join(render_to_string(subject_template, context).split()),
+            body=render_to_string("stageslot/email/invite_message.txt", context),
+            to=[invite.email],
+        )
+        message.attach_alternative(render_to_string("stageslot/email/invite_message.html", context), "text/html")
     email_queue(message=message)

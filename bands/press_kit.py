@@ -12,10 +12,11 @@ from django.db import models, transaction
 from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.services import notifications_create
+from accounts.services import lazy_text, notifications_create
 
 from .models import ApprovalStatus
 
@@ -46,13 +47,23 @@ def approval_status_set(*, row: models.Model, status: str, reason: str = "") -> 
     return row
 
 
-def _approval_text(row: models.Model, *, listed: str, barred: str) -> str:
-    because = f" Reason: {row.status_reason}" if row.status_reason else ""
+def _approval_text(row: models.Model, *, approved: Promise, suspended: Promise) -> Promise:
+    """What the people of a band or venue read of its new status, in each one's language."""
     if row.status == ApprovalStatus.APPROVED:
-        return f"{row.name} is approved: {listed}."
+        return lazy_text(approved, name=row.name)
     if row.status == ApprovalStatus.SUSPENDED:
-        return f"{row.name} is suspended by StageSlot staff: it is hidden from public pages and {barred}.{because}"
-    return f"{row.name} is back in review by StageSlot staff: it is hidden from public pages until approved.{because}"
+        text = lazy_text(suspended, name=row.name)
+    else:
+        text = lazy_text(
+            gettext_lazy(
+                "%(name)s is back in review by StageSlot staff: it is hidden from public pages until approved."
+            ),
+            name=row.name,
+        )
+    if not row.status_reason:
+        return text
+    # Translators: %(status)s is the sentence on a band's or venue's new status, %(reason)s the staff's reason.
+    return lazy_text(gettext_lazy("%(status)s Reason: %(reason)s"), status=text, reason=row.status_reason)
 
 
 def approval_status_change(
@@ -62,13 +73,14 @@ def approval_status_change(
     reason: str,
     by: User | None,
     people: Callable[[int], Iterable[User]],
-    listed: str,
-    barred: str,
+    approved: Promise,
+    suspended: Promise,
 ) -> models.Model:
     """approval_status_set, and tell `people(row.pk)` (never `by`) of the change: kind
     "<band|venue>_status", linking to the public page once approved, else to the manage pages.
-    A repeat of the same status and reason changes and tells nothing. `listed` says what approval
-    makes public, `barred` what a suspension stops ("cannot be booked")."""
+    A repeat of the same status and reason changes and tells nothing. `approved` and `suspended`
+    are the sentences they read (gettext_lazy, "%(name)s is approved: …"): what approval makes
+    public, what a suspension stops."""
     with transaction.atomic():
         before = type(row).objects.select_for_update().values_list("status", "status_reason").get(pk=row.pk)
         row = approval_status_set(row=row, status=status, reason=reason)
@@ -81,7 +93,7 @@ def approval_status_change(
         notifications_create(
             recipients=people(row.pk),
             kind=kind,
-            text=_approval_text(row, listed=listed, barred=barred),
+            text=_approval_text(row, approved=approved, suspended=suspended),
             link=reverse(page, args=[row.slug]),
             key=f"{kind}:{row.pk}:{row.status}:{changed:%Y%m%dT%H%M%S%f}",
             actor=by,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
-from accounts.services import notifications_create
+from accounts.services import lazy_text, notifications_create
 from availability.models import BusyInterval
 from availability.services import block_intervals, busy_replace, horizon, time_block_clean
 from places.matching import rows_match
@@ -160,8 +160,10 @@ def band_set_status(*, band: Band, status: str, reason: str = "", by: User | Non
         reason=reason,
         by=by,
         people=band_managers,
-        listed="its press kit is public now",
-        barred="cannot be booked",
+        approved=gettext_lazy("%(name)s is approved: its press kit is public now."),
+        suspended=gettext_lazy(
+            "%(name)s is suspended by StageSlot staff: it is hidden from public pages and cannot be booked."
+        ),
     )
 
 
@@ -459,11 +461,14 @@ def band_invite_accept(*, invite: BandInvite, user: User) -> Membership:
         invite_use(invite)
         _member_blocks_add(band_id=invite.band_id, user_id=user.pk)
         band = invite.band
-        role = membership.get_role_display().lower()
+        joined = {
+            Membership.Role.LEADER: gettext_lazy("%(name)s joined %(band)s as a leader (through an invite)."),
+            Membership.Role.ADMIN: gettext_lazy("%(name)s joined %(band)s as an admin (through an invite)."),
+        }.get(membership.role, gettext_lazy("%(name)s joined %(band)s as a member (through an invite)."))
         notifications_create(
             recipients=band_managers(band.pk),
             kind="invite_accepted",
-            text=f"{user.name} joined {band.name} as {'an' if role[0] in 'aeiou' else 'a'} {role} (through an invite).",
+            text=lazy_text(joined, name=user.name, band=band.name),
             link=reverse("bands:members", args=[band.slug]),
             key=f"invite_accepted:{membership.pk}",
             actor=user,

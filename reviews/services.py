@@ -22,11 +22,13 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.services import NotificationItem, notifications_create_many
+from accounts.services import NotificationItem, lazy_text, notifications_create_many
 from bands.models import Band
 from bands.selectors import bands_managers
 from bookings.models import Booking
@@ -51,6 +53,9 @@ from .models import (
 )
 from .ratings import bayesian_score
 from .selectors import has_other_side, other_side_of, side_name, side_people, subject_side_of, window_closes
+
+# A day in a notification's sentence, read in each recipient's language.
+date_text_lazy = lazy(date_format, str)
 
 REPORT_MIN, REPORT_MAX = 10, 500
 
@@ -169,14 +174,20 @@ def review_save(*, booking: Booking, by: User, data: ReviewInput, now: dt.dateti
                 booking,
                 other_side_of(booking, side),
                 kind="review_written",
-                text=f"{side_name(booking, side)} has reviewed your gig ({booking_summary(booking)}). "
-                "Write yours to read theirs: both are published together.",
+                text=lazy_text(
+                    gettext_lazy(
+                        "%(name)s has reviewed your gig (%(gig)s). "
+                        "Write yours to read theirs: both are published together."
+                    ),
+                    name=side_name(booking, side),
+                    gig=booking_summary(booking),
+                ),
                 key=f"review_written:{booking.uid}:{side}",
             )
     return review
 
 
-def _tell(booking: Booking, side: str, *, kind: str, text: str, key: str, actor: User | None = None) -> None:
+def _tell(booking: Booking, side: str, *, kind: str, text: str | Promise, key: str, actor: User | None = None) -> None:
     notifications_create_many(
         items=[
             NotificationItem(
@@ -211,7 +222,9 @@ def _publish(booking: Booking, reviews: list[Review], *, now: dt.datetime) -> No
             booking,
             side,
             kind="review_published",
-            text=f"The reviews of your gig ({booking_summary(booking)}) are published.",
+            text=lazy_text(
+                gettext_lazy("The reviews of your gig (%(gig)s) are published."), gig=booking_summary(booking)
+            ),
             key=f"review_published:{booking.uid}",
         )
     # The band's and the venue's webhooks hear of it in the same transaction (sent after commit).
@@ -283,7 +296,7 @@ def review_requests_send(*, now: dt.datetime | None = None) -> int:
             if getattr(booking, f"wrote_{side}"):
                 continue
             other = side_name(booking, other_side_of(booking, side))
-            closes = timezone.localdate(window_closes(booking), dt.UTC)
+            closes = date_text_lazy(timezone.localdate(window_closes(booking), dt.UTC), "DAY_FORMAT")
             base = {
                 "recipients": people[(booking.pk, side)],
                 "link": review_link(booking),
@@ -293,7 +306,13 @@ def review_requests_send(*, now: dt.datetime | None = None) -> int:
             items.append(
                 NotificationItem(
                     kind="review_request",
-                    text=f"How was the gig? Review {other} ({booking_summary(booking)}) by {closes:%-d %b %Y}.",
+                    text=lazy_text(
+                        # Translators: %(other)s is the other side of the gig, %(closes)s the last day for reviews.
+                        gettext_lazy("How was the gig? Review %(other)s (%(gig)s) by %(closes)s."),
+                        other=other,
+                        gig=booking_summary(booking),
+                        closes=closes,
+                    ),
                     key=f"review_request:{booking.uid}:{side}",
                     **base,
                 )
@@ -302,8 +321,12 @@ def review_requests_send(*, now: dt.datetime | None = None) -> int:
                 items.append(
                     NotificationItem(
                         kind="review_reminder",
-                        text=f"A week left to review {other} ({booking_summary(booking)}): "
-                        f"reviews close on {closes:%-d %b %Y}.",
+                        text=lazy_text(
+                            gettext_lazy("A week left to review %(other)s (%(gig)s): reviews close on %(closes)s."),
+                            other=other,
+                            gig=booking_summary(booking),
+                            closes=closes,
+                        ),
                         key=f"review_reminder:{booking.uid}:{side}",
                         **base,
                     )
@@ -357,7 +380,9 @@ def review_reply(*, review: Review, by: User, text: str, now: dt.datetime | None
             booking,
             review.author_side,
             kind="review_reply",
-            text=f"{side_name(booking, review.subject_side)} replied to your review.",
+            text=lazy_text(
+                gettext_lazy("%(name)s replied to your review."), name=side_name(booking, review.subject_side)
+            ),
             key=f"review_reply:{review.pk}",
             actor=by,
         )
@@ -424,7 +449,7 @@ def review_hide(*, review: Review, by: User, reason: str, now: dt.datetime | Non
             review.booking,
             review.author_side,
             kind="review_hidden",
-            text=f"StageSlot staff hid your review: {reason}"[:500],
+            text=lazy_text(gettext_lazy("StageSlot staff hid your review: %(reason)s"), reason=reason),
             key=f"review_hidden:{review.pk}:{now:%Y%m%dT%H%M%S}",
         )
     return review

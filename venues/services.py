@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
@@ -74,8 +74,10 @@ def venue_set_status(*, venue: Venue, status: str, reason: str = "", by: User | 
         reason=reason,
         by=by,
         people=_venue_people,
-        listed="its page and public slots are listed now",
-        barred="takes no bookings",
+        approved=gettext_lazy("%(name)s is approved: its page and public slots are listed now."),
+        suspended=gettext_lazy(
+            "%(name)s is suspended by StageSlot staff: it is hidden from public pages and takes no bookings."
+        ),
     )
 
 

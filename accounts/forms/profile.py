@@ -1,8 +1,11 @@
-"""Input of the profile: the person's name, time zone and picture, asked at signup and on /me/profile/."""
+"""Input of the profile: the person's name, time zone, language and picture, asked at signup and on
+/me/profile/."""
 
 from django import forms
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.text import format_lazy
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from ..form_fields import TimeZoneField
@@ -27,6 +30,13 @@ class SignupForm(forms.Form):
         user.save(update_fields=["display_name", "time_zone"])
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The site's default first (blank), then each language offered, named in the reader's language."""
+    return [("", _("The site's language"))] + [
+        (code, get_language_info(code)["name_translated"]) for code, _name in settings.LANGUAGES
+    ]
+
+
 class ProfileForm(forms.Form):
     display_name = forms.CharField(
         max_length=80,
@@ -36,6 +46,12 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     time_zone = TimeZoneField(label=_("Time zone"))
+    language = forms.ChoiceField(
+        choices=language_choices,
+        required=False,
+        label=_("Language"),
+        help_text=_("Notifications and emails reach you in this language."),
+    )
     avatar = forms.FileField(
         required=False,
         label=_("Profile picture"),

@@ -1,4 +1,4 @@
-"""/me/profile/: the person's own name, time zone and picture."""
+"""/me/profile/: the person's own name, time zone, language and picture."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +20,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 user=user,
                 display_name=form.cleaned_data["display_name"],
                 time_zone=form.cleaned_data["time_zone"],
+                language=form.cleaned_data["language"],
                 avatar=form.cleaned_data["avatar"],
                 remove_avatar=form.cleaned_data["remove_avatar"],
             )
@@ -27,6 +28,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
         status = 400
     else:
-        form = ProfileForm(initial={"display_name": user.display_name, "time_zone": user.time_zone})
+        form = ProfileForm(
+            initial={"display_name": user.display_name, "time_zone": user.time_zone, "language": user.language}
+        )
         status = 200
     return render(request, "accounts/profile.html", {"form": form}, status=status)

@@ -7,10 +7,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from accounts.models import User
-from accounts.services import NotificationItem, notifications_create_many
+from accounts.services import WHEN, NotificationItem, lazy_text, notifications_create_many
 from bands.models import Band
 from bands.selectors import bands_managers
 from places.models import City
@@ -19,6 +19,7 @@ from places.near import Near
 from ..models import SavedSearch
 from ..selectors.bookings import can_manage_band
 from ..selectors.finder import finder_slots
+from .shows import place_label_lazy
 from .workflow import BookingError, BookingPermissionError
 
 DATE_KEYS = ("starts_from", "starts_before")
@@ -145,14 +146,29 @@ def saved_search_alerts_send(*, now=None) -> int:
         )
         items = []
         for slot in slots:
-            what = "Support call" if slot.is_support_call else "New slot"
+            message = (
+                gettext_lazy(
+                    "Support call for %(band)s (%(search)s): “%(title)s” at %(place)s on %(when)s – the band is free."
+                )
+                if slot.is_support_call
+                else gettext_lazy(
+                    "New slot for %(band)s (%(search)s): “%(title)s” at %(place)s on %(when)s – the band is free."
+                )
+            )
             path = f"/shows/{slot.pk}/" if slot.is_hosted else f"/slots/{slot.pk}/"
             items.append(
                 NotificationItem(
                     recipients=managers[search.band_id],
                     kind="show_alert",
-                    text=f"{what} for {search.band.name} ({search.label}): "
-                    f"“{slot.title or 'Open slot'}” at {slot.place_label} on {{when}} – the band is free.",
+                    text=lazy_text(
+                        message,
+                        band=search.band.name,
+                        search=search.label,
+                        # Translators: %(search)s is the name of the band's saved search.
+                        title=slot.title or pgettext_lazy("a slot without a title", "Open slot"),
+                        place=place_label_lazy(slot),
+                        when=WHEN,
+                    ),
                     link=path,
                     key=f"alert:{search.pk}:{slot.pk}",
                     starts_at=slot.starts_at,

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 
@@ -19,7 +20,11 @@ from ..models import Booking
 
 SALT = "bookings.email-action"
 MAX_AGE = timedelta(days=7)
-ACTIONS = {"accept": "Accept", "decline": "Decline"}
+# The buttons of the email; read in the recipient's language when the notification is written.
+ACTIONS = {
+    "accept": pgettext_lazy("booking email button", "Accept"),
+    "decline": pgettext_lazy("booking email button", "Decline"),
+}
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
-from accounts.services import notifications_create
+from accounts.services import WHEN, lazy_text, notifications_create
 
 from ..models import Booking, BookingFile
 from ..selectors.bookings import band_players, side_of
@@ -165,11 +165,27 @@ def booking_file_add(
         except Exception:
             row.file.storage.delete(row.file.name)
             raise
-        what = f"version {version} of {title}" if version > 1 else title
+        if version > 1:
+            text = lazy_text(
+                gettext_lazy("%(name)s shared version %(version)s of %(title)s on %(band)s's booking for %(when)s."),
+                name=by.name,
+                version=version,
+                title=title,
+                band=booking.band.name,
+                when=WHEN,
+            )
+        else:
+            text = lazy_text(
+                gettext_lazy("%(name)s shared %(title)s on %(band)s's booking for %(when)s."),
+                name=by.name,
+                title=title,
+                band=booking.band.name,
+                when=WHEN,
+            )
         notifications_create(
             recipients=booking_people(booking),
             kind="booking_file",
-            text=f"{by.name} shared {what} on {booking.band.name}'s booking for {{when}}.",
+            text=text,
             link=link_of(booking),
             key=f"file:{row.pk}",
             actor=by,

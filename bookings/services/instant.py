@@ -16,9 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
+from accounts.services import lazy_text
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band, Membership, Package
 from bands.packages import package_price
@@ -233,7 +235,14 @@ def booking_instant(
         booking_notify(
             booking,
             booking_people(booking),
-            f"Booked instantly: {client.name} booked {band.name} ({package.name}) to {booking_summary(booking)}.",
+            lazy_text(
+                # Translators: %(package)s is the name of the band's package the client booked.
+                gettext_lazy("Booked instantly: %(client)s booked %(band)s (%(package)s) to %(gig)s."),
+                client=client.name,
+                band=band.name,
+                package=package.name,
+                gig=booking_summary(booking),
+            ),
             actor=client,
             event="booked",
         )

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
+from accounts.services import lazy_text
 
 from ..models import Booking
 from ..selectors.bookings import side_of
@@ -86,7 +87,12 @@ def booking_dispute(*, booking: Booking, by: User, reason: str, now=None) -> Boo
         booking_notify(
             booking,
             booking_people(booking),
-            f"Disputed: {booking.band.name} to {booking_summary(booking)}. Reason: {reason}",
+            lazy_text(
+                gettext_lazy("Disputed: %(band)s to %(gig)s. Reason: %(reason)s"),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+                reason=reason,
+            ),
             actor=by,
             event="disputed",
         )
@@ -110,7 +116,6 @@ def booking_dispute_resolve(*, booking: Booking, by: User, outcome: str, note: s
         )
         if booking.status != Status.DISPUTED:
             raise BookingConflict(_("This gig is not disputed (any more). Nothing was changed."))
-        word = "completed" if outcome == Status.COMPLETED else "cancelled"
         # Stored in the language of the staff member who resolved it.
         resolved = (
             _("Dispute resolved (completed): %(note)s")
@@ -123,8 +128,18 @@ def booking_dispute_resolve(*, booking: Booking, by: User, outcome: str, note: s
         booking_notify(
             booking,
             booking_people(booking),
-            f"Dispute resolved by StageSlot staff – {booking.band.name} to {booking_summary(booking)} counts as "
-            f"{word}. Note: {note}",
+            lazy_text(
+                gettext_lazy(
+                    "Dispute resolved by StageSlot staff – %(band)s to %(gig)s counts as completed. Note: %(note)s"
+                )
+                if outcome == Status.COMPLETED
+                else gettext_lazy(
+                    "Dispute resolved by StageSlot staff – %(band)s to %(gig)s counts as cancelled. Note: %(note)s"
+                ),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+                note=note,
+            ),
             actor=by,
             event="dispute_resolved",
         )

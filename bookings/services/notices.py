@@ -3,8 +3,11 @@ people on each side, and one call that tells them (accounts.services writes the 
 
 from collections.abc import Iterable
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 from accounts.models import User
-from accounts.services import notifications_create
+from accounts.services import WHEN, lazy_text, notifications_create
 from bands.selectors import band_managers
 
 from ..models import Booking
@@ -28,19 +31,50 @@ def link_of(booking: Booking) -> str:
     return f"/bookings/{booking.uid}/"
 
 
-def booking_summary(booking: Booking) -> str:
-    """ "headline at Kellerbar on {when}": a notification's text, whose "{when}" each recipient reads
-    in their own zone (see accounts.services.NotificationItem)."""
+def booking_summary(booking: Booking) -> Promise:
+    """ "headline at Kellerbar on {when}": the gig in a notification's sentence (its %(gig)s), read in
+    each recipient's language, whose "{when}" each recipient reads in their own zone (see
+    accounts.services.NotificationItem)."""
     if booking.kind == Kind.REQUEST:
-        what = f"play {booking.event_type.lower()}" if booking.event_type else "play a private event"
-        at = f" at {booking.location}" if booking.location else ""
-        return f"{what}{at} on {{when}}"
-    what = "headline" if booking.role == Role.HEADLINER else "support"
-    return f"{what} at {where_text(booking)} on {{when}}"
+        event, place = booking.event_type.lower(), booking.location
+        if event and place:
+            return lazy_text(
+                # Translators: what a band is asked to do, the end of sentences such as "Sam asks The Band to
+                # %(gig)s."; %(event)s is the kind of event the client typed (e.g. "wedding"), %(when)s its times.
+                gettext_lazy("play %(event)s at %(place)s on %(when)s"),
+                event=event,
+                place=place,
+                when=WHEN,
+            )
+        if event:
+            return lazy_text(gettext_lazy("play %(event)s on %(when)s"), event=event, when=WHEN)
+        if place:
+            return lazy_text(gettext_lazy("play a private event at %(place)s on %(when)s"), place=place, when=WHEN)
+        return lazy_text(gettext_lazy("play a private event on %(when)s"), when=WHEN)
+    place = where_text(booking)
+    if booking.role == Role.HEADLINER:
+        # Translators: the part a band plays, the end of sentences such as "The Band applied to %(gig)s.";
+        # %(place)s is the venue, %(when)s the gig's times.
+        return lazy_text(gettext_lazy("headline at %(place)s on %(when)s"), place=place, when=WHEN)
+    return lazy_text(gettext_lazy("support at %(place)s on %(when)s"), place=place, when=WHEN)
+
+
+def kind_text(booking: Booking, *, application: Promise, offer: Promise, request: Promise, **params: object) -> Promise:
+    """One of three sentences, as the booking is an application, an offer or a request (each its own
+    msgid: "the application"/"the offer" change the words around them in other languages). A host's own
+    show is never withdrawn nor left unanswered: it takes the request's words."""
+    message = {Kind.APPLICATION: application, Kind.OFFER: offer}.get(booking.kind, request)
+    return lazy_text(message, **params)
 
 
 def booking_notify(
-    booking: Booking, recipients: Iterable[User], text: str, *, actor: User | None, event: str, actions: bool = False
+    booking: Booking,
+    recipients: Iterable[User],
+    text: str | Promise,
+    *,
+    actor: User | None,
+    event: str,
+    actions: bool = False,
 ) -> None:
     """Tell `recipients` of a change of `booking`; `actions` adds signed Accept/Decline links to
     their emails (for the side that must answer a new booking)."""

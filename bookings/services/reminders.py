@@ -13,9 +13,11 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from accounts.models import User
-from accounts.services import NotificationItem, notifications_create_many
+from accounts.services import NotificationItem, lazy_text, notifications_create_many
 from bands.models import Membership
 from venues.models import VenueStaff
 
@@ -75,7 +77,9 @@ def gig_reminders_send(*, now: dt.datetime | None = None) -> int:
             NotificationItem(
                 recipients=[*players[gig.band_id], *other_side],
                 kind="gig_reminder",
-                text=f"Reminder: {gig.band.name} will {booking_summary(gig)}.",
+                text=lazy_text(
+                    gettext_lazy("Reminder: %(band)s will %(gig)s."), band=gig.band.name, gig=booking_summary(gig)
+                ),
                 link=link_of(gig),
                 key=f"gig_reminder:{gig.uid}:{starts:%Y%m%dT%H%M}",
                 starts_at=gig.starts_at,
@@ -90,16 +94,37 @@ def _possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
-def _waiting_text(booking: Booking, days: int) -> str:
+def _waiting_text(booking: Booking, days: int) -> Promise:
     """ "The Night Owls' application to headline at Kellerbar on {when} has waited 3 days for your answer." """
     band = booking.band.name
     if booking.kind == Kind.APPLICATION:
-        what = f"{_possessive(band)} application to {booking_summary(booking)}"
+        asker = band
+        # Translators: %(asker)s is who asked (the band, venue or client), %(owner)s the same name in the
+        # possessive ("The Night Owls'", "Kellerbar's"); a translation may use either. %(band)s is the band.
+        message = ngettext_lazy(
+            "%(owner)s application to %(gig)s has waited %(count)s day for your answer.",
+            "%(owner)s application to %(gig)s has waited %(count)s days for your answer.",
+            days,
+        )
     elif booking.kind == Kind.OFFER:
-        what = f"{_possessive(booking.venue.name)} offer for {band} to {booking_summary(booking)}"
+        asker = booking.venue.name
+        # Translators: %(asker)s is the venue, %(owner)s its name in the possessive ("Kellerbar's").
+        message = ngettext_lazy(
+            "%(owner)s offer for %(band)s to %(gig)s has waited %(count)s day for your answer.",
+            "%(owner)s offer for %(band)s to %(gig)s has waited %(count)s days for your answer.",
+            days,
+        )
     else:
-        what = f"{_possessive(booking.client.name)} request for {band} to {booking_summary(booking)}"
-    return f"{what} has waited {days} days for your answer."
+        asker = booking.client.name
+        # Translators: %(asker)s is the client, %(owner)s their name in the possessive ("Sam's").
+        message = ngettext_lazy(
+            "%(owner)s request for %(band)s to %(gig)s has waited %(count)s day for your answer.",
+            "%(owner)s request for %(band)s to %(gig)s has waited %(count)s days for your answer.",
+            days,
+        )
+    return lazy_text(
+        message, asker=asker, owner=_possessive(asker), band=band, gig=booking_summary(booking), count=days
+    )
 
 
 def waiting_reminders_send(*, now: dt.datetime | None = None) -> int:

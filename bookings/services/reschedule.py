@@ -15,12 +15,14 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
-from accounts.services import notifications_create
-from accounts.timezones import when_text
+from accounts.services import WHEN, lazy_text, notifications_create
+from accounts.timezones import when_text, when_text_lazy
 from bands.models import Band
 from bands.services import band_gig_block_move
 
@@ -35,7 +37,7 @@ Status = Booking.Status
 Open = RescheduleProposal.Status.OPEN
 
 
-def _notify(booking: Booking, text: str, *, by: User, kind: str, key: str) -> None:
+def _notify(booking: Booking, text: str | Promise, *, by: User, kind: str, key: str) -> None:
     """Tell both sides (never the actor) of a proposal or its answer; `{when}` reads the gig's times."""
     notifications_create(
         recipients=booking_people(booking),
@@ -132,8 +134,17 @@ def reschedule_propose(
         )
         _notify(
             booking,
-            f"{by.name} proposes new times for {booking.band.name}: {when_text(starts_at, ends_at, booking.zone)} "
-            f"instead of {{when}}. Reason: {reason}",
+            lazy_text(
+                # Translators: %(new)s are the times proposed, %(when)s the gig's times now.
+                gettext_lazy(
+                    "%(name)s proposes new times for %(band)s: %(new)s instead of %(when)s. Reason: %(reason)s"
+                ),
+                name=by.name,
+                band=booking.band.name,
+                new=when_text_lazy(starts_at, ends_at, booking.zone),
+                when=WHEN,
+                reason=reason,
+            ),
             by=by,
             kind="booking_reschedule",
             key=f"reschedule:{proposal.pk}:open",
@@ -194,6 +205,7 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
                 % {"band": band.name, "when": when_text(start, end, booking.zone)}
             )
         old = when_text(booking.starts_at, booking.ends_at, booking.zone)
+        was = when_text_lazy(booking.starts_at, booking.ends_at, booking.zone)  # in each recipient's language
         try:
             with transaction.atomic():
                 booking.starts_at, booking.ends_at = start, end
@@ -220,7 +232,13 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
         booking_notify(
             booking,
             booking_people(booking),
-            f"Rescheduled: {band.name} now plays on {{when}} (was {old}).",
+            lazy_text(
+                # Translators: %(when)s are the gig's new times, %(was)s its times before.
+                gettext_lazy("Rescheduled: %(band)s now plays on %(when)s (was %(was)s)."),
+                band=band.name,
+                when=WHEN,
+                was=was,
+            ),
             actor=by,
             event="rescheduled",
         )
@@ -240,6 +258,18 @@ def reschedule_withdraw(*, proposal: RescheduleProposal, by: User, now=None) -> 
     if _side(proposal.booking, by) != proposal.side:
         raise BookingPermissionError(_("Only the side that proposed these times can withdraw them."))
     return _close(proposal, by=by, to=RescheduleProposal.Status.WITHDRAWN, note="", now=now)
+
+
+def _closed_text(booking: Booking, *, to: str, note: str) -> Promise:
+    """What both sides read when a proposal of new times is declined (with the answer's note) or withdrawn."""
+    if to == RescheduleProposal.Status.WITHDRAWN:
+        message = gettext_lazy("The new times for %(band)s were withdrawn: the gig stays on %(when)s.")
+    elif note:
+        # Translators: %(note)s is what the person declining wrote.
+        message = gettext_lazy("The new times for %(band)s were declined (%(note)s): the gig stays on %(when)s.")
+    else:
+        message = gettext_lazy("The new times for %(band)s were declined: the gig stays on %(when)s.")
+    return lazy_text(message, band=booking.band.name, note=note, when=WHEN)
 
 
 def _close(proposal: RescheduleProposal, *, by: User, to: str, note: str, now) -> RescheduleProposal:
@@ -266,7 +296,7 @@ def _close(proposal: RescheduleProposal, *, by: User, to: str, note: str, now) -
         )
         _notify(
             booking,
-            f"The new times for {booking.band.name} were {word}{because}: the gig stays on {{when}}.",
+            _closed_text(booking, to=to, note=note),
             by=by,
             kind="booking_rescheduled",
             key=f"reschedule:{proposal.pk}:{to}",

@@ -18,12 +18,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext_lazy
 
 from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
-from accounts.services import notifications_create
+from accounts.services import WHEN, lazy_text, notifications_create
 from accounts.timezones import validate_time_zone
 from bands.links import link_clean
 from bands.models import ApprovalStatus, Band, Currency, Genre
@@ -209,12 +211,21 @@ def show_host(
         booking_notify(
             booking,
             booking_people(booking),
-            f"Booked: {band.name} hosts “{slot.title}” – {booking_summary(booking)}.",
+            lazy_text(
+                gettext_lazy("Booked: %(band)s hosts “%(title)s” – %(gig)s."),
+                band=band.name,
+                title=slot.title,
+                gig=booking_summary(booking),
+            ),
             actor=by,
             event="booked",
         )
         show_event_emit(event="show.created", slot=slot, bookings=[booking])
     return slot
+
+
+# Where a show without a title is, read in each recipient's language (Slot.place_label).
+place_label_lazy = lazy(lambda slot: slot.place_label, str)
 
 
 # ---- Who fills the support places ----------------------------------------------------------------
@@ -267,8 +278,18 @@ def show_support_ask(*, slot: Slot, by: User, places: int, now=None) -> Slot:
         notifications_create(
             recipients=venue_team(slot.venue_id),
             kind="show_support_asked",
-            text=f"{headliner.band.name} asks to fill {places} support place{'s' if places != 1 else ''} of "
-            f"“{slot.title or 'your slot'}” on {{when}}.",
+            text=lazy_text(
+                # Translators: %(title)s is the slot's title (or "your slot"), %(when)s its times.
+                ngettext_lazy(
+                    "%(band)s asks to fill %(count)s support place of “%(title)s” on %(when)s.",
+                    "%(band)s asks to fill %(count)s support places of “%(title)s” on %(when)s.",
+                    places,
+                ),
+                band=headliner.band.name,
+                count=places,
+                title=slot.title or pgettext_lazy("a slot without a title", "your slot"),
+                when=WHEN,
+            ),
             link=f"/shows/{slot.pk}/manage/",
             key=f"show:{slot.pk}:support_asked:{now.isoformat()}",
             actor=by,
@@ -313,9 +334,15 @@ def show_support_picker_set(*, slot: Slot, by: User, picker: str, now=None) -> S
             notifications_create(
                 recipients=band_managers(headliner.band_id),
                 kind="show_support_asked",
-                text=f"{slot.venue.name} "
-                + ("lets you fill" if allowed else "fills")
-                + f" the support places of “{slot.title or 'the slot'}” on {{when}}.",
+                text=lazy_text(
+                    # Translators: %(title)s is the slot's title (or "the slot"), %(when)s its times.
+                    gettext_lazy("%(venue)s lets you fill the support places of “%(title)s” on %(when)s.")
+                    if allowed
+                    else gettext_lazy("%(venue)s fills the support places of “%(title)s” on %(when)s."),
+                    venue=slot.venue.name,
+                    title=slot.title or pgettext_lazy("a slot without a title", "the slot"),
+                    when=WHEN,
+                ),
                 link=f"/shows/{slot.pk}/manage/",
                 key=f"show:{slot.pk}:picker:{picker}:{now.isoformat()}",
                 actor=by,
@@ -363,6 +390,7 @@ def show_support_call_set(*, slot: Slot, by: User, places: int, now=None) -> Slo
         slot.support_places = total
         if places == 0:
             note = _("The host closed the support call of “%(title)s”.") % {"title": slot.title}
+            closed = lazy_text(gettext_lazy("The host closed the support call of “%(title)s”."), title=slot.title)
             pending = (
                 Booking.objects.select_for_update(of=("self",))
                 .select_related("band", "venue")
@@ -374,8 +402,12 @@ def show_support_call_set(*, slot: Slot, by: User, places: int, now=None) -> Slo
                 booking_notify(
                     booking,
                     band_managers(booking.band_id),
-                    _("Declined: %(band)s to %(what)s. %(note)s")
-                    % {"band": booking.band.name, "what": booking_summary(booking), "note": note},
+                    lazy_text(
+                        gettext_lazy("Declined: %(band)s to %(what)s. %(note)s"),
+                        band=booking.band.name,
+                        what=booking_summary(booking),
+                        note=closed,
+                    ),
                     actor=by,
                     event="declined",
                 )
@@ -598,9 +630,16 @@ def show_running_order_set(
             notifications_create(
                 recipients=booking_people(booking),
                 kind="show_bill",
-                text=f"{booking.band.name} plays {booking.set_starts_at.astimezone(zone):%H:%M}–"
-                f"{booking.set_ends_at.astimezone(zone):%H:%M} ({zone.key}), load-in "
-                f"{booking.load_in_at.astimezone(zone):%H:%M}: {booking_summary(booking)}.",
+                text=lazy_text(
+                    # Translators: a band's place in a show's running order; %(zone)s is the time zone of the times.
+                    gettext_lazy("%(band)s plays %(start)s–%(end)s (%(zone)s), load-in %(load_in)s: %(gig)s."),
+                    band=booking.band.name,
+                    start=time_format(booking.set_starts_at.astimezone(zone), "CLOCK_FORMAT"),
+                    end=time_format(booking.set_ends_at.astimezone(zone), "CLOCK_FORMAT"),
+                    zone=zone.key,
+                    load_in=time_format(booking.load_in_at.astimezone(zone), "CLOCK_FORMAT"),
+                    gig=booking_summary(booking),
+                ),
                 link=f"/shows/{slot.pk}/",
                 key=f"show:{slot.pk}:bill:{booking.pk}:{booking.sequence}",
                 actor=by,
@@ -647,7 +686,13 @@ def bill_message_post(*, slot: Slot, by: User, body: str, now=None) -> BillMessa
         notifications_create(
             recipients=bill_people(slot),
             kind="bill_message",
-            text=f"{by.name} on the bill of “{slot.title or slot.place_label}”: {body[:120]}",
+            text=lazy_text(
+                # Translators: a new message in the thread of a show's bill; %(message)s is its first words.
+                gettext_lazy("%(name)s on the bill of “%(show)s”: %(message)s"),
+                name=by.name,
+                show=slot.title or place_label_lazy(slot),
+                message=body[:120],
+            ),
             link=f"/shows/{slot.pk}/bill/#bill-{message.pk}",
             key=f"bill:{message.pk}",
             actor=by,

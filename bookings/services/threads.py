@@ -15,13 +15,14 @@ import math
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.ratelimit import LimitReached
-from accounts.services import notifications_create
+from accounts.services import WHEN, lazy_text, notifications_create
 
 from ..models import Booking, Message, ThreadRead
 from ..selectors.threads import thread_participants, thread_side, thread_standing
@@ -61,13 +62,22 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _gig_words(booking: Booking) -> str:
-    """ "the gig at Kellerbar on {when}", "the wedding at Gut Kleinow on {when}"."""
+def _gig_words(booking: Booking) -> Promise:
+    """ "the gig at Kellerbar on {when}", "the wedding at Gut Kleinow on {when}": the %(gig)s of a
+    message's notification, read in each recipient's language."""
     if booking.venue_id:
-        return f"the gig at {booking.venue.name} on {{when}}"
-    what = (booking.event_type or "private event").lower()
-    at = f" at {booking.location}" if booking.location else ""
-    return f"the {what}{at} on {{when}}"
+        # Translators: the end of "Sam wrote about %(gig)s: …"; %(venue)s is the venue, %(when)s the gig's times.
+        return lazy_text(gettext_lazy("the gig at %(venue)s on %(when)s"), venue=booking.venue.name, when=WHEN)
+    event, place = booking.event_type.lower(), booking.location
+    if event and place:
+        # Translators: the end of "Sam wrote about %(gig)s: …"; %(event)s is the kind of event the client
+        # typed (e.g. "wedding").
+        return lazy_text(gettext_lazy("the %(event)s at %(place)s on %(when)s"), event=event, place=place, when=WHEN)
+    if event:
+        return lazy_text(gettext_lazy("the %(event)s on %(when)s"), event=event, when=WHEN)
+    if place:
+        return lazy_text(gettext_lazy("the private event at %(place)s on %(when)s"), place=place, when=WHEN)
+    return lazy_text(gettext_lazy("the private event on %(when)s"), when=WHEN)
 
 
 def _snippet(body: str) -> str:
@@ -119,11 +129,23 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
             )
         message = Message.objects.create(booking=booking, author=by, body=body)
         thread_mark_read(booking=booking, user=by, up_to_id=message.pk)
-        who = f"{by.name} ({side.name or 'client'})" if side.key else by.name
+        if side.key and side.name:
+            who = f"{by.name} ({side.name})"
+        elif side.key:
+            # Translators: the writer of a message in a booking's thread, who is the client.
+            who = lazy_text(gettext_lazy("%(name)s (client)"), name=by.name)
+        else:
+            who = by.name
         notifications_create(
             recipients=thread_participants(booking),
             kind="message",
-            text=f"{who} wrote about {_gig_words(booking)}: “{_snippet(body)}”",
+            text=lazy_text(
+                # Translators: a new message in a booking's thread; %(message)s is its first words.
+                gettext_lazy("%(who)s wrote about %(gig)s: “%(message)s”"),
+                who=who,
+                gig=_gig_words(booking),
+                message=_snippet(body),
+            ),
             link=f"{link_of(booking)}#thread",
             key=f"message:{message.pk}",
             actor=by,

@@ -9,12 +9,13 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.services import email_queue
+from accounts.services import email_queue, language_for_email, lazy_text
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band
 from bands.selectors import band_managers
@@ -46,6 +47,21 @@ Role = Booking.Role
 OFFER_INVITE_DAYS = 14
 # The same offer by email this recently is the invite already sent.
 REPEAT_WINDOW = timedelta(minutes=10)
+
+
+# What the bands of a cancelled slot read, by (a band's own show?, was the band booked on it?).
+SLOT_CANCELLED = {
+    (False, True): gettext_lazy(
+        "%(canceller)s cancelled the slot %(band)s was booked for: %(gig)s. Reason: %(reason)s"
+    ),
+    (False, False): gettext_lazy(
+        "%(canceller)s cancelled the slot %(band)s was waiting for: %(gig)s. Reason: %(reason)s"
+    ),
+    (True, True): gettext_lazy("%(canceller)s cancelled the show %(band)s was booked for: %(gig)s. Reason: %(reason)s"),
+    (True, False): gettext_lazy(
+        "%(canceller)s cancelled the show %(band)s was waiting for: %(gig)s. Reason: %(reason)s"
+    ),
+}
 
 
 def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
@@ -96,9 +112,13 @@ def slot_cancel(*, slot: Slot, by: User, reason: str, now=None) -> Slot:
             booking_notify(
                 booking,
                 people,
-                f"{canceller} cancelled the {what} {booking.band.name} was "
-                f"{'booked' if booking.status == Status.CANCELLED else 'waiting'} for: {booking_summary(booking)}. "
-                f"Reason: {reason}",
+                lazy_text(
+                    SLOT_CANCELLED[slot.is_hosted, booking.status == Status.CANCELLED],
+                    canceller=canceller,
+                    band=booking.band.name,
+                    gig=booking_summary(booking),
+                    reason=reason,
+                ),
                 actor=by,
                 event="slot_cancelled",
             )
@@ -189,16 +209,18 @@ def offer_invite_create(
             "venue": slot.venue,
             "inviter": by,
             "link": link,
-            "when": when_text(slot.starts_at, slot.ends_at, zone),
-            "expires": date_format(timezone.localtime(invite.expires_at, zone), "MOMENT_LONG_FORMAT"),
             "zone": zone.key,
         }
-        message_ = EmailMultiAlternatives(
-            subject=f"{slot.venue.name} offers you a gig on StageSlot",
-            body=render_to_string("bookings/email/offer_invite.txt", context),
-            to=[invite.email],
-        )
-        message_.attach_alternative(render_to_string("bookings/email/offer_invite.html", context), "text/html")
+        # In the language of the account with that address, if there is one; else the site's.
+        with translation.override(language_for_email(invite.email)):
+            context["when"] = when_text(slot.starts_at, slot.ends_at, zone)
+            context["expires"] = date_format(timezone.localtime(invite.expires_at, zone), "MOMENT_LONG_FORMAT")
+            message_ = EmailMultiAlternatives(
+                subject=gettext("%(venue)s offers you a gig on StageSlot") % {"venue": slot.venue.name},
+                body=render_to_string("bookings/email/offer_invite.txt", context),
+                to=[invite.email],
+            )
+            message_.attach_alternative(render_to_string("bookings/email/offer_invite.html", context), "text/html")
         email_queue(message=message_)
     return invite
 
@@ -264,7 +286,11 @@ def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -
         booking_notify(
             booking,
             venue_team(slot.venue_id),
-            f"{band.name} joined StageSlot and has your offer to {booking_summary(booking)} waiting for their answer.",
+            lazy_text(
+                gettext_lazy("%(band)s joined StageSlot and has your offer to %(gig)s waiting for their answer."),
+                band=band.name,
+                gig=booking_summary(booking),
+            ),
             actor=by,
             event="invite_claimed",
         )

@@ -29,14 +29,14 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
 from accounts.queue import task_queue
 from accounts.scheduling import scheduling_day_problem, scheduling_today
-from accounts.services import NotificationItem, notifications_create_many
-from accounts.timezones import validate_time_zone, when_text
+from accounts.services import NotificationItem, lazy_text, notifications_create_many
+from accounts.timezones import validate_time_zone, when_text, when_text_lazy
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import band_managers, bands_managers
 from bands.services import band_gig_block_add, band_gig_block_remove, gig_window
@@ -64,6 +64,7 @@ from .notices import (
     booking_notify,
     booking_people,
     booking_summary,
+    kind_text,
     link_of,
     where_text,
 )
@@ -420,7 +421,7 @@ def booking_apply(
         booking_notify(
             booking,
             band_managers(picker_id) if picker_id else venue_team(slot.venue_id),
-            f"{band.name} applied to {booking_summary(booking)}.",
+            lazy_text(gettext_lazy("%(band)s applied to %(gig)s."), band=band.name, gig=booking_summary(booking)),
             actor=by,
             event="created",
             actions=True,
@@ -467,7 +468,12 @@ def booking_offer(
         booking_notify(
             booking,
             band_managers(band.pk),
-            f"{slot.venue.name} offers {band.name} a slot: {booking_summary(booking)}.",
+            lazy_text(
+                gettext_lazy("%(venue)s offers %(band)s a slot: %(gig)s."),
+                venue=slot.venue.name,
+                band=band.name,
+                gig=booking_summary(booking),
+            ),
             actor=by,
             event="created",
             actions=True,
@@ -585,7 +591,12 @@ def booking_request(
         booking_notify(
             booking,
             band_managers(band.pk),
-            f"{client.name} asks {band.name} to {booking_summary(booking)}.",
+            lazy_text(
+                gettext_lazy("%(client)s asks %(band)s to %(gig)s."),
+                client=client.name,
+                band=band.name,
+                gig=booking_summary(booking),
+            ),
             actor=client,
             event="created",
             actions=True,
@@ -643,10 +654,18 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
                 booked_when[loser.time_zone] = when_text(winner.starts_at, winner.ends_at, loser.zone)
             # Both sides of the loser read this: the time, not where (another venue, a private address).
             note = f"Declined automatically: {band.name} is now booked {booked_when[loser.time_zone]}, which overlaps."
+            reason = lazy_text(
+                # Translators: why a booking was declined automatically; %(when)s are the times of the gig booked.
+                gettext_lazy("%(band)s is now booked %(when)s, which overlaps."),
+                band=band.name,
+                when=when_text_lazy(winner.starts_at, winner.ends_at, loser.zone),
+            )
         elif loser.role == Role.HEADLINER:
             note = "Declined automatically: the headliner place went to another band."
+            reason = gettext_lazy("the headliner place went to another band.")
         else:
             note = "Declined automatically: every support place has been filled."
+            reason = gettext_lazy("every support place has been filled.")
         note = note[:500]
         events.append(
             BookingEvent(booking=loser, actor=by, from_status=loser.status, to_status=Status.DECLINED, note=note)
@@ -663,8 +682,19 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
             NotificationItem(
                 recipients=asking + answering,
                 kind="booking_declined",
-                text=f"Declined automatically: the {loser.get_kind_display().lower()} for {loser.band.name} to "
-                f"{booking_summary(loser)} – {note.split(': ', 1)[1]}",
+                text=kind_text(
+                    loser,
+                    application=gettext_lazy(
+                        "Declined automatically: the application for %(band)s to %(gig)s – %(reason)s"
+                    ),
+                    offer=gettext_lazy("Declined automatically: the offer for %(band)s to %(gig)s – %(reason)s"),
+                    request=gettext_lazy(
+                        "Declined automatically: the private request for %(band)s to %(gig)s – %(reason)s"
+                    ),
+                    band=loser.band.name,
+                    gig=booking_summary(loser),
+                    reason=reason,
+                ),
                 link=link_of(loser),
                 key=f"booking:{loser.uid}:declined:{loser.sequence}",
                 starts_at=loser.starts_at,
@@ -878,7 +908,7 @@ def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = Fal
         booking_notify(
             booking,
             booking_people(booking),
-            f"Booked: {band.name} will {booking_summary(booking)}.",
+            lazy_text(gettext_lazy("Booked: %(band)s will %(gig)s."), band=band.name, gig=booking_summary(booking)),
             actor=by,
             event="booked",
         )
@@ -907,11 +937,21 @@ def booking_decline(*, booking: Booking, by: User, reason: str = "", now=None) -
         if booking.status != Status.PENDING:
             raise _stale(booking)
         booking_transition(booking, Status.DECLINED, actor=by, note=reason or "Declined", now=now)
-        because = f" Reason: {reason}" if reason else ""
+        if reason:
+            text = lazy_text(
+                gettext_lazy("Declined: %(band)s to %(gig)s. Reason: %(reason)s"),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+                reason=reason,
+            )
+        else:
+            text = lazy_text(
+                gettext_lazy("Declined: %(band)s to %(gig)s."), band=booking.band.name, gig=booking_summary(booking)
+            )
         booking_notify(
             booking,
             asking_people(booking),
-            f"Declined: {booking.band.name} to {booking_summary(booking)}.{because}",
+            text,
             actor=by,
             event="declined",
         )
@@ -950,8 +990,14 @@ def booking_withdraw(*, booking: Booking, by: User, now=None) -> Booking:
         booking_notify(
             booking,
             answering_people(booking),
-            f"Withdrawn: the {booking.get_kind_display().lower()} for {booking.band.name} to "
-            f"{booking_summary(booking)}.",
+            kind_text(
+                booking,
+                application=gettext_lazy("Withdrawn: the application for %(band)s to %(gig)s."),
+                offer=gettext_lazy("Withdrawn: the offer for %(band)s to %(gig)s."),
+                request=gettext_lazy("Withdrawn: the private request for %(band)s to %(gig)s."),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+            ),
             actor=by,
             event="withdrawn",
         )
@@ -1021,7 +1067,12 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Book
         booking_notify(
             booking,
             booking_people(booking),
-            f"Cancelled: {booking.band.name} to {booking_summary(booking)}. Reason: {reason}",
+            lazy_text(
+                gettext_lazy("Cancelled: %(band)s to %(gig)s. Reason: %(reason)s"),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+                reason=reason,
+            ),
             actor=by,
             event="cancelled",
         )
@@ -1107,8 +1158,14 @@ def bookings_expire(*, now=None) -> int:
             booking_notify(
                 booking,
                 asking_people(booking) + answering_people(booking),
-                f"{booking.band.name}: the {booking.get_kind_display().lower()} to {booking_summary(booking)} "
-                "was never answered and has lapsed.",
+                kind_text(
+                    booking,
+                    application=gettext_lazy("%(band)s: the application to %(gig)s was never answered and has lapsed."),
+                    offer=gettext_lazy("%(band)s: the offer to %(gig)s was never answered and has lapsed."),
+                    request=gettext_lazy("%(band)s: the private request to %(gig)s was never answered and has lapsed."),
+                    band=booking.band.name,
+                    gig=booking_summary(booking),
+                ),
                 actor=None,
                 event="expired",
             )

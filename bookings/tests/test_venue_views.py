@@ -528,7 +528,7 @@ def test_support_places_cannot_drop_below_those_booked(client, venue, slot):
     url = reverse("bookings:slot_manage", args=[venue.slug, slot.pk])
     response = client.post(url, edit_data(slot, support_places="0"))
     assert response.status_code == 400
-    assert "1 support acts are booked" in response.content.decode()
+    assert "1 support act is booked" in response.content.decode()
 
 
 def test_cancelling_needs_a_reason_and_tells_every_band(client, venue, slot):
