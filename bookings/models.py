@@ -20,6 +20,7 @@ from bands.models import Band, BandBlock, Currency, Package
 from venues.models import Slot, Venue
 
 from .constraints import PostgresExclusionConstraint
+from .models_quotes import Quote  # noqa: F401  (one of this app's models, in a file of its own)
 
 
 class TsTzRange(Func):
@@ -80,6 +81,15 @@ class Booking(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     fee = models.PositiveIntegerField(null=True, blank=True)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    # The quote both sides agreed on (its terms are the deal; `fee` and `currency` are copied from it).
+    agreed_quote = models.ForeignKey(
+        "bookings.Quote",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agreed quote"),
+    )
     message = models.TextField(blank=True, max_length=2000)
     # Private events
     event_type = models.CharField(max_length=60, blank=True)
@@ -460,6 +470,11 @@ class Webhook(models.Model):
         SHOW_LINE_UP_CHANGED = "show.line_up_changed", _("An act leaves a show's bill (its gig is cancelled)")
         FILE_ADDED = "file.added", _("A file (or a new version of one) is shared on a booking")
         REVIEW_PUBLISHED = "review.published", _("The reviews of a gig are published")
+        QUOTE_PROPOSED = "quote.proposed", _("Terms are proposed for a booking")
+        QUOTE_COUNTERED = "quote.countered", _("Terms are countered with new ones")
+        QUOTE_ACCEPTED = "quote.accepted", _("Terms are accepted (a pending booking is booked with them)")
+        QUOTE_DECLINED = "quote.declined", _("Terms are declined")
+        QUOTE_LAPSED = "quote.lapsed", _("Terms lapse without an answer")
 
     band = models.ForeignKey(Band, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .services import alerts, feeds, reminders, webhooks, workflow
+from .services import alerts, feeds, quotes, reminders, webhooks, workflow
 
 
 @shared_task
@@ -23,6 +23,12 @@ def bookings_complete_task() -> int:
 def bookings_expire_task() -> int:
     """Every few minutes: pending bookings whose start has passed lapse (declined, both sides told)."""
     return workflow.bookings_expire()
+
+
+@shared_task
+def quotes_lapse_task() -> int:
+    """Every few minutes: open quotes past their time lapse (both sides told)."""
+    return quotes.quotes_lapse()
 
 
 @shared_task(ignore_result=True)

@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -847,7 +848,14 @@ def booking_stand_in_plan(*, booking: Booking, by: User, now=None) -> Booking:
     return booking
 
 
-def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = False) -> Booking:
+def booking_accept(
+    *,
+    booking: Booking,
+    by: User,
+    now=None,
+    stand_in: bool = False,
+    terms: Callable[[Booking], None] | None = None,
+) -> Booking:
     """Accept a pending booking on behalf of the side that did not ask (the venue for an application,
     the band's leaders and admins for an offer or a request).
 
@@ -861,9 +869,15 @@ def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = Fal
     earlier for the other side's accept); recorded in the audit log. On success the booking, the slot's place
     and the band's members' busy time commit in one transaction, which holds the band lock briefly;
     every pending booking it makes impossible is declined right after, in a second one.
+
+    `terms`: the accept is the acceptance of a quote (bookings.services.quotes.quote_accept), which has
+    checked that `by` answers the other side's terms; so the side that asked may accept too, since the
+    answering side agreed by quoting or accepts now. `terms(booking)` runs under the same locks, after
+    every check and before the booking is booked; a BookingError it raises refuses the accept whole.
     """
     now = now or timezone.now()
-    _check_answerer(booking, by)
+    if terms is None:
+        _check_answerer(booking, by)
     if stand_in and not manages_band_of(booking, by):
         raise BookingPermissionError(_("Only the band's leaders and admins can accept with a stand-in."))
     _check_not_decided(booking)
@@ -883,6 +897,8 @@ def booking_accept(*, booking: Booking, by: User, now=None, stand_in: bool = Fal
             if not (stand_in or booking.stand_in_planned):
                 check_members_free(band, booking.starts_at, booking.ends_at, booking.zone, point=point)
             note = stand_in_note(band, busy, booking.zone)
+        if terms is not None:
+            terms(booking)
         try:
             with transaction.atomic():
                 booking_transition(booking, Status.BOOKED, actor=by, note=note, now=now)

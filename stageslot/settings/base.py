@@ -267,6 +267,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "bookings.tasks.webhook_deliveries_requeue_task",
         "schedule": 60.0,
     },
+    # Quotes past their time lapse; both sides are told.
+    "bookings-quotes-lapse": {
+        "task": "bookings.tasks.quotes_lapse_task",
+        "schedule": crontab(minute="3-59/5"),
+    },
     "bookings-complete": {
         "task": "bookings.tasks.bookings_complete_task",
         "schedule": crontab(minute="*/5"),
@@ -367,6 +372,8 @@ STAGESLOT_RATE_LIMITS = {
 # time and the last date of a repeating rule, a band's rehearsal or hold – counted in days from
 # today: three years and a leap day. Every form names the last date allowed (accounts/scheduling.py,
 # docs/decisions/0014-abuse-and-faults.md).
+# How long a quote (proposed deal terms) stays open for the other side's answer.
+QUOTE_DAYS = env.int("STAGESLOT_QUOTE_DAYS", default=7)
 STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS", default=3 * 365 + 1)
 
 # --- Email -------------------------------------------------------------------

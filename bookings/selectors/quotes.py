@@ -1,0 +1,248 @@
+"""Reads of quotes: a booking's versions, who may answer, the terms in words and what changed between
+two versions (shown on the booking page, in notifications and in the API)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.models import User
+
+from ..models import Booking, Quote
+from .bookings import side_of
+
+Deal = Quote.Deal
+# Booking kinds whose two sides negotiate terms (a host's own show has nobody to answer it).
+QUOTED_KINDS = (Booking.Kind.APPLICATION, Booking.Kind.OFFER, Booking.Kind.REQUEST)
+
+
+def quotes_of(*, booking: Booking) -> QuerySet[Quote]:
+    """Every version of `booking`'s quotes, newest first, with who proposed and who answered them."""
+    return (
+        Quote.objects.filter(booking=booking).select_related("proposed_by", "answered_by").order_by("-version", "-pk")
+    )
+
+
+def quote_of(*, booking: Booking, pk: int) -> Quote | None:
+    """One quote of `booking` (None when it is another booking's or does not exist)."""
+    return Quote.objects.filter(booking=booking, pk=pk).select_related("booking", "proposed_by").first()
+
+
+def quote_for_viewer(*, pk: int, user: User) -> Quote | None:
+    """A quote whose booking `user` takes part in (a member of the band, the venue's staff, the client)."""
+    from .bookings import booking_for_viewer
+
+    booking_uid = Quote.objects.filter(pk=pk).values_list("booking__uid", flat=True).first()
+    if booking_uid is None:
+        return None
+    booking = booking_for_viewer(uid=booking_uid, user=user)
+    if booking is None:
+        return None
+    quote = Quote.objects.select_related("proposed_by", "answered_by").get(pk=pk)
+    quote.booking = booking
+    return quote
+
+
+def counterpart_side(booking: Booking) -> str:
+    """The side that negotiates with the band: the client, the headliner that picks support acts, or
+    the venue."""
+    if booking.kind == Booking.Kind.REQUEST:
+        return "client"
+    if booking.picker_band_id:
+        return "headliner"
+    return "venue"
+
+
+def quote_side_of(booking: Booking, user: User) -> str | None:
+    """The side `user` proposes and answers terms for: "band" (leaders and admins) or the counterpart
+    (see counterpart_side); None when they may do neither."""
+    if booking.kind not in QUOTED_KINDS:
+        return None
+    side = side_of(booking, user)
+    return side if side in ("band", counterpart_side(booking)) else None
+
+
+# ---- Terms in words ---------------------------------------------------------------------------
+
+
+def amount_text(minor: int) -> str:
+    """ "1,250", "12.50": an amount in minor units, in the reader's locale (cents only when there are some)."""
+    decimals = 2 if minor % 100 else 0
+    return number_format(Decimal(minor) / 100, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+def money_text(minor: int | None, currency: str) -> str:
+    """ "1,250 EUR", "12.50 EUR": an amount in minor units, in the reader's locale, with its currency."""
+    if minor is None:
+        return ""
+    amount = amount_text(minor)
+    # Translators: an amount and its currency code, e.g. "1,250 EUR".
+    return _("%(amount)s %(currency)s") % {"amount": amount, "currency": currency}
+
+
+money_text_lazy = lazy(money_text, str)
+
+
+def deal_text(quote: Quote) -> str:
+    """The deal in a phrase: "a fee of 800 EUR", "70 % of the door", "800 EUR versus 70 % of the door"."""
+    fee = money_text(quote.fee_minor, quote.currency)
+    if quote.deal == Deal.DOOR:
+        return _("%(percent)s %% of the door") % {"percent": quote.door_percent}
+    if quote.deal == Deal.VERSUS:
+        # Translators: a guarantee versus a share of the door, whichever is higher.
+        return _("%(fee)s versus %(percent)s %% of the door") % {"fee": fee, "percent": quote.door_percent}
+    return _("a fee of %(fee)s") % {"fee": fee}
+
+
+deal_text_lazy = lazy(deal_text, str)
+
+
+def door_estimate_minor(quote: Quote) -> int | None:
+    """What the band would earn from a full house, before costs: the door share of ticket price × capacity,
+    or the guarantee when that is higher (versus). None without a ticket price and capacity."""
+    if quote.deal == Deal.FLAT or not quote.ticket_price_minor or not quote.capacity or not quote.door_percent:
+        return None
+    share = quote.ticket_price_minor * quote.capacity * quote.door_percent // 100
+    if quote.deal == Deal.VERSUS and quote.fee_minor:
+        return max(share, quote.fee_minor)
+    return share
+
+
+def balance_text(quote: Quote) -> str:
+    if quote.deposit_percent >= 100:
+        return _("Everything is paid as the deposit.")
+    if quote.balance_due_days == 0:
+        return _("The balance is due on the day of the gig.")
+    return ngettext(
+        "The balance is due %(days)d day before the gig.",
+        "The balance is due %(days)d days before the gig.",
+        quote.balance_due_days,
+    ) % {"days": quote.balance_due_days}
+
+
+def window_text(days: int, percent: int) -> str:
+    """One cancellation window: "Cancelled 30 days or more before: 100 % back"."""
+    if days == 0:
+        return _("Cancelled on the day: %(percent)d %% back") % {"percent": percent}
+    return ngettext(
+        "Cancelled %(days)d day or more before: %(percent)d %% back",
+        "Cancelled %(days)d days or more before: %(percent)d %% back",
+        days,
+    ) % {"days": days, "percent": percent}
+
+
+def windows_text(quote: Quote) -> list[str]:
+    """Every window in words, then what is left after the last one."""
+    rows = [window_text(w["days"], w["refund_percent"]) for w in quote.cancel_windows]
+    if not quote.cancel_windows:
+        return [_("No refund on cancellation.")]
+    last = quote.cancel_windows[-1]
+    if last["days"] > 0:
+        rows.append(_("Cancelled later: nothing back"))
+    return rows
+
+
+INCLUDED = (
+    ("sound", gettext_lazy("Sound")),
+    ("backline", gettext_lazy("Backline")),
+    ("hospitality", gettext_lazy("Hospitality")),
+    ("accommodation", gettext_lazy("Accommodation")),
+    ("travel", gettext_lazy("Travel")),
+)
+
+
+def included_labels(quote: Quote) -> list[str]:
+    return [str(label) for name, label in INCLUDED if getattr(quote, name)]
+
+
+# ---- What changed between two versions ---------------------------------------------------------
+
+
+def _yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+def _percent(value: int | None) -> str:
+    return "–" if value is None else _("%(percent)d %%") % {"percent": value}
+
+
+def quote_changes(old: Quote, new: Quote) -> list[str]:
+    """Each term that differs from `old` to `new`, in words: "Fee 800 → 650 EUR", "Deposit 30 % → 50 %"."""
+    changes = []
+    if old.deal != new.deal:
+        changes.append(_("Deal %(old)s → %(new)s") % {"old": old.get_deal_display(), "new": new.get_deal_display()})
+    if (old.fee_minor, old.currency) != (new.fee_minor, new.currency):
+        if old.currency == new.currency and old.fee_minor is not None and new.fee_minor is not None:
+            changes.append(
+                # Translators: two amounts in the same currency, e.g. "Fee 800 → 650 EUR".
+                _("Fee %(old)s → %(new)s %(currency)s")
+                % {
+                    "old": amount_text(old.fee_minor),
+                    "new": amount_text(new.fee_minor),
+                    "currency": new.currency,
+                }
+            )
+        else:
+            changes.append(
+                _("Fee %(old)s → %(new)s")
+                % {
+                    "old": money_text(old.fee_minor, old.currency) or "–",
+                    "new": money_text(new.fee_minor, new.currency) or "–",
+                }
+            )
+    if old.door_percent != new.door_percent:
+        changes.append(
+            _("Door split %(old)s → %(new)s") % {"old": _percent(old.door_percent), "new": _percent(new.door_percent)}
+        )
+    if (old.ticket_price_minor, old.currency) != (new.ticket_price_minor, new.currency):
+        changes.append(
+            _("Ticket price %(old)s → %(new)s")
+            % {
+                "old": money_text(old.ticket_price_minor, old.currency) or "–",
+                "new": money_text(new.ticket_price_minor, new.currency) or "–",
+            }
+        )
+    if old.capacity != new.capacity:
+        changes.append(_("Capacity %(old)s → %(new)s") % {"old": old.capacity or "–", "new": new.capacity or "–"})
+    if old.deposit_percent != new.deposit_percent:
+        changes.append(
+            _("Deposit %(old)s → %(new)s")
+            % {"old": _percent(old.deposit_percent), "new": _percent(new.deposit_percent)}
+        )
+    if old.balance_due_days != new.balance_due_days:
+        changes.append(
+            # Translators: days before the gig the balance is due, e.g. "Balance due 14 → 7 days before".
+            _("Balance due %(old)d → %(new)d days before") % {"old": old.balance_due_days, "new": new.balance_due_days}
+        )
+    if old.set_minutes != new.set_minutes:
+        changes.append(
+            _("Set length %(old)s → %(new)s min") % {"old": old.set_minutes or "–", "new": new.set_minutes or "–"}
+        )
+    for name, label in INCLUDED:
+        if getattr(old, name) != getattr(new, name):
+            changes.append(
+                # Translators: something included in the deal, e.g. "Backline: no → yes".
+                _("%(what)s: %(old)s → %(new)s")
+                % {"what": label, "old": _yes_no(getattr(old, name)), "new": _yes_no(getattr(new, name))}
+            )
+    if old.included_note != new.included_note:
+        changes.append(_("The note on what is included changed"))
+    if old.cancel_windows != new.cancel_windows:
+        changes.append(_("Cancellation terms changed"))
+    return changes
+
+
+def quote_history(quotes: Sequence[Quote]) -> list[tuple[Quote, list[str]]]:
+    """Newest first, each version with what changed from the one before it (nothing for the first)."""
+    ordered = sorted(quotes, key=lambda q: q.version)
+    rows, previous = [], None
+    for quote in ordered:
+        rows.append((quote, quote_changes(previous, quote) if previous is not None else []))
+        previous = quote
+    return list(reversed(rows))

@@ -1,0 +1,592 @@
+"""Quotes: one side of a booking proposes deal terms, the other accepts, counters or declines.
+
+What must hold, whatever the order of clicks:
+- a booking has at most one open quote (the partial unique constraint stands behind the checks);
+  a counter closes the open one as "countered" in the same transaction as it is written;
+- only the other side answers a quote, and only while it is open and has not expired (the time is
+  checked here, so a quote past its time cannot be accepted before the periodic sweep lapses it);
+- accepting a quote on a pending booking accepts the booking through workflow.booking_accept, under
+  its locks (band, slot, booking, then the quote) and in its transaction: a refusal there (another
+  gig, a taken place, busy members) leaves the quote open and says why. On a booked gig, accepting
+  a quote changes the agreed terms only.
+
+Every write locks the booking row first, then the quote, so two answers to one quote queue and the
+second finds it answered. Both sides are told (never the actor) and the band's and venue's webhooks
+hear of it (`quote.*`) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, fields, replace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from accounts.models import User
+from accounts.services import WHEN, lazy_text, notifications_create
+from bands.models import Currency
+from bands.selectors import band_managers
+
+from ..models import Booking, BookingEvent, Quote
+from ..models_quotes import FEE_CAP_MINOR, MAX_WINDOWS
+from ..selectors.bookings import venue_team
+from ..selectors.quotes import (
+    QUOTED_KINDS,
+    amount_text,
+    counterpart_side,
+    deal_text,
+    deal_text_lazy,
+    money_text,
+    quote_side_of,
+)
+from . import workflow
+from .notices import link_of
+from .webhooks import webhook_events_emit
+from .workflow import BookingConflict, BookingError, BookingPermissionError, too_long_text
+
+Open = Quote.Status.OPEN
+Deal = Quote.Deal
+
+# Cancellation presets: (days before the gig, % refunded) from the most days to the fewest.
+CANCEL_PRESETS: dict[str, tuple[tuple[int, int], ...]] = {
+    "flexible": ((7, 100), (1, 50)),
+    "moderate": ((30, 100), (14, 50)),
+    "strict": ((60, 100), (30, 50)),
+}
+MAX_CAPACITY = 1_000_000
+MAX_BALANCE_DAYS = 365
+MAX_WINDOW_DAYS = 730
+MAX_SET_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a quote proposes; amounts in minor units (cents)."""
+
+    deal: str = Deal.FLAT
+    fee_minor: int | None = None
+    currency: str = Currency.EUR
+    door_percent: int | None = None
+    ticket_price_minor: int | None = None
+    capacity: int | None = None
+    deposit_percent: int = 0
+    balance_due_days: int = 0
+    set_minutes: int | None = None
+    sound: bool = False
+    backline: bool = False
+    hospitality: bool = False
+    accommodation: bool = False
+    travel: bool = False
+    included_note: str = ""
+    # A preset's name, or "custom" with `cancel_windows` as (days, refund %) pairs.
+    cancel_preset: str = "moderate"
+    cancel_windows: tuple[tuple[int, int], ...] = ()
+
+    @classmethod
+    def of(cls, quote: Quote) -> Terms:
+        """A quote's terms, to counter them (the form starts from these)."""
+        values = {f.name: getattr(quote, f.name) for f in fields(cls) if f.name != "cancel_windows"}
+        windows = tuple((w["days"], w["refund_percent"]) for w in quote.cancel_windows)
+        return cls(**values, cancel_windows=windows)
+
+
+def _percent_problem(value: int | None, *, low: int) -> str | None:
+    if value is None or low <= value <= 100:
+        return None
+    return _("Enter a percentage from %(low)d to 100.") % {"low": low}
+
+
+def terms_check(terms: Terms) -> Terms:
+    """The terms as they are kept (presets spelt out); raises ValidationError by field for anything a
+    deal cannot be: a fee of nothing or past 10,000,000, a percentage past 100, a balance due after
+    the gig, cancellation windows out of order or overlapping, an unknown currency."""
+    errors: dict[str, list[str]] = {}
+    if terms.deal not in Deal.values:
+        errors["deal"] = [_("Choose one of the deals listed.")]
+    if terms.currency not in Currency.values:
+        errors["currency"] = [_("Choose one of the currencies listed.")]
+    cap = amount_text(FEE_CAP_MINOR)
+    for name, amount in (("fee_minor", terms.fee_minor), ("ticket_price_minor", terms.ticket_price_minor)):
+        if amount is not None and amount <= 0:
+            errors[name] = [_("Enter an amount above zero.")]
+        elif amount is not None and amount > FEE_CAP_MINOR:
+            errors[name] = [_("That is more than %(cap)s; check the amount.") % {"cap": cap}]
+    if terms.deal in (Deal.FLAT, Deal.VERSUS) and terms.fee_minor is None and "fee_minor" not in errors:
+        errors["fee_minor"] = [_("Enter the fee guaranteed to the band.")]
+    if terms.deal == Deal.DOOR and terms.fee_minor is not None:
+        errors["fee_minor"] = [
+            _("A door split alone has no guarantee: leave the fee empty, or choose guarantee versus door split.")
+        ]
+    if problem := _percent_problem(terms.door_percent, low=1):
+        errors["door_percent"] = [problem]
+    elif terms.deal in (Deal.DOOR, Deal.VERSUS) and terms.door_percent is None:
+        errors["door_percent"] = [_("Enter the band's share of the door in %.")]
+    elif terms.deal == Deal.FLAT and terms.door_percent is not None:
+        errors["door_percent"] = [_("A flat guarantee has no door split: leave it empty, or choose another deal.")]
+    if terms.capacity is not None and not 1 <= terms.capacity <= MAX_CAPACITY:
+        errors["capacity"] = [_("Enter a capacity from 1 to 1,000,000.")]
+    if problem := _percent_problem(terms.deposit_percent, low=0):
+        errors["deposit_percent"] = [problem]
+    if terms.balance_due_days < 0:
+        errors["balance_due_days"] = [_("The balance is due before the gig or on its day, never after it.")]
+    elif terms.balance_due_days > MAX_BALANCE_DAYS:
+        errors["balance_due_days"] = [_("The balance is due at most 365 days before the gig.")]
+    if terms.set_minutes is not None and not 1 <= terms.set_minutes <= MAX_SET_MINUTES:
+        errors["set_minutes"] = [_("A set is 1 minute to 24 hours long.")]
+    note = terms.included_note.strip()
+    if len(note) > 300:
+        errors["included_note"] = [too_long_text(300, len(note))]
+    windows = terms.cancel_windows
+    if terms.cancel_preset in CANCEL_PRESETS:
+        windows = CANCEL_PRESETS[terms.cancel_preset]
+    elif terms.cancel_preset != "custom":
+        errors["cancel_preset"] = [_("Choose one of the cancellation terms listed.")]
+    elif problem := windows_problem(windows):
+        errors["cancel_windows"] = [problem]
+    if errors:
+        raise ValidationError(errors)
+    return replace(terms, included_note=note, cancel_windows=tuple(windows))
+
+
+def windows_problem(windows: tuple[tuple[int, int], ...]) -> str | None:
+    """Why custom cancellation windows cannot stand, or None: each is "cancelled N days or more before:
+    P % back", listed from the most days to the fewest, never two on the same day, and never more
+    back closer to the gig."""
+    if len(windows) > MAX_WINDOWS:
+        return ngettext(
+            "At most %(count)d cancellation window, please.",
+            "At most %(count)d cancellation windows, please.",
+            MAX_WINDOWS,
+        ) % {"count": MAX_WINDOWS}
+    for days, percent in windows:
+        if not 0 <= days <= MAX_WINDOW_DAYS:
+            return _("A window starts 0 to 730 days before the gig.")
+        if not 0 <= percent <= 100:
+            return _("A refund is 0 to 100 %.")
+    for (days, percent), (next_days, next_percent) in itertools.pairwise(windows):
+        if next_days == days:
+            return _("Two windows start %(days)d days before the gig; they overlap. Give each its own day.") % {
+                "days": days
+            }
+        if next_days > days:
+            return _("List the windows from the most days before the gig to the fewest.")
+        if next_percent > percent:
+            return _("A later cancellation cannot get more back than an earlier one.")
+    return None
+
+
+def quote_warnings(*, booking: Booking, terms: Terms) -> list[str]:
+    """What the sender should know before sending: a fee outside the band's stated range, or not the
+    slot's fee. Never changes the terms; the sender sends anyway or changes them."""
+    if terms.fee_minor is None:
+        return []
+    warnings = []
+    band, fee = booking.band, terms.fee_minor
+    if band.currency == terms.currency:
+        if band.fee_min is not None and fee < band.fee_min * 100:
+            warnings.append(
+                _("This fee is below %(band)s's lowest fee (%(fee)s).")
+                % {"band": band.name, "fee": money_text(band.fee_min * 100, band.currency)}
+            )
+        if band.fee_max is not None and fee > band.fee_max * 100:
+            warnings.append(
+                _("This fee is above %(band)s's highest fee (%(fee)s).")
+                % {"band": band.name, "fee": money_text(band.fee_max * 100, band.currency)}
+            )
+    slot = booking.slot if booking.slot_id else None
+    if slot is not None and slot.fee is not None and slot.currency == terms.currency and fee != slot.fee * 100:
+        warnings.append(
+            _("The slot's fee is %(fee)s; this quote differs from it.")
+            % {"fee": money_text(slot.fee * 100, slot.currency)}
+        )
+    return warnings
+
+
+# ---- Who is told ------------------------------------------------------------------------------
+
+
+def side_people(booking: Booking, side: str) -> list[User]:
+    """Who speaks for `side` on the booking's terms: the band's leaders and admins, the venue's staff,
+    the headliner's leaders and admins, or the client."""
+    if side == "band":
+        return band_managers(booking.band_id)
+    if side == "venue":
+        return venue_team(booking.venue_id)
+    if side == "headliner":
+        return band_managers(booking.picker_band_id)
+    return [booking.client]
+
+
+def _notify(booking: Booking, quote: Quote, text: Promise, *, sides: list[str], by: User | None, what: str) -> None:
+    people: list[User] = []
+    for side in sides:
+        people += [p for p in side_people(booking, side) if p not in people]
+    notifications_create(
+        recipients=people,
+        kind="booking_quote",
+        text=text,
+        link=link_of(booking),
+        key=f"quote:{quote.pk}:{what}",
+        actor=by,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+    )
+
+
+def quote_payload(quote: Quote) -> dict:
+    """A quote as the API and the webhooks give it (amounts in minor units)."""
+    return {
+        "id": quote.pk,
+        "version": quote.version,
+        "status": quote.status,
+        "side": quote.side,
+        "deal": quote.deal,
+        "fee_minor": quote.fee_minor,
+        "currency": quote.currency,
+        "door_percent": quote.door_percent,
+        "ticket_price_minor": quote.ticket_price_minor,
+        "capacity": quote.capacity,
+        "deposit_percent": quote.deposit_percent,
+        "balance_due_days": quote.balance_due_days,
+        "set_minutes": quote.set_minutes,
+        "included": {
+            "sound": quote.sound,
+            "backline": quote.backline,
+            "hospitality": quote.hospitality,
+            "accommodation": quote.accommodation,
+            "travel": quote.travel,
+            "note": quote.included_note,
+        },
+        "cancel_preset": quote.cancel_preset,
+        "cancel_windows": quote.cancel_windows,
+        "replaces": quote.replaces_id,
+        "expires_at": quote.expires_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+    }
+
+
+def _emit(event: str, booking: Booking, quote: Quote) -> None:
+    webhook_events_emit(event=event, bookings=[booking], extra={"quote": quote_payload(quote)})
+
+
+# ---- Proposing and countering -------------------------------------------------------------------
+
+
+def _side_or_refuse(booking: Booking, by: User) -> str:
+    side = quote_side_of(booking, by)
+    if side is None:
+        if booking.kind not in QUOTED_KINDS:
+            raise BookingPermissionError(_("A band's own show has no terms to agree on."))
+        raise BookingPermissionError(
+            _("Only the band's leaders and admins and the other side of this booking can propose or answer terms.")
+        )
+    return side
+
+
+def _expires_text(quote: Quote, booking: Booking) -> str:
+    local = timezone.localtime(quote.expires_at, booking.zone)
+    return date_format(local, "DATETIME_FORMAT")
+
+
+def _quotable(booking: Booking, now: dt.datetime) -> None:
+    """Terms are agreed on a pending booking, or changed on a booked gig that has not started."""
+    if booking.status not in Booking.LIVE:
+        raise BookingConflict(
+            # Translators: status is the booking's state (declined, withdrawn, cancelled…).
+            _("This booking is %(status)s, so its terms can no longer change. Nothing was changed.")
+            % {"status": booking.get_status_display().lower()}
+        )
+    if booking.starts_at <= now:
+        raise BookingError(_("This gig has started, so its terms can no longer change."))
+
+
+def quote_propose(
+    *,
+    booking: Booking,
+    by: User,
+    terms: Terms,
+    message: str = "",
+    send_anyway: bool = False,
+    now: dt.datetime | None = None,
+) -> Quote:
+    """Propose terms for `booking` (the band's leaders and admins, or the other side). When the other
+    side's quote is open this is a counter: that one becomes "countered" and this one replaces it.
+    Raises BookingPermissionError (not a party; a host's own show), ValidationError by field (bad
+    terms; `send_anyway` with the warnings when the fee is outside the band's range or not the slot's
+    and `send_anyway` is False), BookingConflict (the booking is no longer live; your own side's quote
+    is still open), BookingError (the gig has started)."""
+    now = now or timezone.now()
+    side = _side_or_refuse(booking, by)
+    terms = terms_check(terms)
+    message = message.strip()
+    if len(message) > 2000:
+        raise ValidationError({"message": [too_long_text(2000, len(message))]})
+    if not send_anyway and (warnings := quote_warnings(booking=booking, terms=terms)):
+        raise ValidationError({"send_anyway": warnings}, code="warning")
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("band", "venue", "client", "slot")
+            .get(pk=booking.pk)
+        )
+        _quotable(booking, now)
+        current = Quote.objects.select_for_update().filter(booking=booking, status=Open).first()
+        if current is not None and current.side == side:
+            raise BookingConflict(
+                _("Your side's quote (version %(version)d) is waiting for an answer. Nothing was changed.")
+                % {"version": current.version}
+            )
+        if current is not None:
+            lapsed = current.expires_at <= now
+            current.status = Quote.Status.LAPSED if lapsed else Quote.Status.COUNTERED
+            current.answered_by, current.answered_at = (None if lapsed else by), now
+            current.save(update_fields=["status", "answered_by", "answered_at"])
+            if lapsed:
+                _lapsed_tell(booking, current)
+                current = None
+        version = (Quote.objects.filter(booking=booking).aggregate(v=Max("version"))["v"] or 0) + 1
+        expires_at = min(now + dt.timedelta(days=settings.QUOTE_DAYS), booking.starts_at)
+        values = {f.name: getattr(terms, f.name) for f in fields(Terms) if f.name != "cancel_windows"}
+        try:
+            with transaction.atomic():
+                quote = Quote.objects.create(
+                    booking=booking,
+                    version=version,
+                    side=side,
+                    proposed_by=by,
+                    replaces=current,
+                    message=message,
+                    expires_at=expires_at,
+                    cancel_windows=[{"days": d, "refund_percent": p} for d, p in terms.cancel_windows],
+                    **values,
+                )
+        except IntegrityError as exc:
+            raise BookingConflict(
+                _("Someone sent terms for this booking at the same moment. Nothing was changed.")
+            ) from exc
+        countered = current is not None
+        BookingEvent.objects.create(
+            booking=booking,
+            actor=by,
+            from_status=booking.status,
+            to_status=booking.status,
+            note=f"{'Countered' if countered else 'Proposed'} terms (version {version}): {deal_text(quote)}"[:500],
+        )
+        if countered:
+            text = gettext_lazy("%(name)s counters the terms for %(band)s on %(when)s: %(deal)s.")
+        else:
+            text = gettext_lazy("%(name)s proposes terms for %(band)s on %(when)s: %(deal)s.")
+        other = "band" if side != "band" else counterpart_side(booking)
+        _notify(
+            booking,
+            quote,
+            lazy_text(text, name=by.name, band=booking.band.name, when=WHEN, deal=deal_text_lazy(quote)),
+            sides=[other],
+            by=by,
+            what="open",
+        )
+        _emit("quote.countered" if countered else "quote.proposed", booking, quote)
+    return quote
+
+
+# ---- Answering --------------------------------------------------------------------------------
+
+
+def _answerer(quote: Quote, booking: Booking, by: User) -> str:
+    side = _side_or_refuse(booking, by)
+    if side == quote.side:
+        raise BookingPermissionError(_("Your side sent these terms; the other side answers them."))
+    return side
+
+
+def _answerable(quote: Quote, booking: Booking, now: dt.datetime) -> None:
+    if quote.status != Open:
+        raise BookingConflict(
+            # Translators: status is the quote's state (accepted, countered, declined, lapsed).
+            _("This quote is already %(status)s, so nothing was changed.")
+            % {"status": quote.get_status_display().lower()}
+        )
+    if quote.expires_at <= now:
+        raise BookingConflict(
+            _("This quote expired on %(when)s, so it can no longer be answered. Propose new terms instead.")
+            % {"when": _expires_text(quote, booking)}
+        )
+
+
+def _agree(*, quote_id: int, booking: Booking, by: User, now: dt.datetime) -> Quote:
+    """Under the booking's lock: lock the quote, check it again, accept it and make its terms the deal."""
+    quote = Quote.objects.select_for_update().get(pk=quote_id)
+    _answerable(quote, booking, now)
+    quote.status, quote.answered_by, quote.answered_at = Quote.Status.ACCEPTED, by, now
+    quote.save(update_fields=["status", "answered_by", "answered_at"])
+    booking.fee = (quote.fee_minor // 100) if quote.fee_minor is not None else None
+    booking.currency = quote.currency
+    booking.agreed_quote = quote
+    booking.save(update_fields=["fee", "currency", "agreed_quote", "updated_at"])
+    BookingEvent.objects.create(
+        booking=booking,
+        actor=by,
+        from_status=booking.status,
+        to_status=booking.status,
+        note=f"Terms agreed (version {quote.version}): {deal_text(quote)}"[:500],
+    )
+    _notify(
+        booking,
+        quote,
+        lazy_text(
+            gettext_lazy("%(name)s accepted the terms for %(band)s on %(when)s: %(deal)s."),
+            name=by.name,
+            band=booking.band.name,
+            when=WHEN,
+            deal=deal_text_lazy(quote),
+        ),
+        sides=["band", counterpart_side(booking)],
+        by=by,
+        what="accepted",
+    )
+    return quote
+
+
+def quote_accept(*, quote: Quote, by: User, stand_in: bool = False, now: dt.datetime | None = None) -> Quote:
+    """Accept the other side's open quote. On a pending booking this accepts the booking through
+    workflow.booking_accept, under its locks and in its transaction (so a refusal there – another
+    gig, a taken place, busy members – leaves the quote open and raises it); on a booked gig it only
+    changes the agreed terms. The booking's fee, currency and agreed quote are the quote's from now.
+    Raises BookingPermissionError (not a party, your own side's quote), BookingConflict (answered,
+    expired, the booking moved on, and what booking_accept raises), BookingError."""
+    now = now or timezone.now()
+    _answerer(quote, quote.booking, by)
+    # Read again (a plain read): a page drawn before someone else answered says "open" and "pending".
+    standing = getattr(quote.booking, "standing", None)
+    quote = Quote.objects.select_related("booking__band", "booking__slot", "booking__venue").get(pk=quote.pk)
+    booking = quote.booking
+    if standing is not None:
+        booking.standing = standing
+    _answerable(quote, booking, now)
+    if booking.status == Booking.Status.PENDING:
+        accepted: list[Quote] = []
+
+        def agree(locked: Booking) -> None:
+            accepted.append(_agree(quote_id=quote.pk, booking=locked, by=by, now=now))
+
+        booking = workflow.booking_accept(booking=booking, by=by, now=now, stand_in=stand_in, terms=agree)
+        quote = accepted[0]
+        with transaction.atomic():
+            _emit("quote.accepted", booking, quote)
+        return quote
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+        )
+        _quotable(booking, now)  # booked still (nothing leads back to pending), and not started
+        quote = _agree(quote_id=quote.pk, booking=booking, by=by, now=now)
+        _emit("quote.accepted", booking, quote)
+    return quote
+
+
+def quote_decline(*, quote: Quote, by: User, note: str = "", now: dt.datetime | None = None) -> Quote:
+    """Decline the other side's open quote (the booking itself stays as it is: either side may propose
+    other terms, or decline the booking). Raises as quote_accept."""
+    now = now or timezone.now()
+    note = note.strip()[:500]
+    _answerer(quote, quote.booking, by)
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("band", "venue", "client")
+            .get(pk=quote.booking_id)
+        )
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        _answerable(quote, booking, now)
+        quote.status, quote.answered_by, quote.answered_at, quote.answer_note = Quote.Status.DECLINED, by, now, note
+        quote.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
+        because = f" ({note})" if note else ""
+        BookingEvent.objects.create(
+            booking=booking,
+            actor=by,
+            from_status=booking.status,
+            to_status=booking.status,
+            note=f"Terms declined (version {quote.version}){because}"[:500],
+        )
+        if note:
+            # Translators: %(note)s is what the person declining wrote.
+            text = lazy_text(
+                gettext_lazy("%(name)s declined the terms for %(band)s on %(when)s (%(note)s)."),
+                name=by.name,
+                band=booking.band.name,
+                when=WHEN,
+                note=note,
+            )
+        else:
+            text = lazy_text(
+                gettext_lazy("%(name)s declined the terms for %(band)s on %(when)s."),
+                name=by.name,
+                band=booking.band.name,
+                when=WHEN,
+            )
+        _notify(booking, quote, text, sides=[quote.side], by=by, what="declined")
+        _emit("quote.declined", booking, quote)
+    return quote
+
+
+# ---- Lapsing ----------------------------------------------------------------------------------
+
+
+def _lapsed_tell(booking: Booking, quote: Quote) -> None:
+    _notify(
+        booking,
+        quote,
+        lazy_text(
+            gettext_lazy("The terms proposed for %(band)s on %(when)s lapsed without an answer."),
+            band=booking.band.name,
+            when=WHEN,
+        ),
+        sides=["band", counterpart_side(booking)],
+        by=None,
+        what="lapsed",
+    )
+    _emit("quote.lapsed", booking, quote)
+
+
+def quotes_lapse(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Periodic: open quotes past their time, or on a booking nobody can agree terms on any more
+    (declined, withdrawn, cancelled), lapse; both sides are told. Each in a short transaction of its
+    own (booking, then quote locked, checked again). Returns how many lapsed."""
+    now = now or timezone.now()
+    due = list(
+        Quote.objects.filter(status=Open)
+        .filter(Q(expires_at__lte=now) | ~Q(booking__status__in=Booking.LIVE))
+        .order_by("expires_at", "pk")
+        .values_list("pk", "booking_id")[:limit]
+    )
+    lapsed = 0
+    for pk, booking_id in due:
+        with transaction.atomic():
+            booking = (
+                Booking.objects.select_for_update(of=("self",))
+                .select_related("band", "venue", "client")
+                .get(pk=booking_id)
+            )
+            quote = Quote.objects.select_for_update().get(pk=pk)
+            if quote.status != Open or (quote.expires_at > now and booking.status in Booking.LIVE):
+                continue
+            quote.status, quote.answered_at = Quote.Status.LAPSED, now
+            quote.save(update_fields=["status", "answered_at"])
+            BookingEvent.objects.create(
+                booking=booking,
+                actor=None,
+                from_status=booking.status,
+                to_status=booking.status,
+                note=f"Terms lapsed without an answer (version {quote.version})",
+            )
+            _lapsed_tell(booking, quote)
+            lapsed += 1
+    return lapsed
