@@ -39,9 +39,7 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind("booking_disputed", _("A gig is disputed"), BOOKINGS),
         NotificationKind("booking_dispute_resolved", _("StageSlot staff resolve a dispute"), BOOKINGS),
         NotificationKind("booking_reschedule", _("New times are proposed for a gig"), BOOKINGS),
-        NotificationKind(
-            "booking_quote", _("Terms of a booking are proposed or answered"), BOOKINGS
-        ),
+        NotificationKind("booking_quote", _("Terms of a booking are proposed or answered"), BOOKINGS),
         NotificationKind("booking_rescheduled", _("A proposal of new times is accepted or declined"), BOOKINGS),
         NotificationKind("booking_file", _("A file is shared on a booking"), BOOKINGS, True),
         NotificationKind("gig_reminder", _("Reminder two days before a gig"), BOOKINGS),

@@ -35,6 +35,7 @@ from .selectors.detail import (
     booking_viewer,
 )
 from .selectors.public import PUBLIC_HOURS, PublicMonth, shift_month
+from .selectors.quotes import QUOTED_KINDS, quote_card
 from .selectors.threads import PAGE_LIMIT, thread_can_read, thread_messages, thread_read_up_to
 from .services.threads import thread_mark_read
 from .services.workflow import (
@@ -192,6 +193,7 @@ def detail_context(
         "cancel_form": cancel_form or CancelForm(auto_id="cancel_%s"),
         "gig_times": gig_times,
         "gig_times_form": gig_times_form or _gig_times_form(gig_times),
+        "terms": quote_card(booking=booking, user=request.user, now=now) if booking.kind in QUOTED_KINDS else None,
         "notice": notice,
         "error": error,
         "detail_url": detail_url,

@@ -13,6 +13,7 @@ from .views import (
     inbox,
     life,
     public,
+    quotes,
     requests,
     share,
     shows,
@@ -37,6 +38,9 @@ urlpatterns = [
     path("bookings/<uuid:uid>/withdraw/", detail.withdraw, name="withdraw"),
     path("bookings/<uuid:uid>/cancel/", detail.cancel, name="cancel"),
     path("bookings/<uuid:uid>/gig-times/", detail.gig_times, name="gig_times"),
+    # Deal terms: propose or counter, accept or decline
+    path("bookings/<uuid:uid>/quotes/new/", quotes.quote_new, name="quote_new"),
+    path("bookings/<uuid:uid>/quotes/<int:pk>/<str:action>/", quotes.quote_answer, name="quote_answer"),
     # The gig's life: files both sides share, new times proposed and answered, a dispute after the gig
     path("bookings/<uuid:uid>/files/", files.booking_files, name="files"),
     path("bookings/<uuid:uid>/files/<int:pk>/", files.booking_file_download, name="file_download"),

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db.models import QuerySet
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -246,3 +247,56 @@ def quote_history(quotes: Sequence[Quote]) -> list[tuple[Quote, list[str]]]:
         rows.append((quote, quote_changes(previous, quote) if previous is not None else []))
         previous = quote
     return list(reversed(rows))
+
+
+# ---- The booking page's terms card -------------------------------------------------------------
+
+
+def _moment(moment, zone) -> str:
+    return date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
+
+
+def quote_view(quote: Quote, zone) -> dict:
+    """One version's terms as the card shows them."""
+    estimate = door_estimate_minor(quote)
+    return {
+        "quote": quote,
+        "deal": deal_text(quote),
+        "fee": money_text(quote.fee_minor, quote.currency),
+        "ticket_price": money_text(quote.ticket_price_minor, quote.currency),
+        "estimate": money_text(estimate, quote.currency) if estimate is not None else "",
+        "balance": balance_text(quote),
+        "windows": windows_text(quote),
+        "included": included_labels(quote),
+        "expires": _moment(quote.expires_at, zone),
+    }
+
+
+def quote_card(*, booking: Booking, user: User, now) -> dict:
+    """What the booking page's terms card shows `user`: the open quote (and whether they answer it),
+    the agreed terms, every version with what changed, and whether they may propose. One query."""
+    zone = timezone.get_current_timezone()
+    versions = list(quotes_of(booking=booking))
+    side = quote_side_of(booking, user)
+    live = booking.status in Booking.LIVE and booking.starts_at > now
+    current = next((q for q in versions if q.is_open), None)
+    agreed = next((q for q in versions if q.pk == booking.agreed_quote_id), None)
+    expired = current is not None and current.expires_at <= now
+    return {
+        "side": side,
+        "current": quote_view(current, zone) if current is not None else None,
+        "current_expired": expired,
+        "agreed": quote_view(agreed, zone) if agreed is not None else None,
+        "history": [
+            {
+                "quote": q,
+                "changes": changes,
+                "when": date_format(timezone.localtime(q.created_at, zone), "DATETIME_FORMAT"),
+            }
+            for q, changes in quote_history(versions)
+        ],
+        "can_answer": live and side is not None and current is not None and not expired and current.side != side,
+        "waiting": live and current is not None and not expired and current.side == side,
+        "can_propose": live and side is not None and (current is None or expired or current.side != side),
+        "is_change": booking.status == Booking.Status.BOOKED,
+    }
