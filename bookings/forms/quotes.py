@@ -29,7 +29,9 @@ def _minor(value: Decimal | None) -> int | None:
 
 
 def _major(value: int | None) -> Decimal | None:
-    return None if value is None else (Decimal(value) / 100).normalize()
+    if value is None:
+        return None
+    return Decimal(value // 100) if value % 100 == 0 else Decimal(value) / 100
 
 
 class QuoteForm(forms.Form):
