@@ -25,6 +25,7 @@ from bands.tests.factories import MembershipFactory
 from bookings.services.alerts import saved_search_create
 from bookings.services.files import booking_file_add
 from bookings.services.instant import booking_instant
+from bookings.services.quotes import Terms, quote_propose
 from bookings.services.reschedule import reschedule_propose
 from bookings.services.shows import show_host
 from bookings.services.tours import saved_tour_create
@@ -79,6 +80,7 @@ def _world():
     proposal = reschedule_propose(
         booking=gig, by=private.client, starts_at=local(11, 19), ends_at=local(11, 21), reason="Rain date"
     )
+    quote = quote_propose(booking=booking, by=owner, terms=Terms(fee_minor=40000), message="Our usual deal")
     return leader, {
         "slug": band.slug,
         "slot_id": slot.pk,
@@ -92,6 +94,7 @@ def _world():
         "file_id": rider.pk,
         "review_id": review.pk,
         "proposal_id": proposal.pk,
+        "quote_id": quote.pk,
         "show_id": show.pk,
     }
 

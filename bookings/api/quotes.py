@@ -1,0 +1,209 @@
+"""Deal terms through the API: a booking's quotes, proposing (or countering) terms, and accepting or
+declining the other side's, on bookings.services.quotes as the booking page does.
+
+A booking (or quote) the caller is not part of does not exist for them (404). Who may do what is
+the services' call: the band's leaders and admins and the other side (the venue's staff, the client,
+the headliner picking its support) propose and answer, only the side that did not send a quote
+answers it (403 otherwise); answered or expired quotes, a booking that moved on, a band booked
+meanwhile are 409 with the reason; bad terms are 422 by field. A fee outside the band's range or
+not the slot's is a 422 on `send_anyway` until it is sent with `send_anyway: true`. Amounts are
+integers in minor units (cents) with their currency.
+"""
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja import Status as Answer
+
+from accounts.models import ApiToken
+
+from ..models import Booking, Quote
+from ..selectors.quotes import quote_for_viewer, quotes_of
+from ..services import quotes as services
+from ..services.quotes import Terms
+from .bookings import ONE_ERRORS, WRITE_ERRORS, _mine_or_404
+from .core import PAGE_DEFAULT, PAGE_MAX, Page, caller, keyset, token_auth
+from .schemas import utc
+
+router = Router(auth=token_auth, tags=["quotes"])
+
+
+class WindowOut(Schema):
+    days: int = Field(description="Cancelled this many days or more before the gig…")
+    refund_percent: int = Field(description="…refunds this much of what was paid")
+
+
+class IncludedOut(Schema):
+    sound: bool
+    backline: bool
+    hospitality: bool
+    accommodation: bool
+    travel: bool
+    note: str
+
+
+class QuoteOut(Schema):
+    id: int
+    booking: uuid.UUID
+    version: int
+    status: str = Field(description="open, accepted, countered, declined or lapsed")
+    side: str = Field(description="The side that proposed: band, venue, client or headliner")
+    proposed_by: str | None = Field(description="The name of who proposed")
+    replaces: int | None = Field(description="The version this one counters")
+    deal: str = Field(description="flat, door or versus (the guarantee or the door share, whichever is higher)")
+    fee_minor: int | None = Field(description="The guarantee in minor units (cents)")
+    currency: str
+    door_percent: int | None
+    ticket_price_minor: int | None
+    capacity: int | None
+    deposit_percent: int
+    balance_due_days: int = Field(description="Days before the gig the balance is due; 0 on the day")
+    set_minutes: int | None
+    included: IncludedOut
+    cancel_preset: str
+    cancel_windows: list[WindowOut]
+    message: str
+    expires_at: dt.datetime
+    answered_by: str | None
+    answer_note: str
+    answered_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class QuotePage(Page):
+    items: list[QuoteOut]
+
+
+def quote_out(quote: Quote, booking: Booking) -> QuoteOut:
+    return QuoteOut(
+        id=quote.pk,
+        booking=booking.uid,
+        version=quote.version,
+        status=quote.status,
+        side=quote.side,
+        proposed_by=quote.proposed_by.name if quote.proposed_by else None,
+        replaces=quote.replaces_id,
+        deal=quote.deal,
+        fee_minor=quote.fee_minor,
+        currency=quote.currency,
+        door_percent=quote.door_percent,
+        ticket_price_minor=quote.ticket_price_minor,
+        capacity=quote.capacity,
+        deposit_percent=quote.deposit_percent,
+        balance_due_days=quote.balance_due_days,
+        set_minutes=quote.set_minutes,
+        included=IncludedOut(
+            sound=quote.sound,
+            backline=quote.backline,
+            hospitality=quote.hospitality,
+            accommodation=quote.accommodation,
+            travel=quote.travel,
+            note=quote.included_note,
+        ),
+        cancel_preset=quote.cancel_preset,
+        cancel_windows=[WindowOut(**w) for w in quote.cancel_windows],
+        message=quote.message,
+        expires_at=utc(quote.expires_at),
+        answered_by=quote.answered_by.name if quote.answered_by else None,
+        answer_note=quote.answer_note,
+        answered_at=utc(quote.answered_at),
+        created_at=utc(quote.created_at),
+    )
+
+
+def _quote_or_404(request: HttpRequest, quote_id: int) -> Quote:
+    quote = quote_for_viewer(pk=quote_id, user=request.user)
+    if quote is None:
+        raise Http404(_("No such quote."))
+    return quote
+
+
+def _fresh(request: HttpRequest, quote_id: int) -> QuoteOut:
+    quote = _quote_or_404(request, quote_id)
+    return quote_out(quote, quote.booking)
+
+
+@router.get("/bookings/{uuid:uid}/quotes", response={200: QuotePage, **ONE_ERRORS})
+def quotes_list(request: HttpRequest, uid: uuid.UUID, cursor: str | None = None, limit: int = PAGE_DEFAULT):
+    """Every version of the terms of a booking you are part of, newest first."""
+    caller(request, ApiToken.Scope.READ)
+    booking = _mine_or_404(request, uid)
+    page = max(1, min(limit, PAGE_MAX))
+    rows, next_url = keyset(request, quotes_of(booking=booking), order=("-version", "-pk"), cursor=cursor, limit=page)
+    return {"items": [quote_out(q, booking) for q in rows], "next": next_url}
+
+
+class WindowIn(Schema):
+    days: int = Field(description="Cancelled this many days or more before the gig…")
+    refund_percent: int = Field(description="…refunds this much (0 to 100)")
+
+
+class QuoteIn(Schema):
+    deal: Literal["flat", "door", "versus"] = "flat"
+    fee_minor: int | None = Field(None, description="The guarantee in minor units; none for a door split alone")
+    currency: str = Field("EUR", max_length=3)
+    door_percent: int | None = None
+    ticket_price_minor: int | None = None
+    capacity: int | None = None
+    deposit_percent: int = 0
+    balance_due_days: int = Field(0, description="Days before the gig; 0 on the day")
+    set_minutes: int | None = None
+    sound: bool = False
+    backline: bool = False
+    hospitality: bool = False
+    accommodation: bool = False
+    travel: bool = False
+    included_note: str = Field("", max_length=300)
+    cancel_preset: Literal["flexible", "moderate", "strict", "custom"] = "moderate"
+    cancel_windows: list[WindowIn] = Field(default_factory=list, description="With cancel_preset custom")
+    message: str = Field("", max_length=2000)
+    send_anyway: bool = Field(False, description="Send although the fee is outside the band's range or the slot's")
+
+
+@router.post("/bookings/{uuid:uid}/quotes", response={201: QuoteOut, **WRITE_ERRORS})
+def quote_propose(request: HttpRequest, uid: uuid.UUID, body: QuoteIn):
+    """Propose terms for a pending or booked booking (the band's leaders and admins, or the other side).
+    When the other side's quote is open, this counters it (it becomes `countered`). On a booked gig,
+    accepted terms change the deal only. 409 when your side's quote is still open."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    booking = _mine_or_404(request, uid)
+    data = body.dict()
+    windows = tuple((w["days"], w["refund_percent"]) for w in data.pop("cancel_windows"))
+    message, send_anyway = data.pop("message"), data.pop("send_anyway")
+    quote = services.quote_propose(
+        booking=booking,
+        by=user,
+        terms=Terms(**data, cancel_windows=windows),
+        message=message,
+        send_anyway=send_anyway,
+    )
+    return Answer(201, _fresh(request, quote.pk))
+
+
+class AcceptIn(Schema):
+    stand_in: bool = Field(False, description="The band's leaders accept although a member is busy")
+
+
+@router.post("/quotes/{int:quote_id}/accept", response={200: QuoteOut, **WRITE_ERRORS})
+def quote_accept(request: HttpRequest, quote_id: int, body: AcceptIn | None = None):
+    """Accept the other side's open quote. On a pending booking this books it, through the same checks
+    as accepting it (409 when the band is booked then, the place is taken, a member is busy)."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    services.quote_accept(quote=_quote_or_404(request, quote_id), by=user, stand_in=bool(body and body.stand_in))
+    return _fresh(request, quote_id)
+
+
+class DeclineIn(Schema):
+    note: str = Field("", max_length=500, description="Why, if you like; the other side reads it")
+
+
+@router.post("/quotes/{int:quote_id}/decline", response={200: QuoteOut, **WRITE_ERRORS})
+def quote_decline(request: HttpRequest, quote_id: int, body: DeclineIn | None = None):
+    """Decline the other side's open quote; the booking stays as it is."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    services.quote_decline(quote=_quote_or_404(request, quote_id), by=user, note=body.note if body else "")
+    return _fresh(request, quote_id)
