@@ -338,3 +338,15 @@ def test_seed_tells_the_client_journey(settings):
     files_before = BookingFile.objects.count()
     call_command("seed_demo", "--quiet")
     assert BookingFile.objects.count() == files_before
+
+
+def test_demo_quotes_are_open_countered_accepted_and_lapsed(seeded):
+    from bookings.models import Quote
+
+    statuses = set(Quote.objects.values_list("status", flat=True))
+    assert {"open", "countered", "accepted", "lapsed"} <= statuses
+    agreed = Booking.objects.filter(agreed_quote__isnull=False)
+    assert agreed.filter(status=Status.BOOKED).exists()
+    count = Quote.objects.count()
+    call_command("seed_demo", "--quiet")
+    assert Quote.objects.count() == count
