@@ -153,14 +153,7 @@ def unmarked_in(app: str) -> list[str]:
     return found
 
 
-# Apps whose sentences are still being marked: the test is expected to fail for them (and fails when one
-# of them no longer does, so that it leaves this list).
-PENDING: set[str] = set()
-
-
-@pytest.mark.parametrize(
-    "app", [pytest.param(app, marks=pytest.mark.xfail(strict=True)) if app in PENDING else app for app in APPS]
-)
+@pytest.mark.parametrize("app", APPS)
 def test_every_refusal_problem_and_message_is_marked_for_translation(app):
     assert unmarked_in(app) == []
 
