@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .timezones import validate_time_zone
@@ -42,13 +43,15 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(
+        _("display name"),
         max_length=80,
         blank=True,
         help_text=_("How other people on StageSlot see you, e.g. “Sam Rivera”."),
     )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
@@ -57,12 +60,13 @@ class User(AbstractUser):
     # Blank: the site's language (settings.LANGUAGE_CODE). Notifications and emails are written in it
     # (accounts.services.language_for), whatever language the person who caused them was using.
     language = models.CharField(
+        _("language"),
         max_length=16,
         blank=True,
         choices=settings.LANGUAGES,
         help_text=_("Notifications and emails reach you in this language."),
     )
-    avatar = models.ImageField(upload_to=avatar_path, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -70,6 +74,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
@@ -106,27 +112,31 @@ class Notification(models.Model):
         SKIPPED = "skipped", _("Not wanted")
         FAILED = "failed", _("Failed")
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
-    text = models.CharField(max_length=500)
-    link = models.CharField(max_length=300, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    text = models.CharField(_("text"), max_length=500)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    dedupe_key = models.CharField(_("dedupe key"), max_length=200, unique=True)
     # Extra for the email, e.g. {"actions": [{"label": "Accept", "path": "/bookings/act/…/"}]}.
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
     # False when the person wants this kind by email only: the row is then just the outbox.
-    in_app = models.BooleanField(default=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    email_state = models.CharField(max_length=10, choices=Email.choices, default=Email.PENDING)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_tried_at = models.DateTimeField(null=True, blank=True)
-    email_error = models.CharField(max_length=300, blank=True)
+    in_app = models.BooleanField(_("in app"), default=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_state = models.CharField(_("email state"), max_length=10, choices=Email.choices, default=Email.PENDING)
+    email_sent_at = models.DateTimeField(_("email sent at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
+    email_tried_at = models.DateTimeField(_("email tried at"), null=True, blank=True)
+    email_error = models.CharField(_("email error"), max_length=300, blank=True)
     # When a worker took the email to send it (SENDING): a claim older than NOTIFICATION_EMAIL_CLAIM
     # means that worker died, and the email is sent again (accounts.services.notification_email_send).
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    email_claimed_at = models.DateTimeField(_("email claimed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="accounts_notif_recipient"),
@@ -143,7 +153,12 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} for {self.recipient_id}: {self.text[:40]}"
+        # Translators: a notification in the staff screens: its kind code, the recipient's id and its text's start.
+        return gettext("%(kind)s for %(recipient)s: %(text)s") % {
+            "kind": self.kind,
+            "recipient": self.recipient_id,
+            "text": self.text[:40],
+        }
 
 
 class NotificationPreference(models.Model):
@@ -154,18 +169,29 @@ class NotificationPreference(models.Model):
         DIGEST = "digest", _("In the daily digest")
         OFF = "off", _("No email")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_preferences")
-    kind = models.CharField(max_length=40)
-    in_app = models.BooleanField(default=True)
-    email = models.CharField(max_length=8, choices=Email.choices, default=Email.INSTANT)
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    in_app = models.BooleanField(_("in app"), default=True)
+    email = models.CharField(_("email"), max_length=8, choices=Email.choices, default=Email.INSTANT)
 
     class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="accounts_notif_pref_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.kind}: app={self.in_app} email={self.email}"
+        # Translators: a person's wish for one kind of notification: user id, kind code, in the app
+        # (True/False) and by email (a frequency code).
+        return gettext("%(user)s %(kind)s: app=%(in_app)s email=%(email)s") % {
+            "user": self.user_id,
+            "kind": self.kind,
+            "in_app": self.in_app,
+            "email": self.email,
+        }
 
 
 class ApiToken(models.Model):
@@ -182,18 +208,20 @@ class ApiToken(models.Model):
         MESSAGES = "messages", _("Messages and files: write in booking threads and share files")
         PLANS = "plans", _("Plans: saved alerts and tour plans")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=80)
-    scopes = models.JSONField(default=list)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    scopes = models.JSONField(_("scopes"), default=list)
     # The first characters of the token, so a person can tell their tokens apart; never enough to use one.
-    prefix = models.CharField(max_length=12)
-    digest = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    prefix = models.CharField(_("prefix"), max_length=12)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"])]
 
@@ -209,9 +237,13 @@ class RateCount(models.Model):
     counts (accounts/ratelimit.py): one row per window, counted up by an atomic conditional UPDATE so
     that a burst of parallel requests never gets past the limit."""
 
-    key = models.CharField(max_length=200, unique=True)
-    count = models.PositiveIntegerField(default=0)
-    expires_at = models.DateTimeField(db_index=True)
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("rate count")
+        verbose_name_plural = _("rate counts")
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"

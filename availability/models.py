@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,22 +29,22 @@ class TimeBlock(models.Model):
     at 19:00 across daylight-saving changes).
     """
 
-    title = models.CharField(max_length=120, blank=True)
-    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
-    all_day = models.BooleanField(default=False)
-    start_date = models.DateField()
-    start_time = models.TimeField(null=True, blank=True)
-    end_date = models.DateField()
-    end_time = models.TimeField(null=True, blank=True)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    all_day = models.BooleanField(_("all day"), default=False)
+    start_date = models.DateField(_("start date"))
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_date = models.DateField(_("end date"))
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
     rrule = models.CharField(
         _("repeat rule"), max_length=300, blank=True, help_text=_("RFC 5545 RRULE, without DTSTART.")
     )
     exdates = models.JSONField(
         _("skipped dates"), default=list, blank=True, help_text=_("Local dates (YYYY-MM-DD) of occurrences taken out.")
     )
-    materialised_until = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    materialised_until = models.DateTimeField(_("materialised until"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -103,13 +104,19 @@ class Rule(TimeBlock):
         BUSY = "busy", _("Busy")
         AVAILABLE = "available", _("Only available")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability_rules")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BUSY)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="availability_rules"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BUSY)
     # An occurrence moved or reshaped on its own: the series skips that date and this one-off stands in.
-    series = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="overrides")
-    occurrence_date = models.DateField(null=True, blank=True)
+    series = models.ForeignKey(
+        "self", verbose_name=_("series"), on_delete=models.CASCADE, null=True, blank=True, related_name="overrides"
+    )
+    occurrence_date = models.DateField(_("occurrence date"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("rule")
+        verbose_name_plural = _("rules")
         ordering = ["user", "start_date", "start_time", "id"]
         indexes = [models.Index(fields=["user", "kind"])]
         constraints = TimeBlock.time_constraints("availability_rule")
@@ -117,33 +124,39 @@ class Rule(TimeBlock):
     def __str__(self) -> str:
         if self.title:
             return self.title
-        start = f"{self.local_start:%Y-%m-%d %H:%M}"
+        start = date_format(self.local_start, "MOMENT_FORMAT")
         return gettext("%(kind)s from %(start)s") % {"kind": self.get_kind_display(), "start": start}
 
 
 class ExternalCalendar(models.Model):
     """A person's own calendar, read from its secret ICS address; its events make them busy."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_calendars")
-    name = models.CharField(max_length=80, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="external_calendars"
+    )
+    name = models.CharField(_("name"), max_length=80, blank=True)
     url = models.CharField(_("secret ICS address"), max_length=2000)
-    etag = models.CharField(max_length=300, blank=True, editable=False)
-    last_modified = models.CharField(max_length=100, blank=True, editable=False)
-    last_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.CharField(max_length=500, blank=True, editable=False)
-    failures = models.PositiveIntegerField(default=0, editable=False, help_text=_("Failed syncs in a row."))
-    event_count = models.PositiveIntegerField(default=0, editable=False)
+    etag = models.CharField(_("etag"), max_length=300, blank=True, editable=False)
+    last_modified = models.CharField(_("last modified"), max_length=100, blank=True, editable=False)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True, editable=False)
+    last_synced_at = models.DateTimeField(_("last synced at"), null=True, blank=True, editable=False)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True, editable=False)
+    failures = models.PositiveIntegerField(
+        _("failures"), default=0, editable=False, help_text=_("Failed syncs in a row.")
+    )
+    event_count = models.PositiveIntegerField(_("event count"), default=0, editable=False)
     # What the last good read could not take in fully, one sentence per event ("“Stand-up”: …").
-    read_problems = models.JSONField(default=list, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    read_problems = models.JSONField(_("read problems"), default=list, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("external calendar")
+        verbose_name_plural = _("external calendars")
         ordering = ["user", "created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "url"], name="availability_calendar_unique_url")]
 
     def __str__(self) -> str:
-        return self.name or "Imported calendar"
+        return self.name or gettext("Imported calendar")
 
     @property
     def url_hint(self) -> str:
@@ -171,19 +184,25 @@ class BusyInterval(models.Model):
 
     # The (user, starts_at, ends_at) index below serves lookups by user; a second one would only cost writes.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="busy_intervals", db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="busy_intervals",
+        db_index=False,
     )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    source = models.CharField(max_length=12, choices=Source.choices)
-    source_id = models.PositiveBigIntegerField()
-    title = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    source_id = models.PositiveBigIntegerField(_("source id"))
+    title = models.CharField(_("title"), max_length=200, blank=True)
     # Where the person is for this busy time, when its source says (a booked gig: its venue's point).
     # Readers that weigh a journey to somewhere else read it; None: unknown, no journey counted.
-    latitude = models.FloatField(null=True, blank=True)
-    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("busy interval")
+        verbose_name_plural = _("busy intervals")
         ordering = ["user", "starts_at"]
         indexes = [
             models.Index(fields=["user", "starts_at", "ends_at"], name="availability_busy_user_time"),
@@ -198,4 +217,10 @@ class BusyInterval(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} busy {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC ({self.source})"
+        # Translators: a person's id, busy from a moment until a time of day (UTC), and where it came from.
+        return gettext("%(user)s busy %(start)s–%(end)s UTC (%(source)s)") % {
+            "user": self.user_id,
+            "start": date_format(self.starts_at, "MOMENT_FORMAT"),
+            "end": date_format(self.ends_at, "CLOCK_FORMAT"),
+            "source": self.get_source_display(),
+        }

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -40,10 +41,12 @@ class Currency(models.TextChoices):
 class Genre(models.Model):
     """A staff-managed genre; bands and venues pick from this list."""
 
-    name = models.CharField(max_length=60)
-    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
 
     class Meta:
+        verbose_name = _("genre")
+        verbose_name_plural = _("genres")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(Lower("name"), name="bands_genre_name_ci_unique")]
 
@@ -81,10 +84,10 @@ class RatingColumns(models.Model):
     rating_average = models.FloatField(_("average stars"), null=True, blank=True, editable=False)
     # The Bayesian average the "best rated" sort uses; 0 without a review, so such rows sort last
     # (any rated row scores above 1) with a plain descending index on every database.
-    rating_score = models.FloatField(default=0, editable=False)
+    rating_score = models.FloatField(_("rating score"), default=0, editable=False)
     rating_again_count = models.PositiveIntegerField(_("would book again"), default=0, editable=False)
     # Sub-rating averages and the star histogram: {"sub": {"performance": 4.5, …}, "stars": {"5": 3, …}}.
-    rating_details = models.JSONField(default=dict, blank=True, editable=False)
+    rating_details = models.JSONField(_("rating details"), default=dict, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -97,21 +100,27 @@ class RatingColumns(models.Model):
 
 
 class Band(LinksMixin, RatingColumns):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120, unique=True, help_text=_("Your address on StageSlot: /bands/<slug>/"))
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(
+        _("slug"), max_length=120, unique=True, help_text=_("Your address on StageSlot: /bands/<slug>/")
+    )
     tagline = models.CharField(
         _("tagline"), max_length=160, blank=True, help_text=_("One line, e.g. “Four-piece indie rock from Berlin”.")
     )
-    bio = models.TextField(blank=True, max_length=5000, help_text=_("Plain text; blank lines start new paragraphs."))
+    bio = models.TextField(
+        _("bio"), blank=True, max_length=5000, help_text=_("Plain text; blank lines start new paragraphs.")
+    )
     genres = models.ManyToManyField(Genre, verbose_name=_("genres"), related_name="bands", blank=True)
-    city = models.CharField(max_length=80, blank=True)
-    region = models.CharField(max_length=80, blank=True)
-    country = CountryField(blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    region = models.CharField(_("region"), max_length=80, blank=True)
+    country = CountryField(_("country"), blank=True)
     # The gazetteer's city (city, region and country above repeat its names) and its point, kept on
     # the row so that a distance search filters bands by indexed coordinates (docs/decisions/0022).
-    place = models.ForeignKey("places.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    latitude = models.FloatField(null=True, blank=True, editable=False)
-    longitude = models.FloatField(null=True, blank=True, editable=False)
+    place = models.ForeignKey(
+        "places.City", verbose_name=_("place"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    latitude = models.FloatField(_("latitude"), null=True, blank=True, editable=False)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True, editable=False)
     travel_km = models.PositiveIntegerField(
         _("travels up to (km)"),
         null=True,
@@ -119,7 +128,7 @@ class Band(LinksMixin, RatingColumns):
         validators=[MaxValueValidator(20_000)],
         help_text=_("How far from home you would travel for a gig; blank if you do not say."),
     )
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
     fee_min = models.PositiveIntegerField(_("lowest fee"), null=True, blank=True)
     fee_max = models.PositiveIntegerField(_("highest fee"), null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
@@ -204,14 +213,20 @@ class Band(LinksMixin, RatingColumns):
         max_length=5000,
         help_text=_("Backline, stage size, inputs, hospitality."),
     )
-    status = models.CharField(max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
-    status_reason = models.CharField(max_length=300, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="bands")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    status_reason = models.CharField(_("status reason"), max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("members"), through="Membership", related_name="bands"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("band")
+        verbose_name_plural = _("bands")
         ordering = ["name"]
         indexes = [
             models.Index(fields=["status", "name"]),
@@ -270,16 +285,22 @@ class Membership(models.Model):
         ADMIN = "admin", _("Admin")
         MEMBER = "member", _("Member")
 
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    instrument = models.CharField(max_length=60, blank=True)
-    required = models.BooleanField(
-        default=True, help_text=_("The band cannot play without this member (counts for the green zone).")
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
     )
-    joined_at = models.DateTimeField(auto_now_add=True)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    instrument = models.CharField(_("instrument"), max_length=60, blank=True)
+    required = models.BooleanField(
+        _("required"),
+        default=True,
+        help_text=_("The band cannot play without this member (counts for the green zone)."),
+    )
+    joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["band", "joined_at"]
         constraints = [models.UniqueConstraint(fields=["band", "user"], name="bands_membership_unique")]
 
@@ -301,19 +322,21 @@ def band_photo_path(instance: "BandPhoto", filename: str) -> str:
 
 
 class BandPhoto(models.Model):
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=band_photo_path)
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("image"), upload_to=band_photo_path)
     caption = models.CharField(
-        max_length=200, blank=True, help_text=_("Describe the photo for people who cannot see it.")
+        _("caption"), max_length=200, blank=True, help_text=_("Describe the photo for people who cannot see it.")
     )
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("band photo")
+        verbose_name_plural = _("band photos")
         ordering = ["band", "position", "id"]
 
     def __str__(self) -> str:
-        return f"Photo of {self.band}"
+        return gettext("Photo of %(band)s") % {"band": self.band}
 
 
 class EmbedProvider(models.TextChoices):
@@ -326,19 +349,22 @@ class EmbedProvider(models.TextChoices):
 class BandEmbed(models.Model):
     """A player for the band's music or video, built from a share link (see embeds.py)."""
 
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="embeds")
-    provider = models.CharField(max_length=12, choices=EmbedProvider.choices)
-    source_url = models.URLField(max_length=500)
-    embed_url = models.URLField(max_length=500)
-    title = models.CharField(max_length=120, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="embeds")
+    provider = models.CharField(_("provider"), max_length=12, choices=EmbedProvider.choices)
+    source_url = models.URLField(_("source URL"), max_length=500)
+    embed_url = models.URLField(_("embed URL"), max_length=500)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("band embed")
+        verbose_name_plural = _("band embeds")
         ordering = ["band", "position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_provider_display()} for {self.band}"
+        # Translators: a music player on a band's page, e.g. "Spotify for The Quiet Hours".
+        return gettext("%(provider)s for %(band)s") % {"provider": self.get_provider_display(), "band": self.band}
 
     @property
     def height(self) -> int | None:
@@ -353,14 +379,18 @@ def new_invite_token() -> str:
 class InviteBase(models.Model):
     """An invite link: random token (signed in the URL), expiry, a number of uses, revocable."""
 
-    token = models.CharField(max_length=64, unique=True, default=new_invite_token, editable=False)
-    email = models.EmailField(blank=True, help_text=_("Who it was emailed to, if anyone."))
-    max_uses = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(100)])
-    uses = models.PositiveSmallIntegerField(default=0)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_invite_token, editable=False)
+    email = models.EmailField(_("email"), blank=True, help_text=_("Who it was emailed to, if anyone."))
+    max_uses = models.PositiveSmallIntegerField(
+        _("max uses"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    uses = models.PositiveSmallIntegerField(_("uses"), default=0)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         abstract = True
@@ -371,17 +401,19 @@ class InviteBase(models.Model):
 
 
 class BandInvite(InviteBase):
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="invites")
-    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(_("role"), max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
 
     class Meta:
+        verbose_name = _("band invite")
+        verbose_name_plural = _("band invites")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(uses__lte=F("max_uses")), name="bands_invite_uses_within_max"),
         ]
 
     def __str__(self) -> str:
-        return f"Invite to {self.band}"
+        return gettext("Invite to %(band)s") % {"band": self.band}
 
 
 class BandBlock(TimeBlock):
@@ -397,31 +429,46 @@ class BandBlock(TimeBlock):
         OTHER = "other", _("Other")
         GIG = "gig", _("Gig")
 
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="blocks")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REHEARSAL)
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="blocks")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REHEARSAL)
     # A gig block's own times are its busy window (bands.services.gig_busy_window); these are the
     # gig's, as booked, and the booking's own load-in and pack-down (None: the band's defaults).
-    gig_starts_at = models.DateTimeField(null=True, blank=True, editable=False)
-    gig_ends_at = models.DateTimeField(null=True, blank=True, editable=False)
+    gig_starts_at = models.DateTimeField(_("gig starts at"), null=True, blank=True, editable=False)
+    gig_ends_at = models.DateTimeField(_("gig ends at"), null=True, blank=True, editable=False)
     load_in_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(600)], help_text=_("Empty: the band's usual load-in.")
+        _("load in minutes"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(600)],
+        help_text=_("Empty: the band's usual load-in."),
     )
     pack_down_minutes = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(600)], help_text=_("Empty: the band's usual pack-down.")
+        _("pack down minutes"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(600)],
+        help_text=_("Empty: the band's usual pack-down."),
     )
     # Where a gig is played (its venue's or slot's point, or the client's place): members who play
     # another gig elsewhere are busy for the journey between the two (bands.travel). None: unknown.
-    latitude = models.FloatField(null=True, blank=True, editable=False)
-    longitude = models.FloatField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    latitude = models.FloatField(_("latitude"), null=True, blank=True, editable=False)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta:
+        verbose_name = _("band block")
+        verbose_name_plural = _("band blocks")
         ordering = ["band", "start_date", "start_time", "id"]
         constraints = TimeBlock.time_constraints("bands_block")
         indexes = [models.Index(fields=["band", "gig_starts_at"], name="bands_block_gig_idx")]
 
     def __str__(self) -> str:
-        return self.title or f"{self.get_kind_display()} from {self.local_start:%Y-%m-%d %H:%M}"
+        if self.title:
+            return self.title
+        start = date_format(self.local_start, "MOMENT_FORMAT")
+        return gettext("%(kind)s from %(start)s") % {"kind": self.get_kind_display(), "start": start}
 
 
 class BandBusyInterval(models.Model):
@@ -436,15 +483,17 @@ class BandBusyInterval(models.Model):
     """
 
     pk = models.CompositePrimaryKey("band_id", "starts_at", "busy_interval_id")
-    band_id = models.BigIntegerField()
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    busy_interval_id = models.BigIntegerField()
+    band_id = models.BigIntegerField(_("band id"))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    busy_interval_id = models.BigIntegerField(_("busy interval id"))
     # The busy row's point (a gig's place), copied with it: the search weighs the journey to the band's home.
-    latitude = models.FloatField(null=True)
-    longitude = models.FloatField(null=True)
+    latitude = models.FloatField(_("latitude"), null=True)
+    longitude = models.FloatField(_("longitude"), null=True)
 
     class Meta:
+        verbose_name = _("band busy interval")
+        verbose_name_plural = _("band busy intervals")
         indexes = [
             # The located copies near a window (gigs with a point, a few percent of rows), read once
             # per search by bands.selectors._on_the_road; index-only.
@@ -456,7 +505,12 @@ class BandBusyInterval(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"band {self.band_id} busy {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M} UTC"
+        # Translators: a band's id, busy from a moment until a time of day (UTC).
+        return gettext("band %(band)s busy %(start)s–%(end)s UTC") % {
+            "band": self.band_id,
+            "start": date_format(self.starts_at, "MOMENT_FORMAT"),
+            "end": date_format(self.ends_at, "CLOCK_FORMAT"),
+        }
 
 
 class Package(models.Model):
@@ -471,7 +525,7 @@ class Package(models.Model):
         HOUR = "hour", _("per hour")
         DAY = "day", _("per day")
 
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="packages")
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="packages")
     name = models.CharField(_("name"), max_length=80)
     included = models.TextField(
         _("what is included"),
@@ -509,11 +563,13 @@ class Package(models.Model):
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Off: no longer offered (bookings made with it stay).")
     )
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("package")
+        verbose_name_plural = _("packages")
         ordering = ["band", "position", "id"]
         indexes = [models.Index(fields=["band", "active", "position"], name="bands_package_band_idx")]
 

@@ -60,27 +60,40 @@ class Booking(models.Model):
     # The gig happened or is to happen: it stays in calendars and feeds as confirmed.
     PLAYED = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED, Status.DISPUTED)
 
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.HEADLINER)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    band = models.ForeignKey(Band, on_delete=models.PROTECT, related_name="bookings")
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
+    uid = models.UUIDField(_("UID"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.HEADLINER)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.PROTECT, related_name="bookings")
+    slot = models.ForeignKey(
+        Slot, verbose_name=_("slot"), on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
     # Set for slot bookings (the slot's venue), so a venue's inbox needs no join.
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="bookings")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
     # The person who asked for a private event.
     client = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="client_bookings"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="client_bookings",
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="bookings_requested"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="bookings_requested",
     )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
     # The zone the event happens in (the venue's, or the one the client gave): times read in it.
-    time_zone = models.CharField(max_length=64, default="UTC")
-    fee = models.PositiveIntegerField(null=True, blank=True)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    fee = models.PositiveIntegerField(_("fee"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     # The quote both sides agreed on (its terms are the deal; `fee` and `currency` are copied from it).
     agreed_quote = models.ForeignKey(
         "bookings.Quote",
@@ -90,47 +103,55 @@ class Booking(models.Model):
         related_name="+",
         verbose_name=_("agreed quote"),
     )
-    message = models.TextField(blank=True, max_length=2000)
+    message = models.TextField(_("message"), blank=True, max_length=2000)
     # Private events
-    event_type = models.CharField(max_length=60, blank=True)
-    location = models.CharField(max_length=200, blank=True)
-    guests = models.PositiveIntegerField(null=True, blank=True)
+    event_type = models.CharField(_("event type"), max_length=60, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    guests = models.PositiveIntegerField(_("guests"), null=True, blank=True)
     # Database defaults too, so rows written around the ORM (raw SQL, older code) still insert.
     setting = models.CharField(
-        "indoors or outdoors", max_length=8, choices=Setting.choices, blank=True, default="", db_default=""
+        _("indoors or outdoors"), max_length=8, choices=Setting.choices, blank=True, default="", db_default=""
     )
-    power_notes = models.CharField(max_length=300, blank=True, default="", db_default="")
-    load_in_notes = models.CharField(max_length=300, blank=True, default="", db_default="")
+    power_notes = models.CharField(_("power notes"), max_length=300, blank=True, default="", db_default="")
+    load_in_notes = models.CharField(_("load in notes"), max_length=300, blank=True, default="", db_default="")
     # A client's booking of one of the band's packages; `instant` when it was booked without an answer.
-    package = models.ForeignKey(Package, on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings")
-    instant = models.BooleanField(default=False, db_default=False)
+    package = models.ForeignKey(
+        Package, verbose_name=_("package"), on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
+    instant = models.BooleanField(_("instant"), default=False, db_default=False)
     # The band's cancellation terms as the client read them when asking, and the moment until which
     # cancelling is free: a later cancellation is marked late in the audit log.
-    cancel_terms = models.CharField(max_length=300, blank=True, default="", db_default="")
-    cancel_free_until = models.DateTimeField(null=True, blank=True)
+    cancel_terms = models.CharField(_("cancel terms"), max_length=300, blank=True, default="", db_default="")
+    cancel_free_until = models.DateTimeField(_("cancel free until"), null=True, blank=True)
     # The band's leaders said they will find a stand-in for a required member who is busy then, so
     # the other side may accept although not everyone is free (recorded in the audit log).
-    stand_in_planned = models.BooleanField(default=False, db_default=False)
+    stand_in_planned = models.BooleanField(_("stand in planned"), default=False, db_default=False)
     # The reason given with the last change (declined, cancelled…).
-    status_note = models.CharField(max_length=500, blank=True)
-    shortlisted = models.BooleanField(default=False)
+    status_note = models.CharField(_("status note"), max_length=500, blank=True)
+    shortlisted = models.BooleanField(_("shortlisted"), default=False)
     # A support application on a show whose headliner fills the support places (a show the band hosts,
     # or a venue's slot handed over): the band that answers it instead of the venue.
-    picker_band = models.ForeignKey(Band, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    picker_band = models.ForeignKey(
+        Band, verbose_name=_("picker band"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # The act's place in the show's running order (docs/decisions/0020): when it loads in and plays.
     # Empty: the act is busy for the whole show, as before the running order was set.
-    load_in_at = models.DateTimeField(null=True, blank=True)
-    set_starts_at = models.DateTimeField(null=True, blank=True)
-    set_ends_at = models.DateTimeField(null=True, blank=True)
+    load_in_at = models.DateTimeField(_("load in at"), null=True, blank=True)
+    set_starts_at = models.DateTimeField(_("set starts at"), null=True, blank=True)
+    set_ends_at = models.DateTimeField(_("set ends at"), null=True, blank=True)
     # The gig block that makes the band's members busy while this is booked.
-    block = models.ForeignKey(BandBlock, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    block = models.ForeignKey(
+        BandBlock, verbose_name=_("block"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Grows with every change of time or status (the iCal SEQUENCE).
-    sequence = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(_("sequence"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["band", "status", "starts_at"]),
@@ -247,18 +268,33 @@ class Booking(models.Model):
 class BookingEvent(models.Model):
     """One change in a booking's life: who, when, from which state to which, and why. Never edited."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    from_status = models.CharField(max_length=12, choices=Booking.Status.choices, blank=True)
-    to_status = models.CharField(max_length=12, choices=Booking.Status.choices)
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    from_status = models.CharField(_("from status"), max_length=12, choices=Booking.Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=12, choices=Booking.Status.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("booking event")
+        verbose_name_plural = _("booking events")
         ordering = ["booking", "created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.booking_id}: {self.from_status or 'new'} → {self.to_status}"
+        if not self.from_status:
+            # Translators: a booking's id and the status it was made in.
+            return gettext("%(booking)s: new → %(to)s") % {
+                "booking": self.booking_id,
+                "to": self.get_to_status_display(),
+            }
+        # Translators: a booking's id, the status it left and the one it reached.
+        return gettext("%(booking)s: %(from)s → %(to)s") % {
+            "booking": self.booking_id,
+            "from": self.get_from_status_display(),
+            "to": self.get_to_status_display(),
+        }
 
 
 def new_offer_token() -> str:
@@ -272,25 +308,31 @@ class OfferInvite(models.Model):
     turns it into a pending OFFER booking for the band they choose.
     """
 
-    token = models.CharField(max_length=64, unique=True, default=new_offer_token, editable=False)
-    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="offer_invites")
-    email = models.EmailField()
-    band_name = models.CharField(max_length=120, blank=True)
-    role = models.CharField(max_length=10, choices=Booking.Role.choices, default=Booking.Role.HEADLINER)
-    fee = models.PositiveIntegerField(null=True, blank=True)
-    message = models.TextField(blank=True, max_length=2000)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    booking = models.OneToOneField(Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="invite")
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_offer_token, editable=False)
+    slot = models.ForeignKey(Slot, verbose_name=_("slot"), on_delete=models.CASCADE, related_name="offer_invites")
+    email = models.EmailField(_("email"))
+    band_name = models.CharField(_("band name"), max_length=120, blank=True)
+    role = models.CharField(_("role"), max_length=10, choices=Booking.Role.choices, default=Booking.Role.HEADLINER)
+    fee = models.PositiveIntegerField(_("fee"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True, max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    booking = models.OneToOneField(
+        Booking, verbose_name=_("booking"), on_delete=models.SET_NULL, null=True, blank=True, related_name="invite"
+    )
 
     class Meta:
+        verbose_name = _("offer invite")
+        verbose_name_plural = _("offer invites")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Offer of slot {self.slot_id} to {self.email}"
+        return gettext("Offer of slot %(slot)s to %(email)s") % {"slot": self.slot_id, "email": self.email}
 
 
 class Message(models.Model):
@@ -298,32 +340,45 @@ class Message(models.Model):
 
     MAX_LENGTH = 2000
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    body = models.TextField(max_length=MAX_LENGTH)
-    created_at = models.DateTimeField(auto_now_add=True)
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("body"), max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["booking", "created_at", "id"]
         indexes = [models.Index(fields=["booking", "created_at", "id"], name="bookings_message_thread")]
 
     def __str__(self) -> str:
-        return f"Message {self.pk} on {self.booking_id}"
+        return gettext("Message %(message)s on %(booking)s") % {"message": self.pk, "booking": self.booking_id}
 
 
 class ThreadRead(models.Model):
     """How far one person has read a booking's thread: messages after `last_read_id` are unread for them."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    last_read_id = models.PositiveBigIntegerField(default=0)
-    read_at = models.DateTimeField(auto_now=True)
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    last_read_id = models.PositiveBigIntegerField(_("last read id"), default=0)
+    read_at = models.DateTimeField(_("read at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("thread read")
+        verbose_name_plural = _("thread reads")
         constraints = [models.UniqueConstraint(fields=["booking", "user"], name="bookings_thread_read_unique")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} read {self.booking_id} up to {self.last_read_id}"
+        # Translators: a person's id, a booking's id and the id of the last message they read in its thread.
+        return gettext("%(user)s read %(booking)s up to %(message)s") % {
+            "user": self.user_id,
+            "booking": self.booking_id,
+            "message": self.last_read_id,
+        }
 
 
 def new_feed_token() -> str:
@@ -336,8 +391,8 @@ class ServedCalendar(models.Model):
     that leaves the calendar or a busier week changes no event's LAST-MODIFIED, yet the calendar
     changed, and its Last-Modified must say so."""
 
-    body_hash = models.CharField(max_length=64, blank=True, editable=False)
-    content_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    body_hash = models.CharField(_("body hash"), max_length=64, blank=True, editable=False)
+    content_changed_at = models.DateTimeField(_("content changed at"), null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -354,23 +409,35 @@ class CalendarFeed(ServedCalendar):
         BAND = "band", _("Band gigs")
         VENUE = "venue", _("Venue slots")
 
-    token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
-    scope = models.CharField(max_length=8, choices=Scope.choices)
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_feed_token, editable=False)
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices)
     # The owner: the member for a member feed, the person who made it for a band or venue feed.
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds")
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds")
-    include_pending = models.BooleanField(default=False, help_text=_("Also pending gigs, marked tentative."))
-    include_available = models.BooleanField(default=False, help_text=_("Also the band's green-zone windows."))
-    created_at = models.DateTimeField(auto_now_add=True)
-    rotated_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    band = models.ForeignKey(
+        Band, verbose_name=_("band"), on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
+    )
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_feeds"
+    )
+    include_pending = models.BooleanField(
+        _("include pending"), default=False, help_text=_("Also pending gigs, marked tentative.")
+    )
+    include_available = models.BooleanField(
+        _("include available"), default=False, help_text=_("Also the band's green-zone windows.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
     # The stamp of the feed's change marks (FeedMark) read before the stored body was built, and until
     # when time alone changes nothing the feed shows: while both hold, a conditional GET is answered
     # 304 after two lookups (bookings.views.feeds.feed).
-    marks_stamp = models.CharField(max_length=64, blank=True, editable=False)
-    fresh_until = models.DateTimeField(null=True, blank=True, editable=False)
+    marks_stamp = models.CharField(_("marks stamp"), max_length=64, blank=True, editable=False)
+    fresh_until = models.DateTimeField(_("fresh until"), null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
         constraints = [
             models.CheckConstraint(
                 condition=Q(scope="member", band__isnull=True, venue__isnull=True)
@@ -386,7 +453,8 @@ class CalendarFeed(ServedCalendar):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_scope_display()} feed {self.pk}"
+        # Translators: a calendar feed's scope and its id, e.g. "Band feed 12".
+        return gettext("%(scope)s feed %(feed)s") % {"scope": self.get_scope_display(), "feed": self.pk}
 
 
 class FeedMark(models.Model):
@@ -401,12 +469,14 @@ class FeedMark(models.Model):
     transaction's, so it cannot hide one. No foreign keys: a mark must never wait for a row lock.
     """
 
-    band_id = models.BigIntegerField(null=True, blank=True)
-    venue_id = models.BigIntegerField(null=True, blank=True)
-    user_id = models.BigIntegerField(null=True, blank=True)
-    at = models.DateTimeField(db_default=Now())
+    band_id = models.BigIntegerField(_("band id"), null=True, blank=True)
+    venue_id = models.BigIntegerField(_("venue id"), null=True, blank=True)
+    user_id = models.BigIntegerField(_("user id"), null=True, blank=True)
+    at = models.DateTimeField(_("at"), db_default=Now())
 
     class Meta:
+        verbose_name = _("feed mark")
+        verbose_name_plural = _("feed marks")
         indexes = [
             models.Index(fields=["band_id", "id"], name="bookings_feedmark_band"),
             models.Index(fields=["venue_id", "id"], name="bookings_feedmark_venue"),
@@ -420,25 +490,31 @@ class FeedMark(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"feed mark {self.pk}"
+        return gettext("feed mark %(mark)s") % {"mark": self.pk}
 
 
 class ShareLink(ServedCalendar):
     """A read-only public page of a band's availability (green zone and booked days), for promoters
     who are not on StageSlot; revoking it makes the address answer 404."""
 
-    token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="share_links")
-    label = models.CharField(max_length=80, blank=True, help_text=_("Who it is for, e.g. “Rockpalast promoters”."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_feed_token, editable=False)
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="share_links")
+    label = models.CharField(
+        _("label"), max_length=80, blank=True, help_text=_("Who it is for, e.g. “Rockpalast promoters”.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Share link {self.pk} of band {self.band_id}"
+        return gettext("Share link %(link)s of band %(band)s") % {"link": self.pk, "band": self.band_id}
 
 
 def new_webhook_secret() -> str:
@@ -476,17 +552,25 @@ class Webhook(models.Model):
         QUOTE_DECLINED = "quote.declined", _("Terms are declined")
         QUOTE_LAPSED = "quote.lapsed", _("Terms lapse without an answer")
 
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks")
-    url = models.CharField("address", max_length=2000)
-    events = models.JSONField(default=list)
+    band = models.ForeignKey(
+        Band, verbose_name=_("band"), on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks"
+    )
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks"
+    )
+    url = models.CharField(_("address"), max_length=2000)
+    events = models.JSONField(_("events"), default=list)
     # Kept as it is, since every delivery is signed with it; shown to people once, when it is made.
-    secret = models.CharField(max_length=80, default=new_webhook_secret, editable=False)
-    active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    secret = models.CharField(_("secret"), max_length=80, default=new_webhook_secret, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -497,7 +581,7 @@ class Webhook(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Webhook {self.pk} to {self.url}"
+        return gettext("Webhook %(webhook)s to %(url)s") % {"webhook": self.pk, "url": self.url}
 
     @property
     def owner_name(self) -> str:
@@ -512,22 +596,24 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed (gave up)")
 
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.CharField(max_length=40)
-    event_id = models.UUIDField(default=uuid.uuid4, editable=False)
-    body = models.TextField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_ms = models.PositiveIntegerField("response time (ms)", null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    webhook = models.ForeignKey(Webhook, verbose_name=_("webhook"), on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("event"), max_length=40)
+    event_id = models.UUIDField(_("event id"), default=uuid.uuid4, editable=False)
+    body = models.TextField(_("body"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(_("last status"), null=True, blank=True)
+    last_ms = models.PositiveIntegerField(_("response time (ms)"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["webhook", "-created_at"]),
@@ -535,7 +621,12 @@ class WebhookDelivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event} to webhook {self.webhook_id} ({self.state})"
+        # Translators: an event's name (e.g. booking.accepted) sent to a webhook, and the delivery's state.
+        return gettext("%(event)s to webhook %(webhook)s (%(state)s)") % {
+            "event": self.event,
+            "webhook": self.webhook_id,
+            "state": self.get_state_display(),
+        }
 
 
 class BillMessage(models.Model):
@@ -543,17 +634,21 @@ class BillMessage(models.Model):
 
     MAX_LENGTH = 2000
 
-    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="bill_messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    body = models.TextField(max_length=MAX_LENGTH)
-    created_at = models.DateTimeField(auto_now_add=True)
+    slot = models.ForeignKey(Slot, verbose_name=_("slot"), on_delete=models.CASCADE, related_name="bill_messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("body"), max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("bill message")
+        verbose_name_plural = _("bill messages")
         ordering = ["slot", "created_at", "id"]
         indexes = [models.Index(fields=["slot", "created_at", "id"], name="bookings_bill_thread")]
 
     def __str__(self) -> str:
-        return f"Bill message {self.pk} on show {self.slot_id}"
+        return gettext("Bill message %(message)s on show %(show)s") % {"message": self.pk, "show": self.slot_id}
 
 
 class SavedSearch(models.Model):
@@ -562,22 +657,26 @@ class SavedSearch(models.Model):
 
     MAX_PER_BAND = 10
 
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="saved_searches")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    label = models.CharField(max_length=300)
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="saved_searches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    label = models.CharField(_("label"), max_length=300)
     # finder_slots keyword arguments (dates as ISO text): what the finder's form parsed when it was saved.
-    filters = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
+    filters = models.JSONField(_("filters"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Slots posted or changed after this have not been looked at for it yet.
-    checked_at = models.DateTimeField()
+    checked_at = models.DateTimeField(_("checked at"))
     # While set, the search is kept but tells nobody; resuming looks only at what changes from then on.
-    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
         ordering = ["band", "-created_at"]
 
     def __str__(self) -> str:
-        return f"Saved search {self.pk} of band {self.band_id}"
+        return gettext("Saved search %(search)s of band %(band)s") % {"search": self.pk, "band": self.band_id}
 
 
 class SavedTour(models.Model):
@@ -587,20 +686,24 @@ class SavedTour(models.Model):
 
     MAX_PER_BAND = 20
 
-    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="saved_tours")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    label = models.CharField(max_length=120, blank=True)
-    start = models.ForeignKey("places.City", on_delete=models.PROTECT, related_name="+")
-    end = models.ForeignKey("places.City", on_delete=models.PROTECT, related_name="+")
-    first_day = models.DateField()
-    last_day = models.DateField()
-    drive_km = models.PositiveIntegerField()
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="saved_tours")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    start = models.ForeignKey("places.City", verbose_name=_("start"), on_delete=models.PROTECT, related_name="+")
+    end = models.ForeignKey("places.City", verbose_name=_("end"), on_delete=models.PROTECT, related_name="+")
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    drive_km = models.PositiveIntegerField(_("drive km"))
     # "headliner" (open slots) and/or "support" (support places).
-    kinds = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    kinds = models.JSONField(_("kinds"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("saved tour")
+        verbose_name_plural = _("saved tours")
         ordering = ["band", "first_day", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -616,7 +719,7 @@ class SavedTour(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Saved tour {self.pk} of band {self.band_id}"
+        return gettext("Saved tour %(tour)s of band %(band)s") % {"tour": self.pk, "band": self.band_id}
 
 
 class RescheduleProposal(models.Model):
@@ -632,23 +735,34 @@ class RescheduleProposal(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         LAPSED = "lapsed", _("Lapsed")
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reschedules")
-    side = models.CharField(max_length=6)  # "band" | "venue" | "client": who proposed
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    old_starts_at = models.DateTimeField()
-    old_ends_at = models.DateTimeField()
-    reason = models.CharField(max_length=500)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="reschedules"
     )
-    answer_note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    side = models.CharField(_("side"), max_length=6)  # "band" | "venue" | "client": who proposed
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    old_starts_at = models.DateTimeField(_("old starts at"))
+    old_ends_at = models.DateTimeField(_("old ends at"))
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answer_note = models.CharField(_("answer note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("reschedule proposal")
+        verbose_name_plural = _("reschedule proposals")
         ordering = ["booking", "-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -665,7 +779,12 @@ class RescheduleProposal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Reschedule {self.pk} of {self.booking_id} ({self.status})"
+        # Translators: a proposal's id, the booking's id and the proposal's status.
+        return gettext("Reschedule %(proposal)s of %(booking)s (%(status)s)") % {
+            "proposal": self.pk,
+            "booking": self.booking_id,
+            "status": self.get_status_display(),
+        }
 
 
 def booking_file_path(instance: "BookingFile", filename: str) -> str:
@@ -695,24 +814,33 @@ class BookingFile(models.Model):
         AUDIO = "audio", _("Recording")
         OTHER = "other", _("Other")
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="files")
-    document = models.UUIDField(default=uuid.uuid4, db_index=True)
-    version = models.PositiveSmallIntegerField(default=1)
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OTHER)
-    title = models.CharField(max_length=120)
-    original_name = models.CharField(max_length=200)
-    file = models.FileField(upload_to=booking_file_path, storage=booking_files_storage, max_length=200)
-    content_type = models.CharField(max_length=60)
-    size = models.PositiveBigIntegerField()
-    side = models.CharField(max_length=6)  # "band" | "venue" | "client": who shared it
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="files")
+    document = models.UUIDField(_("document"), default=uuid.uuid4, db_index=True)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    title = models.CharField(_("title"), max_length=120)
+    original_name = models.CharField(_("original name"), max_length=200)
+    file = models.FileField(_("file"), upload_to=booking_file_path, storage=booking_files_storage, max_length=200)
+    content_type = models.CharField(_("content type"), max_length=60)
+    size = models.PositiveBigIntegerField(_("size"))
+    side = models.CharField(_("side"), max_length=6)  # "band" | "venue" | "client": who shared it
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("booking file")
+        verbose_name_plural = _("booking files")
         ordering = ["booking", "document", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["document", "version"], name="bookings_file_version_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} v{self.version} on {self.booking_id}"
+        # Translators: a file's title, its version number and the booking's id, e.g. "Contract v2 on 14".
+        return gettext("%(title)s v%(version)s on %(booking)s") % {
+            "title": self.title,
+            "version": self.version,
+            "booking": self.booking_id,
+        }

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -49,49 +50,74 @@ SUB_RATINGS: dict[str, tuple[tuple[str, str], ...]] = {
 STAR_FIELDS = ("overall", "performance", "punctuality", "communication", "sound", "hospitality", "paid")
 
 
-def _stars(label: str) -> models.PositiveSmallIntegerField:
+# A review's name for each pair of sides, with the booking's id.
+REVIEW_NAMES = {
+    (Side.BAND, Side.VENUE): _("Band review of venue (%(booking)s)"),
+    (Side.BAND, Side.CLIENT): _("Band review of client (%(booking)s)"),
+    (Side.VENUE, Side.BAND): _("Venue review of band (%(booking)s)"),
+    (Side.CLIENT, Side.BAND): _("Client review of band (%(booking)s)"),
+}
+
+
+def _stars(label: "str | Promise") -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(label, null=True, blank=True)
 
 
 class Review(models.Model):
     """One side's review of the other side of a completed booking (at most one per side)."""
 
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="reviews")
-    author_side = models.CharField(max_length=6, choices=Side.choices)
-    subject_side = models.CharField(max_length=6, choices=Side.choices)
+    booking = models.ForeignKey(Booking, verbose_name=_("booking"), on_delete=models.PROTECT, related_name="reviews")
+    author_side = models.CharField(_("author side"), max_length=6, choices=Side.choices)
+    subject_side = models.CharField(_("subject side"), max_length=6, choices=Side.choices)
     # The booking's parties, copied so that a band's, venue's or client's reviews are one indexed read.
-    band = models.ForeignKey(Band, on_delete=models.PROTECT, related_name="reviews")
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews")
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.PROTECT, related_name="reviews")
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
     client = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="reviews_as_client"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews_as_client",
     )
     # Who wrote (or last edited) it for their side.
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     # A no-show report instead of a rating: no stars, the booking is flagged for staff.
-    no_show = models.BooleanField(default=False)
-    overall = _stars("overall")
-    performance = _stars("performance")
-    punctuality = _stars("punctuality")
-    communication = _stars("communication")
+    no_show = models.BooleanField(_("no show"), default=False)
+    overall = _stars(_("overall"))
+    performance = _stars(_("performance"))
+    punctuality = _stars(_("punctuality"))
+    communication = _stars(_("communication"))
     sound = _stars(_("sound and production"))
-    hospitality = _stars("hospitality")
+    hospitality = _stars(_("hospitality"))
     paid = _stars(_("paid as agreed"))
     again = models.BooleanField(_("would book or play again"), null=True, blank=True)
-    text = models.TextField(max_length=TEXT_MAX)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_reason = models.CharField(max_length=500, blank=True)
-    no_show_confirmed_at = models.DateTimeField(null=True, blank=True)
-    no_show_dismissed_at = models.DateTimeField(null=True, blank=True)
-    reply_text = models.TextField(max_length=REPLY_MAX, blank=True)
-    reply_at = models.DateTimeField(null=True, blank=True)
+    text = models.TextField(_("text"), max_length=TEXT_MAX)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
+    hidden_reason = models.CharField(_("hidden reason"), max_length=500, blank=True)
+    no_show_confirmed_at = models.DateTimeField(_("no show confirmed at"), null=True, blank=True)
+    no_show_dismissed_at = models.DateTimeField(_("no show dismissed at"), null=True, blank=True)
+    reply_text = models.TextField(_("reply text"), max_length=REPLY_MAX, blank=True)
+    reply_at = models.DateTimeField(_("reply at"), null=True, blank=True)
     reply_author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reply author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
         ordering = ["-published_at", "-pk"]
         indexes = [
             models.Index(fields=["band", "subject_side", "-published_at"], name="reviews_of_band"),
@@ -122,8 +148,15 @@ class Review(models.Model):
         ]
 
     def __str__(self) -> str:
-        subject = self.get_subject_side_display().lower()
-        return f"{self.get_author_side_display()} review of {subject} ({self.booking_id})"
+        sentence = REVIEW_NAMES.get((self.author_side, self.subject_side))
+        if sentence is None:
+            # Translators: a review's author side and subject side, and the booking's id.
+            return gettext("%(author)s review of %(subject)s (%(booking)s)") % {
+                "author": self.get_author_side_display(),
+                "subject": self.get_subject_side_display(),
+                "booking": self.booking_id,
+            }
+        return str(sentence) % {"booking": self.booking_id}
 
     @property
     def is_published(self) -> bool:
@@ -174,13 +207,17 @@ def public_q(prefix: str = "") -> Q:
 class ReviewReport(models.Model):
     """Someone thinks a published review breaks the rules; staff look at it in the admin."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(max_length=500)
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("review report")
+        verbose_name_plural = _("review reports")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -194,7 +231,7 @@ class ReviewReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Report of review {self.review_id}"
+        return gettext("Report of review %(review)s") % {"review": self.review_id}
 
 
 class ModerationLog(models.Model):
@@ -207,14 +244,22 @@ class ModerationLog(models.Model):
         NO_SHOW_DISMISS = "no_show_dismiss", _("No-show dismissed")
         REPORTS_DISMISS = "reports_dismiss", _("Reports dismissed")
 
-    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="moderation")
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    action = models.CharField(max_length=16, choices=Action.choices)
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    review = models.ForeignKey(Review, verbose_name=_("review"), on_delete=models.PROTECT, related_name="moderation")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("moderation log")
+        verbose_name_plural = _("moderation logs")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()}: review {self.review_id}"
+        # Translators: what staff did to a review, and the review's id, e.g. "Hidden: review 12".
+        return gettext("%(action)s: review %(review)s") % {
+            "action": self.get_action_display(),
+            "review": self.review_id,
+        }

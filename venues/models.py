@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -22,34 +23,50 @@ from .constraints import PostgresExclusionConstraint, TsTzRange
 
 class Venue(LinksMixin, RatingColumns):
     name = models.CharField(_("name"), max_length=120)
-    slug = models.SlugField(max_length=120, unique=True, help_text=_("Your address on StageSlot: /venues/<slug>/"))
+    slug = models.SlugField(
+        _("slug"), max_length=120, unique=True, help_text=_("Your address on StageSlot: /venues/<slug>/")
+    )
     description = models.TextField(
         _("description"), blank=True, max_length=5000, help_text=_("Plain text; blank lines start new paragraphs.")
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
-    city = models.CharField(max_length=80, blank=True)
-    region = models.CharField(max_length=80, blank=True)
-    country = CountryField(blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    region = models.CharField(_("region"), max_length=80, blank=True)
+    country = CountryField(_("country"), blank=True)
     # The gazetteer's city, and the venue's point: its own, set on the map, or its city's
     # (docs/decisions/0022). Its slots keep a copy of the point for distance searches.
-    place = models.ForeignKey("places.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    latitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
-    longitude = models.FloatField(null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
-    exact_point = models.BooleanField(
-        default=False, help_text=_("On: the point was set on the map. Off: it is the city's.")
+    place = models.ForeignKey(
+        "places.City", verbose_name=_("place"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    capacity = models.PositiveIntegerField(null=True, blank=True, help_text=_("Standing capacity of the largest room."))
+    latitude = models.FloatField(
+        _("latitude"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    exact_point = models.BooleanField(
+        _("exact point"), default=False, help_text=_("On: the point was set on the map. Off: it is the city's.")
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Standing capacity of the largest room.")
+    )
     genres = models.ManyToManyField(Genre, verbose_name=_("genres"), related_name="venues", blank=True)
-    status = models.CharField(max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
-    status_reason = models.CharField(max_length=300, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, through="VenueStaff", related_name="venues")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
+    status_reason = models.CharField(_("status reason"), max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff"), through="VenueStaff", related_name="venues"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
         ordering = ["name"]
         indexes = [
             models.Index(fields=["status", "name"]),
@@ -92,18 +109,20 @@ class Venue(LinksMixin, RatingColumns):
 
 
 class Stage(models.Model):
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="stages")
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="stages")
     name = models.CharField(_("name"), max_length=80)
-    capacity = models.PositiveIntegerField(null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=300, blank=True, help_text=_("Size, PA, backline."))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
         ordering = ["venue", "id"]
         constraints = [models.UniqueConstraint(fields=["venue", "name"], name="venues_stage_name_unique")]
 
     def __str__(self) -> str:
-        return f"{self.name} at {self.venue}"
+        return gettext("%(stage)s at %(venue)s") % {"stage": self.name, "venue": self.venue}
 
 
 class VenueStaff(models.Model):
@@ -111,18 +130,26 @@ class VenueStaff(models.Model):
         OWNER = "owner", _("Owner")
         BOOKER = "booker", _("Booker")
 
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="staff_roles")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="venue_roles")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.BOOKER)
-    joined_at = models.DateTimeField(auto_now_add=True)
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="staff_roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="venue_roles"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.BOOKER)
+    joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("venue staff")
         verbose_name_plural = _("venue staff")
         ordering = ["venue", "joined_at"]
         constraints = [models.UniqueConstraint(fields=["venue", "user"], name="venues_staff_unique")]
 
     def __str__(self) -> str:
-        return f"{self.user} at {self.venue} ({self.get_role_display()})"
+        # Translators: a venue's staff member, e.g. "Ana Díaz at Lido (Manager)".
+        return gettext("%(person)s at %(venue)s (%(role)s)") % {
+            "person": self.user,
+            "venue": self.venue,
+            "role": self.get_role_display(),
+        }
 
 
 def venue_photo_path(instance: "VenuePhoto", filename: str) -> str:
@@ -130,33 +157,37 @@ def venue_photo_path(instance: "VenuePhoto", filename: str) -> str:
 
 
 class VenuePhoto(models.Model):
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=venue_photo_path)
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("image"), upload_to=venue_photo_path)
     caption = models.CharField(
-        max_length=200, blank=True, help_text=_("Describe the photo for people who cannot see it.")
+        _("caption"), max_length=200, blank=True, help_text=_("Describe the photo for people who cannot see it.")
     )
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("venue photo")
+        verbose_name_plural = _("venue photos")
         ordering = ["venue", "position", "id"]
 
     def __str__(self) -> str:
-        return f"Photo of {self.venue}"
+        return gettext("Photo of %(venue)s") % {"venue": self.venue}
 
 
 class VenueInvite(InviteBase):
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="invites")
-    role = models.CharField(max_length=10, choices=VenueStaff.Role.choices, default=VenueStaff.Role.BOOKER)
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(_("role"), max_length=10, choices=VenueStaff.Role.choices, default=VenueStaff.Role.BOOKER)
 
     class Meta:
+        verbose_name = _("venue invite")
+        verbose_name_plural = _("venue invites")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(uses__lte=F("max_uses")), name="venues_invite_uses_within_max"),
         ]
 
     def __str__(self) -> str:
-        return f"Invite to {self.venue}"
+        return gettext("Invite to %(venue)s") % {"venue": self.venue}
 
 
 class Slot(models.Model):
@@ -191,10 +222,19 @@ class Slot(models.Model):
     # A venue's slot has a venue and a stage; a show a band hosts has neither but its host band and a
     # place (a venue on StageSlot it names, or a place typed in). docs/decisions/0020. The columns added
     # for shows carry database defaults too, so a plain INSERT that names only the older ones still works.
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="slots", null=True, blank=True)
-    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="slots", null=True, blank=True)
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="slots", null=True, blank=True
+    )
+    stage = models.ForeignKey(
+        Stage, verbose_name=_("stage"), on_delete=models.PROTECT, related_name="slots", null=True, blank=True
+    )
     host_band = models.ForeignKey(
-        "bands.Band", on_delete=models.PROTECT, null=True, blank=True, related_name="hosted_shows"
+        "bands.Band",
+        verbose_name=_("host band"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hosted_shows",
     )
     place_venue = models.ForeignKey(
         Venue,
@@ -211,13 +251,17 @@ class Slot(models.Model):
     place_address = models.CharField(_("address"), max_length=200, blank=True, db_default="")
     place_city = models.CharField(_("city"), max_length=80, blank=True, db_default="")
     # A hosted show's city in the gazetteer, when its place is typed in.
-    place = models.ForeignKey("places.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    place = models.ForeignKey(
+        "places.City", verbose_name=_("place"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Where the show is: its venue's point (or the named venue's, or the city's), copied here so that
     # the gig finder and tour routes filter slots by indexed coordinates (docs/decisions/0022).
-    latitude = models.FloatField(null=True, blank=True, editable=False)
-    longitude = models.FloatField(null=True, blank=True, editable=False)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True, editable=False)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True, editable=False)
     # The zone a hosted show's times read in (a venue's slot reads in its venue's).
-    time_zone = models.CharField(max_length=64, blank=True, db_default="", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, db_default="", validators=[validate_time_zone]
+    )
     support_terms = models.CharField(
         _("deal for support acts"),
         max_length=200,
@@ -227,21 +271,29 @@ class Slot(models.Model):
     )
     # Who fills the support places: the venue, or the headliner (always, on a show a band hosts).
     support_picker = models.CharField(
-        max_length=10, choices=SupportPicker.choices, default=SupportPicker.VENUE, db_default=SupportPicker.VENUE
+        _("support picker"),
+        max_length=10,
+        choices=SupportPicker.choices,
+        default=SupportPicker.VENUE,
+        db_default=SupportPicker.VENUE,
     )
-    support_pick_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    doors_at = models.DateTimeField(null=True, blank=True)
-    curfew_at = models.DateTimeField(null=True, blank=True)
-    entry = models.CharField(max_length=10, choices=Entry.choices, default=Entry.TICKETS, db_default=Entry.TICKETS)
-    sold_out = models.BooleanField(default=False, db_default=False)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    title = models.CharField(max_length=120, blank=True, help_text=_("e.g. “Friday Night Indie”. Optional."))
+    support_pick_asked_at = models.DateTimeField(_("support pick asked at"), null=True, blank=True, editable=False)
+    doors_at = models.DateTimeField(_("doors at"), null=True, blank=True)
+    curfew_at = models.DateTimeField(_("curfew at"), null=True, blank=True)
+    entry = models.CharField(
+        _("entry"), max_length=10, choices=Entry.choices, default=Entry.TICKETS, db_default=Entry.TICKETS
+    )
+    sold_out = models.BooleanField(_("sold out"), default=False, db_default=False)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    title = models.CharField(
+        _("title"), max_length=120, blank=True, help_text=_("e.g. “Friday Night Indie”. Optional.")
+    )
     genres = models.ManyToManyField(Genre, related_name="slots", blank=True, verbose_name=_("genres wanted"))
     fee = models.PositiveIntegerField(
         _("fee offered"), null=True, blank=True, help_text=_("Leave empty for negotiable.")
     )
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     support_places = models.PositiveSmallIntegerField(
         _("support acts"),
         default=0,
@@ -251,25 +303,31 @@ class Slot(models.Model):
             max_support_places=MAX_SUPPORT_PLACES,
         ),
     )
-    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     ticket_url = models.URLField(_("ticket link"), max_length=300, blank=True, validators=[validate_link("ticket")])
     notes = models.TextField(
         _("notes"), blank=True, max_length=2000, help_text=_("Load-in, backline, door deal… Bands see this.")
     )
     # Places taken; bookings.services changes them only with the slot row locked.
-    headliner_booked = models.PositiveSmallIntegerField(default=0, editable=False)
-    supports_booked = models.PositiveSmallIntegerField(default=0, editable=False)
-    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    cancel_reason = models.CharField(max_length=300, blank=True, editable=False)
-    series = models.UUIDField(null=True, blank=True, editable=False, help_text=_("Slots created together in bulk."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    headliner_booked = models.PositiveSmallIntegerField(_("headliner booked"), default=0, editable=False)
+    supports_booked = models.PositiveSmallIntegerField(_("supports booked"), default=0, editable=False)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=300, blank=True, editable=False)
+    series = models.UUIDField(
+        _("series"), null=True, blank=True, editable=False, help_text=_("Slots created together in bulk.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Grows with every change of the slot's time, title or cancellation (the venue feed's SEQUENCE
     # adds it to its bookings' own).
-    sequence = models.PositiveIntegerField(default=0, editable=False)
+    sequence = models.PositiveIntegerField(_("sequence"), default=0, editable=False)
 
     class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["venue", "starts_at"]),
@@ -333,7 +391,12 @@ class Slot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title or 'Slot'} at {self.venue_id} on {self.starts_at:%Y-%m-%d %H:%M} UTC"
+        values = {"title": self.title, "venue": self.venue_id, "start": date_format(self.starts_at, "MOMENT_FORMAT")}
+        if self.title:
+            # Translators: a slot's title, its venue's id and when it starts (UTC).
+            return gettext("%(title)s at %(venue)s on %(start)s UTC") % values
+        # Translators: a slot without a title, its venue's id and when it starts (UTC).
+        return gettext("Slot at %(venue)s on %(start)s UTC") % values
 
     def save(self, *args, **kwargs) -> None:
         update_fields = kwargs.get("update_fields")
@@ -466,15 +529,17 @@ class Ticket(models.Model):
 
     MAX_PER_SHOW = 5
 
-    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="tickets")
-    label = models.CharField(max_length=60, help_text=_("e.g. “Early bird” or the provider’s name."))
+    slot = models.ForeignKey(Slot, verbose_name=_("slot"), on_delete=models.CASCADE, related_name="tickets")
+    label = models.CharField(_("label"), max_length=60, help_text=_("e.g. “Early bird” or the provider’s name."))
     url = models.URLField(_("ticket link"), max_length=300, validators=[validate_link("ticket")])
-    price_min = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    price_max = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
-    position = models.PositiveSmallIntegerField(default=0)
+    price_min = models.DecimalField(_("price min"), max_digits=7, decimal_places=2, null=True, blank=True)
+    price_max = models.DecimalField(_("price max"), max_digits=7, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
         ordering = ["slot", "position", "id"]
         constraints = [
             models.CheckConstraint(
@@ -490,7 +555,7 @@ class Ticket(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} for show {self.slot_id}"
+        return gettext("%(label)s for show %(show)s") % {"label": self.label, "show": self.slot_id}
 
     @property
     def price_label(self) -> str:

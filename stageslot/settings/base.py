@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -396,7 +397,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "en-gb"
 # The pages are written in English only: a German browser gets British English rather than allauth's and
 # Django's own strings in German between ours; an American one keeps American date formats.
-LANGUAGES = [("en", "English"), ("en-gb", "British English")]
+LANGUAGES = [("en", _("English")), ("en-gb", _("British English"))]
 # The English catalogue (`make messages`) is where translations start.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The dates and times StageSlot names (DAY_FORMAT, CLOCK_FORMAT…), per language: stageslot/formats/<lang>/.

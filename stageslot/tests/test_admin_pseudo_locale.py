@@ -2,9 +2,10 @@
 filters and actions, the record pages' sections, the pages an action asks its input on, and the notices
 an action leaves.
 
-The names of models and their fields come from the models, and a record's name from its __str__; they
-are taken as the page's data here, as are the few words Django's admin draws unmarked itself (the
-boolean icons' alt text, the search icon's).
+The names of models and their fields are marked in the models, so they must come through wrapped too. A
+record's name (its __str__, which may hold names people gave it) is taken as the page's data here, as are
+the few words Django's admin draws unmarked itself (the boolean icons' alt text, the search icon's, and
+the name Django gives an automatic primary key).
 """
 
 import uuid
@@ -16,7 +17,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.hashers import identify_hasher
 from django.template.defaultfilters import truncatewords
 from django.urls import reverse
-from django.utils.text import capfirst
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -28,18 +28,15 @@ from stageslot.tests.pseudo import pseudo_locale, unwrapped_text
 
 pytestmark = pytest.mark.django_db
 
-DJANGOS_OWN = {"True", "False", "Unknown", "Search"}
+DJANGOS_OWN = {"True", "False", "Unknown", "Search", "ID"}
 
 
 def model_words() -> set[str]:
-    """The models' and fields' names, every record's name and uid, and the password hashes' summaries, as
-    the admin draws them (in the active language)."""
+    """Every record's name and uid, and the password hashes' summaries, as the admin draws them (in the
+    active language)."""
     words = set(DJANGOS_OWN)
     for model in apps.get_models():
         opts = model._meta
-        names = [opts.verbose_name, opts.verbose_name_plural]
-        names += [f.verbose_name for f in opts.get_fields() if hasattr(f, "verbose_name")]
-        words |= {str(name) for name in names} | {capfirst(str(name)) for name in names}
         for row in model._default_manager.all()[:50]:
             words |= {str(row), truncatewords(str(row), 18)}
             uids = [getattr(row, f.attname) for f in opts.concrete_fields]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0012_feed_marks'),
+        ('bookings', '0013_names_for_translation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
