@@ -217,6 +217,11 @@ SAID = {
     "The gig started": (gettext_lazy("The gig started"), gettext_lazy("The gig started by %(who)s")),
     "Disputed": (gettext_lazy("Disputed"), gettext_lazy("Disputed by %(who)s")),
     "Proposed new times": (gettext_lazy("Proposed new times"), gettext_lazy("Proposed new times by %(who)s")),
+    "Terms proposed": (gettext_lazy("Terms proposed"), gettext_lazy("Terms proposed by %(who)s")),
+    "Terms countered": (gettext_lazy("Terms countered"), gettext_lazy("Terms countered by %(who)s")),
+    "Terms agreed": (gettext_lazy("Terms agreed"), gettext_lazy("Terms agreed by %(who)s")),
+    "Terms declined": (gettext_lazy("Terms declined"), gettext_lazy("Terms declined by %(who)s")),
+    "Terms lapsed": (gettext_lazy("Terms lapsed"), gettext_lazy("Terms lapsed")),
     "Declined automatically": (gettext_lazy("Declined automatically"), gettext_lazy("Declined automatically")),
     "The gig took place": (gettext_lazy("The gig took place"), gettext_lazy("The gig took place")),
 }

@@ -43,7 +43,6 @@ from ..selectors.quotes import (
     QUOTED_KINDS,
     amount_text,
     counterpart_side,
-    deal_text,
     deal_text_lazy,
     money_text,
     quote_side_of,
@@ -378,7 +377,7 @@ def quote_propose(
             actor=by,
             from_status=booking.status,
             to_status=booking.status,
-            note=f"{'Countered' if countered else 'Proposed'} terms (version {version}): {deal_text(quote)}"[:500],
+            note="Terms countered" if countered else "Terms proposed",
         )
         if countered:
             text = gettext_lazy("%(name)s counters the terms for %(band)s on %(when)s: %(deal)s.")
@@ -436,7 +435,7 @@ def _agree(*, quote_id: int, booking: Booking, by: User, now: dt.datetime) -> Qu
         actor=by,
         from_status=booking.status,
         to_status=booking.status,
-        note=f"Terms agreed (version {quote.version}): {deal_text(quote)}"[:500],
+        note="Terms agreed",
     )
     _notify(
         booking,
@@ -508,13 +507,12 @@ def quote_decline(*, quote: Quote, by: User, note: str = "", now: dt.datetime | 
         _answerable(quote, booking, now)
         quote.status, quote.answered_by, quote.answered_at, quote.answer_note = Quote.Status.DECLINED, by, now, note
         quote.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
-        because = f" ({note})" if note else ""
         BookingEvent.objects.create(
             booking=booking,
             actor=by,
             from_status=booking.status,
             to_status=booking.status,
-            note=f"Terms declined (version {quote.version}){because}"[:500],
+            note=f"Terms declined: {note}"[:500] if note else "Terms declined",
         )
         if note:
             # Translators: %(note)s is what the person declining wrote.
@@ -585,7 +583,7 @@ def quotes_lapse(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                 actor=None,
                 from_status=booking.status,
                 to_status=booking.status,
-                note=f"Terms lapsed without an answer (version {quote.version})",
+                note="Terms lapsed",
             )
             _lapsed_tell(booking, quote)
             lapsed += 1

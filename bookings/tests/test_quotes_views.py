@@ -214,3 +214,27 @@ def test_the_booking_page_queries_stay_flat_with_many_versions(client, django_as
             assert client.get(reverse("bookings:detail", args=[world.request.uid])).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_every_word_of_the_terms_and_their_form_is_marked(client, world):
+    from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
+
+    first = quotes.quote_propose(
+        booking=world.request,
+        by=world.leader,
+        terms=replace(FLAT, deal="versus", door_percent=70, ticket_price_minor=1500, capacity=200, set_minutes=90),
+    )
+    quotes.quote_propose(booking=world.request, by=world.client, terms=replace(FLAT, backline=True))
+    quotes.quote_accept(quote=Quote.objects.get(version=2), by=world.leader)
+    assert first.version == 1
+    data = database_words()
+    found = []
+    with pseudo_locale():
+        client.force_login(world.client)
+        for url in (reverse("bookings:detail", args=[world.request.uid]), new_url(world.request)):
+            response = client.get(url)
+            assert response.status_code == 200
+            found += [f"{url} {f}" for f in unwrapped_text(response.content.decode(), data=data)]
+        response = client.post(new_url(world.request), {**FORM, "fee": "100", "deposit_percent": "150"})
+        found += [f"refused form {f}" for f in unwrapped_text(response.content.decode(), data=data)]
+    assert found == [], "\n".join(found)
