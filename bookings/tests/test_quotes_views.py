@@ -238,3 +238,12 @@ def test_every_word_of_the_terms_and_their_form_is_marked(client, world):
         response = client.post(new_url(world.request), {**FORM, "fee": "100", "deposit_percent": "150"})
         found += [f"refused form {f}" for f in unwrapped_text(response.content.decode(), data=data)]
     assert found == [], "\n".join(found)
+
+
+def test_the_form_works_out_the_door_estimate_without_sending(client, world):
+    client.force_login(world.leader)
+    door = {**FORM, "deal": "versus", "fee": "500", "door_percent": "70", "ticket_price": "15", "capacity": "200"}
+    response = client.post(new_url(world.request), {**door, "estimate": "1"})
+    assert response.status_code == 200
+    assert "Estimate for the band, a full house before costs: 2,100 EUR" in response.content.decode()
+    assert not Quote.objects.exists()

@@ -25,7 +25,7 @@ from ..forms.quotes import QuoteForm, quote_initial
 from ..models import Booking
 from ..pages import booking_or_404, refusal_code, render_conflict, render_detail
 from ..selectors.detail import booking_title
-from ..selectors.quotes import quote_of, quote_side_of, quotes_of
+from ..selectors.quotes import door_estimate_minor, money_text, quote_of, quote_side_of, quotes_of
 from ..services import quotes as services
 from ..services.quotes import Terms
 from ..services.workflow import BookingError
@@ -33,19 +33,32 @@ from ..services.workflow import BookingError
 TEMPLATE = "bookings/quotes/form.html"
 
 
-def _start(booking: Booking) -> dict:
-    """A new quote starts from the open one (a counter), else the agreed terms, else the booking's fee."""
+def _start(booking: Booking) -> Terms:
+    """A new quote starts from the latest version (a counter starts from the open one), else from the
+    booking's fee."""
     versions = list(quotes_of(booking=booking)[:1])
     if versions:
-        return quote_initial(Terms.of(versions[0]))
+        return Terms.of(versions[0])
     fee = booking.fee * 100 if booking.fee else None
-    return quote_initial(Terms(fee_minor=fee, currency=booking.currency))
+    return Terms(fee_minor=fee, currency=booking.currency)
+
+
+def _estimate(terms: Terms | None) -> str:
+    minor = door_estimate_minor(terms) if terms is not None else None
+    return money_text(minor, terms.currency) if minor is not None else ""
 
 
 def _render_form(
-    request: HtmxHttpRequest, booking: Booking, form: QuoteForm, *, status: int = 200, error: str = ""
+    request: HtmxHttpRequest,
+    booking: Booking,
+    form: QuoteForm,
+    *,
+    status: int = 200,
+    error: str = "",
+    terms: Terms | None = None,
 ) -> HttpResponse:
     context = {
+        "estimate": _estimate(terms),
         "booking": booking,
         "title": booking_title(booking),
         "form": form,
@@ -67,21 +80,25 @@ def quote_new(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     if quote_side_of(booking, request.user) is None:
         raise PermissionDenied(gettext("Only the band's leaders and admins and the other side can propose terms."))
     if request.method == "GET":
-        return _render_form(request, booking, QuoteForm(initial=_start(booking), auto_id="quote_%s"))
+        terms = _start(booking)
+        return _render_form(request, booking, QuoteForm(initial=quote_initial(terms), auto_id="quote_%s"), terms=terms)
     form = QuoteForm(request.POST, auto_id="quote_%s")
     if not form.is_valid():
         return _render_form(request, booking, form, status=400)
+    terms = form.terms()
+    if "estimate" in request.POST:  # "Work out the estimate": the form again, nothing sent
+        return _render_form(request, booking, form, terms=terms)
     try:
         services.quote_propose(
             booking=booking,
             by=request.user,
-            terms=form.terms(),
+            terms=terms,
             message=form.cleaned_data["message"],
             send_anyway=form.cleaned_data["send_anyway"],
         )
     except ValidationError as exc:
         form.add_service_errors(exc)
-        return _render_form(request, booking, form, status=400)
+        return _render_form(request, booking, form, status=400, terms=terms)
     except BookingError as exc:
         if refusal_code(exc) == 403:
             raise PermissionDenied(str(exc)) from exc
