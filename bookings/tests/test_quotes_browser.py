@@ -37,7 +37,8 @@ def test_quote_counter_accept(live_server, browser, axe_check):
     if shots := os.environ.get("STAGESLOT_SCREENSHOTS"):
         page.screenshot(path=f"{shots}/quote-counter-form.png", full_page=True)
     axe_check(page)
-    page.get_by_role("button", name="Send the terms").click()
+    # Enter in a field sends the terms (not the estimate's button, which comes first on the page).
+    page.get_by_label("Deposit (%):").press("Enter")
     page.get_by_text("Your terms are sent; the other side has been told.").wait_for()
     assert Quote.objects.get(version=2).fee_minor == 65000
 
