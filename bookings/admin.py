@@ -17,7 +17,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import Booking, BookingEvent, BookingFile, OfferInvite, RescheduleProposal, Webhook, WebhookDelivery
+from .models import (
+    Booking,
+    BookingEvent,
+    BookingFile,
+    OfferInvite,
+    Quote,
+    RescheduleProposal,
+    Webhook,
+    WebhookDelivery,
+)
 from .services.life import booking_dispute_resolve
 from .services.venue_slots import offer_invite_state
 from .services.workflow import BookingError, when_text
@@ -171,6 +180,18 @@ class RescheduleProposalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("booking", "side", "status", "starts_at", "ends_at", "created_at")
     list_filter = ("status",)
     list_select_related = ("booking",)
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every version of every booking's terms, for staff settling a dispute over what was agreed."""
+
+    list_display = ("booking", "version", "side", "status", "deal", "fee_minor", "currency", "expires_at", "created_at")
+    list_filter = ("status", "deal", "currency")
+    list_select_related = ("booking",)
+    search_fields = ("booking__uid",)
+    ordering = ("-created_at", "-pk")
+    raw_id_fields = ("booking", "proposed_by", "answered_by", "replaces")
 
 
 @admin.register(BookingFile)
