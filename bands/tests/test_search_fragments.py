@@ -36,3 +36,41 @@ def test_the_viewers_time_zone_is_part_of_the_key(client):
     client.force_login(berlin)
     html = filters_html(client)
     assert "Europe/Berlin" in html and "Asia/Tokyo" not in html
+
+
+def kept(part: str) -> int:
+    """How many drawings of this part of the sidebar the fragments cache holds (Django's cache tag names
+    its keys template.cache.<fragment name>.<digest>)."""
+    return sum(f"template.cache.{part}." in key for key in caches["fragments"]._cache)
+
+
+def test_another_date_draws_the_dates_and_keeps_the_other_filters(client):
+    GenreFactory(name="Indie", slug="indie")
+    BandFactory(name="The Night Owls")
+    caches["fragments"].clear()
+    first = filters_html(client, "?genre=indie&free_on=2031-03-07")
+    second = filters_html(client, "?genre=indie&free_on=2031-03-08&q=owls")
+    assert 'value="2031-03-08"' in second and 'value="2031-03-07"' not in second
+    assert 'value="owls"' in second
+    assert kept("search_filters") == 2  # two whole sidebars…
+    assert kept("search_filters_steady") == kept("search_filters_order") == 1  # …sharing what they both show
+    caches["fragments"].clear()
+    assert filters_html(client, "?genre=indie&free_on=2031-03-08&q=owls") == second
+    assert first != second
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?q=owls&genre=indie&free_on=someday",  # an error among the dates
+        "?genre=indie&fee_min=abc&free_on=2031-03-08",  # an error among the kept fields
+        "?free_from=2031-03-08T20:00&free_until=2031-03-01T20:00&sort=-fee",  # the dates refused together
+    ],
+)
+def test_a_sidebar_from_kept_parts_is_the_sidebar_drawn_anew(client, query):
+    GenreFactory(name="Indie", slug="indie")
+    caches["fragments"].clear()
+    filters_html(client, "?genre=indie&fee_min=abc&sort=-fee")  # keeps parts another query shares
+    from_kept_parts = filters_html(client, query)
+    caches["fragments"].clear()
+    assert filters_html(client, query) == from_kept_parts
