@@ -15,7 +15,7 @@ from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from places.near import distance_text
 
@@ -94,6 +94,8 @@ def _words(language: str | None) -> dict[str, str]:
         "Support call": _("Support call"),
         "Negotiable": _("Negotiable"),
         "places open": _("%(open)s of %(places)s"),
+        # Django's own words for the end of a cut text (django.utils.text.Truncator).
+        "truncated": pgettext("String to return when truncating text", "%(truncated_text)s…"),
     }
 
 
@@ -103,17 +105,28 @@ def card_words() -> dict[str, str]:
     return _words(translation.get_language())
 
 
+@lru_cache(maxsize=4096)
+def _grouped(number: int, language: str | None) -> str:
+    return intcomma(number)
+
+
+def grouped(number: int) -> str:
+    """A whole number with the current language's grouping ("12,500"), as intcomma gives it; each number
+    is worked out once per language, as cards repeat the same fees and capacities."""
+    return _grouped(number, translation.get_language())
+
+
 def fee_range_text(low: int | None, high: int | None, currency: str) -> str:
     """A fee range as people read it: "300–800 EUR", "500 EUR", "from 300 EUR", "up to 800 EUR", "on request"."""
     words = card_words()
     if low is not None and high is not None:
         if low == high:
-            return words["amount"] % {"amount": intcomma(low), "currency": currency}
-        return words["range"] % {"low": intcomma(low), "high": intcomma(high), "currency": currency}
+            return words["amount"] % {"amount": grouped(low), "currency": currency}
+        return words["range"] % {"low": grouped(low), "high": grouped(high), "currency": currency}
     if low is not None:
-        return words["from amount"] % {"amount": intcomma(low), "currency": currency}
+        return words["from amount"] % {"amount": grouped(low), "currency": currency}
     if high is not None:
-        return words["up to amount"] % {"amount": intcomma(high), "currency": currency}
+        return words["up to amount"] % {"amount": grouped(high), "currency": currency}
     return words["on request"]
 
 

@@ -8,12 +8,11 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.timezones import when_text
-from bands.cards import card_words, detail_url, distance_away, rating_text
+from bands.cards import card_words, detail_url, distance_away, grouped, rating_text
 from bands.models import Band
 from places.maps import Marker, point_of, results_map
 from venues.models import Slot
@@ -57,7 +56,7 @@ class SlotCard:
 def slot_fee_text(slot: Slot) -> str:
     words = card_words()
     if slot.fee is not None:
-        return words["amount"] % {"amount": intcomma(slot.fee), "currency": slot.currency}
+        return words["amount"] % {"amount": grouped(slot.fee), "currency": slot.currency}
     return slot.support_terms or words["Negotiable"]
 
 

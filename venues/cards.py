@@ -1,9 +1,18 @@
 """What a venue search result shows, worked out once per card (see bands/cards.py)."""
 
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.text import Truncator
 
-from bands.cards import Fact, ResultCard, card_words, cover_photo, detail_url, distance_away, genres_of, rating_facts
+from bands.cards import (
+    Fact,
+    ResultCard,
+    card_words,
+    cover_photo,
+    detail_url,
+    distance_away,
+    genres_of,
+    grouped,
+    rating_facts,
+)
 from bands.places import city_and_country
 from places.maps import Marker, point_of, results_map
 
@@ -13,18 +22,23 @@ TAGLINE_LENGTH = 110
 
 
 def tagline_of(description: str) -> str:
-    """The start of a venue's description for its card, cut at TAGLINE_LENGTH characters with "…".
+    """The start of a venue's description for its card, cut at TAGLINE_LENGTH characters with "…", as
+    Truncator(description).chars(TAGLINE_LENGTH) cuts it.
 
-    Truncator reads the whole text (normalising it, then counting it character by character); a
-    description can run to pages, and the first twice TAGLINE_LENGTH characters are all the cut needs
-    (combining accents do not count as characters, so a little more than the length is read)."""
-    if len(description) <= TAGLINE_LENGTH:
-        return description
+    Truncator normalises the whole text, then counts it character by character (combining accents do
+    not count) and asks gettext for its "…" twice: a twentieth of a millisecond a card. Plain ASCII text
+    has no accents to leave out, so it is cut where it stands; other text is cut by Truncator from its
+    first twice TAGLINE_LENGTH characters, all the cut can need."""
+    if description.isascii():
+        if len(description) <= TAGLINE_LENGTH:
+            return description
+        ellipsis = card_words()["truncated"]
+        return ellipsis % {"truncated_text": description[: TAGLINE_LENGTH - len(ellipsis % {"truncated_text": ""})]}
     return Truncator(description[: TAGLINE_LENGTH * 2]).chars(TAGLINE_LENGTH)
 
 
 def capacity_text(capacity: int | None) -> str:
-    return intcomma(capacity) if capacity else card_words()["not given"]
+    return grouped(capacity) if capacity else card_words()["not given"]
 
 
 def venue_card(venue: Venue) -> ResultCard:

@@ -193,3 +193,5 @@ def test_a_card_cuts_a_long_description_as_truncator_would():
     assert tagline_of(long).endswith("…") and len(tagline_of(long)) == TAGLINE_LENGTH
     accented = "Cafe\u0301 " * 60  # combining accents do not count as characters
     assert tagline_of(accented) == Truncator(accented).chars(TAGLINE_LENGTH)
+    for text in ("x" * 110, "x" * 111, "Große Bühne, kleines Haus. " * 10, "Кафе у моста. " * 20):
+        assert tagline_of(text) == Truncator(text).chars(TAGLINE_LENGTH)
