@@ -40,7 +40,6 @@ def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneI
     values = {
         "start": date_format(start, "WEEKDAY_MOMENT_FORMAT"),
         "end": time_format(end, "CLOCK_FORMAT"),
-        "day": date_format(end, "DAY_MONTH_FORMAT"),
         "zone": zone.key,
     }
     if end.date() == start.date():
@@ -50,7 +49,7 @@ def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneI
     if end.date() == start.date() + timedelta(days=1):
         return gettext("%(start)s–%(end)s next day (%(zone)s)") % values
     # Translators: %(day)s is the day the time ends on, e.g. "7 Dec".
-    return gettext("%(start)s–%(end)s on %(day)s (%(zone)s)") % values
+    return gettext("%(start)s–%(end)s on %(day)s (%(zone)s)") % {**values, "day": date_format(end, "DAY_MONTH_FORMAT")}
 
 
 # when_text read later, in the language active then (a notification's sentence, read per recipient).
