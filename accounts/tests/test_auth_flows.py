@@ -202,3 +202,23 @@ def test_the_login_forms_reset_link_is_worked_out_once_per_form():
     help_text = form.fields["password"].help_text
     assert type(help_text) is SafeString  # no longer lazy: reading it builds nothing
     assert help_text == f'<a href="{reverse("account_reset_password")}">Forgot your password?</a>'
+
+
+def login_form_html(client, **kwargs) -> str:
+    method = client.post if "data" in kwargs else client.get
+    html = method(reverse("account_login"), **kwargs).content.decode()
+    return re.search(r'<form method="post" action="/accounts/login/">.*?</form>', html, re.S).group(0)
+
+
+def test_the_empty_login_form_is_kept_and_a_refused_one_drawn_anew(client):
+    from django.core.cache import caches
+
+    caches["fragments"].clear()
+    drawn = login_form_html(client)
+    assert sum("template.cache.login_form." in key for key in caches["fragments"]._cache) == 1
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub("", login_form_html(client)) == token.sub("", drawn)  # from the cache, as drawn
+    refused = login_form_html(client, data={"login": "nobody@example.com", "password": "wrong"})
+    assert 'value="nobody@example.com"' in refused and 'class="errorlist' in refused
+    assert sum("template.cache.login_form." in key for key in caches["fragments"]._cache) == 1
+    assert 'value="nobody@example.com"' not in login_form_html(client)
