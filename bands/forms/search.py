@@ -226,29 +226,15 @@ class PlaceGenreFields(forms.Form):
     def prepare_fields(cls, fields: dict[str, forms.Field]) -> None:
         """Set what every form of this class offers alike (a sort list) on its prepared `fields`."""
 
-    # Fields whose values change from one search to the next (dates): the filter sidebar keeps its other
-    # fields, but for the query, under steady_key, so a new date draws those few fields only.
-    changing_fields: tuple[str, ...] = ()
-
     def fragment_key(self) -> str:
         """A digest of everything the filter form draws: the query, each field's label, help, widget
         attributes and choices, the errors, the place read from `near`, the language and the time zone
         (dates are named in it). Equal keys draw equal forms, so the drawing can be kept
         (docs/decisions/0025). The fields are named by the serial of the prepared fields they were
         copied from, and only what a request changed in them (a list of choices, a label) is spelled out."""
-        return self._digest(leave_out=())
-
-    def steady_key(self) -> str:
-        """fragment_key without the query and `changing_fields`: the digest of what the rest of the form
-        draws (stageslot/partials/_search_filters.html)."""
-        return self._digest(leave_out=("q", *self.changing_fields))
-
-    def _digest(self, *, leave_out: tuple[str, ...]) -> str:
         fields = []
         prepared = self.prepared
         for name, field in self.fields.items():
-            if name in leave_out:
-                continue
             original = prepared.get(name)
             if original is None:
                 fields.append((name, str(field.label), str(field.help_text), field.widget.attrs, _choices(field)))
@@ -268,20 +254,44 @@ class PlaceGenreFields(forms.Form):
                 fields.append((name, str(field.label), str(field.help_text), field.widget.attrs, _choices(field)))
             else:
                 fields.append(name)
-        data = self.data.lists() if isinstance(self.data, QueryDict) else self.data.items()
-        errors = self.errors.get_json_data() if self.is_bound else None
-        if leave_out:
-            data = [(key, value) for key, value in data if key not in leave_out]
-            errors = {key: value for key, value in (errors or {}).items() if key not in leave_out} or None
         parts = [
             type(self).__name__,
             prepared.serial,
             translation.get_language(),
             timezone.get_current_timezone_name(),
-            sorted(data),
+            sorted(self.data.lists()) if isinstance(self.data, QueryDict) else sorted(self.data.items()),
             fields,
-            errors,
+            self.errors.get_json_data() if self.is_bound else None,
             str(getattr(self, "cleaned_data", {}).get("near", "")),
+        ]
+        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+    def field_key(self, name: str) -> str:
+        """A digest of everything the field group of field `name` draws (bands.templatetags.search_fields):
+        its label, help, widget attributes and choices where a request changed them, the value it shows,
+        its errors, the language and the time zone. A search with another date or other words draws the
+        sidebar's other fields from the fragments cache (docs/decisions/0025)."""
+        field, original = self.fields[name], self.prepared.get(name)
+        spelled = None
+        if (
+            original is None
+            or field.label is not original.label
+            or field.help_text is not original.help_text
+            or getattr(field.widget, "choices", None) is not getattr(original.widget, "choices", None)
+            or field.widget.attrs != original.widget.attrs
+        ):
+            spelled = (str(field.label), str(field.help_text), field.widget.attrs, _choices(field))
+        errors = self.errors.get(name) if self.is_bound else None
+        parts = [
+            type(self).__name__,
+            self.prepared.serial,
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+            name,
+            spelled,
+            self.is_bound,
+            self[name].value(),
+            errors.get_json_data() if errors else None,
         ]
         return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
@@ -537,7 +547,6 @@ class BandSearchForm(SearchForm):
     )
 
     ranges = [("fee_min", "fee_max", _("fee"))]
-    changing_fields = ("free_on", "part", "free_from", "free_until")
     range_labels = {"fee_min": (_("Fee %(low)s–%(high)s"), _("Fee from %(low)s"), _("Fee up to %(high)s"))}
     # By the band's lowest fee (its highest when it gives only that); bands without a fee come last.
     sort_choices = [*SearchForm.sort_choices, ("fee", _("Lowest fee first")), ("-fee", _("Highest fee first"))]

@@ -38,24 +38,24 @@ def test_the_viewers_time_zone_is_part_of_the_key(client):
     assert "Europe/Berlin" in html and "Asia/Tokyo" not in html
 
 
-def kept(part: str) -> int:
-    """How many drawings of this part of the sidebar the fragments cache holds (Django's cache tag names
-    its keys template.cache.<fragment name>.<digest>)."""
-    return sum(f"template.cache.{part}." in key for key in caches["fragments"]._cache)
+def kept(prefix: str) -> int:
+    """How many drawings the fragments cache holds whose key starts with `prefix` (Django's cache tag names
+    its keys template.cache.<fragment name>.<digest>; a field group is search_field.<digest>)."""
+    return sum(f":{prefix}" in key for key in caches["fragments"]._cache)
 
 
-def test_another_date_draws_the_dates_and_keeps_the_other_filters(client):
+def test_another_date_draws_the_date_and_keeps_the_other_filters(client):
     GenreFactory(name="Indie", slug="indie")
     BandFactory(name="The Night Owls")
     caches["fragments"].clear()
     first = filters_html(client, "?genre=indie&free_on=2031-03-07")
-    second = filters_html(client, "?genre=indie&free_on=2031-03-08&q=owls")
+    fields = kept("search_field.")
+    second = filters_html(client, "?genre=indie&free_on=2031-03-08")
     assert 'value="2031-03-08"' in second and 'value="2031-03-07"' not in second
-    assert 'value="owls"' in second
-    assert kept("search_filters") == 2  # two whole sidebars…
-    assert kept("search_filters_steady") == kept("search_filters_order") == 1  # …sharing what they both show
+    assert kept("template.cache.search_filters.") == 2  # two whole sidebars…
+    assert kept("search_field.") == fields + 1  # …and one field group more: the date's
     caches["fragments"].clear()
-    assert filters_html(client, "?genre=indie&free_on=2031-03-08&q=owls") == second
+    assert filters_html(client, "?genre=indie&free_on=2031-03-08") == second
     assert first != second
 
 
@@ -63,14 +63,29 @@ def test_another_date_draws_the_dates_and_keeps_the_other_filters(client):
     "query",
     [
         "?q=owls&genre=indie&free_on=someday",  # an error among the dates
-        "?genre=indie&fee_min=abc&free_on=2031-03-08",  # an error among the kept fields
+        "?genre=indie&fee_min=abc&free_on=2031-03-08",  # an error in a field another query shows plain
         "?free_from=2031-03-08T20:00&free_until=2031-03-01T20:00&sort=-fee",  # the dates refused together
+        "?country=ZZ&within=abc&near=Leipzig",  # choices and hints a request changes
     ],
 )
-def test_a_sidebar_from_kept_parts_is_the_sidebar_drawn_anew(client, query):
+def test_a_sidebar_from_kept_field_groups_is_the_sidebar_drawn_anew(client, query):
     GenreFactory(name="Indie", slug="indie")
     caches["fragments"].clear()
-    filters_html(client, "?genre=indie&fee_min=abc&sort=-fee")  # keeps parts another query shares
-    from_kept_parts = filters_html(client, query)
+    for other in ("?genre=indie&fee_min=500&sort=-fee", "?q=owls&free_on=2031-03-08", "?country=DE&within=50"):
+        filters_html(client, other)  # keeps field groups the query may share
+    from_kept_fields = filters_html(client, query)
     caches["fragments"].clear()
-    assert filters_html(client, query) == from_kept_parts
+    assert filters_html(client, query) == from_kept_fields
+
+
+@pytest.mark.parametrize("query", ["?date_from=2031-03-08&sort=fee", "?date_from=someday&genre=indie", "?fee_min=-5"])
+def test_the_gig_finders_sidebar_from_kept_field_groups_is_the_sidebar_drawn_anew(client, query):
+    GenreFactory(name="Indie", slug="indie")
+    caches["fragments"].clear()
+    for other in ("/slots/?date_from=2031-03-01&genre=indie", "/slots/?fee_min=100&sort=fee"):
+        client.get(other)
+    first = client.get(f"/slots/{query}").content.decode()
+    caches["fragments"].clear()
+    again = client.get(f"/slots/{query}").content.decode()
+    sidebar = re.compile(r'<form class="filters card".*?</form>', re.S)
+    assert sidebar.search(first).group(0) == sidebar.search(again).group(0)
