@@ -11,7 +11,7 @@ from .timezones import time_zone_choices
 
 
 class IsoDateInput(forms.DateInput):
-    """`<input type=date>` with its value in ISO form (2026-06-13), which the browser shows in the
+    """A date input (type "date") with its value in ISO form (2026-06-13), which the browser shows in the
     visitor's own date format whatever their language; a localised value would come out blank."""
 
     input_type = "date"
@@ -21,7 +21,7 @@ class IsoDateInput(forms.DateInput):
 
 
 class IsoDateTimeInput(forms.DateTimeInput):
-    """`<input type=datetime-local>` with its value in ISO form (2026-06-13T18:00)."""
+    """A date-and-time input (type "datetime-local") with its value in ISO form (2026-06-13T18:00)."""
 
     input_type = "datetime-local"
 

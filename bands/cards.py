@@ -25,7 +25,7 @@ from .places import city_and_country
 
 @dataclass(frozen=True, slots=True)
 class Fact:
-    """One <dt>/<dd> pair of a card; css_class styles the line (the "Free" note)."""
+    """One term and its value in a card's list of facts; css_class styles the line (the "Free" note)."""
 
     term: str
     value: str
