@@ -17,6 +17,7 @@ from bookings.models import Booking
 from bookings.services.alerts import saved_search_create
 from bookings.services.files import booking_file_add
 from bookings.services.instant import booking_instant
+from bookings.services.quotes import Terms, quote_propose
 from bookings.services.reschedule import reschedule_propose
 from bookings.services.shows import show_host
 from bookings.services.tours import saved_tour_create
@@ -44,6 +45,9 @@ def world() -> dict:
     offer = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=slot, requested_by=owner)
     booked = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=SlotFactory(venue=venue), requested_by=owner)
     booking_accept(booking=booked, by=leader)
+    # An offer whose terms the venue proposed: the band answers them.
+    quoted = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=SlotFactory(venue=venue), requested_by=owner)
+    quote = quote_propose(booking=quoted, by=owner, terms=Terms(fee_minor=40000), send_anyway=True)
     day = in_days(5).date()
     rule = rule_create(user=leader, title="Rehearsal", all_day=True, start_date=day, end_date=day)
     note = Notification.objects.create(recipient=leader, kind="booking_created", text="Hi", dedupe_key="n")
@@ -93,6 +97,7 @@ def world() -> dict:
         "proposal": proposal, "alert": alert, "plan": plan,
         "show": show, "application": application, "show_applicant": delta_leader,
         "band": band, "leader": leader, "venue": venue, "venue_owner": owner, "slot": slot,
+        "quoted": quoted, "quote": quote,
         "open_slot": open_slot, "offer": offer, "booked": booked, "rule": rule, "note": note,
         "other_band": other_leader, "other_venue": other_owner, "stranger": UserFactory(),
     }  # fmt: skip
@@ -343,6 +348,13 @@ OPERATIONS = {
     "show_tickets": (
         "put", lambda w: f"/api/v1/shows/{w['show'].pk}/tickets", lambda w: {"entry": "free"}, "leader", "shows", 403,
     ),
+    "quotes_list": ("get", lambda w: f"/api/v1/bookings/{w['quoted'].uid}/quotes", None, "leader", "read", 404),
+    "quote_propose": (
+        "post", lambda w: f"/api/v1/bookings/{w['quoted'].uid}/quotes",
+        lambda w: {"fee_minor": 45000, "send_anyway": True}, "leader", "bookings", 404,
+    ),
+    "quote_accept": ("post", lambda w: f"/api/v1/quotes/{w['quote'].pk}/accept", None, "leader", "bookings", 404),
+    "quote_decline": ("post", lambda w: f"/api/v1/quotes/{w['quote'].pk}/decline", None, "leader", "bookings", 404),
     "show_cancel": (
         "post", lambda w: f"/api/v1/shows/{w['show'].pk}/cancel", lambda w: {"reason": "Rain"}, "leader", "shows", 403,
     ),
