@@ -253,7 +253,7 @@ def quote_history(quotes: Sequence[Quote]) -> list[tuple[Quote, list[str]]]:
 
 
 def _moment(moment, zone) -> str:
-    return date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT")
+    return date_format(timezone.localtime(moment, zone), "MOMENT_FORMAT")
 
 
 def quote_view(quote: Quote, zone) -> dict:
@@ -291,7 +291,7 @@ def quote_card(*, booking: Booking, user: User, now) -> dict:
             {
                 "quote": q,
                 "changes": changes,
-                "when": date_format(timezone.localtime(q.created_at, zone), "DATETIME_FORMAT"),
+                "when": date_format(timezone.localtime(q.created_at, zone), "MOMENT_FORMAT"),
             }
             for q, changes in quote_history(versions)
         ],

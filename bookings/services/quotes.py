@@ -292,7 +292,7 @@ def _side_or_refuse(booking: Booking, by: User) -> str:
 
 def _expires_text(quote: Quote, booking: Booking) -> str:
     local = timezone.localtime(quote.expires_at, booking.zone)
-    return date_format(local, "DATETIME_FORMAT")
+    return date_format(local, "MOMENT_FORMAT")
 
 
 def _quotable(booking: Booking, now: dt.datetime) -> None:

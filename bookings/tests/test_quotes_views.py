@@ -1,6 +1,7 @@
 """The terms on the booking page and their form: who may see and do what, the form's refusals and
 warnings, the counter starting from the quote it answers, and a page whose queries do not grow."""
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -116,6 +117,8 @@ def test_the_booking_page_shows_the_terms_and_the_answers(client, world):
     assert "a fee of 800 EUR" in page
     assert "Accept these terms and book" in page and "Counter…" in page and "Decline the terms" in page
     assert "Cancelled 30 days or more before: 100 % back" in page
+    # The time it is open until reads like every other time on the site: "30 Nov 2026, 19:29".
+    assert re.search(r"open until \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:", page)
     client.force_login(world.leader)
     page = client.get(reverse("bookings:detail", args=[world.request.uid])).content.decode()
     assert "Waiting for the other side's answer." in page and "Accept these terms" not in page
