@@ -120,4 +120,4 @@ beat: $(VENV)/.runtime ## Celery beat, restarted when it fails (needs REDIS_URL)
 	$(BIN)/python bin/keep_running.py -- $(BIN)/celery -A stageslot beat --loglevel=info
 
 clean: ## Remove the virtualenv, the local database and uploads
-	rm -rf $(VENV) $(VENDOR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles
+	rm -rf $(VENV) $(VENDOR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles .cache/localstripe-*

@@ -14,6 +14,9 @@ from bookings.tests.factories import SlotFactory
 # Every app's tests may ask for a gazetteer holding only the cities they make.
 from places.tests.conftest import empty_gazetteer  # noqa: F401
 
+# Every app's tests may ask for a real localstripe: `localstripe`, `localstripe_webhooks`.
+pytest_plugins = ["payments.testing"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must
 # still be usable from it in browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -207,6 +207,7 @@ class ApiToken(models.Model):
         REVIEWS = "reviews", _("Reviews: write, answer and report reviews")
         MESSAGES = "messages", _("Messages and files: write in booking threads and share files")
         PLANS = "plans", _("Plans: saved alerts and tour plans")
+        PAYMENTS = "payments", _("Payments: pay for gigs, record payments made outside StageSlot, cancel with a refund")
 
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=80)

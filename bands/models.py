@@ -513,6 +513,14 @@ class BandBusyInterval(models.Model):
         }
 
 
+class Deliverable(models.TextChoices):
+    """What a band hands over after a gig, as a package promises it and a booking's files deliver it."""
+
+    RECORDING = "recording", _("Recording")
+    PHOTOS = "photos", _("Photos")
+    SET_LIST = "set_list", _("Set list as played")
+
+
 class Package(models.Model):
     """Something a band offers clients at a set price: e.g. “Wedding evening, 3 × 45 min, 1,800 EUR”.
 
@@ -560,6 +568,8 @@ class Package(models.Model):
         default=False,
         help_text=_("Clients book it at once at a free time, without your answer."),
     )
+    # Deliverable values the band hands over after the gig, in Deliverable's order (none: just the gig).
+    deliverables = models.JSONField(_("delivered after the gig"), default=list, blank=True)
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Off: no longer offered (bookings made with it stay).")
     )
@@ -580,3 +590,8 @@ class Package(models.Model):
     def length_minutes(self) -> int:
         """On stage from the first note to the last: the sets and the breaks between them."""
         return self.sets * self.set_minutes + (self.sets - 1) * self.break_minutes
+
+    @property
+    def deliverable_labels(self) -> list[str]:
+        """The deliverables it promises, in words: ["Recording", "Photos"]."""
+        return [str(Deliverable(value).label) for value in Deliverable.values if value in (self.deliverables or ())]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 
-from .models import Band, Package
+from .models import Band, Deliverable, Package
 from .services import BandPermissionError, _manager_of
 
 PACKAGE_LIMIT = 12
@@ -27,6 +27,7 @@ PACKAGE_FIELDS = (
     "travel_included_km",
     "travel_fee",
     "instant",
+    "deliverables",
     "active",
 )
 
@@ -116,6 +117,11 @@ def _clean(fields: dict) -> dict:
     for name in ("name", "included"):
         if name in fields:
             fields[name] = (fields[name] or "").strip()
+    if "deliverables" in fields:
+        chosen = set(fields["deliverables"] or ())
+        if chosen - set(Deliverable.values):
+            raise ValidationError({"deliverables": [gettext("Choose among the deliverables listed.")]})
+        fields["deliverables"] = [value for value in Deliverable.values if value in chosen]
     return fields
 
 

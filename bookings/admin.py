@@ -23,6 +23,7 @@ from .models import (
     BookingFile,
     OfferInvite,
     Quote,
+    RequestGroup,
     RescheduleProposal,
     Webhook,
     WebhookDelivery,
@@ -79,7 +80,10 @@ class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         (None, {"fields": ("uid", "kind", "role", "status", "status_note", "status_changed_at", "sequence")}),
         (_("Who"), {"fields": ("band", "slot", "venue", "client", "requested_by")}),
         (_("When and what"), {"fields": ("when", "starts_at", "ends_at", "time_zone", "fee", "currency", "message")}),
-        (_("Private event"), {"fields": ("event_type", "location", "guests"), "classes": ("collapse",)}),
+        (
+            _("Private event"),
+            {"fields": ("event_type", "location", "guests", "request_group"), "classes": ("collapse",)},
+        ),
         (
             pgettext_lazy("section of a booking's page: its bookkeeping", "Record"),
             {"fields": ("shortlisted", "block", "created_at", "updated_at")},
@@ -192,6 +196,17 @@ class QuoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("booking__uid",)
     ordering = ("-created_at", "-pk")
     raw_id_fields = ("booking", "proposed_by", "answered_by", "replaces")
+
+
+@admin.register(RequestGroup)
+class RequestGroupAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Requests clients sent to several bands at once; each band's booking is listed under Bookings."""
+
+    list_display = ("uid", "client", "created_at")
+    list_select_related = ("client",)
+    search_fields = ("uid", "client__email")
+    ordering = ("-created_at", "-pk")
+    raw_id_fields = ("client",)
 
 
 @admin.register(BookingFile)

@@ -16,11 +16,12 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from bands.models import Band, BandBlock, Currency, Package
+from bands.models import Band, BandBlock, Currency, Deliverable, Package
 from venues.models import Slot, Venue
 
 from .constraints import PostgresExclusionConstraint
 from .models_quotes import Quote  # noqa: F401  (one of this app's models, in a file of its own)
+from .models_requests import RequestGroup  # noqa: F401  (one of this app's models, in a file of its own)
 
 
 class TsTzRange(Func):
@@ -103,7 +104,19 @@ class Booking(models.Model):
         related_name="+",
         verbose_name=_("agreed quote"),
     )
+    # What the payer has paid through StageSlot and kept (minor units, refunds taken off), kept by the
+    # payments app: a gig with money on it is cancelled there, where the refund is worked out.
+    paid_minor = models.PositiveBigIntegerField(_("paid through StageSlot (minor units)"), default=0, db_default=0)
     message = models.TextField(_("message"), blank=True, max_length=2000)
+    # A private request sent to several bands at once: the others of its group (at most one is booked).
+    request_group = models.ForeignKey(
+        "bookings.RequestGroup",
+        verbose_name=_("request group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
     # Private events
     event_type = models.CharField(_("event type"), max_length=60, blank=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
@@ -189,6 +202,12 @@ class Booking(models.Model):
                 condition=Q(status__in=["pending", "booked"]),
                 name="bookings_one_live_per_band_slot",
                 violation_error_message=_("This band already has a pending or booked place on this slot."),
+            ),
+            models.UniqueConstraint(
+                fields=["request_group"],
+                condition=Q(status__in=["booked", "in_progress", "completed", "disputed"]),
+                name="bookings_one_booked_per_request_group",
+                violation_error_message=_("The client has already booked another band for this event."),
             ),
             models.UniqueConstraint(
                 fields=["slot"],
@@ -551,6 +570,9 @@ class Webhook(models.Model):
         QUOTE_ACCEPTED = "quote.accepted", _("Terms are accepted (a pending booking is booked with them)")
         QUOTE_DECLINED = "quote.declined", _("Terms are declined")
         QUOTE_LAPSED = "quote.lapsed", _("Terms lapse without an answer")
+        PAYMENT_SUCCEEDED = "payment.succeeded", _("A payment of a booking succeeds")
+        PAYMENT_FAILED = "payment.failed", _("A payment of a booking fails")
+        REFUND_SUCCEEDED = "refund.succeeded", _("Money paid for a booking is refunded")
 
     band = models.ForeignKey(
         Band, verbose_name=_("band"), on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks"
@@ -824,6 +846,11 @@ class BookingFile(models.Model):
     content_type = models.CharField(_("content type"), max_length=60)
     size = models.PositiveBigIntegerField(_("size"))
     side = models.CharField(_("side"), max_length=6)  # "band" | "venue" | "client": who shared it
+    # What the band hands over after the gig (a recording, photos…), as its package promised; empty:
+    # an ordinary file.
+    deliverable = models.CharField(
+        _("deliverable"), max_length=12, choices=Deliverable.choices, blank=True, default="", db_default=""
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )

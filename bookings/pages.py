@@ -23,7 +23,7 @@ from accounts.timezones import when_text
 from bands.calendar import WEEKDAY_NAMES, length_label
 from bands.models import Band
 
-from .forms.detail import CancelForm, DeclineForm, GigTimesForm
+from .forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm
 from .models import Booking, Message
 from .selectors.bookings import PAGE_RELATED, booking_events, booking_for_action, booking_for_viewer, booking_point
 from .selectors.detail import (
@@ -34,9 +34,12 @@ from .selectors.detail import (
     booking_title,
     booking_viewer,
 )
+from .selectors.files import booking_deliverables, may_deliver
 from .selectors.public import PUBLIC_HOURS, PublicMonth, shift_month
 from .selectors.quotes import QUOTED_KINDS, quote_card
+from .selectors.requests import request_group_rows
 from .selectors.threads import PAGE_LIMIT, thread_can_read, thread_messages, thread_read_up_to
+from .services.life import can_mark_played
 from .services.threads import thread_mark_read
 from .services.workflow import (
     BookingConflict,
@@ -59,6 +62,7 @@ NOTICES = {
     "decline": gettext_lazy("Declined. The other side has been told."),
     "withdraw": gettext_lazy("Withdrawn. The other side has been told."),
     "cancel": gettext_lazy("Cancelled. Everyone involved has been told, with your reason."),
+    "played": gettext_lazy("Marked as played. Everyone involved has been told."),
 }
 
 
@@ -149,9 +153,11 @@ def detail_context(
     decline_form: DeclineForm | None = None,
     cancel_form: CancelForm | None = None,
     gig_times_form: GigTimesForm | None = None,
+    played_form: PlayedForm | None = None,
 ) -> dict:
     now = timezone.now()
     viewer = booking_viewer(booking=booking, user=request.user)
+    delivering = may_deliver(booking, now=now)
     zone = timezone.get_current_timezone()
     gig_times = booking_gig_times(booking=booking, viewer=viewer, zone=zone, now=now)
     band_free, members_busy = None, []
@@ -188,12 +194,23 @@ def detail_context(
         "can_decline": viewer.can_answer(),
         "can_withdraw": viewer.can_withdraw(),
         "can_cancel": viewer.can_cancel(now),
+        "can_mark_played": "band" in viewer.sides and can_mark_played(booking, now=now),
+        "played_form": played_form or PlayedForm(auto_id="played_%s"),
+        # Once the gig has started: what the band handed over, and what its package still owes.
+        "deliverables": booking_deliverables(booking=booking) if delivering else None,
+        "can_deliver": delivering and viewer.membership is not None,
         "is_live": booking.status in Booking.LIVE,
         "decline_form": decline_form or DeclineForm(auto_id="decline_%s"),
         "cancel_form": cancel_form or CancelForm(auto_id="cancel_%s"),
         "gig_times": gig_times,
         "gig_times_form": gig_times_form or _gig_times_form(gig_times),
         "terms": quote_card(booking=booking, user=request.user, now=now) if booking.kind in QUOTED_KINDS else None,
+        # A request the client sent to several bands: the client compares them (the bands never see each other).
+        "group_rows": (
+            request_group_rows(group_id=booking.request_group_id, current_id=booking.pk)
+            if booking.request_group_id and viewer.is_client
+            else []
+        ),
         "notice": notice,
         "error": error,
         "detail_url": detail_url,

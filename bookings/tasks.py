@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .services import alerts, feeds, quotes, reminders, webhooks, workflow
+from .services import alerts, feeds, quotes, reminders, request_groups, webhooks, workflow
 
 
 @shared_task
@@ -39,8 +39,9 @@ def booking_losers_decline_task(*, winner_id: int, by_id: int | None = None, now
 
 @shared_task
 def booking_losers_sweep_task() -> int:
-    """Every few minutes: decline what a booked gig made impossible, should its task have been lost."""
-    return workflow.booking_losers_sweep()
+    """Every few minutes: decline what a booked gig made impossible, and withdraw the other bands' requests
+    of a request sent to several bands, should its task have been lost."""
+    return workflow.booking_losers_sweep() + request_groups.request_groups_sweep()
 
 
 @shared_task

@@ -38,6 +38,7 @@ urlpatterns = [
     path("bookings/<uuid:uid>/withdraw/", detail.withdraw, name="withdraw"),
     path("bookings/<uuid:uid>/cancel/", detail.cancel, name="cancel"),
     path("bookings/<uuid:uid>/gig-times/", detail.gig_times, name="gig_times"),
+    path("bookings/<uuid:uid>/played/", detail.played, name="played"),
     # Deal terms: propose or counter, accept or decline
     path("bookings/<uuid:uid>/quotes/new/", quotes.quote_new, name="quote_new"),
     path("bookings/<uuid:uid>/quotes/<int:pk>/<str:action>/", quotes.quote_answer, name="quote_answer"),
@@ -55,6 +56,11 @@ urlpatterns = [
     # Requests: a client asks a band for a private event; HTMX: is the band free at the typed times
     path("bands/<slug:slug>/request/", requests.request_band, name="request"),
     path("bands/<slug:slug>/request/check/", requests.request_check, name="request_check"),
+    # One request to up to five bands: the shortlist it goes to, its form (HTMX: who is free then), and
+    # the client's comparison of the bands' answers and quotes
+    path("requests/new/", requests.request_many, name="request_many"),
+    path("requests/shortlist/", requests.request_shortlist, name="request_shortlist"),
+    path("requests/<uuid:uid>/", requests.request_group, name="request_group"),
     # Booking a band: the guided four steps (instant for instant packages), and its packages with the strip
     path("bands/<slug:slug>/book/", book.book, name="book"),
     path("bands/<slug:slug>/book/availability/", book.band_strip_page, name="band_strip"),

@@ -7,11 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.urls import notification_patterns, token_patterns
 from bookings.api.core import not_found
 from bookings.api.urls import api
+from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
 from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
-# The reviews app sits above bookings, so its API router is mounted here, beside bookings.api's own.
+# The payments and reviews apps sit above bookings, so their API routers are mounted here, beside
+# bookings.api's own.
+api.add_router("", payments_api)
 api.add_router("", reviews_api)
 
 admin.site.site_header = _("StageSlot staff")
@@ -35,6 +38,7 @@ urlpatterns = [
     path("bands/", include("bands.urls")),
     path("venues/", include("venues.urls")),
     path("places/", include("places.urls")),
+    path("payments/", include("payments.urls")),
     path("join/<str:token>/", join.join, name="join"),
     path("", include("bookings.urls")),
     # Staff log in on the site's login page, under its failed-login limits (stageslot/views/staff_login.py).

@@ -44,6 +44,7 @@ PROBLEM_TYPE = "application/problem+json"
 TITLES = {
     400: gettext_lazy("Bad request"),
     401: gettext_lazy("Not authenticated"),
+    402: gettext_lazy("Payment declined"),
     403: gettext_lazy("Forbidden"),
     404: gettext_lazy("Not found"),
     405: gettext_lazy("Method not allowed"),

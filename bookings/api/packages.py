@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
@@ -28,7 +29,7 @@ from bands.packages import (
 )
 from bands.selectors import band_approved_of, band_for_manage
 
-from ..services.instant import booking_instant
+from ..services.instant import booking_instant, booking_instant_check
 from .bookings import OUT_OF_RANGE, BookingOut, _limited, _mine_or_404, booking_out
 from .core import COMMON_ERRORS, PUBLIC, ApiProblem, Problem, caller, public_auth, token_auth
 
@@ -225,21 +226,23 @@ def package_book(request: HttpRequest, slug: str, package_id: int, body: Instant
         starts_at = body.starts_at.astimezone(dt.UTC)
     except OverflowError:
         raise ApiProblem(422, _("Some of the input is not valid."), errors={"starts_at": [OUT_OF_RANGE]}) from None
+    texts = {
+        name: getattr(body, name) for name in ("event_type", "location", "power_notes", "load_in_notes", "message")
+    }
+    gig = {"band": band, "package": package, "client": user, "starts_at": starts_at, "price": body.price}
+    gig.update(minutes=body.minutes, guests=body.guests, setting=body.setting)
+    if body.price > 0:
+        # Paid at once: the card is authorised first, then the booking made (the payments API's checkout).
+        # Every check of the booking still answers first, as it would there.
+        booking_instant_check(**gig, texts=texts, now=timezone.now())
+        raise ApiProblem(
+            409,
+            _(
+                "This package is paid when it is booked: open a checkout with POST /api/v1/checkouts and pay it, "
+                "and the gig is booked the moment the card is accepted. Nothing was booked."
+            ),
+        )
     # A place of the per-person limit is taken first and given back when nothing was booked.
     with _limited("booking_request", user):
-        booking = booking_instant(
-            band=band,
-            package=package,
-            client=user,
-            starts_at=starts_at,
-            price=body.price,
-            minutes=body.minutes,
-            event_type=body.event_type,
-            location=body.location,
-            guests=body.guests,
-            setting=body.setting,
-            power_notes=body.power_notes,
-            load_in_notes=body.load_in_notes,
-            message=body.message,
-        )
+        booking = booking_instant(**gig, **texts)
     return Status(201, booking_out(request, _mine_or_404(request, booking.uid)))

@@ -1,5 +1,5 @@
-"""Deal terms through the API: a booking's quotes, proposing (or countering) terms, and accepting or
-declining the other side's, on bookings.services.quotes as the booking page does.
+"""Deal terms through the API: a booking's quotes, proposing terms, countering the other side's, and
+accepting or declining them, on bookings.services.quotes as the booking page does.
 
 A booking (or quote) the caller is not part of does not exist for them (404). Who may do what is
 the services' call: the band's leaders and admins and the other side (the venue's staff, the client,
@@ -171,15 +171,27 @@ def quote_propose(request: HttpRequest, uid: uuid.UUID, body: QuoteIn):
     accepted terms change the deal only. 409 when your side's quote is still open."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
     booking = _mine_or_404(request, uid)
+    terms, message, send_anyway = _terms_of(body)
+    quote = services.quote_propose(booking=booking, by=user, terms=terms, message=message, send_anyway=send_anyway)
+    return Answer(201, _fresh(request, quote.pk))
+
+
+def _terms_of(body: QuoteIn) -> tuple[Terms, str, bool]:
     data = body.dict()
     windows = tuple((w["days"], w["refund_percent"]) for w in data.pop("cancel_windows"))
     message, send_anyway = data.pop("message"), data.pop("send_anyway")
-    quote = services.quote_propose(
-        booking=booking,
-        by=user,
-        terms=Terms(**data, cancel_windows=windows),
-        message=message,
-        send_anyway=send_anyway,
+    return Terms(**data, cancel_windows=windows), message, send_anyway
+
+
+@router.post("/quotes/{int:quote_id}/counter", response={201: QuoteOut, **WRITE_ERRORS})
+def quote_counter(request: HttpRequest, quote_id: int, body: QuoteIn):
+    """Answer the other side's open quote with new terms: it becomes `countered` and the new version
+    replaces it (the same as proposing on its booking, but refused with a 409 when that quote was
+    answered, replaced or expired meanwhile, and a 403 when your own side sent it)."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    terms, message, send_anyway = _terms_of(body)
+    quote = services.quote_counter(
+        quote=_quote_or_404(request, quote_id), by=user, terms=terms, message=message, send_anyway=send_anyway
     )
     return Answer(201, _fresh(request, quote.pk))
 

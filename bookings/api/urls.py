@@ -1,6 +1,6 @@
 """Every router of the API on the one API object; stageslot/urls.py mounts it at /api/v1/."""
 
-from . import bookings, life, me, quotes, reschedule, search, threads
+from . import bookings, life, me, quotes, requests, reschedule, search, threads
 from . import packages as packages_api
 from . import plans as plans_api
 from . import shows as shows_api
@@ -14,5 +14,6 @@ api.add_router("", threads.router)
 api.add_router("", plans_api.router)
 api.add_router("", reschedule.router)
 api.add_router("", quotes.router)
+api.add_router("", requests.router)
 api.add_router("", life.router)
 api.add_router("", shows_api.router)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.form_fields import IsoDateInput, IsoDateTimeInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from availability.engine import local_exists, local_to_utc
-from bands.models import Band, Package
+from bands.models import Band, Deliverable, Package
 from bands.packages import package_length_label, package_price_label
 
 from ..models import Booking, BookingFile
@@ -201,10 +201,17 @@ class FileForm(forms.Form):
     title = forms.CharField(label=_("Title"), required=False, max_length=120, help_text=_("Empty: the file's name."))
     kind = forms.ChoiceField(label=_("Kind"), choices=[])
     replaces = forms.TypedChoiceField(label=_("A new version of"), required=False, coerce=int, empty_value=None)
+    deliverable = forms.ChoiceField(
+        label=_("Delivers"),
+        required=False,
+        choices=[],
+        help_text=_("After the gig: what the band hands over, as its package promises."),
+    )
 
     def __init__(self, *args: Any, documents: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = BookingFile.Kind.choices
+        self.fields["deliverable"].choices = [("", gettext("– nothing: an ordinary file –")), *Deliverable.choices]
         self.fields["replaces"].choices = [
             ("", gettext("– a new document –")),
             *((str(f.pk), f.title) for f in documents),

@@ -31,6 +31,16 @@ class CancelForm(forms.Form):
                 self.add_error("reason", message)
 
 
+class PlayedForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Everyone involved reads it, e.g. when the recording follows."),
+    )
+
+
 GIG_MINUTES_ERROR = _("Enter minutes from 0 to 600 (10 hours), or leave it empty for the band's usual time.")
 
 

@@ -117,11 +117,12 @@ class RequestForm(RequestTimesForm):
         help_text=_("Anything the band should know: the programme, the room, what you would like to hear."),
     )
 
-    def __init__(self, *args: Any, band: Band, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, band: Band | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["budget"].help_text = gettext(
-            "In %(currency)s, for the whole event. Leave empty to ask for a quote."
-        ) % {"currency": band.currency}
+        if band is not None:
+            self.fields["budget"].help_text = gettext(
+                "In %(currency)s, for the whole event. Leave empty to ask for a quote."
+            ) % {"currency": band.currency}
         self.fields["guests"].widget.attrs.update({"inputmode": "numeric"})
         self.fields["budget"].widget.attrs.update({"inputmode": "numeric"})
 
@@ -148,3 +149,17 @@ class RequestForm(RequestTimesForm):
             for message in messages:
                 field = SERVICE_FIELDS.get(name, name)
                 self.add_error(field if field in self.fields else None, message)
+
+
+class RequestManyForm(RequestForm):
+    """One request for several bands (`bands`): the budget is in their currency, or left empty when they
+    quote in different ones."""
+
+    def __init__(self, *args: Any, bands: list[Band], **kwargs: Any) -> None:
+        super().__init__(*args, band=bands[0] if bands else None, **kwargs)
+        currencies = sorted({band.currency for band in bands})
+        if len(currencies) > 1:
+            self.fields["budget"].help_text = gettext(
+                "These bands quote in different currencies (%(currencies)s): leave the budget empty and compare "
+                "their quotes."
+            ) % {"currencies": ", ".join(currencies)}

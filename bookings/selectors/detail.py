@@ -224,6 +224,13 @@ SAID = {
     "Terms lapsed": (gettext_lazy("Terms lapsed"), gettext_lazy("Terms lapsed")),
     "Declined automatically": (gettext_lazy("Declined automatically"), gettext_lazy("Declined automatically")),
     "The gig took place": (gettext_lazy("The gig took place"), gettext_lazy("The gig took place")),
+    "Marked as played": (gettext_lazy("Marked as played"), gettext_lazy("Marked as played by %(who)s")),
+    "Settlement entered": (gettext_lazy("Settlement entered"), gettext_lazy("Settlement entered by %(who)s")),
+    "Settlement approved": (gettext_lazy("Settlement approved"), gettext_lazy("Settlement approved by %(who)s")),
+    "Settlement questioned": (
+        gettext_lazy("Settlement questioned"),
+        gettext_lazy("Settlement questioned by %(who)s"),
+    ),
 }
 # Whole sentences the services store as they are.
 SENTENCES = {
@@ -235,6 +242,10 @@ SENTENCES = {
     ),
     "Declined automatically: the date passed without an answer.": gettext_lazy(
         "Declined automatically: the date passed without an answer."
+    ),
+    # A request sent to several bands, one of which the client booked (services.request_groups).
+    "Withdrawn automatically: the client chose another band.": gettext_lazy(
+        "Withdrawn automatically: the client chose another band."
     ),
 }
 
@@ -266,10 +277,14 @@ def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
             # Not a change of state: new times proposed, answered or taken.
             head, _sep, rest = event.note.partition(": ")
             what, note = _said(head, actor), rest
-        elif to == Booking.Status.DECLINED and event.note.startswith("Declined automatically"):
+        elif (to == Booking.Status.DECLINED and event.note.startswith("Declined automatically")) or (
+            to == Booking.Status.WITHDRAWN and not actor and event.note in SENTENCES
+        ):
             what, note = _said(event.note, None), ""
         elif to == Booking.Status.DECLINED and not actor:
             what = _said("Declined automatically", None)
+        elif to == Booking.Status.COMPLETED and actor is not None and event.from_status in Booking.ON:
+            what = _said("Marked as played", actor)
         elif to == Booking.Status.COMPLETED:
             what = _said("The gig took place", None)
         else:

@@ -1,7 +1,12 @@
-"""Reads of a booking's files: every version, newest first within each document."""
+"""Reads of a booking's files: every version, newest first within each document; its deliverables."""
+
+import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
 from django.http import Http404
+
+from bands.models import Deliverable, Package
 
 from ..models import Booking, BookingFile
 
@@ -40,3 +45,57 @@ def booking_file_of(*, booking: Booking, pk: int) -> BookingFile:
     if row is None:
         raise Http404("No such file.")
     return row
+
+
+# A gig in one of these, once it has started, took place (or is taking place): the band may hand over
+# what it promised.
+DELIVERED_FROM = (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS, Booking.Status.COMPLETED, Booking.Status.DISPUTED)
+
+
+def may_deliver(booking: Booking, *, now: dt.datetime) -> bool:
+    """The gig has started and was not called off: its deliverables can be shared."""
+    return booking.status in DELIVERED_FROM and booking.starts_at <= now
+
+
+@dataclass(frozen=True)
+class Deliverables:
+    """What the band handed over after the gig (each document's newest version) and, where the booked
+    package promised some, which of those are still missing (in words)."""
+
+    files: list[BookingFile] = field(default_factory=list)
+    promised: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.files or self.promised)
+
+
+def booking_deliverables(*, booking: Booking) -> Deliverables:
+    """The booking's deliverables against its package's promise: two queries at most (the files, and
+    the package's promise when the booking is of a package and it is not read with it)."""
+    rows = list(
+        BookingFile.objects.filter(booking_id=booking.pk)
+        .exclude(deliverable="")
+        .select_related("uploaded_by")
+        .order_by("document", "-version", "pk")
+    )
+    newest: dict = {}
+    for row in rows:
+        newest.setdefault(row.document, row)
+    files = sorted(newest.values(), key=lambda r: r.pk)
+    promised_values: list[str] = []
+    if booking.package_id:
+        if Booking.package.is_cached(booking):
+            promised_values = list(booking.package.deliverables or ())
+        else:
+            promised_values = list(
+                Package.objects.filter(pk=booking.package_id).values_list("deliverables", flat=True).first() or ()
+            )
+    delivered = {row.deliverable for row in files}
+    order = [value for value in Deliverable.values if value in promised_values]
+    return Deliverables(
+        files=files,
+        promised=[str(Deliverable(value).label) for value in order],
+        missing=[str(Deliverable(value).label) for value in order if value not in delivered],
+    )

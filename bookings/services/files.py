@@ -4,8 +4,11 @@ What a file is comes from its first bytes, never from its name or the browser's 
 plain UTF-8 text, or audio (MP3, WAV, OGG, FLAC, M4A). Anything else – an executable renamed .pdf, an
 HTML page called notes.txt – is refused. Files go to the private "booking_files" storage (never
 MEDIA_ROOT) under random names; a new version of a document is a new row and the old ones stay.
+Once the gig has started, the band may mark a file as one of its deliverables (a recording, photos,
+the set list as played): the booking shows them to the other side, beside what its package promised.
 """
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -13,15 +16,18 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from accounts.services import WHEN, lazy_text, notifications_create
+from bands.models import Deliverable
 
 from ..models import Booking, BookingFile
 from ..selectors.bookings import band_players, side_of
+from ..selectors.files import DELIVERED_FROM, may_deliver
 from .notices import booking_people, link_of
 from .webhooks import file_added_emit
 from .workflow import BookingError, BookingPermissionError, too_long_text
@@ -112,16 +118,45 @@ def file_check(upload: UploadedFile) -> str:
     return content_type
 
 
+def _deliverable_problem(booking: Booking, by: User, deliverable: str, now: dt.datetime) -> str | None:
+    if deliverable not in Deliverable.values:
+        return _("Choose what the file delivers, or leave it as an ordinary file.")
+    if by.pk not in {u.pk for u in band_players(booking.band_id)}:
+        return _("Only the band hands over deliverables; share this as an ordinary file.")
+    if booking.status not in DELIVERED_FROM:
+        # Translators: status is the gig's state (cancelled, declined…).
+        return _("This gig is %(status)s, so it has no deliverables.") % {
+            "status": booking.get_status_display().lower()
+        }
+    if not may_deliver(booking, now=now):
+        return _("Deliverables are shared once the gig has started.")
+    return None
+
+
 def booking_file_add(
-    *, booking: Booking, by: User, upload: UploadedFile, title: str, kind: str, replaces: BookingFile | None = None
+    *,
+    booking: Booking,
+    by: User,
+    upload: UploadedFile,
+    title: str,
+    kind: str,
+    replaces: BookingFile | None = None,
+    deliverable: str = "",
+    now: dt.datetime | None = None,
 ) -> BookingFile:
     """Share a file on a booking (either side; plain band members too). With `replaces` (a file of the
-    same booking), a new version of that document; the old one stays. Raises BookingPermissionError
-    (not a party: the caller answers 404), ValidationError by field (type, size, title, kind)."""
+    same booking), a new version of that document; the old one stays, and the new one delivers what the
+    old one did unless it says otherwise. With `deliverable` (a Deliverable value), the band hands over
+    a recording, photos or the set list as played, once the gig has started. Raises
+    BookingPermissionError (not a party: the caller answers 404), ValidationError by field (type, size,
+    title, kind, deliverable)."""
+    now = now or timezone.now()
     side = side_of(booking, by) or ("band" if by.pk in {u.pk for u in band_players(booking.band_id)} else None)
     if side is None:
         raise BookingPermissionError(_("Only the people in this booking can share files on it."))
     title = (title or "").strip() or (upload.name or "File")[:120]
+    if not deliverable and replaces is not None and replaces.booking_id == booking.pk:
+        deliverable = replaces.deliverable
     errors: dict[str, list[str]] = {}
     if kind not in BookingFile.Kind.values:
         errors["kind"] = [_("Choose what kind of file this is.")]
@@ -129,6 +164,8 @@ def booking_file_add(
         errors["title"] = [too_long_text(120, len(title))]
     if replaces is not None and replaces.booking_id != booking.pk:
         errors["replaces"] = [_("Choose a file of this booking.")]
+    if deliverable and (problem := _deliverable_problem(booking, by, deliverable, now)):
+        errors["deliverable"] = [problem]
     if errors:
         raise ValidationError(errors)
     content_type = file_check(upload)
@@ -158,6 +195,7 @@ def booking_file_add(
             size=upload.size,
             side=side,
             uploaded_by=by,
+            deliverable=deliverable,
         )
         row.file.save("upload", upload, save=False)
         try:
@@ -165,7 +203,19 @@ def booking_file_add(
         except Exception:
             row.file.storage.delete(row.file.name)
             raise
-        if version > 1:
+        if deliverable:
+            text = lazy_text(
+                # Translators: what is what the file delivers ("Recording", "Photos"), title the file's title.
+                gettext_lazy(
+                    "%(name)s handed over a deliverable on %(band)s's booking for %(when)s: %(what)s, %(title)s."
+                ),
+                name=by.name,
+                what=Deliverable(deliverable).label,
+                title=title,
+                band=booking.band.name,
+                when=WHEN,
+            )
+        elif version > 1:
             text = lazy_text(
                 gettext_lazy("%(name)s shared version %(version)s of %(title)s on %(band)s's booking for %(when)s."),
                 name=by.name,

@@ -117,6 +117,45 @@ def _check_input(
         )
 
 
+def booking_instant_check(
+    *,
+    band: Band,
+    package: Package,
+    client: User,
+    starts_at: dt.datetime,
+    price: int,
+    minutes: int | None,
+    guests: int | None,
+    setting: str,
+    texts: dict[str, str],
+    now: dt.datetime,
+) -> tuple[int, dict[str, str]]:
+    """Every check of an instant booking that needs no lock, as booking_instant makes them (the payments
+    app runs them before a checkout is paid). Returns the gig's length in minutes and the stripped
+    texts; raises as booking_instant does."""
+    texts = {name: (texts.get(name) or "").strip() for name in TEXT_FIELDS}
+    minutes = package_minutes(package, minutes)
+    _check_input(
+        band=band,
+        package=package,
+        starts_at=starts_at,
+        price=price,
+        minutes=minutes,
+        texts=texts,
+        setting=setting,
+        guests=guests,
+        now=now,
+    )
+    if band.status != ApprovalStatus.APPROVED:
+        raise BookingError(_("%(band)s is not taking bookings on StageSlot right now.") % {"band": band.name})
+    if Membership.objects.filter(band_id=band.pk, user_id=client.pk).exists():
+        raise BookingPermissionError(_("You play in %(band)s, so you cannot book it.") % {"band": band.name})
+    # A race already decided is refused without queueing on the band lock: a plain read that finds a
+    # live gig then is true when read (as workflow._check_not_decided). Finding none decides nothing.
+    _check_band_free(band, starts_at, starts_at + dt.timedelta(minutes=minutes), zoneinfo.ZoneInfo(band.time_zone))
+    return minutes, texts
+
+
 def booking_instant(
     *,
     band: Band,
@@ -146,32 +185,21 @@ def booking_instant(
     instant booking). Nothing is written unless it succeeds.
     """
     now = now or timezone.now()
-    texts = {
-        name: value.strip()
-        for name, value in zip(TEXT_FIELDS, (event_type, location, message, power_notes, load_in_notes), strict=True)
-    }
-    minutes = package_minutes(package, minutes)
-    _check_input(
+    minutes, texts = booking_instant_check(
         band=band,
         package=package,
+        client=client,
         starts_at=starts_at,
         price=price,
         minutes=minutes,
-        texts=texts,
-        setting=setting,
         guests=guests,
+        setting=setting,
+        texts=dict(zip(TEXT_FIELDS, (event_type, location, message, power_notes, load_in_notes), strict=True)),
         now=now,
     )
-    if band.status != ApprovalStatus.APPROVED:
-        raise BookingError(_("%(band)s is not taking bookings on StageSlot right now.") % {"band": band.name})
-    if Membership.objects.filter(band_id=band.pk, user_id=client.pk).exists():
-        raise BookingPermissionError(_("You play in %(band)s, so you cannot book it.") % {"band": band.name})
     length = dt.timedelta(minutes=minutes)
     ends_at = starts_at + length
     zone = zoneinfo.ZoneInfo(band.time_zone)
-    # A race already decided is refused without queueing on the band lock: a plain read that finds a
-    # live gig then is true when read (as workflow._check_not_decided). Finding none decides nothing.
-    _check_band_free(band, starts_at, ends_at, zone)
     with transaction.atomic():
         band = Band.objects.select_for_update().get(pk=band.pk)
         _check_band_free(band, starts_at, ends_at, zone)

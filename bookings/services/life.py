@@ -1,6 +1,7 @@
-"""A gig's life after it is booked: disputes opened by either side within DISPUTE_DAYS after the end,
-and resolved by StageSlot staff (completed or cancelled). Starting and completing are periodic
-(workflow.bookings_start, workflow.bookings_complete)."""
+"""A gig's life after it is booked: the band marks it played, disputes opened by either side within
+DISPUTE_DAYS after the end, and resolved by StageSlot staff (completed or cancelled). Starting and
+completing are periodic too (workflow.bookings_start, workflow.bookings_complete): the clock completes
+every gig the band has not marked."""
 
 import datetime as dt
 from datetime import timedelta
@@ -15,7 +16,7 @@ from accounts.models import User
 from accounts.services import lazy_text
 
 from ..models import Booking
-from ..selectors.bookings import side_of
+from ..selectors.bookings import can_manage_band, side_of
 from .notices import booking_notify, booking_people, booking_summary
 from .workflow import (
     BookingConflict,
@@ -31,6 +32,54 @@ Status = Booking.Status
 DISPUTE_DAYS = 7
 # A gig can be disputed once its end has passed, whether or not the periodic task has marked it.
 DISPUTABLE = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED)
+
+
+def can_mark_played(booking: Booking, *, now: dt.datetime) -> bool:
+    """The gig has started and is still on (booked, or in progress): the band may mark it played."""
+    return booking.status in Booking.ON and booking.starts_at <= now
+
+
+def booking_mark_played(*, booking: Booking, by: User, note: str = "", now=None) -> Booking:
+    """The band's leaders and admins say the gig took place, once it has started: BOOKED or IN PROGRESS
+    becomes COMPLETED before the clock would (its time stays in every calendar as it was). Both sides
+    are told; the band then hands over what its package promised (bookings.services.files).
+
+    Raises BookingPermissionError (not a leader or admin of the band), ValidationError("note") past
+    500 characters, BookingError (not started yet), BookingConflict (completed already, cancelled…).
+    """
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not can_manage_band(booking.band_id, by):
+        raise BookingPermissionError(
+            _("Only the leaders and admins of %(band)s can mark this gig as played.") % {"band": booking.band.name}
+        )
+    if len(note) > 500:
+        raise ValidationError({"note": [too_long_text(500, len(note))]})
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
+        )
+        if booking.status not in Booking.ON:
+            raise BookingConflict(
+                # Translators: status is the gig's state (completed, cancelled…).
+                _("This gig is %(status)s, so it cannot be marked as played. Nothing was changed.")
+                % {"status": booking.get_status_display().lower()}
+            )
+        if booking.starts_at > now:
+            raise BookingError(_("This gig has not started yet; mark it as played once it has."))
+        booking_transition(booking, Status.COMPLETED, actor=by, note=note, now=now)
+        booking_notify(
+            booking,
+            booking_people(booking),
+            lazy_text(
+                gettext_lazy("Marked as played: %(band)s to %(gig)s."),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+            ),
+            actor=by,
+            event="played",
+        )
+    return booking
 
 
 def dispute_open_until(booking: Booking) -> dt.datetime:

@@ -315,9 +315,11 @@ def quote_propose(
     message: str = "",
     send_anyway: bool = False,
     now: dt.datetime | None = None,
+    counters: int | None = None,
 ) -> Quote:
     """Propose terms for `booking` (the band's leaders and admins, or the other side). When the other
     side's quote is open this is a counter: that one becomes "countered" and this one replaces it.
+    With `counters` (a quote's id) it must be that quote that is open when the booking is locked.
     Raises BookingPermissionError (not a party; a host's own show), ValidationError by field (bad
     terms; `send_anyway` with the warnings when the fee is outside the band's range or not the slot's
     and `send_anyway` is False), BookingConflict (the booking is no longer live; your own side's quote
@@ -338,6 +340,13 @@ def quote_propose(
         )
         _quotable(booking, now)
         current = Quote.objects.select_for_update().filter(booking=booking, status=Open).first()
+        if counters is not None and (current is None or current.pk != counters or current.expires_at <= now):
+            raise BookingConflict(
+                _(
+                    "These terms were answered, replaced or expired meanwhile, so there is nothing to counter. "
+                    "Nothing was changed."
+                )
+            )
         if current is not None and current.side == side:
             raise BookingConflict(
                 _("Your side's quote (version %(version)d) is waiting for an answer. Nothing was changed.")
@@ -394,6 +403,27 @@ def quote_propose(
         )
         _emit("quote.countered" if countered else "quote.proposed", booking, quote)
     return quote
+
+
+def quote_counter(
+    *,
+    quote: Quote,
+    by: User,
+    terms: Terms,
+    message: str = "",
+    send_anyway: bool = False,
+    now: dt.datetime | None = None,
+) -> Quote:
+    """Answer the other side's open `quote` with new terms (quote_propose, which marks it "countered").
+    Raises as quote_propose, and BookingPermissionError (your own side's quote), BookingConflict (the
+    quote is answered or expired, or was meanwhile)."""
+    now = now or timezone.now()
+    booking = quote.booking
+    _answerer(quote, booking, by)
+    _answerable(quote, booking, now)
+    return quote_propose(
+        booking=booking, by=by, terms=terms, message=message, send_anyway=send_anyway, now=now, counters=quote.pk
+    )
 
 
 # ---- Answering --------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ NOTICE_EVENTS = {
     "slot_cancelled": Event.BOOKING_CANCELLED,
     "disputed": Event.BOOKING_DISPUTED,
     "rescheduled": Event.BOOKING_RESCHEDULED,
+    "played": Event.BOOKING_COMPLETED,
 }
 
 

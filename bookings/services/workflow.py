@@ -69,6 +69,7 @@ from .notices import (
     link_of,
     where_text,
 )
+from .request_groups import request_group_rivals_withdraw, request_group_taken
 from .webhooks import show_event_emit, slot_filled_emit, webhook_events_emit
 
 logger = logging.getLogger(__name__)
@@ -752,6 +753,8 @@ def _decline_losers(*, winner: Booking, band: Band, slot: Slot | None, by: User,
             if not Booking.objects.filter(pk=winner.pk, status=Status.BOOKED).exists():
                 return
             _auto_decline(winner=winner, band=band, slot=slot, by=by, now=now)
+            # A request the client sent to several bands: the other bands' requests are withdrawn.
+            request_group_rivals_withdraw(winner=winner, now=now)
     except DatabaseError:
         logger.exception("Booking %s was accepted, but declining the bookings it made impossible failed", winner.uid)
 
@@ -897,6 +900,9 @@ def booking_accept(
             if not (stand_in or booking.stand_in_planned):
                 check_members_free(band, booking.starts_at, booking.ends_at, booking.zone, point=point)
             note = stand_in_note(band, busy, booking.zone)
+        # A request the client sent to several bands: one of them is booked, never two.
+        if booking.request_group_id and (taken := request_group_taken(booking)):
+            raise BookingConflict(taken)
         if terms is not None:
             terms(booking)
         try:
@@ -1050,11 +1056,13 @@ def _headliner_ids(slot: Slot) -> list[int]:
     )
 
 
-def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Booking:
+def booking_cancel(*, booking: Booking, by: User, reason: str, now=None, refund_handled: bool = False) -> Booking:
     """Call off a booked gig: either side (band leaders and admins, venue staff, the client), with a reason.
 
     Frees the place on the slot and the band members' time. Raises ValidationError("reason") when
     no reason is given, BookingConflict when it is not booked (any more), BookingError once it is over.
+    A gig with money paid through StageSlot is refused unless `refund_handled`: the payments app
+    cancels it (payments.services.refunds.booking_cancel_refund) and refunds what the terms give back.
     """
     now = now or timezone.now()
     reason = reason.strip()[:300]
@@ -1070,6 +1078,13 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Book
             raise _stale(booking)
         if booking.ends_at <= now:
             raise BookingError(_("This gig is over, so it can no longer be cancelled."))
+        if booking.paid_minor and not refund_handled:
+            raise BookingConflict(
+                _(
+                    "Money has been paid for this gig through StageSlot: cancel it from its payments, "
+                    "where the refund the terms give back is shown first."
+                )
+            )
         note = reason
         if booking.cancel_free_until is not None and now >= booking.cancel_free_until:
             # No money moves here: the audit log says the terms applied, for whoever settles it.
@@ -1097,6 +1112,38 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None) -> Book
                 event="show.line_up_changed", slot=slot, bookings=[booking], also_band_ids=_headliner_ids(slot)
             )
     return booking
+
+
+def booking_lapse_unpaid(*, booking: Booking, now=None) -> Booking | None:
+    """Periodic (payments): a booked gig whose deposit was not paid in time lapses and its time is free
+    again. Returns the booking, or None when it was paid, cancelled or started meanwhile."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _band, slot, booking = _lock(booking)
+        if booking.status != Status.BOOKED or booking.paid_minor or booking.starts_at <= now:
+            return None
+        booking_transition(booking, Status.CANCELLED, actor=None, note="The deposit was not paid in time", now=now)
+        slot_place_free(booking, slot)
+        booking_notify(
+            booking,
+            booking_people(booking),
+            lazy_text(
+                gettext_lazy(
+                    "Lapsed: the deposit for %(band)s to %(gig)s was not paid in time, so the date is free again."
+                ),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+            ),
+            actor=None,
+            event="cancelled",
+        )
+    return booking
+
+
+def booking_paid_set(*, booking: Booking, paid_minor: int) -> None:
+    """Payments: what the payer has paid through StageSlot for `booking` and kept, after refunds."""
+    Booking.objects.filter(pk=booking.pk).update(paid_minor=max(paid_minor, 0), updated_at=timezone.now())
+    booking.paid_minor = max(paid_minor, 0)
 
 
 def booking_shortlist(*, booking: Booking, by: User, shortlisted: bool) -> Booking:

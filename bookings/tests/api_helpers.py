@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.api_tokens import api_token_create
 
-ALL_SCOPES = ["read", "bookings", "availability", "packages", "shows", "reviews", "messages", "plans"]
+ALL_SCOPES = ["read", "bookings", "availability", "packages", "shows", "reviews", "messages", "plans", "payments"]
 
 
 def token_for(user, scopes=None, *, expires_in: dt.timedelta | None = None) -> str:

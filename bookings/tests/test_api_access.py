@@ -18,6 +18,7 @@ from bookings.services.alerts import saved_search_create
 from bookings.services.files import booking_file_add
 from bookings.services.instant import booking_instant
 from bookings.services.quotes import Terms, quote_propose
+from bookings.services.requests import booking_request_many
 from bookings.services.reschedule import reschedule_propose
 from bookings.services.shows import show_host
 from bookings.services.tours import saved_tour_create
@@ -25,6 +26,10 @@ from bookings.services.workflow import booking_accept, booking_apply
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from bookings.tests.journey import local
+from payments.selectors import schedule_of
+from payments.services.checkout import checkout_start
+from payments.services.payments import payment_start
+from payments.tests.test_api import card
 from places.tests.factories import CityFactory
 from reviews.models import Review
 from reviews.tests.factories import completed_gig, review_of
@@ -52,6 +57,8 @@ def world() -> dict:
     rule = rule_create(user=leader, title="Rehearsal", all_day=True, start_date=day, end_date=day)
     note = Notification.objects.create(recipient=leader, kind="booking_created", text="Hi", dedupe_key="n")
     package = Package.objects.create(band=band, name="Party set", price=900, instant=True)
+    # Booked through this API at once; a priced package is paid through a checkout (payments' API).
+    free_package = Package.objects.create(band=band, name="Open rehearsal", price=0, instant=True)
     show_start = in_days(33, hour=11)
     show = show_host(
         band=band,
@@ -83,6 +90,15 @@ def world() -> dict:
     proposal = reschedule_propose(
         booking=private, by=client, starts_at=local(42, 12), ends_at=local(42, 14), reason="Rain date"
     )
+    payment = payment_start(booking=private, by=client)  # the client's payment, to be paid by card
+    checkout = checkout_start(
+        band=band, package=package, client=client, starts_at=local(54, 12), price=package_price(package)
+    )  # the priced package chosen by the client, to be paid by card
+    # The client also asked two bands at once for another day.
+    group = booking_request_many(
+        bands=[band, gamma], client=client, starts_at=local(60, 18), ends_at=local(60, 22),
+        time_zone="Europe/Berlin",
+    )  # fmt: skip
     alert = saved_search_create(band=band, by=leader, filters={"role": "support_call"}, label="Support calls")
     first_day = in_days(10).date()
     plan = saved_tour_create(
@@ -91,10 +107,12 @@ def world() -> dict:
     )  # fmt: skip
     return {
         "package": package,
+        "free_package": free_package,
         "rider": rider,
         "played": played, "by_venue": Review.objects.get(booking=played, author_side="venue"),
         "unreviewed": unreviewed, "client": client, "private": private, "private_free": private_free,
-        "proposal": proposal, "alert": alert, "plan": plan,
+        "proposal": proposal, "alert": alert, "plan": plan, "group": group, "payment": payment,
+        "checkout": checkout,
         "show": show, "application": application, "show_applicant": delta_leader,
         "band": band, "leader": leader, "venue": venue, "venue_owner": owner, "slot": slot,
         "quoted": quoted, "quote": quote,
@@ -187,8 +205,8 @@ OPERATIONS = {
         "delete", lambda w: f"/api/v1/bands/alpha/packages/{w['package'].pk}", None, "leader", "packages", 403,
     ),
     "package_book": (
-        "post", lambda w: f"/api/v1/bands/alpha/packages/{w['package'].pk}/book",
-        lambda w: {"starts_at": in_days(25, hour=14).isoformat(), "price": 900}, "stranger", "bookings", None,
+        "post", lambda w: f"/api/v1/bands/alpha/packages/{w['free_package'].pk}/book",
+        lambda w: {"starts_at": in_days(25, hour=14).isoformat(), "price": 0}, "stranger", "bookings", None,
     ),
     "messages_list": ("get", lambda w: f"/api/v1/bookings/{w['offer'].uid}/messages", None, "leader", "read", 404),
     "message_send": (
@@ -348,6 +366,16 @@ OPERATIONS = {
     "show_tickets": (
         "put", lambda w: f"/api/v1/shows/{w['show'].pk}/tickets", lambda w: {"entry": "free"}, "leader", "shows", 403,
     ),
+    # A request to several bands at once: anyone signed in sends their own; only its client reads it.
+    "request_group_send": (
+        "post", lambda w: "/api/v1/bookings/request-groups",
+        lambda w: dict(zip(("starts_at", "ends_at"), start(70), strict=True), bands=["alpha", "delta"],
+                       time_zone="UTC"),
+        "stranger", "bookings", None,
+    ),
+    "request_group_detail": (
+        "get", lambda w: f"/api/v1/bookings/request-groups/{w['group'].uid}", None, "client", "read", 404,
+    ),
     "quotes_list": ("get", lambda w: f"/api/v1/bookings/{w['quoted'].uid}/quotes", None, "leader", "read", 404),
     "quote_propose": (
         "post", lambda w: f"/api/v1/bookings/{w['quoted'].uid}/quotes",
@@ -355,10 +383,52 @@ OPERATIONS = {
     ),
     "quote_accept": ("post", lambda w: f"/api/v1/quotes/{w['quote'].pk}/accept", None, "leader", "bookings", 404),
     "quote_decline": ("post", lambda w: f"/api/v1/quotes/{w['quote'].pk}/decline", None, "leader", "bookings", 404),
+    "quote_counter": (
+        "post", lambda w: f"/api/v1/quotes/{w['quote'].pk}/counter",
+        lambda w: {"fee_minor": 42000, "send_anyway": True}, "leader", "bookings", 404,
+    ),
     "show_cancel": (
         "post", lambda w: f"/api/v1/shows/{w['show'].pk}/cancel", lambda w: {"reason": "Rain"}, "leader", "shows", 403,
     ),
+    # Money: a booking's payments are its payer's and the band's leaders'; the payer pays (a card from localstripe).
+    "payments_read": ("get", lambda w: f"/api/v1/bookings/{w['private'].uid}/payments", None, "leader", "read", 404),
+    "payment_start": (
+        "post", lambda w: f"/api/v1/bookings/{w['private_free'].uid}/payments", None, "client", "payments", 404,
+    ),
+    "payment_pay": (
+        "post", lambda w: f"/api/v1/payments/{w['payment'].uid}/pay", lambda w: {"payment_method": card()},
+        "client", "payments", 404,
+    ),
+    "payment_outside": (
+        "post", lambda w: f"/api/v1/bookings/{w['booked'].uid}/payments/outside",
+        lambda w: {"amount_minor": schedule_of(w["booked"])[0].amount_minor, "reference": "TR-2291"},
+        "venue_owner", "payments", 404,
+    ),
+    "refunds_list": ("get", lambda w: f"/api/v1/bookings/{w['booked'].uid}/refunds", None, "leader", "read", 404),
+    "refund_preview": (
+        "get", lambda w: f"/api/v1/bookings/{w['booked'].uid}/refund-preview", None, "venue_owner", "read", 404,
+    ),
+    "cancel_with_refund": (
+        "post", lambda w: f"/api/v1/bookings/{w['booked'].uid}/cancel-with-refund", lambda w: {"reason": "Ill"},
+        "leader", "payments", 404,
+    ),
+    "payment_detail": ("get", lambda w: f"/api/v1/payments/{w['payment'].uid}", None, "client", "read", 404),
+    "checkout_open": (
+        "post", lambda w: "/api/v1/checkouts",
+        lambda w: {"band": "alpha", "package": w["package"].pk, "starts_at": local(61, 12).isoformat(),
+                   "price": package_price(w["package"])},
+        "stranger", "payments", None,
+    ),
+    "checkout_detail": ("get", lambda w: f"/api/v1/checkouts/{w['checkout'].uid}", None, "client", "read", 404),
+    "checkout_pay": (
+        "post", lambda w: f"/api/v1/checkouts/{w['checkout'].uid}/pay", lambda w: {"payment_method": card()},
+        "client", "payments", 404,
+    ),
+    "band_ledger": ("get", lambda w: "/api/v1/bands/alpha/ledger", None, "leader", "read", 403),
+    "my_earnings": ("get", lambda w: "/api/v1/me/earnings", None, "leader", "read", None),
 }  # fmt: skip
+# Operations that reach Stripe: their test talks to a real localstripe.
+NEEDS_STRIPE = {"payment_pay", "checkout_pay"}
 
 
 def test_the_matrix_covers_every_operation_of_the_schema():
@@ -375,8 +445,10 @@ def call(api: ApiClient, method: str, path: str, body):
 
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("name", list(OPERATIONS))
-def test_access(name, actor):
+def test_access(name, actor, request):
     method, path_of, body_of, owner_key, scope, others = OPERATIONS[name]
+    if name in NEEDS_STRIPE:
+        request.getfixturevalue("localstripe")
     w = world()
     owner = w[owner_key]
     if actor in ("owner", "read_only", "expired", "revoked"):

@@ -8,6 +8,7 @@ from bands.models import ApprovalStatus, Membership, Package
 from bands.packages import PACKAGE_LIMIT, package_price
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
+from bookings.services.instant import booking_instant
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import band_with_leader
 from bookings.tests.journey import band_party, local
@@ -210,22 +211,20 @@ def _book_body(p, starts_at, **extra) -> dict:
     return {"starts_at": starts_at.isoformat(), "price": package_price(p.instant), **extra}
 
 
-def test_a_client_books_an_instant_package_at_once():
+def test_a_priced_package_is_paid_through_a_checkout_and_nothing_is_booked_here():
     p = band_party()
     api = ApiClient(token_for(p.client))
     response = api.post(_book_url(p), _book_body(p, local(10), location="Garden", guests=80, setting="outdoor"))
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert body["status"] == "booked"
-    booking = Booking.objects.get(uid=body["uid"])
-    assert booking.instant and booking.client == p.client and booking.package == p.instant
-    assert (booking.location, booking.guests, booking.fee) == ("Garden", 80, 900)
+    assert response.status_code == 409, response.content
+    assert "/api/v1/checkouts" in response.json()["detail"]
+    assert not Booking.objects.exists()
 
 
 def test_the_time_taken_meanwhile_is_a_409_and_books_nothing_more():
     p = band_party()
-    first = ApiClient(token_for(p.client)).post(_book_url(p), _book_body(p, local(10)))
-    assert first.status_code == 201
+    booking_instant(
+        band=p.band, package=p.instant, client=p.client, starts_at=local(10), price=package_price(p.instant)
+    )
     late = ApiClient(token_for(UserFactory())).post(_book_url(p), _book_body(p, local(10, 20, 30)))
     assert late.status_code == 409
     assert late["Content-Type"] == "application/problem+json"
@@ -280,16 +279,3 @@ def test_who_may_not_book():
         == 404
     )
     assert not Booking.objects.exists()
-
-
-@pytest.mark.parametrize("members", [1, 6])
-def test_instant_book_costs_the_same_queries_however_many_members(members, django_assert_max_num_queries):
-    """41 on SQLite with 1 or 6 members: the service's lock, checks, busy time and notices, up to 3 to take
-    a place of the per-person limit first (accounts/ratelimit.py), and 2 for the worker's part (declining
-    what the booking made impossible), which runs inline with eager Celery."""
-    p = band_party()
-    for _ in range(members - 1):
-        MembershipFactory(band=p.band, user=UserFactory())
-    api = ApiClient(token_for(p.client))
-    with django_assert_max_num_queries(41):
-        assert api.post(_book_url(p), _book_body(p, local(10))).status_code == 201

@@ -154,3 +154,39 @@ def test_answering_a_closed_quote_is_409(world):
     assert response.status_code == 409
     assert response.json()["detail"] == "This quote is already declined, so nothing was changed."
     assert api(world.leader).post(f"/api/v1/quotes/{quote.pk + 1000}/accept").status_code == 404
+
+
+@pytest.mark.parametrize("who", list(ANSWER))
+def test_only_the_other_side_counters_a_quote(world, who):
+    quote = quotes.quote_propose(booking=world.request, by=world.leader, terms=Terms(fee_minor=80000))
+    response = api(everyone(world)[who]).post(f"/api/v1/quotes/{quote.pk}/counter", {**TERMS, "fee_minor": 70000})
+    expected = 201 if who == "client" else ANSWER[who]
+    assert response.status_code == expected, response.content
+    if expected == 201:
+        body = response.json()
+        assert (body["version"], body["replaces"], body["side"], body["fee_minor"]) == (2, quote.pk, "client", 70000)
+        assert Quote.objects.get(pk=quote.pk).status == "countered"
+    else:
+        assert Quote.objects.get().status == "open"
+
+
+def test_countering_a_closed_or_expired_quote_is_409_and_bad_terms_422(world):
+    quote = quotes.quote_propose(booking=world.request, by=world.leader, terms=Terms(fee_minor=80000))
+    bad = api(world.client).post(f"/api/v1/quotes/{quote.pk}/counter", {**TERMS, "deposit_percent": 101})
+    assert bad.status_code == 422 and "deposit_percent" in bad.json()["errors"]
+    assert api(world.client).post(f"/api/v1/quotes/{quote.pk}/decline").status_code == 200
+    closed = api(world.client).post(f"/api/v1/quotes/{quote.pk}/counter", TERMS)
+    assert closed.status_code == 409
+    assert closed.json()["detail"] == "This quote is already declined, so nothing was changed."
+    assert Quote.objects.count() == 1
+    assert api(world.client).post(f"/api/v1/quotes/{quote.pk + 1000}/counter", TERMS).status_code == 404
+
+
+def test_a_counter_refuses_a_quote_replaced_meanwhile(world):
+    first = quotes.quote_propose(booking=world.request, by=world.leader, terms=Terms(fee_minor=80000))
+    quotes.quote_propose(booking=world.request, by=world.client, terms=Terms(fee_minor=70000))  # countered
+    first.refresh_from_db()
+    first.status = Quote.Status.OPEN  # as the caller read it, before the other counter
+    with pytest.raises(quotes.BookingConflict, match="nothing to counter"):
+        quotes.quote_counter(quote=first, by=world.client, terms=Terms(fee_minor=60000))
+    assert Quote.objects.count() == 2

@@ -62,17 +62,29 @@ def _walk(client, p, package: Package, day: dt.datetime):
     return url, r
 
 
-def test_guided_instant_booking_books_at_once(client):
+@pytest.mark.usefixtures("localstripe")
+def test_guided_instant_booking_is_paid_then_booked(client):
+    from payments.models import Checkout
+    from payments.tests.test_pay_views import stripe_js_confirms
+
     p = band_party()
     client.force_login(p.client)
     url, r = _walk(client, p, p.instant, local(10, 20))
     assert b"Book now" in r.content and b"900 EUR" in r.content and b"Free cancellation until 30 days" in r.content
     r = client.post(url, {"step": 4, "go": "confirm", "price": "900", "message": "Can't wait"})
+    assert r.status_code == 302 and r.url == reverse("payments:checkout_new", args=[p.band.slug])
+    assert not Booking.objects.exists()  # nothing is held or booked before the card is accepted
+    r = client.get(r.url)
+    checkout = Checkout.objects.get()
+    assert r.url == reverse("payments:checkout", args=[checkout.uid])
+    setup = client.post(reverse("payments:checkout_setup", args=[checkout.uid])).json()
+    intent = stripe_js_confirms(setup["client_secret"])
+    paid = client.post(reverse("payments:checkout_pay", args=[checkout.uid]), {"payment_method": intent.payment_method})
     booking = Booking.objects.get()
-    assert r.status_code == 302 and r.url == reverse("bookings:detail", args=[booking.uid])
+    assert paid.json() == {"state": "paid", "message": "Paid.", "next": reverse("bookings:detail", args=[booking.uid])}
     assert booking.status == "booked" and booking.instant and booking.location == "Garden, Dorfstr. 1"
     assert booking.setting == "outdoor" and booking.message == "Can't wait"
-    page = client.get(r.url)
+    page = client.get(paid.json()["next"])
     assert b"Booked instantly" in page.content
 
 
@@ -116,7 +128,7 @@ def test_losing_the_race_after_the_checks_is_a_409_with_the_next_free_times(clie
         _booked(p, days=10)
         raise BookingConflict("Booked at an overlapping time meanwhile. Nothing was booked.")
 
-    monkeypatch.setattr(book_view, "booking_instant", beaten)
+    monkeypatch.setattr(book_view, "booking_instant_check", beaten)
     r = client.post(url, {"step": 4, "go": "confirm", "price": "900"})
     assert r.status_code == 409
     page = r.content.decode()
@@ -175,7 +187,7 @@ def test_draft_survives_login_in_the_middle(client):
     r = client.get(url + "?step=4")
     assert b"Step 4 of 4" in r.content and b"Garden, Dorfstr. 1" in r.content
     r = client.post(url, {"step": 4, "go": "confirm", "price": "900"})
-    assert r.status_code == 302 and Booking.objects.get().client == p.client
+    assert r.status_code == 302 and r.url == reverse("payments:checkout_new", args=[p.band.slug])
 
 
 def test_htmx_steps_answer_with_the_wizard_alone(client):
@@ -389,7 +401,7 @@ def test_a_second_open_proposal_through_the_service_is_a_409_on_the_page(client)
 
 def test_dispute_page(client, monkeypatch):
     p = band_party()
-    booking = _booked(p, days=1)
+    booking = _booked(p, days=2)
     Booking.objects.filter(pk=booking.pk).update(starts_at=local(-2, 20), ends_at=local(-2, 22), status="completed")
     client.force_login(p.leader)
     url = reverse("bookings:dispute", args=[booking.uid])
@@ -406,7 +418,7 @@ def test_dispute_page(client, monkeypatch):
 
 def test_late_dispute_is_refused_on_the_page(client):
     p = band_party()
-    booking = _booked(p, days=1)
+    booking = _booked(p, days=2)
     Booking.objects.filter(pk=booking.pk).update(starts_at=local(-9, 20), ends_at=local(-9, 22), status="completed")
     client.force_login(p.client)
     r = client.post(reverse("bookings:dispute", args=[booking.uid]), {"reason": "late"})
@@ -415,7 +427,7 @@ def test_late_dispute_is_refused_on_the_page(client):
 
 def test_staff_resolve_a_dispute_in_the_admin(client):
     p = band_party()
-    booking = _booked(p, days=1)
+    booking = _booked(p, days=2)
     Booking.objects.filter(pk=booking.pk).update(starts_at=local(-2, 20), ends_at=local(-2, 22), status="completed")
     life.booking_dispute(booking=booking, by=p.client, reason="Short set")
     url = reverse("admin:bookings_booking_resolve", args=[booking.pk])

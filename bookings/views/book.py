@@ -29,7 +29,7 @@ from ..pages import refusal_code
 from ..selectors.requests import plays_in, requestable_band_or_404
 from ..selectors.strip import band_strip, start_fits
 from ..services import workflow
-from ..services.instant import booking_instant
+from ..services.instant import booking_instant, booking_instant_check
 from ..services.workflow import BookingError
 
 TEMPLATE = "bookings/book/book.html"
@@ -299,14 +299,17 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
         "load_in_notes": where.get("load_in_notes", ""),
     }
     message = form.cleaned_data["message"]
+    price = form.cleaned_data["price"] if form.cleaned_data["price"] is not None else -1
     try:
+        if package is not None and package.instant and price > 0:
+            return _to_checkout(request, band, package, summary, price, details, message)
         if package is not None and package.instant:
             booking = booking_instant(
                 band=band,
                 package=package,
                 client=request.user,
                 starts_at=summary["starts_at"],
-                price=form.cleaned_data["price"] if form.cleaned_data["price"] is not None else -1,
+                price=price,
                 minutes=summary["minutes"],
                 message=message,
                 **details,
@@ -344,6 +347,44 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
     request.session.pop(_key(band), None)
     messages.success(request, notice)
     target = reverse("bookings:detail", args=[booking.uid])
+    if is_partial(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _to_checkout(
+    request: HtmxHttpRequest, band: Band, package: Package, summary: dict, price: int, details: dict, message: str
+) -> HttpResponse:
+    """An instant package with a price is paid at once: every check an instant booking makes (raising as
+    it does), then the payments app's checkout, which books once the card is accepted."""
+    texts = {**{k: v for k, v in details.items() if k not in ("guests", "setting")}, "message": message}
+    _minutes, texts = booking_instant_check(
+        band=band,
+        package=package,
+        client=request.user,
+        starts_at=summary["starts_at"],
+        price=price,
+        minutes=summary["minutes"],
+        guests=details["guests"],
+        setting=details["setting"],
+        texts=texts,
+        now=timezone.now(),
+    )
+    # Nothing is booked yet: the place of the per-person limit goes back, the checkout keeps its own.
+    rate_limit_return(action="booking_request", who=request.user.pk)
+    request.session[f"instant-checkout:{band.slug}"] = {
+        "package": package.pk,
+        "starts_at": summary["starts_at"].isoformat(),
+        "minutes": summary["minutes"],
+        "price": price,
+        "guests": details["guests"],
+        "setting": details["setting"],
+        "texts": texts,
+    }
+    request.session.pop(_key(band), None)
+    target = reverse("payments:checkout_new", args=[band.slug])
     if is_partial(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = target

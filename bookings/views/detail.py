@@ -20,7 +20,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 
-from ..forms.detail import CancelForm, DeclineForm, GigTimesForm
+from ..forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm
 from ..models import Booking
 from ..pages import (
     CHANGED,
@@ -33,7 +33,7 @@ from ..pages import (
 )
 from ..selectors.detail import booking_viewer
 from ..services import detail as detail_services
-from ..services import workflow
+from ..services import life, workflow
 from ..services.workflow import BookingError
 
 
@@ -156,6 +156,33 @@ def gig_times(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
         form.add_service_errors(exc)
         return render_detail(request, booking, status=400, gig_times_form=form)
     notice = gettext("The gig times are saved; the members' busy time moved with them.")
+    if is_partial(request):
+        return render_detail(request, booking, notice=notice)
+    messages.success(request, notice)
+    return redirect("bookings:detail", uid=booking.uid)
+
+
+@login_required
+@require_POST
+def played(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The band's leaders and admins mark a gig that has started as played, with a note if they like."""
+    booking = booking_or_404(request, uid)
+    form = PlayedForm(request.POST, auto_id="played_%s")
+    if not form.is_valid():
+        return render_detail(request, booking, status=400, played_form=form)
+    try:
+        life.booking_mark_played(booking=booking, by=request.user, note=form.cleaned_data["note"])
+    except BookingError as exc:
+        status = refusal_status(exc)
+        if status == 409:
+            return render_conflict(request, booking, error=str(exc))
+        return render_detail(request, booking, status=status, error=str(exc))
+    except ValidationError as exc:
+        for message in exc.message_dict.get("note", exc.messages):
+            form.add_error("note", message)
+        return render_detail(request, booking, status=400, played_form=form)
+    booking = booking_or_404(request, uid)
+    notice = str(NOTICES["played"])
     if is_partial(request):
         return render_detail(request, booking, notice=notice)
     messages.success(request, notice)

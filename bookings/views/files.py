@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -16,8 +17,8 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 from ..forms.book import FileForm
 from ..models import Booking
 from ..pages import booking_or_404, refusal_code
-from ..selectors.detail import booking_title
-from ..selectors.files import booking_file_of
+from ..selectors.detail import booking_title, booking_viewer
+from ..selectors.files import booking_file_of, may_deliver
 from ..selectors.files import booking_files as files_of
 from ..services.files import booking_file_add
 from ..services.workflow import BookingError
@@ -41,6 +42,9 @@ def _render(
         "rows": rows,
         "form": form or FileForm(documents=latest),
         "files_url": reverse("bookings:files", args=[booking.uid]),
+        # The band's members hand over deliverables once the gig has started.
+        "can_deliver": may_deliver(booking, now=timezone.now())
+        and booking_viewer(booking=booking, user=request.user).membership is not None,
         "notice": notice,
         "error": error,
     }
@@ -68,6 +72,7 @@ def booking_files(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
             title=form.cleaned_data["title"],
             kind=form.cleaned_data["kind"],
             replaces=replaces,
+            deliverable=form.cleaned_data.get("deliverable") or "",
         )
     except ValidationError as exc:
         for name, errors in exc.message_dict.items():

@@ -6,6 +6,7 @@ Celery, console email). See README.md for every variable.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "bands",
     "venues",
     "bookings",
+    "payments",
     "reviews",
 ]
 
@@ -269,6 +271,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
     },
     # Quotes past their time lapse; both sides are told.
+    "payments-money-round": {
+        "task": "payments.tasks.money_round_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "bookings-quotes-lapse": {
         "task": "bookings.tasks.quotes_lapse_task",
         "schedule": crontab(minute="3-59/5"),
@@ -373,9 +379,35 @@ STAGESLOT_RATE_LIMITS = {
 # time and the last date of a repeating rule, a band's rehearsal or hold – counted in days from
 # today: three years and a leap day. Every form names the last date allowed (accounts/scheduling.py,
 # docs/decisions/0014-abuse-and-faults.md).
+STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS", default=3 * 365 + 1)
 # How long a quote (proposed deal terms) stays open for the other side's answer.
 QUOTE_DAYS = env.int("STAGESLOT_QUOTE_DAYS", default=7)
-STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS", default=3 * 365 + 1)
+
+# --- Payments (docs/decisions/0033-payments.md) ------------------------------------------
+# Stripe's keys. Unset: the embedded default, localstripe (a fake Stripe server on this machine,
+# started by `manage.py serve` and by the tests), on STRIPE_LOCAL_PORT; the pay page says it is a test.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_LOCAL = not STRIPE_SECRET_KEY
+STRIPE_LOCAL_PORT = env.int("STAGESLOT_LOCALSTRIPE_PORT", default=8420)
+if STRIPE_LOCAL:
+    STRIPE_SECRET_KEY = "sk_test_localstripe"  # noqa: S105 (localstripe takes any sk_… key)
+    STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
+    STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_localstripe"
+    STRIPE_API_BASE = f"http://127.0.0.1:{STRIPE_LOCAL_PORT}"
+    STRIPE_JS_URL = f"{STRIPE_API_BASE}/js.stripe.com/v3/"
+else:
+    STRIPE_API_BASE = "https://api.stripe.com"
+    STRIPE_JS_URL = "https://js.stripe.com/v3/"
+# Seconds to wait for Stripe before saying "payments are unavailable, nothing was charged".
+STRIPE_TIMEOUT = env.float("STAGESLOT_STRIPE_TIMEOUT", default=20.0)
+# The platform's fee, recorded on each payment, in per cent of it.
+PLATFORM_FEE_PERCENT = env.int("STAGESLOT_PLATFORM_FEE_PERCENT", default=15)
+# A client's booked request waits this long for its deposit, its time taken; unpaid, it lapses.
+DEPOSIT_HOLD_HOURS = env.int("STAGESLOT_DEPOSIT_HOLD_HOURS", default=48)
+# An instant booking's checkout (the client at the pay page, nothing held yet) ends unpaid after this.
+CHECKOUT_MINUTES = env.int("STAGESLOT_CHECKOUT_MINUTES", default=30)
 
 # --- Email -------------------------------------------------------------------
 # EMAIL_URL=smtp+tls://user:pass@host:587 for real mail; unset prints to the console.
@@ -474,25 +506,46 @@ def tile_source(url: str) -> str:
     return f"{scheme}://{host}"
 
 
-def content_security_policy(*, tile_url: str) -> tuple[str, str]:
+def stripe_sources(*, js_url: str, api_base: str) -> dict[str, list[str]]:
+    """The CSP sources the pay page's Stripe.js needs: its script and its frames from its own host, its calls
+    to the API, and at Stripe the 3-D Secure pages it frames from hooks.stripe.com. localstripe serves all of
+    it from one address on this machine (docs/decisions/0034-localstripe.md).
+    https://docs.stripe.com/security/guide#content-security-policy
+    """
+    script, api = (urlsplit(url)._replace(path="", query="", fragment="").geturl() for url in (js_url, api_base))
+    frames = [script, "https://hooks.stripe.com"] if script == "https://js.stripe.com" else [script]
+    return {"script-src": [script], "frame-src": frames, "connect-src": [api]}
+
+
+def content_security_policy(*, tile_url: str, stripe_js_url: str, stripe_api_base: str) -> tuple[str, str]:
     """The CSP of the site's pages and of the Django admin.
 
     No inline scripts, style attributes or eval anywhere (stageslot.js does what they did); players
-    of the embeds bands add; no framing; images from the map's tile server and nothing else from
-    outside. The Django admin sets style attributes from its widgets; its scripts are files too.
+    of the embeds bands add; no framing; images from the map's tile server, and Stripe.js (script,
+    frames, API calls) from Stripe's hosts or localstripe's, and nothing else from outside. The Django
+    admin sets style attributes from its widgets; its scripts are files too, and it loads no Stripe.js.
     https://developer.mozilla.org/docs/Web/HTTP/CSP
     """
-    policy = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
-        f"img-src 'self' data: {tile_source(tile_url)}; font-src 'self'; "
-        "connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-        "frame-src https://open.spotify.com https://w.soundcloud.com https://www.youtube-nocookie.com "
-        "https://bandcamp.com; frame-ancestors 'none'"
-    )
-    return policy, policy.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    stripe = stripe_sources(js_url=stripe_js_url, api_base=stripe_api_base)
+
+    def policy(styles: str, stripe: dict[str, list[str]]) -> str:
+        script, connect, frames = (
+            "".join(f" {s}" for s in stripe.get(n, [])) for n in ("script-src", "connect-src", "frame-src")
+        )
+        return (
+            f"default-src 'self'; script-src 'self'{script}; style-src {styles}; "
+            f"img-src 'self' data: {tile_source(tile_url)}; font-src 'self'; "
+            f"connect-src 'self'{connect}; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-src https://open.spotify.com https://w.soundcloud.com https://www.youtube-nocookie.com "
+            f"https://bandcamp.com{frames}; frame-ancestors 'none'"
+        )
+
+    return policy("'self'", stripe), policy("'self' 'unsafe-inline'", {})
 
 
-STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(tile_url=MAP_TILE_URL)
+STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(
+    tile_url=MAP_TILE_URL, stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE
+)
 STAGESLOT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 MESSAGE_TAGS = {}

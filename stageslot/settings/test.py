@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, content_security_policy, env
+from .base import CACHES, DATABASES, STRIPE_LOCAL_PORT, content_security_policy, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key-" + "x" * 40
@@ -61,4 +61,14 @@ WEBHOOK_ALLOW_HOSTS = tuple(env.list("STAGESLOT_TEST_WEBHOOK_ALLOW_HOSTS", defau
 # No test fetches a map tile: an address that never resolves (RFC 2606), let through the CSP as
 # the real tile server is. The browser tests also refuse every request to it.
 MAP_TILE_URL = "https://tiles.stageslot.invalid/{z}/{x}/{y}.png"
-STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(tile_url=MAP_TILE_URL)
+# Tests never talk to Stripe itself, whatever keys the environment holds: they talk to localstripe, which
+# the `localstripe` fixture (payments/testing.py) starts on a free port and points these settings at.
+STRIPE_LOCAL = True
+STRIPE_SECRET_KEY = "sk_test_localstripe"  # noqa: S105
+STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
+STRIPE_WEBHOOK_SECRET = "whsec_localstripe"  # noqa: S105
+STRIPE_API_BASE = f"http://127.0.0.1:{STRIPE_LOCAL_PORT}"
+STRIPE_JS_URL = f"{STRIPE_API_BASE}/js.stripe.com/v3/"
+STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(
+    tile_url=MAP_TILE_URL, stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE
+)

@@ -10,7 +10,7 @@ import pytest
 from conftest import CI_STAGES, NEEDS_SERVICES, SECOND_RUN, ci_stage_of
 
 ROOT = Path(__file__).resolve().parents[2]
-MARKERS = [*NEEDS_SERVICES, "db_specific", "slow", "locales"]
+MARKERS = [*NEEDS_SERVICES, "db_specific", "slow", "locales", "localstripe"]
 
 
 @pytest.mark.parametrize("count", range(len(MARKERS) + 1))
@@ -30,6 +30,12 @@ def test_database_specific_tests_run_on_both_and_the_rest_once_on_sqlite():
     assert ci_stage_of({"db_specific"}) == {"sqlite", "postgres"}
     assert ci_stage_of(set()) == {"sqlite"}
     assert ci_stage_of({"slow"}) == {"sqlite"}
+
+
+def test_payment_tests_run_on_sqlite_against_their_own_localstripe_and_in_a_browser_on_postgresql():
+    """localstripe is a process the fixture starts (payments/testing.py), not a server CI provides."""
+    assert ci_stage_of({"localstripe"}) == {"sqlite"}
+    assert ci_stage_of({"localstripe", "browser"}) == {"postgres"}
 
 
 def test_the_second_run_names_test_modules_that_exist():

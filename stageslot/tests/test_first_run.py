@@ -44,6 +44,17 @@ def test_the_server_ends_its_start_up_with_the_address_and_the_demo_logins(setti
     assert "Django version" not in "\n".join(lines) and "WARNING" not in "\n".join(lines)
 
 
+@pytest.mark.parametrize("local", [True, False])
+def test_the_start_up_says_payments_are_a_test_against_localstripe_unless_stripes_keys_are_set(settings, local):
+    settings.STRIPE_LOCAL = local
+    command = ServeCommand(stdout=io.StringIO(), no_color=True)
+    command.addr, command._raw_ipv6, command.protocol = "127.0.0.1", False, "http"
+    command.on_bind(8311)
+    lines = [line for line in command.stdout._out.getvalue().splitlines() if "localstripe" in line]
+    expected = [f"Payments run in test mode against localstripe at {settings.STRIPE_API_BASE}: no money moves"]
+    assert [line.split(" (")[0] for line in lines] == (expected if local else [])
+
+
 def test_make_run_says_what_it_is_doing_in_order():
     dry = subprocess.run(
         ["make", "-n", "run", "HOST=127.0.0.1:8311"],  # noqa: S607

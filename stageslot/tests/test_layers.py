@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # ../shared/ARCHITECTURE.md, from the bottom up (with places, the gazetteer, below accounts): an app may
 # import itself and the apps before it.
-LAYERS = ["places", "accounts", "availability", "bands", "venues", "bookings", "reviews", "stageslot"]
+LAYERS = ["places", "accounts", "availability", "bands", "venues", "bookings", "payments", "reviews", "stageslot"]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 

@@ -24,7 +24,7 @@ from django.utils.functional import Promise
 from django_countries.fields import CountryField
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "availability", "bands", "bookings", "places", "reviews", "stageslot", "venues"]
+APPS = ["accounts", "availability", "bands", "bookings", "payments", "places", "reviews", "stageslot", "venues"]
 # Not read by the people using the product: tests, migrations, management commands (an operator's
 # console), and the demo world's builders.
 SKIPPED_PARTS = {"tests", "migrations", "management"}
@@ -191,7 +191,7 @@ def test_the_check_finds_what_it_looks_for():
     assert found == [1, 3, 4, 6, 8, 10, 11, 13, 18, 21, 25]
 
 
-MODEL_APPS = ["accounts", "availability", "bands", "bookings", "places", "reviews", "venues"]
+MODEL_APPS = ["accounts", "availability", "bands", "bookings", "payments", "places", "reviews", "venues"]
 
 
 def unnamed_in_models(label: str) -> list[str]:

@@ -49,7 +49,7 @@ def representative_urls(world) -> list[str]:
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_every_response_has_the_three_headers(client, htmx):
+def test_every_response_has_the_three_headers(client, htmx, settings):
     world = make_world()
     client.force_login(world.leader)
     checked = []
@@ -57,7 +57,9 @@ def test_every_response_has_the_three_headers(client, htmx):
         response = client.get(url, HTTP_HX_REQUEST="true" if htmx else "")
         csp = response.headers.get("Content-Security-Policy", "")
         assert "frame-ancestors 'none'" in csp, url
-        assert re.search(r"script-src 'self'(;|$)", csp), url
+        # Scripts from the site, and Stripe.js from its host (localstripe's in tests) on the site's pages.
+        scripts = ["'self'"] if url.startswith("/admin/") else ["'self'", settings.STRIPE_API_BASE]
+        assert _directives(csp)["script-src"] == scripts, url
         assert "unsafe-inline" not in csp or url.startswith("/admin/"), url
         assert "camera=()" in response.headers.get("Permissions-Policy", ""), url
         assert response.headers.get("X-Frame-Options") == "DENY", url
@@ -215,7 +217,8 @@ def _directives(csp: str) -> dict[str, list[str]]:
 
 def test_the_map_tile_server_is_let_through_for_images_and_nothing_else(client, settings):
     """The maps (docs/decisions/0023-maps.md) load their tiles as images from the tile server the
-    settings name; no other directive names it, and the only other outside hosts are the players."""
+    settings name; no other directive names it, and the only other outside hosts are the players and
+    Stripe.js's (localstripe's in tests)."""
     from stageslot.settings.base import tile_source
 
     tiles = tile_source(settings.MAP_TILE_URL)
@@ -223,9 +226,48 @@ def test_the_map_tile_server_is_let_through_for_images_and_nothing_else(client, 
         directives = _directives(client.get(url).headers["Content-Security-Policy"])
         assert directives["img-src"] == ["'self'", "data:", tiles], url
         outside = {
-            name: [s for s in sources if "://" in s] for name, sources in directives.items() if name != "frame-src"
+            name: [s for s in sources if "://" in s and s != settings.STRIPE_API_BASE]
+            for name, sources in directives.items()
+            if name != "frame-src"
         }
         assert outside == {name: ([tiles] if name == "img-src" else []) for name in directives if name != "frame-src"}
+
+
+def test_the_pages_let_through_stripe_js_from_localstripe_and_the_admin_does_not(client, localstripe):
+    """The pay page's Stripe.js comes from localstripe, on whichever port the tests run it: its script,
+    its frames and its calls to the API, and nothing else new (docs/decisions/0034-localstripe.md)."""
+    page = _directives(client.get("/slots/").headers["Content-Security-Policy"])
+    assert page["script-src"] == ["'self'", localstripe.url]
+    assert page["connect-src"] == ["'self'", localstripe.url]
+    assert page["frame-src"][-1] == localstripe.url
+    assert [s for s in page["frame-src"] if "stripe" in s or "127.0.0.1" in s] == [localstripe.url]
+    admin = client.get("/admin/login/").headers["Content-Security-Policy"]
+    assert "127.0.0.1" not in admin
+
+
+def test_with_stripes_keys_the_policy_names_stripes_hosts_and_only_them():
+    """Stripe.js from js.stripe.com, its card fields framed from there and 3-D Secure from
+    hooks.stripe.com, its calls to api.stripe.com (https://docs.stripe.com/security/guide)."""
+    from stageslot.settings.base import content_security_policy
+
+    policy, admin = content_security_policy(
+        tile_url="https://tile.example.net/{z}/{x}/{y}.png",
+        stripe_js_url="https://js.stripe.com/v3/",
+        stripe_api_base="https://api.stripe.com",
+    )
+    directives = _directives(policy)
+    assert directives["script-src"] == ["'self'", "https://js.stripe.com"]
+    assert directives["connect-src"] == ["'self'", "https://api.stripe.com"]
+    assert [s for s in directives["frame-src"] if "stripe" in s] == [
+        "https://js.stripe.com",
+        "https://hooks.stripe.com",
+    ]
+    assert [name for name, sources in directives.items() if any("stripe" in s for s in sources)] == [
+        "script-src",
+        "connect-src",
+        "frame-src",
+    ]
+    assert "stripe" not in admin
 
 
 def test_the_default_tile_server_is_openstreetmaps_and_the_policy_follows_the_setting():
@@ -235,7 +277,11 @@ def test_the_default_tile_server_is_openstreetmaps_and_the_policy_follows_the_se
 
     if "MAP_TILE_URL" not in os.environ:
         assert MAP_TILE_URL == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-    policy, admin = content_security_policy(tile_url="https://{s}.tiles.example.net/{z}/{x}/{y}.png")
+    policy, admin = content_security_policy(
+        tile_url="https://{s}.tiles.example.net/{z}/{x}/{y}.png",
+        stripe_js_url="https://js.stripe.com/v3/",
+        stripe_api_base="https://api.stripe.com",
+    )
     assert _directives(policy)["img-src"] == ["'self'", "data:", "https://*.tiles.example.net"]
     assert _directives(admin)["img-src"] == ["'self'", "data:", "https://*.tiles.example.net"]
     assert "tiles.example.net" not in policy.replace("img-src 'self' data: https://*.tiles.example.net;", "")

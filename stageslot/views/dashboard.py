@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from bookings.models import Booking
 from bookings.services.workflow import when_text
+from payments.selectors import dashboard_money
 
 from ..selectors import dashboard_bookings, dashboard_memberships, dashboard_venue_roles
 
@@ -50,8 +51,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     zone = request.user.zone
     memberships = list(dashboard_memberships(user=request.user))
     venue_roles = list(dashboard_venue_roles(user=request.user))
-    bookings = dashboard_bookings(
-        user=request.user, now=timezone.now(), memberships=memberships, venue_roles=venue_roles
+    now = timezone.now()
+    bookings = dashboard_bookings(user=request.user, now=now, memberships=memberships, venue_roles=venue_roles)
+    managed = [m for m in memberships if m.can_manage]
+    money = dashboard_money(
+        user=request.user,
+        managed_band_ids=[m.band_id for m in managed],
+        member=bool(memberships),
+        venue_ids=[r.venue_id for r in venue_roles],
+        client=bool(bookings.counts["as_client"]),
+        booked=bool(bookings.counts["upcoming"]),
+        now=now,
     )
 
     def rows(items: list[Booking]) -> list[BookingRow]:
@@ -68,6 +78,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cancelled": rows(bookings.cancelled),
         "to_review": rows(bookings.to_review),
         "counts": bookings.counts,
+        "money": money,
+        "managed": managed,
         "time_zone": zone.key,
     }
     return render(request, "stageslot/dashboard.html", context)

@@ -16,6 +16,7 @@ from stageslot.demo_bookings import seed_bookings
 from stageslot.demo_client import seed_client_journey
 from stageslot.demo_conversations import seed_conversations
 from stageslot.demo_images import demo_picture
+from stageslot.demo_payments import seed_payments
 from stageslot.demo_quotes import seed_quotes
 from stageslot.demo_reviews import seed_reviews
 from stageslot.demo_shows import seed_shows
@@ -375,6 +376,7 @@ class Command(BaseCommand):
             seed_shows(now=timezone.now())
             seed_client_journey(now=timezone.now())
             seed_quotes(now=timezone.now())
+            seed_payments(now=timezone.now())
             seed_tour_venues(now=timezone.now(), picture=demo_picture)
         self._print_logins()
 

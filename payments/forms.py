@@ -1,0 +1,188 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from bands.models import Band, Currency
+
+from .selectors import SplitRow
+
+
+class CancelRefundForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the gig cancelled?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The other side reads this."),
+        error_messages={"required": _("Say why the gig is cancelled; the other side will read it.")},
+    )
+
+
+class OutsidePaymentForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount paid"),
+        min_value=0.01,
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"required": _("Enter the amount paid.")},
+    )
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=120,
+        help_text=_("The bank transfer's reference or a receipt number."),
+        error_messages={"required": _("Enter the transfer's reference or a receipt number.")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") is not None:
+            data["amount_minor"] = int(data["amount"] * 100)
+        return data
+
+
+# A door deal's settlement: amounts typed in whole units (1,250 or 12.50), read as minor units for the
+# service, which checks them and works out the rest. The service's field names, as this form names them.
+SETTLEMENT_FIELDS = {"gross_minor": "gross", "costs_minor": "costs"}
+
+
+def to_minor(value: Decimal | None) -> int | None:
+    return None if value is None else int((value * 100).to_integral_value())
+
+
+def to_major(value: int | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(value // 100) if value % 100 == 0 else Decimal(value) / 100
+
+
+class SettlementForm(forms.Form):
+    tickets_sold = forms.IntegerField(
+        label=_("Tickets sold"),
+        required=False,
+        error_messages={"invalid": _("Enter the tickets sold: a whole number, 0 or more.")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0}),
+    )
+    gross = forms.DecimalField(
+        label=_("Takings at the door"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("Empty: the tickets sold at the agreed ticket price. Fill it in if the price differed."),
+    )
+    costs = forms.DecimalField(
+        label=_("Agreed costs"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("What the terms let the door side take off first (sound, ticketing…). Empty: none."),
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The band reads it with the figures."),
+    )
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "tickets_sold": data.get("tickets_sold"),
+            "gross_minor": to_minor(data.get("gross")),
+            "costs_minor": to_minor(data.get("costs")),
+            "note": data.get("note") or "",
+        }
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        for name, messages in exc.message_dict.items():
+            field = SETTLEMENT_FIELDS.get(name, name)
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class ApproveForm(forms.Form):
+    # The version of the figures the page showed (the service refuses figures changed since).
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class QuestionForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("What is wrong with the figures"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required: the other side reads it and enters the figures again."),
+    )
+
+
+# ---- The money pages and the staff's money screens ----------------------------------------------
+def minor_of(value: Decimal | None) -> int | None:
+    """12.50 → 1250: an amount in whole units as minor units."""
+    return None if value is None else int((value * 100).to_integral_value())
+
+
+def _amount_field(label) -> forms.DecimalField:
+    return forms.DecimalField(label=label, max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+
+
+class SplitForm(forms.Form):
+    """A share in per cent for each member of the band (`rows`: gig_split's), named share_<user id>."""
+
+    def __init__(self, *args, rows: list[SplitRow], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            user = row.membership.user
+            self.fields[self.name_of(user.pk)] = forms.DecimalField(
+                label=user.name,
+                required=False,
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                decimal_places=2,
+                max_digits=5,
+                initial=row.percent,
+                widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+            )
+
+    @staticmethod
+    def name_of(user_id: int) -> str:
+        return f"share_{user_id}"
+
+    def shares(self) -> dict[int, Decimal]:
+        """{user id: per cent} as typed (a member left empty gets nothing)."""
+        return {
+            row.membership.user_id: self.cleaned_data.get(self.name_of(row.membership.user_id)) or Decimal(0)
+            for row in self.rows
+        }
+
+    def bound_rows(self):
+        """(split row, its field) pairs, for the template."""
+        return [(row, self[self.name_of(row.membership.user_id)]) for row in self.rows]
+
+
+class PayoutForm(forms.Form):
+    band = forms.ModelChoiceField(label=_("Band"), queryset=Band.objects.order_by("name"))
+    amount = _amount_field(_("Amount"))
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=120,
+        help_text=_("The reference of the bank transfer, as the band will see it on its statement."),
+    )
+    note = forms.CharField(label=_("Note for staff"), max_length=300, required=False)
+
+    def amount_minor(self) -> int | None:
+        return minor_of(self.cleaned_data.get("amount"))
+
+
+class StaffRefundForm(forms.Form):
+    amount = _amount_field(_("Amount to refund"))
+    note = forms.CharField(
+        label=_("Why"),
+        max_length=300,
+        help_text=_("How the dispute was resolved, kept with the refund for staff."),
+    )
+
+    def amount_minor(self) -> int | None:
+        return minor_of(self.cleaned_data.get("amount"))

@@ -1,0 +1,181 @@
+"""localstripe, the embedded Stripe: a fake Stripe server with its own Stripe.js (PyPI: localstripe),
+started on this machine by `manage.py serve` and by the tests (docs/decisions/0034-localstripe.md).
+
+The child process is this module (`python -m payments.localstripe --port N`): it serves localstripe's
+app on 127.0.0.1 only, where localstripe's own start() listens on every address, and keeps its objects
+in memory or in a file of ours, where localstripe's own keeps them in /tmp/localstripe.pickle, one file
+for every run on the machine. It ends when the process that started it ends.
+"""
+
+import argparse
+import atexit
+import logging
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+
+HOST = "127.0.0.1"
+STARTUP_SECONDS = 15.0
+# Where Stripe (or localstripe) sends its events: payments' webhook view.
+WEBHOOK_PATH = "/payments/stripe/webhook/"
+# localstripe keeps one webhook per id; registering again under ours replaces it.
+WEBHOOK_ID = "stageslot"
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+class LocalstripeError(RuntimeError):
+    """localstripe could not be started or did not answer."""
+
+
+def base_url(port: int) -> str:
+    """localstripe's address: its API under /v1/, its Stripe.js at /js.stripe.com/v3/."""
+    return f"http://{HOST}:{port}"
+
+
+def answers(port: int, *, timeout: float = 1.0) -> bool:
+    """Whether localstripe serves its Stripe.js on the port (anything else there does not count)."""
+    try:
+        with urllib.request.urlopen(f"{base_url(port)}/js.stripe.com/v3/", timeout=timeout) as response:  # noqa: S310
+            return response.status == 200 and b"localstripe" in response.read()
+    except OSError:
+        return False
+
+
+def start(port: int, *, state: Path | None = None, log: Path | None = None) -> subprocess.Popen:
+    """Start localstripe on the port and wait until it serves its Stripe.js.
+
+    Its objects live in memory, or in `state` when given (kept across restarts). Its output goes to
+    `log` (default: a file in the temp folder). It is stopped when this process exits, and stops by
+    itself when this process dies. Raises LocalstripeError, naming the log, when it does not answer
+    within STARTUP_SECONDS or exits (the port taken by something else, say).
+    """
+    log = log or Path(tempfile.gettempdir()) / f"stageslot-localstripe-{port}.log"
+    command = [sys.executable, "-m", "payments.localstripe", "--port", str(port), "--parent", str(os.getpid())]
+    if state is not None:
+        command += ["--state", str(state)]
+    with log.open("ab") as output:
+        process = subprocess.Popen(  # noqa: S603
+            command, cwd=PROJECT, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+        )
+    atexit.register(stop, process)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not answers(port):
+        if process.poll() is not None:
+            raise LocalstripeError(
+                f"localstripe stopped on start (exit code {process.returncode}) on port {port}: see {log}"
+            )
+        if time.monotonic() > deadline:
+            stop(process)
+            seconds = f"{STARTUP_SECONDS:.0f} s"
+            raise LocalstripeError(f"localstripe did not answer at {base_url(port)} within {seconds}: see {log}")
+        time.sleep(0.1)
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End a localstripe started here (no-op when it has ended)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def ensure_running(port: int, *, webhook_url: str | None, state: Path | None = None, log: Path | None = None) -> str:
+    """localstripe's address, starting it (see start()) when nothing serves it on the port; its events
+    then go to `webhook_url` (signed with settings.STRIPE_WEBHOOK_SECRET) when given."""
+    if not answers(port):
+        start(port, state=state, log=log)
+    if webhook_url:
+        register_webhook(port, url=webhook_url)
+    return base_url(port)
+
+
+def register_webhook(port: int, *, url: str, secret: str | None = None, events: list[str] | None = None) -> None:
+    """Have localstripe send its events (all, or `events`) to `url`, signed with `secret` (default:
+    settings.STRIPE_WEBHOOK_SECRET) as Stripe signs them. Replaces the one registered before."""
+    fields = [("url", url), ("secret", secret or settings.STRIPE_WEBHOOK_SECRET)]
+    fields += [("events[]", event) for event in events or []]
+    _call(port, "POST", f"/_config/webhooks/{WEBHOOK_ID}", urllib.parse.urlencode(fields).encode())
+
+
+def flush(port: int) -> None:
+    """Forget every object localstripe holds (customers, payment intents, events) and send events nowhere.
+
+    localstripe cannot forget a webhook: ours is replaced by one that no event matches. An event it
+    queued before may still go out to the new webhook in the next second (it waits one before sending).
+    """
+    _call(port, "DELETE", "/_config/data")
+    register_webhook(port, url=f"{base_url(port)}/_config/nowhere", secret="whsec_nowhere", events=["nothing"])  # noqa: S106
+
+
+def _call(port: int, method: str, path: str, body: bytes | None = None) -> None:
+    request = urllib.request.Request(f"{base_url(port)}{path}", data=body, method=method)  # noqa: S310
+    if body is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            response.read()
+    except OSError as exc:
+        raise LocalstripeError(f"localstripe at {base_url(port)} refused {method} {path}: {exc}") from exc
+
+
+# --- The child process ---------------------------------------------------------------------------
+
+
+def _serve(*, port: int, state: Path | None, parent: int) -> None:
+    from aiohttp import web
+    from localstripe import resources, server
+
+    if state is not None and state.exists():
+        with state.open("rb") as saved:
+            # Our own file under .cache/, written by _dump below.
+            resources.store.update(pickle.load(saved))  # noqa: S301
+    resources.Store.dump_to_disk = (lambda store: _dump(store, state)) if state else (lambda store: None)
+    _end_with(parent)
+    logger = logging.getLogger("aiohttp.access")
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(logging.StreamHandler())
+    sock = socket.create_server((HOST, port))
+    web.run_app(server.app, sock=sock, access_log=logger)
+
+
+def _dump(store: dict, state: Path) -> None:
+    partial = state.with_name(state.name + ".partial")
+    with partial.open("wb") as out:
+        pickle.dump(dict(store), out, protocol=pickle.HIGHEST_PROTOCOL)
+    partial.replace(state)
+
+
+def _end_with(parent: int) -> None:
+    """Stop (SIGTERM, which aiohttp ends on cleanly) once the process that started this one is gone,
+    however it ended: killed, it runs no atexit."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="localstripe on 127.0.0.1, for StageSlot")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state", type=Path, default=None, help="keep the objects in this file across restarts")
+    parser.add_argument("--parent", type=int, default=os.getppid(), help="stop when this process is gone")
+    arguments = parser.parse_args()
+    _serve(port=arguments.port, state=arguments.state, parent=arguments.parent)

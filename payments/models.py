@@ -1,0 +1,481 @@
+"""Money: payments through Stripe (or recorded as paid outside StageSlot), refunds, the append-only
+ledger, payouts to bands, a gig's settlement, and the Stripe events applied once.
+
+Amounts are integers in minor units (cents) with their currency, never floats. The ledger is only ever
+appended to: a balance is a sum of its entries (docs/decisions/0033-payments.md).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from bands.models import Currency
+
+
+class Checkout(models.Model):
+    """A client at the pay page of an instant booking: what they chose, nothing held yet. Paid (the
+    card authorised), the booking is made through bookings' own instant booking under its locks; if the
+    time was taken meanwhile, the authorisation is cancelled and the client told."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for payment")
+        BOOKED = "booked", _("Booked")
+        LOST = "lost", _("Taken meanwhile: nothing charged")
+        ENDED = "ended", _("Not paid in time")
+
+    uid = models.UUIDField(_("UID"), default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkouts", verbose_name=_("client")
+    )
+    band = models.ForeignKey("bands.Band", on_delete=models.PROTECT, related_name="+", verbose_name=_("band"))
+    package = models.ForeignKey("bands.Package", on_delete=models.PROTECT, related_name="+", verbose_name=_("package"))
+    starts_at = models.DateTimeField(_("starts at"))
+    minutes = models.PositiveIntegerField(_("length (minutes)"))
+    # The price shown, in the package's units (whole currency units) as bookings keep it.
+    price = models.PositiveIntegerField(_("price"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    guests = models.PositiveIntegerField(_("guests"), null=True, blank=True)
+    setting = models.CharField(_("indoors or outdoors"), max_length=8, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    booking = models.OneToOneField(
+        "bookings.Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="checkout",
+        verbose_name=_("booking"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("checkout")
+        verbose_name_plural = _("checkouts")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="checkout_status_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.band} {self.starts_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+
+class Payment(models.Model):
+    """One payment of a booking for one purpose: the row is stored before Stripe is called, and its
+    idempotency key and PaymentIntent are reused, so two clicks on Pay never charge twice."""
+
+    class Purpose(models.TextChoices):
+        DEPOSIT = "deposit", _("Deposit")
+        BALANCE = "balance", _("Balance")
+        FULL = "full", _("Full fee")
+        SETTLEMENT = "settlement", _("Settlement")
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Not paid yet")
+        PROCESSING = "processing", _("Processing")
+        REQUIRES_ACTION = "requires_action", _("Waiting for the bank's confirmation")
+        AUTHORIZED = "authorized", _("Authorised")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Method(models.TextChoices):
+        CARD = "card", _("Card, through StageSlot")
+        OUTSIDE = "outside", _("Paid outside StageSlot")
+
+    # A payment in one of these holds its purpose: a second attempt reuses it.
+    LIVE = (Status.CREATED, Status.PROCESSING, Status.REQUIRES_ACTION, Status.AUTHORIZED, Status.SUCCEEDED)
+    # Forward only: an event that arrives late never moves a payment back.
+    RANK = {
+        Status.CREATED: 0,
+        Status.PROCESSING: 1,
+        Status.REQUIRES_ACTION: 2,
+        Status.FAILED: 3,
+        Status.AUTHORIZED: 4,
+        Status.SUCCEEDED: 5,
+        Status.CANCELLED: 5,
+    }
+
+    uid = models.UUIDField(_("UID"), default=uuid.uuid4, unique=True, editable=False)
+    booking = models.ForeignKey(
+        "bookings.Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("booking"),
+    )
+    # An instant booking's payment before the booking exists.
+    checkout = models.ForeignKey(
+        Checkout,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("checkout"),
+    )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.CREATED)
+    method = models.CharField(_("method"), max_length=8, choices=Method.choices, default=Method.CARD)
+    amount_minor = models.PositiveBigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    platform_fee_minor = models.PositiveBigIntegerField(_("platform fee (minor units)"), default=0)
+    refunded_minor = models.PositiveBigIntegerField(_("refunded (minor units)"), default=0)
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payer"),
+    )
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
+    intent_id = models.CharField(_("Stripe PaymentIntent"), max_length=255, blank=True)
+    customer_id = models.CharField(_("Stripe customer"), max_length=255, blank=True)
+    payment_method_id = models.CharField(_("Stripe payment method"), max_length=255, blank=True)
+    # Taken by the worker with a saved card, nobody at the page.
+    off_session = models.BooleanField(_("charged off-session"), default=False)
+    # Authorised first and captured only once the booking is made (an instant booking's checkout).
+    manual_capture = models.BooleanField(_("captured after booking"), default=False)
+    failure = models.CharField(_("why it failed"), max_length=300, blank=True)
+    # Paid outside StageSlot: the bank transfer's or receipt's reference.
+    reference = models.CharField(_("reference"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "purpose"],
+                condition=Q(status__in=["created", "processing", "requires_action", "authorized", "succeeded"]),
+                name="payment_one_live_per_purpose",
+            ),
+            models.UniqueConstraint(
+                fields=["checkout"],
+                condition=Q(status__in=["created", "processing", "requires_action", "authorized", "succeeded"]),
+                name="payment_one_live_per_checkout",
+            ),
+            models.CheckConstraint(
+                condition=Q(booking__isnull=False) | Q(checkout__isnull=False), name="payment_of_booking_or_checkout"
+            ),
+            models.UniqueConstraint(fields=["intent_id"], condition=~Q(intent_id=""), name="payment_intent_unique"),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_minor__lte=models.F("amount_minor")), name="payment_refund_within_amount"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "purpose"], name="payment_status_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.amount_minor} {self.currency} ({self.get_status_display()})"
+
+    @property
+    def kept_minor(self) -> int:
+        return self.amount_minor - self.refunded_minor if self.status == self.Status.SUCCEEDED else 0
+
+
+class Refund(models.Model):
+    class Status(models.TextChoices):
+        CREATED = "created", _("Requested")
+        SUCCEEDED = "succeeded", _("Refunded")
+        FAILED = "failed", _("Failed")
+
+    class Reason(models.TextChoices):
+        CLIENT_CANCELLED = "payer_cancelled", _("Cancelled by the payer, by the agreed terms")
+        BAND_CANCELLED = "band_cancelled", _("Cancelled by the band: everything back")
+        DISPUTE = "dispute", _("A dispute resolved by StageSlot's staff")
+        LOST_RACE = "lost_race", _("The time was taken meanwhile")
+        OTHER = "other", _("Other")
+
+    uid = models.UUIDField(_("UID"), default=uuid.uuid4, unique=True, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment"))
+    amount_minor = models.PositiveBigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CREATED)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
+    refund_id = models.CharField(_("Stripe refund"), max_length=255, blank=True)
+    failure = models.CharField(_("why it failed"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(fields=["refund_id"], condition=~Q(refund_id=""), name="refund_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount_minor} {self.currency} ({self.get_status_display()})"
+
+
+class Payout(models.Model):
+    """Money StageSlot sent a band (a bank transfer), recorded by staff with its reference."""
+
+    band = models.ForeignKey("bands.Band", on_delete=models.PROTECT, related_name="payouts", verbose_name=_("band"))
+    amount_minor = models.PositiveBigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    reference = models.CharField(_("bank reference"), max_length=120)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payout_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.band} {self.amount_minor} {self.currency} ({self.reference})"
+
+
+class LedgerEntry(models.Model):
+    """One line of the append-only ledger. Signed amounts in minor units:
+    PAYMENT (+, money in from the payer), REFUND (-, money back to the payer), PLATFORM_FEE (+ / - on a
+    refund), BAND_SHARE (+ / - on a refund: what the band earns), MEMBER_SHARE (a band share split
+    among the members who play; its rows add up to the band share they split), PAYOUT (-, sent to the
+    band), OUTSIDE (+, paid to the band directly, outside StageSlot), SETTLEMENT (the door deal's
+    result, for the record). A booking's paid total and a band's "owed to you" are sums of these."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Payment")
+        REFUND = "refund", _("Refund")
+        PLATFORM_FEE = "platform_fee", _("Platform fee")
+        BAND_SHARE = "band_share", _("Band's share")
+        MEMBER_SHARE = "member_share", _("Member's share")
+        PAYOUT = "payout", _("Payout")
+        OUTSIDE = "outside", _("Paid outside StageSlot")
+        SETTLEMENT = "settlement", _("Settlement")
+
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    amount_minor = models.BigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    booking = models.ForeignKey(
+        "bookings.Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        verbose_name=_("booking"),
+    )
+    band = models.ForeignKey(
+        "bands.Band",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        verbose_name=_("band"),
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        verbose_name=_("member"),
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=_("payment")
+    )
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=_("refund")
+    )
+    payout = models.ForeignKey(
+        Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=_("payout")
+    )
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["band", "kind", "currency"], name="ledger_band_kind"),
+            models.Index(fields=["member", "kind"], name="ledger_member_kind"),
+        ]
+        constraints = [
+            # One posting of a kind per payment, refund and payout (and member): applying twice is refused.
+            models.UniqueConstraint(
+                fields=["payment", "kind", "member"],
+                condition=Q(payment__isnull=False, refund__isnull=True),
+                name="ledger_once_per_payment",
+                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["refund", "kind", "member"],
+                condition=Q(refund__isnull=False),
+                name="ledger_once_per_refund",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount_minor} {self.currency}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("The ledger is append-only: an entry is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The ledger is append-only: an entry is never deleted.")
+
+
+class MemberSplit(models.Model):
+    """A gig's share of the band's fee for one member, in per cent (equal among the playing members
+    unless the band's leaders set it for this gig)."""
+
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="member_splits", verbose_name=_("booking")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
+    )
+    percent = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("member's share")
+        verbose_name_plural = _("members' shares")
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "member"], name="member_split_once"),
+            models.CheckConstraint(condition=Q(percent__gte=0, percent__lte=100), name="member_split_percent_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.percent} %"
+
+
+class Settlement(models.Model):
+    """A door deal's result after the gig: the side that ran the door (the venue, or the client of a
+    private event) enters the tickets sold, the takings and the agreed costs; the band's amount is
+    computed from the agreed terms (door: its share of the net; versus: the guarantee or its share of
+    the net, whichever is higher). Both sides approve it; then the ledger records it and what is owed
+    beyond what was paid becomes due (payments.selectors.settlement_part)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Waiting for approval")
+        DISPUTED = "disputed", _("Questioned by the band")
+        APPROVED = "approved", _("Approved by both sides")
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.PROTECT, related_name="settlement", verbose_name=_("booking")
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    # Grows with every entry of the figures: an approval names the version it read, so figures changed
+    # meanwhile are never approved unseen.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    tickets_sold = models.PositiveIntegerField(_("tickets sold"))
+    # The takings at the door: tickets × the agreed ticket price unless the door side entered another.
+    gross_minor = models.PositiveBigIntegerField(_("takings (minor units)"))
+    gross_entered = models.BooleanField(_("takings entered by hand"), default=False)
+    costs_minor = models.PositiveBigIntegerField(_("agreed costs (minor units)"), default=0)
+    net_minor = models.PositiveBigIntegerField(_("net (minor units)"))
+    band_amount_minor = models.PositiveBigIntegerField(_("the band's amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    # The deal as it was computed (copied from the agreed quote, so a reader sees the sum).
+    deal = models.CharField(_("deal"), max_length=8)
+    door_percent = models.PositiveSmallIntegerField(_("door split (%)"))
+    guarantee_minor = models.PositiveBigIntegerField(_("guarantee (minor units)"), default=0)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("entered by")
+    )
+    entered_at = models.DateTimeField(_("entered at"))
+    payer_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved for the venue or client by"),
+    )
+    payer_approved_at = models.DateTimeField(_("approved for the venue or client at"), null=True, blank=True)
+    band_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved for the band by"),
+    )
+    band_approved_at = models.DateTimeField(_("approved for the band at"), null=True, blank=True)
+    # Why the band questioned it (the door side reads it and enters the figures again).
+    dispute_note = models.CharField(_("why it was questioned"), max_length=500, blank=True)
+    approved_at = models.DateTimeField(_("approved by both at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(net_minor__lte=models.F("gross_minor")), name="settlement_net_within_gross"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | Q(payer_approved_at__isnull=False, band_approved_at__isnull=False, approved_at__isnull=False),
+                name="settlement_approved_by_both",
+            ),
+            models.CheckConstraint(
+                condition=Q(door_percent__gte=1, door_percent__lte=100), name="settlement_door_percent_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.band_amount_minor} {self.currency} ({self.status})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class StripeEvent(models.Model):
+    """A Stripe event applied: its id is kept, so the same event twice changes nothing twice."""
+
+    event_id = models.CharField(_("event"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    object_id = models.CharField(_("object"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

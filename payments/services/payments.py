@@ -1,0 +1,562 @@
+"""Taking money: a booking's deposit, balance or full fee by card through Stripe, or recorded as paid
+outside StageSlot.
+
+The Payment row is written before Stripe is called and holds the idempotency key and the
+PaymentIntent, so a second click, a retried request or a worker's retry reuses them; a claim on the
+row (CREATED → PROCESSING, one UPDATE) lets one request at a time talk to Stripe for it. Amounts are
+always computed here from the booking's agreed terms, never read from a form. What Stripe says is
+applied forward only (payment_apply), whether it comes from the page's request, the page the client
+returns to, the worker or a webhook, and the ledger is written once, when the payment succeeds.
+"""
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from accounts.services import lazy_text, notifications_create
+from bands.selectors import band_managers
+from bookings.models import Booking
+from bookings.selectors.bookings import venue_team
+from bookings.selectors.quotes import money_text
+from bookings.services.notices import booking_summary, link_of
+from bookings.services.webhooks import webhook_events_emit
+from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError, booking_paid_set
+
+from .. import stripe_api
+from ..models import Payment
+from ..selectors import Due, due_now, may_pay, payer_side, split_percent
+from . import ledger
+
+logger = logging.getLogger(__name__)
+
+Status = Payment.Status
+Purpose = Payment.Purpose
+
+PAYMENT_METHOD_RE = re.compile(r"^pm_[A-Za-z0-9_]{4,200}$")
+# A request that claimed a payment and has not finished after this long died with it: a retry may claim it again.
+CLAIM_SECONDS = 60
+
+
+class PaymentDeclined(BookingError):
+    """The card was declined or failed: the message says why, in words; nothing was charged."""
+
+
+@dataclass
+class PayResult:
+    payment: Payment
+    # The bank asks the card holder to confirm (3-D Secure): Stripe.js takes over with this secret.
+    client_secret: str = ""
+
+
+def stripe_words(exc: stripe.StripeError) -> str:
+    """A card's refusal as the payer should read it."""
+    code = getattr(exc, "code", "") or ""
+    if code in {"card_declined", "generic_decline", "do_not_honor"} or "declin" in str(exc).lower():
+        return _("Your card was declined. Nothing was charged; try another card.")
+    if code == "expired_card":
+        return _("Your card has expired. Nothing was charged; try another card.")
+    if code in {"incorrect_cvc", "invalid_cvc"}:
+        return _("The card's security code is wrong. Nothing was charged.")
+    if code == "insufficient_funds":
+        return _("The card has not enough funds. Nothing was charged; try another card.")
+    if code == "payment_intent_authentication_failure":
+        return _("Your bank did not confirm the payment. Nothing was charged; try again or use another card.")
+    return _("The card could not be charged. Nothing was charged; try another card.")
+
+
+def payer_people(booking: Booking) -> list[User]:
+    if payer_side(booking) == "client":
+        return [booking.client]
+    return venue_team(booking.venue_id) if booking.venue_id else []
+
+
+def _tell(booking: Booking, people: list[User], text, *, key: str, by: User | None = None) -> None:
+    notifications_create(
+        recipients=people,
+        kind="booking_payment",
+        text=text,
+        link=link_of(booking),
+        key=key,
+        actor=by,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+    )
+
+
+def payment_payload(payment: Payment) -> dict:
+    """A payment as the API and the webhooks give it (amounts in minor units)."""
+    return {
+        "id": str(payment.uid),
+        "booking": str(payment.booking.uid) if payment.booking_id else None,
+        "purpose": payment.purpose,
+        "status": payment.status,
+        "method": payment.method,
+        "amount_minor": payment.amount_minor,
+        "currency": payment.currency,
+        "platform_fee_minor": payment.platform_fee_minor,
+        "refunded_minor": payment.refunded_minor,
+        "reference": payment.reference,
+        "failure": payment.failure,
+        "created_at": payment.created_at.isoformat() if payment.created_at else None,
+        "paid_at": payment.paid_at.isoformat() if payment.paid_at else None,
+    }
+
+
+def booking_paid_refresh(booking: Booking) -> int:
+    """Keep the booking's own figure of what was paid through StageSlot (and kept) in step with its payments."""
+    total = (
+        Payment.objects.filter(booking=booking, status=Status.SUCCEEDED, method=Payment.Method.CARD).aggregate(
+            paid=Sum(F("amount_minor") - F("refunded_minor"))
+        )["paid"]
+        or 0
+    )
+    booking_paid_set(booking=booking, paid_minor=total)
+    return total
+
+
+# ---- Starting a payment ----------------------------------------------------------------------
+
+
+def payment_start(*, booking: Booking, by: User, now: dt.datetime | None = None) -> Payment:
+    """The payment the payer makes next for `booking` (its deposit, balance or full fee), created or
+    the live one reused: two clicks find the same row. Raises BookingPermissionError (not the payer),
+    BookingConflict (nothing is due: paid already, or the gig is not booked)."""
+    now = now or timezone.now()
+    if not may_pay(booking, by):
+        raise BookingPermissionError(_("Only the client or the venue that books the band pays for this gig."))
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("agreed_quote").get(pk=booking.pk)
+        payments = list(Payment.objects.filter(booking=booking))
+        due: Due | None = due_now(booking, now=now, payments=payments)
+        if due is None:
+            if booking.status != Booking.Status.BOOKED:
+                raise BookingConflict(_("This gig is not booked, so nothing can be paid for it."))
+            raise BookingConflict(_("Everything due for this gig is paid."))
+        live = [p for p in payments if p.purpose == due.purpose and p.status in Payment.LIVE]
+        if live:
+            return live[0]
+        return Payment.objects.create(
+            booking=booking,
+            purpose=due.purpose,
+            amount_minor=due.amount_minor,
+            currency=due.currency,
+            platform_fee_minor=split_percent(due.amount_minor, settings.PLATFORM_FEE_PERCENT),
+            payer=by,
+        )
+
+
+# ---- Paying by card --------------------------------------------------------------------------
+
+
+def _claim(payment: Payment, now: dt.datetime) -> bool:
+    """Take the payment for this request: one UPDATE, so two clicks never both call Stripe."""
+    stale = now - dt.timedelta(seconds=CLAIM_SECONDS)
+    return bool(
+        Payment.objects.filter(pk=payment.pk, status__in=(Status.CREATED,)).update(status=Status.PROCESSING)
+        or Payment.objects.filter(pk=payment.pk, status=Status.PROCESSING, updated_at__lt=stale).update(
+            status=Status.PROCESSING
+        )
+    )
+
+
+def _release(payment: Payment) -> None:
+    Payment.objects.filter(pk=payment.pk, status=Status.PROCESSING).update(status=Status.CREATED)
+
+
+def _customer_for(payment: Payment, by: User) -> str:
+    """The payer's Stripe customer (their saved card is charged for the balance): reused from an earlier
+    payment of theirs, or made once for this payment (idempotency key derived from the payment's)."""
+    earlier = Payment.objects.filter(payer=by).exclude(customer_id="").values_list("customer_id", flat=True).first()
+    if earlier:
+        return earlier
+    customer = stripe_api.client().v1.customers.create(
+        params={"email": by.email, "name": by.name, "metadata": {"user": str(by.pk)}},
+        options={"idempotency_key": f"{payment.idempotency_key}-customer"},
+    )
+    return customer.id
+
+
+def card_setup(*, payment: Payment, by: User) -> str:
+    """A SetupIntent for the payer's card (Stripe.js confirms it with the card, which saves it to the
+    payer's customer for the balance charged later): its client secret. Raises as payment_pay."""
+    if payment.payer_id != by.pk:
+        raise BookingPermissionError(_("Only the person who started this payment can pay it."))
+    if payment.status not in (Status.CREATED, Status.REQUIRES_ACTION):
+        raise BookingConflict(_("This payment is made already or being processed: nothing more was charged."))
+    try:
+        customer = payment.customer_id or _customer_for(payment, by)
+        if not payment.customer_id:
+            Payment.objects.filter(pk=payment.pk).update(customer_id=customer)
+            payment.customer_id = customer
+        setup = stripe_api.client().v1.setup_intents.create(
+            params={"customer": customer, "usage": "off_session", "metadata": {"payment": str(payment.uid)}}
+        )
+    except stripe.StripeError as exc:
+        logger.warning("Stripe unreachable setting up a card for %s: %s", payment.uid, exc)
+        raise stripe_api.unavailable(exc) from exc
+    return setup.client_secret
+
+
+def _intent_params(payment: Payment, *, customer: str, payment_method: str, off_session: bool) -> dict:
+    booking_uid = str(payment.booking.uid) if payment.booking_id else ""
+    params = {
+        "amount": payment.amount_minor,
+        "currency": payment.currency.lower(),
+        "customer": customer,
+        "payment_method": payment_method,
+        "metadata": {"payment": str(payment.uid), "booking": booking_uid},
+    }
+    if payment.manual_capture:
+        params["capture_method"] = "manual"
+    if off_session:
+        params["off_session"] = True
+        params["confirm"] = True
+    return params
+
+
+def payment_pay(
+    *,
+    payment: Payment,
+    by: User,
+    payment_method_id: str,
+    now: dt.datetime | None = None,
+    on_authorized: Callable[[Payment], None] | None = None,
+) -> PayResult:
+    """Pay `payment` with the card Stripe.js turned into `payment_method_id` (card data never reaches
+    us). Raises ValidationError (not a payment method), BookingPermissionError (not its payer),
+    BookingConflict (paid already, or being paid by another request right now), PaymentDeclined (the
+    card was declined: in words; the payment is marked failed and a new attempt starts afresh),
+    stripe_api.PaymentsUnavailable (Stripe did not answer: nothing was charged, the payment as it was)."""
+    now = now or timezone.now()
+    if not PAYMENT_METHOD_RE.match(payment_method_id or ""):
+        raise ValidationError({"payment_method": [_("The card could not be read. Enter it again.")]})
+    if payment.payer_id != by.pk:
+        raise BookingPermissionError(_("Only the person who started this payment can pay it."))
+    if payment.status in (Status.SUCCEEDED, Status.AUTHORIZED):
+        raise BookingConflict(_("This payment is made already: nothing more was charged."))
+    if payment.status in (Status.FAILED, Status.CANCELLED):
+        raise BookingConflict(_("This payment attempt has ended. Start the payment again."))
+    if not _claim(payment, now):
+        raise BookingConflict(_("This payment is being processed right now. Wait a moment and reload the page."))
+    try:
+        client = stripe_api.client()
+        customer = payment.customer_id or _customer_for(payment, by)
+        Payment.objects.filter(pk=payment.pk).update(customer_id=customer)
+        try:
+            client.v1.payment_methods.attach(payment_method_id, params={"customer": customer})
+        except stripe.CardError as exc:
+            _fail(payment, stripe_words(exc))
+            raise PaymentDeclined(stripe_words(exc)) from exc
+        if payment.intent_id:
+            intent = client.v1.payment_intents.retrieve(payment.intent_id)
+            if intent.status == "requires_payment_method":
+                intent = client.v1.payment_intents.update(
+                    payment.intent_id, params={"payment_method": payment_method_id}
+                )
+        else:
+            intent = client.v1.payment_intents.create(
+                params=_intent_params(payment, customer=customer, payment_method=payment_method_id, off_session=False),
+                options={"idempotency_key": str(payment.idempotency_key)},
+            )
+            # Stored before it is confirmed: a retry after a lost answer confirms this intent, never a second.
+            Payment.objects.filter(pk=payment.pk).update(intent_id=intent.id, payment_method_id=payment_method_id)
+            payment.intent_id = intent.id
+        try:
+            if intent.status == "requires_confirmation":
+                intent = client.v1.payment_intents.confirm(intent.id)
+        except stripe.CardError as exc:
+            _fail(payment, stripe_words(exc))
+            raise PaymentDeclined(stripe_words(exc)) from exc
+    except (PaymentDeclined, BookingError):
+        raise
+    except stripe.InvalidRequestError as exc:
+        logger.warning("Stripe refused payment %s: %s", payment.uid, exc)
+        _release(payment)
+        raise BookingConflict(_("The card could not be read. Enter it again; nothing was charged.")) from exc
+    except stripe.StripeError as exc:
+        logger.warning("Stripe unreachable for payment %s: %s", payment.uid, exc)
+        _release(payment)
+        raise stripe_api.unavailable(exc) from exc
+    payment = payment_apply(payment_id=payment.pk, intent=intent, now=now, on_authorized=on_authorized)
+    if payment.status == Status.FAILED:
+        raise PaymentDeclined(payment.failure)
+    return PayResult(payment, intent.client_secret if payment.status == Status.REQUIRES_ACTION else "")
+
+
+def _fail(payment: Payment, words: str) -> None:
+    Payment.objects.filter(pk=payment.pk).exclude(status__in=(Status.SUCCEEDED, Status.AUTHORIZED)).update(
+        status=Status.FAILED, failure=words[:300]
+    )
+    payment.status, payment.failure = Status.FAILED, words
+    if payment.booking_id:
+        booking = payment.booking
+        webhook_events_emit(event="payment.failed", bookings=[booking], extra={"payment": payment_payload(payment)})
+
+
+# ---- Applying what Stripe says ----------------------------------------------------------------
+
+INTENT_STATUS = {
+    "requires_payment_method": Status.FAILED,
+    "requires_confirmation": Status.PROCESSING,
+    "requires_action": Status.REQUIRES_ACTION,
+    "processing": Status.PROCESSING,
+    "requires_capture": Status.AUTHORIZED,
+    "succeeded": Status.SUCCEEDED,
+    "canceled": Status.CANCELLED,
+}
+
+
+def _get(obj, name, default=None):
+    """A field of a Stripe object, whether the SDK's StripeObject or a plain dict of a webhook's body."""
+    try:
+        return obj[name]
+    except (KeyError, TypeError, AttributeError):
+        return getattr(obj, name, default)
+
+
+def payment_apply(
+    *,
+    payment_id: int,
+    intent,
+    now: dt.datetime | None = None,
+    on_authorized: Callable[[Payment], None] | None = None,
+) -> Payment:
+    """Apply a PaymentIntent's state (from Stripe's answer, a retrieve or a webhook) to its payment,
+    forward only and once: a late or repeated event changes nothing, the ledger is written when it
+    first succeeds. `on_authorized` runs (outside this transaction) when an authorised payment waits
+    for its booking (an instant booking's checkout)."""
+    now = now or timezone.now()
+    status = INTENT_STATUS.get(_get(intent, "status"))
+    authorized_now = False
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("booking", "booking__band")
+            .get(pk=payment_id)
+        )
+        if status is None or payment.intent_id not in ("", _get(intent, "id")):
+            return payment
+        if (
+            status == Status.FAILED
+            and payment.status == Status.PROCESSING
+            and _get(intent, "last_payment_error") is None
+        ):
+            return payment  # a new intent waiting for its card, not a failure
+        if Payment.RANK[status] <= Payment.RANK[payment.status] and status != payment.status:
+            return payment
+        if status == payment.status:
+            return payment
+        payment.status = status
+        if status == Status.FAILED:
+            payment.failure = _("Your card was declined. Nothing was charged; try another card.")
+        if status == Status.SUCCEEDED:
+            payment.paid_at = now
+        payment.save(update_fields=["status", "failure", "paid_at", "updated_at"])
+        if status == Status.SUCCEEDED and payment.booking_id:
+            _succeeded(payment)
+        elif status == Status.FAILED and payment.booking_id:
+            webhook_events_emit(
+                event="payment.failed", bookings=[payment.booking], extra={"payment": payment_payload(payment)}
+            )
+        authorized_now = status == Status.AUTHORIZED
+    if authorized_now and on_authorized is not None:
+        on_authorized(payment)
+        payment.refresh_from_db()
+    return payment
+
+
+def _succeeded(payment: Payment) -> None:
+    """In the payment's transaction: the ledger, the booking's paid figure, both sides told, webhooks."""
+    booking = payment.booking
+    ledger.ledger_post_payment(payment=payment, booking=booking)
+    booking_paid_refresh(booking)
+    amount = money_text(payment.amount_minor, payment.currency)
+    text = lazy_text(
+        # Translators: what is the payment's purpose (deposit, balance, full fee), in lower case.
+        gettext_lazy("Paid: %(what)s of %(amount)s for %(band)s to %(gig)s."),
+        what=payment.get_purpose_display().lower(),
+        amount=amount,
+        band=booking.band.name,
+        gig=booking_summary(booking),
+    )
+    _tell(booking, band_managers(booking.band_id) + payer_people(booking), text, key=f"payment:{payment.pk}:paid")
+    webhook_events_emit(event="payment.succeeded", bookings=[booking], extra={"payment": payment_payload(payment)})
+
+
+def payment_sync(*, payment: Payment, now: dt.datetime | None = None, on_authorized=None) -> Payment:
+    """Read the payment's intent from Stripe and apply it (the page the payer returns to, the worker).
+    Stripe unreachable: the payment as the database has it."""
+    if not payment.intent_id or payment.status in (Status.SUCCEEDED, Status.CANCELLED, Status.FAILED):
+        return payment
+    try:
+        intent = stripe_api.client().v1.payment_intents.retrieve(payment.intent_id)
+    except stripe.StripeError as exc:
+        logger.warning("Stripe unreachable reading %s: %s", payment.intent_id, exc)
+        return payment
+    return payment_apply(payment_id=payment.pk, intent=intent, now=now, on_authorized=on_authorized)
+
+
+# ---- The balance, charged by the worker -------------------------------------------------------
+
+
+def balance_charge(*, booking: Booking, now: dt.datetime | None = None) -> Payment | None:
+    """Charge a booking's balance on its due day to the card saved with its deposit, off-session. If
+    that fails (or no card was saved), the payer gets a pay link and the band is told. Returns the
+    payment, or None when nothing is due."""
+    now = now or timezone.now()
+    payments = list(Payment.objects.filter(booking=booking))
+    due = due_now(booking, now=now, payments=payments)
+    if due is None or due.purpose != Purpose.BALANCE or due.due_at is None or due.due_at > now:
+        return None
+    card = next((p for p in payments if p.status == Status.SUCCEEDED and p.payment_method_id and p.customer_id), None)
+    with transaction.atomic():
+        Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+        live = Payment.objects.filter(booking=booking, purpose=Purpose.BALANCE, status__in=Payment.LIVE).first()
+        if live is not None:
+            return live
+        failed_before = Payment.objects.filter(booking=booking, purpose=Purpose.BALANCE, status=Status.FAILED).exists()
+        payment = Payment.objects.create(
+            booking=booking,
+            purpose=Purpose.BALANCE,
+            amount_minor=due.amount_minor,
+            currency=due.currency,
+            platform_fee_minor=split_percent(due.amount_minor, settings.PLATFORM_FEE_PERCENT),
+            payer=card.payer if card else (booking.client if booking.client_id else None),
+            off_session=True,
+            customer_id=card.customer_id if card else "",
+            payment_method_id=card.payment_method_id if card else "",
+        )
+    if card is None or failed_before:
+        _balance_failed(payment, _("No card was saved for it."))
+        return payment
+    try:
+        intent = stripe_api.client().v1.payment_intents.create(
+            params=_intent_params(
+                payment, customer=card.customer_id, payment_method=card.payment_method_id, off_session=True
+            ),
+            options={"idempotency_key": str(payment.idempotency_key)},
+        )
+    except stripe.CardError as exc:
+        _balance_failed(payment, stripe_words(exc))
+        return payment
+    except stripe.StripeError as exc:
+        logger.warning("Stripe unreachable charging the balance of %s: %s", booking.uid, exc)
+        Payment.objects.filter(pk=payment.pk).delete()  # never reached Stripe: tried again on the next run
+        return None
+    Payment.objects.filter(pk=payment.pk).update(intent_id=intent.id)
+    payment.intent_id = intent.id
+    payment = payment_apply(payment_id=payment.pk, intent=intent, now=now)
+    if payment.status == Status.FAILED:
+        _balance_failed(payment, payment.failure)
+    return payment
+
+
+def _balance_failed(payment: Payment, words: str) -> None:
+    _fail(payment, words)
+    booking = payment.booking
+    amount = money_text(payment.amount_minor, payment.currency)
+    _tell(
+        booking,
+        payer_people(booking),
+        lazy_text(
+            gettext_lazy(
+                "The balance of %(amount)s for %(band)s to %(gig)s could not be charged to your saved card. "
+                "Pay it on the booking's page."
+            ),
+            amount=amount,
+            band=booking.band.name,
+            gig=booking_summary(booking),
+        ),
+        key=f"payment:{payment.pk}:balance-failed",
+    )
+    _tell(
+        booking,
+        band_managers(booking.band_id),
+        lazy_text(
+            gettext_lazy("The balance of %(amount)s for %(gig)s could not be charged; the payer has a pay link."),
+            amount=amount,
+            gig=booking_summary(booking),
+        ),
+        key=f"payment:{payment.pk}:balance-failed-band",
+    )
+
+
+# ---- Paid outside StageSlot -------------------------------------------------------------------
+
+
+def payment_record_outside(
+    *, booking: Booking, by: User, amount_minor: int, reference: str, now: dt.datetime | None = None
+) -> Payment:
+    """A venue that pays the band itself records it: the band's earnings show it, StageSlot holds none
+    of it and takes no fee. Raises BookingPermissionError (not the venue's staff), ValidationError
+    (an amount of nothing, more than is due, no reference), BookingConflict (nothing due)."""
+    now = now or timezone.now()
+    if payer_side(booking) != "venue" or not may_pay(booking, by):
+        raise BookingPermissionError(_("Only the venue's staff record a payment made outside StageSlot."))
+    reference = (reference or "").strip()
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("agreed_quote", "band").get(pk=booking.pk)
+        )
+        payments = list(Payment.objects.filter(booking=booking))
+        due = due_now(booking, now=now, payments=payments)
+        errors: dict[str, list[str]] = {}
+        if due is None:
+            raise BookingConflict(_("Nothing is due for this gig, so no payment was recorded."))
+        if amount_minor is None or amount_minor <= 0:
+            errors["amount"] = [_("Enter the amount paid.")]
+        elif amount_minor != due.amount_minor:
+            errors["amount"] = [
+                _("The %(what)s due is %(amount)s: record that amount.")
+                % {"what": due.label.lower(), "amount": money_text(due.amount_minor, due.currency)}
+            ]
+        if not reference:
+            errors["reference"] = [_("Enter the transfer's reference or a receipt number.")]
+        elif len(reference) > 120:
+            errors["reference"] = [_("Keep the reference to 120 characters.")]
+        if errors:
+            raise ValidationError(errors)
+        try:
+            payment = Payment.objects.create(
+                booking=booking,
+                purpose=due.purpose,
+                method=Payment.Method.OUTSIDE,
+                status=Status.SUCCEEDED,
+                amount_minor=due.amount_minor,
+                currency=due.currency,
+                platform_fee_minor=0,
+                payer=by,
+                recorded_by=by,
+                reference=reference,
+                paid_at=now,
+            )
+        except IntegrityError as exc:
+            raise BookingConflict(_("This part is being paid by card right now.")) from exc
+        ledger.ledger_post_outside(payment=payment, booking=booking)
+        _tell(
+            booking,
+            band_managers(booking.band_id),
+            lazy_text(
+                gettext_lazy("%(venue)s paid %(amount)s for %(gig)s outside StageSlot (reference %(reference)s)."),
+                venue=booking.venue.name,
+                amount=money_text(payment.amount_minor, payment.currency),
+                gig=booking_summary(booking),
+                reference=reference,
+            ),
+            key=f"payment:{payment.pk}:outside",
+            by=by,
+        )
+        webhook_events_emit(event="payment.succeeded", bookings=[booking], extra={"payment": payment_payload(payment)})
+    return payment

@@ -1,0 +1,241 @@
+"""Refunds: by the agreed cancellation terms when the payer cancels, everything when the band cancels,
+any amount up to what was paid when staff resolve a dispute. Each refund is a row written before
+Stripe is called (its idempotency key), reaches the ledger once, and both sides are told."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+import stripe
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from accounts.services import lazy_text
+from bands.selectors import band_managers
+from bookings.models import Booking
+from bookings.selectors.bookings import side_of
+from bookings.selectors.quotes import money_text
+from bookings.services.notices import booking_summary
+from bookings.services.webhooks import webhook_events_emit
+from bookings.services.workflow import BookingConflict, BookingPermissionError, booking_cancel
+
+from .. import stripe_api
+from ..models import Payment, Refund
+from ..selectors import payer_side, split_percent
+from . import ledger
+from .payments import _tell, booking_paid_refresh, payer_people
+
+logger = logging.getLogger(__name__)
+
+Reason = Refund.Reason
+
+
+@dataclass(frozen=True)
+class RefundPlan:
+    """What a cancellation now gives back: the percentage, why, and the amount per payment."""
+
+    percent: int
+    reason: str
+    paid_minor: int
+    refund_minor: int
+    currency: str
+    parts: tuple[tuple[Payment, int], ...]
+
+
+def window_percent(booking: Booking, now: dt.datetime) -> int:
+    """The agreed terms' refund for a cancellation by the payer now: the first window (most days first)
+    that `now` is at least its days before the gig; before the free-cancellation moment of a booking
+    without terms, everything; after it, nothing."""
+    quote = booking.agreed_quote
+    if quote is not None and quote.cancel_windows:
+        days_before = (booking.starts_at - now).days
+        for window in sorted(quote.cancel_windows, key=lambda w: -w["days"]):
+            if days_before >= window["days"]:
+                return int(window["refund_percent"])
+        return 0
+    if booking.cancel_free_until is not None:
+        return 100 if now < booking.cancel_free_until else 0
+    return 100
+
+
+def refund_plan(*, booking: Booking, by: User, now: dt.datetime | None = None) -> RefundPlan:
+    now = now or timezone.now()
+    side = side_of(booking, by)
+    payments = list(
+        Payment.objects.filter(booking=booking, status=Payment.Status.SUCCEEDED, method=Payment.Method.CARD)
+    )
+    paid = sum(p.amount_minor - p.refunded_minor for p in payments)
+    if side == "band":
+        percent, reason = 100, Reason.BAND_CANCELLED
+    else:
+        percent, reason = window_percent(booking, now), Reason.CLIENT_CANCELLED
+    parts = tuple((p, split_percent(p.amount_minor - p.refunded_minor, percent)) for p in payments)
+    return RefundPlan(
+        percent=percent,
+        reason=reason,
+        paid_minor=paid,
+        refund_minor=sum(a for _p, a in parts),
+        currency=booking.currency,
+        parts=tuple((p, a) for p, a in parts if a > 0),
+    )
+
+
+def refund_create(
+    *, payment: Payment, amount_minor: int, reason: str, by: User | None, note: str = "", now: dt.datetime | None = None
+) -> Refund:
+    """Give back `amount_minor` of a card payment. Raises ValidationError (nothing, or more than is left
+    to refund), BookingConflict (not a card payment that succeeded), stripe_api.PaymentsUnavailable
+    (Stripe did not answer: nothing was refunded)."""
+    now = now or timezone.now()
+    if reason not in Reason.values:
+        raise ValidationError({"reason": [_("Choose why the money is refunded.")]})
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("booking", "booking__band")
+            .get(pk=payment.pk)
+        )
+        if payment.status != Payment.Status.SUCCEEDED or payment.method != Payment.Method.CARD:
+            raise BookingConflict(_("Only a card payment that went through can be refunded."))
+        left = payment.amount_minor - payment.refunded_minor
+        if amount_minor is None or amount_minor <= 0:
+            raise ValidationError({"amount": [_("Enter an amount to refund.")]})
+        if amount_minor > left:
+            raise ValidationError(
+                {
+                    "amount": [
+                        _("At most %(amount)s is left to refund.") % {"amount": money_text(left, payment.currency)}
+                    ]
+                }
+            )
+        refund = Refund.objects.create(
+            payment=payment, amount_minor=amount_minor, currency=payment.currency, reason=reason, by=by, note=note[:300]
+        )
+        # Reserved before Stripe is called: two refunds at once never give back more than was paid.
+        Payment.objects.filter(pk=payment.pk).update(refunded_minor=F("refunded_minor") + amount_minor)
+    try:
+        answer = stripe_api.client().v1.refunds.create(
+            params={
+                "payment_intent": payment.intent_id,
+                "amount": amount_minor,
+                "metadata": {"refund": str(refund.uid)},
+            },
+            options={"idempotency_key": str(refund.idempotency_key)},
+        )
+    except stripe.StripeError as exc:
+        logger.warning("Refund %s failed: %s", refund.uid, exc)
+        with transaction.atomic():
+            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED, failure=str(exc)[:300])
+            Payment.objects.filter(pk=payment.pk).update(refunded_minor=F("refunded_minor") - amount_minor)
+        raise stripe_api.unavailable(exc) from exc
+    return refund_succeeded(refund=refund, refund_id=answer.id)
+
+
+def refund_succeeded(*, refund: Refund, refund_id: str) -> Refund:
+    """Stripe gave the money back: the ledger, the booking's paid figure, both sides told. Once."""
+    with transaction.atomic():
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("payment", "payment__booking__band")
+            .get(pk=refund.pk)
+        )
+        if refund.status == Refund.Status.SUCCEEDED:
+            return refund
+        refund.status, refund.refund_id = Refund.Status.SUCCEEDED, refund_id
+        refund.save(update_fields=["status", "refund_id"])
+        payment = refund.payment
+        booking = payment.booking
+        ledger.ledger_post_refund(refund=refund, payment=payment, booking=booking)
+        booking_paid_refresh(booking)
+        text = lazy_text(
+            gettext_lazy("Refunded: %(amount)s of the payment for %(band)s to %(gig)s (%(reason)s)."),
+            amount=money_text(refund.amount_minor, refund.currency),
+            band=booking.band.name,
+            gig=booking_summary(booking),
+            reason=refund.get_reason_display(),
+        )
+        _tell(booking, payer_people(booking) + band_managers(booking.band_id), text, key=f"refund:{refund.pk}")
+        webhook_events_emit(
+            event="refund.succeeded",
+            bookings=[booking],
+            extra={"refund": refund_payload(refund)},
+        )
+    return refund
+
+
+def refund_payload(refund: Refund) -> dict:
+    return {
+        "id": str(refund.uid),
+        "payment": str(refund.payment.uid),
+        "amount_minor": refund.amount_minor,
+        "currency": refund.currency,
+        "status": refund.status,
+        "reason": refund.reason,
+        "created_at": refund.created_at.isoformat() if refund.created_at else None,
+    }
+
+
+def booking_cancel_refund(
+    *, booking: Booking, by: User, reason: str, now: dt.datetime | None = None
+) -> tuple[Booking, list[Refund]]:
+    """Cancel a gig with money on it and refund what the terms give back: the payer (client or venue)
+    by the cancellation windows, the band everything. The gig is cancelled first (bookings' own
+    cancel, its locks and checks); a refund Stripe does not take now is retried by the worker."""
+    now = now or timezone.now()
+    side = side_of(booking, by)
+    if side not in {"band", "client", "venue"}:
+        raise BookingPermissionError(
+            _("Only the band's leaders and admins, the venue or the client can cancel this gig.")
+        )
+    if payer_side(booking) is None and side != "band":
+        raise BookingPermissionError(_("Only the band can cancel this gig."))
+    plan = refund_plan(booking=booking, by=by, now=now)
+    booking = booking_cancel(booking=booking, by=by, reason=reason, now=now, refund_handled=True)
+    refunds: list[Refund] = []
+    for payment, amount in plan.parts:
+        try:
+            refunds.append(refund_create(payment=payment, amount_minor=amount, reason=plan.reason, by=by, now=now))
+        except stripe_api.PaymentsUnavailable:
+            refunds.append(Refund.objects.filter(payment=payment).order_by("-pk").first())
+    if plan.refund_minor == 0 and plan.paid_minor:
+        _tell(
+            booking,
+            payer_people(booking) + band_managers(booking.band_id),
+            lazy_text(
+                gettext_lazy("No refund for %(gig)s: the agreed terms give nothing back this close to the gig."),
+                gig=booking_summary(booking),
+            ),
+            key=f"booking:{booking.pk}:no-refund",
+        )
+    return booking, refunds
+
+
+def refunds_retry(*, now: dt.datetime | None = None) -> int:
+    """Periodic: a refund Stripe did not take is asked again (with the same key: never twice)."""
+    done = 0
+    for refund in Refund.objects.filter(status=Refund.Status.FAILED, refund_id="").select_related("payment")[:100]:
+        payment = refund.payment
+        with transaction.atomic():
+            locked = Refund.objects.select_for_update().get(pk=refund.pk)
+            if locked.status != Refund.Status.FAILED:
+                continue
+            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.CREATED)
+            Payment.objects.filter(pk=payment.pk).update(refunded_minor=F("refunded_minor") + refund.amount_minor)
+        try:
+            answer = stripe_api.client().v1.refunds.create(
+                params={"payment_intent": payment.intent_id, "amount": refund.amount_minor},
+                options={"idempotency_key": str(refund.idempotency_key)},
+            )
+        except stripe.StripeError as exc:
+            with transaction.atomic():
+                Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED, failure=str(exc)[:300])
+                Payment.objects.filter(pk=payment.pk).update(refunded_minor=F("refunded_minor") - refund.amount_minor)
+            continue
+        refund_succeeded(refund=refund, refund_id=answer.id)
+        done += 1
+    return done

@@ -1,0 +1,376 @@
+"""A door deal settled after the gig: the side that ran the door (the venue's staff, or the client of a
+private event) enters the tickets sold, the takings and the agreed costs; the band's amount is worked out
+here from the agreed terms; the band's leaders approve it or say what is wrong. Approved by both, it is
+final: the ledger records it and what the band is owed beyond what was paid becomes due
+(payments.selectors.settlement_part), paid through the pay page or recorded as paid outside StageSlot.
+
+Every write locks the booking, then its settlement, so an entry and an approval queue; an approval names
+the version of the figures it read, so figures changed meanwhile are never approved unseen.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from accounts.services import lazy_text, notifications_create
+from bands.selectors import band_managers
+from bookings.models import Booking, BookingEvent, Quote
+from bookings.models_quotes import FEE_CAP_MINOR
+from bookings.selectors.bookings import manages_band_of
+from bookings.selectors.quotes import money_text
+from bookings.services.notices import booking_summary
+from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError, too_long_text
+
+from ..models import Payment, Settlement
+from ..selectors import may_pay, payer_side, settlement_part, split_percent
+from . import ledger
+from .payments import payer_people
+
+Deal = Quote.Deal
+Status = Settlement.Status
+
+# A count past this is a typing slip, not a night at the door.
+MAX_TICKETS = 1_000_000
+FINAL = gettext_lazy(
+    "Both sides approved this settlement, so it can no longer be changed. Write to StageSlot staff if it is wrong."
+)
+# Gigs whose settlement can be entered and approved once they have started.
+SETTLED_FROM = (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS, Booking.Status.COMPLETED, Booking.Status.DISPUTED)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A settlement worked out: the takings, the net after costs (never below 0), the band's share of
+    the net door and, with the guarantee, the band's amount."""
+
+    tickets_sold: int
+    gross_minor: int
+    costs_minor: int
+    net_minor: int
+    door_share_minor: int
+    band_amount_minor: int
+
+
+def settlement_compute(*, quote: Quote, tickets_sold: int, gross_minor: int | None, costs_minor: int) -> Figures:
+    """The band's amount by the agreed terms: a door split pays its share of the net; a guarantee versus
+    a door split pays the guarantee or that share, whichever is higher. Without `gross_minor` the takings
+    are tickets × the agreed ticket price. Costs above the takings leave a net of 0."""
+    gross = gross_minor if gross_minor is not None else tickets_sold * (quote.ticket_price_minor or 0)
+    net = max(gross - costs_minor, 0)
+    share = split_percent(net, quote.door_percent or 0)
+    amount = max(quote.fee_minor or 0, share) if quote.deal == Deal.VERSUS else share
+    return Figures(tickets_sold, gross, costs_minor, net, share, amount)
+
+
+def settlement_refusal(booking: Booking, *, now: dt.datetime) -> BookingError | None:
+    """Why `booking` has no settlement (yet), as the refusal to raise; None when it may have one."""
+    quote = booking.agreed_quote
+    if quote is None or quote.deal not in (Deal.DOOR, Deal.VERSUS):
+        return BookingConflict(
+            _("Only a door split, or a guarantee versus a door split, is settled after the gig; these terms are not.")
+        )
+    if payer_side(booking) is None:
+        return BookingConflict(_("Nobody pays the band for this show through StageSlot, so it has no settlement."))
+    if booking.status not in SETTLED_FROM:
+        # Translators: status is the gig's state (cancelled, declined…).
+        return BookingConflict(
+            _("This gig is %(status)s, so it has no settlement.") % {"status": booking.get_status_display().lower()}
+        )
+    if booking.starts_at > now:
+        return BookingError(_("The settlement is entered once the gig has started."))
+    return None
+
+
+def settlement_side(booking: Booking, user: User) -> str | None:
+    """ "payer" (the venue's staff, or the client), "band" (its leaders and admins), or None."""
+    if may_pay(booking, user):
+        return "payer"
+    if getattr(user, "is_authenticated", False) and manages_band_of(booking, user):
+        return "band"
+    return None
+
+
+def _lock(booking: Booking, now: dt.datetime) -> tuple[Booking, Settlement | None]:
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("agreed_quote", "band", "venue", "client")
+        .get(pk=booking.pk)
+    )
+    refusal = settlement_refusal(booking, now=now)
+    if refusal is not None:
+        raise refusal
+    settlement = Settlement.objects.select_for_update().filter(booking=booking).first()
+    return booking, settlement
+
+
+def _check(quote: Quote, *, tickets_sold: int | None, gross_minor: int | None, costs_minor: int | None, note: str):
+    errors: dict[str, list[str]] = {}
+    if tickets_sold is None:
+        errors["tickets_sold"] = [_("Enter the tickets sold: a whole number, 0 or more.")]
+    elif tickets_sold < 0:
+        errors["tickets_sold"] = [_("Tickets sold cannot be below zero.")]
+    elif tickets_sold > MAX_TICKETS:
+        errors["tickets_sold"] = [_("More than 1,000,000 tickets is a typing slip: check the number.")]
+    if gross_minor is None and not quote.ticket_price_minor:
+        errors["gross"] = [_("The terms name no ticket price: enter the takings at the door.")]
+    elif gross_minor is not None and gross_minor < 0:
+        errors["gross"] = [_("The takings cannot be below zero.")]
+    elif gross_minor is not None and gross_minor > FEE_CAP_MINOR:
+        errors["gross"] = [_("Takings above 10,000,000 are a typing slip: check the amount.")]
+    elif (
+        "tickets_sold" not in errors and gross_minor is None and tickets_sold * quote.ticket_price_minor > FEE_CAP_MINOR
+    ):
+        errors["tickets_sold"] = [
+            _("These tickets at the agreed price come to more than 10,000,000: check the number.")
+        ]
+    if costs_minor is not None and costs_minor < 0:
+        errors["costs"] = [_("The costs cannot be below zero.")]
+    elif costs_minor is not None and costs_minor > FEE_CAP_MINOR:
+        errors["costs"] = [_("Costs above 10,000,000 are a typing slip: check the amount.")]
+    if len(note) > 500:
+        errors["note"] = [too_long_text(500, len(note))]
+    if errors:
+        raise ValidationError(errors)
+
+
+def settlement_summary(settlement: Settlement) -> str:
+    """The figures in a line, in the active language (the history stores it in the writer's)."""
+    return _("%(tickets)s tickets, takings %(gross)s, costs %(costs)s, net %(net)s: the band's amount %(amount)s") % {
+        "tickets": settlement.tickets_sold,
+        "gross": money_text(settlement.gross_minor, settlement.currency),
+        "costs": money_text(settlement.costs_minor, settlement.currency),
+        "net": money_text(settlement.net_minor, settlement.currency),
+        "amount": money_text(settlement.band_amount_minor, settlement.currency),
+    }
+
+
+def _event(booking: Booking, by: User, head: str, rest: str) -> None:
+    BookingEvent.objects.create(
+        booking=booking, actor=by, from_status=booking.status, to_status=booking.status, note=f"{head}: {rest}"[:500]
+    )
+
+
+def _tell(booking: Booking, people: list[User], text, *, key: str, by: User | None) -> None:
+    notifications_create(
+        recipients=people,
+        kind="booking_payment",
+        text=text,
+        link=reverse("payments:settlement", args=[booking.uid]),
+        key=key,
+        actor=by,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+    )
+
+
+def settlement_enter(
+    *,
+    booking: Booking,
+    by: User,
+    tickets_sold: int | None,
+    gross_minor: int | None = None,
+    costs_minor: int | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Settlement:
+    """The door side enters (or corrects) the figures once the gig has started; entering them is its
+    approval of them, and clears the band's. `gross_minor` None: tickets × the agreed ticket price.
+
+    Raises BookingPermissionError (not the venue's staff or the client), BookingConflict (not a door
+    deal, the gig called off, approved by both already), BookingError (not started yet), ValidationError
+    by field (tickets_sold, gross, costs, note). Nothing changes when it raises.
+    """
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if settlement_side(booking, by) != "payer":
+        raise BookingPermissionError(
+            _("Only the client enters the settlement of this gig.")
+            if payer_side(booking) == "client"
+            else _("Only the venue's staff enter the settlement of this gig.")
+        )
+    with transaction.atomic():
+        booking, settlement = _lock(booking, now)
+        quote = booking.agreed_quote
+        if settlement is not None and settlement.is_approved:
+            raise BookingConflict(str(FINAL))
+        _check(quote, tickets_sold=tickets_sold, gross_minor=gross_minor, costs_minor=costs_minor, note=note)
+        figures = settlement_compute(
+            quote=quote, tickets_sold=tickets_sold, gross_minor=gross_minor, costs_minor=costs_minor or 0
+        )
+        if settlement is None:
+            settlement = Settlement(booking=booking, version=1)
+        else:
+            settlement.version += 1
+        settlement.status = Status.DRAFT
+        settlement.tickets_sold = figures.tickets_sold
+        settlement.gross_minor = figures.gross_minor
+        settlement.gross_entered = gross_minor is not None
+        settlement.costs_minor = figures.costs_minor
+        settlement.net_minor = figures.net_minor
+        settlement.band_amount_minor = figures.band_amount_minor
+        settlement.currency = quote.currency
+        settlement.deal = quote.deal
+        settlement.door_percent = quote.door_percent
+        settlement.guarantee_minor = (quote.fee_minor or 0) if quote.deal == Deal.VERSUS else 0
+        settlement.note = note
+        settlement.entered_by, settlement.entered_at = by, now
+        settlement.payer_approved_by, settlement.payer_approved_at = by, now
+        # Any change clears the other side's approval: the band approves the figures it read.
+        settlement.band_approved_by, settlement.band_approved_at = None, None
+        settlement.dispute_note = ""
+        settlement.save()
+        _event(booking, by, "Settlement entered", settlement_summary(settlement))
+        amount = money_text(settlement.band_amount_minor, settlement.currency)
+        _tell(
+            booking,
+            band_managers(booking.band_id),
+            lazy_text(
+                gettext_lazy(
+                    "%(name)s entered the settlement for %(band)s to %(gig)s: %(tickets)s tickets, the band's "
+                    "amount %(amount)s. Approve it, or say what is wrong."
+                ),
+                name=by.name,
+                band=booking.band.name,
+                gig=booking_summary(booking),
+                tickets=settlement.tickets_sold,
+                amount=amount,
+            ),
+            key=f"settlement:{settlement.pk}:entered:{settlement.version}",
+            by=by,
+        )
+    return settlement
+
+
+def settlement_approve(
+    *, booking: Booking, by: User, version: int | None, now: dt.datetime | None = None
+) -> Settlement:
+    """The band's leaders and admins (or the door side, should its approval be missing) approve the
+    figures of `version`. Once both sides have, it is final: the ledger records the band's amount and
+    what the band is owed beyond what was paid becomes due from the payer, who is told.
+
+    Raises BookingPermissionError (neither side), BookingConflict (nothing entered yet, approved already,
+    figures changed since `version` was read), BookingError (not started yet).
+    """
+    now = now or timezone.now()
+    side = settlement_side(booking, by)
+    if side is None:
+        raise BookingPermissionError(
+            _("Only the band's leaders and admins and the side that ran the door approve a settlement.")
+        )
+    with transaction.atomic():
+        booking, settlement = _lock(booking, now)
+        if settlement is None:
+            raise BookingConflict(_("Nothing has been entered yet, so there is nothing to approve."))
+        if settlement.is_approved:
+            raise BookingConflict(_("This settlement is approved by both sides already. Nothing was changed."))
+        if version != settlement.version:
+            raise BookingConflict(
+                _("The figures changed since you read them. Read them again before you approve them.")
+            )
+        if side == "band":
+            settlement.band_approved_by, settlement.band_approved_at = by, now
+            settlement.dispute_note = ""
+        else:
+            if settlement.payer_approved_at is not None:
+                raise BookingConflict(_("You approved these figures when you entered them; the band approves next."))
+            settlement.payer_approved_by, settlement.payer_approved_at = by, now
+        final = settlement.payer_approved_at is not None and settlement.band_approved_at is not None
+        if final:
+            settlement.status, settlement.approved_at = Status.APPROVED, now
+        elif settlement.status == Status.DISPUTED:
+            settlement.status = Status.DRAFT
+        settlement.save()
+        if final:
+            _settled(booking, settlement, by)
+        else:
+            _event(booking, by, "Settlement approved", settlement_summary(settlement))
+    return settlement
+
+
+def _settled(booking: Booking, settlement: Settlement, by: User) -> None:
+    """In the approval's transaction: the ledger's record, the history, and both sides told what is due."""
+    ledger.ledger_post_settlement(settlement=settlement, booking=booking)
+    due = settlement_part(booking, list(Payment.objects.filter(booking=booking)))
+    _event(booking, by, "Settlement approved", settlement_summary(settlement))
+    amount = money_text(settlement.band_amount_minor, settlement.currency)
+    if due is not None and not due.paid:
+        payer_text = gettext_lazy(
+            "The settlement for %(band)s to %(gig)s is approved: the band's amount is %(amount)s, and "
+            "%(due)s of it is due now. Pay it on the settlement's page."
+        )
+        band_text = gettext_lazy(
+            "The settlement for %(gig)s is approved: the band's amount is %(amount)s; "
+            "%(due)s of it is due from the payer."
+        )
+    else:
+        payer_text = gettext_lazy(
+            "The settlement for %(band)s to %(gig)s is approved: the band's amount is %(amount)s, "
+            "paid already; nothing more is due."
+        )
+        band_text = gettext_lazy(
+            "The settlement for %(gig)s is approved: the band's amount is %(amount)s, paid already."
+        )
+    params = {
+        "band": booking.band.name,
+        "gig": booking_summary(booking),
+        "amount": amount,
+        "due": money_text(due.amount_minor, due.currency) if due is not None else "",
+    }
+    key = f"settlement:{settlement.pk}:approved"
+    _tell(booking, payer_people(booking), lazy_text(payer_text, **params), key=key, by=by)
+    _tell(booking, band_managers(booking.band_id), lazy_text(band_text, **params), key=f"{key}:band", by=by)
+
+
+def settlement_question(
+    *, booking: Booking, by: User, reason: str, version: int | None, now: dt.datetime | None = None
+) -> Settlement:
+    """The band's leaders and admins say what is wrong with the figures of `version`: the settlement waits
+    for the door side to enter them again, and it is told why.
+
+    Raises BookingPermissionError (not the band's leaders or admins), ValidationError("reason"),
+    BookingConflict (nothing entered, approved already, figures changed since `version`).
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if settlement_side(booking, by) != "band":
+        raise BookingPermissionError(_("Only the band's leaders and admins question a settlement."))
+    if not reason:
+        raise ValidationError({"reason": [_("Say what is wrong with the figures; the other side reads it.")]})
+    if len(reason) > 500:
+        raise ValidationError({"reason": [too_long_text(500, len(reason))]})
+    with transaction.atomic():
+        booking, settlement = _lock(booking, now)
+        if settlement is None:
+            raise BookingConflict(_("Nothing has been entered yet, so there is nothing to question."))
+        if settlement.is_approved:
+            raise BookingConflict(str(FINAL))
+        if version != settlement.version:
+            raise BookingConflict(_("The figures changed since you read them. Read them again before you answer them."))
+        settlement.status = Status.DISPUTED
+        settlement.dispute_note = reason
+        settlement.band_approved_by, settlement.band_approved_at = None, None
+        settlement.save()
+        _event(booking, by, "Settlement questioned", reason)
+        _tell(
+            booking,
+            payer_people(booking),
+            lazy_text(
+                gettext_lazy(
+                    "%(band)s questioned the settlement for %(gig)s: %(reason)s. "
+                    "Check the figures and enter them again."
+                ),
+                band=booking.band.name,
+                gig=booking_summary(booking),
+                reason=reason,
+            ),
+            key=f"settlement:{settlement.pk}:questioned:{settlement.version}",
+            by=by,
+        )
+    return settlement

@@ -1,0 +1,28 @@
+"""Stripe's webhook: one endpoint, the signature verified (a bad one is a 400 and changes nothing),
+each event applied once."""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ..services.stripe_events import BadEvent, stripe_event_receive
+
+logger = logging.getLogger(__name__)
+
+# Stripe's events are small; anything far larger is not one.
+MAX_BODY = 256 * 1024
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    if len(request.body) > MAX_BODY:
+        return JsonResponse({"error": "too large"}, status=413)
+    try:
+        outcome = stripe_event_receive(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
+    except BadEvent as exc:
+        logger.warning("A Stripe webhook with a bad signature or body was refused: %s", exc)
+        return JsonResponse({"error": "bad signature"}, status=400)
+    return JsonResponse({"outcome": outcome})
