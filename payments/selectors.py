@@ -296,12 +296,12 @@ def payer_money(*, user: User) -> dict[str, dict[str, int]]:
     return out
 
 
-def playing_members(booking: Booking) -> list[User]:
-    """The members who share the band's fee of a gig: every member of the band, in joining order."""
-    return [
-        m.user
-        for m in Membership.objects.filter(band_id=booking.band_id).select_related("user").order_by("joined_at", "pk")
-    ]
+def playing_members(booking: Booking) -> list[int]:
+    """The members who share the band's fee of a gig (their user ids): every member of the band, in
+    joining order."""
+    return list(
+        Membership.objects.filter(band_id=booking.band_id).order_by("joined_at", "pk").values_list("user_id", flat=True)
+    )
 
 
 # ---- A door deal's settlement ------------------------------------------------------------------

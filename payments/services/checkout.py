@@ -117,11 +117,49 @@ def checkout_pay(*, checkout: Checkout, by: User, payment_method_id: str, now: d
     if checkout.expires_at <= now:
         raise BookingConflict(_("This checkout ran out of time. Nothing was charged; choose the time again."))
     with transaction.atomic():
-        Checkout.objects.select_for_update().get(pk=checkout.pk)
-        payment = checkout_payment(checkout)
+        locked = (
+            Checkout.objects.select_for_update(of=("self",))
+            .select_related("band", "package", "client")
+            .get(pk=checkout.pk)
+        )
+        if locked.status != Checkout.Status.OPEN:
+            raise BookingConflict(_("This checkout has ended: %(status)s.") % {"status": locked.get_status_display()})
+        payment = checkout_payment(locked)
+        # Nothing at Stripe yet: a time somebody booked meanwhile is refused here, before any card is
+        # authorised (booking_instant still decides under the band's lock).
+        lost = _lose_unpaid(locked, payment, now=now) if payment.status == Status.CREATED else ""
+    if lost:
+        raise BookingConflict(_("%(reason)s Nothing was charged.") % {"reason": lost})
     return payment_pay(
         payment=payment, by=by, payment_method_id=payment_method_id, now=now, on_authorized=checkout_complete
     )
+
+
+def _lose_unpaid(checkout: Checkout, payment: Payment, *, now: dt.datetime) -> str:
+    """In the checkout's lock: if its time can no longer be booked (a gig took it, the band stopped
+    taking bookings, the price changed), the checkout is LOST and its payment cancelled before anything
+    reached Stripe; returns why (empty when it can still be booked)."""
+    try:
+        booking_instant_check(
+            band=checkout.band,
+            package=checkout.package,
+            client=checkout.client,
+            starts_at=checkout.starts_at,
+            price=checkout.price,
+            minutes=checkout.minutes,
+            guests=checkout.guests,
+            setting=checkout.setting,
+            texts=checkout.details,
+            now=now,
+        )
+    except (BookingError, ValidationError) as exc:
+        words = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+    else:
+        return ""
+    checkout.status, checkout.note = Checkout.Status.LOST, words[:300]
+    checkout.save(update_fields=["status", "note"])
+    Payment.objects.filter(pk=payment.pk, status=Status.CREATED).update(status=Status.CANCELLED)
+    return words
 
 
 def checkout_complete(payment: Payment) -> None:

@@ -6,7 +6,6 @@ BAND_SHARE entries."""
 
 from decimal import Decimal
 
-from accounts.models import User
 from bookings.models import Booking
 
 from ..models import LedgerEntry, MemberSplit, Payment, Payout, Refund, Settlement
@@ -15,13 +14,14 @@ from ..selectors import playing_members
 Kind = LedgerEntry.Kind
 
 
-def member_shares(booking: Booking, amount: int) -> list[tuple[User, int]]:
-    """`amount` split among the gig's members: by the gig's own split where the band set one, else
-    equally; the cents that do not divide go to the first members, so the shares add up exactly."""
-    splits = list(MemberSplit.objects.filter(booking=booking).select_related("member").order_by("pk"))
+def member_shares(booking: Booking, amount: int) -> list[tuple[int, int]]:
+    """`amount` split among the gig's members (user id, share): by the gig's own split where the band
+    set one, else equally; the cents that do not divide go to the first members, so the shares add up
+    exactly."""
+    splits = list(MemberSplit.objects.filter(booking=booking).order_by("pk").values_list("member_id", "percent"))
     if splits:
-        people = [s.member for s in splits]
-        weights = [Decimal(s.percent) for s in splits]
+        people = [member for member, _percent in splits]
+        weights = [Decimal(percent) for _member, percent in splits]
     else:
         people = playing_members(booking)
         weights = [Decimal(1)] * len(people)
@@ -56,7 +56,9 @@ def ledger_post_payment(*, payment: Payment, booking: Booking) -> list[LedgerEnt
         _entry(kind=Kind.BAND_SHARE, amount_minor=share, band_id=booking.band_id, memo=memo, **common),
     ]
     rows += [
-        _entry(kind=Kind.MEMBER_SHARE, amount_minor=part, band_id=booking.band_id, member=person, memo=memo, **common)
+        _entry(
+            kind=Kind.MEMBER_SHARE, amount_minor=part, band_id=booking.band_id, member_id=person, memo=memo, **common
+        )
         for person, part in member_shares(booking, share)
     ]
     return LedgerEntry.objects.bulk_create(rows)
@@ -69,7 +71,7 @@ def ledger_post_outside(*, payment: Payment, booking: Booking) -> list[LedgerEnt
     common = {"currency": payment.currency, "booking": booking, "payment": payment, "band_id": booking.band_id}
     rows = [_entry(kind=Kind.OUTSIDE, amount_minor=payment.amount_minor, memo=payment.reference, **common)]
     rows += [
-        _entry(kind=Kind.MEMBER_SHARE, amount_minor=part, member=person, memo=payment.reference, **common)
+        _entry(kind=Kind.MEMBER_SHARE, amount_minor=part, member_id=person, memo=payment.reference, **common)
         for person, part in member_shares(booking, payment.amount_minor)
     ]
     return LedgerEntry.objects.bulk_create(rows)
@@ -93,7 +95,9 @@ def ledger_post_refund(*, refund: Refund, payment: Payment, booking: Booking) ->
         _entry(kind=Kind.BAND_SHARE, amount_minor=-share_back, band_id=booking.band_id, memo=memo, **common),
     ]
     rows += [
-        _entry(kind=Kind.MEMBER_SHARE, amount_minor=part, band_id=booking.band_id, member=person, memo=memo, **common)
+        _entry(
+            kind=Kind.MEMBER_SHARE, amount_minor=part, band_id=booking.band_id, member_id=person, memo=memo, **common
+        )
         for person, part in member_shares(booking, -share_back)
     ]
     return LedgerEntry.objects.bulk_create(rows)

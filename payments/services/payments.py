@@ -328,24 +328,32 @@ def _get(obj, name, default=None):
 
 def payment_apply(
     *,
-    payment_id: int,
+    payment_id: int | None = None,
     intent,
     now: dt.datetime | None = None,
     on_authorized: Callable[[Payment], None] | None = None,
-) -> Payment:
+) -> Payment | None:
     """Apply a PaymentIntent's state (from Stripe's answer, a retrieve or a webhook) to its payment,
     forward only and once: a late or repeated event changes nothing, the ledger is written when it
     first succeeds. `on_authorized` runs (outside this transaction) when an authorised payment waits
-    for its booking (an instant booking's checkout)."""
+    for its booking (an instant booking's checkout). Without `payment_id`, the payment whose intent it
+    is (a webhook's event); None when no payment of ours has that intent."""
     now = now or timezone.now()
     status = INTENT_STATUS.get(_get(intent, "status"))
     authorized_now = False
-    with transaction.atomic():
+    which = {"pk": payment_id} if payment_id is not None else {"intent_id": _get(intent, "id") or "-"}
+    # No savepoint of its own inside a caller's transaction (the webhook's): nothing here is caught.
+    with transaction.atomic(savepoint=False):
         payment = (
             Payment.objects.select_for_update(of=("self",))
             .select_related("booking", "booking__band")
-            .get(pk=payment_id)
+            .filter(**which)
+            .first()
         )
+        if payment is None:
+            if payment_id is not None:
+                raise Payment.DoesNotExist(payment_id)
+            return None
         if status is None or payment.intent_id not in ("", _get(intent, "id")):
             return payment
         if (

@@ -30,13 +30,14 @@ def stripe_event_receive(*, payload: bytes, signature: str) -> str:
     object_id = _get(obj, "id") or ""
     authorized: Payment | None = None
     try:
+        # One transaction: the event applied and its id kept. The id's row is written last: the same
+        # event again (or overlapping, waiting on the payment's lock) finds nothing left to change, and
+        # its insert of the id fails, so it answers "already applied" with nothing written.
         with transaction.atomic():
-            record = StripeEvent.objects.create(event_id=event["id"], type=kind, object_id=object_id)
             outcome = "ignored"
             if kind.startswith("payment_intent."):
-                payment = Payment.objects.filter(intent_id=object_id).first()
+                payment = payment_apply(intent=obj)
                 if payment is not None:
-                    payment = payment_apply(payment_id=payment.pk, intent=obj)
                     outcome = f"payment {payment.uid}: {payment.status}"
                     if payment.status == Payment.Status.AUTHORIZED and payment.checkout_id:
                         authorized = payment
@@ -44,8 +45,7 @@ def stripe_event_receive(*, payload: bytes, signature: str) -> str:
                     outcome = "no payment of ours"
             elif kind in {"charge.refunded", "charge.refund.updated", "refund.updated", "refund.created"}:
                 outcome = _refunds(obj)
-            record.outcome = outcome[:200]
-            record.save(update_fields=["outcome"])
+            StripeEvent.objects.create(event_id=event["id"], type=kind, object_id=object_id, outcome=outcome[:200])
     except IntegrityError:
         return "already applied"
     if (

@@ -18,7 +18,8 @@ from bookings.tests.journey import band_party, local
 from bookings.tests.test_detail_views import make_world
 from payments import stripe_api
 from payments.models import Checkout, LedgerEntry, Payment, StripeEvent
-from payments.services.checkout import checkout_start
+from payments.services.checkout import checkout_complete, checkout_payment, checkout_start
+from payments.services.payments import payment_pay
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("localstripe")]
 
@@ -226,12 +227,45 @@ def test_two_clients_pay_for_one_instant_time_and_one_is_booked(client):
     assert Booking.objects.filter(band=p.band, status="booked").count() == 1
     won, lost = Payment.objects.get(checkout=first), Payment.objects.get(checkout=second)
     assert (won.status, lost.status) == ("succeeded", "cancelled")
-    assert stripe_api.client().v1.payment_intents.retrieve(lost.intent_id).status == "canceled"
+    # The time was booked before the second client paid: refused before their card reached Stripe.
+    assert lost.intent_id == ""
     # The loser's checkout page says so; another client cannot open it.
     client.force_login(other)
     assert "not charged" in client.get(reverse("payments:checkout", args=[second.uid])).content.decode()
     client.force_login(p.client)
     assert client.get(reverse("payments:checkout", args=[second.uid])).status_code == 404
+
+
+def test_a_card_authorised_while_another_client_books_the_time_is_released_at_once(client):
+    """Both cards authorised before either booking is made (the race): the second to reach the band's
+    lock loses, its authorisation is cancelled at Stripe and the client is told."""
+    p = band_party()
+    other = UserFactory()
+    price = package_price(p.instant)
+    first = checkout_start(band=p.band, package=p.instant, client=p.client, starts_at=local(10), price=price)
+    second = checkout_start(band=p.band, package=p.instant, client=other, starts_at=local(10), price=price)
+    late = checkout_payment(second)
+    # The second card is authorised (the booking not made yet) ...
+    payment_pay(payment=late, by=other, payment_method_id=card_method())
+    late.refresh_from_db()
+    assert late.status == "authorized" and late.intent_id
+    # ... then the first client pays and books, and only then does the second's booking run.
+    client.force_login(p.client)
+    setup = client.post(reverse("payments:checkout_setup", args=[first.uid])).json()
+    intent = stripe_js_confirms(setup["client_secret"])
+    assert (
+        client.post(
+            reverse("payments:checkout_pay", args=[first.uid]), {"payment_method": intent.payment_method}
+        ).status_code
+        == 200
+    )
+    checkout_complete(late)
+    second.refresh_from_db()
+    late.refresh_from_db()
+    assert second.status == Checkout.Status.LOST and late.status == "cancelled"
+    assert stripe_api.client().v1.payment_intents.retrieve(late.intent_id).status == "canceled"
+    assert Booking.objects.filter(band=p.band, status="booked").count() == 1
+    assert other.notifications.filter(kind="booking_payment", text__contains="not charged").exists()
 
 
 def test_the_guided_booking_sends_an_instant_package_to_its_checkout(client):

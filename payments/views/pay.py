@@ -373,6 +373,9 @@ def checkout_pay_view(request: HtmxHttpRequest, uid: UUID) -> JsonResponse:
             checkout=checkout, by=request.user, payment_method_id=request.POST.get("payment_method", "")
         )
     except (BookingError, ValidationError, stripe_api.PaymentsUnavailable) as exc:
+        if isinstance(exc, BookingError) and checkout_fresh(checkout).status == Checkout.Status.LOST:
+            # The time was booked by someone else before this card was touched.
+            return _json("lost", str(exc), status=409, next=reverse("payments:checkout", args=[checkout.uid]))
         return _pay_refusal(exc)
     checkout = checkout_fresh(checkout)
     done = (
