@@ -18,7 +18,7 @@ from bookings.selectors.quotes import money_text
 from bookings.services.workflow import BookingError
 
 from .forms import PayoutForm, StaffRefundForm
-from .models import Checkout, LedgerEntry, Payment, Payout, Refund, StripeEvent
+from .models import Checkout, LedgerEntry, Payment, Payout, Refund, Settlement, StripeEvent
 from .selectors import bands_owed
 from .services.payouts import payout_record
 from .services.refunds import refund_create
@@ -238,6 +238,27 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("Amount"), ordering="amount_minor")
     def amount(self, entry: LedgerEntry) -> str:
         return money_text(entry.amount_minor, entry.currency)
+
+
+@admin.register(Settlement)
+class SettlementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Door deals settled after the gig: the figures entered, who approved them, a band's question.
+    Read-only: both sides enter and approve them on the settlement page."""
+
+    list_display = ("booking", "status", "version", "tickets_sold", "net", "band_amount", "approved_at")
+    list_filter = ("status", "deal", "currency")
+    search_fields = ("booking__uid", "booking__band__name", "note", "dispute_note")
+    list_select_related = ("booking", "booking__band")
+    date_hierarchy = "entered_at"
+    raw_id_fields = ("booking", "entered_by", "payer_approved_by", "band_approved_by")
+
+    @admin.display(description=_("Net"), ordering="net_minor")
+    def net(self, settlement: Settlement) -> str:
+        return money_text(settlement.net_minor, settlement.currency)
+
+    @admin.display(description=_("The band's amount"), ordering="band_amount_minor")
+    def band_amount(self, settlement: Settlement) -> str:
+        return money_text(settlement.band_amount_minor, settlement.currency)
 
 
 @admin.register(StripeEvent)

@@ -46,6 +46,7 @@ def test_every_money_screen_is_marked_for_translation(client, staff, world):
         requests.append((reverse(f"admin:payments_{model}_change", args=[row.pk]), None))
     requests += [
         (reverse("admin:payments_checkout_changelist"), None),
+        (reverse("admin:payments_settlement_changelist"), None),
         (reverse("admin:payments_payout_add"), None),
         (
             reverse("admin:payments_payout_add"),
