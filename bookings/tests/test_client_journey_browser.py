@@ -1,6 +1,7 @@
-"""End to end in Chromium: a client books an instant package at a free time from the strip and sees
-it BOOKED; the band sees the gig in its calendar; the client proposes new times and the band accepts;
-both share a file and the other side downloads it; a stranger gets a 404 for the file."""
+"""End to end in Chromium: a client books an instant package at a free time from the strip, pays for
+it with a card (against localstripe) and sees it BOOKED; the band sees the gig in its calendar; the
+client proposes new times and the band accepts; both share a file and the other side downloads it; a
+stranger gets a 404 for the file."""
 
 import datetime as dt
 import re
@@ -14,6 +15,7 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from bands.models import Membership, Package
 from bands.tests.factories import BandFactory, MembershipFactory
 from bookings.models import Booking, BookingFile
+from payments.tests.test_pay_browser import fill_card
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +43,7 @@ def download(page, name: str) -> bytes:
 
 
 @pytest.mark.locales
-def test_instant_booking_new_times_and_files(live_server, browser, browser_locale, axe_check):
+def test_instant_booking_new_times_and_files(live_server, browser, browser_locale, axe_check, localstripe):
     base = live_server.url
     leader = UserFactory(email="mara@example.com", display_name="Mara", time_zone="Europe/Berlin")
     band = BandFactory(name="The Night Owls", slug="the-night-owls", time_zone="Europe/Berlin",
@@ -89,8 +91,17 @@ def test_instant_booking_new_times_and_files(live_server, browser, browser_local
     assert "Free cancellation until 30 days" in client.locator("#wizard").inner_text()
     axe_check(client)
     client.get_by_role("button", name="Book now").click()
-    client.wait_for_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"))
+    # A priced instant package is paid at once: select → pay → confirmed.
+    client.wait_for_url(re.compile(r"/payments/checkout/[0-9a-f-]{36}/$"))
+    client.get_by_role("heading", name="Pay to confirm").wait_for()
+    axe_check(client)
+    fill_card(client, "4242424242424242")
+    client.get_by_role("button", name="Pay 900 EUR and book").click()
+    client.wait_for_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"), timeout=30_000)
     client.locator("#booking-status").get_by_text("Booked", exact=True).wait_for()
+    # The money card loads into the page beside the booking, never in its place.
+    client.locator("#booking").get_by_text("What this gig costs").wait_for()
+    expect(client.locator("#booking-status")).to_be_visible()
     axe_check(client)
     booking = Booking.objects.get(band=band)
     assert booking.status == Booking.Status.BOOKED and booking.instant

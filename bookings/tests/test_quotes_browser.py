@@ -52,6 +52,7 @@ def test_quote_counter_accept(live_server, browser, axe_check):
         band_page.screenshot(path=f"{shots}/quote-card.png", full_page=True)
     axe_check(band_page)
     band_page.get_by_role("button", name="Accept these terms and book").click()
-    band_page.get_by_text("Accepted: these terms are the deal now.").wait_for()
+    # The accept books the request under its locks and tells both sides: give a loaded machine time.
+    band_page.get_by_text("Accepted: these terms are the deal now.").wait_for(timeout=30_000)
     booking = Booking.objects.get(pk=world.request.pk)
     assert (booking.status, booking.fee) == (Booking.Status.BOOKED, 650)
