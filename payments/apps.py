@@ -8,4 +8,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the deploy check)
+        from . import (
+            checks,  # noqa: F401  (registers the deploy check)
+            tasks,  # noqa: F401  (services queue them by name: accounts.queue)
+        )

@@ -154,6 +154,9 @@ class Payment(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # When both sides were told of the payment (and our webhooks sent): the worker does it right after the
+    # payment is applied; the money round tells whoever is still waiting (an outbox: nobody goes untold).
+    told_at = models.DateTimeField(_("told at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment")
@@ -179,7 +182,13 @@ class Payment(models.Model):
                 condition=Q(refunded_minor__lte=models.F("amount_minor")), name="payment_refund_within_amount"
             ),
         ]
-        indexes = [models.Index(fields=["status", "purpose"], name="payment_status_purpose")]
+        indexes = [
+            models.Index(fields=["status", "purpose"], name="payment_status_purpose"),
+            # The money round's sweep of payments whose people are still to be told: few rows, if any.
+            models.Index(
+                fields=["paid_at"], condition=Q(status="succeeded", told_at__isnull=True), name="payment_untold"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.amount_minor} {self.currency} ({self.get_status_display()})"

@@ -41,10 +41,12 @@ def _entry(**fields) -> LedgerEntry:
     return LedgerEntry(**fields)
 
 
-def ledger_post_payment(*, payment: Payment, booking: Booking) -> list[LedgerEntry]:
+def ledger_post_payment(*, payment: Payment, booking: Booking, first: bool = False) -> list[LedgerEntry]:
     """A payment taken through Stripe: the money in, the platform's fee and the band's share, split among
-    its members. Written once (a second call finds the rows and adds none)."""
-    if LedgerEntry.objects.filter(payment=payment, refund__isnull=True, kind=Kind.PAYMENT).exists():
+    its members. Written once: a second call finds the rows and adds none. `first`: the caller knows
+    these are the first (the payment has just turned SUCCEEDED under its row lock), so nothing is looked
+    up; the ledger_once_per_payment constraint still refuses a second posting."""
+    if not first and LedgerEntry.objects.filter(payment=payment, refund__isnull=True, kind=Kind.PAYMENT).exists():
         return []
     amount, fee, cur = payment.amount_minor, payment.platform_fee_minor, payment.currency
     share = amount - fee

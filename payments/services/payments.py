@@ -23,8 +23,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from kombu.exceptions import OperationalError
 
 from accounts.models import User
+from accounts.queue import task_queue
 from accounts.services import lazy_text, notifications_create
 from bands.selectors import band_managers
 from bookings.models import Booking
@@ -386,21 +388,66 @@ def payment_apply(
 
 
 def _succeeded(payment: Payment) -> None:
-    """In the payment's transaction: the ledger, the booking's paid figure, both sides told, webhooks."""
-    booking = payment.booking
-    ledger.ledger_post_payment(payment=payment, booking=booking)
-    booking_paid_refresh(booking)
-    amount = money_text(payment.amount_minor, payment.currency)
-    text = lazy_text(
-        # Translators: what is the payment's purpose (deposit, balance, full fee), in lower case.
-        gettext_lazy("Paid: %(what)s of %(amount)s for %(band)s to %(gig)s."),
-        what=payment.get_purpose_display().lower(),
-        amount=amount,
-        band=booking.band.name,
-        gig=booking_summary(booking),
-    )
-    _tell(booking, band_managers(booking.band_id) + payer_people(booking), text, key=f"payment:{payment.pk}:paid")
-    webhook_events_emit(event="payment.succeeded", bookings=[booking], extra={"payment": payment_payload(payment)})
+    """In the payment's transaction: the ledger and the booking's paid figure. Telling both sides and
+    sending our webhooks is the worker's, right after the commit (payment_tell); a payment whose telling
+    was lost on the way (the broker down) is told by the money round."""
+    ledger.ledger_post_payment(payment=payment, booking=payment.booking, first=True)
+    booking_paid_refresh(payment.booking)
+    pk = payment.pk
+    transaction.on_commit(lambda: _tell_enqueue(pk))
+
+
+PAYMENT_TELL_TASK = "payments.tasks.payment_tell_task"
+
+
+def _tell_enqueue(payment_id: int) -> None:
+    try:
+        task_queue(PAYMENT_TELL_TASK, payment_id=payment_id)
+    except OperationalError:
+        logger.warning("Broker unreachable; payment %s is told by the next money round", payment_id)
+
+
+def payment_tell(*, payment_id: int, now: dt.datetime | None = None) -> bool:
+    """Tell both sides of a succeeded payment and send the payment.succeeded webhooks, once (the row's
+    told_at, under its lock). Returns whether this call told them."""
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("booking", "booking__band")
+            .filter(pk=payment_id, method=Payment.Method.CARD, status=Status.SUCCEEDED, told_at__isnull=True)
+            .exclude(booking=None)
+            .first()
+        )
+        if payment is None:
+            return False
+        booking = payment.booking
+        amount = money_text(payment.amount_minor, payment.currency)
+        text = lazy_text(
+            # Translators: what is the payment's purpose (deposit, balance, full fee), in lower case.
+            gettext_lazy("Paid: %(what)s of %(amount)s for %(band)s to %(gig)s."),
+            what=payment.get_purpose_display().lower(),
+            amount=amount,
+            band=booking.band.name,
+            gig=booking_summary(booking),
+        )
+        _tell(booking, band_managers(booking.band_id) + payer_people(booking), text, key=f"payment:{payment.pk}:paid")
+        webhook_events_emit(event="payment.succeeded", bookings=[booking], extra={"payment": payment_payload(payment)})
+        payment.told_at = now or timezone.now()
+        payment.save(update_fields=["told_at"])
+    return True
+
+
+def payments_tell_waiting(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Periodic: payments that succeeded a while ago and whose people were not told yet."""
+    now = now or timezone.now()
+    waiting = Payment.objects.filter(
+        method=Payment.Method.CARD,
+        status=Status.SUCCEEDED,
+        told_at__isnull=True,
+        booking__isnull=False,
+        paid_at__lt=now - dt.timedelta(minutes=1),
+    ).values_list("pk", flat=True)[:limit]
+    return sum(payment_tell(payment_id=pk, now=now) for pk in list(waiting))
 
 
 def payment_sync(*, payment: Payment, now: dt.datetime | None = None, on_authorized=None) -> Payment:

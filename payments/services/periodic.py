@@ -13,7 +13,7 @@ from bookings.services.workflow import booking_lapse_unpaid
 from ..models import Checkout, Payment
 from ..selectors import due_now, hold_ends_at
 from .checkout import _capture, checkout_complete, checkouts_end
-from .payments import balance_charge, payment_sync
+from .payments import balance_charge, payment_sync, payments_tell_waiting
 from .refunds import refunds_retry
 
 logger = logging.getLogger(__name__)
@@ -84,4 +84,5 @@ def money_round(*, now: dt.datetime | None = None) -> dict[str, int]:
         "checkouts_ended": checkouts_end(now=now),
         "synced": payments_sync(now=now),
         "refunds_retried": refunds_retry(now=now),
+        "told": payments_tell_waiting(now=now),
     }

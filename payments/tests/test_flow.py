@@ -19,7 +19,7 @@ from payments.models import LedgerEntry, Payment, Refund
 from payments.selectors import band_money, due_now, schedule_of
 from payments.services import payments as pay
 from payments.services import refunds
-from payments.services.periodic import balances_charge, deposits_lapse
+from payments.services.periodic import balances_charge, deposits_lapse, money_round
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("localstripe")]
 
@@ -93,10 +93,11 @@ def test_deposit_then_balance_and_a_ledger_that_adds_up(world):
     assert due_now(booking) is None
 
 
-def test_client_cancels_inside_the_half_window_and_gets_half_back(world):
+def test_client_cancels_inside_the_half_window_and_gets_half_back(world, django_capture_on_commit_callbacks):
     booking = agreed(world)
     payment = pay.payment_start(booking=booking, by=world.client)
-    pay.payment_pay(payment=payment, by=world.client, payment_method_id=card())
+    with django_capture_on_commit_callbacks(execute=True):
+        pay.payment_pay(payment=payment, by=world.client, payment_method_id=card())
     with pytest.raises(BookingConflict, match="cancel it from its payments"):
         workflow.booking_cancel(booking=booking, by=world.client, reason="Venue flooded")
     now = booking.starts_at - dt.timedelta(days=20)
@@ -149,3 +150,32 @@ def test_band_cancels_and_everything_goes_back(world):
     booking, made = refunds.booking_cancel_refund(booking=booking, by=world.leader, reason="Drummer ill")
     assert sum(r.amount_minor for r in made) == 80000
     assert band_money(band=booking.band)[0].owed_minor == 0
+
+
+def test_both_sides_are_told_of_a_payment_once_right_after_it_is_applied(world, django_capture_on_commit_callbacks):
+    booking = agreed(world)
+    payment = pay.payment_start(booking=booking, by=world.client)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        pay.payment_pay(payment=payment, by=world.client, payment_method_id=card())
+    assert queued, "the telling is handed to the worker after the commit"
+    payment.refresh_from_db()
+    assert payment.told_at is not None
+    told = Notification.objects.filter(kind="booking_payment", text__startswith="Paid: deposit")
+    assert {n.recipient_id for n in told} == {world.client.pk, world.leader.pk}
+    # Told once: the task again, or the money round, adds nothing.
+    assert pay.payment_tell(payment_id=payment.pk) is False
+    assert money_round()["told"] == 0
+    assert told.count() == 2
+
+
+def test_a_payment_whose_telling_was_lost_is_told_by_the_money_round(world):
+    booking = agreed(world)
+    payment = pay.payment_start(booking=booking, by=world.client)
+    # No commit callback runs here: as if the broker had been down when the payment was applied.
+    pay.payment_pay(payment=payment, by=world.client, payment_method_id=card())
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED and payment.told_at is None
+    assert not Notification.objects.filter(text__startswith="Paid: deposit").exists()
+    assert money_round(now=timezone.now())["told"] == 0  # a minute's grace for the worker
+    assert money_round(now=timezone.now() + dt.timedelta(minutes=2))["told"] == 1
+    assert Notification.objects.filter(text__startswith="Paid: deposit", recipient=world.client).count() == 1
