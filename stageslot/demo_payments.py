@@ -63,11 +63,19 @@ def _booked_request(
     band: Band, client: User, leader: User, terms_for: Callable[[int], Terms], *, days: range, event: str, now
 ) -> Booking | None:
     """A private event requested by `client`, quoted by the band on `terms_for(days ahead)` and accepted:
-    booked, on the first evening in `days` that the band is free (None when it has none)."""
+    booked, on the first evening in `days` that the band is free and nobody is waiting for an answer about
+    (accepting it would decline the other demo bookings pending then; None when there is no such evening)."""
     for offset in days:
         terms = terms_for(offset)
         day = (now.astimezone(BERLIN) + dt.timedelta(days=offset)).date()
         starts_at = dt.datetime.combine(day, dt.time(20, 0), tzinfo=BERLIN)
+        if Booking.objects.filter(
+            band=band,
+            status__in=(Booking.Status.PENDING, Booking.Status.BOOKED),
+            starts_at__lt=starts_at + dt.timedelta(hours=3),
+            ends_at__gt=starts_at,
+        ).exists():
+            continue
         try:
             with transaction.atomic():
                 request = workflow.booking_request(

@@ -19,7 +19,11 @@ GOOD = {
 
 
 def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in GOOD and k != "DJANGO_ALLOW_ASYNC_UNSAFE" and not k.startswith("STRIPE_")
+    }
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", *args],
         cwd=ROOT,
@@ -42,9 +46,21 @@ def test_production_refuses_to_start_without(missing):
 
 @pytest.mark.slow
 def test_production_passes_check_deploy_without_warnings():
-    result = run_check(GOOD, "--deploy", "--fail-level", "WARNING")
+    stripe = {
+        "STRIPE_SECRET_KEY": "sk_test_x",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    }
+    result = run_check({**GOOD, **stripe}, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.slow
+def test_production_without_stripe_keys_is_told_at_check_deploy():
+    result = run_check(GOOD, "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "payments.W001" in result.stderr
 
 
 def setting_in(env: dict[str, str], name: str) -> subprocess.CompletedProcess:
