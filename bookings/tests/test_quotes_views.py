@@ -151,6 +151,19 @@ def test_counter_accept_through_the_pages(client, world):
     assert booking.status == Booking.Status.BOOKED and booking.fee == 650
 
 
+def test_agreed_terms_replace_the_packages_cancellation_line(client, world):
+    """Once terms are agreed their cancellation windows decide refunds: the booking's older one-line
+    cancellation terms are not shown beside them."""
+    Booking.objects.filter(pk=world.request.pk).update(cancel_terms="Free cancellation until 3 days before.")
+    client.force_login(world.client)
+    url = reverse("bookings:detail", args=[world.request.uid])
+    assert "Free cancellation until 3 days before." in client.get(url).content.decode()
+    quote = quotes.quote_propose(booking=world.request, by=world.leader, terms=FLAT)
+    quotes.quote_accept(quote=quote, by=world.client)
+    page = client.get(url).content.decode()
+    assert "Free cancellation until 3 days before." not in page and "Agreed terms" in page
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
