@@ -39,6 +39,7 @@ urlpatterns = [
     path("venues/", include("venues.urls")),
     path("places/", include("places.urls")),
     path("payments/", include("payments.urls")),
+    path("documents/", include("documents.urls")),
     path("join/<str:token>/", join.join, name="join"),
     path("", include("bookings.urls")),
     # Staff log in on the site's login page, under its failed-login limits (stageslot/views/staff_login.py).

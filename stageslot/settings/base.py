@@ -48,7 +48,10 @@ INSTALLED_APPS = [
     "venues",
     "bookings",
     "payments",
+    "gigs",
+    "documents",
     "reviews",
+    "import_export",
 ]
 
 MIDDLEWARE = [

@@ -10,7 +10,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # ../shared/ARCHITECTURE.md, from the bottom up (with places, the gazetteer, below accounts): an app may
 # import itself and the apps before it.
-LAYERS = ["places", "accounts", "availability", "bands", "venues", "bookings", "payments", "reviews", "stageslot"]
+LAYERS = [
+    "places",
+    "accounts",
+    "availability",
+    "bands",
+    "venues",
+    "bookings",
+    "payments",
+    "gigs",
+    "documents",
+    "reviews",
+    "stageslot",
+]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 

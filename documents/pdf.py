@@ -1,0 +1,92 @@
+"""HTML to PDF with WeasyPrint, kept by content.
+
+`pdf_render` renders a template to HTML, hashes the HTML, and returns the stored `RenderedPdf` for that
+hash if there is one; otherwise WeasyPrint turns the HTML into PDF bytes once and they are kept. The
+same content asked for twice gives the same bytes (a signature's SHA-256 stays true), and a page that
+shows a PDF again costs a look-up, not a render.
+
+Stylesheets come from `static/` by their file path and images by `file://` (the template tag
+`pdf_static`), so rendering never makes a network request; any other URL is refused by the fetcher.
+"""
+
+import hashlib
+import logging
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+
+from .models import RenderedPdf
+
+logger = logging.getLogger(__name__)
+
+# Every PDF we make carries the same fonts (Debian's DejaVu, installed with WeasyPrint's libraries).
+PDF_STYLESHEET = "css/pdf.css"
+
+
+def _fetcher(url: str, timeout: int = 10, ssl_context=None):
+    """Only files of our own (file:// under the static directories); nothing from the network."""
+    from weasyprint import default_url_fetcher
+
+    if not url.startswith("file://"):
+        raise ValueError(f"PDF rendering fetches no {url.split(':', 1)[0]} URL")
+    path = Path(url.removeprefix("file://")).resolve()
+    roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS] + [Path(settings.BASE_DIR).resolve()]
+    if not any(path.is_relative_to(root) for root in roots):
+        raise ValueError("PDF rendering reads only the project's own files")
+    return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+
+
+def static_path(name: str) -> str:
+    """A static file as a file:// URL WeasyPrint can read."""
+    found = finders.find(name)
+    if not found:
+        raise FileNotFoundError(name)
+    return Path(found).resolve().as_uri()
+
+
+def html_to_pdf(html: str) -> bytes:
+    """WeasyPrint's bytes for this HTML. Deterministic: the same HTML gives the same bytes."""
+    from weasyprint import CSS, HTML
+
+    stylesheet = CSS(filename=finders.find(PDF_STYLESHEET), url_fetcher=_fetcher)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_fetcher)
+    # WeasyPrint writes no creation date and derives the file's identifier from its content, so the bytes
+    # depend on the HTML alone.
+    return document.write_pdf(stylesheets=[stylesheet])
+
+
+def pdf_from_html(html: str) -> RenderedPdf:
+    """The kept PDF of this HTML, rendered now if it is new."""
+    source = hashlib.sha256(html.encode()).hexdigest()
+    found = RenderedPdf.objects.filter(source_sha256=source).first()
+    if found is not None:
+        return found
+    started = time.perf_counter()
+    data = html_to_pdf(html)
+    took = round((time.perf_counter() - started) * 1000)
+    try:
+        with transaction.atomic():
+            return RenderedPdf.objects.create(
+                source_sha256=source,
+                sha256=hashlib.sha256(data).hexdigest(),
+                data=data,
+                size=len(data),
+                render_ms=took,
+            )
+    except IntegrityError:
+        # Rendered at the same moment by another request: theirs is kept, and it has the same content.
+        return RenderedPdf.objects.get(source_sha256=source)
+
+
+def pdf_render(template: str, context: dict) -> RenderedPdf:
+    """Render a template to HTML and return its kept PDF. The context must be fully resolved (no
+    request: a PDF is the same for every reader, in the language active now)."""
+    return pdf_from_html(render_to_string(template, context))
+
+
+def pdf_key(pdf: RenderedPdf) -> str:
+    return pdf.sha256

@@ -1,0 +1,12 @@
+"""What the booking page's paper card shows: each area adds its part."""
+
+from accounts.models import User
+from bookings.models import Booking
+
+
+def paper_card(*, booking: Booking, user: User) -> dict:
+    """The card's context, or {} when there is nothing on paper for this viewer."""
+    parts: dict = {"booking": booking}
+    # Each area fills its key: "contract", "invoices", "day_sheet".
+    shown = [key for key in ("contract", "invoices", "day_sheet") if parts.get(key)]
+    return parts if shown else {}
