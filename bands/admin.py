@@ -15,8 +15,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
+from import_export.admin import ExportMixin
 
 from .models import ApprovalStatus, Band, BandEmbed, BandPhoto, Genre, Membership
+from .resources import BandResource
 from .selectors import count_of
 from .services import band_set_status, bands_place_match, genre_merge
 
@@ -315,7 +317,8 @@ class StatusActionsMixin:
 
 
 @admin.register(Band)
-class BandAdmin(StatusActionsMixin, admin.ModelAdmin):
+class BandAdmin(ExportMixin, StatusActionsMixin, admin.ModelAdmin):
+    resource_classes = [BandResource]
     set_status = staticmethod(band_set_status)
     places_match = staticmethod(bands_place_match)
     thing = "band"

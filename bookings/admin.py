@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
 from .models import (
     Booking,
@@ -28,6 +29,7 @@ from .models import (
     Webhook,
     WebhookDelivery,
 )
+from .resources import BookingResource
 from .services.life import booking_dispute_resolve
 from .services.venue_slots import offer_invite_state
 from .services.workflow import BookingError, when_text
@@ -68,7 +70,8 @@ class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class BookingAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    resource_classes = [BookingResource]
     list_display = ("short_uid", "kind", "role", "status", "band", "where", "when", "sequence", "updated_at")
     list_filter = ("status", "kind", "role", "shortlisted")
     search_fields = ("uid", "band__name", "band__slug", "venue__name", "venue__slug", "client__email")

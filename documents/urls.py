@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import paper
+from .views import exports, paper
 
 app_name = "documents"
 
@@ -13,4 +13,12 @@ urlpatterns = [
     # Invoices, receipts and credit notes: a booking's, the "Invoices" page, a PDF, legal details
     # Day sheets: a gig's page and PDF, advancing its items
     # Exports: CSV per role with the page's filters, a band's month of availability as a PDF
+    path("exports/bookings.csv", exports.bookings_csv, name="export_bookings"),
+    path("exports/paid.csv", exports.paid_csv, name="export_paid"),
+    path("exports/bands/<slug:slug>/gigs.csv", exports.band_gigs_csv, name="export_band_gigs"),
+    path("exports/bands/<slug:slug>/payments.csv", exports.band_payments_csv, name="export_band_payments"),
+    path("exports/bands/<slug:slug>/ledger.csv", exports.band_ledger_csv, name="export_band_ledger"),
+    path("exports/venues/<slug:slug>/slots.csv", exports.venue_slots_csv, name="export_venue_slots"),
+    path("bands/<slug:slug>/availability.pdf", exports.band_availability_pdf, name="band_availability_pdf"),
+    path("share/<slug:token>/availability.pdf", exports.share_availability_pdf, name="share_availability_pdf"),
 ]

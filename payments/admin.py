@@ -13,12 +13,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
 from bookings.selectors.quotes import money_text
 from bookings.services.workflow import BookingError
 
 from .forms import PayoutForm, StaffRefundForm
 from .models import Checkout, LedgerEntry, Payment, Payout, Refund, Settlement, StripeEvent
+from .resources import LedgerEntryResource, PaymentResource
 from .selectors import bands_owed
 from .services.payouts import payout_record
 from .services.refunds import refund_create
@@ -85,7 +87,8 @@ class LedgerInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    resource_classes = [PaymentResource]
     list_display = (
         "short_uid",
         "booking_link",
@@ -224,8 +227,10 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The append-only ledger: read, filtered and searched; never added to, changed or deleted here."""
+
+    resource_classes = [LedgerEntryResource]
 
     list_display = ("created_at", "kind", "amount", "booking", "band", "member", "payment", "refund", "payout", "memo")
     list_filter = ("kind", "currency")

@@ -9,10 +9,12 @@ from django.template.response import TemplateResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
 from bands.admin import action_with_form
 
 from .models import ModerationLog, Review, ReviewReport
+from .resources import ReviewResource
 from .services import (
     ReviewError,
     no_show_confirm,
@@ -76,7 +78,8 @@ class LogInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [ReviewResource]
     list_display = ["__str__", "band", "venue", "overall", "no_show", "published_at", "hidden_at", "open_reports"]
     list_filter = [ReportedFilter, "author_side", "subject_side", "no_show"]
     search_fields = ["text", "band__name", "venue__name", "client__email"]

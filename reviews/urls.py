@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exports, views
 
 app_name = "reviews"
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("bands/<slug:slug>/reviews/latest/", views.band_reviews_latest, name="band_latest"),
     path("venues/<slug:slug>/reviews/", views.venue_reviews, name="venue"),
     path("venues/<slug:slug>/reviews/latest/", views.venue_reviews_latest, name="venue_latest"),
+    # CSV: a band's, a venue's or a client's own reviews, received or given
+    path("bands/<slug:slug>/reviews/export.csv", exports.band_reviews_csv, name="export_band"),
+    path("venues/<slug:slug>/reviews/export.csv", exports.venue_reviews_csv, name="export_venue"),
+    path("reviews/export.csv", exports.client_reviews_csv, name="export_mine"),
 ]

@@ -6,11 +6,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportMixin
 
 from bands.admin import PhotoInline, StatusActionsMixin, StatusWords
 from bands.selectors import count_of
 
 from .models import Slot, Stage, Venue, VenuePhoto, VenueStaff
+from .resources import SlotResource
 from .services import venue_set_status, venues_place_match
 
 
@@ -99,10 +101,12 @@ class SlotStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
+class SlotAdmin(ExportMixin, admin.ModelAdmin):
     """Watch the venues' slots. Times, places and the places taken change only through the venue's
     pages and the booking workflow (which keep bookings and counters in step), so they are read-only;
     a slot is cancelled by its venue, never deleted."""
+
+    resource_classes = [SlotResource]
 
     list_display = ("slot_title", "venue", "stage_name", "starts_at", "status_display", "places_display", "visibility")
     list_filter = (SlotStatusFilter, "visibility", ("starts_at", admin.DateFieldListFilter))

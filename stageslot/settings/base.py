@@ -556,6 +556,12 @@ STAGESLOT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), paymen
 
 MESSAGE_TAGS = {}
 
+# The admin's lists export through django-import-export (docs/decisions/0037-exports.md): only staff
+# who may view a model may export it, and a cell a spreadsheet would run as a formula is escaped.
+# https://django-import-export.readthedocs.io/en/latest/installation.html#settings
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
