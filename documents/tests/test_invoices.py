@@ -240,6 +240,8 @@ def test_the_round_issues_everything_missing_and_queues_nothing_twice(world, boo
 # ---- The email --------------------------------------------------------------------------------------
 
 
+# Both CI stages: the claim's row lock (FOR UPDATE SKIP LOCKED OF the invoice) is PostgreSQL's.
+@pytest.mark.db_specific
 def test_an_invoice_is_emailed_with_its_pdf_once(world, booked, django_capture_on_commit_callbacks):
     band_vat(world.band)
     mail.outbox.clear()
@@ -260,6 +262,8 @@ def test_an_invoice_is_emailed_with_its_pdf_once(world, booked, django_capture_o
     assert paper.invoice_send(invoice_id=invoice.pk) is False and len(mail.outbox) == 1
 
 
+# Both CI stages: the claim's row lock (FOR UPDATE SKIP LOCKED OF the invoice) is PostgreSQL's.
+@pytest.mark.db_specific
 def test_a_failed_send_is_tried_again_by_the_round_after_its_claim(world, booked, settings, monkeypatch):
     import datetime as dt
 
