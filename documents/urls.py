@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from .views import daysheets as daysheets
 from .views import exports, paper
 
 app_name = "documents"
@@ -12,6 +13,10 @@ urlpatterns = [
     # Contracts: a booking's contract, signing, the PDFs, the verification page, a party's template
     # Invoices, receipts and credit notes: a booking's, the "Invoices" page, a PDF, legal details
     # Day sheets: a gig's page and PDF, advancing its items
+    path("bookings/<uuid:uid>/day-sheet/", daysheets.day_sheet, name="day_sheet"),
+    path("bookings/<uuid:uid>/day-sheet.pdf", daysheets.day_sheet_pdf, name="day_sheet_pdf"),
+    path("bookings/<uuid:uid>/day-sheet/edit/", daysheets.day_sheet_edit, name="day_sheet_edit"),
+    path("bookings/<uuid:uid>/day-sheet/advance/", daysheets.day_sheet_advance, name="day_sheet_advance"),
     # Exports: CSV per role with the page's filters, a band's month of availability as a PDF
     path("exports/bookings.csv", exports.bookings_csv, name="export_bookings"),
     path("exports/paid.csv", exports.paid_csv, name="export_paid"),

@@ -3,6 +3,7 @@ each feed shows (see bookings.services.feeds for the kinds of feed and who holds
 
 import datetime as dt
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -318,8 +319,10 @@ def _gigs(scope: Q, *, now: dt.datetime, include_pending: bool) -> list[FeedEven
     lineups = _acts_by_slot(bookings.filter(slot__isnull=False).values("slot_id"), PLAYED)
     # The booking page's address without a reverse() per row: /bookings/<uid>/.
     bookings_url = _site() + reverse("bookings:inbox")
+    # The day sheet's too (documents' page, linked by name): /documents/bookings/<uid>/day-sheet/.
+    sheet_url = _site() + reverse("documents:day_sheet", args=[_NO_UID])
     return [
-        _gig_event(row, lineups.get(row["slot_id"], []), bookings_url)
+        _gig_event(row, lineups.get(row["slot_id"], []), bookings_url, sheet_url)
         for row in bookings.order_by("starts_at", "uid").values(*GIG_FIELDS)
     ]
 
@@ -328,9 +331,15 @@ def _hm(moment: dt.datetime) -> str:
     return f"{moment.astimezone(dt.UTC):%H:%M}"
 
 
-def _gig_event(row: dict, lineup: list[dict], bookings_url: str) -> FeedEvent:
-    """One gig of a band, as its members read it."""
-    url = f"{bookings_url}{row['uid']}/"
+# A uid that no booking has, for an address to fill in per row.
+_NO_UID = uuid.UUID(int=0)
+
+
+def _gig_event(row: dict, lineup: list[dict], bookings_url: str, sheet_url: str) -> FeedEvent:
+    """One gig of a band, as its members read it: a booked one links to its day sheet."""
+    details = f"{bookings_url}{row['uid']}/"
+    sheet = sheet_url.replace(str(_NO_UID), str(row["uid"])) if row["status"] in PLAYED else ""
+    url = sheet or details
     lines = []
     starts_at, ends_at = row["starts_at"], row["ends_at"]
     if row["slot_id"] and row["venue__name"] is None:
@@ -377,7 +386,9 @@ def _gig_event(row: dict, lineup: list[dict], bookings_url: str) -> FeedEvent:
         lines += ["", "Not confirmed yet: waiting for an answer."]
     elif row["status"] == Status.CANCELLED:
         lines += ["", "This gig is cancelled."]
-    lines += ["", f"Details: {url}"]
+    lines += ["", f"Details: {details}"]
+    if sheet:
+        lines.append(f"Day sheet: {sheet}")
     return FeedEvent(
         uid=f"booking-{row['uid']}@stageslot",
         summary=summary,

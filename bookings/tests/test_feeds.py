@@ -145,7 +145,12 @@ def test_member_feed_shows_the_bands_gigs_with_lineup_place_and_link(client, w):
     assert gig["status"] == "CONFIRMED"
     assert gig["location"] == "Kellerbar, Kastanienallee 12, 10435 Berlin"
     assert "Lineup:\nThe Night Owls – Headliner\nStatic Bloom – Support" in gig["description"]
-    assert gig["url"] == f"{SITE}/bookings/{w.gig.uid}/"
+    # A booked gig's event links to its day sheet; its description names both pages.
+    assert gig["url"] == f"{SITE}/documents/bookings/{w.gig.uid}/day-sheet/"
+    assert (
+        f"Details: {SITE}/bookings/{w.gig.uid}/\nDay sheet: {SITE}/documents/bookings/{w.gig.uid}/day-sheet/"
+        in (gig["description"])
+    )
     calendar = Calendar.from_ical(response.content)
     assert str(calendar["X-WR-CALNAME"]) == "Max Member – gigs (StageSlot)"
     assert str(calendar["PRODID"]) == "-//StageSlot//Feeds//EN"

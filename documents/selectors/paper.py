@@ -3,10 +3,13 @@
 from accounts.models import User
 from bookings.models import Booking
 
+from .daysheets import day_sheet_card
+
 
 def paper_card(*, booking: Booking, user: User) -> dict:
     """The card's context, or {} when there is nothing on paper for this viewer."""
     parts: dict = {"booking": booking}
     # Each area fills its key: "contract", "invoices", "day_sheet".
+    parts["day_sheet"] = day_sheet_card(booking=booking)
     shown = [key for key in ("contract", "invoices", "day_sheet") if parts.get(key)]
     return parts if shown else {}

@@ -1,0 +1,143 @@
+"""Input of a gig's day sheet: its details (times as wall clock times of the gig's day in its zone) and
+one checklist item marked advanced or reopened."""
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from availability.engine import local_exists, local_to_utc
+from bookings.models import Booking
+from gigs.models import AdvanceItem, DaySheet
+from gigs.services import TEXT_FIELDS
+
+# The form's wall times by the sheet's fields.
+TIME_INPUTS = {"load_in_at": "load_in", "soundcheck_at": "soundcheck", "doors_at": "doors", "curfew_at": "curfew"}
+
+
+def _time() -> forms.TimeInput:
+    return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _zone(booking: Booking) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(booking.time_zone or "UTC")
+
+
+def gig_wall(booking: Booking, wall: dt.time) -> dt.datetime:
+    """A wall time of the gig's day, as a naive local moment: on the gig's start date in its zone, or
+    the next day when that would be more than 14 hours before the start (a 00:30 curfew after a 22:00
+    start)."""
+    start = booking.starts_at.astimezone(_zone(booking))
+    local = dt.datetime.combine(start.date(), wall)
+    if local < start.replace(tzinfo=None) - dt.timedelta(hours=14):
+        local += dt.timedelta(days=1)
+    return local
+
+
+def near_gig(booking: Booking, wall: dt.time) -> dt.datetime:
+    """gig_wall as UTC."""
+    return local_to_utc(gig_wall(booking, wall), _zone(booking))
+
+
+class DaySheetForm(forms.ModelForm):
+    """The details the side running the day writes. Its times are read in the gig's zone."""
+
+    load_in = forms.TimeField(label=_("Load-in"), required=False, widget=_time())
+    soundcheck = forms.TimeField(label=_("Soundcheck"), required=False, widget=_time())
+    doors = forms.TimeField(label=_("Doors"), required=False, widget=_time())
+    curfew = forms.TimeField(label=_("Curfew"), required=False, widget=_time())
+
+    class Meta:
+        model = DaySheet
+        fields = TEXT_FIELDS
+        labels = {
+            "venue_contact_name": _("Name"),
+            "venue_contact_phone": _("Phone"),
+            "venue_contact_email": _("Email"),
+            "band_contact_name": _("Name"),
+            "band_contact_phone": _("Phone"),
+            "band_contact_email": _("Email"),
+            "backline": _("Backline"),
+            "hospitality": _("Hospitality"),
+            "accommodation": _("Accommodation"),
+            "parking": _("Parking"),
+            "notes": _("Notes"),
+        }
+        help_texts = {
+            "backline": _("What is on stage for the band: amps, drums, DI boxes, power."),
+            "hospitality": _("Food, drinks, guest list, green room."),
+            "accommodation": _("Where the band sleeps, and how to get in."),
+            "parking": _("Where the van goes, and for how long."),
+        }
+        widgets = {
+            "backline": forms.Textarea(attrs={"rows": 2}),
+            "hospitality": forms.Textarea(attrs={"rows": 2}),
+            "accommodation": forms.Textarea(attrs={"rows": 2}),
+            "parking": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "venue_contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "band_contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }
+
+    FIELD_FOR = TIME_INPUTS
+
+    def __init__(self, *args, booking: Booking, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.booking = booking
+        zone = _zone(booking)
+        sheet = self.instance
+        if not self.is_bound:
+            for name, field in TIME_INPUTS.items():
+                value = getattr(sheet, name) if sheet.pk else None
+                if value is None and name == "load_in_at":
+                    value = booking.load_in_at
+                if value is not None:
+                    self.initial[field] = value.astimezone(zone).time()
+        for field in TIME_INPUTS.values():
+            self.fields[field].help_text = gettext("In %(zone)s.") % {"zone": zone.key}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        zone = _zone(self.booking)
+        for field in TIME_INPUTS.values():
+            wall = data.get(field)
+            if wall is not None and not local_exists(gig_wall(self.booking, wall), zone):
+                self.add_error(field, gettext("This time does not exist on that day in %(zone)s.") % {"zone": zone.key})
+        return data
+
+    def service_values(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        values: dict[str, Any] = {name: d.get(name, "") for name in TEXT_FIELDS}
+        for name, field in TIME_INPUTS.items():
+            values[name] = near_gig(self.booking, d[field]) if d.get(field) else None
+        return values
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc)
+            return
+        for name, messages in exc.message_dict.items():
+            field = self.FIELD_FOR.get(name, name)
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class AdvanceForm(forms.Form):
+    """One checklist item marked advanced (confirmed) or reopened."""
+
+    item = forms.ChoiceField(
+        label=_("Item"),
+        choices=AdvanceItem.Item.choices,
+        error_messages={"invalid_choice": _("The checklist has no such item."), "required": _("Say which item.")},
+    )
+    advanced = forms.TypedChoiceField(
+        label=_("Advanced"),
+        choices=(("1", _("Advanced")), ("0", _("Still open"))),
+        coerce=lambda value: value == "1",
+        error_messages={"invalid_choice": _("Say whether the item is advanced or open.")},
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)

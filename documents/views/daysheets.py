@@ -1,0 +1,134 @@
+"""A booked gig's day sheet: the page and its PDF for the booking's parties and staff, the details the
+side running the day writes, and its checklist of items marked advanced or reopened. Anyone else gets
+a 404 (an anonymous visitor the login page); a gig that is not booked has no day sheet (404). A refusal
+by the services is a 403, 409 or 400 with its reason on the page, and nothing changes."""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.htmx import HtmxHttpRequest, is_partial, render_page
+from accounts.timezones import when_text
+from bookings.models import Booking
+from bookings.selectors.detail import booking_title
+from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
+from gigs import services
+from gigs.models import AdvanceItem
+from gigs.selectors import day_sheet_of, day_sheet_page
+
+from ..forms.daysheets import AdvanceForm, DaySheetForm
+from ..pdf import pdf_render
+from ..selectors.daysheets import day_sheet_booking_for_viewer
+
+TEMPLATE = "documents/daysheets/day_sheet.html"
+PDF_TEMPLATE = "documents/pdf/day_sheet.html"
+
+
+def _booking_or_404(request: HtmxHttpRequest, uid: UUID) -> Booking:
+    booking = day_sheet_booking_for_viewer(uid=uid, user=request.user)
+    if booking is None:
+        raise Http404("No such day sheet.")
+    return booking
+
+
+def _context(request: HtmxHttpRequest, booking: Booking, *, form=None, error: str = "", notice: str = "") -> dict:
+    page = day_sheet_page(booking=booking, user=request.user, now=timezone.now())
+    if form is None and page.runs_the_day and page.editable:
+        form = DaySheetForm(instance=page.sheet or None, booking=booking, auto_id="ds_%s")
+    return {
+        "booking": booking,
+        "title": booking_title(booking),
+        "page": page,
+        "when": when_text(booking.starts_at, booking.ends_at, page.zone),
+        "form": form,
+        "error": error,
+        "notice": notice,
+    }
+
+
+def _render(
+    request: HtmxHttpRequest, booking: Booking, *, partial: str = "sheet", status: int = 200, **extra
+) -> HttpResponse:
+    return render_page(request, TEMPLATE, _context(request, booking, **extra), partial=partial, status=status)
+
+
+def _refused(request: HtmxHttpRequest, booking: Booking, exc: BookingError, *, partial: str, **extra) -> HttpResponse:
+    status = 403 if isinstance(exc, BookingPermissionError) else 409 if isinstance(exc, BookingConflict) else 400
+    return _render(request, booking, partial=partial, status=status, error=str(exc), **extra)
+
+
+def _done(request: HtmxHttpRequest, booking: Booking, notice: str, *, partial: str) -> HttpResponse:
+    if is_partial(request):
+        return _render(request, booking, partial=partial, notice=notice)
+    messages.success(request, notice)
+    return redirect("documents:day_sheet", uid=booking.uid)
+
+
+@login_required
+@require_GET
+def day_sheet(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The day sheet: where, who, when, what is there, what is agreed, the files; each item advanced or open."""
+    return _render(request, _booking_or_404(request, uid))
+
+
+@login_required
+@require_GET
+def day_sheet_pdf(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The day sheet on paper (A4), rendered once per content."""
+    booking = _booking_or_404(request, uid)
+    pdf = pdf_render(PDF_TEMPLATE, _context(request, booking))
+    response = HttpResponse(bytes(pdf.data), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="day-sheet-{booking.uid}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def day_sheet_edit(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The side running the day writes the sheet's details."""
+    booking = _booking_or_404(request, uid)
+    form = DaySheetForm(request.POST, instance=day_sheet_of(booking), booking=booking, auto_id="ds_%s")
+    if not form.is_valid():
+        return _render(request, booking, status=400, form=form, error=gettext("Some details need a fix: see below."))
+    try:
+        services.day_sheet_update(booking=booking, by=request.user, **form.service_values())
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _render(request, booking, status=400, form=form, error=gettext("Some details need a fix: see below."))
+    except BookingError as exc:
+        return _refused(request, booking, exc, partial="sheet", form=form)
+    return _done(request, booking, gettext("The day sheet is saved; the band sees it now."), partial="sheet")
+
+
+@login_required
+@require_POST
+def day_sheet_advance(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The side running the day marks one item advanced (confirmed) or reopens it."""
+    booking = _booking_or_404(request, uid)
+    form = AdvanceForm(request.POST)
+    if not form.is_valid():
+        error = " ".join(message for messages_ in form.errors.values() for message in messages_)
+        return _render(request, booking, partial="checklist", status=400, error=error)
+    item, advanced = form.cleaned_data["item"], form.cleaned_data["advanced"]
+    try:
+        services.advance_item_set(
+            booking=booking, item=item, by=request.user, advanced=advanced, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        return _render(request, booking, partial="checklist", status=400, error=" ".join(exc.messages))
+    except BookingError as exc:
+        return _refused(request, booking, exc, partial="checklist")
+    label = AdvanceItem.Item(item).label
+    if advanced:
+        notice = gettext("%(item)s: advanced.") % {"item": label}
+    else:
+        notice = gettext("%(item)s: open again.") % {"item": label}
+    return _done(request, booking, notice, partial="checklist")

@@ -1,0 +1,267 @@
+"""Reads of a gig's day sheet: who runs the day, the sheet and its checklist, and the page's whole picture
+(the sheet's own details beside what the booking, its show's running order, its agreed terms and its
+files already say)."""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from bookings.models import Booking, BookingFile
+from bookings.selectors.bookings import can_manage_band, standing_of
+from bookings.selectors.quotes import INCLUDED, balance_text, deal_text, included_labels, money_text
+from bookings.selectors.shows import lineup_sorted
+
+from .models import AdvanceItem, DaySheet
+
+Item = AdvanceItem.Item
+Status = Booking.Status
+
+# A gig has a day sheet once it is booked, and keeps it as its record after the gig.
+SHEET_STATUSES = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED, Status.DISPUTED)
+# Its details and checklist change until the gig is over.
+EDITABLE_STATUSES = (Status.BOOKED, Status.IN_PROGRESS)
+# What the page reads with the booking (one query): its places, its show and its agreed terms.
+SHEET_RELATED = ("band", "venue", "client", "slot__stage", "slot__place_venue", "slot__host_band", "agreed_quote")
+# The checklist's order on the page and on paper.
+ITEMS = tuple(Item)
+
+
+def is_editable(booking: Booking, *, now: dt.datetime) -> bool:
+    """The sheet and its checklist change while the gig is booked or playing and not over."""
+    return booking.status in EDITABLE_STATUSES and booking.ends_at > now
+
+
+def runs_the_day(booking: Booking, user: User) -> bool:
+    """Whether `user` is on the side that runs the gig's day and so writes its day sheet: the venue's
+    staff, the client of a private event, the leaders and admins of the band hosting its own show.
+    From the viewer's Standing when read with the booking (no query), else one query."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if booking.client_id:
+        return booking.client_id == user.pk
+    if booking.venue_id:
+        standing = standing_of(booking, user)
+        if standing is not None:
+            return standing.venue_staff
+        return booking.venue.staff_roles.filter(user_id=user.pk).exists()
+    host_id = booking.slot.host_band_id if booking.slot_id else None
+    if host_id is None:
+        return False
+    standing = standing_of(booking, user)
+    if standing is not None and host_id == booking.band_id:
+        return standing.manages_band
+    if standing is not None and host_id == booking.picker_band_id:
+        return standing.picks_support
+    return can_manage_band(host_id, user)
+
+
+def day_sheet_of(booking: Booking) -> DaySheet | None:
+    """The booking's day sheet, or None while nobody has written one. One query."""
+    return DaySheet.objects.filter(booking_id=booking.pk).select_related("updated_by").first()
+
+
+def advance_items_of(booking: Booking) -> dict[str, AdvanceItem]:
+    """The booking's checklist rows by item key (advanced or reopened), with who advanced them. One query."""
+    rows = AdvanceItem.objects.filter(booking_id=booking.pk).select_related("advanced_by")
+    return {row.item: row for row in rows}
+
+
+def open_count_of(booking: Booking) -> int:
+    """How many of the checklist's items are still open. One query."""
+    done = AdvanceItem.objects.filter(booking_id=booking.pk, advanced_at__isnull=False).count()
+    return len(ITEMS) - done
+
+
+# ---- The page ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A time of the day in the event's zone, and where it comes from ("" the sheet, else in words)."""
+
+    at: dt.datetime
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Act:
+    name: str
+    role: str
+    set_starts_at: dt.datetime | None
+    set_ends_at: dt.datetime | None
+    load_in_at: dt.datetime | None
+    this_band: bool
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    lines: list[str]
+    map_url: str
+
+
+@dataclass(frozen=True)
+class Row:
+    """One item of the checklist: its key, its label, and its row when it was ever marked."""
+
+    key: str
+    label: str
+    mark: AdvanceItem | None
+
+    @property
+    def advanced(self) -> bool:
+        return self.mark is not None and self.mark.is_advanced
+
+
+@dataclass
+class DaySheetPage:
+    booking: Booking
+    sheet: DaySheet | None
+    zone: zoneinfo.ZoneInfo
+    place: Place
+    rows: list[Row]
+    load_in: Moment | None
+    soundcheck: Moment | None
+    doors: Moment | None
+    curfew: Moment | None
+    set_starts_at: dt.datetime
+    set_ends_at: dt.datetime
+    own_set: bool  # the running order gives the act a set of its own (else the whole booking)
+    lineup: list[Act]
+    included: list[str]
+    provided: dict[str, bool]  # what the agreed terms say the day provides (sound, backline, hospitality…)
+    stage_notes: str
+    payment: dict[str, str]
+    files: list[BookingFile]
+    runs_the_day: bool
+    editable: bool
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for row in self.rows if not row.advanced)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def done_count(self) -> int:
+        return self.total - self.open_count
+
+    @property
+    def can_advance(self) -> bool:
+        return self.runs_the_day and self.editable
+
+
+def map_url(*, latitude: float | None, longitude: float | None, query: str) -> str:
+    """An OpenStreetMap link: the point when there is one, else a search for the address."""
+    if latitude is not None and longitude is not None:
+        lat, lon = f"{latitude:.5f}", f"{longitude:.5f}"
+        return f"https://www.openstreetmap.org/?{urlencode({'mlat': lat, 'mlon': lon})}#map=17/{lat}/{lon}"
+    if not query:
+        return ""
+    return f"https://www.openstreetmap.org/search?{urlencode({'query': query})}"
+
+
+def place_of(booking: Booking) -> Place:
+    """Where the gig is: the venue, the place a hosted show names, or the client's location."""
+    slot = booking.slot if booking.slot_id else None
+    venue = booking.venue if booking.venue_id else (slot.place_venue if slot and slot.place_venue_id else None)
+    if venue is not None:
+        lines = [venue.address, " ".join(p for p in (venue.postcode, venue.city) if p)]
+        point = (venue.latitude, venue.longitude) if venue.latitude is not None else (None, None)
+        name = venue.name
+    elif slot is not None:
+        lines = [slot.place_address, slot.place_city]
+        point = (slot.latitude, slot.longitude)
+        name = slot.place_name
+    else:
+        lines, point, name = [booking.location], (None, None), booking.event_type
+    lines = [line for line in lines if line]
+    query = ", ".join(lines) if lines else name
+    return Place(name=name, lines=lines, map_url=map_url(latitude=point[0], longitude=point[1], query=query))
+
+
+def _files(booking: Booking) -> list[BookingFile]:
+    """Each document's newest version, in the order they were first shared. One query."""
+    newest: dict = {}
+    for row in BookingFile.objects.filter(booking_id=booking.pk).order_by("pk"):
+        kept = newest.get(row.document)
+        if kept is None or row.version > kept.version:
+            newest[row.document] = row
+    return sorted(newest.values(), key=lambda r: r.pk)
+
+
+def _lineup(booking: Booking) -> list[Act]:
+    if not booking.slot_id:
+        return []
+    acts = Booking.objects.filter(slot_id=booking.slot_id, status__in=Booking.PLAYED).select_related("band")
+    return [
+        Act(
+            name=act.band.name,
+            role=act.get_role_display(),
+            set_starts_at=act.set_starts_at,
+            set_ends_at=act.set_ends_at,
+            load_in_at=act.load_in_at,
+            this_band=act.pk == booking.pk,
+        )
+        for act in lineup_sorted(acts)
+    ]
+
+
+def _payment(booking: Booking) -> dict[str, str]:
+    quote = booking.agreed_quote if booking.agreed_quote_id else None
+    if quote is None:
+        fee = money_text(booking.fee * 100, booking.currency) if booking.fee else ""
+        return {"deal": fee, "deposit": "", "balance": ""}
+    deposit = ""
+    if quote.deposit_percent:
+        deposit = f"{quote.deposit_percent} %"
+    return {"deal": deal_text(quote), "deposit": deposit, "balance": balance_text(quote) if deposit else ""}
+
+
+def day_sheet_page(*, booking: Booking, user: User, now: dt.datetime | None = None) -> DaySheetPage:
+    """Everything the day sheet shows, for `booking` read with SHEET_RELATED: four queries at most (the
+    sheet, the checklist, the show's acts, the files), whatever their numbers."""
+    now = now or timezone.now()
+    zone = zoneinfo.ZoneInfo(booking.time_zone or "UTC")
+    sheet = day_sheet_of(booking)
+    marks = advance_items_of(booking)
+    slot = booking.slot if booking.slot_id else None
+
+    def moment(own, *fallbacks) -> Moment | None:
+        if own is not None:
+            return Moment(own)
+        for value, source in fallbacks:
+            if value is not None:
+                return Moment(value, source)
+        return None
+
+    quote = booking.agreed_quote if booking.agreed_quote_id else None
+    return DaySheetPage(
+        booking=booking,
+        sheet=sheet,
+        zone=zone,
+        place=place_of(booking),
+        rows=[Row(key=item.value, label=str(item.label), mark=marks.get(item.value)) for item in ITEMS],
+        load_in=moment(sheet and sheet.load_in_at, (booking.load_in_at, _("from the running order"))),
+        soundcheck=moment(sheet and sheet.soundcheck_at),
+        doors=moment(sheet and sheet.doors_at, (slot.doors_at if slot else None, _("from the show"))),
+        curfew=moment(sheet and sheet.curfew_at, (slot.curfew_at if slot else None, _("from the show"))),
+        set_starts_at=booking.set_starts_at or booking.starts_at,
+        set_ends_at=booking.set_ends_at or booking.ends_at,
+        own_set=booking.set_starts_at is not None,
+        lineup=_lineup(booking),
+        included=included_labels(quote) if quote is not None else [],
+        provided={name: bool(quote is not None and getattr(quote, name)) for name, _label in INCLUDED},
+        stage_notes=slot.stage.notes if slot is not None and slot.stage_id else "",
+        payment=_payment(booking),
+        files=_files(booking),
+        runs_the_day=runs_the_day(booking, user),
+        editable=is_editable(booking, now=now),
+    )

@@ -1,0 +1,178 @@
+"""Writes of a gig's day sheet: its details and its advancing checklist.
+
+Only the side that runs the day writes them (the venue's staff, the client of a private event, the host
+band of its own show); the band reads them and sees what is still open. Both services lock the booking's
+row first, so two people saving or ticking at once queue instead of losing a change or colliding on the
+checklist's unique (booking, item).
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from accounts.services import WHEN, lazy_text, notifications_create
+from bookings.models import Booking
+from bookings.selectors.bookings import band_players
+from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
+
+from .models import AdvanceItem, DaySheet
+from .selectors import ITEMS, is_editable, runs_the_day
+
+TEXT_FIELDS = (
+    "venue_contact_name",
+    "venue_contact_phone",
+    "venue_contact_email",
+    "band_contact_name",
+    "band_contact_phone",
+    "band_contact_email",
+    "backline",
+    "hospitality",
+    "accommodation",
+    "parking",
+    "notes",
+)
+TIME_FIELDS = ("load_in_at", "soundcheck_at", "doors_at", "curfew_at")
+FIELDS = TEXT_FIELDS + TIME_FIELDS
+# How far from the gig a time of its day may lie: a load-in the morning before an evening show, a
+# curfew after a late end.
+EARLIEST_BEFORE = dt.timedelta(hours=14)
+LATEST_AFTER = dt.timedelta(hours=6)
+
+
+def _refuse_unless_runner(booking: Booking, by: User, *, now: dt.datetime) -> None:
+    if not runs_the_day(booking, by):
+        raise BookingPermissionError(
+            _("Only the side that runs the day (the venue, the client or the host) writes the day sheet.")
+        )
+    if booking.status not in (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS):
+        raise BookingError(_("This gig is not booked, so its day sheet cannot change."))
+    if not is_editable(booking, now=now):
+        raise BookingError(_("This gig is over, so its day sheet stays as it was."))
+
+
+def day_sheet_times_errors(*, booking: Booking, times: Mapping[str, dt.datetime | None]) -> dict[str, str]:
+    """What is wrong with the day's times, by field: each within the gig's day (from 14 hours before
+    the gig to 6 hours after it), load-in ≤ soundcheck ≤ doors ≤ the act's set, and the curfew after
+    the set."""
+    errors: dict[str, str] = {}
+    earliest, latest = booking.starts_at - EARLIEST_BEFORE, booking.ends_at + LATEST_AFTER
+    set_starts = booking.set_starts_at or booking.starts_at
+    set_ends = booking.set_ends_at or booking.ends_at
+    for name in TIME_FIELDS:
+        value = times.get(name)
+        if value is not None and not earliest <= value <= latest:
+            errors[name] = _(
+                "This is not on the gig's day: pick a time from 14 hours before the gig to 6 hours after it."
+            )
+    load_in, soundcheck, doors, curfew = (times.get(name) for name in TIME_FIELDS)
+    if "load_in_at" not in errors and load_in is not None and load_in > set_starts:
+        errors["load_in_at"] = _("The load-in comes before the set starts.")
+    if "soundcheck_at" not in errors and soundcheck is not None:
+        if load_in is not None and soundcheck < load_in:
+            errors["soundcheck_at"] = _("The soundcheck comes after the load-in.")
+        elif soundcheck > set_starts:
+            errors["soundcheck_at"] = _("The soundcheck comes before the set starts.")
+    if "doors_at" not in errors and doors is not None:
+        if doors > set_starts:
+            errors["doors_at"] = _("The doors open before the set starts.")
+        elif soundcheck is not None and doors < soundcheck:
+            errors["doors_at"] = _("The doors open after the soundcheck.")
+    if "curfew_at" not in errors and curfew is not None and curfew < set_ends:
+        errors["curfew_at"] = _("The curfew comes after the set ends.")
+    return errors
+
+
+def day_sheet_update(*, booking: Booking, by: User, now: dt.datetime | None = None, **fields: Any) -> DaySheet:
+    """Write the given details of the gig's day sheet (any of FIELDS; the others stay as they were).
+
+    Raises BookingPermissionError for anyone but the side that runs the day, BookingError when the gig
+    is not booked or is over, TypeError for a field the sheet does not have, and ValidationError (by
+    field) when a time is off the gig's day or out of order (load-in, soundcheck, doors, set, curfew).
+    Nothing is written on a refusal.
+    """
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"day_sheet_update() got unknown fields: {', '.join(sorted(unknown))}")
+    now = now or timezone.now()
+    _refuse_unless_runner(booking, by, now=now)
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status != booking.status or locked.ends_at != booking.ends_at:
+            raise BookingConflict(_("This gig changed meanwhile: reload the page and try again."))
+        sheet = DaySheet.objects.filter(booking_id=locked.pk).first() or DaySheet(booking=locked)
+        times = {name: fields.get(name, getattr(sheet, name)) for name in TIME_FIELDS}
+        errors = day_sheet_times_errors(booking=locked, times=times)
+        if errors:
+            raise ValidationError(errors)
+        for name, value in fields.items():
+            setattr(sheet, name, value if value is not None or name in TIME_FIELDS else "")
+        sheet.updated_by = by
+        sheet.full_clean(exclude=["booking", "updated_by"])
+        sheet.save()
+    return sheet
+
+
+def advance_item_set(
+    *, booking: Booking, item: str, by: User, advanced: bool, note: str = "", now: dt.datetime | None = None
+) -> AdvanceItem:
+    """Mark one item of the gig's checklist as advanced (confirmed) or reopen it.
+
+    Marking an item that is already advanced keeps who advanced it first (a note given replaces the
+    note); reopening clears the moment and who did it. When this makes every item advanced, the band's
+    members are told once. Raises ValidationError for an item the checklist does not have,
+    BookingPermissionError for anyone but the side that runs the day (the band reads, it does not
+    confirm the venue's items), BookingError when the gig is not booked or is over.
+    """
+    if item not in AdvanceItem.Item.values:
+        raise ValidationError({"item": _("The checklist has no item “%(item)s”.") % {"item": item[:40]}})
+    if len(note) > AdvanceItem._meta.get_field("note").max_length:
+        raise ValidationError({"note": _("Keep the note to 300 characters.")})
+    now = now or timezone.now()
+    _refuse_unless_runner(booking, by, now=now)
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status not in (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS):
+            raise BookingConflict(_("This gig changed meanwhile: reload the page and try again."))
+        row = AdvanceItem.objects.filter(booking_id=locked.pk, item=item).first()
+        if row is None:
+            row = AdvanceItem(booking=locked, item=item)
+        was_advanced = row.is_advanced
+        if advanced and not was_advanced:
+            row.advanced_at, row.advanced_by = now, by
+        elif not advanced:
+            row.advanced_at, row.advanced_by = None, None
+        if note or not advanced:
+            row.note = note
+        row.save()
+        if advanced and not was_advanced:
+            _tell_band_when_all_advanced(booking=locked, by=by)
+    return row
+
+
+def _tell_band_when_all_advanced(*, booking: Booking, by: User) -> None:
+    done = AdvanceItem.objects.filter(booking_id=booking.pk, advanced_at__isnull=False).count()
+    if done < len(ITEMS):
+        return
+    # The checklist complete again after a reopen is news again: the key carries the moment it was completed.
+    latest = AdvanceItem.objects.filter(booking_id=booking.pk).latest("updated_at").updated_at
+    notifications_create(
+        recipients=band_players(booking.band_id),
+        kind="gig_advanced",
+        text=lazy_text(
+            gettext_lazy("Everything on the day sheet of your gig on %(when)s is confirmed."),
+            when=WHEN,
+        ),
+        link=reverse("documents:day_sheet", args=[booking.uid]),
+        key=f"gig_advanced:{booking.pk}:{latest.timestamp():.0f}",
+        actor=by,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+    )

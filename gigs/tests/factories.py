@@ -1,0 +1,79 @@
+"""A booked gig at a venue, a booked private event and a booked hosted show, with the people around them."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+from accounts.tests.factories import UserFactory
+from bands.models import Membership
+from bands.tests.factories import MembershipFactory
+from bookings.services import shows, workflow
+from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
+
+
+def gig_world(suffix: str = "") -> SimpleNamespace:
+    """A band booked at a venue (Europe/Berlin) and for a client's private event, a show another band
+    hosts, and the people who must not see them."""
+    venue, owner = venue_with_owner(name="Kellerbar", slug=f"kellerbar{suffix}", time_zone="Europe/Berlin")
+    band, leader = band_with_leader(name="The Night Shift", slug=f"night-shift{suffix}")
+    member = MembershipFactory(band=band, role=Membership.Role.MEMBER, user__display_name="Max Member").user
+    other_band, other_leader = band_with_leader(name="Brass Band", slug=f"brass-band{suffix}")
+    other_venue, other_owner = venue_with_owner(name="Lido", slug=f"lido{suffix}")
+    client_user = UserFactory(display_name="Anna Client", time_zone="Europe/Berlin")
+    other_client = UserFactory(display_name="Otto Client")
+    stranger = UserFactory(display_name="Sam Stranger")
+    staff = UserFactory(display_name="Stella Staff", is_staff=True)
+    slot = SlotFactory(venue=venue, starts_at=in_days(12), ends_at=in_days(12) + timedelta(hours=3), support_places=1)
+    gig = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=500, message="Hi")
+    workflow.booking_accept(booking=gig, by=owner)
+    gig.refresh_from_db()
+    request = workflow.booking_request(
+        band=band,
+        client=client_user,
+        starts_at=in_days(30, 17),
+        ends_at=in_days(30, 22),
+        time_zone="Europe/Berlin",
+        event_type="Wedding",
+        location="Gut Kleinow, Brandenburg",
+        guests=80,
+        fee=1500,
+        message="First dance at nine.",
+    )
+    workflow.booking_accept(booking=request, by=leader)
+    request.refresh_from_db()
+    pending_slot = SlotFactory(venue=venue, starts_at=in_days(40), ends_at=in_days(40) + timedelta(hours=3))
+    pending = workflow.booking_apply(slot=pending_slot, band=band, by=leader, role="headliner", fee=300, message="")
+    return SimpleNamespace(
+        venue=venue,
+        owner=owner,
+        band=band,
+        leader=leader,
+        member=member,
+        other_band=other_band,
+        other_leader=other_leader,
+        other_venue=other_venue,
+        other_owner=other_owner,
+        client=client_user,
+        other_client=other_client,
+        stranger=stranger,
+        staff=staff,
+        slot=slot,
+        gig=gig,
+        request=request,
+        pending=pending,
+    )
+
+
+def hosted_show(band, leader, *, days: int = 50):
+    """A show `band` hosts (its own place booked at once), in a place typed in: (slot, its booking)."""
+    slot = shows.show_host(
+        band=band,
+        by=leader,
+        starts_at=in_days(days, 19),
+        ends_at=in_days(days, 23),
+        time_zone="Europe/Berlin",
+        title="Release show",
+        place_name="Anna's garden",
+        place_address="Gartenweg 3",
+        place_city="Potsdam",
+    )
+    return slot, slot.bookings.get()
