@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench  # noqa: E402  (benchmarks/search.py: database helpers, percentiles)
+import search as search_bench
 
 
 def parse_args() -> argparse.Namespace:
@@ -69,7 +69,7 @@ def booked_gig():
 def measure_render(args, problems: list[str]) -> None:
     from documents.services.invoices import invoice_pdf
 
-    world, invoice = booked_gig()
+    _world, invoice = booked_gig()
     fresh, again = [], []
     for run in range(args.runs):
         invoice.content["recipient"]["address"] = f"Weg {run}\n14467 Potsdam"  # new content, a new render
