@@ -127,16 +127,3 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
         "on_behalf_of": content.get("on_behalf_of", ""),
         "vat_percent": invoice.vat_rate_bp / 100,
     }
-
-
-def booking_invoices_card(*, booking: Booking, user: User) -> list[Invoice]:
-    """The paper card's documents: for the band's leaders and admins, the payer and staff, once what is
-    missing is issued; nothing for anyone else (a member, the headliner of a support act)."""
-    from payments.selectors import may_see_money
-
-    from ..services.invoices import paper_catch_up
-
-    if not may_see_money(booking, user):
-        return []
-    paper_catch_up(booking=booking)
-    return booking_invoices(booking=booking)

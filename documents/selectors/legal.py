@@ -46,4 +46,21 @@ def party_of_venue(venue: Venue) -> dict:
 
 def party_of_user(user: User) -> dict:
     details = LegalDetails.objects.filter(user_id=user.pk).first()
-    return _details(details, name=user.get_full_name() or str(user), email=user.email)
+    return _details(details, name=user.name, email=user.email)
+
+
+# ---- The legal details pages
+
+
+def legal_details_of(*, band: Band | None = None, venue: Venue | None = None, user: User | None = None):
+    """The saved legal details of one band, venue or person, or None."""
+    owner = {"band": band} if band is not None else {"venue": venue} if venue is not None else {"user": user}
+    return LegalDetails.objects.filter(**owner).first()
+
+
+def band_by_slug(slug: str) -> Band | None:
+    return Band.objects.filter(slug=slug).first()
+
+
+def venue_by_slug(slug: str) -> Venue | None:
+    return Venue.objects.filter(slug=slug).first()

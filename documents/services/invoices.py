@@ -27,18 +27,21 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
 
 from accounts.models import User
+from accounts.queue import task_queue
 from accounts.services import language_for
 from accounts.site import site_url
 from bands.models import Band, Membership
 from bookings.models import Booking
 from payments.models import Payment, Refund
-from payments.selectors import fee_minor_of, payer_side
+from payments.selectors import fee_minor_of, may_see_money, payer_side
 from venues.models import VenueStaff
 
 from ..models import Invoice, InvoiceSeries, RenderedPdf
 from ..pdf import pdf_render
+from ..selectors.invoices import booking_invoices, bookings_q, invoice_pdf_context
 from ..selectors.legal import party_of_band, party_of_user, party_of_venue
 
 logger = logging.getLogger(__name__)
@@ -451,8 +454,6 @@ def paper_catch_up_for(*, user: User, limit: int = 50) -> dict[str, int]:
     every booking: for them the paper round does it."""
     if user.is_staff:
         return {"invoices": 0, "receipts": 0, "credit_notes": 0}
-    from ..selectors.invoices import bookings_q
-
     return _issue_missing(scope=lambda prefix: bookings_q(user, prefix), limit=limit)
 
 
@@ -484,8 +485,6 @@ def paper_round(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str
 
 def invoice_pdf(*, invoice: Invoice) -> RenderedPdf:
     """The document's PDF in the active language (kept by its content: rendered once)."""
-    from ..selectors.invoices import invoice_pdf_context
-
     return pdf_render("documents/pdf/invoice.html", invoice_pdf_context(invoice))
 
 
@@ -572,11 +571,25 @@ def invoice_send(*, invoice_id: int, now: dt.datetime | None = None) -> bool:
     return True
 
 
+INVOICE_SEND_TASK = "documents.tasks.invoice_send_task"
+
+
 def invoice_send_queue(*, invoice_id: int) -> None:
     """Hand the email to the worker; a broker that is down leaves it to the paper round."""
-    from ..tasks import invoice_send_task
-
     try:
-        invoice_send_task.delay(invoice_id=invoice_id)
-    except Exception:
-        logger.warning("Could not queue the email of invoice %s; the paper round will", invoice_id, exc_info=True)
+        task_queue(INVOICE_SEND_TASK, invoice_id=invoice_id)
+    except OperationalError:
+        logger.warning("Broker unreachable; invoice %s is emailed by the next paper round", invoice_id)
+
+
+# ---- The booking page's paper card ------------------------------------------------------------------
+
+
+def paper_card_invoices(*, booking: Booking, user: User) -> list[Invoice]:
+    """The paper card's documents, once what the booking is missing is issued (reading its paper is one
+    of the catch-ups): for the band's leaders and admins, the payer and staff; nothing for anyone else
+    (a member, the headliner of a support act)."""
+    if not may_see_money(booking, user):
+        return []
+    paper_catch_up(booking=booking)
+    return booking_invoices(booking=booking)

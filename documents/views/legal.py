@@ -5,17 +5,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.htmx import HtmxHttpRequest
-from bands.models import Band
-from venues.models import Venue
 
 from ..forms.legal import LegalDetailsForm
 from ..models import LegalDetails
+from ..selectors.legal import band_by_slug, legal_details_of, venue_by_slug
 from ..services.legal import legal_details_set, may_edit_legal
 
 
@@ -37,7 +36,7 @@ def _initial(details: LegalDetails | None, fallback: dict) -> dict:
 def _legal_page(request: HtmxHttpRequest, *, owner: dict, title: str, fallback: dict, back: str) -> HttpResponse:
     """The form for one owner's details (owner: {"band": b} / {"venue": v} / {"user": u}); saved on POST."""
     issuer = "band" in owner
-    details = LegalDetails.objects.filter(**owner).first()
+    details = legal_details_of(**owner)
     form = LegalDetailsForm(request.POST or None, issuer=issuer, initial=_initial(details, fallback))
     status = 200
     if request.method == "POST":
@@ -59,8 +58,8 @@ def _legal_page(request: HtmxHttpRequest, *, owner: dict, title: str, fallback: 
 @login_required
 @require_http_methods(["GET", "POST"])
 def band_legal(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    band = get_object_or_404(Band, slug=slug)
-    if not may_edit_legal(by=request.user, band=band):
+    band = band_by_slug(slug)
+    if band is None or not may_edit_legal(by=request.user, band=band):
         raise Http404("No such page.")
     place = ", ".join(part for part in (band.city, band.region) if part)
     fallback = {"legal_name": band.name, "address": place}
@@ -73,8 +72,8 @@ def band_legal(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def venue_legal(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    venue = get_object_or_404(Venue, slug=slug)
-    if not may_edit_legal(by=request.user, venue=venue):
+    venue = venue_by_slug(slug)
+    if venue is None or not may_edit_legal(by=request.user, venue=venue):
         raise Http404("No such page.")
     address = ", ".join(part for part in (venue.address, venue.postcode, venue.city) if part)
     fallback = {"legal_name": venue.name, "address": address}
