@@ -44,6 +44,7 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind("booking_payment", _("A booking is paid, a payment fails or money is refunded"), BOOKINGS),
         NotificationKind("booking_rescheduled", _("A proposal of new times is accepted or declined"), BOOKINGS),
         NotificationKind("booking_file", _("A file is shared on a booking"), BOOKINGS, True),
+        NotificationKind("booking_contract", _("A contract is ready to sign, signed, sealed or void"), BOOKINGS),
         NotificationKind("gig_reminder", _("Reminder two days before a gig"), BOOKINGS),
         NotificationKind("gig_advanced", _("Every item of a gig's day sheet is confirmed"), BOOKINGS, True),
         NotificationKind("review_request", _("How was the gig? A gig to review"), REVIEWS),

@@ -16,7 +16,7 @@ from bookings.models import Booking
 from bookings.selectors.bookings import booking_for_viewer, standing_in
 from venues.models import Venue
 
-from ..models import Contract, ContractSignature, ContractTemplate
+from ..models import Contract, ContractSignature, ContractTemplate, RenderedPdf
 
 Side = ContractSignature.Side
 
@@ -351,3 +351,8 @@ def contract_by_final_sha256(digest: str) -> Contract | None:
         .prefetch_related("signatures")
         .first()
     )
+
+
+def pdf_bytes(pk: int) -> bytes:
+    """A kept PDF's bytes (a contract's page reads its PDF rows without them)."""
+    return bytes(RenderedPdf.objects.values_list("data", flat=True).get(pk=pk))

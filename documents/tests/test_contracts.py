@@ -277,3 +277,15 @@ def test_the_deploy_check_warns_without_a_seal_certificate(tmp_path):
 
 def test_default_clauses_are_paragraphs():
     assert default_clauses_text().count("\n\n") >= 5
+
+
+def test_the_seal_is_made_and_checked_inside_a_running_event_loop():
+    """pyHanko runs its own event loop; an async caller (or a Playwright test) already has one."""
+    import asyncio
+
+    from documents.pdf import html_to_pdf
+
+    async def inside() -> bool:
+        return seal.seal_check(seal.seal_pdf(html_to_pdf("<p>loop</p>"), reason="test")).valid
+
+    assert asyncio.run(inside())

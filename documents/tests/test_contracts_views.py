@@ -325,3 +325,12 @@ def test_the_contract_page_and_pdf_take_a_fixed_number_of_queries(client, world,
     with django_assert_max_num_queries(6):
         response = client.get(urls["signed"])
     assert hashlib.sha256(response.content).hexdigest() == Contract.objects.get(pk=world.contract.pk).final_sha256
+
+
+def test_the_manage_pages_link_to_the_templates(client, world):
+    as_user(client, world, "leader")
+    page = client.get(reverse("bands:manage", args=[world.band.slug]))
+    assert reverse("documents:contract_template_band", args=[world.band.slug]) in page.text
+    as_user(client, world, "owner")
+    page = client.get(reverse("venues:manage", args=[world.venue.slug]))
+    assert reverse("documents:contract_template_venue", args=[world.venue.slug]) in page.text

@@ -157,7 +157,7 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
 def contract_pdf(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The PDF to sign (the draft), byte for byte what the signatures' SHA-256 names."""
     contract = _contract(request, uid)
-    data = type(contract.draft).objects.values_list("data", flat=True).get(pk=contract.draft_id)
+    data = selectors.pdf_bytes(contract.draft_id)
     return _pdf(data, f"contract-{contract.uid}-v{contract.version}.pdf")
 
 
@@ -168,7 +168,7 @@ def contract_signed_pdf(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     contract = _contract(request, uid)
     if not contract.final_id:
         raise Http404("Not sealed yet.")
-    data = type(contract.draft).objects.values_list("data", flat=True).get(pk=contract.final_id)
+    data = selectors.pdf_bytes(contract.final_id)
     return _pdf(data, f"contract-{contract.uid}-v{contract.version}-signed.pdf")
 
 
