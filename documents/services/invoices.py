@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, Subquery, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
@@ -238,47 +238,104 @@ def _invoiceable(booking: Booking) -> bool:
     return Payment.objects.filter(booking=booking, status=Payment.Status.SUCCEEDED).exists()
 
 
+def _invoice_fields(booking: Booking) -> dict | None:
+    """The columns of the booking's invoice as things stand now, or None when there is nothing to invoice."""
+    if not _invoiceable(booking):
+        return None
+    issuer = party_of_band(booking.band)
+    recipient, person = payer_of(booking)
+    rate = 0 if issuer["reverse_charge"] else issuer["vat_rate_bp"]
+    total = fee_minor_of(booking)
+    net, vat = vat_split(total, rate)
+    return {
+        "booking": booking,
+        "recipient": person,
+        "content": {
+            "issuer": issuer,
+            "recipient": recipient,
+            "booking": _booking_facts(booking),
+            "lines": [{"what": "fee", "amount_minor": net}],
+            "notes": [issuer["invoice_note"]] if issuer["invoice_note"] else [],
+        },
+        "currency": booking.currency,
+        "net_minor": net,
+        "vat_minor": vat,
+        "total_minor": total,
+        "vat_rate_bp": rate,
+        "reverse_charge": issuer["reverse_charge"],
+        "issued_at": timezone.now(),
+    }
+
+
+def _booking_for_paper(booking: Booking) -> Booking:
+    return Booking.objects.select_related("band", "venue", "client", "agreed_quote").get(pk=booking.pk)
+
+
 def invoice_issue(*, booking: Booking) -> Invoice | None:
     """The band's invoice for the booking's fee, issued once: the agreed fee (the total the payer pays)
     in the band's name to the payer, VAT split from it at the band's rate (none, with the note, under a
     reverse charge). None when there is nothing to invoice (no payer, no fee, not booked). Idempotent:
     a second call returns the invoice already issued."""
-    booking = Booking.objects.select_related("band", "venue", "client", "agreed_quote").get(pk=booking.pk)
-
-    def fields() -> dict | None:
-        if not _invoiceable(booking):
-            return None
-        issuer = party_of_band(booking.band)
-        recipient, person = payer_of(booking)
-        rate = 0 if issuer["reverse_charge"] else issuer["vat_rate_bp"]
-        total = fee_minor_of(booking)
-        net, vat = vat_split(total, rate)
-        return {
-            "booking": booking,
-            "recipient": person,
-            "content": {
-                "issuer": issuer,
-                "recipient": recipient,
-                "booking": _booking_facts(booking),
-                "lines": [{"what": "fee", "amount_minor": net}],
-                "notes": [issuer["invoice_note"]] if issuer["invoice_note"] else [],
-            },
-            "currency": booking.currency,
-            "net_minor": net,
-            "vat_minor": vat,
-            "total_minor": total,
-            "vat_rate_bp": rate,
-            "reverse_charge": issuer["reverse_charge"],
-            "issued_at": timezone.now(),
-        }
-
+    booking = _booking_for_paper(booking)
     return _issue(
         issuer_key=band_key(booking.band_id),
         kind=Kind.INVOICE,
         band=booking.band,
         existing=lambda: current_invoice(booking),
-        fields=fields,
+        fields=lambda: _invoice_fields(booking),
     )
+
+
+def invoice_reissue(*, booking: Booking) -> tuple[Invoice, Invoice] | None:
+    """When the fee changed after the booking was invoiced (new terms agreed), a credit note cancelling
+    the invoice as a whole and a new invoice for the fee now, in one transaction: (credit note, new
+    invoice). None when the invoice still holds (or there is none, or nothing to invoice now). Under
+    both series' locks (credit notes first, as credit_note_issue takes them after the invoice's alone),
+    so two catch-ups at once reissue once."""
+    booking = _booking_for_paper(booking)
+    key = band_key(booking.band_id)
+    credit_prefix = series_prefix(issuer_key=key, kind=Kind.CREDIT_NOTE, band=booking.band)
+    invoice_prefix = series_prefix(issuer_key=key, kind=Kind.INVOICE, band=booking.band)
+    with transaction.atomic():
+        invoice_series_lock(issuer_key=key, kind=Kind.CREDIT_NOTE, prefix=credit_prefix)
+        invoice_series_lock(issuer_key=key, kind=Kind.INVOICE, prefix=invoice_prefix)
+        old = current_invoice(booking)
+        values = _invoice_fields(booking)
+        if old is None or values is None or values["total_minor"] == old.total_minor:
+            return None
+        series, sequence, number = invoice_number_next(issuer_key=key, kind=Kind.CREDIT_NOTE, prefix=credit_prefix)
+        credit = Invoice.objects.create(
+            kind=Kind.CREDIT_NOTE,
+            series=series,
+            sequence=sequence,
+            number=number,
+            band=booking.band,
+            booking=booking,
+            corrects=old,
+            recipient=old.recipient,
+            content={
+                "issuer": old.content["issuer"],
+                "recipient": old.content["recipient"],
+                "booking": old.content["booking"],
+                "lines": [{"what": "replaced", "amount_minor": -old.net_minor}],
+                "notes": [],
+                "invoice_number": old.number,
+            },
+            currency=old.currency,
+            net_minor=-old.net_minor,
+            vat_minor=-old.vat_minor,
+            total_minor=-old.total_minor,
+            vat_rate_bp=old.vat_rate_bp,
+            reverse_charge=old.reverse_charge,
+            issued_at=timezone.now(),
+        )
+        series, sequence, number = invoice_number_next(issuer_key=key, kind=Kind.INVOICE, prefix=invoice_prefix)
+        new = Invoice.objects.create(
+            kind=Kind.INVOICE, series=series, sequence=sequence, number=number, band=booking.band, **values
+        )
+        transaction.on_commit(lambda: invoice_send_queue(invoice_id=credit.pk))
+        transaction.on_commit(lambda: invoice_send_queue(invoice_id=new.pk))
+    return credit, new
 
 
 def receipt_issue(*, payment: Payment) -> Invoice:
@@ -398,6 +455,27 @@ def _invoice_missing() -> Q:
     return ~Exists(Invoice.objects.filter(kind=Kind.INVOICE, booking=OuterRef("pk")))
 
 
+def _current_total() -> Subquery:
+    """The total of the booking's current invoice (none cancelled it as a whole)."""
+    cancelled = Invoice.objects.filter(corrects=OuterRef("pk"), kind=Kind.CREDIT_NOTE, refund__isnull=True)
+    current = Invoice.objects.filter(booking=OuterRef("pk"), kind=Kind.INVOICE).filter(~Exists(cancelled))
+    return Subquery(current.order_by("-sequence").values("total_minor")[:1])
+
+
+def _fee_now() -> Case:
+    """payments' fee_minor_of in SQL: the agreed terms' guarantee, else the booking's fee in minor units."""
+    return Case(
+        When(agreed_quote__isnull=True, then=F("fee") * 100),
+        default=F("agreed_quote__fee_minor"),
+        output_field=BigIntegerField(),
+    )
+
+
+def _fee_of(booking: Booking) -> int | None:
+    """The booking's fee in minor units as the database holds it now (not as the caller's copy does)."""
+    return Booking.objects.filter(pk=booking.pk).annotate(fee_now=_fee_now()).values_list("fee_now", flat=True).first()
+
+
 def _fee_q() -> Q:
     """A booking with a payer and a fee (its agreed terms' guarantee, else its own fee)."""
     payer = Q(client__isnull=False) | Q(venue__isnull=False)
@@ -406,15 +484,18 @@ def _fee_q() -> Q:
 
 
 def paper_catch_up(*, booking: Booking) -> list[Invoice]:
-    """Issue what one booking is missing: its invoice, its payments' receipts, its refunds' credit
-    notes. Three cheap reads when nothing is missing. Returns what it issued."""
+    """Issue what one booking is missing: its invoice (or, when its fee changed since, a credit note for
+    the old one and a new one), its payments' receipts, its refunds' credit notes. Three cheap reads
+    when nothing is missing. Returns what it issued."""
     issued: list[Invoice] = []
     paid = Payment.objects.filter(booking_id=booking.pk, status=Payment.Status.SUCCEEDED)
-    has_invoice = Invoice.objects.filter(booking_id=booking.pk, kind=Kind.INVOICE).exists()
-    if not has_invoice and (booking.status in INVOICED_STATUSES or paid.exists()):
+    current = current_invoice(booking)
+    if current is None and (booking.status in INVOICED_STATUSES or paid.exists()):
         invoice = invoice_issue(booking=booking)
         if invoice is not None:
             issued.append(invoice)
+    elif current is not None and booking.status in INVOICED_STATUSES and current.total_minor != _fee_of(booking):
+        issued.extend(invoice_reissue(booking=booking) or ())
     for payment in paid.filter(_receipt_missing()).order_by("pk"):
         issued.append(receipt_issue(payment=payment))
     refunds = Refund.objects.filter(payment__booking_id=booking.pk, status=Refund.Status.SUCCEEDED)
@@ -435,6 +516,17 @@ def _issue_missing(*, scope: Callable[[str], Q], limit: int) -> dict[str, int]:
     )
     for booking_id in list(bookings):
         if invoice_issue(booking=Booking(pk=booking_id)) is not None:
+            counts["invoices"] += 1
+    changed = (
+        Booking.objects.filter(_fee_q(), scope(""), status__in=INVOICED_STATUSES)
+        .annotate(invoiced=_current_total(), fee_now=_fee_now())
+        .filter(invoiced__isnull=False)
+        .exclude(invoiced=F("fee_now"))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for booking_id in list(changed):
+        if invoice_reissue(booking=Booking(pk=booking_id)) is not None:
             counts["invoices"] += 1
     payments = Payment.objects.filter(scope("booking__"), status=Payment.Status.SUCCEEDED, booking__isnull=False)
     for payment in list(payments.filter(_receipt_missing()).order_by("pk")[:limit]):

@@ -233,7 +233,8 @@ def test_the_round_issues_everything_missing_and_queues_nothing_twice(world, boo
     refunded(payment, 5000)
     counts = paper_round()
     assert (counts["invoices"], counts["receipts"], counts["credit_notes"]) == (1, 1, 1)
-    with django_assert_max_num_queries(4):
+    # bookings without an invoice, with a changed fee, payments and refunds without theirs; unsent emails
+    with django_assert_max_num_queries(5):
         assert paper_round() == {"invoices": 0, "receipts": 0, "credit_notes": 0, "emails": 0}
 
 
@@ -295,3 +296,37 @@ def pdf_text(invoice: Invoice) -> str:
 
     data = bytes(paper.invoice_pdf(invoice=invoice).data)
     return subprocess.run(["/usr/bin/pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+
+
+# ---- A fee changed after invoicing ----------------------------------------------------------------
+
+
+def test_a_changed_fee_cancels_the_invoice_with_a_credit_note_and_issues_a_new_one(world, booked):
+    from bookings.models import Quote
+
+    band_vat(world.band)
+    first = invoice_issue(booking=booked)
+    Quote.objects.filter(pk=booked.agreed_quote_id).update(fee_minor=95000)  # new terms agreed
+    booked.refresh_from_db()
+    issued = paper_catch_up(booking=booked)
+    credit, new = issued
+    assert credit.kind == Kind.CREDIT_NOTE and credit.corrects == first and credit.refund is None
+    assert (credit.total_minor, credit.net_minor, credit.vat_minor) == (-80000, -67227, -12773)
+    assert new.kind == Kind.INVOICE and new.total_minor == 95000 and new.sequence == first.sequence + 1
+    assert paper.current_invoice(booked) == new
+    assert paper_catch_up(booking=booked) == [] and paper_round()["invoices"] == 0
+    assert "Invoice cancelled: the agreed fee changed" in pdf_text(credit)
+    # A refund afterwards corrects the new invoice.
+    payment = pay_next(booked, by=world.client)
+    assert credit_note_issue(refund=refunded(payment, 1000)).corrects == new
+
+
+def test_the_round_finds_a_changed_fee_by_itself(world, booked):
+    from bookings.models import Quote
+
+    invoice_issue(booking=booked)
+    Quote.objects.filter(pk=booked.agreed_quote_id).update(fee_minor=70000)
+    assert paper_round()["invoices"] == 1
+    totals = list(Invoice.objects.order_by("kind", "sequence").values_list("kind", "total_minor"))
+    assert totals == [("credit", -80000), ("invoice", 80000), ("invoice", 70000)]
+    assert paper_round()["invoices"] == 0

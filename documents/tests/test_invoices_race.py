@@ -99,3 +99,33 @@ def test_two_catch_ups_at_once_issue_one_invoice():
     assert errors == []
     assert len(set(issued)) == 1 and Invoice.objects.filter(kind=Invoice.Kind.INVOICE).count() == 1
     assert InvoiceSeries.objects.get(issuer_key=f"band:{world.band.pk}", kind="invoice").last_number == 1
+
+
+def test_a_changed_fee_caught_up_at_once_is_reissued_once():
+    from bookings.models import Quote
+    from documents.services.invoices import paper_catch_up
+
+    world = money_world()
+    booked = agreed(world.request, band_side=world.leader, other_side=world.client)
+    invoice_issue(booking=booked)
+    Quote.objects.filter(pk=booked.agreed_quote_id).update(fee_minor=90000)
+    start = threading.Barrier(4)
+    errors = []
+
+    def catch_up():
+        try:
+            start.wait()
+            paper_catch_up(booking=booked)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=catch_up) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    kinds = sorted(Invoice.objects.values_list("kind", "total_minor"))
+    assert kinds == [("credit", -80000), ("invoice", 80000), ("invoice", 90000)]
