@@ -6,8 +6,10 @@ import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from accounts.models import Notification
+from accounts.tests.factories import UserFactory
 from bookings.models import Booking
 from bookings.services import workflow
 from bookings.services.workflow import BookingError, BookingPermissionError
@@ -196,3 +198,18 @@ def test_the_band_is_told_once_when_everything_is_advanced(world):
     # Marking an advanced item again tells nobody again.
     advance_item_set(booking=world.gig, item=ITEMS[0].value, by=world.owner, advanced=True)
     assert Notification.objects.filter(kind="gig_advanced").count() == 2
+
+
+def test_staff_read_the_marks_in_the_admin(client, world):
+    advance_item_set(booking=world.gig, item="doors", by=world.owner, advanced=True, note="19:30")
+    day_sheet_update(booking=world.gig, by=world.owner, venue_contact_name="Vera")
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    for name in ("admin:gigs_advanceitem_changelist", "admin:gigs_daysheet_changelist"):
+        response = client.get(reverse(name), {"q": "Night"})
+        assert response.status_code == 200
+    assert "19:30" in client.get(reverse("admin:gigs_advanceitem_changelist")).content.decode()
+    mark = AdvanceItem.objects.get()
+    assert client.get(reverse("admin:gigs_advanceitem_change", args=[mark.pk])).status_code == 200
+    assert client.post(reverse("admin:gigs_advanceitem_delete", args=[mark.pk]), {"post": "yes"}).status_code == 403
+    assert AdvanceItem.objects.exists()
