@@ -136,7 +136,12 @@ def seal_files() -> SealFiles:
     with _lock:
         if not (key.is_file() and cert.is_file()):
             logger.info("No seal certificate configured: making a development one in %s", directory)
-            certificate_make(directory=directory)
+            try:
+                certificate_make(directory=directory)
+            except OSError as exc:
+                raise SealError(
+                    f"No seal certificate is configured and none can be made in {directory}: {exc}"
+                ) from exc
     return SealFiles(key, cert, None)
 
 
@@ -151,7 +156,10 @@ def _signer():
         raise SealError(f"The seal's key or certificate cannot be read: {exc}") from exc
     signer = _signers.get(marks)
     if signer is None:
-        signer = signers.SimpleSigner.load(str(files.key), str(files.cert), key_passphrase=files.password)
+        try:
+            signer = signers.SimpleSigner.load(str(files.key), str(files.cert), key_passphrase=files.password)
+        except (OSError, ValueError) as exc:
+            raise SealError(f"The seal's key or certificate cannot be loaded: {exc}") from exc
         if signer is None:
             raise SealError("The seal's key or certificate cannot be loaded (a wrong password?).")
         _signers.clear()

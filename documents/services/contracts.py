@@ -356,11 +356,14 @@ def contract_final_pdf(contract: Contract) -> bytes:
 
 def _seal(contract: Contract, *, now: dt.datetime) -> None:
     """Both have signed: build the final PDF, seal it, keep it. Called under the contract's lock."""
-    joined = contract_final_pdf(contract)
-    sealed = seal.seal_pdf(
-        joined,
-        reason=gettext("Signed by both parties on StageSlot; sealed by the platform."),
-    )
+    try:
+        joined = contract_final_pdf(contract)
+        sealed = seal.seal_pdf(joined, reason=gettext("Signed by both parties on StageSlot; sealed by the platform."))
+    except seal.SealError as exc:
+        logger.exception("Contract %s cannot be sealed", contract.uid)
+        raise BookingConflict(
+            gettext("The contract cannot be sealed just now, so nothing was signed. Try again in a few minutes.")
+        ) from exc
     digest = hashlib.sha256(sealed).hexdigest()
     final = RenderedPdf.objects.create(source_sha256=digest, sha256=digest, data=sealed, size=len(sealed))
     contract.final = final

@@ -289,3 +289,18 @@ def test_the_seal_is_made_and_checked_inside_a_running_event_loop():
         return seal.seal_check(seal.seal_pdf(html_to_pdf("<p>loop</p>"), reason="test")).valid
 
     assert asyncio.run(inside())
+
+
+def test_a_seal_that_cannot_be_made_signs_nothing(world, tmp_path):
+    contract = services.contract_draw(booking=world.gig, by=world.leader)
+    sign(contract, world.owner, "venue")
+    before = counts()
+    missing = str(tmp_path / "missing.pem")
+    with (
+        override_settings(DOCUMENTS_SEAL_KEY_FILE=missing, DOCUMENTS_SEAL_CERT_FILE=missing),
+        pytest.raises(BookingConflict, match="cannot be sealed just now"),
+    ):
+        sign(contract, world.leader, "band")
+    assert counts() == before
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.PARTLY and not contract.final_id
