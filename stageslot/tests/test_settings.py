@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from documents.seal import certificate_make
+
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = {
     "DJANGO_SETTINGS_MODULE": "stageslot.settings.production",
@@ -45,13 +47,15 @@ def test_production_refuses_to_start_without(missing):
 
 
 @pytest.mark.slow
-def test_production_passes_check_deploy_without_warnings():
+def test_production_passes_check_deploy_without_warnings(tmp_path):
     stripe = {
         "STRIPE_SECRET_KEY": "sk_test_x",
         "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
         "STRIPE_WEBHOOK_SECRET": "whsec_x",
     }
-    result = run_check({**GOOD, **stripe}, "--deploy", "--fail-level", "WARNING")
+    sealed = certificate_make(directory=tmp_path)
+    seal = {"DOCUMENTS_SEAL_KEY_FILE": str(sealed.key), "DOCUMENTS_SEAL_CERT_FILE": str(sealed.cert)}
+    result = run_check({**GOOD, **stripe, **seal}, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
@@ -61,6 +65,18 @@ def test_production_without_stripe_keys_is_told_at_check_deploy():
     result = run_check(GOOD, "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
     assert "payments.W001" in result.stderr
+
+
+@pytest.mark.slow
+def test_production_without_a_seal_certificate_is_told_at_check_deploy():
+    stripe = {
+        "STRIPE_SECRET_KEY": "sk_test_x",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    }
+    result = run_check({**GOOD, **stripe}, "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "documents.W001" in result.stderr
 
 
 def setting_in(env: dict[str, str], name: str) -> subprocess.CompletedProcess:
