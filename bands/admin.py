@@ -15,7 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
-from import_export.admin import ExportMixin
+
+from accounts.admin_export import StaffExportMixin
 
 from .models import ApprovalStatus, Band, BandEmbed, BandPhoto, Genre, Membership
 from .resources import BandResource
@@ -317,7 +318,7 @@ class StatusActionsMixin:
 
 
 @admin.register(Band)
-class BandAdmin(ExportMixin, StatusActionsMixin, admin.ModelAdmin):
+class BandAdmin(StaffExportMixin, StatusActionsMixin, admin.ModelAdmin):
     resource_classes = [BandResource]
     set_status = staticmethod(band_set_status)
     places_match = staticmethod(bands_place_match)

@@ -16,7 +16,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin
+
+from accounts.admin_export import StaffExportMixin
 
 from .models import (
     Booking,
@@ -70,7 +71,7 @@ class BookingEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class BookingAdmin(StaffExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     resource_classes = [BookingResource]
     list_display = ("short_uid", "kind", "role", "status", "band", "where", "when", "sequence", "updated_at")
     list_filter = ("status", "kind", "role", "shortlisted")

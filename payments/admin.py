@@ -13,8 +13,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin
 
+from accounts.admin_export import StaffExportMixin
 from bookings.selectors.quotes import money_text
 from bookings.services.workflow import BookingError
 
@@ -87,7 +87,7 @@ class LedgerInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(StaffExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     resource_classes = [PaymentResource]
     list_display = (
         "short_uid",
@@ -227,7 +227,7 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(StaffExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The append-only ledger: read, filtered and searched; never added to, changed or deleted here."""
 
     resource_classes = [LedgerEntryResource]

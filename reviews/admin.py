@@ -9,8 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin
 
+from accounts.admin_export import StaffExportMixin
 from bands.admin import action_with_form
 
 from .models import ModerationLog, Review, ReviewReport
@@ -78,7 +78,7 @@ class LogInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(ExportMixin, admin.ModelAdmin):
+class ReviewAdmin(StaffExportMixin, admin.ModelAdmin):
     resource_classes = [ReviewResource]
     list_display = ["__str__", "band", "venue", "overall", "no_show", "published_at", "hidden_at", "open_reports"]
     list_filter = [ReportedFilter, "author_side", "subject_side", "no_show"]

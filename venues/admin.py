@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ExportMixin
 
+from accounts.admin_export import StaffExportMixin
 from bands.admin import PhotoInline, StatusActionsMixin, StatusWords
 from bands.selectors import count_of
 
@@ -101,7 +101,7 @@ class SlotStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Slot)
-class SlotAdmin(ExportMixin, admin.ModelAdmin):
+class SlotAdmin(StaffExportMixin, admin.ModelAdmin):
     """Watch the venues' slots. Times, places and the places taken change only through the venue's
     pages and the booking workflow (which keep bookings and counters in step), so they are read-only;
     a slot is cancelled by its venue, never deleted."""

@@ -107,3 +107,11 @@ def test_nothing_is_imported_through_the_admin(client, staff, world):
     response = client.post("/admin/bookings/booking/import/", {})
     assert response.status_code in {302, 404}  # the admin's "no such object", never an import
     assert Booking.objects.count() == before
+
+
+@pytest.mark.parametrize("model", EXPORTED)
+def test_a_filter_that_is_not_one_sends_staff_back_to_the_list(client, staff, world, model):
+    client.force_login(staff)
+    response = client.get(reverse(f"admin:{model}_export"), {"id__exact": "a\x00b", "o": "x"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse(f"admin:{model}_changelist") + "?e=1"
