@@ -266,7 +266,9 @@ def _export_queries(client, user, url) -> tuple[int, int]:
     return len(rows) - 1, len(queries)
 
 
+# A server-side cursor on PostgreSQL, fetchmany on SQLite: both stages run it.
 @pytest.mark.slow
+@pytest.mark.db_specific
 def test_five_thousand_bookings_stream_in_a_constant_number_of_queries(client, world):
     client.force_login(world.leader)
     url = reverse("documents:export_bookings")
@@ -292,6 +294,7 @@ def test_five_thousand_bookings_stream_in_a_constant_number_of_queries(client, w
     assert many_queries == few_queries <= 6  # session, user, roles (2), the rows: none per row
 
 
+@pytest.mark.db_specific
 def test_the_response_streams_and_reads_nothing_until_asked(client, world):
     client.force_login(world.leader)
     response = client.get(reverse("documents:export_bookings"))
@@ -301,3 +304,36 @@ def test_the_response_streams_and_reads_nothing_until_asked(client, world):
         first = next(pieces)
     assert first.startswith(BOM.encode()) and b"Booking" in first
     assert len(queries) == 0  # the header first; the rows' query runs when the next piece is asked for
+
+
+@pytest.mark.parametrize(
+    ("name", "who", "arg", "most"),
+    [
+        ("export_band_gigs", "leader", "band", 5),
+        ("export_band_payments", "leader", "band", 5),
+        ("export_band_ledger", "leader", "band", 5),
+        ("export_paid", "owner", None, 4),
+        ("export_venue_slots", "owner", "venue", 4),
+    ],
+)
+def test_each_export_reads_its_rows_in_one_query(client, world, django_assert_max_num_queries, name, who, arg, most):
+    # Session, user, the viewer's band or venue (and membership), then the rows, whatever their number.
+    client.force_login(getattr(world, who))
+    url = reverse(f"documents:{name}", args=[getattr(world, arg).slug] if arg else [])
+    with django_assert_max_num_queries(most):
+        assert len(rows_of(client.get(url))) >= 2
+
+
+def test_the_pages_link_to_their_exports_with_their_filters(client, world):
+    client.force_login(world.leader)
+    html = client.get(reverse("bookings:inbox"), {"tab": "upcoming", "page": "1"}).content.decode()
+    assert f"{reverse('documents:export_bookings')}?tab=upcoming&amp;show=" in html
+    html = client.get(reverse("payments:band_money", args=[world.band.slug])).content.decode()
+    for name in BAND_EXPORTS:
+        assert reverse(f"documents:{name}", args=[world.band.slug]) in html
+    html = client.get(reverse("bookings:band_share", args=[world.band.slug])).content.decode()
+    assert reverse("documents:band_availability_pdf", args=[world.band.slug]) in html
+    client.force_login(world.owner)
+    html = client.get(reverse("bookings:venue_slots", args=[world.venue.slug]), {"show": "open"}).content.decode()
+    assert f"{reverse('documents:export_venue_slots', args=[world.venue.slug])}?show=open" in html
+    assert reverse("documents:export_paid") in client.get(reverse("payments:paid")).content.decode()
