@@ -337,3 +337,12 @@ def test_the_pages_link_to_their_exports_with_their_filters(client, world):
     html = client.get(reverse("bookings:venue_slots", args=[world.venue.slug]), {"show": "open"}).content.decode()
     assert f"{reverse('documents:export_venue_slots', args=[world.venue.slug])}?show=open" in html
     assert reverse("documents:export_paid") in client.get(reverse("payments:paid")).content.decode()
+
+
+def test_members_and_clients_find_their_exports(client, world):
+    client.force_login(world.member)
+    html = client.get(reverse("bands:calendar", args=[world.band.slug])).content.decode()
+    assert reverse("documents:band_availability_pdf", args=[world.band.slug]) in html
+    client.force_login(world.client)
+    html = client.get(reverse("bookings:inbox"), {"show": "client"}).content.decode()
+    assert reverse("reviews:export_mine") in html
