@@ -181,6 +181,12 @@ class Contract(models.Model):
     content = models.JSONField(_("content"), default=dict)
     draft = models.ForeignKey(RenderedPdf, on_delete=models.PROTECT, related_name="+", verbose_name=_("PDF to sign"))
     draft_sha256 = models.CharField(_("SHA-256 of the PDF to sign"), max_length=64)
+    # What the contract depends on (the agreed terms, the times, the fee, the parties), hashed when it
+    # was drawn: a booking whose terms hash differently now has a void contract.
+    terms_sha256 = models.CharField(_("SHA-256 of the terms"), max_length=64, blank=True)
+    # The booking's sequence when it was drawn: the periodic sweep looks again only at contracts whose
+    # booking changed since.
+    booking_sequence = models.PositiveIntegerField(_("booking sequence when drawn"), default=0)
     final = models.ForeignKey(
         RenderedPdf,
         on_delete=models.PROTECT,
@@ -363,6 +369,10 @@ class Invoice(models.Model):
         RenderedPdf, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("PDF")
     )
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    # The worker sending it (claim, send, mark: at least once, one Message-ID), and its failed tries.
+    email_claimed_at = models.DateTimeField(_("email claimed at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("email tries"), default=0)
+    email_error = models.CharField(_("last email error"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("invoice")
@@ -387,7 +397,11 @@ class Invoice(models.Model):
                 violation_error_message=_("This refund has a credit note already."),
             ),
         ]
-        indexes = [models.Index(fields=["band", "-issued_at"], name="invoice_band_issued")]
+        indexes = [
+            models.Index(fields=["band", "-issued_at"], name="invoice_band_issued"),
+            # The paper round's sweep of documents still to email: few rows, if any.
+            models.Index(fields=["issued_at"], condition=Q(emailed_at__isnull=True), name="invoice_unsent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"

@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from .views import daysheets as daysheets
-from .views import exports, paper
+from .views import contracts, daysheets, exports, invoices, legal, paper
 
 app_name = "documents"
 
@@ -11,7 +10,20 @@ urlpatterns = [
     # The booking page's paper card
     path("bookings/<uuid:uid>/paper/", paper.booking_paper, name="booking_paper"),
     # Contracts: a booking's contract, signing, the PDFs, the verification page, a party's template
+    path("bookings/<uuid:uid>/contract/", contracts.booking_contract, name="booking_contract"),
+    path("contracts/verify/", contracts.contract_verify, name="contract_verify"),
+    path("contracts/<uuid:uid>/", contracts.contract_detail, name="contract"),
+    path("contracts/<uuid:uid>/sign/", contracts.contract_sign, name="contract_sign"),
+    path("contracts/<uuid:uid>/contract.pdf", contracts.contract_pdf, name="contract_pdf"),
+    path("contracts/<uuid:uid>/signed.pdf", contracts.contract_signed_pdf, name="contract_signed_pdf"),
+    path("contracts/template/bands/<slug:slug>/", contracts.band_contract_template, name="contract_template_band"),
+    path("contracts/template/venues/<slug:slug>/", contracts.venue_contract_template, name="contract_template_venue"),
     # Invoices, receipts and credit notes: a booking's, the "Invoices" page, a PDF, legal details
+    path("invoices/", invoices.invoice_list, name="invoices"),
+    path("invoices/<uuid:uid>.pdf", invoices.invoice_pdf_download, name="invoice_pdf"),
+    path("legal/bands/<slug:slug>/", legal.band_legal, name="legal_band"),
+    path("legal/venues/<slug:slug>/", legal.venue_legal, name="legal_venue"),
+    path("legal/me/", legal.my_legal, name="legal_me"),
     # Day sheets: a gig's page and PDF, advancing its items
     path("bookings/<uuid:uid>/day-sheet/", daysheets.day_sheet, name="day_sheet"),
     path("bookings/<uuid:uid>/day-sheet.pdf", daysheets.day_sheet_pdf, name="day_sheet_pdf"),

@@ -220,6 +220,11 @@ NOTIFICATION_REQUEUE_EVERY = env.float("STAGESLOT_NOTIFICATION_REQUEUE_EVERY", d
 NOTIFICATION_EMAIL_CLAIM = env.int("STAGESLOT_NOTIFICATION_EMAIL_CLAIM", default=300)
 # Periodic work, run by one `celery -A stageslot beat` process.
 CELERY_BEAT_SCHEDULE: dict = {
+    # Invoices, receipts and credit notes still missing are issued and their unsent emails queued.
+    "documents-paper-round": {
+        "task": "documents.tasks.paper_round_task",
+        "schedule": 60.0,
+    },
     "availability-horizon-extend": {
         "task": "availability.tasks.horizon_extend_task",
         "schedule": crontab(hour=3, minute=15),
@@ -280,6 +285,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "payments-money-round": {
         "task": "payments.tasks.money_round_task",
         "schedule": crontab(minute="*/5"),
+    },
+    # Live contracts whose booking changed since they were drawn are checked, the stale ones voided.
+    "documents-contracts-round": {
+        "task": "documents.tasks.contracts_round_task",
+        "schedule": crontab(minute="*/10"),
     },
     "bookings-quotes-lapse": {
         "task": "bookings.tasks.quotes_lapse_task",
@@ -377,6 +387,8 @@ STAGESLOT_RATE_LIMITS = {
     "invite": "30/h",
     "webhook": "20/h",
     "report": "20/h",
+    # The public contract verification page: uploads per address.
+    "contract_verify": "30/h",
     # The JSON API: calls per personal access token, and per address (anonymous reads included).
     "api_token": env("STAGESLOT_API_RATE_PER_TOKEN", default="600/m"),
     "api_ip": env("STAGESLOT_API_RATE_PER_IP", default="1200/m"),
@@ -414,6 +426,15 @@ PLATFORM_FEE_PERCENT = env.int("STAGESLOT_PLATFORM_FEE_PERCENT", default=15)
 DEPOSIT_HOLD_HOURS = env.int("STAGESLOT_DEPOSIT_HOLD_HOURS", default=48)
 # An instant booking's checkout (the client at the pay page, nothing held yet) ends unpaid after this.
 CHECKOUT_MINUTES = env.int("STAGESLOT_CHECKOUT_MINUTES", default=30)
+
+# --- Documents (docs/decisions/0036-paper.md) --------------------------------------------
+# The platform's seal on signed contracts (PEM key and certificate). Unset: a development key and
+# self-signed certificate are made under BASE_DIR/.cache/seal/ on first use (`manage.py
+# make_seal_certificate` writes them too); a production site without them gets the deploy warning
+# documents.W001.
+DOCUMENTS_SEAL_KEY_FILE = env("DOCUMENTS_SEAL_KEY_FILE", default="")
+DOCUMENTS_SEAL_CERT_FILE = env("DOCUMENTS_SEAL_CERT_FILE", default="")
+DOCUMENTS_SEAL_KEY_PASSWORD = env("DOCUMENTS_SEAL_KEY_PASSWORD", default="")
 
 # --- Email -------------------------------------------------------------------
 # EMAIL_URL=smtp+tls://user:pass@host:587 for real mail; unset prints to the console.
