@@ -11,7 +11,8 @@ and three files shared. Through Django's test client:
    server time and the queries per request. Budget: p95 under 150 ms, at most 11 queries.
 2. toggle: POST an item advanced and open again (htmx) --runs times: p50/p95. Budget: p95 under 150 ms.
 3. pdf: after one warm-up render (WeasyPrint loads its fonts once per process), the PDF rendered with
-   fresh content (a detail changes each time, so nothing is served from the kept bytes) --runs / 4 times, then served again from the kept bytes --runs times: p50/p95.
+   fresh content (a detail changes each time, so nothing is served from the kept bytes) --runs / 4
+   times, then served again from the kept bytes --runs times: p50/p95.
    Budget: fresh p95 under 800 ms, kept p95 under 50 ms.
 Exits with 1 when a budget is missed.
 """

@@ -14,8 +14,11 @@ from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto,
 from stageslot.demo_availability import seed_availability
 from stageslot.demo_bookings import seed_bookings
 from stageslot.demo_client import seed_client_journey
+from stageslot.demo_contracts import seed_contracts
 from stageslot.demo_conversations import seed_conversations
+from stageslot.demo_daysheets import seed_day_sheets
 from stageslot.demo_images import demo_picture
+from stageslot.demo_invoices import seed_invoices
 from stageslot.demo_payments import seed_payments
 from stageslot.demo_quotes import seed_quotes
 from stageslot.demo_reviews import seed_reviews
@@ -377,6 +380,10 @@ class Command(BaseCommand):
             seed_client_journey(now=timezone.now())
             seed_quotes(now=timezone.now())
             seed_payments(now=timezone.now())
+            # Paper: contracts on agreed terms, invoices for the money above, day sheets of booked gigs.
+            seed_contracts(now=timezone.now())
+            seed_invoices(now=timezone.now())
+            seed_day_sheets(now=timezone.now())
             seed_tour_venues(now=timezone.now(), picture=demo_picture)
         self._print_logins()
 
