@@ -7,14 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.urls import notification_patterns, token_patterns
 from bookings.api.core import not_found
 from bookings.api.urls import api
+from documents.api import router as documents_api
 from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
 from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
-# The payments and reviews apps sit above bookings, so their API routers are mounted here, beside
-# bookings.api's own.
+# The payments, documents and reviews apps sit above bookings, so their API routers are mounted here,
+# beside bookings.api's own.
 api.add_router("", payments_api)
+api.add_router("", documents_api)
 api.add_router("", reviews_api)
 
 admin.site.site_header = _("StageSlot staff")

@@ -26,6 +26,8 @@ from bookings.services.workflow import booking_accept, booking_apply
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from bookings.tests.journey import local
+from documents.services.contracts import contract_draw
+from documents.services.invoices import invoice_issue
 from payments.selectors import schedule_of
 from payments.services.checkout import checkout_start
 from payments.services.payments import payment_start
@@ -426,7 +428,33 @@ OPERATIONS = {
     ),
     "band_ledger": ("get", lambda w: "/api/v1/bands/alpha/ledger", None, "leader", "read", 403),
     "my_earnings": ("get", lambda w: "/api/v1/me/earnings", None, "leader", "read", None),
+    "booking_contract": (
+        "get", lambda w: f"/api/v1/bookings/{contracted(w).booking.uid}/contract", None, "leader", "read", 404,
+    ),
+    "booking_invoices": (
+        "get", lambda w: f"/api/v1/bookings/{w['booked'].uid}/invoices", None, "venue_owner", "read", 404,
+    ),
+    "invoice_pdf": ("get", lambda w: f"/api/v1/invoices/{invoiced(w).uid}/pdf", None, "venue_owner", "read", 404),
+    "day_sheet_get": ("get", lambda w: f"/api/v1/bookings/{w['booked'].uid}/day-sheet", None, "leader", "read", 404),
+    "day_sheet_advance": (
+        "post", lambda w: f"/api/v1/bookings/{w['booked'].uid}/day-sheet/items/parking", lambda w: {"advanced": True},
+        "venue_owner", "bookings", 404,
+    ),
 }  # fmt: skip
+
+
+def contracted(w: dict):
+    """The booked gig's contract, drawn only for the operations that read it (a PDF is rendered)."""
+    Booking.objects.filter(pk=w["booked"].pk).update(fee=500)
+    return contract_draw(booking=Booking.objects.get(pk=w["booked"].pk), by=w["leader"])
+
+
+def invoiced(w: dict):
+    """The booked gig's invoice in the band's name, issued only for the operation that reads it."""
+    Booking.objects.filter(pk=w["booked"].pk).update(fee=500)
+    return invoice_issue(booking=Booking.objects.get(pk=w["booked"].pk))
+
+
 # Operations that reach Stripe: their test talks to a real localstripe.
 NEEDS_STRIPE = {"payment_pay", "checkout_pay"}
 
