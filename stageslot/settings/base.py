@@ -435,6 +435,10 @@ CHECKOUT_MINUTES = env.int("STAGESLOT_CHECKOUT_MINUTES", default=30)
 DOCUMENTS_SEAL_KEY_FILE = env("DOCUMENTS_SEAL_KEY_FILE", default="")
 DOCUMENTS_SEAL_CERT_FILE = env("DOCUMENTS_SEAL_CERT_FILE", default="")
 DOCUMENTS_SEAL_KEY_PASSWORD = env("DOCUMENTS_SEAL_KEY_PASSWORD", default="")
+# Who issues StageSlot's own receipts (for card payments taken on a band's behalf).
+PAPER_PLATFORM_NAME = env("STAGESLOT_PAPER_NAME", default="StageSlot")
+PAPER_PLATFORM_ADDRESS = env("STAGESLOT_PAPER_ADDRESS", default="")
+PAPER_PLATFORM_TAX_NUMBER = env("STAGESLOT_PAPER_TAX_NUMBER", default="")
 
 # --- Email -------------------------------------------------------------------
 # EMAIL_URL=smtp+tls://user:pass@host:587 for real mail; unset prints to the console.
