@@ -54,7 +54,7 @@ def availability_pdf(*, band: Band, month_start: dt.date, today: dt.date, link: 
             "hours": PUBLIC_HOURS,
             "min_label": length_label(month.min_length),
             "time_zone": band.time_zone,
-            "as_of": date_format(today, "DATE_FORMAT"),
+            "as_of": date_format(today, "DAY_FORMAT"),
             "share_url": share_link_url(link) if link else "",
             "share_manage_path": reverse("bookings:band_share", args=[band.slug]),
         }

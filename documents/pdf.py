@@ -12,12 +12,14 @@ Stylesheets come from `static/` by their file path and images by `file://` (the 
 import hashlib
 import logging
 import time
+import zoneinfo
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from .models import RenderedPdf
 
@@ -82,10 +84,14 @@ def pdf_from_html(html: str) -> RenderedPdf:
         return RenderedPdf.objects.get(source_sha256=source)
 
 
-def pdf_render(template: str, context: dict) -> RenderedPdf:
+def pdf_render(template: str, context: dict, *, zone: zoneinfo.ZoneInfo | None = None) -> RenderedPdf:
     """Render a template to HTML and return its kept PDF. The context must be fully resolved (no
-    request: a PDF is the same for every reader, in the language active now)."""
-    return pdf_from_html(render_to_string(template, context))
+    request: a PDF is the same for every reader, in the language active now). With `zone`, the
+    template's dates and times are in that zone (the event's), whoever asks for the PDF."""
+    if zone is None:
+        return pdf_from_html(render_to_string(template, context))
+    with timezone.override(zone):
+        return pdf_from_html(render_to_string(template, context))
 
 
 def pdf_key(pdf: RenderedPdf) -> str:

@@ -105,6 +105,7 @@ def invoice_pdf_context(invoice: Invoice) -> dict:
     paid = content.get("paid") or {}
     method = paid.get("method", "")
     return {
+        "zone": zone,
         "invoice": invoice,
         "kind": invoice.kind,
         "title": invoice.get_kind_display(),

@@ -83,7 +83,7 @@ class SignIn:
 
 
 def _moment(moment: dt.datetime | None, zone) -> str:
-    return date_format(timezone.localtime(moment, zone), "DATETIME_FORMAT") if moment else ""
+    return date_format(timezone.localtime(moment, zone), "MOMENT_FORMAT") if moment else ""
 
 
 def _performance(booking: Booking) -> dict:
@@ -164,7 +164,7 @@ def contract_content(*, booking: Booking, uid: uuid.UUID, version: int, now: dt.
         "uid": str(uid),
         "version": version,
         "language": get_language() or settings.LANGUAGE_CODE,
-        "drawn_on": date_format(timezone.localtime(now, zone_of(booking)), "DATE_FORMAT"),
+        "drawn_on": date_format(timezone.localtime(now, zone_of(booking)), "DAY_FORMAT"),
         "booking": str(booking.uid),
         "band": {**party_of_band(booking.band), "name": booking.band.name, "side": Side.BAND},
         "other": {**other_party, "side": other, "label": str(SIDE_LABELS[other])},

@@ -577,7 +577,8 @@ def paper_round(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str
 
 def invoice_pdf(*, invoice: Invoice) -> RenderedPdf:
     """The document's PDF in the active language (kept by its content: rendered once)."""
-    return pdf_render("documents/pdf/invoice.html", invoice_pdf_context(invoice))
+    context = invoice_pdf_context(invoice)
+    return pdf_render("documents/pdf/invoice.html", context, zone=context["zone"])
 
 
 def invoice_message_id(invoice: Invoice) -> str:

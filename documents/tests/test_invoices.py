@@ -1,6 +1,8 @@
 """Invoices, receipts and credit notes: what is issued for a booking's fee, its payments and refunds, once
 each; numbers without a gap; the VAT maths in integers; the email with its PDF."""
 
+import shutil
+
 import pytest
 from django.core import mail
 from django.db import transaction
@@ -330,3 +332,20 @@ def test_the_round_finds_a_changed_fee_by_itself(world, booked):
     totals = list(Invoice.objects.order_by("kind", "sequence").values_list("kind", "total_minor"))
     assert totals == [("credit", -80000), ("invoice", 80000), ("invoice", 70000)]
     assert paper_round()["invoices"] == 0
+
+
+def test_the_pdf_gives_the_gigs_times_in_the_events_zone_whoever_asks(world, booked):
+    """The request is at 17:00–22:00 UTC, 18:00–23:00 in Berlin where it is played: a reader in New York
+    gets the same document, in Berlin's time."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    invoice = invoice_issue(booking=booked)
+    with timezone.override(zoneinfo.ZoneInfo("America/New_York")):
+        far = bytes(paper.invoice_pdf(invoice=invoice).data)
+    with timezone.override(zoneinfo.ZoneInfo("Europe/Berlin")):
+        near = bytes(paper.invoice_pdf(invoice=invoice).data)
+    assert far == near
+    if shutil.which("pdftotext"):
+        assert "18:00–23:00 (Europe/Berlin)" in pdf_text(invoice)
