@@ -46,7 +46,7 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind("booking_file", _("A file is shared on a booking"), BOOKINGS, True),
         NotificationKind("booking_contract", _("A contract is ready to sign, signed, sealed or void"), BOOKINGS),
         NotificationKind("gig_reminder", _("Reminder two days before a gig"), BOOKINGS),
-        NotificationKind("gig_advanced", _("Every item of a gig's day sheet is confirmed"), BOOKINGS, True),
+        NotificationKind("gig_advanced", _("Every item of a day sheet is confirmed"), BOOKINGS, True),
         NotificationKind("review_request", _("How was the gig? A gig to review"), REVIEWS),
         NotificationKind("review_reminder", _("A gig still to review, a week before reviews close"), REVIEWS),
         NotificationKind("review_written", _("The other side has reviewed your gig"), REVIEWS, True),

@@ -29,9 +29,20 @@ logger = logging.getLogger(__name__)
 PDF_STYLESHEET = "css/pdf.css"
 
 
+def weasyprint():
+    """WeasyPrint, imported on first use. Importing it turns Pillow's LOAD_TRUNCATED_IMAGES on for the
+    whole process, which would let a damaged upload through accounts.images' check: it is turned off
+    again here, on every use (our PDFs carry no damaged image)."""
+    import weasyprint as module
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return module
+
+
 def _fetcher(url: str, timeout: int = 10, ssl_context=None):
     """Only files of our own (file:// under the static directories); nothing from the network."""
-    from weasyprint import default_url_fetcher
+    default_url_fetcher = weasyprint().default_url_fetcher
 
     if not url.startswith("file://"):
         raise ValueError(f"PDF rendering fetches no {url.split(':', 1)[0]} URL")
@@ -52,7 +63,7 @@ def static_path(name: str) -> str:
 
 def html_to_pdf(html: str) -> bytes:
     """WeasyPrint's bytes for this HTML. Deterministic: the same HTML gives the same bytes."""
-    from weasyprint import CSS, HTML
+    CSS, HTML = weasyprint().CSS, weasyprint().HTML
 
     stylesheet = CSS(filename=finders.find(PDF_STYLESHEET), url_fetcher=_fetcher)
     document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_fetcher)

@@ -41,7 +41,7 @@ def _sign(contract: Contract, side: str, *, password: str, now: dt.datetime) -> 
     booking = contract.booking
     person = _signer(booking, side)
     if person is None:
-        raise BookingError(f"nobody signs for the {side}")
+        raise BookingError(gettext("Nobody signs for this side of the gig."))
     given = services.SignIn(
         side=side,
         full_name=person.name,
@@ -56,13 +56,10 @@ def _sign(contract: Contract, side: str, *, password: str, now: dt.datetime) -> 
     )
 
 
-def seed_contracts(*, now: dt.datetime, password: str | None = None) -> None:
+def seed_contracts(*, now: dt.datetime, password: str) -> None:
+    """`password`: the demo accounts' own, which signing asks for again."""
     if Contract.objects.exists():
         return
-    if password is None:
-        from stageslot.management.commands.seed_demo import DEMO_PASSWORD
-
-        password = DEMO_PASSWORD
     since = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
     plans = ["sealed", "waiting for the band", "void"]
     for booking in _candidates(now):

@@ -35,7 +35,7 @@ from venues.models import Venue
 
 from .. import seal
 from ..models import Contract, ContractSignature, ContractTemplate, RenderedPdf
-from ..pdf import PDF_STYLESHEET, _fetcher, pdf_from_html
+from ..pdf import PDF_STYLESHEET, _fetcher, pdf_from_html, weasyprint
 from ..selectors.contracts import (
     Side,
     booking_terms_sha256,
@@ -343,7 +343,7 @@ def contract_signature_page_html(contract: Contract) -> str:
 
 def contract_final_pdf(contract: Contract) -> bytes:
     """The draft's pages and the signature page as one PDF (not yet sealed)."""
-    from weasyprint import CSS, HTML
+    CSS, HTML = weasyprint().CSS, weasyprint().HTML
 
     stylesheet = CSS(filename=finders.find(PDF_STYLESHEET), url_fetcher=_fetcher)
     documents = [

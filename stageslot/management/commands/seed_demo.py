@@ -381,7 +381,7 @@ class Command(BaseCommand):
             seed_quotes(now=timezone.now())
             seed_payments(now=timezone.now())
             # Paper: contracts on agreed terms, invoices for the money above, day sheets of booked gigs.
-            seed_contracts(now=timezone.now())
+            seed_contracts(now=timezone.now(), password=DEMO_PASSWORD)
             seed_invoices(now=timezone.now())
             seed_day_sheets(now=timezone.now())
             seed_tour_venues(now=timezone.now(), picture=demo_picture)
