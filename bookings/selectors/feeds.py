@@ -4,6 +4,7 @@ each feed shows (see bookings.services.feeds for the kinds of feed and who holds
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -293,7 +294,7 @@ GIG_FIELDS = (
     "slot__place_name", "slot__place_address", "slot__place_city", "slot__place_venue__name",
     "slot__place_venue__address", "slot__place_venue__postcode", "slot__place_venue__city",
 )  # fmt: skip
-ACT_FIELDS = ("slot_id", "band__name", "role", "status", "sequence", "updated_at", "status_changed_at")
+ACT_FIELDS = ("slot_id", "uid", "band__name", "role", "status", "sequence", "updated_at", "status_changed_at")
 
 
 def _acts_by_slot(slot_ids, statuses) -> dict[int, list[dict]]:
@@ -451,6 +452,8 @@ def venue_feed_events(*, venue: Venue, now: dt.datetime, include_pending: bool =
     fields = ("pk", "title", "stage__name", "starts_at", "ends_at", "sequence", "updated_at", "cancelled_at")
     # The slot page's address without a reverse() per slot: /venues/<slug>/manage/slots/<pk>/.
     slots_url = _site() + reverse("bookings:venue_slots", args=[venue.slug])
+    # Each booked act's day sheet (documents' page, linked by name): /documents/bookings/<uid>/day-sheet/.
+    sheet_url = _site() + reverse("documents:day_sheet", args=[_NO_UID])
     place = _place(venue.name, venue.address, venue.postcode, venue.city)
     events = []
     for slot in slots.order_by("starts_at", "pk").values(*fields):
@@ -473,7 +476,8 @@ def venue_feed_events(*, venue: Venue, now: dt.datetime, include_pending: bool =
             continue
         url = f"{slots_url}{slot['pk']}/"
         counted = [b for b in rows if b["status"] in COUNTED]
-        events.append(_slot_event(venue, slot, status, shown, pending, counted, url=url, place=place))
+        sheets = [(b["band__name"], sheet_url.replace(str(_NO_UID), str(b["uid"]))) for b in played]
+        events.append(_slot_event(venue, slot, status, shown, pending, counted, url=url, place=place, sheets=sheets))
     return events
 
 
@@ -487,6 +491,7 @@ def _slot_event(
     *,
     url: str,
     place: str,
+    sheets: Sequence[tuple[str, str]] = (),
 ) -> FeedEvent:
     names = " + ".join(b["band__name"] for b in (shown or pending))
     summary = f"{slot['title']}: {names}" if slot["title"] else names
@@ -502,6 +507,8 @@ def _slot_event(
     elif status == "TENTATIVE":
         lines += ["", "No act is confirmed yet."]
     lines += ["", f"Manage: {url}"]
+    if status == "CONFIRMED" and sheets:
+        lines += ["Day sheets:", *(f"{name}: {sheet}" for name, sheet in sheets)]
     changes = [slot["updated_at"], slot["cancelled_at"], *(_changed(b) for b in (*counted, *pending))]
     return FeedEvent(
         uid=f"slot-{slot['pk']}@stageslot",

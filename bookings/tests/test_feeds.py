@@ -285,6 +285,12 @@ def test_venue_feed_has_one_event_per_slot_with_the_lineup(client, w):
     assert event["dtstamp"] == event["last_modified"] == slot_changed.replace(microsecond=0)
     assert event["url"] == f"{SITE}/venues/kellerbar/manage/slots/{w.slot.pk}/"
     assert str(Calendar.from_ical(get_feed(client, feed).content)["X-WR-CALNAME"]) == "Kellerbar – shows (StageSlot)"
+    # Each booked act's day sheet, for the venue's staff to advance from their calendar.
+    assert (
+        "Day sheets:\n"
+        f"The Night Owls: {SITE}/documents/bookings/{w.gig.uid}/day-sheet/\n"
+        f"Static Bloom: {SITE}/documents/bookings/{w.opener.uid}/day-sheet/"
+    ) in event["description"]
 
 
 def test_venue_feed_slot_sequence_grows_on_every_change_and_cancellation_is_kept_30_days(client, w):
