@@ -29,6 +29,9 @@ urlpatterns = [
     path("bookings/<uuid:uid>/day-sheet.pdf", daysheets.day_sheet_pdf, name="day_sheet_pdf"),
     path("bookings/<uuid:uid>/day-sheet/edit/", daysheets.day_sheet_edit, name="day_sheet_edit"),
     path("bookings/<uuid:uid>/day-sheet/advance/", daysheets.day_sheet_advance, name="day_sheet_advance"),
+    path(
+        "bookings/<uuid:uid>/day-sheet/band-contact/", daysheets.day_sheet_band_contact, name="day_sheet_band_contact"
+    ),
     # Exports: CSV per role with the page's filters, a band's month of availability as a PDF
     path("exports/bookings.csv", exports.bookings_csv, name="export_bookings"),
     path("exports/paid.csv", exports.paid_csv, name="export_paid"),

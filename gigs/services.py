@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import WHEN, lazy_text, notifications_create
 from bookings.models import Booking
-from bookings.selectors.bookings import band_players
+from bookings.selectors.bookings import band_players, manages_band_of
 from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
 from .models import AdvanceItem, DaySheet
@@ -114,6 +114,33 @@ def day_sheet_update(*, booking: Booking, by: User, now: dt.datetime | None = No
             raise ValidationError(errors)
         for name, value in fields.items():
             setattr(sheet, name, value if value is not None or name in TIME_FIELDS else "")
+        sheet.updated_by = by
+        sheet.full_clean(exclude=["booking", "updated_by"])
+        sheet.save()
+    return sheet
+
+
+BAND_CONTACT_FIELDS = ("band_contact_name", "band_contact_phone", "band_contact_email")
+
+
+def day_sheet_band_contact_set(
+    *, booking: Booking, by: User, name: str, phone: str, email: str, now: dt.datetime | None = None
+) -> DaySheet:
+    """The band's leaders and admins write who to call on their side on the day (the rest of the sheet
+    is the venue's, the client's or the host's to write). Raises BookingPermissionError for anyone else,
+    BookingError when the gig is not booked or is over, ValidationError (by field) for a bad email or a
+    value too long. Nothing is written on a refusal."""
+    now = now or timezone.now()
+    if not manages_band_of(booking, by):
+        raise BookingPermissionError(_("Only the band's leaders and admins write the band's contact."))
+    if booking.status not in (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS):
+        raise BookingError(_("This gig is not booked, so its day sheet cannot change."))
+    if not is_editable(booking, now=now):
+        raise BookingError(_("This gig is over, so its day sheet stays as it was."))
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        sheet = DaySheet.objects.filter(booking_id=locked.pk).first() or DaySheet(booking=locked)
+        sheet.band_contact_name, sheet.band_contact_phone, sheet.band_contact_email = name, phone, email
         sheet.updated_by = by
         sheet.full_clean(exclude=["booking", "updated_by"])
         sheet.save()

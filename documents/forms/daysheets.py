@@ -141,3 +141,19 @@ class AdvanceForm(forms.Form):
         error_messages={"invalid_choice": _("Say whether the item is advanced or open.")},
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class BandContactForm(forms.ModelForm):
+    """The band's own contact on the day, written by its leaders."""
+
+    class Meta:
+        model = DaySheet
+        fields = ("band_contact_name", "band_contact_phone", "band_contact_email")
+        labels = {
+            "band_contact_name": _("Name"),
+            "band_contact_phone": _("Phone"),
+            "band_contact_email": _("Email"),
+        }
+        widgets = {
+            "band_contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }

@@ -337,3 +337,41 @@ def test_a_members_dashboard_links_each_booked_gig_to_its_sheet(client, world):
     html = as_user(client, world.member).get(reverse("dashboard")).content.decode()
     assert url("day_sheet", world.gig) in html
     assert url("day_sheet", world.pending) not in html
+
+
+# ---- The band's own contact --------------------------------------------------------------------------
+
+
+CONTACT = {
+    "band_contact_name": "Nina Night",
+    "band_contact_phone": "+49 170 1234567",
+    "band_contact_email": "nina@x.test",
+}
+
+
+def test_the_bands_leader_writes_the_bands_contact_and_the_venue_reads_it(client, world):
+    page = as_user(client, world.leader).get(url("day_sheet", world.gig)).content.decode()
+    assert 'id="ds-band-save"' in page and 'id="ds-save"' not in page
+    response = client.post(url("day_sheet_band_contact", world.gig), CONTACT)
+    assert response.status_code == 302
+    sheet = DaySheet.objects.get(booking=world.gig)
+    assert (sheet.band_contact_name, sheet.band_contact_email) == ("Nina Night", "nina@x.test")
+    assert sheet.updated_by == world.leader
+    assert "+49 170 1234567" in as_user(client, world.owner).get(url("day_sheet", world.gig)).content.decode()
+
+
+@pytest.mark.parametrize(("who", "status"), [("member", 403), ("owner", 403), ("other_leader", 404), (None, 302)])
+def test_nobody_else_writes_the_bands_contact(client, world, who, status):
+    user = getattr(world, who) if who else None
+    response = as_user(client, user).post(url("day_sheet_band_contact", world.gig), CONTACT)
+    assert response.status_code == status
+    assert not DaySheet.objects.exists()
+
+
+def test_a_bad_email_is_told_by_its_field_and_nothing_is_saved(client, world):
+    response = as_user(client, world.leader).post(
+        url("day_sheet_band_contact", world.gig), {**CONTACT, "band_contact_email": "not an email"}
+    )
+    assert response.status_code == 400
+    assert "Enter a valid email address." in response.content.decode()
+    assert not DaySheet.objects.exists()

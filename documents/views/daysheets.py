@@ -17,13 +17,14 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
 from accounts.timezones import when_text
 from bookings.models import Booking
+from bookings.selectors.bookings import manages_band_of
 from bookings.selectors.detail import booking_title
 from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 from gigs import services
 from gigs.models import AdvanceItem
 from gigs.selectors import day_sheet_of, day_sheet_page
 
-from ..forms.daysheets import AdvanceForm, DaySheetForm
+from ..forms.daysheets import AdvanceForm, BandContactForm, DaySheetForm
 from ..pdf import pdf_render
 from ..selectors.daysheets import day_sheet_booking_for_viewer
 
@@ -38,11 +39,17 @@ def _booking_or_404(request: HtmxHttpRequest, uid: UUID) -> Booking:
     return booking
 
 
-def _context(request: HtmxHttpRequest, booking: Booking, *, form=None, error: str = "", notice: str = "") -> dict:
+def _context(
+    request: HtmxHttpRequest, booking: Booking, *, form=None, band_form=None, error: str = "", notice: str = ""
+) -> dict:
     page = day_sheet_page(booking=booking, user=request.user, now=timezone.now())
     if form is None and page.runs_the_day and page.editable:
         form = DaySheetForm(instance=page.sheet or None, booking=booking, auto_id="ds_%s")
+    # The band's leaders write their own contact; the side that runs the day writes it in its form.
+    if band_form is None and not page.runs_the_day and page.editable and manages_band_of(booking, request.user):
+        band_form = BandContactForm(instance=page.sheet or None, auto_id="dsb_%s")
     return {
+        "band_form": band_form,
         "booking": booking,
         "title": booking_title(booking),
         "page": page,
@@ -132,3 +139,29 @@ def day_sheet_advance(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     else:
         notice = gettext("%(item)s: open again.") % {"item": label}
     return _done(request, booking, notice, partial="checklist")
+
+
+@login_required
+@require_POST
+def day_sheet_band_contact(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The band's leaders write who to call on their side on the day."""
+    booking = _booking_or_404(request, uid)
+    form = BandContactForm(request.POST, auto_id="dsb_%s")
+    if not form.is_valid():
+        return _render(request, booking, status=400, band_form=form, error=gettext("Check the contact: see below."))
+    try:
+        services.day_sheet_band_contact_set(
+            booking=booking,
+            by=request.user,
+            name=form.cleaned_data["band_contact_name"],
+            phone=form.cleaned_data["band_contact_phone"],
+            email=form.cleaned_data["band_contact_email"],
+        )
+    except ValidationError as exc:
+        for field, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+        return _render(request, booking, status=400, band_form=form, error=gettext("Check the contact: see below."))
+    except BookingError as exc:
+        return _refused(request, booking, exc, partial="sheet", band_form=form)
+    return _done(request, booking, gettext("Your contact is on the day sheet."), partial="sheet")
