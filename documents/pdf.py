@@ -9,6 +9,7 @@ Stylesheets come from `static/` by their file path and images by `file://` (the 
 `pdf_static`), so rendering never makes a network request; any other URL is refused by the fetcher.
 """
 
+import ctypes.util
 import hashlib
 import logging
 import time
@@ -38,6 +39,16 @@ def weasyprint():
 
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     return module
+
+
+def pdf_unavailable() -> str:
+    """Why this machine cannot make PDFs, or "" when it can: WeasyPrint loads Pango (Debian:
+    libpango-1.0-0 libpangoft2-1.0-0) when first imported. Asks the system's library index, which is
+    quicker than importing WeasyPrint (every manage.py command runs this through the checks)."""
+    missing = [name for name in ("pango-1.0", "pangoft2-1.0") if ctypes.util.find_library(name) is None]
+    if missing:
+        return "cannot find the libraries " + ", ".join(f"lib{name}" for name in missing)
+    return ""
 
 
 def _fetcher(url: str, timeout: int = 10, ssl_context=None):

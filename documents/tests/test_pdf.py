@@ -27,3 +27,18 @@ def test_a_damaged_upload_is_still_refused_after_a_pdf_was_rendered():
     with pytest.raises(ValidationError) as excinfo:
         image_clean(upload=SimpleUploadedFile("broken.png", good[: len(good) // 2]), rules=AVATAR_RULES)
     assert excinfo.value.code in {"damaged", "not_an_image"}
+
+
+def test_a_machine_without_pango_is_told_how_to_mend_it(monkeypatch):
+    from documents import checks, pdf
+
+    monkeypatch.setattr(pdf.ctypes.util, "find_library", lambda name: None if name == "pangoft2-1.0" else name)
+    (warning,) = checks.pdfs_can_be_made()
+    assert warning.id == "documents.W002"
+    assert "libpangoft2-1.0" in warning.msg and "apt-get install" in warning.hint
+
+
+def test_this_machine_makes_pdfs():
+    from documents import checks
+
+    assert checks.pdfs_can_be_made() == []
