@@ -132,6 +132,10 @@ class Notification(models.Model):
     # When a worker took the email to send it (SENDING): a claim older than NOTIFICATION_EMAIL_CLAIM
     # means that worker died, and the email is sent again (accounts.services.notification_email_send).
     email_claimed_at = models.DateTimeField(_("email claimed at"), null=True, blank=True)
+    # Web Push follows the email's "at once": "" (not pushed), pending (to push, or to try again), sent, failed.
+    push_state = models.CharField(_("push state"), max_length=8, blank=True, default="")
+    push_attempts = models.PositiveSmallIntegerField(_("push attempts"), default=0)
+    push_tried_at = models.DateTimeField(_("push tried at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -159,6 +163,29 @@ class Notification(models.Model):
             "recipient": self.recipient_id,
             "text": self.text[:40],
         }
+
+
+class PushSubscription(models.Model):
+    """One browser (device) of a person that receives Web Push notifications: the push service's address
+    for it and the keys the browser gave to encrypt for it (RFC 8291). The push service answering 404 or
+    410 means the browser dropped it: the row is then deleted."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    p256dh = models.CharField(_("browser key"), max_length=100)
+    auth = models.CharField(_("auth secret"), max_length=40)
+    label = models.CharField(_("device"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_success_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+        ordering = ["user", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.label or self.endpoint[:40]}"
 
 
 class NotificationPreference(models.Model):

@@ -19,7 +19,8 @@ class NotificationKind:
 
 BOOKINGS, REVIEWS, MESSAGES = _("Bookings"), _("Reviews"), _("Messages")
 BANDS_AND_VENUES, CALENDARS = _("Bands and venues"), _("Calendars")
-GROUPS = (BOOKINGS, REVIEWS, MESSAGES, BANDS_AND_VENUES, CALENDARS)
+LINE_UPS = _("Who plays")
+GROUPS = (BOOKINGS, LINE_UPS, REVIEWS, MESSAGES, BANDS_AND_VENUES, CALENDARS)
 
 KINDS: dict[str, NotificationKind] = {
     k.key: k
@@ -47,6 +48,15 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind("booking_contract", _("A contract is ready to sign, signed, sealed or void"), BOOKINGS),
         NotificationKind("gig_reminder", _("Reminder two days before a gig"), BOOKINGS),
         NotificationKind("gig_advanced", _("Every item of a day sheet is confirmed"), BOOKINGS, True),
+        NotificationKind("rsvp_asked", _("A new gig of your band: can you play?"), LINE_UPS),
+        NotificationKind("rsvp_reminder", _("A reminder to say whether you can play a gig"), LINE_UPS),
+        NotificationKind("rsvp_answered", _("A member says whether they can play (for leaders)"), LINE_UPS, True),
+        NotificationKind("rsvp_at_risk", _("A required member can't play a gig (for leaders)"), LINE_UPS),
+        NotificationKind("stand_in_asked", _("You are asked to stand in at a gig"), LINE_UPS),
+        NotificationKind(
+            "stand_in_filled", _("A stand-in takes a place, or a place you were asked for is filled"), LINE_UPS
+        ),
+        NotificationKind("set_list", _("The set list of a gig you play changes"), LINE_UPS, True),
         NotificationKind("review_request", _("How was the gig? A gig to review"), REVIEWS),
         NotificationKind("review_reminder", _("A gig still to review, a week before reviews close"), REVIEWS),
         NotificationKind("review_written", _("The other side has reviewed your gig"), REVIEWS, True),

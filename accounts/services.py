@@ -27,6 +27,7 @@ from accounts.site import site_url
 
 from .models import Notification, NotificationPreference, User
 from .notification_kinds import kind_of
+from .push import notification_pushes_enqueue
 from .queue import task_queue, task_run_here
 from .timezones import when_text
 
@@ -277,7 +278,8 @@ def notifications_create_many(*, items: Iterable[NotificationItem], actor: User 
     created = list(Notification.objects.filter(dedupe_key__in=[k for k in keys if k not in known]).order_by("pk"))
     ids = [n.pk for n in created if n.email_state == Notification.Email.PENDING]
     if ids:
-        transaction.on_commit(lambda: notification_emails_enqueue(ids))
+        # Pushed as the email goes: at once (accounts.push); one hand-off for both.
+        transaction.on_commit(lambda: (notification_pushes_enqueue(ids), notification_emails_enqueue(ids)))
     return created
 
 

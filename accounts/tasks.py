@@ -98,3 +98,20 @@ def notification_digest_task(self, *, user_id: int, at: str) -> int:
 def rate_counts_prune_task() -> int:
     """Delete the rate-limit counts of windows that have ended (only used without Redis)."""
     return rate_counts_prune()
+
+
+# ---- Web Push
+@shared_task
+def notification_push_task(*, notification_ids: list[int]) -> dict[str, int]:
+    """Push notifications to their recipients' devices (accounts.push: at least once, tagged by id)."""
+    from .push import notification_push_send
+
+    return notification_push_send(notification_ids=notification_ids)
+
+
+@shared_task
+def notification_pushes_requeue_task() -> int:
+    """Periodic: pushes left pending are handed to the worker again once their wait is over."""
+    from .push import notification_pushes_requeue
+
+    return notification_pushes_requeue()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import notifications, profile, tokens
+from .views import notifications, profile, push, tokens
 
 app_name = "accounts"
 
@@ -16,6 +16,9 @@ notification_patterns = [
     path("<int:pk>/open/", notifications.notification_open, name="open"),
     path("<int:pk>/read/", notifications.notification_read, name="read"),
     path("read-all/", notifications.notification_read_all, name="read_all"),
+    # Web Push on this device
+    path("push/subscribe/", push.push_subscribe, name="push_subscribe"),
+    path("push/unsubscribe/", push.push_unsubscribe, name="push_unsubscribe"),
     # HTMX
     path("bell/", notifications.bell, name="bell"),
 ]

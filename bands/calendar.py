@@ -204,20 +204,39 @@ class GreenZone:
         return [m for m in self.members if not m.required]
 
 
-def band_gigs_between(*, band: Band, start: dt.datetime, end: dt.datetime) -> list[engine.Interval]:
+def band_gigs_between(
+    *, band: Band, start: dt.datetime, end: dt.datetime, lineups: dict | None = None
+) -> list[engine.Interval]:
     """The band's booked gigs overlapping [start, end), each as its own times (not its load-in or
-    pack-down), from its gig blocks: one query."""
+    pack-down), from its gig blocks: one query. `lineups`, if given, is filled with each gig's line-up
+    summary by its times (who is in, for the band's members)."""
     rows = BandBlock.objects.filter(
         band=band, kind=BandBlock.Kind.GIG, gig_starts_at__lt=end, gig_ends_at__gt=start
-    ).values_list("gig_starts_at", "gig_ends_at")
-    return [(s.astimezone(dt.UTC), e.astimezone(dt.UTC)) for s, e in rows]
+    ).values_list("gig_starts_at", "gig_ends_at", "lineup")
+    gigs = []
+    for s, e, lineup in rows:
+        gig = (s.astimezone(dt.UTC), e.astimezone(dt.UTC))
+        gigs.append(gig)
+        if lineups is not None and lineup and lineup.get("of"):
+            lineups[gig] = lineup
+    return gigs
 
 
-def _gig_labels(gigs: Sequence[engine.Interval], tz: dt.tzinfo, day: dt.date) -> tuple[str, ...]:
-    return tuple(
-        pgettext("time range", "%(start)s–%(end)s") % {"start": _clock(s, tz, day), "end": _clock(e, tz, day)}
-        for s, e in gigs
-    )
+def _gig_labels(
+    gigs: Sequence[engine.Interval], tz: dt.tzinfo, day: dt.date, lineups: dict | None = None
+) -> tuple[str, ...]:
+    labels = []
+    for s, e in gigs:
+        label = pgettext("time range", "%(start)s–%(end)s") % {"start": _clock(s, tz, day), "end": _clock(e, tz, day)}
+        lineup = (lineups or {}).get((s, e))
+        if lineup:
+            # Translators: a gig's times and who is in, e.g. "21:00–23:00 (4 of 5 confirmed)".
+            who = gettext("%(in)s of %(of)s confirmed") % {"in": lineup.get("in", 0), "of": lineup["of"]}
+            if lineup.get("at_risk"):
+                who = gettext("%(who)s, at risk") % {"who": who}
+            label = f"{label} ({who})"
+        labels.append(label)
+    return tuple(labels)
 
 
 def _windows(
@@ -347,6 +366,7 @@ def band_green_zone(
     month: int | None = None,
     detail: bool = False,
     band: Band | None = None,
+    lineups: bool = False,
 ) -> GreenZone:
     """The band's days from `first_day` to `last_day` in `time_zone`: green when every needed member
     is free together for `min_length` starting in that day's gig hours, partial (with who is missing)
@@ -377,8 +397,11 @@ def band_green_zone(
             first_day - 2 * DAY, last_day + 2 * DAY, time_zone, day_start=day_start, day_end=day_end
         )
     gig_days: dict[dt.date, list[engine.Interval]] = {}
+    gig_lineups: dict = {}
     if band is not None:
-        gigs = band_gigs_between(band=band, start=range_start - MARGIN, end=range_end + MARGIN)
+        gigs = band_gigs_between(
+            band=band, start=range_start - MARGIN, end=range_end + MARGIN, lineups=gig_lineups if lineups else None
+        )
         gig_days = engine.gig_days(gigs, first_day, last_day, time_zone, day_start=day_start, day_end=day_end)
     days = []
     counts = {"green": 0, "partial": 0, "red": 0, "booked": 0}
@@ -393,7 +416,7 @@ def band_green_zone(
             CalendarDay(
                 day=status.day,
                 status=day_status,
-                gigs=_gig_labels(gigs_that_day, tz, status.day),
+                gigs=_gig_labels(gigs_that_day, tz, status.day, gig_lineups),
                 free_count=status.free_count,
                 required_count=status.required_count,
                 busy_names=_names(members, status.busy),

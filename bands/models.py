@@ -207,6 +207,16 @@ class Band(LinksMixin, RatingColumns):
         validators=[MaxValueValidator(100)],
         help_text=_("Of the price, when the client cancels later than that."),
     )
+    rsvp_reminder_days = models.PositiveSmallIntegerField(
+        _("remind silent members (days before)"),
+        default=7,
+        db_default=7,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "Members who have not said whether they can play a gig are reminded this many days before it. "
+            "0: no reminder."
+        ),
+    )
     rider = models.TextField(
         _("technical rider and notes"),
         blank=True,
@@ -453,6 +463,9 @@ class BandBlock(TimeBlock):
     # another gig elsewhere are busy for the journey between the two (bands.travel). None: unknown.
     latitude = models.FloatField(_("latitude"), null=True, blank=True, editable=False)
     longitude = models.FloatField(_("longitude"), null=True, blank=True, editable=False)
+    # A gig's line-up as its members answered (gigs.services keeps it): {"in": 4, "of": 5, "at_risk": false,
+    # "answers": {"<user id>": "definitely", …}}, read by the band calendar and the feeds with the block.
+    lineup = models.JSONField(_("line-up"), default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -833,3 +833,10 @@ def band_gig_block_remove(*, block_id: int) -> None:
     """Free the members again from a gig block (the gig was cancelled). Call inside its transaction."""
     BusyInterval.objects.filter(source__in=BLOCK_SOURCES, source_id=block_id).delete()
     BandBlock.objects.filter(pk=block_id, kind=BandBlock.Kind.GIG).delete()
+
+
+def band_gig_lineup_set(*, block_id: int, lineup: dict) -> None:
+    """Keep a gig's line-up summary on its block ({"in", "of", "at_risk", "answers"}), for the band calendar
+    and the feeds that read the block already. Written by gigs.services.answers only, in its transaction;
+    a block that is gone (the gig was cancelled) is left alone."""
+    BandBlock.objects.filter(pk=block_id, kind=BandBlock.Kind.GIG).update(lineup=lineup)

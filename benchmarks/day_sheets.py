@@ -60,8 +60,8 @@ def gig():
     from bookings.models import BookingFile
     from bookings.services import workflow
     from bookings.tests.factories import band_with_leader
-    from gigs.selectors import ITEMS
-    from gigs.services import advance_item_set, day_sheet_update
+    from gigs.selectors.day_sheets import ITEMS
+    from gigs.services.day_sheets import advance_item_set, day_sheet_update
     from gigs.tests.factories import gig_world
     from venues.models import Slot
 
@@ -112,7 +112,7 @@ def measure(args, problems: list[str]) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from gigs.services import day_sheet_update
+    from gigs.services.day_sheets import day_sheet_update
 
     world = gig()
     booking = world.gig

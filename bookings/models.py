@@ -573,6 +573,10 @@ class Webhook(models.Model):
         PAYMENT_SUCCEEDED = "payment.succeeded", _("A payment of a booking succeeds")
         PAYMENT_FAILED = "payment.failed", _("A payment of a booking fails")
         REFUND_SUCCEEDED = "refund.succeeded", _("Money paid for a booking is refunded")
+        RSVP_ANSWERED = "rsvp.answered", _("A member says whether they can play a gig, or changes the answer")
+        RSVP_AT_RISK = "rsvp.at_risk", _("A required member can't play a gig (or the gig is covered again)")
+        RSVP_STAND_IN_ASKED = "rsvp.stand_in_asked", _("Stand-ins are asked to take a member's place")
+        RSVP_STAND_IN_FILLED = "rsvp.stand_in_filled", _("A stand-in takes a member's place")
 
     band = models.ForeignKey(
         Band, verbose_name=_("band"), on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks"

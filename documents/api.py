@@ -21,8 +21,8 @@ from bookings.api.bookings import ONE_ERRORS, WRITE_ERRORS
 from bookings.api.core import ApiProblem, caller, field_errors, token_auth
 from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 from gigs.models import AdvanceItem
-from gigs.selectors import ITEMS, advance_items_of, day_sheet_of, runs_the_day
-from gigs.services import advance_item_set
+from gigs.selectors.day_sheets import ITEMS, advance_items_of, day_sheet_of, runs_the_day
+from gigs.services.day_sheets import advance_item_set
 from payments.selectors import may_see_money
 
 from .models import Contract, Invoice

@@ -1,11 +1,16 @@
-"""A booked gig's own life for the band and the venue: the day sheet's details and its advancing checklist."""
+"""A booked gig's own life for the band and the venue: the day sheet's details and its advancing checklist;
+who plays it (each member's answer, stand-ins taking a place) and its set list from the band's songs."""
+
+import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from bands.models import Band
 from bookings.models import Booking
 
 
@@ -112,3 +117,282 @@ class AdvanceItem(models.Model):
     @property
     def is_advanced(self) -> bool:
         return self.advanced_at is not None
+
+
+# ---- Who plays: each member's answer to "Can you play?" --------------------------------------------
+
+
+class Answer(models.TextChoices):
+    """Gig-O-Matic's range of answers, from sure to no; "" (no row value) is "not answered yet"."""
+
+    DEFINITELY = "definitely", _("Definitely")
+    PROBABLY = "probably", _("Probably")
+    DONT_KNOW = "dont_know", _("Don't know")
+    PROBABLY_NOT = "probably_not", _("Probably not")
+    CANT = "cant", _("Can't")
+
+
+class GigAnswer(models.Model):
+    """A playing member's place in a gig's line-up and their answer to "Can you play?".
+
+    One row per member of the band when the gig is booked (a member who joins later is added while the
+    gig is ahead); the instrument and whether the member is required are copied from the membership
+    then. The answer can change until the gig ends. A place a stand-in took names the stand-in: the
+    place is then filled whatever the member answered.
+    """
+
+    Answer = Answer  # the choices, for templates: {% for value, label in place.Answer.choices %}
+
+    booking = models.ForeignKey(Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="answers")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.CASCADE, related_name="gig_answers"
+    )
+    instrument = models.CharField(_("instrument"), max_length=60, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    answer = models.CharField(_("answer"), max_length=16, choices=Answer.choices, blank=True)
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    stand_in = models.ForeignKey(
+        "StandIn",
+        verbose_name=_("stand-in"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="places",
+        help_text=_("The stand-in who took this place."),
+    )
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "member"],
+                name="gigs_answer_once_per_member",
+                violation_error_message=_("This member already has a place in the gig's line-up."),
+            ),
+            models.CheckConstraint(
+                condition=Q(answer="") | Q(answered_at__isnull=False),
+                name="gigs_answer_has_moment",
+                violation_error_message=_("An answer has the moment it was given."),
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "booking"], name="gigs_answer_member_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} @ {self.booking_id}: {self.answer or '-'}"
+
+
+# ---- Stand-ins: musicians a band can ask to take a member's place --------------------------------
+
+
+def new_stand_in_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class StandIn(models.Model):
+    """A musician in a band's pool of stand-ins for an instrument, with or without an account.
+
+    `token` is the stand-in's personal secret: their page of the gigs they play (with each day sheet)
+    and their calendar feed. `user` is set when the email belongs to an account (then the gigs also show
+    on their dashboard and they may get a share of the fee).
+    """
+
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="stand_ins")
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("email"))
+    instrument = models.CharField(_("instrument"), max_length=60)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stand_in_for",
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_stand_in_token, editable=False)
+    archived_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stand-in")
+        verbose_name_plural = _("stand-ins")
+        ordering = ["band", "instrument", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["band", "email", "instrument"],
+                name="gigs_stand_in_once_per_instrument",
+                violation_error_message=_("This musician is already in the pool for this instrument."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.instrument})"
+
+
+class StandInRequest(models.Model):
+    """The band's leaders ask one or several stand-ins to take one member's place at one gig.
+
+    The first stand-in who says yes takes it, under the place's lock (`filled_by`); the others are told
+    the place is filled. At most one request of a place is filled.
+    """
+
+    place = models.ForeignKey(
+        GigAnswer, verbose_name=_("place"), on_delete=models.CASCADE, related_name="stand_in_requests"
+    )
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="stand_in_requests"
+    )
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    filled_by = models.ForeignKey(
+        StandIn, verbose_name=_("filled by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    filled_at = models.DateTimeField(_("filled at"), null=True, blank=True)
+    closed_at = models.DateTimeField(
+        _("closed at"), null=True, blank=True, help_text=_("Withdrawn, or the gig was cancelled.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stand-in request")
+        verbose_name_plural = _("stand-in requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["place"],
+                condition=Q(filled_by__isnull=False),
+                name="gigs_stand_in_request_one_filled",
+                violation_error_message=_("This place is filled already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place} <- {self.filled_by_id or '?'}"
+
+
+class StandInAsk(models.Model):
+    """One stand-in asked in a request, and what became of it. `token` is the ask's own link."""
+
+    class Reply(models.TextChoices):
+        WAITING = "", _("Not answered")
+        YES = "yes", _("Yes, I play")
+        NO = "no", _("No")
+        FILLED = "filled", _("Someone else took the place")
+        CLOSED = "closed", _("No longer needed")
+
+    request = models.ForeignKey(
+        StandInRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="asks"
+    )
+    stand_in = models.ForeignKey(StandIn, verbose_name=_("stand-in"), on_delete=models.CASCADE, related_name="asks")
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_stand_in_token, editable=False)
+    reply = models.CharField(_("reply"), max_length=8, choices=Reply.choices, blank=True, default=Reply.WAITING)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stand-in ask")
+        verbose_name_plural = _("stand-in asks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "stand_in"],
+                name="gigs_stand_in_ask_once",
+                violation_error_message=_("This stand-in is asked already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stand_in_id} / {self.request_id}: {self.reply or '-'}"
+
+
+# ---- Set lists: the band's songs and the order they are played at a gig -----------------------
+
+
+class Song(models.Model):
+    """A song in the band's library."""
+
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="songs")
+    title = models.CharField(_("title"), max_length=200)
+    key = models.CharField(_("key"), max_length=12, blank=True, help_text=_("For example A minor or F#."))
+    length_seconds = models.PositiveIntegerField(
+        _("length (seconds)"), validators=[MinValueValidator(1), MaxValueValidator(3 * 3600)]
+    )
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    links = models.TextField(_("links"), max_length=2000, blank=True, help_text=_("One address a line."))
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("song")
+        verbose_name_plural = _("songs")
+        ordering = ["band", "title", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["band", "title"],
+                name="gigs_song_title_once",
+                violation_error_message=_("The band has a song of this title already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(length_seconds__gte=1, length_seconds__lte=3 * 3600),
+                name="gigs_song_length_range",
+                violation_error_message=_("A song lasts from one second to three hours."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SetList(models.Model):
+    """What the band plays at one gig: its songs in order, in one or more sets."""
+
+    booking = models.OneToOneField(Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="set_list")
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("set list")
+        verbose_name_plural = _("set lists")
+
+    def __str__(self) -> str:
+        return gettext("Set list of %(booking)s") % {"booking": self.booking_id}
+
+
+class SetListEntry(models.Model):
+    """A song at a place in a set list; `set_number` groups the entries into sets (1, 2, …)."""
+
+    set_list = models.ForeignKey(SetList, verbose_name=_("set list"), on_delete=models.CASCADE, related_name="entries")
+    song = models.ForeignKey(Song, verbose_name=_("song"), on_delete=models.PROTECT, related_name="+")
+    set_number = models.PositiveSmallIntegerField(
+        _("set"), default=1, validators=[MinValueValidator(1), MaxValueValidator(9)]
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("set list entry")
+        verbose_name_plural = _("set list entries")
+        ordering = ["set_list", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["set_list", "position"],
+                name="gigs_set_list_position_once",
+                violation_error_message=_("Two songs cannot share a place in the set list."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.set_list_id} #{self.position}: {self.song_id}"

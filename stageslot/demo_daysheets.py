@@ -16,8 +16,8 @@ from accounts.models import Notification, User
 from bookings.models import Booking
 from bookings.services.workflow import BookingError
 from gigs.models import DaySheet
-from gigs.selectors import ITEMS, SHEET_RELATED, runs_the_day
-from gigs.services import advance_item_set, day_sheet_update
+from gigs.selectors.day_sheets import ITEMS, SHEET_RELATED, runs_the_day
+from gigs.services.day_sheets import advance_item_set, day_sheet_update
 from venues.models import VenueStaff
 
 logger = logging.getLogger(__name__)

@@ -5,17 +5,20 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.urls import notification_patterns, token_patterns
+from accounts.views import push as push_views
 from bookings.api.core import not_found
 from bookings.api.urls import api
 from documents.api import router as documents_api
+from gigs.api import router as gigs_api
 from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
 from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
-# The payments, documents and reviews apps sit above bookings, so their API routers are mounted here,
+# The payments, gigs, documents and reviews apps sit above bookings, so their API routers are mounted here,
 # beside bookings.api's own.
 api.add_router("", payments_api)
+api.add_router("", gigs_api)
 api.add_router("", documents_api)
 api.add_router("", reviews_api)
 
@@ -27,6 +30,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("health/", health.health, name="health"),
+    # The service worker of Web Push, at the root so that its scope is the whole site.
+    path("sw.js", push_views.service_worker, name="service_worker"),
     # The words of our scripts, by language and catalogue version (kept a year by browsers).
     path("jsi18n/<str:language>/<str:version>/", jsi18n.javascript_catalog, name="javascript_catalog"),
     path("accounts/", include("allauth.urls")),
@@ -41,6 +46,7 @@ urlpatterns = [
     path("venues/", include("venues.urls")),
     path("places/", include("places.urls")),
     path("payments/", include("payments.urls")),
+    path("gigs/", include("gigs.urls")),
     path("documents/", include("documents.urls")),
     path("join/<str:token>/", join.join, name="join"),
     path("", include("bookings.urls")),

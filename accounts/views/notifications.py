@@ -29,6 +29,8 @@ from ..notifications import (
     notifications_mark_all_read,
     notifications_unread_count,
 )
+from ..push import push_subscriptions_of
+from ..webpush import vapid_public_key
 
 PAGE_SIZE = 30
 CHANGED = "notifications:changed"  # the bell refreshes itself on this event
@@ -164,5 +166,10 @@ def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
         status = 400
     else:
         form = NotificationPreferencesForm(rows=rows)
-    context = {"form": form, "time_zone": timezone.get_current_timezone_name()}
+    context = {
+        "form": form,
+        "time_zone": timezone.get_current_timezone_name(),
+        "push_devices": push_subscriptions_of(user=request.user),
+        "vapid_key": vapid_public_key(),
+    }
     return render(request, "accounts/notifications/settings.html", context, status=status)

@@ -119,6 +119,7 @@ def _calendar_context(
             day_end=hours.end,
             detail=True,
             band=band,
+            lineups=me is not None,
         )
         prev_on, next_on = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
         same_month = first.month == last.month
@@ -142,6 +143,7 @@ def _calendar_context(
             day_end=hours.end,
             month=month_start.month,
             band=band,
+            lineups=me is not None,
         )
         prev_on = (month_start - dt.timedelta(days=1)).replace(day=1)
         next_on = (month_start + dt.timedelta(days=32)).replace(day=1)

@@ -292,7 +292,7 @@ GIG_FIELDS = (
     "venue__address", "venue__postcode", "venue__city", "starts_at", "ends_at", "event_type", "location",
     "sequence", "updated_at", "status_changed_at", "set_starts_at", "set_ends_at", "load_in_at",
     "slot__place_name", "slot__place_address", "slot__place_city", "slot__place_venue__name",
-    "slot__place_venue__address", "slot__place_venue__postcode", "slot__place_venue__city",
+    "slot__place_venue__address", "slot__place_venue__postcode", "slot__place_venue__city", "block__lineup",
 )  # fmt: skip
 ACT_FIELDS = ("slot_id", "uid", "band__name", "role", "status", "sequence", "updated_at", "status_changed_at")
 
@@ -314,8 +314,9 @@ def _shown_bookings(scope: Q, *, now: dt.datetime, include_pending: bool) -> Que
     return Booking.objects.filter(scope, shown, _window(now))
 
 
-def _gigs(scope: Q, *, now: dt.datetime, include_pending: bool) -> list[FeedEvent]:
-    """The gig events of the bookings in `scope` (see member_feed_events). Two queries."""
+def _gigs(scope: Q, *, now: dt.datetime, include_pending: bool, member_id: int | None = None) -> list[FeedEvent]:
+    """The gig events of the bookings in `scope` (see member_feed_events); with `member_id`, each says that
+    member's own answer to "Can you play?". Two queries."""
     bookings = _shown_bookings(scope, now=now, include_pending=include_pending)
     lineups = _acts_by_slot(bookings.filter(slot__isnull=False).values("slot_id"), PLAYED)
     # The booking page's address without a reverse() per row: /bookings/<uid>/.
@@ -323,7 +324,7 @@ def _gigs(scope: Q, *, now: dt.datetime, include_pending: bool) -> list[FeedEven
     # The day sheet's too (documents' page, linked by name): /documents/bookings/<uid>/day-sheet/.
     sheet_url = _site() + reverse("documents:day_sheet", args=[_NO_UID])
     return [
-        _gig_event(row, lineups.get(row["slot_id"], []), bookings_url, sheet_url)
+        _gig_event(row, lineups.get(row["slot_id"], []), bookings_url, sheet_url, member_id)
         for row in bookings.order_by("starts_at", "uid").values(*GIG_FIELDS)
     ]
 
@@ -336,7 +337,33 @@ def _hm(moment: dt.datetime) -> str:
 _NO_UID = uuid.UUID(int=0)
 
 
-def _gig_event(row: dict, lineup: list[dict], bookings_url: str, sheet_url: str) -> FeedEvent:
+# A member's answer to "Can you play?" as the feeds say it (gigs.models.Answer's values).
+ANSWER_WORDS = {
+    "definitely": "Definitely",
+    "probably": "Probably",
+    "dont_know": "Don't know",
+    "probably_not": "Probably not",
+    "cant": "Can't",
+    "": "Not answered yet",
+}
+
+
+def _lineup_lines(lineup: dict | None, member_id: int | None) -> list[str]:
+    """Who plays, from the summary the gig's block carries (gigs keeps it): "4 of 5 confirmed", the risk,
+    and the member's own answer on their feed."""
+    if not lineup or not lineup.get("of"):
+        return []
+    lines = ["", f"{lineup.get('in', 0)} of {lineup['of']} confirmed"]
+    if lineup.get("at_risk"):
+        lines.append("At risk: a required member can't play.")
+    if member_id is not None and str(member_id) in lineup.get("answers", {}):
+        lines.append(f"Your answer: {ANSWER_WORDS.get(lineup['answers'][str(member_id)], '')}")
+    return lines
+
+
+def _gig_event(
+    row: dict, lineup: list[dict], bookings_url: str, sheet_url: str, member_id: int | None = None
+) -> FeedEvent:
     """One gig of a band, as its members read it: a booked one links to its day sheet."""
     details = f"{bookings_url}{row['uid']}/"
     sheet = sheet_url.replace(str(_NO_UID), str(row["uid"])) if row["status"] in PLAYED else ""
@@ -387,6 +414,8 @@ def _gig_event(row: dict, lineup: list[dict], bookings_url: str, sheet_url: str)
         lines += ["", "Not confirmed yet: waiting for an answer."]
     elif row["status"] == Status.CANCELLED:
         lines += ["", "This gig is cancelled."]
+    if row["status"] in PLAYED:
+        lines += _lineup_lines(row["block__lineup"], member_id)
     lines += ["", f"Details: {details}"]
     if sheet:
         lines.append(f"Day sheet: {sheet}")
@@ -410,7 +439,7 @@ def member_feed_events(*, user: User, now: dt.datetime, include_pending: bool = 
     ones CONFIRMED, pending ones TENTATIVE (with `include_pending`), cancelled ones CANCELLED for 30
     days after the cancellation. Two queries."""
     bands = Membership.objects.filter(user_id=user.pk).values("band_id")
-    return _gigs(Q(band_id__in=bands), now=now, include_pending=include_pending)
+    return _gigs(Q(band_id__in=bands), now=now, include_pending=include_pending, member_id=user.pk)
 
 
 def band_feed_events(

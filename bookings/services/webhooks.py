@@ -229,17 +229,19 @@ def webhook_events_emit(
     now: dt.datetime | None = None,
     extra: dict | None = None,
     also_band_ids: Iterable[int] = (),
+    band_only: bool = False,
 ) -> int:
     """Write a delivery of `event` for every live webhook of each booking's band and venue that wants it,
     in the caller's transaction; they are queued after its commit. `extra` adds keys beside "booking" in
     the event's data (the same for every booking); the bands of `also_band_ids` hear of every booking too
-    (a show's headliner of its openers). Returns how many. Two queries."""
+    (a show's headliner of its openers). With `band_only` only the bands' webhooks hear of it (what is the
+    band's own business: who plays). Returns how many. Two queries."""
     bookings = list(bookings)
     if not bookings:
         return 0
     also = set(also_band_ids)
     band_ids = {b.band_id for b in bookings} | also
-    venue_ids = {b.venue_id for b in bookings if b.venue_id}
+    venue_ids = set() if band_only else {b.venue_id for b in bookings if b.venue_id}
     hooks = [
         hook
         for hook in Webhook.objects.filter(Q(band_id__in=band_ids) | Q(venue_id__in=venue_ids), active=True)

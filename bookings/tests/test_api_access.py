@@ -440,6 +440,11 @@ OPERATIONS = {
         "post", lambda w: f"/api/v1/bookings/{w['booked'].uid}/day-sheet/items/parking", lambda w: {"advanced": True},
         "venue_owner", "bookings", 404,
     ),
+    "gig_lineup": ("get", lambda w: f"/api/v1/gigs/{w['booked'].uid}/lineup", None, "leader", "read", 404),
+    "gig_answer": (
+        "put", lambda w: f"/api/v1/gigs/{w['booked'].uid}/answer", lambda w: {"answer": "definitely"},
+        "leader", "bookings", 404,
+    ),
 }  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from availability.engine import local_exists, local_to_utc
 from bookings.models import Booking
 from gigs.models import AdvanceItem, DaySheet
-from gigs.services import TEXT_FIELDS
+from gigs.services.day_sheets import TEXT_FIELDS
 
 # The form's wall times by the sheet's fields.
 TIME_INPUTS = {"load_in_at": "load_in", "soundcheck_at": "soundcheck", "doors_at": "doors", "curfew_at": "curfew"}

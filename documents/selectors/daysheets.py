@@ -3,7 +3,7 @@
 from accounts.models import User
 from bookings.models import Booking
 from bookings.selectors.bookings import booking_for_viewer, standing_in
-from gigs.selectors import ITEMS, SHEET_RELATED, SHEET_STATUSES, open_count_of
+from gigs.selectors.day_sheets import ITEMS, SHEET_RELATED, SHEET_STATUSES, open_count_of
 
 
 def day_sheet_booking_for_viewer(*, uid, user: User) -> Booking | None:

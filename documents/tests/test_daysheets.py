@@ -13,8 +13,8 @@ from bookings.services import workflow
 from bookings.tests.factories import band_with_leader, in_days
 from documents.models import RenderedPdf
 from gigs.models import AdvanceItem, DaySheet
-from gigs.selectors import ITEMS
-from gigs.services import advance_item_set, day_sheet_update
+from gigs.selectors.day_sheets import ITEMS
+from gigs.services.day_sheets import advance_item_set, day_sheet_update
 from gigs.tests.factories import gig_world, hosted_show
 from venues.models import Slot
 

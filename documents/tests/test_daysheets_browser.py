@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from bookings.tests.test_booking_browser import log_in
 from gigs.models import AdvanceItem
-from gigs.services import day_sheet_update
+from gigs.services.day_sheets import day_sheet_update
 from gigs.tests.factories import gig_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

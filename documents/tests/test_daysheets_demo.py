@@ -9,7 +9,7 @@ from accounts.models import Notification
 from bookings.services import workflow
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days
 from gigs.models import AdvanceItem, DaySheet
-from gigs.selectors import ITEMS, open_count_of
+from gigs.selectors.day_sheets import ITEMS, open_count_of
 from gigs.tests.factories import gig_world
 from stageslot.demo_daysheets import HALF, seed_day_sheets
 

@@ -20,9 +20,9 @@ from bookings.models import Booking
 from bookings.selectors.bookings import manages_band_of
 from bookings.selectors.detail import booking_title
 from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
-from gigs import services
 from gigs.models import AdvanceItem
-from gigs.selectors import day_sheet_of, day_sheet_page
+from gigs.selectors.day_sheets import day_sheet_of, day_sheet_page
+from gigs.services import day_sheets as services
 
 from ..forms.daysheets import AdvanceForm, BandContactForm, DaySheetForm
 from ..pdf import pdf_render

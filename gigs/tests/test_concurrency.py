@@ -9,8 +9,8 @@ from django.db import connection
 
 from accounts.models import Notification
 from gigs.models import AdvanceItem
-from gigs.selectors import ITEMS, open_count_of
-from gigs.services import advance_item_set
+from gigs.selectors.day_sheets import ITEMS, open_count_of
+from gigs.services.day_sheets import advance_item_set
 from gigs.tests.factories import gig_world
 from venues.tests.factories import VenueStaffFactory
 

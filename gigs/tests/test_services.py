@@ -14,8 +14,8 @@ from bookings.models import Booking
 from bookings.services import workflow
 from bookings.services.workflow import BookingError, BookingPermissionError
 from gigs.models import AdvanceItem, DaySheet
-from gigs.selectors import ITEMS, day_sheet_page, open_count_of, runs_the_day
-from gigs.services import advance_item_set, day_sheet_times_errors, day_sheet_update
+from gigs.selectors.day_sheets import ITEMS, day_sheet_page, open_count_of, runs_the_day
+from gigs.services.day_sheets import advance_item_set, day_sheet_times_errors, day_sheet_update
 from gigs.tests.factories import gig_world, hosted_show
 from venues.tests.factories import VenueStaffFactory
 

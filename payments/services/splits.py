@@ -2,7 +2,7 @@
 band's leaders and admins. A split applies to the shares posted after it is set; shares the ledger has
 posted already stay as they were posted (the ledger is never changed)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +14,7 @@ from bookings.models import Booking
 from bookings.services.workflow import BookingConflict, BookingPermissionError
 
 from ..models import MemberSplit
-from ..selectors import MANAGING_ROLES
+from ..selectors import MANAGING_ROLES, playing_members
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -60,3 +60,34 @@ def member_split_set(*, booking: Booking, by: User, shares: dict[int, Decimal]) 
             for user_id, percent in sorted(parsed.items())
             if percent > 0
         )
+
+
+def member_split_stand_in(*, booking: Booking, member_id: int, stand_in_user_id: int) -> list[MemberSplit]:
+    """A stand-in takes an absent member's share of one gig's fee: the gig's split (or, where the band set
+    none, the equal split among its playing members, written out) with the member's per cent moved to the
+    stand-in's account. Shares the ledger posted before stay as posted. Call inside the caller's
+    transaction (gigs.services.stand_ins, under the place's lock)."""
+    booking = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+    splits = list(MemberSplit.objects.filter(booking=booking).order_by("pk"))
+    if not splits:
+        people = playing_members(booking)
+        if not people:
+            return []
+        each = (HUNDRED / len(people)).quantize(CENT, rounding=ROUND_DOWN)
+        percents = [each] * len(people)
+        percents[0] += HUNDRED - each * len(people)
+        splits = MemberSplit.objects.bulk_create(
+            MemberSplit(booking=booking, member_id=user_id, percent=percent)
+            for user_id, percent in zip(people, percents, strict=True)
+        )
+        splits = list(MemberSplit.objects.filter(booking=booking).order_by("pk"))
+    absent = next((s for s in splits if s.member_id == member_id), None)
+    if absent is None or absent.percent == 0:
+        return splits
+    taker = next((s for s in splits if s.member_id == stand_in_user_id), None)
+    if taker is None:
+        MemberSplit.objects.create(booking=booking, member_id=stand_in_user_id, percent=absent.percent)
+    else:
+        MemberSplit.objects.filter(pk=taker.pk).update(percent=taker.percent + absent.percent)
+    MemberSplit.objects.filter(pk=absent.pk).update(percent=Decimal(0))
+    return list(MemberSplit.objects.filter(booking=booking).order_by("pk"))

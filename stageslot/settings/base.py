@@ -220,6 +220,11 @@ NOTIFICATION_REQUEUE_EVERY = env.float("STAGESLOT_NOTIFICATION_REQUEUE_EVERY", d
 NOTIFICATION_EMAIL_CLAIM = env.int("STAGESLOT_NOTIFICATION_EMAIL_CLAIM", default=300)
 # Periodic work, run by one `celery -A stageslot beat` process.
 CELERY_BEAT_SCHEDULE: dict = {
+    # Booked gigs get their line-up (each member asked "Can you play?"); silent members are reminded.
+    "gigs-lineups-round": {
+        "task": "gigs.tasks.lineups_round_task",
+        "schedule": 60.0,
+    },
     # Invoices, receipts and credit notes still missing are issued and their unsent emails queued.
     "documents-paper-round": {
         "task": "documents.tasks.paper_round_task",
@@ -240,6 +245,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Mail the broker never took (it was down) or a worker dropped: at most a minute late.
     "accounts-notification-emails-requeue": {
         "task": "accounts.tasks.notification_emails_requeue_task",
+        "schedule": NOTIFICATION_REQUEUE_EVERY,
+    },
+    # Pushes a push service did not take (no answer, 429, 5xx) or the broker never got, after their wait.
+    "accounts-notification-pushes-requeue": {
+        "task": "accounts.tasks.notification_pushes_requeue_task",
         "schedule": NOTIFICATION_REQUEUE_EVERY,
     },
     # Rate-limit counts of ended windows (the table only holds counts where no Redis does).
@@ -439,6 +449,16 @@ DOCUMENTS_SEAL_KEY_PASSWORD = env("DOCUMENTS_SEAL_KEY_PASSWORD", default="")
 PAPER_PLATFORM_NAME = env("STAGESLOT_PAPER_NAME", default="StageSlot")
 PAPER_PLATFORM_ADDRESS = env("STAGESLOT_PAPER_ADDRESS", default="")
 PAPER_PLATFORM_TAX_NUMBER = env("STAGESLOT_PAPER_TAX_NUMBER", default="")
+
+# --- Web Push (docs/decisions/0039-web-push.md) ------------------------------------------
+# The VAPID key that signs our pushes: a PEM file's path or the PEM itself. Unset: a development key is
+# made under BASE_DIR/.cache/webpush/ on first use (`manage.py make_vapid_keys` writes one); a production
+# site without one gets the deploy warning accounts.W001, since browsers' subscriptions belong to the key.
+WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+# Who push services contact about our pushes (mailto: or https:).
+WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", default="mailto:push@stageslot.example")
+# Accept http://127.0.0.1 push services (tests and the benchmark run a local one); never in production.
+WEBPUSH_ALLOW_LOCAL = env.bool("WEBPUSH_ALLOW_LOCAL", default=DEBUG)
 
 # --- Email -------------------------------------------------------------------
 # EMAIL_URL=smtp+tls://user:pass@host:587 for real mail; unset prints to the console.

@@ -72,3 +72,6 @@ STRIPE_JS_URL = f"{STRIPE_API_BASE}/js.stripe.com/v3/"
 STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(
     tile_url=MAP_TILE_URL, stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE
 )
+
+# The tests run a local push service on 127.0.0.1.
+WEBPUSH_ALLOW_LOCAL = True

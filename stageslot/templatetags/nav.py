@@ -36,6 +36,7 @@ HEAD_STYLESHEETS = (
     "css/reviews.css", "css/tours.css", "css/map.css", "css/places.css", "css/payments.css", "css/money.css",
     "css/day-sheet.css",
     "css/contracts.css",
+    "css/gigs.css",
 )  # fmt: skip
 # htmx alone: django-htmx's debug script would replace the page on every 400, and our forms answer 400 in place.
 HEAD_SCRIPTS = ("django_htmx/htmx-2.min.js", "js/stageslot.js", "js/phone.js", "js/places.js")

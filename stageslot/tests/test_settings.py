@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from accounts.webpush import vapid_key_pem_new
 from documents.seal import certificate_make
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,9 +56,14 @@ def test_production_passes_check_deploy_without_warnings(tmp_path):
     }
     sealed = certificate_make(directory=tmp_path)
     seal = {"DOCUMENTS_SEAL_KEY_FILE": str(sealed.key), "DOCUMENTS_SEAL_CERT_FILE": str(sealed.cert)}
-    result = run_check({**GOOD, **stripe, **seal}, "--deploy", "--fail-level", "WARNING")
+    vapid = tmp_path / "vapid.pem"
+    vapid.write_bytes(vapid_key_pem_new())
+    push = {"WEBPUSH_VAPID_PRIVATE_KEY": str(vapid)}
+    result = run_check({**GOOD, **stripe, **seal, **push}, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+    without_push = run_check({**GOOD, **stripe, **seal}, "--deploy", "--fail-level", "WARNING")
+    assert "accounts.W001" in without_push.stderr
 
 
 @pytest.mark.slow

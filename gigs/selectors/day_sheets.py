@@ -16,7 +16,7 @@ from bookings.selectors.bookings import can_manage_band, standing_of
 from bookings.selectors.quotes import INCLUDED, balance_text, deal_text, included_labels, money_text
 from bookings.selectors.shows import lineup_sorted
 
-from .models import AdvanceItem, DaySheet
+from ..models import AdvanceItem, DaySheet
 
 Item = AdvanceItem.Item
 Status = Booking.Status

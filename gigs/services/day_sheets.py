@@ -23,8 +23,8 @@ from bookings.models import Booking
 from bookings.selectors.bookings import band_players, manages_band_of
 from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
-from .models import AdvanceItem, DaySheet
-from .selectors import ITEMS, is_editable, runs_the_day
+from ..models import AdvanceItem, DaySheet
+from ..selectors.day_sheets import ITEMS, is_editable, runs_the_day
 
 TEXT_FIELDS = (
     "venue_contact_name",

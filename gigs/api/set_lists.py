@@ -1,0 +1,5 @@
+"""set_lists through the API."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""stand_ins through the API."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,152 @@
+"""Reads of who plays: a gig's line-up for its band's members, the band's who-is-in table, my open answers."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from itertools import groupby
+from uuid import UUID
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from accounts.models import User
+from bands.models import Band, Membership
+from bookings.models import Booking
+
+from ..models import Answer, GigAnswer
+
+Status = Booking.Status
+# The gigs whose page shows their line-up: booked, playing, played, disputed, and cancelled ones as history.
+SHOWN_STATUSES = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED, Status.DISPUTED, Status.CANCELLED)
+GIG_RELATED = ("band", "venue", "client", "slot__stage", "slot__place_venue", "block")
+# Rows of the who-is-in table per page.
+TABLE_PAGE = 50
+MANAGING_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
+
+
+def membership_of(*, band_id: int, user: User) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Membership.objects.filter(band_id=band_id, user_id=user.pk).first()
+
+
+def gig_for_member(*, uid: UUID, user: User) -> Booking | None:
+    """The gig `uid` when `user` is a member of its band (one query), else None: nobody else sees who plays."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    member = Membership.objects.filter(band_id=OuterRef("band_id"), user_id=user.pk)
+    return (
+        Booking.objects.filter(uid=uid, status__in=SHOWN_STATUSES)
+        .filter(Exists(member))
+        .select_related(*GIG_RELATED)
+        .first()
+    )
+
+
+@dataclass
+class InstrumentGroup:
+    instrument: str
+    places: list[GigAnswer]
+
+
+def lineup_of(*, booking: Booking) -> list[GigAnswer]:
+    """The gig's places, by instrument then name, with each member and stand-in (one query)."""
+    return list(
+        GigAnswer.objects.filter(booking_id=booking.pk)
+        .select_related("member", "stand_in")
+        .order_by("instrument", "member__display_name", "pk")
+    )
+
+
+def lineup_groups(places: list[GigAnswer]) -> list[InstrumentGroup]:
+    return [InstrumentGroup(instrument=k, places=list(v)) for k, v in groupby(places, key=lambda p: p.instrument)]
+
+
+def lineup_counts(places: list[GigAnswer]) -> dict:
+    """The line-up's numbers: sure places, all places, how many of each answer, whether it is at risk."""
+    counts = dict.fromkeys(Answer.values, 0)
+    unanswered = 0
+    for place in places:
+        if place.answer:
+            counts[place.answer] += 1
+        else:
+            unanswered += 1
+    return {
+        "in": sum(1 for p in places if p.stand_in_id or p.answer == Answer.DEFINITELY),
+        "of": len(places),
+        "at_risk": any(p.required and p.answer == Answer.CANT and not p.stand_in_id for p in places),
+        "by_answer": counts,
+        "unanswered": unanswered,
+    }
+
+
+# ---- The who-is-in table ------------------------------------------------------------------------
+
+
+@dataclass
+class TableRow:
+    gig: Booking
+    cells: list[GigAnswer | None]
+    sure: int = 0
+    at_risk: bool = False
+    mine: GigAnswer | None = None
+
+
+@dataclass
+class WhoIsIn:
+    band: Band
+    members: list[Membership]
+    rows: list[TableRow]
+    has_more: bool
+    page: int
+    viewer: Membership
+    instruments: list[tuple[str, int]] = field(default_factory=list)
+
+
+def band_gigs_ahead(*, band: Band, now: dt.datetime) -> QuerySet[Booking]:
+    """The band's booked gigs that are not over, soonest first."""
+    return (
+        Booking.objects.filter(band_id=band.pk, status__in=(Status.BOOKED, Status.IN_PROGRESS), ends_at__gt=now)
+        .select_related("venue", "client", "slot__place_venue")
+        .order_by("starts_at", "pk")
+    )
+
+
+def who_is_in(*, band: Band, viewer: Membership, now: dt.datetime, page: int = 1) -> WhoIsIn:
+    """The band's who-is-in table: its gigs ahead as rows (TABLE_PAGE a page), its members as columns by
+    instrument, each cell a member's place. Three queries whatever the number of gigs and members."""
+    members = list(
+        Membership.objects.filter(band_id=band.pk).select_related("user").order_by("instrument", "user__display_name")
+    )
+    start = (page - 1) * TABLE_PAGE
+    gigs = list(band_gigs_ahead(band=band, now=now)[start : start + TABLE_PAGE + 1])
+    has_more = len(gigs) > TABLE_PAGE
+    gigs = gigs[:TABLE_PAGE]
+    places: dict[tuple[int, int], GigAnswer] = {
+        (p.booking_id, p.member_id): p
+        for p in GigAnswer.objects.filter(booking_id__in=[g.pk for g in gigs]).select_related("stand_in")
+    }
+    rows = []
+    for gig in gigs:
+        cells = [places.get((gig.pk, m.user_id)) for m in members]
+        present = [c for c in cells if c is not None]
+        rows.append(
+            TableRow(
+                gig=gig,
+                cells=cells,
+                sure=sum(1 for c in present if c.stand_in_id or c.answer == Answer.DEFINITELY),
+                at_risk=any(c.required and c.answer == Answer.CANT and not c.stand_in_id for c in present),
+                mine=places.get((gig.pk, viewer.user_id)),
+            )
+        )
+    instruments = [(k, len(list(v))) for k, v in groupby(members, key=lambda m: m.instrument)]
+    return WhoIsIn(
+        band=band, members=members, rows=rows, has_more=has_more, page=page, viewer=viewer, instruments=instruments
+    )
+
+
+def my_open_answers(*, user: User, now: dt.datetime, limit: int = 10) -> list[GigAnswer]:
+    """The gigs ahead `user` has not answered yet, soonest first (one query): the dashboard's "Can you play?"."""
+    return list(
+        GigAnswer.objects.filter(member_id=user.pk, answer="", booking__status=Status.BOOKED, booking__ends_at__gt=now)
+        .select_related("booking__band", "booking__venue", "booking__client")
+        .order_by("booking__starts_at")[:limit]
+    )

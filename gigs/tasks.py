@@ -1,0 +1,13 @@
+"""The gigs app's Celery tasks: they take ids (or nothing) and call a service."""
+
+from celery import shared_task
+
+
+# ---- Who plays
+@shared_task
+def lineups_round_task() -> dict[str, int]:
+    """Every minute: open the line-up of booked gigs that lack one (each member asked "Can you play?"),
+    and remind the members who have not answered a gig within their band's reminder days."""
+    from .services.answers import gig_lineups_open, gig_reminders_send
+
+    return {"asked": gig_lineups_open(), "reminded": gig_reminders_send()}

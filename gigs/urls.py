@@ -1,0 +1,34 @@
+"""Every route of the gigs app: who plays a gig (answers, stand-ins) and what is played (songs, set lists).
+The day sheet's pages are documents' (its paper)."""
+
+from django.urls import path, re_path
+
+from .views import answers, set_lists, stand_ins
+
+app_name = "gigs"
+
+urlpatterns = [
+    # Answers: "Can you play?" per member and gig, the who-is-in table, one-click email links
+    path("<uuid:uid>/", answers.gig_page, name="gig"),
+    path("bands/<slug:slug>/", answers.band_gigs, name="band_gigs"),
+    path("<uuid:uid>/card/", answers.booking_card, name="booking_card"),
+    path("<uuid:uid>/table-answer/", answers.table_answer, name="table_answer"),
+    path("answer/<str:token>/", answers.answer_link, name="answer_link"),
+    # Stand-ins: the band's pool, requests for a member's place, a stand-in's own page and feed
+    path("bands/<slug:slug>/stand-ins/", stand_ins.stand_in_pool, name="stand_ins"),
+    path("bands/<slug:slug>/stand-ins/<int:pk>/remove/", stand_ins.stand_in_remove_view, name="stand_in_remove"),
+    path("<uuid:uid>/places/<int:pk>/stand-ins/", stand_ins.stand_in_request_new, name="stand_in_request"),
+    path("stand-in/ask/<str:token>/", stand_ins.stand_in_ask, name="stand_in_ask"),
+    re_path(r"^stand-in/(?P<token>[A-Za-z0-9_-]{16,64})\.ics$", stand_ins.stand_in_feed, name="stand_in_feed"),
+    path("stand-in/<str:token>/", stand_ins.stand_in_home, name="stand_in_home"),
+    # Set lists: the band's song library, a gig's set list, its print view
+    path("bands/<slug:slug>/songs/", set_lists.song_library, name="songs"),
+    path("bands/<slug:slug>/songs/<int:pk>/", set_lists.song_edit, name="song_edit"),
+    path("bands/<slug:slug>/songs/<int:pk>/archive/", set_lists.song_archive, name="song_archive"),
+    path("<uuid:uid>/set-list/", set_lists.set_list_page, name="set_list"),
+    path("<uuid:uid>/set-list/add/", set_lists.set_list_add, name="set_list_add"),
+    path("<uuid:uid>/set-list/entries/<int:pk>/move/", set_lists.set_list_move, name="set_list_move"),
+    path("<uuid:uid>/set-list/order/", set_lists.set_list_order, name="set_list_order"),
+    path("<uuid:uid>/set-list/copy/", set_lists.set_list_copy, name="set_list_copy"),
+    path("<uuid:uid>/set-list/print/", set_lists.set_list_print, name="set_list_print"),
+]

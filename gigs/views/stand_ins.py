@@ -1,0 +1,242 @@
+"""Stand-ins: the band's pool, asking stand-ins to take a member's place, the page behind an ask's link (no
+sign-in: the link is personal), and a stand-in's own page and calendar feed of the gigs they play."""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.timezones import when_text
+from bands.models import Band
+from bookings.ical import FeedEvent, feed_render, feed_response
+from bookings.selectors.detail import booking_title
+from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
+
+from ..forms.stand_ins import StandInForm, StandInRequestForm
+from ..models import StandIn, StandInAsk
+from ..selectors.answers import MANAGING_ROLES, gig_for_member, membership_of
+from ..selectors.stand_ins import (
+    ask_by_token,
+    place_of_gig,
+    place_requests,
+    places_of_stand_in,
+    stand_in_by_token,
+)
+from ..selectors.stand_ins import stand_in_pool as pool_of
+from ..services.stand_ins import NEEDS_STAND_IN, PlaceFilled, stand_in_add, stand_in_ask_reply, stand_in_remove
+from ..services.stand_ins import stand_in_request_create as request_create
+
+POOL_TEMPLATE = "gigs/stand_ins/pool.html"
+REQUEST_TEMPLATE = "gigs/stand_ins/request.html"
+ASK_TEMPLATE = "gigs/stand_ins/ask.html"
+HOME_TEMPLATE = "gigs/stand_ins/home.html"
+
+
+def _status_of(exc: BookingError) -> int:
+    return 403 if isinstance(exc, BookingPermissionError) else 409 if isinstance(exc, BookingConflict) else 400
+
+
+# ---- The pool ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stand_in_pool(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The band's stand-ins by instrument: the members read names and instruments; leaders and admins add
+    and remove them (and see emails and notes)."""
+    band = get_object_or_404(Band, slug=slug)
+    membership = membership_of(band_id=band.pk, user=request.user)
+    if membership is None:
+        raise Http404("No such band.")
+    leads = membership.role in MANAGING_ROLES
+    form = StandInForm(auto_id="si_%s") if leads else None
+    status, error = 200, ""
+    if request.method == "POST":
+        if not leads:
+            raise Http404("No such band.")
+        form = StandInForm(request.POST, auto_id="si_%s")
+        if form.is_valid():
+            try:
+                added = stand_in_add(band=band, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, gettext("%(name)s is in the pool of stand-ins.") % {"name": added.name})
+                return redirect("gigs:stand_ins", slug=band.slug)
+        status, error = 400, gettext("Check the musician's details: see below.")
+    context = {"band": band, "pool": pool_of(band=band), "leads": leads, "form": form, "error": error}
+    return render(request, POOL_TEMPLATE, context, status=status)
+
+
+@login_required
+@require_POST
+def stand_in_remove_view(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    band = get_object_or_404(Band, slug=slug)
+    stand_in = StandIn.objects.filter(pk=pk, band=band, archived_at__isnull=True).first()
+    membership = membership_of(band_id=band.pk, user=request.user)
+    if stand_in is None or membership is None or membership.role not in MANAGING_ROLES:
+        raise Http404("No such stand-in.")
+    stand_in_remove(stand_in=stand_in, by=request.user)
+    messages.success(request, gettext("%(name)s is out of the pool.") % {"name": stand_in.name})
+    return redirect("gigs:stand_ins", slug=band.slug)
+
+
+# ---- Asking for a place ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stand_in_request_new(request: HtmxHttpRequest, uid: UUID, pk: int) -> HttpResponse:
+    """For the band's leaders and admins: ask stand-ins of the pool to take one member's place at a gig."""
+    booking = gig_for_member(uid=uid, user=request.user)
+    place = place_of_gig(booking_id=booking.pk, place_id=pk) if booking else None
+    membership = membership_of(band_id=booking.band_id, user=request.user) if booking else None
+    if place is None or membership is None:
+        raise Http404("No such place.")
+    if membership.role not in MANAGING_ROLES:
+        raise Http404("No such place.")
+    pool = pool_of(band=booking.band)
+    # The stand-ins for the member's instrument first.
+    pool.sort(key=lambda s: (s.instrument.casefold() != place.instrument.casefold(), s.instrument, s.name))
+    form = StandInRequestForm(pool=pool, auto_id="sr_%s")
+    status, error = 200, ""
+    if request.method == "POST":
+        form = StandInRequestForm(request.POST, pool=pool, auto_id="sr_%s")
+        if form.is_valid():
+            chosen = [s for s in pool if s.pk in set(form.cleaned_data["stand_ins"])]
+            try:
+                request_create(place=place, by=request.user, stand_ins=chosen, message=form.cleaned_data["message"])
+            except BookingError as exc:
+                status, error = _status_of(exc), str(exc)
+            except ValidationError as exc:
+                status, error = 400, " ".join(exc.messages)
+            else:
+                notice = gettext("Asked: the first to say yes takes the place. You will be told.")
+                messages.success(request, notice)
+                return redirect("gigs:stand_in_request", uid=booking.uid, pk=place.pk)
+        else:
+            status, error = 400, gettext("Choose whom to ask: see below.")
+    context = {
+        "booking": booking,
+        "title": booking_title(booking),
+        "when": when_text(booking.starts_at, booking.ends_at, timezone.get_current_timezone()),
+        "place": place,
+        "pool": pool,
+        "form": form,
+        "requests": place_requests(place=place),
+        "can_ask": not place.stand_in_id and place.answer in NEEDS_STAND_IN and booking.ends_at > timezone.now(),
+        "error": error,
+    }
+    return render(request, REQUEST_TEMPLATE, context, status=status)
+
+
+# ---- The ask's link ---------------------------------------------------------------------------------------
+
+
+def _ask_context(ask: StandInAsk, **extra) -> dict:
+    booking = ask.request.booking
+    quote = booking.agreed_quote if booking.agreed_quote_id else None
+    return {
+        "ask": ask,
+        "booking": booking,
+        "place": ask.request.place,
+        "title": booking_title(booking),
+        "when": when_text(booking.starts_at, booking.ends_at, booking.zone),
+        "set_minutes": getattr(quote, "set_minutes", None) or booking.band.set_length_minutes,
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def stand_in_ask(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The page behind a stand-in's ask: the gig, and Yes / No. The link is personal, so no sign-in; once
+    someone else said yes it says so and changes nothing."""
+    ask = ask_by_token(token=token)
+    if ask is None:
+        raise Http404("No such link.")
+    if request.method == "GET":
+        return render(request, ASK_TEMPLATE, _ask_context(ask))
+    reply = request.POST.get("reply", "")
+    try:
+        ask = stand_in_ask_reply(ask=ask, reply=reply)
+    except PlaceFilled as exc:
+        ask = ask_by_token(token=token)
+        return render(
+            request, ASK_TEMPLATE, _ask_context(ask, error=str(exc)), status=409 if is_partial(request) else 200
+        )
+    except BookingError as exc:
+        return render(request, ASK_TEMPLATE, _ask_context(ask, error=str(exc)), status=_status_of(exc))
+    except ValidationError as exc:
+        return render(request, ASK_TEMPLATE, _ask_context(ask, error=" ".join(exc.messages)), status=400)
+    ask = ask_by_token(token=token)
+    return render(request, ASK_TEMPLATE, _ask_context(ask, replied=True))
+
+
+# ---- A stand-in's own page and feed -------------------------------------------------------------------------
+
+
+@require_GET
+def stand_in_home(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The gigs a stand-in plays for a band, each with its day sheet's essentials, and their feed's address."""
+    stand_in = stand_in_by_token(token=token)
+    if stand_in is None:
+        raise Http404("No such page.")
+    places = list(places_of_stand_in(stand_in=stand_in))
+    zone = timezone.get_current_timezone()
+    gigs = [
+        {
+            "place": p,
+            "booking": p.booking,
+            "title": booking_title(p.booking),
+            "when": when_text(p.booking.starts_at, p.booking.ends_at, p.booking.zone),
+            "when_mine": when_text(p.booking.starts_at, p.booking.ends_at, zone)
+            if p.booking.zone.key != zone.key
+            else "",
+            "sheet": getattr(p.booking, "day_sheet", None),
+        }
+        for p in places
+    ]
+    feed_url = request.build_absolute_uri(f"/gigs/stand-in/{stand_in.token}.ics")
+    return render(request, HOME_TEMPLATE, {"stand_in": stand_in, "gigs": gigs, "feed_url": feed_url})
+
+
+@require_GET
+def stand_in_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The stand-in's personal calendar: the gigs they play (a cancelled one stays, CANCELLED)."""
+    stand_in = stand_in_by_token(token=token)
+    if stand_in is None:
+        raise Http404("No calendar at this address.")
+    events = []
+    for place in places_of_stand_in(stand_in=stand_in):
+        booking = place.booking
+        cancelled = booking.status == booking.Status.CANCELLED
+        sheet = getattr(booking, "day_sheet", None)
+        lines = [f"Standing in for {place.member.name} ({place.instrument or stand_in.instrument})"]
+        if sheet is not None and sheet.venue_contact_name:
+            lines.append(f"Contact: {sheet.venue_contact_name} {sheet.venue_contact_phone}".strip())
+        lines.append(f"Your page: {request.build_absolute_uri(f'/gigs/stand-in/{stand_in.token}/')}")
+        events.append(
+            FeedEvent(
+                uid=f"stand-in-{place.pk}-{booking.uid}@stageslot",
+                summary=f"{booking.band.name}: {booking_title(booking)}",
+                starts_at=booking.starts_at,
+                ends_at=booking.ends_at,
+                status="CANCELLED" if cancelled else "CONFIRMED",
+                sequence=booking.sequence,
+                modified_at=max(booking.updated_at, place.updated_at),
+                description="\n".join(lines),
+                location=booking.location or (booking.venue.name if booking.venue_id else ""),
+                url=request.build_absolute_uri(f"/gigs/stand-in/{stand_in.token}/"),
+                transparent=cancelled,
+            )
+        )
+    body = feed_render(name=f"{stand_in.band.name} – {stand_in.name}", events=events)
+    return feed_response(request, body=body, filename=f"stageslot-{stand_in.band.slug}-stand-in.ics")
