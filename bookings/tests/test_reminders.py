@@ -174,7 +174,8 @@ def gigs(count: int) -> None:
 def test_the_reminder_run_costs_the_same_queries_for_one_gig_or_twenty(count, django_assert_max_num_queries):
     gigs(count)
 
-    with django_assert_max_num_queries(9):
+    # 9 on PostgreSQL; SQLite (999 parameters a statement) writes the 60 notifications in two inserts.
+    with django_assert_max_num_queries(10):
         assert gig_reminders_send(now=timezone.now()) == 3 * count
 
 

@@ -10,6 +10,7 @@ from bands.models import Membership
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from gigs.services.answers import gig_lineups_open
 from venues.tests.factories import VenueStaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def dashboard(client, user) -> str:
 
 
 def section(html: str, heading_id: str) -> str:
-    return re.search(rf'<section class="card" aria-labelledby="{heading_id}">.*?</section>', html, flags=re.S)[0]
+    return re.search(rf'<section class="card[^"]*" aria-labelledby="{heading_id}">.*?</section>', html, flags=re.S)[0]
 
 
 def count_in(html: str, heading_id: str) -> int:
@@ -211,11 +212,15 @@ def test_the_dashboard_costs_the_same_queries_with_many_bookings(client, django_
         private(band, UserFactory(), 80 + i)
         on_slot(band, venue, -30 - i, status=Booking.Status.COMPLETED)
     private(band_with_leader()[0], user, 90)
+    gig_lineups_open()  # each booked gig asks its members "Can you play?"
     client.force_login(user)
-    # session, user, bands, venues, the counts, the first few of each of the four lists, and the money
-    # cards (one sum over the ledger, and the booked gigs whose parts are still to be paid)
-    with django_assert_max_num_queries(11):
+    # session, user, bands, venues, the counts, the first few of each of the four lists, the money
+    # cards (one sum over the ledger, and the booked gigs whose parts are still to be paid), and the
+    # gigs waiting for the person's "Can you play?"
+    with django_assert_max_num_queries(12):
         html = client.get(reverse("dashboard")).content.decode()
+    assert ('<span class="dash-count">10+</span>' in section(html, "can-you-play")) == (n > 10)
+    assert len(re.findall(r"Answer: ", section(html, "can-you-play"))) == min(n, 10)
     assert count_in(html, "upcoming") == n
     assert count_in(html, "past") == n
 

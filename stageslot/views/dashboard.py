@@ -10,9 +10,13 @@ from django.utils.translation import gettext
 
 from bookings.models import Booking
 from bookings.services.workflow import when_text
+from gigs.selectors.answers import my_open_answers
 from payments.selectors import dashboard_money
 
 from ..selectors import dashboard_bookings, dashboard_memberships, dashboard_venue_roles
+
+# The dashboard lists this many gigs waiting for the person's "Can you play?" (soonest first).
+CAN_YOU_PLAY = 10
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     def rows(items: list[Booking]) -> list[BookingRow]:
         return [_booking_row(b, zone) for b in items]
 
+    # "Can you play?": the gigs ahead the person has not answered for yet (members only).
+    open_answers = my_open_answers(user=request.user, now=now, limit=CAN_YOU_PLAY + 1) if memberships else []
+
     context = {
         "memberships": memberships,
         "venue_roles": venue_roles,
@@ -77,6 +84,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "past": rows(bookings.past),
         "cancelled": rows(bookings.cancelled),
         "to_review": rows(bookings.to_review),
+        "can_you_play": rows([a.booking for a in open_answers[:CAN_YOU_PLAY]]),
+        "can_you_play_more": len(open_answers) > CAN_YOU_PLAY,
         "counts": bookings.counts,
         "money": money,
         "managed": managed,

@@ -20,6 +20,7 @@ from stageslot.demo_conversations import seed_conversations
 from stageslot.demo_daysheets import seed_day_sheets
 from stageslot.demo_images import demo_picture
 from stageslot.demo_invoices import seed_invoices
+from stageslot.demo_lineups import seed_lineups
 from stageslot.demo_payments import seed_payments
 from stageslot.demo_quotes import seed_quotes
 from stageslot.demo_reviews import seed_reviews
@@ -389,6 +390,8 @@ class Command(BaseCommand):
                 seed_contracts(now=timezone.now(), password=DEMO_PASSWORD)
             seed_invoices(now=timezone.now())
             seed_day_sheets(now=timezone.now())
+            # Who plays: answers of every kind, a gig at risk, stand-ins, songs and set lists, a push device.
+            seed_lineups(now=timezone.now())
             seed_tour_venues(now=timezone.now(), picture=demo_picture)
         self._print_logins()
 
