@@ -52,6 +52,12 @@ class CalendarMember:
 def band_calendar_access(*, slug: str, user: User) -> tuple[Band, list[CalendarMember], CalendarMember | None]:
     """The band at `slug` (404 if none), its members in two queries, and `user` among them (None if not)."""
     band = get_object_or_404(Band, slug=slug)
+    members, me = calendar_members(band=band, user=user)
+    return band, members, me
+
+
+def calendar_members(*, band: Band, user: User) -> tuple[list[CalendarMember], CalendarMember | None]:
+    """The band's members as its calendar names them (one query), and `user` among them (None if not)."""
     memberships = list(band_members(band=band))
     firsts = [m.user.name.split()[0] if m.user.name.split() else m.user.name for m in memberships]
     members = [
@@ -66,7 +72,7 @@ def band_calendar_access(*, slug: str, user: User) -> tuple[Band, list[CalendarM
         for m, first in zip(memberships, firsts, strict=True)
     ]
     me = next((m for m in members if user.is_authenticated and m.user_id == user.pk), None)
-    return band, members, me
+    return members, me
 
 
 def _names(members: Sequence[CalendarMember], keys: Collection[int]) -> tuple[str, ...]:
@@ -650,3 +656,60 @@ def block_description(block: BandBlock) -> str:
         "Every %(n)s weeks on %(days)s, %(hours)s, from %(first)s",
         interval,
     ) % {**fields, "n": interval}
+
+
+MOST_OVERLAY_BANDS = 4
+
+
+@dataclass(frozen=True)
+class OverlayStripe:
+    """One band's free stretch on one day of a member's own week grid, as a share of the day."""
+
+    band: str
+    lane: int
+    top: float  # per cent of the day
+    height: float
+    label: str  # "18:00–23:30"
+
+
+def member_green_zone_week(
+    *, user: User, first_day: dt.date, last_day: dt.date, time_zone: str, today: dt.date
+) -> tuple[list[Band], dict[dt.date, list[OverlayStripe]]]:
+    """The green zone of each band `user` plays in (at most four, by name) over their own week: for each
+    day, the stretches when every needed member is free long enough for the band's shortest gig (any time
+    of day). One query for the bands, then two or three a band."""
+    bands = [m.band for m in Membership.objects.filter(user=user).select_related("band").order_by("band__name")][
+        :MOST_OVERLAY_BANDS
+    ]
+    tz = zoneinfo.ZoneInfo(time_zone)
+    stripes: dict[dt.date, list[OverlayStripe]] = {}
+    for lane, band in enumerate(bands):
+        members, _me = calendar_members(band=band, user=user)
+        zone = band_green_zone(
+            members=members,
+            first_day=first_day,
+            last_day=last_day,
+            time_zone=time_zone,
+            min_length=dt.timedelta(minutes=band.min_gig_minutes),
+            today=today,
+            detail=True,
+            band=band,
+        )
+        for day in zone.days:
+            midnight, next_midnight = engine.day_bounds(day.day, tz)
+            span = (next_midnight - midnight).total_seconds()
+            for window in day.windows:
+                if not window.gig_length:
+                    continue
+                top = (window.start - midnight).total_seconds() / span * 100
+                height = (window.end - window.start).total_seconds() / span * 100
+                stripes.setdefault(day.day, []).append(
+                    OverlayStripe(
+                        band=band.name,
+                        lane=lane,
+                        top=top,
+                        height=height,
+                        label=f"{window.start_label}–{window.end_label}",
+                    )
+                )
+    return bands, stripes

@@ -29,6 +29,7 @@ urlpatterns = [
     path("<slug:slug>/manage/invites/", invites.band_invites_page, name="invites"),
     path("<slug:slug>/manage/invites/<int:pk>/revoke/", invites.band_invite_revoke, name="invite_revoke"),
     # The band calendar (members only)
+    path("green-zone/mine/", calendar.member_green_zone, name="member_green_zone"),
     path("<slug:slug>/calendar/", calendar.band_calendar, name="calendar"),
     path("<slug:slug>/calendar/find/", calendar.band_find_dates_page, name="calendar_find"),
     path("<slug:slug>/calendar/min/", calendar.band_calendar_min, name="calendar_min"),

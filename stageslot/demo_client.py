@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 from accounts.models import Notification, User
 from bands.models import Band, Membership, Package
 from bands.packages import package_price
+from bookings.models import Booking
 from bookings.selectors.strip import band_strip, start_fits
 from bookings.services import files, life, reschedule, workflow
 from bookings.services.instant import booking_instant
@@ -101,13 +102,24 @@ class _Journey:
             band=band, length=dt.timedelta(minutes=package.length_minutes), viewer_zone="Europe/Berlin",
             first_day=first, weeks=6, now=self.now,
         )  # fmt: skip
+        # A time the band is asked for already (an offer or request still open) would decline that booking
+        # the moment this one is booked: the demo keeps both, so such times are passed over.
+        length = dt.timedelta(minutes=package.length_minutes)
+        asked = list(
+            Booking.objects.filter(band=band, status=Booking.Status.PENDING).values_list("starts_at", "ends_at")
+        )
+
+        def open_time(start: dt.datetime) -> bool:
+            return not any(s < start + length and start < e for s, e in asked)
+
         for day in strip.days:
             for start in day.starts:
-                if start.value == at:
+                if start.value == at and open_time(start.at):
                     return start.at
         for day in strip.days:
-            if day.starts:
-                return day.starts[-1].at
+            for start in reversed(day.starts):
+                if open_time(start.at):
+                    return start.at
         raise ValidationError(f"no free start for {band.name}")
 
     def instant_with_new_times(self) -> None:

@@ -132,11 +132,14 @@ class BlockTimesForm(forms.Form):
         return data
 
     @staticmethod
-    def times_initial(*, day: dt.date, at: dt.time | None) -> dict[str, Any]:
-        """Whole-day block on `day`, or an hour from `at`."""
+    def times_initial(*, day: dt.date, at: dt.time | None, until: dt.time | None = None) -> dict[str, Any]:
+        """Whole-day block on `day`, or from `at` until `until` (an hour when not given; a time not after
+        `at` is the next day's, as a drag across the week grid down to midnight gives)."""
         if at is None:
             return {"all_day": True, "start_date": day, "end_date": day}
         end = dt.datetime.combine(day, at) + dt.timedelta(hours=1)
+        if until is not None:
+            end = dt.datetime.combine(day + dt.timedelta(days=1) if until <= at else day, until)
         return {"all_day": False, "start_date": day, "start_time": at, "end_date": end.date(), "end_time": end.time()}
 
 
@@ -285,11 +288,18 @@ class RuleForm(BlockTimesForm):
 
     @classmethod
     def initial_for(
-        cls, *, day: dt.date, at: dt.time | None = None, time_zone: str, kind: str = Rule.Kind.BUSY
+        cls,
+        *,
+        day: dt.date,
+        at: dt.time | None = None,
+        until: dt.time | None = None,
+        time_zone: str,
+        kind: str = Rule.Kind.BUSY,
     ) -> dict[str, Any]:
-        """A new block on `day` (whole day, or an hour from `at`), ready to repeat on that weekday."""
+        """A new block on `day` (whole day, or from `at` until `until` or for an hour), ready to repeat on
+        that weekday."""
         return {
-            **cls.times_initial(day=day, at=at),
+            **cls.times_initial(day=day, at=at, until=until),
             **_repeat_defaults(day),
             "kind": kind,
             "time_zone": time_zone,

@@ -1035,3 +1035,24 @@ def test_a_rule_written_under_advanced_is_used_without_choosing_it_above(me, use
     response = me.post(reverse("availability:rule_add"), form_data(day, custom_rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"))
     assert response.status_code == 302
     assert Rule.objects.get(user=user).rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"
+
+
+def test_a_drag_across_the_week_grid_opens_the_form_with_its_start_and_end(me):
+    monday = next_monday()
+    page = text(me.get(f"{ADD}?date={monday.isoformat()}&time=14:00&until=17:00"))
+    assert 'name="start_time" value="14:00"' in page and 'name="end_time" value="17:00"' in page
+    assert f'name="end_date" value="{monday.isoformat()}"' in page
+    # Down to midnight: the block ends at the next day's start.
+    page = text(me.get(f"{ADD}?date={monday.isoformat()}&time=21:00&until=00:00"))
+    assert 'name="end_time" value="00:00"' in page
+    assert f'name="end_date" value="{(monday + dt.timedelta(days=1)).isoformat()}"' in page
+    # An end that is no time is left out: an hour, as for a click.
+    page = text(me.get(f"{ADD}?date={monday.isoformat()}&time=14:00&until=25:99"))
+    assert 'name="end_time" value="15:00"' in page
+
+
+def test_the_week_grid_says_how_to_drag_and_gives_each_hour_its_day_and_time(me):
+    monday = next_monday()
+    page = text(me.get(week_url(monday)))
+    assert "drag down across a day's hours, to add busy time there" in page
+    assert f'data-date="{monday.isoformat()}"' in page and 'data-time="19:00"' in page

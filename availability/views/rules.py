@@ -67,8 +67,13 @@ def rule_add(request: HtmxHttpRequest) -> HttpResponse:
         today = timezone.now().astimezone(user.zone).date()
         day = parse_date(request.GET.get("date"), today)
         kind = Rule.Kind.AVAILABLE if request.GET.get("kind") == Rule.Kind.AVAILABLE else Rule.Kind.BUSY
+        # From the week grid: a click gives the hour, a drag across the hours its end too.
         initial = RuleForm.initial_for(
-            day=day, at=_parse_time(request.GET.get("time")), time_zone=user.time_zone, kind=kind
+            day=day,
+            at=_parse_time(request.GET.get("time")),
+            until=_parse_time(request.GET.get("until")),
+            time_zone=user.time_zone,
+            kind=kind,
         )
         form = RuleForm(initial=initial)
         status = 200

@@ -734,3 +734,49 @@ def test_the_week_opens_on_the_coming_seven_days(world, client):
     title = response.context["title"]
     # The first day shown is today, not the Monday before it.
     assert title.startswith(f"{first:%-d}") and title.endswith(f"{last:%-d %b %Y}")
+
+
+# ---- The green zone on a member's own week grid ---------------------------------------------------------
+
+
+def overlay(client, first: dt.date, last: dt.date | None = None):
+    last = last or first + dt.timedelta(days=6)
+    return client.get(reverse("bands:member_green_zone"), {"first": first.isoformat(), "last": last.isoformat()})
+
+
+def test_a_members_week_grid_gets_each_of_their_bands_green_zone_by_day(world, client, django_assert_max_num_queries):
+    monday = next_weekday(0)
+    busy_between(world.max, monday, dt.time(0), dt.time(18))  # Max is free from 18:00 on Monday only
+    busy_all_day(world.max, monday + dt.timedelta(days=1))
+    client.force_login(world.sam)
+    # session, user, the bands; then per band its members, their busy time and the band's own blocks.
+    with django_assert_max_num_queries(3 + 3 * 2):
+        response = overlay(client, monday)
+    assert response.status_code == 200
+    html = re.sub(r"\s+", " ", response.content.decode())
+    # Sam plays in both bands: a lane each, named in the legend.
+    assert "Brass Band" in html and "The Night Shift" in html
+    monday_column = re.search(rf'<div id="cal-gz-{monday.isoformat()}".*?</div>', html)[0]
+    assert 'hx-swap-oob="true"' in monday_column
+    assert "The Night Shift: everyone free 18:00–24:00" in monday_column
+    # 18:00 is 75 % down the day.
+    assert "--top: 75.000%; --height: 25.000%; --lane: 1; --lanes: 2" in monday_column
+    tuesday_column = re.search(rf'<div id="cal-gz-{(monday + dt.timedelta(days=1)).isoformat()}".*?</div>', html)[0]
+    assert "The Night Shift" not in tuesday_column and "Brass Band: everyone free" in tuesday_column
+    # Private titles never show; another person's bands are not there for Lea.
+    client.force_login(world.lea)
+    html = overlay(client, monday).content.decode()
+    assert "Brass Band" not in html and "The Night Shift" in html
+
+
+def test_the_week_grid_overlay_refuses_bad_dates_and_strangers_see_no_band(world, client):
+    client.force_login(world.sam)
+    monday = next_weekday(0)
+    assert client.get(reverse("bands:member_green_zone"), {"first": "someday", "last": "2026-13-01"}).status_code == 400
+    assert overlay(client, monday, monday + dt.timedelta(days=30)).status_code == 400
+    assert overlay(client, monday, monday - dt.timedelta(days=1)).status_code == 400
+    client.force_login(world.stranger)
+    response = overlay(client, monday)
+    assert response.status_code == 200 and "cal-gz" not in response.content.decode()
+    client.logout()
+    assert overlay(client, monday).status_code == 302

@@ -32,6 +32,7 @@ from ..calendar import (
     band_green_zone,
     block_description,
     length_label,
+    member_green_zone_week,
     month_grid,
     week_of,
 )
@@ -350,3 +351,27 @@ def band_find_dates_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if is_partial(request):
         return push_url(render(request, "bands/calendar/find.html#finder", context), shareable_url(request))
     return render(request, "bands/calendar/find.html", context)
+
+
+@login_required
+@require_GET
+def member_green_zone(request: HttpRequest) -> HttpResponse:
+    """The green zone of the viewer's bands laid over their own week grid (/me/availability/, week): the
+    grid loads it and each day's stripes go into that day's column. Seven days at most; bad dates: 400."""
+    try:
+        first = dt.date.fromisoformat(request.GET.get("first", ""))
+        last = dt.date.fromisoformat(request.GET.get("last", ""))
+    except ValueError:
+        return HttpResponse(gettext("Give the first and last day as YYYY-MM-DD."), status=400)
+    if not dt.timedelta(0) <= last - first <= dt.timedelta(days=6):
+        return HttpResponse(gettext("A week at most, ending on or after its first day."), status=400)
+    bands, stripes = member_green_zone_week(
+        user=request.user,
+        first_day=first,
+        last_day=last,
+        time_zone=request.user.time_zone,
+        today=timezone.localdate(),
+    )
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    context = {"bands": bands, "lanes": len(bands), "days": [(day, stripes.get(day, [])) for day in days]}
+    return render(request, "bands/calendar/member_overlay.html", context)

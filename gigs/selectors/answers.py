@@ -28,6 +28,27 @@ def membership_of(*, band_id: int, user: User) -> Membership | None:
     return Membership.objects.filter(band_id=band_id, user_id=user.pk).first()
 
 
+def member_band(*, slug: str, user: User) -> Membership | None:
+    """`user`'s membership of the band at `slug`, with the band (one query); None for a stranger or no band."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(band__slug=slug, user_id=user.pk).select_related("band").first()
+
+
+def place_of_member(*, booking_id: int, member_id: int) -> GigAnswer | None:
+    """A member's place in a gig's line-up, or None."""
+    return GigAnswer.objects.filter(booking_id=booking_id, member_id=member_id).first()
+
+
+def place_of_link(*, uid: str, member_id: int) -> GigAnswer | None:
+    """The place a signed answer link names (gig and member), with what its page shows, or None."""
+    return (
+        GigAnswer.objects.filter(booking__uid=uid, member_id=member_id)
+        .select_related("booking__band", "booking__venue", "booking__client", "booking__slot", "member")
+        .first()
+    )
+
+
 def gig_for_member(*, uid: UUID, user: User) -> Booking | None:
     """The gig `uid` when `user` is a member of its band (one query), else None: nobody else sees who plays."""
     if not getattr(user, "is_authenticated", False):

@@ -20,6 +20,11 @@ def songs_of(*, band: Band, query: str = "") -> QuerySet[Song]:
     return songs
 
 
+def song_of(*, band: Band, pk: int) -> Song | None:
+    """One of the band's songs in use (not archived), or None."""
+    return Song.objects.filter(pk=pk, band=band, archived_at__isnull=True).first()
+
+
 def length_text(seconds: int) -> str:
     """3:45, or 1:02:30 past an hour."""
     hours, rest = divmod(max(0, int(seconds)), 3600)

@@ -22,6 +22,11 @@ def stand_in_pool(*, band: Band) -> list[StandIn]:
     return list(StandIn.objects.filter(band=band, archived_at__isnull=True).order_by("instrument", "name", "pk"))
 
 
+def stand_in_of(*, band: Band, pk: int) -> StandIn | None:
+    """One of the band's stand-ins still in its pool, or None."""
+    return StandIn.objects.filter(pk=pk, band=band, archived_at__isnull=True).first()
+
+
 def place_of_gig(*, booking_id: int, place_id: int) -> GigAnswer | None:
     return (
         GigAnswer.objects.filter(pk=place_id, booking_id=booking_id)

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
 from accounts.models import User
 from accounts.timezones import when_text
-from bands.models import Band
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
 from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
@@ -29,7 +28,10 @@ from ..selectors.answers import (
     lineup_counts,
     lineup_groups,
     lineup_of,
+    member_band,
     membership_of,
+    place_of_link,
+    place_of_member,
     who_is_in,
 )
 from ..services.answers import answer_link_read, gig_answer_set, gig_lineup_open
@@ -115,10 +117,10 @@ def _page_number(request: HtmxHttpRequest) -> int:
 @require_GET
 def band_gigs(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The band's who-is-in table: its gigs ahead by its members' answers, for the band's members."""
-    band = get_object_or_404(Band, slug=slug)
-    viewer = membership_of(band_id=band.pk, user=request.user)
+    viewer = member_band(slug=slug, user=request.user)
     if viewer is None:
         raise Http404("No such band.")
+    band = viewer.band
     table = who_is_in(band=band, viewer=viewer, now=timezone.now(), page=_page_number(request))
     return render_page(request, TABLE_TEMPLATE, {"table": table, "band": band}, partial="table")
 
@@ -144,7 +146,7 @@ def table_answer(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
         if error:
             messages.error(request, error)
         return redirect("gigs:band_gigs", slug=booking.band.slug)
-    place = GigAnswer.objects.filter(booking_id=booking.pk, member_id=request.user.pk).first()
+    place = place_of_member(booking_id=booking.pk, member_id=request.user.pk)
     context = {"cell": place, "gig": booking, "mine": True, "error": error, "saved": not error}
     return render(request, f"{TABLE_TEMPLATE}#cell", context, status=status)
 
@@ -161,11 +163,7 @@ def _link_place(token: str) -> tuple[GigAnswer, str]:
         UUID(uid)
     except ValueError as exc:
         raise Http404("No such link.") from exc
-    place = (
-        GigAnswer.objects.filter(booking__uid=uid, member_id=member_id)
-        .select_related("booking__band", "booking__venue", "booking__client", "booking__slot", "member")
-        .first()
-    )
+    place = place_of_link(uid=uid, member_id=member_id)
     if place is None:
         raise Http404("No such link.")
     return place, answer

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,8 +22,8 @@ from bookings.services.workflow import BookingConflict, BookingError, BookingPer
 
 from ..forms.set_lists import SongForm
 from ..models import Song
-from ..selectors.answers import gig_for_member, membership_of
-from ..selectors.set_lists import earlier_gigs_with_set_lists, songs_of
+from ..selectors.answers import gig_for_member, member_band
+from ..selectors.set_lists import earlier_gigs_with_set_lists, song_of, songs_of
 from ..selectors.set_lists import set_list_page as page_of
 from ..services import set_lists as services
 
@@ -37,10 +37,10 @@ def _status_of(exc: BookingError) -> int:
 
 
 def _band_for_member(request: HtmxHttpRequest, slug: str) -> Band:
-    band = get_object_or_404(Band, slug=slug)
-    if membership_of(band_id=band.pk, user=request.user) is None:
+    membership = member_band(slug=slug, user=request.user)
+    if membership is None:
         raise Http404("No such band.")
-    return band
+    return membership.band
 
 
 # ---- The song library ------------------------------------------------------------------------------
@@ -85,7 +85,9 @@ def song_library(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def song_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     band = _band_for_member(request, slug)
-    song = get_object_or_404(Song, pk=pk, band=band, archived_at__isnull=True)
+    song = song_of(band=band, pk=pk)
+    if song is None:
+        raise Http404("No such song.")
     if request.method == "GET":
         initial = {
             "title": song.title,
@@ -117,7 +119,9 @@ def song_length(song: Song) -> str:
 @require_POST
 def song_archive(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     band = _band_for_member(request, slug)
-    song = get_object_or_404(Song, pk=pk, band=band, archived_at__isnull=True)
+    song = song_of(band=band, pk=pk)
+    if song is None:
+        raise Http404("No such song.")
     services.song_archive(song=song, by=request.user)
     messages.success(request, gettext("“%(title)s” is out of the library.") % {"title": song.title})
     return redirect("gigs:songs", slug=band.slug)
@@ -187,7 +191,7 @@ def set_list_page(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 @require_POST
 def set_list_add(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     booking = _gig(request, uid)
-    song = Song.objects.filter(pk=_int(request.POST.get("song")), band_id=booking.band_id).first()
+    song = song_of(band=booking.band, pk=_int(request.POST.get("song")))
     if song is None:
         return _set_list(request, booking, error=gettext("Choose a song of the band's library."), status=400)
     set_number = _int(request.POST.get("set"), 1)

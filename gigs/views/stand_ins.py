@@ -7,27 +7,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.timezones import when_text
-from bands.models import Band
 from bookings.ical import FeedEvent, feed_render, feed_response
 from bookings.selectors.detail import booking_title
 from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
 from ..forms.stand_ins import StandInForm, StandInRequestForm
-from ..models import StandIn, StandInAsk
-from ..selectors.answers import MANAGING_ROLES, gig_for_member, membership_of
+from ..models import StandInAsk
+from ..selectors.answers import MANAGING_ROLES, gig_for_member, member_band, membership_of
 from ..selectors.stand_ins import (
     ask_by_token,
     place_of_gig,
     place_requests,
     places_of_stand_in,
     stand_in_by_token,
+    stand_in_of,
 )
 from ..selectors.stand_ins import stand_in_pool as pool_of
 from ..services.stand_ins import NEEDS_STAND_IN, PlaceFilled, stand_in_add, stand_in_ask_reply, stand_in_remove
@@ -51,10 +51,10 @@ def _status_of(exc: BookingError) -> int:
 def stand_in_pool(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The band's stand-ins by instrument: the members read names and instruments; leaders and admins add
     and remove them (and see emails and notes)."""
-    band = get_object_or_404(Band, slug=slug)
-    membership = membership_of(band_id=band.pk, user=request.user)
+    membership = member_band(slug=slug, user=request.user)
     if membership is None:
         raise Http404("No such band.")
+    band = membership.band
     leads = membership.role in MANAGING_ROLES
     form = StandInForm(auto_id="si_%s") if leads else None
     status, error = 200, ""
@@ -79,11 +79,11 @@ def stand_in_pool(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def stand_in_remove_view(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
-    band = get_object_or_404(Band, slug=slug)
-    stand_in = StandIn.objects.filter(pk=pk, band=band, archived_at__isnull=True).first()
-    membership = membership_of(band_id=band.pk, user=request.user)
-    if stand_in is None or membership is None or membership.role not in MANAGING_ROLES:
+    membership = member_band(slug=slug, user=request.user)
+    stand_in = stand_in_of(band=membership.band, pk=pk) if membership is not None else None
+    if stand_in is None or membership.role not in MANAGING_ROLES:
         raise Http404("No such stand-in.")
+    band = membership.band
     stand_in_remove(stand_in=stand_in, by=request.user)
     messages.success(request, gettext("%(name)s is out of the pool.") % {"name": stand_in.name})
     return redirect("gigs:stand_ins", slug=band.slug)

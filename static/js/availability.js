@@ -135,6 +135,64 @@
     if (box && event.target === box) box.close();
   });
 
+  // The week grid: pressing on an hour and dragging across a day's hours (mouse or pen) opens the busy-time
+  // form with that day, start and end filled in; a plain click opens it for one hour. Touch scrolls the
+  // grid as usual, and the keyboard goes through each day's name to the same form.
+  var drag = null;
+  var swallowUntil = 0;
+  document.addEventListener("click", function (event) {
+    if (Date.now() < swallowUntil && event.target.closest && event.target.closest(".cal-week")) {
+      swallowUntil = 0;
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
+  function hourAt(column, clientY) {
+    var box = column.getBoundingClientRect();
+    var hour = Math.floor((clientY - box.top) / (box.height / 24));
+    return Math.max(0, Math.min(23, hour));
+  }
+  function paint() {
+    var from = Math.min(drag.start, drag.end), to = Math.max(drag.start, drag.end) + 1;
+    drag.mark.style.top = (from * 100 / 24) + "%";
+    drag.mark.style.height = ((to - from) * 100 / 24) + "%";
+  }
+  function pad(hour) { return (hour < 10 ? "0" : "") + hour + ":00"; }
+  document.addEventListener("pointerdown", function (event) {
+    var slot = event.target.closest && event.target.closest(".cal-week .cal-slot");
+    if (!slot || event.button !== 0 || event.pointerType === "touch") return;
+    var column = slot.closest(".cal-week__col");
+    var hour = hourAt(column, event.clientY);
+    var mark = document.createElement("div");
+    mark.className = "cal-drag";
+    mark.setAttribute("aria-hidden", "true");
+    column.appendChild(mark);
+    drag = { column: column, date: slot.dataset.date, start: hour, end: hour, mark: mark, moved: false };
+    paint();
+    event.preventDefault();
+  });
+  document.addEventListener("pointermove", function (event) {
+    if (!drag) return;
+    var hour = hourAt(drag.column, event.clientY);
+    if (hour !== drag.end) { drag.end = hour; drag.moved = true; paint(); }
+  });
+  document.addEventListener("pointerup", function () {
+    if (!drag) return;
+    var done = drag;
+    drag = null;
+    done.mark.remove();
+    if (!done.moved || done.start === done.end) return;  // a click: the slot's own link
+    var from = Math.min(done.start, done.end), to = Math.max(done.start, done.end) + 1;
+    var grid = done.column.closest(".cal-week");
+    var url = grid.dataset.addUrl + "?date=" + done.date + "&time=" + pad(from) + "&until=" + pad(to % 24);
+    // The click that ends a drag is not a click on the hour it ended on.
+    swallowUntil = Date.now() + 400;
+    window.setTimeout(function () { window.htmx.ajax("GET", url, { target: "#cal-dialog-body", swap: "innerHTML" }); }, 0);
+  });
+  document.addEventListener("pointercancel", function () {
+    if (drag) { drag.mark.remove(); drag = null; }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     wireForms(document);
     scrollWeek(document);
