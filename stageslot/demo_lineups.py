@@ -78,6 +78,13 @@ def _answer(booking: Booking, user: User, answer: str, comment: str, now: dt.dat
     gig_answer_set(booking=booking, member=user, by=user, answer=answer, comment=comment, now=now)
 
 
+def _everyone_but(booking: Booking, members: dict[str, User], email: str, now: dt.datetime) -> None:
+    """Every member but the one of `email` says "definitely"."""
+    for address, user in members.items():
+        if address != email:
+            _answer(booking, user, Answer.DEFINITELY, "", now)
+
+
 def _songs(band: Band, leader: User) -> list[Song]:
     return [song_create(band=band, by=leader, title=t, key=k, length=length) for t, k, length in SONGS]
 
@@ -136,22 +143,17 @@ def seed_lineups(*, now: dt.datetime) -> dict[str, int]:
                 done["every answer, 2 × 45 set list"] = booking.pk
                 continue
             if n == 1 and "ayla@demo.stageslot.test" in members:
-                for email, user in members.items():
-                    if email != "ayla@demo.stageslot.test":
-                        _answer(booking, user, Answer.DEFINITELY, "", now)
+                _everyone_but(booking, members, "ayla@demo.stageslot.test", now)
                 _answer(booking, members["ayla@demo.stageslot.test"], Answer.CANT, "Touring with Brass & Bones.", now)
                 done["at risk"] = booking.pk
                 continue
             if n == 2 and "jonas@demo.stageslot.test" in members:
-                for email, user in members.items():
-                    if email != "jonas@demo.stageslot.test":
-                        _answer(booking, user, Answer.DEFINITELY, "", now)
+                _everyone_but(booking, members, "jonas@demo.stageslot.test", now)
                 _stand_ins(booking, leader, members["jonas@demo.stageslot.test"], now)
                 set_list_copy(booking=booking, source=gigs[0], by=leader, now=now)
                 done["stand-in took the place"] = booking.pk
                 continue
-            for user in members.values():
-                _answer(booking, user, Answer.DEFINITELY, "", now)
+            _everyone_but(booking, members, "", now)
     except (BookingError, ValidationError) as exc:
         logger.warning("Demo line-ups: %s", exc)
     if len(gigs) < 3:
