@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import caches
 
@@ -162,6 +163,15 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> None:
     else:
         caches["default"].clear()
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _eager_results_may_be_read() -> None:
+    """Celery marks "a task is running here, reading a result would block" in one process-wide flag,
+    set and restored around every eager task. The live server's thread runs eager tasks beside the
+    test's own, and two of them interleaved restore each other's value: the flag can stay set, and the
+    next test's `task.delay().get()` fails. Each test starts with it clear."""
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,10 @@ from ..models import SetList, SetListEntry, Song
 def songs_of(*, band: Band, query: str = "") -> QuerySet[Song]:
     """The band's songs still in its library, by title; with `query`, those whose title holds it."""
     songs = Song.objects.filter(band=band, archived_at__isnull=True).order_by("title", "pk")
+    # Control characters are no part of a title (PostgreSQL refuses NUL in a query): left out.
+    query = "".join(ch for ch in (query or "") if ch.isprintable()).strip()[:100]
     if query:
-        songs = songs.filter(title__icontains=query.strip()[:100])
+        songs = songs.filter(title__icontains=query)
     return songs
 
 

@@ -178,3 +178,6 @@ def test_the_song_library_page_adds_and_refuses(client, world):
     assert Song.objects.get(band=world.band, title="Encore").length_seconds == 250
     html = client.get(url + "?q=enc", HTTP_HX_REQUEST="true").content.decode()
     assert "Encore" in html and "Song 1" not in html
+    # A control character in the search is left out (PostgreSQL would refuse it), never a 500.
+    response = client.get(url, {"q": "En\x00c"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Encore" in response.content.decode()
