@@ -57,6 +57,9 @@ KINDS: dict[str, NotificationKind] = {
             "stand_in_filled", _("A stand-in takes a place, or a place you were asked for is filled"), LINE_UPS
         ),
         NotificationKind("set_list", _("The set list of a gig you play changes"), LINE_UPS, True),
+        NotificationKind(
+            "team_link", _("An agency or venue group asks to act for you, or its access changes"), BANDS_AND_VENUES
+        ),
         NotificationKind("review_request", _("How was the gig? A gig to review"), REVIEWS),
         NotificationKind("review_reminder", _("A gig still to review, a week before reviews close"), REVIEWS),
         NotificationKind("review_written", _("The other side has reviewed your gig"), REVIEWS, True),

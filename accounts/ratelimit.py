@@ -48,6 +48,7 @@ WHAT: dict[str, Callable[[int], str]] = {
     "invite": lambda n: ngettext("invite", "invites", n),
     "webhook": lambda n: ngettext("webhook", "webhooks", n),
     "report": lambda n: ngettext("report", "reports", n),
+    "team": lambda n: ngettext("organisation request", "organisation requests", n),
 }
 
 

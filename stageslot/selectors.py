@@ -10,6 +10,8 @@ from bands.models import BandInvite, Membership
 from bookings.models import Booking
 from bookings.selectors.bookings import bookings_of
 from reviews.selectors import to_write_q
+from teams.models import OrgInvite, OrgMember
+from teams.selectors import acting_band_ids_query
 from venues.models import VenueInvite, VenueStaff
 
 
@@ -26,18 +28,23 @@ def dashboard_venue_roles(*, user: User) -> QuerySet[VenueStaff]:
 # ---- Joining by invite link ------------------------------------------------------------------------
 
 
-def invite_by_token(*, kind: str, token: str) -> BandInvite | VenueInvite | None:
+def invite_by_token(*, kind: str, token: str) -> BandInvite | VenueInvite | OrgInvite | None:
     """The band or venue invite (`kind`) with this token, with its band or venue and who created it."""
-    models = {"band": BandInvite, "venue": VenueInvite}
+    models = {"band": BandInvite, "venue": VenueInvite, "team": OrgInvite}
     if kind not in models:
         return None
-    return models[kind].objects.select_related(kind, "created_by").filter(token=token).first()
+    related = "organisation" if kind == "team" else kind
+    return models[kind].objects.select_related(related, "created_by").filter(token=token).first()
 
 
-def invite_membership_of(*, kind: str, invite: BandInvite | VenueInvite, user: User) -> Membership | VenueStaff | None:
+def invite_membership_of(
+    *, kind: str, invite: BandInvite | VenueInvite | OrgInvite, user: User
+) -> Membership | VenueStaff | OrgMember | None:
     """`user`'s place in the band or venue the invite leads into, if they have one already."""
     if kind == "band":
         return Membership.objects.filter(band_id=invite.band_id, user=user).first()
+    if kind == "team":
+        return OrgMember.objects.filter(organisation_id=invite.organisation_id, user=user).first()
     return VenueStaff.objects.filter(venue_id=invite.venue_id, user=user).first()
 
 
@@ -49,8 +56,9 @@ MANAGING_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
 
 def _answerable_by(user: User, *, managed_band_ids: list[int], venue_ids: list[int]) -> Q:
     """Pending bookings `user` may accept or decline (Booking.answering_side): the venue's staff answer
-    applications, the band's leaders and admins offers and requests – never what they sent themselves."""
-    answering = Q(pk__isnull=True)  # never true: someone without a band or venue answers nothing
+    applications, the band's leaders and admins (and the agents of its agency) offers and requests –
+    never what they sent themselves."""
+    answering = Q(kind__in=(Booking.Kind.OFFER, Booking.Kind.REQUEST), band_id__in=acting_band_ids_query(user=user))
     if venue_ids:
         answering |= Q(kind=Booking.Kind.APPLICATION, venue_id__in=venue_ids, picker_band__isnull=True)
     if managed_band_ids:
@@ -94,8 +102,10 @@ def dashboard_bookings(
         venue_roles = list(VenueStaff.objects.filter(user=user))
     venue_ids = sorted({r.venue_id for r in venue_roles})
     managed = sorted({m.band_id for m in memberships if m.role in MANAGING_ROLES})
+    # The bands `user` acts for through an agency come in as a subquery of the same query: no extra one.
     mine = Booking.objects.filter(
         bookings_of(user_id=user.pk, band_ids={m.band_id for m in memberships}, venue_ids=venue_ids)
+        | Q(band_id__in=acting_band_ids_query(user=user))
     )
     upcoming = Q(status__in=Booking.ON, ends_at__gt=now)
     pending = Q(status=Booking.Status.PENDING)

@@ -47,6 +47,7 @@ urlpatterns = [
     path("places/", include("places.urls")),
     path("payments/", include("payments.urls")),
     path("gigs/", include("gigs.urls")),
+    path("teams/", include("teams.urls")),
     path("documents/", include("documents.urls")),
     path("join/<str:token>/", join.join, name="join"),
     path("", include("bookings.urls")),

@@ -136,6 +136,9 @@ class VenueStaff(models.Model):
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.BOOKER)
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
+    # The venue group (teams.Organisation) whose booker this is, while the group runs the venue; None:
+    # the venue's own staff. A plain id, as lower rows carry no foreign key up (teams keeps these rows).
+    group_id = models.PositiveBigIntegerField(_("through the group"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("venue staff")

@@ -282,6 +282,34 @@ def _last_owner_error(message: str) -> ValidationError:
     return ValidationError(message, code="last_owner")
 
 
+def _check_own_staff(staff: VenueStaff) -> None:
+    """A venue group's booker is on the staff through the group: the group's people and the link decide."""
+    if staff.group_id is not None:
+        raise ValidationError(
+            _("%(person)s books for this venue through its venue group. End the group's access to change that.")
+            % {"person": staff.user.name},
+            code="through_group",
+        )
+
+
+def venue_group_staff_sync(*, venue_id: int, group_id: int, user_ids: Collection[int]) -> None:
+    """Make exactly `user_ids` the venue's bookers through the venue group `group_id` (teams calls this
+    when a group starts or stops running the venue, and when its people or their roles change).
+
+    Someone on the venue's own staff keeps their own row. Call inside the caller's transaction.
+    """
+    wanted = set(user_ids)
+    VenueStaff.objects.filter(venue_id=venue_id, group_id=group_id).exclude(user_id__in=wanted).delete()
+    present = set(VenueStaff.objects.filter(venue_id=venue_id, user_id__in=wanted).values_list("user_id", flat=True))
+    VenueStaff.objects.bulk_create(
+        [
+            VenueStaff(venue_id=venue_id, user_id=pk, role=VenueStaff.Role.BOOKER, group_id=group_id)
+            for pk in sorted(wanted - present)
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def venue_staff_set_role(*, staff: VenueStaff, role: str) -> VenueStaff:
     """Make a staff member an owner or a booker.
 
@@ -293,6 +321,7 @@ def venue_staff_set_role(*, staff: VenueStaff, role: str) -> VenueStaff:
     with transaction.atomic():
         Venue.objects.select_for_update().filter(pk=staff.venue_id).first()
         staff = VenueStaff.objects.select_related("user").get(pk=staff.pk)
+        _check_own_staff(staff)
         if staff.role == role:
             return staff
         if staff.role == VenueStaff.Role.OWNER:
@@ -315,6 +344,7 @@ def venue_staff_remove(*, staff: VenueStaff) -> None:
     with transaction.atomic():
         Venue.objects.select_for_update().filter(pk=staff.venue_id).first()
         staff = VenueStaff.objects.select_related("user").get(pk=staff.pk)
+        _check_own_staff(staff)
         if staff.role == VenueStaff.Role.OWNER:
             owners = VenueStaff.objects.filter(venue_id=staff.venue_id, role=VenueStaff.Role.OWNER).count()
             if owners <= 1:

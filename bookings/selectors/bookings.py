@@ -14,6 +14,7 @@ from bands.models import Band, Membership
 from bands.selectors import BusyOverlaps
 from bands.services import gig_window
 from bands.travel import Point, journey, located_gigs, travel_clash
+from teams.models import ACTING_ROLES, LinkStatus, OrgMember, Representation
 from venues.models import Slot, Venue, VenueStaff
 
 from ..models import Booking, BookingEvent
@@ -226,10 +227,11 @@ class Standing:
     band_role: str | None
     venue_staff: bool
     picks_support: bool = False
+    agent: bool = False  # acts for the band through an agency (teams), as its leaders do
 
     @property
     def manages_band(self) -> bool:
-        return self.band_role in (Membership.Role.LEADER, Membership.Role.ADMIN)
+        return self.agent or self.band_role in (Membership.Role.LEADER, Membership.Role.ADMIN)
 
 
 def standing_of(booking: Booking, user: User) -> Standing | None:
@@ -244,28 +246,39 @@ def standing_of(booking: Booking, user: User) -> Standing | None:
 _STANDING_SQL = (
     "SELECT (SELECT m.role FROM {membership} m WHERE m.band_id = %s AND m.user_id = %s), "
     "EXISTS (SELECT 1 FROM {staff} s WHERE s.venue_id = %s AND s.user_id = %s), "
-    "EXISTS (SELECT 1 FROM {membership} p WHERE p.band_id = %s AND p.user_id = %s AND p.role IN (%s, %s))"
+    "EXISTS (SELECT 1 FROM {membership} p WHERE p.band_id = %s AND p.user_id = %s AND p.role IN (%s, %s)), "
+    "EXISTS (SELECT 1 FROM {representation} r JOIN {org_member} om ON om.organisation_id = r.organisation_id "
+    "WHERE r.band_id = %s AND r.status = %s AND om.user_id = %s AND om.role IN (%s, %s))"
 )
 
 
 def standing_in(booking: Booking, user: User) -> Standing:
     """`user`'s Standing in `booking`: one query."""
+    qn = connection.ops.quote_name
     sql = _STANDING_SQL.format(
-        membership=connection.ops.quote_name(Membership._meta.db_table),
-        staff=connection.ops.quote_name(VenueStaff._meta.db_table),
+        membership=qn(Membership._meta.db_table),
+        staff=qn(VenueStaff._meta.db_table),
+        representation=qn(Representation._meta.db_table),
+        org_member=qn(OrgMember._meta.db_table),
     )
     params = [booking.band_id, user.pk, booking.venue_id, user.pk, booking.picker_band_id, user.pk]
+    params += [Membership.Role.LEADER, Membership.Role.ADMIN, booking.band_id]
+    params += [LinkStatus.ACTIVE.value, user.pk, *(role.value for role in ACTING_ROLES)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, Membership.Role.LEADER, Membership.Role.ADMIN])
-        role, staff, picks = cursor.fetchone()
-    return Standing(user.pk, role, bool(staff), bool(picks))
+        cursor.execute(sql, params)
+        role, staff, picks, agent = cursor.fetchone()
+    return Standing(user.pk, role, bool(staff), bool(picks), bool(agent))
 
 
 def _part_of(booking: Booking, standing: Standing, user: User) -> bool:
     """Whether `user` is part of `booking`: its client, a member of its band, its venue's staff, or a
     leader or admin of the headliner that picks it."""
     return (
-        booking.client_id == user.pk or standing.band_role is not None or standing.venue_staff or standing.picks_support
+        booking.client_id == user.pk
+        or standing.band_role is not None
+        or standing.venue_staff
+        or standing.picks_support
+        or standing.agent
     )
 
 
@@ -290,7 +303,9 @@ _ACTION_SQL = (
     "(SELECT m.role FROM {membership} m WHERE m.band_id = b.band_id AND m.user_id = %s) AS viewer_band_role_, "
     "EXISTS (SELECT 1 FROM {staff} s WHERE s.venue_id = b.venue_id AND s.user_id = %s) AS viewer_venue_staff_, "
     "EXISTS (SELECT 1 FROM {membership} p WHERE p.band_id = b.picker_band_id AND p.user_id = %s "
-    "AND p.role IN (%s, %s)) AS viewer_picks_support_ "
+    "AND p.role IN (%s, %s)) AS viewer_picks_support_, "
+    "EXISTS (SELECT 1 FROM {representation} r JOIN {org_member} om ON om.organisation_id = r.organisation_id "
+    "WHERE r.band_id = b.band_id AND r.status = %s AND om.user_id = %s AND om.role IN (%s, %s)) AS viewer_agent_ "
     "FROM {booking} b JOIN {band} band ON band.id = b.band_id "
     "LEFT JOIN {venue} venue ON venue.id = b.venue_id LEFT JOIN {user} client ON client.id = b.client_id "
     "WHERE b.uid = %s"
@@ -303,6 +318,7 @@ _ACTION_EXTRA = (
     "viewer_band_role_",
     "viewer_venue_staff_",
     "viewer_picks_support_",
+    "viewer_agent_",
 )
 
 
@@ -327,15 +343,23 @@ def booking_for_action(*, uid, user: User) -> Booking | None:
         user=qn(User._meta.db_table),
         membership=qn(Membership._meta.db_table),
         staff=qn(VenueStaff._meta.db_table),
+        representation=qn(Representation._meta.db_table),
+        org_member=qn(OrgMember._meta.db_table),
     )
     uid_value = Booking._meta.get_field("uid").get_db_prep_value(uid, connection)
     leading = [Membership.Role.LEADER.value, Membership.Role.ADMIN.value]
-    booking = next(iter(Booking.objects.raw(sql, [user.pk, user.pk, user.pk, *leading, uid_value])), None)
+    acting = [LinkStatus.ACTIVE.value, user.pk, *(role.value for role in ACTING_ROLES)]
+    params = [user.pk, user.pk, user.pk, *leading, *acting, uid_value]
+    booking = next(iter(Booking.objects.raw(sql, params)), None)
     if booking is None:
         return None
     read = {name: booking.__dict__.pop(name) for name in _ACTION_EXTRA}  # the columns beside the booking's
     standing = booking.standing = Standing(
-        user.pk, read["viewer_band_role_"], bool(read["viewer_venue_staff_"]), bool(read["viewer_picks_support_"])
+        user.pk,
+        read["viewer_band_role_"],
+        bool(read["viewer_venue_staff_"]),
+        bool(read["viewer_picks_support_"]),
+        bool(read["viewer_agent_"]),
     )
     db = booking._state.db
     booking.band = _loaded(Band, db, id=booking.band_id, name=read["band_name_"])
@@ -412,9 +436,19 @@ def venue_teams(venue_ids: Collection[int]) -> dict[int, list[User]]:
 
 
 def can_manage_band(band_id: int, user: User) -> bool:
-    return Membership.objects.filter(
+    """`user` leads or runs the band, or acts for it through an agency (teams) on the booking side."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    leads = Membership.objects.filter(
         band_id=band_id, user_id=user.pk, role__in=(Membership.Role.LEADER, Membership.Role.ADMIN)
-    ).exists()
+    )
+    acts = Representation.objects.filter(
+        band_id=band_id,
+        status=LinkStatus.ACTIVE,
+        organisation__members__user_id=user.pk,
+        organisation__members__role__in=ACTING_ROLES,
+    )
+    return Band.objects.filter(pk=band_id).filter(Exists(leads) | Exists(acts)).exists()
 
 
 def is_venue_staff(venue_id: int, user: User) -> bool:

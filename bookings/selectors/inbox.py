@@ -1,7 +1,7 @@
 """Reads of the inbox: where the viewer stands (bands, venues, requests), the tabs' counts and rows."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import Count, Q, QuerySet
@@ -10,6 +10,7 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.models import User
 from accounts.timezones import when_text
 from bands.models import Membership
+from teams.models import ACTING_ROLES, LinkStatus, Representation
 from venues.models import VenueStaff
 
 from ..models import Booking
@@ -53,15 +54,27 @@ class InboxRow:
 
 @dataclass
 class Roles:
-    """Where the viewer stands: the bands they play in, the ones they manage, the venues they run."""
+    """Where the viewer stands: the bands they play in, the ones they manage, the venues they run, and the
+    bands they act for through an agency (as the band's leaders do, on the booking side)."""
 
     user: User
     memberships: list[Membership]
     staff: list[VenueStaff]
+    represented: list[Representation] = field(default_factory=list)
+
+    @cached_property
+    def agency_of(self) -> dict[int, Representation]:
+        """The agency link of each band the viewer acts for and does not play in, by band id."""
+        own = {m.band_id for m in self.memberships}
+        return {r.band_id: r for r in self.represented if r.band_id not in own}
+
+    @cached_property
+    def band_ids(self) -> set[int]:
+        return {m.band_id for m in self.memberships} | set(self.agency_of)
 
     @cached_property
     def managed_ids(self) -> set[int]:
-        return {m.band_id for m in self.memberships if m.can_manage}
+        return {m.band_id for m in self.memberships if m.can_manage} | set(self.agency_of)
 
     @cached_property
     def venue_ids(self) -> set[int]:
@@ -86,6 +99,7 @@ class Roles:
 
     def show_choices(self) -> list[tuple[str, str]]:
         bands = [(f"band:{m.band_id}", gettext("Band: %(name)s") % {"name": m.band.name}) for m in self.memberships]
+        bands += [(f"band:{band_id}", self._agency_label(r)) for band_id, r in self.agency_of.items()]
         venues = [(f"venue:{s.venue_id}", gettext("Venue: %(name)s") % {"name": s.venue.name}) for s in self.staff]
         return [*bands, *venues, ("client", "My private requests")]
 
@@ -102,22 +116,42 @@ class Roles:
             return gettext("Your request")
         if booking.venue_id in self.venue_ids:
             return gettext("Venue: %(name)s") % {"name": booking.venue.name}
+        if booking.band_id in self.agency_of:
+            return self._agency_label(self.agency_of[booking.band_id])
         return gettext("Band: %(name)s") % {"name": booking.band.name}
+
+    @staticmethod
+    def _agency_label(link: Representation) -> str:
+        # Translators: the inbox's side of a booking the viewer handles for a band, e.g.
+        # "Band: The Night Owls (through Northside Agency)".
+        return gettext("Band: %(band)s (through %(agency)s)") % {
+            "band": link.band.name,
+            "agency": link.organisation.name,
+        }
 
 
 def inbox_roles(*, user: User) -> Roles:
-    """The viewer's memberships and venue roles, with their band and venue (two queries)."""
+    """The viewer's memberships, venue roles and the bands they act for through an agency, with their band,
+    venue and agency (three queries)."""
+    represented = (
+        Representation.objects.filter(
+            status=LinkStatus.ACTIVE,
+            organisation__members__user=user,
+            organisation__members__role__in=ACTING_ROLES,
+        )
+        .select_related("band", "organisation")
+        .order_by("band__name", "pk")
+    )
     return Roles(
         user=user,
         memberships=list(Membership.objects.filter(user=user).select_related("band").order_by("band__name", "pk")),
         staff=list(VenueStaff.objects.filter(user=user).select_related("venue").order_by("venue__name", "pk")),
+        represented=list(represented),
     )
 
 
 def _mine(roles: Roles) -> Q:
-    return bookings_of(
-        user_id=roles.user.pk, band_ids={m.band_id for m in roles.memberships}, venue_ids=roles.venue_ids
-    )
+    return bookings_of(user_id=roles.user.pk, band_ids=roles.band_ids, venue_ids=roles.venue_ids)
 
 
 def inbox_counts(*, roles: Roles, show: str | None) -> dict[str, int]:
@@ -165,7 +199,7 @@ def role_q(roles: Roles, role: str | None) -> Q:
     if not role:
         return Q()
     if role == "band":
-        band_ids = sorted({m.band_id for m in roles.memberships})
+        band_ids = sorted(roles.band_ids)
         return Q(band_id__in=band_ids) if band_ids else NOTHING
     if role == "venue":
         return Q(venue_id__in=sorted(roles.venue_ids)) if roles.venue_ids else NOTHING

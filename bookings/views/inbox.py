@@ -47,7 +47,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
     page = paginator.get_page(form.value("page"))
     zone = timezone.get_current_timezone()
     # Several roles: a filter is worth its space. A person with one band and no requests needs none.
-    several = len(roles.memberships) + len(roles.staff) + (1 if counts["requests"] else 0) > 1
+    several = len(roles.band_ids) + len(roles.staff) + (1 if counts["requests"] else 0) > 1
     context = {
         "tabs": [(key, label, counts[key]) for key, label in TABS.items()],
         "tab": tab,
@@ -60,7 +60,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         "page_obj": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "time_zone": zone.key,
-        "has_roles": bool(roles.memberships or roles.staff or counts["requests"]),
+        "has_roles": bool(roles.band_ids or roles.staff or counts["requests"]),
         "total": sum(counts[key] for key in TABS),
     }
     return render_page(request, "bookings/inbox/inbox.html", context, partial="list")

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "gigs",
     "documents",
     "reviews",
+    "teams",
     "import_export",
 ]
 
@@ -397,6 +398,8 @@ STAGESLOT_RATE_LIMITS = {
     "invite": "30/h",
     "webhook": "20/h",
     "report": "20/h",
+    # New organisations, and an organisation's requests to act for a band or run a venue.
+    "team": "20/h",
     # The public contract verification page: uploads per address.
     "contract_verify": "30/h",
     # The JSON API: calls per personal access token, and per address (anonymous reads included).

@@ -16,6 +16,7 @@ LAYERS = [
     "availability",
     "bands",
     "venues",
+    "teams",
     "bookings",
     "payments",
     "gigs",

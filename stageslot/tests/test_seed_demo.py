@@ -350,3 +350,21 @@ def test_demo_quotes_are_open_countered_accepted_and_lapsed(seeded):
     count = Quote.objects.count()
     call_command("seed_demo", "--quiet")
     assert Quote.objects.count() == count
+
+
+def test_the_demo_agency_acts_for_three_bands_and_the_group_runs_two_venues(seeded, client):
+    from teams.models import LinkStatus, Organisation, Representation, Role, VenueLink
+    from venues.models import VenueStaff
+
+    agency = Organisation.objects.get(slug="northside")
+    assert Representation.objects.filter(organisation=agency, status=LinkStatus.ACTIVE).count() == 3
+    assert Representation.objects.filter(organisation=agency, status=LinkStatus.ASKED).count() == 1
+    assert agency.members.filter(role=Role.BOOKER).count() == 2
+    group = Organisation.objects.get(slug="riverside-rooms")
+    assert VenueLink.objects.filter(organisation=group, status=LinkStatus.ACTIVE).count() == 2
+    promoter = group.members.get(role=Role.BOOKER).user
+    assert VenueStaff.objects.filter(user=promoter, group_id=group.pk).count() == 2
+    client.force_login(agency.members.filter(role=Role.BOOKER).first().user)
+    assert "through Northside Agency" in client.get("/bookings/", {"tab": "upcoming"}).text
+    call_command("seed_demo")  # twice: nothing more
+    assert Organisation.objects.count() == 2

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from bands.invites import InviteError, invite_check_usable, invite_link_parse
 from bands.services import band_invite_accept
+from teams.services import org_invite_accept
 from venues.services import venue_invite_accept
 
 from ..selectors import invite_by_token, invite_membership_of
@@ -30,7 +31,7 @@ class Target:
 
     @property
     def place(self) -> Any:
-        return getattr(self.invite, self.kind)
+        return self.invite.organisation if self.kind == "team" else getattr(self.invite, self.kind)
 
     def membership_of(self, user) -> Any:
         return invite_membership_of(kind=self.kind, invite=self.invite, user=user)
@@ -38,11 +39,13 @@ class Target:
     def accept(self, user) -> Any:
         if self.kind == "band":
             return band_invite_accept(invite=self.invite, user=user)
+        if self.kind == "team":
+            return org_invite_accept(invite=self.invite, user=user)
         return venue_invite_accept(invite=self.invite, user=user)
 
     def home_url(self) -> str:
         """Where someone in the band or on the venue's staff lands after joining."""
-        name = "bands:members" if self.kind == "band" else "venues:staff"
+        name = {"band": "bands:members", "team": "teams:detail"}.get(self.kind, "venues:staff")
         return reverse(name, kwargs={"slug": self.place.slug})
 
 
@@ -50,9 +53,8 @@ def _find(kind: str, token: str) -> Target | None:
     invite = invite_by_token(kind=kind, token=token)
     if invite is None:
         return None
-    return Target(
-        kind=kind, invite=invite, name=getattr(invite, kind).name, role_label=invite.get_role_display().lower()
-    )
+    place = invite.organisation if kind == "team" else getattr(invite, kind)
+    return Target(kind=kind, invite=invite, name=place.name, role_label=invite.get_role_display().lower())
 
 
 def _problem(request: HttpRequest, context: dict, exc: InviteError, *, status: int) -> HttpResponse:

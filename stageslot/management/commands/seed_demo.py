@@ -25,6 +25,7 @@ from stageslot.demo_payments import seed_payments
 from stageslot.demo_quotes import seed_quotes
 from stageslot.demo_reviews import seed_reviews
 from stageslot.demo_shows import seed_shows
+from stageslot.demo_teams import seed_teams
 from stageslot.demo_tours import seed_tour_venues
 from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
@@ -337,6 +338,8 @@ DEMO_LOGINS = [
     ("Band member, The Night Owls", "ayla@demo.stageslot.test"),
     ("Venue owner, Kellerbar", "kellerbar-owner@demo.stageslot.test"),
     ("Private client", "client@demo.stageslot.test"),
+    ("Agent, Northside Agency", "agent@demo.stageslot.test"),
+    ("Promoter, Riverside Rooms", "promoter@demo.stageslot.test"),
 ]
 
 
@@ -393,6 +396,8 @@ class Command(BaseCommand):
             # Who plays: answers of every kind, a gig at risk, stand-ins, songs and set lists, a push device.
             seed_lineups(now=timezone.now())
             seed_tour_venues(now=timezone.now(), picture=demo_picture)
+            # An agency with three bands and two agents; a venue group running two venues, with a promoter.
+            seed_teams(password=DEMO_PASSWORD)
         self._print_logins()
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:
