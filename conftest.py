@@ -2,6 +2,8 @@
 
 import copy
 import os
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -202,11 +204,29 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 @pytest.fixture(autouse=True)
 def _close_browser_contexts(request: pytest.FixtureRequest):
     """Close the pages a browser test opened: the live server outlives the test, and a page left
-    open keeps polling it (the bell, threads, live calendars) into the tests that follow."""
+    open keeps polling it (the bell, threads, live calendars) into the tests that follow.
+
+    The live server (and with it the test database) is set up before this fixture, so the pages close
+    and the requests they still had running on the server finish before the database is emptied: a
+    request writing while PostgreSQL empties the tables is a deadlock, and the next test would start
+    with the rows of this one."""
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("live_server")
     yield
     if "browser" in request.fixturenames:
         for context in list(request.getfixturevalue("browser").contexts):
             context.close()
+        _wait_for_live_server_requests()
+
+
+def _wait_for_live_server_requests(timeout: float = 10.0) -> None:
+    """Wait until the live server's threads have answered the requests they took (one thread each)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = [t for t in threading.enumerate() if "process_request_thread" in t.name and t.is_alive()]
+        if not busy:
+            return
+        busy[0].join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture

@@ -58,6 +58,9 @@ KINDS: dict[str, NotificationKind] = {
         ),
         NotificationKind("set_list", _("The set list of a gig you play changes"), LINE_UPS, True),
         NotificationKind(
+            "hold", _("A date is held for your band or venue, challenged, moved up or let go"), BANDS_AND_VENUES
+        ),
+        NotificationKind(
             "team_link", _("An agency or venue group asks to act for you, or its access changes"), BANDS_AND_VENUES
         ),
         NotificationKind("review_request", _("How was the gig? A gig to review"), REVIEWS),

@@ -49,6 +49,7 @@ WHAT: dict[str, Callable[[int], str]] = {
     "webhook": lambda n: ngettext("webhook", "webhooks", n),
     "report": lambda n: ngettext("report", "reports", n),
     "team": lambda n: ngettext("organisation request", "organisation requests", n),
+    "hold": lambda n: ngettext("hold", "holds", n),
 }
 
 

@@ -48,6 +48,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("gigs/", include("gigs.urls")),
     path("teams/", include("teams.urls")),
+    path("holds/", include("holds.urls")),
     path("documents/", include("documents.urls")),
     path("join/<str:token>/", join.join, name="join"),
     path("", include("bookings.urls")),

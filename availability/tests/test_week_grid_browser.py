@@ -74,7 +74,13 @@ def test_busy_time_is_marked_by_dragging_and_by_keyboard(live_server, browser, a
     assert (rule.start_date, rule.start_time, rule.end_time) == (tuesday, dt.time(18, 30), dt.time(21))
     expect(page.locator(".cal-gz-legend")).to_contain_text("The Night Owls")
     expect(page.locator(".cal-week__event").filter(has_text="Rehearsal")).to_be_visible()
-    # The stripes are placed by the hour: Monday's first one ends at 14:00, where the dentist begins.
+    # The stripes are placed by the hour: Monday's first one ends at 14:00, where the dentist begins. The
+    # zone is loaded again after each save and placed by script: measure once it is placed.
+    page.wait_for_function(
+        "(day) => { const s = document.querySelector(`#cal-gz-${day} .cal-gz__stripe`);"
+        " return !!s && s.getBoundingClientRect().height > 0; }",
+        arg=monday.isoformat(),
+    )
     stripe = page.locator(f"#cal-gz-{monday.isoformat()} .cal-gz__stripe").first.bounding_box()
     dentist = page.locator(".cal-week__event").filter(has_text="Dentist").bounding_box()
     assert abs(stripe["y"] + stripe["height"] - dentist["y"]) < 4

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "documents",
     "reviews",
     "teams",
+    "holds",
     "import_export",
 ]
 
@@ -222,6 +223,11 @@ NOTIFICATION_EMAIL_CLAIM = env.int("STAGESLOT_NOTIFICATION_EMAIL_CLAIM", default
 # Periodic work, run by one `celery -A stageslot beat` process.
 CELERY_BEAT_SCHEDULE: dict = {
     # Booked gigs get their line-up (each member asked "Can you play?"); silent members are reminded.
+    # Holds past their expiry, and 1st holds that let a challenge lapse, let go: the ladder moves up.
+    "holds-settle-round": {
+        "task": "holds.tasks.holds_settle_task",
+        "schedule": 60.0,
+    },
     "gigs-lineups-round": {
         "task": "gigs.tasks.lineups_round_task",
         "schedule": 60.0,
@@ -400,6 +406,8 @@ STAGESLOT_RATE_LIMITS = {
     "report": "20/h",
     # New organisations, and an organisation's requests to act for a band or run a venue.
     "team": "20/h",
+    # Holds placed on a venue's dates, per person.
+    "hold": "120/h",
     # The public contract verification page: uploads per address.
     "contract_verify": "30/h",
     # The JSON API: calls per personal access token, and per address (anonymous reads included).
@@ -437,6 +445,8 @@ STRIPE_TIMEOUT = env.float("STAGESLOT_STRIPE_TIMEOUT", default=20.0)
 PLATFORM_FEE_PERCENT = env.int("STAGESLOT_PLATFORM_FEE_PERCENT", default=15)
 # A client's booked request waits this long for its deposit, its time taken; unpaid, it lapses.
 DEPOSIT_HOLD_HOURS = env.int("STAGESLOT_DEPOSIT_HOLD_HOURS", default=48)
+# A challenged 1st hold confirms or lets go within this many hours; silence lets it go.
+HOLD_CHALLENGE_HOURS = env.int("STAGESLOT_HOLD_CHALLENGE_HOURS", default=48)
 # An instant booking's checkout (the client at the pay page, nothing held yet) ends unpaid after this.
 CHECKOUT_MINUTES = env.int("STAGESLOT_CHECKOUT_MINUTES", default=30)
 

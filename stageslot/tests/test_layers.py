@@ -18,6 +18,7 @@ LAYERS = [
     "venues",
     "teams",
     "bookings",
+    "holds",
     "payments",
     "gigs",
     "documents",

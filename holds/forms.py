@@ -1,0 +1,80 @@
+"""Input of the hold pages: parsing and validation only (holds.services decides who may and what fits)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.form_fields import IsoDateInput
+from bands.models import Band
+from bookings.forms.venue_slots import NonexistentTime, local_span
+
+from .models import MAX_LEVEL
+
+EXPIRY_DAYS = 14
+
+
+def _time_input() -> forms.TimeInput:
+    return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class HoldForm(forms.Form):
+    band = forms.SlugField(
+        label=_("The band's StageSlot address"),
+        help_text=_("The last part of the band's page address, e.g. the-night-owls."),
+    )
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=None, empty_label=None)
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    start = forms.TimeField(label=_("Start"), widget=_time_input(), initial=dt.time(20, 0))
+    end = forms.TimeField(
+        label=_("End"),
+        widget=_time_input(),
+        initial=dt.time(23, 0),
+        help_text=_("An end before the start runs past midnight."),
+    )
+    level = forms.TypedChoiceField(
+        label=_("Level"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", _("The next free level")), *((str(n), str(n)) for n in range(1, MAX_LEVEL + 1))],
+    )
+    expires_in = forms.IntegerField(
+        label=_("Expires after (days)"),
+        min_value=1,
+        max_value=365,
+        initial=EXPIRY_DAYS,
+        help_text=_("Unconfirmed, the hold lets go by itself then (at the latest when the date begins)."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args, venue, stages, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = ZoneInfo(venue.time_zone)
+        self.fields["stage"].queryset = stages
+
+    def clean_band(self) -> Band:
+        band = Band.objects.filter(slug=self.cleaned_data["band"]).first()
+        if band is None:
+            raise forms.ValidationError(_("No band has this address. Copy it from the band's page."), code="unknown")
+        return band
+
+    def clean(self) -> dict:
+        data = super().clean()
+        day, start, end = data.get("date"), data.get("start"), data.get("end")
+        if day and start and end:
+            try:
+                data["starts_at"], data["ends_at"] = local_span(day, start, end, self.zone)
+            except NonexistentTime as exc:
+                self.add_error("start", str(exc))
+                return data
+            days = data.get("expires_in") or EXPIRY_DAYS
+            data["expires_at"] = min(data["starts_at"], timezone.now() + dt.timedelta(days=days))
+        return data
+
+
+class ConfirmForm(forms.Form):
+    fee = forms.IntegerField(label=_("Fee offered"), required=False, min_value=0, max_value=1_000_000)
+    message = forms.CharField(label=_("Message to the band"), required=False, max_length=2000, widget=forms.Textarea)

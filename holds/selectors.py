@@ -1,0 +1,87 @@
+"""Reads of holds: a venue's ladders by date and stage, a band's holds, one hold for its venue."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from bands.models import Band
+from venues.models import Stage, Venue
+
+from .models import Hold, HoldEvent
+
+LADDER_DAYS = 92
+
+
+@dataclass
+class Ladder:
+    """One date on one stage: its holds, 1st first."""
+
+    date: dt.date
+    stage: Stage
+    holds: list[Hold]
+
+    @property
+    def challenged(self) -> Hold | None:
+        first = self.holds[0] if self.holds else None
+        return first if first is not None and first.challenge_ends_at else None
+
+
+def venue_ladders(*, venue: Venue, first_day: dt.date, days: int = LADDER_DAYS) -> list[Ladder]:
+    """The venue's held dates from `first_day` for `days`, by date and stage, each ladder 1st first, with
+    each hold's band and who placed it (one query, however many holds)."""
+    holds = (
+        Hold.objects.filter(
+            venue=venue,
+            status=Hold.Status.HELD,
+            date__gte=first_day,
+            date__lt=first_day + dt.timedelta(days=days),
+        )
+        .select_related("band", "stage", "held_by", "challenged_by__band")
+        .order_by("date", "stage__name", "stage_id", "level", "pk")
+    )
+    ladders: dict[tuple[dt.date, int], Ladder] = {}
+    for hold in holds:
+        key = (hold.date, hold.stage_id)
+        if key not in ladders:
+            ladders[key] = Ladder(hold.date, hold.stage, [])
+        ladders[key].holds.append(hold)
+    return list(ladders.values())
+
+
+def venue_hold_history(*, venue: Venue, limit: int = 20) -> list[Hold]:
+    """The venue's latest holds that ended (confirmed, let go, lapsed), newest first."""
+    return list(
+        Hold.objects.filter(venue=venue)
+        .exclude(status=Hold.Status.HELD)
+        .select_related("band", "stage", "booking")
+        .order_by("-ended_at", "-pk")[:limit]
+    )
+
+
+def band_holds(*, band: Band, first_day: dt.date) -> list[Hold]:
+    """Where `band` is held from `first_day` on, soonest first, with each venue and stage (one query)."""
+    return list(
+        Hold.objects.filter(band=band, status=Hold.Status.HELD, date__gte=first_day)
+        .select_related("venue", "stage")
+        .order_by("date", "level", "pk")
+    )
+
+
+def hold_for_venue(*, venue: Venue, pk: int) -> Hold | None:
+    return Hold.objects.select_related("band", "venue", "stage").filter(venue=venue, pk=pk).first()
+
+
+def hold_with_events(*, venue: Venue, pk: int) -> Hold | None:
+    """One hold of the venue with its steps, oldest first, and who took each."""
+    events = HoldEvent.objects.select_related("actor").order_by("created_at", "pk")
+    return (
+        Hold.objects.select_related("band", "stage", "held_by", "booking")
+        .prefetch_related(Prefetch("events", queryset=events))
+        .filter(venue=venue, pk=pk)
+        .first()
+    )
+
+
+def venue_stages(*, venue: Venue) -> list[Stage]:
+    return list(venue.stages.order_by("name", "pk"))

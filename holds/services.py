@@ -1,0 +1,431 @@
+"""Writes of holds: placing one at a level, challenging the 1st, confirming it into an offer, letting go, and
+the round that lets expired holds and unanswered challenges go.
+
+Every write on a date's ladder locks the stage row first, then settles the ladder (what expired or lapsed
+by now goes, everyone below moves up), then checks and writes: two people acting on one date at once take
+turns, and the ladder is always 1, 2, 3 … without gaps. The partial unique indexes (one act per level, a
+band once per date) are the last line. Only the venue's staff may act – including the bookers of a venue
+group that runs the venue, who are on its staff through the group (teams).
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from accounts.services import lazy_text, notifications_create
+from bands.models import Band
+from bookings.models import Booking
+from bookings.services.workflow import booking_offer
+from teams.models import Organisation
+from teams.selectors import band_managers
+from venues.models import Slot, Stage, VenueStaff
+from venues.services import slot_create
+
+from .models import MAX_LEVEL, Hold, HoldEvent
+
+NOTIFY_KIND = "hold"
+MAX_LENGTH = dt.timedelta(hours=24)
+What = HoldEvent.What
+
+
+class HoldError(ValidationError):
+    """A hold the ladder's rules refuse; its message says why, for the person who asked."""
+
+
+class HoldPermissionError(PermissionError):
+    """Only the venue's staff act on its holds."""
+
+
+def challenge_hours() -> int:
+    return settings.HOLD_CHALLENGE_HOURS
+
+
+# ---- Checks and helpers ------------------------------------------------------------------------
+
+
+def _staff_row(venue_id: int, user: User) -> VenueStaff:
+    row = VenueStaff.objects.filter(venue_id=venue_id, user_id=user.pk).first()
+    if row is None:
+        raise HoldPermissionError(_("Only the venue's staff and the bookers of its venue group act on its holds."))
+    return row
+
+
+def on_behalf_of(row: VenueStaff, venue_name: str) -> str:
+    """Who acted for whom, in words: "Rafael Costa, Riverside Rooms, for Kellerbar" or "Petra Vogel, Kellerbar"."""
+    group = (
+        Organisation.objects.filter(pk=row.group_id).values_list("name", flat=True).first() if row.group_id else None
+    )
+    if group:
+        return _("%(person)s, %(group)s, for %(venue)s") % {
+            "person": row.user.name,
+            "group": group,
+            "venue": venue_name,
+        }
+    return _("%(person)s, %(venue)s") % {"person": row.user.name, "venue": venue_name}
+
+
+def _lock(stage_id: int) -> Stage:
+    return Stage.objects.select_for_update(of=("self",)).select_related("venue").get(pk=stage_id)
+
+
+def _ladder(stage_id: int, date: dt.date) -> list[Hold]:
+    return list(
+        Hold.objects.filter(stage_id=stage_id, date=date, status=Hold.Status.HELD)
+        .select_related("band", "venue", "held_by")
+        .order_by("level", "pk")
+    )
+
+
+def _event(hold: Hold, what: str, *, actor: User | None = None, on_behalf: str = "", note: str = "") -> None:
+    HoldEvent.objects.create(hold=hold, what=what, actor=actor, on_behalf=on_behalf, level=hold.level, note=note[:300])
+
+
+def _when(hold: Hold) -> str:
+    zone = ZoneInfo(hold.venue.time_zone)
+    return date_format(hold.starts_at.astimezone(zone), "WEEKDAY_FORMAT")
+
+
+def _people(hold: Hold) -> list[User]:
+    """Who hears of a hold: the venue's staff and the band's leaders."""
+    staff = [s.user for s in VenueStaff.objects.filter(venue_id=hold.venue_id).select_related("user")]
+    seen, people = set(), []
+    for user in [*staff, *band_managers(band_id=hold.band_id)]:
+        if user.pk not in seen:
+            seen.add(user.pk)
+            people.append(user)
+    return people
+
+
+def _notify(hold: Hold, text, *, key: str, actor: User | None) -> None:
+    notifications_create(
+        recipients=_people(hold),
+        kind=NOTIFY_KIND,
+        text=text,
+        link=reverse("holds:venue", args=[hold.venue.slug]) + f"?date={hold.date.isoformat()}",
+        key=key,
+        actor=actor,
+    )
+
+
+def _end(hold: Hold, status: str, how: str, now: dt.datetime) -> None:
+    hold.status, hold.ended, hold.ended_at = status, how, now
+    hold.challenged_by, hold.challenge_ends_at = None, None
+    hold.save(update_fields=["status", "ended", "ended_at", "challenged_by", "challenge_ends_at"])
+
+
+def _close_up(stage_id: int, date: dt.date, *, actor: User | None = None) -> list[Hold]:
+    """Number the date's holds 1, 2, 3 … in their order: everyone below a gap moves up one level. A
+    challenge whose 1st hold went ends with it; the challenger keeps its new level. Returns the ladder."""
+    ladder = _ladder(stage_id, date)
+    for position, hold in enumerate(ladder, start=1):
+        if hold.level != position:
+            hold.level = position
+            hold.save(update_fields=["level"])  # ascending, so the new level is always free
+            _event(hold, What.MOVED_UP, note=_("Now the %(level)s hold.") % {"level": hold.level_name})
+            _notify(
+                hold,
+                lazy_text(
+                    gettext_lazy("%(band)s moves up to the %(level)s hold on %(day)s at %(venue)s."),
+                    band=hold.band.name,
+                    level=hold.level_name,
+                    day=_when(hold),
+                    venue=hold.venue.name,
+                ),
+                key=f"hold:{hold.pk}:level:{hold.level}",
+                actor=actor,
+            )
+    first = ladder[0] if ladder else None
+    if first is not None and first.challenged_by_id and first.challenged_by_id not in {h.pk for h in ladder}:
+        first.challenged_by, first.challenge_ends_at = None, None
+        first.save(update_fields=["challenged_by", "challenge_ends_at"])
+    return ladder
+
+
+def _settle(stage_id: int, date: dt.date, now: dt.datetime) -> list[Hold]:
+    """Let go what has expired or let a challenge lapse by `now` on this date, then close up (under the
+    stage's lock). Returns the ladder as it stands."""
+    for hold in _ladder(stage_id, date):
+        if hold.challenge_ends_at and hold.challenge_ends_at <= now:
+            _end(hold, Hold.Status.LAPSED, Hold.End.CHALLENGE_LAPSED, now)
+            _event(hold, What.LAPSED, note=_("Did not answer the challenge in time."))
+            text = gettext_lazy("%(band)s's 1st hold on %(day)s at %(venue)s lapsed: the challenge was not answered.")
+        elif hold.expires_at <= now:
+            _end(hold, Hold.Status.LAPSED, Hold.End.EXPIRED, now)
+            _event(hold, What.LAPSED, note=_("Expired."))
+            text = gettext_lazy("%(band)s's hold on %(day)s at %(venue)s expired.")
+        else:
+            continue
+        _notify(
+            hold,
+            lazy_text(text, band=hold.band.name, day=_when(hold), venue=hold.venue.name),
+            key=f"hold:{hold.pk}:lapsed",
+            actor=None,
+        )
+    return _close_up(stage_id, date)
+
+
+# ---- Placing a hold ----------------------------------------------------------------------------------
+
+
+def hold_place(
+    *,
+    by: User,
+    stage: Stage,
+    band: Band,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    expires_at: dt.datetime,
+    level: int | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Hold:
+    """Hold a date on one of the venue's stages for a band, at `level` (None: the next free one). Venue staff
+    only. Raises HoldError by reason: times out of order or past, an expiry after the start, a level taken
+    or beyond the ladder's end, the band held on that date already, a show on the stage then."""
+    now = now or timezone.now()
+    row = _staff_row(stage.venue_id, by)
+    if ends_at <= starts_at or ends_at - starts_at > MAX_LENGTH:
+        raise HoldError(_("The end must be after the start, at most 24 hours later."), code="times")
+    if starts_at <= now:
+        raise HoldError(_("The date has begun or passed; hold a date ahead."), code="past")
+    if not now < expires_at <= starts_at:
+        raise HoldError(_("A hold expires after now and at the latest when the date begins."), code="expiry")
+    note = " ".join(note.split())[:300]
+    with transaction.atomic():
+        stage = _lock(stage.pk)
+        venue = stage.venue
+        date = starts_at.astimezone(ZoneInfo(venue.time_zone)).date()
+        ladder = _settle(stage.pk, date, now)
+        if any(h.band_id == band.pk for h in ladder):
+            raise HoldError(_("%(band)s is held on this date already.") % {"band": band.name}, code="band_held")
+        taken = {h.level: h for h in ladder}
+        free = len(ladder) + 1
+        level = level or free
+        if level in taken:
+            raise HoldError(
+                _(
+                    "The %(level)s hold on this date is %(band)s's. One act per level: hold at level %(free)s, "
+                    "or let the other go first."
+                )
+                % {"level": taken[level].level_name, "band": taken[level].band.name, "free": free},
+                code="level_taken",
+            )
+        if level > free or level > MAX_LEVEL:
+            raise HoldError(
+                _("The next free level on this date is %(free)s; a ladder has at most %(max)s.")
+                % {"free": free, "max": MAX_LEVEL},
+                code="level_gap",
+            )
+        booked = Booking.objects.filter(
+            slot__stage=stage, status__in=Booking.ON, starts_at__lt=ends_at, ends_at__gt=starts_at
+        )
+        if booked.exists():
+            raise HoldError(_("The stage has a booked show then; pick another date or stage."), code="booked")
+        hold = Hold.objects.create(
+            venue=venue,
+            stage=stage,
+            band=band,
+            date=date,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            level=level,
+            expires_at=expires_at,
+            note=note,
+            held_by=by,
+            on_behalf=on_behalf_of(row, venue.name),
+        )
+        _event(hold, What.PLACED, actor=by, on_behalf=hold.on_behalf, note=note)
+        _notify(
+            hold,
+            lazy_text(
+                gettext_lazy("%(venue)s holds %(day)s for %(band)s: %(level)s hold."),
+                venue=venue.name,
+                day=_when(hold),
+                band=band.name,
+                level=hold.level_name,
+            ),
+            key=f"hold:{hold.pk}:placed",
+            actor=by,
+        )
+    return hold
+
+
+# ---- The ladder's moves ------------------------------------------------------------------------------
+
+
+def _locked(hold: Hold, by: User, now: dt.datetime) -> tuple[Hold, list[Hold], VenueStaff]:
+    """Lock the hold's stage, settle its date and return the hold as it stands now, with the ladder."""
+    row = _staff_row(hold.venue_id, by)
+    _lock(hold.stage_id)
+    ladder = _settle(hold.stage_id, hold.date, now)
+    hold = Hold.objects.select_related("band", "venue", "stage").get(pk=hold.pk)
+    if not hold.is_held:
+        raise HoldError(
+            _("This hold is no longer held (%(state)s).")
+            % {"state": hold.get_ended_display() or hold.get_status_display()},
+            code="not_held",
+        )
+    return hold, ladder, row
+
+
+def hold_release(*, hold: Hold, by: User, now: dt.datetime | None = None) -> Hold:
+    """Let a hold go (venue staff): everyone below moves up one level; a challenge it made or faced ends."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        hold, _ladder_now, row = _locked(hold, by, now)
+        challenged = Hold.objects.filter(challenged_by=hold, status=Hold.Status.HELD)
+        challenged.update(challenged_by=None, challenge_ends_at=None)
+        _end(hold, Hold.Status.RELEASED, Hold.End.RELEASED, now)
+        _event(hold, What.RELEASED, actor=by, on_behalf=on_behalf_of(row, hold.venue.name))
+        _notify(
+            hold,
+            lazy_text(
+                gettext_lazy("%(venue)s lets go of %(band)s's hold on %(day)s."),
+                venue=hold.venue.name,
+                band=hold.band.name,
+                day=_when(hold),
+            ),
+            key=f"hold:{hold.pk}:released",
+            actor=by,
+        )
+        _close_up(hold.stage_id, hold.date, actor=by)
+    return hold
+
+
+def hold_challenge(*, hold: Hold, by: User, now: dt.datetime | None = None) -> Hold:
+    """A lower hold wants the date: the 1st hold gets HOLD_CHALLENGE_HOURS to confirm or let go, and
+    silence lets it go. Raises HoldError for the 1st hold itself, a challenge already running, or a
+    challenge of a 1st hold one placed oneself. Returns the challenged 1st hold."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        hold, ladder, row = _locked(hold, by, now)
+        first = ladder[0]
+        if first.pk == hold.pk:
+            raise HoldError(_("This is the 1st hold: confirm it or let it go."), code="first")
+        if first.held_by_id == by.pk:
+            raise HoldError(
+                _("You placed the 1st hold on this date yourself: confirm it or let it go instead."), code="own"
+            )
+        if first.challenged_by_id:
+            raise HoldError(
+                _("The 1st hold is challenged already; it answers by %(when)s.")
+                % {"when": date_format(timezone.localtime(first.challenge_ends_at), "MOMENT_FORMAT")},
+                code="running",
+            )
+        first.challenged_by, first.challenge_ends_at = hold, now + dt.timedelta(hours=challenge_hours())
+        first.save(update_fields=["challenged_by", "challenge_ends_at"])
+        on_behalf = on_behalf_of(row, hold.venue.name)
+        _event(hold, What.CHALLENGED, actor=by, on_behalf=on_behalf)
+        _event(first, What.WAS_CHALLENGED, actor=by, on_behalf=on_behalf, note=hold.band.name)
+        _notify(
+            first,
+            lazy_text(
+                gettext_lazy(
+                    "%(band)s's 1st hold on %(day)s at %(venue)s is challenged by %(other)s: confirm or let go "
+                    "within %(hours)s hours."
+                ),
+                band=first.band.name,
+                day=_when(first),
+                venue=first.venue.name,
+                other=hold.band.name,
+                hours=challenge_hours(),
+            ),
+            key=f"hold:{first.pk}:challenged:{hold.pk}",
+            actor=by,
+        )
+    return first
+
+
+def hold_confirm(
+    *, hold: Hold, by: User, fee: int | None = None, message: str = "", now: dt.datetime | None = None
+) -> Booking:
+    """Confirm the 1st hold: the date becomes an invite-only slot on the stage and an offer to the band (it
+    answers as any offer, under the booking side's locks), and the other holds on the date are let go.
+    Raises HoldError for a hold below the 1st; the booking side's errors (a clash on the stage, the band
+    booked elsewhere then) as they are, with nothing changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        hold, ladder, row = _locked(hold, by, now)
+        if hold.level != 1:
+            raise HoldError(
+                _("Only the 1st hold can be confirmed; this one is the %(level)s. Challenge the 1st instead.")
+                % {"level": hold.level_name},
+                code="not_first",
+            )
+        slot = slot_create(
+            venue=hold.venue,
+            by=by,
+            stage=hold.stage,
+            starts_at=hold.starts_at,
+            ends_at=hold.ends_at,
+            now=now,
+            title=hold.note[:100] or hold.band.name,
+            visibility=Slot.Visibility.INVITE,
+            support_places=0,
+            **({"fee": fee} if fee is not None else {}),
+        )
+        booking = booking_offer(slot=slot, band=hold.band, by=by, role="headliner", fee=fee, message=message, now=now)
+        hold.status, hold.booking = Hold.Status.CONFIRMED, booking
+        hold.challenged_by, hold.challenge_ends_at, hold.ended_at = None, None, now
+        hold.save(update_fields=["status", "booking", "challenged_by", "challenge_ends_at", "ended_at"])
+        on_behalf = on_behalf_of(row, hold.venue.name)
+        _event(hold, What.CONFIRMED, actor=by, on_behalf=on_behalf)
+        _notify(
+            hold,
+            lazy_text(
+                gettext_lazy("%(venue)s confirms %(day)s for %(band)s: the offer waits for the band's answer."),
+                venue=hold.venue.name,
+                day=_when(hold),
+                band=hold.band.name,
+            ),
+            key=f"hold:{hold.pk}:confirmed",
+            actor=by,
+        )
+        for other in ladder:
+            if other.pk != hold.pk:
+                _end(other, Hold.Status.RELEASED, Hold.End.DATE_CONFIRMED, now)
+                _event(other, What.RELEASED, actor=by, on_behalf=on_behalf, note=hold.band.name)
+                _notify(
+                    other,
+                    lazy_text(
+                        gettext_lazy("%(venue)s confirmed %(day)s for another act; %(band)s's hold is let go."),
+                        venue=other.venue.name,
+                        day=_when(other),
+                        band=other.band.name,
+                    ),
+                    key=f"hold:{other.pk}:released",
+                    actor=by,
+                )
+    return booking
+
+
+# ---- The round ---------------------------------------------------------------------------------------
+
+
+def holds_settle(*, now: dt.datetime | None = None) -> int:
+    """Every date with a hold past its expiry or a challenge past its deadline is settled under its stage's
+    lock (beat, every minute). Returns how many dates were settled."""
+    now = now or timezone.now()
+    due = (
+        Hold.objects.filter(Q(expires_at__lte=now) | Q(challenge_ends_at__lte=now), status=Hold.Status.HELD)
+        .order_by()
+        .values_list("stage_id", "date")
+        .distinct()
+    )
+    dates: Iterable[tuple[int, dt.date]] = sorted(due)
+    for stage_id, date in dates:
+        with transaction.atomic():
+            _lock(stage_id)
+            _settle(stage_id, date, now)
+    return len(dates)

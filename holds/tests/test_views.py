@@ -1,0 +1,167 @@
+"""The hold pages for each role: the venue's staff and its group's promoter act; the group's viewer, another
+venue, a stranger and the anonymous visitor cannot; the band's members and agency read where it is held."""
+
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from bookings.models import Booking
+from holds import services
+from holds.models import Hold
+from teams.tests.factories import agency_for
+
+from .factories import hold_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w():
+    return hold_world()
+
+
+def form(w, band_slug, **extra):
+    local = w.start.astimezone(ZoneInfo("Europe/Berlin"))
+    data = {
+        "band": band_slug,
+        "stage": w.stage.pk,
+        "date": local.date().isoformat(),
+        "start": local.strftime("%H:%M"),
+        "end": "23:30",
+        "expires_in": "7",
+        "note": "Album release",
+    }
+    data.update(extra)
+    return data
+
+
+def test_staff_and_the_groups_promoter_hold_dates_from_the_page(client, w):
+    url = reverse("holds:new", args=[w.venue.slug])
+    client.force_login(w.owner)
+    page = client.get(reverse("holds:venue", args=[w.venue.slug]))
+    assert page.status_code == 200 and "Hold a date" in page.text
+    response = client.post(url, form(w, w.bands[0].slug))
+    assert response.status_code == 302
+    client.force_login(w.promoter)
+    client.post(url, form(w, w.bands[1].slug))
+    page = client.get(response["Location"]).text
+    assert "Band 1" in page and "Band 2" in page and "Rafael Promoter, Riverside Rooms, for Kellerbar" in page
+    assert [h.level for h in Hold.objects.order_by("level")] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"band": "nobody"}, "No band has this address"),
+        ({"level": "1"}, "One act per level"),
+        ({"date": "2030-02-30"}, "Enter a valid date"),
+        ({"date": "2001-01-05"}, "hold a date ahead"),
+        ({"expires_in": "0"}, "greater than or equal to 1"),
+        ({"stage": "999999"}, "Select a valid choice"),
+    ],
+)
+def test_bad_input_on_the_hold_form_is_explained_and_nothing_changes(client, w, change, message):
+    services.hold_place(
+        by=w.owner, stage=w.stage, band=w.bands[0], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    client.force_login(w.booker)
+    response = client.post(reverse("holds:new", args=[w.venue.slug]), form(w, w.bands[1].slug, **change))
+    assert response.status_code == 400 and message in response.text
+    assert Hold.objects.count() == 1
+
+
+def test_a_stage_of_another_venue_cannot_be_held(client, w):
+    client.force_login(w.owner)
+    other_stage = w.other_venue.stages.first()
+    response = client.post(reverse("holds:new", args=[w.venue.slug]), form(w, w.bands[0].slug, stage=other_stage.pk))
+    assert response.status_code == 400 and not Hold.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["viewer", "other_owner", "stranger"])
+def test_nobody_else_sees_or_moves_the_venues_holds(client, w, who):
+    hold = services.hold_place(
+        by=w.owner, stage=w.stage, band=w.bands[0], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    client.force_login(getattr(w, who))
+    assert client.get(reverse("holds:venue", args=[w.venue.slug])).status_code == 403
+    assert client.post(reverse("holds:new", args=[w.venue.slug]), form(w, w.bands[1].slug)).status_code == 403
+    for action in ("release", "challenge", "confirm"):
+        assert client.post(reverse("holds:action", args=[w.venue.slug, hold.pk, action])).status_code == 403
+    assert Hold.objects.get(pk=hold.pk).is_held and Hold.objects.count() == 1
+
+
+def test_the_anonymous_visitor_is_sent_to_log_in(client, w):
+    for url in (reverse("holds:venue", args=[w.venue.slug]), reverse("holds:band", args=[w.bands[0].slug])):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_hold_of_another_venue_or_an_unknown_move_is_not_found(client, w):
+    hold = services.hold_place(
+        by=w.owner, stage=w.stage, band=w.bands[0], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    other_stage = w.other_venue.stages.first()
+    other = services.hold_place(
+        by=w.other_owner, stage=other_stage, band=w.bands[1], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    client.force_login(w.owner)
+    assert client.post(reverse("holds:action", args=[w.venue.slug, other.pk, "release"])).status_code == 404
+    assert client.post(reverse("holds:action", args=[w.venue.slug, hold.pk, "explode"])).status_code == 404
+    assert Hold.objects.get(pk=other.pk).is_held
+
+
+def test_challenge_lapse_and_confirm_from_the_page(client, w):
+    first = services.hold_place(
+        by=w.owner, stage=w.stage, band=w.bands[0], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    second = services.hold_place(
+        by=w.promoter, stage=w.stage, band=w.bands[1], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    client.force_login(w.promoter)
+    action = lambda hold, name, **data: client.post(  # noqa: E731
+        reverse("holds:action", args=[w.venue.slug, hold.pk, name]), data, follow=True
+    )
+    assert "too" not in action(first, "challenge").text  # the 1st cannot challenge itself: a message
+    page = action(second, "challenge").text
+    assert "Challenged by Band 2" in page
+    refused = action(second, "confirm").text
+    assert "Only the 1st hold can be confirmed" in refused
+    Hold.objects.filter(pk=first.pk).update(challenge_ends_at=w.start.replace(year=2000))
+    services.holds_settle()
+    response = action(second, "confirm", fee="900", message="Yes!")
+    booking = Booking.objects.get(band=w.bands[1])
+    assert response.redirect_chain[-1][0] == reverse("bookings:detail", args=[booking.uid])
+    assert booking.fee == 900 and booking.status == Booking.Status.PENDING
+    bad = action(first, "confirm", fee="-5")
+    assert bad.status_code == 200 and Booking.objects.count() == 1
+
+
+def test_the_band_and_its_agency_see_where_it_is_held_others_do_not(client, w):
+    band = w.bands[0]
+    services.hold_place(by=w.owner, stage=w.stage, band=band, starts_at=w.start, ends_at=w.end, expires_at=w.expires)
+    _agency, _owner, agent, viewer = agency_for(band)
+    url = reverse("holds:band", args=[band.slug])
+    for who in (w.leaders[0], agent, viewer):
+        client.force_login(who)
+        page = client.get(url)
+        assert page.status_code == 200 and "Kellerbar" in page.text and "1st hold" in page.text
+    for who in (w.leaders[1], w.stranger, w.owner):
+        client.force_login(who)
+        assert client.get(url).status_code == 403
+
+
+def test_the_ladder_page_keeps_its_query_count_as_holds_grow(client, w, django_assert_max_num_queries):
+    client.force_login(w.owner)
+    url = reverse("holds:venue", args=[w.venue.slug])
+    services.hold_place(
+        by=w.owner, stage=w.stage, band=w.bands[0], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for band in w.bands[1:]:
+        services.hold_place(
+            by=w.promoter, stage=w.stage, band=band, starts_at=w.start, ends_at=w.end, expires_at=w.expires
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
