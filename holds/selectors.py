@@ -37,7 +37,7 @@ def venue_ladders(*, venue: Venue, first_day: dt.date, days: int = LADDER_DAYS) 
             date__gte=first_day,
             date__lt=first_day + dt.timedelta(days=days),
         )
-        .select_related("band", "stage", "held_by", "challenged_by__band")
+        .select_related("band", "stage", "challenged_by__band")
         .order_by("date", "stage__name", "stage_id", "level", "pk")
     )
     ladders: dict[tuple[dt.date, int], Ladder] = {}

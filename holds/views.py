@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.htmx import is_partial, render_page
 from accounts.ratelimit import rate_limited
 from bands.selectors import band_for_manage
 from bookings.services.workflow import BookingError
@@ -44,14 +45,18 @@ def _venue_page(request: HttpRequest, venue, form: HoldForm | None = None, *, st
         "venue": venue,
         "is_owner": venue.my_role == "owner",
         "ladders": selectors.venue_ladders(venue=venue, first_day=first_day),
-        "history": selectors.venue_hold_history(venue=venue),
+        # The date jump loads the ladders alone: the history below them is the whole page's.
+        "history": [] if is_partial(request) else selectors.venue_hold_history(venue=venue),
         "form": form or HoldForm(venue=venue, stages=stages, initial={"date": first_day}),
         "confirm_form": ConfirmForm(),
         "first_day": first_day,
         "zone": venue.time_zone,
         "challenge_hours": services.challenge_hours(),
+        # Each hold's addresses are these plus its id or slug: one reverse for the page, not three a hold.
+        "holds_url": reverse("holds:venue", args=[venue.slug]),
+        "bands_url": reverse("bands:search"),
     }
-    return render(request, "holds/venue.html", context, status=status)
+    return render_page(request, "holds/venue.html", context, partial="ladders", status=status)
 
 
 @login_required

@@ -13,7 +13,7 @@ from bands.services import gig_busy_window
 from venues.models import VenueStaff
 
 from ..models import Booking, BookingEvent
-from .bookings import standing_of
+from .bookings import can_manage_band, standing_of
 
 Kind = Booking.Kind
 
@@ -27,6 +27,7 @@ class Viewer:
     membership: Membership | None
     venue_staff: bool
     picks_support: bool = False  # the viewer leads the headliner that answers this support application
+    agent: bool = False  # the viewer acts for the band through an agency that represents it (teams)
 
     @property
     def is_client(self) -> bool:
@@ -40,7 +41,7 @@ class Viewer:
             sides.add("client")
         if self.venue_staff:
             sides.add("venue")
-        if self.membership is not None and self.membership.can_manage:
+        if (self.membership is not None and self.membership.can_manage) or self.agent:
             sides.add("band")
         if self.picks_support:
             sides.add("headliner")
@@ -59,6 +60,8 @@ class Viewer:
         if self.membership is not None:
             role = self.membership.get_role_display().lower()
             parts.append(gettext("You play in %(band)s (%(role)s).") % {"band": booking.band.name, "role": role})
+        elif self.agent:
+            parts.append(gettext("You act for %(band)s through its agency.") % {"band": booking.band.name})
         return " ".join(parts)
 
     @property
@@ -94,6 +97,7 @@ def booking_viewer(*, booking: Booking, user: User) -> Viewer:
             membership=membership,
             venue_staff=standing.venue_staff,
             picks_support=standing.picks_support,
+            agent=standing.agent,
         )
     membership = Membership.objects.filter(band_id=booking.band_id, user_id=user.pk).first()
     staff = bool(booking.venue_id) and VenueStaff.objects.filter(venue_id=booking.venue_id, user_id=user.pk).exists()
@@ -103,7 +107,10 @@ def booking_viewer(*, booking: Booking, user: User) -> Viewer:
             band_id=booking.picker_band_id, user_id=user.pk, role__in=(Membership.Role.LEADER, Membership.Role.ADMIN)
         ).exists()
     )
-    return Viewer(booking=booking, user=user, membership=membership, venue_staff=staff, picks_support=picks)
+    agent = membership is None and can_manage_band(booking.band_id, user)
+    return Viewer(
+        booking=booking, user=user, membership=membership, venue_staff=staff, picks_support=picks, agent=agent
+    )
 
 
 def booking_fee_label(booking: Booking) -> str:

@@ -366,5 +366,10 @@ def test_the_demo_agency_acts_for_three_bands_and_the_group_runs_two_venues(seed
     assert VenueStaff.objects.filter(user=promoter, group_id=group.pk).count() == 2
     client.force_login(agency.members.filter(role=Role.BOOKER).first().user)
     assert "through Northside Agency" in client.get("/bookings/", {"tab": "upcoming"}).text
+    from holds.models import Hold
+
+    held = list(Hold.objects.filter(venue__slug="kellerbar", status="held").order_by("level"))
+    assert [h.level for h in held] == [1, 2, 3] and len({h.date for h in held}) == 1
+    assert held[0].challenged_by == held[1] and held[0].challenge_ends_at is not None
     call_command("seed_demo")  # twice: nothing more
-    assert Organisation.objects.count() == 2
+    assert Organisation.objects.count() == 2 and Hold.objects.count() == 3

@@ -18,6 +18,7 @@ from stageslot.demo_client import seed_client_journey
 from stageslot.demo_contracts import seed_contracts
 from stageslot.demo_conversations import seed_conversations
 from stageslot.demo_daysheets import seed_day_sheets
+from stageslot.demo_holds import seed_holds
 from stageslot.demo_images import demo_picture
 from stageslot.demo_invoices import seed_invoices
 from stageslot.demo_lineups import seed_lineups
@@ -398,6 +399,8 @@ class Command(BaseCommand):
             seed_tour_venues(now=timezone.now(), picture=demo_picture)
             # An agency with three bands and two agents; a venue group running two venues, with a promoter.
             seed_teams(password=DEMO_PASSWORD)
+            # Three holds on one Friday at Kellerbar, the 2nd challenging the 1st.
+            seed_holds(now=timezone.now())
         self._print_logins()
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:
