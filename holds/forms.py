@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput
+from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.models import Band
 from bookings.forms.venue_slots import NonexistentTime, local_span
 
@@ -63,6 +64,8 @@ class HoldForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        if not check_scheduled_days(self, ["date"], today=scheduling_today(self.zone)):
+            return data
         day, start, end = data.get("date"), data.get("start"), data.get("end")
         if day and start and end:
             try:

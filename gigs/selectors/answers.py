@@ -120,6 +120,7 @@ class WhoIsIn:
     page: int
     viewer: Membership
     instruments: list[tuple[str, int]] = field(default_factory=list)
+    answer_choices: list[tuple[str, str]] = field(default_factory=list)
 
 
 def band_gigs_ahead(*, band: Band, now: dt.datetime) -> QuerySet[Booking]:
@@ -145,6 +146,10 @@ def who_is_in(*, band: Band, viewer: Membership, now: dt.datetime, page: int = 1
         (p.booking_id, p.member_id): p
         for p in GigAnswer.objects.filter(booking_id__in=[g.pk for g in gigs]).select_related("stand_in")
     }
+    # Each answer's words once for the page, not once a cell (get_answer_display translates every time).
+    labels = {value: str(label) for value, label in Answer.choices}
+    for place in places.values():
+        place.answer_label = labels.get(place.answer, "")
     rows = []
     for gig in gigs:
         cells = [places.get((gig.pk, m.user_id)) for m in members]
@@ -160,7 +165,14 @@ def who_is_in(*, band: Band, viewer: Membership, now: dt.datetime, page: int = 1
         )
     instruments = [(k, len(list(v))) for k, v in groupby(members, key=lambda m: m.instrument)]
     return WhoIsIn(
-        band=band, members=members, rows=rows, has_more=has_more, page=page, viewer=viewer, instruments=instruments
+        band=band,
+        members=members,
+        rows=rows,
+        has_more=has_more,
+        page=page,
+        viewer=viewer,
+        instruments=instruments,
+        answer_choices=list(labels.items()),
     )
 
 

@@ -59,6 +59,8 @@ def test_staff_and_the_groups_promoter_hold_dates_from_the_page(client, w):
         ({"date": "2001-01-05"}, "hold a date ahead"),
         ({"expires_in": "0"}, "greater than or equal to 1"),
         ({"stage": "999999"}, "Select a valid choice"),
+        ({"date": "2999-01-01"}, "plans at most"),
+        ({"level": "99"}, "Select a valid choice"),
     ],
 )
 def test_bad_input_on_the_hold_form_is_explained_and_nothing_changes(client, w, change, message):
