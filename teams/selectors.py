@@ -25,8 +25,9 @@ def organisations_of(*, user: User) -> list[OrgMember]:
     if not user.is_authenticated:
         return []
     active = Q(status=LinkStatus.ACTIVE)
-    bands = Representation.objects.filter(active, organisation=OuterRef("organisation_id"))
-    venues = VenueLink.objects.filter(active, organisation=OuterRef("organisation_id"))
+    # No ordering in a counting subquery: PostgreSQL refuses an ORDER BY column beside COUNT.
+    bands = Representation.objects.filter(active, organisation=OuterRef("organisation_id")).order_by()
+    venues = VenueLink.objects.filter(active, organisation=OuterRef("organisation_id")).order_by()
     count = Func(F("pk"), function="COUNT")
     return list(
         OrgMember.objects.filter(user=user)
