@@ -577,6 +577,11 @@ class Webhook(models.Model):
         RSVP_AT_RISK = "rsvp.at_risk", _("A required member can't play a gig (or the gig is covered again)")
         RSVP_STAND_IN_ASKED = "rsvp.stand_in_asked", _("Stand-ins are asked to take a member's place")
         RSVP_STAND_IN_FILLED = "rsvp.stand_in_filled", _("A stand-in takes a member's place")
+        HOLD_PLACED = "hold.placed", _("A venue holds a date for a band (at a level: 1st, 2nd …)")
+        HOLD_CHALLENGED = "hold.challenged", _("A lower hold challenges the 1st: it confirms or lets go in time")
+        HOLD_RELEASED = "hold.released", _("A hold is let go (by the venue, or as the date went to another act)")
+        HOLD_CONFIRMED = "hold.confirmed", _("The 1st hold is confirmed into an offer")
+        HOLD_LAPSED = "hold.lapsed", _("A hold expires, or the 1st lets a challenge lapse")
 
     band = models.ForeignKey(
         Band, verbose_name=_("band"), on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks"

@@ -3,10 +3,12 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
-from bands.models import Band
-from venues.models import Stage, Venue
+from accounts.models import User
+from bands.models import Band, Membership
+from teams.models import LinkStatus, OrgMember, Representation, VenueLink
+from venues.models import Stage, Venue, VenueStaff
 
 from .models import Hold, HoldEvent
 
@@ -85,3 +87,38 @@ def hold_with_events(*, venue: Venue, pk: int) -> Hold | None:
 
 def venue_stages(*, venue: Venue) -> list[Stage]:
     return list(venue.stages.order_by("name", "pk"))
+
+
+def hold_seen_by(*, pk: int, user: User) -> Hold | None:
+    """The hold `pk` if `user` may see it, else None: the venue's staff (a venue group's bookers among
+    them), the people of a group that runs the venue, the band's members and the people of an agency that
+    represents the band. With its band, venue, stage and booking (one query)."""
+    in_org = OrgMember.objects.filter(user_id=user.pk)
+    seen = (
+        Exists(VenueStaff.objects.filter(venue_id=OuterRef("venue_id"), user_id=user.pk))
+        | Exists(Membership.objects.filter(band_id=OuterRef("band_id"), user_id=user.pk))
+        | Exists(
+            Representation.objects.filter(
+                band_id=OuterRef("band_id"),
+                status=LinkStatus.ACTIVE,
+                organisation_id__in=in_org.values("organisation_id"),
+            )
+        )
+        | Exists(
+            VenueLink.objects.filter(
+                venue_id=OuterRef("venue_id"),
+                status=LinkStatus.ACTIVE,
+                organisation_id__in=in_org.values("organisation_id"),
+            )
+        )
+    )
+    return Hold.objects.select_related("band", "venue", "stage", "booking").filter(seen, pk=pk).first()
+
+
+def venue_stage_of(*, venue: Venue, pk: int) -> Stage | None:
+    return venue.stages.filter(pk=pk).first()
+
+
+def band_named(*, slug: str) -> Band | None:
+    """The band a venue holds a date for, by its address (any band, as the hold form takes)."""
+    return Band.objects.filter(slug=slug).first()

@@ -24,8 +24,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
+from accounts.site import site_url
 from bands.models import Band
-from bookings.models import Booking
+from bookings.models import Booking, Webhook
+from bookings.services.webhooks import webhook_emit
 from bookings.services.workflow import booking_offer
 from teams.models import Organisation
 from teams.selectors import band_managers
@@ -82,7 +84,7 @@ def _lock(stage_id: int) -> Stage:
 def _ladder(stage_id: int, date: dt.date) -> list[Hold]:
     return list(
         Hold.objects.filter(stage_id=stage_id, date=date, status=Hold.Status.HELD)
-        .select_related("band", "venue", "held_by")
+        .select_related("band", "venue", "stage", "held_by")
         .order_by("level", "pk")
     )
 
@@ -115,6 +117,44 @@ def _notify(hold: Hold, text, *, key: str, actor: User | None) -> None:
         link=reverse("holds:venue", args=[hold.venue.slug]) + f"?date={hold.date.isoformat()}",
         key=key,
         actor=actor,
+    )
+
+
+def _utc(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def hold_payload(hold: Hold) -> dict:
+    """What a webhook event and the API say about a hold (no note: it is the venue's own)."""
+    return {
+        "id": hold.pk,
+        "venue": hold.venue.slug,
+        "venue_name": hold.venue.name,
+        "stage_id": hold.stage_id,
+        "stage": hold.stage.name,
+        "band": hold.band.slug,
+        "band_name": hold.band.name,
+        "date": hold.date.isoformat(),
+        "starts_at": _utc(hold.starts_at),
+        "ends_at": _utc(hold.ends_at),
+        "level": hold.level,
+        "status": hold.status,
+        "ended": hold.ended,
+        "expires_at": _utc(hold.expires_at),
+        "challenge_ends_at": _utc(hold.challenge_ends_at),
+        "booking": str(hold.booking.uid) if hold.booking_id else None,
+        "url": f"{site_url()}{reverse('holds:venue', args=[hold.venue.slug])}?date={hold.date.isoformat()}",
+    }
+
+
+def _emit(event: str, hold: Hold, now: dt.datetime | None = None, **extra: dict) -> None:
+    """A hold's event to its venue's and its band's webhooks, in the caller's transaction (sent after commit)."""
+    webhook_emit(
+        event=event,
+        data={"hold": hold_payload(hold), **extra},
+        band_ids=[hold.band_id],
+        venue_ids=[hold.venue_id],
+        now=now,
     )
 
 
@@ -172,6 +212,7 @@ def _settle(stage_id: int, date: dt.date, now: dt.datetime) -> list[Hold]:
             key=f"hold:{hold.pk}:lapsed",
             actor=None,
         )
+        _emit(Webhook.Event.HOLD_LAPSED, hold, now)
     return _close_up(stage_id, date)
 
 
@@ -258,6 +299,7 @@ def hold_place(
             key=f"hold:{hold.pk}:placed",
             actor=by,
         )
+        _emit(Webhook.Event.HOLD_PLACED, hold, now)
     return hold
 
 
@@ -299,6 +341,7 @@ def hold_release(*, hold: Hold, by: User, now: dt.datetime | None = None) -> Hol
             key=f"hold:{hold.pk}:released",
             actor=by,
         )
+        _emit(Webhook.Event.HOLD_RELEASED, hold, now)
         _close_up(hold.stage_id, hold.date, actor=by)
     return hold
 
@@ -344,6 +387,7 @@ def hold_challenge(*, hold: Hold, by: User, now: dt.datetime | None = None) -> H
             key=f"hold:{first.pk}:challenged:{hold.pk}",
             actor=by,
         )
+        _emit(Webhook.Event.HOLD_CHALLENGED, first, now, challenger=hold_payload(hold))
     return first
 
 
@@ -392,6 +436,7 @@ def hold_confirm(
             key=f"hold:{hold.pk}:confirmed",
             actor=by,
         )
+        _emit(Webhook.Event.HOLD_CONFIRMED, hold, now)
         for other in ladder:
             if other.pk != hold.pk:
                 _end(other, Hold.Status.RELEASED, Hold.End.DATE_CONFIRMED, now)
@@ -407,6 +452,7 @@ def hold_confirm(
                     key=f"hold:{other.pk}:released",
                     actor=by,
                 )
+                _emit(Webhook.Event.HOLD_RELEASED, other, now)
     return booking
 
 

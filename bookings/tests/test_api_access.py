@@ -28,6 +28,7 @@ from bookings.tests.factories import BookingFactory, SlotFactory, band_with_lead
 from bookings.tests.journey import local
 from documents.services.contracts import contract_draw
 from documents.services.invoices import invoice_issue
+from holds.services import hold_place
 from payments.selectors import schedule_of
 from payments.services.checkout import checkout_start
 from payments.services.payments import payment_start
@@ -35,6 +36,8 @@ from payments.tests.test_api import card
 from places.tests.factories import CityFactory
 from reviews.models import Review
 from reviews.tests.factories import completed_gig, review_of
+from teams.models import Role
+from teams.tests.factories import OrganisationFactory, OrgMemberFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -107,7 +110,19 @@ def world() -> dict:
         band=band, by=leader, start=CityFactory(name="Hamburg"), end=CityFactory(name="Munich"),
         first_day=first_day, last_day=first_day + dt.timedelta(days=4), drive_km=400, label="Summer",
     )  # fmt: skip
+    # The band's leader owns an agency; two holds on one morning at the Kellerbar: the 1st placed by its
+    # booker (so the owner may challenge it with the 2nd, placed by the owner).
+    OrgMemberFactory(organisation=OrganisationFactory(slug="northside"), user=leader, role=Role.OWNER)
+    booker = UserFactory()
+    venue.staff_roles.create(user=booker, role="booker")
+    hold_start = in_days(80, hour=9)
+    holds = [
+        hold_place(by=by, stage=venue.stages.first(), band=held, starts_at=hold_start,
+                   ends_at=hold_start + dt.timedelta(hours=3), expires_at=hold_start - dt.timedelta(days=7))
+        for by, held in ((booker, band), (owner, gamma))
+    ]  # fmt: skip
     return {
+        "hold_first": holds[0], "hold_second": holds[1],
         "package": package,
         "free_package": free_package,
         "rider": rider,
@@ -444,6 +459,34 @@ OPERATIONS = {
     "gig_answer": (
         "put", lambda w: f"/api/v1/gigs/{w['booked'].uid}/answer", lambda w: {"answer": "definitely"},
         "leader", "bookings", 404,
+    ),
+    # Organisations: who is in one is its own (404 for the others); only owners invite.
+    "organisations_list": ("get", lambda w: "/api/v1/organisations", None, "leader", "read", None),
+    "organisation_detail": ("get", lambda w: "/api/v1/organisations/northside", None, "leader", "read", 404),
+    "organisation_invite": (
+        "post", lambda w: "/api/v1/organisations/northside/invites",
+        lambda w: {"email": "agent@example.com", "role": "booker"}, "leader", "bookings", 404,
+    ),
+    # Holds: a venue's ladders are its staff's, where a band is held its members' (403: both are public);
+    # a hold is seen by its venue's staff and its band's people only (404 for the others).
+    "venue_holds": ("get", lambda w: "/api/v1/venues/kellerbar/holds", None, "venue_owner", "read", 403),
+    "hold_place": (
+        "post", lambda w: "/api/v1/venues/kellerbar/holds",
+        lambda w: {"stage_id": w["hold_first"].stage_id, "band": "delta", "note": "Maybe",
+                   **dict(zip(("starts_at", "ends_at"), start(81), strict=True)),
+                   "expires_at": in_days(75).isoformat()},
+        "venue_owner", "bookings", 403,
+    ),
+    "band_holds": ("get", lambda w: "/api/v1/bands/alpha/holds", None, "leader", "read", 403),
+    "hold_challenge": (
+        "post", lambda w: f"/api/v1/holds/{w['hold_second'].pk}/challenge", None, "venue_owner", "bookings", 404,
+    ),
+    "hold_release": (
+        "post", lambda w: f"/api/v1/holds/{w['hold_second'].pk}/release", None, "venue_owner", "bookings", 404,
+    ),
+    "hold_confirm": (
+        "post", lambda w: f"/api/v1/holds/{w['hold_first'].pk}/confirm", lambda w: {"fee": 300},
+        "venue_owner", "bookings", 404,
     ),
 }  # fmt: skip
 

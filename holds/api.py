@@ -1,0 +1,295 @@
+"""Holds through the API: a venue's ladders by date and stage (for its staff), placing a hold, challenging
+the 1st, letting go and confirming (on holds.services, the services the pages call), and where a band is
+held (for its members and its agency's people). Mounted on the one API object by stageslot/urls.py, since
+holds sits above bookings.
+
+A hold the caller may not see does not exist for them (404); one they see but may not act on is a 403.
+A service's refusal of bad input is a 400, one of the ladder's state (a level taken, a challenge running,
+a hold no longer held) a 409, with the pages' message."""
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja import Status as Answer
+from pydantic import AwareDatetime
+
+from accounts.models import ApiToken
+from accounts.scheduling import scheduling_last_day, scheduling_today, too_late_message
+from bands.models import Band
+from bands.selectors import band_for_manage
+from bookings.api.bookings import ONE_ERRORS, OUT_OF_RANGE, WRITE_ERRORS, _limited
+from bookings.api.core import ApiProblem, caller, field_errors, token_auth
+from bookings.api.schemas import utc
+from teams.selectors import viewing_band_ids
+from venues.selectors import venue_for_staff
+from venues.services import SlotClashError
+
+from . import selectors, services
+from .models import MAX_LEVEL, Hold
+
+router = Router(auth=token_auth, tags=["holds"])
+
+# The ladder's state is in the way: 409. Every other refusal of a hold service is bad input: 400.
+CONFLICTS = frozenset({"level_taken", "band_held", "booked", "running", "not_held", "first", "own", "not_first"})
+LADDER_DAYS_MAX = 366
+FIRST_DAY = Query(None, description="The first day (in the venue's zone); today by default")
+
+
+class HoldOut(Schema):
+    id: int
+    venue: str
+    venue_name: str
+    time_zone: str = Field(description="The venue's IANA zone, in which `date` is the day")
+    stage_id: int
+    stage: str
+    band: str
+    band_name: str
+    date: dt.date
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    level: int = Field(description="1 for the 1st hold, 2 for the 2nd …")
+    status: str = Field(description="held, confirmed, released or lapsed")
+    ended: str = Field(description="How it ended: released, expired, challenge_lapsed, date_confirmed; empty if held")
+    expires_at: dt.datetime
+    challenge_ends_at: dt.datetime | None = Field(description="Set on a challenged 1st hold: its deadline")
+    challenged_by: int | None = Field(description="The hold that challenges this 1st hold")
+    booking: uuid.UUID | None = Field(description="The offer a confirmed hold became")
+    note: str | None = Field(description="The venue's own note (for its staff; null for others)")
+
+
+class LadderOut(Schema):
+    date: dt.date
+    stage_id: int
+    stage: str
+    challenged: bool
+    holds: list[HoldOut]
+
+
+class LaddersOut(Schema):
+    venue: str
+    first_day: dt.date
+    days: int
+    ladders: list[LadderOut]
+
+
+class BandHoldsOut(Schema):
+    band: str
+    holds: list[HoldOut]
+
+
+class HoldIn(Schema):
+    stage_id: int
+    band: str = Field(description="The band's slug")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    expires_at: AwareDatetime = Field(description="Unconfirmed, the hold lets go by itself then (≤ starts_at)")
+    level: int | None = Field(None, ge=1, le=MAX_LEVEL, description="None: the next free level")
+    note: str = Field("", max_length=300)
+
+
+class ConfirmIn(Schema):
+    fee: int | None = Field(None, ge=0, le=1_000_000)
+    message: str = Field("", max_length=2000)
+
+
+def hold_out(hold: Hold, *, staff: bool) -> HoldOut:
+    return HoldOut(
+        id=hold.pk,
+        venue=hold.venue.slug,
+        venue_name=hold.venue.name,
+        time_zone=hold.venue.time_zone,
+        stage_id=hold.stage_id,
+        stage=hold.stage.name,
+        band=hold.band.slug,
+        band_name=hold.band.name,
+        date=hold.date,
+        starts_at=utc(hold.starts_at),
+        ends_at=utc(hold.ends_at),
+        level=hold.level,
+        status=hold.status,
+        ended=hold.ended,
+        expires_at=utc(hold.expires_at),
+        challenge_ends_at=utc(hold.challenge_ends_at),
+        challenged_by=hold.challenged_by_id,
+        booking=hold.booking.uid if hold.booking_id else None,
+        note=hold.note if staff else None,
+    )
+
+
+def _refused(exc: Exception) -> ApiProblem:
+    """A hold service's refusal as a problem: 403 for who may not, 409 for the ladder's state, else 400."""
+    if isinstance(exc, services.HoldPermissionError):
+        return ApiProblem(403, str(exc))
+    messages = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    if isinstance(exc, SlotClashError) or getattr(exc, "code", None) in CONFLICTS:
+        return ApiProblem(409, messages)
+    errors = field_errors(exc) if isinstance(exc, ValidationError) else None
+    return ApiProblem(400, messages, errors=errors)
+
+
+def _staff_venue(user, slug: str):
+    """The venue at `slug` for its staff (owners and bookers, a venue group's bookers among them): 404 when
+    there is none, 403 for anyone else (a venue is public; its holds are its staff's)."""
+    venue = venue_for_staff(slug=slug, user=user)
+    if venue is None:
+        raise Http404(_("No venue at this address."))
+    if venue.my_role is None:
+        raise PermissionDenied(_("Only the venue's staff and the bookers of its venue group see its holds."))
+    return venue
+
+
+def _hold(user, pk: int) -> Hold:
+    hold = selectors.hold_seen_by(pk=pk, user=user)
+    if hold is None:
+        raise Http404(_("No such hold."))
+    return hold
+
+
+def _bad(field: str, message: str) -> ApiProblem:
+    return ApiProblem(400, message, errors={field: [message]})
+
+
+# ---- Reading -----------------------------------------------------------------------------------------
+
+
+@router.get("/venues/{slug}/holds", response={200: LaddersOut, **ONE_ERRORS})
+def venue_holds(
+    request: HttpRequest,
+    slug: str,
+    date: dt.date | None = FIRST_DAY,
+    days: int = Query(selectors.LADDER_DAYS, ge=1, le=LADDER_DAYS_MAX, description="How many days from it"),
+):
+    """The venue's held dates from `date` on, each a ladder of holds on one stage, 1st first. For the
+    venue's staff and its venue group's bookers."""
+    user = caller(request, ApiToken.Scope.READ)
+    venue = _staff_venue(user, slug)
+    today = scheduling_today(ZoneInfo(venue.time_zone))
+    first_day = date or today
+    if not today <= first_day <= scheduling_last_day(today):
+        raise _bad("date", _("Pick a first day from today on, within the scheduling horizon."))
+    ladders = selectors.venue_ladders(venue=venue, first_day=first_day, days=days)
+    return LaddersOut(
+        venue=venue.slug,
+        first_day=first_day,
+        days=days,
+        ladders=[
+            LadderOut(
+                date=ladder.date,
+                stage_id=ladder.stage.pk,
+                stage=ladder.stage.name,
+                challenged=ladder.challenged is not None,
+                holds=[hold_out(_with_venue(hold, venue), staff=True) for hold in ladder.holds],
+            )
+            for ladder in ladders
+        ],
+    )
+
+
+def _with_venue(hold: Hold, venue) -> Hold:
+    hold.venue = venue  # the ladders' holds are all this venue's: no query a hold
+    return hold
+
+
+@router.get("/bands/{slug}/holds", response={200: BandHoldsOut, **ONE_ERRORS})
+def band_holds(request: HttpRequest, slug: str):
+    """Where the band is held from today on, soonest first: for its members and the people of an agency
+    that represents it."""
+    user = caller(request, ApiToken.Scope.READ)
+    band, membership = band_for_manage(slug=slug, user=user)
+    if membership is None and band.pk not in viewing_band_ids(user=user):
+        raise PermissionDenied(_("Only the band's members and its agency see where it is held."))
+    holds = selectors.band_holds(band=band, first_day=timezone.localdate())
+    return BandHoldsOut(band=band.slug, holds=[hold_out(_with_band(h, band), staff=False) for h in holds])
+
+
+def _with_band(hold: Hold, band: Band) -> Hold:
+    hold.band = band
+    return hold
+
+
+# ---- Acting ------------------------------------------------------------------------------------------
+
+
+@router.post("/venues/{slug}/holds", response={201: HoldOut, **WRITE_ERRORS})
+def hold_place(request: HttpRequest, slug: str, body: HoldIn):
+    """Hold a date on one of the venue's stages for a band, at `level` or the next free one (venue staff).
+    400 for times out of order or past, an expiry after the start, a level beyond the ladder's end; 409
+    when the level is taken, the band is held on that date already, or the stage has a booked show then."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    venue = _staff_venue(user, slug)
+    stage = selectors.venue_stage_of(venue=venue, pk=body.stage_id)
+    if stage is None:
+        raise _bad("stage_id", _("No such stage at this venue."))
+    band = selectors.band_named(slug=body.band)
+    if band is None:
+        raise _bad("band", _("No band has this address. Copy it from the band's page."))
+    try:
+        starts_at, ends_at, expires_at = (t.astimezone(dt.UTC) for t in (body.starts_at, body.ends_at, body.expires_at))
+        day = starts_at.astimezone(ZoneInfo(venue.time_zone)).date()
+    except OverflowError:
+        raise _bad("starts_at", str(OUT_OF_RANGE)) from None
+    last_day = scheduling_last_day(scheduling_today(ZoneInfo(venue.time_zone)))
+    if day > last_day:
+        raise _bad("starts_at", too_late_message(last_day))
+    with _limited("hold", user):
+        try:
+            hold = services.hold_place(
+                by=user,
+                stage=stage,
+                band=band,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                expires_at=expires_at,
+                level=body.level,
+                note=body.note,
+            )
+        except (services.HoldPermissionError, ValidationError) as exc:
+            raise _refused(exc) from exc
+    return Answer(201, hold_out(_hold(user, hold.pk), staff=True))
+
+
+@router.post("/holds/{int:pk}/challenge", response={200: HoldOut, **WRITE_ERRORS})
+def hold_challenge(request: HttpRequest, pk: int):
+    """A lower hold challenges the 1st (venue staff): the 1st has HOLD_CHALLENGE_HOURS to confirm or let go,
+    and silence lets it go. Answers the challenged 1st hold. 409 for the 1st itself, a challenge already
+    running, or a 1st hold you placed yourself."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    hold = _hold(user, pk)
+    try:
+        first = services.hold_challenge(hold=hold, by=user)
+    except (services.HoldPermissionError, ValidationError) as exc:
+        raise _refused(exc) from exc
+    return hold_out(_hold(user, first.pk), staff=True)
+
+
+@router.post("/holds/{int:pk}/release", response={200: HoldOut, **WRITE_ERRORS})
+def hold_release(request: HttpRequest, pk: int):
+    """Let a hold go (venue staff): everyone below moves up one level. 409 when it is no longer held."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    hold = _hold(user, pk)
+    try:
+        services.hold_release(hold=hold, by=user)
+    except (services.HoldPermissionError, ValidationError) as exc:
+        raise _refused(exc) from exc
+    return hold_out(_hold(user, pk), staff=True)
+
+
+@router.post("/holds/{int:pk}/confirm", response={200: HoldOut, **WRITE_ERRORS})
+def hold_confirm(request: HttpRequest, pk: int, body: ConfirmIn | None = None):
+    """Confirm the 1st hold (venue staff): the date becomes an invite-only slot and an offer to the band
+    (`booking`), and the other holds on the date are let go. 409 for a hold below the 1st, a show on the
+    stage then, or the band booked elsewhere."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    hold = _hold(user, pk)
+    body = body or ConfirmIn()
+    try:
+        services.hold_confirm(hold=hold, by=user, fee=body.fee, message=body.message)
+    except (services.HoldPermissionError, ValidationError) as exc:
+        raise _refused(exc) from exc
+    return hold_out(_hold(user, pk), staff=True)
