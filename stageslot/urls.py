@@ -10,8 +10,10 @@ from bookings.api.core import not_found
 from bookings.api.urls import api
 from documents.api import router as documents_api
 from gigs.api import router as gigs_api
+from holds.api import router as holds_api
 from payments.api import router as payments_api
 from reviews.api import router as reviews_api
+from teams.api import router as teams_api
 
 from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
@@ -21,6 +23,8 @@ api.add_router("", payments_api)
 api.add_router("", gigs_api)
 api.add_router("", documents_api)
 api.add_router("", reviews_api)
+api.add_router("", teams_api)
+api.add_router("", holds_api)
 
 admin.site.site_header = _("StageSlot staff")
 admin.site.site_title = _("StageSlot staff")
