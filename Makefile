@@ -60,7 +60,7 @@ test-stage: $(VENV)/.dev vendor ## Run one CI stage: make test-stage STAGE=sqlit
 # The map pages' Leaflet and Leaflet.markercluster: pinned npm tarballs, fetched and checked with Python
 # alone (bin/vendor_js.py). Their files are committed under static/vendor/, so this only checks them
 # offline and fetches a folder again when it is missing or differs (docs/decisions/0023-maps.md).
-vendor-js: ## Check (and fetch where needed) the vendored map libraries in static/vendor/
+vendor-js: ## Check (and fetch where needed) the vendored map and chart libraries in static/vendor/
 	@$(PYTHON) bin/vendor_js.py
 
 vendor: vendor-js ## Fetch the test-only JavaScript (axe-core) from the npm registry, if npm is installed

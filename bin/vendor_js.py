@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Vendor the map libraries (Leaflet, Leaflet.markercluster) into static/vendor/ from the npm registry.
+"""Vendor the map and chart libraries (Leaflet, Leaflet.markercluster, Chart.js) into static/vendor/ from
+the npm registry.
 
     python bin/vendor_js.py [--dest static/vendor] [--refresh]
 
@@ -26,7 +27,7 @@ from pathlib import Path
 REGISTRY = "https://registry.npmjs.org"
 ROOT = Path(__file__).resolve().parent.parent
 SUMS = "SHA256SUMS"
-MAX_BYTES = 20 * 1024 * 1024  # both tarballs are about 1 MB
+MAX_BYTES = 20 * 1024 * 1024  # each tarball is about 1 MB
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,17 @@ PACKAGES = (
             "package/dist/leaflet.markercluster.js.map": "leaflet.markercluster.js.map",
             "package/dist/MarkerCluster.css": "MarkerCluster.css",
             "package/dist/MarkerCluster.Default.css": "MarkerCluster.Default.css",
+        },
+    ),
+    # The analytics charts (docs/decisions/0042-analytics.md): the UMD build sets window.Chart.
+    Package(
+        name="chart.js",
+        version="4.6.1",
+        sha256="9345dacdf4bb4c5d40321f4b9aafab6fe676d37a534fc0bc2d17c4c4e29c4f00",
+        files={
+            "package/LICENSE.md": "LICENSE",
+            "package/dist/chart.umd.min.js": "chart.umd.min.js",
+            "package/dist/chart.umd.min.js.map": "chart.umd.min.js.map",
         },
     ),
 )

@@ -53,6 +53,7 @@ urlpatterns = [
     path("gigs/", include("gigs.urls")),
     path("teams/", include("teams.urls")),
     path("holds/", include("holds.urls")),
+    path("analytics/", include("analytics.urls")),
     path("documents/", include("documents.urls")),
     path("join/<str:token>/", join.join, name="join"),
     path("", include("bookings.urls")),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "reviews",
     "teams",
     "holds",
+    "analytics",
     "import_export",
 ]
 
