@@ -32,11 +32,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from bands.models import Band
+from bands.models import Band, Membership
 from bookings.models import Booking, BookingEvent
 from payments.models import Payment
 from reviews.models import Review, Side, public_q
-from venues.models import Slot, Venue
+from teams.models import LinkStatus, Organisation, OrgMember
+from teams.selectors import agency_roster
+from venues.models import Slot, Venue, VenueStaff
 
 from .charts import Chart, Series, number, numbers
 from .forms import Period
@@ -325,6 +327,41 @@ def _cities_chart(bookings: QuerySet[Booking], dash: Dashboard) -> Chart:
         if r["lat"] is not None and r["lon"] is not None
     ]
     return chart
+
+
+# ---- Who may see which figures ----------------------------------------------------------------------------
+
+
+def may_see_band(user, band: Band) -> bool:
+    """The band's members, and anyone in an agency that represents it now (viewers too: they only read)."""
+    if Membership.objects.filter(band=band, user_id=user.pk).exists():
+        return True
+    return OrgMember.objects.filter(
+        user_id=user.pk,
+        organisation__representation__band=band,
+        organisation__representation__status=LinkStatus.ACTIVE,
+    ).exists()
+
+
+def may_see_venue(user, venue: Venue) -> bool:
+    """The venue's staff, and anyone in a group that runs it now."""
+    if VenueStaff.objects.filter(venue=venue, user_id=user.pk).exists():
+        return True
+    return OrgMember.objects.filter(
+        user_id=user.pk, organisation__venuelink__venue=venue, organisation__venuelink__status=LinkStatus.ACTIVE
+    ).exists()
+
+
+def agency_bands(*, organisation: Organisation) -> list[Band]:
+    return [row.band for row in agency_roster(organisation=organisation)]
+
+
+def group_venue_list(*, organisation: Organisation) -> list[Venue]:
+    return list(
+        Venue.objects.filter(group_links__organisation=organisation, group_links__status=LinkStatus.ACTIVE).order_by(
+            "name", "pk"
+        )
+    )
 
 
 # ---- A band ----------------------------------------------------------------------------------------------

@@ -4,16 +4,15 @@ as CSV with ?csv=<chart>."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bands.models import Band, Membership
-from teams.models import LinkStatus, Organisation, OrgMember
-from teams.selectors import agency_roster, organisation_for_member
-from venues.models import Venue, VenueStaff
+from bands.models import Band
+from teams.models import Organisation
+from teams.selectors import organisation_for_member
+from venues.models import Venue
 
 from . import selectors
 from .forms import period_from
@@ -37,21 +36,10 @@ def _page(request: HttpRequest, *, dashboard_of, owner: str, context: dict) -> H
     return render(request, "analytics/dashboard.html", {**context, "form": form, "dash": dash, "query": query})
 
 
-def _may_see_band(user, band: Band) -> bool:
-    """The band's members, and anyone in an agency that represents it now (viewers too: they only read)."""
-    if Membership.objects.filter(band=band, user=user).exists():
-        return True
-    return OrgMember.objects.filter(
-        user=user,
-        organisation__representation__band=band,
-        organisation__representation__status=LinkStatus.ACTIVE,
-    ).exists()
-
-
 @login_required
 def band_analytics(request: HttpRequest, slug: str) -> HttpResponse:
     band = get_object_or_404(Band, slug=slug)
-    if not _may_see_band(request.user, band):
+    if not selectors.may_see_band(request.user, band):
         raise PermissionDenied(_("Only the band's members and its agency see its figures."))
     context = {
         "eyebrow": band.name,
@@ -68,19 +56,10 @@ def band_analytics(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _may_see_venue(user, venue: Venue) -> bool:
-    """The venue's staff, and anyone in a group that runs it now."""
-    if VenueStaff.objects.filter(venue=venue, user=user).exists():
-        return True
-    return OrgMember.objects.filter(
-        user=user, organisation__venuelink__venue=venue, organisation__venuelink__status=LinkStatus.ACTIVE
-    ).exists()
-
-
 @login_required
 def venue_analytics(request: HttpRequest, slug: str) -> HttpResponse:
     venue = get_object_or_404(Venue, slug=slug)
-    if not _may_see_venue(request.user, venue):
+    if not selectors.may_see_venue(request.user, venue):
         raise PermissionDenied(_("Only the venue's staff and its group see its figures."))
     context = {
         "eyebrow": venue.name,
@@ -109,23 +88,16 @@ def organisation_analytics(request: HttpRequest, slug: str) -> HttpResponse:
         "back_label": _("Back to the organisation"),
     }
     if organisation.kind == Organisation.Kind.AGENCY:
-        bands = [row.band for row in agency_roster(organisation=organisation)]
+        bands = selectors.agency_bands(organisation=organisation)
         context["intro"] = _("The bands the agency represents, side by side over the range.")
         context["bands"] = bands
         return _page(
             request,
-            dashboard_of=lambda period: selectors.agency_dashboard(
-                title=organisation.name, bands=bands, period=period
-            ),
+            dashboard_of=lambda period: selectors.agency_dashboard(title=organisation.name, bands=bands, period=period),
             owner=organisation.slug,
             context=context,
         )
-    venues = list(
-        Venue.objects.filter(
-            Q(group_links__organisation=organisation) & Q(group_links__status=LinkStatus.ACTIVE)
-        ).order_by("name", "pk")
-    )
-    context["venues"] = venues
+    context["venues"] = selectors.group_venue_list(organisation=organisation)
     context["intro"] = _("Each venue the group runs has its own figures.")
     return render(request, "analytics/group.html", context)
 

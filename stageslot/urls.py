@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.urls import notification_patterns, token_patterns
 from accounts.views import push as push_views
+from analytics.api import router as analytics_api
 from bookings.api.core import not_found
 from bookings.api.urls import api
 from documents.api import router as documents_api
@@ -17,7 +18,7 @@ from teams.api import router as teams_api
 
 from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
-# The payments, gigs, documents and reviews apps sit above bookings, so their API routers are mounted here,
+# The payments, gigs, documents, reviews, teams, holds and analytics apps sit above bookings, so their API routers are mounted here,
 # beside bookings.api's own.
 api.add_router("", payments_api)
 api.add_router("", gigs_api)
@@ -25,6 +26,7 @@ api.add_router("", documents_api)
 api.add_router("", reviews_api)
 api.add_router("", teams_api)
 api.add_router("", holds_api)
+api.add_router("", analytics_api)
 
 admin.site.site_header = _("StageSlot staff")
 admin.site.site_title = _("StageSlot staff")

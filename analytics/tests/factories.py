@@ -39,11 +39,12 @@ def months_ago(months: int, day: int = 12, hour: int = 20) -> dt.datetime:
     while month < 1:
         month += 12
         year -= 1
-    return timezone.make_aware(dt.datetime(year, month, day, hour))
+    return dt.datetime(year, month, day, hour, tzinfo=timezone.get_current_timezone())
 
 
 def played(band: Band, venue: Venue, when: dt.datetime, *, fee: int = 500, status=Status.COMPLETED) -> Booking:
-    slot = SlotFactory(venue=venue, starts_at=when, ends_at=when + dt.timedelta(hours=3), headliner_booked=int(status in Booking.PLAYED))
+    ends = when + dt.timedelta(hours=3)
+    slot = SlotFactory(venue=venue, starts_at=when, ends_at=ends, headliner_booked=int(status in Booking.PLAYED))
     booking = BookingFactory(band=band, slot=slot, fee=fee, status=status)
     Booking.objects.filter(pk=booking.pk).update(created_at=when - dt.timedelta(days=30))
     return booking
@@ -51,7 +52,8 @@ def played(band: Band, venue: Venue, when: dt.datetime, *, fee: int = 500, statu
 
 def answered(band: Band, venue: Venue, when: dt.datetime, *, hours: float, to=Status.BOOKED) -> Booking:
     """An offer made at `when` that the band answered `hours` later."""
-    slot = SlotFactory(venue=venue, starts_at=when + dt.timedelta(days=40), ends_at=when + dt.timedelta(days=40, hours=3))
+    starts = when + dt.timedelta(days=40)
+    slot = SlotFactory(venue=venue, starts_at=starts, ends_at=starts + dt.timedelta(hours=3))
     booking = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=slot, status=to, fee=None)
     Booking.objects.filter(pk=booking.pk).update(created_at=when)
     event = BookingEvent.objects.create(booking=booking, from_status=Status.PENDING, to_status=to)
@@ -74,7 +76,7 @@ def reviewed(booking: Booking, stars: int, when: dt.datetime) -> Review:
 
 def analytics_world() -> World:
     band, leader = band_with_leader(name="The Night Owls", slug="the-night-owls")
-    band.genres.add(Genre.objects.get_or_create(name="Indie")[0])
+    band.genres.add(Genre.objects.get_or_create(name="Indie", defaults={"slug": "indie"})[0])
     venue, owner = venue_with_owner(name="Kellerbar", slug="kellerbar", city="Hamburg")
     _other_band, other_leader = band_with_leader(name="Grey Harbour")
     _other_venue, other_owner = venue_with_owner(name="Hall")

@@ -135,6 +135,7 @@ def world() -> dict:
         "quoted": quoted, "quote": quote,
         "open_slot": open_slot, "offer": offer, "booked": booked, "rule": rule, "note": note,
         "other_band": other_leader, "other_venue": other_owner, "stranger": UserFactory(),
+        "staff": UserFactory(is_staff=True),
     }  # fmt: skip
 
 
@@ -488,6 +489,12 @@ OPERATIONS = {
         "post", lambda w: f"/api/v1/holds/{w['hold_first'].pk}/confirm", lambda w: {"fee": 300},
         "venue_owner", "bookings", 404,
     ),
+    # Analytics: a band's figures are its members' and its agency's, a venue's its staff's, an agency's its
+    # people's (404 for the others); the platform's are staff's (403).
+    "analytics_band": ("get", lambda w: "/api/v1/analytics/bands/alpha", None, "leader", "read", 404),
+    "analytics_venue": ("get", lambda w: "/api/v1/analytics/venues/kellerbar", None, "venue_owner", "read", 404),
+    "analytics_agency": ("get", lambda w: "/api/v1/analytics/agencies/northside", None, "leader", "read", 404),
+    "analytics_platform": ("get", lambda w: "/api/v1/analytics/platform", None, "staff", "read", 403),
 }  # fmt: skip
 
 
