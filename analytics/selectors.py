@@ -27,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf, Trunc
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -104,16 +104,31 @@ def _span(current: Period, previous: Period, name: str) -> Q:
     return _within(Period(start=previous.start, end=current.end), name)
 
 
-def _month(name: str) -> Trunc:
-    return Trunc(name, "month", output_field=DateField(), tzinfo=timezone.get_current_timezone())
+def _month(name: str, span: Period) -> Case:
+    """The first day of the month `name` falls in, in the viewer's time zone, for moments within `span`.
+
+    A CASE over the months' first moments (worked out here, in the zone, DST and all) rather than the
+    database's date functions: on SQLite Django truncates a zoned moment in Python, row by row (about half
+    a second for 100,000 bookings); these comparisons run in SQL on both databases and group the same."""
+    zone = timezone.get_current_timezone()
+    months = Period(start=span.start, end=span.end).months()
+    ends = [*months[1:], (months[-1] + dt.timedelta(days=32)).replace(day=1)]
+    return Case(
+        *(
+            When(**{f"{name}__lt": dt.datetime.combine(end, dt.time.min, tzinfo=zone)}, then=Value(month))
+            for month, end in zip(months, ends, strict=True)
+        ),
+        default=Value(None),
+        output_field=DateField(),
+    )
 
 
-def _month_now(name: str, period: Period) -> dict:
-    """The month of `name` and whether it falls in `period` (1) or before it (0), to group rows by: a range
-    that starts mid-month has a month in both periods."""
-    start, _end = period.bounds()
+def _month_now(name: str, dash: "Dashboard") -> dict:
+    """The month of `name` and whether it falls in the dashboard's period (1) or the one before (0), to group
+    rows by: a range that starts mid-month has a month in both periods."""
+    start, _end = dash.period.bounds()
     now = Case(When(**{f"{name}__gte": start}, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return {"month": _month(name), "now": now}
+    return {"month": _month(name, Period(start=dash.previous.start, end=dash.period.end)), "now": now}
 
 
 def _month_labels(months: list[dt.date]) -> list[str]:
@@ -377,7 +392,7 @@ def band_dashboard(*, band: Band, period: Period) -> Dashboard:
 def _band_figures(dash: Dashboard, bookings: QuerySet[Booking]) -> None:
     played = list(
         bookings.filter(_span(dash.period, dash.previous, "starts_at"), status__in=PLAYED)
-        .annotate(**_month_now("starts_at", dash.period))
+        .annotate(**_month_now("starts_at", dash))
         .values("month", "now", "currency")
         .annotate(gigs=Count("pk"), total=Sum("fee"), priced=Count("fee"))
         .order_by("month", "currency")
@@ -428,7 +443,7 @@ def _band_figures(dash: Dashboard, bookings: QuerySet[Booking]) -> None:
             subject_side=Side.BAND,
             overall__isnull=False,
         )
-        .annotate(**_month_now("published_at", dash.period))
+        .annotate(**_month_now("published_at", dash))
         .values("month", "now")
         .annotate(stars=Sum("overall"), n=Count("pk"))
         .order_by("month")
@@ -467,7 +482,7 @@ def venue_dashboard(*, venue: Venue, period: Period) -> Dashboard:
     slots = list(
         Slot.objects.filter(_span(period, dash.previous, "starts_at"), venue=venue)
         .filter(cancelled_at__isnull=True)
-        .annotate(**_month_now("starts_at", dash.period))
+        .annotate(**_month_now("starts_at", dash))
         .values("month", "now")
         .annotate(
             n=Count("pk", distinct=True),
@@ -528,7 +543,7 @@ def venue_dashboard(*, venue: Venue, period: Period) -> Dashboard:
     bookings = Booking.objects.filter(venue=venue)
     spend = list(
         bookings.filter(_span(period, dash.previous, "starts_at"), status__in=PLAYED)
-        .annotate(**_month_now("starts_at", dash.period))
+        .annotate(**_month_now("starts_at", dash))
         .values("month", "now", "currency")
         .annotate(total=Sum("fee"), priced=Count("fee"))
         .order_by("month", "currency")
@@ -539,7 +554,7 @@ def venue_dashboard(*, venue: Venue, period: Period) -> Dashboard:
             _span(period, dash.previous, "booking__starts_at"), venue=venue, no_show=True, author_side=Side.VENUE
         )
         .exclude(no_show_dismissed_at__isnull=False)
-        .annotate(**_month_now("booking__starts_at", dash.period))
+        .annotate(**_month_now("booking__starts_at", dash))
         .values("month", "now")
         .annotate(n=Count("pk"))
         .order_by("month")
@@ -631,7 +646,7 @@ def agency_dashboard(*, title: str, bands: list[Band], period: Period) -> Dashbo
     )
     monthly = list(
         bookings.filter(_within(period, "starts_at"), status__in=PLAYED)
-        .annotate(**_month_now("starts_at", dash.period))
+        .annotate(**_month_now("starts_at", dash))
         .values("month", "now", "band_id")
         .annotate(gigs=Count("pk"))
         .order_by("month", "band_id")
@@ -665,7 +680,7 @@ def platform_dashboard(*, period: Period) -> Dashboard:
     users = list(
         get_user_model()
         .objects.filter(_within(span, "date_joined"))
-        .annotate(**_month_now("date_joined", dash.period))
+        .annotate(**_month_now("date_joined", dash))
         .values("month", "now")
         .annotate(n=Count("pk"))
         .order_by("month")
@@ -675,7 +690,7 @@ def platform_dashboard(*, period: Period) -> Dashboard:
     dash.figures.append(Figure("sign-ups", _("Sign-ups"), "count", sum(now.values()), sum(before.values())))
     bookings = list(
         Booking.objects.filter(_within(span, "created_at"))
-        .annotate(**_month_now("created_at", dash.period))
+        .annotate(**_month_now("created_at", dash))
         .values("month", "now")
         .annotate(n=Count("pk"), booked=Count("pk", filter=Q(status__in=PLAYED)))
         .order_by("month")
@@ -699,7 +714,7 @@ def platform_dashboard(*, period: Period) -> Dashboard:
     )
     money = list(
         Payment.objects.filter(_within(span, "paid_at"), status=Payment.Status.SUCCEEDED)
-        .annotate(**_month_now("paid_at", dash.period))
+        .annotate(**_month_now("paid_at", dash))
         .values("month", "now", "currency")
         .annotate(paid=Sum("amount_minor"), refunded=Sum("refunded_minor"), priced=Count("pk"))
         .order_by("month", "currency")
@@ -711,7 +726,7 @@ def platform_dashboard(*, period: Period) -> Dashboard:
     )
     disputes = list(
         BookingEvent.objects.filter(_within(span, "created_at"), to_status=Status.DISPUTED)
-        .annotate(**_month_now("created_at", dash.period))
+        .annotate(**_month_now("created_at", dash))
         .values("month", "now")
         .annotate(n=Count("booking_id", distinct=True))
         .order_by("month")

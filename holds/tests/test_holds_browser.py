@@ -1,8 +1,11 @@
 """In Chromium: a promoter of the group that runs Kellerbar holds a date 2nd and challenges the 1st; the 1st
 lets the challenge lapse, the promoter's hold moves up and is confirmed into an offer; an agent of the
-band's agency accepts the offer from the inbox. Each page passes axe."""
+band's agency accepts the offer from the inbox and finds the gig in the band's analytics, where each chart's
+CSV has the numbers the chart draws. Each page passes axe."""
 
+import csv
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,3 +78,46 @@ def test_a_challenge_lapses_the_promoters_hold_moves_up_is_confirmed_and_the_age
     booking.refresh_from_db()
     assert booking.status == Booking.Status.BOOKED
     assert booking.events.filter(to_status="booked").get().actor == agent
+
+    # The band's analytics over a range that holds the gig: the gig is counted, and every chart draws
+    # exactly its CSV's numbers.
+    today = timezone.localdate()
+    query = f"start={today.isoformat()}&end={(local.date() + dt.timedelta(days=5)).isoformat()}"
+    agent_page.goto(f"{live_server.url}/analytics/bands/{second_band.slug}/?{query}")
+    expect(agent_page.locator("[data-figure=gigs] .an-figure__value")).to_have_text("1")
+    expect(agent_page.locator("[data-chart=gigs]")).to_have_attribute("data-chart-drawn", "true")
+    axe_check(agent_page, what="the band's analytics")
+    keys = agent_page.locator("[data-chart]").evaluate_all("(figures) => figures.map((f) => f.dataset.chart)")
+    assert {"gigs", "earnings-eur", "sources", "cities", "rating"} <= set(keys)
+    for key in keys:
+        drawn = agent_page.evaluate(
+            """(key) => {
+                const canvas = document.querySelector(`[data-chart="${key}"] canvas`);
+                const chart = canvas && Chart.getChart(canvas);
+                return chart ? {labels: chart.data.labels, series: chart.data.datasets.map((d) => [d.label, d.data])}
+                             : null;
+            }""",
+            key,
+        )
+        rows = list(
+            csv.reader(
+                io.StringIO(
+                    agent_page.request.get(
+                        f"{live_server.url}/analytics/bands/{second_band.slug}/?{query}&csv={key}"
+                    ).text()
+                )
+            )
+        )
+        if drawn is None:  # a chart with nothing to draw in the range: its CSV is its header
+            assert len(rows) == 1, key
+            continue
+        assert [r[0] for r in rows[1:]] == drawn["labels"], key
+        for i, (label, values) in enumerate(drawn["series"]):
+            assert rows[0][i + 1] == label
+            assert [r[i + 1] for r in rows[1:]] == ["" if v is None else str(v) for v in values], key
+    gigs = csv.reader(
+        io.StringIO(
+            agent_page.request.get(f"{live_server.url}/analytics/bands/{second_band.slug}/?{query}&csv=gigs").text()
+        )
+    )
+    assert sum(int(r[1]) for r in list(gigs)[1:]) == 1
