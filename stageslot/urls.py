@@ -18,8 +18,8 @@ from teams.api import router as teams_api
 
 from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
-# The payments, gigs, documents, reviews, teams, holds and analytics apps sit above bookings, so their API routers are mounted here,
-# beside bookings.api's own.
+# The payments, gigs, documents, reviews, teams, holds and analytics apps sit above bookings, so their API
+# routers are mounted here, beside bookings.api's own.
 api.add_router("", payments_api)
 api.add_router("", gigs_api)
 api.add_router("", documents_api)
