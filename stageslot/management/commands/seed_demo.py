@@ -18,6 +18,7 @@ from stageslot.demo_client import seed_client_journey
 from stageslot.demo_contracts import seed_contracts
 from stageslot.demo_conversations import seed_conversations
 from stageslot.demo_daysheets import seed_day_sheets
+from stageslot.demo_history import seed_history
 from stageslot.demo_holds import seed_holds
 from stageslot.demo_images import demo_picture
 from stageslot.demo_invoices import seed_invoices
@@ -401,6 +402,8 @@ class Command(BaseCommand):
             seed_teams(password=DEMO_PASSWORD)
             # Three holds on one Friday at Kellerbar, the 2nd challenging the 1st.
             seed_holds(now=timezone.now())
+            # Two years of played, declined and cancelled gigs with their reviews, behind the analytics charts.
+            seed_history(now=timezone.now())
         self._print_logins()
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:
