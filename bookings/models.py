@@ -294,6 +294,10 @@ class BookingEvent(models.Model):
     from_status = models.CharField(_("from status"), max_length=12, choices=Booking.Status.choices, blank=True)
     to_status = models.CharField(_("to status"), max_length=12, choices=Booking.Status.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Who the actor acted for, when not for themselves: an agent for a band, a venue group's booker for a
+    # venue (names as they were then: the history does not change when the agency is let go).
+    acting_org = models.CharField(_("acting through"), max_length=120, blank=True, default="", db_default="")
+    acting_for = models.CharField(_("acting for"), max_length=120, blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -314,6 +318,13 @@ class BookingEvent(models.Model):
             "from": self.get_from_status_display(),
             "to": self.get_to_status_display(),
         }
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding and self.actor_id and not self.acting_org:
+            from teams.selectors import acting_through
+
+            self.acting_org, self.acting_for = acting_through(booking=self.booking, user_id=self.actor_id)
+        super().save(*args, **kwargs)
 
 
 def new_offer_token() -> str:

@@ -269,11 +269,26 @@ def _said(what: str, actor: User | None) -> str:
     return gettext("%(what)s by %(who)s") % {"what": what, "who": actor.name} if actor else what
 
 
+@dataclass(frozen=True)
+class _Acting:
+    name: str
+
+
+def _actor(event: BookingEvent):
+    """Who did it, and for whom when they acted through an organisation: "Ana, Northside Agency, for The
+    Night Owls"."""
+    if event.actor is None or not event.acting_org:
+        return event.actor
+    # Translators: who acted on a booking for a band or a venue through an agency or venue group.
+    words = gettext("%(person)s, %(organisation)s, for %(party)s")
+    return _Acting(words % {"person": event.actor.name, "organisation": event.acting_org, "party": event.acting_for})
+
+
 def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
-    """Each change of a booking as a sentence saying what happened and who did it."""
+    """Each change of a booking as a sentence saying what happened and who did it (and for whom)."""
     rows = []
     for event in events:
-        actor = event.actor
+        actor = _actor(event)
         note = "" if event.note in PLAIN_NOTES else event.note
         to = event.to_status
         if not event.from_status and event.note.startswith("Booked instantly"):

@@ -504,12 +504,19 @@ def paper_catch_up(*, booking: Booking) -> list[Invoice]:
     return issued
 
 
+# The round and the Invoices page catch up the invoices of gigs that end from this long ago on: they are
+# there to mend a failed or interrupted issue within minutes, not to invoice years of history at once (a
+# booking imported or written before invoicing gets its invoice when its Paper card is opened).
+CATCH_UP_WINDOW = dt.timedelta(days=14)
+
+
 def _issue_missing(*, scope: Callable[[str], Q], limit: int) -> dict[str, int]:
     """Issue the documents missing on the bookings in `scope` (a Q over bookings with the given field
     prefix), at most `limit` of each kind: three set-based look-ups when nothing is missing."""
     counts = {"invoices": 0, "receipts": 0, "credit_notes": 0}
+    recent = Q(ends_at__gte=timezone.now() - CATCH_UP_WINDOW)
     bookings = (
-        Booking.objects.filter(_fee_q(), scope(""), status__in=INVOICED_STATUSES)
+        Booking.objects.filter(_fee_q(), scope(""), recent, status__in=INVOICED_STATUSES)
         .filter(_invoice_missing())
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
@@ -518,7 +525,7 @@ def _issue_missing(*, scope: Callable[[str], Q], limit: int) -> dict[str, int]:
         if invoice_issue(booking=Booking(pk=booking_id)) is not None:
             counts["invoices"] += 1
     changed = (
-        Booking.objects.filter(_fee_q(), scope(""), status__in=INVOICED_STATUSES)
+        Booking.objects.filter(_fee_q(), scope(""), recent, status__in=INVOICED_STATUSES)
         .annotate(invoiced=_current_total(), fee_now=_fee_now())
         .filter(invoiced__isnull=False)
         .exclude(invoiced=F("fee_now"))

@@ -171,3 +171,33 @@ def test_links_are_for_the_right_kind_and_an_answer_is_given_once():
     with pytest.raises(TeamsError):
         services.venue_link_end(link=link, by=venue_owner)
     assert not VenueStaff.objects.filter(group_id=group.pk).exists()
+
+
+def test_every_audit_entry_says_who_acted_for_whom(client):
+    from bookings.models import Booking
+    from bookings.services.workflow import booking_accept, booking_decline
+    from bookings.tests.factories import BookingFactory, SlotFactory
+
+    band, leader = band_with_leader(name="The Night Owls")
+    venue, venue_owner = venue_with_owner(name="Kellerbar")
+    agency, _owner, agent, _viewer = agency_for(band, name="Northside Agency")
+    group, _group_owner, promoter, _group_viewer, link = group_for(venue, name="Riverside Rooms")
+    services.venue_link_answer(link=link, by=venue_owner, accept=True)
+    offer = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=SlotFactory(venue=venue), requested_by=promoter)
+    booking_accept(booking=offer, by=agent)
+    accepted = offer.events.get(to_status="booked")
+    assert (accepted.acting_org, accepted.acting_for) == ("Northside Agency", "The Night Owls")
+    # The band's own leader and the venue's own owner act for themselves.
+    second = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=SlotFactory(venue=venue), requested_by=venue_owner)
+    booking_accept(booking=second, by=leader)
+    assert second.events.get(to_status="booked").acting_org == ""
+    # Ending the agency later leaves the history as it was.
+    services.representation_end(representation=Representation.objects.get(band=band), by=leader)
+    client.force_login(leader)
+    page = client.get(f"/bookings/{offer.uid}/").content.decode()
+    assert f"Accepted by {agent.name}, Northside Agency, for The Night Owls" in page
+    # A venue group's booker acts for the venue.
+    application = BookingFactory(band=band, slot=SlotFactory(venue=venue))
+    booking_decline(booking=application, by=promoter)
+    declined = application.events.get(to_status="declined")
+    assert (declined.acting_org, declined.acting_for) == (group.name, "Kellerbar")
