@@ -69,8 +69,13 @@ class Figure:
 
     @property
     def change(self) -> float | None:
-        """The change against the period before, in % (None where there is nothing to compare)."""
-        if self.value is None or not self.before:
+        """The change against the period before: in % of it, or in percentage points for a share (None
+        where there is nothing to compare)."""
+        if self.value is None or self.before is None:
+            return None
+        if self.unit == "percent":
+            return round(self.value - self.before, 1)
+        if not self.before:
             return None
         return round((self.value - self.before) * 100 / self.before, 1)
 
@@ -332,7 +337,6 @@ def _city() -> Coalesce:
     return Coalesce(
         NullIf(F("venue__city"), Value("")),
         NullIf(F("slot__place_city"), Value("")),
-        NullIf(F("location"), Value("")),
         Value(""),
         output_field=CharField(),
     )
