@@ -133,7 +133,11 @@ def agency_figures(request: HttpRequest, slug: str, params: Query[RangeIn]):
     if organisation is None or organisation.my_role is None or organisation.kind != Organisation.Kind.AGENCY:
         raise Http404(_("No agency of yours at this address."))
     bands = selectors.agency_bands(organisation=organisation)
-    return _out(selectors.agency_dashboard(title=organisation.name, bands=bands, period=_period(params)))
+    return _out(
+        selectors.agency_dashboard(
+            title=organisation.name, bands=bands, period=_period(params), organisation=organisation
+        )
+    )
 
 
 @router.get("/analytics/platform", response=DashboardOut, summary="The platform's figures (staff)")

@@ -33,7 +33,7 @@ from django.utils.translation import pgettext
 
 from bands.models import Band, Membership
 from bookings.models import Booking, BookingEvent
-from payments.models import Payment
+from payments.models import LedgerEntry, Payment
 from reviews.models import Review, Side, public_q
 from teams.models import LinkStatus, Organisation, OrgMember
 from teams.selectors import agency_roster
@@ -617,7 +617,9 @@ def venue_dashboard(*, venue: Venue, period: Period) -> Dashboard:
 # ---- An agency: its bands side by side -------------------------------------------------------------------
 
 
-def agency_dashboard(*, title: str, bands: list[Band], period: Period) -> Dashboard:
+def agency_dashboard(
+    *, title: str, bands: list[Band], period: Period, organisation: Organisation | None = None
+) -> Dashboard:
     dash = Dashboard(title=title, period=period, previous=period.previous())
     names = {b.pk: b.name for b in bands}
     order = sorted(names, key=lambda pk: (names[pk].lower(), pk))
@@ -700,6 +702,32 @@ def agency_dashboard(*, title: str, bands: list[Band], period: Period) -> Dashbo
     )
     dash.figures.append(Figure("bands", _("Bands"), "count", len(order), None))
     dash.figures.append(Figure("gigs", _("Gigs"), "count", sum(gigs.values()), None))
+    if organisation is not None:
+        # The agency's commission on the money paid through StageSlot, as the ledger has it (refunds off).
+        earned = (
+            LedgerEntry.objects.filter(
+                _span(period, dash.previous, "created_at"),
+                organisation=organisation,
+                kind=LedgerEntry.Kind.AGENCY_COMMISSION,
+            )
+            .values("currency")
+            .annotate(
+                now=Sum("amount_minor", filter=_within(period, "created_at")),
+                before=Sum("amount_minor", filter=_within(dash.previous, "created_at")),
+            )
+            .order_by("currency")
+        )
+        for row in earned:
+            dash.figures.append(
+                Figure(
+                    f"commission-{row['currency'].lower()}",
+                    _("Commission through StageSlot (%(currency)s)") % {"currency": row["currency"]},
+                    "money",
+                    (row["now"] or 0) / 100,
+                    (row["before"] or 0) / 100,
+                    row["currency"],
+                )
+            )
     return dash
 
 

@@ -93,7 +93,9 @@ def organisation_analytics(request: HttpRequest, slug: str) -> HttpResponse:
         context["bands"] = bands
         return _page(
             request,
-            dashboard_of=lambda period: selectors.agency_dashboard(title=organisation.name, bands=bands, period=period),
+            dashboard_of=lambda period: selectors.agency_dashboard(
+                title=organisation.name, bands=bands, period=period, organisation=organisation
+            ),
             owner=organisation.slug,
             context=context,
         )

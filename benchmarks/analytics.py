@@ -114,6 +114,7 @@ class Site:
             ]
         )
         self.agency = agency
+        self.taken: set[tuple[int, int, int]] = set()
         self.staff = UserFactory(is_staff=True)
         del Membership
 
@@ -128,6 +129,7 @@ def fill(site: Site, count: int, rng: random.Random, *, first_day: int = 1) -> N
     now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     statuses = [Status.COMPLETED] * 6 + [Status.DECLINED] * 2 + [Status.CANCELLED, Status.WITHDRAWN]
     slots, bookings, plan = [], [], []
+    taken = site.taken  # (venue, day, slot of the day): one show per stage at a time
     for n in range(count):
         band = site.band if n % 110 == 0 else site.bands[rng.randrange(len(site.bands))]
         day = first_day + rng.randrange(DAYS - first_day)
@@ -148,6 +150,14 @@ def fill(site: Site, count: int, rng: random.Random, *, first_day: int = 1) -> N
             row["instant"] = rng.random() < 0.3
         else:
             venue = site.venue if n % 80 == 0 else site.venues[rng.randrange(len(site.venues))]
+            for _try in range(50):
+                key = (venue.pk, day, rng.randrange(3))
+                if key not in taken:
+                    break
+                day = first_day + rng.randrange(DAYS - first_day)
+            taken.add(key)
+            starts = now.replace(hour=11) - dt.timedelta(days=key[1]) + dt.timedelta(hours=4 * key[2])
+            row.update(starts_at=starts, ends_at=starts + dt.timedelta(hours=3))
             row["venue"] = venue
             slots.append(
                 Slot(

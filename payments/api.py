@@ -534,7 +534,10 @@ def booking_cancel_with_refund(request: HttpRequest, uid: uuid.UUID, body: Cance
 class EntryOut(Schema):
     id: int
     kind: str = Field(
-        description="payment, refund, platform_fee, band_share, member_share, payout, outside or settlement"
+        description=(
+            "payment, refund, platform_fee, commission (the band's agency's), band_share, member_share, payout, "
+            "outside or settlement"
+        )
     )
     amount_minor: int = Field(description="Signed, in minor units: money back or paid out is negative")
     currency: str

@@ -274,7 +274,8 @@ class Payout(models.Model):
 class LedgerEntry(models.Model):
     """One line of the append-only ledger. Signed amounts in minor units:
     PAYMENT (+, money in from the payer), REFUND (-, money back to the payer), PLATFORM_FEE (+ / - on a
-    refund), BAND_SHARE (+ / - on a refund: what the band earns), MEMBER_SHARE (a band share split
+    refund), AGENCY_COMMISSION (+ / - on a refund: what the band's agency earns of the band's part, at
+    its commission), BAND_SHARE (+ / - on a refund: what the band earns), MEMBER_SHARE (a band share split
     among the members who play; its rows add up to the band share they split), PAYOUT (-, sent to the
     band), OUTSIDE (+, paid to the band directly, outside StageSlot), SETTLEMENT (the door deal's
     result, for the record). A booking's paid total and a band's "owed to you" are sums of these."""
@@ -283,6 +284,7 @@ class LedgerEntry(models.Model):
         PAYMENT = "payment", _("Payment")
         REFUND = "refund", _("Refund")
         PLATFORM_FEE = "platform_fee", _("Platform fee")
+        AGENCY_COMMISSION = "commission", _("Agency's commission")
         BAND_SHARE = "band_share", _("Band's share")
         MEMBER_SHARE = "member_share", _("Member's share")
         PAYOUT = "payout", _("Payout")
@@ -324,6 +326,15 @@ class LedgerEntry(models.Model):
     )
     payout = models.ForeignKey(
         Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=_("payout")
+    )
+    # The agency an AGENCY_COMMISSION is owed to.
+    organisation = models.ForeignKey(
+        "teams.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+        verbose_name=_("agency"),
     )
     memo = models.CharField(_("memo"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)

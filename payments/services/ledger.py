@@ -1,12 +1,14 @@
 """Postings to the append-only ledger: a payment taken, a refund given, a payout sent, a payment made
 outside StageSlot, a door deal's settlement (for the record: what the band earned from the gig). Each
 posting is written once (unique per payment, refund and kind); a booking's PAYMENT + REFUND entries
-always equal its PLATFORM_FEE + BAND_SHARE entries, and its MEMBER_SHARE entries add up to its
-BAND_SHARE entries."""
+always equal its PLATFORM_FEE + AGENCY_COMMISSION + BAND_SHARE entries, and its MEMBER_SHARE entries add
+up to its BAND_SHARE entries. An agency that represents the band when the money comes in, at a
+commission, gets that share of the band's part (docs/decisions/0040-teams.md)."""
 
 from decimal import Decimal
 
 from bookings.models import Booking
+from teams.models import LinkStatus, Representation
 
 from ..models import LedgerEntry, MemberSplit, Payment, Payout, Refund, Settlement
 from ..selectors import playing_members
@@ -41,6 +43,23 @@ def _entry(**fields) -> LedgerEntry:
     return LedgerEntry(**fields)
 
 
+def commission_of(booking: Booking, share: int) -> tuple[int | None, int]:
+    """(agency id, commission) on the band's part `share` of a payment: the agency that represents the band
+    now at a commission (the first the band let in, if there are several), half a cent rounded up."""
+    link = (
+        Representation.objects.filter(
+            band_id=booking.band_id, status=LinkStatus.ACTIVE, organisation__commission_bp__gt=0
+        )
+        .order_by("answered_at", "pk")
+        .values_list("organisation_id", "organisation__commission_bp")
+        .first()
+    )
+    if link is None or share <= 0:
+        return None, 0
+    organisation_id, basis_points = link
+    return organisation_id, (share * basis_points + 5000) // 10000
+
+
 def ledger_post_payment(*, payment: Payment, booking: Booking, first: bool = False) -> list[LedgerEntry]:
     """A payment taken through Stripe: the money in, the platform's fee and the band's share, split among
     its members. Written once: a second call finds the rows and adds none. `first`: the caller knows
@@ -49,7 +68,8 @@ def ledger_post_payment(*, payment: Payment, booking: Booking, first: bool = Fal
     if not first and LedgerEntry.objects.filter(payment=payment, refund__isnull=True, kind=Kind.PAYMENT).exists():
         return []
     amount, fee, cur = payment.amount_minor, payment.platform_fee_minor, payment.currency
-    share = amount - fee
+    agency_id, commission = commission_of(booking, amount - fee)
+    share = amount - fee - commission
     common = {"currency": cur, "booking": booking, "payment": payment}
     memo = payment.get_purpose_display()
     rows = [
@@ -57,6 +77,17 @@ def ledger_post_payment(*, payment: Payment, booking: Booking, first: bool = Fal
         _entry(kind=Kind.PLATFORM_FEE, amount_minor=fee, memo=memo, **common),
         _entry(kind=Kind.BAND_SHARE, amount_minor=share, band_id=booking.band_id, memo=memo, **common),
     ]
+    if commission:
+        rows.append(
+            _entry(
+                kind=Kind.AGENCY_COMMISSION,
+                amount_minor=commission,
+                band_id=booking.band_id,
+                organisation_id=agency_id,
+                memo=memo,
+                **common,
+            )
+        )
     rows += [
         _entry(
             kind=Kind.MEMBER_SHARE, amount_minor=part, band_id=booking.band_id, member_id=person, memo=memo, **common
@@ -89,6 +120,17 @@ def ledger_post_refund(*, refund: Refund, payment: Payment, booking: Booking) ->
     if LedgerEntry.objects.filter(refund=refund, kind=Kind.REFUND).exists():
         return []
     fee_back, share_back = refund_parts(payment, refund.amount_minor)
+    # The agency gives back its commission on the part refunded, in proportion to what it was paid.
+    paid = (
+        LedgerEntry.objects.filter(payment=payment, refund__isnull=True, kind=Kind.AGENCY_COMMISSION)
+        .values_list("organisation_id", "amount_minor")
+        .first()
+    )
+    commission_back = 0
+    if paid is not None:
+        parts = payment.amount_minor - payment.platform_fee_minor
+        commission_back = (paid[1] * share_back + parts // 2) // parts if parts > 0 else 0
+    share_back -= commission_back
     common = {"currency": refund.currency, "booking": booking, "payment": payment, "refund": refund}
     memo = refund.get_reason_display()
     rows = [
@@ -96,6 +138,17 @@ def ledger_post_refund(*, refund: Refund, payment: Payment, booking: Booking) ->
         _entry(kind=Kind.PLATFORM_FEE, amount_minor=-fee_back, memo=memo, **common),
         _entry(kind=Kind.BAND_SHARE, amount_minor=-share_back, band_id=booking.band_id, memo=memo, **common),
     ]
+    if commission_back:
+        rows.append(
+            _entry(
+                kind=Kind.AGENCY_COMMISSION,
+                amount_minor=-commission_back,
+                band_id=booking.band_id,
+                organisation_id=paid[0],
+                memo=memo,
+                **common,
+            )
+        )
     rows += [
         _entry(
             kind=Kind.MEMBER_SHARE, amount_minor=part, band_id=booking.band_id, member_id=person, memo=memo, **common

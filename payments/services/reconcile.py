@@ -1,7 +1,8 @@
 """The ledger against Stripe: every PAYMENT entry has its charge among Stripe's balance transactions and
 every REFUND entry its refund, with the same amount and currency, and Stripe has no charge or refund
-the ledger lacks; and each booking's entries add up (PAYMENT + REFUND = PLATFORM_FEE + BAND_SHARE, and
-the members' shares = BAND_SHARE + OUTSIDE, the payments made to the band directly). Reads only.
+the ledger lacks; and each booking's entries add up (PAYMENT + REFUND = PLATFORM_FEE + AGENCY_COMMISSION +
+BAND_SHARE, and the members' shares = BAND_SHARE + OUTSIDE, the payments made to the band directly).
+Reads only.
 
 Stripe's side is read from its balance transactions (charges and refunds, newest first, paged), our
 PaymentIntents retrieved to learn their charge: nothing new is stored. With `since`, both sides are read
@@ -216,7 +217,7 @@ def _unmatched_text(txn: Transaction, charges: dict[str, str]) -> str:
 
 
 def ledger_invariants(*, since: dt.datetime | None = None) -> list[Difference]:
-    """Each booking's entries, per currency: PAYMENT + REFUND = PLATFORM_FEE + BAND_SHARE, and the
+    """Each booking's entries, per currency: PAYMENT + REFUND = PLATFORM_FEE + AGENCY_COMMISSION + BAND_SHARE, and the
     members' shares = BAND_SHARE + OUTSIDE. With `since`, the bookings with an entry since then (all of
     their entries summed). One query."""
     entries = LedgerEntry.objects.filter(booking__isnull=False)
@@ -231,7 +232,7 @@ def ledger_invariants(*, since: dt.datetime | None = None) -> list[Difference]:
         entries.values("booking_id", "booking__uid", "currency")
         .annotate(
             money=total(Kind.PAYMENT, Kind.REFUND),
-            split=total(Kind.PLATFORM_FEE, Kind.BAND_SHARE),
+            split=total(Kind.PLATFORM_FEE, Kind.AGENCY_COMMISSION, Kind.BAND_SHARE),
             band=total(Kind.BAND_SHARE, Kind.OUTSIDE),
             members=total(Kind.MEMBER_SHARE, members=True),
         )
