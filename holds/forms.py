@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
-from bands.models import Band
+from bands.models import ApprovalStatus, Band
 from bookings.forms.venue_slots import NonexistentTime, local_span
+from venues.models import Venue
 
 from .models import MAX_LEVEL
 
@@ -81,3 +82,69 @@ class HoldForm(forms.Form):
 class ConfirmForm(forms.Form):
     fee = forms.IntegerField(label=_("Fee offered"), required=False, min_value=0, max_value=1_000_000)
     message = forms.CharField(label=_("Message to the band"), required=False, max_length=2000, widget=forms.Textarea)
+
+
+class AskHoldsForm(forms.Form):
+    """An agency asks venues to hold a date for a band: the venues' addresses, the date and times in the
+    asker's own time zone."""
+
+    venues = forms.CharField(
+        label=_("Venues' StageSlot addresses"),
+        max_length=600,
+        help_text=_("The last part of each venue's page address, separated by commas, e.g. kellerbar, the-lantern."),
+    )
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    start = forms.TimeField(label=_("Start"), widget=_time_input(), initial=dt.time(20, 0))
+    end = forms.TimeField(
+        label=_("End"),
+        widget=_time_input(),
+        initial=dt.time(23, 0),
+        help_text=_("An end before the start runs past midnight."),
+    )
+    note = forms.CharField(label=_("Note to the venues"), required=False, max_length=300)
+
+    def __init__(self, *args, zone: ZoneInfo, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def clean_venues(self) -> list[Venue]:
+        slugs = [part.strip().strip("/").split("/")[-1] for part in self.cleaned_data["venues"].split(",")]
+        slugs = list(dict.fromkeys(s for s in slugs if s))
+        if not slugs:
+            raise forms.ValidationError(_("Name at least one venue."), code="required")
+        found = {v.slug: v for v in Venue.objects.filter(slug__in=slugs, status=ApprovalStatus.APPROVED)}
+        unknown = [s for s in slugs if s not in found]
+        if unknown:
+            raise forms.ValidationError(
+                _("No venue has the address %(addresses)s. Copy it from the venue's page.")
+                % {"addresses": ", ".join(unknown)},
+                code="unknown",
+            )
+        return [found[s] for s in slugs]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not check_scheduled_days(self, ["date"], today=scheduling_today(self.zone)):
+            return data
+        day, start, end = data.get("date"), data.get("start"), data.get("end")
+        if day and start and end:
+            try:
+                data["starts_at"], data["ends_at"] = local_span(day, start, end, self.zone)
+            except NonexistentTime as exc:
+                self.add_error("start", str(exc))
+        return data
+
+
+class AnswerHoldRequestForm(forms.Form):
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=None, empty_label=None)
+    expires_in = forms.IntegerField(
+        label=_("Expires after (days)"),
+        min_value=1,
+        max_value=365,
+        initial=EXPIRY_DAYS,
+        help_text=_("Unconfirmed, the hold lets go by itself then (at the latest when the date begins)."),
+    )
+
+    def __init__(self, *args, stages, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = stages

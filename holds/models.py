@@ -141,3 +141,64 @@ class HoldEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hold_id}: {self.get_what_display()}"
+
+
+class HoldRequest(models.Model):
+    """An agency asks a venue to hold a date for a band it represents (the same date of several venues at
+    once, while it routes a tour); the venue's staff hold it on one of their stages at the next free level,
+    or say no; the agency may take the question back while it is open."""
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("Asked")
+        HELD = "held", _("Held")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Taken back")
+
+    organisation = models.ForeignKey(
+        "teams.Organisation", verbose_name=_("agency"), on_delete=models.CASCADE, related_name="hold_requests"
+    )
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="hold_requests")
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="hold_requests")
+    date = models.DateField(_("date"), help_text=_("The day in the venue's time zone."))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ASKED)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    hold = models.ForeignKey(
+        Hold, verbose_name=_("hold"), on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+    )
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hold request")
+        verbose_name_plural = _("hold requests")
+        ordering = ["date", "venue", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["band", "venue", "date"],
+                condition=Q(status="asked"),
+                name="holds_one_open_request_per_date",
+                violation_error_message=_("This venue has been asked to hold this date for this band already."),
+            ),
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="holds_request_ends_after"),
+        ]
+        indexes = [models.Index(fields=["venue", "status"], name="holds_request_venue_status")]
+
+    def __str__(self) -> str:
+        return gettext("%(band)s at %(venue)s on %(date)s") % {
+            "band": self.band,
+            "venue": self.venue,
+            "date": self.date.isoformat(),
+        }

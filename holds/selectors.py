@@ -3,14 +3,15 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from bands.models import Band, Membership
 from teams.models import LinkStatus, OrgMember, Representation, VenueLink
 from venues.models import Stage, Venue, VenueStaff
 
-from .models import Hold, HoldEvent
+from .models import Hold, HoldEvent, HoldRequest
 
 LADDER_DAYS = 92
 
@@ -122,3 +123,45 @@ def venue_stage_of(*, venue: Venue, pk: int) -> Stage | None:
 def band_named(*, slug: str) -> Band | None:
     """The band a venue holds a date for, by its address (any band, as the hold form takes)."""
     return Band.objects.filter(slug=slug).first()
+
+
+# ---- Holds asked by agencies --------------------------------------------------------------------------
+
+
+def venue_hold_requests(*, venue: Venue, limit: int = 50) -> list[HoldRequest]:
+    """The open questions of agencies to the venue, soonest date first (one query)."""
+    return list(
+        HoldRequest.objects.filter(venue=venue, status=HoldRequest.Status.ASKED, starts_at__gt=timezone.now())
+        .select_related("band", "organisation")
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def band_hold_requests(*, band: Band, limit: int = 40) -> list[HoldRequest]:
+    """What the band's agencies asked venues, open ones and answers of dates ahead, soonest first."""
+    return list(
+        HoldRequest.objects.filter(band=band, starts_at__gt=timezone.now())
+        .select_related("venue", "organisation", "hold")
+        .order_by("starts_at", "venue__name", "pk")[:limit]
+    )
+
+
+def hold_request_seen_by(*, pk: int, user: User) -> HoldRequest | None:
+    """The request if `user` is on the asked venue's staff or in the agency that asked; None otherwise."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    staff = VenueStaff.objects.filter(venue_id=OuterRef("venue_id"), user_id=user.pk)
+    agency = OrgMember.objects.filter(organisation_id=OuterRef("organisation_id"), user_id=user.pk)
+    return (
+        HoldRequest.objects.filter(Q(Exists(staff)) | Q(Exists(agency)), pk=pk)
+        .select_related("band", "venue", "organisation")
+        .first()
+    )
+
+
+def venue_stages_query(*, venue: Venue) -> QuerySet[Stage]:
+    return venue.stages.order_by("name", "pk")
+
+
+def is_venue_staff(*, venue_id: int, user: User) -> bool:
+    return VenueStaff.objects.filter(venue_id=venue_id, user_id=user.pk).exists()

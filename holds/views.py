@@ -10,17 +10,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.htmx import is_partial, render_page
 from accounts.ratelimit import rate_limited
 from bands.selectors import band_for_manage
 from bookings.services.workflow import BookingError
-from teams.selectors import viewing_band_ids
+from teams.selectors import agency_acting_for, viewing_band_ids
 from venues.permissions import venue_for
 
+from . import requests as hold_requests
 from . import selectors, services
-from .forms import ConfirmForm, HoldForm
+from .forms import AnswerHoldRequestForm, AskHoldsForm, ConfirmForm, HoldForm
 
 ACTIONS = ("release", "challenge", "confirm")
 
@@ -48,6 +50,8 @@ def _venue_page(request: HttpRequest, venue, form: HoldForm | None = None, *, st
         # The date jump loads the ladders alone: the history below them is the whole page's.
         "history": [] if is_partial(request) else selectors.venue_hold_history(venue=venue),
         "form": form or HoldForm(venue=venue, stages=stages, initial={"date": first_day}),
+        "asked": [] if is_partial(request) else selectors.venue_hold_requests(venue=venue),
+        "stage_list": list(stages) if not is_partial(request) else [],
         "confirm_form": ConfirmForm(),
         "first_day": first_day,
         "zone": venue.time_zone,
@@ -139,16 +143,110 @@ def hold_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpRe
     return back
 
 
-@login_required
-def band_holds(request: HttpRequest, slug: str) -> HttpResponse:
-    """Where the band is held: for its members and the people of an agency that represents it."""
+def _band_page(request: HttpRequest, band, form: AskHoldsForm | None = None, *, status: int = 200) -> HttpResponse:
+    agency = agency_acting_for(band_id=band.pk, user=request.user)
+    zone = timezone.get_current_timezone()
+    context = {
+        "band": band,
+        "holds": selectors.band_holds(band=band, first_day=timezone.localdate()),
+        "requests": selectors.band_hold_requests(band=band),
+        "agency": agency,
+        "ask_form": (form or AskHoldsForm(zone=zone)) if agency else None,
+        "zone": zone,
+    }
+    return render(request, "holds/band.html", context, status=status)
+
+
+def _band_for_viewer(request: HttpRequest, slug: str):
     band, membership = band_for_manage(slug=slug, user=request.user)
     if band is None:
         raise Http404(_("No band at this address."))
     if membership is None and band.pk not in viewing_band_ids(user=request.user):
         raise PermissionDenied(_("Only the band's members and its agency see where it is held."))
-    context = {
-        "band": band,
-        "holds": selectors.band_holds(band=band, first_day=timezone.localdate()),
-    }
-    return render(request, "holds/band.html", context)
+    return band
+
+
+@login_required
+def band_holds(request: HttpRequest, slug: str) -> HttpResponse:
+    """Where the band is held and which venues its agency asked: for its members and the people of an agency
+    that represents it (its agents ask venues to hold a date here)."""
+    return _band_page(request, _band_for_viewer(request, slug))
+
+
+@login_required
+@require_POST
+@rate_limited("hold")
+def hold_ask(request: HttpRequest, slug: str) -> HttpResponse:
+    band = _band_for_viewer(request, slug)
+    form = AskHoldsForm(request.POST, zone=timezone.get_current_timezone())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            asked = hold_requests.hold_request_many(
+                by=request.user,
+                band=band,
+                venues=data["venues"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                note=data["note"],
+            )
+        except services.HoldPermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Asked %(count)s venue to hold the date.", "Asked %(count)s venues to hold the date.", len(asked)
+                )
+                % {"count": len(asked)},
+            )
+            return redirect("holds:band", slug=band.slug)
+    return _band_page(request, band, form, status=400)
+
+
+REQUEST_ACTIONS = ("hold", "decline", "withdraw")
+
+
+@login_required
+@require_POST
+def hold_request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The venue holds the date asked or says no; the agency takes its question back."""
+    asked = selectors.hold_request_seen_by(pk=pk, user=request.user)
+    if asked is None or action not in REQUEST_ACTIONS:
+        raise Http404(_("No such request."))
+    names = {"band": asked.band.name, "venue": asked.venue.name}
+    if action != "withdraw" and not selectors.is_venue_staff(venue_id=asked.venue_id, user=request.user):
+        raise PermissionDenied(_("Only the venue's staff answer the holds it is asked for."))
+    try:
+        if action == "withdraw":
+            hold_requests.hold_request_withdraw(request=asked, by=request.user)
+            messages.success(request, _("Taken back: %(venue)s is no longer asked.") % names)
+            return redirect("holds:band", slug=asked.band.slug)
+        back = redirect(_ladder_url(asked.venue.slug, asked.date))
+        if action == "decline":
+            hold_requests.hold_request_answer(request=asked, by=request.user, accept=False)
+            messages.success(request, _("Said no: the agency of %(band)s is told.") % names)
+            return back
+        form = AnswerHoldRequestForm(request.POST, stages=selectors.venue_stages_query(venue=asked.venue))
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return back
+        days = form.cleaned_data["expires_in"]
+        hold_requests.hold_request_answer(
+            request=asked,
+            by=request.user,
+            accept=True,
+            stage=form.cleaned_data["stage"],
+            expires_at=min(asked.starts_at, timezone.now() + dt.timedelta(days=days)),
+        )
+        messages.success(request, _("%(band)s is held; the agency is told.") % names)
+        return back
+    except services.HoldPermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    if action == "withdraw":
+        return redirect("holds:band", slug=asked.band.slug)
+    return redirect(_ladder_url(asked.venue.slug, asked.date))
