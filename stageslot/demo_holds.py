@@ -1,7 +1,9 @@
 """Demo holds: three bands held on one Friday evening at Kellerbar – the 1st by the venue's owner, the 2nd
-and 3rd by Riverside Rooms' promoter – and the 2nd challenging the 1st, the clock running. Everything goes
+and 3rd by Riverside Rooms' promoter – and the 2nd challenging the 1st, the clock running; Northside Agency
+asking Kellerbar and The Lantern to hold a Saturday for The Night Owls. Everything goes
 through holds.services, as on the venue's page. Idempotent: once Kellerbar has a hold nothing is done."""
 
+import contextlib
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -9,7 +11,8 @@ from accounts.models import Notification, User
 from bands.models import ApprovalStatus, Band
 from bookings.models import Booking
 from holds.models import Hold
-from holds.services import hold_challenge, hold_place
+from holds.requests import hold_request_many
+from holds.services import HoldError, HoldPermissionError, hold_challenge, hold_place
 from venues.models import Venue, VenueStaff
 
 VENUE = "kellerbar"
@@ -51,6 +54,23 @@ def seed_holds(*, now: dt.datetime) -> None:
     second = hold_place(by=promoter, stage=stage, band=bands[BANDS[1]], note="Album release", now=now, **times)
     hold_place(by=promoter, stage=stage, band=bands[BANDS[2]], now=now, **times)
     hold_challenge(hold=second, by=promoter, now=now)
+    # Northside Agency routes The Night Owls' tour: it asks Kellerbar and The Lantern to hold a Saturday.
+    agent = User.objects.filter(email="agent@demo.stageslot.test").first()
+    owls = Band.objects.filter(slug="the-night-owls").first()
+    lantern = Venue.objects.filter(slug="the-lantern").first()
+    if agent is not None and owls is not None and lantern is not None:
+        saturday = start + dt.timedelta(days=8)
+        # Skipped where the agency does not act for the band in this demo.
+        with contextlib.suppress(HoldError, HoldPermissionError):
+            hold_request_many(
+                by=agent,
+                band=owls,
+                venues=[venue, lantern],
+                starts_at=saturday,
+                ends_at=saturday + dt.timedelta(hours=3),
+                note="Spring tour, northern leg",
+                now=now,
+            )
     Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(
         email_state=Notification.Email.SKIPPED
     )
