@@ -30,13 +30,16 @@ from teams.selectors import viewing_band_ids
 from venues.selectors import venue_for_staff
 from venues.services import SlotClashError
 
+from . import requests as hold_requests
 from . import selectors, services
 from .models import MAX_LEVEL, Hold
 
 router = Router(auth=token_auth, tags=["holds"])
 
 # The ladder's state is in the way: 409. Every other refusal of a hold service is bad input: 400.
-CONFLICTS = frozenset({"level_taken", "band_held", "booked", "running", "not_held", "first", "own", "not_first"})
+CONFLICTS = frozenset(
+    {"level_taken", "band_held", "booked", "running", "not_held", "first", "own", "not_first", "answered", "asked"}
+)
 LADDER_DAYS_MAX = 366
 FIRST_DAY = Query(None, description="The first day (in the venue's zone); today by default")
 
@@ -293,3 +296,109 @@ def hold_confirm(request: HttpRequest, pk: int, body: ConfirmIn | None = None):
     except (services.HoldPermissionError, ValidationError) as exc:
         raise _refused(exc) from exc
     return hold_out(_hold(user, pk), staff=True)
+
+
+# ---- Holds asked by an agency ----------------------------------------------------------------------------
+
+
+class HoldRequestIn(Schema):
+    venues: list[str] = Field(min_length=1, max_length=10, description="The venues' slugs")
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    note: str = Field("", max_length=300)
+
+
+class HoldRequestOut(Schema):
+    id: int
+    agency: str
+    band: str
+    venue: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str = Field(description="asked, held, declined or withdrawn")
+    hold: int | None = Field(description="The hold the venue placed, once held")
+    note: str
+
+
+class HoldAnswerIn(Schema):
+    hold: bool = Field(description="True: hold the date on `stage_id`; false: say no")
+    stage_id: int | None = None
+    expires_at: AwareDatetime | None = Field(None, description="The hold's expiry; 14 days by default")
+
+
+def hold_request_out(asked) -> HoldRequestOut:
+    return HoldRequestOut(
+        id=asked.pk,
+        agency=asked.organisation.slug,
+        band=asked.band.slug,
+        venue=asked.venue.slug,
+        starts_at=utc(asked.starts_at),
+        ends_at=utc(asked.ends_at),
+        status=asked.status,
+        hold=asked.hold_id,
+        note=asked.note,
+    )
+
+
+def _asked(user, pk: int):
+    asked = selectors.hold_request_seen_by(pk=pk, user=user)
+    if asked is None:
+        raise Http404(_("No such request."))
+    return asked
+
+
+@router.post("/bands/{slug}/hold-requests", response={201: list[HoldRequestOut], **WRITE_ERRORS})
+def hold_request_many(request: HttpRequest, slug: str, body: HoldRequestIn):
+    """Ask venues to hold a date for the band (the bookers of an agency that represents it). 400 for an
+    unknown venue, times out of order or past, or a venue asked for that date already."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    band, membership = band_for_manage(slug=slug, user=user)
+    if membership is None and band.pk not in viewing_band_ids(user=user):
+        raise PermissionDenied(_("Only the band's members and its agency see where it is held."))
+    found = {v.slug: v for v in selectors.venues_named(slugs=body.venues)}
+    unknown = [s for s in body.venues if s not in found]
+    if unknown:
+        raise _bad("venues", _("No venue has the address %(addresses)s.") % {"addresses": ", ".join(unknown)})
+    with _limited("hold", user):
+        try:
+            asked = hold_requests.hold_request_many(
+                by=user,
+                band=band,
+                venues=[found[s] for s in body.venues],
+                starts_at=body.starts_at.astimezone(dt.UTC),
+                ends_at=body.ends_at.astimezone(dt.UTC),
+                note=body.note,
+            )
+        except (services.HoldPermissionError, ValidationError) as exc:
+            raise _refused(exc) from exc
+    return Answer(201, [hold_request_out(_asked(user, a.pk)) for a in asked])
+
+
+@router.post("/hold-requests/{int:pk}/answer", response={200: HoldRequestOut, **WRITE_ERRORS})
+def hold_request_answer(request: HttpRequest, pk: int, body: HoldAnswerIn):
+    """The asked venue's answer (its staff): hold the date on one of its stages at the next free level, or
+    say no. 409 when it was answered or taken back already, or the ladder is in the way."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    asked = _asked(user, pk)
+    stage = selectors.venue_stage_of(venue=asked.venue, pk=body.stage_id) if body.stage_id else None
+    if body.hold and stage is None:
+        raise _bad("stage_id", _("Pick one of the venue's stages."))
+    try:
+        hold_requests.hold_request_answer(
+            request=asked, by=user, accept=body.hold, stage=stage, expires_at=body.expires_at
+        )
+    except (services.HoldPermissionError, ValidationError) as exc:
+        raise _refused(exc) from exc
+    return hold_request_out(_asked(user, pk))
+
+
+@router.post("/hold-requests/{int:pk}/withdraw", response={200: HoldRequestOut, **WRITE_ERRORS})
+def hold_request_withdraw(request: HttpRequest, pk: int):
+    """The agency takes an open question back (its owners and bookers). 409 once answered."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    asked = _asked(user, pk)
+    try:
+        hold_requests.hold_request_withdraw(request=asked, by=user)
+    except (services.HoldPermissionError, ValidationError) as exc:
+        raise _refused(exc) from exc
+    return hold_request_out(_asked(user, pk))

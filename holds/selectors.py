@@ -165,3 +165,7 @@ def venue_stages_query(*, venue: Venue) -> QuerySet[Stage]:
 
 def is_venue_staff(*, venue_id: int, user: User) -> bool:
     return VenueStaff.objects.filter(venue_id=venue_id, user_id=user.pk).exists()
+
+
+def venues_named(*, slugs: list[str]) -> list[Venue]:
+    return list(Venue.objects.filter(slug__in=slugs, status="approved"))

@@ -28,6 +28,7 @@ from bookings.tests.factories import BookingFactory, SlotFactory, band_with_lead
 from bookings.tests.journey import local
 from documents.services.contracts import contract_draw
 from documents.services.invoices import invoice_issue
+from holds.requests import hold_request_many
 from holds.services import hold_place
 from payments.selectors import schedule_of
 from payments.services.checkout import checkout_start
@@ -36,7 +37,7 @@ from payments.tests.test_api import card
 from places.tests.factories import CityFactory
 from reviews.models import Review
 from reviews.tests.factories import completed_gig, review_of
-from teams.models import Role
+from teams.models import LinkStatus, Representation, Role
 from teams.tests.factories import OrganisationFactory, OrgMemberFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -112,7 +113,8 @@ def world() -> dict:
     )  # fmt: skip
     # The band's leader owns an agency; two holds on one morning at the Kellerbar: the 1st placed by its
     # booker (so the owner may challenge it with the 2nd, placed by the owner).
-    OrgMemberFactory(organisation=OrganisationFactory(slug="northside"), user=leader, role=Role.OWNER)
+    northside = OrganisationFactory(slug="northside")
+    OrgMemberFactory(organisation=northside, user=leader, role=Role.OWNER)
     booker = UserFactory()
     venue.staff_roles.create(user=booker, role="booker")
     hold_start = in_days(80, hour=9)
@@ -121,8 +123,13 @@ def world() -> dict:
                    ends_at=hold_start + dt.timedelta(hours=3), expires_at=hold_start - dt.timedelta(days=7))
         for by, held in ((booker, band), (owner, gamma))
     ]  # fmt: skip
+    # The agency represents Alpha and has asked Kellerbar to hold a later morning for it.
+    Representation.objects.create(organisation=northside, band=band, status=LinkStatus.ACTIVE, asked_by=leader)
+    (hold_request,) = hold_request_many(
+        by=leader, band=band, venues=[venue], starts_at=in_days(85, hour=9), ends_at=in_days(85, hour=12)
+    )
     return {
-        "hold_first": holds[0], "hold_second": holds[1],
+        "hold_first": holds[0], "hold_second": holds[1], "hold_request": hold_request,
         "package": package,
         "free_package": free_package,
         "rider": rider,
@@ -488,6 +495,21 @@ OPERATIONS = {
     "hold_confirm": (
         "post", lambda w: f"/api/v1/holds/{w['hold_first'].pk}/confirm", lambda w: {"fee": 300},
         "venue_owner", "bookings", 404,
+    ),
+    # Holds asked by an agency: its bookers ask for the band; the asked venue's staff answer; the agency
+    # takes the question back (404 for whoever is neither; 403 asking for a band one is not with).
+    "hold_request_many": (
+        "post", lambda w: "/api/v1/bands/alpha/hold-requests",
+        lambda w: {"venues": ["kellerbar"], **dict(zip(("starts_at", "ends_at"), start(90), strict=True))},
+        "leader", "bookings", 403,
+    ),
+    "hold_request_answer": (
+        "post", lambda w: f"/api/v1/hold-requests/{w['hold_request'].pk}/answer", lambda w: {"hold": False},
+        "venue_owner", "bookings", 404,
+    ),
+    "hold_request_withdraw": (
+        "post", lambda w: f"/api/v1/hold-requests/{w['hold_request'].pk}/withdraw", None,
+        "leader", "bookings", 404,
     ),
     # Analytics: a band's figures are its members' and its agency's, a venue's its staff's, an agency's its
     # people's (404 for the others); the platform's are staff's (403).
