@@ -114,3 +114,30 @@ def test_the_pages_ask_answer_and_refuse_bad_input(client, w):
     client.logout()
     assert client.post(reverse("holds:request_action", args=[lido.pk, "decline"])).status_code == 302
     assert HoldRequest.objects.get(pk=lido.pk).status == Status.ASKED
+
+
+def test_the_api_asks_answers_once_and_refuses_bad_input(w):
+    from bookings.tests.api_helpers import ApiClient, token_for
+
+    agent = ApiClient(token_for(w.agent))
+    path = f"/api/v1/bands/{w.bands[1].slug}/hold-requests"
+    times = {"starts_at": w.start.isoformat(), "ends_at": w.end.isoformat()}
+    bad = agent.post(path, {"venues": ["nowhere"], **times})
+    assert bad.status_code == 400 and "nowhere" in bad.json()["detail"]
+    backwards = agent.post(
+        path, {"venues": [w.venue.slug], "starts_at": times["ends_at"], "ends_at": times["starts_at"]}
+    )
+    assert backwards.status_code == 400
+    assert not HoldRequest.objects.exists()
+    made = agent.post(path, {"venues": [w.venue.slug, w.other_venue.slug], **times})
+    assert made.status_code == 201 and {r["status"] for r in made.json()} == {"asked"}
+    assert agent.post(path, {"venues": [w.venue.slug], **times}).status_code == 409  # asked already
+    kellerbar = HoldRequest.objects.get(venue=w.venue)
+    venue = ApiClient(token_for(w.owner))
+    url = f"/api/v1/hold-requests/{kellerbar.pk}/answer"
+    assert venue.post(url, {"hold": True}).status_code == 400  # which stage?
+    held = venue.post(url, {"hold": True, "stage_id": w.stage.pk})
+    assert held.status_code == 200 and held.json()["status"] == "held" and held.json()["hold"]
+    assert venue.post(url, {"hold": False}).status_code == 409  # answered once
+    assert agent.post(f"/api/v1/hold-requests/{kellerbar.pk}/withdraw").status_code == 409
+    assert ApiClient(token_for(w.stranger)).post(url, {"hold": False}).status_code == 404
