@@ -4,11 +4,11 @@ the same people. Mounted on the one API object by stageslot/urls.py (analytics s
 import datetime as dt
 
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from bands.models import Band
+from bookings.api.bookings import ONE_ERRORS
 from bookings.api.core import ApiProblem, caller, token_auth
 from teams.models import Organisation
 from teams.selectors import organisation_for_member
@@ -105,27 +105,29 @@ def _out(dash) -> DashboardOut:
     )
 
 
-@router.get("/analytics/bands/{slug}", response=DashboardOut, summary="A band's figures")
+@router.get("/analytics/bands/{slug}", response={200: DashboardOut, **ONE_ERRORS}, summary="A band's figures")
 def band_figures(request: HttpRequest, slug: str, params: Query[RangeIn]):
     """For the band's members and the people of an agency that represents it."""
     user = caller(request)
-    band = get_object_or_404(Band, slug=slug)
-    if not selectors.may_see_band(user, band):
+    band = Band.objects.filter(slug=slug).first()
+    if band is None or not selectors.may_see_band(user, band):
         raise Http404(_("No band of yours at this address."))
     return _out(selectors.band_dashboard(band=band, period=_period(params)))
 
 
-@router.get("/analytics/venues/{slug}", response=DashboardOut, summary="A venue's figures")
+@router.get("/analytics/venues/{slug}", response={200: DashboardOut, **ONE_ERRORS}, summary="A venue's figures")
 def venue_figures(request: HttpRequest, slug: str, params: Query[RangeIn]):
     """For the venue's staff and the people of a group that runs it."""
     user = caller(request)
-    venue = get_object_or_404(Venue, slug=slug)
-    if not selectors.may_see_venue(user, venue):
+    venue = Venue.objects.filter(slug=slug).first()
+    if venue is None or not selectors.may_see_venue(user, venue):
         raise Http404(_("No venue of yours at this address."))
     return _out(selectors.venue_dashboard(venue=venue, period=_period(params)))
 
 
-@router.get("/analytics/agencies/{slug}", response=DashboardOut, summary="An agency's bands side by side")
+@router.get(
+    "/analytics/agencies/{slug}", response={200: DashboardOut, **ONE_ERRORS}, summary="An agency's bands side by side"
+)
 def agency_figures(request: HttpRequest, slug: str, params: Query[RangeIn]):
     """For the agency's people."""
     user = caller(request)
@@ -140,7 +142,7 @@ def agency_figures(request: HttpRequest, slug: str, params: Query[RangeIn]):
     )
 
 
-@router.get("/analytics/platform", response=DashboardOut, summary="The platform's figures (staff)")
+@router.get("/analytics/platform", response={200: DashboardOut, **ONE_ERRORS}, summary="The platform's figures (staff)")
 def platform_figures(request: HttpRequest, params: Query[RangeIn]):
     """For StageSlot's staff."""
     user = caller(request)
