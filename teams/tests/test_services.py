@@ -180,7 +180,7 @@ def test_every_audit_entry_says_who_acted_for_whom(client):
 
     band, leader = band_with_leader(name="The Night Owls")
     venue, venue_owner = venue_with_owner(name="Kellerbar")
-    agency, _owner, agent, _viewer = agency_for(band, name="Northside Agency")
+    _agency, _owner, agent, _viewer = agency_for(band, name="Northside Agency")
     group, _group_owner, promoter, _group_viewer, link = group_for(venue, name="Riverside Rooms")
     services.venue_link_answer(link=link, by=venue_owner, accept=True)
     offer = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=SlotFactory(venue=venue), requested_by=promoter)
