@@ -7,8 +7,8 @@ read, never titles: members see that someone is busy, not why.
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -149,6 +149,23 @@ class BarPiece:
 
 
 @dataclass(frozen=True)
+class HeldMark:
+    """A venue has pencilled the band in for this day (a hold, from the holds app): shown on the day,
+    never busy time – the day's status does not change."""
+
+    level: str  # "2nd", in the viewer's language
+    venue: str
+    stage: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+    @property
+    def label(self) -> str:
+        # Translators: a venue holds the date for the band at this level, e.g. "Held 2nd".
+        return gettext("Held %(level)s") % {"level": self.level}
+
+
+@dataclass(frozen=True)
 class CalendarDay:
     day: dt.date
     status: str  # "green" | "partial" | "red" | "booked" (a gig of the band in the day's gig hours)
@@ -162,6 +179,7 @@ class CalendarDay:
     bar: tuple[BarPiece, ...] = ()
     off_hours: tuple[BarPiece, ...] = ()  # the parts of the bar outside gig hours
     gigs: tuple[str, ...] = ()  # the band's booked gigs that day: "21:00–23:00"
+    held: tuple[HeldMark, ...] = ()  # where the band is held that day (band_calendar_held)
 
     @property
     def summary(self) -> str:
@@ -445,6 +463,31 @@ def band_green_zone(
         day_start=day_start,
         day_end=day_end,
     )
+
+
+# Where the band is held by day: holds (above bands) hands its reader in from its AppConfig.ready.
+HeldDays = Callable[..., dict[dt.date, list[HeldMark]]]
+_held_days: HeldDays | None = None
+
+
+def held_days_source_set(source: HeldDays | None) -> None:
+    """Set the reader of held days: source(band_id=, first_day=, last_day=, time_zone=, now=) -> by day."""
+    # Set once at start-up by the app that owns holds.
+    global _held_days
+    _held_days = source
+
+
+def band_calendar_held(*, zone: GreenZone, band: Band, now: dt.datetime) -> GreenZone:
+    """`zone` with each day's holds on it (CalendarDay.held): pencil marks beside the green zone, which
+    they leave as it is. One query, however many days and holds."""
+    if _held_days is None or not zone.days:
+        return zone
+    held = _held_days(
+        band_id=band.pk, first_day=zone.days[0].day, last_day=zone.days[-1].day, time_zone=zone.time_zone, now=now
+    )
+    if not held:
+        return zone
+    return replace(zone, days=[replace(d, held=tuple(held.get(d.day, ()))) for d in zone.days])
 
 
 def month_grid(month_start: dt.date) -> tuple[dt.date, dt.date]:

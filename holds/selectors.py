@@ -1,13 +1,21 @@
-"""Reads of holds: a venue's ladders by date and stage, a band's holds, one hold for its venue."""
+"""Reads of holds: a venue's ladders by date and stage, a band's holds, one hold for its venue, and the
+holds as the band calendar and the calendar feeds show them (pencil marks, never busy time)."""
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.site import site_url
+from bands.calendar import HeldMark
 from bands.models import Band, Membership
+from bookings.ical import FeedEvent
+from bookings.models import CalendarFeed
+from bookings.selectors.feeds import WINDOW_AHEAD
 from teams.models import LinkStatus, OrgMember, Representation, VenueLink
 from venues.models import Stage, Venue, VenueStaff
 
@@ -169,3 +177,135 @@ def is_venue_staff(*, venue_id: int, user: User) -> bool:
 
 def venues_named(*, slugs: list[str]) -> list[Venue]:
     return list(Venue.objects.filter(slug__in=slugs, status="approved"))
+
+
+# ---- Holds in calendars and feeds ---------------------------------------------------------------
+
+
+def _live(now: dt.datetime) -> Q:
+    """Holds that stand at `now`: held, not past their expiry nor a challenge's deadline (the round lets
+    those go within a minute; until then they are shown as gone already)."""
+    return Q(status=Hold.Status.HELD, expires_at__gt=now) & (
+        Q(challenge_ends_at__isnull=True) | Q(challenge_ends_at__gt=now)
+    )
+
+
+def band_held_days(
+    *, band_id: int, first_day: dt.date, last_day: dt.date, time_zone: str, now: dt.datetime
+) -> dict[dt.date, list[HeldMark]]:
+    """Where the band is held by local day (in `time_zone`, the viewer's) from `first_day` to `last_day`,
+    soonest first, for the band calendar (bands.calendar.band_calendar_held). One query."""
+    tz = zoneinfo.ZoneInfo(time_zone)
+    # A day a day wider on each side: the hold's own date is the venue's, the calendar's the viewer's.
+    holds = (
+        Hold.objects.filter(
+            _live(now),
+            band_id=band_id,
+            date__gte=first_day - dt.timedelta(days=1),
+            date__lte=last_day + dt.timedelta(days=1),
+        )
+        .select_related("venue", "stage")
+        .order_by("starts_at", "level", "pk")
+    )
+    days: dict[dt.date, list[HeldMark]] = {}
+    for hold in holds:
+        day = hold.starts_at.astimezone(tz).date()
+        if first_day <= day <= last_day:
+            mark = HeldMark(hold.level_name, hold.venue.name, hold.stage.name, hold.starts_at, hold.ends_at)
+            days.setdefault(day, []).append(mark)
+    return days
+
+
+# How a level is said in feeds, which are written in English (as every other feed text).
+_FEED_LEVELS = {1: "1st", 2: "2nd", 3: "3rd"}
+
+
+def _feed_level(level: int) -> str:
+    return _FEED_LEVELS.get(level, f"{level}th")
+
+
+def _feed_scope(feed: CalendarFeed) -> Q | None:
+    """Whose holds a feed shows: a band feed its band's, a venue feed its venue's, a member feed those of
+    the member's bands only with pending gigs (a hold is less than a pending gig). None: no holds."""
+    if feed.scope == CalendarFeed.Scope.BAND:
+        return Q(band_id=feed.band_id)
+    if feed.scope == CalendarFeed.Scope.VENUE:
+        return Q(venue_id=feed.venue_id)
+    if feed.include_pending:
+        return Q(band_id__in=Membership.objects.filter(user_id=feed.user_id).values("band_id"))
+    return None
+
+
+FEED_FIELDS = (
+    "pk", "level", "starts_at", "ends_at", "expires_at", "date", "created_at", "band__name", "band__slug",
+    "venue__name", "venue__slug", "venue__address", "venue__postcode", "venue__city", "stage__name",
+)  # fmt: skip
+
+
+def hold_feed_events(feed: CalendarFeed, now: dt.datetime) -> list[FeedEvent]:
+    """The live holds a feed shows (see _feed_scope), up to 400 days ahead, as TENTATIVE and transparent
+    events (a hold never makes anyone busy): UID hold-<pk>@stageslot; SEQUENCE the count of the hold's
+    steps after placing it (a level move is a step), DTSTAMP/LAST-MODIFIED its latest step. One query."""
+    scope = _feed_scope(feed)
+    if scope is None:
+        return []
+    rows = (
+        Hold.objects.filter(scope, _live(now), starts_at__lt=now + WINDOW_AHEAD)
+        .annotate(steps=Count("events"), stepped_at=Max("events__created_at"))
+        .order_by("starts_at", "pk")
+        .values(*FEED_FIELDS, "steps", "stepped_at")
+    )
+    site = site_url()
+    venue_feed = feed.scope == CalendarFeed.Scope.VENUE
+    events = []
+    for row in rows:
+        level = _feed_level(row["level"])
+        if venue_feed:
+            url = f"{site}{reverse('holds:venue', args=[row['venue__slug']])}?date={row['date'].isoformat()}"
+        else:
+            url = f"{site}{reverse('holds:band', args=[row['band__slug']])}"
+        town = " ".join(part for part in (row["venue__postcode"], row["venue__city"]) if part)
+        location = ", ".join(part for part in (row["venue__name"], row["venue__address"], town) if part)
+        expires = row["expires_at"].astimezone(dt.UTC)
+        lines = [
+            f"{level} hold at {row['venue__name']} – {row['stage__name']}",
+            f"Held until {expires:%Y-%m-%d %H:%M} UTC.",
+            "",
+            "A pencil mark: nothing is booked yet, and no one is busy for it.",
+            "",
+            f"Details: {url}",
+        ]
+        events.append(
+            FeedEvent(
+                uid=f"hold-{row['pk']}@stageslot",
+                summary=f"Hold ({level}): {row['band__name']} at {row['venue__name']}",
+                starts_at=row["starts_at"],
+                ends_at=row["ends_at"],
+                status="TENTATIVE",
+                sequence=max(row["steps"] - 1, 0),
+                modified_at=row["stepped_at"] or row["created_at"],
+                description="\n".join(lines),
+                location=location,
+                url=url,
+                transparent=True,
+            )
+        )
+    return events
+
+
+def hold_feed_fresh_until(feed: CalendarFeed, now: dt.datetime) -> dt.datetime | None:
+    """When time alone next changes the holds a feed shows: a hold expiring, a challenge's deadline, a
+    later hold entering the 400 days ahead. One query; None when nothing is due (or no holds shown)."""
+    scope = _feed_scope(feed)
+    if scope is None:
+        return None
+    due = Hold.objects.filter(scope, _live(now)).aggregate(
+        leaves=Min("expires_at"),
+        lapses=Min("challenge_ends_at"),
+        enters=Min("starts_at", filter=Q(starts_at__gte=now + WINDOW_AHEAD)),
+    )
+    moments = [due["leaves"], due["lapses"]]
+    if due["enters"] is not None:
+        moments.append(due["enters"] - WINDOW_AHEAD)
+    moments = [m for m in moments if m is not None]
+    return min(moments) if moments else None

@@ -26,7 +26,7 @@ from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from accounts.site import site_url
 from bands.models import Band
-from bookings.models import Booking, Webhook
+from bookings.models import Booking, FeedMark, Webhook
 from bookings.services.webhooks import webhook_emit
 from bookings.services.workflow import booking_offer
 from teams.models import Organisation
@@ -90,7 +90,10 @@ def _ladder(stage_id: int, date: dt.date) -> list[Hold]:
 
 
 def _event(hold: Hold, what: str, *, actor: User | None = None, on_behalf: str = "", note: str = "") -> None:
+    """Log a step of the hold, and mark the band's and the venue's calendar feeds changed: every change a
+    feed shows (placed, a level move, challenged, ended) is a step, and a feed's SEQUENCE counts them."""
     HoldEvent.objects.create(hold=hold, what=what, actor=actor, on_behalf=on_behalf, level=hold.level, note=note[:300])
+    FeedMark.objects.bulk_create([FeedMark(band_id=hold.band_id), FeedMark(venue_id=hold.venue_id)])
 
 
 def _when(hold: Hold) -> str:

@@ -28,6 +28,7 @@ from ..calendar import (
     CalendarMember,
     band_blocks_upcoming,
     band_calendar_access,
+    band_calendar_held,
     band_find_dates,
     band_green_zone,
     block_description,
@@ -151,6 +152,8 @@ def _calendar_context(
         title = date_format(month_start, "YEAR_MONTH_FORMAT")
         month_on = month_start
         week_on = today if (today.year, today.month) == (month_start.year, month_start.month) else month_start
+    # Where venues hold the band: marked on the days, the green zone as it is.
+    zone = band_calendar_held(zone=zone, band=band, now=timezone.now())
     return {
         "band": band,
         "membership": me.membership,

@@ -4,7 +4,7 @@ each feed shows (see bookings.services.feeds for the kinds of feed and who holds
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -170,15 +170,43 @@ def feed_filename(feed: CalendarFeed) -> str:
     return f"stageslot-{feed.band.slug if feed.scope == Scope.BAND else feed.venue.slug}.ics"
 
 
+@dataclass(frozen=True)
+class FeedSource:
+    """Events an app above bookings adds to feeds (holds' pencil marks): bookings cannot import it, so
+    the app hands its readers in once, from its AppConfig.ready (feed_source_add).
+
+    `events(feed, now)` returns the feed's extra events; `fresh_until(feed, now)` the first moment after
+    `now` at which time alone changes them (None: not before STAMP_LONGEST). The app leaves a FeedMark
+    (band_id, venue_id) with every write that changes what `events` returns, so stored bodies stay true.
+    """
+
+    name: str
+    events: Callable[[CalendarFeed, dt.datetime], list[FeedEvent]]
+    fresh_until: Callable[[CalendarFeed, dt.datetime], dt.datetime | None]
+
+
+_SOURCES: dict[str, FeedSource] = {}
+
+
+def feed_source_add(source: FeedSource) -> None:
+    """Add (or replace, by name) a source of feed events; see FeedSource."""
+    _SOURCES[source.name] = source
+
+
 def feed_events(*, feed: CalendarFeed, now: dt.datetime) -> list[FeedEvent]:
-    """The events of a feed as its options say (see the functions below)."""
+    """The events of a feed as its options say (see the functions below), and those of the sources
+    other apps added (FeedSource)."""
     if feed.scope == Scope.MEMBER:
-        return member_feed_events(user=feed.user, now=now, include_pending=feed.include_pending)
-    if feed.scope == Scope.BAND:
-        return band_feed_events(
+        events = member_feed_events(user=feed.user, now=now, include_pending=feed.include_pending)
+    elif feed.scope == Scope.BAND:
+        events = band_feed_events(
             band=feed.band, now=now, include_pending=feed.include_pending, include_available=feed.include_available
         )
-    return venue_feed_events(venue=feed.venue, now=now, include_pending=feed.include_pending)
+    else:
+        events = venue_feed_events(venue=feed.venue, now=now, include_pending=feed.include_pending)
+    for source in _SOURCES.values():
+        events += source.events(feed, now)
+    return events
 
 
 # Grows when the code writes a feed's bytes differently: stored stamps of the old bytes then miss.
@@ -214,8 +242,9 @@ def feed_marks_stamp(*, feed: CalendarFeed) -> str | None:
 def feed_fresh_until(*, feed: CalendarFeed, now: dt.datetime) -> dt.datetime | None:
     """The first moment after `now` at which time alone may change what `feed` shows: a shown event
     leaving the window behind, a later one entering the window ahead, a cancelled one's 30 days
-    ending; at most STAMP_LONGEST ahead. Earlier than need be only costs a build. Two queries; None
-    for a feed the marks do not cover (see feed_marks_stamp)."""
+    ending, and what the other apps' sources say (FeedSource); at most STAMP_LONGEST ahead. Earlier than
+    need be only costs a build. Two queries and one per source; None for a feed the marks do not cover
+    (see feed_marks_stamp)."""
     if feed.include_available:
         return None
     changed = Coalesce("status_changed_at", "updated_at")
@@ -248,6 +277,7 @@ def feed_fresh_until(*, feed: CalendarFeed, now: dt.datetime) -> dt.datetime | N
         ahead = Booking.objects.filter(scope, starts_at__gte=now + WINDOW_AHEAD).aggregate(enters=Min("starts_at"))
         moments = [shown["called_off"]]
     until = [now + STAMP_LONGEST]
+    until += [moment for source in _SOURCES.values() if (moment := source.fresh_until(feed, now)) is not None]
     until += [moment + CANCELLED_KEPT for moment in moments if moment is not None]
     if shown["leaves"] is not None:
         until.append(shown["leaves"] + WINDOW_BACK)
