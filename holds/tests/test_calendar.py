@@ -51,7 +51,7 @@ def test_the_held_day_says_held_2nd_and_keeps_its_green_zone_status(client, w):
     leader = w.leaders[1]
     day = local_day(w, leader)
     cell = day_cell(page(client, leader, w.bands[1], day), day)
-    assert "Held 2nd" in cell and "Kellerbar (a hold, not booked)" in cell
+    assert "✎ Held 2nd" in cell and "Held 2nd at Kellerbar: a hold, not booked" in cell
     assert "Free" in cell  # the green zone is as it was
     next_day = day_cell(page(client, leader, w.bands[1], day), day + dt.timedelta(days=1))
     assert "Held" not in next_day
