@@ -5,6 +5,8 @@ feeds changed, so a stored body is never served stale; and a hold never makes an
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -172,3 +174,17 @@ def test_a_hold_leaves_the_green_zone_and_busy_time_as_they_were(w):
     assert all(status == "green" for _day, status, _free in before)
     assert BusyInterval.objects.count() == busy
     assert not BandBlock.objects.filter(band=band).exists()
+
+
+def test_a_feeds_query_count_does_not_grow_with_holds(client, w):
+    """Built (no stored body to answer from): the bookings' feed queries and two for the holds – their events
+    and their next expiry – however many there are (bookings/tests/test_feeds.py pins the total at 9)."""
+    feed = feed_create(by=w.owner, scope=Scope.VENUE, venue=w.venue)
+    counts = []
+    for band in w.bands[:3]:
+        place(w, band)
+        with CaptureQueriesContext(connection) as queries:
+            shown = holds_in(get_feed(client, feed))
+        counts.append((len(queries), len(shown)))
+    assert [n for _q, n in counts] == [1, 2, 3]
+    assert counts[0][0] == counts[1][0] == counts[2][0] <= 9
