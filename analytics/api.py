@@ -7,12 +7,10 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from bands.models import Band
 from bookings.api.bookings import ONE_ERRORS
 from bookings.api.core import ApiProblem, caller, token_auth
 from teams.models import Organisation
 from teams.selectors import organisation_for_member
-from venues.models import Venue
 
 from . import selectors
 from .forms import PeriodForm
@@ -109,7 +107,7 @@ def _out(dash) -> DashboardOut:
 def band_figures(request: HttpRequest, slug: str, params: Query[RangeIn]):
     """For the band's members and the people of an agency that represents it."""
     user = caller(request)
-    band = Band.objects.filter(slug=slug).first()
+    band = selectors.band_named(slug=slug)
     if band is None or not selectors.may_see_band(user, band):
         raise Http404(_("No band of yours at this address."))
     return _out(selectors.band_dashboard(band=band, period=_period(params)))
@@ -119,7 +117,7 @@ def band_figures(request: HttpRequest, slug: str, params: Query[RangeIn]):
 def venue_figures(request: HttpRequest, slug: str, params: Query[RangeIn]):
     """For the venue's staff and the people of a group that runs it."""
     user = caller(request)
-    venue = Venue.objects.filter(slug=slug).first()
+    venue = selectors.venue_named(slug=slug)
     if venue is None or not selectors.may_see_venue(user, venue):
         raise Http404(_("No venue of yours at this address."))
     return _out(selectors.venue_dashboard(venue=venue, period=_period(params)))

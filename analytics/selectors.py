@@ -402,6 +402,14 @@ def may_see_venue(user, venue: Venue) -> bool:
     ).exists()
 
 
+def band_named(*, slug: str) -> Band | None:
+    return Band.objects.filter(slug=slug).first()
+
+
+def venue_named(*, slug: str) -> Venue | None:
+    return Venue.objects.filter(slug=slug).first()
+
+
 def agency_bands(*, organisation: Organisation) -> list[Band]:
     return [row.band for row in agency_roster(organisation=organisation)]
 

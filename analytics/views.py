@@ -5,14 +5,12 @@ as CSV with ?csv=<chart>."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bands.models import Band
 from teams.models import Organisation
 from teams.selectors import organisation_for_member
-from venues.models import Venue
 
 from . import selectors
 from .forms import period_from
@@ -38,7 +36,9 @@ def _page(request: HttpRequest, *, dashboard_of, owner: str, context: dict) -> H
 
 @login_required
 def band_analytics(request: HttpRequest, slug: str) -> HttpResponse:
-    band = get_object_or_404(Band, slug=slug)
+    band = selectors.band_named(slug=slug)
+    if band is None:
+        raise Http404(_("No band at this address."))
     if not selectors.may_see_band(request.user, band):
         raise PermissionDenied(_("Only the band's members and its agency see its figures."))
     context = {
@@ -58,7 +58,9 @@ def band_analytics(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def venue_analytics(request: HttpRequest, slug: str) -> HttpResponse:
-    venue = get_object_or_404(Venue, slug=slug)
+    venue = selectors.venue_named(slug=slug)
+    if venue is None:
+        raise Http404(_("No venue at this address."))
     if not selectors.may_see_venue(request.user, venue):
         raise PermissionDenied(_("Only the venue's staff and its group see its figures."))
     context = {

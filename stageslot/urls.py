@@ -14,17 +14,15 @@ from gigs.api import router as gigs_api
 from holds.api import router as holds_api
 from payments.api import router as payments_api
 from reviews.api import router as reviews_api
-from teams.api import router as teams_api
 
 from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
-# The payments, gigs, documents, reviews, teams, holds and analytics apps sit above bookings, so their API
+# The payments, gigs, documents, reviews, holds and analytics apps sit above bookings, so their API
 # routers are mounted here, beside bookings.api's own.
 api.add_router("", payments_api)
 api.add_router("", gigs_api)
 api.add_router("", documents_api)
 api.add_router("", reviews_api)
-api.add_router("", teams_api)
 api.add_router("", holds_api)
 api.add_router("", analytics_api)
 

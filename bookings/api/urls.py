@@ -1,6 +1,6 @@
 """Every router of the API on the one API object; stageslot/urls.py mounts it at /api/v1/."""
 
-from . import bookings, life, me, quotes, requests, reschedule, search, threads
+from . import bookings, life, me, quotes, requests, reschedule, search, teams, threads
 from . import packages as packages_api
 from . import plans as plans_api
 from . import shows as shows_api
@@ -17,3 +17,5 @@ api.add_router("", quotes.router)
 api.add_router("", requests.router)
 api.add_router("", life.router)
 api.add_router("", shows_api.router)
+# Organisations: teams sits below bookings, so its operations live here, on the API's own modules.
+api.add_router("", teams.router)

@@ -23,6 +23,7 @@ LAYERS = [
     "gigs",
     "documents",
     "reviews",
+    "analytics",
     "stageslot",
 ]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}

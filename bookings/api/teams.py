@@ -1,6 +1,6 @@
 """Organisations through the API: mine with my role, one of mine with its people and its bands (an agency)
-or venues (a venue group), and inviting someone to it (owners). Mounted on the one API object by
-stageslot/urls.py, since teams sits above bookings.
+or venues (a venue group), and inviting someone to it (owners). Here, among the API's own modules, since
+teams sits below bookings (bookings.api.urls mounts it).
 
 Who is in an organisation is its own: one the caller is not in does not exist for them (404). The checks
 of who may do what are teams.services' (a booker or viewer inviting is a 403)."""
@@ -14,12 +14,12 @@ from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
 from accounts.models import ApiToken
-from bookings.api.bookings import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, _limited
-from bookings.api.core import ApiProblem, caller, field_errors, token_auth
-from bookings.api.schemas import utc
+from teams import selectors, services
+from teams.models import Organisation, OrgInvite
 
-from . import selectors, services
-from .models import Organisation, OrgInvite
+from .bookings import ONE_ERRORS, READ_ERRORS, WRITE_ERRORS, _limited
+from .core import ApiProblem, caller, field_errors, token_auth
+from .schemas import utc
 
 router = Router(auth=token_auth, tags=["teams"])
 # The field a refusal of org_invite_create is about, by its code.
