@@ -22,6 +22,22 @@ def _time_input() -> forms.TimeInput:
     return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
+def _add_span(form: forms.Form, data: dict) -> bool:
+    """The form's date, start and end in its zone as `starts_at` and `ends_at` (an end before the start runs
+    past midnight); False, with the error on the form, where they do not make a time within the horizon."""
+    if not check_scheduled_days(form, ["date"], today=scheduling_today(form.zone)):
+        return False
+    day, start, end = data.get("date"), data.get("start"), data.get("end")
+    if not (day and start and end):
+        return False
+    try:
+        data["starts_at"], data["ends_at"] = local_span(day, start, end, form.zone)
+    except NonexistentTime as exc:
+        form.add_error("start", str(exc))
+        return False
+    return True
+
+
 class HoldForm(forms.Form):
     band = forms.SlugField(
         label=_("The band's StageSlot address"),
@@ -65,15 +81,7 @@ class HoldForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if not check_scheduled_days(self, ["date"], today=scheduling_today(self.zone)):
-            return data
-        day, start, end = data.get("date"), data.get("start"), data.get("end")
-        if day and start and end:
-            try:
-                data["starts_at"], data["ends_at"] = local_span(day, start, end, self.zone)
-            except NonexistentTime as exc:
-                self.add_error("start", str(exc))
-                return data
+        if _add_span(self, data):
             days = data.get("expires_in") or EXPIRY_DAYS
             data["expires_at"] = min(data["starts_at"], timezone.now() + dt.timedelta(days=days))
         return data
@@ -124,14 +132,7 @@ class AskHoldsForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        if not check_scheduled_days(self, ["date"], today=scheduling_today(self.zone)):
-            return data
-        day, start, end = data.get("date"), data.get("start"), data.get("end")
-        if day and start and end:
-            try:
-                data["starts_at"], data["ends_at"] = local_span(day, start, end, self.zone)
-            except NonexistentTime as exc:
-                self.add_error("start", str(exc))
+        _add_span(self, data)
         return data
 
 
