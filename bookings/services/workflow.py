@@ -42,6 +42,7 @@ from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import band_managers, bands_managers
 from bands.services import band_gig_block_add, band_gig_block_remove, gig_window
 from bands.travel import Point
+from teams.selectors import acting_through
 from venues.models import Slot
 
 from ..models import Booking, BookingEvent
@@ -649,6 +650,9 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
         {loser.band_id for loser in losers} | {lo.picker_band_id for lo in losers if lo.picker_band_id}
     )
     events, items = [], []
+    # Who declined them, and for whom (an agent for the band, a venue group's booker for the venue): read
+    # once for the winner, whose side the losers share.
+    acting_org, acting_for = acting_through(booking=winner, user_id=by.pk) if by is not None else ("", "")
     booked_when: dict[str, str] = {}  # the winner's times, written once per zone the losers are in
     for loser in losers:
         if loser.band_id == band.pk:
@@ -670,7 +674,15 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
             reason = gettext_lazy("every support place has been filled.")
         note = note[:500]
         events.append(
-            BookingEvent(booking=loser, actor=by, from_status=loser.status, to_status=Status.DECLINED, note=note)
+            BookingEvent(
+                booking=loser,
+                actor=by,
+                from_status=loser.status,
+                to_status=Status.DECLINED,
+                note=note,
+                acting_org=acting_org,
+                acting_for=acting_for,
+            )
         )
         loser.status, loser.status_note, loser.status_changed_at, loser.updated_at = Status.DECLINED, note, now, now
         loser.sequence += 1

@@ -184,9 +184,13 @@ def test_every_audit_entry_says_who_acted_for_whom(client):
     group, _group_owner, promoter, _group_viewer, link = group_for(venue, name="Riverside Rooms")
     services.venue_link_answer(link=link, by=venue_owner, accept=True)
     offer = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=SlotFactory(venue=venue), requested_by=promoter)
+    elsewhere = BookingFactory(band=band, slot=SlotFactory(starts_at=offer.starts_at, ends_at=offer.ends_at))
     booking_accept(booking=offer, by=agent)
     accepted = offer.events.get(to_status="booked")
     assert (accepted.acting_org, accepted.acting_for) == ("Northside Agency", "The Night Owls")
+    # The application the gig made impossible is declined by the same hand, for the same band.
+    lost = elsewhere.events.get(to_status="declined")
+    assert (lost.actor, lost.acting_org, lost.acting_for) == (agent, "Northside Agency", "The Night Owls")
     # The band's own leader and the venue's own owner act for themselves.
     second = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=SlotFactory(venue=venue), requested_by=venue_owner)
     booking_accept(booking=second, by=leader)
