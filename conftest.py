@@ -45,6 +45,7 @@ NEEDS_SERVICES = ("postgres", "services", "browser")
 # PostgreSQL has, and what PostgreSQL refuses to store. They run in both stages (marker db_specific).
 # A single test elsewhere joins them with @pytest.mark.db_specific.
 SECOND_RUN = {
+    "analytics/tests/test_views.py": "month buckets in the viewer's zone, grouped aggregates and the median's OFFSET",
     "bands/tests/test_band_busy.py": "BandBusyInterval is kept by database triggers",
     "bands/tests/test_free_search.py": "BandBusyLength and range overlap compile per database",
     "bands/tests/test_search.py": "trigram indexes, case and accent folding in LIKE and ILIKE",

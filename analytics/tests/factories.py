@@ -52,7 +52,8 @@ def played(band: Band, venue: Venue, when: dt.datetime, *, fee: int = 500, statu
 
 def answered(band: Band, venue: Venue, when: dt.datetime, *, hours: float, to=Status.BOOKED) -> Booking:
     """An offer made at `when` that the band answered `hours` later."""
-    starts = when + dt.timedelta(days=40)
+    # In the afternoon: the played gigs' evenings may fall on the same day (one show per stage at a time).
+    starts = (when + dt.timedelta(days=40)).replace(hour=14)
     slot = SlotFactory(venue=venue, starts_at=starts, ends_at=starts + dt.timedelta(hours=3))
     booking = BookingFactory(kind=Booking.Kind.OFFER, band=band, slot=slot, status=to, fee=None)
     Booking.objects.filter(pk=booking.pk).update(created_at=when)
