@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-stage vendor vendor-js lint messages messages-check format lock superuser worker beat clean
+.PHONY: help run serve test test-stage vendor vendor-js lint messages messages-check messages-compile format lock superuser worker beat clean
 
 # axe-core checks accessibility in the browser tests; it comes from the npm registry as a
 # pinned tarball (checked against its sha256) and is never committed. No npm: the checks skip.
@@ -35,7 +35,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 # Links in emails, feeds and share pages point at the address the site is served on.
 run serve: export STAGESLOT_SITE_URL ?= http://$(HOST)
 
-run: $(VENV)/.runtime vendor-js ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
+run: $(VENV)/.runtime vendor-js messages-compile ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
 	@echo "Migrating the database…"
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@echo "Loading demo data…"
@@ -43,17 +43,17 @@ run: $(VENV)/.runtime vendor-js ## Install, migrate, load demo data and serve on
 	@echo "Starting the server…"
 	@$(BIN)/python manage.py serve $(HOST)
 
-serve: $(VENV)/.runtime vendor-js ## Serve without migrating or seeding
+serve: $(VENV)/.runtime vendor-js messages-compile ## Serve without migrating or seeding
 	@$(BIN)/python manage.py serve $(HOST)
 
-test: $(VENV)/.dev vendor ## Run the test suite (SQLite unless DATABASE_URL is set)
+test: $(VENV)/.dev vendor messages-compile ## Run the test suite (SQLite unless DATABASE_URL is set)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as success"; exit 0; fi; exit $$rc
 
 # CI's two stages (docs/decisions/0029-ci-stages.md): STAGE=sqlite runs everything that needs no server,
 # STAGE=postgres (with DATABASE_URL and REDIS_URL) what needs PostgreSQL, Redis, the worker or Chromium
 # and what behaves differently on PostgreSQL. A stage that selects no test fails: it means the split broke.
-test-stage: $(VENV)/.dev vendor ## Run one CI stage: make test-stage STAGE=sqlite|postgres
+test-stage: $(VENV)/.dev vendor messages-compile ## Run one CI stage: make test-stage STAGE=sqlite|postgres
 	@$(BIN)/python -m pytest --ci-stage=$(STAGE) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "the $(STAGE) stage selected no tests (exit 5): the split is broken"; fi; exit $$rc
 
@@ -82,20 +82,24 @@ lint: $(VENV)/.dev ## ruff, djLint, the migration check and the English catalogu
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory messages-check
 
-# The English catalogue of every word marked for translation (locale/en/LC_MESSAGES): what
-# translators start from. Needs GNU gettext's xgettext (Debian: gettext). No file locations in it, so
-# it only changes when a marked word does.
-MESSAGES = $(BIN)/python manage.py makemessages --locale en --no-location --no-obsolete \
+# The catalogues of every word marked for translation: English (locale/en/LC_MESSAGES), what
+# translators start from, and German (locale/de), a new word arriving there untranslated until someone
+# writes its German (stageslot/tests/test_german.py fails till then). Needs GNU gettext's xgettext
+# (Debian: gettext). No file locations in them, so they only change when a marked word does.
+MESSAGES = $(BIN)/python manage.py makemessages --locale en --locale de --no-location --no-obsolete \
 	--ignore '.venv/*' --ignore '.cache/*' --ignore 'node_modules/*' --ignore 'static/vendor/*' \
 	--ignore 'benchmarks/*' --ignore '*/tests/*'
-messages: $(VENV)/.runtime ## Make the English catalogue anew from the marked words
+messages: $(VENV)/.runtime ## Make the English and German catalogues anew from the marked words
 	$(MESSAGES) --domain django
 	$(MESSAGES) --domain djangojs --ignore 'staticfiles/*'
 
-messages-check: $(VENV)/.runtime ## Fail when the English catalogue is not in step with the marked words
+messages-compile: $(VENV)/.runtime ## Compile the catalogues (.po) into what Django reads (.mo), with Python alone
+	@$(BIN)/python -m stageslot.catalogues
+
+messages-check: $(VENV)/.runtime ## Fail when the catalogues are not in step with the marked words
 	@$(MAKE) --no-print-directory messages >/dev/null
 	@git diff --exit-code --ignore-matching-lines='POT-Creation-Date' -- locale \
-		|| { echo "The English catalogue is out of step: run 'make messages' and commit locale/."; exit 1; }
+		|| { echo "The catalogues are out of step: run 'make messages', translate, and commit locale/."; exit 1; }
 	@test -z "$$(git ls-files --others --exclude-standard -- locale)" \
 		|| { echo "New catalogue files: run 'make messages' and commit locale/."; exit 1; }
 

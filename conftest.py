@@ -16,6 +16,7 @@ from bookings.tests.factories import SlotFactory
 
 # Every app's tests may ask for a gazetteer holding only the cities they make.
 from places.tests.conftest import empty_gazetteer  # noqa: F401
+from stageslot.catalogues import compile_catalogues
 
 # Every app's tests may ask for a real localstripe: `localstripe`, `localstripe_webhooks`.
 pytest_plugins = ["payments.testing"]
@@ -76,6 +77,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The German catalogue as Django reads it, for a plain `pytest` too (`make test` compiles it first).
+    compile_catalogues()
     stage = config.getoption("--ci-stage", default=None)
     if stage is None:
         return

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .form_fields import control_character_in, control_character_words
@@ -28,6 +28,22 @@ class TimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class AccountLanguageMiddleware:
+    """A signed-in person reads the site in the language kept on their account; without one, as for
+    anyone signed out, LocaleMiddleware's choice stands (the switcher's cookie, else the browser's)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            language = translation.get_supported_language_variant(user.language)
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)
 
 
 class ControlCharacterMiddleware:

@@ -64,7 +64,7 @@ class User(AbstractUser):
         max_length=16,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text=_("Notifications and emails reach you in this language."),
+        help_text=_("Pages, notifications and emails reach you in this language."),
     )
     avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
 

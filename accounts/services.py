@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
@@ -102,6 +103,16 @@ def user_profile_update(
 
 
 # ---- Languages -----------------------------------------------------------------------------
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Keep the language `user` reads the site, their notifications and emails in ("": their browser's
+    for pages, the site's for mail). A code the site does not speak is refused."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError(gettext("StageSlot does not speak that language."), code="language")
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
 
 
 def language_for(user: User | None) -> str:

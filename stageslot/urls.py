@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.urls import notification_patterns, token_patterns
+from accounts.views import language as language_views
 from accounts.views import push as push_views
 from analytics.api import router as analytics_api
 from bookings.api.core import not_found
@@ -38,6 +39,7 @@ urlpatterns = [
     path("sw.js", push_views.service_worker, name="service_worker"),
     # The words of our scripts, by language and catalogue version (kept a year by browsers).
     path("jsi18n/<str:language>/<str:version>/", jsi18n.javascript_catalog, name="javascript_catalog"),
+    path("language/", language_views.language_set, name="language_set"),
     path("accounts/", include("allauth.urls")),
     path("me/profile/", include("accounts.urls")),
     path("me/availability/", include("availability.urls")),

@@ -4,6 +4,7 @@
 from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
@@ -27,12 +28,14 @@ class SignupForm(forms.Form):
     def signup(self, request, user) -> None:
         user.display_name = self.cleaned_data["display_name"].strip()
         user.time_zone = self.cleaned_data["time_zone"]
-        user.save(update_fields=["display_name", "time_zone"])
+        # The language the page was read in (the browser's or the switcher's): the one their mail is written in.
+        user.language = translation.get_language() if translation.get_language() in dict(settings.LANGUAGES) else ""
+        user.save(update_fields=["display_name", "time_zone", "language"])
 
 
 def language_choices() -> list[tuple[str, str]]:
     """The site's default first (blank), then each language offered, named in the reader's language."""
-    return [("", _("The site's language"))] + [
+    return [("", _("As my browser asks"))] + [
         (code, get_language_info(code)["name_translated"]) for code, _name in settings.LANGUAGES
     ]
 
@@ -50,7 +53,7 @@ class ProfileForm(forms.Form):
         choices=language_choices,
         required=False,
         label=_("Language"),
-        help_text=_("Notifications and emails reach you in this language."),
+        help_text=_("Pages, notifications and emails reach you in this language."),
     )
     avatar = forms.FileField(
         required=False,

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.AccountLanguageMiddleware",
     "accounts.middleware.TimezoneMiddleware",
     "accounts.site.SiteURLMiddleware",
     # A control character (NUL, …) in any field or address gets a clear 400 page, never a 500.
@@ -492,10 +493,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- i18n / time ---------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
-# The pages are written in English only: a German browser gets British English rather than allauth's and
-# Django's own strings in German between ours; an American one keeps American date formats.
-LANGUAGES = [("en", _("English")), ("en-gb", _("British English"))]
-# The English catalogue (`make messages`) is where translations start.
+# English (American dates in forms), British English and German. The language follows the browser
+# (LocaleMiddleware), the switcher in every page's footer (accounts.views.language) and, once signed
+# in, the account's own choice (accounts.middleware.AccountLanguageMiddleware). Emails and
+# notifications go out in their recipient's language (accounts.services.language_for).
+LANGUAGES = [("en", _("English")), ("en-gb", _("British English")), ("de", _("German"))]
+# The English catalogue (`make messages`) is where translations start; locale/de/ holds the German one,
+# compiled to .mo files by `make messages-compile` (which `make run` and `make test` call).
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The dates and times StageSlot names (DAY_FORMAT, CLOCK_FORMAT…), per language: stageslot/formats/<lang>/.
 FORMAT_MODULE_PATH = ["stageslot.formats"]

@@ -59,6 +59,9 @@ MUSICIANS = [
     ("liv", "Liv Nielsen", "Europe/Copenhagen"),
 ]
 
+# Who reads StageSlot in German (their pages, emails and notifications); the others follow their browser.
+DEMO_LANGUAGES = {"jonas": "de", "theo": "de"}
+
 # slug, name, city, region, country, zone, genres, bio, [(musician, role, instrument, required)], status
 BANDS = [
     (
@@ -338,6 +341,7 @@ DEMO_LOGINS = [
     ("Staff (also /admin/)", "staff@demo.stageslot.test"),
     ("Band leader, The Night Owls", "mara@demo.stageslot.test"),
     ("Band member, The Night Owls", "ayla@demo.stageslot.test"),
+    ("Band admin, reads German", "jonas@demo.stageslot.test"),
     ("Venue owner, Kellerbar", "kellerbar-owner@demo.stageslot.test"),
     ("Private client", "client@demo.stageslot.test"),
     ("Agent, Northside Agency", "agent@demo.stageslot.test"),
@@ -417,7 +421,10 @@ class Command(BaseCommand):
         return user
 
     def _users(self) -> dict[str, User]:
-        users = {part: self._user(f"{part}@demo.stageslot.test", name, zone) for part, name, zone in MUSICIANS}
+        users = {
+            part: self._user(f"{part}@demo.stageslot.test", name, zone, language=DEMO_LANGUAGES.get(part, ""))
+            for part, name, zone in MUSICIANS
+        }
         users["client"] = self._user("client@demo.stageslot.test", "Charlotte Meyer", "Europe/Berlin")
         users["staff"] = self._user(
             "staff@demo.stageslot.test", "StageSlot Staff", "UTC", is_staff=True, is_superuser=True
