@@ -230,6 +230,43 @@ def is_public_address(address: str) -> bool:
     )
 
 
+def resolve_host(host: str, port: int, *, timeout: float) -> list[tuple[int, tuple]] | None:
+    """(family, sockaddr) of every address of `host`, looked up in a helper thread so that a stuck
+    resolver cannot outlast `timeout` (None then). FeedError when the name has no address."""
+    found: dict[str, list] = {}
+
+    def lookup() -> None:
+        try:
+            found["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            found["infos"] = []
+
+    worker = threading.Thread(target=lookup, name="ics-dns", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        return None
+    infos = found.get("infos") or []
+    if not infos:
+        raise FeedError(MSG_DNS % {"host": host})
+    return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
+
+
+def refuse_private(
+    host: str, port: int, addresses: list[tuple[int, tuple]], *, allow_hosts: Collection[str], redirected: bool = False
+) -> None:
+    """FeedError unless every address of `host` is public or "host:port" is in `allow_hosts` (IPv6 in brackets).
+
+    Used by every server-side request made to an address a user typed (calendar import, CalDAV):
+    connect only to the addresses checked here, never resolving the name again.
+    """
+    host_header = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    if f"{host_header}:{port}" in allow_hosts:
+        return
+    if not all(is_public_address(sockaddr[0]) for _, sockaddr in addresses):
+        raise FeedError(MSG_REDIRECT_PRIVATE if redirected else MSG_PRIVATE)
+
+
 # ---- fetching --------------------------------------------------------------------------------
 
 
@@ -322,10 +359,7 @@ class _Hop:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         host_header = f"[{host}]" if ":" in host else host
         addresses = self.resolve(host, port)
-        if f"{host_header}:{port}" not in self.allow_hosts and not all(
-            is_public_address(sockaddr[0]) for _, sockaddr in addresses
-        ):
-            raise FeedError(MSG_REDIRECT_PRIVATE if redirected else MSG_PRIVATE)
+        refuse_private(host, port, addresses, allow_hosts=self.allow_hosts, redirected=redirected)
         if port != (443 if parts.scheme == "https" else 80):
             host_header = f"{host_header}:{port}"
         sock = self.connect(host, addresses)
@@ -356,25 +390,11 @@ class _Hop:
         return outcome
 
     def resolve(self, host: str, port: int) -> list[tuple[int, tuple]]:
-        """(family, sockaddr) of every address of `host`, looked up in a helper thread so that a stuck
-        resolver cannot outlast the deadline."""
-        found: dict[str, list] = {}
-
-        def lookup() -> None:
-            try:
-                found["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            except (OSError, UnicodeError):
-                found["infos"] = []
-
-        worker = threading.Thread(target=lookup, name="ics-dns", daemon=True)
-        worker.start()
-        worker.join(self.remaining())
-        if worker.is_alive():
+        """(family, sockaddr) of every address of `host`, within the fetch's deadline."""
+        addresses = resolve_host(host, port, timeout=self.remaining())
+        if addresses is None:
             raise self.timed_out()
-        infos = found.get("infos") or []
-        if not infos:
-            raise FeedError(MSG_DNS % {"host": host})
-        return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
+        return addresses
 
     def connect(self, host: str, addresses: list[tuple[int, tuple]]) -> socket.socket:
         """Connect to the first checked address that answers, never resolving the name again."""

@@ -181,6 +181,8 @@ class BusyInterval(models.Model):
         CALENDAR = "calendar", _("Imported calendar")
         BAND_BLOCK = "band_block", _("Band block")
         GIG = "gig", _("Gig")
+        # A connected calendar account (calendars.ConnectedCalendar): source_id is its pk.
+        CONNECTED = "connected", _("Connected calendar")
 
     # The (user, starts_at, ends_at) index below serves lookups by user; a second one would only cost writes.
     user = models.ForeignKey(

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "bookings",
     "payments",
     "gigs",
+    "calendars",
     "documents",
     "reviews",
     "teams",
@@ -251,6 +252,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "availability.tasks.calendars_refresh",
         "schedule": crontab(minute="*/10"),
     },
+    # Connected calendars (CalDAV, Google): busy time read every few minutes, gigs written when they change.
+    "calendars-connected-round": {
+        "task": "calendars.tasks.connected_calendars_round",
+        "schedule": 60.0,
+    },
     # Mail the broker never took (it was down) or a worker dropped: at most a minute late.
     "accounts-notification-emails-requeue": {
         "task": "accounts.tasks.notification_emails_requeue_task",
@@ -330,6 +336,14 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 # Test settings let the import reach a local server; everywhere else private hosts are refused.
 ICS_IMPORT_ALLOW_HOSTS: tuple[str, ...] = ()
+# Connected calendars (CalDAV, Google): the Fernet key(s) their stored secrets are encrypted with, comma-separated,
+# the first one encrypting (rotation); empty: a key derived from SECRET_KEY. docs/decisions/0044
+CALENDAR_SECRETS_KEY = env("CALENDAR_SECRETS_KEY", default="")
+# Exact "host:port" CalDAV servers let through the private-address guard: the tests' and `make run`'s Radicale.
+CALDAV_ALLOW_HOSTS: tuple[str, ...] = tuple(env.list("STAGESLOT_CALDAV_ALLOW_HOSTS", default=[]))
+# Seconds a CalDAV server may take per wait (and twice that per request); concurrent connections per host.
+CALDAV_TIMEOUT = env.float("STAGESLOT_CALDAV_TIMEOUT", default=10.0)
+CALDAV_CONNECTIONS_PER_HOST = env.int("STAGESLOT_CALDAV_CONNECTIONS_PER_HOST", default=8)
 # Exact "host:port" webhook targets let through the private-address guard, over plain http too: a local
 # listener in tests and on a developer's machine (STAGESLOT_WEBHOOK_ALLOW_HOSTS, read by local.py
 # only). Never in production (production.py refuses it).

@@ -21,6 +21,7 @@ LAYERS = [
     "holds",
     "payments",
     "gigs",
+    "calendars",
     "documents",
     "reviews",
     "analytics",
