@@ -344,6 +344,13 @@ CALDAV_ALLOW_HOSTS: tuple[str, ...] = tuple(env.list("STAGESLOT_CALDAV_ALLOW_HOS
 # Seconds a CalDAV server may take per wait (and twice that per request); concurrent connections per host.
 CALDAV_TIMEOUT = env.float("STAGESLOT_CALDAV_TIMEOUT", default=10.0)
 CALDAV_CONNECTIONS_PER_HOST = env.int("STAGESLOT_CALDAV_CONNECTIONS_PER_HOST", default=8)
+# Google Calendar (calendars.google) uses the GOOGLE_CLIENT_ID/SECRET of "Sign in with Google" below. Its
+# endpoints are settings so a test can point them elsewhere; seconds Google may take per request.
+GOOGLE_OAUTH_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+GOOGLE_OAUTH_TOKEN_URL = "https://oauth2.googleapis.com/token"  # noqa: S105 - an address, not a secret
+GOOGLE_OAUTH_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
+GOOGLE_CALENDAR_API_URL = "https://www.googleapis.com/calendar/v3"
+GOOGLE_CALENDAR_TIMEOUT = env.float("STAGESLOT_GOOGLE_CALENDAR_TIMEOUT", default=10.0)
 # Exact "host:port" webhook targets let through the private-address guard, over plain http too: a local
 # listener in tests and on a developer's machine (STAGESLOT_WEBHOOK_ALLOW_HOSTS, read by local.py
 # only). Never in production (production.py refuses it).
