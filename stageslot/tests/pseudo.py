@@ -113,7 +113,9 @@ class _Walker(HTMLParser):
         if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
             self.found.append((f"{where} value", attrs["value"], True))
         if tag not in VOID:
-            self.stack.append(where)
+            # An element with a lang of its own is written in that language on purpose: the language
+            # switcher names each language in itself ("Deutsch").
+            self.stack.append(where + ("@lang" if attrs.get("lang") and tag != "html" else ""))
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
@@ -122,12 +124,12 @@ class _Walker(HTMLParser):
 
     def handle_endtag(self, tag):
         for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i].split("#", 1)[0] == tag:
+            if self.stack[i].split("@", 1)[0].split("#", 1)[0] == tag:
                 del self.stack[i:]
                 break
 
     def handle_data(self, data):
-        if any(where.split("#", 1)[0] in SKIPPED_ELEMENTS for where in self.stack):
+        if any(where.split("#", 1)[0] in SKIPPED_ELEMENTS or where.endswith("@lang") for where in self.stack):
             return
         if data.strip():
             self.found.append((self.stack[-1] if self.stack else "document", data, False))
