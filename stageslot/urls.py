@@ -58,6 +58,8 @@ urlpatterns = [
     path("analytics/", include("analytics.urls")),
     path("documents/", include("documents.urls")),
     path("join/<str:token>/", join.join, name="join"),
+    # The band's website widget, and the band's page that hands it out
+    path("", include("embeds.urls")),
     path("", include("bookings.urls")),
     # Staff log in on the site's login page, under its failed-login limits (stageslot/views/staff_login.py).
     path("admin/login/", staff_login.staff_login, name="staff_login"),

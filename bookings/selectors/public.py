@@ -137,19 +137,27 @@ def _public_gig(row: dict, tz: dt.tzinfo) -> PublicGig:
     )
 
 
-def band_public_month(
-    *, band: Band, members: Sequence[CalendarMember], month_start: dt.date, today: dt.date
-) -> PublicMonth:
-    """The band's month in its own time zone, each day Booked, Pending, Available or nothing.
+def band_public_days(
+    *,
+    band: Band,
+    members: Sequence[CalendarMember],
+    first_day: dt.date,
+    last_day: dt.date,
+    today: dt.date,
+    month: dt.date | None = None,
+) -> list[PublicDay]:
+    """The band's days from `first_day` to `last_day` in its own time zone, each Booked, Pending,
+    Available or nothing (a month's grid, or the weeks a band's website shows: embeds).
 
     Booked: a booked (or played) gig starts that day. Pending: a booking waiting for an answer starts
     that day (from today on). Available: the band's green zone in the evening (18:00–24:00) with its
-    shortest gig length (from today on). Three queries whatever the number of bookings: members are
-    given, then busy time (skipped for a month wholly past) and the bookings.
+    shortest gig length (from today on). `month`: the month the days belong to (in_month); None, all of
+    them. Three queries whatever the number of bookings: members are given, then busy time (skipped for
+    days wholly past) and the bookings.
     """
     time_zone = band.time_zone
     tz = zoneinfo.ZoneInfo(time_zone)
-    first, last = month_grid(month_start)
+    first, last = first_day, last_day
     min_length = dt.timedelta(minutes=band.min_gig_minutes)
     green: set[dt.date] = set()
     # No needed member means no one has said when they are free: no day is claimed as available.
@@ -175,7 +183,6 @@ def band_public_month(
         else:
             booked[day].append(_public_gig(row, tz))
     days = []
-    counts = {"booked": 0, "pending": 0, "available": 0}
     for offset in range((last - first).days + 1):
         day = first + dt.timedelta(days=offset)
         past = day < today
@@ -187,20 +194,32 @@ def band_public_month(
             state = "available"
         else:
             state = ""
-        in_month = day.month == month_start.month
-        if in_month and not past and state:
-            counts[state] += 1
         days.append(
             PublicDay(
                 day=day,
                 state=state,
-                in_month=in_month,
+                in_month=month is None or day.month == month.month,
                 is_today=day == today,
                 is_past=past,
                 gigs=tuple(booked.get(day, ())),
             )
         )
-    return PublicMonth(month=month_start, days=days, time_zone=time_zone, min_length=min_length, counts=counts)
+    return days
+
+
+def band_public_month(
+    *, band: Band, members: Sequence[CalendarMember], month_start: dt.date, today: dt.date
+) -> PublicMonth:
+    """The band's month in its own time zone (band_public_days over the month's Monday-to-Sunday
+    weeks), with the count of each state among the month's days from today on. Three queries."""
+    first, last = month_grid(month_start)
+    days = band_public_days(band=band, members=members, first_day=first, last_day=last, today=today, month=month_start)
+    counts = {"booked": 0, "pending": 0, "available": 0}
+    for day in days:
+        if day.in_month and not day.is_past and day.state:
+            counts[day.state] += 1
+    min_length = dt.timedelta(minutes=band.min_gig_minutes)
+    return PublicMonth(month=month_start, days=days, time_zone=band.time_zone, min_length=min_length, counts=counts)
 
 
 # ---- The venue's slots ------------------------------------------------------------------------------

@@ -260,12 +260,21 @@ def _page(qs: QuerySet, number: str | int | None) -> Page:
 def band_shows(*, band: Band, now: dt.datetime, past: bool, page: str | int | None) -> Page:
     """The public shows the band plays (booked, or played): to come soonest first, or past latest
     first; a page of them, each with its venue, host and place joined. Two queries (count, page)."""
+    return _page(_band_shows(band=band, now=now, past=past), page)
+
+
+def band_shows_next(*, band: Band, now: dt.datetime, limit: int) -> list[Slot]:
+    """The band's next `limit` public shows (as band_shows lists them, soonest first). One query."""
+    return list(_band_shows(band=band, now=now, past=False)[:limit]) if limit > 0 else []
+
+
+def _band_shows(*, band: Band, now: dt.datetime, past: bool) -> QuerySet[Slot]:
     playing = Booking.objects.filter(slot_id=OuterRef("pk"), band_id=band.pk, status__in=PLAYED)
     qs = slots_public().filter(Exists(playing), cancelled_at__isnull=True)
     qs = qs.filter(ends_at__lte=now).order_by("-starts_at", "-pk") if past else qs.filter(ends_at__gt=now)
     if not past:
         qs = qs.order_by("starts_at", "pk")
-    return _page(qs.select_related("venue", "host_band", "place_venue"), page)
+    return qs.select_related("venue", "host_band", "place_venue")
 
 
 def venue_whats_on(*, venue: Venue, now: dt.datetime, page: str | int | None) -> Page:

@@ -55,10 +55,13 @@ INSTALLED_APPS = [
     "teams",
     "holds",
     "analytics",
+    "embeds",
     "import_export",
 ]
 
 MIDDLEWARE = [
+    # The band's website widget (/embed/…) reads no cookies and sets none, and may be framed anywhere.
+    "embeds.middleware.EmbedMiddleware",
     # CSP, Permissions-Policy, X-Frame-Options on every response, WhiteNoise's too: so it comes first.
     "accounts.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",

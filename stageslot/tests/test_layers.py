@@ -24,6 +24,7 @@ LAYERS = [
     "calendars",
     "documents",
     "reviews",
+    "embeds",
     "analytics",
     "stageslot",
 ]
