@@ -1,8 +1,11 @@
 """allauth hooks: account emails go through the Celery worker; per-address limits key on the visitor's
-address behind our proxies."""
+address behind our proxies; passkeys and authenticator apps name StageSlot; a Google sign-up takes the
+person's name from Google."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -28,3 +31,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if ip is None:
             raise PermissionDenied(_("Unable to determine client IP address"))
         return ip
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def _get_site_name(self) -> str:
+        # What an authenticator app and a passkey prompt call us (allauth would name the host).
+        return "StageSlot"
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def populate_user(self, request: HttpRequest, sociallogin, data: dict):
+        user = super().populate_user(request, sociallogin, data)
+        name = (data.get("name") or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))).strip()
+        user.display_name = name[: user._meta.get_field("display_name").max_length]
+        return user

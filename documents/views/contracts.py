@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.client_ip import client_ip
 from accounts.htmx import HtmxHttpRequest, render_page
+from accounts.mfa import second_factor_required
 from accounts.ratelimit import rate_limit_take, rate_limited_response
 from bookings.pages import refusal_code
 from bookings.selectors.detail import booking_title
@@ -114,6 +115,7 @@ def contract_detail(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def contract_sign(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     contract = _contract(request, uid)

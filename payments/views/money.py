@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.htmx import render_page
+from accounts.mfa import second_factor_required
 from accounts.timezones import when_text
 from bands.permissions import add_errors, band_for
 from bookings.models import Booking
@@ -109,6 +110,7 @@ def band_money(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @require_http_methods(["GET", "POST"])
 def band_gig(request: HttpRequest, slug: str, uid: UUID) -> HttpResponse:
     """One gig's money for the band's leaders and admins: what is due and paid, the ledger's entries, and

@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.mfa import second_factor_required
 from bookings.models import Booking
 from bookings.pages import booking_or_404, refusal_code
 from bookings.selectors.detail import booking_title
@@ -165,6 +166,7 @@ def _pay_refusal(exc: Exception) -> JsonResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def setup(request: HtmxHttpRequest, uid: UUID) -> JsonResponse:
     """The card form's first step: the payment due now (made or reused) and a SetupIntent's secret,
@@ -191,6 +193,7 @@ def _payment_of(booking: Booking, uid: str) -> Payment:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def pay(request: HtmxHttpRequest, uid: UUID) -> JsonResponse:
     """The card form's post: the payer's next payment (deposit, balance or full fee: computed here,
@@ -225,6 +228,7 @@ def check(request: HtmxHttpRequest, uid: UUID) -> JsonResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def record_outside(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The venue records a payment it made to the band itself."""
@@ -251,6 +255,7 @@ def record_outside(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def cancel(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """Cancel a gig with money on it: bookings' own cancel, then the refund the terms give back."""
@@ -352,6 +357,7 @@ def checkout_page(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def checkout_setup(request: HtmxHttpRequest, uid: UUID) -> JsonResponse:
     checkout = _checkout_or_404(request, uid)
@@ -365,6 +371,7 @@ def checkout_setup(request: HtmxHttpRequest, uid: UUID) -> JsonResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def checkout_pay_view(request: HtmxHttpRequest, uid: UUID) -> JsonResponse:
     checkout = _checkout_or_404(request, uid)

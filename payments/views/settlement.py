@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, render_page
+from accounts.mfa import second_factor_required
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
 from bookings.selectors.quotes import deal_text, money_text
@@ -118,6 +119,7 @@ def settlement(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def settlement_enter(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The door side enters or corrects the tickets sold, the takings and the agreed costs."""
@@ -136,6 +138,7 @@ def settlement_enter(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 
 
 @login_required
+@second_factor_required
 @require_POST
 def settlement_approve(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The band's leaders and admins approve the figures they read."""

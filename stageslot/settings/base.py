@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "ninja",
     "allauth",
     "allauth.account",
+    # Two-factor (TOTP, recovery codes, passkeys) and Google sign-in (docs/decisions/0043-signing-in.md).
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
     "stageslot",
     "places",
     "accounts",
@@ -75,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff open the admin and the staff pages only with two-factor on (accounts/mfa.py).
+    "accounts.mfa.StaffTwoFactorMiddleware",
     "accounts.middleware.AccountLanguageMiddleware",
     "accounts.middleware.TimezoneMiddleware",
     "accounts.site.SiteURLMiddleware",
@@ -409,6 +415,48 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+# --- Signing in without a password, two-factor, Google (docs/decisions/0043-signing-in.md) -------
+# A code (or its link) by email beside the password. A code lives 5 minutes and takes 3 tries; asking
+# for one answers the same for known and unknown addresses (ACCOUNT_PREVENT_ENUMERATION).
+# https://docs.allauth.org/en/latest/account/configuration.html
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
+ACCOUNT_RATE_LIMITS["request_login_code"] = "20/m/ip,3/m/key"
+# Asking again for the password or the second factor (allauth's reauthentication, and ours before money
+# and contracts: accounts/mfa.py) holds this many seconds.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("STAGESLOT_REAUTHENTICATION_SECONDS", default=300)
+# allauth.mfa: an authenticator app with recovery codes, and passkeys (also to sign in without a
+# password). Wrong codes count against the "login_failed" limit above, per account.
+# https://docs.allauth.org/en/latest/mfa/configuration.html
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "StageSlot"
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# WebAuthn over plain http (http://127.0.0.1 while developing and in tests); local.py and test.py set it.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+# Google: the button shows only when both keys are set (the same OAuth client as Google Calendar).
+GOOGLE_CLIENT_ID = env("GOOGLE_CLIENT_ID", default="")
+GOOGLE_CLIENT_SECRET = env("GOOGLE_CLIENT_SECRET", default="")
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "google": {
+        "SCOPE": ["profile", "email"],
+        "AUTH_PARAMS": {"access_type": "online"},
+        "OAUTH_PKCE_ENABLED": True,
+        # An address Google says it verified (its email_verified claim) signs in the account that has it,
+        # and connects Google to it; an address Google has not verified never does (allauth's rule).
+        "EMAIL_AUTHENTICATION": True,
+    }
+}
+if GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET:
+    SOCIALACCOUNT_PROVIDERS["google"]["APP"] = {"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET}
+# Sign-up through Google asks nothing more than our signup form would (its name and zone come later).
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
 # How many proxies of ours stand in front of the app (each appends to X-Forwarded-For): the per-address
 # limits above key on the address the outermost one saw (accounts/client_ip.py). 0 means REMOTE_ADDR,
 # and the header is ignored. https://docs.allauth.org/en/latest/common/configuration.html

@@ -75,3 +75,6 @@ STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(
 
 # The tests run a local push service on 127.0.0.1.
 WEBPUSH_ALLOW_LOCAL = True
+
+# Passkeys over the live server's http://127.0.0.1 (Chromium's virtual authenticator in the browser tests).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

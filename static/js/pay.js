@@ -54,6 +54,10 @@
         stripe.confirmCardPayment(reply.client_secret).then(function () {
           return post(reply.check, form);
         }).then(answer);
+      } else if (reply.state === "second_factor") {
+        // Two-factor is on and not given lately (accounts/mfa.py): give it, then come back and pay.
+        fail(reply.message);
+        window.location.assign(reply.next);
       } else if (reply.state === "lost") {
         fail(reply.message);
         if (reply.next) { setTimeout(function () { window.location.assign(reply.next); }, 4000); }
@@ -69,6 +73,7 @@
       busy(true, gettext("Checking the card…"));
       var payment = "";
       post(form.dataset.setupUrl, form, { purpose: form.dataset.purpose || "" }).then(function (reply) {
+        if (reply.state === "second_factor") { fail(reply.message); window.location.assign(reply.next); return null; }
         if (reply.state !== "setup") { fail(reply.message); return null; }
         payment = reply.payment || "";
         return stripe.confirmCardSetup(reply.client_secret, { payment_method: { card: card } });
