@@ -22,7 +22,7 @@ from availability.models import BusyInterval
 from availability.services import busy_replace, horizon
 from bookings.ical import feed_render
 
-from . import caldav_client
+from . import caldav_client, google
 from .clients import CalendarAuthError, CalendarSyncError, provider_client
 from .crypto import SecretUnreadable
 from .models import ConnectedCalendar
@@ -168,9 +168,57 @@ def connected_calendar_refresh_request(*, calendar: ConnectedCalendar, by: User)
 def connected_calendar_disconnect(*, calendar: ConnectedCalendar, by: User) -> None:
     """Forget the account and its secret; its busy time goes. Gigs written into it stay there."""
     _own(calendar, by)
+    if calendar.provider == ConnectedCalendar.Provider.GOOGLE:
+        _google_revoke(calendar)
     with transaction.atomic():
         BusyInterval.objects.filter(source=BusyInterval.Source.CONNECTED, source_id=calendar.pk).delete()
         calendar.delete()
+
+
+# ---- Google ---------------------------------------------------------------------------------
+
+
+def google_calendar_connect(*, user: User, grant: google.Grant) -> ConnectedCalendar:
+    """Keep a Google grant (the callback's refresh token, encrypted) as the member's connected calendar.
+
+    Connecting the same Google account again (after a revoke, or to renew) replaces its token on the
+    existing row and clears needs_reconnect, keeping its busy time until the next read. Raises
+    ValidationError and saves nothing when it would be a new account past CONNECTED_LIMIT. The first
+    read is queued after commit.
+    """
+    with transaction.atomic():
+        calendar = (
+            ConnectedCalendar.objects.select_for_update()
+            .filter(user=user, provider=ConnectedCalendar.Provider.GOOGLE, account_email=grant.email)
+            .first()
+        )
+        if calendar is None:
+            _limit_check(user)
+            calendar = ConnectedCalendar(
+                user=user, provider=ConnectedCalendar.Provider.GOOGLE, account_email=grant.email
+            )
+        calendar.secret = grant.refresh_token
+        calendar.needs_reconnect = False
+        calendar.failures = 0
+        calendar.last_error = ""
+        calendar.save()
+        transaction.on_commit(lambda: _queue("connected_calendar_refresh_task", calendar.pk))
+    return calendar
+
+
+def _google_revoke(calendar: ConnectedCalendar) -> None:
+    """Tell Google to forget the grant of a calendar being disconnected. Best effort, at most once: the
+    member's choice stands even when Google cannot be told (they can also remove it in their Google account).
+    Google forgets the whole grant of a Google account, so it is kept while another row still uses it."""
+    others = ConnectedCalendar.objects.filter(provider=calendar.provider, account_email=calendar.account_email)
+    if calendar.account_email and others.exclude(pk=calendar.pk).exists():
+        return
+    try:
+        token = calendar.secret
+    except SecretUnreadable:
+        return
+    if not google.token_revoke(token=token):
+        logger.info("Google could not be told to forget the grant of connected calendar %s", calendar.pk)
 
 
 # ---- the sync pipeline ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ import contextlib
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -48,6 +48,30 @@ def moved(body: Any, *, to: dt.date) -> Any:
         moment = dt.datetime.fromisoformat(body) + shift
         return moment.strftime("%Y-%m-%dT%H:%M:%S") + ("." + body[20:23] + "Z" if "." in body else "Z")
     return body
+
+
+def freebusy_from(recorded: dict) -> Callable[[Any], tuple[int, dict, str]]:
+    """A `responses` callback answering each free/busy query the way Google does from one recorded answer:
+    its busy stretches that overlap the window asked, the window echoed, per calendar asked."""
+    stretches = recorded["calendars"]["primary"]["busy"]
+
+    def reply(request: Any) -> tuple[int, dict, str]:
+        query = json.loads(request.body)
+        low, high = (dt.datetime.fromisoformat(query[key]) for key in ("timeMin", "timeMax"))
+        busy = [
+            s
+            for s in stretches
+            if dt.datetime.fromisoformat(s["start"]) < high and dt.datetime.fromisoformat(s["end"]) > low
+        ]
+        body = {
+            "kind": "calendar#freeBusy",
+            "timeMin": query["timeMin"],
+            "timeMax": query["timeMax"],
+            "calendars": {item["id"]: {"busy": busy if item["id"] == "primary" else []} for item in query["items"]},
+        }
+        return 200, {"Content-Type": "application/json; charset=UTF-8"}, json.dumps(body)
+
+    return reply
 
 
 def form(call: responses.Call) -> dict[str, str]:
