@@ -38,6 +38,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from availability.ics_import import (
     MSG_CERTIFICATE,
     MSG_PROTOCOL,
+    MSG_RATE_LIMITED,
     MSG_SERVER_ERROR,
     MSG_TIMEOUT,
     MSG_TOO_BIG,
@@ -139,6 +140,12 @@ class _Limited(HTTPAdapter):
         deadline = time.monotonic() + 2 * settings.CALDAV_TIMEOUT
         with _host_slot(urlsplit(request.url).netloc):
             response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=None)
+            if response.status_code >= 500 or response.status_code == 429:
+                # Said in plain words here: the library would try to read an error page as XML.
+                response.close()
+                if response.status_code == 429:
+                    raise CalendarSyncError(MSG_RATE_LIMITED)
+                raise CalendarSyncError(MSG_SERVER_ERROR % {"status": response.status_code})
             try:
                 response._content = _read_limited(response, deadline)
             finally:

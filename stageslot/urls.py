@@ -43,6 +43,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/profile/", include("accounts.urls")),
     path("me/availability/", include("availability.urls")),
+    path("me/calendars/", include("calendars.urls")),
     path("notifications/", include((notification_patterns, "notifications"))),
     path("", include("reviews.urls")),
     path("me/tokens/", include((token_patterns, "tokens"))),
