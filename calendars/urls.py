@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import caldav, pages
+from .views import caldav, google, pages
 
 app_name = "calendars"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     # CalDAV
     path("caldav/connect/", caldav.caldav_connect, name="caldav_connect"),
     path("<int:pk>/reconnect/", caldav.caldav_reconnect, name="caldav_reconnect"),
+    # Google
+    path("google/connect/", google.google_connect, name="google_connect"),
+    path("google/callback/", google.google_callback, name="google_callback"),
 ]
