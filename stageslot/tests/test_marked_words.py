@@ -24,7 +24,24 @@ from django.utils.functional import Promise
 from django_countries.fields import CountryField
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["accounts", "availability", "bands", "bookings", "payments", "places", "reviews", "stageslot", "venues"]
+APPS = [
+    "accounts",
+    "analytics",
+    "availability",
+    "bands",
+    "bookings",
+    "calendars",
+    "documents",
+    "embeds",
+    "gigs",
+    "holds",
+    "payments",
+    "places",
+    "reviews",
+    "stageslot",
+    "teams",
+    "venues",
+]
 # Not read by the people using the product: tests, migrations, management commands (an operator's
 # console), and the demo world's builders.
 SKIPPED_PARTS = {"tests", "migrations", "management"}
@@ -54,6 +71,13 @@ REFUSALS = {
     "WebhookPermissionError",
     "PlaceNotFound",
     "LimitReached",
+    "HoldError",
+    "HoldPermissionError",
+    "TeamsError",
+    "TeamsPermissionError",
+    "CalendarSyncError",
+    "CalendarAuthError",
+    "CalendarPermissionError",
 }
 # Callables whose message argument a person reads: (name, position of the message).
 MESSAGES = {"ApiProblem": 1, "problem_response": 1, "HttpError": 1, "add_error": 1, "message_user": 1}
