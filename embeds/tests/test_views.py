@@ -218,7 +218,7 @@ def test_the_style_hash_in_the_policy_matches_the_colours(client):
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
     assert f"'sha256-{digest}'" in response["Content-Security-Policy"]
     assert "--embed-accent:#ffcc00" in css and "--embed-bg:#101010" in css
-    assert "--embed-text:#ffffff" in css and "--embed-accent-text:#111111" in css
+    assert "--embed-text:#ffffff" in css and "--embed-accent-text:#000000" in css
 
 
 # ---- Query count and cache ---------------------------------------------------------------------
