@@ -27,7 +27,8 @@ HOST_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Neon Owls – official site</title></head>
 <body><main><h1>Neon Owls</h1><p>Our dates:</p>
-<script src="{src}" data-stageslot-band="{slug}" data-weeks="{weeks}" data-title="Neon Owls on StageSlot" async></script>
+<script src="{src}" data-stageslot-band="{slug}" data-weeks="{weeks}"
+ data-title="Neon Owls on StageSlot" async></script>
 <p>Thanks for visiting.</p></main></body></html>
 """
 
