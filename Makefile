@@ -38,6 +38,7 @@ run serve: export STAGESLOT_SITE_URL ?= http://$(HOST)
 run: $(VENV)/.runtime vendor-js messages-compile ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
 	@echo "Migrating the database…"
 	@$(BIN)/python manage.py migrate --noinput -v 0
+	@$(BIN)/python -m calendars.testing .cache/radicale
 	@echo "Loading demo data…"
 	@$(BIN)/python manage.py seed_demo --quiet
 	@echo "Starting the server…"

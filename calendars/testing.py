@@ -149,3 +149,33 @@ def events_in(server: RadicaleServer, user: str, calendar_url: str) -> dict[str,
     with server.client(user) as client:
         calendar = caldav.Calendar(client=client, url=calendar_url)
         return {unquote(str(obj.url).rstrip("/").rpartition("/")[2]): obj.data for obj in calendar.events()}
+
+
+# ---- `make run`'s Radicale ----------------------------------------------------------------------
+
+DEV_PORT = 5232
+DEV_USER, DEV_PASSWORD = "demo", "demo-caldav-app-password"
+
+
+def dev_radicale_start(folder: Path, port: int = DEV_PORT) -> str:
+    """Start the development Radicale in the background (storage in `folder`) unless one answers on `port`,
+    with the demo account and its calendars "Personal" (a busy evening) and "Gigs". Returns what happened."""
+    if not radicale_installed():
+        return "Radicale is not installed (make install-dev): the demo shows the “connect your calendar” prompt."
+    if answers(port):
+        return f"Radicale already answers on 127.0.0.1:{port}."
+    server = RadicaleServer(folder=folder, users={DEV_USER: DEV_PASSWORD}, port=port)
+    server.start(log=folder / "radicale.log")
+    home = folder / "collections" / "collection-root" / DEV_USER
+    if not (home / "personal").exists():
+        personal = calendar_create(server, DEV_USER, "personal", "Personal")
+        calendar_create(server, DEV_USER, "gigs", "Gigs")
+        evening = dt.datetime.combine(dt.date.today() + dt.timedelta(days=4), dt.time(17), tzinfo=dt.UTC)  # noqa: DTZ011
+        event_put(
+            server, DEV_USER, personal, "demo-dinner@stageslot", evening, evening + dt.timedelta(hours=5), "Dinner"
+        )
+    return f"Radicale (CalDAV) runs on {server.url} (pid {server.process.pid}), storage {folder}."
+
+
+if __name__ == "__main__":
+    print(dev_radicale_start(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".cache/radicale")))

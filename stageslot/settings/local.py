@@ -34,3 +34,5 @@ WEBHOOK_ALLOW_HOSTS = tuple(env.list("STAGESLOT_WEBHOOK_ALLOW_HOSTS", default=[]
 
 # Passkeys on http://127.0.0.1 while developing (browsers treat it as a secure context; fido2 wants https).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+# The CalDAV server `make run` starts (Radicale, calendars/testing.py) on this machine. Never in production.
+CALDAV_ALLOW_HOSTS = tuple(env.list("STAGESLOT_CALDAV_ALLOW_HOSTS", default=["127.0.0.1:5232"]))

@@ -27,6 +27,9 @@ CELERY_BROKER_TRANSPORT = broker_transport(REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 # Webhooks to private addresses stay refused: the allowance for a local listener is for tests only.
 WEBHOOK_ALLOW_HOSTS: tuple[str, ...] = ()
+CALDAV_ALLOW_HOSTS: tuple[str, ...] = ()
+if env("STAGESLOT_CALDAV_ALLOW_HOSTS", default=""):
+    raise ImproperlyConfigured("STAGESLOT_CALDAV_ALLOW_HOSTS is for a local CalDAV server; production never sets it.")
 if env("STAGESLOT_WEBHOOK_ALLOW_HOSTS", default=""):
     raise ImproperlyConfigured("STAGESLOT_WEBHOOK_ALLOW_HOSTS is for a local listener; production never sets it.")
 

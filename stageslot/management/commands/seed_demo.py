@@ -14,6 +14,7 @@ from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto,
 from documents.pdf import pdf_unavailable
 from stageslot.demo_availability import seed_availability
 from stageslot.demo_bookings import seed_bookings
+from stageslot.demo_calendars import seed_calendars
 from stageslot.demo_client import seed_client_journey
 from stageslot.demo_contracts import seed_contracts
 from stageslot.demo_conversations import seed_conversations
@@ -408,6 +409,8 @@ class Command(BaseCommand):
             seed_holds(now=timezone.now())
             # Two years of played, declined and cancelled gigs with their reviews, behind the analytics charts.
             seed_history(now=timezone.now())
+            # Mara's CalDAV calendar on the local Radicale `make run` starts (else: the "connect" prompt).
+            seed_calendars(users)
         self._print_logins()
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:
