@@ -668,6 +668,9 @@ def content_security_policy(*, tile_url: str, stripe_js_url: str, stripe_api_bas
     https://developer.mozilla.org/docs/Web/HTTP/CSP
     """
     stripe = stripe_sources(js_url=stripe_js_url, api_base=stripe_api_base)
+    # "Connect Google Calendar" and "Sign in with Google" are forms whose answer redirects to Google's
+    # consent page; form-action covers that redirect too.
+    google_consent = urlsplit(GOOGLE_OAUTH_AUTHORIZE_URL)._replace(path="", query="", fragment="").geturl()
 
     def policy(styles: str, stripe: dict[str, list[str]]) -> str:
         script, connect, frames = (
@@ -676,7 +679,8 @@ def content_security_policy(*, tile_url: str, stripe_js_url: str, stripe_api_bas
         return (
             f"default-src 'self'; script-src 'self'{script}; style-src {styles}; "
             f"img-src 'self' data: {tile_source(tile_url)}; font-src 'self'; "
-            f"connect-src 'self'{connect}; media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            f"connect-src 'self'{connect}; media-src 'self'; object-src 'none'; base-uri 'self'; "
+            f"form-action 'self' {google_consent}; "
             "frame-src https://open.spotify.com https://w.soundcloud.com https://www.youtube-nocookie.com "
             f"https://bandcamp.com{frames}; frame-ancestors 'none'"
         )
