@@ -433,6 +433,13 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "StageSlot"
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+# A passkey answer that is not one at all is refused like a wrong one, never a 500 (accounts/forms/passkeys.py).
+MFA_FORMS = {
+    "add_webauthn": "accounts.forms.passkeys.AddPasskeyForm",
+    "authenticate_webauthn": "accounts.forms.passkeys.AuthenticatePasskeyForm",
+    "login_webauthn": "accounts.forms.passkeys.LoginPasskeyForm",
+    "reauthenticate_webauthn": "accounts.forms.passkeys.ReauthenticatePasskeyForm",
+}
 # WebAuthn over plain http (http://127.0.0.1 while developing and in tests); local.py and test.py set it.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 # Google: the button shows only when both keys are set (the same OAuth client as Google Calendar).
