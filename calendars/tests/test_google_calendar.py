@@ -397,3 +397,14 @@ def test_disconnecting_keeps_the_grant_at_google_while_another_member_uses_the_s
     assert client.post(reverse("calendars:disconnect", args=[theirs.pk])).status_code == 302
     assert len(google_http.calls) == 0
     assert ConnectedCalendar.objects.filter(user=lea).exists()
+
+
+def test_every_word_about_google_on_the_page_is_marked_for_translation(client, google_http):
+    from bands.tests.pseudo_pages import words_left_unmarked
+
+    user = UserFactory()
+    calendar = connected(user)
+    error = "Google no longer lets StageSlot read this calendar – connect it again."
+    ConnectedCalendar.objects.filter(pk=calendar.pk).update(needs_reconnect=True, last_error=error)
+    client.force_login(user)
+    assert words_left_unmarked(client, [PAGE], data=["lea.drums@gmail.com", error]) == {}
