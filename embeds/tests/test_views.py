@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
@@ -272,8 +273,9 @@ def test_the_website_page_hands_out_both_snippets_and_a_preview(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Put StageSlot on your website" in html
-    assert f'&lt;script src="http://testserver/static/js/embed.js" data-stageslot-band="{band.slug}" async&gt;' in html
-    assert f"/embed/bands/{band.slug}/?weeks=4&amp;amp;shows=5" in html
+    snippet = f'<script src="http://testserver/static/js/embed.js" data-stageslot-band="{band.slug}" async>'
+    assert escape(snippet) in html
+    assert f"/embed/bands/{band.slug}/?weeks=4&amp;amp;shows=5&quot;" in html
     assert f'src="/embed/bands/{band.slug}/"' in html  # the live preview
     assert 'type="color"' in html
     # Our own pages frame nothing but the players; this one frames the preview from us.
@@ -362,3 +364,11 @@ def test_the_manage_menu_links_the_website_page_for_managers(client):
     band, leader = band_for_widget()
     client.force_login(leader)
     assert website(band) in client.get(reverse("bands:manage", args=[band.slug])).content.decode()
+
+
+def test_a_band_name_with_quotes_stays_inside_the_snippets_title(client):
+    band, leader = band_for_widget(name='The "Night" Owls <3')
+    client.force_login(leader)
+    html = client.get(website(band)).content.decode()
+    # Shown in the text area as &quot; – so the pasted HTML's title attribute is not cut short.
+    assert "title=&quot;The &amp;quot;Night&amp;quot; Owls &amp;lt;3: StageSlot&quot;" in html
