@@ -27,8 +27,8 @@ HOST_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Neon Owls – official site</title></head>
 <body><main><h1>Neon Owls</h1><p>Our dates:</p>
-<script src="{src}" data-stageslot-band="{slug}" data-weeks="{weeks}"
- data-title="Neon Owls on StageSlot" async></script>
+<script src="{src}" data-stageslot-band="{slug}" data-weeks="{weeks}" data-theme="{theme}"
+ data-lang="{lang}" data-title="Neon Owls on StageSlot" async></script>
 <p>Thanks for visiting.</p></main></body></html>
 """
 
@@ -52,9 +52,9 @@ def band_site():
             server.server_close()
 
 
-@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)])
+@pytest.mark.parametrize(("width", "height", "theme", "lang"), [(390, 844, "light", "en"), (1280, 900, "dark", "de")])
 def test_the_band_site_embeds_the_widget_which_resizes_and_books(
-    live_server, browser, axe_check, band_site, width, height
+    live_server, browser, axe_check, band_site, width, height, theme, lang
 ):
     cache.clear()
     band, leader = band_for_widget(instant=True, tagline="Synth pop from Leipzig")
@@ -64,7 +64,8 @@ def test_the_band_site_embeds_the_widget_which_resizes_and_books(
         show_of(band, leader, title=title, days=4 + 9 * n)
     folder, site = band_site
     (folder / "index.html").write_text(
-        HOST_PAGE.format(src=f"{live_server.url}/static/js/embed.js", slug=band.slug, weeks=6), encoding="utf-8"
+        HOST_PAGE.format(src=f"{live_server.url}/static/js/embed.js", slug=band.slug, weeks=6, theme=theme, lang=lang),
+        encoding="utf-8",
     )
     context = browser.new_context(
         viewport={"width": width, "height": height}, locale="en-GB", timezone_id="America/New_York"
@@ -77,7 +78,8 @@ def test_the_band_site_embeds_the_widget_which_resizes_and_books(
     expect(frame_element).to_have_attribute("title", "Neon Owls on StageSlot")
     frame = page.frame_locator("iframe[data-stageslot-frame]")
     expect(frame.get_by_role("heading", name="Neon Owls")).to_be_visible()
-    expect(frame.get_by_text("Times in America/New_York")).to_be_visible()
+    expect(frame.locator(f"html.embed-theme-{theme}[lang={lang}]")).to_have_count(1)
+    expect(frame.locator(".embed__note").filter(has_text="America/New_York")).to_be_visible()
     expect(frame.get_by_role("listitem").filter(has_text="Release night")).to_be_visible()
     assert frame.locator(".embed-day").count() == 42
 
@@ -101,10 +103,10 @@ def test_the_band_site_embeds_the_widget_which_resizes_and_books(
     axe_check(page, what=f"the band's site around the widget at {width} px")
     shots = os.environ.get("STAGESLOT_SCREENSHOTS")
     if shots:
-        page.screenshot(path=f"{shots}/embed-host-{width}.png", full_page=True)
+        page.screenshot(path=f"{shots}/embed-host-{width}-{theme}-{lang}.png", full_page=True)
 
     with page.expect_popup() as opened:
-        frame.get_by_role("link", name="Book Neon Owls").click()
+        frame.locator("a.embed__book").click()
     booking = opened.value
     booking.wait_for_load_state()
     package = band.packages.get()
