@@ -228,7 +228,7 @@ class ApiToken(models.Model):
     class Scope(models.TextChoices):
         READ = "read", _("Read: bookings, notifications, busy time and feeds")
         BOOKINGS = "bookings", _("Bookings: apply, offer, request, answer, cancel; mark notifications read")
-        AVAILABILITY = "availability", _("Availability: add, change and delete busy rules")
+        AVAILABILITY = "availability", _("Availability: add, change and delete busy rules and connected calendars")
         PACKAGES = "packages", _("Packages: add, change and withdraw the packages of bands you lead")
         SHOWS = "shows", _("Shows: host shows, post support calls, apply to them and pick the line-up")
         REVIEWS = "reviews", _("Reviews: write, answer and report reviews")

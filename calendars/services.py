@@ -136,14 +136,17 @@ def connected_calendar_choose(
     *, calendar: ConnectedCalendar, by: User, read: list[str], write_calendar_url: str
 ) -> ConnectedCalendar:
     """Choose which of the account's calendars make the member busy (all of them when every one is
-    ticked) and which one gets their gigs ("" for none). Raises ValidationError for a calendar the
-    account does not have or an empty choice. Queues a read (and a write of the gigs) after commit."""
+    ticked) and which one gets their gigs ("" for none; CalDAV only). Raises ValidationError for a
+    calendar the account does not have, an empty choice, or gigs written into a Google account. Queues a
+    read (and a write of the gigs) after commit."""
     _own(calendar, by)
     known = list(calendar.calendar_names)
     if not read:
         raise ValidationError({"read": [_("Pick at least one calendar to read, or disconnect the account.")]})
     if any(url not in known for url in read):
         raise ValidationError({"read": [_("Pick calendars of this account.")]})
+    if write_calendar_url and calendar.provider != ConnectedCalendar.Provider.CALDAV:
+        raise ValidationError({"write_calendar_url": [_("Gigs can only be written into a CalDAV calendar.")]})
     if write_calendar_url and write_calendar_url not in known:
         raise ValidationError({"write_calendar_url": [_("Pick a calendar of this account.")]})
     with transaction.atomic():

@@ -10,6 +10,7 @@ from accounts.views import push as push_views
 from analytics.api import router as analytics_api
 from bookings.api.core import not_found
 from bookings.api.urls import api
+from calendars.api import router as calendars_api
 from documents.api import router as documents_api
 from gigs.api import router as gigs_api
 from holds.api import router as holds_api
@@ -18,10 +19,11 @@ from reviews.api import router as reviews_api
 
 from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
-# The payments, gigs, documents, reviews, holds and analytics apps sit above bookings, so their API
+# The payments, gigs, calendars, documents, reviews, holds and analytics apps sit above bookings, so their API
 # routers are mounted here, beside bookings.api's own.
 api.add_router("", payments_api)
 api.add_router("", gigs_api)
+api.add_router("", calendars_api)
 api.add_router("", documents_api)
 api.add_router("", reviews_api)
 api.add_router("", holds_api)

@@ -26,6 +26,9 @@ from bookings.services.workflow import booking_accept, booking_apply
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from bookings.tests.journey import local
+from calendars.models import ConnectedCalendar
+from calendars.testing import radicale_installed
+from calendars.tests.radicale import caldav_account, caldav_allowed  # noqa: F401 (fixtures)
 from documents.services.contracts import contract_draw
 from documents.services.invoices import invoice_issue
 from holds.requests import hold_request_many
@@ -128,7 +131,13 @@ def world() -> dict:
     (hold_request,) = hold_request_many(
         by=leader, band=band, venues=[venue], starts_at=in_days(85, hour=9), ends_at=in_days(85, hour=12)
     )
+    # The leader's connected CalDAV account (its server is never called: a private address, refused).
+    calendar = ConnectedCalendar.objects.create(
+        user=leader, provider=ConnectedCalendar.Provider.CALDAV, server_url="http://127.0.0.1:1/", username="alpha",
+        calendar_names={"http://127.0.0.1:1/alpha/work/": "Work", "http://127.0.0.1:1/alpha/gigs/": "Gigs"},
+    )  # fmt: skip
     return {
+        "calendar": calendar,
         "hold_first": holds[0], "hold_second": holds[1], "hold_request": hold_request,
         "package": package,
         "free_package": free_package,
@@ -517,6 +526,26 @@ OPERATIONS = {
     "analytics_venue": ("get", lambda w: "/api/v1/analytics/venues/kellerbar", None, "venue_owner", "read", 404),
     "analytics_agency": ("get", lambda w: "/api/v1/analytics/agencies/northside", None, "leader", "read", 404),
     "analytics_platform": ("get", lambda w: "/api/v1/analytics/platform", None, "staff", "read", 403),
+    # Connected calendars: a member's own (another's is a 404); connecting asks a real Radicale first.
+    "calendars_list": ("get", lambda w: "/api/v1/me/calendars", None, "leader", "read", None),
+    "calendars_connect": (
+        "post", lambda w: "/api/v1/me/calendars",
+        lambda w: {"server_url": w["caldav"].url, "username": w["caldav"].username,
+                   "app_password": w["caldav"].password},
+        "leader", "availability", None,
+    ),
+    "calendars_detail": ("get", lambda w: f"/api/v1/me/calendars/{w['calendar'].pk}", None, "leader", "read", 404),
+    "calendars_choose": (
+        "patch", lambda w: f"/api/v1/me/calendars/{w['calendar'].pk}",
+        lambda w: {"read": ["http://127.0.0.1:1/alpha/work/"], "write_calendar_url": "http://127.0.0.1:1/alpha/gigs/"},
+        "leader", "availability", 404,
+    ),
+    "calendars_refresh": (
+        "post", lambda w: f"/api/v1/me/calendars/{w['calendar'].pk}/refresh", None, "leader", "availability", 404,
+    ),
+    "calendars_disconnect": (
+        "delete", lambda w: f"/api/v1/me/calendars/{w['calendar'].pk}", None, "leader", "availability", 404,
+    ),
 }  # fmt: skip
 
 
@@ -534,6 +563,8 @@ def invoiced(w: dict):
 
 # Operations that reach Stripe: their test talks to a real localstripe.
 NEEDS_STRIPE = {"payment_pay", "checkout_pay"}
+# Operations that reach a CalDAV server: their test talks to a real Radicale.
+NEEDS_CALDAV = {"calendars_connect"}
 
 
 def test_the_matrix_covers_every_operation_of_the_schema():
@@ -555,6 +586,10 @@ def test_access(name, actor, request):
     if name in NEEDS_STRIPE:
         request.getfixturevalue("localstripe")
     w = world()
+    if name in NEEDS_CALDAV:
+        if not radicale_installed():
+            pytest.skip("Radicale (requirements-dev) is not installed")
+        w["caldav"] = request.getfixturevalue("caldav_allowed")
     owner = w[owner_key]
     if actor in ("owner", "read_only", "expired", "revoked"):
         raw = token_for(owner, ["read"] if actor == "read_only" else None)
@@ -594,5 +629,6 @@ def test_lists_show_only_the_callers_own_rows():
         assert api.get("/api/v1/bookings").json()["items"] == []
         assert api.get("/api/v1/me/rules").json()["items"] == []
         assert api.get("/api/v1/me/notifications").json()["items"] == []
+        assert api.get("/api/v1/me/calendars").json() == []
         assert api.post("/api/v1/me/notifications/read-all").json() == {"marked": 0}
     assert Notification.objects.get(pk=w["note"].pk).read_at is None

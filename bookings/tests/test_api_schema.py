@@ -32,6 +32,7 @@ from bookings.services.tours import saved_tour_create
 from bookings.tests.api_helpers import token_for
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from bookings.tests.journey import band_party, local
+from calendars.models import ConnectedCalendar
 from places.tests.factories import CityFactory
 from reviews.tests.factories import completed_gig, review_of
 
@@ -81,6 +82,11 @@ def _world():
         booking=gig, by=private.client, starts_at=local(11, 19), ends_at=local(11, 21), reason="Rain date"
     )
     quote = quote_propose(booking=booking, by=owner, terms=Terms(fee_minor=40000), message="Our usual deal")
+    # A connected CalDAV account whose server is never called (a private address: its reads are refused).
+    calendar = ConnectedCalendar.objects.create(
+        user=leader, provider=ConnectedCalendar.Provider.CALDAV, server_url="http://127.0.0.1:1/", username="alpha",
+        calendar_names={"http://127.0.0.1:1/alpha/work/": "Work"},
+    )  # fmt: skip
     return leader, {
         "slug": band.slug,
         "slot_id": slot.pk,
@@ -96,6 +102,7 @@ def _world():
         "proposal_id": proposal.pk,
         "quote_id": quote.pk,
         "show_id": show.pk,
+        "calendar_id": calendar.pk,
     }
 
 
