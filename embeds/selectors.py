@@ -50,6 +50,7 @@ def embed_band_or_404(*, slug: str) -> Band:
         Band.objects.filter(slug=slug, status=ApprovalStatus.APPROVED)
         .select_related("embed_style")
         .annotate(marks_n=_marks("COUNT"), marks_s=_marks("SUM"))
+        .order_by()  # one row by its unique slug: no sort by name
         .first()
     )
     if band is None:
