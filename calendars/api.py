@@ -9,6 +9,8 @@ reach or may not call, a calendar the account does not have) is a 400 with the p
 input of the wrong shape is a 422."""
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -18,6 +20,7 @@ from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
 from accounts.models import ApiToken
+from accounts.ratelimit import rate_limit_return, rate_limit_take
 from bookings.api.bookings import ONE_ERRORS, READ_ERRORS
 from bookings.api.core import ApiProblem, caller, field_errors, token_auth
 from bookings.api.schemas import utc
@@ -28,6 +31,22 @@ from .models import ConnectedCalendar
 from .selectors import user_connected_calendar, user_connected_calendars
 
 router = Router(auth=token_auth, tags=["calendars"])
+
+
+@contextmanager
+def _limit(user, action: str) -> Iterator[None]:
+    """The page's per-person limit (STAGESLOT_RATE_LIMITS[action]) holds for the API too: each connect
+    and refresh reaches another server. A place is taken first and given back when nothing was done."""
+    wait = rate_limit_take(action=action, who=user.pk)
+    if wait:
+        detail = _("You have asked too often for now; try again in %(wait)s seconds.") % {"wait": wait}
+        raise ApiProblem(429, detail, headers={"Retry-After": str(wait)})
+    try:
+        yield
+    except BaseException:
+        rate_limit_return(action=action, who=user.pk)
+        raise
+
 
 # The page's field is "password"; the API calls it what the member has to make: an app password.
 API_FIELD = {"password": "app_password"}
@@ -153,13 +172,14 @@ def calendars_connect(request: HttpRequest, body: CaldavConnectIn):
         errors = _errors({field: list(messages) for field, messages in form.errors.items()})
         raise ApiProblem(422, _("Some of the input is not valid."), errors=errors)
     try:
-        calendar = services.caldav_calendar_connect(
-            user=user,
-            server_url=form.cleaned_data["server_url"],
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
-            name=form.cleaned_data["name"],
-        )
+        with _limit(user, "calendar_connect"):
+            calendar = services.caldav_calendar_connect(
+                user=user,
+                server_url=form.cleaned_data["server_url"],
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                name=form.cleaned_data["name"],
+            )
     except ValidationError as exc:
         raise _refused(exc) from None
     return Answer(201, calendar_out(calendar))
@@ -201,7 +221,8 @@ def calendars_refresh(request: HttpRequest, calendar_id: int):
     it; read it again in a minute."""
     user = caller(request, ApiToken.Scope.AVAILABILITY)
     calendar = _own_or_404(user, calendar_id)
-    services.connected_calendar_refresh_request(calendar=calendar, by=user)
+    with _limit(user, "calendar_refresh"):
+        services.connected_calendar_refresh_request(calendar=calendar, by=user)
     return Answer(202, calendar_out(calendar))
 
 

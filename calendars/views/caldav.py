@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.htmx import HtmxHttpRequest
+from accounts.ratelimit import rate_limited
 
 from .. import services
 from ..forms import CaldavConnectForm, CalendarChoiceForm, ReconnectForm
@@ -23,6 +24,7 @@ def _errors_to(form, error: ValidationError) -> None:
 
 @login_required
 @require_POST
+@rate_limited("calendar_connect")
 def caldav_connect(request: HtmxHttpRequest) -> HttpResponse:
     form = CaldavConnectForm(request.POST)
     if form.is_valid():
@@ -47,6 +49,7 @@ def caldav_connect(request: HtmxHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("calendar_connect")
 def caldav_reconnect(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     calendar = own_calendar(request, pk)
     form = ReconnectForm(request.POST)

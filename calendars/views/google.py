@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest
+from accounts.ratelimit import rate_limited
 from accounts.site import site_url
 
 from .. import google, services
@@ -36,6 +37,7 @@ def _redirect_uri() -> str:
 
 @login_required
 @require_POST
+@rate_limited("calendar_connect")
 def google_connect(request: HtmxHttpRequest) -> HttpResponse:
     if not google.is_configured():
         raise Http404("Google Calendar is not set up.")

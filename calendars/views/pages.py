@@ -10,6 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.ratelimit import rate_limited
 
 from .. import services
 from ..forms import CaldavConnectForm, CalendarChoiceForm, ReconnectForm
@@ -80,6 +81,7 @@ def done(request: HtmxHttpRequest, message: str, *, error: bool = False) -> Http
 
 @login_required
 @require_POST
+@rate_limited("calendar_refresh")
 def calendar_refresh(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     calendar = own_calendar(request, pk)
     services.connected_calendar_refresh_request(calendar=calendar, by=request.user)

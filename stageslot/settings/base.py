@@ -491,6 +491,9 @@ STAGESLOT_RATE_LIMITS = {
     "hold": "120/h",
     # The public contract verification page: uploads per address.
     "contract_verify": "30/h",
+    # Connected calendars: each connect (tested at the server) and each "Refresh now" calls another server.
+    "calendar_connect": "20/h",
+    "calendar_refresh": "60/h",
     # The JSON API: calls per personal access token, and per address (anonymous reads included).
     "api_token": env("STAGESLOT_API_RATE_PER_TOKEN", default="600/m"),
     "api_ip": env("STAGESLOT_API_RATE_PER_IP", default="1200/m"),
