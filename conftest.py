@@ -293,13 +293,62 @@ _OVERFLOW = """() => {
 }"""
 
 
+# Words cut off where a box clips them: a button, label, badge, table head or nav link whose text is wider
+# than its own box (clipped, ellipsed, or running past the border it draws), or that sticks out of an
+# ancestor that clips without scrolling. German words are long; this is where they break first.
+_CUT_OFF = """() => {
+    const problems = [];
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+        + [...el.classList].slice(0, 2).map((c) => "." + c).join("");
+    const words = (el) => (el.innerText || el.value || "").replace(/\\s+/g, " ").trim().slice(0, 50);
+    const clips = (style) => ["hidden", "clip"].includes(style.overflowX);
+    const drawsBox = "button, .btn, [class*=badge], th, label, nav a";
+    const candidates = document.querySelectorAll([
+        "button, .btn, label, legend, th, nav a, summary, [role=tab], dt, dd, h1, h2, h3, input[type=submit]",
+        "[class*=badge], [class*=chip], [class*=pill], [class*=tag], [class*=status]",
+    ].join(", "));
+    for (const el of candidates) {
+        if (el.closest(".visually-hidden, [aria-hidden=true]") || !el.checkVisibility()) continue;
+        const box = el.getBoundingClientRect();
+        if (box.width < 2 || box.height < 2 || !words(el)) continue;
+        // Hidden for the eye on purpose (a table head a phone reads as labels): inside a 1px clipped box.
+        let tiny = false;
+        for (let a = el.parentElement; a && !tiny; a = a.parentElement) {
+            const r = a.getBoundingClientRect();
+            tiny = r.width <= 1 || r.height <= 1;
+        }
+        if (tiny) continue;
+        const style = getComputedStyle(el);
+        const what = `${name(el)} "${words(el)}"`;
+        // Its own box cuts the text: clipped, ellipsed, or running past the border it draws.
+        const own = clips(style) || style.textOverflow === "ellipsis" || el.matches(drawsBox);
+        if (own && el.scrollWidth > el.clientWidth + 1)
+            problems.push(`${what} is ${el.scrollWidth}px wide in a ${el.clientWidth}px box`);
+        // The nearest ancestor that clips without scrolling cuts it off.
+        for (let a = el.parentElement, depth = 0; a && depth < 6; a = a.parentElement, depth++) {
+            const s = getComputedStyle(a);
+            if (["auto", "scroll"].includes(s.overflowX)) break;
+            if (!clips(s)) continue;
+            const r = a.getBoundingClientRect();
+            if (box.right > r.right + 1 || box.left < r.left - 1)
+                problems.push(`${what} (${Math.round(box.left)}-${Math.round(box.right)}px) is cut off by`
+                    + ` ${name(a)} (${Math.round(r.left)}-${Math.round(r.right)}px)`);
+            break;
+        }
+    }
+    return problems;
+}"""
+
+
 class AxeCheck:
     """`axe_check(page)` fails the test on any serious or critical axe-core violation on the page as it
     is now (call it again after each navigation or htmx swap); `axe_check.fits(page)` fails when the
-    page scrolls sideways or an element sticks out of its card (a scrolling wrapper may hold it)."""
+    page scrolls sideways or an element sticks out of its card (a scrolling wrapper may hold it). In the
+    main journeys (`locales`), each call also fails on words cut off (`cut_off`), in every locale."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, *, cut_off: bool = False) -> None:
         self.config = config
+        self.check_cut_off = cut_off
         self.source = AXE_JS.read_text(encoding="utf-8") if AXE_JS.exists() else None
         self.skipped = False
 
@@ -322,11 +371,24 @@ class AxeCheck:
         """What makes the page scroll sideways or sticks out of its card, one line each."""
         return page.evaluate(_OVERFLOW)
 
+    def cut_off(self, page) -> list[str]:
+        """The words the page cuts off (see _CUT_OFF), one line each."""
+        return page.evaluate(_CUT_OFF)
+
     def __call__(self, page, within: str | None = None, what: str = "") -> None:
         found = self.violations(page, within)
         if found:
             where = what or page.url
             pytest.fail(f"axe-core: {len(found)} serious/critical on {where}:\n  " + "\n  ".join(found), pytrace=False)
+        if self.check_cut_off:
+            self.fits_words(page, what)
+
+    def fits_words(self, page, what: str = "") -> None:
+        cut = self.cut_off(page)
+        if cut:
+            where = what or page.url
+            language = page.evaluate("document.documentElement.lang")
+            pytest.fail(f"words cut off on {where} ({language}):\n  " + "\n  ".join(cut), pytrace=False)
 
     def fits(self, page, what: str = "") -> None:
         problems = self.overflow(page)
@@ -337,4 +399,11 @@ class AxeCheck:
 
 @pytest.fixture
 def axe_check(request: pytest.FixtureRequest) -> AxeCheck:
-    return AxeCheck(request.config)
+    return AxeCheck(request.config, cut_off=request.node.get_closest_marker("locales") is not None)
+
+
+@pytest.fixture
+def cut_off_check(request: pytest.FixtureRequest):
+    """`cut_off_check(page)` fails the test when the page cuts words off (a label, button, badge, table
+    head or nav link too narrow for its text); the main journeys run it with every `axe_check`."""
+    return AxeCheck(request.config).fits_words

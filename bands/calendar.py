@@ -33,6 +33,8 @@ BOOKED_DAYS = "booked-days"
 WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 WEEKDAY_NAMES = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
 WEEKDAY_SHORT_NAMES = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
+# A calendar's column heads: the short name shown, the full one in its <abbr title> ("Mo", "Montag").
+WEEKDAY_HEADS = tuple(zip(WEEKDAY_NAMES, WEEKDAY_SHORT_NAMES, strict=True))
 
 
 # ---- Members ----------------------------------------------------------------------------------

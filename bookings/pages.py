@@ -20,7 +20,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.timezones import when_text
-from bands.calendar import WEEKDAY_NAMES, length_label
+from bands.calendar import WEEKDAY_HEADS, WEEKDAY_NAMES, length_label
 from bands.models import Band
 
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm
@@ -294,6 +294,7 @@ def month_context(
         "hours": PUBLIC_HOURS,
         "min_label": length_label(month.min_length),
         "weekday_names": WEEKDAY_NAMES,
+        "weekday_heads": WEEKDAY_HEADS,
         "states": states,
         "is_this_month": month_start == this_month,
         "self_url": month_url(path, month_start),

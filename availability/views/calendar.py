@@ -66,14 +66,15 @@ def _calendar_context(request: HttpRequest) -> dict:
         "days": days,
         "weeks": [days[k : k + 7] for k in range(0, len(days), 7)],
         "hours": [dt.time(hour) for hour in range(24)],
-        "weekday_names": [
-            gettext("Monday"),
-            gettext("Tuesday"),
-            gettext("Wednesday"),
-            gettext("Thursday"),
-            gettext("Friday"),
-            gettext("Saturday"),
-            gettext("Sunday"),
+        # Each column's short head and, in its <abbr title>, the full name ("Mo", "Montag").
+        "weekday_heads": [
+            (gettext("Monday"), gettext("Mon")),
+            (gettext("Tuesday"), gettext("Tue")),
+            (gettext("Wednesday"), gettext("Wed")),
+            (gettext("Thursday"), gettext("Thu")),
+            (gettext("Friday"), gettext("Fri")),
+            (gettext("Saturday"), gettext("Sat")),
+            (gettext("Sunday"), gettext("Sun")),
         ],
         "has_windows": data.has_windows,
         "time_zone": user.time_zone,

@@ -24,6 +24,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 
 from .. import services
 from ..calendar import (
+    WEEKDAY_HEADS,
     WEEKDAY_NAMES,
     CalendarMember,
     band_blocks_upcoming,
@@ -180,6 +181,7 @@ def _calendar_context(
         "month_url": _calendar_url(band, "month", month_on, minutes, hours),
         "week_url": _calendar_url(band, "week", week_on, minutes, hours),
         "weekday_names": WEEKDAY_NAMES,
+        "weekday_heads": WEEKDAY_HEADS,
     }
 
 

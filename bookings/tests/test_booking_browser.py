@@ -15,6 +15,7 @@ from bands.tests.factories import BandFactory, MembershipFactory
 from bookings.models import Booking
 from bookings.services import workflow
 from bookings.tests.factories import venue_with_owner
+from stageslot.tests.words import words
 from venues.models import Slot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,18 +24,20 @@ BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 def log_in(browser, base: str, email: str, locale: str = "en-GB"):
+    t = words(locale)
     page = browser.new_context(locale=locale).new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email:").fill(email)
-    page.get_by_label("Password:").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label(t.label("Email")).fill(email)
+    page.get_by_label(t.label("Password")).fill(PASSWORD)
+    page.get_by_role("button", name=t("Sign In"), exact=True).click()
     page.wait_for_url(re.compile(r"/dashboard/$"))
     return page
 
 
-def day_cell(page, day: dt.date):
-    return page.locator(f'td.live-day:has(.visually-hidden:text-is("{day:%A} {day.day} {day:%B}:"))')
+def day_cell(page, t, day: dt.date):
+    """The public calendar's cell of `day`, found by the words a screen reader reads for it."""
+    return page.locator(f'td.live-day:has(.visually-hidden:text-is("{t.date(day, "WEEKDAY_MONTH_LONG_FORMAT")}:"))')
 
 
 @pytest.mark.locales
@@ -42,6 +45,7 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
     live_server, browser, settings, browser_locale, axe_check
 ):
     settings.LIVE_POLL_SECONDS = 1
+    t = words(browser_locale)
     venue, owner = venue_with_owner(name="Kellerbar", slug="kellerbar", time_zone="Europe/Berlin")
     owner.time_zone = "Europe/Berlin"
     owner.save(update_fields=["time_zone"])
@@ -59,12 +63,12 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
     axe_check(venue_page)
     venue_page.goto(f"{live_server.url}/venues/kellerbar/manage/slots/new/")
     axe_check(venue_page)
-    venue_page.get_by_label("Date:").fill(gig_day.isoformat())
-    venue_page.get_by_label("Start:").fill("21:00")
-    venue_page.get_by_label("End:", exact=True).fill("23:30")
-    venue_page.get_by_label("Title:").fill("Friday Night Indie")
-    venue_page.get_by_label("Support acts:").fill("0")
-    venue_page.get_by_role("button", name="Post slot").click()
+    venue_page.get_by_label(t.label("Date")).fill(gig_day.isoformat())
+    venue_page.get_by_label(t.label("Start")).fill("21:00")
+    venue_page.get_by_label(t.label("End"), exact=True).fill("23:30")
+    venue_page.get_by_label(t.label("Title")).fill("Friday Night Indie")
+    venue_page.get_by_label(t.label("Support acts")).fill("0")
+    venue_page.get_by_role("button", name=t("Post slot")).click()
     venue_page.get_by_text("Friday Night Indie").first.wait_for()
     axe_check(venue_page)
     slot = Slot.objects.get(venue=venue)
@@ -80,9 +84,9 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
     visitor.goto(f"{live_server.url}/bands/the-night-owls/")
     visitor.locator(".live-cal__title").wait_for()  # the month itself, not the link standing in for it
     if gig_day.month != timezone.localdate(timezone.now(), BERLIN).month:
-        visitor.get_by_role("link", name="Next month").click()
-        visitor.locator(".live-cal__title", has_text=f"{gig_day:%B}").wait_for()
-    assert "live-day--booked" not in day_cell(visitor, gig_day).get_attribute("class")
+        visitor.get_by_role("link", name=t("Next month")).click()
+        visitor.locator(".live-cal__title", has_text=t.date(gig_day, "F")).wait_for()
+    assert "live-day--booked" not in day_cell(visitor, t, gig_day).get_attribute("class")
     axe_check(visitor)
     visitor.evaluate("window.__not_reloaded = true")
 
@@ -93,9 +97,9 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
     band_page.get_by_role("link", name=re.compile("Friday Night Indie")).first.click()
     band_page.wait_for_url(re.compile(rf"/slots/{slot.pk}/$"))
     axe_check(band_page)
-    band_page.get_by_label("Fee asked").fill("450")
-    band_page.get_by_label("Message").fill("We play tight 75-minute sets.")
-    band_page.get_by_role("button", name="Send application").click()
+    band_page.get_by_label(t("Fee asked (%(currency)s)", currency="EUR")).fill("450")
+    band_page.get_by_label(t("Message to the venue")).fill("We play tight 75-minute sets.")
+    band_page.get_by_role("button", name=t("Send application")).click()
     band_page.wait_for_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"))
     axe_check(band_page)
     application = Booking.objects.get(band=owls, slot=slot)
@@ -103,19 +107,20 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
     assert application.fee == 450
 
     # The visitor's calendar shows the day pending, without a reload.
-    day_cell(visitor, gig_day).and_(visitor.locator(".live-day--pending")).wait_for(timeout=10_000)
+    day_cell(visitor, t, gig_day).and_(visitor.locator(".live-day--pending")).wait_for(timeout=10_000)
 
     # The venue accepts the Night Owls in the slot's inbox.
     venue_page.goto(f"{live_server.url}/venues/kellerbar/manage/slots/{slot.pk}/")
     axe_check(venue_page)
-    venue_page.locator("summary", has_text=re.compile(r"Accept….*The Night Owls")).click()
-    venue_page.get_by_role("button", name="Yes, accept The Night Owls").click()
-    venue_page.locator("#vslot-bookings").get_by_text("Booked: The Night Owls").wait_for()
+    venue_page.locator("summary", has_text=re.compile(re.escape(t("Accept…")) + ".*The Night Owls")).click()
+    venue_page.get_by_role("button", name=t("Yes, accept %(band)s", band="The Night Owls")).click()
+    booked = "Booked: %(band)s plays this slot. Applications that no longer fit were declined with a reason."
+    venue_page.locator("#vslot-bookings").get_by_text(t(booked, band="The Night Owls")).wait_for()
     axe_check(venue_page)
 
     # The visitor's calendar turns the day Booked on its own.
-    day_cell(visitor, gig_day).and_(visitor.locator(".live-day--booked")).wait_for(timeout=10_000)
-    assert "Booked" in day_cell(visitor, gig_day).inner_text()
+    day_cell(visitor, t, gig_day).and_(visitor.locator(".live-day--booked")).wait_for(timeout=10_000)
+    assert t("Booked") in day_cell(visitor, t, gig_day).inner_text()
     assert visitor.evaluate("window.__not_reloaded") is True
     axe_check(visitor)
 
@@ -126,7 +131,7 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
     lark_page.goto(f"{live_server.url}/bookings/{rival.uid}/")
     axe_check(lark_page)
     text = lark_page.locator("main").inner_text()
-    assert "Declined" in text
-    assert "headliner place went to another band" in text
+    assert t("Declined") in text
+    assert t("the headliner place went to another band.") in text
     slot.refresh_from_db()
     assert slot.status == Slot.Status.BOOKED

@@ -14,6 +14,7 @@ from bands.tests.factories import BandFactory, MembershipFactory
 from bookings.models import Booking
 from bookings.services import workflow
 from bookings.tests.factories import band_with_leader
+from stageslot.tests.words import words
 
 pytestmark = pytest.mark.django_db
 
@@ -357,6 +358,7 @@ def test_query_count_does_not_grow_with_the_band(client, anna, django_assert_max
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.locales
 def test_browser_the_form_says_live_whether_the_band_is_free(live_server, browser, browser_locale, axe_check):
+    t = words(browser_locale)
     band, _ = band_with_leader(name="The Night Shift", slug="night-shift", time_zone="Europe/Berlin")
     drummer = MembershipFactory(band=band, user__time_zone="Europe/Berlin").user
     rule_create(
@@ -376,12 +378,12 @@ def test_browser_the_form_says_live_whether_the_band_is_free(live_server, browse
     page.locator("#id_start").fill("18:00")
     page.locator("#id_end").fill("21:00")
     page.locator("#id_end").dispatch_event("change")
-    page.get_by_text("The Night Shift is free then").wait_for()
+    page.get_by_text(t("%(band)s is free then", band="The Night Shift")).wait_for()
     axe_check(page, what="the request form saying the band is free")
     page.locator("#id_end").fill("02:00")
     page.locator("#id_end").dispatch_event("change")
-    page.get_by_text("The Night Shift is busy then – you can still ask").wait_for()
-    assert "next day" in page.locator("#request-check").inner_text()
+    page.get_by_text(t("%(band)s is busy then – you can still ask", band="The Night Shift")).wait_for()
+    assert t.pattern("%(start)s–%(end)s next day (%(zone)s)").search(page.locator("#request-check").inner_text())
     axe_check(page, what="the request form saying the band is busy")
     context.close()
 

@@ -18,6 +18,7 @@ from bands.models import Membership
 from bands.tests.factories import BandEmbedFactory, BandFactory, MembershipFactory
 from bookings.models import Booking, CalendarFeed
 from places.tests.factories import CityFactory
+from stageslot.tests.words import words
 from venues.models import Slot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,12 +27,13 @@ BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 def log_in(browser, base: str, email: str, locale: str = "en-GB"):
+    t = words(locale)
     page = browser.new_context(locale=locale).new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email:").fill(email)
-    page.get_by_label("Password:").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label(t.label("Email")).fill(email)
+    page.get_by_label(t.label("Password")).fill(PASSWORD)
+    page.get_by_role("button", name=t("Sign In"), exact=True).click()
     page.wait_for_url(re.compile(r"/dashboard/$"))
     return page
 
@@ -48,6 +50,7 @@ def band_led_by(name: str, slug: str, email: str, *, members: int = 1):
 @pytest.mark.locales
 def test_host_a_show_pick_an_opener_and_publish_the_bill(live_server, browser, browser_locale, axe_check):
     base = live_server.url
+    t = words(browser_locale)
     hosts, host, _ = band_led_by("The Hosts", "the-hosts", "host@example.com")
     first, first_leader, first_members = band_led_by("First Light", "first-light", "first@example.com")
     second, second_leader, _ = band_led_by("Second Wind", "second-wind", "second@example.com")
@@ -60,17 +63,17 @@ def test_host_a_show_pick_an_opener_and_publish_the_bill(live_server, browser, b
     page = log_in(browser, base, host.email, browser_locale)
     page.goto(f"{base}/shows/new/")
     axe_check(page)
-    page.get_by_label("Title:").fill("Basement Release Party")
-    page.get_by_label("Date:").fill(day.isoformat())
-    page.get_by_label("Doors:").fill("19:30")
-    page.get_by_label("Music starts:").fill("20:00")
-    page.get_by_label("Ends:", exact=True).fill("23:30")
-    page.get_by_label("Place:", exact=True).fill("The Basement")
-    page.get_by_label("Address:").fill("Kastanienallee 7")
-    page.get_by_label("City:").fill("Berlin")
-    page.get_by_label("Support places:").fill("2")
-    page.get_by_label("Fee for each support act:").fill("150")
-    page.get_by_role("button", name="Host the show").click()
+    page.get_by_label(t.label("Title")).fill("Basement Release Party")
+    page.get_by_label(t.label("Date")).fill(day.isoformat())
+    page.get_by_label(t.label("Doors")).fill("19:30")
+    page.get_by_label(t.label("Music starts")).fill("20:00")
+    page.get_by_label(t.label("Ends"), exact=True).fill("23:30")
+    page.get_by_label(t.label("Place"), exact=True).fill("The Basement")
+    page.get_by_label(t.label("Address")).fill("Kastanienallee 7")
+    page.get_by_label(t.label("City")).fill("Berlin")
+    page.get_by_label(t.label("Support places")).fill("2")
+    page.get_by_label(t.label("Fee for each support act")).fill("150")
+    page.get_by_role("button", name=t("Host the show")).click()
     page.wait_for_url(re.compile(r"/shows/\d+/manage/$"))
     axe_check(page)
     show = Slot.objects.get(host_band=hosts)
@@ -85,8 +88,8 @@ def test_host_a_show_pick_an_opener_and_publish_the_bill(live_server, browser, b
     busy_page.goto(f"{base}/slots/?role=support_call")
     card = busy_page.locator(".slot-card", has_text="Basement Release Party")
     card.wait_for()
-    assert "Not all of Busy Bees free" in card.inner_text()
-    assert "Busy Bees is free" not in card.inner_text()
+    assert t("✕ Not all of %(name)s free", name="Busy Bees") in card.inner_text()
+    assert t("✓ %(name)s is free", name="Busy Bees") not in card.inner_text()
     axe_check(busy_page)
 
     # Two free bands find it among the support calls and apply.
@@ -94,12 +97,12 @@ def test_host_a_show_pick_an_opener_and_publish_the_bill(live_server, browser, b
         band_page = log_in(browser, base, leader.email, browser_locale)
         band_page.goto(f"{base}/slots/?role=support_call")
         card = band_page.locator(".slot-card", has_text="Basement Release Party")
-        assert f"{band.name} is free" in card.inner_text()
+        assert t("✓ %(name)s is free", name=band.name) in card.inner_text()
         card.get_by_role("link", name="Basement Release Party").click()
         band_page.wait_for_url(re.compile(rf"/shows/{show.pk}/$"))
         axe_check(band_page)
-        band_page.get_by_label("Message to the headliner:").fill(f"{band.name} would love to open.")
-        band_page.get_by_role("button", name="Apply as support").click()
+        band_page.get_by_label(t.label("Message to the headliner")).fill(f"{band.name} would love to open.")
+        band_page.get_by_role("button", name=t("Apply as support")).click()
         band_page.wait_for_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"))
         axe_check(band_page)
     assert Booking.objects.filter(slot=show, status=Booking.Status.PENDING).count() == 2
@@ -109,29 +112,26 @@ def test_host_a_show_pick_an_opener_and_publish_the_bill(live_server, browser, b
     assert page.locator('iframe[title="First Light live"]').count() == 1
     assert page.locator('iframe[title="Second Wind live"]').count() == 1
     axe_check(page)
-    page.get_by_role("button", name="Accept First Light").click()
-    page.get_by_text("First Light is on the bill.").wait_for()
+    page.get_by_role("button", name=t("Accept %(band)s", band="First Light")).click()
+    page.get_by_text(t("%(band)s is on the bill.", band="First Light")).wait_for()
     axe_check(page)
     assert Booking.objects.get(slot=show, band=first).status == Booking.Status.BOOKED
 
     # The running order: First Light plays 20:00–20:40 after loading in at 18:00; the hosts at 21:00.
-    page.get_by_label("First Light: load-in:").fill("18:00")
-    page.get_by_label("First Light: set starts:").fill("20:00")
-    page.get_by_label("First Light: set ends:").fill("20:40")
-    page.get_by_label("The Hosts: load-in:").fill("17:00")
-    page.get_by_label("The Hosts: set starts:").fill("21:00")
-    page.get_by_label("The Hosts: set ends:").fill("22:30")
-    page.get_by_role("button", name="Save the running order").click()
-    page.get_by_text("The running order is saved").wait_for()
+    for band, times in (("First Light", ("18:00", "20:00", "20:40")), ("The Hosts", ("17:00", "21:00", "22:30"))):
+        for moment, value in zip(("load-in", "set starts", "set ends"), times, strict=True):
+            page.get_by_label(t.label("%(band)s: %(time)s", band=band, time=t(moment))).fill(value)
+    page.get_by_role("button", name=t("Save the running order")).click()
+    page.get_by_text(t("The running order is saved; each act's busy time and calendar moved with it.")).wait_for()
 
     # Tickets on sale.
-    page.get_by_role("radio", name="Tickets", exact=True).check()
-    page.get_by_label("Ticket 1: label:").fill("Presale")
-    page.get_by_label("Ticket 1: link:").fill("https://tickets.example.com/basement")
-    page.get_by_label("Ticket 1: from:").fill("10")
-    page.get_by_label("Ticket 1: up to:").fill("12")
-    page.get_by_role("button", name="Save tickets").click()
-    page.get_by_text("The tickets are saved.").wait_for()
+    page.get_by_role("radio", name=t("Tickets"), exact=True).check()
+    page.get_by_label(t.label("Ticket %(n)s: label", n=1)).fill("Presale")
+    page.get_by_label(t.label("Ticket %(n)s: link", n=1)).fill("https://tickets.example.com/basement")
+    page.get_by_label(t.label("Ticket %(n)s: from", n=1)).fill("10")
+    page.get_by_label(t.label("Ticket %(n)s: up to", n=1)).fill("12")
+    page.get_by_role("button", name=t("Save tickets")).click()
+    page.get_by_text(t("The tickets are saved.")).wait_for()
     axe_check(page)
 
     # A visitor reads the public page: the line-up in running order, a ticket button, valid JSON-LD.
@@ -140,7 +140,7 @@ def test_host_a_show_pick_an_opener_and_publish_the_bill(live_server, browser, b
     visitor.goto(f"{base}/shows/{show.pk}/")
     axe_check(visitor)
     acts = [re.sub(r"\s+", " ", a).strip() for a in visitor.locator("ol.lineup li").all_inner_texts()]
-    assert acts == ["20:00–20:40 First Light Support", "21:00–22:30 The Hosts Headliner"]
+    assert acts == [f"20:00–20:40 First Light {t('Support')}", f"21:00–22:30 The Hosts {t('Headliner')}"]
     ticket = visitor.get_by_role("link", name=re.compile("Presale"))
     assert ticket.get_attribute("href") == "https://tickets.example.com/basement"
     assert "Europe/Berlin" in visitor.content()

@@ -19,6 +19,7 @@ from bookings.services.quotes import Terms
 from bookings.tests.test_booking_browser import log_in
 from bookings.tests.test_detail_views import make_world
 from payments.models import LedgerEntry, Payment, Refund
+from stageslot.tests.words import words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,13 +29,14 @@ TERMS = Terms(
 )
 
 
-def fill_card(page, number: str) -> None:
+def fill_card(page, number: str, locale: str = "en-GB") -> None:
+    t = words(locale)
     card = page.locator("[data-card]")
-    card.get_by_label("Card number").fill(number)
-    card.get_by_label("Expiry month (MM)").fill("12")
-    card.get_by_label("Expiry year (YY)").fill("34")
-    card.get_by_label("Security code").fill("123")
-    card.get_by_label("Postcode").fill("10115")
+    card.get_by_label(t.js("Card number")).fill(number)
+    card.get_by_label(t.js("Expiry month (MM)")).fill("12")
+    card.get_by_label(t.js("Expiry year (YY)")).fill("34")
+    card.get_by_label(t.js("Security code")).fill("123")
+    card.get_by_label(t.js("Postcode")).fill("10115")
 
 
 def test_quote_counter_accept_pay_cancel_half_back(live_server, browser, axe_check, localstripe_webhooks):
@@ -113,19 +115,24 @@ def test_a_declined_card_is_said_in_words_and_nothing_is_booked(live_server, bro
     world = make_world()
     quote = quotes.quote_propose(booking=world.request, by=world.leader, terms=TERMS)
     quotes.quote_accept(quote=quote, by=world.client)
-    page = log_in(browser, live_server.url, world.client.email, locale="de-DE")
+    locale = "de-DE"  # the card form and its messages in German
+    t = words(locale)
+    page = log_in(browser, live_server.url, world.client.email, locale=locale)
     page.goto(f"{live_server.url}/payments/bookings/{world.request.uid}/")
-    fill_card(page, "4000000000000002")
-    page.get_by_role("button", name="Pay 240 EUR").click()
-    expect(page.locator("[data-pay-error]")).to_contain_text("declined")
+    fill_card(page, "4000000000000002", locale)
+    pay = t("Pay %(amount)s", amount="240 EUR")
+    page.get_by_role("button", name=pay).click()
+    expect(page.locator("[data-pay-error]")).to_contain_text(
+        t.js("Your card was declined. Nothing was charged; try another card.")
+    )
     axe_check(page)
     assert not Payment.objects.filter(status="succeeded").exists()
     assert not LedgerEntry.objects.exists()
     booking = Booking.objects.get(pk=world.request.pk)
     assert booking.paid_minor == 0
     # Another card then goes through.
-    page.locator("[data-card]").get_by_label("Card number").fill("4242424242424242")
-    page.get_by_role("button", name="Pay 240 EUR").click()
+    page.locator("[data-card]").get_by_label(t.js("Card number")).fill("4242424242424242")
+    page.get_by_role("button", name=pay).click()
     page.wait_for_url(f"**/payments/bookings/{world.request.uid}/")
-    expect(page.locator(".pay-schedule")).to_contain_text("Paid")
+    expect(page.locator(".pay-schedule")).to_contain_text(t("Paid"))
     assert dt.timedelta(0) < booking.starts_at - booking.created_at

@@ -18,6 +18,7 @@ from reviews.models import Review
 from reviews.ratings import bayesian_score
 from reviews.services import ratings_refresh
 from reviews.tasks import reviews_due_task
+from stageslot.tests.words import words
 
 from .test_views import _many_reviews
 
@@ -28,21 +29,24 @@ BAND_SAYS = "Great sound crew, a warm green room and paid on the night."
 
 
 def log_in(browser, base: str, email: str, locale: str):
+    t = words(locale)
     page = browser.new_context(locale=locale).new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email:").fill(email)
-    page.get_by_label("Password:").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_label(t.label("Email")).fill(email)
+    page.get_by_label(t.label("Password")).fill(PASSWORD)
+    page.get_by_role("button", name=t("Sign In"), exact=True).click()
     page.wait_for_url(re.compile(r"/dashboard/$"))
     return page
 
 
-def rate(page, stars: dict[str, int], again: str, text: str) -> None:
+def rate(page, t, stars: dict[str, int], question: str, again: str, text: str) -> None:
+    """Stars under each legend, the answer to "Would you … again?", and the text (all in the page's words)."""
     for legend, value in stars.items():
-        page.get_by_role("group", name=legend).get_by_label(f"{value} star{'s' * (value > 1)}", exact=True).check()
-    page.get_by_role("group", name=re.compile(r"^Would you")).get_by_label(again, exact=True).check()
-    page.get_by_role("textbox", name="Your review").fill(text)
+        star = t("{n} star", "{n} stars", value).format(n=value)
+        page.get_by_role("group", name=t(legend), exact=True).get_by_label(star, exact=True).check()
+    page.get_by_role("group", name=t(question)).get_by_label(t(again), exact=True).check()
+    page.get_by_role("textbox", name=t("Your review")).fill(text)
 
 
 def rated_band(name: str, reviews: int, stars: int):
@@ -57,6 +61,7 @@ def rated_band(name: str, reviews: int, stars: int):
 def test_both_sides_review_double_blind_then_both_publish_and_the_ranking_follows(
     live_server, browser, browser_locale, axe_check
 ):
+    t = words(browser_locale)
     venue, owner = venue_with_owner(name="Kellerbar", slug="kellerbar", time_zone="Europe/Berlin")
     mara = UserFactory(email="mara@example.com", display_name="Mara", time_zone="Europe/Berlin")
     owls = BandFactory(name="The Night Owls", slug="the-night-owls", time_zone="Europe/Berlin")
@@ -90,52 +95,73 @@ def test_both_sides_review_double_blind_then_both_publish_and_the_ranking_follow
 
     # The venue finds the gig under "Reviews to write" and rates the band.
     venue_page = log_in(browser, live_server.url, owner.email, browser_locale)
-    venue_page.get_by_role("link", name=re.compile("Review: The Night Owls at Kellerbar")).click()
-    venue_page.get_by_role("heading", name="How was the gig with The Night Owls?").wait_for()
+    gig = t("%(band)s at %(place)s", band="The Night Owls", place="Kellerbar")
+    venue_page.get_by_role("link", name=t("Review: %(title)s", title=gig)).click()
+    how_was_it = t("How was the gig with %(other_name)s?", other_name="The Night Owls")
+    venue_page.get_by_role("heading", name=how_was_it).wait_for()
     axe_check(venue_page)
-    rate(venue_page, {"Overall": 4, "Performance": 5, "Punctuality": 5, "Communication": 4}, "Yes", VENUE_SAYS)
-    venue_page.get_by_role("button", name="Save review").click()
-    venue_page.get_by_text("Your review is saved.").wait_for()
-    assert venue_page.get_by_text("cannot read it until they have written theirs").is_visible()
+    rate(
+        venue_page,
+        t,
+        {"Overall": 4, "Performance": 5, "Punctuality": 5, "Communication": 4},
+        "Would you book this band again?",
+        "Yes",
+        VENUE_SAYS,
+    )
+    venue_page.get_by_role("button", name=t("Save review")).click()
+    venue_page.get_by_text(t("Your review is saved."), exact=True).wait_for()
+    saved = t(
+        "Your review is saved and waits for %(other_name)s: %(other_name)s cannot read it until they have written"
+        " theirs. Both are published together then, or on %(closes)s at the latest. Until then you can change it.",
+    )
+    # The sentence up to the closing date, which the page writes in the reader's own format.
+    assert venue_page.get_by_text(saved.split("%(closes)s")[0].strip() % {"other_name": "The Night Owls"}).is_visible()
     axe_check(venue_page)
 
     # The band cannot read it yet, neither on its review page nor on its public page.
     band_page = log_in(browser, live_server.url, mara.email, browser_locale)
     band_page.goto(f"{live_server.url}/reviews/{booking.uid}/")
-    band_page.get_by_text("Kellerbar has reviewed this gig. Write yours to read theirs").wait_for()
+    reviewed = "%(other_name)s has reviewed this gig. Write yours to read theirs: both are published together."
+    band_page.get_by_text(t(reviewed, other_name="Kellerbar")).wait_for()
     assert band_page.get_by_text(VENUE_SAYS).count() == 0
     band_page.goto(f"{live_server.url}/bands/the-night-owls/")
-    band_page.locator("#latest-reviews").get_by_text("No reviews yet").wait_for()
+    none_yet = t(
+        "No reviews yet. Reviews come from venues and clients who booked %(name)s through StageSlot.",
+        name="The Night Owls",
+    )
+    band_page.locator("#latest-reviews").get_by_text(none_yet).wait_for()
     assert band_page.get_by_text(VENUE_SAYS).count() == 0
 
     # The band reviews the venue: both reviews are published at once.
     band_page.goto(f"{live_server.url}/reviews/{booking.uid}/")
     rate(
         band_page,
+        t,
         {"Overall": 5, "Sound and production": 5, "Hospitality": 5, "Paid as agreed": 5, "Communication": 4},
+        "Would you play at this venue again?",
         "Yes",
         BAND_SAYS,
     )
-    band_page.get_by_role("button", name="Save review").click()
-    band_page.get_by_text("Both reviews are published").wait_for()
+    band_page.get_by_role("button", name=t("Save review")).click()
+    band_page.get_by_text(t("Both reviews are published.")).wait_for()
     assert band_page.get_by_text(VENUE_SAYS).is_visible()
     axe_check(band_page)
 
     visitor = browser.new_context(locale=browser_locale).new_page()
     visitor.goto(f"{live_server.url}/bands/the-night-owls/")
     visitor.locator("#latest-reviews").get_by_text(VENUE_SAYS).wait_for()
-    assert visitor.get_by_text("out of 5 from 1 review").is_visible()
+    assert visitor.get_by_text(t("out of 5 from %(n)s review", "out of 5 from %(n)s reviews", 1, n=1)).is_visible()
     axe_check(visitor)
     visitor.goto(f"{live_server.url}/venues/kellerbar/")
     visitor.locator("#latest-reviews").get_by_text(BAND_SAYS).wait_for()
-    assert visitor.locator("#latest-reviews").get_by_text("Played here").is_visible()
+    assert visitor.locator("#latest-reviews").get_by_text(t("Played here")).is_visible()
     axe_check(visitor)
 
     # The band replies to the venue's review, once.
-    band_page.get_by_label("Your public reply").fill("Thank you, Kellerbar – see you in spring!")
-    band_page.get_by_role("button", name="Publish reply").click()
-    band_page.get_by_text("Your reply is published.").wait_for()
-    assert band_page.get_by_role("button", name="Publish reply").count() == 0
+    band_page.get_by_label(t("Your public reply")).fill("Thank you, Kellerbar – see you in spring!")
+    band_page.get_by_role("button", name=t("Publish reply")).click()
+    band_page.get_by_text(t("Your reply is published.")).wait_for()
+    assert band_page.get_by_role("button", name=t("Publish reply")).count() == 0
     visitor.goto(f"{live_server.url}/bands/the-night-owls/reviews/")
     visitor.get_by_text("Thank you, Kellerbar – see you in spring!").wait_for()
     axe_check(visitor)
@@ -149,8 +175,8 @@ def test_both_sides_review_double_blind_then_both_publish_and_the_ranking_follow
     }
     expected = [*sorted(scores, key=lambda name: -scores[name]), "Aardvarks Unrated"]
     visitor.goto(f"{live_server.url}/bands/")
-    visitor.get_by_label("Sort by").select_option("rating")
-    visitor.get_by_role("button", name="Show bands").click()
+    visitor.get_by_label(t("Sort by")).select_option("rating")
+    visitor.get_by_role("button", name=t("Show %(things)s", things=t("bands"))).click()
     visitor.wait_for_url(re.compile(r"sort=rating"))
     visitor.locator(".result-card__title").first.wait_for()
     axe_check(visitor)
