@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import PASSWORD
 from bookings.tests.factories import band_with_leader
+from stageslot.tests.words import words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +21,8 @@ def log_in(browser, base: str, email: str, locale: str):
     page.goto(f"{base}/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").last.click()
+    # The login form's own button: the page also holds the passkey and the language switcher's.
+    page.get_by_role("button", name=words(locale)("Sign In"), exact=True).click()
     page.wait_for_url(re.compile(r"/dashboard/$"))
     return page
 
