@@ -121,6 +121,7 @@ class StaffTwoFactorMiddleware:
             and user is not None
             and user.is_authenticated
             and user.is_staff
+            and settings.STAGESLOT_STAFF_REQUIRE_MFA
         ):
             if not is_mfa_enabled(user):
                 messages.warning(

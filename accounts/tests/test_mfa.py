@@ -313,7 +313,8 @@ def test_contract_signing_by_an_account_with_two_factor_is_held_until_it_is_give
 # --- Staff must use it -----------------------------------------------------------------------------------
 
 
-def test_staff_without_two_factor_are_sent_to_set_it_up_before_the_admin(client):
+def test_staff_without_two_factor_are_sent_to_set_it_up_before_the_admin(client, settings):
+    settings.STAGESLOT_STAFF_REQUIRE_MFA = True
     staff = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(staff)
     for path in ["/admin/", "/admin/accounts/user/", reverse("analytics:platform")]:
@@ -324,7 +325,8 @@ def test_staff_without_two_factor_are_sent_to_set_it_up_before_the_admin(client)
     assert "Staff accounts must use two-factor" in page
 
 
-def test_staff_with_two_factor_open_the_admin_and_give_it_again_before_money(client):
+def test_staff_with_two_factor_open_the_admin_and_give_it_again_before_money(client, settings):
+    settings.STAGESLOT_STAFF_REQUIRE_MFA = True
     staff = UserFactory(is_staff=True, is_superuser=True)
     secret, _codes = with_totp(staff)
     sign_in_with_totp(client, staff, secret)
@@ -334,7 +336,8 @@ def test_staff_with_two_factor_open_the_admin_and_give_it_again_before_money(cli
     assert refund.status_code == 302 and refund.url.startswith(reverse("mfa_reauthenticate"))
 
 
-def test_people_who_are_not_staff_are_not_sent_to_set_it_up(client):
+def test_people_who_are_not_staff_are_not_sent_to_set_it_up(client, settings):
+    settings.STAGESLOT_STAFF_REQUIRE_MFA = True
     client.force_login(UserFactory())
     assert client.get("/admin/").status_code == 302
     assert not client.get("/admin/").url.startswith(reverse("mfa_index"))

@@ -430,6 +430,8 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("STAGESLOT_REAUTHENTICATION_SECONDS",
 # password). Wrong codes count against the "login_failed" limit above, per account.
 # https://docs.allauth.org/en/latest/mfa/configuration.html
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Staff open the admin and staff pages only with two-factor on (accounts/mfa.py StaffTwoFactorMiddleware).
+STAGESLOT_STAFF_REQUIRE_MFA = True
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "StageSlot"
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"

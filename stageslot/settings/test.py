@@ -78,3 +78,6 @@ WEBPUSH_ALLOW_LOCAL = True
 
 # Passkeys over the live server's http://127.0.0.1 (Chromium's virtual authenticator in the browser tests).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+# The many admin tests sign staff in with force_login; the staff two-factor rule has its own tests, which
+# turn it on (accounts/tests/test_mfa.py, stageslot/tests/test_abuse.py's staff login).
+STAGESLOT_STAFF_REQUIRE_MFA = False
