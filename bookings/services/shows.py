@@ -534,27 +534,38 @@ def _running_order_errors(
     for act in acts:
         name = names[act.booking_id]
         if act.set_ends_at <= act.set_starts_at:
-            errors.append(f"{name}: the set must end after it starts.")
+            errors.append(_("%(act)s: the set must end after it starts.") % {"act": name})
         elif act.set_starts_at < slot.starts_at or act.set_ends_at > slot.ends_at:
-            errors.append(f"{name}: the set {hm(act.set_starts_at)}–{hm(act.set_ends_at)} is outside the show, {show}.")
+            errors.append(
+                _("%(act)s: the set %(start)s–%(end)s is outside the show, %(show)s.")
+                % {"act": name, "start": hm(act.set_starts_at), "end": hm(act.set_ends_at), "show": show}
+            )
         if act.load_in_at > act.set_starts_at:
-            errors.append(f"{name}: load-in must be before the set.")
+            errors.append(_("%(act)s: load-in must be before the set.") % {"act": name})
         elif act.set_starts_at - act.load_in_at > MAX_LOAD_IN_BEFORE:
-            errors.append(f"{name}: load-in can be at most 10 hours before the set.")
+            errors.append(_("%(act)s: load-in can be at most 10 hours before the set.") % {"act": name})
     ordered = sorted(acts, key=lambda a: a.set_starts_at)
     for before, after in itertools.pairwise(ordered):
         if after.set_starts_at < before.set_ends_at:
             errors.append(
-                f"{names[before.booking_id]} ({hm(before.set_starts_at)}–{hm(before.set_ends_at)}) and "
-                f"{names[after.booking_id]} ({hm(after.set_starts_at)}–{hm(after.set_ends_at)}) overlap."
+                _("%(first)s (%(first_start)s–%(first_end)s) and %(second)s (%(second_start)s–%(second_end)s) overlap.")
+                % {
+                    "first": names[before.booking_id],
+                    "first_start": hm(before.set_starts_at),
+                    "first_end": hm(before.set_ends_at),
+                    "second": names[after.booking_id],
+                    "second_start": hm(after.set_starts_at),
+                    "second_end": hm(after.set_ends_at),
+                }
             )
     if doors_at is not None and ordered and doors_at > ordered[0].set_starts_at:
-        errors.append(f"Doors ({hm(doors_at)}) must open before the first set.")
+        errors.append(_("Doors (%(doors)s) must open before the first set.") % {"doors": hm(doors_at)})
     if curfew_at is not None:
         if curfew_at > slot.ends_at + dt.timedelta(hours=2) or curfew_at < slot.starts_at:
-            errors.append(f"The curfew ({hm(curfew_at)}) must be within the show, {show}.")
+            curfew = hm(curfew_at)
+            errors.append(_("The curfew (%(curfew)s) must be within the show, %(show)s.") % {"curfew": curfew, "show": show})
         elif ordered and curfew_at < ordered[-1].set_ends_at:
-            errors.append(f"The last set ends after the curfew ({hm(curfew_at)}).")
+            errors.append(_("The last set ends after the curfew (%(curfew)s).") % {"curfew": hm(curfew_at)})
     return errors
 
 
