@@ -562,8 +562,8 @@ def _running_order_errors(
         errors.append(_("Doors (%(doors)s) must open before the first set.") % {"doors": hm(doors_at)})
     if curfew_at is not None:
         if curfew_at > slot.ends_at + dt.timedelta(hours=2) or curfew_at < slot.starts_at:
-            curfew = hm(curfew_at)
-            errors.append(_("The curfew (%(curfew)s) must be within the show, %(show)s.") % {"curfew": curfew, "show": show})
+            sentence = _("The curfew (%(curfew)s) must be within the show, %(show)s.")
+            errors.append(sentence % {"curfew": hm(curfew_at), "show": show})
         elif ordered and curfew_at < ordered[-1].set_ends_at:
             errors.append(_("The last set ends after the curfew (%(curfew)s).") % {"curfew": hm(curfew_at)})
     return errors
