@@ -1,5 +1,6 @@
 """Staff screens for accounts: people, and the notifications sent to them (with their emails' fate)."""
 
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
@@ -10,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from .models import ApiToken, Notification, NotificationPreference, User
+from .models import ApiToken, Notification, NotificationPreference, TwoFactorMethod, User
 from .notification_kinds import KINDS
 from .services import notification_emails_resend
 
@@ -203,3 +204,39 @@ class ApiTokenAdmin(admin.ModelAdmin):
             ngettext("%(count)s token revoked.", "%(count)s tokens revoked.", count) % {"count": count},
             messages.SUCCESS,
         )
+
+
+# allauth registers its Authenticator with its fields' bare names; staff see the same rows in their language.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(TwoFactorMethod)
+class TwoFactorMethodAdmin(admin.ModelAdmin):
+    """Read and delete only: a method is added by its owner, never by staff."""
+
+    list_display = ("account", "kind", "added", "last_used")
+    search_fields = ("user__email",)
+    fields = readonly_fields = ("account", "kind", "added", "last_used")
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: TwoFactorMethod | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("account"), ordering="user__email")
+    def account(self, method: TwoFactorMethod) -> str:
+        return method.user.email
+
+    @admin.display(description=_("kind"), ordering="type")
+    def kind(self, method: TwoFactorMethod) -> str:
+        return method.get_type_display()
+
+    @admin.display(description=_("added"), ordering="created_at")
+    def added(self, method: TwoFactorMethod):
+        return method.created_at
+
+    @admin.display(description=_("last used"), ordering="last_used_at")
+    def last_used(self, method: TwoFactorMethod):
+        return method.last_used_at

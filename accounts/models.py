@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -275,3 +276,13 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class TwoFactorMethod(Authenticator):
+    """allauth's two-factor methods (an authenticator app, recovery codes, a passkey) as staff see them in
+    the admin, named in the reader's language: a member who lost their phone is helped by deleting it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("two-factor method")
+        verbose_name_plural = _("two-factor methods")

@@ -5,6 +5,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db.models import Func, QuerySet, TextField
+from django.utils.translation import gettext as _
 
 from . import engine
 from .engine import Interval
@@ -208,7 +209,9 @@ class Day:
             moment = max(moment, chip.end_minute)
         if moment < MINUTES_PER_DAY:
             free.append((moment, MINUTES_PER_DAY))
-        return "Available " + ", ".join(f"{_clock(s)}–{_clock(e)}" for s, e in free) if free else ""
+        if not free:
+            return ""
+        return _("Available %(times)s") % {"times": ", ".join(f"{_clock(s)}–{_clock(e)}" for s, e in free)}
 
 
 def _clock(minute: int) -> str:

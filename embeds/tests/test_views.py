@@ -273,7 +273,10 @@ def test_the_website_page_hands_out_both_snippets_and_a_preview(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Put StageSlot on your website" in html
-    snippet = f'<script src="http://testserver/static/js/embed.js" data-stageslot-band="{band.slug}" async>'
+    snippet = (
+        f'<script src="http://testserver/static/js/embed.js" data-stageslot-band="{band.slug}"'
+        f' data-title="{escape(band.name)}: StageSlot" async>'
+    )
     assert escape(snippet) in html
     assert f"/embed/bands/{band.slug}/?weeks=4&amp;amp;shows=5&quot;" in html
     assert f'src="/embed/bands/{band.slug}/"' in html  # the live preview

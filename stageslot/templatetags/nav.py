@@ -40,6 +40,7 @@ HEAD_STYLESHEETS = (
     "css/teams.css",
     "css/holds.css",
     "css/analytics.css",
+    "css/embed-settings.css",
 )  # fmt: skip
 # htmx alone: django-htmx's debug script would replace the page on every 400, and our forms answer 400 in place.
 HEAD_SCRIPTS = ("django_htmx/htmx-2.min.js", "js/stageslot.js", "js/phone.js", "js/places.js")

@@ -45,6 +45,6 @@ def test_loading_the_wsgi_application_readies_the_worker_without_a_database():
     assert result.returncode == 0, result.stderr[-2000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["views"], "the URLconf (every view) is imported while the worker boots"
-    assert probe["languages"] == ["en", "en-gb"]
+    assert probe["languages"] == ["de", "en", "en-gb"]
     assert not probe["connected"]
     assert probe["first_ms"] < 50, "the first reverse and resolve found the map built"

@@ -3,8 +3,8 @@
    and the band's free evenings, upcoming shows and Book button appear where the script stands, in an
    iframe from StageSlot (no cookies; docs/decisions/0046-embed-widget.md). Options as attributes:
    data-weeks (1–12), data-shows (0–20), data-lang (en, en-gb, de), data-theme (light, dark),
-   data-title (the frame's name for screen readers). The frame takes the widget's height whenever it
-   tells it (postMessage), only from StageSlot's own address. */
+   data-title (the frame's name for screen readers; the snippet we hand out carries it). The frame
+   takes the widget's height whenever it tells it (postMessage), only from StageSlot's own address. */
 (function () {
   "use strict";
   var OPTIONS = ["weeks", "shows", "lang", "theme"];
@@ -32,7 +32,8 @@
     if (zone()) params.set("tz", zone());
     var frame = document.createElement("iframe");
     frame.src = origin + "/embed/bands/" + encodeURIComponent(band) + "/?" + params.toString();
-    frame.title = script.getAttribute("data-title") || "StageSlot: " + band;
+    // The snippet we hand out names the frame in the band's words (data-title); else the band's address name.
+    frame.title = script.dataset.title || band;
     frame.loading = "lazy";
     frame.setAttribute("data-stageslot-frame", band);
     frame.style.display = "block";
