@@ -130,7 +130,8 @@ def test_the_band_page_with_the_snippets_shows_a_live_preview(live_server, brows
         page.goto(f"{live_server.url}/bands/{band.slug}/manage/website/")
         expect(page.get_by_role("heading", name="Put StageSlot on your website", level=2)).to_be_visible()
         expect(page.get_by_label("Script snippet")).to_have_value(
-            f'<script src="{live_server.url}/static/js/embed.js" data-stageslot-band="{band.slug}" async></script>'
+            f'<script src="{live_server.url}/static/js/embed.js" data-stageslot-band="{band.slug}"'
+            f' data-title="{band.name}: StageSlot" async></script>'
         )
         preview = page.frame_locator("iframe.embed-settings__preview")
         expect(preview.get_by_role("link", name="Ask to book Neon Owls")).to_be_visible()
