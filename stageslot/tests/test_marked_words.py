@@ -232,6 +232,10 @@ def unnamed_in_models(label: str) -> list[str]:
         for field in [*opts.concrete_fields, *opts.many_to_many]:
             if isinstance(field, models.AutoField) and field.primary_key:
                 continue
+            # A proxy's fields are its concrete model's, another package's (accounts.TwoFactorMethod over
+            # allauth's Authenticator): its admin names the columns itself.
+            if opts.proxy and field.model._meta.app_label != label:
+                continue
             where = f"{opts.label}.{field.name}"
             if not isinstance(field.verbose_name, Promise):
                 found.append(f"{where}: verbose_name {field.verbose_name!r}")
