@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-stage vendor vendor-js lint messages messages-check messages-compile format lock superuser worker beat clean
+.PHONY: help run serve test test-stage coverage vendor vendor-js lint messages messages-check messages-compile format lock superuser worker beat clean
 
 # axe-core checks accessibility in the browser tests; it comes from the npm registry as a
 # pinned tarball (checked against its sha256) and is never committed. No npm: the checks skip.
@@ -47,16 +47,32 @@ run: $(VENV)/.runtime vendor-js messages-compile ## Install, migrate, load demo 
 serve: $(VENV)/.runtime vendor-js messages-compile ## Serve without migrating or seeding
 	@$(BIN)/python manage.py serve $(HOST)
 
+# The suite runs in one process per core (pytest-xdist; docs/decisions/0048-suite-in-parallel.md): JOBS=0 runs
+# it in this process alone (for a debugger), JOBS=4 in four.
+JOBS  ?= auto
+XDIST := -n $(JOBS) --dist loadgroup
+
 test: $(VENV)/.dev vendor messages-compile ## Run the test suite (SQLite unless DATABASE_URL is set)
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as success"; exit 0; fi; exit $$rc
 
 # CI's two stages (docs/decisions/0029-ci-stages.md): STAGE=sqlite runs everything that needs no server,
 # STAGE=postgres (with DATABASE_URL and REDIS_URL) what needs PostgreSQL, Redis, the worker or Chromium
 # and what behaves differently on PostgreSQL. A stage that selects no test fails: it means the split broke.
 test-stage: $(VENV)/.dev vendor messages-compile ## Run one CI stage: make test-stage STAGE=sqlite|postgres
-	@$(BIN)/python -m pytest --ci-stage=$(STAGE) $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest --ci-stage=$(STAGE) $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "the $(STAGE) stage selected no tests (exit 5): the split is broken"; fi; exit $$rc
+
+# Line and branch coverage (coverage.py through pytest-cov) of both CI stages together: the SQLite stage, then,
+# where DATABASE_URL and REDIS_URL are set, the PostgreSQL stage. Prints the total; coverage.json keeps the rest.
+coverage: $(VENV)/.dev vendor messages-compile ## Line and branch coverage of the suite (both stages with DATABASE_URL, REDIS_URL)
+	@rm -f .coverage .coverage.*
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest --ci-stage=sqlite $(XDIST) --cov --cov-report= $(PYTEST_ARGS)
+	@if [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ]; then \
+		$(BIN)/python -m pytest --ci-stage=postgres $(XDIST) --cov --cov-append --cov-report= $(PYTEST_ARGS); \
+	else echo "DATABASE_URL or REDIS_URL unset: the PostgreSQL stage is left out of the figure"; fi
+	@$(BIN)/coverage json -q -o coverage.json
+	@$(BIN)/coverage report --format=total | xargs printf 'Coverage (lines and branches): %s %%\n'
 
 # The map pages' Leaflet and Leaflet.markercluster: pinned npm tarballs, fetched and checked with Python
 # alone (bin/vendor_js.py). Their files are committed under static/vendor/, so this only checks them

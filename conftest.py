@@ -115,6 +115,19 @@ def _markers(item: pytest.Item) -> set[str]:
     return names
 
 
+# Under pytest-xdist (`-n 2 --dist loadgroup`, docs/decisions/0048-suite-in-parallel.md) the tests of one group
+# run one after another in one process, beside the other process's tests. The browser tests form one: a
+# Chromium, its live server and the pages' polls are three busy parties already, and two of each on two cores
+# would turn their waits for the page into timeouts.
+XDIST_GROUPS = {"browser": "browser"}
+
+
+def xdist_group_of(markers: set[str]) -> str | None:
+    """The pytest-xdist group a test with these markers runs in (None: any process, in any order)."""
+    return next((group for marker, group in XDIST_GROUPS.items() if marker in markers), None)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     stage = config.getoption("--ci-stage")
     if stage is not None:
@@ -138,6 +151,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_services)
         if "browser" in markers and not CHROMIUM.exists():
             item.add_marker(skip_browser)
+        group = xdist_group_of(markers)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -145,7 +161,34 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("browser_locale", BROWSER_LOCALES)
 
 
+# A test that takes longer than this carries a marker that says why (docs/decisions/0048-suite-in-parallel.md).
+LONG_TEST_SECONDS = 10.0
+LONG_TEST_MARKERS = {"slow", "browser", "services"}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Add up each test's set-up, call and tear-down (in the main process too under pytest-xdist)."""
+    times = _test_times.setdefault(report.nodeid, [0.0, set()])
+    times[0] += report.duration
+    times[1].update(name for name, value in report.keywords.items() if value and name in LONG_TEST_MARKERS)
+
+
+_test_times: dict[str, list] = {}
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    unexcused = sorted(
+        (seconds, nodeid)
+        for nodeid, (seconds, marks) in _test_times.items()
+        if seconds > LONG_TEST_SECONDS and not marks
+    )
+    if unexcused:
+        terminalreporter.write_line(
+            f"{len(unexcused)} tests took over {LONG_TEST_SECONDS:.0f} s without a marker that says why "
+            f"({', '.join(sorted(LONG_TEST_MARKERS))}):"
+        )
+        for seconds, nodeid in reversed(unexcused):
+            terminalreporter.write_line(f"  {seconds:6.1f} s  {nodeid}")
     if _stage_counts in config.stash:
         kept, left = config.stash[_stage_counts]
         stage = config.getoption("--ci-stage")

@@ -8,6 +8,7 @@ A test that asks for either is marked `localstripe`: it needs no server of its o
 the SQLite stage (in the PostgreSQL stage when it is a browser test too).
 """
 
+import os
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,16 @@ from payments import localstripe as local
 
 # The ports tests may run localstripe on; 8420, `make run`'s, last, so a developer's server keeps it.
 PORTS = (*range(8421, 8430), 8420)
+
+
+def ports_of_this_process() -> tuple[int, ...]:
+    """The ports of PORTS this test process tries: under pytest-xdist each process has its own share, so two
+    processes starting at once never take each other's localstripe (and flush it) for their own."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return PORTS
+    index, count = int(worker.removeprefix("gw")), int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return tuple(port for i, port in enumerate(PORTS[:-1]) if i % count == index % count)
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,8 @@ def localstripe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loc
     """One localstripe for the test session, on the first free port of PORTS, stopped at its end."""
     log = tmp_path_factory.getbasetemp() / "localstripe.log"
     problems = []
-    for port in PORTS:
+    ports = ports_of_this_process()
+    for port in ports:
         if _taken(port):
             continue
         try:
@@ -57,7 +69,7 @@ def localstripe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loc
         finally:
             local.stop(process)
         return
-    raise local.LocalstripeError(f"no port of {PORTS[0]}-{PORTS[-2]} or {PORTS[-1]} for localstripe: {problems}")
+    raise local.LocalstripeError(f"no port of {', '.join(map(str, ports))} for localstripe: {problems}")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ their .mo are written; a fuzzy or empty translation is left out, so its English 
     python -m stageslot.catalogues        # `make messages-compile`; `make run` and `make test` call it
 """
 
+import os
 from pathlib import Path
 
 import polib
@@ -19,7 +20,11 @@ def compile_catalogues(locale: Path = LOCALE) -> list[Path]:
         mo_path = po_path.with_suffix(".mo")
         if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
-        polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+        # Written beside it and renamed into place: a test process starting at the same time reads the old
+        # catalogue or the new one, never half of one.
+        partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        polib.pofile(str(po_path)).save_as_mofile(str(partial))
+        partial.replace(mo_path)
         written.append(mo_path)
     return written
 

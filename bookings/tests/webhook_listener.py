@@ -1,13 +1,17 @@
 """A webhook endpoint on this machine for the tests: a standard-library HTTP server in a thread on one of
-ports 8470–8479 that keeps every POST and answers with the status it is told."""
+ports 8470–8479 (8480–8489 in pytest-xdist's second process, and so on) that keeps every POST and answers with
+the status it is told."""
 
 import contextlib
+import os
 import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-PORTS = range(8470, 8480)
+# Ten ports for each pytest-xdist process, so that one process never posts to another's listener.
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+PORTS = range(8470 + 10 * _XDIST_INDEX, 8480 + 10 * _XDIST_INDEX)
 
 
 @dataclass
@@ -52,7 +56,7 @@ def webhook_listener():
         except OSError:
             continue
     if server is None:
-        raise RuntimeError("No free port in 8470–8479 for the webhook listener")
+        raise RuntimeError(f"No free port in {PORTS[0]}–{PORTS[-1]} for the webhook listener")
     server.daemon_threads = True
     listener.host_port = f"127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -72,4 +76,4 @@ def free_port_in_range() -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("No free port in 8470–8479")
+    raise RuntimeError(f"No free port in {PORTS[0]}–{PORTS[-1]}")

@@ -18,7 +18,7 @@ import stripe
 
 from payments import localstripe as local
 from payments import stripe_api
-from payments.testing import PORTS, _taken
+from payments.testing import _taken, ports_of_this_process
 from stageslot.management.commands.serve import Command as ServeCommand
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,8 +43,14 @@ class Receiver:
             def log_message(self, *args) -> None:
                 pass
 
-        port = next(port for port in RECEIVER_PORTS if not _taken(port))
-        self.server = ThreadingHTTPServer((local.HOST, port), Handler)
+        for port in RECEIVER_PORTS:  # the first one free; another test process may take one meanwhile
+            try:
+                self.server = ThreadingHTTPServer((local.HOST, port), Handler)
+                break
+            except OSError:
+                continue
+        else:
+            raise RuntimeError(f"no free port in {RECEIVER_PORTS} for the event receiver")
         self.url = f"http://{local.HOST}:{port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -120,7 +126,7 @@ def test_serve_uses_a_running_localstripe_and_has_it_send_events_to_its_own_webh
 
 
 def _free_port(but: int) -> int:
-    return next(port for port in PORTS if port != but and not _taken(port))
+    return next(port for port in ports_of_this_process() if port != but and not _taken(port))
 
 
 def test_localstripe_keeps_its_objects_in_its_state_file_across_restarts(localstripe_server, tmp_path):

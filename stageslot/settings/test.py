@@ -38,8 +38,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     atexit.register(
         lambda: [_test_db.with_name(_test_db.name + end).unlink(missing_ok=True) for end in ("", "-wal", "-shm")]
     )
-MEDIA_ROOT = env.path("DJANGO_TEST_MEDIA_ROOT", default="/tmp/stageslot-test-media")  # noqa: S108
-BOOKING_FILES_ROOT = env.path("DJANGO_TEST_BOOKING_FILES_ROOT", default="/tmp/stageslot-test-booking-files")  # noqa: S108
+# pytest-xdist runs the suite in several processes (gw0, gw1, …): each keeps its files in its own folders.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_suffix = f"-{_WORKER}" if _WORKER else ""
+MEDIA_ROOT = env.path("DJANGO_TEST_MEDIA_ROOT", default=f"/tmp/stageslot-test-media{_suffix}")  # noqa: S108
+BOOKING_FILES_ROOT = env.path(
+    "DJANGO_TEST_BOOKING_FILES_ROOT",
+    default=f"/tmp/stageslot-test-booking-files{_suffix}",  # noqa: S108
+)
 STORAGES["booking_files"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": BOOKING_FILES_ROOT},

@@ -2,13 +2,11 @@ import datetime as dt
 import io
 import itertools
 import logging
-import zoneinfo
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
-from django.db import models
 from django.utils import timezone
 from PIL import Image
 
@@ -16,10 +14,7 @@ from accounts.models import Notification, User
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, BandInvite, Genre, Membership
 from bookings.models import Booking, BookingEvent, OfferInvite
-from bookings.selectors.bookings import band_free_between
-from bookings.services.venue_slots import offer_invite_state
 from reviews.models import ModerationLog, Review, ReviewReport
-from stageslot.demo_bookings import DEMO_VENUES
 from venues.models import Slot, Venue, VenueInvite
 
 pytestmark = pytest.mark.django_db
@@ -91,11 +86,6 @@ def seed_without_photos(settings, monkeypatch) -> None:
     call_command("seed_demo")
 
 
-@pytest.fixture
-def seeded(settings, monkeypatch) -> None:
-    seed_without_photos(settings, monkeypatch)
-
-
 def tiny_picture(seed: str, size: tuple[int, int] = (8, 8)) -> ContentFile:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "#223").save(buffer, "WEBP")
@@ -110,119 +100,6 @@ def overlapping_pairs(bookings) -> list[tuple[Booking, Booking]]:
             (a, b) for a, b in itertools.combinations(rows, 2) if a.starts_at < b.ends_at and b.starts_at < a.ends_at
         ]
     return pairs
-
-
-def test_demo_venues_post_slots_in_every_status_over_three_months(seeded):
-    now = timezone.now()
-    upcoming = Slot.objects.filter(starts_at__gt=now)
-    for status in Slot.Status:
-        assert upcoming.filter(Slot.status_q(status)).exists(), status
-    for slug in DEMO_VENUES:
-        last = upcoming.filter(venue__slug=slug).order_by("-starts_at").first()
-        assert last is not None and dt.timedelta(days=80) < last.starts_at - now < dt.timedelta(days=100), slug
-    assert upcoming.filter(visibility=Slot.Visibility.INVITE).count() >= 3
-    assert upcoming.filter(fee__isnull=True).exists() and upcoming.filter(fee__gt=0).exists()
-    assert upcoming.filter(support_places=2).exists() and upcoming.filter(support_places=1).exists()
-    assert upcoming.exclude(series=None).values("series").distinct().count() >= 8
-    cancelled = Slot.objects.get(cancelled_at__isnull=False)
-    assert cancelled.cancel_reason
-    # The cancellation reached the bands: the booked act cancelled, the waiting one declined, with the reason.
-    assert set(cancelled.bookings.values_list("status", flat=True)) == {Status.CANCELLED, Status.DECLINED}
-    assert all(cancelled.cancel_reason in b.status_note for b in cancelled.bookings.all())
-    # Evening slots in the venue's own time: a Friday late show starts at 21:00 in Berlin.
-    late_show = Slot.objects.filter(title="Friday Late Show", starts_at__gt=now).first()
-    berlin = timezone.localtime(late_show.starts_at, zoneinfo.ZoneInfo("Europe/Berlin"))
-    assert (berlin.weekday(), berlin.hour) == (4, 21)
-
-
-def test_demo_bookings_wait_for_answers_and_keep_their_history(seeded):
-    now = timezone.now()
-    waiting = Booking.objects.filter(status=Status.PENDING, starts_at__gt=now)
-    kellerbar = waiting.filter(kind=Booking.Kind.APPLICATION, venue__slug="kellerbar")
-    assert kellerbar.count() >= 3 and kellerbar.filter(shortlisted=True).exists()
-    assert waiting.filter(kind=Booking.Kind.OFFER).count() >= 3
-    assert waiting.filter(kind=Booking.Kind.OFFER, slot__visibility=Slot.Visibility.INVITE).exists()
-    invite = OfferInvite.objects.get()
-    assert offer_invite_state(invite) == "open" and invite.booking is None
-    client = User.objects.get(email="client@demo.stageslot.test")
-    assert set(client.client_bookings.values_list("status", flat=True)) >= {
-        Status.PENDING, Status.BOOKED, Status.DECLINED, Status.WITHDRAWN, Status.COMPLETED,
-    }  # fmt: skip
-    for kind in (Booking.Kind.APPLICATION, Booking.Kind.OFFER):
-        assert Booking.objects.filter(kind=kind, status=Status.DECLINED).exists()
-        assert Booking.objects.filter(kind=kind, status=Status.WITHDRAWN).exists()
-    assert Booking.objects.filter(status=Status.DECLINED, status_note__startswith="Declined automatically").exists()
-    # Past gigs were played: completed after their end, asked for and accepted weeks before.
-    played = Booking.objects.filter(status=Status.COMPLETED)
-    assert played.count() >= 5
-    for gig in played:
-        events = list(gig.events.order_by("created_at", "pk"))
-        assert [e.to_status for e in events] == [Status.PENDING, Status.BOOKED, Status.COMPLETED]
-        assert events[0].created_at < events[1].created_at < gig.starts_at < gig.ends_at <= events[2].created_at < now
-        assert gig.created_at == events[0].created_at
-    # Every history reads in order, and nothing happened in the future.
-    for booking in Booking.objects.prefetch_related("events"):
-        times = [e.created_at for e in booking.events.all()]
-        assert times == sorted(times) and times[-1] <= now and booking.created_at <= times[0]
-    # The demo people read their notifications in the app; nothing is mailed to their made-up addresses.
-    assert Notification.objects.filter(kind__startswith="booking_").count() > 50
-    assert not Notification.objects.filter(email_state=Notification.Email.PENDING).exists()
-
-
-def test_no_band_is_booked_twice_and_booked_gigs_make_members_busy(seeded):
-    now = timezone.now()
-    played_or_booked = list(Booking.objects.filter(status__in=(Status.BOOKED, Status.COMPLETED)))
-    assert len(played_or_booked) >= 15
-    assert overlapping_pairs(played_or_booked) == []
-    for booking in Booking.objects.filter(status=Status.BOOKED).select_related("band"):
-        members = Membership.objects.filter(band=booking.band).values_list("user_id", flat=True)
-        # From the band's load-in before the gig to its pack-down after; on a bill with set times, from
-        # the act's load-in to the end of its set.
-        if booking.set_starts_at:
-            window = {"starts_at": booking.load_in_at, "ends_at": booking.set_ends_at}
-        else:
-            window = {
-                "starts_at": booking.starts_at - dt.timedelta(minutes=booking.band.load_in_minutes),
-                "ends_at": booking.ends_at + dt.timedelta(minutes=booking.band.pack_down_minutes),
-            }
-        busy = BusyInterval.objects.filter(source="gig", source_id=booking.block_id, **window)
-        assert set(busy.values_list("user_id", flat=True)) == set(members), booking
-        if booking.band.slug == "brass-and-bones" and booking.venue and booking.venue.slug == "blue-room":
-            continue  # The New York tour, already in Ayla's own calendar.
-        # Booked where the band's green zone was: nothing but the gig itself makes it busy.
-        assert band_free_between(
-            band_id=booking.band_id, start=booking.starts_at, end=booking.ends_at, exclude_block_id=booking.block_id
-        ), booking
-    # Slot places match the bookings on them.
-    for slot in Slot.objects.filter(cancelled_at=None, starts_at__gt=now):
-        booked = slot.bookings.filter(status=Status.BOOKED)
-        assert slot.headliner_booked == booked.filter(role=Booking.Role.HEADLINER).count()
-        assert slot.supports_booked == booked.filter(role=Booking.Role.SUPPORT).count()
-
-
-def test_the_night_owls_show_a_mix_of_gigs_requests_and_free_evenings(seeded):
-    now = timezone.now()
-    owls = Band.objects.get(slug="the-night-owls")
-    mine = owls.bookings.all()
-    assert mine.filter(status=Status.BOOKED, starts_at__gt=now).count() >= 3
-    assert mine.filter(status=Status.COMPLETED, ends_at__lt=now).count() >= 2
-    assert mine.filter(status=Status.PENDING, kind=Booking.Kind.APPLICATION).exists()  # waiting on a venue
-    assert mine.filter(status=Status.PENDING, kind=Booking.Kind.OFFER).exists()  # waiting on the band
-    assert mine.filter(status=Status.PENDING, kind=Booking.Kind.REQUEST).exists()
-    assert set(mine.values_list("status", flat=True)) >= {Status.DECLINED, Status.WITHDRAWN, Status.CANCELLED}
-    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
-    today = timezone.localdate(now)
-    saturdays = [today + dt.timedelta(days=(5 - today.weekday()) % 7 + 7 * week) for week in range(1, 14)]
-    free = [
-        day
-        for day in saturdays
-        if band_free_between(
-            band_id=owls.pk,
-            start=dt.datetime.combine(day, dt.time(21), tzinfo=berlin),
-            end=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(1), tzinfo=berlin),
-        )
-    ]
-    assert 3 <= len(free) < len(saturdays)
 
 
 @pytest.mark.parametrize(
@@ -262,33 +139,6 @@ def test_demo_bands_ask_their_fee_in_their_own_countrys_currency(settings, clien
     assert "300–700 GBP" in client.get(f"/bands/{grey.slug}/").content.decode()
 
 
-def test_the_demo_gigs_are_reviewed_in_every_state(settings, client):
-    settings.DEBUG = True
-    call_command("seed_demo", "--quiet")
-    published = Review.objects.filter(published_at__isnull=False)
-    both_ways = published.values("booking").annotate(n=models.Count("pk")).filter(n=2)
-    assert both_ways.count() >= 3
-    assert published.exclude(reply_at=None).exists()
-    assert published.exclude(hidden_at=None).filter(moderation__action="hide").exists()
-    assert ReviewReport.objects.filter(resolved_at=None).exists()
-    no_show = Review.objects.get(no_show=True)
-    assert no_show.no_show_confirmed_at is None and no_show.no_show_dismissed_at is None
-    waiting = Review.objects.filter(published_at=None, booking__venue__slug="kellerbar").get()
-    assert waiting.booking.ends_at > timezone.now() - dt.timedelta(days=14)
-    assert published.filter(subject_side="client", client__email="client@demo.stageslot.test").count() >= 2
-    owls = Band.objects.get(slug="the-night-owls")
-    assert owls.rating_count >= 1 and owls.rating_score > 1
-    # The band whose review waits finds it under "Reviews to write".
-    leader = waiting.booking.band.memberships.get(role=Membership.Role.LEADER).user
-    client.force_login(leader)
-    assert "Reviews to write" in client.get("/dashboard/").content.decode()
-    # The Night Owls' leader reads the client's rating on her pending birthday request.
-    birthday = Booking.objects.get(band=owls, status=Status.PENDING, event_type="40th birthday party")
-    client.force_login(User.objects.get(email="mara@demo.stageslot.test"))
-    page = client.get(f"/reviews/{birthday.uid}/client/").content.decode()
-    assert "out of 5" in page
-
-
 @pytest.mark.parametrize("moment", [None, "2027-03-13T23:30:00+00:00", "2027-10-30T22:00:00+00:00"])
 def test_demo_shows_tell_every_story_and_twice_adds_nothing(moment, settings, monkeypatch, caplog):
     from bookings.services import shows
@@ -318,58 +168,3 @@ def test_demo_shows_tell_every_story_and_twice_adds_nothing(moment, settings, mo
     before = (Slot.objects.count(), Booking.objects.count(), shows.Ticket.objects.count())
     seed_without_photos(settings, monkeypatch)
     assert (Slot.objects.count(), Booking.objects.count(), shows.Ticket.objects.count()) == before
-
-
-def test_seed_tells_the_client_journey(settings):
-    from bands.models import Package
-    from bookings.models import BookingFile, RescheduleProposal
-
-    settings.DEBUG = True
-    call_command("seed_demo", "--quiet")
-    assert Package.objects.count() >= 3 and Package.objects.filter(instant=True).count() >= 2
-    client = User.objects.get(email="client@demo.stageslot.test")
-    mine = Booking.objects.filter(client=client)
-    assert mine.filter(instant=True, status__in=Booking.PLAYED).exists()
-    assert mine.filter(status=Status.PENDING, package__isnull=False).exclude(power_notes="").exists()
-    assert mine.filter(status=Status.IN_PROGRESS).exists()
-    assert mine.filter(status=Status.DISPUTED).exists()
-    assert RescheduleProposal.objects.filter(status="open").exists()
-    assert BookingFile.objects.values("side").distinct().count() == 2
-    files_before = BookingFile.objects.count()
-    call_command("seed_demo", "--quiet")
-    assert BookingFile.objects.count() == files_before
-
-
-def test_demo_quotes_are_open_countered_accepted_and_lapsed(seeded):
-    from bookings.models import Quote
-
-    statuses = set(Quote.objects.values_list("status", flat=True))
-    assert {"open", "countered", "accepted", "lapsed"} <= statuses
-    agreed = Booking.objects.filter(agreed_quote__isnull=False)
-    assert agreed.filter(status=Status.BOOKED).exists()
-    count = Quote.objects.count()
-    call_command("seed_demo", "--quiet")
-    assert Quote.objects.count() == count
-
-
-def test_the_demo_agency_acts_for_three_bands_and_the_group_runs_two_venues(seeded, client):
-    from teams.models import LinkStatus, Organisation, Representation, Role, VenueLink
-    from venues.models import VenueStaff
-
-    agency = Organisation.objects.get(slug="northside")
-    assert Representation.objects.filter(organisation=agency, status=LinkStatus.ACTIVE).count() == 3
-    assert Representation.objects.filter(organisation=agency, status=LinkStatus.ASKED).count() == 1
-    assert agency.members.filter(role=Role.BOOKER).count() == 2
-    group = Organisation.objects.get(slug="riverside-rooms")
-    assert VenueLink.objects.filter(organisation=group, status=LinkStatus.ACTIVE).count() == 2
-    promoter = group.members.get(role=Role.BOOKER).user
-    assert VenueStaff.objects.filter(user=promoter, group_id=group.pk).count() == 2
-    client.force_login(agency.members.filter(role=Role.BOOKER).first().user)
-    assert "through Northside Agency" in client.get("/bookings/", {"tab": "upcoming"}).text
-    from holds.models import Hold
-
-    held = list(Hold.objects.filter(venue__slug="kellerbar", status="held").order_by("level"))
-    assert [h.level for h in held] == [1, 2, 3] and len({h.date for h in held}) == 1
-    assert held[0].challenged_by == held[1] and held[0].challenge_ends_at is not None
-    call_command("seed_demo")  # twice: nothing more
-    assert Organisation.objects.count() == 2 and Hold.objects.count() == 3

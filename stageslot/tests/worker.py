@@ -25,8 +25,11 @@ from stageslot.celery_app import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = Path(os.environ.get("REDIS_SERVER_PATH", "/usr/bin/redis-server"))
-# The ports of the Redis servers tests start, kill and start again themselves (redis_server).
-OWN_REDIS_PORTS = range(6391, 6400)
+# The ports of the Redis servers tests start, kill and start again themselves (redis_server): nine for each
+# pytest-xdist process (gw0: 6391-6399, gw1: 6401-6409, …), so that two processes never probe the same port
+# and take each other's server for their own.
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+OWN_REDIS_PORTS = range(6391 + 10 * _XDIST_INDEX, 6400 + 10 * _XDIST_INDEX)
 # What the file email backend writes after each message: a file without it is still being written.
 MAIL_END = b"-" * 79 + b"\n"
 

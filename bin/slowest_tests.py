@@ -1,0 +1,46 @@
+"""Print the slowest tests of one or more JUnit XML reports (pytest --junitxml), slowest first.
+
+    python bin/slowest_tests.py [--top 30] .cache/ci/sqlite.xml .cache/ci/postgres.xml
+
+`.ci/run` calls it after both test stages: each line is a test's own time (set-up, call and tear-down
+together), the stage it ran in (the report's name), and its id; the last lines sum each stage's tests.
+"""
+
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+from xml.etree import ElementTree
+
+
+def cases(report: Path) -> list[tuple[float, str, str]]:
+    """(seconds, stage, test id) of every test case in the report; the stage is the file's stem."""
+    found = []
+    for case in ElementTree.parse(report).getroot().iter("testcase"):  # noqa: S314 (our own report)
+        found.append((float(case.get("time") or 0), report.stem, f"{case.get('classname')}::{case.get('name')}"))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("reports", nargs="+", type=Path)
+    parser.add_argument("--top", type=int, default=30)
+    args = parser.parse_args(argv)
+    every = [case for report in args.reports if report.exists() for case in cases(report)]
+    if not every:
+        print("No test reports to read.")
+        return 0
+    every.sort(reverse=True)
+    print(f"The {min(args.top, len(every))} slowest tests (seconds, stage, test):")
+    for seconds, stage, test in every[: args.top]:
+        print(f"{seconds:8.2f}  {stage:<9} {test}")
+    totals: dict[str, list[float]] = defaultdict(list)
+    for seconds, stage, _test in every:
+        totals[stage].append(seconds)
+    for stage, times in totals.items():
+        print(f"{stage}: {len(times)} tests, {sum(times):.0f} s of test time in all processes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
