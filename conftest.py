@@ -166,10 +166,39 @@ LONG_TEST_SECONDS = 10.0
 LONG_TEST_MARKERS = {"slow", "browser", "services"}
 
 
+_SHARED = "shared_fixture_seconds"
+_shared_fixtures = {"depth": 0, "seconds": 0.0}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Time the fixtures a test sets up for others too (the test database, a module's world): they are no
+    part of the test's own time."""
+    if fixturedef.scope == "function" or _shared_fixtures["depth"]:
+        return (yield)
+    _shared_fixtures["depth"] += 1
+    began = time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        _shared_fixtures["depth"] -= 1
+        _shared_fixtures["seconds"] += time.perf_counter() - began
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if call.when == "setup":  # carried to pytest-xdist's main process with the report
+        report.user_properties.append((_SHARED, round(_shared_fixtures["seconds"], 3)))
+        _shared_fixtures["seconds"] = 0.0
+    return report
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Add up each test's set-up, call and tear-down (in the main process too under pytest-xdist)."""
+    """Add up each test's own set-up, call and tear-down (in the main process too under pytest-xdist)."""
+    shared = sum(value for name, value in report.user_properties if name == _SHARED)
     times = _test_times.setdefault(report.nodeid, [0.0, set()])
-    times[0] += report.duration
+    times[0] += report.duration - shared
     times[1].update(name for name, value in report.keywords.items() if value and name in LONG_TEST_MARKERS)
 
 

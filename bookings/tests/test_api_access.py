@@ -3,6 +3,7 @@ band, another venue, a stranger, the owner's read-only token on a write, the own
 tokens, and no token. A token never reaches more than its user can on the pages."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -40,10 +41,12 @@ from payments.tests.test_api import card
 from places.tests.factories import CityFactory
 from reviews.models import Review
 from reviews.tests.factories import completed_gig, review_of
+from stageslot.tests.once import rows_for_the_module
 from teams.models import LinkStatus, Representation, Role
 from teams.tests.factories import OrganisationFactory, OrgMemberFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+# The world is made once for the module (shared_world) and its tests run one after another in one process.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("api_access")]
 
 ACTORS = ["owner", "other_band", "other_venue", "stranger", "read_only", "expired", "revoked", "anonymous"]
 OTHERS = ("other_band", "other_venue", "stranger")
@@ -153,6 +156,13 @@ def world() -> dict:
         "other_band": other_leader, "other_venue": other_owner, "stranger": UserFactory(),
         "staff": UserFactory(is_staff=True),
     }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker) -> Iterator[dict]:
+    """world(), made once for the module: each test reads and changes it in a savepoint of its own."""
+    with rows_for_the_module(django_db_blocker):
+        yield world()
 
 
 def start(days=30):
@@ -581,11 +591,11 @@ def call(api: ApiClient, method: str, path: str, body):
 
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("name", list(OPERATIONS))
-def test_access(name, actor, request):
+def test_access(name, actor, request, shared_world):
     method, path_of, body_of, owner_key, scope, others = OPERATIONS[name]
     if name in NEEDS_STRIPE:
         request.getfixturevalue("localstripe")
-    w = world()
+    w = dict(shared_world)
     if name in NEEDS_CALDAV:
         if not radicale_installed():
             pytest.skip("Radicale (requirements-dev) is not installed")
@@ -622,8 +632,8 @@ def test_access(name, actor, request):
         assert status == others, response.content
 
 
-def test_lists_show_only_the_callers_own_rows():
-    w = world()
+def test_lists_show_only_the_callers_own_rows(shared_world):
+    w = shared_world
     for actor in OTHERS:
         api = ApiClient(token_for(w[actor]))
         assert api.get("/api/v1/bookings").json()["items"] == []

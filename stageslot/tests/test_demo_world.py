@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
-from django.db import models, transaction
+from django.db import models
 from django.test import override_settings
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from bookings.selectors.bookings import band_free_between
 from bookings.services.venue_slots import offer_invite_state
 from reviews.models import Review, ReviewReport
 from stageslot.demo_bookings import DEMO_VENUES
+from stageslot.tests.once import rows_for_the_module
 from stageslot.tests.test_seed_demo import overlapping_pairs, tiny_picture
 from venues.models import Slot
 
@@ -31,19 +32,21 @@ Status = Booking.Status
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """The demo world (without its photos), seeded once for the module's tests that ask for it and rolled back
-    after the last of them. Each test runs in a savepoint inside it, so what a test changes (seeding again,
-    say) is gone before the next one."""
+    """The demo world (without its photos), seeded once for the module's tests and rolled back after the last."""
     with (
-        django_db_blocker.unblock(),
         override_settings(DEBUG=True),
         pytest.MonkeyPatch.context() as monkeypatch,
-        transaction.atomic(),
+        rows_for_the_module(django_db_blocker),
     ):
         monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
         call_command("seed_demo")
         yield
-        transaction.set_rollback(True)
+
+
+def test_demo_logins_work(seeded, client):
+    response = client.post("/accounts/login/", {"login": "mara@demo.stageslot.test", "password": "stageslot-demo"})
+    assert response.status_code == 302
+    assert client.get("/dashboard/").status_code == 200
 
 
 def test_demo_venues_post_slots_in_every_status_over_three_months(seeded):
