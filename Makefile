@@ -47,7 +47,7 @@ run: $(VENV)/.runtime vendor-js messages-compile ## Install, migrate, load demo 
 serve: $(VENV)/.runtime vendor-js messages-compile ## Serve without migrating or seeding
 	@$(BIN)/python manage.py serve $(HOST)
 
-# The suite runs in one process per core (pytest-xdist; docs/decisions/0048-suite-in-parallel.md): JOBS=0 runs
+# The suite runs in one process per core (pytest-xdist; docs/decisions/0050-suite-in-parallel.md): JOBS=0 runs
 # it in this process alone (for a debugger), JOBS=4 in four.
 JOBS  ?= auto
 XDIST := -n $(JOBS) --dist loadgroup

@@ -115,7 +115,7 @@ def _markers(item: pytest.Item) -> set[str]:
     return names
 
 
-# Under pytest-xdist (`-n 2 --dist loadgroup`, docs/decisions/0048-suite-in-parallel.md) the tests of one group
+# Under pytest-xdist (`-n 2 --dist loadgroup`, docs/decisions/0050-suite-in-parallel.md) the tests of one group
 # run one after another in one process, beside the other process's tests. The browser tests form one: a
 # Chromium, its live server and the pages' polls are three busy parties already, and two of each on two cores
 # would turn their waits for the page into timeouts.
@@ -161,7 +161,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("browser_locale", BROWSER_LOCALES)
 
 
-# A test that takes longer than this carries a marker that says why (docs/decisions/0048-suite-in-parallel.md).
+# A test that takes longer than this carries a marker that says why (docs/decisions/0050-suite-in-parallel.md).
 LONG_TEST_SECONDS = 10.0
 LONG_TEST_MARKERS = {"slow", "browser", "services"}
 
