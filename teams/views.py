@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import rate_limited
-from bands.calendar import WEEKDAY_HEADS, band_green_zone, calendar_members, month_grid
+from availability.weekdays import WEEKDAY_HEADS
+from bands.calendar import band_green_zone, calendar_members, month_grid
 from bands.permissions import band_for
 from venues.models import VenueStaff
 from venues.permissions import venue_for
