@@ -15,9 +15,8 @@ from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 
-from .engine import Recurrence, rrule_parts, zone
+from .engine import WEEKDAY_CODES, Recurrence, rrule_parts, zone
 
-_WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Beyond this many removed dates the list stops being readable.
 _MAX_LISTED_EXDATES = 3
 
@@ -89,7 +88,7 @@ def _split_byday(value: str) -> list[tuple[int, int]]:
     out = []
     for item in value.split(","):
         code, number = item[-2:], item[:-2]
-        out.append((int(number) if number else 0, _WEEKDAY_CODES.index(code)))
+        out.append((int(number) if number else 0, WEEKDAY_CODES.index(code)))
     return out
 
 

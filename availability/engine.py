@@ -149,7 +149,7 @@ _PART_ORDER += ("BYSETPOS", "WKST")
 _TOO_OFTEN_PARTS = {"BYHOUR", "BYMINUTE", "BYSECOND"}
 _FREQS = {"YEARLY", "MONTHLY", "WEEKLY", "DAILY"}
 _TOO_OFTEN_FREQS = {"HOURLY", "MINUTELY", "SECONDLY"}
-_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
 _UNTIL_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$")
 # (lowest absolute value, highest absolute value, negatives allowed)
@@ -292,7 +292,7 @@ def _parse(text: str) -> tuple[tuple[str, str], ...]:
             days.append(item)
         parts["BYDAY"] = ",".join(dict.fromkeys(days))
     if "WKST" in parts:
-        if parts["WKST"] not in _WEEKDAYS:
+        if parts["WKST"] not in WEEKDAY_CODES:
             raise RuleError(_unreadable(_("The week start must be a weekday (MO … SU).")))
         if parts["WKST"] == "MO":
             del parts["WKST"]
@@ -374,7 +374,7 @@ def _explicit_parts(parts: Mapping[str, str], dtstart: datetime) -> dict[str, st
         elif parts["FREQ"] == "MONTHLY":
             explicit["BYMONTHDAY"] = str(dtstart.day)
         elif parts["FREQ"] == "WEEKLY":
-            explicit["BYDAY"] = _WEEKDAYS[dtstart.weekday()]
+            explicit["BYDAY"] = WEEKDAY_CODES[dtstart.weekday()]
     return explicit
 
 
@@ -447,14 +447,14 @@ def _build(parts: Mapping[str, str], dtstart: datetime, until: datetime) -> Iter
     if "BYDAY" in parts:
         byday = []
         for item in parts["BYDAY"].split(","):
-            day = _WEEKDAY_OBJECTS[_WEEKDAYS.index(item[-2:])]
+            day = _WEEKDAY_OBJECTS[WEEKDAY_CODES.index(item[-2:])]
             byday.append(day(int(item[:-2])) if item[:-2] else day)
     try:
         rule = _BoundedRule(
             _FREQ_CODES[parts["FREQ"]],
             dtstart=dtstart,
             interval=int(parts.get("INTERVAL", "1")),
-            wkst=_WEEKDAYS.index(parts.get("WKST", "MO")),
+            wkst=WEEKDAY_CODES.index(parts.get("WKST", "MO")),
             until=until,
             bymonth=_ints(parts.get("BYMONTH")),
             byweekno=_ints(parts.get("BYWEEKNO")),

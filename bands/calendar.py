@@ -14,12 +14,13 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, ngettext, pgettext
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from availability import engine
 from availability.describe import join_words
+from availability.engine import WEEKDAY_CODES
 from availability.selectors import busy_by_user
+from availability.weekdays import WEEKDAY_SHORT_NAMES
 
 from .models import Band, BandBlock, Membership
 from .selectors import band_members
@@ -30,11 +31,6 @@ DAY = dt.timedelta(days=1)
 MARGIN = DAY
 # Stands for the band's booked days among the members whose busy time find_windows intersects.
 BOOKED_DAYS = "booked-days"
-WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-WEEKDAY_NAMES = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
-WEEKDAY_SHORT_NAMES = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
-# A calendar's column heads: the short name shown, the full one in its <abbr title> ("Mo", "Montag").
-WEEKDAY_HEADS = tuple(zip(WEEKDAY_NAMES, WEEKDAY_SHORT_NAMES, strict=True))
 
 
 # ---- Members ----------------------------------------------------------------------------------

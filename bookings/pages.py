@@ -20,7 +20,8 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.timezones import when_text
-from bands.calendar import WEEKDAY_HEADS, WEEKDAY_NAMES, length_label
+from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
+from bands.calendar import length_label
 from bands.models import Band
 
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from bands.calendar import WEEKDAY_NAMES, length_label
+from availability.weekdays import WEEKDAY_NAMES
+from bands.calendar import length_label
 from bands.models import Band
 from bookings.models import ShareLink
 from bookings.selectors.public import PUBLIC_HOURS, month_in_range

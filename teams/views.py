@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import rate_limited
+from availability.weekdays import WEEKDAY_HEADS
 from bands.calendar import band_green_zone, calendar_members, month_grid
 from bands.permissions import band_for
 from venues.models import VenueStaff
@@ -304,6 +305,7 @@ def organisation_band(request: HttpRequest, slug: str, band_slug: str) -> HttpRe
         "band": band,
         "representation": entry.representation,
         "green": green,
+        "weekday_heads": WEEKDAY_HEADS,
         "month": month,
         "previous": previous.strftime("%Y-%m"),
         "following": following.strftime("%Y-%m"),

@@ -20,23 +20,11 @@ from accounts.scheduling import (
 
 from .. import engine
 from ..models import Rule
+from ..weekdays import WEEKDAY_NAMES as WEEKDAY_NAMES_IN_ORDER
+from ..weekdays import WEEKDAY_SHORT_NAMES
 
-WEEKDAYS = [
-    ("MO", _("Mon")),
-    ("TU", _("Tue")),
-    ("WE", _("Wed")),
-    ("TH", _("Thu")),
-    ("FR", _("Fri")),
-    ("SA", _("Sat")),
-    ("SU", _("Sun")),
-]
-WEEKDAY_NAMES = dict(
-    zip(
-        (code for code, _ in WEEKDAYS),
-        (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")),
-        strict=True,
-    )
-)
+WEEKDAYS = list(zip(engine.WEEKDAY_CODES, WEEKDAY_SHORT_NAMES, strict=True))
+WEEKDAY_NAMES = dict(zip(engine.WEEKDAY_CODES, WEEKDAY_NAMES_IN_ORDER, strict=True))
 ORDINALS = [("1", _("first")), ("2", _("second")), ("3", _("third")), ("4", _("fourth")), ("-1", _("last"))]
 # Keys the friendly fields can show; a rule with anything else is edited as a custom rule.
 FRIENDLY_KEYS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY"}

@@ -15,6 +15,7 @@ from accounts.htmx import HtmxHttpRequest
 from .. import engine, services
 from ..regions import calendar_url, parse_date, wants_region
 from ..selectors import calendar_days, user_calendar
+from ..weekdays import WEEKDAY_HEADS
 
 # The week opens scrolled to an hour before evening gig hours (18:00), where musicians look first.
 SCROLL_HOUR = 17
@@ -67,15 +68,7 @@ def _calendar_context(request: HttpRequest) -> dict:
         "weeks": [days[k : k + 7] for k in range(0, len(days), 7)],
         "hours": [dt.time(hour) for hour in range(24)],
         # Each column's short head and, in its <abbr title>, the full name ("Mo", "Montag").
-        "weekday_heads": [
-            (gettext("Monday"), gettext("Mon")),
-            (gettext("Tuesday"), gettext("Tue")),
-            (gettext("Wednesday"), gettext("Wed")),
-            (gettext("Thursday"), gettext("Thu")),
-            (gettext("Friday"), gettext("Fri")),
-            (gettext("Saturday"), gettext("Sat")),
-            (gettext("Sunday"), gettext("Sun")),
-        ],
+        "weekday_heads": WEEKDAY_HEADS,
         "has_windows": data.has_windows,
         "time_zone": user.time_zone,
         "today": today,

@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
+from availability.engine import WEEKDAY_CODES
 from availability.services import HORIZON_AHEAD
+from availability.weekdays import WEEKDAY_NAMES
 
-from ..calendar import WEEKDAY_CODES, WEEKDAY_NAMES, length_label
+from ..calendar import length_label
 from ..models import BandBlock
 
 MIN_MINUTES, MAX_MINUTES = 30, 720

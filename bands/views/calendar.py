@@ -21,11 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
+from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
 
 from .. import services
 from ..calendar import (
-    WEEKDAY_HEADS,
-    WEEKDAY_NAMES,
     CalendarMember,
     band_blocks_upcoming,
     band_calendar_access,

@@ -122,6 +122,16 @@ class WhoIsIn:
     instruments: list[tuple[str, int]] = field(default_factory=list)
     answer_choices: list[tuple[str, str]] = field(default_factory=list)
 
+    @property
+    def previous_page(self) -> int | None:
+        """The page of sooner gigs, or None on the first."""
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next_page(self) -> int | None:
+        """The page of later gigs, or None when this one is the last."""
+        return self.page + 1 if self.has_more else None
+
 
 def band_gigs_ahead(*, band: Band, now: dt.datetime) -> QuerySet[Booking]:
     """The band's booked gigs that are not over, soonest first."""
