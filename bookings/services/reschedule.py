@@ -26,10 +26,12 @@ from accounts.timezones import when_text, when_text_lazy
 from bands.models import Band
 from bands.services import band_gig_block_move
 
+from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent, RescheduleProposal
 from ..selectors.bookings import band_free_between, side_of
+from .asking import MAX_REQUEST_LENGTH
+from .checks import too_long_text
 from .notices import booking_notify, booking_people, link_of
-from .workflow import MAX_REQUEST_LENGTH, BookingConflict, BookingError, BookingPermissionError, too_long_text
 
 logger = logging.getLogger(__name__)
 

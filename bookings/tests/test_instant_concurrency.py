@@ -15,9 +15,9 @@ from django.db import connection, connections
 
 from accounts.tests.factories import UserFactory
 from bands.packages import package_price
+from bookings.errors import BookingConflict
 from bookings.models import Booking
 from bookings.services import instant
-from bookings.services.workflow import BookingConflict
 
 from .journey import band_party, local
 
