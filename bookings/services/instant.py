@@ -30,8 +30,8 @@ from bands.packages import package_price
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking
 from ..selectors.strip import instant_limit_problem, start_fits
+from . import book
 from .asking import cancel_terms_of
-from .book import BookPlan, booking_book
 from .checks import band_free_check, too_long_text
 from .notices import booking_summary
 
@@ -229,7 +229,7 @@ def booking_instant(
         **texts,
         **cancel_terms_of(band, starts_at),
     )
-    plan = BookPlan(
+    plan = book.BookPlan(
         booking=booking,
         by=client,
         text=lazy_text(
@@ -244,4 +244,4 @@ def booking_instant(
         door=door,
         taken=_("%(band)s was booked at an overlapping time meanwhile. Nothing was booked.") % {"band": band.name},
     )
-    return booking_book(plan=plan, now=now)
+    return book.booking_book(plan=plan, now=now)

@@ -40,7 +40,7 @@ from ..errors import BookingError, BookingPermissionError
 from ..models import BillMessage, Booking
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
 from ..selectors.shows import bill_people, on_the_bill
-from .book import BookPlan, booking_book
+from . import book
 from .ending import booking_transition
 from .notices import booking_notify, booking_people, booking_summary
 from .webhooks import show_event_emit
@@ -163,7 +163,7 @@ def show_host(
         booking.location = slot.place_label
         return slot
 
-    plan = BookPlan(
+    plan = book.BookPlan(
         booking=Booking(
             kind=Booking.Kind.HOST,
             role=Role.HEADLINER,
@@ -185,7 +185,7 @@ def show_host(
         show=show,
         taken=_("%(band)s is already booked at an overlapping time.") % {"band": band.name},
     )
-    return booking_book(plan=plan, now=now).slot
+    return book.booking_book(plan=plan, now=now).slot
 
 
 # Where a show without a title is, read in each recipient's language (Slot.place_label).

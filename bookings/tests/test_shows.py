@@ -83,6 +83,48 @@ def test_hosting_books_the_host_as_headliner_and_makes_its_members_busy(host):
     assert not Notification.objects.filter(recipient=leader).exists()
 
 
+def test_hosting_writes_the_booking_event_and_sequence_as_an_accept_does(host):
+    """The host's own place is booked through the one BOOKED path: one event from no state to BOOKED, and
+    sequence 1, so the band's feeds carry the show as any other booked gig (before: sequence 0)."""
+    band, leader = host
+    slot = host_show(band, leader)
+    own = Booking.objects.get(slot=slot)
+    assert own.sequence == 1
+    assert own.status_changed_at is not None
+    event = own.events.get()
+    assert (event.from_status, event.to_status, event.actor_id) == ("", Status.BOOKED, leader.pk)
+
+
+def test_hosting_declines_the_bands_pending_bookings_it_makes_impossible(host):
+    """A band hosting a show at the times of its own pending application or a client's request declines
+    them at once, as accepting a gig does (before: they waited for the periodic sweep)."""
+    band, leader = host
+    venue, _owner = venue_with_owner()
+    start = in_days(12, 20)
+    elsewhere = SlotFactory(venue=venue, starts_at=start + dt.timedelta(hours=1), ends_at=start + dt.timedelta(hours=3))
+    application = asking.booking_apply(slot=elsewhere, band=band, by=leader, role=Booking.Role.HEADLINER)
+    request = asking.booking_request(
+        band=band,
+        client=UserFactory(),
+        starts_at=start + dt.timedelta(hours=2),
+        ends_at=start + dt.timedelta(hours=5),
+        time_zone="Europe/Berlin",
+    )
+    later = asking.booking_request(
+        band=band,
+        client=UserFactory(),
+        starts_at=start + dt.timedelta(days=1),
+        ends_at=start + dt.timedelta(days=1, hours=2),
+        time_zone="Europe/Berlin",
+    )
+    host_show(band, leader)
+    for booking in (application, request, later):
+        booking.refresh_from_db()
+    assert (application.status, request.status) == (Status.DECLINED, Status.DECLINED)
+    assert application.status_note.startswith(f"Declined automatically: {band.name} is now booked")
+    assert later.status == Status.PENDING
+
+
 def test_hosting_refuses_bad_input_and_changes_nothing(host):
     band, leader = host
     start = in_days(12, 20)
