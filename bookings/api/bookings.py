@@ -1,5 +1,5 @@
 """Bookings through the API: mine (by role, status and inbox tab, with counts), one booking, and the
-workflow – apply, offer, request, accept, decline, withdraw, cancel – on bookings.services.workflow,
+workflow – apply, offer, request, accept, decline, withdraw, cancel – on bookings.services (asking, answering, ending),
 the services the pages call; and a venue posting a slot (venues.services.slot_create, as its slot
 page does). A booking the caller is not part of does not exist for them (404)."""
 

@@ -4,7 +4,7 @@ read the applications, pick or decline its openers, set its running order and ti
 and what another band does: apply. A venue's staff do the same on their slots where the pages let them.
 
 Every operation runs the services and selectors of the show pages (/shows/…): bookings.services.shows,
-bookings.services.workflow (an application, a pick and a decline are bookings' transitions, with the
+bookings.services.asking, answering and ending (an application, a pick and a decline are bookings' transitions, with the
 same locks, checks and automatic declines), bookings.services.venue_slots.slot_cancel. Reads answer
 with the `read` scope (public reads without a token too); every change needs the `shows` scope.
 A show that is not public exists only for those who may manage it (404 to anyone else); a public

@@ -7,7 +7,6 @@ Checks: who answers (_check_answerer, _check_asker), a race already decided befo
 (_check_not_decided: checks.band_free_check, checks.slot_place_check), still PENDING
 (checks.stale_conflict); accept runs checks.bookable under the locks in book.py."""
 
-import logging
 from collections.abc import Callable
 
 from django.db import transaction
@@ -38,11 +37,8 @@ from .notices import (
 )
 from .webhooks import show_event_emit
 
-logger = logging.getLogger(__name__)
-
 Status = Booking.Status
 Kind = Booking.Kind
-Role = Booking.Role
 
 
 def _check_answerer(booking: Booking, by: User) -> None:

@@ -8,7 +8,6 @@ Checks: checks.slot_booking_check (role, slot open and started, venue and band a
 the band free, no live booking on the slot), checks.message_check, checks.band_free_check."""
 
 import datetime as dt
-import logging
 import zoneinfo
 from datetime import timedelta
 
@@ -39,8 +38,6 @@ from .notices import (
     booking_summary,
 )
 from .webhooks import show_event_emit
-
-logger = logging.getLogger(__name__)
 
 Status = Booking.Status
 Kind = Booking.Kind

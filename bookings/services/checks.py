@@ -7,7 +7,6 @@ Takes no locks: callers hold the band and slot locks (locks.py) when a check dec
 before the locks may refuse a race already decided (answering._check_not_decided)."""
 
 import datetime as dt
-import logging
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -28,10 +27,6 @@ from ..selectors.bookings import (
     members_busy_between,
 )
 
-logger = logging.getLogger(__name__)
-
-Status = Booking.Status
-Kind = Booking.Kind
 Role = Booking.Role
 
 

@@ -7,7 +7,6 @@ Locks: booking_cancel and booking_lapse_unpaid lock band, then slot, then bookin
 with money paid is cancelled through the payments app."""
 
 import datetime as dt
-import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,10 +33,7 @@ from .notices import (
 )
 from .webhooks import show_event_emit
 
-logger = logging.getLogger(__name__)
-
 Status = Booking.Status
-Kind = Booking.Kind
 Role = Booking.Role
 
 

@@ -1,6 +1,6 @@
 """A gig's life after it is booked: the band marks it played, disputes opened by either side within
 DISPUTE_DAYS after the end, and resolved by StageSlot staff (completed or cancelled). Starting and
-completing are periodic too (workflow.bookings_start, workflow.bookings_complete): the clock completes
+completing are periodic too (periodic.bookings_start, periodic.bookings_complete): the clock completes
 every gig the band has not marked."""
 
 import datetime as dt

@@ -13,18 +13,10 @@ constraints of Slot stand behind the checks; on SQLite, IMMEDIATE transactions s
 
 Takes no lock of its own beyond what its functions say; runs no checks."""
 
-import logging
-
 from bands.models import Band
 from venues.models import Slot
 
 from ..models import Booking
-
-logger = logging.getLogger(__name__)
-
-Status = Booking.Status
-Kind = Booking.Kind
-Role = Booking.Role
 
 
 def band_slot_lock(band_id: int, slot_id: int) -> tuple[Band, Slot]:

@@ -40,7 +40,6 @@ from .webhooks import webhook_events_emit
 logger = logging.getLogger(__name__)
 
 Status = Booking.Status
-Kind = Booking.Kind
 Role = Booking.Role
 
 

@@ -4,8 +4,6 @@ bookings whose date passed unanswered are declined.
 Locks: each booking row on its own, in a transaction per booking. Checks: the booking is still in
 the state it was found in."""
 
-import logging
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -21,11 +19,7 @@ from .notices import (
 )
 from .webhooks import webhook_events_emit
 
-logger = logging.getLogger(__name__)
-
 Status = Booking.Status
-Kind = Booking.Kind
-Role = Booking.Role
 
 
 def bookings_start(*, now=None) -> int:

@@ -2,7 +2,7 @@
 strip, a live price, and the draft kept in the session – so it survives logging in half-way.
 
 Confirming an instant-bookable package books the gig at once (services.instant); anything else is a
-request the band answers (services.workflow.booking_request). HTMX swaps the wizard in place; without
+request the band answers (services.asking.booking_request). HTMX swaps the wizard in place; without
 JavaScript every button is a plain form post or link and the same pages come back.
 """
 
