@@ -90,8 +90,11 @@ def show_host(
     Leaders and admins only (BookingPermissionError). Raises ValidationError by field (times, place,
     places, zone, fee) and BookingConflict when the band is already booked at an overlapping time, or
     MembersBusy when a required member is busy then with the load-in and pack-down (unless `stand_in`:
-    the band will find a stand-in, recorded in the audit log). The band's own place is booked at once,
-    so its members are busy for it and it shows in the feeds.
+    the band will find a stand-in, recorded in the audit log). The band's own place is booked at once
+    through book.booking_book, the one path to BOOKED (the show's slot is made under the band lock,
+    BookPlan.show): its members are busy for it, it shows in the feeds with its event and sequence 1,
+    and the band's pending bookings at overlapping times are declined after the commit, as after an
+    accept.
     """
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
