@@ -370,7 +370,7 @@ class Answer:
     status: int
     latency: float  # seconds from sending the request to its answer
     answered: float  # seconds from the start of the round to the answer
-    service: float  # seconds inside bookings.services.workflow.booking_accept: the locks, checks and writes
+    service: float  # seconds inside answering.booking_accept (book.booking_book): the locks, checks and writes
     queries: int
     error: str = ""
 
@@ -381,9 +381,9 @@ def _fire_worker(jobs, answers, barrier, t0: float, session: str) -> None:
     from django.db import connection, connections
     from django.test import Client
 
-    from bookings.services import workflow
+    from bookings.services import answering
 
-    accept = workflow.booking_accept
+    accept = answering.booking_accept
     inside = [0.0]
 
     def timed_accept(**kwargs):
@@ -393,8 +393,8 @@ def _fire_worker(jobs, answers, barrier, t0: float, session: str) -> None:
         finally:
             inside[0] = time.monotonic() - start
 
-    # The view calls workflow.booking_accept through the module: time what happens inside it.
-    workflow.booking_accept = timed_accept
+    # The view calls answering.booking_accept through the module: time what happens inside it.
+    answering.booking_accept = timed_accept
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = session
     connection.ensure_connection()
@@ -747,7 +747,7 @@ def measure_accepts_http(args: argparse.Namespace) -> None:
     with two places. Prints p50/p99/max latency per request, the time until the last answer, and the
     CPU the gunicorn workers spent per request (which, times N over the cores, bounds the latency)."""
     from bookings.models import Booking
-    from bookings.services.workflow import booking_losers_sweep
+    from bookings.services.losers import booking_losers_sweep
     from venues.models import Slot
 
     world = contention_world()

@@ -137,8 +137,8 @@ def _book(job):
     from django.db import connections
 
     from bands.models import Band, Package
+    from bookings.errors import BookingConflict, BookingError
     from bookings.services.instant import booking_instant
-    from bookings.services.workflow import BookingConflict, BookingError
 
     band_id, package_id, client_id, starts_iso, price = job
     from accounts.models import User

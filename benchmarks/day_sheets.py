@@ -58,7 +58,7 @@ def gig():
     from django.core.files.base import ContentFile
 
     from bookings.models import BookingFile
-    from bookings.services import workflow
+    from bookings.services import answering, asking
     from bookings.tests.factories import band_with_leader
     from gigs.selectors.day_sheets import ITEMS
     from gigs.services.day_sheets import advance_item_set, day_sheet_update
@@ -71,8 +71,8 @@ def gig():
     world.slot.refresh_from_db()
     for n in range(3):
         band, leader = band_with_leader(name=f"Support {n}", slug=f"support-{n}-{int(time.time())}")
-        act = workflow.booking_apply(slot=world.slot, band=band, by=leader, role="support", fee=100, message="")
-        workflow.booking_accept(booking=act, by=world.owner)
+        act = asking.booking_apply(slot=world.slot, band=band, by=leader, role="support", fee=100, message="")
+        answering.booking_accept(booking=act, by=world.owner)
     for n in range(3):
         BookingFile.objects.create(
             booking=booking,

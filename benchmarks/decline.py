@@ -9,7 +9,7 @@ PostgreSQL when DATABASE_URL is set (the server is used, the database is its own
 dropped at the end unless --keep); otherwise a SQLite file. One band gets --pending pending bookings
 at the same evening: half offers from as many venues (each with an owner and a booker), half private
 requests from as many clients. Its leader accepts one request; the others all overlap it, so
-workflow._decline_losers declines every one of them, in a transaction of its own after the accept's
+losers._decline_losers declines every one of them, in a transaction of its own after the accept's
 commit, with an audit row and a notification to both sides of each. Prints the accept's time, and
 the decline transaction's time and queries (the row locks on the losers are held for that long),
 then checks that nothing is left pending and that every declined booking told its people.
@@ -96,7 +96,7 @@ def main() -> None:
 
     from accounts.models import Notification
     from bookings.models import Booking
-    from bookings.services import workflow
+    from bookings.services import answering, losers
 
     try:
         call_command("migrate", verbosity=0)
@@ -109,7 +109,7 @@ def main() -> None:
         )
 
         measured = {}
-        originals = {name: getattr(workflow, name) for name in ("_decline_losers", "_auto_decline")}
+        originals = {name: getattr(losers, name) for name in ("_decline_losers", "_auto_decline")}
 
         def timed(name: str):
             def run(**kwargs):
@@ -122,12 +122,12 @@ def main() -> None:
             return run
 
         for name in originals:
-            setattr(workflow, name, timed(name))
+            setattr(losers, name, timed(name))
         begun = time.perf_counter()
-        workflow.booking_accept(booking=winner, by=leader)
+        answering.booking_accept(booking=winner, by=leader)
         total = time.perf_counter() - begun
         for name, original in originals.items():
-            setattr(workflow, name, original)
+            setattr(losers, name, original)
         under_locks, in_locks_queries = measured["_auto_decline"]
         whole, whole_queries = measured["_decline_losers"]
         print(f"accept with its declines: {total * 1000:.0f} ms")

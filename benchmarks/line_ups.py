@@ -80,12 +80,12 @@ def big_band(gigs: int, start_day: int = 3):
 
 def add_gigs(band, leader, count: int, start_day: int) -> None:
     from accounts.tests.factories import UserFactory
-    from bookings.services import workflow
+    from bookings.services import answering, asking
     from bookings.tests.factories import in_days
 
     client = UserFactory()
     for day in range(start_day, start_day + count):
-        request = workflow.booking_request(
+        request = asking.booking_request(
             band=band,
             client=client,
             starts_at=in_days(day, 19),
@@ -97,7 +97,7 @@ def add_gigs(band, leader, count: int, start_day: int) -> None:
             fee=800,
             message="",
         )
-        workflow.booking_accept(booking=request, by=leader)
+        answering.booking_accept(booking=request, by=leader)
 
 
 def timed(call) -> tuple[float, object]:

@@ -62,7 +62,8 @@ def pieces(world, losers: list, factory, runs: int) -> None:
         def booking_for_action(*, uid, user):
             return booking_for_viewer(uid=uid, user=user, related=("band",))
 
-    from bookings.services.workflow import BookingConflict, booking_accept
+    from bookings.errors import BookingConflict
+    from bookings.services.answering import booking_accept
 
     user = get_user_model().objects.get(pk=world.leader.pk)
 

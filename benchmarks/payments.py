@@ -236,8 +236,8 @@ def booked_requests(count: int) -> SimpleNamespace:
     800 EUR, 30 % deposit due now, the balance 7 days before the gig), through the services."""
     from bookings.models import Booking
     from bookings.services import quotes
+    from bookings.services.asking import booking_request
     from bookings.services.quotes import Terms
-    from bookings.services.workflow import booking_request
 
     tag = uuid.uuid4().hex[:6]
     band, leader, _people = new_band("Pay Page Band", tag)

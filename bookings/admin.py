@@ -18,7 +18,9 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_export import StaffExportMixin
+from accounts.timezones import when_text
 
+from .errors import BookingError
 from .models import (
     Booking,
     BookingEvent,
@@ -33,7 +35,6 @@ from .models import (
 from .resources import BookingResource
 from .services.life import booking_dispute_resolve
 from .services.venue_slots import offer_invite_state
-from .services.workflow import BookingError, when_text
 
 # An emailed offer's state, as offer_invite_state names it.
 INVITE_STATES = {

@@ -24,6 +24,7 @@ from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
 from bands.calendar import length_label
 from bands.models import Band
 
+from .errors import BookingConflict, BookingError, BookingPermissionError
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm
 from .models import Booking, Message
 from .selectors.bookings import PAGE_RELATED, booking_events, booking_for_action, booking_for_viewer, booking_point
@@ -40,15 +41,9 @@ from .selectors.public import PUBLIC_HOURS, PublicMonth, shift_month
 from .selectors.quotes import QUOTED_KINDS, quote_card
 from .selectors.requests import request_group_rows
 from .selectors.threads import PAGE_LIMIT, thread_can_read, thread_messages, thread_read_up_to
+from .services.checks import duration_text, members_busy_for_gig
 from .services.life import can_mark_played
 from .services.threads import thread_mark_read
-from .services.workflow import (
-    BookingConflict,
-    BookingError,
-    BookingPermissionError,
-    duration_text,
-    members_busy_for_gig,
-)
 
 # How often the live sections ask for news, in seconds (a setting, so browser tests need not wait).
 POLL_SECONDS = 20

@@ -4,25 +4,25 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .services import alerts, feeds, quotes, reminders, request_groups, webhooks, workflow
+from .services import alerts, feeds, losers, periodic, quotes, reminders, request_groups, webhooks
 
 
 @shared_task
 def bookings_start_task() -> int:
     """Every few minutes: booked gigs whose start has passed are in progress."""
-    return workflow.bookings_start()
+    return periodic.bookings_start()
 
 
 @shared_task
 def bookings_complete_task() -> int:
     """Every few minutes: booked gigs whose end has passed become completed."""
-    return workflow.bookings_complete()
+    return periodic.bookings_complete()
 
 
 @shared_task
 def bookings_expire_task() -> int:
     """Every few minutes: pending bookings whose start has passed lapse (declined, both sides told)."""
-    return workflow.bookings_expire()
+    return periodic.bookings_expire()
 
 
 @shared_task
@@ -34,14 +34,14 @@ def quotes_lapse_task() -> int:
 @shared_task(ignore_result=True)
 def booking_losers_decline_task(*, winner_id: int, by_id: int | None = None, now: str | None = None) -> None:
     """Right after an accept: decline the pending bookings the booked gig made impossible."""
-    workflow.booking_losers_decline(winner_id=winner_id, by_id=by_id, now=now)
+    losers.booking_losers_decline(winner_id=winner_id, by_id=by_id, now=now)
 
 
 @shared_task
 def booking_losers_sweep_task() -> int:
     """Every few minutes: decline what a booked gig made impossible, and withdraw the other bands' requests
     of a request sent to several bands, should its task have been lost."""
-    return workflow.booking_losers_sweep() + request_groups.request_groups_sweep()
+    return losers.booking_losers_sweep() + request_groups.request_groups_sweep()
 
 
 @shared_task

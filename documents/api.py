@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema
 from accounts.models import ApiToken
 from bookings.api.bookings import ONE_ERRORS, WRITE_ERRORS
 from bookings.api.core import ApiProblem, caller, field_errors, token_auth
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from gigs.models import AdvanceItem
 from gigs.selectors.day_sheets import ITEMS, advance_items_of, day_sheet_of, runs_the_day
 from gigs.services.day_sheets import advance_item_set

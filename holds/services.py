@@ -27,8 +27,8 @@ from accounts.services import lazy_text, notifications_create
 from accounts.site import site_url
 from bands.models import Band
 from bookings.models import Booking, FeedMark, Webhook
+from bookings.services.asking import booking_offer
 from bookings.services.webhooks import webhook_emit
-from bookings.services.workflow import booking_offer
 from teams.models import Organisation
 from teams.selectors import band_managers
 from venues.models import Slot, Stage, VenueStaff

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.htmx import is_partial, render_page
 from accounts.ratelimit import rate_limited
 from bands.selectors import band_for_manage
-from bookings.services.workflow import BookingError
+from bookings.errors import BookingError
 from teams.selectors import agency_acting_for, viewing_band_ids
 from venues.permissions import venue_for
 

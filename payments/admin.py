@@ -15,8 +15,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_export import StaffExportMixin
+from bookings.errors import BookingError
 from bookings.selectors.quotes import money_text
-from bookings.services.workflow import BookingError
 
 from .forms import PayoutForm, StaffRefundForm
 from .models import Checkout, LedgerEntry, Payment, Payout, Refund, Settlement, StripeEvent

@@ -24,9 +24,10 @@ from django.utils import timezone
 from accounts.models import Notification, User
 from accounts.site import site_url
 from bands.models import Band, Genre, Membership
+from bookings.errors import BookingError
 from bookings.models import Booking, BookingEvent
 from bookings.selectors.bookings import band_free_for_gig
-from bookings.services import venue_slots, workflow
+from bookings.services import answering, asking, periodic, venue_slots
 from venues.models import Slot, Venue
 from venues.services import SlotPermissionError, slot_series_create
 
@@ -279,17 +280,17 @@ class _Demo:
         self, slot: Slot, band: Band, role: str, fee: int | None, message: str, *, when, shortlist_by=None
     ) -> Booking:
         with _dated(when, self.now):
-            booking = workflow.booking_apply(
+            booking = asking.booking_apply(
                 slot=slot, band=band, by=self.leaders[band.slug], role=role, fee=fee, message=message, now=when
             )
             if shortlist_by is not None:
-                workflow.booking_shortlist(booking=booking, by=shortlist_by, shortlisted=True)
+                answering.booking_shortlist(booking=booking, by=shortlist_by, shortlisted=True)
         self.engage(band, slot.starts_at, slot.ends_at, slot.venue.city)
         return booking
 
     def offer(self, slot: Slot, band: Band, role: str, fee: int | None, message: str, *, when) -> Booking:
         with _dated(when, self.now):
-            booking = workflow.booking_offer(
+            booking = asking.booking_offer(
                 slot=slot, band=band, by=self.staff_of(slot.venue.slug), role=role, fee=fee, message=message, now=when
             )
         self.engage(band, slot.starts_at, slot.ends_at, slot.venue.city)
@@ -300,7 +301,7 @@ class _Demo:
     ) -> Booking:
         starts_at, ends_at = times
         with _dated(when, self.now):
-            booking = workflow.booking_request(
+            booking = asking.booking_request(
                 band=band,
                 client=self.people["client"],
                 starts_at=starts_at,
@@ -318,15 +319,15 @@ class _Demo:
 
     def accept(self, booking: Booking, by: User, *, when, stand_in: bool = False) -> None:
         with _dated(when, self.now):
-            workflow.booking_accept(booking=booking, by=by, now=when, stand_in=stand_in)
+            answering.booking_accept(booking=booking, by=by, now=when, stand_in=stand_in)
 
     def decline(self, booking: Booking, by: User, reason: str, *, when) -> None:
         with _dated(when, self.now):
-            workflow.booking_decline(booking=booking, by=by, reason=reason, now=when)
+            answering.booking_decline(booking=booking, by=by, reason=reason, now=when)
 
     def withdraw(self, booking: Booking, by: User, *, when) -> None:
         with _dated(when, self.now):
-            workflow.booking_withdraw(booking=booking, by=by, now=when)
+            answering.booking_withdraw(booking=booking, by=by, now=when)
 
     # ---- Past gigs (now= a month before, then bookings_complete) ---------------------------
 
@@ -648,7 +649,7 @@ class _Demo:
     # ---- After -------------------------------------------------------------------------------
 
     def complete_past_gigs(self, since_booking: int) -> None:
-        workflow.bookings_complete(now=self.now)
+        periodic.bookings_complete(now=self.now)
         # The periodic task would have completed each gig a few minutes after it ended.
         done = Booking.objects.filter(pk__gt=since_booking, status=Booking.Status.COMPLETED)
         for pk, ends_at in done.values_list("pk", "ends_at"):
@@ -663,7 +664,7 @@ def _tell(demo: _Demo, story: Callable[[], None]) -> None:
     try:
         with transaction.atomic():
             story()
-    except (_Skip, workflow.BookingError, ValidationError, SlotPermissionError) as exc:
+    except (_Skip, BookingError, ValidationError, SlotPermissionError) as exc:
         demo.used, demo.engaged = used, engaged
         logger.warning("Demo bookings: skipped %s: %s", story.__name__, exc)
 

@@ -19,9 +19,10 @@ from PIL import Image, ImageDraw
 from accounts.models import Notification, User
 from bands.models import Band, Membership, Package
 from bands.packages import package_price
+from bookings.errors import BookingError
 from bookings.models import Booking
 from bookings.selectors.strip import band_strip, start_fits
-from bookings.services import files, life, reschedule, workflow
+from bookings.services import asking, files, life, periodic, reschedule
 from bookings.services.instant import booking_instant
 
 logger = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ class _Journey:
         band, package = self.bands["the-night-owls"], self.packages["Wedding evening"]
         starts_at = self.first_start(band, package, weeks_from=8, at="18:00")
         minutes = 300
-        workflow.booking_request(
+        asking.booking_request(
             band=band, client=self.client, starts_at=starts_at, ends_at=starts_at + dt.timedelta(minutes=minutes),
             time_zone=band.time_zone, event_type="Wedding", location="Gut Sarnow, Brandenburg", guests=120,
             fee=package_price(package, minutes=minutes), package=package, setting="indoor",
@@ -189,7 +190,7 @@ class _Journey:
             price=package_price(package, minutes=minutes), event_type="Corporate",
             location="Gallery opening, Auguststraße", guests=200, setting="indoor", now=booked_on,
         )  # fmt: skip
-        workflow.bookings_start(now=self.now)
+        periodic.bookings_start(now=self.now)
 
     def disputed(self) -> None:
         booked_on = self.now - dt.timedelta(days=30)
@@ -204,7 +205,7 @@ class _Journey:
             band=band, package=package, client=self.client, starts_at=starts_at, price=package_price(package),
             event_type="Private party", location="Rooftop bar, Friedrichshain", guests=80, now=booked_on,
         )  # fmt: skip
-        workflow.bookings_complete(now=booking.ends_at + dt.timedelta(minutes=5))
+        periodic.bookings_complete(now=booking.ends_at + dt.timedelta(minutes=5))
         life.booking_dispute(
             booking=booking, by=self.client, now=self.now - dt.timedelta(days=2),
             reason="The band arrived an hour late and played 30 minutes instead of the hour booked.",
@@ -225,7 +226,7 @@ def seed_client_journey(*, now: dt.datetime) -> None:
         try:
             with transaction.atomic():
                 story()
-        except (workflow.BookingError, ValidationError) as exc:
+        except (BookingError, ValidationError) as exc:
             logger.warning("Demo client journey: skipped %s: %s", story.__name__, exc)
     # The demo people have no real mailboxes: their notifications stay in the app.
     Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(

@@ -14,8 +14,8 @@ from django.db.models import Max
 from django.utils.translation import gettext
 
 from accounts.models import Notification, User
+from bookings.errors import BookingError
 from bookings.models import Booking
-from bookings.services.workflow import BookingError
 from documents.models import Contract
 from documents.selectors.contracts import contract_sides_of, has_terms, other_side_of, side_people
 from documents.services import contracts as services

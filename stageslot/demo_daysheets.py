@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 
 from accounts.models import Notification, User
+from bookings.errors import BookingError
 from bookings.models import Booking
-from bookings.services.workflow import BookingError
 from gigs.models import DaySheet
 from gigs.selectors.day_sheets import ITEMS, SHEET_RELATED, runs_the_day
 from gigs.services.day_sheets import advance_item_set, day_sheet_update

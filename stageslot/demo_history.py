@@ -33,7 +33,7 @@ from django.db import models, transaction
 from accounts.models import User
 from bands.models import Band, Membership, Package
 from bookings.models import Booking, BookingEvent
-from bookings.services.workflow import cancel_terms_of
+from bookings.services.asking import cancel_terms_of
 from reviews.models import REVIEW_WINDOW, SUB_RATINGS, Review, Side
 from reviews.services import ratings_refresh_all
 from venues.models import Slot, Venue, VenueStaff

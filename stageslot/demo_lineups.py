@@ -22,8 +22,8 @@ from django.db.models import Max
 
 from accounts.models import Notification, PushSubscription, User
 from bands.models import Band
+from bookings.errors import BookingError
 from bookings.models import Booking
-from bookings.services.workflow import BookingError
 from gigs.models import Answer, GigAnswer, Song
 from gigs.services.answers import gig_answer_set, gig_lineup_open
 from gigs.services.set_lists import set_list_copy, set_list_save, song_create

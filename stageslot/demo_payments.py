@@ -20,10 +20,10 @@ from django.db.models import F, Max
 
 from accounts.models import Notification, User
 from bands.models import Band
+from bookings.errors import BookingError
 from bookings.models import Booking
-from bookings.services import quotes, workflow
+from bookings.services import asking, ending, quotes
 from bookings.services.quotes import Terms
-from bookings.services.workflow import BookingError
 from payments.models import Payment, Refund
 from payments.selectors import band_owed, due_now
 from payments.services import payments as pay
@@ -78,7 +78,7 @@ def _booked_request(
             continue
         try:
             with transaction.atomic():
-                request = workflow.booking_request(
+                request = asking.booking_request(
                     band=band,
                     client=client,
                     starts_at=starts_at,
@@ -133,7 +133,7 @@ def _refunded_cancellation(now: dt.datetime) -> None:
     paid_demo(booking, by=client, now=now)
     booking.refresh_from_db()
     plan = refund_plan(booking=booking, by=client, now=now)
-    workflow.booking_cancel(
+    ending.booking_cancel(
         booking=booking, by=client, reason="Our office move was brought forward.", now=now, refund_handled=True
     )
     for payment, amount in plan.parts:

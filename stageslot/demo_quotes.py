@@ -15,12 +15,12 @@ from django.db.models import Max
 
 from accounts.models import Notification, User
 from bands.selectors import band_managers
+from bookings.errors import BookingError
 from bookings.models import Booking, Quote
 from bookings.selectors.bookings import venue_team
 from bookings.selectors.quotes import counterpart_side, quote_side_of
 from bookings.services import quotes
 from bookings.services.quotes import Terms
-from bookings.services.workflow import BookingError
 
 logger = logging.getLogger(__name__)
 

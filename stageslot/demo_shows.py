@@ -18,9 +18,10 @@ from django.db.models import F, Max
 
 from accounts.models import Notification, User
 from bands.models import Band, Membership
+from bookings.errors import BookingError
 from bookings.models import Booking
 from bookings.selectors.bookings import band_free_for_gig, venue_team
-from bookings.services import shows, workflow
+from bookings.services import answering, asking, shows
 from venues.models import Slot
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ class _Stories:
             currency="EUR",
         )  # fmt: skip
         for band in _free_bands(others, show.starts_at, show.ends_at, 2):
-            workflow.booking_apply(
+            asking.booking_apply(
                 slot=show, band=band, by=_leader(band), role=Booking.Role.SUPPORT,
                 message=f"{band.name} would love to open for you – we can bring our own backline.",
             )  # fmt: skip
@@ -160,7 +161,7 @@ class _Stories:
         live = Booking.objects.filter(slot=slot, status__in=Booking.LIVE).values("band_id")
         taken = {r["band_id"] for r in live}
         for band in _free_bands([b for b in self.others() if b.pk not in taken], slot.starts_at, slot.ends_at, 1):
-            workflow.booking_apply(slot=slot, band=band, by=_leader(band), role=Booking.Role.SUPPORT)
+            asking.booking_apply(slot=slot, band=band, by=_leader(band), role=Booking.Role.SUPPORT)
 
     def full_bill(self) -> None:
         """Nordlys & friends in Copenhagen: a support act picked, the running order set, tickets on sale."""
@@ -178,8 +179,8 @@ class _Stories:
         if not free:
             raise _Skip("no band free to open for Nordlys")
         support_band = free[0]
-        support = workflow.booking_apply(slot=show, band=support_band, by=_leader(support_band), role="support")
-        workflow.booking_accept(booking=support, by=_leader(nordlys), now=self.now)
+        support = asking.booking_apply(slot=show, band=support_band, by=_leader(support_band), role="support")
+        answering.booking_accept(booking=support, by=_leader(nordlys), now=self.now)
         own = Booking.objects.get(slot=show, kind=Booking.Kind.HOST)
         h = dt.timedelta(hours=1)
         shows.show_running_order_set(
@@ -234,7 +235,7 @@ def seed_shows(*, now: dt.datetime) -> None:
         try:
             with transaction.atomic():
                 story()
-        except (_Skip, workflow.BookingError, ValidationError) as exc:
+        except (_Skip, BookingError, ValidationError) as exc:
             logger.warning("Demo shows: skipped %s: %s", story.__name__, exc)
     # The demo people have no real mailboxes: their notifications stay in the app.
     Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(

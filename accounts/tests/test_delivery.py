@@ -32,7 +32,7 @@ from accounts.tests.factories import UserFactory
 from accounts.timezones import when_text
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
-from bookings.services import workflow as bookings
+from bookings.services import answering, asking
 from bookings.services.email_actions import email_action_read
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from stageslot.tests.worker import broker_down
@@ -102,7 +102,7 @@ def test_the_rows_are_written_with_the_change_and_the_emails_leave_only_after_it
 ):
     booking, owner, booker, leader, drummer = gig()
     with django_capture_on_commit_callbacks() as callbacks:
-        bookings.booking_accept(booking=booking, by=owner)
+        answering.booking_accept(booking=booking, by=owner)
         # In the transaction of the accept: the rows are there, nothing is sent yet.
         assert set(Notification.objects.values_list("recipient_id", flat=True)) == {booker.pk, leader.pk, drummer.pk}
         assert mail.outbox == []
@@ -119,7 +119,7 @@ def test_a_change_that_rolls_back_leaves_no_row_and_sends_nothing(django_capture
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        bookings.booking_accept(booking=booking, by=owner)
+        answering.booking_accept(booking=booking, by=owner)
         raise RuntimeError("the request failed after the accept")
     assert callbacks == []
     assert not Notification.objects.exists()
@@ -532,7 +532,7 @@ def test_the_answering_side_gets_accept_and_decline_buttons_that_open_the_confir
     venue, owner = venue_with_owner(name="Kellerbar")
     band, leader = band_with_leader(name="The Lanterns", slug="the-lanterns")
     with django_capture_on_commit_callbacks(execute=True):
-        bookings.booking_apply(slot=SlotFactory(venue=venue), band=band, by=leader, role="headliner")
+        asking.booking_apply(slot=SlotFactory(venue=venue), band=band, by=leader, role="headliner")
     [email] = mail.outbox
     assert email.to == [owner.email]
     html = html_of(email)
@@ -556,7 +556,7 @@ def test_names_people_typed_are_escaped_in_the_html_and_plain_in_the_text(django
     owner.save()
     band, leader = band_with_leader(name='<script>alert("x")</script> & Co', slug="script-band")
     with django_capture_on_commit_callbacks(execute=True):
-        bookings.booking_apply(slot=SlotFactory(venue=venue), band=band, by=leader, role="headliner")
+        asking.booking_apply(slot=SlotFactory(venue=venue), band=band, by=leader, role="headliner")
     [email] = mail.outbox
     html = html_of(email)
     assert "<script>" not in html and "<b>Owner" not in html

@@ -17,7 +17,7 @@ from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
-from bookings.services import workflow as bookings
+from bookings.services import answering
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
 from stageslot.tests import worker as shared
 from stageslot.tests.worker import broker_down, recipients_of, wait_until
@@ -47,7 +47,7 @@ def gig():
 def test_an_accepted_booking_emails_each_person_once(celery_worker_start):
     booking, owner, told = gig()
     worker = celery_worker_start()
-    bookings.booking_accept(booking=booking, by=owner)
+    answering.booking_accept(booking=booking, by=owner)
     files = worker.wait_for_emails(count=len(told))
     assert recipients_of(files) == told, worker.log()
     time.sleep(SETTLE)

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
-from bookings.services import workflow
+from bookings.services import asking
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_each_recipient_gets_their_mail_in_their_own_language(django_capture_on_
     band, leader = band_with_leader(name="Night Owls", time_zone="Europe/Berlin")
     slot = SlotFactory(venue=venue, title="Indie Night", starts_at=in_days(12))
     with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
-        workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+        asking.booking_apply(slot=slot, band=band, by=leader, role="headliner")
     note = Notification.objects.get(recipient=owner, kind="booking_created")
     assert "hat sich beworben" in note.text
     assert [action["label"] for action in note.data["actions"]] == ["Annehmen", "Ablehnen"]

@@ -22,7 +22,7 @@ from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus, BandInvite
 from bands.services import band_invite_accept, band_invite_create, band_set_status
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import answering, asking, ending
 from bookings.services.files import booking_file_add
 from bookings.services.reschedule import reschedule_decline, reschedule_propose
 from bookings.services.threads import message_post
@@ -68,11 +68,11 @@ def _local(days: int, hour: int) -> dt.datetime:
 def _everything(w) -> None:
     """Each kind of notification the services send, and the invites sent by email."""
     band, leader, owner, client = w["band"], w["leader"], w["owner"], w["client"]
-    application = workflow.booking_apply(slot=w["slot"], band=band, by=leader, role="headliner")
-    workflow.booking_apply(slot=w["slot"], band=w["rival"], by=w["rival_leader"], role="headliner")
-    workflow.booking_accept(booking=application, by=owner)  # the rival's application is declined with it
-    offer = workflow.booking_offer(slot=w["other_slot"], band=band, by=owner, role="headliner")
-    workflow.booking_decline(booking=offer, by=leader, reason="Too far for us")
+    application = asking.booking_apply(slot=w["slot"], band=band, by=leader, role="headliner")
+    asking.booking_apply(slot=w["slot"], band=w["rival"], by=w["rival_leader"], role="headliner")
+    answering.booking_accept(booking=application, by=owner)  # the rival's application is declined with it
+    offer = asking.booking_offer(slot=w["other_slot"], band=band, by=owner, role="headliner")
+    answering.booking_decline(booking=offer, by=leader, reason="Too far for us")
     message_post(booking=application, by=owner, body="Doors open at seven.")
     message_post(booking=application, by=leader, body="See you there.")
     booking_file_add(
@@ -82,7 +82,7 @@ def _everything(w) -> None:
         title="Rider",
         kind="rider",
     )
-    request = workflow.booking_request(
+    request = asking.booking_request(
         band=band,
         client=client,
         starts_at=_local(40, 12),
@@ -92,17 +92,17 @@ def _everything(w) -> None:
         location="Hall 9",
         message="Please play.",
     )
-    workflow.booking_accept(booking=request, by=leader)
+    answering.booking_accept(booking=request, by=leader)
     proposal = reschedule_propose(
         booking=request, by=client, starts_at=_local(42, 12), ends_at=_local(42, 15), reason="Rain date"
     )
     reschedule_decline(proposal=proposal, by=leader, note="We are away")
     message_post(booking=request, by=client, body="Thank you!")
-    second = workflow.booking_request(
+    second = asking.booking_request(
         band=band, client=client, starts_at=_local(50, 12), ends_at=_local(50, 15), time_zone="Europe/Berlin"
     )
-    workflow.booking_withdraw(booking=second, by=client)
-    workflow.booking_cancel(booking=application, by=owner, reason="The roof leaks")
+    answering.booking_withdraw(booking=second, by=client)
+    ending.booking_cancel(booking=application, by=owner, reason="The roof leaks")
     joiner = UserFactory(display_name="Jo Joiner")
     invite = band_invite_create(band=band, by=leader, email="friend@example.com", base_url="https://stageslot.example")
     band_invite_accept(invite=BandInvite.objects.get(pk=invite.pk), user=joiner)
@@ -195,9 +195,9 @@ def test_each_recipient_reads_their_own_language(world, django_capture_on_commit
         rival_leader.language = "en"
         rival_leader.save(update_fields=["language"])
         with django_capture_on_commit_callbacks(execute=True):
-            workflow.booking_apply(slot=world["slot"], band=world["band"], by=world["leader"], role="headliner")
-            offer = workflow.booking_offer(slot=world["other_slot"], band=world["rival"], by=owner, role="headliner")
-            workflow.booking_decline(booking=offer, by=rival_leader, reason="Too far")
+            asking.booking_apply(slot=world["slot"], band=world["band"], by=world["leader"], role="headliner")
+            offer = asking.booking_offer(slot=world["other_slot"], band=world["rival"], by=owner, role="headliner")
+            answering.booking_decline(booking=offer, by=rival_leader, reason="Too far")
         assert translation.get_language() == "en"
     to_owner = Notification.objects.get(recipient=owner, kind="booking_created")
     assert to_owner.text.startswith("⟦") and "Night Owls" in to_owner.text

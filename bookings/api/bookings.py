@@ -1,5 +1,5 @@
 """Bookings through the API: mine (by role, status and inbox tab, with counts), one booking, and the
-workflow – apply, offer, request, accept, decline, withdraw, cancel – on bookings.services.workflow,
+workflow – apply, offer, request, accept, decline, withdraw, cancel – on bookings.services (asking, answering, ending),
 the services the pages call; and a venue posting a slot (venues.services.slot_create, as its slot
 page does). A booking the caller is not part of does not exist for them (404)."""
 
@@ -28,7 +28,7 @@ from ..models import Booking
 from ..selectors.bookings import booking_for_viewer
 from ..selectors.finder import finder_bands_of, slot_for_viewer
 from ..selectors.inbox import TABS, bookings_mine, bookings_mine_counts, inbox_roles
-from ..services import workflow
+from ..services import answering, asking, ending
 from .core import COMMON_ERRORS, PAGE_DEFAULT, PAGE_MAX, ApiProblem, Page, Problem, caller, keyset, token_auth
 from .schemas import SlotOut, utc
 
@@ -214,7 +214,7 @@ def booking_apply(request: HttpRequest, body: SlotAsk):
     if band is None:
         raise Http404(_("No such band among yours."))
     with _limited("application", user):
-        booking = workflow.booking_apply(
+        booking = asking.booking_apply(
             slot=slot, band=band, by=user, role=body.role, fee=body.fee, message=body.message
         )
     return Answer(201, booking_out(request, _mine_or_404(request, booking.uid)))
@@ -231,7 +231,7 @@ def booking_offer(request: HttpRequest, body: SlotAsk):
     if band is None:
         raise Http404(_("No such band."))
     with _limited("offer", user):
-        booking = workflow.booking_offer(
+        booking = asking.booking_offer(
             slot=slot, band=band, by=user, role=body.role, fee=body.fee, message=body.message
         )
     return Answer(201, booking_out(request, _mine_or_404(request, booking.uid)))
@@ -255,7 +255,7 @@ def booking_request(request: HttpRequest, body: RequestIn):
 
 
 def _request(user, band: Band, body: "RequestIn", starts_at: dt.datetime, ends_at: dt.datetime) -> Booking:
-    return workflow.booking_request(
+    return asking.booking_request(
         band=band,
         client=user,
         starts_at=starts_at,
@@ -298,7 +298,7 @@ def booking_accept(
     taken meanwhile, or a required member is busy during the gig with its load-in and pack-down, with
     the reason."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
-    workflow.booking_accept(booking=_mine_or_404(request, uid), by=user, stand_in=stand_in)
+    answering.booking_accept(booking=_mine_or_404(request, uid), by=user, stand_in=stand_in)
     return _answered(request, uid)
 
 
@@ -307,7 +307,7 @@ def booking_stand_in(request: HttpRequest, uid: uuid.UUID):
     """The band's leaders say they will find a stand-in for the required members who are busy during a
     pending booking, so the other side may accept it all the same."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
-    workflow.booking_stand_in_plan(booking=_mine_or_404(request, uid), by=user)
+    answering.booking_stand_in_plan(booking=_mine_or_404(request, uid), by=user)
     return _answered(request, uid)
 
 
@@ -315,7 +315,7 @@ def booking_stand_in(request: HttpRequest, uid: uuid.UUID):
 def booking_decline(request: HttpRequest, uid: uuid.UUID, body: Reason | None = None):
     """Decline a pending booking (the side that did not ask), with an optional reason."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
-    workflow.booking_decline(booking=_mine_or_404(request, uid), by=user, reason=body.reason if body else "")
+    answering.booking_decline(booking=_mine_or_404(request, uid), by=user, reason=body.reason if body else "")
     return _answered(request, uid)
 
 
@@ -323,7 +323,7 @@ def booking_decline(request: HttpRequest, uid: uuid.UUID, body: Reason | None = 
 def booking_withdraw(request: HttpRequest, uid: uuid.UUID):
     """Take back your pending application, offer or request."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
-    workflow.booking_withdraw(booking=_mine_or_404(request, uid), by=user)
+    answering.booking_withdraw(booking=_mine_or_404(request, uid), by=user)
     return _answered(request, uid)
 
 
@@ -331,7 +331,7 @@ def booking_withdraw(request: HttpRequest, uid: uuid.UUID):
 def booking_cancel(request: HttpRequest, uid: uuid.UUID, body: Required):
     """Call off a booked gig (either side), with a reason."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
-    workflow.booking_cancel(booking=_mine_or_404(request, uid), by=user, reason=body.reason)
+    ending.booking_cancel(booking=_mine_or_404(request, uid), by=user, reason=body.reason)
     return _answered(request, uid)
 
 

@@ -35,8 +35,8 @@ from accounts.form_fields import control_character_in, control_character_words
 from accounts.models import ApiToken
 from accounts.ratelimit import LimitReached, rate_limit_take
 
+from ..errors import BookingError
 from ..pages import refusal_code
-from ..services.workflow import BookingError
 
 request_logger = logging.getLogger("django.request")
 PROBLEM_TYPE = "application/problem+json"

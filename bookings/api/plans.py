@@ -9,7 +9,7 @@ leaders and admins see and change its alerts (anyone else: 404, or 403 when they
 
 The tour planner reads through bookings.selectors.tours (tour_plan, tour_stretches) with the page's own
 form (TourForm), and applies through bookings.services.tours.tour_apply, the service behind
-/bands/<slug>/manage/tour/apply/: one application per stop through workflow.booking_apply, each
+/bands/<slug>/manage/tour/apply/: one application per stop through asking.booking_apply, each
 counted against the person's limit of applications. Only the band's leaders and admins plan (403), as
 on the page. Applying makes bookings, so it takes the "bookings" scope, as every other application does.
 A band may keep tours (SavedTour: the planner's question, checked by the same form) to ask routes for

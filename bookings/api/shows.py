@@ -4,7 +4,7 @@ read the applications, pick or decline its openers, set its running order and ti
 and what another band does: apply. A venue's staff do the same on their slots where the pages let them.
 
 Every operation runs the services and selectors of the show pages (/shows/…): bookings.services.shows,
-bookings.services.workflow (an application, a pick and a decline are bookings' transitions, with the
+bookings.services.asking, answering and ending (an application, a pick and a decline are bookings' transitions, with the
 same locks, checks and automatic declines), bookings.services.venue_slots.slot_cancel. Reads answer
 with the `read` scope (public reads without a token too); every change needs the `shows` scope.
 A show that is not public exists only for those who may manage it (404 to anyone else); a public
@@ -47,8 +47,8 @@ from ..selectors.shows import (
     shows_with_bill,
     venue_listed_of,
 )
+from ..services import answering, asking, venue_slots
 from ..services import shows as show_services
-from ..services import venue_slots, workflow
 from .bookings import OUT_OF_RANGE, BookingOut, _limited, _mine_or_404, booking_out
 from .core import (
     COMMON_ERRORS,
@@ -505,7 +505,7 @@ def show_apply(request: HttpRequest, show_id: int, body: ApplyIn):
     if band is None:
         raise Http404(_("No such band among yours."))
     with _limited("application", user):
-        booking = workflow.booking_apply(
+        booking = asking.booking_apply(
             slot=slot, band=band, by=user, role=Booking.Role.SUPPORT, fee=slot.fee, message=body.message
         )
     return Answer(201, booking_out(request, _mine_or_404(request, booking.uid)))
@@ -567,7 +567,7 @@ def show_pick(request: HttpRequest, show_id: int, uid: uuid.UUID):
     accepted are declined."""
     user = caller(request, ApiToken.Scope.SHOWS)
     _slot, booking = _application_of(request, show_id, uid, user)
-    workflow.booking_accept(booking=booking, by=user)
+    answering.booking_accept(booking=booking, by=user)
     return booking_out(request, _mine_or_404(request, uid))
 
 
@@ -576,7 +576,7 @@ def show_pass(request: HttpRequest, show_id: int, uid: uuid.UUID, body: DeclineI
     """Decline an application, with an optional reason the band reads."""
     user = caller(request, ApiToken.Scope.SHOWS)
     _slot, booking = _application_of(request, show_id, uid, user)
-    workflow.booking_decline(booking=booking, by=user, reason=body.reason if body else "")
+    answering.booking_decline(booking=booking, by=user, reason=body.reason if body else "")
     return booking_out(request, _mine_or_404(request, uid))
 
 

@@ -16,11 +16,11 @@ from bands.selectors import bands_managers
 from places.models import City
 from places.near import Near
 
+from ..errors import BookingError, BookingPermissionError
 from ..models import SavedSearch
 from ..selectors.bookings import can_manage_band
 from ..selectors.finder import finder_slots
 from .shows import place_label_lazy
-from .workflow import BookingError, BookingPermissionError
 
 DATE_KEYS = ("starts_from", "starts_before")
 KEPT = ("city", "region", "country", "genres", "fee_min", "role", *DATE_KEYS)

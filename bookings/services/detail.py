@@ -9,10 +9,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from bands.services import band_gig_block_pad
 
+from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking
 from ..selectors.bookings import can_manage_band
 from .webhooks import webhook_events_emit
-from .workflow import BookingConflict, BookingError, BookingPermissionError
 
 
 def booking_gig_times_set(

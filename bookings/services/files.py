@@ -25,12 +25,13 @@ from accounts.models import User
 from accounts.services import WHEN, lazy_text, notifications_create
 from bands.models import Deliverable
 
+from ..errors import BookingError, BookingPermissionError
 from ..models import Booking, BookingFile
 from ..selectors.bookings import band_players, side_of
 from ..selectors.files import DELIVERED_FROM, may_deliver
+from .checks import too_long_text
 from .notices import booking_people, link_of
 from .webhooks import file_added_emit
-from .workflow import BookingError, BookingPermissionError, too_long_text
 
 HEAD_BYTES = 8192
 FILES_PER_BOOKING = 100

@@ -1,10 +1,13 @@
 """Instant booking: a client books one of a band's instant-bookable packages at a start in its green
 zone, and the gig is BOOKED at once, without the band answering.
 
-It holds to the same rules as accepting (workflow.booking_accept): the band row is locked first, the
-checks run again under the lock (no booked gig overlaps; the members are free with load-in and
-pack-down, as the availability strip says), and on PostgreSQL the exclusion constraint stands behind
-them. The pending requests the new gig makes impossible are declined right after, as after an accept.
+This is a door to book.booking_book, the one path to BOOKED, as accepting is: it takes the locks
+(band; an instant booking has no slot) and runs checks.bookable under them, writes the event and
+`sequence` through ending.booking_transition, and declines what the gig made impossible after its
+commit. The door's own checks stay here: before the locks, booking_instant_check (package, price,
+times, the band taking bookings, the client not a member, a plain read that the band is free); under
+the band lock (BookPlan.door), the band's instant limits per day and week and the green zone as the
+availability strip reads it (bookings.selectors.strip.start_fits, with one gig a day).
 """
 
 import datetime as dt
@@ -12,7 +15,6 @@ import logging
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -24,21 +26,14 @@ from accounts.services import lazy_text
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band, Membership, Package
 from bands.packages import package_price
-from bands.services import band_gig_block_add
 
-from ..models import Booking, BookingEvent
-from ..selectors.bookings import booking_point
+from ..errors import BookingConflict, BookingError, BookingPermissionError
+from ..models import Booking
 from ..selectors.strip import instant_limit_problem, start_fits
-from .notices import booking_notify, booking_people, booking_summary, where_text
-from .workflow import (
-    BookingConflict,
-    BookingError,
-    BookingPermissionError,
-    _check_band_free,
-    _decline_losers_soon,
-    cancel_terms_of,
-    too_long_text,
-)
+from . import book
+from .asking import cancel_terms_of
+from .checks import band_free_check, too_long_text
+from .notices import booking_summary
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +146,8 @@ def booking_instant_check(
     if Membership.objects.filter(band_id=band.pk, user_id=client.pk).exists():
         raise BookingPermissionError(_("You play in %(band)s, so you cannot book it.") % {"band": band.name})
     # A race already decided is refused without queueing on the band lock: a plain read that finds a
-    # live gig then is true when read (as workflow._check_not_decided). Finding none decides nothing.
-    _check_band_free(band, starts_at, starts_at + dt.timedelta(minutes=minutes), zoneinfo.ZoneInfo(band.time_zone))
+    # live gig then is true when read (as answering._check_not_decided). Finding none decides nothing.
+    band_free_check(band, starts_at, starts_at + dt.timedelta(minutes=minutes), zoneinfo.ZoneInfo(band.time_zone))
     return minutes, texts
 
 
@@ -200,9 +195,8 @@ def booking_instant(
     length = dt.timedelta(minutes=minutes)
     ends_at = starts_at + length
     zone = zoneinfo.ZoneInfo(band.time_zone)
-    with transaction.atomic():
-        band = Band.objects.select_for_update().get(pk=band.pk)
-        _check_band_free(band, starts_at, ends_at, zone)
+
+    def door(band: Band, booking: Booking) -> None:
         # The band's notice and its most gigs a day and a week, counted under the lock: a burst of
         # instant bookings takes them one after another and none passes a limit.
         if problem := instant_limit_problem(band=band, starts_at=starts_at, now=now):
@@ -216,63 +210,38 @@ def booking_instant(
                 )
                 % {"band": band.name, "when": when_text(starts_at, ends_at, zone)}
             )
-        try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    kind=Booking.Kind.REQUEST,
-                    role=Booking.Role.HEADLINER,
-                    status=Status.BOOKED,
-                    instant=True,
-                    band=band,
-                    client=client,
-                    requested_by=client,
-                    package=package,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    time_zone=band.time_zone,
-                    fee=price,
-                    currency=package.currency,
-                    guests=guests,
-                    setting=setting,
-                    status_note="Booked instantly",
-                    status_changed_at=now,
-                    sequence=1,
-                    **texts,
-                    **cancel_terms_of(band, starts_at),
-                )
-                BookingEvent.objects.create(
-                    booking=booking,
-                    actor=client,
-                    from_status="",
-                    to_status=Status.BOOKED,
-                    note=f"Booked instantly: {package.name}, {price:,} {package.currency}",
-                )
-                booking.block = band_gig_block_add(
-                    band_id=band.pk,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    title=f"Gig: {band.name} at {where_text(booking)}",
-                    point=booking_point(booking),
-                )
-                booking.save(update_fields=["block", "updated_at"])
-        except IntegrityError as exc:
-            logger.warning("Instant booking of band %s hit a constraint: %s", band.pk, exc)
-            raise BookingConflict(
-                _("%(band)s was booked at an overlapping time meanwhile. Nothing was booked.") % {"band": band.name}
-            ) from exc
-        booking_notify(
-            booking,
-            booking_people(booking),
-            lazy_text(
-                # Translators: %(package)s is the name of the band's package the client booked.
-                gettext_lazy("Booked instantly: %(client)s booked %(band)s (%(package)s) to %(gig)s."),
-                client=client.name,
-                band=band.name,
-                package=package.name,
-                gig=booking_summary(booking),
-            ),
-            actor=client,
-            event="booked",
-        )
-    _decline_losers_soon(winner=booking, band=band, slot=None, by=client, now=now)
-    return booking
+
+    booking = Booking(
+        kind=Booking.Kind.REQUEST,
+        role=Booking.Role.HEADLINER,
+        instant=True,
+        band=band,
+        client=client,
+        requested_by=client,
+        package=package,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        time_zone=band.time_zone,
+        fee=price,
+        currency=package.currency,
+        guests=guests,
+        setting=setting,
+        **texts,
+        **cancel_terms_of(band, starts_at),
+    )
+    plan = book.BookPlan(
+        booking=booking,
+        by=client,
+        text=lazy_text(
+            # Translators: %(package)s is the name of the band's package the client booked.
+            gettext_lazy("Booked instantly: %(client)s booked %(band)s (%(package)s) to %(gig)s."),
+            client=client.name,
+            band=band.name,
+            package=package.name,
+            gig=booking_summary(booking),
+        ),
+        note=f"Booked instantly: {package.name}, {price:,} {package.currency}",
+        door=door,
+        taken=_("%(band)s was booked at an overlapping time meanwhile. Nothing was booked.") % {"band": band.name},
+    )
+    return book.booking_book(plan=plan, now=now)

@@ -1,6 +1,6 @@
 """A gig's life after it is booked: the band marks it played, disputes opened by either side within
 DISPUTE_DAYS after the end, and resolved by StageSlot staff (completed or cancelled). Starting and
-completing are periodic too (workflow.bookings_start, workflow.bookings_complete): the clock completes
+completing are periodic too (periodic.bookings_start, periodic.bookings_complete): the clock completes
 every gig the band has not marked."""
 
 import datetime as dt
@@ -15,17 +15,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import User
 from accounts.services import lazy_text
 
+from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking
 from ..selectors.bookings import can_manage_band, side_of
+from .checks import too_long_text
+from .ending import booking_transition, slot_place_free
 from .notices import booking_notify, booking_people, booking_summary
-from .workflow import (
-    BookingConflict,
-    BookingError,
-    BookingPermissionError,
-    booking_transition,
-    slot_place_free,
-    too_long_text,
-)
 
 Status = Booking.Status
 

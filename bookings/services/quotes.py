@@ -5,7 +5,7 @@ What must hold, whatever the order of clicks:
   a counter closes the open one as "countered" in the same transaction as it is written;
 - only the other side answers a quote, and only while it is open and has not expired (the time is
   checked here, so a quote past its time cannot be accepted before the periodic sweep lapses it);
-- accepting a quote on a pending booking accepts the booking through workflow.booking_accept, under
+- accepting a quote on a pending booking accepts the booking through answering.booking_accept, under
   its locks (band, slot, booking, then the quote) and in its transaction: a refusal there (another
   gig, a taken place, busy members) leaves the quote open and says why. On a booked gig, accepting
   a quote changes the agreed terms only.
@@ -36,6 +36,7 @@ from accounts.services import WHEN, lazy_text, notifications_create
 from bands.models import Currency
 from bands.selectors import band_managers
 
+from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent, Quote
 from ..models_quotes import FEE_CAP_MINOR, MAX_WINDOWS
 from ..selectors.bookings import venue_team
@@ -47,10 +48,10 @@ from ..selectors.quotes import (
     money_text,
     quote_side_of,
 )
-from . import workflow
+from . import answering
+from .checks import too_long_text
 from .notices import link_of
 from .webhooks import webhook_events_emit
-from .workflow import BookingConflict, BookingError, BookingPermissionError, too_long_text
 
 Open = Quote.Status.OPEN
 Deal = Quote.Deal
@@ -486,7 +487,7 @@ def _agree(*, quote_id: int, booking: Booking, by: User, now: dt.datetime) -> Qu
 
 def quote_accept(*, quote: Quote, by: User, stand_in: bool = False, now: dt.datetime | None = None) -> Quote:
     """Accept the other side's open quote. On a pending booking this accepts the booking through
-    workflow.booking_accept, under its locks and in its transaction (so a refusal there – another
+    answering.booking_accept, under its locks and in its transaction (so a refusal there – another
     gig, a taken place, busy members – leaves the quote open and raises it); on a booked gig it only
     changes the agreed terms. The booking's fee, currency and agreed quote are the quote's from now.
     Raises BookingPermissionError (not a party, your own side's quote), BookingConflict (answered,
@@ -506,7 +507,7 @@ def quote_accept(*, quote: Quote, by: User, stand_in: bool = False, now: dt.date
         def agree(locked: Booking) -> None:
             accepted.append(_agree(quote_id=quote.pk, booking=locked, by=by, now=now))
 
-        booking = workflow.booking_accept(booking=booking, by=by, now=now, stand_in=stand_in, terms=agree)
+        booking = answering.booking_accept(booking=booking, by=by, now=now, stand_in=stand_in, terms=agree)
         quote = accepted[0]
         with transaction.atomic():
             _emit("quote.accepted", booking, quote)

@@ -1,15 +1,15 @@
 """What the workflow does for a client's request sent to several bands (a RequestGroup): at most one of
 its bookings is ever booked, and booking one withdraws the others.
 
-- booking_accept asks `request_group_taken` under its locks (band, slot, booking, then the group row),
+- book.booking_book asks `request_group_taken` under its locks (band, slot, booking, then the group row),
   so two bands accepting at the same moment queue on the group and the second is refused; a partial
   unique constraint (one booked booking per group) stands behind it.
 - Right after the winner's commit, in the transaction that declines what it made impossible
-  (workflow._decline_losers), `request_group_rivals_withdraw` withdraws the group's other pending
+  (losers._decline_losers), `request_group_rivals_withdraw` withdraws the group's other pending
   bookings, closes their open quotes and tells their bands. The client, who chose, is not told again.
 - `request_groups_sweep` (periodic) catches up with a group whose withdrawals were lost.
 
-This module is below the workflow: it imports neither the workflow nor the quotes service.
+This module is below the booking services: it imports neither book, answering, losers nor quotes.
 """
 
 import datetime as dt

@@ -1,5 +1,5 @@
 """A client's request sent to several bands at once (GigSalad's way): one pending request per band,
-made together through workflow.booking_request, kept as one RequestGroup. Each band answers or
+made together through asking.booking_request, kept as one RequestGroup. Each band answers or
 quotes on its own booking; the first one booked withdraws the others (services/request_groups.py,
 docs/decisions/0035-one-request-to-several-bands.md)."""
 
@@ -15,11 +15,12 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from bands.models import Band
 
+from ..errors import BookingConflict
 from ..models import Booking, RequestGroup
 from ..models_requests import MAX_BANDS
 from ..selectors.bookings import band_gig_overlapping
-from . import workflow
-from .workflow import REPEAT_WINDOW, BookingConflict
+from . import asking
+from .asking import REPEAT_WINDOW
 
 Status = Booking.Status
 
@@ -154,7 +155,7 @@ def booking_request_many(
     now: dt.datetime | None = None,
 ) -> RequestGroup:
     """A client asks up to MAX_BANDS bands at once to play the same private event: one pending request
-    each, made by workflow.booking_request (its checks, its notice to each band), kept as one group.
+    each, made by asking.booking_request (its checks, its notice to each band), kept as one group.
 
     All or nothing, in one transaction that locks the bands in a fixed order. Raises
     ValidationError({"bands": …}) (no band, more than five, a band twice), ValidationError by field as
@@ -199,7 +200,7 @@ def booking_request_many(
             _asked_check(client=client, bands=bands, starts_at=starts_at, ends_at=ends_at)
             _booked_check(bands=bands, starts_at=starts_at, ends_at=ends_at)
         made = [
-            workflow.booking_request(
+            asking.booking_request(
                 band=band,
                 client=client,
                 starts_at=starts_at,

@@ -2,10 +2,12 @@
 (the same booking moves: same feed UID, a higher SEQUENCE, the members' busy time with it) or
 declines (the old times stand). One open proposal per booking at a time.
 
-Accepting is a change of a booked gig's time, so it holds to the rules of booking_accept: the band
-row is locked first, then the booking, and under the locks no other gig of the band may overlap the
-new times and every required member must be free then (with load-in and pack-down); on PostgreSQL
-the exclusion constraint stands behind the check.
+Accepting is a change of a booked gig's time, so it holds to the rules of booking the gig: the band,
+the slot and the booking are locked in that order (locks.booking_lock), and under the locks no other
+gig of the band may overlap the new times and every required member must be free then, with load-in,
+pack-down and the journey from or to another gig (checks.members_busy_for_gig, the gig's own block
+aside); on PostgreSQL the exclusion constraint stands behind the check. The gig stays BOOKED, so this
+is no second path to BOOKED (bookings/tests/test_one_booked_path.py).
 """
 
 import datetime as dt
@@ -23,13 +25,15 @@ from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import WHEN, lazy_text, notifications_create
 from accounts.timezones import when_text, when_text_lazy
-from bands.models import Band
 from bands.services import band_gig_block_move
 
+from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent, RescheduleProposal
-from ..selectors.bookings import band_free_between, side_of
+from ..selectors.bookings import booking_point, side_of
+from . import checks, locks
+from .asking import MAX_REQUEST_LENGTH
+from .checks import too_long_text
 from .notices import booking_notify, booking_people, link_of
-from .workflow import MAX_REQUEST_LENGTH, BookingConflict, BookingError, BookingPermissionError, too_long_text
 
 logger = logging.getLogger(__name__)
 
@@ -166,10 +170,8 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
     now = now or timezone.now()
     _answerable(proposal, by)
     with transaction.atomic():
-        band = Band.objects.select_for_update().get(pk=proposal.booking.band_id)
-        booking = (
-            Booking.objects.select_for_update(of=("self",)).select_related("band", "client").get(pk=proposal.booking_id)
-        )
+        # Band, then slot, then booking (locks.py), then the proposal: the order every booking write takes.
+        band, _slot, booking = locks.booking_lock(proposal.booking)
         proposal = RescheduleProposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status != Open:
             raise BookingConflict(
@@ -193,9 +195,10 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
                 _("%(band)s is already booked %(when)s, which overlaps the proposed times, so the gig was not moved.")
                 % {"band": band.name, "when": when_text(clash.starts_at, clash.ends_at, booking.zone)}
             )
-        pad_before, pad_after = timedelta(minutes=band.load_in_minutes), timedelta(minutes=band.pack_down_minutes)
-        if not band_free_between(
-            band_id=band.pk, start=start - pad_before, end=end + pad_after, exclude_block_id=booking.block_id
+        # The members' check every booking runs (checks.members_busy_for_gig): the band's required members
+        # with its load-in and pack-down, and the journey from or to another gig; the gig's own block aside.
+        if checks.members_busy_for_gig(
+            band, start, end, exclude_block_id=booking.block_id, point=booking_point(booking)
         ):
             raise BookingConflict(
                 _(

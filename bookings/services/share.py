@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import User
 from bands.models import ApprovalStatus, Band
 
+from ..errors import BookingError, BookingPermissionError
 from ..models import ShareLink
 from ..selectors.bookings import can_manage_band
-from .workflow import BookingError, BookingPermissionError
 
 LIVE_LINKS_MAX = 20
 

@@ -2,9 +2,10 @@
 venue's slot (when the venue lets it), and the show's tickets.
 
 A hosted show is a `venues.Slot` without a venue or stage, with its `host_band`; the host's own place
-is a Booking of kind HOST, BOOKED as the show is made (docs/decisions/0020). Everything that fills or
-frees a place goes through bookings.services.workflow, so the same locks (band, then slot, then
-bookings), constraints, counters and automatic declines hold for both kinds of show.
+is a Booking of kind HOST, BOOKED as the show is made (docs/decisions/0020) through book.booking_book,
+the one path to BOOKED. Everything that fills or frees a place goes through the booking services
+(book, answering, ending), so the same locks (band, then slot, then bookings), checks, constraints,
+counters, events with their `sequence` and automatic declines hold for both kinds of show.
 """
 
 import datetime as dt
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import time_format
@@ -30,26 +31,19 @@ from accounts.timezones import validate_time_zone
 from bands.links import link_clean
 from bands.models import ApprovalStatus, Band, Currency, Genre
 from bands.selectors import band_managers
-from bands.services import band_gig_block_add, band_gig_block_move
+from bands.services import band_gig_block_move
 from places.models import City
 from places.selectors import city_names
 from venues.models import Slot, Ticket, Venue
 
-from ..models import BillMessage, Booking, BookingEvent
+from ..errors import BookingError, BookingPermissionError
+from ..models import BillMessage, Booking
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
 from ..selectors.shows import bill_people, on_the_bill
+from . import book
+from .ending import booking_transition
 from .notices import booking_notify, booking_people, booking_summary
 from .webhooks import show_event_emit
-from .workflow import (
-    BookingConflict,
-    BookingError,
-    BookingPermissionError,
-    _check_band_free,
-    booking_transition,
-    check_members_free,
-    members_busy_for_gig,
-    stand_in_note,
-)
 
 Status = Booking.Status
 Role = Booking.Role
@@ -96,8 +90,11 @@ def show_host(
     Leaders and admins only (BookingPermissionError). Raises ValidationError by field (times, place,
     places, zone, fee) and BookingConflict when the band is already booked at an overlapping time, or
     MembersBusy when a required member is busy then with the load-in and pack-down (unless `stand_in`:
-    the band will find a stand-in, recorded in the audit log). The band's own place is booked at once,
-    so its members are busy for it and it shows in the feeds.
+    the band will find a stand-in, recorded in the audit log). The band's own place is booked at once
+    through book.booking_book, the one path to BOOKED (the show's slot is made under the band lock,
+    BookPlan.show): its members are busy for it, it shows in the feeds with its event and sequence 1,
+    and the band's pending bookings at overlapping times are declined after the commit, as after an
+    accept.
     """
     now = now or timezone.now()
     if not can_manage_band(band.pk, by):
@@ -139,14 +136,9 @@ def show_host(
             _("%(band)s is waiting for approval by StageSlot staff; it can host shows once approved.")
             % {"band": band.name}
         )
-    with transaction.atomic():
-        band = Band.objects.select_for_update().get(pk=band.pk)
-        _check_band_free(band, starts_at, ends_at, zone)
-        where = place_venue if place_venue is not None else place
-        point = (where.latitude, where.longitude) if where is not None and where.latitude is not None else None
-        busy = members_busy_for_gig(band, starts_at, ends_at, point=point)
-        if busy and not stand_in:
-            check_members_free(band, starts_at, ends_at, zone, point=point)
+
+    def show(band: Band, booking: Booking) -> Slot:
+        # Under the band lock: the show's slot, whose headliner place the band's own booking takes.
         slot = Slot(
             host_band=band,
             place_venue=place_venue,
@@ -171,57 +163,32 @@ def show_host(
         slot.full_clean(exclude=["venue", "stage", "genres"])
         slot.save()
         slot.genres.set(list(genres))
-        try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    kind=Booking.Kind.HOST,
-                    role=Role.HEADLINER,
-                    status=Status.BOOKED,
-                    band=band,
-                    slot=slot,
-                    requested_by=by,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    time_zone=time_zone,
-                    location=slot.place_label,
-                    currency=currency,
-                    status_changed_at=now,
-                )
-                BookingEvent.objects.create(
-                    booking=booking,
-                    actor=by,
-                    from_status="",
-                    to_status=Status.BOOKED,
-                    note=stand_in_note(band, busy, zone, hosted=True) if busy else "",
-                )
-                Slot.objects.filter(pk=slot.pk).update(headliner_booked=1)
-                booking.block = band_gig_block_add(
-                    band_id=band.pk,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    title=f"Show: {slot.title}",
-                    point=(slot.latitude, slot.longitude) if slot.latitude is not None else point,
-                )
-                booking.save(update_fields=["block", "updated_at"])
-        except IntegrityError as exc:
-            raise BookingConflict(
-                _("%(band)s is already booked at an overlapping time.") % {"band": band.name}
-            ) from exc
-        slot.headliner_booked = 1
-        booking_notify(
-            booking,
-            booking_people(booking),
-            lazy_text(
-                gettext_lazy("Booked: %(band)s hosts “%(title)s” – %(gig)s."),
-                band=band.name,
-                title=slot.title,
-                gig=booking_summary(booking),
-            ),
-            actor=by,
-            event="booked",
-        )
-        show_event_emit(event="show.created", slot=slot, bookings=[booking])
-    return slot
+        booking.location = slot.place_label
+        return slot
+
+    plan = book.BookPlan(
+        booking=Booking(
+            kind=Booking.Kind.HOST,
+            role=Role.HEADLINER,
+            band=band,
+            requested_by=by,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            time_zone=time_zone,
+            currency=currency,
+        ),
+        by=by,
+        text=lambda booking: lazy_text(
+            gettext_lazy("Booked: %(band)s hosts “%(title)s” – %(gig)s."),
+            band=band.name,
+            title=booking.slot.title,
+            gig=booking_summary(booking),
+        ),
+        stand_in=stand_in,
+        show=show,
+        taken=_("%(band)s is already booked at an overlapping time.") % {"band": band.name},
+    )
+    return book.booking_book(plan=plan, now=now).slot
 
 
 # Where a show without a title is, read in each recipient's language (Slot.place_label).

@@ -24,10 +24,10 @@ from accounts.models import User
 from accounts.ratelimit import LimitReached
 from accounts.services import WHEN, lazy_text, notifications_create
 
+from ..errors import BookingPermissionError
 from ..models import Booking, Message, ThreadRead
 from ..selectors.threads import thread_participants, thread_side, thread_standing
 from .notices import link_of
-from .workflow import BookingPermissionError
 
 FLOOD_LIMIT = 20
 FLOOD_WINDOW = dt.timedelta(minutes=10)

@@ -15,11 +15,12 @@ from bands.models import Band
 from places.models import City
 from venues.models import Slot
 
+from ..errors import BookingError, BookingPermissionError
 from ..models import Booking, SavedTour
 from ..selectors.bookings import can_manage_band
 from ..selectors.tours import KINDS, tour_slots_to_apply
 from ..tours import route_problem
-from . import workflow
+from . import asking, checks
 
 GONE = gettext_lazy("This slot is no longer open to applications.")
 
@@ -46,7 +47,7 @@ OVER_LIMIT = gettext_lazy(
 def tour_apply(
     *, band: Band, by: User, picks: Sequence[tuple[int, str]], message: str = "", limit: int | None = None
 ) -> list[StopOutcome]:
-    """Apply `band` to each picked (slot id, role) through workflow.booking_apply, the gig finder's own
+    """Apply `band` to each picked (slot id, role) through asking.booking_apply, the gig finder's own
     service (same locks, rules and notifications), taking the fee each slot offers.
 
     Each application is its own transaction: a stop refused (taken meanwhile, the band booked at that
@@ -56,7 +57,7 @@ def tour_apply(
     left of the person's allowance of applications), the picks after the first `limit` are reported
     as not sent.
     """
-    message = workflow.message_check(message)
+    message = checks.message_check(message)
     slots = tour_slots_to_apply(ids=[pk for pk, _role in picks])
     outcomes = []
     for n, (pk, role) in enumerate(picks):
@@ -68,8 +69,8 @@ def tour_apply(
             outcomes.append(StopOutcome(slot_id=pk, slot=None, reason=str(GONE)))
             continue
         try:
-            booking = workflow.booking_apply(slot=slot, band=band, by=by, role=role, fee=slot.fee, message=message)
-        except workflow.BookingError as exc:
+            booking = asking.booking_apply(slot=slot, band=band, by=by, role=role, fee=slot.fee, message=message)
+        except BookingError as exc:
             outcomes.append(StopOutcome(slot_id=pk, slot=slot, reason=str(exc)))
         except ValidationError as exc:
             outcomes.append(StopOutcome(slot_id=pk, slot=slot, reason=" ".join(exc.messages)))
@@ -113,7 +114,7 @@ def saved_tour_create(
     """Keep a tour for `band` to ask routes for again (its leaders and admins only, as planning). Raises
     BookingPermissionError, BookingError past SavedTour.MAX_PER_BAND, ValidationError by field."""
     if not can_manage_band(band.pk, by):
-        raise workflow.BookingPermissionError(
+        raise BookingPermissionError(
             _("Only the leaders and admins of %(band)s can plan its tours.") % {"band": band.name}
         )
     tour = SavedTour(
@@ -131,9 +132,7 @@ def saved_tour_create(
     with transaction.atomic():
         Band.objects.select_for_update().filter(pk=band.pk).values_list("pk", flat=True).get()
         if SavedTour.objects.filter(band=band).count() >= SavedTour.MAX_PER_BAND:
-            raise workflow.BookingError(
-                _("A band can keep %(n)s tours; delete one first.") % {"n": SavedTour.MAX_PER_BAND}
-            )
+            raise BookingError(_("A band can keep %(n)s tours; delete one first.") % {"n": SavedTour.MAX_PER_BAND})
         tour.save()
     return tour
 
@@ -142,7 +141,7 @@ def saved_tour_update(*, tour: SavedTour, by: User, **changes) -> SavedTour:
     """Change a kept tour's label, cities, days, daily drive or kinds of stop (any of TOUR_FIELDS).
     Raises BookingPermissionError, ValidationError by field (nothing is saved then)."""
     if not can_manage_band(tour.band_id, by):
-        raise workflow.BookingPermissionError(_("Only the band's leaders and admins can change its tours."))
+        raise BookingPermissionError(_("Only the band's leaders and admins can change its tours."))
     unknown = set(changes) - set(TOUR_FIELDS)
     if unknown:
         raise TypeError(f"Unknown fields: {sorted(unknown)}")
@@ -166,5 +165,5 @@ def saved_tour_update(*, tour: SavedTour, by: User, **changes) -> SavedTour:
 def saved_tour_delete(*, tour: SavedTour, by: User) -> None:
     """Forget a kept tour (applications made from its routes stay). Raises BookingPermissionError."""
     if not can_manage_band(tour.band_id, by):
-        raise workflow.BookingPermissionError(_("Only the band's leaders and admins can delete its tours."))
+        raise BookingPermissionError(_("Only the band's leaders and admins can delete its tours."))
     tour.delete()

@@ -21,23 +21,15 @@ from bands.models import ApprovalStatus, Band
 from bands.selectors import band_managers
 from venues.models import Slot
 
+from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, OfferInvite
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
+from .asking import booking_create
+from .checks import message_check, slot_booking_check, slot_place_check, start_check
+from .ending import booking_transition, slot_place_free
+from .locks import band_slot_lock
 from .notices import booking_notify, booking_people, booking_summary
 from .webhooks import show_event_emit
-from .workflow import (
-    BookingConflict,
-    BookingError,
-    BookingPermissionError,
-    band_slot_lock,
-    booking_create,
-    booking_transition,
-    message_check,
-    slot_booking_check,
-    slot_place_check,
-    slot_place_free,
-    start_check,
-)
 
 Status = Booking.Status
 Kind = Booking.Kind

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking, BookingEvent
-from bookings.services import venue_slots, workflow
+from bookings.services import answering, asking, venue_slots
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot
 
@@ -30,10 +30,10 @@ def gigs():
     band, leader = band_with_leader(name="The Lanterns")
     rival, rival_leader = band_with_leader(name="Rival Sons")
     slot = SlotFactory(venue=venue, starts_at=in_days(10), ends_at=in_days(10, 23), support_places=1)
-    booked = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
-    declined = workflow.booking_apply(slot=slot, band=rival, by=rival_leader, role="headliner")
-    workflow.booking_accept(booking=booked, by=owner)
-    offered = workflow.booking_offer(
+    booked = asking.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+    declined = asking.booking_apply(slot=slot, band=rival, by=rival_leader, role="headliner")
+    answering.booking_accept(booking=booked, by=owner)
+    offered = asking.booking_offer(
         slot=SlotFactory(venue=other, starts_at=in_days(12), ends_at=in_days(12, 23)),
         band=rival,
         by=other_owner,
@@ -115,7 +115,7 @@ def test_bookings_list_query_count_does_not_grow(staff_client, gigs, django_asse
     for day in range(20, 40):
         band, leader = band_with_leader()
         slot = SlotFactory(venue=venue, starts_at=in_days(day), ends_at=in_days(day, 23))
-        workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+        asking.booking_apply(slot=slot, band=band, by=leader, role="headliner")
     with django_assert_max_num_queries(7):
         listed(staff_client, BOOKINGS)
 

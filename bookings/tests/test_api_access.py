@@ -16,6 +16,8 @@ from bands.models import Package
 from bands.packages import package_price
 from bookings.models import Booking
 from bookings.services.alerts import saved_search_create
+from bookings.services.answering import booking_accept
+from bookings.services.asking import booking_apply
 from bookings.services.files import booking_file_add
 from bookings.services.instant import booking_instant
 from bookings.services.quotes import Terms, quote_propose
@@ -23,7 +25,6 @@ from bookings.services.requests import booking_request_many
 from bookings.services.reschedule import reschedule_propose
 from bookings.services.shows import show_host
 from bookings.services.tours import saved_tour_create
-from bookings.services.workflow import booking_accept, booking_apply
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from bookings.tests.journey import local

@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus
 from bookings.models import Booking, WebhookDelivery
 from bookings.selectors.bookings import side_of
-from bookings.services import shows, workflow
+from bookings.services import answering, asking, shows
 from bookings.services.webhooks import webhook_create
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import band_with_leader, venue_with_owner
@@ -457,8 +457,8 @@ def test_the_headliner_that_picks_a_support_act_is_no_side_of_its_reviews():
         place_city="Berlin", support_places=2, fee=150,
     )  # fmt: skip
     act, act_leader = band_with_leader(name="Opener")
-    booking = workflow.booking_apply(slot=show, band=act, by=act_leader, role=Booking.Role.SUPPORT)
-    workflow.booking_accept(booking=booking, by=host_leader)
+    booking = asking.booking_apply(slot=show, band=act, by=act_leader, role=Booking.Role.SUPPORT)
+    answering.booking_accept(booking=booking, by=host_leader)
     ended = timezone.now() - dt.timedelta(days=1)
     Booking.objects.filter(pk=booking.pk).update(
         status=Booking.Status.COMPLETED, starts_at=ended - dt.timedelta(hours=3), ends_at=ended

@@ -12,7 +12,7 @@ from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import GenreFactory, MembershipFactory
 from bookings.models import Booking, Webhook, WebhookDelivery
-from bookings.services import shows, workflow
+from bookings.services import answering, asking, shows
 from bookings.services.webhooks import webhook_create
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
@@ -50,10 +50,10 @@ class Cast:
         MembershipFactory(band=self.host_band, user=self.host_member, role=Membership.Role.MEMBER)
         self.show = host_show(self.host_band, self.host)
         self.act_band, self.act = band_with_leader(name="The Act", slug="the-act")
-        booked = workflow.booking_apply(slot=self.show, band=self.act_band, by=self.act, role="support")
-        workflow.booking_accept(booking=booked, by=self.host)
+        booked = asking.booking_apply(slot=self.show, band=self.act_band, by=self.act, role="support")
+        answering.booking_accept(booking=booked, by=self.host)
         self.applicant_band, self.applicant = band_with_leader(name="Hopefuls", slug="hopefuls")
-        self.pending = workflow.booking_apply(
+        self.pending = asking.booking_apply(
             slot=self.show, band=self.applicant_band, by=self.applicant, role="support", message="Pick us"
         )
         self.other_band, self.other = band_with_leader(name="Others", slug="others")
@@ -130,8 +130,8 @@ def test_the_show_list_filters_and_pages(cast):
 
 def test_a_venues_slot_with_its_headliner_is_a_show_at_that_venue(cast):
     slot = SlotFactory(venue=cast.venue, support_places=1)
-    booking = workflow.booking_apply(slot=slot, band=cast.other_band, by=cast.other, role="headliner")
-    workflow.booking_accept(booking=booking, by=cast.venue_owner)
+    booking = asking.booking_apply(slot=slot, band=cast.other_band, by=cast.other, role="headliner")
+    answering.booking_accept(booking=booking, by=cast.venue_owner)
     [item] = ApiClient().get(f"{API}/shows", {"venue": "kellerbar"}).json()["items"]
     assert item["id"] == slot.pk and item["venue"] == "kellerbar" and item["hosted"] is False
     assert item["support_picker"] == "venue" and item["support_call"] is False
@@ -145,8 +145,8 @@ def test_the_show_list_costs_the_same_queries_however_many_shows(cast, django_as
         band, leader = band_with_leader()
         show = host_show(band, leader, title=f"Show {i}", days=14 + i)
         opener, opener_leader = band_with_leader()
-        workflow.booking_accept(
-            booking=workflow.booking_apply(slot=show, band=opener, by=opener_leader, role="support"), by=leader
+        answering.booking_accept(
+            booking=asking.booking_apply(slot=show, band=opener, by=opener_leader, role="support"), by=leader
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(anyone.get(f"{API}/shows").json()["items"]) == 5
@@ -375,8 +375,8 @@ def test_more_places_than_a_show_has_is_a_422(cast):
 def venue_slot(cast):
     """A venue's slot with The Others booked as headliner and two support places."""
     slot = SlotFactory(venue=cast.venue, support_places=2)
-    booking = workflow.booking_apply(slot=slot, band=cast.other_band, by=cast.other, role="headliner")
-    workflow.booking_accept(booking=booking, by=cast.venue_owner)
+    booking = asking.booking_apply(slot=slot, band=cast.other_band, by=cast.other, role="headliner")
+    answering.booking_accept(booking=booking, by=cast.venue_owner)
     return fresh(slot)
 
 
@@ -476,7 +476,7 @@ def test_the_hosts_members_read_the_applications(cast, who, django_assert_max_nu
     assert [a["band"] for a in pending] == ["hopefuls"]
     for _ in range(4):
         band, leader = band_with_leader()
-        workflow.booking_apply(slot=cast.show, band=band, by=leader, role="support")
+        asking.booking_apply(slot=cast.show, band=band, by=leader, role="support")
     with django_assert_max_num_queries(spent):
         assert len(api.get(show_url(cast.show, "/applications")).json()["items"]) == 6
 

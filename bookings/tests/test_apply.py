@@ -13,7 +13,7 @@ from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Membership
 from bands.tests.factories import GenreFactory, MembershipFactory
 from bookings.models import Booking
-from bookings.services import venue_slots, workflow
+from bookings.services import answering, asking, venue_slots
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot
 from venues.tests.factories import VenueFactory
@@ -71,8 +71,8 @@ def test_the_slot_page_shows_the_venue_times_stage_fee_lineup_and_status(client,
         genres=[rock],
     )
     headliner, headliner_leader = band_with_leader(name="Headliners", slug="headliners")
-    booking = workflow.booking_apply(slot=slot, band=headliner, by=headliner_leader, role="headliner")
-    workflow.booking_accept(booking=booking, by=owner)
+    booking = asking.booking_apply(slot=slot, band=headliner, by=headliner_leader, role="headliner")
+    answering.booking_accept(booking=booking, by=owner)
     client.force_login(UserFactory(time_zone="America/New_York"))
     response = client.get(page_url(slot))
     html = response.content.decode()
@@ -130,8 +130,8 @@ def test_the_form_offers_only_open_places(client, venue_and_owner, band_and_lead
     venue, owner = venue_and_owner
     slot = SlotFactory(venue=venue, support_places=2)
     other, other_leader = band_with_leader()
-    workflow.booking_accept(
-        booking=workflow.booking_apply(slot=slot, band=other, by=other_leader, role="headliner"), by=owner
+    answering.booking_accept(
+        booking=asking.booking_apply(slot=slot, band=other, by=other_leader, role="headliner"), by=owner
     )
     client.force_login(band_and_leader[1])
     html = client.get(page_url(slot)).content.decode()
@@ -142,7 +142,7 @@ def test_the_form_offers_only_open_places(client, venue_and_owner, band_and_lead
 
 def test_the_page_shows_an_application_and_a_withdraw_button(client, slot, band_and_leader):
     band, leader = band_and_leader
-    booking = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+    booking = asking.booking_apply(slot=slot, band=band, by=leader, role="headliner")
     client.force_login(leader)
     html = client.get(page_url(slot)).content.decode()
     assert "Application: pending" in html
@@ -167,7 +167,7 @@ def test_an_invite_only_slot_is_private(client, venue_and_owner, band_and_leader
     secret = SlotFactory(venue=venue, visibility=Slot.Visibility.INVITE, title="Secret show")
     band, leader = band_and_leader
     outsider, outsider_leader = band_with_leader()
-    workflow.booking_offer(slot=secret, band=band, by=owner, role="headliner")
+    asking.booking_offer(slot=secret, band=band, by=owner, role="headliner")
     assert client.get(page_url(secret)).status_code == 404
     client.force_login(outsider_leader)
     assert client.get(page_url(secret)).status_code == 404
@@ -259,7 +259,7 @@ def test_an_invite_only_slot_takes_no_applications(client, venue_and_owner, band
     secret = SlotFactory(venue=venue, visibility=Slot.Visibility.INVITE)
     other_band, _ = band_with_leader()
     MembershipFactory(band=other_band, user=leader, role=Membership.Role.LEADER)
-    workflow.booking_offer(slot=secret, band=band, by=owner, role="headliner")
+    asking.booking_offer(slot=secret, band=band, by=owner, role="headliner")
     client.force_login(leader)
     # The leader sees the slot through the offer, and still cannot apply for the other band.
     response = post(client, secret, other_band)
@@ -300,8 +300,8 @@ def test_a_taken_place_is_a_conflict_and_the_page_says_so(client, venue_and_owne
     stale_page = client.get(page_url(slot)).content.decode()
     assert 'value="headliner"' in stale_page
     other, other_leader = band_with_leader()
-    workflow.booking_accept(
-        booking=workflow.booking_apply(slot=slot, band=other, by=other_leader, role="headliner"), by=owner
+    answering.booking_accept(
+        booking=asking.booking_apply(slot=slot, band=other, by=other_leader, role="headliner"), by=owner
     )
     response = post(client, slot, band, role="headliner")
     assert response.status_code == 409
@@ -369,8 +369,8 @@ def test_a_band_waiting_for_approval_is_told_so(client, slot):
 
 def test_after_withdrawing_the_band_may_apply_again(client, slot, band_and_leader):
     band, leader = band_and_leader
-    first = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
-    workflow.booking_withdraw(booking=first, by=leader)
+    first = asking.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+    answering.booking_withdraw(booking=first, by=leader)
     client.force_login(leader)
     assert f'action="{apply_url(slot)}"' in client.get(page_url(slot)).content.decode()
     assert post(client, slot, band).status_code == 302

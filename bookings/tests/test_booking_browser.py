@@ -13,7 +13,7 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from bands.models import Membership
 from bands.tests.factories import BandFactory, MembershipFactory
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import asking
 from bookings.tests.factories import venue_with_owner
 from stageslot.tests.words import words
 from venues.models import Slot
@@ -76,7 +76,7 @@ def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
     assert slot.status == Slot.Status.OPEN
 
     # Another band applies for the same place first.
-    rival = workflow.booking_apply(slot=slot, band=larks, by=lark, role="headliner", fee=350)
+    rival = asking.booking_apply(slot=slot, band=larks, by=lark, role="headliner", fee=350)
 
     # A visitor watches the Night Owls' public page: the gig day is not booked.
     visitor = browser.new_context(locale=browser_locale).new_page()

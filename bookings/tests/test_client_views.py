@@ -117,7 +117,7 @@ def test_time_taken_meanwhile_is_a_409(client):
 
 def test_losing_the_race_after_the_checks_is_a_409_with_the_next_free_times(client, monkeypatch):
     """Both clients passed the wizard's checks; the other one's booking was committed first."""
-    from bookings.services.workflow import BookingConflict
+    from bookings.errors import BookingConflict
     from bookings.views import book as book_view
 
     p = band_party()

@@ -26,8 +26,10 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from bands.models import Band, BandBlock
+from bookings.errors import BookingConflict
 from bookings.models import Booking, BookingEvent
-from bookings.services import workflow
+from bookings.services import answering, checks, ending, locks
+from bookings.services import losers as declines
 from bookings.tests.factories import band_with_leader, in_days, venue_with_owner
 from venues.models import Slot, Stage
 
@@ -339,15 +341,15 @@ def test_a_loser_still_pending_after_the_winners_commit_is_refused_under_the_loc
     band, leader = band_with_leader()
     venue, owner = venue_with_owner()
     winner, loser = overlapping_gigs(band=band, venue=venue, owner=owner, client=UserFactory(), day=28, count=2)
-    decline = workflow._decline_losers
+    decline = declines._decline_losers
     held = []
-    monkeypatch.setattr(workflow, "_decline_losers", lambda **kwargs: held.append(kwargs))
-    workflow.booking_accept(booking=winner, by=leader)
+    monkeypatch.setattr(declines, "_decline_losers", lambda **kwargs: held.append(kwargs))
+    answering.booking_accept(booking=winner, by=leader)
     loser.refresh_from_db()
     assert loser.status == Status.PENDING
-    monkeypatch.setattr(workflow, "_check_not_decided", lambda booking: None)
-    with pytest.raises(workflow.BookingConflict, match=f"{band.name} is already booked"):
-        workflow.booking_accept(booking=loser, by=leader)
+    monkeypatch.setattr(answering, "_check_not_decided", lambda booking: None)
+    with pytest.raises(BookingConflict, match=f"{band.name} is already booked"):
+        answering.booking_accept(booking=loser, by=leader)
     decline(**held[0])
     loser.refresh_from_db()
     assert loser.status == Status.DECLINED
@@ -359,16 +361,16 @@ def test_a_winner_cancelled_before_its_losers_were_declined_leaves_them_open(mon
     band, leader = band_with_leader()
     venue, owner = venue_with_owner()
     winner, loser = overlapping_gigs(band=band, venue=venue, owner=owner, client=UserFactory(), day=29, count=2)
-    decline = workflow._decline_losers
+    decline = declines._decline_losers
     held = []
-    monkeypatch.setattr(workflow, "_decline_losers", lambda **kwargs: held.append(kwargs))
-    workflow.booking_accept(booking=winner, by=leader)
-    workflow.booking_cancel(booking=winner, by=leader, reason="Double-booked our drummer")
+    monkeypatch.setattr(declines, "_decline_losers", lambda **kwargs: held.append(kwargs))
+    answering.booking_accept(booking=winner, by=leader)
+    ending.booking_cancel(booking=winner, by=leader, reason="Double-booked our drummer")
     decline(**held[0])
     loser.refresh_from_db()
     assert loser.status == Status.PENDING
     monkeypatch.undo()
-    workflow.booking_accept(booking=loser, by=leader)
+    answering.booking_accept(booking=loser, by=leader)
     assert Booking.objects.get(pk=loser.pk).status == Status.BOOKED
 
 
@@ -378,7 +380,7 @@ def test_the_winner_declines_its_losers_after_releasing_the_band_lock(monkeypatc
     band, leader = band_with_leader()
     venue, owner = venue_with_owner()
     winner, *losers = overlapping_gigs(band=band, venue=venue, owner=owner, client=UserFactory(), day=27, count=5)
-    decline = workflow._auto_decline
+    decline = declines._auto_decline
     probes = []
 
     def probe_then_decline(**kwargs):
@@ -397,8 +399,8 @@ def test_the_winner_declines_its_losers_after_releasing_the_band_lock(monkeypatc
         thread.join(timeout=10)
         return decline(**kwargs)
 
-    monkeypatch.setattr(workflow, "_auto_decline", probe_then_decline)
-    workflow.booking_accept(booking=winner, by=leader)
+    monkeypatch.setattr(declines, "_auto_decline", probe_then_decline)
+    answering.booking_accept(booking=winner, by=leader)
     assert probes == ["free"]
     states = Booking.objects.filter(pk__in=[b.pk for b in losers]).values_list("status", flat=True)
     assert set(states) == {Status.DECLINED}
@@ -419,7 +421,7 @@ def unlocked(monkeypatch):
     the other. With the lock in place the first racer would make the others wait before their check.
     """
     checked = threading.Barrier(RACERS)
-    check = workflow._check_band_free
+    check = checks.band_free_check
 
     def no_lock(booking: Booking):
         band = Band.objects.get(pk=booking.band_id)
@@ -431,13 +433,13 @@ def unlocked(monkeypatch):
         turn = checked.wait(timeout=30)
         time.sleep(turn * STAGGER)
 
-    monkeypatch.setattr(workflow, "_lock", no_lock)
-    monkeypatch.setattr(workflow, "_check_band_free", check_then_wait)
+    monkeypatch.setattr(locks, "booking_lock", no_lock)
+    monkeypatch.setattr(checks, "band_free_check", check_then_wait)
     # The read before the locks stays out of the way: every racer reads before any of them writes.
-    monkeypatch.setattr(workflow, "_check_not_decided", lambda booking: None)
+    monkeypatch.setattr(answering, "_check_not_decided", lambda booking: None)
     # So does the members' busy check, which runs after the wait: it would find the first winner's gig
     # block and refuse the rest, hiding the race this proves (the lock and the constraint stop it).
-    monkeypatch.setattr(workflow, "members_busy_for_gig", lambda *args, **kwargs: [])
+    monkeypatch.setattr(checks, "members_busy_for_gig", lambda *args, **kwargs: [])
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from bookings.errors import BookingConflict
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import answering, checks
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot
 
@@ -144,9 +145,9 @@ def test_the_accept_service_turns_the_constraint_into_a_conflict_when_its_check_
         slot=SlotFactory(venue=venue, starts_at=start + HOUR, ends_at=start + 4 * HOUR, support_places=0),
         requested_by=owner,
     )
-    monkeypatch.setattr(workflow, "_check_band_free", lambda *args, **kwargs: None)
-    with pytest.raises(workflow.BookingConflict, match="already booked at an overlapping time"):
-        workflow.booking_accept(booking=offer, by=leader)
+    monkeypatch.setattr(checks, "band_free_check", lambda *args, **kwargs: None)
+    with pytest.raises(BookingConflict, match="already booked at an overlapping time"):
+        answering.booking_accept(booking=offer, by=leader)
     offer.refresh_from_db()
     assert offer.status == PENDING
     assert offer.events.count() == 0
@@ -196,9 +197,9 @@ def test_the_accept_service_turns_a_full_slot_into_a_conflict_when_its_check_mis
     counter = "headliner_booked" if role == "headliner" else "supports_booked"
     Slot.objects.filter(pk=slot.pk).update(**{counter: 1})
     application = BookingFactory(slot=slot, role=role)
-    monkeypatch.setattr(workflow, "slot_place_check", lambda *args, **kwargs: None)
-    with pytest.raises(workflow.BookingConflict, match="the place is taken"):
-        workflow.booking_accept(booking=application, by=owner)
+    monkeypatch.setattr(checks, "slot_place_check", lambda *args, **kwargs: None)
+    with pytest.raises(BookingConflict, match="the place is taken"):
+        answering.booking_accept(booking=application, by=owner)
     application.refresh_from_db()
     slot.refresh_from_db()
     assert application.status == PENDING

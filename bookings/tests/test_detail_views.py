@@ -15,7 +15,7 @@ from availability.services import rule_create
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking, BookingEvent
-from bookings.services import workflow
+from bookings.services import answering, asking
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
 
@@ -35,10 +35,10 @@ def make_world(suffix: str = "") -> SimpleNamespace:
     client_user = UserFactory(display_name="Anna Client", time_zone="Europe/Berlin")
     other_client = UserFactory(display_name="Otto Client")
     slot = SlotFactory(venue=venue, starts_at=in_days(12), ends_at=in_days(12) + timedelta(hours=3), support_places=1)
-    application = workflow.booking_apply(
+    application = asking.booking_apply(
         slot=slot, band=band, by=leader, role="headliner", fee=500, message="We bring our own drums."
     )
-    request = workflow.booking_request(
+    request = asking.booking_request(
         band=band,
         client=client_user,
         starts_at=in_days(30, 17),
@@ -175,7 +175,7 @@ def test_times_are_in_the_viewers_zone_and_the_events_zone_when_they_differ(clie
 def test_pending_detail_says_whether_the_band_is_free_then(client, world):
     client.force_login(world.owner)
     assert "free for the whole time" in client.get(url("detail", world.application)).content.decode()
-    workflow.booking_accept(booking=world.request, by=world.leader)  # another day: still free
+    answering.booking_accept(booking=world.request, by=world.leader)  # another day: still free
     assert "free for the whole time" in client.get(url("detail", world.application)).content.decode()
     start = timezone.localtime(world.slot.starts_at, world.member.zone)
     rule_create(
@@ -193,8 +193,8 @@ def test_pending_detail_says_whether_the_band_is_free_then(client, world):
 
 def test_lineup_lists_the_other_booked_acts_of_the_slot(client, world):
     support_band, support_leader = band_with_leader(name="Support Act")
-    support = workflow.booking_apply(slot=world.slot, band=support_band, by=support_leader, role="support")
-    workflow.booking_accept(booking=support, by=world.owner)
+    support = asking.booking_apply(slot=world.slot, band=support_band, by=support_leader, role="support")
+    answering.booking_accept(booking=support, by=world.owner)
     client.force_login(world.leader)
     html = client.get(url("detail", world.application)).content.decode()
     assert "Lineup" in html and "Support Act" in html
@@ -214,7 +214,7 @@ def test_actions_follow_side_and_state(client, world):
     assert "leaders and admins of The Night Shift answer" in html
     html = as_user(client, world.client).get(url("detail", world.request)).content.decode()
     assert url("withdraw", world.request) in html and url("accept", world.request) not in html
-    workflow.booking_accept(booking=world.request, by=world.leader)
+    answering.booking_accept(booking=world.request, by=world.leader)
     html = as_user(client, world.client).get(url("detail", world.request)).content.decode()
     assert url("cancel", world.request) in html and url("withdraw", world.request) not in html
 
@@ -265,7 +265,7 @@ def test_anonymous_actions_go_to_login_and_change_nothing(client, world, action)
     ],
 )
 def test_cancel_permissions_on_a_booked_gig(client, world, who, expected):
-    workflow.booking_accept(booking=world.application, by=world.owner)
+    answering.booking_accept(booking=world.application, by=world.owner)
     response = as_user(client, getattr(world, who)).post(url("cancel", world.application), {"reason": "Flooded"})
     assert response.status_code == expected
     assert status_of(world.application) == (Status.CANCELLED if expected == 302 else Status.BOOKED)
@@ -273,7 +273,7 @@ def test_cancel_permissions_on_a_booked_gig(client, world, who, expected):
 
 @pytest.mark.parametrize(("who", "expected"), [("client", 302), ("leader", 302), ("member", 403), ("owner", 404)])
 def test_cancel_permissions_on_a_booked_request(client, world, who, expected):
-    workflow.booking_accept(booking=world.request, by=world.leader)
+    answering.booking_accept(booking=world.request, by=world.leader)
     response = as_user(client, getattr(world, who)).post(url("cancel", world.request), {"reason": "Rain"})
     assert response.status_code == expected
 
@@ -302,7 +302,7 @@ def test_venue_accepts_an_application_then_the_band_cancels_with_a_reason(client
 
 def test_band_leader_accepts_an_offer(client, world):
     other_slot = SlotFactory(venue=world.venue, starts_at=in_days(40), ends_at=in_days(40) + timedelta(hours=2))
-    offer = workflow.booking_offer(slot=other_slot, band=world.band, by=world.owner, role="headliner", fee=700)
+    offer = asking.booking_offer(slot=other_slot, band=world.band, by=world.owner, role="headliner", fee=700)
     client.force_login(world.leader)
     assert client.post(url("accept", offer)).status_code == 302
     assert status_of(offer) == Status.BOOKED
@@ -338,7 +338,7 @@ def test_only_the_asking_side_withdraws(client, world):
 
 
 def test_cancel_needs_a_reason(client, world):
-    workflow.booking_accept(booking=world.application, by=world.owner)
+    answering.booking_accept(booking=world.application, by=world.owner)
     client.force_login(world.owner)
     events = BookingEvent.objects.count()
     for data in ({}, {"reason": "   "}):
@@ -364,7 +364,7 @@ def test_too_long_reason_is_refused_next_to_the_field(client, world):
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
 def test_accepting_a_declined_booking_is_a_409(client, world, headers):
-    workflow.booking_decline(booking=world.application, by=world.owner, reason="Full")
+    answering.booking_decline(booking=world.application, by=world.owner, reason="Full")
     events = BookingEvent.objects.count()
     client.force_login(world.owner)
     response = client.post(url("accept", world.application), **headers)
@@ -381,7 +381,7 @@ def test_accepting_when_the_band_is_booked_elsewhere_is_a_409(client, world, hea
     elsewhere = SlotFactory(
         venue=world.other_venue, starts_at=world.slot.starts_at + timedelta(hours=1), ends_at=world.slot.ends_at
     )
-    offer = workflow.booking_offer(slot=elsewhere, band=world.band, by=world.other_owner, role="headliner")
+    offer = asking.booking_offer(slot=elsewhere, band=world.band, by=world.other_owner, role="headliner")
     # A racer won the evening meanwhile (accepting through the service would decline the offer as well).
     Booking.objects.filter(pk=world.application.pk).update(status=Status.BOOKED)
     events = BookingEvent.objects.count()
@@ -400,7 +400,7 @@ def test_a_conflict_answers_with_its_reason_alone_and_the_booking_redraws_itself
     that leads back to the booking. Either costs three queries, whatever the booking holds: the
     session, the viewer, and the booking read with where the viewer stands in it and the names the
     page shows (booking_for_action)."""
-    workflow.booking_decline(booking=world.application, by=world.owner, reason="Full")
+    answering.booking_decline(booking=world.application, by=world.owner, reason="Full")
     client.force_login(world.owner)
     with CaptureQueriesContext(connection) as partial_queries:
         response = client.post(url("accept", world.application), **HTMX)
@@ -427,7 +427,7 @@ def test_the_loser_of_a_decided_race_reads_its_409_in_words_marked_for_translati
     elsewhere = SlotFactory(
         venue=world.other_venue, starts_at=world.slot.starts_at + timedelta(hours=1), ends_at=world.slot.ends_at
     )
-    offer = workflow.booking_offer(slot=elsewhere, band=world.band, by=world.other_owner, role="headliner")
+    offer = asking.booking_offer(slot=elsewhere, band=world.band, by=world.other_owner, role="headliner")
     Booking.objects.filter(pk=world.application.pk).update(status=Status.BOOKED)
     client.force_login(world.leader)
     with pseudo_locale():
@@ -491,14 +491,14 @@ def test_the_status_block_polls_and_asks_for_a_redraw_after_a_change(client, wor
     assert response.status_code == 200
     assert "HX-Trigger" not in response.headers
     assert 'id="booking-status"' in response.content.decode() and "<html" not in response.content.decode()
-    workflow.booking_accept(booking=world.request, by=world.leader)
+    answering.booking_accept(booking=world.request, by=world.leader)
     response = client.get(status_url, **HTMX)
     assert "booking-changed" in response.headers["HX-Trigger"]
     assert "Booked" in response.content.decode()
 
 
 def test_a_finished_booking_stops_polling(client, world):
-    workflow.booking_withdraw(booking=world.request, by=world.client)
+    answering.booking_withdraw(booking=world.request, by=world.client)
     client.force_login(world.client)
     assert 'hx-trigger="every 15s"' not in client.get(url("detail", world.request)).content.decode()
 
@@ -521,8 +521,8 @@ def _grow(booking: Booking, world, n: int) -> None:
     world.slot.save(update_fields=["support_places"])
     for _ in range(min(6, n)):
         act, act_leader = band_with_leader()
-        workflow.booking_accept(
-            booking=workflow.booking_apply(slot=world.slot, band=act, by=act_leader, role="support"), by=world.owner
+        answering.booking_accept(
+            booking=asking.booking_apply(slot=world.slot, band=act, by=act_leader, role="support"), by=world.owner
         )
 
 
@@ -594,7 +594,7 @@ def test_browser_a_stale_accept_shows_the_409_in_place_and_a_fresh_one_books(liv
     page.goto(f"{live_server.url}{url('detail', world.application)}")
     axe_check(page)
     # Someone else declined it while the page was open.
-    workflow.booking_decline(booking=world.application, by=world.owner, reason="Full")
+    answering.booking_decline(booking=world.application, by=world.owner, reason="Full")
     page.get_by_text("Accept…").click()
     page.get_by_role("button", name="Yes, accept this gig").click()
     page.get_by_text("already declined, so nothing was changed").wait_for()
@@ -609,7 +609,7 @@ def test_browser_a_stale_accept_shows_the_409_in_place_and_a_fresh_one_books(liv
     assert status_of(world.application) == Status.DECLINED
     # A fresh application is accepted in place.
     slot = SlotFactory(venue=world.venue, starts_at=in_days(45), ends_at=in_days(45) + timedelta(hours=2))
-    fresh = workflow.booking_apply(slot=slot, band=world.band, by=world.leader, role="headliner")
+    fresh = asking.booking_apply(slot=slot, band=world.band, by=world.leader, role="headliner")
     page.goto(f"{live_server.url}{url('detail', fresh)}")
     page.get_by_text("Accept…").click()
     # What is agreed shows before anything is booked.
@@ -660,7 +660,7 @@ def test_withdrawing_and_cancelling_ask_once_before_they_happen(client, world):
     html = client.get(url("detail", world.application)).content.decode()
     step = confirm_step(html, url("withdraw", world.application))
     assert "This cannot be undone" in step and "Yes, withdraw the application" in step
-    workflow.booking_accept(booking=world.application, by=world.owner)
+    answering.booking_accept(booking=world.application, by=world.owner)
     html = client.get(url("detail", world.application)).content.decode()
     assert "Yes, cancel the gig" in confirm_step(html, url("cancel", world.application))
 
@@ -695,8 +695,8 @@ def history(html: str) -> list[str]:
 
 def test_the_history_says_what_happened_and_who_did_it(client, world):
     rival_band, rival_leader = band_with_leader(name="The Rivals")
-    rival = workflow.booking_apply(slot=world.slot, band=rival_band, by=rival_leader, role="headliner")
-    workflow.booking_accept(booking=world.application, by=world.owner)
+    rival = asking.booking_apply(slot=world.slot, band=rival_band, by=rival_leader, role="headliner")
+    answering.booking_accept(booking=world.application, by=world.owner)
     client.force_login(world.leader)
     rows = history(client.get(url("detail", world.application)).content.decode())
     assert rows[0].endswith(f"Applied by {world.leader.name}")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from bands.models import ApprovalStatus
 from bands.services import band_set_status
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import answering
 from bookings.services.email_actions import MAX_AGE, email_action_token, email_actions_for
 from bookings.tests.factories import BookingFactory
 from bookings.tests.test_detail_views import make_world
@@ -210,7 +210,7 @@ def test_the_band_answers_a_clients_request_from_its_link(client, world):
 
 def test_a_booking_answered_on_the_site_retires_the_emailed_links(client, world):
     path = link(world.application, world.owner)
-    workflow.booking_withdraw(booking=world.application, by=world.leader)
+    answering.booking_withdraw(booking=world.application, by=world.leader)
     client.force_login(world.owner)
 
     response = client.get(path)

@@ -11,7 +11,7 @@ from bands.models import Membership
 from bands.services import band_update
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking, CalendarFeed
-from bookings.services import workflow
+from bookings.services import answering, ending
 from bookings.services.feeds import feed_create, feed_options_update, feed_rotate
 from bookings.tests.factories import BookingFactory
 from bookings.tests.test_feeds import SITE, get_feed, make_world
@@ -85,15 +85,15 @@ def test_other_validators_get_the_body(client, w, monkeypatch):
 
 
 def _cancel_gig(w):
-    workflow.booking_cancel(booking=w.gig, by=w.leader, reason="Flu")
+    ending.booking_cancel(booking=w.gig, by=w.leader, reason="Flu")
 
 
 def _accept_wedding(w):
-    workflow.booking_accept(booking=w.wedding, by=w.leader)
+    answering.booking_accept(booking=w.wedding, by=w.leader)
 
 
 def _decline_wedding(w):
-    workflow.booking_decline(booking=w.wedding, by=w.leader, reason="Busy")
+    answering.booking_decline(booking=w.wedding, by=w.leader, reason="Busy")
 
 
 def _rename_band(w):
@@ -114,7 +114,7 @@ def _retitle_slot(w):
 
 
 def _cancel_support(w):
-    workflow.booking_cancel(booking=w.opener, by=w.support_leader, reason="Van broke down")
+    ending.booking_cancel(booking=w.opener, by=w.support_leader, reason="Van broke down")
 
 
 CHANGES = {

@@ -22,8 +22,8 @@ from bands.tests.factories import MembershipFactory
 from bookings.ical import FeedEvent, calendar_bytes, feed_render, feed_render_forget
 from bookings.models import Booking, CalendarFeed
 from bookings.selectors.feeds import band_feed_events, feed_name, member_feed_events, venue_feed_events
+from bookings.services import answering, asking, ending, venue_slots
 from bookings.services import feeds as feed_services
-from bookings.services import venue_slots, workflow
 from bookings.services.feeds import feed_create, feed_options_update, feed_rotate
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 
@@ -53,12 +53,12 @@ def make_world() -> SimpleNamespace:
     slot = SlotFactory(
         venue=venue, starts_at=in_days(12), ends_at=in_days(12) + timedelta(hours=3), support_places=1, title=""
     )
-    gig = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=777, message="Own drums.")
-    workflow.booking_accept(booking=gig, by=owner)
-    opener = workflow.booking_apply(slot=slot, band=support, by=support_leader, role="support", fee=100)
-    workflow.booking_accept(booking=opener, by=owner)
+    gig = asking.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=777, message="Own drums.")
+    answering.booking_accept(booking=gig, by=owner)
+    opener = asking.booking_apply(slot=slot, band=support, by=support_leader, role="support", fee=100)
+    answering.booking_accept(booking=opener, by=owner)
     client = UserFactory(display_name="Anna Client")
-    wedding = workflow.booking_request(
+    wedding = asking.booking_request(
         band=band,
         client=client,
         starts_at=in_days(30, 17),
@@ -223,14 +223,14 @@ def test_uid_stays_sequence_grows_and_dtstamp_is_the_last_change(client, w):
     assert pending["sequence"] == w.wedding.sequence
     assert pending["dtstamp"] == pending["last_modified"] == last_change(w.wedding)
 
-    workflow.booking_accept(booking=w.wedding, by=w.leader, now=timezone.now() + timedelta(minutes=5))
+    answering.booking_accept(booking=w.wedding, by=w.leader, now=timezone.now() + timedelta(minutes=5))
     booked = events_of(get_feed(client, feed).content)[uid_of(w.wedding)]
     assert booked["status"] == "CONFIRMED"
     assert booked["sequence"] > pending["sequence"]
     assert booked["dtstamp"] == booked["last_modified"] == last_change(w.wedding)
     assert booked["dtstamp"] > pending["dtstamp"]
 
-    workflow.booking_cancel(booking=w.wedding, by=w.leader, reason="Flu", now=timezone.now() + timedelta(minutes=10))
+    ending.booking_cancel(booking=w.wedding, by=w.leader, reason="Flu", now=timezone.now() + timedelta(minutes=10))
     cancelled = events_of(get_feed(client, feed).content)[uid_of(w.wedding)]
     assert cancelled["status"] == "CANCELLED"
     assert cancelled["sequence"] > booked["sequence"]
@@ -240,7 +240,7 @@ def test_uid_stays_sequence_grows_and_dtstamp_is_the_last_change(client, w):
 
 def test_cancelled_gigs_stay_30_days_then_go(w):
     now = timezone.now()
-    workflow.booking_cancel(booking=w.gig, by=w.owner, reason="Flooded cellar", now=now)
+    ending.booking_cancel(booking=w.gig, by=w.owner, reason="Flooded cellar", now=now)
     uid = uid_of(w.gig)
     day_29 = {e.uid: e for e in member_feed_events(user=w.member, now=now + timedelta(days=29))}
     assert day_29[uid].status == "CANCELLED"
@@ -296,7 +296,7 @@ def test_venue_feed_has_one_event_per_slot_with_the_lineup(client, w):
 def test_venue_feed_slot_sequence_grows_on_every_change_and_cancellation_is_kept_30_days(client, w):
     feed = feed_create(by=w.owner, scope=Scope.VENUE, venue=w.venue)
     first = events_of(get_feed(client, feed).content)[slot_uid(w.slot)]
-    workflow.booking_cancel(booking=w.opener, by=w.owner, reason="Double-booked", now=timezone.now())
+    ending.booking_cancel(booking=w.opener, by=w.owner, reason="Double-booked", now=timezone.now())
     second = events_of(get_feed(client, feed).content)[slot_uid(w.slot)]
     assert second["status"] == "CONFIRMED"
     assert second["sequence"] > first["sequence"]
@@ -316,7 +316,7 @@ def test_venue_feed_slot_sequence_grows_on_every_change_and_cancellation_is_kept
 
 def test_venue_feed_shows_slots_with_only_pending_acts_as_tentative_when_asked(client, w):
     slot = SlotFactory(venue=w.venue, starts_at=in_days(40), ends_at=in_days(40) + timedelta(hours=3))
-    workflow.booking_apply(slot=slot, band=w.other_band, by=w.other_leader, role="headliner")
+    asking.booking_apply(slot=slot, band=w.other_band, by=w.other_leader, role="headliner")
     empty = SlotFactory(venue=w.venue, starts_at=in_days(41), ends_at=in_days(41) + timedelta(hours=3))
     feed = feed_create(by=w.owner, scope=Scope.VENUE, venue=w.venue)
     assert slot_uid(slot) not in events_of(get_feed(client, feed).content)
@@ -415,7 +415,7 @@ def test_headers_and_conditional_gets(client, w):
 def test_a_change_gives_a_new_etag(client, w):
     feed = feed_create(by=w.member, scope=Scope.MEMBER)
     etag = get_feed(client, feed)["ETag"]
-    workflow.booking_cancel(booking=w.gig, by=w.leader, reason="Flu")
+    ending.booking_cancel(booking=w.gig, by=w.leader, reason="Flu")
     changed = get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed["ETag"] != etag
@@ -522,7 +522,7 @@ def test_a_declined_booking_leaving_the_feed_moves_last_modified_and_if_modified
     assert uid_of(w.wedding) in events_of(first.content)
     assert first["Last-Modified"] == format_datetime(last_change(w.wedding), usegmt=True)
 
-    workflow.booking_decline(booking=w.wedding, by=w.leader, reason="Booked elsewhere")
+    answering.booking_decline(booking=w.wedding, by=w.leader, reason="Booked elsewhere")
 
     since_old = get_feed(client, feed, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert since_old.status_code == 200

@@ -6,10 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import UserFactory
 from bands.packages import package_price
+from bookings.errors import BookingPermissionError
 from bookings.models import BookingFile
 from bookings.services.files import booking_file_add, sniff_content_type
 from bookings.services.instant import booking_instant
-from bookings.services.workflow import BookingPermissionError
 
 from .journey import band_party, local
 

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from bands.packages import package_price
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, BookingEvent, RescheduleProposal
-from bookings.services import life, reschedule, workflow
+from bookings.services import asking, checks, ending, life, periodic, reschedule
 from bookings.services.instant import booking_instant
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
 from .journey import band_party, local
 
@@ -28,14 +28,14 @@ def _booked(p, days=10, hour=20):
 def test_periodic_tasks_move_a_gig_through_in_progress_to_completed():
     p = band_party()
     booking = _booked(p)
-    assert workflow.bookings_start(now=booking.starts_at - dt.timedelta(minutes=1)) == 0
-    assert workflow.bookings_start(now=booking.starts_at + dt.timedelta(minutes=1)) == 1
+    assert periodic.bookings_start(now=booking.starts_at - dt.timedelta(minutes=1)) == 0
+    assert periodic.bookings_start(now=booking.starts_at + dt.timedelta(minutes=1)) == 1
     booking.refresh_from_db()
     assert booking.status == Status.IN_PROGRESS
     # still taken: nothing else can be booked over it
     with pytest.raises(BookingConflict):
-        workflow._check_band_free(p.band, booking.starts_at, booking.ends_at, booking.zone)
-    assert workflow.bookings_complete(now=booking.ends_at) == 1
+        checks.band_free_check(p.band, booking.starts_at, booking.ends_at, booking.zone)
+    assert periodic.bookings_complete(now=booking.ends_at) == 1
     booking.refresh_from_db()
     assert booking.status == Status.COMPLETED
     assert list(BookingEvent.objects.filter(booking=booking).values_list("to_status", flat=True)) == [
@@ -74,7 +74,7 @@ def test_dispute_within_seven_days_and_staff_resolve_it():
 def test_a_dispute_after_seven_days_is_refused():
     p = band_party()
     booking = _booked(p)
-    workflow.bookings_complete(now=booking.ends_at)
+    periodic.bookings_complete(now=booking.ends_at)
     with pytest.raises(BookingError, match="7 days"):
         life.booking_dispute(booking=booking, by=p.leader, reason="late", now=booking.ends_at + dt.timedelta(days=7))
     booking.refresh_from_db()
@@ -84,17 +84,17 @@ def test_a_dispute_after_seven_days_is_refused():
 def test_late_cancellation_is_marked_in_the_audit_log():
     p = band_party()
     early = _booked(p, days=60)
-    workflow.booking_cancel(booking=early, by=p.client, reason="Moved abroad")
+    ending.booking_cancel(booking=early, by=p.client, reason="Moved abroad")
     assert BookingEvent.objects.get(booking=early, to_status="cancelled").note == "Moved abroad"
     late = _booked(p, days=10)
-    workflow.booking_cancel(booking=late, by=p.client, reason="Venue closed")
+    ending.booking_cancel(booking=late, by=p.client, reason="Venue closed")
     note = BookingEvent.objects.get(booking=late, to_status="cancelled").note
     assert note.startswith("Late cancellation (terms: Free cancellation until 30 days") and "Venue closed" in note
 
 
 def test_request_records_the_terms_the_client_read():
     p = band_party()
-    asked = workflow.booking_request(
+    asked = asking.booking_request(
         band=p.band,
         client=p.client,
         starts_at=local(40),
@@ -228,5 +228,5 @@ def test_the_band_feed_keeps_the_uid_and_raises_the_sequence_when_the_gig_moves(
     assert sequence[1] == sequence[0] + 1
     assert local(11, 19).astimezone(dt.UTC).strftime("DTSTART:%Y%m%dT%H%M%SZ") in after
     # In progress, the gig is still a confirmed event of the feed.
-    workflow.bookings_start(now=local(11, 19, 30))
+    periodic.bookings_start(now=local(11, 19, 30))
     assert "STATUS:CONFIRMED" in vevent()

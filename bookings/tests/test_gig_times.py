@@ -17,7 +17,7 @@ from availability.models import BusyInterval
 from bands import services as band_services
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import answering, asking, ending
 from bookings.services.share import share_link_create
 from bookings.tests.factories import SlotFactory, band_with_leader, venue_with_owner
 
@@ -50,8 +50,8 @@ def w():
     today = timezone.now().astimezone(BERLIN).date()
     saturday = today + dt.timedelta(days=14 + (5 - today.weekday()))
     gig_slot = slot(venue, saturday, 21, title="Kellerbar night")
-    booking = workflow.booking_apply(slot=gig_slot, band=band, by=leader, role="headliner", fee=300)
-    workflow.booking_accept(booking=booking, by=owner)
+    booking = asking.booking_apply(slot=gig_slot, band=band, by=leader, role="headliner", fee=300)
+    answering.booking_accept(booking=booking, by=owner)
     booking.refresh_from_db()
     return SimpleNamespace(
         band=band,
@@ -105,10 +105,10 @@ def test_the_share_page_of_the_other_band_does_not_offer_the_evening_before_the_
 
 def test_the_share_calendar_file_offers_no_evening_on_the_day_of_a_matinee(client, w):
     matinee_day = w.saturday + dt.timedelta(days=7)
-    matinee = workflow.booking_apply(
+    matinee = asking.booking_apply(
         slot=slot(w.lido, matinee_day, 13, title="Matinee"), band=w.band, by=w.leader, role="headliner", fee=1
     )
-    workflow.booking_accept(booking=matinee, by=matinee.venue.staff_roles.get().user)
+    answering.booking_accept(booking=matinee, by=matinee.venue.staff_roles.get().user)
     link = share_link_create(band=w.band, by=w.leader)
 
     body = client.get(reverse("bookings:share_ics", args=[link.token])).content
@@ -237,7 +237,7 @@ def test_only_the_bands_leaders_and_admins_change_the_gig_times(client, w):
 
 
 def test_a_cancelled_gig_has_no_times_to_change(client, w):
-    workflow.booking_cancel(booking=w.booking, by=w.owner, reason="Flooded")
+    ending.booking_cancel(booking=w.booking, by=w.owner, reason="Flooded")
     client.force_login(w.leader)
 
     response = client.post(gig_times_url(w), {"load_in_minutes": "0", "pack_down_minutes": "0"})

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import answering, asking
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from bookings.tests.test_detail_views import make_world
 
@@ -69,15 +69,15 @@ def test_an_offer_the_user_sent_themselves_waits_even_if_they_lead_the_band(clie
     """A venue owner who also leads the band cannot answer their own offer: it waits for the other leaders."""
     MembershipFactory(band=world.band, user=world.owner, role="admin")
     slot = SlotFactory(venue=world.venue, starts_at=in_days(50), ends_at=in_days(50) + timedelta(hours=2))
-    offer = workflow.booking_offer(slot=slot, band=world.band, by=world.owner, role="headliner")
+    offer = asking.booking_offer(slot=slot, band=world.band, by=world.owner, role="headliner")
     assert str(offer.uid) in rows(tab(client, world.owner, "waiting"))
     assert str(offer.uid) not in rows(tab(client, world.owner, "answer"))
     assert str(offer.uid) in rows(tab(client, world.leader, "answer"))
 
 
 def test_booked_gigs_are_upcoming_and_ended_ones_are_history(client, world):
-    workflow.booking_accept(booking=world.request, by=world.leader)
-    workflow.booking_decline(booking=world.application, by=world.owner, reason="Full")
+    answering.booking_accept(booking=world.request, by=world.leader)
+    answering.booking_decline(booking=world.application, by=world.owner, reason="Full")
     assert rows(tab(client, world.client, "upcoming")) == [str(world.request.uid)]
     assert rows(tab(client, world.leader, "history")) == [str(world.application.uid)]
     html = tab(client, world.leader, "history")
@@ -113,7 +113,7 @@ def test_other_peoples_bookings_never_show(client, world):
 
 def test_the_client_sees_requests_and_their_history(client, world):
     assert rows(tab(client, world.client, "waiting")) == [str(world.request.uid)]
-    workflow.booking_withdraw(booking=world.request, by=world.client)
+    answering.booking_withdraw(booking=world.request, by=world.client)
     html = tab(client, world.client, "history")
     assert rows(html) == [str(world.request.uid)]
     assert "Withdrawn" in html and "Wedding" in html
@@ -143,7 +143,7 @@ def test_a_row_names_band_place_time_in_the_viewers_zone_kind_role_status(client
 def test_filter_by_role_appears_for_several_roles_and_narrows_the_list(client, world):
     # The leader also asks another band to play their birthday: two roles.
     party_band, _ = band_with_leader(name="Party Band")
-    mine = workflow.booking_request(
+    mine = asking.booking_request(
         band=party_band,
         client=world.leader,
         starts_at=in_days(60, 18),
@@ -218,13 +218,13 @@ def test_waiting_rows_name_whose_answer_they_wait_for(client):
     import datetime as dt
 
     from bookings.models import Booking
-    from bookings.services import workflow
+    from bookings.services import asking
     from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 
     venue, owner = venue_with_owner(name="Kellerbar")
     band, leader = band_with_leader(name="The Night Owls")
     slot = SlotFactory(venue=venue, starts_at=in_days(10), ends_at=in_days(10) + dt.timedelta(hours=3))
-    workflow.booking_apply(slot=slot, band=band, by=leader, role=Booking.Role.HEADLINER)
+    asking.booking_apply(slot=slot, band=band, by=leader, role=Booking.Role.HEADLINER)
     client.force_login(leader)
     html = client.get(reverse("bookings:inbox"), {"tab": "waiting"}).content.decode()
     assert "Waiting for Kellerbar" in html

@@ -10,11 +10,11 @@ from availability.models import BusyInterval
 from bands.models import Package
 from bands.packages import package_create, package_length_label, package_price, package_update
 from bands.services import BandPermissionError
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, BookingEvent
 from bookings.selectors.strip import band_strip, start_fits
-from bookings.services import workflow
+from bookings.services import asking
 from bookings.services.instant import booking_instant
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
 from .journey import BERLIN, band_party, local
 
@@ -69,7 +69,7 @@ def test_instant_booking_is_booked_at_once_with_terms_and_busy_time():
 
 def test_instant_booking_declines_pending_requests_it_makes_impossible():
     p = band_party()
-    asked = workflow.booking_request(
+    asked = asking.booking_request(
         band=p.band, client=UserFactory(), starts_at=local(10, 20), ends_at=local(10, 23), time_zone="Europe/Berlin"
     )
     _instant(p, local(10, 21))

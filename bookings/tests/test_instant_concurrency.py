@@ -15,9 +15,9 @@ from django.db import connection, connections
 
 from accounts.tests.factories import UserFactory
 from bands.packages import package_price
+from bookings.errors import BookingConflict
 from bookings.models import Booking
-from bookings.services import instant
-from bookings.services.workflow import BookingConflict
+from bookings.services import checks, instant, locks
 
 from .journey import band_party, local
 
@@ -89,7 +89,9 @@ def test_without_the_lock_the_race_is_real_and_the_constraint_holds(monkeypatch)
     the exclusion constraint, where they fail with database errors (deadlocks) instead of a clear
     refusal – so the lock is what the tests above rely on – yet never is the band booked twice."""
     p = band_party()
-    monkeypatch.setattr(instant, "_check_band_free", lambda *args, **kwargs: None)
+    monkeypatch.setattr(instant, "band_free_check", lambda *args, **kwargs: None)
+    monkeypatch.setattr(checks, "band_free_check", lambda *args, **kwargs: None)
+    monkeypatch.setattr(checks, "members_busy_for_gig", lambda *args, **kwargs: [])
     monkeypatch.setattr(instant, "start_fits", lambda **kwargs: True)
 
     class NoLock:
@@ -97,7 +99,7 @@ def test_without_the_lock_the_race_is_real_and_the_constraint_holds(monkeypatch)
         def select_for_update():
             return type(p.band).objects
 
-    monkeypatch.setattr(instant, "Band", type("Band", (), {"objects": NoLock}))
+    monkeypatch.setattr(locks, "Band", type("Band", (), {"objects": NoLock}))
     outcomes = book_all(p, overlapping(30), pool=15)
     unclear = [o for o in outcomes if o not in ("booked", "conflict")]
     assert unclear, "without the lock every racer still got a clear answer: this test shows nothing"

@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 
 from bands import services as band_services
 from bands.packages import package_price
+from bookings.errors import BookingConflict
 from bookings.models import Booking
 from bookings.selectors.strip import band_strip, start_fits
 from bookings.services.instant import booking_instant
-from bookings.services.workflow import BookingConflict
 
 from .journey import BERLIN, band_party, local
 

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bands.packages import package_price, package_update
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, BookingEvent, BookingFile
 from bookings.selectors.files import booking_deliverables
-from bookings.services import life, workflow
+from bookings.services import ending, life, periodic
 from bookings.services.files import booking_file_add
 from bookings.services.instant import booking_instant
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 from bookings.tests.factories import band_with_leader
 
 from .journey import band_party, local
@@ -73,12 +73,12 @@ def test_the_bands_leader_marks_a_started_gig_played_and_the_clock_leaves_it(par
     assert party.client.notifications.filter(kind="booking_played").exists()
     assert party.member.notifications.filter(kind="booking_played").exists()
     assert not party.leader.notifications.filter(kind="booking_played").exists()
-    assert workflow.bookings_complete(now=booking.ends_at) == 0  # the clock completes only the others
+    assert periodic.bookings_complete(now=booking.ends_at) == 0  # the clock completes only the others
 
 
 def test_an_in_progress_gig_can_be_marked_too(party):
     booking = booked(party)
-    workflow.bookings_start(now=booking.starts_at + dt.timedelta(minutes=1))
+    periodic.bookings_start(now=booking.starts_at + dt.timedelta(minutes=1))
     life.booking_mark_played(booking=booking, by=party.leader, now=booking.starts_at + dt.timedelta(hours=1))
     booking.refresh_from_db()
     assert booking.status == Status.COMPLETED
@@ -97,7 +97,7 @@ def test_not_before_the_gig_starts_and_only_once(party):
 
 def test_a_cancelled_gig_is_not_played(party):
     booking = booked(party)
-    workflow.booking_cancel(booking=booking, by=party.client, reason="Rain")
+    ending.booking_cancel(booking=booking, by=party.client, reason="Rain")
     with pytest.raises(BookingConflict, match="cancelled"):
         life.booking_mark_played(booking=booking, by=party.leader, now=booking.starts_at + dt.timedelta(hours=1))
 

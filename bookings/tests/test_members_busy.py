@@ -10,8 +10,9 @@ from django.test import Client
 from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
+from bookings.errors import BookingPermissionError, MembersBusy
 from bookings.models import Booking, BookingEvent
-from bookings.services import shows, workflow
+from bookings.services import answering, asking, shows
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 
@@ -33,8 +34,8 @@ def w():
     berlin, berlin_owner = venue_with_owner(name="Lido Berlin")
     band, leader = band_with_leader(name="The Lanterns")
     mara = MembershipFactory(band=band, role=Membership.Role.MEMBER, user=UserFactory(display_name="Mara Jensen")).user
-    gig = workflow.booking_apply(slot=slot_at(bristol, 21), band=band, by=leader, role="headliner")
-    workflow.booking_accept(booking=gig, by=bristol_owner)
+    gig = asking.booking_apply(slot=slot_at(bristol, 21), band=band, by=leader, role="headliner")
+    answering.booking_accept(booking=gig, by=bristol_owner)
     return SimpleNamespace(
         band=band,
         leader=leader,
@@ -51,10 +52,10 @@ def state(booking: Booking) -> tuple:
 
 
 def test_accepting_a_gig_whose_load_in_meets_a_members_other_gig_is_refused_naming_them(w):
-    application = workflow.booking_apply(slot=w.berlin_slot, band=w.band, by=w.leader, role="headliner")
+    application = asking.booking_apply(slot=w.berlin_slot, band=w.band, by=w.leader, role="headliner")
     before = state(application)
-    with pytest.raises(workflow.MembersBusy) as refused:
-        workflow.booking_accept(booking=application, by=w.berlin_owner)
+    with pytest.raises(MembersBusy) as refused:
+        answering.booking_accept(booking=application, by=w.berlin_owner)
     assert "Mara Jensen is busy" in str(refused.value)
     assert "(another gig)" in str(refused.value)
     assert "Thekla" not in str(refused.value)  # where the other gig is stays unsaid
@@ -67,17 +68,17 @@ def test_accepting_a_gig_whose_load_in_meets_a_members_other_gig_is_refused_nami
 def test_a_second_band_that_shares_a_member_is_refused_too(w):
     side, side_leader = band_with_leader(name="Side Project")
     MembershipFactory(band=side, user=w.mara, role=Membership.Role.MEMBER)
-    application = workflow.booking_apply(slot=w.berlin_slot, band=side, by=side_leader, role="headliner")
-    with pytest.raises(workflow.MembersBusy) as refused:
-        workflow.booking_accept(booking=application, by=w.berlin_owner)
+    application = asking.booking_apply(slot=w.berlin_slot, band=side, by=side_leader, role="headliner")
+    with pytest.raises(MembersBusy) as refused:
+        answering.booking_accept(booking=application, by=w.berlin_owner)
     assert [member.name for member in refused.value.members] == ["Mara Jensen"]
 
 
 def test_a_member_who_is_not_required_does_not_stop_the_gig(w):
     side, side_leader = band_with_leader(name="Side Project")
     MembershipFactory(band=side, user=w.mara, role=Membership.Role.MEMBER, required=False)
-    application = workflow.booking_apply(slot=w.berlin_slot, band=side, by=side_leader, role="headliner")
-    workflow.booking_accept(booking=application, by=w.berlin_owner)
+    application = asking.booking_apply(slot=w.berlin_slot, band=side, by=side_leader, role="headliner")
+    answering.booking_accept(booking=application, by=w.berlin_owner)
     application.refresh_from_db()
     assert application.status == S.BOOKED
 
@@ -86,21 +87,21 @@ def test_the_new_gigs_own_pack_down_counts(w):
     # 17:00–18:30 ends before the Bristol load-in (19:00), but its own pack-down (1 h) reaches 19:30.
     start = in_days(10, 17)
     early = SlotFactory(venue=w.berlin, starts_at=start, ends_at=start + timedelta(minutes=90))
-    application = workflow.booking_apply(slot=early, band=w.band, by=w.leader, role="headliner")
-    with pytest.raises(workflow.MembersBusy):
-        workflow.booking_accept(booking=application, by=w.berlin_owner)
+    application = asking.booking_apply(slot=early, band=w.band, by=w.leader, role="headliner")
+    with pytest.raises(MembersBusy):
+        answering.booking_accept(booking=application, by=w.berlin_owner)
     w.band.pack_down_minutes = 0
     w.band.save(update_fields=["pack_down_minutes"])
-    workflow.booking_accept(booking=application, by=w.berlin_owner)
+    answering.booking_accept(booking=application, by=w.berlin_owner)
     application.refresh_from_db()
     assert application.status == S.BOOKED
 
 
 def test_the_leader_accepts_anyway_with_a_stand_in_and_the_audit_log_says_so(w):
-    offer = workflow.booking_offer(slot=w.berlin_slot, band=w.band, by=w.berlin_owner, role="headliner")
-    with pytest.raises(workflow.MembersBusy):
-        workflow.booking_accept(booking=offer, by=w.leader)
-    workflow.booking_accept(booking=offer, by=w.leader, stand_in=True)
+    offer = asking.booking_offer(slot=w.berlin_slot, band=w.band, by=w.berlin_owner, role="headliner")
+    with pytest.raises(MembersBusy):
+        answering.booking_accept(booking=offer, by=w.leader)
+    answering.booking_accept(booking=offer, by=w.leader, stand_in=True)
     offer.refresh_from_db()
     assert offer.status == S.BOOKED
     note = BookingEvent.objects.filter(booking=offer, to_status=S.BOOKED).get().note
@@ -110,25 +111,25 @@ def test_the_leader_accepts_anyway_with_a_stand_in_and_the_audit_log_says_so(w):
 
 
 def test_only_the_bands_leaders_may_accept_anyway(w):
-    application = workflow.booking_apply(slot=w.berlin_slot, band=w.band, by=w.leader, role="headliner")
+    application = asking.booking_apply(slot=w.berlin_slot, band=w.band, by=w.leader, role="headliner")
     before = state(application)
-    with pytest.raises(workflow.BookingPermissionError):
-        workflow.booking_accept(booking=application, by=w.berlin_owner, stand_in=True)
-    with pytest.raises(workflow.BookingPermissionError):
-        workflow.booking_stand_in_plan(booking=application, by=w.berlin_owner)
-    with pytest.raises(workflow.BookingPermissionError):
-        workflow.booking_stand_in_plan(booking=application, by=w.mara)  # a plain member
+    with pytest.raises(BookingPermissionError):
+        answering.booking_accept(booking=application, by=w.berlin_owner, stand_in=True)
+    with pytest.raises(BookingPermissionError):
+        answering.booking_stand_in_plan(booking=application, by=w.berlin_owner)
+    with pytest.raises(BookingPermissionError):
+        answering.booking_stand_in_plan(booking=application, by=w.mara)  # a plain member
     assert state(application) == before
 
 
 def test_a_planned_stand_in_lets_the_venue_accept_and_is_recorded(w):
-    application = workflow.booking_apply(slot=w.berlin_slot, band=w.band, by=w.leader, role="headliner")
-    workflow.booking_stand_in_plan(booking=application, by=w.leader)
+    application = asking.booking_apply(slot=w.berlin_slot, band=w.band, by=w.leader, role="headliner")
+    answering.booking_stand_in_plan(booking=application, by=w.leader)
     application.refresh_from_db()
     assert application.stand_in_planned
     planned = application.events.order_by("-pk").first().note
     assert "will find a stand-in" in planned and "Mara Jensen" in planned
-    workflow.booking_accept(booking=application, by=w.berlin_owner)
+    answering.booking_accept(booking=application, by=w.berlin_owner)
     application.refresh_from_db()
     assert application.status == S.BOOKED
     assert BookingEvent.objects.get(booking=application, to_status=S.BOOKED).note.startswith("Accepted anyway")
@@ -146,7 +147,7 @@ def test_hosting_a_show_while_a_member_plays_elsewhere_is_refused_unless_a_stand
         "place_name": "Hinterhof",
         "place_city": "Berlin",
     }
-    with pytest.raises(workflow.MembersBusy):
+    with pytest.raises(MembersBusy):
         shows.show_host(**fields)
     slot = shows.show_host(**fields, stand_in=True)
     booking = Booking.objects.get(slot=slot)
@@ -155,7 +156,7 @@ def test_hosting_a_show_while_a_member_plays_elsewhere_is_refused_unless_a_stand
 
 
 def test_the_booking_page_names_who_is_busy_and_a_refused_accept_is_a_409(w):
-    application = workflow.booking_apply(slot=w.berlin_slot, band=w.band, by=w.leader, role="headliner")
+    application = asking.booking_apply(slot=w.berlin_slot, band=w.band, by=w.leader, role="headliner")
     venue = Client()
     venue.force_login(w.berlin_owner)
     page = venue.get(f"/bookings/{application.uid}/")
@@ -179,7 +180,7 @@ def test_the_booking_page_names_who_is_busy_and_a_refused_accept_is_a_409(w):
 
 
 def test_the_band_accepts_an_offer_anyway_from_its_page(w):
-    offer = workflow.booking_offer(slot=w.berlin_slot, band=w.band, by=w.berlin_owner, role="headliner")
+    offer = asking.booking_offer(slot=w.berlin_slot, band=w.band, by=w.berlin_owner, role="headliner")
     band = Client()
     band.force_login(w.leader)
     page = band.get(f"/bookings/{offer.uid}/").content.decode()
@@ -190,7 +191,7 @@ def test_the_band_accepts_an_offer_anyway_from_its_page(w):
 
 
 def test_the_api_refuses_with_the_member_named_and_accepts_with_stand_in(w):
-    offer = workflow.booking_offer(slot=w.berlin_slot, band=w.band, by=w.berlin_owner, role="headliner")
+    offer = asking.booking_offer(slot=w.berlin_slot, band=w.band, by=w.berlin_owner, role="headliner")
     api = ApiClient(token_for(w.leader))
     refused = api.post(f"/api/v1/bookings/{offer.uid}/accept")
     assert refused.status_code == 409

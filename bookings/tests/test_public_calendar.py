@@ -13,7 +13,7 @@ from bands.models import ApprovalStatus
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
 from bookings.selectors.public import parse_month, shift_month
-from bookings.services import workflow
+from bookings.services import answering, asking, ending
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
 from venues.models import Slot
 from venues.tests.factories import VenueStaffFactory
@@ -112,13 +112,13 @@ def test_a_booking_accepted_through_the_services_turns_the_day_booked(
     day = next_month().replace(day=14)
     slot = slot_on(venue, day)
     with django_capture_on_commit_callbacks(execute=True):
-        booking = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+        booking = asking.booking_apply(slot=slot, band=band, by=leader, role="headliner")
     assert state_of(calendar(client, band, day).content.decode(), day) == "pending"
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.booking_accept(booking=booking, by=owner)
+        answering.booking_accept(booking=booking, by=owner)
     assert state_of(calendar(client, band, day).content.decode(), day) == "booked"
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.booking_cancel(booking=booking, by=owner, reason="Flooded cellar")
+        ending.booking_cancel(booking=booking, by=owner, reason="Flooded cellar")
     html = calendar(client, band, day).content.decode()
     assert state_of(html, day) == "available"
     assert "Flooded" not in html
@@ -442,7 +442,7 @@ def test_the_band_page_shows_a_new_booking_without_a_reload(live_server, browser
     band, leader = band_with_leader(name="The Night Owls", slug="night-owls")
     venue, owner = venue_with_owner(name="Kellerbar", slug="kellerbar")
     day = next_month().replace(day=12)
-    booking = workflow.booking_apply(slot=slot_on(venue, day), band=band, by=leader, role="headliner")
+    booking = asking.booking_apply(slot=slot_on(venue, day), band=band, by=leader, role="headliner")
     cell = f'#band-availability td.live-day:has-text("{day:%A} {day.day} {day:%B}:")'
 
     page = browser.new_context().new_page()
@@ -455,7 +455,7 @@ def test_the_band_page_shows_a_new_booking_without_a_reload(live_server, browser
     axe_check(page, what="the band page on the gig's month")
     page.evaluate("window.notReloaded = true")
 
-    workflow.booking_accept(booking=booking, by=owner)
+    answering.booking_accept(booking=booking, by=owner)
     page.wait_for_selector(f"{cell}.live-day--booked")
     assert "Booked" in page.locator(cell).inner_text()
     assert "Kellerbar" in page.locator(cell).inner_text()

@@ -14,11 +14,11 @@ from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands.models import BandBlock
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError, MembersBusy
 from bookings.models import Booking, Quote, Webhook, WebhookDelivery
 from bookings.selectors.quotes import quote_changes, quote_history, windows_text
-from bookings.services import quotes, workflow
+from bookings.services import answering, quotes
 from bookings.services.quotes import Terms
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError, MembersBusy
 from bookings.tests.factories import BookingFactory, in_days
 from bookings.tests.test_detail_views import make_world
 
@@ -188,7 +188,7 @@ def test_the_sweep_lapses_expired_quotes_and_tells_both_sides(world, settings):
 
 def test_the_sweep_lapses_the_open_quote_of_a_withdrawn_booking(world):
     quote = propose(world.request, world.leader)
-    workflow.booking_withdraw(booking=world.request, by=world.client)
+    answering.booking_withdraw(booking=world.request, by=world.client)
     assert quotes.quotes_lapse() == 1
     assert Quote.objects.get(pk=quote.pk).status == Status.LAPSED
     with pytest.raises(BookingConflict):
@@ -217,7 +217,7 @@ def test_an_accept_the_workflow_declined_meanwhile_says_so(world):
         starts_at=world.request.starts_at,
         ends_at=world.request.ends_at,
     )
-    workflow.booking_accept(booking=clash, by=world.leader)
+    answering.booking_accept(booking=clash, by=world.leader)
     with pytest.raises(BookingConflict, match="This booking is declined"):
         quotes.quote_accept(quote=quote, by=world.client)
     assert Quote.objects.get(pk=quote.pk).status == Status.OPEN

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking
-from bookings.services.workflow import booking_accept
+from bookings.services.answering import booking_accept
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import BookingFactory, band_with_leader, in_days
 from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text

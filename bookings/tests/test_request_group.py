@@ -13,13 +13,13 @@ from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus
 from bands.tests.factories import MembershipFactory
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, BookingEvent, Quote, RequestGroup
 from bookings.selectors.detail import booking_event_rows
 from bookings.selectors.requests import request_group_rows
-from bookings.services import quotes, request_groups, workflow
+from bookings.services import answering, asking, ending, losers, quotes, request_groups
 from bookings.services.quotes import Terms
 from bookings.services.requests import booking_request_many
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import band_with_leader
 from bookings.tests.journey import local
@@ -125,10 +125,10 @@ def test_a_client_who_plays_in_one_band_cannot_send(bands, ana):
 def test_bands_booked_then_are_named_together_and_nothing_is_sent(bands, ana):
     other = UserFactory()
     for band in (bands[0], bands[2]):
-        gig = workflow.booking_request(
+        gig = asking.booking_request(
             band=band, client=other, starts_at=local(30, 20), ends_at=local(30, 22), time_zone="Europe/Berlin"
         )
-        workflow.booking_accept(booking=gig, by=band.leader)
+        answering.booking_accept(booking=gig, by=band.leader)
     before = (Booking.objects.count(), Notification.objects.count())
 
     with pytest.raises(BookingConflict) as caught:
@@ -142,7 +142,7 @@ def test_bands_booked_then_are_named_together_and_nothing_is_sent(bands, ana):
 
 
 def test_a_band_already_asked_for_those_times_is_refused(bands, ana):
-    workflow.booking_request(
+    asking.booking_request(
         band=bands[1], client=ana, starts_at=local(30, 19), ends_at=local(30, 21), time_zone="Europe/Berlin"
     )
     with pytest.raises(BookingConflict, match="You have already asked Brass Kings for an overlapping time"):
@@ -208,7 +208,7 @@ def test_accepting_one_withdraws_the_others_and_tells_their_bands(bands, ana):
     group = send(bands[:3], ana)
     winner = group_bookings(group)[1]
 
-    workflow.booking_accept(booking=winner, by=bands[1].leader)
+    answering.booking_accept(booking=winner, by=bands[1].leader)
 
     rest = _withdrawn_as_told(group, winner, bands, ana)
     rows = booking_event_rows(list(BookingEvent.objects.filter(booking=rest[0]).order_by("pk")))
@@ -243,12 +243,12 @@ def test_a_second_band_cannot_accept_once_one_is_booked(bands, ana, monkeypatch)
     group = send(bands[:2], ana)
     first, second = group_bookings(group)
     # The withdrawals after the accept are lost (a worker died): the second stays pending for a while.
-    monkeypatch.setattr(workflow, "request_group_rivals_withdraw", lambda **kwargs: [])
-    workflow.booking_accept(booking=first, by=bands[0].leader)
+    monkeypatch.setattr(losers, "request_group_rivals_withdraw", lambda **kwargs: [])
+    answering.booking_accept(booking=first, by=bands[0].leader)
     assert Booking.objects.get(pk=second.pk).status == Status.PENDING
 
     with pytest.raises(BookingConflict) as caught:
-        workflow.booking_accept(booking=second, by=bands[1].leader)
+        answering.booking_accept(booking=second, by=bands[1].leader)
 
     assert str(caught.value) == (
         "Ana Client has already booked another band for this event, so this request can no longer be accepted."
@@ -273,11 +273,11 @@ def test_the_database_keeps_one_booked_booking_per_group(bands, ana):
 def test_a_cancelled_winner_leaves_the_others_as_they_were(bands, ana, monkeypatch):
     group = send(bands[:2], ana)
     first, second = group_bookings(group)
-    monkeypatch.setattr(workflow, "_decline_losers_soon", lambda **kwargs: None)
-    workflow.booking_accept(booking=first, by=bands[0].leader)
-    workflow.booking_cancel(booking=first, by=ana, reason="The venue burnt down")
+    monkeypatch.setattr(losers, "losers_decline_soon", lambda **kwargs: None)
+    answering.booking_accept(booking=first, by=bands[0].leader)
+    ending.booking_cancel(booking=first, by=ana, reason="The venue burnt down")
 
-    workflow.booking_losers_decline(winner_id=first.pk, by_id=None, now=timezone.now().isoformat())
+    losers.booking_losers_decline(winner_id=first.pk, by_id=None, now=timezone.now().isoformat())
 
     assert Booking.objects.get(pk=second.pk).status == Status.PENDING
 
@@ -285,10 +285,10 @@ def test_a_cancelled_winner_leaves_the_others_as_they_were(bands, ana, monkeypat
 def test_a_withdrawn_or_declined_request_of_the_group_leaves_the_others_open(bands, ana):
     group = send(bands[:3], ana)
     first, second, third = group_bookings(group)
-    workflow.booking_decline(booking=first, by=bands[0].leader)
-    workflow.booking_withdraw(booking=second, by=ana)
+    answering.booking_decline(booking=first, by=bands[0].leader)
+    answering.booking_withdraw(booking=second, by=ana)
     assert Booking.objects.get(pk=third.pk).status == Status.PENDING
-    workflow.booking_accept(booking=third, by=bands[2].leader)
+    answering.booking_accept(booking=third, by=bands[2].leader)
     assert [b.status for b in group_bookings(group)] == [Status.DECLINED, Status.WITHDRAWN, Status.BOOKED]
 
 
@@ -375,10 +375,10 @@ def test_api_bad_band_lists_are_refused_with_a_clear_message(bands, ana, slugs, 
 
 
 def test_api_a_booked_band_is_a_conflict_naming_it(bands, ana):
-    gig = workflow.booking_request(
+    gig = asking.booking_request(
         band=bands[1], client=UserFactory(), starts_at=local(30, 20), ends_at=local(30, 22), time_zone="Europe/Berlin"
     )
-    workflow.booking_accept(booking=gig, by=bands[1].leader)
+    answering.booking_accept(booking=gig, by=bands[1].leader)
 
     response = ApiClient(token_for(ana)).post("/api/v1/bookings/request-groups", body(bands[:3]))
 

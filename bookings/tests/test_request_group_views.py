@@ -13,7 +13,7 @@ from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking, RequestGroup
-from bookings.services import quotes, workflow
+from bookings.services import answering, asking, quotes
 from bookings.services.quotes import Terms
 from bookings.services.requests import booking_request_many
 from bookings.tests.factories import band_with_leader
@@ -134,10 +134,10 @@ def test_an_empty_list_says_how_to_fill_it(client):
 
 
 def test_the_live_check_says_which_bands_are_free(client, bands, ana):
-    gig = workflow.booking_request(
+    gig = asking.booking_request(
         band=bands[1], client=ana, starts_at=local(30, 19), ends_at=local(30, 21), time_zone="Europe/Berlin"
     )
-    workflow.booking_accept(booking=gig, by=bands[1].leader)
+    answering.booking_accept(booking=gig, by=bands[1].leader)
     pick(client, bands[:2])
     times = {"date": day().isoformat(), "start": "18:00", "end": "23:00", "time_zone": "Europe/Berlin"}
 
@@ -210,10 +210,10 @@ def test_six_bands_are_refused(client, bands, ana):
 
 
 def test_a_booked_band_refuses_the_send_naming_it(client, bands, ana):
-    gig = workflow.booking_request(
+    gig = asking.booking_request(
         band=bands[0], client=UserFactory(), starts_at=local(30, 19), ends_at=local(30, 21), time_zone="Europe/Berlin"
     )
-    workflow.booking_accept(booking=gig, by=bands[0].leader)
+    answering.booking_accept(booking=gig, by=bands[0].leader)
     client.force_login(ana)
 
     response = client.post(NEW, form_data(bands[:3]))

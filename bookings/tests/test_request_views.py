@@ -12,7 +12,7 @@ from availability.services import rule_create
 from bands.models import ApprovalStatus, Membership
 from bands.tests.factories import BandFactory, MembershipFactory
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import answering, asking
 from bookings.tests.factories import band_with_leader
 from stageslot.tests.words import words
 
@@ -219,14 +219,14 @@ def test_a_member_cannot_request_their_own_band(client, band):
 
 
 def test_a_band_with_a_gig_then_cannot_be_requested(client, band, anna):
-    first = workflow.booking_request(
+    first = asking.booking_request(
         band=band,
         client=UserFactory(),
         starts_at=dt.datetime.combine(day_ahead(), dt.time(19), tzinfo=BERLIN),
         ends_at=dt.datetime.combine(day_ahead(), dt.time(22), tzinfo=BERLIN),
         time_zone="Europe/Berlin",
     )
-    workflow.booking_accept(booking=first, by=band.leader)
+    answering.booking_accept(booking=first, by=band.leader)
     client.force_login(anna)
     response = client.post(request_url(), form_data())
     assert response.status_code == 409
@@ -275,7 +275,7 @@ def test_check_says_busy_without_saying_who_or_why(client, band):
 
 
 def test_check_says_when_the_band_has_a_gig(client, band):
-    gig = workflow.booking_request(
+    gig = asking.booking_request(
         band=band,
         client=UserFactory(),
         starts_at=dt.datetime.combine(day_ahead(), dt.time(19), tzinfo=BERLIN),
@@ -283,7 +283,7 @@ def test_check_says_when_the_band_has_a_gig(client, band):
         time_zone="Europe/Berlin",
         location="Secret garden",
     )
-    workflow.booking_accept(booking=gig, by=band.leader)
+    answering.booking_accept(booking=gig, by=band.leader)
     html = check(client)
     assert "already has a gig then" in html
     assert "Secret garden" not in html

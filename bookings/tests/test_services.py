@@ -22,9 +22,11 @@ from bands.models import ApprovalStatus, Membership
 from bands.selectors import band_managers
 from bands.services import band_create, band_invite_accept, band_invite_create, membership_leave
 from bands.tests.factories import MembershipFactory
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, BookingEvent, OfferInvite
-from bookings.selectors.bookings import band_free_between, venue_team
-from bookings.services import venue_slots, workflow
+from bookings.selectors.bookings import band_free_between, side_of, venue_team
+from bookings.services import answering, asking, ending, periodic, venue_slots
+from bookings.services import losers as declines
 from bookings.tasks import bookings_complete_task
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot, VenueStaff
@@ -71,18 +73,18 @@ def w():
 
 
 def apply(w, band=None, by=None, slot=None, role="headliner", **kw) -> Booking:
-    return workflow.booking_apply(
+    return asking.booking_apply(
         slot=slot or w.slot, band=band or w.band, by=by or w.leader, role=role, fee=kw.pop("fee", 300), **kw
     )
 
 
 def offer(w, band=None, slot=None, role="headliner", by=None) -> Booking:
-    return workflow.booking_offer(slot=slot or w.slot, band=band or w.band, by=by or w.owner, role=role)
+    return asking.booking_offer(slot=slot or w.slot, band=band or w.band, by=by or w.owner, role=role)
 
 
 def request(w, day: int = 12, hour: int = 18, hours: int = 4, band=None) -> Booking:
     start = in_days(day, hour)
-    return workflow.booking_request(
+    return asking.booking_request(
         band=band or w.band,
         client=w.client,
         starts_at=start,
@@ -122,8 +124,8 @@ def test_every_transition_writes_an_event_and_bumps_the_sequence(w):
         "Europe/Berlin",
     )
 
-    workflow.booking_accept(booking=booking, by=w.booker)
-    workflow.booking_cancel(booking=booking, by=w.owner, reason="  The roof leaks.  ")
+    answering.booking_accept(booking=booking, by=w.booker)
+    ending.booking_cancel(booking=booking, by=w.owner, reason="  The roof leaks.  ")
     booking.refresh_from_db()
     assert (booking.status, booking.sequence, booking.status_note) == (S.CANCELLED, 2, "The roof leaks.")
     assert booking.status_changed_at is not None
@@ -138,8 +140,8 @@ def test_every_transition_writes_an_event_and_bumps_the_sequence(w):
 def test_decline_with_and_without_a_reason(w):
     first = apply(w)
     second = apply(w, band=w.rival, by=w.rival_leader, role="support")
-    workflow.booking_decline(booking=first, by=w.owner, reason="Not our sound, sorry.")
-    workflow.booking_decline(booking=second, by=w.owner)
+    answering.booking_decline(booking=first, by=w.owner, reason="Not our sound, sorry.")
+    answering.booking_decline(booking=second, by=w.owner)
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, first.status_note, first.sequence) == (S.DECLINED, "Not our sound, sorry.", 1)
@@ -149,7 +151,7 @@ def test_decline_with_and_without_a_reason(w):
 
 def test_withdraw_while_pending(w):
     booking = apply(w)
-    workflow.booking_withdraw(booking=booking, by=w.admin)
+    answering.booking_withdraw(booking=booking, by=w.admin)
     booking.refresh_from_db()
     assert (booking.status, booking.sequence) == (S.WITHDRAWN, 1)
     assert booking.events.last().actor == w.admin
@@ -157,11 +159,11 @@ def test_withdraw_while_pending(w):
 
 def test_cancel_needs_a_reason_and_changes_nothing_without_one(w):
     booking = apply(w)
-    workflow.booking_accept(booking=booking, by=w.owner)
+    answering.booking_accept(booking=booking, by=w.owner)
     before = state(booking)
     for reason in ("", "   "):
         with pytest.raises(ValidationError) as exc:
-            workflow.booking_cancel(booking=booking, by=w.leader, reason=reason)
+            ending.booking_cancel(booking=booking, by=w.leader, reason=reason)
         assert "reason" in exc.value.message_dict
     assert state(booking) == before
     assert busy_gig(w.member)
@@ -169,26 +171,26 @@ def test_cancel_needs_a_reason_and_changes_nothing_without_one(w):
 
 def test_completed_only_after_the_end_and_only_from_booked(w):
     booked = apply(w)
-    workflow.booking_accept(booking=booked, by=w.owner)
+    answering.booking_accept(booking=booked, by=w.owner)
     pending = apply(w, band=w.rival, by=w.rival_leader, role="support")
-    assert workflow.bookings_complete(now=w.slot.ends_at - timedelta(minutes=1)) == 0
+    assert periodic.bookings_complete(now=w.slot.ends_at - timedelta(minutes=1)) == 0
     booked.refresh_from_db()
     assert booked.status == S.BOOKED
 
-    assert workflow.bookings_complete(now=w.slot.ends_at) == 1
-    assert workflow.bookings_complete(now=w.slot.ends_at + timedelta(hours=1)) == 0
+    assert periodic.bookings_complete(now=w.slot.ends_at) == 1
+    assert periodic.bookings_complete(now=w.slot.ends_at + timedelta(hours=1)) == 0
     booked.refresh_from_db()
     pending.refresh_from_db()
     assert (booked.status, booked.sequence) == (S.COMPLETED, 2)
     assert booked.events.last().actor is None
     assert pending.status == S.PENDING
-    with pytest.raises(workflow.BookingConflict):
-        workflow.booking_cancel(booking=booked, by=w.owner, reason="Too late", now=w.slot.ends_at)
+    with pytest.raises(BookingConflict):
+        ending.booking_cancel(booking=booked, by=w.owner, reason="Too late", now=w.slot.ends_at)
 
 
 def test_the_periodic_task_completes_past_gigs(w):
     booking = apply(w, slot=slot_on(w.venue, day=1, hour=0, hours=1))
-    workflow.booking_accept(booking=booking, by=w.owner)
+    answering.booking_accept(booking=booking, by=w.owner)
     Booking.objects.filter(pk=booking.pk).update(
         starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=1)
     )
@@ -199,17 +201,17 @@ def test_the_periodic_task_completes_past_gigs(w):
 def _booking_in(w, status: str) -> Booking:
     booking = apply(w)
     if status == S.BOOKED:
-        workflow.booking_accept(booking=booking, by=w.owner)
+        answering.booking_accept(booking=booking, by=w.owner)
     elif status == S.DECLINED:
-        workflow.booking_decline(booking=booking, by=w.owner)
+        answering.booking_decline(booking=booking, by=w.owner)
     elif status == S.WITHDRAWN:
-        workflow.booking_withdraw(booking=booking, by=w.leader)
+        answering.booking_withdraw(booking=booking, by=w.leader)
     elif status == S.CANCELLED:
-        workflow.booking_accept(booking=booking, by=w.owner)
-        workflow.booking_cancel(booking=booking, by=w.owner, reason="Flooded")
+        answering.booking_accept(booking=booking, by=w.owner)
+        ending.booking_cancel(booking=booking, by=w.owner, reason="Flooded")
     elif status == S.COMPLETED:
-        workflow.booking_accept(booking=booking, by=w.owner)
-        workflow.bookings_complete(now=w.slot.ends_at + timedelta(minutes=1))
+        answering.booking_accept(booking=booking, by=w.owner)
+        periodic.bookings_complete(now=w.slot.ends_at + timedelta(minutes=1))
     booking.refresh_from_db()
     assert booking.status == status
     return booking
@@ -237,12 +239,12 @@ def test_any_other_move_is_refused_and_changes_nothing(w, status, action):
     slot_before = Slot.objects.values_list("headliner_booked", "supports_booked").get(pk=w.slot.pk)
     busy_before = busy_gig(w.member)
     calls = {
-        "accept": lambda: workflow.booking_accept(booking=booking, by=w.owner),
-        "decline": lambda: workflow.booking_decline(booking=booking, by=w.owner, reason="No"),
-        "withdraw": lambda: workflow.booking_withdraw(booking=booking, by=w.leader),
-        "cancel": lambda: workflow.booking_cancel(booking=booking, by=w.owner, reason="No"),
+        "accept": lambda: answering.booking_accept(booking=booking, by=w.owner),
+        "decline": lambda: answering.booking_decline(booking=booking, by=w.owner, reason="No"),
+        "withdraw": lambda: answering.booking_withdraw(booking=booking, by=w.leader),
+        "cancel": lambda: ending.booking_cancel(booking=booking, by=w.owner, reason="No"),
     }
-    with pytest.raises(workflow.BookingConflict) as exc:
+    with pytest.raises(BookingConflict) as exc:
         calls[action]()
     assert "nothing was changed" in str(exc.value)
     assert state(booking) == before
@@ -259,12 +261,12 @@ def test_nothing_is_ever_deleted(w):
 
 def test_a_gig_that_has_started_can_no_longer_be_accepted_or_cancelled_once_over(w):
     booking = apply(w)
-    with pytest.raises(workflow.BookingError, match="already started"):
-        workflow.booking_accept(booking=booking, by=w.owner, now=w.slot.starts_at)
+    with pytest.raises(BookingError, match="already started"):
+        answering.booking_accept(booking=booking, by=w.owner, now=w.slot.starts_at)
     assert state(booking)[0] == S.PENDING
-    workflow.booking_accept(booking=booking, by=w.owner)
-    with pytest.raises(workflow.BookingError, match="over"):
-        workflow.booking_cancel(booking=booking, by=w.owner, reason="Late", now=w.slot.ends_at)
+    answering.booking_accept(booking=booking, by=w.owner)
+    with pytest.raises(BookingError, match="over"):
+        ending.booking_cancel(booking=booking, by=w.owner, reason="Late", now=w.slot.ends_at)
 
 
 # ---- Who may act ------------------------------------------------------------------------------
@@ -274,12 +276,12 @@ def test_applications_are_answered_by_the_venue_staff_only(w):
     booking = apply(w)
     before = state(booking)
     for outsider in (w.leader, w.admin, w.member, w.rival_leader, w.other_owner, w.client):
-        with pytest.raises(workflow.BookingPermissionError):
-            workflow.booking_accept(booking=booking, by=outsider)
-        with pytest.raises(workflow.BookingPermissionError):
-            workflow.booking_decline(booking=booking, by=outsider)
+        with pytest.raises(BookingPermissionError):
+            answering.booking_accept(booking=booking, by=outsider)
+        with pytest.raises(BookingPermissionError):
+            answering.booking_decline(booking=booking, by=outsider)
     assert state(booking) == before
-    workflow.booking_accept(booking=booking, by=w.booker)
+    answering.booking_accept(booking=booking, by=w.booker)
     assert state(booking)[0] == S.BOOKED
 
 
@@ -288,12 +290,12 @@ def test_offers_and_requests_are_answered_by_the_bands_leaders_and_admins_only(w
     booking = offer(w) if kind == "offer" else request(w)
     before = state(booking)
     for outsider in (w.member, w.rival_leader, w.owner, w.booker, w.other_owner, w.client):
-        with pytest.raises(workflow.BookingPermissionError):
-            workflow.booking_accept(booking=booking, by=outsider)
-        with pytest.raises(workflow.BookingPermissionError):
-            workflow.booking_decline(booking=booking, by=outsider)
+        with pytest.raises(BookingPermissionError):
+            answering.booking_accept(booking=booking, by=outsider)
+        with pytest.raises(BookingPermissionError):
+            answering.booking_decline(booking=booking, by=outsider)
     assert state(booking) == before
-    workflow.booking_accept(booking=booking, by=w.admin)
+    answering.booking_accept(booking=booking, by=w.admin)
     assert state(booking)[0] == S.BOOKED
 
 
@@ -306,10 +308,10 @@ def test_withdraw_only_by_the_asking_side(w):
     ]
     for booking, refused, allowed in cases:
         for person in refused:
-            with pytest.raises(workflow.BookingPermissionError):
-                workflow.booking_withdraw(booking=booking, by=person)
+            with pytest.raises(BookingPermissionError):
+                answering.booking_withdraw(booking=booking, by=person)
         assert state(booking)[0] == S.PENDING
-        workflow.booking_withdraw(booking=booking, by=allowed)
+        answering.booking_withdraw(booking=booking, by=allowed)
         assert state(booking)[0] == S.WITHDRAWN
 
 
@@ -318,44 +320,44 @@ def test_cancel_by_either_side_or_the_client_but_nobody_else(w):
     for slot_day, canceller in ((10, w.booker), (11, w.admin)):
         slot = w.slot if slot_day == 10 else slot_on(w.venue, day=11)
         booking = apply(w, slot=slot)
-        workflow.booking_accept(booking=booking, by=w.owner)
+        answering.booking_accept(booking=booking, by=w.owner)
         gigs.append((booking, canceller))
     private = request(w, day=13)
-    workflow.booking_accept(booking=private, by=w.leader)
+    answering.booking_accept(booking=private, by=w.leader)
     gigs.append((private, w.client))
     for booking, canceller in gigs:
         for outsider in (w.member, w.rival_leader, w.other_owner, UserFactory()):
-            with pytest.raises(workflow.BookingPermissionError):
-                workflow.booking_cancel(booking=booking, by=outsider, reason="Because")
+            with pytest.raises(BookingPermissionError):
+                ending.booking_cancel(booking=booking, by=outsider, reason="Because")
         assert state(booking)[0] == S.BOOKED
-        workflow.booking_cancel(booking=booking, by=canceller, reason="Because")
+        ending.booking_cancel(booking=booking, by=canceller, reason="Because")
         assert state(booking)[0] == S.CANCELLED
-    with pytest.raises(workflow.BookingPermissionError):
-        workflow.booking_cancel(booking=private, by=w.owner, reason="Not theirs")
+    with pytest.raises(BookingPermissionError):
+        ending.booking_cancel(booking=private, by=w.owner, reason="Not theirs")
 
 
 def test_shortlist_is_the_venues_note_on_pending_applications(w):
     booking = apply(w)
     for outsider in (w.leader, w.other_owner):
-        with pytest.raises(workflow.BookingPermissionError):
-            workflow.booking_shortlist(booking=booking, by=outsider, shortlisted=True)
-    workflow.booking_shortlist(booking=booking, by=w.booker, shortlisted=True)
+        with pytest.raises(BookingPermissionError):
+            answering.booking_shortlist(booking=booking, by=outsider, shortlisted=True)
+    answering.booking_shortlist(booking=booking, by=w.booker, shortlisted=True)
     booking.refresh_from_db()
     assert booking.shortlisted and booking.sequence == 0
-    with pytest.raises(workflow.BookingPermissionError):
-        workflow.booking_shortlist(booking=offer(w, band=w.rival, role="support"), by=w.owner, shortlisted=True)
-    workflow.booking_decline(booking=booking, by=w.owner)
-    with pytest.raises(workflow.BookingConflict):
-        workflow.booking_shortlist(booking=booking, by=w.owner, shortlisted=False)
+    with pytest.raises(BookingPermissionError):
+        answering.booking_shortlist(booking=offer(w, band=w.rival, role="support"), by=w.owner, shortlisted=True)
+    answering.booking_decline(booking=booking, by=w.owner)
+    with pytest.raises(BookingConflict):
+        answering.booking_shortlist(booking=booking, by=w.owner, shortlisted=False)
 
 
 def test_side_of(w):
     booking = apply(w)
-    assert workflow.side_of(booking, w.owner) == "venue"
-    assert workflow.side_of(booking, w.admin) == "band"
-    assert workflow.side_of(booking, w.member) is None
-    assert workflow.side_of(booking, w.other_owner) is None
-    assert workflow.side_of(request(w), w.client) == "client"
+    assert side_of(booking, w.owner) == "venue"
+    assert side_of(booking, w.admin) == "band"
+    assert side_of(booking, w.member) is None
+    assert side_of(booking, w.other_owner) is None
+    assert side_of(request(w), w.client) == "client"
 
 
 # ---- Accepting declines what it made impossible -----------------------------------------------
@@ -366,7 +368,7 @@ def test_accepting_the_headliner_declines_the_other_headliners_but_not_the_suppo
     theirs = apply(w, band=w.rival, by=w.rival_leader)
     third, third_leader = band_with_leader()
     support = apply(w, band=third, by=third_leader, role="support")
-    workflow.booking_accept(booking=mine, by=w.owner)
+    answering.booking_accept(booking=mine, by=w.owner)
     theirs.refresh_from_db()
     support.refresh_from_db()
     assert theirs.status == S.DECLINED
@@ -383,11 +385,11 @@ def test_supports_are_declined_only_when_the_last_support_place_fills(w):
     slot = slot_on(w.venue, day=14, support_places=2)
     bands = [band_with_leader() for _ in range(3)]
     asks = [apply(w, band=b, by=lead, slot=slot, role="support") for b, lead in bands]
-    workflow.booking_accept(booking=asks[0], by=w.owner)
+    answering.booking_accept(booking=asks[0], by=w.owner)
     for b in asks[1:]:
         b.refresh_from_db()
         assert b.status == S.PENDING
-    workflow.booking_accept(booking=asks[1], by=w.owner)
+    answering.booking_accept(booking=asks[1], by=w.owner)
     asks[2].refresh_from_db()
     assert (asks[2].status, asks[2].status_note) == (
         S.DECLINED,
@@ -395,7 +397,7 @@ def test_supports_are_declined_only_when_the_last_support_place_fills(w):
     )
     slot.refresh_from_db()
     assert (slot.headliner_booked, slot.supports_booked, slot.status) == (0, 2, Slot.Status.OPEN)
-    with pytest.raises(workflow.BookingConflict, match="support place"):
+    with pytest.raises(BookingConflict, match="support place"):
         apply(w, band=w.rival, by=w.rival_leader, slot=slot, role="support")
 
 
@@ -412,7 +414,7 @@ def test_accepting_declines_the_same_bands_overlapping_bookings_and_keeps_the_re
     next_day = apply(w, slot=slot_on(w.other_venue, day=11))
     rival_same_time = apply(w, band=w.rival, by=w.rival_leader, slot=slot_on(w.other_venue, day=10, stage=next(room)))
 
-    workflow.booking_accept(booking=gig, by=w.owner)
+    answering.booking_accept(booking=gig, by=w.owner)
 
     for loser in (overlapping_offer, overlapping_request):
         loser.refresh_from_db()
@@ -443,15 +445,15 @@ def test_declining_the_losers_takes_the_same_few_queries_however_many_venues_and
         rival, rival_leader = band_with_leader(name=f"Rival {n}")
         losers.append(apply(w, band=rival, by=rival_leader))
     gig = apply(w)
-    decline_losers, counted = workflow._decline_losers, []
+    decline_losers, counted = declines._decline_losers, []
 
     def counting(**kwargs):
         with CaptureQueriesContext(connection) as ctx:
             decline_losers(**kwargs)
         counted.append(len(ctx.captured_queries))
 
-    monkeypatch.setattr(workflow, "_decline_losers", counting)
-    workflow.booking_accept(booking=gig, by=w.owner)
+    monkeypatch.setattr(declines, "_decline_losers", counting)
+    answering.booking_accept(booking=gig, by=w.owner)
     # Two of them ask, once, whether the one who accepted acted through an agency or venue group.
     assert counted[0] <= 16
     assert Booking.objects.filter(pk__in=[b.pk for b in losers], status=S.DECLINED).count() == 2 * count
@@ -470,12 +472,12 @@ def test_declining_the_losers_takes_the_same_few_queries_however_many_venues_and
 
 def test_a_stale_pending_booking_of_a_booked_band_cannot_be_accepted(w):
     gig = apply(w)
-    workflow.booking_accept(booking=gig, by=w.owner)
+    answering.booking_accept(booking=gig, by=w.owner)
     # As if it had slipped in while the gig was being accepted.
     racer = BookingFactory(band=w.band, slot=slot_on(w.other_venue, day=10, hour=21), requested_by=w.leader)
     before = state(racer)
-    with pytest.raises(workflow.BookingConflict, match="The Lanterns is already booked") as exc:
-        workflow.booking_accept(booking=racer, by=w.other_owner)
+    with pytest.raises(BookingConflict, match="The Lanterns is already booked") as exc:
+        answering.booking_accept(booking=racer, by=w.other_owner)
     assert "Kellerbar" not in str(exc.value)
     assert state(racer) == before
 
@@ -490,7 +492,7 @@ def test_a_booked_gig_makes_every_member_busy_in_every_band_they_play_in(w):
     assert band_free_between(band_id=side_project.pk, start=start, end=end)
 
     booking = apply(w)
-    workflow.booking_accept(booking=booking, by=w.owner)
+    answering.booking_accept(booking=booking, by=w.owner)
     booking.refresh_from_db()
     # Busy with the band's usual load-in (2 h) before and pack-down (1 h) after.
     padded = (start - timedelta(hours=2), end + timedelta(hours=1))
@@ -504,7 +506,7 @@ def test_a_booked_gig_makes_every_member_busy_in_every_band_they_play_in(w):
     assert not band_free_between(band_id=w.band.pk, start=start, end=end)
     assert band_free_between(band_id=w.band.pk, start=start, end=end, exclude_block_id=booking.block_id)
 
-    workflow.booking_cancel(booking=booking, by=w.leader, reason="Singer is ill")
+    ending.booking_cancel(booking=booking, by=w.leader, reason="Singer is ill")
     booking.refresh_from_db()
     assert booking.block is None
     assert busy_gig(w.member) == []
@@ -514,7 +516,7 @@ def test_a_booked_gig_makes_every_member_busy_in_every_band_they_play_in(w):
 
 def test_who_joins_after_the_booking_is_busy_too_and_who_leaves_is_freed(w):
     booking = apply(w)
-    workflow.booking_accept(booking=booking, by=w.owner)
+    answering.booking_accept(booking=booking, by=w.owner)
     invite = band_invite_create(band=w.band, by=w.leader)
     newcomer = UserFactory()
     band_invite_accept(invite=invite, user=newcomer)
@@ -531,9 +533,9 @@ def test_who_joins_after_the_booking_is_busy_too_and_who_leaves_is_freed(w):
 def test_slot_cancel_declines_the_pending_cancels_the_booked_and_frees_everyone(w, django_capture_on_commit_callbacks):
     slot = slot_on(w.venue, day=15, support_places=2)
     headliner = apply(w, slot=slot)
-    workflow.booking_accept(booking=headliner, by=w.owner)
+    answering.booking_accept(booking=headliner, by=w.owner)
     support = apply(w, band=w.rival, by=w.rival_leader, slot=slot, role="support")
-    workflow.booking_accept(booking=support, by=w.owner)
+    answering.booking_accept(booking=support, by=w.owner)
     waiting_band, waiting_leader = band_with_leader()
     waiting = apply(w, band=waiting_band, by=waiting_leader, slot=slot, role="support")
     offered_band, offered_leader = band_with_leader()
@@ -569,15 +571,15 @@ def test_slot_cancel_declines_the_pending_cancels_the_booked_and_frees_everyone(
     assert w.owner.pk in told  # the booked gigs concern the rest of the venue's staff
     assert {m.to[0] for m in mail.outbox} >= {w.member.email, waiting_leader.email}
 
-    with pytest.raises(workflow.BookingConflict, match="already cancelled"):
+    with pytest.raises(BookingConflict, match="already cancelled"):
         venue_slots.slot_cancel(slot=slot, by=w.owner, reason="Again")
 
 
 def test_slot_cancel_needs_a_reason_and_the_venues_staff(w):
     booking = apply(w)
     for person, error in (
-        (w.leader, workflow.BookingPermissionError),
-        (w.other_owner, workflow.BookingPermissionError),
+        (w.leader, BookingPermissionError),
+        (w.other_owner, BookingPermissionError),
     ):
         with pytest.raises(error):
             venue_slots.slot_cancel(slot=w.slot, by=person, reason="Mine now")
@@ -593,18 +595,18 @@ def test_a_pending_booking_on_a_slot_cancelled_meanwhile_cannot_be_accepted(w):
     booking = apply(w)
     Slot.objects.filter(pk=w.slot.pk).update(cancelled_at=timezone.now(), cancel_reason="Closed")
     before = state(booking)
-    with pytest.raises(workflow.BookingConflict, match="cancelled this slot"):
-        workflow.booking_accept(booking=booking, by=w.owner)
+    with pytest.raises(BookingConflict, match="cancelled this slot"):
+        answering.booking_accept(booking=booking, by=w.owner)
     assert state(booking) == before
 
 
 def test_nothing_can_be_done_on_a_cancelled_slot(w):
     venue_slots.slot_cancel(slot=w.slot, by=w.owner, reason="Closed")
-    with pytest.raises(workflow.BookingConflict, match="cancelled"):
+    with pytest.raises(BookingConflict, match="cancelled"):
         apply(w)
-    with pytest.raises(workflow.BookingConflict, match="cancelled"):
+    with pytest.raises(BookingConflict, match="cancelled"):
         offer(w)
-    with pytest.raises(workflow.BookingConflict, match="cancelled"):
+    with pytest.raises(BookingConflict, match="cancelled"):
         venue_slots.offer_invite_create(slot=w.slot, by=w.owner, email="a@b.example", role="headliner", site_url=SITE)
     with pytest.raises(ValidationError):
         slot_update(slot=w.slot, by=w.owner, title="Back on")
@@ -616,19 +618,19 @@ def test_nothing_can_be_done_on_a_cancelled_slot(w):
 
 def test_applying_twice_is_refused(w):
     apply(w)
-    with pytest.raises(workflow.BookingConflict, match="already has a pending application"):
+    with pytest.raises(BookingConflict, match="already has a pending application"):
         apply(w, by=w.admin, role="support")
     assert Booking.objects.filter(band=w.band, slot=w.slot).count() == 1
 
 
 def test_a_declined_band_may_apply_again(w):
-    workflow.booking_decline(booking=apply(w), by=w.owner)
+    answering.booking_decline(booking=apply(w), by=w.owner)
     assert apply(w).status == S.PENDING
 
 
 def test_applying_to_your_own_venue_is_refused(w):
     MembershipFactory(band=w.band, user=w.booker, role=Membership.Role.LEADER)
-    with pytest.raises(workflow.BookingPermissionError, match="staff of this venue"):
+    with pytest.raises(BookingPermissionError, match="staff of this venue"):
         apply(w, by=w.booker)
     assert not Booking.objects.exists()
 
@@ -638,18 +640,18 @@ def test_accepting_your_own_offer_is_refused(w):
     MembershipFactory(band=w.band, user=w.booker, role=Membership.Role.LEADER)
     booking = offer(w, by=w.booker)
     before = state(booking)
-    with pytest.raises(workflow.BookingPermissionError, match="sent this yourself"):
-        workflow.booking_accept(booking=booking, by=w.booker)
+    with pytest.raises(BookingPermissionError, match="sent this yourself"):
+        answering.booking_accept(booking=booking, by=w.booker)
     assert state(booking) == before
-    workflow.booking_accept(booking=booking, by=w.leader)
+    answering.booking_accept(booking=booking, by=w.leader)
 
 
 def test_a_client_cannot_accept_their_own_request_nor_request_a_band_they_play_in(w):
     booking = request(w)
-    with pytest.raises(workflow.BookingPermissionError):
-        workflow.booking_accept(booking=booking, by=w.client)
-    with pytest.raises(workflow.BookingPermissionError, match="You play in"):
-        workflow.booking_request(
+    with pytest.raises(BookingPermissionError):
+        answering.booking_accept(booking=booking, by=w.client)
+    with pytest.raises(BookingPermissionError, match="You play in"):
+        asking.booking_request(
             band=w.band,
             client=w.member,
             starts_at=in_days(20),
@@ -661,10 +663,10 @@ def test_a_client_cannot_accept_their_own_request_nor_request_a_band_they_play_i
 def test_a_stale_accept_of_something_already_declined_changes_nothing(w):
     booking = apply(w)
     stale_copy = Booking.objects.get(pk=booking.pk)
-    workflow.booking_decline(booking=booking, by=w.owner, reason="Full")
+    answering.booking_decline(booking=booking, by=w.owner, reason="Full")
     before = state(booking)
-    with pytest.raises(workflow.BookingConflict, match="already declined"):
-        workflow.booking_accept(booking=stale_copy, by=w.booker)
+    with pytest.raises(BookingConflict, match="already declined"):
+        answering.booking_accept(booking=stale_copy, by=w.booker)
     assert state(booking) == before
     w.slot.refresh_from_db()
     assert w.slot.headliner_booked == 0
@@ -675,11 +677,11 @@ def test_a_stale_accept_of_something_already_declined_changes_nothing(w):
 def test_a_band_not_approved_takes_no_part(w, status):
     w.band.status = status
     w.band.save()
-    with pytest.raises(workflow.BookingError):
+    with pytest.raises(BookingError):
         apply(w)
-    with pytest.raises(workflow.BookingError):
+    with pytest.raises(BookingError):
         offer(w)
-    with pytest.raises(workflow.BookingError):
+    with pytest.raises(BookingError):
         request(w)
     assert not Booking.objects.exists()
 
@@ -688,49 +690,49 @@ def test_a_band_suspended_while_pending_cannot_be_booked(w):
     booking = apply(w)
     w.band.status = ApprovalStatus.SUSPENDED
     w.band.save()
-    with pytest.raises(workflow.BookingError, match="suspended"):
-        workflow.booking_accept(booking=booking, by=w.owner)
+    with pytest.raises(BookingError, match="suspended"):
+        answering.booking_accept(booking=booking, by=w.owner)
     assert state(booking)[0] == S.PENDING
 
 
 def test_a_venue_not_approved_takes_no_bookings(w):
     w.venue.status = ApprovalStatus.PENDING
     w.venue.save()
-    with pytest.raises(workflow.BookingError, match="not taking bookings"):
+    with pytest.raises(BookingError, match="not taking bookings"):
         apply(w)
-    with pytest.raises(workflow.BookingError, match="not taking bookings"):
+    with pytest.raises(BookingError, match="not taking bookings"):
         offer(w)
     assert not Booking.objects.exists()
 
 
 def test_an_invite_only_slot_takes_offers_not_applications(w):
     slot = slot_on(w.venue, day=16, visibility=Slot.Visibility.INVITE)
-    with pytest.raises(workflow.BookingPermissionError, match="invitation only"):
+    with pytest.raises(BookingPermissionError, match="invitation only"):
         apply(w, slot=slot)
     assert offer(w, slot=slot).status == S.PENDING
 
 
 def test_a_tampered_band_is_refused(w):
     # The leader of one band posts another band's id.
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         apply(w, band=w.rival, by=w.leader)
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         apply(w, by=w.member)
     assert not Booking.objects.exists()
 
 
 def test_places_and_times_that_cannot_be_booked(w):
-    workflow.booking_accept(booking=apply(w), by=w.owner)
-    with pytest.raises(workflow.BookingConflict, match="headliner place"):
+    answering.booking_accept(booking=apply(w), by=w.owner)
+    with pytest.raises(BookingConflict, match="headliner place"):
         apply(w, band=w.rival, by=w.rival_leader)
     no_supports = slot_on(w.venue, day=17, support_places=0)
-    with pytest.raises(workflow.BookingConflict, match="no support places"):
+    with pytest.raises(BookingConflict, match="no support places"):
         apply(w, band=w.rival, by=w.rival_leader, slot=no_supports, role="support")
-    with pytest.raises(workflow.BookingError, match="already started"):
+    with pytest.raises(BookingError, match="already started"):
         apply(w, band=w.rival, by=w.rival_leader, slot=no_supports, now=no_supports.starts_at)
-    with pytest.raises(workflow.BookingConflict, match="already booked"):
+    with pytest.raises(BookingConflict, match="already booked"):
         apply(w, slot=slot_on(w.other_venue, day=10, hour=21))  # the band plays Kellerbar then
-    with pytest.raises(workflow.BookingConflict, match="already booked"):
+    with pytest.raises(BookingConflict, match="already booked"):
         request(w, day=10, hour=22)
     assert Booking.objects.count() == 1
 
@@ -771,7 +773,7 @@ def test_bad_fields_of_a_request(w, change, field):
     for name, value in change.items():
         kwargs[name] = value(start)
     with pytest.raises(ValidationError) as exc:
-        workflow.booking_request(**kwargs)
+        asking.booking_request(**kwargs)
     assert field in exc.value.message_dict
     assert not Booking.objects.exists()
 
@@ -818,11 +820,11 @@ def test_an_emailed_offer_sends_its_link_and_is_claimed_once(w, django_capture_o
     assert (venue_slots.offer_invite_state(invite), invite.booking) == ("claimed", booking)
     assert recipients("booking_invite_claimed") == {w.owner.pk, w.booker.pk}
 
-    with pytest.raises(workflow.BookingConflict, match="already been taken"):
+    with pytest.raises(BookingConflict, match="already been taken"):
         venue_slots.offer_invite_claim(invite=invite, band=w.band, by=w.leader)
     assert Booking.objects.count() == 1
     # The new band answers the offer like any other.
-    workflow.booking_accept(booking=booking, by=newcomer)
+    answering.booking_accept(booking=booking, by=newcomer)
     assert state(booking)[0] == S.BOOKED
 
 
@@ -830,16 +832,16 @@ def test_an_expired_or_revoked_offer_cannot_be_claimed(w, django_capture_on_comm
     invite = make_invite(w, django_capture_on_commit_callbacks)
     later = invite.expires_at + timedelta(seconds=1)
     assert venue_slots.offer_invite_state(invite, now=later) == "expired"
-    with pytest.raises(workflow.BookingConflict, match="expired"):
+    with pytest.raises(BookingConflict, match="expired"):
         venue_slots.offer_invite_claim(invite=invite, band=w.band, by=w.leader, now=later)
 
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         venue_slots.offer_invite_revoke(invite=invite, by=w.leader)
     venue_slots.offer_invite_revoke(invite=invite, by=w.booker)
     first = OfferInvite.objects.get(pk=invite.pk).revoked_at
     venue_slots.offer_invite_revoke(invite=invite, by=w.owner)
     assert OfferInvite.objects.get(pk=invite.pk).revoked_at == first
-    with pytest.raises(workflow.BookingConflict, match="withdrew"):
+    with pytest.raises(BookingConflict, match="withdrew"):
         venue_slots.offer_invite_claim(invite=invite, band=w.band, by=w.leader)
     assert not Booking.objects.exists()
 
@@ -847,11 +849,11 @@ def test_an_expired_or_revoked_offer_cannot_be_claimed(w, django_capture_on_comm
 def test_only_a_bands_leaders_and_admins_claim_an_offer(w, django_capture_on_commit_callbacks):
     invite = make_invite(w, django_capture_on_commit_callbacks)
     for person in (w.member, w.rival_leader, UserFactory()):
-        with pytest.raises(workflow.BookingPermissionError):
+        with pytest.raises(BookingPermissionError):
             venue_slots.offer_invite_claim(invite=invite, band=w.band, by=person)
     w.rival.status = ApprovalStatus.SUSPENDED
     w.rival.save()
-    with pytest.raises(workflow.BookingError, match="suspended"):
+    with pytest.raises(BookingError, match="suspended"):
         venue_slots.offer_invite_claim(invite=invite, band=w.rival, by=w.rival_leader)
     invite.refresh_from_db()
     assert venue_slots.offer_invite_state(invite) == "open"
@@ -859,7 +861,7 @@ def test_only_a_bands_leaders_and_admins_claim_an_offer(w, django_capture_on_com
 
 
 def test_an_offer_by_email_needs_the_venue_staff_and_a_good_address(w, django_capture_on_commit_callbacks):
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         venue_slots.offer_invite_create(slot=w.slot, by=w.leader, email="a@b.example", role="headliner", site_url=SITE)
     for email, role, fee, field in (
         ("not-an-address", "headliner", None, "email"),
@@ -896,13 +898,13 @@ def test_each_step_tells_the_people_it_concerns_and_never_the_actor(w, django_ca
     assert {m.to[0] for m in mail.outbox} == {w.owner.email, w.booker.email}
 
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.booking_accept(booking=booking, by=w.booker)
+        answering.booking_accept(booking=booking, by=w.booker)
     assert recipients("booking_booked") == {w.leader.pk, w.admin.pk, w.member.pk, w.owner.pk}
     text = Notification.objects.filter(kind="booking_booked").first().text
     assert "The Lanterns" in text and "Kellerbar" in text and "(Europe/Berlin)" in text
 
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.booking_cancel(booking=booking, by=w.leader, reason="Ill")
+        ending.booking_cancel(booking=booking, by=w.leader, reason="Ill")
     assert recipients("booking_cancelled") == {w.admin.pk, w.member.pk, w.owner.pk, w.booker.pk}
     # Nobody outside the booking heard anything.
     outsiders = {w.rival_leader.pk, w.other_owner.pk, w.client.pk}
@@ -916,23 +918,23 @@ def test_a_request_beyond_the_scheduling_horizon_is_refused_naming_the_last_date
     kwargs = {"band": w.band, "client": w.client, "time_zone": "America/New_York"}
     beyond = dt.datetime.combine(last + timedelta(days=1), dt.time(18), tzinfo=zone)
     with pytest.raises(ValidationError) as exc:
-        workflow.booking_request(**kwargs, starts_at=beyond, ends_at=beyond + timedelta(hours=3))
+        asking.booking_request(**kwargs, starts_at=beyond, ends_at=beyond + timedelta(hours=3))
     assert exc.value.message_dict["starts_at"] == [
         f"StageSlot plans at most three years ahead: pick a date up to {day_text(last)}."
     ]
     assert not Booking.objects.exists()
     on_the_last_day = beyond - timedelta(days=1)
-    assert workflow.booking_request(**kwargs, starts_at=on_the_last_day, ends_at=on_the_last_day + timedelta(hours=3))
+    assert asking.booking_request(**kwargs, starts_at=on_the_last_day, ends_at=on_the_last_day + timedelta(hours=3))
 
 
 def test_request_decline_and_withdraw_tell_the_other_side(w):
     declined = request(w)
     assert recipients("booking_created") == {w.leader.pk, w.admin.pk}
-    workflow.booking_decline(booking=declined, by=w.admin, reason="Booked out")
+    answering.booking_decline(booking=declined, by=w.admin, reason="Booked out")
     assert recipients("booking_declined") == {w.client.pk}
     assert "Booked out" in Notification.objects.get(kind="booking_declined").text
     withdrawn = request(w, day=14)
-    workflow.booking_withdraw(booking=withdrawn, by=w.client)
+    answering.booking_withdraw(booking=withdrawn, by=w.client)
     assert recipients("booking_withdrawn") == {w.leader.pk, w.admin.pk}
 
 
@@ -945,7 +947,7 @@ def test_a_rolled_back_accept_leaves_no_trace(w, django_capture_on_commit_callba
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        workflow.booking_accept(booking=booking, by=w.owner)
+        answering.booking_accept(booking=booking, by=w.owner)
         raise RuntimeError("the response could not be rendered")
     assert callbacks == []
     assert mail.outbox == []
@@ -984,11 +986,11 @@ def test_every_service_locks_band_then_slot_then_invite_then_booking(w, django_c
     steps = {
         "apply": lambda: apply(w),
         "offer": lambda: offer(w, band=w.rival, role="support"),
-        "accept": lambda: workflow.booking_accept(booking=Booking.objects.get(band=w.band), by=w.owner),
-        "decline": lambda: workflow.booking_decline(booking=Booking.objects.get(band=w.rival), by=w.rival_leader),
+        "accept": lambda: answering.booking_accept(booking=Booking.objects.get(band=w.band), by=w.owner),
+        "decline": lambda: answering.booking_decline(booking=Booking.objects.get(band=w.rival), by=w.rival_leader),
         "request": lambda: request(w, day=20),
-        "withdraw": lambda: workflow.booking_withdraw(booking=Booking.objects.get(client=w.client), by=w.client),
-        "cancel": lambda: workflow.booking_cancel(
+        "withdraw": lambda: answering.booking_withdraw(booking=Booking.objects.get(client=w.client), by=w.client),
+        "cancel": lambda: ending.booking_cancel(
             booking=Booking.objects.get(band=w.band, slot=w.slot), by=w.owner, reason="r"
         ),
         "invite": lambda: make_invite(w, django_capture_on_commit_callbacks, slot=second),
@@ -996,9 +998,9 @@ def test_every_service_locks_band_then_slot_then_invite_then_booking(w, django_c
         "revoke": lambda: venue_slots.offer_invite_revoke(
             invite=make_invite(w, django_capture_on_commit_callbacks, slot=second), by=w.owner
         ),
-        "shortlist": lambda: workflow.booking_shortlist(booking=apply(w, slot=third), by=w.owner, shortlisted=True),
+        "shortlist": lambda: answering.booking_shortlist(booking=apply(w, slot=third), by=w.owner, shortlisted=True),
         "slot_cancel": lambda: venue_slots.slot_cancel(slot=second, by=w.owner, reason="r"),
-        "complete": lambda: workflow.bookings_complete(now=timezone.now() + timedelta(days=400)),
+        "complete": lambda: periodic.bookings_complete(now=timezone.now() + timedelta(days=400)),
     }
     second = slot_on(w.venue, day=30)
     third = slot_on(w.venue, day=31)
@@ -1039,9 +1041,9 @@ def test_a_pending_booking_whose_start_has_passed_lapses_and_both_sides_are_told
     slot = SlotFactory(venue=venue)
     later = SlotFactory(venue=venue)
     band, leader = band_with_leader()
-    lapsing = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner")
-    waiting = workflow.booking_apply(slot=later, band=band, by=leader, role="headliner")
-    assert workflow.bookings_expire(now=slot.starts_at + timedelta(minutes=1)) == 1
+    lapsing = asking.booking_apply(slot=slot, band=band, by=leader, role="headliner")
+    waiting = asking.booking_apply(slot=later, band=band, by=leader, role="headliner")
+    assert periodic.bookings_expire(now=slot.starts_at + timedelta(minutes=1)) == 1
     lapsing.refresh_from_db()
     waiting.refresh_from_db()
     assert lapsing.status == "declined"
@@ -1049,4 +1051,4 @@ def test_a_pending_booking_whose_start_has_passed_lapses_and_both_sides_are_told
     assert lapsing.events.last().actor is None
     assert waiting.status == "pending"
     assert Notification.objects.filter(kind="booking_expired", recipient__in=[owner, leader]).count() == 2
-    assert workflow.bookings_expire(now=timezone.now()) == 0
+    assert periodic.bookings_expire(now=timezone.now()) == 0

@@ -6,8 +6,9 @@ from django.core import mail
 from accounts.models import Notification
 from availability.models import BusyInterval
 from bands.tests.factories import MembershipFactory
+from bookings.errors import BookingConflict
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import answering, asking, ending
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -22,9 +23,9 @@ def test_apply_accept_declines_rival_and_makes_members_busy(django_capture_on_co
     drummer = MembershipFactory(band=band).user
     rival, rival_leader = band_with_leader()
     with django_capture_on_commit_callbacks(execute=True):
-        mine = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=500)
-        theirs = workflow.booking_apply(slot=slot, band=rival, by=rival_leader, role="headliner")
-        workflow.booking_accept(booking=mine, by=owner)
+        mine = asking.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=500)
+        theirs = asking.booking_apply(slot=slot, band=rival, by=rival_leader, role="headliner")
+        answering.booking_accept(booking=mine, by=owner)
     mine.refresh_from_db()
     theirs.refresh_from_db()
     slot.refresh_from_db()
@@ -39,9 +40,9 @@ def test_apply_accept_declines_rival_and_makes_members_busy(django_capture_on_co
     assert Notification.objects.filter(recipient=drummer, kind="booking_booked").exists()
     assert not Notification.objects.filter(recipient=owner, kind="booking_booked").exists()
     assert len(mail.outbox) >= 3
-    with pytest.raises(workflow.BookingConflict):
-        workflow.booking_accept(booking=theirs, by=owner)
-    workflow.booking_cancel(booking=mine, by=leader, reason="Van broke down")
+    with pytest.raises(BookingConflict):
+        answering.booking_accept(booking=theirs, by=owner)
+    ending.booking_cancel(booking=mine, by=leader, reason="Van broke down")
     slot.refresh_from_db()
     assert slot.status == slot.Status.OPEN
     assert not BusyInterval.objects.filter(user=drummer, source="gig").exists()

@@ -14,11 +14,11 @@ from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands.models import ApprovalStatus, Membership
 from bands.tests.factories import GenreFactory, MembershipFactory
+from bookings.errors import BookingError, BookingPermissionError
 from bookings.models import Booking, ShareLink
 from bookings.selectors.public import shift_month
 from bookings.selectors.share import AVAILABLE_DAYS, MONTHS_AHEAD, band_availability_events, share_link_live
 from bookings.services.share import LIVE_LINKS_MAX, share_link_create, share_link_revoke
-from bookings.services.workflow import BookingError, BookingPermissionError
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,7 @@ from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from bands.tests.factories import BandEmbedFactory
 from bookings.models import BillMessage, Booking
-from bookings.services import shows, workflow
+from bookings.services import answering, asking, shows
 from bookings.services.venue_slots import slot_cancel
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot, Ticket
@@ -81,11 +81,11 @@ def cast():
     host_band, host = band_with_leader(name="The Hosts")
     show = host_show(host_band, host)
     act_band, act = band_with_leader(name="The Act")
-    booking = workflow.booking_apply(slot=show, band=act_band, by=act, role="support")
-    workflow.booking_accept(booking=booking, by=host)
+    booking = asking.booking_apply(slot=show, band=act_band, by=act, role="support")
+    answering.booking_accept(booking=booking, by=host)
     applicant_band, applicant = band_with_leader(name="Hopefuls")
     BandEmbedFactory(band=applicant_band)
-    waiting = workflow.booking_apply(slot=show, band=applicant_band, by=applicant, role="support")
+    waiting = asking.booking_apply(slot=show, band=applicant_band, by=applicant, role="support")
     _, other = band_with_leader(name="Other band")
     venue, staff = venue_with_owner(name="Kellerbar")
     show.refresh_from_db()
@@ -285,7 +285,7 @@ def test_the_manage_page_lists_applicants_with_their_players(client, cast, djang
     for i in range(4):
         band, leader = band_with_leader(name=f"More {i}")
         BandEmbedFactory(band=band)
-        workflow.booking_apply(slot=cast["show"], band=band, by=leader, role="support")
+        asking.booking_apply(slot=cast["show"], band=band, by=leader, role="support")
     with django_assert_max_num_queries(16):
         client.get(url)
 
@@ -308,7 +308,7 @@ def venue_cast():
     venue, staff = venue_with_owner()
     slot = SlotFactory(venue=venue, support_places=2)
     band, leader = band_with_leader(name="Top")
-    workflow.booking_accept(booking=workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner"), by=staff)
+    answering.booking_accept(booking=asking.booking_apply(slot=slot, band=band, by=leader, role="headliner"), by=staff)
     _, other = band_with_leader(name="Other")
     return {"slot": slot, "staff": staff, "host": leader, "other": other, "stranger": UserFactory(), "act": other}
 
@@ -358,8 +358,8 @@ def test_whats_on_lists_the_venues_booked_shows_with_a_fixed_query_count(client,
     for i in range(12):
         slot = SlotFactory(venue=venue, title=f"Night {i}", starts_at=in_days(5 + i))
         band, leader = band_with_leader(name=f"Headliner {i}")
-        workflow.booking_accept(
-            booking=workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner"), by=staff
+        answering.booking_accept(
+            booking=asking.booking_apply(slot=slot, band=band, by=leader, role="headliner"), by=staff
         )
     SlotFactory(venue=venue, title="Nobody yet")
     url = reverse("bookings:venue_whats_on", args=[venue.slug])
@@ -520,7 +520,7 @@ def test_a_handed_over_application_shows_no_answer_buttons_to_the_venue(client, 
     slot, staff = venue_cast["slot"], venue_cast["staff"]
     shows.show_support_picker_set(slot=slot, by=staff, picker="headliner")
     band, leader = band_with_leader(name="Hopeful")
-    workflow.booking_apply(slot=slot, band=band, by=leader, role="support")
+    asking.booking_apply(slot=slot, band=band, by=leader, role="support")
     client.force_login(staff)
     html = client.get(reverse("bookings:venue_applications", args=[slot.venue.slug])).content.decode()
     assert "Hopeful" in html and "so it answers this application" in html

@@ -15,10 +15,11 @@ from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from bands.models import BandBlock, Membership
 from bands.tests.factories import MembershipFactory
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import booking_for_action, booking_for_viewer
 from bookings.selectors.finder import finder_slots
-from bookings.services import shows, workflow
+from bookings.services import answering, asking, ending, shows
 from bookings.services.venue_slots import slot_cancel
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot, Ticket
@@ -58,7 +59,7 @@ def show(host):
 
 
 def apply(slot, band, leader) -> Booking:
-    return workflow.booking_apply(slot=slot, band=band, by=leader, role=Booking.Role.SUPPORT)
+    return asking.booking_apply(slot=slot, band=band, by=leader, role=Booking.Role.SUPPORT)
 
 
 # ---- Hosting -----------------------------------------------------------------------------------
@@ -80,6 +81,48 @@ def test_hosting_books_the_host_as_headliner_and_makes_its_members_busy(host):
     # The members hear of it; the leader who made it does not.
     assert Notification.objects.filter(recipient=drummer, kind="booking_booked").exists()
     assert not Notification.objects.filter(recipient=leader).exists()
+
+
+def test_hosting_writes_the_booking_event_and_sequence_as_an_accept_does(host):
+    """The host's own place is booked through the one BOOKED path: one event from no state to BOOKED, and
+    sequence 1, so the band's feeds carry the show as any other booked gig (before: sequence 0)."""
+    band, leader = host
+    slot = host_show(band, leader)
+    own = Booking.objects.get(slot=slot)
+    assert own.sequence == 1
+    assert own.status_changed_at is not None
+    event = own.events.get()
+    assert (event.from_status, event.to_status, event.actor_id) == ("", Status.BOOKED, leader.pk)
+
+
+def test_hosting_declines_the_bands_pending_bookings_it_makes_impossible(host):
+    """A band hosting a show at the times of its own pending application or a client's request declines
+    them at once, as accepting a gig does (before: they waited for the periodic sweep)."""
+    band, leader = host
+    venue, _owner = venue_with_owner()
+    start = in_days(12, 20)
+    elsewhere = SlotFactory(venue=venue, starts_at=start + dt.timedelta(hours=1), ends_at=start + dt.timedelta(hours=3))
+    application = asking.booking_apply(slot=elsewhere, band=band, by=leader, role=Booking.Role.HEADLINER)
+    request = asking.booking_request(
+        band=band,
+        client=UserFactory(),
+        starts_at=start + dt.timedelta(hours=2),
+        ends_at=start + dt.timedelta(hours=5),
+        time_zone="Europe/Berlin",
+    )
+    later = asking.booking_request(
+        band=band,
+        client=UserFactory(),
+        starts_at=start + dt.timedelta(days=1),
+        ends_at=start + dt.timedelta(days=1, hours=2),
+        time_zone="Europe/Berlin",
+    )
+    host_show(band, leader)
+    for booking in (application, request, later):
+        booking.refresh_from_db()
+    assert (application.status, request.status) == (Status.DECLINED, Status.DECLINED)
+    assert application.status_note.startswith(f"Declined automatically: {band.name} is now booked")
+    assert later.status == Status.PENDING
 
 
 def test_hosting_refuses_bad_input_and_changes_nothing(host):
@@ -104,9 +147,9 @@ def test_hosting_refuses_bad_input_and_changes_nothing(host):
 def test_only_leaders_and_admins_host(host):
     band, _ = host
     member = MembershipFactory(band=band, role=Membership.Role.MEMBER).user
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         host_show(band, member)
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         host_show(band, UserFactory())
     assert not Slot.objects.exists()
 
@@ -114,7 +157,7 @@ def test_only_leaders_and_admins_host(host):
 def test_a_band_booked_elsewhere_cannot_host_at_the_same_time(host):
     band, leader = host
     host_show(band, leader)
-    with pytest.raises(workflow.BookingConflict, match="already booked"):
+    with pytest.raises(BookingConflict, match="already booked"):
         host_show(band, leader, title="Second show")
     assert Slot.objects.count() == 1
 
@@ -159,7 +202,7 @@ def test_support_calls_show_in_the_finder_with_the_band_free_or_not(show):
 def test_a_full_show_is_no_support_call(show):
     for name in ("A", "B"):
         band, leader = band_with_leader(name=name)
-        workflow.booking_accept(booking=apply(show, band, leader), by=show.host_band.memberships.first().user)
+        answering.booking_accept(booking=apply(show, band, leader), by=show.host_band.memberships.first().user)
     show.refresh_from_db()
     assert show.supports_booked == 2 and not show.is_support_call
     assert list(finder_slots(now=timezone.now(), role="support_call")) == []
@@ -176,11 +219,11 @@ def test_applying_goes_to_the_host_who_accepts_under_the_usual_rules(host, show)
     assert booking.answering_side == "headliner"
     assert Notification.objects.filter(recipient=host_leader, kind="booking_created").exists()
     # The applicant cannot accept its own application, nor can a stranger.
-    with pytest.raises(workflow.BookingPermissionError):
-        workflow.booking_accept(booking=booking, by=leader)
-    with pytest.raises(workflow.BookingPermissionError):
-        workflow.booking_accept(booking=booking, by=UserFactory())
-    workflow.booking_accept(booking=booking, by=host_leader)
+    with pytest.raises(BookingPermissionError):
+        answering.booking_accept(booking=booking, by=leader)
+    with pytest.raises(BookingPermissionError):
+        answering.booking_accept(booking=booking, by=UserFactory())
+    answering.booking_accept(booking=booking, by=host_leader)
     booking.refresh_from_db()
     show.refresh_from_db()
     assert booking.status == Status.BOOKED and booking.block_id
@@ -190,7 +233,7 @@ def test_applying_goes_to_the_host_who_accepts_under_the_usual_rules(host, show)
 
 def test_the_host_cannot_apply_to_its_own_show(host, show):
     band, leader = host
-    with pytest.raises(workflow.BookingError, match="own show"):
+    with pytest.raises(BookingError, match="own show"):
         apply(show, band, leader)
     assert Booking.objects.filter(slot=show).count() == 1
 
@@ -199,13 +242,13 @@ def test_the_last_place_declines_the_others_and_a_booked_band_cannot_take_a_plac
     _, host_leader = host
     applicants = [band_with_leader(name=f"Act {i}") for i in range(3)]
     bookings = [apply(show, band, leader) for band, leader in applicants]
-    workflow.booking_accept(booking=bookings[0], by=host_leader)
-    workflow.booking_accept(booking=bookings[1], by=host_leader)
+    answering.booking_accept(booking=bookings[0], by=host_leader)
+    answering.booking_accept(booking=bookings[1], by=host_leader)
     bookings[2].refresh_from_db()
     assert bookings[2].status == Status.DECLINED
     assert "every support place" in bookings[2].status_note
-    with pytest.raises(workflow.BookingConflict):
-        workflow.booking_accept(booking=bookings[2], by=host_leader)
+    with pytest.raises(BookingConflict):
+        answering.booking_accept(booking=bookings[2], by=host_leader)
     show.refresh_from_db()
     assert show.supports_booked == 2
 
@@ -215,8 +258,8 @@ def test_accepting_a_band_booked_elsewhere_is_a_conflict(show):
     booking = apply(show, band, leader)
     venue, owner = venue_with_owner()
     other = SlotFactory(venue=venue, starts_at=show.starts_at, ends_at=show.ends_at)
-    elsewhere = workflow.booking_apply(slot=other, band=band, by=leader, role=Booking.Role.HEADLINER)
-    workflow.booking_accept(booking=elsewhere, by=owner)
+    elsewhere = asking.booking_apply(slot=other, band=band, by=leader, role=Booking.Role.HEADLINER)
+    answering.booking_accept(booking=elsewhere, by=owner)
     booking.refresh_from_db()
     assert booking.status == Status.DECLINED  # declined automatically: the band is booked then
     show.refresh_from_db()
@@ -227,8 +270,8 @@ def test_cancelling_a_hosted_show_frees_everyone(host, show):
     _, host_leader = host
     band, leader = band_with_leader(name="Openers")
     booking = apply(show, band, leader)
-    workflow.booking_accept(booking=booking, by=host_leader)
-    with pytest.raises(workflow.BookingPermissionError):
+    answering.booking_accept(booking=booking, by=host_leader)
+    with pytest.raises(BookingPermissionError):
         slot_cancel(slot=show, by=leader, reason="no")
     slot_cancel(slot=show, by=host_leader, reason="The roof leaks")
     show.refresh_from_db()
@@ -245,8 +288,8 @@ def venue_slot():
     venue, owner = venue_with_owner()
     slot = SlotFactory(venue=venue, support_places=2)
     band, leader = band_with_leader(name="Headliners")
-    workflow.booking_accept(
-        booking=workflow.booking_apply(slot=slot, band=band, by=leader, role=Booking.Role.HEADLINER), by=owner
+    answering.booking_accept(
+        booking=asking.booking_apply(slot=slot, band=band, by=leader, role=Booking.Role.HEADLINER), by=owner
     )
     slot.refresh_from_db()
     return slot, owner, band, leader
@@ -259,20 +302,20 @@ def test_the_headliner_asks_and_the_venue_hands_over_the_support_places(venue_sl
     assert waiting.answering_side == "venue"
     with pytest.raises(ValidationError, match="allows 2 more"):
         shows.show_support_ask(slot=slot, by=leader, places=3)
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         shows.show_support_ask(slot=slot, by=opener_leader, places=1)
     shows.show_support_ask(slot=slot, by=leader, places=2)
     assert Notification.objects.filter(recipient=owner, kind="show_support_asked").exists()
     assert not finder_slots(now=timezone.now(), role="support_call").exists()
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         shows.show_support_picker_set(slot=slot, by=leader, picker="headliner")
     shows.show_support_picker_set(slot=slot, by=owner, picker="headliner")
     waiting.refresh_from_db()
     assert waiting.picker_band_id == band.pk  # the pending application is the headliner's to answer now
     assert list(finder_slots(now=timezone.now(), role="support_call")) == [slot]
-    with pytest.raises(workflow.BookingPermissionError):
-        workflow.booking_accept(booking=waiting, by=owner)
-    workflow.booking_accept(booking=waiting, by=leader)
+    with pytest.raises(BookingPermissionError):
+        answering.booking_accept(booking=waiting, by=owner)
+    answering.booking_accept(booking=waiting, by=leader)
     slot.refresh_from_db()
     assert slot.supports_booked == 1
     # The venue keeps it again: new applications are the venue's.
@@ -287,7 +330,7 @@ def test_the_headliner_leaving_gives_the_picking_back_to_the_venue(venue_slot):
     opener, opener_leader = band_with_leader(name="Opener")
     waiting = apply(slot, opener, opener_leader)
     headliner = Booking.objects.get(slot=slot, band=band)
-    workflow.booking_cancel(booking=headliner, by=leader, reason="Van broke down")
+    ending.booking_cancel(booking=headliner, by=leader, reason="Van broke down")
     slot.refresh_from_db()
     waiting.refresh_from_db()
     assert slot.support_picker == "venue" and waiting.picker_band_id is None
@@ -296,7 +339,7 @@ def test_the_headliner_leaving_gives_the_picking_back_to_the_venue(venue_slot):
 def test_no_handing_over_without_a_headliner():
     venue, owner = venue_with_owner()
     slot = SlotFactory(venue=venue)
-    with pytest.raises(workflow.BookingError, match="no booked headliner"):
+    with pytest.raises(BookingError, match="no booked headliner"):
         shows.show_support_picker_set(slot=slot, by=owner, picker="headliner")
 
 
@@ -325,7 +368,7 @@ def test_tickets_are_saved_and_bad_links_refused(host, show):
             tickets=[shows.TicketLine("X", "https://t.example", Decimal("9"), Decimal("3"))],
         )
     assert list(Ticket.objects.filter(slot=show).values_list("label", flat=True)) == ["Early bird"]
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         shows.show_tickets_set(slot=show, by=UserFactory(), entry="free", sold_out=False, tickets=[])
     shows.show_tickets_set(slot=show, by=leader, entry="free", sold_out=False, tickets=[])
     show.refresh_from_db()
@@ -339,7 +382,7 @@ def test_the_venue_and_the_headliner_edit_a_venue_slots_tickets(venue_slot):
     slot.refresh_from_db()
     assert slot.sold_out
     _, stranger = band_with_leader()
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         shows.show_tickets_set(slot=slot, by=stranger, entry="free", sold_out=False, tickets=[])
 
 
@@ -363,7 +406,7 @@ def bill(show, host_leader):
     """The show with one support act booked: (support booking, host booking)."""
     band, leader = band_with_leader(name="Openers")
     support = apply(show, band, leader)
-    workflow.booking_accept(booking=support, by=host_leader)
+    answering.booking_accept(booking=support, by=host_leader)
     support.refresh_from_db()
     return support, Booking.objects.get(slot=show, kind="host")
 
@@ -447,5 +490,5 @@ def test_a_bad_running_order_is_refused_and_changes_nothing(host, show):
         )
     support.refresh_from_db()
     assert support.set_starts_at is None and support.sequence == sequence
-    with pytest.raises(workflow.BookingPermissionError):
+    with pytest.raises(BookingPermissionError):
         shows.show_running_order_set(slot=show, by=support.requested_by, acts=[])

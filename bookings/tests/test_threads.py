@@ -17,10 +17,10 @@ from accounts.services import notifications_create
 from accounts.tests.factories import PASSWORD, UserFactory
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
+from bookings.errors import BookingPermissionError
 from bookings.models import Booking, Message, ThreadRead
 from bookings.selectors.threads import thread_can_read, thread_messages, thread_participants, thread_unread_counts
 from bookings.services.threads import FLOOD_LIMIT, message_post, thread_mark_read
-from bookings.services.workflow import BookingPermissionError
 from bookings.templatetags.threads import linkify
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from bookings.tests.test_detail_views import make_world

@@ -12,10 +12,11 @@ from bands.models import BandBlock, Membership
 from bands.services import band_gig_times_set
 from bands.tests.factories import MembershipFactory
 from bands.travel import journey
+from bookings.errors import MembersBusy
 from bookings.models import Booking
 from bookings.selectors.finder import finder_slots
 from bookings.selectors.strip import band_strip, start_fits
-from bookings.services import workflow
+from bookings.services import answering, asking
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 from places.tests.factories import CityFactory
 
@@ -55,8 +56,8 @@ def w():
     for band, leader in ((lanterns, lanterns_leader), (side, side_leader)):
         band_gig_times_set(band=band, by=leader, load_in_minutes=0, pack_down_minutes=0, two_gigs_a_day=True)
         band.refresh_from_db()
-    gig = workflow.booking_apply(slot=slot_at(london, 10, 21, 2), band=lanterns, by=lanterns_leader, role="headliner")
-    workflow.booking_accept(booking=gig, by=london_owner)
+    gig = asking.booking_apply(slot=slot_at(london, 10, 21, 2), band=lanterns, by=lanterns_leader, role="headliner")
+    answering.booking_accept(booking=gig, by=london_owner)
     return SimpleNamespace(
         mara=mara,
         side=side,
@@ -76,9 +77,9 @@ def test_the_gig_block_keeps_the_venues_point(w):
 
 
 def test_accepting_a_gig_too_far_from_a_members_other_gig_is_refused_naming_the_journey(w):
-    application = workflow.booking_apply(slot=w.same_evening, band=w.side, by=w.side_leader, role="headliner")
-    with pytest.raises(workflow.MembersBusy) as refused:
-        workflow.booking_accept(booking=application, by=w.berlin_owner)
+    application = asking.booking_apply(slot=w.same_evening, band=w.side, by=w.side_leader, role="headliner")
+    with pytest.raises(MembersBusy) as refused:
+        answering.booking_accept(booking=application, by=w.berlin_owner)
     text = str(refused.value)
     assert "Mara Jensen is busy" in text
     assert "of travel away" in text
@@ -91,8 +92,8 @@ def test_accepting_a_gig_too_far_from_a_members_other_gig_is_refused_naming_the_
 
 
 def test_a_day_later_the_journey_fits_and_the_gig_is_booked(w):
-    application = workflow.booking_apply(slot=w.next_evening, band=w.side, by=w.side_leader, role="headliner")
-    workflow.booking_accept(booking=application, by=w.berlin_owner)
+    application = asking.booking_apply(slot=w.next_evening, band=w.side, by=w.side_leader, role="headliner")
+    answering.booking_accept(booking=application, by=w.berlin_owner)
     application.refresh_from_db()
     assert application.status == S.BOOKED
 
@@ -100,8 +101,8 @@ def test_a_day_later_the_journey_fits_and_the_gig_is_booked(w):
 def test_a_gig_in_the_same_town_needs_no_journey(w):
     other, other_owner = venue_in("London", "Camden Assembly")
     right_after = slot_at(other, 10, 23)
-    application = workflow.booking_apply(slot=right_after, band=w.side, by=w.side_leader, role="headliner")
-    workflow.booking_accept(booking=application, by=other_owner)
+    application = asking.booking_apply(slot=right_after, band=w.side, by=w.side_leader, role="headliner")
+    answering.booking_accept(booking=application, by=other_owner)
     application.refresh_from_db()
     assert application.status == S.BOOKED
 
@@ -113,8 +114,8 @@ def test_the_bands_speed_is_its_own_setting(w):
     )
     w.side.refresh_from_db()
     early = slot_at(w.berlin, 10, 18, 1)
-    application = workflow.booking_apply(slot=early, band=w.side, by=w.side_leader, role="headliner")
-    workflow.booking_accept(booking=application, by=w.berlin_owner)
+    application = asking.booking_apply(slot=early, band=w.side, by=w.side_leader, role="headliner")
+    answering.booking_accept(booking=application, by=w.berlin_owner)
     application.refresh_from_db()
     assert application.status == S.BOOKED
 
@@ -178,7 +179,7 @@ def test_a_gig_without_a_point_counts_no_travel(w):
     nowhere, owner = venue_with_owner(name="Somewhere")
     assert nowhere.latitude is None
     slot = slot_at(nowhere, 10, 19)
-    application = workflow.booking_apply(slot=slot, band=w.side, by=w.side_leader, role="headliner")
-    workflow.booking_accept(booking=application, by=owner)
+    application = asking.booking_apply(slot=slot, band=w.side, by=w.side_leader, role="headliner")
+    answering.booking_accept(booking=application, by=owner)
     application.refresh_from_db()
     assert application.status == S.BOOKED

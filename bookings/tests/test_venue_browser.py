@@ -6,7 +6,7 @@ import pytest
 
 from accounts.tests.factories import PASSWORD
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import answering, asking
 from bookings.tests.factories import SlotFactory, band_with_leader, venue_with_owner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,9 +26,9 @@ def test_accept_redraws_the_inbox_and_a_stale_accept_says_why_in_place(live_serv
     owls, owls_leader = band_with_leader(name="The Night Owls")
     larks, larks_leader = band_with_leader(name="The Larks")
     finches, finches_leader = band_with_leader(name="The Finches")
-    workflow.booking_apply(slot=slot, band=owls, by=owls_leader, role="headliner", fee=400)
-    rival = workflow.booking_apply(slot=slot, band=larks, by=larks_leader, role="headliner")
-    support = workflow.booking_apply(slot=slot, band=finches, by=finches_leader, role="support")
+    asking.booking_apply(slot=slot, band=owls, by=owls_leader, role="headliner", fee=400)
+    rival = asking.booking_apply(slot=slot, band=larks, by=larks_leader, role="headliner")
+    support = asking.booking_apply(slot=slot, band=finches, by=finches_leader, role="support")
 
     page = browser.new_context().new_page()
     page.set_default_timeout(15_000)
@@ -54,7 +54,7 @@ def test_accept_redraws_the_inbox_and_a_stale_accept_says_why_in_place(live_serv
     assert rival.status == Booking.Status.DECLINED
 
     # Someone else declines the support application while this page still shows it.
-    workflow.booking_decline(booking=support, by=owner, reason="Too far away")
+    answering.booking_decline(booking=support, by=owner, reason="Too far away")
     page.locator("summary", has_text=re.compile(r"Accept….*The Finches")).click()
     page.get_by_role("button", name="Yes, accept The Finches").click()
     page.locator("#vslot-bookings [role=alert]").get_by_text("already declined").wait_for()

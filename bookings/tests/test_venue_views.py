@@ -16,7 +16,7 @@ from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus, Membership
 from bands.tests.factories import BandPhotoFactory, GenreFactory, MembershipFactory
 from bookings.models import Booking, BookingEvent, OfferInvite
-from bookings.services import venue_slots, workflow
+from bookings.services import answering, asking, venue_slots
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from venues.models import Slot, VenueStaff
 from venues.tests.factories import VenueStaffFactory
@@ -83,7 +83,7 @@ def apply(slot, band=None, role="headliner", **kwargs):
         band, leader = band_with_leader()
     else:
         leader = leader_of(band)
-    return workflow.booking_apply(slot=slot, band=band, by=leader, role=role, **kwargs)
+    return asking.booking_apply(slot=slot, band=band, by=leader, role=role, **kwargs)
 
 
 def snapshot(slot):
@@ -187,9 +187,9 @@ def test_an_action_on_a_booking_of_another_slot_is_404(client, venue, slot):
 def test_the_slot_list_tabs_filter_by_status_and_past(client, venue):
     open_slot = SlotFactory(venue=venue, title="Open night")
     need_support = SlotFactory(venue=venue, title="Support wanted", support_places=2)
-    workflow.booking_accept(booking=apply(need_support), by=owner_of(venue))
+    answering.booking_accept(booking=apply(need_support), by=owner_of(venue))
     booked = SlotFactory(venue=venue, title="Sold out", support_places=0)
-    workflow.booking_accept(booking=apply(booked), by=owner_of(venue))
+    answering.booking_accept(booking=apply(booked), by=owner_of(venue))
     cancelled = SlotFactory(venue=venue, title="Called off")
     venue_slots.slot_cancel(slot=cancelled, by=owner_of(venue), reason="Storm")
     SlotFactory(venue=venue, title="Last week", starts_at=in_days(-7), ends_at=in_days(-7) + timedelta(hours=3))
@@ -523,7 +523,7 @@ def test_the_time_of_a_slot_with_bands_waiting_cannot_change_but_the_rest_can(cl
 
 def test_support_places_cannot_drop_below_those_booked(client, venue, slot):
     support = apply(slot, role="support")
-    workflow.booking_accept(booking=support, by=owner_of(venue))
+    answering.booking_accept(booking=support, by=owner_of(venue))
     client.force_login(owner_of(venue))
     url = reverse("bookings:slot_manage", args=[venue.slug, slot.pk])
     response = client.post(url, edit_data(slot, support_places="0"))
@@ -534,7 +534,7 @@ def test_support_places_cannot_drop_below_those_booked(client, venue, slot):
 def test_cancelling_needs_a_reason_and_tells_every_band(client, venue, slot):
     waiting = apply(slot)
     booked = apply(slot, role="support")
-    workflow.booking_accept(booking=booked, by=owner_of(venue))
+    answering.booking_accept(booking=booked, by=owner_of(venue))
     client.force_login(owner_of(venue))
     url = reverse("bookings:slot_cancel", args=[venue.slug, slot.pk])
 
@@ -631,7 +631,7 @@ def test_accepting_without_javascript_redirects_back_with_a_message(client, venu
 
 def test_a_stale_accept_of_a_declined_application_is_409_and_changes_nothing(client, venue, slot):
     application = apply(slot)
-    workflow.booking_decline(booking=application, by=booker_of(venue), reason="Full")
+    answering.booking_decline(booking=application, by=booker_of(venue), reason="Full")
     before = snapshot(slot)
     client.force_login(owner_of(venue))
     for headers in ({}, HTMX):
@@ -675,7 +675,7 @@ def test_the_applications_page_lists_pending_applications_of_upcoming_slots_newe
     older = apply(later, band=band_with_leader(name="Older Band")[0])
     newer = apply(soon, band=band_with_leader(name="Newer Band")[0])
     decided = apply(soon, role="support")
-    workflow.booking_decline(booking=decided, by=owner_of(venue))
+    answering.booking_decline(booking=decided, by=owner_of(venue))
     BookingFactory(slot=SlotFactory(venue=venue, starts_at=in_days(-3), ends_at=in_days(-3) + timedelta(hours=3)))
     BookingFactory(slot=SlotFactory())  # another venue's
     client.force_login(booker_of(venue))
@@ -706,7 +706,7 @@ def test_offering_the_slot_to_a_band_by_name(client, venue, slot, band):
 
 
 def test_the_venue_withdraws_its_offer_but_cannot_accept_it_for_the_band(client, venue, slot, band):
-    offer = workflow.booking_offer(slot=slot, band=band, by=owner_of(venue), role="headliner")
+    offer = asking.booking_offer(slot=slot, band=band, by=owner_of(venue), role="headliner")
     client.force_login(booker_of(venue))
     assert client.post(action_url(venue, offer, "accept"), {"panel": "slot"}, **HTMX).status_code == 403
     response = client.post(action_url(venue, offer, "withdraw"), {"panel": "slot"}, **HTMX)
@@ -761,7 +761,7 @@ def test_offering_by_email_sends_a_link_and_lists_it(client, venue, slot, django
 
 def test_venue_staff_offer_one_of_their_open_slots_from_the_band_page(client, venue, slot, band):
     full = SlotFactory(venue=venue, support_places=0)
-    workflow.booking_accept(booking=apply(full), by=owner_of(venue))
+    answering.booking_accept(booking=apply(full), by=owner_of(venue))
     SlotFactory(venue=venue, starts_at=in_days(-2), ends_at=in_days(-2) + timedelta(hours=2))
     not_mine = SlotFactory()
     client.force_login(booker_of(venue))
@@ -954,12 +954,12 @@ def test_competitors_declined_automatically_stay_in_the_inbox_with_the_reason(cl
     assert "The Runners Up" in html and "0 applications waiting" in html
     # A band the venue declined by hand is not listed as declined automatically.
     manual = apply(slot, band=band_with_leader(name="The Handled")[0], role="support")
-    workflow.booking_decline(booking=manual, by=owner_of(venue), reason="Not our style")
+    answering.booking_decline(booking=manual, by=owner_of(venue), reason="Not our style")
     assert "The Handled" not in client.get(reverse("bookings:venue_applications", args=[venue.slug])).content.decode()
 
 
 def test_withdrawing_an_offer_asks_once(client, venue, slot, band):
-    offer = workflow.booking_offer(slot=slot, band=band, by=owner_of(venue), role="headliner")
+    offer = asking.booking_offer(slot=slot, band=band, by=owner_of(venue), role="headliner")
     client.force_login(owner_of(venue))
     html = client.get(reverse("bookings:slot_manage", args=[venue.slug, slot.pk])).content.decode()
     withdraw = reverse("bookings:venue_booking_action", args=[venue.slug, slot.pk, offer.uid, "withdraw"])

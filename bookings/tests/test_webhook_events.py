@@ -13,7 +13,7 @@ from accounts.tests.factories import UserFactory
 from bands.packages import package_price
 from bookings.forms.webhooks import WebhookForm
 from bookings.models import Webhook, WebhookDelivery
-from bookings.services import life, reschedule, shows, workflow
+from bookings.services import answering, life, periodic, reschedule, shows
 from bookings.services.files import booking_file_add
 from bookings.services.instant import booking_instant
 from bookings.services.venue_slots import slot_cancel
@@ -57,8 +57,8 @@ def test_the_new_events_are_offered_on_the_webhook_form():
 
 def test_the_gig_starting_and_ending_are_events():
     _, booking, hook = _party_with_hook()
-    workflow.bookings_start(now=booking.starts_at + dt.timedelta(minutes=1))
-    workflow.bookings_complete(now=booking.ends_at)
+    periodic.bookings_start(now=booking.starts_at + dt.timedelta(minutes=1))
+    periodic.bookings_complete(now=booking.ends_at)
     events = _events(hook)
     assert [e["type"] for e in events] == ["booking.in_progress", "booking.completed"]
     assert [e["data"]["booking"]["status"] for e in events] == ["in_progress", "completed"]
@@ -68,8 +68,8 @@ def test_the_gig_starting_and_ending_are_events():
 def test_a_hook_hears_only_the_events_it_asked_for():
     p, booking, _ = _party_with_hook()
     only = webhook_create(by=p.leader, band=p.band, url=URL + "2", events=["booking.completed"])
-    workflow.bookings_start(now=booking.starts_at + dt.timedelta(minutes=1))
-    workflow.bookings_complete(now=booking.ends_at)
+    periodic.bookings_start(now=booking.starts_at + dt.timedelta(minutes=1))
+    periodic.bookings_complete(now=booking.ends_at)
     assert [e["type"] for e in _events(only)] == ["booking.completed"]
 
 
@@ -168,7 +168,7 @@ def test_a_hosted_shows_life_is_events_to_the_host_and_its_opener():
     assert _events(host_hook)[0]["data"]["show"]["id"] == show.pk
     booking = apply(show, opener, opener_leader)
     assert _types(opener_hook) == []  # asking is a booking event, not a show's
-    workflow.booking_accept(booking=booking, by=host_leader)
+    answering.booking_accept(booking=booking, by=host_leader)
     assert _types(host_hook)[-1] == "show.opener_picked" and _types(opener_hook) == ["show.opener_picked"]
     assert _events(opener_hook)[0]["data"]["booking"]["band"] == opener.slug
     with pytest.raises(ValidationError):

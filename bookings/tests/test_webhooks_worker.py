@@ -7,7 +7,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from bookings.models import WebhookDelivery
-from bookings.services import workflow
+from bookings.services import answering, asking
 from bookings.services.webhooks import webhook_create
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
 from bookings.tests.webhook_listener import webhook_listener
@@ -32,7 +32,7 @@ def test_the_worker_delivers_after_commit_and_retries_a_failure(celery_worker_st
         worker = celery_worker_start(
             env={"STAGESLOT_TEST_WEBHOOK_ALLOW_HOSTS": listener.host_port, "STAGESLOT_WEBHOOK_RETRY_FIRST_SECONDS": "1"}
         )
-        workflow.booking_accept(booking=booking, by=owner)
+        answering.booking_accept(booking=booking, by=owner)
         assert wait_until(lambda: len(listener.received) >= 2, 30), worker.log()
         listener.status = 200
         delivered = lambda: WebhookDelivery.objects.filter(state=State.DELIVERED).count() == 2  # noqa: E731
@@ -53,7 +53,7 @@ def test_a_change_that_rolls_back_sends_nothing(celery_worker_start, settings):
         worker = celery_worker_start(env={"STAGESLOT_TEST_WEBHOOK_ALLOW_HOSTS": listener.host_port})
         start = SlotFactory().starts_at
         with pytest.raises(RuntimeError), transaction.atomic():
-            workflow.booking_request(
+            asking.booking_request(
                 band=band, client=UserFactory(), starts_at=start, ends_at=start.replace(hour=23), time_zone="UTC"
             )
             raise RuntimeError("rolled back")

@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 
 from bands.selectors import genres_all
 
+from ..errors import BookingError
 from ..forms.finder import FinderForm
 from ..models import SavedSearch
 from ..pages import refusal_code
 from ..selectors.alerts import saved_search_managed, saved_searches_of
 from ..selectors.finder import finder_bands_of, finder_countries
 from ..services import alerts
-from ..services.workflow import BookingError
 
 
 @login_required

@@ -2,7 +2,7 @@
 strip, a live price, and the draft kept in the session – so it survives logging in half-way.
 
 Confirming an instant-bookable package books the gig at once (services.instant); anything else is a
-request the band answers (services.workflow.booking_request). HTMX swaps the wizard in place; without
+request the band answers (services.asking.booking_request). HTMX swaps the wizard in place; without
 JavaScript every button is a plain form post or link and the same pages come back.
 """
 
@@ -24,13 +24,13 @@ from accounts.timezones import when_text
 from bands.models import Band, Package
 from bands.packages import band_packages, package_length_label, package_price, package_price_label, package_travel_label
 
+from ..errors import BookingError
 from ..forms.book import OTHER, STEP_TITLES, ReviewForm, WhatForm, WhenForm, WhereForm
 from ..pages import refusal_code
 from ..selectors.requests import plays_in, requestable_band_or_404
 from ..selectors.strip import band_strip, start_fits
-from ..services import workflow
+from ..services import asking
 from ..services.instant import booking_instant, booking_instant_check
-from ..services.workflow import BookingError
 
 TEMPLATE = "bookings/book/book.html"
 STEP_NAMES = ("what", "when", "where", "review")
@@ -320,7 +320,7 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
         else:
             if summary["other"]:
                 message = f"{summary['description']}\n\n{message}".strip()
-            booking = workflow.booking_request(
+            booking = asking.booking_request(
                 band=band,
                 client=request.user,
                 starts_at=summary["starts_at"],

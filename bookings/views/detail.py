@@ -20,6 +20,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 
+from ..errors import BookingError
 from ..forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm
 from ..models import Booking
 from ..pages import (
@@ -32,9 +33,8 @@ from ..pages import (
     render_detail,
 )
 from ..selectors.detail import booking_viewer
+from ..services import answering, ending, life
 from ..services import detail as detail_services
-from ..services import life, workflow
-from ..services.workflow import BookingError
 
 
 @login_required
@@ -64,13 +64,13 @@ def _status(request: HtmxHttpRequest, booking: Booking) -> HttpResponse:
 
 REASON_FORMS = {"decline": DeclineForm, "cancel": CancelForm}
 ACTIONS = {
-    "accept": lambda booking, by, reason: workflow.booking_accept(booking=booking, by=by),
+    "accept": lambda booking, by, reason: answering.booking_accept(booking=booking, by=by),
     # The band's leaders accept although a required member is busy: they will find a stand-in.
-    "accept_stand_in": lambda booking, by, reason: workflow.booking_accept(booking=booking, by=by, stand_in=True),
-    "stand_in": lambda booking, by, reason: workflow.booking_stand_in_plan(booking=booking, by=by),
-    "decline": lambda booking, by, reason: workflow.booking_decline(booking=booking, by=by, reason=reason),
-    "withdraw": lambda booking, by, reason: workflow.booking_withdraw(booking=booking, by=by),
-    "cancel": lambda booking, by, reason: workflow.booking_cancel(booking=booking, by=by, reason=reason),
+    "accept_stand_in": lambda booking, by, reason: answering.booking_accept(booking=booking, by=by, stand_in=True),
+    "stand_in": lambda booking, by, reason: answering.booking_stand_in_plan(booking=booking, by=by),
+    "decline": lambda booking, by, reason: answering.booking_decline(booking=booking, by=by, reason=reason),
+    "withdraw": lambda booking, by, reason: answering.booking_withdraw(booking=booking, by=by),
+    "cancel": lambda booking, by, reason: ending.booking_cancel(booking=booking, by=by, reason=reason),
 }
 
 

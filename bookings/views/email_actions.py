@@ -21,15 +21,16 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.htmx import HtmxHttpRequest
+from accounts.timezones import when_text
 
+from ..errors import BookingError
 from ..forms.detail import DeclineForm
 from ..models import Booking
 from ..pages import NOTICES, refusal_status
 from ..selectors.bookings import booking_for_viewer
 from ..selectors.detail import Viewer, booking_fee_label, booking_title, booking_viewer
-from ..services import workflow
+from ..services import answering
 from ..services.email_actions import ACTIONS, EmailAction, email_action_read
-from ..services.workflow import BookingError, when_text
 
 TEMPLATE = "bookings/email_actions/confirm.html"
 
@@ -112,12 +113,12 @@ def _answer(request: HtmxHttpRequest, booking: Booking, action: EmailAction) -> 
     form = None
     try:
         if action.action == "accept":
-            workflow.booking_accept(booking=booking, by=request.user)
+            answering.booking_accept(booking=booking, by=request.user)
         else:
             form = DeclineForm(request.POST, auto_id="decline_%s")
             if not form.is_valid():
                 return _confirm(request, booking, action, form=form, status=400)
-            workflow.booking_decline(booking=booking, by=request.user, reason=form.cleaned_data["reason"])
+            answering.booking_decline(booking=booking, by=request.user, reason=form.cleaned_data["reason"])
     except BookingError as exc:
         status = refusal_status(exc)
         booking.refresh_from_db()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 
+from ..errors import BookingError
 from ..forms.book import FileForm
 from ..models import Booking
 from ..pages import booking_or_404, refusal_code
@@ -21,7 +22,6 @@ from ..selectors.detail import booking_title, booking_viewer
 from ..selectors.files import booking_file_of, may_deliver
 from ..selectors.files import booking_files as files_of
 from ..services.files import booking_file_add
-from ..services.workflow import BookingError
 
 TEMPLATE = "bookings/files/files.html"
 

@@ -13,14 +13,17 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import rate_limited
+from accounts.timezones import when_text
 from bands.search_pages import KeysFirstPaginator, results_or_page
 from bands.selectors import genre_choices
 from venues.models import Slot
 
 from ..cards import STATUS_BADGES, slot_card, slots_map
+from ..errors import BookingError
 from ..forms.finder import ApplyForm, FinderForm
 from ..models import Booking
 from ..pages import refusal_code
+from ..selectors.bookings import is_venue_staff
 from ..selectors.finder import (
     finder_bands_of,
     finder_countries,
@@ -29,7 +32,7 @@ from ..selectors.finder import (
     slot_for_viewer,
     slot_lineup,
 )
-from ..services import workflow
+from ..services import asking
 
 PAGE_SIZE = 24
 NOT_A_MANAGER = gettext_lazy("Only a band’s leaders and admins can apply, and you lead or run no band.")
@@ -42,7 +45,7 @@ def _viewer_zone(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
 
 def _dress(slot: Slot, zone: zoneinfo.ZoneInfo | None) -> Slot:
     """What a card or the slot page shows beyond the columns, worked out without queries."""
-    slot.when = workflow.when_text(slot.starts_at, slot.ends_at, zone or slot.zone)
+    slot.when = when_text(slot.starts_at, slot.ends_at, zone or slot.zone)
     slot.places_open = slot.places - slot.places_taken
     slot.badge = STATUS_BADGES[slot.status]
     return slot
@@ -139,14 +142,14 @@ def _slot_page(
     if bands is None:
         bands = slot_bands_of(slot=slot, user=request.user)
     managed = [b for b in bands if b.can_manage]
-    is_staff = request.user.is_authenticated and workflow.is_venue_staff(slot.venue_id, request.user)
+    is_staff = request.user.is_authenticated and is_venue_staff(slot.venue_id, request.user)
     if form is None and managed:
         form = ApplyForm(slot=slot, bands=bands)
     closed = "" if form is not None and form.is_bound and form.errors else _closed(slot, form, is_staff, managed, now)
     context = {
         "slot": slot,
         "venue": slot.venue,
-        "venue_when": workflow.when_text(slot.starts_at, slot.ends_at, slot.zone),
+        "venue_when": when_text(slot.starts_at, slot.ends_at, slot.zone),
         "same_zone": zone is None or zone.key == slot.zone.key,
         "lineup": slot_lineup(slot=slot),
         "bands": bands,
@@ -170,7 +173,7 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _slot_page(request, slot)
 
 
-def _refused(request: HttpRequest, pk: int, exc: workflow.BookingError) -> HttpResponse:
+def _refused(request: HttpRequest, pk: int, exc: BookingError) -> HttpResponse:
     """The slot as it is now, with the refusal: it often means the slot changed since the page was drawn."""
     slot = _slot_or_404(request, pk)
     bands = slot_bands_of(slot=slot, user=request.user)
@@ -196,14 +199,14 @@ def booking_apply(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         # An empty fee takes what the venue offers (nothing, for a negotiable slot).
         fee = data["fee"] if data["fee"] is not None else slot.fee
-        booking = workflow.booking_apply(
+        booking = asking.booking_apply(
             slot=slot, band=data["band"], by=request.user, role=data["role"], fee=fee, message=data["message"]
         )
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return _slot_page(request, slot, bands=bands, form=form, status=400)
-    except workflow.BookingError as exc:
+    except BookingError as exc:
         return _refused(request, pk, exc)
     messages.success(request, gettext("%(band)s applied. The venue will answer here.") % {"band": booking.band.name})
     return redirect("bookings:detail", uid=booking.uid)

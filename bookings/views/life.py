@@ -19,6 +19,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.timezones import when_text
 from availability.engine import existing_to_utc
 
+from ..errors import BookingError
 from ..forms.book import ReasonForm, RescheduleForm
 from ..models import Booking, RescheduleProposal
 from ..pages import booking_or_404, refusal_status
@@ -27,7 +28,6 @@ from ..selectors.detail import booking_title
 from ..selectors.reschedule import reschedule_proposal_of, reschedule_proposals_of
 from ..services import life as life_services
 from ..services import reschedule as services
-from ..services.workflow import BookingError
 
 TEMPLATE = "bookings/life/reschedule.html"
 

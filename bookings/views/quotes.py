@@ -21,6 +21,7 @@ from django_htmx.http import reswap, retarget
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 
+from ..errors import BookingError
 from ..forms.quotes import QuoteForm, quote_initial
 from ..models import Booking
 from ..pages import booking_or_404, refusal_code, render_conflict, render_detail
@@ -28,7 +29,6 @@ from ..selectors.detail import booking_title
 from ..selectors.quotes import door_estimate_minor, money_text, quote_of, quote_side_of, quotes_of
 from ..services import quotes as services
 from ..services.quotes import Terms
-from ..services.workflow import BookingError
 
 TEMPLATE = "bookings/quotes/form.html"
 

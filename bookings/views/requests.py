@@ -27,6 +27,7 @@ from accounts.ratelimit import (
 from accounts.timezones import when_text
 from bands.models import Band
 
+from ..errors import BookingError
 from ..forms.requests import RequestForm, RequestManyForm, RequestTimesForm
 from ..models_requests import MAX_BANDS
 from ..pages import refusal_code
@@ -40,9 +41,8 @@ from ..selectors.requests import (
     requestable_band_or_404,
     requestable_bands,
 )
-from ..services import workflow
+from ..services import asking
 from ..services.requests import booking_request_many, names_text
-from ..services.workflow import BookingError
 
 TEMPLATE = "bookings/requests/request.html"
 
@@ -117,7 +117,7 @@ def request_band(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page_error, status = "", 400
     if form.is_valid():
         try:
-            booking = workflow.booking_request(band=band, client=request.user, **form.service_fields())
+            booking = asking.booking_request(band=band, client=request.user, **form.service_fields())
         except ValidationError as exc:
             form.add_service_errors(exc)
         except BookingError as exc:

@@ -21,6 +21,7 @@ from bands.models import Band, Membership
 from bands.places import place_of
 from bands.selectors import band_for_manage, band_photos
 
+from ..errors import BookingError, BookingPermissionError
 from ..ical import feed_body_hash, feed_events_changed_at, feed_render, feed_response
 from ..models import ShareLink
 from ..pages import month_context
@@ -38,7 +39,6 @@ from ..selectors.share import (
 )
 from ..services.feeds import feed_content_seen
 from ..services.share import LIVE_LINKS_MAX, NOT_A_MANAGER, share_link_create, share_link_revoke
-from ..services.workflow import BookingError, BookingPermissionError
 
 # Neither search engines nor the sites a visitor goes on to may learn the secret address.
 PRIVATE_HEADERS = {"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}

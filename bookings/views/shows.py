@@ -29,6 +29,7 @@ from bands.models import ApprovalStatus, Band
 from venues.models import Slot, Venue
 
 from ..cards import show_map
+from ..errors import BookingError
 from ..forms.detail import CancelForm
 from ..forms.shows import (
     BillMessageForm,
@@ -42,6 +43,7 @@ from ..forms.shows import (
 from ..ical import FeedEvent, feed_render
 from ..models import Booking
 from ..pages import refusal_code
+from ..selectors.bookings import can_manage_band, is_venue_staff
 from ..selectors.finder import finder_bands_of, slot_bands_of
 from ..selectors.public import venue_visible_to
 from ..selectors.shows import (
@@ -59,8 +61,8 @@ from ..selectors.shows import (
     show_status,
     venue_whats_on,
 )
+from ..services import answering, asking, venue_slots
 from ..services import shows as show_services
-from ..services import venue_slots, workflow
 
 # JSON inside <script>: nothing in it may close the element or open a comment.
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -187,7 +189,7 @@ def show_apply(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return render(request, "bookings/shows/show.html", _show_context(request, slot, apply_form=form), status=400)
     try:
-        booking = workflow.booking_apply(
+        booking = asking.booking_apply(
             slot=slot,
             band=form.cleaned_data["band"],
             by=request.user,
@@ -198,7 +200,7 @@ def show_apply(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         form.add_service_errors(exc)
         return render(request, "bookings/shows/show.html", _show_context(request, slot, apply_form=form), status=400)
-    except workflow.BookingError as exc:
+    except BookingError as exc:
         context = _show_context(request, slot, apply_form=form, error=str(exc))
         return render(request, "bookings/shows/show.html", context, status=refusal_code(exc))
     messages.success(
@@ -233,7 +235,7 @@ def show_new(request: HttpRequest) -> HttpResponse:
                 slot = show_services.show_host(by=request.user, **form.service_kwargs())
             except ValidationError as exc:
                 form.add_service_errors(exc)
-            except workflow.BookingError as exc:
+            except BookingError as exc:
                 error, status = str(exc), refusal_code(exc)
             else:
                 messages.success(
@@ -272,8 +274,8 @@ def _manage_page(request: HttpRequest, slot: Slot, *, status: int = 200, error: 
     user = request.user
     zone = slot.zone
     headliner = show_services.slot_headliner(slot)
-    is_staff = bool(slot.venue_id) and workflow.is_venue_staff(slot.venue_id, user)
-    leads_headliner = headliner is not None and workflow.can_manage_band(headliner.band_id, user)
+    is_staff = bool(slot.venue_id) and is_venue_staff(slot.venue_id, user)
+    leads_headliner = headliner is not None and can_manage_band(headliner.band_id, user)
     tickets = list(slot.tickets.all())
     lineup = show_lineup(slot=slot)
     booked = [act for act in lineup if act.status == Booking.Status.BOOKED]
@@ -316,7 +318,7 @@ def _service_call(request: HttpRequest, slot: Slot, call, form_name: str, form, 
             form.add_service_errors(exc)
             return _manage_page(request, slot, status=400, **{form_name: form})
         return _manage_page(request, slot, status=400, error=" ".join(exc.messages))
-    except workflow.BookingError as exc:
+    except BookingError as exc:
         return _manage_page(request, slot, status=refusal_code(exc), error=str(exc), **{form_name: form})
     messages.success(request, notice)
     return redirect("bookings:show_manage", pk=slot.pk)
@@ -335,9 +337,9 @@ def show_answer(request: HttpRequest, pk: int, uid: UUID, action: str) -> HttpRe
 
     def call():
         if action == "accept":
-            workflow.booking_accept(booking=booking, by=request.user)
+            answering.booking_accept(booking=booking, by=request.user)
         else:
-            workflow.booking_decline(booking=booking, by=request.user, reason=request.POST.get("reason", ""))
+            answering.booking_decline(booking=booking, by=request.user, reason=request.POST.get("reason", ""))
 
     if action == "accept":
         notice = gettext("%(band)s is on the bill.") % {"band": booking.band.name}

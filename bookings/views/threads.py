@@ -19,12 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import LimitReached, rate_limited
 
+from ..errors import BookingPermissionError
 from ..forms.threads import AFTER_ERROR, MessageForm, ThreadAfterForm
 from ..pages import booking_or_404, render_detail, thread_form_context
 from ..selectors.threads import thread_can_read, thread_messages
 from ..services import threads
 from ..services.threads import thread_mark_read
-from ..services.workflow import BookingPermissionError
 
 TEMPLATE = "bookings/threads/_thread.html"
 

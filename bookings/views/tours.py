@@ -21,11 +21,11 @@ from accounts.timezones import when_text
 from bands.models import Band, Membership
 from bands.selectors import band_for_manage
 
+from ..errors import BookingError
 from ..forms.tours import TourApplyForm, TourForm, tour_initial
 from ..models import SavedTour
 from ..selectors.tours import TourPlan, road_factor, saved_tour_of, saved_tours_of, tour_plan, tour_stretches
 from ..services.tours import saved_tour_create, saved_tour_delete, tour_apply
-from ..services.workflow import BookingError
 from ..tours import Route, rest_days
 
 KIND_LABELS = {"headliner": "Headliner", "support": "Support"}

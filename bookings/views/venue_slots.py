@@ -29,11 +29,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, render_page
 from accounts.ratelimit import rate_limited
+from accounts.timezones import when_text
 from bands.models import Band
 from venues import services as venue_services
 from venues.models import Slot, Venue, VenueStaff
 from venues.selectors import SlotClash, stage_slot_clashes, venue_for_staff, venue_stages
 
+from ..errors import BookingError
 from ..forms.venue_slots import (
     ClaimForm,
     DeclineForm,
@@ -70,9 +72,8 @@ from ..selectors.venue_slots import (
     venue_slot_rows,
     venue_tab_counts,
 )
+from ..services import answering, asking
 from ..services import venue_slots as slot_services
-from ..services import workflow
-from ..services.workflow import BookingError
 
 Status = Booking.Status
 PAGE_SIZE = 50
@@ -511,7 +512,7 @@ def slot_offer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         data = form.cleaned_data
         booking, status = _service_on_form(
             form,
-            lambda: workflow.booking_offer(
+            lambda: asking.booking_offer(
                 slot=slot,
                 band=data["band"],
                 by=request.user,
@@ -618,22 +619,22 @@ def _act(request: HttpRequest, booking: Booking, action: str) -> str:
     """Run one inbox action; the notice for the page. Raises the services' errors."""
     band = booking.band.name
     if action == "accept":
-        workflow.booking_accept(booking=booking, by=request.user)
+        answering.booking_accept(booking=booking, by=request.user)
         return gettext(
             "Booked: %(band)s plays this slot. Applications that no longer fit were declined with a reason."
         ) % {"band": band}
     if action == "decline":
         form = DeclineForm(request.POST)
         reason = form.cleaned_data["reason"] if form.is_valid() else ""
-        workflow.booking_decline(booking=booking, by=request.user, reason=reason)
+        answering.booking_decline(booking=booking, by=request.user, reason=reason)
         if reason:
             return gettext("Declined %(band)s's application. They can read your reason.") % {"band": band}
         return gettext("Declined %(band)s's application.") % {"band": band}
     if action == "withdraw":
-        workflow.booking_withdraw(booking=booking, by=request.user)
+        answering.booking_withdraw(booking=booking, by=request.user)
         return gettext("Withdrew the offer to %(band)s.") % {"band": band}
     shortlisted = bool(InboxActionForm(request.POST).value("shortlisted"))
-    workflow.booking_shortlist(booking=booking, by=request.user, shortlisted=shortlisted)
+    answering.booking_shortlist(booking=booking, by=request.user, shortlisted=shortlisted)
     if shortlisted:
         return gettext("%(band)s is on the shortlist.") % {"band": band}
     return gettext("%(band)s is off the shortlist.") % {"band": band}
@@ -705,7 +706,7 @@ def slot_band_options(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _slot_label(slot: Slot, *, with_venue: bool) -> str:
     """ "Fri 5 Dec 2026, 21:00–01:00 next day (Europe/Berlin) · Main stage · Indie night", the date first."""
-    parts = [workflow.when_text(slot.starts_at, slot.ends_at, ZoneInfo(slot.venue.time_zone)), slot.stage.name]
+    parts = [when_text(slot.starts_at, slot.ends_at, ZoneInfo(slot.venue.time_zone)), slot.stage.name]
     if slot.title:
         parts.append(slot.title)
     if with_venue:
@@ -720,7 +721,7 @@ def _offer_picked(request: HttpRequest, band: Band, form: SlotPickForm) -> tuple
     data = form.cleaned_data
     return _service_on_form(
         form,
-        lambda: workflow.booking_offer(
+        lambda: asking.booking_offer(
             slot=data["slot"], band=band, by=request.user, role=data["role"], fee=data["fee"], message=data["message"]
         ),
     )
@@ -776,9 +777,9 @@ def _claim_page(request: HttpRequest, invite: OfferInvite, *, status: int = 200,
         "invite": invite,
         "slot": slot,
         "venue": slot.venue,
-        "when": workflow.when_text(slot.starts_at, slot.ends_at, venue_zone),
+        "when": when_text(slot.starts_at, slot.ends_at, venue_zone),
         "when_viewer": (
-            workflow.when_text(slot.starts_at, slot.ends_at, viewer_zone)
+            when_text(slot.starts_at, slot.ends_at, viewer_zone)
             if request.user.is_authenticated and str(viewer_zone) != venue_zone.key
             else ""
         ),

@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from bands.calendar import band_calendar_access, band_green_zone
-from bookings.services.workflow import booking_cancel
+from bookings.services.ending import booking_cancel
 from bookings.tests.journey import band_party, local
 from bookings.tests.test_gig_life import _booked
 from calendars import services

@@ -28,9 +28,9 @@ from django.utils.translation import get_language, gettext, gettext_lazy, ngette
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.models import Band
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.quotes import balance_text, deal_text, included_labels, money_text, windows_text
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 from venues.models import Venue
 
 from .. import seal

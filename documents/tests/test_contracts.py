@@ -8,10 +8,11 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from accounts.models import Notification
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.services import quotes
+from bookings.services.ending import booking_cancel
 from bookings.services.quotes import Terms
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError, booking_cancel
 from bookings.tests.factories import BookingFactory
 from documents import seal
 from documents.checks import seal_certificate_set

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from bookings.services.workflow import BookingConflict
+from bookings.errors import BookingConflict
 from documents import seal
 from documents.models import Contract, ContractSignature
 from documents.services import contracts as services

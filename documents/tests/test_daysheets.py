@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from bookings.models import Booking, BookingFile
-from bookings.services import workflow
+from bookings.services import answering, asking, ending
 from bookings.tests.factories import band_with_leader, in_days
 from documents.models import RenderedPdf
 from gigs.models import AdvanceItem, DaySheet
@@ -72,7 +72,7 @@ def test_a_private_events_sheet_is_the_clients_and_the_bands(client, world, who,
 def test_a_pending_or_cancelled_gig_has_no_day_sheet(client, world):
     as_user(client, world.owner)
     assert client.get(url("day_sheet", world.pending)).status_code == 404
-    workflow.booking_cancel(booking=world.gig, by=world.owner, reason="The roof leaks.")
+    ending.booking_cancel(booking=world.gig, by=world.owner, reason="The roof leaks.")
     assert client.get(url("day_sheet", world.gig)).status_code == 404
     assert client.get(url("day_sheet_pdf", world.gig)).status_code == 404
 
@@ -107,8 +107,8 @@ def test_the_venue_sees_the_toggles_and_the_form(client, world):
 
 def test_the_running_order_and_the_files_are_on_the_sheet(client, world):
     support, support_leader = band_with_leader(name="Static Bloom", slug="static-bloom")
-    act = workflow.booking_apply(slot=world.slot, band=support, by=support_leader, role="support", fee=100, message="")
-    workflow.booking_accept(booking=act, by=world.owner)
+    act = asking.booking_apply(slot=world.slot, band=support, by=support_leader, role="support", fee=100, message="")
+    answering.booking_accept(booking=act, by=world.owner)
     BookingFile.objects.create(
         booking=world.gig,
         title="Rider 2027",
@@ -134,8 +134,8 @@ def test_the_page_reads_a_fixed_number_of_queries(client, world, django_assert_m
     world.slot.refresh_from_db()
     for n in range(3):  # three more acts on the bill: the page reads no more
         band, leader = band_with_leader(name=f"Act {n}", slug=f"act-{n}")
-        act = workflow.booking_apply(slot=world.slot, band=band, by=leader, role="support", fee=100, message="")
-        workflow.booking_accept(booking=act, by=world.owner)
+        act = asking.booking_apply(slot=world.slot, band=band, by=leader, role="support", fee=100, message="")
+        answering.booking_accept(booking=act, by=world.owner)
     as_user(client, world.owner)
     with django_assert_max_num_queries(11):
         assert client.get(url("day_sheet", world.gig)).status_code == 200

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Notification
-from bookings.services import workflow
+from bookings.services import answering, asking
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days
 from gigs.models import AdvanceItem, DaySheet
 from gigs.selectors.day_sheets import ITEMS, open_count_of
@@ -20,8 +20,8 @@ def test_a_fully_advanced_sheet_and_a_half_done_one_once():
     world = gig_world()
     band, leader = band_with_leader(name="Static Bloom", slug="static-bloom")
     slot = SlotFactory(venue=world.venue, starts_at=in_days(20), ends_at=in_days(20) + dt.timedelta(hours=3))
-    second = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=300, message="")
-    workflow.booking_accept(booking=second, by=world.owner)
+    second = asking.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=300, message="")
+    answering.booking_accept(booking=second, by=world.owner)
 
     done = seed_day_sheets(now=timezone.now())
     assert done == {"fully advanced": world.gig.pk, "half done": second.pk}

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from bands.tests.pseudo_pages import words_left_unmarked
-from bookings.services import workflow
+from bookings.services import asking
 from bookings.tests.factories import in_days
 from documents.models import Invoice
 from documents.services.invoices import paper_catch_up
@@ -141,7 +141,7 @@ def test_the_menu_and_manage_pages_link_the_new_pages(client, world):
 
 def _more_gigs(world, count: int) -> None:
     for day in range(count):
-        request = workflow.booking_request(
+        request = asking.booking_request(
             band=world.band,
             client=world.client,
             starts_at=in_days(40 + day, 18),

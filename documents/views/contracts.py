@@ -24,9 +24,9 @@ from accounts.client_ip import client_ip
 from accounts.htmx import HtmxHttpRequest, render_page
 from accounts.mfa import second_factor_required
 from accounts.ratelimit import rate_limit_take, rate_limited_response
+from bookings.errors import BookingError
 from bookings.pages import refusal_code
 from bookings.selectors.detail import booking_title
-from bookings.services.workflow import BookingError
 
 from .. import seal
 from ..forms.contracts import SignForm, TemplateForm, VerifyForm

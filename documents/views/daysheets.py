@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
 from accounts.timezones import when_text
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import manages_band_of
 from bookings.selectors.detail import booking_title
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 from gigs.models import AdvanceItem
 from gigs.selectors.day_sheets import day_sheet_of, day_sheet_page
 from gigs.services import day_sheets as services

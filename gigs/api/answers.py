@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 from accounts.models import ApiToken
 from bookings.api.bookings import ONE_ERRORS, WRITE_ERRORS
 from bookings.api.core import ApiProblem, caller, field_errors
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 
 from ..models import Answer
 from ..selectors.answers import gig_for_member, lineup_counts, lineup_of

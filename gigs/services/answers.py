@@ -21,9 +21,9 @@ from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.models import Membership
 from bands.services import band_gig_lineup_set
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking, FeedMark, Webhook
 from bookings.services.webhooks import webhook_events_emit
-from bookings.services.workflow import BookingConflict, BookingPermissionError
 
 from ..models import Answer, GigAnswer
 

@@ -19,9 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import WHEN, lazy_text, notifications_create
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import band_players, manages_band_of
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
 from ..models import AdvanceItem, DaySheet
 from ..selectors.day_sheets import ITEMS, is_editable, runs_the_day

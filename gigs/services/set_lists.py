@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.models import Band, Membership
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
-from bookings.services.workflow import BookingConflict, BookingPermissionError
 
 from ..models import SetList, SetListEntry, Song
 

@@ -25,9 +25,9 @@ from accounts.services import email_queue, lazy_text, notifications_create
 from accounts.site import site_url
 from accounts.timezones import when_text
 from bands.models import Band, Membership
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking, Webhook
 from bookings.services.webhooks import webhook_events_emit
-from bookings.services.workflow import BookingConflict, BookingPermissionError
 from payments.services.splits import member_split_stand_in
 
 from ..models import Answer, GigAnswer, StandIn, StandInAsk, StandInRequest

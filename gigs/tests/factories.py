@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
-from bookings.services import shows, workflow
+from bookings.services import answering, asking, shows
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 
 
@@ -23,10 +23,10 @@ def gig_world(suffix: str = "") -> SimpleNamespace:
     stranger = UserFactory(display_name="Sam Stranger")
     staff = UserFactory(display_name="Stella Staff", is_staff=True)
     slot = SlotFactory(venue=venue, starts_at=in_days(12), ends_at=in_days(12) + timedelta(hours=3), support_places=1)
-    gig = workflow.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=500, message="Hi")
-    workflow.booking_accept(booking=gig, by=owner)
+    gig = asking.booking_apply(slot=slot, band=band, by=leader, role="headliner", fee=500, message="Hi")
+    answering.booking_accept(booking=gig, by=owner)
     gig.refresh_from_db()
-    request = workflow.booking_request(
+    request = asking.booking_request(
         band=band,
         client=client_user,
         starts_at=in_days(30, 17),
@@ -38,10 +38,10 @@ def gig_world(suffix: str = "") -> SimpleNamespace:
         fee=1500,
         message="First dance at nine.",
     )
-    workflow.booking_accept(booking=request, by=leader)
+    answering.booking_accept(booking=request, by=leader)
     request.refresh_from_db()
     pending_slot = SlotFactory(venue=venue, starts_at=in_days(40), ends_at=in_days(40) + timedelta(hours=3))
-    pending = workflow.booking_apply(slot=pending_slot, band=band, by=leader, role="headliner", fee=300, message="")
+    pending = asking.booking_apply(slot=pending_slot, band=band, by=leader, role="headliner", fee=300, message="")
     return SimpleNamespace(
         venue=venue,
         owner=owner,

@@ -13,9 +13,9 @@ from django.utils import timezone
 from accounts.models import Notification
 from bands.models import BandBlock, Membership
 from bands.tests.factories import MembershipFactory
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Webhook, WebhookDelivery
-from bookings.services import workflow
-from bookings.services.workflow import BookingConflict, BookingPermissionError
+from bookings.services import answering, asking, ending
 from bookings.tests.factories import in_days
 from gigs.models import Answer, GigAnswer
 from gigs.selectors.answers import who_is_in
@@ -141,7 +141,7 @@ def test_no_answer_after_the_gig_or_once_it_is_cancelled(world):
     later = world.gig.ends_at + dt.timedelta(minutes=1)
     with pytest.raises(BookingConflict, match="over"):
         gig_answer_set(booking=world.gig, member=world.member, by=world.member, answer="definitely", now=later)
-    workflow.booking_cancel(booking=world.gig, by=world.owner, reason="Flooded cellar")
+    ending.booking_cancel(booking=world.gig, by=world.owner, reason="Flooded cellar")
     with pytest.raises(BookingConflict, match="cancelled"):
         gig_answer_set(booking=world.gig, member=world.member, by=world.member, answer="definitely")
     assert _place(world.gig, world.member).answer == ""
@@ -218,7 +218,7 @@ def test_a_link_only_shows_the_answer_and_saves_it_by_post_without_signing_in(cl
 def test_a_link_after_the_gig_says_so_and_changes_nothing(client, world):
     gig_lineup_open(booking=world.gig)
     url = _link(world)
-    workflow.booking_cancel(booking=world.gig, by=world.owner, reason="Flooded cellar")
+    ending.booking_cancel(booking=world.gig, by=world.owner, reason="Flooded cellar")
     response = client.post(url)
     assert response.status_code == 409
     assert "cancelled" in response.content.decode()
@@ -281,7 +281,7 @@ def test_the_who_is_in_table_is_for_members_and_its_queries_do_not_grow(client, 
     with django_assert_max_num_queries(12) as few:
         assert client.get(url).status_code == 200
     for days in range(60, 90):
-        slot_gig = workflow.booking_request(
+        slot_gig = asking.booking_request(
             band=world.band,
             client=world.client,
             starts_at=in_days(days, 17),
@@ -293,7 +293,7 @@ def test_the_who_is_in_table_is_for_members_and_its_queries_do_not_grow(client, 
             fee=500,
             message="",
         )
-        workflow.booking_accept(booking=slot_gig, by=world.leader)
+        answering.booking_accept(booking=slot_gig, by=world.leader)
     MembershipFactory.create_batch(5, band=world.band)
     gig_lineups_open()
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -15,7 +15,7 @@ from accounts.push import push_subscription_save
 from accounts.tests.push_endpoint import PushEndpoint
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
-from bookings.services import workflow
+from bookings.services import answering
 from bookings.tests.test_booking_browser import log_in
 from gigs.models import Answer, GigAnswer, StandInAsk
 from gigs.services.answers import gig_lineups_open
@@ -58,7 +58,7 @@ def test_a_booked_gig_is_answered_covered_by_a_stand_in_and_gets_its_set_list(li
         # The venue accepts the band's application: the gig is booked, the round asks every member (of
         # this gig and of the band's two other gigs ahead).
         gig = world.pending
-        workflow.booking_accept(booking=gig, by=world.owner)
+        answering.booking_accept(booking=gig, by=world.owner)
         gig_lineups_open()
         assert GigAnswer.objects.filter(booking=gig).count() == 4
 

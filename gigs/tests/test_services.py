@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
+from bookings.errors import BookingError, BookingPermissionError
 from bookings.models import Booking
-from bookings.services import workflow
-from bookings.services.workflow import BookingError, BookingPermissionError
+from bookings.services import ending
 from gigs.models import AdvanceItem, DaySheet
 from gigs.selectors.day_sheets import ITEMS, day_sheet_page, open_count_of, runs_the_day
 from gigs.services.day_sheets import advance_item_set, day_sheet_times_errors, day_sheet_update
@@ -75,7 +75,7 @@ def test_a_member_of_the_band_never_advances(world):
 def test_a_pending_or_cancelled_gig_has_no_sheet_to_write(world):
     with pytest.raises(BookingError):
         advance_item_set(booking=world.pending, item="doors", by=world.owner, advanced=True)
-    workflow.booking_cancel(booking=world.gig, by=world.owner, reason="The roof leaks.")
+    ending.booking_cancel(booking=world.gig, by=world.owner, reason="The roof leaks.")
     world.gig.refresh_from_db()
     with pytest.raises(BookingError):
         day_sheet_update(booking=world.gig, by=world.owner, parking="x")

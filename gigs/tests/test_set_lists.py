@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from bookings.services import workflow
-from bookings.services.workflow import BookingConflict, BookingPermissionError
+from bookings.errors import BookingConflict, BookingPermissionError
+from bookings.services import ending
 from gigs.models import SetListEntry, Song
 from gigs.selectors.set_lists import set_list_page
 from gigs.services.set_lists import (
@@ -101,7 +101,7 @@ def test_only_the_bands_own_songs_and_members_and_not_after_the_gig(world):
         set_list_save(booking=world.gig, by=world.member, entries=[(theirs.pk, 1, "")])
     with pytest.raises(BookingPermissionError):
         set_list_add(booking=world.gig, by=world.other_leader, song=world.songs[0])
-    workflow.booking_cancel(booking=world.gig, by=world.owner, reason="Closed")
+    ending.booking_cancel(booking=world.gig, by=world.owner, reason="Closed")
     with pytest.raises(BookingConflict):
         set_list_add(booking=world.gig, by=world.member, song=world.songs[0])
     assert order(world.gig) == []

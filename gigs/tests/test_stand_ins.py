@@ -13,8 +13,8 @@ from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from bands.models import BandBlock, Membership
 from bands.tests.factories import MembershipFactory
-from bookings.services import workflow
-from bookings.services.workflow import BookingConflict, BookingPermissionError
+from bookings.errors import BookingConflict, BookingPermissionError
+from bookings.services import ending
 from gigs.models import GigAnswer, StandIn, StandInAsk
 from gigs.services.answers import gig_answer_set, gig_lineup_open
 from gigs.services.day_sheets import day_sheet_update
@@ -147,7 +147,7 @@ def test_no_stand_in_after_the_gig_or_once_it_is_cancelled(world):
     ask = request.asks.get()
     with pytest.raises(BookingConflict):
         stand_in_ask_reply(ask=ask, reply="yes", now=world.gig.ends_at + dt.timedelta(minutes=1))
-    workflow.booking_cancel(booking=world.gig, by=world.owner, reason="Closed")
+    ending.booking_cancel(booking=world.gig, by=world.owner, reason="Closed")
     with pytest.raises(BookingConflict):
         stand_in_ask_reply(ask=ask, reply="yes")
     assert GigAnswer.objects.get(pk=world.place.pk).stand_in is None

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
 from accounts.timezones import when_text
 from bands.models import Band
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
 from ..forms.set_lists import SongForm
 from ..models import Song

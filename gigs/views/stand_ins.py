@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.timezones import when_text
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.ical import FeedEvent, feed_render, feed_response
 from bookings.selectors.detail import booking_title
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
 from ..forms.stand_ins import StandInForm, StandInRequestForm
 from ..models import StandInAsk

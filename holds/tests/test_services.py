@@ -165,9 +165,9 @@ def test_a_hold_never_makes_a_member_busy_and_a_booked_stage_cannot_be_held(w):
     place(w, w.bands[0])
     assert band_free_for_gig(band=w.bands[0], start=w.start, end=w.end)
     booking = services.hold_confirm(hold=Hold.objects.get(), by=w.owner)
-    from bookings.services import workflow
+    from bookings.services import answering
 
-    workflow.booking_accept(booking=booking, by=w.leaders[0])
+    answering.booking_accept(booking=booking, by=w.leaders[0])
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.BOOKED
     with pytest.raises(HoldError) as caught:
         place(w, w.bands[1])

@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.models import Band, Package
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.selectors.quotes import money_text
 from bookings.services.instant import TEXT_FIELDS, booking_instant, booking_instant_check
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
 from .. import stripe_api
 from ..models import Checkout, Payment

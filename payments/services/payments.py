@@ -29,12 +29,13 @@ from accounts.models import User
 from accounts.queue import task_queue
 from accounts.services import lazy_text, notifications_create
 from bands.selectors import band_managers
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import venue_team
 from bookings.selectors.quotes import money_text
+from bookings.services.ending import booking_paid_set
 from bookings.services.notices import booking_summary, link_of
 from bookings.services.webhooks import webhook_events_emit
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError, booking_paid_set
 
 from .. import stripe_api
 from ..models import Payment

@@ -11,8 +11,8 @@ from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.models import Band, Currency
 from bands.selectors import band_managers
+from bookings.errors import BookingPermissionError
 from bookings.selectors.quotes import money_text, money_text_lazy
-from bookings.services.workflow import BookingPermissionError
 
 from ..models import Payout
 from ..selectors import band_owed

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from bookings.models import Booking
-from bookings.services.workflow import booking_lapse_unpaid
+from bookings.services.ending import booking_lapse_unpaid
 
 from ..models import Checkout, Payment
 from ..selectors import due_now, hold_ends_at

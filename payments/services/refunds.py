@@ -17,12 +17,13 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import lazy_text
 from bands.selectors import band_managers
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import side_of
 from bookings.selectors.quotes import money_text
+from bookings.services.ending import booking_cancel
 from bookings.services.notices import booking_summary
 from bookings.services.webhooks import webhook_events_emit
-from bookings.services.workflow import BookingConflict, BookingPermissionError, booking_cancel
 
 from .. import stripe_api
 from ..models import Payment, Refund

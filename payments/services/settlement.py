@@ -21,12 +21,13 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.selectors import band_managers
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, BookingEvent, Quote
 from bookings.models_quotes import FEE_CAP_MINOR
 from bookings.selectors.bookings import manages_band_of
 from bookings.selectors.quotes import money_text
+from bookings.services.checks import too_long_text
 from bookings.services.notices import booking_summary
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError, too_long_text
 
 from ..models import Payment, Settlement
 from ..selectors import may_pay, payer_side, settlement_part, split_percent

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bands.models import Membership
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
-from bookings.services.workflow import BookingConflict, BookingPermissionError
 
 from ..models import MemberSplit
 from ..selectors import MANAGING_ROLES, playing_members

@@ -12,7 +12,7 @@ from accounts.tests.factories import UserFactory
 from bands.models import Package
 from bands.packages import package_price
 from bookings.models import Booking, WebhookDelivery
-from bookings.services import quotes, workflow
+from bookings.services import answering, quotes
 from bookings.services.quotes import Terms
 from bookings.services.webhooks import webhook_create
 from bookings.tests.api_helpers import ApiClient, token_for
@@ -84,7 +84,7 @@ def paid_deposit(w) -> Payment:
 
 def venue_gig(w) -> Booking:
     """The band's application to the venue's slot, accepted: the venue pays its fee of 500."""
-    workflow.booking_accept(booking=w.application, by=w.owner)
+    answering.booking_accept(booking=w.application, by=w.owner)
     return Booking.objects.get(pk=w.application.pk)
 
 

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from bands.tests.factories import MembershipFactory
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
-from bookings.services import quotes, workflow
+from bookings.services import ending, quotes
 from bookings.services.quotes import Terms
-from bookings.services.workflow import BookingConflict, BookingPermissionError
 from bookings.tests.test_detail_views import make_world
 from payments import stripe_api
 from payments.models import LedgerEntry, Payment, Refund
@@ -99,7 +99,7 @@ def test_client_cancels_inside_the_half_window_and_gets_half_back(world, django_
     with django_capture_on_commit_callbacks(execute=True):
         pay.payment_pay(payment=payment, by=world.client, payment_method_id=card())
     with pytest.raises(BookingConflict, match="cancel it from its payments"):
-        workflow.booking_cancel(booking=booking, by=world.client, reason="Venue flooded")
+        ending.booking_cancel(booking=booking, by=world.client, reason="Venue flooded")
     now = booking.starts_at - dt.timedelta(days=20)
     booking, made = refunds.booking_cancel_refund(booking=booking, by=world.client, reason="Venue flooded", now=now)
     assert booking.status == Booking.Status.CANCELLED

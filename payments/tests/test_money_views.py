@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from bands.tests.pseudo_pages import words_left_unmarked
-from bookings.services import workflow
+from bookings.services import asking
 from bookings.tests.factories import in_days
 from payments.models import MemberSplit
 from payments.services.payouts import payout_record
@@ -139,7 +139,7 @@ def test_the_dashboard_shows_each_role_its_totals(client, world):
 
 def _more_gigs(world, count: int) -> None:
     for i in range(count):
-        request = workflow.booking_request(
+        request = asking.booking_request(
             band=world.band,
             client=world.client,
             starts_at=in_days(40 + i, 17),

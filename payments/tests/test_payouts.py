@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
-from bookings.services.workflow import BookingPermissionError
+from bookings.errors import BookingPermissionError
 from payments.models import LedgerEntry, Payout
 from payments.selectors import band_money, band_owed
 from payments.services.payouts import payout_record

@@ -13,10 +13,10 @@ from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, BookingEvent, Quote
-from bookings.services import quotes, workflow
+from bookings.services import ending, periodic, quotes
 from bookings.services.quotes import Terms
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 from bookings.tests.test_detail_views import make_world
 from payments import stripe_api
 from payments.models import LedgerEntry, Payment, Settlement
@@ -56,9 +56,9 @@ def played(booking: Booking, *, ended: bool = True) -> Booking:
     start = now - dt.timedelta(hours=4 if ended else 1)
     Booking.objects.filter(pk=booking.pk).update(starts_at=start, ends_at=start + dt.timedelta(hours=3))
     if ended:
-        workflow.bookings_complete(now=now)
+        periodic.bookings_complete(now=now)
     else:
-        workflow.bookings_start(now=now)
+        periodic.bookings_start(now=now)
     return Booking.objects.select_related("agreed_quote", "band", "venue").get(pk=booking.pk)
 
 
@@ -247,7 +247,7 @@ def test_before_the_gig_or_on_a_flat_fee_there_is_no_settlement(world):
 
 def test_a_cancelled_gig_has_no_settlement(world):
     booking = agreed(world)
-    workflow.booking_cancel(booking=booking, by=world.owner, reason="Flooded")
+    ending.booking_cancel(booking=booking, by=world.owner, reason="Flooded")
     Booking.objects.filter(pk=booking.pk).update(
         starts_at=timezone.now() - dt.timedelta(hours=1), ends_at=timezone.now() + dt.timedelta(hours=1)
     )

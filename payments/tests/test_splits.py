@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
 from accounts.tests.factories import UserFactory
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
-from bookings.services.workflow import BookingConflict, BookingPermissionError
 from payments.models import LedgerEntry, MemberSplit
 from payments.selectors import equal_percents, gig_split
 from payments.services.splits import member_split_set

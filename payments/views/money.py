@@ -19,9 +19,9 @@ from accounts.htmx import render_page
 from accounts.mfa import second_factor_required
 from accounts.timezones import when_text
 from bands.permissions import add_errors, band_for
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
-from bookings.services.workflow import BookingConflict, BookingPermissionError
 
 from ..forms import SplitForm
 from ..models import Payment

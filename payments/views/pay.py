@@ -25,11 +25,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.mfa import second_factor_required
+from bookings.errors import BookingConflict, BookingError
 from bookings.models import Booking
 from bookings.pages import booking_or_404, refusal_code
 from bookings.selectors.detail import booking_title
 from bookings.selectors.quotes import money_text
-from bookings.services.workflow import BookingConflict, BookingError
 
 from .. import stripe_api
 from ..forms import CancelRefundForm, OutsidePaymentForm

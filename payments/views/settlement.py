@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, render_page
 from accounts.mfa import second_factor_required
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
 from bookings.selectors.quotes import deal_text, money_text
-from bookings.services.workflow import BookingConflict, BookingError, BookingPermissionError
 
 from ..forms import ApproveForm, QuestionForm, SettlementForm, to_major
 from ..selectors import (

@@ -12,7 +12,7 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from bands.models import Membership
 from bands.tests.factories import BandFactory, MembershipFactory
 from bookings.models import Booking
-from bookings.services.workflow import bookings_complete
+from bookings.services.periodic import bookings_complete
 from bookings.tests.factories import SlotFactory, venue_with_owner
 from reviews.models import Review
 from reviews.ratings import bayesian_score

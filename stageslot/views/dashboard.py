@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.timezones import when_text
 from bookings.models import Booking
-from bookings.services.workflow import when_text
 from gigs.selectors.answers import my_open_answers
 from payments.selectors import dashboard_money
 

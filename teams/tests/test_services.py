@@ -175,7 +175,7 @@ def test_links_are_for_the_right_kind_and_an_answer_is_given_once():
 
 def test_every_audit_entry_says_who_acted_for_whom(client):
     from bookings.models import Booking
-    from bookings.services.workflow import booking_accept, booking_decline
+    from bookings.services.answering import booking_accept, booking_decline
     from bookings.tests.factories import BookingFactory, SlotFactory
 
     band, leader = band_with_leader(name="The Night Owls")

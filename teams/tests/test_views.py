@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.tests.factories import PASSWORD, UserFactory
 from availability.services import rule_create
 from bookings.models import Booking
-from bookings.services import workflow
+from bookings.services import asking
 from bookings.tests.factories import band_with_leader, in_days, venue_with_owner
 from teams.models import LinkStatus, Organisation, OrgMember, Representation, Role, VenueLink
 from venues.models import VenueStaff
@@ -31,7 +31,7 @@ def world():
     agency, owner, agent, viewer = agency_for(band, name="Northside Agency", slug="northside")
     other_agency, other_owner, other_agent, _ = agency_for(band_with_leader()[0], name="Southside", slug="southside")
     client_user = UserFactory(display_name="Anna Client")
-    request = workflow.booking_request(
+    request = asking.booking_request(
         band=band,
         client=client_user,
         starts_at=in_days(30, 17),

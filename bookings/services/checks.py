@@ -1,0 +1,260 @@
+"""The checks a booking must pass, in one place: the slot's place, the band free (no other gig), its
+required members free with load-in, pack-down and travel, the band active, the start in the future, a
+message's length, a new application's or offer's rules; `bookable()` runs every check a gig must pass
+to be BOOKED.
+
+Takes no locks: callers hold the band and slot locks (locks.py) when a check decides; a plain read
+before the locks may refuse a race already decided (answering._check_not_decided)."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.timezones import when_text
+from bands.models import ApprovalStatus, Band
+from bands.services import gig_window
+from bands.travel import Point
+from venues.models import Slot
+
+from ..errors import BookingConflict, BookingError, MembersBusy
+from ..models import Booking
+from ..selectors.bookings import (
+    MemberBusy,
+    band_gig_overlapping,
+    booking_point,
+    members_busy_between,
+)
+
+Role = Booking.Role
+
+
+def stale_conflict(booking: Booking) -> BookingConflict:
+    return BookingConflict(
+        _("This %(what)s is already %(status)s, so nothing was changed.")
+        % {"what": booking.get_kind_display().lower(), "status": booking.get_status_display().lower()}
+    )
+
+
+def slot_place_check(slot: Slot, role: str) -> None:
+    if slot.is_cancelled:
+        raise BookingConflict(_("The venue cancelled this slot."))
+    if not slot.place_open(role):
+        if role == Role.HEADLINER:
+            raise BookingConflict(_("The headliner place of this slot is already taken."))
+        if slot.support_places == 0:
+            raise BookingConflict(_("This slot has no support places."))
+        raise BookingConflict(_("Every support place of this slot is already taken."))
+
+
+def band_free_check(band: Band, starts_at: dt.datetime, ends_at: dt.datetime, zone) -> None:
+    # Where the other gig is stays unsaid: it may be another venue's, or a client's private address.
+    clash = band_gig_overlapping(band_id=band.pk, starts_at=starts_at, ends_at=ends_at)
+    if clash is not None:
+        raise BookingConflict(
+            _("%(band)s is already booked %(when)s, which overlaps this gig.")
+            % {"band": band.name, "when": when_text(clash.starts_at, clash.ends_at, zone)}
+        )
+
+
+def busy_members_text(members: list[MemberBusy], zone) -> str:
+    """Who is busy when, for a refusal: "Mara is busy Fri 12 Jun, 19:00–23:00 (another gig)"."""
+    parts = []
+    for member in members:
+        values = {"name": member.name, "when": when_text(member.starts_at, member.ends_at, zone)}
+        if member.travel:
+            parts.append(
+                # Translators: travel is a duration ("1 h 20 min").
+                _("%(name)s is busy %(when)s (another gig, %(travel)s of travel away)")
+                % {**values, "travel": duration_text(member.travel)}
+            )
+        elif member.gig:
+            parts.append(_("%(name)s is busy %(when)s (another gig)") % values)
+        else:
+            parts.append(_("%(name)s is busy %(when)s") % values)
+    # Translators: between the sentences saying who is busy when.
+    return _("; ").join(parts)
+
+
+def duration_text(span: dt.timedelta) -> str:
+    """9 h 20 min, 45 min."""
+    hours, minutes = divmod(int(span.total_seconds() // 60), 60)
+    if hours and minutes:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": minutes} if minutes else ""
+
+
+def members_busy_for_gig(
+    band: Band,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    *,
+    exclude_block_id: int | None = None,
+    point: Point | None = None,
+) -> list[MemberBusy]:
+    """The band's required members who are busy at some moment of the gig with its load-in before and
+    pack-down after (the window their gig block will take, bands.services.gig_window), or travelling
+    between another gig and the gig's `point` (bands.travel)."""
+    start, end = gig_window(band, starts_at, ends_at)
+    return members_busy_between(
+        band_id=band.pk,
+        start=start,
+        end=end,
+        exclude_block_id=exclude_block_id,
+        point=point,
+        speed_kmh=band.travel_speed_kmh,
+    )
+
+
+def check_members_free(
+    band: Band,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    zone,
+    *,
+    exclude_block_id: int | None = None,
+    point: Point | None = None,
+) -> list[MemberBusy]:
+    """Raise MembersBusy naming each required member who is busy during the gig with its load-in and
+    pack-down, or on the journey to or from another gig; return [] when everyone is free."""
+    busy = members_busy_for_gig(band, starts_at, ends_at, exclude_block_id=exclude_block_id, point=point)
+    if busy:
+        raise MembersBusy(
+            # Translators: busy lists who is busy when ("Mara is busy Fri 12 Jun, 19:00–23:00").
+            _(
+                "%(busy)s, which overlaps this gig with its load-in and pack-down. "
+                "Nothing was booked: %(band)s's leaders can accept anyway and find a stand-in."
+            )
+            % {"busy": busy_members_text(busy, zone), "band": band.name},
+            members=busy,
+        )
+    return busy
+
+
+def stand_in_note(band: Band, members: list[MemberBusy], zone, *, hosted: bool = False) -> str:
+    """The audit log's line for a gig booked although required members are busy (`hosted`: the band's
+    own show). Stored in the language of the person who acted, as they wrote it."""
+    values = {"busy": busy_members_text(members, zone), "band": band.name}
+    if hosted:
+        return (_("Hosted anyway: %(busy)s; %(band)s will find a stand-in.") % values)[:500]
+    return (_("Accepted anyway: %(busy)s; %(band)s will find a stand-in.") % values)[:500]
+
+
+def band_active_check(band: Band) -> None:
+    if band.status == ApprovalStatus.SUSPENDED:
+        raise BookingError(_("%(band)s is suspended on StageSlot, so it cannot be booked.") % {"band": band.name})
+
+
+def start_check(starts_at: dt.datetime, now: dt.datetime, what: str = "gig") -> None:
+    if starts_at <= now:
+        if what == "slot":
+            raise BookingError(_("This slot has already started, so it can no longer be booked."))
+        raise BookingError(_("This gig has already started, so it can no longer be booked."))
+
+
+def too_long_text(limit: int, count: int) -> str:
+    """The refusal of a text over `limit` characters: "At most 500 characters, please (this has 512)."."""
+    return ngettext(
+        "At most %(limit)d character, please (this has %(count)d).",
+        "At most %(limit)d characters, please (this has %(count)d).",
+        limit,
+    ) % {"limit": limit, "count": count}
+
+
+def message_check(message: str) -> str:
+    message = message.strip()
+    limit = Booking._meta.get_field("message").max_length
+    if len(message) > limit:
+        raise ValidationError(
+            {
+                "message": [
+                    ngettext(
+                        "A message can be at most %(limit)d character (it has %(count)d).",
+                        "A message can be at most %(limit)d characters (it has %(count)d).",
+                        limit,
+                    )
+                    % {"limit": limit, "count": len(message)}
+                ]
+            }
+        )
+    return message
+
+
+def slot_booking_check(*, slot: Slot, band: Band, role: str, now: dt.datetime, new_band_ok: bool = False) -> None:
+    """What must hold for a new application or offer of `band` on `slot` (both locked).
+
+    `new_band_ok`: a band still waiting for approval may take an offer a venue emailed to it
+    (it has just signed up for it); a suspended band never takes part.
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": [_("Choose headliner or support.")]})
+    if slot.is_cancelled:
+        raise BookingConflict(_("The venue cancelled this slot."))
+    start_check(slot.starts_at, now, "slot")
+    if slot.venue_id and slot.venue.status != ApprovalStatus.APPROVED:
+        raise BookingError(_("%(venue)s is not taking bookings on StageSlot right now.") % {"venue": slot.venue.name})
+    if slot.is_hosted and slot.host_band_id == band.pk:
+        raise BookingError(
+            _("This is %(band)s's own show: it already headlines it, so it cannot apply to it.") % {"band": band.name}
+        )
+    if band.status == ApprovalStatus.SUSPENDED or (band.status != ApprovalStatus.APPROVED and not new_band_ok):
+        if band.status == ApprovalStatus.PENDING:
+            raise BookingError(
+                _("%(band)s is waiting for approval by StageSlot staff; it can take part in bookings once approved.")
+                % {"band": band.name}
+            )
+        raise BookingError(
+            _("%(band)s is suspended on StageSlot, so it cannot take part in bookings.") % {"band": band.name}
+        )
+    slot_place_check(slot, role)
+    # Asking a band that is booked then makes a booking that can never be accepted.
+    band_free_check(band, slot.starts_at, slot.ends_at, slot.zone)
+    live = Booking.objects.filter(band=band, slot=slot, status__in=Booking.LIVE).first()
+    if live is not None:
+        raise BookingConflict(
+            # Translators: status is the booking's state (pending, booked), what its kind (application, offer).
+            _("%(band)s already has a %(status)s %(what)s for this slot.")
+            % {
+                "band": band.name,
+                "status": live.get_status_display().lower(),
+                "what": live.get_kind_display().lower(),
+            }
+        )
+
+
+def bookable(
+    *,
+    band: Band,
+    slot: Slot | None,
+    booking: Booking,
+    now: dt.datetime,
+    stand_in: bool = False,
+    exclude_block_id: int | None = None,
+) -> list[MemberBusy]:
+    """Every check a gig must pass to be BOOKED (or moved while booked), run under the band and slot
+    locks (locks.booking_lock): it starts in the future, the band is not suspended and has no other gig
+    then, the slot has the place open, and the band's required members are free during the gig with its
+    load-in and pack-down and the journey to or from another gig (members_busy_for_gig at the gig's
+    point). `exclude_block_id`: the gig's own block, when a booked gig moves.
+
+    Returns the busy members when `stand_in` (the band's leaders will find a stand-in; so does
+    booking.stand_in_planned), else []. Raises BookingError (started, band suspended), BookingConflict
+    (band booked, place taken, slot cancelled) and MembersBusy.
+    """
+    start_check(booking.starts_at, now)
+    band_active_check(band)
+    band_free_check(band, booking.starts_at, booking.ends_at, booking.zone)
+    if slot is not None:
+        slot_place_check(slot, booking.role)
+    point = booking_point(booking)
+    busy = members_busy_for_gig(
+        band, booking.starts_at, booking.ends_at, exclude_block_id=exclude_block_id, point=point
+    )
+    if busy and not (stand_in or booking.stand_in_planned):
+        check_members_free(
+            band, booking.starts_at, booking.ends_at, booking.zone, exclude_block_id=exclude_block_id, point=point
+        )
+    return busy
