@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 
 from accounts.models import Notification, User
 from bands.models import Band, Membership
+from stageslot.demo_people import password_hash_once
 from teams import services
 from teams.models import Organisation, OrgMember, Representation, Role, VenueLink
 from venues.models import Venue, VenueStaff
@@ -39,7 +40,7 @@ def _person(part: str, name: str, zone: str, password: str) -> User:
     email = f"{part}@demo.stageslot.test"
     user, created = User.objects.get_or_create(email=email, defaults={"display_name": name, "time_zone": zone})
     if created:
-        user.set_password(password)
+        user.password = password_hash_once(password)
         user.save(update_fields=["password"])
     EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user

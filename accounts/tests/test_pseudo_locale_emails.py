@@ -31,7 +31,7 @@ from bookings.tests.factories import SlotFactory, band_with_leader, in_days, ven
 from stageslot.tests.pseudo import CODE, OPEN, database_words, pseudo_locale, unwrapped_text
 from stageslot.tests.test_marked_words import APPS, ROOT, SKIPPED_FILES, SKIPPED_PARTS, _bare, _name
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every notification's email and page")]
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 

@@ -11,7 +11,7 @@ from availability import services
 from availability.models import ExternalCalendar, Rule
 from bands.tests.pseudo_pages import words_left_unmarked
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every page of its area in the pseudo-locale")]
 
 
 def test_the_availability_pages_are_all_marked(client):

@@ -12,7 +12,7 @@ from bands.tests.factories import BandEmbedFactory, BandInviteFactory, BandPhoto
 from bands.tests.pseudo_pages import words_left_unmarked
 from bookings.tests.factories import band_with_leader
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every page of its area in the pseudo-locale")]
 
 
 @pytest.fixture

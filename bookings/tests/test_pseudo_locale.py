@@ -14,7 +14,7 @@ from bookings.services.venue_slots import offer_invite_create
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every page of its area in the pseudo-locale")]
 
 
 def _data() -> set[str]:

@@ -10,7 +10,7 @@ from stageslot.demo_contracts import seed_contracts
 from stageslot.management.commands.seed_demo import DEMO_PASSWORD
 from stageslot.tests.test_seed_demo import seed_without_photos
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="each test seeds the whole demo world (about 10 s)")]
 
 
 def test_the_demo_world_has_a_contract_in_every_state(settings, monkeypatch):

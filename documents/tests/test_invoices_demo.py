@@ -10,7 +10,7 @@ from documents.services.invoices import invoice_pdf
 from stageslot.demo_invoices import seed_invoices
 from stageslot.tests.test_seed_demo import seed_without_photos
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="each test seeds the whole demo world (about 10 s)")]
 
 
 def test_the_demo_has_an_invoice_a_receipt_and_a_credit_note(settings, monkeypatch):

@@ -89,6 +89,7 @@ def test_every_url_of_the_site_is_walked(client):
     assert any(url.endswith("/manage/links/") for url in urls)
 
 
+@pytest.mark.slow(reason="walks every URL of the site")
 def test_control_characters_posted_to_every_url_are_refused_and_nothing_is_saved(client):
     world = make_world()
     client.login(email=world.leader.email, password=PASSWORD)
@@ -120,6 +121,7 @@ QUERY_NAMES = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow(reason="walks every URL of the site")
 @pytest.mark.parametrize("who", ["anonymous", "leader", "staff"])
 def test_control_characters_in_any_query_never_answer_500(client, who):
     """Searches keep their own message next to the field (Django's fields refuse NUL); whatever a page

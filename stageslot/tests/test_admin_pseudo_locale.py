@@ -26,7 +26,7 @@ from reviews.models import Review
 from reviews.tests.factories import completed_gig, review_of
 from stageslot.tests.pseudo import pseudo_locale, unwrapped_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every staff page in the pseudo-locale")]
 
 DJANGOS_OWN = {"True", "False", "Unknown", "Search", "ID"}
 

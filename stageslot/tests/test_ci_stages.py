@@ -3,6 +3,9 @@ needs PostgreSQL, Redis, the worker or Chromium runs in the PostgreSQL stage, an
 differently on PostgreSQL runs in both."""
 
 import itertools
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +53,45 @@ def test_every_app_with_tests_is_collected():
     testpaths = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["testpaths"])
     apps = {path.parent.parent.name for path in ROOT.glob("*/tests/test_*.py")}
     assert apps - testpaths == set()
+
+
+# The suite in one process per core (docs/decisions/0050-suite-in-parallel.md).
+
+
+def test_the_browser_tests_run_one_after_another_in_one_process():
+    from conftest import xdist_group_of
+
+    assert xdist_group_of({"browser"}) == "browser"
+    assert xdist_group_of({"browser", "locales", "db_specific"}) == "browser"
+    assert xdist_group_of({"services"}) is None and xdist_group_of(set()) is None
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_each_test_process_starts_localstripe_on_ports_of_its_own(count, monkeypatch):
+    """Two processes probing the same free port at once would each take the other's localstripe for theirs."""
+    from payments.testing import PORTS, ports_of_this_process
+
+    shares = []
+    for index in range(count):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", f"gw{index}")
+        monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", str(count))
+        shares.append(set(ports_of_this_process()))
+    assert all(shares) and set().union(*shares) <= set(PORTS)
+    assert all(a.isdisjoint(b) for a, b in itertools.combinations(shares, 2))
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    assert ports_of_this_process() == PORTS  # one process alone tries them all
+
+
+def test_each_test_process_keeps_its_files_in_folders_of_its_own():
+    def folders(worker: str) -> str:
+        script = (
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'stageslot.settings.test'; django.setup();"
+            "from django.conf import settings; print(settings.BOOKING_FILES_ROOT, settings.MEDIA_ROOT)"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_TEST_")}
+        env["PYTEST_XDIST_WORKER"] = worker
+        return subprocess.run(  # noqa: S603
+            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+        ).stdout
+
+    assert folders("gw0") != folders("gw1")

@@ -16,7 +16,7 @@ from payments.selectors import band_money, schedule_of
 from payments.services.reconcile import ledger_invariants
 from stageslot.tests.test_seed_demo import seed_without_photos
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="each test seeds the whole demo world (about 10 s)")]
 
 
 def test_the_demo_world_has_money_in_every_state(settings, monkeypatch):

@@ -13,7 +13,7 @@ from stageslot.demo_tours import ROUTE
 from stageslot.tests.test_seed_demo import seed_without_photos
 from venues.models import Slot
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="each test seeds the whole demo world (about 10 s)")]
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 

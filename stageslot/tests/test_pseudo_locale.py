@@ -8,7 +8,12 @@ from django.core.management import call_command
 from accounts.models import User
 from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
 
-pytestmark = pytest.mark.django_db
+# The demo world is seeded once for the module (`demo`): its tests run one after another in one process.
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.xdist_group("pseudo_locale_demo"),
+    pytest.mark.slow(reason="renders every page of its area in the pseudo-locale"),
+]
 
 VISITOR = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/no/such/page/"]
 SIGNED_IN = [

@@ -17,7 +17,10 @@ from bookings.models import Booking, BookingEvent, OfferInvite
 from reviews.models import ModerationLog, Review, ReviewReport
 from venues.models import Slot, Venue, VenueInvite
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.slow(reason="each test seeds the whole demo world (about 10 s), under another date or from empty"),
+]
 
 Status = Booking.Status
 

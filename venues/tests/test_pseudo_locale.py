@@ -10,7 +10,7 @@ from places.tests.factories import CityFactory
 from venues.models import VenueStaff
 from venues.tests.factories import VenueInviteFactory, VenuePhotoFactory, VenueStaffFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every page of its area in the pseudo-locale")]
 
 
 @pytest.fixture

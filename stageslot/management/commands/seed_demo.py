@@ -25,6 +25,7 @@ from stageslot.demo_images import demo_picture
 from stageslot.demo_invoices import seed_invoices
 from stageslot.demo_lineups import seed_lineups
 from stageslot.demo_payments import seed_payments
+from stageslot.demo_people import password_hash_once
 from stageslot.demo_quotes import seed_quotes
 from stageslot.demo_reviews import seed_reviews
 from stageslot.demo_shows import seed_shows
@@ -418,7 +419,7 @@ class Command(BaseCommand):
             email=email, defaults={"display_name": name, "time_zone": zone, **extra}
         )
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = password_hash_once(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         return user
