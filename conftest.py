@@ -290,7 +290,9 @@ def _close_browser_contexts(request: pytest.FixtureRequest):
     if "live_server" in request.fixturenames:
         request.getfixturevalue("live_server")
     yield
-    if "browser" in request.fixturenames:
+    # Only a browser test has one: a test whose parameter is called `page` (a pager's) names the fixture too,
+    # and asking for it here would start a Chromium for nothing.
+    if "browser" in request.fixturenames and request.node.get_closest_marker("browser"):
         for context in list(request.getfixturevalue("browser").contexts):
             context.close()
         _wait_for_live_server_requests()
