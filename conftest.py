@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import caches
@@ -80,6 +81,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     # The German catalogue as Django reads it, for a plain `pytest` too (`make test` compiles it first).
     compile_catalogues()
+    if getattr(config.option, "loadgroup", False):  # a pytest-xdist test process under --dist loadgroup
+        config.pluginmanager.register(XdistGroupIds(), "stageslot-xdist-group-ids")
     stage = config.getoption("--ci-stage", default=None)
     if stage is None:
         return
@@ -125,6 +128,24 @@ XDIST_GROUPS = {"browser": "browser"}
 def xdist_group_of(markers: set[str]) -> str | None:
     """The pytest-xdist group a test with these markers runs in (None: any process, in any order)."""
     return next((group for marker, group in XDIST_GROUPS.items() if marker in markers), None)
+
+
+class XdistGroupIds:
+    """pytest-xdist's loadgroup schedules by a suffix of the test's id, `…@group`, that its worker adds from
+    the `xdist_group` markers. pytest-xdist 3.8 writes it where pytest 9 no longer reads an id from, so every
+    test would go to any process: this adds the suffix where it is missing (registered on the test processes
+    of `--dist loadgroup` only, after every other plugin's collection hook)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            names = {
+                mark.args[0] if mark.args else mark.kwargs.get("name", "default")
+                for mark in item.iter_markers("xdist_group")
+            }
+            suffix = "@" + "_".join(sorted(map(str, names)))
+            if names and not item.nodeid.endswith(suffix):
+                item._id = coerce_node_id(item.nodeid + suffix)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups

@@ -46,4 +46,27 @@ class FailOpenRedisCache(RedisCache):
     delete_many = _fail_open("delete_many", lambda *args, **kwargs: None)
     incr = _fail_open("incr", lambda key, delta=1, version=None: delta)
     decr = _fail_open("decr", lambda key, delta=1, version=None: -delta)
-    clear = _fail_open("clear", lambda: None)
+
+    def clear(self) -> None:
+        """Delete this cache's keys, and only these: the Celery broker (and, in tests, every other test
+        process's cache) share the Redis database, and RedisCache.clear() would empty all of it (FLUSHDB),
+        queued tasks included. The cache's keys are `<prefix>:<version>:<key>` (Django's key function), so
+        with no prefix too they are told from the broker's by their first colon."""
+        try:
+            client = self._cache.get_client(write=True)
+            pattern = f"{glob_escape(self.key_prefix)}:*"
+            batch = []
+            for key in client.scan_iter(match=pattern, count=1000):
+                batch.append(key)
+                if len(batch) >= 1000:
+                    client.delete(*batch)
+                    batch = []
+            if batch:
+                client.delete(*batch)
+        except (RedisError, OSError):
+            logger.warning("Cache unreachable (clear); carrying on without it", exc_info=True)
+
+
+def glob_escape(text: str) -> str:
+    """`text` matched as itself in a Redis SCAN pattern (*, ?, [ and \\ escaped)."""
+    return "".join(f"\\{char}" if char in "*?[]\\" else char for char in text)

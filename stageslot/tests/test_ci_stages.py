@@ -95,3 +95,25 @@ def test_each_test_process_keeps_its_files_in_folders_of_its_own():
         ).stdout
 
     assert folders("gw0") != folders("gw1")
+
+
+@pytest.mark.slow(reason="starts pytest with two test processes")
+def test_a_groups_tests_run_in_one_process_under_pytest_xdist():
+    """The browser tests of two modules, run with -n 2 --dist loadgroup (without Chromium, so they skip at
+    once): every one carries its group in its id and all run in the same process."""
+    env = {**os.environ, "CHROMIUM_PATH": "/nonexistent/chromium"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.pop("PYTEST_XDIST_WORKER_COUNT", None)
+    modules = ["reviews/tests/test_browser.py", "holds/tests/test_holds_browser.py"]
+    run = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadgroup", "-v", *modules],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.startswith("[gw")]
+    assert len(lines) >= 2, run.stdout + run.stderr
+    assert all(line.rstrip().endswith("@browser") for line in lines), "\n".join(lines)
+    assert len({line.split()[0] for line in lines}) == 1, "\n".join(lines)
