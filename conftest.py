@@ -209,15 +209,17 @@ def pytest_fixture_setup(fixturedef, request):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
-    if call.when == "setup":  # carried to pytest-xdist's main process with the report
-        report.user_properties.append((_SHARED, round(_shared_fixtures["seconds"], 3)))
+    if call.when == "setup":  # carried to pytest-xdist's main process with the reports, and to JUnit's
+        shared = (_SHARED, round(_shared_fixtures["seconds"], 3))
+        item.user_properties.append(shared)
+        report.user_properties.append(shared)
         _shared_fixtures["seconds"] = 0.0
     return report
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Add up each test's own set-up, call and tear-down (in the main process too under pytest-xdist)."""
-    shared = sum(value for name, value in report.user_properties if name == _SHARED)
+    shared = sum(value for name, value in report.user_properties if name == _SHARED) if report.when == "setup" else 0
     times = _test_times.setdefault(report.nodeid, [0.0, set()])
     times[0] += report.duration - shared
     times[1].update(name for name, value in report.keywords.items() if value and name in LONG_TEST_MARKERS)

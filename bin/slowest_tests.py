@@ -8,6 +8,7 @@ report's name), and its id; the last lines sum each stage's tests.
 """
 
 import argparse
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -23,7 +24,9 @@ def cases(report: Path) -> list[tuple[float, str, str]]:
         # Less the fixtures it set up for others too (the test database, a module's world): conftest.py records them.
         shared = sum(float(p.get("value") or 0) for p in case.iter("property") if p.get("name") == SHARED)
         seconds = float(case.get("time") or 0) - shared
-        found.append((seconds, report.stem, f"{case.get('classname')}::{case.get('name')}"))
+        # A test of an xdist group is named `test[params]@group]` in the report: shown as pytest shows it.
+        name = re.sub(r"\]@([\w-]+)\]$", r"]@\1", case.get("name") or "")
+        found.append((seconds, report.stem, f"{case.get('classname')}::{name}"))
     return found
 
 

@@ -6,7 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from stageslot.tests.once import rows_for_the_module
 from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
+from stageslot.tests.test_seed_demo import tiny_picture
 
 # The demo world is seeded once for the module (`demo`): its tests run one after another in one process.
 pytestmark = [
@@ -30,10 +32,11 @@ PEOPLE = ["mara@demo.stageslot.test", "kellerbar-owner@demo.stageslot.test", "cl
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+    """The demo world, seeded once for the module and rolled back after it; its photos tiny (no words there)."""
+    with pytest.MonkeyPatch.context() as monkeypatch, rows_for_the_module(django_db_blocker):
+        monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
         call_command("seed_demo", force=True, quiet=True)
         yield database_words()
-        call_command("flush", interactive=False, verbosity=0)
 
 
 def _unwrapped(client, url: str, data: set[str]) -> list[str]:
