@@ -149,8 +149,83 @@ def _serve(*, port: int, state: Path | None, parent: int) -> None:
     logger = logging.getLogger("aiohttp.access")
     logger.setLevel(logging.DEBUG)
     logger.addHandler(logging.StreamHandler())
+    # Before localstripe's own: an answer kept for a key is given again without reaching it.
+    server.app.middlewares.insert(0, _idempotency(web, resources.store))
+    server.app.middlewares.insert(1, _search(web, resources))
     sock = socket.create_server((HOST, port))
     web.run_app(server.app, sock=sock, access_log=logger)
+
+
+# Kept in localstripe's store (so a flush forgets them too) under a name no Stripe object has.
+IDEMPOTENCY = "stageslot_idempotency:"
+
+
+def _idempotency(web, store):
+    """Stripe's idempotent requests, which localstripe ignores: a POST with an Idempotency-Key is answered
+    once; the same key again with the same parameters gets the same answer (nothing made twice), with
+    other parameters Stripe's idempotency error. Answers of 500 and up are not kept (Stripe keeps none
+    of a request that did not run)."""
+    import hashlib
+
+    @web.middleware
+    async def middleware(request, handler):
+        key = request.headers.get("Idempotency-Key", "")
+        if request.method == "DELETE" and request.path == "/_config/data":
+            for name in [name for name in store if name.startswith(IDEMPOTENCY)]:
+                del store[name]
+        if request.method != "POST" or not key or not request.path.startswith("/v1/"):
+            return await handler(request)
+        body = await request.read()
+        fingerprint = hashlib.sha256(request.path.encode() + b"\0" + body).hexdigest()
+        kept = store.get(IDEMPOTENCY + key)
+        if kept is not None:
+            if kept["fingerprint"] != fingerprint:
+                error = {
+                    "type": "idempotency_error",
+                    "message": "Keys for idempotent requests can only be used with the same parameters they "
+                    f"were first used with. Try using a key other than '{key}' if you meant to execute a "
+                    "different request.",
+                }
+                return web.json_response({"error": error}, status=400)
+            return web.Response(
+                body=kept["body"],
+                status=kept["status"],
+                content_type="application/json",
+                headers={"Idempotent-Replayed": "true"},
+            )
+        response = await handler(request)
+        if response.status < 500 and isinstance(getattr(response, "body", None), bytes | bytearray):
+            store[IDEMPOTENCY + key] = {"fingerprint": fingerprint, "status": response.status, "body": response.body}
+        return response
+
+    return middleware
+
+
+def _search(web, resources):
+    """GET /v1/payment_intents/search?query=metadata['name']:'value', which localstripe lacks: Stripe's
+    search language for the one query StageSlot asks (the intent our payment's metadata names)."""
+    import re
+
+    query_re = re.compile(r"^\s*metadata\[['\"](?P<name>\w+)['\"]\]\s*:\s*['\"](?P<value>[^'\"]*)['\"]\s*$")
+
+    @web.middleware
+    async def middleware(request, handler):
+        if request.method != "GET" or request.path != "/v1/payment_intents/search":
+            return await handler(request)
+        match = query_re.match(request.query.get("query", ""))
+        if match is None:
+            error = {"type": "invalid_request_error", "message": "This query is not supported here."}
+            return web.json_response({"error": error}, status=400)
+        found = [
+            intent._export()
+            for name, intent in list(resources.store.items())
+            if name.startswith("payment_intent:") and (intent.metadata or {}).get(match["name"]) == match["value"]
+        ]
+        return web.json_response(
+            {"object": "search_result", "url": request.path, "has_more": False, "data": found, "next_page": None}
+        )
+
+    return middleware
 
 
 def _dump(store: dict, state: Path) -> None:

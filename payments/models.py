@@ -81,16 +81,23 @@ class Payment(models.Model):
         SUCCEEDED = "succeeded", _("Paid")
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
+        # Sent to Stripe and no answer came back (a timeout, a lost connection, a worker that died): the
+        # money may have moved. Only Stripe's own answer, asked again, moves it on (payment_resolve).
+        UNKNOWN = "unknown", _("Being confirmed with the bank")
 
     class Method(models.TextChoices):
         CARD = "card", _("Card, through StageSlot")
         OUTSIDE = "outside", _("Paid outside StageSlot")
 
-    # A payment in one of these holds its purpose: a second attempt reuses it.
-    LIVE = (Status.CREATED, Status.PROCESSING, Status.REQUIRES_ACTION, Status.AUTHORIZED, Status.SUCCEEDED)
-    # Forward only: an event that arrives late never moves a payment back.
+    # A payment on its way: one at a time per purpose (and per checkout); a second attempt reuses it.
+    OPEN = (Status.CREATED, Status.PROCESSING, Status.REQUIRES_ACTION, Status.AUTHORIZED, Status.UNKNOWN)
+    # A payment that holds or may hold money.
+    LIVE = (*OPEN, Status.SUCCEEDED)
+    # Forward only: an event that arrives late never moves a payment back (out of UNKNOWN, Stripe's
+    # answer moves it anywhere).
     RANK = {
         Status.CREATED: 0,
+        Status.UNKNOWN: 1,
         Status.PROCESSING: 1,
         Status.REQUIRES_ACTION: 2,
         Status.FAILED: 3,
@@ -141,6 +148,13 @@ class Payment(models.Model):
     # Authorised first and captured only once the booking is made (an instant booking's checkout).
     manual_capture = models.BooleanField(_("captured after booking"), default=False)
     failure = models.CharField(_("why it failed"), max_length=300, blank=True)
+    # The PaymentIntent's create as it was first sent, written (with the key) before it is sent: a retry
+    # after a lost answer sends exactly this again under the same key, so Stripe answers with the intent
+    # it made the first time, never a second one.
+    stripe_params = models.JSONField(_("Stripe request"), default=dict, blank=True)
+    sent_at = models.DateTimeField(_("sent to Stripe at"), null=True, blank=True)
+    # Set by the claim itself (one UPDATE): a request that took the payment and died frees it after a minute.
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     # Paid outside StageSlot: the bank transfer's or receipt's reference.
     reference = models.CharField(_("reference"), max_length=120, blank=True)
     recorded_by = models.ForeignKey(
@@ -163,14 +177,17 @@ class Payment(models.Model):
         verbose_name_plural = _("payments")
         ordering = ["created_at", "pk"]
         constraints = [
+            # One payment on its way per part; a part paid and then raised is paid again for the difference.
             models.UniqueConstraint(
                 fields=["booking", "purpose"],
-                condition=Q(status__in=["created", "processing", "requires_action", "authorized", "succeeded"]),
-                name="payment_one_live_per_purpose",
+                condition=Q(status__in=["created", "processing", "requires_action", "authorized", "unknown"]),
+                name="payment_one_open_per_purpose",
             ),
             models.UniqueConstraint(
                 fields=["checkout"],
-                condition=Q(status__in=["created", "processing", "requires_action", "authorized", "succeeded"]),
+                condition=Q(
+                    status__in=["created", "processing", "requires_action", "authorized", "unknown", "succeeded"]
+                ),
                 name="payment_one_live_per_checkout",
             ),
             models.CheckConstraint(
@@ -199,10 +216,19 @@ class Payment(models.Model):
 
 
 class Refund(models.Model):
+    """Money given back from a card payment. The row, its key and the request to Stripe are written before
+    Stripe is called; it counts against what is left to refund from then on, and stops counting only
+    when Stripe says it failed."""
+
     class Status(models.TextChoices):
         CREATED = "created", _("Requested")
         SUCCEEDED = "succeeded", _("Refunded")
         FAILED = "failed", _("Failed")
+        # Sent and no answer came back: Stripe is asked again, never a second refund made.
+        UNKNOWN = "unknown", _("Being confirmed with the bank")
+
+    # A refund that holds money back from what can still be refunded.
+    COUNTED = (Status.CREATED, Status.UNKNOWN, Status.SUCCEEDED)
 
     class Reason(models.TextChoices):
         CLIENT_CANCELLED = "payer_cancelled", _("Cancelled by the payer, by the agreed terms")
@@ -229,6 +255,8 @@ class Refund(models.Model):
     idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True, editable=False)
     refund_id = models.CharField(_("Stripe refund"), max_length=255, blank=True)
     failure = models.CharField(_("why it failed"), max_length=300, blank=True)
+    stripe_params = models.JSONField(_("Stripe request"), default=dict, blank=True)
+    sent_at = models.DateTimeField(_("sent to Stripe at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -491,11 +519,15 @@ class StripeEvent(models.Model):
     object_id = models.CharField(_("object"), max_length=255, blank=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
     outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+    # An event that did not match what Stripe holds or what we asked for (amount, currency, our
+    # payment): nothing was changed; staff look at it.
+    problem = models.BooleanField(_("needs a look"), default=False)
 
     class Meta:
         verbose_name = _("Stripe event")
         verbose_name_plural = _("Stripe events")
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["received_at"], condition=Q(problem=True), name="stripe_event_problem")]
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy
@@ -100,25 +100,35 @@ def schedule_of(booking: Booking, payments: list[Payment] | None = None) -> list
     return [d for d in parts if d.paid] + [settled]
 
 
+def paid_of(payments: list[Payment], *purposes: str) -> int:
+    """What payments of these purposes took (by card or outside StageSlot), in minor units."""
+    return sum(p.amount_minor for p in payments if p.status == Payment.Status.SUCCEEDED and p.purpose in purposes)
+
+
 def _guarantee_parts(booking: Booking, payments: list[Payment] | None) -> list[Due]:
+    """Each part of the agreed fee less what was paid towards it (due = agreed - paid): a fee raised
+    after a part was paid asks for the difference. What was paid is counted against the deposit first,
+    then the balance."""
     total = fee_minor_of(booking)
     if total <= 0 or payer_side(booking) is None:
         return []
     payments = payments if payments is not None else list(booking.payments.all())
-    paid = {p.purpose for p in payments if p.status == Payment.Status.SUCCEEDED}
+    paid = paid_of(payments, Purpose.DEPOSIT, Purpose.BALANCE, Purpose.FULL)
     currency = booking.currency
     quote: Quote | None = booking.agreed_quote
     if quote is None or quote.deposit_percent in (0, 100):
+        left = max(total - paid, 0)
         if quote is not None and quote.deposit_percent == 0:
             due_at = booking.starts_at - dt.timedelta(days=quote.balance_due_days)
-            return [Due(Purpose.BALANCE, total, currency, due_at, Purpose.BALANCE in paid or Purpose.FULL in paid)]
-        return [Due(Purpose.FULL, total, currency, None, Purpose.FULL in paid)]
+            return [Due(Purpose.BALANCE, left or total, currency, due_at, left == 0)]
+        return [Due(Purpose.FULL, left or total, currency, None, left == 0)]
     deposit = split_percent(total, quote.deposit_percent)
     balance_due = booking.starts_at - dt.timedelta(days=quote.balance_due_days)
-    full = Purpose.FULL in paid
+    deposit_left = max(deposit - paid, 0)
+    balance_left = max(total - deposit - max(paid - deposit, 0), 0)
     return [
-        Due(Purpose.DEPOSIT, deposit, currency, None, full or Purpose.DEPOSIT in paid),
-        Due(Purpose.BALANCE, total - deposit, currency, balance_due, full or Purpose.BALANCE in paid),
+        Due(Purpose.DEPOSIT, deposit_left or deposit, currency, None, deposit_left == 0),
+        Due(Purpose.BALANCE, balance_left or total - deposit, currency, balance_due, balance_left == 0),
     ]
 
 
@@ -149,8 +159,8 @@ def settlement_part(booking: Booking, payments: list[Payment]) -> Due | None:
     amount = settlement.band_amount_minor - paid_before_settlement(payments)
     if amount <= 0:
         return None
-    paid = any(p.purpose == Purpose.SETTLEMENT and p.status == Payment.Status.SUCCEEDED for p in payments)
-    return Due(Purpose.SETTLEMENT, amount, settlement.currency, settlement.approved_at, paid)
+    left = amount - paid_of(payments, Purpose.SETTLEMENT)
+    return Due(Purpose.SETTLEMENT, left if left > 0 else amount, settlement.currency, settlement.approved_at, left <= 0)
 
 
 # After the gig has started, only a settlement is still paid (a disputed gig waits for staff).
@@ -423,18 +433,27 @@ def _ledger_sum(kinds, **more) -> Sum:
 
 
 def _paid_purposes() -> dict:
-    """Annotations saying which parts of a booking's price a payment that went through covers, so its
-    schedule is worked out without loading its payments."""
-    paid = Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.SUCCEEDED)
-    return {f"paid_{p}": Exists(paid.filter(purpose=p)) for p in (Purpose.DEPOSIT, Purpose.BALANCE, Purpose.FULL)}
+    """Annotations of what the payments that went through took towards each part of a booking's price,
+    so its schedule is worked out without loading its payments."""
+    out = {}
+    for p in (Purpose.DEPOSIT, Purpose.BALANCE, Purpose.FULL):
+        paid = (
+            Payment.objects.filter(booking=OuterRef("pk"), status=Payment.Status.SUCCEEDED, purpose=p)
+            .order_by()
+            .values("booking")
+            .annotate(s=Sum("amount_minor"))
+            .values("s")
+        )
+        out[f"paid_{p}"] = Subquery(paid)
+    return out
 
 
 def unpaid_parts(booking: Booking) -> list[Due]:
     """The parts of a booking's price not paid yet, for a booking read with _paid_purposes()."""
     paid = [
-        Payment(purpose=p, status=Payment.Status.SUCCEEDED)
+        Payment(purpose=p, status=Payment.Status.SUCCEEDED, amount_minor=getattr(booking, f"paid_{p}"))
         for p in (Purpose.DEPOSIT, Purpose.BALANCE, Purpose.FULL)
-        if getattr(booking, f"paid_{p}", False)
+        if getattr(booking, f"paid_{p}", None)
     ]
     return [due for due in schedule_of(booking, paid) if not due.paid]
 

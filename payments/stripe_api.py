@@ -22,6 +22,43 @@ class PaymentsUnavailable(Exception):
         return str(self.message)
 
 
+class PaymentPending(PaymentsUnavailable):
+    """The request reached Stripe, or may have, and its answer was lost: the outcome is being asked of
+    Stripe (never sent again as a new charge)."""
+
+    message = _(
+        "The bank has not answered yet. We are confirming the payment with it: you will not be charged twice. "
+        "Reload this page in a minute to see the outcome."
+    )
+
+
+class RefundPending(PaymentsUnavailable):
+    message = _(
+        "The refund was sent and the bank has not answered yet. We are confirming it: the money is never "
+        "refunded twice. Its state shows on the booking's page."
+    )
+
+
+# Errors after which the request may have been carried out at Stripe: a lost connection, a server error,
+# a key already used. Every other error is Stripe's definite "no" (a card declined, a bad request, a bad
+# key, too many requests): nothing was done.
+MAYBE_DONE = (stripe.APIConnectionError, stripe.APIError, stripe.IdempotencyError)
+
+
+def outcome_unknown(exc: Exception) -> bool:
+    return isinstance(exc, MAYBE_DONE) or (
+        isinstance(exc, stripe.StripeError)
+        and not isinstance(
+            exc,
+            stripe.CardError
+            | stripe.InvalidRequestError
+            | stripe.AuthenticationError
+            | stripe.PermissionError
+            | stripe.RateLimitError,
+        )
+    )
+
+
 @cache
 def _client(key: str, base: str, timeout: float) -> stripe.StripeClient:
     return stripe.StripeClient(

@@ -47,7 +47,11 @@ def paid_demo(booking: Booking, *, by: User, now: dt.datetime) -> Payment:
     payment = pay.payment_start(booking=booking, by=by, now=now)
     intent_id = f"{DEMO_INTENT}{payment.uid.hex[:20]}"
     Payment.objects.filter(pk=payment.pk).update(intent_id=intent_id)
-    return pay.payment_apply(payment_id=payment.pk, intent={"id": intent_id, "status": "succeeded"}, now=now)
+    return pay.payment_apply(
+        payment_id=payment.pk,
+        intent={"id": intent_id, "status": "succeeded", "amount": payment.amount_minor, "currency": payment.currency},
+        now=now,
+    )
 
 
 def refund_demo(payment: Payment, *, amount_minor: int, reason: str, by: User) -> Refund:

@@ -28,7 +28,7 @@ from bookings.services.instant import TEXT_FIELDS, booking_instant, booking_inst
 from .. import stripe_api
 from ..models import Checkout, Payment
 from ..selectors import split_percent
-from .payments import PayResult, payment_apply, payment_pay
+from .payments import MoneyMismatch, PayResult, payment_apply, payment_pay, payment_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -264,15 +264,20 @@ def checkouts_end(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                 Payment.objects.filter(checkout=checkout, status__in=Payment.LIVE).exclude(status=Status.SUCCEEDED)
             )
         for payment in live:
+            if not payment.intent_id and payment.sent_at:
+                # Its create went out and the answer was lost: the intent is found first, then cancelled.
+                payment = payment_resolve(payment=payment, now=now)
             if payment.intent_id:
                 try:
                     intent = stripe_api.client().v1.payment_intents.cancel(payment.intent_id)
                     payment_apply(payment_id=payment.pk, intent=intent)
                     continue
-                except stripe.StripeError as exc:
+                except (stripe.StripeError, MoneyMismatch) as exc:
+                    # Left authorised or unknown: the money round cancels it (checkout_complete finds it ended).
                     logger.warning("Cancelling %s failed: %s", payment.intent_id, exc)
-            Payment.objects.filter(pk=payment.pk, status__in=(Status.CREATED, Status.PROCESSING)).update(
-                status=Status.CANCELLED
-            )
+                    continue
+            Payment.objects.filter(
+                pk=payment.pk, status__in=(Status.CREATED, Status.PROCESSING), sent_at__isnull=True
+            ).update(status=Status.CANCELLED)
         done += 1
     return done

@@ -1,9 +1,12 @@
 """Taking money: a booking's deposit, balance or full fee by card through Stripe, or recorded as paid
 outside StageSlot.
 
-The Payment row is written before Stripe is called and holds the idempotency key and the
-PaymentIntent, so a second click, a retried request or a worker's retry reuses them; a claim on the
-row (CREATED → PROCESSING, one UPDATE) lets one request at a time talk to Stripe for it. Amounts are
+The Payment row is written before Stripe is called and holds the idempotency key, the request as it
+is sent (stripe_params) and the PaymentIntent, so a second click, a retried request or a worker's retry
+reuses them; a claim on the row (CREATED → PROCESSING, one UPDATE that sets claimed_at) lets one
+request at a time talk to Stripe for it. A request whose answer was lost leaves the payment UNKNOWN:
+only Stripe's answer, asked again (payment_resolve), moves it on; it is never deleted, released or
+charged anew. Amounts are
 always computed here from the booking's agreed terms, never read from a form. What Stripe says is
 applied forward only (payment_apply), whether it comes from the page's request, the page the client
 returns to, the worker or a webhook, and the ledger is written once, when the payment succeeds.
@@ -19,7 +22,7 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -118,15 +121,20 @@ def payment_payload(payment: Payment) -> dict:
 
 
 def booking_paid_refresh(booking: Booking) -> int:
-    """Keep the booking's own figure of what was paid through StageSlot (and kept) in step with its payments."""
-    total = (
-        Payment.objects.filter(booking=booking, status=Status.SUCCEEDED, method=Payment.Method.CARD).aggregate(
-            paid=Sum(F("amount_minor") - F("refunded_minor"))
-        )["paid"]
+    """Keep the booking's own figure of what was paid through StageSlot (and kept) in step with its
+    payments: what card payments took less what refunds gave back (refunds Stripe confirmed)."""
+    from ..models import Refund
+
+    card = {"status": Status.SUCCEEDED, "method": Payment.Method.CARD}
+    paid = Payment.objects.filter(booking=booking, **card).aggregate(s=Sum("amount_minor"))["s"] or 0
+    back = (
+        Refund.objects.filter(
+            payment__booking=booking, payment__status=Status.SUCCEEDED, status=Refund.Status.SUCCEEDED
+        ).aggregate(s=Sum("amount_minor"))["s"]
         or 0
     )
-    booking_paid_set(booking=booking, paid_minor=total)
-    return total
+    booking_paid_set(booking=booking, paid_minor=paid - back)
+    return paid - back
 
 
 # ---- Starting a payment ----------------------------------------------------------------------
@@ -147,9 +155,9 @@ def payment_start(*, booking: Booking, by: User, now: dt.datetime | None = None)
             if booking.status != Booking.Status.BOOKED:
                 raise BookingConflict(_("This gig is not booked, so nothing can be paid for it."))
             raise BookingConflict(_("Everything due for this gig is paid."))
-        live = [p for p in payments if p.purpose == due.purpose and p.status in Payment.LIVE]
-        if live:
-            return live[0]
+        open_ = [p for p in payments if p.purpose == due.purpose and p.status in Payment.OPEN]
+        if open_:
+            return open_[0]
         return Payment.objects.create(
             booking=booking,
             purpose=due.purpose,
@@ -164,18 +172,44 @@ def payment_start(*, booking: Booking, by: User, now: dt.datetime | None = None)
 
 
 def _claim(payment: Payment, now: dt.datetime) -> bool:
-    """Take the payment for this request: one UPDATE, so two clicks never both call Stripe."""
+    """Take the payment for this request: one UPDATE that sets claimed_at, so two clicks never both call
+    Stripe; a claim older than CLAIM_SECONDS belongs to a request that died and may be taken again (what
+    it sent is replayed from the row, so taking it again never makes a second intent)."""
     stale = now - dt.timedelta(seconds=CLAIM_SECONDS)
-    return bool(
-        Payment.objects.filter(pk=payment.pk, status__in=(Status.CREATED,)).update(status=Status.PROCESSING)
-        or Payment.objects.filter(pk=payment.pk, status=Status.PROCESSING, updated_at__lt=stale).update(
-            status=Status.PROCESSING
-        )
-    )
+    claimable = Q(status=Status.CREATED) | Q(status=Status.PROCESSING, claimed_at__lt=stale)
+    return bool(Payment.objects.filter(claimable, pk=payment.pk).update(status=Status.PROCESSING, claimed_at=now))
 
 
 def _release(payment: Payment) -> None:
-    Payment.objects.filter(pk=payment.pk, status=Status.PROCESSING).update(status=Status.CREATED)
+    """Stripe said no before anything moved: the payment waits for its payer again."""
+    Payment.objects.filter(pk=payment.pk, status=Status.PROCESSING).update(status=Status.CREATED, claimed_at=None)
+    payment.status = Status.CREATED
+
+
+def _unknown(payment: Payment, exc: Exception) -> None:
+    """A request that reached Stripe, or may have, lost its answer: nothing is released or deleted."""
+    logger.warning("Stripe's answer for payment %s was lost; it is asked again: %s", payment.uid, exc)
+    Payment.objects.filter(pk=payment.pk, status__in=(Status.CREATED, Status.PROCESSING)).update(
+        status=Status.UNKNOWN, claimed_at=None
+    )
+    payment.status = Status.UNKNOWN
+
+
+def _intent_create(payment: Payment, params: dict, *, now: dt.datetime):
+    """Create the payment's PaymentIntent. The request and its key are committed on the row before it is
+    sent (a request that sent it before and lost the answer sends exactly the same: Stripe answers with
+    the intent it made then); the intent's id is stored as soon as it is known."""
+    if payment.stripe_params != params or payment.sent_at is None:
+        Payment.objects.filter(pk=payment.pk).update(stripe_params=params, sent_at=payment.sent_at or now)
+        payment.stripe_params, payment.sent_at = params, payment.sent_at or now
+    intent = stripe_api.client().v1.payment_intents.create(
+        params=params, options={"idempotency_key": str(payment.idempotency_key)}
+    )
+    Payment.objects.filter(pk=payment.pk).update(
+        intent_id=intent.id, payment_method_id=params.get("payment_method", "")
+    )
+    payment.intent_id = intent.id
+    return intent
 
 
 def _customer_for(payment: Payment, by: User) -> str:
@@ -204,7 +238,8 @@ def card_setup(*, payment: Payment, by: User) -> str:
             Payment.objects.filter(pk=payment.pk).update(customer_id=customer)
             payment.customer_id = customer
         setup = stripe_api.client().v1.setup_intents.create(
-            params={"customer": customer, "usage": "off_session", "metadata": {"payment": str(payment.uid)}}
+            params={"customer": customer, "usage": "off_session", "metadata": {"payment": str(payment.uid)}},
+            options={"idempotency_key": f"{payment.idempotency_key}-setup-{payment.customer_id}"},
         )
     except stripe.StripeError as exc:
         logger.warning("Stripe unreachable setting up a card for %s: %s", payment.uid, exc)
@@ -241,41 +276,51 @@ def payment_pay(
     us). Raises ValidationError (not a payment method), BookingPermissionError (not its payer),
     BookingConflict (paid already, or being paid by another request right now), PaymentDeclined (the
     card was declined: in words; the payment is marked failed and a new attempt starts afresh),
-    stripe_api.PaymentsUnavailable (Stripe did not answer: nothing was charged, the payment as it was)."""
+    stripe_api.PaymentsUnavailable (Stripe refused before anything moved: nothing was charged, the payment
+    as it was), stripe_api.PaymentPending (the answer was lost after the request went out: the payment is
+    UNKNOWN until Stripe is asked again)."""
     now = now or timezone.now()
     if not PAYMENT_METHOD_RE.match(payment_method_id or ""):
         raise ValidationError({"payment_method": [_("The card could not be read. Enter it again.")]})
     if payment.payer_id != by.pk:
         raise BookingPermissionError(_("Only the person who started this payment can pay it."))
+    if payment.status == Status.UNKNOWN:
+        # An earlier attempt's answer was lost: Stripe is asked what became of it before anything else.
+        payment = payment_resolve(payment=payment, now=now, on_authorized=on_authorized)
+        if payment.status == Status.UNKNOWN:
+            raise stripe_api.PaymentPending()
     if payment.status in (Status.SUCCEEDED, Status.AUTHORIZED):
         raise BookingConflict(_("This payment is made already: nothing more was charged."))
     if payment.status in (Status.FAILED, Status.CANCELLED):
         raise BookingConflict(_("This payment attempt has ended. Start the payment again."))
     if not _claim(payment, now):
         raise BookingConflict(_("This payment is being processed right now. Wait a moment and reload the page."))
+    payment.refresh_from_db()
+    sent = False  # whether a request that may move money has gone out
     try:
         client = stripe_api.client()
         customer = payment.customer_id or _customer_for(payment, by)
         Payment.objects.filter(pk=payment.pk).update(customer_id=customer)
+        payment.customer_id = customer
         try:
             client.v1.payment_methods.attach(payment_method_id, params={"customer": customer})
         except stripe.CardError as exc:
             _fail(payment, stripe_words(exc))
             raise PaymentDeclined(stripe_words(exc)) from exc
-        if payment.intent_id:
-            intent = client.v1.payment_intents.retrieve(payment.intent_id)
-            if intent.status == "requires_payment_method":
-                intent = client.v1.payment_intents.update(
-                    payment.intent_id, params={"payment_method": payment_method_id}
-                )
+        sent = True
+        if not payment.intent_id and payment.stripe_params:
+            # Sent before by a request that never heard back: the same request again finds that intent.
+            intent = _intent_create(payment, payment.stripe_params, now=now)
+        elif not payment.intent_id:
+            params = _intent_params(payment, customer=customer, payment_method=payment_method_id, off_session=False)
+            intent = _intent_create(payment, params, now=now)
         else:
-            intent = client.v1.payment_intents.create(
-                params=_intent_params(payment, customer=customer, payment_method=payment_method_id, off_session=False),
-                options={"idempotency_key": str(payment.idempotency_key)},
-            )
-            # Stored before it is confirmed: a retry after a lost answer confirms this intent, never a second.
-            Payment.objects.filter(pk=payment.pk).update(intent_id=intent.id, payment_method_id=payment_method_id)
-            payment.intent_id = intent.id
+            intent = client.v1.payment_intents.retrieve(payment.intent_id)
+        if intent.status in ("requires_payment_method", "requires_confirmation") and (
+            intent.payment_method != payment_method_id
+        ):
+            intent = client.v1.payment_intents.update(intent.id, params={"payment_method": payment_method_id})
+            Payment.objects.filter(pk=payment.pk).update(payment_method_id=payment_method_id)
         try:
             if intent.status == "requires_confirmation":
                 intent = client.v1.payment_intents.confirm(intent.id)
@@ -284,13 +329,15 @@ def payment_pay(
             raise PaymentDeclined(stripe_words(exc)) from exc
     except (PaymentDeclined, BookingError):
         raise
-    except stripe.InvalidRequestError as exc:
-        logger.warning("Stripe refused payment %s: %s", payment.uid, exc)
-        _release(payment)
-        raise BookingConflict(_("The card could not be read. Enter it again; nothing was charged.")) from exc
     except stripe.StripeError as exc:
-        logger.warning("Stripe unreachable for payment %s: %s", payment.uid, exc)
+        if sent and stripe_api.outcome_unknown(exc):
+            _unknown(payment, exc)
+            raise stripe_api.PaymentPending() from exc
         _release(payment)
+        if isinstance(exc, stripe.InvalidRequestError):
+            logger.warning("Stripe refused payment %s: %s", payment.uid, exc)
+            raise BookingConflict(_("The card could not be read. Enter it again; nothing was charged.")) from exc
+        logger.warning("Stripe unreachable for payment %s: %s", payment.uid, exc)
         raise stripe_api.unavailable(exc) from exc
     payment = payment_apply(payment_id=payment.pk, intent=intent, now=now, on_authorized=on_authorized)
     if payment.status == Status.FAILED:
@@ -329,6 +376,39 @@ def _get(obj, name, default=None):
         return getattr(obj, name, default)
 
 
+class MoneyMismatch(Exception):
+    """A PaymentIntent that does not match the payment it names or is stored on (amount, currency, our
+    payment's id): nothing is applied; the caller logs it and shows it to staff."""
+
+
+def intent_mismatch(payment: Payment, intent) -> str:
+    """Why `intent` cannot be this payment's, in words for staff; empty when it matches."""
+    named = _get(_get(intent, "metadata") or {}, "payment")
+    if named and named != str(payment.uid):
+        return f"names payment {named}, not {payment.uid}"
+    amount, currency = _get(intent, "amount"), (_get(intent, "currency") or "").upper()
+    if amount != payment.amount_minor or currency != payment.currency:
+        return f"is {amount} {currency}, the payment {payment.amount_minor} {payment.currency}"
+    return ""
+
+
+def _payment_of(intent, payment_id: int | None):
+    """The payment `intent` is applied to, locked: by our id, else by the intent's id, else by the
+    payment its metadata names (a payment whose answer was lost has no intent id yet)."""
+    rows = Payment.objects.select_for_update(of=("self",)).select_related("booking", "booking__band")
+    if payment_id is not None:
+        return rows.get(pk=payment_id)
+    intent_id = _get(intent, "id") or "-"
+    payment = rows.filter(intent_id=intent_id).first()
+    if payment is None:
+        named = _get(_get(intent, "metadata") or {}, "payment") or ""
+        try:
+            payment = rows.filter(uid=named).first() if named else None
+        except ValidationError:
+            payment = None
+    return payment
+
+
 def payment_apply(
     *,
     payment_id: int | None = None,
@@ -336,56 +416,109 @@ def payment_apply(
     now: dt.datetime | None = None,
     on_authorized: Callable[[Payment], None] | None = None,
 ) -> Payment | None:
-    """Apply a PaymentIntent's state (from Stripe's answer, a retrieve or a webhook) to its payment,
-    forward only and once: a late or repeated event changes nothing, the ledger is written when it
-    first succeeds. `on_authorized` runs (outside this transaction) when an authorised payment waits
-    for its booking (an instant booking's checkout). Without `payment_id`, the payment whose intent it
-    is (a webhook's event); None when no payment of ours has that intent."""
+    """Apply a PaymentIntent's state (from Stripe's answer or a retrieve: never an event's body as it
+    reads) to its payment, forward only and once: a late or repeated answer changes nothing, the ledger
+    is written when it first succeeds. Out of UNKNOWN, Stripe's answer moves the payment anywhere (an
+    intent never confirmed leaves it waiting for its payer). `on_authorized` runs (outside this
+    transaction) when an authorised payment waits for its booking (an instant booking's checkout).
+    Without `payment_id`, the payment whose intent it is, or whose id its metadata names; None when no
+    payment of ours has it. Raises MoneyMismatch (amount, currency or our payment's id differ: nothing
+    changed). An intent that took money for a payment that ended (failed, cancelled) or has another
+    intent is given back (payment_orphan_settle)."""
     now = now or timezone.now()
     status = INTENT_STATUS.get(_get(intent, "status"))
-    authorized_now = False
-    which = {"pk": payment_id} if payment_id is not None else {"intent_id": _get(intent, "id") or "-"}
+    intent_id = _get(intent, "id")
+    authorized_now = orphan = False
     # No savepoint of its own inside a caller's transaction (the webhook's): nothing here is caught.
     with transaction.atomic(savepoint=False):
-        payment = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related("booking", "booking__band")
-            .filter(**which)
-            .first()
-        )
+        payment = _payment_of(intent, payment_id)
         if payment is None:
             if payment_id is not None:
                 raise Payment.DoesNotExist(payment_id)
             return None
-        if status is None or payment.intent_id not in ("", _get(intent, "id")):
+        if status is None:
             return payment
-        if (
-            status == Status.FAILED
-            and payment.status == Status.PROCESSING
-            and _get(intent, "last_payment_error") is None
+        if why := intent_mismatch(payment, intent):
+            raise MoneyMismatch(f"{intent_id} {why}")
+        took_money = status in (Status.SUCCEEDED, Status.AUTHORIZED)
+        if payment.intent_id not in ("", intent_id) or (
+            took_money and payment.status in (Status.FAILED, Status.CANCELLED)
         ):
-            return payment  # a new intent waiting for its card, not a failure
-        if Payment.RANK[status] <= Payment.RANK[payment.status] and status != payment.status:
-            return payment
-        if status == payment.status:
-            return payment
-        payment.status = status
-        if status == Status.FAILED:
-            payment.failure = _("Your card was declined. Nothing was charged; try another card.")
-        if status == Status.SUCCEEDED:
-            payment.paid_at = now
-        payment.save(update_fields=["status", "failure", "paid_at", "updated_at"])
-        if status == Status.SUCCEEDED and payment.booking_id:
-            _succeeded(payment)
-        elif status == Status.FAILED and payment.booking_id:
-            webhook_events_emit(
-                event="payment.failed", bookings=[payment.booking], extra={"payment": payment_payload(payment)}
-            )
-        authorized_now = status == Status.AUTHORIZED
+            orphan = took_money
+        else:
+            status = _next_status(payment, status, intent)
+            if status != payment.status:
+                payment.status, payment.intent_id = status, intent_id
+                if status == Status.FAILED:
+                    payment.failure = _("Your card was declined. Nothing was charged; try another card.")
+                if status == Status.SUCCEEDED:
+                    payment.paid_at = now
+                payment.save(update_fields=["status", "intent_id", "failure", "paid_at", "updated_at"])
+                if status == Status.SUCCEEDED and payment.booking_id:
+                    _succeeded(payment)
+                elif status == Status.FAILED and payment.booking_id:
+                    webhook_events_emit(
+                        event="payment.failed", bookings=[payment.booking], extra={"payment": payment_payload(payment)}
+                    )
+                authorized_now = status == Status.AUTHORIZED
+            elif not payment.intent_id:
+                Payment.objects.filter(pk=payment.pk).update(intent_id=intent_id)
+                payment.intent_id = intent_id
+    if orphan:
+        payment_orphan_settle(intent=intent, payment=payment)
     if authorized_now and on_authorized is not None:
         on_authorized(payment)
         payment.refresh_from_db()
     return payment
+
+
+def _next_status(payment: Payment, status: str, intent) -> str:
+    """The payment's status once `intent` (in `status`) is applied: forward only, except out of UNKNOWN."""
+    unconfirmed = _get(intent, "status") == "requires_confirmation" or (
+        status == Status.FAILED and _get(intent, "last_payment_error") is None
+    )
+    if payment.status == Status.UNKNOWN:
+        return Status.CREATED if unconfirmed else status
+    if unconfirmed and payment.status in (Status.CREATED, Status.PROCESSING):
+        return payment.status  # a new intent waiting for its card or its confirmation, not a failure
+    if Payment.RANK[status] <= Payment.RANK[payment.status]:
+        return payment.status
+    return status
+
+
+def payment_orphan_settle(*, intent, payment: Payment | None) -> str:
+    """Money Stripe took that no live payment of ours stands for (a payment that ended meanwhile, a
+    second intent for one payment): an authorisation is cancelled, a charge refunded whole, and the
+    case recorded for staff. The key is the intent's, so it is done once however often it is seen."""
+    from ..models import StripeEvent
+
+    intent_id = _get(intent, "id")
+    client = stripe_api.client()
+    try:
+        if _get(intent, "status") == "requires_capture":
+            client.v1.payment_intents.cancel(intent_id, options={"idempotency_key": f"orphan-cancel-{intent_id}"})
+            what = "authorisation cancelled"
+        else:
+            client.v1.refunds.create(
+                params={"payment_intent": intent_id, "metadata": {"orphan": "1"}},
+                options={"idempotency_key": f"orphan-refund-{intent_id}"},
+            )
+            what = "refunded whole"
+    except stripe.StripeError as exc:
+        # Asked again by the next event or money round (the same key: done once).
+        logger.error("Money of %s that no payment stands for could not be given back: %s", intent_id, exc)
+        raise
+    logger.warning("Intent %s took money no payment of ours stands for (%s): %s", intent_id, payment, what)
+    StripeEvent.objects.get_or_create(
+        event_id=f"orphan:{intent_id}",
+        defaults={
+            "type": "orphan.settled",
+            "object_id": intent_id,
+            "outcome": f"{what}; payment {payment.uid if payment else '-'}"[:200],
+            "problem": True,
+        },
+    )
+    return what
 
 
 def _succeeded(payment: Payment) -> None:
@@ -454,23 +587,88 @@ def payments_tell_waiting(*, now: dt.datetime | None = None, limit: int = 500) -
 def payment_sync(*, payment: Payment, now: dt.datetime | None = None, on_authorized=None) -> Payment:
     """Read the payment's intent from Stripe and apply it (the page the payer returns to, the worker).
     Stripe unreachable: the payment as the database has it."""
-    if not payment.intent_id or payment.status in (Status.SUCCEEDED, Status.CANCELLED, Status.FAILED):
+    if payment.status in (Status.SUCCEEDED, Status.CANCELLED, Status.FAILED):
         return payment
+    if payment.status == Status.UNKNOWN or not payment.intent_id:
+        return payment_resolve(payment=payment, now=now, on_authorized=on_authorized)
     try:
         intent = stripe_api.client().v1.payment_intents.retrieve(payment.intent_id)
-    except stripe.StripeError as exc:
-        logger.warning("Stripe unreachable reading %s: %s", payment.intent_id, exc)
+        return payment_apply(payment_id=payment.pk, intent=intent, now=now, on_authorized=on_authorized)
+    except (stripe.StripeError, MoneyMismatch) as exc:
+        logger.warning("Payment %s not synced with %s: %s", payment.uid, payment.intent_id, exc)
         return payment
-    return payment_apply(payment_id=payment.pk, intent=intent, now=now, on_authorized=on_authorized)
+
+
+# Stripe keeps an idempotency key's answer for 24 hours: within this, the request is sent again as it was.
+REPLAY_HOURS = 23
+
+
+def payment_resolve(*, payment: Payment, now: dt.datetime | None = None, on_authorized=None) -> Payment:
+    """What became of a payment whose answer was lost, asked of Stripe: its intent read by id; without
+    an id, the create sent again as it was (same key and parameters: Stripe answers with the intent it
+    made, or makes it now) within REPLAY_HOURS of sending, later the intent found through the metadata
+    we put on it. A create never sent leaves the payment waiting for its payer. Stripe unreachable: the
+    payment as it was, asked again by the next round."""
+    now = now or timezone.now()
+    payment = Payment.objects.select_related("booking").get(pk=payment.pk)
+    if payment.status not in (Status.UNKNOWN, Status.CREATED, Status.PROCESSING, Status.REQUIRES_ACTION):
+        return payment
+    client = stripe_api.client()
+    try:
+        if payment.intent_id:
+            intent = client.v1.payment_intents.retrieve(payment.intent_id)
+        elif payment.stripe_params and payment.sent_at and now - payment.sent_at < dt.timedelta(hours=REPLAY_HOURS):
+            intent = _intent_create(payment, payment.stripe_params, now=now)
+        elif payment.stripe_params:
+            query = f"metadata['payment']:'{payment.uid}'"
+            found = list(client.v1.payment_intents.search(params={"query": query}).data)
+            intent = found[0] if found else None
+            if intent is None:
+                Payment.objects.filter(pk=payment.pk).update(
+                    failure=_("Stripe has no record of this payment yet; StageSlot's staff are checking it.")
+                )
+                logger.error("Payment %s: sent a day ago, Stripe has no intent for it", payment.uid)
+                return payment
+        else:
+            Payment.objects.filter(pk=payment.pk, status__in=(Status.UNKNOWN, Status.PROCESSING)).update(
+                status=Status.CREATED, claimed_at=None
+            )
+            payment.refresh_from_db()
+            return payment
+        return payment_apply(payment_id=payment.pk, intent=intent, now=now, on_authorized=on_authorized)
+    except (stripe.StripeError, MoneyMismatch) as exc:
+        logger.warning("Payment %s still unknown: %s", payment.uid, exc)
+        return payment
+
+
+def payments_resolve(*, now: dt.datetime | None = None, on_authorized=None, limit: int = 200) -> int:
+    """Periodic: every payment whose answer was lost (UNKNOWN), whose request died after sending (a
+    create sent and no intent stored, a claim left a minute), or left waiting at Stripe, asked again."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=CLAIM_SECONDS)
+    rows = Payment.objects.filter(method=Payment.Method.CARD).filter(
+        Q(status=Status.UNKNOWN)
+        | Q(status=Status.CREATED, intent_id="", sent_at__lt=stale)
+        | Q(status__in=(Status.PROCESSING, Status.REQUIRES_ACTION), claimed_at__lt=stale)
+        | Q(status__in=(Status.PROCESSING, Status.REQUIRES_ACTION), claimed_at__isnull=True, updated_at__lt=stale)
+    )
+    done = 0
+    for payment in rows.order_by("pk")[:limit]:
+        before = payment.status
+        if payment_sync(payment=payment, now=now, on_authorized=on_authorized).status != before:
+            done += 1
+    return done
 
 
 # ---- The balance, charged by the worker -------------------------------------------------------
 
 
 def balance_charge(*, booking: Booking, now: dt.datetime | None = None) -> Payment | None:
-    """Charge a booking's balance on its due day to the card saved with its deposit, off-session. If
-    that fails (or no card was saved), the payer gets a pay link and the band is told. Returns the
-    payment, or None when nothing is due."""
+    """Charge a booking's balance on its due day to the card saved with its deposit, off-session. The
+    payment and its request are committed before Stripe is called; a lost answer leaves it UNKNOWN for
+    payment_resolve (never deleted, never charged under a new key). If the card is declined (or none was
+    saved), the payer gets a pay link and the band is told. Returns the payment, or None when nothing is
+    due."""
     now = now or timezone.now()
     payments = list(Payment.objects.filter(booking=booking))
     due = due_now(booking, now=now, payments=payments)
@@ -479,11 +677,14 @@ def balance_charge(*, booking: Booking, now: dt.datetime | None = None) -> Payme
     card = next((p for p in payments if p.status == Status.SUCCEEDED and p.payment_method_id and p.customer_id), None)
     with transaction.atomic():
         Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
-        live = Payment.objects.filter(booking=booking, purpose=Purpose.BALANCE, status__in=Payment.LIVE).first()
-        if live is not None:
-            return live
-        failed_before = Payment.objects.filter(booking=booking, purpose=Purpose.BALANCE, status=Status.FAILED).exists()
-        payment = Payment.objects.create(
+        open_ = Payment.objects.filter(booking=booking, purpose=Purpose.BALANCE, status__in=Payment.OPEN).first()
+        if open_ is not None:
+            return open_
+        if Payment.objects.filter(
+            booking=booking, purpose=Purpose.BALANCE, status=Status.FAILED, off_session=True
+        ).exists():
+            return None  # the card was declined before: the payer has a pay link
+        payment = Payment(
             booking=booking,
             purpose=Purpose.BALANCE,
             amount_minor=due.amount_minor,
@@ -494,26 +695,32 @@ def balance_charge(*, booking: Booking, now: dt.datetime | None = None) -> Payme
             customer_id=card.customer_id if card else "",
             payment_method_id=card.payment_method_id if card else "",
         )
-    if card is None or failed_before:
+        if card is not None:
+            payment.stripe_params = _intent_params(
+                payment, customer=card.customer_id, payment_method=card.payment_method_id, off_session=True
+            )
+            payment.sent_at = now
+        payment.save()
+    if card is None:
         _balance_failed(payment, _("No card was saved for it."))
         return payment
     try:
-        intent = stripe_api.client().v1.payment_intents.create(
-            params=_intent_params(
-                payment, customer=card.customer_id, payment_method=card.payment_method_id, off_session=True
-            ),
-            options={"idempotency_key": str(payment.idempotency_key)},
-        )
+        intent = _intent_create(payment, payment.stripe_params, now=now)
     except stripe.CardError as exc:
         _balance_failed(payment, stripe_words(exc))
         return payment
     except stripe.StripeError as exc:
-        logger.warning("Stripe unreachable charging the balance of %s: %s", booking.uid, exc)
-        Payment.objects.filter(pk=payment.pk).delete()  # never reached Stripe: tried again on the next run
-        return None
-    Payment.objects.filter(pk=payment.pk).update(intent_id=intent.id)
-    payment.intent_id = intent.id
-    payment = payment_apply(payment_id=payment.pk, intent=intent, now=now)
+        if stripe_api.outcome_unknown(exc):
+            _unknown(payment, exc)
+        else:
+            logger.warning("Stripe refused the balance of %s: %s", booking.uid, exc)
+            _balance_failed(payment, _("The card could not be charged."))
+        return payment
+    try:
+        payment = payment_apply(payment_id=payment.pk, intent=intent, now=now)
+    except MoneyMismatch as exc:
+        logger.error("The balance of %s: %s", booking.uid, exc)
+        return payment
     if payment.status == Status.FAILED:
         _balance_failed(payment, payment.failure)
     return payment

@@ -1,5 +1,6 @@
 """The worker's rounds: deposits not paid in time lapse, balances due are charged, checkouts end,
-authorisations left waiting are captured, refunds Stripe did not take are asked again."""
+authorisations left waiting are captured, payments and refunds whose answer was lost are asked of
+Stripe (never sent anew)."""
 
 import datetime as dt
 import logging
@@ -13,8 +14,8 @@ from bookings.services.ending import booking_lapse_unpaid
 from ..models import Checkout, Payment
 from ..selectors import due_now, hold_ends_at
 from .checkout import _capture, checkout_complete, checkouts_end
-from .payments import balance_charge, payment_sync, payments_tell_waiting
-from .refunds import refunds_retry
+from .payments import balance_charge, payments_resolve, payments_tell_waiting
+from .refunds import refunds_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -57,23 +58,19 @@ def balances_charge(*, now: dt.datetime | None = None) -> int:
 
 
 def payments_sync(*, now: dt.datetime | None = None) -> int:
-    """Authorisations of checkouts whose booking was made but not captured, and payments left
-    processing, are read from Stripe again and finished."""
+    """Authorisations of checkouts whose booking was made but not captured are finished; payments whose
+    answer was lost or that wait at Stripe are asked of it (payments_resolve)."""
     now = now or timezone.now()
     done = 0
-    stale = now - dt.timedelta(minutes=2)
     for payment in Payment.objects.filter(status=Payment.Status.AUTHORIZED).select_related("checkout"):
         if payment.booking_id:
             _capture(payment)
         elif payment.checkout and payment.checkout.status == Checkout.Status.OPEN:
             checkout_complete(payment)
+        else:
+            checkout_complete(payment)  # ended meanwhile: the authorisation is released
         done += 1
-    for payment in Payment.objects.filter(
-        status__in=(Payment.Status.PROCESSING, Payment.Status.REQUIRES_ACTION), updated_at__lt=stale
-    ).exclude(intent_id=""):
-        payment_sync(payment=payment, now=now, on_authorized=checkout_complete)
-        done += 1
-    return done
+    return done + payments_resolve(now=now, on_authorized=checkout_complete)
 
 
 def money_round(*, now: dt.datetime | None = None) -> dict[str, int]:
@@ -83,6 +80,6 @@ def money_round(*, now: dt.datetime | None = None) -> dict[str, int]:
         "balances": balances_charge(now=now),
         "checkouts_ended": checkouts_end(now=now),
         "synced": payments_sync(now=now),
-        "refunds_retried": refunds_retry(now=now),
+        "refunds_resolved": refunds_resolve(now=now),
         "told": payments_tell_waiting(now=now),
     }

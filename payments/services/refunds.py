@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +29,7 @@ from .. import stripe_api
 from ..models import Payment, Refund
 from ..selectors import payer_side, split_percent
 from . import ledger
-from .payments import _tell, booking_paid_refresh, payer_people
+from .payments import _get, _tell, booking_paid_refresh, payer_people
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +86,24 @@ def refund_plan(*, booking: Booking, by: User, now: dt.datetime | None = None) -
     )
 
 
+def payment_refunded_refresh(payment: Payment) -> int:
+    """In the payment's lock: what counts as refunded of it, the refunds asked for, being confirmed or
+    made (only a refund Stripe refused stops counting). A sum of rows, never a counter kept by hand."""
+    total = Refund.objects.filter(payment=payment, status__in=Refund.COUNTED).aggregate(s=Sum("amount_minor"))["s"] or 0
+    Payment.objects.filter(pk=payment.pk).update(refunded_minor=total)
+    payment.refunded_minor = total
+    return total
+
+
 def refund_create(
     *, payment: Payment, amount_minor: int, reason: str, by: User | None, note: str = "", now: dt.datetime | None = None
 ) -> Refund:
-    """Give back `amount_minor` of a card payment. Raises ValidationError (nothing, or more than is left
-    to refund), BookingConflict (not a card payment that succeeded), stripe_api.PaymentsUnavailable
-    (Stripe did not answer: nothing was refunded)."""
+    """Give back `amount_minor` of a card payment. The refund, its key and its request to Stripe are
+    committed first and count against what is left to refund from then on. Raises ValidationError
+    (nothing, or more than is left to refund), BookingConflict (not a card payment that succeeded),
+    stripe_api.RefundPending (the answer was lost: the refund is UNKNOWN and asked again by the worker,
+    never made twice), stripe_api.PaymentsUnavailable (Stripe refused it: the refund is FAILED with the
+    reason, and the money counts as not refunded)."""
     now = now or timezone.now()
     if reason not in Reason.values:
         raise ValidationError({"reason": [_("Choose why the money is refunded.")]})
@@ -103,7 +115,7 @@ def refund_create(
         )
         if payment.status != Payment.Status.SUCCEEDED or payment.method != Payment.Method.CARD:
             raise BookingConflict(_("Only a card payment that went through can be refunded."))
-        left = payment.amount_minor - payment.refunded_minor
+        left = payment.amount_minor - payment_refunded_refresh(payment)
         if amount_minor is None or amount_minor <= 0:
             raise ValidationError({"amount": [_("Enter an amount to refund.")]})
         if amount_minor > left:
@@ -114,32 +126,92 @@ def refund_create(
                     ]
                 }
             )
-        refund = Refund.objects.create(
+        refund = Refund(
             payment=payment, amount_minor=amount_minor, currency=payment.currency, reason=reason, by=by, note=note[:300]
         )
-        # Reserved before Stripe is called: two refunds at once never give back more than was paid.
-        Payment.objects.filter(pk=payment.pk).update(refunded_minor=F("refunded_minor") + amount_minor)
+        refund.stripe_params = {
+            "payment_intent": payment.intent_id,
+            "amount": amount_minor,
+            "metadata": {"refund": str(refund.uid), "payment": str(payment.uid)},
+        }
+        refund.sent_at = now
+        refund.save()
+        payment_refunded_refresh(payment)
+    return _refund_send(refund, now=now)
+
+
+def _refund_send(refund: Refund, *, now: dt.datetime) -> Refund:
+    """Send the refund's request as it was stored, under its key (again after a lost answer: the same)."""
     try:
         answer = stripe_api.client().v1.refunds.create(
-            params={
-                "payment_intent": payment.intent_id,
-                "amount": amount_minor,
-                "metadata": {"refund": str(refund.uid)},
-            },
-            options={"idempotency_key": str(refund.idempotency_key)},
+            params=refund.stripe_params, options={"idempotency_key": str(refund.idempotency_key)}
         )
     except stripe.StripeError as exc:
-        logger.warning("Refund %s failed: %s", refund.uid, exc)
-        with transaction.atomic():
-            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED, failure=str(exc)[:300])
-            Payment.objects.filter(pk=payment.pk).update(refunded_minor=F("refunded_minor") - amount_minor)
+        if stripe_api.outcome_unknown(exc):
+            logger.warning("Refund %s: the answer was lost, it is asked again: %s", refund.uid, exc)
+            Refund.objects.filter(pk=refund.pk, status=Refund.Status.CREATED).update(status=Refund.Status.UNKNOWN)
+            raise stripe_api.RefundPending() from exc
+        logger.warning("Stripe refused refund %s: %s", refund.uid, exc)
+        refund_failed(refund=refund, why=refund_words(exc))
         raise stripe_api.unavailable(exc) from exc
-    return refund_succeeded(refund=refund, refund_id=answer.id)
+    return refund_apply(refund=refund, answer=answer)
+
+
+def refund_words(exc: Exception) -> str:
+    """Why Stripe refused a refund, and what happens next, as the payer and the band read it."""
+    code = getattr(exc, "code", "") or ""
+    if code == "charge_already_refunded":
+        why = _("Stripe says this payment was refunded already.")
+    elif code in {"resource_missing", "charge_disputed"}:
+        why = _("Stripe has no card payment it can refund for this (it may be disputed or gone).")
+    else:
+        why = _("Stripe refused the refund.")
+    return _("%(why)s StageSlot's staff have been told and will settle it with you.") % {"why": why}
+
+
+def refund_apply(*, refund: Refund, answer) -> Refund:
+    """Apply Stripe's refund object (an answer, a retrieve): succeeded, failed, or still pending."""
+    status = _get(answer, "status")
+    if status == "succeeded":
+        return refund_succeeded(refund=refund, refund_id=_get(answer, "id"))
+    if status in ("failed", "canceled"):
+        return refund_failed(refund=refund, why=refund_words(None), refund_id=_get(answer, "id"))
+    Refund.objects.filter(pk=refund.pk, refund_id="").update(refund_id=_get(answer, "id"))
+    Refund.objects.filter(pk=refund.pk, status=Refund.Status.UNKNOWN).update(status=Refund.Status.CREATED)
+    refund.refresh_from_db()
+    return refund
+
+
+def refund_failed(*, refund: Refund, why: str, refund_id: str = "") -> Refund:
+    """Stripe refused the refund or it failed later: it stops counting against the payment, staff are
+    shown it (the admin's failed refunds), and the payer and the band read why."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update(of=("self",)).get(pk=refund.payment_id)
+        refund = (
+            Refund.objects.select_for_update(of=("self",)).select_related("payment__booking__band").get(pk=refund.pk)
+        )
+        if refund.status in (Refund.Status.SUCCEEDED, Refund.Status.FAILED):
+            return refund
+        refund.status, refund.failure = Refund.Status.FAILED, why[:300]
+        refund.refund_id = refund.refund_id or refund_id
+        refund.save(update_fields=["status", "failure", "refund_id"])
+        payment_refunded_refresh(payment)
+        booking = refund.payment.booking
+        text = lazy_text(
+            gettext_lazy("The refund of %(amount)s for %(band)s to %(gig)s did not go through: %(why)s"),
+            amount=money_text(refund.amount_minor, refund.currency),
+            band=booking.band.name,
+            gig=booking_summary(booking),
+            why=why,
+        )
+        _tell(booking, payer_people(booking) + band_managers(booking.band_id), text, key=f"refund:{refund.pk}:failed")
+    return refund
 
 
 def refund_succeeded(*, refund: Refund, refund_id: str) -> Refund:
     """Stripe gave the money back: the ledger, the booking's paid figure, both sides told. Once."""
     with transaction.atomic():
+        payment = Payment.objects.select_for_update(of=("self",)).get(pk=refund.payment_id)
         refund = (
             Refund.objects.select_for_update(of=("self",))
             .select_related("payment", "payment__booking__band")
@@ -149,6 +221,7 @@ def refund_succeeded(*, refund: Refund, refund_id: str) -> Refund:
             return refund
         refund.status, refund.refund_id = Refund.Status.SUCCEEDED, refund_id
         refund.save(update_fields=["status", "refund_id"])
+        payment_refunded_refresh(payment)
         payment = refund.payment
         booking = payment.booking
         ledger.ledger_post_refund(refund=refund, payment=payment, booking=booking)
@@ -216,27 +289,46 @@ def booking_cancel_refund(
     return booking, refunds
 
 
-def refunds_retry(*, now: dt.datetime | None = None) -> int:
-    """Periodic: a refund Stripe did not take is asked again (with the same key: never twice)."""
-    done = 0
-    for refund in Refund.objects.filter(status=Refund.Status.FAILED, refund_id="").select_related("payment")[:100]:
-        payment = refund.payment
-        with transaction.atomic():
-            locked = Refund.objects.select_for_update().get(pk=refund.pk)
-            if locked.status != Refund.Status.FAILED:
-                continue
-            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.CREATED)
-            Payment.objects.filter(pk=payment.pk).update(refunded_minor=F("refunded_minor") + refund.amount_minor)
-        try:
-            answer = stripe_api.client().v1.refunds.create(
-                params={"payment_intent": payment.intent_id, "amount": refund.amount_minor},
-                options={"idempotency_key": str(refund.idempotency_key)},
-            )
-        except stripe.StripeError as exc:
-            with transaction.atomic():
-                Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED, failure=str(exc)[:300])
-                Payment.objects.filter(pk=payment.pk).update(refunded_minor=F("refunded_minor") - refund.amount_minor)
-            continue
-        refund_succeeded(refund=refund, refund_id=answer.id)
-        done += 1
-    return done
+# Stripe keeps an idempotency key's answer for 24 hours: within this, the request is sent again as it was.
+REPLAY_HOURS = 23
+
+
+def refund_resolve(*, refund: Refund, now: dt.datetime | None = None) -> Refund:
+    """What became of a refund whose answer was lost or is pending, asked of Stripe: read by its id, else
+    found among the payment's refunds by the metadata we put on it, else (within REPLAY_HOURS of sending)
+    the request sent again as it was, under its key. Later than that with nothing found, it stays for
+    staff (reconcile_payments shows it). Stripe unreachable: as it was."""
+    now = now or timezone.now()
+    refund = Refund.objects.select_related("payment").get(pk=refund.pk)
+    if refund.status not in (Refund.Status.UNKNOWN, Refund.Status.CREATED):
+        return refund
+    client = stripe_api.client()
+    try:
+        if refund.refund_id:
+            return refund_apply(refund=refund, answer=client.v1.refunds.retrieve(refund.refund_id))
+        if not refund.payment.intent_id:
+            return refund
+        listed = client.v1.refunds.list(params={"payment_intent": refund.payment.intent_id, "limit": 100})
+        for item in listed.data:
+            if _get(_get(item, "metadata") or {}, "refund") == str(refund.uid):
+                return refund_apply(refund=refund, answer=item)
+        if refund.sent_at and now - refund.sent_at < dt.timedelta(hours=REPLAY_HOURS):
+            return _refund_send(refund, now=now)
+    except stripe_api.PaymentsUnavailable:
+        return Refund.objects.get(pk=refund.pk)
+    except stripe.StripeError as exc:
+        logger.warning("Refund %s still unknown: %s", refund.uid, exc)
+        return refund
+    logger.error("Refund %s: sent a day ago and Stripe has none; staff settle it", refund.uid)
+    return refund
+
+
+def refunds_resolve(*, now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Periodic: refunds whose answer was lost, or that Stripe still has pending, asked again."""
+    now = now or timezone.now()
+    rows = Refund.objects.filter(
+        Q(status=Refund.Status.UNKNOWN) | Q(status=Refund.Status.CREATED, sent_at__lt=now - dt.timedelta(minutes=1))
+    ).order_by("pk")[:limit]
+    return sum(
+        refund_resolve(refund=refund, now=now).status != before for refund, before in ((r, r.status) for r in rows)
+    )

@@ -44,4 +44,7 @@ def pay_next(booking: Booking, *, by) -> Payment:
     payment = pay.payment_start(booking=booking, by=by)
     intent_id = f"pi_test_{payment.uid.hex[:16]}"
     Payment.objects.filter(pk=payment.pk).update(intent_id=intent_id)
-    return pay.payment_apply(payment_id=payment.pk, intent={"id": intent_id, "status": "succeeded"})
+    return pay.payment_apply(
+        payment_id=payment.pk,
+        intent={"id": intent_id, "status": "succeeded", "amount": payment.amount_minor, "currency": payment.currency},
+    )

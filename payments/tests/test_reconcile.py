@@ -95,7 +95,10 @@ def test_an_amount_or_currency_that_differs_is_printed(world):
     # Stripe charged 240.01 where our payment says 240.00: the intent is Stripe's own, applied as succeeded.
     intent_id = stripe_charge(24001)
     Payment.objects.filter(pk=payment.pk).update(intent_id=intent_id)
-    pay.payment_apply(payment_id=payment.pk, intent={"id": intent_id, "status": "succeeded"})
+    pay.payment_apply(
+        payment_id=payment.pk,
+        intent={"id": intent_id, "status": "succeeded", "amount": payment.amount_minor, "currency": payment.currency},
+    )
     code, out = reconcile()
     assert code == 1
     assert "amount differs: payment" in out and "ours 240.00 EUR, Stripe's 240.01 EUR" in out
@@ -103,7 +106,10 @@ def test_an_amount_or_currency_that_differs_is_printed(world):
     dollars = pay.payment_start(booking=other, by=world.owner)
     intent_id = stripe_charge(dollars.amount_minor, "usd")
     Payment.objects.filter(pk=dollars.pk).update(intent_id=intent_id)
-    pay.payment_apply(payment_id=dollars.pk, intent={"id": intent_id, "status": "succeeded"})
+    pay.payment_apply(
+        payment_id=dollars.pk,
+        intent={"id": intent_id, "status": "succeeded", "amount": dollars.amount_minor, "currency": dollars.currency},
+    )
     code, out = reconcile()
     assert "currency differs: payment" in out and "ours EUR, Stripe's USD" in out
 

@@ -1,5 +1,6 @@
 """Stripe's webhook: one endpoint, the signature verified (a bad one is a 400 and changes nothing),
-each event applied once."""
+each event applied once; when it cannot be applied now (Stripe unreachable to read the object again,
+a failure of ours), a 503, and Stripe sends it again."""
 
 import logging
 
@@ -25,4 +26,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except BadEvent as exc:
         logger.warning("A Stripe webhook with a bad signature or body was refused: %s", exc)
         return JsonResponse({"error": "bad signature"}, status=400)
+    except Exception:
+        logger.exception("A Stripe webhook could not be applied now; Stripe sends it again")
+        return JsonResponse({"error": "not applied, send it again"}, status=503)
     return JsonResponse({"outcome": outcome})
