@@ -149,11 +149,31 @@ def _serve(*, port: int, state: Path | None, parent: int) -> None:
     logger = logging.getLogger("aiohttp.access")
     logger.setLevel(logging.DEBUG)
     logger.addHandler(logging.StreamHandler())
+    _refunds_of_an_intent_without_a_charge(resources)
     # Before localstripe's own: an answer kept for a key is given again without reaching it.
     server.app.middlewares.insert(0, _idempotency(web, resources.store))
     server.app.middlewares.insert(1, _search(web, resources))
     sock = socket.create_server((HOST, port))
     web.run_app(server.app, sock=sock, access_log=logger)
+
+
+def _refunds_of_an_intent_without_a_charge(resources) -> None:
+    """GET /v1/refunds?payment_intent=… for an intent that has no charge yet: Stripe answers with an empty
+    list, localstripe fails (it reads the charge's id of None)."""
+    listing = resources.Refund._api_list_all.__func__
+
+    def list_all(cls, url, charge=None, payment_intent=None, limit=None, starting_after=None):
+        if charge is None and isinstance(payment_intent, str) and payment_intent.startswith("pi_"):
+            intent = resources.PaymentIntent._api_retrieve(payment_intent)
+            if intent.latest_charge is None:
+                empty = resources.List(url, limit=limit, starting_after=starting_after)
+                empty._list = []
+                return empty
+        return listing(
+            cls, url, charge=charge, payment_intent=payment_intent, limit=limit, starting_after=starting_after
+        )
+
+    resources.Refund._api_list_all = classmethod(list_all)
 
 
 # Kept in localstripe's store (so a flush forgets them too) under a name no Stripe object has.

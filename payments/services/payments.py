@@ -622,7 +622,7 @@ def payment_resolve(*, payment: Payment, now: dt.datetime | None = None, on_auth
         elif payment.stripe_params:
             query = f"metadata['payment']:'{payment.uid}'"
             found = list(client.v1.payment_intents.search(params={"query": query}).data)
-            intent = found[0] if found else None
+            intent = next((i for i in found if not intent_mismatch(payment, i)), None)
             if intent is None:
                 Payment.objects.filter(pk=payment.pk).update(
                     failure=_("Stripe has no record of this payment yet; StageSlot's staff are checking it.")

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q, Sum
+from django.utils import timezone
 
 from .. import stripe_api
-from ..models import LedgerEntry, Payment, Refund
+from ..models import LedgerEntry, Payment, Refund, StripeEvent
 
 Kind = LedgerEntry.Kind
 # Stripe's balance transaction types for money in from a card and back to it (Stripe names them
@@ -175,12 +177,96 @@ def ledger_against_stripe(*, since: dt.datetime | None = None) -> list[Differenc
             differences.append(
                 Difference("missing at Stripe", f"{label}, {_money(entry.amount_minor, entry.currency)}: {why}")
             )
-    differences += _unposted(since=since)
+    differences += _unposted(since=since) + _unresolved(since=since)
+    settled = _orphans_settled(charges)
     for txn in transactions:
-        if txn.id in matched or not inside(txn.created):
+        if txn.id in matched or not inside(txn.created) or txn.source in settled:
             continue
         differences.append(Difference("missing in our ledger", _unmatched_text(txn, charges)))
     return differences
+
+
+def _orphans_settled(charges: dict[str, str]) -> set[str]:
+    """The charges and refunds of money that no payment of ours stood for and that was given back whole
+    (payments.services.payments.payment_orphan_settle): in Stripe's balance, not in our ledger, rightly."""
+    settled: set[str] = set()
+    for intent_id in StripeEvent.objects.filter(type="orphan.settled").values_list("object_id", flat=True):
+        back = stripe_api.client().v1.refunds.list(params={"payment_intent": intent_id, "limit": 100}).data
+        charge = _charge_of(intent_id, charges)
+        if charge and back:
+            settled |= {charge, *(_field(r, "id") for r in back)}
+    return settled
+
+
+def _unresolved(*, since: dt.datetime | None) -> list[Difference]:
+    """Payments and refunds whose answer from Stripe was lost and is still being asked for."""
+    window = Q(created_at__gte=since) if since is not None else Q()
+    found = [
+        Difference(
+            "being confirmed", f"payment {p.uid}: Stripe's answer was lost ({p.sent_at or p.created_at:%Y-%m-%d %H:%M})"
+        )
+        for p in Payment.objects.filter(window, status=Payment.Status.UNKNOWN).order_by("pk")
+    ]
+    found += [
+        Difference(
+            "being confirmed", f"refund {r.uid}: Stripe's answer was lost ({r.sent_at or r.created_at:%Y-%m-%d %H:%M})"
+        )
+        for r in Refund.objects.filter(window, status=Refund.Status.UNKNOWN).order_by("pk")
+    ]
+    return found
+
+
+def reconcile_fix(*, apply: bool, now: dt.datetime | None = None) -> list[str]:
+    """What the money round does for a lost answer, by hand: every payment and refund whose answer was
+    lost (or whose request died after sending) asked of Stripe, and every charge at Stripe that names a
+    payment of ours but is not in our ledger applied to it (or given back when that payment ended). With
+    `apply` False, only the list of what would be done. Raises stripe.StripeError when Stripe does not
+    answer."""
+    from .payments import CLAIM_SECONDS, payment_apply, payment_sync
+    from .refunds import refund_resolve
+
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=CLAIM_SECONDS)
+    done: list[str] = []
+    payments = Payment.objects.filter(method=Payment.Method.CARD).filter(
+        Q(status=Payment.Status.UNKNOWN)
+        | Q(status__in=(Payment.Status.CREATED, Payment.Status.PROCESSING), intent_id="", sent_at__lt=stale)
+    )
+    for payment in payments.order_by("pk"):
+        line = f"payment {payment.uid} ({payment.status}): ask Stripe what became of it"
+        if apply:
+            line += f" -> {payment_sync(payment=payment, now=now).status}"
+        done.append(line)
+    for refund in Refund.objects.filter(status=Refund.Status.UNKNOWN).order_by("pk"):
+        line = f"refund {refund.uid} ({refund.status}): ask Stripe what became of it"
+        if apply:
+            line += f" -> {refund_resolve(refund=refund, now=now).status}"
+        done.append(line)
+    known = set(LedgerEntry.objects.filter(kind=Kind.PAYMENT).values_list("payment__intent_id", flat=True))
+    for txn in stripe_transactions(since=None):
+        if txn.type not in CHARGE_TYPES:
+            continue
+        try:
+            intent_id = _id_of(_field(stripe_api.client().v1.charges.retrieve(txn.source), "payment_intent"))
+        except stripe.InvalidRequestError:
+            continue
+        if not intent_id or intent_id in known or _demo(intent_id):
+            continue
+        intent = stripe_api.client().v1.payment_intents.retrieve(intent_id)
+        named = _field(_field(intent, "metadata") or {}, "payment") or ""
+        try:
+            if not named or not Payment.objects.filter(uid=named).exists():
+                continue
+        except ValidationError:  # not one of our ids
+            continue
+        if StripeEvent.objects.filter(event_id=f"orphan:{intent_id}").exists():
+            continue
+        line = f"charge {txn.source} of {_money(txn.amount, txn.currency)} names payment {named}: apply it"
+        if apply:
+            payment = payment_apply(intent=intent, now=now)
+            line += f" -> {payment.status if payment else 'no payment'}"
+        done.append(line)
+    return done
 
 
 def _unposted(*, since: dt.datetime | None) -> list[Difference]:
