@@ -8,13 +8,14 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from accounts.timezones import validate_time_zone
 from availability.models import TimeBlock
 
+from .cancellation import Windows, band_windows, windows_words
 from .links import LINK_FIELDS, validate_link
 
 
@@ -276,17 +277,15 @@ class Band(LinksMixin, RatingColumns):
         return [p.strip() for p in self.bio.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
     @property
-    def cancellation_terms(self) -> str:
-        """The band's cancellation terms in a sentence, as clients read them before confirming."""
-        if self.cancel_late_percent == 0:
-            return gettext("Free cancellation at any time.")
-        if self.cancel_free_days == 0:
-            return gettext("Cancelling costs %(percent)s %% of the price.") % {"percent": self.cancel_late_percent}
-        return ngettext(
-            "Free cancellation until %(days)s day before the gig; after that, %(percent)s %% of the price.",
-            "Free cancellation until %(days)s days before the gig; after that, %(percent)s %% of the price.",
-            self.cancel_free_days,
-        ) % {"days": self.cancel_free_days, "percent": self.cancel_late_percent}
+    def cancellation_windows(self) -> Windows:
+        """The band's cancellation terms now, as windows (bands.cancellation): a booking keeps the ones it
+        was made with (bookings.selectors.cancellation)."""
+        return band_windows(free_days=self.cancel_free_days, late_percent=self.cancel_late_percent)
+
+    @property
+    def cancellation_words(self) -> list[str]:
+        """The band's cancellation terms now, in the words a client reads before confirming."""
+        return windows_words(self.cancellation_windows)
 
 
 class Membership(models.Model):

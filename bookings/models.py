@@ -10,6 +10,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Now
@@ -132,10 +133,16 @@ class Booking(models.Model):
         Package, verbose_name=_("package"), on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
     )
     instant = models.BooleanField(_("instant"), default=False, db_default=False)
-    # The band's cancellation terms as the client read them when asking, and the moment until which
-    # cancelling is free: a later cancellation is marked late in the audit log.
+    # The band's cancellation terms as the client read them when asking (a record of the words), the
+    # moment until which cancelling is free (the gig's start less the band's free days then) and the
+    # share of the price the band keeps after it (its late fee then). Without an agreed quote these are
+    # the booking's terms, whatever the band's settings say later (bookings.selectors.cancellation).
+    # Empty late fee: a booking made before it was kept (see that module for what it then reads).
     cancel_terms = models.CharField(_("cancel terms"), max_length=300, blank=True, default="", db_default="")
     cancel_free_until = models.DateTimeField(_("cancel free until"), null=True, blank=True)
+    cancel_late_percent = models.PositiveSmallIntegerField(
+        _("late cancellation fee (%)"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
     # The band's leaders said they will find a stand-in for a required member who is busy then, so
     # the other side may accept although not everyone is free (recorded in the audit log).
     stand_in_planned = models.BooleanField(_("stand in planned"), default=False, db_default=False)

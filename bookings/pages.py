@@ -28,6 +28,7 @@ from .errors import BookingConflict, BookingError, BookingPermissionError
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm
 from .models import Booking, Message
 from .selectors.bookings import PAGE_RELATED, booking_events, booking_for_action, booking_for_viewer, booking_point
+from .selectors.cancellation import cancellation_terms
 from .selectors.detail import (
     booking_event_rows,
     booking_fee_label,
@@ -201,6 +202,12 @@ def detail_context(
         "gig_times": gig_times,
         "gig_times_form": gig_times_form or _gig_times_form(gig_times),
         "terms": quote_card(booking=booking, user=request.user, now=now) if booking.kind in QUOTED_KINDS else None,
+        # Without agreed quote terms (whose card shows them): the terms a cancellation goes by now.
+        "cancellation": (
+            cancellation_terms(booking, now=now)
+            if booking.kind in QUOTED_KINDS and not booking.agreed_quote_id
+            else None
+        ),
         # A request the client sent to several bands: the client compares them (the bands never see each other).
         "group_rows": (
             request_group_rows(group_id=booking.request_group_id, current_id=booking.pk)

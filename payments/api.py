@@ -475,6 +475,11 @@ class RefundPreviewOut(Schema):
     refund_minor: int
     currency: str
     parts: list[RefundPartOut]
+    terms: list[str] = Field(description="The booking's cancellation terms in words, a sentence each")
+    now: str = Field(description="What applies to a cancellation by you now, in a sentence with its percentage")
+    fingerprint: str = Field(
+        description="Send it with cancel-with-refund: a plan that has changed by then is refused (409)"
+    )
 
 
 def _may_cancel_or_403(request: HttpRequest, uid: uuid.UUID):
@@ -497,11 +502,22 @@ def booking_refund_preview(request: HttpRequest, uid: uuid.UUID):
         refund_minor=plan.refund_minor,
         currency=plan.currency,
         parts=[RefundPartOut(payment=p.uid, amount_minor=amount) for p, amount in plan.parts],
+        terms=list(plan.words),
+        now=plan.now,
+        fingerprint=plan.fingerprint,
     )
 
 
 class CancelIn(Schema):
     reason: str = Field(min_length=1, max_length=300, description="Why; the other side reads it")
+    fingerprint: str | None = Field(
+        None,
+        max_length=64,
+        description=(
+            "The refund preview's fingerprint you decided on: when the plan has changed since (a window "
+            "closed, a payment went through), nothing is cancelled and the answer is 409"
+        ),
+    )
 
 
 class CancelOut(Schema):
@@ -514,11 +530,14 @@ class CancelOut(Schema):
 def booking_cancel_with_refund(request: HttpRequest, uid: uuid.UUID, body: CancelIn):
     """Call off a booked gig with money paid on it and refund what the refund preview says: the band's
     leaders and admins (everything back) or the payer (by the agreed terms). A gig with nothing paid is
-    simply cancelled."""
+    simply cancelled. With the preview's `fingerprint`, a plan that has changed since is refused (409)
+    and nothing is cancelled."""
     user = caller(request, ApiToken.Scope.PAYMENTS)
     booking = _may_cancel_or_403(request, uid)
     with _money_refusals():
-        _booking, refunds = booking_cancel_refund(booking=booking, by=user, reason=body.reason)
+        _booking, refunds = booking_cancel_refund(
+            booking=booking, by=user, reason=body.reason, fingerprint=body.fingerprint
+        )
     booking = _booking_or_404(request, uid)
     made = [r for r in refunds if r is not None]
     return CancelOut(

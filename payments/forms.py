@@ -17,6 +17,9 @@ class CancelRefundForm(forms.Form):
         help_text=_("The other side reads this."),
         error_messages={"required": _("Say why the gig is cancelled; the other side will read it.")},
     )
+    # The refund plan's fingerprint the page showed (drawn by the template from the plan, hidden): the
+    # service refuses when the plan is another by the time the form is sent.
+    fingerprint = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class OutsidePaymentForm(forms.Form):

@@ -294,8 +294,10 @@ def booking_accept(
         "stand-in (recorded in the booking's history). Without it such an accept is a 409 naming the members.",
     ),
 ):
-    """Accept a pending booking (the side that did not ask). 409 when the band or the place has been
-    taken meanwhile, or a required member is busy during the gig with its load-in and pack-down, with
+    """Accept a pending booking (the side that did not ask). An open quote from the other side is
+    agreed with it (its terms are the deal from then on). 409 when the band or the place has been
+    taken meanwhile, a required member is busy during the gig with its load-in and pack-down, or your
+    side's own quote is still waiting for the other side (they accept it, which books the gig), with
     the reason."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
     answering.booking_accept(booking=_mine_or_404(request, uid), by=user, stand_in=stand_in)

@@ -18,7 +18,7 @@ CANCEL_CHOICES = [
     ("flexible", _("Flexible: everything back 7 days or more before, half back 1 day or more before")),
     ("moderate", _("Moderate: everything back 30 days or more before, half back 14 days or more before")),
     ("strict", _("Strict: everything back 60 days or more before, half back 30 days or more before")),
-    ("custom", _("Custom: the windows below")),
+    ("custom", _("Custom: the windows below (none at all: no refund when the payer cancels)")),
 ]
 # The service's field names, as this form names them.
 SERVICE_FIELDS = {"fee_minor": "fee", "ticket_price_minor": "ticket_price", "cancel_windows": "cancel_preset"}

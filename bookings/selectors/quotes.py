@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
+from bands.cancellation import windows_of, windows_words
 
 from ..models import Booking, Quote
 from .bookings import side_of
@@ -127,26 +128,10 @@ def balance_text(quote: Quote) -> str:
     ) % {"days": quote.balance_due_days}
 
 
-def window_text(days: int, percent: int) -> str:
-    """One cancellation window: "Cancelled 30 days or more before: 100 % back"."""
-    if days == 0:
-        return _("Cancelled on the day: %(percent)d %% back") % {"percent": percent}
-    return ngettext(
-        "Cancelled %(days)d day or more before: %(percent)d %% back",
-        "Cancelled %(days)d days or more before: %(percent)d %% back",
-        days,
-    ) % {"days": days, "percent": percent}
-
-
 def windows_text(quote: Quote) -> list[str]:
-    """Every window in words, then what is left after the last one."""
-    rows = [window_text(w["days"], w["refund_percent"]) for w in quote.cancel_windows]
-    if not quote.cancel_windows:
-        return [_("No refund on cancellation.")]
-    last = quote.cancel_windows[-1]
-    if last["days"] > 0:
-        rows.append(_("Cancelled later: nothing back"))
-    return rows
+    """A quote's cancellation terms in words (any version, agreed or not), by the one rule that also
+    decides the refund (bands.cancellation; an agreed quote's through bookings.selectors.cancellation)."""
+    return windows_words(windows_of(quote.cancel_windows))
 
 
 INCLUDED = (

@@ -121,6 +121,10 @@ def booking_accept(
     and the band's members' busy time commit in one transaction, which holds the band lock briefly;
     every pending booking it makes impossible is declined right after, in a second one.
 
+    Without `terms`, an open quote is the deal on the table: accepting the booking agrees it when the
+    other side sent it, and is refused (BookingConflict) while it is the accepting side's own, which the
+    other side accepts first (book.booking_book, agreement.open_quote_agree).
+
     `terms`: the accept is the acceptance of a quote (bookings.services.quotes.quote_accept), which has
     checked that `by` answers the other side's terms; so the side that asked may accept too, since the
     answering side agreed by quoting or accepts now. `terms(booking)` runs under the same locks, after

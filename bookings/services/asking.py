@@ -50,11 +50,13 @@ REPEAT_WINDOW = timedelta(minutes=30)
 
 
 def cancel_terms_of(band: Band, starts_at: dt.datetime) -> dict:
-    """The band's cancellation terms as recorded on a client's booking: the words the client read,
-    and the moment until which cancelling is free."""
+    """The band's cancellation terms as recorded on a client's booking: the words the client read, the
+    moment until which cancelling is free and the late fee after it. The booking keeps them whatever the
+    band's settings say later (bookings.selectors.cancellation reads them)."""
     return {
-        "cancel_terms": band.cancellation_terms[:300],
+        "cancel_terms": "; ".join(band.cancellation_words)[:300],
         "cancel_free_until": starts_at - timedelta(days=band.cancel_free_days),
+        "cancel_late_percent": band.cancel_late_percent,
     }
 
 

@@ -9,7 +9,10 @@ gig needs happens here, once:
 - locks: the band, then the slot, then the booking (locks.booking_lock);
 - checks, under the locks: checks.bookable (start in the future, band active and free, the slot's
   place, the required members with load-in, pack-down and travel), the request group, then the door's
-  own checks that must hold under the lock (`BookPlan.door`) and the terms (`BookPlan.terms`);
+  own checks that must hold under the lock (`BookPlan.door`) and the terms: a quote's acceptance
+  agrees its quote (`BookPlan.terms`); any other accept of a pending booking agrees the terms on the
+  table – the open quote the other side sent – or is refused while the accepting side's own quote
+  waits for the other side (agreement.open_quote_agree), so no door books a gig beside its terms;
 - writes, in one savepoint: the BookingEvent, status and `sequence` (ending.booking_transition, which
   inserts an unsaved booking), the slot's place and the members' gig block; a constraint that catches
   what the checks missed becomes a BookingConflict (HTTP 409), never a 500;
@@ -38,6 +41,7 @@ from ..errors import BookingConflict
 from ..models import Booking
 from ..selectors.bookings import booking_point
 from . import checks, locks, losers
+from .agreement import open_quote_agree, quote_emit
 from .ending import booking_transition
 from .notices import booking_notify, booking_people, where_text
 from .request_groups import request_group_taken
@@ -56,7 +60,8 @@ class BookPlan:
     `booking`: a pending booking (accept) or an unsaved one (instant, a hosted show's own place).
     `text`: the notice both sides read. `note`: the audit log's line (a stand-in's note replaces it when
     required members are busy). `stand_in`: the band's leaders will find a stand-in for busy members.
-    `terms(booking)`: a quote's terms, agreed under the locks after every check. `door(band, booking)`:
+    `terms(booking)`: a quote's terms, agreed under the locks after every check; None: the terms on the
+    table (agreement.open_quote_agree, for a pending booking). `door(band, booking)`:
     the door's own checks that must hold under the band lock (instant: its limits and the green zone).
     `show(band, booking)`: a hosted show's slot, made under the band lock, that the booking headlines.
     `text` may be a function of the booked booking (a hosted show's words name its place).
@@ -108,7 +113,8 @@ def booking_book(*, plan: BookPlan, now: dt.datetime) -> Booking:
     writes). Raises BookingConflict (the band is booked, the place taken, the slot cancelled, a
     booking no longer pending, another band of the request group booked; MembersBusy when a
     required member is busy, unless `plan.stand_in` or booking.stand_in_planned), BookingError (the
-    gig has started, the band is suspended) and whatever the door's own checks and terms raise.
+    gig has started, the band is suspended; BookingConflict too when the accepting side's own quote is
+    open: the other side accepts it first) and whatever the door's own checks and terms raise.
     Nothing is written unless it succeeds.
     """
     with transaction.atomic():
@@ -127,8 +133,11 @@ def booking_book(*, plan: BookPlan, now: dt.datetime) -> Booking:
         # A request the client sent to several bands: one of them is booked, never two.
         if booking.request_group_id and (taken := request_group_taken(booking)):
             raise BookingConflict(taken)
+        agreed = None
         if plan.terms is not None:
             plan.terms(booking)
+        elif not booking._state.adding:
+            agreed = open_quote_agree(booking=booking, by=plan.by, now=now)
         try:
             with transaction.atomic():
                 booking_transition(booking, Status.BOOKED, actor=plan.by, note=note, now=now)
@@ -152,6 +161,8 @@ def booking_book(*, plan: BookPlan, now: dt.datetime) -> Booking:
         text = plan.text if isinstance(plan.text, (str, Promise)) else plan.text(booking)
         booking_notify(booking, booking_people(booking), text, actor=plan.by, event="booked")
         booked_events_emit(booking=booking, slot=slot)
+        if agreed is not None:
+            quote_emit("quote.accepted", booking, agreed)
     # The band and slot locks are released here: the racers that queued behind them find the gig and
     # leave with a 409, while the bookings it has made impossible are declined by the worker, in a
     # transaction of their own, after the winner has its answer.

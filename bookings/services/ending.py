@@ -25,6 +25,7 @@ from ..models import Booking, BookingEvent
 from ..selectors.bookings import (
     side_of,
 )
+from ..selectors.cancellation import cancellation_terms
 from . import checks, locks
 from .notices import (
     booking_notify,
@@ -98,7 +99,8 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None, refund_
     """
     now = now or timezone.now()
     reason = reason.strip()[:300]
-    if side_of(booking, by) is None:
+    side = side_of(booking, by)
+    if side is None:
         raise BookingPermissionError(
             _("Only the band's leaders and admins, the venue or the client can cancel this gig.")
         )
@@ -118,13 +120,12 @@ def booking_cancel(*, booking: Booking, by: User, reason: str, now=None, refund_
                 )
             )
         note = reason
-        if booking.cancel_free_until is not None and now >= booking.cancel_free_until:
-            # No money moves here: the audit log says the terms applied, for whoever settles it.
-            # Stored in the language of the person who cancelled, beside their reason.
-            note = _("Late cancellation (terms: %(terms)s) – %(reason)s") % {
-                "terms": booking.cancel_terms,
-                "reason": reason,
-            }
+        terms = cancellation_terms(booking, side=side, now=now)
+        if terms.percent < 100:
+            # The audit log says the terms applied, in the words and with the share the refund uses,
+            # for whoever settles it (a gig paid through StageSlot is refunded by payments on the same
+            # terms). Stored in the language of the person who cancelled, beside their reason.
+            note = _("Late cancellation (terms: %(terms)s) – %(reason)s") % {"terms": terms.now, "reason": reason}
         booking_transition(booking, Status.CANCELLED, actor=by, note=note, now=now)
         slot_place_free(booking, slot)
         booking_notify(

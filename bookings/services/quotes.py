@@ -26,20 +26,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
-from accounts.services import WHEN, lazy_text, notifications_create
+from accounts.services import WHEN, lazy_text
 from bands.models import Currency
-from bands.selectors import band_managers
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent, Quote
 from ..models_quotes import FEE_CAP_MINOR, MAX_WINDOWS
-from ..selectors.bookings import venue_team
 from ..selectors.quotes import (
     QUOTED_KINDS,
     amount_text,
@@ -49,9 +45,8 @@ from ..selectors.quotes import (
     quote_side_of,
 )
 from . import answering
+from .agreement import quote_agree, quote_answerable, quote_emit, quote_notify
 from .checks import too_long_text
-from .notices import link_of
-from .webhooks import webhook_events_emit
 
 Open = Quote.Status.OPEN
 Deal = Quote.Deal
@@ -211,72 +206,6 @@ def quote_warnings(*, booking: Booking, terms: Terms) -> list[str]:
     return warnings
 
 
-# ---- Who is told ------------------------------------------------------------------------------
-
-
-def side_people(booking: Booking, side: str) -> list[User]:
-    """Who speaks for `side` on the booking's terms: the band's leaders and admins, the venue's staff,
-    the headliner's leaders and admins, or the client."""
-    if side == "band":
-        return band_managers(booking.band_id)
-    if side == "venue":
-        return venue_team(booking.venue_id)
-    if side == "headliner":
-        return band_managers(booking.picker_band_id)
-    return [booking.client]
-
-
-def _notify(booking: Booking, quote: Quote, text: Promise, *, sides: list[str], by: User | None, what: str) -> None:
-    people: list[User] = []
-    for side in sides:
-        people += [p for p in side_people(booking, side) if p not in people]
-    notifications_create(
-        recipients=people,
-        kind="booking_quote",
-        text=text,
-        link=link_of(booking),
-        key=f"quote:{quote.pk}:{what}",
-        actor=by,
-        starts_at=booking.starts_at,
-        ends_at=booking.ends_at,
-    )
-
-
-def quote_payload(quote: Quote) -> dict:
-    """A quote as the API and the webhooks give it (amounts in minor units)."""
-    return {
-        "id": quote.pk,
-        "version": quote.version,
-        "status": quote.status,
-        "side": quote.side,
-        "deal": quote.deal,
-        "fee_minor": quote.fee_minor,
-        "currency": quote.currency,
-        "door_percent": quote.door_percent,
-        "ticket_price_minor": quote.ticket_price_minor,
-        "capacity": quote.capacity,
-        "deposit_percent": quote.deposit_percent,
-        "balance_due_days": quote.balance_due_days,
-        "set_minutes": quote.set_minutes,
-        "included": {
-            "sound": quote.sound,
-            "backline": quote.backline,
-            "hospitality": quote.hospitality,
-            "accommodation": quote.accommodation,
-            "travel": quote.travel,
-            "note": quote.included_note,
-        },
-        "cancel_preset": quote.cancel_preset,
-        "cancel_windows": quote.cancel_windows,
-        "replaces": quote.replaces_id,
-        "expires_at": quote.expires_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
-    }
-
-
-def _emit(event: str, booking: Booking, quote: Quote) -> None:
-    webhook_events_emit(event=event, bookings=[booking], extra={"quote": quote_payload(quote)})
-
-
 # ---- Proposing and countering -------------------------------------------------------------------
 
 
@@ -289,11 +218,6 @@ def _side_or_refuse(booking: Booking, by: User) -> str:
             _("Only the band's leaders and admins and the other side of this booking can propose or answer terms.")
         )
     return side
-
-
-def _expires_text(quote: Quote, booking: Booking) -> str:
-    local = timezone.localtime(quote.expires_at, booking.zone)
-    return date_format(local, "MOMENT_FORMAT")
 
 
 def _quotable(booking: Booking, now: dt.datetime) -> None:
@@ -394,7 +318,7 @@ def quote_propose(
         else:
             text = gettext_lazy("%(name)s proposes terms for %(band)s on %(when)s: %(deal)s.")
         other = "band" if side != "band" else counterpart_side(booking)
-        _notify(
+        quote_notify(
             booking,
             quote,
             lazy_text(text, name=by.name, band=booking.band.name, when=WHEN, deal=deal_text_lazy(quote)),
@@ -402,7 +326,7 @@ def quote_propose(
             by=by,
             what="open",
         )
-        _emit("quote.countered" if countered else "quote.proposed", booking, quote)
+        quote_emit("quote.countered" if countered else "quote.proposed", booking, quote)
     return quote
 
 
@@ -421,7 +345,7 @@ def quote_counter(
     now = now or timezone.now()
     booking = quote.booking
     _answerer(quote, booking, by)
-    _answerable(quote, booking, now)
+    quote_answerable(quote, booking, now)
     return quote_propose(
         booking=booking, by=by, terms=terms, message=message, send_anyway=send_anyway, now=now, counters=quote.pk
     )
@@ -435,54 +359,6 @@ def _answerer(quote: Quote, booking: Booking, by: User) -> str:
     if side == quote.side:
         raise BookingPermissionError(_("Your side sent these terms; the other side answers them."))
     return side
-
-
-def _answerable(quote: Quote, booking: Booking, now: dt.datetime) -> None:
-    if quote.status != Open:
-        raise BookingConflict(
-            # Translators: status is the quote's state (accepted, countered, declined, lapsed).
-            _("This quote is already %(status)s, so nothing was changed.")
-            % {"status": quote.get_status_display().lower()}
-        )
-    if quote.expires_at <= now:
-        raise BookingConflict(
-            _("This quote expired on %(when)s, so it can no longer be answered. Propose new terms instead.")
-            % {"when": _expires_text(quote, booking)}
-        )
-
-
-def _agree(*, quote_id: int, booking: Booking, by: User, now: dt.datetime) -> Quote:
-    """Under the booking's lock: lock the quote, check it again, accept it and make its terms the deal."""
-    quote = Quote.objects.select_for_update().get(pk=quote_id)
-    _answerable(quote, booking, now)
-    quote.status, quote.answered_by, quote.answered_at = Quote.Status.ACCEPTED, by, now
-    quote.save(update_fields=["status", "answered_by", "answered_at"])
-    booking.fee = (quote.fee_minor // 100) if quote.fee_minor is not None else None
-    booking.currency = quote.currency
-    booking.agreed_quote = quote
-    booking.save(update_fields=["fee", "currency", "agreed_quote", "updated_at"])
-    BookingEvent.objects.create(
-        booking=booking,
-        actor=by,
-        from_status=booking.status,
-        to_status=booking.status,
-        note="Terms agreed",
-    )
-    _notify(
-        booking,
-        quote,
-        lazy_text(
-            gettext_lazy("%(name)s accepted the terms for %(band)s on %(when)s: %(deal)s."),
-            name=by.name,
-            band=booking.band.name,
-            when=WHEN,
-            deal=deal_text_lazy(quote),
-        ),
-        sides=["band", counterpart_side(booking)],
-        by=by,
-        what="accepted",
-    )
-    return quote
 
 
 def quote_accept(*, quote: Quote, by: User, stand_in: bool = False, now: dt.datetime | None = None) -> Quote:
@@ -500,25 +376,25 @@ def quote_accept(*, quote: Quote, by: User, stand_in: bool = False, now: dt.date
     booking = quote.booking
     if standing is not None:
         booking.standing = standing
-    _answerable(quote, booking, now)
+    quote_answerable(quote, booking, now)
     if booking.status == Booking.Status.PENDING:
         accepted: list[Quote] = []
 
         def agree(locked: Booking) -> None:
-            accepted.append(_agree(quote_id=quote.pk, booking=locked, by=by, now=now))
+            accepted.append(quote_agree(quote_id=quote.pk, booking=locked, by=by, now=now))
 
         booking = answering.booking_accept(booking=booking, by=by, now=now, stand_in=stand_in, terms=agree)
         quote = accepted[0]
         with transaction.atomic():
-            _emit("quote.accepted", booking, quote)
+            quote_emit("quote.accepted", booking, quote)
         return quote
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",)).select_related("band", "venue", "client").get(pk=booking.pk)
         )
         _quotable(booking, now)  # booked still (nothing leads back to pending), and not started
-        quote = _agree(quote_id=quote.pk, booking=booking, by=by, now=now)
-        _emit("quote.accepted", booking, quote)
+        quote = quote_agree(quote_id=quote.pk, booking=booking, by=by, now=now)
+        quote_emit("quote.accepted", booking, quote)
     return quote
 
 
@@ -535,7 +411,7 @@ def quote_decline(*, quote: Quote, by: User, note: str = "", now: dt.datetime | 
             .get(pk=quote.booking_id)
         )
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
-        _answerable(quote, booking, now)
+        quote_answerable(quote, booking, now)
         quote.status, quote.answered_by, quote.answered_at, quote.answer_note = Quote.Status.DECLINED, by, now, note
         quote.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
         BookingEvent.objects.create(
@@ -561,8 +437,8 @@ def quote_decline(*, quote: Quote, by: User, note: str = "", now: dt.datetime | 
                 band=booking.band.name,
                 when=WHEN,
             )
-        _notify(booking, quote, text, sides=[quote.side], by=by, what="declined")
-        _emit("quote.declined", booking, quote)
+        quote_notify(booking, quote, text, sides=[quote.side], by=by, what="declined")
+        quote_emit("quote.declined", booking, quote)
     return quote
 
 
@@ -570,7 +446,7 @@ def quote_decline(*, quote: Quote, by: User, note: str = "", now: dt.datetime | 
 
 
 def _lapsed_tell(booking: Booking, quote: Quote) -> None:
-    _notify(
+    quote_notify(
         booking,
         quote,
         lazy_text(
@@ -582,7 +458,7 @@ def _lapsed_tell(booking: Booking, quote: Quote) -> None:
         by=None,
         what="lapsed",
     )
-    _emit("quote.lapsed", booking, quote)
+    quote_emit("quote.lapsed", booking, quote)
 
 
 def quotes_lapse(*, now: dt.datetime | None = None, limit: int = 500) -> int:

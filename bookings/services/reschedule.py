@@ -12,7 +12,6 @@ is no second path to BOOKED (bookings/tests/test_one_booked_path.py).
 
 import datetime as dt
 import logging
-from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -211,10 +210,11 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
         was = when_text_lazy(booking.starts_at, booking.ends_at, booking.zone)  # in each recipient's language
         try:
             with transaction.atomic():
+                if booking.cancel_free_until is not None:
+                    # The free days the booking was made with move with the gig, whatever the band's now.
+                    booking.cancel_free_until = start - (booking.starts_at - booking.cancel_free_until)
                 booking.starts_at, booking.ends_at = start, end
                 booking.sequence += 1
-                if booking.cancel_free_until is not None:
-                    booking.cancel_free_until = start - timedelta(days=band.cancel_free_days)
                 booking.save(update_fields=["starts_at", "ends_at", "sequence", "cancel_free_until", "updated_at"])
                 if booking.block_id:
                     band_gig_block_move(block_id=booking.block_id, gig_starts_at=start, gig_ends_at=end)

@@ -70,7 +70,11 @@ def test_guided_instant_booking_is_paid_then_booked(client):
     p = band_party()
     client.force_login(p.client)
     url, r = _walk(client, p, p.instant, local(10, 20))
-    assert b"Book now" in r.content and b"900 EUR" in r.content and b"Free cancellation until 30 days" in r.content
+    assert (
+        b"Book now" in r.content
+        and b"900 EUR" in r.content
+        and b"Cancelled by the payer 30 days or more before the gig: 100 % back" in r.content
+    )
     r = client.post(url, {"step": 4, "go": "confirm", "price": "900", "message": "Can't wait"})
     assert r.status_code == 302 and r.url == reverse("payments:checkout_new", args=[p.band.slug])
     assert not Booking.objects.exists()  # nothing is held or booked before the card is accepted
@@ -480,7 +484,11 @@ def test_leader_adds_and_changes_packages_and_terms(client):
     assert client.post(url, {**data, "package-sets": 0}).status_code == 400
     assert client.post(url, {"terms-cancel_free_days": 14, "terms-cancel_late_percent": 100}).status_code == 302
     p.band.refresh_from_db()
-    assert p.band.cancellation_terms.startswith("Free cancellation until 14 days")
+    assert p.band.cancellation_words == [
+        "Cancelled by the payer 14 days or more before the gig: 100 % back",
+        "Cancelled by the payer later: nothing back",
+        "Cancelled by the band: 100 % back",
+    ]
     # another band's package is not reachable under this band
     assert client.get(reverse("bands:package_edit", args=[p.band.slug, other.instant.pk])).status_code == 404
 

@@ -89,7 +89,7 @@ def test_late_cancellation_is_marked_in_the_audit_log():
     late = _booked(p, days=10)
     ending.booking_cancel(booking=late, by=p.client, reason="Venue closed")
     note = BookingEvent.objects.get(booking=late, to_status="cancelled").note
-    assert note.startswith("Late cancellation (terms: Free cancellation until 30 days") and "Venue closed" in note
+    assert note == "Late cancellation (terms: Cancelled now, 10 days before the gig: 50 % back) – Venue closed"
 
 
 def test_request_records_the_terms_the_client_read():
@@ -105,7 +105,8 @@ def test_request_records_the_terms_the_client_read():
         power_notes="Two sockets",
         load_in_notes="Lift at the back",
     )
-    assert asked.cancel_terms == p.band.cancellation_terms and asked.package == p.on_request
+    assert asked.cancel_terms == "; ".join(p.band.cancellation_words) and asked.package == p.on_request
+    assert asked.cancel_late_percent == p.band.cancel_late_percent
     assert asked.power_notes == "Two sockets" and asked.setting == "indoor"
 
 

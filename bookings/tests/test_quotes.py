@@ -142,9 +142,10 @@ def test_custom_windows_in_order_are_kept(world):
     quote = propose(world.request, world.leader, terms)
     assert quote.cancel_windows[-1] == {"days": 0, "refund_percent": 0}
     assert windows_text(quote) == [
-        "Cancelled 60 days or more before: 100 % back",
-        "Cancelled 30 days or more before: 50 % back",
-        "Cancelled on the day: 0 % back",
+        "Cancelled by the payer 60 days or more before the gig: 100 % back",
+        "Cancelled by the payer 30 days or more before the gig: 50 % back",
+        "Cancelled by the payer later: nothing back",
+        "Cancelled by the band: 100 % back",
     ]
 
 

@@ -116,7 +116,7 @@ def test_the_booking_page_shows_the_terms_and_the_answers(client, world):
     page = client.get(reverse("bookings:detail", args=[world.request.uid])).content.decode()
     assert "a fee of 800 EUR" in page
     assert "Accept these terms and book" in page and "Counter…" in page and "Decline the terms" in page
-    assert "Cancelled 30 days or more before: 100 % back" in page
+    assert "Cancelled by the payer 30 days or more before the gig: 100 % back" in page
     # The time it is open until reads like every other time on the site: "30 Nov 2026, 19:29".
     assert re.search(r"open until \d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}:", page)
     client.force_login(world.leader)
@@ -154,14 +154,15 @@ def test_counter_accept_through_the_pages(client, world):
 def test_agreed_terms_replace_the_packages_cancellation_line(client, world):
     """Once terms are agreed their cancellation windows decide refunds: the booking's older one-line
     cancellation terms are not shown beside them."""
-    Booking.objects.filter(pk=world.request.pk).update(cancel_terms="Free cancellation until 3 days before.")
     client.force_login(world.client)
     url = reverse("bookings:detail", args=[world.request.uid])
-    assert "Free cancellation until 3 days before." in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert "Cancellation terms:" in page and "Cancelled by the payer later: 50 % back" in page
     quote = quotes.quote_propose(booking=world.request, by=world.leader, terms=FLAT)
     quotes.quote_accept(quote=quote, by=world.client)
     page = client.get(url).content.decode()
-    assert "Free cancellation until 3 days before." not in page and "Agreed terms" in page
+    assert "Cancellation terms:" not in page and "Cancelled by the payer later: 50 % back" not in page
+    assert "Agreed terms" in page
 
 
 @pytest.mark.parametrize(

@@ -163,7 +163,7 @@ def _page(
         "plays_in": plays_in(band=band, user=request.user),
         "book_url": reverse("bookings:book", args=[band.slug]),
         "summary": _summary(band, packages, draft),
-        "terms": band.cancellation_terms,
+        "terms": band.cancellation_words,
         "selected_package": package,
     }
     if name == "when":
@@ -417,7 +417,7 @@ def band_strip_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             (p, package_length_label(p), package_price_label(p), package_travel_label(p)) for p in packages
         ],
         "selected_package": package,
-        "terms": band.cancellation_terms,
+        "terms": band.cancellation_words,
         "book_url": reverse("bookings:book", args=[band.slug]),
         "strip_query": reverse("bookings:band_strip", args=[band.slug])
         + (f"?package={package.pk}&" if package else "?"),

@@ -30,7 +30,8 @@ from accounts.services import lazy_text, notifications_create
 from bands.models import Band
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
-from bookings.selectors.quotes import balance_text, deal_text, included_labels, money_text, windows_text
+from bookings.selectors.cancellation import cancellation_terms
+from bookings.selectors.quotes import balance_text, deal_text, included_labels, money_text
 from venues.models import Venue
 
 from .. import seal
@@ -132,7 +133,7 @@ def _terms(booking: Booking) -> dict:
             "set_length": "",
             "included": [],
             "included_note": "",
-            "cancellation": [booking.cancel_terms] if booking.cancel_terms else [],
+            "cancellation": list(cancellation_terms(booking).words),
         }
     return {
         "deal": deal_text(quote),
@@ -148,7 +149,7 @@ def _terms(booking: Booking) -> dict:
         ),
         "included": included_labels(quote),
         "included_note": quote.included_note,
-        "cancellation": windows_text(quote),
+        "cancellation": list(cancellation_terms(booking).words),
     }
 
 

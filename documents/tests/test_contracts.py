@@ -2,10 +2,12 @@
 and every refusal leaving nothing written."""
 
 import hashlib
+import uuid
 
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import Notification
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
@@ -19,6 +21,8 @@ from documents.checks import seal_certificate_set
 from documents.models import Contract, ContractSignature, ContractTemplate, RenderedPdf
 from documents.selectors.contracts import booking_terms_sha256, default_clauses_text
 from documents.services import contracts as services
+from payments.services.refunds import refund_plan
+from payments.tests.money_world import agreed, money_world
 
 from .contract_world import contract_world, sign
 
@@ -52,7 +56,7 @@ def test_a_contract_is_drawn_from_the_agreed_terms_parties_performance_rider_and
     assert c["other"]["legal_name"] == "Kellerbar"
     assert c["terms"]["deal"] == "a fee of 800 EUR"
     assert c["terms"]["deposit"] == "30 %"
-    assert "Cancelled 30 days or more before: 100 % back" in c["terms"]["cancellation"]
+    assert "Cancelled by the payer 30 days or more before the gig: 100 % back" in c["terms"]["cancellation"]
     assert c["performance"]["time_zone"] == "Europe/Berlin"
     assert c["rider"].startswith("Two DI boxes")
     assert c["template"] == "default"
@@ -84,6 +88,20 @@ def test_a_client_draws_a_private_gigs_contract(world):
     assert contract.other_side == "client"
     assert contract.content["other"]["legal_name"] == "Anna Client"
     assert "Gut Kleinow" in contract.content["performance"]["place"]
+
+
+def test_a_contract_says_what_the_refund_pays_for_custom_terms_without_a_window():
+    """Custom terms with no window are no refund to the payer: in the contract's words and in the amount."""
+    world = money_world("-none")
+    none_back = Terms(deal="flat", fee_minor=80000, currency="EUR", cancel_preset="custom", cancel_windows=())
+    booking = agreed(world.request, band_side=world.leader, other_side=world.client, terms=none_back)
+    content = services.contract_content(booking=booking, uid=uuid.uuid4(), version=1, now=timezone.now())
+    assert content["terms"]["cancellation"] == [
+        "Cancelled by the payer at any time: nothing back",
+        "Cancelled by the band: 100 % back",
+    ]
+    assert refund_plan(booking=booking, by=world.client).percent == 0
+    assert refund_plan(booking=booking, by=world.leader).percent == 100
 
 
 @pytest.mark.parametrize("who", ["member", "other_leader", "other_owner", "other_client", "client"])

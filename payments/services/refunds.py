@@ -20,6 +20,7 @@ from bands.selectors import band_managers
 from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import side_of
+from bookings.selectors.cancellation import BAND_CANCELLED, cancellation_terms, terms_fingerprint
 from bookings.selectors.quotes import money_text
 from bookings.services.ending import booking_cancel
 from bookings.services.notices import booking_summary
@@ -38,7 +39,11 @@ Reason = Refund.Reason
 
 @dataclass(frozen=True)
 class RefundPlan:
-    """What a cancellation now gives back: the percentage, why, and the amount per payment."""
+    """What a cancellation now gives back: the percentage, why, and the amount per payment, with the
+    terms in words (`words`, the whole terms; `now`, this cancellation) from the same reading that gave
+    the percentage (bookings.selectors.cancellation). `fingerprint`: a short hash of the terms, the
+    percentage and what is paid per payment; the cancel form posts back the one it showed, and
+    booking_cancel_refund refuses when the plan has changed since."""
 
     percent: int
     reason: str
@@ -46,43 +51,39 @@ class RefundPlan:
     refund_minor: int
     currency: str
     parts: tuple[tuple[Payment, int], ...]
+    words: tuple[str, ...] = ()
+    now: str = ""
+    fingerprint: str = ""
 
 
 def window_percent(booking: Booking, now: dt.datetime) -> int:
-    """The agreed terms' refund for a cancellation by the payer now: the first window (most days first)
-    that `now` is at least its days before the gig; before the free-cancellation moment of a booking
-    without terms, everything; after it, nothing."""
-    quote = booking.agreed_quote
-    if quote is not None and quote.cancel_windows:
-        days_before = (booking.starts_at - now).days
-        for window in sorted(quote.cancel_windows, key=lambda w: -w["days"]):
-            if days_before >= window["days"]:
-                return int(window["refund_percent"])
-        return 0
-    if booking.cancel_free_until is not None:
-        return 100 if now < booking.cancel_free_until else 0
-    return 100
+    """The booking's terms' refund for a cancellation by the payer now (bookings.selectors.cancellation:
+    the agreed quote's windows, else the band's terms the booking was made with, else everything)."""
+    return cancellation_terms(booking, now=now).percent
 
 
 def refund_plan(*, booking: Booking, by: User, now: dt.datetime | None = None) -> RefundPlan:
+    """What `by` cancelling now gives back: the band everything, the payer what the terms say; split
+    over the card payments that went through, by what is left of each."""
     now = now or timezone.now()
-    side = side_of(booking, by)
-    payments = list(
-        Payment.objects.filter(booking=booking, status=Payment.Status.SUCCEEDED, method=Payment.Method.CARD)
-    )
+    terms = cancellation_terms(booking, by=by, now=now)
+    paid_by_card = Payment.objects.filter(booking=booking, status=Payment.Status.SUCCEEDED, method=Payment.Method.CARD)
+    payments = list(paid_by_card.order_by("pk"))
     paid = sum(p.amount_minor - p.refunded_minor for p in payments)
-    if side == "band":
-        percent, reason = 100, Reason.BAND_CANCELLED
-    else:
-        percent, reason = window_percent(booking, now), Reason.CLIENT_CANCELLED
-    parts = tuple((p, split_percent(p.amount_minor - p.refunded_minor, percent)) for p in payments)
+    reason = Reason.BAND_CANCELLED if terms.reason == BAND_CANCELLED else Reason.CLIENT_CANCELLED
+    parts = tuple((p, split_percent(p.amount_minor - p.refunded_minor, terms.percent)) for p in payments)
     return RefundPlan(
-        percent=percent,
+        percent=terms.percent,
         reason=reason,
         paid_minor=paid,
         refund_minor=sum(a for _p, a in parts),
         currency=booking.currency,
         parts=tuple((p, a) for p, a in parts if a > 0),
+        words=terms.words,
+        now=terms.now,
+        fingerprint=terms_fingerprint(
+            terms.fingerprint, booking.currency, [[str(p.uid), p.amount_minor - p.refunded_minor] for p in payments]
+        ),
     )
 
 
@@ -255,11 +256,15 @@ def refund_payload(refund: Refund) -> dict:
 
 
 def booking_cancel_refund(
-    *, booking: Booking, by: User, reason: str, now: dt.datetime | None = None
+    *, booking: Booking, by: User, reason: str, now: dt.datetime | None = None, fingerprint: str | None = None
 ) -> tuple[Booking, list[Refund]]:
     """Cancel a gig with money on it and refund what the terms give back: the payer (client or venue)
     by the cancellation windows, the band everything. The gig is cancelled first (bookings' own
-    cancel, its locks and checks); a refund Stripe does not take now is retried by the worker."""
+    cancel, its locks and checks); a refund Stripe does not take now is retried by the worker.
+
+    `fingerprint`: the plan's that the canceller was shown (refund_plan). When given and the plan is
+    another now (a day went by and a window closed, a payment went through, the terms changed), raises
+    BookingConflict and changes nothing: they read the new plan and decide again."""
     now = now or timezone.now()
     side = side_of(booking, by)
     if side not in {"band", "client", "venue"}:
@@ -269,6 +274,18 @@ def booking_cancel_refund(
     if payer_side(booking) is None and side != "band":
         raise BookingPermissionError(_("Only the band can cancel this gig."))
     plan = refund_plan(booking=booking, by=by, now=now)
+    if fingerprint is not None and fingerprint != plan.fingerprint:
+        raise BookingConflict(
+            _(
+                "What cancelling gives back has changed since it was shown to you. %(now)s (%(amount)s of the "
+                "%(paid)s paid). Nothing was cancelled: check the new amount, and cancel again if you still want to."
+            )
+            % {
+                "now": plan.now,
+                "amount": money_text(plan.refund_minor, plan.currency),
+                "paid": money_text(plan.paid_minor, plan.currency),
+            }
+        )
     booking = booking_cancel(booking=booking, by=by, reason=reason, now=now, refund_handled=True)
     refunds: list[Refund] = []
     for payment, amount in plan.parts:

@@ -265,7 +265,10 @@ def cancel(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     if form.is_valid():
         try:
             booking, refunds = booking_cancel_refund(
-                booking=booking, by=request.user, reason=form.cleaned_data["reason"]
+                booking=booking,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                fingerprint=form.cleaned_data["fingerprint"] or None,
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
