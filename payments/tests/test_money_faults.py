@@ -1,5 +1,5 @@
 """Money when Stripe's answer is lost, late, forged or repeated: each test here failed before payments
-became one state machine between our rows and Stripe (docs/decisions/0051-money-state-machine.md).
+became one state machine between our rows and Stripe (docs/decisions/0052-money-state-machine.md).
 Against a real localstripe behind a proxy that loses answers (payments.testing.StripeProxy)."""
 
 import datetime as dt
