@@ -154,7 +154,7 @@ class Payment(models.Model):
     stripe_params = models.JSONField(_("Stripe request"), default=dict, blank=True)
     sent_at = models.DateTimeField(_("sent to Stripe at"), null=True, blank=True)
     # Set by the claim itself (one UPDATE): a request that took the payment and died frees it after a minute.
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("being processed since"), null=True, blank=True)
     # Paid outside StageSlot: the bank transfer's or receipt's reference.
     reference = models.CharField(_("reference"), max_length=120, blank=True)
     recorded_by = models.ForeignKey(
