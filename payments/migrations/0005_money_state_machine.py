@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='payment',
             name='claimed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='claimed at'),
+            field=models.DateTimeField(blank=True, null=True, verbose_name='being processed since'),
         ),
         migrations.AddField(
             model_name='payment',
