@@ -312,6 +312,18 @@ def signed_event(payment, secret: str) -> tuple[bytes, str]:
 
 
 def measure_webhook(args, world: SimpleNamespace, verdicts: Verdicts) -> None:
+    from payments import localstripe, stripe_api
+
+    # The webhook reads each intent again from Stripe before applying it: a localstripe of its own.
+    log = Path(tempfile.gettempdir()) / f"stageslot-bench-localstripe-{args.stripe_port}.log"
+    stripe_server = localstripe.start(args.stripe_port, log=log)
+    try:
+        measure_webhook_against(world, verdicts, stripe_api.client())
+    finally:
+        localstripe.stop(stripe_server)
+
+
+def measure_webhook_against(world: SimpleNamespace, verdicts: Verdicts, stripe) -> None:
     from django.conf import settings
     from django.test import Client
     from django.urls import reverse
@@ -321,17 +333,28 @@ def measure_webhook(args, world: SimpleNamespace, verdicts: Verdicts) -> None:
     from payments.models import LedgerEntry, Payment
     from payments.services.payments import payment_start, payment_tell
 
-    calls = StripeCalls()
-    # Each deposit as payment_pay leaves it when the bank is slow: PROCESSING, its intent stored.
+    customer = stripe.v1.customers.create(params={"email": "payer@example.com"})
+    card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+    method = stripe.v1.payment_methods.create(params={"type": "card", "card": card}).id
+    stripe.v1.payment_methods.attach(method, params={"customer": customer.id})
+    # Each deposit as payment_pay leaves it when the bank is slow: PROCESSING, its intent stored; the
+    # intent at Stripe has succeeded meanwhile.
     events = []
     for booking, person in world.pairs:
         payment = payment_start(booking=booking, by=person)
-        Payment.objects.filter(pk=payment.pk).update(
-            status=Payment.Status.PROCESSING, intent_id=f"pi_{uuid.uuid4().hex[:24]}",
-            customer_id=f"cus_{uuid.uuid4().hex[:14]}", payment_method_id=f"pm_{uuid.uuid4().hex[:24]}",
+        intent = stripe.v1.payment_intents.create(
+            params={
+                "amount": payment.amount_minor, "currency": payment.currency.lower(), "customer": customer.id,
+                "payment_method": method, "metadata": {"payment": str(payment.uid)}, "confirm": True,
+                "off_session": True,
+            }
         )  # fmt: skip
+        Payment.objects.filter(pk=payment.pk).update(
+            status=Payment.Status.PROCESSING, intent_id=intent.id, customer_id=customer.id, payment_method_id=method
+        )
         payment.refresh_from_db()
         events.append((payment, *signed_event(payment, settings.STRIPE_WEBHOOK_SECRET)))
+    calls = StripeCalls()
     client = Client()
     url = reverse("payments:stripe_webhook")
 

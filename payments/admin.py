@@ -268,8 +268,8 @@ class SettlementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("event_id", "type", "object_id", "outcome", "received_at")
-    list_filter = ("type",)
+    list_display = ("event_id", "type", "object_id", "outcome", "problem", "received_at")
+    list_filter = ("problem", "type")
     search_fields = ("event_id", "object_id", "outcome")
     date_hierarchy = "received_at"
 

@@ -309,3 +309,35 @@ def test_a_fee_raised_after_the_deposit_was_paid_asks_for_the_difference(world, 
     booking.refresh_from_db()
     due = due_now(booking)
     assert (due.purpose, due.amount_minor) == ("balance", 70000)
+
+
+def test_reconcile_lists_a_lost_answer_and_fix_repairs_it_after_a_dry_run(world, stripe_proxy):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    booking, _deposit = deposit_paid(world)
+    stripe_proxy.drop(1, only="/v1/payment_intents")
+    balances_charge(now=booking.starts_at - dt.timedelta(days=6))
+    balance = Payment.objects.get(booking=booking, purpose="balance")
+    assert balance.status == Status.UNKNOWN
+
+    def command(*args) -> tuple[int, str]:
+        out = StringIO()
+        try:
+            call_command("reconcile_payments", *args, stdout=out)
+        except SystemExit as exit_:
+            return exit_.code, out.getvalue()
+        return 0, out.getvalue()
+
+    code, out = command()
+    assert code == 1 and f"being confirmed: payment {balance.uid}" in out
+    code, out = command("--fix")
+    assert f"payment {balance.uid} (unknown): ask Stripe" in out and "run again with --apply" in out
+    balance.refresh_from_db()
+    assert balance.status == Status.UNKNOWN  # a dry run changes nothing
+    code, out = command("--fix", "--apply")
+    balance.refresh_from_db()
+    assert balance.status == Status.SUCCEEDED and "-> succeeded" in out
+    assert code == 0 and "No differences." in out
+    assert len(charges_at_stripe(balance)) == 1

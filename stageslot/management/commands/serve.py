@@ -27,6 +27,11 @@ class Command(RunserverCommand):
 
     def inner_run(self, *args, **options):
         options["skip_checks"] = True
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            # No Redis, so no beat: the periodic tasks (the money round among them) run in this process.
+            from stageslot.periodic import start_in_process
+
+            start_in_process()
         return super().inner_run(*args, **options)
 
     def own_url(self) -> str:
