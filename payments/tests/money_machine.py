@@ -28,7 +28,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from bands.tests.factories import MembershipFactory
 from bookings.errors import BookingError
 from bookings.models import Booking
-from bookings.services import quotes
+from bookings.services import answering, quotes
 from bookings.services.quotes import Terms
 from bookings.tests.test_detail_views import make_world
 from payments import localstripe as local
@@ -186,15 +186,35 @@ class MoneyMachine(RuleBasedStateMachine):
 
     # ---- what people and Stripe do -----------------------------------------------------------------
 
-    @initialize(fee=st.sampled_from([60000, 80000, 95500]), deposit=st.sampled_from([0, 30, 100]))
-    def agree(self, fee, deposit):
+    @initialize(
+        fee=st.sampled_from([60000, 80000, 95500]),
+        deposit=st.sampled_from([0, 30, 100]),
+        how=st.sampled_from(["quote accepted", "accepted anyway"]),
+    )
+    def agree(self, fee, deposit, how="quote accepted"):
+        """The band quotes and the client accepts; or the client counters and the band's leader accepts
+        the request anyway (a stand-in for a busy member): the terms on the table are agreed either way."""
+
         def call():
-            quote = quotes.quote_propose(
+            band_quote = quotes.quote_propose(
                 booking=self.booking, by=self.world.leader, terms=terms(fee, deposit), send_anyway=True, now=self.now
             )
-            quotes.quote_accept(quote=quote, by=self.world.client, now=self.now)
+            if how == "quote accepted":
+                quotes.quote_accept(quote=band_quote, by=self.world.client, now=self.now)
+            else:
+                quotes.quote_counter(
+                    quote=band_quote,
+                    by=self.world.client,
+                    terms=terms(fee - 5000, deposit),
+                    send_anyway=True,
+                    now=self.now,
+                )
+                answering.booking_accept(booking=self._fresh(), by=self.world.leader, stand_in=True, now=self.now)
 
         self._step(call)
+        booking = self._fresh()
+        if booking.status == Booking.Status.BOOKED:
+            assert booking.agreed_quote is not None and fee_minor_of(booking) > 0, "booked without the terms"
 
     @precondition(lambda self: self._booked())
     @rule(fee=st.sampled_from([50000, 80000, 120000]), deposit=st.sampled_from([30, 100]))

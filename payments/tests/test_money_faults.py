@@ -278,8 +278,8 @@ def test_a_refund_whose_answer_was_lost_keeps_its_money_reserved_and_is_made_onc
     assert LedgerEntry.objects.filter(refund=refund, kind="refund").count() == 1
 
 
-def test_a_refund_stripe_refuses_says_why_and_what_happens_next_and_frees_the_money(world, localstripe):
-    _booking, deposit = deposit_paid(world)
+def test_a_refund_stripe_refuses_says_why_and_what_happens_next_and_frees_the_money(world, localstripe, client):
+    booking, deposit = deposit_paid(world)
     Payment.objects.filter(pk=deposit.pk).update(intent_id="pi_demo_gone")
     deposit.refresh_from_db()
     with pytest.raises(stripe_api.PaymentsUnavailable):
@@ -289,6 +289,9 @@ def test_a_refund_stripe_refuses_says_why_and_what_happens_next_and_frees_the_mo
     assert refund.status == Refund.Status.FAILED and "staff" in refund.failure
     assert deposit.refunded_minor == 0
     assert refunds.refunds_resolve(now=refund.created_at + dt.timedelta(hours=1)) == 0  # never retried blindly
+    client.force_login(world.client)
+    page = client.get(reverse("payments:booking", args=[booking.uid])).content.decode()
+    assert "Failed" in page and "will settle it with you" in page.replace("&#x27;", "'")
 
 
 # ---- Due = agreed - paid, per part -------------------------------------------------------------------
