@@ -27,6 +27,7 @@ from payments.services.periodic import balances_charge, money_round
 from payments.services.stripe_events import BadEvent, stripe_event_receive
 from payments.testing import WorkerKilled, kill_after_next_stripe_call
 from payments.tests.test_flow import FLAT, agreed, card
+from payments.tests.test_pay_views import intent_at_stripe
 
 pytestmark = [pytest.mark.django_db]
 
@@ -161,28 +162,14 @@ def test_a_claim_is_its_own_time_so_a_double_click_after_a_minute_calls_stripe_o
 def test_a_signed_event_naming_another_amount_changes_nothing_and_is_shown_to_staff(world, localstripe):
     booking = agreed(world)
     payment = pay.payment_start(booking=booking, by=world.client)
-    stripe = stripe_api.client()
-    customer = stripe.v1.customers.create(params={"email": "x@example.com"})
-    method = card()
-    stripe.v1.payment_methods.attach(method, params={"customer": customer.id})
-    one_dollar = stripe.v1.payment_intents.create(
-        params={
-            "amount": 100,
-            "currency": "usd",
-            "customer": customer.id,
-            "payment_method": method,
-            "metadata": {"payment": str(payment.uid)},
-            "confirm": True,
-            "off_session": True,
-        }
-    )
-    Payment.objects.filter(pk=payment.pk).update(intent_id=one_dollar.id, status=Status.PROCESSING)
+    one_dollar_id = intent_at_stripe(payment, amount=100, currency="usd")
+    Payment.objects.filter(pk=payment.pk).update(intent_id=one_dollar_id, status=Status.PROCESSING)
     # The event's body even claims our amount: Stripe's own object says otherwise.
-    body, signature = signed(intent_event(one_dollar.id, amount=payment.amount_minor, currency="eur"))
+    body, signature = signed(intent_event(one_dollar_id, amount=payment.amount_minor, currency="eur"))
     outcome = stripe_event_receive(payload=body, signature=signature)
     payment.refresh_from_db()
     assert payment.status == Status.PROCESSING and not LedgerEntry.objects.exists()
-    event = StripeEvent.objects.get(object_id=one_dollar.id)
+    event = StripeEvent.objects.get(object_id=one_dollar_id)
     assert event.problem and "does not match" in outcome
 
 
@@ -229,29 +216,15 @@ def test_stripe_unreachable_while_reading_the_event_object_asks_stripe_to_send_i
 def test_money_taken_for_a_payment_that_ended_is_given_back(world, localstripe):
     booking = agreed(world)
     payment = pay.payment_start(booking=booking, by=world.client)
-    stripe = stripe_api.client()
-    customer = stripe.v1.customers.create(params={"email": "x@example.com"})
-    method = card()
-    stripe.v1.payment_methods.attach(method, params={"customer": customer.id})
-    intent = stripe.v1.payment_intents.create(
-        params={
-            "amount": payment.amount_minor,
-            "currency": "eur",
-            "customer": customer.id,
-            "payment_method": method,
-            "metadata": {"payment": str(payment.uid)},
-            "confirm": True,
-            "off_session": True,
-        }
-    )
-    Payment.objects.filter(pk=payment.pk).update(status=Status.FAILED, intent_id=intent.id)
-    body, signature = signed(intent_event(intent.id))
+    intent_id = intent_at_stripe(payment)
+    Payment.objects.filter(pk=payment.pk).update(status=Status.FAILED, intent_id=intent_id)
+    body, signature = signed(intent_event(intent_id))
     stripe_event_receive(payload=body, signature=signature)
     payment.refresh_from_db()
     assert payment.status == Status.FAILED and not LedgerEntry.objects.exists()
-    (back,) = stripe.v1.refunds.list(params={"payment_intent": intent.id}).data
+    (back,) = stripe_api.client().v1.refunds.list(params={"payment_intent": intent_id}).data
     assert back.amount == payment.amount_minor and back.status == "succeeded"
-    assert StripeEvent.objects.get(event_id=f"orphan:{intent.id}").problem
+    assert StripeEvent.objects.get(event_id=f"orphan:{intent_id}").problem
 
 
 # ---- Refunds ---------------------------------------------------------------------------------------

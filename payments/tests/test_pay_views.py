@@ -167,8 +167,10 @@ def _signed(payload: dict, secret: str) -> tuple[bytes, str]:
     return body, f"t={stamp},v1={signature}"
 
 
-def _intent_at_stripe(payment: Payment, *, amount: int | None = None, metadata: dict | None = None) -> str:
-    """A PaymentIntent confirmed at localstripe with a test card: its id."""
+def intent_at_stripe(
+    payment: Payment, *, amount: int | None = None, currency: str = "", metadata: dict | None = None
+) -> str:
+    """A PaymentIntent confirmed at localstripe with a test card, naming `payment` in its metadata: its id."""
     stripe = stripe_api.client()
     customer = stripe.v1.customers.create(params={"email": "payer@example.com"})
     method = card_method()
@@ -176,7 +178,7 @@ def _intent_at_stripe(payment: Payment, *, amount: int | None = None, metadata: 
     intent = stripe.v1.payment_intents.create(
         params={
             "amount": amount or payment.amount_minor,
-            "currency": payment.currency.lower(),
+            "currency": currency or payment.currency.lower(),
             "customer": customer.id,
             "payment_method": method,
             "metadata": {"payment": str(payment.uid)} if metadata is None else metadata,
@@ -203,7 +205,7 @@ def test_the_webhook_refuses_a_bad_signature_and_applies_an_event_once(client, w
     assert not StripeEvent.objects.exists()
     assert reply["state"] == "setup"
     # Our own payment's intent, signed with our secret: applied once, twice changes nothing.
-    intent_id = _intent_at_stripe(payment)
+    intent_id = intent_at_stripe(payment)
     Payment.objects.filter(pk=payment.pk).update(intent_id=intent_id, status="processing")
     event["data"]["object"]["id"] = intent_id
     body, sig = _signed(event, settings.STRIPE_WEBHOOK_SECRET)
