@@ -429,7 +429,8 @@ def payment_apply(
     status = INTENT_STATUS.get(_get(intent, "status"))
     intent_id = _get(intent, "id")
     authorized_now = orphan = False
-    # No savepoint of its own inside a caller's transaction (the webhook's): nothing here is caught.
+    # No savepoint of its own inside a caller's transaction (the webhook's): nothing raises out of this
+    # block; a mismatch leaves it before anything is written, and is raised after it.
     with transaction.atomic(savepoint=False):
         payment = _payment_of(intent, payment_id)
         if payment is None:
@@ -438,10 +439,11 @@ def payment_apply(
             return None
         if status is None:
             return payment
-        if why := intent_mismatch(payment, intent):
-            raise MoneyMismatch(f"{intent_id} {why}")
+        why = intent_mismatch(payment, intent)
         took_money = status in (Status.SUCCEEDED, Status.AUTHORIZED)
-        if payment.intent_id not in ("", intent_id) or (
+        if why:
+            pass
+        elif payment.intent_id not in ("", intent_id) or (
             took_money and payment.status in (Status.FAILED, Status.CANCELLED)
         ):
             orphan = took_money
@@ -464,6 +466,8 @@ def payment_apply(
             elif not payment.intent_id:
                 Payment.objects.filter(pk=payment.pk).update(intent_id=intent_id)
                 payment.intent_id = intent_id
+    if why:
+        raise MoneyMismatch(f"{intent_id} {why}")
     if orphan:
         payment_orphan_settle(intent=intent, payment=payment)
     if authorized_now and on_authorized is not None:

@@ -93,8 +93,7 @@ def _intent_event(intent_id: str) -> tuple[str, bool, Payment | None]:
     except stripe.InvalidRequestError:
         return f"Stripe has no intent {intent_id}", True, None
     try:
-        with transaction.atomic():  # a mismatch rolls back this much, and the event is kept as a problem
-            payment = payment_apply(intent=intent)
+        payment = payment_apply(intent=intent)  # a mismatch writes nothing, and the event is kept as a problem
     except MoneyMismatch as exc:
         return f"does not match: {exc}", True, None
     if payment is None:
