@@ -659,6 +659,12 @@ def payments_resolve(*, now: dt.datetime | None = None, on_authorized=None, limi
     done = 0
     for payment in rows.order_by("pk")[:limit]:
         before = payment.status
+        if before == Status.PROCESSING and payment.claimed_at is not None and payment.claimed_at < stale:
+            # The request that claimed it died: what it sent, if anything, is unknown until Stripe says.
+            Payment.objects.filter(pk=payment.pk, status=Status.PROCESSING, claimed_at__lt=stale).update(
+                status=Status.UNKNOWN, claimed_at=None
+            )
+            payment.status = Status.UNKNOWN
         if payment_sync(payment=payment, now=now, on_authorized=on_authorized).status != before:
             done += 1
     return done
