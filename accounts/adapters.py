@@ -5,6 +5,7 @@ person's name from Google."""
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.utils import is_mfa_enabled
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from django.contrib.sites.requests import RequestSite
@@ -17,6 +18,16 @@ from .services import email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_reauthentication_methods(self, user) -> list[dict]:
+        """The ways to confirm it is you: an account with two-factor on is offered only its second factor
+        (a code or a passkey), never its password. The password alone does not satisfy the step-up rule
+        (accounts/mfa.py), so offering it would lead back to the code page; and a password alone must not
+        add an authenticator or change an address of an account that has a second factor."""
+        methods = super().get_reauthentication_methods(user)
+        if user.is_authenticated and is_mfa_enabled(user):
+            methods = [m for m in methods if m["id"].startswith("mfa_reauthenticate")] or methods
+        return methods
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = allauth_context.request
         site = RequestSite(request)

@@ -12,7 +12,9 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from .mfa import step_up_token_expiry_refusal
 from .models import ApiToken, User
 
 PREFIX = "ss_"
@@ -39,30 +41,42 @@ def api_token_of(*, user: User, pk: int) -> ApiToken | None:
 
 
 def api_token_create(
-    *, user: User, name: str, scopes: list[str], expires_at: dt.datetime | None, now: dt.datetime | None = None
+    *,
+    user: User,
+    name: str,
+    scopes: list[str],
+    expires_at: dt.datetime | None,
+    second_factor_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Make a token for `user`; returns it and its secret text, which is never stored or shown again.
+    `second_factor_at` is when the session making it gave its second factor, if it did just now: a token
+    with a money scope needs it to move money for an account with two-factor on (accounts/mfa.py).
 
-    Raises ValidationError by field: no name, no scope or an unknown one, an expiry in the past, or
-    more than MAX_ACTIVE live tokens.
+    Raises ValidationError by field: no name, no scope or an unknown one, an expiry in the past, a money
+    scope without an expiry within STEP_UP_TOKEN_DAYS, or more than MAX_ACTIVE live tokens.
     """
     now = now or timezone.now()
     name = name.strip()
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["Give the token a name, such as the tool that will use it."]
+        errors["name"] = [_("Give the token a name, such as the tool that will use it.")]
     elif len(name) > ApiToken._meta.get_field("name").max_length:
-        errors["name"] = ["At most 80 characters, please."]
+        errors["name"] = [_("At most 80 characters, please.")]
     scopes = list(dict.fromkeys(scopes))
     if not scopes:
-        errors["scopes"] = ["Choose at least one scope."]
+        errors["scopes"] = [_("Choose at least one scope.")]
     elif unknown := [s for s in scopes if s not in ApiToken.Scope.values]:
-        errors["scopes"] = [f"Unknown scope: {', '.join(unknown)}."]
+        errors["scopes"] = [_("Unknown scope: %(scopes)s.") % {"scopes": ", ".join(unknown)}]
     if expires_at is not None and expires_at <= now:
-        errors["expires_at"] = ["The expiry must be in the future."]
+        errors["expires_at"] = [_("The expiry must be in the future.")]
+    elif refusal := step_up_token_expiry_refusal(scopes=scopes, expires_at=expires_at, now=now):
+        errors["expires_at"] = [refusal]
     live = api_tokens_of(user=user).filter(revoked_at__isnull=True).exclude(expires_at__lte=now).count()
     if live >= MAX_ACTIVE:
-        errors["name"] = [f"You have {live} live tokens, the most there can be; revoke one first."]
+        errors["name"] = [
+            _("You have %(count)s live tokens, the most there can be; revoke one first.") % {"count": live}
+        ]
     if errors:
         raise ValidationError(errors)
     raw = PREFIX + secrets.token_urlsafe(32)
@@ -73,6 +87,7 @@ def api_token_create(
         prefix=raw[:SHOWN_PREFIX],
         digest=token_digest(raw),
         expires_at=expires_at,
+        second_factor_at=second_factor_at,
     )
     return token, raw
 

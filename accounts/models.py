@@ -244,6 +244,9 @@ class ApiToken(models.Model):
     prefix = models.CharField(_("prefix"), max_length=12)
     digest = models.CharField(_("digest"), max_length=64, unique=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # When the session that made it had given its second factor (accounts/mfa.py): a token with a money scope
+    # moves money for an account with two-factor on only if this is set.
+    second_factor_at = models.DateTimeField(_("second factor given at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_export import StaffExportMixin
+from accounts.mfa import second_factor_required
 from accounts.timezones import when_text
 
 from .errors import BookingError
@@ -122,6 +123,7 @@ class BookingAdmin(StaffExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         url = reverse("admin:bookings_booking_resolve", args=[booking.pk])
         return format_html('<a class="button" href="{}">{}</a>', url, gettext("Resolve this dispute"))
 
+    @second_factor_required
     def resolve_dispute(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Staff decide a disputed gig: completed or cancelled, with a note both sides read."""
         if not request.user.is_staff:

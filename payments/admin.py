@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_export import StaffExportMixin
+from accounts.mfa import second_factor_required
 from bookings.errors import BookingError
 from bookings.selectors.quotes import money_text
 
@@ -161,6 +162,7 @@ class PaymentAdmin(StaffExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         url = reverse("admin:payments_payment_refund", args=[payment.pk])
         return format_html('<a class="button" href="{}">{}</a>', url, gettext("Refund part or all of it"))
 
+    @second_factor_required
     def refund_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Staff resolving a dispute give back any amount up to what is left of a card payment."""
         if not request.user.has_perm("payments.add_refund"):
@@ -297,6 +299,7 @@ class PayoutAdmin(admin.ModelAdmin):
     def amount(self, payout: Payout) -> str:
         return money_text(payout.amount_minor, payout.currency)
 
+    @second_factor_required
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context=None) -> HttpResponse:
         """Record a bank transfer to a band, with what each band is owed beside the form."""
         if not self.has_add_permission(request):

@@ -32,6 +32,7 @@ from ninja.security import HttpBearer
 from accounts.api_tokens import api_token_check
 from accounts.client_ip import client_ip
 from accounts.form_fields import control_character_in, control_character_words
+from accounts.mfa import STEP_UP_SCOPES, step_up_token_refusal
 from accounts.models import ApiToken
 from accounts.ratelimit import LimitReached, rate_limit_take
 
@@ -375,6 +376,8 @@ def caller(request: HttpRequest, scope: str = ApiToken.Scope.READ):
         raise ApiProblem(
             403, _("This token lacks the “%(scope)s” scope; make one with it at /me/tokens/.") % {"scope": scope}
         )
+    if scope in STEP_UP_SCOPES and (refusal := step_up_token_refusal(token)):
+        raise ApiProblem(403, refusal)
     return token.user
 
 

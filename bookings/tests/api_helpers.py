@@ -10,9 +10,20 @@ from accounts.api_tokens import api_token_create
 ALL_SCOPES = ["read", "bookings", "availability", "packages", "shows", "reviews", "messages", "plans", "payments"]
 
 
-def token_for(user, scopes=None, *, expires_in: dt.timedelta | None = None) -> str:
+def token_for(user, scopes=None, *, expires_in: dt.timedelta | None = None, second_factor: bool = True) -> str:
+    """A token for `user`. One with the money scope expires within 90 days, as it must, and was made right
+    after a second factor unless `second_factor` is False."""
+    scopes = scopes or ALL_SCOPES
+    if expires_in is None and "payments" in scopes:
+        expires_in = dt.timedelta(days=30)
     expires_at = timezone.now() + expires_in if expires_in else None
-    _token, raw = api_token_create(user=user, name="test", scopes=scopes or ALL_SCOPES, expires_at=expires_at)
+    _token, raw = api_token_create(
+        user=user,
+        name="test",
+        scopes=scopes,
+        expires_at=expires_at,
+        second_factor_at=timezone.now() if second_factor else None,
+    )
     return raw
 
 

@@ -9,8 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.mfa import STEP_UP_SCOPES
 from accounts.models import ApiToken, Notification
 from accounts.tests.factories import UserFactory
+from accounts.tests.test_mfa import with_totp
 from availability.services import rule_create
 from bands.models import Package
 from bands.packages import package_price
@@ -35,6 +37,7 @@ from documents.services.contracts import contract_draw
 from documents.services.invoices import invoice_issue
 from holds.requests import hold_request_many
 from holds.services import hold_place
+from payments.models import Payment, Refund
 from payments.selectors import schedule_of
 from payments.services.checkout import checkout_start
 from payments.services.payments import payment_start
@@ -643,3 +646,33 @@ def test_lists_show_only_the_callers_own_rows(shared_world):
         assert api.get("/api/v1/me/calendars").json() == []
         assert api.post("/api/v1/me/notifications/read-all").json() == {"marked": 0}
     assert Notification.objects.get(pk=w["note"].pk).read_at is None
+
+
+MONEY_OPERATIONS = [name for name, op in OPERATIONS.items() if op[4] in STEP_UP_SCOPES]
+
+
+def test_every_money_operation_of_the_matrix_is_one_the_step_up_rule_covers():
+    assert len(MONEY_OPERATIONS) >= 6
+
+
+@pytest.mark.parametrize("name", MONEY_OPERATIONS)
+def test_a_token_made_without_the_second_factor_moves_no_money(name, request, shared_world):
+    """The owner of the operation has two-factor on and a token with every scope made without it: the
+    money operation is refused by the step-up rule (accounts/mfa.py), and nothing was done."""
+    method, path_of, body_of, owner_key, _scope, _others = OPERATIONS[name]
+    if name in NEEDS_STRIPE:
+        request.getfixturevalue("localstripe")
+    w = dict(shared_world)
+    owner = w[owner_key]
+    with_totp(owner)
+    api = ApiClient(token_for(owner, second_factor=False))
+
+    def counts():
+        return Payment.objects.count(), Refund.objects.count(), Booking.objects.filter(status="cancelled").count()
+
+    before = counts()
+    response = call(api, method, path_of(w), body_of(w) if body_of else None)
+    assert response.status_code == 403, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert "made without your second factor" in response.json()["detail"]
+    assert counts() == before

@@ -212,7 +212,9 @@ def pay(request: HtmxHttpRequest, uid: UUID) -> JsonResponse:
 @login_required
 @require_POST
 def check(request: HtmxHttpRequest, uid: UUID) -> JsonResponse:
-    """After the bank's confirmation in the browser: the payment's state read from Stripe."""
+    """After the bank's confirmation in the browser: the payment's state read from Stripe. Not behind the
+    step-up rule: it moves nothing the payer did not already confirm with the (stepped-up) pay view and
+    their bank; it reads Stripe, and an authorised checkout it finds is completed as the pay view would."""
     payment = payment_for_viewer(uid=uid, user=request.user)
     if payment is None or payment.payer_id != request.user.pk:
         raise Http404("No such payment.")
