@@ -196,7 +196,9 @@ api = StageSlotAPI(
         "Bands, venues, slots and bookings, on the same rules as the site. Authenticate with a personal "
         "access token made at /me/tokens/: `Authorization: Bearer ss_…`. Times are UTC (ISO 8601) with the "
         "IANA zone they are meant in given beside them. Lists page by keyset: follow `next`. Errors are "
-        "application/problem+json. Reads carry an ETag; send it back in If-None-Match for a 304."
+        "application/problem+json. Reads carry an ETag; send it back in If-None-Match for a 304. A token with "
+        "the `payments` scope expires within 90 days; for an account with two-factor on it is made right after "
+        "the second factor, and one made without it is refused (403) on every call that moves money."
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
