@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from bands.models import ApprovalStatus
 from bands.services import band_set_status
@@ -87,7 +88,25 @@ def test_a_link_opened_by_anyone_but_its_recipient_is_refused(client, world, who
 
     for response in (client.get(path), client.post(path)):
         assert response.status_code == 403
-        assert "This link was sent to someone else" in response.content.decode()
+        html = response.content.decode()
+        assert f"This answer is for {escape(world.owner.name)}" in html
+        assert f"You are logged in as {escape(getattr(world, who).name)}" in html
+    assert fresh(world.application).status == Status.PENDING
+
+
+def test_logging_out_from_the_refusal_leads_through_the_login_back_to_the_link(client, world):
+    path = link(world.application, world.owner)
+    client.force_login(world.leader)
+    assert client.get(path).status_code == 403
+
+    response = client.post(reverse("account_logout"), {"next": path})
+    assert response.url == path
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert parse_qs(urlsplit(response.url).query)["next"] == [path]
+    client.force_login(world.owner)
+    assert client.get(path).status_code == 200
     assert fresh(world.application).status == Status.PENDING
 
 
@@ -98,7 +117,7 @@ def test_a_right_band_member_who_is_not_the_links_recipient_cannot_use_the_leade
     response = client.post(path)
 
     assert response.status_code == 403
-    assert "This link was sent to someone else" in response.content.decode()
+    assert f"This answer is for {escape(world.leader.name)}" in response.content.decode()
     assert fresh(world.request).status == Status.PENDING
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
@@ -829,6 +830,27 @@ def test_claiming_an_emailed_offer_for_your_band(client, invite, band):
     again = client.get(url)
     assert again.status_code == 409
     assert "already been taken" in again.content.decode()
+
+
+def test_an_offer_emailed_to_another_address_says_so_before_it_is_taken(client, invite, band):
+    """Decision 0055: the offer goes to the band of whoever takes it, so the page asks rather than refuses."""
+    leader = leader_of(band)
+    client.force_login(leader)
+    url = reverse("bookings:offer_claim", args=[invite.token])
+    html = client.get(url).content.decode()
+    assert "This link was sent to newband@example.com." in html
+    assert f"You are logged in as {escape(leader.name)} ({escape(leader.email)})." in html
+    assert html.index("This link was sent to") < html.index("Take the offer</button>")
+    assert not Booking.objects.exists()
+    assert client.post(url, {"band": band.pk}).status_code == 302
+    assert Booking.objects.get().band == band
+
+
+def test_the_address_an_offer_was_emailed_to_is_not_warned(client, invite, band):
+    client.force_login(UserFactory(email="NewBand@example.com"))
+    html = client.get(reverse("bookings:offer_claim", args=[invite.token])).content.decode()
+    assert "This link was sent to" not in html
+    assert "Take the offer for your band" in html
 
 
 def test_a_user_without_a_band_is_sent_to_create_one_and_cannot_claim_for_anothers(client, invite):

@@ -4,7 +4,8 @@ The link only opens a confirmation page (a mail scanner that follows links chang
 button on it posts the answer through the same services as the booking page. A link works for
 the person it was sent to, for a week, and once: any change of the booking retires it (see
 bookings.email_actions). What a link cannot do any more is said plainly: expired (410), sent to
-someone else (403), outdated because the booking changed (410, with where it stands now).
+someone else (403, accounts/links.py: whom it is for, and logging out to open it again), outdated because
+the booking changed (410, with where it stands now).
 """
 
 from uuid import UUID
@@ -17,10 +18,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.htmx import HtmxHttpRequest
+from accounts.links import LinkPerson, link_for_a_person, link_person_of_account
 from accounts.timezones import when_text
 
 from ..errors import BookingError
@@ -127,8 +129,18 @@ def _answer(request: HtmxHttpRequest, booking: Booking, action: EmailAction) -> 
     return redirect("bookings:detail", uid=booking.uid)
 
 
+def _addressee(request: HtmxHttpRequest, token: str) -> LinkPerson | None:
+    """The person the link was sent to (an expired link too: its page is theirs as well)."""
+    try:
+        user_id = email_action_read(token, expired_ok=True).user_id
+    except signing.BadSignature:
+        return None
+    return link_person_of_account(user_id)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
+@link_for_a_person(_addressee, eyebrow=gettext_lazy("Accept or decline"))
 def email_action(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """GET: confirm accepting or declining the booking the link names. POST: do it, then show the booking."""
     try:
@@ -137,8 +149,8 @@ def email_action(request: HtmxHttpRequest, token: str) -> HttpResponse:
         return _page(request, "expired", status=410, detail_url=_expired_booking_url(token))
     except signing.BadSignature as exc:
         raise Http404("No such link.") from exc
-    if action.user_id != request.user.pk:
-        return _page(request, "elsewhere", status=403)
+    if action.user_id != request.user.pk:  # the person it was sent to has gone; anyone else is refused above
+        raise Http404("No such link.")
     booking = _booking_of(request, action)
     if booking.sequence != action.sequence:
         detail_url = reverse("bookings:detail", args=[booking.uid])

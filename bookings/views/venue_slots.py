@@ -28,6 +28,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, render_page
+from accounts.links import LinkPerson, link_for_a_person
 from accounts.ratelimit import rate_limited
 from accounts.timezones import when_text
 from bands.models import Band
@@ -810,6 +811,15 @@ def _claim(request: HttpRequest, invite: OfferInvite, form: ClaimForm) -> tuple[
     )
 
 
+def _offered_to(request: HttpRequest, token: str) -> LinkPerson | None:
+    """The address an offer was emailed to."""
+    invite = offer_invite_for_token(token=token)
+    return LinkPerson(name=invite.email, email=invite.email) if invite is not None else None
+
+
+# The offer goes to the band of whoever takes it (the address is often the band's, not a person's), so
+# someone logged in with another address is asked on the page, not refused.
+@link_for_a_person(_offered_to, refuse=False)
 def offer_claim(request: HttpRequest, token: str) -> HttpResponse:
     """The page an emailed offer links to: sign up or log in, pick your band, and the offer waits for it."""
     invite = offer_invite_for_token(token=token)
@@ -836,4 +846,11 @@ def offer_claim(request: HttpRequest, token: str) -> HttpResponse:
     else:
         only = only_managed_band(user=request.user)
         form = ClaimForm(bands=bands, initial={"band": only} if only is not None else None)
-    return _claim_page(request, invite, status=status, form=form, has_bands=has_managed_bands(user=request.user))
+    return _claim_page(
+        request,
+        invite,
+        status=status,
+        form=form,
+        has_bands=has_managed_bands(user=request.user),
+        link_check=request.link_check,
+    )

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
+from accounts.links import LinkPerson, link_for_a_person
 from accounts.models import User
 from accounts.timezones import when_text
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
@@ -169,11 +170,22 @@ def _link_place(token: str) -> tuple[GigAnswer, str]:
     return place, answer
 
 
+def _link_member(request: HtmxHttpRequest, token: str) -> LinkPerson | None:
+    """The member an answer link names (None for a link we did not send: the view says 404)."""
+    try:
+        place, _answer = _link_place(token)
+    except Http404:
+        return None
+    return LinkPerson(name=place.member.name, user_id=place.member_id)
+
+
 @require_http_methods(["GET", "POST"])
+@link_for_a_person(_link_member, eyebrow=gettext_lazy("Can you play?"))
 def answer_link(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The page behind a one-click answer of the "Can you play?" email. The signed link is personal (it names
     the member, the gig and the answer), so it works without signing in; GET only shows the answer and saves
-    it by POST (our script posts at once; mail scanners that follow links change nothing)."""
+    it by POST (our script posts at once; mail scanners that follow links change nothing). Someone signed in
+    as another person changes nothing and is told whose answer it is (accounts/links.py)."""
     place, answer = _link_place(token)
     booking = place.booking
     member: User = place.member

@@ -9,10 +9,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.links import LinkPerson, link_for_a_person
 from accounts.timezones import when_text
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.ical import FeedEvent, feed_render, feed_response
@@ -155,10 +156,21 @@ def _ask_context(ask: StandInAsk, **extra) -> dict:
     }
 
 
+def _asked(request: HtmxHttpRequest, token: str) -> LinkPerson | None:
+    """The stand-in an ask's link was sent to: their account if they have one, else their address."""
+    ask = ask_by_token(token=token)
+    if ask is None:
+        return None
+    stand_in = ask.stand_in
+    return LinkPerson(name=stand_in.name, user_id=stand_in.user_id, email=stand_in.email)
+
+
 @require_http_methods(["GET", "POST"])
+@link_for_a_person(_asked, eyebrow=gettext_lazy("Stand in"))
 def stand_in_ask(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The page behind a stand-in's ask: the gig, and Yes / No. The link is personal, so no sign-in; once
-    someone else said yes it says so and changes nothing."""
+    someone else said yes it says so and changes nothing. Someone signed in as another person (a leader
+    trying the link) changes nothing and is told whom it is for (accounts/links.py)."""
     ask = ask_by_token(token=token)
     if ask is None:
         raise Http404("No such link.")

@@ -58,7 +58,7 @@ def test_a_stranger_posting_is_sent_to_log_in_and_joins_nobody(client, invite):
 def test_logged_in_get_asks_first_and_never_joins(client, invite, django_assert_max_num_queries):
     client.force_login(UserFactory())
     url = join_url(invite)  # the link is signed with the time: build it once
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):  # one of them asks to whom the invite was emailed (accounts/links.py)
         response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200
@@ -206,3 +206,43 @@ def test_a_venue_invite_joins_the_venue_staff(client):
     assert response.status_code == 302
     assert response.url == reverse("venues:staff", args=[invite.venue.slug])
     assert VenueStaff.objects.get(venue=invite.venue, user=user).role == VenueStaff.Role.BOOKER
+
+
+# ---- An invite emailed to an address, opened by an account with another (decision 0055) ----------------
+
+
+def test_an_invite_emailed_to_someone_else_says_so_before_anyone_joins(client, invite):
+    invite.email = "dana@example.com"
+    invite.save(update_fields=["email"])
+    sam = UserFactory(email="sam@example.com", display_name="Sam Drummer")
+    client.force_login(sam)
+    url = join_url(invite)
+
+    html = client.get(url).content.decode()
+
+    assert "This link was sent to dana@example.com." in html
+    assert "You are logged in as Sam Drummer (sam@example.com)." in html
+    assert "If you join, it is you, Sam Drummer, who joins" in html
+    assert html.index("This link was sent to") < html.index("Join Night Shift as member</button>")
+    assert f'name="next" value="{url}"' in html  # log out, and the link opens again for dana
+    assert joined(invite) == 0
+    # Asked, the person logged in may still join as themselves: an invite adds whoever accepts it.
+    client.post(url)
+    assert Membership.objects.filter(band=invite.band, user=sam).exists()
+    assert not Membership.objects.filter(band=invite.band, user__email="dana@example.com").exists()
+
+
+def test_the_invitee_and_a_shared_link_are_not_warned(client, invite):
+    url = join_url(invite)
+    client.force_login(UserFactory(email="sam@example.com"))
+    assert "This link was sent to" not in client.get(url).content.decode()  # a shared link names nobody
+
+    invite.email = "dana@example.com"
+    invite.save(update_fields=["email"])
+    dana = UserFactory(email="Dana@Example.com")
+    client.force_login(dana)
+    html = client.get(url).content.decode()
+    assert "This link was sent to" not in html
+    assert "Join Night Shift as member</button>" in html
+    client.post(url)
+    assert Membership.objects.filter(band=invite.band, user=dana).exists()

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.links import LinkPerson, link_for_a_person
 from bands.invites import InviteError, invite_check_usable, invite_link_parse
 from bands.services import band_invite_accept
 from teams.services import org_invite_accept
@@ -94,6 +95,21 @@ def _accept(request: HttpRequest, target: Target, context: dict) -> HttpResponse
     return redirect(target.home_url())
 
 
+def _invitee(request: HttpRequest, token: str) -> LinkPerson | None:
+    """The address an invite was emailed to; a link shared by hand names nobody (anyone may join with it)."""
+    try:
+        kind, raw = invite_link_parse(token)
+    except InviteError:
+        return None
+    target = _find(kind, raw)
+    if target is None or not target.invite.email:
+        return None
+    return LinkPerson(name=target.invite.email, email=target.invite.email)
+
+
+# An invite adds whoever accepts it, so someone logged in with another address is asked, not refused:
+# the confirmation page says to whom it was emailed and who would join.
+@link_for_a_person(_invitee, refuse=False)
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """Show what an invite link leads to; a POST from a logged-in person joins (GET never does)."""
     try:
@@ -103,7 +119,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     target = _find(kind, raw)
     if target is None:
         return render(request, TEMPLATE, {"state": "unknown"}, status=404)
-    context = {"target": target, "path": request.path}
+    context = {"target": target, "path": request.path, "link_check": request.link_check}
     if request.user.is_authenticated and (member := target.membership_of(request.user)) is not None:
         return _already_in(request, target, member, context)
     try:
