@@ -179,6 +179,9 @@ class PushSubscription(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_success_at = models.DateTimeField(_("last delivered"), null=True, blank=True)
     failures = models.PositiveSmallIntegerField(_("failures in a row"), default=0)
+    # Why the last push to this device did not arrive ("" after one that did): one device's trouble is
+    # kept here, never raised to the others or to the request that notified.
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("push subscription")

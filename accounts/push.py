@@ -6,25 +6,30 @@ worker sends it after the notification's transaction commits; a push service tha
 answers 429 or 5xx, is tried again by the periodic round with growing waits (at least once: the
 notification's id is the push's tag, so a rare double shows once); one that answers 404 or 410 forgot the
 device, whose subscription is then deleted.
+
+A subscription's address is a string the browser (or anyone signed in) hands us, and the worker POSTs to
+it: it goes through the one outbound guard (accounts.outbound) when it is saved and on every push. One
+device never stops the others: whatever goes wrong with one is written on its row (`last_error`,
+`failures`) and the round goes on.
 """
 
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
 from .models import Notification, PushSubscription, User
+from .outbound import OutboundRefused, address_check
 from .queue import task_queue
 from .site import site_url
-from .webpush import b64url_decode, push_send
+from .webpush import PushResult, b64url_decode, push_send
 
 logger = logging.getLogger(__name__)
 
@@ -42,22 +47,31 @@ MOST_DEVICES = 20
 # ---- Devices -----------------------------------------------------------------------------------------
 
 
-def _endpoint_ok(endpoint: str) -> bool:
-    parts = urlsplit(endpoint)
-    if parts.scheme == "https" and parts.netloc:
-        return True
-    # A local push service (tests, the benchmark) where the settings allow it.
-    return settings.WEBPUSH_ALLOW_LOCAL and parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+def push_endpoint_check(endpoint: str) -> str:
+    """The push service's address, checked by the outbound guard: https and public (or one of
+    settings.WEBPUSH_ALLOW_HOSTS, a local push service in tests). ValidationError({"endpoint": …}) in the
+    words every door shows for a private address."""
+    if len(endpoint) > 1000:
+        raise ValidationError({"endpoint": [_("This is not the address of a browser's push service.")]})
+    try:
+        return address_check(endpoint, allow_hosts=settings.WEBPUSH_ALLOW_HOSTS, https_only=True)
+    except OutboundRefused as refused:
+        if refused.code in ("invalid", "insecure"):
+            raise ValidationError({"endpoint": [_("This is not the address of a browser's push service.")]}) from None
+        raise ValidationError({"endpoint": [str(refused)]}) from None
 
 
 def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str, label: str = "") -> PushSubscription:
     """Turn push on for one of the user's browsers (the subscription its push manager gave). A browser that
     subscribes again keeps one row; one that another person used before is now this person's. Raises
-    ValidationError for an address that is not a push service's or keys of the wrong size."""
+    ValidationError for an address that is not a push service's (or a private one) or keys of the wrong size.
+    The address is stored as the browser gave it: the push service knows it by that spelling."""
     endpoint, p256dh, auth = (endpoint or "").strip(), (p256dh or "").strip(), (auth or "").strip()
     errors: dict[str, list[str]] = {}
-    if len(endpoint) > 1000 or not _endpoint_ok(endpoint):
-        errors["endpoint"] = [_("This is not the address of a browser's push service.")]
+    try:
+        push_endpoint_check(endpoint)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     try:
         key = b64url_decode(p256dh)
         if len(key) != 65 or key[0] != 4:
@@ -76,7 +90,14 @@ def push_subscription_save(*, user: User, endpoint: str, p256dh: str, auth: str,
             raise ValidationError({"endpoint": [_("Push is on for 20 devices already: remove one first.")]})
         subscription, _created = PushSubscription.objects.update_or_create(
             endpoint=endpoint,
-            defaults={"user": user, "p256dh": p256dh, "auth": auth, "label": (label or "")[:120], "failures": 0},
+            defaults={
+                "user": user,
+                "p256dh": p256dh,
+                "auth": auth,
+                "label": (label or "")[:120],
+                "failures": 0,
+                "last_error": "",
+            },
         )
     return subscription
 
@@ -112,6 +133,11 @@ def notification_pushes_enqueue(ids: Iterable[int]) -> bool:
     except OperationalError:
         Notification.objects.filter(pk__in=ids, push_state="").update(push_state="pending")
         logger.warning("Broker unreachable; %d push(es) wait for the periodic round", len(ids))
+        return False
+    except Exception:
+        # Run here when tasks are eager: a push that breaks must not break the request that notified.
+        logger.exception("Pushing notifications %s failed; the periodic round tries again", ids[:10])
+        Notification.objects.filter(pk__in=ids, push_state="").update(push_state="pending")
         return False
     return True
 
@@ -158,25 +184,20 @@ def notification_push_send(*, notification_ids: Iterable[int], now: dt.datetime 
         again = False
         for sub in mine:
             counts["devices"] += 1
-            result = push_send(
-                endpoint=sub.endpoint,
-                p256dh=sub.p256dh,
-                auth=sub.auth,
-                payload=payload,
-                ttl=TTL_SECONDS,
-                urgency=urgency,
-            )
+            result = _push_one(sub, payload=payload, urgency=urgency)
+            rows = PushSubscription.objects.filter(pk=sub.pk)
             if 200 <= result.status < 300:
                 counts["sent"] += 1
-                PushSubscription.objects.filter(pk=sub.pk).update(last_success_at=now, failures=0)
+                rows.update(last_success_at=now, failures=0, last_error="")
             elif result.gone:
                 counts["gone"] += 1
-                PushSubscription.objects.filter(pk=sub.pk).delete()
+                rows.delete()
             elif result.retry:
                 again = True
+                rows.update(last_error=result.error[:300])
             else:
-                PushSubscription.objects.filter(pk=sub.pk).update(failures=sub.failures + 1)
-                PushSubscription.objects.filter(pk=sub.pk, failures__gte=MOST_FAILURES).delete()
+                rows.update(failures=F("failures") + 1, last_error=result.error[:300])
+                rows.filter(failures__gte=MOST_FAILURES).delete()
         attempts = note.push_attempts + 1
         if again and attempts < PUSH_ATTEMPTS:
             state = "pending"
@@ -185,6 +206,18 @@ def notification_push_send(*, notification_ids: Iterable[int], now: dt.datetime 
             state = "failed" if again else "sent"
         Notification.objects.filter(pk=note.pk).update(push_state=state, push_attempts=attempts, push_tried_at=now)
     return counts
+
+
+def _push_one(sub: PushSubscription, *, payload: dict, urgency: str) -> PushResult:
+    """One device's push. Whatever it raises is that device's failure (recorded on its row by the caller),
+    never the other devices' or the request's that notified."""
+    try:
+        return push_send(
+            endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth, payload=payload, ttl=TTL_SECONDS, urgency=urgency
+        )
+    except Exception:
+        logger.exception("Push to device %s failed", sub.pk)
+        return PushResult(status=0, gone=False, retry=False, error=_("Sending a push to this device failed."))
 
 
 def push_backoff(attempts: int) -> dt.timedelta:

@@ -5,27 +5,35 @@ The VAPID key pair identifies StageSlot to the push services. Production sets WE
 (a PEM file's path, or the PEM itself) and WEBPUSH_VAPID_SUBJECT; unset, a development pair is made on
 first use in .cache/webpush/ (as documents/seal.py does for the contract seal), and `manage.py
 make_vapid_keys` writes one on demand.
+
+Every push goes through the outbound guard (accounts.outbound): pywebpush is handed our session, so a
+subscription that points into our own network is refused at the connection, whatever it resolves to.
 """
 
 import base64
 import functools
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
-from py_vapid import Vapid02
+from django.utils.translation import gettext as _
+from py_vapid import Vapid02, VapidException
 from pywebpush import WebPushException, webpush
+
+from .outbound import OutboundError, OutboundRefused, OutboundSession, outbound_session
 
 logger = logging.getLogger(__name__)
 
 DEV_KEY = Path(settings.BASE_DIR) / ".cache" / "webpush" / "vapid_private.pem"
 # A push service that does not answer in this time is tried again later.
 TIMEOUT = 5.0
+# The most of a push service's answer that is read (it says little).
+MAX_ANSWER_BYTES = 256 * 1024
 
 
 def b64url(data: bytes) -> str:
@@ -77,21 +85,32 @@ class PushResult:
     status: int  # the push service's HTTP status; 0 when it could not be reached
     gone: bool  # 404 / 410: the browser dropped the subscription
     retry: bool  # worth trying again later (429, 5xx, no answer)
+    error: str = ""  # what went wrong, in words for the device's row
 
 
-_session: requests.Session | None = None
+_local = threading.local()
 
 
-def _requests_session() -> requests.Session:
-    global _session
-    if _session is None:
-        _session = requests.Session()
-    return _session
+def _requests_session() -> OutboundSession:
+    """The guarded session pushes go through, one per thread (a worker keeps its connections to the push
+    services), made again when settings.WEBPUSH_ALLOW_HOSTS changes."""
+    allow = tuple(settings.WEBPUSH_ALLOW_HOSTS)
+    kept = getattr(_local, "session", None)
+    if kept is None or kept[0] != allow:
+        if kept is not None:
+            kept[1].close()
+        session = outbound_session(
+            allow_hosts=allow, https_only=True, max_redirects=0, max_bytes=MAX_ANSWER_BYTES, timeout=TIMEOUT
+        )
+        kept = _local.session = (allow, session)
+    return kept[1]
 
 
 def push_send(*, endpoint: str, p256dh: str, auth: str, payload: dict, ttl: int, urgency: str = "normal") -> PushResult:
     """Encrypt `payload` (JSON) for one browser and POST it to its push service, signed with our VAPID key.
-    At most once per call; the caller decides about trying again from `retry`."""
+    At most once per call; the caller decides about trying again from `retry`. An address the guard
+    refuses, or one the push library cannot sign for (an IPv6 literal has no `aud` it accepts), is a
+    failure of this device, not worth trying again."""
     claims = {"sub": settings.WEBPUSH_VAPID_SUBJECT}
     try:
         response = webpush(
@@ -107,7 +126,25 @@ def push_send(*, endpoint: str, p256dh: str, auth: str, payload: dict, ttl: int,
         status = response.status_code
     except WebPushException as exc:
         status = exc.response.status_code if exc.response is not None else 0
-    except (requests.RequestException, OSError, ValueError) as exc:
+        error = _("The push service answered HTTP %(status)s.") % {"status": status} if status else str(exc)[:200]
+        return _result(status, error)
+    except OutboundRefused as exc:
+        return PushResult(status=0, gone=False, retry=False, error=str(exc))
+    except VapidException:
+        logger.info("Push to %s cannot be signed", endpoint[:60])
+        return PushResult(
+            status=0, gone=False, retry=False, error=_("We cannot sign pushes for this push service's address.")
+        )
+    except (OutboundError, OSError, ValueError) as exc:
         logger.info("Push to %s failed: %s", endpoint[:60], exc)
-        status = 0
-    return PushResult(status=status, gone=status in (404, 410), retry=status == 0 or status == 429 or status >= 500)
+        return _result(0, _("The push service could not be reached."))
+    return _result(status, "")
+
+
+def _result(status: int, error: str) -> PushResult:
+    return PushResult(
+        status=status,
+        gone=status in (404, 410),
+        retry=status == 0 or status == 429 or status >= 500,
+        error="" if 200 <= status < 300 else error,
+    )

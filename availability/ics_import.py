@@ -1,30 +1,24 @@
 """Fetch a person's own calendar by its secret ICS address and read their busy times from it.
 
-Fetching is a server-side request made with an address a user typed, so it is guarded against
-server-side request forgery: only public addresses, checked after DNS resolution and pinned for
-the connection, on every redirect hop, with time and size limits. Parsing expands recurring
-events and keeps only what makes the owner busy. No Django here: the caller passes the limits.
+Fetching is a server-side request made with an address a user typed, so it goes through the one
+outbound guard (accounts.outbound): only public addresses, checked after DNS resolution and pinned for
+the connection, on every redirect hop, with time and size limits. Parsing expands recurring events and
+keeps only what makes the owner busy. The caller passes the limits.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
-import ipaddress
 import re
-import socket
-import ssl
-import threading
 import time
 import warnings
-import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from datetime import tzinfo as TzInfo
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -36,6 +30,16 @@ from django.utils.translation import gettext_lazy, ngettext
 from icalendar.prop import vDDDTypes, vRecur
 from icalendar.timezone import tzp
 
+from accounts.outbound import (
+    OutboundError,
+    OutboundRefused,
+    Response,
+    address_check,
+    failure_kind,
+    outbound_session,
+    url_normalise,
+)
+
 USER_AGENT_URL = "https://stageslot.example/"
 USER_AGENT = f"StageSlot calendar import (+{USER_AGENT_URL})"
 MAX_URL_LENGTH = 2000
@@ -44,20 +48,13 @@ MAX_UID_LENGTH = 255
 # ETag and Last-Modified are stored and sent back; a longer value is dropped rather than cut (a cut one never matches).
 MAX_VALIDATOR_LENGTH = 255
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-READ_CHUNK = 64 * 1024
 
 # What the owner of an imported calendar reads (on the page and, after a sync, stored with it). Each is
 # translated when it is raised: a sync runs in the worker, in the site's language.
 MSG_BAD_ADDRESS = gettext_lazy("Paste the calendar's address starting with https:// or webcal://")
 MSG_TOO_LONG = gettext_lazy("That address is longer than %(limit)s characters; paste the calendar's own address.")
-MSG_PRIVATE = gettext_lazy("The calendar address points to a private network address, which we do not fetch.")
-MSG_REDIRECT_PRIVATE = gettext_lazy(
-    "The calendar address redirects to a private network address, which we do not follow."
-)
-MSG_REDIRECT_BAD = gettext_lazy("The calendar address redirects to an address we cannot fetch.")
-MSG_REDIRECT_DOWNGRADE = gettext_lazy(
-    "The calendar address redirects from a secure (https) address to an insecure one, which we do not follow."
-)
+# A private address, a redirect to one, to http or to another scheme: the outbound guard's words, the same on
+# every door (MSG_PRIVATE, MSG_REDIRECT_PRIVATE, MSG_REDIRECT_DOWNGRADE, MSG_REDIRECT_BAD, imported above).
 MSG_TOO_MANY_REDIRECTS = gettext_lazy(
     "The calendar address redirects more than %(count)s times; paste the address it finally leads to."
 )
@@ -107,12 +104,6 @@ MSG_TOO_FREQUENT = gettext_lazy(
     "Change or remove it in your calendar, then try again."
 )
 
-_LEGACY_IPV4 = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}\.?$")
-_HOSTNAME = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$")
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
-# Addresses that carry an IPv4 address inside an IPv6 one: the embedded IPv4 address decides.
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 _SUB_DAILY = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
 _FREE_STATUSES = frozenset({"FREE"})
 
@@ -162,109 +153,30 @@ def normalise_url(url: str) -> str:
     """Return the address to fetch: http(s), host lower-cased, webcal(s) as https, no userinfo, no fragment.
 
     Numeric hosts written the old way (2130706433, 0x7f.0.0.1) become dotted IPv4 so the address check
-    sees what the resolver would. Raises FeedError with a message for the user otherwise.
+    sees what the resolver would (accounts.outbound.url_normalise). Raises FeedError with a message for
+    the user otherwise.
     """
     url = (url or "").strip()
     if len(url) > MAX_URL_LENGTH:
         raise FeedError(MSG_TOO_LONG % {"limit": MAX_URL_LENGTH})
-    if not url or _CONTROL.search(url):
-        raise FeedError(MSG_BAD_ADDRESS)
+    scheme, colon, rest = url.partition(":")
+    if colon and scheme.lower() in ("webcal", "webcals"):
+        url = "https:" + rest
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
+        return url_normalise(url)
+    except OutboundRefused:
         raise FeedError(MSG_BAD_ADDRESS) from None
-    scheme = parts.scheme.lower()
-    if scheme in ("webcal", "webcals"):
-        scheme = "https"
-    if scheme not in ("http", "https") or "@" in parts.netloc or not parts.hostname or port == 0:
-        raise FeedError(MSG_BAD_ADDRESS)
-    host = _canonical_host(parts.hostname)
-    default_port = 443 if scheme == "https" else 80
-    netloc = host if port in (None, default_port) else f"{host}:{port}"
-    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~")
-    query = quote(parts.query, safe="/?%:@!$&'()*+,;=-._~")
-    return f"{scheme}://{netloc}{path}" + (f"?{query}" if query else "")
 
 
-def _canonical_host(hostname: str) -> str:
-    """The host as it goes on the wire: an IP literal (IPv6 in brackets) or an ASCII DNS name."""
-    host = hostname.lower()
+def address_check_ics(url: str, *, allow_hosts: Collection[str] = ()) -> str:
+    """The address as calendar_add stores it, checked by the one outbound rule (accounts.outbound
+    address_check): FeedError with its words for a private one. A name that does not resolve yet is kept;
+    the first sync says so."""
+    normal = normalise_url(url)
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        return f"[{address.compressed}]" if address.version == 6 else address.compressed
-    if _LEGACY_IPV4.match(host):
-        try:
-            return str(ipaddress.IPv4Address(socket.inet_aton(host.rstrip("."))))
-        except OSError:
-            raise FeedError(MSG_BAD_ADDRESS) from None
-    try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise FeedError(MSG_BAD_ADDRESS) from None
-    if not _HOSTNAME.match(ascii_host) or len(ascii_host) > 253:
-        raise FeedError(MSG_BAD_ADDRESS)
-    return ascii_host
-
-
-def is_public_address(address: str) -> bool:
-    """Whether an IP address is one we may connect to for a user: globally routable unicast only."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return is_public_address(str(ip.ipv4_mapped))
-        if ip.sixtofour is not None:
-            return is_public_address(str(ip.sixtofour))
-        if any(ip in network for network in _NAT64):
-            return is_public_address(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
-        if ip in _IPV4_COMPATIBLE:
-            return False
-    return ip.is_global and not (
-        ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified
-    )
-
-
-def resolve_host(host: str, port: int, *, timeout: float) -> list[tuple[int, tuple]] | None:
-    """(family, sockaddr) of every address of `host`, looked up in a helper thread so that a stuck
-    resolver cannot outlast `timeout` (None then). FeedError when the name has no address."""
-    found: dict[str, list] = {}
-
-    def lookup() -> None:
-        try:
-            found["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            found["infos"] = []
-
-    worker = threading.Thread(target=lookup, name="ics-dns", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if worker.is_alive():
-        return None
-    infos = found.get("infos") or []
-    if not infos:
-        raise FeedError(MSG_DNS % {"host": host})
-    return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
-
-
-def refuse_private(
-    host: str, port: int, addresses: list[tuple[int, tuple]], *, allow_hosts: Collection[str], redirected: bool = False
-) -> None:
-    """FeedError unless every address of `host` is public or "host:port" is in `allow_hosts` (IPv6 in brackets).
-
-    Used by every server-side request made to an address a user typed (calendar import, CalDAV):
-    connect only to the addresses checked here, never resolving the name again.
-    """
-    host_header = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    if f"{host_header}:{port}" in allow_hosts:
-        return
-    if not all(is_public_address(sockaddr[0]) for _, sockaddr in addresses):
-        raise FeedError(MSG_REDIRECT_PRIVATE if redirected else MSG_PRIVATE)
+        return address_check(normal, allow_hosts=allow_hosts, unresolved_ok=True)
+    except OutboundRefused as refused:
+        raise FeedError(str(refused)) from None
 
 
 # ---- fetching --------------------------------------------------------------------------------
@@ -282,36 +194,100 @@ def fetch_ics(
 ) -> FetchResult:
     """GET a calendar by its address, conditionally when `etag`/`last_modified` are given.
 
-    Every hop's host is resolved and refused unless all its addresses are public (`allow_hosts`: exact
-    "host:port" strings, e.g. "127.0.0.1:8000", skip that check); the connection goes to the checked
-    address, with the hostname for Host, SNI and certificate checks. Each socket wait is limited to
-    `timeout` and the whole fetch to twice that; the body (and its gunzipped form) to `max_bytes`.
-    Raises FeedError, with a message for the calendar's owner, for every network or HTTP problem.
+    The request goes through the outbound guard (accounts.outbound): every hop's host is resolved and
+    refused unless all its addresses are public (`allow_hosts`: exact "host:port" strings, e.g.
+    "127.0.0.1:8000", skip that check), the connection goes to the checked address, https never
+    redirects to http. Each socket wait is limited to `timeout` and the whole fetch to twice that; the
+    body (and its gunzipped form) to `max_bytes`. Raises FeedError, with a message for the calendar's
+    owner, for every network or HTTP problem.
     """
     current = normalise_url(url)
-    deadline = time.monotonic() + 2 * timeout
-    hop = _Hop(
-        etag=_validator(etag),
-        last_modified=_validator(last_modified),
-        timeout=timeout,
-        deadline=deadline,
-        max_bytes=max_bytes,
-        allow_hosts=frozenset(allow_hosts),
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "text/calendar, text/plain;q=0.9, */*;q=0.5",
+        "Accept-Encoding": "gzip",
+    }
+    etag, last_modified = _validator(etag), _validator(last_modified)
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    session = outbound_session(
+        allow_hosts=allow_hosts, max_redirects=max_redirects, max_bytes=max_bytes, timeout=timeout
     )
-    for redirects in range(max_redirects + 1):
-        outcome = hop.get(current, redirected=redirects > 0)
-        if isinstance(outcome, FetchResult):
-            return outcome
-        if redirects == max_redirects:
-            break
-        try:
-            target = normalise_url(urljoin(current, outcome))
-        except FeedError:
-            raise FeedError(MSG_REDIRECT_BAD) from None
-        if current.startswith("https:") and target.startswith("http:"):
-            raise FeedError(MSG_REDIRECT_DOWNGRADE)
-        current = target
-    raise FeedError(MSG_TOO_MANY_REDIRECTS % {"count": _number(max_redirects)})
+    host = urlsplit(current).hostname or ""
+    try:
+        with session:
+            response = session.get(current, headers=headers, timeout=timeout)
+    except OutboundRefused as refused:
+        raise _refusal_words(refused, timeout=timeout, max_bytes=max_bytes) from None
+    except OutboundError as error:
+        failed = urlsplit(error.request.url).hostname if error.request is not None else None
+        raise _failure_words(error, host=failed or host, timeout=timeout, max_redirects=max_redirects) from None
+    return _answer(response, etag=etag, last_modified=last_modified, max_redirects=max_redirects)
+
+
+def _refusal_words(refused: OutboundRefused, *, timeout: float, max_bytes: int) -> FeedError:
+    """The guard's refusal in the calendar owner's words (the address rules read the same on every door)."""
+    if refused.code == "dns":
+        return FeedError(MSG_DNS % {"host": refused.host})
+    if refused.code == "timeout":
+        return FeedError(MSG_TIMEOUT % {"seconds": _number(timeout)})
+    if refused.code == "too_big":
+        return FeedError(MSG_TOO_BIG % {"size": _size(max_bytes)})
+    if refused.code == "encoding":
+        return FeedError(MSG_ENCODING % {"encoding": refused.detail})
+    if refused.code in ("invalid", "insecure"):
+        return FeedError(MSG_BAD_ADDRESS)
+    return FeedError(str(refused))
+
+
+def _failure_words(error: Exception, *, host: str, timeout: float, max_redirects: int) -> FeedError:
+    kind = failure_kind(error)
+    if kind == "timeout":
+        return FeedError(MSG_TIMEOUT % {"seconds": _number(timeout)})
+    if kind == "redirects":
+        return FeedError(MSG_TOO_MANY_REDIRECTS % {"count": _number(max_redirects)})
+    return FeedError(
+        {
+            "damaged": MSG_DAMAGED,
+            "certificate": MSG_CERTIFICATE,
+            "tls": MSG_TLS,
+            "refused": MSG_REFUSED,
+            "protocol": MSG_PROTOCOL,
+        }.get(kind, MSG_UNREACHABLE)
+        % {"host": host}
+    )
+
+
+def _answer(response: Response, *, etag: str, last_modified: str, max_redirects: int) -> FetchResult:
+    status = response.status_code
+    if status in REDIRECT_STATUSES:
+        # Not followed: only when no redirect is allowed (max_redirects=0).
+        raise FeedError(MSG_TOO_MANY_REDIRECTS % {"count": _number(max_redirects)})
+    if status == 304:
+        return FetchResult(
+            body=None,
+            etag=_validator(response.headers.get("ETag", "")) or etag,
+            last_modified=_validator(response.headers.get("Last-Modified", "")) or last_modified,
+            final_url=response.url,
+        )
+    if status in (401, 403):
+        raise FeedError(MSG_UNAUTHORISED)
+    if status in (404, 410):
+        raise FeedError(MSG_NOT_FOUND)
+    if status == 429:
+        raise FeedError(MSG_RATE_LIMITED)
+    if status >= 500:
+        raise FeedError(MSG_SERVER_ERROR % {"status": status})
+    if not 200 <= status < 300:
+        raise FeedError(MSG_HTTP_OTHER % {"status": status})
+    return FetchResult(
+        body=response.content,
+        etag=_validator(response.headers.get("ETag", "")),
+        last_modified=_validator(response.headers.get("Last-Modified", "")),
+        final_url=response.url,
+    )
 
 
 def _validator(value: str) -> str:
@@ -330,207 +306,6 @@ def _size(limit: int) -> str:
         # Translators: a file size in kilobytes.
         return _("%(size)s kB") % {"size": _number(round(limit / 1024, 1))}
     return ngettext("%(count)s byte", "%(count)s bytes", limit) % {"count": _number(limit)}
-
-
-@dataclass
-class _Hop:
-    """One GET per call, sharing the limits and the overall deadline of a fetch."""
-
-    etag: str
-    last_modified: str
-    timeout: float
-    deadline: float
-    max_bytes: int
-    allow_hosts: frozenset[str]
-
-    def timed_out(self) -> FeedError:
-        return FeedError(MSG_TIMEOUT % {"seconds": _number(self.timeout)})
-
-    def remaining(self) -> float:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise self.timed_out()
-        return min(left, self.timeout)
-
-    def get(self, url: str, *, redirected: bool) -> FetchResult | str:
-        """Fetch `url`; return the result, or the Location of a redirect."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        host_header = f"[{host}]" if ":" in host else host
-        addresses = self.resolve(host, port)
-        refuse_private(host, port, addresses, allow_hosts=self.allow_hosts, redirected=redirected)
-        if port != (443 if parts.scheme == "https" else 80):
-            host_header = f"{host_header}:{port}"
-        sock = self.connect(host, addresses)
-        # Per-read timeouts cannot stop a server that drips a byte at a time, so a watchdog ends the
-        # connection at the deadline (through a duplicate, which also reaches it during the TLS handshake).
-        watched = sock.dup()
-        fired = threading.Event()
-        watchdog = threading.Timer(max(self.deadline - time.monotonic(), 0), _abort, args=(watched, fired))
-        watchdog.daemon = True
-        watchdog.start()
-        try:
-            if parts.scheme == "https":
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
-            outcome = self.exchange(sock, url, host_header)
-        except (FeedError, OSError, http.client.HTTPException) as error:
-            if fired.is_set():
-                raise self.timed_out() from None
-            if isinstance(error, FeedError):
-                raise
-            raise self.translate(error, host) from None
-        finally:
-            watchdog.cancel()
-            watched.close()
-            sock.close()
-        if fired.is_set():
-            # The watchdog's shutdown looks like a normal end of a body sent without a length.
-            raise self.timed_out()
-        return outcome
-
-    def resolve(self, host: str, port: int) -> list[tuple[int, tuple]]:
-        """(family, sockaddr) of every address of `host`, within the fetch's deadline."""
-        addresses = resolve_host(host, port, timeout=self.remaining())
-        if addresses is None:
-            raise self.timed_out()
-        return addresses
-
-    def connect(self, host: str, addresses: list[tuple[int, tuple]]) -> socket.socket:
-        """Connect to the first checked address that answers, never resolving the name again."""
-        last_error: OSError | None = None
-        for family, sockaddr in addresses:
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            try:
-                sock.settimeout(self.remaining())
-                sock.connect(sockaddr)
-            except BaseException as error:
-                sock.close()
-                if not isinstance(error, OSError):
-                    raise
-                last_error = error
-                continue
-            sock.settimeout(self.timeout)
-            return sock
-        if isinstance(last_error, TimeoutError):
-            raise self.timed_out()
-        if isinstance(last_error, ConnectionRefusedError):
-            raise FeedError(MSG_REFUSED % {"host": host})
-        raise FeedError(MSG_UNREACHABLE % {"host": host})
-
-    def exchange(self, sock: socket.socket, url: str, host_header: str) -> FetchResult | str:
-        """Send the GET over the connected socket and read the answer within the limits."""
-        split = urlsplit(url)
-        target = (split.path or "/") + (f"?{split.query}" if split.query else "")
-        headers = {
-            "Host": host_header,
-            "User-Agent": USER_AGENT,
-            "Accept": "text/calendar, text/plain;q=0.9, */*;q=0.5",
-            "Accept-Encoding": "gzip",
-            "Connection": "close",
-        }
-        if self.etag:
-            headers["If-None-Match"] = self.etag
-        if self.last_modified:
-            headers["If-Modified-Since"] = self.last_modified
-        # Only a placeholder for http.client: the socket is already connected and Host is sent explicitly.
-        connection = http.client.HTTPConnection(host_header, timeout=self.timeout)
-        connection.sock = sock
-        try:
-            connection.request("GET", target, headers=headers)
-            response = connection.getresponse()
-            try:
-                return self.answer(response, url)
-            finally:
-                response.close()
-        finally:
-            connection.sock = None
-            connection.close()
-
-    def answer(self, response: http.client.HTTPResponse, url: str) -> FetchResult | str:
-        status = response.status
-        if status in REDIRECT_STATUSES:
-            location = response.getheader("Location", "").strip()
-            if not location:
-                raise FeedError(MSG_PROTOCOL)
-            return location
-        if status == 304:
-            return FetchResult(
-                body=None,
-                etag=_validator(response.getheader("ETag", "")) or self.etag,
-                last_modified=_validator(response.getheader("Last-Modified", "")) or self.last_modified,
-                final_url=url,
-            )
-        if status in (401, 403):
-            raise FeedError(MSG_UNAUTHORISED)
-        if status in (404, 410):
-            raise FeedError(MSG_NOT_FOUND)
-        if status == 429:
-            raise FeedError(MSG_RATE_LIMITED)
-        if status >= 500:
-            raise FeedError(MSG_SERVER_ERROR % {"status": status})
-        if not 200 <= status < 300:
-            raise FeedError(MSG_HTTP_OTHER % {"status": status})
-        return FetchResult(
-            body=self.read_body(response),
-            etag=_validator(response.getheader("ETag", "")),
-            last_modified=_validator(response.getheader("Last-Modified", "")),
-            final_url=url,
-        )
-
-    def read_body(self, response: http.client.HTTPResponse) -> bytes:
-        too_big = FeedError(MSG_TOO_BIG % {"size": _size(self.max_bytes)})
-        declared = response.getheader("Content-Length", "").strip()
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            raise too_big
-        encoding = response.getheader("Content-Encoding", "").strip().lower()
-        if encoding not in ("", "identity", "gzip", "x-gzip"):
-            raise FeedError(MSG_ENCODING % {"encoding": encoding[:40]})
-        # Gunzip as it arrives with an output cap, so a small bomb cannot expand past max_bytes.
-        gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
-        received = 0
-        body = bytearray()
-        while chunk := response.read1(READ_CHUNK):
-            received += len(chunk)
-            if received > self.max_bytes:
-                raise too_big
-            try:
-                body += gunzip.decompress(chunk, self.max_bytes + 1 - len(body)) if gunzip else chunk
-            except zlib.error:
-                raise FeedError(MSG_DAMAGED) from None
-            if len(body) > self.max_bytes:
-                raise too_big
-        if response.length:
-            # The connection ended before the promised Content-Length (http.client's read1 does not say so).
-            raise FeedError(MSG_DAMAGED)
-        if gunzip is not None:
-            if not gunzip.eof:
-                raise FeedError(MSG_DAMAGED)
-            body += gunzip.flush()
-            if len(body) > self.max_bytes:
-                raise too_big
-        return bytes(body)
-
-    def translate(self, error: BaseException, host: str) -> FeedError:
-        """The user's words for a network failure after the connection was made."""
-        if isinstance(error, TimeoutError):
-            return self.timed_out()
-        if isinstance(error, ssl.SSLCertVerificationError):
-            return FeedError(MSG_CERTIFICATE % {"host": host})
-        if isinstance(error, ssl.SSLError):
-            return FeedError(MSG_TLS % {"host": host})
-        if isinstance(error, http.client.IncompleteRead):
-            return FeedError(MSG_DAMAGED)
-        if isinstance(error, http.client.HTTPException):
-            return FeedError(MSG_PROTOCOL)
-        return FeedError(MSG_UNREACHABLE % {"host": host})
-
-
-def _abort(sock: socket.socket, fired: threading.Event) -> None:
-    """End a connection that ran past the fetch's deadline (the reader then sees end-of-stream)."""
-    fired.set()
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
 
 
 # ---- parsing ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import logging
 import zoneinfo
 from collections.abc import Collection, Iterable
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -20,7 +21,7 @@ from accounts.scheduling import day_text, scheduling_last_day, scheduling_today,
 from accounts.services import lazy_text, notifications_create
 
 from . import engine
-from .ics_import import FeedError, fetch_ics, normalise_url, parse_busy
+from .ics_import import FeedError, address_check_ics, fetch_ics, parse_busy
 from .models import BusyInterval, ExternalCalendar, Rule, TimeBlock
 
 # Busy time is kept from two months back (the calendars show the past month) to well over
@@ -342,11 +343,12 @@ def horizon_extend(*, now: dt.datetime | None = None) -> int:
 def calendar_add(*, user: User, url: str, name: str = "") -> ExternalCalendar:
     """Start importing a person's own calendar from its secret ICS address.
 
-    Raises ValidationError (field "url") for an address that is not http(s)/webcal, one
-    already added, or past the limit. The first sync is queued after commit.
+    Raises ValidationError (field "url") for an address that is not http(s)/webcal, one that
+    points to a private network (the outbound guard's words), one already added, or past the limit.
+    The first sync is queued after commit.
     """
     try:
-        url = normalise_url(url.strip())
+        url = address_check_ics(url.strip(), allow_hosts=getattr(settings, "ICS_IMPORT_ALLOW_HOSTS", ()))
     except FeedError as e:
         raise ValidationError({"url": [str(e)]}) from e
     if ExternalCalendar.objects.filter(user=user, url=url).exists():
@@ -403,8 +405,6 @@ def calendar_sync(*, calendar_id: int, now: dt.datetime | None = None) -> Extern
     from the last good sync and records the reason in plain words; the third failure in a row
     notifies the owner (once per failing streak). Returns None when the calendar was removed meanwhile.
     """
-    from django.conf import settings
-
     calendar = ExternalCalendar.objects.select_related("user").filter(pk=calendar_id).first()
     if calendar is None:
         return None

@@ -53,13 +53,13 @@ def people_with_devices(endpoint, count: int) -> list:
     return users
 
 
-def start_worker(queue: str) -> subprocess.Popen:
+def start_worker(queue: str, push_host: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "stageslot.settings.test",
         "STAGESLOT_TEST_EAGER": "0",
         "STAGESLOT_TEST_QUEUE": queue,
-        "WEBPUSH_ALLOW_LOCAL": "1",
+        "STAGESLOT_TEST_WEBPUSH_ALLOW_HOSTS": push_host,
     }
     command = [sys.executable, "-m", "celery", "-A", "stageslot", "worker", "-Q", queue, "-c", "2", "-l", "WARNING"]
     return subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
@@ -79,6 +79,7 @@ def main() -> None:
 
     django.setup()
     logging.getLogger("celery").setLevel(logging.WARNING)
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, connections, transaction
 
@@ -96,9 +97,10 @@ def main() -> None:
             f"load average {search_bench.load_average()}"
         )
         with PushEndpoint() as endpoint:
+            settings.WEBPUSH_ALLOW_HOSTS = (endpoint.host_port,)
             users = people_with_devices(endpoint, args.devices)
             if real_worker:
-                worker = start_worker(queue)
+                worker = start_worker(queue, endpoint.host_port)
                 time.sleep(4)  # the worker connects to the broker
             started = time.perf_counter()
             with transaction.atomic():

@@ -1,11 +1,12 @@
 """The one module that talks to CalDAV servers (Nextcloud, Fastmail, iCloud, Radicale, …), with `caldav`.
 
-Every request goes to an address a member typed, so it follows calendar import's rules against
-server-side request forgery (availability.ics_import): the host is resolved once per connection, every
-address must be public (or "host:port" listed in CALDAV_ALLOW_HOSTS, for the tests' and `make run`'s
-Radicale), the connection goes to a checked address, every redirect hop is checked the same way, no
-proxy from the environment is used, each wait is limited to CALDAV_TIMEOUT seconds and an answer to
-MAX_BYTES. At most CALDAV_CONNECTIONS_PER_HOST requests run at once per server in this process.
+Every request goes to an address a member typed, so the library is handed the one outbound session
+(accounts.outbound): the host is resolved once per connection, every address must be public (or
+"host:port" listed in CALDAV_ALLOW_HOSTS, for the tests' and `make run`'s Radicale), the connection goes
+to a checked address, every redirect hop is checked the same way and never leaves https for http, no
+proxy from the environment is used, each wait is limited to CALDAV_TIMEOUT seconds (a request to twice
+that) and an answer to MAX_BYTES. At most CALDAV_CONNECTIONS_PER_HOST requests run at once per server
+in this process.
 
 Busy time is read with a free-busy query (REPORT free-busy-query, RFC 4791 §7.10); where a server does
 not answer one, the events of the time range are read and expanded here by calendar import's parser.
@@ -17,37 +18,31 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import caldav
 import icalendar
-import requests
 from caldav.lib import error as caldav_error
 from django.conf import settings
 from django.utils.translation import gettext_lazy
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from accounts.outbound import OutboundError, OutboundRefused, OutboundSession, address_check, failure_kind
 from availability.ics_import import (
     MSG_CERTIFICATE,
     MSG_PROTOCOL,
     MSG_RATE_LIMITED,
     MSG_SERVER_ERROR,
     MSG_TIMEOUT,
+    MSG_TLS,
     MSG_TOO_BIG,
     MSG_UNREACHABLE,
     FeedError,
     normalise_url,
     parse_busy,
-    refuse_private,
-    resolve_host,
 )
 
 from .clients import BusyTime, CalendarAuthError, CalendarSyncError
@@ -58,7 +53,6 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "StageSlot calendar sync (+https://stageslot.example/)"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 3
-READ_CHUNK = 64 * 1024
 
 MSG_UNAUTHORISED = gettext_lazy(
     "The calendar server refused the user name or app password (it may have been revoked) – please connect again."
@@ -79,92 +73,25 @@ class RemoteCalendar:
     name: str
 
 
-# ---- the guarded connection ------------------------------------------------------------------
+# ---- the guarded session ---------------------------------------------------------------------
 
 
-class _CheckedConnect:
-    """Resolve the host, refuse private addresses (calendar import's rules), connect to a checked one."""
+class _CalDAVSession(OutboundSession):
+    """The outbound session, with one server's concurrency bound and a server's 5xx and 429 said in plain
+    words (the library would try to read an error page as XML)."""
 
-    def _new_conn(self) -> socket.socket:
-        host, port = self._dns_host, self.port
-        timeout = self.timeout if isinstance(self.timeout, int | float) else settings.CALDAV_TIMEOUT
-        addresses = resolve_host(host, port, timeout=timeout)
-        if addresses is None:
-            raise ConnectTimeoutError(self, f"Looking up {host} timed out.")
-        refuse_private(host, port, addresses, allow_hosts=settings.CALDAV_ALLOW_HOSTS)
-        last: OSError | None = None
-        for family, sockaddr in addresses:
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            try:
-                sock.settimeout(timeout)
-                sock.connect(sockaddr)
-            except OSError as error:
-                sock.close()
-                last = error
-                continue
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            return sock
-        if isinstance(last, TimeoutError):
-            raise ConnectTimeoutError(self, f"Connecting to {host} timed out.")
-        raise NewConnectionError(self, f"Could not connect to {host}: {last}")
-
-
-class _HTTPConnection(_CheckedConnect, HTTPConnection):
-    pass
-
-
-class _HTTPSConnection(_CheckedConnect, HTTPSConnection):
-    pass
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-class _Limited(HTTPAdapter):
-    """Checked connections, one server's concurrency bound, and an answer read within size and time."""
-
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
         try:
-            normalise_url(request.url)
+            normalise_url(url)
         except FeedError:
             raise CalendarSyncError(MSG_NOT_CALDAV) from None
-        deadline = time.monotonic() + 2 * settings.CALDAV_TIMEOUT
-        with _host_slot(urlsplit(request.url).netloc):
-            response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=None)
-            if response.status_code >= 500 or response.status_code == 429:
-                # Said in plain words here: the library would try to read an error page as XML.
-                response.close()
-                if response.status_code == 429:
-                    raise CalendarSyncError(MSG_RATE_LIMITED)
-                raise CalendarSyncError(MSG_SERVER_ERROR % {"status": response.status_code})
-            try:
-                response._content = _read_limited(response, deadline)
-            finally:
-                response.close()
+        with _host_slot(urlsplit(url).netloc):
+            response = super().request(method, url, *args, **kwargs)
+        if response.status_code == 429:
+            raise CalendarSyncError(MSG_RATE_LIMITED)
+        if response.status_code >= 500:
+            raise CalendarSyncError(MSG_SERVER_ERROR % {"status": response.status_code})
         return response
-
-
-def _read_limited(response: requests.Response, deadline: float) -> bytes:
-    declared = response.headers.get("Content-Length", "").strip()
-    if declared.isdigit() and int(declared) > MAX_BYTES:
-        raise CalendarSyncError(MSG_TOO_BIG % {"size": "5 MB"})
-    body = bytearray()
-    for chunk in response.raw.stream(READ_CHUNK, decode_content=True):
-        body += chunk
-        if len(body) > MAX_BYTES:
-            raise CalendarSyncError(MSG_TOO_BIG % {"size": "5 MB"})
-        if time.monotonic() > deadline:
-            raise CalendarSyncError(MSG_TIMEOUT % {"seconds": settings.CALDAV_TIMEOUT})
-    return bytes(body)
 
 
 _slots: dict[str, threading.BoundedSemaphore] = {}
@@ -199,13 +126,14 @@ def _client(server_url: str, username: str, password: str) -> caldav.DAVClient:
         timeout=(timeout, timeout),
         headers={"User-Agent": USER_AGENT},
     )
-    session = requests.Session()
-    session.trust_env = False  # no proxy or .netrc from the environment: the address check is the rule
-    session.max_redirects = MAX_REDIRECTS
-    adapter = _Limited(pool_connections=1, pool_maxsize=1, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    client.session = session
+    client.session.close()
+    client.session = _CalDAVSession(
+        allow_hosts=settings.CALDAV_ALLOW_HOSTS,
+        max_redirects=MAX_REDIRECTS,
+        max_bytes=MAX_BYTES,
+        timeout=timeout,
+        pool_maxsize=1,
+    )
     return client
 
 
@@ -219,17 +147,24 @@ def _talking(host: str) -> Iterator[None]:
         raise
     except FeedError as e:
         raise CalendarSyncError(str(e)) from None
+    except OutboundRefused as e:
+        if e.code == "timeout":
+            raise CalendarSyncError(MSG_TIMEOUT % {"seconds": seconds}) from None
+        if e.code == "too_big":
+            raise CalendarSyncError(MSG_TOO_BIG % {"size": "5 MB"}) from None
+        if e.code in ("invalid", "redirect_bad", "encoding"):
+            raise CalendarSyncError(MSG_NOT_CALDAV if e.code == "invalid" else MSG_PROTOCOL) from None
+        raise CalendarSyncError(str(e)) from None
     except caldav_error.AuthorizationError:
         raise CalendarAuthError(MSG_UNAUTHORISED) from None
-    except (requests.Timeout, TimeoutError):
-        raise CalendarSyncError(MSG_TIMEOUT % {"seconds": seconds}) from None
-    except requests.exceptions.SSLError:
-        raise CalendarSyncError(MSG_CERTIFICATE % {"host": host}) from None
-    except requests.exceptions.TooManyRedirects:
-        raise CalendarSyncError(MSG_PROTOCOL) from None
-    except requests.ConnectionError as e:
-        if "timed out" in str(e).lower() or "timeout" in type(e.__context__).__name__.lower():
+    except (OutboundError, TimeoutError) as e:
+        kind = failure_kind(e)
+        if kind == "timeout":
             raise CalendarSyncError(MSG_TIMEOUT % {"seconds": seconds}) from None
+        if kind in ("certificate", "tls"):
+            raise CalendarSyncError((MSG_CERTIFICATE if kind == "certificate" else MSG_TLS) % {"host": host}) from None
+        if kind in ("redirects", "protocol", "damaged"):
+            raise CalendarSyncError(MSG_PROTOCOL) from None
         raise CalendarSyncError(MSG_UNREACHABLE % {"host": host}) from None
     except caldav_error.DAVError as e:
         status = _status_of(e)
@@ -258,10 +193,14 @@ def _status_of(error: Exception) -> int | None:
 
 
 def server_address(url: str) -> str:
-    """The server address as we store and call it; CalendarSyncError with words for a bad one."""
+    """The server address as we store and call it, checked by the outbound guard (the words every door
+    shows for a private address); CalendarSyncError with words for a bad one. A name that does not
+    resolve is left to the connection test that follows, which says so."""
     try:
-        return normalise_url(url)
+        return address_check(normalise_url(url), allow_hosts=settings.CALDAV_ALLOW_HOSTS, unresolved_ok=True)
     except FeedError as e:
+        raise CalendarSyncError(str(e)) from None
+    except OutboundRefused as e:
         raise CalendarSyncError(str(e)) from None
 
 

@@ -26,10 +26,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import requests
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+
+from accounts.outbound import (
+    OutboundError,
+    OutboundRefused,
+    OutboundSession,
+    OutboundTimeout,
+    Response,
+    outbound_session,
+)
 
 from .clients import BusyTime, CalendarAuthError, CalendarSyncError
 from .crypto import SecretUnreadable
@@ -191,7 +199,7 @@ def token_revoke(*, token: str) -> bool:
         response = _session().post(
             settings.GOOGLE_OAUTH_REVOKE_URL, data={"token": token}, timeout=settings.GOOGLE_CALENDAR_TIMEOUT
         )
-    except requests.RequestException as exc:
+    except (OutboundError, OutboundRefused) as exc:
         logger.info("Revoking a Google grant failed: %s", exc)
         return False
     if response.status_code == 200:
@@ -353,27 +361,34 @@ def _rfc3339(moment: dt.datetime) -> str:
 _local = threading.local()
 
 
-def _session() -> requests.Session:
-    """One session per thread, so a worker reuses its connections to Google across calendars."""
+def _session() -> OutboundSession:
+    """One session per thread, so a worker reuses its connections to Google across calendars. The endpoints
+    are settings, not a person's input, but they go through the one outbound guard all the same: public
+    addresses only, pinned, and no redirect followed."""
     session = getattr(_local, "session", None)
     if session is None:
-        session = _local.session = requests.Session()
+        session = _local.session = outbound_session(max_redirects=0, timeout=settings.GOOGLE_CALENDAR_TIMEOUT)
         session.headers["User-Agent"] = "StageSlot calendar sync"
     return session
 
 
-def _post(url: str, **kwargs: Any) -> requests.Response:
+def _post(url: str, **kwargs: Any) -> Response:
     timeout = settings.GOOGLE_CALENDAR_TIMEOUT
     try:
         return _session().post(url, timeout=timeout, allow_redirects=False, **kwargs)
-    except requests.Timeout:
+    except OutboundTimeout:
         raise GoogleError(MSG_TIMEOUT % {"seconds": _seconds(timeout)}) from None
-    except requests.RequestException as exc:
+    except OutboundRefused as exc:
+        if exc.code == "timeout":
+            raise GoogleError(MSG_TIMEOUT % {"seconds": _seconds(timeout)}) from None
+        logger.warning("The outbound guard refused a Google endpoint: %s", exc)
+        raise GoogleError(MSG_UNREACHABLE) from None
+    except OutboundError as exc:
         logger.info("Google could not be reached: %s", exc)
         raise GoogleError(MSG_UNREACHABLE) from None
 
 
-def _json(response: requests.Response) -> dict[str, Any]:
+def _json(response: Response) -> dict[str, Any]:
     """The answer's JSON object, or {} when it is not one (an HTML error page, cut-off bytes)."""
     try:
         answer = response.json()
@@ -382,7 +397,7 @@ def _json(response: requests.Response) -> dict[str, Any]:
     return answer if isinstance(answer, dict) else {}
 
 
-def _http_error(response: requests.Response, answer: dict[str, Any]) -> GoogleError:
+def _http_error(response: Response, answer: dict[str, Any]) -> GoogleError:
     status = response.status_code
     if status == 401:
         return GoogleRevoked()

@@ -3,6 +3,7 @@ checks its VAPID header (an ES256 JWT for our origin, signed by the key it names
 (aes128gcm, RFC 8291) with the browser's private key, as a browser's push service and the browser would.
 
     with PushEndpoint() as endpoint:
+        settings.WEBPUSH_ALLOW_HOSTS = (endpoint.host_port,)   # let the outbound guard through to it
         device = endpoint.device()          # a browser's keys and its address at this service
         PushSubscription.objects.create(user=u, **device.subscription)
         ...
@@ -84,7 +85,9 @@ class PushEndpoint:
                 self.end_headers()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        # What settings.WEBPUSH_ALLOW_HOSTS lists to let the outbound guard through to this service.
+        self.host_port = f"127.0.0.1:{self.server.server_address[1]}"
+        self.origin = f"http://{self.host_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
         return self

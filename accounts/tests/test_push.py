@@ -23,8 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def endpoint():
+def endpoint(settings):
     with PushEndpoint() as service:
+        settings.WEBPUSH_ALLOW_HOSTS = (service.host_port,)
         yield service
 
 
@@ -115,7 +116,8 @@ def test_a_failing_push_service_is_tried_again_after_a_wait(endpoint, django_cap
     assert notification_push_send(notification_ids=[note.pk])["sent"] == 0
 
 
-def test_an_unreachable_push_service_counts_as_a_try(django_capture_on_commit_callbacks):
+def test_an_unreachable_push_service_counts_as_a_try(settings, django_capture_on_commit_callbacks):
+    settings.WEBPUSH_ALLOW_HOSTS = ("127.0.0.1:9",)
     user = UserFactory()
     sub = push_subscription_save(
         user=user,
@@ -198,8 +200,8 @@ def test_only_the_owner_turns_a_devices_push_off(client, endpoint):
     assert not PushSubscription.objects.filter(pk=sub.pk).exists()
 
 
-def test_http_push_services_are_refused_outside_tests(settings, endpoint):
-    settings.WEBPUSH_ALLOW_LOCAL = False
+def test_a_local_push_service_is_refused_unless_its_host_and_port_are_allowed(settings, endpoint):
+    settings.WEBPUSH_ALLOW_HOSTS = ()
     device = endpoint.device()
     with pytest.raises(Exception) as exc:
         push_subscription_save(user=UserFactory(), **device.subscription)

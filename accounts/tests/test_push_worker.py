@@ -21,12 +21,13 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 celery_worker_start = shared.celery_worker_start
 
 
-def test_the_worker_pushes_and_tries_a_failing_push_service_again(celery_worker_start):
+def test_the_worker_pushes_and_tries_a_failing_push_service_again(settings, celery_worker_start):
     user = UserFactory()
     with PushEndpoint() as endpoint:
         phone = endpoint.device()
+        settings.WEBPUSH_ALLOW_HOSTS = (endpoint.host_port,)
         push_subscription_save(user=user, **phone.subscription, label="Phone")
-        worker = celery_worker_start()
+        worker = celery_worker_start(env={"STAGESLOT_TEST_WEBPUSH_ALLOW_HOSTS": endpoint.host_port})
 
         with transaction.atomic():
             [note] = notifications_create(

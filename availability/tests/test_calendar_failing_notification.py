@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
+from accounts.outbound import MSG_PRIVATE
 from accounts.tests.factories import UserFactory
 from availability import services
-from availability.ics_import import MSG_PRIVATE
 from availability.models import ExternalCalendar
 from availability.tests.test_calendar_sync import Feeds, ics
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from accounts import outbound
 from availability import ics_import
 from availability.ics_import import FeedError, ImportedEvent, fetch_ics, normalise_url, parse_busy, parse_busy_report
 
@@ -301,14 +302,14 @@ def test_normalise_url_refuses_addresses_longer_than_2000_characters() -> None:
     ],
 )
 def test_private_and_special_addresses_are_not_public(address: str) -> None:
-    assert not ics_import.is_public_address(address)
+    assert not outbound.is_public_address(address)
 
 
 @pytest.mark.parametrize(
     "address", ["8.8.8.8", "93.184.216.34", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]
 )
 def test_internet_addresses_are_public(address: str) -> None:
-    assert ics_import.is_public_address(address)
+    assert outbound.is_public_address(address)
 
 
 @pytest.mark.parametrize(
@@ -317,7 +318,7 @@ def test_internet_addresses_are_public(address: str) -> None:
 )
 def test_fetching_the_server_itself_is_refused_before_connecting(host: str, server, connections) -> None:
     message = refused(f"http://{host}:{server.server_port}/calendar.ics", timeout=2)
-    assert message == "The calendar address points to a private network address, which we do not fetch."
+    assert message == "This address points to a private network address, which we do not connect to."
     assert connections == []
     assert server.requests == []
 
@@ -386,12 +387,12 @@ def test_fetch_stops_after_too_many_redirects(server, base, allowed) -> None:
 @pytest.mark.parametrize("path", ["/to-private", "/to-metadata", "/to-localhost"])
 def test_a_redirect_to_a_private_address_is_refused_before_connecting(path, server, base, allowed, connections) -> None:
     message = refused(f"{base}{path}", allow_hosts=allowed, timeout=5)
-    assert message == "The calendar address redirects to a private network address, which we do not follow."
+    assert message == "This address redirects to a private network address, which we do not follow."
     assert connections == [("127.0.0.1", server.server_port)]
 
 
 def test_a_redirect_to_another_scheme_is_refused(base, allowed) -> None:
-    assert refused(f"{base}/to-ftp", allow_hosts=allowed) == ics_import.MSG_REDIRECT_BAD
+    assert refused(f"{base}/to-ftp", allow_hosts=allowed) == outbound.MSG_REDIRECT_BAD
 
 
 def test_a_server_that_does_not_answer_in_time_is_given_up(base, allowed) -> None:

@@ -7,21 +7,19 @@ Signature (as Stripe's): header `StageSlot-Signature: t=<unix time>,v1=<hex>` wh
 HMAC-SHA256(secret, f"{t}.{body}"). A receiver recomputes it, compares in constant time and refuses
 a `t` older than a few minutes (replays).
 
-A target must resolve to public addresses only: the calendar import's guard (availability.ics_import
-is_public_address) is applied when the webhook is saved and again on every attempt, and the connection
-goes to the address that was checked (no second lookup a DNS rebinding could turn). Redirects are not
-followed. settings.WEBHOOK_ALLOW_HOSTS ("127.0.0.1:8471") lets a local listener through in tests and
-on a developer's machine; production refuses to start with it set.
+A target must be https and resolve to public addresses only: the one outbound guard (accounts.outbound)
+checks it when the webhook is saved (address_check, the words every door shows) and again on every
+attempt (outbound_session: the connection goes to the address that was checked, no second lookup a DNS
+rebinding could turn). Redirects are not followed. settings.WEBHOOK_ALLOW_HOSTS ("127.0.0.1:8471") lets
+a local listener through, over plain http too, in tests and on a developer's machine; production refuses
+to start with it set.
 """
 
 import datetime as dt
 import hashlib
 import hmac
-import http.client
 import json
 import logging
-import socket
-import ssl
 import time
 import uuid
 from collections.abc import Iterable
@@ -36,9 +34,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
+from accounts.outbound import OutboundError, OutboundRefused, address_check, failure_kind, outbound_session
 from accounts.queue import task_queue
 from accounts.site import site_url
-from availability.ics_import import FeedError, is_public_address, normalise_url
 from bands.models import Band
 from venues.models import Slot, Venue
 
@@ -79,8 +77,16 @@ class WebhookPermissionError(Exception):
 
 
 MSG_ADDRESS = gettext_lazy("Enter the full https:// address of your endpoint.")
-MSG_PRIVATE = gettext_lazy("This address points to a private network address, which we do not send to.")
-MSG_DNS = gettext_lazy("We could not find the server “%(host)s” – check the address.")
+# What a delivery's log says when an attempt failed on the way (the guard's refusals speak for themselves).
+MSG_TIMEOUT = gettext_lazy("No answer within %(seconds)s seconds.")
+MSG_CERTIFICATE = gettext_lazy("The server's certificate is not valid for “%(host)s”.")
+MSG_TLS = gettext_lazy("We could not open a secure connection to “%(host)s”.")
+MSG_REFUSED = gettext_lazy("“%(host)s” refused the connection.")
+MSG_GARBLED = gettext_lazy("The endpoint sent an answer we could not understand.")
+MSG_UNREACHABLE = gettext_lazy("We could not reach “%(host)s”.")
+MSG_UNEXPECTED = gettext_lazy("Something went wrong sending this event; it is tried again later.")
+# The most of an endpoint's answer that is read (its body is not used).
+MAX_ANSWER_BYTES = 1024 * 1024
 
 
 # ---- Registering ----------------------------------------------------------------------------------
@@ -90,40 +96,16 @@ def _allowed_hosts() -> frozenset[str]:
     return frozenset(getattr(settings, "WEBHOOK_ALLOW_HOSTS", ()))
 
 
-def _host_port(url: str) -> tuple[str, int, str]:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    shown = f"[{host}]" if ":" in host else host
-    return host, port, f"{shown}:{port}"
-
-
-def _resolve(host: str, port: int) -> list[tuple[int, tuple]]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return []
-    return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
-
-
 def webhook_url_check(url: str) -> str:
     """The address to POST to, normalised; raises ValidationError({"url": …}) unless it is https and every
-    address its host resolves to is public (or it is one of settings.WEBHOOK_ALLOW_HOSTS)."""
+    address its host resolves to is public (or it is one of settings.WEBHOOK_ALLOW_HOSTS): the outbound
+    guard's check, in the words every door shows."""
     try:
-        normal = normalise_url(url)
-    except FeedError:
-        raise ValidationError({"url": [MSG_ADDRESS]}) from None
-    host, port, host_port = _host_port(normal)
-    if host_port in _allowed_hosts():
-        return normal
-    if not normal.startswith("https://"):
-        raise ValidationError({"url": [MSG_ADDRESS]})
-    addresses = _resolve(host, port)
-    if not addresses:
-        raise ValidationError({"url": [MSG_DNS % {"host": host}]})
-    if not all(is_public_address(sockaddr[0]) for _, sockaddr in addresses):
-        raise ValidationError({"url": [MSG_PRIVATE]})
-    return normal
+        return address_check(url, allow_hosts=_allowed_hosts(), https_only=True)
+    except OutboundRefused as refused:
+        if refused.code in ("invalid", "insecure"):
+            raise ValidationError({"url": [MSG_ADDRESS]}) from None
+        raise ValidationError({"url": [str(refused)]}) from None
 
 
 def webhook_may_manage(*, user: User, band: Band | None, venue: Venue | None) -> bool:
@@ -384,71 +366,29 @@ class DeliveryFailed(Exception):
     """An attempt that did not end in a 2xx; `str()` is the log's line."""
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to an address checked beforehand, with the hostname for SNI and the certificate."""
-
-    def __init__(self, host: str, sockaddr: tuple, family: int, **kwargs) -> None:
-        super().__init__(host, context=ssl.create_default_context(), **kwargs)
-        self._sockaddr, self._family = sockaddr, family
-
-    def connect(self) -> None:
-        sock = socket.socket(self._family, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._sockaddr)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Plain HTTP to a checked address: only for a host in WEBHOOK_ALLOW_HOSTS (a local listener)."""
-
-    def __init__(self, host: str, sockaddr: tuple, family: int, **kwargs) -> None:
-        super().__init__(host, **kwargs)
-        self._sockaddr, self._family = sockaddr, family
-
-    def connect(self) -> None:
-        sock = socket.socket(self._family, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._sockaddr)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
-
-
 def webhook_post(url: str, body: str, headers: dict[str, str], *, timeout: float = TIMEOUT) -> int:
-    """POST `body` to `url` under the address guard; the HTTP status. Raises DeliveryFailed."""
-    host, port, host_port = _host_port(url)
-    allowed = host_port in _allowed_hosts()
-    addresses = _resolve(host, port)
-    if not addresses:
-        raise DeliveryFailed(MSG_DNS % {"host": host})
-    if not allowed and not all(is_public_address(sockaddr[0]) for _, sockaddr in addresses):
-        raise DeliveryFailed(str(MSG_PRIVATE))
-    if not allowed and not url.startswith("https://"):
-        raise DeliveryFailed(str(MSG_ADDRESS))
-    family, sockaddr = addresses[0]
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-    connection = kind(host, sockaddr, family, port=port, timeout=timeout)
+    """POST `body` to `url` through the outbound guard, without following redirects; the HTTP status.
+    Raises DeliveryFailed with the log's words."""
+    host = urlsplit(url).hostname or url
+    session = outbound_session(
+        allow_hosts=_allowed_hosts(), https_only=True, max_redirects=0, max_bytes=MAX_ANSWER_BYTES, timeout=timeout
+    )
     try:
-        connection.request("POST", target, body=body.encode(), headers=headers)
-        response = connection.getresponse()
-        response.read(64 * 1024)
-        return response.status
-    except ssl.SSLCertVerificationError:
-        raise DeliveryFailed(f"The server's certificate is not valid for “{host}”.") from None
-    except TimeoutError:
-        raise DeliveryFailed(f"No answer within {timeout:g} seconds.") from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise DeliveryFailed(f"Could not deliver: {type(exc).__name__}.") from None
-    finally:
-        connection.close()
+        with session:
+            return session.post(url, data=body.encode(), headers=headers, timeout=timeout).status_code
+    except OutboundRefused as refused:
+        raise DeliveryFailed(str(refused)) from None
+    except OutboundError as error:
+        kind = failure_kind(error)
+        words = {
+            "timeout": MSG_TIMEOUT,
+            "certificate": MSG_CERTIFICATE,
+            "tls": MSG_TLS,
+            "refused": MSG_REFUSED,
+            "protocol": MSG_GARBLED,
+            "damaged": MSG_GARBLED,
+        }.get(kind, MSG_UNREACHABLE)
+        raise DeliveryFailed(words % {"host": host, "seconds": f"{timeout:g}"}) from None
 
 
 def _claim(delivery_id: int, now: dt.datetime) -> WebhookDelivery | None:
@@ -491,14 +431,18 @@ def webhook_delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -
     began = time.monotonic()
     status, error = None, ""
     if not hook.active:
-        error = "The webhook is switched off."
+        error = _("The webhook is switched off.")
     else:
         try:
             status = webhook_post(hook.url, delivery.body, headers)
             if not 200 <= status < 300:
-                error = f"The endpoint answered HTTP {status}."
+                error = _("The endpoint answered HTTP %(status)s.") % {"status": status}
         except DeliveryFailed as exc:
             error = str(exc)
+        except Exception:
+            # One endpoint's surprise is its delivery's failure, logged and tried again, never the worker's.
+            logger.exception("Webhook delivery %s failed unexpectedly", delivery.pk)
+            error = str(MSG_UNEXPECTED)
     elapsed = int((time.monotonic() - began) * 1000)
     done = timezone.now()
     delivery.attempts += 1

@@ -226,3 +226,27 @@ def test_staff_see_webhooks_and_tokens_but_never_their_secrets(client):
         response = client.get(url)
         assert response.status_code == 200
         assert hook.secret.encode() not in response.content and raw.encode() not in response.content
+
+
+def test_one_endpoints_surprise_is_its_own_delivery_failure(settings, monkeypatch, django_capture_on_commit_callbacks):
+    band, leader = band_with_leader()
+    real_post = webhooks.webhook_post
+
+    def post(url, body, headers, **kwargs):
+        if url.endswith("/broken"):
+            raise RuntimeError("a bug in one endpoint's path")
+        return real_post(url, body, headers, **kwargs)
+
+    monkeypatch.setattr(webhooks, "webhook_post", post)
+    with webhook_listener() as listener:
+        settings.WEBHOOK_ALLOW_HOSTS = (listener.host_port,)
+        broken = webhook_create(by=leader, band=band, url=listener.url + "/broken", events=["booking.created"])
+        fine = webhook_create(by=leader, band=band, url=listener.url, events=["booking.created"])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = ApiClient(token_for(UserFactory())).post("/api/v1/bookings/requests", request_body(band))
+        assert response.status_code == 201
+        assert len(listener.received) == 1
+    failed = WebhookDelivery.objects.get(webhook=broken)
+    assert (failed.state, failed.attempts, failed.last_error) == (State.PENDING, 1, str(webhooks.MSG_UNEXPECTED))
+    assert failed.next_attempt_at is not None and failed.claimed_at is None
+    assert WebhookDelivery.objects.get(webhook=fine).state == State.DELIVERED

@@ -36,7 +36,9 @@ def link_in_mail(to: str, pattern: str) -> str:
     raise AssertionError(f"no email to {to} with {pattern}")
 
 
-def test_a_booked_gig_is_answered_covered_by_a_stand_in_and_gets_its_set_list(live_server, browser, axe_check):
+def test_a_booked_gig_is_answered_covered_by_a_stand_in_and_gets_its_set_list(
+    live_server, browser, axe_check, settings
+):
     shots = os.environ.get("STAGESLOT_SCREENSHOTS")
     world = gig_world()
     band, leader = world.band, world.leader
@@ -52,6 +54,7 @@ def test_a_booked_gig_is_answered_covered_by_a_stand_in_and_gets_its_set_list(li
         song_create(band=band, by=leader, title=f"Song {n}", length="15:00", key="A")
 
     with PushEndpoint() as push:
+        settings.WEBPUSH_ALLOW_HOSTS = (push.host_port,)
         device = push.device()
         push_subscription_save(user=leader, **device.subscription, label="Chromium")
 

@@ -556,8 +556,9 @@ PAPER_PLATFORM_TAX_NUMBER = env("STAGESLOT_PAPER_TAX_NUMBER", default="")
 WEBPUSH_VAPID_PRIVATE_KEY = env("WEBPUSH_VAPID_PRIVATE_KEY", default="")
 # Who push services contact about our pushes (mailto: or https:).
 WEBPUSH_VAPID_SUBJECT = env("WEBPUSH_VAPID_SUBJECT", default="mailto:push@stageslot.example")
-# Accept http://127.0.0.1 push services (tests and the benchmark run a local one); never in production.
-WEBPUSH_ALLOW_LOCAL = env.bool("WEBPUSH_ALLOW_LOCAL", default=DEBUG)
+# Exact "host:port" push services let through the private-address guard, over plain http too: the tests'
+# and the benchmark's local push service (accounts/tests/push_endpoint.py). Never in production.
+WEBPUSH_ALLOW_HOSTS: tuple[str, ...] = ()
 
 # --- Email -------------------------------------------------------------------
 # EMAIL_URL=smtp+tls://user:pass@host:587 for real mail; unset prints to the console.

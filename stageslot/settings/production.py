@@ -28,6 +28,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 # Webhooks to private addresses stay refused: the allowance for a local listener is for tests only.
 WEBHOOK_ALLOW_HOSTS: tuple[str, ...] = ()
 CALDAV_ALLOW_HOSTS: tuple[str, ...] = ()
+ICS_IMPORT_ALLOW_HOSTS: tuple[str, ...] = ()
+WEBPUSH_ALLOW_HOSTS: tuple[str, ...] = ()
 if env("STAGESLOT_CALDAV_ALLOW_HOSTS", default=""):
     raise ImproperlyConfigured("STAGESLOT_CALDAV_ALLOW_HOSTS is for a local CalDAV server; production never sets it.")
 if env("STAGESLOT_WEBHOOK_ALLOW_HOSTS", default=""):

@@ -79,8 +79,9 @@ STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(
     tile_url=MAP_TILE_URL, stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE
 )
 
-# The tests run a local push service on 127.0.0.1.
-WEBPUSH_ALLOW_LOCAL = True
+# A local push service a test starts, for the worker process it starts too (the test's own process sets
+# WEBPUSH_ALLOW_HOSTS through the settings fixture).
+WEBPUSH_ALLOW_HOSTS = tuple(env.list("STAGESLOT_TEST_WEBPUSH_ALLOW_HOSTS", default=[]))
 
 # Passkeys over the live server's http://127.0.0.1 (Chromium's virtual authenticator in the browser tests).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

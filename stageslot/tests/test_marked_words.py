@@ -78,6 +78,8 @@ REFUSALS = {
     "CalendarSyncError",
     "CalendarAuthError",
     "CalendarPermissionError",
+    "OutboundRefused",
+    "DeliveryFailed",
 }
 # Callables whose message argument a person reads: (name, position of the message).
 MESSAGES = {"ApiProblem": 1, "problem_response": 1, "HttpError": 1, "add_error": 1, "message_user": 1}
