@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0011_twofactormethod'),
+        ('accounts', '0012_push_last_error'),
     ]
 
     operations = [
