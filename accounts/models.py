@@ -284,9 +284,9 @@ class LimitsCacheEntry(models.Model):
     shape its createcachetable makes. A model only so that migrate makes the table and a test's flush
     empties it; nothing reads it through the ORM."""
 
-    cache_key = models.CharField(max_length=255, primary_key=True)
-    value = models.TextField()
-    expires = models.DateTimeField(db_index=True)
+    cache_key = models.CharField(_("key"), max_length=255, primary_key=True)
+    value = models.TextField(_("value"))
+    expires = models.DateTimeField(_("expires at"), db_index=True)
 
     class Meta:
         db_table = "stageslot_limits_cache"

@@ -15,9 +15,9 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='LimitsCacheEntry',
             fields=[
-                ('cache_key', models.CharField(max_length=255, primary_key=True, serialize=False)),
-                ('value', models.TextField()),
-                ('expires', models.DateTimeField(db_index=True)),
+                ('cache_key', models.CharField(max_length=255, primary_key=True, serialize=False, verbose_name='key')),
+                ('value', models.TextField(verbose_name='value')),
+                ('expires', models.DateTimeField(db_index=True, verbose_name='expires at')),
             ],
             options={
                 'verbose_name': 'limit count',
