@@ -260,10 +260,14 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> None:
     cache_settings = copy.deepcopy(settings.CACHES)
     if "KEY_PREFIX" in cache_settings["default"]:
         # A shared Redis is never flushed: a fresh key prefix is an empty cache.
-        cache_settings["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+        test = uuid.uuid4().hex[:12]
+        cache_settings["default"]["KEY_PREFIX"] = f"test-{test}"
+        cache_settings["pages"]["KEY_PREFIX"] = f"test-{test}-pages"
         settings.CACHES = cache_settings
     else:
-        caches["default"].clear()
+        # The limits' cache is a table of the test database without Redis: a test's rollback (or flush)
+        # empties it, and a test without the database cannot reach it.
+        caches["pages"].clear()
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

@@ -1,5 +1,6 @@
 """The deploy check of Web Push: a production site signs its pushes with its own VAPID key, not with the
-development one made on first use (browsers' subscriptions belong to the key they were made with)."""
+development one made on first use (browsers' subscriptions belong to the key they were made with); and
+the check that every limit counts in a store all processes share."""
 
 from django.conf import settings
 from django.core import checks
@@ -17,3 +18,31 @@ def vapid_key_set(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             id="accounts.W001",
         )
     ]
+
+
+# Cache backends that keep their keys in one process: each gunicorn worker would count its own limits.
+PER_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+
+
+@checks.register(checks.Tags.caches)
+def limits_shared(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Every limit (allauth's in the "default" cache, ours in STAGESLOT_RATE_LIMIT_STORE) counts in a store
+    all processes share (docs/decisions/0054-bodies-pdfs-limits.md)."""
+    problems = []
+    if settings.CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES:
+        problems.append(
+            checks.Error(
+                "The default cache, where the sign-in limits count, is kept per process: several web processes "
+                "would each allow the whole limit.",
+                hint="Use Redis (REDIS_URL) or the database cache (settings.LIMITS_CACHE_TABLE).",
+                id="accounts.E002",
+            )
+        )
+    if settings.STAGESLOT_RATE_LIMIT_STORE not in ("cache", "database"):
+        problems.append(
+            checks.Error(
+                f"STAGESLOT_RATE_LIMIT_STORE is {settings.STAGESLOT_RATE_LIMIT_STORE!r}; it is cache or database.",
+                id="accounts.E003",
+            )
+        )
+    return problems

@@ -284,6 +284,25 @@ class RateCount(models.Model):
         return f"{self.key}: {self.count}"
 
 
+class LimitsCacheEntry(models.Model):
+    """A row of the limits' cache where no Redis keeps them: Django's DatabaseCache reads and writes this
+    table (settings.CACHES["default"], LOCATION settings.LIMITS_CACHE_TABLE) with its own SQL, in the
+    shape its createcachetable makes. A model only so that migrate makes the table and a test's flush
+    empties it; nothing reads it through the ORM."""
+
+    cache_key = models.CharField(_("key"), max_length=255, primary_key=True)
+    value = models.TextField(_("value"))
+    expires = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        db_table = "stageslot_limits_cache"
+        verbose_name = _("limit count")
+        verbose_name_plural = _("limit counts")
+
+    def __str__(self) -> str:
+        return self.cache_key
+
+
 class TwoFactorMethod(Authenticator):
     """allauth's two-factor methods (an authenticator app, recovery codes, a passkey) as staff see them in
     the admin, named in the reader's language: a member who lost their phone is helped by deleting it."""

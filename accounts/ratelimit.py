@@ -9,9 +9,9 @@ sent back with errors, a refusal) gives its place back (rate_limit_return).
 Where the counts live (settings.STAGESLOT_RATE_LIMIT_STORE): "cache" – Redis in production, one INCR
 per take; "database" – the embedded default without Redis, one conditional UPDATE (count < limit) of
 a RateCount row, which PostgreSQL and SQLite both apply atomically. The API's per-call limits
-(api_token, api_ip) always use the cache: a database write on every read would cost more than it
-guards. When the store cannot be reached the limiter lets everything through and logs a warning: an
-outage of Redis must not stop bookings.
+(api_token, api_ip) too: every process of the site counts in the same store, or each would allow the
+limit again. When the store cannot be reached the limiter lets everything through and logs a warning:
+an outage of Redis must not stop bookings.
 """
 
 import datetime as dt
@@ -114,12 +114,8 @@ def rate_limit_left(*, action: str, who: int | str) -> int:
     return max(rate.limit - used, 0)
 
 
-# Limits counted per API call: kept in the cache whatever the store.
-CALL_LIMITS = frozenset({"api_token", "api_ip"})
-
-
 def _in_database(action: str) -> bool:
-    return getattr(settings, "STAGESLOT_RATE_LIMIT_STORE", "cache") == "database" and action not in CALL_LIMITS
+    return getattr(settings, "STAGESLOT_RATE_LIMIT_STORE", "cache") == "database"
 
 
 def rate_limit_take(*, action: str, who: int | str) -> int:

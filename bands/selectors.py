@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -164,7 +164,7 @@ def listing_prefetches(*, photos: QuerySet) -> list[Prefetch]:
 #
 # Every full search page offers the genres and the countries that have something to find. They change
 # only when staff edit genres or a band, venue or slot is saved or deleted; until then they are read
-# from the cache (Redis in production), not computed per request (the country list is a DISTINCT over
+# from the "pages" cache (Redis in production), not computed per request (the country list is a DISTINCT over
 # every approved row). A save drops them (bands.search_lists, connected in the apps' ready()); a
 # bulk update, which sends no signal, is seen after SEARCH_LISTS_SECONDS at most. A country that a
 # shared link names is accepted even when the list does not have it (PlaceGenreFields).
@@ -175,16 +175,16 @@ SEARCH_LIST_KEYS = ("search-lists:genres", "search-lists:countries:band", "searc
 
 def cached_search_list(key: str, compute) -> list:
     """The list under `key` in the cache, computed (and kept SEARCH_LISTS_SECONDS) when it is not there."""
-    value = cache.get(key)
+    value = caches["pages"].get(key)
     if value is None:
         value = list(compute())
-        cache.set(key, value, SEARCH_LISTS_SECONDS)
+        caches["pages"].set(key, value, SEARCH_LISTS_SECONDS)
     return value
 
 
 def forget_search_lists() -> None:
     """Drop the cached filter lists: the next search page computes them again."""
-    cache.delete_many(SEARCH_LIST_KEYS)
+    caches["pages"].delete_many(SEARCH_LIST_KEYS)
 
 
 class GenreChoice(NamedTuple):

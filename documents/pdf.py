@@ -5,19 +5,25 @@ hash if there is one; otherwise WeasyPrint turns the HTML into PDF bytes once an
 same content asked for twice gives the same bytes (a signature's SHA-256 stays true), and a page that
 shows a PDF again costs a look-up, not a render.
 
-Stylesheets come from `static/` by their file path and images by `file://` (the template tag
-`pdf_static`), so rendering never makes a network request; any other URL is refused by the fetcher.
+WeasyPrint fetches nothing but our own static files (`static_path` gives a template one as a file://
+URL): `StaticFilesOnly` reads a file:// URL without a host only when its real path (percent-escapes
+decoded, `..` and links resolved) lies under a static root, and refuses everything else – other files
+(`.env`, booking files), any host (`file://localhost/…`), http, data: – so WeasyPrint leaves the
+resource out. User text reaches a PDF through the template engine's escaping, as text, never as markup.
 """
 
 import ctypes.util
 import hashlib
 import logging
+import mimetypes
 import time
 import zoneinfo
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.finders import AppDirectoriesFinder, FileSystemFinder
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -51,17 +57,59 @@ def pdf_unavailable() -> str:
     return ""
 
 
-def _fetcher(url: str, timeout: int = 10, ssl_context=None):
-    """Only files of our own (file:// under the static directories); nothing from the network."""
-    default_url_fetcher = weasyprint().default_url_fetcher
+def static_roots() -> list[Path]:
+    """The real paths of the folders our static files come from: STATICFILES_DIRS, the apps' static
+    folders and STATIC_ROOT (where collectstatic gathers them)."""
+    roots: list[str] = []
+    for finder in finders.get_finders():
+        if isinstance(finder, FileSystemFinder):
+            roots += [root for _prefix, root in finder.locations]
+        elif isinstance(finder, AppDirectoriesFinder):
+            roots += [storage.location for storage in finder.storages.values()]
+    if settings.STATIC_ROOT:
+        roots.append(str(settings.STATIC_ROOT))
+    return [Path(root).resolve() for root in roots]
 
-    if not url.startswith("file://"):
-        raise ValueError(f"PDF rendering fetches no {url.split(':', 1)[0]} URL")
-    path = Path(url.removeprefix("file://")).resolve()
-    roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS] + [Path(settings.BASE_DIR).resolve()]
-    if not any(path.is_relative_to(root) for root in roots):
-        raise ValueError("PDF rendering reads only the project's own files")
-    return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
+
+def static_file_of(url: str) -> Path | None:
+    """The static file a URL names, or None when it names anything else: only `file:` URLs without a
+    host whose real path is a file under a static root."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "file" or parts.netloc or parts.query:
+        return None
+    try:
+        path = Path(unquote(parts.path, errors="strict")).resolve(strict=True)
+    except (OSError, RuntimeError, UnicodeDecodeError, ValueError):
+        return None  # missing, a link loop, bytes that are no path
+    if not path.is_file() or not any(path.is_relative_to(root) for root in static_roots()):
+        return None
+    return path
+
+
+class PdfFetchRefused(ValueError):
+    """A URL WeasyPrint asked for that is not one of our static files: WeasyPrint leaves it out."""
+
+
+def static_fetcher():
+    """WeasyPrint's URL fetcher for every PDF we make (a URLFetcher, as WeasyPrint 70 requires): our
+    own static files, read from disk without urllib; anything else raises PdfFetchRefused, which
+    WeasyPrint logs and skips (fail_on_errors stays off)."""
+    module = weasyprint()
+    from weasyprint.urls import URLFetcherResponse
+
+    class StaticFilesOnly(module.URLFetcher):
+        def fetch(self, url, headers=None):
+            path = static_file_of(url)
+            if path is None:
+                logger.info("A PDF asked for %s; refused, as it is not one of our static files", url[:200])
+                raise PdfFetchRefused("PDF rendering reads only the site's own static files")
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": kind})
+
+    return StaticFilesOnly(allowed_protocols=("file",))
 
 
 def static_path(name: str) -> str:
@@ -72,15 +120,20 @@ def static_path(name: str) -> str:
     return Path(found).resolve().as_uri()
 
 
-def html_to_pdf(html: str) -> bytes:
-    """WeasyPrint's bytes for this HTML. Deterministic: the same HTML gives the same bytes."""
-    CSS, HTML = weasyprint().CSS, weasyprint().HTML
-
-    stylesheet = CSS(filename=finders.find(PDF_STYLESHEET), url_fetcher=_fetcher)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_fetcher)
+def html_to_pdf(*pages: str) -> bytes:
+    """WeasyPrint's bytes for one HTML document, or for several one after the other in one PDF (a
+    contract's draft and its signature page). Deterministic: the same HTML gives the same bytes.
+    The one place PDFs are rendered: every caller gets the same stylesheet and the same fetcher."""
+    module = weasyprint()
+    fetcher = static_fetcher()
+    stylesheet = module.CSS(filename=finders.find(PDF_STYLESHEET), url_fetcher=fetcher)
+    # No base URL: a relative address in a template resolves to nothing, so names nothing to fetch.
+    documents = [module.HTML(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet]) for html in pages]
+    if len(documents) > 1:
+        documents = [documents[0].copy([page for document in documents for page in document.pages])]
     # WeasyPrint writes no creation date and derives the file's identifier from its content, so the bytes
     # depend on the HTML alone.
-    return document.write_pdf(stylesheets=[stylesheet])
+    return documents[0].write_pdf()
 
 
 def pdf_from_html(html: str) -> RenderedPdf:

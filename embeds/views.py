@@ -12,7 +12,7 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -78,10 +78,10 @@ def band_embed(request: HttpRequest, slug: str) -> HttpResponse:
     parts = [EMBED_FORMAT, str(band.pk), band.updated_at.isoformat(), str(band.marks_n), str(band.marks_s or 0)]
     parts += [accent, background, params.key(), site_url()]
     key = "embed:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-    drawn = cache.get(key)
+    drawn = caches["pages"].get(key)
     if drawn is None:
         drawn = _draw(band, params, accent, background)
-        cache.set(key, drawn, EMBED_CACHE_SECONDS)
+        caches["pages"].set(key, drawn, EMBED_CACHE_SECONDS)
     body, csp = drawn
     response = HttpResponse(body)
     response["Content-Security-Policy"] = csp

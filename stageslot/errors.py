@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.defaults import bad_request as page_bad_request
 from django.views.defaults import server_error as page_server_error
 
+from accounts.json_body import BodyUnreadable
 from bookings.api.core import problem_response, server_problem
 
 API_PREFIX = "/api/"
@@ -26,6 +27,8 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         if isinstance(exception, RequestDataTooBig):
             return problem_response(413, _("The body is too large. Nothing was done."))
+        if isinstance(exception.__cause__, BodyUnreadable):
+            return problem_response(exception.__cause__.status, exception.__cause__.detail)
         return problem_response(
             400, _("The body could not be read: send JSON, or multipart/form-data with its boundary. Nothing was done.")
         )

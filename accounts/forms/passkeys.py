@@ -1,11 +1,20 @@
-"""allauth's passkey forms (MFA_FORMS), with one change: an answer that is not a WebAuthn answer at all
-(a field missing, the wrong type) is "Incorrect code." next to the form, as a wrong one is. allauth lets
-some of those through to fido2, whose KeyError would be a 500."""
+"""allauth's passkey forms (MFA_FORMS), with two changes: the credential's JSON is read by
+accounts.json_body (too deep, NaN, a control character: the field's error, where Django's JSONField
+would raise RecursionError, a 500), and an answer that is not a WebAuthn answer at all (a field
+missing, the wrong type) is "Incorrect code." next to the form, as a wrong one is. allauth lets some of
+those through to fido2, whose KeyError would be a 500."""
 
 from allauth.mfa.adapter import get_adapter
 from allauth.mfa.webauthn import forms as webauthn_forms
+from django import forms
+
+from ..json_body import JsonFormField
 
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def _credential() -> JsonFormField:
+    return JsonFormField(required=True, widget=forms.HiddenInput)
 
 
 class _MalformedIsIncorrect:
@@ -25,16 +34,16 @@ class _MalformedRegistrationIsIncorrect:
 
 
 class AddPasskeyForm(_MalformedRegistrationIsIncorrect, webauthn_forms.AddWebAuthnForm):
-    pass
+    credential = _credential()
 
 
 class AuthenticatePasskeyForm(_MalformedIsIncorrect, webauthn_forms.AuthenticateWebAuthnForm):
-    pass
+    credential = _credential()
 
 
 class LoginPasskeyForm(_MalformedIsIncorrect, webauthn_forms.LoginWebAuthnForm):
-    pass
+    credential = _credential()
 
 
 class ReauthenticatePasskeyForm(_MalformedIsIncorrect, webauthn_forms.ReauthenticateWebAuthnForm):
-    pass
+    credential = _credential()

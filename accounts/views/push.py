@@ -1,8 +1,6 @@
 """Web Push on a device: the service worker (served from the site's root so it may show every page's
 notifications), turning push on for this browser, and off for one of the person's devices."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ..htmx import HtmxHttpRequest
+from ..json_body import BodyUnreadable, json_body
 from ..push import push_subscription_delete, push_subscription_save
 
 
@@ -28,10 +27,10 @@ def service_worker(request: HtmxHttpRequest) -> HttpResponse:
 def push_subscribe(request: HtmxHttpRequest) -> JsonResponse:
     """The browser's PushSubscription as JSON ({endpoint, keys: {p256dh, auth}}): push on for this device."""
     try:
-        body = json.loads(request.body.decode() or "{}")
+        body = json_body(request) or {}
         keys = body.get("keys") or {}
         endpoint, p256dh, auth = str(body.get("endpoint", "")), str(keys.get("p256dh", "")), str(keys.get("auth", ""))
-    except (ValueError, AttributeError, UnicodeDecodeError):
+    except (BodyUnreadable, AttributeError):
         return JsonResponse({"error": _("The browser sent no subscription we can read.")}, status=400)
     label = request.headers.get("User-Agent", "")[:120]
     try:

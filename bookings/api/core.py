@@ -27,11 +27,12 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 
 from accounts.api_tokens import api_token_check
 from accounts.client_ip import client_ip
-from accounts.form_fields import control_character_in, control_character_words
+from accounts.json_body import BodyUnreadable, body_was_unreadable, json_body
 from accounts.mfa import STEP_UP_SCOPES, step_up_token_refusal
 from accounts.models import ApiToken
 from accounts.ratelimit import LimitReached, rate_limit_take
@@ -115,6 +116,14 @@ def _ninja_errors(exc: NinjaValidationError) -> dict[str, list[str]]:
         location = [str(part) for part in parts if part not in ("query", "body", "path", "payload")]
         found.setdefault(".".join(location) or "body", []).append(str(error.get("msg", "Invalid value.")))
     return found
+
+
+class JsonBodyParser(Parser):
+    """Every JSON body of the API is read by accounts.json_body, the one reader of JSON bodies: too
+    deep, too large, not UTF-8, NaN, a control character – a 400 (413) problem, never a 500."""
+
+    def parse_body(self, request: HttpRequest):
+        return json_body(request)
 
 
 class StageSlotAPI(NinjaAPI):
@@ -204,6 +213,7 @@ api = StageSlotAPI(
     docs_url="/docs",
     docs_decorator=_docs_policy,
     openapi_url="/openapi.json",
+    parser=JsonBodyParser(),
 )
 
 
@@ -249,7 +259,14 @@ def _limit_reached(request: HttpRequest, exc: LimitReached) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, BodyUnreadable):  # ninja wraps what its parser raised
+        return problem_response(exc.__cause__.status, exc.__cause__.detail)
     return problem_response(exc.status_code, str(exc))
+
+
+@api.exception_handler(BodyUnreadable)
+def _unreadable(request: HttpRequest, exc: BodyUnreadable) -> HttpResponse:
+    return problem_response(exc.status, exc.detail)
 
 
 UNAVAILABLE_RETRY = 30  # seconds a client waits before trying again while the database is away
@@ -267,6 +284,8 @@ def server_problem(exc: BaseException | None) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def _fault(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if body_was_unreadable(request, exc):  # the safety net: a body some reader could not read
+        return problem_response(400, _("The body could not be read. Nothing was done."))
     # Logged as Django logs an unhandled exception, so error reporting sees it.
     request_logger.error(
         "Internal Server Error: %s", request.path, exc_info=exc, extra={"status_code": 500, "request": request}
@@ -303,31 +322,19 @@ def _rate_check(action: str, who: int | str) -> None:
         )
 
 
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [text for key, item in value.items() for text in (*_strings(key), *_strings(item))]
-    if isinstance(value, list):
-        return [text for item in value for text in _strings(item)]
-    return []
-
-
 def _body_check(request: HttpRequest) -> None:
-    """A JSON body must be UTF-8 JSON without control characters in its texts: as the site's forms
-    (accounts.middleware.ControlCharacterMiddleware), refused with a 400 before anything reads it."""
-    if request.method not in ("POST", "PUT", "PATCH") or request.content_type != "application/json":
+    """A body that is not a form is JSON, read by accounts.json_body (UTF-8, not too deep or large, no
+    control characters in its texts): refused with a 400 problem before the token is even looked at,
+    as the site's forms are (accounts.middleware.ControlCharacterMiddleware)."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.content_type in FORM_TYPES:
         return  # a form body was read and checked by ControlCharacterMiddleware; the operation refuses it
-    if not request.body:
-        return
     try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ApiProblem(400, _("The body is not JSON (UTF-8).")) from None
-    for text in _strings(data):
-        if code := control_character_in(text):
-            # Translators: what names the character ("an invisible control character (U+0000)").
-            raise ApiProblem(400, _("The body contains %(what)s.") % {"what": control_character_words(code)})
+        json_body(request)
+    except BodyUnreadable as exc:
+        raise ApiProblem(exc.status, exc.detail) from None
+
+
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 
 class TokenAuth(HttpBearer):

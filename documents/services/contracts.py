@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -36,7 +35,7 @@ from venues.models import Venue
 
 from .. import seal
 from ..models import Contract, ContractSignature, ContractTemplate, RenderedPdf
-from ..pdf import PDF_STYLESHEET, _fetcher, pdf_from_html, weasyprint
+from ..pdf import html_to_pdf, pdf_from_html
 from ..selectors.contracts import (
     Side,
     booking_terms_sha256,
@@ -344,15 +343,7 @@ def contract_signature_page_html(contract: Contract) -> str:
 
 def contract_final_pdf(contract: Contract) -> bytes:
     """The draft's pages and the signature page as one PDF (not yet sealed)."""
-    CSS, HTML = weasyprint().CSS, weasyprint().HTML
-
-    stylesheet = CSS(filename=finders.find(PDF_STYLESHEET), url_fetcher=_fetcher)
-    documents = [
-        HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_fetcher).render(stylesheets=[stylesheet])
-        for html in (contract_draft_html(contract.content), contract_signature_page_html(contract))
-    ]
-    pages = [page for document in documents for page in document.pages]
-    return documents[0].copy(pages).write_pdf()
+    return html_to_pdf(contract_draft_html(contract.content), contract_signature_page_html(contract))
 
 
 def _seal(contract: Contract, *, now: dt.datetime) -> None:

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "accounts.site.SiteURLMiddleware",
     # A control character (NUL, …) in any field or address gets a clear 400 page, never a 500.
     "accounts.middleware.ControlCharacterMiddleware",
+    # A body a view could not read (too deep, not UTF-8) is a 400, never a 500 (accounts/json_body.py).
+    "accounts.json_body.UnreadableBodyMiddleware",
 ]
 
 ROOT_URLCONF = "stageslot.urls"
@@ -174,12 +176,23 @@ def trusted_proxies(default: int) -> int:
     return int(text)
 
 
+# The cache table of the limits without Redis (accounts.models.LimitsCacheEntry, made by migrate).
+LIMITS_CACHE_TABLE = "stageslot_limits_cache"
+# "default" holds the limits: allauth's (sign-in, codes, password resets) and the site's per-call
+# ones. Every process of the site must count in one place, or each gunicorn worker would allow the
+# limit again: Redis when there is one, else a table in the database. "pages" holds what pages keep to
+# draw faster (search filter lists, drawn widgets): Redis too, else each process's memory, so a
+# simple page never touches the database for it (docs/decisions/0054-bodies-pdfs-limits.md).
 if REDIS_URL:
-    CACHES = {"default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot"))}
+    CACHES = {
+        "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
+        "pages": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-pages"),
+    }
 else:
-    # allauth's rate limits need a real cache; local memory is per process,
-    # which is right for the single local server.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": LIMITS_CACHE_TABLE},
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+    }
 # Rendered page fragments keyed by a digest of everything they show (a band's press kit): each
 # process keeps its own, so a key never outlives the code and templates that drew it, and a
 # change to the data is a new key, never a stale page (docs/decisions/0025).

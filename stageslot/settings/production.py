@@ -20,6 +20,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
+    "pages": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-pages"),
     "fragments": FRAGMENTS_CACHE,
 }
 CELERY_BROKER_URL = REDIS_URL

@@ -57,7 +57,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("STAGESLOT_TEST_EAGER", default=True)
 CELERY_TASK_DEFAULT_QUEUE = env("STAGESLOT_TEST_QUEUE", default=f"stageslot-test-{uuid.uuid4().hex[:8]}")
 if "KEY_PREFIX" in CACHES["default"]:
     # Keep test runs apart from each other and from a dev server on the same Redis.
-    CACHES["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:8]}"
+    _run = uuid.uuid4().hex[:8]
+    CACHES["default"]["KEY_PREFIX"] = f"test-{_run}"
+    CACHES["pages"]["KEY_PREFIX"] = f"test-{_run}-pages"
 # Serve static files straight from static/ (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -325,7 +325,7 @@ DEAD_REDIS = "redis://127.0.0.1:6390/0"  # nothing listens here
 def redis_down(settings):
     from stageslot.settings.base import redis_cache
 
-    settings.CACHES = {"default": redis_cache(DEAD_REDIS, "dead")}
+    settings.CACHES = {**settings.CACHES, "default": redis_cache(DEAD_REDIS, "dead")}
 
 
 def test_with_redis_down_login_works_and_the_log_says_why_limits_are_off(client, redis_down, caplog):
