@@ -33,9 +33,9 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	@touch $@ $(VENV)/.runtime
 
 # Links in emails, feeds and share pages point at the address the site is served on.
-run serve: export STAGESLOT_SITE_URL ?= http://$(HOST)
+run serve: export STAGESLOT_SITE_URL ?= http://$(subst 127.0.0.1:,localhost:,$(HOST))
 
-run: $(VENV)/.runtime vendor-js messages-compile ## Install, migrate, load demo data and serve on http://127.0.0.1:8000
+run: $(VENV)/.runtime vendor-js messages-compile ## Install, migrate, load demo data and serve on http://localhost:8000
 	@echo "Migrating the database…"
 	@$(BIN)/python manage.py migrate --noinput -v 0
 	@$(BIN)/python -m calendars.testing .cache/radicale

@@ -57,9 +57,16 @@ class Command(RunserverCommand):
         except localstripe.LocalstripeError as exc:
             raise CommandError(f"{exc}. Set STAGESLOT_LOCALSTRIPE_PORT to use another port.") from exc
 
+    def browser_url(self, server_port) -> str:
+        """The address to open: `localhost` for a loopback or every-address bind, since passkeys refuse an
+        address made of numbers (accounts/templatetags/passkeys.py); the bound address otherwise."""
+        if self.addr in {"0", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost"}:  # noqa: S104
+            return f"{self.protocol}://localhost:{server_port}/"
+        addr = f"[{self.addr}]" if self._raw_ipv6 else self.addr
+        return f"{self.protocol}://{addr}:{server_port}/"
+
     def on_bind(self, server_port) -> None:
-        addr = f"[{self.addr}]" if self._raw_ipv6 else ("0.0.0.0" if self.addr == "0" else self.addr)  # noqa: S104
-        url = f"{self.protocol}://{addr}:{server_port}/"
+        url = self.browser_url(server_port)
         quit_command = "CTRL-BREAK" if sys.platform == "win32" else "CONTROL-C"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"StageSlot is running at {url}"))
