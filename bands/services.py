@@ -765,6 +765,13 @@ INSTANT_LIMITS = {
         gettext_lazy("Enter a number of gigs from 1 to 50, or leave it empty for no limit."),
     ),
     "travel_speed_kmh": (10, 900, False, gettext_lazy("Enter a speed from 10 to 900 km/h, e.g. 70 by road.")),
+    # The reminder round (gigs.services.answers.gig_reminders_send) looks 60 days ahead at most.
+    "rsvp_reminder_days": (
+        0,
+        60,
+        False,
+        gettext_lazy("Enter days from 0 to 60, e.g. 7 for a week before the gig; 0 sends no reminder."),
+    ),
 }
 
 
@@ -788,11 +795,13 @@ def band_gig_times_set(
     instant_max_per_day: int | object | None = KEEP,
     instant_max_per_week: int | object | None = KEEP,
     travel_speed_kmh: int | object = KEEP,
+    rsvp_reminder_days: int | object = KEEP,
     now=None,
 ) -> Band:
     """Set the band's usual load-in and pack-down around a gig, whether it takes two gigs a day, and
     its instant-booking limits (minimum notice in hours; most gigs a day and a week, None for none)
-    and its average travel speed between gigs (km/h, bands.travel).
+    and its average travel speed between gigs (km/h, bands.travel), and how many days before a booked gig
+    its members who have not answered are reminded (0–60; 0: never; gigs.services.answers).
 
     Every gig not over yet that keeps the usual times moves its members' busy time to match (gigs
     with their own times stay). Leaders and admins only (BandPermissionError); ValidationError by
@@ -808,6 +817,7 @@ def band_gig_times_set(
             ("instant_max_per_day", instant_max_per_day),
             ("instant_max_per_week", instant_max_per_week),
             ("travel_speed_kmh", travel_speed_kmh),
+            ("rsvp_reminder_days", rsvp_reminder_days),
         )
         if value is not KEEP
     }

@@ -64,6 +64,14 @@ class HoldOut(Schema):
     challenged_by: int | None = Field(description="The hold that challenges this 1st hold")
     booking: uuid.UUID | None = Field(description="The offer a confirmed hold became")
     note: str | None = Field(description="The venue's own note (for its staff; null for others)")
+    clashes: list[str] | None = Field(
+        None,
+        description="The slots on the stage that the hold's time meets, named (in ladders and on placing): the hold "
+        "stands but cannot be confirmed until they move or are cancelled; null where not told",
+    )
+    may_challenge: bool | None = Field(
+        None, description="In ladders: whether the caller may challenge the 1st hold with this one; null elsewhere"
+    )
 
 
 class LadderOut(Schema):
@@ -101,7 +109,11 @@ class ConfirmIn(Schema):
     message: str = Field("", max_length=2000)
 
 
-def hold_out(hold: Hold, *, staff: bool) -> HoldOut:
+def hold_out(hold: Hold, *, staff: bool, clashes: list[str] | None = None) -> HoldOut:
+    """The hold as the API says it; a ladder's holds (selectors.venue_ladders) also say what clashes and
+    whether the caller may challenge with them."""
+    if clashes is None and hasattr(hold, "clash_message"):
+        clashes = [hold.clash_message] if hold.clash_message else []
     return HoldOut(
         id=hold.pk,
         venue=hold.venue.slug,
@@ -122,6 +134,8 @@ def hold_out(hold: Hold, *, staff: bool) -> HoldOut:
         challenged_by=hold.challenged_by_id,
         booking=hold.booking.uid if hold.booking_id else None,
         note=hold.note if staff else None,
+        clashes=clashes,
+        may_challenge=getattr(hold, "may_challenge", None),
     )
 
 
@@ -176,7 +190,7 @@ def venue_holds(
     first_day = date or today
     if not today <= first_day <= scheduling_last_day(today):
         raise _bad("date", _("Pick a first day from today on, within the scheduling horizon."))
-    ladders = selectors.venue_ladders(venue=venue, first_day=first_day, days=days)
+    ladders = selectors.venue_ladders(venue=venue, first_day=first_day, days=days, viewer=user)
     return LaddersOut(
         venue=venue.slug,
         first_day=first_day,
@@ -187,16 +201,11 @@ def venue_holds(
                 stage_id=ladder.stage.pk,
                 stage=ladder.stage.name,
                 challenged=ladder.challenged is not None,
-                holds=[hold_out(_with_venue(hold, venue), staff=True) for hold in ladder.holds],
+                holds=[hold_out(hold, staff=True) for hold in ladder.holds],
             )
             for ladder in ladders
         ],
     )
-
-
-def _with_venue(hold: Hold, venue) -> Hold:
-    hold.venue = venue  # the ladders' holds are all this venue's: no query a hold
-    return hold
 
 
 @router.get("/bands/{slug}/holds", response={200: BandHoldsOut, **ONE_ERRORS})
@@ -223,7 +232,8 @@ def _with_band(hold: Hold, band: Band) -> Hold:
 def hold_place(request: HttpRequest, slug: str, body: HoldIn):
     """Hold a date on one of the venue's stages for a band, at `level` or the next free one (venue staff).
     400 for times out of order or past, an expiry after the start, a level beyond the ladder's end; 409
-    when the level is taken, the band is held on that date already, or the stage has a booked show then."""
+    when the level is taken, the band is held on that date already, or the stage has a booked show then.
+    A slot nobody is booked on yet at that time does not stop the hold: `clashes` names it."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
     venue = _staff_venue(user, slug)
     stage = selectors.venue_stage_of(venue=venue, pk=body.stage_id)
@@ -254,7 +264,8 @@ def hold_place(request: HttpRequest, slug: str, body: HoldIn):
             )
         except (services.HoldPermissionError, ValidationError) as exc:
             raise _refused(exc) from exc
-    return Answer(201, hold_out(_hold(user, hold.pk), staff=True))
+    clashes = [clash.message for clash in hold.clashes]
+    return Answer(201, hold_out(_hold(user, hold.pk), staff=True, clashes=clashes))
 
 
 @router.post("/holds/{int:pk}/challenge", response={200: HoldOut, **WRITE_ERRORS})

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.site import site_url
@@ -17,7 +19,8 @@ from bookings.ical import FeedEvent
 from bookings.models import CalendarFeed
 from bookings.selectors.feeds import WINDOW_AHEAD
 from teams.models import LinkStatus, OrgMember, Representation, VenueLink
-from venues.models import Stage, Venue, VenueStaff
+from venues.models import Slot, Stage, Venue, VenueStaff
+from venues.selectors import first_slot_in_the_way, slot_clash_message, slots_in_the_way
 
 from .models import Hold, HoldEvent, HoldRequest
 
@@ -26,7 +29,9 @@ LADDER_DAYS = 92
 
 @dataclass
 class Ladder:
-    """One date on one stage: its holds, 1st first."""
+    """One date on one stage: its holds, 1st first. Each hold carries `clash` (the slot on the stage that
+    its time meets, or None), `clash_message` (naming it) and `may_challenge` (whether the viewer may
+    challenge the 1st with it: hold_challenge_refusal)."""
 
     date: dt.date
     stage: Stage
@@ -38,10 +43,48 @@ class Ladder:
         return first if first is not None and first.challenge_ends_at else None
 
 
-def venue_ladders(*, venue: Venue, first_day: dt.date, days: int = LADDER_DAYS) -> list[Ladder]:
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+
+
+def hold_challenge_refusal(*, hold: Hold, first: Hold, by: User) -> Refusal | None:
+    """Why `by` may not challenge `first` (the 1st hold of the date, as it stands) with `hold`, or None when
+    the challenge would be taken. The one rule behind the ladder's "Challenge the 1st" button, the API's
+    `may_challenge` and holds.services.hold_challenge's refusals: not the 1st hold itself, not a 1st hold one
+    placed oneself, not while a challenge runs."""
+    if first.pk == hold.pk:
+        return Refusal("first", _("This is the 1st hold: confirm it or let it go."))
+    if first.held_by_id == by.pk:
+        return Refusal("own", _("You placed the 1st hold on this date yourself: confirm it or let it go instead."))
+    if first.challenged_by_id:
+        when = date_format(timezone.localtime(first.challenge_ends_at), "MOMENT_FORMAT")
+        return Refusal("running", _("The 1st hold is challenged already; it answers by %(when)s.") % {"when": when})
+    return None
+
+
+def hold_may_challenge(*, hold: Hold, first: Hold, by: User) -> bool:
+    """Whether `by` may challenge the date's 1st hold `first` with `hold` (hold_challenge_refusal)."""
+    return hold_challenge_refusal(hold=hold, first=first, by=by) is None
+
+
+def hold_slot_clash(*, hold: Hold, slots: list[Slot]) -> tuple[Slot | None, str]:
+    """The slot of `slots` (the hold's stage's, from venues.selectors.slots_in_the_way) that the hold's time
+    meets, by the rule that refuses confirming it, and the words naming it; (None, "") when none."""
+    slot = first_slot_in_the_way(slots, hold.starts_at, hold.ends_at)
+    if slot is None:
+        return None, ""
+    return slot, slot_clash_message(stage=hold.stage, slot=slot, zone=zoneinfo.ZoneInfo(hold.venue.time_zone))
+
+
+def venue_ladders(
+    *, venue: Venue, first_day: dt.date, days: int = LADDER_DAYS, viewer: User | None = None
+) -> list[Ladder]:
     """The venue's held dates from `first_day` for `days`, by date and stage, each ladder 1st first, with
-    each hold's band and who placed it (one query, however many holds)."""
-    holds = (
+    each hold's band and who placed it, and the slot its time meets on its stage (two queries, however many
+    holds). With `viewer`, each hold also says whether the viewer may challenge the 1st with it."""
+    holds = list(
         Hold.objects.filter(
             venue=venue,
             status=Hold.Status.HELD,
@@ -51,12 +94,27 @@ def venue_ladders(*, venue: Venue, first_day: dt.date, days: int = LADDER_DAYS) 
         .select_related("band", "stage", "challenged_by__band")
         .order_by("date", "stage__name", "stage_id", "level", "pk")
     )
+    slots = (
+        slots_in_the_way(
+            stage_ids=sorted({h.stage_id for h in holds}),
+            starts_at=min(h.starts_at for h in holds),
+            ends_at=max(h.ends_at for h in holds),
+        )
+        if holds
+        else {}
+    )
     ladders: dict[tuple[dt.date, int], Ladder] = {}
     for hold in holds:
+        hold.venue = venue  # all this venue's: no query a hold
         key = (hold.date, hold.stage_id)
         if key not in ladders:
             ladders[key] = Ladder(hold.date, hold.stage, [])
         ladders[key].holds.append(hold)
+        hold.clash, hold.clash_message = hold_slot_clash(hold=hold, slots=slots[hold.stage_id])
+    for ladder in ladders.values():
+        first = ladder.holds[0]
+        for hold in ladder.holds:
+            hold.may_challenge = viewer is not None and hold_may_challenge(hold=hold, first=first, by=viewer)
     return list(ladders.values())
 
 

@@ -32,9 +32,11 @@ from bookings.services.webhooks import webhook_emit
 from teams.models import Organisation
 from teams.selectors import band_managers
 from venues.models import Slot, Stage, VenueStaff
+from venues.selectors import SlotClash, stage_slot_clashes
 from venues.services import slot_create
 
 from .models import MAX_LEVEL, Hold, HoldEvent
+from .selectors import hold_challenge_refusal
 
 NOTIFY_KIND = "hold"
 MAX_LENGTH = dt.timedelta(hours=24)
@@ -236,7 +238,11 @@ def hold_place(
 ) -> Hold:
     """Hold a date on one of the venue's stages for a band, at `level` (None: the next free one). Venue staff
     only. Raises HoldError by reason: times out of order or past, an expiry after the start, a level taken
-    or beyond the ladder's end, the band held on that date already, a show on the stage then."""
+    or beyond the ladder's end, the band held on that date already, a booked show on the stage then.
+
+    A slot on the stage at that time that nobody is booked on yet (a tentative event) does not stop the
+    hold, but the hold cannot be confirmed while it stands: the returned hold's `clashes` (SlotClash, by
+    the rule confirming applies, venues.selectors.stage_slot_clashes) name it, for the person to be told."""
     now = now or timezone.now()
     row = _staff_row(stage.venue_id, by)
     if ends_at <= starts_at or ends_at - starts_at > MAX_LENGTH:
@@ -276,6 +282,7 @@ def hold_place(
         )
         if booked.exists():
             raise HoldError(_("The stage has a booked show then; pick another date or stage."), code="booked")
+        clashes: list[SlotClash] = stage_slot_clashes(stage=stage, times=[(starts_at, ends_at)])
         hold = Hold.objects.create(
             venue=venue,
             stage=stage,
@@ -303,7 +310,19 @@ def hold_place(
             actor=by,
         )
         _emit(Webhook.Event.HOLD_PLACED, hold, now)
+    hold.clashes = clashes
     return hold
+
+
+def hold_clash_warning(clashes: list[SlotClash]) -> str:
+    """What the person placing a hold is told of the slots in its way: "Main room already has … The hold
+    stands, but it cannot be confirmed until that slot moves or is cancelled." Empty when nothing is."""
+    if not clashes:
+        return ""
+    names = " ".join(clash.message for clash in clashes)
+    return _("%(clashes)s The hold stands, but it cannot be confirmed until that slot moves or is cancelled.") % {
+        "clashes": names
+    }
 
 
 # ---- The ladder's moves ------------------------------------------------------------------------------
@@ -357,18 +376,9 @@ def hold_challenge(*, hold: Hold, by: User, now: dt.datetime | None = None) -> H
     with transaction.atomic():
         hold, ladder, row = _locked(hold, by, now)
         first = ladder[0]
-        if first.pk == hold.pk:
-            raise HoldError(_("This is the 1st hold: confirm it or let it go."), code="first")
-        if first.held_by_id == by.pk:
-            raise HoldError(
-                _("You placed the 1st hold on this date yourself: confirm it or let it go instead."), code="own"
-            )
-        if first.challenged_by_id:
-            raise HoldError(
-                _("The 1st hold is challenged already; it answers by %(when)s.")
-                % {"when": date_format(timezone.localtime(first.challenge_ends_at), "MOMENT_FORMAT")},
-                code="running",
-            )
+        refusal = hold_challenge_refusal(hold=hold, first=first, by=by)
+        if refusal is not None:
+            raise HoldError(refusal.message, code=refusal.code)
         first.challenged_by, first.challenge_ends_at = hold, now + dt.timedelta(hours=challenge_hours())
         first.save(update_fields=["challenged_by", "challenge_ends_at"])
         on_behalf = on_behalf_of(row, hold.venue.name)

@@ -46,7 +46,7 @@ def _venue_page(request: HttpRequest, venue, form: HoldForm | None = None, *, st
     context = {
         "venue": venue,
         "is_owner": venue.my_role == "owner",
-        "ladders": selectors.venue_ladders(venue=venue, first_day=first_day),
+        "ladders": selectors.venue_ladders(venue=venue, first_day=first_day, viewer=request.user),
         # The date jump loads the ladders alone: the history below them is the whole page's.
         "history": [] if is_partial(request) else selectors.venue_hold_history(venue=venue),
         "form": form or HoldForm(venue=venue, stages=stages, initial={"date": first_day}),
@@ -99,6 +99,8 @@ def hold_new(request: HttpRequest, slug: str) -> HttpResponse:
                 _("%(band)s is held: %(level)s hold on %(day)s.")
                 % {"band": hold.band.name, "level": hold.level_name, "day": hold.date.isoformat()},
             )
+            if hold.clashes:
+                messages.warning(request, services.hold_clash_warning(hold.clashes))
             return redirect(_ladder_url(venue.slug, hold.date))
     return _venue_page(request, venue, form, status=400)
 
@@ -234,7 +236,7 @@ def hold_request_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
             return back
         days = form.cleaned_data["expires_in"]
-        hold_requests.hold_request_answer(
+        answered = hold_requests.hold_request_answer(
             request=asked,
             by=request.user,
             accept=True,
@@ -242,6 +244,8 @@ def hold_request_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
             expires_at=min(asked.starts_at, timezone.now() + dt.timedelta(days=days)),
         )
         messages.success(request, _("%(band)s is held; the agency is told.") % names)
+        if answered.hold.clashes:
+            messages.warning(request, services.hold_clash_warning(answered.hold.clashes))
         return back
     except services.HoldPermissionError as exc:
         raise PermissionDenied(str(exc)) from exc

@@ -1,5 +1,6 @@
-"""Demo holds: three bands held on one Friday evening at Kellerbar – the 1st by the venue's owner, the 2nd
-and 3rd by Riverside Rooms' promoter – and the 2nd challenging the 1st, the clock running; Northside Agency
+"""Demo holds: three bands held for an early show on one Friday at Kellerbar, before its Friday Late Show – the
+1st by the venue's owner, the 2nd and 3rd by Riverside Rooms' promoter – and the 2nd challenging the 1st, the
+clock running, and the 1st free to confirm (no slot on the stage then); Northside Agency
 asking Kellerbar and The Lantern to hold a Saturday for The Night Owls. Everything goes
 through holds.services, as on the venue's page. Idempotent: once Kellerbar has a hold nothing is done."""
 
@@ -9,32 +10,37 @@ from zoneinfo import ZoneInfo
 
 from accounts.models import Notification, User
 from bands.models import ApprovalStatus, Band
-from bookings.models import Booking
+from bookings.selectors.bookings import band_free_for_gig
 from holds.models import Hold
 from holds.requests import hold_request_many
 from holds.services import HoldError, HoldPermissionError, hold_challenge, hold_place
-from venues.models import Venue, VenueStaff
+from venues.models import Stage, Venue, VenueStaff
+from venues.selectors import stage_slot_clashes
 
 VENUE = "kellerbar"
 BANDS = ["brass-and-bones", "grey-harbour", "velours"]
 
 
-def _free_friday(venue: Venue, stage_id: int, now: dt.datetime) -> dt.datetime:
-    """20:00 on the first Friday at least three weeks ahead with nothing booked on the stage that evening."""
+# An early show on a Friday, before Kellerbar's own Friday Late Show (21:00): a hold must not sit on a slot
+# the stage already has, or it could never be confirmed.
+EARLY_SHOW = (dt.time(17, 30), dt.timedelta(hours=3))
+FIRST_WEEK, LAST_WEEK = 3, 12  # within the ladder page's first 92 days
+
+
+def _free_friday(venue: Venue, stage: Stage, band: Band, now: dt.datetime) -> dt.datetime | None:
+    """The early show's start on the first Friday at least three weeks ahead when the stage has no slot
+    then (by the rule confirming a hold applies) and the 1st hold's band is free for a gig; None if none."""
     zone = ZoneInfo(venue.time_zone)
-    day = (now + dt.timedelta(days=21)).astimezone(zone).date()
+    at, length = EARLY_SHOW
+    day = (now + dt.timedelta(weeks=FIRST_WEEK)).astimezone(zone).date()
     day += dt.timedelta(days=(4 - day.weekday()) % 7)
-    while True:
-        start = dt.datetime.combine(day, dt.time(20), tzinfo=zone)
-        taken = Booking.objects.filter(
-            slot__stage_id=stage_id,
-            status__in=Booking.ON,
-            starts_at__lt=start + dt.timedelta(hours=3),
-            ends_at__gt=start,
-        )
-        if not taken.exists():
+    for week in range(LAST_WEEK - FIRST_WEEK + 1):
+        start = dt.datetime.combine(day + dt.timedelta(weeks=week), at, tzinfo=zone)
+        span = (start, start + length)
+        stage_free = not stage_slot_clashes(stage=stage, times=[span])
+        if stage_free and band_free_for_gig(band=band, start=span[0], end=span[1]):
             return start
-        day += dt.timedelta(days=7)
+    return None
 
 
 def seed_holds(*, now: dt.datetime) -> None:
@@ -48,8 +54,10 @@ def seed_holds(*, now: dt.datetime) -> None:
     if stage is None or owner is None or promoter is None or len(bands) < len(BANDS):
         return
     since = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    start = _free_friday(venue, stage.pk, now)
-    times = {"starts_at": start, "ends_at": start + dt.timedelta(hours=3), "expires_at": start - dt.timedelta(days=5)}
+    start = _free_friday(venue, stage, bands[BANDS[0]], now)
+    if start is None:
+        return
+    times = {"starts_at": start, "ends_at": start + EARLY_SHOW[1], "expires_at": start - dt.timedelta(days=5)}
     hold_place(by=owner.user, stage=stage, band=bands[BANDS[0]], note="Spring residency, night one", now=now, **times)
     second = hold_place(by=promoter, stage=stage, band=bands[BANDS[1]], note="Album release", now=now, **times)
     hold_place(by=promoter, stage=stage, band=bands[BANDS[2]], now=now, **times)

@@ -280,8 +280,29 @@ def slot_clash_message(*, stage: Stage, slot: Slot, zone: zoneinfo.ZoneInfo) -> 
     return _("%(stage)s already has a slot from %(start)s to %(end)s on %(day)s (%(zone)s).") % words
 
 
-def _first_overlap(slots: list[Slot], index: int, starts_at: datetime, ends_at: datetime) -> Slot | None:
-    """The first of `slots` (sorted by start) from `index` on that overlaps the span."""
+def slots_in_the_way(
+    *, stage_ids: Sequence[int], starts_at: datetime, ends_at: datetime, exclude_pk: int | None = None
+) -> dict[int, list[Slot]]:
+    """By stage, the slots of `stage_ids` that are not cancelled and overlap [starts_at, ends_at), each
+    stage's in order of start (one query). With first_slot_in_the_way, the rule of one show per stage
+    (docs/decisions/0010) that posting a slot, confirming a hold and warning of a hold's clash share."""
+    rows = Slot.objects.filter(
+        stage_id__in=list(stage_ids), cancelled_at__isnull=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+    )
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    found: dict[int, list[Slot]] = {pk: [] for pk in stage_ids}
+    fields = ("pk", "stage_id", "title", "starts_at", "ends_at", "created_by_id")
+    for slot in rows.only(*fields).order_by("starts_at", "pk"):
+        found[slot.stage_id].append(slot)
+    return found
+
+
+def first_slot_in_the_way(slots: Sequence[Slot], starts_at: datetime, ends_at: datetime) -> Slot | None:
+    """The first of one stage's `slots` (in order of start, from slots_in_the_way) that overlaps the span:
+    an end touching the next start is fine. Slots are at most 24 hours long, so the ones in the way start
+    at most a day before the span."""
+    index = bisect_left([slot.starts_at for slot in slots], starts_at - Slot.MAX_LENGTH)
     for slot in islice(slots, index, None):
         if slot.starts_at >= ends_at:
             return None
@@ -302,21 +323,16 @@ def stage_slot_clashes(
     if not times:
         return []
     spans = sorted(times)
-    rows = Slot.objects.filter(
-        stage_id=stage.pk,
-        cancelled_at__isnull=True,
-        starts_at__lt=max(end for _start, end in spans),
-        ends_at__gt=spans[0][0],
-    )
-    if exclude_pk is not None:
-        rows = rows.exclude(pk=exclude_pk)
-    # Slots are at most 24 hours long, so the ones in the way start at most a day before a span.
-    existing = list(rows.only("pk", "title", "starts_at", "ends_at", "created_by_id").order_by("starts_at", "pk"))
-    starts = [slot.starts_at for slot in existing]
+    existing = slots_in_the_way(
+        stage_ids=[stage.pk],
+        starts_at=spans[0][0],
+        ends_at=max(end for _start, end in spans),
+        exclude_pk=exclude_pk,
+    )[stage.pk]
     zone = zoneinfo.ZoneInfo(stage.venue.time_zone)
     clashes, kept_end = [], None
     for starts_at, ends_at in spans:
-        other = _first_overlap(existing, bisect_left(starts, starts_at - Slot.MAX_LENGTH), starts_at, ends_at)
+        other = first_slot_in_the_way(existing, starts_at, ends_at)
         if other is not None:
             clashes.append(SlotClash(starts_at, ends_at, other, slot_clash_message(stage=stage, slot=other, zone=zone)))
         elif kept_end is not None and kept_end > starts_at:

@@ -174,6 +174,7 @@ INSTANT_NOTICE_ERROR = _("Enter hours from 0 to 720 (30 days), e.g. 24 for a day
 INSTANT_DAY_ERROR = _("Enter a number of gigs from 1 to 20, or leave it empty for no limit.")
 INSTANT_WEEK_ERROR = _("Enter a number of gigs from 1 to 50, or leave it empty for no limit.")
 TRAVEL_SPEED_ERROR = _("Enter a speed from 10 to 900 km/h, e.g. 70 by road.")
+RSVP_REMINDER_ERROR = _("Enter days from 0 to 60, e.g. 7 for a week before the gig; 0 sends no reminder.")
 
 
 class BandGigTimesForm(forms.Form):
@@ -250,10 +251,22 @@ class BandGigTimesForm(forms.Form):
         error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), TRAVEL_SPEED_ERROR),
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 5}),
     )
+    rsvp_reminder_days = forms.IntegerField(
+        label=_("Remind members who have not answered (days before a gig)"),
+        required=False,
+        min_value=0,
+        max_value=60,
+        help_text=_(
+            "Members who have not said whether they can play a booked gig are reminded this many days before it. "
+            "0: no reminder."
+        ),
+        error_messages=dict.fromkeys(("required", "invalid", "min_value", "max_value"), RSVP_REMINDER_ERROR),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 60}),
+    )
 
     def clean(self) -> dict:
         data = super().clean()
-        for name in ("instant_notice_hours", "travel_speed_kmh"):
+        for name in ("instant_notice_hours", "travel_speed_kmh", "rsvp_reminder_days"):
             if data.get(name) is None:
                 data.pop(name, None)  # left empty: the band keeps what it had
         return data

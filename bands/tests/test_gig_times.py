@@ -315,3 +315,65 @@ def test_only_leaders_and_admins_open_the_gig_times_page(w, client):
     assert client.post(url, {"load_in_minutes": "0", "pack_down_minutes": "0"}).status_code == 302
     w.band.refresh_from_db()
     assert (w.band.load_in_minutes, w.band.pack_down_minutes) == (120, 60)
+
+
+def test_a_leader_sets_how_many_days_before_a_gig_silent_members_are_reminded(w, client):
+    url = reverse("bands:gig_times", args=[w.band.slug])
+    client.force_login(w.lea)
+
+    page = client.get(url).content.decode()
+    response = client.post(url, {"load_in_minutes": "120", "pack_down_minutes": "60", "rsvp_reminder_days": "3"})
+
+    assert "Remind members who have not answered (days before a gig)" in page
+    assert 'name="rsvp_reminder_days"' in page and "0: no reminder." in page
+    assert response.status_code == 302
+    w.band.refresh_from_db()
+    assert w.band.rsvp_reminder_days == 3
+    # Left empty, the days stay as they are (as the other optional settings of the page).
+    client.post(url, {"load_in_minutes": "120", "pack_down_minutes": "60", "rsvp_reminder_days": ""})
+    w.band.refresh_from_db()
+    assert w.band.rsvp_reminder_days == 3
+
+
+@pytest.mark.parametrize("value", ["-1", "61", "a week", "2.5"])
+def test_bad_reminder_days_get_a_clear_message_and_change_nothing(w, client, value):
+    client.force_login(w.lea)
+
+    response = client.post(
+        reverse("bands:gig_times", args=[w.band.slug]),
+        {"load_in_minutes": "30", "pack_down_minutes": "30", "rsvp_reminder_days": value},
+    )
+
+    assert response.status_code == 400
+    assert "Enter days from 0 to 60, e.g. 7 for a week before the gig; 0 sends no reminder." in response.text
+    w.band.refresh_from_db()
+    assert (w.band.rsvp_reminder_days, w.band.load_in_minutes) == (7, 120)
+
+
+def test_a_member_who_is_not_a_leader_cannot_set_the_reminder_days(w, client):
+    url = reverse("bands:gig_times", args=[w.band.slug])
+    client.force_login(w.sam)
+    answer = client.post(url, {"load_in_minutes": "120", "pack_down_minutes": "60", "rsvp_reminder_days": "1"})
+    assert answer.status_code == 403
+    with pytest.raises(services.BandPermissionError):
+        services.band_gig_times_set(
+            band=w.band, by=w.sam, load_in_minutes=120, pack_down_minutes=60, two_gigs_a_day=False, rsvp_reminder_days=1
+        )
+    w.band.refresh_from_db()
+    assert w.band.rsvp_reminder_days == 7
+
+
+@pytest.mark.parametrize("value", [-1, 61, True, "7"])
+def test_the_service_refuses_reminder_days_out_of_bounds(w, value):
+    with pytest.raises(ValidationError) as caught:
+        services.band_gig_times_set(
+            band=w.band,
+            by=w.lea,
+            load_in_minutes=120,
+            pack_down_minutes=60,
+            two_gigs_a_day=False,
+            rsvp_reminder_days=value,
+        )
+    assert "rsvp_reminder_days" in caught.value.message_dict
+    w.band.refresh_from_db()
+    assert w.band.rsvp_reminder_days == 7

@@ -136,7 +136,8 @@ def band_links(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def band_gig_times(request: HttpRequest, slug: str) -> HttpResponse:
-    """The band's load-in and pack-down around every gig, and whether it takes two gigs a day."""
+    """The band's load-in and pack-down around every gig, whether it takes two gigs a day, its instant
+    booking limits and travel speed, and how many days before a gig silent members are reminded."""
     return _settings_page(
         request,
         slug,
@@ -149,6 +150,7 @@ def band_gig_times(request: HttpRequest, slug: str) -> HttpResponse:
             "instant_max_per_day",
             "instant_max_per_week",
             "travel_speed_kmh",
+            "rsvp_reminder_days",
         ),
         save=services.band_gig_times_set,
         saved=gettext("The gig times are saved; gigs to come moved with them."),

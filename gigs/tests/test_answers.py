@@ -392,3 +392,16 @@ def test_a_member_feed_polled_again_after_an_answer_is_built_anew(client, world)
     again = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 200
     assert b"Your answer: Can't" in again.content
+
+
+def test_the_reminder_round_uses_the_days_the_leader_set_on_the_band_page(world, client):
+    gig_lineup_open(booking=world.gig)  # twelve days ahead
+    GigAnswer.objects.filter(booking=world.gig).update(created_at=timezone.now() - dt.timedelta(days=3))
+    client.force_login(world.leader)
+    answer = client.post(
+        reverse("bands:gig_times", args=[world.band.slug]),
+        {"load_in_minutes": "120", "pack_down_minutes": "60", "rsvp_reminder_days": "2"},
+    )
+    assert answer.status_code == 302
+    assert gig_reminders_send(now=world.gig.starts_at - dt.timedelta(days=6)) == 0  # 7 by default: not now
+    assert gig_reminders_send(now=world.gig.starts_at - dt.timedelta(days=1, hours=23)) == 3

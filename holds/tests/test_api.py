@@ -239,3 +239,40 @@ def test_hold_events_reach_the_venues_and_the_bands_webhooks(w):
     data = json.loads(challenged.body)["data"]
     assert (data["hold"]["id"], data["hold"]["level"], data["challenger"]["id"]) == (first.pk, 1, second.pk)
     assert data["hold"]["challenge_ends_at"] and "note" not in data["hold"]
+
+
+# ---- Slots in the way; who may challenge ------------------------------------------------------------------
+
+
+def test_placing_over_a_slot_answers_the_clash_and_the_ladder_says_it(w):
+    from bookings.tests.factories import SlotFactory
+
+    SlotFactory(
+        venue=w.venue,
+        stage=w.stage,
+        starts_at=w.start + dt.timedelta(hours=1),
+        ends_at=w.end + dt.timedelta(hours=2),
+        title="Friday Late Show",
+    )
+    answer = api_of(w.owner).post(f"/api/v1/venues/{w.venue.slug}/holds", body(w, w.bands[0]))
+    assert answer.status_code == 201, answer.content
+    (clash,) = answer.json()["clashes"]
+    assert "already has “Friday Late Show”" in clash
+    (ladder,) = api_of(w.owner, ["read"]).get(ladder_url(w)).json()["ladders"]
+    assert ladder["holds"][0]["clashes"] == [clash]
+    refused = api_of(w.owner).post(f"/api/v1/holds/{answer.json()['id']}/confirm")
+    assert refused.status_code == 409 and clash in refused.json()["detail"]
+
+
+def test_the_api_offers_the_challenge_only_where_it_is_taken(w):
+    first = place(w, w.owner, w.bands[0])
+    second = place(w, w.promoter, w.bands[1])
+    for who, offered in ((w.owner, [False, False]), (w.promoter, [False, True])):
+        (ladder,) = api_of(who, ["read"]).get(ladder_url(w)).json()["ladders"]
+        assert [h["may_challenge"] for h in ladder["holds"]] == offered
+        assert [h["clashes"] for h in ladder["holds"]] == [[], []]
+    refused = api_of(w.owner).post(f"/api/v1/holds/{second.pk}/challenge")
+    assert refused.status_code == 409 and "You placed the 1st hold" in refused.json()["detail"]
+    assert Hold.objects.get(pk=first.pk).challenge_ends_at is None
+    taken = api_of(w.promoter).post(f"/api/v1/holds/{second.pk}/challenge")
+    assert taken.status_code == 200 and taken.json()["challenged_by"] == second.pk

@@ -4,11 +4,12 @@ confirming makes an offer; who may act; bad input refused with nothing changed."
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Notification
 from bookings.models import Booking
-from holds import services
+from holds import selectors, services
 from holds.models import Hold, HoldEvent
 from holds.services import HoldError, HoldPermissionError
 
@@ -181,3 +182,90 @@ def test_a_group_viewer_and_a_stranger_cannot_move_a_hold(w):
             with pytest.raises(HoldPermissionError):
                 move(hold=hold, by=who)
     assert Hold.objects.get(pk=hold.pk).is_held
+
+
+# ---- A hold over a slot the stage has; who may challenge -----------------------------------------------
+
+
+def late_show(w, starts_at, ends_at, **extra):
+    from bookings.tests.factories import SlotFactory
+
+    return SlotFactory(
+        venue=w.venue, stage=w.stage, starts_at=starts_at, ends_at=ends_at, title="Friday Late Show", **extra
+    )
+
+
+def test_a_hold_over_a_slot_stands_with_a_warning_naming_it_and_confirming_refuses_in_the_same_words(w):
+    from venues.services import SlotClashError
+
+    slot = late_show(w, w.start + dt.timedelta(hours=1), w.end + dt.timedelta(hours=2))
+    hold = place(w, w.bands[0])
+    assert hold.is_held and [clash.slot for clash in hold.clashes] == [slot]
+    (clash,) = hold.clashes
+    assert "already has “Friday Late Show”" in clash.message
+    warning = services.hold_clash_warning(hold.clashes)
+    assert warning.startswith(clash.message) and "cannot be confirmed until that slot moves" in warning
+    with pytest.raises(SlotClashError) as caught:
+        services.hold_confirm(hold=hold, by=w.owner)
+    assert caught.value.messages[0].startswith(clash.message)
+    assert Hold.objects.get(pk=hold.pk).is_held and not Booking.objects.exists()
+
+
+def test_the_warning_and_confirming_share_one_rule_a_touching_or_cancelled_slot_is_not_in_the_way(w):
+    late_show(w, w.end, w.end + dt.timedelta(hours=3))  # begins as the hold ends
+    late_show(w, w.start, w.end, cancelled_at=timezone.now())
+    hold = place(w, w.bands[0])
+    assert hold.clashes == [] and services.hold_clash_warning(hold.clashes) == ""
+    (ladder_,) = selectors.venue_ladders(venue=w.venue, first_day=hold.date)
+    assert ladder_.holds[0].clash is None
+    assert services.hold_confirm(hold=hold, by=w.owner).status == Booking.Status.PENDING
+
+
+def test_the_ladder_names_the_slot_each_hold_meets_in_two_queries(w, django_assert_num_queries):
+    slot = late_show(w, w.start + dt.timedelta(hours=2), w.end + dt.timedelta(hours=2))
+    place(w, w.bands[0])
+    place(w, w.bands[1], by=w.promoter)
+    next_week = {k: v + dt.timedelta(days=7) for k, v in (("starts_at", w.start), ("ends_at", w.end))}
+    place(w, w.bands[2], expires_at=w.expires, **next_week)
+    with django_assert_num_queries(2):
+        ladders = selectors.venue_ladders(venue=w.venue, first_day=timezone.localdate(), viewer=w.owner)
+    clashed, free = ladders
+    assert [h.clash for h in clashed.holds] == [slot, slot]
+    assert all("Friday Late Show" in h.clash_message for h in clashed.holds)
+    assert [(h.clash, h.clash_message) for h in free.holds] == [(None, "")]
+
+
+class _Undo(Exception):
+    pass
+
+
+def _challenge_taken(hold, by) -> bool:
+    try:
+        with transaction.atomic():
+            services.hold_challenge(hold=hold, by=by)
+            raise _Undo
+    except _Undo:
+        return True
+    except HoldError:
+        return False
+
+
+def test_the_challenge_is_offered_exactly_where_the_service_takes_it(w):
+    first = place(w, w.bands[0], by=w.owner)
+    second = place(w, w.bands[1], by=w.promoter)
+    place(w, w.bands[2], by=w.booker)
+    offered = {}
+    for who in ("owner", "booker", "promoter"):
+        (ladder_,) = selectors.venue_ladders(venue=w.venue, first_day=first.date, viewer=getattr(w, who))
+        for hold in ladder_.holds:
+            offered[(who, hold.level)] = hold.may_challenge
+            assert hold.may_challenge == _challenge_taken(hold, getattr(w, who)), (who, hold.level)
+    # The 1st's own holder is never offered it; the holders of lower holds are.
+    assert not any(offered[("owner", level)] for level in (1, 2, 3))
+    assert offered[("promoter", 2)] and offered[("booker", 3)] and not offered[("promoter", 1)]
+    services.hold_challenge(hold=second, by=w.promoter)
+    (ladder_,) = selectors.venue_ladders(venue=w.venue, first_day=first.date, viewer=w.booker)
+    assert not any(h.may_challenge for h in ladder_.holds)  # a challenge runs
+    with pytest.raises(HoldError) as caught:
+        services.hold_challenge(hold=ladder_.holds[2], by=w.booker)
+    assert caught.value.code == "running"

@@ -1,6 +1,7 @@
 """The hold pages for each role: the venue's staff and its group's promoter act; the group's viewer, another
 venue, a stranger and the anonymous visitor cannot; the band's members and agency read where it is held."""
 
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -167,3 +168,69 @@ def test_the_ladder_page_keeps_its_query_count_as_holds_grow(client, w, django_a
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def test_placing_a_hold_over_a_slot_is_taken_with_a_warning_and_the_ladder_names_the_slot(client, w):
+    from bookings.tests.factories import SlotFactory
+
+    SlotFactory(
+        venue=w.venue,
+        stage=w.stage,
+        starts_at=w.start + dt.timedelta(hours=1),
+        ends_at=w.end + dt.timedelta(hours=2),
+        title="Friday Late Show",
+    )
+    client.force_login(w.owner)
+    answer = client.post(reverse("holds:new", args=[w.venue.slug]), form(w, w.bands[0].slug), follow=True)
+    assert answer.status_code == 200 and Hold.objects.get().is_held
+    page = answer.text
+    assert "Band 1 is held" in page
+    assert "already has “Friday Late Show”" in page and "The hold stands, but it cannot be confirmed" in page
+    later = client.get(reverse("holds:venue", args=[w.venue.slug])).text
+    assert 'class="hold-clash"' in later and "Friday Late Show" in later
+    assert "This hold cannot be confirmed until that slot moves or is cancelled." in later
+
+
+def test_no_warning_where_the_stage_is_free(client, w):
+    client.force_login(w.owner)
+    page = client.post(reverse("holds:new", args=[w.venue.slug]), form(w, w.bands[0].slug), follow=True).text
+    assert "Band 1 is held" in page and "cannot be confirmed" not in page and 'class="hold-clash"' not in page
+
+
+def test_challenge_the_1st_is_offered_to_a_lower_holds_holder_not_to_the_1sts_own(client, w):
+    services.hold_place(
+        by=w.owner, stage=w.stage, band=w.bands[0], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    second = services.hold_place(
+        by=w.promoter, stage=w.stage, band=w.bands[1], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    url = reverse("holds:venue", args=[w.venue.slug])
+    challenge = f'action="{url}{second.pk}/challenge/"'
+    client.force_login(w.owner)
+    own = client.get(url).text
+    assert "Band 2" in own and challenge not in own and "Challenge the 1st" not in own
+    client.force_login(w.promoter)
+    lower = client.get(url).text
+    assert challenge in lower and "Challenge the 1st" in lower
+
+
+def test_the_ladder_keeps_its_query_count_with_slots_in_the_way(client, w, django_assert_max_num_queries):
+    from bookings.tests.factories import SlotFactory
+
+    client.force_login(w.owner)
+    url = reverse("holds:venue", args=[w.venue.slug])
+    services.hold_place(
+        by=w.owner, stage=w.stage, band=w.bands[0], starts_at=w.start, ends_at=w.end, expires_at=w.expires
+    )
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for week, band in enumerate(w.bands[1:], start=1):
+        start = w.start + dt.timedelta(days=7 * week)
+        SlotFactory(venue=w.venue, stage=w.stage, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+        services.hold_place(
+            by=w.promoter, stage=w.stage, band=band, starts_at=start, ends_at=start + dt.timedelta(hours=3),
+            expires_at=w.expires,
+        )  # fmt: skip
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).text
+    assert page.count('class="hold-clash"') == 3

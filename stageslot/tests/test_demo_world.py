@@ -238,3 +238,20 @@ def test_the_demo_agency_acts_for_three_bands_and_the_group_runs_two_venues(seed
     assert held[0].challenged_by == held[1] and held[0].challenge_ends_at is not None
     call_command("seed_demo")  # twice: nothing more
     assert Organisation.objects.count() == 2 and Hold.objects.count() == 3
+
+
+def test_the_demo_ladders_1st_hold_sits_on_no_slot_and_can_be_confirmed(seeded, client):
+    from holds import services as hold_services
+    from holds.models import Hold
+    from venues.selectors import stage_slot_clashes
+
+    first, *lower = Hold.objects.filter(venue__slug="kellerbar", status="held").order_by("level")
+    assert first.starts_at.astimezone(zoneinfo.ZoneInfo(first.venue.time_zone)).weekday() == 4  # a Friday
+    assert not stage_slot_clashes(stage=first.stage, times=[(first.starts_at, first.ends_at)])
+    owner = first.venue.staff_roles.get(role="owner", group_id=None).user
+    client.force_login(owner)
+    page = client.get(f"/holds/venues/kellerbar/?date={first.date.isoformat()}").text
+    assert "cannot be confirmed until" not in page
+    booking = hold_services.hold_confirm(hold=first, by=owner)
+    assert booking.status == Status.PENDING and booking.band_id == first.band_id
+    assert [h.status for h in Hold.objects.filter(pk__in=[h.pk for h in lower])] == ["released"] * len(lower)
