@@ -144,10 +144,15 @@ def band_gigs_ahead(*, band: Band, now: dt.datetime) -> QuerySet[Booking]:
 
 def who_is_in(*, band: Band, viewer: Membership, now: dt.datetime, page: int = 1) -> WhoIsIn:
     """The band's who-is-in table: its gigs ahead as rows (TABLE_PAGE a page), its members as columns by
-    instrument, each cell a member's place. Three queries whatever the number of gigs and members."""
+    instrument with the viewer's own column first, each cell a member's place. Three queries whatever the
+    number of gigs and members."""
     members = list(
         Membership.objects.filter(band_id=band.pk).select_related("user").order_by("instrument", "user__display_name")
     )
+    # The reader's own column first (first read aloud, in view on a phone): their instrument's group leads,
+    # with them first in it, so each instrument still heads one group. The sort is stable: the rest keep
+    # their order.
+    members.sort(key=lambda m: (m.instrument != viewer.instrument, m.user_id != viewer.user_id))
     start = (page - 1) * TABLE_PAGE
     gigs = list(band_gigs_ahead(band=band, now=now)[start : start + TABLE_PAGE + 1])
     has_more = len(gigs) > TABLE_PAGE

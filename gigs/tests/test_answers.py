@@ -301,6 +301,35 @@ def test_the_who_is_in_table_is_for_members_and_its_queries_do_not_grow(client, 
     assert response.content.decode().count('class="wii__cell wii__cell--mine"') == 32
 
 
+def test_the_who_is_in_table_puts_the_readers_own_column_first(client, world):
+    # By instrument and name the member would come third and the leader last, off a phone's screen.
+    Membership.objects.filter(band=world.band, user=world.leader).update(instrument="Vocals")
+    Membership.objects.filter(band=world.band, user=world.member).update(instrument="Guitar")
+    MembershipFactory(band=world.band, instrument="Guitar", user__display_name="Aaron Axe")
+    gig_lineups_open()
+    url = reverse("gigs:band_gigs", args=[world.band.slug])
+
+    def columns(html: str) -> tuple[list[str], list[str], set[str]]:
+        """The instrument groups and the member columns in order, and each row's first answer cell."""
+        groups = re.findall(r'class="wii__instrument">([^<]*)<', html)
+        names = re.findall(r'<th scope="col" class="wii__member[^"]*">\s*([^<]+?)\s*(?:<|$)', html)
+        firsts = set(re.findall(r'<td class="wii__count">.*?</td>\s*<td class="([^"]*)"', html, re.S))
+        return groups, names, firsts
+
+    client.force_login(world.member)
+    groups, names, firsts = columns(client.get(url).content.decode())
+    assert groups == ["Guitar", "Drums", "Vocals"]
+    assert names == ["Max Member", "Aaron Axe", "Dana Drums", world.leader.name]
+    # In every gig's row the first answer after the count is the reader's own, with its control.
+    assert firsts == {"wii__cell wii__cell--mine"}
+
+    client.force_login(world.leader)
+    groups, names, firsts = columns(client.get(url).content.decode())
+    assert groups == ["Vocals", "Drums", "Guitar"]
+    assert names == [world.leader.name, "Dana Drums", "Aaron Axe", "Max Member"]
+    assert firsts == {"wii__cell wii__cell--mine"}
+
+
 def test_a_member_answers_from_the_table(client, world):
     gig_lineup_open(booking=world.gig)
     client.force_login(world.member)

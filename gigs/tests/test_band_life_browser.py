@@ -12,6 +12,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.push import push_subscription_save
+from accounts.tests.factories import PASSWORD
 from accounts.tests.push_endpoint import PushEndpoint
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
@@ -164,3 +165,33 @@ def test_a_booked_gig_is_answered_covered_by_a_stand_in_and_gets_its_set_list(
         boss.screenshot(path=f"{shots}/set-list.png", full_page=True)
     boss.set_viewport_size({"width": 390, "height": 844})
     axe_check.fits(boss, what="the set list on a phone")
+
+
+def test_on_a_phone_my_answer_in_who_is_in_is_in_view_without_scrolling(live_server, browser, axe_check):
+    world = gig_world()
+    for instrument, name in (("Bass", "Bo Bass"), ("Drums", "Dana Drums"), ("Keys", "Kim Keys")):
+        MembershipFactory(band=world.band, instrument=instrument, user__display_name=name)
+    # By instrument Max's column would come last, off the phone's screen.
+    Membership.objects.filter(band=world.band, user=world.member).update(instrument="Vocals")
+    gig_lineups_open()
+    page = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844}).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email:").fill(world.member.email)
+    page.get_by_label("Password:").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    page.goto(f"{live_server.url}/gigs/bands/{world.band.slug}/")
+
+    mine = page.locator(".wii__cell--mine select").first
+    expect(mine).to_be_visible()
+    box = mine.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert page.locator(".wii-scroll").evaluate("el => el.scrollLeft") == 0
+    assert page.evaluate("window.scrollX") == 0
+    mine.select_option("definitely")
+    # The cell comes back from the server with the answer saved.
+    expect(page.locator(".wii__cell--mine select[data-focus]")).to_have_value("definitely")
+    assert GigAnswer.objects.filter(member=world.member, answer=Answer.DEFINITELY).count() == 1
+    axe_check(page, what="who is in on a phone")
+    axe_check.fits(page, what="who is in on a phone")

@@ -87,15 +87,6 @@
     root.querySelectorAll("[data-style]").forEach(function (el) { el.style.cssText = el.dataset.style; });
   }
 
-  // On a phone the extra search filters start folded, so the results are in view; without
-  // JavaScript (or with an error to show in them) they stay open.
-  function foldFiltersOnPhone(root) {
-    var more = root.querySelector("#more-filters");
-    if (more && window.matchMedia("(max-width: 900px)").matches && !more.querySelector(".errorlist")) {
-      more.removeAttribute("open");
-    }
-  }
-
   // Suggest a web address (slug) from the name until the person types one themselves.
   function wireSlugSuggestion(root) {
     root.querySelectorAll("[data-slug-from]:not([data-slug-wired])").forEach(function (slug) {
@@ -157,7 +148,6 @@
     wireMenus();
     wireCopyButtons(document);
     applyDataStyles(document);
-    foldFiltersOnPhone(document);
     wireSlugSuggestion(document);
   });
   document.addEventListener("htmx:load", function (event) {
