@@ -263,11 +263,13 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> None:
         test = uuid.uuid4().hex[:12]
         cache_settings["default"]["KEY_PREFIX"] = f"test-{test}"
         cache_settings["pages"]["KEY_PREFIX"] = f"test-{test}-pages"
+        cache_settings["calls"]["KEY_PREFIX"] = f"test-{test}"
         settings.CACHES = cache_settings
     else:
         # The limits' cache is a table of the test database without Redis: a test's rollback (or flush)
         # empties it, and a test without the database cannot reach it.
         caches["pages"].clear()
+        caches["calls"].clear()
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

@@ -8,10 +8,11 @@ sent back with errors, a refusal) gives its place back (rate_limit_return).
 
 Where the counts live (settings.STAGESLOT_RATE_LIMIT_STORE): "cache" – Redis in production, one INCR
 per take; "database" – the embedded default without Redis, one conditional UPDATE (count < limit) of
-a RateCount row, which PostgreSQL and SQLite both apply atomically. The API's per-call limits
-(api_token, api_ip) too: every process of the site counts in the same store, or each would allow the
-limit again. When the store cannot be reached the limiter lets everything through and logs a warning:
-an outage of Redis must not stop bookings.
+a RateCount row, which PostgreSQL and SQLite both apply atomically, so every process of the site counts
+in the same place. The API's per-call limits (api_token, api_ip) count in the "calls" cache: Redis, or
+without it each process's memory – a database write on every read would cost more than it guards, and
+a sign-in, a code or anything that creates counts in the database. When the store cannot be reached the
+limiter lets everything through and logs a warning: an outage of Redis must not stop bookings.
 """
 
 import datetime as dt
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import DatabaseError
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -87,7 +88,7 @@ def _window(action: str, who: int | str) -> tuple[str, Rate, float]:
 def _used(action: str, key: str) -> int:
     if _in_database(action):
         return RateCount.objects.filter(key=key).values_list("count", flat=True).first() or 0
-    return cache.get(key, 0)
+    return _cache(action).get(key, 0)
 
 
 def rate_limit_wait(*, action: str, who: int | str) -> int:
@@ -114,8 +115,16 @@ def rate_limit_left(*, action: str, who: int | str) -> int:
     return max(rate.limit - used, 0)
 
 
+# Limits counted per API call: in the "calls" cache whatever the store.
+CALL_LIMITS = frozenset({"api_token", "api_ip"})
+
+
 def _in_database(action: str) -> bool:
-    return getattr(settings, "STAGESLOT_RATE_LIMIT_STORE", "cache") == "database"
+    return getattr(settings, "STAGESLOT_RATE_LIMIT_STORE", "cache") == "database" and action not in CALL_LIMITS
+
+
+def _cache(action: str):
+    return caches["calls" if action in CALL_LIMITS else "default"]
 
 
 def rate_limit_take(*, action: str, who: int | str) -> int:
@@ -130,6 +139,7 @@ def rate_limit_take(*, action: str, who: int | str) -> int:
         except DatabaseError:
             logger.warning("Rate limit table unreachable; letting %s through", action, exc_info=True)
             return 0
+    cache = _cache(action)
     try:
         cache.add(key, 0, timeout=math.ceil(left) + 1)
         try:
@@ -181,7 +191,7 @@ def rate_limit_return(*, action: str, who: int | str, count: int = 1) -> None:
         if _in_database(action):
             RateCount.objects.filter(key=key, count__gte=count).update(count=F("count") - count)
         else:
-            cache.decr(key, count)
+            _cache(action).decr(key, count)
     except ValueError:
         pass  # the window ended meanwhile: nothing to give back
     except Exception:
@@ -195,6 +205,7 @@ def rate_limit_hit(*, action: str, who: int | str) -> None:
     if _in_database(action):
         rate_limit_take(action=action, who=who)
         return
+    cache = _cache(action)
     try:
         cache.add(key, 0, timeout=math.ceil(left) + 1)
         cache.incr(key)

@@ -45,12 +45,16 @@ def test_a_per_process_cache_for_the_limits_is_an_error(settings):
     assert [message.id for message in limits_shared()] == ["accounts.E002"]
 
 
-def test_the_apis_call_limits_count_in_the_same_store_as_the_others(settings):
+def test_the_apis_call_limits_count_in_the_calls_cache_and_cost_no_query(settings):
+    """Per-call limits count every read: in the "calls" cache (Redis, else this process's memory), never in
+    a table, so an API read costs no query for them."""
     settings.STAGESLOT_RATE_LIMITS = {**settings.STAGESLOT_RATE_LIMITS, "api_ip": "2/m"}
     answers = [Client().get("/api/v1/bands").status_code for _ in range(3)]
     assert answers == [200, 200, 429]
-    if settings.STAGESLOT_RATE_LIMIT_STORE == "database":
-        assert RateCount.objects.filter(key__startswith="ratelimit:api_ip:").get().count == 2
+    assert not RateCount.objects.filter(key__startswith="ratelimit:api_ip:").exists()
+    with CaptureQueriesContext(connection) as refused:
+        assert Client().get("/api/v1/bands").status_code == 429
+    assert [q["sql"] for q in refused.captured_queries] == []
 
 
 _OTHER_PROCESS = """

@@ -183,15 +183,20 @@ LIMITS_CACHE_TABLE = "stageslot_limits_cache"
 # limit again: Redis when there is one, else a table in the database. "pages" holds what pages keep to
 # draw faster (search filter lists, drawn widgets): Redis too, else each process's memory, so a
 # simple page never touches the database for it (docs/decisions/0054-bodies-pdfs-limits.md).
+# "calls" counts the API's per-call limits (api_token, api_ip): Redis too, else each process's memory, since a
+# database write on every read would cost more than the limit guards; the limits on actions (sign-in, codes,
+# requests, messages…) count in the database (accounts/ratelimit.py).
 if REDIS_URL:
     CACHES = {
         "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
         "pages": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-pages"),
+        "calls": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
     }
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": LIMITS_CACHE_TABLE},
         "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+        "calls": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "calls"},
     }
 # Rendered page fragments keyed by a digest of everything they show (a band's press kit): each
 # process keeps its own, so a key never outlives the code and templates that drew it, and a

@@ -21,6 +21,7 @@ REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
     "pages": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-pages"),
+    "calls": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
     "fragments": FRAGMENTS_CACHE,
 }
 CELERY_BROKER_URL = REDIS_URL

@@ -60,6 +60,7 @@ if "KEY_PREFIX" in CACHES["default"]:
     _run = uuid.uuid4().hex[:8]
     CACHES["default"]["KEY_PREFIX"] = f"test-{_run}"
     CACHES["pages"]["KEY_PREFIX"] = f"test-{_run}-pages"
+    CACHES["calls"]["KEY_PREFIX"] = f"test-{_run}"
 # Serve static files straight from static/ (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
