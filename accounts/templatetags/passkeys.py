@@ -1,4 +1,4 @@
-"""`{% passkey_host_note %}`: where passkeys cannot work because the page was opened at an address made of
+"""`{% passkey_host_url as url %}`: where passkeys cannot work because the page was opened at an address made of
 numbers (http://127.0.0.1:8000, as a local server prints), say so and give the same page by name.
 
 A passkey is bound to a site's name (WebAuthn's relying party id), and a browser refuses an IP address
@@ -35,8 +35,8 @@ def passkey_url_by_name(request: HttpRequest) -> str | None:
     return f"{request.scheme}://localhost{':' + port if port else ''}{request.get_full_path()}"
 
 
-@register.inclusion_tag("accounts/partials/_passkey_host.html", takes_context=True)
-def passkey_host_note(context) -> dict:
+@register.simple_tag(takes_context=True)
+def passkey_host_url(context) -> str | None:
+    """`{% passkey_host_url as url %}`: passkey_url_by_name for this page's request (None: passkeys work)."""
     request = context.get("request")
-    url = passkey_url_by_name(request) if request is not None else None
-    return {"show": url is not None, "url": url}
+    return passkey_url_by_name(request) if request is not None else None
