@@ -275,7 +275,6 @@ def test_booking_pages_only_for_its_people(client, who):
         r = client.get(url)
         if getattr(r, "streaming", False):
             b"".join(r.streaming_content)  # read to the end: the test client then closes the file
-        r.close()  # and closed here too, so the file is never left for the garbage collector
         if who in ("client", "leader", "member"):
             assert r.status_code == 200, url
         elif who == "anonymous":
