@@ -74,6 +74,12 @@ def test_busy_time_is_marked_by_dragging_and_by_keyboard(live_server, browser, a
     assert (rule.start_date, rule.start_time, rule.end_time) == (tuesday, dt.time(18, 30), dt.time(21))
     expect(page.locator(".cal-gz-legend")).to_contain_text("The Night Owls")
     expect(page.locator(".cal-week__event").filter(has_text="Rehearsal")).to_be_visible()
+    # Focus comes back to Tuesday's name in the grid drawn again (with the rehearsal in it), not to the top of the page.
+    page.wait_for_function(
+        "(day) => { const a = document.activeElement; return !!a && !!a.closest('#calendar')"
+        " && (a.getAttribute('href') || '').endsWith('date=' + day); }",
+        arg=tuesday.isoformat(),
+    )
     # The stripes are placed by the hour: Monday's first one ends at 14:00, where the dentist begins. The
     # zone is loaded again after each save and placed by script: measure once it is placed.
     page.wait_for_function(

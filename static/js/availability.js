@@ -123,8 +123,35 @@
 
   document.addEventListener("availability-changed", function (event) {
     var box = dialog();
+    returnTo = { opener: opener, date: event.detail && event.detail.date };
     if (box && box.open) box.close();
     announce(event.detail && event.detail.message);
+  });
+
+  // Focus after a save: the calendar is drawn again, so the link that opened the dialog is gone and the
+  // dialog cannot give focus back to it. Give it to the same link in the new calendar, else to the changed
+  // day's "add busy time", else to the calendar itself – never to the top of the page.
+  var opener = null;
+  var returnTo = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.target, elt = event.detail.elt;
+    if (!target || target.id !== "cal-dialog-body" || !elt || !elt.closest || !elt.closest("#calendar")) return;
+    opener = elt.getAttribute("hx-get") || elt.getAttribute("href");
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var calendar = document.getElementById("calendar");
+    if (!returnTo || !calendar || calendar.contains(document.activeElement)) return;
+    var back = returnTo;
+    returnTo = null;
+    var links = Array.prototype.slice.call(calendar.querySelectorAll("a[href]"));
+    var same = back.opener && links.filter(function (a) {
+      return a.getAttribute("hx-get") === back.opener || a.getAttribute("href") === back.opener;
+    })[0];
+    var day = back.date && calendar.querySelector(".cal-week__dayhead a[href$='date=" + back.date + "'], a[href$='date=" + back.date + "']");
+    var region = calendar.querySelector(".cal-week, [role=region]") || calendar;
+    var to = same || day || region;
+    if (to === calendar && !calendar.hasAttribute("tabindex")) calendar.setAttribute("tabindex", "-1");
+    to.focus();
   });
 
   document.addEventListener("click", function (event) {
