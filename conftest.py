@@ -381,7 +381,8 @@ _OVERFLOW = """() => {
     const scrolls = (el) => ["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(el).overflowX);
     for (const card of document.querySelectorAll(".card")) {
         const box = card.getBoundingClientRect();
-        if (!box.width) continue;
+        // A card that scrolls sideways itself holds what is wider than it.
+        if (!box.width || ["auto", "scroll"].includes(getComputedStyle(card).overflowX)) continue;
         for (const el of card.querySelectorAll("*")) {
             const r = el.getBoundingClientRect();
             if (!r.width || !r.height) continue;
@@ -443,6 +444,58 @@ _CUT_OFF = """() => {
 }"""
 
 
+# Controls a person cannot reach on the page as it is: each link, button, field and summary in the main
+# part (not folded away) takes focus and, once focused, is on screen and not cut off by a box that clips
+# it; a box that scrolls sideways and holds more than it shows takes focus itself, or the keyboard cannot
+# move it. One line per problem.
+_UNREACHABLE = """() => {
+    const problems = [];
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+        + [...el.classList].slice(0, 2).map((c) => "." + c).join("")
+        + (el.getAttribute("name") ? `[name=${el.getAttribute("name")}]` : "");
+    const words = (el) => (el.innerText || el.value || el.getAttribute("aria-label") || "")
+        .replace(/\\s+/g, " ").trim().slice(0, 40);
+    const root = document.querySelector("main") || document.body;
+    // A box that scrolls sideways and holds more than it shows takes focus, or the keyboard cannot move it.
+    for (const el of root.querySelectorAll("*")) {
+        const s = getComputedStyle(el);
+        if (!["auto", "scroll"].includes(s.overflowX) || el.scrollWidth <= el.clientWidth + 1) continue;
+        if (!el.checkVisibility()) continue;
+        if (el.tabIndex < 0)
+            problems.push(`${name(el)} scrolls sideways (${el.scrollWidth}px in ${el.clientWidth}px)`
+                + " but takes no focus");
+    }
+    const controls = root.querySelectorAll(
+        "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex='-1'])");
+    const saved = [window.scrollX, window.scrollY];
+    for (const el of controls) {
+        if (!el.checkVisibility({visibilityProperty: true}) || el.disabled) continue;
+        if (el.closest("[inert], [aria-hidden=true]")) continue;
+        const r0 = el.getBoundingClientRect();
+        if (r0.width < 1 || r0.height < 1) continue;
+        const what = `${name(el)} "${words(el)}"`;
+        el.focus({preventScroll: false});
+        if (document.activeElement !== el) { problems.push(`${what} takes no focus`); continue; }
+        const r = el.getBoundingClientRect();
+        if (r.right > window.innerWidth + 1 || r.left < -1)
+            problems.push(`${what} is off screen when focused`
+                + ` (${Math.round(r.left)}-${Math.round(r.right)}px of ${window.innerWidth}px)`);
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const s = getComputedStyle(a);
+            if (["auto", "scroll"].includes(s.overflowX)) break;
+            if (!["hidden", "clip"].includes(s.overflowX)) continue;
+            const b = a.getBoundingClientRect();
+            if (r.right > b.right + 1 || r.left < b.left - 1)
+                problems.push(`${what} is cut off by ${name(a)} when focused`);
+            break;
+        }
+    }
+    if (document.activeElement) document.activeElement.blur();
+    window.scrollTo(...saved);
+    return problems;
+}"""
+
+
 class AxeCheck:
     """`axe_check(page)` fails the test on any serious or critical axe-core violation on the page as it
     is now (call it again after each navigation or htmx swap); `axe_check.fits(page)` fails when the
@@ -473,6 +526,10 @@ class AxeCheck:
     def overflow(self, page) -> list[str]:
         """What makes the page scroll sideways or sticks out of its card, one line each."""
         return page.evaluate(_OVERFLOW)
+
+    def unreachable(self, page) -> list[str]:
+        """The controls of the page's main part a keyboard or a phone cannot reach (see _UNREACHABLE)."""
+        return page.evaluate(_UNREACHABLE)
 
     def cut_off(self, page) -> list[str]:
         """The words the page cuts off (see _CUT_OFF), one line each."""

@@ -19,7 +19,7 @@ def test_no_list_is_given_a_role_that_orphans_its_items():
     for template in templates.rglob("*.html"):
         for tag, role in LIST_WITH_ROLE.findall(template.read_text(encoding="utf-8")):
             if role not in KEEPS_ITEMS:
-                problems.append(f"{template.relative_to(templates)}: <{tag} role=\"{role}\">")
+                problems.append(f'{template.relative_to(templates)}: <{tag} role="{role}">')
     assert not problems, "lists whose role hides their items (put the role on a box around the list):\n" + "\n".join(
         problems
     )
