@@ -65,17 +65,21 @@ class UtcText(Func):
         return super().as_sql(compiler, connection, template="(%(expressions)s || '+00:00')", **extra_context)
 
 
-def busy_by_user(*, user_ids: Collection[int], start: dt.datetime, end: dt.datetime) -> dict[int, list[Interval]]:
+def busy_by_user(
+    *, user_ids: Collection[int], start: dt.datetime, end: dt.datetime, exclude_block_id: int | None = None
+) -> dict[int, list[Interval]]:
     """Every listed person's busy intervals overlapping [start, end), in one query.
 
     People with no busy time get an empty list. Intervals come in start order, unmerged.
+    `exclude_block_id` leaves out the busy time one band block gives (a gig being moved: its own time).
     """
     found: dict[int, list[Interval]] = {user_id: [] for user_id in user_ids}
-    rows = (
-        BusyInterval.objects.filter(user_id__in=list(found), starts_at__lt=end, ends_at__gt=start)
-        .order_by()
-        .values_list("user_id", UtcText("starts_at"), UtcText("ends_at"))
-    )
+    rows = BusyInterval.objects.filter(user_id__in=list(found), starts_at__lt=end, ends_at__gt=start)
+    if exclude_block_id is not None:
+        rows = rows.exclude(
+            source__in=(BusyInterval.Source.BAND_BLOCK, BusyInterval.Source.GIG), source_id=exclude_block_id
+        )
+    rows = rows.order_by().values_list("user_id", UtcText("starts_at"), UtcText("ends_at"))
     parse = dt.datetime.fromisoformat
     for user_id, s, e in rows:
         found[user_id].append((parse(s), parse(e)))

@@ -153,14 +153,15 @@ def add_journeys(
     end: dt.datetime,
     point: Point | None,
     speed_kmh: int,
+    exclude_block_id: int | None = None,
 ) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
     """`busy` (member → intervals, as availability.selectors.busy_by_user gives) with each member's gigs
-    elsewhere widened by the journey to `point`. One query when there is a point, none otherwise."""
+    elsewhere widened by the journey to `point` (leaving out block `exclude_block_id`: a gig being moved).
+    One query when there is a point, none otherwise."""
     if point is None:
         return busy
-    for user_id, low, high in journey_busy(
-        located_gigs(user_ids=user_ids, start=start, end=end), point=point, speed_kmh=speed_kmh
-    ):
+    gigs = located_gigs(user_ids=user_ids, start=start, end=end, exclude_block_id=exclude_block_id)
+    for user_id, low, high in journey_busy(gigs, point=point, speed_kmh=speed_kmh):
         busy.setdefault(user_id, []).append((low, high))
     for intervals in busy.values():
         intervals.sort()

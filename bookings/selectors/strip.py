@@ -160,32 +160,40 @@ def _candidates(day: dt.date, tz: zoneinfo.ZoneInfo) -> list[dt.datetime]:
     return out
 
 
-def _merged_busy(band: Band, start: dt.datetime, end: dt.datetime) -> list[engine.Interval]:
+def _merged_busy(
+    band: Band, start: dt.datetime, end: dt.datetime, moving: Booking | None = None
+) -> list[engine.Interval]:
     """The required members' busy time, their gigs elsewhere widened by the journey from and to the
-    band's home (bands.travel; a client's own place has no point, so the band's home stands for it)."""
+    band's home (bands.travel; a client's own place has no point, so the band's home stands for it).
+    The gig `moving` (being rescheduled) keeps nobody busy: its own block is left out."""
     required = list(Membership.objects.filter(band_id=band.pk, required=True).values_list("user_id", flat=True))
+    block_id = moving.block_id if moving is not None else None
     busy = add_journeys(
-        busy_by_user(user_ids=required, start=start, end=end),
+        busy_by_user(user_ids=required, start=start, end=end, exclude_block_id=block_id),
         user_ids=required,
         start=start,
         end=end,
         point=band_point(band),
         speed_kmh=band.travel_speed_kmh,
+        exclude_block_id=block_id,
     )
     return [i for intervals in busy.values() for i in intervals]
 
 
 def _gig_starts(
-    band: Band, start: dt.datetime, end: dt.datetime, *, starts_only: bool = False
+    band: Band, start: dt.datetime, end: dt.datetime, *, starts_only: bool = False, moving: Booking | None = None
 ) -> list[engine.Interval]:
-    """The band's gigs meeting [start, end); starts_only: those starting in it."""
+    """The band's gigs meeting [start, end); starts_only: those starting in it; never the gig `moving`."""
     span = {"starts_at__gte": start} if starts_only else {"ends_at__gt": start}
     rows = Booking.objects.filter(
         band_id=band.pk,
         status__in=(*Booking.ON, Booking.Status.COMPLETED, Booking.Status.DISPUTED),
         starts_at__lt=end,
         **span,
-    ).values_list("starts_at", "ends_at")
+    )
+    if moving is not None:
+        rows = rows.exclude(pk=moving.pk)
+    rows = rows.values_list("starts_at", "ends_at")
     return [(s.astimezone(dt.UTC), e.astimezone(dt.UTC)) for s, e in rows]
 
 
@@ -214,10 +222,11 @@ def band_strip(
     weeks: int = DEFAULT_WEEKS,
     now: dt.datetime | None = None,
     instant: bool = False,
+    moving: Booking | None = None,
 ) -> Strip:
     """The band's days from `first_day` (today in the band's zone) for `weeks` weeks, each with the
-    starts at which a gig of `length` fits (instant: within the band's instant-booking limits).
-    Three queries."""
+    starts at which a gig of `length` fits (instant: within the band's instant-booking limits; `moving`:
+    a booked gig being rescheduled, whose own time and block stand aside). Three queries."""
     now = now or timezone.now()
     tz = zoneinfo.ZoneInfo(band.time_zone)
     vz = zoneinfo.ZoneInfo(viewer_zone)
@@ -231,8 +240,8 @@ def band_strip(
         range_start = min(range_start, engine.day_bounds(_week_start(first_day), tz)[0])
         range_end = max(range_end, engine.day_bounds(_week_start(last_day) + dt.timedelta(days=6), tz)[1])
     lead = _lead(band, instant)
-    busy = _Busy(_merged_busy(band, range_start, range_end))
-    gig_rows = _gig_starts(band, range_start, range_end)
+    busy = _Busy(_merged_busy(band, range_start, range_end, moving))
+    gig_rows = _gig_starts(band, range_start, range_end, moving=moving)
     gigs = _Busy(gig_rows)
     no_pad = (dt.timedelta(0), dt.timedelta(0))
     gig_days = {timezone.localtime(s, tz).date() for s, _ in gig_rows}

@@ -7,11 +7,14 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from availability.models import BusyInterval
 from bands.models import Package
 from bands.packages import package_price
 from bookings.models import Booking, BookingFile, RescheduleProposal
+from bookings.selectors.reschedule import reschedule_free_times
 from bookings.services import life, reschedule
 from bookings.services.files import booking_file_add
 from bookings.services.instant import booking_instant
@@ -383,6 +386,68 @@ def test_reschedule_through_the_pages(client):
     assert booking.starts_at == new
     r = client.post(reverse("bookings:reschedule_answer", args=[booking.uid, proposal.pk, "accept"]))
     assert r.status_code == 409
+
+
+def _field(html: str, name: str) -> str:
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', html) or re.search(
+        rf'<input[^>]*value="([^"]*)"[^>]*name="{name}"', html
+    )
+    return found[1] if found else ""
+
+
+def test_reschedule_offers_the_next_free_times_around_other_gigs_and_busy_members(client):
+    p = band_party()
+    booking = _booked(p, days=10)
+    other = _booked(p, days=11)
+    length = booking.ends_at - booking.starts_at
+    # A member is busy until the gig's day and all of day 12.
+    BusyInterval.objects.create(
+        user=p.member, starts_at=timezone.now(), ends_at=local(10, 0), source="rule", source_id=9
+    )
+    BusyInterval.objects.create(user=p.member, starts_at=local(12, 0), ends_at=local(13, 0), source="rule", source_id=9)
+    free = reschedule_free_times(booking=booking)
+    assert free and all(t.ends_at - t.starts_at == length for t in free)
+    pad_in, pad_out = dt.timedelta(minutes=p.band.load_in_minutes), dt.timedelta(minutes=p.band.pack_down_minutes)
+    for t in free:
+        assert not (t.starts_at - pad_in < other.ends_at and t.ends_at + pad_out > other.starts_at), t
+        assert not (t.starts_at - pad_in < local(13, 0) and t.ends_at + pad_out > local(12, 0)), t
+        assert t.starts_at >= local(10, 0) + pad_in, t
+    # The gig's own time is no obstacle (it moves), but its current times are not offered again.
+    assert free[0].starts_at == local(10, 19, 30)
+    assert local(13, 20) in [t.starts_at for t in free]
+
+    client.force_login(p.client)
+    url = reverse("bookings:reschedule", args=[booking.uid])
+    html = client.get(url).content.decode()
+    assert "Next free times" in html and free[0].label in html
+    # Prefilled with the first free time, of the gig's length, in the event's zone.
+    assert _field(html, "starts_at") == f"{free[0].start_local:%Y-%m-%dT%H:%M}"
+    assert _field(html, "ends_at") == f"{free[0].end_local:%Y-%m-%dT%H:%M}"
+
+    chosen = next(t for t in free if t.starts_at == local(13, 20))
+    r = client.post(url, {"pick": chosen.value, "reason": "Rain"}, headers={"HX-Request": "true"})
+    html = r.content.decode()
+    assert r.status_code == 200 and f"Filled in: {chosen.label}" in html
+    assert _field(html, "starts_at") == f"{chosen.start_local:%Y-%m-%dT%H:%M}"
+    assert re.search(r'<textarea[^>]*data-focus[^>]*name="reason"|<textarea[^>]*name="reason"[^>]*data-focus', html)
+    assert not RescheduleProposal.objects.exists()
+    r = client.post(url, {"starts_at": _field(html, "starts_at"), "ends_at": _field(html, "ends_at"), "reason": "Rain"})
+    assert r.status_code == 302
+    proposal = RescheduleProposal.objects.get()
+    assert (proposal.starts_at, proposal.ends_at) == (chosen.starts_at, chosen.ends_at)
+
+
+def test_a_pick_that_is_no_time_is_a_400_and_nothing_is_proposed(client):
+    p = band_party()
+    booking = _booked(p)
+    client.force_login(p.client)
+    url = reverse("bookings:reschedule", args=[booking.uid])
+    for pick in ("nonsense", "2026-13-01T20:00/x", ""):
+        r = client.post(url, {"pick": pick, "reason": "Rain"})
+        assert r.status_code == 400 and b"could not be read" in r.content
+    assert not RescheduleProposal.objects.exists()
+    client.force_login(UserFactory())
+    assert client.post(url, {"pick": "nonsense"}).status_code == 404
 
 
 def test_a_second_open_proposal_through_the_service_is_a_409_on_the_page(client):

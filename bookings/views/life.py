@@ -2,6 +2,7 @@
 and answering them, and opening a dispute after the gig. Only the booking's people see these pages
 (anyone else: 404); what they may do is the services' call (403, 409 or 400 with the reason)."""
 
+import datetime as dt
 import zoneinfo
 from uuid import UUID
 
@@ -25,7 +26,7 @@ from ..models import Booking, RescheduleProposal
 from ..pages import booking_or_404, refusal_status
 from ..selectors.bookings import side_of
 from ..selectors.detail import booking_title
-from ..selectors.reschedule import reschedule_proposal_of, reschedule_proposals_of
+from ..selectors.reschedule import reschedule_free_times, reschedule_proposal_of, reschedule_proposals_of
 from ..services import life as life_services
 from ..services import reschedule as services
 
@@ -33,12 +34,25 @@ TEMPLATE = "bookings/life/reschedule.html"
 
 
 def _render(
-    request: HtmxHttpRequest, booking: Booking, *, form=None, status: int = 200, error: str = ""
+    request: HtmxHttpRequest, booking: Booking, *, form=None, status: int = 200, error: str = "", picked: str = ""
 ) -> HttpResponse:
     proposals = reschedule_proposals_of(booking=booking)
     side = side_of(booking, request.user)
     open_one = next((p for p in proposals if p.status == RescheduleProposal.Status.OPEN), None)
     zone = booking.zone
+    can_propose = (
+        side is not None
+        and open_one is None
+        and booking.status == Booking.Status.BOOKED
+        and not booking.slot_id
+        and booking.starts_at > timezone.now()
+    )
+    free_times = reschedule_free_times(booking=booking) if can_propose else []
+    if form is None:
+        # The first free time of the gig's length, ready to propose.
+        first = free_times[0] if free_times else None
+        initial = {"starts_at": first.start_local, "ends_at": first.end_local} if first else {}
+        form = RescheduleForm(initial=initial, auto_id="rs_%s")
     context = {
         "booking": booking,
         "title": booking_title(booking),
@@ -50,14 +64,12 @@ def _render(
         "open_one": open_one,
         "can_answer": open_one is not None and side is not None and side != open_one.side,
         "can_withdraw": open_one is not None and side == open_one.side,
-        "can_propose": side is not None
-        and open_one is None
-        and booking.status == Booking.Status.BOOKED
-        and not booking.slot_id
-        and booking.starts_at > timezone.now(),
+        "can_propose": can_propose,
+        "free_times": free_times,
+        "picked": picked,
         "when": when_text(booking.starts_at, booking.ends_at, zone),
         "zone": zone.key,
-        "form": form or RescheduleForm(auto_id="rs_%s"),
+        "form": form,
         "error": error,
         "url": reverse("bookings:reschedule", args=[booking.uid]),
     }
@@ -77,6 +89,8 @@ def reschedule(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     booking = booking_or_404(request, uid)
     if request.method == "GET":
         return _render(request, booking)
+    if "pick" in request.POST:
+        return _picked(request, booking)
     form = RescheduleForm(request.POST, auto_id="rs_%s")
     if not form.is_valid():
         return _render(request, booking, form=form, status=400)
@@ -97,6 +111,25 @@ def reschedule(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
         return _render(request, booking, form=form, status=refusal_status(exc), error=str(exc))
     messages.success(request, gettext("Your proposal is sent; the other side has been told."))
     return _done(request, booking)
+
+
+def _picked(request: HtmxHttpRequest, booking: Booking) -> HttpResponse:
+    """One of the free times chosen: the form again with its new start and end filled in (and the reason
+    as typed), nothing proposed yet; the focus goes to the reason, what is left to fill."""
+    start, _sep, end = request.POST.get("pick", "")[:40].partition("/")
+    try:
+        local_start, local_end = (dt.datetime.fromisoformat(v).replace(tzinfo=None) for v in (start, end))
+    except ValueError:
+        local_start = local_end = None
+    starts_at = _in_zone(local_start, booking.zone)
+    ends_at = _in_zone(local_end, booking.zone)
+    if starts_at is None or ends_at is None:
+        error = gettext("That time could not be read. Choose one of the free times, or type the new start and end.")
+        return _render(request, booking, status=400, error=error)
+    reason = request.POST.get("reason", "")[:500]
+    form = RescheduleForm(initial={"starts_at": local_start, "ends_at": local_end, "reason": reason}, auto_id="rs_%s")
+    form.fields["reason"].widget.attrs["data-focus"] = ""
+    return _render(request, booking, form=form, picked=when_text(starts_at, ends_at, booking.zone))
 
 
 def _done(request: HtmxHttpRequest, booking: Booking) -> HttpResponse:

@@ -1,5 +1,5 @@
-"""Reads of songs and set lists: the band's library, a gig's set list by set with its lengths against the
-booked set length, and the earlier gigs a set list can be copied from."""
+"""Reads of songs and set lists: the band's library, a gig's set list by set with each set's length and their
+total against the booked set length, and the earlier gigs a set list can be copied from."""
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -36,9 +36,10 @@ def length_text(seconds: int) -> str:
 
 @dataclass
 class SetOfSongs:
+    """One set: its songs and how long they play. The booked length is for all sets together (the page's)."""
+
     number: int
     entries: list[SetListEntry] = field(default_factory=list)
-    booked_seconds: int = 0
 
     @property
     def seconds(self) -> int:
@@ -48,21 +49,12 @@ class SetOfSongs:
     def length(self) -> str:
         return length_text(self.seconds)
 
-    @property
-    def booked(self) -> str:
-        return length_text(self.booked_seconds) if self.booked_seconds else ""
-
-    @property
-    def over_seconds(self) -> int:
-        return self.seconds - self.booked_seconds if self.booked_seconds else 0
-
-    @property
-    def over(self) -> str:
-        return length_text(abs(self.over_seconds))
-
 
 @dataclass
 class SetListPage:
+    """A gig's sets, and all of them together against the booked set length: the booked length is what the
+    band plays in the whole gig, so the sets' total is measured against it, never each set on its own."""
+
     booking: Booking
     set_list: SetList | None
     sets: list[SetOfSongs]
@@ -80,9 +72,43 @@ class SetListPage:
     def count(self) -> int:
         return sum(len(s.entries) for s in self.sets)
 
+    @property
+    def booked_seconds(self) -> int:
+        return (self.set_minutes or 0) * 60
+
+    @property
+    def booked(self) -> str:
+        """The booked length as written ("1:15:00"), or "" when none is booked."""
+        return length_text(self.booked_seconds) if self.booked_seconds else ""
+
+    @property
+    def over_seconds(self) -> int:
+        """How much longer all sets are than the booked length (negative: still to fill; 0 with none booked)."""
+        return self.seconds - self.booked_seconds if self.booked_seconds else 0
+
+    @property
+    def is_over(self) -> bool:
+        return self.over_seconds > 0
+
+    @property
+    def over(self) -> str:
+        """The time over the booked length ("15:00"), or "" when not over."""
+        return length_text(self.over_seconds) if self.over_seconds > 0 else ""
+
+    @property
+    def to_fill(self) -> str:
+        """The time still to fill up to the booked length ("15:00"), or "" when there is none to fill."""
+        return length_text(-self.over_seconds) if self.over_seconds < 0 else ""
+
+    def last_entry_of(self, set_number: int) -> int | None:
+        """The id of the last song in set `set_number` (where a song just added lands), or None."""
+        if not 1 <= set_number <= len(self.sets) or not self.sets[set_number - 1].entries:
+            return None
+        return self.sets[set_number - 1].entries[-1].pk
+
 
 def booked_set_minutes(booking: Booking) -> int | None:
-    """A set's booked length: the agreed terms', else the band's usual."""
+    """The booked set length in minutes (all the gig's sets together): the agreed terms', else the band's usual."""
     quote = booking.agreed_quote if booking.agreed_quote_id else None
     return (quote.set_minutes if quote is not None else None) or booking.band.set_length_minutes or None
 
@@ -98,7 +124,7 @@ def set_list_page(*, booking: Booking, extra_sets: int = 0) -> SetListPage:
     minutes = booked_set_minutes(booking)
     numbers = sorted({e.set_number for e in entries}) or [1]
     last = max(numbers) + extra_sets
-    sets = [SetOfSongs(number=n, booked_seconds=(minutes or 0) * 60) for n in range(1, last + 1)]
+    sets = [SetOfSongs(number=n) for n in range(1, last + 1)]
     for entry in entries:
         sets[entry.set_number - 1].entries.append(entry)
     return SetListPage(booking=booking, set_list=set_list, sets=sets, set_minutes=minutes)

@@ -63,15 +63,51 @@ def test_a_song_needs_a_title_of_its_own_and_links_that_are_addresses(world):
     assert Song.objects.filter(band=world.band).count() == 12
 
 
-def test_two_sets_of_45_minutes_read_as_exactly_the_booked_length(world):
+def two_sets_of_45_minutes(world) -> None:
     entries = [(s.pk, 1 if n < 6 else 2, "") for n, s in enumerate(world.songs)]
     set_list_save(booking=world.gig, by=world.member, entries=entries)
+
+
+def booked_minutes(world, minutes: int) -> None:
+    world.band.set_length_minutes = minutes
+    world.band.save(update_fields=["set_length_minutes"])
+    world.gig.refresh_from_db()
+
+
+def test_each_set_has_its_length_and_all_sets_together_are_held_against_the_booked_length(world):
+    two_sets_of_45_minutes(world)
+    booked_minutes(world, 75)
     page = set_list_page(booking=world.gig)
-    assert [(s.number, s.length, s.booked, s.over_seconds) for s in page.sets] == [
-        (1, "45:00", "45:00", 0),
-        (2, "45:00", "45:00", 0),
-    ]
-    assert page.length == "1:30:00"
+    assert [(s.number, s.length) for s in page.sets] == [(1, "45:00"), (2, "45:00")]
+    assert (page.length, page.booked) == ("1:30:00", "1:15:00")
+    assert (page.is_over, page.over, page.to_fill) == (True, "15:00", "")
+    booked_minutes(world, 120)
+    page = set_list_page(booking=world.gig)
+    assert (page.is_over, page.over, page.to_fill) == (False, "", "30:00")
+    booked_minutes(world, 90)
+    page = set_list_page(booking=world.gig)
+    assert (page.is_over, page.over, page.to_fill, page.over_seconds) == (False, "", "", 0)
+
+
+def test_with_no_booked_length_nothing_is_over_or_to_fill(world):
+    two_sets_of_45_minutes(world)
+    booked_minutes(world, None)
+    page = set_list_page(booking=world.gig)
+    assert (page.booked, page.is_over, page.over, page.to_fill) == ("", False, "", "")
+
+
+def test_the_page_warns_when_all_sets_run_over_the_booked_length(client, world):
+    two_sets_of_45_minutes(world)
+    booked_minutes(world, 75)
+    client.force_login(world.member)
+    html = " ".join(client.get(reverse("gigs:set_list", args=[world.gig.uid])).content.decode().split())
+    assert "Set 1: 45:00" in html and "Set 2: 45:00" in html
+    assert "All sets: 1:30:00 of 1:15:00 booked" in html
+    assert 'class="flash flash--warning sl-over"' in html and "<strong>Over by 15:00:</strong>" in html
+    assert "to fill" not in html  # no set is held against the whole booked length on its own
+    booked_minutes(world, 120)
+    html = " ".join(client.get(reverse("gigs:set_list", args=[world.gig.uid])).content.decode().split())
+    assert "30:00 to fill" in html and "Over by" not in html
 
 
 def test_moving_by_keyboard_up_down_and_to_another_set(world):
@@ -181,3 +217,17 @@ def test_the_song_library_page_adds_and_refuses(client, world):
     # A control character in the search is left out (PostgreSQL would refuse it), never a 500.
     response = client.get(url, {"q": "En\x00c"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "Encore" in response.content.decode()
+
+
+def test_after_adding_a_set_or_a_song_the_focus_lands_in_that_set(client, world):
+    client.force_login(world.member)
+    url = reverse("gigs:set_list", args=[world.gig.uid])
+    html = client.get(url, {"add_set": 1}, HTTP_HX_REQUEST="true").content.decode()
+    assert html.count("data-focus") == 1
+    assert '<h2 id="set-2-title" tabindex="-1" data-focus>' in html
+    add = reverse("gigs:set_list_add", args=[world.gig.uid])
+    html = client.post(add, {"song": world.songs[0].pk, "set": 2}, HTTP_HX_REQUEST="true").content.decode()
+    entry = SetListEntry.objects.get(set_list__booking=world.gig, song=world.songs[0])
+    assert html.count("data-focus") == 1
+    # The Move up button of the song just added, inside set 2.
+    assert html.index('id="set-2-title"') < html.index(f'id="entry-{entry.pk}"') < html.index("data-focus")

@@ -138,15 +138,28 @@ def _gig(request: HtmxHttpRequest, uid: UUID) -> Booking:
 
 
 def _set_list(
-    request, booking: Booking, *, error: str = "", notice: str = "", focus: int | None = None, status=200, extra_sets=0
+    request,
+    booking: Booking,
+    *,
+    error: str = "",
+    notice: str = "",
+    focus: int | None = None,
+    status=200,
+    extra_sets=0,
+    added_to: int | None = None,
 ):
+    """The page, or its editor after an htmx action with the focus on its result: the song moved (`focus`),
+    the song just added to set `added_to`, or the heading of the set just added (`extra_sets`)."""
     now = timezone.now()
     query = request.GET.get("q", "")[:100]
+    page = page_of(booking=booking, extra_sets=extra_sets)
+    if added_to is not None:
+        focus = page.last_entry_of(added_to)
     context = {
         "booking": booking,
         "title": booking_title(booking),
         "when": when_text(booking.starts_at, booking.ends_at, timezone.get_current_timezone()),
-        "page": page_of(booking=booking, extra_sets=extra_sets),
+        "page": page,
         "songs": songs_of(band=booking.band, query=query)[:300],
         "query": query,
         "earlier": earlier_gigs_with_set_lists(booking=booking, now=now),
@@ -154,12 +167,13 @@ def _set_list(
         "error": error,
         "notice": notice,
         "focus": focus,
+        "focus_set": len(page.sets) if extra_sets else None,
         "set_numbers": range(1, services.MOST_SETS + 1),
     }
     return render_page(request, SET_LIST_TEMPLATE, context, partial="editor", status=status)
 
 
-def _act(request: HtmxHttpRequest, booking: Booking, call, notice: str) -> HttpResponse:
+def _act(request: HtmxHttpRequest, booking: Booking, call, notice: str, added_to: int | None = None) -> HttpResponse:
     try:
         focus = call()
     except BookingError as exc:
@@ -167,7 +181,7 @@ def _act(request: HtmxHttpRequest, booking: Booking, call, notice: str) -> HttpR
     except ValidationError as exc:
         return _set_list(request, booking, error=" ".join(exc.messages), status=400)
     if is_partial(request):
-        return _set_list(request, booking, notice=notice, focus=focus)
+        return _set_list(request, booking, notice=notice, focus=focus, added_to=added_to)
     messages.success(request, notice)
     return redirect("gigs:set_list", uid=booking.uid)
 
@@ -199,9 +213,8 @@ def set_list_add(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     def add():
         services.set_list_add(booking=booking, by=request.user, song=song, set_number=set_number)
 
-    return _act(
-        request, booking, add, gettext("Added “%(title)s” to set %(set)s.") % {"title": song.title, "set": set_number}
-    )
+    notice = gettext("Added “%(title)s” to set %(set)s.") % {"title": song.title, "set": set_number}
+    return _act(request, booking, add, notice, added_to=set_number)
 
 
 @login_required

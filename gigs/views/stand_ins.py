@@ -22,6 +22,7 @@ from bookings.selectors.detail import booking_title
 from ..forms.stand_ins import StandInForm, StandInRequestForm
 from ..models import StandInAsk
 from ..selectors.answers import MANAGING_ROLES, gig_for_member, member_band, membership_of
+from ..selectors.set_lists import booked_set_minutes
 from ..selectors.stand_ins import (
     ask_by_token,
     place_of_gig,
@@ -144,14 +145,13 @@ def stand_in_request_new(request: HtmxHttpRequest, uid: UUID, pk: int) -> HttpRe
 
 def _ask_context(ask: StandInAsk, **extra) -> dict:
     booking = ask.request.booking
-    quote = booking.agreed_quote if booking.agreed_quote_id else None
     return {
         "ask": ask,
         "booking": booking,
         "place": ask.request.place,
         "title": booking_title(booking),
         "when": when_text(booking.starts_at, booking.ends_at, booking.zone),
-        "set_minutes": getattr(quote, "set_minutes", None) or booking.band.set_length_minutes,
+        "set_minutes": booked_set_minutes(booking),
         **extra,
     }
 
