@@ -52,7 +52,7 @@ from .models import (
     Genre,
     Membership,
 )
-from .travel import LOOK_AROUND, JourneyMinutes
+from .travel import LOOK_AROUND, JourneyMinutes, reach_q
 
 # ---- Manage pages -------------------------------------------------------------------
 
@@ -585,7 +585,7 @@ def band_search(
       not converted.
     - near: a city and a radius (km, or None for any distance): bands whose home lies within it,
       each with `distance_km`; bands without a place are left out.
-    - travels_here: with near, only bands whose `travel_km` covers the way from their home to it.
+    - travels_here: with near, only bands whose reach covers its city (bands.travel.reach_q).
     - sort: "name" (default), "newest", "rating" (best Bayesian score first, bands without
       reviews last), "fee" / "-fee" (lowest fee first / highest first, by the band's lowest fee or,
       without one, its highest; bands without a fee last either way) or "distance" (nearest first,
@@ -608,7 +608,15 @@ def band_search(
         near=near,
     )
     if travels_here and near is not None:
-        qs = qs.filter(travel_km__isnull=False, travel_km__gte=F("distance_km"))
+        qs = qs.filter(
+            reach_q(
+                home_lat=F("latitude"),
+                home_lon=F("longitude"),
+                travel_km=F("travel_km"),
+                lat=near.city.latitude,
+                lon=near.city.longitude,
+            )
+        )
     if fee_min is not None or fee_max is not None:
         qs = qs.filter(Q(fee_min__isnull=False) | Q(fee_max__isnull=False))
         if fee_min is not None:

@@ -13,6 +13,10 @@ one, counts no travel rather than guessing one.
   are the days the band could play near home;
 - so does the client's free-date search (bands.selectors._on_the_road), in SQL: `JourneyMinutes` is
   `journey` for the database, over the gigs' points that their busy time and its copies per band carry.
+
+How far a band goes for a gig at all is its reach: `Band.travel_km` from its home, as the crow flies
+(`reaches` in Python, `reach_q` in SQL, one rule). Band search's "would travel here", the gig finder's
+"only slots we can play" and so the tour planner's stops all ask it.
 """
 
 import datetime as dt
@@ -20,10 +24,11 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from django.db.models import FloatField, Func, OuterRef, Subquery, Value
+from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery, Value
+from django.db.models.lookups import LessThanOrEqual
 
 from availability.models import BusyInterval
-from places.geo import GreatCircleKm, great_circle_km
+from places.geo import GreatCircleKm, bounding_box, box_q, great_circle_km
 
 from .models import Band, BandBlock
 
@@ -89,6 +94,39 @@ def band_point(band: Band) -> Point | None:
     if band.latitude is None or band.longitude is None:
         return None
     return (band.latitude, band.longitude)
+
+
+def reaches(*, home: Point | None, travel_km: int | None, point: Point | None) -> bool | None:
+    """Whether a band at `home` that travels up to `travel_km` goes as far as `point` (great-circle km,
+    the radius included); None when that is not known: the band gives no home or no distance, or the
+    place has no point. The rule `reach_q` puts into SQL."""
+    if home is None or travel_km is None or point is None:
+        return None
+    return great_circle_km(home[0], home[1], point[0], point[1]) <= travel_km
+
+
+def band_reaches(band: Band, point: Point | None) -> bool | None:
+    """`reaches` for `band` (its home and its Band.travel_km)."""
+    return reaches(home=band_point(band), travel_km=band.travel_km, point=point)
+
+
+def reach_q(*, home_lat, home_lon, travel_km, lat, lon) -> Q:
+    """Rows for which `reaches` is True, in SQL: the band's home (home_lat, home_lon), its `travel_km`
+    and the place's point (lat, lon) all known, and the place within travel_km of home. Each value a
+    number or an expression: a band search passes the band's own columns and a city's point, the
+    finder one band's numbers and the slot's columns. With numbers for the home and the distance the
+    rows' point is first held to the box around home, which the rows' point index answers."""
+    values = (home_lat, home_lon, travel_km, lat, lon)
+    if any(v is None for v in values):
+        return Q(pk__in=[])
+    known = Q()
+    for value in values:
+        if isinstance(value, F):
+            known &= Q(**{f"{value.name}__isnull": False})
+    if not any(hasattr(v, "resolve_expression") for v in (home_lat, home_lon, travel_km)) and isinstance(lat, F):
+        known &= box_q(bounding_box(float(home_lat), float(home_lon), float(travel_km)), lat.name, lon.name)
+    km = travel_km if hasattr(travel_km, "resolve_expression") else Value(float(travel_km), output_field=FloatField())
+    return known & Q(LessThanOrEqual(GreatCircleKm(home_lat, home_lon, lat, lon), km))
 
 
 def located_gigs(

@@ -391,6 +391,26 @@ def _lineup_lines(lineup: dict | None, member_id: int | None) -> list[str]:
     return lines
 
 
+def gig_summary(*, band: str, place: str | None, event_type: str = "") -> str:
+    """A gig's SUMMARY in every feed of a band's gigs (a member's, the band's, a stand-in's), the band
+    named once: "The Night Owls at Kellerbar"; without a place (a private event) "The Night Owls –
+    private event (Wedding)"."""
+    if place is None:
+        return f"{band} – private event{f' ({event_type})' if event_type else ''}"
+    return f"{band} at {place}"
+
+
+def gig_summary_of(booking: Booking) -> str:
+    """gig_summary for a booking read as a row (band, venue, and a hosted show's slot with its place venue)."""
+    if not booking.slot_id:
+        place = None
+    elif booking.venue_id:
+        place = booking.venue.name
+    else:
+        place = booking.slot.place_label
+    return gig_summary(band=booking.band.name, place=place, event_type=booking.event_type)
+
+
 def _gig_event(
     row: dict, lineup: list[dict], bookings_url: str, sheet_url: str, member_id: int | None = None
 ) -> FeedEvent:
@@ -413,7 +433,7 @@ def _gig_event(
         else:
             venue = row["slot__place_name"] or row["location"]
             location = _place(venue, row["slot__place_address"], "", row["slot__place_city"])
-        summary = f"{row['band__name']} at {venue}"
+        summary = gig_summary(band=row["band__name"], place=venue)
         lines.append(f"{_role(row['role'])} at {venue}")
         if row["slot__title"]:
             lines.append(row["slot__title"])
@@ -421,7 +441,7 @@ def _gig_event(
             lines += ["", "Lineup:"] + [f"{act['band__name']} – {_role(act['role'])}" for act in lineup]
     elif row["slot_id"]:
         venue = row["venue__name"]
-        summary = f"{row['band__name']} at {venue}"
+        summary = gig_summary(band=row["band__name"], place=venue)
         location = _place(venue, row["venue__address"], row["venue__postcode"], row["venue__city"])
         lines.append(f"{_role(row['role'])} at {venue} – {row['slot__stage__name']}")
         if row["slot__title"]:
@@ -430,7 +450,7 @@ def _gig_event(
             lines += ["", "Lineup:"] + [f"{act['band__name']} – {_role(act['role'])}" for act in lineup]
     else:
         kind = row["event_type"]
-        summary = f"{row['band__name']} – private event{f' ({kind})' if kind else ''}"
+        summary = gig_summary(band=row["band__name"], place=None, event_type=kind)
         location = row["location"]
         lines.append(f"Private event{f': {kind}' if kind else ''}")
     if row["set_starts_at"] is not None:

@@ -29,7 +29,7 @@ from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import BusyOverlaps, cached_search_list, genres_all
 from bands.services import gig_window
-from bands.travel import LOOK_AROUND, located_gigs, travel_clash
+from bands.travel import LOOK_AROUND, located_gigs, reach_q, travel_clash
 from places.near import Near, near_filter
 from venues.models import Slot, VenueStaff
 
@@ -151,7 +151,9 @@ def finder_slots(
       EXISTS per row, and – unless the band takes two gigs
       a day – the slot does not start on a day the band already plays, one query before) and
       `my_status` / `my_kind` (the band's live booking on the slot, if any). `playable` keeps only
-      the slots where `band_free`.
+      the slots where `band_free` and that lie within the band's reach: no further from its home than
+      its `travel_km` (bands.travel.reach_q; a band that gives neither, or a slot without a point, is
+      not held back by it).
     - min_rating: the venue's average stars at least this (venues without reviews are left out).
     - near: a city and a radius (km, or None for any distance): slots whose point (their venue's,
       or a hosted show's city) lies within it, each with `distance_km`; slots without a point are
@@ -203,13 +205,27 @@ def finder_slots(
         # The slot with the band's load-in before and pack-down after (bands.services.gig_window):
         # the span the accept check reads, so the finder offers only what can be accepted.
         # One query for the required members and the band's minutes (no required member: nobody busy).
+        band_columns = (
+            "load_in_minutes",
+            "pack_down_minutes",
+            "travel_speed_kmh",
+            "latitude",
+            "longitude",
+            "travel_km",
+        )
         rows = list(
             Membership.objects.filter(band_id=band_id, required=True).values_list(
-                "user_id", "band__load_in_minutes", "band__pack_down_minutes", "band__travel_speed_kmh"
+                "user_id", *(f"band__{name}" for name in band_columns)
             )
         )
         member_ids = [row[0] for row in rows]
-        load_in, pack_down = rows[0][1:3] if rows else (0, 0)
+        if rows:
+            load_in, pack_down, speed_kmh, home_lat, home_lon, travel_km = rows[0][1:]
+        else:
+            # No required member: nobody is busy, but the band's reach still holds (one more query).
+            load_in, pack_down, speed_kmh, home_lat, home_lon, travel_km = Band.objects.filter(pk=band_id).values_list(
+                *band_columns
+            ).first() or (0, 0, 70, None, None, None)
         qs = qs.alias(
             busy_from=ExpressionWrapper(
                 F("starts_at") - Value(dt.timedelta(minutes=load_in), output_field=DurationField()),
@@ -228,7 +244,7 @@ def finder_slots(
             end=starts_before,
             load_in=dt.timedelta(minutes=load_in),
             pack_down=dt.timedelta(minutes=pack_down),
-            speed_kmh=rows[0][3] if rows else 70,
+            speed_kmh=speed_kmh,
         )
         if too_far:
             free = Case(When(pk__in=too_far, then=Value(False)), default=free, output_field=BooleanField())
@@ -243,6 +259,13 @@ def finder_slots(
         )
         if playable:
             qs = qs.filter(band_free=True)
+            if travel_km is not None and home_lat is not None and home_lon is not None:
+                # Not further from home than the band travels (bands.travel.reach_q); a slot without
+                # a point is not known to be too far.
+                reached = reach_q(
+                    home_lat=home_lat, home_lon=home_lon, travel_km=travel_km, lat=F("latitude"), lon=F("longitude")
+                )
+                qs = qs.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True) | reached)
     order = ("starts_at", "pk")
     if sort == "rating":
         order = ("-venue__rating_score", *order)

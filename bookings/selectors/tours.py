@@ -2,7 +2,8 @@
 
 What a band can apply to is the gig finder's answer (finder_slots with the band: public, upcoming,
 not cancelled, a place open, every required member free for the whole slot, no other gig that day
-unless the band takes two, no live booking of the band on it); the tour adds the corridor, the days
+unless the band takes two, within the band's reach from home (bands.travel.reach_q), no live booking
+of the band on it); the tour adds the corridor, the days
 and the route search (bookings.tours, docs/decisions/0024-tour-routing.md).
 """
 

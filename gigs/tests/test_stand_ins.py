@@ -2,6 +2,8 @@
 are told it is filled; a stand-in gets the gig, its day sheet, a personal feed and the absent member's share."""
 
 import datetime as dt
+import re
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -14,6 +16,7 @@ from accounts.tests.factories import UserFactory
 from bands.models import BandBlock, Membership
 from bands.tests.factories import MembershipFactory
 from bookings.errors import BookingConflict, BookingPermissionError
+from bookings.selectors.feeds import member_feed_events
 from bookings.services import ending
 from gigs.models import GigAnswer, StandIn, StandInAsk
 from gigs.services.answers import gig_answer_set, gig_lineup_open
@@ -198,3 +201,42 @@ def test_a_stand_in_sees_only_the_gig_they_play_with_its_day_sheet_and_a_feed(cl
     # A stand-in is not a member: the band's own pages stay closed to them.
     client.force_login(world.kim_user)
     assert client.get(reverse("gigs:gig", args=[world.gig.uid])).status_code == 404
+
+
+def _took_the_place(world) -> None:
+    request = stand_in_request_create(place=world.place, by=world.leader, stand_ins=[world.sam])
+    stand_in_ask_reply(ask=request.asks.get(), reply="yes")
+
+
+def test_a_stand_in_without_an_account_reads_the_gig_in_its_own_named_zone(client, world):
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    doors = world.gig.starts_at - dt.timedelta(minutes=30)
+    day_sheet_update(booking=world.gig, by=world.owner, doors_at=doors)
+    request = stand_in_request_create(place=world.place, by=world.leader, stand_ins=[world.sam])
+    asked = client.get(reverse("gigs:stand_in_ask", args=[request.asks.get().token])).content.decode()
+    start = world.gig.starts_at.astimezone(berlin)
+    assert f"{start:%H:%M}–" in asked and "(Europe/Berlin)" in asked and "UTC" not in asked
+    stand_in_ask_reply(ask=request.asks.get(), reply="yes")
+    page = client.get(reverse("gigs:stand_in_home", args=[world.sam.token])).content.decode()
+    assert f"{start:%H:%M}–" in page and "(Europe/Berlin)" in page
+    assert "UTC" not in page
+    # The day sheet's times are the gig's clock too.
+    assert f"{doors.astimezone(berlin):%H:%M}" in re.search(r"Doors</dt><dd>([^<]+)</dd>", page).group(1)
+
+
+def test_a_signed_in_reader_in_another_zone_also_reads_it_in_theirs(client, world):
+    _took_the_place(world)
+    world.kim_user.time_zone = "America/New_York"
+    world.kim_user.save(update_fields=["time_zone"])
+    client.force_login(world.kim_user)
+    page = client.get(reverse("gigs:stand_in_home", args=[world.sam.token])).content.decode()
+    assert "(Europe/Berlin)" in page and "(America/New_York)" in page
+
+
+def test_the_stand_ins_feed_names_the_band_once_as_the_members_feed_does(client, world):
+    _took_the_place(world)
+    feed = client.get(reverse("gigs:stand_in_feed", args=[world.sam.token])).content.decode()
+    summaries = re.findall(r"^SUMMARY:([^\r\n]*)", feed, flags=re.MULTILINE)
+    assert summaries == ["The Night Shift at Kellerbar"]
+    members = {e.uid: e.summary for e in member_feed_events(user=world.drummer, now=world.gig.starts_at)}
+    assert members[f"booking-{world.gig.uid}@stageslot"] == summaries[0]

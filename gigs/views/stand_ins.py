@@ -1,6 +1,7 @@
 """Stand-ins: the band's pool, asking stand-ins to take a member's place, the page behind an ask's link (no
 sign-in: the link is personal), and a stand-in's own page and calendar feed of the gigs they play."""
 
+import zoneinfo
 from uuid import UUID
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from accounts.timezones import when_text
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.ical import FeedEvent, feed_render, feed_response
 from bookings.selectors.detail import booking_title
+from bookings.selectors.feeds import gig_summary_of
 
 from ..forms.stand_ins import StandInForm, StandInRequestForm
 from ..models import StandInAsk
@@ -156,6 +158,13 @@ def _ask_context(ask: StandInAsk, **extra) -> dict:
     }
 
 
+def _ask_page(request: HtmxHttpRequest, ask: StandInAsk, *, status: int = 200, **extra) -> HttpResponse:
+    """The ask's page; someone signed out reads it in the gig's zone (the page's note on times names it)."""
+    zone = request.user.zone if request.user.is_authenticated else ask.request.booking.zone
+    with timezone.override(zone):
+        return render(request, ASK_TEMPLATE, _ask_context(ask, **extra), status=status)
+
+
 def _asked(request: HtmxHttpRequest, token: str) -> LinkPerson | None:
     """The stand-in an ask's link was sent to: their account if they have one, else their address."""
     ask = ask_by_token(token=token)
@@ -175,21 +184,19 @@ def stand_in_ask(request: HtmxHttpRequest, token: str) -> HttpResponse:
     if ask is None:
         raise Http404("No such link.")
     if request.method == "GET":
-        return render(request, ASK_TEMPLATE, _ask_context(ask))
+        return _ask_page(request, ask)
     reply = request.POST.get("reply", "")
     try:
         ask = stand_in_ask_reply(ask=ask, reply=reply)
     except PlaceFilled as exc:
         ask = ask_by_token(token=token)
-        return render(
-            request, ASK_TEMPLATE, _ask_context(ask, error=str(exc)), status=409 if is_partial(request) else 200
-        )
+        return _ask_page(request, ask, status=409 if is_partial(request) else 200, error=str(exc))
     except BookingError as exc:
-        return render(request, ASK_TEMPLATE, _ask_context(ask, error=str(exc)), status=_status_of(exc))
+        return _ask_page(request, ask, status=_status_of(exc), error=str(exc))
     except ValidationError as exc:
-        return render(request, ASK_TEMPLATE, _ask_context(ask, error=" ".join(exc.messages)), status=400)
+        return _ask_page(request, ask, status=400, error=" ".join(exc.messages))
     ask = ask_by_token(token=token)
-    return render(request, ASK_TEMPLATE, _ask_context(ask, replied=True))
+    return _ask_page(request, ask, replied=True)
 
 
 # ---- A stand-in's own page and feed -------------------------------------------------------------------------
@@ -202,7 +209,10 @@ def stand_in_home(request: HtmxHttpRequest, token: str) -> HttpResponse:
     if stand_in is None:
         raise Http404("No such page.")
     places = list(places_of_stand_in(stand_in=stand_in))
-    zone = timezone.get_current_timezone()
+    # Each gig in its own zone, named. A signed-in reader also reads it in theirs (the middleware set it)
+    # where that differs; a stand-in without an account has no zone of their own, so the page is in the
+    # band's, as the band's public pages are in its zone for visitors (never the server's UTC).
+    zone = request.user.zone if request.user.is_authenticated else zoneinfo.ZoneInfo(stand_in.band.time_zone)
     gigs = [
         {
             "place": p,
@@ -217,7 +227,8 @@ def stand_in_home(request: HtmxHttpRequest, token: str) -> HttpResponse:
         for p in places
     ]
     feed_url = request.build_absolute_uri(f"/gigs/stand-in/{stand_in.token}.ics")
-    return render(request, HOME_TEMPLATE, {"stand_in": stand_in, "gigs": gigs, "feed_url": feed_url})
+    with timezone.override(zone):
+        return render(request, HOME_TEMPLATE, {"stand_in": stand_in, "gigs": gigs, "feed_url": feed_url})
 
 
 @require_GET
@@ -238,7 +249,7 @@ def stand_in_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
         events.append(
             FeedEvent(
                 uid=f"stand-in-{place.pk}-{booking.uid}@stageslot",
-                summary=f"{booking.band.name}: {booking_title(booking)}",
+                summary=gig_summary_of(booking),
                 starts_at=booking.starts_at,
                 ends_at=booking.ends_at,
                 status="CANCELLED" if cancelled else "CONFIRMED",
