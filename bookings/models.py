@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Now
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bands.models import Band, BandBlock, Currency, Deliverable, Package
@@ -771,6 +771,16 @@ class SavedTour(models.Model):
         return gettext("Saved tour %(tour)s of band %(band)s") % {"tour": self.pk, "band": self.band_id}
 
 
+class BookingSide(models.TextChoices):
+    """The part someone plays in a booking, as shown beside what they did there ("shared by Mara (band)")."""
+
+    BAND = "band", pgettext_lazy("side of a booking", "band")
+    VENUE = "venue", pgettext_lazy("side of a booking", "venue")
+    CLIENT = "client", pgettext_lazy("side of a booking", "client")
+    # A band hosting its own show, acting where a venue would.
+    HOST = "host", pgettext_lazy("side of a booking", "host")
+
+
 class RescheduleProposal(models.Model):
     """One side of a booked gig proposes new times; the other accepts (the gig moves) or declines.
 
@@ -787,7 +797,7 @@ class RescheduleProposal(models.Model):
     booking = models.ForeignKey(
         Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="reschedules"
     )
-    side = models.CharField(_("side"), max_length=6)  # "band" | "venue" | "client": who proposed
+    side = models.CharField(_("side"), max_length=6, choices=BookingSide.choices)  # who proposed
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("proposed by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -872,7 +882,7 @@ class BookingFile(models.Model):
     file = models.FileField(_("file"), upload_to=booking_file_path, storage=booking_files_storage, max_length=200)
     content_type = models.CharField(_("content type"), max_length=60)
     size = models.PositiveBigIntegerField(_("size"))
-    side = models.CharField(_("side"), max_length=6)  # "band" | "venue" | "client": who shared it
+    side = models.CharField(_("side"), max_length=6, choices=BookingSide.choices)  # who shared it
     # What the band hands over after the gig (a recording, photos…), as its package promised; empty:
     # an ordinary file.
     deliverable = models.CharField(

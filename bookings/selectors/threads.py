@@ -4,12 +4,13 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from accounts.models import User
 from bands.models import Membership
 from venues.models import VenueStaff
 
-from ..models import Booking, Message, ThreadRead
+from ..models import Booking, BookingSide, Message, ThreadRead
 from .bookings import band_players, standing_of, venue_team
 
 PAGE_LIMIT = 200
@@ -82,10 +83,12 @@ class Side:
     name: str  # the band's or venue's name; "" for the client
 
     def label(self) -> str:
-        """ "Kellerbar (venue)", "The Night Owls (band)", "Client"."""
-        if self.key == "client":
-            return "Client"
-        return f"{self.name} ({self.key})" if self.key else ""
+        """ "Kellerbar (venue)", "The Night Owls (band)", "Client", in the reader's language."""
+        if self.key == BookingSide.CLIENT:
+            return gettext("Client")
+        if not self.key:
+            return ""
+        return gettext("%(name)s (%(side)s)") % {"name": self.name, "side": BookingSide(self.key).label}
 
 
 def thread_side(booking: Booking, *, user_id: int | None, in_band: bool, in_venue: bool) -> Side:
