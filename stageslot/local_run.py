@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +134,7 @@ class LocalRun:
         if port != wanted:
             self.say(
                 f"Port {wanted} is taken (another StageSlot running?): this one serves on port {port} "
-                f"(make run HOST={address_join(addr, wanted)} chooses another)."
+                f"(make run HOST={address_join(addr, wanted).rpartition(':')[0]}:<port> picks one)."
             )
         self.ports["web"] = port
         return address_join(addr, port)
@@ -190,7 +191,8 @@ def main(run: LocalRun, *, seed: bool, manage: Sequence[str] = (sys.executable, 
         raise SystemExit(128 + signum)
 
     run.claim()
-    previous = signal.signal(signal.SIGTERM, stop_asked)
+    main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be caught
+    previous = signal.signal(signal.SIGTERM, stop_asked) if main_thread else None
     try:
         run.start_side_servers()
         web = run.web_address()
@@ -207,4 +209,5 @@ def main(run: LocalRun, *, seed: bool, manage: Sequence[str] = (sys.executable, 
     finally:
         run.stop()
         run.release()
-        signal.signal(signal.SIGTERM, previous)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
