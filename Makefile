@@ -32,20 +32,16 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
 
-# Links in emails, feeds and share pages point at the address the site is served on.
-run serve: export STAGESLOT_SITE_URL ?= http://$(subst 127.0.0.1:,localhost:,$(HOST))
-
+# run_local (stageslot/local_run.py) starts Radicale and localstripe on ports of their own (the next free
+# one when another checkout holds theirs), loads the demo data, serves on HOST (or its next free port,
+# saying so), points links in emails, feeds and share pages there, and stops them all with the server.
 run: $(VENV)/.runtime vendor-js messages-compile ## Install, migrate, load demo data and serve on http://localhost:8000
 	@echo "Migrating the database…"
 	@$(BIN)/python manage.py migrate --noinput -v 0
-	@$(BIN)/python -m calendars.testing .cache/radicale
-	@echo "Loading demo data…"
-	@$(BIN)/python manage.py seed_demo --quiet
-	@echo "Starting the server…"
-	@$(BIN)/python manage.py serve $(HOST)
+	@$(BIN)/python manage.py run_local --seed $(HOST)
 
 serve: $(VENV)/.runtime vendor-js messages-compile ## Serve without migrating or seeding
-	@$(BIN)/python manage.py serve $(HOST)
+	@$(BIN)/python manage.py run_local $(HOST)
 
 # The suite runs in one process per core (pytest-xdist; docs/decisions/0050-suite-in-parallel.md): JOBS=0 runs
 # it in this process alone (for a debugger), JOBS=4 in four.
@@ -141,4 +137,4 @@ beat: $(VENV)/.runtime ## Celery beat, restarted when it fails (needs REDIS_URL)
 	$(BIN)/python bin/keep_running.py -- $(BIN)/celery -A stageslot beat --loglevel=info
 
 clean: ## Remove the virtualenv, the local database and uploads
-	rm -rf $(VENV) $(VENDOR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles .cache/localstripe-*
+	rm -rf $(VENV) $(VENDOR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles .cache/localstripe* .cache/radicale

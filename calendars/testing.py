@@ -1,7 +1,8 @@
 """A real Radicale CalDAV server on this machine, for the tests, the benchmark and `make run`.
 
 Radicale comes from the dev requirements. `RadicaleServer` starts it on a free (or given) port of
-127.0.0.1 with a storage folder and an htpasswd file of plain passwords, and `calendar_create` /
+127.0.0.1 with a storage folder and an htpasswd file of plain passwords, as a child process that ends
+with the one that started it (`python -m calendars.testing`, below), and `calendar_create` /
 `event_put` set up calendars and events with the plain caldav library (no address guard: this is
 our own server).
 """
@@ -11,25 +12,24 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib.util
+import os
+import secrets
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
 import caldav
 
+from accounts.local_servers import child_start, child_stop, end_with_parent, free_port
+
+PROJECT = Path(__file__).resolve().parents[1]
+
 
 def radicale_installed() -> bool:
     return importlib.util.find_spec("radicale") is not None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def answers(port: int, timeout: float = 0.3) -> bool:
@@ -80,28 +80,19 @@ class RadicaleServer:
             "[logging]\n"
             "level = warning\n"
         )
-        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the process keeps it)
-        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [sys.executable, "-m", "radicale", "--config", str(config)],
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
+        self.process = child_start(
+            [sys.executable, "-m", "calendars.testing", "--parent", str(os.getpid()), "--config", str(config)],
+            name=f"Radicale on port {self.port}",
+            answers=lambda: answers(self.port),
+            port=self.port,
+            log=log or self.folder / "radicale.log",
+            cwd=PROJECT,
         )
-        deadline = time.monotonic() + 15
-        while not answers(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Radicale did not start on port {self.port}")
-            time.sleep(0.05)
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        if self.process is not None:
+            child_stop(self.process)
         self.process = None
 
     def client(self, user: str) -> caldav.DAVClient:
@@ -153,19 +144,29 @@ def events_in(server: RadicaleServer, user: str, calendar_url: str) -> dict[str,
 
 # ---- `make run`'s Radicale ----------------------------------------------------------------------
 
-DEV_PORT = 5232
-DEV_USER, DEV_PASSWORD = "demo", "demo-caldav-app-password"
+DEV_USER = "demo"
+# Its storage, log and the demo account's password: this checkout's own.
+DEV_FOLDER = PROJECT / ".cache" / "radicale"
 
 
-def dev_radicale_start(folder: Path, port: int = DEV_PORT) -> str:
-    """Start the development Radicale in the background (storage in `folder`) unless one answers on `port`,
-    with the demo account and its calendars "Personal" (a busy evening) and "Gigs". Returns what happened."""
-    if not radicale_installed():
-        return "Radicale is not installed (make install-dev): the demo shows the “connect your calendar” prompt."
-    if answers(port):
-        return f"Radicale already answers on 127.0.0.1:{port}."
-    server = RadicaleServer(folder=folder, users={DEV_USER: DEV_PASSWORD}, port=port)
-    server.start(log=folder / "radicale.log")
+def dev_password(folder: Path, *, make: bool = True) -> str | None:
+    """The demo account's password on this checkout's Radicale, made once (None when not made yet and not
+    `make`) and kept in its folder: another checkout's Radicale (on a port this one used before, say)
+    refuses it, so nothing is written there."""
+    kept = folder / "demo-password"
+    if not kept.exists():
+        if not make:
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        kept.write_text(secrets.token_urlsafe(18))
+    return kept.read_text().strip()
+
+
+def dev_radicale_start(folder: Path, port: int) -> RadicaleServer:
+    """Start the development Radicale on `port` (storage and log in `folder`) with the demo account and its
+    calendars "Personal" (a busy evening) and "Gigs". It ends with this process."""
+    server = RadicaleServer(folder=folder, users={DEV_USER: dev_password(folder)}, port=port)
+    server.start()
     home = folder / "collections" / "collection-root" / DEV_USER
     if not (home / "personal").exists():
         personal = calendar_create(server, DEV_USER, "personal", "Personal")
@@ -174,8 +175,23 @@ def dev_radicale_start(folder: Path, port: int = DEV_PORT) -> str:
         event_put(
             server, DEV_USER, personal, "demo-dinner@stageslot", evening, evening + dt.timedelta(hours=5), "Dinner"
         )
-    return f"Radicale (CalDAV) runs on {server.url} (pid {server.process.pid}), storage {folder}."
+    return server
+
+
+def _serve(config: str, parent: int) -> None:
+    """The child process: Radicale with `config`, ending when `parent` is gone."""
+    from radicale.__main__ import run
+
+    end_with_parent(parent)
+    sys.argv = ["radicale", "--config", config]
+    run()
 
 
 if __name__ == "__main__":
-    print(dev_radicale_start(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".cache/radicale")))
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Radicale on 127.0.0.1, for StageSlot")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--parent", type=int, default=os.getppid(), help="stop when this process is gone")
+    arguments = parser.parse_args()
+    _serve(arguments.config, arguments.parent)

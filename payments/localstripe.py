@@ -1,5 +1,5 @@
 """localstripe, the embedded Stripe: a fake Stripe server with its own Stripe.js (PyPI: localstripe),
-started on this machine by `manage.py serve` and by the tests (docs/decisions/0034-localstripe.md).
+started on this machine by `make run` (stageslot/local_run.py) and by the tests (docs/decisions/0034-localstripe.md).
 
 The child process is this module (`python -m payments.localstripe --port N`): it serves localstripe's
 app on 127.0.0.1 only, where localstripe's own start() listens on every address, and keeps its objects
@@ -12,18 +12,17 @@ import atexit
 import logging
 import os
 import pickle
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 from django.conf import settings
+
+from accounts.local_servers import SideServerError, child_start, child_stop, end_with_parent
 
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 15.0
@@ -34,7 +33,7 @@ WEBHOOK_ID = "stageslot"
 PROJECT = Path(__file__).resolve().parents[1]
 
 
-class LocalstripeError(RuntimeError):
+class LocalstripeError(SideServerError):
     """localstripe could not be started or did not answer."""
 
 
@@ -64,44 +63,25 @@ def start(port: int, *, state: Path | None = None, log: Path | None = None) -> s
     command = [sys.executable, "-m", "payments.localstripe", "--port", str(port), "--parent", str(os.getpid())]
     if state is not None:
         command += ["--state", str(state)]
-    with log.open("ab") as output:
-        process = subprocess.Popen(  # noqa: S603
-            command, cwd=PROJECT, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+    try:
+        process = child_start(
+            command,
+            name=f"localstripe on port {port}",
+            answers=lambda: answers(port),
+            port=port,
+            log=log,
+            cwd=PROJECT,
+            timeout=STARTUP_SECONDS,
         )
+    except SideServerError as exc:
+        raise LocalstripeError(str(exc)) from exc
     atexit.register(stop, process)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not answers(port):
-        if process.poll() is not None:
-            raise LocalstripeError(
-                f"localstripe stopped on start (exit code {process.returncode}) on port {port}: see {log}"
-            )
-        if time.monotonic() > deadline:
-            stop(process)
-            seconds = f"{STARTUP_SECONDS:.0f} s"
-            raise LocalstripeError(f"localstripe did not answer at {base_url(port)} within {seconds}: see {log}")
-        time.sleep(0.1)
     return process
 
 
 def stop(process: subprocess.Popen) -> None:
     """End a localstripe started here (no-op when it has ended)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def ensure_running(port: int, *, webhook_url: str | None, state: Path | None = None, log: Path | None = None) -> str:
-    """localstripe's address, starting it (see start()) when nothing serves it on the port; its events
-    then go to `webhook_url` (signed with settings.STRIPE_WEBHOOK_SECRET) when given."""
-    if not answers(port):
-        start(port, state=state, log=log)
-    if webhook_url:
-        register_webhook(port, url=webhook_url)
-    return base_url(port)
+    child_stop(process)
 
 
 def register_webhook(port: int, *, url: str, secret: str | None = None, events: list[str] | None = None) -> None:
@@ -145,7 +125,7 @@ def _serve(*, port: int, state: Path | None, parent: int) -> None:
             # Our own file under .cache/, written by _dump below.
             resources.store.update(pickle.load(saved))  # noqa: S301
     resources.Store.dump_to_disk = (lambda store: _dump(store, state)) if state else (lambda store: None)
-    _end_with(parent)
+    end_with_parent(parent)
     logger = logging.getLogger("aiohttp.access")
     logger.setLevel(logging.DEBUG)
     logger.addHandler(logging.StreamHandler())
@@ -253,18 +233,6 @@ def _dump(store: dict, state: Path) -> None:
     with partial.open("wb") as out:
         pickle.dump(dict(store), out, protocol=pickle.HIGHEST_PROTOCOL)
     partial.replace(state)
-
-
-def _end_with(parent: int) -> None:
-    """Stop (SIGTERM, which aiohttp ends on cleanly) once the process that started this one is gone,
-    however it ended: killed, it runs no atexit."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 if __name__ == "__main__":

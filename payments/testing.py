@@ -10,7 +10,6 @@ the SQLite stage (in the PostgreSQL stage when it is a browser test too).
 
 import http.server
 import os
-import socket
 import threading
 import time
 import urllib.error
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from accounts.local_servers import port_free
 from payments import localstripe as local
 
 # The ports tests may run localstripe on; 8420, `make run`'s, last, so a developer's server keeps it.
@@ -46,15 +46,6 @@ class Localstripe:
         local.register_webhook(self.port, url=url)
 
 
-def _taken(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind((local.HOST, port))
-        except OSError:
-            return True
-    return False
-
-
 @pytest.fixture(scope="session")
 def localstripe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Localstripe]:
     """One localstripe for the test session, on the first free port of PORTS, stopped at its end."""
@@ -62,7 +53,7 @@ def localstripe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loc
     problems = []
     ports = ports_of_this_process()
     for port in ports:
-        if _taken(port):
+        if not port_free(port):
             continue
         try:
             process = local.start(port, log=log)

@@ -1,6 +1,6 @@
 """localstripe, the embedded Stripe (payments/localstripe.py, docs/decisions/0034-localstripe.md): the
 tests' fixture starts a real one, payments' client talks to it, it signs its events as Stripe does,
-`manage.py serve` points its events at itself, and it ends with the process that started it."""
+`make run` points its events at its web server, and it ends with the process that started it."""
 
 import io
 import json
@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 import stripe
 
+from accounts.local_servers import free_port, port_free
 from payments import localstripe as local
 from payments import stripe_api
-from payments.testing import _taken, ports_of_this_process
-from stageslot.management.commands.serve import Command as ServeCommand
+from payments.testing import ports_of_this_process
+from stageslot.local_run import LocalRun
 
 ROOT = Path(__file__).resolve().parents[2]
 # Ports for the test's own listener.
@@ -115,18 +116,18 @@ def test_localstripe_signs_its_events_as_stripe_does(localstripe, receiver, sett
         stripe.Webhook.construct_event(body, signature, "whsec_someone_else")
 
 
-def test_serve_uses_a_running_localstripe_and_has_it_send_events_to_its_own_webhook(localstripe, receiver):
-    command = ServeCommand(stdout=io.StringIO(), no_color=True)
-    command.addr, command.port, command._raw_ipv6, command.protocol = "0", receiver.url.rsplit(":", 1)[1], False, "http"
+def test_make_run_has_its_localstripe_send_events_to_its_web_servers_own_webhook(localstripe, receiver, tmp_path):
+    run = LocalRun(cache=tmp_path, out=io.StringIO())
+    run.ports["localstripe"] = localstripe.port
+    run.webhook_register(f"0.0.0.0:{receiver.url.rsplit(':', 1)[1]}")  # every address: reached on loopback
 
-    assert command.start_localstripe() == localstripe.url
     paid = _pay(stripe_api.client(), "4242424242424242")
     path, _body, _signature = receiver.event_about(paid.id, "payment_intent.succeeded")
     assert path == "/payments/stripe/webhook/"
 
 
 def _free_port(but: int) -> int:
-    return next(port for port in ports_of_this_process() if port != but and not _taken(port))
+    return next(port for port in ports_of_this_process() if port != but and port_free(port))
 
 
 def test_localstripe_keeps_its_objects_in_its_state_file_across_restarts(localstripe_server, tmp_path):
@@ -164,8 +165,14 @@ def test_localstripe_ends_when_the_process_that_started_it_is_killed(localstripe
     assert not local.answers(port)
 
 
-def test_a_port_taken_by_something_else_is_a_clear_error(receiver, tmp_path):
+def test_a_port_taken_by_something_else_is_a_clear_error_and_never_taken_for_localstripe(receiver, tmp_path):
     port = int(receiver.url.rsplit(":", 1)[1])
-    with pytest.raises(local.LocalstripeError, match=f"localstripe stopped on start .* on port {port}: see .*log"):
+    with pytest.raises(local.LocalstripeError, match=f"localstripe on port {port} cannot start: port {port} is taken"):
         local.start(port, log=tmp_path / "log")
-    assert "address already in use" in (tmp_path / "log").read_text().lower()
+
+
+def test_a_localstripe_that_stops_on_start_is_a_clear_error_naming_its_log(tmp_path):
+    (tmp_path / "state.pickle").write_bytes(b"not what localstripe kept")
+    port = free_port()
+    with pytest.raises(local.LocalstripeError, match=f"localstripe on port {port} stopped on start .*: see .*log"):
+        local.start(port, state=tmp_path / "state.pickle", log=tmp_path / "log")

@@ -368,6 +368,9 @@ ICS_IMPORT_ALLOW_HOSTS: tuple[str, ...] = ()
 CALENDAR_SECRETS_KEY = env("CALENDAR_SECRETS_KEY", default="")
 # Exact "host:port" CalDAV servers let through the private-address guard: the tests' and `make run`'s Radicale.
 CALDAV_ALLOW_HOSTS: tuple[str, ...] = tuple(env.list("STAGESLOT_CALDAV_ALLOW_HOSTS", default=[]))
+# The port on 127.0.0.1 of the Radicale (CalDAV) `make run` starts for the demo (stageslot/local_run.py):
+# when it is taken, `make run` takes the next free one and hands it on to the server it starts.
+RADICALE_PORT = env.int("STAGESLOT_RADICALE_PORT", default=5232)
 # Seconds a CalDAV server may take per wait (and twice that per request); concurrent connections per host.
 CALDAV_TIMEOUT = env.float("STAGESLOT_CALDAV_TIMEOUT", default=10.0)
 CALDAV_CONNECTIONS_PER_HOST = env.int("STAGESLOT_CALDAV_CONNECTIONS_PER_HOST", default=8)
@@ -528,7 +531,8 @@ QUOTE_DAYS = env.int("STAGESLOT_QUOTE_DAYS", default=7)
 
 # --- Payments (docs/decisions/0033-payments.md) ------------------------------------------
 # Stripe's keys. Unset: the embedded default, localstripe (a fake Stripe server on this machine,
-# started by `manage.py serve` and by the tests), on STRIPE_LOCAL_PORT; the pay page says it is a test.
+# started by `make run` and by the tests), on STRIPE_LOCAL_PORT (`make run` takes the next free one when it
+# is taken, and hands it on to the server it starts); the pay page says it is a test.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")

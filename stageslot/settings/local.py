@@ -1,7 +1,7 @@
 """Local development: `make run`. Embedded defaults, DEBUG on."""
 
 from .base import *  # noqa: F403
-from .base import BOOKING_FILES_STORAGE, env
+from .base import BOOKING_FILES_STORAGE, RADICALE_PORT, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-do-not-use-in-production")
@@ -35,4 +35,4 @@ WEBHOOK_ALLOW_HOSTS = tuple(env.list("STAGESLOT_WEBHOOK_ALLOW_HOSTS", default=[]
 # Passkeys on http://127.0.0.1 while developing (browsers treat it as a secure context; fido2 wants https).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 # The CalDAV server `make run` starts (Radicale, calendars/testing.py) on this machine. Never in production.
-CALDAV_ALLOW_HOSTS = tuple(env.list("STAGESLOT_CALDAV_ALLOW_HOSTS", default=["127.0.0.1:5232"]))
+CALDAV_ALLOW_HOSTS = tuple(env.list("STAGESLOT_CALDAV_ALLOW_HOSTS", default=[f"127.0.0.1:{RADICALE_PORT}"]))

@@ -12,6 +12,7 @@ from accounts.site import site_url
 from bookings.models import CalendarFeed
 from bookings.services.share import share_link_create
 from bookings.tests.factories import band_with_leader
+from stageslot.local_run import LocalRun
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_make_run_points_links_at_its_host(tmp_path):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     fake = venv / "bin" / "python"
-    fake.write_text('#!/bin/sh\necho "SITE=$STAGESLOT_SITE_URL $*"\n')
+    fake.write_text('#!/bin/sh\necho "$*"\n')
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     (venv / ".runtime").touch()
     env = {k: v for k, v in os.environ.items() if k != "STAGESLOT_SITE_URL"}
@@ -62,5 +63,10 @@ def test_make_run_points_links_at_its_host(tmp_path):
         text=True,
         check=True,
     ).stdout
-    assert "SITE=http://0.0.0.0:8311 manage.py serve 0.0.0.0:8311" in out
-    assert "SITE=http://0.0.0.0:8311 manage.py seed_demo --quiet" in out
+    assert "manage.py run_local --seed 0.0.0.0:8311" in out
+    # run_local hands the address it serves on (HOST's, or the next free port) to the demo data and the server.
+    run = LocalRun(cache=tmp_path)
+    assert run.child_env("0.0.0.0:8311", {})["STAGESLOT_SITE_URL"] == "http://localhost:8311"
+    assert run.child_env("0.0.0.0:8312", env | {"STAGESLOT_SITE_URL": "https://x.example"})["STAGESLOT_SITE_URL"] == (
+        "https://x.example"
+    )

@@ -1,29 +1,20 @@
 """`make run` / `make serve`: Django's development server, with a short start-up that ends with the
-address and the demo logins (checks ran with migrate, so they are not repeated here). Without Stripe's
-keys it starts localstripe first and has it send its events to this server's webhook."""
+address and the demo logins (checks ran with migrate, so they are not repeated here). `manage.py run_local`
+starts it, after the side servers it talks to (localstripe without Stripe's keys, Radicale), and stops
+it with them (stageslot/local_run.py)."""
 
-import os
 import sys
 
 from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
-from django.core.management import CommandError
-from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
-from payments import localstripe
+from stageslot.local_run import browser_url
 
 from .seed_demo import demo_logins
 
 
 class Command(RunserverCommand):
     help = "Serve StageSlot locally and print where it runs and how to log in."
-
-    def run(self, **options):
-        # The autoreloader runs this again in a child process per code change: localstripe starts once,
-        # from the first process, and lives as long as it does.
-        if settings.STRIPE_LOCAL and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
-            self.start_localstripe()
-        super().run(**options)
 
     def inner_run(self, *args, **options):
         options["skip_checks"] = True
@@ -34,36 +25,10 @@ class Command(RunserverCommand):
             start_in_process()
         return super().inner_run(*args, **options)
 
-    def own_url(self) -> str:
-        """This server's address as seen from this machine (0.0.0.0 and :: are reached on loopback)."""
-        if self._raw_ipv6:
-            host = "[::1]" if self.addr == "::" else f"[{self.addr}]"
-        else:
-            host = "127.0.0.1" if self.addr in {"0", "0.0.0.0"} else self.addr  # noqa: S104
-        return f"{self.protocol}://{host}:{self.port}"
-
-    def start_localstripe(self) -> str:
-        """Start localstripe (its objects and log kept in .cache/) unless it runs, and point its webhook here."""
-        port = settings.STRIPE_LOCAL_PORT
-        cache = settings.BASE_DIR / ".cache"
-        cache.mkdir(exist_ok=True)
-        try:
-            return localstripe.ensure_running(
-                port,
-                webhook_url=self.own_url() + localstripe.WEBHOOK_PATH,
-                state=cache / f"localstripe-{port}.pickle",
-                log=cache / f"localstripe-{port}.log",
-            )
-        except localstripe.LocalstripeError as exc:
-            raise CommandError(f"{exc}. Set STAGESLOT_LOCALSTRIPE_PORT to use another port.") from exc
-
     def browser_url(self, server_port) -> str:
         """The address to open: `localhost` for a loopback or every-address bind, since passkeys refuse an
         address made of numbers (accounts/templatetags/passkeys.py); the bound address otherwise."""
-        if self.addr in {"0", "0.0.0.0", "::", "127.0.0.1", "::1", "localhost"}:  # noqa: S104
-            return f"{self.protocol}://localhost:{server_port}/"
-        addr = f"[{self.addr}]" if self._raw_ipv6 else self.addr
-        return f"{self.protocol}://{addr}:{server_port}/"
+        return browser_url(self.addr, server_port, protocol=self.protocol)
 
     def on_bind(self, server_port) -> None:
         url = self.browser_url(server_port)
