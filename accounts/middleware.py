@@ -83,7 +83,10 @@ class ControlCharacterMiddleware:
             return ""
         charset = _declared_charset(request)
         if charset:
-            return f"The form was sent in the character set “{charset}”; send it as UTF-8, as browsers do."
+            # Translators: charset is the name of a character set the browser named, e.g. "windows-1252".
+            return _("The form was sent in the character set “%(charset)s”; send it as UTF-8, as browsers do.") % {
+                "charset": charset
+            }
         for data in (request.GET, request.POST):
             for key, values in data.lists():
                 for text in [key, *values]:

@@ -6,17 +6,19 @@ from dataclasses import dataclass, field
 
 from django.db.models import Func, QuerySet, TextField
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import engine
 from .engine import Interval
 from .models import BusyInterval, ExternalCalendar, Rule
 
+# Where a busy stretch came from, as its owner's calendar says it.
 SOURCE_LABELS = {
-    BusyInterval.Source.RULE: "Your busy time",
-    BusyInterval.Source.WINDOW: "Outside your available times",
-    BusyInterval.Source.CALENDAR: "From your imported calendar",
-    BusyInterval.Source.BAND_BLOCK: "Band rehearsal or hold",
-    BusyInterval.Source.GIG: "Gig",
+    BusyInterval.Source.RULE: gettext_lazy("Your busy time"),
+    BusyInterval.Source.WINDOW: gettext_lazy("Outside your available times"),
+    BusyInterval.Source.CALENDAR: gettext_lazy("From your imported calendar"),
+    BusyInterval.Source.BAND_BLOCK: gettext_lazy("Band rehearsal or hold"),
+    BusyInterval.Source.GIG: gettext_lazy("Gig"),
 }
 
 
@@ -106,21 +108,22 @@ def user_calendar(*, user_id: int, start: dt.datetime, end: dt.datetime) -> Cale
         )
     }
     entries = []
+    busy = _("Busy")
     for starts_at, ends_at, source, source_id, title in rows:
-        label = SOURCE_LABELS.get(source, source)
+        label = str(SOURCE_LABELS.get(source, source))
         if source == BusyInterval.Source.RULE:
             rule = rules.get(source_id)
             if rule is None:
                 # Deleted while this page was being read: show the time, offer no link.
-                entries.append(CalendarEntry(starts_at, ends_at, source, "Busy", label))
+                entries.append(CalendarEntry(starts_at, ends_at, source, busy, label))
                 continue
-            rule_title, _, rrule, time_zone = rule
+            rule_title, _kind, rrule, time_zone = rule
             on = starts_at.astimezone(engine.zone(time_zone)).date()
-            entry = CalendarEntry(starts_at, ends_at, source, rule_title or "Busy", label, source_id, bool(rrule), on)
+            entry = CalendarEntry(starts_at, ends_at, source, rule_title or busy, label, source_id, bool(rrule), on)
         elif source == BusyInterval.Source.CALENDAR:
-            entry = CalendarEntry(starts_at, ends_at, source, title or "Busy", label)
+            entry = CalendarEntry(starts_at, ends_at, source, title or busy, label)
         elif source == BusyInterval.Source.WINDOW:
-            entry = CalendarEntry(starts_at, ends_at, source, "Not available", label)
+            entry = CalendarEntry(starts_at, ends_at, source, _("Not available"), label)
         else:
             entry = CalendarEntry(starts_at, ends_at, source, label, label)
         entries.append(entry)
@@ -149,12 +152,14 @@ class Chip:
     @property
     def time_text(self) -> str:
         if self.whole_day:
-            return "All day"
+            return _("All day")
         start, end = _clock(self.start_minute), _clock(self.end_minute)
         if self.continued and not self.continues:
-            return f"until {end}"
+            # Translators: a busy stretch that began on an earlier day, e.g. "until 10:00".
+            return _("until %(end)s") % {"end": end}
         if self.continues and not self.continued:
-            return f"from {start}"
+            # Translators: a busy stretch that goes on into the next day, e.g. "from 22:00".
+            return _("from %(start)s") % {"start": start}
         return f"{start}–{end}"
 
     @property

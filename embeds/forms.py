@@ -23,6 +23,9 @@ class EmbedParams:
     lang: str
     theme: str
     tz: str  # "" when the address names no (known) zone: the band's is used
+    # The address names the language (`lang`); else the widget speaks the browser's, and its answer
+    # varies with the browser's Accept-Language.
+    lang_from_address: bool = True
 
     def key(self) -> str:
         return f"w{self.weeks}:s{self.shows}:{self.lang}:{self.theme}:{self.tz}"
@@ -36,8 +39,9 @@ def _bounded(value: str | None, default: int, low: int, high: int) -> int:
     return high if len(text) > 6 else min(max(int(text), low), high)
 
 
-def embed_params(query) -> EmbedParams:
-    """The widget's options from its query (`weeks`, `shows`, `lang`, `theme`, `tz`)."""
+def embed_params(query, *, browser_language: str = settings.LANGUAGE_CODE) -> EmbedParams:
+    """The widget's options from its query (`weeks`, `shows`, `lang`, `theme`, `tz`). With no known
+    `lang`, the language is `browser_language` (what the visitor's browser asks for)."""
     languages = {code for code, _name in settings.LANGUAGES}
     lang = (query.get("lang") or "").strip().lower()
     theme = (query.get("theme") or "").strip().lower()
@@ -45,9 +49,10 @@ def embed_params(query) -> EmbedParams:
     return EmbedParams(
         weeks=_bounded(query.get("weeks"), WEEKS_DEFAULT, 1, WEEKS_MAX),
         shows=_bounded(query.get("shows"), SHOWS_DEFAULT, 0, SHOWS_MAX),
-        lang=lang if lang in languages else settings.LANGUAGE_CODE,
+        lang=lang if lang in languages else browser_language,
         theme=theme if theme in THEMES else THEMES[0],
         tz=tz if len(tz) < 64 and tz in time_zone_names() else "",
+        lang_from_address=lang in languages,
     )
 
 

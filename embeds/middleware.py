@@ -2,10 +2,12 @@
 
 Listed first in MIDDLEWARE, so it wraps everything else: for /embed/… it drops the request's cookies
 before the session, CSRF and messages middleware read them (the widget is drawn for nobody in
-particular, and a cache may keep it for everyone), and drops whatever cookie and `Vary` on cookies or
-language the inner middleware still add on the way out. A view marked `xframe_options_exempt` loses
-the X-Frame-Options that accounts.middleware.SecurityHeadersMiddleware puts on every answer; its
-Content-Security-Policy (the view's own, with frame-ancestors) is left as the view set it.
+particular, and a cache may keep it for everyone), and drops whatever cookie and `Vary` on cookies the
+inner middleware still add on the way out, and the `Vary` on language unless the answer speaks the
+browser's language (an address with no `lang`: the view marks it `varies_on_language`). A view marked
+`xframe_options_exempt` loses the X-Frame-Options that accounts.middleware.SecurityHeadersMiddleware
+puts on every answer; its Content-Security-Policy (the view's own, with frame-ancestors) is left as the
+view set it.
 """
 
 from collections.abc import Callable
@@ -14,7 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import cc_delim_re
 
 EMBED_PREFIX = "/embed/"
-# The widget's body follows its address alone: the language and zone are query parameters.
+# The widget's body follows its address (zone, language) and, with no language in it, the browser's
+# Accept-Language alone: never a cookie.
 UNVARIED = {"cookie", "accept-language"}
 
 
@@ -30,7 +33,8 @@ class EmbedMiddleware:
         response = self.get_response(request)
         response.cookies.clear()
         if response.has_header("Vary"):
-            kept = [v for v in cc_delim_re.split(response["Vary"]) if v and v.lower() not in UNVARIED]
+            unvaried = UNVARIED - {"accept-language"} if getattr(response, "varies_on_language", False) else UNVARIED
+            kept = [v for v in cc_delim_re.split(response["Vary"]) if v and v.lower() not in unvaried]
             if kept:
                 response["Vary"] = ", ".join(kept)
             else:

@@ -2,7 +2,8 @@
 that hands out the snippets and keeps its colours (/bands/<slug>/manage/website/).
 
 The widget is drawn for nobody in particular: no cookie is read or set (embeds.middleware), its
-language and time zone come from its address, and its body is kept a minute per band and address,
+time zone comes from its address, its language from the address or else the visitor's browser
+(Accept-Language), and its body is kept a minute per band, address and language,
 and dropped at once when a booking or show of the band changes (its feed marks are in the key).
 """
 
@@ -19,6 +20,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -73,7 +75,8 @@ def band_url(band) -> str:
 def band_embed(request: HttpRequest, slug: str) -> HttpResponse:
     """The band's availability strip, next shows and Book button, for its own website to frame."""
     band = embed_band_or_404(slug=slug)
-    params = embed_params(request.GET)
+    # The session's language is never read here (no cookies): the address's `lang`, else the browser's.
+    params = embed_params(request.GET, browser_language=translation.get_language_from_request(request))
     accent, background = band_colours(band)
     parts = [EMBED_FORMAT, str(band.pk), band.updated_at.isoformat(), str(band.marks_n), str(band.marks_s or 0)]
     parts += [accent, background, params.key(), site_url()]
@@ -87,6 +90,10 @@ def band_embed(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Security-Policy"] = csp
     response["Cache-Control"] = BROWSER_CACHE
     response["Content-Language"] = params.lang
+    if not params.lang_from_address:
+        # Drawn in the browser's language: a cache keeps one answer per Accept-Language.
+        patch_vary_headers(response, ["Accept-Language"])
+        response.varies_on_language = True
     return response
 
 

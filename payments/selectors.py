@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from accounts.models import User
 from bands.models import Band, Membership, Package
@@ -26,6 +26,15 @@ from .models import Checkout, LedgerEntry, MemberSplit, Payment, Payout, Refund,
 Purpose = Payment.Purpose
 Kind = LedgerEntry.Kind
 LIVE = Payment.LIVE
+
+# A payment's purpose inside a sentence ("Paid: the deposit of …"), where a language may write it apart
+# from the label that stands alone (Purpose's labels): German keeps its capital, English lowers it.
+PURPOSE_WORDS = {
+    Purpose.DEPOSIT: pgettext_lazy("payment purpose in a sentence", "deposit"),
+    Purpose.BALANCE: pgettext_lazy("payment purpose in a sentence", "balance"),
+    Purpose.FULL: pgettext_lazy("payment purpose in a sentence", "full fee"),
+    Purpose.SETTLEMENT: pgettext_lazy("payment purpose in a sentence", "settlement"),
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,11 @@ class Due:
     @property
     def label(self) -> str:
         return Purpose(self.purpose).label
+
+    @property
+    def words(self) -> str:
+        """The purpose inside a sentence ("The deposit due is …"), in the language active now."""
+        return str(PURPOSE_WORDS[self.purpose])
 
 
 def fee_minor_of(booking: Booking) -> int:

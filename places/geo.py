@@ -130,13 +130,13 @@ def point_problem(latitude, longitude) -> str:
     try:
         lat, lon = float(latitude), float(longitude)
     except (TypeError, ValueError):
-        return "Enter the latitude and longitude as numbers, e.g. 51.34 and 12.37."
+        return _("Enter the latitude and longitude as numbers, e.g. 51.34 and 12.37.")
     if not (math.isfinite(lat) and math.isfinite(lon)):
-        return "Enter the latitude and longitude as numbers, e.g. 51.34 and 12.37."
+        return _("Enter the latitude and longitude as numbers, e.g. 51.34 and 12.37.")
     if not -90 <= lat <= 90:
-        return "The latitude must lie between -90 and 90."
+        return _("The latitude must lie between -90 and 90.")
     if not -180 <= lon <= 180:
-        return "The longitude must lie between -180 and 180."
+        return _("The longitude must lie between -180 and 180.")
     return ""
 
 

@@ -161,10 +161,20 @@ class GigTimes:
 
     @property
     def summary(self) -> str:
-        before = length_label(dt.timedelta(minutes=self.load_in_minutes)) if self.load_in_minutes else "no time"
-        after = length_label(dt.timedelta(minutes=self.pack_down_minutes)) if self.pack_down_minutes else "no time"
-        whose = "this gig's own" if self.own else "the band's usual"
-        return f"{before} before for load-in and soundcheck, {after} after for pack-down ({whose})"
+        none = gettext("no time")
+        before = length_label(dt.timedelta(minutes=self.load_in_minutes)) if self.load_in_minutes else none
+        after = length_label(dt.timedelta(minutes=self.pack_down_minutes)) if self.pack_down_minutes else none
+        values = {"before": before, "after": after}
+        if self.own:
+            # Translators: before and after are lengths of time ("2 h", "45 min") or "no time".
+            return (
+                gettext("%(before)s before for load-in and soundcheck, %(after)s after for pack-down (this gig's own)")
+                % values
+            )
+        return (
+            gettext("%(before)s before for load-in and soundcheck, %(after)s after for pack-down (the band's usual)")
+            % values
+        )
 
 
 def booking_gig_times(*, booking: Booking, viewer: Viewer, zone, now: dt.datetime) -> GigTimes | None:

@@ -101,7 +101,7 @@ class Roles:
         bands = [(f"band:{m.band_id}", gettext("Band: %(name)s") % {"name": m.band.name}) for m in self.memberships]
         bands += [(f"band:{band_id}", self._agency_label(r)) for band_id, r in self.agency_of.items()]
         venues = [(f"venue:{s.venue_id}", gettext("Venue: %(name)s") % {"name": s.venue.name}) for s in self.staff]
-        return [*bands, *venues, ("client", "My private requests")]
+        return [*bands, *venues, ("client", gettext("My private requests"))]
 
     def show_q(self, show: str | None) -> Q:
         if not show:

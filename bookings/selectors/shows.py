@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils.translation import gettext
 
 from accounts.models import User
 from bands.models import ApprovalStatus, Band, BandEmbed, Genre, Membership
@@ -73,18 +74,18 @@ def show_status(slot: Slot, *, now: dt.datetime) -> tuple[str, str]:
     """The show's status for the public: (key, words), one of cancelled, over, sold out, free entry,
     pay at the door, on sale, tickets soon."""
     if slot.is_cancelled:
-        return "cancelled", "Cancelled"
+        return "cancelled", gettext("Cancelled")
     if slot.ends_at <= now:
-        return "over", "This show is over"
+        return "over", gettext("This show is over")
     if slot.sold_out:
-        return "sold_out", "Sold out"
+        return "sold_out", gettext("Sold out")
     if slot.entry == Slot.Entry.FREE:
-        return "free", "Free entry"
+        return "free", gettext("Free entry")
     if slot.entry == Slot.Entry.DOOR:
-        return "door", "Pay at the door"
+        return "door", gettext("Pay at the door")
     if list(slot.tickets.all()):
-        return "on_sale", "On sale"
-    return "soon", "Tickets to be announced"
+        return "on_sale", gettext("On sale")
+    return "soon", gettext("Tickets to be announced")
 
 
 # ---- Applicants ----------------------------------------------------------------------------------

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.formats import time_format
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.scheduling import scheduling_last_day
 from availability import engine
 from availability.selectors import busy_by_user
+from bands.calendar import length_label
 from bands.models import Band, Membership
 from bands.travel import add_journeys, band_point
 
@@ -35,7 +37,14 @@ FIRST_START = dt.time(10, 0)
 LAST_START = dt.time(23, 0)
 LEAD = dt.timedelta(hours=2)
 DEFAULT_WEEKS = 8
-DAY_WORDS = {"free": "Free", "partly": "Partly free", "booked": "Booked", "busy": "Not free", "past": "Past"}
+# A day of the strip, as its label says it.
+DAY_WORDS = {
+    "free": gettext_lazy("Free"),
+    "partly": gettext_lazy("Partly free"),
+    "booked": gettext_lazy("Booked"),
+    "busy": gettext_lazy("Not free"),
+    "past": gettext_lazy("Past"),
+}
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,7 @@ class StripDay:
 
     @property
     def label(self) -> str:
-        return DAY_WORDS[self.status]
+        return str(DAY_WORDS[self.status])
 
     @property
     def free_count(self) -> int:
@@ -76,9 +85,7 @@ class Strip:
 
     @property
     def length_label(self) -> str:
-        minutes = int(self.length.total_seconds() // 60)
-        hours, rest = divmod(minutes, 60)
-        return f"{hours} h {rest:02d}" if hours and rest else f"{hours} h" if hours else f"{rest} min"
+        return length_label(self.length)
 
     @property
     def weeks(self) -> list[list[StripDay]]:
@@ -121,10 +128,13 @@ def instant_limit_problem(*, band: Band, starts_at: dt.datetime, now: dt.datetim
     short a notice, or the day or week has the band's most gigs. One query (none for the notice)."""
     tz = zoneinfo.ZoneInfo(band.time_zone)
     if starts_at < now + dt.timedelta(hours=band.instant_notice_hours):
-        return (
-            f"{band.name} takes instant bookings at least {band.instant_notice_hours} hours ahead. "
-            "Choose a later time, or send a request instead."
-        )
+        return ngettext(
+            "%(band)s takes instant bookings at least %(hours)s hour ahead. "
+            "Choose a later time, or send a request instead.",
+            "%(band)s takes instant bookings at least %(hours)s hours ahead. "
+            "Choose a later time, or send a request instead.",
+            band.instant_notice_hours,
+        ) % {"band": band.name, "hours": band.instant_notice_hours}
     if not (band.instant_max_per_day or band.instant_max_per_week):
         return ""
     day = timezone.localtime(starts_at, tz).date()
@@ -133,15 +143,21 @@ def instant_limit_problem(*, band: Band, starts_at: dt.datetime, now: dt.datetim
     high = engine.day_bounds(monday + dt.timedelta(days=6), tz)[1]
     full_days, full_weeks = _full_days(band, _gig_starts(band, low, high, starts_only=True), tz)
     if day in full_days:
-        return (
-            f"{band.name} takes at most {band.instant_max_per_day} gigs a day by instant booking, and that day is "
-            "full. Choose another day, or send a request instead."
-        )
+        return ngettext(
+            "%(band)s takes at most %(count)s gig a day by instant booking, and that day is full. "
+            "Choose another day, or send a request instead.",
+            "%(band)s takes at most %(count)s gigs a day by instant booking, and that day is full. "
+            "Choose another day, or send a request instead.",
+            band.instant_max_per_day,
+        ) % {"band": band.name, "count": band.instant_max_per_day}
     if monday in full_weeks:
-        return (
-            f"{band.name} takes at most {band.instant_max_per_week} gigs a week by instant booking, and that week "
-            "is full. Choose another week, or send a request instead."
-        )
+        return ngettext(
+            "%(band)s takes at most %(count)s gig a week by instant booking, and that week is full. "
+            "Choose another week, or send a request instead.",
+            "%(band)s takes at most %(count)s gigs a week by instant booking, and that week is full. "
+            "Choose another week, or send a request instead.",
+            band.instant_max_per_week,
+        ) % {"band": band.name, "count": band.instant_max_per_week}
     return ""
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from bands import services as band_services
 from bands.packages import package_price
@@ -13,6 +14,7 @@ from bookings.errors import BookingConflict
 from bookings.models import Booking
 from bookings.selectors.strip import band_strip, start_fits
 from bookings.services.instant import booking_instant
+from stageslot.tests import pseudo
 
 from .journey import BERLIN, band_party, local
 
@@ -51,7 +53,7 @@ def test_a_gig_sooner_than_the_notice_is_refused_and_not_offered():
 def test_most_gigs_a_day_counts_booked_gigs_in_the_band_zone():
     p = band_party(two_gigs_a_day=True, instant_max_per_day=1)
     _instant(p, local(10, 14))
-    with pytest.raises(BookingConflict, match="at most 1 gigs a day"):
+    with pytest.raises(BookingConflict, match="at most 1 gig a day"):
         _instant(p, local(10, 20))
     assert Booking.objects.count() == 1
     length = dt.timedelta(minutes=p.instant.length_minutes)
@@ -95,3 +97,40 @@ def test_the_limits_are_band_settings_checked_before_saving():
     band_services.band_gig_times_set(band=p.band, by=p.leader, instant_max_per_day=None, **keep)
     p.band.refresh_from_db()
     assert p.band.instant_max_per_day is None
+
+
+# ---- In the reader's language ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["de", pseudo.CODE])
+def test_a_refusal_by_the_limits_is_in_the_readers_language(language):
+    """The refusal is a translated sentence with the band's figures in it (the pseudo-locale wraps
+    every translated word, so an English f-string would show through)."""
+    p = band_party(two_gigs_a_day=True, instant_max_per_day=1)
+    _instant(p, local(10, 14))
+    with pseudo.pseudo_locale() if language == pseudo.CODE else translation.override(language):
+        with pytest.raises(BookingConflict) as caught:
+            _instant(p, local(10, 20))
+        sentence = translation.ngettext(
+            "%(band)s takes at most %(count)s gig a day by instant booking, and that day is full. "
+            "Choose another day, or send a request instead.",
+            "%(band)s takes at most %(count)s gigs a day by instant booking, and that day is full. "
+            "Choose another day, or send a request instead.",
+            1,
+        ) % {"band": p.band.name, "count": 1}
+        nothing = translation.gettext("%(problem)s Nothing was booked.") % {"problem": sentence}
+    assert str(caught.value) == nothing
+    if language == pseudo.CODE:
+        assert nothing.startswith(pseudo.OPEN + pseudo.OPEN + p.band.name)
+    assert Booking.objects.count() == 1
+
+
+def test_a_notice_too_short_is_refused_in_the_readers_language():
+    p = band_party()
+    with pseudo.pseudo_locale(), pytest.raises(ValidationError) as caught:
+        _instant(p, local(3, 20), now=local(3, 14))
+    (problem,) = caught.value.message_dict["starts_at"]
+    assert problem == (
+        f"{pseudo.OPEN}{p.band.name} takes instant bookings at least 24 hours ahead. "
+        f"Choose a later time, or send a request instead.{pseudo.CLOSE}"
+    )

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait, rate_limited_response
@@ -28,7 +29,7 @@ from ..selectors.tours import TourPlan, road_factor, saved_tour_of, saved_tours_
 from ..services.tours import saved_tour_create, saved_tour_delete, tour_apply
 from ..tours import Route, rest_days
 
-KIND_LABELS = {"headliner": "Headliner", "support": "Support"}
+KIND_LABELS = {"headliner": gettext_lazy("Headliner"), "support": gettext_lazy("Support")}
 
 
 def _manager_of(request: HttpRequest, slug: str) -> tuple[Band, Membership]:
@@ -65,7 +66,7 @@ def _route_rows(plan: TourPlan, route: Route, zone: zoneinfo.ZoneInfo) -> dict:
                 "when": when_text(slot.starts_at, slot.ends_at, zone),
                 "km": round(leg.km),
                 "fee": _fee_text(slot),
-                "role_label": KIND_LABELS[leg.stop.kind],
+                "role_label": str(KIND_LABELS[leg.stop.kind]),
                 "value": f"{slot.pk}:{leg.stop.kind}",
             }
         days.append(row)

@@ -18,6 +18,7 @@ from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, in_days
 from embeds.colours import DEFAULT_ACCENT
 from embeds.models import EmbedStyle
+from stageslot.tests.words import words
 
 from .factories import band_for_widget, show_of
 
@@ -31,8 +32,9 @@ def _fresh_cache():
     cache.clear()
 
 
-def embed(client, band, **query):
-    return client.get(reverse("embeds:band", args=[band.slug]), query)
+def embed(client, band, accept_language="", **query):
+    headers = {"accept-language": accept_language} if accept_language else {}
+    return client.get(reverse("embeds:band", args=[band.slug]), query, headers=headers)
 
 
 # ---- What it shows ------------------------------------------------------------------------------
@@ -148,6 +150,30 @@ def test_the_language_comes_from_the_address(client, lang, expected, words):
         assert words in response.content.decode()
 
 
+@pytest.mark.parametrize(("accept", "expected"), [("de-DE,de;q=0.9,en;q=0.5", "de"), ("en-US,en;q=0.8", "en")])
+def test_with_no_lang_in_the_address_the_widget_speaks_the_browsers_language(client, accept, expected):
+    band, _ = band_for_widget()
+    t = words(expected)
+    response = embed(client, band, accept_language=accept)
+    html = response.content.decode()
+    assert f'<html lang="{expected}"' in html and response["Content-Language"] == expected
+    assert t("Upcoming shows") in html
+    assert response["Vary"] == "Accept-Language"
+
+
+def test_the_address_s_lang_wins_over_the_browser_and_a_cached_widget_keeps_each_language(client):
+    band, _ = band_for_widget()
+    german = words("de")("Upcoming shows")
+    assert german != "Upcoming shows"
+    assert german in embed(client, band, accept_language="de").content.decode()
+    # The same address for an English browser: not the German drawn a moment ago.
+    english = embed(client, band, accept_language="en")
+    assert "Upcoming shows" in english.content.decode() and english["Content-Language"] == "en"
+    named = embed(client, band, lang="en", accept_language="de")
+    assert "Upcoming shows" in named.content.decode() and named["Content-Language"] == "en"
+    assert "Vary" not in named
+
+
 def test_the_theme_is_light_or_dark(client):
     band, _ = band_for_widget()
     assert "embed-theme-dark" in embed(client, band, theme="dark").content.decode()
@@ -191,7 +217,9 @@ def test_the_widget_may_be_framed_anywhere_and_sets_no_cookie_even_for_someone_s
     assert not response.cookies
     assert "Set-Cookie" not in str(response.serialize_headers())
     assert "cookie" not in response.get("Vary", "").lower()
-    assert "accept-language" not in response.get("Vary", "").lower()
+    # No `lang` in the address: the answer follows the browser's language, and says so.
+    assert response["Vary"] == "Accept-Language"
+    assert "accept-language" not in embed(client, band, lang="en").get("Vary", "").lower()
     assert "Log out" not in response.content.decode() and leader.email not in response.content.decode()
 
 

@@ -22,7 +22,7 @@ from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.models import Band, Package
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
-from bookings.selectors.quotes import money_text
+from bookings.selectors.quotes import money_text_lazy
 from bookings.services.instant import TEXT_FIELDS, booking_instant, booking_instant_check
 
 from .. import stripe_api
@@ -240,7 +240,7 @@ def _release_lost(payment: Payment, checkout: Checkout, *, tell: bool = True) ->
                 "was not charged (%(amount)s released)."
             ),
             band=checkout.band.name,
-            amount=money_text(payment.amount_minor, payment.currency),
+            amount=money_text_lazy(payment.amount_minor, payment.currency),
         ),
         link=f"/payments/checkout/{checkout.uid}/",
         key=f"checkout:{checkout.pk}:lost",

@@ -35,14 +35,14 @@ from bands.selectors import band_managers
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import venue_team
-from bookings.selectors.quotes import money_text
+from bookings.selectors.quotes import money_text, money_text_lazy
 from bookings.services.ending import booking_paid_set
 from bookings.services.notices import booking_summary, link_of
 from bookings.services.webhooks import webhook_events_emit
 
 from .. import stripe_api
 from ..models import Payment
-from ..selectors import Due, due_now, may_pay, payer_side, split_percent
+from ..selectors import PURPOSE_WORDS, Due, due_now, may_pay, payer_side, split_percent
 from . import ledger
 
 logger = logging.getLogger(__name__)
@@ -559,12 +559,12 @@ def payment_tell(*, payment_id: int, now: dt.datetime | None = None) -> bool:
         if payment is None:
             return False
         booking = payment.booking
-        amount = money_text(payment.amount_minor, payment.currency)
         text = lazy_text(
-            # Translators: what is the payment's purpose (deposit, balance, full fee), in lower case.
+            # Translators: what is the payment's purpose as a sentence says it (deposit, balance, full fee).
             gettext_lazy("Paid: %(what)s of %(amount)s for %(band)s to %(gig)s."),
-            what=payment.get_purpose_display().lower(),
-            amount=amount,
+            # Read in each recipient's language, as the sentence is.
+            what=PURPOSE_WORDS[payment.purpose],
+            amount=money_text_lazy(payment.amount_minor, payment.currency),
             band=booking.band.name,
             gig=booking_summary(booking),
         )
@@ -739,7 +739,7 @@ def balance_charge(*, booking: Booking, now: dt.datetime | None = None) -> Payme
 def _balance_failed(payment: Payment, words: str) -> None:
     _fail(payment, words)
     booking = payment.booking
-    amount = money_text(payment.amount_minor, payment.currency)
+    amount = money_text_lazy(payment.amount_minor, payment.currency)
     _tell(
         booking,
         payer_people(booking),
@@ -793,7 +793,7 @@ def payment_record_outside(
         elif amount_minor != due.amount_minor:
             errors["amount"] = [
                 _("The %(what)s due is %(amount)s: record that amount.")
-                % {"what": due.label.lower(), "amount": money_text(due.amount_minor, due.currency)}
+                % {"what": due.words, "amount": money_text(due.amount_minor, due.currency)}
             ]
         if not reference:
             errors["reference"] = [_("Enter the transfer's reference or a receipt number.")]
@@ -824,7 +824,7 @@ def payment_record_outside(
             lazy_text(
                 gettext_lazy("%(venue)s paid %(amount)s for %(gig)s outside StageSlot (reference %(reference)s)."),
                 venue=booking.venue.name,
-                amount=money_text(payment.amount_minor, payment.currency),
+                amount=money_text_lazy(payment.amount_minor, payment.currency),
                 gig=booking_summary(booking),
                 reference=reference,
             ),

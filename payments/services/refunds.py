@@ -21,7 +21,7 @@ from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import side_of
 from bookings.selectors.cancellation import BAND_CANCELLED, cancellation_terms, terms_fingerprint
-from bookings.selectors.quotes import money_text
+from bookings.selectors.quotes import money_text, money_text_lazy
 from bookings.services.ending import booking_cancel
 from bookings.services.notices import booking_summary
 from bookings.services.webhooks import webhook_events_emit
@@ -200,7 +200,7 @@ def refund_failed(*, refund: Refund, why: str, refund_id: str = "") -> Refund:
         booking = refund.payment.booking
         text = lazy_text(
             gettext_lazy("The refund of %(amount)s for %(band)s to %(gig)s did not go through: %(why)s"),
-            amount=money_text(refund.amount_minor, refund.currency),
+            amount=money_text_lazy(refund.amount_minor, refund.currency),
             band=booking.band.name,
             gig=booking_summary(booking),
             why=why,
@@ -229,10 +229,10 @@ def refund_succeeded(*, refund: Refund, refund_id: str) -> Refund:
         booking_paid_refresh(booking)
         text = lazy_text(
             gettext_lazy("Refunded: %(amount)s of the payment for %(band)s to %(gig)s (%(reason)s)."),
-            amount=money_text(refund.amount_minor, refund.currency),
+            amount=money_text_lazy(refund.amount_minor, refund.currency),
             band=booking.band.name,
             gig=booking_summary(booking),
-            reason=refund.get_reason_display(),
+            reason=Refund.Reason(refund.reason).label,
         )
         _tell(booking, payer_people(booking) + band_managers(booking.band_id), text, key=f"refund:{refund.pk}")
         webhook_events_emit(

@@ -25,7 +25,7 @@ from bookings.errors import BookingConflict, BookingError, BookingPermissionErro
 from bookings.models import Booking, BookingEvent, Quote
 from bookings.models_quotes import FEE_CAP_MINOR
 from bookings.selectors.bookings import manages_band_of
-from bookings.selectors.quotes import money_text
+from bookings.selectors.quotes import money_text, money_text_lazy
 from bookings.services.checks import too_long_text
 from bookings.services.notices import booking_summary
 
@@ -228,7 +228,7 @@ def settlement_enter(
         settlement.dispute_note = ""
         settlement.save()
         _event(booking, by, "Settlement entered", settlement_summary(settlement))
-        amount = money_text(settlement.band_amount_minor, settlement.currency)
+        amount = money_text_lazy(settlement.band_amount_minor, settlement.currency)
         _tell(
             booking,
             band_managers(booking.band_id),
@@ -300,7 +300,7 @@ def _settled(booking: Booking, settlement: Settlement, by: User) -> None:
     ledger.ledger_post_settlement(settlement=settlement, booking=booking)
     due = settlement_part(booking, list(Payment.objects.filter(booking=booking)))
     _event(booking, by, "Settlement approved", settlement_summary(settlement))
-    amount = money_text(settlement.band_amount_minor, settlement.currency)
+    amount = money_text_lazy(settlement.band_amount_minor, settlement.currency)
     if due is not None and not due.paid:
         payer_text = gettext_lazy(
             "The settlement for %(band)s to %(gig)s is approved: the band's amount is %(amount)s, and "
@@ -322,7 +322,7 @@ def _settled(booking: Booking, settlement: Settlement, by: User) -> None:
         "band": booking.band.name,
         "gig": booking_summary(booking),
         "amount": amount,
-        "due": money_text(due.amount_minor, due.currency) if due is not None else "",
+        "due": money_text_lazy(due.amount_minor, due.currency) if due is not None else "",
     }
     key = f"settlement:{settlement.pk}:approved"
     _tell(booking, payer_people(booking), lazy_text(payer_text, **params), key=key, by=by)
