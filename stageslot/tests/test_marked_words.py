@@ -120,6 +120,7 @@ ALLOWED = {
     # The calendar feeds (ICS) are written in English for every subscriber: a calendar app fetches them
     # with no language of its own, and the feed's other lines are English as well.
     ("bookings/selectors/feeds.py", "ANSWER_WORDS"),
+    ("bookings/selectors/feeds.py", "gig_summary"),
     # A gig's line in its members' calendars is stored once (BusyInterval.title) for every member and
     # every feed: data written at booking time, not a page's words.
     ("bookings/services/book.py", "gig_block_title"),
