@@ -26,7 +26,8 @@ def time_zone_names() -> tuple[str, ...]:
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in time_zone_names()]
+    """The zone pickers' options, each labelled as every page names it (zone_name)."""
+    return [(name, zone_name(name)) for name in time_zone_names()]
 
 
 def validate_time_zone(value: str) -> None:

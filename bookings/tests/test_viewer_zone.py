@@ -69,3 +69,10 @@ def test_a_signed_in_person_keeps_their_account_zone(client):
     client.cookies[ZONE_COOKIE] = "Europe/Berlin"
     html = client.get(reverse("bands:search")).content.decode()
     assert ACCOUNT in html and "Europe/Berlin" not in html
+
+
+def test_the_zone_picker_names_zones_as_the_pages_do():
+    from accounts.timezones import time_zone_choices, zone_name
+
+    choices = dict(time_zone_choices())
+    assert choices["America/New_York"] == zone_name("America/New_York") == "America/New_York"
