@@ -12,18 +12,19 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .form_fields import control_character_in, control_character_words
+from .timezones import viewer_zone
 
 
 class TimezoneMiddleware:
+    """Activate the viewer's zone (accounts.timezones.viewer_zone) for the request, and keep where it came
+    from on request.time_zone_source for the page to say."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            timezone.activate(user.zone)
-        else:
-            timezone.deactivate()
+        zone, request.time_zone_source = viewer_zone(request)
+        timezone.activate(zone)
         try:
             return self.get_response(request)
         finally:

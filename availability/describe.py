@@ -15,6 +15,8 @@ from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 
+from accounts.timezones import zone_name
+
 from .engine import WEEKDAY_CODES, Recurrence, rrule_parts, zone
 
 # Beyond this many removed dates the list stops being readable.
@@ -285,7 +287,7 @@ def _until(parts: dict[str, str], rec: Recurrence) -> date:
 
 def _repeating(parts: dict[str, str], rec: Recurrence, *, show_zone: bool) -> str:
     """ "Every Friday, 19:00–23:00 (Europe/Berlin), until 31 Mar 2027, except 25 Mar 2027"."""
-    values = {"repeats": _pattern(parts, rec.start), "times": _times(rec), "zone": rec.time_zone}
+    values = {"repeats": _pattern(parts, rec.start), "times": _times(rec), "zone": zone_name(rec.time_zone)}
     # Translators: how a rule repeats and its times, e.g. "Every Friday, 19:00–23:00"; the second
     # adds the rule's time zone.
     text = (gettext("%(repeats)s, %(times)s (%(zone)s)") if show_zone else gettext("%(repeats)s, %(times)s")) % values
@@ -323,7 +325,7 @@ def describe(rec: Recurrence, *, kind_busy: bool = True, show_zone: bool = False
         text = _repeating(parts, rec, show_zone=show_zone)
     elif show_zone:
         # Translators: a one-off block and its time zone, e.g. "Fri 5 Mar 2027, 19:00–23:00 (Europe/Berlin)".
-        text = gettext("%(block)s (%(zone)s)") % {"block": _once(rec), "zone": rec.time_zone}
+        text = gettext("%(block)s (%(zone)s)") % {"block": _once(rec), "zone": zone_name(rec.time_zone)}
     else:
         text = _once(rec)
     return text if kind_busy else gettext("Only available: %(text)s") % {"text": text}

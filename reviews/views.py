@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.htmx import is_partial
 from accounts.ratelimit import rate_limited
-from accounts.timezones import when_text
+from accounts.timezones import when_text, zone_name
 from bookings.models import Booking
 
 from .forms import ReplyForm, ReportForm, ReviewForm
@@ -42,7 +42,7 @@ def moment_text(moment, zone) -> str:
     # Translators: a moment and the time zone it is told in, e.g. "Fri 5 Dec 2026, 23:00 (Europe/Berlin)".
     return gettext("%(moment)s (%(zone)s)") % {
         "moment": date_format(timezone.localtime(moment, zone), "WEEKDAY_MOMENT_FORMAT"),
-        "zone": zone.key,
+        "zone": zone_name(zone),
     }
 
 

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.timezones import zone_name
 from bands.invites import invite_link_token
 from bands.models import ApprovalStatus
 from bands.press_kit import SLUG_RESERVED, slug_taken_message
@@ -272,7 +273,7 @@ def slot_clash_message(*, stage: Stage, slot: Slot, zone: zoneinfo.ZoneInfo) -> 
         "start": date_format(start, "H:i"),
         "end": date_format(end, "H:i"),
         "day": date_format(start, "D j F Y"),
-        "zone": zone.key,
+        "zone": zone_name(zone),
     }
     if slot.title:
         # Translators: zone is a time zone name such as Europe/Berlin.

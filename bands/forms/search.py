@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
 from accounts.form_fields import FlatSelect, IsoDateInput, IsoDateTimeInput
+from accounts.timezones import zone_name
 from availability.services import horizon as availability_horizon
 from places.geo import radius_problem
 from places.models import City
@@ -680,7 +681,7 @@ class BandSearchForm(SearchForm):
                 "day": date_format(day, "WEEKDAY_MONTH_FORMAT"),
                 "opens": time_format(opens, "CLOCK_FORMAT"),
                 "until": until,
-                "zone": zone.key,
+                "zone": zone_name(zone),
             }
         if self.free_between is not None:
             start, end = (moment.astimezone(zone) for moment in self.free_between)
@@ -688,7 +689,7 @@ class BandSearchForm(SearchForm):
             return gettext("free %(start)s–%(until)s %(zone)s") % {
                 "start": date_format(start, "WEEKDAY_MONTH_TIME_FORMAT"),
                 "until": until,
-                "zone": zone.key,
+                "zone": zone_name(zone),
             }
         return ""
 

@@ -11,6 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from accounts.timezones import zone_name
+
 from .. import services
 from ..forms.manage import (
     BandEmbedForm,
@@ -30,7 +32,8 @@ from ..services import EMBED_LIMIT, PHOTO_LIMIT, BandPermissionError
 
 def _zone_note(form: BandForm) -> str:
     return (
-        " " + gettext("Its time zone is %(zone)s, proposed from its home city.") % {"zone": form.zone_proposed}
+        " "
+        + gettext("Its time zone is %(zone)s, proposed from its home city.") % {"zone": zone_name(form.zone_proposed)}
         if form.zone_proposed
         else ""
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput, IsoDateTimeInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
+from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bands.models import Band, Deliverable, Package
 from bands.packages import package_length_label, package_price_label
@@ -92,7 +93,7 @@ class WhenForm(forms.Form):
             self.fields["minutes"].initial = package.length_minutes
         self.fields["date"].help_text = gettext("In %(band)s's time zone, %(zone)s.") % {
             "band": band.name,
-            "zone": band.time_zone,
+            "zone": zone_name(band.time_zone),
         }
         if package is not None and package.price_unit == Package.PriceUnit.FIXED:
             self.fields["minutes"].disabled = True
@@ -130,7 +131,7 @@ class WhenForm(forms.Form):
                 % {
                     "time": time_format(wall, "CLOCK_FORMAT"),
                     "day": date_format(wall, "DAY_MONTH_FORMAT"),
-                    "zone": zone.key,
+                    "zone": zone_name(zone),
                 },
             )
             return data

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
+from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bands.models import Band, Currency, Genre
 from places.forms import CityField
@@ -106,8 +107,8 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        day, start, end, zone_name = (data.get(n) for n in ("date", "start", "end", "time_zone"))
-        zone = zoneinfo.ZoneInfo(zone_name) if zone_name else None
+        day, start, end, zone_key = (data.get(n) for n in ("date", "start", "end", "time_zone"))
+        zone = zoneinfo.ZoneInfo(zone_key) if zone_key else None
         today = scheduling_today(zone)
         if not check_scheduled_days(self, ["date"], today=today, earliest=scheduling_first_day(today)):
             return data
@@ -127,7 +128,7 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
                     % {
                         "time": time_format(wall, "CLOCK_FORMAT"),
                         "day": date_format(wall, "DAY_MONTH_FORMAT"),
-                        "zone": zone_name,
+                        "zone": zone_name(zone),
                     },
                 )
         if not self.errors:

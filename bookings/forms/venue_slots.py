@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
+from accounts.timezones import zone_name
 from availability.engine import existing_to_utc
 from bands.links import LinkField
 from bands.models import ApprovalStatus, Band, Currency, Genre
@@ -61,7 +62,7 @@ class NonexistentTime(ValueError):
             gettext(
                 "%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward that night. Choose another time."
             )
-            % {"time": time_format(wall, "CLOCK_FORMAT"), "day": _day(wall.date()), "zone": zone.key}
+            % {"time": time_format(wall, "CLOCK_FORMAT"), "day": _day(wall.date()), "zone": zone_name(zone)}
         )
 
 

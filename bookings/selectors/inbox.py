@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
-from accounts.timezones import when_text
+from accounts.timezones import when_text, zone_name
 from bands.models import Membership
 from teams.models import ACTING_ROLES, LinkStatus, Representation
 from venues.models import VenueStaff
@@ -179,7 +179,7 @@ def inbox_rows(*, roles: Roles, bookings: list[Booking], zone, tab: str) -> list
     return [
         InboxRow(
             b,
-            when_text(b.starts_at, b.ends_at, zone).removesuffix(f" ({zone.key})"),
+            when_text(b.starts_at, b.ends_at, zone).removesuffix(f" ({zone_name(zone)})"),
             roles.side_label(b),
             needs_you,
             unread.get(b.pk, 0),

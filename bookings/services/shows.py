@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pget
 from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import WHEN, lazy_text, notifications_create
-from accounts.timezones import validate_time_zone
+from accounts.timezones import validate_time_zone, zone_name
 from bands.links import link_clean
 from bands.models import ApprovalStatus, Band, Currency, Genre
 from bands.selectors import band_managers
@@ -496,7 +496,7 @@ def _running_order_errors(
     def hm(moment: dt.datetime) -> str:
         return f"{moment.astimezone(zone):%H:%M}"
 
-    show = f"{hm(slot.starts_at)}–{hm(slot.ends_at)} ({zone.key})"
+    show = f"{hm(slot.starts_at)}–{hm(slot.ends_at)} ({zone_name(zone)})"
     errors = []
     for act in acts:
         name = names[act.booking_id]
@@ -614,7 +614,7 @@ def show_running_order_set(
                     band=booking.band.name,
                     start=time_format(booking.set_starts_at.astimezone(zone), "CLOCK_FORMAT"),
                     end=time_format(booking.set_ends_at.astimezone(zone), "CLOCK_FORMAT"),
-                    zone=zone.key,
+                    zone=zone_name(zone),
                     load_in=time_format(booking.load_in_at.astimezone(zone), "CLOCK_FORMAT"),
                     gig=booking_summary(booking),
                 ),

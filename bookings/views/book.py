@@ -7,6 +7,7 @@ JavaScript every button is a plain form post or link and the same pages come bac
 """
 
 import datetime as dt
+import zoneinfo
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import rate_limit_return, rate_limit_take, rate_limited_response
-from accounts.timezones import when_text
+from accounts.timezones import known_zone, when_text
 from bands.models import Band, Package
 from bands.packages import band_packages, package_length_label, package_price, package_price_label, package_travel_label
 
@@ -96,8 +97,9 @@ def _valid_steps(band: Band, packages: list[Package], draft: dict) -> int:
     return 3
 
 
-def _summary(band: Band, packages: list[Package], draft: dict) -> dict:
-    """What the review shows: the package, times in both zones, the place, the total and the terms."""
+def _summary(band: Band, packages: list[Package], draft: dict, viewer: zoneinfo.ZoneInfo | None) -> dict:
+    """What the review shows: the package, times in the band's zone and the viewer's (when known), the
+    place, the total and the terms."""
     package = _package(packages, draft)
     when = _form("when", band, packages, draft, data=draft.get("when", {}))
     out: dict = {"package": package, "other": draft.get("what", {}).get("package") == OTHER}
@@ -106,8 +108,7 @@ def _summary(band: Band, packages: list[Package], draft: dict) -> dict:
         starts_at, ends_at = when.cleaned_data["starts_at"], when.cleaned_data["ends_at"]
         out.update(starts_at=starts_at, ends_at=ends_at, minutes=when.cleaned_data["minutes"])
         out["when_band"] = when_text(starts_at, ends_at, when.band_zone)
-        viewer = timezone.get_current_timezone()
-        out["when_viewer"] = when_text(starts_at, ends_at, viewer) if viewer.key != band.time_zone else ""
+        out["when_viewer"] = when_text(starts_at, ends_at, viewer) if viewer and viewer.key != band.time_zone else ""
     if package is not None:
         out["total"] = package_price(package, minutes=out.get("minutes"))
         out["price_label"] = package_price_label(package)
@@ -123,7 +124,8 @@ def _summary(band: Band, packages: list[Package], draft: dict) -> dict:
 
 def _strip_context(request: HttpRequest, band: Band, package: Package | None, minutes: int | None) -> dict:
     length = dt.timedelta(minutes=minutes or (package.length_minutes if package else band.min_gig_minutes))
-    viewer_zone = timezone.get_current_timezone().key
+    # A first-time visitor (no zone known yet) reads the band's zone alone, not UTC as "theirs".
+    viewer_zone = (known_zone(request) or zoneinfo.ZoneInfo(band.time_zone)).key
     strip = band_strip(band=band, length=length, viewer_zone=viewer_zone, instant=bool(package and package.instant))
     chosen = None
     wanted = request.GET.get("day", "")
@@ -162,7 +164,7 @@ def _page(
         "error": error,
         "plays_in": plays_in(band=band, user=request.user),
         "book_url": reverse("bookings:book", args=[band.slug]),
-        "summary": _summary(band, packages, draft),
+        "summary": _summary(band, packages, draft, known_zone(request)),
         "terms": band.cancellation_words,
         "selected_package": package,
     }
@@ -288,7 +290,7 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
     # taken before booking (so a burst cannot pass the limit) and given back if nothing was booked.
     if wait := rate_limit_take(action="booking_request", who=request.user.pk):
         return rate_limited_response(request, action="booking_request", wait=wait)
-    summary = _summary(band, packages, draft)
+    summary = _summary(band, packages, draft, known_zone(request))
     where, package = summary["where"], summary["package"]
     details = {
         "event_type": where.get("event_type", ""),

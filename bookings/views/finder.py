@@ -13,7 +13,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import rate_limited
-from accounts.timezones import when_text
+from accounts.timezones import known_zone, when_text
 from bands.search_pages import KeysFirstPaginator, results_or_page
 from bands.selectors import genre_choices
 from venues.models import Slot
@@ -39,8 +39,9 @@ NOT_A_MANAGER = gettext_lazy("Only a band’s leaders and admins can apply, and 
 
 
 def _viewer_zone(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
-    """The signed-in viewer's zone; None for a visitor, who reads each slot in its venue's zone."""
-    return request.user.zone if request.user.is_authenticated else None
+    """The viewer's own zone (their account's or their browser's); None on a first visit, when each slot
+    reads in its venue's zone."""
+    return known_zone(request)
 
 
 def _dress(slot: Slot, zone: zoneinfo.ZoneInfo | None) -> Slot:

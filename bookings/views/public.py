@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.htmx import is_partial
+from accounts.timezones import known_zone
 from bands.calendar import band_calendar_access
 from venues.models import Venue
 
@@ -66,8 +67,8 @@ def venue_slots_live(request: HttpRequest, slug: str) -> HttpResponse:
     venue = get_object_or_404(Venue, slug=slug)
     if not venue_visible_to(venue=venue, user=request.user):
         raise Http404("No such venue.")
-    # Signed-in viewers read their own zone (the middleware set it); everyone else the venue's.
-    tz = request.user.zone if request.user.is_authenticated else zoneinfo.ZoneInfo(venue.time_zone)
+    # Viewers read their own zone (their account's or browser's); a first visit reads the venue's.
+    tz = known_zone(request) or zoneinfo.ZoneInfo(venue.time_zone)
     now = timezone.now()
     context = {
         "venue": venue,

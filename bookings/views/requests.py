@@ -24,7 +24,7 @@ from accounts.ratelimit import (
     rate_limited,
     rate_limited_response,
 )
-from accounts.timezones import when_text
+from accounts.timezones import known_zone, when_text
 from bands.models import Band
 
 from ..errors import BookingError
@@ -109,7 +109,7 @@ def request_band(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A client asks a band to play a private event. Anyone may read the form; sending needs a login."""
     band = requestable_band_or_404(slug=slug)
     if request.method == "GET":
-        default_zone = request.user.time_zone if request.user.is_authenticated else band.time_zone
+        default_zone = getattr(known_zone(request), "key", "") or band.time_zone
         return _blank_form(request, band, default_zone)
     if not request.user.is_authenticated:
         return _to_login(request, band)
@@ -215,7 +215,7 @@ def request_many(request: HtmxHttpRequest) -> HttpResponse:
     bands = requestable_bands(slugs=_shortlist(request))
     if is_partial(request):
         return render(request, f"{MANY_TEMPLATE}#check", _many_check_context(bands, RequestTimesForm(request.GET)))
-    default_zone = request.user.time_zone if request.user.is_authenticated else (bands[0].time_zone if bands else "UTC")
+    default_zone = getattr(known_zone(request), "key", "") or (bands[0].time_zone if bands else "UTC")
     initial = {**_typed(request.GET), "time_zone": request.GET.get("time_zone") or default_zone}
     form = RequestManyForm(initial=initial, bands=bands) if bands else None
     times = RequestTimesForm({**initial}) if request.GET.get("date") else RequestTimesForm()

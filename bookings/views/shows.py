@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.htmx import is_partial
 from accounts.ratelimit import rate_limited
 from accounts.site import site_url
-from accounts.timezones import when_text
+from accounts.timezones import known_zone, when_text
 from bands.models import ApprovalStatus, Band
 from venues.models import Slot, Venue
 
@@ -485,7 +485,7 @@ def band_show_list(request: HttpRequest, slug: str) -> HttpResponse:
     band = get_object_or_404(Band, slug=slug, status=ApprovalStatus.APPROVED)
     past = request.GET.get("past") == "1"
     page = band_shows(band=band, now=timezone.now(), past=past, page=request.GET.get("page"))
-    zone = request.user.zone if request.user.is_authenticated else zoneinfo.ZoneInfo(band.time_zone)
+    zone = known_zone(request) or zoneinfo.ZoneInfo(band.time_zone)
     rows = [{"show": s, "when": when_text(s.starts_at, s.ends_at, zone)} for s in page.object_list]
     context = {
         "band": band,

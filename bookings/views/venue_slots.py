@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.htmx import HtmxHttpRequest, render_page
 from accounts.links import LinkPerson, link_for_a_person
 from accounts.ratelimit import rate_limited
-from accounts.timezones import when_text
+from accounts.timezones import known_zone, when_text
 from bands.models import Band
 from venues import services as venue_services
 from venues.models import Slot, Venue, VenueStaff
@@ -773,7 +773,7 @@ INVITE_GONE = {
 def _claim_page(request: HttpRequest, invite: OfferInvite, *, status: int = 200, **extra) -> HttpResponse:
     slot = invite.slot
     venue_zone = ZoneInfo(slot.venue.time_zone)
-    viewer_zone = timezone.get_current_timezone()
+    viewer_zone = known_zone(request)
     context = {
         "invite": invite,
         "slot": slot,
@@ -781,7 +781,7 @@ def _claim_page(request: HttpRequest, invite: OfferInvite, *, status: int = 200,
         "when": when_text(slot.starts_at, slot.ends_at, venue_zone),
         "when_viewer": (
             when_text(slot.starts_at, slot.ends_at, viewer_zone)
-            if request.user.is_authenticated and str(viewer_zone) != venue_zone.key
+            if viewer_zone and viewer_zone.key != venue_zone.key
             else ""
         ),
         "fee": invite.fee,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bookings.models import Booking
 from gigs.models import AdvanceItem, DaySheet
@@ -98,7 +99,7 @@ class DaySheetForm(forms.ModelForm):
                 if value is not None:
                     self.initial[field] = value.astimezone(zone).time()
         for field in TIME_INPUTS.values():
-            self.fields[field].help_text = gettext("In %(zone)s.") % {"zone": zone.key}
+            self.fields[field].help_text = gettext("In %(zone)s.") % {"zone": zone_name(zone)}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -106,7 +107,9 @@ class DaySheetForm(forms.ModelForm):
         for field in TIME_INPUTS.values():
             wall = data.get(field)
             if wall is not None and not local_exists(gig_wall(self.booking, wall), zone):
-                self.add_error(field, gettext("This time does not exist on that day in %(zone)s.") % {"zone": zone.key})
+                self.add_error(
+                    field, gettext("This time does not exist on that day in %(zone)s.") % {"zone": zone_name(zone)}
+                )
         return data
 
     def service_values(self) -> dict[str, Any]:

@@ -106,6 +106,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "stageslot.context_processors.site",
             ],
+            # One way to name a time zone on every page ({{ value|zone_name }}), loaded everywhere.
+            "builtins": ["accounts.templatetags.zones"],
         },
     },
     # Fragments drawn many times per page (search result cards): Jinja2 compiles them to Python, several

@@ -38,7 +38,8 @@ def test_sign_up_verify_log_in_and_see_the_dashboard(live_server, page, browser_
 
     page.wait_for_url(re.compile(r"/dashboard/$"))
     assert page.get_by_role("heading", name=t("Hello, %(name)s", name="Ana Musician")).is_visible()
-    zone = t("Times on this page are shown in <strong>%(zone)s</strong>.", zone="Europe/Lisbon")
+    footer = "Times on this page are shown in <strong>%(zone)s</strong>, your account’s time zone."
+    zone = t(footer, zone="Europe/Lisbon")
     assert page.locator(".footer__tz").get_by_text(zone).is_visible()
     axe_check(page)
 

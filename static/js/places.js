@@ -39,8 +39,9 @@
       var described = select.getAttribute("aria-describedby");
       select.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
     }
-    // Translators: note says where the time zone comes from; zone is its name ("Europe/Berlin").
-    note.textContent = interpolate(gettext("%(note)s (%(zone)s)."), { note: text, zone: zone.replace(/_/g, " ") }, true);
+    // Translators: note says where the time zone comes from; zone is its name ("Europe/Berlin"), named
+    // as every page names it (accounts.timezones.zone_name: the IANA name as it is).
+    note.textContent = interpolate(gettext("%(note)s (%(zone)s)."), { note: text, zone: zone }, true);
     note.hidden = false;
   }
 

@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.timezones import zone_name
+
 from .. import services
 from ..forms.manage import PhotoForm, StageForm, VenueCreateForm, VenueProfileForm
 from ..models import Stage, Venue
@@ -82,7 +84,8 @@ def venue_manage(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 note = (
                     " "
-                    + gettext("Its time zone is %(zone)s, proposed from its location.") % {"zone": form.zone_proposed}
+                    + gettext("Its time zone is %(zone)s, proposed from its location.")
+                    % {"zone": zone_name(form.zone_proposed)}
                     if form.zone_proposed
                     else ""
                 )

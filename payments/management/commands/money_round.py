@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from accounts.timezones import zone_name
 from payments.services.periodic import money_round
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError('--at takes a moment as "YYYY-MM-DD HH:MM".') from exc
         done = money_round(now=now)
-        self.stdout.write(f"Money round at {timezone.localtime(now):%Y-%m-%d %H:%M %Z}:")
+        zone = zone_name(timezone.get_current_timezone())
+        self.stdout.write(f"Money round at {timezone.localtime(now):%Y-%m-%d %H:%M} ({zone}):")
         for what, count in done.items():
             self.stdout.write(f"  {what.replace('_', ' ')}: {count}")
