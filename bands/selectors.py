@@ -3,7 +3,6 @@
 import datetime as dt
 import hashlib
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,6 @@ from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
-    Case,
     Count,
     DateTimeField,
     Exists,
@@ -31,16 +29,19 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from places.near import Near, near_filter
 
+from .calendar import bands_available_on
+from .gig_hours import DEFAULT_HOURS, GIG_HOURS, GigHours
 from .invites import invite_link_token
+from .members import band_members as band_members
 from .models import (
     ApprovalStatus,
     Band,
@@ -62,17 +63,6 @@ def band_for_manage(*, slug: str, user: User) -> tuple[Band, Membership | None]:
     band = get_object_or_404(Band, slug=slug)
     membership = Membership.objects.filter(band=band, user=user).first() if user.is_authenticated else None
     return band, membership
-
-
-def band_members(*, band: Band) -> QuerySet[Membership]:
-    """Everyone in the band with their user: leaders, then admins, then members, each in order of joining."""
-    rank = Case(
-        When(role=Membership.Role.LEADER, then=Value(0)),
-        When(role=Membership.Role.ADMIN, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    return Membership.objects.filter(band=band).select_related("user").order_by(rank, "joined_at", "pk")
 
 
 def band_member_of(*, band: Band, pk: int) -> Membership:
@@ -526,36 +516,29 @@ FreeOnLocal = tuple[dt.date, dt.time, dt.time | None]
 
 
 def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: datetime | None) -> QuerySet[Band]:
-    """Keep bands free for a part of a day read on each band's own clock (day, opens, closes).
+    """Keep bands whose day is green on their own clock (day, opens, closes), as every other view of a
+    band's availability reads it: bands.calendar.bands_available_on, in the part of the day asked for.
 
-    An evening in Berlin and one in New York are different hours: bands are grouped by the
-    window their zone gives (one group, and the same single anti-join as `_filter_free_between`,
-    when all bands share a clock); a band whose window is already over is left out.
+    An evening in Berlin and one in New York are different hours; a band whose part of the day is
+    already over by `now` is left out. The other filters run first; the reading then takes a query for
+    the bands left and four for their availability, whatever their number.
     """
     if free_on is None:
         return qs
     day, opens, closes = free_on
-    # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
-    zones = (
-        Band.objects.filter(status=ApprovalStatus.APPROVED).order_by().values_list("time_zone", flat=True).distinct()
-    )
-    windows: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
-    for name in sorted(set(zones)):
+    candidates = []
+    for band in Band.objects.filter(pk__in=qs.order_by().values("pk")).order_by("pk"):
         try:
-            window = local_span(day, opens, closes, zoneinfo.ZoneInfo(name))
+            window = local_span(day, opens, closes, zoneinfo.ZoneInfo(band.time_zone))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OverflowError):
             continue
         if now is None or window[1] > now:
-            windows[window].append(name)
-    if not windows:
-        return qs.none()
-    if len(windows) == 1:
-        ((start, end), names), *_ = windows.items()
-        return _filter_free_between(qs.filter(time_zone__in=names), (start, end))
-    free = Q()
-    for (start, end), names in windows.items():
-        free |= Q(time_zone__in=names) & _band_not_busy(start, end)
-    return qs.filter(free)
+            candidates.append(band)
+    today = (now or timezone.now()).date()
+    # The evening is the band's own gig hours; another part of the day is read the same way in its hours.
+    evening = GIG_HOURS[DEFAULT_HOURS]
+    hours = None if (opens, closes) == (evening.start, evening.end) else GigHours("asked", "", "", opens, closes)
+    return qs.filter(pk__in=bands_available_on(bands=candidates, day=day, today=today, hours=hours))
 
 
 def band_search(
