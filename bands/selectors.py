@@ -515,30 +515,63 @@ def local_span(
 FreeOnLocal = tuple[dt.date, dt.time, dt.time | None]
 
 
+def _no_gig_fits(start: datetime, end: datetime, length: dt.timedelta, touching: bool) -> Exists:
+    """For bands: a required member has one busy interval that meets every `length`-long stretch starting
+    in [start, end): no day can be green, whatever else is free. `touching`: the next day's hours start
+    where these end (a whole day), so a stretch may run on past `end`. Short busy time only (found by
+    its start); longer busy time is left to the exact reading."""
+    covers = Q(ends_at__gte=end) if touching else Q(ends_at__gt=end - length)
+    return Exists(
+        BandBusyInterval.objects.filter(
+            covers,
+            BandBusyLength(long=False),
+            band_id=OuterRef("pk"),
+            starts_at__gte=start - _LOOK_BACK,
+            starts_at__lt=start + length,
+        )
+    )
+
+
 def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: datetime | None) -> QuerySet[Band]:
     """Keep bands whose day is green on their own clock (day, opens, closes), as every other view of a
-    band's availability reads it: bands.calendar.bands_available_on, in the part of the day asked for.
+    band's availability reads it (bands.calendar.bands_available_on), in the part of the day asked for.
 
-    An evening in Berlin and one in New York are different hours; a band whose part of the day is
-    already over by `now` is left out. The other filters run first; the reading then takes a query for
-    the bands left and four for their availability, whatever their number.
+    An evening in Berlin and one in New York are different hours: bands are grouped by the window their
+    zone gives and by their shortest gig; a band whose window is already over by `now` is left out. In
+    SQL, a band whose required members are not busy at any moment of the window (nor on the road) is
+    free, and one whose member is busy across every possible gig is not; only the bands in between are
+    read exactly, in Python, four queries for all of them.
     """
     if free_on is None:
         return qs
     day, opens, closes = free_on
-    candidates = []
-    for band in Band.objects.filter(pk__in=qs.order_by().values("pk")).order_by("pk"):
-        try:
-            window = local_span(day, opens, closes, zoneinfo.ZoneInfo(band.time_zone))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OverflowError):
-            continue
-        if now is None or window[1] > now:
-            candidates.append(band)
-    today = (now or timezone.now()).date()
     # The evening is the band's own gig hours; another part of the day is read the same way in its hours.
     evening = GIG_HOURS[DEFAULT_HOURS]
     hours = None if (opens, closes) == (evening.start, evening.end) else GigHours("asked", "", "", opens, closes)
-    return qs.filter(pk__in=bands_available_on(bands=candidates, day=day, today=today, hours=hours))
+    touching = opens == (closes or dt.time(0))
+    # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
+    kinds = (
+        Band.objects.filter(status=ApprovalStatus.APPROVED)
+        .order_by()
+        .values_list("time_zone", "min_gig_minutes")
+        .distinct()
+    )
+    free, unsure = Q(pk__in=[]), Q(pk__in=[])
+    for name, minutes in sorted(set(kinds)):
+        try:
+            start, end = local_span(day, opens, closes, zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OverflowError):
+            continue
+        length = dt.timedelta(minutes=minutes)
+        if (now is not None and end <= now) or end - start < length:
+            continue
+        group = Q(time_zone=name, min_gig_minutes=minutes)
+        free |= group & _band_not_busy(start, end)
+        unsure |= group & ~_no_gig_fits(start, end, length, touching)
+    sure = list(qs.filter(free).order_by().values_list("pk", flat=True))
+    between = list(Band.objects.filter(pk__in=qs.filter(unsure).exclude(pk__in=sure).order_by().values("pk")))
+    today = (now or timezone.now()).date()
+    return qs.filter(pk__in=[*sure, *bands_available_on(bands=between, day=day, today=today, hours=hours)])
 
 
 def band_search(
