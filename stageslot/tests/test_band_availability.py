@@ -18,9 +18,10 @@ from django.utils import timezone
 from accounts.tests.factories import PASSWORD
 from availability.models import BusyInterval
 from bands.calendar import band_availability, band_available_members, bands_available_on
-from bands.gig_hours import band_gig_hours
+from bands.forms.search import PARTS_OF_DAY
+from bands.gig_hours import GigHours, band_gig_hours
 from bands.selectors import band_search
-from bands.tests.factories import MembershipFactory
+from bands.tests.factories import BandFactory, MembershipFactory
 from bookings.selectors.share import band_availability_events
 from bookings.services.share import share_link_create
 from bookings.tests.api_helpers import ApiClient
@@ -33,10 +34,12 @@ BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 def busy(user, day: dt.date, opens: int, closes: int) -> None:
+    """Busy from `opens` to `closes` o'clock on `day` in Berlin (24 is midnight)."""
+    start = dt.datetime.combine(day, dt.time(opens), tzinfo=BERLIN)
     BusyInterval.objects.create(
         user=user,
-        starts_at=dt.datetime.combine(day, dt.time(opens), tzinfo=BERLIN),
-        ends_at=dt.datetime.combine(day, dt.time(closes), tzinfo=BERLIN),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=closes - opens),
         source=BusyInterval.Source.RULE,
         source_id=1,
     )
@@ -139,3 +142,44 @@ def test_every_view_of_a_band_agrees_on_the_days_it_is_free(client, band_days):
     seen["feed"] = tuple(day in event_days for day in days)
 
     assert seen == dict.fromkeys(seen, expected)
+
+
+PATTERNS = {
+    "Nothing": [],
+    "Early hour": [(18, 19)],
+    "In gig hours": [(19, 23)],
+    "Until nine": [(18, 21)],
+    "From nine": [(21, 24)],
+    "Two bits": [(20, 21), (22, 23)],
+    "Day job late": [(12, 20)],
+    "Afternoon to night": [(15, 22)],
+    "Morning": [(8, 11)],
+}
+
+
+@pytest.mark.parametrize("part", ["evening", "afternoon", "day"])
+def test_the_finder_settles_each_band_as_the_selector_reads_it(part):
+    """The finder answers most bands in SQL; whatever the busy time, its answer is the selector's."""
+    today = timezone.now().astimezone(BERLIN).date()
+    day = today + dt.timedelta(days=20)
+    bands = []
+    for name, pieces in PATTERNS.items():
+        band = BandFactory(name=name, time_zone="Europe/Berlin")
+        user = MembershipFactory(band=band).user
+        for opens, closes in pieces:
+            busy(user, day, opens, closes)
+        bands.append(band)
+    away = BandFactory(name="Away for days", time_zone="Europe/Berlin")
+    user = MembershipFactory(band=away).user
+    start = dt.datetime.combine(day - dt.timedelta(days=2), dt.time(9), tzinfo=BERLIN)
+    BusyInterval.objects.create(
+        user=user, starts_at=start, ends_at=start + dt.timedelta(days=4), source=BusyInterval.Source.RULE, source_id=3
+    )
+    bands.append(away)
+    _label, opens, closes = PARTS_OF_DAY[part]
+    hours = None if part == "evening" else GigHours(part, "", "", opens, closes)
+    expected = {b.name for b in bands if b.pk in bands_available_on(bands=bands, day=day, today=today, hours=hours)}
+    found = {b.name for b in band_search(free_on_local=(day, opens, closes))}
+    assert found == expected
+    if part == "evening":
+        assert expected == {"Nothing", "Early hour", "Until nine", "From nine", "Day job late", "Morning"}
