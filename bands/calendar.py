@@ -22,9 +22,10 @@ from availability.engine import WEEKDAY_CODES
 from availability.selectors import busy_by_user
 from availability.weekdays import WEEKDAY_SHORT_NAMES
 
+from .gig_hours import GigHours, band_gig_hours
+from .members import band_members
 from .models import Band, BandBlock, Membership
-from .selectors import band_members
-from .travel import add_journeys, band_point
+from .travel import add_journeys, band_point, journey_busy, located_gigs
 
 DAY = dt.timedelta(days=1)
 # Look past the shown days so that a window running over midnight is measured whole.
@@ -389,6 +390,7 @@ def band_green_zone(
     detail: bool = False,
     band: Band | None = None,
     lineups: bool = False,
+    read: tuple[dict[int, list[engine.Interval]], list[engine.Interval]] | None = None,
 ) -> GreenZone:
     """The band's days from `first_day` to `last_day` in `time_zone`: green when every needed member
     is free together for `min_length` starting in that day's gig hours, partial (with who is missing)
@@ -398,12 +400,15 @@ def band_green_zone(
     the whole day; an end before the start runs past midnight and belongs to the evening it opens on).
     With `detail`, each day also carries its free windows and a 24-hour bar that marks the time outside
     gig hours (the week view). One query for all members' busy time; optional members never make a day
-    partial or red.
+    partial or red. `read`: the members' busy time and the band's gigs, already read for several bands
+    at once (bands_available_on).
+
+    Views read a band's availability through band_availability, which gives this the band's own hours.
     """
     tz = zoneinfo.ZoneInfo(time_zone)
     range_start = engine.day_bounds(first_day, tz)[0]
     range_end = engine.day_bounds(last_day, tz)[1]
-    busy = _busy(members, range_start - MARGIN, range_end + MARGIN, band)
+    busy = read[0] if read is not None else _busy(members, range_start - MARGIN, range_end + MARGIN, band)
     required = [m.user_id for m in members if m.required]
     statuses = engine.day_statuses(
         busy, required, first_day, last_day, time_zone, min_length=min_length, day_start=day_start, day_end=day_end
@@ -421,9 +426,12 @@ def band_green_zone(
     gig_days: dict[dt.date, list[engine.Interval]] = {}
     gig_lineups: dict = {}
     if band is not None:
-        gigs = band_gigs_between(
-            band=band, start=range_start - MARGIN, end=range_end + MARGIN, lineups=gig_lineups if lineups else None
-        )
+        if read is not None:
+            gigs = read[1]
+        else:
+            gigs = band_gigs_between(
+                band=band, start=range_start - MARGIN, end=range_end + MARGIN, lineups=gig_lineups if lineups else None
+            )
         gig_days = engine.gig_days(gigs, first_day, last_day, time_zone, day_start=day_start, day_end=day_end)
     days = []
     counts = {"green": 0, "partial": 0, "red": 0, "booked": 0}
@@ -461,6 +469,108 @@ def band_green_zone(
         day_start=day_start,
         day_end=day_end,
     )
+
+
+def band_availability(
+    *,
+    band: Band,
+    members: Sequence[CalendarMember],
+    first_day: dt.date,
+    last_day: dt.date,
+    today: dt.date,
+    time_zone: str | None = None,
+    hours: GigHours | None = None,
+    min_length: dt.timedelta | None = None,
+    month: int | None = None,
+    detail: bool = False,
+    lineups: bool = False,
+) -> GreenZone:
+    """A band's availability by day, the one reading behind every view of it (the band calendar, its
+    agency, the widget, share links, the public calendar, the finder, the API and the feeds).
+
+    A day is green when every needed member is free together for the band's shortest gig starting in
+    its gig hours (band_gig_hours), in its own time zone, counting the members' journeys from gigs
+    elsewhere; a day with one of its gigs in those hours is booked. Only the band calendar passes
+    `time_zone`, `hours` or `min_length`: its members may look in their own zone, in other hours or for
+    another length, and its defaults are the band's. Three queries (members given): busy time, gigs
+    elsewhere, the band's gigs.
+    """
+    hours = hours or band_gig_hours(band)
+    return band_green_zone(
+        members=members,
+        first_day=first_day,
+        last_day=last_day,
+        time_zone=time_zone or band.time_zone,
+        min_length=min_length or dt.timedelta(minutes=band.min_gig_minutes),
+        today=today,
+        day_start=hours.start,
+        day_end=hours.end,
+        month=month,
+        detail=detail,
+        band=band,
+        lineups=lineups,
+    )
+
+
+def band_available_members(*, band: Band) -> list[CalendarMember]:
+    """The band's members as its availability needs them, without their names (one query)."""
+    return [
+        CalendarMember(user_id=m.user_id, name="", full_name="", required=m.required, membership=m)
+        for m in band_members(band=band)
+    ]
+
+
+def bands_available_on(
+    *, bands: Sequence[Band], day: dt.date, today: dt.date, hours: GigHours | None = None
+) -> set[int]:
+    """The pks of those `bands` whose `day` (on each band's own clock) is green as band_availability
+    reads it, in other `hours` when given (the finder's part of the day). A band without needed members
+    is free. Four queries whatever the number of bands: members, their busy time, their gigs elsewhere,
+    the bands' gigs."""
+    if not bands:
+        return set()
+    by_band: dict[int, list[CalendarMember]] = {band.pk: [] for band in bands}
+    for m in Membership.objects.filter(band__in=[band.pk for band in bands]).order_by("band_id", "pk"):
+        member = CalendarMember(user_id=m.user_id, name="", full_name="", required=m.required, membership=m)
+        by_band[m.band_id].append(member)
+    user_ids = sorted({m.user_id for members in by_band.values() for m in members})
+    # Every band's day lies within a day of `day` in UTC; the margin covers a window running on.
+    start = dt.datetime.combine(day - 2 * DAY, dt.time(0), tzinfo=dt.UTC)
+    end = dt.datetime.combine(day + 3 * DAY, dt.time(0), tzinfo=dt.UTC)
+    busy = busy_by_user(user_ids=user_ids, start=start, end=end) if user_ids else {}
+    elsewhere = located_gigs(user_ids=user_ids, start=start, end=end)
+    gigs: dict[int, list[engine.Interval]] = {band.pk: [] for band in bands}
+    rows = BandBlock.objects.filter(
+        band__in=[band.pk for band in bands], kind=BandBlock.Kind.GIG, gig_starts_at__lt=end, gig_ends_at__gt=start
+    ).values_list("band_id", "gig_starts_at", "gig_ends_at")
+    for band_id, s, e in rows:
+        gigs[band_id].append((s.astimezone(dt.UTC), e.astimezone(dt.UTC)))
+    free = set()
+    for band in bands:
+        members = by_band[band.pk]
+        ids = {m.user_id for m in members}
+        band_busy = {user_id: list(busy.get(user_id, ())) for user_id in ids}
+        mine = [gig for gig in elsewhere if gig.user_id in ids]
+        for user_id, low, high in journey_busy(mine, point=band_point(band), speed_kmh=band.travel_speed_kmh):
+            band_busy[user_id].append((low, high))
+        for intervals in band_busy.values():
+            intervals.sort()
+        chosen = hours or band_gig_hours(band)
+        zone = band_green_zone(
+            members=members,
+            first_day=day,
+            last_day=day,
+            time_zone=band.time_zone,
+            min_length=dt.timedelta(minutes=band.min_gig_minutes),
+            today=today,
+            day_start=chosen.start,
+            day_end=chosen.end,
+            band=band,
+            read=(band_busy, gigs[band.pk]),
+        )
+        if zone.days and zone.days[0].status == "green":
+            free.add(band.pk)
+    return free
 
 
 # Where the band is held by day: holds (above bands) hands its reader in from its AppConfig.ready.

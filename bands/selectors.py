@@ -3,7 +3,6 @@
 import datetime as dt
 import hashlib
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,6 @@ from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
-    Case,
     Count,
     DateTimeField,
     Exists,
@@ -31,16 +29,19 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from places.near import Near, near_filter
 
+from .calendar import bands_available_on
+from .gig_hours import DEFAULT_HOURS, GIG_HOURS, GigHours
 from .invites import invite_link_token
+from .members import band_members as band_members
 from .models import (
     ApprovalStatus,
     Band,
@@ -62,17 +63,6 @@ def band_for_manage(*, slug: str, user: User) -> tuple[Band, Membership | None]:
     band = get_object_or_404(Band, slug=slug)
     membership = Membership.objects.filter(band=band, user=user).first() if user.is_authenticated else None
     return band, membership
-
-
-def band_members(*, band: Band) -> QuerySet[Membership]:
-    """Everyone in the band with their user: leaders, then admins, then members, each in order of joining."""
-    rank = Case(
-        When(role=Membership.Role.LEADER, then=Value(0)),
-        When(role=Membership.Role.ADMIN, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    return Membership.objects.filter(band=band).select_related("user").order_by(rank, "joined_at", "pk")
 
 
 def band_member_of(*, band: Band, pk: int) -> Membership:
@@ -525,37 +515,63 @@ def local_span(
 FreeOnLocal = tuple[dt.date, dt.time, dt.time | None]
 
 
-def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: datetime | None) -> QuerySet[Band]:
-    """Keep bands free for a part of a day read on each band's own clock (day, opens, closes).
+def _no_gig_fits(start: datetime, end: datetime, length: dt.timedelta, touching: bool) -> Exists:
+    """For bands: a required member has one busy interval that meets every `length`-long stretch starting
+    in [start, end): no day can be green, whatever else is free. `touching`: the next day's hours start
+    where these end (a whole day), so a stretch may run on past `end`. Short busy time only (found by
+    its start); longer busy time is left to the exact reading."""
+    covers = Q(ends_at__gte=end) if touching else Q(ends_at__gt=end - length)
+    return Exists(
+        BandBusyInterval.objects.filter(
+            covers,
+            BandBusyLength(long=False),
+            band_id=OuterRef("pk"),
+            starts_at__gte=start - _LOOK_BACK,
+            starts_at__lt=start + length,
+        )
+    )
 
-    An evening in Berlin and one in New York are different hours: bands are grouped by the
-    window their zone gives (one group, and the same single anti-join as `_filter_free_between`,
-    when all bands share a clock); a band whose window is already over is left out.
+
+def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: datetime | None) -> QuerySet[Band]:
+    """Keep bands whose day is green on their own clock (day, opens, closes), as every other view of a
+    band's availability reads it (bands.calendar.bands_available_on), in the part of the day asked for.
+
+    An evening in Berlin and one in New York are different hours: bands are grouped by the window their
+    zone gives and by their shortest gig; a band whose window is already over by `now` is left out. In
+    SQL, a band whose required members are not busy at any moment of the window (nor on the road) is
+    free, and one whose member is busy across every possible gig is not; only the bands in between are
+    read exactly, in Python, four queries for all of them.
     """
     if free_on is None:
         return qs
     day, opens, closes = free_on
+    # The evening is the band's own gig hours; another part of the day is read the same way in its hours.
+    evening = GIG_HOURS[DEFAULT_HOURS]
+    hours = None if (opens, closes) == (evening.start, evening.end) else GigHours("asked", "", "", opens, closes)
+    touching = opens == (closes or dt.time(0))
     # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
-    zones = (
-        Band.objects.filter(status=ApprovalStatus.APPROVED).order_by().values_list("time_zone", flat=True).distinct()
+    kinds = (
+        Band.objects.filter(status=ApprovalStatus.APPROVED)
+        .order_by()
+        .values_list("time_zone", "min_gig_minutes")
+        .distinct()
     )
-    windows: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
-    for name in sorted(set(zones)):
+    free, unsure = Q(pk__in=[]), Q(pk__in=[])
+    for name, minutes in sorted(set(kinds)):
         try:
-            window = local_span(day, opens, closes, zoneinfo.ZoneInfo(name))
+            start, end = local_span(day, opens, closes, zoneinfo.ZoneInfo(name))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OverflowError):
             continue
-        if now is None or window[1] > now:
-            windows[window].append(name)
-    if not windows:
-        return qs.none()
-    if len(windows) == 1:
-        ((start, end), names), *_ = windows.items()
-        return _filter_free_between(qs.filter(time_zone__in=names), (start, end))
-    free = Q()
-    for (start, end), names in windows.items():
-        free |= Q(time_zone__in=names) & _band_not_busy(start, end)
-    return qs.filter(free)
+        length = dt.timedelta(minutes=minutes)
+        if (now is not None and end <= now) or end - start < length:
+            continue
+        group = Q(time_zone=name, min_gig_minutes=minutes)
+        free |= group & _band_not_busy(start, end)
+        unsure |= group & ~_no_gig_fits(start, end, length, touching)
+    sure = list(qs.filter(free).order_by().values_list("pk", flat=True))
+    between = list(Band.objects.filter(pk__in=qs.filter(unsure).exclude(pk__in=sure).order_by().values("pk")))
+    today = (now or timezone.now()).date()
+    return qs.filter(pk__in=[*sure, *bands_available_on(bands=between, day=day, today=today, hours=hours)])
 
 
 def band_search(

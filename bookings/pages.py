@@ -22,6 +22,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.timezones import when_text
 from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
 from bands.calendar import length_label
+from bands.gig_hours import band_gig_hours
 from bands.models import Band
 
 from .errors import BookingConflict, BookingError, BookingPermissionError
@@ -38,7 +39,7 @@ from .selectors.detail import (
     booking_viewer,
 )
 from .selectors.files import booking_deliverables, may_deliver
-from .selectors.public import PUBLIC_HOURS, PublicMonth, shift_month
+from .selectors.public import PublicMonth, shift_month
 from .selectors.quotes import QUOTED_KINDS, quote_card
 from .selectors.requests import request_group_rows
 from .selectors.threads import PAGE_LIMIT, thread_can_read, thread_messages, thread_read_up_to
@@ -294,7 +295,7 @@ def month_context(
         "month": month,
         "title": date_format(month_start, "YEAR_MONTH_FORMAT"),
         "time_zone": band.time_zone,
-        "hours": PUBLIC_HOURS,
+        "hours": band_gig_hours(band),
         "min_label": length_label(month.min_length),
         "weekday_names": WEEKDAY_NAMES,
         "weekday_heads": WEEKDAY_HEADS,

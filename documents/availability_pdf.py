@@ -15,9 +15,10 @@ from django.utils.formats import date_format
 
 from availability.weekdays import WEEKDAY_NAMES
 from bands.calendar import length_label
+from bands.gig_hours import band_gig_hours
 from bands.models import Band
 from bookings.models import ShareLink
-from bookings.selectors.public import PUBLIC_HOURS, month_in_range
+from bookings.selectors.public import month_in_range
 from bookings.selectors.share import share_band_members, share_link_url, share_month, share_month_in_range
 
 from .models import RenderedPdf
@@ -41,8 +42,8 @@ def availability_month_allowed(month_start: dt.date, *, today: dt.date, shared: 
 
 def availability_pdf(*, band: Band, month_start: dt.date, today: dt.date, link: ShareLink | None) -> RenderedPdf:
     """The band's month as a one-page A4 landscape PDF, kept by content: the same month with the same
-    days gives the same bytes and costs a look-up. Four queries when the month has no pending day
-    (members, busy time, bookings, the kept PDF), plus the render and its row when it is new."""
+    days gives the same bytes and costs a look-up. Five queries when the month has no pending day
+    (members, busy time, the band's gigs, bookings, the kept PDF), plus the render and its row when it is new."""
     members = share_band_members(band=band)
     month = share_month(band=band, members=members, month_start=month_start, today=today)
     tz = zoneinfo.ZoneInfo(band.time_zone)
@@ -52,7 +53,7 @@ def availability_pdf(*, band: Band, month_start: dt.date, today: dt.date, link: 
             "month": month,
             "title": date_format(month_start, "YEAR_MONTH_FORMAT"),
             "weekday_names": WEEKDAY_NAMES,
-            "hours": PUBLIC_HOURS,
+            "hours": band_gig_hours(band),
             "min_label": length_label(month.min_length),
             "time_zone": band.time_zone,
             "as_of": date_format(today, "DAY_FORMAT"),

@@ -91,7 +91,7 @@ class EmbedContent:
 def band_embed_content(*, band: Band, weeks: int, shows: int, zone: str, now: dt.datetime) -> EmbedContent:
     """The widget's band: its cover photo, `weeks` weeks from this Monday (in its zone) as the band
     page shows them, its next `shows` public shows with their times in `zone`, and where its Book
-    button goes (its first instant package, else a request). Six queries whatever the number of shows
+    button goes (its first instant package, else a request). Seven queries whatever the number of shows
     or days."""
     tz = zoneinfo.ZoneInfo(band.time_zone)
     today = timezone.localtime(now, tz).date()

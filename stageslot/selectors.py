@@ -3,14 +3,16 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from accounts.models import User
-from bands.models import BandInvite, Membership
+from bands.models import Band, BandInvite, Membership
 from bookings.models import Booking
 from bookings.selectors.bookings import bookings_of
+from holds.selectors import live_hold_counts
 from reviews.selectors import to_write_q
-from teams.models import OrgInvite, OrgMember
+from teams.models import LinkStatus, Organisation, OrgInvite, OrgMember, Representation
 from teams.selectors import acting_band_ids_query
 from venues.models import VenueInvite, VenueStaff
 
@@ -140,3 +142,73 @@ def dashboard_bookings(
         to_review=first(to_review, "ends_at", "pk") if counts["to_review"] else [],
         counts=counts,
     )
+
+
+# ---- An agent's roster on the dashboard ----------------------------------------------------------
+
+ROSTER_GIGS = 2  # the next booked gigs shown for each band
+
+
+@dataclass(frozen=True)
+class RosterBand:
+    """A band an agency acts for, as the agent's dashboard lists it."""
+
+    agency: Organisation
+    band: Band
+    next_gigs: list[Booking]  # its next ROSTER_GIGS booked gigs, soonest first
+    to_answer: int  # offers and requests waiting for the band's side
+    waiting: int  # its applications waiting for the venues
+    holds: int  # holds that stand on it
+
+
+def dashboard_roster(*, user: User, now: dt.datetime) -> list[RosterBand]:
+    """The bands the agencies `user` belongs to (any role) act for now, by agency and band name, each
+    with its next booked gigs, its pending bookings and its live holds. Four queries whatever the
+    number of bands (one when `user` is in no agency): the roster, the next gigs, the pending counts
+    and the holds."""
+    links = list(
+        Representation.objects.filter(
+            status=LinkStatus.ACTIVE,
+            organisation__kind=Organisation.Kind.AGENCY,
+            organisation__members__user_id=user.pk,
+        )
+        .select_related("organisation", "band")
+        .order_by("organisation__name", "band__name", "pk")
+    )
+    if not links:
+        return []
+    band_ids = sorted({link.band_id for link in links})
+    gigs: dict[int, list[Booking]] = {band_id: [] for band_id in band_ids}
+    rank = Window(RowNumber(), partition_by=[F("band_id")], order_by=[F("starts_at").asc(), F("pk").asc()])
+    upcoming = (
+        Booking.objects.filter(band_id__in=band_ids, status__in=Booking.ON, ends_at__gt=now)
+        .select_related("band", "venue", "slot__stage")
+        .annotate(rank=rank)
+        .filter(rank__lte=ROSTER_GIGS)
+        .order_by("band_id", "starts_at", "pk")
+    )
+    for booking in upcoming:
+        gigs[booking.band_id].append(booking)
+    band_side = (Booking.Kind.OFFER, Booking.Kind.REQUEST)
+    pending = {
+        row["band_id"]: row
+        for row in Booking.objects.filter(band_id__in=band_ids, status=Booking.Status.PENDING, ends_at__gt=now)
+        .order_by()
+        .values("band_id")
+        .annotate(
+            to_answer=Count("pk", filter=Q(kind__in=band_side)),
+            waiting=Count("pk", filter=Q(kind=Booking.Kind.APPLICATION)),
+        )
+    }
+    holds = live_hold_counts(band_ids=band_ids, now=now)
+    return [
+        RosterBand(
+            agency=link.organisation,
+            band=link.band,
+            next_gigs=gigs[link.band_id],
+            to_answer=pending.get(link.band_id, {}).get("to_answer", 0),
+            waiting=pending.get(link.band_id, {}).get("waiting", 0),
+            holds=holds.get(link.band_id, 0),
+        )
+        for link in links
+    ]

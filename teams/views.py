@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import rate_limited
 from availability.weekdays import WEEKDAY_HEADS
-from bands.calendar import band_green_zone, calendar_members, month_grid
+from bands.calendar import band_availability, calendar_members, month_grid
+from bands.gig_hours import band_gig_hours
 from bands.permissions import band_for
 from venues.models import VenueStaff
 from venues.permissions import venue_for
@@ -287,16 +288,8 @@ def organisation_band(request: HttpRequest, slug: str, band_slug: str) -> HttpRe
     members, _me = calendar_members(band=band, user=request.user)
     month = _month(request)
     first, last = month_grid(month)
-    zone = band.time_zone if hasattr(band, "time_zone") and band.time_zone else timezone.get_current_timezone_name()
-    green = band_green_zone(
-        members=members,
-        first_day=first,
-        last_day=last,
-        time_zone=zone,
-        min_length=dt.timedelta(minutes=band.min_gig_minutes),
-        today=timezone.localdate(),
-        month=month.month,
-        band=band,
+    green = band_availability(
+        band=band, members=members, first_day=first, last_day=last, today=timezone.localdate(), month=month.month
     )
     previous = (month - dt.timedelta(days=1)).replace(day=1)
     following = (month + dt.timedelta(days=32)).replace(day=1)
@@ -305,6 +298,7 @@ def organisation_band(request: HttpRequest, slug: str, band_slug: str) -> HttpRe
         "band": band,
         "representation": entry.representation,
         "green": green,
+        "hours": band_gig_hours(band),
         "weekday_heads": WEEKDAY_HEADS,
         "month": month,
         "previous": previous.strftime("%Y-%m"),

@@ -1,7 +1,6 @@
 """Input parsing for the band calendar: the view, finding dates, rehearsals and holds."""
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from availability.services import HORIZON_AHEAD
 from availability.weekdays import WEEKDAY_NAMES
 
 from ..calendar import length_label
+from ..gig_hours import DEFAULT_HOURS, GIG_HOURS, TIME_PRESETS, GigHours
 from ..models import BandBlock
 
 MIN_MINUTES, MAX_MINUTES = 30, 720
@@ -24,52 +24,6 @@ LENGTH_ERROR = _("Pick a length from 30 minutes to 12 hours.")
 MAX_RANGE_DAYS = 366
 WEEKDAY_CHOICES = [(str(i), name) for i, name in enumerate(WEEKDAY_NAMES)]
 WEEKDAY_ERROR = _("Pick weekdays from Monday to Sunday.")
-
-# Times of day people look for gigs in; the end None means midnight.
-TIME_PRESETS = {
-    "evening": (_("Evenings (18:00–24:00)"), dt.time(18), None),
-    "afternoon": (_("Afternoons (12:00–18:00)"), dt.time(12), dt.time(18)),
-    "any": (_("Any time"), None, None),
-    "custom": (_("From … to …"), None, None),
-}
-
-
-@dataclass(frozen=True)
-class GigHours:
-    """The local hours in which the calendar looks for a day's gig window."""
-
-    key: str
-    label: str  # the choice: "Evenings (18:00–24:00)"
-    during: str  # in a sentence: "in the evening (18:00–24:00)"
-    start: dt.time | None
-    end: dt.time | None  # None is midnight; an end before the start runs past midnight
-
-    @property
-    def whole_day(self) -> bool:
-        return self.start is None and self.end is None
-
-    @property
-    def span(self) -> dt.timedelta:
-        opens = dt.datetime.combine(dt.date.min, self.start or dt.time(0))
-        closes = dt.datetime.combine(dt.date.min, self.end or dt.time(0))
-        return closes - opens if closes > opens else closes - opens + dt.timedelta(days=1)
-
-
-def _preset(key: str, during: str) -> GigHours:
-    label, start, end = TIME_PRESETS[key]
-    return GigHours(key, label, during, start, end)
-
-
-# Musicians ask "can we play that evening?": a free early morning does not make a day green.
-GIG_HOURS = {
-    "evening": _preset("evening", _("in the evening (18:00–24:00)")),
-    "late": GigHours(
-        "late", _("Evenings and late (18:00–02:00)"), _("in the evening or late (18:00–02:00)"), dt.time(18), dt.time(2)
-    ),
-    "afternoon": _preset("afternoon", _("in the afternoon (12:00–18:00)")),
-    "any": _preset("any", _("at any time of day")),
-}
-DEFAULT_HOURS = "evening"
 
 
 def length_choices(*also: int | None) -> list[tuple[int, str]]:

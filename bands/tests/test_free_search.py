@@ -142,8 +142,9 @@ def test_free_on_an_evening_uses_the_viewers_time_zone(client):
     day = in_days(12, zone=NEW_YORK).date()
     # The bands are in New York too: an evening is read on the band's clock (see the test below).
     late = BandFactory(name="Busy Late In New York", time_zone="America/New_York")
-    # 21:00 in New York is already the next day in UTC: still that evening for the viewer.
-    busy(MembershipFactory(band=late).user, in_days(12, 21, zone=NEW_YORK), in_days(12, 22, zone=NEW_YORK))
+    # 21:00 in New York is already the next day in UTC: still that evening for the viewer. Busy 20:00–22:00
+    # leaves no three free hours (the band's shortest gig) in the evening.
+    busy(MembershipFactory(band=late).user, in_days(12, 20, zone=NEW_YORK), in_days(12, 22, zone=NEW_YORK))
     afternoon = BandFactory(name="Busy Until Six", time_zone="America/New_York")
     busy(MembershipFactory(band=afternoon).user, in_days(12, 14, zone=NEW_YORK), in_days(12, 18, zone=NEW_YORK))
     response = client.get(URL, {"free_on": day.isoformat(), "part": "evening"})
@@ -161,7 +162,7 @@ def test_free_on_an_evening_uses_the_viewers_time_zone(client):
 
 def test_a_visitor_who_is_not_logged_in_searches_in_utc_and_is_told_so(client):
     band = BandFactory(name="Busy At Eight UTC")
-    busy(MembershipFactory(band=band).user, in_days(5, 20), in_days(5, 21))
+    busy(MembershipFactory(band=band).user, in_days(5, 18), in_days(5, 23))
     response = client.get(URL, {"free_on": in_days(5).date().isoformat(), "part": "evening"})
     assert "Times in UTC." in response.content.decode()
     assert result_names(response) == []
@@ -264,7 +265,7 @@ def make_bands(count: int, start: dt.datetime) -> None:
         band = BandFactory(genres=[rock])
         members = MembershipFactory.create_batch(3, band=band)
         if i % 3 == 0:
-            busy(members[0].user, start, start + dt.timedelta(hours=2))
+            busy(members[0].user, start, start + dt.timedelta(hours=4))
         if i % 2:
             BandPhotoFactory(band=band)
 
@@ -274,9 +275,9 @@ def test_a_free_date_search_runs_a_fixed_number_of_queries(client, django_assert
     start = in_days(15, 19)
     make_bands(count, start)
     day = {"free_on": start.date().isoformat(), "part": "evening", "genre": "rock", "sort": "newest"}
-    # genres, countries, the bands' time zones (each band's own evening), count, page of bands,
-    # their genres, their cover photos
-    with django_assert_max_num_queries(7):
+    # genres, countries, the candidate bands (each band's own evening), their members, busy time, gigs
+    # elsewhere and own gigs (bands_available_on), count, page of bands, their genres, their cover photos
+    with django_assert_max_num_queries(11):
         response = client.get(URL, day)
     assert len(result_names(response)) == min(count - (count + 2) // 3, 24)
     span = {"free_from": local(start), "free_until": local(start + dt.timedelta(days=3)), "page": "2"}
@@ -303,17 +304,17 @@ def test_free_on_reads_each_bands_evening_on_its_own_clock_and_names_it(client):
     client.force_login(UserFactory(time_zone="America/New_York"))
     berlin, sydney = zoneinfo.ZoneInfo("Europe/Berlin"), zoneinfo.ZoneInfo("Australia/Sydney")
     day = in_days(12, zone=NEW_YORK).date()
-    # Busy 19:00–20:00 Berlin time: that Berlin evening is taken (it is the afternoon in New York).
+    # Busy 19:00–22:00 Berlin time: that Berlin evening is taken (it is the afternoon in New York).
     taken = BandFactory(name="Berlin Busy At Seven", time_zone="Europe/Berlin")
     at_seven = dt.datetime.combine(day, dt.time(19), tzinfo=berlin)
-    busy(MembershipFactory(band=taken).user, at_seven, at_seven + dt.timedelta(hours=1))
+    busy(MembershipFactory(band=taken).user, at_seven, at_seven + dt.timedelta(hours=3))
     # Busy 21:00 New York time = 03:00 the next day in Berlin: the Berlin evening is free.
     free = BandFactory(name="Berlin Busy After Midnight", time_zone="Europe/Berlin")
     late = dt.datetime.combine(day, dt.time(21), tzinfo=NEW_YORK)
     busy(MembershipFactory(band=free).user, late, late + dt.timedelta(hours=1))
     # The Sydney band is busy during the Berlin evening only: free on its own.
     down_under = BandFactory(name="Sydney Free", time_zone="Australia/Sydney")
-    busy(MembershipFactory(band=down_under).user, at_seven, at_seven + dt.timedelta(hours=1))
+    busy(MembershipFactory(band=down_under).user, at_seven, at_seven + dt.timedelta(hours=3))
     sydney_evening = dt.datetime.combine(day, dt.time(18), tzinfo=sydney)
     assert sydney_evening + dt.timedelta(hours=6) <= at_seven  # the two evenings do not meet
 

@@ -135,14 +135,14 @@ def test_a_journey_longer_than_two_days_counts_as_two_days():
 
 
 def test_a_days_evening_on_the_bands_clock_counts_the_journey():
-    """Free on a day, in the evening (18:00–24:00 Berlin time): a gig in Bristol that ends at 04:00 UTC
-    that morning keeps the band on the road until 19:44 UTC, into the evening."""
+    """Free on a day, in the evening (18:00–24:00 Berlin time): a gig in Bristol that ends at 06:00 UTC
+    that morning keeps the band on the road until 21:44 UTC, leaving less than its shortest gig."""
     band = berlin_band(time_zone="Europe/Berlin")
     MembershipFactory(band=band, required=True)
     day = night(10).date()
     found = band_search(free_on_local=(day, dt.time(18), None))
     assert names(found) == ["Berlin Band"]
-    gig(band, night(10, 1), night(10, 4))
+    gig(band, night(10, 3), night(10, 6))
     assert names(band_search(free_on_local=(day, dt.time(18), None))) == []
     assert names(band_search(free_on_local=(day + dt.timedelta(days=1), dt.time(18), None))) == ["Berlin Band"]
 

@@ -26,11 +26,11 @@ from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
 from .. import services
 from ..calendar import (
     CalendarMember,
+    band_availability,
     band_blocks_upcoming,
     band_calendar_access,
     band_calendar_held,
     band_find_dates,
-    band_green_zone,
     block_description,
     length_label,
     member_green_zone_week,
@@ -110,17 +110,16 @@ def _calendar_context(
     if view == "week":
         # The week opens on the coming seven days; another date shows the calendar week around it.
         first, last = (today, today + dt.timedelta(days=6)) if on == today else week_of(on)
-        zone = band_green_zone(
+        zone = band_availability(
+            band=band,
             members=members,
             first_day=first,
             last_day=last,
-            time_zone=zone_name,
-            min_length=length,
             today=today,
-            day_start=hours.start,
-            day_end=hours.end,
+            time_zone=zone_name,
+            hours=hours,
+            min_length=length,
             detail=True,
-            band=band,
             lineups=me is not None,
         )
         prev_on, next_on = first - dt.timedelta(days=7), first + dt.timedelta(days=7)
@@ -134,17 +133,16 @@ def _calendar_context(
     else:
         month_start = on.replace(day=1)
         first, last = month_grid(month_start)
-        zone = band_green_zone(
+        zone = band_availability(
+            band=band,
             members=members,
             first_day=first,
             last_day=last,
-            time_zone=zone_name,
-            min_length=length,
             today=today,
-            day_start=hours.start,
-            day_end=hours.end,
+            time_zone=zone_name,
+            hours=hours,
+            min_length=length,
             month=month_start.month,
-            band=band,
             lineups=me is not None,
         )
         prev_on = (month_start - dt.timedelta(days=1)).replace(day=1)

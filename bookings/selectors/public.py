@@ -16,15 +16,12 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy, pgettext
 
 from availability import engine
-from bands.calendar import CalendarMember, band_green_zone, month_grid
-from bands.forms.calendar import GIG_HOURS
+from bands.calendar import CalendarMember, band_availability, month_grid
 from bands.models import ApprovalStatus, Band
 from venues.models import Slot, Venue
 
 from ..models import Booking
 
-# The public calendar counts a day as available in the evening, as the band calendar does by default.
-PUBLIC_HOURS = GIG_HOURS["evening"]
 UPCOMING_SLOTS = 20
 # Months further away than this are not calendars anyone books from; the page shows this month instead.
 MONTHS_AHEAD = 36
@@ -150,28 +147,18 @@ def band_public_days(
     Available or nothing (a month's grid, or the weeks a band's website shows: embeds).
 
     Booked: a booked (or played) gig starts that day. Pending: a booking waiting for an answer starts
-    that day (from today on). Available: the band's green zone in the evening (18:00–24:00) with its
-    shortest gig length (from today on). `month`: the month the days belong to (in_month); None, all of
-    them. Three queries whatever the number of bookings: members are given, then busy time (skipped for
-    days wholly past) and the bookings.
+    that day (from today on). Available: green as bands.calendar.band_availability reads it (the band's
+    gig hours and shortest gig, from today on), as on every other view of the band. `month`: the month
+    the days belong to (in_month); None, all of them. At most five queries whatever the number of
+    bookings: members are given, then busy time, gigs elsewhere and the band's gigs (skipped for days
+    wholly past) and the bookings.
     """
-    time_zone = band.time_zone
-    tz = zoneinfo.ZoneInfo(time_zone)
+    tz = zoneinfo.ZoneInfo(band.time_zone)
     first, last = first_day, last_day
-    min_length = dt.timedelta(minutes=band.min_gig_minutes)
     green: set[dt.date] = set()
     # No needed member means no one has said when they are free: no day is claimed as available.
     if last >= today and any(m.required for m in members):
-        zone = band_green_zone(
-            members=members,
-            first_day=max(first, today),
-            last_day=last,
-            time_zone=time_zone,
-            min_length=min_length,
-            today=today,
-            day_start=PUBLIC_HOURS.start,
-            day_end=PUBLIC_HOURS.end,
-        )
+        zone = band_availability(band=band, members=members, first_day=max(first, today), last_day=last, today=today)
         green = {d.day for d in zone.days if d.status == "green"}
     start, end = engine.day_bounds(first, tz)[0], engine.day_bounds(last, tz)[1]
     booked: dict[dt.date, list[PublicGig]] = defaultdict(list)
@@ -211,7 +198,7 @@ def band_public_month(
     *, band: Band, members: Sequence[CalendarMember], month_start: dt.date, today: dt.date
 ) -> PublicMonth:
     """The band's month in its own time zone (band_public_days over the month's Monday-to-Sunday
-    weeks), with the count of each state among the month's days from today on. Three queries."""
+    weeks), with the count of each state among the month's days from today on. Four or five queries."""
     first, last = month_grid(month_start)
     days = band_public_days(band=band, members=members, first_day=first, last_day=last, today=today, month=month_start)
     counts = {"booked": 0, "pending": 0, "available": 0}

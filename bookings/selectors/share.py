@@ -11,13 +11,12 @@ from django.urls import reverse
 
 from accounts.site import site_url
 from availability import engine
-from bands.calendar import CalendarMember, GreenZone, band_green_zone
+from bands.calendar import CalendarMember, GreenZone, band_availability, band_available_members
 from bands.models import ApprovalStatus, Band
-from bands.selectors import band_members
 
 from ..ical import FeedEvent
 from ..models import Booking, ShareLink
-from .public import PUBLIC_HOURS, STATES, PublicMonth, band_public_month, parse_month, shift_month
+from .public import STATES, PublicMonth, band_public_month, parse_month, shift_month
 
 # The calendar file looks this many days ahead, today included.
 AVAILABLE_DAYS = 90
@@ -59,10 +58,7 @@ def share_ics_url(link: ShareLink) -> str:
 
 def share_band_members(*, band: Band) -> list[CalendarMember]:
     """The band's members as the green zone needs them, without their names (one query)."""
-    return [
-        CalendarMember(user_id=m.user_id, name="", full_name="", required=m.required, membership=m)
-        for m in band_members(band=band)
-    ]
+    return band_available_members(band=band)
 
 
 def share_month_start(value: str | None, *, today: dt.date) -> dt.date:
@@ -82,23 +78,15 @@ def _green_days(
 ) -> set[dt.date]:
     if not any(m.required for m in members):
         return set()
-    zone = band_green_zone(
-        members=members,
-        first_day=first,
-        last_day=last,
-        time_zone=band.time_zone,
-        min_length=dt.timedelta(minutes=band.min_gig_minutes),
-        today=today,
-        day_start=PUBLIC_HOURS.start,
-        day_end=PUBLIC_HOURS.end,
-    )
+    zone = band_availability(band=band, members=members, first_day=first, last_day=last, today=today)
     return {d.day for d in zone.days if d.status == "green"}
 
 
 def share_month(*, band: Band, members: list[CalendarMember], month_start: dt.date, today: dt.date) -> PublicMonth:
     """The band's public month as a share link shows it: Available or Booked days only, with no
     gig's venue or time. A pending day reads as it would without its booking (Available when the
-    band is free that evening). Two queries (members given), three when the month has pending days."""
+    band is free that evening). Three queries (members given), five when the month has pending days;
+    one more each time for gigs elsewhere when the band has a home."""
     month = band_public_month(band=band, members=members, month_start=month_start, today=today)
     pending = [d.day for d in month.days if d.state == "pending"]
     green = set()
@@ -139,12 +127,13 @@ def band_availability_events(*, band: Band, now: dt.datetime, booked: bool = Tru
     plain "Booked" events without any detail), from today on; the same state gives the same events.
 
     Today is the band's local day at `now`, and the events cover AVAILABLE_DAYS days from it. A window
-    is Available when it makes its day green as on the share page (every needed member free for the
-    band's shortest gig in the evening); it is transparent, with sequence 0 and the start of the UTC
-    day as its last change. A day on which a booked gig starts offers no window unless the band takes
-    two gigs a day, as the share page reads it Booked. A booked (or played) gig is opaque, with its
-    booking's uid, sequence and last change. Sorted by start, then uid. Three queries: members, busy
-    time, bookings.
+    is Available when it makes its day green as on the share page (bands.calendar.band_availability:
+    every needed member free for the band's shortest gig in its gig hours); it is transparent, with
+    sequence 0 and the start of the UTC day as its last change. A day on which a booked gig starts
+    offers no window unless the band takes two gigs a day, as the share page reads it Booked. A booked
+    (or played) gig is opaque, with its booking's uid, sequence and last change. Sorted by start, then
+    uid. Four queries: members, busy time, the band's gigs, bookings (five with gigs elsewhere when the
+    band has a home).
     """
     tz = zoneinfo.ZoneInfo(band.time_zone)
     today = now.astimezone(tz).date()
@@ -158,16 +147,8 @@ def band_availability_events(*, band: Band, now: dt.datetime, booked: bool = Tru
     gig_days = set() if band.two_gigs_a_day else {row["starts_at"].astimezone(tz).date() for row in gigs}
     events = []
     if any(m.required for m in members):
-        zone = band_green_zone(
-            members=members,
-            first_day=today,
-            last_day=last_day,
-            time_zone=band.time_zone,
-            min_length=dt.timedelta(minutes=band.min_gig_minutes),
-            today=today,
-            day_start=PUBLIC_HOURS.start,
-            day_end=PUBLIC_HOURS.end,
-            detail=True,
+        zone = band_availability(
+            band=band, members=members, first_day=today, last_day=last_day, today=today, detail=True
         )
         events += [
             FeedEvent(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from bands.calendar import band_green_zone
+from bands.calendar import band_availability
 from bands.models import Band
 from places.geo import bounding_box, box_q
 from places.models import City
@@ -27,7 +27,6 @@ from ..models import SavedTour
 from ..tours import TOWN_KM, Ask, Route, Stop, tour_routes
 from .bookings import slots_public
 from .finder import ROLE_HEADLINER, ROLE_SUPPORT, finder_slots
-from .public import PUBLIC_HOURS
 from .share import share_band_members
 
 KINDS = (ROLE_HEADLINER, ROLE_SUPPORT)
@@ -207,24 +206,15 @@ def tour_stretches(
 ) -> list[Stretch]:
     """The band's best `length`-day stretches for a tour in the coming `horizon_days` (from `lead_days`
     on): most free evenings first, then soonest; never overlapping. A free evening is a green day of
-    the band's public calendar (everyone needed free for its shortest gig between 18:00 and 24:00 in
-    its zone, no gig booked). Two queries (members, their busy time) and the band's gigs."""
+    the band's public calendar (bands.calendar.band_availability: everyone needed free for its shortest
+    gig in its gig hours and zone, no gig booked). Two queries (members, their busy time) and the band's
+    gigs, and gigs elsewhere when the band has a home."""
     members = share_band_members(band=band)
     if not any(m.required for m in members) or length < 1:
         return []
     first = today + dt.timedelta(days=lead_days)
     last = first + dt.timedelta(days=horizon_days + length - 1)
-    zone = band_green_zone(
-        members=members,
-        first_day=first,
-        last_day=last,
-        time_zone=band.time_zone,
-        min_length=dt.timedelta(minutes=band.min_gig_minutes),
-        today=today,
-        day_start=PUBLIC_HOURS.start,
-        day_end=PUBLIC_HOURS.end,
-        band=band,
-    )
+    zone = band_availability(band=band, members=members, first_day=first, last_day=last, today=today)
     free = [day.status == "green" for day in zone.days]
     # Free evenings in each window, by a running sum.
     sums, running = [], sum(free[:length])

@@ -173,7 +173,7 @@ def test_events_are_available_windows_and_opaque_booked_gigs(world, django_asser
     far = today + dt.timedelta(days=AVAILABLE_DAYS + 3)
     BookingFactory(band=band, slot=slot_on(venue, far), status=Booking.Status.BOOKED)
 
-    with django_assert_num_queries(3):  # members, busy time, bookings
+    with django_assert_num_queries(4):  # members, busy time, the band's gigs, bookings
         events = band_availability_events(band=band, now=now)
 
     available = [e for e in events if e.summary == "The Night Owls available"]
@@ -337,10 +337,10 @@ def test_the_page_costs_the_same_queries_with_many_booked_days(client, world, dj
         status = Booking.Status.BOOKED if i % 2 == 0 else Booking.Status.PENDING
         BookingFactory(band=band, slot=slot_on(venue, day, title=f"Night {i}"), status=status)
     BookingFactory(band=band, slot=slot_on(venue, month.replace(day=20), title="Pending", stage=side_room))
-    # link and band, members, busy time, bookings, busy time of the pending days, photo, genres
-    with django_assert_max_num_queries(7):
+    # link and band, members, busy time and gigs, bookings, busy time and gigs of the pending days, photo, genres
+    with django_assert_max_num_queries(9):
         assert client.get(share_url(world.link, month)).status_code == 200
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(7):
         assert client.get(share_url(world.link, month), **HTMX).status_code == 200
 
 
@@ -355,8 +355,8 @@ def test_the_calendar_file_parses_with_available_and_booked_events(client, world
     )
     BookingFactory(band=band, slot=slot_on(venue, today + dt.timedelta(days=6)), message="Secret handshake")
 
-    # link and band, members, busy time, bookings; the first answer also notes its body's hash
-    with django_assert_max_num_queries(5):
+    # link and band, members, busy time, the band's gigs, bookings; the first answer also notes its body's hash
+    with django_assert_max_num_queries(6):
         response = client.get(ics_url(link))
 
     assert response.status_code == 200

@@ -257,12 +257,12 @@ def test_the_query_count_does_not_grow_with_shows(client, django_assert_num_quer
     band, leader = band_for_widget(instant=True)
     BandPhotoFactory(band=band)
     show_of(band, leader, title="First", days=4)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert embed(client, band, weeks="2").status_code == 200
     for n in range(15):
         show_of(band, leader, title=f"More {n}", days=10 + n)
     MembershipFactory.create_batch(3, band=band)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert embed(client, band, weeks="12", shows="20").status_code == 200
     # Drawn once: the same address again is one query (the band and its marks).
     with django_assert_num_queries(1):

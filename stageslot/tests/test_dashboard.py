@@ -11,6 +11,9 @@ from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from gigs.services.answers import gig_lineups_open
+from holds.models import Hold
+from teams.models import LinkStatus, Representation, Role
+from teams.tests.factories import OrganisationFactory, OrgMemberFactory
 from venues.tests.factories import VenueStaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -216,8 +219,8 @@ def test_the_dashboard_costs_the_same_queries_with_many_bookings(client, django_
     client.force_login(user)
     # session, user, bands, venues, the counts, the first few of each of the four lists, the money
     # cards (one sum over the ledger, and the booked gigs whose parts are still to be paid), and the
-    # gigs waiting for the person's "Can you play?"
-    with django_assert_max_num_queries(12):
+    # gigs waiting for the person's "Can you play?", and the roster of any agency they work for
+    with django_assert_max_num_queries(13):
         html = client.get(reverse("dashboard")).content.decode()
     assert ('<span class="dash-count">10+</span>' in section(html, "can-you-play")) == (n > 10)
     assert len(re.findall(r"Answer: ", section(html, "can-you-play"))) == min(n, 10)
@@ -291,3 +294,64 @@ def test_a_newcomer_is_offered_a_band_to_find_and_the_other_jobs_as_links(client
     assert primary_button(html) == "Find a band"
     assert role_sections(html) == ["client"]
     assert f'href="{reverse("bands:create")}"' in html and f'href="{reverse("venues:create")}"' in html
+
+
+# ---- An agent's roster ---------------------------------------------------------------------------
+
+
+def represented(agency, n: int):
+    """A band the agency acts for, with a booked gig, an offer to answer, an application and a hold."""
+    band, _leader = band_with_leader(name=f"Roster Band {n}", slug=f"roster-band-{n}")
+    Representation.objects.create(organisation=agency, band=band, status=LinkStatus.ACTIVE)
+    venue, _owner = venue_with_owner(name=f"Roster Hall {n}")
+    gig = on_slot(band, venue, 5 + n, status=Booking.Status.BOOKED)
+    on_slot(band, venue, 8 + n, status=Booking.Status.BOOKED)
+    on_slot(band, venue, 9 + n, status=Booking.Status.BOOKED)  # a third gig: only the next two show
+    on_slot(band, venue, 20 + n, kind=Booking.Kind.OFFER)
+    on_slot(band, venue, 30 + n)
+    start = in_days(40 + n)
+    Hold.objects.create(
+        venue=venue,
+        stage=venue.stages.first(),
+        band=band,
+        date=start.date(),
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=3),
+        level=1,
+        expires_at=in_days(35),
+    )
+    return band, gig
+
+
+def test_an_agent_sees_the_roster_first_and_no_private_client_greeting(client):
+    agency = OrganisationFactory(name="Northside Agency", slug="northside")
+    agent = OrgMemberFactory(organisation=agency, role=Role.BOOKER).user
+    band, gig = represented(agency, 1)
+    html = dashboard(client, agent)
+    assert role_sections(html) == ["agent"]
+    assert primary_button(html) == "Open Northside Agency"
+    assert "Find a band for your event" not in html and "Your events" not in html
+    roster = section(html, "role-agent")
+    assert html.index('id="role-agent"') < html.index('id="needs-answer"')
+    assert f'href="{reverse("teams:band", args=["northside", band.slug])}"' in roster
+    assert f'href="{reverse("holds:band", args=[band.slug])}"' in roster
+    assert detail(gig) in roster
+    assert roster.count("/bookings/") - roster.count("?show=") == 2  # the next two gigs, not the third
+    assert "1 to answer" in roster and "1 waiting for a venue" in roster and "1 hold" in roster
+    # Someone who plays in a band and works for an agency sees the roster first, then their bands.
+    MembershipFactory(band=band_with_leader()[0], user=agent)
+    assert role_sections(dashboard(client, agent)) == ["agent", "musician"]
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_the_agents_dashboard_costs_the_same_queries_with_a_longer_roster(client, django_assert_max_num_queries, n):
+    agency = OrganisationFactory()
+    agent = OrgMemberFactory(organisation=agency, role=Role.BOOKER).user
+    for i in range(n):
+        represented(agency, i)
+    client.force_login(agent)
+    # session, user, bands, venues, the booking counts, the first few of each list, the money cards,
+    # and the roster: its bands, their next gigs, their pending bookings, their holds
+    with django_assert_max_num_queries(12):
+        html = client.get(reverse("dashboard")).content.decode()
+    assert section(html, "role-agent").count('class="dash-row"') == n

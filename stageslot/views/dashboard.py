@@ -13,7 +13,7 @@ from bookings.models import Booking
 from gigs.selectors.answers import my_open_answers
 from payments.selectors import dashboard_money
 
-from ..selectors import dashboard_bookings, dashboard_memberships, dashboard_venue_roles
+from ..selectors import dashboard_bookings, dashboard_memberships, dashboard_roster, dashboard_venue_roles
 
 # The dashboard lists this many gigs waiting for the person's "Can you play?" (soonest first).
 CAN_YOU_PLAY = 10
@@ -43,10 +43,11 @@ def _booking_row(booking: Booking, zone) -> BookingRow:
     )
 
 
-def _roles(*, memberships: list, venue_roles: list, client_bookings: int) -> list[str]:
-    """The sections of the page, the person's main job first: a client's events (also for someone with
-    no band or venue yet), a musician's bands, a venue's slots."""
-    roles = ["client"] if client_bookings or not (memberships or venue_roles) else []
+def _roles(*, memberships: list, venue_roles: list, client_bookings: int, roster: list | None = None) -> list[str]:
+    """The sections of the page, the person's main job first: an agent's roster, a client's events (also
+    for someone with no band, venue or agency yet), a musician's bands, a venue's slots."""
+    roles = ["agent"] if roster else []
+    roles += ["client"] if client_bookings or not (memberships or venue_roles or roster) else []
     return roles + ["musician"] * bool(memberships) + ["venue"] * bool(venue_roles)
 
 
@@ -73,11 +74,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     # "Can you play?": the gigs ahead the person has not answered for yet (members only).
     open_answers = my_open_answers(user=request.user, now=now, limit=CAN_YOU_PLAY + 1) if memberships else []
+    # The bands the person's agencies act for, each with its next gigs: an agent's first job.
+    roster = dashboard_roster(user=request.user, now=now)
 
     context = {
         "memberships": memberships,
         "venue_roles": venue_roles,
-        "roles": _roles(memberships=memberships, venue_roles=venue_roles, client_bookings=bookings.counts["as_client"]),
+        "roles": _roles(
+            memberships=memberships,
+            venue_roles=venue_roles,
+            client_bookings=bookings.counts["as_client"],
+            roster=roster,
+        ),
+        "roster": [(entry, rows(entry.next_gigs)) for entry in roster],
         "upcoming": rows(bookings.upcoming),
         "needs_answer": rows(bookings.needs_answer),
         "waiting": rows(bookings.waiting),
