@@ -12,6 +12,7 @@ from _pytest.nodeid import coerce_node_id
 from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import caches
+from django.utils import translation
 
 from bookings.tests.factories import SlotFactory
 
@@ -271,6 +272,15 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> None:
         caches["pages"].clear()
         caches["calls"].clear()
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_sites_language() -> None:
+    """A request as a German reader leaves German active in the test's thread: LocaleMiddleware and the
+    account's language activate it, and nothing undoes that after the response (in a server, the next
+    request activates its own). A later test that calls a service directly would read its messages in
+    German. Each test starts in the site's language."""
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -170,8 +170,9 @@ class Supervisor:
         for line in self.process.stdout:
             self.lines.put(line)
 
-    def serving(self, timeout: float = 30) -> dict[str, str]:
-        """What the web server got, once it listens."""
+    def serving(self, timeout: float = 120) -> dict[str, str]:
+        """What the web server got, once it listens (a generous wait: on a busy machine Django, Radicale
+        and localstripe take a while to start)."""
         while True:
             try:
                 line = self.lines.get(timeout=timeout)
@@ -218,7 +219,7 @@ def test_two_runs_at_once_get_ports_and_data_of_their_own_and_leave_nothing_runn
         first.process.send_signal(signal.SIGTERM)
         if second is not None:
             second.process.send_signal(signal.SIGINT)  # CONTROL-C
-        codes = (first.process.wait(30), second.process.wait(30) if second else None)
+        codes = (first.process.wait(120), second.process.wait(120) if second else None)
         for run in (first, second):
             if run is not None:
                 run.reader.join(10)
