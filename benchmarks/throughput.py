@@ -266,17 +266,19 @@ class Target:
 
 
 def load(target: Target, connections: int, warm_up: float, seconds: float) -> None:
-    """--connections threads request the page again and again for warm_up + seconds; the requests that
-    end within the counted seconds are counted."""
+    """--connections threads request the page again and again for warm_up + seconds. Requests per second
+    count the answers that came within the counted seconds; the latencies and errors are those of every
+    request sent within them, also when its answer came later (a stall across the end is not lost)."""
     start = threading.Barrier(connections + 1)
     window: list[float] = []
-    results: list[tuple[list[float], dict[str, int]]] = []
+    results: list[tuple[list[float], dict[str, int], list[int]]] = []
 
     def worker() -> None:
         conn = Connection(target.base_url, target.headers)
         latencies: list[float] = []
         errors: dict[str, int] = {}
-        results.append((latencies, errors))
+        answered = [0]
+        results.append((latencies, errors, answered))
         start.wait()
         begin, end = window
         now = time.perf_counter()
@@ -288,10 +290,12 @@ def load(target: Target, connections: int, warm_up: float, seconds: float) -> No
             except (OSError, http.client.HTTPException) as exc:
                 problem = type(exc).__name__
             now = time.perf_counter()
-            if begin <= now < end:
+            if sent >= begin:
                 latencies.append(now - sent)
                 if problem:
                     errors[problem] = errors.get(problem, 0) + 1
+            if begin <= now < end:
+                answered[0] += 1
         conn.connection.close()
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(connections)]
@@ -303,12 +307,12 @@ def load(target: Target, connections: int, warm_up: float, seconds: float) -> No
     for thread in threads:
         thread.join()
     counted = 0
-    for latencies, errors in results:
-        counted += len(latencies)
+    for latencies, errors, answered in results:
+        counted += answered[0]
+        target.requests += len(latencies)
         target.latencies.extend(latencies)
         for problem, count in errors.items():
             target.errors[problem] = target.errors.get(problem, 0) + count
-    target.requests += counted
     target.rates.append(counted / seconds)
     target.load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
