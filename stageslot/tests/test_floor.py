@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from stageslot.templatetags.nav import _forget_drawn_fragments
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +74,12 @@ def test_google_is_offered_from_its_keys_in_the_settings_without_a_query(client,
     with django_assert_num_queries(0):
         html = client.get(reverse("account_login")).content.decode()
     assert "Continue with Google" in html
+
+
+def _forget_drawn_fragments() -> None:
+    from stageslot.templatetags.nav import _forget_drawn_fragments
+
+    _forget_drawn_fragments()
 
 
 def _frame_parts_drawn(response) -> set[str]:
