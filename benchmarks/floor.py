@@ -5,10 +5,10 @@ Usage:
     .venv/bin/python benchmarks/floor.py [--runs 300] [--reuse] [--json FILE] [--compare FILE]
 
 Uses DATABASE_URL when set (its server, a database of its own: stageslot_bench_floor), else a
-throwaway SQLite file; DEBUG is off. Loads the demo world (`seed_demo`; --reuse keeps the one a
-previous run left). Every figure is CPU time of this process (time.process_time) per request through
-Django's test client and the whole middleware stack, after a warm-up; p50 and p95 over --runs requests,
-and the SQL statements one request makes.
+throwaway SQLite file; DEBUG is off. Loads the demo world (`seed_demo`). The database stays after the
+run, so that --reuse can measure again on the one a previous run seeded. Every figure is CPU time of
+this process (time.process_time) per request through Django's test client and the whole middleware
+stack, after a warm-up; p50 and p95 over --runs requests, and the SQL statements one request makes.
 
 1. A view that does nothing (registered by this script only), signed out and signed in (the demo band
    leader), and a page that draws only the base layout.
