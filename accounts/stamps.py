@@ -35,31 +35,43 @@ def stamp_seen(key: str, seen: str) -> bool:
     return current is not None and hmac.compare_digest(current, seen)
 
 
-def stamp_current(key: str) -> str:
-    """The thing's word, drawn now when the cache holds none. Call it before reading the data the
-    answer shows, so that a change committed after the read moves the word on."""
+def _draw(tag: str) -> str:
+    word = secrets.token_urlsafe(12)
+    return f"{tag}.{word}" if tag else word
+
+
+def stamp_current(key: str, *, tag: str = "") -> str:
+    """The thing's word, drawn now (beginning with `tag` and a dot) when the cache holds none. Call it
+    before reading the data the answer shows, so that a change committed after the read moves the
+    word on; or tag the words with a version the data carries (stamp_bump_tagged) and hand out the
+    word only when its tag is the version read."""
     cache = _cache()
     word = cache.get(key)
     if word is None:
-        cache.add(key, secrets.token_urlsafe(12))
+        cache.add(key, _draw(tag))
         word = cache.get(key) or ""
     return word
 
 
-def stamp_bump(*keys: str | Iterable[str]) -> None:
-    """A new word for each key now, and again once the caller's transaction commits: a poll that
-    read the data between the two (before the commit) holds a word that is then gone, and asks again.
-    A rolled-back change costs one needless fetch, never a missed one."""
-    names = [k for key in keys for k in ([key] if isinstance(key, str) else key)]
-    if not names:
+def stamp_bump_tagged(tags: dict[str, str]) -> None:
+    """A new word for each key, beginning with its tag and a dot (a booking's sequence), now and
+    again once the caller's transaction commits: a poll that read the data between the two (before
+    the commit) holds a word that is then gone, and asks again. A rolled-back change costs one
+    needless fetch, never a missed one."""
+    if not tags:
         return
 
     def draw() -> None:
-        _cache().set_many({name: secrets.token_urlsafe(12) for name in names})
+        _cache().set_many({key: _draw(tag) for key, tag in tags.items()})
 
     draw()
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(draw)
+
+
+def stamp_bump(*keys: str | Iterable[str]) -> None:
+    """A new word for each key (stamp_bump_tagged without tags)."""
+    stamp_bump_tagged({k: "" for key in keys for k in ([key] if isinstance(key, str) else key)})
 
 
 def bell_stamp_key(user_id: int) -> str:

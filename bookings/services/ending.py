@@ -7,6 +7,7 @@ Locks: booking_cancel and booking_lapse_unpaid lock band, then slot, then bookin
 with money paid is cancelled through the payments app."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import lazy_text
+from accounts.stamps import stamp_bump_tagged
 from bands.services import band_gig_block_remove
 from venues.models import Slot
 
@@ -24,6 +26,7 @@ from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent
 from ..selectors.bookings import (
     side_of,
+    status_stamp_key,
 )
 from ..selectors.cancellation import cancellation_terms
 from . import checks, locks
@@ -38,6 +41,11 @@ Status = Booking.Status
 Role = Booking.Role
 
 
+def booking_status_stamps_bump(bookings: Iterable[Booking]) -> None:
+    """Tell the open pages' status polls that these bookings moved on (their `sequence` as saved)."""
+    stamp_bump_tagged({status_stamp_key(b.uid): str(b.sequence) for b in bookings})
+
+
 def booking_transition(booking: Booking, to: str, *, actor: User | None, note: str = "", now: dt.datetime) -> Booking:
     """Move a locked booking to `to`, record who did it and why; bumps `sequence`.
 
@@ -49,6 +57,7 @@ def booking_transition(booking: Booking, to: str, *, actor: User | None, note: s
         booking.sequence += 1
         booking.save()
         BookingEvent.objects.create(booking=booking, actor=actor, from_status="", to_status=to, note=note)
+        booking_status_stamps_bump([booking])
         return booking
     BookingEvent.objects.create(booking=booking, actor=actor, from_status=booking.status, to_status=to, note=note)
     booking.status = to
@@ -56,6 +65,7 @@ def booking_transition(booking: Booking, to: str, *, actor: User | None, note: s
     booking.status_changed_at = now
     booking.sequence += 1
     booking.save(update_fields=["status", "status_note", "status_changed_at", "sequence", "updated_at"])
+    booking_status_stamps_bump([booking])
     return booking
 
 
