@@ -42,8 +42,10 @@ Role = Booking.Role
 
 
 def booking_status_stamps_bump(bookings: Iterable[Booking]) -> None:
-    """Tell the open pages' status polls that these bookings moved on (their `sequence` as saved)."""
-    stamp_bump_tagged({status_stamp_key(b.uid): str(b.sequence) for b in bookings})
+    """Tell the open pages' status polls that these bookings moved on (their `sequence` as saved), or
+    that who answers them changed (Booking or values rows with `uid` and `sequence`)."""
+    rows = [(b["uid"], b["sequence"]) if isinstance(b, dict) else (b.uid, b.sequence) for b in bookings]
+    stamp_bump_tagged({status_stamp_key(uid): str(sequence) for uid, sequence in rows})
 
 
 def booking_transition(booking: Booking, to: str, *, actor: User | None, note: str = "", now: dt.datetime) -> Booking:
@@ -79,9 +81,9 @@ def slot_place_free(booking: Booking, slot: Slot | None) -> None:
         Slot.objects.filter(pk=slot.pk, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
         if booking.role == Role.HEADLINER and slot.venue_id and slot.headliner_picks_support:
             Slot.objects.filter(pk=slot.pk).update(support_picker=Slot.SupportPicker.VENUE, support_pick_asked_at=None)
-            Booking.objects.filter(slot_id=slot.pk, status=Status.PENDING, picker_band__isnull=False).update(
-                picker_band=None
-            )
+            handed_back = Booking.objects.filter(slot_id=slot.pk, status=Status.PENDING, picker_band__isnull=False)
+            booking_status_stamps_bump(list(handed_back.values("uid", "sequence")))  # "Waiting for …" changes
+            handed_back.update(picker_band=None)
     if booking.block_id:
         band_gig_block_remove(block_id=booking.block_id)
         booking.block = None
