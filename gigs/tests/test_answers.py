@@ -313,7 +313,7 @@ def test_the_who_is_in_table_puts_the_readers_own_column_first(client, world):
         """The instrument groups and the member columns in order, and each row's first answer cell."""
         groups = re.findall(r'class="wii__instrument">([^<]*)<', html)
         names = re.findall(r'<th scope="col" class="wii__member[^"]*">\s*([^<]+?)\s*(?:<|$)', html)
-        firsts = set(re.findall(r'<td class="wii__count">.*?</td>\s*<td class="([^"]*)"', html, re.S))
+        firsts = set(re.findall(r'<td class="wii__count wii__confirmed">.*?</td>\s*<td class="([^"]*)"', html, re.S))
         return groups, names, firsts
 
     client.force_login(world.member)
