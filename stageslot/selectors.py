@@ -66,6 +66,12 @@ def invite_membership_of(
 # ---- Bookings on the dashboard -------------------------------------------------------------------
 
 DASHBOARD_ROWS = 5
+# What a dashboard row shows of a booking (its title, time, place, state and who answers it): the rest of
+# its many columns stays unread.
+DASHBOARD_ROW_FIELDS = (
+    *("uid", "kind", "role", "status", "event_type", "location", "starts_at", "ends_at", "client_id"),
+    *("band_id", "venue_id", "picker_band_id", "band__name", "venue__name", "picker_band__name"),
+)
 MANAGING_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
 
 
@@ -166,9 +172,9 @@ def dashboard_bookings(
         if reviews and review_rank <= limit:
             firsts["to_review"].append((review_rank, pk))
     by_pk = (
-        Booking.objects.select_related("band", "venue", "picker_band").in_bulk(
-            {pk for pairs in firsts.values() for _rank, pk in pairs}
-        )
+        Booking.objects.select_related("band", "venue", "picker_band")
+        .only(*DASHBOARD_ROW_FIELDS)
+        .in_bulk({pk for pairs in firsts.values() for _rank, pk in pairs})
         if any(firsts.values())
         else {}
     )
