@@ -15,6 +15,7 @@ from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from gigs.services.answers import gig_lineups_open
 from holds.models import Hold
+from stageslot.selectors import dashboard_bookings
 from teams.models import LinkStatus, Representation, Role
 from teams.tests.factories import OrganisationFactory, OrgMemberFactory
 from venues.tests.factories import VenueStaffFactory
@@ -432,3 +433,28 @@ def test_each_persons_dashboard_costs_the_same_queries_with_1_booking_and_with_3
     assert count_in(html, "upcoming") == 60 and section(html, "upcoming").count('class="dash-gig"') == 5
     assert count_in(html, "past") == 60 and section(html, "past").count('class="dash-gig"') == 5
     assert count_in(html, "waiting") == 60 and "waiting for The Headliners" in section(html, "waiting")
+
+
+def test_each_list_shows_its_first_five_in_its_own_order():
+    band, leader = band_with_leader()
+    venue, _ = venue_with_owner()
+    ahead = [on_slot(band, venue, d, status=Booking.Status.BOOKED) for d in (9, 3, 7, 5, 11, 4, 8)]
+    played = [on_slot(band, venue, -d, status=Booking.Status.COMPLETED) for d in (12, 2, 30, 6, 9, 4, 20)]
+    offers = [on_slot(band, venue, d, kind=Booking.Kind.OFFER) for d in (40, 33, 37, 31, 45, 35)]
+    lists = dashboard_bookings(user=leader, now=timezone.now())
+    # Booked gigs to come and offers to answer: soonest first; past gigs: latest first; reviews to write
+    # (completed within the window): the one closing soonest first.
+    assert lists.upcoming == sorted(ahead, key=lambda b: b.starts_at)[:5]
+    assert lists.needs_answer == sorted(offers, key=lambda b: b.starts_at)[:5]
+    assert lists.past == sorted(played, key=lambda b: b.starts_at, reverse=True)[:5]
+    reviewable = [b for b in played if b.ends_at > timezone.now() - dt.timedelta(days=14)]
+    assert lists.to_review == sorted(reviewable, key=lambda b: b.ends_at)[:5]
+    assert lists.counts == {
+        "upcoming": 7,
+        "needs_answer": 6,
+        "waiting": 0,
+        "past": 7,
+        "cancelled": 0,
+        "to_review": len(reviewable),
+        "as_client": 0,
+    }
