@@ -408,6 +408,7 @@ def queries_of(client, user) -> int:
     return len(queries)
 
 
+@pytest.mark.slow(reason="builds thirty bands and venues with a dozen bookings each")
 def test_each_persons_dashboard_costs_the_same_queries_with_1_booking_and_with_30(client):
     agency = OrganisationFactory(name="History Agency")
     people = {
