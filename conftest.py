@@ -265,12 +265,14 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> None:
         cache_settings["default"]["KEY_PREFIX"] = f"test-{test}"
         cache_settings["pages"]["KEY_PREFIX"] = f"test-{test}-pages"
         cache_settings["calls"]["KEY_PREFIX"] = f"test-{test}"
+        cache_settings["stamps"]["KEY_PREFIX"] = f"test-{test}-stamps"
         settings.CACHES = cache_settings
     else:
         # The limits' cache is a table of the test database without Redis: a test's rollback (or flush)
         # empties it, and a test without the database cannot reach it.
         caches["pages"].clear()
         caches["calls"].clear()
+        caches["stamps"].clear()
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

@@ -1,12 +1,12 @@
 """allauth hooks: account emails go through the Celery worker; per-address limits key on the visitor's
-address behind our proxies; passkeys and authenticator apps name StageSlot; a Google sign-up takes the
-person's name from Google."""
+address behind our proxies; passkeys and authenticator apps name StageSlot; Google is set up by the
+settings alone, and a Google sign-up takes the person's name from Google."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.utils import is_mfa_enabled
-from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter, _build_apps_from_settings
 from allauth.socialaccount.models import SocialApp
 from django.contrib.sites.requests import RequestSite
 from django.core.exceptions import PermissionDenied
@@ -52,6 +52,13 @@ class MFAAdapter(DefaultMFAAdapter):
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def list_apps(self, request: HttpRequest, provider=None, client_id=None) -> list[SocialApp]:
+        """The apps the settings name, and only those: Google with GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET
+        (docs/decisions/0043). None is kept in the database, so the login page, which lists them for
+        everyone who opens it, asks the database nothing."""
+        apps = _build_apps_from_settings(provider=provider, client_id=client_id)
+        return [app for provider_apps in apps.values() for app in provider_apps]
+
     def get_app(self, request: HttpRequest, provider, client_id=None):
         # Google's keys unset (GOOGLE_CLIENT_ID/SECRET): its addresses are a 404, not a 500.
         try:

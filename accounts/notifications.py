@@ -1,7 +1,8 @@
 """A person's in-app notifications (the bell and the notifications page) and their preferences.
 
 Notifications are written by accounts.services.notifications_create; here they are read, marked
-read, and the preferences that notifications_create applies are shown and saved.
+read (each change moves the person's bell stamp, accounts/stamps.py), and the preferences that
+notifications_create applies are shown and saved.
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Notification, NotificationPreference, User
 from .notification_kinds import GROUPS, KINDS, NotificationKind
+from .stamps import bell_stamp_key, stamp_bump
 
 Email = NotificationPreference.Email
 
@@ -47,6 +49,7 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
         now = timezone.now()
         if Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=now):
             note.read_at = now
+            stamp_bump(bell_stamp_key(user.pk))
         else:  # read meanwhile in another tab: that time stands
             note.refresh_from_db(fields=["read_at"])
     return note
@@ -54,7 +57,10 @@ def notification_mark_read(*, user: User, notification_id: int) -> Notification:
 
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread in-app notification of the user read, in one update; returns how many."""
-    return notifications_for(user=user, unread_only=True).update(read_at=timezone.now())
+    marked = notifications_for(user=user, unread_only=True).update(read_at=timezone.now())
+    if marked:
+        stamp_bump(bell_stamp_key(user.pk))
+    return marked
 
 
 # ---- Preferences ---------------------------------------------------------------------------

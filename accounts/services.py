@@ -30,6 +30,7 @@ from .models import Notification, NotificationPreference, User
 from .notification_kinds import kind_of
 from .push import notification_pushes_enqueue
 from .queue import task_queue, task_run_here
+from .stamps import bell_stamp_key, stamp_bump
 from .timezones import when_text
 
 logger = logging.getLogger(__name__)
@@ -287,6 +288,7 @@ def notifications_create_many(*, items: Iterable[NotificationItem], actor: User 
     known = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     Notification.objects.bulk_create([r for r in rows if r.dedupe_key not in known], ignore_conflicts=True)
     created = list(Notification.objects.filter(dedupe_key__in=[k for k in keys if k not in known]).order_by("pk"))
+    stamp_bump(bell_stamp_key(user_id) for user_id in {n.recipient_id for n in created if n.in_app})
     ids = [n.pk for n in created if n.email_state == Notification.Email.PENDING]
     if ids:
         # Pushed as the email goes: at once (accounts.push); one hand-off for both.

@@ -12,6 +12,16 @@ demo people) and asks, as the demo band leader, venue owner and client in turn, 
 step, the ratio of each p95 to the p95 with no other bookings, and the queries per request.
 Goal: with 100,000 other bookings, p95 within 10 % of the p95 with none. --explain prints the plan of
 the dashboard's slowest statement at the largest step.
+
+    .venv/bin/python benchmarks/dashboard.py --cpu [--runs 200] [--reuse] [--json FILE] [--compare FILE]
+        [--profile PERSON]
+
+--cpu: the dashboard's own cost on a throwaway SQLite file (DEBUG off) with the demo world: CPU time of
+this process (time.process_time) per request through Django's test client, p50 and p95 over --runs
+requests after a warm-up, and the SQL statements per request, for the demo band leader, band member,
+venue owner, client and agent. --json saves the run, --compare prints a saved one beside it; --profile
+prints where one request's time goes (cProfile, the slowest 40 functions by own time) for one person.
+Goal: under 12 ms p50 for each person.
 """
 
 import argparse
@@ -30,6 +40,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import search as search_bench  # noqa: E402  (database helpers, percentiles)
 
 GOAL_RATIO = 1.10
+GOAL_CPU_P50_MS = 12.0
+CPU_PEOPLE = [
+    ("band leader", "mara@demo.stageslot.test"),
+    ("band member", "ayla@demo.stageslot.test"),
+    ("venue owner", "kellerbar-owner@demo.stageslot.test"),
+    ("client", "client@demo.stageslot.test"),
+    ("agent", "agent@demo.stageslot.test"),
+]
 PEOPLE = [
     ("band leader", "mara@demo.stageslot.test"),
     ("venue owner", "kellerbar-owner@demo.stageslot.test"),
@@ -46,6 +64,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--cpu", action="store_true", help="CPU time per person on SQLite (see above)")
+    parser.add_argument("--reuse", action="store_true", help="--cpu: keep the file a previous run seeded")
+    parser.add_argument("--json", metavar="FILE", help="--cpu: save this run's figures")
+    parser.add_argument("--compare", metavar="FILE", help="--cpu: a saved run to print beside this one")
+    parser.add_argument("--profile", metavar="PERSON", help="--cpu: profile one request of this person")
     return parser.parse_args()
 
 
@@ -197,8 +220,105 @@ def explain_dashboard() -> None:
     print(f"\nslowest dashboard statement ({slowest[0]:.2f} ms):\n{slowest[1][:600]}\n\n{slowest[2]}")
 
 
+def cpu_measure(email: str, runs: int) -> dict:
+    """CPU ms p50/p95 of /dashboard/ for the person with `email`, and the statements one request makes."""
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    for _ in range(30):  # warm-up: templates, translations, connections
+        assert client.get("/dashboard/").status_code == 200
+    counter = search_bench.QueryCounter()
+    times = []
+    with connection.execute_wrapper(counter):
+        for _ in range(runs):
+            started = time.process_time()
+            client.get("/dashboard/")
+            times.append(time.process_time() - started)
+    return {
+        "p50": statistics.median(times) * 1000,
+        "p95": search_bench.percentile(times, 95) * 1000,
+        "queries": counter.count // runs,
+    }
+
+
+def cpu_profile(email: str) -> None:
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    for _ in range(30):
+        client.get("/dashboard/")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(20):
+        client.get("/dashboard/")
+    profiler.disable()
+    print("\n20 requests, by own time:")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+    print("\n20 requests, by cumulative time:")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+
+
+def cpu_main(args: argparse.Namespace) -> None:
+    import json
+
+    os.environ.pop("DATABASE_URL", None)  # SQLite: the Python side is the point
+    _url, where = search_bench.point_at_fresh_database(
+        "stageslot_bench_dashboard_cpu", "stageslot-bench-dashboard-cpu.sqlite3", reuse=args.reuse
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+    import django
+
+    django.setup()
+    import logging
+
+    logging.getLogger("celery").setLevel(logging.WARNING)
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    assert not settings.DEBUG
+    call_command("migrate", verbosity=0)
+    if not (args.reuse and User.objects.filter(email=CPU_PEOPLE[0][1]).exists()):
+        call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    if args.profile:
+        cpu_profile(dict(CPU_PEOPLE)[args.profile])
+        return
+    before = json.loads(Path(args.compare).read_text()) if args.compare else None
+    print(f"{where}; {args.runs} requests per person after 30 to warm up; load {search_bench.load_average()}")
+    results = {who: cpu_measure(email, args.runs) for who, email in CPU_PEOPLE}
+    head = f"{'/dashboard/ CPU ms':<16}{'p50':>8}{'p95':>8}{'queries':>9}"
+    print(f"\n{head}" + (f"{'before: p50':>14}{'p95':>8}{'queries':>9}" if before else ""))
+    for who, f in results.items():
+        line = f"{who:<16}{f['p50']:8.2f}{f['p95']:8.2f}{f['queries']:9d}"
+        if before and who in before:
+            b = before[who]
+            line += f"{b['p50']:14.2f}{b['p95']:8.2f}{b['queries']:9d}"
+        print(line)
+    worst = max(f["p50"] for f in results.values())
+    verdict = "meets" if worst < GOAL_CPU_P50_MS else "misses"
+    print(f"\nslowest p50 {worst:.2f} ms ({verdict} the goal of {GOAL_CPU_P50_MS:.0f} ms)")
+    print(f"load average {search_bench.load_average()}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+        print(f"saved to {args.json}")
+
+
 def main() -> None:
     args = parse_args()
+    if args.cpu:
+        cpu_main(args)
+        return
     bench_url, maintenance_url = search_bench.bench_database_url(args.database_name)
     search_bench.recreate_database(maintenance_url, args.database_name)
     os.environ["DATABASE_URL"] = bench_url

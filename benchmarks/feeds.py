@@ -26,13 +26,16 @@ time per event, and its ratio to GO3's cold render of the same size (GO3_COLD_MS
 from the earlier side-by-side run on a comparable 2-core machine, issue 14; GO3 does not run here);
 whether a second process renders the same bytes (the feeds rendered again in a subprocess, their
 SHA-256 and ETag compared), and whether unchanged feeds answer 304 to If-None-Match and to
-If-Modified-Since. --profile prints where a cold member feed spends its time (cProfile).
+If-Modified-Since, and what each feed costs as the first request of a fresh process against a warm
+one (benchmarks/first_request.py; goal: at most 20 % more). --profile prints where a cold member
+feed spends its time (cProfile).
 Budget: p95 under 200 ms for 500 events.
 """
 
 import argparse
 import datetime as dt
 import hashlib
+import json
 import logging
 import math
 import os
@@ -355,6 +358,21 @@ def same_in_two_processes(tokens: dict[str, str]) -> list[str]:
     return lines
 
 
+def first_requests(tokens: dict[str, str]) -> list[str]:
+    """Each feed as the first request of a fresh process (stageslot.wsgi readies it while it loads)
+    against the same feed asked again in that process (benchmarks/first_request.py): CPU ms."""
+    lines = []
+    for name, token in tokens.items():
+        command = [sys.executable, str(Path(__file__).with_name("first_request.py")), f"/feeds/{token}.ics"]
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+        figures = json.loads(out.strip().splitlines()[-1])["paths"][f"/feeds/{token}.ics"]
+        lines.append(
+            f"  {name} feed, first request of a fresh process {figures['first_ms']:.1f} ms CPU, warm "
+            f"{figures['warm_ms']:.1f} ms ({figures['ratio']:.2f}×; goal at most 1.2×)"
+        )
+    return lines
+
+
 def conditional_gets(tokens: dict[str, str]) -> list[str]:
     """304 for an unchanged feed on If-None-Match and on If-Modified-Since; 200 for another ETag."""
     from django.test import Client
@@ -431,6 +449,7 @@ def main() -> None:
             checks.append(f"{gigs:,} gigs:")
             checks += same_in_two_processes(tokens)
             checks += conditional_gets(tokens)
+            checks += first_requests(tokens)
             if args.profile and gigs == max(args.gigs):
                 profile_cold(tokens["member"])
         print(f"\ncold feeds (the first render after a restart or deploy), load average {search_bench.load_average()}")

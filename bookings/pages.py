@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.stamps import stamp_current
 from accounts.timezones import when_text
 from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
 from bands.calendar import length_label
@@ -28,7 +29,14 @@ from bands.models import Band
 from .errors import BookingConflict, BookingError, BookingPermissionError
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm
 from .models import Booking, Message
-from .selectors.bookings import PAGE_RELATED, booking_events, booking_for_action, booking_for_viewer, booking_point
+from .selectors.bookings import (
+    PAGE_RELATED,
+    booking_events,
+    booking_for_action,
+    booking_for_viewer,
+    booking_point,
+    status_stamp_key,
+)
 from .selectors.cancellation import cancellation_terms
 from .selectors.detail import (
     booking_event_rows,
@@ -42,7 +50,7 @@ from .selectors.files import booking_deliverables, may_deliver
 from .selectors.public import PublicMonth, shift_month
 from .selectors.quotes import QUOTED_KINDS, quote_card
 from .selectors.requests import request_group_rows
-from .selectors.threads import PAGE_LIMIT, thread_can_read, thread_messages, thread_read_up_to
+from .selectors.threads import PAGE_LIMIT, thread_can_read, thread_messages, thread_read_up_to, thread_stamp_key
 from .services.checks import duration_text, members_busy_for_gig
 from .services.life import can_mark_played
 from .services.threads import thread_mark_read
@@ -102,10 +110,13 @@ def refusal_status(exc: BookingError) -> int:
 
 
 def thread_form_context(
-    booking: Booking, *, body: str = "", error: str = "", after: int = 0, focus: bool = False
+    booking: Booking, *, body: str = "", error: str = "", after: int = 0, focus: bool = False, stamp: str = ""
 ) -> dict:
+    """The thread's form; `after` is the last message the page shows and `stamp` the thread's change
+    stamp read before those messages (empty: the next poll reads the messages again)."""
     return {
         "booking": booking,
+        "thread_stamp": stamp,
         "thread_body": body,
         "thread_error": error,
         "thread_after": after,
@@ -124,6 +135,7 @@ def thread_section(request: HtmxHttpRequest, booking: Booking, *, body: str = ""
     """
     if not thread_can_read(booking=booking, user=request.user):
         return {"thread_hidden": True}
+    stamp = stamp_current(thread_stamp_key(booking.uid))  # before the messages: a later one moves it
     messages = thread_messages(booking=booking)
     read_up_to = thread_read_up_to(booking=booking, user=request.user) if messages else 0
     first_new = next((m.pk for m in messages if m.pk > read_up_to and m.author_id != request.user.pk), None)
@@ -135,7 +147,7 @@ def thread_section(request: HtmxHttpRequest, booking: Booking, *, body: str = ""
         "thread_first_new": first_new,
         "thread_cut": len(messages) >= PAGE_LIMIT,
         "thread_url": reverse("bookings:thread", args=[booking.uid]),
-        **thread_form_context(booking, body=body, error=error, after=last_id),
+        **thread_form_context(booking, body=body, error=error, after=last_id, stamp=stamp),
     }
 
 
@@ -218,8 +230,20 @@ def detail_context(
         "notice": notice,
         "error": error,
         "detail_url": detail_url,
-        "status_url": f"{detail_url}?part=status&seq={booking.sequence}",
+        "status_url": status_poll_url(booking),
     }
+
+
+def status_poll_url(booking: Booking) -> str:
+    """Where the live status block polls: the booking's sequence as drawn and, while it is live, its
+    status change stamp when that is the stamp of this very sequence (words begin with the sequence
+    they were drawn for, so the order of the reads does not matter: an older page gets no stamp)."""
+    query = {"part": "status", "seq": booking.sequence}
+    if booking.status in Booking.LIVE:
+        stamp = stamp_current(status_stamp_key(booking.uid), tag=str(booking.sequence))
+        if stamp.startswith(f"{booking.sequence}."):
+            query["stamp"] = stamp
+    return f"{reverse('bookings:detail', args=[booking.uid])}?{urlencode(query)}"
 
 
 def _gig_times_form(gig_times) -> GigTimesForm | None:

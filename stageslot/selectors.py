@@ -3,7 +3,20 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from accounts.models import User
@@ -53,6 +66,12 @@ def invite_membership_of(
 # ---- Bookings on the dashboard -------------------------------------------------------------------
 
 DASHBOARD_ROWS = 5
+# What a dashboard row shows of a booking (its title, time, place, state and who answers it): the rest of
+# its many columns stays unread.
+DASHBOARD_ROW_FIELDS = (
+    *("uid", "kind", "role", "status", "event_type", "location", "starts_at", "ends_at", "client_id"),
+    *("band_id", "venue_id", "picker_band_id", "band__name", "venue__name", "picker_band__name"),
+)
 MANAGING_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
 
 
@@ -94,7 +113,7 @@ def dashboard_bookings(
     pending ones waiting for `user`'s answer, pending ones waiting for the other side, past gigs
     (played, or cancelled once their date has gone, latest first), cancelled gigs whose date is still
     to come, and completed gigs whose review `user`'s side has still to write (closing soonest first).
-    `counts["as_client"]` says how many private events `user` asked for. At most seven queries,
+    `counts["as_client"]` says how many private events `user` asked for. Two queries (one when none),
     whatever the number of bookings; and each starts from the person's own bands, venues and requests
     (bookings_of), so its cost follows their bookings, not the site's. `memberships` and `venue_roles`
     are the person's, when the page has them already (otherwise read here)."""
@@ -118,30 +137,85 @@ def dashboard_bookings(
     )
     cancelled = Q(status=Booking.Status.CANCELLED, ends_at__gt=now)
     to_review = to_write_q(user_id=user.pk, managed_band_ids=managed, venue_ids=venue_ids, now=now)
-    counts = mine.aggregate(
-        upcoming=Count("pk", filter=upcoming),
-        needs_answer=Count("pk", filter=pending & answerable),
-        waiting=Count("pk", filter=pending & ~answerable),
-        past=Count("pk", filter=past),
-        cancelled=Count("pk", filter=cancelled),
-        as_client=Count("pk", filter=Q(client_id=user.pk)),
-        to_review=Count("pk", filter=to_review),
+    # Each booking falls in at most one of the first five lists (tried in this order); to_review is a
+    # part of the past ones.
+    buckets = {
+        "upcoming": (upcoming, ASCENDING),
+        "needs_answer": (pending & answerable, ASCENDING),
+        "waiting": (pending, ASCENDING),
+        "past": (past, DESCENDING),
+        "cancelled": (cancelled, ASCENDING),
+    }
+    bucket = Case(
+        *(When(condition, then=Value(n)) for n, (condition, _order) in enumerate(buckets.values(), start=1)),
+        default=Value(0),
+        output_field=IntegerField(),
     )
-    rows = mine.select_related("band", "venue", "slot__stage")
-
-    def first(condition: Q, *order: str) -> list[Booking]:
-        # Nothing to fetch when the count says none: an empty dashboard costs one query.
-        return list(rows.filter(condition).order_by(*order)[:limit])
-
-    return DashboardBookings(
-        upcoming=first(upcoming, "starts_at", "pk") if counts["upcoming"] else [],
-        needs_answer=first(pending & answerable, "starts_at", "pk") if counts["needs_answer"] else [],
-        waiting=first(pending & ~answerable, "starts_at", "pk") if counts["waiting"] else [],
-        past=first(past, "-starts_at", "-pk") if counts["past"] else [],
-        cancelled=first(cancelled, "starts_at", "pk") if counts["cancelled"] else [],
-        to_review=first(to_review, "ends_at", "pk") if counts["to_review"] else [],
-        counts=counts,
+    flags = mine.order_by().values(
+        b_id=F("pk"),
+        b_starts=F("starts_at"),
+        b_ends=F("ends_at"),
+        b_bucket=bucket,
+        b_review=ExpressionWrapper(to_review, output_field=BooleanField()),
+        b_client=ExpressionWrapper(Q(client_id=user.pk), output_field=BooleanField()),
     )
+    counts = dict.fromkeys([*buckets, "to_review", "as_client"], 0)
+    firsts: dict[str, list[tuple[int, int]]] = {name: [] for name in [*buckets, "to_review"]}
+    names = list(buckets)
+    descending = [n for n, (_condition, order) in enumerate(buckets.values(), start=1) if order == DESCENDING]
+    for pk, n, in_bucket, rank, reviews, review_rank, to_review_count, as_client in _ranked(flags, limit, descending):
+        if n:
+            counts[names[n - 1]] = in_bucket
+            if rank <= limit:
+                firsts[names[n - 1]].append((rank, pk))
+        counts["to_review"], counts["as_client"] = to_review_count or 0, as_client or 0
+        if reviews and review_rank <= limit:
+            firsts["to_review"].append((review_rank, pk))
+    by_pk = (
+        Booking.objects.select_related("band", "venue", "picker_band")
+        .only(*DASHBOARD_ROW_FIELDS)
+        .in_bulk({pk for pairs in firsts.values() for _rank, pk in pairs})
+        if any(firsts.values())
+        else {}
+    )
+    lists = {name: [by_pk[pk] for _rank, pk in sorted(pairs) if pk in by_pk] for name, pairs in firsts.items()}
+    return DashboardBookings(**lists, counts=counts)
+
+
+ASCENDING, DESCENDING = "asc", "desc"
+
+# The dashboard's lists from the person's bookings (the ORM's query, each rule compiled once, as a
+# subquery): each booking with its list, its place in it (soonest first; latest first for the
+# descending lists), the list's size, its place among the reviews to write (closing soonest first) and
+# the totals of reviews and private requests; only the first `limit` of each list come back. Written out:
+# the same through the ORM (a window per list, each repeating its rule) costs several times more to
+# compile than the database takes to answer it.
+_RANKED_SQL = (
+    "SELECT b_id, b_bucket, in_bucket, place, b_review, review_rank, reviews, as_client FROM ("
+    " SELECT b_id, b_bucket, b_review,"
+    " COUNT(*) OVER (PARTITION BY b_bucket) AS in_bucket,"
+    " CASE WHEN b_bucket IN ({descending})"
+    "  THEN ROW_NUMBER() OVER (PARTITION BY b_bucket ORDER BY b_starts DESC, b_id DESC)"
+    "  ELSE ROW_NUMBER() OVER (PARTITION BY b_bucket ORDER BY b_starts, b_id) END AS place,"
+    " ROW_NUMBER() OVER (PARTITION BY b_review ORDER BY b_ends, b_id) AS review_rank,"
+    " SUM(CASE WHEN b_review THEN 1 ELSE 0 END) OVER () AS reviews,"
+    " SUM(CASE WHEN b_client THEN 1 ELSE 0 END) OVER () AS as_client"
+    " FROM ({flags}) flags"
+    ") ranked WHERE place <= %s OR (b_review AND review_rank <= %s)"
+)
+
+
+def _ranked(flags: QuerySet, limit: int, descending: list[int]) -> list[tuple]:
+    """Run _RANKED_SQL over `flags` (one query): rows of (pk, list number, list size, place in the list,
+    whether its review is to write, place among those, reviews to write, private requests)."""
+    sql, params = flags.query.sql_with_params()
+    outer = _RANKED_SQL.format(descending=", ".join(str(int(n)) for n in descending) or "NULL", flags=sql)
+    with connection.cursor() as cursor:
+        cursor.execute(outer, [*params, limit, limit])
+        return [
+            (pk, n, in_bucket, rank, bool(review), review_rank, reviews, as_client)
+            for pk, n, in_bucket, rank, review, review_rank, reviews, as_client in cursor.fetchall()
+        ]
 
 
 # ---- An agent's roster on the dashboard ----------------------------------------------------------

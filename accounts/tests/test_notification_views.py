@@ -2,9 +2,11 @@
 
 import datetime as dt
 import json
+import re
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +19,7 @@ from accounts.notifications import (
     notifications_mark_all_read,
     notifications_unread_count,
 )
+from accounts.services import notifications_create
 from accounts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,6 +212,78 @@ def test_the_bell_answers_no_content_while_the_count_stays(client, ann):
     html = response.content.decode()
     assert 'data-unread-count="2"' in html
     assert 'id="bell-live" hx-swap-oob="innerHTML">Notifications: 2 unread<' in html
+
+
+def _seen(html: str) -> str:
+    """What the bell's hidden `seen` input sends back on the next poll."""
+    return re.search(r'name="seen" value="([^"]*)"', html).group(1)
+
+
+def _own_queries(captured) -> list[str]:
+    """The queries a request made beyond the floor every signed-in request pays (its session and
+    its user), so a change to that floor does not move the count pinned here."""
+    return [q["sql"] for q in captured if "django_session" not in q["sql"] and '"accounts_user"' not in q["sql"]]
+
+
+def test_an_unchanged_bell_answers_from_its_stamp_without_a_query(client, ann):
+    notifications_create(recipients=[ann], kind="message", text="Hello", key=f"test:{uuid.uuid4().hex}")
+    url = reverse("notifications:bell")
+    first = client.get(url, **HTMX)
+    seen = _seen(first.content.decode())
+    assert seen.startswith("1:") and len(seen) > 3
+    with CaptureQueriesContext(connection) as polled:
+        response = client.get(url, {"seen": seen}, **HTMX)
+    assert response.status_code == 204 and response.content == b""
+    assert _own_queries(polled.captured_queries) == []
+    assert len(polled.captured_queries) <= 2  # the session and the user, what any signed-in request reads
+
+
+def test_the_bell_stamp_moves_with_every_service_that_changes_the_count(client, ann):
+    url = reverse("notifications:bell")
+    seen = _seen(client.get(url, **HTMX).content.decode())
+    assert client.get(url, {"seen": seen}, **HTMX).status_code == 204
+    (created,) = notifications_create(recipients=[ann], kind="message", text="Hi", key=f"test:{uuid.uuid4().hex}")
+    response = client.get(url, {"seen": seen}, **HTMX)
+    assert response.status_code == 200 and 'data-unread-count="1"' in response.content.decode()
+    assert 'hx-swap-oob="innerHTML">Notifications: 1 unread<' in response.content.decode()
+    seen = _seen(response.content.decode())
+    assert client.get(url, {"seen": seen}, **HTMX).status_code == 204
+    notification_mark_read(user=ann, notification_id=created.pk)
+    response = client.get(url, {"seen": seen}, **HTMX)
+    assert response.status_code == 200 and 'aria-label="Notifications, none unread"' in response.content.decode()
+    seen = _seen(response.content.decode())
+    notifications_create(recipients=[ann], kind="message", text="Again", key=f"test:{uuid.uuid4().hex}")
+    notifications_create(recipients=[ann], kind="message", text="More", key=f"test:{uuid.uuid4().hex}")
+    response = client.get(url, {"seen": seen}, **HTMX)
+    assert 'data-unread-count="2"' in response.content.decode()
+    seen = _seen(response.content.decode())
+    notifications_mark_all_read(user=ann)
+    response = client.get(url, {"seen": seen}, **HTMX)
+    assert response.status_code == 200 and 'aria-label="Notifications, none unread"' in response.content.decode()
+
+
+def test_another_persons_notification_leaves_the_bell_stamp_alone(client, ann):
+    url = reverse("notifications:bell")
+    seen = _seen(client.get(url, **HTMX).content.decode())
+    notifications_create(recipients=[UserFactory()], kind="message", text="Hi", key=f"test:{uuid.uuid4().hex}")
+    assert client.get(url, {"seen": seen}, **HTMX).status_code == 204
+
+
+def test_a_cold_stamp_cache_counts_again(client, ann):
+    url = reverse("notifications:bell")
+    seen = _seen(client.get(url, **HTMX).content.decode())
+    caches["stamps"].clear()
+    note(ann)  # written behind the services' back: only a cold cache shows it, and it does
+    response = client.get(url, {"seen": seen}, **HTMX)
+    assert response.status_code == 200 and 'data-unread-count="1"' in response.content.decode()
+
+
+def test_a_bell_stamp_sent_by_another_person_is_not_theirs(client, ann):
+    url = reverse("notifications:bell")
+    seen = _seen(client.get(url, **HTMX).content.decode())
+    client.force_login(UserFactory())
+    response = client.get(url, {"seen": seen}, **HTMX)
+    assert response.status_code == 200 and 'data-unread-count="0"' in response.content.decode()
 
 
 # ---- The notifications page -------------------------------------------------------------------

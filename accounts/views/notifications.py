@@ -30,6 +30,7 @@ from ..notifications import (
     notifications_unread_count,
 )
 from ..push import push_subscriptions_of
+from ..stamps import bell_stamp_key, stamp_current, stamp_seen
 from ..webpush import vapid_public_key
 
 PAGE_SIZE = 30
@@ -65,25 +66,34 @@ def _mark_read(request: HtmxHttpRequest, pk: int) -> Notification:
 @never_cache
 @require_GET
 def bell(request: HtmxHttpRequest) -> HttpResponse:
-    """The bell's badge, polled by every page: one count on the unread index.
+    """The bell's badge, polled by every page: nothing but a cache read while nothing changed.
 
-    `seen` is the count the page shows already (empty before the first answer); the same count
-    again answers 204, so nothing is swapped and screen readers are not told the same number
-    every 15 seconds.
+    `seen` is what the page shows already, "<count>:<stamp>" (empty before the first answer). The
+    stamp the services move whenever the person's notifications change (accounts/stamps.py) still
+    current answers 204 with no query, so nothing is swapped and screen readers are not told the
+    same number every 15 seconds; otherwise one count on the unread index, and the same count as
+    before is drawn again quietly with the new stamp.
     """
     if not request.user.is_authenticated:
         return HttpResponse(status=HTMX_STOP_POLLING)
+    seen_count, _sep, seen_stamp = request.GET.get("seen", "").partition(":")
+    key = bell_stamp_key(request.user.pk)
+    if stamp_seen(key, seen_stamp):
+        return HttpResponse(status=204)
+    stamp = stamp_current(key)
     unread = notifications_unread_count(user=request.user)
-    seen = request.GET.get("seen", "")
-    if seen == str(unread):
+    if seen_count == str(unread) and not seen_stamp:  # a page drawn before stamps: as it was
         return HttpResponse(status=204)
     status = ngettext("%(n)s unread", "%(n)s unread", unread) % {"n": unread} if unread else gettext("none unread")
     context = {
         "unread": unread,
+        "stamp": stamp,
         "badge": "99+" if unread > BADGE_MAX else str(unread),
         "label": gettext("Notifications, %(status)s") % {"status": status},
         # The first answer on a page shows the count quietly; a later change is announced.
-        "announce": gettext("Notifications: %(status)s") % {"status": status} if seen else "",
+        "announce": gettext("Notifications: %(status)s") % {"status": status}
+        if seen_count and seen_count != str(unread)
+        else "",
     }
     return render(request, "accounts/partials/_bell.html", context)
 

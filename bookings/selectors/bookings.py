@@ -20,6 +20,12 @@ from venues.models import Slot, Venue, VenueStaff
 from ..models import Booking, BookingEvent
 
 
+def status_stamp_key(booking_uid) -> str:
+    """The name of a booking's status change stamp (accounts/stamps.py): its words begin with the
+    booking's sequence, and every change of status draws a new one (ending.booking_status_stamps_bump)."""
+    return f"booking-status:{booking_uid}"
+
+
 def required_member_ids(*, band_id: int) -> list[int]:
     """The members a band cannot play without (its green zone is theirs)."""
     return list(Membership.objects.filter(band_id=band_id, required=True).values_list("user_id", flat=True))

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db.models import BooleanField, Case, Count, Exists, Min, OuterRef, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
@@ -18,7 +19,7 @@ from accounts.site import site_url
 from bands.models import Band, Membership
 from venues.models import Slot, Venue, VenueStaff
 
-from ..ical import FeedEvent
+from ..ical import FeedEvent, feed_render, feed_render_forget
 from ..models import Booking, CalendarFeed, FeedMark
 from .bookings import can_manage_band, is_venue_staff
 from .share import band_availability_events
@@ -152,7 +153,11 @@ def feed_of(*, pk: int) -> CalendarFeed | None:
 
 def feed_by_token(*, token: str) -> CalendarFeed | None:
     """The feed at this address if it still works (see the module docstring), else None. One query."""
-    return CalendarFeed.objects.filter(_owner_has_access(), token=token).select_related("user", "band", "venue").first()
+    return _feed_rows(token).first()
+
+
+def _feed_rows(token: str) -> QuerySet[CalendarFeed]:
+    return CalendarFeed.objects.filter(_owner_has_access(), token=token).select_related("user", "band", "venue")
 
 
 def feed_name(feed: CalendarFeed) -> str:
@@ -330,10 +335,14 @@ ACT_FIELDS = ("slot_id", "uid", "band__name", "role", "status", "sequence", "upd
 def _acts_by_slot(slot_ids, statuses) -> dict[int, list[dict]]:
     """The bookings with `statuses` of each slot, headliner first then supports in the order booked."""
     acts: dict[int, list[dict]] = {}
-    rows = Booking.objects.filter(slot_id__in=slot_ids, status__in=statuses).order_by("slot_id", "role", "pk")
-    for row in rows.values(*ACT_FIELDS):
+    for row in _act_rows(slot_ids, statuses):
         acts.setdefault(row["slot_id"], []).append(row)
     return acts
+
+
+def _act_rows(slot_ids, statuses) -> QuerySet:
+    rows = Booking.objects.filter(slot_id__in=slot_ids, status__in=statuses).order_by("slot_id", "role", "pk")
+    return rows.values(*ACT_FIELDS)
 
 
 def _shown_bookings(scope: Q, *, now: dt.datetime, include_pending: bool) -> QuerySet[Booking]:
@@ -355,8 +364,29 @@ def _gigs(scope: Q, *, now: dt.datetime, include_pending: bool, member_id: int |
     sheet_url = _site() + reverse("documents:day_sheet", args=[_NO_UID])
     return [
         _gig_event(row, lineups.get(row["slot_id"], []), bookings_url, sheet_url, member_id)
-        for row in bookings.order_by("starts_at", "uid").values(*GIG_FIELDS)
+        for row in _gig_rows(bookings)
     ]
+
+
+def _gig_rows(bookings: QuerySet[Booking]) -> QuerySet:
+    return bookings.order_by("starts_at", "uid").values(*GIG_FIELDS)
+
+
+def feed_warm_up() -> None:
+    """Ready a fresh process for its first feed without touching the database (stageslot/warm.py):
+    compile, never run, the queries a feed makes, reverse its links and write a calendar of one event,
+    so that what Django and icalendar build on first use is there before the first subscriber asks."""
+    now = timezone.now()
+    member = Q(band_id__in=Membership.objects.filter(user_id=0).values("band_id"))
+    for scope in (member, Q(band_id=0), Q(venue_id=0)):
+        bookings = _shown_bookings(scope, now=now, include_pending=True)
+        for rows in (_gig_rows(bookings), _act_rows(bookings.values("slot_id"), PLAYED)):
+            str(rows.query)
+    str(_feed_rows("-").order_by("pk")[:1].query)
+    str(FeedMark.objects.filter(Q(band_id=0) | Q(user_id=0)).values("pk").query)
+    _site() + reverse("bookings:inbox") + reverse("documents:day_sheet", args=[_NO_UID])
+    feed_render(name=_site(), events=[FeedEvent("-", "-", now, now, "CONFIRMED", 0, now)])
+    feed_render_forget()  # the calendar of no one: nothing to keep
 
 
 def _hm(moment: dt.datetime) -> str:

@@ -16,6 +16,11 @@ from .bookings import band_players, standing_of, venue_team
 PAGE_LIMIT = 200
 
 
+def thread_stamp_key(booking_uid) -> str:
+    """The name of the thread's change stamp (accounts/stamps.py), moved by every new message."""
+    return f"thread:{booking_uid}"
+
+
 MANAGER_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
 
 

@@ -7,6 +7,7 @@ Locks: booking_cancel and booking_lapse_unpaid lock band, then slot, then bookin
 with money paid is cancelled through the payments app."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import lazy_text
+from accounts.stamps import stamp_bump_tagged
 from bands.services import band_gig_block_remove
 from venues.models import Slot
 
@@ -24,6 +26,7 @@ from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent
 from ..selectors.bookings import (
     side_of,
+    status_stamp_key,
 )
 from ..selectors.cancellation import cancellation_terms
 from . import checks, locks
@@ -38,6 +41,13 @@ Status = Booking.Status
 Role = Booking.Role
 
 
+def booking_status_stamps_bump(bookings: Iterable[Booking]) -> None:
+    """Tell the open pages' status polls that these bookings moved on (their `sequence` as saved), or
+    that who answers them changed (Booking or values rows with `uid` and `sequence`)."""
+    rows = [(b["uid"], b["sequence"]) if isinstance(b, dict) else (b.uid, b.sequence) for b in bookings]
+    stamp_bump_tagged({status_stamp_key(uid): str(sequence) for uid, sequence in rows})
+
+
 def booking_transition(booking: Booking, to: str, *, actor: User | None, note: str = "", now: dt.datetime) -> Booking:
     """Move a locked booking to `to`, record who did it and why; bumps `sequence`.
 
@@ -49,6 +59,7 @@ def booking_transition(booking: Booking, to: str, *, actor: User | None, note: s
         booking.sequence += 1
         booking.save()
         BookingEvent.objects.create(booking=booking, actor=actor, from_status="", to_status=to, note=note)
+        booking_status_stamps_bump([booking])
         return booking
     BookingEvent.objects.create(booking=booking, actor=actor, from_status=booking.status, to_status=to, note=note)
     booking.status = to
@@ -56,6 +67,7 @@ def booking_transition(booking: Booking, to: str, *, actor: User | None, note: s
     booking.status_changed_at = now
     booking.sequence += 1
     booking.save(update_fields=["status", "status_note", "status_changed_at", "sequence", "updated_at"])
+    booking_status_stamps_bump([booking])
     return booking
 
 
@@ -69,9 +81,9 @@ def slot_place_free(booking: Booking, slot: Slot | None) -> None:
         Slot.objects.filter(pk=slot.pk, **{f"{counter}__gt": 0}).update(**{counter: F(counter) - 1})
         if booking.role == Role.HEADLINER and slot.venue_id and slot.headliner_picks_support:
             Slot.objects.filter(pk=slot.pk).update(support_picker=Slot.SupportPicker.VENUE, support_pick_asked_at=None)
-            Booking.objects.filter(slot_id=slot.pk, status=Status.PENDING, picker_band__isnull=False).update(
-                picker_band=None
-            )
+            handed_back = Booking.objects.filter(slot_id=slot.pk, status=Status.PENDING, picker_band__isnull=False)
+            booking_status_stamps_bump(list(handed_back.values("uid", "sequence")))  # "Waiting for …" changes
+            handed_back.update(picker_band=None)
     if booking.block_id:
         band_gig_block_remove(block_id=booking.block_id)
         booking.block = None

@@ -29,6 +29,7 @@ from ..models import Booking, BookingEvent
 from ..selectors.bookings import (
     venue_teams,
 )
+from .ending import booking_status_stamps_bump
 from .notices import (
     booking_summary,
     kind_text,
@@ -150,6 +151,7 @@ def _auto_decline(*, winner: Booking, band: Band, slot: Slot | None, by: User, n
                 updated_at=now,
                 sequence=F("sequence") + 1,
             )
+    booking_status_stamps_bump(losers)
     notifications_create_many(items=items, actor=by)
     webhook_events_emit(event="booking.declined", bookings=losers, now=now)
     return losers

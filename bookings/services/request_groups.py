@@ -24,6 +24,7 @@ from accounts.services import NotificationItem, lazy_text, notifications_create_
 from bands.selectors import bands_managers
 
 from ..models import Booking, BookingEvent, Quote, RequestGroup
+from .ending import booking_status_stamps_bump
 from .notices import booking_summary, link_of
 from .webhooks import webhook_events_emit
 
@@ -121,6 +122,7 @@ def request_group_rivals_withdraw(*, winner: Booking, now: dt.datetime) -> list[
                 ends_at=rival.ends_at,
             )
         )
+    booking_status_stamps_bump(rivals)
     notifications_create_many(items=items, actor=None)
     webhook_events_emit(event="booking.withdrawn", bookings=rivals, now=now)
     return rivals

@@ -41,7 +41,7 @@ from ..models import BillMessage, Booking
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
 from ..selectors.shows import bill_people, on_the_bill
 from . import book
-from .ending import booking_transition
+from .ending import booking_status_stamps_bump, booking_transition
 from .notices import booking_notify, booking_people, booking_summary
 from .webhooks import show_event_emit
 
@@ -290,9 +290,9 @@ def show_support_picker_set(*, slot: Slot, by: User, picker: str, now=None) -> S
         slot.support_pick_asked_at = None
         slot.save(update_fields=["support_picker", "support_pick_asked_at", "updated_at"])
         pending = Booking.objects.filter(slot_id=slot.pk, role=Role.SUPPORT, kind=Booking.Kind.APPLICATION)
-        pending.filter(status=Status.PENDING).update(
-            picker_band_id=headliner.band_id if picker == Slot.SupportPicker.HEADLINER else None
-        )
+        waiting = pending.filter(status=Status.PENDING)
+        booking_status_stamps_bump(list(waiting.values("uid", "sequence")))  # who answers them changes
+        waiting.update(picker_band_id=headliner.band_id if picker == Slot.SupportPicker.HEADLINER else None)
         if headliner is not None:
             allowed = picker == Slot.SupportPicker.HEADLINER
             if slot.open_support_places:

@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import User
 from accounts.ratelimit import LimitReached
 from accounts.services import WHEN, lazy_text, notifications_create
+from accounts.stamps import stamp_bump
 
 from ..errors import BookingPermissionError
 from ..models import Booking, Message, ThreadRead
-from ..selectors.threads import thread_participants, thread_side, thread_standing
+from ..selectors.threads import thread_participants, thread_side, thread_stamp_key, thread_standing
 from .notices import link_of
 
 FLOOD_LIMIT = 20
@@ -128,6 +129,7 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
                 retry_after=math.ceil((oldest + FLOOD_WINDOW - now).total_seconds()),
             )
         message = Message.objects.create(booking=booking, author=by, body=body)
+        stamp_bump(thread_stamp_key(booking.uid))  # the open threads' polls fetch it
         thread_mark_read(booking=booking, user=by, up_to_id=message.pk)
         if side.key and side.name:
             who = f"{by.name} ({side.name})"

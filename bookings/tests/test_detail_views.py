@@ -1,5 +1,6 @@
 """One booking's page and its actions: who sees it, who may act, every transition, conflicts, query budget."""
 
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -506,6 +507,68 @@ def test_a_finished_booking_stops_polling(client, world):
 def test_the_status_poll_is_private_too(client, world):
     client.force_login(world.other_client)
     assert client.get(f"{url('detail', world.request)}?part=status&seq=0", **HTMX).status_code == 404
+
+
+def _status_url(html: str) -> str:
+    """The address the page's live status block polls (with its sequence and change stamp)."""
+    return re.search(r'id="booking-status"[^>]*hx-get="([^"]+)"', html, re.S).group(1).replace("&amp;", "&")
+
+
+def _own_queries(captured) -> list[str]:
+    """The queries beyond the floor of any signed-in request (its session and its user)."""
+    return [q["sql"] for q in captured if "django_session" not in q["sql"] and '"accounts_user"' not in q["sql"]]
+
+
+def test_an_unchanged_status_answers_204_from_its_stamp_without_a_query(client, world):
+    client.force_login(world.client)
+    status_url = _status_url(client.get(url("detail", world.request)).content.decode())
+    assert "stamp=" in status_url
+    with CaptureQueriesContext(connection) as polled:
+        response = client.get(status_url, **HTMX)
+    assert response.status_code == 204 and response.content == b""
+    assert _own_queries(polled.captured_queries) == []
+    assert len(polled.captured_queries) <= 2  # the session and the user, what any signed-in request reads
+
+
+def test_a_status_change_through_the_service_moves_the_status_stamp(client, world):
+    client.force_login(world.client)
+    status_url = _status_url(client.get(url("detail", world.request)).content.decode())
+    answering.booking_accept(booking=world.request, by=world.leader)
+    response = client.get(status_url, **HTMX)
+    assert response.status_code == 200 and "Booked" in response.content.decode()
+    assert "booking-changed" in response.headers["HX-Trigger"]
+
+
+def test_a_booking_declined_with_the_losers_moves_its_status_stamp(client, world):
+    rival = asking.booking_apply(slot=world.slot, band=world.other_band, by=world.other_leader, role="headliner")
+    client.force_login(world.other_leader)
+    status_url = _status_url(client.get(url("detail", rival)).content.decode())
+    assert client.get(status_url, **HTMX).status_code == 204
+    answering.booking_accept(booking=world.application, by=world.owner)
+    rival.refresh_from_db()
+    assert rival.status == Booking.Status.DECLINED
+    response = client.get(status_url, **HTMX)
+    assert response.status_code == 200 and "booking-changed" in response.headers["HX-Trigger"]
+
+
+def test_a_page_drawn_before_a_change_gets_no_stamp_of_the_newer_sequence(client, world):
+    client.force_login(world.client)
+    status_url = _status_url(client.get(url("detail", world.request)).content.decode())
+    stamp = status_url.split("stamp=")[1]
+    # A poll from a page of an older sequence with the current stamp is not "nothing changed".
+    older = status_url.replace(f"seq={world.request.sequence}", f"seq={world.request.sequence - 1}")
+    assert client.get(older, **HTMX).status_code == 200
+    assert stamp.startswith(f"{world.request.sequence}.")
+
+
+@pytest.mark.parametrize("who", ["other_client", "other_leader", "owner"])
+def test_an_outsider_guessing_a_status_stamp_still_gets_a_404(client, world, who):
+    client.force_login(world.client)
+    status_url = _status_url(client.get(url("detail", world.request)).content.decode())
+    client.force_login(getattr(world, who))
+    guessed = status_url[:-1] + ("A" if status_url[-1] != "A" else "B")
+    for poll in (guessed, status_url.split("&stamp=")[0]):
+        assert client.get(poll, **HTMX).status_code == 404
 
 
 # ---- Query budget -----------------------------------------------------------------------------

@@ -6,8 +6,11 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -479,6 +482,75 @@ def test_the_poll_answers_204_when_nothing_is_new(client, world):
     client.force_login(world.owner)
     response = client.get(url("thread", world.application), {"after": last.pk}, **HTMX)
     assert response.status_code == 204 and response.content == b""
+
+
+def _stamp(html: str) -> str:
+    """The thread's change stamp the page or the last answer gave the poll to send back."""
+    return re.search(r'id="thread-stamp"[^>]*value="([^"]*)"', html).group(1)
+
+
+def _own_queries(captured) -> list[str]:
+    """The queries beyond the floor of any signed-in request (its session and its user)."""
+    return [q["sql"] for q in captured if "django_session" not in q["sql"] and '"accounts_user"' not in q["sql"]]
+
+
+def test_an_unchanged_thread_answers_204_from_its_stamp_without_a_query(client, world):
+    last = message_post(booking=world.application, by=world.leader, body="Only one")
+    client.force_login(world.owner)
+    stamp = _stamp(client.get(url("detail", world.application)).content.decode())
+    assert stamp
+    with CaptureQueriesContext(connection) as polled:
+        response = client.get(url("thread", world.application), {"after": last.pk, "stamp": stamp}, **HTMX)
+    assert response.status_code == 204 and response.content == b""
+    assert _own_queries(polled.captured_queries) == []
+    assert len(polled.captured_queries) <= 2  # the session and the user, what any signed-in request reads
+
+
+def test_a_message_posted_through_the_service_moves_the_thread_stamp(client, world):
+    first = message_post(booking=world.application, by=world.leader, body="First")
+    client.force_login(world.owner)
+    stamp = _stamp(client.get(url("detail", world.application)).content.decode())
+    message_post(booking=world.application, by=world.member, body="Second, from the drummer")
+    response = client.get(url("thread", world.application), {"after": first.pk, "stamp": stamp}, **HTMX)
+    assert response.status_code == 200 and "Second, from the drummer" in response.content.decode()
+    new_stamp = _stamp(response.content.decode())
+    assert new_stamp and new_stamp != stamp
+    after = Message.objects.latest("pk").pk
+    assert client.get(url("thread", world.application), {"after": after, "stamp": new_stamp}, **HTMX).status_code == 204
+    # Another booking's message leaves this thread's stamp alone.
+    message_post(booking=world.request, by=world.leader, body="Elsewhere")
+    assert client.get(url("thread", world.application), {"after": after, "stamp": new_stamp}, **HTMX).status_code == 204
+
+
+def test_sending_hands_the_form_the_stamp_after_its_own_message(client, world):
+    client.force_login(world.owner)
+    stamp = _stamp(client.get(url("detail", world.application)).content.decode())
+    sent = client.post(url("message_post", world.application), {"body": "Mine", "after": 0}, **HTMX)
+    new_stamp = _stamp(sent.content.decode())
+    assert new_stamp and new_stamp != stamp
+    after = Message.objects.get(body="Mine").pk
+    assert client.get(url("thread", world.application), {"after": after, "stamp": new_stamp}, **HTMX).status_code == 204
+
+
+def test_a_cold_stamp_cache_reads_the_thread_again(client, world):
+    first = message_post(booking=world.application, by=world.leader, body="First")
+    client.force_login(world.owner)
+    stamp = _stamp(client.get(url("detail", world.application)).content.decode())
+    caches["stamps"].clear()
+    Message.objects.create(booking=world.application, author=world.leader, body="Behind the services' back")
+    response = client.get(url("thread", world.application), {"after": first.pk, "stamp": stamp}, **HTMX)
+    assert response.status_code == 200 and "Behind the services" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["other_leader", "other_owner", "other_client", "client"])
+def test_an_outsider_guessing_a_stamp_still_gets_a_404(client, world, who):
+    message_post(booking=world.application, by=world.leader, body="Secret fee talk")
+    client.force_login(world.owner)
+    stamp = _stamp(client.get(url("detail", world.application)).content.decode())
+    client.force_login(getattr(world, who))
+    for guess in ("", "x", stamp[:-1] + ("A" if stamp[-1] != "A" else "B")):
+        poll = client.get(url("thread", world.application), {"after": 0, "stamp": guess}, **HTMX)
+        assert poll.status_code == 404 and b"Secret fee talk" not in poll.content
 
 
 def test_the_poll_refuses_a_bad_id(client, world):

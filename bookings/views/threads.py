@@ -2,8 +2,11 @@
 
 The thread exists only for the booking's people (booking_for_viewer): anyone else gets a 404, an
 anonymous visitor the login page. The list asks every few seconds for the messages after the last
-one it shows (204 when there are none); the form sends with HTMX and gets itself back empty, with the
-new messages to append. Without JavaScript the form posts and the page comes back at #thread.
+one it shows, with the thread's change stamp its last answer carried (accounts/stamps.py): while the
+stamp stands the answer is 204 from one cache read, without a query (a stamp is a random word only the
+thread's people were given, so a stranger's guess takes the usual path and its 404); the form sends
+with HTMX and gets itself back empty, with the new messages to append. Without JavaScript the form posts
+and the page comes back at #thread.
 """
 
 from uuid import UUID
@@ -18,11 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import LimitReached, rate_limited
+from accounts.stamps import stamp_current, stamp_seen
 
 from ..errors import BookingPermissionError
 from ..forms.threads import AFTER_ERROR, MessageForm, ThreadAfterForm
 from ..pages import booking_or_404, render_detail, thread_form_context
-from ..selectors.threads import thread_can_read, thread_messages
+from ..selectors.threads import PAGE_LIMIT, thread_can_read, thread_messages, thread_stamp_key
 from ..services import threads
 from ..services.threads import thread_mark_read
 
@@ -32,8 +36,13 @@ TEMPLATE = "bookings/threads/_thread.html"
 @login_required
 @require_GET
 def thread(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
-    """The messages after `?after=<id>`, to append to the list (with the new last id for the form);
-    204 when there are none. A plain visit goes to the thread on the booking's page."""
+    """The messages after `?after=<id>`, to append to the list (with the new last id and stamp for the
+    form); 204 while `?stamp=` is the thread's current stamp, or when there are none and no stamp was
+    sent. A plain visit goes to the thread on the booking's page."""
+    key = thread_stamp_key(uid)
+    sent_stamp = request.GET.get("stamp", "")
+    if is_partial(request) and stamp_seen(key, sent_stamp):
+        return HttpResponse(status=204)
     booking = booking_or_404(request, uid)
     if not thread_can_read(booking=booking, user=request.user):
         raise PermissionDenied(gettext("Only the people of this booking's thread read it."))
@@ -42,11 +51,19 @@ def thread(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     after = ThreadAfterForm(request.GET).after_id()
     if after is None:
         return HttpResponse(AFTER_ERROR, status=400)
+    stamp = stamp_current(key)  # before the messages: one sent meanwhile moves it on
     messages = thread_messages(booking=booking, after_id=after)
-    if not messages:
+    if not messages and not sent_stamp:
         return HttpResponse(status=204)
-    thread_mark_read(booking=booking, user=request.user, up_to_id=messages[-1].pk)
-    context = {"thread_messages": messages, "thread_after": messages[-1].pk}
+    if len(messages) >= PAGE_LIMIT:
+        stamp = ""  # more may wait: the next poll reads on from the last one
+    if messages:
+        thread_mark_read(booking=booking, user=request.user, up_to_id=messages[-1].pk)
+    context = {
+        "thread_messages": messages,
+        "thread_after": messages[-1].pk if messages else after,
+        "thread_stamp": stamp,
+    }
     return render(request, f"{TEMPLATE}#polled", context)
 
 
@@ -86,9 +103,12 @@ def message_post(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     if not is_partial(request):
         return redirect(reverse("bookings:detail", args=[booking.uid]) + "#thread")
     # Everything since the page's last message: this one, and any that others sent meanwhile.
+    stamp = stamp_current(thread_stamp_key(booking.uid))
     messages = thread_messages(booking=booking, after_id=after)
     last_id = max(message.pk, messages[-1].pk if messages else 0)
     if last_id > message.pk:
         thread_mark_read(booking=booking, user=request.user, up_to_id=last_id)
-    context = {**thread_form_context(booking, after=last_id, focus=True), "thread_messages": messages}
+    if len(messages) >= PAGE_LIMIT:
+        stamp = ""
+    context = {**thread_form_context(booking, after=last_id, focus=True, stamp=stamp), "thread_messages": messages}
     return render(request, f"{TEMPLATE}#sent", context)

@@ -191,10 +191,19 @@ def who_is_in(*, band: Band, viewer: Membership, now: dt.datetime, page: int = 1
     )
 
 
+# What the dashboard's "Can you play?" row shows of the gig (its title, time, place and state): the rest
+# of the booking's many columns stays unread.
+OPEN_ANSWER_BOOKING_FIELDS = (
+    *("uid", "kind", "role", "status", "event_type", "location", "starts_at", "ends_at"),
+    *("band_id", "venue_id", "picker_band_id", "band__name", "venue__name"),
+)
+
+
 def my_open_answers(*, user: User, now: dt.datetime, limit: int = 10) -> list[GigAnswer]:
     """The gigs ahead `user` has not answered yet, soonest first (one query): the dashboard's "Can you play?"."""
     return list(
         GigAnswer.objects.filter(member_id=user.pk, answer="", booking__status=Status.BOOKED, booking__ends_at__gt=now)
-        .select_related("booking__band", "booking__venue", "booking__client")
+        .select_related("booking__band", "booking__venue")
+        .only(*(f"booking__{name}" for name in OPEN_ANSWER_BOOKING_FIELDS))
         .order_by("booking__starts_at")[:limit]
     )

@@ -188,17 +188,26 @@ LIMITS_CACHE_TABLE = "stageslot_limits_cache"
 # "calls" counts the API's per-call limits (api_token, api_ip): Redis too, else each process's memory, since a
 # database write on every read would cost more than the limit guards; the limits on actions (sign-in, codes,
 # requests, messages…) count in the database (accounts/ratelimit.py).
+# "stamps" holds the change stamps that let a poll answer "nothing changed" without a query
+# (accounts/stamps.py): Redis, shared by every process, else each process's memory for a minute at most,
+# so that a change made by another process (a command, a second worker) shows within that minute.
+STAMPS_SECONDS = 3600
 if REDIS_URL:
     CACHES = {
         "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
         "pages": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-pages"),
         "calls": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
+        "stamps": {
+            **redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-stamps"),
+            "TIMEOUT": STAMPS_SECONDS,
+        },
     }
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": LIMITS_CACHE_TABLE},
         "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
         "calls": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "calls"},
+        "stamps": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "stamps", "TIMEOUT": 60},
     }
 # Rendered page fragments keyed by a digest of everything they show (a band's press kit): each
 # process keeps its own, so a key never outlives the code and templates that drew it, and a

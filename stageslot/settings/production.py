@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, FRAGMENTS_CACHE, broker_transport, env, redis_cache, trusted_proxies
+from .base import DATABASES, FRAGMENTS_CACHE, STAMPS_SECONDS, broker_transport, env, redis_cache, trusted_proxies
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -22,6 +22,10 @@ CACHES = {
     "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
     "pages": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-pages"),
     "calls": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
+    "stamps": {
+        **redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-stamps"),
+        "TIMEOUT": STAMPS_SECONDS,
+    },
     "fragments": FRAGMENTS_CACHE,
 }
 CELERY_BROKER_URL = REDIS_URL

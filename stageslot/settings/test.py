@@ -61,6 +61,7 @@ if "KEY_PREFIX" in CACHES["default"]:
     CACHES["default"]["KEY_PREFIX"] = f"test-{_run}"
     CACHES["pages"]["KEY_PREFIX"] = f"test-{_run}-pages"
     CACHES["calls"]["KEY_PREFIX"] = f"test-{_run}"
+    CACHES["stamps"]["KEY_PREFIX"] = f"test-{_run}-stamps"
 # Serve static files straight from static/ (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

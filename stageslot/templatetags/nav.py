@@ -1,14 +1,23 @@
-"""{% nav_url %}, {% head_assets %}, {% icon_url %}, {% main_nav %}, {% search_head %}: the addresses every
-page links to and loads, worked out once per process, and the fragments that show them (templates under
-templates/stageslot/partials/)."""
+"""{% nav_url %}, {% head_assets %}, {% icon_url %}, {% main_nav %}, {% user_menu_links %},
+{% language_options %}, {% search_head %}: the addresses every page links to and loads, worked out once per
+process, and the fragments that show them (templates under templates/stageslot/partials/).
+
+The fragments base.html draws on every page depend on nothing but the language, the addresses and, for the
+menus, whether someone is signed in (or staff) and which section is open: each is drawn once per such key
+and kept, not drawn anew per request."""
 
 from functools import lru_cache
 
 from django import template
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from ..js_catalogue import catalogue_url
@@ -56,13 +65,37 @@ def _head_assets(storage_id: int, static_url: str) -> dict:
     }
 
 
-@register.inclusion_tag("stageslot/partials/_head_assets.html")
-def head_assets() -> dict:
-    """The icon, stylesheets and scripts of base.html's <head>: their {% static %} addresses are worked out
-    once per static files storage (they do not change while it lives), the tags drawn by the template.
-    The JavaScript catalogue of the active language comes before our scripts, which use its gettext()."""
-    assets = _head_assets(id(staticfiles_storage._wrapped), settings.STATIC_URL)
-    return {**assets, "catalogue": catalogue_url()}
+def _language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _kept(drawn, *key) -> str:
+    """What `drawn` (an lru_cache'd function) drew for this key; drawn anew each time while DEBUG is on,
+    so an edited template shows at once."""
+    return drawn.__wrapped__(*key) if settings.DEBUG else drawn(*key)
+
+
+@receiver(setting_changed)
+def _forget_drawn_fragments(**kwargs) -> None:
+    """A test that changes the settings (languages, templates, addresses) gets fragments drawn anew."""
+    for drawn in (_reversed, _head_html, _main_nav_html, _user_menu_links_html, _language_options_html):
+        drawn.cache_clear()
+
+
+@lru_cache(maxsize=32)
+def _head_html(storage_id: int, static_url: str, language: str, script_prefix: str, urlconf: str | None) -> str:
+    assets = _head_assets(storage_id, static_url)
+    return render_to_string("stageslot/partials/_head_assets.html", {**assets, "catalogue": catalogue_url()})
+
+
+@register.simple_tag
+def head_assets() -> SafeString:
+    """The icon, stylesheets and scripts of base.html's <head> (stageslot/partials/_head_assets.html): their
+    {% static %} addresses are worked out once per static files storage (they do not change while it
+    lives), and the tags drawn once per language. The JavaScript catalogue of the active language comes
+    before our scripts, which use its gettext()."""
+    key = (id(staticfiles_storage._wrapped), settings.STATIC_URL, _language(), get_script_prefix(), get_urlconf())
+    return mark_safe(_kept(_head_html, *key))  # noqa: S308
 
 
 @register.simple_tag
@@ -87,22 +120,63 @@ def _is_current(path: str, url: str, match: str) -> bool:
     return path == url if match == "=" else path.startswith(match)
 
 
-@register.inclusion_tag("stageslot/partials/_main_nav.html", takes_context=True)
-def main_nav(context) -> dict:
+@lru_cache(maxsize=256)
+def _main_nav_html(signed_in: bool, here: str | None, language: str, prefix: str, urlconf: str | None) -> str:
+    items = [
+        {"url": _reversed(name, prefix, urlconf), "label": label, "here": name == here}
+        for name, label, _match, private in MAIN_NAV
+        if signed_in or not private
+    ]
+    return render_to_string("stageslot/partials/_main_nav.html", {"items": items})
+
+
+@register.simple_tag(takes_context=True)
+def main_nav(context) -> SafeString:
     """The top bar's main menu (stageslot/partials/_main_nav.html), the current section marked and the
-    private sections only for someone signed in."""
+    private sections only for someone signed in: drawn once per language, section and signed in or not."""
     request = context.request
     user = context.get("user")
     prefix, urlconf = get_script_prefix(), get_urlconf()
     path = request.path if request is not None else ""
     signed_in = bool(user is not None and user.is_authenticated)
-    items = []
-    for name, label, match, private in MAIN_NAV:
-        if private and not signed_in:
-            continue
-        url = _reversed(name, prefix, urlconf)
-        items.append({"url": url, "label": label, "here": _is_current(path, url, match)})
-    return {"items": items}
+    here = next(
+        (
+            name
+            for name, _label, match, private in MAIN_NAV
+            if (signed_in or not private) and _is_current(path, _reversed(name, prefix, urlconf), match)
+        ),
+        None,
+    )
+    return mark_safe(_kept(_main_nav_html, signed_in, here, _language(), prefix, urlconf))  # noqa: S308
+
+
+@lru_cache(maxsize=32)
+def _user_menu_links_html(is_staff: bool, language: str, prefix: str, urlconf: str | None) -> str:
+    return render_to_string("stageslot/partials/_user_menu_links.html", {"is_staff": is_staff})
+
+
+@register.simple_tag(takes_context=True)
+def user_menu_links(context) -> SafeString:
+    """The account menu's links (stageslot/partials/_user_menu_links.html), the staff pages for staff: drawn
+    once per language, not for each page of each person signed in."""
+    user = context.get("user")
+    is_staff = bool(user is not None and user.is_staff)
+    return mark_safe(_kept(_user_menu_links_html, is_staff, _language(), get_script_prefix(), get_urlconf()))  # noqa: S308
+
+
+@lru_cache(maxsize=32)
+def _language_options_html(current: str) -> str:
+    languages = [translation.get_language_info(code) for code, _name in settings.LANGUAGES]
+    return render_to_string(
+        "stageslot/partials/_language_options.html", {"languages": languages, "current_language": current}
+    )
+
+
+@register.simple_tag
+def language_options() -> SafeString:
+    """The language switcher's <option>s (stageslot/partials/_language_options.html), the active language
+    selected: drawn once per language."""
+    return mark_safe(_kept(_language_options_html, _language()))  # noqa: S308
 
 
 @register.inclusion_tag("stageslot/partials/_search_head.html", takes_context=True)

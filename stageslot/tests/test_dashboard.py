@@ -2,9 +2,12 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
@@ -12,6 +15,7 @@ from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
 from gigs.services.answers import gig_lineups_open
 from holds.models import Hold
+from stageslot.selectors import dashboard_bookings
 from teams.models import LinkStatus, Representation, Role
 from teams.tests.factories import OrganisationFactory, OrgMemberFactory
 from venues.tests.factories import VenueStaffFactory
@@ -217,10 +221,10 @@ def test_the_dashboard_costs_the_same_queries_with_many_bookings(client, django_
     private(band_with_leader()[0], user, 90)
     gig_lineups_open()  # each booked gig asks its members "Can you play?"
     client.force_login(user)
-    # session, user, bands, venues, the counts, the first few of each of the four lists, the money
-    # cards (one sum over the ledger, and the booked gigs whose parts are still to be paid), and the
-    # gigs waiting for the person's "Can you play?", and the roster of any agency they work for
-    with django_assert_max_num_queries(13):
+    # session, user, bands, venues, the lists ranked with their counts, the rows shown, the money cards
+    # (one sum over the ledger, and the booked gigs whose parts are still to be paid), the gigs waiting
+    # for the person's "Can you play?", and the roster of any agency they work for
+    with django_assert_max_num_queries(10):
         html = client.get(reverse("dashboard")).content.decode()
     assert ('<span class="dash-count">10+</span>' in section(html, "can-you-play")) == (n > 10)
     assert len(re.findall(r"Answer: ", section(html, "can-you-play"))) == min(n, 10)
@@ -350,8 +354,108 @@ def test_the_agents_dashboard_costs_the_same_queries_with_a_longer_roster(client
     for i in range(n):
         represented(agency, i)
     client.force_login(agent)
-    # session, user, bands, venues, the booking counts, the first few of each list, the money cards,
-    # and the roster: its bands, their next gigs, their pending bookings, their holds
-    with django_assert_max_num_queries(12):
+    # session, user, bands, venues, the lists ranked with their counts, the rows shown, and the roster:
+    # its bands, their next gigs, their pending bookings, their holds
+    with django_assert_max_num_queries(10):
         html = client.get(reverse("dashboard")).content.decode()
     assert section(html, "role-agent").count('class="dash-row"') == n
+
+
+# ---- The same queries whatever a person's history --------------------------------------------------
+
+
+def history(people: dict, i: int) -> None:
+    """One more band and venue of each person's, each with a gig in every state the dashboard lists, a
+    private request, a hold and an unread notification for everyone."""
+    band, _leader = band_with_leader(name=f"History Band {i}", slug=f"history-band-{i}")
+    band.memberships.filter(role=Membership.Role.LEADER).update(user=people["leader"])
+    MembershipFactory(band=band, user=people["member"], role=Membership.Role.MEMBER)
+    Representation.objects.create(organisation=people["agency"], band=band, status=LinkStatus.ACTIVE)
+    venue, _owner = venue_with_owner(name=f"History Hall {i}")
+    VenueStaffFactory(venue=venue, user=people["owner"])
+    on_slot(band, venue, 3 + i, status=Booking.Status.BOOKED)
+    on_slot(band, venue, 100 + i, kind=Booking.Kind.OFFER)
+    on_slot(band, venue, 200 + i, requested_by=people["leader"])
+    # A support act's application that the headliner picks: it waits for the headliner, named on the row.
+    on_slot(
+        band, venue, 50 + i, role=Booking.Role.SUPPORT, picker_band=people["headliner"], requested_by=people["leader"]
+    )
+    on_slot(band, venue, -2 - i, status=Booking.Status.COMPLETED)
+    on_slot(band, venue, -400 - i, status=Booking.Status.COMPLETED)
+    on_slot(band, venue, 300 + i, status=Booking.Status.CANCELLED)
+    private(band, people["client"], 400 + i)
+    private(band, people["client"], 500 + i, status=Booking.Status.BOOKED)
+    Hold.objects.create(
+        venue=venue,
+        stage=venue.stages.first(),
+        band=band,
+        date=in_days(600 + i).date(),
+        starts_at=in_days(600 + i),
+        ends_at=in_days(600 + i) + dt.timedelta(hours=3),
+        level=1,
+        expires_at=in_days(35),
+    )
+    for role in ("leader", "member", "owner", "client", "agent"):
+        person = people[role]
+        Notification.objects.create(recipient=person, kind="test", text=f"Note {i}", dedupe_key=f"{person.pk}-{i}")
+
+
+def queries_of(client, user) -> int:
+    client.force_login(user)
+    client.get(reverse("dashboard"))  # the session and anything a first request sets up
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("dashboard")).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.slow(reason="builds thirty bands and venues with a dozen bookings each")
+def test_each_persons_dashboard_costs_the_same_queries_with_1_booking_and_with_30(client):
+    agency = OrganisationFactory(name="History Agency")
+    people = {
+        "leader": UserFactory(),
+        "member": UserFactory(),
+        "owner": UserFactory(),
+        "client": UserFactory(),
+        "agent": OrgMemberFactory(organisation=agency, role=Role.BOOKER).user,
+        "agency": agency,
+        "headliner": band_with_leader(name="The Headliners")[0],
+    }
+    roles = ["leader", "member", "owner", "client", "agent"]
+    history(people, 0)
+    gig_lineups_open()
+    with_one = {role: queries_of(client, people[role]) for role in roles}
+    for i in range(1, 30):
+        history(people, i)
+    gig_lineups_open()
+    with_thirty = {role: queries_of(client, people[role]) for role in roles}
+    assert with_thirty == with_one
+    # Every list is full at 30: the rows shown are still the first five of each.
+    html = dashboard(client, people["leader"])
+    assert count_in(html, "upcoming") == 60 and section(html, "upcoming").count('class="dash-gig"') == 5
+    assert count_in(html, "past") == 60 and section(html, "past").count('class="dash-gig"') == 5
+    assert count_in(html, "waiting") == 60 and "waiting for The Headliners" in section(html, "waiting")
+
+
+def test_each_list_shows_its_first_five_in_its_own_order():
+    band, leader = band_with_leader()
+    venue, _ = venue_with_owner()
+    ahead = [on_slot(band, venue, d, status=Booking.Status.BOOKED) for d in (9, 3, 7, 5, 11, 4, 8)]
+    played = [on_slot(band, venue, -d, status=Booking.Status.COMPLETED) for d in (12, 2, 30, 6, 9, 4, 20)]
+    offers = [on_slot(band, venue, d, kind=Booking.Kind.OFFER) for d in (40, 33, 37, 31, 45, 35)]
+    lists = dashboard_bookings(user=leader, now=timezone.now())
+    # Booked gigs to come and offers to answer: soonest first; past gigs: latest first; reviews to write
+    # (completed within the window): the one closing soonest first.
+    assert lists.upcoming == sorted(ahead, key=lambda b: b.starts_at)[:5]
+    assert lists.needs_answer == sorted(offers, key=lambda b: b.starts_at)[:5]
+    assert lists.past == sorted(played, key=lambda b: b.starts_at, reverse=True)[:5]
+    reviewable = [b for b in played if b.ends_at > timezone.now() - dt.timedelta(days=14)]
+    assert lists.to_review == sorted(reviewable, key=lambda b: b.ends_at)[:5]
+    assert lists.counts == {
+        "upcoming": 7,
+        "needs_answer": 6,
+        "waiting": 0,
+        "past": 7,
+        "cancelled": 0,
+        "to_review": len(reviewable),
+        "as_client": 0,
+    }

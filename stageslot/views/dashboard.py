@@ -1,10 +1,12 @@
 """/dashboard/: a person's bands, venues and bookings on one page."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -21,15 +23,41 @@ CAN_YOU_PLAY = 10
 
 @dataclass(frozen=True)
 class BookingRow:
-    """A booking as a line of the dashboard: what, when in the viewer's zone, and who is to answer."""
+    """A booking as a line of the dashboard, everything its fragment draws worked out here: what, when in
+    the viewer's zone, who is to answer, where it leads (`url`: the booking, its answer or its review),
+    its day sheet when booked, its kind and its state."""
 
     booking: Booking
     title: str
     when: str
     waiting_on: str
+    url: str
+    sheet_url: str
+    kind_label: str
+    status: str
+    status_label: str
 
 
-def _booking_row(booking: Booking, zone) -> BookingRow:
+# Where a row leads, by the block it is in: its booking, its "Can you play?" answer, its review.
+ROW_LINKS = {"": "bookings:detail", "answer": "gigs:gig", "review": "reviews:booking"}
+
+
+class _Addresses:
+    """The address of a booking's page by URL name, each name reversed once (with a stand-in uid) and the
+    booking's uid put in per row: the same address as reverse() gives, without its cost per row."""
+
+    STAND_IN = uuid.UUID(int=0)
+
+    def __init__(self) -> None:
+        self._patterns: dict[str, str] = {}
+
+    def __call__(self, name: str, uid: uuid.UUID) -> str:
+        if name not in self._patterns:
+            self._patterns[name] = reverse(name, args=[self.STAND_IN])
+        return self._patterns[name].replace(str(self.STAND_IN), str(uid))
+
+
+def _booking_row(booking: Booking, zone, address: _Addresses, kind: str = "") -> BookingRow:
     if booking.kind == Booking.Kind.REQUEST:
         event = booking.event_type or gettext("private event")
         title = gettext("%(band)s – %(event)s") % {"band": booking.band.name, "event": event}
@@ -37,9 +65,17 @@ def _booking_row(booking: Booking, zone) -> BookingRow:
         title = gettext("%(band)s (support) at %(place)s") % {"band": booking.band.name, "place": booking.place_name}
     else:
         title = gettext("%(band)s at %(place)s") % {"band": booking.band.name, "place": booking.place_name}
-    waiting_on = booking.answerer_name
+    sheet = not kind and booking.status in Booking.ON
     return BookingRow(
-        booking=booking, title=title, when=when_text(booking.starts_at, booking.ends_at, zone), waiting_on=waiting_on
+        booking=booking,
+        title=title,
+        when=when_text(booking.starts_at, booking.ends_at, zone),
+        waiting_on=booking.answerer_name if booking.is_pending else "",
+        url=address(ROW_LINKS[kind], booking.uid),
+        sheet_url=address("documents:day_sheet", booking.uid) if sheet else "",
+        kind_label=booking.get_kind_display(),
+        status=booking.status,
+        status_label=booking.get_status_display(),
     )
 
 
@@ -69,8 +105,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         now=now,
     )
 
-    def rows(items: list[Booking]) -> list[BookingRow]:
-        return [_booking_row(b, zone) for b in items]
+    address = _Addresses()
+
+    def rows(items: list[Booking], kind: str = "") -> list[BookingRow]:
+        return [_booking_row(b, zone, address, kind) for b in items]
 
     # "Can you play?": the gigs ahead the person has not answered for yet (members only).
     open_answers = my_open_answers(user=request.user, now=now, limit=CAN_YOU_PLAY + 1) if memberships else []
@@ -92,8 +130,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "waiting": rows(bookings.waiting),
         "past": rows(bookings.past),
         "cancelled": rows(bookings.cancelled),
-        "to_review": rows(bookings.to_review),
-        "can_you_play": rows([a.booking for a in open_answers[:CAN_YOU_PLAY]]),
+        "to_review": rows(bookings.to_review, "review"),
+        "can_you_play": rows([a.booking for a in open_answers[:CAN_YOU_PLAY]], "answer"),
         "can_you_play_more": len(open_answers) > CAN_YOU_PLAY,
         "counts": bookings.counts,
         "money": money,
