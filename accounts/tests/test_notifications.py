@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Notification
 from accounts.services import NotificationEmailFailed, notification_email_send, notifications_create
 from accounts.tasks import notification_email_task, notification_emails_requeue_task
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, is_stamp_bump
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_the_same_event_twice_is_one_row_and_one_email_per_person(django_capture
     assert [n.recipient_id for n in again] == [bob.pk]  # only the row that is new
     assert Notification.objects.filter(recipient=ann).count() == 1
     assert Notification.objects.count() == 2
-    assert len(callbacks) == 1
+    assert len([c for c in callbacks if not is_stamp_bump(c)]) == 1  # one hand-off of the new row
     assert sorted(m.to[0] for m in mail.outbox) == sorted([ann.email, bob.email])
     # A different event (the next sequence) is news again.
     notify([ann], key="booking:abc:booked:2")
