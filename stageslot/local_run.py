@@ -190,9 +190,15 @@ def main(run: LocalRun, *, seed: bool, manage: Sequence[str] = (sys.executable, 
     def stop_asked(signum, frame):
         raise SystemExit(128 + signum)
 
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
     run.claim()
     main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be caught
     previous = signal.signal(signal.SIGTERM, stop_asked) if main_thread else None
+    # CONTROL-C stops the run even where it was started with SIGINT ignored (a shell's background job
+    # inherits that, and Python then leaves it ignored).
+    previous_interrupt = signal.signal(signal.SIGINT, interrupted) if main_thread else None
     try:
         run.start_side_servers()
         web = run.web_address()
@@ -211,3 +217,4 @@ def main(run: LocalRun, *, seed: bool, manage: Sequence[str] = (sys.executable, 
         run.release()
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_interrupt)
