@@ -31,6 +31,11 @@ def band_party(**band_fields) -> Party:
         UserFactory(),
         UserFactory(time_zone="Europe/London"),
     )
+    if member.display_name.split()[0] == leader.display_name.split()[0]:
+        # Two of one first name keep their full names in the band's calendar; the tests read first names.
+        first = "Sasha" if leader.display_name.startswith("Robin ") else "Robin"
+        member.display_name = f"{first} {member.display_name.split()[-1]}"
+        member.save(update_fields=["display_name"])
     MembershipFactory(band=band, user=leader, role=Membership.Role.LEADER)
     MembershipFactory(band=band, user=member)
     instant = Package.objects.create(
