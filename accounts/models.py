@@ -10,11 +10,19 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import prepared
 from .timezones import validate_time_zone
 
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get(self, *args, **kwargs) -> "User":
+        """As QuerySet.get; a get by primary key alone – the signed-in person, read by every request's
+        authentication – runs SQL compiled once (accounts/prepared.py)."""
+        if args or kwargs.keys() != {"pk"} or self._db or self._hints:
+            return super().get(*args, **kwargs)
+        return prepared.one(_USER_BY_PK, kwargs["pk"], missing=lambda: self.model.DoesNotExist("No such user."))
 
     def _create_user(self, email: str, password: str | None, **extra_fields) -> "User":
         if not email:
@@ -311,3 +319,6 @@ class TwoFactorMethod(Authenticator):
         proxy = True
         verbose_name = _("two-factor method")
         verbose_name_plural = _("two-factor methods")
+
+
+_USER_BY_PK = prepared.PreparedRead(User, ["pk"])

@@ -5,13 +5,15 @@ import datetime as dt
 import zoneinfo
 from datetime import timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
+from django.utils.translation import get_language
 from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_lazy
 
@@ -104,7 +106,14 @@ def zone_name(value) -> str:
 
 
 def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """ "Fri 5 Dec 2026, 20:00–23:00 (Europe/Berlin)"; an end on the next day reads "–01:00 next day"."""
+    """ "Fri 5 Dec 2026, 20:00–23:00 (Europe/Berlin)"; an end on the next day reads "–01:00 next day".
+    Kept per language: lists (the dashboard, a band's gigs) show the same bookings on every visit, and
+    formatting a date costs more than finding it again."""
+    return _when_text(starts_at, ends_at, zone, get_language())
+
+
+@lru_cache(maxsize=8192)
+def _when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneInfo, _language: str | None) -> str:
     start, end = timezone.localtime(starts_at, zone), timezone.localtime(ends_at, zone)
     values = {
         "start": date_format(start, "WEEKDAY_MOMENT_FORMAT"),
@@ -120,6 +129,9 @@ def when_text(starts_at: dt.datetime, ends_at: dt.datetime, zone: zoneinfo.ZoneI
     # Translators: %(day)s is the day the time ends on, e.g. "7 Dec".
     return gettext("%(start)s–%(end)s on %(day)s (%(zone)s)") % {**values, "day": date_format(end, "DAY_MONTH_FORMAT")}
 
+
+# A test that changes a format or language setting reads dates formatted anew.
+setting_changed.connect(lambda **_kwargs: _when_text.cache_clear(), weak=False, dispatch_uid="when_text")
 
 # when_text read later, in the language active then (a notification's sentence, read per recipient).
 when_text_lazy = lazy(when_text, str)

@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.prepared import rows_as
 from places.near import Near, near_filter
 
 from .calendar import bands_available_on
@@ -682,15 +683,6 @@ def _members_sql() -> str:
     )
 
 
-def _converters(model: type[Model]) -> list[tuple[Any, list]]:
-    """For each concrete field of `model`: its column and the converters the ORM applies to it."""
-    found = []
-    for f in model._meta.concrete_fields:
-        col = f.get_col(model._meta.db_table)
-        found.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-    return found
-
-
 def band_press_kit(*, slug: str) -> PressKit:
     """The band at `slug`, whatever its status, with everything its page shows.
 
@@ -700,33 +692,21 @@ def band_press_kit(*, slug: str) -> PressKit:
     more CPU than running them (the public band page is among the most requested). Raises
     Band.DoesNotExist.
     """
-    found = list(Band.objects.raw(_BAND_SQL, [slug]))
+    found = rows_as(Band, _BAND_SQL, [slug])
     if not found:
         raise Band.DoesNotExist(f"No band at {slug!r}.")
     band = found[0]
-    genres = Genre.objects.raw(_GENRES_SQL, [band.pk])
-    photos = BandPhoto.objects.raw(_PHOTOS_SQL, [band.pk])
-    embeds = BandEmbed.objects.raw(_EMBEDS_SQL, [band.pk])
+    genres = rows_as(Genre, _GENRES_SQL, [band.pk])
+    photos = rows_as(BandPhoto, _PHOTOS_SQL, [band.pk])
+    embeds = rows_as(BandEmbed, _EMBEDS_SQL, [band.pk])
     # Each member with their user in one query: the user's columns come back under a prefix and
     # are converted the way the ORM converts them (SQLite's dates and booleans, for one).
-    user_fields = [f.attname for f in User._meta.concrete_fields]
-    converters = _converters(User)
-    members = []
-    for m in Membership.objects.raw(_members_sql(), [band.pk]):
-        values = []
-        for name, (col, convs) in zip(user_fields, converters, strict=True):
-            value = getattr(m, f"user__{name}")
-            delattr(m, f"user__{name}")
-            for convert in convs:
-                value = convert(value, col, connection)
-            values.append(value)
-        m.user = User.from_db(m._state.db, user_fields, values)
-        members.append(m)
+    members = rows_as(Membership, _members_sql(), [band.pk], related={"user": User})
     return PressKit(
         band=band,
-        genres=list(genres),
-        photos=list(photos),
-        embeds=list(embeds),
+        genres=genres,
+        photos=photos,
+        embeds=embeds,
         members=sorted(members, key=lambda m: ROLE_RANK.get(m.role, 2)),
     )
 

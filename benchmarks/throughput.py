@@ -27,7 +27,7 @@ and the load average after the page's last round (Linux counts runnable threads:
     band         GET /bands/the-night-owls/, the public band page, anonymous
     band-member  the same page, signed in as the band leader
     bell         GET /notifications/bell/ as base.html polls it (htmx), signed in, without `seen`
-    bell-seen    the same with `seen` equal to the unread count: answered 204, no body
+    bell-seen    the same with `seen` the count and stamp it last answered: answered 204 from the stamp, no body
     dashboard    GET /dashboard/, signed in
 
 --peer-url loads another server already running at that address in the same rounds, one page for
@@ -56,7 +56,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BAND = "the-night-owls"
@@ -332,9 +332,9 @@ def check(target: Target, expect: int) -> None:
 def stageslot_targets(base_url: str, cookie: str, pages: list[str]) -> list[Target]:
     proxy = PROXY
     signed_in = {**proxy, "Cookie": cookie}
-    # The unread count the page shows, as the bell's hidden `seen` field carries it.
+    # What the page shows, as the bell's hidden `seen` field carries it: "<count>:<stamp>".
     _, body = Connection(base_url, {**signed_in, **HTMX}).get("/notifications/bell/")
-    seen = re.search(rb'name="seen" value="(\d+)"', body)
+    seen = re.search(rb'name="seen" value="(\d+:[^"]+)"', body)
     if not seen:
         sys.exit(f"The bell did not answer with its count:\n{body[:500]!r}")
     targets = []
@@ -344,7 +344,7 @@ def stageslot_targets(base_url: str, cookie: str, pages: list[str]) -> list[Targ
         if name.startswith("bell"):
             headers.update(HTMX)
         if name == "bell-seen":
-            path += seen.group(1).decode()
+            path += quote(seen.group(1).decode(), safe=":")
         target = Target("StageSlot", name, base_url, path, headers)
         check(target, 204 if name == "bell-seen" else 200)
         targets.append(target)

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from accounts.models import User
+from accounts.prepared import CompiledSQL
 from bands.models import Band, Membership, Package
 from bookings.models import Booking, Quote
 from bookings.selectors.bookings import PAGE_RELATED, booking_for_viewer, is_venue_staff, side_of
@@ -649,6 +651,77 @@ class DashboardMoney:
         return [(title, totals) for title, totals in cards if totals]
 
 
+def _dashboard_sums(
+    *, user_id: int, managed_band_ids: list[int], member: bool, client: bool, venue_ids: list[int]
+) -> QuerySet:
+    """Per currency, the ledger's sums the dashboard's money cards show: the managed bands' shares, money
+    taken outside StageSlot and payouts; the person's own member shares; what they paid as a client and
+    for their venues."""
+    wanted = Q(pk__isnull=True)
+    sums = {}
+    paid = Q(kind__in=PAID_KINDS, member__isnull=True)
+    if managed_band_ids:
+        mine = Q(band_id__in=managed_band_ids, member__isnull=True)
+        wanted |= mine & Q(kind__in=(Kind.BAND_SHARE, Kind.OUTSIDE, Kind.PAYOUT))
+        sums |= {
+            "band_shares": Sum("amount_minor", filter=mine & Q(kind=Kind.BAND_SHARE)),
+            "band_outside": Sum("amount_minor", filter=mine & Q(kind=Kind.OUTSIDE)),
+            "band_payouts": Sum("amount_minor", filter=mine & Q(kind=Kind.PAYOUT)),
+        }
+    if member:
+        wanted |= Q(member_id=user_id, kind=Kind.MEMBER_SHARE)
+        sums["member_total"] = Sum("amount_minor", filter=Q(member_id=user_id, kind=Kind.MEMBER_SHARE))
+    if client:
+        as_client = paid & Q(booking__client_id=user_id)
+        wanted |= as_client
+        sums["client_paid"] = Sum("amount_minor", filter=as_client)
+    if venue_ids:
+        as_venue = paid & Q(booking__venue_id__in=venue_ids, booking__client__isnull=True)
+        wanted |= as_venue
+        sums["venue_paid"] = Sum("amount_minor", filter=as_venue)
+    return LedgerEntry.objects.filter(wanted).values("currency").annotate(**sums).order_by()
+
+
+# The money cards' sums compiled once per shape (how many bands and venues, which cards).
+_DASHBOARD_SUMS = CompiledSQL(_dashboard_sums)
+
+
+def _booked_for_money(
+    *, user_id: int, managed_band_ids: list[int], client: bool, venue_ids: list[int], now: dt.datetime
+) -> QuerySet[Booking]:
+    """The booked gigs whose unpaid parts the money cards count: the managed bands' gigs to come, the
+    person's own private events and their venues' gigs, with their agreed terms and what was paid."""
+    scope = Q(pk__isnull=True)
+    if managed_band_ids:
+        scope |= Q(band_id__in=managed_band_ids, starts_at__gt=now)
+    if client:
+        scope |= Q(client_id=user_id)
+    if venue_ids:
+        scope |= Q(venue_id__in=venue_ids, client__isnull=True)
+    return (
+        Booking.objects.filter(scope, status=Booking.Status.BOOKED)
+        .select_related("agreed_quote")
+        .annotate(**_paid_purposes())
+    )
+
+
+_BOOKED_FOR_MONEY = CompiledSQL(_booked_for_money)
+
+
+def _ledger_rows(sql: str, params: list) -> list[dict]:
+    """The rows of _dashboard_sums' SQL as the ORM's values() gives them (sums as whole minor units)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [
+            {
+                name: (value if name == "currency" or value is None else int(value))
+                for name, value in zip(names, row, strict=True)
+            }
+            for row in cursor.fetchall()
+        ]
+
+
 def dashboard_money(
     *,
     user: User,
@@ -664,44 +737,30 @@ def dashboard_money(
     queries, whatever the number of bookings: one sum over the ledger, and `booked` says whether there
     are booked gigs to work out what is still to be paid on (one query more)."""
     now = now or timezone.now()
-    wanted = Q(pk__isnull=True)
-    sums = {}
-    paid = Q(kind__in=PAID_KINDS, member__isnull=True)
-    if managed_band_ids:
-        mine = Q(band_id__in=managed_band_ids, member__isnull=True)
-        wanted |= mine & Q(kind__in=(Kind.BAND_SHARE, Kind.OUTSIDE, Kind.PAYOUT))
-        sums |= {
-            "band_shares": Sum("amount_minor", filter=mine & Q(kind=Kind.BAND_SHARE)),
-            "band_outside": Sum("amount_minor", filter=mine & Q(kind=Kind.OUTSIDE)),
-            "band_payouts": Sum("amount_minor", filter=mine & Q(kind=Kind.PAYOUT)),
-        }
-    if member:
-        wanted |= Q(member_id=user.pk, kind=Kind.MEMBER_SHARE)
-        sums["member_total"] = Sum("amount_minor", filter=Q(member_id=user.pk, kind=Kind.MEMBER_SHARE))
-    if client:
-        as_client = paid & Q(booking__client_id=user.pk)
-        wanted |= as_client
-        sums["client_paid"] = Sum("amount_minor", filter=as_client)
-    if venue_ids:
-        as_venue = paid & Q(booking__venue_id__in=venue_ids, booking__client__isnull=True)
-        wanted |= as_venue
-        sums["venue_paid"] = Sum("amount_minor", filter=as_venue)
-    rows = list(LedgerEntry.objects.filter(wanted).values("currency").annotate(**sums).order_by()) if sums else []
+    sums_wanted = bool(managed_band_ids or member or client or venue_ids)
+    rows = (
+        _ledger_rows(
+            *_DASHBOARD_SUMS(
+                user_id=user.pk,
+                managed_band_ids=sorted(managed_band_ids),
+                member=member,
+                client=client,
+                venue_ids=sorted(venue_ids),
+            )
+        )
+        if sums_wanted
+        else []
+    )
     upcoming: dict[str, int] = {}
     client_due: dict[str, int] = {}
     venue_due: dict[str, int] = {}
-    scope = Q(pk__isnull=True)
-    if managed_band_ids:
-        scope |= Q(band_id__in=managed_band_ids, starts_at__gt=now)
-    if client:
-        scope |= Q(client_id=user.pk)
-    if venue_ids:
-        scope |= Q(venue_id__in=venue_ids, client__isnull=True)
-    if booked and sums:
-        bookings = (
-            Booking.objects.filter(scope, status=Booking.Status.BOOKED)
-            .select_related("agreed_quote")
-            .annotate(**_paid_purposes())
+    if booked and sums_wanted:
+        bookings = _BOOKED_FOR_MONEY.instances(
+            user_id=user.pk,
+            managed_band_ids=sorted(managed_band_ids),
+            client=client,
+            venue_ids=sorted(venue_ids),
+            now=now,
         )
         for booking in bookings:
             parts = unpaid_parts(booking)

@@ -222,9 +222,19 @@ def bookings_to_review(*, user: User, now: dt.datetime) -> QuerySet[Booking]:
     return Booking.objects.filter(q).annotate(review_side=side).select_related("band", "venue", "client")
 
 
-def to_write_q(*, user_id: int, managed_band_ids: Collection[int], venue_ids: Collection[int], now: dt.datetime) -> Q:
+def to_write_q(
+    *,
+    user_id: int,
+    managed_band_ids: Collection[int],
+    venue_ids: Collection[int],
+    now: dt.datetime | None = None,
+    ended_after: dt.datetime | None = None,
+) -> Q:
     """Bookings (as a filter on Booking) whose review `user` may still write and nobody of their side has:
-    completed, the window still open, and no review of that side yet."""
+    completed, the window still open at `now` (ended after `ended_after`: now less REVIEW_WINDOW), and no
+    review of that side yet."""
+    if ended_after is None:
+        ended_after = now - REVIEW_WINDOW
 
     def unwritten(side: str) -> Exists:
         return ~Exists(Review.objects.filter(booking_id=OuterRef("pk"), author_side=side))
@@ -236,4 +246,4 @@ def to_write_q(*, user_id: int, managed_band_ids: Collection[int], venue_ids: Co
         mine |= Q(band_id__in=list(managed_band_ids)) & unwritten(Side.BAND)
     # A gig with neither a venue nor a client (a show a band hosts without a venue) has nobody to review.
     two_sides = Q(venue_id__isnull=False) | Q(client_id__isnull=False)
-    return Q(status=Booking.Status.COMPLETED, ends_at__gt=now - REVIEW_WINDOW) & two_sides & mine
+    return Q(status=Booking.Status.COMPLETED, ends_at__gt=ended_after) & two_sides & mine

@@ -20,10 +20,12 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from accounts.models import User
+from accounts.prepared import CompiledSQL
 from bands.models import Band, BandInvite, Membership
 from bookings.models import Booking
 from bookings.selectors.bookings import bookings_of
 from holds.selectors import live_hold_counts
+from reviews.models import REVIEW_WINDOW
 from reviews.selectors import to_write_q
 from teams.models import LinkStatus, Organisation, OrgInvite, OrgMember, Representation
 from teams.selectors import acting_band_ids_query
@@ -75,17 +77,19 @@ DASHBOARD_ROW_FIELDS = (
 MANAGING_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
 
 
-def _answerable_by(user: User, *, managed_band_ids: list[int], venue_ids: list[int]) -> Q:
+def _answerable_by(user_id: int, *, managed_band_ids: list[int], venue_ids: list[int]) -> Q:
     """Pending bookings `user` may accept or decline (Booking.answering_side): the venue's staff answer
     applications, the band's leaders and admins (and the agents of its agency) offers and requests –
     never what they sent themselves."""
-    answering = Q(kind__in=(Booking.Kind.OFFER, Booking.Kind.REQUEST), band_id__in=acting_band_ids_query(user=user))
+    answering = Q(
+        kind__in=(Booking.Kind.OFFER, Booking.Kind.REQUEST), band_id__in=acting_band_ids_query(user_id=user_id)
+    )
     if venue_ids:
         answering |= Q(kind=Booking.Kind.APPLICATION, venue_id__in=venue_ids, picker_band__isnull=True)
     if managed_band_ids:
         answering |= Q(kind__in=(Booking.Kind.OFFER, Booking.Kind.REQUEST), band_id__in=managed_band_ids)
         answering |= Q(kind=Booking.Kind.APPLICATION, picker_band_id__in=managed_band_ids)
-    return answering & ~Q(requested_by_id=user.pk) & ~Q(client_id=user.pk)
+    return answering & ~Q(requested_by_id=user_id) & ~Q(client_id=user_id)
 
 
 @dataclass(frozen=True)
@@ -121,49 +125,22 @@ def dashboard_bookings(
         memberships = list(Membership.objects.filter(user=user))
     if venue_roles is None:
         venue_roles = list(VenueStaff.objects.filter(user=user))
-    venue_ids = sorted({r.venue_id for r in venue_roles})
-    managed = sorted({m.band_id for m in memberships if m.role in MANAGING_ROLES})
-    # The bands `user` acts for through an agency come in as a subquery of the same query: no extra one.
-    mine = Booking.objects.filter(
-        bookings_of(user_id=user.pk, band_ids={m.band_id for m in memberships}, venue_ids=venue_ids)
-        | Q(band_id__in=acting_band_ids_query(user=user))
+    sql, params = _FLAGS(
+        user_id=user.pk,
+        band_ids=sorted({m.band_id for m in memberships}),
+        venue_ids=sorted({r.venue_id for r in venue_roles}),
+        managed=sorted({m.band_id for m in memberships if m.role in MANAGING_ROLES}),
+        now=now,
+        ended_after=now - REVIEW_WINDOW,
     )
-    upcoming = Q(status__in=Booking.ON, ends_at__gt=now)
-    pending = Q(status=Booking.Status.PENDING)
-    answerable = _answerable_by(user, managed_band_ids=managed, venue_ids=venue_ids)
-    # One status list first, so that the (band | venue | client, status, …) indexes take it whole.
-    past = Q(status__in=(*Booking.PLAYED, Booking.Status.CANCELLED)) & (
-        Q(status__in=(Booking.Status.COMPLETED, Booking.Status.DISPUTED)) | Q(ends_at__lte=now)
-    )
-    cancelled = Q(status=Booking.Status.CANCELLED, ends_at__gt=now)
-    to_review = to_write_q(user_id=user.pk, managed_band_ids=managed, venue_ids=venue_ids, now=now)
-    # Each booking falls in at most one of the first five lists (tried in this order); to_review is a
-    # part of the past ones.
-    buckets = {
-        "upcoming": (upcoming, ASCENDING),
-        "needs_answer": (pending & answerable, ASCENDING),
-        "waiting": (pending, ASCENDING),
-        "past": (past, DESCENDING),
-        "cancelled": (cancelled, ASCENDING),
-    }
-    bucket = Case(
-        *(When(condition, then=Value(n)) for n, (condition, _order) in enumerate(buckets.values(), start=1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    flags = mine.order_by().values(
-        b_id=F("pk"),
-        b_starts=F("starts_at"),
-        b_ends=F("ends_at"),
-        b_bucket=bucket,
-        b_review=ExpressionWrapper(to_review, output_field=BooleanField()),
-        b_client=ExpressionWrapper(Q(client_id=user.pk), output_field=BooleanField()),
-    )
+    buckets = _BUCKETS
     counts = dict.fromkeys([*buckets, "to_review", "as_client"], 0)
     firsts: dict[str, list[tuple[int, int]]] = {name: [] for name in [*buckets, "to_review"]}
     names = list(buckets)
-    descending = [n for n, (_condition, order) in enumerate(buckets.values(), start=1) if order == DESCENDING]
-    for pk, n, in_bucket, rank, reviews, review_rank, to_review_count, as_client in _ranked(flags, limit, descending):
+    descending = [n for n, order in enumerate(buckets.values(), start=1) if order == DESCENDING]
+    for pk, n, in_bucket, rank, reviews, review_rank, to_review_count, as_client in _ranked(
+        sql, params, limit, descending
+    ):
         if n:
             counts[names[n - 1]] = in_bucket
             if rank <= limit:
@@ -182,7 +159,63 @@ def dashboard_bookings(
     return DashboardBookings(**lists, counts=counts)
 
 
+def _flags(
+    *,
+    user_id: int,
+    band_ids: list[int],
+    venue_ids: list[int],
+    managed: list[int],
+    now: dt.datetime,
+    ended_after: dt.datetime,
+) -> QuerySet:
+    """Each booking of the person (their bands', venues', agencies' bands' and their own requests) with
+    its start, end, list (_BUCKETS, tried in order; 0 for none), whether its review is theirs to write and
+    whether they asked for it as a client."""
+    # The bands `user` acts for through an agency come in as a subquery of the same query: no extra one.
+    mine = Booking.objects.filter(
+        bookings_of(user_id=user_id, band_ids=band_ids, venue_ids=venue_ids)
+        | Q(band_id__in=acting_band_ids_query(user_id=user_id))
+    )
+    upcoming = Q(status__in=Booking.ON, ends_at__gt=now)
+    pending = Q(status=Booking.Status.PENDING)
+    answerable = _answerable_by(user_id, managed_band_ids=managed, venue_ids=venue_ids)
+    # One status list first, so that the (band | venue | client, status, …) indexes take it whole.
+    past = Q(status__in=(*Booking.PLAYED, Booking.Status.CANCELLED)) & (
+        Q(status__in=(Booking.Status.COMPLETED, Booking.Status.DISPUTED)) | Q(ends_at__lte=now)
+    )
+    cancelled = Q(status=Booking.Status.CANCELLED, ends_at__gt=now)
+    to_review = to_write_q(user_id=user_id, managed_band_ids=managed, venue_ids=venue_ids, ended_after=ended_after)
+    # Each booking falls in at most one of the first five lists (tried in this order); to_review is a
+    # part of the past ones.
+    conditions = [upcoming, pending & answerable, pending, past, cancelled]
+    bucket = Case(
+        *(When(condition, then=Value(n)) for n, condition in enumerate(conditions, start=1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return mine.order_by().values(
+        b_id=F("pk"),
+        b_starts=F("starts_at"),
+        b_ends=F("ends_at"),
+        b_bucket=bucket,
+        b_review=ExpressionWrapper(to_review, output_field=BooleanField()),
+        b_client=ExpressionWrapper(Q(client_id=user_id), output_field=BooleanField()),
+    )
+
+
+# The flags query compiled once per shape (how many bands, venues and managed bands the person has).
+_FLAGS = CompiledSQL(_flags)
+
+
 ASCENDING, DESCENDING = "asc", "desc"
+# The dashboard's lists, in the order _flags numbers them, and the order each is shown in.
+_BUCKETS = {
+    "upcoming": ASCENDING,
+    "needs_answer": ASCENDING,
+    "waiting": ASCENDING,
+    "past": DESCENDING,
+    "cancelled": ASCENDING,
+}
 
 # The dashboard's lists from the person's bookings (the ORM's query, each rule compiled once, as a
 # subquery): each booking with its list, its place in it (soonest first; latest first for the
@@ -205,10 +238,9 @@ _RANKED_SQL = (
 )
 
 
-def _ranked(flags: QuerySet, limit: int, descending: list[int]) -> list[tuple]:
-    """Run _RANKED_SQL over `flags` (one query): rows of (pk, list number, list size, place in the list,
-    whether its review is to write, place among those, reviews to write, private requests)."""
-    sql, params = flags.query.sql_with_params()
+def _ranked(sql: str, params: list, limit: int, descending: list[int]) -> list[tuple]:
+    """Run _RANKED_SQL over the flags query `sql` (one query): rows of (pk, list number, list size, place in
+    the list, whether its review is to write, place among those, reviews to write, private requests)."""
     outer = _RANKED_SQL.format(descending=", ".join(str(int(n)) for n in descending) or "NULL", flags=sql)
     with connection.cursor() as cursor:
         cursor.execute(outer, [*params, limit, limit])

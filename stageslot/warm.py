@@ -14,6 +14,7 @@ import sys
 
 from django.conf import settings
 from django.template.loader import get_template
+from django.template.loader_tags import ExtendsNode, IncludeNode
 from django.urls import URLResolver, get_resolver
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject, empty
@@ -30,8 +31,15 @@ FIRST_REQUEST_IMPORTS = (
     "django.contrib.messages.storage.session",
     "django.contrib.messages.storage.fallback",
 )
-# The pages most requests draw, compiled once here rather than by each worker's first request.
-TEMPLATES = ("base.html", "accounts/partials/_bell.html")
+# The pages most requests draw, with the templates they extend and include, compiled once here rather
+# than by each worker's first request.
+TEMPLATES = (
+    "base.html",
+    "accounts/partials/_bell.html",
+    "account/login.html",
+    "bands/detail.html",
+    "stageslot/dashboard.html",
+)
 
 
 def warm_up() -> None:
@@ -47,13 +55,31 @@ def warm_up() -> None:
         with translation.override(code):
             _reverse_maps(resolver)
     _lazy_patterns_compiled()
+    compiled: set[str] = set()
     for name in TEMPLATES:
-        get_template(name)
+        _compile_tree(name, compiled)
     from bookings.selectors.feeds import feed_warm_up  # an app's: after Django is set up
 
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             feed_warm_up()
+
+
+def _compile_tree(name: str, compiled: set[str]) -> None:
+    """Compile the template `name` and every template it extends or includes by a constant name (the
+    cached loader keeps each; Django would compile them on the first render that reaches them)."""
+    if name in compiled:
+        return
+    compiled.add(name)
+    template = get_template(name)
+    nodes = getattr(getattr(template, "template", None), "nodelist", None)
+    if nodes is None:  # not a Django template (Jinja2 compiles its own)
+        return
+    for node in [*nodes.get_nodes_by_type(ExtendsNode), *nodes.get_nodes_by_type(IncludeNode)]:
+        expression = node.parent_name if isinstance(node, ExtendsNode) else node.template
+        literal = getattr(expression, "var", None)
+        if isinstance(literal, str):
+            _compile_tree(literal, compiled)
 
 
 def _reverse_maps(resolver: URLResolver) -> None:

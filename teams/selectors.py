@@ -160,11 +160,12 @@ def acting_band_ids(*, user: User) -> set[int]:
     )
 
 
-def acting_band_ids_query(*, user: User) -> QuerySet:
-    """acting_band_ids as a subquery (`band_id__in=`), for pages that count it into a query they make anyway."""
+def acting_band_ids_query(*, user: User | None = None, user_id: int | None = None) -> QuerySet:
+    """acting_band_ids as a subquery (`band_id__in=`), for pages that count it into a query they make anyway
+    (of `user`, or of the person whose key is `user_id`)."""
     return Representation.objects.filter(
         status=LinkStatus.ACTIVE,
-        organisation__members__user_id=user.pk,
+        organisation__members__user_id=user.pk if user is not None else user_id,
         organisation__members__role__in=ACTING_ROLES,
     ).values("band_id")
 

@@ -15,6 +15,7 @@ from bookings.models import Booking
 from gigs.selectors.answers import my_open_answers
 from payments.selectors import dashboard_money
 
+from ..choices import choice_label
 from ..selectors import dashboard_bookings, dashboard_memberships, dashboard_roster, dashboard_venue_roles
 
 # The dashboard lists this many gigs waiting for the person's "Can you play?" (soonest first).
@@ -73,9 +74,9 @@ def _booking_row(booking: Booking, zone, address: _Addresses, kind: str = "") ->
         waiting_on=booking.answerer_name if booking.is_pending else "",
         url=address(ROW_LINKS[kind], booking.uid),
         sheet_url=address("documents:day_sheet", booking.uid) if sheet else "",
-        kind_label=booking.get_kind_display(),
+        kind_label=choice_label(booking, "kind"),
         status=booking.status,
-        status_label=booking.get_status_display(),
+        status_label=choice_label(booking, "status"),
     )
 
 

@@ -1,0 +1,344 @@
+"""Reads made on every signed-in request – the session's row and the person's row – with their SQL
+compiled once per thread and database instead of on each request.
+
+Django builds and compiles a query's SQL on every call, and for a one-row read by key that costs
+several times more than the database takes to answer. A PreparedRead compiles its query once (with
+the first call's values), checks that the values it binds itself are the ones Django bound, and from
+then on only binds the values, runs the SQL through the connection's own cursor (so query counts,
+transactions and the debug log see it as any other) and applies Django's own converters to the row.
+Anything it cannot vouch for (another query shape, a value Django would refuse) goes the ORM's way.
+"""
+
+import copy
+import datetime as dt
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+
+_local = threading.local()
+
+
+class PreparedRead:
+    """Rows of `model` matching exact-or-compared `lookups` ("field" or "field__gt"), as model instances
+    (every concrete field) or, with `values`, as tuples of those fields."""
+
+    def __init__(self, model: type[Model], lookups: Sequence[str], *, values: Sequence[str] = ()) -> None:
+        # Calls pass values in the order of `lookups`; Q sorts keyword lookups, so the WHERE clause
+        # binds them in sorted order.
+        self.model = model
+        self.given = tuple(lookups)
+        self.lookups = tuple(sorted(lookups))
+        self.values = tuple(values)
+        self.fields = [
+            model._meta.pk if name == "pk" else model._meta.get_field(name)
+            for name in (lookup.split("__")[0] for lookup in self.lookups)
+        ]
+
+    def queryset(self, alias: str, bound: dict[str, Any]) -> QuerySet:
+        queryset = self.model._base_manager.using(alias).filter(**bound)
+        return queryset.values_list(*self.values) if self.values else queryset
+
+    def _bind(self, connection, bound: dict[str, Any]) -> list[Any]:
+        return [
+            field.get_db_prep_value(field.get_prep_value(bound[lookup]), connection, prepared=True)
+            for field, lookup in zip(self.fields, self.lookups, strict=True)
+        ]
+
+    def _compile(self, alias: str, bound: dict[str, Any], connection) -> tuple | None:
+        """(sql, compiler, converters, attnames) for this thread's connection, or None when the
+        query's shape is not the plain one this class runs itself."""
+        queryset = self.queryset(alias, bound)
+        query = queryset.query
+        if query.select_related or query.annotations or query.extra or query.deferred_loading[0]:
+            return None
+        compiler = query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        if list(params) != self._bind(connection, bound):
+            return None
+        columns = [expression for expression, _sql, _alias in compiler.select]
+        if self.values:
+            attnames = list(self.values)
+        else:
+            attnames = [field.attname for field in self.model._meta.concrete_fields]
+            if [getattr(col, "target", None) for col in columns] != list(self.model._meta.concrete_fields):
+                return None
+        return sql, compiler, compiler.get_converters(columns), attnames
+
+    def __call__(self, *args: Any, using: str | None = None, limit: int = 2) -> list:
+        alias = using or router.db_for_read(self.model)
+        connection = connections[alias]
+        bound = dict(zip(self.given, args, strict=True))
+        cache = _local.__dict__.setdefault("reads", {})
+        key = (id(self), alias, id(connection))
+        entry = cache.get(key)
+        if entry is None:
+            try:
+                entry = self._compile(alias, bound, connection) or False
+            except (TypeError, ValueError):
+                entry = None  # a value the ORM refuses: let it say so below, compile on a later call
+            if entry is not None:
+                cache[key] = entry
+        if not entry:
+            return list(self.queryset(alias, bound)[:limit])
+        sql, compiler, converters, attnames = entry
+        try:
+            params = self._bind(connection, bound)
+        except (TypeError, ValueError):
+            return list(self.queryset(alias, bound)[:limit])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchmany(limit)
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        if self.values:
+            return [tuple(row) for row in rows]
+        return [self.model.from_db(alias, attnames, list(row)) for row in rows]
+
+
+def one(read: PreparedRead, *args: Any, missing: Callable[[], Exception]) -> Any:
+    """The one row `read` finds for `args`; `missing()` is raised when there is none."""
+    rows = read(*args)
+    if not rows:
+        raise missing()
+    if len(rows) > 1:
+        raise read.model.MultipleObjectsReturned(f"More than one {read.model.__name__} matches.")
+    return rows[0]
+
+
+def _plan(model: type[Model], columns: tuple[str, ...], connection, related: dict[str, type[Model]]) -> tuple:
+    """How to turn rows with `columns` into instances of `model` (and of `related` models, whose columns
+    come as "<name>__<attname>"): per model, the column positions, attnames and each column's converters."""
+    key = (model, columns, id(connection), tuple(related.items()))
+    cache = _local.__dict__.setdefault("plans", {})
+    if key in cache:
+        return cache[key]
+
+    def part(of: type[Model], prefix: str) -> tuple:
+        by_column = {f.column: f for f in of._meta.concrete_fields}
+        by_attname = {f.attname: f for f in of._meta.concrete_fields}
+        positions, attnames, converters = [], [], []
+        for index, name in enumerate(columns):
+            if prefix:
+                if not name.startswith(prefix):
+                    continue
+                field = by_attname.get(name[len(prefix) :])
+            else:
+                field = by_column.get(name)
+            if field is None:
+                continue
+            col = field.get_col(of._meta.db_table)
+            positions.append(index)
+            attnames.append(field.attname)
+            converters.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+        # Model.from_db takes the values in the order of the model's fields, whatever the columns' order.
+        order = {f.attname: i for i, f in enumerate(of._meta.concrete_fields)}
+        ranked = sorted(zip(positions, attnames, converters, strict=True), key=lambda item: order[item[1]])
+        return [p for p, _a, _c in ranked], [a for _p, a, _c in ranked], [c for _p, _a, c in ranked]
+
+    plan = (part(model, ""), {name: part(other, f"{name}__") for name, other in related.items()})
+    cache[key] = plan
+    return plan
+
+
+def _instance(of: type[Model], alias: str, row: tuple, part: tuple, connection) -> Model:
+    positions, attnames, converters = part
+    values = []
+    for index, (col, convs) in zip(positions, converters, strict=True):
+        value = row[index]
+        for convert in convs:
+            value = convert(value, col, connection)
+        values.append(value)
+    return of.from_db(alias, attnames, values)
+
+
+def rows_as(
+    model: type[Model],
+    sql: str,
+    params: Sequence[Any],
+    *,
+    related: dict[str, type[Model]] | None = None,
+    using: str | None = None,
+) -> list[Model]:
+    """Instances of `model` from written-out SQL, as Model.objects.raw() gives them but with how to read
+    the columns worked out once per thread and column list rather than on every call. Columns named
+    "<name>__<attname>" for each entry of `related` ({"user": User}) become that model's instance, set
+    as the instance's `<name>` (its foreign-key cache)."""
+    related = related or {}
+    alias = using or router.db_for_read(model)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = tuple(column[0] for column in cursor.description)
+        rows = cursor.fetchall()
+    own, others = _plan(model, columns, connection, related)
+    found = []
+    for row in rows:
+        obj = _instance(model, alias, row, own, connection)
+        for name, part in others.items():
+            setattr(obj, name, _instance(related[name], alias, row, part, connection))
+        found.append(obj)
+    return found
+
+
+# ---- A query's SQL compiled once per shape ---------------------------------------------------------
+
+_EPOCHS = (dt.datetime(2001, 1, 1, tzinfo=dt.UTC), dt.datetime(2002, 2, 2, tzinfo=dt.UTC))
+_INT_BASES = (-1_000_000_000, -2_000_000_000)
+
+
+def _sentinels(values: dict[str, Any], which: int) -> tuple[dict[str, Any], dict[Any, tuple[str, int | None]]]:
+    """Stand-ins for each int, datetime and list of ints in `values` (distinct per call of `which`),
+    and what each stand-in stands for: (name, index in its list or None)."""
+    stand_ins: dict[str, Any] = {}
+    meaning: dict[Any, tuple[str, int | None]] = {}
+    counter = 0
+
+    def next_one(kind: str) -> Any:
+        nonlocal counter
+        counter += 1
+        if kind == "datetime":
+            return _EPOCHS[which] + dt.timedelta(seconds=counter)
+        return _INT_BASES[which] - counter
+
+    for name, value in values.items():
+        if isinstance(value, dt.datetime):
+            stand_ins[name] = next_one("datetime")
+            meaning[stand_ins[name]] = (name, None)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            stand_ins[name] = next_one("int")
+            meaning[stand_ins[name]] = (name, None)
+        elif isinstance(value, list):
+            stand_ins[name] = [next_one("int") for _ in value]
+            for index, stand_in in enumerate(stand_ins[name]):
+                meaning[stand_in] = (name, index)
+        else:
+            stand_ins[name] = value  # part of the shape, passed as it is
+    return stand_ins, meaning
+
+
+def _shape(values: dict[str, Any]) -> tuple:
+    out = []
+    for name, value in sorted(values.items()):
+        if isinstance(value, dt.datetime) or (isinstance(value, int) and not isinstance(value, bool)):
+            out.append((name, "value"))
+        elif isinstance(value, list):
+            out.append((name, "list", len(value)))
+        else:
+            out.append((name, "as is", value))
+    return tuple(out)
+
+
+class CompiledSQL:
+    """The SQL and parameters of the query `build(**values)` returns, with the ORM's building and compiling
+    done once per shape – the length of each list, the other values that are neither ints nor datetimes –
+    and database, instead of on every call.
+
+    The values are ints, aware datetimes, lists of ints, and values that steer the query's shape (flags,
+    names): those are part of the shape and passed through. `build` may use the ints, datetimes and lists
+    only inside the query, never to decide in Python what to build (lengths and flags may steer). It is
+    compiled twice with two sets of stand-ins; a parameter that differs between the two must be one of the
+    stand-ins, else (a value worked out from one, as `now - window`) the shape is never kept and each
+    call builds and compiles as before. So a kept shape binds every value where the ORM would."""
+
+    def __init__(self, build: Callable[..., QuerySet]) -> None:
+        self.build = build
+
+    def __call__(self, *, using: str | None = None, **values: Any) -> tuple[str, list]:
+        """The SQL and parameters of build(**values)."""
+        values = _normal(values)
+        entry, connection = self._entry(values, using)
+        if not entry:
+            sql, params = self.build(**values).query.sql_with_params()
+            return sql, list(params)
+        return entry[0], self._params(entry, values, connection)
+
+    def instances(self, *, using: str | None = None, **values: Any) -> list[Model]:
+        """What iterating build(**values) gives (model instances with their select_related objects and
+        annotations), from the SQL kept for its shape: the ORM's own iterator reads the rows, with the
+        compiler that compiled the shape (its columns and related models) and this call's parameters."""
+        values = _normal(values)
+        entry, connection = self._entry(values, using)
+        if not entry:
+            return list(self.build(**values))
+        sql, _slots, queryset, compiler = entry
+        params = self._params(entry, values, connection)
+        fresh = copy.copy(compiler)
+        fresh.as_sql = lambda *args, **kwargs: (sql, params)
+        chained = queryset._chain()
+        chained.query.get_compiler = lambda *args, **kwargs: fresh
+        return list(chained)
+
+    def _entry(self, values: dict[str, Any], using: str | None) -> tuple[tuple | bool, Any]:
+        alias = using or "default"
+        connection = connections[alias]
+        cache = _local.__dict__.setdefault("compiled", {})
+        key = (id(self), alias, id(connection), _shape(values))
+        entry = cache.get(key)
+        if entry is None:
+            entry = cache[key] = self._compile(values, alias, connection) or False
+        return entry, connection
+
+    @staticmethod
+    def _params(entry: tuple, values: dict[str, Any], connection) -> list:
+        slots = entry[1]
+        params = []
+        for kind, name, index, fixed in slots:
+            if kind == "fixed":
+                params.append(fixed)
+                continue
+            value = values[name] if index is None else values[name][index]
+            params.append(connection.ops.adapt_datetimefield_value(value) if kind == "datetime" else value)
+        return params
+
+    def _compile(self, values: dict[str, Any], alias: str, connection) -> tuple | None:
+        compiled = []
+        first = None
+        for which in (0, 1):
+            stand_ins, meaning = _sentinels(values, which)
+            queryset = self.build(**stand_ins).using(alias)
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            first = first or (queryset, compiler)
+            adapt = connection.ops.adapt_datetimefield_value
+            adapted = {adapt(s): m for s, m in meaning.items() if isinstance(s, dt.datetime)}
+            compiled.append((sql, list(params), meaning, adapted))
+        (sql_a, params_a, meaning_a, adapted_a), (sql_b, params_b, meaning_b, adapted_b) = compiled
+        if sql_a != sql_b or len(params_a) != len(params_b):
+            return None
+        slots = []
+        for a, b in zip(params_a, params_b, strict=True):
+            if a == b and not _is_stand_in(a, meaning_a, adapted_a):
+                slots.append(("fixed", None, None, a))
+                continue
+            for kind, found_a, found_b in (
+                ("int", meaning_a.get(a) if _plain_int(a) else None, meaning_b.get(b) if _plain_int(b) else None),
+                ("datetime", _found(adapted_a, a), _found(adapted_b, b)),
+            ):
+                if found_a is not None and found_a == found_b:
+                    slots.append((kind, *found_a, None))
+                    break
+            else:
+                return None  # a value worked out from a stand-in: not kept
+        return sql_a, slots, *first
+
+
+def _normal(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: sorted(v) if isinstance(v, set | frozenset | tuple) else v for name, v in values.items()}
+
+
+def _plain_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _found(meaning: dict, value: Any) -> Any:
+    try:
+        return meaning.get(value)
+    except TypeError:  # an unhashable parameter (a list for an array lookup): never a stand-in
+        return None
+
+
+def _is_stand_in(value: Any, meaning: dict, adapted: dict) -> bool:
+    return (_plain_int(value) and value in meaning) or _found(adapted, value) is not None

@@ -1,0 +1,197 @@
+"""The reads every signed-in request makes (session, person) with their SQL compiled once: the same rows
+and errors as the ORM's, one query each, a session's expiry and a changed password still honoured."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.prepared import PreparedRead
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(user: User) -> dict:
+    return {f.attname: getattr(user, f.attname) for f in User._meta.concrete_fields}
+
+
+def test_a_person_by_key_is_the_row_the_orm_reads():
+    user = UserFactory(display_name="Sam Rivera", time_zone="Europe/Berlin", language="de")
+    user.last_login = timezone.now().replace(microsecond=123456)
+    user.save()
+    with CaptureQueriesContext(connection) as queries:
+        fast = User.objects.get(pk=user.pk)
+    assert len(queries) == 1
+    slow = User.objects.filter(pk=user.pk).get()
+    assert _fields(fast) == _fields(slow)
+    assert isinstance(fast.last_login, dt.datetime) and fast.last_login.tzinfo is not None
+    assert fast._state.adding is False and fast._state.db == "default"
+    # A second call binds the new value into the SQL compiled by the first.
+    other = UserFactory()
+    assert User.objects.get(pk=other.pk).email == other.email
+
+
+def test_a_missing_or_malformed_key_fails_as_the_orm_does():
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=999_999)
+    with pytest.raises(ValueError):
+        User.objects.get(pk="not a number")
+    # Other gets are the ORM's own.
+    user = UserFactory(email="who@example.com")
+    assert User.objects.get(email="who@example.com") == user
+
+
+def test_a_read_inside_a_transaction_sees_its_writes():
+    user = UserFactory(display_name="Before")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(display_name="After")
+        assert User.objects.get(pk=user.pk).display_name == "After"
+
+
+def test_each_thread_compiles_for_its_own_connection():
+    user = UserFactory()
+    read = PreparedRead(User, ["pk"])
+    found = []
+
+    def other_thread():
+        try:
+            found.append(read(user.pk))
+        finally:
+            connection.close()
+
+    assert read(user.pk)[0].pk == user.pk
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    # The other thread has its own connection (on SQLite in tests, its own empty in-memory view or
+    # the same file): it answered without touching this thread's compiled query.
+    assert len(found) == 1
+
+
+def test_a_session_read_by_its_key_signs_in_and_an_expired_one_does_not(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert client.get(reverse("dashboard")).status_code == 200
+    Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_a_changed_password_still_ends_other_sessions(client):
+    user = UserFactory()
+    client.force_login(user)
+    assert client.get(reverse("dashboard")).status_code == 200
+    user.set_password("a-new-long-passphrase-9")
+    user.save()
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_a_signed_in_request_reads_the_session_and_the_person_once_each(client):
+    user = UserFactory()
+    client.force_login(user)
+    client.get(reverse("notifications:bell"), HTTP_HX_REQUEST="true")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("notifications:bell"), HTTP_HX_REQUEST="true")
+    tables = [q["sql"].split(" FROM ")[1].split()[0].strip('"') for q in queries.captured_queries]
+    assert tables[:2] == ["django_session", "accounts_user"]
+
+
+# ---- CompiledSQL: a query compiled once per shape -------------------------------------------------
+
+
+def _booking_ids(*, band_ids, after, client_id, with_client):
+    from django.db.models import Q
+
+    from bookings.models import Booking
+
+    q = Q(band_id__in=band_ids) & Q(starts_at__gt=after)
+    if with_client:
+        q |= Q(client_id=client_id)
+    return Booking.objects.filter(q).order_by("pk").values_list("pk", flat=True)
+
+
+def _run(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_kept_shape_binds_each_value_where_the_orm_would():
+    from accounts.prepared import CompiledSQL, _local
+    from bookings.tests.factories import BookingFactory, in_days
+
+    bookings = [BookingFactory(starts_at=in_days(d)) for d in (-3, 2, 5, 9)]
+    other = UserFactory()
+    from bookings.models import Booking
+
+    mine = BookingFactory(
+        slot=None, venue=None, kind=Booking.Kind.REQUEST, client=other, requested_by=other, starts_at=in_days(-10)
+    )
+    compiled = CompiledSQL(_booking_ids)
+    cases = [
+        dict(band_ids=[b.band_id for b in bookings[:2]], after=in_days(0), client_id=other.pk, with_client=True),
+        dict(band_ids=[b.band_id for b in bookings[2:]], after=in_days(6), client_id=other.pk, with_client=True),
+        dict(band_ids=[bookings[0].band_id, bookings[3].band_id], after=in_days(-5), client_id=0, with_client=True),
+        dict(band_ids=[b.band_id for b in bookings], after=in_days(1), client_id=other.pk, with_client=False),
+        dict(band_ids=[], after=in_days(1), client_id=other.pk, with_client=True),
+    ]
+    for values in cases:
+        assert _run(*compiled(**values)) == list(_booking_ids(**values)), values
+    kept = [entry for key, entry in _local.compiled.items() if key[0] == id(compiled)]
+    assert len(kept) == 3 and all(kept)  # the three cases with two bands share a shape; each shape was kept
+    assert mine.pk in _run(*compiled(**cases[0]))
+
+
+def _derived(*, after):
+    from bookings.models import Booking
+
+    return Booking.objects.filter(starts_at__gt=after - dt.timedelta(days=1)).values_list("pk", flat=True)
+
+
+def test_a_value_worked_out_from_another_is_never_kept_and_still_bound_right():
+    from accounts.prepared import CompiledSQL, _local
+    from bookings.tests.factories import BookingFactory, in_days
+
+    soon = BookingFactory(starts_at=in_days(3))
+    compiled = CompiledSQL(_derived)
+    assert _run(*compiled(after=in_days(3))) == [soon.pk]
+    assert _run(*compiled(after=in_days(5))) == []
+    assert [entry for key, entry in _local.compiled.items() if key[0] == id(compiled)] == [False]
+
+
+def _with_related(*, band_ids, after):
+    from django.db.models import Count
+
+    from bookings.models import Booking
+
+    return (
+        Booking.objects.filter(band_id__in=band_ids, starts_at__gt=after)
+        .select_related("band")
+        .annotate(n_answers=Count("pk"))
+        .order_by("pk")
+    )
+
+
+def test_instances_are_what_the_orms_iterator_gives():
+    from accounts.prepared import CompiledSQL
+    from bookings.tests.factories import BookingFactory, in_days
+
+    bookings = [BookingFactory(starts_at=in_days(d)) for d in (1, 2, 3)]
+    compiled = CompiledSQL(_with_related)
+    for after in (in_days(0), in_days(2)):
+        values = dict(band_ids=[b.band_id for b in bookings], after=after)
+        expected = list(_with_related(**values))
+        with CaptureQueriesContext(connection) as queries:
+            found = compiled.instances(**values)
+            names = [(b.pk, b.band.name, b.n_answers, b.starts_at) for b in found]
+        assert len(queries) == 1  # the related band came with its booking
+        assert names == [(b.pk, b.band.name, b.n_answers, b.starts_at) for b in expected]
+        assert all(b._state.adding is False for b in found)
