@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.urls import notification_patterns, token_patterns
 from accounts.views import language as language_views
+from accounts.views import login_page
 from accounts.views import push as push_views
 from analytics.api import router as analytics_api
 from bookings.api.core import not_found
@@ -42,6 +43,8 @@ urlpatterns = [
     # The words of our scripts, by language and catalogue version (kept a year by browsers).
     path("jsi18n/<str:language>/<str:version>/", jsi18n.javascript_catalog, name="javascript_catalog"),
     path("language/", language_views.language_set, name="language_set"),
+    # allauth's sign-in page, its first visits answered from a drawn copy (accounts/views/login_page.py).
+    path("accounts/login/", login_page.login_page, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("me/profile/", include("accounts.urls")),
     path("me/availability/", include("availability.urls")),
