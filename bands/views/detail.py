@@ -4,6 +4,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
+from accounts.first_visit import first_visit_page
+
 from ..models import ApprovalStatus, Band
 from ..places import place_of
 from ..selectors import band_membership_of, band_press_kit, press_kit_key
@@ -33,4 +35,7 @@ def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # The parts of the page every visitor sees alike are drawn once per kit and language.
         "kit_key": f"{press_kit_key(kit)}:{translation.get_language()}",
     }
-    return render(request, "bands/detail.html", context)
+    # A first visitor gets the page kept for this kit: everything it shows is in the kit's digest.
+    return first_visit_page(
+        request, f"band:{context['kit_key']}", lambda: render(request, "bands/detail.html", context)
+    )

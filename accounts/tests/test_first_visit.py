@@ -1,6 +1,6 @@
-"""The sign-in page kept drawn for first visits: the same page as allauth draws, with each visitor's own
-CSRF token that signs them in; everything that makes a page of its own (a message, a `next`, another
-language or zone, other settings) is drawn anew."""
+"""Pages kept drawn for first visits (the sign-in page, a band's page): the same page as one drawn anew,
+with each visitor's own CSRF token that signs them in; everything that makes a page of its own (a
+message, a `next`, another language or zone, other settings, a change to the band) is drawn anew."""
 
 import re
 
@@ -76,3 +76,47 @@ def test_changed_settings_draw_the_page_anew(settings):
     settings.ACCOUNT_LOGIN_BY_CODE_ENABLED = not settings.ACCOUNT_LOGIN_BY_CODE_ENABLED
     after, _ = _page(Client())
     assert ("Email me a code" in before) != ("Email me a code" in after)
+
+
+# ---- The band page, kept for first visits by its press kit ------------------------------------------
+
+
+def test_a_bands_first_visitors_share_a_page_until_the_band_changes():
+    from bands.tests.factories import BandFactory
+
+    band = BandFactory(bio="We play on Fridays.")
+    url = reverse("bands:detail", args=[band.slug])
+    first = Client().get(url)
+    second = Client().get(url)
+    assert first.status_code == second.status_code == 200
+    norm = [TOKEN.sub("TOKEN", r.content.decode()) for r in (first, second)]
+    assert norm[0] == norm[1] and "We play on Fridays." in norm[0]
+    assert TOKEN.findall(first.content.decode()) != TOKEN.findall(second.content.decode())
+    band.bio = "Now on Saturdays too."
+    band.save()
+    changed = Client().get(url).content.decode()
+    assert "Now on Saturdays too." in changed and "We play on Fridays." not in changed
+
+
+def test_a_band_in_review_stays_hidden_from_first_visitors():
+    from bands.models import ApprovalStatus
+    from bands.tests.factories import BandFactory
+
+    band = BandFactory()
+    url = reverse("bands:detail", args=[band.slug])
+    assert Client().get(url).status_code == 200
+    band.status = ApprovalStatus.SUSPENDED
+    band.save()
+    assert Client().get(url).status_code == 404
+
+
+def test_a_member_gets_their_own_page_not_the_visitors_copy(client):
+    from bands.tests.factories import BandFactory, MembershipFactory
+
+    band = BandFactory()
+    url = reverse("bands:detail", args=[band.slug])
+    Client().get(url)
+    member = MembershipFactory(band=band).user
+    client.force_login(member)
+    page = client.get(url).content.decode()
+    assert "Log in" not in page and "Request this band for a private event" not in page
