@@ -18,6 +18,7 @@ from holds.api import router as holds_api
 from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
+from . import metrics
 from .views import dashboard, health, home, join, jsi18n, limits, staff_login
 
 # The payments, gigs, calendars, documents, reviews, holds and analytics apps sit above bookings, so their API
@@ -38,6 +39,9 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("health/", health.health, name="health"),
+    path("health/ready/", health.ready, name="ready"),
+    # Prometheus's scrape, for the operator only (stageslot/metrics.py).
+    path("metrics/", metrics.metrics, name="metrics"),
     # The service worker of Web Push, at the root so that its scope is the whole site.
     path("sw.js", push_views.service_worker, name="service_worker"),
     # The words of our scripts, by language and catalogue version (kept a year by browsers).

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Each request's id on its log lines, its tasks' lines and its answer (stageslot/observability.py).
+    "stageslot.observability.RequestIdMiddleware",
+    # Each request's time by view, for the operator's /metrics/ (stageslot/metrics.py).
+    "stageslot.metrics.MetricsMiddleware",
     # The band's website widget (/embed/…) reads no cookies and sets none, and may be framed anywhere.
     "embeds.middleware.EmbedMiddleware",
     # CSP, Permissions-Policy, X-Frame-Options on every response, WhiteNoise's too: so it comes first.
@@ -749,11 +753,24 @@ MESSAGE_TAGS = {}
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
+# Each line names the request (or the task, and the request that queued it) it was written for:
+# stageslot/observability.py. DJANGO_LOG_FORMAT=json writes one JSON object a line (production's default).
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "stageslot.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "stageslot.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -762,3 +779,21 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+# The worker writes through the same logging as the web processes (its lines carry the request id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# /metrics/ for Prometheus: straight to a node from these networks, or with this bearer token (stageslot/metrics.py).
+METRICS_ALLOW = env.list("STAGESLOT_METRICS_ALLOW", default=["127.0.0.0/8", "::1/128"])
+METRICS_TOKEN = env("STAGESLOT_METRICS_TOKEN", default="")
+
+# Errors to Sentry when SENTRY_DSN is set; nothing is sent otherwise (stageslot/observability.py).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from stageslot.observability import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=None),
+        traces=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

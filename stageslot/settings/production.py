@@ -3,7 +3,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, FRAGMENTS_CACHE, STAMPS_SECONDS, broker_transport, env, redis_cache, trusted_proxies
+from .base import (
+    DATABASES,
+    FRAGMENTS_CACHE,
+    LOGGING,
+    STAMPS_SECONDS,
+    broker_transport,
+    env,
+    redis_cache,
+    trusted_proxies,
+)
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -54,12 +63,5 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs each step of every PDF at INFO; its warnings still show.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
-}
+# One JSON object a line unless DJANGO_LOG_FORMAT=plain.
+LOGGING["handlers"]["console"]["formatter"] = "plain" if env("DJANGO_LOG_FORMAT", default="json") == "plain" else "json"
