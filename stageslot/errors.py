@@ -1,17 +1,21 @@
-"""The site's 400 and 500 handlers: the JSON API answers every fault as application/problem+json (a 503
-with Retry-After when the database is away, also when a middleware met it before any view ran), and a
-body Django cannot read (a multipart form without its boundary, too many fields) as a 400 problem;
-every other address gets the 400 or 500 page."""
+"""The site's 400, 404 and 500 handlers: the JSON API answers every fault as application/problem+json (a
+503 with Retry-After when the database is away, also when a middleware met it before any view ran), and
+a body Django cannot read (a multipart form without its boundary, too many fields) as a 400 problem;
+every other address gets the 400, 404 or 500 page. The 404 page says so when what is missing is a
+stored file its row still lists (accounts.stored_files)."""
 
 import sys
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request as page_bad_request
+from django.views.defaults import page_not_found as page_missing
 from django.views.defaults import server_error as page_server_error
 
 from accounts.json_body import BodyUnreadable
+from accounts.stored_files import StoredFileMissing
 from bookings.api.core import problem_response, server_problem
 
 API_PREFIX = "/api/"
@@ -33,3 +37,10 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
             400, _("The body could not be read: send JSON, or multipart/form-data with its boundary. Nothing was done.")
         )
     return page_bad_request(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 page; for a stored file that is gone, the same page saying so and whom to ask."""
+    if isinstance(exception, StoredFileMissing):
+        return render(request, "404.html", {"stored_file_missing": str(exception)}, status=404)
+    return page_missing(request, exception)

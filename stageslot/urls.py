@@ -83,4 +83,5 @@ if settings.DEBUG:
 handler429 = limits.too_many
 
 handler400 = "stageslot.errors.bad_request"
+handler404 = "stageslot.errors.page_not_found"
 handler500 = "stageslot.errors.server_error"

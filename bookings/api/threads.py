@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Path, Query, Router, Schema
 from ninja import Status as Answer
@@ -23,6 +23,7 @@ from ninja.files import UploadedFile
 
 from accounts.models import ApiToken, User
 from accounts.ratelimit import rate_limit_return, rate_limit_take
+from accounts.stored_files import stored_file_response
 
 from ..models import Booking, BookingFile, Message
 from ..selectors.bookings import booking_for_viewer
@@ -268,16 +269,11 @@ DOWNLOAD = {
 )
 def file_download(request: HttpRequest, uid: uuid.UUID, file_id: int = Path(..., ge=1, le=LAST_ID)):
     """One file of the booking, streamed from private storage in chunks (never held whole in memory),
-    as an attachment with the type its bytes were found to be."""
+    as an attachment with the type its bytes were found to be. A file listed but no longer in storage
+    is a 404 problem saying so (and whom to ask)."""
     user = caller(request, ApiToken.Scope.READ)
     booking = booking_for_viewer(uid=uid, user=user, related=())
     if booking is None:
         raise Http404(_("No such booking."))
     row = booking_file_of(booking=booking, pk=file_id)
-    response = FileResponse(
-        row.file.open("rb"), as_attachment=True, filename=row.original_name, content_type=row.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(row.file, filename=row.original_name, content_type=row.content_type)

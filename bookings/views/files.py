@@ -1,11 +1,12 @@
 """Files on a booking: the list with the upload form, and the download – streamed from the private
-storage, only to the booking's people (anyone else gets a 404, as for the booking itself)."""
+storage, only to the booking's people (anyone else gets a 404, as for the booking itself). A file the
+storage no longer has is marked in the list and answered with a clear 404 (accounts.stored_files)."""
 
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.stored_files import stored_file_response, stored_files_missing
 
 from ..errors import BookingError
 from ..forms.book import FileForm
@@ -34,8 +36,11 @@ def _render(
     for r in rows:
         newest[r.document] = max(newest.get(r.document, 0), r.version)
     latest = [r for r in rows if r.version == newest[r.document]]
+    # One listing of the booking's folder: a file the storage lost is shown as such, not linked.
+    missing = stored_files_missing(r.file for r in rows)
     for r in rows:
         r.is_latest = r.version == newest[r.document]
+        r.missing = r.file.name in missing
     context = {
         "booking": booking,
         "title": booking_title(booking),
@@ -87,14 +92,9 @@ def booking_files(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def booking_file_download(request: HtmxHttpRequest, uid: UUID, pk: int) -> FileResponse:
-    """One file, streamed in chunks from storage (never read whole into memory), as an attachment."""
+def booking_file_download(request: HtmxHttpRequest, uid: UUID, pk: int) -> StreamingHttpResponse:
+    """One file, streamed in chunks from storage (never read whole into memory), as an attachment.
+    The booking's people only; a file the storage no longer has is the 404 page saying so."""
     booking = booking_or_404(request, uid, related=())
     row = booking_file_of(booking=booking, pk=pk)
-    response = FileResponse(
-        row.file.open("rb"), as_attachment=True, filename=row.original_name, content_type=row.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(row.file, filename=row.original_name, content_type=row.content_type)
