@@ -265,7 +265,11 @@ NOTIFICATION_REQUEUE_EVERY = env.float("STAGESLOT_NOTIFICATION_REQUEUE_EVERY", d
 # again. Longer than any live send can take: the task stops a send after half of it, EMAIL_TIMEOUT
 # bounds each wait on the mail server.
 NOTIFICATION_EMAIL_CLAIM = env.int("STAGESLOT_NOTIFICATION_EMAIL_CLAIM", default=300)
-# Periodic work, run by one `celery -A stageslot beat` process.
+# Each periodic task runs once per period however many beats send it (two nodes, a rolling deploy): beat
+# stamps each send with its period, the task claims the period in the database first (docs/decisions/0059).
+CELERY_BEAT_SCHEDULER = "stageslot.celery_app:PeriodStampingScheduler"
+# Periodic work, sent by `celery -A stageslot beat` (one or more: each entry's period runs once). One entry
+# per task: a task's periods are claimed by its name.
 CELERY_BEAT_SCHEDULE: dict = {
     # Booked gigs get their line-up (each member asked "Can you play?"); silent members are reminded.
     # Holds past their expiry, and 1st holds that let a challenge lapse, let go: the ladder moves up.

@@ -55,6 +55,12 @@ STORAGES["booking_files"] = {
 CELERY_TASK_ALWAYS_EAGER = env.bool("STAGESLOT_TEST_EAGER", default=True)
 # Our own queue, so that a worker started by a test never meets another run's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("STAGESLOT_TEST_QUEUE", default=f"stageslot-test-{uuid.uuid4().hex[:8]}")
+# A schedule of one tiny task every this many seconds instead of the real one, for the `celery beat` and
+# worker processes a test starts (stageslot/tests/test_beat_twice.py); the task records each run in the file
+# STAGESLOT_TEST_BEAT_RECORD names.
+if _beat_every := env.float("STAGESLOT_TEST_BEAT_EVERY", default=0.0):
+    CELERY_BEAT_SCHEDULE = {"test-beat-tick": {"task": "stageslot.tests.beat_tasks.beat_tick", "schedule": _beat_every}}
+    CELERY_IMPORTS = ("stageslot.tests.beat_tasks",)
 if "KEY_PREFIX" in CACHES["default"]:
     # Keep test runs apart from each other and from a dev server on the same Redis.
     _run = uuid.uuid4().hex[:8]

@@ -94,6 +94,32 @@ def recipients_of(files: list[Path]) -> list[str]:
     return sorted(found)
 
 
+def celery_process_env(*, mail_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a Celery process a test starts: the test's database, this run's queue, mail to files."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "stageslot.settings.test",
+        "DATABASE_URL": test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "STAGESLOT_TEST_MAIL_DIR": str(mail_dir),
+        "STAGESLOT_TEST_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+        "STAGESLOT_TEST_EAGER": "false",
+        **(env or {}),
+    }
+
+
+def stop_processes(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM to each, then wait for each (killed after 20 s)."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 @contextlib.contextmanager
 def worker_processes(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     """Starts `celery worker` processes: `start(beat=False, concurrency=1, env={})`.
@@ -117,16 +143,7 @@ def worker_processes(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
         command += ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
         if beat:
             command += ["-B", "-s", str(folder / "beat-schedule")]
-        process_env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "stageslot.settings.test",
-            "DATABASE_URL": test_database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "STAGESLOT_TEST_MAIL_DIR": str(mail_dir),
-            "STAGESLOT_TEST_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-            "STAGESLOT_TEST_EAGER": "false",
-            **(env or {}),
-        }
+        process_env = celery_process_env(mail_dir=mail_dir, env=env)
         with log_path.open("w") as log:
             process = subprocess.Popen(command, cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         worker = Worker(process=process, mail_dir=mail_dir, log_path=log_path)
@@ -138,14 +155,47 @@ def worker_processes(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
         yield start
     finally:
         celery_app.conf.task_always_eager = True
-        for worker in started:
-            worker.process.send_signal(signal.SIGTERM)
-        for worker in started:
-            try:
-                worker.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.process.kill()
-                worker.process.wait(timeout=10)
+        stop_processes([worker.process for worker in started])
+
+
+@dataclass
+class Beat:
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        stop_processes([self.process])
+
+
+@contextlib.contextmanager
+def beat_processes(tmp_path: Path) -> Iterator[Callable[..., Beat]]:
+    """Starts `celery beat` processes: `start(env={})`, each with its own schedule file in tmp_path, sending
+    to this run's queue; `env` adds settings. Every beat still running is stopped at the end."""
+    started: list[Beat] = []
+
+    def start(*, env: dict[str, str] | None = None) -> Beat:
+        folder = tmp_path / f"beat-{len(started)}"
+        folder.mkdir(parents=True)
+        log_path = folder / "beat.log"
+        command = [
+            sys.executable, "-m", "celery", "-A", "stageslot", "beat", "--loglevel=INFO",
+            "-s", str(folder / "beat-schedule"), "--max-interval", "1",
+        ]  # fmt: skip
+        # Unbuffered: the test reads what each beat sent from its log while it runs.
+        process_env = {**celery_process_env(mail_dir=folder / "mail", env=env), "PYTHONUNBUFFERED": "1"}
+        with log_path.open("w") as log:
+            process = subprocess.Popen(command, cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        beat = Beat(process=process, log_path=log_path)
+        started.append(beat)
+        return beat
+
+    try:
+        yield start
+    finally:
+        stop_processes([beat.process for beat in started if beat.process.poll() is None])
 
 
 @pytest.fixture
