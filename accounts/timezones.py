@@ -8,14 +8,13 @@ from enum import StrEnum
 from functools import cache, lru_cache
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
-from django.utils.translation import get_language
 from django.utils.functional import lazy
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 
 @cache

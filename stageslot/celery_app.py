@@ -1,6 +1,6 @@
 """The Celery app. Without REDIS_URL, tasks run eagerly in the web process.
 
-Each periodic task runs once per period however many schedulers send it (docs/decisions/0059): beat's
+Each periodic task runs once per period however many schedulers send it (docs/decisions/0060): beat's
 scheduler (`PeriodStampingScheduler`, settings.CELERY_BEAT_SCHEDULER) stamps each send with the period
 it is for, and every task (`OncePerPeriodTask`) claims a stamped period before it does any work."""
 

@@ -11,7 +11,7 @@ class PeriodicRun(models.Model):
     Each scheduler (every `celery beat`, the in-process one of `make run`) sends each schedule entry once
     per period, so two of them send it twice. Each copy inserts this row before it does anything: the
     unique constraint lets exactly one insert per task and period through, and the copy that loses does
-    nothing (stageslot.services.periodic_run_claim, docs/decisions/0059). Runs by hand carry no period
+    nothing (stageslot.services.periodic_run_claim, docs/decisions/0060). Runs by hand carry no period
     and claim nothing. Rows older than a week are dropped by later claims of the same task."""
 
     task = models.CharField(_("task"), max_length=200)

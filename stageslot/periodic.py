@@ -2,7 +2,7 @@
 
 Every scheduler stamps each task it sends with the period of the schedule the send is for
 (`period_headers`); the task claims that period before it does any work and does nothing when another
-copy already has (stageslot.celery_app.OncePerPeriodTask, docs/decisions/0059). So two `celery beat`
+copy already has (stageslot.celery_app.OncePerPeriodTask, docs/decisions/0060). So two `celery beat`
 processes (two nodes, a rolling deploy) or `make run` beside a real beat run each task once per period.
 
 The in-process scheduler is for `make run` without Redis: no beat and no worker run there, so held

@@ -137,11 +137,26 @@ def test_a_kept_shape_binds_each_value_where_the_orm_would():
     )
     compiled = CompiledSQL(_booking_ids)
     cases = [
-        dict(band_ids=[b.band_id for b in bookings[:2]], after=in_days(0), client_id=other.pk, with_client=True),
-        dict(band_ids=[b.band_id for b in bookings[2:]], after=in_days(6), client_id=other.pk, with_client=True),
-        dict(band_ids=[bookings[0].band_id, bookings[3].band_id], after=in_days(-5), client_id=0, with_client=True),
-        dict(band_ids=[b.band_id for b in bookings], after=in_days(1), client_id=other.pk, with_client=False),
-        dict(band_ids=[], after=in_days(1), client_id=other.pk, with_client=True),
+        {
+            "band_ids": [b.band_id for b in bookings[:2]],
+            "after": in_days(0),
+            "client_id": other.pk,
+            "with_client": True,
+        },
+        {
+            "band_ids": [b.band_id for b in bookings[2:]],
+            "after": in_days(6),
+            "client_id": other.pk,
+            "with_client": True,
+        },
+        {
+            "band_ids": [bookings[0].band_id, bookings[3].band_id],
+            "after": in_days(-5),
+            "client_id": 0,
+            "with_client": True,
+        },
+        {"band_ids": [b.band_id for b in bookings], "after": in_days(1), "client_id": other.pk, "with_client": False},
+        {"band_ids": [], "after": in_days(1), "client_id": other.pk, "with_client": True},
     ]
     for values in cases:
         assert _run(*compiled(**values)) == list(_booking_ids(**values)), values
@@ -187,7 +202,7 @@ def test_instances_are_what_the_orms_iterator_gives():
     bookings = [BookingFactory(starts_at=in_days(d)) for d in (1, 2, 3)]
     compiled = CompiledSQL(_with_related)
     for after in (in_days(0), in_days(2)):
-        values = dict(band_ids=[b.band_id for b in bookings], after=after)
+        values = {"band_ids": [b.band_id for b in bookings], "after": after}
         expected = list(_with_related(**values))
         with CaptureQueriesContext(connection) as queries:
             found = compiled.instances(**values)

@@ -266,7 +266,7 @@ NOTIFICATION_REQUEUE_EVERY = env.float("STAGESLOT_NOTIFICATION_REQUEUE_EVERY", d
 # bounds each wait on the mail server.
 NOTIFICATION_EMAIL_CLAIM = env.int("STAGESLOT_NOTIFICATION_EMAIL_CLAIM", default=300)
 # Each periodic task runs once per period however many beats send it (two nodes, a rolling deploy): beat
-# stamps each send with its period, the task claims the period in the database first (docs/decisions/0059).
+# stamps each send with its period, the task claims the period in the database first (docs/decisions/0060).
 CELERY_BEAT_SCHEDULER = "stageslot.celery_app:PeriodStampingScheduler"
 # Periodic work, sent by `celery -A stageslot beat` (one or more: each entry's period runs once). One entry
 # per task: a task's periods are claimed by its name.

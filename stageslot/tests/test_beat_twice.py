@@ -1,5 +1,5 @@
 """Two real `celery beat` processes (two nodes, or a rolling deploy) and a worker, through Redis, on PostgreSQL:
-both beats send every period of the schedule, and each period's task runs once (docs/decisions/0059)."""
+both beats send every period of the schedule, and each period's task runs once (docs/decisions/0060)."""
 
 import datetime as dt
 import re

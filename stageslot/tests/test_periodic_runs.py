@@ -1,4 +1,4 @@
-"""Each periodic task runs once per period, however many schedulers send it (docs/decisions/0059): two beats
+"""Each periodic task runs once per period, however many schedulers send it (docs/decisions/0060): two beats
 (two nodes, a rolling deploy) or `make run`'s own scheduler beside a beat. A run by hand always runs."""
 
 import datetime as dt
