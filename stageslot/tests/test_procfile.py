@@ -45,7 +45,7 @@ def test_web_workers_take_requests_on_threads_and_outlast_a_long_transaction():
     assert config.timeout == 60
     assert config.graceful_timeout == 30
     # Recycled now and then, so what Pillow's decoding leaves in a process does not pile up.
-    assert config.max_requests == 2000 and config.max_requests_jitter == 1000
+    assert config.max_requests == 20000 and config.max_requests_jitter == 10000
     assert config.bind == ["0.0.0.0:8000"]
 
 
