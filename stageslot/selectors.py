@@ -148,13 +148,8 @@ def dashboard_bookings(
         counts["to_review"], counts["as_client"] = to_review_count or 0, as_client or 0
         if reviews and review_rank <= limit:
             firsts["to_review"].append((review_rank, pk))
-    by_pk = (
-        Booking.objects.select_related("band", "venue", "picker_band")
-        .only(*DASHBOARD_ROW_FIELDS)
-        .in_bulk({pk for pairs in firsts.values() for _rank, pk in pairs})
-        if any(firsts.values())
-        else {}
-    )
+    wanted = sorted({pk for pairs in firsts.values() for _rank, pk in pairs})
+    by_pk = {b.pk: b for b in _ROWS.instances(ids=wanted)} if wanted else {}
     lists = {name: [by_pk[pk] for _rank, pk in sorted(pairs) if pk in by_pk] for name, pairs in firsts.items()}
     return DashboardBookings(**lists, counts=counts)
 
@@ -205,6 +200,15 @@ def _flags(
 
 # The flags query compiled once per shape (how many bands, venues and managed bands the person has).
 _FLAGS = CompiledSQL(_flags)
+
+
+def _rows(*, ids: list[int]) -> QuerySet[Booking]:
+    """The bookings the dashboard's lists show, with what their rows draw."""
+    return Booking.objects.select_related("band", "venue", "picker_band").only(*DASHBOARD_ROW_FIELDS).filter(pk__in=ids)
+
+
+# Compiled once per number of rows (at most DASHBOARD_ROWS for each list).
+_ROWS = CompiledSQL(_rows)
 
 
 ASCENDING, DESCENDING = "asc", "desc"
