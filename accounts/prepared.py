@@ -154,6 +154,42 @@ def _instance(of: type[Model], alias: str, row: tuple, part: tuple, connection) 
     return of.from_db(alias, attnames, values)
 
 
+def fetch_rows(sql: str, params: Sequence[Any], *, model: type[Model], using: str | None = None) -> "Rows":
+    """The rows of written-out SQL as the database gives them (unconverted), with their column names:
+    cheap to compare or digest; `Rows.instances()` turns them into model instances."""
+    alias = using or router.db_for_read(model)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = tuple(column[0] for column in cursor.description)
+        rows = cursor.fetchall()
+    return Rows(columns, [tuple(row) for row in rows], alias)
+
+
+class Rows:
+    """Rows fetched by fetch_rows, not yet turned into instances."""
+
+    __slots__ = ("alias", "columns", "rows")
+
+    def __init__(self, columns: tuple[str, ...], rows: list[tuple], alias: str) -> None:
+        self.columns, self.rows, self.alias = columns, rows, alias
+
+    def instances(self, model: type[Model], *, related: dict[str, type[Model]] | None = None) -> list[Model]:
+        """Instances of `model`, as Model.objects.raw() gives them but with how to read the columns
+        worked out once per thread and column list; columns named "<name>__<attname>" for each entry of
+        `related` ({"user": User}) become that model's instance, set as the instance's `<name>`."""
+        related = related or {}
+        connection = connections[self.alias]
+        own, others = _plan(model, self.columns, connection, related)
+        found = []
+        for row in self.rows:
+            obj = _instance(model, self.alias, row, own, connection)
+            for name, part in others.items():
+                setattr(obj, name, _instance(related[name], self.alias, row, part, connection))
+            found.append(obj)
+        return found
+
+
 def rows_as(
     model: type[Model],
     sql: str,
@@ -162,25 +198,8 @@ def rows_as(
     related: dict[str, type[Model]] | None = None,
     using: str | None = None,
 ) -> list[Model]:
-    """Instances of `model` from written-out SQL, as Model.objects.raw() gives them but with how to read
-    the columns worked out once per thread and column list rather than on every call. Columns named
-    "<name>__<attname>" for each entry of `related` ({"user": User}) become that model's instance, set
-    as the instance's `<name>` (its foreign-key cache)."""
-    related = related or {}
-    alias = using or router.db_for_read(model)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = tuple(column[0] for column in cursor.description)
-        rows = cursor.fetchall()
-    own, others = _plan(model, columns, connection, related)
-    found = []
-    for row in rows:
-        obj = _instance(model, alias, row, own, connection)
-        for name, part in others.items():
-            setattr(obj, name, _instance(related[name], alias, row, part, connection))
-        found.append(obj)
-    return found
+    """Instances of `model` from written-out SQL (fetch_rows, then Rows.instances)."""
+    return fetch_rows(sql, params, model=model, using=using).instances(model, related=related)
 
 
 # ---- A query's SQL compiled once per shape ---------------------------------------------------------

@@ -21,7 +21,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -36,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.prepared import rows_as
+from accounts.prepared import Rows, fetch_rows
 from places.near import Near, near_filter
 
 from .calendar import bands_available_on
@@ -683,50 +682,60 @@ def _members_sql() -> str:
     )
 
 
-def band_press_kit(*, slug: str) -> PressKit:
-    """The band at `slug`, whatever its status, with everything its page shows.
+@dataclass(frozen=True, slots=True)
+class PressKitRows:
+    """A band's page as the database gives it: the band's row and each list's rows, not yet turned into
+    instances. Enough to name the page (its digest) and to check who may see it, which is all a
+    first visitor's kept page needs (bands/views/detail.py)."""
 
-    One query for the band and one for each list, so the page runs the same queries for two
-    members or twenty. Written-out SQL by the band's key, not the ORM's query building, and the
-    members ranked here rather than by a CASE in the query: for one band, building the queries cost
-    more CPU than running them (the public band page is among the most requested). Raises
-    Band.DoesNotExist.
-    """
-    found = rows_as(Band, _BAND_SQL, [slug])
-    if not found:
+    band: Band
+    genres: Rows
+    photos: Rows
+    embeds: Rows
+    members: Rows
+    digest: str
+
+    def kit(self) -> PressKit:
+        """The press kit, each list's rows turned into instances."""
+        members = self.members.instances(Membership, related={"user": User})
+        return PressKit(
+            band=self.band,
+            genres=self.genres.instances(Genre),
+            photos=self.photos.instances(BandPhoto),
+            embeds=self.embeds.instances(BandEmbed),
+            members=sorted(members, key=lambda m: ROLE_RANK.get(m.role, 2)),
+        )
+
+
+def press_kit_rows(*, slug: str) -> PressKitRows:
+    """The band at `slug`, whatever its status, with the rows of everything its page shows and their
+    digest: every value the page draws from them (the band's columns, its genres, photos, embeds,
+    members and their users), so pages drawn from equal rows are equal and any change is another digest.
+
+    One query for the band and one for each list, so the page runs the same queries for two members
+    or twenty. Written-out SQL by the band's key, not the ORM's query building: for one band, building
+    the queries cost more CPU than running them (the public band page is among the most requested).
+    Raises Band.DoesNotExist."""
+    band_rows = fetch_rows(_BAND_SQL, [slug], model=Band)
+    if not band_rows.rows:
         raise Band.DoesNotExist(f"No band at {slug!r}.")
-    band = found[0]
-    genres = rows_as(Genre, _GENRES_SQL, [band.pk])
-    photos = rows_as(BandPhoto, _PHOTOS_SQL, [band.pk])
-    embeds = rows_as(BandEmbed, _EMBEDS_SQL, [band.pk])
-    # Each member with their user in one query: the user's columns come back under a prefix and
-    # are converted the way the ORM converts them (SQLite's dates and booleans, for one).
-    members = rows_as(Membership, _members_sql(), [band.pk], related={"user": User})
-    return PressKit(
-        band=band,
-        genres=genres,
-        photos=photos,
-        embeds=embeds,
-        members=sorted(members, key=lambda m: ROLE_RANK.get(m.role, 2)),
-    )
-
-
-def _row_values(obj: Model) -> tuple:
-    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
-
-
-def press_kit_key(kit: PressKit) -> str:
-    """A digest of every value the band's page draws from `kit` (the band's columns, its genres,
-    photos, embeds, members and their users): pages drawn from equal kits are equal, and any change
-    to what the page shows gives another key."""
-    rows = [
-        _row_values(kit.band),
-        *map(_row_values, kit.genres),
-        *map(_row_values, kit.photos),
-        *map(_row_values, kit.embeds),
-        *((_row_values(m), _row_values(m.user)) for m in kit.members),
+    band = band_rows.instances(Band)[0]
+    lists = [
+        fetch_rows(_GENRES_SQL, [band.pk], model=Genre),
+        fetch_rows(_PHOTOS_SQL, [band.pk], model=BandPhoto),
+        fetch_rows(_EMBEDS_SQL, [band.pk], model=BandEmbed),
+        # Each member with their user in one query: the user's columns come back under a prefix.
+        fetch_rows(_members_sql(), [band.pk], model=Membership),
     ]
-    return hashlib.blake2b(repr(rows).encode(), digest_size=16).hexdigest()
+    everything = [band_rows.rows, *(found.rows for found in lists)]
+    digest = hashlib.blake2b(repr(everything).encode(), digest_size=16).hexdigest()
+    return PressKitRows(band, *lists, digest=digest)
+
+
+def band_press_kit(*, slug: str) -> PressKit:
+    """The band at `slug`, whatever its status, with everything its page shows (press_kit_rows).
+    Raises Band.DoesNotExist."""
+    return press_kit_rows(slug=slug).kit()
 
 
 def band_membership_of(*, kit: PressKit, user: Any) -> Membership | None:

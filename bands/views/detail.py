@@ -4,23 +4,37 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 
-from accounts.first_visit import first_visit_page
+from accounts.first_visit import first_visit_page, is_first_visit
 
 from ..models import ApprovalStatus, Band
 from ..places import place_of
-from ..selectors import band_membership_of, band_press_kit, press_kit_key
+from ..selectors import PressKitRows, band_membership_of, press_kit_rows
 
 
 def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        kit = band_press_kit(slug=slug)
+        found = press_kit_rows(slug=slug)
     except Band.DoesNotExist:
         raise Http404 from None
-    band = kit.band
+    # The parts of the page every visitor sees alike are drawn once per kit and language.
+    kit_key = f"{found.digest}:{translation.get_language()}"
+    if is_first_visit(request):
+        # Someone without a session: neither a member nor staff. A band in review or suspended is private
+        # to its members and staff: others learn nothing, not even that it exists.
+        if not found.band.is_public:
+            raise Http404
+        # The page kept for this kit (its digest names everything it shows); drawn only when there is none.
+        return first_visit_page(request, f"band:{kit_key}", lambda: _draw(request, found, kit_key, membership=None))
+    kit = found.kit()
     membership = band_membership_of(kit=kit, user=request.user)
-    # A band in review or suspended is private to its members and staff: others learn nothing, not even that it exists.
-    if not band.is_public and membership is None and not request.user.is_staff:
+    if not found.band.is_public and membership is None and not request.user.is_staff:
         raise Http404
+    return _draw(request, found, kit_key, membership=membership, kit=kit)
+
+
+def _draw(request: HttpRequest, found: PressKitRows, kit_key: str, *, membership, kit=None) -> HttpResponse:
+    kit = kit or found.kit()
+    band = kit.band
     context = {
         "band": band,
         "genres": kit.genres,
@@ -32,10 +46,6 @@ def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "place": place_of(band),
         "is_pending": band.status == ApprovalStatus.PENDING,
         "is_suspended": band.status == ApprovalStatus.SUSPENDED,
-        # The parts of the page every visitor sees alike are drawn once per kit and language.
-        "kit_key": f"{press_kit_key(kit)}:{translation.get_language()}",
+        "kit_key": kit_key,
     }
-    # A first visitor gets the page kept for this kit: everything it shows is in the kit's digest.
-    return first_visit_page(
-        request, f"band:{context['kit_key']}", lambda: render(request, "bands/detail.html", context)
-    )
+    return render(request, "bands/detail.html", context)
