@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-stage coverage vendor vendor-js lint messages messages-check messages-compile format lock superuser worker beat clean
+.PHONY: help run serve test test-stage coverage vendor vendor-js lint migrations-check messages messages-check messages-compile format lock superuser worker beat clean
 
 # axe-core checks accessibility in the browser tests; it comes from the npm registry as a
 # pinned tarball (checked against its sha256) and is never committed. No npm: the checks skip.
@@ -88,12 +88,20 @@ $(AXE_JS):
 	tar -xzf $(VENDOR)/npm/axe-core-$(AXE_VERSION).tgz -C $(dir $@) --strip-components=1 package/axe.min.js package/LICENSE
 	cp $@ $(VENDOR)/axe.min.js
 
-lint: $(VENV)/.dev ## ruff, djLint, the migration check and the English catalogue in step
+lint: $(VENV)/.dev ## ruff, djLint, the migration checks and the English catalogue in step
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory migrations-check
 	$(MAKE) --no-print-directory messages-check
+
+# The rolling-deploy check (docs/decisions/0062-migrations-during-a-rolling-deploy.md): django-migration-linter
+# reads the SQL of every migration newer than stageslot/migration_baseline.txt and refuses one that would break
+# the release still running while it is deployed. On the SQL of DATABASE_URL's database, else of an empty SQLite
+# database in memory (nothing is written either way); CI also runs it on PostgreSQL's.
+migrations-check: $(VENV)/.dev ## Refuse a new migration that would break the running release (rolling deploy)
+	DATABASE_URL="$${DATABASE_URL:-sqlite://:memory:}" $(BIN)/python manage.py lint_migrations
 
 # The catalogues of every word marked for translation: English (locale/en/LC_MESSAGES), what
 # translators start from, and German (locale/de), a new word arriving there untranslated until someone
