@@ -208,9 +208,11 @@ _EPOCHS = (dt.datetime(2001, 1, 1, tzinfo=dt.UTC), dt.datetime(2002, 2, 2, tzinf
 _INT_BASES = (-1_000_000_000, -2_000_000_000)
 
 
-def _sentinels(values: dict[str, Any], which: int) -> tuple[dict[str, Any], dict[Any, tuple[str, int | None]]]:
-    """Stand-ins for each int, datetime and list of ints in `values` (distinct per call of `which`),
-    and what each stand-in stands for: (name, index in its list or None)."""
+def _sentinels(
+    values: dict[str, Any], which: int, text: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], dict[Any, tuple[str, int | None]]]:
+    """Stand-ins for each int, datetime and list of ints in `values`, and each string named in `text`
+    (distinct per call of `which`), and what each stand-in stands for: (name, index in its list or None)."""
     stand_ins: dict[str, Any] = {}
     meaning: dict[Any, tuple[str, int | None]] = {}
     counter = 0
@@ -223,7 +225,11 @@ def _sentinels(values: dict[str, Any], which: int) -> tuple[dict[str, Any], dict
         return _INT_BASES[which] - counter
 
     for name, value in values.items():
-        if isinstance(value, dt.datetime):
+        if name in text and isinstance(value, str):
+            counter += 1
+            stand_ins[name] = f"\x00stand-in-{which}-{counter}"
+            meaning[stand_ins[name]] = (name, None)
+        elif isinstance(value, dt.datetime):
             stand_ins[name] = next_one("datetime")
             meaning[stand_ins[name]] = (name, None)
         elif isinstance(value, int) and not isinstance(value, bool):
@@ -238,10 +244,10 @@ def _sentinels(values: dict[str, Any], which: int) -> tuple[dict[str, Any], dict
     return stand_ins, meaning
 
 
-def _shape(values: dict[str, Any]) -> tuple:
+def _shape(values: dict[str, Any], text: frozenset[str] = frozenset()) -> tuple:
     out = []
     for name, value in sorted(values.items()):
-        if isinstance(value, dt.datetime) or (isinstance(value, int) and not isinstance(value, bool)):
+        if (name in text and isinstance(value, str)) or isinstance(value, dt.datetime) or _plain_int(value):
             out.append((name, "value"))
         elif isinstance(value, list):
             out.append((name, "list", len(value)))
@@ -262,8 +268,11 @@ class CompiledSQL:
     stand-ins, else (a value worked out from one, as `now - window`) the shape is never kept and each
     call builds and compiles as before. So a kept shape binds every value where the ORM would."""
 
-    def __init__(self, build: Callable[..., QuerySet]) -> None:
+    def __init__(self, build: Callable[..., QuerySet], *, text: Sequence[str] = ()) -> None:
+        # `text`: the names of string arguments that are values bound into the query (a token), not
+        # part of its shape; every other string steers the shape and is passed as it is.
         self.build = build
+        self.text = frozenset(text)
 
     def __call__(self, *, using: str | None = None, **values: Any) -> tuple[str, list]:
         """The SQL and parameters of build(**values)."""
@@ -294,7 +303,7 @@ class CompiledSQL:
         alias = using or "default"
         connection = connections[alias]
         cache = _local.__dict__.setdefault("compiled", {})
-        key = (id(self), alias, id(connection), _shape(values))
+        key = (id(self), alias, id(connection), _shape(values, self.text))
         entry = cache.get(key)
         if entry is None:
             entry = cache[key] = self._compile(values, alias, connection) or False
@@ -316,7 +325,7 @@ class CompiledSQL:
         compiled = []
         first = None
         for which in (0, 1):
-            stand_ins, meaning = _sentinels(values, which)
+            stand_ins, meaning = _sentinels(values, which, self.text)
             queryset = self.build(**stand_ins).using(alias)
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
@@ -334,6 +343,7 @@ class CompiledSQL:
                 continue
             for kind, found_a, found_b in (
                 ("int", meaning_a.get(a) if _plain_int(a) else None, meaning_b.get(b) if _plain_int(b) else None),
+                ("text", _text(meaning_a, a), _text(meaning_b, b)),
                 ("datetime", _found(adapted_a, a), _found(adapted_b, b)),
             ):
                 if found_a is not None and found_a == found_b:
@@ -352,6 +362,10 @@ def _plain_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _text(meaning: dict, value: Any) -> Any:
+    return meaning.get(value) if isinstance(value, str) and value.startswith("\x00stand-in-") else None
+
+
 def _found(meaning: dict, value: Any) -> Any:
     try:
         return meaning.get(value)
@@ -360,4 +374,8 @@ def _found(meaning: dict, value: Any) -> Any:
 
 
 def _is_stand_in(value: Any, meaning: dict, adapted: dict) -> bool:
-    return (_plain_int(value) and value in meaning) or _found(adapted, value) is not None
+    return (
+        (_plain_int(value) and value in meaning)
+        or _text(meaning, value) is not None
+        or _found(adapted, value) is not None
+    )

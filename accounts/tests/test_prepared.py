@@ -210,3 +210,21 @@ def test_instances_are_what_the_orms_iterator_gives():
         assert len(queries) == 1  # the related band came with its booking
         assert names == [(b.pk, b.band.name, b.n_answers, b.starts_at) for b in expected]
         assert all(b._state.adding is False for b in found)
+
+
+def _by_email(*, email, flag):
+    q = User.objects.filter(email=email)
+    return q.filter(is_active=True) if flag else q
+
+
+def test_a_named_text_value_is_bound_not_kept_in_the_shape():
+    from accounts.prepared import CompiledSQL, _local
+
+    people = [UserFactory(email=f"p{i}@example.com") for i in range(3)]
+    compiled = CompiledSQL(_by_email, text=("email",))
+    for person in people:
+        assert [u.pk for u in compiled.instances(email=person.email, flag=True)] == [person.pk]
+    assert compiled.instances(email="nobody@example.com", flag=True) == []
+    assert [u.pk for u in compiled.instances(email=people[0].email, flag=False)] == [people[0].pk]
+    kept = [entry for key, entry in _local.compiled.items() if key[0] == id(compiled)]
+    assert len(kept) == 2 and all(kept)  # one shape per flag, whatever the address

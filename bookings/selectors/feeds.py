@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from accounts.prepared import CompiledSQL
 from accounts.site import site_url
 from bands.models import Band, Membership
 from venues.models import Slot, Venue, VenueStaff
@@ -152,12 +153,17 @@ def feed_of(*, pk: int) -> CalendarFeed | None:
 
 
 def feed_by_token(*, token: str) -> CalendarFeed | None:
-    """The feed at this address if it still works (see the module docstring), else None. One query."""
-    return _feed_rows(token).first()
+    """The feed at this address if it still works (see the module docstring), else None. One query, its
+    SQL compiled once: calendar apps poll every feed, and most polls end in a 304 right after it."""
+    found = _FEED_BY_TOKEN.instances(token=token)
+    return found[0] if found else None
 
 
 def _feed_rows(token: str) -> QuerySet[CalendarFeed]:
     return CalendarFeed.objects.filter(_owner_has_access(), token=token).select_related("user", "band", "venue")
+
+
+_FEED_BY_TOKEN = CompiledSQL(lambda *, token: _feed_rows(token).order_by("pk")[:1], text=("token",))
 
 
 def feed_name(feed: CalendarFeed) -> str:
