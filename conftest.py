@@ -20,8 +20,9 @@ from bookings.tests.factories import SlotFactory
 from places.tests.conftest import empty_gazetteer  # noqa: F401
 from stageslot.catalogues import compile_catalogues
 
-# Every app's tests may ask for a real localstripe: `localstripe`, `localstripe_webhooks`.
-pytest_plugins = ["payments.testing"]
+# Every app's tests may ask for a real localstripe (`localstripe`, `localstripe_webhooks`) and a real
+# S3-compatible server (`s3_server`, `media_in_bucket`, `booking_files_in_bucket`).
+pytest_plugins = ["payments.testing", "stageslot.s3_testing"]
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must
 # still be usable from it in browser tests.

@@ -12,11 +12,13 @@ original name), and nothing changes – the row stays, so whoever shared it can 
 
 A storage that fails for another reason (refused, unreachable) is not called "missing": that stays an
 error, logged with its traceback, and the person gets the 500 page ("try again in a minute").
-stageslot/tests/test_stored_files.py fails when a module outside this one opens or measures a stored
-file itself.
+It also measures and copies stored files for moving a site's files from the disk to a bucket
+(stageslot/management/commands/move_files_to_bucket.py). stageslot/tests/test_stored_files.py fails when
+a module outside this one opens or measures a stored file itself.
 """
 
 import errno
+import hashlib
 import logging
 from collections.abc import Iterable
 
@@ -41,6 +43,8 @@ PRIVATE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; sandbox",
     "Cache-Control": "private, no-store",
 }
+# How much of a file is read at a time when it is measured or copied between storages.
+COPY_BLOCK = 1024 * 1024
 
 
 class StoredFileMissing(Http404):
@@ -141,3 +145,31 @@ def stored_files_missing(files: Iterable[FieldFile]) -> set[str]:
             logger.info("Listed %d stored file(s) under %r as missing: %s", len(gone), folder, sorted(gone))
         missing |= gone
     return missing
+
+
+def stored_file_fingerprint(storage, name: str) -> tuple[int, str] | None:
+    """The size and MD5 of the file `name` in `storage`, read a block at a time (never whole into memory),
+    for comparing a copy with its original; None when the storage does not have it. Any other failure
+    is raised as it is."""
+    digest = hashlib.md5(usedforsecurity=False)
+    size = 0
+    try:
+        with storage.open(name, "rb") as handle:
+            for block in iter(lambda: handle.read(COPY_BLOCK), b""):
+                digest.update(block)
+                size += len(block)
+    except Exception as exc:
+        if not is_gone(exc):
+            raise
+        return None
+    return size, digest.hexdigest()
+
+
+def stored_file_copy(*, source, target, name: str) -> None:
+    """Copy the file `name` from the storage `source` to `target` under the very same name (the rows name
+    it), replacing what `target` holds there. Raises FileNotFoundError when `source` does not have it."""
+    with source.open(name, "rb") as handle:
+        # Storage.save() would pick a free name next to one taken; _save() writes the name given.
+        saved = target._save(name, File(handle, name=name))
+    if saved != name:
+        raise RuntimeError(f"the storage saved {name!r} as {saved!r}")

@@ -639,34 +639,120 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # WhiteNoise's compressed, hashed files; each address looked up once per process (stageslot/static_files.py).
-    "staticfiles": {"BACKEND": "stageslot.static_files.StaticFilesStorage"},
-}
 # Files shared on a booking (riders, contracts…): never under MEDIA_ROOT, served only by the
 # access-checking view. Local disk by default; S3-compatible storage through django-storages when a
 # bucket is named (docs/decisions/0021-client-journey.md).
 BOOKING_FILES_ROOT = env.path("BOOKING_FILES_ROOT", default=BASE_DIR / "private" / "booking-files")
 BOOKING_FILES_S3_BUCKET = env("BOOKING_FILES_S3_BUCKET", default="")
-BOOKING_FILES_STORAGE: dict = (
-    {
+BOOKING_FILES_S3_ENDPOINT_URL = env("BOOKING_FILES_S3_ENDPOINT_URL", default=None)
+BOOKING_FILES_S3_REGION = env("BOOKING_FILES_S3_REGION", default=None)
+BOOKING_FILES_S3_ACCESS_KEY = env("BOOKING_FILES_S3_ACCESS_KEY", default=None)
+BOOKING_FILES_S3_SECRET_KEY = env("BOOKING_FILES_S3_SECRET_KEY", default=None)
+# How long a signed address of a booking file works, in seconds; only the access-checking view ever asks
+# for one (docs/decisions/0063-files-in-a-bucket.md).
+BOOKING_FILES_S3_URL_EXPIRY = env.int("BOOKING_FILES_S3_URL_EXPIRY", default=300)
+# Public media (band and venue photos, avatars, the demo's pictures): the disk under MEDIA_ROOT by default;
+# an S3-compatible bucket when MEDIA_S3_BUCKET is named, so that every node behind the proxy serves the same
+# files. Its connection settings default to the booking files' (docs/decisions/0063-files-in-a-bucket.md).
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+MEDIA_S3_ENDPOINT_URL = env("MEDIA_S3_ENDPOINT_URL", default=None) or BOOKING_FILES_S3_ENDPOINT_URL
+MEDIA_S3_REGION = env("MEDIA_S3_REGION", default=None) or BOOKING_FILES_S3_REGION
+MEDIA_S3_ACCESS_KEY = env("MEDIA_S3_ACCESS_KEY", default=None) or BOOKING_FILES_S3_ACCESS_KEY
+MEDIA_S3_SECRET_KEY = env("MEDIA_S3_SECRET_KEY", default=None) or BOOKING_FILES_S3_SECRET_KEY
+# The host (and path) the bucket's objects are read from by browsers, e.g. a CDN: "media.example.org".
+# Empty: the bucket's own address at its endpoint.
+MEDIA_S3_CUSTOM_DOMAIN = env("MEDIA_S3_CUSTOM_DOMAIN", default=None)
+
+
+def media_backend(*, bucket: str, endpoint_url, region, access_key, secret_key, custom_domain) -> dict:
+    """STORAGES["default"]: public media on the disk under MEDIA_ROOT, or in the bucket when one is named.
+
+    In the bucket each object is read at its own unsigned address (the bucket, or its custom domain, lets
+    anyone read), and an upload never replaces another file of the same name.
+    """
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": BOOKING_FILES_S3_BUCKET,
-            "endpoint_url": env("BOOKING_FILES_S3_ENDPOINT_URL", default=None),
-            "region_name": env("BOOKING_FILES_S3_REGION", default=None),
-            "access_key": env("BOOKING_FILES_S3_ACCESS_KEY", default=None),
-            "secret_key": env("BOOKING_FILES_S3_SECRET_KEY", default=None),
-            "default_acl": "private",
-            "querystring_auth": True,
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "custom_domain": custom_domain or None,
+            "querystring_auth": False,
             "file_overwrite": False,
         },
     }
-    if BOOKING_FILES_S3_BUCKET
-    else {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": BOOKING_FILES_ROOT}}
+
+
+def booking_files_backend(*, bucket: str, root, endpoint_url, region, access_key, secret_key, url_expiry: int) -> dict:
+    """STORAGES["booking_files"]: private, on the disk under `root` or in the bucket when one is named.
+
+    In the bucket nothing is public: an object is read only with the keys, or by a signed address that
+    works for `url_expiry` seconds.
+    """
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": root}}
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": url_expiry,
+            # Signature version 4: the signed address carries its lifetime (X-Amz-Expires); every provider
+            # takes it.
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+        },
+    }
+
+
+def media_origin(*, bucket: str, endpoint_url, custom_domain) -> str:
+    """Where browsers fetch public media from when it is not this site: the scheme and host the CSP lets
+    images come from. Empty for the disk (the site itself serves it)."""
+    if not bucket:
+        return ""
+    if custom_domain:
+        return "https://" + custom_domain.split("/", 1)[0]
+    if endpoint_url:
+        parts = urlsplit(endpoint_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"https://{bucket}.s3.amazonaws.com"
+
+
+BOOKING_FILES_STORAGE: dict = booking_files_backend(
+    bucket=BOOKING_FILES_S3_BUCKET,
+    root=BOOKING_FILES_ROOT,
+    endpoint_url=BOOKING_FILES_S3_ENDPOINT_URL,
+    region=BOOKING_FILES_S3_REGION,
+    access_key=BOOKING_FILES_S3_ACCESS_KEY,
+    secret_key=BOOKING_FILES_S3_SECRET_KEY,
+    url_expiry=BOOKING_FILES_S3_URL_EXPIRY,
 )
-STORAGES["booking_files"] = BOOKING_FILES_STORAGE
+MEDIA_STORAGE: dict = media_backend(
+    bucket=MEDIA_S3_BUCKET,
+    endpoint_url=MEDIA_S3_ENDPOINT_URL,
+    region=MEDIA_S3_REGION,
+    access_key=MEDIA_S3_ACCESS_KEY,
+    secret_key=MEDIA_S3_SECRET_KEY,
+    custom_domain=MEDIA_S3_CUSTOM_DOMAIN,
+)
+MEDIA_ORIGIN = media_origin(
+    bucket=MEDIA_S3_BUCKET, endpoint_url=MEDIA_S3_ENDPOINT_URL, custom_domain=MEDIA_S3_CUSTOM_DOMAIN
+)
+STORAGES = {
+    "default": MEDIA_STORAGE,
+    # WhiteNoise's compressed, hashed files; each address looked up once per process (stageslot/static_files.py).
+    "staticfiles": {"BACKEND": "stageslot.static_files.StaticFilesStorage"},
+    "booking_files": BOOKING_FILES_STORAGE,
+}
 BOOKING_FILE_MAX_BYTES = 25 * 1024 * 1024
 # Uploads larger than this are refused before they are read into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -714,12 +800,15 @@ def stripe_sources(*, js_url: str, api_base: str) -> dict[str, list[str]]:
     return {"script-src": [script], "frame-src": frames, "connect-src": [api]}
 
 
-def content_security_policy(*, tile_url: str, stripe_js_url: str, stripe_api_base: str) -> tuple[str, str]:
+def content_security_policy(
+    *, tile_url: str, stripe_js_url: str, stripe_api_base: str, media_origin: str = ""
+) -> tuple[str, str]:
     """The CSP of the site's pages and of the Django admin.
 
     No inline scripts, style attributes or eval anywhere (stageslot.js does what they did); players
     of the embeds bands add; no framing; images from the map's tile server, and Stripe.js (script,
-    frames, API calls) from Stripe's hosts or localstripe's, and nothing else from outside. The Django
+    frames, API calls) from Stripe's hosts or localstripe's, public media from its bucket's address when
+    it is in one, and nothing else from outside. The Django
     admin sets style attributes from its widgets; its scripts are files too, and it loads no Stripe.js.
     https://developer.mozilla.org/docs/Web/HTTP/CSP
     """
@@ -729,12 +818,13 @@ def content_security_policy(*, tile_url: str, stripe_js_url: str, stripe_api_bas
     google_consent = urlsplit(GOOGLE_OAUTH_AUTHORIZE_URL)._replace(path="", query="", fragment="").geturl()
 
     def policy(styles: str, stripe: dict[str, list[str]]) -> str:
+        media = f" {media_origin}" if media_origin else ""
         script, connect, frames = (
             "".join(f" {s}" for s in stripe.get(n, [])) for n in ("script-src", "connect-src", "frame-src")
         )
         return (
             f"default-src 'self'; script-src 'self'{script}; style-src {styles}; "
-            f"img-src 'self' data: {tile_source(tile_url)}; font-src 'self'; "
+            f"img-src 'self' data: {tile_source(tile_url)}{media}; font-src 'self'; "
             f"connect-src 'self'{connect}; media-src 'self'; object-src 'none'; base-uri 'self'; "
             f"form-action 'self' {google_consent}; "
             "frame-src https://open.spotify.com https://w.soundcloud.com https://www.youtube-nocookie.com "
@@ -745,7 +835,7 @@ def content_security_policy(*, tile_url: str, stripe_js_url: str, stripe_api_bas
 
 
 STAGESLOT_CSP, STAGESLOT_CSP_ADMIN = content_security_policy(
-    tile_url=MAP_TILE_URL, stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE
+    tile_url=MAP_TILE_URL, stripe_js_url=STRIPE_JS_URL, stripe_api_base=STRIPE_API_BASE, media_origin=MEDIA_ORIGIN
 )
 STAGESLOT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 

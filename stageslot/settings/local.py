@@ -1,14 +1,15 @@
 """Local development: `make run`. Embedded defaults, DEBUG on."""
 
 from .base import *  # noqa: F403
-from .base import BOOKING_FILES_STORAGE, RADICALE_PORT, env
+from .base import BOOKING_FILES_STORAGE, MEDIA_STORAGE, RADICALE_PORT, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-only-insecure-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-# runserver serves static files from the app folders; no collectstatic needed.
+# runserver serves static files from the app folders; no collectstatic needed. Media on the disk unless
+# MEDIA_S3_BUCKET names a bucket.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STORAGES["booking_files"] = BOOKING_FILES_STORAGE
