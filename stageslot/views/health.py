@@ -89,12 +89,16 @@ def _storages() -> list[tuple[str, object]]:
 
 
 def _storage(storage) -> None:
+    import hashlib
+
     from django.core.files.base import ContentFile
+
+    from accounts.stored_files import stored_file_fingerprint
 
     name = storage.save(f"readiness/{uuid.uuid4().hex}.txt", ContentFile(b"ready"))
     try:
-        with storage.open(name) as handle:
-            if handle.read() != b"ready":
-                raise RuntimeError("the storage gave back other bytes")
+        # Read back through the one reader of stored files (accounts/stored_files.py).
+        if stored_file_fingerprint(storage, name) != (5, hashlib.md5(b"ready", usedforsecurity=False).hexdigest()):
+            raise RuntimeError("the storage gave back other bytes, or nothing")
     finally:
         storage.delete(name)
