@@ -188,38 +188,73 @@ def test_the_demo_world_backed_up_restores_into_an_empty_database_equal_and_serv
         drop_database(target)
 
 
+class Buckets:
+    """The few calls of boto3's S3 client that the scripts make, over buckets kept in memory, a page of
+    two objects at a time (so that the listing's pages are followed)."""
+
+    def __init__(self, **buckets: dict[str, bytes]) -> None:
+        self.buckets = buckets
+
+    def get_paginator(self, operation: str):
+        assert operation == "list_objects_v2"
+        buckets = self.buckets
+
+        class Pages:
+            def paginate(self, *, Bucket: str, Prefix: str):
+                keys = sorted(k for k in buckets[Bucket] if k.startswith(Prefix))
+                for start in range(0, len(keys), 2):
+                    yield {"Contents": [{"Key": k, "Size": len(buckets[Bucket][k])} for k in keys[start : start + 2]]}
+
+        return Pages()
+
+    def download_file(self, bucket: str, key: str, filename: str) -> None:
+        Path(filename).write_bytes(self.buckets[bucket][key])
+
+    def upload_file(self, filename: str, bucket: str, key: str) -> None:
+        self.buckets[bucket][key] = Path(filename).read_bytes()
+
+    def head_object(self, *, Bucket: str, Key: str) -> dict:
+        return {"ContentLength": len(self.buckets[Bucket][Key])}
+
+
 def test_a_bucket_is_copied_into_the_backup_and_back_into_another_bucket(tmp_path):
-    moto = pytest.importorskip("moto")
     backup = load_script("backup")
     restore = load_script("restore")
-    with moto.mock_aws():
-        import boto3
+    objects = {
+        "files/bookings/a/rider.pdf": b"%PDF-1.7 rider",
+        "files/bookings/b/stage plot.png": b"\x89PNG plot" * 100,
+        "files/bookings/c/notes.txt": b"soundcheck at six",
+        "files/bookings/": b"",  # a folder marker: no file
+        "elsewhere/not-ours.txt": b"another app's file",
+    }
+    client = Buckets(source=dict(objects), restored={})
 
-        client = boto3.client("s3", region_name="eu-central-1")
-        for bucket in ("stageslot-files", "stageslot-restored"):
-            client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-        objects = {"bookings/a/rider.pdf": b"%PDF-1.7 rider", "bookings/b/stage plot.png": b"\x89PNG plot" * 100}
-        for key, body in objects.items():
-            client.put_object(Bucket="stageslot-files", Key=key, Body=body)
-        client.put_object(Bucket="stageslot-files", Key="bookings/", Body=b"")  # a folder marker: no file
+    files = backup.copy_bucket({"bucket": "source", "location": "files"}, tmp_path / "booking-files", client=client)
+    assert [(f["path"], f["size"]) for f in files] == [
+        ("bookings/a/rider.pdf", 14),
+        ("bookings/b/stage plot.png", 900),
+        ("bookings/c/notes.txt", 17),
+    ]
+    assert (tmp_path / "booking-files/bookings/a/rider.pdf").read_bytes() == b"%PDF-1.7 rider"
 
-        files = backup.copy_bucket(
-            {"bucket": "stageslot-files", "location": ""}, tmp_path / "booking-files", client=client
-        )
-        assert [(f["path"], f["size"]) for f in files] == [(k, len(v)) for k, v in sorted(objects.items())]
-        assert (tmp_path / "booking-files" / "bookings/a/rider.pdf").read_bytes() == objects["bookings/a/rider.pdf"]
+    storage = {"kind": "bucket", "folder": "booking-files", "files": files}
+    restore.restore_to_bucket(tmp_path, storage, {"bucket": "restored", "location": "copy"}, client=client)
+    assert client.buckets["restored"] == {
+        f"copy/{key.removeprefix('files/')}": body
+        for key, body in objects.items()
+        if key.startswith("files/") and not key.endswith("/")
+    }
 
-        storage = {"kind": "bucket", "folder": "booking-files", "files": files}
-        restore.restore_to_bucket(
-            tmp_path, storage, {"bucket": "stageslot-restored", "location": "restored"}, client=client
-        )
-        for key, body in objects.items():
-            assert client.get_object(Bucket="stageslot-restored", Key=f"restored/{key}")["Body"].read() == body
+    # A copy that differs from the manifest is refused before anything is uploaded.
+    (tmp_path / "booking-files/bookings/c/notes.txt").write_bytes(b"soundcheck at seven")
+    with pytest.raises(SystemExit):
+        restore.restore_to_bucket(tmp_path, storage, {"bucket": "restored", "location": "x"}, client=client)
+    assert not [key for key in client.buckets["restored"] if key.startswith("x/")]
 
-        # A copy that differs from the manifest is refused before anything is uploaded.
-        (tmp_path / "booking-files" / "bookings/a/rider.pdf").write_bytes(b"%PDF-1.7 other")
-        with pytest.raises(SystemExit):
-            restore.restore_to_bucket(
-                tmp_path, storage, {"bucket": "stageslot-restored", "location": "x"}, client=client
-            )
-        assert "Contents" not in client.list_objects_v2(Bucket="stageslot-restored", Prefix="x/")
+
+def test_an_object_whose_name_leads_out_of_the_backup_is_refused(tmp_path):
+    backup = load_script("backup")
+    client = Buckets(source={"../../escape.txt": b"no"})
+    with pytest.raises(SystemExit, match="leads out of the backup folder"):
+        backup.copy_bucket({"bucket": "source", "location": ""}, tmp_path / "booking-files", client=client)
+    assert not (tmp_path.parent / "escape.txt").exists()
