@@ -7,13 +7,13 @@
 
 In order, stopping at the first problem:
 
-1. checks every file of the backup against the manifest's SHA-256 before touching anything;
+1. checks every file of the backup against the manifest's SHA-256 before touching anything, and refuses a
+   folder to restore files into that holds files already, unless --force (which adds to it);
 2. creates the target database when it is missing, and refuses one that holds any table unless --force
    (which drops that database and creates it empty);
 3. `pg_restore --no-owner --no-privileges --exit-on-error` into it;
 4. puts the files back: into the folders given, else where the settings (read with the target database)
-   keep each storage (a folder on disk, or a bucket), refusing a folder that holds files unless --force,
-   and checks each file's SHA-256 against the manifest;
+   keep each storage (a folder on disk, or a bucket), and checks each file's SHA-256 against the manifest;
 5. runs `manage.py migrate --check`: the restored schema must be the one the code expects (if the code is
    newer than the backup, run `manage.py migrate` afterwards).
 
@@ -156,10 +156,14 @@ def restore_database(folder: Path, manifest: dict, database: dict) -> None:
     )
 
 
-def restore_to_folder(folder: Path, name: str, storage: dict, root: Path, *, force: bool) -> None:
-    """Put one storage's files into a folder on disk, then check each against the manifest."""
+def refuse_folder_with_files(root: Path, *, force: bool) -> None:
     if root.is_dir() and any(p.is_file() for p in root.rglob("*")) and not force:
         raise RestoreRefused(f"{root} holds files already: give an empty folder, or pass --force to add to it")
+
+
+def restore_to_folder(folder: Path, name: str, storage: dict, root: Path, *, force: bool) -> None:
+    """Put one storage's files into a folder on disk, then check each against the manifest."""
+    refuse_folder_with_files(root, force=force)
     root.mkdir(parents=True, exist_ok=True)
     if storage["kind"] == "disk":
         with tarfile.open(folder / storage["archive"]["path"]) as tar:
@@ -232,25 +236,32 @@ def main(argv: list[str] | None = None) -> int:
     durations["check"] = time.perf_counter() - began
     print(f"Backup {args.backup} (made {manifest['created_at']}) is whole: checked in {durations['check']:.1f} s")
 
+    # The files go where the settings keep them for the restored site, unless a folder is given: each place
+    # is known, and a folder holding files refused, before the database is touched.
+    os.environ["DATABASE_URL"] = args.database_url
+    backups.setup_django()
+    configured = backups.storages_to_copy()
+    folders = {"media": args.media_root, "booking-files": args.booking_files_root}
+    targets = {}
+    for name in manifest["storages"]:
+        if folders.get(name) is not None:
+            targets[name] = {"kind": "disk", "root": str(folders[name])}
+        elif name in configured:
+            targets[name] = configured[name]
+        else:
+            raise RestoreRefused(f"the settings keep no storage for {name}: give its folder")
+        if targets[name]["kind"] == "disk":
+            refuse_folder_with_files(Path(targets[name]["root"]), force=args.force)
+
     began = time.perf_counter()
     print(prepare_database(database, force=args.force).capitalize())
     restore_database(args.backup, manifest, database)
     durations["database"] = time.perf_counter() - began
     print(f"Database {manifest['database']['name']} restored into {database['NAME']} in {durations['database']:.1f} s")
 
-    # The files go where the settings keep them for the restored site, unless a folder is given.
-    os.environ["DATABASE_URL"] = args.database_url
-    backups.setup_django()
-    targets = backups.storages_to_copy()
-    folders = {"media": args.media_root, "booking-files": args.booking_files_root}
     for name, storage in manifest["storages"].items():
         began = time.perf_counter()
-        if folders.get(name) is not None:
-            target = {"kind": "disk", "root": str(folders[name])}
-        elif name in targets:
-            target = targets[name]
-        else:
-            raise RestoreRefused(f"the settings keep no storage for {name}: give its folder")
+        target = targets[name]
         if target["kind"] == "disk":
             restore_to_folder(args.backup, name, storage, Path(target["root"]), force=args.force)
             where = target["root"]

@@ -182,6 +182,9 @@ def test_the_demo_world_backed_up_restores_into_an_empty_database_equal_and_serv
         fresh = f"{target}_damaged"
         refused = run(["bin/restore.py", damaged, "--database-url", database_url(fresh)], env)
         assert refused.returncode == 2 and "media.tar is not the file the manifest lists" in refused.stderr
+        # So is a folder that holds files, before the database is created.
+        crowded = run(["bin/restore.py", backup, "--database-url", database_url(fresh), "--media-root", media], env)
+        assert crowded.returncode == 2 and f"{media} holds files already" in crowded.stderr
         with psycopg.connect(database_url("postgres")) as conn:
             assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [fresh]).fetchone() == (0,)
     finally:
