@@ -1,0 +1,263 @@
+"""Backups restore (bin/backup.py, bin/restore.py, docs/decisions/0064-backups-that-restore.md): the demo world is
+backed up, restored into a new empty PostgreSQL database, found equal table by table and file by file, and served
+from there. Also: a damaged backup and a database that holds tables are refused, and a bucket is copied both ways."""
+
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.core.files.storage import storages
+from django.core.management import call_command
+from django.db import connection
+
+from stageslot.tests.test_seed_demo import tiny_picture
+
+ROOT = Path(__file__).resolve().parents[2]
+BAND = ("the-night-owls", "The Night Owls")
+MEMBER = "mara@demo.stageslot.test"
+
+
+def load_script(name: str):
+    """bin/<name>.py as a module (bin/ is no package)."""
+    sys.path.insert(0, str(ROOT / "bin"))
+    try:
+        spec = importlib.util.spec_from_file_location(f"bin_{name}", ROOT / "bin" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(ROOT / "bin"))
+
+
+def database_url(name: str) -> str:
+    """A postgres:// URL to the database `name` on the test database's server."""
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "") + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{name}"
+
+
+def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
+    """Each table of the public schema: its row count and the md5 of all its rows as text, in order."""
+    with psycopg.connect(url) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
+            )
+        ]
+        prints = {}
+        for table in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            prints[table] = conn.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "  # noqa: S608
+                f"FROM public.{quoted} AS t"
+            ).fetchone()
+        for name, value in conn.execute(
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"
+        ).fetchall():
+            prints[f"sequence {name}"] = (value, "")
+    return prints
+
+
+def file_fingerprints(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def run(args: list, env: dict) -> subprocess.CompletedProcess:
+    began = time.perf_counter()
+    result = subprocess.run(  # noqa: S603 - this interpreter and the project's own scripts
+        [sys.executable, *map(str, args)], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# A fresh process, as a restored site would be: its pages come from the restored database.
+SERVE = """
+import json
+import django
+django.setup()
+from django.test import Client
+from accounts.models import User
+client = Client()
+band = client.get("/bands/{slug}/")
+client.force_login(User.objects.get(email="{member}"))
+dashboard = client.get("/dashboard/")
+print(json.dumps({{"band": [band.status_code, "{name}" in band.content.decode()],
+                  "dashboard": [dashboard.status_code, "{name}" in dashboard.content.decode()]}}))
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.slow(reason="seeds the demo world (about 30 s), then backs it up and restores it in other processes")
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_world_backed_up_restores_into_an_empty_database_equal_and_served(settings, tmp_path, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
+    call_command("seed_demo", "--quiet")
+    media, booking_files = Path(settings.MEDIA_ROOT), Path(storages["booking_files"].location)
+    assert file_fingerprints(media) and file_fingerprints(booking_files)  # photos, and the riders of a booking
+    source = connection.settings_dict["NAME"]
+    target = f"stageslot_backup_test_{uuid.uuid4().hex[:10]}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "stageslot.settings.test",
+        "DATABASE_URL": database_url(source),
+        "DJANGO_TEST_MEDIA_ROOT": str(media),
+        "DJANGO_TEST_BOOKING_FILES_ROOT": str(booking_files),
+    }
+    try:
+        made = run(["bin/backup.py", "--into", tmp_path / "backups"], env)
+        assert made.returncode == 0, made.stdout + made.stderr
+        (backup,) = (tmp_path / "backups").iterdir()
+        manifest = json.loads((backup / "manifest.json").read_text())
+        assert manifest["database"]["name"] == source
+        assert manifest["migrations"]["bookings"].startswith("00")
+        assert {name: len(s["files"]) for name, s in manifest["storages"].items()} == {
+            "media": len(file_fingerprints(media)),
+            "booking-files": len(file_fingerprints(booking_files)),
+        }
+
+        restored = {"media": tmp_path / "restored-media", "booking-files": tmp_path / "restored-booking-files"}
+        arguments = [
+            "bin/restore.py",
+            backup,
+            "--database-url",
+            database_url(target),
+            "--media-root",
+            restored["media"],
+            "--booking-files-root",
+            restored["booking-files"],
+        ]
+        back = run(arguments, env)
+        assert back.returncode == 0, back.stdout + back.stderr
+        assert "Schema matches the code" in back.stdout
+        print(f"\nbackup ({made.seconds:.1f} s):\n{made.stdout}restore ({back.seconds:.1f} s):\n{back.stdout}")
+
+        # Every table has the same rows, every sequence goes on from the same number, every file is back.
+        assert table_fingerprints(database_url(target)) == table_fingerprints(database_url(source))
+        assert file_fingerprints(restored["media"]) == file_fingerprints(media)
+        assert file_fingerprints(restored["booking-files"]) == file_fingerprints(booking_files)
+
+        # The restored database serves the site: the band's public page, a member's dashboard.
+        served = run(
+            ["-c", SERVE.format(slug=BAND[0], name=BAND[1], member=MEMBER)],
+            {**env, "DATABASE_URL": database_url(target)},
+        )
+        assert served.returncode == 0, served.stderr
+        assert json.loads(served.stdout.splitlines()[-1]) == {"band": [200, True], "dashboard": [200, True]}
+
+        # Restoring again over the restored database is refused: it holds tables now.
+        again = run([*arguments[:4], "--media-root", tmp_path / "elsewhere"], env)
+        assert again.returncode == 2 and "holds" in again.stderr and "--force" in again.stderr
+
+        # A damaged backup is refused before anything is created.
+        damaged = tmp_path / "damaged"
+        shutil.copytree(backup, damaged)
+        with (damaged / "media.tar").open("r+b") as f:
+            f.seek(600)
+            byte = f.read(1)
+            f.seek(600)
+            f.write(bytes([byte[0] ^ 0xFF]))
+        fresh = f"{target}_damaged"
+        refused = run(["bin/restore.py", damaged, "--database-url", database_url(fresh)], env)
+        assert refused.returncode == 2 and "media.tar is not the file the manifest lists" in refused.stderr
+        # So is a folder that holds files, before the database is created.
+        crowded = run(["bin/restore.py", backup, "--database-url", database_url(fresh), "--media-root", media], env)
+        assert crowded.returncode == 2 and f"{media} holds files already" in crowded.stderr
+        with psycopg.connect(database_url("postgres")) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", [fresh]).fetchone() == (0,)
+    finally:
+        drop_database(target)
+
+
+class Buckets:
+    """The few calls of boto3's S3 client that the scripts make, over buckets kept in memory, a page of
+    two objects at a time (so that the listing's pages are followed)."""
+
+    def __init__(self, **buckets: dict[str, bytes]) -> None:
+        self.buckets = buckets
+
+    def get_paginator(self, operation: str):
+        assert operation == "list_objects_v2"
+        buckets = self.buckets
+
+        class Pages:
+            def paginate(self, *, Bucket: str, Prefix: str):
+                keys = sorted(k for k in buckets[Bucket] if k.startswith(Prefix))
+                for start in range(0, len(keys), 2):
+                    yield {"Contents": [{"Key": k, "Size": len(buckets[Bucket][k])} for k in keys[start : start + 2]]}
+
+        return Pages()
+
+    def download_file(self, bucket: str, key: str, filename: str) -> None:
+        Path(filename).write_bytes(self.buckets[bucket][key])
+
+    def upload_file(self, filename: str, bucket: str, key: str) -> None:
+        self.buckets[bucket][key] = Path(filename).read_bytes()
+
+    def head_object(self, *, Bucket: str, Key: str) -> dict:
+        return {"ContentLength": len(self.buckets[Bucket][Key])}
+
+
+def test_a_bucket_is_copied_into_the_backup_and_back_into_another_bucket(tmp_path):
+    backup = load_script("backup")
+    restore = load_script("restore")
+    objects = {
+        "files/bookings/a/rider.pdf": b"%PDF-1.7 rider",
+        "files/bookings/b/stage plot.png": b"\x89PNG plot" * 100,
+        "files/bookings/c/notes.txt": b"soundcheck at six",
+        "files/bookings/": b"",  # a folder marker: no file
+        "elsewhere/not-ours.txt": b"another app's file",
+    }
+    client = Buckets(source=dict(objects), restored={})
+
+    files = backup.copy_bucket({"bucket": "source", "location": "files"}, tmp_path / "booking-files", client=client)
+    assert [(f["path"], f["size"]) for f in files] == [
+        ("bookings/a/rider.pdf", 14),
+        ("bookings/b/stage plot.png", 900),
+        ("bookings/c/notes.txt", 17),
+    ]
+    assert (tmp_path / "booking-files/bookings/a/rider.pdf").read_bytes() == b"%PDF-1.7 rider"
+
+    storage = {"kind": "bucket", "folder": "booking-files", "files": files}
+    restore.restore_to_bucket(tmp_path, storage, {"bucket": "restored", "location": "copy"}, client=client)
+    assert client.buckets["restored"] == {
+        f"copy/{key.removeprefix('files/')}": body
+        for key, body in objects.items()
+        if key.startswith("files/") and not key.endswith("/")
+    }
+
+    # A copy that differs from the manifest is refused before anything is uploaded.
+    (tmp_path / "booking-files/bookings/c/notes.txt").write_bytes(b"soundcheck at seven")
+    with pytest.raises(SystemExit):
+        restore.restore_to_bucket(tmp_path, storage, {"bucket": "restored", "location": "x"}, client=client)
+    assert not [key for key in client.buckets["restored"] if key.startswith("x/")]
+
+
+def test_an_object_whose_name_leads_out_of_the_backup_is_refused(tmp_path):
+    backup = load_script("backup")
+    client = Buckets(source={"../../escape.txt": b"no"})
+    with pytest.raises(SystemExit, match="leads out of the backup folder"):
+        backup.copy_bucket({"bucket": "source", "location": ""}, tmp_path / "booking-files", client=client)
+    assert not (tmp_path.parent / "escape.txt").exists()
