@@ -149,6 +149,10 @@ def test_metrics_are_for_the_operator_only(settings):
     text = own.content.decode()
     assert 'stageslot_request_seconds_count{method="GET",status="2xx",view="health"}' in text
     assert 'stageslot_payments_waiting{state="unknown"} 0.0' in text
+    # A method a client makes up is counted as "other", never as a label of its own.
+    Client().generic("BREW", reverse("health"))
+    text = Client().get(url, REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'method="other"' in text and "BREW" not in text
     # Through the proxy, from elsewhere, signed in as staff: the site's 404.
     assert Client().get(url, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 404
     assert Client().get(url, REMOTE_ADDR="203.0.113.9").status_code == 404
