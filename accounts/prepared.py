@@ -204,6 +204,10 @@ def rows_as(
 
 # ---- A query's SQL compiled once per shape ---------------------------------------------------------
 
+# (CompiledSQL, database alias, vendor, shape) -> (sql, slots, queryset, compiler), or False when the
+# shape is never kept.
+COMPILED: dict[tuple, tuple | bool] = {}
+
 _EPOCHS = (dt.datetime(2001, 1, 1, tzinfo=dt.UTC), dt.datetime(2002, 2, 2, tzinfo=dt.UTC))
 _INT_BASES = (-1_000_000_000, -2_000_000_000)
 
@@ -294,19 +298,26 @@ class CompiledSQL:
         sql, _slots, queryset, compiler = entry
         params = self._params(entry, values, connection)
         fresh = copy.copy(compiler)
+        fresh.connection = connection  # this thread's own (a connection belongs to its thread)
         fresh.as_sql = lambda *args, **kwargs: (sql, params)
         chained = queryset._chain()
         chained.query.get_compiler = lambda *args, **kwargs: fresh
         return list(chained)
 
+    def warm(self, *, using: str | None = None, **values: Any) -> None:
+        """Compile the shape of `values` now, touching no database: a process readying itself before it
+        serves (stageslot/warm.py, in gunicorn's master) hands the kept SQL to every worker it forks."""
+        self._entry(_normal(values), using)
+
     def _entry(self, values: dict[str, Any], using: str | None) -> tuple[tuple | bool, Any]:
+        # Kept for the whole process: the SQL and where each value goes are the same in every thread; the
+        # compiler kept for instances() is given the calling thread's own connection on each call.
         alias = using or "default"
         connection = connections[alias]
-        cache = _local.__dict__.setdefault("compiled", {})
-        key = (id(self), alias, id(connection), _shape(values, self.text))
-        entry = cache.get(key)
+        key = (id(self), alias, connection.vendor, _shape(values, self.text))
+        entry = COMPILED.get(key)
         if entry is None:
-            entry = cache[key] = self._compile(values, alias, connection) or False
+            entry = COMPILED[key] = self._compile(values, alias, connection) or False
         return entry, connection
 
     @staticmethod

@@ -125,7 +125,7 @@ def _run(sql, params):
 
 
 def test_a_kept_shape_binds_each_value_where_the_orm_would():
-    from accounts.prepared import CompiledSQL, _local
+    from accounts.prepared import COMPILED, CompiledSQL
     from bookings.tests.factories import BookingFactory, in_days
 
     bookings = [BookingFactory(starts_at=in_days(d)) for d in (-3, 2, 5, 9)]
@@ -160,7 +160,7 @@ def test_a_kept_shape_binds_each_value_where_the_orm_would():
     ]
     for values in cases:
         assert _run(*compiled(**values)) == list(_booking_ids(**values)), values
-    kept = [entry for key, entry in _local.compiled.items() if key[0] == id(compiled)]
+    kept = [entry for key, entry in COMPILED.items() if key[0] == id(compiled)]
     assert len(kept) == 3 and all(kept)  # the three cases with two bands share a shape; each shape was kept
     assert mine.pk in _run(*compiled(**cases[0]))
 
@@ -172,14 +172,14 @@ def _derived(*, after):
 
 
 def test_a_value_worked_out_from_another_is_never_kept_and_still_bound_right():
-    from accounts.prepared import CompiledSQL, _local
+    from accounts.prepared import COMPILED, CompiledSQL
     from bookings.tests.factories import BookingFactory, in_days
 
     soon = BookingFactory(starts_at=in_days(3))
     compiled = CompiledSQL(_derived)
     assert _run(*compiled(after=in_days(3))) == [soon.pk]
     assert _run(*compiled(after=in_days(5))) == []
-    assert [entry for key, entry in _local.compiled.items() if key[0] == id(compiled)] == [False]
+    assert [entry for key, entry in COMPILED.items() if key[0] == id(compiled)] == [False]
 
 
 def _with_related(*, band_ids, after):
@@ -218,7 +218,7 @@ def _by_email(*, email, flag):
 
 
 def test_a_named_text_value_is_bound_not_kept_in_the_shape():
-    from accounts.prepared import CompiledSQL, _local
+    from accounts.prepared import COMPILED, CompiledSQL
 
     people = [UserFactory(email=f"p{i}@example.com") for i in range(3)]
     compiled = CompiledSQL(_by_email, text=("email",))
@@ -226,5 +226,5 @@ def test_a_named_text_value_is_bound_not_kept_in_the_shape():
         assert [u.pk for u in compiled.instances(email=person.email, flag=True)] == [person.pk]
     assert compiled.instances(email="nobody@example.com", flag=True) == []
     assert [u.pk for u in compiled.instances(email=people[0].email, flag=False)] == [people[0].pk]
-    kept = [entry for key, entry in _local.compiled.items() if key[0] == id(compiled)]
+    kept = [entry for key, entry in COMPILED.items() if key[0] == id(compiled)]
     assert len(kept) == 2 and all(kept)  # one shape per flag, whatever the address

@@ -24,6 +24,7 @@ EXCLUDED = {
     "payments/localstripe.py": "starts and asks the local Stripe stand-in on this machine, at a port it chose",
     "payments/testing.py": "test helper: drives the local Stripe stand-in",
     "calendars/testing.py": "starts the local Radicale for tests and `make run`, and probes its port",
+    "stageslot/s3_testing.py": "test helper: starts the tests' own S3-compatible server and probes its port",
 }
 # Whole trees that are not the product: tests, the benchmarks' scripts, the operator's scripts.
 EXCLUDED_PARTS = {"tests", "benchmarks", "bin", ".venv", "node_modules", "locale", "static"}
