@@ -52,9 +52,7 @@ class MetricsMiddleware:
         match = getattr(request, "resolver_match", None)
         view = (match.view_name or "unnamed") if match is not None else "unmatched"
         method = request.method if request.method in METHODS else "other"  # a client's word is no label
-        REQUEST_SECONDS.labels(view, method, f"{response.status_code // 100}xx").observe(
-            time.perf_counter() - started
-        )
+        REQUEST_SECONDS.labels(view, method, f"{response.status_code // 100}xx").observe(time.perf_counter() - started)
         return response
 
 
