@@ -126,10 +126,10 @@ def bucket_client(storage: dict):
     )
 
 
-def copy_bucket(storage: dict, into: Path, *, client=None) -> list[dict]:
+def copy_bucket(storage: dict, into: Path) -> list[dict]:
     """Download every object of the storage's bucket (under its location, if it has one) into a folder,
     keeping their keys as paths. Returns the manifest's file entries (paths relative to the location)."""
-    client = client or bucket_client(storage)
+    client = bucket_client(storage)
     prefix = storage.get("location", "").strip("/")
     prefix = f"{prefix}/" if prefix else ""
     entries = []

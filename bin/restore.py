@@ -174,9 +174,9 @@ def restore_to_folder(folder: Path, name: str, storage: dict, root: Path, *, for
         check_entry(root / entry["path"], entry)
 
 
-def restore_to_bucket(folder: Path, storage: dict, target: dict, *, client=None) -> None:
+def restore_to_bucket(folder: Path, storage: dict, target: dict) -> None:
     """Upload one storage's files into a bucket (under its location), then check each one's size."""
-    client = client or backups.bucket_client(target)
+    client = backups.bucket_client(target)
     prefix = target.get("location", "").strip("/")
     prefix = f"{prefix}/" if prefix else ""
     with tempfile.TemporaryDirectory() as staging:

@@ -191,36 +191,25 @@ def test_the_demo_world_backed_up_restores_into_an_empty_database_equal_and_serv
         drop_database(target)
 
 
-class Buckets:
-    """The few calls of boto3's S3 client that the scripts make, over buckets kept in memory, a page of
-    two objects at a time (so that the listing's pages are followed)."""
-
-    def __init__(self, **buckets: dict[str, bytes]) -> None:
-        self.buckets = buckets
-
-    def get_paginator(self, operation: str):
-        assert operation == "list_objects_v2"
-        buckets = self.buckets
-
-        class Pages:
-            def paginate(self, *, Bucket: str, Prefix: str):
-                keys = sorted(k for k in buckets[Bucket] if k.startswith(Prefix))
-                for start in range(0, len(keys), 2):
-                    yield {"Contents": [{"Key": k, "Size": len(buckets[Bucket][k])} for k in keys[start : start + 2]]}
-
-        return Pages()
-
-    def download_file(self, bucket: str, key: str, filename: str) -> None:
-        Path(filename).write_bytes(self.buckets[bucket][key])
-
-    def upload_file(self, filename: str, bucket: str, key: str) -> None:
-        self.buckets[bucket][key] = Path(filename).read_bytes()
-
-    def head_object(self, *, Bucket: str, Key: str) -> dict:
-        return {"ContentLength": len(self.buckets[Bucket][Key])}
+def bucket_storage(s3_server, bucket: str, location: str) -> dict:
+    """A bucket storage as bin/backup.py reads one from the settings, on the tests' S3 server."""
+    options = s3_server.options(bucket)
+    return {
+        "kind": "bucket",
+        "bucket": bucket,
+        "location": location,
+        **{key: options[key] for key in ("endpoint_url", "region_name", "access_key", "secret_key")},
+    }
 
 
-def test_a_bucket_is_copied_into_the_backup_and_back_into_another_bucket(tmp_path):
+def bucket_objects(s3_server, bucket: str) -> dict[str, bytes]:
+    """Every object of a bucket, by key, as an outsider reads them."""
+    client = s3_server.client()
+    listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return {obj["Key"]: client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read() for obj in listed}
+
+
+def test_a_bucket_is_copied_into_the_backup_and_back_into_another_bucket(tmp_path, s3_server):
     backup = load_script("backup")
     restore = load_script("restore")
     objects = {
@@ -230,9 +219,11 @@ def test_a_bucket_is_copied_into_the_backup_and_back_into_another_bucket(tmp_pat
         "files/bookings/": b"",  # a folder marker: no file
         "elsewhere/not-ours.txt": b"another app's file",
     }
-    client = Buckets(source=dict(objects), restored={})
+    source, restored = s3_server.bucket(), s3_server.bucket()
+    for key, body in objects.items():
+        s3_server.client().put_object(Bucket=source, Key=key, Body=body)
 
-    files = backup.copy_bucket({"bucket": "source", "location": "files"}, tmp_path / "booking-files", client=client)
+    files = backup.copy_bucket(bucket_storage(s3_server, source, "files"), tmp_path / "booking-files")
     assert [(f["path"], f["size"]) for f in files] == [
         ("bookings/a/rider.pdf", 14),
         ("bookings/b/stage plot.png", 900),
@@ -241,8 +232,8 @@ def test_a_bucket_is_copied_into_the_backup_and_back_into_another_bucket(tmp_pat
     assert (tmp_path / "booking-files/bookings/a/rider.pdf").read_bytes() == b"%PDF-1.7 rider"
 
     storage = {"kind": "bucket", "folder": "booking-files", "files": files}
-    restore.restore_to_bucket(tmp_path, storage, {"bucket": "restored", "location": "copy"}, client=client)
-    assert client.buckets["restored"] == {
+    restore.restore_to_bucket(tmp_path, storage, bucket_storage(s3_server, restored, "copy"))
+    assert bucket_objects(s3_server, restored) == {
         f"copy/{key.removeprefix('files/')}": body
         for key, body in objects.items()
         if key.startswith("files/") and not key.endswith("/")
@@ -251,13 +242,15 @@ def test_a_bucket_is_copied_into_the_backup_and_back_into_another_bucket(tmp_pat
     # A copy that differs from the manifest is refused before anything is uploaded.
     (tmp_path / "booking-files/bookings/c/notes.txt").write_bytes(b"soundcheck at seven")
     with pytest.raises(SystemExit):
-        restore.restore_to_bucket(tmp_path, storage, {"bucket": "restored", "location": "x"}, client=client)
-    assert not [key for key in client.buckets["restored"] if key.startswith("x/")]
+        restore.restore_to_bucket(tmp_path, storage, bucket_storage(s3_server, restored, "x"))
+    assert not [key for key in bucket_objects(s3_server, restored) if key.startswith("x/")]
 
 
-def test_an_object_whose_name_leads_out_of_the_backup_is_refused(tmp_path):
+def test_an_object_whose_name_leads_out_of_the_backup_is_refused(tmp_path, s3_server):
     backup = load_script("backup")
-    client = Buckets(source={"../../escape.txt": b"no"})
+    source = s3_server.bucket()
+    s3_server.client().put_object(Bucket=source, Key="../../escape.txt", Body=b"no")
+    assert list(bucket_objects(s3_server, source)) == ["../../escape.txt"]
     with pytest.raises(SystemExit, match="leads out of the backup folder"):
-        backup.copy_bucket({"bucket": "source", "location": ""}, tmp_path / "booking-files", client=client)
+        backup.copy_bucket(bucket_storage(s3_server, source, ""), tmp_path / "booking-files")
     assert not (tmp_path.parent / "escape.txt").exists()
