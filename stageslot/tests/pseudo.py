@@ -154,7 +154,10 @@ def unwrapped_text(html: str, *, data: Iterable[str] = ()) -> list[Unwrapped]:
     `data` (the page's own data: names, places…) and the words of NAMES are taken out."""
     walker = _Walker()
     walker.feed(html)
-    values = sorted({value for value in data if value and len(value) > 1}, key=len, reverse=True)
+    # Only the data the page holds at all can be taken out of one of its texts: looking for each value in
+    # the whole page once is far cheaper than in each text.
+    page = "\n".join(text for _where, text, _is_attribute in walker.found)
+    values = sorted({value for value in data if value and len(value) > 1 and value in page}, key=len, reverse=True)
     out = []
     depth = 0
     for where, text, is_attribute in walker.found:

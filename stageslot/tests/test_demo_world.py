@@ -1,14 +1,16 @@
-"""The demo world as `make run` seeds it, read by many tests: seeded once for this module (`seeded`), each test in a
-savepoint of its own inside it. The tests that seed under other dates or from an empty database are in
-test_seed_demo.py."""
+"""The demo world as `make run` seeds it, read by many tests: its bookings, money, contracts, invoices and tour.
+It is seeded once for this module (`seeded`), each test in a savepoint of its own inside it. The tests that seed
+under other dates or from an empty database are in test_seed_demo.py."""
 
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterator
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import models
+from django.db.models import Sum
 from django.test import override_settings
 from django.utils import timezone
 
@@ -17,9 +19,21 @@ from availability.models import BusyInterval
 from bands.models import Band, Membership
 from bookings.models import Booking, OfferInvite
 from bookings.selectors.bookings import band_free_between
+from bookings.selectors.tours import tour_plan
 from bookings.services.venue_slots import offer_invite_state
+from documents import seal
+from documents.models import Contract, ContractSignature, Invoice, LegalDetails
+from documents.services.invoices import invoice_pdf
+from payments.models import LedgerEntry, MemberSplit, Payment, Payout, Refund
+from payments.selectors import band_money, schedule_of
+from payments.services.reconcile import ledger_invariants
+from places.tests.factories import CityFactory
 from reviews.models import Review, ReviewReport
 from stageslot.demo_bookings import DEMO_VENUES
+from stageslot.demo_contracts import seed_contracts
+from stageslot.demo_invoices import seed_invoices
+from stageslot.demo_tours import ROUTE
+from stageslot.management.commands.seed_demo import DEMO_PASSWORD
 from stageslot.tests.once import rows_for_the_module
 from stageslot.tests.test_seed_demo import overlapping_pairs, tiny_picture
 from venues.models import Slot
@@ -28,6 +42,7 @@ from venues.models import Slot
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_world")]
 
 Status = Booking.Status
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture(scope="module")
@@ -255,3 +270,100 @@ def test_the_demo_ladders_1st_hold_sits_on_no_slot_and_can_be_confirmed(seeded, 
     booking = hold_services.hold_confirm(hold=first, by=owner)
     assert booking.status == Status.PENDING and booking.band_id == first.band_id
     assert [h.status for h in Hold.objects.filter(pk__in=[h.pk for h in lower])] == ["released"] * len(lower)
+
+
+# ---- Money, paper and tours ---------------------------------------------------------------------------------
+
+
+def test_the_demo_world_has_money_in_every_state(seeded):
+    now = timezone.now()
+    assert Payment.objects.exists()
+    assert not Payment.objects.exclude(intent_id__startswith="pi_demo_").exists()
+
+    # A deposit paid, the balance due next week.
+    deposit = Payment.objects.get(purpose="deposit", booking__event_type="Garden party")
+    booking = Booking.objects.select_related("agreed_quote").get(pk=deposit.booking_id)
+    paid_part, balance = schedule_of(booking)
+    assert paid_part.paid and not balance.paid
+    assert now + dt.timedelta(days=6) < balance.due_at < now + dt.timedelta(days=8)
+
+    # A cancellation refunded by the agreed terms: half the deposit back.
+    refund = Refund.objects.get()
+    assert refund.status == Refund.Status.SUCCEEDED and refund.reason == Refund.Reason.CLIENT_CANCELLED
+    assert refund.payment.booking.status == Booking.Status.CANCELLED
+    assert refund.amount_minor * 2 == refund.payment.amount_minor
+    assert LedgerEntry.objects.filter(refund=refund, kind="refund").get().amount_minor == -refund.amount_minor
+
+    # The Night Owls earned, split one gig their own way, and were paid out part of it.
+    owls = Band.objects.get(slug="the-night-owls")
+    (money,) = band_money(band=owls)
+    assert money.earned_minor > 0 and money.paid_out_minor > 0 and money.owed_minor > 0
+    split = MemberSplit.objects.get(member__email="mara@demo.stageslot.test")
+    assert split.percent == 40 and split.booking.band == owls
+    shares = LedgerEntry.objects.filter(booking=split.booking, kind="member_share")
+    assert shares.filter(member__email="mara@demo.stageslot.test").aggregate(s=Sum("amount_minor"))["s"] > 0
+    assert Payout.objects.get().band == owls
+
+    # An instant booking paid in full at once.
+    assert Payment.objects.filter(purpose="full", booking__instant=True, status="succeeded").exists()
+    assert ledger_invariants() == []
+
+
+def test_seeding_twice_adds_no_money(seeded, settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
+
+    def counts():
+        return tuple(model.objects.count() for model in (Payment, LedgerEntry, Refund, Payout))
+
+    first = counts()
+    call_command("seed_demo", quiet=True)
+    assert counts() == first
+
+
+def test_the_demo_world_has_a_contract_in_every_state(seeded):
+    seed_contracts(now=timezone.now(), password=DEMO_PASSWORD)
+    sealed = Contract.objects.get(status=Contract.Status.SIGNED)
+    assert seal.seal_check(bytes(sealed.final.data)).valid
+    assert set(sealed.signatures.values_list("side", flat=True)) == {"band", sealed.other_side}
+    waiting = Contract.objects.get(status=Contract.Status.PARTLY)
+    assert list(waiting.signatures.values_list("side", flat=True)) == [waiting.other_side]
+    assert Contract.objects.get(status=Contract.Status.VOID).void_reason
+    counts = (Contract.objects.count(), ContractSignature.objects.count())
+    seed_contracts(now=timezone.now(), password=DEMO_PASSWORD)
+    assert (Contract.objects.count(), ContractSignature.objects.count()) == counts
+
+
+def test_the_demo_has_an_invoice_a_receipt_and_a_credit_note(seeded):
+    mail.outbox.clear()
+    seed_invoices(now=timezone.now())  # seed_demo calls it after seed_payments
+    owls = Invoice.objects.filter(kind=Invoice.Kind.INVOICE, band__slug="the-night-owls").first()
+    assert (
+        owls is not None and owls.vat_rate_bp == 1900 and owls.content["issuer"]["legal_name"] == "The Night Owls GbR"
+    )
+    credit = Invoice.objects.get(kind=Invoice.Kind.CREDIT_NOTE)
+    assert credit.band.slug == "brass-and-bones" and credit.reverse_charge and credit.corrects is not None
+    assert credit.total_minor == -credit.refund.amount_minor
+    assert Invoice.objects.filter(kind=Invoice.Kind.RECEIPT, band__isnull=True).exists()
+    assert LegalDetails.objects.filter(user__email="client@demo.stageslot.test").exists()
+    assert not Invoice.objects.filter(emailed_at__isnull=True).exists() and mail.outbox == []
+    assert bytes(invoice_pdf(invoice=credit).data).startswith(b"%PDF")
+    count = Invoice.objects.count()
+    assert seed_invoices(now=timezone.now()) == {"invoices": 0, "receipts": 0, "credit_notes": 0}
+    assert Invoice.objects.count() == count
+
+
+def test_the_night_owls_get_a_ten_day_route_with_one_day_off(seeded):
+    hamburg, munich = CityFactory(name="Hamburg"), CityFactory(name="Munich")
+    route_venues = [slug for slug, _fee in ROUTE]
+    first = Slot.objects.filter(venue__slug=route_venues[0]).get().starts_at.astimezone(BERLIN).date()
+    band = Band.objects.get(slug="the-night-owls")
+    plan = tour_plan(
+        band=band, start=hamburg, end=munich, first_day=first, last_day=first + dt.timedelta(days=9),
+        drive_km=400, now=timezone.now(),
+    )  # fmt: skip
+    best = plan.routes[0]
+    assert best.nights == 9
+    venues = [plan.slots[leg.stop.id].venue.slug for leg in best.legs]
+    assert venues[0] == "elbkeller" and venues[-1] == "isarhalle"
+    assert len(plan.routes) == 3
