@@ -121,15 +121,32 @@ def _markers(item: pytest.Item) -> set[str]:
 
 
 # Under pytest-xdist (`-n 2 --dist loadgroup`, docs/decisions/0050-suite-in-parallel.md) the tests of one group
-# run one after another in one process, beside the other process's tests. The browser tests form one: a
-# Chromium, its live server and the pages' polls are three busy parties already, and two of each on two cores
-# would turn their waits for the page into timeouts.
-XDIST_GROUPS = {"browser": "browser"}
+# run one after another in one process, beside the other process's tests. Each module's browser tests form one:
+# a module's tests share its Chromium and live server, and no process drives two Chromiums at once; two modules
+# may run in the two processes side by side (decision 0065: one group for all of them made the PostgreSQL stage
+# as long as its browser tests one after another).
+BROWSER_GROUP = "browser"
 
 
-def xdist_group_of(markers: set[str]) -> str | None:
-    """The pytest-xdist group a test with these markers runs in (None: any process, in any order)."""
-    return next((group for marker, group in XDIST_GROUPS.items() if marker in markers), None)
+def xdist_group_of(markers: set[str], module: str = "") -> str | None:
+    """The pytest-xdist group a test with these markers, in this module (its path), runs in (None: any process,
+    in any order)."""
+    if "browser" not in markers:
+        return None
+    return f"{BROWSER_GROUP}-{module.removesuffix('.py').replace('/', '.')}" if module else BROWSER_GROUP
+
+
+def run_order(items: list[pytest.Item], markers_of) -> list[pytest.Item]:
+    """The longest work first, so that neither process is left with a long module at the end while the other
+    idles: modules with browser tests, then modules with slow tests, then the rest. A module's tests stay
+    together and in their order (its module-scoped fixtures are made once)."""
+    rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        markers = markers_of(item)
+        here = 0 if "browser" in markers else 1 if markers & {"slow", "services"} else 2
+        rank[module] = min(rank.get(module, 2), here)
+    return sorted(items, key=lambda item: rank[item.nodeid.split("::")[0]])
 
 
 class XdistGroupIds:
@@ -174,9 +191,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_services)
         if "browser" in markers and not CHROMIUM.exists():
             item.add_marker(skip_browser)
-        group = xdist_group_of(markers)
+        group = xdist_group_of(markers, item.nodeid.split("::")[0])
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+    items[:] = run_order(items, _markers)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -301,6 +319,16 @@ def _slots_start_from_the_first_day() -> None:
     wrap after 300 slots, and a test that met the wrap between two of its slots would see them in
     another order."""
     SlotFactory.reset_sequence(0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_page_assertions() -> None:
+    """Playwright's assertions wait 5 s for the page by default: beside the other CI stage and another
+    module's Chromium, a page that is right takes longer to get there. A failing assertion waits longer, a
+    passing one no longer than it takes."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -18,6 +19,14 @@ pytestmark = pytest.mark.django_db
 
 # NUL answered 500 on PostgreSQL; the other C0 controls are refused the same way.
 CONTROL_VALUES = ["a\x00b", "\x00", "x\x01y", "bell\x07", "esc\x1b[31m", "del\x7f"]
+
+
+def for_this_database(values: list) -> list:
+    """The walks below run in both CI stages. Only NUL reaches a database that differs (PostgreSQL cannot store
+    one): there the walks try it alone, and the SQLite stage tries the others too."""
+    if connection.vendor == "postgresql":
+        return [value for value in values if "\x00" in (value[0] if isinstance(value, tuple) else value)]
+    return values
 
 
 def all_url_names() -> list[tuple[str, URLPattern]]:
@@ -96,7 +105,7 @@ def test_control_characters_posted_to_every_url_are_refused_and_nothing_is_saved
     before = row_counts()
     failures = []
     for url in site_urls(world):
-        for value in CONTROL_VALUES[:2] if "admin" in url else CONTROL_VALUES:
+        for value in for_this_database(CONTROL_VALUES[:2] if "admin" in url else CONTROL_VALUES):
             response = client.post(url, {"body": value, "name": value, "email": value, "website": value})
             if response.status_code != 400 or "invisible control character" not in response.text:
                 failures.append((url, repr(value), response.status_code))
@@ -136,7 +145,7 @@ def test_control_characters_in_any_query_never_answer_500(client, who):
     for url in site_urls(world):
         if url.endswith("/logout/"):
             continue
-        for value, htmx in [("a\x00b", "true"), ("x\x01y", "")]:
+        for value, htmx in for_this_database([("a\x00b", "true"), ("x\x01y", "")]):
             response = client.get(url, dict.fromkeys(QUERY_NAMES, value), HTTP_HX_REQUEST=htmx)
             if response.status_code >= 500:
                 failures.append((url, repr(value), response.status_code))

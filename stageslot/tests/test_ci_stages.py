@@ -58,12 +58,40 @@ def test_every_app_with_tests_is_collected():
 # The suite in one process per core (docs/decisions/0050-suite-in-parallel.md).
 
 
-def test_the_browser_tests_run_one_after_another_in_one_process():
+def test_a_modules_browser_tests_run_one_after_another_in_one_process():
     from conftest import xdist_group_of
 
-    assert xdist_group_of({"browser"}) == "browser"
-    assert xdist_group_of({"browser", "locales", "db_specific"}) == "browser"
-    assert xdist_group_of({"services"}) is None and xdist_group_of(set()) is None
+    assert xdist_group_of({"browser"}, "reviews/tests/test_browser.py") == "browser-reviews.tests.test_browser"
+    assert xdist_group_of({"browser", "locales", "db_specific"}, "holds/tests/test_holds_browser.py") == (
+        "browser-holds.tests.test_holds_browser"
+    )
+    assert xdist_group_of({"services"}, "a/tests/test_b.py") is None and xdist_group_of(set()) is None
+
+
+def test_the_longest_modules_are_handed_out_first_and_a_modules_tests_stay_together():
+    from conftest import run_order
+
+    class Item:
+        def __init__(self, nodeid, *markers):
+            self.nodeid, self.markers = nodeid, set(markers)
+
+    items = [
+        Item("a/tests/test_a.py::one"),
+        Item("b/tests/test_b.py::one"),
+        Item("b/tests/test_b.py::two", "slow"),
+        Item("c/tests/test_c.py::one", "browser"),
+        Item("a/tests/test_a.py::two"),
+        Item("c/tests/test_c.py::two"),
+    ]
+    order = [item.nodeid for item in run_order(items, lambda item: item.markers)]
+    assert order == [
+        "c/tests/test_c.py::one",
+        "c/tests/test_c.py::two",
+        "b/tests/test_b.py::one",
+        "b/tests/test_b.py::two",
+        "a/tests/test_a.py::one",
+        "a/tests/test_a.py::two",
+    ]
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4])
@@ -100,7 +128,7 @@ def test_each_test_process_keeps_its_files_in_folders_of_its_own():
 @pytest.mark.slow(reason="starts pytest with two test processes")
 def test_a_groups_tests_run_in_one_process_under_pytest_xdist():
     """The browser tests of two modules, run with -n 2 --dist loadgroup (without Chromium, so they skip at
-    once): every one carries its group in its id and all run in the same process."""
+    once): every one carries its module's group in its id, and each module's run in one process."""
     env = {**os.environ, "CHROMIUM_PATH": "/nonexistent/chromium"}
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_XDIST_WORKER_COUNT", None)
@@ -115,5 +143,9 @@ def test_a_groups_tests_run_in_one_process_under_pytest_xdist():
     )
     lines = [line for line in run.stdout.splitlines() if line.startswith("[gw")]
     assert len(lines) >= 2, run.stdout + run.stderr
-    assert all(line.rstrip().endswith("@browser") for line in lines), "\n".join(lines)
-    assert len({line.split()[0] for line in lines}) == 1, "\n".join(lines)
+    for module in modules:
+        group = "@browser-" + module.removesuffix(".py").replace("/", ".")
+        mine = [line for line in lines if line.rstrip().endswith(group)]
+        assert mine, "\n".join(lines)
+        assert len({line.split()[0] for line in mine}) == 1, "\n".join(lines)
+    assert all("@browser-" in line for line in lines), "\n".join(lines)
