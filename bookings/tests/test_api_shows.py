@@ -5,6 +5,7 @@ and a token without the scope; and the show.* webhook events each change sends."
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,9 +17,11 @@ from bookings.services import answering, asking, shows
 from bookings.services.webhooks import webhook_create
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from stageslot.tests.once import as_it_is_now, rows_for_the_module
 from venues.models import Slot
 
-pytestmark = pytest.mark.django_db
+# The cast is made once for the module (module_cast) and its tests run one after another in one process.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("api_shows")]
 
 API = "/api/v1"
 
@@ -80,9 +83,16 @@ class Cast:
         return ApiClient(token_for(self.user(who), scopes))
 
 
+@pytest.fixture(scope="module")
+def module_cast(django_db_setup, django_db_blocker) -> Iterator[Cast]:
+    """The cast, made once for the module: each test reads and changes it in a savepoint of its own."""
+    with rows_for_the_module(django_db_blocker):
+        yield Cast()
+
+
 @pytest.fixture
-def cast() -> Cast:
-    return Cast()
+def cast(module_cast) -> Cast:
+    return as_it_is_now(module_cast)
 
 
 def show_url(show, rest: str = "") -> str:

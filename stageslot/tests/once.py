@@ -20,7 +20,7 @@ would wait for the open transaction's write lock.
 import contextlib
 from collections.abc import Iterator
 
-from django.db import transaction
+from django.db import models, transaction
 
 from bookings.tests.factories import SlotFactory
 
@@ -33,3 +33,12 @@ def rows_for_the_module(django_db_blocker) -> Iterator[None]:
         SlotFactory.reset_sequence(0)
         yield
         transaction.set_rollback(True)
+
+
+def as_it_is_now(world):
+    """The module's world for one test: each row it holds read again, since a test before may have changed one in
+    memory (`refresh_from_db`, a field set) and its own changes to the database were rolled back since."""
+    for value in vars(world).values():
+        if isinstance(value, models.Model):
+            value.refresh_from_db()
+    return world
