@@ -5,6 +5,7 @@ URL for the host, an act, the venue's staff, another band, a stranger and an ano
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -19,9 +20,11 @@ from bookings.models import BillMessage, Booking
 from bookings.services import answering, asking, shows
 from bookings.services.venue_slots import slot_cancel
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
+from stageslot.tests.once import as_it_is_now, rows_for_the_module
 from venues.models import Slot, Ticket
 
-pytestmark = pytest.mark.django_db
+# The casts are made once for the module and its tests run one after another in one process.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("show_views")]
 
 
 class HeadReader(HTMLParser):
@@ -75,8 +78,19 @@ def host_show(band, leader, *, places=2, title="Release show", days=12) -> Slot:
     )
 
 
+@pytest.fixture(scope="module")
+def module_cast(django_db_setup, django_db_blocker) -> Iterator[dict]:
+    """cast_rows(), made once for the module: each test reads and changes them in a savepoint of its own."""
+    with rows_for_the_module(django_db_blocker):
+        yield cast_rows()
+
+
 @pytest.fixture
-def cast():
+def cast(module_cast) -> dict:
+    return as_it_is_now(module_cast)
+
+
+def cast_rows() -> dict:
     """A hosted show with one act booked and one applicant waiting, and everyone around it."""
     host_band, host = band_with_leader(name="The Hosts")
     show = host_show(host_band, host)
@@ -303,8 +317,18 @@ def test_bad_ticket_links_are_refused_on_the_page(client, cast):
 # ---- A venue's slot: the headliner asks, the venue decides ---------------------------------------
 
 
+@pytest.fixture(scope="module")
+def module_venue_cast(django_db_setup, django_db_blocker) -> Iterator[dict]:
+    with rows_for_the_module(django_db_blocker):
+        yield venue_cast_rows()
+
+
 @pytest.fixture
-def venue_cast():
+def venue_cast(module_venue_cast) -> dict:
+    return as_it_is_now(module_venue_cast)
+
+
+def venue_cast_rows() -> dict:
     venue, staff = venue_with_owner()
     slot = SlotFactory(venue=venue, support_places=2)
     band, leader = band_with_leader(name="Top")

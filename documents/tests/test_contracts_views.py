@@ -2,6 +2,7 @@
 the verification page, the templates, the paper card, and the pages' query counts."""
 
 import hashlib
+from collections.abc import Iterator
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,17 +12,30 @@ from django.urls import reverse
 from accounts.tests.factories import PASSWORD, UserFactory
 from documents.models import Contract, ContractSignature, ContractTemplate
 from documents.services import contracts as services
+from stageslot.tests.once import as_it_is_now, rows_for_the_module
 
 from .contract_world import contract_world, sign
 
-pytestmark = pytest.mark.django_db
+# The world is made once for the module and its tests run one after another in one process.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("contracts_views")]
 
 READERS = ["leader", "admin", "member", "owner", "staff"]
 OUTSIDERS = ["other_leader", "other_owner", "other_client", "stranger"]
 
 
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> Iterator:
+    """world_rows(), made once for the module: each test reads and changes them in a savepoint of its own."""
+    with rows_for_the_module(django_db_blocker):
+        yield world_rows()
+
+
 @pytest.fixture
-def world():
+def world(module_world):
+    return as_it_is_now(module_world)
+
+
+def world_rows():
     world = contract_world()
     world.staff = UserFactory(is_staff=True, display_name="Stella Staff")
     world.stranger = UserFactory(display_name="Sid Stranger")

@@ -38,7 +38,7 @@ def rows_for_the_module(django_db_blocker) -> Iterator[None]:
 def as_it_is_now(world):
     """The module's world for one test: each row it holds read again, since a test before may have changed one in
     memory (`refresh_from_db`, a field set) and its own changes to the database were rolled back since."""
-    for value in vars(world).values():
+    for value in (world if isinstance(world, dict) else vars(world)).values():
         if isinstance(value, models.Model):
             value.refresh_from_db()
     return world
