@@ -5,6 +5,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"[\s\-‐-―_'’.]+")
+_ASCII_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 # Letters that do not decompose into a base letter and a mark.
 _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 
@@ -12,6 +13,8 @@ _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "
 def fold(name: str) -> str:
     """ "Frankfurt am Main" → "frankfurt am main", "Kraków" → "krakow", "Saint-Étienne" → "saint etienne"."""
     text = (name or "").strip().casefold().translate(_SPECIAL)
+    if text.isascii():  # most names: nothing to decompose, only control characters to blank
+        return _SPACES.sub(" ", _ASCII_CONTROLS.sub(" ", text)).strip()
     text = unicodedata.normalize("NFKD", text)
     # Marks go, and so do control characters (PostgreSQL cannot even compare a NUL).
     text = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text if not unicodedata.combining(c))

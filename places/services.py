@@ -27,8 +27,10 @@ def _other_names(city: dict) -> str:
     own = fold(city["name"])
     names = []
     for alt in city.get("alternatenames") or ():
+        if not is_latin(alt):
+            continue
         folded = fold(alt)
-        if folded and folded != own and is_latin(alt) and folded not in names and not folded.isdigit():
+        if folded and folded != own and folded not in names and not folded.isdigit():
             names.append(folded)
     joined = ""
     for n in names:
