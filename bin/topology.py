@@ -78,7 +78,11 @@ def procfile_command(process: str, env: dict[str, str], procfile: Path = ROOT / 
         lambda m: env.get(m["bare"], "") if m["bare"] else value(m),
         command,
     )
-    words = shlex.split(expanded)
+    # The project's own files by their full path (bin/keep_running.py, manage.py), for any working directory.
+    words = [
+        str(ROOT / w) if not w.startswith("-") and "/" in w and (ROOT / w).is_file() else w
+        for w in shlex.split(expanded)
+    ]
     if words[0] == "python":
         words[0] = sys.executable
     elif (beside := Path(sys.executable).with_name(words[0])).exists():
@@ -371,9 +375,11 @@ class Topology:
             self._node_start(node)
         self._nginx_start()
         if self.workers:
+            # In the topology's directory: beat keeps its schedule file where it runs.
+            env = self.env() | {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
             for role in ("worker", "beat"):
                 process = process_start(
-                    procfile_command(role, self.env()), env=self.env(), log=self.directory / f"{role}.log"
+                    procfile_command(role, env), env=env, log=self.directory / f"{role}.log", cwd=self.directory
                 )
                 self._remember(role, process)
         if self.s3.get("started"):
