@@ -62,3 +62,28 @@ def test_workers_are_recycled_one_at_a_time_and_start_at_once():
     config = web_settings()
     assert config.preload_app
     assert config.max_requests_jitter >= config.max_requests // 2
+
+
+def test_the_web_line_loads_the_hooks_that_let_a_worker_exit_at_once(tmp_path):
+    """deploy/gunicorn.conf.py's worker_exit ends a stopped worker with its own exit code, without Python's
+    teardown of the whole application (seconds of CPU after every HUP: docs/decisions/0065)."""
+    import subprocess
+    import sys
+
+    config = web_settings()
+    assert config.config == "deploy/gunicorn.conf.py"
+    hooks = PROCFILE.parent / config.config
+    script = (
+        "import runpy, sys, atexit\n"
+        "atexit.register(lambda: print('teardown ran'))\n"
+        f"hooks = runpy.run_path({str(hooks)!r})\n"
+        "try:\n"
+        "    sys.exit(int(sys.argv[1]))\n"
+        "finally:\n"
+        "    hooks['worker_exit'](None, None)\n"
+    )
+    for code in (0, 3):
+        ended = subprocess.run(  # noqa: S603 - this interpreter and this test's own script
+            [sys.executable, "-c", script, str(code)], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert ended.returncode == code and "teardown ran" not in ended.stdout
