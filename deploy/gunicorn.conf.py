@@ -12,13 +12,15 @@ share of the requests took 1 to 3 s (p99 2.3 s under the test's load) until the 
 """
 
 import contextlib
+import logging
 import os
 import sys
 
 
 def worker_exit(server, worker) -> None:
-    """Close the database connections (PostgreSQL logs a connection dropped without a goodbye) and the
-    log streams, then end the process with the exit code it was ending with, without the teardown."""
+    """Close the database connections (PostgreSQL logs a connection dropped without a goodbye), send what
+    Sentry and the log handlers hold, then end the process with the exit code it was ending with, without the
+    teardown."""
     error = sys.exc_info()[1]
     if not isinstance(error, SystemExit) or not isinstance(error.code, int | None):
         return  # an unexpected exit: Python's own way, with its traceback
@@ -27,6 +29,12 @@ def worker_exit(server, worker) -> None:
         from django.db import connections
 
         connections.close_all()
+    # What Python's exit would still have sent: errors queued for Sentry, lines held by a log handler.
+    if "sentry_sdk" in sys.modules:
+        with contextlib.suppress(Exception):
+            sys.modules["sentry_sdk"].flush(timeout=2)
+    with contextlib.suppress(Exception):
+        logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
