@@ -157,7 +157,11 @@ def unwrapped_text(html: str, *, data: Iterable[str] = ()) -> list[Unwrapped]:
     # Only the data the page holds at all can be taken out of one of its texts: looking for each value in
     # the whole page once is far cheaper than in each text.
     page = "\n".join(text for _where, text, _is_attribute in walker.found)
-    values = sorted({value for value in data if value and len(value) > 1 and value in page}, key=len, reverse=True)
+    # The data holds every text of the database (some 100,000 with the gazetteer's cities): only a value whose
+    # first three letters occur together somewhere on the page is looked for in it.
+    starts = {page[i : i + 3] for i in range(len(page) - 2)}
+    found = {value for value in data if len(value) > 1 and (len(value) == 2 or value[:3] in starts) and value in page}
+    values = sorted(found, key=len, reverse=True)
     out = []
     depth = 0
     for where, text, is_attribute in walker.found:
