@@ -21,8 +21,9 @@ from places.tests.conftest import empty_gazetteer  # noqa: F401
 from stageslot.catalogues import compile_catalogues
 
 # Every app's tests may ask for a real localstripe (`localstripe`, `localstripe_webhooks`) and a real
-# S3-compatible server (`s3_server`, `media_in_bucket`, `booking_files_in_bucket`).
-pytest_plugins = ["payments.testing", "stageslot.s3_testing"]
+# S3-compatible server (`s3_server`, `media_in_bucket`, `booking_files_in_bucket`). Test processes copy one
+# migrated test database per run (stageslot/test_databases.py).
+pytest_plugins = ["payments.testing", "stageslot.s3_testing", "stageslot.test_databases"]
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must
 # still be usable from it in browser tests.

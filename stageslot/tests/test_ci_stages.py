@@ -2,6 +2,7 @@
 needs PostgreSQL, Redis, the worker or Chromium runs in the PostgreSQL stage, and what behaves
 differently on PostgreSQL runs in both."""
 
+import contextlib
 import itertools
 import os
 import subprocess
@@ -149,3 +150,27 @@ def test_a_groups_tests_run_in_one_process_under_pytest_xdist():
         assert mine, "\n".join(lines)
         assert len({line.split()[0] for line in mine}) == 1, "\n".join(lines)
     assert all("@browser-" in line for line in lines), "\n".join(lines)
+
+
+def test_a_test_process_copies_the_runs_migrated_database_whole(tmp_path):
+    """stageslot/test_databases.py: the run's template is copied whole (a write still in SQLite's WAL file
+    included), a copy replaces what a crashed run left behind, and the copy is named for the run."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    from stageslot import test_databases
+
+    connection = SimpleNamespace(vendor="sqlite")  # the SQLite stage's test databases
+
+    template, target = str(tmp_path / "template.sqlite3"), str(tmp_path / "gw1.sqlite3")
+    with contextlib.closing(sqlite3.connect(template)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE city (name TEXT)")
+        db.executemany("INSERT INTO city VALUES (?)", [("Hamburg",), ("München",)])
+        db.commit()
+        Path(target).write_bytes(b"left over by a crashed run")
+        test_databases._copy(connection, template, target)  # while the writer still holds its WAL
+    with contextlib.closing(sqlite3.connect(target)) as db:
+        assert db.execute("SELECT name FROM city ORDER BY name").fetchall() == [("Hamburg",), ("München",)]
+    assert test_databases._exists(connection, template) and not list(tmp_path.glob("*.partial"))
+    assert "abcdef12" in test_databases._template(connection, "abcdef1234")

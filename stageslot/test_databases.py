@@ -1,0 +1,155 @@
+"""One migrated test database per test run, copied for each test process (docs/decisions/0066-ci-within-budget.md).
+
+Under pytest-xdist each test process needs a test database of its own. Built by running every migration (the
+gazetteer's 34,000 cities included), each costs about 15 s of CPU on a quiet machine and three times that beside
+the other CI stage. Here the first process to get to it builds its database that way and keeps a copy, the run's
+template; every other process copies the template (PostgreSQL: `CREATE DATABASE … TEMPLATE`; SQLite: the backup
+API), and Django's own set-up then finds it migrated. A lock file makes the others wait for the template.
+
+Loaded by the root conftest.py as a plugin; it replaces pytest-django's `django_db_setup`. Without pytest-xdist,
+with `--reuse-db` or `--no-migrations`, pytest-django's own way runs.
+"""
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main process names the run, so that it knows the template's name too and removes it at the end."""
+    main = not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist")
+    if main and config.getoption("numprocesses", None) and not config.getoption("testrunuid", None):
+        config.option.testrunuid = uuid.uuid4().hex
+
+
+def _run_id(config: pytest.Config) -> str | None:
+    if hasattr(config, "workerinput"):
+        return config.workerinput.get("testrunuid")
+    return config.getoption("testrunuid", None)
+
+
+def _template(connection, run: str) -> str:
+    """The template's name: a database (on PostgreSQL, named like the run's test databases, which CI drops at
+    its end) or a file beside the test database (SQLite)."""
+    if connection.vendor == "postgresql":
+        return f"test_{connection.settings_dict['NAME']}_template_{run[:8]}"
+    return str(Path(tempfile.gettempdir()) / f"stageslot-test-template-{run}.sqlite3")
+
+
+@contextlib.contextmanager
+def _locked(run: str) -> Iterator[None]:
+    path = Path(tempfile.gettempdir()) / f"stageslot-test-databases-{run}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _exists(connection, template: str) -> bool:
+    if connection.vendor == "postgresql":
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+            return cursor.fetchone() is not None
+    return Path(template).exists()
+
+
+def _copy(connection, source: str, target: str) -> None:
+    """A whole copy of the database `source` as `target` (which must not be in use)."""
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)}")
+            cursor.execute(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(source)}")
+        return
+    partial = Path(f"{target}.{os.getpid()}.partial")
+    for leftover in (Path(target), Path(f"{target}-wal"), Path(f"{target}-shm"), partial):
+        leftover.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(source)) as read, contextlib.closing(sqlite3.connect(partial)) as write:
+        read.backup(write)
+    partial.rename(target)  # whole or not at all
+
+
+def _drop(connection, template: str) -> None:
+    if connection.vendor == "postgresql":
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(template)}")
+    else:
+        for end in ("", "-wal", "-shm"):
+            Path(template + end).unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker,
+    django_db_use_migrations: bool,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """pytest-django's set-up of the test databases, from the run's template where there is one."""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    if not django_db_use_migrations:
+        _disable_migrations()
+    keepdb = django_db_keepdb and not django_db_createdb
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    run = _run_id(request.config)
+    shared = run is not None and not keepdb and django_db_use_migrations and aliases == {"default"}
+
+    def set_up(**extra):
+        return setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases=aliases,
+            serialized_aliases=serialized_aliases,
+            **extra,
+        )
+
+    with django_db_blocker.unblock():
+        if not shared:
+            db_cfg = set_up(keepdb=keepdb)
+        else:
+            connection = connections["default"]
+            template = _template(connection, run)
+            test_name = connection.creation._get_test_db_name()
+            with _locked(run):
+                if _exists(connection, template):
+                    _copy(connection, template, test_name)
+                    db_cfg = set_up(keepdb=True)  # finds it migrated: nothing left to do
+                else:
+                    db_cfg = set_up()
+                    connections.close_all()  # PostgreSQL copies a database nobody is connected to
+                    _copy(connection, test_name, template)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            # Both ways the test database is this process's own: dropped at the end.
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The main process removes the run's template and lock file once every test process has ended."""
+    config = session.config
+    run = _run_id(config)
+    if hasattr(config, "workerinput") or run is None:
+        return
+    from django.db import connections
+    from pytest_django.plugin import blocking_manager_key
+
+    # Never fail a run on cleaning up: CI drops its databases anyway.
+    with contextlib.suppress(Exception), config.stash[blocking_manager_key].unblock():
+        _drop(connections["default"], _template(connections["default"], run))
+    (Path(tempfile.gettempdir()) / f"stageslot-test-databases-{run}.lock").unlink(missing_ok=True)
