@@ -47,16 +47,20 @@ serve: $(VENV)/.runtime vendor-js messages-compile ## Serve without migrating or
 # it in this process alone (for a debugger), JOBS=4 in four.
 JOBS  ?= auto
 XDIST := -n $(JOBS) --dist loadgroup
+# The suite writes compiled modules to __pycache__ even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): otherwise each test process compiles the project and rewrites the tests' asserts
+# anew (about 20 s of CPU), and so does every worker, server and manage.py a test starts.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 test: $(VENV)/.dev vendor messages-compile ## Run the test suite (SQLite unless DATABASE_URL is set)
-	@$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS); rc=$$?; \
+	@$(PYTEST) $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5): treated as success"; exit 0; fi; exit $$rc
 
 # CI's two stages (docs/decisions/0029-ci-stages.md): STAGE=sqlite runs everything that needs no server,
 # STAGE=postgres (with DATABASE_URL and REDIS_URL) what needs PostgreSQL, Redis, the worker or Chromium
 # and what behaves differently on PostgreSQL. A stage that selects no test fails: it means the split broke.
 test-stage: $(VENV)/.dev vendor messages-compile ## Run one CI stage: make test-stage STAGE=sqlite|postgres
-	@$(BIN)/python -m pytest --ci-stage=$(STAGE) $(XDIST) $(PYTEST_ARGS); rc=$$?; \
+	@$(PYTEST) --ci-stage=$(STAGE) $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "the $(STAGE) stage selected no tests (exit 5): the split is broken"; fi; exit $$rc
 
 # Line and branch coverage (coverage.py through pytest-cov) of both CI stages together: the SQLite stage, then,
