@@ -206,10 +206,15 @@ def process_stop(pid: int, *, sig: int = signal.SIGTERM, wait: float = 10.0) -> 
         time.sleep(0.05)
 
 
-def _get(url: str, *, headers: dict | None = None, timeout: float = 2.0) -> int | None:
+def _get(url: str, *, headers: dict | None = None, timeout: float = 2.0, ca: Path | None = None) -> int | None:
+    """The status a GET of `url` answers (an https address checked against the certificate authority `ca`), or
+    None where nothing answers."""
+    import ssl
+
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (our own servers)
+    context = ssl.create_default_context(cafile=str(ca)) if ca else None
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as answer:  # noqa: S310
             return answer.status
     except urllib.error.HTTPError as answer:
         answer.close()
@@ -394,7 +399,7 @@ class Topology:
             )
         self.seconds["nodes"] = time.perf_counter() - stamp  # started until both answer /health/
         wait_until(
-            lambda: _get_tls(self.url + "/health/", self.certificates["ca"]) == 200,
+            lambda: _get(self.url + "/health/", ca=self.certificates["ca"]) == 200,
             what="nginx",
             timeout=15,
             process=self._processes.get("nginx"),
@@ -748,20 +753,6 @@ class Topology:
         return topology
 
 
-def _get_tls(url: str, ca: Path) -> int | None:
-    import ssl
-
-    context = ssl.create_default_context(cafile=str(ca))
-    try:
-        with urllib.request.urlopen(url, timeout=2, context=context) as answer:  # noqa: S310
-            return answer.status
-    except urllib.error.HTTPError as answer:
-        answer.close()
-        return answer.code
-    except OSError:
-        return None
-
-
 # --- Commands -----------------------------------------------------------------------------------------
 def command_up(args: argparse.Namespace) -> int:
     s3 = None
@@ -832,7 +823,7 @@ def command_down(args: argparse.Namespace) -> int:
 
 def command_status(args: argparse.Namespace) -> int:
     topology = Topology.from_state(args.dir)
-    print(f"The site: {topology.url}/ ({_get_tls(topology.url + '/health/', topology.certificates['ca'])})")
+    print(f"The site: {topology.url}/ ({_get(topology.url + '/health/', ca=topology.certificates['ca'])})")
     for name, pid in topology.pids.items():
         extra = ""
         if name in NODES:
