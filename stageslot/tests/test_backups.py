@@ -20,6 +20,7 @@ from django.core.files.storage import storages
 from django.core.management import call_command
 from django.db import connection
 
+from bookings.models import BookingFile
 from stageslot.tests.test_seed_demo import tiny_picture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,6 +115,15 @@ print(json.dumps({{"band": [band.status_code, "{name}" in band.content.decode()]
 def test_the_demo_world_backed_up_restores_into_an_empty_database_equal_and_served(settings, tmp_path, monkeypatch):
     settings.DEBUG = True
     monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
+    # Booking files in a folder of this test's own (the test process's folder holds other tests' files too).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "booking_files": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "booking-files")},
+        },
+    }
+    monkeypatch.setattr(BookingFile._meta.get_field("file"), "storage", storages["booking_files"])
     call_command("seed_demo", "--quiet")
     media, booking_files = Path(settings.MEDIA_ROOT), Path(storages["booking_files"].location)
     assert file_fingerprints(media) and file_fingerprints(booking_files)  # photos, and the riders of a booking
