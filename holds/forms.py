@@ -149,3 +149,43 @@ class AnswerHoldRequestForm(forms.Form):
     def __init__(self, *args, stages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = stages
+
+
+class BookerCalendarForm(forms.Form):
+    """What the bookers' calendar shows: month, week or day, around which date. Anything unreadable falls back
+    to this month."""
+
+    view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week")), ("day", _("Day"))], required=False)
+    date = forms.DateField(required=False, widget=IsoDateInput())
+
+    def choice(self, today: dt.date) -> tuple[str, dt.date]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        on = data.get("date") or today
+        if not dt.date(2000, 1, 1) <= on <= dt.date(2100, 12, 31):
+            on = today
+        return data.get("view") or "month", on
+
+
+class MoveHoldForm(forms.Form):
+    """Where a hold moves: a room of the calendar, a day, and a level (empty: the level it has)."""
+
+    stage = forms.ModelChoiceField(label=_("Room"), queryset=None, empty_label=None)
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    level = forms.TypedChoiceField(
+        label=_("Level"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", _("The level it has")), *((str(n), str(n)) for n in range(1, MAX_LEVEL + 1))],
+    )
+
+    def __init__(self, *args, stages, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = stages
+        self.fields["stage"].error_messages["invalid_choice"] = _("Pick one of the rooms you book for.")
+
+
+class ClosedDayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    note = forms.CharField(label=_("Why (optional)"), required=False, max_length=200)

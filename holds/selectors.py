@@ -381,3 +381,17 @@ def live_hold_counts(*, band_ids: list[int], now: dt.datetime) -> dict[int, int]
         .values_list("band_id", "n")
     )
     return dict(rows)
+
+
+def venues_booked_by_query(*, user: User) -> QuerySet:
+    """The ids of the venues `user` is on the staff of (their own, or through a venue group), as a subquery."""
+    return VenueStaff.objects.filter(user_id=user.pk).values("venue_id")
+
+
+def venues_booked_by(*, venue_ids: list[int], user: User) -> set[int]:
+    """Which of `venue_ids` `user` acts for (on the venue's staff: an owner, a booker, a group's booker). One query."""
+    return set(venues_booked_by_query(user=user).filter(venue_id__in=venue_ids).values_list("venue_id", flat=True))
+
+
+def stages_of_venues(*, venue_ids) -> QuerySet[Stage]:
+    return Stage.objects.filter(venue_id__in=venue_ids).select_related("venue").order_by("venue__name", "name", "pk")

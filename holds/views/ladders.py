@@ -20,9 +20,9 @@ from bookings.errors import BookingError
 from teams.selectors import agency_acting_for, viewing_band_ids
 from venues.permissions import venue_for
 
-from . import requests as hold_requests
-from . import selectors, services
-from .forms import AnswerHoldRequestForm, AskHoldsForm, ConfirmForm, HoldForm
+from .. import requests as hold_requests
+from .. import selectors, services
+from ..forms import AnswerHoldRequestForm, AskHoldsForm, ConfirmForm, HoldForm
 
 ACTIONS = ("release", "challenge", "confirm")
 
@@ -49,7 +49,8 @@ def _venue_page(request: HttpRequest, venue, form: HoldForm | None = None, *, st
         "ladders": selectors.venue_ladders(venue=venue, first_day=first_day, viewer=request.user),
         # The date jump loads the ladders alone: the history below them is the whole page's.
         "history": [] if is_partial(request) else selectors.venue_hold_history(venue=venue),
-        "form": form or HoldForm(venue=venue, stages=stages, initial={"date": first_day}),
+        "form": form
+        or HoldForm(venue=venue, stages=stages, initial={"date": first_day, "stage": request.GET.get("stage", "")}),
         "asked": [] if is_partial(request) else selectors.venue_hold_requests(venue=venue),
         "stage_list": list(stages) if not is_partial(request) else [],
         "confirm_form": ConfirmForm(),
