@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from bookings.models import Booking
@@ -38,6 +40,10 @@ class Entry:
     slot: Slot | None = None
     clash: str = ""
     zone: str = "UTC"
+    # Set by calendar_dress for drawing: where the entry leads, where a hold is moved, its local start.
+    url: str = ""
+    move_url: str = ""
+    time: str = ""
 
     @property
     def level(self) -> int | None:
@@ -183,6 +189,8 @@ def booker_calendar(*, venues: Sequence[Venue], view: str, on: dt.date, now: dt.
         for row in ClosedDay.objects.filter(venue_id__in=by_venue, date__gte=days[0], date__lte=days[-1])
     }
 
+    for stage in stages:
+        stage.venue = by_venue[stage.venue_id]
     stage_by_id = {stage.pk: stage for stage in stages}
     slot_by_id = {slot.pk: slot for slot in slots}
     cells: dict[tuple[tuple[int, int], dt.date], list[Entry]] = {}
@@ -296,3 +304,26 @@ def booker_calendar(*, venues: Sequence[Venue], view: str, on: dt.date, now: dt.
     return BookerCalendar(
         view=view, on=on, days=days, rows=rows, venues=venues, counts=counts, closed_venues=closed_venues
     )
+
+
+def calendar_dress(calendar: BookerCalendar, *, acting: set[int]) -> None:
+    """Give each entry what its drawing needs: the page it leads to (the booking, a band's show, the slot's page
+    for its venue's staff, a hold's ladder), the address a hold is moved at where `acting` (the venues the viewer
+    books for) holds its venue, and its start as the venue's clock reads it."""
+    zones: dict[str, zoneinfo.ZoneInfo] = {}
+    for row in calendar.rows:
+        venue = row.room.venue
+        for cell in row.cells:
+            for entry in cell.entries:
+                zone = zones.setdefault(entry.zone, zoneinfo.ZoneInfo(entry.zone))
+                entry.time = time_format(entry.starts_at.astimezone(zone), "CLOCK_FORMAT")
+                if entry.booking is not None:
+                    entry.url = reverse("bookings:detail", args=[entry.booking.uid])
+                elif entry.kind == "hosted":
+                    entry.url = reverse("bookings:show_detail", args=[entry.slot.pk])
+                elif entry.kind == "slot" and venue.pk in acting:
+                    entry.url = reverse("bookings:slot_manage", args=[venue.slug, entry.slot.pk])
+                elif entry.hold is not None:
+                    entry.url = f"{reverse('holds:venue', args=[venue.slug])}?date={entry.hold.date.isoformat()}"
+                if entry.hold is not None and venue.pk in acting:
+                    entry.move_url = reverse("holds:move", args=[venue.slug, entry.hold.pk])

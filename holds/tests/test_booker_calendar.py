@@ -100,8 +100,13 @@ def test_the_queries_do_not_grow_with_rooms_holds_and_shows(client, w, django_as
         stage = w.venue.stages.create(name=f"Room {n}")
         for band in w.bands[:3]:
             place(w, band, stage=stage, start=w.start + dt.timedelta(days=n))
-        slot_create(venue=w.venue, by=w.owner, stage=stage, starts_at=w.start + dt.timedelta(days=n, hours=4),
-                    ends_at=w.start + dt.timedelta(days=n, hours=6))  # fmt: skip
+        slot_create(
+            venue=w.venue,
+            by=w.owner,
+            stage=stage,
+            starts_at=w.start + dt.timedelta(days=n, hours=4),
+            ends_at=w.start + dt.timedelta(days=n, hours=6),
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url(w, group=True)).content.decode()
     assert "Room 5" in page and page.count('class="bc-level"') >= 18
@@ -112,10 +117,9 @@ def test_moving_a_hold_keeps_its_time_and_level_and_closes_up_the_ladder(client,
     second = place(w, w.bands[1])
     client.force_login(w.booker)
     target = w.day + dt.timedelta(days=5)
-    response = client.post(
-        reverse("holds:move", args=[w.venue.slug, first.pk]),
-        {"stage": w.small.pk, "date": target.isoformat(), "view": "week", "on": w.day.isoformat(), "back": url(w).split("?")[0]},
-    )  # fmt: skip
+    back = url(w).split("?")[0]
+    data = {"stage": w.small.pk, "date": target.isoformat(), "view": "week", "on": w.day.isoformat(), "back": back}
+    response = client.post(reverse("holds:move", args=[w.venue.slug, first.pk]), data)
     assert response.status_code == 302 and response.url == url(w, "week")
     first.refresh_from_db()
     second.refresh_from_db()

@@ -25,7 +25,7 @@ from teams.selectors import group_venues, organisation_for_member
 from venues.permissions import venue_for
 
 from .. import selectors, services
-from ..calendar import KINDS, booker_calendar, calendar_step
+from ..calendar import KINDS, booker_calendar, calendar_dress, calendar_step
 from ..forms import BookerCalendarForm, ClosedDayForm, ConfirmForm, MoveHoldForm
 
 
@@ -42,6 +42,7 @@ def _page(request: HttpRequest, *, venues, base: str, title: str, venue=None, or
     view, on = _choice(request)
     calendar = booker_calendar(venues=venues, view=view, on=on, now=timezone.now())
     acting = selectors.venues_booked_by(venue_ids=[v.pk for v in venues], user=request.user)
+    calendar_dress(calendar, acting=acting)
     stages = [stage for stage in calendar.stages() if stage.venue_id in acting]
     context = {
         "calendar": calendar,
