@@ -1,10 +1,10 @@
 """Reads of the day sheet's pages: the booking, for the people who may read its day sheet."""
 
+from django.utils import timezone
+
 from accounts.models import User
 from bookings.models import Booking
 from bookings.selectors.bookings import booking_for_viewer, standing_in
-from django.utils import timezone
-
 from gigs.selectors.day_sheets import ITEMS, SHEET_RELATED, SHEET_STATUSES, advance_items_of, advance_rows, late_rows
 
 
