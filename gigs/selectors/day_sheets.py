@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.models import User
 from bands.selectors import band_managers
@@ -248,15 +247,6 @@ def advance_rows(
 
 def late_rows(rows: list[Row]) -> list[Row]:
     return [row for row in rows if row.late]
-
-
-def late_text(row: Row) -> str:
-    """ "Band side: Set times, 2 days late" – what the other side reads of a late item."""
-    return ngettext("%(side)s: %(item)s, %(n)d day late", "%(side)s: %(item)s, %(n)d days late", row.late_days) % {
-        "side": row.owner_label,
-        "item": row.label,
-        "n": row.late_days,
-    }
 
 
 def bookings_to_remind(*, now: dt.datetime) -> QuerySet[Booking]:
