@@ -223,8 +223,10 @@ def day_sheet_comment(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     item = request.POST.get("item", "")
     known = item in AdvanceItem.Item.values
     if not form.is_valid():
-        if not known:
-            return _render(request, booking, status=400, error=_errors(form))
+        if not known:  # no item's comments to swap: the whole sheet comes back with the reason
+            response = _render(request, booking, status=400, error=_errors(form))
+            response["HX-Retarget"], response["HX-Reswap"] = "#day-sheet", "outerHTML"
+            return response
         text = request.POST.get("text", "")[:2000]
         return _comments(request, booking, item, status=400, error=_errors(form), comment_item=item, comment_text=text)
     try:
