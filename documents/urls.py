@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import contracts, daysheets, exports, invoices, legal, paper
+from .views import contracts, daysheets, exports, guestlists, invoices, legal, paper
 
 app_name = "documents"
 
@@ -32,6 +32,16 @@ urlpatterns = [
     path(
         "bookings/<uuid:uid>/day-sheet/band-contact/", daysheets.day_sheet_band_contact, name="day_sheet_band_contact"
     ),
+    path("bookings/<uuid:uid>/day-sheet/plan/", daysheets.day_sheet_plan, name="day_sheet_plan"),
+    path("bookings/<uuid:uid>/day-sheet/comment/", daysheets.day_sheet_comment, name="day_sheet_comment"),
+    # Guest lists: a show's list for both sides, adding and taking off, caps, the door's check-in, on paper
+    path("bookings/<uuid:uid>/guest-list/", guestlists.guest_list, name="guest_list"),
+    path("bookings/<uuid:uid>/guest-list/add/", guestlists.guest_add, name="guest_add"),
+    path("bookings/<uuid:uid>/guest-list/<int:pk>/remove/", guestlists.guest_remove, name="guest_remove"),
+    path("bookings/<uuid:uid>/guest-list/<int:pk>/check-in/", guestlists.guest_check_in_view, name="guest_check_in"),
+    path("bookings/<uuid:uid>/guest-list/caps/", guestlists.guest_caps, name="guest_caps"),
+    path("bookings/<uuid:uid>/guest-list/print/", guestlists.guest_list_print, name="guest_list_print"),
+    path("bookings/<uuid:uid>/guest-list.pdf", guestlists.guest_list_pdf, name="guest_list_pdf"),
     # Exports: CSV per role with the page's filters, a band's month of availability as a PDF
     path("exports/bookings.csv", exports.bookings_csv, name="export_bookings"),
     path("exports/paid.csv", exports.paid_csv, name="export_paid"),
