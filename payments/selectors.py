@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
@@ -924,6 +925,11 @@ class Period:
 def band_year(*, band: Band, year: int) -> Period:
     """The calendar year `year` in the band's time zone."""
     return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), ZoneInfo(band.time_zone), year)
+
+
+def band_of(*, slug: str) -> Band:
+    """The band at `slug` (404 if none), for the treasurer's pages, which check who reads it themselves."""
+    return get_object_or_404(Band, slug=slug)
 
 
 def band_today(band: Band) -> dt.date:

@@ -5,13 +5,13 @@ right answers 400 with what is wrong, and no file. docs/decisions/0071-the-treas
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from bands.models import Band
 from payments.forms import PeriodForm
-from payments.selectors import band_today, band_year_totals, statement_access, year_totals_access
+from payments.selectors import band_of, band_today, band_year_totals, statement_access, year_totals_access
 
 from ..exports import csv_response
 from ..pdf import pdf_render
@@ -45,7 +45,7 @@ def _period(request: HttpRequest, band: Band, back: str):
 def band_statements_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The members' statements over a period: everyone's for the band's leaders, one's own for a member or
     a stand-in."""
-    band = get_object_or_404(Band, slug=slug)
+    band = band_of(slug=slug)
     access = statement_access(band=band, user=request.user)
     if access is False:
         raise PermissionDenied(NOT_YOURS)
@@ -60,7 +60,7 @@ def band_statements_csv(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def band_year_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The band's yearly totals per currency as CSV."""
-    band = get_object_or_404(Band, slug=slug)
+    band = band_of(slug=slug)
     if not year_totals_access(band=band, user=request.user):
         raise PermissionDenied(NOT_FOR_YOU)
     period, refusal = _period(request, band, reverse("payments:band_year", args=[band.slug]))
@@ -74,7 +74,7 @@ def band_year_csv(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def band_year_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The band's yearly totals per currency as a PDF (kept by content: asked again, the same bytes)."""
-    band = get_object_or_404(Band, slug=slug)
+    band = band_of(slug=slug)
     if not year_totals_access(band=band, user=request.user):
         raise PermissionDenied(NOT_FOR_YOU)
     period, refusal = _period(request, band, reverse("payments:band_year", args=[band.slug]))

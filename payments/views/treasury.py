@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext
@@ -19,6 +19,7 @@ from bookings.errors import BookingConflict, BookingPermissionError
 
 from ..forms import MemberPayoutForm, PeriodForm
 from ..selectors import (
+    band_of,
     band_today,
     band_year_totals,
     member_currencies,
@@ -48,7 +49,7 @@ def _period(request: HttpRequest, band: Band):
 def band_statements(request: HttpRequest, slug: str) -> HttpResponse:
     """Each person's statement with the band over a year or a period: a leader or admin reads everyone's
     (and records payouts), a member or a stand-in only their own."""
-    band = get_object_or_404(Band, slug=slug)
+    band = band_of(slug=slug)
     access = statement_access(band=band, user=request.user)
     if access is False:
         raise PermissionDenied(NOT_YOURS)
@@ -129,7 +130,7 @@ def member_payout_undo(request: HttpRequest, slug: str, pk: int) -> HttpResponse
 @require_http_methods(["GET"])
 def band_year_summary(request: HttpRequest, slug: str) -> HttpResponse:
     """The band's totals per currency for a year or a period, with its CSV and PDF."""
-    band = get_object_or_404(Band, slug=slug)
+    band = band_of(slug=slug)
     if not year_totals_access(band=band, user=request.user):
         raise PermissionDenied(NOT_FOR_YOU)
     form, period = _period(request, band)
