@@ -4,14 +4,13 @@ currency as a page, CSV and PDF; who may read and change each, bad input, and pi
 
 The world: The Night Shift (Europe/Berlin) with Lea the leader, Max and Mia; last year two gigs paid
 500.00 EUR each outside StageSlot (split three ways: 166.67, 166.67, 166.66), and 200.00 EUR paid to Max;
-this year a gig paid 300.00 EUR through StageSlot (30.00 fee, 40.50 to the band's agency) split half and
-half between Lea and Sam, a stand-in, and a gig paid 200.00 CHF outside."""
+this year a gig paid 300.00 EUR through StageSlot (30.00 fee, 40.50 to the band's agency) where Sam stood
+in for Max (so Sam has Max's share of it), and a gig paid 200.00 CHF outside."""
 
 import csv
 import datetime as dt
 import io
 import re
-from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -31,9 +30,10 @@ from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
 from documents.pdf import pdf_unavailable
-from payments.models import LedgerEntry, MemberPayout, MemberSplit, Payment
+from payments.models import LedgerEntry, MemberPayout, Payment
 from payments.selectors import band_year, band_year_totals, member_due, member_statements
 from payments.services import ledger
+from payments.services.splits import member_split_stand_in
 from payments.services.treasury import member_payout_record, member_payout_reverse
 from stageslot.tests.once import as_it_is_now, rows_for_the_module
 from teams.tests.factories import agency_for
@@ -116,9 +116,9 @@ def treasury_world() -> SimpleNamespace:
     )
     w.agency, w.agency_owner, _agent, w.agency_viewer = agency_for(w.band)  # 15 % commission
     w.gig_c = _gig(w, dt.date(THIS, 2, 10))
-    MemberSplit.objects.create(booking=w.gig_c, member=w.leader, percent=Decimal(50))
-    MemberSplit.objects.create(booking=w.gig_c, member=w.sam, percent=Decimal(50))
-    paid_through_stageslot(w.gig_c, 30000, 3000)  # 270.00 less 40.50 commission: 229.50, 114.75 each
+    # Sam stands in for Max: the equal split written out (33.34 / 33.33 / 33.33 %), Max's part moved to Sam.
+    member_split_stand_in(booking=w.gig_c, member_id=w.max.pk, stand_in_user_id=w.sam.pk)
+    paid_through_stageslot(w.gig_c, 30000, 3000)  # 270.00 less 40.50 commission: 229.50 = 76.52 + 0 + 76.49 + 76.49
     w.gig_d = _gig(w, dt.date(THIS, 1, 5), currency="CHF")
     paid_outside(w.gig_d, 20000, "CHF")
     return w
@@ -184,16 +184,17 @@ def test_each_persons_statement_has_exact_figures_per_currency(w):
     assert list(this) == [w.leader.pk, w.max.pk, w.mia.pk, w.sam.pk]
     assert not this[w.sam.pk].member and this[w.leader.pk].member
     c = dt.date(THIS, 2, 10)
-    assert figures(this[w.leader.pk], "EUR") == (33334, [(c, 11475, 0, 44809)], (11475, 0, 44809))
-    assert figures(this[w.sam.pk], "EUR") == (0, [(c, 11475, 0, 11475)], (11475, 0, 11475))
-    assert figures(this[w.max.pk], "EUR") == (13334, [], (0, 0, 13334))
+    assert figures(this[w.leader.pk], "EUR") == (33334, [(c, 7652, 0, 40986)], (7652, 0, 40986))
+    assert figures(this[w.sam.pk], "EUR") == (0, [(c, 7649, 0, 7649)], (7649, 0, 7649))
+    assert figures(this[w.max.pk], "EUR") == (13334, [(c, 0, 0, 13334)], (0, 0, 13334))  # stood in for
+    assert figures(this[w.mia.pk], "EUR") == (33332, [(c, 7649, 0, 40981)], (7649, 0, 40981))
     assert [cs.currency for cs in this[w.mia.pk].currencies] == ["CHF", "EUR"]
     assert figures(this[w.mia.pk], "CHF") == (0, [(dt.date(THIS, 1, 5), 6666, 0, 6666)], (6666, 0, 6666))
     # A member's own statement alone; the one place "due" is worked out agrees with the statements.
     (own,) = member_statements(band=w.band, period=band_year(band=w.band, year=THIS), member_id=w.max.pk)
     assert own.user == w.max
     assert member_due(band_id=w.band.pk, member_id=w.max.pk, currency="EUR") == 13334
-    assert member_due(band_id=w.band.pk, member_id=w.leader.pk, currency="EUR") == 44809
+    assert member_due(band_id=w.band.pk, member_id=w.leader.pk, currency="EUR") == 40986
 
 
 def test_the_yearly_totals_per_currency(w):
@@ -273,7 +274,7 @@ def test_a_payout_is_capped_by_what_is_owed_unless_an_advance_and_reversed_not_e
             member_payout_record(amount_minor=100, **(pay | {"by": who}))
     assert MemberPayout.objects.filter(band=w.band).count() == 4
     # The stand-in is paid too; the ledger's invariants per booking still hold.
-    member_payout_record(amount_minor=11475, **(pay | {"member_id": w.sam.pk}))
+    member_payout_record(amount_minor=7649, **(pay | {"member_id": w.sam.pk}))
     assert member_due(band_id=w.band.pk, member_id=w.sam.pk, currency="EUR") == 0
     from payments.services.reconcile import ledger_invariants
 
@@ -281,14 +282,14 @@ def test_a_payout_is_capped_by_what_is_owed_unless_an_advance_and_reversed_not_e
 
 
 def test_two_payouts_one_after_the_other_never_pay_more_than_owed(w):
-    """The second payout reads what the first took off (under the band's row lock: PostgreSQL's test
-    below runs them at the same moment)."""
+    """The second payout reads what the first took off (under the band's row lock: test_treasury_race
+    runs two at the same moment on PostgreSQL)."""
     today = timezone.now().astimezone(BERLIN).date()
     pay = {"band": w.band, "member_id": w.mia.pk, "currency": "EUR", "paid_on": today, "method": "bank", "by": w.leader}
-    member_payout_record(amount_minor=20000, **pay)
-    with pytest.raises(ValidationError, match=r"133\.32 EUR"):
+    member_payout_record(amount_minor=30000, **pay)  # of 409.81
+    with pytest.raises(ValidationError, match=r"owes Mia Member 109\.81 EUR"):
         member_payout_record(amount_minor=20000, **pay)
-    assert member_due(band_id=w.band.pk, member_id=w.mia.pk, currency="EUR") == 13332
+    assert member_due(band_id=w.band.pk, member_id=w.mia.pk, currency="EUR") == 10981
 
 
 # ---- The pages: who may see what ---------------------------------------------------------------------
