@@ -980,7 +980,7 @@ class StatementLine:
 
     on: dt.date
     booking: Booking | None = None
-    payout: "MemberPayout | None" = None
+    payout: MemberPayout | None = None
     owed_minor: int = 0
     paid_minor: int = 0
     balance_minor: int = 0
@@ -1105,7 +1105,10 @@ def payees_of(*, band: Band) -> list[tuple[User, bool]]:
     return people + sorted(((u, False) for u in others), key=lambda p: (p[0].name.lower(), p[0].pk))
 
 
-def member_payout_of(*, band: Band, pk: int) -> "MemberPayout | None":
+def member_payout_of(*, band: Band, pk: int) -> MemberPayout | None:
+    """One payout to a member of the band's, or None (a number longer than an id is no row of ours)."""
+    if not 0 < pk < 2**63:
+        return None
     return MemberPayout.objects.filter(band=band, pk=pk).select_related("member").first()
 
 

@@ -272,6 +272,10 @@ def test_a_payout_is_capped_by_what_is_owed_unless_an_advance_and_reversed_not_e
             member_payout_reverse(payout=exact, by=who)
         with pytest.raises(BookingPermissionError):
             member_payout_record(amount_minor=100, **(pay | {"by": who}))
+    with pytest.raises(ValidationError, match="someone in the band"):
+        member_payout_record(amount_minor=100, **(pay | {"member_id": w.other_leader.pk}))
+    with pytest.raises(ValidationError, match="someone in the band"):
+        member_payout_record(amount_minor=100, **(pay | {"member_id": 2**40}))
     assert MemberPayout.objects.filter(band=w.band).count() == 4
     # The stand-in is paid too; the ledger's invariants per booking still hold.
     member_payout_record(amount_minor=7649, **(pay | {"member_id": w.sam.pk}))
@@ -333,6 +337,9 @@ def test_who_reads_the_yearly_totals_and_records_payouts(client, w):
     for page in [*pages, new]:
         assert as_user(client, None).get(page).status_code == 302
     assert as_user(client, None).post(reverse_url).status_code == 302
+    as_user(client, w.leader)
+    for pk in (w.max_paid.pk + 1000, 2**70):
+        assert client.post(reverse("payments:member_payout_reverse", args=[w.band.slug, pk])).status_code == 404
     other = reverse("payments:member_payout_reverse", args=[w.other_band.slug, w.max_paid.pk])
     assert as_user(client, w.other_leader).post(other).status_code == 404  # not a payout of their band
     assert not MemberPayout.objects.filter(reverses__isnull=False).exists()
@@ -342,6 +349,7 @@ def test_a_leader_records_and_reverses_a_payout_through_the_pages(client, w):
     as_user(client, w.leader)
     form = client.get(url("payments:member_payout_new", w, member=w.max.pk, currency="EUR"))
     assert "133.34 EUR" in words(form)
+    assert client.get(url("payments:member_payout_new", w, member="abc", currency="ZZZ")).status_code == 200
     today = timezone.now().astimezone(BERLIN).date()
     response = client.post(
         url("payments:member_payout_new", w),
@@ -409,6 +417,8 @@ def test_a_bad_payout_is_refused_with_a_message_and_nothing_changes(client, w, c
         ({"year": "0"}, "greater than or equal to 2000"),
         ({"year": "99999"}, "less than or equal to 2100"),
         ({"year": "text"}, "Give the year as a number"),
+        ({"year": "99999999999999999999"}, "less than or equal to 2100"),
+        ({"start": "2026-02-30", "end": "2026-03-01"}, "Enter a valid date"),
         ({"start": f"{THIS}-05-01", "end": f"{THIS}-04-01"}, "comes after its last"),
         ({"start": f"{THIS}-05-01"}, "Give both days"),
         ({"start": "2001-01-01", "end": f"{THIS}-01-01"}, "at most five years"),
