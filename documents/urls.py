@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import contracts, daysheets, exports, guestlists, invoices, legal, paper
+from .views import contracts, daysheets, exports, guestlists, invoices, legal, paper, treasury
 
 app_name = "documents"
 
@@ -48,6 +48,9 @@ urlpatterns = [
     path("exports/bands/<slug:slug>/gigs.csv", exports.band_gigs_csv, name="export_band_gigs"),
     path("exports/bands/<slug:slug>/payments.csv", exports.band_payments_csv, name="export_band_payments"),
     path("exports/bands/<slug:slug>/ledger.csv", exports.band_ledger_csv, name="export_band_ledger"),
+    path("exports/bands/<slug:slug>/statements.csv", treasury.band_statements_csv, name="export_band_statements"),
+    path("exports/bands/<slug:slug>/year.csv", treasury.band_year_csv, name="export_band_year"),
+    path("bands/<slug:slug>/year.pdf", treasury.band_year_pdf, name="band_year_pdf"),
     path("exports/venues/<slug:slug>/slots.csv", exports.venue_slots_csv, name="export_venue_slots"),
     path("bands/<slug:slug>/availability.pdf", exports.band_availability_pdf, name="band_availability_pdf"),
     path("share/<slug:token>/availability.pdf", exports.share_availability_pdf, name="share_availability_pdf"),
