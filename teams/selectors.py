@@ -197,6 +197,24 @@ def agency_acting_for(*, band_id: int, user: User) -> Organisation | None:
     )
 
 
+def agency_holding_for(*, band_id: int, user: User) -> Organisation | None:
+    """The agency through which `user` may ask venues to hold dates for the band: one that represents the
+    band now with the band's leave to ask for holds (`may_hold`), `user` an owner or booker of it."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Organisation.objects.filter(
+            representation__band_id=band_id,
+            representation__status=LinkStatus.ACTIVE,
+            representation__may_hold=True,
+            members__user_id=user.pk,
+            members__role__in=ACTING_ROLES,
+        )
+        .order_by("name", "pk")
+        .first()
+    )
+
+
 def group_acting_for(*, venue_id: int, user: User) -> Organisation | None:
     """The venue group through which `user` books for the venue (None: not through a group)."""
     staff = VenueStaff.objects.filter(venue_id=venue_id, user_id=user.pk, group_id__isnull=False).first()

@@ -417,6 +417,18 @@ def representation_may_sign_set(*, representation: Representation, by: User, may
     return link
 
 
+def representation_may_hold_set(*, representation: Representation, by: User, may_hold: bool) -> Representation:
+    """The band's leaders let the agency ask venues to hold dates for the band, or take that back."""
+    with transaction.atomic():
+        link = Representation.objects.select_for_update().get(pk=representation.pk)
+        _check_band_manager(link.band_id, by)
+        if link.status != LinkStatus.ACTIVE:
+            raise TeamsError(_("Only an agency that acts for the band now can ask for holds."), code="inactive")
+        link.may_hold = may_hold
+        link.save(update_fields=["may_hold"])
+    return link
+
+
 def venue_link_ask(*, organisation: Organisation, by: User, venue: Venue, message: str = "") -> VenueLink:
     """A venue group or promoter asks to run a venue (its owners ask); the venue's owners are told."""
     if organisation.is_agency:
