@@ -30,7 +30,7 @@ from bookings.models import Booking, FeedMark, Webhook
 from bookings.services.asking import booking_offer
 from bookings.services.webhooks import webhook_emit
 from teams.models import Organisation
-from teams.selectors import band_managers
+from teams.selectors import band_managers, organisation_people, representing_agency_ids
 from venues.models import Slot, Stage, VenueStaff
 from venues.selectors import SlotClash, stage_slot_clashes
 from venues.services import slot_create
@@ -104,10 +104,16 @@ def _when(hold: Hold) -> str:
 
 
 def _people(hold: Hold) -> list[User]:
-    """Who hears of a hold: the venue's staff and the band's leaders."""
+    """Who hears of a hold: the venue's staff, the band's leaders, and the owners and bookers of each agency
+    that acts for the band now (its challenges, lapses and confirmations are theirs to act on too)."""
     staff = [s.user for s in VenueStaff.objects.filter(venue_id=hold.venue_id).select_related("user")]
+    agents = [
+        user
+        for organisation_id in representing_agency_ids(band_id=hold.band_id)
+        for user in organisation_people(organisation_id=organisation_id, acting=True)
+    ]
     seen, people = set(), []
-    for user in [*staff, *band_managers(band_id=hold.band_id)]:
+    for user in [*staff, *band_managers(band_id=hold.band_id), *agents]:
         if user.pk not in seen:
             seen.add(user.pk)
             people.append(user)

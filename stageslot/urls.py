@@ -19,7 +19,7 @@ from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
 from . import metrics
-from .views import dashboard, health, home, join, jsi18n, limits, staff_login
+from .views import dashboard, health, home, join, jsi18n, limits, roster, staff_login
 
 # The payments, gigs, calendars, documents, reviews, holds and analytics apps sit above bookings, so their API
 # routers are mounted here, beside bookings.api's own.
@@ -30,6 +30,15 @@ api.add_router("", documents_api)
 api.add_router("", reviews_api)
 api.add_router("", holds_api)
 api.add_router("", analytics_api)
+
+# An agency's roster: it reads holds, bookings, contracts and money, so it lives here, above them all.
+roster_patterns = [
+    path("", roster.roster, name="page"),
+    path("bands/", roster.roster_bands, name="bands"),
+    path("venues/", roster.roster_venues, name="venues"),
+    path("holds/", roster.roster_hold, name="hold"),
+    path("answers/<uuid:uid>/", roster.roster_answer, name="answer"),
+]
 
 admin.site.site_header = _("StageSlot staff")
 admin.site.site_title = _("StageSlot staff")
@@ -63,6 +72,7 @@ urlpatterns = [
     path("places/", include("places.urls")),
     path("payments/", include("payments.urls")),
     path("gigs/", include("gigs.urls")),
+    path("teams/<slug:slug>/roster/", include((roster_patterns, "roster"))),
     path("teams/", include("teams.urls")),
     path("holds/", include("holds.urls")),
     path("analytics/", include("analytics.urls")),
