@@ -46,8 +46,9 @@ def hold_request_many(
     now: dt.datetime | None = None,
 ) -> list[HoldRequest]:
     """Ask each of `venues` to hold the date for `band`. Raises HoldPermissionError unless `by` acts for the
-    band through an agency that the band lets ask for holds (Representation.may_hold); HoldError for times out of order or past, no venue, too many, or a venue asked
-    already for that date (nothing is asked then)."""
+    band through an agency that the band lets ask for holds (Representation.may_hold); HoldError for times
+    out of order or past, no venue, too many, or a venue asked already for that date (nothing is asked
+    then)."""
     now = now or timezone.now()
     agency = agency_acting_for(band_id=band.pk, user=by)
     if agency is None:
