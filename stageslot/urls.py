@@ -31,15 +31,6 @@ api.add_router("", reviews_api)
 api.add_router("", holds_api)
 api.add_router("", analytics_api)
 
-# An agency's roster: it reads holds, bookings, contracts and money, so it lives here, above them all.
-roster_patterns = [
-    path("", roster.roster, name="page"),
-    path("bands/", roster.roster_bands, name="bands"),
-    path("venues/", roster.roster_venues, name="venues"),
-    path("holds/", roster.roster_hold, name="hold"),
-    path("answers/<uuid:uid>/", roster.roster_answer, name="answer"),
-]
-
 admin.site.site_header = _("StageSlot staff")
 admin.site.site_title = _("StageSlot staff")
 admin.site.index_title = _("Run StageSlot")
@@ -72,7 +63,12 @@ urlpatterns = [
     path("places/", include("places.urls")),
     path("payments/", include("payments.urls")),
     path("gigs/", include("gigs.urls")),
-    path("teams/<slug:slug>/roster/", include((roster_patterns, "roster"))),
+    # An agency's roster: it reads holds, bookings, contracts and money, so it lives here, above them all.
+    path("teams/<slug:slug>/roster/", roster.roster, name="roster"),
+    path("teams/<slug:slug>/roster/bands/", roster.roster_bands, name="roster_bands"),
+    path("teams/<slug:slug>/roster/venues/", roster.roster_venues, name="roster_venues"),
+    path("teams/<slug:slug>/roster/holds/", roster.roster_hold, name="roster_hold"),
+    path("teams/<slug:slug>/roster/answers/<uuid:uid>/", roster.roster_answer, name="roster_answer"),
     path("teams/", include("teams.urls")),
     path("holds/", include("holds.urls")),
     path("analytics/", include("analytics.urls")),

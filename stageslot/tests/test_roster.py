@@ -97,7 +97,7 @@ def w(shared):
     return as_it_is_now(shared)
 
 
-def _url(w, name="roster:page", *args):
+def _url(w, name="roster", *args):
     return reverse(name, args=[w.agency.slug, *args])
 
 
@@ -122,8 +122,8 @@ def test_the_roster_lists_each_band_with_what_waits_on_it(client, w, django_asse
         reverse("holds:band", args=[w.owls.slug]),
         reverse("bookings:detail", args=[w.offer.uid]),
         reverse("documents:contract", args=[w.contract.uid]),
-        _url(w, "roster:answer", w.offer.uid),
-        _url(w, "roster:hold"),
+        _url(w, "roster_answer", w.offer.uid),
+        _url(w, "roster_hold"),
     ):
         assert link in text
     assert "1st" in text and "Kellerbar" in text
@@ -152,7 +152,7 @@ def test_the_month_shows_free_partly_booked_and_held_days_never_why(client, w):
     assert "Dentist" not in text and w.drummer.name not in text
     assert all(state in page.context["states"] for state in states.values())
     # The viewer reads: no hold form, no answer buttons.
-    assert page.context["form"] is None and _url(w, "roster:answer", w.offer.uid) not in text
+    assert page.context["form"] is None and _url(w, "roster_answer", w.offer.uid) not in text
     # The month alone for an htmx swap; a month out of range or nonsense falls back to this one.
     part = client.get(_url(w), {"month": f"{w.month:%Y-%m}"}, headers={"HX-Request": "true"})
     assert part.status_code == 200 and b"<html" not in part.content and b"roster-month" in part.content
@@ -162,20 +162,20 @@ def test_the_month_shows_free_partly_booked_and_held_days_never_why(client, w):
 
 def test_the_pickers_find_roster_bands_and_approved_venues_only(client, w):
     client.force_login(w.agent)
-    bands = client.get(_url(w, "roster:bands"), {"band_q": "owl"}).content.decode()
+    bands = client.get(_url(w, "roster_bands"), {"band_q": "owl"}).content.decode()
     assert bands.count('name="band"') == 1 and f'value="{w.owls.pk}"' in bands and "The Night Owls" in bands
-    assert client.get(_url(w, "roster:bands")).content.decode().count('name="band"') == 6  # no text: all
-    venues = client.get(_url(w, "roster:venues"), {"venue_q": "keller"}).content.decode()
+    assert client.get(_url(w, "roster_bands")).content.decode().count('name="band"') == 6  # no text: all
+    venues = client.get(_url(w, "roster_venues"), {"venue_q": "keller"}).content.decode()
     assert venues.count('name="venue"') == 1 and f'value="{w.venue.pk}"' in venues  # the unlisted one stays out
-    assert f'value="{w.venue.pk}"' in client.get(_url(w, "roster:venues"), {"venue_q": "hamb"}).content.decode()
+    assert f'value="{w.venue.pk}"' in client.get(_url(w, "roster_venues"), {"venue_q": "hamb"}).content.decode()
     for bad in ("", "k", "x" * 61, "%", "'; drop table", "\x00"):
-        answer = client.get(_url(w, "roster:venues"), {"venue_q": bad})
+        answer = client.get(_url(w, "roster_venues"), {"venue_q": bad})
         assert answer.status_code == 200 and 'name="venue"' not in answer.content.decode()
-    assert 'name="band"' not in client.get(_url(w, "roster:bands"), {"band_q": "x" * 61}).content.decode()
+    assert 'name="band"' not in client.get(_url(w, "roster_bands"), {"band_q": "x" * 61}).content.decode()
     # A name is escaped where it is drawn.
     w.owls.name = "The <b>Night</b> Owls"
     w.owls.save(update_fields=["name"])
-    drawn = client.get(_url(w, "roster:bands"), {"band_q": "night"}).content.decode()
+    drawn = client.get(_url(w, "roster_bands"), {"band_q": "night"}).content.decode()
     assert "&lt;b&gt;Night&lt;/b&gt;" in drawn and "<b>Night" not in drawn
     # Without JavaScript: the roster page itself carries what was searched.
     page = client.get(_url(w), {"venue_q": "keller", "band_q": "owl", "band": str(w.owls.pk)})
@@ -191,12 +191,12 @@ def _hold_post(w, band, venue=None, **more):
 
 def test_placing_a_hold_request_needs_the_bands_leave(client, w):
     client.force_login(w.agent)
-    done = client.post(_url(w, "roster:hold"), _hold_post(w, w.owls))
+    done = client.post(_url(w, "roster_hold"), _hold_post(w, w.owls))
     assert done.status_code == 302
     asked = HoldRequest.objects.get()
     assert (asked.band, asked.venue, asked.organisation, asked.asked_by) == (w.owls, w.venue, w.agency, w.agent)
     # Band 2 has not let the agency ask for holds: refused with the reason, nothing asked.
-    refused = client.post(_url(w, "roster:hold"), _hold_post(w, w.others[0]))
+    refused = client.post(_url(w, "roster_hold"), _hold_post(w, w.others[0]))
     assert refused.status_code == 403 and "has not let your agency ask venues for holds" in refused.content.decode()
     assert HoldRequest.objects.count() == 1
     # Its leader allows it on the band's agencies page, as for signing: then it goes through.
@@ -206,7 +206,7 @@ def test_placing_a_hold_request_needs_the_bands_leave(client, w):
     url = reverse("teams:band_agency_may_hold", args=[w.others[0].slug, link.pk])
     assert client.post(url, {"may_hold": "1"}).status_code == 302
     client.force_login(w.agent)
-    assert client.post(_url(w, "roster:hold"), _hold_post(w, w.others[0])).status_code == 302
+    assert client.post(_url(w, "roster_hold"), _hold_post(w, w.others[0])).status_code == 302
     assert HoldRequest.objects.count() == 2
     # Bad input: a message by the field, nothing asked, never a 500.
     for bad in (
@@ -216,36 +216,38 @@ def test_placing_a_hold_request_needs_the_bands_leave(client, w):
         {**_hold_post(w, w.owls), "date": "yesterday"},
         {},
     ):
-        assert client.post(_url(w, "roster:hold"), bad).status_code == 400
+        assert client.post(_url(w, "roster_hold"), bad).status_code == 400
     assert HoldRequest.objects.count() == 2
 
 
 def test_answering_an_offer_from_the_roster_books_it_the_one_way(client, w):
     client.force_login(w.viewer)
-    assert client.post(_url(w, "roster:answer", w.offer.uid), {"answer": "accept"}).status_code == 403
+    assert client.post(_url(w, "roster_answer", w.offer.uid), {"answer": "accept"}).status_code == 403
     client.force_login(w.agent)
     before = Notification.objects.count()
-    assert client.post(_url(w, "roster:answer", w.offer.uid), {"answer": "accept"}).status_code == 302
+    assert client.post(_url(w, "roster_answer", w.offer.uid), {"answer": "accept"}).status_code == 302
     w.offer.refresh_from_db()
     assert w.offer.status == Booking.Status.BOOKED
     # The side effects of the one path: the gig block every member's calendar shows, the venue told.
     assert BandBlock.objects.filter(band=w.owls, kind=BandBlock.Kind.GIG, gig_starts_at=w.offer.starts_at).exists()
     assert Notification.objects.filter(pk__gt=before, recipient=w.venue_owner).exists()
     # Answered: no longer on the roster, and nothing to answer twice.
-    assert client.post(_url(w, "roster:answer", w.offer.uid), {"answer": "decline"}).status_code == 404
+    assert client.post(_url(w, "roster_answer", w.offer.uid), {"answer": "decline"}).status_code == 404
 
 
 def test_declining_an_offer_from_the_roster(client, w):
     client.force_login(w.owner)
-    assert client.post(_url(w, "roster:answer", w.offer.uid), {"answer": "decline", "reason": "Tour"}).status_code == 302
+    assert (
+        client.post(_url(w, "roster_answer", w.offer.uid), {"answer": "decline", "reason": "Tour"}).status_code == 302
+    )
     w.offer.refresh_from_db()
     assert w.offer.status == Booking.Status.DECLINED
-    assert client.post(_url(w, "roster:answer", w.offer.uid), {"answer": "maybe"}).status_code == 404
+    assert client.post(_url(w, "roster_answer", w.offer.uid), {"answer": "maybe"}).status_code == 404
 
 
 def test_who_reaches_the_roster(client, w):
-    page, bands, hold = _url(w), _url(w, "roster:bands"), _url(w, "roster:hold")
-    answer = _url(w, "roster:answer", w.offer.uid)
+    page, bands, hold = _url(w), _url(w, "roster_bands"), _url(w, "roster_hold")
+    answer = _url(w, "roster_answer", w.offer.uid)
     for person in (w.owner, w.agent, w.viewer):
         client.force_login(person)
         assert client.get(page).status_code == 200 and client.get(bands).status_code == 200

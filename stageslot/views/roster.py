@@ -144,7 +144,7 @@ def roster_hold(request: HttpRequest, slug: str) -> HttpResponse:
         return _page(request, organisation, form, status=400)
     names = {"venue": data["venue"].name, "band": data["band"].name}
     messages.success(request, _("Asked %(venue)s to hold the date for %(band)s.") % names)
-    return redirect("roster:page", slug=organisation.slug)
+    return redirect("roster", slug=organisation.slug)
 
 
 @login_required
@@ -172,4 +172,4 @@ def roster_answer(request: HttpRequest, slug: str, uid: UUID) -> HttpResponse:
     else:
         done = _("Booked: %(band)s.") if accept else _("Declined for %(band)s.")
         messages.success(request, done % {"band": booking.band.name})
-    return redirect("roster:page", slug=organisation.slug)
+    return redirect("roster", slug=organisation.slug)
