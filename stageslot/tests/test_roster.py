@@ -14,6 +14,7 @@ from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands.models import ApprovalStatus, BandBlock
 from bands.tests.factories import MembershipFactory
+from bands.tests.pseudo_pages import words_left_unmarked
 from bookings.models import Booking
 from bookings.services import answering, asking
 from bookings.tests.factories import SlotFactory, band_with_leader, venue_with_owner
@@ -201,9 +202,13 @@ def test_placing_a_hold_request_needs_the_bands_leave(client, w):
     assert HoldRequest.objects.count() == 1
     # Its leader allows it on the band's agencies page, as for signing: then it goes through.
     link = Representation.objects.get(band=w.others[0], organisation=w.agency)
+    url = reverse("teams:band_agency_may_hold", args=[w.others[0].slug, link.pk])
+    assert client.post(url, {"may_hold": "1"}).status_code in (403, 404)  # not the agency's to grant itself
+    link.refresh_from_db()
+    assert not link.may_hold
     leader = w.others[0].memberships.get().user
     client.force_login(leader)
-    url = reverse("teams:band_agency_may_hold", args=[w.others[0].slug, link.pk])
+    assert "Let them ask venues for holds" in client.get(reverse("teams:band_agencies", args=[w.others[0].slug])).text
     assert client.post(url, {"may_hold": "1"}).status_code == 302
     client.force_login(w.agent)
     assert client.post(_url(w, "roster_hold"), _hold_post(w, w.others[0])).status_code == 302
@@ -294,3 +299,12 @@ def test_the_agencys_agents_hear_of_a_holds_confirmation(w):
     hold_services.hold_confirm(hold=w.hold, by=w.venue_owner, fee=300, message="")
     told = set(Notification.objects.filter(pk__gt=before).values_list("recipient_id", flat=True))
     assert {w.owner.pk, w.agent.pk} <= told and w.viewer.pk not in told
+
+
+def test_every_word_of_the_roster_is_marked(client, w):
+    client.force_login(w.agent)
+    month = f"{w.month:%Y-%m}"
+    urls = [f"{_url(w)}?month={month}&venue_q=keller", f"{_url(w, 'roster_venues')}?venue_q=zz"]
+    assert words_left_unmarked(client, urls) == {}
+    client.force_login(w.leader)
+    assert words_left_unmarked(client, [reverse("teams:band_agencies", args=[w.owls.slug])]) == {}
