@@ -335,8 +335,9 @@ def _band_link(request: HttpRequest, slug: str, pk: int):
 def band_agency_answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     band, link = _band_link(request, slug, pk)
     accept = request.POST.get("answer") == "accept"
-    form = MaySignForm(request.POST)
+    form, hold_form = MaySignForm(request.POST), MayHoldForm(request.POST)
     may_sign = form.is_valid() and form.cleaned_data["may_sign"]
+    may_hold = hold_form.is_valid() and hold_form.cleaned_data["may_hold"]
     names = {"agency": link.organisation.name, "band": band.name}
     done = (_("%(agency)s now acts for %(band)s.") if accept else _("You declined %(agency)s.")) % names
     _run(
@@ -347,6 +348,7 @@ def band_agency_answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         by=request.user,
         accept=accept,
         may_sign=may_sign,
+        may_hold=may_hold,
     )
     return redirect("teams:band_agencies", slug=band.slug)
 
