@@ -288,6 +288,10 @@ def test_the_agencys_agents_hear_of_a_holds_challenge_lapse_and_confirmation(w):
     told = set(Notification.objects.filter(pk__gt=before).values_list("recipient_id", flat=True))
     assert {w.owner.pk, w.agent.pk, w.leader.pk} <= told  # the held band's agency's acting people and its leader
     assert w.viewer.pk not in told and w.other_owner.pk not in told
+    # Each side is led to its own page of the hold: the band's side to where the band is held.
+    links = dict(Notification.objects.filter(pk__gt=before).values_list("recipient_id", "link"))
+    assert links[w.agent.pk] == links[w.leader.pk] == reverse("holds:band", args=[w.owls.slug])
+    assert links[w.venue_owner.pk].startswith(reverse("holds:venue", args=[w.venue.slug]))
     # The challenge lapses: the agency hears of that too.
     before = Notification.objects.order_by("-pk").values_list("pk", flat=True).first()
     hold_services.holds_settle(now=timezone.now() + dt.timedelta(days=10))
