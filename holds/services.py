@@ -30,7 +30,7 @@ from bookings.models import Booking, FeedMark, Webhook
 from bookings.services.asking import booking_offer
 from bookings.services.webhooks import webhook_emit
 from teams.models import Organisation
-from teams.selectors import band_managers
+from teams.selectors import band_managers, organisation_people, representing_agency_ids
 from venues.models import Slot, Stage, Venue, VenueStaff
 from venues.selectors import SlotClash, stage_slot_clashes
 from venues.services import slot_create
@@ -116,26 +116,36 @@ def _when(hold: Hold) -> str:
     return date_format(hold.starts_at.astimezone(zone), "WEEKDAY_FORMAT")
 
 
-def _people(hold: Hold) -> list[User]:
-    """Who hears of a hold: the venue's staff and the band's leaders."""
+def _people(hold: Hold) -> tuple[list[User], list[User]]:
+    """Who hears of a hold: the venue's staff, and on the band's side its leaders and the owners and bookers of
+    each agency that acts for the band now (a challenge, a lapse or a confirmation is theirs to act on too).
+    Each person once, on the venue's side where they are on both."""
     staff = [s.user for s in VenueStaff.objects.filter(venue_id=hold.venue_id).select_related("user")]
-    seen, people = set(), []
-    for user in [*staff, *band_managers(band_id=hold.band_id)]:
-        if user.pk not in seen:
-            seen.add(user.pk)
-            people.append(user)
-    return people
+    agents = [
+        user
+        for organisation_id in representing_agency_ids(band_id=hold.band_id)
+        for user in organisation_people(organisation_id=organisation_id, acting=True)
+    ]
+    seen: set[int] = set()
+    sides: tuple[list[User], list[User]] = ([], [])
+    for side, users in ((0, staff), (1, [*band_managers(band_id=hold.band_id), *agents])):
+        for user in users:
+            if user.pk not in seen:
+                seen.add(user.pk)
+                sides[side].append(user)
+    return sides
 
 
 def _notify(hold: Hold, text, *, key: str, actor: User | None) -> None:
-    notifications_create(
-        recipients=_people(hold),
-        kind=NOTIFY_KIND,
-        text=text,
-        link=reverse("holds:venue", args=[hold.venue.slug]) + f"?date={hold.date.isoformat()}",
-        key=key,
-        actor=actor,
+    """Tell both sides: the venue's people with a link to the date's ladder, the band's to where it is held."""
+    venue_side, band_side = _people(hold)
+    links = (
+        reverse("holds:venue", args=[hold.venue.slug]) + f"?date={hold.date.isoformat()}",
+        reverse("holds:band", args=[hold.band.slug]),
     )
+    for recipients, link in zip((venue_side, band_side), links, strict=True):
+        if recipients:
+            notifications_create(recipients=recipients, kind=NOTIFY_KIND, text=text, link=link, key=key, actor=actor)
 
 
 def _utc(moment: dt.datetime | None) -> str | None:

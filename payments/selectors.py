@@ -432,6 +432,74 @@ def band_owed(*, band_id: int, currency: str) -> int:
     return total or 0
 
 
+@dataclass(frozen=True)
+class RosterMoney:
+    """A band's money as its agency's roster shows it: totals per currency (earned, upcoming, owed, paid
+    out, as band_totals), and the soonest booked gig that still has a part to be paid."""
+
+    totals: list[BandTotals]
+    first_unpaid: Booking | None = None
+
+
+def bands_money(*, band_ids: list[int], now: dt.datetime | None = None) -> dict[int, RosterMoney]:
+    """band_totals for many bands at once, with the soonest gig still to be paid of each: two queries
+    whatever the number of bands and gigs (the ledger's sums by band, and the booked gigs to come with
+    what was paid towards each part, unpaid_parts). Bands with no money are left out."""
+    if not band_ids:
+        return {}
+    now = now or timezone.now()
+    rows = (
+        LedgerEntry.objects.filter(
+            band_id__in=band_ids, member__isnull=True, kind__in=(Kind.BAND_SHARE, Kind.OUTSIDE, Kind.PAYOUT)
+        )
+        .values("band_id", "currency")
+        .annotate(
+            shares=Sum("amount_minor", filter=Q(kind=Kind.BAND_SHARE)),
+            outside=Sum("amount_minor", filter=Q(kind=Kind.OUTSIDE)),
+            payouts=Sum("amount_minor", filter=Q(kind=Kind.PAYOUT)),
+        )
+        .order_by("band_id", "currency")
+    )
+    ledger: dict[int, dict[str, dict]] = {}
+    for r in rows:
+        ledger.setdefault(r["band_id"], {})[r["currency"]] = r
+    upcoming: dict[int, dict[str, int]] = {}
+    first_unpaid: dict[int, Booking] = {}
+    bookings = (
+        Booking.objects.filter(band_id__in=band_ids, status=Booking.Status.BOOKED, starts_at__gt=now)
+        .select_related("agreed_quote")
+        .annotate(**_paid_purposes())
+        .order_by("starts_at", "pk")
+    )
+    for booking in bookings:
+        parts = unpaid_parts(booking)
+        if parts:
+            first_unpaid.setdefault(booking.band_id, booking)
+        for part in parts:
+            sums = upcoming.setdefault(booking.band_id, {})
+            sums[part.currency] = sums.get(part.currency, 0) + part.amount_minor
+    out = {}
+    for band_id in band_ids:
+        money, coming = ledger.get(band_id, {}), upcoming.get(band_id, {})
+        if not money and not coming:
+            continue
+        totals = []
+        for currency in sorted(set(money) | set(coming)):
+            r = money.get(currency, {})
+            shares, outside, payouts = r.get("shares") or 0, r.get("outside") or 0, r.get("payouts") or 0
+            totals.append(
+                BandTotals(
+                    currency=currency,
+                    earned_minor=shares + outside,
+                    upcoming_minor=coming.get(currency, 0),
+                    owed_minor=shares + payouts,
+                    paid_out_minor=-payouts,
+                )
+            )
+        out[band_id] = RosterMoney(totals=totals, first_unpaid=first_unpaid.get(band_id))
+    return out
+
+
 def bands_owed() -> QuerySet:
     """Every band StageSlot owes money, per currency, largest first: rows of band id, band name,
     currency and owed (one query), for the staff's payout form."""
