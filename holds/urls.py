@@ -10,6 +10,7 @@ app_name = "holds"
 urlpatterns = [
     path("venues/<slug:slug>/", ladders.venue_holds, name="venue"),
     path("venues/<slug:slug>/new/", ladders.hold_new, name="new"),
+    path("venues/<slug:slug>/band-options/", ladders.band_options, name="band_options"),
     path("venues/<slug:slug>/<int:pk>/move/", calendar.hold_move, name="move"),
     path("venues/<slug:slug>/<int:pk>/<str:action>/", ladders.hold_action, name="action"),
     path("bands/<slug:slug>/", ladders.band_holds, name="band"),
