@@ -78,12 +78,14 @@ def fill_year(venues, bands, promoter, first_day: dt.date) -> int:
 
     berlin = ZoneInfo("Europe/Berlin")
     slots, ladders, closed = [], [], []
+    room = 0
     for venue in venues:
         closed.extend(
             ClosedDay(venue=venue, date=first_day + dt.timedelta(days=30 * m + 1), note="Private hire")
             for m in range(12)
         )
         for stage in venue.stages.all():
+            room += 1
             for d in range(365):
                 day = first_day + dt.timedelta(days=d)
                 if d % 2 == 0:
@@ -92,13 +94,13 @@ def fill_year(venues, bands, promoter, first_day: dt.date) -> int:
                     slot = Slot(
                         venue=venue, stage=stage, starts_at=start, ends_at=end, title=f"Night {d}", created_by=promoter
                     )
-                    slots.append((d, slot))
+                    slots.append((d, room, slot))
                 if d % 3 == 0:
                     hour = 20 if d % 30 == 0 else 12  # one ladder in thirty over the evening's slot
                     ladders.append((venue, stage, day, dt.datetime.combine(day, dt.time(hour), tzinfo=berlin)))
-    made = Slot.objects.bulk_create([slot for _d, slot in slots])
+    made = Slot.objects.bulk_create([slot for _d, _room, slot in slots])
     bookings = []
-    for (d, _slot), slot in zip(slots, made, strict=True):
+    for (d, room, _slot), slot in zip(slots, made, strict=True):
         if d % 4 == 0:
             status, kind = Booking.Status.BOOKED, Booking.Kind.OFFER
         elif d % 10 == 0:
@@ -107,7 +109,7 @@ def fill_year(venues, bands, promoter, first_day: dt.date) -> int:
             continue
         bookings.append(
             Booking(
-                band=bands[d % len(bands)],
+                band=bands[(room * 7 + d) % len(bands)],  # never one band in two rooms at once
                 slot=slot,
                 venue=slot.venue,
                 kind=kind,
