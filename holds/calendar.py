@@ -19,6 +19,7 @@ from venues.models import Slot, Stage, Venue
 from venues.selectors import first_slot_in_the_way, slot_clash_message
 
 from .models import ClosedDay, Hold
+from .selectors import holds_standing
 
 DAY = dt.timedelta(days=1)
 VIEWS = ("month", "week", "day")
@@ -175,9 +176,8 @@ def booker_calendar(*, venues: Sequence[Venue], view: str, on: dt.date, now: dt.
     )
     holds = list(
         Hold.objects.filter(
+            holds_standing(now),
             venue_id__in=by_venue,
-            status=Hold.Status.HELD,
-            expires_at__gt=now,
             date__gte=days[0],
             date__lte=days[-1],
         )

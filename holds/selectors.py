@@ -240,7 +240,7 @@ def venues_named(*, slugs: list[str]) -> list[Venue]:
 # ---- Holds in calendars and feeds ---------------------------------------------------------------
 
 
-def _live(now: dt.datetime) -> Q:
+def holds_standing(now: dt.datetime) -> Q:
     """Holds that stand at `now`: held, not past their expiry nor a challenge's deadline (the round lets
     those go within a minute; until then they are shown as gone already)."""
     return Q(status=Hold.Status.HELD, expires_at__gt=now) & (
@@ -257,7 +257,7 @@ def band_held_days(
     # A day a day wider on each side: the hold's own date is the venue's, the calendar's the viewer's.
     holds = (
         Hold.objects.filter(
-            _live(now),
+            holds_standing(now),
             band_id=band_id,
             date__gte=first_day - dt.timedelta(days=1),
             date__lte=last_day + dt.timedelta(days=1),
@@ -284,7 +284,7 @@ def bands_held_days(
     zones = {band.pk: zoneinfo.ZoneInfo(band.time_zone) for band in bands}
     holds = (
         Hold.objects.filter(
-            _live(now),
+            holds_standing(now),
             band_id__in=list(zones),
             date__gte=first_day - dt.timedelta(days=1),
             date__lte=last_day + dt.timedelta(days=1),
@@ -307,7 +307,7 @@ def live_holds_of_bands(*, band_ids: list[int], now: dt.datetime) -> dict[int, l
     if not band_ids:
         return {}
     holds = (
-        Hold.objects.filter(_live(now), band_id__in=band_ids, starts_at__gt=now)
+        Hold.objects.filter(holds_standing(now), band_id__in=band_ids, starts_at__gt=now)
         .select_related("venue", "stage")
         .order_by("starts_at", "level", "pk")
     )
@@ -351,7 +351,7 @@ def hold_feed_events(feed: CalendarFeed, now: dt.datetime) -> list[FeedEvent]:
     if scope is None:
         return []
     rows = (
-        Hold.objects.filter(scope, _live(now), starts_at__lt=now + WINDOW_AHEAD)
+        Hold.objects.filter(scope, holds_standing(now), starts_at__lt=now + WINDOW_AHEAD)
         .annotate(steps=Count("events"), stepped_at=Max("events__created_at"))
         .order_by("starts_at", "pk")
         .values(*FEED_FIELDS, "steps", "stepped_at")
@@ -400,7 +400,7 @@ def hold_feed_fresh_until(feed: CalendarFeed, now: dt.datetime) -> dt.datetime |
     scope = _feed_scope(feed)
     if scope is None:
         return None
-    due = Hold.objects.filter(scope, _live(now)).aggregate(
+    due = Hold.objects.filter(scope, holds_standing(now)).aggregate(
         leaves=Min("expires_at"),
         lapses=Min("challenge_ends_at"),
         enters=Min("starts_at", filter=Q(starts_at__gte=now + WINDOW_AHEAD)),
@@ -417,7 +417,7 @@ def live_hold_counts(*, band_ids: list[int], now: dt.datetime) -> dict[int, int]
     if not band_ids:
         return {}
     rows = (
-        Hold.objects.filter(_live(now), band_id__in=band_ids)
+        Hold.objects.filter(holds_standing(now), band_id__in=band_ids)
         .order_by()
         .values("band_id")
         .annotate(n=Count("pk"))
