@@ -1,6 +1,6 @@
 """In Chromium, the booker's desk from end to end: a promoter opens the venue group's calendar, sees a hold over a
-slot flagged, moves a hold with the keyboard alone and by dragging, and confirms a ladder into an offer. Each page
-passes axe."""
+slot flagged, moves a hold with the keyboard alone and by dragging, and confirms a ladder into an offer; the band's
+agent accepts the offer from the agency's roster. Each page passes axe."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from bookings.models import Booking
 from bookings.tests.test_booking_browser import log_in
 from holds import services
 from holds.models import Hold
+from teams.tests.factories import agency_for
 from venues.services import slot_create
 
 from .factories import hold_world
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_promoter_reads_the_group_calendar_moves_holds_and_confirms_an_offer(live_server, browser, axe_check):
     w = hold_world()
+    _agency, _owner, agent, _viewer = agency_for(w.bands[0], name="Northside Agency", slug="northside")
     small = w.venue.stages.create(name="Small room")
     # A Tuesday: the days after it are in its week.
     start = w.start + dt.timedelta(days=(1 - w.start.astimezone(ZoneInfo("Europe/Berlin")).weekday()) % 7)
@@ -90,3 +92,16 @@ def test_the_promoter_reads_the_group_calendar_moves_holds_and_confirms_an_offer
     assert (booking.kind, booking.status, booking.fee) == ("offer", "pending", 900)
     page.goto(f"{live_server.url}/holds/groups/{w.group.slug}/calendar/?view=week&date={day.isoformat()}")
     expect(page.locator("td .bc-entry--offer")).to_contain_text(w.bands[0].name)
+
+    # The band's agent finds the offer on the agency's roster and accepts it there, for the band.
+    agent_page = log_in(browser, live_server.url, agent.email)
+    agent_page.goto(f"{live_server.url}/dashboard/")
+    agent_page.get_by_role("link", name="Open Northside Agency’s roster").click()
+    row = agent_page.locator("tr", has_text="Kellerbar · Offer")
+    expect(row).to_contain_text(w.bands[0].name)
+    axe_check(agent_page, what="the agency's roster")
+    row.get_by_role("button", name=f"Accept {w.bands[0].name}").click()
+    expect(agent_page.locator(".flash--success")).to_be_visible()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.BOOKED
+    assert booking.events.filter(to_status="booked").get().actor == agent
