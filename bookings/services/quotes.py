@@ -166,7 +166,11 @@ def terms_check(terms: Terms) -> Terms:
         errors["cancel_preset"] = [_("Choose one of the cancellation terms listed.")]
     elif problem := windows_problem(windows):
         errors["cancel_windows"] = [problem]
-    if problem := _costs_problem(terms):
+    if terms.deal == Deal.FLAT and (terms.door_costs or terms.bonus_tiers):
+        errors["door_costs"] = [
+            _("A flat guarantee is not settled at the door: leave the costs and bonuses empty, or choose a door split.")
+        ]
+    elif problem := _costs_problem(terms):
         errors["door_costs"] = [problem]
     if problem := _tiers_problem(terms):
         errors["bonus_tiers"] = [problem]
