@@ -82,9 +82,9 @@ class Quote(models.Model):
     included_note = models.CharField(_("what is included, in words"), max_length=300, blank=True)
     # [{"kind": "sound", "label": "PA hire", "amount_minor": 15000}, …]: what the door side may take off
     # the takings before a door split (kinds: CostKind).
-    door_costs = models.JSONField(_("costs taken off the door"), default=list, blank=True)
+    door_costs = models.JSONField(_("costs taken off the door"), default=list, db_default=[], blank=True)
     # [{"tickets": 200, "amount_minor": 10000}, …]: at that many tickets sold, the band gets that much more.
-    bonus_tiers = models.JSONField(_("bonuses at tickets sold"), default=list, blank=True)
+    bonus_tiers = models.JSONField(_("bonuses at tickets sold"), default=list, db_default=[], blank=True)
     # [{"days": 30, "refund_percent": 100}, …]: cancelled `days` or more before the gig refunds that
     # much; the windows run from the most days to the fewest, and closer to the gig refunds no more.
     cancel_windows = models.JSONField(_("cancellation windows"), default=list, blank=True)

@@ -483,15 +483,21 @@ class Settlement(models.Model):
     )
     band_approved_at = models.DateTimeField(_("approved for the band at"), null=True, blank=True)
     # The bonus reached (the highest tier whose ticket count was reached), in the band's amount.
-    bonus_minor = models.PositiveBigIntegerField(_("bonus reached (minor units)"), default=0)
+    bonus_minor = models.PositiveBigIntegerField(_("bonus reached (minor units)"), default=0, db_default=0)
     bonus_tickets = models.PositiveIntegerField(_("bonus tier reached (tickets)"), null=True, blank=True)
     # Merchandise the band sold at the show, and the venue's cut of it: the band owes the venue its cut,
     # so it is taken off what the door side pays (payable_minor).
-    merch_gross_minor = models.PositiveBigIntegerField(_("merchandise sold (minor units)"), default=0)
-    merch_venue_percent = models.PositiveSmallIntegerField(_("the venue's merchandise cut (%)"), default=0)
-    merch_cut_minor = models.PositiveBigIntegerField(_("the venue's merchandise cut (minor units)"), default=0)
+    merch_gross_minor = models.PositiveBigIntegerField(_("merchandise sold (minor units)"), default=0, db_default=0)
+    merch_venue_percent = models.PositiveSmallIntegerField(
+        _("the venue's merchandise cut (%)"), default=0, db_default=0
+    )
+    merch_cut_minor = models.PositiveBigIntegerField(
+        _("the venue's merchandise cut (minor units)"), default=0, db_default=0
+    )
     # The band's approval of a version with costs the terms never agreed said it accepts them.
-    unagreed_accepted = models.BooleanField(_("costs not in the terms accepted by the band"), default=False)
+    unagreed_accepted = models.BooleanField(
+        _("costs not in the terms accepted by the band"), default=False, db_default=False
+    )
     # Why the band questioned it (the door side reads it and enters the figures again).
     dispute_note = models.CharField(_("why it was questioned"), max_length=500, blank=True)
     approved_at = models.DateTimeField(_("approved by both at"), null=True, blank=True)
