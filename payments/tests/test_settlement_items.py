@@ -306,3 +306,14 @@ def test_who_may_add_and_take_off_items(client, world):
     assert client.post(url("settlement_cost_remove", booking, cost.pk)).status_code == 302
     assert not SettlementCost.objects.filter(pk=cost.pk).exists()
     assert SettlementBonus.objects.filter(pk=tier.pk).exists()
+
+
+def test_staff_read_a_settlements_items_in_the_admin(client, world):
+    s = settle.settlement_enter(booking=world.booking, by=world.owner, tickets_sold=200, gross_minor=100000)
+    settle.settlement_cost_add(
+        booking=world.booking, by=world.owner, kind="security", label="Door staff", amount_minor=1
+    )
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:payments_settlement_change", args=[s.pk]))
+    assert page.status_code == 200
+    assert "PA and engineer" in page.content.decode() and "Door staff" in page.content.decode()
