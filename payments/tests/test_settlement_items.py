@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from accounts.models import Notification
 from accounts.tests.factories import UserFactory
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, BookingEvent, Quote
@@ -82,6 +83,9 @@ def test_the_terms_costs_and_tiers_reach_the_settlement_and_the_money_comes_out_
     assert (s.band_amount_minor, s.merch_cut_minor, s.payable_minor, s.band_owes_minor) == (66000, 10000, 56000, 0)
     assert (s.version, s.payer_approved_by, s.band_approved_at) == (2, world.owner, None)
     assert "Door staff" in BookingEvent.objects.filter(booking=booking).latest("pk").note
+    told = Notification.objects.get(recipient=world.leader, dedupe_key__startswith=f"settlement:{s.pk}:changed:2")
+    assert "a cost added, not in the agreed terms: Security: Door staff 50 EUR" in told.text
+    assert "660 EUR" in told.text
 
     # The band approves only by accepting the cost it never agreed; a stale version is refused.
     with pytest.raises(BookingError, match="tick that the band accepts them"):
