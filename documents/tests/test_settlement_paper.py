@@ -18,8 +18,9 @@ from documents.models import Invoice
 from documents.services.invoices import paper_catch_up, paper_round, settlement_invoice_issue
 from documents.tests.test_daysheets import pdf_pages
 from payments.models import Settlement
+from payments.services import payments as pay
 from payments.services import settlement as settle
-from payments.tests.test_settlement import agreed, fresh, played
+from payments.tests.test_settlement import VERSUS, agreed, fresh, played
 from payments.tests.test_settlement_items import TERMS
 from stageslot.tests.once import as_it_is_now, rows_for_the_module
 from teams.services import venue_link_answer
@@ -237,3 +238,19 @@ def test_the_offer_letter_of_an_offer_without_terms_names_its_fee(client, world)
     client.force_login(world.other_leader)
     text = " ".join(" ".join(pdf_pages(client.get(url("offer_letter_pdf", offer)).content)).split())
     assert "a fee of 300 EUR" in text and world.other_band.name in text
+
+
+def test_a_versus_deal_is_invoiced_for_what_the_settlement_owes_beyond_what_was_paid():
+    other = make_world("-versus")
+    booking = agreed(other, replace(VERSUS, door_costs=(("security", "", 25000),)))
+    pay.payment_record_outside(booking=booking, by=other.owner, amount_minor=25000, reference="DEP-1")
+    booking = played(booking)
+    s = settle.settlement_enter(booking=booking, by=other.owner, tickets_sold=150)
+    s = settle.settlement_approve(booking=booking, by=other.leader, version=s.version)
+    assert s.band_amount_minor == 120000  # 60 % of (2,250.00 − 250.00), above the 500.00 guarantee
+    paper_catch_up(booking=booking)
+    fee = Invoice.objects.get(booking=booking, kind="invoice", settlement__isnull=True)
+    extra = Invoice.objects.get(booking=booking, kind="invoice", settlement=s)
+    # The guarantee's invoice stays; the settlement's is for the rest of what is due: 1,200.00 − 250.00 paid.
+    assert (fee.total_minor, extra.total_minor) == (50000, 95000)
+    assert [i for i in paper_catch_up(booking=booking) if i.kind == "invoice"] == []
