@@ -191,6 +191,10 @@ def test_who_may_read_the_sheet_and_the_offer_letter(client, world, django_asser
         "stranger": (404, 404, 404, 404),
         None: (302, 302, 302, 302),
     }
+    # StageSlot staff who are no side of the gig read neither (they have the admin).
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(reverse("payments:settlement", args=[world.booking.uid])).status_code == 404
+    assert client.get(url("settlement_pdf", world.booking)).status_code == 404
     client.force_login(world.leader)
     client.get(url("settlement_pdf", world.booking))  # rendered once, kept
     with django_assert_max_num_queries(14) as first:
