@@ -48,6 +48,8 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind("booking_contract", _("A contract is ready to sign, signed, sealed or void"), BOOKINGS),
         NotificationKind("gig_reminder", _("Reminder two days before a gig"), BOOKINGS),
         NotificationKind("gig_advanced", _("Every item of a day sheet is confirmed"), BOOKINGS, True),
+        NotificationKind("advance_due", _("An item of a day sheet is yours to confirm soon, or late"), BOOKINGS),
+        NotificationKind("advance_comment", _("A comment on an item of a day sheet"), BOOKINGS, True),
         NotificationKind("rsvp_asked", _("A new gig of your band: can you play?"), LINE_UPS),
         NotificationKind("rsvp_reminder", _("A reminder to say whether you can play a gig"), LINE_UPS),
         NotificationKind("rsvp_answered", _("A member says whether they can play (for leaders)"), LINE_UPS, True),

@@ -401,7 +401,7 @@ def band_green_zone(
     With `detail`, each day also carries its free windows and a 24-hour bar that marks the time outside
     gig hours (the week view). One query for all members' busy time; optional members never make a day
     partial or red. `read`: the members' busy time and the band's gigs, already read for several bands
-    at once (bands_available_on).
+    at once (bands_availability).
 
     Views read a band's availability through band_availability, which gives this the band's own hours.
     """
@@ -520,23 +520,29 @@ def band_available_members(*, band: Band) -> list[CalendarMember]:
     ]
 
 
-def bands_available_on(
-    *, bands: Sequence[Band], day: dt.date, today: dt.date, hours: GigHours | None = None
-) -> set[int]:
-    """The pks of those `bands` whose `day` (on each band's own clock) is green as band_availability
-    reads it, in other `hours` when given (the finder's part of the day). A band without needed members
-    is free. Four queries whatever the number of bands: members, their busy time, their gigs elsewhere,
-    the bands' gigs."""
+def bands_availability(
+    *,
+    bands: Sequence[Band],
+    first_day: dt.date,
+    last_day: dt.date,
+    today: dt.date,
+    hours: GigHours | None = None,
+    month: int | None = None,
+) -> dict[int, GreenZone]:
+    """band_availability for many bands at once, each on its own clock and in its own gig hours (or in
+    other `hours` when given, the finder's part of the day): the band's GreenZone by its pk, without names
+    of members (an agency's roster, the finder). Four queries whatever the number of bands and days:
+    members, their busy time, their gigs elsewhere, the bands' gigs."""
     if not bands:
-        return set()
+        return {}
     by_band: dict[int, list[CalendarMember]] = {band.pk: [] for band in bands}
     for m in Membership.objects.filter(band__in=[band.pk for band in bands]).order_by("band_id", "pk"):
         member = CalendarMember(user_id=m.user_id, name="", full_name="", required=m.required, membership=m)
         by_band[m.band_id].append(member)
     user_ids = sorted({m.user_id for members in by_band.values() for m in members})
-    # Every band's day lies within a day of `day` in UTC; the margin covers a window running on.
-    start = dt.datetime.combine(day - 2 * DAY, dt.time(0), tzinfo=dt.UTC)
-    end = dt.datetime.combine(day + 3 * DAY, dt.time(0), tzinfo=dt.UTC)
+    # Every band's day lies within a day of the same date in UTC; the margin covers a window running on.
+    start = dt.datetime.combine(first_day - 2 * DAY, dt.time(0), tzinfo=dt.UTC)
+    end = dt.datetime.combine(last_day + 3 * DAY, dt.time(0), tzinfo=dt.UTC)
     busy = busy_by_user(user_ids=user_ids, start=start, end=end) if user_ids else {}
     elsewhere = located_gigs(user_ids=user_ids, start=start, end=end)
     gigs: dict[int, list[engine.Interval]] = {band.pk: [] for band in bands}
@@ -545,7 +551,7 @@ def bands_available_on(
     ).values_list("band_id", "gig_starts_at", "gig_ends_at")
     for band_id, s, e in rows:
         gigs[band_id].append((s.astimezone(dt.UTC), e.astimezone(dt.UTC)))
-    free = set()
+    zones = {}
     for band in bands:
         members = by_band[band.pk]
         ids = {m.user_id for m in members}
@@ -556,21 +562,30 @@ def bands_available_on(
         for intervals in band_busy.values():
             intervals.sort()
         chosen = hours or band_gig_hours(band)
-        zone = band_green_zone(
+        zones[band.pk] = band_green_zone(
             members=members,
-            first_day=day,
-            last_day=day,
+            first_day=first_day,
+            last_day=last_day,
             time_zone=band.time_zone,
             min_length=dt.timedelta(minutes=band.min_gig_minutes),
             today=today,
             day_start=chosen.start,
             day_end=chosen.end,
+            month=month,
             band=band,
             read=(band_busy, gigs[band.pk]),
         )
-        if zone.days and zone.days[0].status == "green":
-            free.add(band.pk)
-    return free
+    return zones
+
+
+def bands_available_on(
+    *, bands: Sequence[Band], day: dt.date, today: dt.date, hours: GigHours | None = None
+) -> set[int]:
+    """The pks of those `bands` whose `day` (on each band's own clock) is green as band_availability
+    reads it, in other `hours` when given (the finder's part of the day). A band without needed members
+    is free. Four queries whatever the number of bands (bands_availability)."""
+    zones = bands_availability(bands=bands, first_day=day, last_day=day, today=today, hours=hours)
+    return {pk for pk, zone in zones.items() if zone.days and zone.days[0].status == "green"}
 
 
 # Where the band is held by day: holds (above bands) hands its reader in from its AppConfig.ready.

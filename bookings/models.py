@@ -600,6 +600,7 @@ class Webhook(models.Model):
         HOLD_RELEASED = "hold.released", _("A hold is let go (by the venue, or as the date went to another act)")
         HOLD_CONFIRMED = "hold.confirmed", _("The 1st hold is confirmed into an offer")
         HOLD_LAPSED = "hold.lapsed", _("A hold expires, or the 1st lets a challenge lapse")
+        HOLD_MOVED = "hold.moved", _("A hold moves to another date or room (keeping its level where it can)")
 
     band = models.ForeignKey(
         Band, verbose_name=_("band"), on_delete=models.CASCADE, null=True, blank=True, related_name="webhooks"

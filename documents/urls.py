@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import contracts, daysheets, exports, invoices, legal, paper, settlements
+from .views import contracts, daysheets, exports, guestlists, invoices, legal, paper, settlements, treasury
 
 app_name = "documents"
 
@@ -35,12 +35,25 @@ urlpatterns = [
     path(
         "bookings/<uuid:uid>/day-sheet/band-contact/", daysheets.day_sheet_band_contact, name="day_sheet_band_contact"
     ),
+    path("bookings/<uuid:uid>/day-sheet/plan/", daysheets.day_sheet_plan, name="day_sheet_plan"),
+    path("bookings/<uuid:uid>/day-sheet/comment/", daysheets.day_sheet_comment, name="day_sheet_comment"),
+    # Guest lists: a show's list for both sides, adding and taking off, caps, the door's check-in, on paper
+    path("bookings/<uuid:uid>/guest-list/", guestlists.guest_list, name="guest_list"),
+    path("bookings/<uuid:uid>/guest-list/add/", guestlists.guest_add, name="guest_add"),
+    path("bookings/<uuid:uid>/guest-list/<int:pk>/remove/", guestlists.guest_remove, name="guest_remove"),
+    path("bookings/<uuid:uid>/guest-list/<int:pk>/check-in/", guestlists.guest_check_in_view, name="guest_check_in"),
+    path("bookings/<uuid:uid>/guest-list/caps/", guestlists.guest_caps, name="guest_caps"),
+    path("bookings/<uuid:uid>/guest-list/print/", guestlists.guest_list_print, name="guest_list_print"),
+    path("bookings/<uuid:uid>/guest-list.pdf", guestlists.guest_list_pdf, name="guest_list_pdf"),
     # Exports: CSV per role with the page's filters, a band's month of availability as a PDF
     path("exports/bookings.csv", exports.bookings_csv, name="export_bookings"),
     path("exports/paid.csv", exports.paid_csv, name="export_paid"),
     path("exports/bands/<slug:slug>/gigs.csv", exports.band_gigs_csv, name="export_band_gigs"),
     path("exports/bands/<slug:slug>/payments.csv", exports.band_payments_csv, name="export_band_payments"),
     path("exports/bands/<slug:slug>/ledger.csv", exports.band_ledger_csv, name="export_band_ledger"),
+    path("exports/bands/<slug:slug>/statements.csv", treasury.band_statements_csv, name="export_band_statements"),
+    path("exports/bands/<slug:slug>/year.csv", treasury.band_year_csv, name="export_band_year"),
+    path("bands/<slug:slug>/year.pdf", treasury.band_year_pdf, name="band_year_pdf"),
     path("exports/venues/<slug:slug>/slots.csv", exports.venue_slots_csv, name="export_venue_slots"),
     path("bands/<slug:slug>/availability.pdf", exports.band_availability_pdf, name="band_availability_pdf"),
     path("share/<slug:token>/availability.pdf", exports.share_availability_pdf, name="share_availability_pdf"),

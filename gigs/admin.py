@@ -4,7 +4,7 @@ through gigs.services), to answer "what did the venue confirm, and when?"."""
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AdvanceItem, DaySheet
+from .models import AdvanceComment, AdvanceItem, DaySheet, GuestEntry
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,3 +34,21 @@ class AdvanceItemAdmin(ReadOnlyAdmin):
     list_select_related = ("booking", "advanced_by")
     search_fields = ("booking__uid", "booking__band__name", "note")
     raw_id_fields = ("booking", "advanced_by")
+
+
+@admin.register(AdvanceComment)
+class AdvanceCommentAdmin(ReadOnlyAdmin):
+    list_display = ("booking", "item", "author", "created_at")
+    list_filter = ("item",)
+    list_select_related = ("booking", "author")
+    search_fields = ("booking__uid", "text")
+    raw_id_fields = ("booking", "author")
+
+
+@admin.register(GuestEntry)
+class GuestEntryAdmin(ReadOnlyAdmin):
+    list_display = ("name", "booking", "side", "plus_ones", "checked_in_at")
+    list_filter = ("side",)
+    list_select_related = ("booking",)
+    search_fields = ("booking__uid", "name")
+    raw_id_fields = ("booking", "added_by")

@@ -41,6 +41,14 @@ class DaySheet(models.Model):
     accommodation = models.TextField(_("accommodation"), max_length=2000, blank=True)
     parking = models.TextField(_("parking"), max_length=2000, blank=True)
     notes = models.TextField(_("notes"), max_length=4000, blank=True)
+    # How many people (each guest and their plus-ones) each side may put on the guest list; None: no cap.
+    # Set by the side that runs the day; a gig without a sheet has the defaults (GUEST_CAP_DEFAULTS).
+    guest_cap_band = models.PositiveSmallIntegerField(
+        _("band's guest list places"), null=True, blank=True, default=10, validators=[MaxValueValidator(999)]
+    )
+    guest_cap_venue = models.PositiveSmallIntegerField(
+        _("venue's guest list places"), null=True, blank=True, validators=[MaxValueValidator(999)]
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("updated by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -70,9 +78,19 @@ class DaySheet(models.Model):
         return gettext("Day sheet of %(booking)s") % {"booking": self.booking_id}
 
 
+class Side(models.TextChoices):
+    """Who owns an advancing item or a guest: the side that runs the day (the venue's staff, the client of
+    a private event, the host of a show) or the band that plays."""
+
+    VENUE = "venue", _("Venue side")
+    BAND = "band", _("Band side")
+
+
 class AdvanceItem(models.Model):
     """One item of a gig's advancing checklist marked as confirmed ("advanced"): by whom, when, with a
-    note. An item without a row, or whose row has no moment (it was reopened), is still open."""
+    note; whose it is to confirm and by when. An item without a row, or whose row has no moment (it was
+    reopened), is still open; without a row, or with an empty owner or due date, it has its defaults
+    (gigs.selectors.day_sheets.ITEM_OWNER, ITEM_DUE_DAYS)."""
 
     class Item(models.TextChoices):
         ADDRESS = "address", _("Address")
@@ -98,6 +116,8 @@ class AdvanceItem(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("advanced by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    owner = models.CharField(_("owner"), max_length=8, choices=Side.choices, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -117,6 +137,77 @@ class AdvanceItem(models.Model):
     @property
     def is_advanced(self) -> bool:
         return self.advanced_at is not None
+
+
+class AdvanceComment(models.Model):
+    """A word on one advancing item, by either side ("Backline: can you bring your own snare?"). Kept: a
+    comment is never edited or deleted, so the thread reads as it happened."""
+
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="advance_comments"
+    )
+    item = models.CharField(_("item"), max_length=16, choices=AdvanceItem.Item.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField(_("comment"), max_length=1000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("advancing comment")
+        verbose_name_plural = _("advancing comments")
+        indexes = [models.Index(fields=["booking", "item", "created_at"], name="gigs_advcomment_thread")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""), name="gigs_advcomment_text", violation_error_message=_("Write a comment.")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()} ({self.booking_id}): {self.text[:40]}"
+
+
+class GuestEntry(models.Model):
+    """One name on a show's guest list, put there by one side, with the people they bring. Door staff tick
+    it when the guest arrives. Each side's entries (one place each, plus their plus-ones) stay within its
+    cap (DaySheet.guest_cap_band / guest_cap_venue)."""
+
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, related_name="guest_entries"
+    )
+    side = models.CharField(_("side"), max_length=8, choices=Side.choices)
+    name = models.CharField(_("name"), max_length=120)
+    plus_ones = models.PositiveSmallIntegerField(
+        _("plus-ones"), default=0, validators=[MinValueValidator(0), MaxValueValidator(9)]
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("guest")
+        verbose_name_plural = _("guest list")
+        indexes = [models.Index(fields=["booking", "side"], name="gigs_guest_booking_side")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plus_ones__lte=9),
+                name="gigs_guest_plus_ones_max",
+                violation_error_message=_("A guest brings nine people at most."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""), name="gigs_guest_name", violation_error_message=_("Write the guest's name.")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} +{self.plus_ones} ({self.booking_id})"
+
+    @property
+    def places(self) -> int:
+        return 1 + self.plus_ones
 
 
 # ---- Who plays: each member's answer to "Can you play?" --------------------------------------------

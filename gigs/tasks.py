@@ -11,3 +11,12 @@ def lineups_round_task() -> dict[str, int]:
     from .services.answers import gig_lineups_open, gig_reminders_send
 
     return {"asked": gig_lineups_open(), "reminded": gig_reminders_send()}
+
+
+# ---- Advancing
+@shared_task
+def advance_reminders_task() -> int:
+    """Hourly: each open day sheet item due within two days, or late, is put to its owner side once."""
+    from .services.day_sheets import advance_reminders_send
+
+    return advance_reminders_send()

@@ -26,19 +26,35 @@ from bands.selectors import band_for_manage
 from bookings.api.bookings import ONE_ERRORS, OUT_OF_RANGE, WRITE_ERRORS, _limited
 from bookings.api.core import ApiProblem, caller, field_errors, token_auth
 from bookings.api.schemas import utc
-from teams.selectors import viewing_band_ids
+from teams.models import Organisation
+from teams.selectors import group_venues, organisation_for_member, viewing_band_ids
 from venues.selectors import venue_for_staff
 from venues.services import SlotClashError
 
 from . import requests as hold_requests
 from . import selectors, services
+from .calendar import VIEWS, BookerCalendar, booker_calendar
 from .models import MAX_LEVEL, Hold
 
 router = Router(auth=token_auth, tags=["holds"])
 
 # The ladder's state is in the way: 409. Every other refusal of a hold service is bad input: 400.
 CONFLICTS = frozenset(
-    {"level_taken", "band_held", "booked", "running", "not_held", "first", "own", "not_first", "answered", "asked"}
+    {
+        "level_taken",
+        "band_held",
+        "booked",
+        "running",
+        "not_held",
+        "first",
+        "own",
+        "not_first",
+        "answered",
+        "asked",
+        "closed",
+        "challenged",
+        "held",
+    }
 )
 LADDER_DAYS_MAX = 366
 FIRST_DAY = Query(None, description="The first day (in the venue's zone); today by default")
@@ -413,3 +429,160 @@ def hold_request_withdraw(request: HttpRequest, pk: int):
     except (services.HoldPermissionError, ValidationError) as exc:
         raise _refused(exc) from exc
     return hold_request_out(_asked(user, pk))
+
+
+# ---- The bookers' calendar ---------------------------------------------------------------------------
+
+
+class CalendarRoomOut(Schema):
+    venue: str
+    venue_name: str
+    time_zone: str
+    stage_id: int | None = Field(description="null: the row of shows bands host at the venue")
+    stage: str
+
+
+class CalendarEntryOut(Schema):
+    kind: str = Field(
+        description="show, offer (waiting for the band's answer), slot (open), hosted (a band's own show), hold"
+    )
+    venue: str
+    stage_id: int | None
+    date: dt.date = Field(description="The day in the venue's zone")
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    title: str
+    band: str | None = Field(description="The band's slug (shows, offers, holds)")
+    level: int | None = Field(description="A hold's level: 1 for the 1st")
+    hold_id: int | None
+    challenged: bool
+    booking: uuid.UUID | None
+    slot_id: int | None
+    clash: str = Field(
+        description="What it runs into (a slot or booked show under a hold, a band held 1st twice); empty if nothing"
+    )
+
+
+class ClosedDayOut(Schema):
+    venue: str
+    date: dt.date
+    note: str
+
+
+class CalendarOut(Schema):
+    view: str
+    first_day: dt.date
+    last_day: dt.date
+    rooms: list[CalendarRoomOut]
+    entries: list[CalendarEntryOut]
+    closed_days: list[ClosedDayOut]
+
+
+class MoveIn(Schema):
+    stage_id: int
+    date: dt.date = Field(description="The day in the target venue's zone; the hold keeps its time of day")
+    level: int | None = Field(None, ge=1, le=MAX_LEVEL, description="None: the level it has")
+
+
+def _calendar_out(calendar: BookerCalendar) -> CalendarOut:
+    entries, closed = [], {}
+    for row in calendar.rows:
+        for cell in row.cells:
+            if cell.closed is not None:
+                closed[(row.room.venue.slug, cell.date)] = ClosedDayOut(
+                    venue=row.room.venue.slug, date=cell.date, note=cell.closed.note
+                )
+            for entry in cell.entries:
+                band = entry.hold.band if entry.hold else entry.booking.band if entry.booking else None
+                entries.append(
+                    CalendarEntryOut(
+                        kind=entry.kind,
+                        venue=row.room.venue.slug,
+                        stage_id=row.room.stage.pk if row.room.stage else None,
+                        date=cell.date,
+                        starts_at=utc(entry.starts_at),
+                        ends_at=utc(entry.ends_at),
+                        title=entry.title,
+                        band=band.slug if band else None,
+                        level=entry.level,
+                        hold_id=entry.hold.pk if entry.hold else None,
+                        challenged=bool(entry.hold and entry.hold.challenge_ends_at),
+                        booking=entry.booking.uid if entry.booking else None,
+                        slot_id=entry.slot.pk if entry.slot else None,
+                        clash=entry.clash,
+                    )
+                )
+    rooms = [
+        CalendarRoomOut(
+            venue=row.room.venue.slug,
+            venue_name=row.room.venue.name,
+            time_zone=row.room.venue.time_zone,
+            stage_id=row.room.stage.pk if row.room.stage else None,
+            stage=str(row.room.name),
+        )
+        for row in calendar.rows
+    ]
+    return CalendarOut(
+        view=calendar.view,
+        first_day=calendar.first,
+        last_day=calendar.last,
+        rooms=rooms,
+        entries=entries,
+        closed_days=sorted(closed.values(), key=lambda c: (c.date, c.venue)),
+    )
+
+
+def _view(view: str) -> str:
+    if view not in VIEWS:
+        raise _bad("view", _("Pick month, week or day."))
+    return view
+
+
+CALENDAR_DAY = Query(None, description="A day of the month, week or day shown; today by default")
+
+
+@router.get("/venues/{slug}/calendar", response={200: CalendarOut, **ONE_ERRORS})
+def venue_calendar(request: HttpRequest, slug: str, view: str = "month", date: dt.date | None = CALENDAR_DAY):
+    """The venue's calendar, as the bookers' page shows it: its rooms, and by day their booked shows, offers
+    waiting for an answer, open slots, bands' own shows, holds (with level and clash) and closed days."""
+    user = caller(request, ApiToken.Scope.READ)
+    venue = _staff_venue(user, slug)
+    calendar = booker_calendar(venues=[venue], view=_view(view), on=date or timezone.localdate(), now=timezone.now())
+    return _calendar_out(calendar)
+
+
+@router.get("/groups/{slug}/calendar", response={200: CalendarOut, **ONE_ERRORS})
+def group_calendar(request: HttpRequest, slug: str, view: str = "month", date: dt.date | None = CALENDAR_DAY):
+    """A venue group's calendar: every room of every venue it runs (for the group's people)."""
+    user = caller(request, ApiToken.Scope.READ)
+    organisation = organisation_for_member(slug=slug, user=user)
+    if organisation is None or organisation.kind != Organisation.Kind.VENUE_GROUP:
+        raise Http404(_("No venue group at this address."))
+    if organisation.my_role is None:
+        raise PermissionDenied(_("Only the group's people see its calendar."))
+    venues = list(group_venues(organisation=organisation))
+    calendar = booker_calendar(venues=venues, view=_view(view), on=date or timezone.localdate(), now=timezone.now())
+    return _calendar_out(calendar)
+
+
+@router.post("/holds/{int:pk}/move", response={200: HoldOut, **WRITE_ERRORS})
+def hold_move(request: HttpRequest, pk: int, body: MoveIn):
+    """Move a hold to another day or room (venue staff of both), at the same time of day, keeping its level
+    unless `level` says another; the ladder it leaves closes up. 409 when the level is taken, the band is held
+    there, the stage has a booked show then, the day is closed or the hold is in a challenge."""
+    user = caller(request, ApiToken.Scope.BOOKINGS)
+    hold = _hold(user, pk)
+    stage = (
+        selectors.stages_of_venues(venue_ids=selectors.venues_booked_by_query(user=user))
+        .filter(pk=body.stage_id)
+        .first()
+    )
+    if stage is None:
+        raise _bad("stage_id", _("Pick one of the rooms you book for."))
+    with _limited("hold", user):
+        try:
+            moved = services.hold_move(hold=hold, by=user, stage=stage, date=body.date, level=body.level)
+        except (services.HoldPermissionError, ValidationError) as exc:
+            raise _refused(exc) from exc
+    clashes = [clash.message for clash in moved.clashes]
+    return hold_out(_hold(user, pk), staff=True, clashes=clashes)

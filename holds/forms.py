@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.models import ApprovalStatus, Band
-from bookings.forms.venue_slots import NonexistentTime, local_span
+from bookings.forms.venue_slots import NonexistentTime, band_lookup, local_span
 from venues.models import Venue
 
 from .models import MAX_LEVEL
@@ -39,9 +39,12 @@ def _add_span(form: forms.Form, data: dict) -> bool:
 
 
 class HoldForm(forms.Form):
-    band = forms.SlugField(
-        label=_("The band's StageSlot address"),
-        help_text=_("The last part of the band's page address, e.g. the-night-owls."),
+    band = forms.CharField(
+        label=_("Band"),
+        max_length=120,
+        help_text=_("Type the band's name and pick it from the suggestions (or its address, e.g. the-night-owls)."),
+        error_messages={"required": _("Type the name of the band to hold the date for.")},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "list": "hold-band-options"}),
     )
     stage = forms.ModelChoiceField(label=_("Stage"), queryset=None, empty_label=None)
     date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
@@ -74,10 +77,21 @@ class HoldForm(forms.Form):
         self.fields["stage"].queryset = stages
 
     def clean_band(self) -> Band:
-        band = Band.objects.filter(slug=self.cleaned_data["band"]).first()
-        if band is None:
-            raise forms.ValidationError(_("No band has this address. Copy it from the band's page."), code="unknown")
-        return band
+        text = self.cleaned_data["band"].strip()
+        matches = list(band_lookup(text)[:2])
+        if not matches:
+            raise forms.ValidationError(
+                _("No band on StageSlot is called “%(text)s”. Pick one of the suggestions."),
+                code="unknown",
+                params={"text": text},
+            )
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                _("More than one band is called “%(text)s”. Type its address instead, e.g. %(slug)s."),
+                code="ambiguous",
+                params={"text": text, "slug": matches[0].slug},
+            )
+        return matches[0]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -149,3 +163,43 @@ class AnswerHoldRequestForm(forms.Form):
     def __init__(self, *args, stages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = stages
+
+
+class BookerCalendarForm(forms.Form):
+    """What the bookers' calendar shows: month, week or day, around which date. Anything unreadable falls back
+    to this month."""
+
+    view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week")), ("day", _("Day"))], required=False)
+    date = forms.DateField(required=False, widget=IsoDateInput())
+
+    def choice(self, today: dt.date) -> tuple[str, dt.date]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        on = data.get("date") or today
+        if not dt.date(2000, 1, 1) <= on <= dt.date(2100, 12, 31):
+            on = today
+        return data.get("view") or "month", on
+
+
+class MoveHoldForm(forms.Form):
+    """Where a hold moves: a room of the calendar, a day, and a level (empty: the level it has)."""
+
+    stage = forms.ModelChoiceField(label=_("Room"), queryset=None, empty_label=None)
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    level = forms.TypedChoiceField(
+        label=_("Level"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", _("The level it has")), *((str(n), str(n)) for n in range(1, MAX_LEVEL + 1))],
+    )
+
+    def __init__(self, *args, stages, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = stages
+        self.fields["stage"].error_messages["invalid_choice"] = _("Pick one of the rooms you book for.")
+
+
+class ClosedDayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    note = forms.CharField(label=_("Why (optional)"), required=False, max_length=200)

@@ -118,6 +118,7 @@ class HoldEvent(models.Model):
     class What(models.TextChoices):
         PLACED = "placed", _("Held")
         MOVED_UP = "moved_up", _("Moved up")
+        MOVED = "moved", _("Moved to another date or room")
         CHALLENGED = "challenged", _("Challenged the 1st hold")
         WAS_CHALLENGED = "was_challenged", _("Was challenged")
         CONFIRMED = "confirmed", _("Confirmed")
@@ -202,3 +203,31 @@ class HoldRequest(models.Model):
             "venue": self.venue,
             "date": self.date.isoformat(),
         }
+
+
+class ClosedDay(models.Model):
+    """A day a venue is closed (a holiday, a private hire, building work): the bookers' calendar shows it, and
+    nothing is held or moved onto it. The day is the venue's own (its time zone)."""
+
+    venue = models.ForeignKey(Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="closed_days")
+    date = models.DateField(_("date"), help_text=_("The day in the venue's time zone."))
+    note = models.CharField(_("why"), max_length=200, blank=True, help_text=_("e.g. “Private hire”. Optional."))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        ordering = ["venue", "date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "date"],
+                name="holds_closed_day_once",
+                violation_error_message=_("The venue is closed on this day already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}: {self.date.isoformat()}"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.models import Band
-from teams.selectors import agency_acting_for, organisation_people
+from teams.selectors import agency_acting_for, agency_holding_for, organisation_people
 from venues.models import Stage, Venue, VenueStaff
 
 from .models import Hold, HoldRequest
@@ -46,12 +46,22 @@ def hold_request_many(
     now: dt.datetime | None = None,
 ) -> list[HoldRequest]:
     """Ask each of `venues` to hold the date for `band`. Raises HoldPermissionError unless `by` acts for the
-    band through an agency; HoldError for times out of order or past, no venue, too many, or a venue asked
-    already for that date (nothing is asked then)."""
+    band through an agency that the band lets ask for holds (Representation.may_hold); HoldError for times
+    out of order or past, no venue, too many, or a venue asked already for that date (nothing is asked
+    then)."""
     now = now or timezone.now()
     agency = agency_acting_for(band_id=band.pk, user=by)
     if agency is None:
         raise HoldPermissionError(_("Only the bookers of an agency that represents the band ask venues for holds."))
+    agency = agency_holding_for(band_id=band.pk, user=by)
+    if agency is None:
+        raise HoldPermissionError(
+            _(
+                "%(band)s has not let your agency ask venues for holds. Its leaders can allow it on the band's "
+                "agencies page."
+            )
+            % {"band": band.name}
+        )
     if ends_at <= starts_at or ends_at - starts_at > dt.timedelta(hours=24):
         raise HoldError(_("The end must be after the start, at most 24 hours later."), code="times")
     if starts_at <= now:

@@ -240,7 +240,7 @@ def venues_named(*, slugs: list[str]) -> list[Venue]:
 # ---- Holds in calendars and feeds ---------------------------------------------------------------
 
 
-def _live(now: dt.datetime) -> Q:
+def holds_standing(now: dt.datetime) -> Q:
     """Holds that stand at `now`: held, not past their expiry nor a challenge's deadline (the round lets
     those go within a minute; until then they are shown as gone already)."""
     return Q(status=Hold.Status.HELD, expires_at__gt=now) & (
@@ -257,7 +257,7 @@ def band_held_days(
     # A day a day wider on each side: the hold's own date is the venue's, the calendar's the viewer's.
     holds = (
         Hold.objects.filter(
-            _live(now),
+            holds_standing(now),
             band_id=band_id,
             date__gte=first_day - dt.timedelta(days=1),
             date__lte=last_day + dt.timedelta(days=1),
@@ -272,6 +272,49 @@ def band_held_days(
             mark = HeldMark(hold.level_name, hold.venue.name, hold.stage.name, hold.starts_at, hold.ends_at)
             days.setdefault(day, []).append(mark)
     return days
+
+
+def bands_held_days(
+    *, bands: list[Band], first_day: dt.date, last_day: dt.date, now: dt.datetime
+) -> dict[int, dict[dt.date, list[HeldMark]]]:
+    """band_held_days for many bands at once, each by its own local days (an agency's month of its
+    roster): {band pk: {day: marks}}, bands without holds left out. One query."""
+    if not bands:
+        return {}
+    zones = {band.pk: zoneinfo.ZoneInfo(band.time_zone) for band in bands}
+    holds = (
+        Hold.objects.filter(
+            holds_standing(now),
+            band_id__in=list(zones),
+            date__gte=first_day - dt.timedelta(days=1),
+            date__lte=last_day + dt.timedelta(days=1),
+        )
+        .select_related("venue", "stage")
+        .order_by("starts_at", "level", "pk")
+    )
+    out: dict[int, dict[dt.date, list[HeldMark]]] = {}
+    for hold in holds:
+        day = hold.starts_at.astimezone(zones[hold.band_id]).date()
+        if first_day <= day <= last_day:
+            mark = HeldMark(hold.level_name, hold.venue.name, hold.stage.name, hold.starts_at, hold.ends_at)
+            out.setdefault(hold.band_id, {}).setdefault(day, []).append(mark)
+    return out
+
+
+def live_holds_of_bands(*, band_ids: list[int], now: dt.datetime) -> dict[int, list[Hold]]:
+    """The holds that stand on each of the bands at `now` and have not begun, soonest first, with venue and
+    stage (bands with none are left out). One query."""
+    if not band_ids:
+        return {}
+    holds = (
+        Hold.objects.filter(holds_standing(now), band_id__in=band_ids, starts_at__gt=now)
+        .select_related("venue", "stage")
+        .order_by("starts_at", "level", "pk")
+    )
+    out: dict[int, list[Hold]] = {}
+    for hold in holds:
+        out.setdefault(hold.band_id, []).append(hold)
+    return out
 
 
 # How a level is said in feeds, which are written in English (as every other feed text).
@@ -308,7 +351,7 @@ def hold_feed_events(feed: CalendarFeed, now: dt.datetime) -> list[FeedEvent]:
     if scope is None:
         return []
     rows = (
-        Hold.objects.filter(scope, _live(now), starts_at__lt=now + WINDOW_AHEAD)
+        Hold.objects.filter(scope, holds_standing(now), starts_at__lt=now + WINDOW_AHEAD)
         .annotate(steps=Count("events"), stepped_at=Max("events__created_at"))
         .order_by("starts_at", "pk")
         .values(*FEED_FIELDS, "steps", "stepped_at")
@@ -357,7 +400,7 @@ def hold_feed_fresh_until(feed: CalendarFeed, now: dt.datetime) -> dt.datetime |
     scope = _feed_scope(feed)
     if scope is None:
         return None
-    due = Hold.objects.filter(scope, _live(now)).aggregate(
+    due = Hold.objects.filter(scope, holds_standing(now)).aggregate(
         leaves=Min("expires_at"),
         lapses=Min("challenge_ends_at"),
         enters=Min("starts_at", filter=Q(starts_at__gte=now + WINDOW_AHEAD)),
@@ -374,10 +417,24 @@ def live_hold_counts(*, band_ids: list[int], now: dt.datetime) -> dict[int, int]
     if not band_ids:
         return {}
     rows = (
-        Hold.objects.filter(_live(now), band_id__in=band_ids)
+        Hold.objects.filter(holds_standing(now), band_id__in=band_ids)
         .order_by()
         .values("band_id")
         .annotate(n=Count("pk"))
         .values_list("band_id", "n")
     )
     return dict(rows)
+
+
+def venues_booked_by_query(*, user: User) -> QuerySet:
+    """The ids of the venues `user` is on the staff of (their own, or through a venue group), as a subquery."""
+    return VenueStaff.objects.filter(user_id=user.pk).values("venue_id")
+
+
+def venues_booked_by(*, venue_ids: list[int], user: User) -> set[int]:
+    """Which of `venue_ids` `user` acts for (on the venue's staff: an owner, a booker, a group's booker). One query."""
+    return set(venues_booked_by_query(user=user).filter(venue_id__in=venue_ids).values_list("venue_id", flat=True))
+
+
+def stages_of_venues(*, venue_ids) -> QuerySet[Stage]:
+    return Stage.objects.filter(venue_id__in=venue_ids).select_related("venue").order_by("venue__name", "name", "pk")

@@ -30,12 +30,12 @@ from bookings.models import Booking, FeedMark, Webhook
 from bookings.services.asking import booking_offer
 from bookings.services.webhooks import webhook_emit
 from teams.models import Organisation
-from teams.selectors import band_managers
-from venues.models import Slot, Stage, VenueStaff
+from teams.selectors import band_managers, organisation_people, representing_agency_ids
+from venues.models import Slot, Stage, Venue, VenueStaff
 from venues.selectors import SlotClash, stage_slot_clashes
 from venues.services import slot_create
 
-from .models import MAX_LEVEL, Hold, HoldEvent
+from .models import MAX_LEVEL, ClosedDay, Hold, HoldEvent
 from .selectors import hold_challenge_refusal
 
 NOTIFY_KIND = "hold"
@@ -83,6 +83,19 @@ def _lock(stage_id: int) -> Stage:
     return Stage.objects.select_for_update(of=("self",)).select_related("venue").get(pk=stage_id)
 
 
+def _refuse_closed(venue_id: int, date: dt.date) -> None:
+    """Nothing is held or moved onto a day the venue is closed (under a lock of the stage: closing a day locks
+    every stage of the venue, so the two take turns)."""
+    closed = ClosedDay.objects.filter(venue_id=venue_id, date=date).first()
+    if closed is not None:
+        why = f" ({closed.note})" if closed.note else ""
+        raise HoldError(
+            _("The venue is closed on %(day)s%(why)s; pick another date, or open the day first.")
+            % {"day": date_format(date, "WEEKDAY_FORMAT"), "why": why},
+            code="closed",
+        )
+
+
 def _ladder(stage_id: int, date: dt.date) -> list[Hold]:
     return list(
         Hold.objects.filter(stage_id=stage_id, date=date, status=Hold.Status.HELD)
@@ -103,26 +116,36 @@ def _when(hold: Hold) -> str:
     return date_format(hold.starts_at.astimezone(zone), "WEEKDAY_FORMAT")
 
 
-def _people(hold: Hold) -> list[User]:
-    """Who hears of a hold: the venue's staff and the band's leaders."""
+def _people(hold: Hold) -> tuple[list[User], list[User]]:
+    """Who hears of a hold: the venue's staff, and on the band's side its leaders and the owners and bookers of
+    each agency that acts for the band now (a challenge, a lapse or a confirmation is theirs to act on too).
+    Each person once, on the venue's side where they are on both."""
     staff = [s.user for s in VenueStaff.objects.filter(venue_id=hold.venue_id).select_related("user")]
-    seen, people = set(), []
-    for user in [*staff, *band_managers(band_id=hold.band_id)]:
-        if user.pk not in seen:
-            seen.add(user.pk)
-            people.append(user)
-    return people
+    agents = [
+        user
+        for organisation_id in representing_agency_ids(band_id=hold.band_id)
+        for user in organisation_people(organisation_id=organisation_id, acting=True)
+    ]
+    seen: set[int] = set()
+    sides: tuple[list[User], list[User]] = ([], [])
+    for side, users in ((0, staff), (1, [*band_managers(band_id=hold.band_id), *agents])):
+        for user in users:
+            if user.pk not in seen:
+                seen.add(user.pk)
+                sides[side].append(user)
+    return sides
 
 
 def _notify(hold: Hold, text, *, key: str, actor: User | None) -> None:
-    notifications_create(
-        recipients=_people(hold),
-        kind=NOTIFY_KIND,
-        text=text,
-        link=reverse("holds:venue", args=[hold.venue.slug]) + f"?date={hold.date.isoformat()}",
-        key=key,
-        actor=actor,
+    """Tell both sides: the venue's people with a link to the date's ladder, the band's to where it is held."""
+    venue_side, band_side = _people(hold)
+    links = (
+        reverse("holds:venue", args=[hold.venue.slug]) + f"?date={hold.date.isoformat()}",
+        reverse("holds:band", args=[hold.band.slug]),
     )
+    for recipients, link in zip((venue_side, band_side), links, strict=True):
+        if recipients:
+            notifications_create(recipients=recipients, kind=NOTIFY_KIND, text=text, link=link, key=key, actor=actor)
 
 
 def _utc(moment: dt.datetime | None) -> str | None:
@@ -257,6 +280,7 @@ def hold_place(
         venue = stage.venue
         date = starts_at.astimezone(ZoneInfo(venue.time_zone)).date()
         ladder = _settle(stage.pk, date, now)
+        _refuse_closed(venue.pk, date)
         if any(h.band_id == band.pk for h in ladder):
             raise HoldError(_("%(band)s is held on this date already.") % {"band": band.name}, code="band_held")
         taken = {h.level: h for h in ladder}
@@ -467,6 +491,185 @@ def hold_confirm(
                 )
                 _emit(Webhook.Event.HOLD_RELEASED, other, now)
     return booking
+
+
+# ---- Moving a hold ------------------------------------------------------------------------------------
+
+
+def _moved_times(hold: Hold, stage: Stage, date: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The hold's times on `date`, at the same wall-clock time in the target venue's zone."""
+    old = ZoneInfo(hold.venue.time_zone)
+    new = ZoneInfo(stage.venue.time_zone)
+    start = hold.starts_at.astimezone(old)
+    starts_at = dt.datetime.combine(date + (start.date() - hold.date), start.time().replace(tzinfo=None), tzinfo=new)
+    return starts_at.astimezone(dt.UTC), (starts_at + (hold.ends_at - hold.starts_at)).astimezone(dt.UTC)
+
+
+def hold_move(
+    *,
+    hold: Hold,
+    by: User,
+    stage: Stage,
+    date: dt.date,
+    level: int | None = None,
+    now: dt.datetime | None = None,
+) -> Hold:
+    """Move a held date to another day or room (of the same venue, or of another venue `by` books for), at
+    the same time of day, at `level` (None: the level it has). The ladder it leaves closes up. Raises HoldError:
+    a hold in a challenge, nothing to move, a day begun or closed, the band held there already, a level taken
+    (naming whose), a booked show on the stage then. A level below the ladder's end lands at the next free
+    one (`hold.landed_lower`). The returned hold's `clashes` name unbooked slots in the way, as hold_place's."""
+    now = now or timezone.now()
+    _staff_row(hold.venue_id, by)
+    row = _staff_row(stage.venue_id, by)
+    with transaction.atomic():
+        for stage_id in sorted({hold.stage_id, stage.pk}):
+            _lock(stage_id)
+        hold, _ladder_now, _row = _locked(hold, by, now)
+        stage = Stage.objects.select_related("venue").get(pk=stage.pk)
+        if hold.challenge_ends_at or Hold.objects.filter(challenged_by=hold, status=Hold.Status.HELD).exists():
+            raise HoldError(
+                _("This hold is in a challenge: let it be answered first, then move it."), code="challenged"
+            )
+        level = level or hold.level
+        if stage.pk == hold.stage_id and date == hold.date:
+            raise HoldError(_("The hold is on this date and stage already."), code="same")
+        starts_at, ends_at = _moved_times(hold, stage, date)
+        if starts_at <= now:
+            raise HoldError(_("The date has begun or passed; move the hold to a date ahead."), code="past")
+        venue = stage.venue
+        _refuse_closed(venue.pk, date)
+        target = _settle(stage.pk, date, now)
+        if any(h.band_id == hold.band_id for h in target):
+            raise HoldError(_("%(band)s is held on this date already.") % {"band": hold.band.name}, code="band_held")
+        taken = {h.level: h for h in target}
+        free = len(target) + 1
+        if level in taken:
+            raise HoldError(
+                _(
+                    "The %(level)s hold on %(day)s in %(stage)s is %(band)s's. One act per level: move it to "
+                    "level %(free)s, or let the other go first."
+                )
+                % {
+                    "level": taken[level].level_name,
+                    "day": date_format(date, "WEEKDAY_FORMAT"),
+                    "stage": stage.name,
+                    "band": taken[level].band.name,
+                    "free": free,
+                },
+                code="level_taken",
+            )
+        if level > MAX_LEVEL or free > MAX_LEVEL:
+            raise HoldError(
+                _("A ladder has at most %(max)s holds; this date's is full.") % {"max": MAX_LEVEL}, code="level_gap"
+            )
+        landed_lower = level > free
+        level = min(level, free)
+        booked = Booking.objects.filter(
+            slot__stage=stage, status__in=Booking.ON, starts_at__lt=ends_at, ends_at__gt=starts_at
+        )
+        if booked.exists():
+            raise HoldError(_("The stage has a booked show then; pick another date or stage."), code="booked")
+        clashes: list[SlotClash] = stage_slot_clashes(stage=stage, times=[(starts_at, ends_at)])
+        source = (hold.stage_id, hold.date, hold.venue_id)
+        was = _when(hold)
+        hold.venue, hold.stage, hold.date, hold.level = venue, stage, date, level
+        hold.starts_at, hold.ends_at = starts_at, ends_at
+        hold.expires_at = min(hold.expires_at, starts_at)
+        hold.save(update_fields=["venue", "stage", "date", "level", "starts_at", "ends_at", "expires_at"])
+        if source[2] != venue.pk:
+            FeedMark.objects.create(venue_id=source[2])
+        _event(
+            hold,
+            What.MOVED,
+            actor=by,
+            on_behalf=on_behalf_of(row, venue.name),
+            note=_("From %(day)s.") % {"day": was},
+        )
+        _notify(
+            hold,
+            lazy_text(
+                gettext_lazy("%(venue)s moves %(band)s's hold from %(was)s to %(day)s (%(stage)s): %(level)s hold."),
+                venue=venue.name,
+                band=hold.band.name,
+                was=was,
+                day=_when(hold),
+                stage=stage.name,
+                level=hold.level_name,
+            ),
+            key=f"hold:{hold.pk}:moved:{hold.stage_id}:{date.isoformat()}:{now.timestamp():.0f}",
+            actor=by,
+        )
+        _emit(Webhook.Event.HOLD_MOVED, hold, now, moved_from={"stage_id": source[0], "date": source[1].isoformat()})
+        _close_up(source[0], source[1], actor=by)
+    hold.clashes, hold.landed_lower = clashes, landed_lower
+    return hold
+
+
+# ---- Closed days ---------------------------------------------------------------------------------------
+
+
+def _lock_venue(venue_id: int) -> None:
+    list(Stage.objects.select_for_update(of=("self",)).filter(venue_id=venue_id).order_by("pk").values_list("pk"))
+
+
+def venue_day_close(
+    *, venue_id: int, by: User, date: dt.date, note: str = "", now: dt.datetime | None = None
+) -> ClosedDay:
+    """Mark a day of the venue closed (venue staff). Refused while a show is booked or a hold stands on that day:
+    the message names them, to be moved or let go first."""
+    now = now or timezone.now()
+    _staff_row(venue_id, by)
+    note = " ".join(note.split())[:200]
+    with transaction.atomic():
+        _lock_venue(venue_id)
+        if ClosedDay.objects.filter(venue_id=venue_id, date=date).exists():
+            raise HoldError(_("The venue is closed on this day already."), code="closed")
+        for stage_id, held_date in (
+            Hold.objects.filter(venue_id=venue_id, date=date, status=Hold.Status.HELD)
+            .values_list("stage_id", "date")
+            .distinct()
+        ):
+            _settle(stage_id, held_date, now)
+        held = list(
+            Hold.objects.filter(venue_id=venue_id, date=date, status=Hold.Status.HELD)
+            .select_related("band")
+            .order_by("level", "pk")
+        )
+        if held:
+            raise HoldError(
+                _("%(bands)s held on this day: move or let go of the holds first.")
+                % {"bands": ", ".join(h.band.name for h in held)},
+                code="held",
+            )
+        zone = ZoneInfo(Venue.objects.values_list("time_zone", flat=True).get(pk=venue_id))
+        day_starts = dt.datetime.combine(date, dt.time(), tzinfo=zone)
+        day_ends = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        shows = list(
+            Booking.objects.filter(
+                slot__venue_id=venue_id, status__in=Booking.ON, starts_at__lt=day_ends, starts_at__gte=day_starts
+            ).select_related("band")
+        )
+        if shows:
+            raise HoldError(
+                _("%(bands)s booked on this day: a booked show is moved or cancelled on its booking first.")
+                % {"bands": ", ".join(b.band.name for b in shows)},
+                code="booked",
+            )
+        closed = ClosedDay.objects.create(venue_id=venue_id, date=date, note=note, closed_by=by)
+        FeedMark.objects.create(venue_id=venue_id)
+    return closed
+
+
+def venue_day_open(*, venue_id: int, by: User, date: dt.date) -> bool:
+    """Open a closed day again (venue staff). Returns whether it was closed."""
+    _staff_row(venue_id, by)
+    with transaction.atomic():
+        _lock_venue(venue_id)
+        deleted, _rows = ClosedDay.objects.filter(venue_id=venue_id, date=date).delete()
+        if deleted:
+            FeedMark.objects.create(venue_id=venue_id)
+    return bool(deleted)
 
 
 # ---- The round ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .forms import PayoutForm, StaffRefundForm
 from .models import (
     Checkout,
     LedgerEntry,
+    MemberPayout,
     Payment,
     Payout,
     Refund,
@@ -255,6 +256,23 @@ class LedgerEntryAdmin(StaffExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("Amount"), ordering="amount_minor")
     def amount(self, entry: LedgerEntry) -> str:
         return money_text(entry.amount_minor, entry.currency)
+
+
+@admin.register(MemberPayout)
+class MemberPayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What bands paid their members, as their leaders recorded it (and its reversals). Read-only: the band
+    records and reverses them on its statements page."""
+
+    list_display = ("paid_on", "band", "member", "amount", "method", "reference", "advance", "reverses", "recorded_by")
+    list_filter = ("method", "currency", "advance")
+    search_fields = ("band__name", "band__slug", "member__email", "reference")
+    list_select_related = ("band", "member", "recorded_by", "reverses")
+    date_hierarchy = "paid_on"
+    ordering = ("-paid_on", "-pk")
+
+    @admin.display(description=_("Amount"), ordering="amount_minor")
+    def amount(self, payout: MemberPayout) -> str:
+        return money_text(payout.signed_minor, payout.currency)
 
 
 class SettlementCostInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -555,7 +555,7 @@ class EntryOut(Schema):
     kind: str = Field(
         description=(
             "payment, refund, platform_fee, commission (the band's agency's), band_share, member_share, payout, "
-            "outside or settlement"
+            "outside, settlement or member_payout (what the band paid one of its members)"
         )
     )
     amount_minor: int = Field(description="Signed, in minor units: money back or paid out is negative")

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -7,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from bands.models import Band, Currency
 from bookings.models_quotes import CostKind
 
-from .selectors import SplitRow
+from .models import MemberPayout
+from .selectors import Period, SplitRow, band_year
 
 
 class CancelRefundForm(forms.Form):
@@ -249,3 +251,99 @@ class StaffRefundForm(forms.Form):
 
     def amount_minor(self) -> int | None:
         return minor_of(self.cleaned_data.get("amount"))
+
+
+# ---- The treasurer's year ------------------------------------------------------------------------
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# The longest period a statement covers when given by days.
+LONGEST_PERIOD_DAYS = 5 * 366
+
+
+class PeriodForm(forms.Form):
+    """A statement's period: a year (the band's current one when nothing is given), or from and to days."""
+
+    year = forms.IntegerField(
+        label=_("Year"),
+        required=False,
+        min_value=FIRST_YEAR,
+        max_value=LAST_YEAR,
+        error_messages={"invalid": _("Give the year as a number, such as 2026.")},
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if self.errors:
+            return data
+        if (start is None) != (end is None):
+            raise ValidationError(_("Give both days of the period, from and to, or a year."))
+        if start is not None:
+            if data.get("year"):
+                raise ValidationError(_("Give a year, or from and to days: not both."))
+            if start > end:
+                raise ValidationError(_("The period's first day comes after its last."))
+            if (end - start).days > LONGEST_PERIOD_DAYS or start.year < FIRST_YEAR or end.year > LAST_YEAR:
+                raise ValidationError(_("Choose a period of at most five years, from the year 2000 on."))
+        return data
+
+    def period(self, *, band: Band, today) -> Period:
+        """The period asked for (the form is valid)."""
+        data = self.cleaned_data
+        if data.get("start"):
+            return Period(data["start"], data["end"], ZoneInfo(band.time_zone))
+        return band_year(band=band, year=data.get("year") or today.year)
+
+    def messages(self) -> list[str]:
+        return [str(m) for errors in self.errors.values() for m in errors]
+
+
+class MemberPayoutForm(forms.Form):
+    """A payout to a member: who, how much in which currency, when and how (the service checks the rest)."""
+
+    member = forms.TypedChoiceField(label=_("Paid to"), coerce=int)
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        error_messages={"required": _("Enter the amount paid.")},
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.ChoiceField(label=_("How"), choices=MemberPayout.Method.choices)
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=120,
+        required=False,
+        help_text=_("The bank transfer's reference or a receipt number, if there is one."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    advance = forms.BooleanField(
+        label=_("Advance payment"),
+        required=False,
+        help_text=_("Tick to pay more than the band owes them now: the difference is paid ahead of future gigs."),
+    )
+
+    def __init__(self, *args, payees: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [
+            (user.pk, user.name if member else _("%(name)s (stand-in)") % {"name": user.name})
+            for user, member in payees
+        ]
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "member_id": data["member"],
+            "amount_minor": minor_of(data["amount"]),
+            "currency": data["currency"],
+            "paid_on": data["paid_on"],
+            "method": data["method"],
+            "reference": data["reference"],
+            "note": data["note"],
+            "advance": data["advance"],
+        }

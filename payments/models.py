@@ -307,7 +307,8 @@ class LedgerEntry(models.Model):
     its commission), BAND_SHARE (+ / - on a refund: what the band earns), MEMBER_SHARE (a band share split
     among the members who play; its rows add up to the band share they split), PAYOUT (-, sent to the
     band), OUTSIDE (+, paid to the band directly, outside StageSlot), SETTLEMENT (the door deal's
-    result, for the record). A booking's paid total and a band's "owed to you" are sums of these."""
+    result, for the record), MEMBER_PAYOUT (-, what the band paid one of its members or stand-ins; + when
+    such a payout is reversed). A booking's paid total and a band's "owed to you" are sums of these."""
 
     class Kind(models.TextChoices):
         PAYMENT = "payment", _("Payment")
@@ -319,6 +320,7 @@ class LedgerEntry(models.Model):
         PAYOUT = "payout", _("Payout")
         OUTSIDE = "outside", _("Paid outside StageSlot")
         SETTLEMENT = "settlement", _("Settlement")
+        MEMBER_PAYOUT = "member_payout", _("Paid to a member")
 
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     amount_minor = models.BigIntegerField(_("amount (minor units)"))
@@ -356,6 +358,14 @@ class LedgerEntry(models.Model):
     payout = models.ForeignKey(
         Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", verbose_name=_("payout")
     )
+    member_payout = models.ForeignKey(
+        "payments.MemberPayout",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("payout to a member"),
+    )
     # The agency an AGENCY_COMMISSION is owed to.
     organisation = models.ForeignKey(
         "teams.Organisation",
@@ -389,6 +399,11 @@ class LedgerEntry(models.Model):
                 condition=Q(refund__isnull=False),
                 name="ledger_once_per_refund",
                 nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["member_payout"],
+                condition=Q(member_payout__isnull=False),
+                name="ledger_once_per_member_payout",
             ),
         ]
 
@@ -426,6 +441,65 @@ class MemberSplit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.percent} %"
+
+
+class MemberPayout(models.Model):
+    """Money the band paid one of its members (or a stand-in) of what their shares of its gigs earned them,
+    recorded by the band's leaders. Never changed nor deleted: a mistake is undone by a reversing row
+    (`reverses`), and each row has its entry in the ledger (docs/decisions/0071-the-treasurers-year.md)."""
+
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank", _("Bank transfer")
+        CASH = "cash", _("Cash")
+        OTHER = "other", _("Other")
+
+    band = models.ForeignKey(
+        "bands.Band", on_delete=models.PROTECT, related_name="member_payouts", verbose_name=_("band")
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("paid to")
+    )
+    amount_minor = models.PositiveBigIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    paid_on = models.DateField(_("paid on"))
+    method = models.CharField(_("method"), max_length=5, choices=Method.choices, default=Method.BANK_TRANSFER)
+    reference = models.CharField(_("reference"), max_length=120, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    # Paid ahead of what the member's shares have earned them so far, knowingly.
+    advance = models.BooleanField(_("advance payment"), default=False)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("reverses"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout to a member")
+        verbose_name_plural = _("payouts to members")
+        ordering = ["paid_on", "pk"]
+        indexes = [models.Index(fields=["band", "member", "currency"], name="member_payout_band_member")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="member_payout_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.signed_minor} {self.currency} ({self.paid_on})"
+
+    @property
+    def signed_minor(self) -> int:
+        """What this row paid the member: the amount, or less the amount for a reversal."""
+        return -self.amount_minor if self.reverses_id else self.amount_minor
 
 
 class Settlement(models.Model):

@@ -5,12 +5,14 @@ Every total is a sum of rows (payments, ledger entries) in one aggregate query.
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
@@ -21,11 +23,13 @@ from bands.models import Band, Membership, Package
 from bookings.models import Booking, Quote
 from bookings.selectors.bookings import PAGE_RELATED, booking_for_viewer, is_venue_staff, side_of
 from bookings.selectors.quotes import money_text
+from teams.selectors import viewing_band_ids
 from venues.models import VenueStaff
 
 from .models import (
     Checkout,
     LedgerEntry,
+    MemberPayout,
     MemberSplit,
     Payment,
     Payout,
@@ -446,6 +450,74 @@ def band_owed(*, band_id: int, currency: str) -> int:
         band_id=band_id, currency=currency, member__isnull=True, kind__in=(Kind.BAND_SHARE, Kind.PAYOUT)
     ).aggregate(total=Sum("amount_minor"))["total"]
     return total or 0
+
+
+@dataclass(frozen=True)
+class RosterMoney:
+    """A band's money as its agency's roster shows it: totals per currency (earned, upcoming, owed, paid
+    out, as band_totals), and the soonest booked gig that still has a part to be paid."""
+
+    totals: list[BandTotals]
+    first_unpaid: Booking | None = None
+
+
+def bands_money(*, band_ids: list[int], now: dt.datetime | None = None) -> dict[int, RosterMoney]:
+    """band_totals for many bands at once, with the soonest gig still to be paid of each: two queries
+    whatever the number of bands and gigs (the ledger's sums by band, and the booked gigs to come with
+    what was paid towards each part, unpaid_parts). Bands with no money are left out."""
+    if not band_ids:
+        return {}
+    now = now or timezone.now()
+    rows = (
+        LedgerEntry.objects.filter(
+            band_id__in=band_ids, member__isnull=True, kind__in=(Kind.BAND_SHARE, Kind.OUTSIDE, Kind.PAYOUT)
+        )
+        .values("band_id", "currency")
+        .annotate(
+            shares=Sum("amount_minor", filter=Q(kind=Kind.BAND_SHARE)),
+            outside=Sum("amount_minor", filter=Q(kind=Kind.OUTSIDE)),
+            payouts=Sum("amount_minor", filter=Q(kind=Kind.PAYOUT)),
+        )
+        .order_by("band_id", "currency")
+    )
+    ledger: dict[int, dict[str, dict]] = {}
+    for r in rows:
+        ledger.setdefault(r["band_id"], {})[r["currency"]] = r
+    upcoming: dict[int, dict[str, int]] = {}
+    first_unpaid: dict[int, Booking] = {}
+    bookings = (
+        Booking.objects.filter(band_id__in=band_ids, status=Booking.Status.BOOKED, starts_at__gt=now)
+        .select_related("agreed_quote")
+        .annotate(**_paid_purposes())
+        .order_by("starts_at", "pk")
+    )
+    for booking in bookings:
+        parts = unpaid_parts(booking)
+        if parts:
+            first_unpaid.setdefault(booking.band_id, booking)
+        for part in parts:
+            sums = upcoming.setdefault(booking.band_id, {})
+            sums[part.currency] = sums.get(part.currency, 0) + part.amount_minor
+    out = {}
+    for band_id in band_ids:
+        money, coming = ledger.get(band_id, {}), upcoming.get(band_id, {})
+        if not money and not coming:
+            continue
+        totals = []
+        for currency in sorted(set(money) | set(coming)):
+            r = money.get(currency, {})
+            shares, outside, payouts = r.get("shares") or 0, r.get("outside") or 0, r.get("payouts") or 0
+            totals.append(
+                BandTotals(
+                    currency=currency,
+                    earned_minor=shares + outside,
+                    upcoming_minor=coming.get(currency, 0),
+                    owed_minor=shares + payouts,
+                    paid_out_minor=-payouts,
+                )
+            )
+        out[band_id] = RosterMoney(totals=totals, first_unpaid=first_unpaid.get(band_id))
+    return out
 
 
 def bands_owed() -> QuerySet:
@@ -906,3 +978,320 @@ def instant_choice(*, slug: str, package_id) -> tuple[Band | None, Package | Non
 def checkout_fresh(checkout: Checkout) -> Checkout:
     """The checkout as the database has it now (after its payment was applied)."""
     return Checkout.objects.select_related("band", "package", "booking").get(pk=checkout.pk)
+
+
+# ---- The treasurer's year: members' statements, payouts to members, the year's summary ------------
+# (docs/decisions/0071-the-treasurers-year.md)
+
+# What the band owes a member: their shares of its gigs (refunds taken off) less what it paid them.
+STATEMENT_KINDS = (Kind.MEMBER_SHARE, Kind.MEMBER_PAYOUT)
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `start` to `end` (both days included) in the band's time zone: a gig counts in it by the day
+    it starts there, a payout to a member by the day it was paid."""
+
+    start: dt.date
+    end: dt.date
+    zone: ZoneInfo
+    year: int | None = None
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return dt.datetime.combine(self.start, dt.time.min, tzinfo=self.zone)
+
+    @property
+    def ends_before(self) -> dt.datetime:
+        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=self.zone)
+
+    @property
+    def slug(self) -> str:
+        return str(self.year) if self.year else f"{self.start:%Y%m%d}-{self.end:%Y%m%d}"
+
+
+def band_year(*, band: Band, year: int) -> Period:
+    """The calendar year `year` in the band's time zone."""
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), ZoneInfo(band.time_zone), year)
+
+
+def band_of(*, slug: str) -> Band:
+    """The band at `slug` (404 if none), for the treasurer's pages, which check who reads it themselves."""
+    return get_object_or_404(Band, slug=slug)
+
+
+def band_today(band: Band) -> dt.date:
+    return timezone.now().astimezone(ZoneInfo(band.time_zone)).date()
+
+
+def member_due(*, band_id: int, member_id: int, currency: str) -> int:
+    """due = agreed − paid for one person and one currency: their shares of the band's gigs (refunds taken
+    off) less what the band paid them (reversals added back), from the ledger. The one place this is
+    worked out; a negative figure is an advance. One query."""
+    total = LedgerEntry.objects.filter(
+        band_id=band_id, member_id=member_id, currency=currency, kind__in=STATEMENT_KINDS
+    ).aggregate(total=Sum("amount_minor"))["total"]
+    return total or 0
+
+
+def member_currencies(*, band_id: int, member_id: int) -> list[str]:
+    """The currencies in which the band's ledger has shares of or payouts to this person."""
+    return list(
+        LedgerEntry.objects.filter(band_id=band_id, member_id=member_id, kind__in=STATEMENT_KINDS)
+        .values_list("currency", flat=True)
+        .distinct()
+        .order_by("currency")
+    )
+
+
+def _before(moment: dt.datetime, day: dt.date) -> Q:
+    """The statement's entries before a point: shares of gigs that started before `moment`, payouts paid
+    before `day`."""
+    return Q(kind=Kind.MEMBER_SHARE, booking__starts_at__lt=moment) | Q(
+        kind=Kind.MEMBER_PAYOUT, member_payout__paid_on__lt=day
+    )
+
+
+def member_balances(*, band: Band, moment: dt.datetime, day: dt.date, member_id: int | None = None) -> dict:
+    """{(person id, currency): due} before a point (see _before): what the band owed each person then
+    (negative: paid ahead). One query."""
+    entries = LedgerEntry.objects.filter(band=band, kind__in=STATEMENT_KINDS).filter(_before(moment, day))
+    if member_id is not None:
+        entries = entries.filter(member_id=member_id)
+    rows = entries.values("member_id", "currency").annotate(total=Sum("amount_minor")).order_by()
+    return {(r["member_id"], r["currency"]): r["total"] or 0 for r in rows}
+
+
+@dataclass
+class StatementLine:
+    """A gig (the person's share of it) or a payout to them, with the balance after it."""
+
+    on: dt.date
+    booking: Booking | None = None
+    payout: MemberPayout | None = None
+    owed_minor: int = 0
+    paid_minor: int = 0
+    balance_minor: int = 0
+
+
+@dataclass
+class CurrencyStatement:
+    currency: str
+    opening_minor: int = 0
+    lines: list[StatementLine] = field(default_factory=list)
+    owed_minor: int = 0
+    paid_minor: int = 0
+    closing_minor: int = 0
+
+
+@dataclass
+class MemberStatement:
+    """One person's statement with the band over a period, per currency. `member`: whether they are in
+    the band now (else a stand-in, or someone who has left, who shared a gig's fee)."""
+
+    user: User
+    member: bool
+    currencies: list[CurrencyStatement] = field(default_factory=list)
+
+
+def statement_access(*, band: Band, user: User) -> int | bool:
+    """Whose statements `user` may read: True for everyone's (the band's leaders and admins), their own
+    user id (a member; a stand-in or former member the band's ledger has shares of), False for none.
+    Agencies read none: what a band pays its members is the band's own business. One or two queries."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    role = Membership.objects.filter(band=band, user_id=user.pk).values_list("role", flat=True).first()
+    if role in MANAGING_ROLES:
+        return True
+    if role is not None:
+        return user.pk
+    shared = LedgerEntry.objects.filter(band=band, member_id=user.pk, kind__in=STATEMENT_KINDS).exists()
+    return user.pk if shared else False
+
+
+def member_statements(*, band: Band, period: Period, member_id: int | None = None) -> list[MemberStatement]:
+    """Each person's statement with the band over `period` (only `member_id`'s when given): the band's
+    members now (in joining order), then everyone else its ledger has lines of (stand-ins), by name.
+    Per currency: the balance brought forward, each gig's share and each payout by day with the balance
+    after it, the totals and the balance carried. Six queries, whatever the number of gigs and people."""
+    memberships = Membership.objects.filter(band=band).select_related("user").order_by("joined_at", "pk")
+    if member_id is not None:
+        memberships = memberships.filter(user_id=member_id)
+    people: dict[int, User] = {m.user_id: m.user for m in memberships}
+    members = set(people)
+    entries = LedgerEntry.objects.filter(band=band, kind__in=STATEMENT_KINDS)
+    if member_id is not None:
+        entries = entries.filter(member_id=member_id)
+    shares = list(
+        entries.filter(
+            kind=Kind.MEMBER_SHARE,
+            booking__starts_at__gte=period.starts_at,
+            booking__starts_at__lt=period.ends_before,
+        )
+        .values("member_id", "booking_id", "currency")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    payouts = list(
+        entries.filter(
+            kind=Kind.MEMBER_PAYOUT,
+            member_payout__paid_on__gte=period.start,
+            member_payout__paid_on__lte=period.end,
+        ).select_related("member_payout")
+    )
+    opening = member_balances(band=band, moment=period.starts_at, day=period.start, member_id=member_id)
+    bookings = bookings_by_id({r["booking_id"] for r in shares})
+    others = {r["member_id"] for r in shares} | {e.member_id for e in payouts} | {k[0] for k, v in opening.items() if v}
+    others -= set(people)
+    if others:
+        people.update(sorted(User.objects.in_bulk(list(others)).items(), key=lambda kv: (kv[1].name.lower(), kv[0])))
+
+    lines: dict[tuple[int, str], list[tuple]] = {}
+    for r in shares:
+        booking = bookings.get(r["booking_id"])
+        if booking is None:
+            continue
+        day = booking.starts_at.astimezone(period.zone).date()
+        line = StatementLine(on=day, booking=booking, owed_minor=r["total"] or 0)
+        lines.setdefault((r["member_id"], r["currency"]), []).append((day, 0, booking.starts_at, booking.pk, line))
+    for e in payouts:
+        p = e.member_payout
+        line = StatementLine(on=p.paid_on, payout=p, paid_minor=-e.amount_minor)
+        lines.setdefault((e.member_id, e.currency), []).append((p.paid_on, 1, None, p.pk, line))
+
+    out = []
+    for user_id, user in people.items():
+        statement = MemberStatement(user=user, member=user_id in members)
+        currencies = sorted(
+            {c for (u, c) in lines if u == user_id} | {c for (u, c), v in opening.items() if u == user_id and v}
+        )
+        for currency in currencies:
+            cs = CurrencyStatement(currency=currency, opening_minor=opening.get((user_id, currency), 0))
+            balance = cs.opening_minor
+            for *_key, line in sorted(lines.get((user_id, currency), []), key=lambda t: (t[0], t[1], t[3])):
+                balance += line.owed_minor - line.paid_minor
+                line.balance_minor = balance
+                cs.lines.append(line)
+                cs.owed_minor += line.owed_minor
+                cs.paid_minor += line.paid_minor
+            cs.closing_minor = balance
+            statement.currencies.append(cs)
+        out.append(statement)
+    return out
+
+
+def payees_of(*, band: Band) -> list[tuple[User, bool]]:
+    """Who the band may pay: its members now, then the stand-ins and former members its ledger has shares
+    of, as (user, is a member now). Two queries."""
+    people = [
+        (m.user, True) for m in Membership.objects.filter(band=band).select_related("user").order_by("joined_at", "pk")
+    ]
+    known = {u.pk for u, _m in people}
+    others = User.objects.filter(
+        pk__in=LedgerEntry.objects.filter(band=band, kind=Kind.MEMBER_SHARE).values("member_id")
+    ).exclude(pk__in=known)
+    return people + sorted(((u, False) for u in others), key=lambda p: (p[0].name.lower(), p[0].pk))
+
+
+def member_payout_of(*, band: Band, pk: int) -> MemberPayout | None:
+    """One payout to a member of the band's, or None (a number longer than an id is no row of ours)."""
+    if not 0 < pk < 2**63:
+        return None
+    return MemberPayout.objects.filter(band=band, pk=pk).select_related("member").first()
+
+
+@dataclass(frozen=True)
+class YearTotals:
+    """A band's money over a period in one currency: its gigs (booked or played), what payers paid
+    (refunds off, outside StageSlot included), StageSlot's fee, the agency's commission, the band's share;
+    what the band paid its members in the period, and what it owed them (and had paid ahead) at its end."""
+
+    currency: str
+    gigs: int = 0
+    gross_minor: int = 0
+    platform_fee_minor: int = 0
+    commission_minor: int = 0
+    band_share_minor: int = 0
+    paid_to_members_minor: int = 0
+    owed_to_members_minor: int = 0
+    advanced_minor: int = 0
+
+
+def band_year_totals(*, band: Band, period: Period) -> list[YearTotals]:
+    """The band's YearTotals per currency (never summed across currencies), for gigs that start within
+    `period`. Four queries."""
+    in_period = {"booking__starts_at__gte": period.starts_at, "booking__starts_at__lt": period.ends_before}
+    gigs = dict(
+        Booking.objects.filter(
+            band=band,
+            status__in=Booking.PLAYED,
+            starts_at__gte=period.starts_at,
+            starts_at__lt=period.ends_before,
+        )
+        .values_list("currency")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+    def total(*kinds) -> Sum:
+        return Sum("amount_minor", filter=Q(kind__in=kinds))
+
+    money = {
+        r["currency"]: r
+        for r in LedgerEntry.objects.filter(booking__band=band, member__isnull=True, **in_period)
+        .values("currency")
+        .annotate(
+            gross=total(Kind.PAYMENT, Kind.REFUND, Kind.OUTSIDE),
+            fee=total(Kind.PLATFORM_FEE),
+            commission=total(Kind.AGENCY_COMMISSION),
+            share=total(Kind.BAND_SHARE, Kind.OUTSIDE),
+        )
+        .order_by()
+    }
+    paid = dict(
+        LedgerEntry.objects.filter(
+            band=band,
+            kind=Kind.MEMBER_PAYOUT,
+            member_payout__paid_on__gte=period.start,
+            member_payout__paid_on__lte=period.end,
+        )
+        .values_list("currency")
+        .annotate(total=Sum("amount_minor"))
+        .order_by()
+    )
+    end = period.end + dt.timedelta(days=1)
+    owed: dict[str, int] = {}
+    ahead: dict[str, int] = {}
+    for (_person, currency), due in member_balances(band=band, moment=period.ends_before, day=end).items():
+        if due > 0:
+            owed[currency] = owed.get(currency, 0) + due
+        elif due < 0:
+            ahead[currency] = ahead.get(currency, 0) - due
+    out = []
+    for currency in sorted(set(gigs) | set(money) | set(paid) | set(owed) | set(ahead)):
+        m = money.get(currency, {})
+        out.append(
+            YearTotals(
+                currency=currency,
+                gigs=gigs.get(currency, 0),
+                gross_minor=m.get("gross") or 0,
+                platform_fee_minor=m.get("fee") or 0,
+                commission_minor=m.get("commission") or 0,
+                band_share_minor=m.get("share") or 0,
+                paid_to_members_minor=-(paid.get(currency) or 0),
+                owed_to_members_minor=owed.get(currency, 0),
+                advanced_minor=ahead.get(currency, 0),
+            )
+        )
+    return out
+
+
+def year_totals_access(*, band: Band, user: User) -> bool:
+    """Whether `user` reads the band's yearly totals: its leaders and admins, and the people of an agency
+    that represents it now (the commission is theirs; no member's own money is shown). Plain members and
+    stand-ins do not (the band's money page is its leaders' too)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if Membership.objects.filter(band=band, user_id=user.pk, role__in=MANAGING_ROLES).exists():
+        return True
+    return band.pk in viewing_band_ids(user=user)

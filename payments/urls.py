@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import money, pay, settlement, webhook
+from .views import money, pay, settlement, treasury, webhook
 
 app_name = "payments"
 
@@ -43,6 +43,15 @@ urlpatterns = [
     path("bands/<slug:slug>/gigs/<uuid:uid>/", money.band_gig, name="band_gig"),
     path("me/", money.my_earnings, name="my_earnings"),
     path("paid/", money.payer_payments, name="paid"),
+    # The treasurer's year: members' statements, payouts to members, the band's yearly totals
+    path("bands/<slug:slug>/statements/", treasury.band_statements, name="band_statements"),
+    path("bands/<slug:slug>/statements/payouts/new/", treasury.member_payout_new, name="member_payout_new"),
+    path(
+        "bands/<slug:slug>/statements/payouts/<int:pk>/reverse/",
+        treasury.member_payout_undo,
+        name="member_payout_reverse",
+    ),
+    path("bands/<slug:slug>/year/", treasury.band_year_summary, name="band_year"),
     # Stripe
     path("stripe/webhook/", webhook.stripe_webhook, name="stripe_webhook"),
 ]

@@ -77,6 +77,8 @@ def seed_teams(*, password: str) -> None:
             organisation=agency, by=agent, band=band, message="We would route your spring tour and take the calls."
         )
         services.representation_answer(representation=link, by=_leader(band), accept=True, may_sign=position == 0)
+        # Every band of the roster lets the agency ask venues for holds (the roster's hold form).
+        services.representation_may_hold_set(representation=link, by=_leader(band), may_hold=True)
     asked = Band.objects.filter(slug=AGENCY_ASKED).first()
     if asked is not None and not Representation.objects.filter(organisation=agency, band=asked).exists():
         services.representation_ask(

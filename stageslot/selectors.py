@@ -15,21 +15,26 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import RowNumber
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.prepared import CompiledSQL
+from bands.calendar import bands_availability
 from bands.models import Band, BandInvite, Membership
 from bookings.models import Booking
-from bookings.selectors.bookings import bookings_of
-from holds.selectors import live_hold_counts
+from bookings.selectors.bookings import band_answers_q, bands_next_gigs, bands_waiting_answers, bookings_of
+from documents.models import Contract
+from documents.selectors.contracts import contracts_waiting_for_bands
+from holds.models import Hold
+from holds.selectors import bands_held_days, live_hold_counts, live_holds_of_bands
+from payments.selectors import RosterMoney, bands_money
 from reviews.models import REVIEW_WINDOW
 from reviews.selectors import to_write_q
 from teams.models import LinkStatus, Organisation, OrgInvite, OrgMember, Representation
-from teams.selectors import acting_band_ids_query
-from venues.models import VenueInvite, VenueStaff
+from teams.selectors import acting_band_ids_query, agency_roster
+from venues.models import Venue, VenueInvite, VenueStaff
+from venues.selectors import venue_suggestions
 
 
 def dashboard_memberships(*, user: User) -> QuerySet[Membership]:
@@ -288,17 +293,7 @@ def dashboard_roster(*, user: User, now: dt.datetime) -> list[RosterBand]:
     if not links:
         return []
     band_ids = sorted({link.band_id for link in links})
-    gigs: dict[int, list[Booking]] = {band_id: [] for band_id in band_ids}
-    rank = Window(RowNumber(), partition_by=[F("band_id")], order_by=[F("starts_at").asc(), F("pk").asc()])
-    upcoming = (
-        Booking.objects.filter(band_id__in=band_ids, status__in=Booking.ON, ends_at__gt=now)
-        .select_related("band", "venue", "slot__stage")
-        .annotate(rank=rank)
-        .filter(rank__lte=ROSTER_GIGS)
-        .order_by("band_id", "starts_at", "pk")
-    )
-    for booking in upcoming:
-        gigs[booking.band_id].append(booking)
+    gigs = bands_next_gigs(band_ids=band_ids, now=now, per_band=ROSTER_GIGS)
     band_side = (Booking.Kind.OFFER, Booking.Kind.REQUEST)
     pending = {
         row["band_id"]: row
@@ -315,10 +310,150 @@ def dashboard_roster(*, user: User, now: dt.datetime) -> list[RosterBand]:
         RosterBand(
             agency=link.organisation,
             band=link.band,
-            next_gigs=gigs[link.band_id],
+            next_gigs=gigs.get(link.band_id, []),
             to_answer=pending.get(link.band_id, {}).get("to_answer", 0),
             waiting=pending.get(link.band_id, {}).get("waiting", 0),
             holds=holds.get(link.band_id, 0),
         )
         for link in links
     ]
+
+
+# ---- An agency's roster page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One band of an agency's roster with what waits on it: its next gigs, the holds that stand on it, the
+    offers and requests it must answer, the contracts waiting for its signature and its money."""
+
+    representation: Representation
+    band: Band
+    gigs: list[Booking]
+    holds: list[Hold]
+    answers: list[Booking]
+    contracts: list[Contract]
+    money: RosterMoney | None
+
+    @property
+    def nearest_hold(self) -> Hold | None:
+        return self.holds[0] if self.holds else None
+
+
+def agency_roster_rows(*, organisation: Organisation, now: dt.datetime) -> list[RosterRow]:
+    """The bands an agency acts for now, by name, each with its next booked gigs, live holds, offers to
+    answer, contracts to sign and money (each read by its own app's selector for all bands at once).
+    Seven queries whatever the number of bands: the roster, gigs, holds, answers, contracts and two for
+    money."""
+    roster = agency_roster(organisation=organisation)
+    band_ids = [entry.band.pk for entry in roster]
+    gigs = bands_next_gigs(band_ids=band_ids, now=now)
+    holds = live_holds_of_bands(band_ids=band_ids, now=now)
+    answers = bands_waiting_answers(band_ids=band_ids, now=now)
+    contracts = contracts_waiting_for_bands(band_ids=band_ids)
+    money = bands_money(band_ids=band_ids, now=now)
+    return [
+        RosterRow(
+            representation=entry.representation,
+            band=entry.band,
+            gigs=gigs.get(entry.band.pk, []),
+            holds=holds.get(entry.band.pk, []),
+            answers=answers.get(entry.band.pk, []),
+            contracts=contracts.get(entry.band.pk, []),
+            money=money.get(entry.band.pk),
+        )
+        for entry in roster
+    ]
+
+
+ROSTER_STATES = ("free", "partly", "busy", "booked", "held")
+# The band calendar's day statuses as the roster's month names them.
+_ROSTER_STATE_OF = {"green": "free", "partial": "partly", "red": "busy", "booked": "booked"}
+
+
+@dataclass(frozen=True)
+class RosterCell:
+    day: dt.date
+    state: str  # one of ROSTER_STATES
+    label: str  # what the day is, in words: "Free", "2 of 3 free", "Held 1st: Kellerbar"
+    is_past: bool
+
+
+@dataclass(frozen=True)
+class RosterMonthRow:
+    band: Band
+    cells: list[RosterCell]
+
+
+def _cell_label(state: str, day, held: list) -> str:
+    if state == "free":
+        label = gettext("Free")
+    elif state == "partly":
+        label = gettext("%(free)s of %(needed)s needed free") % {"free": day.free_count, "needed": day.required_count}
+    elif state == "busy":
+        label = gettext("No one free")
+    else:
+        label = gettext("Booked")
+    for mark in held:
+        # Translators: e.g. "Held 1st: Kellerbar – Free".
+        label = gettext("%(held)s: %(venue)s – %(day)s") % {"held": mark.label, "venue": mark.venue, "day": label}
+    return label
+
+
+def roster_month(*, bands: list[Band], month: dt.date, today: dt.date, now: dt.datetime) -> list[RosterMonthRow]:
+    """The roster's green zones side by side for the month of `month`: for each band (in order) a cell a day,
+    free, partly, busy or booked as the band's availability reads it (bands.calendar.bands_availability, in
+    the band's own zone and gig hours), or held where a venue holds the band that day and it is not booked.
+    Only whether a day works, never why: no member's busy time is named. Five queries whatever the number
+    of bands: the members, their busy time, their gigs elsewhere, the bands' gigs, the holds."""
+    first = month.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    zones = bands_availability(bands=bands, first_day=first, last_day=last, today=today, month=first.month)
+    held = bands_held_days(bands=bands, first_day=first, last_day=last, now=now)
+    rows = []
+    for band in bands:
+        marks = held.get(band.pk, {})
+        cells = []
+        for day in zones[band.pk].days:
+            state = _ROSTER_STATE_OF[day.status]
+            on_day = marks.get(day.day, [])
+            if on_day and state != "booked":
+                state = "held"
+            label = _cell_label(_ROSTER_STATE_OF[day.status], day, on_day if state == "held" else [])
+            cells.append(RosterCell(day=day.day, state=state, label=label, is_past=day.is_past))
+        rows.append(RosterMonthRow(band=band, cells=cells))
+    return rows
+
+
+ROSTER_PICKS = 8
+
+
+def roster_band_matches(*, organisation: Organisation, text: str) -> list[Band]:
+    """The bands of the agency's roster whose name contains `text` (all of them, up to a few, for no
+    text; none for more than sixty characters). One query."""
+    text = text.strip()
+    if len(text) > 60:
+        return []
+    bands = [entry.band for entry in agency_roster(organisation=organisation)]
+    folded = text.casefold()
+    return [band for band in bands if folded in band.name.casefold()][:ROSTER_PICKS]
+
+
+def roster_venue_matches(*, text: str) -> list[Venue]:
+    """Approved venues whose name or city contains `text` (venues.selectors.venue_suggestions)."""
+    return list(venue_suggestions(text=text, limit=ROSTER_PICKS))
+
+
+def roster_booking(*, organisation: Organisation, uid: str) -> Booking | None:
+    """A pending offer or request waiting for the answer of a band the agency acts for now (None otherwise),
+    with what its answer reads."""
+    return (
+        Booking.objects.filter(
+            band_answers_q(),
+            uid=uid,
+            band__representations__organisation=organisation,
+            band__representations__status=LinkStatus.ACTIVE,
+        )
+        .select_related("band", "venue", "slot__stage", "client")
+        .first()
+    )

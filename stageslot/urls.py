@@ -19,7 +19,7 @@ from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
 from . import metrics
-from .views import dashboard, health, home, join, jsi18n, limits, staff_login
+from .views import dashboard, health, home, join, jsi18n, limits, roster, staff_login
 
 # The payments, gigs, calendars, documents, reviews, holds and analytics apps sit above bookings, so their API
 # routers are mounted here, beside bookings.api's own.
@@ -63,6 +63,12 @@ urlpatterns = [
     path("places/", include("places.urls")),
     path("payments/", include("payments.urls")),
     path("gigs/", include("gigs.urls")),
+    # An agency's roster: it reads holds, bookings, contracts and money, so it lives here, above them all.
+    path("teams/<slug:slug>/roster/", roster.roster, name="roster"),
+    path("teams/<slug:slug>/roster/bands/", roster.roster_bands, name="roster_bands"),
+    path("teams/<slug:slug>/roster/venues/", roster.roster_venues, name="roster_venues"),
+    path("teams/<slug:slug>/roster/holds/", roster.roster_hold, name="roster_hold"),
+    path("teams/<slug:slug>/roster/answers/<uuid:uid>/", roster.roster_answer, name="roster_answer"),
     path("teams/", include("teams.urls")),
     path("holds/", include("holds.urls")),
     path("analytics/", include("analytics.urls")),

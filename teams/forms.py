@@ -94,3 +94,7 @@ class VenuePickForm(forms.Form):
 
 class MaySignForm(forms.Form):
     may_sign = forms.BooleanField(label=_("May sign contracts for the band"), required=False)
+
+
+class MayHoldForm(forms.Form):
+    may_hold = forms.BooleanField(label=_("May ask venues to hold dates for the band"), required=False)

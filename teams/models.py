@@ -180,6 +180,12 @@ class Representation(LinkBase):
     may_sign = models.BooleanField(
         _("may sign contracts"), default=False, help_text=_("The agency's people may sign contracts for the band.")
     )
+    may_hold = models.BooleanField(
+        _("may ask for holds"),
+        default=False,
+        db_default=False,
+        help_text=_("The agency's people may ask venues to hold dates for the band."),
+    )
 
     class Meta:
         verbose_name = _("representation")

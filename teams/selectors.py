@@ -135,6 +135,15 @@ def venue_owners(*, venue_id: int) -> list[User]:
     ]
 
 
+def representing_agency_ids(*, band_id: int) -> list[int]:
+    """The agencies that act for the band now (their ids, by name)."""
+    return list(
+        Representation.objects.filter(band_id=band_id, status=LinkStatus.ACTIVE)
+        .order_by("organisation__name", "organisation_id")
+        .values_list("organisation_id", flat=True)
+    )
+
+
 def organisation_people(*, organisation_id: int, acting: bool = False) -> list[User]:
     members = OrgMember.objects.filter(organisation_id=organisation_id)
     if acting:
@@ -189,6 +198,24 @@ def agency_acting_for(*, band_id: int, user: User) -> Organisation | None:
         Organisation.objects.filter(
             representation__band_id=band_id,
             representation__status=LinkStatus.ACTIVE,
+            members__user_id=user.pk,
+            members__role__in=ACTING_ROLES,
+        )
+        .order_by("name", "pk")
+        .first()
+    )
+
+
+def agency_holding_for(*, band_id: int, user: User) -> Organisation | None:
+    """The agency through which `user` may ask venues to hold dates for the band: one that represents the
+    band now with the band's leave to ask for holds (`may_hold`), `user` an owner or booker of it."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Organisation.objects.filter(
+            representation__band_id=band_id,
+            representation__status=LinkStatus.ACTIVE,
+            representation__may_hold=True,
             members__user_id=user.pk,
             members__role__in=ACTING_ROLES,
         )
@@ -260,6 +287,13 @@ def agency_roster(*, organisation: Organisation) -> list[RosterBand]:
         .order_by("band__name", "pk")
     )
     return [RosterBand(band=r.band, representation=r) for r in rows]
+
+
+def roster_bands_query(*, organisation: Organisation) -> QuerySet[Band]:
+    """The bands an agency acts for now, as a queryset (a form's choices), by name."""
+    return Band.objects.filter(
+        representations__organisation=organisation, representations__status=LinkStatus.ACTIVE
+    ).order_by("name", "pk")
 
 
 def group_venues(*, organisation: Organisation) -> QuerySet[Venue]:

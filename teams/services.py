@@ -341,18 +341,19 @@ def _answer(link, *, accept: bool, by: User) -> None:
 
 
 def representation_answer(
-    *, representation: Representation, by: User, accept: bool, may_sign: bool = False
+    *, representation: Representation, by: User, accept: bool, may_sign: bool = False, may_hold: bool = False
 ) -> Representation:
-    """The band's leaders let the agency act for the band, or decline. Its people are told."""
+    """The band's leaders let the agency act for the band (and, with `may_sign` / `may_hold`, sign its
+    contracts / ask venues for holds), or decline. Its people are told."""
     with transaction.atomic():
         link = (
             Representation.objects.select_for_update().select_related("organisation", "band").get(pk=representation.pk)
         )
         _check_band_manager(link.band_id, by)
         _answer(link, accept=accept, by=by)
-        if accept and may_sign:
-            link.may_sign = True
-            link.save(update_fields=["may_sign"])
+        if accept and (may_sign or may_hold):
+            link.may_sign, link.may_hold = may_sign, may_hold
+            link.save(update_fields=["may_sign", "may_hold"])
         text = (
             gettext_lazy("%(band)s lets %(agency)s act for the band.")
             if accept
@@ -414,6 +415,18 @@ def representation_may_sign_set(*, representation: Representation, by: User, may
             raise TeamsError(_("Only an agency that acts for the band now can sign for it."), code="inactive")
         link.may_sign = may_sign
         link.save(update_fields=["may_sign"])
+    return link
+
+
+def representation_may_hold_set(*, representation: Representation, by: User, may_hold: bool) -> Representation:
+    """The band's leaders let the agency ask venues to hold dates for the band, or take that back."""
+    with transaction.atomic():
+        link = Representation.objects.select_for_update().get(pk=representation.pk)
+        _check_band_manager(link.band_id, by)
+        if link.status != LinkStatus.ACTIVE:
+            raise TeamsError(_("Only an agency that acts for the band now can ask for holds."), code="inactive")
+        link.may_hold = may_hold
+        link.save(update_fields=["may_hold"])
     return link
 
 

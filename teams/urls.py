@@ -15,6 +15,7 @@ urlpatterns = [
     path("bands/<slug:slug>/agencies/<int:pk>/answer/", views.band_agency_answer, name="band_agency_answer"),
     path("bands/<slug:slug>/agencies/<int:pk>/end/", views.band_agency_end, name="band_agency_end"),
     path("bands/<slug:slug>/agencies/<int:pk>/sign/", views.band_agency_may_sign, name="band_agency_may_sign"),
+    path("bands/<slug:slug>/agencies/<int:pk>/hold/", views.band_agency_may_hold, name="band_agency_may_hold"),
     path("venues/<slug:slug>/groups/", views.venue_groups, name="venue_groups"),
     path("venues/<slug:slug>/groups/<int:pk>/answer/", views.venue_group_answer, name="venue_group_answer"),
     path("venues/<slug:slug>/groups/<int:pk>/end/", views.venue_group_end, name="venue_group_end"),

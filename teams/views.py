@@ -21,7 +21,7 @@ from venues.models import VenueStaff
 from venues.permissions import venue_for
 
 from . import selectors, services
-from .forms import BandPickForm, MaySignForm, OrganisationForm, OrgInviteForm, RoleForm, VenuePickForm
+from .forms import BandPickForm, MayHoldForm, MaySignForm, OrganisationForm, OrgInviteForm, RoleForm, VenuePickForm
 from .models import Organisation, OrgInvite, OrgMember, Representation, Role, VenueLink
 
 MAX_MONTHS_AHEAD = 24
@@ -335,8 +335,9 @@ def _band_link(request: HttpRequest, slug: str, pk: int):
 def band_agency_answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     band, link = _band_link(request, slug, pk)
     accept = request.POST.get("answer") == "accept"
-    form = MaySignForm(request.POST)
+    form, hold_form = MaySignForm(request.POST), MayHoldForm(request.POST)
     may_sign = form.is_valid() and form.cleaned_data["may_sign"]
+    may_hold = hold_form.is_valid() and hold_form.cleaned_data["may_hold"]
     names = {"agency": link.organisation.name, "band": band.name}
     done = (_("%(agency)s now acts for %(band)s.") if accept else _("You declined %(agency)s.")) % names
     _run(
@@ -347,6 +348,7 @@ def band_agency_answer(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         by=request.user,
         accept=accept,
         may_sign=may_sign,
+        may_hold=may_hold,
     )
     return redirect("teams:band_agencies", slug=band.slug)
 
@@ -371,6 +373,20 @@ def band_agency_may_sign(request: HttpRequest, slug: str, pk: int) -> HttpRespon
     else:
         done = _("%(agency)s may no longer sign contracts.") % {"agency": link.organisation.name}
     _run(request, services.representation_may_sign_set, done, representation=link, by=request.user, may_sign=may_sign)
+    return redirect("teams:band_agencies", slug=band.slug)
+
+
+@login_required
+@require_POST
+def band_agency_may_hold(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    band, link = _band_link(request, slug, pk)
+    form = MayHoldForm(request.POST)
+    may_hold = form.is_valid() and form.cleaned_data["may_hold"]
+    if may_hold:
+        done = _("%(agency)s may ask venues to hold dates for the band.") % {"agency": link.organisation.name}
+    else:
+        done = _("%(agency)s may no longer ask venues for holds.") % {"agency": link.organisation.name}
+    _run(request, services.representation_may_hold_set, done, representation=link, by=request.user, may_hold=may_hold)
     return redirect("teams:band_agencies", slug=band.slug)
 
 

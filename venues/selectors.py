@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -218,6 +218,19 @@ def venue_search(
     if capacity_max is not None:
         qs = qs.filter(capacity__lte=capacity_max)
     return listing_sorted(qs, VENUE_SORTS, sort, near=near)
+
+
+def venue_suggestions(*, text: str, limit: int = 8) -> QuerySet[Venue]:
+    """Approved venues for a picker's suggestions: the name or the city contains `text`, or the address
+    starts with it; nothing for fewer than two characters or more than sixty."""
+    text = text.strip()
+    if not 2 <= len(text) <= 60:
+        return Venue.objects.none()
+    return (
+        Venue.objects.filter(status=ApprovalStatus.APPROVED)
+        .filter(Q(name__icontains=text) | Q(city__icontains=text) | Q(slug__istartswith=text))
+        .order_by("name", "pk")[:limit]
+    )
 
 
 def venue_profile(*, slug: str) -> Venue:

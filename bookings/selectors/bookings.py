@@ -5,7 +5,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from accounts.models import User
 from availability import engine
@@ -496,3 +497,53 @@ def staffs_venue_of(booking: Booking, user: User) -> bool:
         return False
     standing = standing_of(booking, user)
     return standing.venue_staff if standing is not None else is_venue_staff(booking.venue_id, user)
+
+
+# ---- An agency's roster: many bands at once ----------------------------------------------------------
+
+ROSTER_GIGS = 3
+
+
+def bands_next_gigs(*, band_ids: Collection[int], now: dt.datetime, per_band: int = ROSTER_GIGS) -> dict[int, list]:
+    """The next `per_band` booked gigs of each band (on now or to come), soonest first, with band, venue,
+    slot and client (bands with none are left out). One query, whatever the number of bands and gigs."""
+    if not band_ids:
+        return {}
+    rank = Window(RowNumber(), partition_by=[F("band_id")], order_by=[F("starts_at").asc(), F("pk").asc()])
+    rows = (
+        Booking.objects.filter(band_id__in=band_ids, status__in=Booking.ON, ends_at__gt=now)
+        .select_related("band", "venue", "slot__stage", "client")
+        .annotate(rank=rank)
+        .filter(rank__lte=per_band)
+        .order_by("band_id", "starts_at", "pk")
+    )
+    out: dict[int, list[Booking]] = {}
+    for booking in rows:
+        out.setdefault(booking.band_id, []).append(booking)
+    return out
+
+
+def band_answers_q() -> Q:
+    """Pending bookings the band answers (Booking.answering_side == "band"): a venue's offer or a client's
+    request, not a support application its headliner picks."""
+    return Q(
+        status=Booking.Status.PENDING,
+        kind__in=(Booking.Kind.OFFER, Booking.Kind.REQUEST),
+        picker_band__isnull=True,
+    )
+
+
+def bands_waiting_answers(*, band_ids: Collection[int], now: dt.datetime) -> dict[int, list[Booking]]:
+    """Offers and requests still waiting for each band's answer, soonest gig first, with venue, slot and
+    client (bands with none are left out). One query."""
+    if not band_ids:
+        return {}
+    rows = (
+        Booking.objects.filter(band_answers_q(), band_id__in=band_ids, starts_at__gt=now)
+        .select_related("band", "venue", "slot__stage", "client", "requested_by")
+        .order_by("starts_at", "pk")
+    )
+    out: dict[int, list[Booking]] = {}
+    for booking in rows:
+        out.setdefault(booking.band_id, []).append(booking)
+    return out

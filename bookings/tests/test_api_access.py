@@ -134,7 +134,9 @@ def world() -> dict:
         for by, held in ((booker, band), (owner, gamma))
     ]  # fmt: skip
     # The agency represents Alpha and has asked Kellerbar to hold a later morning for it.
-    Representation.objects.create(organisation=northside, band=band, status=LinkStatus.ACTIVE, asked_by=leader)
+    Representation.objects.create(
+        organisation=northside, band=band, status=LinkStatus.ACTIVE, asked_by=leader, may_hold=True
+    )
     (hold_request,) = hold_request_many(
         by=leader, band=band, venues=[venue], starts_at=in_days(85, hour=9), ends_at=in_days(85, hour=12)
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bookings.models import Booking
-from gigs.models import AdvanceItem, DaySheet
+from gigs.models import AdvanceItem, DaySheet, Side
 from gigs.services.day_sheets import TEXT_FIELDS
 
 # The form's wall times by the sheet's fields.
@@ -160,3 +160,42 @@ class BandContactForm(forms.ModelForm):
         widgets = {
             "band_contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
+
+
+class AdvancePlanForm(forms.Form):
+    """Whose one checklist item is to confirm, and by when (a date of the gig's zone)."""
+
+    item = forms.ChoiceField(
+        label=_("Item"),
+        choices=AdvanceItem.Item.choices,
+        error_messages={"invalid_choice": _("The checklist has no such item."), "required": _("Say which item.")},
+    )
+    owner = forms.ChoiceField(
+        label=_("Confirmed by"),
+        choices=Side.choices,
+        error_messages={"invalid_choice": _("Say which side confirms this item."), "required": _("Say which side.")},
+    )
+    due_on = forms.DateField(
+        label=_("Due by"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter the due date as a date."), "required": _("Pick a due date.")},
+    )
+
+
+class AdvanceCommentForm(forms.Form):
+    """A comment on one checklist item."""
+
+    item = forms.ChoiceField(
+        label=_("Item"),
+        choices=AdvanceItem.Item.choices,
+        error_messages={"invalid_choice": _("The checklist has no such item."), "required": _("Say which item.")},
+    )
+    text = forms.CharField(
+        label=_("Comment"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
+        error_messages={
+            "required": _("Write a comment."),
+            "max_length": _("Keep the comment to 1000 characters."),
+        },
+    )

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         ('bands', '0001_squashed_0019'),
         ('bookings', '0021_quote_costs_and_bonuses'),
         ('documents', '0001_initial'),
-        ('payments', '0006_settlement_items_bonus_merch'),
+        ('payments', '0007_settlement_items_bonus_merch'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

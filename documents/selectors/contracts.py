@@ -7,7 +7,7 @@ import zoneinfo
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
@@ -177,6 +177,26 @@ def contract_waiting_for(contract: Contract, signatures: Iterable[ContractSignat
         return []
     signed = {signature.side for signature in signatures}
     return [side for side in (Side.BAND, contract.other_side) if side not in signed]
+
+
+def contracts_waiting_for_bands(*, band_ids: list[int]) -> dict[int, list[Contract]]:
+    """The live contracts still waiting for each band's signature (contract_waiting_for names the band),
+    soonest gig first, with their bookings (bands with none are left out). One query."""
+    if not band_ids:
+        return {}
+    band_signed = ContractSignature.objects.filter(contract=OuterRef("pk"), side=Side.BAND)
+    contracts = (
+        Contract.objects.filter(
+            booking__band_id__in=band_ids, status__in=(Contract.Status.AWAITING, Contract.Status.PARTLY)
+        )
+        .exclude(Exists(band_signed))
+        .select_related("booking__venue", "booking__band")
+        .order_by("booking__starts_at", "pk")
+    )
+    out: dict[int, list[Contract]] = {}
+    for contract in contracts:
+        out.setdefault(contract.booking.band_id, []).append(contract)
+    return out
 
 
 def may_draw_contract(booking: Booking, user: User) -> bool:

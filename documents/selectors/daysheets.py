@@ -1,9 +1,11 @@
 """Reads of the day sheet's pages: the booking, for the people who may read its day sheet."""
 
+from django.utils import timezone
+
 from accounts.models import User
 from bookings.models import Booking
 from bookings.selectors.bookings import booking_for_viewer, standing_in
-from gigs.selectors.day_sheets import ITEMS, SHEET_RELATED, SHEET_STATUSES, open_count_of
+from gigs.selectors.day_sheets import ITEMS, SHEET_RELATED, SHEET_STATUSES, advance_items_of, advance_rows, late_rows
 
 
 def day_sheet_booking_for_viewer(*, uid, user: User) -> Booking | None:
@@ -23,8 +25,11 @@ def day_sheet_booking_for_viewer(*, uid, user: User) -> Booking | None:
 
 
 def day_sheet_card(*, booking: Booking) -> dict | None:
-    """The paper card's part: the day sheet's link and how many items are still open; None for a gig
-    that has no day sheet (not booked). One query."""
+    """The paper card's part: the day sheet's link, how many items are still open and how many of them
+    are late (the day sheet's own reading of "late"); None for a gig that has no day sheet (not booked).
+    One query."""
     if booking.status not in SHEET_STATUSES:
         return None
-    return {"open": open_count_of(booking), "total": len(ITEMS)}
+    rows = advance_rows(booking=booking, marks=advance_items_of(booking), now=timezone.now())
+    late = len(late_rows(rows)) if booking.status in (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS) else 0
+    return {"open": sum(1 for row in rows if not row.advanced), "total": len(ITEMS), "late": late}

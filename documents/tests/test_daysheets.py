@@ -100,7 +100,7 @@ def test_the_band_sees_what_is_still_open_and_who_confirmed_the_rest(client, wor
 
 def test_the_venue_sees_the_toggles_and_the_form(client, world):
     html = as_user(client, world.owner).get(url("day_sheet", world.gig)).content.decode()
-    assert html.count('name="item"') == len(ITEMS)
+    assert html.count('id="advance-') == len(ITEMS)
     assert "Save the day sheet" in html
     assert "13 of 13 items still open" in html
 

@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
@@ -24,11 +25,12 @@ from gigs.models import AdvanceItem
 from gigs.selectors.day_sheets import day_sheet_of, day_sheet_page
 from gigs.services import day_sheets as services
 
-from ..forms.daysheets import AdvanceForm, BandContactForm, DaySheetForm
+from ..forms.daysheets import AdvanceCommentForm, AdvanceForm, AdvancePlanForm, BandContactForm, DaySheetForm
 from ..pdf import pdf_render
 from ..selectors.daysheets import day_sheet_booking_for_viewer
 
 TEMPLATE = "documents/daysheets/day_sheet.html"
+COMMENTS_TEMPLATE = "documents/daysheets/_comments.html"
 PDF_TEMPLATE = "documents/pdf/day_sheet.html"
 
 
@@ -40,7 +42,15 @@ def _booking_or_404(request: HtmxHttpRequest, uid: UUID) -> Booking:
 
 
 def _context(
-    request: HtmxHttpRequest, booking: Booking, *, form=None, band_form=None, error: str = "", notice: str = ""
+    request: HtmxHttpRequest,
+    booking: Booking,
+    *,
+    form=None,
+    band_form=None,
+    error: str = "",
+    notice: str = "",
+    comment_item: str = "",
+    comment_text: str = "",
 ) -> dict:
     page = day_sheet_page(booking=booking, user=request.user, now=timezone.now())
     if form is None and page.runs_the_day and page.editable:
@@ -57,6 +67,9 @@ def _context(
         "form": form,
         "error": error,
         "notice": notice,
+        "comment_item": comment_item,
+        "comment_text": comment_text,
+        "late_rows": page.late_rows,
     }
 
 
@@ -165,3 +178,65 @@ def day_sheet_band_contact(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     except BookingError as exc:
         return _refused(request, booking, exc, partial="sheet", band_form=form)
     return _done(request, booking, gettext("Your contact is on the day sheet."), partial="sheet")
+
+
+def _errors(form) -> str:
+    return " ".join(message for messages_ in form.errors.values() for message in messages_)
+
+
+@login_required
+@require_POST
+def day_sheet_plan(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The side running the day says whose an item is to confirm and by when."""
+    booking = _booking_or_404(request, uid)
+    form = AdvancePlanForm(request.POST)
+    if not form.is_valid():
+        return _render(request, booking, partial="checklist", status=400, error=_errors(form))
+    data = form.cleaned_data
+    try:
+        services.advance_item_plan_set(
+            booking=booking, item=data["item"], by=request.user, owner=data["owner"], due_on=data["due_on"]
+        )
+    except ValidationError as exc:
+        return _render(request, booking, partial="checklist", status=400, error=" ".join(exc.messages))
+    except BookingError as exc:
+        return _refused(request, booking, exc, partial="checklist")
+    notice = gettext("%(item)s: who confirms it and by when is saved.") % {"item": AdvanceItem.Item(data["item"]).label}
+    return _done(request, booking, notice, partial="checklist")
+
+
+def _comments(request: HtmxHttpRequest, booking: Booking, item: str, *, status: int = 200, **extra) -> HttpResponse:
+    """One item's comments: the part an htmx post swaps, or the whole page."""
+    context = _context(request, booking, **extra)
+    if not is_partial(request):
+        return render(request, TEMPLATE, context, status=status)
+    context["row"] = next(row for row in context["page"].rows if row.key == item)
+    return render(request, COMMENTS_TEMPLATE, context, status=status)
+
+
+@login_required
+@require_POST
+def day_sheet_comment(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """Either side writes a comment on one item; the other side is told."""
+    booking = _booking_or_404(request, uid)
+    form = AdvanceCommentForm(request.POST)
+    item = request.POST.get("item", "")
+    known = item in AdvanceItem.Item.values
+    if not form.is_valid():
+        if not known:  # no item's comments to swap: the whole sheet comes back with the reason
+            response = _render(request, booking, status=400, error=_errors(form))
+            response["HX-Retarget"], response["HX-Reswap"] = "#day-sheet", "outerHTML"
+            return response
+        text = request.POST.get("text", "")[:2000]
+        return _comments(request, booking, item, status=400, error=_errors(form), comment_item=item, comment_text=text)
+    try:
+        services.advance_comment_post(booking=booking, item=item, by=request.user, text=form.cleaned_data["text"])
+    except ValidationError as exc:
+        return _comments(request, booking, item, status=400, error=" ".join(exc.messages), comment_item=item)
+    except BookingError as exc:
+        status = 403 if isinstance(exc, BookingPermissionError) else 409 if isinstance(exc, BookingConflict) else 400
+        return _comments(request, booking, item, status=status, error=str(exc), comment_item=item)
+    if is_partial(request):
+        return _comments(request, booking, item, notice=gettext("Your comment is posted."), comment_item=item)
+    messages.success(request, gettext("Your comment is posted."))
+    return redirect(reverse("documents:day_sheet", args=[booking.uid]) + f"#item-{item}")

@@ -7,16 +7,18 @@ import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from bands.selectors import band_managers
 from bookings.models import Booking, BookingFile
-from bookings.selectors.bookings import can_manage_band, standing_of
+from bookings.selectors.bookings import can_manage_band, manages_band_of, standing_of, venue_team
 from bookings.selectors.quotes import INCLUDED, balance_text, deal_text, included_labels, money_text
 from bookings.selectors.shows import lineup_sorted
 
-from ..models import AdvanceItem, DaySheet
+from ..models import AdvanceComment, AdvanceItem, DaySheet, Side
 
 Item = AdvanceItem.Item
 Status = Booking.Status
@@ -29,6 +31,31 @@ EDITABLE_STATUSES = (Status.BOOKED, Status.IN_PROGRESS)
 SHEET_RELATED = ("band", "venue", "client", "slot__stage", "slot__place_venue", "slot__host_band", "agreed_quote")
 # The checklist's order on the page and on paper.
 ITEMS = tuple(Item)
+# Whose each item is to confirm when nobody chose otherwise: the side that runs the day knows its room
+# and its day; the band knows what it plays, in which order, and sends its rider and stage plot.
+ITEM_OWNER: dict[str, str] = {item.value: Side.VENUE for item in ITEMS} | {
+    Item.SET_TIMES: Side.BAND,
+    Item.RUNNING_ORDER: Side.BAND,
+    Item.FILES: Side.BAND,
+}
+# By when, in days before the gig's date (in its zone): what the other side plans around comes first.
+ITEM_DUE_DAYS: dict[str, int] = {
+    Item.ADDRESS: 14,
+    Item.CONTACTS: 14,
+    Item.PAYMENT_TERMS: 14,
+    Item.ACCOMMODATION: 14,
+    Item.FILES: 14,
+    Item.BACKLINE: 7,
+    Item.HOSPITALITY: 7,
+    Item.SET_TIMES: 7,
+    Item.RUNNING_ORDER: 7,
+    Item.LOAD_IN: 3,
+    Item.SOUNDCHECK: 3,
+    Item.DOORS: 3,
+    Item.PARKING: 3,
+}
+# An open item is "due soon" this many days before its due date (and the owner is reminded once then).
+DUE_SOON_DAYS = 2
 
 
 def is_editable(booking: Booking, *, now: dt.datetime) -> bool:
@@ -60,6 +87,41 @@ def runs_the_day(booking: Booking, user: User) -> bool:
     return can_manage_band(host_id, user)
 
 
+def sides_of(booking: Booking, user: User) -> frozenset[str]:
+    """The sides `user` speaks for in the gig's advancing and guest list: "venue" for the side that runs
+    the day (its staff, group bookers among them; the client; the host), "band" for the band's leaders,
+    admins and acting agency people. A plain member speaks for neither: they read."""
+    sides = set()
+    if runs_the_day(booking, user):
+        sides.add(Side.VENUE.value)
+    if getattr(user, "is_authenticated", False) and manages_band_of(booking, user):
+        sides.add(Side.BAND.value)
+    return frozenset(sides)
+
+
+def side_people(booking: Booking, side: str) -> list[User]:
+    """Who is told about a side's items and comments: for the band its leaders and admins; for the side
+    that runs the day the venue's staff, the client, or the host band's leaders and admins."""
+    if side == Side.BAND:
+        return band_managers(booking.band_id)
+    if booking.client_id:
+        return [booking.client]
+    if booking.venue_id:
+        return venue_team(booking.venue_id)
+    host_id = booking.slot.host_band_id if booking.slot_id else None
+    return band_managers(host_id) if host_id else []
+
+
+def gig_date(booking: Booking) -> dt.date:
+    """The gig's date in its own zone."""
+    return booking.starts_at.astimezone(zoneinfo.ZoneInfo(booking.time_zone or "UTC")).date()
+
+
+def gig_today(booking: Booking, now: dt.datetime) -> dt.date:
+    """Today's date where the gig is: due dates are days of the gig's zone."""
+    return now.astimezone(zoneinfo.ZoneInfo(booking.time_zone or "UTC")).date()
+
+
 def day_sheet_of(booking: Booking) -> DaySheet | None:
     """The booking's day sheet, or None while nobody has written one. One query."""
     return DaySheet.objects.filter(booking_id=booking.pk).select_related("updated_by").first()
@@ -75,6 +137,14 @@ def open_count_of(booking: Booking) -> int:
     """How many of the checklist's items are still open. One query."""
     done = AdvanceItem.objects.filter(booking_id=booking.pk, advanced_at__isnull=False).count()
     return len(ITEMS) - done
+
+
+def advance_comments_of(booking: Booking) -> dict[str, list[AdvanceComment]]:
+    """The booking's comments by item key, oldest first, with their authors. One query."""
+    found: dict[str, list[AdvanceComment]] = {}
+    for comment in AdvanceComment.objects.filter(booking_id=booking.pk).select_related("author").order_by("pk"):
+        found.setdefault(comment.item, []).append(comment)
+    return found
 
 
 # ---- The page ------------------------------------------------------------------------------------
@@ -107,15 +177,95 @@ class Place:
 
 @dataclass(frozen=True)
 class Row:
-    """One item of the checklist: its key, its label, and its row when it was ever marked."""
+    """One item of the checklist: its key, its label, its row when it was ever marked, whose it is to
+    confirm and by when. `late_days` > 0: open and past its due date by that many days."""
 
     key: str
     label: str
     mark: AdvanceItem | None
+    owner: str = Side.VENUE
+    due_on: dt.date | None = None
+    today: dt.date | None = None
+    comments: tuple[AdvanceComment, ...] = ()
 
     @property
     def advanced(self) -> bool:
         return self.mark is not None and self.mark.is_advanced
+
+    @property
+    def owner_label(self) -> str:
+        return str(Side(self.owner).label)
+
+    @property
+    def due_in_days(self) -> int:
+        """Days from today to the due date (negative: past it)."""
+        return (self.due_on - self.today).days
+
+    @property
+    def late_days(self) -> int:
+        return 0 if self.advanced else max(0, -self.due_in_days)
+
+    @property
+    def late(self) -> bool:
+        return self.late_days > 0
+
+    @property
+    def due_soon(self) -> bool:
+        return not self.advanced and 0 <= self.due_in_days <= DUE_SOON_DAYS
+
+
+def advance_rows(
+    *,
+    booking: Booking,
+    marks: dict[str, AdvanceItem],
+    now: dt.datetime,
+    comments: dict[str, list[AdvanceComment]] | None = None,
+) -> list[Row]:
+    """The checklist as it stands at `now`: every item, marked or not, with its owner and due date (the
+    row's, else the defaults) and whether it is late. The one reading of "late" that the day sheet, the
+    paper card's badge and the reminders share. No query."""
+    date, today = gig_date(booking), gig_today(booking, now)
+    comments = comments or {}
+    rows = []
+    for item in ITEMS:
+        mark = marks.get(item.value)
+        owner = (mark.owner if mark is not None else "") or ITEM_OWNER[item.value]
+        due_on = (mark.due_on if mark is not None else None) or date - dt.timedelta(days=ITEM_DUE_DAYS[item.value])
+        rows.append(
+            Row(
+                key=item.value,
+                label=str(item.label),
+                mark=mark,
+                owner=owner,
+                due_on=due_on,
+                today=today,
+                comments=tuple(comments.get(item.value, ())),
+            )
+        )
+    return rows
+
+
+def late_rows(rows: list[Row]) -> list[Row]:
+    return [row for row in rows if row.late]
+
+
+def bookings_to_remind(*, now: dt.datetime) -> QuerySet[Booking]:
+    """Booked gigs still to come that may have an open item due within DUE_SOON_DAYS or late: those within
+    the longest default lead time, and those with an item whose own due date is that close. Their
+    checklist rows come prefetched (`advance_items`) for advance_rows."""
+    horizon = now + dt.timedelta(days=max(ITEM_DUE_DAYS.values()) + DUE_SOON_DAYS + 1)
+    own_due = AdvanceItem.objects.filter(
+        booking_id=OuterRef("pk"),
+        advanced_at__isnull=True,
+        due_on__lte=(now + dt.timedelta(days=DUE_SOON_DAYS + 1)).date(),
+    )
+    return (
+        Booking.objects.filter(status=Status.BOOKED, starts_at__gt=now)
+        .filter(Q(starts_at__lte=horizon) | Exists(own_due))
+        .select_related("band", "venue", "client", "slot")
+        .prefetch_related("advance_items")
+        .order_by("starts_at", "pk")
+    )
 
 
 @dataclass
@@ -125,6 +275,7 @@ class DaySheetPage:
     zone: zoneinfo.ZoneInfo
     place: Place
     rows: list[Row]
+    sides: frozenset[str]
     load_in: Moment | None
     soundcheck: Moment | None
     doors: Moment | None
@@ -156,6 +307,22 @@ class DaySheetPage:
     @property
     def can_advance(self) -> bool:
         return self.runs_the_day and self.editable
+
+    @property
+    def can_comment(self) -> bool:
+        return bool(self.sides) and self.editable
+
+    @property
+    def late_rows(self) -> list[Row]:
+        return late_rows(self.rows)
+
+    def can_mark(self, row: Row) -> bool:
+        """The side that runs the day confirms every item; the band its own."""
+        return self.editable and (self.runs_the_day or row.owner in self.sides)
+
+    @property
+    def rows_with_rights(self) -> list[tuple[Row, bool]]:
+        return [(row, self.can_mark(row)) for row in self.rows]
 
 
 def map_url(*, latitude: float | None, longitude: float | None, query: str) -> str:
@@ -226,12 +393,13 @@ def _payment(booking: Booking) -> dict[str, str]:
 
 
 def day_sheet_page(*, booking: Booking, user: User, now: dt.datetime | None = None) -> DaySheetPage:
-    """Everything the day sheet shows, for `booking` read with SHEET_RELATED: four queries at most (the
-    sheet, the checklist, the show's acts, the files), whatever their numbers."""
+    """Everything the day sheet shows, for `booking` read with SHEET_RELATED: five queries at most (the
+    sheet, the checklist, its comments, the show's acts, the files), whatever their numbers."""
     now = now or timezone.now()
     zone = zoneinfo.ZoneInfo(booking.time_zone or "UTC")
     sheet = day_sheet_of(booking)
     marks = advance_items_of(booking)
+    comments = advance_comments_of(booking)
     slot = booking.slot if booking.slot_id else None
 
     def moment(own, *fallbacks) -> Moment | None:
@@ -248,7 +416,8 @@ def day_sheet_page(*, booking: Booking, user: User, now: dt.datetime | None = No
         sheet=sheet,
         zone=zone,
         place=place_of(booking),
-        rows=[Row(key=item.value, label=str(item.label), mark=marks.get(item.value)) for item in ITEMS],
+        rows=advance_rows(booking=booking, marks=marks, now=now, comments=comments),
+        sides=sides_of(booking, user),
         load_in=moment(sheet and sheet.load_in_at, (booking.load_in_at, _("from the running order"))),
         soundcheck=moment(sheet and sheet.soundcheck_at),
         doors=moment(sheet and sheet.doors_at, (slot.doors_at if slot else None, _("from the show"))),

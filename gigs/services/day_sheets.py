@@ -14,17 +14,29 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.services import WHEN, lazy_text, notifications_create
+from accounts.services import WHEN, NotificationItem, lazy_text, notifications_create, notifications_create_many
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import band_players, manages_band_of
 
-from ..models import AdvanceItem, DaySheet
-from ..selectors.day_sheets import ITEMS, is_editable, runs_the_day
+from ..models import AdvanceComment, AdvanceItem, DaySheet, Side
+from ..selectors.day_sheets import (
+    ITEM_OWNER,
+    ITEMS,
+    advance_rows,
+    bookings_to_remind,
+    gig_date,
+    is_editable,
+    runs_the_day,
+    side_people,
+    sides_of,
+)
 
 TEXT_FIELDS = (
     "venue_contact_name",
@@ -52,6 +64,10 @@ def _refuse_unless_runner(booking: Booking, by: User, *, now: dt.datetime) -> No
         raise BookingPermissionError(
             _("Only the side that runs the day (the venue, the client or the host) writes the day sheet.")
         )
+    _refuse_unless_open(booking, now=now)
+
+
+def _refuse_unless_open(booking: Booking, *, now: dt.datetime) -> None:
     if booking.status not in (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS):
         raise BookingError(_("This gig is not booked, so its day sheet cannot change."))
     if not is_editable(booking, now=now):
@@ -155,15 +171,21 @@ def advance_item_set(
     Marking an item that is already advanced keeps who advanced it first (a note given replaces the
     note); reopening clears the moment and who did it. When this makes every item advanced, the band's
     members are told once. Raises ValidationError for an item the checklist does not have,
-    BookingPermissionError for anyone but the side that runs the day (the band reads, it does not
-    confirm the venue's items), BookingError when the gig is not booked or is over.
+    BookingPermissionError for anyone but the side that runs the day and, for the items the band owns
+    (set times, running order, files by default), the band's leaders and admins; BookingError when the
+    gig is not booked or is over.
     """
     if item not in AdvanceItem.Item.values:
         raise ValidationError({"item": _("The checklist has no item “%(item)s”.") % {"item": item[:40]}})
     if len(note) > AdvanceItem._meta.get_field("note").max_length:
         raise ValidationError({"note": _("Keep the note to 300 characters.")})
     now = now or timezone.now()
-    _refuse_unless_runner(booking, by, now=now)
+    row = AdvanceItem.objects.filter(booking_id=booking.pk, item=item).first()
+    owner = (row.owner if row is not None else "") or ITEM_OWNER[item]
+    if owner == Side.BAND and not runs_the_day(booking, by) and Side.BAND in sides_of(booking, by):
+        _refuse_unless_open(booking, now=now)
+    else:
+        _refuse_unless_runner(booking, by, now=now)
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if locked.status not in (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS):
@@ -203,3 +225,137 @@ def _tell_band_when_all_advanced(*, booking: Booking, by: User) -> None:
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
     )
+
+
+# ---- Who confirms what by when, comments, reminders ------------------------------------------------
+
+# How far before the gig a due date may lie.
+EARLIEST_DUE = dt.timedelta(days=365)
+
+
+def advance_item_plan_set(
+    *, booking: Booking, item: str, by: User, owner: str, due_on: dt.date, now: dt.datetime | None = None
+) -> AdvanceItem:
+    """The side that runs the day says whose an item is to confirm and by when (a date of the gig's zone,
+    on or before the gig's date and at most a year before it). Raises ValidationError (by field) for an
+    unknown item or side or a due date off that range, BookingPermissionError for anyone but the side
+    that runs the day, BookingError when the gig is not booked or is over. Nothing changes on a refusal."""
+    errors = {}
+    if item not in AdvanceItem.Item.values:
+        errors["item"] = _("The checklist has no item “%(item)s”.") % {"item": item[:40]}
+    if owner not in Side.values:
+        errors["owner"] = _("Say which side confirms this item.")
+    date = gig_date(booking)
+    if not isinstance(due_on, dt.date) or not date - EARLIEST_DUE <= due_on <= date:
+        errors["due_on"] = _("Pick a due date on or before the gig's date, at most a year before it.")
+    if errors:
+        raise ValidationError(errors)
+    now = now or timezone.now()
+    _refuse_unless_runner(booking, by, now=now)
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status not in (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS):
+            raise BookingConflict(_("This gig changed meanwhile: reload the page and try again."))
+        row = AdvanceItem.objects.filter(booking_id=locked.pk, item=item).first() or AdvanceItem(
+            booking=locked, item=item
+        )
+        row.owner, row.due_on = owner, due_on
+        row.save()
+    return row
+
+
+COMMENT_MAX = AdvanceComment._meta.get_field("text").max_length
+
+
+def advance_comment_post(
+    *, booking: Booking, item: str, by: User, text: str, now: dt.datetime | None = None
+) -> AdvanceComment:
+    """A comment on one item of the checklist, by the side that runs the day or the band's leaders and
+    admins; the other side's people are told once per comment. Raises ValidationError (by field) for an
+    unknown item or a comment empty or over 1000 characters, BookingPermissionError for anyone who speaks
+    for neither side, BookingError when the gig is not booked or is over."""
+    text = (text or "").strip()
+    errors = {}
+    if item not in AdvanceItem.Item.values:
+        errors["item"] = _("The checklist has no item “%(item)s”.") % {"item": item[:40]}
+    if not text:
+        errors["text"] = _("Write a comment.")
+    elif len(text) > COMMENT_MAX:
+        errors["text"] = _("Keep the comment to 1000 characters.")
+    if errors:
+        raise ValidationError(errors)
+    now = now or timezone.now()
+    sides = sides_of(booking, by)
+    if not sides:
+        raise BookingPermissionError(
+            _("Only the side that runs the day and the band's leaders comment on the day sheet.")
+        )
+    _refuse_unless_open(booking, now=now)
+    with transaction.atomic():
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.status not in (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS):
+            raise BookingConflict(_("This gig changed meanwhile: reload the page and try again."))
+        comment = AdvanceComment.objects.create(booking=locked, item=item, author=by, text=text)
+        others = [side for side in Side.values if side not in sides] or list(Side.values)
+        people: dict[int, User] = {}
+        for side in others:
+            people.update({person.pk: person for person in side_people(booking, side)})
+        notifications_create(
+            recipients=people.values(),
+            kind="advance_comment",
+            text=lazy_text(
+                gettext_lazy("%(who)s on “%(item)s” of the day sheet for %(when)s: %(text)s"),
+                who=by.name,
+                item=AdvanceItem.Item(item).label,
+                when=WHEN,
+                text=text[:200],
+            ),
+            link=reverse("documents:day_sheet", args=[booking.uid]) + f"#item-{item}",
+            key=f"advance_comment:{comment.pk}",
+            actor=by,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+        )
+    return comment
+
+
+_date_lazy = lazy(lambda day: date_format(day, "DATE_FORMAT"), str)
+
+
+def advance_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind the owner side of each open item of a booked gig still to come: once when it is due within
+    two days, once when it is late. Each reminder's key names the booking, the item, its due date and
+    which reminder it is, so a rerun (or a second scheduler) tells nobody twice; a due date moved later
+    is news again. Returns how many notifications were made."""
+    now = now or timezone.now()
+    items: list[NotificationItem] = []
+    for booking in bookings_to_remind(now=now):
+        marks = {mark.item: mark for mark in booking.advance_items.all()}
+        rows = [row for row in advance_rows(booking=booking, marks=marks, now=now) if row.due_soon or row.late]
+        if not rows:
+            continue
+        people = {side: side_people(booking, side) for side in {row.owner for row in rows}}
+        link = reverse("documents:day_sheet", args=[booking.uid])
+        for row in rows:
+            if row.late:
+                what, text = (
+                    "late",
+                    gettext_lazy("“%(item)s” on the day sheet for %(when)s is late: please confirm it."),
+                )
+            else:
+                what, text = "due", gettext_lazy("“%(item)s” on the day sheet for %(when)s is due by %(due)s.")
+            items.append(
+                NotificationItem(
+                    recipients=people[row.owner],
+                    kind="advance_due",
+                    text=lazy_text(text, item=AdvanceItem.Item(row.key).label, when=WHEN, due=_date_lazy(row.due_on)),
+                    key=f"advance_{what}:{booking.pk}:{row.key}:{row.due_on.isoformat()}",
+                    link=f"{link}#item-{row.key}",
+                    starts_at=booking.starts_at,
+                    ends_at=booking.ends_at,
+                )
+            )
+    if not items:
+        return 0
+    with transaction.atomic():
+        return len(notifications_create_many(items=items))

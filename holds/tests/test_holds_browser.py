@@ -28,7 +28,7 @@ def test_a_challenge_lapses_the_promoters_hold_moves_up_is_confirmed_and_the_age
 ):
     w = hold_world()
     first_band, second_band = w.bands[0], w.bands[1]
-    _agency, _owner, agent, _viewer = agency_for(second_band, name="Northside Agency", slug="northside")
+    _agency, _owner, agent, _viewer = agency_for(second_band, name="Northside Agency", slug="northside", may_hold=True)
     services.hold_place(
         by=w.owner, stage=w.stage, band=first_band, starts_at=w.start, ends_at=w.end, expires_at=w.expires
     )
@@ -38,7 +38,7 @@ def test_a_challenge_lapses_the_promoters_hold_moves_up_is_confirmed_and_the_age
     page.goto(f"{live_server.url}/holds/venues/{w.venue.slug}/")
     axe_check(page, what="the venue's holds")
     form = page.locator("form[action$='/new/']")
-    form.get_by_label("The band's StageSlot address:").fill(second_band.slug)
+    form.get_by_label("Band:").fill(second_band.name)
     form.get_by_label("Date:").fill(local.date().isoformat())
     form.get_by_label("Start:").fill(local.strftime("%H:%M"))
     form.get_by_label("End:").fill("23:30")

@@ -23,7 +23,7 @@ def test_the_hold_pages_are_all_marked(client):
     services.hold_challenge(hold=second, by=w.promoter)
     services.hold_release(hold=third, by=w.owner)
     # An agency asks Kellerbar and another venue: one question open, one said no to.
-    _agency, _owner, agent, _viewer = agency_for(w.bands[3], name="Northside Agency", slug="northside")
+    _agency, _owner, agent, _viewer = agency_for(w.bands[3], name="Northside Agency", slug="northside", may_hold=True)
     _kellerbar, lido = hold_request_many(
         by=agent, band=w.bands[3], venues=[w.venue, w.other_venue], starts_at=w.start, ends_at=w.end, note="Tour"
     )

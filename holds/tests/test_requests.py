@@ -21,7 +21,7 @@ Status = HoldRequest.Status
 def w():
     world = hold_world()
     world.agency, world.agency_owner, world.agent, world.agency_viewer = agency_for(
-        world.bands[1], name="Northside Agency", slug="northside"
+        world.bands[1], name="Northside Agency", slug="northside", may_hold=True
     )
     return world
 

@@ -51,10 +51,23 @@ def test_staff_and_the_groups_promoter_hold_dates_from_the_page(client, w):
     assert [h.level for h in Hold.objects.order_by("level")] == [1, 2]
 
 
+def test_the_band_is_picked_by_its_name_from_suggestions(client, w):
+    client.force_login(w.booker)
+    options = reverse("holds:band_options", args=[w.venue.slug])
+    suggested = client.get(options, {"band": "band 3"}).text
+    assert f'<option value="{w.bands[2].slug}">' in suggested and "Band 3" in suggested and "Band 1" not in suggested
+    assert "<option" not in client.get(options, {"band": "<"}).text
+    client.post(reverse("holds:new", args=[w.venue.slug]), form(w, "Band 3"))
+    assert Hold.objects.get().band == w.bands[2]
+    for user in (w.other_owner, w.stranger, w.leaders[0]):
+        client.force_login(user)
+        assert client.get(options, {"band": "band"}).status_code == 403
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"band": "nobody"}, "No band has this address"),
+        ({"band": "nobody"}, "No band on StageSlot is called “nobody”"),
         ({"level": "1"}, "One act per level"),
         ({"date": "2030-02-30"}, "Enter a valid date"),
         ({"date": "2001-01-05"}, "hold a date ahead"),

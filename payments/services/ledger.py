@@ -10,7 +10,7 @@ from decimal import Decimal
 from bookings.models import Booking
 from teams.models import LinkStatus, Representation
 
-from ..models import LedgerEntry, MemberSplit, Payment, Payout, Refund, Settlement
+from ..models import LedgerEntry, MemberPayout, MemberSplit, Payment, Payout, Refund, Settlement
 from ..selectors import playing_members
 
 Kind = LedgerEntry.Kind
@@ -182,4 +182,18 @@ def ledger_post_settlement(*, settlement: Settlement, booking: Booking) -> Ledge
         booking=booking,
         band_id=booking.band_id,
         memo=str(Payment.Purpose.SETTLEMENT.label),
+    )
+
+
+def ledger_post_member_payout(*, payout: MemberPayout) -> LedgerEntry:
+    """What the band paid one of its members (-), or a payout to a member reversed (+): written once per
+    row (ledger_once_per_member_payout)."""
+    return LedgerEntry.objects.create(
+        kind=Kind.MEMBER_PAYOUT,
+        amount_minor=-payout.signed_minor,
+        currency=payout.currency,
+        band_id=payout.band_id,
+        member_id=payout.member_id,
+        member_payout=payout,
+        memo=payout.reference or payout.get_method_display(),
     )

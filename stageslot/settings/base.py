@@ -281,6 +281,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "gigs.tasks.lineups_round_task",
         "schedule": 60.0,
     },
+    # Day sheet items due within two days or late: their owner side is reminded once each (decision 0070).
+    "gigs-advance-reminders": {
+        "task": "gigs.tasks.advance_reminders_task",
+        "schedule": crontab(minute=25),
+    },
     # Invoices, receipts and credit notes still missing are issued and their unsent emails queued.
     "documents-paper-round": {
         "task": "documents.tasks.paper_round_task",

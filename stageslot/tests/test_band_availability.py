@@ -101,6 +101,10 @@ def test_every_view_of_a_band_agrees_on_the_days_it_is_free(client, band_days):
     page = client.get(reverse("teams:band", args=[agency.slug, band.slug]), {"month": month})
     assert page.status_code == 200
     seen["agency"] = statuses(page.context["green"].days, days, attr="status", free="green")
+    # The agency's roster, the bands' green zones side by side.
+    page = client.get(reverse("roster", args=[agency.slug]), {"month": month})
+    assert page.status_code == 200
+    seen["roster"] = statuses(page.context["month_rows"][0].cells, days, attr="state", free="free")
     client.logout()
 
     # The public calendar, the share page and the API's month.

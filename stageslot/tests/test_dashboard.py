@@ -276,10 +276,11 @@ def test_a_musician_lands_on_availability_bands_and_gigs(client, world):
     assert f'href="{reverse("bands:calendar", args=[world["band"].slug])}"' in musician
 
 
-def test_venue_staff_land_on_slots_and_the_applications_inbox(client, world):
+def test_venue_staff_land_on_their_calendar_slots_and_the_applications_inbox(client, world):
     html = dashboard(client, world["owner"])
     slug = world["venue"].slug
-    assert primary_button(html) == "Applications inbox"
+    assert primary_button(html) == "Calendar"
+    assert f'href="{reverse("bookings:venue_applications", args=[slug])}">Applications inbox' in html
     assert role_sections(html) == ["venue"]
     venue = section(html, "role-venue")
     assert f'href="{reverse("bookings:venue_slots", args=[slug])}"' in venue
@@ -333,7 +334,7 @@ def test_an_agent_sees_the_roster_first_and_no_private_client_greeting(client):
     band, gig = represented(agency, 1)
     html = dashboard(client, agent)
     assert role_sections(html) == ["agent"]
-    assert primary_button(html) == "Open Northside Agency"
+    assert primary_button(html) == "Open Northside Agency’s roster"
     assert "Find a band for your event" not in html and "Your events" not in html
     roster = section(html, "role-agent")
     assert html.index('id="role-agent"') < html.index('id="needs-answer"')

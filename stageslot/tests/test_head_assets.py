@@ -21,6 +21,8 @@ def test_every_head_asset_is_a_static_file():
     ours.discard("css/pdf.css")
     # The stage's set list in large type: its own page (gigs/set_lists/print.html) loads it alone.
     ours.discard("css/set-list-print.css")
+    # The door's guest list, printed: its own page (documents/guestlists/print.html) loads it alone.
+    ours.discard("css/guest-list-print.css")
     # The band's website widget: a page of its own, framed on other sites (embeds/band.html).
     ours.discard("css/embed.css")
     assert ours <= set(HEAD_STYLESHEETS), "a stylesheet in static/css that no page loads"

@@ -39,6 +39,8 @@ STEP_UP_SERVICES = {
     "contract_sign",
     "member_split_set",  # splitting a fee between members
     "member_split_stand_in",
+    "member_payout_record",  # a band's payout to one of its members
+    "member_payout_reverse",
     "payment_pay",
     "payment_record_outside",  # recording a payment made outside StageSlot
     "payment_start",
@@ -180,6 +182,8 @@ def test_the_pages_behind_the_rule_include_every_money_and_signing_page():
         reverse("payments:settlement_bonus_add", args=[uuid.UUID(int=1)]),
         reverse("payments:settlement_bonus_remove", args=[uuid.UUID(int=1), 1]),
         reverse("payments:band_gig", args=["no-such", uuid.UUID(int=1)]),
+        reverse("payments:member_payout_new", args=["no-such"]),
+        reverse("payments:member_payout_reverse", args=["no-such", 1]),
         reverse("documents:contract_sign", args=[uuid.UUID(int=1)]),
         reverse("admin:payments_payment_refund", args=[1]),
         reverse("admin:payments_payout_add"),

@@ -23,13 +23,16 @@ class OrgMemberFactory(factory.django.DjangoModelFactory):
     role = Role.BOOKER
 
 
-def agency_for(band, **kwargs):
-    """(agency, owner, agent, viewer): an agency that represents `band` now, with one person per role."""
+def agency_for(band, *, may_hold: bool = False, **kwargs):
+    """(agency, owner, agent, viewer): an agency that represents `band` now, with one person per role;
+    `may_hold`: the band lets it ask venues for holds."""
     agency = OrganisationFactory(**kwargs)
     owner = OrgMemberFactory(organisation=agency, role=Role.OWNER).user
     agent = OrgMemberFactory(organisation=agency, role=Role.BOOKER).user
     viewer = OrgMemberFactory(organisation=agency, role=Role.VIEWER).user
-    Representation.objects.create(organisation=agency, band=band, status=LinkStatus.ACTIVE, asked_by=owner)
+    Representation.objects.create(
+        organisation=agency, band=band, status=LinkStatus.ACTIVE, asked_by=owner, may_hold=may_hold
+    )
     return agency, owner, agent, viewer
 
 

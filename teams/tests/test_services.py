@@ -87,10 +87,15 @@ def test_an_agency_acts_for_a_band_only_once_its_leaders_say_so_and_not_after_th
         services.representation_ask(organisation=agency, by=owner, band=band)
     with pytest.raises(TeamsPermissionError):  # the agency cannot grant itself
         services.representation_answer(representation=link, by=owner, accept=True)
-    services.representation_answer(representation=link, by=leader, accept=True)
+    services.representation_answer(representation=link, by=leader, accept=True, may_hold=True)
     assert can_manage_band(band.pk, agent) and can_manage_band(band.pk, owner)
     assert selectors.acting_band_ids(user=agent) == {band.pk}
     assert selectors.agency_acting_for(band_id=band.pk, user=agent) == agency
+    assert selectors.agency_holding_for(band_id=band.pk, user=agent) == agency  # the leaders let it ask for holds
+    with pytest.raises(TeamsPermissionError):
+        services.representation_may_hold_set(representation=link, by=agent, may_hold=False)
+    services.representation_may_hold_set(representation=link, by=leader, may_hold=False)
+    assert selectors.agency_holding_for(band_id=band.pk, user=agent) is None
     services.representation_end(representation=link, by=leader)
     assert not can_manage_band(band.pk, agent)
     assert Representation.objects.get(pk=link.pk).status == LinkStatus.ENDED  # the history stays

@@ -17,12 +17,13 @@ from accounts.htmx import is_partial, render_page
 from accounts.ratelimit import rate_limited
 from bands.selectors import band_for_manage
 from bookings.errors import BookingError
+from bookings.selectors.venue_slots import band_suggestions
 from teams.selectors import agency_acting_for, viewing_band_ids
 from venues.permissions import venue_for
 
-from . import requests as hold_requests
-from . import selectors, services
-from .forms import AnswerHoldRequestForm, AskHoldsForm, ConfirmForm, HoldForm
+from .. import requests as hold_requests
+from .. import selectors, services
+from ..forms import AnswerHoldRequestForm, AskHoldsForm, ConfirmForm, HoldForm
 
 ACTIONS = ("release", "challenge", "confirm")
 
@@ -40,16 +41,32 @@ def _ladder_url(slug: str, day: dt.date) -> str:
     return f"{reverse('holds:venue', args=[slug])}?date={day.isoformat()}"
 
 
+def _with_suggestions(form: HoldForm, venue) -> HoldForm:
+    """Band names are suggested while typing (a datalist filled by htmx); without JavaScript the name is typed."""
+    form.fields["band"].widget.attrs.update(
+        {
+            "hx-get": reverse("holds:band_options", args=[venue.slug]),
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": "#hold-band-options",
+            "hx-swap": "outerHTML",
+        }
+    )
+    return form
+
+
 def _venue_page(request: HttpRequest, venue, form: HoldForm | None = None, *, status: int = 200) -> HttpResponse:
     stages = venue.stages.order_by("name", "pk")
     first_day = _first_day(request)
+    form = form or HoldForm(
+        venue=venue, stages=stages, initial={"date": first_day, "stage": request.GET.get("stage", "")}
+    )
     context = {
         "venue": venue,
         "is_owner": venue.my_role == "owner",
         "ladders": selectors.venue_ladders(venue=venue, first_day=first_day, viewer=request.user),
         # The date jump loads the ladders alone: the history below them is the whole page's.
         "history": [] if is_partial(request) else selectors.venue_hold_history(venue=venue),
-        "form": form or HoldForm(venue=venue, stages=stages, initial={"date": first_day}),
+        "form": _with_suggestions(form, venue),
         "asked": [] if is_partial(request) else selectors.venue_hold_requests(venue=venue),
         "stage_list": list(stages) if not is_partial(request) else [],
         "confirm_form": ConfirmForm(),
@@ -68,6 +85,14 @@ def venue_holds(request: HttpRequest, slug: str) -> HttpResponse:
     """The venue's held dates, each a ladder 1st first, and the form to hold a date."""
     venue = venue_for(request, slug)
     return _venue_page(request, venue)
+
+
+@login_required
+def band_options(request: HttpRequest, slug: str) -> HttpResponse:
+    """Suggestions for the hold form's band field (htmx): approved bands matching what was typed."""
+    venue = venue_for(request, slug)
+    bands = band_suggestions(text=request.GET.get("band", ""))
+    return render(request, "holds/venue.html#band-options", {"band_options": bands, "venue": venue})
 
 
 @login_required

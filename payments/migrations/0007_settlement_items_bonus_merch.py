@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bookings', '0021_quote_costs_and_bonuses'),
-        ('payments', '0005_money_state_machine'),
+        ('payments', '0006_member_payouts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
