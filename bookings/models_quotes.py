@@ -19,6 +19,19 @@ FEE_CAP_MINOR = 1_000_000_000
 MAX_WINDOWS = 5
 
 
+class CostKind(models.TextChoices):
+    """What a cost taken off the door is for (the terms' door_costs, a settlement's costs)."""
+
+    SOUND = "sound", _("Sound")
+    LIGHTS = "lights", _("Lights")
+    HOSPITALITY = "hospitality", _("Hospitality")
+    MARKETING = "marketing", _("Marketing")
+    SECURITY = "security", _("Security")
+    STAGEHANDS = "stagehands", _("Stagehands")
+    BACKLINE = "backline", _("Backline")
+    OTHER = "other", _("Other")
+
+
 class Quote(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -67,6 +80,11 @@ class Quote(models.Model):
     accommodation = models.BooleanField(_("accommodation"), default=False)
     travel = models.BooleanField(_("travel paid"), default=False)
     included_note = models.CharField(_("what is included, in words"), max_length=300, blank=True)
+    # [{"kind": "sound", "label": "PA hire", "amount_minor": 15000}, …]: what the door side may take off
+    # the takings before a door split (kinds: CostKind).
+    door_costs = models.JSONField(_("costs taken off the door"), default=list, db_default=[], blank=True)
+    # [{"tickets": 200, "amount_minor": 10000}, …]: at that many tickets sold, the band gets that much more.
+    bonus_tiers = models.JSONField(_("bonuses at tickets sold"), default=list, db_default=[], blank=True)
     # [{"days": 30, "refund_percent": 100}, …]: cancelled `days` or more before the gig refunds that
     # much; the windows run from the most days to the fewest, and closer to the gig refunds no more.
     cancel_windows = models.JSONField(_("cancellation windows"), default=list, blank=True)

@@ -338,6 +338,16 @@ class Invoice(models.Model):
         related_name="+",
         verbose_name=_("refund"),
     )
+    # The band's invoice for what an approved settlement owes beyond what was paid (one per settlement);
+    # empty on the invoice for the booking's fee.
+    settlement = models.ForeignKey(
+        "payments.Settlement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("settlement"),
+    )
     # A credit note corrects this invoice.
     corrects = models.ForeignKey(
         "self",
@@ -383,6 +393,12 @@ class Invoice(models.Model):
                 fields=["series", "sequence"],
                 name="documents_invoice_number_unique",
                 violation_error_message=_("This number is taken in its series."),
+            ),
+            models.UniqueConstraint(
+                fields=["settlement"],
+                condition=Q(kind="invoice", settlement__isnull=False),
+                name="documents_invoice_settlement_once",
+                violation_error_message=_("This settlement is invoiced already."),
             ),
             models.UniqueConstraint(
                 fields=["payment"],

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import contracts, daysheets, exports, guestlists, invoices, legal, paper, treasury
+from .views import contracts, daysheets, exports, guestlists, invoices, legal, paper, settlements, treasury
 
 app_name = "documents"
 
@@ -24,6 +24,9 @@ urlpatterns = [
     path("legal/bands/<slug:slug>/", legal.band_legal, name="legal_band"),
     path("legal/venues/<slug:slug>/", legal.venue_legal, name="legal_venue"),
     path("legal/me/", legal.my_legal, name="legal_me"),
+    # A door deal's settlement sheet and a venue's offer letter, as PDFs for the two sides
+    path("bookings/<uuid:uid>/settlement.pdf", settlements.settlement_pdf, name="settlement_pdf"),
+    path("bookings/<uuid:uid>/offer-letter.pdf", settlements.offer_letter_pdf, name="offer_letter_pdf"),
     # Day sheets: a gig's page and PDF, advancing its items
     path("bookings/<uuid:uid>/day-sheet/", daysheets.day_sheet, name="day_sheet"),
     path("bookings/<uuid:uid>/day-sheet.pdf", daysheets.day_sheet_pdf, name="day_sheet_pdf"),

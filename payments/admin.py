@@ -20,7 +20,18 @@ from bookings.errors import BookingError
 from bookings.selectors.quotes import money_text
 
 from .forms import PayoutForm, StaffRefundForm
-from .models import Checkout, LedgerEntry, MemberPayout, Payment, Payout, Refund, Settlement, StripeEvent
+from .models import (
+    Checkout,
+    LedgerEntry,
+    MemberPayout,
+    Payment,
+    Payout,
+    Refund,
+    Settlement,
+    SettlementBonus,
+    SettlementCost,
+    StripeEvent,
+)
 from .resources import LedgerEntryResource, PaymentResource
 from .selectors import bands_owed
 from .services.payouts import payout_record
@@ -264,10 +275,26 @@ class MemberPayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return money_text(payout.signed_minor, payout.currency)
 
 
+class SettlementCostInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SettlementCost
+    extra = 0
+    fields = ("kind", "label", "amount_minor", "agreed", "added_by", "added_at")
+    raw_id_fields = ("added_by",)
+
+
+class SettlementBonusInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = SettlementBonus
+    extra = 0
+    fields = ("tickets", "amount_minor", "agreed", "added_by", "added_at")
+    raw_id_fields = ("added_by",)
+
+
 @admin.register(Settlement)
 class SettlementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Door deals settled after the gig: the figures entered, who approved them, a band's question.
-    Read-only: both sides enter and approve them on the settlement page."""
+    """Door deals settled after the gig: the figures entered, their costs and bonus tiers, who approved
+    them, a band's question. Read-only: both sides enter and approve them on the settlement page."""
+
+    inlines = (SettlementCostInline, SettlementBonusInline)
 
     list_display = ("booking", "status", "version", "tickets_sold", "net", "band_amount", "approved_at")
     list_filter = ("status", "deal", "currency")

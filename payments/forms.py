@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bands.models import Band, Currency
+from bookings.models_quotes import CostKind
 
 from .models import MemberPayout
 from .selectors import Period, SplitRow, band_year
@@ -48,7 +49,7 @@ class OutsidePaymentForm(forms.Form):
 
 # A door deal's settlement: amounts typed in whole units (1,250 or 12.50), read as minor units for the
 # service, which checks them and works out the rest. The service's field names, as this form names them.
-SETTLEMENT_FIELDS = {"gross_minor": "gross", "costs_minor": "costs"}
+SETTLEMENT_FIELDS = {"gross_minor": "gross", "merch_gross_minor": "merch_gross", "amount_minor": "amount"}
 
 
 def to_minor(value: Decimal | None) -> int | None:
@@ -75,12 +76,19 @@ class SettlementForm(forms.Form):
         decimal_places=2,
         help_text=_("Empty: the tickets sold at the agreed ticket price. Fill it in if the price differed."),
     )
-    costs = forms.DecimalField(
-        label=_("Agreed costs"),
+    merch_gross = forms.DecimalField(
+        label=_("Merchandise sold"),
         required=False,
         max_digits=14,
         decimal_places=2,
-        help_text=_("What the terms let the door side take off first (sound, ticketing…). Empty: none."),
+        help_text=_("What the band sold at its merch table. Empty: none."),
+    )
+    merch_venue_percent = forms.IntegerField(
+        label=_("The venue's merch cut (%)"),
+        required=False,
+        error_messages={"invalid": _("Enter the venue's cut of the merchandise: a whole number from 0 to 100.")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 100}),
+        help_text=_("The band owes the venue this share of its merchandise; it is taken off what you pay."),
     )
     note = forms.CharField(
         label=_("Note (optional)"),
@@ -95,19 +103,71 @@ class SettlementForm(forms.Form):
         return {
             "tickets_sold": data.get("tickets_sold"),
             "gross_minor": to_minor(data.get("gross")),
-            "costs_minor": to_minor(data.get("costs")),
+            "merch_gross_minor": to_minor(data.get("merch_gross")) or 0,
+            "merch_venue_percent": data.get("merch_venue_percent") or 0,
             "note": data.get("note") or "",
         }
 
     def add_service_errors(self, exc: ValidationError) -> None:
-        for name, messages in exc.message_dict.items():
-            field = SETTLEMENT_FIELDS.get(name, name)
-            self.add_error(field if field in self.fields else None, messages)
+        _service_errors(self, exc)
+
+
+def _service_errors(form: forms.Form, exc: ValidationError) -> None:
+    for name, messages in exc.message_dict.items():
+        field = SETTLEMENT_FIELDS.get(name, name)
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class SettlementCostForm(forms.Form):
+    """A cost the door side adds at settlement."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=CostKind.choices)
+    label = forms.CharField(label=_("What it is (optional)"), required=False, max_length=100)
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        max_digits=14,
+        decimal_places=2,
+        error_messages={"required": _("Enter the cost's amount.")},
+    )
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        return {"kind": data["kind"], "label": data.get("label") or "", "amount_minor": to_minor(data["amount"])}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        _service_errors(self, exc)
+
+
+class SettlementBonusForm(forms.Form):
+    """A bonus tier the door side adds at settlement: at N tickets sold, this much more."""
+
+    tickets = forms.IntegerField(
+        label=_("At tickets sold"),
+        error_messages={
+            "required": _("Enter the tickets sold that reach the bonus."),
+            "invalid": _("Enter the tickets sold that reach the bonus: a whole number."),
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+    )
+    amount = forms.DecimalField(
+        label=_("Bonus"), max_digits=14, decimal_places=2, error_messages={"required": _("Enter the bonus.")}
+    )
+
+    def service_values(self) -> dict:
+        data = self.cleaned_data
+        return {"tickets": data["tickets"], "amount_minor": to_minor(data["amount"])}
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        _service_errors(self, exc)
 
 
 class ApproveForm(forms.Form):
     # The version of the figures the page showed (the service refuses figures changed since).
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    accept_unagreed = forms.BooleanField(
+        label=_("The band accepts the costs added at settlement that are not in the agreed terms"),
+        required=False,
+    )
 
 
 class QuestionForm(forms.Form):

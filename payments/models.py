@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bands.models import Currency
+from bookings.models_quotes import CostKind
 
 
 class Checkout(models.Model):
@@ -555,6 +556,22 @@ class Settlement(models.Model):
         verbose_name=_("approved for the band by"),
     )
     band_approved_at = models.DateTimeField(_("approved for the band at"), null=True, blank=True)
+    # The bonus reached (the highest tier whose ticket count was reached), in the band's amount.
+    bonus_minor = models.PositiveBigIntegerField(_("bonus reached (minor units)"), default=0, db_default=0)
+    bonus_tickets = models.PositiveIntegerField(_("bonus tier reached (tickets)"), null=True, blank=True)
+    # Merchandise the band sold at the show, and the venue's cut of it: the band owes the venue its cut,
+    # so it is taken off what the door side pays (payable_minor).
+    merch_gross_minor = models.PositiveBigIntegerField(_("merchandise sold (minor units)"), default=0, db_default=0)
+    merch_venue_percent = models.PositiveSmallIntegerField(
+        _("the venue's merchandise cut (%)"), default=0, db_default=0
+    )
+    merch_cut_minor = models.PositiveBigIntegerField(
+        _("the venue's merchandise cut (minor units)"), default=0, db_default=0
+    )
+    # The band's approval of a version with costs the terms never agreed said it accepts them.
+    unagreed_accepted = models.BooleanField(
+        _("costs not in the terms accepted by the band"), default=False, db_default=False
+    )
     # Why the band questioned it (the door side reads it and enters the figures again).
     dispute_note = models.CharField(_("why it was questioned"), max_length=500, blank=True)
     approved_at = models.DateTimeField(_("approved by both at"), null=True, blank=True)
@@ -575,6 +592,7 @@ class Settlement(models.Model):
             models.CheckConstraint(
                 condition=Q(door_percent__gte=1, door_percent__lte=100), name="settlement_door_percent_range"
             ),
+            models.CheckConstraint(condition=Q(merch_venue_percent__lte=100), name="settlement_merch_percent_range"),
         ]
 
     def __str__(self) -> str:
@@ -583,6 +601,87 @@ class Settlement(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+    @property
+    def payable_minor(self) -> int:
+        """What the door side pays the band for the show: the band's amount less the venue's merch cut."""
+        return max(self.band_amount_minor - self.merch_cut_minor, 0)
+
+    @property
+    def band_owes_minor(self) -> int:
+        """What the band owes the venue when its merch cut is more than the band's amount."""
+        return max(self.merch_cut_minor - self.band_amount_minor, 0)
+
+
+class SettlementCost(models.Model):
+    """One cost the door side takes off the takings before the split. `agreed`: named in the agreed
+    terms (copied from them when the settlement is first entered); a cost added at settlement is not,
+    and the band's approval of it says so (Settlement.unagreed_accepted)."""
+
+    Kind = CostKind
+
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.CASCADE, related_name="costs", verbose_name=_("settlement")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    label = models.CharField(_("what it is"), max_length=100, blank=True)
+    amount_minor = models.PositiveBigIntegerField(_("amount (minor units)"))
+    agreed = models.BooleanField(_("in the agreed terms"), default=False)
+    # Who added it at settlement; empty for a cost copied from the agreed terms.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("settlement cost")
+        verbose_name_plural = _("settlement costs")
+        ordering = ["settlement", "-agreed", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_minor}"
+
+
+class SettlementBonus(models.Model):
+    """A bonus tier: at `tickets` sold or more, the band's amount grows by `amount_minor`. Only the
+    highest tier reached counts (tiers do not add up: docs/decisions/0069-settlements-itemised.md)."""
+
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.CASCADE, related_name="bonuses", verbose_name=_("settlement")
+    )
+    tickets = models.PositiveIntegerField(_("at tickets sold"))
+    amount_minor = models.PositiveBigIntegerField(_("bonus (minor units)"))
+    agreed = models.BooleanField(_("in the agreed terms"), default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("settlement bonus")
+        verbose_name_plural = _("settlement bonuses")
+        ordering = ["settlement", "tickets", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(tickets__gte=1), name="settlement_bonus_tickets_positive"),
+            models.UniqueConstraint(
+                fields=["settlement", "tickets"],
+                name="settlement_bonus_tier_unique",
+                violation_error_message=_("This settlement has a bonus at that ticket count already."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tickets}: +{self.amount_minor}"
 
 
 class StripeEvent(models.Model):

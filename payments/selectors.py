@@ -26,7 +26,18 @@ from bookings.selectors.quotes import money_text
 from teams.selectors import viewing_band_ids
 from venues.models import VenueStaff
 
-from .models import Checkout, LedgerEntry, MemberPayout, MemberSplit, Payment, Payout, Refund, Settlement
+from .models import (
+    Checkout,
+    LedgerEntry,
+    MemberPayout,
+    MemberSplit,
+    Payment,
+    Payout,
+    Refund,
+    Settlement,
+    SettlementBonus,
+    SettlementCost,
+)
 
 Purpose = Payment.Purpose
 Kind = LedgerEntry.Kind
@@ -169,13 +180,14 @@ def settlement_of(booking: Booking) -> Settlement | None:
 
 
 def settlement_part(booking: Booking, payments: list[Payment]) -> Due | None:
-    """What an approved settlement adds to the booking's price: the band's amount less what was paid
-    before it (the guarantee's deposit and balance, through StageSlot or outside it, refunds taken off),
-    due from its approval. None without an approved settlement or when it adds nothing."""
+    """What an approved settlement adds to the booking's price: the band's amount (less the venue's
+    merchandise cut) less what was paid before it (the guarantee's deposit and balance, through
+    StageSlot or outside it, refunds taken off), due from its approval. None without an approved
+    settlement or when it adds nothing."""
     settlement = settlement_of(booking)
     if settlement is None or not settlement.is_approved:
         return None
-    amount = settlement.band_amount_minor - paid_before_settlement(payments)
+    amount = settlement.payable_minor - paid_before_settlement(payments)
     if amount <= 0:
         return None
     left = amount - paid_of(payments, Purpose.SETTLEMENT)
@@ -348,6 +360,14 @@ def settlement_booking_for_viewer(*, uid, user: User) -> Booking | None:
     if booking is None or not may_see_money(booking, user) or not door_deal(booking):
         return None
     return booking
+
+
+def settlement_items(settlement: Settlement) -> tuple[list[SettlementCost], list[SettlementBonus]]:
+    """A settlement's costs (the agreed terms' first) and bonus tiers (by ticket count), with who added
+    each: two queries."""
+    costs = list(settlement.costs.select_related("added_by").order_by("-agreed", "pk"))
+    bonuses = list(settlement.bonuses.select_related("added_by").order_by("tickets"))
+    return costs, bonuses
 
 
 def settlement_warnings(*, settlement: Settlement, quote: Quote) -> list[str]:

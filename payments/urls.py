@@ -21,6 +21,18 @@ urlpatterns = [
     path("bookings/<uuid:uid>/settlement/enter/", settlement.settlement_enter, name="settlement_enter"),
     path("bookings/<uuid:uid>/settlement/approve/", settlement.settlement_approve, name="settlement_approve"),
     path("bookings/<uuid:uid>/settlement/question/", settlement.settlement_question, name="settlement_question"),
+    path("bookings/<uuid:uid>/settlement/costs/", settlement.settlement_cost_add, name="settlement_cost_add"),
+    path(
+        "bookings/<uuid:uid>/settlement/costs/<int:cost_id>/remove/",
+        settlement.settlement_cost_remove,
+        name="settlement_cost_remove",
+    ),
+    path("bookings/<uuid:uid>/settlement/bonuses/", settlement.settlement_bonus_add, name="settlement_bonus_add"),
+    path(
+        "bookings/<uuid:uid>/settlement/bonuses/<int:bonus_id>/remove/",
+        settlement.settlement_bonus_remove,
+        name="settlement_bonus_remove",
+    ),
     # An instant booking's checkout
     path("checkout/new/<slug:slug>/", pay.checkout_new, name="checkout_new"),
     path("checkout/<uuid:uid>/", pay.checkout_page, name="checkout"),

@@ -287,6 +287,10 @@ def test_every_view_that_moves_money_or_signs_a_contract_asks_for_it():
         pay.checkout_pay_view,
         settlement.settlement_enter,
         settlement.settlement_approve,
+        settlement.settlement_cost_add,
+        settlement.settlement_cost_remove,
+        settlement.settlement_bonus_add,
+        settlement.settlement_bonus_remove,
         money.band_gig,
         contracts.contract_sign,
     ]

@@ -204,7 +204,7 @@ def test_each_recipient_reads_their_own_language(world, django_capture_on_commit
     assert [a["label"] for a in to_owner.data["actions"]] == ["⟦Accept⟧", "⟦Decline⟧"]
     to_rival = Notification.objects.get(recipient=rival_leader, kind="booking_created")
     assert to_rival.text.startswith("Zum Anker offers Velvet Rooms a slot: headline at Zum Anker on ")
-    assert [a["label"] for a in to_rival.data["actions"]] == ["Accept", "Decline"]
+    assert [a["label"] for a in to_rival.data["actions"]] == ["Accept", "Decline", "The offer letter (PDF)"]
     declined = Notification.objects.get(recipient=owner, kind="booking_declined")
     assert declined.text.startswith("⟦Declined: Velvet Rooms to ⟦headline at Zum Anker on ")
     # The first email of each: the new booking, with its Accept and Decline buttons.

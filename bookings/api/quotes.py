@@ -37,6 +37,17 @@ class WindowOut(Schema):
     refund_percent: int = Field(description="…refunds this much of what was paid")
 
 
+class DoorCost(Schema):
+    kind: Literal["sound", "lights", "hospitality", "marketing", "security", "stagehands", "backline", "other"]
+    label: str = Field("", max_length=100)
+    amount_minor: int = Field(description="Taken off the door's takings before the split, in minor units")
+
+
+class BonusTier(Schema):
+    tickets: int = Field(description="At this many tickets sold or more…")
+    amount_minor: int = Field(description="…the band gets this much more (the highest tier reached counts)")
+
+
 class IncludedOut(Schema):
     sound: bool
     backline: bool
@@ -66,6 +77,8 @@ class QuoteOut(Schema):
     included: IncludedOut
     cancel_preset: str
     cancel_windows: list[WindowOut]
+    door_costs: list[DoorCost]
+    bonus_tiers: list[BonusTier]
     message: str
     expires_at: dt.datetime
     answered_by: str | None
@@ -106,6 +119,8 @@ def quote_out(quote: Quote, booking: Booking) -> QuoteOut:
         ),
         cancel_preset=quote.cancel_preset,
         cancel_windows=[WindowOut(**w) for w in quote.cancel_windows],
+        door_costs=[DoorCost(**c) for c in quote.door_costs],
+        bonus_tiers=[BonusTier(**b) for b in quote.bonus_tiers],
         message=quote.message,
         expires_at=utc(quote.expires_at),
         answered_by=quote.answered_by.name if quote.answered_by else None,
@@ -160,6 +175,8 @@ class QuoteIn(Schema):
     included_note: str = Field("", max_length=300)
     cancel_preset: Literal["flexible", "moderate", "strict", "custom"] = "moderate"
     cancel_windows: list[WindowIn] = Field(default_factory=list, description="With cancel_preset custom")
+    door_costs: list[DoorCost] = Field(default_factory=list, description="Door splits: at most 10")
+    bonus_tiers: list[BonusTier] = Field(default_factory=list, description="Door splits: at most 10")
     message: str = Field("", max_length=2000)
     send_anyway: bool = Field(False, description="Send although the fee is outside the band's range or the slot's")
 
@@ -179,8 +196,10 @@ def quote_propose(request: HttpRequest, uid: uuid.UUID, body: QuoteIn):
 def _terms_of(body: QuoteIn) -> tuple[Terms, str, bool]:
     data = body.dict()
     windows = tuple((w["days"], w["refund_percent"]) for w in data.pop("cancel_windows"))
+    costs = tuple((c["kind"], c["label"].strip(), c["amount_minor"]) for c in data.pop("door_costs"))
+    tiers = tuple((b["tickets"], b["amount_minor"]) for b in data.pop("bonus_tiers"))
     message, send_anyway = data.pop("message"), data.pop("send_anyway")
-    return Terms(**data, cancel_windows=windows), message, send_anyway
+    return Terms(**data, cancel_windows=windows, door_costs=costs, bonus_tiers=tiers), message, send_anyway
 
 
 @router.post("/quotes/{int:quote_id}/counter", response={201: QuoteOut, **WRITE_ERRORS})

@@ -11,9 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from bands.models import Currency
 
 from ..models import Quote
+from ..models_quotes import CostKind
 from ..services.quotes import Terms
 
 WINDOW_ROWS = 3
+# Rows for the costs taken off the door and the bonus tiers (the service takes up to 10 of each).
+COST_ROWS = 3
+TIER_ROWS = 3
 CANCEL_CHOICES = [
     ("flexible", _("Flexible: everything back 7 days or more before, half back 1 day or more before")),
     ("moderate", _("Moderate: everything back 30 days or more before, half back 14 days or more before")),
@@ -21,7 +25,13 @@ CANCEL_CHOICES = [
     ("custom", _("Custom: the windows below (none at all: no refund when the payer cancels)")),
 ]
 # The service's field names, as this form names them.
-SERVICE_FIELDS = {"fee_minor": "fee", "ticket_price_minor": "ticket_price", "cancel_windows": "cancel_preset"}
+SERVICE_FIELDS = {
+    "fee_minor": "fee",
+    "ticket_price_minor": "ticket_price",
+    "cancel_windows": "cancel_preset",
+    "door_costs": "cost1_amount",
+    "bonus_tiers": "tier1_tickets",
+}
 
 
 def _minor(value: Decimal | None) -> int | None:
@@ -71,6 +81,30 @@ class QuoteForm(forms.Form):
                 label=_("Cancelled this many days or more before"), required=False
             )
             self.fields[f"window{row}_percent"] = forms.IntegerField(label=_("Refund (%)"), required=False)
+        for row in range(1, COST_ROWS + 1):
+            self.fields[f"cost{row}_kind"] = forms.ChoiceField(
+                label=_("Cost"), required=False, choices=[("", "–"), *CostKind.choices]
+            )
+            self.fields[f"cost{row}_label"] = forms.CharField(label=_("What it is"), required=False, max_length=100)
+            self.fields[f"cost{row}_amount"] = forms.DecimalField(
+                label=_("Amount"), required=False, max_digits=14, decimal_places=2
+            )
+        for row in range(1, TIER_ROWS + 1):
+            self.fields[f"tier{row}_tickets"] = forms.IntegerField(label=_("At tickets sold"), required=False)
+            self.fields[f"tier{row}_amount"] = forms.DecimalField(
+                label=_("Bonus"), required=False, max_digits=14, decimal_places=2
+            )
+
+    @property
+    def cost_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"cost{row}_kind"], self[f"cost{row}_label"], self[f"cost{row}_amount"])
+            for row in range(1, COST_ROWS + 1)
+        ]
+
+    @property
+    def tier_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"tier{row}_tickets"], self[f"tier{row}_amount"]) for row in range(1, TIER_ROWS + 1)]
 
     @property
     def window_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
@@ -86,6 +120,12 @@ class QuoteForm(forms.Form):
             days, percent = data.get(f"window{row}_days"), data.get(f"window{row}_percent")
             if data.get("cancel_preset") == "custom" and (days is None) != (percent is None):
                 self.add_error(f"window{row}_days", _("Give both the days and the refund, or neither."))
+        for row in range(1, COST_ROWS + 1):
+            if bool(data.get(f"cost{row}_kind")) != (data.get(f"cost{row}_amount") is not None):
+                self.add_error(f"cost{row}_amount", _("Give both the kind of cost and its amount, or neither."))
+        for row in range(1, TIER_ROWS + 1):
+            if (data.get(f"tier{row}_tickets") is None) != (data.get(f"tier{row}_amount") is None):
+                self.add_error(f"tier{row}_tickets", _("Give both the tickets sold and the bonus, or neither."))
         return data
 
     def terms(self) -> Terms:
@@ -113,6 +153,16 @@ class QuoteForm(forms.Form):
             included_note=data.get("included_note", ""),
             cancel_preset=data["cancel_preset"],
             cancel_windows=windows,
+            door_costs=tuple(
+                (data[f"cost{row}_kind"], data.get(f"cost{row}_label", "").strip(), _minor(data[f"cost{row}_amount"]))
+                for row in range(1, COST_ROWS + 1)
+                if data.get(f"cost{row}_kind") and data.get(f"cost{row}_amount") is not None
+            ),
+            bonus_tiers=tuple(
+                (data[f"tier{row}_tickets"], _minor(data[f"tier{row}_amount"]))
+                for row in range(1, TIER_ROWS + 1)
+                if data.get(f"tier{row}_tickets") is not None and data.get(f"tier{row}_amount") is not None
+            ),
         )
 
     def add_service_errors(self, exc: ValidationError) -> None:
@@ -143,4 +193,12 @@ def quote_initial(terms: Terms) -> dict:
     }
     for row, (days, percent) in enumerate(terms.cancel_windows[:WINDOW_ROWS], start=1):
         initial[f"window{row}_days"], initial[f"window{row}_percent"] = days, percent
+    for row, (kind, label, amount) in enumerate(terms.door_costs[:COST_ROWS], start=1):
+        initial[f"cost{row}_kind"], initial[f"cost{row}_label"], initial[f"cost{row}_amount"] = (
+            kind,
+            label,
+            _major(amount),
+        )
+    for row, (tickets, amount) in enumerate(terms.bonus_tiers[:TIER_ROWS], start=1):
+        initial[f"tier{row}_tickets"], initial[f"tier{row}_amount"] = tickets, _major(amount)
     return initial

@@ -17,6 +17,7 @@ from accounts.models import User
 from bands.cancellation import windows_of, windows_words
 
 from ..models import Booking, Quote
+from ..models_quotes import CostKind
 from .bookings import side_of
 
 Deal = Quote.Deal
@@ -221,6 +222,10 @@ def quote_changes(old: Quote, new: Quote) -> list[str]:
         changes.append(_("The note on what is included changed"))
     if old.cancel_windows != new.cancel_windows:
         changes.append(_("Cancellation terms changed"))
+    if old.door_costs != new.door_costs:
+        changes.append(_("The costs taken off the door changed"))
+    if old.bonus_tiers != new.bonus_tiers:
+        changes.append(_("The bonuses changed"))
     return changes
 
 
@@ -254,7 +259,30 @@ def quote_view(quote: Quote, zone) -> dict:
         "windows": windows_text(quote),
         "included": included_labels(quote),
         "expires": _moment(quote.expires_at, zone),
+        "costs": door_costs_text(quote),
+        "bonuses": bonus_tiers_text(quote),
     }
+
+
+def door_costs_text(quote: Quote) -> list[str]:
+    """The costs the terms let the door side take off, in words: "Sound (PA hire): 150 EUR"."""
+    rows = []
+    for cost in quote.door_costs:
+        kind = CostKind(cost["kind"]).label if cost["kind"] in CostKind.values else cost["kind"]
+        name = f"{kind} ({cost['label']})" if cost.get("label") else str(kind)
+        rows.append(
+            _("%(cost)s: %(amount)s") % {"cost": name, "amount": money_text(cost["amount_minor"], quote.currency)}
+        )
+    return rows
+
+
+def bonus_tiers_text(quote: Quote) -> list[str]:
+    """The bonus tiers in words: "+100 EUR at 200 tickets sold"."""
+    return [
+        _("+%(amount)s at %(tickets)s tickets sold")
+        % {"amount": money_text(tier["amount_minor"], quote.currency), "tickets": tier["tickets"]}
+        for tier in sorted(quote.bonus_tiers, key=lambda t: t["tickets"])
+    ]
 
 
 def quote_card(*, booking: Booking, user: User, now) -> dict:

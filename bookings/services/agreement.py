@@ -92,6 +92,8 @@ def quote_payload(quote: Quote) -> dict:
         },
         "cancel_preset": quote.cancel_preset,
         "cancel_windows": quote.cancel_windows,
+        "door_costs": quote.door_costs,
+        "bonus_tiers": quote.bonus_tiers,
         "replaces": quote.replaces_id,
         "expires_at": quote.expires_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
     }

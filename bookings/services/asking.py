@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -194,6 +195,13 @@ def booking_offer(
             actor=by,
             event="created",
             actions=True,
+            # The offer letter (documents renders it): the terms on one page, linked from the email.
+            links=(
+                {
+                    "label": gettext_lazy("The offer letter (PDF)"),
+                    "path": reverse("documents:offer_letter_pdf", args=[booking.uid]),
+                },
+            ),
         )
     return booking
 

@@ -75,9 +75,18 @@ def booking_notify(
     actor: User | None,
     event: str,
     actions: bool = False,
+    links: tuple[dict, ...] = (),
 ) -> None:
     """Tell `recipients` of a change of `booking`; `actions` adds signed Accept/Decline links to
-    their emails (for the side that must answer a new booking)."""
+    their emails (for the side that must answer a new booking), `links` plain links after them
+    ({"label": …, "path": "/…"}, e.g. an offer's letter)."""
+    actions_for = email_actions_for(booking) if actions else None
+    if links:
+        signed = actions_for
+
+        def actions_for(user: User) -> list[dict]:
+            return [*(signed(user) if signed is not None else []), *links]
+
     notifications_create(
         recipients=recipients,
         kind=f"booking_{event}",
@@ -87,7 +96,7 @@ def booking_notify(
         actor=actor,
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
-        actions_for=email_actions_for(booking) if actions else None,
+        actions_for=actions_for,
     )
     # The band's and the venue's webhooks hear of it in the same transaction (sent after commit).
     notice_emit(booking, event)

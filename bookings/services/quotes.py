@@ -35,7 +35,7 @@ from bands.models import Currency
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent, Quote
-from ..models_quotes import FEE_CAP_MINOR, MAX_WINDOWS
+from ..models_quotes import FEE_CAP_MINOR, MAX_WINDOWS, CostKind
 from ..selectors.quotes import (
     QUOTED_KINDS,
     amount_text,
@@ -85,13 +85,32 @@ class Terms:
     # A preset's name, or "custom" with `cancel_windows` as (days, refund %) pairs.
     cancel_preset: str = "moderate"
     cancel_windows: tuple[tuple[int, int], ...] = ()
+    # (kind, label, amount) the door side takes off the takings before a door split, and
+    # (tickets sold, bonus) tiers: settled after the gig (payments.services.settlement).
+    door_costs: tuple[tuple[str, str, int], ...] = ()
+    bonus_tiers: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def of(cls, quote: Quote) -> Terms:
         """A quote's terms, to counter them (the form starts from these)."""
-        values = {f.name: getattr(quote, f.name) for f in fields(cls) if f.name != "cancel_windows"}
+        values = {f.name: getattr(quote, f.name) for f in fields(cls) if f.name not in LISTS}
         windows = tuple((w["days"], w["refund_percent"]) for w in quote.cancel_windows)
-        return cls(**values, cancel_windows=windows)
+        costs = tuple((c["kind"], c["label"], c["amount_minor"]) for c in quote.door_costs)
+        tiers = tuple((b["tickets"], b["amount_minor"]) for b in quote.bonus_tiers)
+        return cls(**values, cancel_windows=windows, door_costs=costs, bonus_tiers=tiers)
+
+    def listed(self) -> dict:
+        """The list fields as the quote row keeps them (JSON)."""
+        return {
+            "cancel_windows": [{"days": d, "refund_percent": p} for d, p in self.cancel_windows],
+            "door_costs": [{"kind": k, "label": label, "amount_minor": a} for k, label, a in self.door_costs],
+            "bonus_tiers": [{"tickets": t, "amount_minor": a} for t, a in self.bonus_tiers],
+        }
+
+
+# Terms' fields kept as JSON lists on the quote.
+LISTS = ("cancel_windows", "door_costs", "bonus_tiers")
+MAX_TERM_ROWS = 10
 
 
 def _percent_problem(value: int | None, *, low: int) -> str | None:
@@ -147,9 +166,42 @@ def terms_check(terms: Terms) -> Terms:
         errors["cancel_preset"] = [_("Choose one of the cancellation terms listed.")]
     elif problem := windows_problem(windows):
         errors["cancel_windows"] = [problem]
+    if terms.deal == Deal.FLAT and (terms.door_costs or terms.bonus_tiers):
+        errors["door_costs"] = [
+            _("A flat guarantee is not settled at the door: leave the costs and bonuses empty, or choose a door split.")
+        ]
+    elif problem := _costs_problem(terms):
+        errors["door_costs"] = [problem]
+    if problem := _tiers_problem(terms):
+        errors["bonus_tiers"] = [problem]
     if errors:
         raise ValidationError(errors)
     return replace(terms, included_note=note, cancel_windows=tuple(windows))
+
+
+def _costs_problem(terms: Terms) -> str | None:
+    if len(terms.door_costs) > MAX_TERM_ROWS:
+        return _("At most 10 costs.")
+    for kind, label, amount in terms.door_costs:
+        if kind not in CostKind.values or len(label) > 100:
+            return _("Name each cost by one of the kinds listed, in at most 100 characters.")
+        if not 1 <= amount <= FEE_CAP_MINOR:
+            return _("A cost is more than nothing and at most %(cap)s.") % {"cap": amount_text(FEE_CAP_MINOR)}
+    return None
+
+
+def _tiers_problem(terms: Terms) -> str | None:
+    if len(terms.bonus_tiers) > MAX_TERM_ROWS:
+        return _("At most 10 bonus tiers.")
+    counts = [t for t, _amount in terms.bonus_tiers]
+    if len(set(counts)) != len(counts):
+        return _("Two bonus tiers at the same ticket count: keep one.")
+    for tickets, amount in terms.bonus_tiers:
+        if not 1 <= tickets <= MAX_CAPACITY:
+            return _("A bonus tier is reached at 1 to 1,000,000 tickets sold.")
+        if not 1 <= amount <= FEE_CAP_MINOR:
+            return _("A bonus is more than nothing and at most %(cap)s.") % {"cap": amount_text(FEE_CAP_MINOR)}
+    return None
 
 
 def windows_problem(windows: tuple[tuple[int, int], ...]) -> str | None:
@@ -287,7 +339,7 @@ def quote_propose(
                 current = None
         version = (Quote.objects.filter(booking=booking).aggregate(v=Max("version"))["v"] or 0) + 1
         expires_at = min(now + dt.timedelta(days=settings.QUOTE_DAYS), booking.starts_at)
-        values = {f.name: getattr(terms, f.name) for f in fields(Terms) if f.name != "cancel_windows"}
+        values = {f.name: getattr(terms, f.name) for f in fields(Terms) if f.name not in LISTS}
         try:
             with transaction.atomic():
                 quote = Quote.objects.create(
@@ -298,7 +350,7 @@ def quote_propose(
                     replaces=current,
                     message=message,
                     expires_at=expires_at,
-                    cancel_windows=[{"days": d, "refund_percent": p} for d, p in terms.cancel_windows],
+                    **terms.listed(),
                     **values,
                 )
         except IntegrityError as exc:

@@ -131,6 +131,20 @@ def test_counter_then_accept_books_with_the_agreed_fee_and_the_webhooks_hear_it(
             "cancel_windows",
         ),
         ({"fee_minor": 10000}, "send_anyway"),
+        ({"door_costs": [{"kind": "sound", "amount_minor": 100}]}, "door_costs"),  # not on a flat fee
+        (
+            {"deal": "door", "fee_minor": None, "door_percent": 70, "bonus_tiers": [{"tickets": 0, "amount_minor": 5}]},
+            "bonus_tiers",
+        ),
+        (
+            {
+                "deal": "door",
+                "fee_minor": None,
+                "door_percent": 70,
+                "door_costs": [{"kind": "sound", "amount_minor": -5}],
+            },
+            "door_costs",
+        ),
     ],
 )
 def test_bad_terms_are_422_by_field(world, change, field):
@@ -190,3 +204,20 @@ def test_a_counter_refuses_a_quote_replaced_meanwhile(world):
     with pytest.raises(quotes.BookingConflict, match="nothing to counter"):
         quotes.quote_counter(quote=first, by=world.client, terms=Terms(fee_minor=60000))
     assert Quote.objects.count() == 2
+
+
+def test_door_terms_carry_their_costs_and_bonus_tiers(world):
+    body = {
+        **TERMS,
+        "deal": "door",
+        "fee_minor": None,
+        "door_percent": 70,
+        "door_costs": [{"kind": "sound", "label": "PA", "amount_minor": 15000}],
+        "bonus_tiers": [{"tickets": 200, "amount_minor": 10000}],
+    }
+    response = api(world.leader).post(f"/api/v1/bookings/{world.request.uid}/quotes", body)
+    assert response.status_code == 201
+    assert response.json()["door_costs"] == [{"kind": "sound", "label": "PA", "amount_minor": 15000}]
+    assert response.json()["bonus_tiers"] == [{"tickets": 200, "amount_minor": 10000}]
+    bad = {**body, "door_costs": [{"kind": "fireworks", "amount_minor": 1}]}
+    assert api(world.client).post(f"/api/v1/quotes/{response.json()['id']}/counter", bad).status_code == 422

@@ -264,3 +264,30 @@ def test_the_form_works_out_the_door_estimate_without_sending(client, world):
     assert response.status_code == 200
     assert "Estimate for the band, a full house before costs: 2,100 EUR" in response.content.decode()
     assert not Quote.objects.exists()
+
+
+def test_door_terms_name_their_costs_and_bonus_tiers_through_the_form(client, world):
+    client.force_login(world.owner)
+    door = {**FORM, "deal": "door", "fee": "", "door_percent": "70", "ticket_price": "15"}
+    for change, message in (
+        ({"tier1_tickets": "0", "tier1_amount": "100"}, "reached at 1 to 1,000,000 tickets"),
+        ({"cost1_kind": "sound", "cost1_amount": "-5"}, "more than nothing"),
+        ({"cost1_amount": "150"}, "Give both the kind of cost and its amount"),
+        ({"tier1_tickets": "200"}, "Give both the tickets sold and the bonus"),
+        ({"tier1_tickets": "200", "tier1_amount": "1", "tier2_tickets": "200", "tier2_amount": "2"}, "same ticket"),
+        ({"deal": "flat", "fee": "500", "door_percent": "", "tier1_tickets": "5", "tier1_amount": "1"}, "not settled"),
+    ):
+        response = client.post(new_url(world.application), {**door, **change}, **HTMX)
+        assert response.status_code == 400 and message in response.content.decode(), change
+    assert not Quote.objects.exists()
+    terms = {"cost1_kind": "sound", "cost1_label": "PA", "cost1_amount": "150", "tier1_tickets": "200"}
+    response = client.post(new_url(world.application), {**door, **terms, "tier1_amount": "100"}, **HTMX)
+    assert response.status_code in (200, 204, 302)
+    quote = Quote.objects.get()
+    assert quote.door_costs == [{"kind": "sound", "label": "PA", "amount_minor": 15000}]
+    assert quote.bonus_tiers == [{"tickets": 200, "amount_minor": 10000}]
+    client.force_login(world.leader)
+    page = client.get(reverse("bookings:detail", args=[world.application.uid])).content.decode()
+    assert "Sound (PA): 150 EUR" in page and "+100 EUR at 200 tickets sold" in page
+    # The counter form starts from them.
+    assert Terms.of(quote).door_costs == (("sound", "PA", 15000),)

@@ -78,6 +78,8 @@ def _line_text(line: dict) -> str:
         purpose = line.get("purpose")
         label = Payment.Purpose(purpose).label if purpose in Payment.Purpose.values else purpose
         return gettext("Payment received: %(purpose)s") % {"purpose": label}
+    if what == "settlement":
+        return gettext("The settlement of the door, beyond what was paid before it")
     if what == "replaced":
         return gettext("Invoice cancelled: the agreed fee changed, a new invoice follows")
     if what == "refund":

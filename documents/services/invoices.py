@@ -35,8 +35,8 @@ from accounts.services import language_for
 from accounts.site import site_url
 from bands.models import Band, Membership
 from bookings.models import Booking
-from payments.models import Payment, Refund
-from payments.selectors import fee_minor_of, may_see_money, payer_side
+from payments.models import Payment, Refund, Settlement
+from payments.selectors import fee_minor_of, may_see_money, paid_before_settlement, payer_side
 from venues.models import VenueStaff
 
 from ..models import Invoice, InvoiceSeries, RenderedPdf
@@ -223,7 +223,7 @@ def current_invoice(booking: Booking) -> Invoice | None:
     """The booking's invoice for its fee that no credit note has cancelled as a whole."""
     cancelled = Invoice.objects.filter(corrects=OuterRef("pk"), kind=Kind.CREDIT_NOTE, refund__isnull=True)
     return (
-        Invoice.objects.filter(booking=booking, kind=Kind.INVOICE)
+        Invoice.objects.filter(booking=booking, kind=Kind.INVOICE, settlement__isnull=True)
         .filter(~Exists(cancelled))
         .order_by("-sequence")
         .first()
@@ -336,6 +336,57 @@ def invoice_reissue(*, booking: Booking) -> tuple[Invoice, Invoice] | None:
         transaction.on_commit(lambda: invoice_send_queue(invoice_id=credit.pk))
         transaction.on_commit(lambda: invoice_send_queue(invoice_id=new.pk))
     return credit, new
+
+
+def _settlement_invoice_fields(booking: Booking, settlement: Settlement) -> dict | None:
+    """The columns of the band's invoice for what the approved settlement owes beyond what was paid
+    before it (its guarantee's parts): the band's amount with its bonus, less the venue's merchandise
+    cut, less that. None when nothing more is owed."""
+    payments = list(Payment.objects.filter(booking=booking))
+    total = settlement.payable_minor - paid_before_settlement(payments)
+    if total <= 0:
+        return None
+    issuer = party_of_band(booking.band)
+    recipient, person = payer_of(booking)
+    rate = 0 if issuer["reverse_charge"] else issuer["vat_rate_bp"]
+    net, vat = vat_split(total, rate)
+    return {
+        "booking": booking,
+        "settlement": settlement,
+        "recipient": person,
+        "content": {
+            "issuer": issuer,
+            "recipient": recipient,
+            "booking": _booking_facts(booking),
+            "lines": [{"what": "settlement", "amount_minor": net}],
+            "notes": [issuer["invoice_note"]] if issuer["invoice_note"] else [],
+        },
+        "currency": settlement.currency,
+        "net_minor": net,
+        "vat_minor": vat,
+        "total_minor": total,
+        "vat_rate_bp": rate,
+        "reverse_charge": issuer["reverse_charge"],
+        "issued_at": timezone.now(),
+    }
+
+
+def settlement_invoice_issue(*, booking: Booking) -> Invoice | None:
+    """The band's invoice for the extra a door deal's approved settlement owes (the band's amount, bonus
+    included, less the venue's merchandise cut, beyond what was paid before it), issued once per
+    settlement: under the series lock and the unique constraint, so a second catch-up, or an approval
+    submitted twice, finds the one issued. None without an approved settlement, or nothing beyond."""
+    booking = _booking_for_paper(booking)
+    settlement = Settlement.objects.filter(booking=booking, status=Settlement.Status.APPROVED).first()
+    if settlement is None or payer_side(booking) is None:
+        return None
+    return _issue(
+        issuer_key=band_key(booking.band_id),
+        kind=Kind.INVOICE,
+        band=booking.band,
+        existing=lambda: Invoice.objects.filter(kind=Kind.INVOICE, settlement=settlement).first(),
+        fields=lambda: _settlement_invoice_fields(booking, settlement),
+    )
 
 
 def receipt_issue(*, payment: Payment) -> Invoice:
@@ -452,13 +503,20 @@ def _credit_note_missing() -> Q:
 
 
 def _invoice_missing() -> Q:
-    return ~Exists(Invoice.objects.filter(kind=Kind.INVOICE, booking=OuterRef("pk")))
+    return ~Exists(Invoice.objects.filter(kind=Kind.INVOICE, booking=OuterRef("pk"), settlement__isnull=True))
+
+
+def _settlement_invoice_missing() -> Q:
+    """An approved settlement without its invoice (one with nothing beyond what was paid never gets one,
+    and is looked at again: a cheap indexed look-up)."""
+    return ~Exists(Invoice.objects.filter(kind=Kind.INVOICE, settlement=OuterRef("pk")))
 
 
 def _current_total() -> Subquery:
     """The total of the booking's current invoice (none cancelled it as a whole)."""
     cancelled = Invoice.objects.filter(corrects=OuterRef("pk"), kind=Kind.CREDIT_NOTE, refund__isnull=True)
-    current = Invoice.objects.filter(booking=OuterRef("pk"), kind=Kind.INVOICE).filter(~Exists(cancelled))
+    current = Invoice.objects.filter(booking=OuterRef("pk"), kind=Kind.INVOICE, settlement__isnull=True)
+    current = current.filter(~Exists(cancelled))
     return Subquery(current.order_by("-sequence").values("total_minor")[:1])
 
 
@@ -496,6 +554,12 @@ def paper_catch_up(*, booking: Booking) -> list[Invoice]:
             issued.append(invoice)
     elif current is not None and booking.status in INVOICED_STATUSES and current.total_minor != _fee_of(booking):
         issued.extend(invoice_reissue(booking=booking) or ())
+    if Settlement.objects.filter(booking_id=booking.pk, status=Settlement.Status.APPROVED).filter(
+        _settlement_invoice_missing()
+    ):
+        invoice = settlement_invoice_issue(booking=booking)
+        if invoice is not None:
+            issued.append(invoice)
     for payment in paid.filter(_receipt_missing()).order_by("pk"):
         issued.append(receipt_issue(payment=payment))
     refunds = Refund.objects.filter(payment__booking_id=booking.pk, status=Refund.Status.SUCCEEDED)
@@ -534,6 +598,16 @@ def _issue_missing(*, scope: Callable[[str], Q], limit: int) -> dict[str, int]:
     )
     for booking_id in list(changed):
         if invoice_reissue(booking=Booking(pk=booking_id)) is not None:
+            counts["invoices"] += 1
+    settled = (
+        Settlement.objects.filter(scope("booking__"), status=Settlement.Status.APPROVED)
+        .filter(approved_at__gte=timezone.now() - CATCH_UP_WINDOW)
+        .filter(_settlement_invoice_missing())
+        .order_by("pk")
+        .values_list("booking_id", flat=True)[:limit]
+    )
+    for booking_id in list(settled):
+        if settlement_invoice_issue(booking=Booking(pk=booking_id)) is not None:
             counts["invoices"] += 1
     payments = Payment.objects.filter(scope("booking__"), status=Payment.Status.SUCCEEDED, booking__isnull=False)
     for payment in list(payments.filter(_receipt_missing()).order_by("pk")[:limit]):

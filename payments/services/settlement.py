@@ -9,6 +9,7 @@ the version of the figures it read, so figures changed meanwhile are never appro
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -29,7 +30,7 @@ from bookings.selectors.quotes import money_text, money_text_lazy
 from bookings.services.checks import too_long_text
 from bookings.services.notices import booking_summary
 
-from ..models import Payment, Settlement
+from ..models import Payment, Settlement, SettlementBonus, SettlementCost
 from ..selectors import may_pay, payer_side, settlement_part, split_percent
 from . import ledger
 from .payments import payer_people
@@ -49,7 +50,8 @@ SETTLED_FROM = (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS, Booking.Statu
 @dataclass(frozen=True)
 class Figures:
     """A settlement worked out: the takings, the net after costs (never below 0), the band's share of
-    the net door and, with the guarantee, the band's amount."""
+    the net door, the bonus reached, the band's amount (the guarantee or the share, plus the bonus),
+    the venue's cut of the merchandise, and what the door side pays (the band's amount less that cut)."""
 
     tickets_sold: int
     gross_minor: int
@@ -57,17 +59,42 @@ class Figures:
     net_minor: int
     door_share_minor: int
     band_amount_minor: int
+    bonus_minor: int = 0
+    bonus_tickets: int | None = None
+    merch_cut_minor: int = 0
+    payable_minor: int = 0
 
 
-def settlement_compute(*, quote: Quote, tickets_sold: int, gross_minor: int | None, costs_minor: int) -> Figures:
+def bonus_reached(tiers: Iterable[tuple[int, int]], tickets_sold: int) -> tuple[int | None, int]:
+    """(tier's ticket count, bonus) of the highest tier `tickets_sold` reached, or (None, 0). Tiers do not
+    add up: the tier reached names the whole bonus (docs/decisions/0069-settlements-itemised.md)."""
+    reached = [(tickets, amount) for tickets, amount in tiers if tickets_sold >= tickets]
+    return max(reached) if reached else (None, 0)
+
+
+def settlement_compute(
+    *,
+    quote: Quote,
+    tickets_sold: int,
+    gross_minor: int | None,
+    costs_minor: int,
+    bonuses: Iterable[tuple[int, int]] = (),
+    merch_gross_minor: int = 0,
+    merch_venue_percent: int = 0,
+) -> Figures:
     """The band's amount by the agreed terms: a door split pays its share of the net; a guarantee versus
-    a door split pays the guarantee or that share, whichever is higher. Without `gross_minor` the takings
-    are tickets × the agreed ticket price. Costs above the takings leave a net of 0."""
+    a door split pays the guarantee or that share, whichever is higher; the bonus of the highest tier
+    reached is added on top. Without `gross_minor` the takings are tickets × the agreed ticket price.
+    Costs above the takings leave a net of 0. The venue's cut of the merchandise (its percentage of
+    what the band sold) is what the band owes the venue: it is taken off what the door side pays."""
     gross = gross_minor if gross_minor is not None else tickets_sold * (quote.ticket_price_minor or 0)
     net = max(gross - costs_minor, 0)
     share = split_percent(net, quote.door_percent or 0)
     amount = max(quote.fee_minor or 0, share) if quote.deal == Deal.VERSUS else share
-    return Figures(tickets_sold, gross, costs_minor, net, share, amount)
+    tier, bonus = bonus_reached(bonuses, tickets_sold)
+    amount += bonus
+    cut = split_percent(merch_gross_minor, merch_venue_percent)
+    return Figures(tickets_sold, gross, costs_minor, net, share, amount, bonus, tier, cut, max(amount - cut, 0))
 
 
 def settlement_refusal(booking: Booking, *, now: dt.datetime) -> BookingError | None:
@@ -111,7 +138,26 @@ def _lock(booking: Booking, now: dt.datetime) -> tuple[Booking, Settlement | Non
     return booking, settlement
 
 
-def _check(quote: Quote, *, tickets_sold: int | None, gross_minor: int | None, costs_minor: int | None, note: str):
+def _amount_problem(amount: int | None, *, what: str) -> str | None:
+    """Why an amount entered on a settlement cannot stand: none, below zero, or a typing slip."""
+    if amount is None:
+        return _("Enter the %(what)s: an amount of 0 or more.") % {"what": what}
+    if amount < 0:
+        return _("The %(what)s cannot be below zero.") % {"what": what}
+    if amount > FEE_CAP_MINOR:
+        return _("%(what)s above 10,000,000 is a typing slip: check the amount.") % {"what": what.capitalize()}
+    return None
+
+
+def _check(
+    quote: Quote,
+    *,
+    tickets_sold: int | None,
+    gross_minor: int | None,
+    merch_gross_minor: int | None,
+    merch_venue_percent: int | None,
+    note: str,
+):
     errors: dict[str, list[str]] = {}
     if tickets_sold is None:
         errors["tickets_sold"] = [_("Enter the tickets sold: a whole number, 0 or more.")]
@@ -131,25 +177,74 @@ def _check(quote: Quote, *, tickets_sold: int | None, gross_minor: int | None, c
         errors["tickets_sold"] = [
             _("These tickets at the agreed price come to more than 10,000,000: check the number.")
         ]
-    if costs_minor is not None and costs_minor < 0:
-        errors["costs"] = [_("The costs cannot be below zero.")]
-    elif costs_minor is not None and costs_minor > FEE_CAP_MINOR:
-        errors["costs"] = [_("Costs above 10,000,000 are a typing slip: check the amount.")]
+    if problem := _amount_problem(merch_gross_minor or 0, what=_("merchandise sold")):
+        errors["merch_gross"] = [problem]
+    if merch_venue_percent is not None and not 0 <= merch_venue_percent <= 100:
+        errors["merch_venue_percent"] = [_("The venue's cut of the merchandise is 0 to 100 %.")]
     if len(note) > 500:
         errors["note"] = [too_long_text(500, len(note))]
     if errors:
         raise ValidationError(errors)
 
 
+def _refigure(settlement: Settlement, quote: Quote) -> None:
+    """Work the settlement's figures out again from its rows: the costs are the sum of its items and the
+    bonus the highest tier reached. The one place the stored figures are written."""
+    costs = sum(c.amount_minor for c in settlement.costs.all())
+    tiers = [(b.tickets, b.amount_minor) for b in settlement.bonuses.all()]
+    figures = settlement_compute(
+        quote=quote,
+        tickets_sold=settlement.tickets_sold,
+        gross_minor=settlement.gross_minor if settlement.gross_entered else None,
+        costs_minor=costs,
+        bonuses=tiers,
+        merch_gross_minor=settlement.merch_gross_minor,
+        merch_venue_percent=settlement.merch_venue_percent,
+    )
+    settlement.gross_minor = figures.gross_minor
+    settlement.costs_minor = figures.costs_minor
+    settlement.net_minor = figures.net_minor
+    settlement.bonus_minor, settlement.bonus_tickets = figures.bonus_minor, figures.bonus_tickets
+    settlement.merch_cut_minor = figures.merch_cut_minor
+    settlement.band_amount_minor = figures.band_amount_minor
+
+
+def _from_terms(settlement: Settlement, quote: Quote, now: dt.datetime) -> None:
+    """The costs and bonus tiers the agreed terms name, as agreed rows of a new settlement."""
+    SettlementCost.objects.bulk_create(
+        SettlementCost(
+            settlement=settlement,
+            kind=c["kind"],
+            label=c.get("label", ""),
+            amount_minor=c["amount_minor"],
+            agreed=True,
+            added_at=now,
+        )
+        for c in quote.door_costs
+    )
+    SettlementBonus.objects.bulk_create(
+        SettlementBonus(
+            settlement=settlement, tickets=b["tickets"], amount_minor=b["amount_minor"], agreed=True, added_at=now
+        )
+        for b in quote.bonus_tiers
+    )
+
+
 def settlement_summary(settlement: Settlement) -> str:
     """The figures in a line, in the active language (the history stores it in the writer's)."""
-    return _("%(tickets)s tickets, takings %(gross)s, costs %(costs)s, net %(net)s: the band's amount %(amount)s") % {
+    cur = settlement.currency
+    line = _("%(tickets)s tickets, takings %(gross)s, costs %(costs)s, net %(net)s: the band's amount %(amount)s") % {
         "tickets": settlement.tickets_sold,
-        "gross": money_text(settlement.gross_minor, settlement.currency),
-        "costs": money_text(settlement.costs_minor, settlement.currency),
-        "net": money_text(settlement.net_minor, settlement.currency),
-        "amount": money_text(settlement.band_amount_minor, settlement.currency),
+        "gross": money_text(settlement.gross_minor, cur),
+        "costs": money_text(settlement.costs_minor, cur),
+        "net": money_text(settlement.net_minor, cur),
+        "amount": money_text(settlement.band_amount_minor, cur),
     }
+    if settlement.bonus_minor:
+        line += _(" (with a bonus of %(bonus)s)") % {"bonus": money_text(settlement.bonus_minor, cur)}
+    if settlement.merch_cut_minor:
+        line += _("; the venue's merchandise cut %(cut)s") % {"cut": money_text(settlement.merch_cut_minor, cur)}
+    return line
 
 
 def _event(booking: Booking, by: User, head: str, rest: str) -> None:
@@ -171,61 +266,107 @@ def _tell(booking: Booking, people: list[User], text, *, key: str, by: User | No
     )
 
 
-def settlement_enter(
-    *,
-    booking: Booking,
-    by: User,
-    tickets_sold: int | None,
-    gross_minor: int | None = None,
-    costs_minor: int | None = None,
-    note: str = "",
-    now: dt.datetime | None = None,
-) -> Settlement:
-    """The door side enters (or corrects) the figures once the gig has started; entering them is its
-    approval of them, and clears the band's. `gross_minor` None: tickets × the agreed ticket price.
-
-    Raises BookingPermissionError (not the venue's staff or the client), BookingConflict (not a door
-    deal, the gig called off, approved by both already), BookingError (not started yet), ValidationError
-    by field (tickets_sold, gross, costs, note). Nothing changes when it raises.
-    """
-    now = now or timezone.now()
-    note = (note or "").strip()
+def _door_side_only(booking: Booking, by: User) -> None:
     if settlement_side(booking, by) != "payer":
         raise BookingPermissionError(
             _("Only the client enters the settlement of this gig.")
             if payer_side(booking) == "client"
             else _("Only the venue's staff enter the settlement of this gig.")
         )
+
+
+def _new_version(settlement: Settlement, by: User, now: dt.datetime) -> None:
+    """The door side changed the figures: a new version, approved by it, which the band approves anew."""
+    settlement.status = Status.DRAFT
+    settlement.payer_approved_by, settlement.payer_approved_at = by, now
+    # Any change clears the other side's approval: the band approves the figures it read.
+    settlement.band_approved_by, settlement.band_approved_at = None, None
+    settlement.unagreed_accepted = False
+    settlement.dispute_note = ""
+
+
+def _tell_band(booking: Booking, settlement: Settlement, by: User, what: str) -> None:
+    _tell(
+        booking,
+        band_managers(booking.band_id),
+        lazy_text(
+            gettext_lazy(
+                "%(name)s changed the settlement for %(band)s to %(gig)s: %(what)s. The band's amount is now "
+                "%(amount)s. Approve it, or say what is wrong."
+            ),
+            name=by.name,
+            band=booking.band.name,
+            gig=booking_summary(booking),
+            what=what,
+            amount=money_text_lazy(settlement.band_amount_minor, settlement.currency),
+        ),
+        key=f"settlement:{settlement.pk}:changed:{settlement.version}",
+        by=by,
+    )
+
+
+def settlement_enter(
+    *,
+    booking: Booking,
+    by: User,
+    tickets_sold: int | None,
+    gross_minor: int | None = None,
+    merch_gross_minor: int | None = None,
+    merch_venue_percent: int | None = None,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Settlement:
+    """The door side enters (or corrects) the figures once the gig has started; entering them is its
+    approval of them, and clears the band's. `gross_minor` None: tickets × the agreed ticket price. The
+    first entry copies the costs and bonus tiers the agreed terms name, as agreed items; the costs and
+    tiers themselves change through settlement_cost_add/remove and settlement_bonus_add/remove.
+    `merch_gross_minor` and `merch_venue_percent` None keep what was entered (0 at first).
+
+    Raises BookingPermissionError (not the venue's staff or the client), BookingConflict (not a door
+    deal, the gig called off, approved by both already), BookingError (not started yet), ValidationError
+    by field (tickets_sold, gross, merch_gross, merch_venue_percent, note). Nothing changes when it raises.
+    """
+    now = now or timezone.now()
+    note = (note or "").strip()
+    _door_side_only(booking, by)
     with transaction.atomic():
         booking, settlement = _lock(booking, now)
         quote = booking.agreed_quote
         if settlement is not None and settlement.is_approved:
             raise BookingConflict(str(FINAL))
-        _check(quote, tickets_sold=tickets_sold, gross_minor=gross_minor, costs_minor=costs_minor, note=note)
-        figures = settlement_compute(
-            quote=quote, tickets_sold=tickets_sold, gross_minor=gross_minor, costs_minor=costs_minor or 0
+        _check(
+            quote,
+            tickets_sold=tickets_sold,
+            gross_minor=gross_minor,
+            merch_gross_minor=merch_gross_minor,
+            merch_venue_percent=merch_venue_percent,
+            note=note,
         )
-        if settlement is None:
+        first = settlement is None
+        if first:
             settlement = Settlement(booking=booking, version=1)
         else:
             settlement.version += 1
-        settlement.status = Status.DRAFT
-        settlement.tickets_sold = figures.tickets_sold
-        settlement.gross_minor = figures.gross_minor
+        settlement.tickets_sold = tickets_sold
         settlement.gross_entered = gross_minor is not None
-        settlement.costs_minor = figures.costs_minor
-        settlement.net_minor = figures.net_minor
-        settlement.band_amount_minor = figures.band_amount_minor
+        settlement.gross_minor = gross_minor or 0
+        if merch_gross_minor is not None:
+            settlement.merch_gross_minor = merch_gross_minor
+        if merch_venue_percent is not None:
+            settlement.merch_venue_percent = merch_venue_percent
         settlement.currency = quote.currency
         settlement.deal = quote.deal
         settlement.door_percent = quote.door_percent
         settlement.guarantee_minor = (quote.fee_minor or 0) if quote.deal == Deal.VERSUS else 0
         settlement.note = note
         settlement.entered_by, settlement.entered_at = by, now
-        settlement.payer_approved_by, settlement.payer_approved_at = by, now
-        # Any change clears the other side's approval: the band approves the figures it read.
-        settlement.band_approved_by, settlement.band_approved_at = None, None
-        settlement.dispute_note = ""
+        _new_version(settlement, by, now)
+        if first:
+            # The rows need the settlement's key: save it, copy the terms' items, then work it out.
+            settlement.net_minor = settlement.band_amount_minor = 0
+            settlement.save()
+            _from_terms(settlement, quote, now)
+        _refigure(settlement, quote)
         settlement.save()
         _event(booking, by, "Settlement entered", settlement_summary(settlement))
         amount = money_text_lazy(settlement.band_amount_minor, settlement.currency)
@@ -249,15 +390,169 @@ def settlement_enter(
     return settlement
 
 
+# A settlement with more items than this is a list gone wrong, not a night's costs.
+MAX_ITEMS = 30
+
+
+def _open_settlement(booking: Booking, by: User, now: dt.datetime) -> tuple[Booking, Settlement]:
+    """Under the locks: the settlement the door side changes (entered, not final)."""
+    booking, settlement = _lock(booking, now)
+    if settlement is None:
+        raise BookingConflict(_("Enter the tickets sold first; then add the costs and bonuses."))
+    if settlement.is_approved:
+        raise BookingConflict(str(FINAL))
+    return booking, settlement
+
+
+def _changed(booking: Booking, settlement: Settlement, by: User, now: dt.datetime, what: str) -> Settlement:
+    settlement.version += 1
+    _new_version(settlement, by, now)
+    _refigure(settlement, booking.agreed_quote)
+    settlement.save()
+    _event(booking, by, "Settlement changed", f"{what}; {settlement_summary(settlement)}")
+    _tell_band(booking, settlement, by, what)
+    return settlement
+
+
+def settlement_cost_add(
+    *, booking: Booking, by: User, kind: str, label: str = "", amount_minor: int | None, now: dt.datetime | None = None
+) -> SettlementCost:
+    """The door side adds a cost at settlement: not in the agreed terms, so it is flagged "added at
+    settlement by <name>" and the band's approval must accept it. A new version of the figures.
+
+    Raises BookingPermissionError, BookingConflict (nothing entered yet, approved already, too many
+    items), BookingError (not started), ValidationError by field (kind, label, amount). Nothing changes
+    when it raises."""
+    now = now or timezone.now()
+    label = (label or "").strip()
+    _door_side_only(booking, by)
+    errors: dict[str, list[str]] = {}
+    if kind not in SettlementCost.Kind.values:
+        errors["kind"] = [_("Choose one of the kinds listed.")]
+    if len(label) > 100:
+        errors["label"] = [too_long_text(100, len(label))]
+    if problem := _amount_problem(amount_minor, what=_("cost")):
+        errors["amount"] = [problem]
+    elif amount_minor == 0:
+        errors["amount"] = [_("A cost of nothing is no cost: enter its amount.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        booking, settlement = _open_settlement(booking, by, now)
+        if settlement.costs.count() >= MAX_ITEMS:
+            raise BookingConflict(_("A settlement has at most 30 costs: add them up in fewer lines."))
+        cost = SettlementCost.objects.create(
+            settlement=settlement, kind=kind, label=label, amount_minor=amount_minor, added_by=by, added_at=now
+        )
+        what = _("a cost added, not in the agreed terms: %(cost)s %(amount)s") % {
+            "cost": cost_name(cost),
+            "amount": money_text(amount_minor, settlement.currency),
+        }
+        _changed(booking, settlement, by, now, what)
+    return cost
+
+
+def settlement_cost_remove(*, booking: Booking, by: User, cost_id: int, now: dt.datetime | None = None) -> Settlement:
+    """The door side takes a cost off the settlement (one of the terms' too: that is in the band's
+    favour). A new version. Raises BookingPermissionError, BookingConflict (not entered, approved, no
+    such cost)."""
+    now = now or timezone.now()
+    _door_side_only(booking, by)
+    with transaction.atomic():
+        booking, settlement = _open_settlement(booking, by, now)
+        cost = settlement.costs.filter(pk=cost_id).first()
+        if cost is None:
+            raise BookingConflict(_("That cost is not on this settlement (any more). Nothing was changed."))
+        what = _("a cost taken off: %(cost)s %(amount)s") % {
+            "cost": cost_name(cost),
+            "amount": money_text(cost.amount_minor, settlement.currency),
+        }
+        cost.delete()
+        return _changed(booking, settlement, by, now, what)
+
+
+def settlement_bonus_add(
+    *, booking: Booking, by: User, tickets: int | None, amount_minor: int | None, now: dt.datetime | None = None
+) -> SettlementBonus:
+    """The door side adds a bonus tier at settlement (the terms named none, or not this one): flagged
+    "added at settlement by <name>" as a cost is. A new version.
+
+    Raises BookingPermissionError, BookingConflict (not entered, approved, a tier at that count already,
+    too many), ValidationError by field (tickets, amount)."""
+    now = now or timezone.now()
+    _door_side_only(booking, by)
+    errors: dict[str, list[str]] = {}
+    if tickets is None or tickets < 1:
+        errors["tickets"] = [_("A bonus is reached at 1 ticket sold or more.")]
+    elif tickets > MAX_TICKETS:
+        errors["tickets"] = [_("More than 1,000,000 tickets is a typing slip: check the number.")]
+    if problem := _amount_problem(amount_minor, what=_("bonus")):
+        errors["amount"] = [problem]
+    elif amount_minor == 0:
+        errors["amount"] = [_("A bonus of nothing is no bonus: enter its amount.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        booking, settlement = _open_settlement(booking, by, now)
+        tiers = list(settlement.bonuses.values_list("tickets", flat=True))
+        if tickets in tiers:
+            raise BookingConflict(_("This settlement has a bonus at that ticket count already. Nothing was changed."))
+        if len(tiers) >= MAX_ITEMS:
+            raise BookingConflict(_("A settlement has at most 30 bonus tiers."))
+        bonus = SettlementBonus.objects.create(
+            settlement=settlement, tickets=tickets, amount_minor=amount_minor, added_by=by, added_at=now
+        )
+        what = _("a bonus added, not in the agreed terms: %(amount)s at %(tickets)s tickets") % {
+            "amount": money_text(amount_minor, settlement.currency),
+            "tickets": tickets,
+        }
+        _changed(booking, settlement, by, now, what)
+    return bonus
+
+
+def settlement_bonus_remove(*, booking: Booking, by: User, bonus_id: int, now: dt.datetime | None = None) -> Settlement:
+    """The door side takes a bonus tier added at settlement off again; the terms' tiers stay (they were
+    agreed). Raises BookingPermissionError, BookingConflict (not entered, approved, no such tier, agreed)."""
+    now = now or timezone.now()
+    _door_side_only(booking, by)
+    with transaction.atomic():
+        booking, settlement = _open_settlement(booking, by, now)
+        bonus = settlement.bonuses.filter(pk=bonus_id).first()
+        if bonus is None:
+            raise BookingConflict(_("That bonus is not on this settlement (any more). Nothing was changed."))
+        if bonus.agreed:
+            raise BookingConflict(_("That bonus is in the agreed terms, so it stays."))
+        what = _("a bonus taken off: %(amount)s at %(tickets)s tickets") % {
+            "amount": money_text(bonus.amount_minor, settlement.currency),
+            "tickets": bonus.tickets,
+        }
+        bonus.delete()
+        return _changed(booking, settlement, by, now, what)
+
+
+def cost_name(cost: SettlementCost) -> str:
+    """A cost in words: its kind, and its label when it has one ("Sound: PA hire")."""
+    kind = cost.get_kind_display()
+    return f"{kind}: {cost.label}" if cost.label else str(kind)
+
+
 def settlement_approve(
-    *, booking: Booking, by: User, version: int | None, now: dt.datetime | None = None
+    *,
+    booking: Booking,
+    by: User,
+    version: int | None,
+    accept_unagreed: bool = False,
+    now: dt.datetime | None = None,
 ) -> Settlement:
     """The band's leaders and admins (or the door side, should its approval be missing) approve the
     figures of `version`. Once both sides have, it is final: the ledger records the band's amount and
-    what the band is owed beyond what was paid becomes due from the payer, who is told.
+    what the band is owed beyond what was paid becomes due from the payer, who is told (the band's
+    invoice for it is issued by documents' catch-up, once). A version with costs the agreed terms never
+    named is approved by the band only with `accept_unagreed` (it ticks that it accepts them).
 
     Raises BookingPermissionError (neither side), BookingConflict (nothing entered yet, approved already,
-    figures changed since `version` was read), BookingError (not started yet).
+    figures changed since `version` was read), BookingError (not started yet, costs not in the terms
+    not accepted).
     """
     now = now or timezone.now()
     side = settlement_side(booking, by)
@@ -276,6 +571,15 @@ def settlement_approve(
                 _("The figures changed since you read them. Read them again before you approve them.")
             )
         if side == "band":
+            if settlement.costs.filter(agreed=False).exists():
+                if not accept_unagreed:
+                    raise BookingError(
+                        _(
+                            "Some costs were added at settlement and are not in the agreed terms: tick that the "
+                            "band accepts them, or say what is wrong."
+                        )
+                    )
+                settlement.unagreed_accepted = True
             settlement.band_approved_by, settlement.band_approved_at = by, now
             settlement.dispute_note = ""
         else:

@@ -91,9 +91,9 @@ def test_the_split_by_the_agreed_terms():
 
 
 def test_a_door_deal_is_entered_approved_recorded_and_paid_outside(world):
-    booking = played(agreed(world))
+    booking = played(agreed(world, replace(DOOR, door_costs=(("sound", "PA", 20000),))))
     assert schedule_of(booking) == [] and due_now(booking) is None  # a door split alone: nothing before
-    s = settle.settlement_enter(booking=booking, by=world.owner, tickets_sold=180, costs_minor=20000)
+    s = settle.settlement_enter(booking=booking, by=world.owner, tickets_sold=180)
     assert (s.gross_minor, s.net_minor, s.band_amount_minor, s.status) == (270000, 250000, 175000, "draft")
     assert s.payer_approved_by == world.owner and s.band_approved_at is None
     assert Notification.objects.filter(recipient=world.leader, kind="booking_payment", link__endswith="/settlement/")
@@ -131,13 +131,13 @@ def test_a_door_deal_is_entered_approved_recorded_and_paid_outside(world):
 
 @pytest.mark.usefixtures("localstripe")
 def test_a_versus_deal_owes_what_the_deposit_did_not_cover_and_is_paid_by_card(world):
-    booking = agreed(world, VERSUS)
+    booking = agreed(world, replace(VERSUS, door_costs=(("security", "", 25000),)))
     deposit, balance = schedule_of(booking)
     assert (deposit.amount_minor, balance.amount_minor) == (25000, 25000)
     pay.payment_record_outside(booking=booking, by=world.owner, amount_minor=25000, reference="DEP-1")
     booking = played(booking, ended=False)
     assert booking.status == Booking.Status.IN_PROGRESS
-    s = settle.settlement_enter(booking=booking, by=world.owner, tickets_sold=150, costs_minor=25000)
+    s = settle.settlement_enter(booking=booking, by=world.owner, tickets_sold=150)
     assert s.band_amount_minor == 120000
     settle.settlement_approve(booking=booking, by=world.leader, version=s.version)
     booking = fresh(booking)
@@ -204,8 +204,10 @@ def test_an_edit_clears_the_bands_approval_and_a_stale_approval_is_refused(world
         ({"tickets_sold": -1}, "tickets_sold"),
         ({"tickets_sold": 2_000_000}, "tickets_sold"),
         ({"tickets_sold": 10, "gross_minor": -5}, "gross"),
-        ({"tickets_sold": 10, "costs_minor": -5}, "costs"),
-        ({"tickets_sold": 10, "costs_minor": 10**13}, "costs"),
+        ({"tickets_sold": 10, "merch_gross_minor": -5}, "merch_gross"),
+        ({"tickets_sold": 10, "merch_gross_minor": 10**13}, "merch_gross"),
+        ({"tickets_sold": 10, "merch_venue_percent": 101}, "merch_venue_percent"),
+        ({"tickets_sold": 10, "merch_venue_percent": -1}, "merch_venue_percent"),
         ({"tickets_sold": 10, "note": "x" * 501}, "note"),
     ],
 )
@@ -219,7 +221,9 @@ def test_bad_figures_get_a_message_and_change_nothing(world, values, field):
 
 def test_more_tickets_than_the_capacity_is_a_warning_and_costs_above_the_takings_a_net_of_nothing(world):
     booking = played(agreed(world))
-    s = settle.settlement_enter(booking=booking, by=world.owner, tickets_sold=250, costs_minor=500000)
+    settle.settlement_enter(booking=booking, by=world.owner, tickets_sold=250)
+    settle.settlement_cost_add(booking=booking, by=world.owner, kind="other", amount_minor=500000)
+    s = Settlement.objects.get()
     assert s.net_minor == 0 and s.band_amount_minor == 0
     warnings = settlement_warnings(settlement=s, quote=booking.agreed_quote)
     assert any("capacity of 200" in w for w in warnings)
@@ -319,12 +323,14 @@ def test_the_door_side_enters_and_the_band_approves_through_the_pages(client, wo
     detail = reverse("bookings:detail", args=[booking.uid])
     client.force_login(world.owner)
     assert url("settlement", booking) in client.get(detail).content.decode()  # the booking links to it
-    response = client.post(url("settlement_enter", booking), {"tickets_sold": "-3", "costs": ""})
+    response = client.post(url("settlement_enter", booking), {"tickets_sold": "-3", "merch_gross": ""})
     assert response.status_code == 400 and "below zero" in response.content.decode()
     response = client.post(url("settlement_enter", booking), {"tickets_sold": "abc"})
     assert response.status_code == 400 and "whole number" in response.content.decode()
     assert not Settlement.objects.exists()
-    response = client.post(url("settlement_enter", booking), {"tickets_sold": "250", "costs": "150.50"})
+    response = client.post(url("settlement_enter", booking), {"tickets_sold": "250"})
+    assert response.status_code == 302
+    response = client.post(url("settlement_cost_add", booking), {"kind": "sound", "amount": "150.50"})
     assert response.status_code == 302
     page = client.get(url("settlement", booking)).content.decode()
     assert "capacity of 200" in page and "2,519.65 EUR" in page  # 70 % of 3,750 − 150.50
@@ -337,7 +343,9 @@ def test_the_door_side_enters_and_the_band_approves_through_the_pages(client, wo
     assert response.status_code == 400
     response = client.post(url("settlement_approve", booking), {"version": "7"})
     assert response.status_code == 409 and "changed since you read them" in response.content.decode()
-    response = client.post(url("settlement_approve", booking), {"version": "1"})
+    response = client.post(url("settlement_approve", booking), {"version": "2"})
+    assert response.status_code == 400 and "tick that the band accepts them" in response.content.decode()
+    response = client.post(url("settlement_approve", booking), {"version": "2", "accept_unagreed": "on"})
     assert response.status_code == 302
     assert Settlement.objects.get().is_approved
 
@@ -359,7 +367,8 @@ def test_the_page_reads_a_bounded_number_of_queries(client, world, django_assert
         Payment.objects.create(
             booking=booking, purpose="deposit", status="failed", amount_minor=100, currency="EUR", reference=reference
         )
-        with django_assert_max_num_queries(10) as ctx:
+        # 12: the settlement's costs and its bonus tiers are one query each (decision 0069).
+        with django_assert_max_num_queries(12) as ctx:
             client.get(url("settlement", booking))
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[-1]

@@ -21,13 +21,14 @@ from bookings.models import Booking
 from bookings.selectors.detail import booking_title
 from bookings.selectors.quotes import deal_text, money_text
 
-from ..forms import ApproveForm, QuestionForm, SettlementForm, to_major
+from ..forms import ApproveForm, QuestionForm, SettlementBonusForm, SettlementCostForm, SettlementForm, to_major
 from ..selectors import (
     due_now,
     may_pay,
     paid_before_settlement,
     payments_of,
     settlement_booking_for_viewer,
+    settlement_items,
     settlement_of,
     settlement_part,
     settlement_warnings,
@@ -57,11 +58,13 @@ def _render(request: HtmxHttpRequest, booking: Booking, *, status: int = 200, er
         initial = {
             "tickets_sold": settlement.tickets_sold,
             "gross": to_major(settlement.gross_minor) if settlement.gross_entered else None,
-            "costs": to_major(settlement.costs_minor) if settlement.costs_minor else None,
+            "merch_gross": to_major(settlement.merch_gross_minor) if settlement.merch_gross_minor else None,
+            "merch_venue_percent": settlement.merch_venue_percent or None,
             "note": settlement.note,
         }
     version = {"version": settlement.version} if settlement is not None else {}
     due = settlement_part(booking, payments)
+    costs, bonuses = settlement_items(settlement) if settlement is not None else ([], [])
     context = {
         "booking": booking,
         "title": booking_title(booking),
@@ -71,6 +74,9 @@ def _render(request: HtmxHttpRequest, booking: Booking, *, status: int = 200, er
         "ticket_price": money_text(quote.ticket_price_minor, cur),
         "settlement": settlement,
         "money": _money(settlement) if settlement is not None else {},
+        "costs": costs,
+        "bonuses": bonuses,
+        "unagreed": any(not c.agreed for c in costs),
         "warnings": settlement_warnings(settlement=settlement, quote=quote) if settlement is not None else [],
         "refusal": str(refusal) if refusal is not None else "",
         "side": side,
@@ -86,6 +92,8 @@ def _render(request: HtmxHttpRequest, booking: Booking, *, status: int = 200, er
         "form": forms.get("form") or SettlementForm(initial=initial, auto_id="settle_%s"),
         "approve_form": ApproveForm(initial=version, auto_id="approve_%s"),
         "question_form": forms.get("question_form") or QuestionForm(initial=version, auto_id="question_%s"),
+        "cost_form": forms.get("cost_form") or SettlementCostForm(auto_id="cost_%s"),
+        "bonus_form": forms.get("bonus_form") or SettlementBonusForm(auto_id="bonus_%s"),
         "error": error,
     }
     return render_page(request, TEMPLATE, context, partial="settlement", status=status)
@@ -95,7 +103,10 @@ def _money(settlement) -> dict[str, str]:
     cur = settlement.currency
     return {
         name: money_text(getattr(settlement, f"{name}_minor"), cur)
-        for name in ("gross", "costs", "net", "band_amount", "guarantee")
+        for name in ("gross", "costs", "net", "band_amount", "guarantee", "bonus", "merch_gross", "merch_cut")
+    } | {
+        "payable": money_text(settlement.payable_minor, cur),
+        "band_owes": money_text(settlement.band_owes_minor, cur) if settlement.band_owes_minor else "",
     }
 
 
@@ -144,9 +155,13 @@ def settlement_approve(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The band's leaders and admins approve the figures they read."""
     booking = _booking_or_404(request, uid)
     form = ApproveForm(request.POST)
-    version = form.cleaned_data["version"] if form.is_valid() else None
+    valid = form.is_valid()
+    version = form.cleaned_data["version"] if valid else None
+    accept = form.cleaned_data["accept_unagreed"] if valid else False
     try:
-        settlement = services.settlement_approve(booking=booking, by=request.user, version=version)
+        settlement = services.settlement_approve(
+            booking=booking, by=request.user, version=version, accept_unagreed=accept
+        )
     except BookingError as exc:
         return _refused(request, booking, exc)
     if settlement.is_approved:
@@ -176,3 +191,64 @@ def settlement_question(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     except BookingError as exc:
         return _refused(request, booking, exc, question_form=form)
     return _done(request, booking, gettext("Sent. The other side checks the figures and enters them again."))
+
+
+def _item_post(request: HtmxHttpRequest, booking: Booking, form, form_name: str, service, notice: str) -> HttpResponse:
+    if not form.is_valid():
+        return _render(request, booking, status=400, **{form_name: form})
+    try:
+        service(booking=booking, by=request.user, **form.service_values())
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        return _render(request, booking, status=400, **{form_name: form})
+    except BookingError as exc:
+        return _refused(request, booking, exc, **{form_name: form})
+    return _done(request, booking, notice)
+
+
+@login_required
+@second_factor_required
+@require_POST
+def settlement_cost_add(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The door side adds a cost at settlement (flagged for the band: not in the agreed terms)."""
+    booking = _booking_or_404(request, uid)
+    form = SettlementCostForm(request.POST, auto_id="cost_%s")
+    notice = gettext("The cost is added; the band has been asked to approve the figures again.")
+    return _item_post(request, booking, form, "cost_form", services.settlement_cost_add, notice)
+
+
+@login_required
+@second_factor_required
+@require_POST
+def settlement_cost_remove(request: HtmxHttpRequest, uid: UUID, cost_id: int) -> HttpResponse:
+    """The door side takes a cost off the settlement."""
+    booking = _booking_or_404(request, uid)
+    try:
+        services.settlement_cost_remove(booking=booking, by=request.user, cost_id=cost_id)
+    except BookingError as exc:
+        return _refused(request, booking, exc)
+    return _done(request, booking, gettext("The cost is taken off; the band has been asked to approve again."))
+
+
+@login_required
+@second_factor_required
+@require_POST
+def settlement_bonus_add(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """The door side adds a bonus tier at settlement."""
+    booking = _booking_or_404(request, uid)
+    form = SettlementBonusForm(request.POST, auto_id="bonus_%s")
+    notice = gettext("The bonus is added; the band has been asked to approve the figures again.")
+    return _item_post(request, booking, form, "bonus_form", services.settlement_bonus_add, notice)
+
+
+@login_required
+@second_factor_required
+@require_POST
+def settlement_bonus_remove(request: HtmxHttpRequest, uid: UUID, bonus_id: int) -> HttpResponse:
+    """The door side takes a bonus tier it added at settlement off again."""
+    booking = _booking_or_404(request, uid)
+    try:
+        services.settlement_bonus_remove(booking=booking, by=request.user, bonus_id=bonus_id)
+    except BookingError as exc:
+        return _refused(request, booking, exc)
+    return _done(request, booking, gettext("The bonus is taken off; the band has been asked to approve again."))

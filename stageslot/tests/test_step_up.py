@@ -47,6 +47,10 @@ STEP_UP_SERVICES = {
     "payout_record",
     "refund_create",
     "settlement_approve",
+    "settlement_bonus_add",  # a settlement's figures: what the band is paid
+    "settlement_bonus_remove",
+    "settlement_cost_add",
+    "settlement_cost_remove",
     "settlement_enter",
 }
 # Money and contract services a door calls that move nothing and sign nothing, and why.
@@ -173,6 +177,10 @@ def test_the_pages_behind_the_rule_include_every_money_and_signing_page():
         reverse("payments:checkout_pay", args=[uuid.UUID(int=1)]),
         reverse("payments:settlement_enter", args=[uuid.UUID(int=1)]),
         reverse("payments:settlement_approve", args=[uuid.UUID(int=1)]),
+        reverse("payments:settlement_cost_add", args=[uuid.UUID(int=1)]),
+        reverse("payments:settlement_cost_remove", args=[uuid.UUID(int=1), 1]),
+        reverse("payments:settlement_bonus_add", args=[uuid.UUID(int=1)]),
+        reverse("payments:settlement_bonus_remove", args=[uuid.UUID(int=1), 1]),
         reverse("payments:band_gig", args=["no-such", uuid.UUID(int=1)]),
         reverse("payments:member_payout_new", args=["no-such"]),
         reverse("payments:member_payout_reverse", args=["no-such", 1]),
