@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, Subquery, Sum, When
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
@@ -338,12 +338,22 @@ def invoice_reissue(*, booking: Booking) -> tuple[Invoice, Invoice] | None:
     return credit, new
 
 
+def _billed_before(booking: Booking, settlement: Settlement) -> int:
+    """What the band's fee invoice (the guarantee's, not cancelled) already bills, less its refunds' credit
+    notes: paid or not, it is not billed a second time on the settlement's invoice."""
+    invoice = current_invoice(booking)
+    if invoice is None or invoice.currency != settlement.currency:
+        return 0
+    credited = Invoice.objects.filter(corrects=invoice, kind=Kind.CREDIT_NOTE).aggregate(n=Sum("total_minor"))["n"]
+    return invoice.total_minor + (credited or 0)  # a credit note's total is negative
+
+
 def _settlement_invoice_fields(booking: Booking, settlement: Settlement) -> dict | None:
     """The columns of the band's invoice for what the approved settlement owes beyond what was paid
     before it (its guarantee's parts): the band's amount with its bonus, less the venue's merchandise
     cut, less that. None when nothing more is owed."""
     payments = list(Payment.objects.filter(booking=booking))
-    total = settlement.payable_minor - paid_before_settlement(payments)
+    total = settlement.payable_minor - max(paid_before_settlement(payments), _billed_before(booking, settlement))
     if total <= 0:
         return None
     issuer = party_of_band(booking.band)

@@ -244,7 +244,7 @@ def test_the_offer_letter_of_an_offer_without_terms_names_its_fee(client, world)
     assert "a fee of 300 EUR" in text and world.other_band.name in text
 
 
-def test_a_versus_deal_is_invoiced_for_what_the_settlement_owes_beyond_what_was_paid():
+def test_a_versus_deal_is_invoiced_for_what_the_settlement_owes_beyond_what_was_billed_or_paid():
     other = make_world("-versus")
     booking = agreed(other, replace(VERSUS, door_costs=(("security", "", 25000),)))
     pay.payment_record_outside(booking=booking, by=other.owner, amount_minor=25000, reference="DEP-1")
@@ -255,6 +255,8 @@ def test_a_versus_deal_is_invoiced_for_what_the_settlement_owes_beyond_what_was_
     paper_catch_up(booking=booking)
     fee = Invoice.objects.get(booking=booking, kind="invoice", settlement__isnull=True)
     extra = Invoice.objects.get(booking=booking, kind="invoice", settlement=s)
-    # The guarantee's invoice stays; the settlement's is for the rest of what is due: 1,200.00 − 250.00 paid.
-    assert (fee.total_minor, extra.total_minor) == (50000, 95000)
+    # The guarantee's invoice stays and bills 500.00 (250.00 of it paid): the settlement's bills the rest,
+    # 1,200.00 − 500.00, so nothing is billed twice.
+    assert (fee.total_minor, extra.total_minor) == (50000, 70000)
+    assert fee.total_minor + extra.total_minor == s.payable_minor
     assert [i for i in paper_catch_up(booking=booking) if i.kind == "invoice"] == []
