@@ -1,8 +1,10 @@
 """In Chromium, the booker's desk from end to end: a promoter opens the venue group's calendar, sees a hold over a
 slot flagged, moves a hold with the keyboard alone and by dragging, and confirms a ladder into an offer; the band's
-agent accepts the offer from the agency's roster. Each page passes axe."""
+agent accepts the offer from the agency's roster; a settlement with itemised costs and a bonus is approved by both
+sides and its sheet downloaded. Each page passes axe."""
 
 import datetime as dt
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,12 +12,15 @@ from playwright.sync_api import expect
 
 from bookings.models import Booking
 from bookings.tests.test_booking_browser import log_in
+from bookings.tests.test_detail_views import make_world
+from documents.tests.test_daysheets import pdf_pages
 from holds import services
 from holds.models import Hold
+from holds.tests.factories import hold_world
+from payments.models import Settlement
+from payments.tests.test_settlement import DOOR, agreed, played
 from teams.tests.factories import agency_for
 from venues.services import slot_create
-
-from .factories import hold_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -105,3 +110,47 @@ def test_the_promoter_reads_the_group_calendar_moves_holds_and_confirms_an_offer
     booking.refresh_from_db()
     assert booking.status == Booking.Status.BOOKED
     assert booking.events.filter(to_status="booked").get().actor == agent
+
+
+def test_the_settlement_with_itemised_costs_and_a_bonus_is_approved_by_both_and_its_sheet_downloaded(
+    live_server, browser, axe_check
+):
+    world = make_world("-desk")
+    booking = played(agreed(world, replace(DOOR, door_costs=(("sound", "PA", 15000),))))
+    settlement_url = f"{live_server.url}/payments/bookings/{booking.uid}/settlement/"
+
+    # The venue enters the tickets sold, adds a cost the terms did not name and a bonus at 200 tickets.
+    page = log_in(browser, live_server.url, world.owner.email)
+    page.goto(settlement_url)
+    page.get_by_label("Tickets sold").fill("200")
+    page.get_by_role("button", name="Save the figures").click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    page.get_by_label("Kind").select_option(label="Lights")
+    page.get_by_label("Amount").first.fill("50")
+    page.get_by_role("button", name="Add the cost").click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    page.get_by_label("At tickets sold").fill("200")
+    page.get_by_label("Bonus:", exact=True).fill("100")
+    page.get_by_role("button", name="Add the bonus").click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    axe_check(page, what="the settlement with its items")
+    s = Settlement.objects.get(booking=booking)
+    # 200 × 15.00 = 3,000.00 taken; less 150.00 (agreed) and 50.00 (added): 2,800.00; 70 % is 1,960.00; +100.00.
+    assert (s.gross_minor, s.costs_minor, s.net_minor, s.band_amount_minor) == (300000, 20000, 280000, 206000)
+
+    # The band sees the cost added at settlement flagged, accepts it and approves; the sheet is then final.
+    band_page = log_in(browser, live_server.url, world.leader.email)
+    band_page.goto(settlement_url)
+    expect(band_page.get_by_text("added at settlement", exact=False).first).to_be_visible()
+    band_page.get_by_role("button", name="Approve the settlement").click()
+    expect(band_page.locator(".flash--error, .errorlist").first).to_be_visible()  # not without accepting the cost
+    band_page.get_by_label("The band accepts the costs added at settlement").check()
+    band_page.get_by_role("button", name="Approve the settlement").click()
+    expect(band_page.get_by_role("link", name="The settlement sheet (PDF)")).to_be_visible()
+    s.refresh_from_db()
+    assert s.status == Settlement.Status.APPROVED
+    sheet = band_page.get_by_role("link", name="The settlement sheet (PDF)").get_attribute("href")
+    response = band_page.request.get(f"{live_server.url}{sheet}")
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    text = " ".join(pdf_pages(response.body()))
+    assert "Lights" in text and "2,060 EUR" in text and "DRAFT" not in text
