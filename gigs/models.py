@@ -116,7 +116,7 @@ class AdvanceItem(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("advanced by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    owner = models.CharField(_("owner"), max_length=8, choices=Side.choices, blank=True)
+    owner = models.CharField(_("owner"), max_length=8, choices=Side.choices, blank=True, db_default="")
     due_on = models.DateField(_("due on"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

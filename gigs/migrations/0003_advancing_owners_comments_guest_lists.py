@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='advanceitem',
             name='owner',
-            field=models.CharField(blank=True, choices=[('venue', 'Venue side'), ('band', 'Band side')], max_length=8, verbose_name='owner'),
+            field=models.CharField(blank=True, choices=[('venue', 'Venue side'), ('band', 'Band side')], db_default='', max_length=8, verbose_name='owner'),
         ),
         migrations.AddField(
             model_name='daysheet',

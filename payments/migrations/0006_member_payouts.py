@@ -6,6 +6,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    migration_linter_allow = {"ADD_UNIQUE": "a partial unique index on a column added here, empty in every row"}
 
     dependencies = [
         ('bands', '0001_squashed_0019'),
