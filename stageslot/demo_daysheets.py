@@ -1,5 +1,6 @@
 """Demo day sheets: one booked gig at a venue fully advanced (every item confirmed, the band told), and
-another one half done, both with their details written.
+another one half done, both with their details written, a few guests on each list and a question from the
+band on its hospitality.
 
 Everything goes through gigs.services, as on the day sheet page, by a person of the side that runs the
 day. The notifications' emails are marked as not wanted, as the demo people have no real mailboxes.
@@ -13,11 +14,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Max
 
 from accounts.models import Notification, User
+from bands.models import Membership
 from bookings.errors import BookingError
 from bookings.models import Booking
 from gigs.models import DaySheet
 from gigs.selectors.day_sheets import ITEMS, SHEET_RELATED, runs_the_day
-from gigs.services.day_sheets import advance_item_set, day_sheet_update
+from gigs.services.day_sheets import advance_comment_post, advance_item_set, day_sheet_update
+from gigs.services.guest_lists import guest_entry_add
 from venues.models import VenueStaff
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,22 @@ def _details(booking: Booking, runner: User) -> dict:
     }
 
 
+def _guests_and_a_comment(booking: Booking, runner: User, *, now: dt.datetime) -> None:
+    """A few names on the gig's guest list from each side, and a question on the hospitality item."""
+    leader = Membership.objects.filter(band=booking.band, role=Membership.Role.LEADER).select_related("user").first()
+    try:
+        for name, plus_ones in (("Press: Kiez Radio", 1), ("Promoter's partner", 0)):
+            guest_entry_add(booking=booking, by=runner, side="venue", name=name, plus_ones=plus_ones, now=now)
+        if leader is not None:
+            for name, plus_ones in (("Mara's parents", 1), ("Photographer", 0)):
+                guest_entry_add(booking=booking, by=leader.user, side="band", name=name, plus_ones=plus_ones, now=now)
+            advance_comment_post(
+                booking=booking, item="hospitality", by=leader.user, text="Could one of the meals be vegan?", now=now
+            )
+    except (BookingError, ValidationError) as exc:
+        logger.warning("Demo guest list: %s for booking %s", exc, booking.pk)
+
+
 def seed_day_sheets(*, now: dt.datetime) -> dict[str, int]:
     """A fully advanced day sheet and a half-done one on booked demo gigs to come; {plan: booking pk}."""
     done: dict[str, int] = {}
@@ -80,6 +99,7 @@ def seed_day_sheets(*, now: dt.datetime) -> dict[str, int]:
             logger.warning("Demo day sheets: %s for booking %s", exc, booking.pk)
             continue
         done[plans.pop(0)] = booking.pk
+        _guests_and_a_comment(booking, runner, now=now)
     if plans:
         logger.warning("Demo day sheets: not enough booked gigs at venues for %s", ", ".join(plans))
     Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(

@@ -13,7 +13,7 @@ from bands.models import ApprovalStatus, Band
 from bookings.selectors.bookings import band_free_for_gig
 from holds.models import Hold
 from holds.requests import hold_request_many
-from holds.services import HoldError, HoldPermissionError, hold_challenge, hold_place
+from holds.services import HoldError, HoldPermissionError, hold_challenge, hold_place, venue_day_close
 from venues.models import Stage, Venue, VenueStaff
 from venues.selectors import stage_slot_clashes
 
@@ -62,6 +62,11 @@ def seed_holds(*, now: dt.datetime) -> None:
     second = hold_place(by=promoter, stage=stage, band=bands[BANDS[1]], note="Album release", now=now, **times)
     hold_place(by=promoter, stage=stage, band=bands[BANDS[2]], now=now, **times)
     hold_challenge(hold=second, by=promoter, now=now)
+    # Kellerbar is closed on the Monday after the held Friday (a private hire), unless something is on then.
+    with contextlib.suppress(HoldError):
+        venue_day_close(
+            venue_id=venue.pk, by=owner.user, date=start.date() + dt.timedelta(days=3), note="Private hire", now=now
+        )
     # Northside Agency routes The Night Owls' tour: it asks Kellerbar and The Lantern to hold a Saturday.
     agent = User.objects.filter(email="agent@demo.stageslot.test").first()
     owls = Band.objects.filter(slug="the-night-owls").first()

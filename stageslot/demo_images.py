@@ -2,6 +2,7 @@
 
 import io
 import random
+from functools import lru_cache
 
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFilter
@@ -18,6 +19,12 @@ PALETTES = [
 
 def demo_picture(seed: str, size: tuple[int, int] = (1200, 800)) -> ContentFile:
     """A soft stage-light composition, the same for the same seed."""
+    return ContentFile(_picture(seed, size), name="photo.webp")
+
+
+@lru_cache(maxsize=64)
+def _picture(seed: str, size: tuple[int, int]) -> bytes:
+    """The picture's bytes, drawn once per process (a test process seeds the demo world several times)."""
     rng = random.Random(seed)  # noqa: S311 - decoration, not security
     base, light, glow = rng.choice(PALETTES)
     w, h = size
@@ -38,4 +45,4 @@ def demo_picture(seed: str, size: tuple[int, int] = (1200, 800)) -> ContentFile:
         draw.rounded_rectangle((cx - 45, int(h * 0.5) + 50, cx + 45, int(h * 0.8)), radius=30, fill="#111111")
     out = io.BytesIO()
     image.save(out, format="WEBP", quality=80)
-    return ContentFile(out.getvalue(), name="photo.webp")
+    return out.getvalue()

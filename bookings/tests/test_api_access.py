@@ -125,6 +125,9 @@ def world() -> dict:
     # booker (so the owner may challenge it with the 2nd, placed by the owner).
     northside = OrganisationFactory(slug="northside")
     OrgMemberFactory(organisation=northside, user=leader, role=Role.OWNER)
+    # The venue's owner also runs a venue group (its calendar is its people's).
+    riverside = OrganisationFactory(slug="riverside", kind="venue_group", commission_bp=0)
+    OrgMemberFactory(organisation=riverside, user=owner, role=Role.OWNER)
     booker = UserFactory()
     venue.staff_roles.create(user=booker, role="booker")
     hold_start = in_days(80, hour=9)
@@ -519,6 +522,16 @@ OPERATIONS = {
     ),
     "hold_confirm": (
         "post", lambda w: f"/api/v1/holds/{w['hold_first'].pk}/confirm", lambda w: {"fee": 300},
+        "venue_owner", "bookings", 404,
+    ),
+    # The bookers' calendar: a venue's for its staff (403 for the others), a group's for its people (403);
+    # moving a hold is the hold's venue's staff's (404 for whoever may not see it).
+    "venue_calendar": ("get", lambda w: "/api/v1/venues/kellerbar/calendar", None, "venue_owner", "read", 403),
+    "group_calendar": ("get", lambda w: "/api/v1/groups/riverside/calendar", None, "venue_owner", "read", 403),
+    "hold_move": (
+        "post", lambda w: f"/api/v1/holds/{w['hold_second'].pk}/move",
+        lambda w: {"stage_id": w["hold_second"].stage_id,
+                   "date": (w["hold_second"].date + dt.timedelta(days=3)).isoformat()},
         "venue_owner", "bookings", 404,
     ),
     # Holds asked by an agency: its bookers ask for the band; the asked venue's staff answer; the agency

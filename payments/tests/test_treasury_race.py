@@ -47,7 +47,7 @@ def at_once(*calls) -> list[Exception]:
 
 
 def _race(world, *, locked: bool) -> list[Exception]:
-    """Two payouts of 100.00 to Max (owed 166.67) by two leaders at once; unlocked, both read "owed"
+    """Two payouts of 100.00 to Max (owed 166.67 or 166.66) by two leaders at once; unlocked, both read "owed"
     before either writes."""
     pay = {
         "band": world.band,
@@ -91,13 +91,16 @@ def _world(suffix: str) -> SimpleNamespace:
 
 def test_two_payouts_at_once_never_pay_more_than_owed():
     world = _world("-locked")
+    owed = member_due(band_id=world.band.pk, member_id=world.max.pk, currency="EUR")
+    assert owed in (16666, 16667)  # which member gets the odd cent follows the split's order
     errors = _race(world, locked=True)
     assert len(errors) == 1 and isinstance(errors[0], ValidationError)
     assert MemberPayout.objects.filter(band=world.band).count() == 1
-    assert member_due(band_id=world.band.pk, member_id=world.max.pk, currency="EUR") == 16667 - 10000
+    assert member_due(band_id=world.band.pk, member_id=world.max.pk, currency="EUR") == owed - 10000
 
 
 def test_without_the_lock_the_race_is_real():
     world = _world("-unlocked")
+    owed = member_due(band_id=world.band.pk, member_id=world.max.pk, currency="EUR")
     assert _race(world, locked=False) == []
-    assert member_due(band_id=world.band.pk, member_id=world.max.pk, currency="EUR") == 16667 - 20000
+    assert member_due(band_id=world.band.pk, member_id=world.max.pk, currency="EUR") == owed - 20000

@@ -272,6 +272,17 @@ def test_the_demo_ladders_1st_hold_sits_on_no_slot_and_can_be_confirmed(seeded, 
     assert [h.status for h in Hold.objects.filter(pk__in=[h.pk for h in lower])] == ["released"] * len(lower)
 
 
+def test_the_demo_day_sheets_have_guests_and_a_question_and_kellerbar_a_closed_day(seeded):
+    from gigs.models import AdvanceComment, GuestEntry
+    from holds.models import ClosedDay
+
+    sides = set(GuestEntry.objects.values_list("side", flat=True))
+    assert sides == {"venue", "band"}
+    assert AdvanceComment.objects.filter(item="hospitality", text__contains="vegan").exists()
+    closed = ClosedDay.objects.get(venue__slug="kellerbar")
+    assert closed.note == "Private hire" and closed.date.weekday() == 0  # the Monday after the held Friday
+
+
 # ---- Money, paper and tours ---------------------------------------------------------------------------------
 
 
