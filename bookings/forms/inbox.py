@@ -3,15 +3,14 @@
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, pgettext_lazy
 
 
 class InboxForm(forms.Form):
     """Which tab of the inbox, whose bookings, which page. Anything unknown falls back to the default."""
 
     tab = forms.ChoiceField(required=False, choices=[])
-    show = forms.ChoiceField(label=_("Show"), required=False, choices=[])
+    show = forms.ChoiceField(label=pgettext_lazy("verb", "Show"), required=False, choices=[])
     page = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args: Any, tabs: list[tuple[str, str]], shows: list[tuple[str, str]], **kwargs: Any) -> None:

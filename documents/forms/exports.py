@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bands.models import Currency
 from bookings.models import Booking
@@ -72,7 +73,9 @@ class BookingsExportForm(DatesForm):
     """The inbox's filters (its tab and whose bookings), a status, and the days the gigs start on."""
 
     tab = _choice(_("Tab"), TABS.items(), invalid=_("There is no tab “%(value)s” in your bookings."))
-    show = _choice(_("Show"), [], invalid=_("“%(value)s” is not one of your bands, venues or requests."))
+    show = _choice(
+        pgettext_lazy("verb", "Show"), [], invalid=_("“%(value)s” is not one of your bands, venues or requests.")
+    )
     status = _choice(_("Status"), Booking.Status.choices, invalid=_("“%(value)s” is not a booking status we know."))
 
     def __init__(self, *args: Any, shows: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -101,7 +104,9 @@ class SlotsExportForm(forms.Form):
     """The slot list's tab."""
 
     show = _choice(
-        _("Show"), [(key, key) for key in SLOT_TABS], invalid=_("There is no tab “%(value)s” in your slots.")
+        pgettext_lazy("verb", "Show"),
+        [(key, key) for key in SLOT_TABS],
+        invalid=_("There is no tab “%(value)s” in your slots."),
     )
 
     def messages(self) -> list[str]:

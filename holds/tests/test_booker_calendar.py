@@ -279,3 +279,11 @@ def test_the_selector_reads_days_in_each_venues_zone(w):
     cells = {cell.date: cell for row in calendar.rows if row.room.stage == w.stage for cell in row.cells}
     assert [e.title for e in cells[w.day + dt.timedelta(days=2)].entries] == ["Late Band"]
     assert Slot.objects.count() == 0
+
+
+def test_the_calendar_speaks_german(client, w):
+    place(w, w.bands[0])
+    client.force_login(w.promoter)
+    page = text(client.get(url(w, "week", group=True), headers={"Accept-Language": "de"}).content.decode())
+    assert "Kalender der Spielstättengruppe" in page and "Anzeigen" in page  # the button, not the noun “Show”
+    assert "1. Option:" in page and "Woche" in page
