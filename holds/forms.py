@@ -4,6 +4,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -111,9 +112,9 @@ class AskHoldsForm(forms.Form):
     asker's own time zone."""
 
     venues = forms.CharField(
-        label=_("Venues' StageSlot addresses"),
+        label=_("Venues"),
         max_length=600,
-        help_text=_("The last part of each venue's page address, separated by commas, e.g. kellerbar, the-lantern."),
+        help_text=_("The venues' names, separated by commas, e.g. Kellerbar, The Lantern."),
     )
     date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
     start = forms.TimeField(label=_("Start"), widget=_time_input(), initial=dt.time(20, 0))
@@ -130,19 +131,47 @@ class AskHoldsForm(forms.Form):
         self.zone = zone
 
     def clean_venues(self) -> list[Venue]:
-        slugs = [part.strip().strip("/").split("/")[-1] for part in self.cleaned_data["venues"].split(",")]
-        slugs = list(dict.fromkeys(s for s in slugs if s))
-        if not slugs:
+        """Each venue by its name (any case) or its address (the last part of its page's address)."""
+        parts = [part.strip() for part in self.cleaned_data["venues"].split(",")]
+        parts = list(dict.fromkeys(p for p in parts if p))
+        if not parts:
             raise forms.ValidationError(_("Name at least one venue."), code="required")
-        found = {v.slug: v for v in Venue.objects.filter(slug__in=slugs, status=ApprovalStatus.APPROVED)}
-        unknown = [s for s in slugs if s not in found]
+        approved = Venue.objects.filter(status=ApprovalStatus.APPROVED)
+        slugs = {p: p.strip("/").split("/")[-1].lower() for p in parts}
+        by_slug = {v.slug: v for v in approved.filter(slug__in=slugs.values())}
+        names = [p for p in parts if slugs[p] not in by_slug]
+        by_name: dict[str, list[Venue]] = {}
+        if names:
+            query = Q()
+            for name in names:
+                query |= Q(name__iexact=name)
+            for venue in approved.filter(query).order_by("name", "pk"):
+                by_name.setdefault(venue.name.casefold(), []).append(venue)
+        venues, unknown, ambiguous = [], [], []
+        for part in parts:
+            if slugs[part] in by_slug:
+                venues.append(by_slug[slugs[part]])
+                continue
+            matches = by_name.get(part.casefold(), [])
+            if len(matches) == 1:
+                venues.append(matches[0])
+            elif matches:
+                ambiguous.append(f"{part} ({', '.join(v.slug for v in matches)})")
+            else:
+                unknown.append(part)
         if unknown:
             raise forms.ValidationError(
-                _("No venue has the address %(addresses)s. Copy it from the venue's page.")
-                % {"addresses": ", ".join(unknown)},
+                _("No venue on StageSlot is called %(names)s. Check the spelling, or pick them on the agency's roster.")
+                % {"names": ", ".join(unknown)},
                 code="unknown",
             )
-        return [found[s] for s in slugs]
+        if ambiguous:
+            raise forms.ValidationError(
+                _("More than one venue has the name %(names)s: type the address instead.")
+                % {"names": "; ".join(ambiguous)},
+                code="ambiguous",
+            )
+        return list(dict.fromkeys(venues))
 
     def clean(self) -> dict:
         data = super().clean()

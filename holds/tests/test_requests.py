@@ -87,8 +87,10 @@ def test_the_pages_ask_answer_and_refuse_bad_input(client, w):
     bad = client.post(reverse("holds:ask", args=[w.bands[1].slug]), data)
     assert bad.status_code == 400 and "nowhere" in bad.content.decode()
     assert not HoldRequest.objects.exists()
-    data["venues"] = f"{w.venue.slug}, {w.other_venue.slug}"
+    # By name (any case) or by address, never needing the address.
+    data["venues"] = f"{w.venue.name.upper()}, {w.other_venue.slug}"
     assert client.post(reverse("holds:ask", args=[w.bands[1].slug]), data).status_code == 302
+    assert set(HoldRequest.objects.values_list("venue_id", flat=True)) == {w.venue.pk, w.other_venue.pk}
     kellerbar = HoldRequest.objects.get(venue=w.venue)
     # The venue's staff see the question and hold it; the agency's people cannot answer for the venue.
     assert (
@@ -141,3 +143,18 @@ def test_the_api_asks_answers_once_and_refuses_bad_input(w):
     assert venue.post(url, {"hold": False}).status_code == 409  # answered once
     assert agent.post(f"/api/v1/hold-requests/{kellerbar.pk}/withdraw").status_code == 409
     assert ApiClient(token_for(w.stranger)).post(url, {"hold": False}).status_code == 404
+
+
+def test_venues_asked_by_a_name_two_venues_share_must_be_told_apart(w):
+    from bookings.tests.factories import venue_with_owner
+    from holds.forms import AskHoldsForm
+
+    first, _owner = venue_with_owner(name="Lido Club", slug="lido-club-berlin")
+    twin, _owner = venue_with_owner(name="Lido Club", slug="lido-club-hamburg")
+    local = w.start.astimezone(ZoneInfo("Europe/Berlin"))
+    data = {"date": local.date().isoformat(), "start": "20:00", "end": "23:00"}
+    form = AskHoldsForm({**data, "venues": "lido club"}, zone=ZoneInfo("Europe/Berlin"))
+    assert not form.is_valid() and "type the address instead" in form.errors["venues"][0]
+    assert first.slug in form.errors["venues"][0] and twin.slug in form.errors["venues"][0]
+    form = AskHoldsForm({**data, "venues": f"{twin.slug}, {w.venue.slug}, {twin.slug}"}, zone=ZoneInfo("Europe/Berlin"))
+    assert form.is_valid() and form.cleaned_data["venues"] == [twin, w.venue]
