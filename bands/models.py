@@ -465,6 +465,11 @@ class BandBlock(TimeBlock):
     # A gig's line-up as its members answered (gigs.services keeps it): {"in": 4, "of": 5, "at_risk": false,
     # "answers": {"<user id>": "definitely", …}}, read by the band calendar and the feeds with the block.
     lineup = models.JSONField(_("line-up"), default=dict, blank=True, editable=False)
+    # The people beyond the band's members who play a gig (user ids of stand-ins with an account, kept by
+    # gigs.services.stand_ins): busy for it like the members, and locked with them (bookings locks.py).
+    guests = models.JSONField(
+        _("guests"), default=list, db_default=models.Value([], models.JSONField()), blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )

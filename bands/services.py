@@ -528,6 +528,8 @@ def band_block_materialise(block: BandBlock, *, now=None, user_ids: list[int] | 
         if user_ids is not None
         else list(Membership.objects.filter(band_id=block.band_id).values_list("user_id", flat=True))
     )
+    if user_ids is None:  # the stand-ins who play a gig are busy for it too (BandBlock.guests)
+        members = sorted({*members, *block.guests})
     intervals = block_intervals(block, start=start, end=end)
     rows = [(user_id, s, e, "") for user_id in members for s, e in intervals]
     # A gig's rows say where it is, so the free-date search can weigh the journey (bands.selectors._on_the_road).
@@ -850,3 +852,18 @@ def band_gig_lineup_set(*, block_id: int, lineup: dict) -> None:
     and the feeds that read the block already. Written by gigs.services.answers only, in its transaction;
     a block that is gone (the gig was cancelled) is left alone."""
     BandBlock.objects.filter(pk=block_id, kind=BandBlock.Kind.GIG).update(lineup=lineup)
+
+
+def band_gig_guest_add(*, block_id: int, user_id: int) -> BandBlock | None:
+    """Make someone beyond the band's members busy for a gig as its members are (a stand-in with an
+    account took a place: BandBlock.guests); the busy time moves and goes with the gig. Call inside the
+    caller's transaction, holding the gig's locks (bookings locks.booking_lock). A block that is gone
+    (the gig was cancelled) is left alone: None."""
+    block = BandBlock.objects.filter(pk=block_id, kind=BandBlock.Kind.GIG).first()
+    if block is None:
+        return None
+    if user_id not in block.guests:
+        block.guests = [*block.guests, user_id]
+        block.save(update_fields=["guests"])
+    band_block_materialise(block, user_ids=[user_id])
+    return block

@@ -174,6 +174,18 @@ def members_busy_between(
     return sorted(first.values(), key=lambda member: member.name.casefold())
 
 
+def person_gig_overlapping(
+    *, user_id: int, start: dt.datetime, end: dt.datetime, exclude_block_id: int | None = None
+) -> BusyInterval | None:
+    """The first of the person's gigs (of any band they play in, as a member or a stand-in) that takes
+    their time at some moment of [start, end), the gig of `exclude_block_id` aside; None when they play
+    no other gig then. One query."""
+    busy = BusyInterval.objects.filter(BusyOverlaps(start, end), user_id=user_id, source=BusyInterval.Source.GIG)
+    if exclude_block_id is not None:
+        busy = busy.exclude(source_id=exclude_block_id)
+    return busy.order_by("starts_at").first()
+
+
 def gig_days_taken(
     *, band_ids: Collection[int], start: dt.datetime, end: dt.datetime | None = None
 ) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:

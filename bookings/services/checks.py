@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band
-from bands.services import gig_window
+from bands.services import gig_busy_window, gig_window
 from bands.travel import Point
 from venues.models import Slot
 
@@ -25,6 +25,7 @@ from ..selectors.bookings import (
     band_gig_overlapping,
     booking_point,
     members_busy_between,
+    person_gig_overlapping,
 )
 
 Role = Booking.Role
@@ -132,6 +133,24 @@ def check_members_free(
             members=busy,
         )
     return busy
+
+
+def stand_in_free_check(*, user_id: int, booking: Booking, zone) -> None:
+    """A stand-in who takes a place at `booking` (booked, with its gig block) plays no other gig during its
+    busy window (the gig with its load-in and pack-down, bands.services.gig_busy_window). Their own busy time
+    beyond gigs is theirs to weigh when they say yes. Run under the gig's locks (locks.booking_lock with the
+    stand-in `also`). Raises BookingConflict naming the other gig's times."""
+    block = booking.block if booking.block_id else None
+    start, end = gig_busy_window(block) if block is not None else (booking.starts_at, booking.ends_at)
+    clash = person_gig_overlapping(user_id=user_id, start=start, end=end, exclude_block_id=booking.block_id)
+    if clash is not None:
+        raise BookingConflict(
+            _(
+                "You play another gig %(when)s, which overlaps this one with its load-in and pack-down, "
+                "so you cannot take this place."
+            )
+            % {"when": when_text(clash.starts_at, clash.ends_at, zone)}
+        )
 
 
 def stand_in_note(band: Band, members: list[MemberBusy], zone, *, hosted: bool = False) -> str:

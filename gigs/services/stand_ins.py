@@ -3,7 +3,10 @@ for one place at one gig, where the first yes takes it.
 
 Every reply locks the place (the member's GigAnswer row) before it looks, so thirty stand-ins answering at
 once queue on one row and exactly one fills it; the partial unique index "one filled request per place"
-is the last line (decision 0038).
+is the last line (decision 0038). A yes of a stand-in with an account takes their time: it first takes the
+gig's locks with the stand-in among the people locked (bookings.services.locks, band → slot → people →
+booking, then the place), refuses a stand-in who plays another gig then, and makes them busy for the gig
+(BandBlock.guests), so two bands never book one person twice at once (decision 0072).
 """
 
 import datetime as dt
@@ -25,8 +28,10 @@ from accounts.services import email_queue, lazy_text, notifications_create
 from accounts.site import site_url
 from accounts.timezones import when_text
 from bands.models import Band, Membership
+from bands.services import band_gig_guest_add
 from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking, Webhook
+from bookings.services import checks, locks
 from bookings.services.webhooks import webhook_events_emit
 from payments.services.splits import member_split_stand_in
 
@@ -221,6 +226,11 @@ def stand_in_ask_reply(*, ask: StandInAsk, reply: str, now: dt.datetime | None =
     if reply not in (Reply.YES, Reply.NO):
         raise ValidationError({"reply": [_("Answer yes or no.")]})
     with transaction.atomic():
+        player = StandInAsk.objects.filter(pk=ask.pk).values_list("stand_in__user_id", flat=True).get()
+        if reply == Reply.YES and player is not None:
+            # A yes takes the stand-in's time: the gig's locks first, as every door that takes someone's time
+            # (band, slot, its players and this stand-in, booking: bookings.services.locks), then the place.
+            locks.booking_lock(Booking.objects.get(pk=ask.request.booking_id), also=[player])
         place = (
             GigAnswer.objects.select_for_update(of=("self",))
             .select_related("booking__band", "booking__block", "member")
@@ -243,6 +253,11 @@ def stand_in_ask_reply(*, ask: StandInAsk, reply: str, now: dt.datetime | None =
             ask.reply, ask.replied_at = Reply.NO, now
             ask.save(update_fields=["reply", "replied_at"])
             return ask
+        if ask.stand_in.user_id:
+            # Never two gigs at once: checked under the stand-in's lock, and their time is the gig's from now on.
+            checks.stand_in_free_check(user_id=ask.stand_in.user_id, booking=booking, zone=booking.zone)
+            if booking.block_id:
+                band_gig_guest_add(block_id=booking.block_id, user_id=ask.stand_in.user_id)
         ask.reply, ask.replied_at = Reply.YES, now
         ask.save(update_fields=["reply", "replied_at"])
         request = ask.request
