@@ -30,7 +30,7 @@ from bookings.models import Booking, BookingEvent
 from bookings.services import answering, checks, instant, locks, reschedule, shows
 from bookings.tests.factories import band_with_leader
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 Status = Booking.Status
 ROUNDS = 3
@@ -103,7 +103,8 @@ def shared_bands(n: int, *, band_a: Band | None = None, leader_a: User | None = 
 
 def starts(n: int, hour: int = 19) -> dt.datetime:
     """A day of its own for each round, 19:00 Berlin, well ahead."""
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=30 + 3 * n)).replace(hour=hour - 1, minute=0, second=0, microsecond=0)
+    day = dt.datetime.now(dt.UTC) + dt.timedelta(days=30 + 3 * n)
+    return day.replace(hour=hour - 1, minute=0, second=0, microsecond=0)
 
 
 def request_of(band: Band, client: User, start: dt.datetime, hours: int = 3) -> Booking:
@@ -143,15 +144,19 @@ def assert_one_gig_at_a_time(results: list[object], player: User, *gigs: Booking
 @pytest.mark.usefixtures("slow_check")
 def test_two_bands_sharing_a_member_accepted_at_once_book_the_member_once():
     for n in range(ROUNDS):
-        w = shared_bands(n)
-        a = request_of(w.band_a, w.client, starts(n))
-        b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
-        results = race(
-            lambda: answering.booking_accept(booking=a, by=w.leader_a),
-            lambda: answering.booking_accept(booking=b, by=w.leader_b),
-        )
-        assert_one_gig_at_a_time(results, w.player, a, b)
-        assert any(isinstance(r, MembersBusy) for r in results), results
+        _accepts_round(n)
+
+
+def _accepts_round(n: int) -> None:
+    w = shared_bands(n)
+    a = request_of(w.band_a, w.client, starts(n))
+    b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
+    results = race(
+        lambda: answering.booking_accept(booking=a, by=w.leader_a),
+        lambda: answering.booking_accept(booking=b, by=w.leader_b),
+    )
+    assert_one_gig_at_a_time(results, w.player, a, b)
+    assert any(isinstance(r, MembersBusy) for r in results), results
 
 
 @pytest.mark.usefixtures("slow_check")
@@ -160,79 +165,100 @@ def test_accept_anyway_at_the_same_moment_names_the_member_it_takes_from_the_oth
     leaders find a stand-in. Racing another band's accept, it either comes second and names the shared
     member, or comes first and the other band is refused."""
     for n in range(ROUNDS):
-        w = shared_bands(n)
-        a = request_of(w.band_a, w.client, starts(n))
-        b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
-        results = race(
-            lambda: answering.booking_accept(booking=a, by=w.leader_a, stand_in=True),
-            lambda: answering.booking_accept(booking=b, by=w.leader_b),
-        )
-        assert not isinstance(results[0], Exception), results
-        note = BookingEvent.objects.get(booking=a, to_status=Status.BOOKED).note
-        if isinstance(results[1], Exception):
-            assert isinstance(results[1], MembersBusy), results
-            assert booked(a, b) == [a]
-        else:
-            assert w.player.name.split()[0] in note, f"{w.player.name} is booked twice, unnamed: {note!r}"
+        _accept_anyway_round(n)
+
+
+def _accept_anyway_round(n: int) -> None:
+    w = shared_bands(n)
+    a = request_of(w.band_a, w.client, starts(n))
+    b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
+    results = race(
+        lambda: answering.booking_accept(booking=a, by=w.leader_a, stand_in=True),
+        lambda: answering.booking_accept(booking=b, by=w.leader_b),
+    )
+    assert not isinstance(results[0], Exception), results
+    note = BookingEvent.objects.get(booking=a, to_status=Status.BOOKED).note
+    if isinstance(results[1], Exception):
+        assert isinstance(results[1], MembersBusy), results
+        assert booked(a, b) == [a]
+    else:
+        assert w.player.name.split()[0] in note, f"{w.player.name} is booked twice, unnamed: {note!r}"
 
 
 @pytest.mark.usefixtures("slow_check")
 def test_an_instant_booking_and_another_bands_accept_at_once_book_the_member_once():
     for n in range(ROUNDS):
-        band_a = BandFactory(name=f"Instant {n}", load_in_minutes=60, pack_down_minutes=30)
-        leader_a = UserFactory()
-        MembershipFactory(band=band_a, user=leader_a, role=Membership.Role.LEADER)
-        package = Package.objects.create(
-            band=band_a, name="Party set", sets=2, set_minutes=45, break_minutes=15, price=900, instant=True
-        )
-        w = shared_bands(n, band_a=band_a, leader_a=leader_a)
-        b = request_of(w.band_b, w.client, starts(n))
-        results = race(
-            lambda: instant.booking_instant(
-                band=band_a, package=package, client=w.client, starts_at=starts(n), price=package_price(package)
-            ),
-            lambda: answering.booking_accept(booking=b, by=w.leader_b),
-        )
-        gigs = [b, *Booking.objects.filter(band=band_a)]
-        assert_one_gig_at_a_time(results, w.player, *gigs)
+        _instant_round(n)
+
+
+def _instant_round(n: int) -> None:
+    band_a = BandFactory(name=f"Instant {n}", load_in_minutes=60, pack_down_minutes=30)
+    leader_a = UserFactory()
+    MembershipFactory(band=band_a, user=leader_a, role=Membership.Role.LEADER)
+    package = Package.objects.create(
+        band=band_a, name="Party set", sets=2, set_minutes=45, break_minutes=15, price=900, instant=True
+    )
+    w = shared_bands(n, band_a=band_a, leader_a=leader_a)
+    b = request_of(w.band_b, w.client, starts(n))
+    results = race(
+        lambda: instant.booking_instant(
+            band=band_a, package=package, client=w.client, starts_at=starts(n), price=package_price(package)
+        ),
+        lambda: answering.booking_accept(booking=b, by=w.leader_b),
+    )
+    gigs = [b, *Booking.objects.filter(band=band_a)]
+    assert_one_gig_at_a_time(results, w.player, *gigs)
 
 
 @pytest.mark.usefixtures("slow_check")
 def test_a_hosted_show_and_another_bands_accept_at_once_book_the_member_once():
     for n in range(ROUNDS):
-        w = shared_bands(n)
-        b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
-        results = race(
-            lambda: shows.show_host(
-                band=w.band_a, by=w.leader_a, starts_at=starts(n), ends_at=starts(n) + dt.timedelta(hours=3),
-                time_zone=BERLIN, title="Basement night", place_name="Basement",
-            ),  # fmt: skip
-            lambda: answering.booking_accept(booking=b, by=w.leader_b),
-        )
-        gigs = [b, *Booking.objects.filter(band=w.band_a)]
-        assert_one_gig_at_a_time(results, w.player, *gigs)
+        _hosted_show_round(n)
+
+
+def _hosted_show_round(n: int) -> None:
+    w = shared_bands(n)
+    b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
+    results = race(
+        lambda: shows.show_host(
+            band=w.band_a,
+            by=w.leader_a,
+            starts_at=starts(n),
+            ends_at=starts(n) + dt.timedelta(hours=3),
+            time_zone=BERLIN,
+            title="Basement night",
+            place_name="Basement",
+        ),
+        lambda: answering.booking_accept(booking=b, by=w.leader_b),
+    )
+    gigs = [b, *Booking.objects.filter(band=w.band_a)]
+    assert_one_gig_at_a_time(results, w.player, *gigs)
 
 
 @pytest.mark.usefixtures("slow_check")
 def test_a_reschedule_and_another_bands_accept_at_once_book_the_member_once():
     for n in range(ROUNDS):
-        w = shared_bands(n)
-        a = request_of(w.band_a, w.client, starts(n) - dt.timedelta(days=1))
-        answering.booking_accept(booking=a, by=w.leader_a)
-        proposal = reschedule.reschedule_propose(
-            booking=a, by=w.client, starts_at=starts(n), ends_at=starts(n) + dt.timedelta(hours=3), reason="Rain"
-        )
-        b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
-        results = race(
-            lambda: reschedule.reschedule_accept(proposal=proposal, by=w.leader_a),
-            lambda: answering.booking_accept(booking=b, by=w.leader_b),
-        )
-        refused = refused_for(results, w.player)
-        a.refresh_from_db()
-        moved = a.starts_at == starts(n)
-        assert len(refused) == 1, results
-        assert moved != bool(booked(b)), f"moved onto the other band's gig: {results}"
-        assert gig_overlaps(w.player) == []
+        _reschedule_round(n)
+
+
+def _reschedule_round(n: int) -> None:
+    w = shared_bands(n)
+    a = request_of(w.band_a, w.client, starts(n) - dt.timedelta(days=1))
+    answering.booking_accept(booking=a, by=w.leader_a)
+    proposal = reschedule.reschedule_propose(
+        booking=a, by=w.client, starts_at=starts(n), ends_at=starts(n) + dt.timedelta(hours=3), reason="Rain"
+    )
+    b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
+    results = race(
+        lambda: reschedule.reschedule_accept(proposal=proposal, by=w.leader_a),
+        lambda: answering.booking_accept(booking=b, by=w.leader_b),
+    )
+    refused = refused_for(results, w.player)
+    a.refresh_from_db()
+    moved = a.starts_at == starts(n)
+    assert len(refused) == 1, results
+    assert moved != bool(booked(b)), f"moved onto the other band's gig: {results}"
+    assert gig_overlaps(w.player) == []
 
 
 @pytest.mark.usefixtures("slow_check")
@@ -240,18 +266,22 @@ def test_members_shared_both_ways_queue_in_one_order_and_never_deadlock():
     """Bands A and B share two members, X and Y (ids in either order of the bands' other members): both
     racers lock X before Y, so one waits for the other, and never both for each other."""
     for n in range(ROUNDS):
-        w = shared_bands(n)
-        second = UserFactory(display_name=f"Yusuf Shared{n}")
-        for band in (w.band_b, w.band_a):
-            MembershipFactory(band=band, user=second, required=True)
-        a = request_of(w.band_a, w.client, starts(n))
-        b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
-        results = race(
-            lambda: answering.booking_accept(booking=a, by=w.leader_a),
-            lambda: answering.booking_accept(booking=b, by=w.leader_b),
-        )
-        assert len(booked(a, b)) == 1, results
-        assert gig_overlaps(w.player) == [] and gig_overlaps(second) == []
+        _two_shared_round(n)
+
+
+def _two_shared_round(n: int) -> None:
+    w = shared_bands(n)
+    second = UserFactory(display_name=f"Yusuf Shared{n}")
+    for band in (w.band_b, w.band_a):
+        MembershipFactory(band=band, user=second, required=True)
+    a = request_of(w.band_a, w.client, starts(n))
+    b = request_of(w.band_b, w.client, starts(n) + dt.timedelta(hours=1))
+    results = race(
+        lambda: answering.booking_accept(booking=a, by=w.leader_a),
+        lambda: answering.booking_accept(booking=b, by=w.leader_b),
+    )
+    assert len(booked(a, b)) == 1, results
+    assert gig_overlaps(w.player) == [] and gig_overlaps(second) == []
 
 
 def test_without_the_member_lock_the_race_books_the_member_twice(slow_check, monkeypatch):
