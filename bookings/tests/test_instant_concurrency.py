@@ -85,9 +85,10 @@ def test_concurrent_instant_bookings_book_the_band_once():
 
 @pytest.mark.postgres
 def test_without_the_lock_the_race_is_real_and_the_constraint_holds(monkeypatch):
-    """Take away the band lock and the checks under it: the racers all pass their checks and meet in
-    the exclusion constraint, where they fail with database errors (deadlocks) instead of a clear
-    refusal – so the lock is what the tests above rely on – yet never is the band booked twice."""
+    """Take away the band lock, the members' locks and the checks under them: the racers all pass their
+    checks and meet in the exclusion constraint, where they fail with database errors (deadlocks) instead
+    of a clear refusal – so the locks are what the tests above rely on – yet never is the band booked
+    twice."""
     p = band_party()
     monkeypatch.setattr(instant, "band_free_check", lambda *args, **kwargs: None)
     monkeypatch.setattr(checks, "band_free_check", lambda *args, **kwargs: None)
@@ -100,6 +101,8 @@ def test_without_the_lock_the_race_is_real_and_the_constraint_holds(monkeypatch)
             return type(p.band).objects
 
     monkeypatch.setattr(locks, "Band", type("Band", (), {"objects": NoLock}))
+    # The members' locks (decision 0072) queue one band's racers too: take them away as well.
+    monkeypatch.setattr(locks, "people_lock", lambda user_ids: sorted(set(user_ids)))
     outcomes = book_all(p, overlapping(30), pool=15)
     unclear = [o for o in outcomes if o not in ("booked", "conflict")]
     assert unclear, "without the lock every racer still got a clear answer: this test shows nothing"
