@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bands', '0001_squashed_0019'),
+        ("bands", "0001_squashed_0019"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bandblock',
-            name='guests',
-            field=models.JSONField(blank=True, db_default=models.Value([], models.JSONField()), default=list, editable=False, verbose_name='guests'),
+            model_name="bandblock",
+            name="guests",
+            field=models.JSONField(
+                blank=True,
+                db_default=models.Value([], models.JSONField()),
+                default=list,
+                editable=False,
+                verbose_name="guests",
+            ),
         ),
     ]
