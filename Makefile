@@ -35,10 +35,9 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 # run_local (stageslot/local_run.py) starts Radicale and localstripe on ports of their own (the next free
 # one when another checkout holds theirs), loads the demo data, serves on HOST (or its next free port,
 # saying so), points links in emails, feeds and share pages there, and stops them all with the server.
+# run_local migrates once it holds this checkout: a second `make run` is refused before it migrates anything.
 run: $(VENV)/.runtime vendor-js messages-compile ## Install, migrate, load demo data and serve on http://localhost:8000
-	@echo "Migrating the database…"
-	@$(BIN)/python manage.py migrate --noinput -v 0
-	@$(BIN)/python manage.py run_local --seed $(HOST)
+	@$(BIN)/python manage.py run_local --migrate --seed $(HOST)
 
 serve: $(VENV)/.runtime vendor-js messages-compile ## Serve without migrating or seeding
 	@$(BIN)/python manage.py run_local $(HOST)

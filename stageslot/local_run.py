@@ -183,9 +183,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def main(run: LocalRun, *, seed: bool, manage: Sequence[str] = (sys.executable, "manage.py")) -> int:
-    """Start the side servers, load the demo data when `seed`, serve until the server ends or this process is
-    asked to stop (CONTROL-C, SIGTERM), and stop every child; the server's exit code."""
+def main(
+    run: LocalRun, *, seed: bool, migrate: bool = False, manage: Sequence[str] = (sys.executable, "manage.py")
+) -> int:
+    """Claim this checkout (a second run is refused before it changes anything), migrate the database when
+    `migrate`, start the side servers, load the demo data when `seed`, serve until the server ends or this
+    process is asked to stop (CONTROL-C, SIGTERM), and stop every child; the server's exit code."""
 
     def stop_asked(signum, frame):
         raise SystemExit(128 + signum)
@@ -200,6 +203,11 @@ def main(run: LocalRun, *, seed: bool, manage: Sequence[str] = (sys.executable, 
     # inherits that, and Python then leaves it ignored).
     previous_interrupt = signal.signal(signal.SIGINT, interrupted) if main_thread else None
     try:
+        if migrate:
+            # Only once the checkout is ours: a refused second run never migrates the running one's database.
+            run.say("Migrating the database…")
+            if code := run.run([*manage, "migrate", "--noinput", "-v", "0"], dict(os.environ)):
+                return code
         run.start_side_servers()
         web = run.web_address()
         run.webhook_register(web)

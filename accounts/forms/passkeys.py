@@ -7,6 +7,7 @@ those through to fido2, whose KeyError would be a 500."""
 from allauth.mfa.adapter import get_adapter
 from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ..json_body import JsonFormField
 
@@ -34,7 +35,20 @@ class _MalformedRegistrationIsIncorrect:
 
 
 class AddPasskeyForm(_MalformedRegistrationIsIncorrect, webauthn_forms.AddWebAuthnForm):
+    """Ticked by default: a passkey added here is a discoverable one that signs in on its own ("Use a passkey"
+    asks the browser for one without naming an account, and a key added as a second step only is never
+    offered). Untick it for a security key used only after the password."""
+
     credential = _credential()
+    passwordless = forms.BooleanField(
+        label=_("Passwordless"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Ticked, this passkey signs you in on its own with “Use a passkey”. Untick it only for a security "
+            "key you use as a second step after your password."
+        ),
+    )
 
 
 class AuthenticatePasskeyForm(_MalformedIsIncorrect, webauthn_forms.AuthenticateWebAuthnForm):

@@ -3,6 +3,7 @@ with it, the wrong and reused codes, a passkey of someone else; the second facto
 contracts; staff must have it (accounts/mfa.py, docs/decisions/0043-signing-in.md)."""
 
 import json
+import re
 import time
 from unittest import mock
 
@@ -154,6 +155,29 @@ def add_passkey(client: Client, user) -> SoftPasskey:
 def passkey_login(client: Client, passkey: SoftPasskey):
     options = client.get(reverse("mfa_login_webauthn"), HTTP_ACCEPT="application/json").json()["request_options"]
     return client.post(reverse("mfa_login_webauthn"), {"credential": json.dumps(passkey.get(options))})
+
+
+def test_a_passkey_added_with_the_forms_defaults_signs_in():
+    """ "Passwordless" is ticked when the form opens, so the browser is asked for a discoverable passkey: the
+    kind "Use a passkey" can offer. Unticking it is said to make a second step only."""
+    user = UserFactory()
+    client = Client()
+    password_step(client, user)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    page = client.get(reverse("mfa_add_webauthn"))
+    field = page.context["form"]["passwordless"]
+    assert field.value() is True
+    assert re.search(r'<input[^>]*name="passwordless"[^>]*checked', page.content.decode())
+    assert "Untick it only for a security key you use as a second step" in page.content.decode()
+
+
+def test_the_sign_in_says_why_when_no_passkey_signs_in(client):
+    """When the browser offers none (none made here, or one added as a second step only), the page says so
+    rather than nothing: the message is on the page, hidden until the passkey script's error shows it."""
+    page = client.get(reverse("account_login")).content.decode()
+    message = re.search(r'<p id="passkey_failed"[^>]*role="alert"[^>]*hidden>\s*([^<]+)', page)
+    assert message and "No passkey signed you in" in message[1] and "Passwordless" in message[1]
+    assert "js/passkey-login.js" in page
 
 
 def test_a_passkey_signs_in_without_a_password():

@@ -1,6 +1,7 @@
 """Reads of one booking's page: who the viewer is in it, what they may do, its title and lineup."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext, gettext_lazy
@@ -248,7 +249,39 @@ SAID = {
         gettext_lazy("Settlement questioned"),
         gettext_lazy("Settlement questioned by %(who)s"),
     ),
+    "Settlement changed": (gettext_lazy("Settlement changed"), gettext_lazy("Settlement changed by %(who)s")),
+    "Stand-in planned": (
+        gettext_lazy("A stand-in is planned if needed"),
+        gettext_lazy("A stand-in is planned if needed, by %(who)s"),
+    ),
+    "Rescheduled": (gettext_lazy("Rescheduled"), gettext_lazy("Rescheduled by %(who)s")),
+    "New times declined": (gettext_lazy("New times declined"), gettext_lazy("New times declined by %(who)s")),
+    "New times withdrawn": (gettext_lazy("New times withdrawn"), gettext_lazy("New times withdrawn by %(who)s")),
 }
+# Notes the services store as they are, beside a line of their own ("Cancelled").
+NOTES = {
+    "The deposit was not paid in time": gettext_lazy("The deposit was not paid in time"),
+}
+# Lines stored in English sentences before they were stored as keys: read as the keys they now are.
+OLD_LINES = [
+    (re.compile(r"^.+ will find a stand-in if needed: Nobody is busy right now\.$", re.S), "Stand-in planned"),
+    (re.compile(r"^.+ will find a stand-in if needed: (?P<rest>.*)\.$", re.S), "Stand-in planned: {rest}"),
+    (re.compile(r"^Rescheduled from (?P<old>.+) to (?P<new>.+)$", re.S), "Rescheduled: {old} → {new}"),
+    (
+        re.compile(r"^New times (?P<word>declined|withdrawn) \((?P<rest>.*)\); the gig stays on its times\.$", re.S),
+        "New times {word}: {rest}",
+    ),
+    (re.compile(r"^New times (?P<word>declined|withdrawn); the gig stays on its times\.$", re.S), "New times {word}"),
+]
+
+
+def _as_key(note: str) -> str:
+    for pattern, key in OLD_LINES:
+        if found := pattern.match(note):
+            return key.format(**found.groupdict())
+    return note
+
+
 # Whole sentences the services store as they are.
 SENTENCES = {
     "Declined automatically: the headliner place went to another band.": gettext_lazy(
@@ -299,7 +332,8 @@ def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
     rows = []
     for event in events:
         actor = _actor(event)
-        note = "" if event.note in PLAIN_NOTES else event.note
+        stored = _as_key(event.note)
+        note = "" if stored in PLAIN_NOTES else str(NOTES.get(stored, stored))
         to = event.to_status
         if not event.from_status and event.note.startswith("Booked instantly"):
             what, note = _said("Booked instantly", actor), event.note.partition(": ")[2]
@@ -307,7 +341,7 @@ def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
             what = _said(event.note if event.note in CREATED_WORDS else "Created", actor)
         elif event.from_status == to:
             # Not a change of state: new times proposed, answered or taken.
-            head, _sep, rest = event.note.partition(": ")
+            head, _sep, rest = stored.partition(": ")
             what, note = _said(head, actor), rest
         elif (to == Booking.Status.DECLINED and event.note.startswith("Declined automatically")) or (
             to == Booking.Status.WITHDRAWN and not actor and event.note in SENTENCES

@@ -85,7 +85,7 @@ def booking_stand_in_plan(*, booking: Booking, by: User, now=None) -> Booking:
         if booking.stand_in_planned:
             return booking
         busy = checks.members_busy_for_gig(band, booking.starts_at, booking.ends_at, point=booking_point(booking))
-        who = checks.busy_members_text(busy, booking.zone) if busy else "Nobody is busy right now"
+        who = checks.busy_members_text(busy, booking.zone) if busy else ""
         booking.stand_in_planned = True
         booking.updated_at = now
         booking.save(update_fields=["stand_in_planned", "updated_at"])
@@ -94,7 +94,9 @@ def booking_stand_in_plan(*, booking: Booking, by: User, now=None) -> Booking:
             actor=by,
             from_status=booking.status,
             to_status=booking.status,
-            note=f"{band.name} will find a stand-in if needed: {who}."[:500],
+            # "Stand-in planned" is the history's key (bookings.selectors.detail.SAID), read in the reader's
+            # language; who is busy is data, written in the actor's.
+            note=(f"Stand-in planned: {who}" if who else "Stand-in planned")[:500],
         )
     return booking
 

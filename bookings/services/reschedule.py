@@ -230,7 +230,8 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
             actor=by,
             from_status=booking.status,
             to_status=booking.status,
-            note=f"Rescheduled from {old} to {when_text(start, end, booking.zone)}"[:500],
+            # "Rescheduled" is the history's key (bookings.selectors.detail.SAID), read in the reader's language.
+            note=f"Rescheduled: {old} → {when_text(start, end, booking.zone)}"[:500],
         )
         booking_notify(
             booking,
@@ -288,14 +289,14 @@ def _close(proposal: RescheduleProposal, *, by: User, to: str, note: str, now) -
             )
         proposal.status, proposal.answered_by, proposal.answered_at, proposal.answer_note = to, by, now, note
         proposal.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
-        word = proposal.get_status_display().lower()
-        because = f" ({note})" if note else ""
+        # "New times declined" / "New times withdrawn" is the history's key (bookings.selectors.detail.SAID).
+        head = f"New times {to}"
         BookingEvent.objects.create(
             booking=booking,
             actor=by,
             from_status=booking.status,
             to_status=booking.status,
-            note=f"New times {word}{because}; the gig stays on its times."[:500],
+            note=(f"{head}: {note}" if note else head)[:500],
         )
         _notify(
             booking,

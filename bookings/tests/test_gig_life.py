@@ -135,7 +135,7 @@ def test_reschedule_accepted_moves_the_same_booking_and_its_busy_time():
     assert moved.cancel_free_until == local(11, 19) - dt.timedelta(days=30)
     proposal.refresh_from_db()
     assert proposal.status == "accepted"
-    assert BookingEvent.objects.filter(booking=booking, note__startswith="Rescheduled from").exists()
+    assert BookingEvent.objects.filter(booking=booking, note__startswith="Rescheduled: ").exists()
 
 
 def test_reschedule_onto_another_gig_or_busy_members_is_refused_and_nothing_moves():

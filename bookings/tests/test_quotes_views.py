@@ -291,3 +291,29 @@ def test_door_terms_name_their_costs_and_bonus_tiers_through_the_form(client, wo
     assert "Sound (PA): 150 EUR" in page and "+100 EUR at 200 tickets sold" in page
     # The counter form starts from them.
     assert Terms.of(quote).door_costs == (("sound", "PA", 15000),)
+
+
+def test_the_form_on_its_own_page_goes_to_the_booking_after_sending_and_in_place_it_redraws_the_booking(client, world):
+    """“Counter…” opened in a new tab: the form is the whole page, without the booking's section its answer
+    would go into. After sending, that page goes to the booking (with htmx and without); opened in place on
+    the booking page, the answer still redraws the booking's section."""
+    quotes.quote_propose(booking=world.request, by=world.leader, terms=FLAT)
+    client.force_login(world.client)
+    detail = reverse("bookings:detail", args=[world.request.uid])
+    own_page = f"http://testserver{new_url(world.request)}"
+    page = client.get(new_url(world.request)).content.decode()
+    assert "<html" in page and 'id="booking"' not in page  # the part a dialog's answer goes into is not here
+
+    sent = client.post(new_url(world.request), FORM, HTTP_HX_CURRENT_URL=own_page, **HTMX)
+    assert sent["HX-Redirect"] == detail and "HX-Retarget" not in sent
+    assert "Your terms are sent" in client.get(detail).content.decode()  # the notice waits on the booking
+
+    client.force_login(world.leader)  # the other side counters, in place on the booking page
+    in_place = client.post(new_url(world.request), FORM, HTTP_HX_CURRENT_URL=f"http://testserver{detail}", **HTMX)
+    assert in_place.status_code == 200 and in_place["HX-Retarget"] == "#booking"
+    assert "Your terms are sent" in in_place.content.decode()
+
+    client.force_login(world.client)
+    without_js = client.post(new_url(world.request), FORM)
+    assert without_js.status_code == 302 and without_js["Location"] == detail
+    assert Quote.objects.filter(booking=world.request).count() == 4

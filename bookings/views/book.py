@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.htmx import HtmxHttpRequest, is_partial, page_redirect
 from accounts.ratelimit import rate_limit_return, rate_limit_take, rate_limited_response
 from accounts.timezones import known_zone, when_text
 from bands.models import Band, Package
@@ -348,12 +348,7 @@ def _confirm(request: HtmxHttpRequest, band: Band, packages: list[Package], draf
         raise
     request.session.pop(_key(band), None)
     messages.success(request, notice)
-    target = reverse("bookings:detail", args=[booking.uid])
-    if is_partial(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return page_redirect(request, reverse("bookings:detail", args=[booking.uid]))
 
 
 def _to_checkout(
@@ -386,12 +381,7 @@ def _to_checkout(
         "texts": texts,
     }
     request.session.pop(_key(band), None)
-    target = reverse("payments:checkout_new", args=[band.slug])
-    if is_partial(request):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return page_redirect(request, reverse("payments:checkout_new", args=[band.slug]))
 
 
 def _price(request: HtmxHttpRequest, band: Band, packages: list[Package], draft: dict) -> HttpResponse:

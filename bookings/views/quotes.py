@@ -9,17 +9,16 @@ as a warning beside "Send anyway", and nothing is sent until it is ticked.
 
 from uuid import UUID
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.htmx import HtmxHttpRequest, dialog_or_redirect, is_partial
 
 from ..errors import BookingError
 from ..forms.quotes import QuoteForm, quote_initial
@@ -107,14 +106,18 @@ def quote_new(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 
 
 def _done(request: HtmxHttpRequest, uid: UUID, notice: str) -> HttpResponse:
-    """The booking as it now stands: in place of the booking's section (htmx), or the page again."""
+    """The booking as it now stands: in place of the booking's section (htmx on the booking page), or the
+    booking's page (the form on a page of its own, or without JavaScript)."""
     booking = booking_or_404(request, uid)
-    if is_partial(request):
+
+    def in_place() -> HttpResponse:
         response = render_detail(request, booking, notice=notice)
         retarget(response, "#booking")
         return reswap(response, "outerHTML")
-    messages.success(request, notice)
-    return redirect("bookings:detail", uid=booking.uid)
+
+    return dialog_or_redirect(
+        request, dialog=in_place, url=reverse("bookings:detail", args=[booking.uid]), notice=notice
+    )
 
 
 ANSWERS = {

@@ -3,12 +3,14 @@ URL (the venue's owner, a group booker, the band's leader, a plain member, the b
 another band, a stranger, anonymous), htmx and no-JS answers, bad input, the door's printed list and PDF, and
 the pages' pinned query counts with few and many rows."""
 
+import re
 import subprocess
 from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from gigs.models import AdvanceComment, AdvanceItem, DaySheet, GuestEntry
 from gigs.selectors.day_sheets import gig_date
@@ -228,3 +230,12 @@ def test_the_pages_read_a_fixed_number_of_queries(client, world, rows, django_as
     with django_assert_max_num_queries(6):
         html = client.get(url("guest_list", world)).content.decode()
     assert html.count('<tr id="guest-') == rows
+
+
+def test_a_check_in_time_reads_on_the_24_hour_clock(client, world):
+    entry = GuestEntry.objects.create(booking=world.gig, side="band", name="Bo", added_by=world.leader)
+    GuestEntry.objects.filter(pk=entry.pk).update(checked_in_at=timezone.now().replace(hour=17, minute=32))
+    for who in ("owner", "leader"):
+        page = as_user(client, world, who).get(url("guest_list", world), headers={"Accept-Language": "en-GB"}).text
+        assert re.search(r"✓ \d{2}:32", page), page
+        assert "p.m." not in page and "a.m." not in page

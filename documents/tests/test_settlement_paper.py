@@ -116,6 +116,7 @@ def test_the_settlement_sheet_lists_every_item_and_is_a_draft_until_both_approve
         f"For the door: approved by {world.owner.name}",
         f"For the band: approved by {world.leader.name}",
         "accepting the costs added at settlement",
+        f"Settlement version {s.version}",  # the settlement's own version, not the terms'
     ):
         assert words in text, text
     assert s.band_approved_at is not None

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
 from bookings.models import Booking
 from holds import services
@@ -247,3 +249,18 @@ def test_the_ladder_keeps_its_query_count_with_slots_in_the_way(client, w, djang
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url).text
     assert page.count('class="hold-clash"') == 3
+
+
+def test_a_hold_placed_in_german_names_its_day_and_lets_go_with_a_verb(client, w):
+    """The day in the viewer's words ("Fr, 8. Jan 2027"), never 2027-01-08; "Let go" the button is a verb,
+    not the status word "Freigegeben"."""
+    client.force_login(w.owner)
+    data = form(w, w.bands[0].slug)
+    page = client.post(
+        reverse("holds:new", args=[w.venue.slug]), data, follow=True, headers={"Accept-Language": "de"}
+    ).text
+    day = dt.date.fromisoformat(data["date"])
+    with translation.override("de"):
+        german_day = date_format(day, "WEEKDAY_FORMAT")
+    assert f"Option am {german_day}." in page and f"am {data['date']}" not in page
+    assert ">Freigeben</button>" in page and ">Freigegeben</button>" not in page

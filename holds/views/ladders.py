@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -122,7 +123,7 @@ def hold_new(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(
                 request,
                 _("%(band)s is held: %(level)s hold on %(day)s.")
-                % {"band": hold.band.name, "level": hold.level_name, "day": hold.date.isoformat()},
+                % {"band": hold.band.name, "level": hold.level_name, "day": date_format(hold.date, "WEEKDAY_FORMAT")},
             )
             if hold.clashes:
                 messages.warning(request, services.hold_clash_warning(hold.clashes))

@@ -81,6 +81,34 @@ def test_make_run_loads_the_demo_data_before_it_serves_and_says_so(tmp_path):
     assert run.out.getvalue().splitlines() == ["Loading demo data…", "Starting the server…"]
 
 
+def test_make_run_migrates_first_once_the_checkout_is_its_own(tmp_path):
+    web = f"127.0.0.1:{free_port()}"
+    run = LocalRun(cache=tmp_path, addrport=web, radicale_port=None, localstripe_port=None, out=io.StringIO())
+    calls = tmp_path / "calls"
+    manage = [sys.executable, "-c", f"import sys; open({str(calls)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')"]
+    assert main(run, seed=True, migrate=True, manage=manage) == 0
+    assert calls.read_text().splitlines() == ["migrate --noinput -v 0", "seed_demo --quiet", f"serve {web}"]
+    assert run.out.getvalue().splitlines() == ["Migrating the database…", "Loading demo data…", "Starting the server…"]
+
+
+def test_a_refused_second_run_migrates_nothing(tmp_path):
+    """The running server's database is left alone: the refusal comes before the migration."""
+    first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    calls = tmp_path / "calls"
+    manage = [sys.executable, "-c", f"import sys; open({str(calls)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')"]
+    try:
+        (tmp_path / "run_local.pid").write_text(str(first.pid))
+        run = LocalRun(cache=tmp_path, radicale_port=None, localstripe_port=None, out=io.StringIO())
+        with pytest.raises(SideServerError, match="StageSlot already runs from this folder"):
+            main(run, seed=True, migrate=True, manage=manage)
+    finally:
+        first.kill()
+        first.wait()
+    assert not calls.exists()
+    assert "Migrating" not in run.out.getvalue()
+    assert (tmp_path / "run_local.pid").read_text() == str(first.pid)  # still the first run's
+
+
 def test_a_second_run_from_the_same_checkout_is_refused_and_a_killed_one_holds_nothing(tmp_path):
     first = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:

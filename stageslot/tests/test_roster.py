@@ -3,6 +3,7 @@ the hold form with its pickers, answering an offer for a band, and the hold noti
 
 import datetime as dt
 import zoneinfo
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -182,6 +183,67 @@ def test_the_pickers_find_roster_bands_and_approved_venues_only(client, w):
     page = client.get(_url(w), {"venue_q": "keller", "band_q": "owl", "band": str(w.owls.pk)})
     assert [v.pk for v in page.context["venue_matches"]] == [w.venue.pk]
     assert f'name="band" value="{w.owls.pk}" checked' in page.content.decode()
+
+
+class _Forms(HTMLParser):
+    """Which form each field and button of a page belongs to, as a browser decides: its form attribute, or the
+    form around it."""
+
+    FIELDS = ("input", "select", "textarea", "button")
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self.fields, self.buttons = {}, [], []
+        self.inside, self.button = None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") or f"form-{len(self.forms)}"
+            self.forms[self.inside] = attrs
+        elif tag in self.FIELDS:
+            owner = attrs.get("form") or self.inside
+            if tag == "button":
+                self.button = {"owner": owner, "text": ""}
+                self.buttons.append(self.button)
+            elif attrs.get("name"):
+                self.fields.append((owner, attrs["name"]))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = None
+        elif tag == "button":
+            self.button = None
+
+    def handle_data(self, data):
+        if self.button is not None:
+            self.button["text"] += data
+
+
+def test_the_searches_ask_for_the_page_without_the_hold_forms_token_or_fields(client, w):
+    """A search (without JavaScript) is a GET of the roster with what was searched: never the hold form sent as a
+    GET, its token and half-filled fields in the address."""
+    client.force_login(w.agent)
+    page = _Forms()
+    page.feed(client.get(_url(w), {"band_q": "owl", "band": str(w.owls.pk)}).content.decode())
+    searches = [b for b in page.buttons if " ".join(b["text"].split()).startswith("Search")]
+    assert len(searches) == 2
+    for button in searches:
+        form = page.forms[button["owner"]]
+        assert form.get("method", "get").lower() == "get" and form["action"].startswith(_url(w))
+        sent = {name for owner, name in page.fields if owner == button["owner"]}
+        assert "csrfmiddlewaretoken" not in sent and not sent & {"date", "start", "end", "note"}, sent
+        assert sent & {"band_q", "venue_q"}
+    # The venue search keeps the band search and the band picked before it.
+    venue_search = {name for owner, name in page.fields if owner == "roster-venue-search"}
+    assert venue_search == {"venue_q", "band_q", "band"}
+    # The hold form still has its token and its fields, and is sent by POST.
+    [ask] = [b for b in page.buttons if "Ask the venue" in b["text"]]
+    hold_form = page.forms[ask["owner"]]
+    assert hold_form["method"] == "post" and hold_form["action"] == _url(w, "roster_hold")
+    held = {name for owner, name in page.fields if owner == ask["owner"]}
+    assert {"csrfmiddlewaretoken", "band", "date", "start", "end", "note"} <= held
+    assert not held & {"band_q", "venue_q"}
 
 
 def _hold_post(w, band, venue=None, **more):

@@ -17,6 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000", help="[address:]port to serve on")
         parser.add_argument("--seed", action="store_true", help="load the demo data before serving")
+        parser.add_argument(
+            "--migrate", action="store_true", help="migrate the database first (once no other run holds this checkout)"
+        )
 
     def handle(self, *args, **options):
         try:
@@ -31,7 +34,7 @@ class Command(BaseCommand):
             out=self.stdout,
         )
         try:
-            code = main(run, seed=options["seed"])
+            code = main(run, seed=options["seed"], migrate=options["migrate"])
         except SideServerError as exc:
             raise CommandError(str(exc)) from exc
         if code:
