@@ -370,6 +370,105 @@ def settlement_items(settlement: Settlement) -> tuple[list[SettlementCost], list
     return costs, bonuses
 
 
+@dataclass(frozen=True)
+class Unagreed:
+    """One way a settlement differs from the agreed terms. `what`: cost_added, cost_taken_off,
+    cost_changed, tier_added, tier_taken_off, tier_changed or merch_cut; `text`: it in words."""
+
+    what: str
+    text: str
+
+
+def _cost_words(kind: str, label: str) -> str:
+    name = str(SettlementCost.Kind(kind).label) if kind in SettlementCost.Kind.values else kind
+    return f"{name}: {label}" if label else name
+
+
+def settlement_unagreed(
+    settlement: Settlement,
+    *,
+    quote: Quote | None = None,
+    costs: list[SettlementCost] | None = None,
+    bonuses: list[SettlementBonus] | None = None,
+) -> list[Unagreed]:
+    """Everything on `settlement` that differs from the agreed terms (`quote`, by default the booking's
+    agreed quote): a cost or a bonus tier added, taken off or changed, a merchandise cut the terms never
+    named. The one list the band's approval must accept by name (services.settlement.settlement_approve),
+    the page and the sheet show. Compared with the terms themselves, not the rows' `agreed` flags, so no
+    row can pass for agreed. `costs`/`bonuses`: the rows when already read (else two queries)."""
+    quote = quote or settlement.booking.agreed_quote
+    cur = settlement.currency
+    if costs is None:
+        costs = list(settlement.costs.select_related("added_by"))
+    if bonuses is None:
+        bonuses = list(settlement.bonuses.select_related("added_by"))
+    out: list[Unagreed] = []
+
+    # Costs: a multiset of (kind, label, amount); what is left on either side differs.
+    terms = [(c["kind"], c.get("label", ""), c["amount_minor"]) for c in quote.door_costs or []]
+    extra = []
+    for cost in sorted(costs, key=lambda c: c.pk or 0):
+        key = (cost.kind, cost.label, cost.amount_minor)
+        if key in terms:
+            terms.remove(key)
+        else:
+            extra.append(cost)
+    for cost in extra:
+        was = next((t for t in terms if t[:2] == (cost.kind, cost.label)), None)
+        name = _cost_words(cost.kind, cost.label)
+        if was is not None:
+            terms.remove(was)
+            text = gettext("Cost changed: %(cost)s %(amount)s, the agreed terms say %(agreed)s") % {
+                "cost": name,
+                "amount": money_text(cost.amount_minor, cur),
+                "agreed": money_text(was[2], cur),
+            }
+            out.append(Unagreed("cost_changed", text))
+        else:
+            text = gettext("Cost added at settlement by %(who)s: %(cost)s %(amount)s") % {
+                "who": cost.added_by.name if cost.added_by_id else gettext("someone"),
+                "cost": name,
+                "amount": money_text(cost.amount_minor, cur),
+            }
+            out.append(Unagreed("cost_added", text))
+    for kind, label, amount in terms:
+        text = gettext("Cost of the agreed terms taken off: %(cost)s %(amount)s") % {
+            "cost": _cost_words(kind, label),
+            "amount": money_text(amount, cur),
+        }
+        out.append(Unagreed("cost_taken_off", text))
+
+    # Bonus tiers: one per ticket count.
+    agreed_tiers = {b["tickets"]: b["amount_minor"] for b in quote.bonus_tiers or []}
+    for bonus in sorted(bonuses, key=lambda b: b.tickets):
+        agreed_amount = agreed_tiers.pop(bonus.tickets, None)
+        values = {"tickets": bonus.tickets, "amount": money_text(bonus.amount_minor, cur)}
+        if agreed_amount is None:
+            values["who"] = bonus.added_by.name if bonus.added_by_id else gettext("someone")
+            text = gettext("Bonus tier added at settlement by %(who)s: %(amount)s at %(tickets)s tickets") % values
+            out.append(Unagreed("tier_added", text))
+        elif agreed_amount != bonus.amount_minor:
+            values["agreed"] = money_text(agreed_amount, cur)
+            text = gettext("Bonus tier changed: %(amount)s at %(tickets)s tickets, the agreed terms say %(agreed)s") % (
+                values
+            )
+            out.append(Unagreed("tier_changed", text))
+    for tickets, amount in sorted(agreed_tiers.items()):
+        text = gettext("Bonus tier of the agreed terms taken off: %(amount)s at %(tickets)s tickets") % {
+            "tickets": tickets,
+            "amount": money_text(amount, cur),
+        }
+        out.append(Unagreed("tier_taken_off", text))
+
+    # The terms name no merchandise cut: any cut is the door side's alone.
+    if settlement.merch_venue_percent:
+        text = gettext("The venue's merchandise cut of %(percent)s %%: the agreed terms name none") % {
+            "percent": settlement.merch_venue_percent
+        }
+        out.append(Unagreed("merch_cut", text))
+    return out
+
+
 def settlement_warnings(*, settlement: Settlement, quote: Quote) -> list[str]:
     """What the figures make worth a second look, in words: never a refusal."""
     warnings = []
