@@ -1123,14 +1123,35 @@ def band_today(band: Band) -> dt.date:
     return timezone.now().astimezone(ZoneInfo(band.time_zone)).date()
 
 
-def member_due(*, band_id: int, member_id: int, currency: str) -> int:
-    """due = agreed − paid for one person and one currency: their shares of the band's gigs (refunds taken
-    off) less what the band paid them (reversals added back), from the ledger. The one place this is
-    worked out; a negative figure is an advance. One query."""
-    total = LedgerEntry.objects.filter(
-        band_id=band_id, member_id=member_id, currency=currency, kind__in=STATEMENT_KINDS
-    ).aggregate(total=Sum("amount_minor"))["total"]
+def owed_today_q(now: dt.datetime) -> Q:
+    """The entries of what the band owes a person today: their shares of gigs that have started (played
+    up to now) and every payout to them. A share of a gig still to come is not owed yet: paying it is
+    an advance. The one rule for the payout's check (member_due) and the statements' figure."""
+    return Q(kind=Kind.MEMBER_SHARE, booking__starts_at__lte=now) | Q(kind=Kind.MEMBER_PAYOUT)
+
+
+def member_due(*, band_id: int, member_id: int, currency: str, now: dt.datetime | None = None) -> int:
+    """due = agreed − paid for one person and one currency today: their shares of the band's gigs played
+    up to `now` (refunds taken off) less what the band paid them (reversals added back), from the ledger
+    (owed_today_q). The one place this is worked out; a negative figure is an advance. One query."""
+    total = (
+        LedgerEntry.objects.filter(band_id=band_id, member_id=member_id, currency=currency, kind__in=STATEMENT_KINDS)
+        .filter(owed_today_q(now or timezone.now()))
+        .aggregate(total=Sum("amount_minor"))["total"]
+    )
     return total or 0
+
+
+def members_due(*, band: Band, now: dt.datetime | None = None, member_id: int | None = None) -> dict:
+    """{(person id, currency): due today} for everyone the band's ledger has lines of (member_due's rule,
+    owed_today_q, in one query)."""
+    entries = LedgerEntry.objects.filter(band=band, kind__in=STATEMENT_KINDS).filter(
+        owed_today_q(now or timezone.now())
+    )
+    if member_id is not None:
+        entries = entries.filter(member_id=member_id)
+    rows = entries.values("member_id", "currency").annotate(total=Sum("amount_minor")).order_by()
+    return {(r["member_id"], r["currency"]): r["total"] or 0 for r in rows}
 
 
 def member_currencies(*, band_id: int, member_id: int) -> list[str]:
@@ -1181,6 +1202,13 @@ class CurrencyStatement:
     owed_minor: int = 0
     paid_minor: int = 0
     closing_minor: int = 0
+    # What the band owes the person today (member_due's rule): negative, paid ahead.
+    due_today_minor: int = 0
+
+    @property
+    def ahead_today_minor(self) -> int:
+        """What the band has paid the person beyond the gigs played up to now."""
+        return max(-self.due_today_minor, 0)
 
 
 @dataclass
@@ -1212,7 +1240,8 @@ def member_statements(*, band: Band, period: Period, member_id: int | None = Non
     """Each person's statement with the band over `period` (only `member_id`'s when given): the band's
     members now (in joining order), then everyone else its ledger has lines of (stand-ins), by name.
     Per currency: the balance brought forward, each gig's share and each payout by day with the balance
-    after it, the totals and the balance carried. Six queries, whatever the number of gigs and people."""
+    after it, the totals and the balance carried, and what is owed today (members_due). Seven queries,
+    whatever the number of gigs and people."""
     memberships = Membership.objects.filter(band=band).select_related("user").order_by("joined_at", "pk")
     if member_id is not None:
         memberships = memberships.filter(user_id=member_id)
@@ -1239,6 +1268,7 @@ def member_statements(*, band: Band, period: Period, member_id: int | None = Non
         ).select_related("member_payout")
     )
     opening = member_balances(band=band, moment=period.starts_at, day=period.start, member_id=member_id)
+    today = members_due(band=band, member_id=member_id)
     bookings = bookings_by_id({r["booking_id"] for r in shares})
     others = {r["member_id"] for r in shares} | {e.member_id for e in payouts} | {k[0] for k, v in opening.items() if v}
     others -= set(people)
@@ -1274,6 +1304,7 @@ def member_statements(*, band: Band, period: Period, member_id: int | None = Non
                 cs.owed_minor += line.owed_minor
                 cs.paid_minor += line.paid_minor
             cs.closing_minor = balance
+            cs.due_today_minor = today.get((user_id, currency), 0)
             statement.currencies.append(cs)
         out.append(statement)
     return out
