@@ -62,7 +62,7 @@ def resolved_once(booking, balance, due_day):
 def test_the_retry_sends_the_first_requests_bytes_whatever_order_the_database_keeps(world, stripe_proxy):
     booking, balance, due_day = lost_balance(world, stripe_proxy)
     # The bytes sent, in the order the request was built: a metadata key before the others would differ.
-    assert balance.stripe_body.startswith("amount=80000&currency=eur&customer=cus_")
+    assert balance.stripe_body.startswith("amount=56000&currency=eur&customer=cus_")
     assert "&metadata[payment]=" in balance.stripe_body and balance.stripe_body.endswith("&confirm=true")
     reordered = as_jsonb(balance.stripe_params)
     assert list(reordered) != list(balance.stripe_params)
