@@ -64,8 +64,9 @@ def test_the_retry_sends_the_first_requests_bytes_whatever_order_the_database_ke
     # The bytes sent, in the order the request was built: a metadata key before the others would differ.
     assert balance.stripe_body.startswith("amount=56000&currency=eur&customer=cus_")
     assert "&metadata[payment]=" in balance.stripe_body and balance.stripe_body.endswith("&confirm=true")
+    built = list(dict.fromkeys(key.split("[")[0] for key in stripe_api.body_params(balance.stripe_body)))
     reordered = as_jsonb(balance.stripe_params)
-    assert list(reordered) != list(balance.stripe_params)
+    assert list(reordered) != built  # on PostgreSQL, stripe_params already comes back in this order
     Payment.objects.filter(pk=balance.pk).update(stripe_params=reordered)
     resolved_once(booking, balance, due_day)
 
