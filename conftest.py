@@ -63,6 +63,8 @@ SECOND_RUN = {
     "bookings/tests/test_members_busy.py": "members' busy time overlapping a gig (BusyOverlaps) compiles per database",
     "bookings/tests/test_shows_concurrency.py": "racing support applications",
     "embeds/tests/test_views.py": "the cache key reads feed marks (database triggers) with a bare COUNT and SUM",
+    "payments/tests/test_money_machine.py": "stored Stripe requests read back from JSONB, row locks on the money rows",
+    "payments/tests/test_stripe_bytes.py": "a retry's bytes whatever key order JSONB gives the stored parameters",
     "places/tests/test_views.py": "the city autocomplete's prefix and trigram indexes",
     "reviews/tests/test_concurrency.py": "both sides reviewing at once",
     "stageslot/tests/test_abuse.py": "text PostgreSQL refuses to store (NUL, lone surrogates)",

@@ -165,7 +165,7 @@ class ApproveForm(forms.Form):
     # The version of the figures the page showed (the service refuses figures changed since).
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     accept_unagreed = forms.BooleanField(
-        label=_("The band accepts the costs added at settlement that are not in the agreed terms"),
+        label=_("The band accepts what differs from the agreed terms, as listed above"),
         required=False,
     )
 

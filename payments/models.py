@@ -153,6 +153,10 @@ class Payment(models.Model):
     # after a lost answer sends exactly this again under the same key, so Stripe answers with the intent
     # it made the first time, never a second one.
     stripe_params = models.JSONField(_("Stripe request"), default=dict, blank=True)
+    # The same request as the exact bytes sent (payments.stripe_api.form_body): a JSON column keeps no key
+    # order on PostgreSQL, and Stripe refuses a retry whose body differs. Empty on rows from before it:
+    # rebuilt from stripe_params in the order they were first sent (services.payments._sent_body).
+    stripe_body = models.TextField(_("Stripe request as sent"), blank=True, default="", db_default="")
     sent_at = models.DateTimeField(_("sent to Stripe at"), null=True, blank=True)
     # Set by the claim itself (one UPDATE): a request that took the payment and died frees it after a minute.
     claimed_at = models.DateTimeField(_("being processed since"), null=True, blank=True)
@@ -257,6 +261,8 @@ class Refund(models.Model):
     refund_id = models.CharField(_("Stripe refund"), max_length=255, blank=True)
     failure = models.CharField(_("why it failed"), max_length=300, blank=True)
     stripe_params = models.JSONField(_("Stripe request"), default=dict, blank=True)
+    # The exact bytes sent, as on Payment.stripe_body.
+    stripe_body = models.TextField(_("Stripe request as sent"), blank=True, default="", db_default="")
     sent_at = models.DateTimeField(_("sent to Stripe at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

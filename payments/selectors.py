@@ -370,6 +370,105 @@ def settlement_items(settlement: Settlement) -> tuple[list[SettlementCost], list
     return costs, bonuses
 
 
+@dataclass(frozen=True)
+class Unagreed:
+    """One way a settlement differs from the agreed terms. `what`: cost_added, cost_taken_off,
+    cost_changed, tier_added, tier_taken_off, tier_changed or merch_cut; `text`: it in words."""
+
+    what: str
+    text: str
+
+
+def _cost_words(kind: str, label: str) -> str:
+    name = str(SettlementCost.Kind(kind).label) if kind in SettlementCost.Kind.values else kind
+    return f"{name}: {label}" if label else name
+
+
+def settlement_unagreed(
+    settlement: Settlement,
+    *,
+    quote: Quote | None = None,
+    costs: list[SettlementCost] | None = None,
+    bonuses: list[SettlementBonus] | None = None,
+) -> list[Unagreed]:
+    """Everything on `settlement` that differs from the agreed terms (`quote`, by default the booking's
+    agreed quote): a cost or a bonus tier added, taken off or changed, a merchandise cut the terms never
+    named. The one list the band's approval must accept by name (services.settlement.settlement_approve),
+    the page and the sheet show. Compared with the terms themselves, not the rows' `agreed` flags, so no
+    row can pass for agreed. `costs`/`bonuses`: the rows when already read (else two queries)."""
+    quote = quote or settlement.booking.agreed_quote
+    cur = settlement.currency
+    if costs is None:
+        costs = list(settlement.costs.select_related("added_by"))
+    if bonuses is None:
+        bonuses = list(settlement.bonuses.select_related("added_by"))
+    out: list[Unagreed] = []
+
+    # Costs: a multiset of (kind, label, amount); what is left on either side differs.
+    terms = [(c["kind"], c.get("label", ""), c["amount_minor"]) for c in quote.door_costs or []]
+    extra = []
+    for cost in sorted(costs, key=lambda c: c.pk or 0):
+        key = (cost.kind, cost.label, cost.amount_minor)
+        if key in terms:
+            terms.remove(key)
+        else:
+            extra.append(cost)
+    for cost in extra:
+        was = next((t for t in terms if t[:2] == (cost.kind, cost.label)), None)
+        name = _cost_words(cost.kind, cost.label)
+        if was is not None:
+            terms.remove(was)
+            text = gettext("Cost changed: %(cost)s %(amount)s, the agreed terms say %(agreed)s") % {
+                "cost": name,
+                "amount": money_text(cost.amount_minor, cur),
+                "agreed": money_text(was[2], cur),
+            }
+            out.append(Unagreed("cost_changed", text))
+        else:
+            text = gettext("Cost added at settlement by %(who)s: %(cost)s %(amount)s") % {
+                "who": cost.added_by.name if cost.added_by_id else gettext("someone"),
+                "cost": name,
+                "amount": money_text(cost.amount_minor, cur),
+            }
+            out.append(Unagreed("cost_added", text))
+    for kind, label, amount in terms:
+        text = gettext("Cost of the agreed terms taken off: %(cost)s %(amount)s") % {
+            "cost": _cost_words(kind, label),
+            "amount": money_text(amount, cur),
+        }
+        out.append(Unagreed("cost_taken_off", text))
+
+    # Bonus tiers: one per ticket count.
+    agreed_tiers = {b["tickets"]: b["amount_minor"] for b in quote.bonus_tiers or []}
+    for bonus in sorted(bonuses, key=lambda b: b.tickets):
+        agreed_amount = agreed_tiers.pop(bonus.tickets, None)
+        values = {"tickets": bonus.tickets, "amount": money_text(bonus.amount_minor, cur)}
+        if agreed_amount is None:
+            values["who"] = bonus.added_by.name if bonus.added_by_id else gettext("someone")
+            text = gettext("Bonus tier added at settlement by %(who)s: %(amount)s at %(tickets)s tickets") % values
+            out.append(Unagreed("tier_added", text))
+        elif agreed_amount != bonus.amount_minor:
+            values["agreed"] = money_text(agreed_amount, cur)
+            text = gettext("Bonus tier changed: %(amount)s at %(tickets)s tickets, the agreed terms say %(agreed)s") % (
+                values
+            )
+            out.append(Unagreed("tier_changed", text))
+    for tickets, amount in sorted(agreed_tiers.items()):
+        text = gettext("Bonus tier of the agreed terms taken off: %(amount)s at %(tickets)s tickets") % {
+            "tickets": tickets,
+            "amount": money_text(amount, cur),
+        }
+        out.append(Unagreed("tier_taken_off", text))
+
+    # The terms name no merchandise cut: any cut is the door side's alone.
+    if settlement.merch_venue_percent:
+        text = gettext("The venue's merchandise cut of %(percent)s %%: the agreed terms name none") % {
+            "percent": settlement.merch_venue_percent
+        }
+        out.append(Unagreed("merch_cut", text))
+    return out
+
+
 def settlement_warnings(*, settlement: Settlement, quote: Quote) -> list[str]:
     """What the figures make worth a second look, in words: never a refusal."""
     warnings = []
@@ -1024,14 +1123,35 @@ def band_today(band: Band) -> dt.date:
     return timezone.now().astimezone(ZoneInfo(band.time_zone)).date()
 
 
-def member_due(*, band_id: int, member_id: int, currency: str) -> int:
-    """due = agreed − paid for one person and one currency: their shares of the band's gigs (refunds taken
-    off) less what the band paid them (reversals added back), from the ledger. The one place this is
-    worked out; a negative figure is an advance. One query."""
-    total = LedgerEntry.objects.filter(
-        band_id=band_id, member_id=member_id, currency=currency, kind__in=STATEMENT_KINDS
-    ).aggregate(total=Sum("amount_minor"))["total"]
+def owed_today_q(now: dt.datetime) -> Q:
+    """The entries of what the band owes a person today: their shares of gigs that have started (played
+    up to now) and every payout to them. A share of a gig still to come is not owed yet: paying it is
+    an advance. The one rule for the payout's check (member_due) and the statements' figure."""
+    return Q(kind=Kind.MEMBER_SHARE, booking__starts_at__lte=now) | Q(kind=Kind.MEMBER_PAYOUT)
+
+
+def member_due(*, band_id: int, member_id: int, currency: str, now: dt.datetime | None = None) -> int:
+    """due = agreed − paid for one person and one currency today: their shares of the band's gigs played
+    up to `now` (refunds taken off) less what the band paid them (reversals added back), from the ledger
+    (owed_today_q). The one place this is worked out; a negative figure is an advance. One query."""
+    total = (
+        LedgerEntry.objects.filter(band_id=band_id, member_id=member_id, currency=currency, kind__in=STATEMENT_KINDS)
+        .filter(owed_today_q(now or timezone.now()))
+        .aggregate(total=Sum("amount_minor"))["total"]
+    )
     return total or 0
+
+
+def members_due(*, band: Band, now: dt.datetime | None = None, member_id: int | None = None) -> dict:
+    """{(person id, currency): due today} for everyone the band's ledger has lines of (member_due's rule,
+    owed_today_q, in one query)."""
+    entries = LedgerEntry.objects.filter(band=band, kind__in=STATEMENT_KINDS).filter(
+        owed_today_q(now or timezone.now())
+    )
+    if member_id is not None:
+        entries = entries.filter(member_id=member_id)
+    rows = entries.values("member_id", "currency").annotate(total=Sum("amount_minor")).order_by()
+    return {(r["member_id"], r["currency"]): r["total"] or 0 for r in rows}
 
 
 def member_currencies(*, band_id: int, member_id: int) -> list[str]:
@@ -1082,6 +1202,13 @@ class CurrencyStatement:
     owed_minor: int = 0
     paid_minor: int = 0
     closing_minor: int = 0
+    # What the band owes the person today (member_due's rule): negative, paid ahead.
+    due_today_minor: int = 0
+
+    @property
+    def ahead_today_minor(self) -> int:
+        """What the band has paid the person beyond the gigs played up to now."""
+        return max(-self.due_today_minor, 0)
 
 
 @dataclass
@@ -1113,7 +1240,8 @@ def member_statements(*, band: Band, period: Period, member_id: int | None = Non
     """Each person's statement with the band over `period` (only `member_id`'s when given): the band's
     members now (in joining order), then everyone else its ledger has lines of (stand-ins), by name.
     Per currency: the balance brought forward, each gig's share and each payout by day with the balance
-    after it, the totals and the balance carried. Six queries, whatever the number of gigs and people."""
+    after it, the totals and the balance carried, and what is owed today (members_due). Seven queries,
+    whatever the number of gigs and people."""
     memberships = Membership.objects.filter(band=band).select_related("user").order_by("joined_at", "pk")
     if member_id is not None:
         memberships = memberships.filter(user_id=member_id)
@@ -1140,6 +1268,7 @@ def member_statements(*, band: Band, period: Period, member_id: int | None = Non
         ).select_related("member_payout")
     )
     opening = member_balances(band=band, moment=period.starts_at, day=period.start, member_id=member_id)
+    today = members_due(band=band, member_id=member_id)
     bookings = bookings_by_id({r["booking_id"] for r in shares})
     others = {r["member_id"] for r in shares} | {e.member_id for e in payouts} | {k[0] for k, v in opening.items() if v}
     others -= set(people)
@@ -1175,6 +1304,7 @@ def member_statements(*, band: Band, period: Period, member_id: int | None = Non
                 cs.owed_minor += line.owed_minor
                 cs.paid_minor += line.paid_minor
             cs.closing_minor = balance
+            cs.due_today_minor = today.get((user_id, currency), 0)
             statement.currencies.append(cs)
         out.append(statement)
     return out

@@ -15,7 +15,7 @@ from bookings.selectors.bookings import booking_for_viewer, side_of
 from bookings.selectors.detail import booking_title
 from bookings.selectors.quotes import deal_text, money_text, quote_view
 from payments.models import Settlement
-from payments.selectors import settlement_booking_for_viewer, settlement_items, settlement_of
+from payments.selectors import settlement_booking_for_viewer, settlement_items, settlement_of, settlement_unagreed
 
 # ---- The settlement sheet ---------------------------------------------------------------------
 
@@ -88,7 +88,7 @@ def settlement_sheet(*, booking: Booking) -> dict:
         },
         "payer_approved_by": settlement.payer_approved_by.name if settlement.payer_approved_by_id else "",
         "band_approved_by": settlement.band_approved_by.name if settlement.band_approved_by_id else "",
-        "unagreed": any(not c.agreed for c in costs),
+        "unagreed": settlement_unagreed(settlement, quote=booking.agreed_quote, costs=costs, bonuses=bonuses),
     }
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Notification
 from accounts.tests.factories import UserFactory
-from bookings.errors import BookingConflict
+from bookings.errors import BookingConflict, BookingError
 from bookings.services import asking, quotes
 from bookings.tests.factories import SlotFactory, in_days
 from bookings.tests.test_detail_views import make_world
@@ -115,7 +115,9 @@ def test_the_settlement_sheet_lists_every_item_and_is_a_draft_until_both_approve
         "To pay the band − 100 EUR 560 EUR",
         f"For the door: approved by {world.owner.name}",
         f"For the band: approved by {world.leader.name}",
-        "accepting the costs added at settlement",
+        "accepting what differs from the agreed terms",
+        f"What differs from the agreed terms • Cost added at settlement by {world.owner.name}: Security: Door staff "
+        "50 EUR • The venue's merchandise cut of 20 %: the agreed terms name none",
         f"Settlement version {s.version}",  # the settlement's own version, not the terms'
     ):
         assert words in text, text
@@ -157,7 +159,10 @@ def test_nothing_beyond_what_was_paid_is_not_invoiced(world):
         merch_venue_percent=50,
     )
     s = Settlement.objects.get()
-    s = settle.settlement_approve(booking=booking, by=world.leader, version=s.version)
+    # The terms name no merchandise cut: the band approves the venue's 50 % only by accepting it.
+    with pytest.raises(BookingError, match="merchandise cut of 50 %"):
+        settle.settlement_approve(booking=booking, by=world.leader, version=s.version)
+    s = settle.settlement_approve(booking=booking, by=world.leader, version=s.version, accept_unagreed=True)
     # 70 % of (100.00 − 150.00 → 0) + no bonus = 0; the venue's cut 500.00 is owed by the band.
     assert (s.band_amount_minor, s.payable_minor, s.band_owes_minor) == (0, 0, 50000)
     assert settlement_invoice_issue(booking=booking) is None

@@ -2,7 +2,7 @@
 outside StageSlot.
 
 The Payment row is written before Stripe is called and holds the idempotency key, the request as it
-is sent (stripe_params) and the PaymentIntent, so a second click, a retried request or a worker's retry
+is sent (its exact bytes, stripe_body) and the PaymentIntent, so a second click, a retried request or a worker's retry
 reuses them; a claim on the row (CREATED → PROCESSING, one UPDATE that sets claimed_at) lets one
 request at a time talk to Stripe for it. A request whose answer was lost leaves the payment UNKNOWN:
 only Stripe's answer, asked again (payment_resolve), moves it on; it is never deleted, released or
@@ -195,21 +195,56 @@ def _unknown(payment: Payment, exc: Exception) -> None:
     payment.status = Status.UNKNOWN
 
 
-def _intent_create(payment: Payment, params: dict, *, now: dt.datetime):
-    """Create the payment's PaymentIntent. The request and its key are committed on the row before it is
-    sent (a request that sent it before and lost the answer sends exactly the same: Stripe answers with
-    the intent it made then); the intent's id is stored as soon as it is known."""
-    if payment.stripe_params != params or payment.sent_at is None:
-        Payment.objects.filter(pk=payment.pk).update(stripe_params=params, sent_at=payment.sent_at or now)
-        payment.stripe_params, payment.sent_at = params, payment.sent_at or now
-    intent = stripe_api.client().v1.payment_intents.create(
-        params=params, options={"idempotency_key": str(payment.idempotency_key)}
+def _intent_create(payment: Payment, body: str, *, now: dt.datetime, params: dict | None = None):
+    """Create the payment's PaymentIntent. The request (its exact bytes, `body`) and its key are committed
+    on the row before it is sent (a request that sent it before and lost the answer sends exactly the
+    same bytes: Stripe answers with the intent it made then); the intent's id is stored as soon as it is
+    known. `params`: the request as a dict, kept beside it for people to read."""
+    if payment.stripe_body != body or payment.sent_at is None:
+        changes = {"stripe_body": body, "sent_at": payment.sent_at or now}
+        if params is not None:
+            changes["stripe_params"] = params
+        Payment.objects.filter(pk=payment.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(payment, name, value)
+    intent = stripe_api.create(
+        stripe_api.client().v1.payment_intents, body=body, idempotency_key=str(payment.idempotency_key)
     )
     Payment.objects.filter(pk=payment.pk).update(
-        intent_id=intent.id, payment_method_id=params.get("payment_method", "")
+        intent_id=intent.id, payment_method_id=stripe_api.body_params(body).get("payment_method", "")
     )
     payment.intent_id = intent.id
     return intent
+
+
+def _sent_body(payment: Payment) -> str:
+    """The bytes the payment's create was sent as. A row from before they were stored has its parameters
+    only, read back from the database in some key order: rebuilt by _intent_params, whose order the first
+    request had, when that gives the same parameters; else the stored ones as they come (a retry Stripe
+    refuses as another request is then found by its metadata: payment_resolve)."""
+    if payment.stripe_body:
+        return payment.stripe_body
+    stored = payment.stripe_params
+    rebuilt = _intent_params(
+        payment,
+        customer=stored.get("customer", ""),
+        payment_method=stored.get("payment_method", ""),
+        off_session=bool(stored.get("off_session")),
+    )
+    return stripe_api.form_body(rebuilt if rebuilt == stored else stored)
+
+
+def _sent(payment: Payment) -> bool:
+    """Whether the payment's create was written down as sent (its body, or its parameters on older rows)."""
+    return bool(payment.stripe_body or payment.stripe_params)
+
+
+def _intent_found(payment: Payment):
+    """The intent Stripe holds for `payment`, found by the metadata we put on it (and checked against
+    the payment), or None."""
+    query = f"metadata['payment']:'{payment.uid}'"
+    found = list(stripe_api.client().v1.payment_intents.search(params={"query": query}).data)
+    return next((i for i in found if not intent_mismatch(payment, i)), None)
 
 
 def _customer_for(payment: Payment, by: User) -> str:
@@ -218,9 +253,10 @@ def _customer_for(payment: Payment, by: User) -> str:
     earlier = Payment.objects.filter(payer=by).exclude(customer_id="").values_list("customer_id", flat=True).first()
     if earlier:
         return earlier
-    customer = stripe_api.client().v1.customers.create(
-        params={"email": by.email, "name": by.name, "metadata": {"user": str(by.pk)}},
-        options={"idempotency_key": f"{payment.idempotency_key}-customer"},
+    customer = stripe_api.create(
+        stripe_api.client().v1.customers,
+        body=stripe_api.form_body({"email": by.email, "name": by.name, "metadata": {"user": str(by.pk)}}),
+        idempotency_key=f"{payment.idempotency_key}-customer",
     )
     return customer.id
 
@@ -237,9 +273,12 @@ def card_setup(*, payment: Payment, by: User) -> str:
         if not payment.customer_id:
             Payment.objects.filter(pk=payment.pk).update(customer_id=customer)
             payment.customer_id = customer
-        setup = stripe_api.client().v1.setup_intents.create(
-            params={"customer": customer, "usage": "off_session", "metadata": {"payment": str(payment.uid)}},
-            options={"idempotency_key": f"{payment.idempotency_key}-setup-{payment.customer_id}"},
+        setup = stripe_api.create(
+            stripe_api.client().v1.setup_intents,
+            body=stripe_api.form_body(
+                {"customer": customer, "usage": "off_session", "metadata": {"payment": str(payment.uid)}}
+            ),
+            idempotency_key=f"{payment.idempotency_key}-setup-{payment.customer_id}",
         )
     except stripe.StripeError as exc:
         logger.warning("Stripe unreachable setting up a card for %s: %s", payment.uid, exc)
@@ -308,12 +347,12 @@ def payment_pay(
             _fail(payment, stripe_words(exc))
             raise PaymentDeclined(stripe_words(exc)) from exc
         sent = True
-        if not payment.intent_id and payment.stripe_params:
-            # Sent before by a request that never heard back: the same request again finds that intent.
-            intent = _intent_create(payment, payment.stripe_params, now=now)
+        if not payment.intent_id and _sent(payment):
+            # Sent before by a request that never heard back: the same bytes again find that intent.
+            intent = _intent_create(payment, _sent_body(payment), now=now)
         elif not payment.intent_id:
             params = _intent_params(payment, customer=customer, payment_method=payment_method_id, off_session=False)
-            intent = _intent_create(payment, params, now=now)
+            intent = _intent_create(payment, stripe_api.form_body(params), now=now, params=params)
         else:
             intent = client.v1.payment_intents.retrieve(payment.intent_id)
         if intent.status in ("requires_payment_method", "requires_confirmation") and (
@@ -503,9 +542,10 @@ def payment_orphan_settle(*, intent, payment: Payment | None) -> str:
             client.v1.payment_intents.cancel(intent_id, options={"idempotency_key": f"orphan-cancel-{intent_id}"})
             what = "authorisation cancelled"
         else:
-            client.v1.refunds.create(
-                params={"payment_intent": intent_id, "metadata": {"orphan": "1"}},
-                options={"idempotency_key": f"orphan-refund-{intent_id}"},
+            stripe_api.create(
+                client.v1.refunds,
+                body=stripe_api.form_body({"payment_intent": intent_id, "metadata": {"orphan": "1"}}),
+                idempotency_key=f"orphan-refund-{intent_id}",
             )
             what = "refunded whole"
     except stripe.StripeError as exc:
@@ -609,10 +649,10 @@ REPLAY_HOURS = 23
 
 def payment_resolve(*, payment: Payment, now: dt.datetime | None = None, on_authorized=None) -> Payment:
     """What became of a payment whose answer was lost, asked of Stripe: its intent read by id; without
-    an id, the create sent again as it was (same key and parameters: Stripe answers with the intent it
-    made, or makes it now) within REPLAY_HOURS of sending, later the intent found through the metadata
-    we put on it. A create never sent leaves the payment waiting for its payer. Stripe unreachable: the
-    payment as it was, asked again by the next round."""
+    an id, the create sent again as it was (same key and bytes: Stripe answers with the intent it made,
+    or makes it now) within REPLAY_HOURS of sending, later, or when Stripe refuses the retry as another
+    request, the intent found through the metadata we put on it. A create never sent leaves the payment
+    waiting for its payer. Stripe unreachable: the payment as it was, asked again by the next round."""
     now = now or timezone.now()
     payment = Payment.objects.select_related("booking").get(pk=payment.pk)
     if payment.status not in (Status.UNKNOWN, Status.CREATED, Status.PROCESSING, Status.REQUIRES_ACTION):
@@ -621,17 +661,21 @@ def payment_resolve(*, payment: Payment, now: dt.datetime | None = None, on_auth
     try:
         if payment.intent_id:
             intent = client.v1.payment_intents.retrieve(payment.intent_id)
-        elif payment.stripe_params and payment.sent_at and now - payment.sent_at < dt.timedelta(hours=REPLAY_HOURS):
-            intent = _intent_create(payment, payment.stripe_params, now=now)
-        elif payment.stripe_params:
-            query = f"metadata['payment']:'{payment.uid}'"
-            found = list(client.v1.payment_intents.search(params={"query": query}).data)
-            intent = next((i for i in found if not intent_mismatch(payment, i)), None)
+        elif _sent(payment):
+            intent = None
+            if payment.sent_at and now - payment.sent_at < dt.timedelta(hours=REPLAY_HOURS):
+                try:
+                    intent = _intent_create(payment, _sent_body(payment), now=now)
+                except stripe.IdempotencyError as exc:
+                    # Stripe has a request under this key, not these bytes: it made something; find it.
+                    logger.warning("Payment %s: the retry was refused as another request (%s)", payment.uid, exc)
+            if intent is None:
+                intent = _intent_found(payment)
             if intent is None:
                 Payment.objects.filter(pk=payment.pk).update(
                     failure=_("Stripe has no record of this payment yet; StageSlot's staff are checking it.")
                 )
-                logger.error("Payment %s: sent a day ago, Stripe has no intent for it", payment.uid)
+                logger.error("Payment %s: sent, and Stripe has no intent for it", payment.uid)
                 return payment
         else:
             Payment.objects.filter(pk=payment.pk, status__in=(Status.UNKNOWN, Status.PROCESSING)).update(
@@ -709,13 +753,14 @@ def balance_charge(*, booking: Booking, now: dt.datetime | None = None) -> Payme
             payment.stripe_params = _intent_params(
                 payment, customer=card.customer_id, payment_method=card.payment_method_id, off_session=True
             )
+            payment.stripe_body = stripe_api.form_body(payment.stripe_params)
             payment.sent_at = now
         payment.save()
     if card is None:
         _balance_failed(payment, _("No card was saved for it."))
         return payment
     try:
-        intent = _intent_create(payment, payment.stripe_params, now=now)
+        intent = _intent_create(payment, payment.stripe_body, now=now)
     except stripe.CardError as exc:
         _balance_failed(payment, stripe_words(exc))
         return payment

@@ -130,22 +130,37 @@ def refund_create(
         refund = Refund(
             payment=payment, amount_minor=amount_minor, currency=payment.currency, reason=reason, by=by, note=note[:300]
         )
-        refund.stripe_params = {
-            "payment_intent": payment.intent_id,
-            "amount": amount_minor,
-            "metadata": {"refund": str(refund.uid), "payment": str(payment.uid)},
-        }
+        refund.stripe_params = _refund_params(refund, payment)
+        refund.stripe_body = stripe_api.form_body(refund.stripe_params)
         refund.sent_at = now
         refund.save()
         payment_refunded_refresh(payment)
     return _refund_send(refund, now=now)
 
 
+def _refund_params(refund: Refund, payment: Payment) -> dict:
+    return {
+        "payment_intent": payment.intent_id,
+        "amount": refund.amount_minor,
+        "metadata": {"refund": str(refund.uid), "payment": str(payment.uid)},
+    }
+
+
+def _refund_body(refund: Refund) -> str:
+    """The bytes the refund was sent as; on a row from before they were stored, rebuilt in the order
+    _refund_params gave them when that gives the stored parameters (as payments._sent_body)."""
+    if refund.stripe_body:
+        return refund.stripe_body
+    rebuilt = _refund_params(refund, refund.payment)
+    return stripe_api.form_body(rebuilt if rebuilt == refund.stripe_params else refund.stripe_params)
+
+
 def _refund_send(refund: Refund, *, now: dt.datetime) -> Refund:
-    """Send the refund's request as it was stored, under its key (again after a lost answer: the same)."""
+    """Send the refund's request as it was stored, byte for byte, under its key (again after a lost
+    answer: the same)."""
     try:
-        answer = stripe_api.client().v1.refunds.create(
-            params=refund.stripe_params, options={"idempotency_key": str(refund.idempotency_key)}
+        answer = stripe_api.create(
+            stripe_api.client().v1.refunds, body=_refund_body(refund), idempotency_key=str(refund.idempotency_key)
         )
     except stripe.StripeError as exc:
         if stripe_api.outcome_unknown(exc):

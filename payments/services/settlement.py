@@ -31,7 +31,7 @@ from bookings.services.checks import too_long_text
 from bookings.services.notices import booking_summary
 
 from ..models import Payment, Settlement, SettlementBonus, SettlementCost
-from ..selectors import may_pay, payer_side, settlement_part, split_percent
+from ..selectors import may_pay, payer_side, settlement_part, settlement_unagreed, split_percent
 from . import ledger
 from .payments import payer_people
 
@@ -65,11 +65,19 @@ class Figures:
     payable_minor: int = 0
 
 
-def bonus_reached(tiers: Iterable[tuple[int, int]], tickets_sold: int) -> tuple[int | None, int]:
+def bonus_reached(
+    tiers: Iterable[tuple[int, int]], tickets_sold: int, *, agreed: Iterable[tuple[int, int]] = ()
+) -> tuple[int | None, int]:
     """(tier's ticket count, bonus) of the highest tier `tickets_sold` reached, or (None, 0). Tiers do not
-    add up: the tier reached names the whole bonus (docs/decisions/0069-settlements-itemised.md)."""
+    add up: the tier reached names the whole bonus (docs/decisions/0069-settlements-itemised.md). The
+    `agreed` tiers (the terms') are a floor: a tier added at settlement never pays less than the agreed
+    tier reached (docs/decisions/0073-what-was-agreed-and-the-bytes-sent.md)."""
     reached = [(tickets, amount) for tickets, amount in tiers if tickets_sold >= tickets]
-    return max(reached) if reached else (None, 0)
+    best = max(reached) if reached else (None, 0)
+    floor = [(tickets, amount) for tickets, amount in agreed if tickets_sold >= tickets]
+    if floor and max(floor)[1] > best[1]:
+        return max(floor)
+    return best
 
 
 def settlement_compute(
@@ -79,19 +87,21 @@ def settlement_compute(
     gross_minor: int | None,
     costs_minor: int,
     bonuses: Iterable[tuple[int, int]] = (),
+    agreed_bonuses: Iterable[tuple[int, int]] = (),
     merch_gross_minor: int = 0,
     merch_venue_percent: int = 0,
 ) -> Figures:
     """The band's amount by the agreed terms: a door split pays its share of the net; a guarantee versus
     a door split pays the guarantee or that share, whichever is higher; the bonus of the highest tier
-    reached is added on top. Without `gross_minor` the takings are tickets × the agreed ticket price.
-    Costs above the takings leave a net of 0. The venue's cut of the merchandise (its percentage of
-    what the band sold) is what the band owes the venue: it is taken off what the door side pays."""
+    reached is added on top, never less than the agreed tier reached (`agreed_bonuses`). Without
+    `gross_minor` the takings are tickets × the agreed ticket price. Costs above the takings leave a net
+    of 0. The venue's cut of the merchandise (its percentage of what the band sold) is what the band owes
+    the venue: it is taken off what the door side pays."""
     gross = gross_minor if gross_minor is not None else tickets_sold * (quote.ticket_price_minor or 0)
     net = max(gross - costs_minor, 0)
     share = split_percent(net, quote.door_percent or 0)
     amount = max(quote.fee_minor or 0, share) if quote.deal == Deal.VERSUS else share
-    tier, bonus = bonus_reached(bonuses, tickets_sold)
+    tier, bonus = bonus_reached(bonuses, tickets_sold, agreed=agreed_bonuses)
     amount += bonus
     cut = split_percent(merch_gross_minor, merch_venue_percent)
     return Figures(tickets_sold, gross, costs_minor, net, share, amount, bonus, tier, cut, max(amount - cut, 0))
@@ -189,7 +199,8 @@ def _check(
 
 def _refigure(settlement: Settlement, quote: Quote) -> None:
     """Work the settlement's figures out again from its rows: the costs are the sum of its items and the
-    bonus the highest tier reached. The one place the stored figures are written."""
+    bonus the highest tier reached (never below the agreed tier reached). The one place the stored
+    figures are written."""
     costs = sum(c.amount_minor for c in settlement.costs.all())
     tiers = [(b.tickets, b.amount_minor) for b in settlement.bonuses.all()]
     figures = settlement_compute(
@@ -198,6 +209,7 @@ def _refigure(settlement: Settlement, quote: Quote) -> None:
         gross_minor=settlement.gross_minor if settlement.gross_entered else None,
         costs_minor=costs,
         bonuses=tiers,
+        agreed_bonuses=[(b["tickets"], b["amount_minor"]) for b in quote.bonus_tiers or []],
         merch_gross_minor=settlement.merch_gross_minor,
         merch_venue_percent=settlement.merch_venue_percent,
     )
@@ -475,10 +487,12 @@ def settlement_bonus_add(
     *, booking: Booking, by: User, tickets: int | None, amount_minor: int | None, now: dt.datetime | None = None
 ) -> SettlementBonus:
     """The door side adds a bonus tier at settlement (the terms named none, or not this one): flagged
-    "added at settlement by <name>" as a cost is. A new version.
+    "added at settlement by <name>" as a cost is, and the band's approval must accept it by name (a tier
+    can pay the band less: the highest tier reached counts). A new version. A tier that would undercut an
+    agreed one (more tickets, less bonus) is refused: what was agreed is not lowered by one side.
 
     Raises BookingPermissionError, BookingConflict (not entered, approved, a tier at that count already,
-    too many), ValidationError by field (tickets, amount)."""
+    too many, undercutting an agreed tier), ValidationError by field (tickets, amount)."""
     now = now or timezone.now()
     _door_side_only(booking, by)
     errors: dict[str, list[str]] = {}
@@ -497,6 +511,20 @@ def settlement_bonus_add(
         tiers = list(settlement.bonuses.values_list("tickets", flat=True))
         if tickets in tiers:
             raise BookingConflict(_("This settlement has a bonus at that ticket count already. Nothing was changed."))
+        if (lowered := _lowers_agreed_tier(booking.agreed_quote, tickets, amount_minor)) is not None:
+            raise BookingConflict(
+                _(
+                    "A bonus of %(amount)s at %(tickets)s tickets would pay less than the agreed %(agreed)s at "
+                    "%(agreed_tickets)s tickets: what was agreed cannot be lowered at settlement. Nothing was "
+                    "changed."
+                )
+                % {
+                    "amount": money_text(amount_minor, settlement.currency),
+                    "tickets": tickets,
+                    "agreed": money_text(lowered[1], settlement.currency),
+                    "agreed_tickets": lowered[0],
+                }
+            )
         if len(tiers) >= MAX_ITEMS:
             raise BookingConflict(_("A settlement has at most 30 bonus tiers."))
         bonus = SettlementBonus.objects.create(
@@ -508,6 +536,17 @@ def settlement_bonus_add(
         }
         _changed(booking, settlement, by, now, what)
     return bonus
+
+
+def _lowers_agreed_tier(quote: Quote, tickets: int, amount_minor: int) -> tuple[int, int] | None:
+    """The agreed tier (tickets, amount) that a tier of `amount_minor` at `tickets` would undercut: one
+    at fewer tickets that pays more, so selling more would pay the band less. None when there is none."""
+    undercut = [
+        (b["tickets"], b["amount_minor"])
+        for b in quote.bonus_tiers or []
+        if b["tickets"] < tickets and b["amount_minor"] > amount_minor
+    ]
+    return max(undercut, key=lambda t: t[1]) if undercut else None
 
 
 def settlement_bonus_remove(*, booking: Booking, by: User, bonus_id: int, now: dt.datetime | None = None) -> Settlement:
@@ -547,11 +586,13 @@ def settlement_approve(
     """The band's leaders and admins (or the door side, should its approval be missing) approve the
     figures of `version`. Once both sides have, it is final: the ledger records the band's amount and
     what the band is owed beyond what was paid becomes due from the payer, who is told (the band's
-    invoice for it is issued by documents' catch-up, once). A version with costs the agreed terms never
-    named is approved by the band only with `accept_unagreed` (it ticks that it accepts them).
+    invoice for it is issued by documents' catch-up, once). A version that differs from the agreed terms
+    in anything (payments.selectors.settlement_unagreed: a cost or a tier added, taken off or changed, a
+    merchandise cut) is approved by the band only with `accept_unagreed` (it ticks that it accepts them,
+    each named on the page and in the refusal; the history keeps what it accepted).
 
     Raises BookingPermissionError (neither side), BookingConflict (nothing entered yet, approved already,
-    figures changed since `version` was read), BookingError (not started yet, costs not in the terms
+    figures changed since `version` was read), BookingError (not started yet, differences from the terms
     not accepted).
     """
     now = now or timezone.now()
@@ -570,14 +611,17 @@ def settlement_approve(
             raise BookingConflict(
                 _("The figures changed since you read them. Read them again before you approve them.")
             )
+        accepted = []
         if side == "band":
-            if settlement.costs.filter(agreed=False).exists():
+            accepted = settlement_unagreed(settlement, quote=booking.agreed_quote)
+            if accepted:
                 if not accept_unagreed:
                     raise BookingError(
                         _(
-                            "Some costs were added at settlement and are not in the agreed terms: tick that the "
-                            "band accepts them, or say what is wrong."
+                            "These figures differ from the agreed terms (%(what)s): tick that the band accepts "
+                            "them, or say what is wrong."
                         )
+                        % {"what": "; ".join(u.text for u in accepted)}
                     )
                 settlement.unagreed_accepted = True
             settlement.band_approved_by, settlement.band_approved_at = by, now
@@ -592,6 +636,8 @@ def settlement_approve(
         elif settlement.status == Status.DISPUTED:
             settlement.status = Status.DRAFT
         settlement.save()
+        if accepted:
+            _event(booking, by, "Accepted what differs from the agreed terms", "; ".join(u.text for u in accepted))
         if final:
             _settled(booking, settlement, by)
         else:

@@ -49,7 +49,8 @@ def member_payout_record(
 ) -> MemberPayout:
     """Record that the band paid `member_id` `amount_minor` in `currency` on `paid_on`, and post it to the
     ledger (MEMBER_PAYOUT, negative); the person is told. Never more than the band owes them in that
-    currency (member_due), unless `advance` says the leader knowingly pays ahead.
+    currency today (member_due: shares of gigs played up to now), unless `advance` says the leader
+    knowingly pays ahead (a gig not played yet is paid ahead).
 
     Under the band's row lock, as staff payouts are: two payouts at once queue, and the second sees the
     first. Raises BookingPermissionError (`by` is not a leader or admin of the band), ValidationError

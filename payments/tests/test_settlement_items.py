@@ -186,8 +186,13 @@ def test_bad_items_get_a_message_and_change_nothing(world):
     assert (tier.agreed, tier.added_by) == (False, world.owner)
     s = Settlement.objects.get(pk=s.pk)
     assert (s.bonus_tickets, s.bonus_minor) == (150, 7500)
-    # Only costs need the band's acceptance: a bonus in its favour does not.
-    assert settle.settlement_approve(booking=booking, by=world.leader, version=s.version).is_approved
+    # A tier the terms never named needs the band's acceptance too: the highest tier reached counts, so a
+    # tier can as well cut the band's amount (docs/decisions/0073-what-was-agreed-and-the-bytes-sent.md).
+    with pytest.raises(BookingError, match="75 EUR at 150 tickets"):
+        settle.settlement_approve(booking=booking, by=world.leader, version=s.version)
+    assert settle.settlement_approve(
+        booking=booking, by=world.leader, version=s.version, accept_unagreed=True
+    ).is_approved
 
 
 def test_taking_off_a_cost_raises_the_bands_amount_and_asks_the_band_again(world):
@@ -236,7 +241,8 @@ def test_the_door_side_adds_items_and_the_band_sees_them_flagged(client, world, 
         page = client.get(url("settlement", booking)).content.decode()
     count = len(first.captured_queries)
     assert f"added at settlement by {world.owner.name}" in page
-    assert "The band accepts the costs added at settlement" in page and "Add a cost" not in page
+    assert "The band accepts what differs from the agreed terms" in page and "Add a cost" not in page
+    assert f"Cost added at settlement by {world.owner.name}: Security 50 EUR" in page
     assert "660 EUR" in page  # 70 % of 800.00 + the 100.00 bonus
     response = client.post(url("settlement_approve", booking), {"version": "2"})
     assert response.status_code == 400 and "tick that the band accepts them" in response.content.decode()
@@ -246,8 +252,10 @@ def test_the_door_side_adds_items_and_the_band_sees_them_flagged(client, world, 
     client.force_login(world.owner)
     for n in range(3):
         client.post(url("settlement_cost_add", booking), {"kind": "other", "label": f"Item {n}", "amount": "1"})
-        client.post(url("settlement_bonus_add", booking), {"tickets": str(300 + n), "amount": "1"})
+        # Above the agreed 100.00 at 200 tickets: a lower tier there would cut the agreed bonus (refused).
+        client.post(url("settlement_bonus_add", booking), {"tickets": str(300 + n), "amount": "150"})
     client.force_login(world.leader)
+    assert Settlement.objects.get().bonuses.count() == 5
     with django_assert_max_num_queries(count):
         assert "Item 2" in client.get(url("settlement", booking)).content.decode()
     version = Settlement.objects.get().version

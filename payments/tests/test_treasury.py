@@ -28,6 +28,7 @@ from bands.tests.factories import MembershipFactory
 from bands.tests.pseudo_pages import words_left_unmarked
 from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
+from bookings.selectors.quotes import money_text
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
 from documents.pdf import pdf_unavailable
 from payments.models import LedgerEntry, MemberPayout, Payment
@@ -491,3 +492,43 @@ def test_every_word_of_the_treasurers_pages_is_marked(client, w):
         url("payments:band_year", w, year=THIS),
     ]
     assert words_left_unmarked(client, pages, data=["CHF"]) == {}
+
+
+def test_a_payout_for_a_gig_not_played_yet_is_an_advance_and_the_statement_says_so(client, w):
+    """What a member is owed today counts the gigs played up to now (selectors.owed_today_q): a gig paid
+    ahead by its payer is not owed to the members until it is played, so paying its share is an advance,
+    on the service, the page, and the statement alike."""
+    now = timezone.now()
+    upcoming = _gig(w, (now + dt.timedelta(days=20)).astimezone(BERLIN).date())
+    Booking.objects.filter(pk=upcoming.pk).update(status=Booking.Status.BOOKED)
+    paid_outside(upcoming, 30000)
+    share = sum(
+        LedgerEntry.objects.filter(booking=upcoming, member=w.max, kind="member_share").values_list(
+            "amount_minor", flat=True
+        )
+    )
+    assert share > 0
+    owed = member_due(band_id=w.band.pk, member_id=w.max.pk, currency="EUR")
+    assert owed == 13334  # the gigs played only: the one to come adds nothing yet
+    today = now.astimezone(BERLIN).date()
+    pay = {"band": w.band, "member_id": w.max.pk, "currency": "EUR", "paid_on": today, "method": "cash", "by": w.leader}
+    with pytest.raises(ValidationError, match=r"owes Max Member 133\.34 EUR"):
+        member_payout_record(amount_minor=owed + share, **pay)
+    # The same through the page: refused without "advance", nothing recorded.
+    as_user(client, w.leader)
+    data = {"member": w.max.pk, "currency": "EUR", "amount": f"{(owed + share) / 100:.2f}", "paid_on": today}
+    response = client.post(url("payments:member_payout_new", w), {**data, "method": "cash"})
+    assert response.status_code == 400 and "Advance payment" in words(response)
+    assert not MemberPayout.objects.filter(member=w.max, paid_on=today).exists()
+    response = client.post(url("payments:member_payout_new", w), {**data, "method": "cash", "advance": "on"})
+    assert response.status_code == 302
+    payout = MemberPayout.objects.get(member=w.max, paid_on=today)
+    assert payout.advance and payout.amount_minor == owed + share
+    assert member_due(band_id=w.band.pk, member_id=w.max.pk, currency="EUR") == -share
+    # The statement agrees: the payout is marked an advance and Max is paid ahead by the gig's share today.
+    (statement,) = member_statements(band=w.band, period=band_year(band=w.band, year=THIS), member_id=w.max.pk)
+    (eur,) = [c for c in statement.currencies if c.currency == "EUR"]
+    assert (eur.due_today_minor, eur.ahead_today_minor) == (-share, share)
+    page = words(client.get(url("payments:band_statements", w, year=THIS)))
+    assert "advance" in page
+    assert f"Paid ahead today, beyond the gigs played up to now: {money_text(share, 'EUR')}." in page

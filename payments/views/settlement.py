@@ -31,6 +31,7 @@ from ..selectors import (
     settlement_items,
     settlement_of,
     settlement_part,
+    settlement_unagreed,
     settlement_warnings,
 )
 from ..services import settlement as services
@@ -76,7 +77,9 @@ def _render(request: HtmxHttpRequest, booking: Booking, *, status: int = 200, er
         "money": _money(settlement) if settlement is not None else {},
         "costs": costs,
         "bonuses": bonuses,
-        "unagreed": any(not c.agreed for c in costs),
+        "unagreed": settlement_unagreed(settlement, quote=quote, costs=costs, bonuses=bonuses)
+        if settlement is not None
+        else [],
         "warnings": settlement_warnings(settlement=settlement, quote=quote) if settlement is not None else [],
         "refusal": str(refusal) if refusal is not None else "",
         "side": side,

@@ -144,7 +144,7 @@ def test_the_settlement_with_itemised_costs_and_a_bonus_is_approved_by_both_and_
     expect(band_page.get_by_text("added at settlement", exact=False).first).to_be_visible()
     band_page.get_by_role("button", name="Approve the settlement").click()
     expect(band_page.locator(".flash--error, .errorlist").first).to_be_visible()  # not without accepting the cost
-    band_page.get_by_label("The band accepts the costs added at settlement").check()
+    band_page.get_by_label("The band accepts what differs from the agreed terms").check()
     band_page.get_by_role("button", name="Approve the settlement").click()
     expect(band_page.get_by_role("link", name="The settlement sheet (PDF)")).to_be_visible()
     s.refresh_from_db()
