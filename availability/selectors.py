@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Func, QuerySet, TextField
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import engine
 from .engine import Interval
@@ -193,6 +193,12 @@ class Day:
     @property
     def hidden_count(self) -> int:
         return max(len(self.chips) - MONTH_DAY_LIMIT, 0)
+
+    @property
+    def more_label(self) -> str:
+        """ "+2 more": the chips a month cell has no room for."""
+        n = self.hidden_count
+        return ngettext("+%(n)s more", "+%(n)s more", n) % {"n": n}
 
     @property
     def all_day_chips(self) -> list[Chip]:

@@ -1,8 +1,10 @@
-"""Requests per second of a real server: the login page, the public band page, the bell and the dashboard.
+"""Requests per second of a real server: the login page, the public band page and its availability month, the
+bell and the dashboard.
 
 Usage:
     .venv/bin/python benchmarks/throughput.py [--connections 20] [--seconds 10] [--warm-up 2] [--rounds 3]
-        [--workers 2] [--threads 4] [--pages login band bell bell-seen dashboard]
+        [--workers 2] [--threads 4] [--pages login band availability bell bell-seen dashboard]
+        [--pin availability band 0.17]
         [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--redis-url redis://127.0.0.1:6379/0]
         [--database-name stageslot_bench_throughput] [--keep]
         [--peer-url http://127.0.0.1:9000 --peer-page login /login --peer-page band /band/1
@@ -26,6 +28,8 @@ and the load average after the page's last round (Linux counts runnable threads:
     login        GET /accounts/login/, anonymous, as a first visit (no cookies)
     band         GET /bands/the-night-owls/, the public band page, anonymous
     band-member  the same page, signed in as the band leader
+    availability GET /bands/the-night-owls/availability/ as the band page and the widget load it (htmx): the
+                 band's public month, anonymous
     bell         GET /notifications/bell/ as base.html polls it (htmx), signed in, without `seen`
     bell-seen    the same with `seen` the count and stamp it last answered: answered 204 from the stamp, no body
     dashboard    GET /dashboard/, signed in
@@ -37,6 +41,12 @@ band-member, bell and dashboard pages. The load generator runs on the same machi
 takes a share of its cores: compare figures measured the same way, not with other tools'.
 Goal: no errors on any page; the public band page and the login page serve at least as many requests
 per second as a peer band app's on the same machine and workers (ratio >= 1.0).
+
+--pin PAGE BASE FRACTION holds a page's speed to another's of the same run: PAGE's median requests per
+second must be at least FRACTION of BASE's, or the run prints FAIL and exits with status 1 (both pages
+must be loaded). The default pins the availability month to the band page (PIN_AVAILABILITY below): the
+month lost half its speed once when its grid became a Django include per day (docs/decisions/0078); a ratio
+of the same run is steadier than requests per second on a shared machine.
 """
 
 import argparse
@@ -65,6 +75,7 @@ PAGES = {
     "login": ("/accounts/login/", False),
     "band": (f"/bands/{BAND}/", False),
     "band-member": (f"/bands/{BAND}/", True),
+    "availability": (f"/bands/{BAND}/availability/", False),
     "bell": ("/notifications/bell/", True),
     "bell-seen": ("/notifications/bell/?seen=", True),
     "dashboard": ("/dashboard/", True),
@@ -72,10 +83,20 @@ PAGES = {
 # gunicorn's access log lines ('%(h)s %(l)s %(u)s %(t)s "%(r)s" …') and its own news (booting, recycling a
 # worker): the rest of the server's log (warnings, errors) is printed.
 ROUTINE_LINE = re.compile(r'^\S+ - \S+ \[[^]]+\] "|^\[[^]]+\] \[\d+\] \[INFO\] ')
-DEFAULT_PAGES = ["login", "band", "bell", "bell-seen", "dashboard"]
+DEFAULT_PAGES = ["login", "band", "availability", "bell", "bell-seen", "dashboard"]
+# The availability month's requests per second, at least this share of the band page's (--pin): measured
+# 0.21 (15 / 71) with the grid in Jinja2, 0.13 (10 / 80) with a Django include per day (docs/decisions/0078;
+# 2 workers × 4 threads, 20 connections, 2 cores under load 8–14).
+PIN_AVAILABILITY = ("availability", "band", 0.17)
 # What the production proxy adds (SECURE_PROXY_SSL_HEADER, one trusted proxy): no redirect to HTTPS.
 PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
 HTMX = {"HX-Request": "true", "HX-Trigger": "bell", "HX-Current-URL": "https://127.0.0.1/dashboard/"}
+# What htmx sends when the band page loads its availability month (the section's hx-get).
+HTMX_MONTH = {
+    "HX-Request": "true",
+    "HX-Target": "band-availability",
+    "HX-Current-URL": f"https://127.0.0.1/bands/{BAND}/",
+}
 SESSION_SCRIPT = """
 from importlib import import_module
 from django.conf import settings
@@ -109,7 +130,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--peer-page", nargs=2, action="append", default=[], metavar=("NAME", "PATH"),
                         help="a page of the peer, compared with StageSlot's page NAME")  # fmt: skip
     parser.add_argument("--peer-cookie", default="", help="Cookie header for the peer's signed-in pages")
+    parser.add_argument("--pin", nargs=3, action="append", metavar=("PAGE", "BASE", "FRACTION"),
+                        help="fail unless PAGE serves at least FRACTION of BASE's requests per second")  # fmt: skip
     args = parser.parse_args()
+    if args.pin is None:
+        args.pin = [PIN_AVAILABILITY] if {"availability", "band"} <= set(args.pages) else []
+    pins = []
+    for page, base, fraction in args.pin:
+        if page not in args.pages or base not in args.pages:
+            parser.error(f"--pin: load both {page!r} and {base!r} (--pages)")
+        try:
+            pins.append((page, base, float(fraction)))
+        except ValueError:
+            parser.error(f"--pin: {fraction!r} is not a fraction")
+    args.pin = pins
     for name, _path in args.peer_page:
         if name not in PAGES:
             parser.error(f"--peer-page: {name!r} is none of {', '.join(PAGES)}")
@@ -343,6 +377,8 @@ def stageslot_targets(base_url: str, cookie: str, pages: list[str]) -> list[Targ
         headers = dict(signed_in if needs_session else proxy)
         if name.startswith("bell"):
             headers.update(HTMX)
+        if name == "availability":
+            headers.update(HTMX_MONTH)
         if name == "bell-seen":
             path += quote(seen.group(1).decode(), safe=":")
         target = Target("StageSlot", name, base_url, path, headers)
@@ -387,8 +423,26 @@ def print_table(targets: list[Target], args: argparse.Namespace) -> None:
                 print(f"  {t.name:<12} {ratio:.2f}")
 
 
+def check_pins(targets: list[Target], pins: list[tuple[str, str, float]]) -> bool:
+    """Print each pinned page's median requests per second beside its base page's, their ratio and PASS or
+    FAIL; True when every pin holds."""
+    if not pins:
+        return True
+    rates = {t.name: statistics.median(t.rates) for t in targets if t.site == "StageSlot"}
+    print("\npinned, median requests per second:")
+    held = True
+    for page, base, fraction in pins:
+        ratio = rates[page] / max(rates[base], 1e-9)
+        verdict = "PASS" if ratio >= fraction else "FAIL"
+        held &= verdict == "PASS"
+        figures = f"{page} {rates[page]:.0f} / {base} {rates[base]:.0f} = {ratio:.2f}"
+        print(f"  {figures}, at least {fraction:.2f}: {verdict}")
+    return held
+
+
 def main() -> None:
     args = parse_args()
+    held = True
     bench_url, maintenance_url = database_urls(args.database_url, args.database_name)
     media = Path(tempfile.mkdtemp(prefix="stageslot-throughput-media-"))
     prefix = f"bench-throughput-{secrets.token_hex(4)}"
@@ -436,6 +490,7 @@ def main() -> None:
                 load(target, args.connections, args.warm_up, args.seconds)
                 print(f"  round {number + 1}: {target.site} {target.name}: {target.rates[-1]:.0f} req/s", flush=True)
         print_table(targets, args)
+        held = check_pins(targets, args.pin)
         lines = server.log.read_text().splitlines()
         recycled = sum("Autorestarting worker" in line for line in lines)
         print(f"workers recycled at --max-requests during the run: {recycled}")
@@ -457,6 +512,8 @@ def main() -> None:
             print(f"kept: database {args.database_name}")
         else:
             recreate_database(maintenance_url, args.database_name, drop_only=True)
+    if not held:
+        sys.exit("FAIL: a pinned page lost its speed against its base page (see above)")
 
 
 if __name__ == "__main__":

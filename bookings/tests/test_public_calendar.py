@@ -15,6 +15,7 @@ from bookings.models import Booking
 from bookings.selectors.public import parse_month, shift_month
 from bookings.services import answering, asking, ending
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
+from stageslot.tests.words import words
 from venues.models import Slot
 from venues.tests.factories import VenueStaffFactory
 
@@ -463,3 +464,26 @@ def test_the_band_page_shows_a_new_booking_without_a_reload(live_server, browser
     axe_check(page, what="the band page after the calendar polled")
     # Polling keeps the month the visitor chose.
     assert f"{day:%B %Y}" in page.locator("#band-availability h3").inner_text()
+
+
+def test_the_month_reads_in_german(client, world):
+    """The grid is a Jinja2 fragment (docs/decisions/0078): its words still come from the German catalogue,
+    and its dates in the German format."""
+    t = words("de")
+    band, venue = world.band, world.venue
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(band.time_zone)).date()
+    month = next_month()
+    booked_day = month.replace(day=3)
+    BookingFactory(band=band, slot=slot_on(venue, booked_day), status=Booking.Status.BOOKED)
+
+    this = calendar(client, band, HTTP_ACCEPT_LANGUAGE="de", **HTMX).content.decode()
+    html = calendar(client, band, month, HTTP_ACCEPT_LANGUAGE="de", **HTMX).content.decode()
+
+    assert f"{t.date(today, 'WEEKDAY_MONTH_LONG_FORMAT')} {t('(today)')}:" in this
+    assert t("(today)") != "(today)"
+    booked = re.search(
+        rf"<td[^>]*>(?:(?!</td>).)*>{t.date(booked_day, 'WEEKDAY_MONTH_LONG_FORMAT')}:.*?</td>", html, re.S
+    )
+    assert booked and t("Booked") in booked[0] and "20:00 Kellerbar" in booked[0]
+    assert t("Booked") != "Booked"
+    assert f'<abbr title="{t("Monday")}">{t("Mon")}</abbr>' in html
