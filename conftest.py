@@ -1,7 +1,9 @@
 """Fixtures and skips shared by the whole suite."""
 
+import ast
 import copy
 import os
+import re
 import threading
 import time
 import uuid
@@ -112,6 +114,65 @@ def ci_stage_of(markers: set[str]) -> set[str]:
     if "db_specific" in markers:
         return {"sqlite", "postgres"}
     return {"sqlite"}
+
+
+# Each stage collects only the modules that may hold a test it runs (docs/decisions/0079-suite-under-fifteen.md):
+# importing a test module costs its share of about 20 s of CPU per test process, and the PostgreSQL stage ran a
+# tenth of the suite. Read from each module's text, without importing it, and erring on the side of collecting:
+# a module is left out of the PostgreSQL stage when it names none of the stage's markers (`mark.postgres`, …),
+# is not in SECOND_RUN and takes no test from another module; out of the SQLite stage when its `pytestmark`
+# gives every test one of NEEDS_SERVICES. pytest_collection_modifyitems still selects the tests of the modules
+# collected, so a module read wrongly here is collected for nothing, never left out of both.
+_STAGE_MARK = re.compile(r"\bmark\.(?:" + "|".join([*NEEDS_SERVICES, "db_specific"]) + r")\b")
+_TAKES_A_TEST = re.compile(r"^\s*from\s+\S+\s+import\s+(?:\([^)]*|[^#\n]*)\btest_\w", re.MULTILINE)
+
+
+def _module_marks(tree: ast.Module) -> set[str]:
+    """The marker names a module's `pytestmark` gives all its tests (`pytest.mark.browser`, `mark.browser(…)`)."""
+    names: set[str] = set()
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else [getattr(statement, "target", None)]
+        if not any(isinstance(target, ast.Name) and target.id == "pytestmark" for target in targets):
+            continue
+        value = statement.value
+        for node in value.elts if isinstance(value, ast.List | ast.Tuple) else [value]:
+            node = node.func if isinstance(node, ast.Call) else node
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute | ast.Name):
+                inner = node.value.attr if isinstance(node.value, ast.Attribute) else node.value.id
+                if inner == "mark":
+                    names.add(node.attr)
+    return names
+
+
+def stages_of_module(relative: str, source: str) -> set[str]:
+    """The CI stages that may run a test of this module (its path from the root, its text): a cheap, static
+    reading that may name a stage too many, never one too few."""
+    if relative in SECOND_RUN or _TAKES_A_TEST.search(source):
+        return set(CI_STAGES)
+    if not _STAGE_MARK.search(source):
+        return {"sqlite"}
+    try:
+        every_test = _module_marks(ast.parse(source))
+    except SyntaxError:
+        return set(CI_STAGES)  # collected, and its error reported
+    if every_test & set(NEEDS_SERVICES):
+        return {"postgres"}
+    return set(CI_STAGES)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    stage = config.getoption("--ci-stage", default=None)
+    if stage is None or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    try:
+        relative = collection_path.relative_to(config.rootpath).as_posix()
+        source = collection_path.read_text(encoding="utf-8")
+    except (ValueError, OSError):
+        return None
+    if stage in stages_of_module(relative, source):
+        return None
+    config.stash.setdefault(_modules_left, []).append(relative)
+    return True
 
 
 def _markers(item: pytest.Item) -> set[str]:
@@ -265,7 +326,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if _stage_counts in config.stash:
         kept, left = config.stash[_stage_counts]
         stage = config.getoption("--ci-stage")
-        terminalreporter.write_line(f"CI stage {stage}: {kept} tests selected, {left} left to the other stage")
+        modules = len(config.stash.get(_modules_left, []))
+        terminalreporter.write_line(
+            f"CI stage {stage}: {kept} tests selected, {left} left to the other stage, "
+            f"and {modules} modules left to it uncollected"
+        )
     skipped = config.stash.get(_axe_skipped, 0)
     if skipped:
         terminalreporter.write_line(f"{skipped} browser tests ran without their accessibility checks: {AXE_MISSING}")
@@ -273,6 +338,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 _axe_skipped = pytest.StashKey[int]()
 _stage_counts = pytest.StashKey[tuple[int, int]]()
+_modules_left = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(autouse=True)
