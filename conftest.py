@@ -21,6 +21,7 @@ from bookings.tests.factories import SlotFactory
 # Every app's tests may ask for a gazetteer holding only the cities they make.
 from places.tests.conftest import empty_gazetteer  # noqa: F401
 from stageslot.catalogues import compile_catalogues
+from stageslot.tests import source as code_source
 
 # Every app's tests may ask for a real localstripe (`localstripe`, `localstripe_webhooks`) and a real
 # S3-compatible server (`s3_server`, `media_in_bucket`, `booking_files_in_bucket`). Test processes copy one
@@ -198,6 +199,22 @@ def xdist_group_of(markers: set[str], module: str = "") -> str | None:
     return f"{BROWSER_GROUP}-{module.removesuffix('.py').replace('/', '.')}" if module else BROWSER_GROUP
 
 
+def _scans_the_code(module) -> bool:
+    """Whether a test module reads the project's code through stageslot/tests/source.py: such modules run in one
+    group, so that one process parses the project once for all of them (docs/decisions/0079-suite-under-fifteen.md)."""
+    if module is None:
+        return False
+    if module not in _scanning_modules:
+        _scanning_modules[module] = any(
+            value is code_source or getattr(value, "__module__", None) == code_source.__name__
+            for value in vars(module).values()
+        )
+    return _scanning_modules[module]
+
+
+_scanning_modules: dict = {}
+
+
 def run_order(items: list[pytest.Item], markers_of) -> list[pytest.Item]:
     """The longest work first, so that neither process is left with a long module at the end while the other
     idles: modules with browser tests, then modules with slow tests, then the rest. A module's tests stay
@@ -254,6 +271,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "browser" in markers and not CHROMIUM.exists():
             item.add_marker(skip_browser)
         group = xdist_group_of(markers, item.nodeid.split("::")[0])
+        if group is None and "xdist_group" not in markers and _scans_the_code(getattr(item, "module", None)):
+            group = code_source.GROUP
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
     items[:] = run_order(items, _markers)
