@@ -117,9 +117,12 @@ migrations-check: $(VENV)/.dev ## Refuse a new migration that would break the ru
 MESSAGES = $(BIN)/python manage.py makemessages --locale en --locale de --no-location --no-obsolete \
 	--ignore '.venv/*' --ignore '.cache/*' --ignore 'node_modules/*' --ignore 'static/vendor/*' \
 	--ignore 'benchmarks/*' --ignore '*/tests/*'
+# The two domains side by side (they write files of their own: django.po, djangojs.po); CI waits for this before
+# its tests (docs/decisions/0079-suite-under-fifteen.md).
 messages: $(VENV)/.runtime ## Make the English and German catalogues anew from the marked words
-	$(MESSAGES) --domain django
-	$(MESSAGES) --domain djangojs --ignore 'staticfiles/*'
+	$(MESSAGES) --domain django & django=$$!; \
+	$(MESSAGES) --domain djangojs --ignore 'staticfiles/*'; js=$$?; \
+	wait $$django && exit $$js
 
 messages-compile: $(VENV)/.runtime ## Compile the catalogues (.po) into what Django reads (.mo), with Python alone
 	@$(BIN)/python -m stageslot.catalogues
