@@ -123,7 +123,7 @@ def ci_stage_of(markers: set[str]) -> set[str]:
 # a module is left out of the PostgreSQL stage when it names none of the stage's markers (`mark.postgres`, …),
 # is not in SECOND_RUN and takes no test from another module; out of the SQLite stage when its `pytestmark`
 # gives every test one of NEEDS_SERVICES. pytest_collection_modifyitems still selects the tests of the modules
-# collected, so a module read wrongly here is collected for nothing, never left out of both.
+# collected; a marker the reading cannot see makes the SQLite stage refuse to start (never a test left out of both).
 _STAGE_MARK = re.compile(r"\bmark\.(?:" + "|".join([*NEEDS_SERVICES, "db_specific"]) + r")\b")
 _TAKES_A_TEST = re.compile(r"^\s*from\s+\S+\s+import\s+(?:\([^)]*|[^#\n]*)\btest_\w", re.MULTILINE)
 
@@ -174,6 +174,22 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         return None
     config.stash.setdefault(_modules_left, []).append(relative)
     return True
+
+
+def _left_to_a_stage_that_collects_them(config: pytest.Config, left: list[pytest.Item]) -> None:
+    """The SQLite stage collects every module the static reading could get wrong (one whose marker it did not see):
+    each test it leaves to the PostgreSQL stage must be in a module that stage collects, or no stage would run it."""
+    unseen = set()
+    for module in {item.nodeid.split("::")[0] for item in left}:
+        path = config.rootpath / module
+        if path.is_file() and "postgres" not in stages_of_module(module, path.read_text(encoding="utf-8")):
+            unseen.add(module)
+    if unseen:
+        raise pytest.UsageError(
+            "tests for the PostgreSQL stage in modules it does not collect (conftest.stages_of_module reads "
+            "`mark.postgres`, `mark.services`, `mark.browser`, `mark.db_specific` in the module's text): "
+            + ", ".join(sorted(unseen))
+        )
 
 
 def _markers(item: pytest.Item) -> set[str]:
@@ -257,6 +273,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=left)
             items[:] = kept
         config.stash[_stage_counts] = (len(kept), len(left))
+        if stage == "sqlite":
+            _left_to_a_stage_that_collects_them(config, left)
     engine = settings.DATABASES["default"]["ENGINE"]
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
     skip_services = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL=redis://…")
