@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-stage coverage vendor vendor-js lint migrations-check messages messages-check messages-compile format lock superuser worker beat clean
+.PHONY: help run serve test test-stage coverage vendor vendor-js lint lint-code migrations-check messages messages-check messages-compile format lock superuser worker beat clean
 
 # axe-core checks accessibility in the browser tests; it comes from the npm registry as a
 # pinned tarball (checked against its sha256) and is never committed. No npm: the checks skip.
@@ -91,13 +91,16 @@ $(AXE_JS):
 	tar -xzf $(VENDOR)/npm/axe-core-$(AXE_VERSION).tgz -C $(dir $@) --strip-components=1 package/axe.min.js package/LICENSE
 	cp $@ $(VENDOR)/axe.min.js
 
-lint: $(VENV)/.dev ## ruff, djLint, the migration checks and the English catalogue in step
+lint: lint-code messages-check ## ruff, djLint, the migration checks and the English catalogue in step
+
+# All of lint but the catalogues' check, which rewrites locale/: this reads the checkout and writes nothing of it,
+# so CI runs it beside the tests (.ci/run; docs/decisions/0079-suite-under-fifteen.md).
+lint-code: $(VENV)/.dev ## ruff, djLint and the migration checks (lint without the catalogues)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory migrations-check
-	$(MAKE) --no-print-directory messages-check
 
 # The rolling-deploy check (docs/decisions/0062-migrations-during-a-rolling-deploy.md): django-migration-linter
 # reads the SQL of every migration newer than stageslot/migration_baseline.txt and refuses one that would break
@@ -113,9 +116,12 @@ migrations-check: $(VENV)/.dev ## Refuse a new migration that would break the ru
 MESSAGES = $(BIN)/python manage.py makemessages --locale en --locale de --no-location --no-obsolete \
 	--ignore '.venv/*' --ignore '.cache/*' --ignore 'node_modules/*' --ignore 'static/vendor/*' \
 	--ignore 'benchmarks/*' --ignore '*/tests/*'
+# The two domains side by side (they write files of their own: django.po, djangojs.po); CI waits for this before
+# its tests (docs/decisions/0079-suite-under-fifteen.md).
 messages: $(VENV)/.runtime ## Make the English and German catalogues anew from the marked words
-	$(MESSAGES) --domain django
-	$(MESSAGES) --domain djangojs --ignore 'staticfiles/*'
+	$(MESSAGES) --domain django & django=$$!; \
+	$(MESSAGES) --domain djangojs --ignore 'staticfiles/*'; js=$$?; \
+	wait $$django && exit $$js
 
 messages-compile: $(VENV)/.runtime ## Compile the catalogues (.po) into what Django reads (.mo), with Python alone
 	@$(BIN)/python -m stageslot.catalogues

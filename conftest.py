@@ -1,7 +1,9 @@
 """Fixtures and skips shared by the whole suite."""
 
+import ast
 import copy
 import os
+import re
 import threading
 import time
 import uuid
@@ -19,6 +21,7 @@ from bookings.tests.factories import SlotFactory
 # Every app's tests may ask for a gazetteer holding only the cities they make.
 from places.tests.conftest import empty_gazetteer  # noqa: F401
 from stageslot.catalogues import compile_catalogues
+from stageslot.tests import source as code_source
 
 # Every app's tests may ask for a real localstripe (`localstripe`, `localstripe_webhooks`) and a real
 # S3-compatible server (`s3_server`, `media_in_bucket`, `booking_files_in_bucket`). Test processes copy one
@@ -116,6 +119,81 @@ def ci_stage_of(markers: set[str]) -> set[str]:
     return {"sqlite"}
 
 
+# Each stage collects only the modules that may hold a test it runs (docs/decisions/0079-suite-under-fifteen.md):
+# importing a test module costs its share of about 20 s of CPU per test process, and the PostgreSQL stage ran a
+# tenth of the suite. Read from each module's text, without importing it, and erring on the side of collecting:
+# a module is left out of the PostgreSQL stage when it names none of the stage's markers (`mark.postgres`, …),
+# is not in SECOND_RUN and takes no test from another module; out of the SQLite stage when its `pytestmark`
+# gives every test one of NEEDS_SERVICES. pytest_collection_modifyitems still selects the tests of the modules
+# collected; a marker the reading cannot see makes the SQLite stage refuse to start (never a test left out of both).
+_STAGE_MARK = re.compile(r"\bmark\.(?:" + "|".join([*NEEDS_SERVICES, "db_specific"]) + r")\b")
+_TAKES_A_TEST = re.compile(r"^\s*from\s+\S+\s+import\s+(?:\([^)]*|[^#\n]*)\btest_\w", re.MULTILINE)
+
+
+def _module_marks(tree: ast.Module) -> set[str]:
+    """The marker names a module's `pytestmark` gives all its tests (`pytest.mark.browser`, `mark.browser(…)`)."""
+    names: set[str] = set()
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else [getattr(statement, "target", None)]
+        if not any(isinstance(target, ast.Name) and target.id == "pytestmark" for target in targets):
+            continue
+        value = statement.value
+        for node in value.elts if isinstance(value, ast.List | ast.Tuple) else [value]:
+            node = node.func if isinstance(node, ast.Call) else node
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute | ast.Name):
+                inner = node.value.attr if isinstance(node.value, ast.Attribute) else node.value.id
+                if inner == "mark":
+                    names.add(node.attr)
+    return names
+
+
+def stages_of_module(relative: str, source: str) -> set[str]:
+    """The CI stages that may run a test of this module (its path from the root, its text): a cheap, static
+    reading that may name a stage too many, never one too few."""
+    if relative in SECOND_RUN or _TAKES_A_TEST.search(source):
+        return set(CI_STAGES)
+    if not _STAGE_MARK.search(source):
+        return {"sqlite"}
+    try:
+        every_test = _module_marks(ast.parse(source))
+    except SyntaxError:
+        return set(CI_STAGES)  # collected, and its error reported
+    if every_test & set(NEEDS_SERVICES):
+        return {"postgres"}
+    return set(CI_STAGES)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    stage = config.getoption("--ci-stage", default=None)
+    if stage is None or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    try:
+        relative = collection_path.relative_to(config.rootpath).as_posix()
+        source = collection_path.read_text(encoding="utf-8")
+    except (ValueError, OSError):
+        return None
+    if stage in stages_of_module(relative, source):
+        return None
+    config.stash.setdefault(_modules_left, []).append(relative)
+    return True
+
+
+def _left_to_a_stage_that_collects_them(config: pytest.Config, left: list[pytest.Item]) -> None:
+    """The SQLite stage collects every module the static reading could get wrong (one whose marker it did not see):
+    each test it leaves to the PostgreSQL stage must be in a module that stage collects, or no stage would run it."""
+    unseen = set()
+    for module in {item.nodeid.split("::")[0] for item in left}:
+        path = config.rootpath / module
+        if path.is_file() and "postgres" not in stages_of_module(module, path.read_text(encoding="utf-8")):
+            unseen.add(module)
+    if unseen:
+        raise pytest.UsageError(
+            "tests for the PostgreSQL stage in modules it does not collect (conftest.stages_of_module reads "
+            "`mark.postgres`, `mark.services`, `mark.browser`, `mark.db_specific` in the module's text): "
+            + ", ".join(sorted(unseen))
+        )
+
+
 def _markers(item: pytest.Item) -> set[str]:
     names = {mark.name for mark in item.iter_markers()}
     if item.nodeid.split("::")[0] in SECOND_RUN:
@@ -137,6 +215,22 @@ def xdist_group_of(markers: set[str], module: str = "") -> str | None:
     if "browser" not in markers:
         return None
     return f"{BROWSER_GROUP}-{module.removesuffix('.py').replace('/', '.')}" if module else BROWSER_GROUP
+
+
+def _scans_the_code(module) -> bool:
+    """Whether a test module reads the project's code through stageslot/tests/source.py: such modules run in one
+    group, so that one process parses the project once for all of them (docs/decisions/0079-suite-under-fifteen.md)."""
+    if module is None:
+        return False
+    if module not in _scanning_modules:
+        _scanning_modules[module] = any(
+            value is code_source or getattr(value, "__module__", None) == code_source.__name__
+            for value in vars(module).values()
+        )
+    return _scanning_modules[module]
+
+
+_scanning_modules: dict = {}
 
 
 def run_order(items: list[pytest.Item], markers_of) -> list[pytest.Item]:
@@ -181,6 +275,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=left)
             items[:] = kept
         config.stash[_stage_counts] = (len(kept), len(left))
+        if stage == "sqlite":
+            _left_to_a_stage_that_collects_them(config, left)
     engine = settings.DATABASES["default"]["ENGINE"]
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
     skip_services = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL=redis://…")
@@ -195,6 +291,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "browser" in markers and not CHROMIUM.exists():
             item.add_marker(skip_browser)
         group = xdist_group_of(markers, item.nodeid.split("::")[0])
+        if group is None and "xdist_group" not in markers and _scans_the_code(getattr(item, "module", None)):
+            group = code_source.GROUP
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
     items[:] = run_order(items, _markers)
@@ -267,7 +365,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if _stage_counts in config.stash:
         kept, left = config.stash[_stage_counts]
         stage = config.getoption("--ci-stage")
-        terminalreporter.write_line(f"CI stage {stage}: {kept} tests selected, {left} left to the other stage")
+        modules = len(config.stash.get(_modules_left, []))
+        terminalreporter.write_line(
+            f"CI stage {stage}: {kept} tests selected, {left} left to the other stage, "
+            f"and {modules} modules left to it uncollected"
+        )
     skipped = config.stash.get(_axe_skipped, 0)
     if skipped:
         terminalreporter.write_line(f"{skipped} browser tests ran without their accessibility checks: {AXE_MISSING}")
@@ -275,6 +377,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 _axe_skipped = pytest.StashKey[int]()
 _stage_counts = pytest.StashKey[tuple[int, int]]()
+_modules_left = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ from bookings.services.reschedule import reschedule_decline, reschedule_propose
 from bookings.services.threads import message_post
 from bookings.services.venue_slots import offer_invite_create
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
+from stageslot.tests import source as shared
 from stageslot.tests.pseudo import CODE, OPEN, database_words, pseudo_locale, unwrapped_text
 from stageslot.tests.test_marked_words import APPS, ROOT, SKIPPED_FILES, SKIPPED_PARTS, _bare, _name
 
@@ -264,7 +265,7 @@ def test_no_notification_text_is_a_bare_sentence():
             relative = path.relative_to(ROOT)
             if SKIPPED_PARTS & set(relative.parts) or relative.as_posix() in SKIPPED_FILES:
                 continue
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+            tree = shared.parse(path.read_text(encoding="utf-8"))
             found += [f"{relative}:{line}" for line in _bare_notifications(tree)]
     assert found == []
 

@@ -17,6 +17,7 @@ from bookings.models import Booking
 from bookings.services import answering, asking, book, shows
 from bookings.services.instant import booking_instant
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
+from stageslot.tests import source as shared
 
 from .journey import band_party, local
 
@@ -37,7 +38,7 @@ def booked_writes(source: str) -> list[tuple[int, str]]:
     """Where `source` writes BOOKED: booking_transition(…, BOOKED), a create/update/get_or_create/
     update_or_create or Booking(…) with status=BOOKED, and `x.status = BOOKED`."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in shared.walk(source):
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")

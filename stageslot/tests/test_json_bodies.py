@@ -27,6 +27,7 @@ from accounts.json_body import JSON_BODY_MAX_BYTES, BodyUnreadable, JsonFormFiel
 from accounts.tests.factories import PASSWORD, UserFactory
 from bookings.api.urls import api
 from bookings.tests.api_helpers import token_for
+from stageslot.tests import source as shared
 
 pytestmark = pytest.mark.django_db
 
@@ -249,7 +250,7 @@ def test_only_the_one_reader_reads_bodies():
     for relative, path in _project_files():
         if relative == "accounts/json_body.py" or relative in OTHER_READERS:
             continue
-        tree = ast.parse(path.read_text(), filename=relative)
+        tree = shared.parse(shared.read(path), filename=relative)
         for node in ast.walk(tree):
             reads_body = (
                 isinstance(node, ast.Attribute)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from stageslot.tests import source as shared
+
 ROOT = Path(__file__).resolve().parents[2]
 # ../shared/ARCHITECTURE.md, from the bottom up (with places, the gazetteer, below accounts): an app may
 # import itself and the apps before it.
@@ -52,7 +54,7 @@ def _package(name: str, path: Path) -> str:
 def _imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
     """(module imported, names taken from it, line) for every import in the file, also inside functions."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    for node in shared.walk_file(path):
         if isinstance(node, ast.Import):
             found += [(alias.name, [], node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -188,7 +190,7 @@ def _model_names(tree: ast.Module) -> set[str]:
 
 def _orm_calls(source: str, filename: str) -> list[tuple[int, str]]:
     """(line, what) for each manager use, row lock and model shortcut in the source."""
-    tree = ast.parse(source, filename=filename)
+    tree = shared.parse(source, filename=filename)
     models = _model_names(tree)
     found = []
     for node in ast.walk(tree):

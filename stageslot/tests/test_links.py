@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.links import LinkPerson, link_check
 from accounts.tests.factories import UserFactory
+from stageslot.tests import source as shared
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = [
@@ -91,7 +92,7 @@ def signed_link_readers() -> frozenset[str]:
     """The project's functions that read a signed link (answer_link_read, email_action_read, …)."""
     names = set()
     for path in _project_files():
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in shared.walk_file(path):
             if isinstance(node, ast.FunctionDef) and reads_a_signature(node):
                 names.add(node.name)
     return frozenset(names)
@@ -100,7 +101,7 @@ def signed_link_readers() -> frozenset[str]:
 def reaches_a_signed_read(source: str, view_name: str, readers: frozenset[str]) -> bool:
     """Whether `view_name` of a module's `source`, or a function of the module it calls (at any depth), reads
     a signed link: calls signing.loads and the like, or one of `readers`."""
-    functions = {node.name: node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)}
+    functions = {node.name: node for node in shared.walk(source) if isinstance(node, ast.FunctionDef)}
     seen, todo = set(), [view_name]
     while todo:
         name = todo.pop()

@@ -33,6 +33,8 @@ from django.db import models
 from django.utils.functional import Promise
 from django_countries.fields import CountryField
 
+from stageslot.tests import source as shared
+
 ROOT = Path(__file__).resolve().parents[2]
 APPS = [
     "accounts",
@@ -261,7 +263,7 @@ def unmarked_in(app: str) -> list[str]:
         relative = path.relative_to(ROOT)
         if SKIPPED_PARTS & set(relative.parts) or relative.as_posix() in SKIPPED_FILES:
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(relative))
+        tree = shared.parse(path.read_text(encoding="utf-8"), filename=str(relative))
         found += [
             f"{relative}:{line}: {name} with an unmarked sentence"
             for line, name in _unmarked(tree)

@@ -23,6 +23,7 @@ from accounts.tests.factories import UserFactory
 from accounts.tests.test_mfa import sign_in_with_totp, totp_code, with_totp
 from bookings.api.urls import api
 from bookings.tests.api_helpers import ApiClient
+from stageslot.tests import source as shared
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def _door_modules():
             rel = path.relative_to(ROOT).as_posix()
             if {"tests", "services", "migrations", "management", "selectors"} & set(path.parts) or rel in NOT_DOORS:
                 continue
-            yield rel, ast.parse(path.read_text())
+            yield rel, shared.parse_file(path)
 
 
 def _called(node: ast.AST) -> set[str]:
@@ -111,7 +112,7 @@ def test_every_money_service_a_door_calls_is_named_here():
     services = set()
     for path in SERVICE_MODULES:
         services |= {
-            n.name for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef) and n.name[0] != "_"
+            n.name for n in shared.parse_file(path).body if isinstance(n, ast.FunctionDef) and n.name[0] != "_"
         }
     services.add("booking_dispute_resolve")
     called = set()

@@ -16,6 +16,8 @@ from pathlib import Path
 from django.apps import apps
 from django.db import models
 
+from stageslot.tests import source as shared
+
 ROOT = Path(__file__).resolve().parents[2]
 HELPER = "accounts/stored_files.py"
 OUR_APPS = {path.parent.name for path in ROOT.glob("*/apps.py")} | {"stageslot"}
@@ -55,7 +57,7 @@ def _is_storage(node: ast.AST) -> bool:
 def offenders_in(source: str, fields: set[str], where: str = "<source>") -> list[str]:
     """`where:line what` for every stored-file read in `source` that does not go through the helper."""
     found = []
-    for node in ast.walk(ast.parse(source, filename=where)):
+    for node in shared.walk(source, filename=where):
         if isinstance(node, ast.alias) and node.name.rpartition(".")[2] == "FileResponse":
             found.append(f"{where}:{node.lineno} imports FileResponse")
         elif isinstance(node, ast.Name) and node.id == "FileResponse":

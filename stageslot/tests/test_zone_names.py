@@ -19,6 +19,8 @@ from pathlib import Path
 
 from django.template.base import Lexer, TokenType
 
+from stageslot.tests import source as shared
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
 PYTHON_DIRS = [p for p in ROOT.iterdir() if p.is_dir() and ((p / "__init__.py").exists() or p.name == "bin")]
@@ -109,7 +111,7 @@ def _sentence_zones(node: ast.AST) -> Iterator[tuple[str, ast.AST]]:
 
 def python_problems(source: str) -> Iterator[str]:
     """Where Python names a zone another way: tzname() or %Z, or a sentence's zone not filled by the helper."""
-    for node in ast.walk(ast.parse(source)):
+    for node in shared.walk(source):
         for name, value in _sentence_zones(node):
             if not _is_helper_call(value):
                 yield f"line {value.lineno}: the sentence's {name} is {ast.unparse(value)}; use {HELPER}()"
