@@ -139,9 +139,7 @@ def not_a_date_message(name: str, value: str) -> str:
     }
 
 
-def query_date(
-    params: Mapping[str, Any], name: str, *, bound: Bound, default: dt.date | None = None
-) -> dt.date | None:
+def query_date(params: Mapping[str, Any], name: str, *, bound: Bound, default: dt.date | None = None) -> dt.date | None:
     """The date `name` of a query (YYYY-MM-DD), `default` when it is missing or empty. Raises DateInputError
     for text that is no date or a date out of `bound`."""
     raw = str(params.get(name) or "").strip()
@@ -221,8 +219,9 @@ class ApiDate:
 
 class ApiDateTime:
     """`ApiDateTime.AHEAD` …: an aware date and time of the API, its day bounded as `Bound` says; `ANY_PLAN`
-    also takes one without an offset (read in UTC by the view)."""
+    and `ANY_AHEAD` also take one without an offset (the view reads or refuses it)."""
 
     AHEAD = Annotated[AwareDatetime, AfterValidator(_api_moment(Bound.AHEAD)), _mark(Bound.AHEAD)]
     PLAN = Annotated[AwareDatetime, AfterValidator(_api_moment(Bound.PLAN)), _mark(Bound.PLAN)]
+    ANY_AHEAD = Annotated[dt.datetime, AfterValidator(_api_moment(Bound.AHEAD)), _mark(Bound.AHEAD)]
     ANY_PLAN = Annotated[dt.datetime, AfterValidator(_api_moment(Bound.PLAN)), _mark(Bound.PLAN)]
