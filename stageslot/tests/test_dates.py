@@ -293,6 +293,10 @@ QUERY_DATES = [
     "date", "day", "on", "month", "week", "first", "last", "first_day", "last_day", "start", "end", "from",
     "to", "until", "since", "free_on", "free_from", "free_until", "date_from", "date_until", "paid_on", "year",
 ]  # fmt: skip
+QUERIES = [
+    {name: ("9999-12-31", "2027-02-30")[n % 2] for n, name in enumerate(QUERY_DATES)},
+    {name: ("0001-01-01", "9999-12-31")[n % 2] for n, name in enumerate(QUERY_DATES)},
+]
 
 
 @pytest.mark.slow(reason="walks every URL of the site")
@@ -306,9 +310,15 @@ def test_every_page_with_the_extremes_in_its_query_never_answers_500(client, w):
     for url in site_urls(w.site):
         if url.endswith("/logout/"):
             continue
-        for value in ("9999-12-31", "0001-01-01", "2027-02-30"):
-            response = client.get(url, dict.fromkeys(QUERY_DATES, value))
+        # Two requests a page: each name gets the end of time once, and the far past or no date at all once.
+        for query in QUERIES:
+            response = client.get(url, query)
             if response.status_code >= 500:
-                failures.append((url, value, response.status_code))
+                failures.append((url, query, response.status_code))
     assert failures == []
-    assert row_counts() == before
+    assert counted(row_counts()) == counted(before)
+
+
+def counted(counts: dict[str, int]) -> dict[str, int]:
+    """Rows people make: the rate limits' own counters (a cache kept in a table) aside."""
+    return {label: n for label, n in counts.items() if label != "accounts.LimitsCacheEntry"}
