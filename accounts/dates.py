@@ -111,7 +111,11 @@ class BoundedDateTimeField(forms.DateTimeField):
         try:
             return super().to_python(value)
         except OverflowError:
-            raise ValidationError(too_late_message(date_bounds(self.bound)[1]), code="date_bound") from None
+            first, last = date_bounds(self.bound)
+            year = str(value).strip()[:4]
+            early = year.isdigit() and int(year) < first.year
+            message = (too_soon_message if self.bound == Bound.AHEAD else too_early_message)(first) if early else ""
+            raise ValidationError(message or too_late_message(last), code="date_bound") from None
 
     def validate(self, value) -> None:
         super().validate(value)
