@@ -84,18 +84,25 @@ def _moment_problem(moment: dt.datetime, *, bound: Bound) -> str:
 
 
 class BoundedDateField(forms.DateField):
-    """A form's date, within `bound` (today in the viewer's zone); the message names the first or last date."""
+    """A form's date, within `bound` (today in the viewer's zone); the message names the first or last date.
+    A form may say the first date's refusal its own way (`early_message`), or add to the last date's
+    (`late_format`, with %(problem)s: the bound's words without their full stop)."""
 
-    def __init__(self, *, bound: Bound, **kwargs) -> None:
+    def __init__(self, *, bound: Bound, early_message: str = "", late_format: str = "", **kwargs) -> None:
         kwargs.setdefault("widget", IsoDateInput())
         super().__init__(**kwargs)
-        self.bound = bound
+        self.bound, self.early_message, self.late_format = bound, early_message, late_format
 
     def validate(self, value) -> None:
         super().validate(value)
         problem = date_problem(value, bound=self.bound) if value else ""
-        if problem:
-            raise ValidationError(problem, code="date_bound")
+        if not problem:
+            return
+        if self.early_message and value < date_bounds(self.bound)[0]:
+            problem = str(self.early_message)
+        elif self.late_format and value > date_bounds(self.bound)[1]:
+            problem = str(self.late_format) % {"problem": problem.rstrip(".")}
+        raise ValidationError(problem, code="date_bound")
 
 
 class BoundedDateTimeField(forms.DateTimeField):

@@ -173,7 +173,13 @@ class RuleForm(BlockTimesForm):
     month_ordinal = forms.ChoiceField(label=_("Which"), choices=ORDINALS, required=False)
     month_weekday = forms.ChoiceField(label=_("Weekday"), choices=WEEKDAYS, required=False)
     ends = forms.ChoiceField(label=_("Ends"), choices=Ends.CHOICES, initial=Ends.NEVER, widget=forms.RadioSelect)
-    until = BoundedDateField(bound=Bound.PLAN, label=_("Last date"), required=False, widget=IsoDateInput())
+    until = BoundedDateField(
+        bound=Bound.PLAN,
+        late_format=_("%(problem)s, or choose “Keeps going”."),
+        label=_("Last date"),
+        required=False,
+        widget=IsoDateInput(),
+    )
     count = forms.IntegerField(label=_("Number of times"), min_value=1, max_value=engine.MAX_COUNT, required=False)
     custom_rrule = forms.CharField(
         label=_("Repeat rule"),

@@ -192,7 +192,11 @@ class SlotForm(SlotFieldsForm):
     TIME_FIELDS = ("stage", "date", "start", "end", "end_date")
 
     date = BoundedDateField(
-        bound=Bound.PLAN, label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")}
+        bound=Bound.PLAN,
+        early_message=PAST_START,
+        label=_("Date"),
+        widget=IsoDateInput(),
+        error_messages={"required": _("Pick the date.")},
     )
     start = forms.TimeField(
         label=_("Start"), widget=_time_input(), error_messages={"required": _("Give a start time.")}
