@@ -122,7 +122,9 @@ class BookerCalendar:
     def agenda(self) -> list[AgendaDay]:
         """The same cells by day instead of by room, keeping only the rooms with an entry or closed that day."""
         return [
-            AgendaDay(day, [(row.room, row.cells[i]) for row in self.rows if row.cells[i].entries or row.cells[i].closed])
+            AgendaDay(
+                day, [(row.room, row.cells[i]) for row in self.rows if row.cells[i].entries or row.cells[i].closed]
+            )
             for i, day in enumerate(self.days)
         ]
 
