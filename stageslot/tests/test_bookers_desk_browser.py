@@ -44,7 +44,7 @@ def test_the_promoter_reads_the_group_calendar_moves_holds_and_confirms_an_offer
     page.wait_for_url(f"**/holds/groups/{w.group.slug}/calendar/")
     page.goto(f"{live_server.url}/holds/groups/{w.group.slug}/calendar/?view=month&date={day.isoformat()}")
     expect(page.locator(".bc-legend")).to_contain_text("Clash (1)")
-    flagged = page.locator(".bc-entry--clash")
+    flagged = page.locator(".bc-grid .bc-entry--clash")
     expect(flagged).to_have_count(1)
     expect(flagged).to_contain_text("Small room already has “Jazz Brunch”")
     axe_check(page, what="the group's calendar, a month")
