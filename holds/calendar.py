@@ -89,6 +89,14 @@ class RoomRow:
 
 
 @dataclass
+class AgendaDay:
+    """One day of the month or week read as a list (a phone's width): each room with something on it that day."""
+
+    date: dt.date
+    rooms: list[tuple[Room, Cell]]
+
+
+@dataclass
 class BookerCalendar:
     view: str
     on: dt.date
@@ -109,6 +117,16 @@ class BookerCalendar:
     @property
     def clashes(self) -> int:
         return sum(cell.clashes for row in self.rows for cell in row.cells)
+
+    @property
+    def agenda(self) -> list[AgendaDay]:
+        """The same cells by day instead of by room, keeping only the rooms with an entry or closed that day."""
+        return [
+            AgendaDay(
+                day, [(row.room, row.cells[i]) for row in self.rows if row.cells[i].entries or row.cells[i].closed]
+            )
+            for i, day in enumerate(self.days)
+        ]
 
     def stages(self) -> list[Stage]:
         return [row.room.stage for row in self.rows if row.room.stage is not None]

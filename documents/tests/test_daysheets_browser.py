@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from bookings.tests.test_booking_browser import log_in
 from gigs.models import AdvanceItem
 from gigs.services.day_sheets import day_sheet_update
+from gigs.services.guest_lists import guest_entry_add
 from gigs.tests.factories import gig_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,3 +64,27 @@ def test_the_venue_advances_an_item_and_the_band_sees_it(live_server, browser, a
         band.screenshot(path=f"{shots}/day-sheet-phone.png", full_page=True)
         band.set_viewport_size({"width": 1280, "height": 900})
         band.screenshot(path=f"{shots}/day-sheet-band.png", full_page=True)
+
+
+def test_at_the_door_on_a_phone_each_guest_is_checked_in_without_panning(live_server, browser, axe_check):
+    """Door staff hold a phone: every guest's Check in and Remove are on screen, large enough for a thumb, and
+    the page never scrolls sideways, before and after a check-in."""
+    world = gig_world()
+    for name, note in (("Mara's parents", ""), ("Press: Kiez Radio, photographer with a long name", "Gate B")):
+        guest_entry_add(booking=world.gig, by=world.owner, side="venue", name=name, plus_ones=1, note=note)
+    door = log_in(browser, live_server.url, world.owner.email)
+    door.set_viewport_size({"width": 390, "height": 844})
+    door.goto(f"{live_server.url}/documents/bookings/{world.gig.uid}/guest-list/")
+    buttons = door.locator("#guest-list tbody button")
+    expect(buttons).to_have_count(4)  # Check in and Remove for each of the two
+    for i in range(buttons.count()):
+        box = buttons.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"button {i} is off screen: {box}"
+        assert box["height"] >= 44 and box["width"] >= 200, f"button {i} is too small for a thumb: {box}"
+    assert door.evaluate("document.scrollingElement.scrollWidth") <= 390
+    axe_check(door, what="the guest list on a phone")
+    expect(door.get_by_role("button", name="Remove Mara's parents")).to_be_visible()
+    door.get_by_role("button", name="Check in: Mara's parents").click()
+    expect(door.get_by_role("button", name="Undo check-in: Mara's parents")).to_be_visible()
+    assert door.evaluate("document.scrollingElement.scrollWidth") <= 390
+    axe_check(door, what="the guest list on a phone after a check-in")

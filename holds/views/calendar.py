@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.htmx import render_page
+from accounts.htmx import is_partial, render_page
 from accounts.ratelimit import rate_limited
 from teams.models import Organisation
 from teams.selectors import group_venues, organisation_for_member
@@ -61,6 +61,9 @@ def _page(request: HttpRequest, *, venues, base: str, title: str, venue=None, or
         "today": _url(base, view, timezone.localdate()),
         "confirm_form": ConfirmForm(),
         "holds_url": reverse("holds:venue", args=[venue.slug]) if venue is not None else "",
+        # A form sent by htmx (moving a hold) comes back here through its redirect: its messages are drawn in the
+        # swapped part, where focus goes to them, not left for the next whole page.
+        "notices": list(messages.get_messages(request)) if is_partial(request) else [],
     }
     return render_page(request, "holds/calendar.html", context, partial="grid")
 
@@ -101,7 +104,10 @@ def _back(request: HttpRequest, fallback: str) -> str:
 @require_POST
 @rate_limited("hold")
 def hold_move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Move a hold to another day or room: the form beside each hold, or where it was dragged to."""
+    """Move a hold to another day or room: the form beside each hold, or where it was dragged to.
+
+    Either way the answer is a redirect back to the calendar with a message; sent by htmx (the day's "Move…" form),
+    the redirect is followed in place and the calendar's part draws the message, which takes focus."""
     venue = venue_for(request, slug)
     hold = selectors.hold_for_venue(venue=venue, pk=pk)
     if hold is None:

@@ -44,7 +44,7 @@ def test_the_promoter_reads_the_group_calendar_moves_holds_and_confirms_an_offer
     page.wait_for_url(f"**/holds/groups/{w.group.slug}/calendar/")
     page.goto(f"{live_server.url}/holds/groups/{w.group.slug}/calendar/?view=month&date={day.isoformat()}")
     expect(page.locator(".bc-legend")).to_contain_text("Clash (1)")
-    flagged = page.locator(".bc-entry--clash")
+    flagged = page.locator(".bc-grid .bc-entry--clash")
     expect(flagged).to_have_count(1)
     expect(flagged).to_contain_text("Small room already has “Jazz Brunch”")
     axe_check(page, what="the group's calendar, a month")
@@ -64,6 +64,8 @@ def test_the_promoter_reads_the_group_calendar_moves_holds_and_confirms_an_offer
             break
     page.keyboard.press("Enter")
     expect(page.locator(".flash--success")).to_contain_text(f"{w.bands[1].name}'s hold moved to")
+    # The answer comes in place, and the keyboard is on it, not back at the top of the page.
+    expect(page.locator(".flash--success")).to_be_focused()
     moved = Hold.objects.get(band=w.bands[1])
     # Nobody is held that day: it lands as the 1st, and says so.
     assert (moved.date, moved.level, moved.stage_id) == (day + dt.timedelta(days=1), 1, w.stage.pk)
