@@ -8,6 +8,14 @@ API), and Django's own set-up then finds it migrated. A lock file makes the othe
 
 Loaded by the root conftest.py as a plugin; it replaces pytest-django's `django_db_setup`. Without pytest-xdist,
 with `--reuse-db` or `--no-migrations`, pytest-django's own way runs.
+
+It also empties the database after a transactional test (a race, a live server for the browser) the quick way
+(`empty_after_transactional_test`, docs/decisions/0079-suite-under-fifteen.md): Django's flush truncates every
+table (on PostgreSQL a new file for each of some 300 tables and indexes, about 3 s of a busy machine's time per
+test) and then writes the content types and permissions again; here only the tables that hold rows are emptied,
+and the content types and permissions, which only migrations write, are kept (written again only where a test
+changed them). The database ends as Django's
+flush leaves it.
 """
 
 import contextlib
@@ -22,9 +30,91 @@ from pathlib import Path
 import pytest
 from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
 
+# Written by migrations alone and read again by post_migrate: kept through the emptying (see the docstring).
+KEPT_TABLES = frozenset({"django_content_type", "auth_permission"})
+
+
+def tables_with_rows(connection) -> list[str]:
+    """The tables of the project's models (Django's flush list) that hold at least one row, in one query."""
+    quote = connection.ops.quote_name
+    tables = [
+        name
+        for name in connection.introspection.django_table_names(only_existing=True, include_views=False)
+        if name not in KEPT_TABLES
+    ]
+    if not tables:
+        return []
+    with connection.cursor() as cursor:
+        # Each table's name is a literal chosen by us (Django's list), not input.
+        cursor.execute(
+            " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {quote(name)})" for name in tables)  # noqa: S608
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def empty_database(connection) -> None:
+    """Delete every row of every table that holds one, but the content types' and permissions'. Foreign keys are
+    checked at the commit (Django makes them deferrable), so the order does not matter; a row a trigger writes
+    while its table is emptied is deleted in the next round."""
+    from django.db import transaction
+
+    quote = connection.ops.quote_name
+    with transaction.atomic(using=connection.alias):
+        for _round in range(5):
+            tables = tables_with_rows(connection)
+            if not tables:
+                return
+            with connection.cursor() as cursor:
+                for name in tables:
+                    cursor.execute(f"DELETE FROM {quote(name)}")  # noqa: S608
+    raise RuntimeError(f"tables still hold rows after emptying: {tables}")
+
+
+def empty_after_transactional_test(self) -> None:
+    """TransactionTestCase._fixture_teardown, emptying only what holds rows (see the module docstring). A test
+    that flushes only some apps or restores serialized data takes Django's own way."""
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import connections
+
+    if self.available_apps is not None or self.serialized_rollback:
+        return _django_fixture_teardown(self)
+    for db_name in self._databases_names(include_mirrors=False):
+        connection = connections[db_name]
+        empty_database(connection)
+        # What Django's flush does next, content types and permissions made anew where missing, is needed only
+        # where a test changed them (post_migrate reads every app's: about a second of a busy machine).
+        marks = kept_marks(connection)
+        if _kept_as_migrated.setdefault(db_name, marks) != marks:
+            emit_post_migrate_signal(verbosity=0, interactive=False, db=db_name)
+            _kept_as_migrated[db_name] = kept_marks(connection)
+    return None
+
+
+# The kept tables' marks as the first emptying of each database found them (as its migrations left them).
+_kept_as_migrated: dict[str, tuple] = {}
+
+
+def kept_marks(connection) -> tuple:
+    """Count and highest id of the content types and of the permissions: what tells whether a test changed them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM django_content_type), (SELECT max(id) FROM django_content_type),"
+            " (SELECT count(*) FROM auth_permission), (SELECT max(id) FROM auth_permission)"
+        )
+        return tuple(cursor.fetchone())
+
+
+_django_fixture_teardown = None
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """The main process names the run, so that it knows the template's name too and removes it at the end."""
+    global _django_fixture_teardown
+    from django.test import TransactionTestCase
+
+    if _django_fixture_teardown is None:
+        _django_fixture_teardown = TransactionTestCase._fixture_teardown
+        TransactionTestCase._fixture_teardown = empty_after_transactional_test
     main = not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist")
     if main and config.getoption("numprocesses", None) and not config.getoption("testrunuid", None):
         config.option.testrunuid = uuid.uuid4().hex

@@ -174,3 +174,30 @@ def test_a_test_process_copies_the_runs_migrated_database_whole(tmp_path):
         assert db.execute("SELECT name FROM city ORDER BY name").fetchall() == [("Hamburg",), ("München",)]
     assert test_databases._exists(connection, template) and not list(tmp_path.glob("*.partial"))
     assert "abcdef12" in test_databases._template(connection, "abcdef1234")
+
+
+@pytest.mark.db_specific
+@pytest.mark.django_db(transaction=True)
+def test_after_a_transactional_test_every_table_is_empty_as_djangos_flush_leaves_it(django_db_blocker):
+    """stageslot/test_databases.py empties only the tables that hold rows (Django's flush truncates all and
+    writes content types and permissions again): afterwards no table of the project holds a row, the rows
+    a trigger writes while its table is emptied included, and the content types and permissions are whole."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test import TransactionTestCase
+
+    from bookings.tests.factories import BookingFactory
+    from stageslot import test_databases
+
+    assert TransactionTestCase._fixture_teardown is test_databases.empty_after_transactional_test
+    kinds, permissions = ContentType.objects.count(), Permission.objects.count()
+    BookingFactory()  # a band, its leader, a venue, its stage and slot, a booking: rows in a dozen tables
+    full = test_databases.tables_with_rows(connection)
+    assert {"bands_band", "venues_slot", "bookings_booking"} <= set(full)
+
+    test_databases.empty_after_transactional_test(TransactionTestCase("__init__"))
+
+    assert test_databases.tables_with_rows(connection) == []
+    assert (ContentType.objects.count(), Permission.objects.count()) == (kinds, permissions)
+    assert not set(full) & test_databases.KEPT_TABLES
