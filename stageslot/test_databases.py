@@ -55,19 +55,28 @@ def tables_with_rows(connection) -> list[str]:
 def empty_database(connection) -> None:
     """Delete every row of every table that holds one, but the content types' and permissions'. Foreign keys are
     checked at the commit (Django makes them deferrable), so the order does not matter; a row a trigger writes
-    while its table is emptied is deleted in the next round."""
+    while its table is emptied is deleted in the next round. On PostgreSQL the emptied tables are vacuumed, so
+    their pages are as few as after a TRUNCATE."""
     from django.db import transaction
 
     quote = connection.ops.quote_name
+    emptied: set[str] = set()
     with transaction.atomic(using=connection.alias):
         for _round in range(5):
             tables = tables_with_rows(connection)
             if not tables:
-                return
+                break
+            emptied.update(tables)
             with connection.cursor() as cursor:
                 for name in tables:
                     cursor.execute(f"DELETE FROM {quote(name)}")  # noqa: S608
-    raise RuntimeError(f"tables still hold rows after emptying: {tables}")
+        else:
+            raise RuntimeError(f"tables still hold rows after emptying: {tables}")
+    if emptied and connection.vendor == "postgresql":
+        # The deleted rows' pages would still count in the planner's costs (a test reading a plan would see
+        # another plan than after Django's TRUNCATE): VACUUM gives them back, a few milliseconds a table.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM " + ", ".join(quote(name) for name in sorted(emptied)))
 
 
 def empty_after_transactional_test(self) -> None:

@@ -12,6 +12,7 @@ from bands.models import Membership
 from bands.tests.factories import MembershipFactory
 from bookings.errors import BookingPermissionError, MembersBusy
 from bookings.models import Booking, BookingEvent
+from bookings.selectors.detail import booking_event_rows
 from bookings.services import answering, asking, shows
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
@@ -127,8 +128,8 @@ def test_a_planned_stand_in_lets_the_venue_accept_and_is_recorded(w):
     answering.booking_stand_in_plan(booking=application, by=w.leader)
     application.refresh_from_db()
     assert application.stand_in_planned
-    planned = application.events.order_by("-pk").first().note
-    assert "will find a stand-in" in planned and "Mara Jensen" in planned
+    planned = booking_event_rows([application.events.order_by("-pk").first()])[0]
+    assert planned.what.startswith("A stand-in is planned if needed, by") and "Mara Jensen" in planned.note
     answering.booking_accept(booking=application, by=w.berlin_owner)
     application.refresh_from_db()
     assert application.status == S.BOOKED

@@ -174,6 +174,9 @@
           pick(options()[active]);
         }
       } else if (event.key === "Escape") {
+        // Escape also stops a search still on its way, which would open the list again when it answers.
+        clearTimeout(timer);
+        if (pending) pending.abort();
         if (expanded) {
           event.preventDefault();
           close();
