@@ -23,7 +23,6 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
-from accounts.dates import Bound, BoundedDateField, BoundedDateTimeField
 from accounts.form_fields import FlatSelect, IsoDateInput, IsoDateTimeInput
 from accounts.timezones import zone_name
 from availability.services import horizon as availability_horizon
@@ -516,8 +515,7 @@ class BandSearchForm(SearchForm):
 
     fee_min = range_end_field(_("Fee from"), placeholder="0")
     fee_max = range_end_field(_("Fee up to"), placeholder=_("Any"))
-    free_on = BoundedDateField(
-        bound=Bound.PLAN,
+    free_on = forms.DateField(
         label=_("Free on"),
         required=False,
         widget=IsoDateInput(),
@@ -530,15 +528,13 @@ class BandSearchForm(SearchForm):
         widget=QuickSelect,
         error_messages={"invalid_choice": _("Pick evening, afternoon or all day.")},
     )
-    free_from = BoundedDateTimeField(
-        bound=Bound.PLAN,
+    free_from = forms.DateTimeField(
         label=_("Free from"),
         required=False,
         widget=IsoDateTimeInput(),
         error_messages={"invalid": _("Enter a date and time, like 2026-06-13 18:00.")},
     )
-    free_until = BoundedDateTimeField(
-        bound=Bound.PLAN,
+    free_until = forms.DateTimeField(
         label=_("Free until"),
         required=False,
         widget=IsoDateTimeInput(),

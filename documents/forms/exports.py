@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.dates import Bound, BoundedDateField
 from bands.models import Currency
 from bookings.models import Booking
 from bookings.selectors.inbox import TABS
@@ -35,15 +34,13 @@ def _choice(label, choices, *, invalid: str) -> forms.ChoiceField:
 class DatesForm(forms.Form):
     """From one day to another, both included, in the viewer's zone (either may be left out)."""
 
-    since = BoundedDateField(
-        bound=Bound.RECORD,
+    since = forms.DateField(
         label=_("From"),
         required=False,
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": _("“From” must be a date written as 2026-12-31.")},
     )
-    until = BoundedDateField(
-        bound=Bound.RECORD,
+    until = forms.DateField(
         label=_("Until"),
         required=False,
         input_formats=["%Y-%m-%d"],

@@ -63,7 +63,7 @@ def test_make_run_points_links_at_its_host(tmp_path):
         text=True,
         check=True,
     ).stdout
-    assert "manage.py run_local --seed 0.0.0.0:8311" in out
+    assert "manage.py run_local --migrate --seed 0.0.0.0:8311" in out
     # run_local hands the address it serves on (HOST's, or the next free port) to the demo data and the server.
     run = LocalRun(cache=tmp_path)
     assert run.child_env("0.0.0.0:8311", {})["STAGESLOT_SITE_URL"] == "http://localhost:8311"
