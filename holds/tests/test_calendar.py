@@ -58,7 +58,8 @@ def test_the_held_day_says_held_2nd_and_keeps_its_green_zone_status(client, w):
 
     week = page(client, leader, w.bands[1], day, view="week")
     assert 'class="gz-held"' in week
-    assert re.search(r"Held 2nd at Kellerbar \([^)]*\), \d{2}:\d{2}–\d{2}:\d{2}: a hold, not booked", " ".join(week.split()))
+    held = r"Held 2nd at Kellerbar \([^)]*\), \d{2}:\d{2}–\d{2}:\d{2}: a hold, not booked"  # the 24-hour clock
+    assert re.search(held, " ".join(week.split()))
 
 
 def test_a_released_hold_and_other_bands_holds_do_not_show(client, w):
