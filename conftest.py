@@ -419,6 +419,26 @@ def _eager_results_may_be_read() -> None:
     _set_task_join_will_block(False)
 
 
+class StillClock:
+    """A clock standing at one moment: `time()` as the `time` module's."""
+
+    def __init__(self, moment: float) -> None:
+        self.moment = moment
+
+    def time(self) -> float:
+        return self.moment
+
+
+@pytest.fixture(autouse=True)
+def _totp_codes_checked_at_the_tests_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """allauth checks an authenticator app's code against the 30-second period it is checked in, not one
+    before (MFA_TOTP_TOLERANCE 0: a wider window would outlive its cache of used codes). A test that reads
+    a code and posts it a second later on a busy machine can cross a period's end and see a right code
+    refused. Its clock stands at the test's start, and the tests read their codes from that same clock
+    (accounts/tests/test_mfa.py `totp_code`)."""
+    monkeypatch.setattr("allauth.mfa.totp.internal.auth.time", StillClock(time.time()))
+
+
 @pytest.fixture(autouse=True)
 def _slots_start_from_the_first_day() -> None:
     """Each test's slots start 10, 11, 12… days ahead in the order it makes them. The factory's days

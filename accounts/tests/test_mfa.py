@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal import auth as totp_auth
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.test import Client
 from django.urls import reverse
@@ -23,8 +24,9 @@ pytestmark = pytest.mark.django_db
 
 
 def totp_code(secret: str, *, step: int = 0) -> str:
-    """The code an authenticator app shows now (or `step` periods on)."""
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + step))
+    """The code an authenticator app shows now (or `step` periods on), by the clock allauth checks it with
+    (it stands still through each test: conftest.py `_totp_codes_checked_at_the_tests_start`)."""
+    return format_hotp_value(hotp_value(secret, int(totp_auth.time.time()) // 30 + step))
 
 
 def with_totp(user) -> tuple[str, list[str]]:

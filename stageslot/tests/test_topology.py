@@ -340,10 +340,20 @@ def closed_unanswered(error: requests.RequestException) -> bool:
 
 def load_during(site, action, *, readers: int = 4, writers: int = 2, settle: float = 1.0) -> Load:
     """Run `action()` while `readers` threads GET pages and `writers` signed-in threads GET their dashboard
-    and POST a form, all through the proxy; `settle` seconds of load before and after it."""
+    and POST a form, all through the proxy; `settle` seconds of load before and after it.
+
+    The writers sign in before the load starts, and the action waits for each writer's first POST: on a busy
+    machine a writer still signing in when the action ends would leave the action without POSTs to judge
+    (and a failed sign-in inside a thread would go unseen)."""
     band = BandFactory(slug="under-load")
-    writers_users = [person() for _ in range(writers)]
+    sessions = []
+    for user in [person() for _ in range(writers)]:
+        session = browser(site)
+        assert sign_in(session, site.url, user).status_code == 302
+        token = CSRF.search(session.get(site.url + "/dashboard/").text)[1]
+        sessions.append((session, token))
     load, done = Load(), threading.Event()
+    posting = threading.Barrier(writers + 1)
     pages = ["/", "/accounts/login/", f"/bands/{band.slug}/", "/health/"]
 
     def request(session, method: str, path: str, **kwargs) -> None:
@@ -374,20 +384,22 @@ def load_during(site, action, *, readers: int = 4, writers: int = 2, settle: flo
             request(session, "GET", pages[n % len(pages)])
             n += 1
 
-    def writer(user: User) -> None:
-        session = browser(site)
-        assert sign_in(session, site.url, user).status_code == 302
-        token = CSRF.search(session.get(site.url + "/dashboard/").text)[1]
+    def writer(session: requests.Session, token: str) -> None:
         headers = {"Origin": site.url, "Referer": site.url + "/notifications/"}
+        first = True
         while not done.is_set():
             request(session, "GET", "/dashboard/")
             request(session, "POST", "/notifications/read-all/", data={"csrfmiddlewaretoken": token}, headers=headers)
+            if first:
+                first = False
+                posting.wait(timeout=60)
 
     threads = [threading.Thread(target=reader, args=(n,)) for n in range(readers)]
-    threads += [threading.Thread(target=writer, args=(user,)) for user in writers_users]
+    threads += [threading.Thread(target=writer, args=pair) for pair in sessions]
     for thread in threads:
         thread.start()
     try:
+        posting.wait(timeout=60)  # every writer has posted once
         time.sleep(settle)
         action()
         time.sleep(settle)
