@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 
+from anymail.exceptions import AnymailConfigurationError
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
@@ -63,7 +64,8 @@ def webhook_guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+        # AnymailConfigurationError: an event of another kind posted here (the service's webhook set wrong).
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, AnymailConfigurationError) as exc:
             logger.warning("A %s webhook post could not be read: %r", request.path, exc)
             return HttpResponseBadRequest("This is not an event or message of the mail service.")
 
