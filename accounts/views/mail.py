@@ -6,14 +6,17 @@ following links) only shows what the button will change. The token works for its
 a forged or outdated one is refused and changes nothing.
 """
 
+import base64
 import logging
 from collections.abc import Callable
 from functools import wraps
 
 from anymail.exceptions import AnymailConfigurationError
+from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -55,6 +58,22 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, TEMPLATE, {**context, "state": "done" if changed else "off"})
 
 
+def _read_a_large_reply(request: HttpRequest) -> None:
+    """An inbound post larger than Django's DATA_UPLOAD_MAX_MEMORY_SIZE (a reply with attachments, base64 in
+    JSON) is read here, up to what MAIL_INBOUND_MAX_BYTES allows, once its basic auth is the secret's: so
+    a reply up to that size is stored, and a larger one refused with a bounce (accounts.mail.inbound),
+    instead of a 400 the service retries. Anything else keeps Django's limit."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0) if request.META.get("CONTENT_LENGTH", "").isdigit() else 0
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    allowed = settings.MAIL_INBOUND_MAX_BYTES * 4 // 3 + 1024 * 1024  # base64 and the JSON around it
+    if request.method != "POST" or limit is None or length <= limit or length > allowed:
+        return
+    secret = settings.ANYMAIL.get("WEBHOOK_SECRET") or ""
+    expected = "Basic " + base64.b64encode(str(secret).encode()).decode()
+    if secret and constant_time_compare(request.META.get("HTTP_AUTHORIZATION", ""), expected):
+        request._body = request.read(allowed)
+
+
 def webhook_guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """anymail's webhook view, with a body it cannot read (not JSON, not the service's shape) answered 400
     instead of 500: a 500 would make the service post the same broken body again and again. Its basic auth
@@ -62,6 +81,7 @@ def webhook_guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
 
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        _read_a_large_reply(request)
         try:
             return view(request, *args, **kwargs)
         # AnymailConfigurationError: an event of another kind posted here (the service's webhook set wrong).

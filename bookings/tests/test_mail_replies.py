@@ -237,3 +237,19 @@ def test_the_task_handles_a_stored_reply_once(thread, django_capture_on_commit_c
     row = InboundMail.objects.get()
     assert mail_reply_apply(inbound_id=row.pk) == ""
     assert Message.objects.filter(body="Once").count() == 1
+
+
+def test_a_signed_reply_larger_than_a_form_post_may_be_is_still_taken(
+    thread, settings, django_capture_on_commit_callbacks
+):
+    """Django refuses request bodies over DATA_UPLOAD_MAX_MEMORY_SIZE; a signed inbound post is read up to the
+    inbound limit instead, so the reply is posted (or refused with a bounce), never a 400 the service retries."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 3000
+    settings.MAIL_INBOUND_MAX_BYTES = 20000
+    text = "Here is the long version.\n\nOn Mon, Sam wrote:\n" + "> the whole thread quoted again\n" * 150
+    assert send(inbound(sender=thread.owner.email, to=thread.address, text=text), django_capture_on_commit_callbacks)
+    assert Message.objects.filter(author=thread.owner, body="Here is the long version.").exists()
+    # Unsigned, the same size is Django's refusal and nothing is kept.
+    response = post(inbound(sender=thread.owner.email, to=thread.address, text=text, message_id="<x@y>"), auth=None)
+    assert response.status_code == 400
+    assert InboundMail.objects.count() == 1
