@@ -126,9 +126,25 @@ def mail_inbound_refuse(*, inbound: InboundMail, reason: str | Promise, automati
     email_queue(message=message)
 
 
-def mail_inbound_applied(*, inbound_id: int) -> None:
-    """Mark an inbound message handled (its purpose's service did what it asked)."""
-    InboundMail.objects.filter(pk=inbound_id).update(state=InboundMail.State.APPLIED, handled_at=timezone.now())
+def mail_inbound_applied(*, inbound: InboundMail, left_out: list[tuple[str, str | Promise]] = ()) -> None:
+    """Mark an inbound message handled (its purpose's service did what it asked). `left_out`: the attachments
+    (name, why) that were not taken; the sender is told which and why, once the transaction commits."""
+    problem = "; ".join(f"{name}: {why}" for name, why in left_out)[:300]
+    InboundMail.objects.filter(pk=inbound.pk).update(
+        state=InboundMail.State.APPLIED, problem=problem, handled_at=timezone.now()
+    )
+    if not left_out or not inbound.sender:
+        return
+    with translation.override(language_for_email(inbound.sender)):
+        context = {"left_out": [(name, str(why)) for name, why in left_out], "subject": inbound.subject}
+        message = EmailMessage(
+            subject=gettext("Attachments not added: %(subject)s")
+            % {"subject": inbound.subject or gettext("your reply")},
+            body=render_to_string("accounts/email/inbound_left_out.txt", context),
+            to=[inbound.sender],
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+    email_queue(message=message)
 
 
 def mail_inbound_received(sender, event, esp_name: str, **kwargs) -> None:

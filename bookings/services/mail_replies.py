@@ -9,6 +9,9 @@ limit are the web's. Each refusal is answered with a bounce that says why, and n
 - a thread that is closed: its person no longer takes part, or the gig ended REPLY_WINDOW ago;
 - a reply with nothing of its own once quoted text and signature are cut, or one too long.
 
+Its attachments become files of the booking under the limits of an upload; those that cannot (a type we do
+not take, too large, the booking full) are left out and the sender told which and why.
+
 An automatic message (an out-of-office, a bounce) is refused without an answer, so two machines never
 answer each other.
 """
@@ -17,6 +20,7 @@ import datetime as dt
 
 from anymail.inbound import AnymailInboundMessage
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +32,10 @@ from accounts.mail.tokens import BadReplyAddress, reply_address_read
 from accounts.models import InboundMail
 from accounts.ratelimit import LimitReached
 
-from ..errors import BookingPermissionError
-from ..models import Booking
+from ..errors import BookingError, BookingPermissionError
+from ..models import Booking, BookingFile
+from ..selectors.threads import thread_can_read
+from .files import booking_file_add
 from .threads import message_post
 
 # How long after a gig's end a reply by email still reaches its thread.
@@ -76,13 +82,36 @@ def mail_reply_apply(*, inbound_id: int) -> str:
         if booking.ends_at < timezone.now() - REPLY_WINDOW:
             return refuse(_("This booking's thread is closed to replies by email: its gig ended long ago."))
         body = reply_text(message.text or "", message.html or "")
-        if not body:
+        attachments = list(message.attachments)
+        if not body and not attachments:
             return refuse(_("Nothing was left of it once the quoted message and signature were cut."))
         try:
-            message_post(booking=booking, by=target.user, body=body)
+            if body:
+                message_post(booking=booking, by=target.user, body=body)
+            elif not thread_can_read(booking=booking, user=target.user):
+                raise BookingPermissionError("")
         except BookingPermissionError:
             return refuse(_("This booking's thread is closed to you: you no longer take part in it."))
         except (ValidationError, LimitReached) as exc:
-            return refuse(" ".join(getattr(exc, "messages", None) or [str(exc)]))
-        mail_inbound_applied(inbound_id=inbound.pk)
+            return refuse(_words(exc))
+        left_out = _files_add(booking=booking, by=target.user, attachments=attachments)
+        mail_inbound_applied(inbound=inbound, left_out=left_out)
     return "posted"
+
+
+def _words(exc: Exception) -> str:
+    return " ".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+def _files_add(*, booking: Booking, by, attachments: list) -> list[tuple[str, str]]:
+    """Each attachment as a file of the booking, under the limits of an upload (type, size, files per
+    booking: booking_file_add). Returns those left out, with why."""
+    left_out = []
+    for attachment in attachments:
+        name = (attachment.get_filename() or "attachment")[-200:]
+        upload = SimpleUploadedFile(name, attachment.get_content_bytes() or b"")
+        try:
+            booking_file_add(booking=booking, by=by, upload=upload, title=name[:120], kind=BookingFile.Kind.OTHER)
+        except (ValidationError, BookingError) as exc:
+            left_out.append((name, _words(exc)))
+    return left_out

@@ -253,3 +253,56 @@ def test_a_signed_reply_larger_than_a_form_post_may_be_is_still_taken(
     response = post(inbound(sender=thread.owner.email, to=thread.address, text=text, message_id="<x@y>"), auth=None)
     assert response.status_code == 400
     assert InboundMail.objects.count() == 1
+
+
+# ---- Attachments ------------------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def attachment(name: str, content: bytes, content_type: str) -> dict:
+    return {
+        "Name": name,
+        "Content": base64.b64encode(content).decode(),
+        "ContentType": content_type,
+        "ContentLength": len(content),
+    }
+
+
+def test_attachments_become_booking_files_under_the_upload_rules(thread, django_capture_on_commit_callbacks):
+    from bookings.models import BookingFile
+
+    payload = inbound(sender=thread.owner.email, to=thread.address, text="Our rider is attached.")
+    payload["Attachments"] = [
+        attachment("rider.pdf", PDF, "application/pdf"),
+        attachment("setup.exe", b"MZ\x90\x00" + b"\x00" * 100, "application/octet-stream"),
+    ]
+    assert send(payload, django_capture_on_commit_callbacks).status_code == 200
+    added = BookingFile.objects.get(booking=thread.application)
+    assert (added.title, added.content_type, added.uploaded_by) == ("rider.pdf", "application/pdf", thread.owner)
+    assert Message.objects.filter(author=thread.owner, body="Our rider is attached.").exists()
+    row = InboundMail.objects.get()
+    assert row.state == InboundMail.State.APPLIED and "setup.exe" in row.problem
+    body = bounce_to(thread.owner.email)
+    assert "setup.exe" in body and "rider.pdf" not in body
+
+
+def test_a_reply_with_only_an_attachment_adds_the_file(thread, django_capture_on_commit_callbacks):
+    from bookings.models import BookingFile
+
+    payload = inbound(sender=thread.owner.email, to=thread.address, text="")
+    payload["Attachments"] = [attachment("rider.pdf", PDF, "application/pdf")]
+    send(payload, django_capture_on_commit_callbacks)
+    assert BookingFile.objects.filter(booking=thread.application, uploaded_by=thread.owner).count() == 1
+    assert not Message.objects.filter(author=thread.owner).exists()
+
+
+def test_an_attachment_over_the_file_limit_is_left_out(thread, settings, django_capture_on_commit_callbacks):
+    from bookings.models import BookingFile
+
+    settings.BOOKING_FILE_MAX_BYTES = 50
+    payload = inbound(sender=thread.owner.email, to=thread.address, text="Rider attached.")
+    payload["Attachments"] = [attachment("rider.pdf", PDF, "application/pdf")]
+    send(payload, django_capture_on_commit_callbacks)
+    assert not BookingFile.objects.exists()
+    assert "at most" in bounce_to(thread.owner.email)
