@@ -5,8 +5,9 @@ MailEvent row keyed by its id at the service (or, where it has none, a digest of
 has any effect, in the same transaction as the effect: an event posted twice – services retry, and send
 batches again – finds its row and changes nothing. What an event does:
 
-- a hard bounce, or a complaint (the person marked our mail as spam): notification mail to that address
-  stops (MailSuppression); the person reads why on their notification settings;
+- a hard bounce, the service refusing an address it knows is dead, or a complaint (the person marked our
+  mail as spam): notification mail to that address stops (MailSuppression); the person reads why on their
+  notification settings;
 - a soft bounce, a delivery, anything else: recorded only;
 - an event for an address that is no account's (a forward's bounce): recorded with the problem, nothing
   applied.
@@ -42,13 +43,15 @@ def _is_soft(event) -> bool:
 def _apply(event, esp: str) -> tuple[str, str]:
     """(outcome, problem) of one recorded event."""
     recipient = (event.recipient or "").strip().casefold()
-    if event.event_type not in ("bounced", "complained"):
+    # The service refusing to send to an address it knows is dead (its own suppression list) is a hard bounce.
+    dead = event.event_type == "rejected" and event.reject_reason in ("bounced", "invalid")
+    if event.event_type not in ("bounced", "complained") and not dead:
         return "recorded", ""
     if event.event_type == "bounced" and _is_soft(event):
         return "recorded", ""
     if not recipient or not User.objects.filter(email__iexact=recipient).exists():
         return "ignored", "The recipient is no account's address (a forwarded address bounced?)."
-    reason = MailSuppression.Reason.BOUNCED if event.event_type == "bounced" else MailSuppression.Reason.COMPLAINED
+    reason = MailSuppression.Reason.COMPLAINED if event.event_type == "complained" else MailSuppression.Reason.BOUNCED
     detail = event.description or event.mta_response or ""
     created = mail_suppression_add(email=recipient, reason=reason, detail=str(detail), esp=esp)
     return ("suppressed" if created else "suppressed already"), ""

@@ -233,3 +233,22 @@ def test_staff_list_the_suppressed_addresses(django_assert_max_num_queries):
     member = Client()
     member.force_login(UserFactory())
     assert member.get(reverse("admin:accounts_mailsuppression_changelist")).status_code == 302
+
+
+def test_the_deploy_check_warns_of_a_mail_service_without_a_webhook_secret(settings):
+    from accounts.checks import mail_webhooks_signed
+
+    settings.MAIL_ESP, settings.ANYMAIL = "postmark", {}
+    assert [message.id for message in mail_webhooks_signed()] == ["accounts.W003"]
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "a:b"}
+    assert mail_webhooks_signed() == []
+    settings.MAIL_ESP = ""
+    assert mail_webhooks_signed() == []
+
+
+def test_the_service_refusing_a_dead_address_suppresses_it():
+    """Postmark answers a send to an address on its own bounce list with a BadEmailAddress event ("rejected")."""
+    UserFactory(email="gone@example.com")
+    post({**HARD_BOUNCE, "ID": 77, "Type": "BadEmailAddress", "TypeCode": 100000})
+    assert MailEvent.objects.get().kind == "rejected"
+    assert MailSuppression.objects.get().reason == "bounced"
