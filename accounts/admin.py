@@ -11,7 +11,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
-from .models import ApiToken, Notification, NotificationPreference, TwoFactorMethod, User
+from .models import (
+    ApiToken,
+    InboundMail,
+    MailEvent,
+    MailSuppression,
+    Notification,
+    NotificationPreference,
+    TwoFactorMethod,
+    User,
+)
 from .notification_kinds import KINDS
 from .services import notification_emails_resend
 
@@ -240,3 +249,53 @@ class TwoFactorMethodAdmin(admin.ModelAdmin):
     @admin.display(description=_("last used"), ordering="last_used_at")
     def last_used(self, method: TwoFactorMethod):
         return method.last_used_at
+
+
+# ---- Mail in and out (docs/decisions/0080) ------------------------------------------------------
+
+
+@admin.register(MailSuppression)
+class MailSuppressionAdmin(admin.ModelAdmin):
+    """The addresses no notification mail goes to (a hard bounce, a complaint). Deleting one sends to it again."""
+
+    list_display = ("email", "reason", "detail", "esp", "created_at")
+    list_filter = ("reason", "esp")
+    search_fields = ("email",)
+    readonly_fields = ("email", "reason", "detail", "esp", "created_at")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(MailEvent)
+class MailEventAdmin(admin.ModelAdmin):
+    """Every delivery event the mail service sent, and what it did (recorded first, applied once)."""
+
+    list_display = ("received_at", "esp", "kind", "outcome", "problem", "message_id")
+    list_filter = ("kind", "outcome", "esp")
+    search_fields = ("key", "message_id")
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: MailEvent | None = None) -> bool:
+        return False
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(admin.ModelAdmin):
+    """Emails that came in (replies to thread emails): where they went, or why they were refused."""
+
+    list_display = ("received_at", "sender", "recipient", "subject", "size", "state", "problem")
+    list_filter = ("state", "esp")
+    search_fields = ("sender", "recipient", "subject", "message_key")
+    exclude = ("raw",)
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: InboundMail | None = None) -> bool:
+        return False

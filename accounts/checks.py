@@ -46,3 +46,20 @@ def limits_shared(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             )
         )
     return problems
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def mail_webhooks_signed(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A mail service without a webhook secret sends its bounces, complaints and replies nowhere: the webhooks
+    are mounted only with one (stageslot/urls.py, docs/decisions/0080-mail-in-and-out.md)."""
+    if not settings.MAIL_ESP or settings.ANYMAIL.get("WEBHOOK_SECRET"):
+        return []
+    return [
+        checks.Warning(
+            f"STAGESLOT_MAIL_ESP is {settings.MAIL_ESP!r} but STAGESLOT_MAIL_WEBHOOK_SECRET is not set, so bounces, "
+            "complaints and email replies are not received.",
+            hint="Set STAGESLOT_MAIL_WEBHOOK_SECRET to user:password and give the mail service "
+            f"https://user:password@<host>/mail/anymail/{settings.MAIL_ESP}/tracking/ and …/inbound/.",
+            id="accounts.W003",
+        )
+    ]

@@ -322,3 +322,84 @@ class TwoFactorMethod(Authenticator):
 
 
 _USER_BY_PK = prepared.PreparedRead(User, ["pk"])
+
+
+class MailSuppression(models.Model):
+    """An address we send no more notification mail to: it bounced hard, or its owner marked our mail as
+    spam (accounts.mail.events). Security mail (sign-in codes, password reset) still goes; the person sees
+    why on their notification settings and lifts it by confirming the address or changing it."""
+
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", _("The address bounced")
+        COMPLAINED = "complained", _("Marked as spam")
+
+    # Lower case; a changed address is a new one and is not suppressed.
+    email = models.EmailField(_("email address"), unique=True)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    # What the mail service said (e.g. "550 5.1.1 no such user"), for the person and for staff.
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    esp = models.CharField(_("mail service"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class MailEvent(models.Model):
+    """A delivery event from the mail service, recorded before it has any effect: `key` (its id at the
+    service, else a digest of what it says) is unique, so an event posted twice is applied once."""
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    esp = models.CharField(_("mail service"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20)  # anymail's event_type: delivered, bounced, complained …
+    # A digest of the recipient, never the address itself (accounts.mail.tokens.address_mark).
+    recipient_mark = models.CharField(_("recipient mark"), max_length=10, blank=True)
+    message_id = models.CharField(_("message id"), max_length=200, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, blank=True)
+    problem = models.CharField(_("problem"), max_length=300, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("mail event")
+        verbose_name_plural = _("mail events")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.esp} {self.kind} {self.key[:20]}"
+
+
+class InboundMail(models.Model):
+    """An email that came in through the mail service (a reply to a thread email), stored before anything
+    is done with it: `message_key` (its Message-ID, else the service's id) is unique, so a message posted
+    twice is handled once. The task of its address's purpose handles it (settings.MAIL_INBOUND_PURPOSES)."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        APPLIED = "applied", _("Handled")
+        REFUSED = "refused", _("Refused")
+
+    message_key = models.CharField(_("message key"), max_length=200, unique=True)
+    esp = models.CharField(_("mail service"), max_length=40)
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    # The message as it came (RFC 5322 bytes), read by the task; empty when it was over the size limit.
+    raw = models.BinaryField(_("raw message"), blank=True, default=b"")
+    size = models.PositiveIntegerField(_("size"), default=0)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RECEIVED)
+    problem = models.CharField(_("problem"), max_length=300, blank=True)
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inbound email")
+        verbose_name_plural = _("inbound emails")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient}: {self.subject[:40]}"

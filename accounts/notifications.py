@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .mail.tokens import DIGEST
 from .models import Notification, NotificationPreference, User
 from .notification_kinds import GROUPS, KINDS, NotificationKind
 from .stamps import bell_stamp_key, stamp_bump
@@ -139,3 +140,37 @@ def notification_preferences_save(*, user: User, choices: dict[str, tuple[bool, 
             unique_fields=["user", "kind"],
             update_fields=["in_app", "email"],
         )
+
+
+# ---- One-click unsubscribe (accounts/mail/headers.py puts the link in every notification email) -------------
+
+
+def notification_email_is_off(*, user: User, kind: str) -> bool:
+    """Whether `user` already gets no email of `kind` (DIGEST: no kind of theirs waits for the daily digest)."""
+    if kind == DIGEST:
+        return not NotificationPreference.objects.filter(user=user, email=Email.DIGEST).exists()
+    pref = NotificationPreference.objects.filter(user=user, kind=kind).first()
+    return pref is not None and pref.email == Email.OFF
+
+
+def notification_email_unsubscribe(*, user: User, kind: str) -> bool:
+    """Turn off email of `kind` for `user`, and nothing else: the app keeps showing it. For DIGEST, every kind
+    that waited for the daily digest sends no email any more, and what waits for it now is not sent.
+    Returns whether anything changed (a second click changes nothing)."""
+    with transaction.atomic():
+        if kind == DIGEST:
+            changed = NotificationPreference.objects.filter(user=user, email=Email.DIGEST).update(email=Email.OFF)
+            Notification.objects.filter(recipient=user, email_state=Notification.Email.DIGEST).update(
+                email_state=Notification.Email.SKIPPED
+            )
+            return bool(changed)
+        pref, created = NotificationPreference.objects.select_for_update().get_or_create(
+            user=user, kind=kind, defaults={"in_app": True, "email": Email.OFF}
+        )
+        if created:
+            return True
+        if pref.email == Email.OFF:
+            return False
+        pref.email = Email.OFF
+        pref.save(update_fields=["email"])
+        return True

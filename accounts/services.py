@@ -26,6 +26,9 @@ from kombu.exceptions import OperationalError
 
 from accounts.site import site_url
 
+from .mail.headers import notification_mail_headers, thread_reply_to, unsubscribe_url
+from .mail.suppression import mail_suppressed
+from .mail.tokens import DIGEST
 from .models import Notification, NotificationPreference, User
 from .notification_kinds import kind_of
 from .push import notification_pushes_enqueue
@@ -171,7 +174,8 @@ class NotificationItem:
     becomes the stored row's words in that language. It may hold "{when}": each recipient reads
     `starts_at`–`ends_at` there in their own zone. `actions_for(user)` gives the one-click links of
     that person's email, as [{"label": "Accept", "path": "/…/"}] (signed for them; see
-    bookings.email_actions); it runs in the recipient's language too.
+    bookings.email_actions); it runs in the recipient's language too. `reply_thread`: the booking whose
+    thread a reply to the email goes to (each recipient's email then carries their signed Reply-To).
     """
 
     recipients: Iterable[User]
@@ -182,6 +186,7 @@ class NotificationItem:
     starts_at: dt.datetime | None = None
     ends_at: dt.datetime | None = None
     actions_for: Callable[[User], list[dict]] | None = None
+    reply_thread: int | None = None
 
 
 def notifications_create(
@@ -195,6 +200,7 @@ def notifications_create(
     starts_at: dt.datetime | None = None,
     ends_at: dt.datetime | None = None,
     actions_for: Callable[[User], list[dict]] | None = None,
+    reply_thread: int | None = None,
 ) -> list[Notification]:
     """Tell each recipient (never `actor`, who knows already) about an event, in the app and by email,
     as each of them chose on their preferences page, each in their own language (see NotificationItem).
@@ -212,6 +218,7 @@ def notifications_create(
         starts_at=starts_at,
         ends_at=ends_at,
         actions_for=actions_for,
+        reply_thread=reply_thread,
     )
     return notifications_create_many(items=[item], actor=actor)
 
@@ -269,6 +276,8 @@ def notifications_create_many(*, items: Iterable[NotificationItem], actor: User 
                 if item.actions_for is not None and state == Notification.Email.PENDING:
                     data["actions"] = _actions_for(item, user)
                 text = _text_for(item, user)
+            if item.reply_thread is not None and state == Notification.Email.PENDING:
+                data["reply_thread"] = item.reply_thread
             rows.append(
                 Notification(
                     recipient_id=user.pk,
@@ -391,6 +400,8 @@ def _notification_email_here(note: Notification) -> EmailMultiAlternatives:
         for action in (note.data or {}).get("actions") or []
         if isinstance(action, dict) and action.get("label") and str(action.get("path", "")).startswith("/")
     ]
+    reply_thread = (note.data or {}).get("reply_thread")
+    reply_to = thread_reply_to(user=note.recipient, booking_id=reply_thread if isinstance(reply_thread, int) else None)
     context = {
         "note": note,
         "recipient": note.recipient,
@@ -398,12 +409,17 @@ def _notification_email_here(note: Notification) -> EmailMultiAlternatives:
         "actions": actions,
         "kind": kind_of(note.kind),
         "settings_url": _absolute(reverse("notifications:settings")),
+        "unsubscribe_url": unsubscribe_url(user=note.recipient, kind=note.kind),
+        "reply_to": reply_to,
     }
     message = EmailMultiAlternatives(
         subject=_subject(note.text),
         body=render_to_string("accounts/email/notification.txt", context),
         to=[note.recipient.email],
-        headers={"Message-ID": notification_message_id(note)},
+        reply_to=reply_to or None,
+        headers=notification_mail_headers(
+            user=note.recipient, kind=note.kind, message_id=notification_message_id(note)
+        ),
     )
     message.attach_alternative(render_to_string("accounts/email/notification.html", context), "text/html")
     return message
@@ -491,6 +507,12 @@ def notification_email_send(*, notification_id: int) -> bool:
         if not recipient.is_active or not recipient.email:
             note.email_state = Notification.Email.SKIPPED
             note.save(update_fields=["email_state"])
+            return False
+        if mail_suppressed(email=recipient.email):
+            # The address bounced or complained (accounts.mail.suppression): the person's settings say why.
+            note.email_state = Notification.Email.SKIPPED
+            note.email_error = "The address is suppressed after a bounce or a complaint."
+            note.save(update_fields=["email_state", "email_error"])
             return False
         if note.email_state == Notification.Email.SENDING:
             note.email_attempts += 1
@@ -614,7 +636,7 @@ def notification_digest_send(*, user_id: int, now: dt.datetime | None = None) ->
             user = User.objects.get(pk=user_id)
             if not _digest_due(user.zone, notes[0].created_at, now):
                 return 0
-            if not user.is_active or not user.email:
+            if not user.is_active or not user.email or mail_suppressed(email=user.email):
                 Notification.objects.filter(pk__in=[n.pk for n in notes]).update(email_state=Notification.Email.SKIPPED)
                 return 0
             ids = [n.pk for n in notes]
@@ -643,6 +665,7 @@ def _digest_email_here(user: User, notes: list[Notification]) -> EmailMultiAlter
         "more": len(notes) - len(listed),
         "list_url": _absolute(reverse("notifications:list")),
         "settings_url": _absolute(reverse("notifications:settings")),
+        "unsubscribe_url": unsubscribe_url(user=user, kind=DIGEST),
     }
     count = len(notes)
     # The same rows make the same Message-ID: a digest sent again after a crash folds into the first.
@@ -656,7 +679,9 @@ def _digest_email_here(user: User, notes: list[Notification]) -> EmailMultiAlter
         % {"count": count},
         body=render_to_string("accounts/email/digest.txt", context),
         to=[user.email],
-        headers={"Message-ID": _message_id(f"digest-{user.pk}-{listed_ids}")},
+        headers=notification_mail_headers(
+            user=user, kind=DIGEST, message_id=_message_id(f"digest-{user.pk}-{listed_ids}")
+        ),
     )
     message.attach_alternative(render_to_string("accounts/email/digest.html", context), "text/html")
     return message

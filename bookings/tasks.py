@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from .services import alerts, feeds, losers, periodic, quotes, reminders, request_groups, webhooks
+from .services import alerts, feeds, losers, mail_replies, periodic, quotes, reminders, request_groups, webhooks
 
 
 @shared_task
@@ -88,3 +88,10 @@ def webhook_deliveries_requeue_task() -> int:
 def saved_search_alerts_task() -> int:
     """Every few minutes: new slots and support calls that match a band's saved search and its green zone."""
     return alerts.saved_search_alerts_send(now=timezone.now())
+
+
+@shared_task
+def mail_reply_apply_task(*, inbound_id: int) -> str:
+    """A reply to a thread email, stored by the inbound webhook: post it to its thread, or refuse it with a
+    bounce (bookings.services.mail_replies: once per stored email)."""
+    return mail_replies.mail_reply_apply(inbound_id=inbound_id)

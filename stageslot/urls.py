@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.urls import notification_patterns, token_patterns
+from accounts.urls import mail_patterns, mail_webhook_patterns, notification_patterns, token_patterns
 from accounts.views import language as language_views
 from accounts.views import login_page
 from accounts.views import push as push_views
@@ -56,6 +56,7 @@ urlpatterns = [
     path("notifications/", include((notification_patterns, "notifications"))),
     path("", include("reviews.urls")),
     path("me/tokens/", include((token_patterns, "tokens"))),
+    path("mail/", include((mail_patterns, "mail"))),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>(?s:.*))$", not_found),  # any character, a newline too
     path("bands/", include("bands.urls")),
@@ -81,6 +82,10 @@ urlpatterns = [
     path("admin/login/", staff_login.staff_login, name="staff_login"),
     path("admin/", admin.site.urls),
 ]
+
+# The mail service's webhooks, only with a webhook secret: anymail would otherwise take unsigned posts.
+if settings.MAIL_ESP and settings.ANYMAIL.get("WEBHOOK_SECRET"):
+    urlpatterns.insert(0, path("mail/anymail/", include(mail_webhook_patterns(settings.MAIL_ESP))))
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -20,6 +20,7 @@ from django_htmx.http import trigger_client_event
 
 from ..forms.notifications import NotificationFilterForm, NotificationPreferencesForm
 from ..htmx import HtmxHttpRequest, render_page
+from ..mail.suppression import mail_suppression_lift, mail_suppression_of
 from ..models import Notification
 from ..notifications import (
     notification_mark_read,
@@ -181,5 +182,19 @@ def notification_settings(request: HtmxHttpRequest) -> HttpResponse:
         "time_zone": timezone.get_current_timezone_name(),
         "push_devices": push_subscriptions_of(user=request.user),
         "vapid_key": vapid_public_key(),
+        "suppression": mail_suppression_of(user=request.user),
     }
     return render(request, "accounts/notifications/settings.html", context, status=status)
+
+
+@login_required
+@require_POST
+def notification_mail_resume(request: HttpRequest) -> HttpResponse:
+    """The person says their address works again after a bounce or complaint: send notification mail to it."""
+    if mail_suppression_lift(user=request.user):
+        messages.success(
+            request, gettext("We send notification emails to %(email)s again.") % {"email": request.user.email}
+        )
+    else:
+        messages.info(request, gettext("Notification emails already go to %(email)s.") % {"email": request.user.email})
+    return redirect("notifications:settings")

@@ -153,6 +153,7 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
             actor=by,
             starts_at=booking.starts_at,
             ends_at=booking.ends_at,
+            reply_thread=booking.pk,  # a reply to the email comes back here (services/mail_replies.py)
         )
     return message
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",
+    "anymail",
     "allauth",
     "allauth.account",
     # Two-factor (TOTP, recovery codes, passkeys) and Google sign-in (docs/decisions/0043-signing-in.md).
@@ -614,6 +615,41 @@ vars().update(EMAIL_CONFIG)
 # hold a worker for ever. https://docs.djangoproject.com/en/5.2/ref/settings/#email-timeout
 EMAIL_TIMEOUT = env.int("DJANGO_EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="StageSlot <noreply@stageslot.local>")
+# A transactional mail service through django-anymail instead of EMAIL_URL: "postmark", "mailgun",
+# "amazon_ses", "brevo", "sendgrid", … (a module of anymail.backends). Its delivery events and inbound
+# replies come back to /mail/anymail/<esp>/tracking/ and …/inbound/ (docs/decisions/0080).
+# https://anymail.dev/en/stable/esps/
+MAIL_ESP = env("STAGESLOT_MAIL_ESP", default="")
+# The API key of that service, under the name anymail gives it for each (Amazon SES reads boto3's own).
+_MAIL_ESP_KEY_NAMES = {
+    "postmark": "POSTMARK_SERVER_TOKEN",
+    "mailgun": "MAILGUN_API_KEY",
+    "brevo": "BREVO_API_KEY",
+    "sendgrid": "SENDGRID_API_KEY",
+    "sparkpost": "SPARKPOST_API_KEY",
+    "resend": "RESEND_API_KEY",
+    "mailersend": "MAILERSEND_API_TOKEN",
+    "mailjet": "MAILJET_API_KEY",
+}
+ANYMAIL: dict[str, object] = {
+    # "user:password" the service sends as basic auth with every event and inbound message; the webhooks
+    # are not mounted without it (stageslot/urls.py), so nobody can post unsigned events.
+    "WEBHOOK_SECRET": env("STAGESLOT_MAIL_WEBHOOK_SECRET", default=""),
+}
+if MAIL_ESP:
+    EMAIL_BACKEND = f"anymail.backends.{MAIL_ESP}.EmailBackend"
+    if MAIL_ESP in _MAIL_ESP_KEY_NAMES:
+        ANYMAIL[_MAIL_ESP_KEY_NAMES[MAIL_ESP]] = env("STAGESLOT_MAIL_API_KEY", default="")
+    # Mailgun, SendGrid, Resend, Mailersend … also sign their webhooks with a key of their own.
+    if env("STAGESLOT_MAIL_WEBHOOK_SIGNING_KEY", default=""):
+        ANYMAIL[f"{MAIL_ESP.upper()}_WEBHOOK_SIGNING_KEY"] = env("STAGESLOT_MAIL_WEBHOOK_SIGNING_KEY")
+# The domain of the reply addresses on thread emails (t-…@this domain); its MX points at the mail
+# service's inbound route. Unset: thread emails carry no reply address.
+MAIL_REPLY_DOMAIN = env("STAGESLOT_MAIL_REPLY_DOMAIN", default="")
+# What an inbound reply address does, by its first letter: the task (queued by name) that applies it.
+MAIL_INBOUND_PURPOSES = {"t": "bookings.tasks.mail_reply_apply_task"}
+# The largest inbound email kept (bytes, with its attachments); a larger one is refused with a bounce.
+MAIL_INBOUND_MAX_BYTES = env.int("STAGESLOT_MAIL_INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
 # Where links in emails, feeds and share pages point. Unset: the address a request came to, or
 # http://127.0.0.1:8000 outside a request (accounts.site.site_url). `make run` sets it from HOST.
 SITE_URL = env("STAGESLOT_SITE_URL", default="")

@@ -15,6 +15,10 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 FEEDS_CHECK_MARKS = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The mail service's webhooks are tested as Postmark posts them, with basic auth (docs/decisions/0080).
+MAIL_ESP = "postmark"
+ANYMAIL = {"WEBHOOK_SECRET": "stageslot-test:webhook-secret"}
+MAIL_REPLY_DOMAIN = "reply.stageslot.test"
 if env("STAGESLOT_TEST_MAIL_DIR", default=""):
     # A worker process started by a test writes its mail where the test can read it.
     EMAIL_BACKEND = "stageslot.tests.mail.FileEmailBackend"

@@ -229,6 +229,9 @@ OTHER_READERS = {
     "payments/views/webhook.py",
     # localstripe, the embedded stand-in for Stripe in development and tests: its own aiohttp server.
     "payments/localstripe.py",
+    # The mail service's webhooks: anymail parses the body once its basic auth passed; this module only reads a
+    # signed inbound post past Django's size limit, bounded by MAIL_INBOUND_MAX_BYTES (docs/decisions/0080).
+    "accounts/views/mail.py",
 }
 
 

@@ -1,0 +1,85 @@
+"""Delivery events from the mail service (django-anymail's `tracking` signal), recorded before applied.
+
+The receiver (connected in AccountsConfig.ready) only calls mail_event_receive. Each event becomes a
+MailEvent row keyed by its id at the service (or, where it has none, a digest of what it says) before it
+has any effect, in the same transaction as the effect: an event posted twice – services retry, and send
+batches again – finds its row and changes nothing. What an event does:
+
+- a hard bounce, the service refusing an address it knows is dead, or a complaint (the person marked our
+  mail as spam): notification mail to that address stops (MailSuppression); the person reads why on their
+  notification settings;
+- a soft bounce, a delivery, anything else: recorded only;
+- an event for an address that is no account's (a forward's bounce): recorded with the problem, nothing
+  applied.
+"""
+
+import hashlib
+import logging
+
+from django.db import IntegrityError, transaction
+
+from ..models import MailEvent, MailSuppression, User
+from .suppression import mail_suppression_add
+from .tokens import address_mark
+
+logger = logging.getLogger(__name__)
+
+# Bounces a service reports as such that are only for now (a full mailbox, a DNS hiccup): never suppress.
+SOFT_BOUNCE_TYPES = {"softbounce", "transient", "dnserror"}
+
+
+def _event_key(event, esp: str) -> str:
+    if event.event_id:
+        return f"{esp.casefold()}:{event.event_id}"[:100]
+    parts = [esp, event.event_type, event.message_id, event.recipient, event.timestamp]
+    return "digest:" + hashlib.sha256("|".join(str(part or "") for part in parts).encode()).hexdigest()
+
+
+def _is_soft(event) -> bool:
+    raw = event.esp_event if isinstance(event.esp_event, dict) else {}
+    return str(raw.get("Type", "")).casefold() in SOFT_BOUNCE_TYPES or raw.get("severity") == "temporary"
+
+
+def _apply(event, esp: str) -> tuple[str, str]:
+    """(outcome, problem) of one recorded event."""
+    recipient = (event.recipient or "").strip().casefold()
+    # The service refusing to send to an address it knows is dead (its own suppression list) is a hard bounce.
+    dead = event.event_type == "rejected" and event.reject_reason in ("bounced", "invalid")
+    if event.event_type not in ("bounced", "complained") and not dead:
+        return "recorded", ""
+    if event.event_type == "bounced" and _is_soft(event):
+        return "recorded", ""
+    if not recipient or not User.objects.filter(email__iexact=recipient).exists():
+        return "ignored", "The recipient is no account's address (a forwarded address bounced?)."
+    reason = MailSuppression.Reason.COMPLAINED if event.event_type == "complained" else MailSuppression.Reason.BOUNCED
+    detail = event.description or event.mta_response or ""
+    created = mail_suppression_add(email=recipient, reason=reason, detail=str(detail), esp=esp)
+    return ("suppressed" if created else "suppressed already"), ""
+
+
+def mail_event_receive(*, event, esp: str) -> str:
+    """Record one event of the mail service and apply it once; returns the outcome ("already applied" for a
+    repeat). Raises nothing for a strange event: it is recorded with its problem."""
+    key = _event_key(event, esp)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                row = MailEvent.objects.create(
+                    key=key,
+                    esp=esp[:40],
+                    kind=str(event.event_type or "unknown")[:20],
+                    recipient_mark=address_mark(event.recipient) if event.recipient else "",
+                    message_id=str(event.message_id or "")[:200],
+                )
+        except IntegrityError:
+            return "already applied"
+        row.outcome, row.problem = _apply(event, esp)
+        row.save(update_fields=["outcome", "problem"])
+    if row.problem:
+        logger.info("Mail event %s from %s: %s", key, esp, row.problem)
+    return row.outcome
+
+
+def mail_tracking_received(sender, event, esp_name: str, **kwargs) -> None:
+    """anymail's `tracking` signal: one call per event of a batch."""
+    mail_event_receive(event=event, esp=esp_name)

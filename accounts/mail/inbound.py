@@ -1,0 +1,152 @@
+"""Emails that come in through the mail service (django-anymail's `inbound` signal): replies to thread emails.
+
+The receiver only stores: one InboundMail row per message (its Message-ID unique, so a message the
+service posts twice is handled once), then queues by name the task of the address's purpose
+(settings.MAIL_INBOUND_PURPOSES: "t" → bookings' thread reply), so accounts never imports bookings and the
+webhook answers at once. A message over MAIL_INBOUND_MAX_BYTES, or to no reply address of ours, is
+recorded and refused with a bounce that says why; nothing else is done with it.
+"""
+
+import email.utils
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
+from kombu.exceptions import OperationalError
+
+from ..models import InboundMail
+from ..queue import task_queue, task_run_here
+from ..services import email_queue, language_for_email, lazy_text
+from .tokens import reply_address_purpose
+
+logger = logging.getLogger(__name__)
+
+
+def _addresses(message, header: str) -> list[str]:
+    return [address for _name, address in email.utils.getaddresses(message.get_all(header, [])) if address]
+
+
+def inbound_reply_address(message) -> str:
+    """The first address of ours the message was sent to (To, Cc, the envelope's recipient), or ""."""
+    envelope = getattr(message, "envelope_recipient", None) or ""
+    candidates = [envelope, *_addresses(message, "To"), *_addresses(message, "Cc")]
+    for address in candidates:
+        if reply_address_purpose(address):
+            return address.strip()
+    return ""
+
+
+def inbound_is_automatic(message) -> bool:
+    """Whether the message was sent by a machine (an auto-reply, a bounce, a list): it gets no answer."""
+    auto = (message.get("Auto-Submitted") or "no").strip().casefold()
+    precedence = (message.get("Precedence") or "").strip().casefold()
+    return (
+        auto != "no"
+        or bool(message.get("X-Autoreply") or message.get("X-Autorespond"))
+        or precedence in {"bulk", "junk", "list", "auto_reply"}
+        or getattr(message, "envelope_sender", None) == ""  # the null sender of a bounce
+    )
+
+
+def mail_inbound_store(*, message, esp: str, event_id: str | None = None) -> InboundMail | None:
+    """Record one inbound message and queue what its address asks for. Returns the row, or None for a message
+    already recorded (posted again)."""
+    raw = message.as_bytes()
+    sender = (_addresses(message, "From") or [""])[0][:254]
+    recipient = inbound_reply_address(message)
+    key = (message.get("Message-ID") or "").strip() or (f"{esp}:{event_id}" if event_id else "")
+    key = key[:200] or "sha256:" + hashlib.sha256(raw).hexdigest()
+    too_big = len(raw) > settings.MAIL_INBOUND_MAX_BYTES
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                row = InboundMail.objects.create(
+                    message_key=key,
+                    esp=esp[:40],
+                    recipient=recipient[:254],
+                    sender=sender,
+                    subject=" ".join(str(message.get("Subject", "")).split())[:200],
+                    raw=b"" if too_big else raw,
+                    size=len(raw),
+                )
+        except IntegrityError:
+            return None
+        if too_big:
+            limit = settings.MAIL_INBOUND_MAX_BYTES // (1024 * 1024)
+            mail_inbound_refuse(
+                inbound=row,
+                reason=lazy_text(
+                    gettext_lazy("Your email is larger than %(limit)d MB, with its attachments."), limit=limit
+                ),
+                automatic=inbound_is_automatic(message),
+            )
+        elif not recipient:
+            mail_inbound_refuse(
+                inbound=row,
+                reason=gettext_lazy("It was not sent to a reply address of StageSlot."),
+                automatic=inbound_is_automatic(message),
+            )
+        else:
+            task = settings.MAIL_INBOUND_PURPOSES[reply_address_purpose(recipient)]
+            transaction.on_commit(lambda: _queue(task, row.pk))
+    return row
+
+
+def _queue(task: str, inbound_id: int) -> None:
+    try:
+        task_queue(task, inbound_id=inbound_id)
+    except OperationalError:
+        logger.warning("Broker unreachable; handling inbound mail %s here", inbound_id)
+        task_run_here(task, inbound_id=inbound_id)
+
+
+def mail_inbound_refuse(*, inbound: InboundMail, reason: str | Promise, automatic: bool = False) -> None:
+    """Mark an inbound message refused with `reason` (words for its sender), and answer the sender with a
+    bounce that says why, once the transaction commits – unless the message came from a machine, which
+    would answer back. A lazy `reason` is read in the sender's language."""
+    InboundMail.objects.filter(pk=inbound.pk).update(
+        state=InboundMail.State.REFUSED, problem=str(reason)[:300], handled_at=timezone.now()
+    )
+    if automatic or not inbound.sender:
+        return
+    with translation.override(language_for_email(inbound.sender)):
+        context = {"reason": str(reason), "subject": inbound.subject}
+        message = EmailMessage(
+            subject=gettext("Not delivered: %(subject)s") % {"subject": inbound.subject or gettext("your reply")},
+            body=render_to_string("accounts/email/inbound_refused.txt", context),
+            to=[inbound.sender],
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+    email_queue(message=message)
+
+
+def mail_inbound_applied(*, inbound: InboundMail, left_out: list[tuple[str, str | Promise]] = ()) -> None:
+    """Mark an inbound message handled (its purpose's service did what it asked). `left_out`: the attachments
+    (name, why) that were not taken; the sender is told which and why, once the transaction commits."""
+    problem = "; ".join(f"{name}: {why}" for name, why in left_out)[:300]
+    InboundMail.objects.filter(pk=inbound.pk).update(
+        state=InboundMail.State.APPLIED, problem=problem, handled_at=timezone.now()
+    )
+    if not left_out or not inbound.sender:
+        return
+    with translation.override(language_for_email(inbound.sender)):
+        context = {"left_out": [(name, str(why)) for name, why in left_out], "subject": inbound.subject}
+        message = EmailMessage(
+            subject=gettext("Attachments not added: %(subject)s")
+            % {"subject": inbound.subject or gettext("your reply")},
+            body=render_to_string("accounts/email/inbound_left_out.txt", context),
+            to=[inbound.sender],
+            headers={"Auto-Submitted": "auto-replied"},
+        )
+    email_queue(message=message)
+
+
+def mail_inbound_received(sender, event, esp_name: str, **kwargs) -> None:
+    """anymail's `inbound` signal: one call per message, after the webhook's basic auth passed."""
+    mail_inbound_store(message=event.message, esp=esp_name, event_id=event.event_id)

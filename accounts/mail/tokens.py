@@ -1,0 +1,139 @@
+"""The signed values in notification mail: one-click unsubscribe links and reply addresses.
+
+Both are signed with SECRET_KEY (and its fallbacks) and bound to the person's current address: a token
+names the account and a short keyed digest of its email, so changing the address – or an erased
+account, whose address is replaced – retires every link and reply address sent before.
+"""
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.utils.encoding import force_bytes
+
+from ..models import User
+from ..notification_kinds import KINDS
+
+UNSUBSCRIBE_SALT = "stageslot.mail.unsubscribe"
+REPLY_SALT = "stageslot.mail.reply"
+# The pseudo-kind of the daily digest: its link turns the digest off (those kinds then send no email).
+DIGEST = "digest"
+
+
+def _keys() -> list[bytes]:
+    return [force_bytes(key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+
+
+def address_mark(email: str) -> str:
+    """A short keyed digest of an address (its case ignored): a token carries this, never the address."""
+    digest = hmac.new(force_bytes(settings.SECRET_KEY), email.strip().casefold().encode(), hashlib.sha256)
+    return digest.hexdigest()[:10]
+
+
+def _address_matches(user: User, mark: str) -> bool:
+    email = user.email.strip().casefold().encode()
+    return any(hmac.compare_digest(hmac.new(key, email, hashlib.sha256).hexdigest()[:10], mark) for key in _keys())
+
+
+# ---- One-click unsubscribe ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """What an unsubscribe link names: the person and the kind of mail (a notification kind, or DIGEST)."""
+
+    user: User
+    kind: str
+
+
+def unsubscribe_token(*, user: User, kind: str) -> str:
+    """The token of `user`'s link that turns off email of `kind` (no expiry: RFC 8058 links must keep working)."""
+    return signing.dumps({"u": user.pk, "k": kind, "m": address_mark(user.email)}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_read(token: str) -> Unsubscribe:
+    """The person and kind a token names. Raises signing.BadSignature for a forged or altered token, one for
+    a kind we do not have, and one whose person is gone or has changed their address since."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict):
+        raise signing.BadSignature("Not an unsubscribe token.")
+    kind, user_id, mark = data.get("k"), data.get("u"), data.get("m")
+    if not isinstance(kind, str) or (kind not in KINDS and kind != DIGEST) or not isinstance(mark, str):
+        raise signing.BadSignature("Not an unsubscribe token.")
+    user = User.objects.filter(pk=user_id, is_active=True).first() if isinstance(user_id, int) else None
+    if user is None or not _address_matches(user, mark):
+        raise signing.BadSignature("The person this link was sent to is gone or has a new address.")
+    return Unsubscribe(user=user, kind=kind)
+
+
+# ---- Reply addresses ---------------------------------------------------------------------------
+
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _b36(number: int) -> str:
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = _B36[rest] + out
+        if not number:
+            return out
+
+
+def _reply_mac(key: bytes, purpose: str, thread_id: int, user: User) -> str:
+    value = f"{purpose}:{thread_id}:{user.pk}:{user.email.strip().casefold()}".encode()
+    mac = hmac.new(key, REPLY_SALT.encode() + b":" + value, hashlib.sha256).digest()
+    return base64.b32encode(mac).decode().lower()[:20]
+
+
+def reply_address(*, user: User, booking_id: int) -> str:
+    """The address a reply to a thread email goes to: `t-<booking>-<person>-<mac>@MAIL_REPLY_DOMAIN`, lower
+    case and hyphens only (some lists drop "+"), under 64 characters before the @. "" without a reply domain."""
+    if not settings.MAIL_REPLY_DOMAIN:
+        return ""
+    local = f"t-{_b36(booking_id)}-{_b36(user.pk)}-{_reply_mac(_keys()[0], 't', booking_id, user)}"
+    return f"{local}@{settings.MAIL_REPLY_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """What a reply address names: its purpose ("t": a booking thread), the thread and the person."""
+
+    purpose: str
+    thread_id: int
+    user: User
+
+
+class BadReplyAddress(Exception):
+    """The address is not one of ours, altered, or names a person gone or with a new address."""
+
+
+def reply_address_purpose(address: str) -> str:
+    """The purpose letter of a reply address of ours ("t"), or "" for any other address (nothing checked)."""
+    local, _, domain = address.strip().casefold().rpartition("@")
+    if not settings.MAIL_REPLY_DOMAIN or domain != settings.MAIL_REPLY_DOMAIN.casefold():
+        return ""
+    purpose = local.split("-", 1)[0]
+    return purpose if purpose in settings.MAIL_INBOUND_PURPOSES else ""
+
+
+def reply_address_read(address: str) -> ReplyTarget:
+    """Check a reply address and say what it names. Raises BadReplyAddress."""
+    local, _, domain = address.strip().casefold().rpartition("@")
+    if not settings.MAIL_REPLY_DOMAIN or domain != settings.MAIL_REPLY_DOMAIN.casefold():
+        raise BadReplyAddress("Not a reply address of ours.")
+    parts = local.split("-")
+    if len(parts) != 4 or parts[0] not in settings.MAIL_INBOUND_PURPOSES:
+        raise BadReplyAddress("Not a reply address of ours.")
+    purpose, thread_part, user_part, mac = parts
+    try:
+        thread_id, user_id = int(thread_part, 36), int(user_part, 36)
+    except ValueError as exc:
+        raise BadReplyAddress("Not a reply address of ours.") from exc
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not any(hmac.compare_digest(_reply_mac(key, purpose, thread_id, user), mac) for key in _keys()):
+        raise BadReplyAddress("The reply address is altered, or its person is gone or has a new address.")
+    return ReplyTarget(purpose=purpose, thread_id=thread_id, user=user)
