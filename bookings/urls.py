@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from .views import (
     alerts,
+    blocks,
     book,
     detail,
     email_actions,
@@ -118,6 +119,10 @@ urlpatterns = [
     path("me/feeds/<int:pk>/rotate/", feeds.rotate, name="feed_rotate"),
     path("me/feeds/<int:pk>/options/", feeds.options, name="feed_options"),
     # Webhooks: signed event deliveries to a band's or venue's own endpoint, their log, sending again
+    # Blocks: stop someone contacting you, your band or your venue (decision 0081)
+    path("blocks/new/", blocks.block_new, name="block_new"),
+    path("me/blocks/", blocks.block_list, name="blocks"),
+    path("me/blocks/<int:pk>/unblock/", blocks.block_lift, name="block_lift"),
     path("me/webhooks/", webhooks.webhook_list, name="webhooks"),
     path("me/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
     path("me/webhooks/<int:pk>/remove/", webhooks.webhook_remove, name="webhook_remove"),

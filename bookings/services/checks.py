@@ -7,19 +7,23 @@ Takes no locks: callers hold the band and slot locks (locks.py) when a check dec
 before the locks may refuse a race already decided (answering._check_not_decided)."""
 
 import datetime as dt
+from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.blocks import Party, blocked_between
+from accounts.models import User
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band
 from bands.services import gig_busy_window, gig_window
 from bands.travel import Point
 from venues.models import Slot
 
-from ..errors import BookingConflict, BookingError, MembersBusy
+from ..errors import BookingConflict, BookingError, ContactRefused, MembersBusy
 from ..models import Booking
+from ..selectors.blocks import booking_sides, side_parties
 from ..selectors.bookings import (
     MemberBusy,
     band_gig_overlapping,
@@ -202,14 +206,72 @@ def message_check(message: str) -> str:
     return message
 
 
-def slot_booking_check(*, slot: Slot, band: Band, role: str, now: dt.datetime, new_band_ok: bool = False) -> None:
+def contact_check(*, asking: Collection[Party], asked: Collection[Party], name: str) -> None:
+    """Refuse a new ask or message between two sides when either blocked the other (accounts.Block, read
+    both ways in one query). `name` is the side being asked, as the asker knows it. The words never say
+    who blocked whom: the asker reads the same sentence whichever side it was (decision 0081)."""
+    if blocked_between(asking, asked):
+        raise ContactRefused(_("%(name)s can't be contacted through StageSlot. Nothing was sent.") % {"name": name})
+
+
+def booking_contact_check(*, booking: Booking, band_side_asks: bool) -> None:
+    """contact_check for something new on an existing booking (a message, terms, new times): between the
+    band's side and the other side (the venue, the hosting band, the client). `band_side_asks`: who writes."""
+    band_side, other_side = booking_sides(booking)
+    if band_side_asks:
+        if booking.venue_id:
+            name = booking.venue.name
+        elif booking.picker_band_id:
+            name = booking.picker_band.name
+        else:
+            name = booking.client.name if booking.client_id else ""
+        contact_check(asking=band_side, asked=other_side, name=name)
+    else:
+        contact_check(asking=other_side, asked=band_side, name=booking.band.name)
+
+
+def slot_contact_check(*, slot: Slot, band: Band, role: str, by: User | None, offered: bool) -> None:
+    """contact_check between `band` and whoever answers for `slot`: its venue, the band hosting it, and for
+    a support place the headliner that picks its support. `by` is on the asking side: the band's when it
+    applies, the venue's when it offers (`offered`)."""
+    others = {slot.host_band_id} if slot.host_band_id else set()
+    if role == Role.SUPPORT and slot.headliner_picks_support and not slot.host_band_id:
+        others |= set(
+            Booking.objects.filter(slot_id=slot.pk, role=Role.HEADLINER, status=Booking.Status.BOOKED).values_list(
+                "band_id", flat=True
+            )
+        )
+    by_ids = [by.pk] if by is not None else []
+    band_side = side_parties(band_ids=[band.pk], user_ids=[] if offered else by_ids)
+    slot_side = side_parties(
+        venue_ids=[slot.venue_id] if slot.venue_id else [], band_ids=others, user_ids=by_ids if offered else []
+    )
+    if offered:
+        contact_check(asking=slot_side, asked=band_side, name=band.name)
+    else:
+        name = slot.venue.name if slot.venue_id else (slot.host_band.name if slot.host_band_id else band.name)
+        contact_check(asking=band_side, asked=slot_side, name=name)
+
+
+def slot_booking_check(
+    *,
+    slot: Slot,
+    band: Band,
+    role: str,
+    now: dt.datetime,
+    new_band_ok: bool = False,
+    by: User | None = None,
+    offered: bool = False,
+) -> None:
     """What must hold for a new application or offer of `band` on `slot` (both locked).
 
     `new_band_ok`: a band still waiting for approval may take an offer a venue emailed to it
-    (it has just signed up for it); a suspended band never takes part.
+    (it has just signed up for it); a suspended band never takes part. `by` and `offered`: who asks,
+    for which side (slot_contact_check); a block between the sides raises ContactRefused.
     """
     if role not in Role.values:
         raise ValidationError({"role": [_("Choose headliner or support.")]})
+    slot_contact_check(slot=slot, band=band, role=role, by=by, offered=offered)
     if slot.is_cancelled:
         raise BookingConflict(_("The venue cancelled this slot."))
     start_check(slot.starts_at, now, "slot")
