@@ -124,3 +124,13 @@ def block_targets_of_booking(booking: Booking, user: User) -> list[BlockTarget]:
     if booking.client_id:
         return [BlockTarget(user_party(booking.client_id), booking.client.name)]
     return []
+
+
+def block_liftable(*, pk: int, user: User) -> tuple[Block, str] | None:
+    """The block `pk` with the blocked party's name, if `user` may lift it (made for them or for a band or
+    venue they may block for); None otherwise."""
+    block = Block.objects.filter(pk=pk).first()
+    if block is None or Party(block.blocker_kind, block.blocker_id) not in {v.party for v in block_voices(user)}:
+        return None
+    blocked = Party(block.blocked_kind, block.blocked_id)
+    return block, party_names([blocked]).get(blocked, "")

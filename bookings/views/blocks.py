@@ -10,8 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from accounts.blocks import Party
-from accounts.models import Block
 from bands.selectors import bands_public
 from venues.selectors import venues_public
 
@@ -20,10 +18,10 @@ from ..forms.blocks import BlockForm
 from ..selectors.blocks import (
     BlockTarget,
     band_party,
+    block_liftable,
     block_targets_of_booking,
     block_voices,
     blocks_made_by,
-    party_names,
     venue_party,
 )
 from ..selectors.bookings import booking_for_viewer
@@ -88,12 +86,10 @@ def block_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def block_lift(request: HttpRequest, pk: int) -> HttpResponse:
     """Unblock; a block the viewer may not lift is a 404 (it is not theirs to see)."""
-    block = Block.objects.filter(pk=pk).first()
-    voices = {voice.party for voice in block_voices(request.user)}
-    if block is None or Party(block.blocker_kind, block.blocker_id) not in voices:
+    found = block_liftable(pk=pk, user=request.user)
+    if found is None:
         raise Http404("No such block.")
-    blocked = Party(block.blocked_kind, block.blocked_id)
-    name = party_names([blocked]).get(blocked, "")
+    block, name = found
     block_remove(by=request.user, block=block)
     messages.success(request, gettext("%(name)s is unblocked.") % {"name": name})
     return redirect("bookings:blocks")
