@@ -1,31 +1,36 @@
 """Blocks as bands see them (decision 0081): the bands a person speaks for, and the bands a person's
 searches leave out."""
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from accounts.blocks import Party, blocked_ids, viewer_parties
+from accounts.blocks import blocks_by, blocks_of, viewer_side
 from accounts.models import PartyKind
 
 from .models import Membership
 
+BAND, USER = PartyKind.BAND.value, PartyKind.USER.value
 
-def bands_of_person(user_id: int) -> list[Party]:
-    """Every band the person plays in: a block by or of the band concerns them."""
-    return [
-        Party(PartyKind.BAND.value, b)
-        for b in Membership.objects.filter(user_id=user_id).values_list("band_id", flat=True)
-    ]
+
+def bands_of_person(user_id: int) -> list[tuple[str, QuerySet]]:
+    """Every band the person plays in (a queryset, read where it is used): a block by or of the band
+    concerns them."""
+    return [(BAND, Membership.objects.filter(user_id=user_id).values("band_id"))]
 
 
 def bands_hidden_from(user) -> Q:
-    """The bands a search by `user` leaves out: blocked either way by the person or a band or venue they speak
-    for, and bands with a member so blocked; never their own. No query for an anonymous visitor."""
-    parties = viewer_parties(user)
-    if not parties:
+    """What a search by `user` leaves out of a band queryset: bands blocked either way by the person or a
+    band or venue they speak for, and bands with a member so blocked; never their own. Subqueries of the
+    search's own query: no query of its own. Everything for an anonymous visitor."""
+    side = viewer_side(user)
+    if side is None:
         return Q()
-    hidden = blocked_ids(parties, PartyKind.BAND)
-    people = blocked_ids(parties, PartyKind.USER)
-    if people:
-        hidden |= set(Membership.objects.filter(user_id__in=people).values_list("band_id", flat=True))
-    hidden -= {p.id for p in parties if p.kind == PartyKind.BAND}
-    return ~Q(pk__in=sorted(hidden)) if hidden else Q()
+    by, of = blocks_by(side), blocks_of(side)
+    people = Q(user_id__in=by.filter(blocked_kind=USER).values("blocked_id")) | Q(
+        user_id__in=of.filter(blocker_kind=USER).values("blocker_id")
+    )
+    hidden = (
+        Q(pk__in=by.filter(blocked_kind=BAND).values("blocked_id"))
+        | Q(pk__in=of.filter(blocker_kind=BAND).values("blocker_id"))
+        | Q(pk__in=Membership.objects.filter(people).values("band_id"))
+    )
+    return ~hidden | Q(pk__in=Membership.objects.filter(user_id=user.pk).values("band_id"))

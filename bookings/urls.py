@@ -15,6 +15,7 @@ from .views import (
     life,
     public,
     quotes,
+    reports,
     requests,
     share,
     shows,
@@ -123,6 +124,8 @@ urlpatterns = [
     path("blocks/new/", blocks.block_new, name="block_new"),
     path("me/blocks/", blocks.block_list, name="blocks"),
     path("me/blocks/<int:pk>/unblock/", blocks.block_lift, name="block_lift"),
+    # Reports to staff: a message, a request or booking, a profile or a show (decision 0081)
+    path("reports/new/", reports.report_new, name="report_new"),
     path("me/webhooks/", webhooks.webhook_list, name="webhooks"),
     path("me/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
     path("me/webhooks/<int:pk>/remove/", webhooks.webhook_remove, name="webhook_remove"),

@@ -7,7 +7,7 @@ holds against it. A person acting on their own (a client) is their side alone.""
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from accounts.blocks import Party, parties_q, user_party
+from accounts.blocks import Party, Side, parties_q, user_party
 from accounts.models import Block, PartyKind, User
 from bands.models import Band, Membership
 from venues.models import Venue, VenueStaff
@@ -23,23 +23,21 @@ def venue_party(venue_id: int) -> Party:
     return Party(PartyKind.VENUE.value, venue_id)
 
 
-def side_parties(
-    *, band_ids: Iterable[int] = (), venue_ids: Iterable[int] = (), user_ids: Iterable[int] = ()
-) -> set[Party]:
-    """The bands and venues named, their members and staff, and the people named. One query per kind."""
+def side_parties(*, band_ids: Iterable[int] = (), venue_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> Side:
+    """The bands and venues named with their members and staff, and the people named, as one side for
+    accounts.blocks.blocked_between: no query here, the people are read inside its one query."""
     band_ids, venue_ids = [b for b in band_ids if b], [v for v in venue_ids if v]
     parties = {band_party(b) for b in band_ids} | {venue_party(v) for v in venue_ids}
     parties |= {user_party(u) for u in user_ids if u}
+    more = []
     if band_ids:
-        people = Membership.objects.filter(band_id__in=band_ids).values_list("user_id", flat=True)
-        parties |= {user_party(u) for u in people}
+        more.append((PartyKind.USER.value, Membership.objects.filter(band_id__in=band_ids).values("user_id")))
     if venue_ids:
-        people = VenueStaff.objects.filter(venue_id__in=venue_ids).values_list("user_id", flat=True)
-        parties |= {user_party(u) for u in people}
-    return parties
+        more.append((PartyKind.USER.value, VenueStaff.objects.filter(venue_id__in=venue_ids).values("user_id")))
+    return Side(frozenset(parties), tuple(more))
 
 
-def booking_sides(booking: Booking) -> tuple[set[Party], set[Party]]:
+def booking_sides(booking: Booking) -> tuple[Side, Side]:
     """(the band's side, the other side: the venue, the hosting band that picks, or the client)."""
     band_side = side_parties(band_ids=[booking.band_id])
     other = side_parties(

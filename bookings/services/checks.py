@@ -7,13 +7,12 @@ Takes no locks: callers hold the band and slot locks (locks.py) when a check dec
 before the locks may refuse a race already decided (answering._check_not_decided)."""
 
 import datetime as dt
-from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.blocks import Party, blocked_between
+from accounts.blocks import Side, blocked_between
 from accounts.models import User
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band
@@ -206,7 +205,7 @@ def message_check(message: str) -> str:
     return message
 
 
-def contact_check(*, asking: Collection[Party], asked: Collection[Party], name: str) -> None:
+def contact_check(*, asking: Side, asked: Side, name: str) -> None:
     """Refuse a new ask or message between two sides when either blocked the other (accounts.Block, read
     both ways in one query). `name` is the side being asked, as the asker knows it. The words never say
     who blocked whom: the asker reads the same sentence whichever side it was (decision 0081)."""
@@ -216,18 +215,20 @@ def contact_check(*, asking: Collection[Party], asked: Collection[Party], name: 
 
 def booking_contact_check(*, booking: Booking, band_side_asks: bool) -> None:
     """contact_check for something new on an existing booking (a message, terms, new times): between the
-    band's side and the other side (the venue, the hosting band, the client). `band_side_asks`: who writes."""
+    band's side and the other side (the venue, the hosting band, the client). `band_side_asks`: who writes.
+    One query; the other side's name is read only for a refusal."""
     band_side, other_side = booking_sides(booking)
-    if band_side_asks:
-        if booking.venue_id:
-            name = booking.venue.name
-        elif booking.picker_band_id:
-            name = booking.picker_band.name
-        else:
-            name = booking.client.name if booking.client_id else ""
-        contact_check(asking=band_side, asked=other_side, name=name)
+    if not blocked_between(band_side, other_side):
+        return
+    if not band_side_asks:
+        name = booking.band.name
+    elif booking.venue_id:
+        name = booking.venue.name
+    elif booking.picker_band_id:
+        name = booking.picker_band.name
     else:
-        contact_check(asking=other_side, asked=band_side, name=booking.band.name)
+        name = booking.client.name if booking.client_id else ""
+    raise ContactRefused(_("%(name)s can't be contacted through StageSlot. Nothing was sent.") % {"name": name})
 
 
 def slot_contact_check(*, slot: Slot, band: Band, role: str, by: User | None, offered: bool) -> None:

@@ -16,6 +16,7 @@ from bands.models import Package
 from bands.packages import package_price
 from bookings.errors import ContactRefused
 from bookings.models import Booking, Message
+from bookings.selectors.blocks import side_parties
 from bookings.services import answering, asking, shows, threads
 from bookings.services.instant import booking_instant
 from bookings.services.requests import booking_request_many
@@ -211,6 +212,13 @@ def test_blocked_between_is_one_query_both_ways(w, django_assert_num_queries):
         assert blocked_between([party(w.band)], [party(w.client)])
     with django_assert_num_queries(1):
         assert not blocked_between([party(w.other_band)], [party(w.client)])
+    block(w.client, w.member)  # a member of the band, read inside the same query
+    with django_assert_num_queries(1):
+        assert blocked_between(side_parties(user_ids=[w.client.pk]), side_parties(band_ids=[w.other_band.pk])) is False
+    with django_assert_num_queries(1):
+        assert blocked_between(side_parties(venue_ids=[w.venue.pk]), side_parties(band_ids=[w.band.pk])) is False
+    with django_assert_num_queries(1):
+        assert blocked_between(side_parties(user_ids=[w.client.pk]), side_parties(band_ids=[w.band.pk]))
 
 
 # ---- The pages ------------------------------------------------------------------------------------
