@@ -276,6 +276,7 @@ def booking_request(
     checks.contact_check(
         asking=side_parties(user_ids=[client.pk]), asked=side_parties(band_ids=[band.pk]), name=band.name
     )
+    checks.new_contact_check(by=client, asked=("band", band.pk), now=now)
     checks.band_free_check(band, starts_at, ends_at, zoneinfo.ZoneInfo(time_zone))
     with transaction.atomic():
         # The same request sent again (a double click, a resent form, a script): the one already

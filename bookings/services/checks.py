@@ -8,7 +8,10 @@ before the locks may refuse a race already decided (answering._check_not_decided
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -231,6 +234,49 @@ def booking_contact_check(*, booking: Booking, band_side_asks: bool) -> None:
     raise ContactRefused(_("%(name)s can't be contacted through StageSlot. Nothing was sent.") % {"name": name})
 
 
+def _counterparty(kind: str, band_id: int, venue_id: int | None, host_id: int | None, picker_id: int | None):
+    """Who a booking asked: the band for a request or offer, the venue (or the hosting, picking band) for an
+    application."""
+    if kind != Booking.Kind.APPLICATION:
+        return ("band", band_id)
+    if venue_id:
+        return ("venue", venue_id)
+    return ("band", picker_id or host_id)
+
+
+def new_contact_check(*, by: User, asked: tuple[str, int], now: dt.datetime) -> None:
+    """An account younger than NEW_ACCOUNT_DAYS asks at most NEW_ACCOUNT_NEW_CONTACTS_PER_DAY bands, venues
+    or people it has never dealt with in a day (decision 0081): a fresh account cannot spam a hundred bands.
+    `asked`: ("band", id) or ("venue", id). Parties it asked before today, or that asked it, are not new.
+    Raises BookingError with when to try again. No query for an older account."""
+    joined = getattr(by, "date_joined", None)
+    if joined is None or joined <= now - dt.timedelta(days=settings.NEW_ACCOUNT_DAYS):
+        return
+    day_ago = now - dt.timedelta(days=1)
+    rows = (
+        Booking.objects.filter(Q(requested_by_id=by.pk) | Q(client_id=by.pk))
+        .exclude(kind=Booking.Kind.HOST)
+        .values_list("kind", "band_id", "venue_id", "slot__host_band_id", "picker_band_id", "created_at")
+    )
+    today, before = set(), set()
+    for kind, band_id, venue_id, host_id, picker_id, created_at in rows:
+        (today if created_at >= day_ago else before).add(_counterparty(kind, band_id, venue_id, host_id, picker_id))
+    if asked in today or asked in before:
+        return
+    limit = settings.NEW_ACCOUNT_NEW_CONTACTS_PER_DAY
+    if len(today - before) >= limit:
+        raise BookingError(
+            ngettext(
+                "A new account can ask %(limit)d band or venue it has not dealt with before in a day, and yours "
+                "has. Try again tomorrow; after its first %(days)d days the limit is lifted.",
+                "A new account can ask %(limit)d bands or venues it has not dealt with before in a day, and yours "
+                "has. Try again tomorrow; after its first %(days)d days the limit is lifted.",
+                limit,
+            )
+            % {"limit": limit, "days": settings.NEW_ACCOUNT_DAYS}
+        )
+
+
 def slot_contact_check(*, slot: Slot, band: Band, role: str, by: User | None, offered: bool) -> None:
     """contact_check between `band` and whoever answers for `slot`: its venue, the band hosting it, and for
     a support place the headliner that picks its support. `by` is on the asking side: the band's when it
@@ -242,6 +288,13 @@ def slot_contact_check(*, slot: Slot, band: Band, role: str, by: User | None, of
                 "band_id", flat=True
             )
         )
+    if by is not None:
+        if offered:
+            new_contact_check(by=by, asked=("band", band.pk), now=timezone.now())
+        elif slot.venue_id:
+            new_contact_check(by=by, asked=("venue", slot.venue_id), now=timezone.now())
+        elif slot.host_band_id:
+            new_contact_check(by=by, asked=("band", slot.host_band_id), now=timezone.now())
     by_ids = [by.pk] if by is not None else []
     band_side = side_parties(band_ids=[band.pk], user_ids=[] if offered else by_ids)
     slot_side = side_parties(
