@@ -17,10 +17,10 @@ def bands_of_person(user_id: int) -> list[tuple[str, QuerySet]]:
     return [(BAND, Membership.objects.filter(user_id=user_id).values("band_id"))]
 
 
-def bands_hidden_from(user) -> Q:
-    """What a search by `user` leaves out of a band queryset: bands blocked either way by the person or a
-    band or venue they speak for, and bands with a member so blocked; never their own. Subqueries of the
-    search's own query: no query of its own. Everything for an anonymous visitor."""
+def bands_hidden_from(user, field: str = "pk") -> Q:
+    """What a search by `user` leaves out of a queryset with the band's key at `field`: bands blocked either
+    way by the person or a band or venue they speak for, and bands with a member so blocked; never their own.
+    Subqueries of the search's own query: no query of its own. Everything for an anonymous visitor."""
     side = viewer_side(user)
     if side is None:
         return Q()
@@ -29,8 +29,8 @@ def bands_hidden_from(user) -> Q:
         user_id__in=of.filter(blocker_kind=USER).values("blocker_id")
     )
     hidden = (
-        Q(pk__in=by.filter(blocked_kind=BAND).values("blocked_id"))
-        | Q(pk__in=of.filter(blocker_kind=BAND).values("blocker_id"))
-        | Q(pk__in=Membership.objects.filter(people).values("band_id"))
+        Q(**{f"{field}__in": by.filter(blocked_kind=BAND).values("blocked_id")})
+        | Q(**{f"{field}__in": of.filter(blocker_kind=BAND).values("blocker_id")})
+        | Q(**{f"{field}__in": Membership.objects.filter(people).values("band_id")})
     )
-    return ~hidden | Q(pk__in=Membership.objects.filter(user_id=user.pk).values("band_id"))
+    return ~hidden | Q(**{f"{field}__in": Membership.objects.filter(user_id=user.pk).values("band_id")})

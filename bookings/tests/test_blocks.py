@@ -313,3 +313,16 @@ def test_blocked_bands_and_venues_leave_each_other_s_searches(client, w):
     assert "The Night Shift" not in client.get(reverse("bands:search")).content.decode()
     client.logout()
     assert "The Night Shift" in client.get(reverse("bands:search")).content.decode()
+
+
+def test_a_blocked_venue_s_slots_and_a_blocked_band_s_shows_leave_the_gig_finder(client, w):
+    client.force_login(w.leader)
+    finder = reverse("bookings:gig_finder")
+    before = page(client.get(finder))
+    assert f"/slots/{w.slot2.pk}/" in before and f"/shows/{w.show.pk}/" in before
+    block(w.venue, w.band)
+    block(w.leader, w.other_band)
+    after = page(client.get(finder))
+    assert f"/slots/{w.slot2.pk}/" not in after and f"/shows/{w.show.pk}/" not in after
+    client.force_login(w.other_client)
+    assert f"/slots/{w.slot2.pk}/" in page(client.get(finder))

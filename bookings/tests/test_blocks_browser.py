@@ -45,6 +45,7 @@ def test_a_leader_blocks_a_client_whose_next_request_is_refused(live_server, bro
     client_page.locator("input[name=start]").fill("18:00")
     client_page.locator("input[name=end]").fill("23:00")
     client_page.locator("input[name=location]").fill("Gut Kleinow")
+    client_page.locator("select[name=event_type]").select_option(index=1)
     client_page.get_by_role("button", name=t("Send request")).click()
     refusal = t("%(name)s can't be contacted through StageSlot. Nothing was sent.", name="The Night Owls")
     expect(client_page.get_by_text(refusal)).to_be_visible()
