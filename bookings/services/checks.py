@@ -1,7 +1,8 @@
 """The checks a booking must pass, in one place: the slot's place, the band free (no other gig), its
 required members free with load-in, pack-down and travel, the band active, the start in the future, a
-message's length, a new application's or offer's rules; `bookable()` runs every check a gig must pass
-to be BOOKED.
+message's length, a new application's or offer's rules, no block between the sides of a new ask or message
+(contact_check and its two forms for slots and bookings) and the new-account limit (new_contact_check);
+`bookable()` runs every check a gig must pass to be BOOKED.
 
 Takes no locks: callers hold the band and slot locks (locks.py) when a check decides; a plain read
 before the locks may refuse a race already decided (answering._check_not_decided)."""
