@@ -403,3 +403,114 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} → {self.recipient}: {self.subject[:40]}"
+
+class PartyKind(models.TextChoices):
+    """Who can block or be blocked, report or be reported, named by value (no key up to bands or venues)."""
+
+    USER = "user", _("Person")
+    BAND = "band", _("Band")
+    VENUE = "venue", _("Venue")
+
+
+class Block(models.Model):
+    """`blocker` (a person, or a band or venue its leaders or owners speak for) wants no new contact with
+    `blocked`. Read both ways by accounts.blocks.blocked_between at every door of new contact; it cancels
+    nothing already booked. Parties are named by kind and id, as BusyInterval names its source."""
+
+    blocker_kind = models.CharField(_("blocker kind"), max_length=8, choices=PartyKind.choices)
+    blocker_id = models.PositiveBigIntegerField(_("blocker"))
+    blocked_kind = models.CharField(_("blocked kind"), max_length=8, choices=PartyKind.choices)
+    blocked_id = models.PositiveBigIntegerField(_("blocked"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["blocker_kind", "blocker_id", "blocked_kind", "blocked_id"],
+                name="accounts_block_once",
+                violation_error_message=_("This block is already in place."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(blocker_kind=models.F("blocked_kind"), blocker_id=models.F("blocked_id")),
+                name="accounts_block_not_self",
+                violation_error_message=_("Nobody blocks themselves."),
+            ),
+        ]
+        # The other way round: "who blocked me" is the same indexed read as "whom did I block".
+        indexes = [models.Index(fields=["blocked_kind", "blocked_id"], name="accounts_block_blocked")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_kind}:{self.blocker_id} → {self.blocked_kind}:{self.blocked_id}"
+
+
+class Report(models.Model):
+    """A report to staff about a message, a booking, a profile or a show. `subject_kind` + `subject_id`
+    name what was reported; `account_kind` + `account_id` the party answerable for it (the queue ranks by
+    how many open reports that party has). `evidence` keeps what the reporter saw when they reported, so
+    staff judge it without opening a thread that is closed to them."""
+
+    class Subject(models.TextChoices):
+        MESSAGE = "message", _("Message")
+        BOOKING = "booking", _("Request or booking")
+        BAND = "band", _("Band profile")
+        VENUE = "venue", _("Venue profile")
+        SHOW = "show", _("Show")
+        USER = "user", _("Person")
+
+    class Category(models.TextChoices):
+        SPAM = "spam", _("Spam or unwanted advertising")
+        HARASSMENT = "harassment", _("Harassment or abuse")
+        FRAUD = "fraud", _("Fraud or a scam")
+        FAKE = "fake", _("A fake profile or impersonation")
+        OTHER = "other", _("Something else")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WARNED = "warned", _("Warned")
+        SUSPENDED = "suspended", _("Suspended")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made", verbose_name=_("reporter")
+    )
+    subject_kind = models.CharField(_("what"), max_length=10, choices=Subject.choices)
+    subject_id = models.CharField(_("which"), max_length=40)
+    account_kind = models.CharField(_("account kind"), max_length=8, choices=PartyKind.choices)
+    account_id = models.PositiveBigIntegerField(_("account"))
+    account_name = models.CharField(_("reported account"), max_length=200)
+    category = models.CharField(_("reason"), max_length=12, choices=Category.choices)
+    text = models.TextField(_("what happened"), max_length=1000, blank=True)
+    evidence = models.JSONField(_("what the reporter saw"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.TextField(_("outcome"), max_length=1000, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reporter", "subject_kind", "subject_id"],
+                condition=models.Q(status="open"),
+                name="accounts_report_one_open",
+                violation_error_message=_("You have reported this already; staff are looking at it."),
+            ),
+        ]
+        indexes = [models.Index(fields=["account_kind", "account_id", "status"], name="accounts_report_account")]
+
+    def __str__(self) -> str:
+        return f"{self.get_subject_kind_display()} {self.subject_id}: {self.get_category_display()}"

@@ -76,6 +76,10 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind("invite_accepted", _("Someone joins your band through an invite"), BANDS_AND_VENUES, True),
         NotificationKind("band_status", _("Your band is approved or suspended"), BANDS_AND_VENUES),
         NotificationKind("venue_status", _("Your venue is approved or suspended"), BANDS_AND_VENUES),
+        NotificationKind("report_outcome", _("What staff did about a report you sent"), BANDS_AND_VENUES),
+        NotificationKind(
+            "account_warning", _("Staff warn you, your band or your venue after a report"), BANDS_AND_VENUES
+        ),
         NotificationKind("calendar_failing", _("An imported calendar keeps failing"), CALENDARS, True),
     )
 }

@@ -13,3 +13,9 @@ class BandsConfig(AppConfig):
         from .models import Band, Genre
 
         search_lists.connect(Band, Genre)
+
+        from accounts.blocks import speaks_for_register
+
+        from .blocks import bands_of_person
+
+        speaks_for_register(bands_of_person)

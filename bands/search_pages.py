@@ -8,7 +8,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
@@ -71,12 +71,13 @@ def search_page(
     card: Callable[..., ResultCard],
     template: str,
     results_map: Callable[..., dict] | None = None,
+    hidden: Callable[..., Q] | None = None,
 ) -> HttpResponse:
     """A band or venue search: the whole page, or only its results for an HTMX filter change.
 
     `card` turns one row of `search` into what its result card shows (bands.cards, venues.cards);
     `results_map`, given, the page's rows and their cards into the markers of the map beside them
-    (places.maps).
+    (places.maps); `hidden`, given, the rows the viewer's searches leave out (their blocks, decision 0081).
     """
     partial = is_partial(request)
     # The results alone do not show the country list; the form still checks the code.
@@ -85,7 +86,10 @@ def search_page(
     # Only band searches have a free-date filter; it is the costly one.
     free_search = bool(filters.get("free_between") or filters.get("free_on_local"))
     paginator_class = KeysFirstPaginator if free_search else Paginator
-    paginator = paginator_class(search(**filters), PAGE_SIZE)
+    rows = search(**filters)
+    if hidden is not None:
+        rows = rows.filter(hidden(request.user))
+    paginator = paginator_class(rows, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     # Each card of a free-date search says when that band is free, on its own clock.
     if free_search:

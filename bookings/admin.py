@@ -14,12 +14,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_export import StaffExportMixin
 from accounts.mfa import second_factor_required
+from accounts.models import Block, Report
 from accounts.timezones import when_text
+from bands.admin import action_with_form
 
 from .errors import BookingError
 from .models import (
@@ -34,7 +36,9 @@ from .models import (
     WebhookDelivery,
 )
 from .resources import BookingResource
+from .selectors.reports import report_queue
 from .services.life import booking_dispute_resolve
+from .services.reports import report_resolve
 from .services.venue_slots import offer_invite_state
 
 # An emailed offer's state, as offer_invite_state names it.
@@ -274,3 +278,115 @@ class WebhookAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# ---- Reports and blocks (decision 0081) --------------------------------------------------------------
+
+
+class ReportNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_("The reported side reads this, so say which rule was broken. The reporter does not see it."),
+    )
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """The staff queue: open reports first, the account with the most open reports on top, then the oldest."""
+
+    list_display = [
+        "created_at",
+        "account_name",
+        "account_kind",
+        "open_against_count",
+        "subject_kind",
+        "category",
+        "status",
+    ]
+    list_filter = ["status", "category", "subject_kind", "account_kind"]
+    search_fields = ["account_name", "text", "reporter__email"]
+    actions = ["warn", "suspend", "dismiss"]
+    readonly_fields = [f.name for f in Report._meta.fields]
+    ordering = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return report_queue()
+
+    def get_ordering(self, request: HttpRequest):
+        return ["open_first", "-open_against", "created_at"]
+
+    @admin.display(description=_("open reports against it"), ordering="open_against")
+    def open_against_count(self, obj: Report) -> int:
+        return obj.open_against
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet, outcome: str, note: str = "") -> None:
+        done = sum(
+            report_resolve(report=report, by=request.user, outcome=outcome, note=note).status == outcome
+            for report in queryset.filter(status=Report.Status.OPEN)
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d report resolved; the reporter is told.",
+                "%(count)d reports resolved; each reporter is told.",
+                done,
+            )
+            % {"count": done},
+            messages.SUCCESS,
+        )
+
+    def _with_note(self, request, queryset, *, outcome: str, action: str, title: str, intro: str):
+        return action_with_form(
+            self,
+            request,
+            queryset,
+            form_class=ReportNoteForm,
+            action=action,
+            title=title,
+            intro=intro,
+            submit_label=title,
+            apply=lambda form: self._resolve(request, queryset, outcome, form.cleaned_data["note"]),
+        )
+
+    @admin.action(description=_("Warn the reported account…"), permissions=["change"])
+    def warn(self, request: HttpRequest, queryset: QuerySet):
+        return self._with_note(
+            request,
+            queryset,
+            outcome=Report.Status.WARNED,
+            action="warn",
+            title=gettext("Warn"),
+            intro=gettext("The reported person, or the band's leaders or the venue's owners, read your reason."),
+        )
+
+    @admin.action(description=_("Suspend the reported account…"), permissions=["change"])
+    def suspend(self, request: HttpRequest, queryset: QuerySet):
+        return self._with_note(
+            request,
+            queryset,
+            outcome=Report.Status.SUSPENDED,
+            action="suspend",
+            title=gettext("Suspend"),
+            intro=gettext(
+                "A person is signed out and can no longer sign in; a band or venue is hidden and cannot be booked. "
+                "They read your reason."
+            ),
+        )
+
+    @admin.action(description=_("Dismiss: nothing against the rules"), permissions=["change"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._resolve(request, queryset, Report.Status.DISMISSED)
+
+
+@admin.register(Block)
+class BlockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "blocker_kind", "blocker_id", "blocked_kind", "blocked_id", "created_by"]
+    list_filter = ["blocker_kind", "blocked_kind"]

@@ -24,3 +24,8 @@ class MembersBusy(BookingConflict):
 
 class BookingPermissionError(BookingError):
     """The person may not do this to this booking or slot: HTTP 403."""
+
+
+class ContactRefused(BookingError):
+    """One side blocked the other (accounts.Block): no new ask or message between them. Its words never
+    say who blocked whom. HTTP 403, shown in place."""

@@ -26,7 +26,7 @@ from bands.calendar import length_label
 from bands.gig_hours import band_gig_hours
 from bands.models import Band
 
-from .errors import BookingConflict, BookingError, BookingPermissionError
+from .errors import BookingConflict, BookingError, BookingPermissionError, ContactRefused
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm
 from .models import Booking, Message
 from .selectors.bookings import (
@@ -94,7 +94,7 @@ def action_booking_or_404(request: HtmxHttpRequest, uid: UUID) -> Booking:
 
 def refusal_code(exc: BookingError) -> int:
     """A service's refusal as an HTTP status: not yours to do 403, something in the way 409, bad input 400."""
-    if isinstance(exc, BookingPermissionError):
+    if isinstance(exc, BookingPermissionError | ContactRefused):
         return 403
     return 409 if isinstance(exc, BookingConflict) else 400
 

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from .views import (
     alerts,
+    blocks,
     book,
     detail,
     email_actions,
@@ -14,6 +15,7 @@ from .views import (
     life,
     public,
     quotes,
+    reports,
     requests,
     share,
     shows,
@@ -118,6 +120,12 @@ urlpatterns = [
     path("me/feeds/<int:pk>/rotate/", feeds.rotate, name="feed_rotate"),
     path("me/feeds/<int:pk>/options/", feeds.options, name="feed_options"),
     # Webhooks: signed event deliveries to a band's or venue's own endpoint, their log, sending again
+    # Blocks: stop someone contacting you, your band or your venue (decision 0081)
+    path("blocks/new/", blocks.block_new, name="block_new"),
+    path("me/blocks/", blocks.block_list, name="blocks"),
+    path("me/blocks/<int:pk>/unblock/", blocks.block_lift, name="block_lift"),
+    # Reports to staff: a message, a request or booking, a profile or a show (decision 0081)
+    path("reports/new/", reports.report_new, name="report_new"),
     path("me/webhooks/", webhooks.webhook_list, name="webhooks"),
     path("me/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
     path("me/webhooks/<int:pk>/remove/", webhooks.webhook_remove, name="webhook_remove"),

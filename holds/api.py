@@ -160,6 +160,8 @@ def _refused(exc: Exception) -> ApiProblem:
     if isinstance(exc, services.HoldPermissionError):
         return ApiProblem(403, str(exc))
     messages = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    if getattr(exc, "code", None) == "contact":  # one side blocked the other (decision 0081)
+        return ApiProblem(403, messages)
     if isinstance(exc, SlotClashError) or getattr(exc, "code", None) in CONFLICTS:
         return ApiProblem(409, messages)
     errors = field_errors(exc) if isinstance(exc, ValidationError) else None

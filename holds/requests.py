@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.models import Band
+from bookings.errors import ContactRefused
+from bookings.selectors.blocks import side_parties
+from bookings.services.checks import contact_check
 from teams.selectors import agency_acting_for, agency_holding_for, organisation_people
 from venues.models import Stage, Venue, VenueStaff
 
@@ -47,7 +50,8 @@ def hold_request_many(
 ) -> list[HoldRequest]:
     """Ask each of `venues` to hold the date for `band`. Raises HoldPermissionError unless `by` acts for the
     band through an agency that the band lets ask for holds (Representation.may_hold); HoldError for times
-    out of order or past, no venue, too many, or a venue asked already for that date (nothing is asked
+    out of order or past, no venue, too many, a venue asked already for that date, or one that the band's
+    side and the venue's blocked one another (bookings.services.checks.contact_check; nothing is asked
     then)."""
     now = now or timezone.now()
     agency = agency_acting_for(band_id=band.pk, user=by)
@@ -72,6 +76,12 @@ def hold_request_many(
     if len(venues) > MAX_VENUES:
         raise HoldError(_("Ask at most %(max)s venues at once.") % {"max": MAX_VENUES}, code="too_many")
     note = " ".join(note.split())[:300]
+    band_side = side_parties(band_ids=[band.pk], user_ids=[by.pk])
+    for venue in venues:
+        try:
+            contact_check(asking=band_side, asked=side_parties(venue_ids=[venue.pk]), name=venue.name)
+        except ContactRefused as exc:
+            raise HoldError(str(exc), code="contact") from None
     asked = []
     try:
         with transaction.atomic():

@@ -13,3 +13,9 @@ class VenuesConfig(AppConfig):
         from .models import Slot, Venue
 
         search_lists.connect(Venue, Slot)
+
+        from accounts.blocks import speaks_for_register
+
+        from .blocks import venues_of_person
+
+        speaks_for_register(venues_of_person)

@@ -4,6 +4,7 @@ from django.http import HttpResponse
 
 from accounts.htmx import HtmxHttpRequest
 
+from ..blocks import bands_hidden_from
 from ..cards import band_card
 from ..forms.search import BandSearchForm
 from ..search_pages import search_page
@@ -17,5 +18,6 @@ def band_search_page(request: HtmxHttpRequest) -> HttpResponse:
         search=band_search,
         countries=band_countries,
         card=band_card,
+        hidden=bands_hidden_from,
         template="bands/search.html",
     )

@@ -28,6 +28,7 @@ from venues.models import Slot
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent
+from ..selectors.blocks import side_parties
 from ..selectors.bookings import (
     can_manage_band,
     is_venue_staff,
@@ -114,7 +115,7 @@ def booking_apply(
         band, slot = locks.band_slot_lock(band.pk, slot.pk)
         if slot.visibility != Slot.Visibility.PUBLIC:
             raise BookingPermissionError(_("This slot is by invitation only; the venue offers it to bands it chooses."))
-        checks.slot_booking_check(slot=slot, band=band, role=role, now=now)
+        checks.slot_booking_check(slot=slot, band=band, role=role, now=now, by=by)
         picker_id = support_picker_of(slot) if role == Role.SUPPORT else None
         booking = booking_create(
             Booking(
@@ -164,7 +165,7 @@ def booking_offer(
     message = checks.message_check(message)
     with transaction.atomic():
         band, slot = locks.band_slot_lock(band.pk, slot.pk)
-        checks.slot_booking_check(slot=slot, band=band, role=role, now=now)
+        checks.slot_booking_check(slot=slot, band=band, role=role, now=now, by=by, offered=True)
         booking = booking_create(
             Booking(
                 kind=Kind.OFFER,
@@ -228,7 +229,8 @@ def booking_request(
 
     Raises ValidationError by field (end before start, longer than 24 hours, in the past, a negative
     budget, an unknown zone, too long a text), BookingPermissionError (you play in the band),
-    BookingError (the band is not public), BookingConflict (the band is booked at an overlapping time).
+    ContactRefused (the client and the band's side blocked one another), BookingError (the band is not
+    public), BookingConflict (the band is booked at an overlapping time).
     The same request again within REPEAT_WINDOW (same client, band, times and text, still pending)
     returns the pending one: nothing is added and nobody is notified twice.
     """
@@ -271,6 +273,10 @@ def booking_request(
             _("You play in %(band)s, so you cannot request it. Add the date to your band calendar instead.")
             % {"band": band.name}
         )
+    checks.contact_check(
+        asking=side_parties(user_ids=[client.pk]), asked=side_parties(band_ids=[band.pk]), name=band.name
+    )
+    checks.new_contact_check(by=client, asked=("band", band.pk), now=now)
     checks.band_free_check(band, starts_at, ends_at, zoneinfo.ZoneInfo(time_zone))
     with transaction.atomic():
         # The same request sent again (a double click, a resent form, a script): the one already

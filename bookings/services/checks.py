@@ -1,25 +1,32 @@
 """The checks a booking must pass, in one place: the slot's place, the band free (no other gig), its
 required members free with load-in, pack-down and travel, the band active, the start in the future, a
-message's length, a new application's or offer's rules; `bookable()` runs every check a gig must pass
-to be BOOKED.
+message's length, a new application's or offer's rules, no block between the sides of a new ask or message
+(contact_check and its two forms for slots and bookings) and the new-account limit (new_contact_check);
+`bookable()` runs every check a gig must pass to be BOOKED.
 
 Takes no locks: callers hold the band and slot locks (locks.py) when a check decides; a plain read
 before the locks may refuse a race already decided (answering._check_not_decided)."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.blocks import Side, blocked_between
+from accounts.models import User
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band
 from bands.services import gig_busy_window, gig_window
 from bands.travel import Point
 from venues.models import Slot
 
-from ..errors import BookingConflict, BookingError, MembersBusy
+from ..errors import BookingConflict, BookingError, ContactRefused, MembersBusy
 from ..models import Booking
+from ..selectors.blocks import booking_sides, side_parties
 from ..selectors.bookings import (
     MemberBusy,
     band_gig_overlapping,
@@ -202,14 +209,124 @@ def message_check(message: str) -> str:
     return message
 
 
-def slot_booking_check(*, slot: Slot, band: Band, role: str, now: dt.datetime, new_band_ok: bool = False) -> None:
+def contact_check(*, asking: Side, asked: Side, name: str) -> None:
+    """Refuse a new ask or message between two sides when either blocked the other (accounts.Block, read
+    both ways in one query). `name` is the side being asked, as the asker knows it. The words never say
+    who blocked whom: the asker reads the same sentence whichever side it was (decision 0081)."""
+    if blocked_between(asking, asked):
+        raise ContactRefused(_("%(name)s can't be contacted through StageSlot. Nothing was sent.") % {"name": name})
+
+
+def booking_contact_check(*, booking: Booking, band_side_asks: bool) -> None:
+    """contact_check for something new on an existing booking (a message, terms, new times): between the
+    band's side and the other side (the venue, the hosting band, the client). `band_side_asks`: who writes.
+    One query; the other side's name is read only for a refusal."""
+    band_side, other_side = booking_sides(booking)
+    if not blocked_between(band_side, other_side):
+        return
+    if not band_side_asks:
+        name = booking.band.name
+    elif booking.venue_id:
+        name = booking.venue.name
+    elif booking.picker_band_id:
+        name = booking.picker_band.name
+    else:
+        name = booking.client.name if booking.client_id else ""
+    raise ContactRefused(_("%(name)s can't be contacted through StageSlot. Nothing was sent.") % {"name": name})
+
+
+def _counterparty(kind: str, band_id: int, venue_id: int | None, host_id: int | None, picker_id: int | None):
+    """Who a booking asked: the band for a request or offer, the venue (or the hosting, picking band) for an
+    application."""
+    if kind != Booking.Kind.APPLICATION:
+        return ("band", band_id)
+    if venue_id:
+        return ("venue", venue_id)
+    return ("band", picker_id or host_id)
+
+
+def new_contact_check(*, by: User, asked: tuple[str, int], now: dt.datetime) -> None:
+    """An account younger than NEW_ACCOUNT_DAYS asks at most NEW_ACCOUNT_NEW_CONTACTS_PER_DAY bands, venues
+    or people it has never dealt with in a day (decision 0081): a fresh account cannot spam a hundred bands.
+    `asked`: ("band", id) or ("venue", id). Parties it asked before today, or that asked it, are not new.
+    Raises BookingError with when to try again. No query for an older account."""
+    joined = getattr(by, "date_joined", None)
+    if joined is None or joined <= now - dt.timedelta(days=settings.NEW_ACCOUNT_DAYS):
+        return
+    day_ago = now - dt.timedelta(days=1)
+    rows = (
+        Booking.objects.filter(Q(requested_by_id=by.pk) | Q(client_id=by.pk))
+        .exclude(kind=Booking.Kind.HOST)
+        .values_list("kind", "band_id", "venue_id", "slot__host_band_id", "picker_band_id", "created_at")
+    )
+    today, before = set(), set()
+    for kind, band_id, venue_id, host_id, picker_id, created_at in rows:
+        (today if created_at >= day_ago else before).add(_counterparty(kind, band_id, venue_id, host_id, picker_id))
+    if asked in today or asked in before:
+        return
+    limit = settings.NEW_ACCOUNT_NEW_CONTACTS_PER_DAY
+    if len(today - before) >= limit:
+        raise BookingError(
+            ngettext(
+                "A new account can ask %(limit)d band or venue it has not dealt with before in a day, and yours "
+                "has. Try again tomorrow; after its first %(days)d days the limit is lifted.",
+                "A new account can ask %(limit)d bands or venues it has not dealt with before in a day, and yours "
+                "has. Try again tomorrow; after its first %(days)d days the limit is lifted.",
+                limit,
+            )
+            % {"limit": limit, "days": settings.NEW_ACCOUNT_DAYS}
+        )
+
+
+def slot_contact_check(*, slot: Slot, band: Band, role: str, by: User | None, offered: bool) -> None:
+    """contact_check between `band` and whoever answers for `slot`: its venue, the band hosting it, and for
+    a support place the headliner that picks its support. `by` is on the asking side: the band's when it
+    applies, the venue's when it offers (`offered`)."""
+    others = {slot.host_band_id} if slot.host_band_id else set()
+    if role == Role.SUPPORT and slot.headliner_picks_support and not slot.host_band_id:
+        others |= set(
+            Booking.objects.filter(slot_id=slot.pk, role=Role.HEADLINER, status=Booking.Status.BOOKED).values_list(
+                "band_id", flat=True
+            )
+        )
+    if by is not None:
+        if offered:
+            new_contact_check(by=by, asked=("band", band.pk), now=timezone.now())
+        elif slot.venue_id:
+            new_contact_check(by=by, asked=("venue", slot.venue_id), now=timezone.now())
+        elif slot.host_band_id:
+            new_contact_check(by=by, asked=("band", slot.host_band_id), now=timezone.now())
+    by_ids = [by.pk] if by is not None else []
+    band_side = side_parties(band_ids=[band.pk], user_ids=[] if offered else by_ids)
+    slot_side = side_parties(
+        venue_ids=[slot.venue_id] if slot.venue_id else [], band_ids=others, user_ids=by_ids if offered else []
+    )
+    if offered:
+        contact_check(asking=slot_side, asked=band_side, name=band.name)
+    else:
+        name = slot.venue.name if slot.venue_id else (slot.host_band.name if slot.host_band_id else band.name)
+        contact_check(asking=band_side, asked=slot_side, name=name)
+
+
+def slot_booking_check(
+    *,
+    slot: Slot,
+    band: Band,
+    role: str,
+    now: dt.datetime,
+    new_band_ok: bool = False,
+    by: User | None = None,
+    offered: bool = False,
+) -> None:
     """What must hold for a new application or offer of `band` on `slot` (both locked).
 
     `new_band_ok`: a band still waiting for approval may take an offer a venue emailed to it
-    (it has just signed up for it); a suspended band never takes part.
+    (it has just signed up for it); a suspended band never takes part. `by` and `offered`: who asks,
+    for which side (slot_contact_check); a block between the sides raises ContactRefused.
     """
     if role not in Role.values:
         raise ValidationError({"role": [_("Choose headliner or support.")]})
+    slot_contact_check(slot=slot, band=band, role=role, by=by, offered=offered)
     if slot.is_cancelled:
         raise BookingConflict(_("The venue cancelled this slot."))
     start_check(slot.starts_at, now, "slot")

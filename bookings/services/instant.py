@@ -29,10 +29,11 @@ from bands.packages import package_price
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking
+from ..selectors.blocks import side_parties
 from ..selectors.strip import instant_limit_problem, start_fits
 from . import book
 from .asking import cancel_terms_of
-from .checks import band_free_check, too_long_text
+from .checks import band_free_check, contact_check, new_contact_check, too_long_text
 from .notices import booking_summary
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,8 @@ def booking_instant_check(
         raise BookingError(_("%(band)s is not taking bookings on StageSlot right now.") % {"band": band.name})
     if Membership.objects.filter(band_id=band.pk, user_id=client.pk).exists():
         raise BookingPermissionError(_("You play in %(band)s, so you cannot book it.") % {"band": band.name})
+    contact_check(asking=side_parties(user_ids=[client.pk]), asked=side_parties(band_ids=[band.pk]), name=band.name)
+    new_contact_check(by=client, asked=("band", band.pk), now=now)
     # A race already decided is refused without queueing on the band lock: a plain read that finds a
     # live gig then is true when read (as answering._check_not_decided). Finding none decides nothing.
     band_free_check(band, starts_at, starts_at + dt.timedelta(minutes=minutes), zoneinfo.ZoneInfo(band.time_zone))

@@ -46,7 +46,7 @@ from ..selectors.quotes import (
 )
 from . import answering
 from .agreement import quote_agree, quote_answerable, quote_emit, quote_notify
-from .checks import too_long_text
+from .checks import booking_contact_check, too_long_text
 
 Open = Quote.Status.OPEN
 Deal = Quote.Deal
@@ -300,9 +300,10 @@ def quote_propose(
     Raises BookingPermissionError (not a party; a host's own show), ValidationError by field (bad
     terms; `send_anyway` with the warnings when the fee is outside the band's range or not the slot's
     and `send_anyway` is False), BookingConflict (the booking is no longer live; your own side's quote
-    is still open), BookingError (the gig has started)."""
+    is still open), BookingError (the gig has started), ContactRefused (one side blocked the other)."""
     now = now or timezone.now()
     side = _side_or_refuse(booking, by)
+    booking_contact_check(booking=booking, band_side_asks=side == "band")
     terms = terms_check(terms)
     message = message.strip()
     if len(message) > 2000:

@@ -69,6 +69,7 @@ def reschedule_propose(
     BookingConflict (not booked any more; a proposal is already open; the band is booked then)."""
     now = now or timezone.now()
     side = _side(booking, by)
+    checks.booking_contact_check(booking=booking, band_side_asks=side == "band")
     reason = reason.strip()
     errors: dict[str, list[str]] = {}
     if ends_at <= starts_at:

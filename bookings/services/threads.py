@@ -28,6 +28,7 @@ from accounts.stamps import stamp_bump
 from ..errors import BookingPermissionError
 from ..models import Booking, Message, ThreadRead
 from ..selectors.threads import thread_participants, thread_side, thread_stamp_key, thread_standing
+from . import checks
 from .notices import link_of
 
 FLOOD_LIMIT = 20
@@ -91,7 +92,8 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
     """Add a message by `by` to the booking's thread, mark the thread read up to it for them, and
     notify every other participant (kind "message", once per message and person).
 
-    Allowed in any status. Raises ValidationError for an empty or too long text, LimitReached when `by`
+    Allowed in any status, unless one side blocked the other (checks.contact_check: ContactRefused, nothing
+    saved; a booked gig stays booked). Raises ValidationError for an empty or too long text, LimitReached when `by`
     sent FLOOD_LIMIT messages to this thread within FLOOD_WINDOW (nothing is saved); raises
     BookingPermissionError when `by` is not in the thread. The same text by `by` again within
     REPEAT_WINDOW returns the message already sent (no second message, no second notice).
@@ -101,6 +103,7 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
         raise BookingPermissionError(_("Only the people of a booking write in its thread."))
     side = thread_side(booking, user_id=by.pk, in_band=in_band, in_venue=in_venue)
     body = _clean_body(body)
+    checks.booking_contact_check(booking=booking, band_side_asks=side.key == "band")
     with transaction.atomic():
         # One writer per thread at a time: ids in commit order (see the module docstring), exact flood count.
         list(Booking.objects.select_for_update(no_key=True).filter(pk=booking.pk).values_list("pk", flat=True))

@@ -253,7 +253,7 @@ def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -
                     "expired": _("This offer has expired. Ask the venue to send it again."),
                 }[state]
             )
-        slot_booking_check(slot=slot, band=band, role=invite.role, now=now, new_band_ok=True)
+        slot_booking_check(slot=slot, band=band, role=invite.role, now=now, new_band_ok=True, by=by)
         booking = booking_create(
             Booking(
                 kind=Kind.OFFER,

@@ -90,6 +90,9 @@ def _pages(w) -> dict[str, list[str]]:
             reverse("bookings:webhooks"),
             reverse("bookings:shows_mine"),
             reverse("bookings:show_new"),
+            reverse("bookings:blocks"),
+            reverse("bookings:block_new") + f"?booking={w['request'].uid}",
+            reverse("bookings:report_new") + f"?booking={w['request'].uid}",
         ],
         "owner": [
             reverse("bookings:inbox"),
@@ -108,6 +111,8 @@ def _pages(w) -> dict[str, list[str]]:
             reverse("bookings:request", args=[band.slug]),
             reverse("bookings:book", args=[band.slug]),
             reverse("bookings:book", args=[band.slug]) + "?step=2",
+            reverse("bookings:block_new") + f"?band={band.slug}",
+            reverse("bookings:report_new") + f"?band={band.slug}",
         ],
     }
 

@@ -23,7 +23,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import LimitReached, rate_limited
 from accounts.stamps import stamp_current, stamp_seen
 
-from ..errors import BookingPermissionError
+from ..errors import BookingPermissionError, ContactRefused
 from ..forms.threads import AFTER_ERROR, MessageForm, ThreadAfterForm
 from ..pages import booking_or_404, render_detail, thread_form_context
 from ..selectors.threads import PAGE_LIMIT, thread_can_read, thread_messages, thread_stamp_key
@@ -94,6 +94,8 @@ def message_post(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
         message = threads.message_post(booking=booking, by=request.user, body=form.cleaned_data["body"])
     except BookingPermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
+    except ContactRefused as exc:
+        return _refused(request, booking, error=str(exc), body=body, after=after, status=403)
     except ValidationError as exc:
         return _refused(request, booking, error=" ".join(exc.messages), body=body, after=after, status=400)
     except LimitReached as exc:

@@ -580,6 +580,12 @@ PLATFORM_FEE_PERCENT = env.int("STAGESLOT_PLATFORM_FEE_PERCENT", default=15)
 DEPOSIT_HOLD_HOURS = env.int("STAGESLOT_DEPOSIT_HOLD_HOURS", default=48)
 # A challenged 1st hold confirms or lets go within this many hours; silence lets it go.
 HOLD_CHALLENGE_HOURS = env.int("STAGESLOT_HOLD_CHALLENGE_HOURS", default=48)
+# Stop being bothered (docs/decisions/0081-block-and-report.md): how many reports one person may send a day;
+# and an account younger than NEW_ACCOUNT_DAYS may ask or write to at most NEW_ACCOUNT_NEW_CONTACTS_PER_DAY
+# bands, venues or people it has never dealt with in a day, so a fresh account cannot spam a hundred bands.
+REPORTS_PER_DAY = env.int("STAGESLOT_REPORTS_PER_DAY", default=10)
+NEW_ACCOUNT_DAYS = env.int("STAGESLOT_NEW_ACCOUNT_DAYS", default=7)
+NEW_ACCOUNT_NEW_CONTACTS_PER_DAY = env.int("STAGESLOT_NEW_ACCOUNT_NEW_CONTACTS_PER_DAY", default=5)
 # An instant booking's checkout (the client at the pay page, nothing held yet) ends unpaid after this.
 CHECKOUT_MINUTES = env.int("STAGESLOT_CHECKOUT_MINUTES", default=30)
 

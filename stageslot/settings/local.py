@@ -37,3 +37,6 @@ WEBHOOK_ALLOW_HOSTS = tuple(env.list("STAGESLOT_WEBHOOK_ALLOW_HOSTS", default=[]
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 # The CalDAV server `make run` starts (Radicale, calendars/testing.py) on this machine. Never in production.
 CALDAV_ALLOW_HOSTS = tuple(env.list("STAGESLOT_CALDAV_ALLOW_HOSTS", default=[f"127.0.0.1:{RADICALE_PORT}"]))
+# The demo world's people all joined when it was seeded: no new-account limit here unless asked for
+# (decision 0081).
+NEW_ACCOUNT_DAYS = env.int("STAGESLOT_NEW_ACCOUNT_DAYS", default=0)

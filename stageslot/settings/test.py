@@ -102,3 +102,6 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 # The many admin tests sign staff in with force_login; the staff two-factor rule has its own tests, which
 # turn it on (accounts/tests/test_mfa.py, stageslot/tests/test_abuse.py's staff login).
 STAGESLOT_STAFF_REQUIRE_MFA = False
+# Everyone the factories make joined a moment ago: the new-account limit (decision 0081) would count every
+# test's people as new. Its own tests turn it on (bookings/tests/test_new_accounts.py).
+NEW_ACCOUNT_DAYS = env.int("STAGESLOT_NEW_ACCOUNT_DAYS", default=0)
