@@ -404,6 +404,7 @@ class InboundMail(models.Model):
     def __str__(self) -> str:
         return f"{self.sender} → {self.recipient}: {self.subject[:40]}"
 
+
 class PartyKind(models.TextChoices):
     """Who can block or be blocked, report or be reported, named by value (no key up to bands or venues)."""
 
