@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,11 @@ class User(AbstractUser):
         help_text=_("Pages, notifications and emails reach you in this language."),
     )
     avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
+    # Closing an account ends it at once and erases it after a grace period (docs/decisions/0082): closed,
+    # the person can only keep it; erased, the row stays as a tombstone ("Former member") so that what
+    # others keep (bookings, contracts, invoices) still points somewhere.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -95,8 +101,23 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
-        """What to call this person on a page: their display name, else their email's local part."""
+        """What to call this person on a page: their display name, else their email's local part; an erased
+        account is a "Former member"."""
+        if self.erased_at is not None:
+            return gettext("Former member")
         return self.display_name or self.email.split("@", 1)[0]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password, which every session carries; a closed account's also covers when
+        it was closed, so no session from before (or of another closing) is valid (docs/decisions/0082)."""
+        if self.closed_at is None:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "stageslot.accounts.User.closed_session_hash",
+            f"{self.password}|{self.closed_at.isoformat()}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -322,3 +343,24 @@ class TwoFactorMethod(Authenticator):
 
 
 _USER_BY_PK = prepared.PreparedRead(User, ["pk"])
+
+
+class AccountClosure(models.Model):
+    """A person's request to close their account: closed at once, erased by the worker once `due_at` has
+    passed and nothing blocks it (stageslot/privacy/erasure.py). `steps_done` names the erasure's steps
+    already run, so an interrupted erasure carries on where it stopped."""
+
+    user = models.OneToOneField(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="closure")
+    requested_at = models.DateTimeField(_("requested at"))
+    due_at = models.DateTimeField(_("erased from"), db_index=True)
+    steps_done = models.JSONField(_("steps done"), default=list, blank=True)
+    # Why the erasure waits (money still owed, a band to hand over), as the worker last found it.
+    waiting_for = models.CharField(_("waiting for"), max_length=500, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account closure")
+        verbose_name_plural = _("account closures")
+
+    def __str__(self) -> str:
+        return gettext("Closure of account %(id)s") % {"id": self.user_id}

@@ -323,6 +323,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.tasks.rate_counts_prune_task",
         "schedule": crontab(minute=40),
     },
+    # Closed accounts past their grace period are erased, a few each run (docs/decisions/0082).
+    "privacy-erasures-round": {
+        "task": "stageslot.tasks.account_erasures_task",
+        "schedule": crontab(minute=50),
+    },
     # Each person's daily digest goes out at 08:00 in their own zone: an hourly look.
     "accounts-notification-digests": {
         "task": "accounts.tasks.notification_digests_task",
@@ -550,6 +555,14 @@ STAGESLOT_RATE_LIMITS = {
 # today: three years and a leap day. Every form names the last date allowed (accounts/scheduling.py,
 # docs/decisions/0014-abuse-and-faults.md).
 STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS", default=3 * 365 + 1)
+# People own their data (docs/decisions/0082): a closed account can be kept for this many days, then the
+# worker erases it. Invoices and signed contracts keep the names on them for this many years after they
+# were made (German law asks up to 10 years for accounting records: confirm with counsel).
+STAGESLOT_ACCOUNT_GRACE_DAYS = env.int("STAGESLOT_ACCOUNT_GRACE_DAYS", default=30)
+STAGESLOT_LEGAL_HOLD_YEARS = {
+    "invoices": env.int("STAGESLOT_INVOICE_HOLD_YEARS", default=10),
+    "contracts": env.int("STAGESLOT_CONTRACT_HOLD_YEARS", default=10),
+}
 # How long a quote (proposed deal terms) stays open for the other side's answer.
 QUOTE_DAYS = env.int("STAGESLOT_QUOTE_DAYS", default=7)
 
