@@ -19,7 +19,7 @@ from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
 from . import metrics
-from .views import dashboard, health, home, join, jsi18n, limits, roster, staff_login
+from .views import dashboard, health, home, join, jsi18n, limits, privacy, roster, staff_login
 
 # The payments, gigs, calendars, documents, reviews, holds and analytics apps sit above bookings, so their API
 # routers are mounted here, beside bookings.api's own.
@@ -30,6 +30,13 @@ api.add_router("", documents_api)
 api.add_router("", reviews_api)
 api.add_router("", holds_api)
 api.add_router("", analytics_api)
+
+# Your data: export it, close your account (docs/decisions/0082), at /me/data/ (namespace "privacy").
+privacy_patterns = [
+    path("", privacy.data_home, name="data"),
+    path("close/", privacy.account_close_page, name="close"),
+    path("keep/", privacy.account_keep_page, name="keep"),
+]
 
 admin.site.site_header = _("StageSlot staff")
 admin.site.site_title = _("StageSlot staff")
@@ -56,6 +63,7 @@ urlpatterns = [
     path("notifications/", include((notification_patterns, "notifications"))),
     path("", include("reviews.urls")),
     path("me/tokens/", include((token_patterns, "tokens"))),
+    path("me/data/", include((privacy_patterns, "privacy"))),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>(?s:.*))$", not_found),  # any character, a newline too
     path("bands/", include("bands.urls")),

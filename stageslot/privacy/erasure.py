@@ -164,6 +164,11 @@ def account_close(*, user: User, now: dt.datetime | None = None) -> AccountClosu
     return closure
 
 
+def closure_pending(*, user: User) -> AccountClosure | None:
+    """This person's closure not yet erased, if any."""
+    return AccountClosure.objects.filter(user=user, erased_at__isnull=True).first()
+
+
 def account_keep(*, user: User) -> User:
     """Undo a closure within the grace period: the account is open again (tokens, devices and feeds that
     went stay gone: the person makes new ones)."""

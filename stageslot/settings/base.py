@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Staff open the admin and the staff pages only with two-factor on (accounts/mfa.py).
     "accounts.mfa.StaffTwoFactorMiddleware",
+    # A closed account signed in during its grace period only sees the page that keeps it (decision 0082).
+    "stageslot.privacy.middleware.ClosedAccountMiddleware",
     "accounts.middleware.AccountLanguageMiddleware",
     "accounts.middleware.TimezoneMiddleware",
     "accounts.site.SiteURLMiddleware",

@@ -24,6 +24,8 @@ SIGNED_IN = [
     "/notifications/",
     "/notifications/settings/",
     "/me/tokens/",
+    "/me/data/",
+    "/me/data/close/",
     "/accounts/email/",
     "/accounts/password/change/",
 ]
