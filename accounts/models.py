@@ -1,5 +1,6 @@
 """The user: email is the login; display name, time zone, language and avatar for people."""
 
+import uuid
 import zoneinfo
 
 from allauth.mfa.models import Authenticator
@@ -364,3 +365,50 @@ class AccountClosure(models.Model):
 
     def __str__(self) -> str:
         return gettext("Closure of account %(id)s") % {"id": self.user_id}
+
+
+def private_files_storage():
+    """The private storage (settings.STORAGES["booking_files"]): never MEDIA_ROOT, never served directly."""
+    from django.core.files.storage import storages
+
+    return storages["booking_files"]
+
+
+def data_export_path(instance: "DataExport", filename: str) -> str:
+    # A random name: the archive's address says nothing of whose it is.
+    return f"exports/{uuid.uuid4().hex}.zip"
+
+
+class DataExport(models.Model):
+    """One archive of everything StageSlot holds about a person, built by the worker
+    (stageslot/privacy/export.py), downloaded by that person alone until `expires_at`."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        BUILDING = "building", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="data_exports")
+    # Staff who asked for it on the person's behalf (a request by letter); blank when they asked themselves.
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("asked by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    file = models.FileField(
+        _("archive"), upload_to=data_export_path, storage=private_files_storage, max_length=200, blank=True
+    )
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return gettext("Data export %(id)s") % {"id": self.pk}

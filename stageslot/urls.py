@@ -34,6 +34,8 @@ api.add_router("", analytics_api)
 # Your data: export it, close your account (docs/decisions/0082), at /me/data/ (namespace "privacy").
 privacy_patterns = [
     path("", privacy.data_home, name="data"),
+    path("export/", privacy.data_export_ask, name="export"),
+    path("exports/<int:pk>/download/", privacy.data_export_download, name="export_download"),
     path("close/", privacy.account_close_page, name="close"),
     path("keep/", privacy.account_keep_page, name="keep"),
 ]

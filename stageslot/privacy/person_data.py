@@ -83,6 +83,14 @@ MAP: list[Entry] = [
         export=("kind", "text", "link", "created_at", "read_at"),
         copies=("text", "data"),
     ),
+    Entry(
+        "accounts.DataExport",
+        PROFILE,
+        person=("user", "requested_by"),
+        erase=SERVICE,
+        service="stageslot.privacy.export.data_exports_delete",
+        plain={"file": "the archive itself: its file goes with the row"},
+    ),
     Entry("accounts.PushSubscription", DEVICES, person=("user",), erase=DELETE, export=("label", "created_at")),
     Entry("accounts.NotificationPreference", NOTIFICATIONS, person=("user",), erase=DELETE, export=("kind", "email")),
     Entry(
