@@ -19,7 +19,7 @@ from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
 from . import metrics
-from .views import dashboard, health, home, join, jsi18n, limits, privacy, roster, staff_login
+from .views import dashboard, health, home, join, jsi18n, legal, limits, privacy, roster, staff_login
 
 # The payments, gigs, calendars, documents, reviews, holds and analytics apps sit above bookings, so their API
 # routers are mounted here, beside bookings.api's own.
@@ -47,6 +47,9 @@ admin.site.index_title = _("Run StageSlot")
 urlpatterns = [
     path("", home.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # The pages the law asks for (docs/decisions/0082).
+    path("privacy/", legal.privacy, name="privacy_notice"),
+    path("imprint/", legal.imprint, name="imprint"),
     path("health/", health.health, name="health"),
     path("health/ready/", health.ready, name="ready"),
     # Prometheus's scrape, for the operator only (stageslot/metrics.py).

@@ -561,6 +561,19 @@ STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS",
 # worker erases it. Invoices and signed contracts keep the names on them for this many years after they
 # were made (German law asks up to 10 years for accounting records: confirm with counsel).
 STAGESLOT_ACCOUNT_GRACE_DAYS = env.int("STAGESLOT_ACCOUNT_GRACE_DAYS", default=30)
+# Who runs this site, for the imprint and the privacy notice (German DDG §5 asks for name, address, a quick
+# way to reach you besides email, register and VAT id where there are some). Set them before going live.
+STAGESLOT_OPERATOR = {
+    "name": env("STAGESLOT_OPERATOR_NAME", default="The operator of this StageSlot site"),
+    "address": env("STAGESLOT_OPERATOR_ADDRESS", default=""),
+    "email": env("STAGESLOT_OPERATOR_EMAIL", default="privacy@stageslot.local"),
+    "phone": env("STAGESLOT_OPERATOR_PHONE", default=""),
+    "representative": env("STAGESLOT_OPERATOR_REPRESENTATIVE", default=""),
+    "register": env("STAGESLOT_OPERATOR_REGISTER", default=""),
+    "vat_id": env("STAGESLOT_OPERATOR_VAT_ID", default=""),
+}
+# How long backups keep what was deleted, as the privacy notice says (the operator's backup rotation).
+STAGESLOT_BACKUP_DAYS = env.int("STAGESLOT_BACKUP_DAYS", default=30)
 STAGESLOT_LEGAL_HOLD_YEARS = {
     "invoices": env.int("STAGESLOT_INVOICE_HOLD_YEARS", default=10),
     "contracts": env.int("STAGESLOT_CONTRACT_HOLD_YEARS", default=10),
