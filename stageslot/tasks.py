@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .privacy.erasure import account_erasures_round
 from .privacy.export import data_export_build
+from .privacy.retention import retention_run
 
 
 @shared_task
@@ -17,3 +18,9 @@ def account_erasures_task() -> int:
 def data_export_task(*, export_id: int) -> bool:
     """Build one person's data archive (stageslot/privacy/export.py)."""
     return data_export_build(export_id=export_id)
+
+
+@shared_task
+def retention_task() -> dict[str, int]:
+    """Remove what the site no longer needs (stageslot/privacy/retention.py)."""
+    return retention_run()

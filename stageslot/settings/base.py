@@ -330,6 +330,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "stageslot.tasks.account_erasures_task",
         "schedule": crontab(minute=50),
     },
+    # What the site no longer needs (old notifications, ended sessions, expired archives…) goes, nightly.
+    "privacy-retention-nightly": {
+        "task": "stageslot.tasks.retention_task",
+        "schedule": crontab(hour=4, minute=10),
+    },
     # Each person's daily digest goes out at 08:00 in their own zone: an hourly look.
     "accounts-notification-digests": {
         "task": "accounts.tasks.notification_digests_task",
@@ -571,6 +576,13 @@ STAGESLOT_OPERATOR = {
     "representative": env("STAGESLOT_OPERATOR_REPRESENTATIVE", default=""),
     "register": env("STAGESLOT_OPERATOR_REGISTER", default=""),
     "vat_id": env("STAGESLOT_OPERATOR_VAT_ID", default=""),
+}
+# What the site no longer needs goes after this many days (stageslot/privacy/retention.py, nightly).
+STAGESLOT_RETENTION_DAYS = {
+    "notifications_read": env.int("STAGESLOT_KEEP_READ_NOTIFICATIONS_DAYS", default=180),
+    "notifications_unread": env.int("STAGESLOT_KEEP_UNREAD_NOTIFICATIONS_DAYS", default=365),
+    "tokens_revoked": env.int("STAGESLOT_KEEP_REVOKED_TOKENS_DAYS", default=90),
+    "push_dead": env.int("STAGESLOT_KEEP_DEAD_PUSH_DAYS", default=60),
 }
 # How long backups keep what was deleted, as the privacy notice says (the operator's backup rotation).
 STAGESLOT_BACKUP_DAYS = env.int("STAGESLOT_BACKUP_DAYS", default=30)
