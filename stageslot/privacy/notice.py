@@ -41,7 +41,15 @@ def notice_rows() -> list[NoticeRow]:
             until_closed,
         ),
         pd.DEVICES: NoticeRow(_("Devices for push messages, API tokens, calendar feeds"), contract, until_closed),
-        pd.NOTIFICATIONS: NoticeRow(_("Notifications and how you want to receive them"), contract, until_closed),
+        pd.NOTIFICATIONS: NoticeRow(
+            _("Notifications and how you want to receive them"),
+            contract,
+            _("Read notifications %(read)s, unread ones %(unread)s")
+            % {
+                "read": _days(settings.STAGESLOT_RETENTION_DAYS["notifications_read"]),
+                "unread": _days(settings.STAGESLOT_RETENTION_DAYS["notifications_unread"]),
+            },
+        ),
         pd.MEMBERSHIPS: NoticeRow(
             _("Your bands, venues and organisations and your role in them"), contract, until_closed
         ),

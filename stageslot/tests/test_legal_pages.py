@@ -38,6 +38,7 @@ def test_the_privacy_notice_says_what_why_how_long_and_which_cookies(client, set
     assert "Gigs &amp; Co. GmbH" in page and "dpo@gigs.example" in page
     assert "Until you close your account, then 30 days more" in page
     assert "Invoices 10 years, contracts 10 years" in page
+    assert "Read notifications 180 days, unread ones 365 days" in page
     for cookie in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME):
         assert f"<code>{cookie}</code>" in page
     assert reverse("privacy:data") in page
