@@ -17,7 +17,15 @@ pytestmark = [
     pytest.mark.slow(reason="renders every page of its area in the pseudo-locale"),
 ]
 
-VISITOR = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/no/such/page/"]
+VISITOR = [
+    "/",
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/no/such/page/",
+    "/privacy/",
+    "/imprint/",
+]
 SIGNED_IN = [
     "/dashboard/",
     "/me/profile/",
