@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from .exports import data_export_request
-from .models import ApiToken, Notification, NotificationPreference, TwoFactorMethod, User
+from .models import AccountClosure, ApiToken, DataExport, Notification, NotificationPreference, TwoFactorMethod, User
 from .notification_kinds import KINDS
 from .services import notification_emails_resend
 
@@ -260,3 +260,37 @@ class TwoFactorMethodAdmin(admin.ModelAdmin):
     @admin.display(description=_("last used"), ordering="last_used_at")
     def last_used(self, method: TwoFactorMethod):
         return method.last_used_at
+
+
+@admin.register(AccountClosure)
+class AccountClosureAdmin(admin.ModelAdmin):
+    """Closed accounts and their erasure (docs/decisions/0082): staff read when each is erased and what it
+    waits for; the worker does the rest."""
+
+    list_display = ("user", "requested_at", "due_at", "erased_at", "waiting_for")
+    list_filter = (("erased_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    readonly_fields = ("user", "requested_at", "due_at", "steps_done", "waiting_for", "erased_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """People's data archives: staff see their state, never their content (only the person downloads one)."""
+
+    list_display = ("user", "state", "created_at", "ready_at", "expires_at", "size", "requested_by")
+    list_filter = ("state",)
+    list_select_related = ("user", "requested_by")
+    exclude = ("file",)
+    readonly_fields = ("user", "requested_by", "state", "claimed_at", "size", "created_at", "ready_at", "expires_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

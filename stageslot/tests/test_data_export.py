@@ -171,3 +171,17 @@ def test_staff_make_an_archive_for_a_person_who_asked_by_letter(
     assert [m.to for m in mailoutbox] == [[world.client.email]]
     # Staff cannot download it: it is the person's.
     assert client.get(reverse("privacy:export_download", args=[export.pk])).status_code == 404
+
+
+def test_staff_see_archives_and_closures_in_the_admin_but_not_their_content(
+    client, world, admin_user, settings, django_capture_on_commit_callbacks
+):
+    settings.STAGESLOT_STAFF_REQUIRE_MFA = False
+    export = _ready(world.leader, django_capture_on_commit_callbacks)
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:accounts_dataexport_changelist"))
+    assert page.status_code == 200
+    assert reverse("admin:accounts_dataexport_change", args=[export.pk]) in page.content.decode()
+    detail = client.get(reverse("admin:accounts_dataexport_change", args=[export.pk])).content.decode()
+    assert export.file.name not in detail
+    assert client.get(reverse("admin:accounts_accountclosure_changelist")).status_code == 200
