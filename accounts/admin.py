@@ -11,8 +11,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from .exports import data_export_request
 from .models import (
+    AccountClosure,
     ApiToken,
+    DataExport,
     InboundMail,
     MailEvent,
     MailSuppression,
@@ -71,6 +74,25 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = [NotificationPreferenceInline]
+    actions = ["export_data"]
+
+    @admin.action(description=_("Make a data archive for each (a request by letter)"))
+    def export_data(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """The same archive as the person's own "Make my archive" (accounts/exports.py): built by the worker,
+        the person told by email, downloaded only by them after signing in."""
+        asked = 0
+        for person in queryset.filter(erased_at__isnull=True):
+            data_export_request(user=person, by=request.user)
+            asked += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d archive is being made; its person is emailed when it is ready.",
+                "%(count)d archives are being made; each person is emailed when theirs is ready.",
+                asked,
+            )
+            % {"count": asked},
+        )
 
     def get_inlines(self, request: HttpRequest, obj: User | None) -> list:
         # A new person has no preferences yet: the add form stays the two password fields.
@@ -298,4 +320,38 @@ class InboundMailAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: InboundMail | None = None) -> bool:
+        return False
+
+
+@admin.register(AccountClosure)
+class AccountClosureAdmin(admin.ModelAdmin):
+    """Closed accounts and their erasure (docs/decisions/0082): staff read when each is erased and what it
+    waits for; the worker does the rest."""
+
+    list_display = ("user", "requested_at", "due_at", "erased_at", "waiting_for")
+    list_filter = (("erased_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("user",)
+    readonly_fields = ("user", "requested_at", "due_at", "steps_done", "waiting_for", "erased_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    """People's data archives: staff see their state, never their content (only the person downloads one)."""
+
+    list_display = ("user", "state", "created_at", "ready_at", "expires_at", "size", "requested_by")
+    list_filter = ("state",)
+    list_select_related = ("user", "requested_by")
+    exclude = ("file",)
+    readonly_fields = ("user", "requested_by", "state", "claimed_at", "size", "created_at", "ready_at", "expires_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

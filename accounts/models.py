@@ -1,5 +1,6 @@
 """The user: email is the login; display name, time zone, language and avatar for people."""
 
+import uuid
 import zoneinfo
 
 from allauth.mfa.models import Authenticator
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +78,11 @@ class User(AbstractUser):
         help_text=_("Pages, notifications and emails reach you in this language."),
     )
     avatar = models.ImageField(_("avatar"), upload_to=avatar_path, blank=True)
+    # Closing an account ends it at once and erases it after a grace period (docs/decisions/0082): closed,
+    # the person can only keep it; erased, the row stays as a tombstone ("Former member") so that what
+    # others keep (bookings, contracts, invoices) still points somewhere.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -95,8 +102,23 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
-        """What to call this person on a page: their display name, else their email's local part."""
+        """What to call this person on a page: their display name, else their email's local part; an erased
+        account is a "Former member"."""
+        if self.erased_at is not None:
+            return gettext("Former member")
         return self.display_name or self.email.split("@", 1)[0]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's hash of the password, which every session carries; a closed account's also covers when
+        it was closed, so no session from before (or of another closing) is valid (docs/decisions/0082)."""
+        if self.closed_at is None:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "stageslot.accounts.User.closed_session_hash",
+            f"{self.password}|{self.closed_at.isoformat()}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -515,3 +537,71 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_subject_kind_display()} {self.subject_id}: {self.get_category_display()}"
+
+
+class AccountClosure(models.Model):
+    """A person's request to close their account: closed at once, erased by the worker once `due_at` has
+    passed and nothing blocks it (stageslot/privacy/erasure.py). `steps_done` names the erasure's steps
+    already run, so an interrupted erasure carries on where it stopped."""
+
+    user = models.OneToOneField(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="closure")
+    requested_at = models.DateTimeField(_("requested at"))
+    due_at = models.DateTimeField(_("erased from"), db_index=True)
+    steps_done = models.JSONField(_("steps done"), default=list, blank=True)
+    # Why the erasure waits (money still owed, a band to hand over), as the worker last found it.
+    waiting_for = models.CharField(_("waiting for"), max_length=500, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account closure")
+        verbose_name_plural = _("account closures")
+
+    def __str__(self) -> str:
+        return gettext("Closure of account %(id)s") % {"id": self.user_id}
+
+
+def private_files_storage():
+    """The private storage (settings.STORAGES["booking_files"]): never MEDIA_ROOT, never served directly."""
+    from django.core.files.storage import storages
+
+    return storages["booking_files"]
+
+
+def data_export_path(instance: "DataExport", filename: str) -> str:
+    # A random name: the archive's address says nothing of whose it is.
+    return f"exports/{uuid.uuid4().hex}.zip"
+
+
+class DataExport(models.Model):
+    """One archive of everything StageSlot holds about a person, built by the worker
+    (stageslot/privacy/export.py), downloaded by that person alone until `expires_at`."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        BUILDING = "building", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="data_exports")
+    # Staff who asked for it on the person's behalf (a request by letter); blank when they asked themselves.
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("asked by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    file = models.FileField(
+        _("archive"), upload_to=data_export_path, storage=private_files_storage, max_length=200, blank=True
+    )
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return gettext("Data export %(id)s") % {"id": self.pk}

@@ -8,3 +8,7 @@ class StageSlotConfig(AppConfig):
     name = "stageslot"
     verbose_name = _("StageSlot")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the app's Celery tasks: services queue them by name (accounts.queue).
+        from . import tasks  # noqa: F401

@@ -36,3 +36,30 @@ class RosterAnswerForm(forms.Form):
 
     answer = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
     reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=300)
+
+
+class AccountCloseForm(forms.Form):
+    """Confirm closing one's own account: the password (when the account has one) and a tick."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand: my account closes now and is erased after the grace period."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.has_usable_password():
+            # Signed up through another site: its second factor (when on) or the tick is all it has.
+            del self.fields["password"]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return password

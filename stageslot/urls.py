@@ -19,7 +19,7 @@ from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
 from . import metrics
-from .views import dashboard, health, home, join, jsi18n, limits, roster, staff_login
+from .views import dashboard, health, home, join, jsi18n, legal, limits, privacy, roster, staff_login
 
 # The payments, gigs, calendars, documents, reviews, holds and analytics apps sit above bookings, so their API
 # routers are mounted here, beside bookings.api's own.
@@ -31,6 +31,15 @@ api.add_router("", reviews_api)
 api.add_router("", holds_api)
 api.add_router("", analytics_api)
 
+# Your data: export it, close your account (docs/decisions/0082), at /me/data/ (namespace "privacy").
+privacy_patterns = [
+    path("", privacy.data_home, name="data"),
+    path("export/", privacy.data_export_ask, name="export"),
+    path("exports/<int:pk>/download/", privacy.data_export_download, name="export_download"),
+    path("close/", privacy.account_close_page, name="close"),
+    path("keep/", privacy.account_keep_page, name="keep"),
+]
+
 admin.site.site_header = _("StageSlot staff")
 admin.site.site_title = _("StageSlot staff")
 admin.site.index_title = _("Run StageSlot")
@@ -38,6 +47,9 @@ admin.site.index_title = _("Run StageSlot")
 urlpatterns = [
     path("", home.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    # The pages the law asks for (docs/decisions/0082).
+    path("privacy/", legal.privacy, name="privacy_notice"),
+    path("imprint/", legal.imprint, name="imprint"),
     path("health/", health.health, name="health"),
     path("health/ready/", health.ready, name="ready"),
     # Prometheus's scrape, for the operator only (stageslot/metrics.py).
@@ -57,6 +69,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("me/tokens/", include((token_patterns, "tokens"))),
     path("mail/", include((mail_patterns, "mail"))),
+    path("me/data/", include((privacy_patterns, "privacy"))),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>(?s:.*))$", not_found),  # any character, a newline too
     path("bands/", include("bands.urls")),

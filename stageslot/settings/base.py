@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Staff open the admin and the staff pages only with two-factor on (accounts/mfa.py).
     "accounts.mfa.StaffTwoFactorMiddleware",
+    # A closed account signed in during its grace period only sees the page that keeps it (decision 0082).
+    "stageslot.privacy.middleware.ClosedAccountMiddleware",
     "accounts.middleware.AccountLanguageMiddleware",
     "accounts.middleware.TimezoneMiddleware",
     "accounts.site.SiteURLMiddleware",
@@ -324,6 +326,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.tasks.rate_counts_prune_task",
         "schedule": crontab(minute=40),
     },
+    # Closed accounts past their grace period are erased, a few each run (docs/decisions/0082).
+    "privacy-erasures-round": {
+        "task": "stageslot.tasks.account_erasures_task",
+        "schedule": crontab(minute=50),
+    },
+    # What the site no longer needs (old notifications, ended sessions, expired archives…) goes, nightly.
+    "privacy-retention-nightly": {
+        "task": "stageslot.tasks.retention_task",
+        "schedule": crontab(hour=4, minute=10),
+    },
     # Each person's daily digest goes out at 08:00 in their own zone: an hourly look.
     "accounts-notification-digests": {
         "task": "accounts.tasks.notification_digests_task",
@@ -551,6 +563,34 @@ STAGESLOT_RATE_LIMITS = {
 # today: three years and a leap day. Every form names the last date allowed (accounts/scheduling.py,
 # docs/decisions/0014-abuse-and-faults.md).
 STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS", default=3 * 365 + 1)
+# People own their data (docs/decisions/0082): a closed account can be kept for this many days, then the
+# worker erases it. Invoices and signed contracts keep the names on them for this many years after they
+# were made (German law asks up to 10 years for accounting records: confirm with counsel).
+STAGESLOT_ACCOUNT_GRACE_DAYS = env.int("STAGESLOT_ACCOUNT_GRACE_DAYS", default=30)
+# Who runs this site, for the imprint and the privacy notice (German DDG §5 asks for name, address, a quick
+# way to reach you besides email, register and VAT id where there are some). Set them before going live.
+STAGESLOT_OPERATOR = {
+    "name": env("STAGESLOT_OPERATOR_NAME", default="The operator of this StageSlot site"),
+    "address": env("STAGESLOT_OPERATOR_ADDRESS", default=""),
+    "email": env("STAGESLOT_OPERATOR_EMAIL", default="privacy@stageslot.local"),
+    "phone": env("STAGESLOT_OPERATOR_PHONE", default=""),
+    "representative": env("STAGESLOT_OPERATOR_REPRESENTATIVE", default=""),
+    "register": env("STAGESLOT_OPERATOR_REGISTER", default=""),
+    "vat_id": env("STAGESLOT_OPERATOR_VAT_ID", default=""),
+}
+# What the site no longer needs goes after this many days (stageslot/privacy/retention.py, nightly).
+STAGESLOT_RETENTION_DAYS = {
+    "notifications_read": env.int("STAGESLOT_KEEP_READ_NOTIFICATIONS_DAYS", default=180),
+    "notifications_unread": env.int("STAGESLOT_KEEP_UNREAD_NOTIFICATIONS_DAYS", default=365),
+    "tokens_revoked": env.int("STAGESLOT_KEEP_REVOKED_TOKENS_DAYS", default=90),
+    "push_dead": env.int("STAGESLOT_KEEP_DEAD_PUSH_DAYS", default=60),
+}
+# How long backups keep what was deleted, as the privacy notice says (the operator's backup rotation).
+STAGESLOT_BACKUP_DAYS = env.int("STAGESLOT_BACKUP_DAYS", default=30)
+STAGESLOT_LEGAL_HOLD_YEARS = {
+    "invoices": env.int("STAGESLOT_INVOICE_HOLD_YEARS", default=10),
+    "contracts": env.int("STAGESLOT_CONTRACT_HOLD_YEARS", default=10),
+}
 # How long a quote (proposed deal terms) stays open for the other side's answer.
 QUOTE_DAYS = env.int("STAGESLOT_QUOTE_DAYS", default=7)
 

@@ -124,6 +124,8 @@ NOT_REACHED = {
     "payments/checkout/<uuid:uid>/": "Stripe's return address after paying",
     "payments/checkout/new/<slug:slug>/": "where paying a package's deposit starts, from its form",
     "bookings/<uuid:uid>/files/<int:pk>/": "a booking's file, served as the file itself",
+    "me/data/exports/<int:pk>/download/": "a person's data archive, served as the file itself once made",
+    "me/data/keep/": "shown only to a closed account signed in during its grace period",
     **dict.fromkeys(
         [
             "bands/green-zone/mine/",

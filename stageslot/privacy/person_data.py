@@ -1,0 +1,426 @@
+"""The person-data map: every model that can hold a person, what an export of their data takes from it and
+what erasing them does to it (docs/decisions/0082). Export, erasure and the privacy page read this one
+list; stageslot/tests/test_person_data.py fails when a model that can hold a person is neither an `Entry`
+here nor in NOT_PERSONAL with a reason.
+
+An entry's rule for the rows that name the person by one of its `person` keys:
+- DELETE: the rows go (what the person kept for themselves: devices, feeds, availability, memberships).
+- KEEP: the rows stay, pointing at the tombstone, shown as "Former member" (what they did for a band,
+  venue or organisation, or what the other side of a booking keeps: its history, threads, reviews).
+- BLANK: the rows stay with `blank` fields emptied.
+- SERVICE: `service` (a dotted path, called with user=) does it; the owning app knows how.
+
+Besides, on every row of the table (not only the person's):
+- `copies`: fields where the person's name or email may have been copied as text (a notification to
+  someone else "Sam wrote…", a day sheet's contact, a log line); erasure replaces them with "Former member".
+- `by_email`: email fields of rows addressed to the person who is not (yet) a user (invites): those rows go.
+- `hold`: fields kept by law for STAGESLOT_LEGAL_HOLD_YEARS[hold_kind] (invoices, signed contracts): the
+  only place a name may stay after erasure, shown only to the parties.
+- `plain`: fields of a kind that could hold a person (an email, a file) that here do not, with why.
+"""
+
+from dataclasses import dataclass, field
+
+DELETE = "delete"
+KEEP = "keep"
+BLANK = "blank"
+SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: str
+    category: str
+    person: tuple[str, ...] = ()
+    erase: str = KEEP
+    export: tuple[str, ...] = ()
+    blank: tuple[str, ...] = ()
+    copies: tuple[str, ...] = ()
+    by_email: tuple[str, ...] = ()
+    hold: tuple[str, ...] = ()
+    hold_kind: str = ""
+    service: str = ""
+    plain: dict[str, str] = field(default_factory=dict)
+
+    def named_fields(self) -> set[str]:
+        return {*self.person, *self.export, *self.blank, *self.copies, *self.by_email, *self.hold, *self.plain}
+
+
+# Categories, in the people's words (the export's sections and the privacy page's rows).
+PROFILE = "profile"
+SIGN_IN = "sign_in"
+DEVICES = "devices"
+NOTIFICATIONS = "notifications"
+MEMBERSHIPS = "memberships"
+AVAILABILITY = "availability"
+BOOKINGS = "bookings"
+THREADS = "threads"
+GIGS = "gigs"
+MONEY = "money"
+PAPERS = "papers"
+REVIEWS = "reviews"
+FILES = "files"
+STAFF = "staff"
+
+_NO_PERSON_FILE = "the band's or venue's own pictures, uploaded for it and shown on its page"
+
+MAP: list[Entry] = [
+    # --- accounts and sign-in ---------------------------------------------------------------------
+    Entry(
+        "accounts.User",
+        PROFILE,
+        erase=SERVICE,
+        service="stageslot.privacy.erasure.tombstone",
+        export=("email", "display_name", "time_zone", "language", "avatar", "date_joined", "last_login"),
+        plain={"password": "a hash, made unusable", "closed_at": "", "erased_at": ""},
+    ),
+    Entry("accounts.AccountClosure", PROFILE, person=("user",), erase=KEEP, export=("requested_at", "due_at")),
+    Entry(
+        "accounts.Notification",
+        NOTIFICATIONS,
+        person=("recipient",),
+        erase=DELETE,
+        export=("kind", "text", "link", "created_at", "read_at"),
+        copies=("text", "data"),
+    ),
+    Entry(
+        "accounts.DataExport",
+        PROFILE,
+        person=("user", "requested_by"),
+        erase=SERVICE,
+        service="stageslot.privacy.export.data_exports_delete",
+        plain={"file": "the archive itself: its file goes with the row"},
+    ),
+    # Mail in and out (docs/decisions/0080): a suppressed address and the replies a person sent go with them.
+    Entry(
+        "accounts.MailSuppression",
+        NOTIFICATIONS,
+        by_email=("email",),
+        plain={"detail": "the mail service's words on the bounce", "esp": "the mail service's name"},
+    ),
+    Entry(
+        "accounts.InboundMail",
+        THREADS,
+        by_email=("sender",),
+        copies=("subject",),
+        plain={
+            "raw": "the reply as it came; it goes with its row (the reply itself was posted to the thread)",
+            "recipient": "our signed reply address: numbers and a code, no name",
+        },
+    ),
+    # Blocks and reports (docs/decisions/0081): what a person did for a band or venue stays with it; a report
+    # stays for staff, the reported account's copied name replaced.
+    Entry("accounts.Block", PROFILE, person=("created_by",), erase=KEEP),
+    Entry(
+        "accounts.Report",
+        STAFF,
+        person=("reporter", "resolved_by"),
+        erase=KEEP,
+        export=("subject_kind", "category", "text", "status", "outcome", "created_at"),
+        copies=("account_name", "text", "evidence", "outcome"),
+    ),
+    Entry("accounts.PushSubscription", DEVICES, person=("user",), erase=DELETE, export=("label", "created_at")),
+    Entry("accounts.NotificationPreference", NOTIFICATIONS, person=("user",), erase=DELETE, export=("kind", "email")),
+    Entry(
+        "accounts.ApiToken",
+        DEVICES,
+        person=("user",),
+        erase=DELETE,
+        export=("name", "scopes", "prefix", "created_at", "last_used_at", "revoked_at"),
+    ),
+    Entry("accounts.TwoFactorMethod", SIGN_IN, person=("user",), erase=DELETE, export=("type", "created_at")),
+    Entry("mfa.Authenticator", SIGN_IN, person=("user",), erase=DELETE, export=("type", "created_at")),
+    Entry("account.EmailAddress", SIGN_IN, person=("user",), erase=DELETE, export=("email", "verified", "primary")),
+    Entry("socialaccount.SocialAccount", SIGN_IN, person=("user",), erase=DELETE, export=("provider", "date_joined")),
+    Entry(
+        "sessions.Session",
+        SIGN_IN,
+        erase=SERVICE,
+        service="stageslot.privacy.erasure.sessions_end",
+        plain={"session_data": "signed data naming the person by id only; their sessions are deleted"},
+    ),
+    Entry("admin.LogEntry", STAFF, person=("user",), erase=KEEP, copies=("object_repr", "change_message")),
+    # --- availability -----------------------------------------------------------------------------
+    Entry(
+        "availability.Rule",
+        AVAILABILITY,
+        person=("user",),
+        erase=DELETE,
+        export=(
+            "title",
+            "kind",
+            "all_day",
+            "start_date",
+            "start_time",
+            "end_date",
+            "end_time",
+            "time_zone",
+            "rrule",
+            "exdates",
+        ),
+    ),
+    Entry("availability.ExternalCalendar", AVAILABILITY, person=("user",), erase=DELETE, export=("name", "url")),
+    Entry("availability.BusyInterval", AVAILABILITY, person=("user",), erase=DELETE),
+    Entry(
+        "calendars.ConnectedCalendar",
+        AVAILABILITY,
+        person=("user",),
+        erase=DELETE,
+        export=("name", "provider", "server_url", "account_email", "calendar_names"),
+        plain={"account_email": "the connected account's address: the row is deleted with the person"},
+    ),
+    # --- bands, venues, organisations: the person's places in them go, what they made stays --------
+    Entry("bands.Band", MEMBERSHIPS, person=("members",), erase=KEEP, export=("name", "slug")),
+    Entry("bands.Membership", MEMBERSHIPS, person=("user",), erase=DELETE, export=("band", "role", "instrument")),
+    Entry(
+        "bands.BandInvite",
+        MEMBERSHIPS,
+        person=("created_by",),
+        erase=KEEP,
+        by_email=("email",),
+    ),
+    Entry("bands.BandBlock", GIGS, person=("created_by",), erase=KEEP, copies=("title", "lineup", "guests")),
+    Entry("venues.Venue", MEMBERSHIPS, person=("staff",), erase=KEEP, export=("name", "slug")),
+    Entry("venues.VenueStaff", MEMBERSHIPS, person=("user",), erase=DELETE, export=("venue", "role")),
+    Entry("venues.VenueInvite", MEMBERSHIPS, person=("created_by",), erase=KEEP, by_email=("email",)),
+    Entry("venues.Slot", BOOKINGS, person=("created_by",), erase=KEEP, copies=("notes",)),
+    Entry("teams.Organisation", MEMBERSHIPS, person=("created_by",), erase=KEEP, copies=("email",)),
+    Entry("teams.OrgMember", MEMBERSHIPS, person=("user",), erase=DELETE, export=("organisation", "role")),
+    Entry("teams.OrgInvite", MEMBERSHIPS, person=("created_by",), erase=KEEP, by_email=("email",)),
+    Entry(
+        "teams.Representation",
+        MEMBERSHIPS,
+        person=("asked_by", "answered_by", "ended_by"),
+        erase=KEEP,
+        copies=("message",),
+    ),
+    Entry(
+        "teams.VenueLink", MEMBERSHIPS, person=("asked_by", "answered_by", "ended_by"), erase=KEEP, copies=("message",)
+    ),
+    # --- bookings and threads: the other side keeps its history ------------------------------------
+    Entry(
+        "bookings.Booking",
+        BOOKINGS,
+        person=("client", "requested_by"),
+        erase=KEEP,
+        export=(
+            "uid",
+            "kind",
+            "status",
+            "starts_at",
+            "ends_at",
+            "time_zone",
+            "fee",
+            "message",
+            "event_type",
+            "location",
+        ),
+        copies=("message", "status_note", "location", "power_notes", "load_in_notes"),
+    ),
+    Entry("bookings.RequestGroup", BOOKINGS, person=("client",), erase=KEEP),
+    Entry(
+        "bookings.Quote",
+        BOOKINGS,
+        person=("proposed_by", "answered_by"),
+        erase=KEEP,
+        copies=("message", "answer_note", "included_note"),
+    ),
+    Entry("bookings.BookingEvent", BOOKINGS, person=("actor",), erase=KEEP, copies=("note", "acting_for")),
+    Entry(
+        "bookings.OfferInvite",
+        BOOKINGS,
+        person=("created_by",),
+        erase=KEEP,
+        by_email=("email",),
+        copies=("message",),
+    ),
+    Entry(
+        "bookings.Message",
+        THREADS,
+        person=("author",),
+        erase=KEEP,
+        export=("booking", "body", "created_at"),
+        copies=("body",),
+    ),
+    Entry(
+        "bookings.BillMessage", THREADS, person=("author",), erase=KEEP, export=("body", "created_at"), copies=("body",)
+    ),
+    Entry("bookings.ThreadRead", THREADS, person=("user",), erase=DELETE),
+    Entry("bookings.CalendarFeed", DEVICES, person=("user",), erase=DELETE, export=("scope", "created_at")),
+    Entry("bookings.ShareLink", BOOKINGS, person=("created_by",), erase=KEEP, copies=("label",)),
+    Entry("bookings.Webhook", BOOKINGS, person=("created_by",), erase=KEEP),
+    Entry("bookings.WebhookDelivery", BOOKINGS, erase=KEEP, copies=("body",)),
+    Entry("bookings.SavedSearch", BOOKINGS, person=("created_by",), erase=KEEP, copies=("label",)),
+    Entry("bookings.SavedTour", BOOKINGS, person=("created_by",), erase=KEEP, copies=("label",)),
+    Entry(
+        "bookings.RescheduleProposal",
+        BOOKINGS,
+        person=("proposed_by", "answered_by"),
+        erase=KEEP,
+        copies=("reason", "answer_note"),
+    ),
+    Entry(
+        "bookings.BookingFile",
+        FILES,
+        person=("uploaded_by",),
+        erase=KEEP,
+        export=("title", "original_name", "file", "created_at"),
+    ),
+    # --- gigs ----------------------------------------------------------------------------------------
+    Entry(
+        "gigs.DaySheet",
+        GIGS,
+        person=("updated_by",),
+        erase=KEEP,
+        copies=(
+            "venue_contact_name",
+            "venue_contact_phone",
+            "venue_contact_email",
+            "band_contact_name",
+            "band_contact_phone",
+            "band_contact_email",
+            "notes",
+        ),
+    ),
+    Entry("gigs.AdvanceItem", GIGS, person=("advanced_by",), erase=KEEP, copies=("note",)),
+    Entry("gigs.AdvanceComment", GIGS, person=("author",), erase=KEEP, export=("text",), copies=("text",)),
+    Entry("gigs.GuestEntry", GIGS, person=("added_by",), erase=KEEP, copies=("name", "note")),
+    Entry(
+        "gigs.GigAnswer",
+        GIGS,
+        person=("member",),
+        erase=KEEP,
+        export=("booking", "answer", "comment"),
+        copies=("comment",),
+    ),
+    Entry("gigs.StandIn", GIGS, person=("user", "created_by"), erase=KEEP, copies=("name", "email", "notes")),
+    Entry("gigs.StandInRequest", GIGS, person=("created_by",), erase=KEEP, copies=("message",)),
+    Entry("gigs.SetList", GIGS, person=("updated_by",), erase=KEEP),
+    # --- money and papers ---------------------------------------------------------------------------
+    Entry("payments.Checkout", MONEY, person=("client",), erase=KEEP, copies=("note",)),
+    Entry(
+        "payments.Payment",
+        MONEY,
+        person=("payer", "recorded_by"),
+        erase=KEEP,
+        export=("uid", "purpose", "amount_minor", "currency", "status", "created_at"),
+        copies=("reference",),
+        plain={"stripe_body": "Stripe's answer about a PaymentIntent: amounts and ids, no name or email"},
+    ),
+    Entry("payments.Refund", MONEY, person=("by",), erase=KEEP, copies=("note",)),
+    Entry("payments.Payout", MONEY, person=("recorded_by",), erase=KEEP, copies=("note", "reference")),
+    Entry(
+        "payments.LedgerEntry",
+        MONEY,
+        person=("member",),
+        erase=KEEP,
+        export=("kind", "amount_minor", "currency", "created_at"),
+        copies=("memo",),
+    ),
+    Entry("payments.MemberSplit", MONEY, person=("member",), erase=KEEP),
+    Entry("payments.MemberPayout", MONEY, person=("member", "recorded_by"), erase=KEEP, copies=("note", "reference")),
+    Entry(
+        "payments.Settlement",
+        MONEY,
+        person=("entered_by", "payer_approved_by", "band_approved_by"),
+        erase=KEEP,
+        copies=("note", "dispute_note"),
+    ),
+    Entry("payments.SettlementCost", MONEY, person=("added_by",), erase=KEEP, copies=("label",)),
+    Entry("payments.SettlementBonus", MONEY, person=("added_by",), erase=KEEP),
+    Entry(
+        "documents.LegalDetails",
+        PAPERS,
+        person=("user",),
+        erase=DELETE,
+        export=("legal_name", "address", "email", "tax_number"),
+    ),
+    Entry("documents.ContractTemplate", PAPERS, person=("updated_by",), erase=KEEP),
+    Entry(
+        "documents.Contract",
+        PAPERS,
+        person=("created_by",),
+        erase=KEEP,
+        export=("booking", "status", "created_at"),
+        hold=("content", "other_side"),
+        hold_kind="contracts",
+    ),
+    Entry(
+        "documents.ContractSignature",
+        PAPERS,
+        person=("signer",),
+        erase=KEEP,
+        export=("full_name", "signed_at"),
+        hold=("full_name", "ip_address", "user_agent"),
+        hold_kind="contracts",
+    ),
+    Entry(
+        "documents.Invoice",
+        PAPERS,
+        person=("recipient",),
+        erase=KEEP,
+        export=("number", "kind", "total_minor", "currency", "issued_at"),
+        hold=("content",),
+        hold_kind="invoices",
+        copies=("email_error",),
+    ),
+    Entry(
+        "documents.RenderedPdf",
+        PAPERS,
+        erase=SERVICE,
+        service="stageslot.privacy.erasure.rendered_pdfs_clear",
+        hold=("data",),
+        hold_kind="invoices",
+    ),
+    # --- reviews: kept, unnamed ---------------------------------------------------------------------
+    Entry(
+        "reviews.Review",
+        REVIEWS,
+        person=("client", "author", "reply_author"),
+        erase=KEEP,
+        export=("booking", "author_side", "subject_side", "overall", "text", "reply_text", "created_at"),
+        copies=("text", "reply_text"),
+    ),
+    Entry("reviews.ReviewReport", REVIEWS, person=("reporter",), erase=KEEP, copies=("reason",)),
+    Entry("reviews.ModerationLog", STAFF, person=("staff",), erase=KEEP, copies=("reason",)),
+    # --- holds --------------------------------------------------------------------------------------
+    Entry("holds.Hold", BOOKINGS, person=("held_by",), erase=KEEP, copies=("note",)),
+    Entry("holds.HoldEvent", BOOKINGS, person=("actor",), erase=KEEP, copies=("note",)),
+    Entry("holds.HoldRequest", BOOKINGS, person=("asked_by", "answered_by"), erase=KEEP, copies=("note",)),
+    Entry("holds.ClosedDay", BOOKINGS, person=("closed_by",), erase=KEEP, copies=("note",)),
+]
+
+# Models with a field that could hold a person but does not, with why.
+NOT_PERSONAL: dict[str, str] = {
+    "auth.Permission": "Django's permission names",
+    "auth.Group": "staff groups' names",
+    "contenttypes.ContentType": "Django's model names",
+    "account.EmailConfirmation": "a key of an email address row; goes with it",
+    "socialaccount.SocialApp": "the operator's sign-in providers' settings",
+    "socialaccount.SocialToken": "a token of a social account row; goes with it",
+    "stageslot.PeriodicRun": "claims of periodic task runs",
+    "places.City": "the gazetteer",
+    "accounts.MailEvent": "the mail service's delivery events: the recipient only as a keyed digest",
+    "accounts.RateCount": "rate-limit counts by key, gone when their window ends (within an hour)",
+    "accounts.LimitsCacheEntry": "rate-limit cache entries, gone when they expire",
+    "bands.Genre": "genre names",
+    "bands.BandPhoto": _NO_PERSON_FILE,
+    "bands.BandEmbed": "a band's embedded players' addresses",
+    "bands.Package": "what a band offers and its price",
+    "venues.Stage": "a venue's stages",
+    "venues.VenuePhoto": _NO_PERSON_FILE,
+    "venues.Ticket": "ticket links of a show",
+    "gigs.StandInAsk": "a token of a stand-in row; goes with it",
+    "gigs.Song": "a band's songs",
+    "gigs.SetListEntry": "a set list's lines",
+    "payments.StripeEvent": "ids of Stripe events applied once",
+    "documents.InvoiceSeries": "invoice number series",
+    "embeds.EmbedStyle": "a widget's colours",
+}
+
+ENTRIES: dict[str, Entry] = {entry.label: entry for entry in MAP}
+
+
+def legal_hold_fields() -> set[tuple[str, str]]:
+    """(model label, field) of every field kept by law after erasure."""
+    return {(entry.label, name) for entry in MAP for name in entry.hold}
