@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySe
 from django.db.models.functions import RowNumber
 
 from accounts.models import User
+from accounts.prepared import CompiledSQL
 from availability import engine
 from availability.models import BusyInterval
 from bands.models import Band, Membership
@@ -516,21 +517,28 @@ def staffs_venue_of(booking: Booking, user: User) -> bool:
 ROSTER_GIGS = 3
 
 
-def bands_next_gigs(*, band_ids: Collection[int], now: dt.datetime, per_band: int = ROSTER_GIGS) -> dict[int, list]:
-    """The next `per_band` booked gigs of each band (on now or to come), soonest first, with band, venue,
-    slot and client (bands with none are left out). One query, whatever the number of bands and gigs."""
-    if not band_ids:
-        return {}
+def _next_gigs(*, band_ids: list[int], now: dt.datetime, per_band: int) -> QuerySet[Booking]:
     rank = Window(RowNumber(), partition_by=[F("band_id")], order_by=[F("starts_at").asc(), F("pk").asc()])
-    rows = (
+    return (
         Booking.objects.filter(band_id__in=band_ids, status__in=Booking.ON, ends_at__gt=now)
         .select_related("band", "venue", "slot__stage", "client")
         .annotate(rank=rank)
         .filter(rank__lte=per_band)
         .order_by("band_id", "starts_at", "pk")
     )
+
+
+# Compiled once per number of bands: an agent's dashboard and roster ask on every request.
+_NEXT_GIGS = CompiledSQL(_next_gigs)
+
+
+def bands_next_gigs(*, band_ids: Collection[int], now: dt.datetime, per_band: int = ROSTER_GIGS) -> dict[int, list]:
+    """The next `per_band` booked gigs of each band (on now or to come), soonest first, with band, venue,
+    slot and client (bands with none are left out). One query, whatever the number of bands and gigs."""
+    if not band_ids:
+        return {}
     out: dict[int, list[Booking]] = {}
-    for booking in rows:
+    for booking in _NEXT_GIGS.instances(band_ids=sorted(band_ids), now=now, per_band=per_band):
         out.setdefault(booking.band_id, []).append(booking)
     return out
 
