@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.timezones import when_text
 from bookings.models import Booking
@@ -16,7 +16,13 @@ from gigs.selectors.answers import my_open_answers
 from payments.selectors import dashboard_money
 
 from ..choices import choice_label
-from ..selectors import dashboard_bookings, dashboard_memberships, dashboard_roster, dashboard_venue_roles
+from ..selectors import (
+    RosterBand,
+    dashboard_bookings,
+    dashboard_memberships,
+    dashboard_roster,
+    dashboard_venue_roles,
+)
 
 # The dashboard lists this many gigs waiting for the person's "Can you play?" (soonest first).
 CAN_YOU_PLAY = 10
@@ -72,6 +78,10 @@ class _Words:
             self._said[text] = gettext(text)
         return self._said[text]
 
+    def count(self, singular: str, plural: str, n: int) -> str:
+        """ngettext's words for `n` (a count the template shows: "3 to answer"), with `n` put in."""
+        return ngettext(singular, plural, n) % {"n": n}
+
     def label(self, booking: Booking, name: str) -> str:
         key = (name, getattr(booking, name))
         if key not in self._labels:
@@ -99,6 +109,29 @@ def _booking_row(booking: Booking, zone, address: _Addresses, words: _Words, kin
         kind_label=words.label(booking, "kind"),
         status=booking.status,
         status_label=words.label(booking, "status"),
+    )
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A band of the agent's roster as its dashboard row draws it: the band and agency, what waits on it in
+    words (its counts with their plurals, worded here since Jinja2's plurals are not gathered for
+    translation) and its next gigs as rows."""
+
+    entry: RosterBand
+    to_answer: str
+    waiting: str
+    holds: str
+    gigs: list[BookingRow]
+
+
+def _roster_entry(entry: RosterBand, gigs: list[BookingRow], words: "_Words") -> RosterEntry:
+    return RosterEntry(
+        entry=entry,
+        to_answer=words.count("%(n)s to answer", "%(n)s to answer", entry.to_answer),
+        waiting=words.count("%(n)s waiting for a venue", "%(n)s waiting for venues", entry.waiting),
+        holds=words.count("%(n)s hold", "%(n)s holds", entry.holds),
+        gigs=gigs,
     )
 
 
@@ -148,7 +181,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             client_bookings=bookings.counts["as_client"],
             roster=roster,
         ),
-        "roster": [(entry, rows(entry.next_gigs)) for entry in roster],
+        "roster": [_roster_entry(entry, rows(entry.next_gigs), words) for entry in roster],
         "upcoming": rows(bookings.upcoming),
         "needs_answer": rows(bookings.needs_answer),
         "waiting": rows(bookings.waiting),
