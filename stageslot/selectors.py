@@ -244,14 +244,15 @@ _BUCKETS = {
 # descending lists), the list's size, its place among the reviews to write (closing soonest first) and
 # the totals of reviews and private requests; only the first `limit` of each list come back. Written out:
 # the same through the ORM (a window per list, each repeating its rule) costs several times more to
-# compile than the database takes to answer it.
+# compile than the database takes to answer it. Each list's place is one window, sorted once: in a
+# descending list the first two keys order it (latest first), in the others they are all null and the last
+# two do (soonest first).
 _RANKED_SQL = (
     "SELECT b_id, b_bucket, in_bucket, place, b_review, review_rank, reviews, as_client FROM ("
     " SELECT b_id, b_bucket, b_review,"
     " COUNT(*) OVER (PARTITION BY b_bucket) AS in_bucket,"
-    " CASE WHEN b_bucket IN ({descending})"
-    "  THEN ROW_NUMBER() OVER (PARTITION BY b_bucket ORDER BY b_starts DESC, b_id DESC)"
-    "  ELSE ROW_NUMBER() OVER (PARTITION BY b_bucket ORDER BY b_starts, b_id) END AS place,"
+    " ROW_NUMBER() OVER (PARTITION BY b_bucket ORDER BY CASE WHEN b_bucket IN ({descending}) THEN b_starts END DESC,"
+    "  CASE WHEN b_bucket IN ({descending}) THEN b_id END DESC, b_starts, b_id) AS place,"
     " ROW_NUMBER() OVER (PARTITION BY b_review ORDER BY b_ends, b_id) AS review_rank,"
     " SUM(CASE WHEN b_review THEN 1 ELSE 0 END) OVER () AS reviews,"
     " SUM(CASE WHEN b_client THEN 1 ELSE 0 END) OVER () AS as_client"
