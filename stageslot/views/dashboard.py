@@ -78,10 +78,6 @@ class _Words:
             self._said[text] = gettext(text)
         return self._said[text]
 
-    def count(self, singular: str, plural: str, n: int) -> str:
-        """ngettext's words for `n` (a count the template shows: "3 to answer"), with `n` put in."""
-        return ngettext(singular, plural, n) % {"n": n}
-
     def label(self, booking: Booking, name: str) -> str:
         key = (name, getattr(booking, name))
         if key not in self._labels:
@@ -125,12 +121,12 @@ class RosterEntry:
     gigs: list[BookingRow]
 
 
-def _roster_entry(entry: RosterBand, gigs: list[BookingRow], words: "_Words") -> RosterEntry:
+def _roster_entry(entry: RosterBand, gigs: list[BookingRow]) -> RosterEntry:
     return RosterEntry(
         entry=entry,
-        to_answer=words.count("%(n)s to answer", "%(n)s to answer", entry.to_answer),
-        waiting=words.count("%(n)s waiting for a venue", "%(n)s waiting for venues", entry.waiting),
-        holds=words.count("%(n)s hold", "%(n)s holds", entry.holds),
+        to_answer=ngettext("%(n)s to answer", "%(n)s to answer", entry.to_answer) % {"n": entry.to_answer},
+        waiting=ngettext("%(n)s waiting for a venue", "%(n)s waiting for venues", entry.waiting) % {"n": entry.waiting},
+        holds=ngettext("%(n)s hold", "%(n)s holds", entry.holds) % {"n": entry.holds},
         gigs=gigs,
     )
 
@@ -181,7 +177,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             client_bookings=bookings.counts["as_client"],
             roster=roster,
         ),
-        "roster": [_roster_entry(entry, rows(entry.next_gigs), words) for entry in roster],
+        "roster": [_roster_entry(entry, rows(entry.next_gigs)) for entry in roster],
         "upcoming": rows(bookings.upcoming),
         "needs_answer": rows(bookings.needs_answer),
         "waiting": rows(bookings.waiting),
