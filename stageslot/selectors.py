@@ -329,7 +329,7 @@ def dashboard_roster(*, user: User, now: dt.datetime) -> list[RosterBand]:
     if not links:
         return []
     band_ids = sorted({link.band_id for link in links})
-    gigs = bands_next_gigs(band_ids=band_ids, now=now, per_band=ROSTER_GIGS)
+    gigs = bands_next_gigs(band_ids=band_ids, now=now, per_band=ROSTER_GIGS, lines=True)
     pending = {row["band_id"]: row for row in _ROSTER_PENDING.instances(band_ids=band_ids, now=now)}
     holds = live_hold_counts(band_ids=band_ids, now=now)
     return [
