@@ -300,6 +300,20 @@ class CompiledSQL:
         fresh = copy.copy(compiler)
         fresh.connection = connection  # this thread's own (a connection belongs to its thread)
         fresh.as_sql = lambda *args, **kwargs: (sql, params)
+        # How to convert each column is the same on every call of the shape: worked out once per connection.
+        converters = _local.__dict__.setdefault("converters", {})
+        key = (id(entry), id(connection))
+        if key not in converters:
+            converters[key] = {}
+        kept = converters[key]
+
+        def get_converters(expressions, _kept=kept, _own=fresh.get_converters):
+            names = tuple(id(expression) for expression in expressions)
+            if names not in _kept:
+                _kept[names] = _own(expressions)
+            return _kept[names]
+
+        fresh.get_converters = get_converters
         chained = queryset._chain()
         chained.query.get_compiler = lambda *args, **kwargs: fresh
         return list(chained)

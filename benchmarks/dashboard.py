@@ -21,7 +21,9 @@ this process (time.process_time) per request through Django's test client, p50 a
 requests after a warm-up, and the SQL statements per request, for the demo band leader, band member,
 venue owner, client and agent. --json saves the run, --compare prints a saved one beside it; --profile
 prints where one request's time goes (cProfile, the slowest 40 functions by own time) for one person.
-Goal: under 12 ms p50 for each person.
+Goal: under 12 ms p50 for each person. Last measured (docs/decisions/0078, issue 57, a shared machine): band leader
+10–11.8, member 9.7–11, venue owner 9–11.4, client 8.3–11.3, agent 13–17 ms (before: 11–41 ms); 10, 10, 9, 9 and 10
+queries.
 """
 
 import argparse

@@ -37,14 +37,27 @@ from venues.models import Venue, VenueInvite, VenueStaff
 from venues.selectors import venue_suggestions
 
 
-def dashboard_memberships(*, user: User) -> QuerySet[Membership]:
+def _memberships(*, user_id: int) -> QuerySet[Membership]:
+    return Membership.objects.filter(user_id=user_id).select_related("band").order_by("band__name")
+
+
+def _venue_roles(*, user_id: int) -> QuerySet[VenueStaff]:
+    return VenueStaff.objects.filter(user_id=user_id).select_related("venue").order_by("venue__name")
+
+
+# Asked on every dashboard: compiled once.
+_MEMBERSHIPS = CompiledSQL(_memberships)
+_VENUE_ROLES = CompiledSQL(_venue_roles)
+
+
+def dashboard_memberships(*, user: User) -> list[Membership]:
     """The bands this person plays in, with the band loaded (one query)."""
-    return Membership.objects.filter(user=user).select_related("band").order_by("band__name")
+    return _MEMBERSHIPS.instances(user_id=user.pk)
 
 
-def dashboard_venue_roles(*, user: User) -> QuerySet[VenueStaff]:
+def dashboard_venue_roles(*, user: User) -> list[VenueStaff]:
     """The venues this person runs, with the venue loaded (one query)."""
-    return VenueStaff.objects.filter(user=user).select_related("venue").order_by("venue__name")
+    return _VENUE_ROLES.instances(user_id=user.pk)
 
 
 # ---- Joining by invite link ------------------------------------------------------------------------
@@ -231,14 +244,15 @@ _BUCKETS = {
 # descending lists), the list's size, its place among the reviews to write (closing soonest first) and
 # the totals of reviews and private requests; only the first `limit` of each list come back. Written out:
 # the same through the ORM (a window per list, each repeating its rule) costs several times more to
-# compile than the database takes to answer it.
+# compile than the database takes to answer it. Each list's place is one window, sorted once: in a
+# descending list the first two keys order it (latest first), in the others they are all null and the last
+# two do (soonest first).
 _RANKED_SQL = (
     "SELECT b_id, b_bucket, in_bucket, place, b_review, review_rank, reviews, as_client FROM ("
     " SELECT b_id, b_bucket, b_review,"
     " COUNT(*) OVER (PARTITION BY b_bucket) AS in_bucket,"
-    " CASE WHEN b_bucket IN ({descending})"
-    "  THEN ROW_NUMBER() OVER (PARTITION BY b_bucket ORDER BY b_starts DESC, b_id DESC)"
-    "  ELSE ROW_NUMBER() OVER (PARTITION BY b_bucket ORDER BY b_starts, b_id) END AS place,"
+    " ROW_NUMBER() OVER (PARTITION BY b_bucket ORDER BY CASE WHEN b_bucket IN ({descending}) THEN b_starts END DESC,"
+    "  CASE WHEN b_bucket IN ({descending}) THEN b_id END DESC, b_starts, b_id) AS place,"
     " ROW_NUMBER() OVER (PARTITION BY b_review ORDER BY b_ends, b_id) AS review_rank,"
     " SUM(CASE WHEN b_review THEN 1 ELSE 0 END) OVER () AS reviews,"
     " SUM(CASE WHEN b_client THEN 1 ELSE 0 END) OVER () AS as_client"
@@ -276,35 +290,47 @@ class RosterBand:
     holds: int  # holds that stand on it
 
 
-def dashboard_roster(*, user: User, now: dt.datetime) -> list[RosterBand]:
-    """The bands the agencies `user` belongs to (any role) act for now, by agency and band name, each
-    with its next booked gigs, its pending bookings and its live holds. Four queries whatever the
-    number of bands (one when `user` is in no agency): the roster, the next gigs, the pending counts
-    and the holds."""
-    links = list(
+def _roster_links(*, user_id: int) -> QuerySet[Representation]:
+    return (
         Representation.objects.filter(
             status=LinkStatus.ACTIVE,
             organisation__kind=Organisation.Kind.AGENCY,
-            organisation__members__user_id=user.pk,
+            organisation__members__user_id=user_id,
         )
         .select_related("organisation", "band")
         .order_by("organisation__name", "band__name", "pk")
     )
-    if not links:
-        return []
-    band_ids = sorted({link.band_id for link in links})
-    gigs = bands_next_gigs(band_ids=band_ids, now=now, per_band=ROSTER_GIGS)
+
+
+def _roster_pending(*, band_ids: list[int], now: dt.datetime) -> QuerySet:
     band_side = (Booking.Kind.OFFER, Booking.Kind.REQUEST)
-    pending = {
-        row["band_id"]: row
-        for row in Booking.objects.filter(band_id__in=band_ids, status=Booking.Status.PENDING, ends_at__gt=now)
+    return (
+        Booking.objects.filter(band_id__in=band_ids, status=Booking.Status.PENDING, ends_at__gt=now)
         .order_by()
         .values("band_id")
         .annotate(
             to_answer=Count("pk", filter=Q(kind__in=band_side)),
             waiting=Count("pk", filter=Q(kind=Booking.Kind.APPLICATION)),
         )
-    }
+    )
+
+
+# Asked on every dashboard (the first for everyone, the other for agents): compiled once per shape.
+_ROSTER_LINKS = CompiledSQL(_roster_links)
+_ROSTER_PENDING = CompiledSQL(_roster_pending)
+
+
+def dashboard_roster(*, user: User, now: dt.datetime) -> list[RosterBand]:
+    """The bands the agencies `user` belongs to (any role) act for now, by agency and band name, each
+    with its next booked gigs, its pending bookings and its live holds. Four queries whatever the
+    number of bands (one when `user` is in no agency): the roster, the next gigs, the pending counts
+    and the holds."""
+    links = _ROSTER_LINKS.instances(user_id=user.pk)
+    if not links:
+        return []
+    band_ids = sorted({link.band_id for link in links})
+    gigs = bands_next_gigs(band_ids=band_ids, now=now, per_band=ROSTER_GIGS, lines=True)
+    pending = {row["band_id"]: row for row in _ROSTER_PENDING.instances(band_ids=band_ids, now=now)}
     holds = live_hold_counts(band_ids=band_ids, now=now)
     return [
         RosterBand(

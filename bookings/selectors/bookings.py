@@ -9,6 +9,7 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySe
 from django.db.models.functions import RowNumber
 
 from accounts.models import User
+from accounts.prepared import CompiledSQL
 from availability import engine
 from availability.models import BusyInterval
 from bands.models import Band, Membership
@@ -516,21 +517,37 @@ def staffs_venue_of(booking: Booking, user: User) -> bool:
 ROSTER_GIGS = 3
 
 
-def bands_next_gigs(*, band_ids: Collection[int], now: dt.datetime, per_band: int = ROSTER_GIGS) -> dict[int, list]:
+# What a line naming a gig reads (its title, time, place and state), for bands_next_gigs(lines=True).
+GIG_LINE_FIELDS = (
+    *("uid", "kind", "role", "status", "event_type", "location", "starts_at", "ends_at", "client_id"),
+    *("band_id", "venue_id", "picker_band_id", "band__name", "venue__name"),
+)
+
+
+def _next_gigs(*, band_ids: list[int], now: dt.datetime, per_band: int, lines: bool) -> QuerySet[Booking]:
+    rank = Window(RowNumber(), partition_by=[F("band_id")], order_by=[F("starts_at").asc(), F("pk").asc()])
+    gigs = Booking.objects.filter(band_id__in=band_ids, status__in=Booking.ON, ends_at__gt=now)
+    if lines:
+        gigs = gigs.select_related("band", "venue").only(*GIG_LINE_FIELDS)
+    else:
+        gigs = gigs.select_related("band", "venue", "slot__stage", "client")
+    return gigs.annotate(rank=rank).filter(rank__lte=per_band).order_by("band_id", "starts_at", "pk")
+
+
+# Compiled once per number of bands: an agent's dashboard and roster ask on every request.
+_NEXT_GIGS = CompiledSQL(_next_gigs)
+
+
+def bands_next_gigs(
+    *, band_ids: Collection[int], now: dt.datetime, per_band: int = ROSTER_GIGS, lines: bool = False
+) -> dict[int, list]:
     """The next `per_band` booked gigs of each band (on now or to come), soonest first, with band, venue,
-    slot and client (bands with none are left out). One query, whatever the number of bands and gigs."""
+    slot and client (bands with none are left out); with `lines`, only what a line naming the gig reads
+    (GIG_LINE_FIELDS, with band and venue). One query, whatever the number of bands and gigs."""
     if not band_ids:
         return {}
-    rank = Window(RowNumber(), partition_by=[F("band_id")], order_by=[F("starts_at").asc(), F("pk").asc()])
-    rows = (
-        Booking.objects.filter(band_id__in=band_ids, status__in=Booking.ON, ends_at__gt=now)
-        .select_related("band", "venue", "slot__stage", "client")
-        .annotate(rank=rank)
-        .filter(rank__lte=per_band)
-        .order_by("band_id", "starts_at", "pk")
-    )
     out: dict[int, list[Booking]] = {}
-    for booking in rows:
+    for booking in _NEXT_GIGS.instances(band_ids=sorted(band_ids), now=now, per_band=per_band, lines=lines):
         out.setdefault(booking.band_id, []).append(booking)
     return out
 

@@ -1,6 +1,7 @@
 """Reads of who plays: a gig's line-up for its band's members, the band's who-is-in table, my open answers."""
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from itertools import groupby
 from uuid import UUID
@@ -8,6 +9,7 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
+from accounts.prepared import CompiledSQL
 from bands.models import Band, Membership
 from bookings.models import Booking
 
@@ -199,11 +201,23 @@ OPEN_ANSWER_BOOKING_FIELDS = (
 )
 
 
-def my_open_answers(*, user: User, now: dt.datetime, limit: int = 10) -> list[GigAnswer]:
-    """The gigs ahead `user` has not answered yet, soonest first (one query): the dashboard's "Can you play?"."""
-    return list(
-        GigAnswer.objects.filter(member_id=user.pk, answer="", booking__status=Status.BOOKED, booking__ends_at__gt=now)
+def _open_answers(*, member_id: int, now: dt.datetime, limit: int) -> QuerySet[GigAnswer]:
+    return (
+        GigAnswer.objects.filter(
+            member_id=member_id, answer="", booking__status=Status.BOOKED, booking__ends_at__gt=now
+        )
         .select_related("booking__band", "booking__venue")
         .only(*(f"booking__{name}" for name in OPEN_ANSWER_BOOKING_FIELDS))
         .order_by("booking__starts_at")[:limit]
     )
+
+
+@functools.cache
+def _open_answers_of_length(limit: int) -> CompiledSQL:
+    """The "Can you play?" query compiled once per `limit` (the LIMIT is written into the SQL, not bound)."""
+    return CompiledSQL(functools.partial(_open_answers, limit=limit))
+
+
+def my_open_answers(*, user: User, now: dt.datetime, limit: int = 10) -> list[GigAnswer]:
+    """The gigs ahead `user` has not answered yet, soonest first (one query): the dashboard's "Can you play?"."""
+    return _open_answers_of_length(limit).instances(member_id=user.pk, now=now)

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.timezones import when_text
 from bookings.models import Booking
@@ -16,7 +16,13 @@ from gigs.selectors.answers import my_open_answers
 from payments.selectors import dashboard_money
 
 from ..choices import choice_label
-from ..selectors import dashboard_bookings, dashboard_memberships, dashboard_roster, dashboard_venue_roles
+from ..selectors import (
+    RosterBand,
+    dashboard_bookings,
+    dashboard_memberships,
+    dashboard_roster,
+    dashboard_venue_roles,
+)
 
 # The dashboard lists this many gigs waiting for the person's "Can you play?" (soonest first).
 CAN_YOU_PLAY = 10
@@ -58,14 +64,36 @@ class _Addresses:
         return self._patterns[name].replace(str(self.STAND_IN), str(uid))
 
 
-def _booking_row(booking: Booking, zone, address: _Addresses, kind: str = "") -> BookingRow:
+class _Words:
+    """The words the rows repeat (their title's pattern, a private event, a kind's and a state's label), each
+    translated once per request: a request speaks one language, and gettext walks every catalogue per call."""
+
+    def __init__(self) -> None:
+        self._said: dict[str, str] = {}
+        self._labels: dict[tuple[str, str], str] = {}
+
+    def __call__(self, text: str) -> str:
+        """`text` (marked with gettext_noop where it is written) in the request's language."""
+        if text not in self._said:
+            self._said[text] = gettext(text)
+        return self._said[text]
+
+    def label(self, booking: Booking, name: str) -> str:
+        key = (name, getattr(booking, name))
+        if key not in self._labels:
+            self._labels[key] = choice_label(booking, name)
+        return self._labels[key]
+
+
+def _booking_row(booking: Booking, zone, address: _Addresses, words: _Words, kind: str = "") -> BookingRow:
     if booking.kind == Booking.Kind.REQUEST:
-        event = booking.event_type or gettext("private event")
-        title = gettext("%(band)s – %(event)s") % {"band": booking.band.name, "event": event}
+        event = booking.event_type or words(gettext_noop("private event"))
+        title = words(gettext_noop("%(band)s – %(event)s")) % {"band": booking.band.name, "event": event}
     elif booking.role == Booking.Role.SUPPORT:
-        title = gettext("%(band)s (support) at %(place)s") % {"band": booking.band.name, "place": booking.place_name}
+        pattern = words(gettext_noop("%(band)s (support) at %(place)s"))
+        title = pattern % {"band": booking.band.name, "place": booking.place_name}
     else:
-        title = gettext("%(band)s at %(place)s") % {"band": booking.band.name, "place": booking.place_name}
+        title = words(gettext_noop("%(band)s at %(place)s")) % {"band": booking.band.name, "place": booking.place_name}
     sheet = not kind and booking.status in Booking.ON
     return BookingRow(
         booking=booking,
@@ -74,9 +102,32 @@ def _booking_row(booking: Booking, zone, address: _Addresses, kind: str = "") ->
         waiting_on=booking.answerer_name if booking.is_pending else "",
         url=address(ROW_LINKS[kind], booking.uid),
         sheet_url=address("documents:day_sheet", booking.uid) if sheet else "",
-        kind_label=choice_label(booking, "kind"),
+        kind_label=words.label(booking, "kind"),
         status=booking.status,
-        status_label=choice_label(booking, "status"),
+        status_label=words.label(booking, "status"),
+    )
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """A band of the agent's roster as its dashboard row draws it: the band and agency, what waits on it in
+    words (its counts with their plurals, worded here since Jinja2's plurals are not gathered for
+    translation) and its next gigs as rows."""
+
+    entry: RosterBand
+    to_answer: str
+    waiting: str
+    holds: str
+    gigs: list[BookingRow]
+
+
+def _roster_entry(entry: RosterBand, gigs: list[BookingRow]) -> RosterEntry:
+    return RosterEntry(
+        entry=entry,
+        to_answer=ngettext("%(n)s to answer", "%(n)s to answer", entry.to_answer) % {"n": entry.to_answer},
+        waiting=ngettext("%(n)s waiting for a venue", "%(n)s waiting for venues", entry.waiting) % {"n": entry.waiting},
+        holds=ngettext("%(n)s hold", "%(n)s holds", entry.holds) % {"n": entry.holds},
+        gigs=gigs,
     )
 
 
@@ -91,8 +142,8 @@ def _roles(*, memberships: list, venue_roles: list, client_bookings: int, roster
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     zone = request.user.zone
-    memberships = list(dashboard_memberships(user=request.user))
-    venue_roles = list(dashboard_venue_roles(user=request.user))
+    memberships = dashboard_memberships(user=request.user)
+    venue_roles = dashboard_venue_roles(user=request.user)
     now = timezone.now()
     bookings = dashboard_bookings(user=request.user, now=now, memberships=memberships, venue_roles=venue_roles)
     managed = [m for m in memberships if m.can_manage]
@@ -107,9 +158,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
     address = _Addresses()
+    words = _Words()
 
     def rows(items: list[Booking], kind: str = "") -> list[BookingRow]:
-        return [_booking_row(b, zone, address, kind) for b in items]
+        return [_booking_row(b, zone, address, words, kind) for b in items]
 
     # "Can you play?": the gigs ahead the person has not answered for yet (members only).
     open_answers = my_open_answers(user=request.user, now=now, limit=CAN_YOU_PLAY + 1) if memberships else []
@@ -125,7 +177,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             client_bookings=bookings.counts["as_client"],
             roster=roster,
         ),
-        "roster": [(entry, rows(entry.next_gigs)) for entry in roster],
+        "roster": [_roster_entry(entry, rows(entry.next_gigs)) for entry in roster],
         "upcoming": rows(bookings.upcoming),
         "needs_answer": rows(bookings.needs_answer),
         "waiting": rows(bookings.waiting),
