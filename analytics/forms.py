@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput
 
 # Two full years and a little: the longest range a page compares with the one before it.
@@ -57,8 +58,8 @@ def default_period(today: dt.date | None = None) -> Period:
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=IsoDateInput(), required=False)
-    end = forms.DateField(label=_("To"), widget=IsoDateInput(), required=False)
+    start = BoundedDateField(bound=Bound.RECORD, label=_("From"), widget=IsoDateInput(), required=False)
+    end = BoundedDateField(bound=Bound.RECORD, label=_("To"), widget=IsoDateInput(), required=False)
 
     def clean(self):
         data = super().clean()

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
+from accounts.dates import Bound, date_problem
 from accounts.htmx import HtmxHttpRequest, is_partial
 from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
 
@@ -365,6 +366,9 @@ def member_green_zone(request: HttpRequest) -> HttpResponse:
         last = dt.date.fromisoformat(request.GET.get("last", ""))
     except ValueError:
         return HttpResponse(gettext("Give the first and last day as YYYY-MM-DD."), status=400)
+    problem = date_problem(first, bound=Bound.PLAN) or date_problem(last, bound=Bound.PLAN)
+    if problem:
+        return HttpResponse(problem, status=400)
     if not dt.timedelta(0) <= last - first <= dt.timedelta(days=6):
         return HttpResponse(gettext("A week at most, ending on or after its first day."), status=400)
     bands, stripes = member_green_zone_week(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from accounts.dates import ApiDate, ApiDateTime
 from accounts.models import ApiToken, Notification
 from accounts.notifications import notification_mark_read, notifications_for, notifications_mark_all_read
 from availability.models import Rule
@@ -60,9 +61,9 @@ class RuleIn(Schema):
     title: str = Field("", max_length=120)
     time_zone: str | None = Field(None, max_length=64)
     all_day: bool = False
-    start_date: dt.date
+    start_date: ApiDate.PLAN
     start_time: dt.time | None = None
-    end_date: dt.date
+    end_date: ApiDate.PLAN
     end_time: dt.time | None = None
     rrule: str = Field("", max_length=300)
 
@@ -72,9 +73,9 @@ class RulePatch(Schema):
     title: str | None = Field(None, max_length=120)
     time_zone: str | None = Field(None, max_length=64)
     all_day: bool | None = None
-    start_date: dt.date | None = None
+    start_date: ApiDate.PLAN | None = None
     start_time: dt.time | None = None
-    end_date: dt.date | None = None
+    end_date: ApiDate.PLAN | None = None
     end_time: dt.time | None = None
     rrule: str | None = Field(None, max_length=300)
 
@@ -176,8 +177,8 @@ class BusyList(Schema):
 @router.get("/me/busy", response={200: BusyList, **READ_ERRORS}, tags=["availability"])
 def busy_list(
     request: HttpRequest,
-    starts_from: dt.datetime | None = Query(None, alias="from", description="Default: now"),  # noqa: B008
-    until: dt.datetime | None = Query(None, description="Default: 30 days on; at most 62 days after `from`"),  # noqa: B008
+    starts_from: ApiDateTime.ANY_PLAN | None = Query(None, alias="from", description="Default: now"),  # noqa: B008
+    until: ApiDateTime.ANY_PLAN | None = Query(None, description="Default: 30 days on; at most 62 days after `from`"),  # noqa: B008
 ):
     """Your busy time between two moments, from every source (your rules, imported calendars, your
     bands' blocks and gigs), unmerged, in start order."""
