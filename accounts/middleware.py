@@ -116,12 +116,8 @@ class DateInputMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DateInputError):
             return None
-        problem = " ".join(exception.messages)
-        if request.path.startswith("/api/"):
-            body = {"type": "about:blank", "title": _("Bad request"), "status": 400, "detail": problem}
-            body["errors"] = {exception.name: [problem]}
-            return HttpResponse(json.dumps(body), status=400, content_type="application/problem+json")
-        response = render(request, "400.html", {"date_problem": problem}, status=400)
+        # The API answers its own (422 by field, bookings/api/core.py) before an exception reaches here.
+        response = render(request, "400.html", {"date_problem": " ".join(exception.messages)}, status=400)
         if request.headers.get("HX-Request") == "true":
             response["HX-Retarget"] = "#main"
             response["HX-Reswap"] = "innerHTML"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
-from accounts.dates import ApiDate, ApiDateTime
+from accounts.dates import ApiDate, ApiDateTime, Bound, date_problem
 from accounts.models import ApiToken
 from accounts.scheduling import scheduling_last_day, scheduling_today, too_late_message
 from bands.models import Band
@@ -195,7 +195,7 @@ def _bad(field: str, message: str) -> ApiProblem:
 def venue_holds(
     request: HttpRequest,
     slug: str,
-    date: ApiDate.AHEAD | None = FIRST_DAY,
+    date: ApiDate.BROWSE | None = FIRST_DAY,
     days: int = Query(selectors.LADDER_DAYS, ge=1, le=LADDER_DAYS_MAX, description="How many days from it"),
 ):
     """The venue's held dates from `date` on, each a ladder of holds on one stage, 1st first. For the
@@ -204,8 +204,8 @@ def venue_holds(
     venue = _staff_venue(user, slug)
     today = scheduling_today(ZoneInfo(venue.time_zone))
     first_day = date or today
-    if not today <= first_day <= scheduling_last_day(today):
-        raise _bad("date", _("Pick a first day from today on, within the scheduling horizon."))
+    if problem := date_problem(first_day, bound=Bound.AHEAD, today=today):  # held dates begin today, in its zone
+        raise _bad("date", problem)
     ladders = selectors.venue_ladders(venue=venue, first_day=first_day, days=days, viewer=user)
     return LaddersOut(
         venue=venue.slug,
@@ -542,7 +542,7 @@ CALENDAR_DAY = Query(None, description="A day of the month, week or day shown; t
 
 
 @router.get("/venues/{slug}/calendar", response={200: CalendarOut, **ONE_ERRORS})
-def venue_calendar(request: HttpRequest, slug: str, view: str = "month", date: ApiDate.PLAN | None = CALENDAR_DAY):
+def venue_calendar(request: HttpRequest, slug: str, view: str = "month", date: ApiDate.BROWSE | None = CALENDAR_DAY):
     """The venue's calendar, as the bookers' page shows it: its rooms, and by day their booked shows, offers
     waiting for an answer, open slots, bands' own shows, holds (with level and clash) and closed days."""
     user = caller(request, ApiToken.Scope.READ)
@@ -552,7 +552,7 @@ def venue_calendar(request: HttpRequest, slug: str, view: str = "month", date: A
 
 
 @router.get("/groups/{slug}/calendar", response={200: CalendarOut, **ONE_ERRORS})
-def group_calendar(request: HttpRequest, slug: str, view: str = "month", date: ApiDate.PLAN | None = CALENDAR_DAY):
+def group_calendar(request: HttpRequest, slug: str, view: str = "month", date: ApiDate.BROWSE | None = CALENDAR_DAY):
     """A venue group's calendar: every room of every venue it runs (for the group's people)."""
     user = caller(request, ApiToken.Scope.READ)
     organisation = organisation_for_member(slug=slug, user=user)

@@ -196,15 +196,15 @@ class AnswerHoldRequestForm(forms.Form):
 
 class BookerCalendarForm(forms.Form):
     """What the bookers' calendar shows: month, week or day, around which date. A view it does not know falls
-    back to the month; a date that is none, or out of the horizon either way, is a DateInputError (a 400 page
-    that names the first or last date)."""
+    back to the month; a date that is none, or out of the browsing bound (accounts/dates.py), is a
+    DateInputError (a 400 page that names the first or last date) – or, `fallback`, today."""
 
     view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week")), ("day", _("Day"))], required=False)
-    date = BoundedDateField(bound=Bound.PLAN, required=False)
+    date = BoundedDateField(bound=Bound.BROWSE, required=False)
 
-    def choice(self, today: dt.date) -> tuple[str, dt.date]:
+    def choice(self, today: dt.date, *, fallback: bool = False) -> tuple[str, dt.date]:
         self.is_valid()
-        if "date" in self.errors:
+        if "date" in self.errors and not fallback:
             raise DateInputError("date", " ".join(self.errors["date"]))
         data = self.cleaned_data
         return data.get("view") or "month", data.get("date") or today

@@ -318,7 +318,12 @@ class MemberPayoutForm(forms.Form):
         error_messages={"required": _("Enter the amount paid.")},
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
-    paid_on = BoundedDateField(bound=Bound.RECORD, label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = BoundedDateField(
+        bound=Bound.RECORD,
+        early_message=_("Give a day from the year 2000 on."),
+        label=_("Paid on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     method = forms.ChoiceField(label=_("How"), choices=MemberPayout.Method.choices)
     reference = forms.CharField(
         label=_("Reference"),

@@ -51,11 +51,12 @@ class LengthField(forms.IntegerField):
 class CalendarViewForm(forms.Form):
     """What the calendar shows: month or week, around which date, with which minimum length, in which hours.
 
-    Anything unreadable falls back to the default (this month, the band's own minimum, evenings).
+    Anything unreadable, or a date out of the browsing bound (accounts/dates.py), falls back to the default
+    (this month, the band's own minimum, evenings).
     """
 
     view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week"))], required=False)
-    date = BoundedDateField(bound=Bound.PLAN, required=False)
+    date = BoundedDateField(bound=Bound.BROWSE, required=False)
     min = LengthField(required=False, label=_("Free for at least"))
     hours = forms.ChoiceField(
         choices=[(key, hours.label) for key, hours in GIG_HOURS.items()], required=False, label=_("Gig hours")
@@ -72,9 +73,6 @@ class CalendarViewForm(forms.Form):
         data = self.cleaned_data
         view = data.get("view") or "month"
         on = data.get("date") or today
-        # Keep the date inside what anyone can have busy time for.
-        if not dt.date(2000, 1, 1) <= on <= dt.date(2100, 12, 31):
-            on = today
         hours = GIG_HOURS[data.get("hours") or DEFAULT_HOURS]
         return view, on, data.get("min") or self.default_minutes, hours
 

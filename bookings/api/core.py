@@ -32,7 +32,6 @@ from ninja.security import HttpBearer
 
 from accounts.api_tokens import api_token_check
 from accounts.client_ip import client_ip
-from accounts.dates import API_ERROR_TYPE as DATE_BOUND
 from accounts.dates import DateInputError
 from accounts.json_body import BodyUnreadable, body_was_unreadable, json_body
 from accounts.mfa import STEP_UP_SCOPES, step_up_token_refusal
@@ -226,16 +225,15 @@ def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    errors = _ninja_errors(exc)
-    if exc.errors and all(error.get("type") == DATE_BOUND for error in exc.errors):
-        # Every problem is a date out of its bound (accounts/dates.py): a 400 that names the first or last date.
-        return problem_response(400, " ".join(m for messages in errors.values() for m in messages), errors=errors)
-    return problem_response(422, _("Some of the input is not valid."), errors=errors)
+    # A date out of its bound (accounts/dates.py) is one of them: its message, naming the first or last date
+    # allowed, is the field's.
+    return problem_response(422, _("Some of the input is not valid."), errors=_ninja_errors(exc))
 
 
 @api.exception_handler(DateInputError)
 def _date_out_of_bound(request: HttpRequest, exc: DateInputError) -> HttpResponse:
-    return problem_response(400, " ".join(exc.messages), errors={exc.name: list(exc.messages)})
+    """A date an operation read from the query itself (accounts.dates.query_date): 422 by field, as above."""
+    return problem_response(422, _("Some of the input is not valid."), errors={exc.name: list(exc.messages)})
 
 
 @api.exception_handler(DjangoValidationError)

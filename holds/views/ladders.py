@@ -31,8 +31,10 @@ ACTIONS = ("release", "challenge", "confirm")
 
 
 def _first_day(request: HttpRequest) -> dt.date:
-    """The ladders' first day: today by default; a date that is none or out of the horizon is a 400 saying so."""
-    return query_date(request.GET, "date", bound=Bound.AHEAD, default=timezone.localdate())
+    """The ladders' first day: today by default, and in place of a date that is none, passed or past the horizon
+    (the address only says where the list starts)."""
+    today = timezone.localdate()
+    return query_date(request.GET, "date", bound=Bound.AHEAD, default=today, fallback=True)
 
 
 def _ladder_url(slug: str, day: dt.date) -> str:
