@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from .dates import DateInputError
 from .form_fields import control_character_in, control_character_words
 from .timezones import viewer_zone
 
@@ -100,6 +101,28 @@ class ControlCharacterMiddleware:
                             "what": control_character_words(code),
                         }
         return ""
+
+
+class DateInputMiddleware:
+    """A date in an address's query that is no date or out of its bound (accounts.dates.query_date) is a 400
+    page saying so, in place of the page's main part for htmx; nothing was changed."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DateInputError):
+            return None
+        # The API answers its own (422 by field, bookings/api/core.py) before an exception reaches here.
+        response = render(request, "400.html", {"date_problem": " ".join(exception.messages)}, status=400)
+        if request.headers.get("HX-Request") == "true":
+            response["HX-Retarget"] = "#main"
+            response["HX-Reswap"] = "innerHTML"
+            response["HX-Reselect"] = "#main > *"
+        return response
 
 
 def _declared_charset(request: HttpRequest) -> str:

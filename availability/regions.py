@@ -60,18 +60,6 @@ def add_errors(form, error: ValidationError, *, field_of=None) -> None:
         form.add_error(target, errors)
 
 
-# Dates from an address stay within what date arithmetic (and anyone's plans) can use.
-DATE_RANGE = (dt.date(1900, 1, 1), dt.date(9000, 12, 31))
-
-
-def parse_date(value: str | None, default: dt.date) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(value or "")
-    except ValueError:
-        return default
-    return day if DATE_RANGE[0] <= day <= DATE_RANGE[1] else default
-
-
 def calendar_url(view: str, day: dt.date) -> str:
     """The calendar page showing `day` as a month or a week."""
     return f"{reverse('availability:calendar')}?{urlencode({'view': view, 'date': day.isoformat()})}"

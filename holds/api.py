@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
-from pydantic import AwareDatetime
 
+from accounts.dates import ApiDate, ApiDateTime, Bound, date_problem
 from accounts.models import ApiToken
 from accounts.scheduling import scheduling_last_day, scheduling_today, too_late_message
 from bands.models import Band
@@ -113,9 +113,9 @@ class BandHoldsOut(Schema):
 class HoldIn(Schema):
     stage_id: int
     band: str = Field(description="The band's slug")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    expires_at: AwareDatetime = Field(description="Unconfirmed, the hold lets go by itself then (≤ starts_at)")
+    starts_at: ApiDateTime.AHEAD
+    ends_at: ApiDateTime.AHEAD
+    expires_at: ApiDateTime.AHEAD = Field(description="Unconfirmed, the hold lets go by itself then (≤ starts_at)")
     level: int | None = Field(None, ge=1, le=MAX_LEVEL, description="None: the next free level")
     note: str = Field("", max_length=300)
 
@@ -197,7 +197,7 @@ def _bad(field: str, message: str) -> ApiProblem:
 def venue_holds(
     request: HttpRequest,
     slug: str,
-    date: dt.date | None = FIRST_DAY,
+    date: ApiDate.BROWSE | None = FIRST_DAY,
     days: int = Query(selectors.LADDER_DAYS, ge=1, le=LADDER_DAYS_MAX, description="How many days from it"),
 ):
     """The venue's held dates from `date` on, each a ladder of holds on one stage, 1st first. For the
@@ -206,8 +206,8 @@ def venue_holds(
     venue = _staff_venue(user, slug)
     today = scheduling_today(ZoneInfo(venue.time_zone))
     first_day = date or today
-    if not today <= first_day <= scheduling_last_day(today):
-        raise _bad("date", _("Pick a first day from today on, within the scheduling horizon."))
+    if problem := date_problem(first_day, bound=Bound.AHEAD, today=today):  # held dates begin today, in its zone
+        raise _bad("date", problem)
     ladders = selectors.venue_ladders(venue=venue, first_day=first_day, days=days, viewer=user)
     return LaddersOut(
         venue=venue.slug,
@@ -332,8 +332,8 @@ def hold_confirm(request: HttpRequest, pk: int, body: ConfirmIn | None = None):
 
 class HoldRequestIn(Schema):
     venues: list[str] = Field(min_length=1, max_length=10, description="The venues' slugs")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: ApiDateTime.AHEAD
+    ends_at: ApiDateTime.AHEAD
     note: str = Field("", max_length=300)
 
 
@@ -352,7 +352,7 @@ class HoldRequestOut(Schema):
 class HoldAnswerIn(Schema):
     hold: bool = Field(description="True: hold the date on `stage_id`; false: say no")
     stage_id: int | None = None
-    expires_at: AwareDatetime | None = Field(None, description="The hold's expiry; 14 days by default")
+    expires_at: ApiDateTime.AHEAD | None = Field(None, description="The hold's expiry; 14 days by default")
 
 
 def hold_request_out(asked) -> HoldRequestOut:
@@ -482,7 +482,7 @@ class CalendarOut(Schema):
 
 class MoveIn(Schema):
     stage_id: int
-    date: dt.date = Field(description="The day in the target venue's zone; the hold keeps its time of day")
+    date: ApiDate.AHEAD = Field(description="The day in the target venue's zone; the hold keeps its time of day")
     level: int | None = Field(None, ge=1, le=MAX_LEVEL, description="None: the level it has")
 
 
@@ -544,7 +544,7 @@ CALENDAR_DAY = Query(None, description="A day of the month, week or day shown; t
 
 
 @router.get("/venues/{slug}/calendar", response={200: CalendarOut, **ONE_ERRORS})
-def venue_calendar(request: HttpRequest, slug: str, view: str = "month", date: dt.date | None = CALENDAR_DAY):
+def venue_calendar(request: HttpRequest, slug: str, view: str = "month", date: ApiDate.BROWSE | None = CALENDAR_DAY):
     """The venue's calendar, as the bookers' page shows it: its rooms, and by day their booked shows, offers
     waiting for an answer, open slots, bands' own shows, holds (with level and clash) and closed days."""
     user = caller(request, ApiToken.Scope.READ)
@@ -554,7 +554,7 @@ def venue_calendar(request: HttpRequest, slug: str, view: str = "month", date: d
 
 
 @router.get("/groups/{slug}/calendar", response={200: CalendarOut, **ONE_ERRORS})
-def group_calendar(request: HttpRequest, slug: str, view: str = "month", date: dt.date | None = CALENDAR_DAY):
+def group_calendar(request: HttpRequest, slug: str, view: str = "month", date: ApiDate.BROWSE | None = CALENDAR_DAY):
     """A venue group's calendar: every room of every venue it runs (for the group's people)."""
     user = caller(request, ApiToken.Scope.READ)
     organisation = organisation_for_member(slug=slug, user=user)

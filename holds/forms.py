@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import IsoDateInput
+from accounts.dates import Bound, BoundedDateField, DateInputError
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.models import ApprovalStatus, Band
 from bookings.forms.venue_slots import NonexistentTime, band_lookup, local_span
@@ -48,7 +48,7 @@ class HoldForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "list": "hold-band-options"}),
     )
     stage = forms.ModelChoiceField(label=_("Stage"), queryset=None, empty_label=None)
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    date = BoundedDateField(bound=Bound.AHEAD, label=_("Date"), error_messages={"required": _("Pick the date.")})
     start = forms.TimeField(label=_("Start"), widget=_time_input(), initial=dt.time(20, 0))
     end = forms.TimeField(
         label=_("End"),
@@ -116,7 +116,7 @@ class AskHoldsForm(forms.Form):
         max_length=600,
         help_text=_("The venues' names, separated by commas, e.g. Kellerbar, The Lantern."),
     )
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    date = BoundedDateField(bound=Bound.AHEAD, label=_("Date"), error_messages={"required": _("Pick the date.")})
     start = forms.TimeField(label=_("Start"), widget=_time_input(), initial=dt.time(20, 0))
     end = forms.TimeField(
         label=_("End"),
@@ -195,26 +195,26 @@ class AnswerHoldRequestForm(forms.Form):
 
 
 class BookerCalendarForm(forms.Form):
-    """What the bookers' calendar shows: month, week or day, around which date. Anything unreadable falls back
-    to this month."""
+    """What the bookers' calendar shows: month, week or day, around which date. A view it does not know falls
+    back to the month; a date that is none, or out of the browsing bound (accounts/dates.py), is a
+    DateInputError (a 400 page that names the first or last date) – or, `fallback`, today."""
 
     view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week")), ("day", _("Day"))], required=False)
-    date = forms.DateField(required=False, widget=IsoDateInput())
+    date = BoundedDateField(bound=Bound.BROWSE, required=False)
 
-    def choice(self, today: dt.date) -> tuple[str, dt.date]:
+    def choice(self, today: dt.date, *, fallback: bool = False) -> tuple[str, dt.date]:
         self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        on = data.get("date") or today
-        if not dt.date(2000, 1, 1) <= on <= dt.date(2100, 12, 31):
-            on = today
-        return data.get("view") or "month", on
+        if "date" in self.errors and not fallback:
+            raise DateInputError("date", " ".join(self.errors["date"]))
+        data = self.cleaned_data
+        return data.get("view") or "month", data.get("date") or today
 
 
 class MoveHoldForm(forms.Form):
     """Where a hold moves: a room of the calendar, a day, and a level (empty: the level it has)."""
 
     stage = forms.ModelChoiceField(label=_("Room"), queryset=None, empty_label=None)
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    date = BoundedDateField(bound=Bound.AHEAD, label=_("Date"), error_messages={"required": _("Pick the date.")})
     level = forms.TypedChoiceField(
         label=_("Level"),
         coerce=int,
@@ -230,5 +230,5 @@ class MoveHoldForm(forms.Form):
 
 
 class ClosedDayForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    date = BoundedDateField(bound=Bound.AHEAD, label=_("Date"), error_messages={"required": _("Pick the date.")})
     note = forms.CharField(label=_("Why (optional)"), required=False, max_length=200)

@@ -22,7 +22,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.dates import Bound, date_problem
 from accounts.models import User
+from accounts.scheduling import scheduling_today
 from accounts.services import lazy_text, notifications_create
 from accounts.site import site_url
 from bands.models import Band
@@ -45,6 +47,13 @@ What = HoldEvent.What
 
 class HoldError(ValidationError):
     """A hold the ladder's rules refuse; its message says why, for the person who asked."""
+
+
+def _refuse_out_of_bound(day: dt.date, zone: ZoneInfo) -> None:
+    """A day a hold or a closing goes to: from today on in the venue's zone, up to the horizon (accounts/dates.py)."""
+    problem = date_problem(day, bound=Bound.AHEAD, today=scheduling_today(zone))
+    if problem:
+        raise HoldError(problem, code="date")
 
 
 class HoldPermissionError(PermissionError):
@@ -534,6 +543,7 @@ def hold_move(
         level = level or hold.level
         if stage.pk == hold.stage_id and date == hold.date:
             raise HoldError(_("The hold is on this date and stage already."), code="same")
+        _refuse_out_of_bound(date, ZoneInfo(stage.venue.time_zone))
         starts_at, ends_at = _moved_times(hold, stage, date)
         if starts_at <= now:
             raise HoldError(_("The date has begun or passed; move the hold to a date ahead."), code="past")
@@ -616,11 +626,13 @@ def _lock_venue(venue_id: int) -> None:
 def venue_day_close(
     *, venue_id: int, by: User, date: dt.date, note: str = "", now: dt.datetime | None = None
 ) -> ClosedDay:
-    """Mark a day of the venue closed (venue staff). Refused while a show is booked or a hold stands on that day:
-    the message names them, to be moved or let go first."""
+    """Mark a day of the venue closed (venue staff), from today on up to the horizon. Refused while a show is booked
+    or a hold stands on that day: the message names them, to be moved or let go first."""
     now = now or timezone.now()
     _staff_row(venue_id, by)
     note = " ".join(note.split())[:200]
+    zone = ZoneInfo(Venue.objects.values_list("time_zone", flat=True).get(pk=venue_id))
+    _refuse_out_of_bound(date, zone)
     with transaction.atomic():
         _lock_venue(venue_id)
         if ClosedDay.objects.filter(venue_id=venue_id, date=date).exists():
@@ -642,7 +654,6 @@ def venue_day_close(
                 % {"bands": ", ".join(h.band.name for h in held)},
                 code="held",
             )
-        zone = ZoneInfo(Venue.objects.values_list("time_zone", flat=True).get(pk=venue_id))
         day_starts = dt.datetime.combine(date, dt.time(), tzinfo=zone)
         day_ends = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), tzinfo=zone)
         shows = list(

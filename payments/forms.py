@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from bands.models import Band, Currency
 from bookings.models_quotes import CostKind
 
@@ -270,8 +271,12 @@ class PeriodForm(forms.Form):
         max_value=LAST_YEAR,
         error_messages={"invalid": _("Give the year as a number, such as 2026.")},
     )
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(
+        bound=Bound.RECORD, label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = BoundedDateField(
+        bound=Bound.RECORD, label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self):
         data = super().clean()
@@ -313,7 +318,12 @@ class MemberPayoutForm(forms.Form):
         error_messages={"required": _("Enter the amount paid.")},
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = BoundedDateField(
+        bound=Bound.RECORD,
+        early_message=_("Give a day from the year 2000 on."),
+        label=_("Paid on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     method = forms.ChoiceField(label=_("How"), choices=MemberPayout.Method.choices)
     reference = forms.CharField(
         label=_("Reference"),

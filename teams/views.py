@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.dates import Bound, query_month
 from accounts.ratelimit import rate_limited
 from availability.weekdays import WEEKDAY_HEADS
 from bands.calendar import band_availability, calendar_members, month_grid
@@ -266,14 +267,12 @@ def organisation_link_end(request: HttpRequest, slug: str, pk: int) -> HttpRespo
 
 
 def _month(request: HttpRequest) -> dt.date:
+    """The month asked for (YYYY-MM), within a year back and MAX_MONTHS_AHEAD ahead; else this month."""
     today = timezone.localdate()
-    raw = request.GET.get("month", "")
-    try:
-        month = dt.date.fromisoformat(f"{raw}-01") if raw else today.replace(day=1)
-    except ValueError:
-        month = today.replace(day=1)
+    this_month = today.replace(day=1)
+    month = query_month(request.GET, "month", bound=Bound.BROWSE, default=this_month, fallback=True)
     ahead = (month.year - today.year) * 12 + month.month - today.month
-    return month if -12 <= ahead <= MAX_MONTHS_AHEAD else today.replace(day=1)
+    return month if -12 <= ahead <= MAX_MONTHS_AHEAD else this_month
 
 
 @login_required

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import (
     check_scheduled_days,
@@ -66,9 +67,10 @@ class BlockTimesForm(forms.Form):
         help_text=_("For you, e.g. “Day job” or “Tour with Saltwater”; your bands only see that you are busy."),
     )
     all_day = forms.BooleanField(label=_("Whole days"), required=False)
-    start_date = forms.DateField(label=_("First day"), widget=IsoDateInput())
+    start_date = BoundedDateField(bound=Bound.PLAN, label=_("First day"), widget=IsoDateInput())
     start_time = forms.TimeField(label=_("From"), required=False, widget=_time_input())
-    end_date = forms.DateField(
+    end_date = BoundedDateField(
+        bound=Bound.PLAN,
         label=_("Last day"),
         required=False,
         widget=IsoDateInput(),
@@ -171,7 +173,13 @@ class RuleForm(BlockTimesForm):
     month_ordinal = forms.ChoiceField(label=_("Which"), choices=ORDINALS, required=False)
     month_weekday = forms.ChoiceField(label=_("Weekday"), choices=WEEKDAYS, required=False)
     ends = forms.ChoiceField(label=_("Ends"), choices=Ends.CHOICES, initial=Ends.NEVER, widget=forms.RadioSelect)
-    until = forms.DateField(label=_("Last date"), required=False, widget=IsoDateInput())
+    until = BoundedDateField(
+        bound=Bound.PLAN,
+        late_format=_("%(problem)s, or choose “Keeps going”."),
+        label=_("Last date"),
+        required=False,
+        widget=IsoDateInput(),
+    )
     count = forms.IntegerField(label=_("Number of times"), min_value=1, max_value=engine.MAX_COUNT, required=False)
     custom_rrule = forms.CharField(
         label=_("Repeat rule"),

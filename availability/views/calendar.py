@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 
+from accounts.dates import Bound, query_date
 from accounts.htmx import HtmxHttpRequest
 
 from .. import engine, services
-from ..regions import calendar_url, parse_date, wants_region
+from ..regions import calendar_url, wants_region
 from ..selectors import calendar_days, user_calendar
 from ..weekdays import WEEKDAY_HEADS
 
@@ -31,7 +32,8 @@ def _calendar_context(request: HttpRequest) -> dict:
     zone = user.zone
     today = timezone.now().astimezone(zone).date()
     view = request.GET.get("view") if request.GET.get("view") in ("month", "week") else "month"
-    anchor = parse_date(request.GET.get("date"), today)
+    # A date in the address only says what to show: one that cannot be read or is out of the bound shows today.
+    anchor = query_date(request.GET, "date", bound=Bound.BROWSE, default=today, fallback=True)
     if view == "month":
         month = _month_start(anchor)
         first = month - dt.timedelta(days=month.weekday())

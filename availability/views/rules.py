@@ -15,13 +15,14 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_POST
 
+from accounts.dates import Bound, query_date
 from accounts.htmx import HtmxHttpRequest
 
 from .. import engine, services
 from ..describe import describe
 from ..forms.rules import BlockTimesForm, OccurrenceForm, RuleForm
 from ..models import Rule
-from ..regions import add_errors, calendar_url, changed, invalid_status, page_or_dialog, parse_date, wants_region
+from ..regions import add_errors, calendar_url, changed, invalid_status, page_or_dialog, wants_region
 from ..selectors import rule_occurrence, user_rule, user_rules
 
 
@@ -65,7 +66,7 @@ def rule_add(request: HtmxHttpRequest) -> HttpResponse:
         status = invalid_status(request)
     else:
         today = timezone.now().astimezone(user.zone).date()
-        day = parse_date(request.GET.get("date"), today)
+        day = query_date(request.GET, "date", bound=Bound.BROWSE, default=today, fallback=True)
         kind = Rule.Kind.AVAILABLE if request.GET.get("kind") == Rule.Kind.AVAILABLE else Rule.Kind.BUSY
         # From the week grid: a click gives the hour, a drag across the hours its end too.
         initial = RuleForm.initial_for(

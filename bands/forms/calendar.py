@@ -8,6 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from availability.engine import WEEKDAY_CODES
@@ -50,11 +51,12 @@ class LengthField(forms.IntegerField):
 class CalendarViewForm(forms.Form):
     """What the calendar shows: month or week, around which date, with which minimum length, in which hours.
 
-    Anything unreadable falls back to the default (this month, the band's own minimum, evenings).
+    Anything unreadable, or a date out of the browsing bound (accounts/dates.py), falls back to the default
+    (this month, the band's own minimum, evenings).
     """
 
     view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week"))], required=False)
-    date = forms.DateField(required=False)
+    date = BoundedDateField(bound=Bound.BROWSE, required=False)
     min = LengthField(required=False, label=_("Free for at least"))
     hours = forms.ChoiceField(
         choices=[(key, hours.label) for key, hours in GIG_HOURS.items()], required=False, label=_("Gig hours")
@@ -71,9 +73,6 @@ class CalendarViewForm(forms.Form):
         data = self.cleaned_data
         view = data.get("view") or "month"
         on = data.get("date") or today
-        # Keep the date inside what anyone can have busy time for.
-        if not dt.date(2000, 1, 1) <= on <= dt.date(2100, 12, 31):
-            on = today
         hours = GIG_HOURS[data.get("hours") or DEFAULT_HOURS]
         return view, on, data.get("min") or self.default_minutes, hours
 
@@ -85,8 +84,8 @@ class MinGigForm(forms.Form):
 class FindDatesForm(forms.Form):
     """A search for gig dates: a range of days, a length, a time of day, weekdays."""
 
-    start = forms.DateField(label=_("From"), widget=IsoDateInput())
-    end = forms.DateField(label=_("Until"), widget=IsoDateInput())
+    start = BoundedDateField(bound=Bound.PLAN, label=_("From"), widget=IsoDateInput())
+    end = BoundedDateField(bound=Bound.PLAN, label=_("Until"), widget=IsoDateInput())
     length = LengthField(label=_("Free for at least"))
     time_of_day = forms.ChoiceField(
         label=_("Time of day"),
@@ -202,7 +201,7 @@ class BandBlockForm(forms.Form):
     title = forms.CharField(
         label=_("Title"), max_length=120, required=False, help_text=_("Optional, e.g. “Rehearsal at Proberaum 4”.")
     )
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    date = BoundedDateField(bound=Bound.PLAN, label=_("Date"), widget=IsoDateInput())
     all_day = forms.BooleanField(label=_("All day"), required=False)
     start_time = forms.TimeField(
         label=_("Starts"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -222,7 +221,8 @@ class BandBlockForm(forms.Form):
         help_text=_("None ticked means the weekday of the date."),
         error_messages={"invalid_choice": WEEKDAY_ERROR},
     )
-    until = forms.DateField(
+    until = BoundedDateField(
+        bound=Bound.PLAN,
         label=_("Until"),
         required=False,
         widget=IsoDateInput(),

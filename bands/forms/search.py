@@ -23,6 +23,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
+from accounts.dates import Bound, BoundedDateField, BoundedDateTimeField
 from accounts.form_fields import FlatSelect, IsoDateInput, IsoDateTimeInput
 from accounts.timezones import zone_name
 from availability.services import horizon as availability_horizon
@@ -515,7 +516,8 @@ class BandSearchForm(SearchForm):
 
     fee_min = range_end_field(_("Fee from"), placeholder="0")
     fee_max = range_end_field(_("Fee up to"), placeholder=_("Any"))
-    free_on = forms.DateField(
+    free_on = BoundedDateField(
+        bound=Bound.PLAN,
         label=_("Free on"),
         required=False,
         widget=IsoDateInput(),
@@ -528,13 +530,15 @@ class BandSearchForm(SearchForm):
         widget=QuickSelect,
         error_messages={"invalid_choice": _("Pick evening, afternoon or all day.")},
     )
-    free_from = forms.DateTimeField(
+    free_from = BoundedDateTimeField(
+        bound=Bound.PLAN,
         label=_("Free from"),
         required=False,
         widget=IsoDateTimeInput(),
         error_messages={"invalid": _("Enter a date and time, like 2026-06-13 18:00.")},
     )
-    free_until = forms.DateTimeField(
+    free_until = BoundedDateTimeField(
+        bound=Bound.PLAN,
         label=_("Free until"),
         required=False,
         widget=IsoDateTimeInput(),

@@ -225,11 +225,11 @@ def bad_inputs() -> list[tuple[dict, str]]:
         ({"free_on": in_days(30).date().isoformat(), "part": "morning"}, "Pick evening, afternoon or all day."),
         ({"free_on": in_days(-3).date().isoformat()}, "That day has passed"),
         ({"free_on": in_days(700).date().isoformat()}, "We know who is free up to"),
-        ({"free_on": "0001-01-01"}, "That day has passed"),
-        ({"free_on": "9999-12-31"}, "We know who is free up to"),
-        ({"free_from": "0001-01-01T00:30+05:00", "free_until": local(start)}, "Pick a time between today and"),
-        ({"free_from": "0001-01-01T00:00", "free_until": "0001-01-02T00:00"}, "That time has passed"),
-        ({"free_from": "9999-12-31T20:00", "free_until": "9999-12-31T23:00"}, "We know who is free up to"),
+        ({"free_on": "0001-01-01"}, "That is too long ago to plan for"),  # the one bound (0075)
+        ({"free_on": "9999-12-31"}, "StageSlot plans at most three years ahead"),
+        ({"free_from": "0001-01-01T00:30+05:00", "free_until": local(start)}, "That is too long ago to plan for"),
+        ({"free_from": "0001-01-01T00:00", "free_until": "0001-01-02T00:00"}, "That is too long ago to plan for"),
+        ({"free_from": "9999-12-31T20:00", "free_until": "9999-12-31T23:00"}, "StageSlot plans at most three years"),
         ({"free_from": local(in_days(-9)), "free_until": local(in_days(-8))}, "That time has passed"),
         ({"free_on": in_days(30).date().isoformat(), "free_from": local(start)}, "Search one day or a from–until"),
     ]

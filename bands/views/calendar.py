@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
+from accounts.dates import Bound, DateInputError, query_date
 from accounts.htmx import HtmxHttpRequest, is_partial
 from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
 
@@ -360,10 +361,14 @@ def band_find_dates_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def member_green_zone(request: HttpRequest) -> HttpResponse:
     """The green zone of the viewer's bands laid over their own week grid (/me/availability/, week): the
     grid loads it and each day's stripes go into that day's column. Seven days at most; bad dates: 400."""
+    # The grid asks for the week it shows: a date in its address that is none, or out of the browsing bound,
+    # is this fragment's 400 with the reason (not the whole page's).
     try:
-        first = dt.date.fromisoformat(request.GET.get("first", ""))
-        last = dt.date.fromisoformat(request.GET.get("last", ""))
-    except ValueError:
+        first = query_date(request.GET, "first", bound=Bound.BROWSE)
+        last = query_date(request.GET, "last", bound=Bound.BROWSE)
+    except DateInputError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
+    if first is None or last is None:
         return HttpResponse(gettext("Give the first and last day as YYYY-MM-DD."), status=400)
     if not dt.timedelta(0) <= last - first <= dt.timedelta(days=6):
         return HttpResponse(gettext("A week at most, ending on or after its first day."), status=400)

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
-from pydantic import AwareDatetime
 
+from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take
 from bands.models import Band, Currency
@@ -193,8 +193,8 @@ class SlotAsk(Schema):
 
 class RequestIn(Schema):
     band: str = Field(description="The band's slug")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: ApiDateTime.AHEAD
+    ends_at: ApiDateTime.AHEAD
     time_zone: str = Field(description="Where the event is (IANA zone)")
     event_type: Literal[("", *EVENT_TYPES)] = ""  # type: ignore[valid-type]
     location: str = Field("", max_length=200)
@@ -341,8 +341,8 @@ def booking_cancel(request: HttpRequest, uid: uuid.UUID, body: Required):
 
 
 class SlotIn(Schema):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: ApiDateTime.AHEAD
+    ends_at: ApiDateTime.AHEAD
     stage: str = Field("", max_length=100, description="The stage's name; the venue's first stage when left out")
     title: str = Field("", max_length=120)
     fee: int | None = Field(None, ge=0, le=10_000_000, description="Offered to the headliner; none: negotiable")

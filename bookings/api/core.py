@@ -32,6 +32,7 @@ from ninja.security import HttpBearer
 
 from accounts.api_tokens import api_token_check
 from accounts.client_ip import client_ip
+from accounts.dates import DateInputError
 from accounts.json_body import BodyUnreadable, body_was_unreadable, json_body
 from accounts.mfa import STEP_UP_SCOPES, step_up_token_refusal
 from accounts.models import ApiToken
@@ -224,7 +225,15 @@ def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    # A date out of its bound (accounts/dates.py) is one of them: its message, naming the first or last date
+    # allowed, is the field's.
     return problem_response(422, _("Some of the input is not valid."), errors=_ninja_errors(exc))
+
+
+@api.exception_handler(DateInputError)
+def _date_out_of_bound(request: HttpRequest, exc: DateInputError) -> HttpResponse:
+    """A date an operation read from the query itself (accounts.dates.query_date): 422 by field, as above."""
+    return problem_response(422, _("Some of the input is not valid."), errors={exc.name: list(exc.messages)})
 
 
 @api.exception_handler(DjangoValidationError)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from accounts.dates import ApiDate, ApiDateTime, Bound, date_problem
 from accounts.models import ApiToken, Notification
 from accounts.notifications import notification_mark_read, notifications_for, notifications_mark_all_read
 from availability.models import Rule
@@ -60,21 +61,24 @@ class RuleIn(Schema):
     title: str = Field("", max_length=120)
     time_zone: str | None = Field(None, max_length=64)
     all_day: bool = False
-    start_date: dt.date
+    start_date: ApiDate.PLAN
     start_time: dt.time | None = None
-    end_date: dt.date
+    end_date: ApiDate.PLAN
     end_time: dt.time | None = None
     rrule: str = Field("", max_length=300)
 
 
 class RulePatch(Schema):
+    """Only the fields sent change. A date sent back as the rule has it is kept, however long ago it was; a
+    changed one is bounded as in RuleIn."""
+
     kind: Literal["busy", "available"] | None = None
     title: str | None = Field(None, max_length=120)
     time_zone: str | None = Field(None, max_length=64)
     all_day: bool | None = None
-    start_date: dt.date | None = None
+    start_date: ApiDate.BROWSE | None = None
     start_time: dt.time | None = None
-    end_date: dt.date | None = None
+    end_date: ApiDate.BROWSE | None = None
     end_time: dt.time | None = None
     rrule: str | None = Field(None, max_length=300)
 
@@ -149,6 +153,10 @@ def rules_update(request: HttpRequest, rule_id: int, body: RulePatch):
             raise ApiProblem(
                 422, _("Some of the input is not valid."), errors={name: [_("This field cannot be null.")]}
             )
+    for name in ("start_date", "end_date"):
+        sent = fields.get(name)
+        if sent and (problem := date_problem(sent, bound=Bound.PLAN, kept=getattr(rule, name))):
+            raise ApiProblem(422, _("Some of the input is not valid."), errors={name: [problem]})
     for name in ("start_time", "end_time"):
         if name in fields:
             fields[name] = _naive(fields[name], name)
@@ -176,8 +184,8 @@ class BusyList(Schema):
 @router.get("/me/busy", response={200: BusyList, **READ_ERRORS}, tags=["availability"])
 def busy_list(
     request: HttpRequest,
-    starts_from: dt.datetime | None = Query(None, alias="from", description="Default: now"),  # noqa: B008
-    until: dt.datetime | None = Query(None, description="Default: 30 days on; at most 62 days after `from`"),  # noqa: B008
+    starts_from: ApiDateTime.ANY_BROWSE | None = Query(None, alias="from", description="Default: now"),  # noqa: B008
+    until: ApiDateTime.ANY_BROWSE | None = Query(None, description="Default: 30 days on; at most 62 days after `from`"),  # noqa: B008
 ):
     """Your busy time between two moments, from every source (your rules, imported calendars, your
     bands' blocks and gigs), unmerged, in start order."""

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from bands.packages import (
     BandPermissionError,
@@ -197,7 +198,7 @@ class InstantIn(Schema):
     """A start in the band's green zone (GET /bands/{slug}/availability) and the total you were shown
     (the package's `total`, or its price for `minutes` when it is priced by the hour or day)."""
 
-    starts_at: dt.datetime = Field(..., description="With its UTC offset")
+    starts_at: ApiDateTime.ANY_AHEAD = Field(..., description="With its UTC offset")
     price: int = Field(..., ge=0, le=100_000_000, description="The total you agree to pay")
     minutes: int | None = Field(None, ge=1, le=24 * 60, description="A longer gig of a package priced by time")
     event_type: str = Field("", max_length=60)

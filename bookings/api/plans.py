@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
+from accounts.dates import ApiDate
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait
 from accounts.scheduling import scheduling_today
@@ -100,8 +101,8 @@ class AlertPage(Page):
 class AlertSearchIn(Schema):
     """The gig finder's filters (as /slots/ and GET /slots take them); everything left out matches all."""
 
-    date_from: dt.date | None = None
-    date_until: dt.date | None = None
+    date_from: ApiDate.PLAN | None = None
+    date_until: ApiDate.PLAN | None = None
     time_zone: str | None = Field(None, max_length=64, description="The zone the dates are days in; default yours")
     near: int | None = Field(None, description="A city's id: look around it")
     within_km: float | None = Field(None, description="With near: only within this many km of it")
@@ -436,8 +437,8 @@ def tour_routes(
     slug: str,
     start: str = Query(..., max_length=120, description="The city the band sets off from on the first day"),
     end: str = Query(..., max_length=120, description="The city it must reach by the end of the last day"),
-    first_day: dt.date = Query(..., description="In the band's zone"),  # noqa: B008
-    last_day: dt.date = Query(..., description="In the band's zone; at most 60 days after first_day"),  # noqa: B008
+    first_day: ApiDate.PLAN = Query(..., description="In the band's zone"),  # noqa: B008
+    last_day: ApiDate.PLAN = Query(..., description="In the band's zone; at most 60 days after first_day"),  # noqa: B008
     drive_km: int = Query(400, description="How far the band drives in a day, 1 to 1,500"),
     kinds: list[Literal["headliner", "support"]] = Query(list(KINDS), description="Open slots, support places"),  # noqa: B008
 ):
@@ -570,8 +571,8 @@ class TourPlanIn(Schema):
     label: str = Field("", max_length=120)
     start: str = Field(..., max_length=120)
     end: str = Field(..., max_length=120)
-    first_day: dt.date
-    last_day: dt.date
+    first_day: ApiDate.PLAN
+    last_day: ApiDate.PLAN
     drive_km: int = 400
     kinds: list[Kind] = Field(list(KINDS), max_length=2)
 
@@ -582,8 +583,8 @@ class TourPlanPatch(Schema):
     label: str | None = Field(None, max_length=120)
     start: str | None = Field(None, max_length=120)
     end: str | None = Field(None, max_length=120)
-    first_day: dt.date | None = None
-    last_day: dt.date | None = None
+    first_day: ApiDate.PLAN | None = None
+    last_day: ApiDate.PLAN | None = None
     drive_km: int | None = None
     kinds: list[Kind] | None = Field(None, max_length=2)
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
-from pydantic import AwareDatetime
 
+from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait
 
@@ -36,8 +36,8 @@ router = Router(auth=token_auth, tags=["bookings"])
 
 class RequestGroupIn(Schema):
     bands: list[str] = Field(min_length=1, max_length=20, description="The bands' slugs: one to five different bands")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: ApiDateTime.AHEAD
+    ends_at: ApiDateTime.AHEAD
     time_zone: str = Field(description="Where the event is (IANA zone)")
     event_type: Literal[("", *EVENT_TYPES)] = ""  # type: ignore[valid-type]
     location: str = Field("", max_length=200)

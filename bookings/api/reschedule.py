@@ -15,8 +15,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
-from pydantic import AwareDatetime
 
+from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 
 from ..models import Booking, RescheduleProposal
@@ -99,8 +99,8 @@ def reschedules_list(request: HttpRequest, uid: uuid.UUID, cursor: str | None = 
 
 
 class ProposalIn(Schema):
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: ApiDateTime.AHEAD
+    ends_at: ApiDateTime.AHEAD
     reason: str = Field(min_length=1, max_length=500, description="Why; the other side reads it before answering")
 
 

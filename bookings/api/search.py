@@ -6,7 +6,6 @@ to the page (such as a minimum rating, once bands carry one) is a filter the API
 Unlike the page, which drops a filter it cannot read, the API refuses it with a 422.
 """
 
-import datetime as dt
 import zoneinfo
 
 from django.contrib.auth.models import AnonymousUser
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from accounts.dates import ApiDate, ApiDateTime
 from bands.calendar import band_calendar_access
 from bands.forms.search import BandSearchForm
 from bands.selectors import BAND_SORTS, band_countries, band_search, bands_public, genre_choices, local_span
@@ -133,10 +133,10 @@ def bands_list(
     country: str | None = None,
     fee_min: int | None = None,
     fee_max: int | None = None,
-    free_on: dt.date | None = None,
+    free_on: ApiDate.PLAN | None = None,
     part: str | None = Query(default=None, description="evening (default), afternoon or day"),
-    free_from: dt.datetime | None = None,
-    free_until: dt.datetime | None = None,
+    free_from: ApiDateTime.ANY_PLAN | None = None,
+    free_until: ApiDateTime.ANY_PLAN | None = None,
     time_zone: str = Query(default="UTC", description="The zone free_on's “today” and naive times are read in"),
     min_rating: str | None = Query(default=None, description="3, 3.5, 4 or 4.5: at least this many stars on average"),
     near: int | None = NEAR,
@@ -313,8 +313,8 @@ def slots_list(
     city: str | None = None,
     region: str | None = None,
     country: str | None = None,
-    date_from: dt.date | None = None,
-    date_until: dt.date | None = None,
+    date_from: ApiDate.PLAN | None = None,
+    date_until: ApiDate.PLAN | None = None,
     fee_min: int | None = None,
     role: str | None = Query(default=None, description="headliner or support: that place still open"),
     include_booked: bool = False,

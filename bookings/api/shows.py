@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
-from pydantic import AwareDatetime
 
+from accounts.dates import ApiDate, ApiDateTime
 from accounts.models import ApiToken
 from bands.models import Currency
 from bands.selectors import band_approved_of, genre_choices
@@ -310,8 +310,8 @@ def support_calls_list(
     city: str | None = None,
     region: str | None = None,
     country: str | None = None,
-    date_from: dt.date | None = None,
-    date_until: dt.date | None = None,
+    date_from: ApiDate.PLAN | None = None,
+    date_until: ApiDate.PLAN | None = None,
     fee_min: int | None = None,
     band: str | None = Query(default=None, description="One of your bands (slug): marks band_free"),
     playable: bool = Query(default=False, description="With band: only the calls the band can play"),
@@ -357,9 +357,9 @@ def support_calls_list(
 class ShowIn(Schema):
     band: str = Field(description="The hosting band's slug (you lead or run it)")
     title: str = Field(min_length=1, max_length=120)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    doors_at: AwareDatetime | None = Field(None, description="At the start or up to six hours before it")
+    starts_at: ApiDateTime.AHEAD
+    ends_at: ApiDateTime.AHEAD
+    doors_at: ApiDateTime.AHEAD | None = Field(None, description="At the start or up to six hours before it")
     time_zone: str = Field(max_length=64, description="Where the show is (IANA zone)")
     place_venue: str | None = Field(None, max_length=100, description="A venue on StageSlot (slug) as the place")
     place_name: str = Field("", max_length=120, description="Or the place's name, typed in")
@@ -585,14 +585,14 @@ def show_pass(request: HttpRequest, show_id: int, uid: uuid.UUID, body: DeclineI
 
 class ActTimesIn(Schema):
     band: str = Field(description="The act's band (slug), booked on the show")
-    load_in_at: AwareDatetime
-    set_starts_at: AwareDatetime
-    set_ends_at: AwareDatetime
+    load_in_at: ApiDateTime.PLAN
+    set_starts_at: ApiDateTime.PLAN
+    set_ends_at: ApiDateTime.PLAN
 
 
 class RunningOrderIn(Schema):
-    doors_at: AwareDatetime | None = None
-    curfew_at: AwareDatetime | None = None
+    doors_at: ApiDateTime.PLAN | None = None
+    curfew_at: ApiDateTime.PLAN | None = None
     acts: list[ActTimesIn] = Field(max_length=10, description="Every act booked on the show, once each")
 
 

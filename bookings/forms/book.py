@@ -11,6 +11,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField, BoundedDateTimeField
 from accounts.form_fields import IsoDateInput, IsoDateTimeInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from accounts.timezones import zone_name
@@ -76,7 +77,7 @@ class WhatForm(forms.Form):
 class WhenForm(forms.Form):
     """Step 2: the date and start in the band's zone, and how long (a package sets its own length)."""
 
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    date = BoundedDateField(bound=Bound.PLAN, label=_("Date"), widget=IsoDateInput())
     start = forms.TimeField(label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     minutes = forms.IntegerField(
         label=_("How long (minutes)"),
@@ -188,8 +189,8 @@ class ReviewForm(forms.Form):
 class RescheduleForm(forms.Form):
     """New times for a booked gig, in the event's zone, with the reason."""
 
-    starts_at = forms.DateTimeField(label=_("New start"), widget=IsoDateTimeInput())
-    ends_at = forms.DateTimeField(label=_("New end"), widget=IsoDateTimeInput())
+    starts_at = BoundedDateTimeField(bound=Bound.PLAN, label=_("New start"), widget=IsoDateTimeInput())
+    ends_at = BoundedDateTimeField(bound=Bound.PLAN, label=_("New end"), widget=IsoDateTimeInput())
     reason = forms.CharField(label=_("Why"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 

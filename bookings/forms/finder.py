@@ -16,6 +16,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.forms.search import (
@@ -45,13 +46,15 @@ ROLE_FILTERS = [
 
 
 class FinderForm(PlaceGenreFields):
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
+        bound=Bound.PLAN,
         label=_("From"),
         required=False,
         widget=IsoDateInput(),
         error_messages={"invalid": _("Enter a date, like 2026-06-13.")},
     )
-    date_until = forms.DateField(
+    date_until = BoundedDateField(
+        bound=Bound.PLAN,
         label=_("Until"),
         required=False,
         widget=IsoDateInput(),

@@ -10,6 +10,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from accounts.timezones import zone_name
@@ -44,7 +45,7 @@ class RequestTimesForm(forms.Form):
     before it starts and is at most 24 hours long.
     """
 
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    date = BoundedDateField(bound=Bound.PLAN, label=_("Date"), widget=IsoDateInput())
     start = forms.TimeField(label=_("Starts"), widget=_time_input())
     # The page says under the times that an earlier end is on the next day (TIMES_HELP).
     end = forms.TimeField(

@@ -13,6 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput, TimeZoneField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from accounts.timezones import zone_name
@@ -55,7 +56,7 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
 
     band = forms.ModelChoiceField(label=_("Hosting band"), queryset=Band.objects.none(), empty_label=None)
     title = forms.CharField(label=_("Title"), max_length=120, help_text=_("e.g. “Release show” or “Garden Fest 2027”."))
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput())
+    date = BoundedDateField(bound=Bound.PLAN, label=_("Date"), widget=IsoDateInput())
     doors = forms.TimeField(label=_("Doors"), required=False, widget=_time())
     start = forms.TimeField(label=_("Music starts"), widget=_time())
     end = forms.TimeField(label=_("Ends"), widget=_time("show-times-help"))

@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from places.models import City
@@ -52,12 +53,14 @@ class TourForm(forms.Form):
         help_text=_("Where the band must be by the end of the last day."),
         error_messages={"required": _("Enter the city the tour ends in.")},
     )
-    first_day = forms.DateField(
+    first_day = BoundedDateField(
+        bound=Bound.PLAN,
         label=_("First day"),
         widget=IsoDateInput(),
         error_messages={"required": _("Enter the first day."), "invalid": _("Enter a date, like 2026-06-13.")},
     )
-    last_day = forms.DateField(
+    last_day = BoundedDateField(
+        bound=Bound.PLAN,
         label=_("Last day"),
         widget=IsoDateInput(),
         error_messages={"required": _("Enter the last day."), "invalid": _("Enter a date, like 2026-06-30.")},

@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from accounts.timezones import zone_name
@@ -190,14 +191,21 @@ class SlotForm(SlotFieldsForm):
 
     TIME_FIELDS = ("stage", "date", "start", "end", "end_date")
 
-    date = forms.DateField(label=_("Date"), widget=IsoDateInput(), error_messages={"required": _("Pick the date.")})
+    date = BoundedDateField(
+        bound=Bound.PLAN,
+        early_message=PAST_START,
+        label=_("Date"),
+        widget=IsoDateInput(),
+        error_messages={"required": _("Pick the date.")},
+    )
     start = forms.TimeField(
         label=_("Start"), widget=_time_input(), error_messages={"required": _("Give a start time.")}
     )
     end = forms.TimeField(
         label=_("End"), widget=_time_input(), help_text=END_HELP, error_messages={"required": _("Give an end time.")}
     )
-    end_date = forms.DateField(
+    end_date = BoundedDateField(
+        bound=Bound.PLAN,
         label=_("Ends on (optional)"),
         required=False,
         widget=IsoDateInput(),
@@ -285,11 +293,17 @@ class SlotSeriesForm(SlotFieldsForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Pick at least one day of the week.")},
     )
-    first_date = forms.DateField(
-        label=_("From"), widget=IsoDateInput(), error_messages={"required": _("Pick the first date of the series.")}
+    first_date = BoundedDateField(
+        bound=Bound.PLAN,
+        label=_("From"),
+        widget=IsoDateInput(),
+        error_messages={"required": _("Pick the first date of the series.")},
     )
-    last_date = forms.DateField(
-        label=_("Until"), widget=IsoDateInput(), error_messages={"required": _("Pick the last date of the series.")}
+    last_date = BoundedDateField(
+        bound=Bound.PLAN,
+        label=_("Until"),
+        widget=IsoDateInput(),
+        error_messages={"required": _("Pick the last date of the series.")},
     )
     start = forms.TimeField(
         label=_("Start"), widget=_time_input(), error_messages={"required": _("Give a start time.")}

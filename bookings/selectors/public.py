@@ -5,7 +5,6 @@ gig names its venue only when the slot is public at a listed venue; anything els
 """
 
 import datetime as dt
-import re
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy, pgettext
 
+from accounts.dates import Bound, read_month
 from availability import engine
 from bands.calendar import CalendarMember, band_availability, month_grid
 from bands.models import ApprovalStatus, Band
@@ -36,18 +36,14 @@ STATES = {
 
 
 def parse_month(value: str | None, *, today: dt.date) -> dt.date:
-    """The first day of the month "YYYY-MM" in `value`; this month when it is missing, malformed or far away."""
+    """The first day of the month "YYYY-MM" in `value`; this month when it is missing, no month or out of the
+    browsing bound (accounts/dates.py), or further away than a public calendar shows."""
     this_month = today.replace(day=1)
-    match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", (value or "").strip())
-    if not match:
+    month, problem = read_month(value or "", name="month", bound=Bound.BROWSE, today=today)
+    if month is None or problem:
         return this_month
-    year, month = int(match[1]), int(match[2])
-    if not 1 <= month <= 12:
-        return this_month
-    offset = (year - this_month.year) * 12 + (month - this_month.month)
-    if not -MONTHS_BACK <= offset <= MONTHS_AHEAD:
-        return this_month
-    return dt.date(year, month, 1)
+    offset = (month.year - this_month.year) * 12 + (month.month - this_month.month)
+    return month if -MONTHS_BACK <= offset <= MONTHS_AHEAD else this_month
 
 
 def shift_month(month_start: dt.date, months: int) -> dt.date:

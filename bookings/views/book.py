@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.dates import Bound, query_date
 from accounts.htmx import HtmxHttpRequest, is_partial, page_redirect
 from accounts.ratelimit import rate_limit_return, rate_limit_take, rate_limited_response
 from accounts.timezones import known_zone, when_text
@@ -127,12 +128,9 @@ def _strip_context(request: HttpRequest, band: Band, package: Package | None, mi
     # A first-time visitor (no zone known yet) reads the band's zone alone, not UTC as "theirs".
     viewer_zone = (known_zone(request) or zoneinfo.ZoneInfo(band.time_zone)).key
     strip = band_strip(band=band, length=length, viewer_zone=viewer_zone, instant=bool(package and package.instant))
-    chosen = None
-    wanted = request.GET.get("day", "")
-    try:
-        chosen = strip.day(dt.date.fromisoformat(wanted)) if wanted else None
-    except ValueError:
-        chosen = None
+    # The day picked in the strip; one the address gives that cannot be read or is out of the bound picks none.
+    wanted = query_date(request.GET, "day", bound=Bound.BROWSE, fallback=True)
+    chosen = strip.day(wanted) if wanted else None
     if chosen is None:
         chosen = next((d for d in strip.days if d.starts), None)
     return {"strip": strip, "chosen": chosen}

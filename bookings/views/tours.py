@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.dates import Bound, query_date
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait, rate_limited_response
 from accounts.scheduling import scheduling_today
 from accounts.timezones import when_text
@@ -177,14 +178,11 @@ def tour_forget(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _days_asked(query, today: dt.date) -> tuple[dt.date, dt.date] | None:
-    """The first and last day a stretch's link gives, when both read as ISO dates in order from today;
-    else None (the form then proposes its own)."""
-    try:
-        first, last = (
-            dt.date.fromisoformat(query.get("first_day", "")),
-            dt.date.fromisoformat(query.get("last_day", "")),
-        )
-    except ValueError:
+    """The first and last day a stretch's link gives, when both read as dates within the planning bound, in
+    order from today; else None (the form then proposes its own)."""
+    first = query_date(query, "first_day", bound=Bound.PLAN, fallback=True)
+    last = query_date(query, "last_day", bound=Bound.PLAN, fallback=True)
+    if first is None or last is None:
         return None
     return (first, last) if today <= first <= last else None
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
 from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bookings.models import Booking
@@ -175,7 +176,8 @@ class AdvancePlanForm(forms.Form):
         choices=Side.choices,
         error_messages={"invalid_choice": _("Say which side confirms this item."), "required": _("Say which side.")},
     )
-    due_on = forms.DateField(
+    due_on = BoundedDateField(
+        bound=Bound.PLAN,
         label=_("Due by"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": _("Enter the due date as a date."), "required": _("Pick a due date.")},

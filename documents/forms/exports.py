@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.dates import Bound, BoundedDateField
 from bands.models import Currency
 from bookings.models import Booking
 from bookings.selectors.inbox import TABS
@@ -34,13 +35,15 @@ def _choice(label, choices, *, invalid: str) -> forms.ChoiceField:
 class DatesForm(forms.Form):
     """From one day to another, both included, in the viewer's zone (either may be left out)."""
 
-    since = forms.DateField(
+    since = BoundedDateField(
+        bound=Bound.RECORD,
         label=_("From"),
         required=False,
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": _("“From” must be a date written as 2026-12-31.")},
     )
-    until = forms.DateField(
+    until = BoundedDateField(
+        bound=Bound.RECORD,
         label=_("Until"),
         required=False,
         input_formats=["%Y-%m-%d"],

@@ -153,7 +153,8 @@ def test_a_move_refused_says_why_and_changes_nothing(client, w):
     cases = [
         ({"stage": w.small.pk, "date": (w.day + dt.timedelta(days=1)).isoformat()}, "The 1st hold on"),
         ({"stage": w.stage.pk, "date": (w.day + dt.timedelta(days=2)).isoformat()}, "The venue is closed on"),
-        ({"stage": w.stage.pk, "date": "2001-01-01"}, "The date has begun or passed"),
+        ({"stage": w.stage.pk, "date": "2001-01-01"}, "That day has passed: pick a date from"),
+        ({"stage": w.stage.pk, "date": "9999-12-31"}, "StageSlot plans at most three years ahead"),
         ({"stage": w.stage.pk, "date": "31/02/2027"}, "Enter a valid date"),
         ({"stage": w.stage.pk, "date": w.day.isoformat()}, "on this date and stage already"),
         ({"stage": other_stage.pk, "date": w.day.isoformat()}, "Pick one of the rooms you book for"),
@@ -230,8 +231,11 @@ def test_who_sees_and_who_acts(client, w):
     client.force_login(w.owner)
     assert client.get(reverse("holds:calendar", args=["no-such-venue"])).status_code == 404
     assert client.get(reverse("holds:group_calendar", args=["no-such-group"])).status_code == 404
-    for query in ("?view=year&date=x", "?date=99999-01-01", "?view=day&date=1999-12-31"):
-        assert client.get(reverse("holds:calendar", args=[w.venue.slug]) + query).status_code == 200
+    assert client.get(reverse("holds:calendar", args=[w.venue.slug]) + "?view=year").status_code == 200
+    # A date that is none, or out of the horizon, is refused with the reason (decision 0075).
+    for query in ("?view=year&date=x", "?date=99999-01-01", "?view=day&date=1999-12-31", "?date=9999-12-31"):
+        response = client.get(reverse("holds:calendar", args=[w.venue.slug]) + query)
+        assert response.status_code == 400 and "We could not take that date" in response.content.decode()
 
 
 def test_the_api_reads_the_calendar_and_moves_a_hold(client, w):

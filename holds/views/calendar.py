@@ -90,10 +90,11 @@ def group_calendar(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
-    """Back to the calendar the form was sent from (a path of ours only), at its view and date."""
+    """Back to the calendar the form was sent from (a path of ours only), at its view and date (today when that
+    date cannot be read: it only says where to go back to)."""
     back = request.POST.get("back", "")
     view, on = BookerCalendarForm({"view": request.POST.get("view", ""), "date": request.POST.get("on", "")}).choice(
-        timezone.localdate()
+        timezone.localdate(), fallback=True
     )
     if not back.startswith("/") or back.startswith("//") or "?" in back:
         back = fallback

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.dates import Bound, query_date
 from accounts.htmx import is_partial, render_page
 from accounts.ratelimit import rate_limited
 from bands.selectors import band_for_manage
@@ -30,12 +31,10 @@ ACTIONS = ("release", "challenge", "confirm")
 
 
 def _first_day(request: HttpRequest) -> dt.date:
+    """The ladders' first day: today by default, and in place of a date that is none, passed or past the horizon
+    (the address only says where the list starts)."""
     today = timezone.localdate()
-    try:
-        day = dt.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        return today
-    return day if today <= day <= today + dt.timedelta(days=3 * 365) else today
+    return query_date(request.GET, "date", bound=Bound.AHEAD, default=today, fallback=True)
 
 
 def _ladder_url(slug: str, day: dt.date) -> str:

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "accounts.site.SiteURLMiddleware",
     # A control character (NUL, …) in any field or address gets a clear 400 page, never a 500.
     "accounts.middleware.ControlCharacterMiddleware",
+    # A date in an address's query past the horizon or no date at all: a 400 page saying so (accounts/dates.py).
+    "accounts.middleware.DateInputMiddleware",
     # A body a view could not read (too deep, not UTF-8) is a 400, never a 500 (accounts/json_body.py).
     "accounts.json_body.UnreadableBodyMiddleware",
 ]

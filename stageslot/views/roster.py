@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.dates import Bound, query_month
 from accounts.htmx import render_page
 from accounts.ratelimit import rate_limited
 from bookings.errors import BookingError, BookingPermissionError
@@ -44,20 +45,18 @@ def _agency(request: HttpRequest, slug: str) -> Organisation:
     return organisation
 
 
-def _month(raw: str, today: dt.date) -> dt.date:
+def _month(params, today: dt.date) -> dt.date:
     """The first of the month asked for as YYYY-MM, within a year back and two ahead; else this month."""
-    try:
-        month = dt.date.fromisoformat(f"{raw}-01") if raw else today.replace(day=1)
-    except ValueError:
-        return today.replace(day=1)
+    this_month = today.replace(day=1)
+    month = query_month(params, "month", bound=Bound.BROWSE, default=this_month, fallback=True, today=today)
     ahead = (month.year - today.year) * 12 + month.month - today.month
-    return month if -MONTHS_BACK <= ahead <= MONTHS_AHEAD else today.replace(day=1)
+    return month if -MONTHS_BACK <= ahead <= MONTHS_AHEAD else this_month
 
 
 def _page(request: HttpRequest, organisation: Organisation, form: RosterHoldForm | None = None, *, status=200):
     now, today = timezone.now(), timezone.localdate()
     rows = agency_roster_rows(organisation=organisation, now=now)
-    month = _month(request.GET.get("month", ""), today)
+    month = _month(request.GET, today)
     bands = [row.band for row in rows]
     can_act = organisation.my_role in (Role.OWNER, Role.BOOKER)
     zone = timezone.get_current_timezone()
