@@ -878,3 +878,23 @@ def payment_record_outside(
         )
         webhook_events_emit(event="payment.succeeded", bookings=[booking], extra={"payment": payment_payload(payment)})
     return payment
+
+
+def payer_stripe_forget(*, user: User) -> int:
+    """Delete at Stripe the customers made for `user` as a payer, and with them the card they saved for
+    balances, then forget the customers' and cards' ids on their payments (the payments themselves stay, for
+    the other side and the books). A customer Stripe no longer has counts as deleted. The erasure of a
+    closed account runs it once no money of theirs is pending (stageslot/privacy/erasure.py); any other
+    answer of Stripe raises, and the erasure tries the step again on its next round. Returns how many
+    customers were deleted."""
+    mine = Payment.objects.filter(payer=user).exclude(customer_id="")
+    customers = sorted(set(mine.values_list("customer_id", flat=True)))
+    for customer in customers:
+        try:
+            stripe_api.client().v1.customers.delete(customer)
+        except stripe.InvalidRequestError as exc:
+            # Stripe answers a deleted customer with 404 and the code resource_missing.
+            if exc.http_status != 404 and getattr(exc, "code", None) != "resource_missing":
+                raise
+    mine.update(customer_id="", payment_method_id="")
+    return len(customers)

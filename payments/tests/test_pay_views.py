@@ -7,6 +7,7 @@ import json
 import time
 
 import pytest
+import stripe as stripe_lib
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
@@ -19,7 +20,7 @@ from bookings.tests.test_detail_views import make_world
 from payments import stripe_api
 from payments.models import Checkout, LedgerEntry, Payment, StripeEvent
 from payments.services.checkout import checkout_complete, checkout_payment, checkout_start
-from payments.services.payments import payment_pay
+from payments.services.payments import payer_stripe_forget, payment_pay
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("localstripe")]
 
@@ -311,3 +312,27 @@ def test_the_guided_booking_sends_an_instant_package_to_its_checkout(client):
     page = client.get(answer["Location"])
     assert page.status_code == 200 and "900 EUR" in page.content.decode()
     assert not Booking.objects.exists()  # nothing is held or booked before the card is accepted
+
+
+def test_an_erased_payers_customer_and_saved_card_are_deleted_at_stripe_and_forgotten_here(client, world):
+    client.force_login(world.client)
+    setup(client, world.booking)
+    payment = Payment.objects.get(booking=world.booking)
+    stripe = stripe_api.client()
+    saved = stripe.v1.customers.create(params={"email": "payer@example.com"})
+    Payment.objects.filter(pk=payment.pk).update(customer_id=saved.id, payment_method_id="pm_saved")
+
+    assert payer_stripe_forget(user=world.client) == 1
+    with pytest.raises(stripe_lib.InvalidRequestError):
+        stripe.v1.customers.retrieve(saved.id)
+    payment.refresh_from_db()
+    assert (payment.customer_id, payment.payment_method_id) == ("", "")
+    assert payment.amount_minor > 0  # the payment itself stays, for the band and the books
+    assert payer_stripe_forget(user=world.client) == 0  # again: nothing left to do
+
+    # A customer Stripe no longer has counts as deleted.
+    gone = stripe.v1.customers.create(params={"email": "payer@example.com"})
+    stripe.v1.customers.delete(gone.id)
+    Payment.objects.filter(pk=payment.pk).update(customer_id=gone.id)
+    assert payer_stripe_forget(user=world.client) == 1
+    assert Payment.objects.get(pk=payment.pk).customer_id == ""

@@ -302,7 +302,9 @@ MAP: list[Entry] = [
         "payments.Payment",
         MONEY,
         person=("payer", "recorded_by"),
-        erase=KEEP,
+        # The payments stay; the payer's customer and saved card at Stripe are deleted there.
+        erase=SERVICE,
+        service="payments.services.payments.payer_stripe_forget",
         export=("uid", "purpose", "amount_minor", "currency", "status", "created_at"),
         copies=("reference",),
         plain={"stripe_body": "Stripe's answer about a PaymentIntent: amounts and ids, no name or email"},
