@@ -42,7 +42,7 @@ ROLES = {
 # Routes that are no page of ours to read on a phone: files and data, machines' doors, Django's admin (its own
 # screens, which staff use at a desk).
 NOT_PAGES = re.compile(
-    r"^(admin/|api/|\^api/|\^feeds/|health/|metrics/|sw\.js|jsi18n/|\^?media/|\^?static/)"
+    r"^(admin/|api/|\^api/|\^feeds/|health/|metrics/|mail/anymail/|sw\.js|jsi18n/|\^?media/|\^?static/)"
     r"|\.(pdf|csv|ics|json|js|txt|xml|png|svg|zip)(\$)?$"
 )
 
@@ -114,6 +114,7 @@ NOT_REACHED = {
             "gigs/answer/<str:token>/",
             "gigs/stand-in/<str:token>/",
             "gigs/stand-in/ask/<str:token>/",
+            "mail/unsubscribe/<str:token>/",
             "accounts/^confirm-email/(?P<key>[-:\\w]+)/$",
             "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
         ],
