@@ -84,6 +84,14 @@ def control_character_in(value: str) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
+def plain_value(data, key: str) -> str:
+    """`data[key]` (a QueryDict, a dict) when it is plain text, "" when it is missing or holds a control
+    character: what a view looks a row up by, so that NUL (which PostgreSQL cannot compare) reads as naming
+    nothing, never as a server error."""
+    value = data.get(key) or ""
+    return "" if control_character_in(value) else value
+
+
 def control_character_words(code: str) -> str:
     """How a message names the character `code` (U+XXXX) that control_character_in found."""
     if "D800" <= code[2:] <= "DFFF":

@@ -50,6 +50,10 @@ def avatar_path(instance: "User", filename: str) -> str:
     return f"avatars/{instance.pk or 'new'}/{filename}"
 
 
+# An erased account's email is erased-<pk>@ this domain (stageslot/privacy/erasure.py; .invalid never delivers).
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
@@ -103,10 +107,12 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         """What to call this person on a page: their display name, else their email's local part; an erased
-        account is a "Former member"."""
-        if self.erased_at is not None:
-            return gettext("Former member")
-        return self.display_name or self.email.split("@", 1)[0]
+        account is a "Former member". Read from the name and email alone (an erased account's email is at
+        ERASED_EMAIL_DOMAIN), so a row loaded with only those fields draws its name without another query."""
+        if self.display_name:
+            return self.display_name
+        local, _at, domain = self.email.partition("@")
+        return gettext("Former member") if domain == ERASED_EMAIL_DOMAIN else local
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django's hash of the password, which every session carries; a closed account's also covers when

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from accounts.form_fields import plain_value
 from bands.selectors import bands_public
 from venues.selectors import venues_public
 
@@ -31,13 +32,13 @@ from ..services.blocks import block_create, block_remove
 def _target(request: HttpRequest) -> tuple[BlockTarget, dict[str, str]]:
     """Who is to be blocked, from ?band=<slug>, ?venue=<slug> or ?booking=<uid> (GET or POST); 404 otherwise."""
     data = request.POST if request.method == "POST" else request.GET
-    if slug := data.get("band"):
+    if slug := plain_value(data, "band"):
         band = get_object_or_404(bands_public(), slug=slug)
         return BlockTarget(band_party(band.pk), band.name), {"band": band.slug}
-    if slug := data.get("venue"):
+    if slug := plain_value(data, "venue"):
         venue = get_object_or_404(venues_public(), slug=slug)
         return BlockTarget(venue_party(venue.pk), venue.name), {"venue": venue.slug}
-    if uid := data.get("booking"):
+    if uid := plain_value(data, "booking"):
         try:
             booking = booking_for_viewer(uid=uid, user=request.user)
         except ValidationError:

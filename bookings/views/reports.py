@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
+from accounts.form_fields import plain_value
 from accounts.models import Report
 from accounts.ratelimit import rate_limited
 
@@ -20,7 +21,7 @@ from ..services.reports import report_create
 def _subject(request: HttpRequest) -> ReportSubject:
     data = request.POST if request.method == "POST" else request.GET
     for kind in Report.Subject.values:
-        if ref := data.get(kind):
+        if ref := plain_value(data, kind):
             subject = report_subject(kind=kind, ref=ref, user=request.user)
             if subject is not None:
                 return subject

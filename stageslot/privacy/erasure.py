@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from accounts.models import AccountClosure, ApiToken, PushSubscription, User
+from accounts.models import ERASED_EMAIL_DOMAIN, AccountClosure, ApiToken, PushSubscription, User
 from bands.models import Membership
 from bookings.models import Booking, CalendarFeed
 from bookings.services.answering import booking_withdraw
@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 # Closures erased per run of the periodic task: each is a few hundred queries.
 ERASURES_PER_RUN = 10
-TOMBSTONE_DOMAIN = "erased.invalid"
+TOMBSTONE_DOMAIN = ERASED_EMAIL_DOMAIN
 
 
 @dataclass(frozen=True)
