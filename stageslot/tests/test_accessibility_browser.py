@@ -5,10 +5,10 @@ menus and manage navigation work with a keyboard."""
 import re
 
 import pytest
-from django.core.management import call_command
 
 from bookings.models import Booking
 from reviews.models import Review
+from stageslot.tests import demo_once
 from venues.models import Slot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -74,9 +74,9 @@ def log_in(page, base: str, email: str) -> None:
     page.wait_for_url(re.compile(r"/dashboard/$"))
 
 
-def test_main_pages_of_every_role_pass_axe_and_fit_a_phone_and_a_laptop(live_server, browser, axe_check):
+def test_main_pages_of_every_role_pass_axe_and_fit_a_phone_and_a_laptop(request, live_server, browser, axe_check):
     axe_check.require()
-    call_command("seed_demo", force=True, verbosity=0)
+    demo_once.seed(request.config)
     problems: list[str] = []
     for viewport in (PHONE, LAPTOP):
         for email, urls in pages_by_role().items():

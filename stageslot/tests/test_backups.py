@@ -17,11 +17,10 @@ from urllib.parse import quote
 import psycopg
 import pytest
 from django.core.files.storage import storages
-from django.core.management import call_command
 from django.db import connection
 
 from bookings.models import BookingFile
-from stageslot.tests.test_seed_demo import tiny_picture
+from stageslot.tests import demo_once
 
 ROOT = Path(__file__).resolve().parents[2]
 BAND = ("the-night-owls", "The Night Owls")
@@ -112,9 +111,10 @@ print(json.dumps({{"band": [band.status_code, "{name}" in band.content.decode()]
 @pytest.mark.postgres
 @pytest.mark.slow(reason="seeds the demo world (about 30 s), then backs it up and restores it in other processes")
 @pytest.mark.django_db(transaction=True)
-def test_the_demo_world_backed_up_restores_into_an_empty_database_equal_and_served(settings, tmp_path, monkeypatch):
+def test_the_demo_world_backed_up_restores_into_an_empty_database_equal_and_served(
+    settings, tmp_path, monkeypatch, request
+):
     settings.DEBUG = True
-    monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
     # Booking files in a folder of this test's own (the test process's folder holds other tests' files too).
     settings.STORAGES = {
         **settings.STORAGES,
@@ -124,7 +124,7 @@ def test_the_demo_world_backed_up_restores_into_an_empty_database_equal_and_serv
         },
     }
     monkeypatch.setattr(BookingFile._meta.get_field("file"), "storage", storages["booking_files"])
-    call_command("seed_demo", "--quiet")
+    demo_once.seed(request.config)  # or copied from the run's first seed: the browser tests' world, its photos too
     media, booking_files = Path(settings.MEDIA_ROOT), Path(storages["booking_files"].location)
     assert file_fingerprints(media) and file_fingerprints(booking_files)  # photos, and the riders of a booking
     source = connection.settings_dict["NAME"]

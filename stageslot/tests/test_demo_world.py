@@ -34,6 +34,7 @@ from stageslot.demo_contracts import seed_contracts
 from stageslot.demo_invoices import seed_invoices
 from stageslot.demo_tours import ROUTE
 from stageslot.management.commands.seed_demo import DEMO_PASSWORD
+from stageslot.tests import demo_once
 from stageslot.tests.once import rows_for_the_module
 from stageslot.tests.test_seed_demo import overlapping_pairs, tiny_picture
 from venues.models import Slot
@@ -46,15 +47,11 @@ BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """The demo world (without its photos), seeded once for the module's tests and rolled back after the last."""
-    with (
-        override_settings(DEBUG=True),
-        pytest.MonkeyPatch.context() as monkeypatch,
-        rows_for_the_module(django_db_blocker),
-    ):
-        monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
-        call_command("seed_demo")
+def seeded(django_db_setup, django_db_blocker, pytestconfig) -> Iterator[None]:
+    """The demo world (without its photos), seeded once for the module's tests (or copied from the run's first
+    seed of it) and rolled back after the last."""
+    with override_settings(DEBUG=True), rows_for_the_module(django_db_blocker):
+        demo_once.seed(pytestconfig, pictures=False)
         yield
 
 

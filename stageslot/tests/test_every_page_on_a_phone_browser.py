@@ -17,10 +17,11 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
+
+from stageslot.tests import demo_once
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -293,8 +294,8 @@ def go_round(browser, base: str, who: str, email: str | None, seen: dict) -> lis
     return problems
 
 
-def test_every_page_a_role_reaches_fits_a_phone(live_server, browser):
-    call_command("seed_demo", force=True, verbosity=0)
+def test_every_page_a_role_reaches_fits_a_phone(request, live_server, browser):
+    demo_once.seed(request.config)
     began = time.monotonic()
     seen: dict[tuple[str, str], str] = {}
     problems: list[str] = []

@@ -7,10 +7,10 @@ screen once focused and is not cut off; a table that scrolls takes focus itself.
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from bookings.models import Booking
+from stageslot.tests import demo_once
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -50,9 +50,9 @@ class Journey:
         self.look(page, what)
 
 
-def test_each_role_goes_through_its_day_on_a_phone(live_server, browser, axe_check):
+def test_each_role_goes_through_its_day_on_a_phone(request, live_server, browser, axe_check):
     axe_check.require()
-    call_command("seed_demo", force=True, verbosity=0)
+    demo_once.seed(request.config)
     base = live_server.url
     problems: list[str] = []
 

@@ -4,12 +4,11 @@ the brackets but the page's data. Each role's pages: a visitor's, a musician's a
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from accounts.models import User
+from stageslot.tests import demo_once
 from stageslot.tests.once import rows_for_the_module
 from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
-from stageslot.tests.test_seed_demo import tiny_picture
 
 # The demo world is seeded once for the module (`demo`): its tests run one after another in one process.
 pytestmark = [
@@ -42,11 +41,11 @@ PEOPLE = ["mara@demo.stageslot.test", "kellerbar-owner@demo.stageslot.test", "cl
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo world, seeded once for the module and rolled back after it; its photos tiny (no words there)."""
-    with pytest.MonkeyPatch.context() as monkeypatch, rows_for_the_module(django_db_blocker):
-        monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
-        call_command("seed_demo", force=True, quiet=True)
+def demo(django_db_setup, django_db_blocker, pytestconfig):
+    """The demo world, seeded once for the module (or copied from the run's first seed of it) and rolled back after
+    it; its photos tiny (no words there)."""
+    with rows_for_the_module(django_db_blocker):
+        demo_once.seed(pytestconfig, pictures=False)
         yield database_words()
 
 
