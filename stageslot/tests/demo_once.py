@@ -188,7 +188,7 @@ def _tables() -> dict[str, tuple[list[str], object]]:
                 found[table] = (columns, out.getvalue())
             else:
                 # Each column as an expression: SQLite's declared types would turn times and dates into Python's
-                # objects (Django's converters), which it cannot take back; as it stored them, they go back as they were.
+                # objects (Django's converters), which it cannot take back: read as stored, they go back as they were.
                 plain = ", ".join(f"CASE WHEN 1 THEN {quote(c)} END" for c in columns)
                 cursor.execute(f"SELECT {plain} FROM {quote(table)}")  # noqa: S608 (names from the schema)
                 found[table] = (columns, cursor.fetchall())
