@@ -64,7 +64,7 @@ class S3Server:
 
     def bucket(self, *, public: bool = False) -> str:
         """A new, empty bucket of its own for one test; `public`: anyone may read its objects, by the
-        bucket policy the README asks for (its objects carry no ACL of their own)."""
+        bucket policy docs/configuration.md asks for (its objects carry no ACL of their own)."""
         name = f"test-{uuid.uuid4().hex[:16]}"
         client = self.client()
         client.create_bucket(Bucket=name)

@@ -2,7 +2,7 @@
 
 Everything that varies between machines is read from the environment through
 django-environ; nothing set means the embedded local defaults (SQLite, eager
-Celery, console email). See README.md for every variable.
+Celery, console email). See docs/configuration.md for every variable.
 """
 
 from pathlib import Path
