@@ -431,7 +431,7 @@ class Topology:
         }
 
     def _buckets_make(self) -> None:
-        import boto3
+        from stageslot.buckets import buckets_make
 
         url = self.s3["endpoint_url"]
         wait_until(
@@ -441,36 +441,14 @@ class Topology:
             process=self._processes.get("moto"),
             log=self.directory / "moto.log",
         )
-        client = boto3.client(
-            "s3",
+        buckets_make(
             endpoint_url=url,
-            region_name=S3_REGION,
-            aws_access_key_id=S3_ACCESS_KEY,
-            aws_secret_access_key=S3_SECRET_KEY,
+            region=S3_REGION,
+            access_key=S3_ACCESS_KEY,
+            secret_key=S3_SECRET_KEY,
+            media=self.s3["media_bucket"],
+            booking_files=self.s3["booking_files_bucket"],
         )
-        try:
-            media = self.s3["media_bucket"]
-            client.create_bucket(Bucket=media)
-            # Anyone may read the media bucket's objects, by a bucket policy (decision 0063); not list them.
-            client.put_bucket_policy(
-                Bucket=media,
-                Policy=json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": "*",
-                                "Action": "s3:GetObject",
-                                "Resource": f"arn:aws:s3:::{media}/*",
-                            }
-                        ],
-                    }
-                ),
-            )
-            client.create_bucket(Bucket=self.s3["booking_files_bucket"])
-        finally:
-            client.close()
 
     def _database_create(self) -> None:
         import psycopg

@@ -19,26 +19,12 @@ import boto3
 import pytest
 
 from accounts.local_servers import HOST, child_start, child_stop, free_port
+from stageslot.buckets import public_read_policy
 
 # moto accepts any keys; these only have to be the same on both sides.
 ACCESS_KEY = "stageslot-test"
 SECRET_KEY = "stageslot-test-secret"  # noqa: S105
 REGION = "us-east-1"
-
-
-def public_read_policy(bucket: str) -> dict:
-    """The bucket policy that lets anyone read (not list, not write) a public media bucket's objects."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{bucket}/*",
-            }
-        ],
-    }
 
 
 @dataclass
