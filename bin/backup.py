@@ -16,7 +16,7 @@ the PostgreSQL database) and writes:
   with its size and SHA-256, so that a restore can prove it got everything back.
 
 It prints how long each part took. Exits non-zero, leaving the half-written folder named
-`…-incomplete`, when any part fails. Made to run from cron (README, "Backups").
+`…-incomplete`, when any part fails. Made to run from cron (docs/backups.md).
 """
 
 from __future__ import annotations

@@ -2,19 +2,26 @@
 """A production topology on one machine: nginx with TLS in front of two web nodes, a Celery worker and
 beat, PostgreSQL, Redis and an S3-compatible bucket server (docs/decisions/0065-two-nodes-behind-a-proxy.md).
 
-    python bin/topology.py up [--dir DIR] [--port N] [--database-url URL] [--redis-url URL] [--no-workers]
+    python bin/topology.py up [--dir DIR] [--ports PROXY,NODE1,NODE2] [--database-url URL] [--redis-url URL]
+                              [--no-workers]
     python bin/topology.py status --dir DIR
     python bin/topology.py restart node1 --dir DIR     # a rolling restart of one node
     python bin/topology.py reload node2 --dir DIR      # gunicorn's graceful reload (HUP)
     python bin/topology.py down --dir DIR
 
-Each web node is the Procfile's `web:` line with its own PORT, a small WEB_CONCURRENCY, production settings
-and a MEDIA_ROOT of its own (its own "disk", which stays empty: files go to the buckets). nginx is Debian's,
-run as the current user with the config made from deploy/nginx.conf.template, a throwaway certificate
-authority and certificate, and its pid, logs and temporary files in DIR. Without --database-url a new
-database is made on the local PostgreSQL and migrated (the Procfile's `release:` line); without
-MEDIA_S3_BUCKET in the environment a moto S3 server is started with a public media bucket and a private
-booking-files bucket. `up` stays in the foreground; Ctrl-C or `down` stops everything it started.
+Each web node is the Procfile's `web:` line with its own PORT, bound to 127.0.0.1 (the proxy is the way in), a
+small WEB_CONCURRENCY, production settings and a MEDIA_ROOT of its own (its own "disk", which stays empty:
+files go to the buckets). nginx is Debian's, run as the current user with the config made from
+deploy/nginx.conf.template, a throwaway certificate authority and certificate, and its pid, logs and
+temporary files in DIR. Without --database-url a new database is made on the local PostgreSQL – a copy of
+the template database an earlier `up` left for the same migrations, else migrated (the Procfile's `release:`
+line) and then kept as that template; without MEDIA_S3_BUCKET in the environment a moto S3 server is started
+with a public media bucket and a private booking-files bucket. Static files are collected only when their
+sources changed. Every name it uses is in docs/deploying.md ("Try it on one machine").
+
+`up` stays in the foreground; Ctrl-C or `down` stops everything it started, during its start too: DIR/state.json
+is written before anything starts and again as each part does, so `down` also stops what an `up` killed
+outright left behind (the S3 server, a migrate under way, the database it made).
 
 Tests import it (stageslot/tests/test_topology.py): `Topology` is a context manager with the addresses,
 an https session that trusts the throwaway authority, restart(), reload() and stop().
@@ -25,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -44,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from accounts.local_servers import HOST, free_port  # noqa: E402 (after the project is on the path)
+from accounts.local_servers import HOST, free_port, port_free  # noqa: E402 (after the project is on the path)
 
 NGINX = os.environ.get("STAGESLOT_NGINX", "/usr/sbin/nginx")
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
@@ -53,6 +61,9 @@ S3_ACCESS_KEY = "stageslot-topology"
 S3_SECRET_KEY = "stageslot-topology-secret"  # noqa: S105 (moto takes any key)
 S3_REGION = "us-east-1"
 STATE = "state.json"
+# The database server `up` makes its database (topology_<hex>) and its template databases on.
+POSTGRES = os.environ.get("STAGESLOT_TOPOLOGY_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+TEMPLATE_PREFIX = "topology_template_"
 
 
 class TopologyError(RuntimeError):
@@ -87,6 +98,18 @@ def procfile_command(process: str, env: dict[str, str], procfile: Path = ROOT / 
         words[0] = sys.executable
     elif (beside := Path(sys.executable).with_name(words[0])).exists():
         words[0] = str(beside)
+    return words
+
+
+def bind_loopback(words: list[str]) -> list[str]:
+    """The web line's words with its `--bind` on this machine's loopback address instead of every address:
+    the nodes are reached through the proxy only, as docs/deploying.md asks of a real site."""
+    words = list(words)
+    for index, word in enumerate(words):
+        if word in ("--bind", "-b") and index + 1 < len(words):
+            words[index + 1] = f"{HOST}:{words[index + 1].rsplit(':', 1)[1]}"
+        elif word.startswith("--bind="):
+            words[index] = f"--bind={HOST}:{word.rsplit(':', 1)[1]}"
     return words
 
 
@@ -234,18 +257,39 @@ def wait_until(check, *, what: str, timeout: float, process: subprocess.Popen | 
 
 
 # --- Static files -------------------------------------------------------------------------------------
+def static_fingerprint() -> str:
+    """What collectstatic's output depends on: every file under static/ and the apps' static/ folders (path
+    and bytes), and requirements.txt (the installed packages' own static files). Content, not times: a
+    checkout or a copy that touches every file leaves it the same."""
+    digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes())
+    for source in sorted([ROOT / "static", *ROOT.glob("*/static")]):
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+STATIC_STAMP = ROOT / "staticfiles" / ".topology-sources"
+
+
 def static_stale() -> bool:
-    """Whether collectstatic must run: no manifest yet, or a file under static/ or an app's static/ is newer."""
+    """Whether collectstatic must run: no manifest yet, or the sources changed since the last run here."""
     manifest = ROOT / "staticfiles" / "staticfiles.json"
-    if not manifest.exists():
+    if not manifest.exists() or not STATIC_STAMP.exists():
         return True
-    built = manifest.stat().st_mtime
-    sources = [ROOT / "static", *ROOT.glob("*/static")]
-    return any(p.stat().st_mtime > built for s in sources for p in s.rglob("*") if p.is_file())
+    return STATIC_STAMP.read_text(encoding="utf-8").strip() != static_fingerprint()
 
 
-# Without compression: WhiteNoise's brotli and gzip copies take about 45 s of CPU, and a test topology
-# serves its few static files uncompressed just as well. The manifest is the same.
+def migrations_fingerprint() -> str:
+    """What a migrated database depends on: every migration of the project (path and bytes), requirements.txt
+    (the installed apps' own migrations) and the Procfile's release line."""
+    digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes() + (ROOT / "Procfile").read_bytes())
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# Without compression: WhiteNoise's brotli and gzip copies take about 45 s of CPU (this 2.2 s), and a topology
+# on one machine serves its static files uncompressed just as well. The manifest is the same.
 PLAIN_COLLECTSTATIC = """
 import django
 from django.conf import settings
@@ -282,10 +326,13 @@ class Node:
 class Topology:
     """nginx (TLS) → two gunicorn nodes, with a worker and beat unless `workers` is False.
 
-    `database_url`: an existing, migrated database (tests: the test database); None makes and migrates one.
+    `ports`: the proxy's and the nodes' (node1, node2), each 0 for a free one that no other of them takes.
+    `database_url`: an existing, migrated database (tests: the test database); None makes one (from a template
+    database of the same migrations when there is one) and migrates it.
     `s3`: {"endpoint_url", "access_key", "secret_key", "media_bucket", "booking_files_bucket"} of a real
     store; None starts a moto server with its two buckets. `for_tests`: nginx also names the node that
     answered (X-Upstream) and listens on one more port per node that goes to that node only.
+    `full_collectstatic`: the static files with their compressed copies, as a real deploy collects them.
     """
 
     def __init__(
@@ -293,17 +340,19 @@ class Topology:
         directory: Path | str | None = None,
         *,
         port: int = 0,
+        ports: tuple[int, ...] = (),
         database_url: str | None = None,
         redis_url: str | None = None,
         s3: dict | None = None,
         workers: bool = True,
         web_concurrency: int = 2,
         for_tests: bool = False,
-        full_collectstatic: bool = True,
+        full_collectstatic: bool = False,
         environment: dict[str, str] | None = None,
     ) -> None:
         self.directory = Path(directory or tempfile.mkdtemp(prefix="stageslot-topology-")).resolve()
-        self.port = port
+        ports = (tuple(ports) or (port,)) + (0,) * (1 + len(NODES))
+        self.port = ports[0]
         self.database_url = database_url
         self.database_created = False
         self.redis_url = redis_url or os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/7"
@@ -314,7 +363,7 @@ class Topology:
         self.full_collectstatic = full_collectstatic
         self.environment = environment or {}
         self.name = "topology-" + secrets.token_hex(4)
-        self.nodes = {name: Node(name, 0, self.directory / name) for name in NODES}
+        self.nodes = {name: Node(name, ports[1 + i], self.directory / name) for i, name in enumerate(NODES)}
         self.direct_ports: dict[str, int] = {}
         self.pids: dict[str, int] = {}
         self._processes: dict[str, subprocess.Popen] = {}
@@ -323,6 +372,7 @@ class Topology:
         self.seconds: dict[str, float] = {}
         self.drained: set[str] = set()
         self.up_pid = os.getpid()  # the process that started it, and stops it
+        self.moto_port = 0
 
     # Addresses
     @property
@@ -359,14 +409,13 @@ class Topology:
         return self
 
     def _start(self, began: float) -> None:
-        self.port = self.port or free_port()
+        self._ports_choose()
         for node in self.nodes.values():
-            node.port = free_port()
             node.directory.mkdir(parents=True, exist_ok=True)
             node.media_root.mkdir(exist_ok=True)
             (node.directory / "booking-files").mkdir(exist_ok=True)
-            if self.for_tests:
-                self.direct_ports[node.name] = free_port()
+        # Written before anything starts and again as each part does: `down` stops what a stopped start left.
+        self._state_write()
         self.certificates = certificates_make(self.directory / "tls")
         if self.s3 is None:
             self._moto_start()
@@ -407,19 +456,54 @@ class Topology:
         )
         self._state_write()
 
+    def _ports_choose(self) -> None:
+        """The ports asked for, each checked free, and a free one for each of the rest that none of the others
+        has: a port the system calls free now may be one this topology gives the proxy a moment later."""
+        wanted = {"proxy": self.port, **{n.name: n.port for n in self.nodes.values()}}
+        taken = [port for port in wanted.values() if port]
+        if len(set(taken)) < len(taken):
+            raise TopologyError(f"--ports names one port twice: {', '.join(map(str, taken))}")
+        for what, port in wanted.items():
+            if port and not port_free(port):
+                raise TopologyError(f"Port {port} ({what}) is taken on {HOST}: name another, or 0 for a free one")
+
+        def another() -> int:
+            while (port := free_port()) in taken:
+                pass
+            taken.append(port)
+            return port
+
+        self.port = self.port or another()
+        for node in self.nodes.values():
+            node.port = node.port or another()
+            if self.for_tests:
+                self.direct_ports[node.name] = another()
+        self.moto_port = another()
+
     def _remember(self, name: str, process: subprocess.Popen) -> None:
         self._processes[name] = process
         self.pids[name] = process.pid
+        self._state_write()
+
+    def _run(self, name: str, command: list[str], *, env: dict[str, str]) -> None:
+        """Run `command` to its end as a process this topology remembers (a stop or `down` meanwhile stops it
+        too), its output in DIR/<name>.log."""
+        log = self.directory / f"{name}.log"
+        process = process_start(command, env=env, log=log)
+        self._remember(name, process)
+        process.wait()
+        self.pids.pop(name, None)
+        self._processes.pop(name, None)
+        self._state_write()
+        if process.returncode:
+            output = log.read_text(encoding="utf-8", errors="replace")[-4000:]
+            raise TopologyError(f"{name} failed (exit code {process.returncode}), {log}:\n{output}")
 
     def _moto_start(self) -> None:
         moto = Path(sys.executable).with_name("moto_server")
         if not moto.exists():
             raise TopologyError(f"moto_server is not beside {sys.executable}: pip install -r requirements-dev.txt")
-        port = free_port()
-        process = process_start(
-            [str(moto), "-H", HOST, "-p", str(port)], env=dict(os.environ), log=self.directory / "moto.log"
-        )
-        self._remember("moto", process)
+        port = self.moto_port
         self.s3 = {
             "started": True,
             "endpoint_url": f"http://{HOST}:{port}",
@@ -429,9 +513,13 @@ class Topology:
             "media_bucket": f"{self.name}-media",
             "booking_files_bucket": f"{self.name}-booking-files",
         }
+        process = process_start(
+            [str(moto), "-H", HOST, "-p", str(port)], env=dict(os.environ), log=self.directory / "moto.log"
+        )
+        self._remember("moto", process)
 
     def _buckets_make(self) -> None:
-        import boto3
+        from stageslot.buckets import buckets_make
 
         url = self.s3["endpoint_url"]
         wait_until(
@@ -441,65 +529,65 @@ class Topology:
             process=self._processes.get("moto"),
             log=self.directory / "moto.log",
         )
-        client = boto3.client(
-            "s3",
+        buckets_make(
             endpoint_url=url,
-            region_name=S3_REGION,
-            aws_access_key_id=S3_ACCESS_KEY,
-            aws_secret_access_key=S3_SECRET_KEY,
+            region=S3_REGION,
+            access_key=S3_ACCESS_KEY,
+            secret_key=S3_SECRET_KEY,
+            media=self.s3["media_bucket"],
+            booking_files=self.s3["booking_files_bucket"],
         )
-        try:
-            media = self.s3["media_bucket"]
-            client.create_bucket(Bucket=media)
-            # Anyone may read the media bucket's objects, by a bucket policy (decision 0063); not list them.
-            client.put_bucket_policy(
-                Bucket=media,
-                Policy=json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": "*",
-                                "Action": "s3:GetObject",
-                                "Resource": f"arn:aws:s3:::{media}/*",
-                            }
-                        ],
-                    }
-                ),
-            )
-            client.create_bucket(Bucket=self.s3["booking_files_bucket"])
-        finally:
-            client.close()
 
     def _database_create(self) -> None:
+        """A new database topology_<hex>, migrated by the Procfile's release line. A copy of a template
+        database made by an earlier `up` from the same migrations, when there is one, leaves the release line
+        nothing to do; without one, the migrated database becomes that template for the next `up`."""
         import psycopg
 
-        server = os.environ.get("STAGESLOT_TOPOLOGY_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
         name = self.name.replace("-", "_")
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        parts = urlsplit(server)
-        self.database_url = urlunsplit(parts._replace(path=f"/{name}"))
-        self.database_created = True
+        self.database_url = urlunsplit(urlsplit(POSTGRES)._replace(path=f"/{name}"))
+        self.database_created = True  # before it is made: a start stopped meanwhile drops it (IF EXISTS)
+        self._state_write()
+        template = TEMPLATE_PREFIX + migrations_fingerprint()[:16]
+        with psycopg.connect(POSTGRES, autocommit=True) as connection:
+            known = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone()
+            try:
+                connection.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if known else ""))
+            except psycopg.errors.ObjectInUse:  # another `up` is copying the template right now
+                connection.execute(f'CREATE DATABASE "{name}"')
+                known = None
         stamp = time.perf_counter()
-        release = subprocess.run(  # noqa: S603 (the Procfile's release line)
-            procfile_command("release", self.env()), cwd=ROOT, env=self.env(), capture_output=True, text=True
-        )
-        if release.returncode:
-            raise TopologyError("migrate failed:\n" + release.stdout[-2000:] + release.stderr[-2000:])
+        self._run("release", procfile_command("release", self.env()), env=self.env())
         self.seconds["migrate"] = time.perf_counter() - stamp
+        if not known:
+            self._template_make(name, template)
+
+    def _template_make(self, name: str, template: str) -> None:
+        """Keep a copy of the just-migrated database `name` as `template` (nothing is connected to it yet), and
+        drop the templates of other migrations. Another `up` making the same one at once wins: no harm."""
+        import psycopg
+
+        with psycopg.connect(POSTGRES, autocommit=True) as connection:
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.ObjectInUse):
+                connection.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+            rows = connection.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+                [TEMPLATE_PREFIX.replace("_", r"\_") + "%", template],
+            ).fetchall()
+            for (old,) in rows:
+                with contextlib.suppress(psycopg.errors.ObjectInUse):
+                    connection.execute(f'DROP DATABASE IF EXISTS "{old}"')
 
     def _collectstatic(self) -> None:
         if not static_stale():
             return
+        fingerprint = static_fingerprint()
         if self.full_collectstatic:
             command = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
         else:
             command = [sys.executable, "-c", PLAIN_COLLECTSTATIC]
-        done = subprocess.run(command, cwd=ROOT, env=self.env(), capture_output=True, text=True)  # noqa: S603
-        if done.returncode:
-            raise TopologyError("collectstatic failed:\n" + done.stderr[-3000:])
+        self._run("collectstatic", command, env=self.env())
+        STATIC_STAMP.write_text(fingerprint + "\n", encoding="utf-8")
 
     def env(self, node: Node | None = None) -> dict[str, str]:
         """The environment of the site's processes: production settings, the shared services, and for a
@@ -550,9 +638,9 @@ class Topology:
 
     def _node_start(self, node: Node) -> None:
         env = self.env(node)
-        process = process_start(procfile_command("web", env), env=env, log=node.log)
+        process = process_start(bind_loopback(procfile_command("web", env)), env=env, log=node.log)
         node.process, node.pid = process, process.pid
-        self.pids[node.name] = process.pid
+        self._remember(node.name, process)
 
     def _node_healthy(self, node: Node) -> bool:
         # Straight to the node, as nginx would ask: https seen, the node's own address.
@@ -668,7 +756,7 @@ class Topology:
     def stop(self, *, quick: bool = False) -> None:
         """Stop every process this topology started (nginx first, then the nodes, the worker and beat, the
         bucket server) and drop the database it made. `quick`: no graceful waits."""
-        order = ["nginx", *NODES, "worker", "beat", "moto"]
+        order = ["nginx", *NODES, "worker", "beat", "collectstatic", "release", "moto"]
         for name in order:
             pid = self.pids.pop(name, None)
             if pid is None:
@@ -689,9 +777,8 @@ class Topology:
         if self.database_created:
             import psycopg
 
-            server = os.environ.get("STAGESLOT_TOPOLOGY_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
             name = urlsplit(self.database_url).path.lstrip("/")
-            with psycopg.connect(server, autocommit=True) as connection:
+            with psycopg.connect(POSTGRES, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             self.database_created = False
         state = self.directory / STATE
@@ -710,6 +797,7 @@ class Topology:
             "up_pid": self.up_pid,
             "pids": self.pids,
             "nodes": {n.name: {"port": n.port, "pid": n.pid} for n in self.nodes.values()},
+            "moto_port": self.moto_port,
             "direct_ports": self.direct_ports,
             "database_url": self.database_url,
             "database_created": self.database_created,
@@ -750,6 +838,7 @@ class Topology:
         for name, node in state["nodes"].items():
             topology.nodes[name].port, topology.nodes[name].pid = node["port"], node["pid"]
         topology.up_pid = state["up_pid"]
+        topology.moto_port = state.get("moto_port", 0)
         return topology
 
 
@@ -767,18 +856,25 @@ def command_up(args: argparse.Namespace) -> int:
         }
     topology = Topology(
         args.dir,
-        port=args.port,
+        ports=args.ports or (args.port,),
         database_url=args.database_url,
         redis_url=args.redis_url,
         workers=not args.no_workers,
         s3=s3,
     )
     print(f"Starting in {topology.directory} …", flush=True)
+    # Ctrl-C or SIGTERM (`down` from another shell) during the start: start() stops what it started so far –
+    # the S3 server, a migrate under way, the database it made – and only then does `up` end.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         topology.start()
     except TopologyError as error:
         print(f"topology: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("Stopped during the start; what it had started is stopped and its database dropped.", flush=True)
+        return 130
     stopping = []
 
     def stop(*_args) -> None:
@@ -806,6 +902,24 @@ def command_up(args: argparse.Namespace) -> int:
     topology.stop()
     print("Stopped.")
     return 0
+
+
+def _interrupt(_signal: int, _frame) -> None:
+    """Stop the start: the rest of it is skipped, and a second signal does not cut its clean-up short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def ports_parse(text: str) -> tuple[int, ...]:
+    """--ports PROXY[,NODE1[,NODE2]]: each a port number, 0 (or left out) for a free one."""
+    try:
+        ports = tuple(int(part) if part.strip() else 0 for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: port numbers separated by commas, e.g. 8443,8001,8002") from None
+    if len(ports) > 1 + len(NODES) or any(not 0 <= port < 65536 for port in ports):
+        raise argparse.ArgumentTypeError(f"{text!r}: the proxy's port and at most {len(NODES)} nodes' ports, 0-65535")
+    return ports
 
 
 def command_down(args: argparse.Namespace) -> int:
@@ -852,7 +966,14 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="start everything and stay in the foreground")
     up.add_argument("--dir", type=Path, default=None, help="where config, logs and state go (a new temporary one)")
-    up.add_argument("--port", type=int, default=0, help="the proxy's port (a free one)")
+    up.add_argument("--port", type=int, default=0, help="the proxy's port (a free one); --ports names the nodes' too")
+    up.add_argument(
+        "--ports",
+        type=ports_parse,
+        default=(),
+        metavar="PROXY,NODE1,NODE2",
+        help="the proxy's and the nodes' ports, 0 for a free one (e.g. 8443,8001,8002)",
+    )
     up.add_argument("--database-url", default=None, help="a migrated database (a new one, made and migrated)")
     up.add_argument("--redis-url", default=None, help="default: $REDIS_URL, else redis://127.0.0.1:6379/7")
     up.add_argument("--no-workers", action="store_true", help="no Celery worker and beat")

@@ -14,14 +14,14 @@ def stripe_keys_set(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             checks.Warning(
                 "STRIPE_SECRET_KEY is set without STRIPE_PUBLISHABLE_KEY or STRIPE_WEBHOOK_SECRET: the pay page "
                 "cannot load Stripe.js, or Stripe's events cannot be verified.",
-                hint="Set all three Stripe variables (see the README).",
+                hint="Set all three Stripe variables (see docs/configuration.md).",
                 id="payments.W002",
             )
         ]
     return [
         checks.Warning(
             "STRIPE_SECRET_KEY is not set, so payments go to localstripe, a local test server.",
-            hint="Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET (see the README).",
+            hint="Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET (see docs/configuration.md).",
             id="payments.W001",
         )
     ]

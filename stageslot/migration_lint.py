@@ -57,7 +57,7 @@ DATA_MIGRATION_CHECKS = (
 )
 ADVICE = (
     "A migration above would break the release still running while it is deployed. Split the change over "
-    "two releases (README, 'Migrations during a rolling deploy': add nullable or with db_default, backfill, "
+    "two releases (docs/deploying.md, 'Migrations during a rolling deploy': add nullable or with db_default, backfill, "
     "make it required in the next release; stop using a column, drop it in the next release). If the break "
     f"is intended, name the check in the migration's `{ALLOW_ATTRIBUTE} = {{'CHECK': 'reason'}}`."
 )

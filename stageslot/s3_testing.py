@@ -19,26 +19,12 @@ import boto3
 import pytest
 
 from accounts.local_servers import HOST, child_start, child_stop, free_port
+from stageslot.buckets import public_read_policy
 
 # moto accepts any keys; these only have to be the same on both sides.
 ACCESS_KEY = "stageslot-test"
 SECRET_KEY = "stageslot-test-secret"  # noqa: S105
 REGION = "us-east-1"
-
-
-def public_read_policy(bucket: str) -> dict:
-    """The bucket policy that lets anyone read (not list, not write) a public media bucket's objects."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": "s3:GetObject",
-                "Resource": f"arn:aws:s3:::{bucket}/*",
-            }
-        ],
-    }
 
 
 @dataclass
@@ -64,7 +50,7 @@ class S3Server:
 
     def bucket(self, *, public: bool = False) -> str:
         """A new, empty bucket of its own for one test; `public`: anyone may read its objects, by the
-        bucket policy the README asks for (its objects carry no ACL of their own)."""
+        bucket policy docs/configuration.md asks for (its objects carry no ACL of their own)."""
         name = f"test-{uuid.uuid4().hex[:16]}"
         client = self.client()
         client.create_bucket(Bucket=name)

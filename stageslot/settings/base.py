@@ -2,7 +2,7 @@
 
 Everything that varies between machines is read from the environment through
 django-environ; nothing set means the embedded local defaults (SQLite, eager
-Celery, console email). See README.md for every variable.
+Celery, console email). See docs/configuration.md for every variable.
 """
 
 from pathlib import Path
@@ -273,6 +273,9 @@ NOTIFICATION_EMAIL_CLAIM = env.int("STAGESLOT_NOTIFICATION_EMAIL_CLAIM", default
 # Each periodic task runs once per period however many beats send it (two nodes, a rolling deploy): beat
 # stamps each send with its period, the task claims the period in the database first (docs/decisions/0060).
 CELERY_BEAT_SCHEDULER = "stageslot.celery_app:PeriodStampingScheduler"
+# Where beat keeps its schedule file: its working directory by default; the container image names a
+# writable place, its code being read-only to the user it runs as (docs/decisions/0086).
+CELERY_BEAT_SCHEDULE_FILENAME = env("STAGESLOT_BEAT_SCHEDULE_FILE", default="celerybeat-schedule")
 # Periodic work, sent by `celery -A stageslot beat` (one or more: each entry's period runs once). One entry
 # per task: a task's periods are claimed by its name.
 CELERY_BEAT_SCHEDULE: dict = {

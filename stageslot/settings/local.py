@@ -30,7 +30,7 @@ LOGGING = {
     },
 }
 
-# A webhook listener on this machine (the README's script): "127.0.0.1:8471". Never in production.
+# A webhook listener on this machine (docs/api.md's script): "127.0.0.1:8471". Never in production.
 WEBHOOK_ALLOW_HOSTS = tuple(env.list("STAGESLOT_WEBHOOK_ALLOW_HOSTS", default=[]))
 
 # Passkeys on http://127.0.0.1 while developing (browsers treat it as a secure context; fido2 wants https).
