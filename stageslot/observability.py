@@ -28,6 +28,11 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def is_request_id(text: object) -> bool:
+    """A request id we take from outside (the proxy's header, a task message): 8–64 letters, digits, `._:-`."""
+    return isinstance(text, str) and _VALID.match(text) is not None
+
+
 class RequestIdMiddleware:
     """Names each request: request.request_id, the logs' request_id and the X-Request-ID answer header."""
 
@@ -36,7 +41,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         given = request.headers.get(HEADER, "")
-        request.request_id = given if _VALID.match(given) else new_request_id()
+        request.request_id = given if is_request_id(given) else new_request_id()
         token = request_id.set(request.request_id)
         try:
             response = self.get_response(request)
@@ -47,26 +52,36 @@ class RequestIdMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
-    """Puts the current request's (or task's) id on each record as `request_id` ("-" outside one)."""
+    """Puts the current request's (or task's) id on each record as `request_id` ("-" outside one).
+
+    A line about a request carries the request itself (Django's "Not Found" and "Internal Server Error"
+    lines): Django writes those after the middleware has answered and let go of the id, so the id is read
+    from that request first."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", None):
-            record.request_id = request_id.get() or "-"
+            about = getattr(getattr(record, "request", None), "request_id", None)
+            record.request_id = about if isinstance(about, str) and about else request_id.get() or "-"
         return True
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message, request_id, and the task's
-    name and id on a worker's lines, the traceback when there is one."""
+    name and id on a worker's lines, the traceback when there is one, and the fields a line names as
+    `fields` (an access line's method, path, status…)."""
 
     def format(self, record: logging.LogRecord) -> str:
+        named = getattr(record, "request_id", None)
         line = {
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or request_id.get() or None,
+            "request_id": (named if named and named != "-" else None) or request_id.get() or None,
         }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line |= {key: value for key, value in fields.items() if key not in line}
         task = _current_task()
         if task is not None:
             line["task"], line["task_id"] = task
@@ -83,6 +98,24 @@ def _current_task() -> tuple[str, str] | None:
     if current_task and getattr(current_task.request, "id", None):
         return current_task.name, current_task.request.id
     return None
+
+
+def site_formatter() -> logging.Formatter:
+    """The formatter of the site's own lines (the console handler of settings.LOGGING), for the lines of
+    processes that write before or beside Django's logging: gunicorn's master and its access lines."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    config = dict(settings.LOGGING["formatters"][settings.LOGGING["handlers"]["console"]["formatter"]])
+    factory = config.pop("()", None)
+    if factory:
+        return (import_string(factory) if isinstance(factory, str) else factory)(**config)
+    return logging.Formatter(config.get("format"), config.get("datefmt"), config.get("style", "%"))
+
+
+def json_lines() -> bool:
+    """Whether the site writes its lines as JSON (DJANGO_LOG_FORMAT; JSON by default in production)."""
+    return isinstance(site_formatter(), JsonFormatter)
 
 
 # ---- Tasks carry the id of the request that queued them ----------------------------------------------
@@ -103,7 +136,7 @@ def take_in_task(task=None, **_kwargs) -> None:
         carried = (getattr(task.request, "headers", None) or {}).get(TASK_HEADER)
     if task is not None and task.request.is_eager:
         return  # an eager task runs inside the request, under its id already
-    request_id.set(carried if isinstance(carried, str) and _VALID.match(carried) else new_request_id())
+    request_id.set(carried if is_request_id(carried) else new_request_id())
 
 
 def leave_task(task=None, **_kwargs) -> None:
