@@ -10,12 +10,11 @@ With PROMETHEUS_MULTIPROC_DIR set (a directory the node's gunicorn workers share
 all of a node's workers are added up; without it, each process answers with its own.
 
 Who may read it: a request straight to the node (no X-Forwarded-For: not through the proxy) from an
-address in STAGESLOT_METRICS_ALLOW (loopback by default), or any request with the bearer token
-STAGESLOT_METRICS_TOKEN. Everyone else gets the site's 404, as for an address that does not exist.
+address in STAGESLOT_OPERATOR_ALLOW (loopback by default), or any request with the bearer token
+STAGESLOT_METRICS_TOKEN (stageslot.observability.asked_by_operator). Everyone else gets the site's 404,
+as for an address that does not exist.
 """
 
-import hmac
-import ipaddress
 import os
 import time
 from collections.abc import Callable
@@ -27,6 +26,8 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from stageslot.observability import asked_by_operator
 
 FAILURES_KEY = "stageslot:task-failures"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -132,24 +133,10 @@ def _queues() -> list[str]:
     return sorted(names)
 
 
-def _may_read(request: HttpRequest) -> bool:
-    token = getattr(settings, "METRICS_TOKEN", "")
-    given = request.headers.get("Authorization", "")
-    if token and given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode()):
-        return True
-    if "X-Forwarded-For" in request.headers:
-        return False  # came through the proxy: only the token opens it
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(net) for net in getattr(settings, "METRICS_ALLOW", ()))
-
-
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not _may_read(request):
+    if not asked_by_operator(request):
         raise Http404
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         times = CollectorRegistry()

@@ -9,6 +9,9 @@ that task carry it too.
 
 import contextvars
 import datetime as dt
+import functools
+import hmac
+import ipaddress
 import json
 import logging
 import re
@@ -116,6 +119,38 @@ def site_formatter() -> logging.Formatter:
 def json_lines() -> bool:
     """Whether the site writes its lines as JSON (DJANGO_LOG_FORMAT; JSON by default in production)."""
     return isinstance(site_formatter(), JsonFormatter)
+
+
+# ---- What only the operator reads ------------------------------------------------------------------
+
+
+def through_proxy(request: HttpRequest) -> bool:
+    """The request came through the proxy (which appends X-Forwarded-For), not straight to this node."""
+    return "X-Forwarded-For" in request.headers
+
+
+def asked_by_operator(request: HttpRequest) -> bool:
+    """/metrics/ and the full /health/ready/: a request straight to the node (not through the proxy) from
+    STAGESLOT_OPERATOR_ALLOW's networks (loopback by default), or one with the bearer token
+    STAGESLOT_METRICS_TOKEN from anywhere."""
+    from django.conf import settings
+
+    token = getattr(settings, "METRICS_TOKEN", "")
+    given = request.headers.get("Authorization", "")
+    if token and given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode()):
+        return True
+    if through_proxy(request):
+        return False  # the proxy's own address is no proof: only the token opens it
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in network for network in operator_networks(tuple(settings.OPERATOR_ALLOW)))
+
+
+@functools.cache
+def operator_networks(allowed: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in allowed)
 
 
 # ---- Tasks carry the id of the request that queued them ----------------------------------------------

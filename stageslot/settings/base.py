@@ -5,6 +5,7 @@ django-environ; nothing set means the embedded local defaults (SQLite, eager
 Celery, console email). See README.md for every variable.
 """
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -855,6 +856,10 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Where HTTP is sent to HTTPS (production's SECURE_SSL_REDIRECT), a load balancer's /health/ and /health/ready/
+# and Prometheus's /metrics/, asked straight at a node over plain http, are answered instead (each pattern
+# is matched against the path without its first slash).
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^health/ready/$", r"^metrics/$"]
 
 
 # --- Maps (docs/decisions/0023-maps.md) ------------------------------------------------
@@ -965,8 +970,19 @@ LOGGING = {
 # The worker writes through the same logging as the web processes (its lines carry the request id).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# /metrics/ for Prometheus: straight to a node from these networks, or with this bearer token (stageslot/metrics.py).
-METRICS_ALLOW = env.list("STAGESLOT_METRICS_ALLOW", default=["127.0.0.0/8", "::1/128"])
+# The operator's networks: /metrics/ and the full /health/ready/ answer a request made straight to a node
+# from them, or one with the bearer token, and nobody else (stageslot.observability.asked_by_operator).
+# STAGESLOT_METRICS_ALLOW is its former name, read when it is not set.
+OPERATOR_ALLOW = env.list(
+    "STAGESLOT_OPERATOR_ALLOW", default=env.list("STAGESLOT_METRICS_ALLOW", default=["127.0.0.0/8", "::1/128"])
+)
+for _network in OPERATOR_ALLOW:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"STAGESLOT_OPERATOR_ALLOW lists networks (127.0.0.0/8, 10.1.2.3, fd00::/8), not {_network!r}."
+        ) from None
 METRICS_TOKEN = env("STAGESLOT_METRICS_TOKEN", default="")
 
 # Errors to Sentry when SENTRY_DSN is set; nothing is sent otherwise (stageslot/observability.py).
