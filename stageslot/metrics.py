@@ -29,7 +29,6 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from stageslot.observability import asked_by_operator
 
-FAILURES_KEY = "stageslot:task-failures"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -57,6 +56,16 @@ class MetricsMiddleware:
         return response
 
 
+def failures_key() -> str:
+    """The Redis hash of task failures by task, under the site's prefix (settings.SITE_PREFIX)."""
+    return f"{settings.SITE_PREFIX}-metrics:task-failures"
+
+
+def broker_key(name: str) -> str:
+    """A key of the broker's (a queue's list) as it is in Redis: behind the broker's prefix."""
+    return (settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}).get("global_keyprefix", "") + name
+
+
 def _redis():
     import redis
 
@@ -69,7 +78,7 @@ def count_task_failure(sender=None, **_kwargs) -> None:
         return
     name = getattr(sender, "name", None) or "unknown"
     try:
-        _redis().hincrby(FAILURES_KEY, name, 1)
+        _redis().hincrby(failures_key(), name, 1)
     except Exception:
         return
 
@@ -110,8 +119,8 @@ class _AtScrape:
         try:
             client = _redis()
             for queue in _queues():
-                queues.add_metric([queue], client.llen(queue))
-            for task, n in sorted(client.hgetall(FAILURES_KEY).items()):
+                queues.add_metric([queue], client.llen(broker_key(queue)))
+            for task, n in sorted(client.hgetall(failures_key()).items()):
                 failures.add_metric([task.decode()], int(n))
         except Exception:
             return

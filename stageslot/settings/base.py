@@ -6,6 +6,7 @@ Celery, console email). See README.md for every variable.
 """
 
 import ipaddress
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -166,6 +167,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# The site's name in Redis: every key the site writes there begins with it – the caches' (`<prefix>:`,
+# `<prefix>-pages:`, `<prefix>-stamps:`), Celery's queues and their bookkeeping (`<prefix>-celery:`: the queue,
+# the unacknowledged messages, the workers' broadcasts) and the metrics' counts (`<prefix>-metrics:`) – so two
+# sites on one Redis database each run only their own tasks, and clearing a cache never touches the queue
+# (docs/decisions/0085). DJANGO_CACHE_PREFIX is its former name, read when it is not set.
+SITE_PREFIX = env("STAGESLOT_SITE_PREFIX", default="") or env("DJANGO_CACHE_PREFIX", default="stageslot")
+if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", SITE_PREFIX):
+    raise ImproperlyConfigured(
+        f"STAGESLOT_SITE_PREFIX is up to 64 letters, digits and ._- (e.g. stageslot-staging), not {SITE_PREFIX!r}."
+    )
 
 
 def redis_cache(location: str, key_prefix: str) -> dict:
@@ -204,11 +215,11 @@ LIMITS_CACHE_TABLE = "stageslot_limits_cache"
 STAMPS_SECONDS = 3600
 if REDIS_URL:
     CACHES = {
-        "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
-        "pages": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-pages"),
-        "calls": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
+        "default": redis_cache(REDIS_URL, SITE_PREFIX),
+        "pages": redis_cache(REDIS_URL, SITE_PREFIX + "-pages"),
+        "calls": redis_cache(REDIS_URL, SITE_PREFIX),
         "stamps": {
-            **redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-stamps"),
+            **redis_cache(REDIS_URL, SITE_PREFIX + "-stamps"),
             "TIMEOUT": STAMPS_SECONDS,
         },
     }
@@ -261,8 +272,22 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-# socket_keepalive: a broker that went silent (no reset) is noticed by the kernel too.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "socket_keepalive": True}
+
+
+def broker_options(site_prefix: str) -> dict:
+    """The broker's transport options. socket_keepalive: a broker that went silent (no reset) is noticed by
+    the kernel too. global_keyprefix: every key and channel of the broker in Redis begins with the site's
+    prefix (kombu's Redis transport; others ignore it); not the caches' own `<prefix>:`, which a cache's
+    clear() deletes."""
+    return {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        "socket_keepalive": True,
+        "global_keyprefix": f"{site_prefix}-celery:",
+    }
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_options(SITE_PREFIX)
 # Notification emails still unsent this many seconds after their change are queued again, checked
 # this often (seconds); a broker outage delays mail by about this much once it is back.
 NOTIFICATION_REQUEUE_AFTER = env.int("STAGESLOT_NOTIFICATION_REQUEUE_AFTER", default=60)
