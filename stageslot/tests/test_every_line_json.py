@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from django.test import Client
 
 from stageslot.observability import JsonFormatter, RequestIdFilter
@@ -73,6 +74,7 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
             return error.code, error.headers["X-Request-ID"]
 
 
+@pytest.mark.slow(reason="starts a gunicorn node of the whole application (about 3 s of CPU)")
 def test_every_line_a_web_node_writes_is_json_and_its_access_lines_name_the_request(tmp_path):
     with (tmp_path / "stderr").open("w") as stderr:
         node = subprocess.Popen(  # noqa: S603 - the Procfile's own web line
