@@ -8,14 +8,17 @@ request's id – the one the app gave the answer (X-Request-ID), so the access l
 one request share it (docs/decisions/0085-logs-probes-and-prefixes.md).
 """
 
+import logging
+
 from gunicorn.glogging import Logger
 
 from stageslot.observability import HEADER, RequestIdFilter, is_request_id, site_formatter
 
 
 class SiteLogger(Logger):
-    """gunicorn's logger, its lines formatted as the site's. The access line's query string is left out:
-    signed links carry their token there."""
+    """gunicorn's logger, its lines formatted as the site's. Python's warnings (a library's, while the
+    application loads) are lines of gunicorn's error log too, not text on stderr. The access line's query
+    string is left out: signed links carry their token there."""
 
     def setup(self, cfg) -> None:
         super().setup(cfg)  # gunicorn's handlers, made again on each reload (HUP)
@@ -25,12 +28,17 @@ class SiteLogger(Logger):
                 handler.setFormatter(formatter)
                 if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
                     handler.addFilter(RequestIdFilter())
+        logging.captureWarnings(True)
+        warnings = logging.getLogger("py.warnings")
+        warnings.handlers, warnings.propagate = list(self.error_log.handlers), False
 
     def access(self, resp, req, environ, request_time) -> None:
         if not self.access_log_enabled:
             return
         status = str(resp.status).split(None, 1)[0]
-        method, path = environ.get("REQUEST_METHOD", "-"), environ.get("PATH_INFO", "-")
+        # An answer gunicorn made itself (the application failed) comes with an empty environ.
+        method = environ.get("REQUEST_METHOD") or getattr(req, "method", None) or "-"
+        path = environ.get("PATH_INFO") or getattr(req, "path", None) or "-"
         fields = {
             "method": method,
             "path": path,
@@ -42,17 +50,17 @@ class SiteLogger(Logger):
         }
         try:
             self.access_log.info(
-                "%s %s %s", method, path, status, extra={"request_id": _answer_id(resp, environ), "fields": fields}
+                "%s %s %s", method, path, status, extra={"request_id": _answer_id(resp, req), "fields": fields}
             )
         except Exception:
             self.error_log.exception("The access line of %s %s could not be written", method, path)
 
 
-def _answer_id(resp, environ) -> str:
-    """The id the app gave the answer; the proxy's, for an answer gunicorn made itself (a bad request)."""
-    headers = resp.headers.items() if hasattr(resp.headers, "items") else resp.headers
-    for name, value in headers or ():
-        if name.lower() == HEADER.lower():
-            return value
-    given = environ.get("HTTP_X_REQUEST_ID", "")
-    return given if is_request_id(given) else "-"
+def _answer_id(resp, req) -> str:
+    """The id the app gave the answer; the proxy's, for an answer gunicorn made itself (the application
+    failed, or the request was bad)."""
+    for headers in (resp.headers, getattr(req, "headers", None)):
+        for name, value in (headers.items() if hasattr(headers, "items") else headers) or ():
+            if name.lower() == HEADER.lower() and is_request_id(value):
+                return value
+    return "-"
