@@ -73,10 +73,10 @@ class _QuietWithJsonLines:
     def __init__(self, *args, quiet: bool = False, **kwargs) -> None:
         from stageslot.observability import json_lines
 
-        json = json_lines()
-        if json:
+        as_json = json_lines()
+        if as_json:
             logging.captureWarnings(True)
-        super().__init__(*args, quiet=quiet or json, **kwargs)
+        super().__init__(*args, quiet=quiet or as_json, **kwargs)
 
 
 class SiteWorker(_QuietWithJsonLines, Worker):

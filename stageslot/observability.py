@@ -129,6 +129,31 @@ def through_proxy(request: HttpRequest) -> bool:
     return "X-Forwarded-For" in request.headers
 
 
+PROBES = frozenset({"/health/", "/health/ready/", "/metrics/"})
+
+
+class ProbeHostMiddleware:
+    """A load balancer or Prometheus asks a node by its own address (`Host: 10.0.0.5:8000`), which is no
+    site name in ALLOWED_HOSTS: Django would answer 400 before any view. The probes build no link from the
+    host, so asked straight at the node (not through the proxy) by a host that is not allowed, they are
+    answered as if asked by the site's first name. Every other path keeps Django's host check."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in PROBES and not through_proxy(request):
+            from django.conf import settings
+            from django.core.exceptions import DisallowedHost
+
+            try:
+                request.get_host()
+            except DisallowedHost:
+                named = next((host.lstrip(".") for host in settings.ALLOWED_HOSTS if host.lstrip(".") != "*"), "")
+                request.META["HTTP_HOST"] = named or "localhost"
+        return self.get_response(request)
+
+
 def asked_by_operator(request: HttpRequest) -> bool:
     """/metrics/ and the full /health/ready/: a request straight to the node (not through the proxy) from
     STAGESLOT_OPERATOR_ALLOW's networks (loopback by default), or one with the bearer token

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "stageslot.observability.RequestIdMiddleware",
     # Each request's time by view, for the operator's /metrics/ (stageslot/metrics.py).
     "stageslot.metrics.MetricsMiddleware",
+    # /health/, /health/ready/ and /metrics/ asked by a node's own address, as probes do (stageslot/observability.py).
+    "stageslot.observability.ProbeHostMiddleware",
     # The band's website widget (/embed/…) reads no cookies and sets none, and may be framed anywhere.
     "embeds.middleware.EmbedMiddleware",
     # CSP, Permissions-Policy, X-Frame-Options on every response, WhiteNoise's too: so it comes first.

@@ -32,6 +32,16 @@ def test_probes_over_plain_http_straight_at_a_node_are_answered_while_pages_go_t
 
 
 @pytest.mark.django_db
+def test_probes_asked_by_the_nodes_own_address_are_answered_while_pages_keep_the_host_check(settings):
+    settings.ALLOWED_HOSTS = [".stageslot.example"]
+    node = Client(HTTP_HOST="10.0.0.5:8000")
+    assert (node.get("/health/").status_code, node.get("/metrics/").status_code) == (200, 200)
+    assert node.get("/health/ready/", REMOTE_ADDR="10.1.2.3").status_code == 200
+    assert node.get("/").status_code == 400
+    assert node.get("/health/", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 400
+
+
+@pytest.mark.django_db
 def test_readiness_asks_nothing_outside_the_node_unless_the_operator_asks(
     settings, monkeypatch, django_assert_num_queries
 ):
