@@ -6,8 +6,9 @@
 For the processes that must always be there (the Celery worker and beat, see the Procfile and
 `make worker`): a worker that stops on an error it cannot recover from, or is killed (out of
 memory), comes back on its own instead of leaving every email unsent until someone notices. Each
-exit is one log line on stderr; the wait before the next start doubles from --first-wait up to
---max-wait, and starts again from --first-wait after a run that lasted --healthy-after seconds.
+exit is one log line on stderr (one JSON object when the site's lines are JSON); the wait before the
+next start doubles from --first-wait up to --max-wait, and starts again from --first-wait after a run
+that lasted --healthy-after seconds.
 
 A clean exit (status 0) ends the loop with it, and so does a stop asked of the loop: SIGTERM, SIGINT
 and SIGQUIT are passed on to the command, and the loop exits with its status (SIGHUP is passed on
@@ -17,6 +18,9 @@ Standard library only, so that it keeps running whatever state the project's cod
 """
 
 import argparse
+import datetime as dt
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -25,9 +29,22 @@ import time
 STOPS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 
 
-def log(text: str) -> None:
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-    sys.stderr.write(f"[{stamp}] keep_running: {text}\n")
+def json_lines() -> bool:
+    """Whether the site's lines are JSON, as its settings decide (stageslot/settings/: DJANGO_LOG_FORMAT,
+    `json` by default in production), read from the environment: this loop imports none of the project."""
+    chosen = os.environ.get("DJANGO_LOG_FORMAT", "")
+    if os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".production"):
+        return chosen != "plain"
+    return chosen == "json"
+
+
+def log(text: str, *, level: str = "WARNING") -> None:
+    if json_lines():
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        line = json.dumps({"time": now, "level": level, "logger": "keep_running", "message": text, "request_id": None})
+    else:
+        line = f"[{time.strftime('%Y-%m-%d %H:%M:%S')}] keep_running: {text}"
+    sys.stderr.write(line + "\n")
     sys.stderr.flush()
 
 
@@ -71,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             child = subprocess.Popen(command, process_group=0)  # noqa: S603 – the operator's command line
         except OSError as exc:
-            log(f"cannot start `{name}`: {exc}")
+            log(f"cannot start `{name}`: {exc}", level="ERROR")
             return 127
         if stopping:  # asked to stop while it was starting
             child.send_signal(signal.SIGTERM)
@@ -87,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         while not stopping and time.monotonic() < deadline:
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         if stopping:
-            log(f"asked to stop; not starting `{name}` again")
+            log(f"asked to stop; not starting `{name}` again", level="INFO")
             return status if status >= 0 else 128 - status
         wait = min(wait * 2, args.max_wait)
 

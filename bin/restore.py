@@ -23,6 +23,7 @@ It prints how long each part took. Exit status 0 means all of it held.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -175,7 +176,8 @@ def restore_to_folder(folder: Path, name: str, storage: dict, root: Path, *, for
 
 
 def restore_to_bucket(folder: Path, storage: dict, target: dict) -> None:
-    """Upload one storage's files into a bucket (under its location), then check each one's size."""
+    """Upload one storage's files into a bucket (under its location), then read each one back and check
+    its size and SHA-256 against the manifest."""
     client = backups.bucket_client(target)
     prefix = target.get("location", "").strip("/")
     prefix = f"{prefix}/" if prefix else ""
@@ -191,9 +193,25 @@ def restore_to_bucket(folder: Path, storage: dict, target: dict) -> None:
         for entry in storage["files"]:
             client.upload_file(str(source / entry["path"]), target["bucket"], prefix + entry["path"])
     for entry in storage["files"]:
-        size = client.head_object(Bucket=target["bucket"], Key=prefix + entry["path"])["ContentLength"]
-        if size != entry["size"]:
-            raise RestoreRefused(f"{prefix + entry['path']} in bucket {target['bucket']} has {size} bytes")
+        size, sha256 = bucket_object_fingerprint(client, target["bucket"], prefix + entry["path"])
+        if (size, sha256) != (entry["size"], entry["sha256"]):
+            raise RestoreRefused(
+                f"{prefix + entry['path']} in bucket {target['bucket']} is not the file the manifest lists"
+                f" ({size} bytes, SHA-256 {sha256})"
+            )
+
+
+def bucket_object_fingerprint(client, bucket: str, key: str) -> tuple[int, str]:
+    """The size and SHA-256 of an object as the bucket gives it back, read in pieces."""
+    digest, size = hashlib.sha256(), 0
+    body = client.get_object(Bucket=bucket, Key=key)["Body"]
+    try:
+        for piece in iter(lambda: body.read(1024 * 1024), b""):
+            digest.update(piece)
+            size += len(piece)
+    finally:
+        body.close()
+    return size, digest.hexdigest()
 
 
 def migrate_check(database_url: str) -> subprocess.CompletedProcess:

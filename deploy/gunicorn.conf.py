@@ -39,3 +39,11 @@ def worker_exit(server, worker) -> None:
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(error.code or 0)
+
+
+# ---- Logs ---------------------------------------------------------------------------------------------
+# gunicorn's own lines (the master's, the workers', one access line a request) through the site's
+# formatter: one JSON object a line in production, the access line with the request's id
+# (stageslot/gunicorn_logging.py, docs/decisions/0085-logs-probes-and-prefixes.md). The Procfile's
+# `--access-logfile -` turns the access lines on.
+logger_class = "stageslot.gunicorn_logging.SiteLogger"

@@ -2,15 +2,23 @@
 
 Each periodic task runs once per period however many schedulers send it (docs/decisions/0060): beat's
 scheduler (`PeriodStampingScheduler`, settings.CELERY_BEAT_SCHEDULER) stamps each send with the period
-it is for, and every task (`OncePerPeriodTask`) claims a stamped period before it does any work."""
+it is for, and every task (`OncePerPeriodTask`) claims a stamped period before it does any work.
+
+With the site's lines in JSON (production's default), `celery worker` and `celery beat` write nothing else:
+their start banners and the worker's "Warm shutdown" are plain text printed on stdout, so they start as
+with --quiet and the shutdown is a log line (docs/decisions/0085-logs-probes-and-prefixes.md)."""
 
 import copy
 import logging
 import os
+from functools import cached_property
 
 from celery import Celery, Task
+from celery.apps.beat import Beat
+from celery.apps.worker import Worker, install_worker_term_handler
 from celery.beat import PersistentScheduler
 from celery.exceptions import Ignore
+from celery.signals import worker_shutting_down
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.local")
 
@@ -57,7 +65,48 @@ class PeriodStampingScheduler(PersistentScheduler):
         return super().apply_async(stamped, producer=producer, advance=False, **kwargs)
 
 
-app = Celery("stageslot", task_cls=OncePerPeriodTask)
+class _QuietWithJsonLines:
+    """`celery worker` or `celery beat`, as with --quiet when the site's lines are JSON: what the banner
+    says (the broker, the queues, the schedule) is in the log lines that follow it. Python's warnings
+    (Celery's own at start) are log lines too."""
+
+    def __init__(self, *args, quiet: bool = False, **kwargs) -> None:
+        from stageslot.observability import json_lines
+
+        as_json = json_lines()
+        if as_json:
+            logging.captureWarnings(True)
+        super().__init__(*args, quiet=quiet or as_json, **kwargs)
+
+
+class SiteWorker(_QuietWithJsonLines, Worker):
+    def install_platform_tweaks(self, worker) -> None:
+        super().install_platform_tweaks(worker)
+        if self.quiet:
+            # SIGTERM's "worker: Warm shutdown (MainProcess)" is printed; log_shutdown says it as a line.
+            install_worker_term_handler(worker, verbose=False)
+
+
+class SiteBeat(_QuietWithJsonLines, Beat):
+    pass
+
+
+class SiteCelery(Celery):
+    @cached_property
+    def Worker(self):
+        return self.subclass_with_self(SiteWorker)
+
+    @cached_property
+    def Beat(self):
+        return self.subclass_with_self(SiteBeat)
+
+
+def log_shutdown(sender=None, how: str = "", sig: str = "", **_kwargs) -> None:
+    """worker_shutting_down: one line when the worker is asked to stop."""
+    logger.info("%s shutdown of %s on %s", how, sender, sig)
+
+
+app = SiteCelery("stageslot", task_cls=OncePerPeriodTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
@@ -65,6 +114,7 @@ app.autodiscover_tasks()
 from stageslot.observability import connect_task_signals  # noqa: E402  (after the app, as Celery's docs do)
 
 connect_task_signals()
+worker_shutting_down.connect(log_shutdown, weak=False, dispatch_uid="stageslot_worker_shutdown")
 
 # Each failed task is counted for the operator's metrics (stageslot/metrics.py).
 from celery.signals import task_failure  # noqa: E402

@@ -10,12 +10,11 @@ With PROMETHEUS_MULTIPROC_DIR set (a directory the node's gunicorn workers share
 all of a node's workers are added up; without it, each process answers with its own.
 
 Who may read it: a request straight to the node (no X-Forwarded-For: not through the proxy) from an
-address in STAGESLOT_METRICS_ALLOW (loopback by default), or any request with the bearer token
-STAGESLOT_METRICS_TOKEN. Everyone else gets the site's 404, as for an address that does not exist.
+address in STAGESLOT_OPERATOR_ALLOW (loopback by default), or any request with the bearer token
+STAGESLOT_METRICS_TOKEN (stageslot.observability.asked_by_operator). Everyone else gets the site's 404,
+as for an address that does not exist.
 """
 
-import hmac
-import ipaddress
 import os
 import time
 from collections.abc import Callable
@@ -28,7 +27,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-FAILURES_KEY = "stageslot:task-failures"
+from stageslot.observability import asked_by_operator
+
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -56,6 +56,16 @@ class MetricsMiddleware:
         return response
 
 
+def failures_key() -> str:
+    """The Redis hash of task failures by task, under the site's prefix (settings.SITE_PREFIX)."""
+    return f"{settings.SITE_PREFIX}-metrics:task-failures"
+
+
+def broker_key(name: str) -> str:
+    """A key of the broker's (a queue's list) as it is in Redis: behind the broker's prefix."""
+    return (settings.CELERY_BROKER_TRANSPORT_OPTIONS or {}).get("global_keyprefix", "") + name
+
+
 def _redis():
     import redis
 
@@ -68,7 +78,7 @@ def count_task_failure(sender=None, **_kwargs) -> None:
         return
     name = getattr(sender, "name", None) or "unknown"
     try:
-        _redis().hincrby(FAILURES_KEY, name, 1)
+        _redis().hincrby(failures_key(), name, 1)
     except Exception:
         return
 
@@ -109,8 +119,8 @@ class _AtScrape:
         try:
             client = _redis()
             for queue in _queues():
-                queues.add_metric([queue], client.llen(queue))
-            for task, n in sorted(client.hgetall(FAILURES_KEY).items()):
+                queues.add_metric([queue], client.llen(broker_key(queue)))
+            for task, n in sorted(client.hgetall(failures_key()).items()):
                 failures.add_metric([task.decode()], int(n))
         except Exception:
             return
@@ -132,24 +142,10 @@ def _queues() -> list[str]:
     return sorted(names)
 
 
-def _may_read(request: HttpRequest) -> bool:
-    token = getattr(settings, "METRICS_TOKEN", "")
-    given = request.headers.get("Authorization", "")
-    if token and given.startswith("Bearer ") and hmac.compare_digest(given[7:].encode(), token.encode()):
-        return True
-    if "X-Forwarded-For" in request.headers:
-        return False  # came through the proxy: only the token opens it
-    try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
-    except ValueError:
-        return False
-    return any(address in ipaddress.ip_network(net) for net in getattr(settings, "METRICS_ALLOW", ()))
-
-
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not _may_read(request):
+    if not asked_by_operator(request):
         raise Http404
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         times = CollectorRegistry()

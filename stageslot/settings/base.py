@@ -5,6 +5,8 @@ django-environ; nothing set means the embedded local defaults (SQLite, eager
 Celery, console email). See docs/configuration.md for every variable.
 """
 
+import ipaddress
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "stageslot.observability.RequestIdMiddleware",
     # Each request's time by view, for the operator's /metrics/ (stageslot/metrics.py).
     "stageslot.metrics.MetricsMiddleware",
+    # /health/, /health/ready/ and /metrics/ asked by a node's own address, as probes do (stageslot/observability.py).
+    "stageslot.observability.ProbeHostMiddleware",
     # The band's website widget (/embed/…) reads no cookies and sets none, and may be framed anywhere.
     "embeds.middleware.EmbedMiddleware",
     # CSP, Permissions-Policy, X-Frame-Options on every response, WhiteNoise's too: so it comes first.
@@ -165,6 +169,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
+# The site's name in Redis: every key the site writes there begins with it – the caches' (`<prefix>:`,
+# `<prefix>-pages:`, `<prefix>-stamps:`), Celery's queues and their bookkeeping (`<prefix>-celery:`: the queue,
+# the unacknowledged messages, the workers' broadcasts) and the metrics' counts (`<prefix>-metrics:`) – so two
+# sites on one Redis database each run only their own tasks, and clearing a cache never touches the queue
+# (docs/decisions/0085). DJANGO_CACHE_PREFIX is its former name, read when it is not set.
+SITE_PREFIX = env("STAGESLOT_SITE_PREFIX", default="") or env("DJANGO_CACHE_PREFIX", default="stageslot")
+if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", SITE_PREFIX):
+    raise ImproperlyConfigured(
+        f"STAGESLOT_SITE_PREFIX is up to 64 letters, digits and ._- (e.g. stageslot-staging), not {SITE_PREFIX!r}."
+    )
 
 
 def redis_cache(location: str, key_prefix: str) -> dict:
@@ -203,11 +217,11 @@ LIMITS_CACHE_TABLE = "stageslot_limits_cache"
 STAMPS_SECONDS = 3600
 if REDIS_URL:
     CACHES = {
-        "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
-        "pages": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-pages"),
-        "calls": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
+        "default": redis_cache(REDIS_URL, SITE_PREFIX),
+        "pages": redis_cache(REDIS_URL, SITE_PREFIX + "-pages"),
+        "calls": redis_cache(REDIS_URL, SITE_PREFIX),
         "stamps": {
-            **redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-stamps"),
+            **redis_cache(REDIS_URL, SITE_PREFIX + "-stamps"),
             "TIMEOUT": STAMPS_SECONDS,
         },
     }
@@ -260,8 +274,22 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.5,
 }
-# socket_keepalive: a broker that went silent (no reset) is noticed by the kernel too.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "socket_keepalive": True}
+
+
+def broker_options(site_prefix: str) -> dict:
+    """The broker's transport options. socket_keepalive: a broker that went silent (no reset) is noticed by
+    the kernel too. global_keyprefix: every key and channel of the broker in Redis begins with the site's
+    prefix (kombu's Redis transport; others ignore it); not the caches' own `<prefix>:`, which a cache's
+    clear() deletes."""
+    return {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+        "socket_keepalive": True,
+        "global_keyprefix": f"{site_prefix}-celery:",
+    }
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_options(SITE_PREFIX)
 # Notification emails still unsent this many seconds after their change are queued again, checked
 # this often (seconds); a broker outage delays mail by about this much once it is back.
 NOTIFICATION_REQUEUE_AFTER = env.int("STAGESLOT_NOTIFICATION_REQUEUE_AFTER", default=60)
@@ -858,6 +886,10 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Where HTTP is sent to HTTPS (production's SECURE_SSL_REDIRECT), a load balancer's /health/ and /health/ready/
+# and Prometheus's /metrics/, asked straight at a node over plain http, are answered instead (each pattern
+# is matched against the path without its first slash).
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^health/ready/$", r"^metrics/$"]
 
 
 # --- Maps (docs/decisions/0023-maps.md) ------------------------------------------------
@@ -968,8 +1000,19 @@ LOGGING = {
 # The worker writes through the same logging as the web processes (its lines carry the request id).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# /metrics/ for Prometheus: straight to a node from these networks, or with this bearer token (stageslot/metrics.py).
-METRICS_ALLOW = env.list("STAGESLOT_METRICS_ALLOW", default=["127.0.0.0/8", "::1/128"])
+# The operator's networks: /metrics/ and the full /health/ready/ answer a request made straight to a node
+# from them, or one with the bearer token, and nobody else (stageslot.observability.asked_by_operator).
+# STAGESLOT_METRICS_ALLOW is its former name, read when it is not set.
+OPERATOR_ALLOW = env.list(
+    "STAGESLOT_OPERATOR_ALLOW", default=env.list("STAGESLOT_METRICS_ALLOW", default=["127.0.0.0/8", "::1/128"])
+)
+for _network in OPERATOR_ALLOW:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"STAGESLOT_OPERATOR_ALLOW lists networks (127.0.0.0/8, 10.1.2.3, fd00::/8), not {_network!r}."
+        ) from None
 METRICS_TOKEN = env("STAGESLOT_METRICS_TOKEN", default="")
 
 # Errors to Sentry when SENTRY_DSN is set; nothing is sent otherwise (stageslot/observability.py).

@@ -7,6 +7,7 @@ from .base import (
     DATABASES,
     FRAGMENTS_CACHE,
     LOGGING,
+    SITE_PREFIX,
     STAMPS_SECONDS,
     broker_transport,
     env,
@@ -28,11 +29,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 REDIS_URL = env("REDIS_URL")
 CACHES = {
-    "default": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
-    "pages": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-pages"),
-    "calls": redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot")),
+    "default": redis_cache(REDIS_URL, SITE_PREFIX),
+    "pages": redis_cache(REDIS_URL, SITE_PREFIX + "-pages"),
+    "calls": redis_cache(REDIS_URL, SITE_PREFIX),
     "stamps": {
-        **redis_cache(REDIS_URL, env("DJANGO_CACHE_PREFIX", default="stageslot") + "-stamps"),
+        **redis_cache(REDIS_URL, SITE_PREFIX + "-stamps"),
         "TIMEOUT": STAMPS_SECONDS,
     },
     "fragments": FRAGMENTS_CACHE,

@@ -256,6 +256,30 @@ def test_a_bucket_is_copied_into_the_backup_and_back_into_another_bucket(tmp_pat
     assert not [key for key in bucket_objects(s3_server, restored) if key.startswith("x/")]
 
 
+def test_a_file_the_bucket_gives_back_with_other_bytes_of_the_same_size_is_refused(tmp_path, s3_server, monkeypatch):
+    restore = load_script("restore")
+    (tmp_path / "booking-files").mkdir()
+    notes = tmp_path / "booking-files" / "notes.txt"
+    notes.write_bytes(b"soundcheck at six")
+    storage = {"kind": "bucket", "folder": "booking-files", "files": [restore.backups.file_entry(notes, "notes.txt")]}
+    connect = restore.backups.bucket_client
+
+    def bucket_that_changes_bytes(target: dict):
+        client = connect(target)
+        upload = client.upload_file
+
+        def upload_file(path: str, bucket: str, key: str) -> None:
+            upload(path, bucket, key)
+            client.put_object(Bucket=bucket, Key=key, Body=b"SOUNDCHECK AT SIX")
+
+        client.upload_file = upload_file
+        return client
+
+    monkeypatch.setattr(restore.backups, "bucket_client", bucket_that_changes_bytes)
+    with pytest.raises(SystemExit):
+        restore.restore_to_bucket(tmp_path, storage, bucket_storage(s3_server, s3_server.bucket(), ""))
+
+
 def test_an_object_whose_name_leads_out_of_the_backup_is_refused(tmp_path, s3_server):
     backup = load_script("backup")
     source = s3_server.bucket()

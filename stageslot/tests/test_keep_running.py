@@ -1,6 +1,8 @@
 """bin/keep_running.py, which the Procfile and `make worker` / `make beat` run the Celery processes under:
 a process that fails comes back, one that stops cleanly or is asked to stop does not."""
 
+import json
+import os
 import signal
 import subprocess
 import sys
@@ -52,6 +54,18 @@ def test_a_command_that_fails_is_started_again_with_a_growing_wait_until_it_stop
     assert len(lines) == 2, result.stderr
     assert "exited with status 3" in lines[0] and "starting it again in 0.1 s (restart 1)" in lines[0]
     assert "starting it again in 0.2 s (restart 2)" in lines[1]
+
+
+def test_its_lines_are_json_when_the_sites_are(tmp_path):
+    failing_once = command(tmp_path, "sys.exit(3 if run < 2 else 0)")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "stageslot.settings.production"}
+    env.pop("DJANGO_LOG_FORMAT", None)
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(KEEP_RUNNING), *QUICK, "--", *failing_once], capture_output=True, text=True, env=env
+    )
+    (line,) = [json.loads(line) for line in result.stderr.splitlines()]
+    assert (line["level"], line["logger"]) == ("WARNING", "keep_running")
+    assert "exited with status 3" in line["message"]
 
 
 def test_a_killed_command_is_started_again(tmp_path):

@@ -1,13 +1,15 @@
-"""/health/: what the load balancer asks."""
+"""/health/: what the load balancer asks; /health/ready/: whether this node should get traffic."""
 
 import logging
 import uuid
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from stageslot.observability import asked_by_operator, through_proxy
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +37,17 @@ def health(request: HttpRequest) -> JsonResponse:
 @require_GET
 @never_cache
 def ready(request: HttpRequest) -> JsonResponse:
-    """For an orchestrator deciding whether to send this node traffic: what /health/ checks, and the
-    broker (the worker's queue) and the file storages (a small object written, read back and removed).
-    503 with the part that failed; never the error's text."""
+    """For an orchestrator deciding whether to send this node traffic.
+
+    Asked by the operator (stageslot.observability.asked_by_operator): what /health/ checks, and the
+    broker (the worker's queue) and the file storages (a small object written, read back and removed);
+    503 with the part that failed, never the error's text. Asked straight by anyone else: only what this
+    process knows, so that nobody can make the site call its database, Redis and buckets at request rate.
+    Through the proxy without the operator's token: the site's 404."""
+    if not asked_by_operator(request):
+        if through_proxy(request):
+            raise Http404
+        return JsonResponse({"status": "ok"})
     checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
     checks |= {f"storage:{name}": _check(lambda s=storage: _storage(s)) for name, storage in _storages()}
     healthy = all(v == "ok" for v in checks.values())
