@@ -401,6 +401,36 @@ def _isolated_cache_and_media(settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+# What a test module must name to read what the test client records of the templates a response drew.
+_READS_RENDERED_TEMPLATES = re.compile(r"\.context\b|\.templates\b|assertTemplate|template_rendered|context_data")
+_reads_rendered_templates: dict[Path, bool] = {}
+
+
+@pytest.fixture(autouse=True)
+def _templates_recorded_only_where_read(request: pytest.FixtureRequest, django_test_environment):
+    """Django's test set-up makes every template drawn send a signal, and the test client copies the context of each
+    one it hears (`response.context`, `response.templates`): on the site's pages, built from many partials, about a
+    fifth of a request's CPU. Only the modules that read them (their text names `.context`, `.templates`, …) keep
+    it; a module that reads them without naming them finds `response.context` None and fails, never passes for
+    nothing (docs/decisions/0079-suite-under-fifteen.md)."""
+    from django.template.base import Template
+    from django.test import utils
+
+    path = Path(str(request.node.path))
+    if path not in _reads_rendered_templates:
+        text = path.read_text(encoding="utf-8") if path.suffix == ".py" else ""
+        _reads_rendered_templates[path] = bool(_READS_RENDERED_TEMPLATES.search(text))
+    saved = getattr(getattr(utils._TestState, "saved_data", None), "template_render", None)
+    if _reads_rendered_templates[path] or saved is None or Template._render is not utils.instrumented_test_render:
+        yield
+        return
+    Template._render = saved
+    try:
+        yield
+    finally:
+        Template._render = utils.instrumented_test_render
+
+
 @pytest.fixture(autouse=True)
 def _each_test_starts_in_the_sites_language() -> None:
     """A request as a German reader leaves German active in the test's thread: LocaleMiddleware and the
