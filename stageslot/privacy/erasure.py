@@ -30,7 +30,7 @@ from accounts.models import ERASED_EMAIL_DOMAIN, AccountClosure, ApiToken, PushS
 from bands.models import Membership
 from bookings.models import Booking, CalendarFeed
 from bookings.services.answering import booking_withdraw
-from calendars.models import ConnectedCalendar
+from calendars.services import connected_calendars_forget
 from payments.models import LedgerEntry
 from payments.selectors import member_due, payer_money
 from teams.models import OrgMember, Role
@@ -159,8 +159,9 @@ def account_close(*, user: User, now: dt.datetime | None = None) -> AccountClosu
         ApiToken.objects.filter(user=user).delete()
         PushSubscription.objects.filter(user=user).delete()
         CalendarFeed.objects.filter(user=user).delete()
-        ConnectedCalendar.objects.filter(user=user).delete()
         sessions_end(user=user, now=now)
+    # Outside the transaction: it may wait for Google, and a failure there is retried by the worker.
+    connected_calendars_forget(user=user, now=now)
     return closure
 
 

@@ -165,7 +165,8 @@ MAP: list[Entry] = [
         "calendars.ConnectedCalendar",
         AVAILABILITY,
         person=("user",),
-        erase=DELETE,
+        erase=SERVICE,
+        service="calendars.services.connected_calendars_forget",
         export=("name", "provider", "server_url", "account_email", "calendar_names"),
         plain={"account_email": "the connected account's address: the row is deleted with the person"},
     ),
@@ -418,6 +419,7 @@ NOT_PERSONAL: dict[str, str] = {
     "payments.StripeEvent": "ids of Stripe events applied once",
     "documents.InvoiceSeries": "invoice number series",
     "embeds.EmbedStyle": "a widget's colours",
+    "calendars.GrantRevocation": "an encrypted Google token still to be revoked, with no key to anyone",
 }
 
 ENTRIES: dict[str, Entry] = {entry.label: entry for entry in MAP}

@@ -313,6 +313,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "calendars.tasks.connected_calendars_round",
         "schedule": 60.0,
     },
+    # Google grants that Google could not be told to forget when their calendar went, tried again.
+    "calendars-grant-revocations": {
+        "task": "calendars.tasks.grant_revocations_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Mail the broker never took (it was down) or a worker dropped: at most a minute late.
     "accounts-notification-emails-requeue": {
         "task": "accounts.tasks.notification_emails_requeue_task",
