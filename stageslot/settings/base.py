@@ -21,6 +21,9 @@ if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# A site open to the public (settings.production sets it): stageslot/checks.py then refuses to start it
+# without what the law asks of it. The local and test settings leave it off.
+STAGESLOT_LIVE = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -576,10 +579,12 @@ STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS",
 STAGESLOT_ACCOUNT_GRACE_DAYS = env.int("STAGESLOT_ACCOUNT_GRACE_DAYS", default=30)
 # Who runs this site, for the imprint and the privacy notice (German DDG §5 asks for name, address, a quick
 # way to reach you besides email, register and VAT id where there are some). Set them before going live.
+# Production refuses to start while name, address or email is unset or a placeholder (stageslot.E001).
+STAGESLOT_OPERATOR_PLACEHOLDERS = {"name": "The operator of this StageSlot site", "email": "privacy@stageslot.local"}
 STAGESLOT_OPERATOR = {
-    "name": env("STAGESLOT_OPERATOR_NAME", default="The operator of this StageSlot site"),
+    "name": env("STAGESLOT_OPERATOR_NAME", default=STAGESLOT_OPERATOR_PLACEHOLDERS["name"]),
     "address": env("STAGESLOT_OPERATOR_ADDRESS", default=""),
-    "email": env("STAGESLOT_OPERATOR_EMAIL", default="privacy@stageslot.local"),
+    "email": env("STAGESLOT_OPERATOR_EMAIL", default=STAGESLOT_OPERATOR_PLACEHOLDERS["email"]),
     "phone": env("STAGESLOT_OPERATOR_PHONE", default=""),
     "representative": env("STAGESLOT_OPERATOR_REPRESENTATIVE", default=""),
     "register": env("STAGESLOT_OPERATOR_REGISTER", default=""),
