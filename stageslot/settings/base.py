@@ -590,6 +590,9 @@ STAGESLOT_OPERATOR = {
     "register": env("STAGESLOT_OPERATOR_REGISTER", default=""),
     "vat_id": env("STAGESLOT_OPERATOR_VAT_ID", default=""),
 }
+# The version of the privacy notice and terms: change it when their text changes, and everyone signed in is
+# asked once to read the new one (accounts/policy.py). A sign-up records the version it accepted.
+STAGESLOT_POLICY_VERSION = env("STAGESLOT_POLICY_VERSION", default="1")
 # What the site no longer needs goes after this many days (stageslot/privacy/retention.py, nightly).
 STAGESLOT_RETENTION_DAYS = {
     "notifications_read": env.int("STAGESLOT_KEEP_READ_NOTIFICATIONS_DAYS", default=180),
