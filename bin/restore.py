@@ -15,7 +15,9 @@ In order, stopping at the first problem:
 4. puts the files back: into the folders given, else where the settings (read with the target database)
    keep each storage (a folder on disk, or a bucket), and checks each file's SHA-256 against the manifest;
 5. runs `manage.py migrate --check`: the restored schema must be the one the code expects (if the code is
-   newer than the backup, run `manage.py migrate` afterwards).
+   newer than the backup, run `manage.py migrate` afterwards, then `manage.py erasures_reapply`);
+6. runs `manage.py erasures_reapply`: every account the erasure ledger (kept outside the database) names
+   that the backup still holds, erased after it was made, is erased again.
 
 It prints how long each part took. Exit status 0 means all of it held.
 """
@@ -208,6 +210,17 @@ def migrate_check(database_url: str) -> subprocess.CompletedProcess:
     )
 
 
+def erasures_reapply(database_url: str, ledger: Path | None) -> subprocess.CompletedProcess:
+    """`manage.py erasures_reapply` against the restored database: the accounts erased after the backup was
+    made, named by the erasure ledger (kept outside the database), are erased again."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.local")
+    command = [sys.executable, str(ROOT / "manage.py"), "erasures_reapply"]
+    if ledger is not None:
+        command += ["--ledger", str(ledger)]
+    return subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603 - manage.py
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("backup", type=Path, help="a folder bin/backup.py made")
@@ -220,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--booking-files-root", type=Path, help="restore booking files into this folder")
     parser.add_argument(
         "--force", action="store_true", help="drop a target database that holds tables; add to folders holding files"
+    )
+    parser.add_argument(
+        "--erasure-ledger",
+        type=Path,
+        help="the erasure ledger whose accounts are erased again (default: $STAGESLOT_ERASURE_LEDGER's)",
     )
     args = parser.parse_args(argv)
     for program in ("pg_restore", "psql"):
@@ -283,6 +301,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     print(f"Schema matches the code (manage.py migrate --check) in {durations['migrate --check']:.1f} s")
+
+    began = time.perf_counter()
+    again = erasures_reapply(args.database_url, args.erasure_ledger)
+    durations["erasures"] = time.perf_counter() - began
+    if again.returncode != 0:
+        print(again.stdout + again.stderr, file=sys.stderr)
+        print(
+            "Accounts erased since the backup could not be erased again: run `manage.py erasures_reapply` with "
+            "this DATABASE_URL before serving it.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{again.stdout.strip()} ({durations['erasures']:.1f} s)")
     print(f"Restore done in {sum(durations.values()):.1f} s")
     return 0
 

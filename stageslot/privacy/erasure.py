@@ -36,6 +36,7 @@ from payments.selectors import member_due, payer_money
 from teams.models import OrgMember, Role
 from venues.models import VenueStaff
 
+from .ledger import ledger_append
 from .person_data import BLANK, DELETE, MAP, SERVICE, Entry
 
 logger = logging.getLogger(__name__)
@@ -206,10 +207,11 @@ def account_erasures_round(*, now: dt.datetime | None = None, limit: int = ERASU
     return erased
 
 
-def account_erase(*, closure_id: int, now: dt.datetime | None = None) -> bool:
+def account_erase(*, closure_id: int, now: dt.datetime | None = None, blockers_asked: bool = True) -> bool:
     """Erase one closed account by the person-data map, step by step (each step recorded, so a run that
-    stops carries on where it was). Money still owed either way holds it back (the closure says why).
-    Returns whether the account is now erased."""
+    stops carries on where it was). Money still owed either way holds it back (the closure says why), unless
+    `blockers_asked` is False (an erasure done before, applied again after a restore). The erasure is added
+    to the erasure ledger (stageslot/privacy/ledger.py). Returns whether the account is now erased."""
     now = now or timezone.now()
     closure = AccountClosure.objects.select_related("user").get(pk=closure_id)
     user = closure.user
@@ -217,7 +219,7 @@ def account_erase(*, closure_id: int, now: dt.datetime | None = None) -> bool:
         return True
     if user.closed_at is None:
         return False
-    blockers = closure_blockers(user)
+    blockers = closure_blockers(user) if blockers_asked else []
     if blockers:
         closure.waiting_for = " ".join(b.text for b in blockers)[:500]
         closure.save(update_fields=["waiting_for"])
@@ -234,6 +236,7 @@ def account_erase(*, closure_id: int, now: dt.datetime | None = None) -> bool:
         closure.erased_at = now
         closure.waiting_for = ""
         closure.save(update_fields=["erased_at", "waiting_for"])
+    ledger_append(user_id=user.pk, erased_at=now)
     logger.info("Account %s erased", user.pk)
     return True
 

@@ -602,6 +602,10 @@ STAGESLOT_RETENTION_DAYS = {
 }
 # How long backups keep what was deleted, as the privacy notice says (the operator's backup rotation).
 STAGESLOT_BACKUP_DAYS = env.int("STAGESLOT_BACKUP_DAYS", default=30)
+# The erasure ledger: one line (an account's id, the time) per erasure, in a file outside the database, so
+# that bin/restore.py erases again whoever a restored backup brings back (stageslot/privacy/ledger.py). Keep
+# it on a disk that outlives the database and is not itself restored from the backup.
+STAGESLOT_ERASURE_LEDGER = env("STAGESLOT_ERASURE_LEDGER", default=str(BASE_DIR / ".cache" / "erasure-ledger.jsonl"))
 STAGESLOT_LEGAL_HOLD_YEARS = {
     "invoices": env.int("STAGESLOT_INVOICE_HOLD_YEARS", default=10),
     "contracts": env.int("STAGESLOT_CONTRACT_HOLD_YEARS", default=10),
