@@ -715,6 +715,10 @@ MAIL_REPLY_DOMAIN = env("STAGESLOT_MAIL_REPLY_DOMAIN", default="")
 MAIL_INBOUND_PURPOSES = {"t": "bookings.tasks.mail_reply_apply_task"}
 # The largest inbound email kept (bytes, with its attachments); a larger one is refused with a bounce.
 MAIL_INBOUND_MAX_BYTES = env.int("STAGESLOT_MAIL_INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
+# Soft bounces (a full mailbox, "try again later") forgiven: this many to one address within this many days,
+# with no delivery to it since, stop notification mail to it as one hard bounce does (accounts/mail/events.py).
+MAIL_SOFT_BOUNCE_LIMIT = env.int("STAGESLOT_MAIL_SOFT_BOUNCES", default=4)
+MAIL_SOFT_BOUNCE_DAYS = env.int("STAGESLOT_MAIL_SOFT_BOUNCE_DAYS", default=30)
 # Where links in emails, feeds and share pages point. Unset: the address a request came to, or
 # http://127.0.0.1:8000 outside a request (accounts.site.site_url). `make run` sets it from HOST.
 SITE_URL = env("STAGESLOT_SITE_URL", default="")
