@@ -210,15 +210,17 @@ def migrate_check(database_url: str) -> subprocess.CompletedProcess:
     )
 
 
-def erasures_reapply(database_url: str, ledger: Path | None) -> subprocess.CompletedProcess:
-    """`manage.py erasures_reapply` against the restored database: the accounts erased after the backup was
-    made, named by the erasure ledger (kept outside the database), are erased again."""
-    env = {**os.environ, "DATABASE_URL": database_url}
-    env.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.local")
-    command = [sys.executable, str(ROOT / "manage.py"), "erasures_reapply"]
-    if ledger is not None:
-        command += ["--ledger", str(ledger)]
-    return subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603 - manage.py
+def erasures_reapply(ledger: Path | None) -> str:
+    """`manage.py erasures_reapply` against the restored database (Django is set up with it): the accounts
+    erased after the backup was made, named by the erasure ledger (kept outside the database), are erased
+    again. Returns what it says."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    said = StringIO()
+    call_command("erasures_reapply", *(["--ledger", str(ledger)] if ledger else []), stdout=said)
+    return said.getvalue().strip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,17 +305,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Schema matches the code (manage.py migrate --check) in {durations['migrate --check']:.1f} s")
 
     began = time.perf_counter()
-    again = erasures_reapply(args.database_url, args.erasure_ledger)
-    durations["erasures"] = time.perf_counter() - began
-    if again.returncode != 0:
-        print(again.stdout + again.stderr, file=sys.stderr)
+    try:
+        again = erasures_reapply(args.erasure_ledger)
+    except Exception as exc:
         print(
-            "Accounts erased since the backup could not be erased again: run `manage.py erasures_reapply` with "
-            "this DATABASE_URL before serving it.",
+            f"{exc!r}\nAccounts erased since the backup could not be erased again: run `manage.py "
+            "erasures_reapply` with this DATABASE_URL before serving it.",
             file=sys.stderr,
         )
         return 1
-    print(f"{again.stdout.strip()} ({durations['erasures']:.1f} s)")
+    durations["erasures"] = time.perf_counter() - began
+    print(f"{again} ({durations['erasures']:.1f} s)")
     print(f"Restore done in {sum(durations.values()):.1f} s")
     return 0
 
