@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -36,7 +37,7 @@ from payments.selectors import member_due, payer_money
 from teams.models import OrgMember, Role
 from venues.models import VenueStaff
 
-from .ledger import ledger_append
+from .ledger import ledger_append, ledger_read
 from .person_data import BLANK, DELETE, MAP, SERVICE, Entry
 
 logger = logging.getLogger(__name__)
@@ -336,3 +337,27 @@ def rendered_pdfs_clear(*, user: User) -> None:
             relation.related_model._base_manager.filter(**{f"{column}__isnull": False}).values_list(column, flat=True)
         )
     pdf_model.objects.exclude(pk__in=referenced).delete()
+
+
+def erasures_reapply(*, path: Path, now: dt.datetime | None = None) -> dict[str, int]:
+    """Erase again every account the ledger names that this database holds unerased (a restored backup made
+    before it was erased), at once and whatever the restored rows say it still owes: it was settled when it
+    was erased. Returns counts: erased again, already erased, not in this database."""
+    now = now or timezone.now()
+    counts = {"erased": 0, "already": 0, "absent": 0}
+    for user_id in dict.fromkeys(line.user_id for line in ledger_read(path)):
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:
+            counts["absent"] += 1
+            continue
+        if user.erased_at is not None:
+            counts["already"] += 1
+            continue
+        User.objects.filter(pk=user_id, closed_at__isnull=True).update(closed_at=now)
+        closure, _created = AccountClosure.objects.update_or_create(
+            user=user, defaults={"requested_at": now, "due_at": now, "erased_at": None, "steps_done": []}
+        )
+        sessions_end(user=user, now=now)
+        account_erase(closure_id=closure.pk, now=now, blockers_asked=False)
+        counts["erased"] += 1
+    return counts

@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
-
-from accounts.models import AccountClosure, User
 
 logger = logging.getLogger(__name__)
 
@@ -58,29 +55,3 @@ def ledger_read(path: Path) -> list[LedgerLine]:
             if text.strip():
                 logger.warning("Erasure ledger %s: line %s cannot be read and is skipped", path, number)
     return found
-
-
-def erasures_reapply(*, path: Path, now: dt.datetime | None = None) -> dict[str, int]:
-    """Erase again every account the ledger names that this database holds unerased (a restored backup made
-    before it was erased), at once and whatever the restored rows say it still owes: it was settled when it
-    was erased. Returns counts: erased again, already erased, not in this database."""
-    from .erasure import account_erase, sessions_end
-
-    now = now or timezone.now()
-    counts = {"erased": 0, "already": 0, "absent": 0}
-    for user_id in dict.fromkeys(line.user_id for line in ledger_read(path)):
-        user = User.objects.filter(pk=user_id).first()
-        if user is None:
-            counts["absent"] += 1
-            continue
-        if user.erased_at is not None:
-            counts["already"] += 1
-            continue
-        User.objects.filter(pk=user_id, closed_at__isnull=True).update(closed_at=now)
-        closure, _created = AccountClosure.objects.update_or_create(
-            user=user, defaults={"requested_at": now, "due_at": now, "erased_at": None, "steps_done": []}
-        )
-        sessions_end(user=user, now=now)
-        account_erase(closure_id=closure.pk, now=now, blockers_asked=False)
-        counts["erased"] += 1
-    return counts

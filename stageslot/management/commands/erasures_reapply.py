@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from stageslot.privacy.ledger import erasures_reapply, ledger_path
+from stageslot.privacy.erasure import erasures_reapply
+from stageslot.privacy.ledger import ledger_path
 
 
 class Command(BaseCommand):
