@@ -21,6 +21,7 @@ GOOD = {
     "STAGESLOT_OPERATOR_NAME": "Stage Example GmbH",
     "STAGESLOT_OPERATOR_ADDRESS": "Kastanienallee 1, 10435 Berlin",
     "STAGESLOT_OPERATOR_EMAIL": "privacy@stageslot.example",
+    "STAGESLOT_ERASURE_LEDGER": "/var/lib/stageslot/erasure-ledger.jsonl",
 }
 
 
@@ -221,3 +222,15 @@ def test_the_local_and_test_settings_and_debug_start_without_the_operators_facts
     settings.STAGESLOT_LIVE = True
     settings.DEBUG = True
     assert operator_facts_set() == []
+
+
+def test_a_live_site_is_warned_at_check_deploy_of_an_erasure_ledger_inside_the_apps_folder(settings):
+    from stageslot.checks import erasure_ledger_kept_apart
+
+    settings.DEBUG = False
+    settings.STAGESLOT_LIVE = True
+    for inside in ("", str(settings.BASE_DIR / ".cache" / "erasure-ledger.jsonl")):
+        settings.STAGESLOT_ERASURE_LEDGER = inside
+        assert [w.id for w in erasure_ledger_kept_apart()] == ["stageslot.W001"]
+    settings.STAGESLOT_ERASURE_LEDGER = "/var/lib/stageslot/erasure-ledger.jsonl"
+    assert erasure_ledger_kept_apart() == []
