@@ -14,10 +14,18 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
 from .client_ip import client_ip
+from .policy import policy_accept
 from .services import email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: HttpRequest, user, form, commit: bool = True):
+        """A new account records the version of the privacy notice its sign-up form linked to."""
+        user = super().save_user(request, user, form, commit=commit)
+        if commit:
+            policy_accept(user=user)
+        return user
+
     def get_reauthentication_methods(self, user) -> list[dict]:
         """The ways to confirm it is you: an account with two-factor on is offered only its second factor
         (a code or a passkey), never its password. The password alone does not satisfy the step-up rule
@@ -65,6 +73,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             return super().get_app(request, provider, client_id=client_id)
         except SocialApp.DoesNotExist as exc:
             raise Http404(_("Signing in with %(provider)s is not set up here.") % {"provider": provider}) from exc
+
+    def save_user(self, request: HttpRequest, sociallogin, form=None):
+        """A new account through Google records the privacy notice's version as a sign-up by form does."""
+        user = super().save_user(request, sociallogin, form=form)
+        policy_accept(user=user)
+        return user
 
     def populate_user(self, request: HttpRequest, sociallogin, data: dict):
         user = super().populate_user(request, sociallogin, data)

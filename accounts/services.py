@@ -387,6 +387,18 @@ def _subject(text: str) -> str:
     return gettext("StageSlot: %(notification)s") % {"notification": Truncator(" ".join(text.split())).chars(120)}
 
 
+def notification_email_footer(*, user: User, kind: str) -> dict[str, str]:
+    """The links at the foot of every notification email and the digest (templates/accounts/email/_footer.*):
+    the person's notification settings, one click to stop this kind, and the privacy notice. Words in the
+    language being drawn."""
+    return {
+        "settings_url": _absolute(reverse("notifications:settings")),
+        "unsubscribe_url": unsubscribe_url(user=user, kind=kind),
+        "stop_label": gettext("Stop the daily digest") if kind == DIGEST else gettext("Stop emails of this kind"),
+        "privacy_url": _absolute(reverse("privacy_notice")),
+    }
+
+
 def _notification_email(note: Notification) -> EmailMultiAlternatives:
     """The email of one notification to its recipient in their language: plain text and HTML, links
     absolute. The text was written in that language when the row was."""
@@ -408,8 +420,7 @@ def _notification_email_here(note: Notification) -> EmailMultiAlternatives:
         "link": _absolute(note.link),
         "actions": actions,
         "kind": kind_of(note.kind),
-        "settings_url": _absolute(reverse("notifications:settings")),
-        "unsubscribe_url": unsubscribe_url(user=note.recipient, kind=note.kind),
+        "footer": notification_email_footer(user=note.recipient, kind=note.kind),
         "reply_to": reply_to,
     }
     message = EmailMultiAlternatives(
@@ -664,8 +675,7 @@ def _digest_email_here(user: User, notes: list[Notification]) -> EmailMultiAlter
         "items": [{"note": n, "link": _absolute(n.link), "kind": kind_of(n.kind)} for n in listed],
         "more": len(notes) - len(listed),
         "list_url": _absolute(reverse("notifications:list")),
-        "settings_url": _absolute(reverse("notifications:settings")),
-        "unsubscribe_url": unsubscribe_url(user=user, kind=DIGEST),
+        "footer": notification_email_footer(user=user, kind=DIGEST),
     }
     count = len(notes)
     # The same rows make the same Message-ID: a digest sent again after a crash folds into the first.

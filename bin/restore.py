@@ -15,7 +15,9 @@ In order, stopping at the first problem:
 4. puts the files back: into the folders given, else where the settings (read with the target database)
    keep each storage (a folder on disk, or a bucket), and checks each file's SHA-256 against the manifest;
 5. runs `manage.py migrate --check`: the restored schema must be the one the code expects (if the code is
-   newer than the backup, run `manage.py migrate` afterwards).
+   newer than the backup, run `manage.py migrate` afterwards, then `manage.py erasures_reapply`);
+6. runs `manage.py erasures_reapply`: every account the erasure ledger (kept outside the database) names
+   that the backup still holds, erased after it was made, is erased again.
 
 It prints how long each part took. Exit status 0 means all of it held.
 """
@@ -226,6 +228,19 @@ def migrate_check(database_url: str) -> subprocess.CompletedProcess:
     )
 
 
+def erasures_reapply(ledger: Path | None) -> str:
+    """`manage.py erasures_reapply` against the restored database (Django is set up with it): the accounts
+    erased after the backup was made, named by the erasure ledger (kept outside the database), are erased
+    again. Returns what it says."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    said = StringIO()
+    call_command("erasures_reapply", *(["--ledger", str(ledger)] if ledger else []), stdout=said)
+    return said.getvalue().strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("backup", type=Path, help="a folder bin/backup.py made")
@@ -238,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--booking-files-root", type=Path, help="restore booking files into this folder")
     parser.add_argument(
         "--force", action="store_true", help="drop a target database that holds tables; add to folders holding files"
+    )
+    parser.add_argument(
+        "--erasure-ledger",
+        type=Path,
+        help="the erasure ledger whose accounts are erased again (default: $STAGESLOT_ERASURE_LEDGER's)",
     )
     args = parser.parse_args(argv)
     for program in ("pg_restore", "psql"):
@@ -301,6 +321,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     print(f"Schema matches the code (manage.py migrate --check) in {durations['migrate --check']:.1f} s")
+
+    began = time.perf_counter()
+    try:
+        again = erasures_reapply(args.erasure_ledger)
+    except Exception as exc:
+        print(
+            f"{exc!r}\nAccounts erased since the backup could not be erased again: run `manage.py "
+            "erasures_reapply` with this DATABASE_URL before serving it.",
+            file=sys.stderr,
+        )
+        return 1
+    durations["erasures"] = time.perf_counter() - began
+    print(f"{again} ({durations['erasures']:.1f} s)")
     print(f"Restore done in {sum(durations.values()):.1f} s")
     return 0
 

@@ -85,3 +85,27 @@ class ConnectedCalendar(models.Model):
     @property
     def writes_gigs(self) -> bool:
         return bool(self.write_calendar_url)
+
+
+class GrantRevocation(models.Model):
+    """A Google grant still to be revoked at Google after its calendar was forgotten (its person closed their
+    account and Google could not be told at once). Only the encrypted token: no key to the person, no
+    address. The worker tries again with growing pauses and deletes the row once Google confirms or gives up."""
+
+    provider = models.CharField(_("provider"), max_length=10, choices=ConnectedCalendar.Provider.choices)
+    secret_encrypted = models.TextField(_("encrypted secret"), editable=False)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0, editable=False)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grant revocation")
+        verbose_name_plural = _("grant revocations")
+        indexes = [models.Index(fields=["next_attempt_at"], name="calendars_revocation_due")]
+
+    def __str__(self) -> str:
+        return gettext("Grant revocation %(pk)s") % {"pk": self.pk}
+
+    @property
+    def secret(self) -> str:
+        return secret_decrypt(self.secret_encrypted)

@@ -25,7 +25,7 @@ from bookings.ical import feed_render
 from . import caldav_client, google
 from .clients import CalendarAuthError, CalendarSyncError, provider_client
 from .crypto import SecretUnreadable
-from .models import ConnectedCalendar
+from .models import ConnectedCalendar, GrantRevocation
 from .selectors import gigs_to_write, member_gigs_stamp
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,11 @@ BACKOFF_MAX = dt.timedelta(hours=6)
 # Gigs are written again at least this often even when nothing seems changed (times move the window).
 WRITE_AT_LEAST_EVERY = dt.timedelta(hours=20)
 MAX_BUSY_ROWS = 20000
+# A grant Google could not be told to forget is tried again after 5 minutes, then twice as long each time
+# (at most a day apart); after this many tries (about a week) our copy of the token is deleted and it is logged.
+REVOKE_TRIES = 14
+REVOKE_FIRST_PAUSE = dt.timedelta(minutes=5)
+REVOKE_LONGEST_PAUSE = dt.timedelta(days=1)
 
 
 class CalendarPermissionError(Exception):
@@ -209,19 +214,86 @@ def google_calendar_connect(*, user: User, grant: google.Grant) -> ConnectedCale
     return calendar
 
 
-def _google_revoke(calendar: ConnectedCalendar) -> None:
-    """Tell Google to forget the grant of a calendar being disconnected. Best effort, at most once: the
-    member's choice stands even when Google cannot be told (they can also remove it in their Google account).
-    Google forgets the whole grant of a Google account, so it is kept while another row still uses it."""
+def _google_revoke(calendar: ConnectedCalendar, *, now: dt.datetime | None = None) -> None:
+    """Tell Google to forget the grant of a calendar being forgotten. The member's choice stands even when
+    Google cannot be told now: the token is kept encrypted (no key to the person) and the worker tries again
+    (`grant_revocations_retry`). Google forgets the whole grant of a Google account, so it is kept while
+    another row still uses it."""
     others = ConnectedCalendar.objects.filter(provider=calendar.provider, account_email=calendar.account_email)
     if calendar.account_email and others.exclude(pk=calendar.pk).exists():
         return
     try:
         token = calendar.secret
     except SecretUnreadable:
+        logger.warning("The Google grant of connected calendar %s cannot be decrypted to revoke it", calendar.pk)
         return
     if not google.token_revoke(token=token):
-        logger.info("Google could not be told to forget the grant of connected calendar %s", calendar.pk)
+        now = now or timezone.now()
+        GrantRevocation.objects.create(
+            provider=calendar.provider,
+            secret_encrypted=calendar.secret_encrypted,
+            attempts=1,
+            next_attempt_at=now + _revoke_pause(1),
+        )
+        logger.warning(
+            "Google could not be told to forget the grant of connected calendar %s: tried again later", calendar.pk
+        )
+
+
+def _revoke_pause(attempts: int) -> dt.timedelta:
+    return min(REVOKE_FIRST_PAUSE * 2 ** (attempts - 1), REVOKE_LONGEST_PAUSE)
+
+
+def connected_calendars_forget(*, user: User, now: dt.datetime | None = None) -> int:
+    """Every connected calendar of a person goes with its credentials and busy time (closing the account, and
+    its erasure again): Google's grants are revoked at Google, now or later by the worker; a CalDAV app
+    password is deleted with its row (a CalDAV server offers no way to revoke it from outside). A failure at
+    Google never holds this back. Returns how many calendars went."""
+    calendars = list(ConnectedCalendar.objects.filter(user=user))
+    for calendar in calendars:
+        if calendar.provider == ConnectedCalendar.Provider.GOOGLE:
+            _google_revoke(calendar, now=now)
+    ids = [calendar.pk for calendar in calendars]
+    with transaction.atomic():
+        BusyInterval.objects.filter(source=BusyInterval.Source.CONNECTED, source_id__in=ids).delete()
+        ConnectedCalendar.objects.filter(pk__in=ids).delete()
+    return len(ids)
+
+
+def grant_revocations_retry(*, now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Ask Google again to forget the grants it could not be told about before. A confirmed (or unknown)
+    token's row goes; a failure waits twice as long; after REVOKE_TRIES the row goes and it is logged as an
+    error (the grant then ends only when the person removes it in their Google account). Returns how many
+    Google confirmed."""
+    now = now or timezone.now()
+    confirmed = 0
+    for revocation in GrantRevocation.objects.filter(next_attempt_at__lte=now).order_by("next_attempt_at")[:limit]:
+        try:
+            token = revocation.secret
+        except SecretUnreadable:
+            token = ""
+        if token and not google.token_revoke(token=token):
+            revocation.attempts += 1
+            if revocation.attempts < REVOKE_TRIES:
+                revocation.next_attempt_at = now + _revoke_pause(revocation.attempts)
+                revocation.save(update_fields=["attempts", "next_attempt_at"])
+                logger.warning(
+                    "Google could not be told to forget grant revocation %s (try %s)",
+                    revocation.pk,
+                    revocation.attempts,
+                )
+                continue
+            logger.error(
+                "Google was not told to forget grant revocation %s after %s tries; our copy is deleted",
+                revocation.pk,
+                revocation.attempts,
+            )
+        elif not token:
+            logger.error("Grant revocation %s cannot be decrypted; our copy is deleted", revocation.pk)
+        else:
+            confirmed += 1
+        revocation.delete()
+    return confirmed
 
 
 # ---- the sync pipeline ----------------------------------------------------------------------

@@ -28,3 +28,9 @@ def connected_calendars_round() -> int:
         if calendar_id not in due:
             connected_calendar_write_task.delay(calendar_id=calendar_id)
     return len(due)
+
+
+@shared_task
+def grant_revocations_task() -> int:
+    """Periodic: ask Google again to forget grants it could not be told about when their calendar went."""
+    return services.grant_revocations_retry()

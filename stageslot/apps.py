@@ -11,4 +11,4 @@ class StageSlotConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the app's Celery tasks: services queue them by name (accounts.queue).
-        from . import tasks  # noqa: F401
+        from . import checks, tasks  # noqa: F401  (checks: registers the operator check)

@@ -38,6 +38,7 @@ privacy_patterns = [
     path("exports/<int:pk>/download/", privacy.data_export_download, name="export_download"),
     path("close/", privacy.account_close_page, name="close"),
     path("keep/", privacy.account_keep_page, name="keep"),
+    path("policy-read/", privacy.policy_read, name="policy_read"),
 ]
 
 admin.site.site_header = _("StageSlot staff")

@@ -8,15 +8,24 @@ batches again – finds its row and changes nothing. What an event does:
 - a hard bounce, the service refusing an address it knows is dead, or a complaint (the person marked our
   mail as spam): notification mail to that address stops (MailSuppression); the person reads why on their
   notification settings;
-- a soft bounce, a delivery, anything else: recorded only;
+- a soft bounce (a full mailbox, a server that says "try later"; anymail's `deferred`, or a `bounced` the
+  service calls temporary): counted for the address; MAIL_SOFT_BOUNCE_LIMIT of them within
+  MAIL_SOFT_BOUNCE_DAYS, with no delivery to it since, suppress it as a hard bounce does (Discourse's bounce
+  score: one hiccup is forgiven, an address that keeps failing is not written to for ever);
+- a delivery, anything else: recorded only;
 - an event for an address that is no account's (a forward's bounce): recorded with the problem, nothing
   applied.
 """
 
+import datetime as dt
 import hashlib
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import MailEvent, MailSuppression, User
 from .suppression import mail_suppression_add
@@ -26,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 # Bounces a service reports as such that are only for now (a full mailbox, a DNS hiccup): never suppress.
 SOFT_BOUNCE_TYPES = {"softbounce", "transient", "dnserror"}
+SOFT_BOUNCE = "soft bounce"
 
 
 def _event_key(event, esp: str) -> str:
@@ -40,20 +50,37 @@ def _is_soft(event) -> bool:
     return str(raw.get("Type", "")).casefold() in SOFT_BOUNCE_TYPES or raw.get("severity") == "temporary"
 
 
-def _apply(event, esp: str) -> tuple[str, str]:
+def soft_bounces_counted(*, mark: str, now: dt.datetime | None = None) -> int:
+    """Soft bounces of the address with this mark within MAIL_SOFT_BOUNCE_DAYS and since its last delivery."""
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=settings.MAIL_SOFT_BOUNCE_DAYS)
+    events = MailEvent.objects.filter(recipient_mark=mark)
+    delivered = events.filter(kind="delivered").aggregate(last=Max("received_at"))["last"]
+    return events.filter(outcome=SOFT_BOUNCE, received_at__gt=max(since, delivered or since)).count()
+
+
+def _apply(event, esp: str, row: MailEvent) -> tuple[str, str]:
     """(outcome, problem) of one recorded event."""
     recipient = (event.recipient or "").strip().casefold()
     # The service refusing to send to an address it knows is dead (its own suppression list) is a hard bounce.
     dead = event.event_type == "rejected" and event.reject_reason in ("bounced", "invalid")
-    if event.event_type not in ("bounced", "complained") and not dead:
+    soft = event.event_type == "deferred" or (event.event_type == "bounced" and _is_soft(event))
+    if event.event_type not in ("bounced", "complained") and not dead and not soft:
         return "recorded", ""
-    if event.event_type == "bounced" and _is_soft(event):
-        return "recorded", ""
+    detail = str(event.description or event.mta_response or "")
+    if soft:
+        counted = soft_bounces_counted(mark=row.recipient_mark) + 1 if row.recipient_mark else 1
+        if counted < settings.MAIL_SOFT_BOUNCE_LIMIT:
+            return SOFT_BOUNCE, ""
+        detail = _("%(count)s temporary failures in %(days)s days. %(detail)s") % {
+            "count": counted,
+            "days": settings.MAIL_SOFT_BOUNCE_DAYS,
+            "detail": detail,
+        }
     if not recipient or not User.objects.filter(email__iexact=recipient).exists():
         return "ignored", "The recipient is no account's address (a forwarded address bounced?)."
     reason = MailSuppression.Reason.COMPLAINED if event.event_type == "complained" else MailSuppression.Reason.BOUNCED
-    detail = event.description or event.mta_response or ""
-    created = mail_suppression_add(email=recipient, reason=reason, detail=str(detail), esp=esp)
+    created = mail_suppression_add(email=recipient, reason=reason, detail=detail.strip(), esp=esp)
     return ("suppressed" if created else "suppressed already"), ""
 
 
@@ -73,7 +100,7 @@ def mail_event_receive(*, event, esp: str) -> str:
                 )
         except IntegrityError:
             return "already applied"
-        row.outcome, row.problem = _apply(event, esp)
+        row.outcome, row.problem = _apply(event, esp, row)
         row.save(update_fields=["outcome", "problem"])
     if row.problem:
         logger.info("Mail event %s from %s: %s", key, esp, row.problem)

@@ -2,6 +2,7 @@ import factory
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from accounts.policy import policy_version
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -16,6 +17,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Faker("name")
     time_zone = "Europe/Berlin"
     password = factory.django.Password(PASSWORD)
+    # Signed up under the notice on the site now (accounts/policy.py): no banner asks them to read it.
+    policy_version = factory.LazyFunction(policy_version)
 
     @factory.post_generation
     def verified(self, create: bool, extracted: bool | None, **kwargs) -> None:

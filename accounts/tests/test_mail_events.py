@@ -4,12 +4,14 @@ complaint stops notification mail to that address, shown on the person's setting
 
 import base64
 import copy
+import datetime as dt
 import json
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import MailEvent, MailSuppression, Notification
 from accounts.services import notification_email_send, notifications_create
@@ -18,6 +20,8 @@ from .factories import UserFactory
 from .test_signin_code import ask_for_code
 
 pytestmark = pytest.mark.django_db
+
+DAY = dt.timedelta(days=1)
 
 URL = "/mail/anymail/postmark/tracking/"
 AUTH = "Basic " + base64.b64encode(b"stageslot-test:webhook-secret").decode()
@@ -114,11 +118,33 @@ def test_a_delivery_without_an_id_posted_twice_is_recorded_once_and_changes_noth
     assert MailEvent.objects.count() == 2
 
 
-def test_a_soft_bounce_is_only_recorded():
+def test_soft_bounces_are_counted_and_enough_of_them_in_the_window_suppress_like_a_hard_bounce(settings):
+    settings.MAIL_SOFT_BOUNCE_LIMIT, settings.MAIL_SOFT_BOUNCE_DAYS = 3, 30
     UserFactory(email="gone@example.com")
-    post(SOFT_BOUNCE)
-    assert MailEvent.objects.get().outcome == "recorded"
+
+    def soft(n: int, *, days_ago: int = 0):
+        assert post({**SOFT_BOUNCE, "ID": 1000 + n}).status_code == 200
+        MailEvent.objects.filter(key=f"postmark:{1000 + n}").update(received_at=timezone.now() - days_ago * DAY)
+
+    soft(1, days_ago=31)  # outside the window
+    soft(2, days_ago=3)
+    post(DELIVERY)  # delivered since: the count starts again
+    MailEvent.objects.filter(kind="delivered").update(received_at=timezone.now() - 2.5 * DAY)
+    soft(3, days_ago=2)
+    soft(4, days_ago=1)
+    assert list(MailEvent.objects.order_by("pk").values_list("outcome", flat=True)) == [
+        "soft bounce",
+        "soft bounce",
+        "recorded",
+        "soft bounce",
+        "soft bounce",
+    ]
     assert not MailSuppression.objects.exists()
+    soft(5)
+    assert MailEvent.objects.get(key="postmark:1005").outcome == "suppressed"
+    suppression = MailSuppression.objects.get()
+    assert (suppression.email, suppression.reason) == ("gone@example.com", "bounced")
+    assert suppression.detail.startswith("3 temporary failures in 30 days.")
 
 
 def test_a_bounce_for_an_address_that_is_no_accounts_is_a_problem_only():

@@ -172,8 +172,13 @@ def test_every_notification_email_and_page_is_marked(world, client, django_captu
         subjects = {m.subject for m in mail.outbox}
         assert any("digest" in s for s in subjects)
         assert any("invites you" in s for s in subjects) and any("offers you a gig" in s for s in subjects)
+        footed = 0
         for message in mail.outbox:
             html = message.alternatives[0][0]
+            if "List-Unsubscribe" in message.extra_headers:  # a notification's email or the digest
+                footed += 1
+                for link in ("https://stageslot.example/privacy/", "https://stageslot.example/notifications/settings/"):
+                    assert link in message.body and f'href="{link}"' in html, (message.subject, link)
             shown = data | _links(message.body) | _links(html)
             found += [f"subject {u}" for u in unwrapped_text(f"<p>{message.subject}</p>", data=shown)]
             found += [f"text of {message.subject}: {line}" for line in _loose_lines(message.body, shown)]
@@ -183,6 +188,7 @@ def test_every_notification_email_and_page_is_marked(world, client, django_captu
             page = client.get("/notifications/")
             assert page.status_code == 200
             found += [f"/notifications/ of {person}: {u}" for u in unwrapped_text(page.content.decode(), data=data)]
+    assert footed > len(kinds), footed
     assert found == [], "\n".join(found)
 
 

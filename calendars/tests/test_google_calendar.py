@@ -19,8 +19,10 @@ from availability.models import BusyInterval
 from bands.calendar import band_calendar_access, band_green_zone
 from bookings.tests.journey import band_party, local
 from calendars import services
+from calendars.crypto import secret_encrypt
 from calendars.google import Grant
-from calendars.models import ConnectedCalendar
+from calendars.models import ConnectedCalendar, GrantRevocation
+from stageslot.privacy.erasure import account_close, account_erase
 
 from .google_recorded import (
     AUTHORIZE_URL,
@@ -408,3 +410,53 @@ def test_every_word_about_google_on_the_page_is_marked_for_translation(client, g
     ConnectedCalendar.objects.filter(pk=calendar.pk).update(needs_reconnect=True, last_error=error)
     client.force_login(user)
     assert words_left_unmarked(client, [PAGE], data=["lea.drums@gmail.com", error]) == {}
+
+
+# ---- closing the account ----------------------------------------------------------------------------------
+
+
+def test_closing_the_account_revokes_the_google_grant_and_deletes_every_calendars_credentials(google_http):
+    user = UserFactory()
+    google_calendar = connected(user)
+    caldav = ConnectedCalendar(user=user, provider=ConnectedCalendar.Provider.CALDAV, server_url="https://dav.test/")
+    caldav.secret = "app-password"
+    caldav.save()
+    google_http.add(responses.POST, REVOKE_URL, body="")
+    account_close(user=user)
+    assert form(google_http.calls[-1]) == {"token": REFRESH_TOKEN}
+    assert not ConnectedCalendar.objects.filter(pk__in=[google_calendar.pk, caldav.pk]).exists()
+    assert not GrantRevocation.objects.exists()
+
+
+def test_google_down_at_closing_holds_nothing_back_and_the_worker_revokes_later(google_http, caplog):
+    user = UserFactory()
+    connected(user)
+    google_http.add(responses.POST, REVOKE_URL, body=requests.ConnectTimeout("recorded"))
+    closed_at = timezone.now()
+    closure = account_close(user=user, now=closed_at)
+    assert not ConnectedCalendar.objects.filter(user=user).exists()
+    assert "tried again later" in caplog.text
+    assert account_erase(closure_id=closure.pk, now=closed_at + dt.timedelta(days=31))
+
+    (waiting,) = GrantRevocation.objects.all()
+    assert waiting.secret == REFRESH_TOKEN
+    assert services.grant_revocations_retry(now=closed_at + dt.timedelta(minutes=6)) == 0
+    waiting.refresh_from_db()
+    assert (waiting.attempts, waiting.next_attempt_at) == (2, closed_at + dt.timedelta(minutes=16))
+
+    google_http.replace(responses.POST, REVOKE_URL, body="")
+    assert services.grant_revocations_retry(now=closed_at + dt.timedelta(minutes=10)) == 0  # not due yet
+    assert services.grant_revocations_retry(now=closed_at + dt.timedelta(minutes=16)) == 1
+    assert form(google_http.calls[-1]) == {"token": REFRESH_TOKEN}
+    assert not GrantRevocation.objects.exists()
+
+
+def test_a_grant_google_never_confirms_is_given_up_and_logged(google_http, caplog):
+    start_at = timezone.now()
+    GrantRevocation.objects.create(
+        provider="google", secret_encrypted=secret_encrypt(REFRESH_TOKEN), attempts=13, next_attempt_at=start_at
+    )
+    google_http.add(responses.POST, REVOKE_URL, json={"error": "server_error"}, status=503)
+    assert services.grant_revocations_retry(now=start_at) == 0
+    assert not GrantRevocation.objects.exists()
+    assert "after 14 tries" in caplog.text

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -30,12 +31,13 @@ from accounts.models import ERASED_EMAIL_DOMAIN, AccountClosure, ApiToken, PushS
 from bands.models import Membership
 from bookings.models import Booking, CalendarFeed
 from bookings.services.answering import booking_withdraw
-from calendars.models import ConnectedCalendar
+from calendars.services import connected_calendars_forget
 from payments.models import LedgerEntry
 from payments.selectors import member_due, payer_money
 from teams.models import OrgMember, Role
 from venues.models import VenueStaff
 
+from .ledger import ledger_append, ledger_read
 from .person_data import BLANK, DELETE, MAP, SERVICE, Entry
 
 logger = logging.getLogger(__name__)
@@ -159,8 +161,9 @@ def account_close(*, user: User, now: dt.datetime | None = None) -> AccountClosu
         ApiToken.objects.filter(user=user).delete()
         PushSubscription.objects.filter(user=user).delete()
         CalendarFeed.objects.filter(user=user).delete()
-        ConnectedCalendar.objects.filter(user=user).delete()
         sessions_end(user=user, now=now)
+    # Outside the transaction: it may wait for Google, and a failure there is retried by the worker.
+    connected_calendars_forget(user=user, now=now)
     return closure
 
 
@@ -205,10 +208,11 @@ def account_erasures_round(*, now: dt.datetime | None = None, limit: int = ERASU
     return erased
 
 
-def account_erase(*, closure_id: int, now: dt.datetime | None = None) -> bool:
+def account_erase(*, closure_id: int, now: dt.datetime | None = None, blockers_asked: bool = True) -> bool:
     """Erase one closed account by the person-data map, step by step (each step recorded, so a run that
-    stops carries on where it was). Money still owed either way holds it back (the closure says why).
-    Returns whether the account is now erased."""
+    stops carries on where it was). Money still owed either way holds it back (the closure says why), unless
+    `blockers_asked` is False (an erasure done before, applied again after a restore). The erasure is added
+    to the erasure ledger (stageslot/privacy/ledger.py). Returns whether the account is now erased."""
     now = now or timezone.now()
     closure = AccountClosure.objects.select_related("user").get(pk=closure_id)
     user = closure.user
@@ -216,7 +220,7 @@ def account_erase(*, closure_id: int, now: dt.datetime | None = None) -> bool:
         return True
     if user.closed_at is None:
         return False
-    blockers = closure_blockers(user)
+    blockers = closure_blockers(user) if blockers_asked else []
     if blockers:
         closure.waiting_for = " ".join(b.text for b in blockers)[:500]
         closure.save(update_fields=["waiting_for"])
@@ -233,6 +237,7 @@ def account_erase(*, closure_id: int, now: dt.datetime | None = None) -> bool:
         closure.erased_at = now
         closure.waiting_for = ""
         closure.save(update_fields=["erased_at", "waiting_for"])
+    ledger_append(user_id=user.pk, erased_at=now)
     logger.info("Account %s erased", user.pk)
     return True
 
@@ -332,3 +337,27 @@ def rendered_pdfs_clear(*, user: User) -> None:
             relation.related_model._base_manager.filter(**{f"{column}__isnull": False}).values_list(column, flat=True)
         )
     pdf_model.objects.exclude(pk__in=referenced).delete()
+
+
+def erasures_reapply(*, path: Path, now: dt.datetime | None = None) -> dict[str, int]:
+    """Erase again every account the ledger names that this database holds unerased (a restored backup made
+    before it was erased), at once and whatever the restored rows say it still owes: it was settled when it
+    was erased. Returns counts: erased again, already erased, not in this database."""
+    now = now or timezone.now()
+    counts = {"erased": 0, "already": 0, "absent": 0}
+    for user_id in dict.fromkeys(line.user_id for line in ledger_read(path)):
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:
+            counts["absent"] += 1
+            continue
+        if user.erased_at is not None:
+            counts["already"] += 1
+            continue
+        User.objects.filter(pk=user_id, closed_at__isnull=True).update(closed_at=now)
+        closure, _created = AccountClosure.objects.update_or_create(
+            user=user, defaults={"requested_at": now, "due_at": now, "erased_at": None, "steps_done": []}
+        )
+        sessions_end(user=user, now=now)
+        account_erase(closure_id=closure.pk, now=now, blockers_asked=False)
+        counts["erased"] += 1
+    return counts

@@ -71,7 +71,17 @@ MAP: list[Entry] = [
         PROFILE,
         erase=SERVICE,
         service="stageslot.privacy.erasure.tombstone",
-        export=("email", "display_name", "time_zone", "language", "avatar", "date_joined", "last_login"),
+        export=(
+            "email",
+            "display_name",
+            "time_zone",
+            "language",
+            "avatar",
+            "date_joined",
+            "last_login",
+            "policy_version",
+            "policy_accepted_at",
+        ),
         plain={"password": "a hash, made unusable", "closed_at": "", "erased_at": ""},
     ),
     Entry("accounts.AccountClosure", PROFILE, person=("user",), erase=KEEP, export=("requested_at", "due_at")),
@@ -165,7 +175,8 @@ MAP: list[Entry] = [
         "calendars.ConnectedCalendar",
         AVAILABILITY,
         person=("user",),
-        erase=DELETE,
+        erase=SERVICE,
+        service="calendars.services.connected_calendars_forget",
         export=("name", "provider", "server_url", "account_email", "calendar_names"),
         plain={"account_email": "the connected account's address: the row is deleted with the person"},
     ),
@@ -418,6 +429,7 @@ NOT_PERSONAL: dict[str, str] = {
     "payments.StripeEvent": "ids of Stripe events applied once",
     "documents.InvoiceSeries": "invoice number series",
     "embeds.EmbedStyle": "a widget's colours",
+    "calendars.GrantRevocation": "an encrypted Google token still to be revoked, with no key to anyone",
 }
 
 ENTRIES: dict[str, Entry] = {entry.label: entry for entry in MAP}

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, Notification, PushSubscription
 
 from .export import data_exports_expire
+from .holds import legal_holds_end
 
 BATCH = 1000
 
@@ -58,12 +59,17 @@ def _exports(now: dt.datetime, batch: int) -> int:
     return data_exports_expire(now=now)
 
 
+def _legal_holds(now: dt.datetime, batch: int) -> int:
+    return legal_holds_end(now=now, batch=batch)
+
+
 RULES: dict[str, Callable[[dt.datetime, int], int]] = {
     "notifications": _notifications,
     "tokens": _tokens,
     "push": _push,
     "sessions": _sessions,
     "exports": _exports,
+    "legal_holds": _legal_holds,
 }
 
 

@@ -23,6 +23,9 @@ if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# A site open to the public (settings.production sets it): stageslot/checks.py then refuses to start it
+# without what the law asks of it. The local and test settings leave it off.
+STAGESLOT_LIVE = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -344,6 +347,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "calendars.tasks.connected_calendars_round",
         "schedule": 60.0,
     },
+    # Google grants that Google could not be told to forget when their calendar went, tried again.
+    "calendars-grant-revocations": {
+        "task": "calendars.tasks.grant_revocations_task",
+        "schedule": crontab(minute="*/5"),
+    },
     # Mail the broker never took (it was down) or a worker dropped: at most a minute late.
     "accounts-notification-emails-requeue": {
         "task": "accounts.tasks.notification_emails_requeue_task",
@@ -602,15 +610,20 @@ STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS",
 STAGESLOT_ACCOUNT_GRACE_DAYS = env.int("STAGESLOT_ACCOUNT_GRACE_DAYS", default=30)
 # Who runs this site, for the imprint and the privacy notice (German DDG §5 asks for name, address, a quick
 # way to reach you besides email, register and VAT id where there are some). Set them before going live.
+# Production refuses to start while name, address or email is unset or a placeholder (stageslot.E001).
+STAGESLOT_OPERATOR_PLACEHOLDERS = {"name": "The operator of this StageSlot site", "email": "privacy@stageslot.local"}
 STAGESLOT_OPERATOR = {
-    "name": env("STAGESLOT_OPERATOR_NAME", default="The operator of this StageSlot site"),
+    "name": env("STAGESLOT_OPERATOR_NAME", default=STAGESLOT_OPERATOR_PLACEHOLDERS["name"]),
     "address": env("STAGESLOT_OPERATOR_ADDRESS", default=""),
-    "email": env("STAGESLOT_OPERATOR_EMAIL", default="privacy@stageslot.local"),
+    "email": env("STAGESLOT_OPERATOR_EMAIL", default=STAGESLOT_OPERATOR_PLACEHOLDERS["email"]),
     "phone": env("STAGESLOT_OPERATOR_PHONE", default=""),
     "representative": env("STAGESLOT_OPERATOR_REPRESENTATIVE", default=""),
     "register": env("STAGESLOT_OPERATOR_REGISTER", default=""),
     "vat_id": env("STAGESLOT_OPERATOR_VAT_ID", default=""),
 }
+# The version of the privacy notice and terms: change it when their text changes, and everyone signed in is
+# asked once to read the new one (accounts/policy.py). A sign-up records the version it accepted.
+STAGESLOT_POLICY_VERSION = env("STAGESLOT_POLICY_VERSION", default="1")
 # What the site no longer needs goes after this many days (stageslot/privacy/retention.py, nightly).
 STAGESLOT_RETENTION_DAYS = {
     "notifications_read": env.int("STAGESLOT_KEEP_READ_NOTIFICATIONS_DAYS", default=180),
@@ -620,6 +633,10 @@ STAGESLOT_RETENTION_DAYS = {
 }
 # How long backups keep what was deleted, as the privacy notice says (the operator's backup rotation).
 STAGESLOT_BACKUP_DAYS = env.int("STAGESLOT_BACKUP_DAYS", default=30)
+# The erasure ledger: one line (an account's id, the time) per erasure, in a file outside the database, so
+# that bin/restore.py erases again whoever a restored backup brings back (stageslot/privacy/ledger.py). Keep
+# it on a disk that outlives the database and is not itself restored from the backup.
+STAGESLOT_ERASURE_LEDGER = env("STAGESLOT_ERASURE_LEDGER", default=str(BASE_DIR / ".cache" / "erasure-ledger.jsonl"))
 STAGESLOT_LEGAL_HOLD_YEARS = {
     "invoices": env.int("STAGESLOT_INVOICE_HOLD_YEARS", default=10),
     "contracts": env.int("STAGESLOT_CONTRACT_HOLD_YEARS", default=10),
@@ -729,6 +746,10 @@ MAIL_REPLY_DOMAIN = env("STAGESLOT_MAIL_REPLY_DOMAIN", default="")
 MAIL_INBOUND_PURPOSES = {"t": "bookings.tasks.mail_reply_apply_task"}
 # The largest inbound email kept (bytes, with its attachments); a larger one is refused with a bounce.
 MAIL_INBOUND_MAX_BYTES = env.int("STAGESLOT_MAIL_INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
+# Soft bounces (a full mailbox, "try again later") forgiven: this many to one address within this many days,
+# with no delivery to it since, stop notification mail to it as one hard bounce does (accounts/mail/events.py).
+MAIL_SOFT_BOUNCE_LIMIT = env.int("STAGESLOT_MAIL_SOFT_BOUNCES", default=4)
+MAIL_SOFT_BOUNCE_DAYS = env.int("STAGESLOT_MAIL_SOFT_BOUNCE_DAYS", default=30)
 # Where links in emails, feeds and share pages point. Unset: the address a request came to, or
 # http://127.0.0.1:8000 outside a request (accounts.site.site_url). `make run` sets it from HOST.
 SITE_URL = env("STAGESLOT_SITE_URL", default="")

@@ -16,6 +16,8 @@ from .base import (
 )
 
 DEBUG = False
+# The checks that hold back a half-configured live site (stageslot/checks.py) apply.
+STAGESLOT_LIVE = True
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:

@@ -105,3 +105,5 @@ STAGESLOT_STAFF_REQUIRE_MFA = False
 # Everyone the factories make joined a moment ago: the new-account limit (decision 0081) would count every
 # test's people as new. Its own tests turn it on (bookings/tests/test_new_accounts.py).
 NEW_ACCOUNT_DAYS = env.int("STAGESLOT_NEW_ACCOUNT_DAYS", default=0)
+# No erasure ledger unless a test names one (stageslot/privacy/ledger.py): tests erase thousands of accounts.
+STAGESLOT_ERASURE_LEDGER = env("STAGESLOT_ERASURE_LEDGER", default="")

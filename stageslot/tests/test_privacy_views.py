@@ -2,6 +2,7 @@
 (docs/decisions/0082): the owner only (every page acts on the signed-in person), the password and the
 second factor asked, bad input changes nothing, hand-overs first."""
 
+import datetime as dt
 import time
 from unittest import mock
 
@@ -9,6 +10,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AccountClosure, ApiToken, Notification, User
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -153,3 +155,43 @@ def test_staff_close_only_their_own_account(client, admin_user):
     client.post(CLOSE, {"password": "password", "confirm": "on"})
     someone.refresh_from_db()
     assert someone.closed_at is None
+
+
+# ---- the privacy notice's version --------------------------------------------------------------------
+
+
+def test_signing_up_records_the_notices_version_and_when_and_the_export_says_so(client, settings):
+    from accounts.tests.test_auth_flows import SIGNUP
+    from stageslot.privacy.export import export_sections
+
+    settings.STAGESLOT_POLICY_VERSION = "2026-11"
+    before = timezone.now()
+    assert client.post(reverse("account_signup"), SIGNUP).status_code == 302
+    person = User.objects.get(email=SIGNUP["email"])
+    assert person.policy_version == "2026-11" and person.policy_accepted_at >= before
+    (profile,) = export_sections(user=person, files={})["profile"][str(User._meta.verbose_name_plural)]
+    assert profile["policy_version"] == "2026-11"
+    assert profile["policy_accepted_at"] == person.policy_accepted_at.astimezone(dt.UTC).isoformat()
+
+
+def test_a_new_version_is_asked_once_by_a_banner_that_stays_dismissed(client, settings):
+    person = UserFactory()
+    client.force_login(person)
+    assert "I have read it" not in client.get(DATA).content.decode()
+    settings.STAGESLOT_POLICY_VERSION = "2"
+    page = client.get(DATA).content.decode()
+    assert "Our privacy notice has changed" in page and 'href="/privacy/"' in page
+    assert "Version 2 of this notice." in client.get("/privacy/").content.decode()
+    response = client.post(reverse("privacy:policy_read"), {"next": DATA})
+    assert response.status_code == 302 and response.url == DATA
+    person.refresh_from_db()
+    assert person.policy_version == "2" and person.policy_accepted_at is not None
+    assert "I have read it" not in client.get(DATA).content.decode()
+    assert client.post(reverse("privacy:policy_read"), {"next": "https://evil.example/"}).url == "/"
+
+
+def test_the_banners_button_is_for_a_signed_in_person_and_by_post_only(client):
+    url = reverse("privacy:policy_read")
+    assert client.post(url).url.startswith(reverse("account_login"))
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 405

@@ -6,8 +6,10 @@ import datetime as dt
 import pytest
 from django.contrib.sessions.models import Session
 
-from accounts.models import ApiToken, DataExport, Notification, PushSubscription
+from accounts.models import ApiToken, DataExport, Notification, PushSubscription, User
 from accounts.tests.factories import UserFactory
+from bookings.tests.factories import BookingFactory
+from documents.models import Contract, ContractSignature, Invoice, InvoiceSeries, RenderedPdf
 from stageslot.privacy.retention import retention_run
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +84,73 @@ def test_expired_archives_go_and_a_live_one_stays():
 def test_the_nightly_task_is_scheduled(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["privacy-retention-nightly"]
     assert entry["task"] == "stageslot.tasks.retention_task"
+
+
+def _pdf(tag: str) -> RenderedPdf:
+    return RenderedPdf.objects.create(source_sha256=tag * 64, sha256=tag * 64, data=b"%PDF Zoe Quinn", size=14)
+
+
+def _invoice(booking, series, recipient, issued_at: dt.datetime, number: int) -> Invoice:
+    return Invoice.objects.create(
+        kind="invoice",
+        series=series,
+        sequence=number,
+        number=f"R-{number}",
+        booking=booking,
+        recipient=recipient,
+        content={"issuer": {"name": "Night Owls"}, "recipient": {"name": "Zoe Quinn", "address": "Allee 7"}},
+        currency="EUR",
+        net_minor=10000,
+        total_minor=11900,
+        vat_minor=1900,
+        issued_at=issued_at,
+        pdf=_pdf(str(number)),
+    )
+
+
+def test_an_erased_persons_held_papers_are_shredded_once_the_years_the_law_asks_have_ended(settings):
+    settings.STAGESLOT_LEGAL_HOLD_YEARS = {"invoices": 10, "contracts": 6}
+    erased, kept = UserFactory(), UserFactory()
+    User.objects.filter(pk=erased.pk).update(erased_at=NOW - 3000 * DAY, email="erased-1@erased.invalid")
+    booking = BookingFactory()
+    series = InvoiceSeries.objects.create(issuer_key="band-1", kind="invoice", prefix="R-")
+    end_of_2019 = dt.datetime(2019, 12, 31, 23, 59, tzinfo=dt.UTC)  # the hold ran to the end of 2029
+    past = _invoice(booking, series, erased, end_of_2019, 1)
+    inside = _invoice(booking, series, erased, end_of_2019 + MINUTE, 2)  # held to the end of 2030
+    not_erased = _invoice(booking, series, kept, end_of_2019, 3)
+    contract = Contract.objects.create(
+        booking=booking,
+        version=1,
+        other_side="client",
+        content={"other": {"name": "Zoe Quinn"}, "band": {"name": "Night Owls"}},
+        draft=_pdf("d"),
+        draft_sha256="d" * 64,
+        final=_pdf("f"),
+    )
+    signature = ContractSignature.objects.create(
+        contract=contract,
+        side="client",
+        signer=erased,
+        full_name="Zoe Quinn",
+        consent=True,
+        signed_at=dt.datetime(2023, 12, 31, tzinfo=dt.UTC),
+        ip_address="203.0.113.7",
+        user_agent="Mozilla/5.0",
+        pdf_sha256="d" * 64,
+    )
+
+    assert retention_run(now=NOW)["legal_holds"] == 2
+    past.refresh_from_db()
+    assert past.content["recipient"] == {"name": "Former member", "address": ""}
+    assert past.content["issuer"] == {"name": "Night Owls"} and past.pdf is None
+    assert (past.number, past.net_minor, past.vat_minor, past.total_minor) == ("R-1", 10000, 1900, 11900)
+    for untouched in (inside, not_erased):
+        assert Invoice.objects.get(pk=untouched.pk).content["recipient"]["name"] == "Zoe Quinn"
+    signature.refresh_from_db()
+    assert (signature.full_name, signature.ip_address, signature.user_agent) == ("Former member", None, "")
+    contract.refresh_from_db()
+    assert contract.content["other"] == {"name": "Former member"}
+    assert bytes(contract.final.data) == b"" and bytes(contract.draft.data) == b""
+    assert RenderedPdf.objects.count() == 4  # the shredded invoice's PDF went
+    assert retention_run(now=NOW)["legal_holds"] == 0  # once
+    assert retention_run(now=NOW.replace(year=2031))["legal_holds"] == 1  # the second invoice's year ended

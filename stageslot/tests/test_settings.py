@@ -18,6 +18,10 @@ GOOD = {
     "DATABASE_URL": "postgres://stageslot@127.0.0.1:5432/stageslot",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "DJANGO_ALLOWED_HOSTS": "stageslot.example",
+    "STAGESLOT_OPERATOR_NAME": "Stage Example GmbH",
+    "STAGESLOT_OPERATOR_ADDRESS": "Kastanienallee 1, 10435 Berlin",
+    "STAGESLOT_OPERATOR_EMAIL": "privacy@stageslot.example",
+    "STAGESLOT_ERASURE_LEDGER": "/var/lib/stageslot/erasure-ledger.jsonl",
 }
 
 
@@ -25,7 +29,7 @@ def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in GOOD and k != "DJANGO_ALLOW_ASYNC_UNSAFE" and not k.startswith("STRIPE_")
+        if k not in GOOD and k != "DJANGO_ALLOW_ASYNC_UNSAFE" and not k.startswith(("STRIPE_", "STAGESLOT_OPERATOR_"))
     }
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", *args],
@@ -189,3 +193,44 @@ def test_templates_are_compiled_once_per_process_whenever_debug_is_off(env):
     assert [inner["loader"] for inner in cached["inner"]] == FILES
     # Form widgets render through the same engines as the pages (TemplatesSetting), so through that cache.
     assert found["forms"] == "django.forms.renderers.TemplatesSetting"
+
+
+def test_a_live_site_without_the_operators_name_address_and_email_is_refused_by_name(settings):
+    from stageslot.checks import operator_facts_set
+
+    settings.DEBUG = False
+    settings.STAGESLOT_LIVE = True
+    settings.STAGESLOT_OPERATOR = {**settings.STAGESLOT_OPERATOR, **settings.STAGESLOT_OPERATOR_PLACEHOLDERS}
+    settings.STAGESLOT_OPERATOR["address"] = " "
+    errors = operator_facts_set()
+    assert [e.id for e in errors] == ["stageslot.E001"] * 3
+    assert [e.msg.split()[0] for e in errors] == [
+        "STAGESLOT_OPERATOR_NAME",
+        "STAGESLOT_OPERATOR_ADDRESS",
+        "STAGESLOT_OPERATOR_EMAIL",
+    ]
+    settings.STAGESLOT_OPERATOR = {"name": "Stage Example GmbH", "address": "Berlin", "email": "hi@stage.example"}
+    assert operator_facts_set() == []
+    assert "\nSTAGESLOT_LIVE = True\n" in (ROOT / "stageslot/settings/production.py").read_text()
+
+
+def test_the_local_and_test_settings_and_debug_start_without_the_operators_facts(settings):
+    from stageslot.checks import operator_facts_set
+
+    settings.STAGESLOT_OPERATOR = {"name": "", "address": "", "email": ""}
+    assert operator_facts_set() == []  # the test settings are not live
+    settings.STAGESLOT_LIVE = True
+    settings.DEBUG = True
+    assert operator_facts_set() == []
+
+
+def test_a_live_site_is_warned_at_check_deploy_of_an_erasure_ledger_inside_the_apps_folder(settings):
+    from stageslot.checks import erasure_ledger_kept_apart
+
+    settings.DEBUG = False
+    settings.STAGESLOT_LIVE = True
+    for inside in ("", str(settings.BASE_DIR / ".cache" / "erasure-ledger.jsonl")):
+        settings.STAGESLOT_ERASURE_LEDGER = inside
+        assert [w.id for w in erasure_ledger_kept_apart()] == ["stageslot.W001"]
+    settings.STAGESLOT_ERASURE_LEDGER = "/var/lib/stageslot/erasure-ledger.jsonl"
+    assert erasure_ledger_kept_apart() == []

@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from accounts.policy import policy_version
+
 from ..privacy.notice import notice_cookies, notice_processors, notice_rows
 
 
@@ -19,6 +21,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "processors": notice_processors(),
         "grace_days": settings.STAGESLOT_ACCOUNT_GRACE_DAYS,
         "backup_days": settings.STAGESLOT_BACKUP_DAYS,
+        "policy_version": policy_version(),
     }
     return render(request, "stageslot/legal/privacy.html", context)
 

@@ -10,11 +10,13 @@ from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exports import DataExportRefused, data_export_for_owner, data_export_request, data_exports_of
 from accounts.mfa import second_factor_required
+from accounts.policy import policy_accept
 from accounts.stored_files import stored_file_response
 
 from ..forms import AccountCloseForm
@@ -100,3 +102,14 @@ def account_keep_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Welcome back: your account is open again."))
         return redirect("dashboard")
     return render(request, "stageslot/privacy/keep.html", {"closure": closure})
+
+
+@login_required
+@require_POST
+def policy_read(request: HttpRequest) -> HttpResponse:
+    """The banner's "I have read it": the current privacy notice's version is recorded; back where they were."""
+    policy_accept(user=request.user)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "/"
+    return redirect(back)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.policy import policy_version
 from accounts.site import site_url
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 from documents.pdf import pdf_unavailable
@@ -416,7 +417,9 @@ class Command(BaseCommand):
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:
         user, created = User.objects.get_or_create(
-            email=email, defaults={"display_name": name, "time_zone": zone, **extra}
+            email=email,
+            # Demo people signed up under the notice on the site now: no banner asks them to read it.
+            defaults={"display_name": name, "time_zone": zone, "policy_version": policy_version(), **extra},
         )
         if created:
             user.password = password_hash_once(DEMO_PASSWORD)

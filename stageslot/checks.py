@@ -1,0 +1,53 @@
+"""Checks that refuse to start a live site without what the law asks of it (run by `migrate`, the release
+step, and by `runserver` and `check`): the imprint and the privacy notice must name who runs the site and
+how to reach them (German DDG §5, GDPR art. 13). The local and test settings are not live."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core import checks
+
+# The operator's facts a live site must have, and the variable that sets each.
+OPERATOR_FACTS = {
+    "name": "STAGESLOT_OPERATOR_NAME",
+    "address": "STAGESLOT_OPERATOR_ADDRESS",
+    "email": "STAGESLOT_OPERATOR_EMAIL",
+}
+
+
+@checks.register()
+def operator_facts_set(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    if settings.DEBUG or not settings.STAGESLOT_LIVE:
+        return []
+    operator = settings.STAGESLOT_OPERATOR
+    placeholders = settings.STAGESLOT_OPERATOR_PLACEHOLDERS
+    found = []
+    for fact, variable in OPERATOR_FACTS.items():
+        value = (operator.get(fact) or "").strip()
+        if not value or value == placeholders.get(fact):
+            found.append(
+                checks.Error(
+                    f"{variable} is not set: the imprint and the privacy notice must say who runs this site ({fact}).",
+                    hint=f"Set {variable} (see the README's settings table) before the site goes live.",
+                    id="stageslot.E001",
+                )
+            )
+    return found
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def erasure_ledger_kept_apart(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """The erasure ledger must outlive the database and the app's folder (a container's is thrown away)."""
+    if settings.DEBUG or not settings.STAGESLOT_LIVE:
+        return []
+    ledger = settings.STAGESLOT_ERASURE_LEDGER
+    if ledger and not Path(ledger).resolve().is_relative_to(settings.BASE_DIR.resolve()):
+        return []
+    return [
+        checks.Warning(
+            "STAGESLOT_ERASURE_LEDGER is not set to a file outside the app's folder: a backup restored after an "
+            "erasure could bring the erased person back.",
+            hint="Set STAGESLOT_ERASURE_LEDGER to a file on a disk that outlives the database (see the README).",
+            id="stageslot.W001",
+        )
+    ]
