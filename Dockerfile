@@ -12,7 +12,8 @@ ENV PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=stageslot.settings.production \
     DJANGO_MEDIA_ROOT=/data/media \
     BOOKING_FILES_ROOT=/data/booking-files \
-    STAGESLOT_BEAT_SCHEDULE_FILE=/data/celerybeat-schedule
+    STAGESLOT_BEAT_SCHEDULE_FILE=/data/celerybeat-schedule \
+    STAGESLOT_ERASURE_LEDGER=/data/erasure-ledger.jsonl
 
 WORKDIR /app
 

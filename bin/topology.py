@@ -615,6 +615,10 @@ class Topology:
             "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "false",
             "DJANGO_SECURE_HSTS_PRELOAD": "false",
             "WEB_CONCURRENCY": str(self.web_concurrency),
+            # Who runs the site (a live site refuses to start without it): this machine's operator, unless set.
+            "STAGESLOT_OPERATOR_NAME": os.environ.get("STAGESLOT_OPERATOR_NAME") or "StageSlot on this machine",
+            "STAGESLOT_OPERATOR_ADDRESS": os.environ.get("STAGESLOT_OPERATOR_ADDRESS") or "localhost",
+            "STAGESLOT_OPERATOR_EMAIL": os.environ.get("STAGESLOT_OPERATOR_EMAIL") or "operator@localhost",
         }
         if self.s3:
             env |= {

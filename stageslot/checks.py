@@ -28,7 +28,7 @@ def operator_facts_set(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
             found.append(
                 checks.Error(
                     f"{variable} is not set: the imprint and the privacy notice must say who runs this site ({fact}).",
-                    hint=f"Set {variable} (see the README's settings table) before the site goes live.",
+                    hint=f"Set {variable} (docs/configuration.md lists every setting) before the site goes live.",
                     id="stageslot.E001",
                 )
             )
@@ -47,7 +47,7 @@ def erasure_ledger_kept_apart(app_configs=None, **kwargs) -> list[checks.CheckMe
         checks.Warning(
             "STAGESLOT_ERASURE_LEDGER is not set to a file outside the app's folder: a backup restored after an "
             "erasure could bring the erased person back.",
-            hint="Set STAGESLOT_ERASURE_LEDGER to a file on a disk that outlives the database (see the README).",
+            hint="Set STAGESLOT_ERASURE_LEDGER to a file on a disk that outlives the database (docs/configuration.md).",
             id="stageslot.W001",
         )
     ]
