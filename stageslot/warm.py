@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connections
 from django.template import engines
-from django.urls import URLResolver, get_resolver
+from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.module_loading import import_string
@@ -55,6 +55,7 @@ def warm_up() -> None:
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             _reverse_maps(resolver)
+            _namespace_maps(resolver)
     _lazy_patterns_compiled()
     templates_compiled()
     for alias in settings.CACHES:
@@ -106,6 +107,18 @@ def _reverse_maps(resolver: URLResolver) -> None:
         pattern.pattern.regex  # noqa: B018 (compiled per language on first use)
         if isinstance(pattern, URLResolver):
             _reverse_maps(pattern)
+
+
+def _namespace_maps(resolver: URLResolver, namespaces: tuple[str, ...] = ()) -> None:
+    """Build, in the active language, the reverse map of the resolver Django makes for each namespace the
+    first time a name in it is reversed ("bands:detail": a resolver of its own, kept by
+    get_ns_resolver): 30 ms of CPU on the first dashboard a worker draws, which names seven namespaces.
+    Reversing a name no namespace has builds it, then finds nothing."""
+    for namespace, (_prefix, inner) in resolver.namespace_dict.items():
+        path = (*namespaces, namespace)
+        with contextlib.suppress(NoReverseMatch):
+            reverse(":".join((*path, "-")))
+        _namespace_maps(inner, path)
 
 
 def _lazy_patterns_compiled() -> None:
