@@ -82,6 +82,15 @@ def worker_warm_up() -> None:
             caches[alias].get("warm")
 
 
+def thread_warm_up() -> None:
+    """Open this request thread's own database connection before its first request, and keep it (Django's
+    connections are per thread and kept for CONN_MAX_AGE): a new worker's threads would each open theirs
+    on their first request, under load 50 to 300 ms each."""
+    for connection in connections.all():
+        with contextlib.suppress(Exception):  # /health/ reports a database that does not answer
+            connection.ensure_connection()
+
+
 def templates_compiled() -> int:
     """Compile every template in the engines' directories (templates/ and templates/jinja2/), by the name a
     view or an include asks for (the cached loader keeps each; Django and Jinja2 would compile them on the
