@@ -86,7 +86,7 @@ def steady_load(site, action, *, writers: list, band: str, rate: float = 20.0, s
     posting = threading.Barrier(len(writers) + 1)
     pages = [f"/bands/{band}/", "/", f"/bands/{band}/availability/", "/accounts/login/", "/bands/?q=band", "/health/"]
     readers = 4
-    interval = (readers + len(writers)) / rate  # each thread's share; a writer's turn is a GET and a POST
+    interval = (readers + 2 * len(writers)) / rate  # a turn's share of the rate: a writer's is a GET and a POST
 
     def request(session, method: str, path: str, **kwargs) -> None:
         began = time.perf_counter()

@@ -43,6 +43,8 @@ pytestmark = [
 ]
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# What a reload or a restart under the steady load may cost, at most, at the 99th percentile (issue 59).
+P99_SECONDS = 0.3
 TOO_MANY = "Too many failed login attempts"
 
 
@@ -328,8 +330,8 @@ def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topo
     assert load.failures == [], load.failures
     assert load.posts > 10
     assert set(load.nodes) == {f"127.0.0.1:{n.port}" for n in topology.nodes.values()}
-    assert load.percentile(99) < 0.3
-    assert max(first.values()) < 0.3, first
+    assert load.percentile(99) < P99_SECONDS
+    assert max(first.values()) < P99_SECONDS, first
 
 
 def test_a_graceful_reload_of_one_node_under_load_keeps_every_request_quick(topology):
@@ -338,4 +340,4 @@ def test_a_graceful_reload_of_one_node_under_load_keeps_every_request_quick(topo
     print("\n" + load.summary("graceful reload (HUP) of node2"))
     assert load.failures == [], load.failures
     assert load.posts > 10
-    assert load.percentile(99) < 0.3
+    assert load.percentile(99) < P99_SECONDS
