@@ -7,15 +7,23 @@ recycle (--max-requests) – and, when a worker starts under load, the people qu
 request wait for it too. wsgi.py and asgi.py call warm_up() while the worker boots, before it accepts
 a connection. It touches no database and no cache: with gunicorn's --preload it runs in the master,
 before the fork, and the workers share what it loaded.
+
+What only a process of its own can ready – its first connection to the database and to Redis, which load
+psycopg's and redis-py's per-process state – worker_warm_up() readies in each worker before it accepts a
+connection (deploy/gunicorn.conf.py's post_worker_init), so that a worker that answers /health/ answers
+the busiest pages as fast as an old one (docs/decisions/0087-reloads-that-never-stall.md).
 """
 
+import contextlib
 import importlib
 import sys
+from pathlib import Path
 
 from django.conf import settings
-from django.template.loader import get_template
-from django.template.loader_tags import ExtendsNode, IncludeNode
-from django.urls import URLResolver, get_resolver
+from django.core.cache import caches
+from django.db import connections
+from django.template import engines
+from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.module_loading import import_string
@@ -31,22 +39,15 @@ FIRST_REQUEST_IMPORTS = (
     "django.contrib.messages.storage.session",
     "django.contrib.messages.storage.fallback",
 )
-# The pages most requests draw, with the templates they extend and include, compiled once here rather
-# than by each worker's first request.
-TEMPLATES = (
-    "base.html",
-    "accounts/partials/_bell.html",
-    "account/login.html",
-    "bands/detail.html",
-    "stageslot/dashboard.html",
-)
+TEMPLATE_SUFFIXES = {".html", ".txt", ".xml", ".ics", ".js", ".svg"}
 
 
 def warm_up() -> None:
     """Import every view (through the URLconf) and what a first request imports, build the URL reverse
     maps (the site's and each app's namespace) in each language the site speaks with its catalogue
-    loaded, compile Django's lazily compiled patterns and the most used templates, and ready the
-    calendar feeds (bookings.selectors.feeds.feed_warm_up)."""
+    loaded, compile Django's lazily compiled patterns and every template in templates/, make the
+    cache backends (importing redis-py, about 0.6 s, without connecting) and ready the calendar feeds
+    (bookings.selectors.feeds.feed_warm_up)."""
     for module in FIRST_REQUEST_IMPORTS:
         importlib.import_module(module)
     import_string(settings.MESSAGE_STORAGE)
@@ -54,10 +55,11 @@ def warm_up() -> None:
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             _reverse_maps(resolver)
+            _namespace_maps(resolver)
     _lazy_patterns_compiled()
-    compiled: set[str] = set()
-    for name in TEMPLATES:
-        _compile_tree(name, compiled)
+    templates_compiled()
+    for alias in settings.CACHES:
+        caches[alias]  # made and kept per process; a Redis one connects on its first use
     from bookings.selectors.feeds import feed_warm_up  # an app's: after Django is set up
 
     for code, _name in settings.LANGUAGES:
@@ -65,21 +67,45 @@ def warm_up() -> None:
             feed_warm_up()
 
 
-def _compile_tree(name: str, compiled: set[str]) -> None:
-    """Compile the template `name` and every template it extends or includes by a constant name (the
-    cached loader keeps each; Django would compile them on the first render that reaches them)."""
-    if name in compiled:
-        return
-    compiled.add(name)
-    template = get_template(name)
-    nodes = getattr(getattr(template, "template", None), "nodelist", None)
-    if nodes is None:  # not a Django template (Jinja2 compiles its own)
-        return
-    for node in [*nodes.get_nodes_by_type(ExtendsNode), *nodes.get_nodes_by_type(IncludeNode)]:
-        expression = node.parent_name if isinstance(node, ExtendsNode) else node.template
-        literal = getattr(expression, "var", None)
-        if isinstance(literal, str):
-            _compile_tree(literal, compiled)
+def worker_warm_up() -> None:
+    """Connect to the database and to the Redis caches once, in the process that will serve: psycopg's and
+    Django's per-process state (adapters, the extensions' type ids) is loaded and Redis's connection pool,
+    which the request threads share, holds a connection. The database connection is let go: each request
+    thread opens its own. A database or cache that does not answer is left to the requests and /health/
+    to report: the worker starts either way."""
+    for connection in connections.all():
+        with contextlib.suppress(Exception):  # /health/ reports a database that does not answer
+            connection.ensure_connection()
+        connection.close()
+    for alias in settings.CACHES:
+        with contextlib.suppress(Exception):  # the Redis cache fails open, and logs it
+            caches[alias].get("warm")
+
+
+def thread_warm_up() -> None:
+    """Open this request thread's own database connection before its first request, and keep it (Django's
+    connections are per thread and kept for CONN_MAX_AGE): a new worker's threads would each open theirs
+    on their first request, under load 50 to 300 ms each."""
+    for connection in connections.all():
+        with contextlib.suppress(Exception):  # /health/ reports a database that does not answer
+            connection.ensure_connection()
+
+
+def templates_compiled() -> int:
+    """Compile every template in the engines' directories (templates/ and templates/jinja2/), by the name a
+    view or an include asks for (the cached loader keeps each; Django and Jinja2 would compile them on the
+    first render that reaches them, 0.1 to 0.5 s for a page with its fragments). A directory of another
+    engine inside an engine's (templates/jinja2/ in templates/) is that engine's. Returns how many."""
+    directories = {Path(d) for engine in engines.all() for d in engine.template_dirs}
+    count = 0
+    for engine in engines.all():
+        for directory in map(Path, engine.template_dirs):
+            others = [d for d in directories if d != directory and d.is_relative_to(directory)]
+            for path in sorted(directory.rglob("*")):
+                if path.suffix in TEMPLATE_SUFFIXES and path.is_file() and not any(map(path.is_relative_to, others)):
+                    engine.get_template(path.relative_to(directory).as_posix())
+                    count += 1
+    return count
 
 
 def _reverse_maps(resolver: URLResolver) -> None:
@@ -90,6 +116,18 @@ def _reverse_maps(resolver: URLResolver) -> None:
         pattern.pattern.regex  # noqa: B018 (compiled per language on first use)
         if isinstance(pattern, URLResolver):
             _reverse_maps(pattern)
+
+
+def _namespace_maps(resolver: URLResolver, namespaces: tuple[str, ...] = ()) -> None:
+    """Build, in the active language, the reverse map of the resolver Django makes for each namespace the
+    first time a name in it is reversed ("bands:detail": a resolver of its own, kept by
+    get_ns_resolver): 30 ms of CPU on the first dashboard a worker draws, which names seven namespaces.
+    Reversing a name no namespace has builds it, then finds nothing."""
+    for namespace, (_prefix, inner) in resolver.namespace_dict.items():
+        path = (*namespaces, namespace)
+        with contextlib.suppress(NoReverseMatch):
+            reverse(":".join((*path, "-")))
+        _namespace_maps(inner, path)
 
 
 def _lazy_patterns_compiled() -> None:

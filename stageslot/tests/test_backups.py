@@ -27,11 +27,11 @@ BAND = ("the-night-owls", "The Night Owls")
 MEMBER = "mara@demo.stageslot.test"
 
 
-def load_script(name: str):
-    """bin/<name>.py as a module (bin/ is no package)."""
+def load_script(name: str, folder: str = "bin"):
+    """<folder>/<name>.py as a module (bin/ and benchmarks/ are no packages)."""
     sys.path.insert(0, str(ROOT / "bin"))
     try:
-        spec = importlib.util.spec_from_file_location(f"bin_{name}", ROOT / "bin" / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(f"{folder}_{name}", ROOT / folder / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module

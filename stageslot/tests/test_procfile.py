@@ -87,3 +87,66 @@ def test_the_web_line_loads_the_hooks_that_let_a_worker_exit_at_once(tmp_path):
             [sys.executable, "-c", script, str(code)], capture_output=True, text=True, timeout=60, check=False
         )
         assert ended.returncode == code and "teardown ran" not in ended.stdout
+
+
+def test_each_worker_is_forked_from_a_frozen_master_and_readied_before_its_first_connection(monkeypatch):
+    """pre_fork puts the loaded application out of the collector's reach (a full collection of it took a
+    new worker 1.1 to 1.5 s, its requests waiting); post_worker_init, which gunicorn runs before the worker
+    accepts, opens its first connections (docs/decisions/0087-reloads-that-never-stall.md)."""
+    import gc
+    import runpy
+    from types import SimpleNamespace
+
+    import stageslot.warm
+
+    hooks = runpy.run_path(str(PROCFILE.parent / web_settings().config))
+    readied = []
+    monkeypatch.setattr(stageslot.warm, "worker_warm_up", lambda: readied.append(True))
+    try:
+        hooks["pre_fork"](SimpleNamespace(), None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    hooks["post_worker_init"](None)
+    assert readied == [True]
+
+
+def test_an_old_worker_told_to_stop_by_a_reload_serves_until_a_new_one_is_warm(monkeypatch):
+    """gunicorn stops the old workers the moment it has forked a reload's new ones; each old worker goes
+    once a new one is warm (post_worker_init), so that some worker always takes connections. A stop that
+    is not a reload's is at once."""
+    import runpy
+    import signal
+    import threading
+    from types import SimpleNamespace
+
+    import stageslot.warm
+
+    hooks = runpy.run_path(str(PROCFILE.parent / web_settings().config))
+    monkeypatch.setattr(stageslot.warm, "worker_warm_up", lambda: None)
+    server = SimpleNamespace()
+
+    def worker() -> SimpleNamespace:
+        stopped = threading.Event()
+        forked = SimpleNamespace(handle_exit=lambda sig, frame: stopped.set(), stopped=stopped)
+        hooks["pre_fork"](server, forked)
+        hooks["post_fork"](server, forked)
+        return forked
+
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        old, other = worker(), worker()
+        hooks["_stop_when_replaced"](other, signal.SIGTERM, None)
+        assert other.stopped.is_set(), "no reload: a stop is at once"
+
+        hooks["on_reload"](server)
+        hooks["_stop_when_replaced"](old, signal.SIGTERM, None)
+        new = worker()
+        assert not old.stopped.wait(0.05), "the old worker serves while the new one warms up"
+        hooks["post_worker_init"](new)
+        assert old.stopped.wait(5), "the new worker is warm: the old one goes"
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+        import gc
+
+        gc.unfreeze()

@@ -1,6 +1,7 @@
-"""A web worker is ready before its first request: loading stageslot.wsgi imports every view and builds
-the URL map, with no database or cache in reach (gunicorn's --preload runs it before the fork), and its
-first feed request costs what a warm one does."""
+"""A web worker is ready before its first request: loading stageslot.wsgi imports every view, builds
+the URL map, compiles every template and makes the cache backends, with no database or cache in reach
+(gunicorn's --preload runs it before the fork); a worker's own warm-up starts with neither answering; and
+its first feed request costs what a warm one does."""
 
 import json
 import os
@@ -32,7 +33,14 @@ started = time.process_time()
 reverse("bookings:accept", args=["00000000-0000-4000-8000-000000000000"])
 resolver.resolve("/bookings/00000000-0000-4000-8000-000000000000/accept/")
 first = time.process_time() - started
+from django.template import engines
+from stageslot.warm import worker_warm_up
+worker_warm_up()
 print(json.dumps({
+    # template_partials' loader wraps Django's cached one.
+    "django_templates": sorted(engines["django"].engine.template_loaders[0].loaders[0].get_template_cache),
+    "jinja2_templates": sorted(name for _, name in engines["jinja2"].env.cache),
+    "redis": "redis" in sys.modules,
     "views": views,
     "languages": sorted(resolver._reverse_dict),
     "connected": any(c.connection is not None for c in connections.all(initialized_only=True)),
@@ -58,6 +66,9 @@ def test_loading_the_wsgi_application_readies_the_worker_without_a_database():
     assert probe["languages"] == ["de", "en", "en-gb"]
     assert not probe["connected"]
     assert probe["first_ms"] < 50, "the first reverse and resolve found the map built"
+    assert {"bands/detail.html", "bands/search.html", "stageslot/dashboard.html"} <= set(probe["django_templates"])
+    assert {"stageslot/partials/result_cards.html", "bookings/public/band_month.html"} <= set(probe["jinja2_templates"])
+    assert probe["redis"], "the Redis cache backend's module is imported (0.6 s on a first request)"
 
 
 @pytest.mark.slow
