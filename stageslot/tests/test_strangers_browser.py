@@ -18,7 +18,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import NotificationPreference
-from accounts.tests.factories import PASSWORD
 from bookings.models import Booking
 from bookings.services.threads import message_post
 from bookings.tests.test_detail_views import make_world
@@ -37,7 +36,7 @@ def signed_in_page(browser, base: str, user, locale: str):
     django_client = Client()
     django_client.force_login(user)
     session = django_client.cookies[django_settings.SESSION_COOKIE_NAME].value
-    context = browser.new_context(locale=locale)
+    context = browser.new_context(locale=locale, accept_downloads=True)
     context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -52,18 +51,12 @@ def test_a_member_exports_unsubscribes_replies_by_email_and_blocks_a_client(
     t = words(browser_locale)
     w = make_world()
 
-    # The privacy notice is a click from every page's foot; then the leader signs in on the same page.
-    page = browser.new_context(locale=browser_locale, accept_downloads=True).new_page()
-    page.set_default_timeout(15_000)
+    # The privacy notice is a click from every page's foot.
+    page = signed_in_page(browser, base, w.leader, browser_locale)
     page.goto(f"{base}/")
     page.locator("footer a[href='/privacy/']").click()
     page.wait_for_url(f"{base}/privacy/")
     axe_check(page, what="the privacy notice")
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label(t.label("Email")).fill(w.leader.email)
-    page.get_by_label(t.label("Password")).fill(PASSWORD)
-    page.get_by_role("button", name=t("Sign In"), exact=True).click()
-    page.wait_for_url(re.compile(r"/dashboard/$"))
 
     # Their data: the archive is built, downloaded and opened.
     page.goto(f"{base}/me/data/")
