@@ -328,49 +328,48 @@ class ReportAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def _each(self, request: HttpRequest, queryset: QuerySet, act) -> int:
+    def _each(self, request: HttpRequest, queryset: QuerySet, act, said=None) -> None:
         """Apply `act` to each open report chosen; one held by another member of staff is left as it is, and
-        the staff member reads who holds it (decision 0083). The number acted on."""
+        the staff member reads who holds it (decision 0083). `said(n)`: the words for the n acted on."""
         done = 0
         for report in queryset.filter(status=Report.Status.OPEN):
             try:
                 done += bool(act(report))
             except ReportClaimed as refusal:
                 self.message_user(request, " ".join(refusal.messages), messages.WARNING)
-        return done
+        if done and said is not None:
+            self.message_user(request, said(done), messages.SUCCESS)
 
     def _resolve(self, request: HttpRequest, queryset: QuerySet, outcome: str, note: str = "") -> None:
-        done = self._each(
+        self._each(
             request,
             queryset,
             lambda report: report_resolve(report=report, by=request.user, outcome=outcome, note=note).status == outcome,
-        )
-        if done:
-            self.message_user(
-                request,
+            lambda done: (
                 ngettext(
                     "%(count)d report resolved; the reporter is told.",
                     "%(count)d reports resolved; each reporter is told.",
                     done,
                 )
-                % {"count": done},
-                messages.SUCCESS,
-            )
+                % {"count": done}
+            ),
+        )
 
     @admin.action(description=_("Claim: I am looking at these"), permissions=["change"])
     def claim(self, request: HttpRequest, queryset: QuerySet) -> None:
-        done = self._each(request, queryset, lambda report: report_claim(report=report, by=request.user))
-        if done:
-            self.message_user(
-                request,
+        self._each(
+            request,
+            queryset,
+            lambda report: report_claim(report=report, by=request.user),
+            lambda done: (
                 ngettext(
                     "%(count)d report claimed: other staff cannot act on it until you release it or act on it.",
                     "%(count)d reports claimed: other staff cannot act on them until you release them or act on them.",
                     done,
                 )
-                % {"count": done},
-                messages.SUCCESS,
-            )
+                % {"count": done}
+            ),
+        )
 
     @admin.action(description=_("Release my claim"), permissions=["change"])
     def release(self, request: HttpRequest, queryset: QuerySet) -> None:
