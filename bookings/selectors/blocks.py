@@ -13,7 +13,7 @@ from django.db.models import Q
 from accounts.blocks import Party, Side, parties_q, people_of, user_party
 from accounts.models import Block, PartyKind, User
 from bands.models import Band, Membership
-from teams.selectors import acting_people_query, owned_links_query
+from teams.selectors import acting_band_ids_query, acting_people_query, owned_links_query
 from venues.models import Venue, VenueStaff
 
 from ..models import Booking
@@ -108,8 +108,12 @@ def blocks_made_by(user: User) -> list[tuple[Block, str, str]]:
 
 def block_targets_of_booking(booking: Booking, user: User) -> list[BlockTarget]:
     """What `user` may block from a booking's page: the other side of it as they see it (the band, the venue,
-    the hosting band or the client). Empty when they are on neither side."""
-    in_band = Membership.objects.filter(band_id=booking.band_id, user_id=user.pk).exists()
+    the hosting band or the client). Empty when they are on neither side. An agent acting for the band is on
+    its side (decision 0083)."""
+    in_band = (
+        Membership.objects.filter(band_id=booking.band_id, user_id=user.pk).exists()
+        or acting_band_ids_query(user=user).filter(band_id=booking.band_id).exists()
+    )
     if (
         booking.client_id == user.pk
         or (booking.venue_id and VenueStaff.objects.filter(venue_id=booking.venue_id, user_id=user.pk).exists())
