@@ -6,9 +6,9 @@ accounts knows nothing of bands or venues."""
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from .models import Block, PartyKind
 
@@ -60,22 +60,36 @@ def blocked_between(asking: "Collection[Party] | Side", asked: "Collection[Party
     return Block.objects.filter(one_way | other_way).exists()
 
 
-# Who a person speaks for (the bands they play in, the venues they staff), told by the apps that know:
-# each registers a reader in its AppConfig.ready, as accounts imports neither of them. A reader gives
-# (kind, queryset of ids) pairs and runs no query itself.
-_SPEAKS_FOR: list[Callable[[int], Iterable[tuple[str, QuerySet]]]] = []
+# Who speaks for a band or a venue (its members, its staff), told by the app that knows: each registers its
+# kind in its AppConfig.ready, as accounts imports neither. Both readers take ids (a list or a subquery) and
+# give a queryset of ids that is read inside the query that uses it, never on its own.
+class PartyPeople(NamedTuple):
+    parties_of: Callable[[Any], QuerySet]  # person ids -> the ids of the parties of this kind they speak for
+    people_of: Callable[[Any], QuerySet]  # party ids -> the ids of the people who speak for them
 
 
-def speaks_for_register(reader: Callable[[int], Iterable[tuple[str, QuerySet]]]) -> None:
-    if reader not in _SPEAKS_FOR:
-        _SPEAKS_FOR.append(reader)
+_PEOPLE: dict[str, PartyPeople] = {}
+
+
+def party_people_register(kind: str, model: type[Model], key: str) -> None:
+    """Who speaks for the parties of `kind`: the rows of `model` (with `user_id`) that hold the party's key
+    at `key` (Membership and "band_id", VenueStaff and "venue_id")."""
+    _PEOPLE[kind] = PartyPeople(
+        parties_of=lambda people: model.objects.filter(user_id__in=people).values(key),
+        people_of=lambda ids: model.objects.filter(**{f"{key}__in": ids}).values("user_id"),
+    )
+
+
+def people_of(kind: str, ids: Any) -> QuerySet:
+    """The ids of the people who speak for the parties of `kind` with `ids` (a band's members, a venue's staff)."""
+    return _PEOPLE[kind].people_of(ids)
 
 
 def viewer_side(user) -> Side | None:
     """The person and every band or venue they speak for, as a Side (no query); None for an anonymous visitor."""
     if not getattr(user, "is_authenticated", False):
         return None
-    more = tuple(pair for reader in _SPEAKS_FOR for pair in reader(user.pk))
+    more = tuple((kind, people.parties_of([user.pk])) for kind, people in _PEOPLE.items())
     return Side(frozenset({user_party(user.pk)}), more)
 
 
@@ -87,3 +101,22 @@ def blocks_by(side: Side):
 def blocks_of(side: Side):
     """Blocks against the side (a queryset, not yet read)."""
     return Block.objects.filter(parties_q(side, "blocked"))
+
+
+def hidden_from(user, kind: str, field: str = "pk") -> Q:
+    """What a search by `user` leaves out of a queryset of bands or venues (`kind`) with the party's key at
+    `field`: those blocked either way by the person or a band or venue they speak for, and those with a member
+    or staff so blocked; never their own. The one rule of every search (band search, venue search, gig
+    finder). Subqueries of the search's own query: no query of its own. Nothing for an anonymous visitor."""
+    side = viewer_side(user)
+    if side is None:
+        return Q()
+    by, of = blocks_by(side), blocks_of(side)
+    user_kind, reader = PartyKind.USER.value, _PEOPLE[kind]
+    hidden = (
+        Q(**{f"{field}__in": by.filter(blocked_kind=kind).values("blocked_id")})
+        | Q(**{f"{field}__in": of.filter(blocker_kind=kind).values("blocker_id")})
+        | Q(**{f"{field}__in": reader.parties_of(by.filter(blocked_kind=user_kind).values("blocked_id"))})
+        | Q(**{f"{field}__in": reader.parties_of(of.filter(blocker_kind=user_kind).values("blocker_id"))})
+    )
+    return ~hidden | Q(**{f"{field}__in": reader.parties_of([user.pk])})

@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import prepared
@@ -530,6 +530,15 @@ class Report(models.Model):
         verbose_name=_("resolved by"),
     )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("report", "claimed by"),
+    )
+    claimed_at = models.DateTimeField(pgettext_lazy("report", "claimed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("reported at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -599,7 +608,7 @@ class DataExport(models.Model):
         User, verbose_name=_("asked by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(pgettext_lazy("report", "claimed at"), null=True, blank=True)
     file = models.FileField(
         _("archive"), upload_to=data_export_path, storage=private_files_storage, max_length=200, blank=True
     )

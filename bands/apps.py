@@ -10,12 +10,11 @@ class BandsConfig(AppConfig):
     def ready(self) -> None:
         # Register the app's Celery tasks: services queue them by name (accounts.queue).
         from . import search_lists, tasks  # noqa: F401
-        from .models import Band, Genre
+        from .models import Band, Genre, Membership
 
         search_lists.connect(Band, Genre)
 
-        from accounts.blocks import speaks_for_register
+        from accounts.blocks import party_people_register
+        from accounts.models import PartyKind
 
-        from .blocks import bands_of_person
-
-        speaks_for_register(bands_of_person)
+        party_people_register(PartyKind.BAND.value, Membership, "band_id")

@@ -12,6 +12,7 @@ from bands.models import Band, Membership
 from venues.models import Venue, VenueStaff
 
 from .models import ACTING_ROLES, LIVE_LINK, LinkStatus, Organisation, OrgInvite, OrgMember, Representation, VenueLink
+from .models import Role as OrgRole
 
 BAND_MANAGERS = (Membership.Role.LEADER, Membership.Role.ADMIN)
 
@@ -177,6 +178,28 @@ def acting_band_ids_query(*, user: User | None = None, user_id: int | None = Non
         organisation__members__user_id=user.pk if user is not None else user_id,
         organisation__members__role__in=ACTING_ROLES,
     ).values("band_id")
+
+
+def acting_people_query(*, band_ids) -> QuerySet:
+    """The people who act for any of the bands through an agency now (its owners and bookers), as a subquery
+    of user ids: the agency's inbox gets the bands' asks, so they are on the bands' side of a contact."""
+    return OrgMember.objects.filter(
+        role__in=ACTING_ROLES,
+        organisation__representation__band_id__in=band_ids,
+        organisation__representation__status=LinkStatus.ACTIVE,
+    ).values("user_id")
+
+
+def owned_links_query(*, user: User) -> tuple[QuerySet, QuerySet]:
+    """(band ids, venue ids) as subqueries: the bands an agency `user` owns represents now, and the venues a
+    venue group `user` owns runs now. An owner runs the organisation, so speaks for what it acts for."""
+    bands = Representation.objects.filter(
+        status=LinkStatus.ACTIVE, organisation__members__user_id=user.pk, organisation__members__role=OrgRole.OWNER
+    ).values("band_id")
+    venues = VenueLink.objects.filter(
+        status=LinkStatus.ACTIVE, organisation__members__user_id=user.pk, organisation__members__role=OrgRole.OWNER
+    ).values("venue_id")
+    return bands, venues
 
 
 def viewing_band_ids(*, user: User) -> set[int]:

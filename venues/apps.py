@@ -10,12 +10,11 @@ class VenuesConfig(AppConfig):
     def ready(self) -> None:
         from bands import search_lists
 
-        from .models import Slot, Venue
+        from .models import Slot, Venue, VenueStaff
 
         search_lists.connect(Venue, Slot)
 
-        from accounts.blocks import speaks_for_register
+        from accounts.blocks import party_people_register
+        from accounts.models import PartyKind
 
-        from .blocks import venues_of_person
-
-        speaks_for_register(venues_of_person)
+        party_people_register(PartyKind.VENUE.value, VenueStaff, "venue_id")

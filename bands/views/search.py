@@ -1,10 +1,13 @@
 """/bands/: the band search."""
 
+from functools import partial
+
 from django.http import HttpResponse
 
+from accounts.blocks import hidden_from
 from accounts.htmx import HtmxHttpRequest
+from accounts.models import PartyKind
 
-from ..blocks import bands_hidden_from
 from ..cards import band_card
 from ..forms.search import BandSearchForm
 from ..search_pages import search_page
@@ -18,6 +21,6 @@ def band_search_page(request: HtmxHttpRequest) -> HttpResponse:
         search=band_search,
         countries=band_countries,
         card=band_card,
-        hidden=bands_hidden_from,
+        hidden=partial(hidden_from, kind=PartyKind.BAND.value),
         template="bands/search.html",
     )

@@ -1,15 +1,19 @@
-"""The parties a contact is between, for accounts.blocks (decision 0081).
+"""The parties a contact is between, for accounts.blocks (decisions 0081, 0083).
 
-A band's side is the band and its members; a venue's side is the venue and its staff: an ask or a
-message to a band reaches every member's inbox, so a block by any of them, or by the band itself,
-holds against it. A person acting on their own (a client) is their side alone."""
+A band's side is the band, its members and the agents who act for it; a venue's side is the venue and its
+staff (a venue group's bookers are on its staff): an ask or a message to a band reaches every member's inbox
+and its agency's, so a block by any of them, or by the band itself, holds against it. A person acting on
+their own (a client) is their side alone."""
 
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from accounts.blocks import Party, Side, parties_q, user_party
+from django.db.models import Q
+
+from accounts.blocks import Party, Side, parties_q, people_of, user_party
 from accounts.models import Block, PartyKind, User
 from bands.models import Band, Membership
+from teams.selectors import acting_band_ids_query, acting_people_query, owned_links_query
 from venues.models import Venue, VenueStaff
 
 from ..models import Booking
@@ -31,9 +35,10 @@ def side_parties(*, band_ids: Iterable[int] = (), venue_ids: Iterable[int] = (),
     parties |= {user_party(u) for u in user_ids if u}
     more = []
     if band_ids:
-        more.append((PartyKind.USER.value, Membership.objects.filter(band_id__in=band_ids).values("user_id")))
+        more.append((PartyKind.USER.value, people_of(PartyKind.BAND.value, band_ids)))
+        more.append((PartyKind.USER.value, acting_people_query(band_ids=band_ids)))
     if venue_ids:
-        more.append((PartyKind.USER.value, VenueStaff.objects.filter(venue_id__in=venue_ids).values("user_id")))
+        more.append((PartyKind.USER.value, people_of(PartyKind.VENUE.value, venue_ids)))
     return Side(frozenset(parties), tuple(more))
 
 
@@ -57,14 +62,15 @@ class BlockTarget(NamedTuple):
 
 
 def block_voices(user: User) -> list[BlockTarget]:
-    """Who `user` may block for: themselves, the bands they lead or run, the venues they own."""
+    """Who `user` may block for: themselves, the bands they lead or run, the venues they own, and the bands
+    and venues an agency or venue group they own acts for now."""
     voices = [BlockTarget(user_party(user.pk), user.name)]
-    bands = Band.objects.filter(
-        memberships__user_id=user.pk, memberships__role__in=(Membership.Role.LEADER, Membership.Role.ADMIN)
-    ).order_by("name")
+    agency_bands, group_venues = owned_links_query(user=user)
+    led = Membership.objects.filter(user_id=user.pk, role__in=(Membership.Role.LEADER, Membership.Role.ADMIN))
+    bands = Band.objects.filter(Q(pk__in=led.values("band_id")) | Q(pk__in=agency_bands)).order_by("name", "pk")
     voices += [BlockTarget(band_party(b.pk), b.name) for b in bands]
     owned = VenueStaff.objects.filter(user_id=user.pk, role=VenueStaff.Role.OWNER).values("venue_id")
-    venues = Venue.objects.filter(pk__in=owned).order_by("name")
+    venues = Venue.objects.filter(Q(pk__in=owned) | Q(pk__in=group_venues)).order_by("name", "pk")
     voices += [BlockTarget(venue_party(v.pk), v.name) for v in venues]
     return voices
 
@@ -102,8 +108,12 @@ def blocks_made_by(user: User) -> list[tuple[Block, str, str]]:
 
 def block_targets_of_booking(booking: Booking, user: User) -> list[BlockTarget]:
     """What `user` may block from a booking's page: the other side of it as they see it (the band, the venue,
-    the hosting band or the client). Empty when they are on neither side."""
-    in_band = Membership.objects.filter(band_id=booking.band_id, user_id=user.pk).exists()
+    the hosting band or the client). Empty when they are on neither side. An agent acting for the band is on
+    its side (decision 0083)."""
+    in_band = (
+        Membership.objects.filter(band_id=booking.band_id, user_id=user.pk).exists()
+        or acting_band_ids_query(user=user).filter(band_id=booking.band_id).exists()
+    )
     if (
         booking.client_id == user.pk
         or (booking.venue_id and VenueStaff.objects.filter(venue_id=booking.venue_id, user_id=user.pk).exists())

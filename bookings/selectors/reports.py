@@ -105,22 +105,22 @@ def report_subject(*, kind: str, ref: str, user: User) -> ReportSubject | None:
 
 
 def report_queue():
-    """Reports for staff: open ones first, those against the account with the most open reports on top, then
-    the oldest first (the admin's default order)."""
-    open_reports = (
-        Report.objects.filter(
-            status=Report.Status.OPEN, account_kind=OuterRef("account_kind"), account_id=OuterRef("account_id")
-        )
-        .order_by()
-        .values("account_kind")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    """Reports for staff: open ones first, those against the account with the most open reports on top, the
+    reports against one account together (the account waiting longest first), then the oldest first (the
+    admin's default order)."""
+    same_account = Report.objects.filter(
+        status=Report.Status.OPEN, account_kind=OuterRef("account_kind"), account_id=OuterRef("account_id")
+    ).order_by()
+    open_reports = same_account.values("account_kind").annotate(n=Count("pk")).values("n")
     return (
-        Report.objects.select_related("reporter", "resolved_by")
+        Report.objects.select_related("reporter", "resolved_by", "claimed_by")
         .annotate(
             open_against=Coalesce(Subquery(open_reports), 0),
             open_first=Case(When(status=Report.Status.OPEN, then=0), default=1),
+            account_since=Subquery(same_account.order_by("created_at").values("created_at")[:1]),
         )
-        .order_by("open_first", "-open_against", "created_at")
+        .order_by(*QUEUE_ORDER)
     )
+
+
+QUEUE_ORDER = ("open_first", "-open_against", "account_since", "account_kind", "account_id", "created_at")

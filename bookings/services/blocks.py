@@ -1,7 +1,7 @@
-"""Blocking and unblocking (decision 0081): a person for themselves, a band's leaders and admins for the
-band, a venue's owners for the venue. A block stops every new ask and message both ways
-(checks.contact_check) and hides each side from the other's searches; it cancels no booked gig, withdraws
-nothing pending, and tells the blocked side nothing."""
+"""Blocking and unblocking (decisions 0081, 0083): a person for themselves, a band's leaders and admins and
+its agency's owners for the band, a venue's owners and its venue group's owners for the venue. A block stops
+every new ask and message both ways (checks.contact_check) and hides each side from the other's searches; it
+cancels no booked gig, withdraws nothing pending, and tells the blocked side nothing."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction

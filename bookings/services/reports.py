@@ -2,8 +2,9 @@
 
 Anyone may report a message, a request or booking, a band's or venue's profile or a show they can see
 (selectors.reports.report_subject), once while their report is open, and a few a day. Staff resolve a report
-in the admin: warn the account (its people are told why), suspend it (a person signed out and unable to sign
-in; a band or venue suspended with the reason), or dismiss it; the reporter is told the outcome."""
+in the admin: one claims it (decision 0083), so that two do not act on it at once, then warns the account (its
+people are told why), suspends it (a person signed out and unable to sign in; a band or venue suspended with the
+reason), or dismisses it; the reporter is told the outcome."""
 
 import datetime as dt
 
@@ -12,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,6 +29,12 @@ from ..selectors.reports import ReportSubject
 
 Status = Report.Status
 TEXT_LIMIT = Report._meta.get_field("text").max_length
+# A claim lapses after this long untouched, so a report whose staff member left it comes back to everyone.
+CLAIM_LAPSES = dt.timedelta(hours=2)
+
+
+class ReportClaimed(ValidationError):
+    """Another member of staff holds the report (or it is resolved already); nothing was changed."""
 
 
 def report_create(
@@ -117,21 +125,73 @@ OUTCOME_WORDS = {
 }
 
 
-def report_resolve(*, report: Report, by: User, outcome: str, note: str = "") -> Report:
+def _held_by_another(report: Report, by: User, now: dt.datetime) -> bool:
+    return report.claimed_by_id not in (None, by.pk) and report.claimed_at > now - CLAIM_LAPSES
+
+
+def _claim_check(report: Report, by: User, now: dt.datetime) -> None:
+    """Refuse `by` acting on a report (locked) that another member of staff claimed, and says who and when."""
+    if _held_by_another(report, by, now):
+        raise ReportClaimed(
+            _(
+                "%(person)s claimed the report about %(name)s %(ago)s ago and is acting on it, so nothing was "
+                "changed. Ask them, or wait until they release it."
+            )
+            % {"person": report.claimed_by.name, "name": report.account_name, "ago": timesince(report.claimed_at, now)}
+        )
+
+
+def report_claim(*, report: Report, by: User, now: dt.datetime | None = None) -> Report:
+    """Staff (`by`) claim an open report before acting on it: the queue shows who holds it, and another member
+    of staff's warn, suspend or dismiss of it is refused until they release it or CLAIM_LAPSES pass. Claiming
+    one's own claim again renews it. Raises ReportClaimed when another holds it or it is resolved."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        report = Report.objects.select_for_update(of=("self",)).select_related("claimed_by").get(pk=report.pk)
+        if report.status != Status.OPEN:
+            raise ReportClaimed(
+                _("The report about %(name)s is resolved already; nothing was changed.") % {"name": report.account_name}
+            )
+        _claim_check(report, by, now)
+        report.claimed_by, report.claimed_at = by, now
+        report.save(update_fields=["claimed_by", "claimed_at"])
+    return report
+
+
+def report_release(*, report: Report, by: User, now: dt.datetime | None = None) -> Report:
+    """`by` gives back a report they claimed (a lapsed or absent claim: nothing to do). Raises ReportClaimed
+    when another member of staff holds it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        report = Report.objects.select_for_update(of=("self",)).select_related("claimed_by").get(pk=report.pk)
+        _claim_check(report, by, now)
+        if report.claimed_by_id is not None:
+            report.claimed_by, report.claimed_at = None, None
+            report.save(update_fields=["claimed_by", "claimed_at"])
+    return report
+
+
+def report_resolve(*, report: Report, by: User, outcome: str, note: str = "", now: dt.datetime | None = None) -> Report:
     """Staff (`by`) resolve an open report: WARNED (the account's people are told, with `note` as the reason),
     SUSPENDED (a person can no longer sign in and is signed out; a band or venue is suspended with `note`)
     or DISMISSED. The reporter is told the outcome, never the note. A report already resolved (by another
-    member of staff meanwhile) is returned unchanged. Raises ValueError for another outcome."""
+    member of staff meanwhile) is returned unchanged. A report nobody holds is claimed by `by` in the same
+    locked step; one another member of staff claimed raises ReportClaimed (report_claim). Raises ValueError
+    for another outcome."""
     if outcome not in OUTCOME_WORDS:
         raise ValueError(outcome)
     note = note.strip()[:1000]
+    now = now or timezone.now()
     with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report.pk)
+        report = Report.objects.select_for_update(of=("self",)).select_related("claimed_by").get(pk=report.pk)
         if report.status != Status.OPEN:
             return report
+        _claim_check(report, by, now)
         report.status, report.outcome = outcome, note
-        report.resolved_by, report.resolved_at = by, timezone.now()
-        report.save(update_fields=["status", "outcome", "resolved_by", "resolved_at"])
+        report.resolved_by, report.resolved_at = by, now
+        if report.claimed_by_id != by.pk:
+            report.claimed_by, report.claimed_at = by, now
+        report.save(update_fields=["status", "outcome", "resolved_by", "resolved_at", "claimed_by", "claimed_at"])
         if outcome == Status.WARNED:
             notifications_create(
                 recipients=_account_people(report),

@@ -9,6 +9,7 @@ from accounts.models import Block
 from accounts.tests.factories import UserFactory
 from bookings.tests.test_blocks import block, page
 from bookings.tests.test_detail_views import make_world
+from teams.tests.factories import agency_for
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,18 @@ def test_a_client_blocks_a_band_and_an_owner_blocks_it_for_the_venue(client, w):
     client.force_login(w.leader)
     assert client.post(NEW, {"venue": w.venue.slug, "voice": f"band:{w.band.pk}"}).status_code == 302
     assert Block.objects.count() == 3
+
+
+def test_an_agency_s_owner_blocks_for_the_band_from_the_booking_page_and_its_viewer_cannot(client, w):
+    _agency, owner, _agent, viewer = agency_for(w.band)
+    client.force_login(viewer)
+    assert client.get(NEW, {"booking": w.request.uid}).status_code == 404
+    client.force_login(owner)
+    form = client.get(NEW, {"booking": w.request.uid})
+    assert form.status_code == 200 and "Block Anna Client" in page(form) and "The Night Shift" in page(form)
+    assert client.post(NEW, {"booking": w.request.uid, "voice": f"band:{w.band.pk}"}).status_code == 302
+    made = Block.objects.get()
+    assert (made.blocker_kind, made.blocker_id, made.created_by) == ("band", w.band.pk, owner)
 
 
 @pytest.mark.parametrize("who", ["stranger", "staff", "other_client"])

@@ -4,20 +4,26 @@ block cancels nothing booked, and hides each side from the other's searches."""
 
 import datetime as dt
 import html
+import os
+import re
+from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
-from accounts.blocks import Party, blocked_between
+from accounts.blocks import Party, blocked_between, hidden_from
 from accounts.models import Block, PartyKind
 from accounts.tests.factories import UserFactory
 from bands.models import Package
 from bands.packages import package_price
-from bookings.errors import ContactRefused
+from bookings.errors import BookingPermissionError, ContactRefused
 from bookings.models import Booking, Message
 from bookings.selectors.blocks import side_parties
 from bookings.services import answering, asking, shows, threads
+from bookings.services.blocks import block_create, block_remove
 from bookings.services.instant import booking_instant
 from bookings.services.requests import booking_request_many
 from bookings.tests.api_helpers import ApiClient, token_for
@@ -29,7 +35,8 @@ from bookings.tests.test_request_views import form_data as request_form
 from holds import requests as hold_asks
 from holds.models import HoldRequest
 from holds.services import HoldError
-from teams.tests.factories import agency_for
+from teams.models import LinkStatus
+from teams.tests.factories import agency_for, group_for
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +75,7 @@ def w() -> SimpleNamespace:
         support_places=2,
         fee=150,
     )
-    world.agency, _owner, world.agent, _viewer = agency_for(world.band, may_hold=True, slug="northside")
+    world.agency, world.agency_owner, world.agent, _viewer = agency_for(world.band, may_hold=True, slug="northside")
     return world
 
 
@@ -326,3 +333,83 @@ def test_a_blocked_venue_s_slots_and_a_blocked_band_s_shows_leave_the_gig_finder
     assert f"/slots/{w.slot2.pk}/" not in after and f"/shows/{w.show.pk}/" not in after
     client.force_login(w.other_client)
     assert f"/slots/{w.slot2.pk}/" in page(client.get(finder))
+
+
+# ---- One rule, one place ---------------------------------------------------------------------------
+
+# The modules that may read or write block rows by their kinds: the rule, its writes, the names on its pages,
+# the staff screen. A search or a door that filters blocks itself is a second copy of the rule.
+BLOCK_READERS = {"accounts/blocks.py", "accounts/models.py", "bookings/selectors/blocks.py"}
+BLOCK_READERS |= {"bookings/services/blocks.py", "bookings/admin.py"}
+
+
+def test_no_module_but_accounts_blocks_reads_block_rows_by_their_kinds():
+    root = Path(settings.BASE_DIR)
+    reads = re.compile(r"\b(blocked_kind|blocker_kind|blocked_id|blocker_id)\b|(?<![A-Za-z])Block\.objects")
+    found = set()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [
+            d for d in dirs if not d.startswith(".") and d not in {"tests", "migrations", "node_modules", "static"}
+        ]
+        for name in files:
+            path = Path(folder, name)
+            if name.endswith(".py") and reads.search(path.read_text(encoding="utf-8")):
+                found.add(str(path.relative_to(root)))
+    assert found == BLOCK_READERS
+
+
+@pytest.mark.parametrize(
+    "url, module, kinds",
+    [
+        ("bands:search", "bands.views.search", {BAND}),
+        ("venues:search", "venues.views.search", {VENUE}),
+        ("bookings:gig_finder", "bookings.views.finder", {BAND, VENUE}),
+    ],
+)
+def test_every_search_hides_blocked_parties_through_the_one_rule(client, w, url, module, kinds):
+    client.force_login(w.leader)
+    with mock.patch(f"{module}.hidden_from", side_effect=hidden_from) as rule:
+        assert client.get(reverse(url)).status_code == 200
+    assert {call.args[1] if len(call.args) > 1 else call.kwargs["kind"] for call in rule.call_args_list} == kinds
+
+
+# ---- Agencies and venue groups (decision 0083) ----------------------------------------------------
+
+
+def test_a_venue_that_blocked_an_agent_neither_hears_from_them_nor_asks_the_bands_they_act_for(w):
+    block(w.venue, w.agent)
+    before = rows()
+    refused(lambda w: asking.booking_apply(slot=w.slot2, band=w.band, by=w.agent, role="headliner"), w)
+    refused(lambda w: threads.message_post(booking=w.application, by=w.owner, body="Hello?"), w)
+    refused(lambda w: asking.booking_offer(slot=w.slot2, band=w.band, by=w.owner, role="headliner"), w)
+    assert rows() == before
+
+
+def test_an_agent_s_own_block_of_a_client_holds_for_the_band_until_the_agency_lets_it_go(w):
+    block(w.agent, w.client)
+    refused(DOORS["request"][1], w)
+    refused(DOORS["message from the client"][1], w)
+    w.agency.representation_set.update(status=LinkStatus.ENDED)
+    DOORS["message from the client"][1](w)
+
+
+def test_an_agency_s_owner_blocks_for_the_bands_it_acts_for_and_its_bookers_do_not(w):
+    band, client_ = party(w.band), party(w.client)
+    with pytest.raises(BookingPermissionError):
+        block_create(by=w.agent, blocker=band, blocked=client_)
+    made = block_create(by=w.agency_owner, blocker=band, blocked=client_)
+    refused(DOORS["request"][1], w)
+    w.agency.representation_set.update(status=LinkStatus.ENDED)
+    with pytest.raises(BookingPermissionError):
+        block_remove(by=w.agency_owner, block=made)
+    block_remove(by=w.leader, block=made)
+
+
+def test_a_venue_group_s_owner_blocks_for_the_venues_it_runs(w):
+    _group, group_owner, _booker, _viewer, link = group_for(w.venue)
+    with pytest.raises(BookingPermissionError):
+        block_create(by=group_owner, blocker=party(w.venue), blocked=party(w.band))
+    link.status = LinkStatus.ACTIVE
+    link.save(update_fields=["status"])
+    block_create(by=group_owner, blocker=party(w.venue), blocked=party(w.band))
+    refused(DOORS["apply"][1], w)

@@ -2,6 +2,8 @@
 show; who may report what; one open report per reporter and thing; the daily limit; the staff queue's order
 and its warn, suspend and dismiss, each telling the reporter the outcome."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -12,7 +14,14 @@ from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus
 from bookings.selectors.reports import report_queue, report_subject
 from bookings.services import threads
-from bookings.services.reports import report_create, report_resolve
+from bookings.services.reports import (
+    CLAIM_LAPSES,
+    ReportClaimed,
+    report_claim,
+    report_create,
+    report_release,
+    report_resolve,
+)
 from bookings.tests.test_blocks import page
 from bookings.tests.test_detail_views import make_world
 
@@ -139,6 +148,14 @@ def test_the_queue_puts_the_most_reported_account_first_then_the_oldest(w):
     assert [r.open_against for r in queue] == [3, 3, 3, 1, 1]
 
 
+def test_reports_against_one_account_stay_together_the_longest_waiting_first(w):
+    on_venue = report(w, w.leader, "venue", w.other_venue.slug)
+    on_band = report(w, w.leader, "band", w.other_band.slug)
+    on_venue_again = report(w, w.client, "venue", w.other_venue.slug)
+    on_band_again = report(w, w.client, "band", w.other_band.slug)
+    assert list(report_queue()) == [on_venue, on_venue_again, on_band, on_band_again]
+
+
 def test_staff_warn_and_the_account_and_reporter_are_told(w):
     made = report(w, w.leader)
     report_resolve(report=made, by=w.staff, outcome=Report.Status.WARNED, note="No threats, please.")
@@ -188,3 +205,56 @@ def test_the_admin_queue_lists_and_acts(client, w):
     assert made.status == Report.Status.DISMISSED
     client.force_login(w.leader)
     assert client.get(url).status_code == 302  # not staff: sent to the staff sign-in
+
+
+# ---- Claims (decision 0083) ------------------------------------------------------------------------
+
+
+def test_a_report_claimed_by_another_member_of_staff_is_refused_saying_who_and_nothing_changes(w):
+    other_staff = UserFactory(is_staff=True, display_name="Sam Staff")
+    made = report_claim(report=report(w, w.leader), by=other_staff)
+    for act in (
+        lambda: report_resolve(report=made, by=w.staff, outcome=Report.Status.SUSPENDED, note="Threats."),
+        lambda: report_claim(report=made, by=w.staff),
+        lambda: report_release(report=made, by=w.staff),
+    ):
+        with pytest.raises(ReportClaimed, match="Sam Staff claimed the report about Anna Client"):
+            act()
+    made.refresh_from_db()
+    assert made.status == Report.Status.OPEN and made.claimed_by == other_staff
+    assert User.objects.get(pk=w.client.pk).is_active
+    assert not Notification.objects.filter(kind__in=("report_outcome", "account_warning")).exists()
+    report_resolve(report=made, by=other_staff, outcome=Report.Status.DISMISSED)
+    made.refresh_from_db()
+    assert made.status == Report.Status.DISMISSED and made.resolved_by == other_staff
+    with pytest.raises(ReportClaimed, match="resolved already"):
+        report_claim(report=made, by=w.staff)
+
+
+def test_a_released_or_lapsed_claim_lets_other_staff_act_and_acting_claims_an_unclaimed_report(w):
+    other_staff = UserFactory(is_staff=True)
+    made = report_claim(report=report(w, w.leader), by=other_staff)
+    report_release(report=made, by=other_staff)
+    report_claim(report=made, by=w.staff)
+    later = made.claimed_at + CLAIM_LAPSES + dt.timedelta(minutes=1)
+    report_resolve(report=made, by=other_staff, outcome=Report.Status.DISMISSED, now=later)
+    made.refresh_from_db()
+    assert made.resolved_by == made.claimed_by == other_staff
+    unclaimed = report(w, w.leader, "venue", w.venue.slug)
+    report_resolve(report=unclaimed, by=w.staff, outcome=Report.Status.DISMISSED)
+    unclaimed.refresh_from_db()
+    assert unclaimed.claimed_by == w.staff
+
+
+def test_the_admin_queue_claims_and_refuses_another_s_claimed_report_with_a_clear_message(client, w):
+    made = report(w, w.leader)
+    other_staff = UserFactory(is_staff=True, is_superuser=True, display_name="Sam Staff")
+    url = reverse("admin:accounts_report_changelist")
+    client.force_login(other_staff)
+    client.post(url, {"action": "claim", "_selected_action": [made.pk]})
+    assert "Sam Staff" in page(client.get(url))
+    client.force_login(w.staff)
+    response = client.post(url, {"action": "dismiss", "_selected_action": [made.pk]}, follow=True)
+    assert "Sam Staff claimed the report about Anna Client" in page(response)
+    made.refresh_from_db()
+    assert made.status == Report.Status.OPEN

@@ -11,13 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from accounts.blocks import hidden_from
 from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.models import PartyKind
 from accounts.ratelimit import rate_limited
 from accounts.timezones import known_zone, when_text
-from bands.blocks import bands_hidden_from
 from bands.search_pages import KeysFirstPaginator, results_or_page
 from bands.selectors import genre_choices
-from venues.blocks import venues_hidden_from
 from venues.models import Slot
 
 from ..cards import STATUS_BADGES, slot_card, slots_map
@@ -78,7 +78,10 @@ def gig_finder(request: HtmxHttpRequest) -> HttpResponse:
     slots = finder_slots(now=now, band_id=band.pk if band else None, **filters)
     # Slots of venues or hosting bands blocked either way leave a signed-in viewer's finder (decision 0081).
     viewer = request.user
-    slots = slots.filter(venues_hidden_from(viewer, field="venue_id"), bands_hidden_from(viewer, field="host_band_id"))
+    slots = slots.filter(
+        hidden_from(viewer, PartyKind.VENUE.value, field="venue_id"),
+        hidden_from(viewer, PartyKind.BAND.value, field="host_band_id"),
+    )
     paginator, page = _paginate(slots, playable=filters["playable"], number=request.GET.get("page"))
     zone = _viewer_zone(request)
     cards = [slot_card(slot, zone=zone, band=band) for slot in page.object_list]

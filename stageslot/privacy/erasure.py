@@ -7,8 +7,11 @@ of the person-data map by its rule, the person's name and email replaced in the 
 User row made a tombstone, "Former member", so that what others keep still points somewhere.
 
 What blocks: a band, venue or organisation the person alone leads while others are in it must be handed
-over before closing; money owed either way (a booked gig they still have to pay, shares their band still
-owes them) holds the erasure back until settled, and the closing page and the closure say why.
+over before closing, and so must a band the person plays in alone while it has booked gigs to come (nobody
+could play them: the person cancels them, the other side told and refunded by the agreed terms, or brings
+in someone to take the band over; decision 0083); money owed either way (a booked gig they still have to
+pay, shares their band still owes them) holds the erasure back until settled, and the closing page and the
+closure say why.
 """
 
 import datetime as dt
@@ -26,6 +29,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import ERASED_EMAIL_DOMAIN, AccountClosure, ApiToken, PushSubscription, User
 from bands.models import Membership
@@ -55,9 +59,10 @@ class Blocker:
     text: str
 
 
-def closure_blockers(user: User) -> list[Blocker]:
-    """What stands in the way of closing this account (hand-overs) or of erasing it (money)."""
-    found: list[Blocker] = []
+def closure_blockers(user: User, now: dt.datetime | None = None) -> list[Blocker]:
+    """What stands in the way of closing this account (hand-overs, a band of one's gigs to come) or of
+    erasing it (money, and any of those that arose during the grace period)."""
+    found: list[Blocker] = _solo_gigs_blockers(user, now or timezone.now())
     for band_id, band_name in Membership.objects.filter(user=user, role=Membership.Role.LEADER).values_list(
         "band_id", "band__name"
     ):
@@ -122,6 +127,36 @@ def closure_blockers(user: User) -> list[Blocker]:
     return found
 
 
+def _solo_gigs_blockers(user: User, now: dt.datetime) -> list[Blocker]:
+    """A band the person plays in alone, with booked gigs still to come: without them nobody can play those
+    gigs, and once they have gone nobody can cancel them either, so the person handles them first."""
+    alone = Membership.objects.filter(user=user).exclude(
+        band_id__in=Membership.objects.exclude(user=user).values("band_id")
+    )
+    gigs = (
+        Booking.objects.filter(band_id__in=alone.values("band_id"), status=Booking.Status.BOOKED, ends_at__gt=now)
+        .values("band__name")
+        .annotate(n=Count("pk"))
+        .order_by("band__name")
+    )
+    return [
+        Blocker(
+            "handover",
+            ngettext(
+                "You play in %(band)s alone and it has %(count)d booked gig to come that nobody could play "
+                "without you: cancel it from its booking page (the other side is told, and refunded by the agreed "
+                "terms) or invite someone to take the band over first.",
+                "You play in %(band)s alone and it has %(count)d booked gigs to come that nobody could play "
+                "without you: cancel them from their booking pages (the other side is told, and refunded by the "
+                "agreed terms) or invite someone to take the band over first.",
+                row["n"],
+            )
+            % {"band": row["band__name"], "count": row["n"]},
+        )
+        for row in gigs
+    ]
+
+
 def _minor(amount: int) -> str:
     return f"{amount / 100:.2f}"
 
@@ -141,7 +176,7 @@ def account_close(*, user: User, now: dt.datetime | None = None) -> AccountClosu
 
     Raises ClosureRefused when something must be handed over first."""
     now = now or timezone.now()
-    handovers = [b for b in closure_blockers(user) if b.kind == "handover"]
+    handovers = [b for b in closure_blockers(user, now) if b.kind == "handover"]
     if handovers:
         raise ClosureRefused(handovers)
     for booking in Booking.objects.filter(client=user, kind=Booking.Kind.REQUEST, status=Booking.Status.PENDING):
@@ -220,7 +255,7 @@ def account_erase(*, closure_id: int, now: dt.datetime | None = None, blockers_a
         return True
     if user.closed_at is None:
         return False
-    blockers = closure_blockers(user) if blockers_asked else []
+    blockers = closure_blockers(user, now) if blockers_asked else []
     if blockers:
         closure.waiting_for = " ".join(b.text for b in blockers)[:500]
         closure.save(update_fields=["waiting_for"])

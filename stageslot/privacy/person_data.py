@@ -124,7 +124,7 @@ MAP: list[Entry] = [
     Entry(
         "accounts.Report",
         STAFF,
-        person=("reporter", "resolved_by"),
+        person=("reporter", "resolved_by", "claimed_by"),
         erase=KEEP,
         export=("subject_kind", "category", "text", "status", "outcome", "created_at"),
         copies=("account_name", "text", "evidence", "outcome"),

@@ -18,7 +18,11 @@ from accounts.tests.test_mfa import sign_in_with_totp, totp_code, with_totp
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
+from bookings.services import answering, asking
+from bookings.services.ending import booking_cancel
+from bookings.tests.factories import BookingFactory, band_with_leader, in_days
 from bookings.tests.test_detail_views import make_world
+from stageslot.privacy.erasure import account_close, account_erase
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +199,34 @@ def test_the_banners_button_is_for_a_signed_in_person_and_by_post_only(client):
     assert client.post(url).url.startswith(reverse("account_login"))
     client.force_login(UserFactory())
     assert client.get(url).status_code == 405
+
+
+def test_a_band_of_one_with_gigs_to_come_is_handled_before_closing_and_the_other_side_is_told(client):
+    band, leader = band_with_leader(name="Solo Sam")
+    client_user = UserFactory()
+    gig = asking.booking_request(
+        band=band, client=client_user, starts_at=in_days(20, 18), ends_at=in_days(20, 22), time_zone="Europe/Berlin"
+    )
+    answering.booking_accept(booking=gig, by=leader)
+    client.force_login(leader)
+    assert "You play in Solo Sam alone and it has 1 booked gig to come" in client.get(CLOSE).content.decode()
+    response = client.post(CLOSE, {"password": PASSWORD, "confirm": "on"})
+    assert response.status_code == 409 and "cancel it from its booking page" in response.content.decode()
+    assert User.objects.get(pk=leader.pk).closed_at is None
+    booking_cancel(booking=gig, by=leader, reason="I am leaving music.")
+    assert Notification.objects.filter(recipient=client_user, link__contains=str(gig.uid)).exists()
+    assert client.post(CLOSE, {"password": PASSWORD, "confirm": "on"}).status_code == 200
+
+
+def test_a_gig_booked_for_a_band_of_one_during_the_grace_period_holds_the_erasure_back_and_says_why():
+    band, leader = band_with_leader(name="Solo Sam")
+    closure = account_close(user=leader)
+    gig = BookingFactory(
+        band=band, status=Booking.Status.BOOKED, slot__starts_at=in_days(45), slot__ends_at=in_days(45, 23)
+    )
+    later = closure.due_at + dt.timedelta(minutes=1)
+    assert account_erase(closure_id=closure.pk, now=later) is False
+    closure.refresh_from_db()
+    assert "Solo Sam alone" in closure.waiting_for and closure.erased_at is None
+    Booking.objects.filter(pk=gig.pk).update(status=Booking.Status.CANCELLED)
+    assert account_erase(closure_id=closure.pk, now=later) is True

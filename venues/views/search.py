@@ -1,11 +1,14 @@
 """/venues/: the venue search."""
 
+from functools import partial
+
 from django.http import HttpResponse
 
+from accounts.blocks import hidden_from
 from accounts.htmx import HtmxHttpRequest
+from accounts.models import PartyKind
 from bands.search_pages import search_page
 
-from ..blocks import venues_hidden_from
 from ..cards import venue_card, venues_map
 from ..forms.search import VenueSearchForm
 from ..selectors import venue_countries, venue_search
@@ -18,7 +21,7 @@ def venue_search_page(request: HtmxHttpRequest) -> HttpResponse:
         search=venue_search,
         countries=venue_countries,
         card=venue_card,
-        hidden=venues_hidden_from,
+        hidden=partial(hidden_from, kind=PartyKind.VENUE.value),
         template="venues/search.html",
         results_map=venues_map,
     )
