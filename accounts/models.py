@@ -89,7 +89,9 @@ class User(AbstractUser):
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     # The version of the privacy notice and terms the person accepted at sign-up or last said they read, and
     # when (accounts/policy.py); blank: none yet (they signed up before versions were kept).
-    policy_version = models.CharField(_("privacy notice version read"), max_length=40, blank=True, editable=False)
+    policy_version = models.CharField(
+        _("privacy notice version read"), max_length=40, blank=True, editable=False, db_default=""
+    )
     policy_accepted_at = models.DateTimeField(_("privacy notice read at"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"

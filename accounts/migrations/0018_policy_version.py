@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='policy_version',
-            field=models.CharField(blank=True, editable=False, max_length=40, verbose_name='privacy notice version read'),
+            field=models.CharField(blank=True, db_default='', editable=False, max_length=40, verbose_name='privacy notice version read'),
         ),
     ]

@@ -121,7 +121,8 @@ def _write(path: Path, snapshot: dict) -> None:
 
 
 def remove_snapshots(run: str) -> None:
-    """At the end of the run (test_databases.pytest_sessionfinish)."""
+    """At the end of a process run alone; a run of several processes ends with test_databases.pytest_sessionfinish
+    removing them by this name."""
     for path in Path(tempfile.gettempdir()).glob(f"stageslot-demo-{run}-*"):
         path.unlink(missing_ok=True)
 
