@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.offline import kept_offline
 from accounts.stored_files import stored_file_response, stored_files_missing
 
 from ..errors import BookingError
@@ -92,6 +93,7 @@ def booking_files(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
+@kept_offline
 def booking_file_download(request: HtmxHttpRequest, uid: UUID, pk: int) -> StreamingHttpResponse:
     """One file, streamed in chunks from storage (never read whole into memory), as an attachment.
     The booking's people only; a file the storage no longer has is the 404 page saying so."""
