@@ -60,9 +60,7 @@ def replayable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             return JsonResponse({"error": _("The change's key is not one we can read.")}, status=400)
         sent_as = request.headers.get(AS_HEADER, "")
         if sent_as and sent_as != str(request.user.pk):
-            return JsonResponse(
-                {"error": _("This change was made under another sign-in; it is not sent.")}, status=409
-            )
+            return JsonResponse({"error": _("This change was made under another sign-in; it is not sent.")}, status=409)
         body_hash = _hash(request)
         kept = IdempotencyKey.objects.filter(user=request.user, key=key).first()
         if kept is not None:
@@ -118,4 +116,3 @@ def idempotency_keys_purge(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=now - dt.timedelta(days=KEPT_DAYS)).delete()
     return deleted
-

@@ -138,9 +138,7 @@ def guest_check_in_view(request: HtmxHttpRequest, uid: UUID, pk: int) -> HttpRes
     checked_in = request.POST.get("checked_in", "1") != "0"
     seen = {"0": False, "1": True}.get(request.POST.get("seen", ""))
     try:
-        entry = services.guest_check_in(
-            booking=booking, by=request.user, entry_id=pk, checked_in=checked_in, seen=seen
-        )
+        entry = services.guest_check_in(booking=booking, by=request.user, entry_id=pk, checked_in=checked_in, seen=seen)
     except BookingError as exc:
         return _refused(request, booking, exc)
     if checked_in:

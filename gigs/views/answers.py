@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
 from accounts.idempotency import replayable
-from accounts.offline import kept_offline
 from accounts.links import LinkPerson, link_for_a_person
 from accounts.models import User
+from accounts.offline import kept_offline
 from accounts.timezones import when_text
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking

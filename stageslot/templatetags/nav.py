@@ -52,7 +52,14 @@ HEAD_STYLESHEETS = (
     "css/embed-settings.css",
 )  # fmt: skip
 # htmx alone: django-htmx's debug script would replace the page on every 400, and our forms answer 400 in place.
-HEAD_SCRIPTS = ("django_htmx/htmx-2.min.js", "js/zone.js", "js/stageslot.js", "js/phone.js", "js/places.js", "js/road.js")
+HEAD_SCRIPTS = (
+    "django_htmx/htmx-2.min.js",
+    "js/zone.js",
+    "js/stageslot.js",
+    "js/phone.js",
+    "js/places.js",
+    "js/road.js",
+)
 ICON = "img/favicon.svg"
 
 

@@ -101,7 +101,12 @@
     el.textContent = words;
     return el;
   }
-  function show() {
+  var showing = Promise.resolve();
+  function show() {  // one at a time: a later drawing never loses to an earlier one
+    showing = showing.then(draw, draw);
+    return showing;
+  }
+  function draw() {
     if (!box) { return Promise.resolve(); }
     return Promise.all([all("outbox"), all("settled")]).then(function (lists) {
       var waiting = lists[0];
