@@ -220,3 +220,14 @@ def test_a_set_list_reordered_by_the_leader_meanwhile_is_a_conflict_with_both_or
         "theirs": "Set 1: Song 2, Song 1",
         "yours": "Set 1: Song 1 | Set 2: Song 2",
     }
+
+
+def test_the_bookings_people_choose_its_files_for_the_road(world):
+    url = reverse("bookings:file_road", args=[world.gig.uid, world.rider.pk])
+    download = reverse("bookings:file_download", args=[world.gig.uid, world.rider.pk])
+    assert signed_in(world.stranger).post(url, {"for_the_road": "0"}).status_code == 404
+    off = signed_in(world.member).post(url, {"for_the_road": "0"}, headers={"HX-Request": "true"})
+    assert off.status_code == 200 and "Keep for the road: Rider" in off.content.decode()
+    assert download not in kept(world.member)
+    signed_in(world.owner).post(url, {"for_the_road": "1"})
+    assert download in kept(world.member) and BookingFile.objects.get(pk=world.rider.pk).for_the_road
