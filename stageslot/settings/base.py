@@ -369,6 +369,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.tasks.rate_counts_prune_task",
         "schedule": crontab(minute=40),
     },
+    # The keys of changes sent from devices (offline, replayed), kept 30 days (docs/decisions/0091).
+    "accounts-idempotency-keys-purge": {
+        "task": "accounts.tasks.idempotency_keys_purge_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Closed accounts past their grace period are erased, a few each run (docs/decisions/0082).
     "privacy-erasures-round": {
         "task": "stageslot.tasks.account_erasures_task",

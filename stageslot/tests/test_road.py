@@ -3,6 +3,7 @@ pages, marked for them), that no answer to a signed-in person is fit for a share
 clears the device, and that changes replayed from a device count once and a stale one is answered with
 both versions."""
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from accounts.models import IdempotencyKey
+from accounts.tasks import idempotency_keys_purge_task
 from bands.models import Membership
 from bookings.models import BookingFile
 from bookings.services import ending
@@ -231,3 +233,11 @@ def test_the_bookings_people_choose_its_files_for_the_road(world):
     assert download not in kept(world.member)
     signed_in(world.owner).post(url, {"for_the_road": "1"})
     assert download in kept(world.member) and BookingFile.objects.get(pk=world.rider.pk).for_the_road
+
+
+def test_keys_are_forgotten_after_30_days(world):
+    old = IdempotencyKey.objects.create(user=world.member, key="k-old", body_hash="x", path="/", status=200)
+    IdempotencyKey.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    IdempotencyKey.objects.create(user=world.member, key="k-new", body_hash="x", path="/", status=200)
+    assert idempotency_keys_purge_task() == 1
+    assert list(IdempotencyKey.objects.filter(user=world.member).values_list("key", flat=True)) == ["k-new"]
