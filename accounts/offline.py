@@ -60,8 +60,8 @@ class PrivateCacheMiddleware:
 
 def _make_private(response: HttpResponse) -> None:
     given = [part.strip() for part in response.get("Cache-Control", "").split(",") if part.strip()]
-    given = [part for part in given if part.lower() not in ("public", "private") and not part.startswith("s-maxage")]
-    if not given:
-        given = ["no-store"]
-    response["Cache-Control"] = ", ".join(["private", *given])
+    names = {part.split("=")[0].lower() for part in given}
+    if "private" not in names or "public" in names:
+        kept = [part for part in given if part.split("=")[0].lower() not in ("public", "private", "s-maxage")]
+        response["Cache-Control"] = ", ".join(kept + ["private"]) if kept else PRIVATE_CACHE_CONTROL
     patch_vary_headers(response, ("Cookie",))
