@@ -63,5 +63,5 @@ def _make_private(response: HttpResponse) -> None:
     names = {part.split("=")[0].lower() for part in given}
     if "private" not in names or "public" in names:
         kept = [part for part in given if part.split("=")[0].lower() not in ("public", "private", "s-maxage")]
-        response["Cache-Control"] = ", ".join(kept + ["private"]) if kept else PRIVATE_CACHE_CONTROL
+        response["Cache-Control"] = ", ".join([*kept, "private"]) if kept else PRIVATE_CACHE_CONTROL
     patch_vary_headers(response, ("Cookie",))

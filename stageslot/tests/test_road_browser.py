@@ -1,8 +1,9 @@
 """In Chromium at 390 px, the show day with no signal backstage (decision 0091): a member who also works the
 door opens their next shows; offline, the day sheet, set list and guest list open from the device marked
-"offline – as of"; they answer "can you play" and tick three guests in; back online each change lands once
-(sent again, nothing changes), the guest the venue ticked in meanwhile comes back as a conflict with both
-versions; after logging out nothing of the band is left in Cache Storage or IndexedDB."""
+"offline – as of", a page not kept is the offline page; they answer "can you play" and tick three guests in;
+back online each change lands once (sent again, nothing changes), the guest the venue ticked in meanwhile
+comes back as a conflict with both versions; the pages are dark as the phone is, and fit it; after logging
+out nothing of the band is left in Cache Storage or IndexedDB."""
 
 import re
 
@@ -44,7 +45,7 @@ def test_the_show_day_opens_and_changes_offline_and_lands_once(live_server, brow
         guest_entry_add(booking=world.gig, by=world.owner, side="venue", name=name, plus_ones=0, note="")
         for name in ("Ida", "Bo", "Cy")
     )
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB", color_scheme="dark")
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto(f"{live_server.url}/accounts/login/")
@@ -60,6 +61,12 @@ def test_the_show_day_opens_and_changes_offline_and_lands_once(live_server, brow
     for url in (f"{base}/day-sheet/", f"{live_server.url}/gigs/{world.gig.uid}/set-list/", f"{base}/guest-list/"):
         page.goto(url)
         expect(page.locator("[data-offline-mark]")).to_contain_text(re.compile(r"Offline – as of \d\d:\d\d"))
+    page.goto(f"{live_server.url}/dashboard/")  # not kept: the plain offline page, not the browser's error
+    expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
+    page.goto(f"{base}/guest-list/")
+    # A dark room: the show day's pages are dark when the phone is, and fit its width.
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(16, 17, 31)"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     for guest in ("Ida", "Bo", "Cy"):
         page.get_by_role("button", name=f"Check in: {guest}").click()
     expect(page.locator("[data-road-box]")).to_contain_text("3 changes are kept on this device")
