@@ -234,6 +234,36 @@ class PushSubscription(models.Model):
         return f"{self.user_id}: {self.label or self.endpoint[:40]}"
 
 
+class IdempotencyKey(models.Model):
+    """A change a person's device sent with an `Idempotency-Key` (a change made offline and replayed, or
+    sent twice): the first answer is kept, so the same key again gets that answer and changes nothing.
+    Written in the transaction of the change itself (accounts/idempotency.py); purged after 30 days."""
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("key"), max_length=64)
+    body_hash = models.CharField(_("body hash"), max_length=64)
+    path = models.CharField(_("address"), max_length=300)
+    status = models.PositiveSmallIntegerField(_("status"))
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    location = models.CharField(_("location"), max_length=500, blank=True)
+    body = models.TextField(_("answer"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"],
+                name="accounts_idempotency_user_key",
+                violation_error_message=_("This change was sent already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key}"
+
+
 class NotificationPreference(models.Model):
     """How one person wants one kind of notification; no row means the default (app and instant email)."""
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
+from .idempotency import idempotency_keys_purge
 from .ratelimit import rate_counts_prune
 from .services import (
     NotificationEmailFailed,
@@ -98,6 +99,12 @@ def notification_digest_task(self, *, user_id: int, at: str) -> int:
 def rate_counts_prune_task() -> int:
     """Delete the rate-limit counts of windows that have ended (only used without Redis)."""
     return rate_counts_prune()
+
+
+@shared_task
+def idempotency_keys_purge_task() -> int:
+    """Forget the changes devices sent more than 30 days ago (decision 0091)."""
+    return idempotency_keys_purge()
 
 
 # ---- Web Push

@@ -13,6 +13,17 @@ class BookingConflict(BookingError):
     """Something else is in the way (the band is booked, the place is taken, the page was stale): HTTP 409."""
 
 
+class StaleEdit(BookingConflict):
+    """The change was made on a version someone else has changed since (a guest the door ticked in
+    meanwhile, a set list the leader reordered): nothing is applied. `theirs` and `yours` say both versions
+    in words, for the person to choose (a replayed offline change gets them as a 409, accounts.idempotency)."""
+
+    def __init__(self, message: str, *, theirs: str, yours: str) -> None:
+        super().__init__(message)
+        self.theirs = theirs
+        self.yours = yours
+
+
 class MembersBusy(BookingConflict):
     """A required member of the band is busy during the gig with its load-in and pack-down. The band's
     leaders may accept anyway, saying they will find a stand-in (`stand_in=True`)."""

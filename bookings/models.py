@@ -892,6 +892,8 @@ class BookingFile(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Kept on the devices of the gig's people for the road (offline on the show day, decision 0091).
+    for_the_road = models.BooleanField(_("for the road"), default=False, db_default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -47,6 +47,7 @@ urlpatterns = [
     # The gig's life: files both sides share, new times proposed and answered, a dispute after the gig
     path("bookings/<uuid:uid>/files/", files.booking_files, name="files"),
     path("bookings/<uuid:uid>/files/<int:pk>/", files.booking_file_download, name="file_download"),
+    path("bookings/<uuid:uid>/files/<int:pk>/road/", files.booking_file_road, name="file_road"),
     path("bookings/<uuid:uid>/reschedule/", life.reschedule, name="reschedule"),
     path("bookings/<uuid:uid>/reschedule/<int:pk>/<str:action>/", life.reschedule_answer, name="reschedule_answer"),
     path("bookings/<uuid:uid>/dispute/", life.dispute, name="dispute"),

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.urls import mail_patterns, mail_webhook_patterns, notification_patterns, token_patterns
 from accounts.views import language as language_views
 from accounts.views import login_page
-from accounts.views import push as push_views
 from analytics.api import router as analytics_api
 from bookings.api.core import not_found
 from bookings.api.urls import api
@@ -19,7 +18,7 @@ from payments.api import router as payments_api
 from reviews.api import router as reviews_api
 
 from . import metrics
-from .views import dashboard, health, home, join, jsi18n, legal, limits, privacy, roster, staff_login
+from .views import dashboard, health, home, join, jsi18n, legal, limits, privacy, road, roster, staff_login
 
 # The payments, gigs, calendars, documents, reviews, holds and analytics apps sit above bookings, so their API
 # routers are mounted here, beside bookings.api's own.
@@ -55,8 +54,13 @@ urlpatterns = [
     path("health/ready/", health.ready, name="ready"),
     # Prometheus's scrape, for the operator only (stageslot/metrics.py).
     path("metrics/", metrics.metrics, name="metrics"),
-    # The service worker of Web Push, at the root so that its scope is the whole site.
-    path("sw.js", push_views.service_worker, name="service_worker"),
+    # The one service worker (Web Push, the show day offline), at the root so that its scope is the whole
+    # site; the app's manifest; what this device keeps; my next shows; the page for one not kept (0091).
+    path("sw.js", road.service_worker, name="service_worker"),
+    path("manifest.webmanifest", road.manifest, name="manifest"),
+    path("me/offline/", road.road_keep, name="road_keep"),
+    path("me/road/", road.road, name="road"),
+    path("offline/", road.offline, name="offline"),
     # The words of our scripts, by language and catalogue version (kept a year by browsers).
     path("jsi18n/<str:language>/<str:version>/", jsi18n.javascript_catalog, name="javascript_catalog"),
     path("language/", language_views.language_set, name="language_set"),

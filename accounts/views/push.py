@@ -1,25 +1,17 @@
-"""Web Push on a device: the service worker (served from the site's root so it may show every page's
-notifications), turning push on for this browser, and off for one of the person's devices."""
+"""Web Push on a device: turning push on for this browser, and off for one of the person's devices. The
+service worker that shows the notifications is the site's one worker (stageslot/views/road.py)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from ..htmx import HtmxHttpRequest
 from ..json_body import BodyUnreadable, json_body
 from ..push import push_subscription_delete, push_subscription_save
-
-
-@require_GET
-def service_worker(request: HtmxHttpRequest) -> HttpResponse:
-    """/sw.js: shows a pushed notification, and opens its link (or an answer's) when it is clicked."""
-    response = render(request, "accounts/push/sw.js", content_type="text/javascript")
-    response["Cache-Control"] = "no-cache"
-    return response
 
 
 @login_required

@@ -197,6 +197,7 @@ def booking_file_add(
             side=side,
             uploaded_by=by,
             deliverable=deliverable,
+            for_the_road=replaces.for_the_road if replaces is not None else False,
         )
         row.file.save("upload", upload, save=False)
         try:
@@ -245,3 +246,14 @@ def booking_file_add(
         )
         file_added_emit(booking=booking, file=row)
     return row
+
+
+def booking_file_road_set(*, booking: Booking, by: User, row: BookingFile, for_the_road: bool) -> int:
+    """Mark a document of the booking (every version of it) as kept on its people's devices for the road,
+    or no longer (decision 0091). Either side and plain band members may. Returns the rows changed.
+    Raises BookingPermissionError for anyone else, BookingError for a file of another booking."""
+    if side_of(booking, by) is None and by.pk not in {u.pk for u in band_players(booking.band_id)}:
+        raise BookingPermissionError(_("Only the people in this booking can choose its files for the road."))
+    if row.booking_id != booking.pk:
+        raise BookingError(_("Choose a file of this booking."))
+    return BookingFile.objects.filter(booking=booking, document=row.document).update(for_the_road=for_the_road)

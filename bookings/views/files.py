@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial
+from accounts.offline import kept_offline
 from accounts.stored_files import stored_file_response, stored_files_missing
 
 from ..errors import BookingError
@@ -23,7 +24,7 @@ from ..pages import booking_or_404, refusal_code
 from ..selectors.detail import booking_title, booking_viewer
 from ..selectors.files import booking_file_of, may_deliver
 from ..selectors.files import booking_files as files_of
-from ..services.files import booking_file_add
+from ..services.files import booking_file_add, booking_file_road_set
 
 TEMPLATE = "bookings/files/files.html"
 
@@ -92,9 +93,30 @@ def booking_files(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
+@kept_offline
 def booking_file_download(request: HtmxHttpRequest, uid: UUID, pk: int) -> StreamingHttpResponse:
     """One file, streamed in chunks from storage (never read whole into memory), as an attachment.
     The booking's people only; a file the storage no longer has is the 404 page saying so."""
     booking = booking_or_404(request, uid, related=())
     row = booking_file_of(booking=booking, pk=pk)
     return stored_file_response(row.file, filename=row.original_name, content_type=row.content_type)
+
+
+@login_required
+@require_POST
+def booking_file_road(request: HtmxHttpRequest, uid: UUID, pk: int) -> HttpResponse:
+    """Keep a document on the devices of the booking's people for the road, or no longer (decision 0091)."""
+    booking = booking_or_404(request, uid)
+    row = booking_file_of(booking=booking, pk=pk)
+    keep = request.POST.get("for_the_road", "1") != "0"
+    try:
+        booking_file_road_set(booking=booking, by=request.user, row=row, for_the_road=keep)
+    except BookingError as exc:
+        return _render(request, booking, status=refusal_code(exc), error=str(exc))
+    if not is_partial(request):
+        return redirect("bookings:files", uid=booking.uid)
+    if keep:
+        notice = gettext("%(title)s is kept for the road.") % {"title": row.title}
+    else:
+        notice = gettext("%(title)s is no longer kept for the road.") % {"title": row.title}
+    return _render(request, booking, notice=notice)

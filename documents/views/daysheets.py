@@ -16,6 +16,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
+from accounts.idempotency import replayable
+from accounts.offline import kept_offline
 from accounts.timezones import when_text
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
@@ -93,6 +95,7 @@ def _done(request: HtmxHttpRequest, booking: Booking, notice: str, *, partial: s
 
 @login_required
 @require_GET
+@kept_offline
 def day_sheet(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The day sheet: where, who, when, what is there, what is agreed, the files; each item advanced or open."""
     return _render(request, _booking_or_404(request, uid))
@@ -216,6 +219,7 @@ def _comments(request: HtmxHttpRequest, booking: Booking, item: str, *, status: 
 
 @login_required
 @require_POST
+@replayable
 def day_sheet_comment(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """Either side writes a comment on one item; the other side is told."""
     booking = _booking_or_404(request, uid)

@@ -16,8 +16,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
+from accounts.idempotency import replayable, stale_response
+from accounts.offline import kept_offline
 from accounts.timezones import when_text
-from bookings.errors import BookingConflict, BookingError, BookingPermissionError
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError, StaleEdit
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
 from gigs.selectors.guest_lists import guest_list_page
@@ -64,6 +66,10 @@ def _render(request: HtmxHttpRequest, booking: Booking, *, status: int = 200, **
 
 
 def _refused(request: HtmxHttpRequest, booking: Booking, exc: BookingError, **extra) -> HttpResponse:
+    if isinstance(exc, StaleEdit):
+        stale = stale_response(request, message=str(exc), theirs=exc.theirs, yours=exc.yours)
+        if stale is not None:
+            return stale
     status = 403 if isinstance(exc, BookingPermissionError) else 409 if isinstance(exc, BookingConflict) else 400
     return _render(request, booking, status=status, error=str(exc), **extra)
 
@@ -77,6 +83,7 @@ def _done(request: HtmxHttpRequest, booking: Booking, notice: str) -> HttpRespon
 
 @login_required
 @require_GET
+@kept_offline
 def guest_list(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The whole list, sorted by name, with each side's places and cap."""
     return _render(request, _booking_or_404(request, uid))
@@ -124,12 +131,14 @@ def guest_remove(request: HtmxHttpRequest, uid: UUID, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@replayable
 def guest_check_in_view(request: HtmxHttpRequest, uid: UUID, pk: int) -> HttpResponse:
     """The door ticks a guest in (or out again, for a mistake)."""
     booking = _booking_or_404(request, uid)
     checked_in = request.POST.get("checked_in", "1") != "0"
+    seen = {"0": False, "1": True}.get(request.POST.get("seen", ""))
     try:
-        entry = services.guest_check_in(booking=booking, by=request.user, entry_id=pk, checked_in=checked_in)
+        entry = services.guest_check_in(booking=booking, by=request.user, entry_id=pk, checked_in=checked_in, seen=seen)
     except BookingError as exc:
         return _refused(request, booking, exc)
     if checked_in:

@@ -9,12 +9,12 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from bookings.errors import BookingConflict, BookingError, BookingPermissionError
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError, StaleEdit
 from bookings.models import Booking
 
 from ..models import DaySheet, GuestEntry, Side
@@ -120,20 +120,41 @@ def guest_entry_remove(*, booking: Booking, by: User, entry_id: int, now: dt.dat
 
 
 def guest_check_in(
-    *, booking: Booking, by: User, entry_id: int, checked_in: bool = True, now: dt.datetime | None = None
+    *,
+    booking: Booking,
+    by: User,
+    entry_id: int,
+    checked_in: bool = True,
+    seen: bool | None = None,
+    now: dt.datetime | None = None,
 ) -> GuestEntry:
-    """Door staff (the side that runs the day) tick a guest in, or untick a mistake. Raises
-    BookingPermissionError for anyone else, BookingConflict when the guest is gone, BookingError when the
-    gig is not booked or is over."""
+    """Door staff (the side that runs the day) tick a guest in, or untick a mistake. `seen`: whether the
+    guest was checked in on the version the person acted on (a page, or a device offline); when that
+    changed meanwhile, nothing changes and StaleEdit says both versions. Raises BookingPermissionError for
+    anyone else, BookingConflict when the guest is gone, BookingError when the gig is not booked or is over."""
     now = now or timezone.now()
     if not runs_the_day(booking, by):
         raise BookingPermissionError(_("Only the venue's door staff tick guests in."))
     _refuse_unless_open(booking, now=now)
     with transaction.atomic():
         entry = _entry(_locked(booking), entry_id)
+        if seen is not None and seen != (entry.checked_in_at is not None):
+            raise StaleEdit(
+                _("%(name)s was changed at the door meanwhile.") % {"name": entry.name},
+                theirs=_check_in_words(entry.checked_in_at, booking),
+                yours=_check_in_words(now if checked_in else None, booking),
+            )
+        if checked_in and entry.checked_in_at is not None:
+            return entry  # ticked in already, on the version seen: nothing to change
         entry.checked_in_at = now if checked_in else None
         entry.save(update_fields=["checked_in_at"])
     return entry
+
+
+def _check_in_words(at: dt.datetime | None, booking: Booking) -> str:
+    if at is None:
+        return _("not checked in")
+    return _("checked in at %(time)s") % {"time": formats.time_format(at.astimezone(booking.zone), "CLOCK_FORMAT")}
 
 
 def guest_caps_set(

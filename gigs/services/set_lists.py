@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.models import Band, Membership
-from bookings.errors import BookingConflict, BookingPermissionError
+from bookings.errors import BookingConflict, BookingPermissionError, StaleEdit
 from bookings.models import Booking
 
 from ..models import SetList, SetListEntry, Song
@@ -140,6 +140,21 @@ def _write(set_list: SetList, rows: list[tuple[int, int, str]], by: User) -> Non
     set_list.save(update_fields=["updated_by", "updated_at"])
 
 
+def set_list_revision(set_list: SetList | None) -> str:
+    """The version of a set list a page shows, sent back with a reorder ("" before it has any row)."""
+    return set_list.updated_at.isoformat() if set_list is not None and set_list.pk else ""
+
+
+def _order_words(rows: list[tuple[int, int]]) -> str:
+    titles = dict(Song.objects.filter(pk__in={song for song, _set in rows}).values_list("pk", "title"))
+    sets: dict[int, list[str]] = {}
+    for song, set_number in rows:
+        sets.setdefault(set_number, []).append(titles.get(song, "?"))
+    return " | ".join(
+        _("Set %(n)s: %(songs)s") % {"n": n, "songs": ", ".join(songs)} for n, songs in sorted(sets.items())
+    )
+
+
 def _rows(set_list: SetList) -> list[tuple[int, int, str, int]]:
     return list(
         SetListEntry.objects.filter(set_list=set_list)
@@ -165,11 +180,18 @@ def _tell(booking: Booking, by: User, now: dt.datetime) -> None:
 
 
 def set_list_save(
-    *, booking: Booking, by: User, entries: list[tuple[int, int, str]], now: dt.datetime | None = None
+    *,
+    booking: Booking,
+    by: User,
+    entries: list[tuple[int, int, str]],
+    base: str | None = None,
+    now: dt.datetime | None = None,
 ) -> SetList:
     """Replace the gig's set list with `entries` (song id, set number 1–9, note), in order. Raises
     BookingPermissionError (not a member), BookingConflict (the gig is over or cancelled), ValidationError
-    (a song not the band's or archived, a set number out of 1–9, more than 200 entries)."""
+    (a song not the band's or archived, a set number out of 1–9, more than 200 entries). `base`: the
+    revision (set_list_revision) the person reordered; when the list changed since, nothing is written and
+    StaleEdit names both orders."""
     now = now or timezone.now()
     if len(entries) > MOST_ENTRIES:
         raise ValidationError({"entries": [_("A set list holds at most 200 songs.")]})
@@ -187,6 +209,12 @@ def set_list_save(
         raise ValidationError({"entries": [_("Only the band's own songs go on its set list.")]})
     with transaction.atomic():
         set_list = _locked_set_list(booking, by, now)
+        if base is not None and base != set_list_revision(set_list):
+            raise StaleEdit(
+                _("The set list was changed by someone else meanwhile."),
+                theirs=_order_words([(s, n) for s, n, _note, _pk in _rows(set_list)]),
+                yours=_order_words([(s, n) for s, n, _note in entries]),
+            )
         # Sets keep their order; a song's place within its set follows the order given.
         ordered = sorted(enumerate(entries), key=lambda pair: (pair[1][1], pair[0]))
         _write(set_list, [(s, n, note or "") for _i, (s, n, note) in ordered], by)

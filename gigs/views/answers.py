@@ -14,8 +14,10 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
+from accounts.idempotency import replayable
 from accounts.links import LinkPerson, link_for_a_person
 from accounts.models import User
+from accounts.offline import kept_offline
 from accounts.timezones import when_text
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
@@ -81,6 +83,8 @@ def _gig_context(request: HtmxHttpRequest, booking: Booking, *, form=None, error
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@kept_offline
+@replayable
 def gig_page(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """GET: the gig's line-up for the band's members. POST: the viewer's own answer and comment."""
     booking = _gig_or_404(request, uid)

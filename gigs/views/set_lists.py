@@ -14,9 +14,11 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
+from accounts.idempotency import replayable, stale_response
+from accounts.offline import kept_offline
 from accounts.timezones import when_text
 from bands.models import Band
-from bookings.errors import BookingConflict, BookingError, BookingPermissionError
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError, StaleEdit
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
 
@@ -177,7 +179,12 @@ def _act(request: HtmxHttpRequest, booking: Booking, call, notice: str, added_to
     try:
         focus = call()
     except BookingError as exc:
-        return _set_list(request, booking, error=str(exc), status=_status_of(exc))
+        stale = (
+            stale_response(request, message=str(exc), theirs=exc.theirs, yours=exc.yours)
+            if isinstance(exc, StaleEdit)
+            else None
+        )
+        return stale or _set_list(request, booking, error=str(exc), status=_status_of(exc))
     except ValidationError as exc:
         return _set_list(request, booking, error=" ".join(exc.messages), status=400)
     if is_partial(request):
@@ -195,6 +202,7 @@ def _int(value: str, default: int = 0) -> int:
 
 @login_required
 @require_GET
+@kept_offline
 def set_list_page(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The gig's set list by set, its lengths against the booked set, the library to add from."""
     booking = _gig(request, uid)
@@ -252,6 +260,7 @@ def _moved_entry(booking: Booking, result: dict) -> int | None:
 
 @login_required
 @require_POST
+@replayable
 def set_list_order(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The order after a drag: `entry` repeated in order as "song:set" pairs (the whole list)."""
     booking = _gig(request, uid)
@@ -261,9 +270,10 @@ def set_list_order(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
         if not song.isdigit() or not set_number.isdigit():
             return _set_list(request, booking, error=gettext("The new order could not be read; try again."), status=400)
         entries.append((int(song), int(set_number), ""))
+    base = request.POST.get("base", "")
 
     def save():
-        services.set_list_save(booking=booking, by=request.user, entries=entries)
+        services.set_list_save(booking=booking, by=request.user, entries=entries, base=base or None)
 
     return _act(request, booking, save, gettext("The new order is saved."))
 

@@ -130,6 +130,8 @@ MAP: list[Entry] = [
         copies=("account_name", "text", "evidence", "outcome"),
     ),
     Entry("accounts.PushSubscription", DEVICES, person=("user",), erase=DELETE, export=("label", "created_at")),
+    # Changes a device sent (made offline, replayed): the answer kept 30 days so a second send counts once.
+    Entry("accounts.IdempotencyKey", DEVICES, person=("user",), erase=DELETE, export=("path", "status", "created_at")),
     Entry("accounts.NotificationPreference", NOTIFICATIONS, person=("user",), erase=DELETE, export=("kind", "email")),
     Entry(
         "accounts.ApiToken",

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing of a signed-in person in a shared cache; logging out clears the device (decision 0091).
+    "accounts.offline.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -366,6 +368,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "accounts-rate-counts-prune": {
         "task": "accounts.tasks.rate_counts_prune_task",
         "schedule": crontab(minute=40),
+    },
+    # The keys of changes sent from devices (offline, replayed), kept 30 days (docs/decisions/0091).
+    "accounts-idempotency-keys-purge": {
+        "task": "accounts.tasks.idempotency_keys_purge_task",
+        "schedule": crontab(hour=3, minute=45),
     },
     # Closed accounts past their grace period are erased, a few each run (docs/decisions/0082).
     "privacy-erasures-round": {

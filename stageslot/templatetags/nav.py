@@ -52,7 +52,14 @@ HEAD_STYLESHEETS = (
     "css/embed-settings.css",
 )  # fmt: skip
 # htmx alone: django-htmx's debug script would replace the page on every 400, and our forms answer 400 in place.
-HEAD_SCRIPTS = ("django_htmx/htmx-2.min.js", "js/zone.js", "js/stageslot.js", "js/phone.js", "js/places.js")
+HEAD_SCRIPTS = (
+    "django_htmx/htmx-2.min.js",
+    "js/zone.js",
+    "js/stageslot.js",
+    "js/phone.js",
+    "js/places.js",
+    "js/road.js",
+)
 ICON = "img/favicon.svg"
 
 
@@ -85,7 +92,8 @@ def _forget_drawn_fragments(**kwargs) -> None:
 @lru_cache(maxsize=32)
 def _head_html(storage_id: int, static_url: str, language: str, script_prefix: str, urlconf: str | None) -> str:
     assets = _head_assets(storage_id, static_url)
-    return render_to_string("stageslot/partials/_head_assets.html", {**assets, "catalogue": catalogue_url()})
+    context = {**assets, "catalogue": catalogue_url(), "manifest": reverse("manifest")}
+    return render_to_string("stageslot/partials/_head_assets.html", context)
 
 
 @register.simple_tag

@@ -20,6 +20,7 @@
     var entries = [];
     order(root).forEach(function (value) { entries.push(value); });
     values.entry = entries;
+    values.base = root.dataset.base || "";  // the version reordered: a stale one is refused with both orders
     window.htmx.ajax("POST", root.dataset.orderUrl, { target: "#set-list", swap: "outerHTML", values: values });
   }
 
