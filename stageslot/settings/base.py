@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "payments",
     "gigs",
     "calendars",
+    "festivals",
     "documents",
     "reviews",
     "teams",
