@@ -36,6 +36,7 @@ from bookings.errors import BookingConflict
 from bookings.models import Booking, BookingEvent
 from bookings.services import book, checks, locks
 from bookings.services.notices import booking_notify, booking_people
+from bookings.services.radius import radius_check, radius_clause_write
 from teams.models import Organisation
 from teams.selectors import live_link_exists
 from venues.models import Slot, Stage, Venue, VenueStaff
@@ -341,11 +342,13 @@ def placement_book(
     by: User,
     now: dt.datetime,
     application: Application | None = None,
+    radius: tuple[int, int, int] | None = None,
 ) -> Placement:
     """Place `band` on `fstage` at `starts_at` for `set_minutes`: its booking is booked through
     booking_book (the act's band and people locked in the fixed order, then the stage; the festival's rules
     and every gig's checks under the locks), an invite-only slot stands on the stage for it, and the act is
-    told. Raises BookingConflict naming what is in the way, BookingError, FestivalError."""
+    told. `radius`: the deal's radius clause (km, days before, days after), written on the booked gig.
+    Raises BookingConflict naming what is in the way, BookingError, FestivalError."""
     festival = fstage.festival
     check_organiser(festival.organisation_id, by)
     if band.status != ApprovalStatus.APPROVED:
@@ -423,6 +426,11 @@ def placement_book(
             ends_at=ends_at,
             created_by=by,
         )
+        if radius is not None:
+            km, before, after = radius
+            radius_clause_write(
+                booking=booked, km=km, days_before=before, days_after=after, holder=festival.name, by=by
+            )
     return placement
 
 
@@ -467,6 +475,9 @@ def placement_move(
         if busy:
             reasons.append(checks.busy_members_text(busy, booking.zone))
         _refuse(reasons)
+        moved = Booking(pk=booking.pk, band_id=band.pk, slot=booking.slot, venue=booking.venue)
+        moved.starts_at, moved.ends_at, moved.time_zone = starts_at, ends_at, booking.time_zone
+        radius_check(booking=moved)
         old = when_text(booking.starts_at, booking.ends_at, booking.zone)
         try:
             with transaction.atomic():

@@ -54,7 +54,10 @@ def festival_world(days_ahead: int = 40, tag: str = "") -> World:
     owner = OrgMemberFactory(organisation=organisation, role=Role.OWNER, user__display_name="Olga Owner").user
     booker = OrgMemberFactory(organisation=organisation, role=Role.BOOKER).user
     juror = OrgMemberFactory(organisation=organisation, role=Role.VIEWER, user__display_name="Jules Juror").user
-    venue = VenueFactory(name=f"Lakeside Park{tag}", slug=f"lakeside{tag}", time_zone=BERLIN, stages=["Main", "Tent"])
+    venue = VenueFactory(
+        name=f"Lakeside Park{tag}", slug=f"lakeside{tag}", time_zone=BERLIN, stages=["Main", "Tent"],
+        latitude=52.52, longitude=13.405, exact_point=True,
+    )  # fmt: skip
     VenueStaffFactory(venue=venue, user=owner, role=VenueStaff.Role.OWNER)
     VenueLink.objects.create(organisation=organisation, venue=venue, asked_by=owner, status=LinkStatus.ACTIVE)
     festival = timetable.festival_create(

@@ -162,3 +162,31 @@ def test_placements_refuse_a_shared_player_on_two_stages_and_a_short_changeover(
         timetable.placement_book(
             fstage=w.main, band=w.owl, starts_at=local(day, 15), set_minutes=45, by=w.juror, now=timezone.now()
         )
+
+
+def test_a_radius_clause_refuses_a_gig_30_km_away_a_week_later_unless_waived(w):
+    from bookings.selectors.finder import finder_slots
+    from bookings.services import answering
+    from bookings.services.radius import radius_waiver_add
+    from bookings.tests.factories import BookingFactory, SlotFactory, venue_with_owner
+
+    placed = timetable.placement_book(
+        fstage=w.main, band=w.owl, starts_at=local(w.first_day, 18), set_minutes=45, by=w.owner, now=timezone.now(),
+        radius=(50, 14, 14),
+    )  # fmt: skip
+    clause = placed.booking.radius_clauses.get()
+    near_venue, near_owner = venue_with_owner(latitude=52.79, longitude=13.405, exact_point=True, name="Northtown Club")
+    far_venue, _far_owner = venue_with_owner(latitude=48.14, longitude=11.58, exact_point=True, name="Munich Hall")
+    week_later = local(w.first_day + dt.timedelta(days=7), 20)
+    near_slot = SlotFactory(venue=near_venue, starts_at=week_later, ends_at=week_later + dt.timedelta(hours=2))
+    far_slot = SlotFactory(venue=far_venue, starts_at=week_later, ends_at=week_later + dt.timedelta(hours=2))
+    ask = BookingFactory(band=w.owl, slot=near_slot, requested_by=w.leaders[w.owl.pk])
+    with pytest.raises(BookingConflict) as caught:
+        answering.booking_accept(booking=ask, by=near_owner)
+    assert "Lake Fest" in str(caught.value) and "50 km" in str(caught.value) and "30 km away" in str(caught.value)
+    ask.refresh_from_db()
+    assert ask.status == Booking.Status.PENDING
+    playable = set(finder_slots(now=timezone.now(), band_id=w.owl.pk, playable=True).values_list("pk", flat=True))
+    assert far_slot.pk in playable and near_slot.pk not in playable
+    radius_waiver_add(clause=clause, day=week_later.date(), text="Fine by us – Lake Fest", by=w.owner)
+    assert answering.booking_accept(booking=ask, by=near_owner).status == Booking.Status.BOOKED
