@@ -103,10 +103,15 @@ class PlaceForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
     minutes = forms.IntegerField(label=_("Set (minutes)"), min_value=10, max_value=360, initial=45)
+    radius_km = forms.IntegerField(label=_("Radius clause (km)"), min_value=1, max_value=1000, required=False)
+    radius_days = forms.IntegerField(
+        label=_("Radius clause: days before and after"), min_value=0, max_value=365, required=False
+    )
     check_only = forms.BooleanField(required=False)
 
 
 class MoveForm(forms.Form):
+    placement = forms.IntegerField(label=_("Act"), min_value=1)
     stage = forms.IntegerField(label=_("Stage"), min_value=1)
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))

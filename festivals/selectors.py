@@ -132,3 +132,26 @@ def timetable_query(*, festival: Festival, include_cancelled: bool = False) -> Q
     if not include_cancelled:
         rows = rows.filter(cancelled_at__isnull=True)
     return rows.select_related("band", "festival_stage__stage").order_by("starts_at", "pk")
+
+
+def organisation_of(*, slug: str):
+    from teams.models import Organisation
+
+    return get_object_or_404(Organisation, slug=slug)
+
+
+def person_by_email(*, email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).first() if email.strip() else None
+
+
+def band_by_slug(*, slug: str) -> Band | None:
+    return Band.objects.filter(slug=slug).first()
+
+
+def placement_of(*, festival: Festival, pk: int) -> Placement:
+    return get_object_or_404(Placement.objects.select_related("booking", "band"), festival=festival, pk=pk)
+
+
+def placements_to_move(*, festival: Festival) -> list[Placement]:
+    """The live placements for the builder's one "Move" form (one query)."""
+    return list(timetable_query(festival=festival))

@@ -123,6 +123,14 @@ def festival_stage_add(
     )
 
 
+def festival_publish(*, festival: Festival, by: User) -> Festival:
+    """The timetable goes public: its page, its calendars and its running orders."""
+    check_organiser(festival.organisation_id, by)
+    Festival.objects.filter(pk=festival.pk).update(published=True)
+    festival.published = True
+    return festival
+
+
 # ---- The festival's rules -------------------------------------------------------------------------
 
 

@@ -5,16 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.htmx import render_page
-from accounts.models import User
 from bands.models import Band
-from teams.models import Organisation
 
 from .. import selectors
 from ..forms import ApplicationForm, CallForm, CallSearchForm, JurorForm, QuestionForm
@@ -130,7 +128,7 @@ def _organiser_call(request: HttpRequest, slug: str):
 
 @login_required
 def call_new(request: HttpRequest, org: str) -> HttpResponse:
-    organisation = get_object_or_404(Organisation, slug=org)
+    organisation = selectors.organisation_of(slug=org)
     if not calls.acting_in(organisation.pk, request.user):
         raise Http404(_("No organisation of yours at this address."))
     form = CallForm(request.POST or None)
@@ -207,9 +205,7 @@ def call_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
         notice = _("The question is added.")
     elif action == "juror":
         form = JurorForm(request.POST)
-        user = (
-            User.objects.filter(email__iexact=form.data.get("email", "").strip()).first() if form.is_valid() else None
-        )
+        user = selectors.person_by_email(email=form.cleaned_data["email"]) if form.is_valid() else None
         if user is None:
             messages.error(request, _("No one with this address is in your organisation."))
             return redirect("festivals:manage", call.slug)

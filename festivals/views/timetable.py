@@ -18,12 +18,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.htmx import is_partial, render_page
 from accounts.site import site_url
-from bands.models import Band
 
 from .. import selectors
 from ..forms import MoveForm, PlaceForm
 from ..ical import placements_ics
-from ..models import Placement
 from ..services import calls, timetable
 from .common import attempt, form_errors_text
 
@@ -43,6 +41,7 @@ def _builder(request: HttpRequest, festival, *, status: int = 200, verdict=None,
         "stages": festival.stages.select_related("stage"),
         "form": form or PlaceForm(),
         "move_form": MoveForm(),
+        "placements": selectors.placements_to_move(festival=festival),
         "verdict": verdict,
         "notices": list(messages.get_messages(request)) if is_partial(request) else [],
     }
@@ -69,7 +68,7 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
         return _builder(request, festival, status=400 if is_partial(request) else 200, form=form)
     d = form.cleaned_data
     fstage = festival.stages.filter(pk=d["stage"]).select_related("stage", "festival__venue").first()
-    band = Band.objects.filter(slug=d["band"]).first()
+    band = selectors.band_by_slug(slug=d["band"])
     if fstage is None or band is None:
         messages.error(request, _("Choose an act and a stage of this festival."))
         return _builder(request, festival, status=400, form=form)
@@ -94,6 +93,7 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
             by=request.user,
             now=now,
             application=application,
+            radius=(d["radius_km"], d["radius_days"] or 0, d["radius_days"] or 0) if d["radius_km"] else None,
         ),
     )
     if done:
@@ -101,17 +101,21 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
             request, _("%(band)s is on the bill: %(stage)s.") % {"band": band.name, "stage": fstage.stage.name}
         )
     if is_partial(request):
-        return _builder(request, festival, status=200 if done else 409, form=None if done else form)
+        response = _builder(request, festival, status=200 if done else 409, form=None if done else form)
+        response["HX-Retarget"] = "#timetable-grid"
+        return response
     return redirect("festivals:builder", festival.slug)
 
 
 @login_required
 @require_POST
-def move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def move(request: HttpRequest, slug: str) -> HttpResponse:
+    """Move a placed act to another stage, day or time (one form for the whole timetable)."""
     festival = _organiser_festival(request, slug)
-    placement = get_object_or_404(Placement.objects.select_related("booking", "band"), festival=festival, pk=pk)
     form = MoveForm(request.POST)
-    fstage = festival.stages.filter(pk=form.data.get("stage") or 0).first() if form.is_valid() else None
+    valid = form.is_valid()
+    placement = selectors.placement_of(festival=festival, pk=form.cleaned_data["placement"] if valid else 0)
+    fstage = festival.stages.filter(pk=form.cleaned_data["stage"]).first() if valid else None
     if fstage is None:
         messages.error(request, form_errors_text(form) or _("Choose a stage of this festival."))
         return redirect("festivals:builder", festival.slug)
@@ -135,7 +139,7 @@ def move(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
     festival = _organiser_festival(request, slug)
-    type(festival).objects.filter(pk=festival.pk).update(published=True)
+    attempt(request, lambda: timetable.festival_publish(festival=festival, by=request.user))
     messages.success(request, _("The timetable is published."))
     return redirect("festivals:builder", festival.slug)
 
