@@ -34,12 +34,17 @@ def _organiser_festival(request: HttpRequest, slug: str):
 
 
 def _builder(request: HttpRequest, festival, *, status: int = 200, verdict=None, form=None) -> HttpResponse:
+    form = form or PlaceForm()
+    chosen_stage = form.data.get("stage", "") if form.is_bound else ""
     context = {
+        # What the form had chosen, read once (the act list is long).
+        "chosen_band": form.data.get("band", "") if form.is_bound else "",
+        "chosen_stage": int(chosen_stage) if str(chosen_stage).isdigit() else None,
         "festival": festival,
         "days": selectors.timetable(festival=festival),
         "applications": selectors.placeable_applications(festival=festival),
         "stages": festival.stages.select_related("stage"),
-        "form": form or PlaceForm(),
+        "form": form,
         "move_form": MoveForm(),
         "placements": selectors.placements_to_move(festival=festival),
         "verdict": verdict,
