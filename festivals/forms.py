@@ -120,3 +120,26 @@ class MoveForm(forms.Form):
 class CallSearchForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     genre = forms.ModelChoiceField(label=_("Genre"), queryset=Genre.objects.all(), required=False, to_field_name="slug")
+
+
+class FestivalForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    venue = forms.ModelChoiceField(label=_("Site"), queryset=None)
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    transfer_minutes = forms.IntegerField(label=_("Minutes between stages"), min_value=0, max_value=240, initial=15)
+
+    def __init__(self, *args, venues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = venues
+
+
+class StageHoursForm(forms.Form):
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=None)
+    opens = forms.TimeField(label=_("Opens"), widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.TimeField(label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}))
+    changeover_minutes = forms.IntegerField(label=_("Changeover (minutes)"), min_value=0, max_value=240, initial=20)
+
+    def __init__(self, *args, stages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = stages

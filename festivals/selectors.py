@@ -155,3 +155,27 @@ def placement_of(*, festival: Festival, pk: int) -> Placement:
 def placements_to_move(*, festival: Festival) -> list[Placement]:
     """The live placements for the builder's one "Move" form (one query)."""
     return list(timetable_query(festival=festival))
+
+
+def venues_for_festival(*, organisation, user: User) -> QuerySet:
+    """The venues an organisation's festival may play at: the ones it runs, or whose staff `user` is."""
+    from teams.models import LinkStatus
+    from venues.models import Venue
+
+    return (
+        Venue.objects.filter(
+            Q(group_links__organisation=organisation, group_links__status=LinkStatus.ACTIVE) | Q(staff_roles__user=user)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def stages_free_for(*, festival: Festival) -> QuerySet:
+    from venues.models import Stage
+
+    return (
+        Stage.objects.filter(venue_id=festival.venue_id)
+        .exclude(pk__in=festival.stages.values("stage_id"))
+        .order_by("pk")
+    )

@@ -21,7 +21,9 @@ urlpatterns = [
     path("calls/<slug:slug>/jury/<str:code>/score/", jury.score, name="score"),
     path("calls/<slug:slug>/jury/<str:code>/decide/", jury.decide, name="decide"),
     # The timetable
+    path("festivals/new/<slug:org>/", timetable.festival_new, name="festival_new"),
     path("festivals/<slug:slug>/", timetable.public, name="festival"),
+    path("festivals/<slug:slug>/timetable/stages/", timetable.stage_add, name="stage_add"),
     path("festivals/<slug:slug>/timetable/", timetable.builder, name="builder"),
     path("festivals/<slug:slug>/timetable/place/", timetable.place, name="place"),
     path("festivals/<slug:slug>/timetable/move/", timetable.move, name="move"),

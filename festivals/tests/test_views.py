@@ -192,3 +192,50 @@ def test_the_published_timetable_its_calendars_and_running_order(client, w, djan
     order = client.get(reverse("festivals:running_order", args=[w.festival.slug, w.tent.pk]))
     assert order.status_code == 200 and "18:00" in order.content.decode()
     assert client.get(reverse("festivals:running_order", args=[w.festival.slug, 999999])).status_code == 404
+
+
+def test_the_organiser_makes_a_festival_adds_a_stage_and_moves_an_act_bad_input_changing_nothing(client, w):
+    from festivals.models import Festival, FestivalStage
+    from venues.models import Stage
+
+    new = reverse("festivals:festival_new", args=[w.organisation.slug])
+    as_(client, w.stranger)
+    assert client.get(new).status_code == 404
+    as_(client, w.owner)
+    assert client.get(new).status_code == 200
+    bad = {"name": "Winter Fest", "venue": w.venue.pk, "first_day": "2030-03-05", "last_day": "2030-03-01"}
+    assert client.post(new, {**bad, "transfer_minutes": 10}).status_code == 200
+    assert not Festival.objects.filter(name="Winter Fest").exists()
+    extra = Stage.objects.create(venue=w.venue, name="Club")
+    stages = reverse("festivals:stage_add", args=[w.festival.slug])
+    page = client.post(
+        stages, {"stage": extra.pk, "opens": "18:00", "closes": "18:00", "changeover_minutes": 10}, follow=True
+    )
+    assert "must be open" in page.content.decode()
+    assert not FestivalStage.objects.filter(stage=extra).exists()
+    client.post(stages, {"stage": extra.pk, "opens": "18:00", "closes": "23:00", "changeover_minutes": 10})
+    assert FestivalStage.objects.filter(stage=extra).exists()
+    placement = timetable.placement_book(
+        fstage=w.tent, band=w.owl, starts_at=local(w.first_day, 18), set_minutes=45, by=w.owner, now=timezone.now()
+    )
+    move = reverse("festivals:move", args=[w.festival.slug])
+    page = client.post(
+        move,
+        {"placement": placement.pk, "stage": w.main.pk, "day": w.first_day.isoformat(), "time": "09:00"},
+        follow=True,
+    )
+    assert "is open from" in page.content.decode()
+    assert (
+        client.post(move, {"placement": 999999, "stage": w.main.pk, "day": "2030-01-01", "time": "x"}).status_code
+        == 404
+    )
+    client.post(move, {"placement": placement.pk, "stage": w.main.pk, "day": w.first_day.isoformat(), "time": "15:00"})
+    placement.refresh_from_db()
+    assert placement.festival_stage_id == w.main.pk and placement.sequence == 1
+    as_(client, w.juror)
+    assert (
+        client.post(
+            move, {"placement": placement.pk, "stage": w.tent.pk, "day": "2030-01-01", "time": "15:00"}
+        ).status_code
+        == 404
+    )

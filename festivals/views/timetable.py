@@ -20,7 +20,7 @@ from accounts.htmx import is_partial, render_page
 from accounts.site import site_url
 
 from .. import selectors
-from ..forms import MoveForm, PlaceForm
+from ..forms import FestivalForm, MoveForm, PlaceForm, StageHoursForm
 from ..ical import placements_ics
 from ..services import calls, timetable
 from .common import attempt, form_errors_text
@@ -46,11 +46,57 @@ def _builder(request: HttpRequest, festival, *, status: int = 200, verdict=None,
         "stages": festival.stages.select_related("stage"),
         "form": form,
         "move_form": MoveForm(),
+        "stage_form": StageHoursForm(stages=selectors.stages_free_for(festival=festival)),
         "placements": selectors.placements_to_move(festival=festival),
         "verdict": verdict,
         "notices": list(messages.get_messages(request)) if is_partial(request) else [],
     }
     return render_page(request, "festivals/timetable/builder.html", context, partial="grid", status=status)
+
+
+@login_required
+def festival_new(request: HttpRequest, org: str) -> HttpResponse:
+    """A festival of the organisation on the stages of a venue it runs."""
+    organisation = selectors.organisation_of(slug=org)
+    if not calls.acting_in(organisation.pk, request.user):
+        raise Http404(_("No organisation of yours at this address."))
+    venues = selectors.venues_for_festival(organisation=organisation, user=request.user)
+    form = FestivalForm(request.POST or None, venues=venues)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done, festival = attempt(
+            request,
+            lambda: timetable.festival_create(
+                organisation=organisation, venue=d["venue"], name=d["name"], first_day=d["first_day"],
+                last_day=d["last_day"], transfer_minutes=d["transfer_minutes"], by=request.user,
+            ),
+            form=form,
+        )  # fmt: skip
+        if done:
+            return redirect("festivals:builder", festival.slug)
+    return render_page(request, "festivals/timetable/new.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+@require_POST
+def stage_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Play on one more stage of the site, with its hours and changeover."""
+    festival = _organiser_festival(request, slug)
+    form = StageHoursForm(request.POST, stages=selectors.stages_free_for(festival=festival))
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return redirect("festivals:builder", festival.slug)
+    d = form.cleaned_data
+    done, _s = attempt(
+        request,
+        lambda: timetable.festival_stage_add(
+            festival=festival, stage=d["stage"], opens=d["opens"], closes=d["closes"],
+            changeover_minutes=d["changeover_minutes"], by=request.user,
+        ),
+    )  # fmt: skip
+    if done:
+        messages.success(request, _("%(stage)s is on the timetable.") % {"stage": d["stage"].name})
+    return redirect("festivals:builder", festival.slug)
 
 
 @login_required
