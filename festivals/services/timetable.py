@@ -162,29 +162,30 @@ def festival_day_of(fstage: FestivalStage, starts_at: dt.datetime, ends_at: dt.d
 @dataclass(frozen=True)
 class Bill:
     """What the rules read of the festival, once: its live placements with their stages and bands, and
-    the members of every act on the bill (and of the act being placed)."""
+    who plays in every act on the bill (and in the act being placed)."""
 
     placements: list[Placement]
-    members: dict[int, dict[int, str]]  # band id -> user id -> name
+    members: dict[int, set[int]]  # band id -> user ids
 
 
 def bill_read(*, festival: Festival, band_ids: set[int]) -> Bill:
-    """Two queries: the live placements, and the members of their bands and `band_ids`."""
+    """Two queries: the live placements, and the players of their bands and of `band_ids` (ids only: a
+    player is named only when they clash)."""
     placements = list(
         Placement.objects.filter(festival=festival, cancelled_at__isnull=True)
         .select_related("band", "festival_stage__stage")
         .order_by("starts_at", "pk")
     )
     ids = band_ids | {p.band_id for p in placements}
-    members: dict[int, dict[int, str]] = {band_id: {} for band_id in ids}
-    rows = (
-        Membership.objects.filter(band_id__in=ids)
-        .select_related("user")
-        .only("band_id", "user_id", "user__display_name", "user__email")
-    )
-    for m in rows:
-        members[m.band_id][m.user_id] = m.user.name
+    members: dict[int, set[int]] = {band_id: set() for band_id in ids}
+    for band_id, user_id in Membership.objects.filter(band_id__in=ids).values_list("band_id", "user_id"):
+        members[band_id].add(user_id)
     return Bill(placements=placements, members=members)
+
+
+def _names(user_ids: set[int]) -> dict[int, str]:
+    """The players' names, for a refusal (one query, only when someone clashes)."""
+    return {u.pk: u.name for u in User.objects.filter(pk__in=user_ids).only("display_name", "email")}
 
 
 def festival_refusals(
@@ -197,7 +198,8 @@ def festival_refusals(
     moving: Placement | None = None,
 ) -> list[str]:
     """Why the act may not play on `fstage` from `starts_at` to `ends_at` by the festival's rules; [] when
-    it may. `moving`: the placement being moved (left out of the bill). No query (`bill` read before)."""
+    it may. `moving`: the placement being moved (left out of the bill). No query (`bill` read before), but
+    one to name the players who clash."""
     festival = fstage.festival
     zone = zoneinfo.ZoneInfo(festival.time_zone)
     reasons: list[str] = []
@@ -216,7 +218,7 @@ def festival_refusals(
         )
     changeover = dt.timedelta(minutes=fstage.changeover_minutes)
     transfer = dt.timedelta(minutes=festival.transfer_minutes)
-    mine = bill.members.get(band.pk, {})
+    mine = bill.members.get(band.pk, set())
     for other in bill.placements:
         if moving is not None and other.pk == moving.pk:
             continue
@@ -239,10 +241,11 @@ def festival_refusals(
         gap = transfer if other.festival_stage_id != fstage.pk else dt.timedelta(0)
         if not (other.starts_at < ends_at + gap and starts_at < other.ends_at + gap):
             continue
-        shared = sorted(set(mine) & set(bill.members.get(other.band_id, {})))
+        shared = sorted(mine & bill.members.get(other.band_id, set()))
+        names = _names(set(shared)) if shared else {}
         for user_id in shared:
             values = {
-                "name": mine[user_id],
+                "name": names.get(user_id, ""),
                 "other": other.band.name,
                 "stage": other.festival_stage.stage.name,
                 "when": when_text(other.starts_at, other.ends_at, zone),
