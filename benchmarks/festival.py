@@ -277,7 +277,8 @@ def main() -> None:
             timetable.placement_book(
                 fstage=fstages[k % STAGES],
                 band=bands[1000 + k],
-                starts_at=dt.datetime.combine(first_day + dt.timedelta(days=k % DAYS + 1), dt.time(0, 5), tzinfo=tz),
+                starts_at=dt.datetime.combine(first_day + dt.timedelta(days=k % DAYS), dt.time(21), tzinfo=tz)
+                + dt.timedelta(minutes=70 * (k // STAGES)),
                 set_minutes=SET_MINUTES,
                 by=owner,
                 now=now,
