@@ -37,6 +37,7 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind("show_support_asked", _("Who fills the support places of a show"), BOOKINGS),
         NotificationKind("show_alert", _("A new slot or support call matches a saved search"), BOOKINGS, True),
         NotificationKind("show_bill", _("The running order of a show you play changes"), BOOKINGS),
+        NotificationKind("call_decision", _("An open call's decision on your application"), BOOKINGS),
         NotificationKind("booking_played", _("A band marks a gig as played"), BOOKINGS, True),
         NotificationKind("booking_disputed", _("A gig is disputed"), BOOKINGS),
         NotificationKind("booking_dispute_resolved", _("StageSlot staff resolve a dispute"), BOOKINGS),

@@ -22,6 +22,7 @@ from venues.models import Slot, Venue
 
 from .constraints import PostgresExclusionConstraint
 from .models_quotes import Quote  # noqa: F401  (one of this app's models, in a file of its own)
+from .models_radius import RadiusClause, RadiusWaiver  # noqa: F401  (this app's models, in a file of their own)
 from .models_requests import RequestGroup  # noqa: F401  (one of this app's models, in a file of its own)
 
 

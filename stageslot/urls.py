@@ -90,6 +90,7 @@ urlpatterns = [
     path("teams/<slug:slug>/roster/answers/<uuid:uid>/", roster.roster_answer, name="roster_answer"),
     path("teams/", include("teams.urls")),
     path("holds/", include("holds.urls")),
+    path("", include("festivals.urls")),
     path("analytics/", include("analytics.urls")),
     path("documents/", include("documents.urls")),
     path("join/<str:token>/", join.join, name="join"),

@@ -35,6 +35,7 @@ from venues.models import Slot, VenueStaff
 
 from ..models import Booking
 from .bookings import free_for_band, gig_days_taken, slots_public, starts_in
+from .radius import radius_barred_q
 
 ROLE_HEADLINER = Booking.Role.HEADLINER
 ROLE_SUPPORT = Booking.Role.SUPPORT
@@ -259,6 +260,8 @@ def finder_slots(
         )
         if playable:
             qs = qs.filter(band_free=True)
+            # Not where a standing radius clause of the band bars it (bookings.services.radius, its SQL twin).
+            qs = qs.exclude(radius_barred_q(band_id=band_id, start=starts_from or now))
             if travel_km is not None and home_lat is not None and home_lon is not None:
                 # Not further from home than the band travels (bands.travel.reach_q); a slot without
                 # a point is not known to be too far.

@@ -34,6 +34,7 @@ from ..selectors.bookings import (
     members_busy_between,
     person_gig_overlapping,
 )
+from .radius import radius_check
 
 Role = Booking.Role
 
@@ -372,7 +373,8 @@ def bookable(
 ) -> list[MemberBusy]:
     """Every check a gig must pass to be BOOKED (or moved while booked), run under the band and slot
     locks (locks.booking_lock): it starts in the future, the band is not suspended and has no other gig
-    then, the slot has the place open, and the band's required members are free during the gig with its
+    then, the slot has the place open, no standing radius clause of the band bars it (radius.py), and the
+    band's required members are free during the gig with its
     load-in and pack-down and the journey to or from another gig (members_busy_for_gig at the gig's
     point). `exclude_block_id`: the gig's own block, when a booked gig moves.
 
@@ -385,6 +387,8 @@ def bookable(
     band_free_check(band, booking.starts_at, booking.ends_at, booking.zone)
     if slot is not None:
         slot_place_check(slot, booking.role)
+    # A standing radius clause of the band (bookings.services.radius, the rule's one place).
+    radius_check(booking=booking)
     point = booking_point(booking)
     busy = members_busy_for_gig(
         band, booking.starts_at, booking.ends_at, exclude_block_id=exclude_block_id, point=point

@@ -29,7 +29,7 @@ from bands.services import band_gig_block_move
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent, RescheduleProposal
 from ..selectors.bookings import booking_point, side_of
-from . import checks, locks
+from . import checks, locks, radius
 from .asking import MAX_REQUEST_LENGTH
 from .checks import too_long_text
 from .notices import booking_notify, booking_people, link_of
@@ -163,6 +163,13 @@ def _answerable(proposal: RescheduleProposal, by: User) -> str:
     return side
 
 
+def _moved(booking: Booking, start: dt.datetime, end: dt.datetime) -> Booking:
+    """An unsaved copy of `booking` at new times, for the checks that read a booking."""
+    moved = Booking(pk=booking.pk, band_id=booking.band_id, slot=booking.slot, venue=booking.venue)
+    moved.starts_at, moved.ends_at, moved.time_zone = start, end, booking.time_zone
+    return moved
+
+
 def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Booking:
     """The other side accepts: the gig moves to the proposed times under the band's lock. Raises
     BookingPermissionError (your own side's proposal), BookingConflict (answered already, the gig is
@@ -195,6 +202,8 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
                 _("%(band)s is already booked %(when)s, which overlaps the proposed times, so the gig was not moved.")
                 % {"band": band.name, "when": when_text(clash.starts_at, clash.ends_at, booking.zone)}
             )
+        # A standing radius clause of the band bars the new day too (radius.py, the rule's one place).
+        radius.radius_check(booking=_moved(booking, start, end))
         # The members' check every booking runs (checks.members_busy_for_gig): the band's required members
         # with its load-in and pack-down, and the journey from or to another gig; the gig's own block aside.
         if checks.members_busy_for_gig(

@@ -4,7 +4,8 @@ Two bands share a member, required in both; each has a gig waiting at overlappin
 other, the second is refused (the member is busy). Here the two doors are taken at the same moment, from
 two threads with their own database connections: every door that takes a member's time (accept, accept
 anyway with a stand-in, instant booking, a hosted show, a reschedule; a stand-in's yes in
-gigs/tests/test_stand_in_member_race.py) must queue on the member, so exactly one of them wins.
+gigs/tests/test_stand_in_member_race.py; a festival placement in festivals/tests/test_races.py) must queue on
+the member, so exactly one of them wins.
 
 Each racer waits a moment after its members' check (`slow_check`), so a racer that is not made to queue
 on the member certainly reads before the other one commits: without locks.gig_people_lock every test

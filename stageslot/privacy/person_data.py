@@ -403,6 +403,23 @@ MAP: list[Entry] = [
     Entry("holds.HoldEvent", BOOKINGS, person=("actor",), erase=KEEP, copies=("note",)),
     Entry("holds.HoldRequest", BOOKINGS, person=("asked_by", "answered_by"), erase=KEEP, copies=("note",)),
     Entry("holds.ClosedDay", BOOKINGS, person=("closed_by",), erase=KEEP, copies=("note",)),
+    # --- festivals ----------------------------------------------------------------------------------
+    Entry("festivals.Festival", BOOKINGS, person=("created_by",), erase=KEEP),
+    Entry("festivals.Placement", BOOKINGS, person=("created_by",), erase=KEEP),
+    Entry("festivals.OpenCall", BOOKINGS, person=("created_by",), erase=KEEP, copies=("description",)),
+    # An application is the band's: who sent it is kept as "Former member"; what it says is the band's words.
+    Entry(
+        "festivals.Application",
+        BOOKINGS,
+        person=("submitted_by",),
+        erase=KEEP,
+        copies=("pitch", "blind_text", "answers", "reject_message"),
+    ),
+    # A juror's place and scores are their own work for the organisation: kept, shown as "Former member".
+    Entry("festivals.Juror", BOOKINGS, person=("user",), erase=KEEP),
+    Entry("festivals.Score", BOOKINGS, person=("juror",), erase=KEEP, export=("values", "comment")),
+    Entry("bookings.RadiusClause", BOOKINGS, person=("created_by",), erase=KEEP),
+    Entry("bookings.RadiusWaiver", BOOKINGS, person=("created_by",), erase=KEEP, copies=("text",)),
 ]
 
 # Models with a field that could hold a person but does not, with why.
@@ -431,6 +448,8 @@ NOT_PERSONAL: dict[str, str] = {
     "payments.StripeEvent": "ids of Stripe events applied once",
     "documents.InvoiceSeries": "invoice number series",
     "embeds.EmbedStyle": "a widget's colours",
+    "festivals.FestivalStage": "a festival's stages and their hours",
+    "festivals.Question": "a call's questions",
     "calendars.GrantRevocation": "an encrypted Google token still to be revoked, with no key to anyone",
 }
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "payments",
     "gigs",
     "calendars",
+    "festivals",
     "documents",
     "reviews",
     "teams",
@@ -312,6 +313,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = env("STAGESLOT_BEAT_SCHEDULE_FILE", default="cel
 # Periodic work, sent by `celery -A stageslot beat` (one or more: each entry's period runs once). One entry
 # per task: a task's periods are claimed by its name.
 CELERY_BEAT_SCHEDULE: dict = {
+    # An open call's rejections, released by its organiser, reach each band at a civil hour in its zone.
+    "festivals-call-notices": {
+        "task": "festivals.tasks.call_notices_task",
+        "schedule": 300.0,
+    },
     # Booked gigs get their line-up (each member asked "Can you play?"); silent members are reminded.
     # Holds past their expiry, and 1st holds that let a challenge lapse, let go: the ladder moves up.
     "holds-settle-round": {

@@ -23,6 +23,7 @@ LAYERS = [
     "holds",
     "payments",
     "gigs",
+    "festivals",
     "calendars",
     "documents",
     "reviews",

@@ -74,7 +74,9 @@
   // replace the page's main part, also after an HTMX form.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr.status === 429 || (xhr.status === 400 && xhr.getResponseHeader("HX-Retarget") === "#main")) {
+    // A refusal (409) that names its place (HX-Retarget) is drawn there, e.g. the timetable's clash.
+    var retarget = xhr.getResponseHeader("HX-Retarget");
+    if (xhr.status === 429 || (xhr.status === 400 && retarget === "#main") || (xhr.status === 409 && retarget)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

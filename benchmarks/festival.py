@@ -1,0 +1,302 @@
+"""A festival at size: 3 days × 6 stages × 120 acts placed, with 2,000 applications to its call.
+
+Usage:
+    DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/festival.py
+        [--runs 40] [--database-name stageslot_bench_festival] [--keep]
+    .venv/bin/python benchmarks/festival.py          # SQLite, a throwaway file
+
+1. timetable: the builder page (its organiser) and the published page, --runs times each: p50/p95/max
+   server time and queries; the queries again after 12 more acts are placed (they must not grow).
+   Budget: p95 under 300 ms.
+2. placement check: festivals.services.timetable.placement_try for an act of four whose players also play
+   in other acts of the bill and have gigs and busy time elsewhere – every member's other acts and gigs –
+   --runs times: p50/p95/max and queries. Budget: p95 under 50 ms.
+Exits with 1 when a budget is missed.
+"""
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import search as search_bench
+
+BUDGET_PAGE_P95_MS = 300.0
+BUDGET_CHECK_P95_MS = 50.0
+DAYS, STAGES, ACTS, APPLICATIONS = 3, 6, 120, 2000
+SET_MINUTES = 50
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--database-name", default="stageslot_bench_festival")
+    parser.add_argument("--keep", action="store_true")
+    return parser.parse_args()
+
+
+def figures(values_ms: list[float]) -> str:
+    return (
+        f"p50 {statistics.median(values_ms):6.1f} ms  p95 {search_bench.percentile(values_ms, 95):6.1f} ms  "
+        f"max {max(values_ms):6.1f} ms  (n={len(values_ms)})"
+    )
+
+
+def build():
+    """The promoter, the site with six stages, the festival, its call with 2,000 applications from 2,000
+    bands of three players each (every tenth player plays in two bands), and 120 acts placed."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.tests.factories import UserFactory
+    from bands.models import ApprovalStatus, Band, Membership
+    from festivals.models import Application, OpenCall
+    from festivals.services import calls, timetable
+    from teams.models import LinkStatus, Organisation, OrgMember, Role, VenueLink
+    from venues.models import Stage, Venue, VenueStaff
+
+    now = timezone.now()
+    tz = zoneinfo.ZoneInfo("Europe/Berlin")
+    first_day = (now + dt.timedelta(days=60)).date()
+    owner = UserFactory(display_name="Olga Owner")
+    organisation = Organisation.objects.create(kind=Organisation.Kind.VENUE_GROUP, name="Bench Promo", slug="bench")
+    OrgMember.objects.create(organisation=organisation, user=owner, role=Role.OWNER)
+    venue = Venue.objects.create(
+        name="Bench Park",
+        slug="bench-park",
+        time_zone="Europe/Berlin",
+        latitude=52.5,
+        longitude=13.4,
+        exact_point=True,
+        status=ApprovalStatus.APPROVED,
+    )
+    VenueStaff.objects.create(venue=venue, user=owner, role=VenueStaff.Role.OWNER)
+    VenueLink.objects.create(organisation=organisation, venue=venue, asked_by=owner, status=LinkStatus.ACTIVE)
+    festival = timetable.festival_create(
+        organisation=organisation,
+        venue=venue,
+        name="Bench Fest",
+        first_day=first_day,
+        last_day=first_day + dt.timedelta(days=DAYS - 1),
+        by=owner,
+    )
+    fstages = [
+        timetable.festival_stage_add(
+            festival=festival,
+            stage=Stage.objects.create(venue=venue, name=f"Stage {n}"),
+            opens=dt.time(12),
+            closes=dt.time(2),
+            changeover_minutes=20,
+            by=owner,
+        )
+        for n in range(STAGES)
+    ]
+    call = calls.call_create(
+        organisation=organisation,
+        by=owner,
+        now=now,
+        data=calls.CallInput(
+            title="Bench call",
+            first_day=first_day,
+            last_day=first_day + dt.timedelta(days=DAYS - 1),
+            time_zone="Europe/Berlin",
+            deadline_day=(now + dt.timedelta(days=20)).date(),
+            deadline_time=dt.time(23),
+            criteria=("Music",),
+        ),
+    )
+    OpenCall.objects.filter(pk=call.pk).update(festival=festival, status=OpenCall.Status.OPEN)
+    bands = Band.objects.bulk_create(
+        Band(
+            name=f"Act {n:04d}",
+            slug=f"act-{n:04d}",
+            time_zone="Europe/Berlin",
+            status=ApprovalStatus.APPROVED,
+            city="Berlin",
+            country="DE",
+            load_in_minutes=0,
+            pack_down_minutes=0,
+        )
+        for n in range(APPLICATIONS)
+    )
+    people = User.objects.bulk_create(
+        User(email=f"player{n}@bench.example", display_name=f"Player {n}") for n in range(APPLICATIONS * 3)
+    )
+    memberships = []
+    for i, band in enumerate(bands):
+        for k in range(3):
+            memberships.append(
+                Membership(band=band, user=people[i * 3 + k], required=True, role="leader" if k == 0 else "member")
+            )
+        # Every tenth act shares its guitarist with the act after it.
+        if i % 10 == 0 and i + 1 < len(bands):
+            memberships.append(Membership(band=bands[i + 1], user=people[i * 3 + 1], required=True, role="member"))
+    Membership.objects.bulk_create(memberships)
+    Application.objects.bulk_create(
+        Application(
+            call=call,
+            band=band,
+            pitch="We play.",
+            # A shortlist of about 400: the acts the builder offers to place.
+            status=Application.Status.SHORTLISTED if n % 7 == 0 or n < 140 else Application.Status.SUBMITTED,
+            code=f"B{n:08d}",
+        )
+        for n, band in enumerate(bands)
+    )
+    placed = 0
+    slot_minutes = SET_MINUTES + 20
+    for day_index in range(DAYS):
+        day = first_day + dt.timedelta(days=day_index)
+        for s, fstage in enumerate(fstages):
+            for k in range(ACTS // (DAYS * STAGES) + 1):
+                if placed >= ACTS:
+                    break
+                starts = dt.datetime.combine(day, dt.time(12), tzinfo=tz) + dt.timedelta(
+                    minutes=slot_minutes * k + 5 * s
+                )
+                # Acts 0, 1 share a player: placed on other days by the order of the loop.
+                timetable.placement_book(
+                    fstage=fstage,
+                    band=bands[(placed * 7) % APPLICATIONS],
+                    starts_at=starts,
+                    set_minutes=SET_MINUTES,
+                    by=owner,
+                    now=now,
+                )
+                placed += 1
+    return owner, festival, fstages, bands, first_day, tz
+
+
+def timed_get(client, url: str, runs: int) -> tuple[list[float], int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times, queries = [], 0
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(captured)
+    return times, queries
+
+
+def main() -> None:
+    args = parse_args()
+    maintenance_url, where = search_bench.point_at_fresh_database(
+        args.database_name, "stageslot-bench-festival.sqlite3"
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection, connections
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from availability.models import BusyInterval
+    from festivals.models import Festival
+    from festivals.services import timetable
+    from stageslot.celery_app import app as celery_app
+
+    settings.ALLOWED_HOSTS = ["*"]
+    celery_app.conf.task_always_eager = True
+    problems: list[str] = []
+    try:
+        call_command("migrate", verbosity=0)
+        print(f"database: {connection.vendor} ({where}); load average {search_bench.load_average()}")
+        began = time.perf_counter()
+        owner, festival, fstages, bands, first_day, tz = build()
+        print(
+            f"built: {DAYS} days × {STAGES} stages, {ACTS} acts placed, {APPLICATIONS} applications "
+            f"in {time.perf_counter() - began:.1f} s"
+        )
+        Festival.objects.filter(pk=festival.pk).update(published=True)
+        client = Client()
+        client.force_login(owner)
+        pages = {
+            "the builder": reverse("festivals:builder", args=[festival.slug]),
+            "the published timetable": reverse("festivals:festival", args=[festival.slug]),
+        }
+        counts = {}
+        for label, url in pages.items():
+            timed_get(client, url, 3)
+            times, queries = timed_get(client, url, args.runs)
+            counts[label] = queries
+            print(f"{label:26s} {figures(times)}  {queries} queries")
+            if search_bench.percentile(times, 95) > BUDGET_PAGE_P95_MS:
+                problems.append(f"{label} p95 over {BUDGET_PAGE_P95_MS} ms")
+        # The act to check: four players, each in other acts on the bill, with gigs and busy time elsewhere.
+        act = bands[1]
+        members = list(act.memberships.values_list("user_id", flat=True))
+        start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
+        BusyInterval.objects.bulk_create(
+            BusyInterval(
+                user_id=u,
+                starts_at=start + dt.timedelta(hours=h),
+                ends_at=start + dt.timedelta(hours=h, minutes=30),
+                source=BusyInterval.Source.RULE,
+                source_id=1,
+            )
+            for u in members
+            for h in range(0, 72, 5)
+        )
+        when = dt.datetime.combine(first_day + dt.timedelta(days=1), dt.time(23, 30), tzinfo=tz)
+        now = timezone.now()
+        check_times = []
+        with CaptureQueriesContext(connection) as captured:
+            timetable.placement_try(fstage=fstages[2], band=act, starts_at=when, set_minutes=SET_MINUTES, now=now)
+        check_queries = len(captured)
+        for _ in range(args.runs):
+            began = time.perf_counter()
+            verdict = timetable.placement_try(
+                fstage=fstages[2], band=act, starts_at=when, set_minutes=SET_MINUTES, now=now
+            )
+            check_times.append((time.perf_counter() - began) * 1000)
+        print(
+            f"{'one placement check':26s} {figures(check_times)}  {check_queries} queries "
+            f"({len(verdict.refusals)} refusals, {len(verdict.warnings)} warnings)"
+        )
+        if search_bench.percentile(check_times, 95) > BUDGET_CHECK_P95_MS:
+            problems.append(f"placement check p95 over {BUDGET_CHECK_P95_MS} ms")
+        # Twelve more acts: the pages' queries must not grow.
+        for k in range(12):
+            timetable.placement_book(
+                fstage=fstages[k % STAGES],
+                band=bands[1000 + k],
+                starts_at=dt.datetime.combine(first_day + dt.timedelta(days=k % DAYS), dt.time(21), tzinfo=tz)
+                + dt.timedelta(minutes=70 * (k // STAGES)),
+                set_minutes=SET_MINUTES,
+                by=owner,
+                now=now,
+            )
+        for label, url in pages.items():
+            _times, queries = timed_get(client, url, 2)
+            print(f"{label:26s} {queries} queries with 12 more acts (was {counts[label]})")
+            if queries != counts[label]:
+                problems.append(f"{label}: queries grow with the acts")
+    finally:
+        connections.close_all()
+        if maintenance_url and not args.keep:
+            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
+    if problems:
+        print("PROBLEMS: " + "; ".join(problems))
+        sys.exit(1)
+    print("every budget met")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Input parsing for calls, applications, scores and the timetable; the rules live in the services."""
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bands.models import Currency, Genre
+
+from .models import Application, Question
+
+
+class CallForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(label=_("Description"), max_length=5000, required=False, widget=forms.Textarea)
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    stages = forms.CharField(label=_("Stages"), max_length=300, required=False)
+    genres = forms.ModelMultipleChoiceField(label=_("Genres"), queryset=Genre.objects.all(), required=False)
+    fee_min = forms.IntegerField(label=_("Fee from"), min_value=0, required=False)
+    fee_max = forms.IntegerField(label=_("Fee up to"), min_value=0, required=False)
+    fee_on_offer = forms.BooleanField(label=_("Acts name their fee"), required=False)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.EUR)
+    travel_paid = forms.BooleanField(label=_("Travel paid"), required=False)
+    time_zone = forms.CharField(label=_("The call's time zone"), max_length=64, initial="Europe/Berlin")
+    deadline_day = forms.DateField(label=_("Deadline (day)"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline_time = forms.TimeField(
+        label=_("Deadline (time)"), initial=dt.time(23, 59), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    blind = forms.BooleanField(label=_("Blind review"), required=False)
+    criteria = forms.CharField(
+        label=_("Criteria the jury scores"), max_length=400, initial="Music, Live show", help_text=_("Comma separated.")
+    )
+
+
+class QuestionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
+    text = forms.CharField(label=_("Question"), max_length=300)
+    choices = forms.CharField(label=_("Choices, one a line"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+
+
+class JurorForm(forms.Form):
+    email = forms.EmailField(label=_("Juror's email address"))
+
+
+class ApplicationForm(forms.Form):
+    pitch = forms.CharField(label=_("Your pitch"), max_length=2000, required=False, widget=forms.Textarea)
+    blind_text = forms.CharField(
+        label=_("For a blind jury: your music without your name"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    music_link = forms.URLField(label=_("Music link"), max_length=300, required=False, assume_scheme="https")
+    fee = forms.IntegerField(label=_("Fee asked"), min_value=0, required=False)
+
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for question in self.questions:
+            key = f"q{question.pk}"
+            if question.kind == Question.Kind.CHOICE:
+                self.fields[key] = forms.ChoiceField(
+                    label=question.text, choices=[("", "—"), *[(c, c) for c in question.choices]], required=False
+                )
+            else:
+                self.fields[key] = forms.CharField(label=question.text, max_length=2000, required=False)
+
+    def answers(self) -> dict[str, str]:
+        return {f"q{q.pk}": self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions}
+
+
+class ScoreForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), max_length=1000, required=False)
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for index, criterion in enumerate(self.criteria):
+            self.fields[f"c{index}"] = forms.IntegerField(label=criterion, min_value=1, max_value=5)
+
+    def values(self) -> dict[str, int]:
+        return {c: self.cleaned_data[f"c{i}"] for i, c in enumerate(self.criteria)}
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            (Application.Status.SHORTLISTED, _("Shortlist")),
+            (Application.Status.REJECTED, _("Reject")),
+            (Application.Status.OFFERED, _("Offer")),
+        ]
+    )
+    message = forms.CharField(label=_("Kind message to the band"), max_length=1000, required=False)
+
+
+class PlaceForm(forms.Form):
+    """Place act X on stage Y at time T (the keyboard's way; dragging posts the same)."""
+
+    band = forms.SlugField(label=_("Act"))
+    stage = forms.IntegerField(label=_("Stage"), min_value=1)
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
+    minutes = forms.IntegerField(label=_("Set (minutes)"), min_value=10, max_value=360, initial=45)
+    radius_km = forms.IntegerField(label=_("Radius clause (km)"), min_value=1, max_value=1000, required=False)
+    radius_days = forms.IntegerField(
+        label=_("Radius clause: days before and after"), min_value=0, max_value=365, required=False
+    )
+    check_only = forms.BooleanField(required=False)
+
+
+class MoveForm(forms.Form):
+    placement = forms.IntegerField(label=_("Act"), min_value=1)
+    stage = forms.IntegerField(label=_("Stage"), min_value=1)
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
+
+
+class CallSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    genre = forms.ModelChoiceField(label=_("Genre"), queryset=Genre.objects.all(), required=False, to_field_name="slug")
+
+
+class FestivalForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    venue = forms.ModelChoiceField(label=_("Site"), queryset=None)
+    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    transfer_minutes = forms.IntegerField(label=_("Minutes between stages"), min_value=0, max_value=240, initial=15)
+
+    def __init__(self, *args, venues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = venues
+
+
+class StageHoursForm(forms.Form):
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=None)
+    opens = forms.TimeField(label=_("Opens"), widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.TimeField(label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}))
+    changeover_minutes = forms.IntegerField(label=_("Changeover (minutes)"), min_value=0, max_value=240, initial=20)
+
+    def __init__(self, *args, stages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = stages

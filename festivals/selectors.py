@@ -1,0 +1,181 @@
+"""Reads the festivals views share: open calls, a call for its organiser or jury, the timetable grid."""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from accounts.models import User
+from bands.models import Band, Membership
+
+from .models import Application, Festival, FestivalStage, OpenCall, Placement
+from .services.timetable import festival_days, stage_window
+
+
+def calls_open(*, now: dt.datetime, text: str = "", genre=None) -> QuerySet[OpenCall]:
+    """Published calls still taking applications, soonest deadline first, by words and genre."""
+    calls = OpenCall.objects.filter(status=OpenCall.Status.OPEN, deadline__gt=now).select_related("organisation")
+    if text:
+        calls = calls.filter(Q(title__icontains=text) | Q(description__icontains=text) | Q(stages__icontains=text))
+    if genre is not None:
+        calls = calls.filter(genres=genre)
+    return calls.order_by("deadline", "pk")
+
+
+def call_public(*, slug: str) -> OpenCall:
+    """A published call (404 for a draft)."""
+    return get_object_or_404(
+        OpenCall.objects.select_related("organisation", "festival"), slug=slug, status=OpenCall.Status.OPEN
+    )
+
+
+def call_any(*, slug: str) -> OpenCall:
+    return get_object_or_404(OpenCall.objects.select_related("organisation", "festival"), slug=slug)
+
+
+def bands_managed(*, user: User) -> list[Band]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        Band.objects.filter(
+            memberships__user=user, memberships__role__in=[Membership.Role.LEADER, Membership.Role.ADMIN]
+        ).order_by("name")
+    )
+
+
+def applications_of(*, call: OpenCall, bands: list[Band]) -> dict[int, Application]:
+    return {a.band_id: a for a in Application.objects.filter(call=call, band__in=bands)}
+
+
+def application_by_code(*, call: OpenCall, code: str) -> Application:
+    return get_object_or_404(Application.objects.select_related("band", "call"), call=call, code=code)
+
+
+# ---- The timetable ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    placement: Placement
+    start: str
+    end: str
+    top: int  # minutes after the stage opens
+    length: int
+
+
+@dataclass
+class StageColumn:
+    fstage: FestivalStage
+    opens: dt.datetime
+    closes: dt.datetime
+    cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class TimetableDay:
+    day: dt.date
+    columns: list[StageColumn]
+
+
+def festival_of(*, slug: str) -> Festival:
+    return get_object_or_404(Festival.objects.select_related("venue", "organisation"), slug=slug)
+
+
+def timetable(*, festival: Festival) -> list[TimetableDay]:
+    """The days × stages grid: each stage's hours and its acts in order. Two queries, whatever the number
+    of days, stages and acts."""
+    tz = zoneinfo.ZoneInfo(festival.time_zone)
+    stages = list(festival.stages.select_related("stage").order_by("position", "pk"))
+    placements = list(
+        Placement.objects.filter(festival=festival, cancelled_at__isnull=True)
+        .select_related("band")
+        .order_by("starts_at", "pk")
+    )
+    days = []
+    for day in festival_days(festival):
+        columns = []
+        for fstage in stages:
+            opens, closes = stage_window(fstage, day, festival.time_zone)
+            column = StageColumn(fstage=fstage, opens=opens, closes=closes)
+            for placement in placements:
+                if placement.festival_stage_id == fstage.pk and opens <= placement.starts_at < closes:
+                    column.cells.append(
+                        Cell(
+                            placement=placement,
+                            start=placement.starts_at.astimezone(tz).strftime("%H:%M"),
+                            end=placement.ends_at.astimezone(tz).strftime("%H:%M"),
+                            top=int((placement.starts_at - opens).total_seconds() // 60),
+                            length=int((placement.ends_at - placement.starts_at).total_seconds() // 60),
+                        )
+                    )
+            columns.append(column)
+        days.append(TimetableDay(day=day, columns=columns))
+    return days
+
+
+def placeable_applications(*, festival: Festival) -> list[Application]:
+    """Shortlisted and offered applications of the festival's calls, with their bands (one query)."""
+    return list(
+        Application.objects.filter(
+            call__festival=festival, status__in=[Application.Status.SHORTLISTED, Application.Status.OFFERED]
+        )
+        .select_related("band")
+        .order_by("band__name")
+    )
+
+
+def timetable_query(*, festival: Festival, include_cancelled: bool = False) -> QuerySet[Placement]:
+    """The festival's placements with their acts and stages, in time order (one query)."""
+    rows = Placement.objects.filter(festival=festival)
+    if not include_cancelled:
+        rows = rows.filter(cancelled_at__isnull=True)
+    return rows.select_related("band", "festival_stage__stage").order_by("starts_at", "pk")
+
+
+def organisation_of(*, slug: str):
+    from teams.models import Organisation
+
+    return get_object_or_404(Organisation, slug=slug)
+
+
+def person_by_email(*, email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).first() if email.strip() else None
+
+
+def band_by_slug(*, slug: str) -> Band | None:
+    return Band.objects.filter(slug=slug).first()
+
+
+def placement_of(*, festival: Festival, pk: int) -> Placement:
+    return get_object_or_404(Placement.objects.select_related("booking", "band"), festival=festival, pk=pk)
+
+
+def placements_to_move(*, festival: Festival) -> list[Placement]:
+    """The live placements for the builder's one "Move" form (one query)."""
+    return list(timetable_query(festival=festival))
+
+
+def venues_for_festival(*, organisation, user: User) -> QuerySet:
+    """The venues an organisation's festival may play at: the ones it runs, or whose staff `user` is."""
+    from teams.models import LinkStatus
+    from venues.models import Venue
+
+    return (
+        Venue.objects.filter(
+            Q(group_links__organisation=organisation, group_links__status=LinkStatus.ACTIVE) | Q(staff_roles__user=user)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def stages_free_for(*, festival: Festival) -> QuerySet:
+    from venues.models import Stage
+
+    return (
+        Stage.objects.filter(venue_id=festival.venue_id)
+        .exclude(pk__in=festival.stages.values("stage_id"))
+        .order_by("pk")
+    )

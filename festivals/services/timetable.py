@@ -1,0 +1,534 @@
+"""The festival timetable: stages with hours and changeovers, acts placed on them, each placement a
+booking made BOOKED by the one path (bookings.services.book.booking_book) with a plan of its own.
+
+What a placement must pass (`festival_refusals`, one place for the festival's rules), besides what every
+gig passes in checks.bookable (the act has no other gig then; its required members are free, with
+load-in, pack-down and travel – its green zone):
+- inside a day of the festival and the stage's hours that day;
+- no other act on the stage then, with the stage's changeover on each side (and no other slot there);
+- no player of the act (every member, required or not) plays in another act of the bill at an
+  overlapping time, or without the festival's minutes between two stages; the refusal names both acts.
+Allowed but unwise (`festival_warnings`): the act plays twice that day.
+
+Locks (bookings/services/locks.py): booking_book takes the act's band, then everyone whose time the gig
+takes (gig_people_lock), in the fixed order; then the plan's door locks the festival stage row and runs
+the festival's rules under it, so two bookers placing acts on one stage at once queue, and two acts that
+share a player on two stages queue on that player. On PostgreSQL the stage's slots' exclusion constraint
+stands behind the stage check.
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from accounts.services import lazy_text
+from accounts.timezones import when_text
+from bands.models import ApprovalStatus, Band, Membership
+from bands.services import band_gig_block_move
+from bookings.errors import BookingConflict
+from bookings.models import Booking, BookingEvent
+from bookings.services import book, checks, locks
+from bookings.services.notices import booking_notify, booking_people
+from bookings.services.radius import radius_check, radius_clause_write
+from teams.models import Organisation
+from teams.selectors import live_link_exists
+from venues.models import Slot, Stage, Venue, VenueStaff
+
+from ..models import Application, Festival, FestivalStage, Placement
+from .calls import check_organiser
+from .errors import FestivalError
+
+MAX_FESTIVAL_DAYS = 14
+MIN_SET, MAX_SET = 10, 360  # minutes
+
+
+def _free_slug(name: str) -> str:
+    base = slugify(name)[:100] or "festival"
+    slug, n = base, 1
+    while Festival.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def festival_create(
+    *,
+    organisation: Organisation,
+    venue: Venue,
+    name: str,
+    first_day: dt.date,
+    last_day: dt.date,
+    by: User,
+    transfer_minutes: int = 15,
+) -> Festival:
+    """A festival of `organisation` on the stages of `venue` (a venue it runs, or whose staff `by` is)."""
+    check_organiser(organisation.pk, by)
+    runs = (
+        live_link_exists(organisation=organisation, venue=venue)
+        or VenueStaff.objects.filter(venue=venue, user=by).exists()
+    )
+    if not runs:
+        raise FestivalError(_("Choose a venue your organisation runs, or one you work at."))
+    errors = {}
+    if not name.strip():
+        errors["name"] = [_("Give the festival a name.")]
+    if last_day < first_day:
+        errors["last_day"] = [_("The last day cannot be before the first.")]
+    elif (last_day - first_day).days >= MAX_FESTIVAL_DAYS:
+        errors["last_day"] = [_("A festival lasts at most %(days)d days.") % {"days": MAX_FESTIVAL_DAYS}]
+    if not 0 <= transfer_minutes <= 240:
+        errors["transfer_minutes"] = [_("Between 0 and 240 minutes, please.")]
+    if errors:
+        raise ValidationError(errors)
+    return Festival.objects.create(
+        organisation=organisation,
+        venue=venue,
+        name=name.strip()[:120],
+        slug=_free_slug(name),
+        first_day=first_day,
+        last_day=last_day,
+        transfer_minutes=transfer_minutes,
+        created_by=by,
+    )
+
+
+def festival_stage_add(
+    *, festival: Festival, stage: Stage, opens: dt.time, closes: dt.time, changeover_minutes: int, by: User
+) -> FestivalStage:
+    """Play on one of the site's stages, from `opens` to `closes` each day (past midnight when `closes` is
+    at or before `opens`), with `changeover_minutes` between two acts."""
+    check_organiser(festival.organisation_id, by)
+    if stage.venue_id != festival.venue_id:
+        raise ValidationError({"stage": [_("Choose a stage of the festival's site.")]})
+    if not 0 <= changeover_minutes <= 240:
+        raise ValidationError({"changeover_minutes": [_("Between 0 and 240 minutes, please.")]})
+    if opens == closes:
+        raise ValidationError({"closes": [_("A stage must be open for some time.")]})
+    if FestivalStage.objects.filter(festival=festival, stage=stage).exists():
+        raise ValidationError({"stage": [_("This stage is in the festival already.")]})
+    return FestivalStage.objects.create(
+        festival=festival,
+        stage=stage,
+        opens=opens,
+        closes=closes,
+        changeover_minutes=changeover_minutes,
+        position=festival.stages.count(),
+    )
+
+
+def festival_publish(*, festival: Festival, by: User) -> Festival:
+    """The timetable goes public: its page, its calendars and its running orders."""
+    check_organiser(festival.organisation_id, by)
+    Festival.objects.filter(pk=festival.pk).update(published=True)
+    festival.published = True
+    return festival
+
+
+# ---- The festival's rules -------------------------------------------------------------------------
+
+
+def stage_window(fstage: FestivalStage, day: dt.date, zone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The stage's hours on festival `day`, in UTC (a stage closing at or before it opens closes the next
+    day). A time skipped by a clock change reads as the moment after it."""
+    tz = zoneinfo.ZoneInfo(zone)
+    opens = dt.datetime.combine(day, fstage.opens, tzinfo=tz)
+    close_day = day + dt.timedelta(days=1) if fstage.closes <= fstage.opens else day
+    closes = dt.datetime.combine(close_day, fstage.closes, tzinfo=tz)
+    return opens.astimezone(dt.UTC), closes.astimezone(dt.UTC)
+
+
+def festival_days(festival: Festival) -> list[dt.date]:
+    count = (festival.last_day - festival.first_day).days + 1
+    return [festival.first_day + dt.timedelta(days=n) for n in range(count)]
+
+
+def festival_day_of(fstage: FestivalStage, starts_at: dt.datetime, ends_at: dt.datetime) -> dt.date | None:
+    """The festival day whose stage hours hold the whole set, or None."""
+    festival = fstage.festival
+    for day in festival_days(festival):
+        opens, closes = stage_window(fstage, day, festival.time_zone)
+        if opens <= starts_at and ends_at <= closes:
+            return day
+    return None
+
+
+@dataclass(frozen=True)
+class Bill:
+    """What the rules read of the festival, once: its live placements with their stages and bands, and
+    who plays in every act on the bill (and in the act being placed)."""
+
+    placements: list[Placement]
+    members: dict[int, set[int]]  # band id -> user ids
+
+
+def bill_read(*, festival: Festival, band_ids: set[int]) -> Bill:
+    """Two queries: the live placements, and the players of their bands and of `band_ids` (ids only: a
+    player is named only when they clash)."""
+    placements = list(
+        Placement.objects.filter(festival=festival, cancelled_at__isnull=True)
+        .select_related("band", "festival_stage__stage")
+        .order_by("starts_at", "pk")
+    )
+    ids = band_ids | {p.band_id for p in placements}
+    members: dict[int, set[int]] = {band_id: set() for band_id in ids}
+    for band_id, user_id in Membership.objects.filter(band_id__in=ids).values_list("band_id", "user_id"):
+        members[band_id].add(user_id)
+    return Bill(placements=placements, members=members)
+
+
+def _names(user_ids: set[int]) -> dict[int, str]:
+    """The players' names, for a refusal (one query, only when someone clashes)."""
+    return {u.pk: u.name for u in User.objects.filter(pk__in=user_ids).only("display_name", "email")}
+
+
+def festival_refusals(
+    *,
+    fstage: FestivalStage,
+    band: Band,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    bill: Bill,
+    moving: Placement | None = None,
+) -> list[str]:
+    """Why the act may not play on `fstage` from `starts_at` to `ends_at` by the festival's rules; [] when
+    it may. `moving`: the placement being moved (left out of the bill). No query (`bill` read before), but
+    one to name the players who clash."""
+    festival = fstage.festival
+    zone = zoneinfo.ZoneInfo(festival.time_zone)
+    reasons: list[str] = []
+    if not MIN_SET <= (ends_at - starts_at).total_seconds() / 60 <= MAX_SET:
+        reasons.append(_("A set lasts from %(min)d to %(max)d minutes.") % {"min": MIN_SET, "max": MAX_SET})
+        return reasons
+    if festival_day_of(fstage, starts_at, ends_at) is None:
+        reasons.append(
+            _("%(stage)s is open from %(opens)s to %(closes)s on the festival's days; the set %(when)s is outside.")
+            % {
+                "stage": fstage.stage.name,
+                "opens": fstage.opens.strftime("%H:%M"),
+                "closes": fstage.closes.strftime("%H:%M"),
+                "when": when_text(starts_at, ends_at, zone),
+            }
+        )
+    changeover = dt.timedelta(minutes=fstage.changeover_minutes)
+    transfer = dt.timedelta(minutes=festival.transfer_minutes)
+    mine = bill.members.get(band.pk, set())
+    for other in bill.placements:
+        if moving is not None and other.pk == moving.pk:
+            continue
+        if (
+            other.festival_stage_id == fstage.pk
+            and other.starts_at < ends_at + changeover
+            and (starts_at < other.ends_at + changeover)
+        ):
+            reasons.append(
+                _("%(act)s plays %(stage)s %(when)s; the stage needs %(minutes)d minutes of changeover between acts.")
+                % {
+                    "act": other.band.name,
+                    "stage": fstage.stage.name,
+                    "when": when_text(other.starts_at, other.ends_at, zone),
+                    "minutes": fstage.changeover_minutes,
+                }
+            )
+        if other.band_id == band.pk:
+            continue
+        gap = transfer if other.festival_stage_id != fstage.pk else dt.timedelta(0)
+        if not (other.starts_at < ends_at + gap and starts_at < other.ends_at + gap):
+            continue
+        shared = sorted(mine & bill.members.get(other.band_id, set()))
+        names = _names(set(shared)) if shared else {}
+        for user_id in shared:
+            values = {
+                "name": names.get(user_id, ""),
+                "other": other.band.name,
+                "stage": other.festival_stage.stage.name,
+                "when": when_text(other.starts_at, other.ends_at, zone),
+                "act": band.name,
+                "minutes": festival.transfer_minutes,
+            }
+            if other.starts_at < ends_at and starts_at < other.ends_at:
+                reasons.append(
+                    _("%(name)s plays with %(other)s on %(stage)s %(when)s, so cannot play with %(act)s then.") % values
+                )
+            else:
+                reasons.append(
+                    _(
+                        "%(name)s plays with %(other)s on %(stage)s %(when)s and needs %(minutes)d minutes between "
+                        "stages, so cannot play with %(act)s then."
+                    )
+                    % values
+                )
+    return reasons
+
+
+def festival_warnings(
+    *, fstage: FestivalStage, band: Band, starts_at: dt.datetime, bill: Bill, moving: Placement | None = None
+) -> list[str]:
+    """Allowed but unwise: the act plays twice that festival day."""
+    tz = zoneinfo.ZoneInfo(fstage.festival.time_zone)
+    day = starts_at.astimezone(tz).date()
+    for other in bill.placements:
+        same = other.band_id == band.pk and (moving is None or other.pk != moving.pk)
+        if same and other.starts_at.astimezone(tz).date() == day:
+            return [
+                _("%(act)s plays twice that day (also %(when)s).")
+                % {"act": band.name, "when": when_text(other.starts_at, other.ends_at, tz)}
+            ]
+    return []
+
+
+def _stage_slot_clash(fstage: FestivalStage, starts_at: dt.datetime, ends_at: dt.datetime, moving) -> str:
+    """Another slot of the venue on the stage then (not one of the festival's own acts)."""
+    changeover = dt.timedelta(minutes=fstage.changeover_minutes)
+    slots = Slot.objects.filter(
+        stage_id=fstage.stage_id,
+        cancelled_at__isnull=True,
+        starts_at__lt=ends_at + changeover,
+        ends_at__gt=starts_at - changeover,
+    )
+    placed = Placement.objects.filter(festival_stage=fstage, cancelled_at__isnull=True).values("booking__slot_id")
+    slots = slots.exclude(pk__in=placed)
+    if moving is not None:
+        slots = slots.exclude(pk=moving.booking.slot_id)
+    clash = slots.first()
+    if clash is None:
+        return ""
+    return _("The venue has another show on %(stage)s %(when)s.") % {
+        "stage": fstage.stage.name,
+        "when": when_text(clash.starts_at, clash.ends_at, zoneinfo.ZoneInfo(fstage.festival.time_zone)),
+    }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    refusals: list[str]
+    warnings: list[str]
+
+
+def placement_try(
+    *, fstage: FestivalStage, band: Band, starts_at: dt.datetime, set_minutes: int, now: dt.datetime, moving=None
+) -> Verdict:
+    """Every reason the act may not be placed there and then, and the warnings, without locks (the
+    builder's preview; placement_book decides under the locks). Reads the bill once."""
+    ends_at = starts_at + dt.timedelta(minutes=set_minutes)
+    bill = bill_read(festival=fstage.festival, band_ids={band.pk})
+    zone = zoneinfo.ZoneInfo(fstage.festival.time_zone)
+    refusals = festival_refusals(
+        fstage=fstage, band=band, starts_at=starts_at, ends_at=ends_at, bill=bill, moving=moving
+    )
+    if starts_at <= now:
+        refusals.append(_("This time has passed."))
+    clash = checks.band_gig_overlapping(band_id=band.pk, starts_at=starts_at, ends_at=ends_at)
+    if clash is not None and (moving is None or clash.pk != moving.booking_id):
+        refusals.append(
+            _("%(band)s is already booked %(when)s.")
+            % {"band": band.name, "when": when_text(clash.starts_at, clash.ends_at, zone)}
+        )
+    busy = checks.members_busy_for_gig(
+        band, starts_at, ends_at, exclude_block_id=moving.booking.block_id if moving else None
+    )
+    if busy:
+        refusals.append(checks.busy_members_text(busy, zone))
+    warnings = festival_warnings(fstage=fstage, band=band, starts_at=starts_at, bill=bill, moving=moving)
+    return Verdict(refusals=refusals, warnings=warnings)
+
+
+def _refuse(reasons: list[str]) -> None:
+    if reasons:
+        raise BookingConflict(" ".join(reasons))
+
+
+def placement_book(
+    *,
+    fstage: FestivalStage,
+    band: Band,
+    starts_at: dt.datetime,
+    set_minutes: int,
+    by: User,
+    now: dt.datetime,
+    application: Application | None = None,
+    radius: tuple[int, int, int] | None = None,
+) -> Placement:
+    """Place `band` on `fstage` at `starts_at` for `set_minutes`: its booking is booked through
+    booking_book (the act's band and people locked in the fixed order, then the stage; the festival's rules
+    and every gig's checks under the locks), an invite-only slot stands on the stage for it, and the act is
+    told. `radius`: the deal's radius clause (km, days before, days after), written on the booked gig.
+    Raises BookingConflict naming what is in the way, BookingError, FestivalError."""
+    festival = fstage.festival
+    check_organiser(festival.organisation_id, by)
+    if band.status != ApprovalStatus.APPROVED:
+        raise FestivalError(_("%(band)s is not approved on StageSlot yet.") % {"band": band.name})
+    if application is not None and (
+        application.band_id != band.pk
+        or application.status not in (Application.Status.SHORTLISTED, Application.Status.OFFERED)
+    ):
+        raise FestivalError(_("Place acts whose applications are shortlisted or offered."))
+    ends_at = starts_at + dt.timedelta(minutes=set_minutes)
+    venue = festival.venue
+
+    def door(locked_band: Band, booking: Booking) -> None:
+        # After the band and its people (booking_lock): the stage, so placements on it queue here.
+        FestivalStage.objects.select_for_update().get(pk=fstage.pk)
+        bill = bill_read(festival=festival, band_ids={locked_band.pk})
+        reasons = festival_refusals(fstage=fstage, band=locked_band, starts_at=starts_at, ends_at=ends_at, bill=bill)
+        if clash := _stage_slot_clash(fstage, starts_at, ends_at, None):
+            reasons.append(clash)
+        _refuse(reasons)
+
+    def show(locked_band: Band, booking: Booking) -> Slot:
+        slot = Slot(
+            venue=venue,
+            stage=fstage.stage,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            title=f"{festival.name}: {locked_band.name}"[:120],
+            visibility=Slot.Visibility.INVITE,
+            support_places=0,
+            fee=booking.fee,
+            created_by=by,
+        )
+        try:
+            with transaction.atomic():
+                slot.save()
+        except IntegrityError as exc:
+            raise BookingConflict(_("%(stage)s is taken then.") % {"stage": fstage.stage.name}) from exc
+        return slot
+
+    booking = Booking(
+        kind=Booking.Kind.OFFER,
+        role=Booking.Role.HEADLINER,
+        band=band,
+        venue=venue,
+        requested_by=by,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        time_zone=venue.time_zone,
+        fee=application.fee if application is not None else None,
+        message=festival.name[:120],
+    )
+    plan = book.BookPlan(
+        booking=booking,
+        by=by,
+        text=lazy_text(
+            gettext_lazy("%(band)s plays %(festival)s on %(stage)s – {when}."),
+            band=band.name,
+            festival=festival.name,
+            stage=fstage.stage.name,
+        ),
+        door=door,
+        show=show,
+        taken=_("That stage is taken then, or a player of this act is on another stage."),
+    )
+    with transaction.atomic():
+        booked = book.booking_book(plan=plan, now=now)
+        placement = Placement.objects.create(
+            festival=festival,
+            festival_stage=fstage,
+            band=band,
+            booking=booked,
+            application=application,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=by,
+        )
+        if radius is not None:
+            km, before, after = radius
+            radius_clause_write(
+                booking=booked, km=km, days_before=before, days_after=after, holder=festival.name, by=by
+            )
+    return placement
+
+
+def placement_move(
+    *, placement: Placement, fstage: FestivalStage, starts_at: dt.datetime, by: User, now: dt.datetime
+) -> Placement:
+    """Move a placed act to another stage or time (same set length): its booking, slot and gig block move
+    with it under the same locks and rules as placing it, and the act is told."""
+    festival = placement.festival
+    check_organiser(festival.organisation_id, by)
+    if fstage.festival_id != festival.pk:
+        raise FestivalError(_("Choose a stage of this festival."))
+    if placement.cancelled_at is not None:
+        raise FestivalError(_("This act is no longer on the bill."))
+    length = placement.ends_at - placement.starts_at
+    ends_at = starts_at + length
+    with transaction.atomic():
+        band, _slot, booking = locks.booking_lock(placement.booking)
+        for stage_pk in sorted({fstage.pk, placement.festival_stage_id}):
+            FestivalStage.objects.select_for_update().get(pk=stage_pk)
+        placement = Placement.objects.select_for_update().select_related("booking").get(pk=placement.pk)
+        if booking.status != Booking.Status.BOOKED:
+            raise BookingConflict(_("This act's booking is no longer booked, so it cannot move."))
+        checks.start_check(starts_at, now)
+        bill = bill_read(festival=festival, band_ids={band.pk})
+        reasons = festival_refusals(
+            fstage=fstage, band=band, starts_at=starts_at, ends_at=ends_at, bill=bill, moving=placement
+        )
+        if clash := _stage_slot_clash(fstage, starts_at, ends_at, placement):
+            reasons.append(clash)
+        other = (
+            Booking.objects.filter(band_id=band.pk, status__in=Booking.ON, starts_at__lt=ends_at, ends_at__gt=starts_at)
+            .exclude(pk=booking.pk)
+            .first()
+        )
+        if other is not None:
+            reasons.append(
+                _("%(band)s is already booked %(when)s.")
+                % {"band": band.name, "when": when_text(other.starts_at, other.ends_at, booking.zone)}
+            )
+        busy = checks.members_busy_for_gig(band, starts_at, ends_at, exclude_block_id=booking.block_id)
+        if busy:
+            reasons.append(checks.busy_members_text(busy, booking.zone))
+        _refuse(reasons)
+        moved = Booking(pk=booking.pk, band_id=band.pk, slot=booking.slot, venue=booking.venue)
+        moved.starts_at, moved.ends_at, moved.time_zone = starts_at, ends_at, booking.time_zone
+        radius_check(booking=moved)
+        old = when_text(booking.starts_at, booking.ends_at, booking.zone)
+        try:
+            with transaction.atomic():
+                Slot.objects.filter(pk=booking.slot_id).update(stage=fstage.stage, starts_at=starts_at, ends_at=ends_at)
+                booking.starts_at, booking.ends_at = starts_at, ends_at
+                booking.sequence += 1
+                booking.save(update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
+                if booking.block_id:
+                    band_gig_block_move(block_id=booking.block_id, gig_starts_at=starts_at, gig_ends_at=ends_at)
+        except IntegrityError as exc:
+            raise BookingConflict(_("That stage is taken then.")) from exc
+        placement.festival_stage, placement.starts_at, placement.ends_at = fstage, starts_at, ends_at
+        placement.sequence += 1
+        placement.save(update_fields=["festival_stage", "starts_at", "ends_at", "sequence", "updated_at"])
+        BookingEvent.objects.create(
+            booking=booking,
+            actor=by,
+            from_status=booking.status,
+            to_status=booking.status,
+            note=f"Rescheduled: {old} → {when_text(starts_at, ends_at, booking.zone)}"[:500],
+        )
+        booking_notify(
+            booking,
+            booking_people(booking),
+            lazy_text(
+                gettext_lazy("%(band)s now plays %(festival)s on %(stage)s – {when}."),
+                band=band.name,
+                festival=festival.name,
+                stage=fstage.stage.name,
+            ),
+            actor=by,
+            event="rescheduled",
+        )
+    return placement
+
+
+def timetable_grid_query(festival: Festival):
+    """The live placements of the timetable, with what the grid shows (one query)."""
+    return (
+        Placement.objects.filter(festival=festival, cancelled_at__isnull=True)
+        .select_related("band", "festival_stage__stage")
+        .order_by("starts_at", "pk")
+    )

@@ -1,0 +1,275 @@
+"""The timetable builder (days × stages; a keyboard-friendly "place act X on stage Y at T" form, dragging
+posts the same; htmx swaps the grid and answers a refusal with a 409), moving an act, and the published
+timetable: its page, ICS per stage and per act, and a printable running order per stage."""
+
+import datetime as dt
+import json
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.htmx import is_partial, render_page
+from accounts.site import site_url
+
+from .. import selectors
+from ..forms import FestivalForm, MoveForm, PlaceForm, StageHoursForm
+from ..ical import placements_ics
+from ..services import calls, timetable
+from .common import attempt, form_errors_text
+
+
+def _organiser_festival(request: HttpRequest, slug: str):
+    festival = selectors.festival_of(slug=slug)
+    if not calls.acting_in(festival.organisation_id, request.user):
+        raise Http404(_("No festival of yours at this address."))
+    return festival
+
+
+def _builder(request: HttpRequest, festival, *, status: int = 200, verdict=None, form=None) -> HttpResponse:
+    form = form or PlaceForm()
+    chosen_stage = form.data.get("stage", "") if form.is_bound else ""
+    context = {
+        # What the form had chosen, read once (the act list is long).
+        "chosen_band": form.data.get("band", "") if form.is_bound else "",
+        "chosen_stage": int(chosen_stage) if str(chosen_stage).isdigit() else None,
+        "festival": festival,
+        "days": selectors.timetable(festival=festival),
+        "applications": selectors.placeable_applications(festival=festival),
+        "stages": festival.stages.select_related("stage"),
+        "form": form,
+        "move_form": MoveForm(),
+        "stage_form": StageHoursForm(stages=selectors.stages_free_for(festival=festival)),
+        "placements": selectors.placements_to_move(festival=festival),
+        "verdict": verdict,
+        "notices": list(messages.get_messages(request)) if is_partial(request) else [],
+    }
+    return render_page(request, "festivals/timetable/builder.html", context, partial="grid", status=status)
+
+
+@login_required
+def festival_new(request: HttpRequest, org: str) -> HttpResponse:
+    """A festival of the organisation on the stages of a venue it runs."""
+    organisation = selectors.organisation_of(slug=org)
+    if not calls.acting_in(organisation.pk, request.user):
+        raise Http404(_("No organisation of yours at this address."))
+    venues = selectors.venues_for_festival(organisation=organisation, user=request.user)
+    form = FestivalForm(request.POST or None, venues=venues)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        done, festival = attempt(
+            request,
+            lambda: timetable.festival_create(
+                organisation=organisation, venue=d["venue"], name=d["name"], first_day=d["first_day"],
+                last_day=d["last_day"], transfer_minutes=d["transfer_minutes"], by=request.user,
+            ),
+            form=form,
+        )  # fmt: skip
+        if done:
+            return redirect("festivals:builder", festival.slug)
+    return render_page(request, "festivals/timetable/new.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+@require_POST
+def stage_add(request: HttpRequest, slug: str) -> HttpResponse:
+    """Play on one more stage of the site, with its hours and changeover."""
+    festival = _organiser_festival(request, slug)
+    form = StageHoursForm(request.POST, stages=selectors.stages_free_for(festival=festival))
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return redirect("festivals:builder", festival.slug)
+    d = form.cleaned_data
+    done, _s = attempt(
+        request,
+        lambda: timetable.festival_stage_add(
+            festival=festival, stage=d["stage"], opens=d["opens"], closes=d["closes"],
+            changeover_minutes=d["changeover_minutes"], by=request.user,
+        ),
+    )  # fmt: skip
+    if done:
+        messages.success(request, _("%(stage)s is on the timetable.") % {"stage": d["stage"].name})
+    return redirect("festivals:builder", festival.slug)
+
+
+@login_required
+def builder(request: HttpRequest, slug: str) -> HttpResponse:
+    return _builder(request, _organiser_festival(request, slug))
+
+
+def _start(festival, day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=zoneinfo.ZoneInfo(festival.time_zone)).astimezone(dt.UTC)
+
+
+@login_required
+@require_POST
+def place(request: HttpRequest, slug: str) -> HttpResponse:
+    """Place an act (or only check where it may go: `check_only`)."""
+    festival = _organiser_festival(request, slug)
+    form = PlaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return _builder(request, festival, status=400 if is_partial(request) else 200, form=form)
+    d = form.cleaned_data
+    fstage = festival.stages.filter(pk=d["stage"]).select_related("stage", "festival__venue").first()
+    band = selectors.band_by_slug(slug=d["band"])
+    if fstage is None or band is None:
+        messages.error(request, _("Choose an act and a stage of this festival."))
+        return _builder(request, festival, status=400, form=form)
+    if d["day"] < festival.first_day or d["day"] > festival.last_day:
+        messages.error(request, _("Choose a day of the festival."))
+        return _builder(request, festival, status=400, form=form)
+    application = selectors.placeable_applications(festival=festival)
+    application = next((a for a in application if a.band_id == band.pk), None)
+    starts_at, now = _start(festival, d["day"], d["time"]), timezone.now()
+    if d["check_only"]:
+        verdict = timetable.placement_try(
+            fstage=fstage, band=band, starts_at=starts_at, set_minutes=d["minutes"], now=now
+        )
+        return _builder(request, festival, verdict=verdict, form=form)
+    done, _p = attempt(
+        request,
+        lambda: timetable.placement_book(
+            fstage=fstage,
+            band=band,
+            starts_at=starts_at,
+            set_minutes=d["minutes"],
+            by=request.user,
+            now=now,
+            application=application,
+            radius=(d["radius_km"], d["radius_days"] or 0, d["radius_days"] or 0) if d["radius_km"] else None,
+        ),
+    )
+    if done:
+        messages.success(
+            request, _("%(band)s is on the bill: %(stage)s.") % {"band": band.name, "stage": fstage.stage.name}
+        )
+    if is_partial(request):
+        response = _builder(request, festival, status=200 if done else 409, form=None if done else form)
+        response["HX-Retarget"] = "#timetable-grid"
+        return response
+    return redirect("festivals:builder", festival.slug)
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, slug: str) -> HttpResponse:
+    """Move a placed act to another stage, day or time (one form for the whole timetable)."""
+    festival = _organiser_festival(request, slug)
+    form = MoveForm(request.POST)
+    valid = form.is_valid()
+    placement = selectors.placement_of(festival=festival, pk=form.cleaned_data["placement"] if valid else 0)
+    fstage = festival.stages.filter(pk=form.cleaned_data["stage"]).first() if valid else None
+    if fstage is None:
+        messages.error(request, form_errors_text(form) or _("Choose a stage of this festival."))
+        return redirect("festivals:builder", festival.slug)
+    d = form.cleaned_data
+    done, _p = attempt(
+        request,
+        lambda: timetable.placement_move(
+            placement=placement,
+            fstage=fstage,
+            starts_at=_start(festival, d["day"], d["time"]),
+            by=request.user,
+            now=timezone.now(),
+        ),
+    )
+    if done:
+        messages.success(request, _("%(band)s moved; the act is told.") % {"band": placement.band.name})
+    return redirect("festivals:builder", festival.slug)
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    festival = _organiser_festival(request, slug)
+    attempt(request, lambda: timetable.festival_publish(festival=festival, by=request.user))
+    messages.success(request, _("The timetable is published."))
+    return redirect("festivals:builder", festival.slug)
+
+
+# ---- The published timetable --------------------------------------------------------------------------
+
+
+def _published(slug: str):
+    festival = selectors.festival_of(slug=slug)
+    if not festival.published:
+        raise Http404(_("This timetable is not published."))
+    return festival
+
+
+# JSON inside a <script>: nothing a name holds can close the element.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def festival_json_ld(festival, days) -> str:
+    """schema.org Festival with each set a sub-event (MusicEvent) on its stage."""
+    base = site_url()
+    events = [
+        {
+            "@type": "MusicEvent",
+            "name": cell.placement.band.name,
+            "startDate": cell.placement.starts_at.isoformat(),
+            "endDate": cell.placement.ends_at.isoformat(),
+            "location": {"@type": "Place", "name": f"{column.fstage.stage.name}, {festival.venue.name}"},
+            "performer": {
+                "@type": "MusicGroup",
+                "name": cell.placement.band.name,
+                "url": base + reverse("bands:detail", args=[cell.placement.band.slug]),
+            },
+        }
+        for day in days
+        for column in day.columns
+        for cell in column.cells
+    ]
+    ld = {
+        "@context": "https://schema.org",
+        "@type": "Festival",
+        "name": festival.name,
+        "startDate": festival.first_day.isoformat(),
+        "endDate": festival.last_day.isoformat(),
+        "location": {"@type": "Place", "name": festival.venue.name},
+        "url": base + reverse("festivals:festival", args=[festival.slug]),
+        "subEvent": events,
+    }
+    return mark_safe(json.dumps(ld, ensure_ascii=False).translate(_SCRIPT_ESCAPES))  # noqa: S308
+
+
+def public(request: HttpRequest, slug: str) -> HttpResponse:
+    festival = _published(slug)
+    days = selectors.timetable(festival=festival)
+    context = {"festival": festival, "days": days, "json_ld": festival_json_ld(festival, days)}
+    return render_page(request, "festivals/timetable/public.html", context)
+
+
+def running_order(request: HttpRequest, slug: str, stage: int) -> HttpResponse:
+    festival = _published(slug)
+    fstage = get_object_or_404(festival.stages.select_related("stage"), pk=stage)
+    placements = selectors.timetable_query(festival=festival).filter(festival_stage=fstage)
+    return render_page(
+        request,
+        "festivals/timetable/running_order.html",
+        {"festival": festival, "fstage": fstage, "placements": placements},
+    )
+
+
+def stage_ics(request: HttpRequest, slug: str, stage: int) -> HttpResponse:
+    festival = _published(slug)
+    fstage = get_object_or_404(festival.stages, pk=stage)
+    return placements_ics(
+        festival, selectors.timetable_query(festival=festival, include_cancelled=True).filter(festival_stage=fstage)
+    )
+
+
+def act_ics(request: HttpRequest, slug: str, band: str) -> HttpResponse:
+    festival = _published(slug)
+    return placements_ics(
+        festival, selectors.timetable_query(festival=festival, include_cancelled=True).filter(band__slug=band)
+    )
