@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bands', '0020_gig_guests'),
-        ('bookings', '0021_quote_costs_and_bonuses'),
+        ('bookings', '0022_offline_files_for_the_road'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -42,7 +42,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     atexit.register(
         lambda: [_test_db.with_name(_test_db.name + end).unlink(missing_ok=True) for end in ("", "-wal", "-shm")]
     )
+else:
+    # A test database needs no durability: a commit does not wait for its WAL to reach the disk (an fsync of
+    # about 5 ms here), which the races, the browser tests and the worker's tests paid on every commit
+    # (docs/decisions/0079-suite-under-fifteen.md). What a test reads is the same: only a crash of the server
+    # could lose the last commits, and the test database is thrown away.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
 # pytest-xdist runs the suite in several processes (gw0, gw1, …): each keeps its files in its own folders.
+
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _suffix = f"-{_WORKER}" if _WORKER else ""
 MEDIA_ROOT = env.path("DJANGO_TEST_MEDIA_ROOT", default=f"/tmp/stageslot-test-media{_suffix}")  # noqa: S108
