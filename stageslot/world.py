@@ -443,3 +443,75 @@ def busy_copy(rows: list[tuple]) -> None:
         raw = cursor.cursor
         with raw.copy(f"COPY availability_busyinterval ({columns}) FROM STDIN") as copy:
             copy.write(buffer.getvalue())
+
+
+@dataclass
+class Visit:
+    """One page or API read as the person who uses it (None: a visitor not signed in)."""
+
+    name: str
+    url: str
+    email: str | None
+    headers: dict
+
+
+def visits(*, seed: int = 1) -> list[Visit]:
+    """The pages and API reads people use most, each as one of unit 0's people: the leader of its first band,
+    a member, the owner of its first venue and a client. Makes the feeds and the API token they need (by the
+    services), so call it once on a seeded world."""
+    from accounts.api_tokens import api_token_create
+    from accounts.models import ApiToken
+    from bookings.models import CalendarFeed
+    from bookings.services.feeds import feed_create
+
+    leader, member = (User.objects.get(email=person_email(seed, 0, k)) for k in (0, 1))
+    owner, client = (User.objects.get(email=person_email(seed, 0, k)) for k in (MUSICIANS, MUSICIANS + STAFF))
+    band = Band.objects.get(slug=band_slug(seed, 0, 0))
+    venue = Venue.objects.get(slug=f"w{seed}-0-venue-0")
+    booked = Booking.objects.filter(band=band, status="booked").order_by("starts_at").first()
+    show = Booking.objects.filter(venue=venue, status__in=["booked", "completed"]).order_by("-starts_at").first()
+    day = (booked.starts_at + dt.timedelta(days=7)).date().isoformat()
+    feeds = {
+        "member": feed_create(by=member, scope=CalendarFeed.Scope.MEMBER),
+        "band": feed_create(by=leader, scope=CalendarFeed.Scope.BAND, band=band),
+        "venue": feed_create(by=owner, scope=CalendarFeed.Scope.VENUE, venue=venue),
+    }
+    ApiToken.objects.filter(user=leader, name="Load test").delete()
+    _token, secret = api_token_create(user=leader, name="Load test", scopes=["read"], expires_at=None)
+    api = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    L, M, O, C = leader.email, member.email, owner.email, client.email  # noqa: N806
+    return [
+        Visit("band search: text", "/bands/?q=quiet", C, {}),
+        Visit("band search: filters", "/bands/?genre=rock&genre=jazz&fee_max=1000&sort=rating", C, {}),
+        Visit("band search: free on", f"/bands/?free_on={day}", C, {}),
+        Visit("venue search", "/venues/?genre=indie&capacity_min=100", L, {}),
+        Visit("gig finder", "/slots/", L, {}),
+        Visit("gig finder: we can play", f"/slots/?band={band.pk}&playable=on", L, {}),
+        Visit("band calendar", f"/bands/{band.slug}/calendar/", M, {}),
+        Visit("who is in", f"/gigs/bands/{band.slug}/", M, {}),
+        Visit("my availability", "/me/availability/", M, {}),
+        Visit("dashboard: leader", "/dashboard/", L, {}),
+        Visit("dashboard: member", "/dashboard/", M, {}),
+        Visit("dashboard: venue owner", "/dashboard/", O, {}),
+        Visit("dashboard: client", "/dashboard/", C, {}),
+        Visit("venue calendar", f"/holds/venues/{venue.slug}/calendar/", O, {}),
+        Visit("venue holds", f"/holds/venues/{venue.slug}/", O, {}),
+        Visit("my bookings: leader", "/bookings/", L, {}),
+        Visit("my bookings: venue", "/bookings/", O, {}),
+        Visit("booking page", f"/bookings/{booked.uid}/", L, {}),
+        Visit("statements", f"/payments/bands/{band.slug}/statements/", L, {}),
+        Visit("band's year", f"/payments/bands/{band.slug}/year/", L, {}),
+        Visit("band analytics", f"/analytics/bands/{band.slug}/", L, {}),
+        Visit("venue analytics", f"/analytics/venues/{venue.slug}/", O, {}),
+        Visit("notifications", "/notifications/", L, {}),
+        Visit("feed: member", f"/feeds/{feeds['member'].token}.ics", None, {}),
+        Visit("feed: band", f"/feeds/{feeds['band'].token}.ics", None, {}),
+        Visit("feed: venue", f"/feeds/{feeds['venue'].token}.ics", None, {}),
+        Visit("public band page", f"/bands/{band.slug}/", None, {}),
+        Visit("public venue page", f"/venues/{venue.slug}/", None, {}),
+        Visit("public show page", f"/shows/{show.slot_id}/", None, {}),
+        Visit("band reviews", f"/bands/{band.slug}/reviews/", None, {}),
+        Visit("API: bookings", "/api/v1/bookings", None, api),
+        Visit("API: my busy time", "/api/v1/me/busy", None, api),
+        Visit("API: notifications", "/api/v1/me/notifications", None, api),
+    ]
