@@ -89,7 +89,9 @@ def context(*, seed: int, today: dt.date | None = None) -> Context:
     """What every unit shares: the genres (made once), the gazetteer's biggest cities, one password hash."""
     day = today or dt.datetime.now(dt.UTC).date()
     midnight = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    genres = [Genre.objects.get_or_create(slug=name.lower().replace(" ", "-"), defaults={"name": name})[0] for name in GENRES]
+    genres = [
+        Genre.objects.get_or_create(slug=name.lower().replace(" ", "-"), defaults={"name": name})[0] for name in GENRES
+    ]
     cities = list(City.objects.order_by("-population", "pk")[:40])
     return Context(
         seed=seed,
@@ -141,8 +143,8 @@ def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
     return rng.choices([v for v, _w in weighted], [w for _v, w in weighted])[0]
 
 
-def unit_make(ctx: Context, unit: int) -> None:  # noqa: PLR0915 – one unit's rows, in the order they depend
-    rng = random.Random(f"{ctx.seed}:{unit}")
+def unit_make(ctx: Context, unit: int) -> None:
+    rng = random.Random(f"{ctx.seed}:{unit}")  # noqa: S311 – load-test data, not secrets
     city = rng.choice(ctx.cities) if ctx.cities else None
     zone = city.time_zone if city else "UTC"
 
@@ -165,8 +167,13 @@ def unit_make(ctx: Context, unit: int) -> None:  # noqa: PLR0915 – one unit's 
         if place is None:
             return {}
         # bulk_create skips Band.save and Venue.save, which copy the point from the place.
-        return {"place": place, "city": place.name, "country": place.country, "latitude": place.latitude,
-                "longitude": place.longitude}  # fmt: skip
+        return {
+            "place": place,
+            "city": place.name,
+            "country": place.country,
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+        }
 
     bands = Band.objects.bulk_create(
         [
@@ -244,14 +251,34 @@ def _rules(ctx: Context, rng: random.Random, musicians: list[User], zone: str, b
         first = (ctx.today - dt.timedelta(days=rng.randint(30, RULES_BACK_DAYS))).date()
         day = rng.choice(["MO", "TU", "WE", "TH", "SU"])
         every = "" if rng.random() < 0.5 else ";INTERVAL=2"
-        rules.append(Rule(user=user, kind=Rule.Kind.BUSY, title="Rehearsal with another project", time_zone=zone,
-                          start_date=first, start_time=dt.time(19), end_date=first, end_time=dt.time(22),
-                          rrule=f"FREQ=WEEKLY;BYDAY={day}{every}", materialised_until=ctx.horizon[1]))  # fmt: skip
+        rules.append(
+            Rule(
+                user=user,
+                kind=Rule.Kind.BUSY,
+                title="Rehearsal with another project",
+                time_zone=zone,
+                start_date=first,
+                start_time=dt.time(19),
+                end_date=first,
+                end_time=dt.time(22),
+                rrule=f"FREQ=WEEKLY;BYDAY={day}{every}",
+                materialised_until=ctx.horizon[1],
+            )
+        )
         for _ in range(2):
             start = (ctx.today + dt.timedelta(days=rng.randint(10, 360))).date()
-            rules.append(Rule(user=user, kind=Rule.Kind.BUSY, title="Holiday", time_zone=zone, all_day=True,
-                              start_date=start, end_date=start + dt.timedelta(days=rng.randint(2, 12)),
-                              materialised_until=ctx.horizon[1]))  # fmt: skip
+            rules.append(
+                Rule(
+                    user=user,
+                    kind=Rule.Kind.BUSY,
+                    title="Holiday",
+                    time_zone=zone,
+                    all_day=True,
+                    start_date=start,
+                    end_date=start + dt.timedelta(days=rng.randint(2, 12)),
+                    materialised_until=ctx.horizon[1],
+                )
+            )
     for rule in Rule.objects.bulk_create(rules, batch_size=2000):
         start = min(ctx.horizon[0], engine.day_bounds(rule.start_date, rule.zone)[0])
         for s, e in rule_busy(rule, start=start, end=ctx.horizon[1]):
@@ -279,9 +306,14 @@ def _calendars(ctx: Context, rng: random.Random, musicians: list[User], busy: li
             events[user.pk].append((start, end, rng.choice(["Shift", "Dentist", "Meeting"])))
     calendars = ExternalCalendar.objects.bulk_create(
         [
-            ExternalCalendar(user=u, name="Work", url=f"https://calendar.example.com/{ctx.seed}/{u.pk}.ics",
-                             last_attempt_at=ctx.today, last_synced_at=ctx.today,
-                             event_count=len(events[u.pk]))  # fmt: skip
+            ExternalCalendar(
+                user=u,
+                name="Work",
+                url=f"https://calendar.example.com/{ctx.seed}/{u.pk}.ics",
+                last_attempt_at=ctx.today,
+                last_synced_at=ctx.today,
+                event_count=len(events[u.pk]),
+            )
             for u in owners
         ]
     )
@@ -290,7 +322,7 @@ def _calendars(ctx: Context, rng: random.Random, musicians: list[User], busy: li
             busy.append((calendar.user_id, start, end, BusyInterval.Source.CALENDAR, calendar.pk, title, None, None))
 
 
-def _bookings(ctx, rng, unit, bands, members, venues, stages, staff, clients, busy) -> None:  # noqa: PLR0912, PLR0915
+def _bookings(ctx, rng, unit, bands, members, venues, stages, staff, clients, busy) -> None:
     """Each band: 30 bookings 61 days apart (four years back, one ahead), alternately on a venue's slot
     (an application or an offer) and a client's private request; the states by date; the slot's places
     taken, gig blocks and busy time for what was played or is booked, a thread, payments and reviews."""
@@ -306,29 +338,66 @@ def _bookings(ctx, rng, unit, bands, members, venues, stages, staff, clients, bu
             ends = starts + dt.timedelta(hours=3)
             status = _pick(rng, PAST_STATUSES if starts < ctx.today else FUTURE_STATUSES)
             fee = rng.choice([300, 600, 900, 1500])
-            common = {"band": band, "starts_at": starts, "ends_at": ends, "status": status, "fee": fee,
-                      "time_zone": band.time_zone, "status_changed_at": starts - dt.timedelta(days=20)}  # fmt: skip
+            common = {
+                "band": band,
+                "starts_at": starts,
+                "ends_at": ends,
+                "status": status,
+                "fee": fee,
+                "time_zone": band.time_zone,
+                "status_changed_at": starts - dt.timedelta(days=20),
+            }
             if i % 2 == 0:
                 kind = Booking.Kind.APPLICATION if i % 4 == 0 else Booking.Kind.OFFER
-                slot = Slot(venue=venue, stage=stage, starts_at=starts, ends_at=ends, title="Friday night",
-                            fee=fee, created_by=staff[2 * v], latitude=venue.latitude, longitude=venue.longitude,
-                            visibility=Slot.Visibility.PUBLIC if kind == "application" else Slot.Visibility.INVITE,
-                            headliner_booked=1 if status in PLAYED else 0)  # fmt: skip
+                slot = Slot(
+                    venue=venue,
+                    stage=stage,
+                    starts_at=starts,
+                    ends_at=ends,
+                    title="Friday night",
+                    fee=fee,
+                    created_by=staff[2 * v],
+                    latitude=venue.latitude,
+                    longitude=venue.longitude,
+                    visibility=Slot.Visibility.PUBLIC if kind == "application" else Slot.Visibility.INVITE,
+                    headliner_booked=1 if status in PLAYED else 0,
+                )
                 asker = members[band.pk][0] if kind == Booking.Kind.APPLICATION else staff[2 * v].pk
                 rows.append((Booking(kind=kind, venue=venue, requested_by_id=asker, **common), slot))
             else:
                 client = clients[(k + i) % CLIENTS]
-                rows.append((Booking(kind=Booking.Kind.REQUEST, client=client, requested_by=client,
-                                     event_type=rng.choice(["Wedding", "Birthday", "Company party"]),
-                                     location="The garden", guests=rng.choice([40, 80, 150]), **common), None))  # fmt: skip
+                rows.append(
+                    (
+                        Booking(
+                            kind=Booking.Kind.REQUEST,
+                            client=client,
+                            requested_by=client,
+                            event_type=rng.choice(["Wedding", "Birthday", "Company party"]),
+                            location="The garden",
+                            guests=rng.choice([40, 80, 150]),
+                            **common,
+                        ),
+                        None,
+                    )
+                )
     for s, stage in enumerate(stages):
         venue = venues[s // STAGES_PER_VENUE]
         for n in range(OPEN_SLOTS_PER_STAGE):
             starts = ctx.today + dt.timedelta(days=1 + 3 * n + s, hours=12)
-            open_slots.append(Slot(venue=venue, stage=stage, starts_at=starts, ends_at=starts + dt.timedelta(hours=3),
-                                   title="Afternoon set", fee=rng.choice([None, 200, 400]), created_by=staff[2 * (s // 2)],
-                                   latitude=venue.latitude, longitude=venue.longitude,
-                                   support_places=rng.choice([0, 0, 1, 2])))  # fmt: skip
+            open_slots.append(
+                Slot(
+                    venue=venue,
+                    stage=stage,
+                    starts_at=starts,
+                    ends_at=starts + dt.timedelta(hours=3),
+                    title="Afternoon set",
+                    fee=rng.choice([None, 200, 400]),
+                    created_by=staff[2 * (s // 2)],
+                    latitude=venue.latitude,
+                    longitude=venue.longitude,
+                    support_places=rng.choice([0, 0, 1, 2]),
+                )
+            )
     slots = Slot.objects.bulk_create([slot for _b, slot in rows if slot is not None] + open_slots, batch_size=2000)
     made = iter(slots)
     for booking, slot in rows:
@@ -346,16 +415,31 @@ def _bookings(ctx, rng, unit, bands, members, venues, stages, staff, clients, bu
         band = band_by_id[booking.band_id]
         start, end = gig_window(band, booking.starts_at, booking.ends_at)
         point = (booking.venue.latitude, booking.venue.longitude) if booking.venue_id else (None, None)
-        blocks.append(BandBlock(band=band, kind=BandBlock.Kind.GIG, title=f"Gig: {band.name}"[:120], time_zone="UTC",
-                                start_date=start.date(), start_time=start.time(), end_date=end.date(),
-                                end_time=end.time(), gig_starts_at=booking.starts_at, gig_ends_at=booking.ends_at,
-                                latitude=point[0], longitude=point[1], materialised_until=ctx.horizon[1]))  # fmt: skip
+        blocks.append(
+            BandBlock(
+                band=band,
+                kind=BandBlock.Kind.GIG,
+                title=f"Gig: {band.name}"[:120],
+                time_zone="UTC",
+                start_date=start.date(),
+                start_time=start.time(),
+                end_date=end.date(),
+                end_time=end.time(),
+                gig_starts_at=booking.starts_at,
+                gig_ends_at=booking.ends_at,
+                latitude=point[0],
+                longitude=point[1],
+                materialised_until=ctx.horizon[1],
+            )
+        )
     for booking, block in zip(played, BandBlock.objects.bulk_create(blocks, batch_size=2000), strict=True):
         booking.block = block
         start, end = gig_window(band_by_id[booking.band_id], booking.starts_at, booking.ends_at)
         if end > ctx.horizon[0] and start < ctx.horizon[1]:
             for user_id in members[booking.band_id]:
-                busy.append((user_id, start, end, BusyInterval.Source.GIG, block.pk, "", block.latitude, block.longitude))
+                busy.append(
+                    (user_id, start, end, BusyInterval.Source.GIG, block.pk, "", block.latitude, block.longitude)
+                )
     bookings = Booking.objects.bulk_create([b for b, _s in rows], batch_size=2000)
 
     events, messages, payments, reviews = [], [], [], []
@@ -365,26 +449,59 @@ def _bookings(ctx, rng, unit, bands, members, venues, stages, staff, clients, bu
         asker = other if booking.kind == Booking.Kind.OFFER else (leader if booking.venue_id else booking.client_id)
         events.append(BookingEvent(booking=booking, actor_id=asker, from_status="", to_status="pending"))
         if booking.status != "pending":
-            events.append(BookingEvent(booking=booking, actor_id=leader if asker != leader else other,
-                                       from_status="pending", to_status=booking.status))  # fmt: skip
+            events.append(
+                BookingEvent(
+                    booking=booking,
+                    actor_id=leader if asker != leader else other,
+                    from_status="pending",
+                    to_status=booking.status,
+                )
+            )
         if n % 3 == 0:
             for m in range(3):
-                messages.append(Message(booking=booking, author_id=(leader, other)[m % 2],
-                                        body=rng.choice(["What time is load-in?", "Six, see you then.",
-                                                         "Can we bring our own drum kit?", "Of course."])))  # fmt: skip
+                messages.append(
+                    Message(
+                        booking=booking,
+                        author_id=(leader, other)[m % 2],
+                        body=rng.choice(
+                            [
+                                "What time is load-in?",
+                                "Six, see you then.",
+                                "Can we bring our own drum kit?",
+                                "Of course.",
+                            ]
+                        ),
+                    )
+                )
         if booking.status in PLAYED and booking.fee:
             payer = booking.client_id or None
             deposit = booking.fee * 30
-            payments.append(Payment(booking=booking, purpose=Payment.Purpose.DEPOSIT, status=Payment.Status.SUCCEEDED,
-                                    amount_minor=deposit, currency=booking.currency, payer_id=payer,
-                                    paid_at=booking.starts_at - dt.timedelta(days=30),
-                                    told_at=booking.starts_at - dt.timedelta(days=30)))  # fmt: skip
+            payments.append(
+                Payment(
+                    booking=booking,
+                    purpose=Payment.Purpose.DEPOSIT,
+                    status=Payment.Status.SUCCEEDED,
+                    amount_minor=deposit,
+                    currency=booking.currency,
+                    payer_id=payer,
+                    paid_at=booking.starts_at - dt.timedelta(days=30),
+                    told_at=booking.starts_at - dt.timedelta(days=30),
+                )
+            )
             paid = deposit
             if booking.status == "completed":
-                payments.append(Payment(booking=booking, purpose=Payment.Purpose.BALANCE,
-                                        status=Payment.Status.SUCCEEDED, amount_minor=booking.fee * 100 - deposit,
-                                        currency=booking.currency, payer_id=payer, paid_at=booking.starts_at,
-                                        told_at=booking.starts_at))  # fmt: skip
+                payments.append(
+                    Payment(
+                        booking=booking,
+                        purpose=Payment.Purpose.BALANCE,
+                        status=Payment.Status.SUCCEEDED,
+                        amount_minor=booking.fee * 100 - deposit,
+                        currency=booking.currency,
+                        payer_id=payer,
+                        paid_at=booking.starts_at,
+                        told_at=booking.starts_at,
+                    )
+                )
                 paid = booking.fee * 100
             booking.paid_minor = paid
         if booking.status == "completed" and rng.random() < 0.6:
@@ -392,12 +509,34 @@ def _bookings(ctx, rng, unit, bands, members, venues, stages, staff, clients, bu
             other_side = Side.CLIENT if booking.client_id else Side.VENUE
             party = {"band": booking.band, "venue": booking.venue, "client_id": booking.client_id}
             stars = rng.choice([3, 4, 4, 5, 5])
-            reviews.append(Review(booking=booking, author_side=other_side, subject_side=Side.BAND, author_id=other,
-                                  overall=stars, performance=stars, punctuality=rng.choice([4, 5]), again=stars > 3,
-                                  text="They played a great set and were on time.", published_at=published, **party))  # fmt: skip
-            reviews.append(Review(booking=booking, author_side=Side.BAND, subject_side=other_side, author_id=leader,
-                                  overall=rng.choice([4, 5]), again=True, text="Lovely people, paid on the night.",
-                                  published_at=published, **party))  # fmt: skip
+            reviews.append(
+                Review(
+                    booking=booking,
+                    author_side=other_side,
+                    subject_side=Side.BAND,
+                    author_id=other,
+                    overall=stars,
+                    performance=stars,
+                    punctuality=rng.choice([4, 5]),
+                    again=stars > 3,
+                    text="They played a great set and were on time.",
+                    published_at=published,
+                    **party,
+                )
+            )
+            reviews.append(
+                Review(
+                    booking=booking,
+                    author_side=Side.BAND,
+                    subject_side=other_side,
+                    author_id=leader,
+                    overall=rng.choice([4, 5]),
+                    again=True,
+                    text="Lovely people, paid on the night.",
+                    published_at=published,
+                    **party,
+                )
+            )
     BookingEvent.objects.bulk_create(events, batch_size=5000)
     Message.objects.bulk_create(messages, batch_size=5000)
     Payment.objects.bulk_create(payments, batch_size=5000)
@@ -414,10 +553,20 @@ def _holds(ctx, rng, bands, venues, stages, staff) -> None:
         for n in range(3):
             day = ctx.today + dt.timedelta(days=40 + 7 * n + s)
             for level, band in enumerate(rng.sample(bands, 2), start=1):
-                holds.append(Hold(venue=venue, stage=stage, band=band, date=day.date(),
-                                  starts_at=day + dt.timedelta(hours=19), ends_at=day + dt.timedelta(hours=23),
-                                  level=level, expires_at=ctx.today + dt.timedelta(days=14 + n),
-                                  held_by=staff[2 * (s // 2)], on_behalf=venue.name))  # fmt: skip
+                holds.append(
+                    Hold(
+                        venue=venue,
+                        stage=stage,
+                        band=band,
+                        date=day.date(),
+                        starts_at=day + dt.timedelta(hours=19),
+                        ends_at=day + dt.timedelta(hours=23),
+                        level=level,
+                        expires_at=ctx.today + dt.timedelta(days=14 + n),
+                        held_by=staff[2 * (s // 2)],
+                        on_behalf=venue.name,
+                    )
+                )
     Hold.objects.bulk_create(holds)
 
 
@@ -428,8 +577,12 @@ def busy_copy(rows: list[tuple]) -> None:
         return
     if connection.vendor != "postgresql":
         BusyInterval.objects.bulk_create(
-            [BusyInterval(user_id=u, starts_at=s, ends_at=e, source=src, source_id=sid, title=t, latitude=la,
-                          longitude=lo) for u, s, e, src, sid, t, la, lo in rows],  # fmt: skip
+            [
+                BusyInterval(
+                    user_id=u, starts_at=s, ends_at=e, source=src, source_id=sid, title=t, latitude=la, longitude=lo
+                )
+                for u, s, e, src, sid, t, la, lo in rows
+            ],
             batch_size=5000,
         )
         return
@@ -479,7 +632,7 @@ def visits(*, seed: int = 1) -> list[Visit]:
     ApiToken.objects.filter(user=leader, name="Load test").delete()
     _token, secret = api_token_create(user=leader, name="Load test", scopes=["read"], expires_at=None)
     api = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-    L, M, O, C = leader.email, member.email, owner.email, client.email  # noqa: N806
+    L, M, V, C = leader.email, member.email, owner.email, client.email
     return [
         Visit("band search: text", "/bands/?q=quiet", C, {}),
         Visit("band search: filters", "/bands/?genre=rock&genre=jazz&fee_max=1000&sort=rating", C, {}),
@@ -492,17 +645,17 @@ def visits(*, seed: int = 1) -> list[Visit]:
         Visit("my availability", "/me/availability/", M, {}),
         Visit("dashboard: leader", "/dashboard/", L, {}),
         Visit("dashboard: member", "/dashboard/", M, {}),
-        Visit("dashboard: venue owner", "/dashboard/", O, {}),
+        Visit("dashboard: venue owner", "/dashboard/", V, {}),
         Visit("dashboard: client", "/dashboard/", C, {}),
-        Visit("venue calendar", f"/holds/venues/{venue.slug}/calendar/", O, {}),
-        Visit("venue holds", f"/holds/venues/{venue.slug}/", O, {}),
+        Visit("venue calendar", f"/holds/venues/{venue.slug}/calendar/", V, {}),
+        Visit("venue holds", f"/holds/venues/{venue.slug}/", V, {}),
         Visit("my bookings: leader", "/bookings/", L, {}),
-        Visit("my bookings: venue", "/bookings/", O, {}),
+        Visit("my bookings: venue", "/bookings/", V, {}),
         Visit("booking page", f"/bookings/{booked.uid}/", L, {}),
         Visit("statements", f"/payments/bands/{band.slug}/statements/", L, {}),
         Visit("band's year", f"/payments/bands/{band.slug}/year/", L, {}),
         Visit("band analytics", f"/analytics/bands/{band.slug}/", L, {}),
-        Visit("venue analytics", f"/analytics/venues/{venue.slug}/", O, {}),
+        Visit("venue analytics", f"/analytics/venues/{venue.slug}/", V, {}),
         Visit("notifications", "/notifications/", L, {}),
         Visit("feed: member", f"/feeds/{feeds['member'].token}.ics", None, {}),
         Visit("feed: band", f"/feeds/{feeds['band'].token}.ics", None, {}),
