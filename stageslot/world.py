@@ -8,8 +8,7 @@ slots, gig blocks, events, threads, payments and reviews, and a few holds. --sca
 
 Rows are written in bulk (bulk_create in large batches, COPY for busy intervals) but are the rows the
 services write: busy time is expanded by the availability engine exactly as rule_materialise and
-band_block_materialise expand it (over the rolling horizon, and for rules back to their first day, as the
-nightly extension leaves them), gig blocks have gig_busy_window's times, slots count the places their
+band_block_materialise expand it, over the rolling horizon (62 days back, 400 ahead), gig blocks have gig_busy_window's times, slots count the places their
 bookings take, and the ratings are refreshed by reviews.services.ratings_refresh.
 stageslot/tests/test_world.py checks a sample against the services.
 
@@ -244,8 +243,8 @@ def unit_make(ctx: Context, unit: int) -> None:
 
 def _rules(ctx: Context, rng: random.Random, musicians: list[User], zone: str, busy: list[tuple]) -> None:
     """Each musician: a weekly (or fortnightly) evening they are busy, begun up to five years ago, and two
-    holidays in the coming year; busy over the horizon as rule_materialise makes them, and back to the
-    rule's first day as the nightly extension left them."""
+    holidays in the coming year; busy over the horizon as rule_materialise makes them (the nightly
+    horizon_extend drops what ends before the horizon)."""
     rules = []
     for user in musicians:
         first = (ctx.today - dt.timedelta(days=rng.randint(30, RULES_BACK_DAYS))).date()
@@ -280,14 +279,13 @@ def _rules(ctx: Context, rng: random.Random, musicians: list[User], zone: str, b
                 )
             )
     for rule in Rule.objects.bulk_create(rules, batch_size=2000):
-        start = min(ctx.horizon[0], engine.day_bounds(rule.start_date, rule.zone)[0])
-        for s, e in rule_busy(rule, start=start, end=ctx.horizon[1]):
+        for s, e in rule_busy(rule, start=ctx.horizon[0], end=ctx.horizon[1]):
             busy.append((rule.user_id, s, e, BusyInterval.Source.RULE, rule.pk, "", None, None))
 
 
 def rule_busy(rule: Rule, *, start: dt.datetime, end: dt.datetime) -> list[engine.Interval]:
     """A rule's busy intervals over [start, end): what availability.services.block_intervals gives."""
-    return engine.expand(rule.recurrence(), start, end, cap=max(MATERIALISE_CAP, 2000))
+    return engine.expand(rule.recurrence(), start, end, cap=MATERIALISE_CAP)
 
 
 def _calendars(ctx: Context, rng: random.Random, musicians: list[User], busy: list[tuple]) -> None:
