@@ -8,8 +8,9 @@ slots, gig blocks, events, threads, payments and reviews, and a few holds. --sca
 
 Rows are written in bulk (bulk_create in large batches, COPY for busy intervals) but are the rows the
 services write: busy time is expanded by the availability engine exactly as rule_materialise and
-band_block_materialise expand it, over the rolling horizon (62 days back, 400 ahead), gig blocks have gig_busy_window's times, slots count the places their
-bookings take, and the ratings are refreshed by reviews.services.ratings_refresh.
+band_block_materialise expand it, over the rolling horizon (62 days back, 400 ahead), gig blocks have
+gig_busy_window's times, slots count the places their bookings take, and the ratings are refreshed by
+reviews.services.ratings_refresh.
 stageslot/tests/test_world.py checks a sample against the services.
 
 Deterministic: unit k draws from random.Random(f"{seed}:{k}") and dates count from --today (default: today,
