@@ -413,6 +413,25 @@ def booking_events(*, booking: Booking) -> QuerySet[BookingEvent]:
     return BookingEvent.objects.filter(booking=booking).select_related("actor").order_by("created_at", "pk")
 
 
+class InSubquery(Func):
+    """`column IN (subquery)` that an OR beside other indexed columns can still answer from indexes.
+
+    PostgreSQL plans `a = 1 OR b IN (SELECT …)` as a hashed subplan tested on every row of the table (a
+    sequential scan, decision 0088); written `b = ANY(ARRAY(SELECT …))` the subquery runs once first (an
+    InitPlan) and each branch of the OR is an index scan. Elsewhere it is the plain IN. Use as a filter:
+    `Q(InSubquery(F("band_id"), Subquery(ids)))`."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (column, subquery) = self.get_source_expressions()
+        lhs, lhs_params = compiler.compile(column)
+        rhs, rhs_params = compiler.compile(subquery)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+
 def bookings_of(*, user_id: int, band_ids: Collection[int], venue_ids: Collection[int]) -> Q:
     """The bookings of these bands and venues and the person's own private requests: a plain OR over
     three indexed columns, no join. The database answers it from the (band, …), (venue, …) and

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import BooleanField, Case, Count, Exists, Min, OuterRef, Q, QuerySet, Sum, When
+from django.db.models import BooleanField, Case, Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,7 @@ from venues.models import Slot, Venue, VenueStaff
 
 from ..ical import FeedEvent, feed_render, feed_render_forget
 from ..models import Booking, CalendarFeed, FeedMark
-from .bookings import can_manage_band, is_venue_staff
+from .bookings import InSubquery, can_manage_band, is_venue_staff
 from .share import band_availability_events
 
 Status = Booking.Status
@@ -240,7 +240,8 @@ def feed_marks_stamp(*, feed: CalendarFeed) -> str | None:
     everyone = Q(band_id__isnull=True, venue_id__isnull=True, user_id__isnull=True)
     if feed.scope == Scope.MEMBER:
         bands = Membership.objects.filter(user_id=feed.user_id).values("band_id")
-        read = Q(band_id__in=bands) | Q(user_id=feed.user_id) | everyone
+        # As `= ANY(ARRAY(…))`: a plain IN beside the OR read every mark (decision 0088).
+        read = Q(InSubquery(F("band_id"), Subquery(bands))) | Q(user_id=feed.user_id) | everyone
     elif feed.scope == Scope.BAND:
         read = Q(band_id=feed.band_id) | everyone
     else:

@@ -6,6 +6,8 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -44,8 +46,15 @@ def deposits_lapse(*, now: dt.datetime | None = None) -> int:
 def balances_charge(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     done = 0
+    # Only a booking with agreed terms has a balance with a due date (payments.selectors.schedule_of), due
+    # `balance_due_days` before the gig: on PostgreSQL the rows read are those whose balance is due by now,
+    # not every booked gig ahead (decision 0088; SQLite cannot multiply an interval). due_now still decides.
+    balance_due = Q(agreed_quote__isnull=False)
+    if connection.vendor == "postgresql":
+        days = F("agreed_quote__balance_due_days") * Value(dt.timedelta(days=1))
+        balance_due &= Q(starts_at__lte=ExpressionWrapper(Value(now) + days, output_field=DateTimeField()))
     rows = (
-        Booking.objects.filter(status=Booking.Status.BOOKED, starts_at__gt=now, paid_minor__gt=0)
+        Booking.objects.filter(balance_due, status=Booking.Status.BOOKED, starts_at__gt=now, paid_minor__gt=0)
         .select_related("agreed_quote", "band", "client")
         .prefetch_related("payments")
     )

@@ -171,6 +171,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL's JIT compiles a query whose estimated cost passes jit_above_cost: the planner's cost grows
+    # with the tables, so a page fast on a small site starts spending seconds compiling (the "free on" band
+    # search: 35 s of JIT for a 40 ms query at 2,000 bands in 40 time zones, docs/decisions/0088). Pages
+    # run short queries; JIT is off for the site's connections unless STAGESLOT_DB_JIT says otherwise.
+    if not env.bool("STAGESLOT_DB_JIT", default=False):
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------
