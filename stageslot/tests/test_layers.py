@@ -27,6 +27,7 @@ LAYERS = [
     "documents",
     "reviews",
     "embeds",
+    "fans",
     "analytics",
     "stageslot",
 ]
