@@ -20,7 +20,7 @@ from fans.models import Ask, FanProfile, Follow, ShowAlert
 from stageslot.tests.once import as_it_is_now, rows_for_the_module
 from venues.models import Slot
 
-from .world import booked_show, city, move, venue_in
+from .world import booked_show, city, move
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("fans")]
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -53,6 +53,7 @@ class World:
             "fan": self.fan,
             "other_fan": self.other_fan,
             "leader": self.leader,
+            "asked_leader": self.asked_leader,
             "member": self.member,
             "venue": self.venue_owner,
             "stranger": self.stranger,
@@ -361,3 +362,46 @@ def test_the_weekly_lists_the_week_near_the_fan_once(world):
     assert alerts.weekly_send(user_id=world.fan.pk, now=now + (world.berlin_show.starts_at - now) / 2) is True
     assert alerts.weekly_send(user_id=world.fan.pk, now=now + (world.berlin_show.starts_at - now) / 2) is False
     assert alerts.weekly_send(user_id=world.stranger.pk, now=now) is False
+
+
+def test_the_planner_shows_demand_by_city_and_can_prefer_it(world):
+    for i in range(2):
+        fan = UserFactory(email=f"asker{i}@example.com")
+        services.ask_set(user=fan, band=world.asked, city=world.berlin, on=True)
+    page = world.client("asked_leader").get(reverse("bookings:tour_planner", args=[world.asked.slug]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Where fans asked you to come" in html
+    assert "Berlin: fewer than 5 asks" in html and "asker0" not in html
+
+
+def test_routes_through_asked_cities_come_first_when_preferred():
+    import datetime as dt
+
+    from bookings.tours import Ask as RouteAsk
+    from bookings.tours import Stop, tour_routes
+
+    day = dt.date(2030, 5, 1)
+    ask = RouteAsk(
+        start=(52.52, 13.40),
+        first_day=day,
+        end=(52.52, 13.40),
+        last_day=day + dt.timedelta(days=2),
+        drive_km=400,
+        routes=1,
+    )
+    rich = Stop(id=1, night=day, latitude=52.39, longitude=13.06, fee=900)
+    asked = Stop(id=2, night=day, latitude=52.52, longitude=13.41, fee=100)
+    assert tour_routes(ask, [rich, asked])[0].legs[0].stop.id == 1
+    preferred = Stop(id=2, night=day, latitude=52.52, longitude=13.41, fee=100, bonus=10**12)
+    [route] = tour_routes(ask, [rich, preferred])
+    assert route.legs[0].stop.id == 2 and route.fee == 100
+
+
+def test_a_venue_weighing_a_band_sees_its_demand_in_the_venues_city(world):
+    from bookings.models import Booking
+    from bookings.tests.factories import BookingFactory, SlotFactory
+
+    services.ask_set(user=world.fan, band=world.asked, city=world.berlin, on=True)
+    application = BookingFactory(band=world.asked, slot=SlotFactory(venue=world.venue), status=Booking.Status.PENDING)
+    html = world.client("venue").get(reverse("bookings:detail", args=[application.uid])).content.decode()
+    assert "Fans in Berlin asked The Asked to come: fewer than 5." in html and "fan@example.com" not in html
