@@ -13,7 +13,9 @@ from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
 from accounts.dates import ApiDate
+from accounts.client_ip import client_ip
 from accounts.models import ApiToken
+from accounts.ratelimit import LimitReached, rate_limit_take
 from bands.models import Band
 from bookings.api.core import COMMON_ERRORS, PUBLIC, ApiProblem, Problem, caller, public_auth, token_auth
 from bookings.api.shows import ShowPage, show_out
@@ -87,6 +89,16 @@ class AskOut(Schema):
     since: dt.datetime
 
 
+def _writer(request: HttpRequest):
+    """The caller of a follow or ask, with a place of their limits taken (per account and per address)."""
+    user = caller(request, ApiToken.Scope.FOLLOWS)
+    for action, who in (("follow_ip", client_ip(request) or "unknown"), ("follow", user.pk)):
+        wait = rate_limit_take(action=action, who=who)
+        if wait:
+            raise LimitReached(_("Too many follows and asks; try again later."), retry_after=wait)
+    return user
+
+
 def _follow_out(f) -> FollowOut:
     thing = f.band or f.venue
     return FollowOut(kind="band" if f.band_id else "venue", slug=thing.slug, name=thing.name, since=f.created_at)
@@ -109,7 +121,7 @@ def _followable(kind: str, slug: str) -> tuple[Band | None, Venue | None]:
 @router.post("/me/follows", response={200: list[FollowOut], **WRITE_ERRORS})
 def follow(request: HttpRequest, body: FollowIn):
     """Follow a band or venue (following it again changes nothing)."""
-    user = caller(request, ApiToken.Scope.FOLLOWS)
+    user = _writer(request)
     band, venue = _followable(body.kind, body.slug)
     try:
         services.follow_set(user=user, on=True, band=band, venue=venue)
@@ -121,7 +133,7 @@ def follow(request: HttpRequest, body: FollowIn):
 @router.delete("/me/follows/{kind}/{slug}", response={204: None, **WRITE_ERRORS})
 def unfollow(request: HttpRequest, kind: Literal["band", "venue"], slug: str):
     """Stop following a band or venue."""
-    user = caller(request, ApiToken.Scope.FOLLOWS)
+    user = _writer(request)
     band, venue = _followable(kind, slug)
     services.follow_set(user=user, on=False, band=band, venue=venue)
     return Answer(204, None)
@@ -149,7 +161,7 @@ def _ask_args(band_slug: str, city_text: str):
 @router.post("/me/asks", response={200: list[AskOut], **WRITE_ERRORS})
 def ask(request: HttpRequest, body: AskIn):
     """Ask a band to play your city (one ask per band and city)."""
-    user = caller(request, ApiToken.Scope.FOLLOWS)
+    user = _writer(request)
     band, city = _ask_args(body.band, body.city)
     try:
         services.ask_set(user=user, band=band, city=city, on=True)
@@ -161,7 +173,7 @@ def ask(request: HttpRequest, body: AskIn):
 @router.delete("/me/asks/{band}/{int:city_id}", response={204: None, **WRITE_ERRORS})
 def ask_withdraw(request: HttpRequest, band: str, city_id: int):
     """Take an ask back."""
-    user = caller(request, ApiToken.Scope.FOLLOWS)
+    user = _writer(request)
     chosen, city = _ask_args(band, str(city_id))
     services.ask_set(user=user, band=chosen, city=city, on=False)
     return Answer(204, None)
