@@ -13,11 +13,17 @@ from .models import DEFAULT_RADIUS_KM, MAX_FAN_RADIUS_KM
 RADIUS_CHOICES = (10, 25, 50, 100, 200)
 
 
-class JoinForm(forms.Form):
+class _Form(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class JoinForm(_Form):
     email = forms.EmailField(label=_("Your email"), max_length=254)
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(_Form):
     city = CityField(label=_("Home city"), required=False)
     radius_km = forms.IntegerField(
         label=_("Distance (km)"), min_value=1, max_value=MAX_FAN_RADIUS_KM, initial=DEFAULT_RADIUS_KM
@@ -26,7 +32,7 @@ class ProfileForm(forms.Form):
     weekly = forms.BooleanField(label=_("A weekly “this week near you”"), required=False, initial=True)
 
 
-class AskForm(forms.Form):
+class AskForm(_Form):
     city = CityField(label=_("Your city"))
 
 
@@ -37,7 +43,7 @@ WHEN_CHOICES = (
 )
 
 
-class WhatsOnForm(forms.Form):
+class WhatsOnForm(_Form):
     near = forms.CharField(label=_("City"), required=False, max_length=200)
     km = forms.IntegerField(label=_("Within (km)"), required=False, min_value=1, max_value=MAX_FAN_RADIUS_KM)
     when = forms.ChoiceField(label=_("When"), choices=WHEN_CHOICES, required=False)
