@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
-from accounts.dates import ApiDate
 from accounts.client_ip import client_ip
+from accounts.dates import ApiDate
 from accounts.models import ApiToken
 from accounts.ratelimit import LimitReached, rate_limit_take
 from bands.models import Band

@@ -44,7 +44,7 @@ def test_a_visitor_follows_signs_up_asks_and_hears_of_a_new_show(live_server, br
     base = live_server.url
     berlin, potsdam = city("Berlin"), city("Potsdam")
     followed, followed_leader = band_with_leader(name="The Followed", slug="the-followed")
-    asked, asked_leader = band_with_leader(name="The Asked", slug="the-asked")
+    _asked, asked_leader = band_with_leader(name="The Asked", slug="the-asked")
 
     page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
     page.set_default_timeout(15_000)
