@@ -4,9 +4,10 @@ show answers, and the weekly "this week near you".
 No booking path calls in here and no lock of a booking is ever held: a round of the worker (beat, every
 minute) finds shows newly public and booked – those without a ShowSeen row – and shows seen whose time or
 state changed since, records what it saw, and queues, once that commits, one task per show that tells its
-audience in chunks of CHUNK people (keyset by user id, each chunk its own short transaction, the next
-chunk queued as the last commits). A fan hears of a show once however often it is edited: the ShowAlert
-row (unique per fan and show) and the notification's dedupe key both say so.
+audience in chunks of CHUNK people (keyset by user id, each chunk its own short transaction); a task does
+CHUNKS_PER_TASK chunks and queues the next from where it stopped. A fan hears of a show once however
+often it is edited: the ShowAlert row (unique per fan and show) and the notification's dedupe key both
+say so.
 """
 
 import datetime as dt
@@ -34,6 +35,8 @@ from .selectors import fan_shows, show_audience
 logger = logging.getLogger(__name__)
 
 CHUNK = 1000
+# Chunks one task does before it hands over to the next (a task of about 10,000 people, a few seconds).
+CHUNKS_PER_TASK = 10
 ROUND_LIMIT = 200
 NEW, MOVED, CANCELLED = "new", "moved", "cancelled"
 
@@ -103,7 +106,7 @@ def _show_text(change: str, names: str, place: str):
 def show_alert_chunk(*, slot_id: int, change: str, after: int, sequence: int = 0, size: int = CHUNK) -> int | None:
     """Tell the next `size` people (ids above `after`) of the show's news, in one short transaction.
     A new show goes to its audience (selectors.show_audience) less those told already; a move or a
-    cancellation to those who were told of it. Returns the last id done, or None when none were left."""
+    cancellation to those who were told of it. Returns the last id done, or None when no one is left."""
     slot = Slot.objects.filter(pk=slot_id).select_related("venue", "place_venue").first()
     if slot is None:
         return None
@@ -142,6 +145,22 @@ def show_alert_chunk(*, slot_id: int, change: str, after: int, sequence: int = 0
         if len(ids) == size:
             _queue("fans.tasks.show_alert_chunk_task", slot_id=slot_id, change=change, after=ids[-1], sequence=sequence)
     return ids[-1]
+
+
+def show_alert_run(
+    *, slot_id: int, change: str, after: int, sequence: int = 0, size: int = CHUNK, chunks: int = CHUNKS_PER_TASK
+) -> int:
+    """What one task does: up to `chunks` chunks one after another (each its own transaction), then, when
+    people are left, the next task queued from where it stopped. Returns how many chunks it did."""
+    done = 0
+    while done < chunks:
+        last = show_alert_chunk(slot_id=slot_id, change=change, after=after, sequence=sequence, size=size)
+        done += 1
+        if last is None:
+            return done
+        after = last
+    _queue("fans.tasks.show_alert_chunk_task", slot_id=slot_id, change=change, after=after, sequence=sequence)
+    return done
 
 
 def asks_met(*, slot_id: int) -> int:

@@ -13,8 +13,8 @@ def show_alerts_round_task() -> int:
 
 @shared_task(ignore_result=True)
 def show_alert_chunk_task(*, slot_id: int, change: str, after: int, sequence: int = 0) -> None:
-    """One chunk of a show's audience told; the next chunk queued once this one commits."""
-    alerts.show_alert_chunk(slot_id=slot_id, change=change, after=after, sequence=sequence)
+    """A show's audience told, some chunks of it; the next task queued for the rest."""
+    alerts.show_alert_run(slot_id=slot_id, change=change, after=after, sequence=sequence)
 
 
 @shared_task(ignore_result=True)

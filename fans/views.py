@@ -9,6 +9,7 @@ message, never a 500, and nothing changes.
 """
 
 import datetime as dt
+import hashlib
 import json
 import zoneinfo
 
@@ -16,6 +17,7 @@ from allauth.account.internal.flows.login_by_code import LoginCodeVerificationPr
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.client_ip import client_ip
@@ -403,10 +405,27 @@ def _cards(page, now: dt.datetime) -> list[dict]:
     return cards
 
 
+# A visitor's What's on is the same page for every visitor: drawn once a minute per address and language.
+WHATS_ON_KEEP_SECONDS = 60
+
+
+def _whats_on_key(request: HttpRequest) -> str:
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"fans-whats-on:{get_language()}:{digest}"
+
+
 @require_safe
 def whats_on(request: HttpRequest) -> HttpResponse:
     """Public shows by city, dates, genre and distance, "tonight" and "this weekend". The same page for
-    every visitor: no session is read or written for one, and caches may keep it (public, 5 minutes)."""
+    every visitor: no session is read or written for one, caches may keep it (public, 5 minutes), and
+    this process keeps it a minute."""
+    anonymous = not request.user.is_authenticated and not is_partial(request)
+    if anonymous:
+        kept = caches["fragments"].get(_whats_on_key(request))
+        if kept is not None:
+            response = HttpResponse(kept[0], status=kept[1])
+            patch_cache_control(response, public=True, max_age=300)
+            return response
     now = timezone.now()
     form = WhatsOnForm(request.GET or None)
     ask_, problem = (selectors.WhatsOn(None, None, None), "")
@@ -432,6 +451,10 @@ def whats_on(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         response.cookies.clear()
         patch_cache_control(response, public=True, max_age=300)
+        if anonymous:
+            caches["fragments"].set(
+                _whats_on_key(request), (response.content, response.status_code), WHATS_ON_KEEP_SECONDS
+            )
     return response
 
 
