@@ -28,6 +28,7 @@ from .models import DEFAULT_RADIUS_KM, MAX_FAN_RADIUS_KM
 router = Router(auth=token_auth, tags=["fans"])
 ERRORS = dict.fromkeys(COMMON_ERRORS, Problem)
 WRITE_ERRORS = ERRORS | {403: Problem, 409: Problem}
+PATH_ERRORS = WRITE_ERRORS | {404: Problem}
 INVALID = "Some of the input is not valid."
 
 
@@ -130,7 +131,7 @@ def follow(request: HttpRequest, body: FollowIn):
     return [_follow_out(f) for f in selectors.follows_of(user=user)]
 
 
-@router.delete("/me/follows/{kind}/{slug}", response={204: None, **WRITE_ERRORS})
+@router.delete("/me/follows/{kind}/{slug}", response={204: None, **PATH_ERRORS})
 def unfollow(request: HttpRequest, kind: Literal["band", "venue"], slug: str):
     """Stop following a band or venue."""
     user = _writer(request)
@@ -170,7 +171,7 @@ def ask(request: HttpRequest, body: AskIn):
     return [_ask_out(a) for a in selectors.asks_of(user=user)]
 
 
-@router.delete("/me/asks/{band}/{int:city_id}", response={204: None, **WRITE_ERRORS})
+@router.delete("/me/asks/{band}/{int:city_id}", response={204: None, **PATH_ERRORS})
 def ask_withdraw(request: HttpRequest, band: str, city_id: int):
     """Take an ask back."""
     user = _writer(request)
