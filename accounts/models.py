@@ -311,6 +311,7 @@ class ApiToken(models.Model):
         MESSAGES = "messages", _("Messages and files: write in booking threads and share files")
         PLANS = "plans", _("Plans: saved alerts and tour plans")
         PAYMENTS = "payments", _("Payments: pay for gigs, record payments made outside StageSlot, cancel with a refund")
+        FOLLOWS = "follows", _("Follows: follow bands and venues, ask bands to come to your city")
 
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=80)

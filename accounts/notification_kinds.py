@@ -20,7 +20,8 @@ class NotificationKind:
 BOOKINGS, REVIEWS, MESSAGES = _("Bookings"), _("Reviews"), _("Messages")
 BANDS_AND_VENUES, CALENDARS = _("Bands and venues"), _("Calendars")
 LINE_UPS = _("Who plays")
-GROUPS = (BOOKINGS, LINE_UPS, REVIEWS, MESSAGES, BANDS_AND_VENUES, CALENDARS)
+FANS = _("Shows you follow")
+GROUPS = (BOOKINGS, LINE_UPS, REVIEWS, MESSAGES, BANDS_AND_VENUES, CALENDARS, FANS)
 
 KINDS: dict[str, NotificationKind] = {
     k.key: k
@@ -82,6 +83,10 @@ KINDS: dict[str, NotificationKind] = {
             "account_warning", _("Staff warn you, your band or your venue after a report"), BANDS_AND_VENUES
         ),
         NotificationKind("calendar_failing", _("An imported calendar keeps failing"), CALENDARS, True),
+        NotificationKind("fan_show_new", _("A new show of a band or venue you follow"), FANS, True),
+        NotificationKind("fan_show_changed", _("A show you heard of moves or is cancelled"), FANS),
+        NotificationKind("fan_week", _("This week near you: the shows of the week ahead"), FANS, True),
+        NotificationKind("fan_ask_met", _("A band you asked to come books a show in your city"), FANS),
     )
 }
 

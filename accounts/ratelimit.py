@@ -51,6 +51,9 @@ WHAT: dict[str, Callable[[int], str]] = {
     "report": lambda n: ngettext("report", "reports", n),
     "team": lambda n: ngettext("organisation request", "organisation requests", n),
     "hold": lambda n: ngettext("hold", "holds", n),
+    "follow": lambda n: ngettext("follow or ask", "follows and asks", n),
+    "follow_ip": lambda n: ngettext("follow or ask", "follows and asks", n),
+    "fan_join": lambda n: ngettext("sign-up", "sign-ups", n),
 }
 
 

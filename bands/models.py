@@ -612,3 +612,23 @@ class Package(models.Model):
     def deliverable_labels(self) -> list[str]:
         """The deliverables it promises, in words: ["Recording", "Photos"]."""
         return [str(Deliverable(value).label) for value in Deliverable.values if value in (self.deliverables or ())]
+
+
+class CityDemand(models.Model):
+    """How many people asked a band to play a city, and how many of its followers live there: counts only,
+    never who (written by the fans app through bands.services.city_demand_replace, docs/decisions/0089).
+    The planner, the finder and a venue's inbox read it through bands.selectors.city_demand_for."""
+
+    band = models.ForeignKey(Band, on_delete=models.CASCADE, related_name="city_demand", verbose_name=_("band"))
+    city = models.ForeignKey("places.City", on_delete=models.CASCADE, related_name="+", verbose_name=_("city"))
+    asks = models.PositiveIntegerField(_("asks"), default=0)
+    followers = models.PositiveIntegerField(_("followers living there"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("demand in a city")
+        verbose_name_plural = _("demand by city")
+        constraints = [models.UniqueConstraint(fields=["band", "city"], name="bands_citydemand_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.band_id} in {self.city_id}: {self.asks} asks"

@@ -23,6 +23,7 @@ from accounts.stamps import stamp_current
 from accounts.timezones import when_text
 from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
 from bands.calendar import length_label
+from bands.demand import city_demand_for
 from bands.gig_hours import band_gig_hours
 from bands.models import Band
 
@@ -198,6 +199,12 @@ def detail_context(
         "lineup": booking_lineup(booking=booking),
         "band_free": band_free,
         "members_busy": members_busy,
+        # A venue weighing a band: how many fans asked it to come to the venue's city (counts only).
+        "venue_demand": (
+            next(iter(city_demand_for(band_id=booking.band_id, city_ids=[booking.venue.place_id])), None)
+            if booking.is_pending and "venue" in viewer.sides and booking.venue_id and booking.venue.place_id
+            else None
+        ),
         "can_plan_stand_in": bool(members_busy) and "band" in viewer.sides and not booking.stand_in_planned,
         "events": booking_event_rows(list(booking_events(booking=booking))),
         "can_accept": viewer.can_accept(now),

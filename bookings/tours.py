@@ -40,6 +40,10 @@ class Stop:
     longitude: float
     fee: int | None = None
     kind: str = ""
+    # Weighs with the fee when routes are ranked, never in the route's fee: a stop the band prefers (a city
+    # where fans asked it to come) gets a bonus larger than any fee, so routes through more of them come
+    # first among routes that fill as many nights.
+    bonus: int = 0
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ def tour_routes(ask: Ask, stops: Iterable[Stop]) -> list[Route]:
         limits = [max(TOWN_KM, drive * (night - n)) + 1e-9 for n in range(night)]
         order = sorted((n for n, lst in enumerate(ranked) if lst), key=lambda n: ranked[n][0][0])
         for stop, point, from_start, to_end in candidates:
-            fee = stop.fee or 0
+            fee = (stop.fee or 0) + stop.bonus
             best: list[tuple[tuple[int, int, float], int, int]] = []  # a min-heap of the K best so far
             if fits(from_start, night + 1):
                 best.append(((1, fee, -from_start), -1, -1))

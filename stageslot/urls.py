@@ -12,6 +12,8 @@ from bookings.api.core import not_found
 from bookings.api.urls import api
 from calendars.api import router as calendars_api
 from documents.api import router as documents_api
+from fans import views as fans_views
+from fans.api import router as fans_api
 from gigs.api import router as gigs_api
 from holds.api import router as holds_api
 from payments.api import router as payments_api
@@ -29,6 +31,7 @@ api.add_router("", documents_api)
 api.add_router("", reviews_api)
 api.add_router("", holds_api)
 api.add_router("", analytics_api)
+api.add_router("", fans_api)
 
 # Your data: export it, close your account (docs/decisions/0082), at /me/data/ (namespace "privacy").
 privacy_patterns = [
@@ -82,6 +85,10 @@ urlpatterns = [
     path("places/", include("places.urls")),
     path("payments/", include("payments.urls")),
     path("gigs/", include("gigs.urls")),
+    # Fans: follows, asks, my shows and feed; the public "What's on" at /shows/ (docs/decisions/0089).
+    path("fans/", include("fans.urls")),
+    path("shows/", fans_views.whats_on, name="whats_on"),
+    path("shows/city/<int:city_id>.ics", fans_views.city_ics, name="shows_city_ics"),
     # An agency's roster: it reads holds, bookings, contracts and money, so it lives here, above them all.
     path("teams/<slug:slug>/roster/", roster.roster, name="roster"),
     path("teams/<slug:slug>/roster/bands/", roster.roster_bands, name="roster_bands"),

@@ -91,6 +91,12 @@ class TourForm(forms.Form):
         },
     )
 
+    prefer_demand = forms.BooleanField(
+        label=_("Prefer cities where fans asked us to come"),
+        required=False,
+        help_text=_("Among routes that fill as many nights, those through more of these cities come first."),
+    )
+
     def __init__(self, *args, zone: zoneinfo.ZoneInfo, **kwargs) -> None:
         super().__init__(*args, label_suffix="", **kwargs)
         self.zone = zone

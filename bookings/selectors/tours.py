@@ -10,12 +10,13 @@ and the route search (bookings.tours, docs/decisions/0024-tour-routing.md).
 import datetime as dt
 import zoneinfo
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from bands.calendar import band_availability
+from bands.demand import Demand, city_demand_for, demand_near
 from bands.models import Band
 from places.geo import bounding_box, box_q
 from places.models import City
@@ -49,6 +50,13 @@ class TourPlan:
     routes: list[Route] = field(default_factory=list)
     slots: dict[int, Slot] = field(default_factory=dict)
     candidates: int = 0
+    # Where fans asked the band to come (counts by city, bands.demand), and the route stops in such a city.
+    demand: list[Demand] = field(default_factory=list)
+    stop_demand: dict[int, Demand] = field(default_factory=dict)
+
+
+# A stop in a city with demand outweighs any fee when the planner prefers those cities (bookings.tours.Stop).
+DEMAND_BONUS = 10**12
 
 
 def city_for_text(text: str) -> City | None:
@@ -138,9 +146,12 @@ def tour_plan(
     drive_km: int,
     kinds: Collection[str] = KINDS,
     now: dt.datetime,
+    prefer_demand: bool = False,
 ) -> TourPlan:
     """The best routes for the band's tour (bookings.tours.tour_routes over tour_stops) and the slots
-    of their stops, with venue, stage and place, in one more query."""
+    of their stops, with venue, stage and place, in one more query; with `prefer_demand`, routes through
+    open slots in cities where fans asked the band to come rank first among those filling as many nights
+    (one more query: the band's demand, which marks the stops either way)."""
     stops = tour_stops(
         band=band,
         start=start,
@@ -151,6 +162,12 @@ def tour_plan(
         kinds=kinds,
         now=now,
     )
+    demand = city_demand_for(band_id=band.pk)
+    if prefer_demand and demand:
+        stops = [
+            replace(stop, bonus=DEMAND_BONUS) if demand_near(demand, stop.latitude, stop.longitude) else stop
+            for stop in stops
+        ]
     ask = Ask(
         start=(start.latitude, start.longitude),
         first_day=first_day,
@@ -176,6 +193,12 @@ def tour_plan(
         routes=routes,
         slots=slots,
         candidates=len(stops),
+        demand=demand,
+        stop_demand={
+            pk: found
+            for pk, slot in slots.items()
+            if (found := demand_near(demand, slot.latitude, slot.longitude)) is not None
+        },
     )
 
 

@@ -20,6 +20,7 @@ from accounts.dates import Bound, query_date
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait, rate_limited_response
 from accounts.scheduling import scheduling_today
 from accounts.timezones import when_text
+from bands.demand import city_demand_for
 from bands.models import Band, Membership
 from bands.selectors import band_for_manage
 
@@ -69,6 +70,7 @@ def _route_rows(plan: TourPlan, route: Route, zone: zoneinfo.ZoneInfo) -> dict:
                 "fee": _fee_text(slot),
                 "role_label": str(KIND_LABELS[leg.stop.kind]),
                 "value": f"{slot.pk}:{leg.stop.kind}",
+                "demand": plan.stop_demand.get(slot.pk),
             }
         days.append(row)
     return {
@@ -112,6 +114,7 @@ def tour_planner(request: HttpRequest, slug: str) -> HttpResponse:
             drive_km=data["drive_km"],
             kinds=data["kinds"],
             now=timezone.now(),
+            prefer_demand=data["prefer_demand"],
         )
         routes = [_route_rows(plan, route, zone) for route in plan.routes]
     elif asked:
@@ -127,6 +130,7 @@ def tour_planner(request: HttpRequest, slug: str) -> HttpResponse:
         "road_factor": road_factor(),
         "query": request.GET.urlencode(),
         "stretches": stretches,
+        "demand": plan.demand if plan is not None else city_demand_for(band_id=band.pk),
         "kept": [{"tour": t, "query": kept_query(t)} for t in saved_tours_of(band=band)],
     }
     return render(request, "bookings/tours/planner.html", context, status=status)
@@ -156,7 +160,8 @@ def tour_keep(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("This tour could not be kept: draw its routes again first."))
         return redirect(f"{planner}?{query}")
     try:
-        saved_tour_create(band=band, by=request.user, label=request.POST.get("label", "")[:120], **form.cleaned_data)
+        asked = {k: v for k, v in form.cleaned_data.items() if k != "prefer_demand"}
+        saved_tour_create(band=band, by=request.user, label=request.POST.get("label", "")[:120], **asked)
     except BookingError as exc:
         messages.error(request, str(exc))
         return redirect(f"{planner}?{query}")

@@ -398,6 +398,18 @@ MAP: list[Entry] = [
     ),
     Entry("reviews.ReviewReport", REVIEWS, person=("reporter",), erase=KEEP, copies=("reason",)),
     Entry("reviews.ModerationLog", STAFF, person=("staff",), erase=KEEP, copies=("reason",)),
+    # --- fans: what a person follows and asks for, their own; gone with them --------------------------
+    Entry(
+        "fans.FanProfile",
+        PROFILE,
+        person=("user",),
+        erase=DELETE,
+        export=("city", "radius_km", "any_distance", "weekly", "created_at"),
+        plain={"feed_token": "the secret address of the person's own feed; goes with the row"},
+    ),
+    Entry("fans.Follow", PROFILE, person=("user",), erase=DELETE, export=("band", "venue", "created_at")),
+    Entry("fans.Ask", PROFILE, person=("user",), erase=DELETE, export=("band", "city", "created_at")),
+    Entry("fans.ShowAlert", NOTIFICATIONS, person=("user",), erase=DELETE, export=("slot", "created_at")),
     # --- holds --------------------------------------------------------------------------------------
     Entry("holds.Hold", BOOKINGS, person=("held_by",), erase=KEEP, copies=("note",)),
     Entry("holds.HoldEvent", BOOKINGS, person=("actor",), erase=KEEP, copies=("note",)),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "holds",
     "analytics",
     "embeds",
+    "fans",
     "import_export",
 ]
 
@@ -330,6 +331,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "holds-settle-round": {
         "task": "holds.tasks.holds_settle_task",
         "schedule": 60.0,
+    },
+    # Fans: shows newly public and booked, moved or cancelled, told to their audience in chunks (decision 0089).
+    "fans-show-alerts-round": {
+        "task": "fans.tasks.show_alerts_round_task",
+        "schedule": 60.0,
+    },
+    "fans-weekly-round": {
+        "task": "fans.tasks.weekly_round_task",
+        "schedule": crontab(minute=7),
     },
     "gigs-lineups-round": {
         "task": "gigs.tasks.lineups_round_task",
@@ -615,6 +625,11 @@ STAGESLOT_RATE_LIMITS = {
     # Connected calendars: each connect (tested at the server) and each "Refresh now" calls another server.
     "calendar_connect": "20/h",
     "calendar_refresh": "60/h",
+    # Fans (decision 0089): follows and asks (and taking them back) per account and per address, and
+    # "email me a code" of the fans' sign-up per address.
+    "follow": env("STAGESLOT_FOLLOW_RATE", default="120/h"),
+    "follow_ip": env("STAGESLOT_FOLLOW_RATE_PER_IP", default="600/h"),
+    "fan_join": env("STAGESLOT_FAN_JOIN_RATE_PER_IP", default="20/h"),
     # The JSON API: calls per personal access token, and per address (anonymous reads included).
     "api_token": env("STAGESLOT_API_RATE_PER_TOKEN", default="600/m"),
     "api_ip": env("STAGESLOT_API_RATE_PER_IP", default="1200/m"),

@@ -28,6 +28,7 @@ LAYERS = [
     "documents",
     "reviews",
     "embeds",
+    "fans",
     "analytics",
     "stageslot",
 ]

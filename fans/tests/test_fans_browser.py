@@ -1,0 +1,89 @@
+"""In Chromium at 390 px: a visitor follows a band from its page and signs up by code in the same step,
+sets Berlin and 50 km, asks a second band to come to Berlin; that band's planner shows Berlin's demand; a new
+show of the first band in Potsdam reaches the fan as a notification and in their feed; the first band sees
+its Berlin count and no names."""
+
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from accounts.tests.factories import PASSWORD
+from bookings.tests.factories import band_with_leader
+from fans import alerts
+from fans.models import FanProfile
+
+from .world import booked_show, city
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 390, "height": 844}
+FAN = "juno@example.com"
+
+
+def newest_code(to: str) -> str:
+    for message in reversed(mail.outbox):
+        if to in message.to:
+            found = re.search(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", message.body, re.M)
+            if found:
+                return found[1]
+    raise AssertionError(f"no sign-in code mailed to {to}")
+
+
+def signed_in(browser, base: str, email: str):
+    page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.wait_for_url(re.compile(r"/dashboard/$"))
+    return page
+
+
+def test_a_visitor_follows_signs_up_asks_and_hears_of_a_new_show(live_server, browser):
+    base = live_server.url
+    berlin, potsdam = city("Berlin"), city("Potsdam")
+    followed, followed_leader = band_with_leader(name="The Followed", slug="the-followed")
+    _asked, asked_leader = band_with_leader(name="The Asked", slug="the-asked")
+
+    page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/bands/the-followed/")
+    page.get_by_role("button", name="Follow The Followed").click()
+    page.wait_for_url(re.compile(r"/fans/join/$"))
+    page.get_by_label("Your email").fill(FAN)
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    page.get_by_label("Code").fill(newest_code(FAN))
+    page.get_by_role("button", name="Confirm the code").click()
+    page.wait_for_url(re.compile(r"/fans/$"))
+    expect(page.locator("#follows-heading + ul")).to_contain_text("The Followed")
+
+    page.get_by_label("Home city").fill("Berlin")
+    page.get_by_label("Distance (km)").fill("50")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("within 50 km of Berlin")).to_be_visible()
+
+    page.goto(f"{base}/bands/the-asked/")
+    page.get_by_label("Your city", exact=True).fill("Berlin")
+    page.get_by_role("button", name="Ask to come").click()
+    expect(page.get_by_text("You asked for Berlin.")).to_be_visible()
+
+    band = signed_in(browser, base, asked_leader.email)
+    band.goto(f"{base}/bands/the-asked/manage/tour/")
+    expect(band.get_by_text("Berlin: fewer than 5 asks")).to_be_visible()
+    assert FAN not in band.content()
+
+    show = booked_show(followed, place=potsdam, days=9)
+    alerts.show_alerts_collect()
+    page.goto(f"{base}/notifications/")
+    expect(page.get_by_text(re.compile(r"New show: The Followed at"))).to_be_visible()
+    token = FanProfile.objects.get(user__email=FAN).feed_token
+    feed = page.request.get(f"{base}/fans/feed/{token}.ics").text()
+    assert f"UID:show-{show.pk}@stageslot" in feed
+
+    leader = signed_in(browser, base, followed_leader.email)
+    leader.goto(f"{base}/fans/bands/the-followed/audience/")
+    expect(leader.get_by_role("cell", name="Berlin")).to_be_visible()
+    expect(leader.get_by_role("cell", name="fewer than 5")).to_be_visible()
+    assert FAN not in leader.content() and berlin.name in leader.content()
