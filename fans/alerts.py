@@ -106,7 +106,8 @@ def _show_text(change: str, names: str, place: str):
 def show_alert_chunk(*, slot_id: int, change: str, after: int, sequence: int = 0, size: int = CHUNK) -> int | None:
     """Tell the next `size` people (ids above `after`) of the show's news, in one short transaction.
     A new show goes to its audience (selectors.show_audience) less those told already; a move or a
-    cancellation to those who were told of it. Returns the last id done, or None when no one is left."""
+    cancellation to those who were told of it. Returns the last id done while people may be left, None once the
+    audience is done."""
     slot = Slot.objects.filter(pk=slot_id).select_related("venue", "place_venue").first()
     if slot is None:
         return None
@@ -142,9 +143,8 @@ def show_alert_chunk(*, slot_id: int, change: str, after: int, sequence: int = 0
                     )
                 ]
             )
-        if len(ids) == size:
-            _queue("fans.tasks.show_alert_chunk_task", slot_id=slot_id, change=change, after=ids[-1], sequence=sequence)
-    return ids[-1]
+    # The chunk queues nothing: the run that called it goes on, or queues the next task (one chain per show).
+    return ids[-1] if len(ids) == size else None
 
 
 def show_alert_run(

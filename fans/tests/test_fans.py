@@ -327,6 +327,31 @@ def test_any_distance_hears_of_far_shows_and_chunks_reach_everyone(world, captur
     assert told == {world.other_fan.pk, *(u.pk for u in followers)}
 
 
+def test_a_shows_audience_is_told_by_one_chain_of_tasks(world, capture, monkeypatch):
+    # Five people in chunks of two, one chunk a task: three tasks one after another, never two at once for a show.
+    followers = [UserFactory() for _ in range(4)]
+    for user in [world.other_fan, *followers]:
+        FanProfile.objects.filter(user=user).update(any_distance=True)
+        services.follow_set(user=user, band=world.band, on=True)
+    show = booked_show(world.band, place=world.potsdam, days=12)
+    queued = []
+    monkeypatch.setattr(alerts, "task_queue", lambda name, **kwargs: queued.append((name, kwargs)))
+    runs = 0
+    job = {"slot_id": show.pk, "change": alerts.NEW, "after": 0, "sequence": 0}
+    while job is not None and runs < 10:
+        runs += 1
+        queued.clear()
+        with capture(execute=True):
+            alerts.show_alert_run(**job, size=2, chunks=1)
+        chunks = [kwargs for name, kwargs in queued if name.endswith("show_alert_chunk_task")]
+        assert len(chunks) <= 1, chunks
+        job = chunks[0] if chunks else None
+    assert runs <= 4
+    assert ShowAlert.objects.filter(slot=show).count() == Notification.objects.filter(
+        kind="fan_show_new", link__endswith=f"/{show.pk}/"
+    ).count()
+
+
 # ---- Asking a band to come ----------------------------------------------------------------------------------
 
 
