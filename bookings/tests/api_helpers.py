@@ -7,7 +7,18 @@ from django.utils import timezone
 
 from accounts.api_tokens import api_token_create
 
-ALL_SCOPES = ["read", "bookings", "availability", "packages", "shows", "reviews", "messages", "plans", "payments"]
+ALL_SCOPES = [
+    "read",
+    "bookings",
+    "availability",
+    "packages",
+    "shows",
+    "reviews",
+    "messages",
+    "plans",
+    "payments",
+    "follows",
+]
 
 
 def token_for(user, scopes=None, *, expires_in: dt.timedelta | None = None, second_factor: bool = True) -> str:

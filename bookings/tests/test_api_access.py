@@ -163,7 +163,7 @@ def world() -> dict:
         "quoted": quoted, "quote": quote,
         "open_slot": open_slot, "offer": offer, "booked": booked, "rule": rule, "note": note,
         "other_band": other_leader, "other_venue": other_owner, "stranger": UserFactory(),
-        "staff": UserFactory(is_staff=True),
+        "staff": UserFactory(is_staff=True), "fan_city": CityFactory(name="Leipzig"),
     }  # fmt: skip
 
 
@@ -574,6 +574,22 @@ OPERATIONS = {
     ),
     "calendars_disconnect": (
         "delete", lambda w: f"/api/v1/me/calendars/{w['calendar'].pk}", None, "leader", "availability", 404,
+    ),
+    # Fans: what's on is public; one's follows and asks are one's own (each caller sees and changes only theirs).
+    "whats_on": ("get", lambda w: "/api/v1/whats-on", None, "venue_owner", None, None),
+    "follows_list": ("get", lambda w: "/api/v1/me/follows", None, "venue_owner", "read", None),
+    "follow": (
+        "post", lambda w: "/api/v1/me/follows", lambda w: {"kind": "band", "slug": "alpha"},
+        "venue_owner", "follows", None,
+    ),
+    "unfollow": ("delete", lambda w: "/api/v1/me/follows/band/alpha", None, "venue_owner", "follows", None),
+    "asks_list": ("get", lambda w: "/api/v1/me/asks", None, "venue_owner", "read", None),
+    "ask": (
+        "post", lambda w: "/api/v1/me/asks", lambda w: {"band": "alpha", "city": str(w["fan_city"].pk)},
+        "venue_owner", "follows", None,
+    ),
+    "ask_withdraw": (
+        "delete", lambda w: f"/api/v1/me/asks/alpha/{w['fan_city'].pk}", None, "venue_owner", "follows", None,
     ),
 }  # fmt: skip
 

@@ -347,9 +347,10 @@ def test_a_shows_audience_is_told_by_one_chain_of_tasks(world, capture, monkeypa
         assert len(chunks) <= 1, chunks
         job = chunks[0] if chunks else None
     assert runs <= 4
-    assert ShowAlert.objects.filter(slot=show).count() == Notification.objects.filter(
-        kind="fan_show_new", link__endswith=f"/{show.pk}/"
-    ).count()
+    assert (
+        ShowAlert.objects.filter(slot=show).count()
+        == Notification.objects.filter(kind="fan_show_new", link__endswith=f"/{show.pk}/").count()
+    )
 
 
 # ---- Asking a band to come ----------------------------------------------------------------------------------
