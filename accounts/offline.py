@@ -31,7 +31,15 @@ def kept_offline(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = view(request, *args, **kwargs)
         partial = request.headers.get("HX-Request") == "true"
-        if request.method == "GET" and response.status_code == 200 and not partial and request.user.is_authenticated:
+        # A view may decline for one answer (a booking's file not marked for the road): it stays `no-store`.
+        wanted = getattr(response, "kept_offline", True)
+        if (
+            wanted
+            and request.method == "GET"
+            and response.status_code == 200
+            and not partial
+            and request.user.is_authenticated
+        ):
             response[KEEP_HEADER] = str(request.user.pk)
             response["Cache-Control"] = KEPT_CACHE_CONTROL
         return response

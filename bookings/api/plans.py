@@ -462,7 +462,8 @@ def _tour_asked(band, *, start, end, first_day, last_day, drive_km, kinds) -> di
     form = TourForm(data, zone=zoneinfo.ZoneInfo(band.time_zone))
     if not form.is_valid():
         raise ApiProblem(422, INVALID, errors={name: [str(e) for e in errs] for name, errs in form.errors.items()})
-    return form.cleaned_data
+    # The page's choice to prefer cities where fans asked is not part of a kept tour's question.
+    return {name: value for name, value in form.cleaned_data.items() if name != "prefer_demand"}
 
 
 def _routes(request: HttpRequest, band, asked: dict) -> TourOut:

@@ -326,8 +326,8 @@ APPLY = "/api/v1/bands/alpha/tour/apply"
 def test_the_leader_reads_routes_through_every_night(cast, tour, django_assert_max_num_queries):
     api = as_user(cast["leader"], ["read"])
     # The token (and its last use), the band, the membership, the two cities, the members, their gig
-    # days, the slots, the route's slots with their venues.
-    with django_assert_max_num_queries(11):
+    # days, the standing radius clauses, the slots, the band's demand by city, the route's slots with their venues.
+    with django_assert_max_num_queries(13):
         response = api.get(ROUTES, ask())
     assert response.status_code == 200, response.content
     plan = response.json()
@@ -344,7 +344,7 @@ def test_the_leader_reads_routes_through_every_night(cast, tour, django_assert_m
 
 def test_the_routes_cost_the_same_queries_however_many_slots(cast, tour, django_assert_max_num_queries):
     api = as_user(cast["leader"], ["read"])
-    with django_assert_max_num_queries(11) as few:
+    with django_assert_max_num_queries(13) as few:
         api.get(ROUTES, ask())
     kassel = CityFactory(name="Kassel")
     for i in range(30):

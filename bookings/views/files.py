@@ -99,7 +99,9 @@ def booking_file_download(request: HtmxHttpRequest, uid: UUID, pk: int) -> Strea
     The booking's people only; a file the storage no longer has is the 404 page saying so."""
     booking = booking_or_404(request, uid, related=())
     row = booking_file_of(booking=booking, pk=pk)
-    return stored_file_response(row.file, filename=row.original_name, content_type=row.content_type)
+    response = stored_file_response(row.file, filename=row.original_name, content_type=row.content_type)
+    response.kept_offline = row.for_the_road  # only a file marked for the road may stay on a device
+    return response
 
 
 @login_required

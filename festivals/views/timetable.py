@@ -249,9 +249,9 @@ def public(request: HttpRequest, slug: str) -> HttpResponse:
     return render_page(request, "festivals/timetable/public.html", context)
 
 
-def running_order(request: HttpRequest, slug: str, stage: int) -> HttpResponse:
+def running_order(request: HttpRequest, slug: str, stage_id: int) -> HttpResponse:
     festival = _published(slug)
-    fstage = get_object_or_404(festival.stages.select_related("stage"), pk=stage)
+    fstage = get_object_or_404(festival.stages.select_related("stage"), pk=stage_id)
     placements = selectors.timetable_query(festival=festival).filter(festival_stage=fstage)
     return render_page(
         request,
@@ -260,9 +260,9 @@ def running_order(request: HttpRequest, slug: str, stage: int) -> HttpResponse:
     )
 
 
-def stage_ics(request: HttpRequest, slug: str, stage: int) -> HttpResponse:
+def stage_ics(request: HttpRequest, slug: str, stage_id: int) -> HttpResponse:
     festival = _published(slug)
-    fstage = get_object_or_404(festival.stages, pk=stage)
+    fstage = get_object_or_404(festival.stages, pk=stage_id)
     return placements_ics(
         festival, selectors.timetable_query(festival=festival, include_cancelled=True).filter(festival_stage=fstage)
     )
