@@ -41,7 +41,7 @@ from venues.models import Slot, Venue
 
 from . import selectors, services
 from .forms import AskForm, JoinForm, ProfileForm, WhatsOnForm
-from .models import DEFAULT_RADIUS_KM
+from .models import DEFAULT_RADIUS_KM, FanProfile
 
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
@@ -104,7 +104,8 @@ def home(request: HttpRequest) -> HttpResponse:
     done = services.pending_apply(request.session, user=request.user)
     if done:
         messages.success(request, gettext("Done: you follow what you picked."))
-    profile = services.fan_profile_get(user=request.user)
+    # A GET changes nothing: someone without fan settings yet sees the defaults, saved by their first change.
+    profile = selectors.profile_of(user=request.user) or FanProfile(user=request.user)
     return render(request, "fans/home.html", _home_context(request, profile))
 
 
@@ -130,7 +131,7 @@ def _home_context(request: HttpRequest, profile, form: ProfileForm | None = None
             "weekly": profile.weekly,
         }
     )
-    feed_url = site_url() + reverse("fans:feed", args=[profile.feed_token])
+    feed_url = site_url() + reverse("fans:feed", args=[profile.feed_token]) if profile.pk else ""
     return {
         "profile": profile,
         "rows": rows,
@@ -138,7 +139,7 @@ def _home_context(request: HttpRequest, profile, form: ProfileForm | None = None
         "follows": selectors.follows_of(user=request.user),
         "asks": selectors.asks_of(user=request.user),
         "feed_url": feed_url,
-        "webcal_url": "webcal://" + feed_url.split("://", 1)[-1],
+        "webcal_url": "webcal://" + feed_url.split("://", 1)[-1] if feed_url else "",
     }
 
 
@@ -164,8 +165,12 @@ def settings_save(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def feed_rotate(request: HttpRequest) -> HttpResponse:
+    first = selectors.profile_of(user=request.user) is None
     services.fan_feed_rotate(user=request.user)
-    messages.success(request, gettext("New link made. The old address no longer works: subscribe again."))
+    if first:
+        messages.success(request, gettext("Your calendar address is ready: subscribe to it below."))
+    else:
+        messages.success(request, gettext("New link made. The old address no longer works: subscribe again."))
     return redirect("fans:home")
 
 

@@ -1,6 +1,7 @@
 """Staff screens for calls, applications and festivals (read and search; the services change them)."""
 
 from django.contrib import admin
+from django.db import models
 
 from .models import Application, Festival, OpenCall, Placement
 
@@ -18,6 +19,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("code", "band__name", "call__title")
     raw_id_fields = ("call", "band", "submitted_by")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Festival)

@@ -44,7 +44,7 @@ ROLES = {
 # screens, which staff use at a desk).
 NOT_PAGES = re.compile(
     r"^(admin/|api/|\^api/|\^feeds/|health/|metrics/|mail/anymail/|sw\.js|jsi18n/|\^?media/|\^?static/)"
-    r"|\.(pdf|csv|ics|json|js|txt|xml|png|svg|zip)(\$)?$"
+    r"|\.(pdf|csv|ics|json|js|txt|xml|png|svg|zip|webmanifest)(\$)?$"
 )
 
 # Pages of the URLconf that no link in the demo world leads its roles to, and why. Anything else unreached fails.
@@ -128,6 +128,25 @@ NOT_REACHED = {
     "bookings/<uuid:uid>/files/<int:pk>/": "a booking's file, served as the file itself",
     "me/data/exports/<int:pk>/download/": "a person's data archive, served as the file itself once made",
     "me/data/keep/": "shown only to a closed account signed in during its grace period",
+    "me/offline/": "the list of pages a person's device may keep, read by the service worker as JSON",
+    "offline/": "drawn by the service worker in place of a page not kept, when there is no network",
+    "fans/join/": "where a visitor's follow or ask leads (a form's answer) to sign up by an emailed code",
+    "fans/follow/<str:kind>/<int:pk>/button/": _FRAGMENT,
+    "fans/shows/<int:pk>/buttons/": _FRAGMENT,
+    **dict.fromkeys(
+        [
+            "calls/<slug:slug>/",
+            "calls/<slug:slug>/jury/",
+            "calls/<slug:slug>/manage/",
+            "calls/new/<slug:org>/",
+            "festivals/<slug:slug>/",
+            "festivals/<slug:slug>/stages/<int:stage_id>/running-order/",
+            "festivals/<slug:slug>/timetable/",
+            "festivals/new/<slug:org>/",
+        ],
+        "the demo world has no open call or festival yet: festivals/tests/test_festival_browser.py opens them",
+    ),
+    "fans/venues/<slug:slug>/audience/": "not yet reached: no page of the venue's staff links its followers yet",
     **dict.fromkeys(
         [
             "bands/green-zone/mine/",
