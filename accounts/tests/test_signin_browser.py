@@ -116,6 +116,8 @@ def test_code_passkey_and_authenticator_app(live_server, browser, axe_check):
     # Signed out, back in with the passkey alone.
     page.get_by_text("Sam Signin").first.click()
     page.get_by_role("button", name="Log out").click()
+    # Logging out first clears what the device kept (static/js/road.js), then sends the form: wait for it.
+    page.get_by_role("banner").get_by_role("link", name="Log in").wait_for()
     page.goto(f"{base}/accounts/login/")
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 900})
