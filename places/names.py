@@ -1,6 +1,7 @@
 """How place names are compared: folded to lower-case ASCII, so "München", "MUNCHEN" and "munchen"
 are one name."""
 
+import functools
 import re
 import unicodedata
 
@@ -23,4 +24,12 @@ def fold(name: str) -> str:
 
 def is_latin(name: str) -> bool:
     """Whether every letter of the name is a Latin one (what our visitors type)."""
-    return all(unicodedata.name(c, "").startswith("LATIN") for c in name if c.isalpha())
+    if name.isascii():  # every ASCII letter is a Latin one
+        return True
+    return all(_latin_letter(c) for c in name if c.isalpha())
+
+
+@functools.cache
+def _latin_letter(letter: str) -> bool:
+    """One letter's answer, kept: the gazetteer's 350,000 other names use a few thousand distinct letters."""
+    return unicodedata.name(letter, "").startswith("LATIN")
