@@ -176,6 +176,12 @@ def test_the_band_and_the_venue_see_followers_by_city_never_who(world):
     assert "Berlin" in venue_page and "<td>fewer than 5</td>" in venue_page and "berliner" not in venue_page
 
 
+def test_the_venues_own_pages_lead_its_staff_to_its_followers(world):
+    page = world.client("venue").get(reverse("venues:manage", args=[world.venue.slug]))
+    assert page.status_code == 200
+    assert f'href="{reverse("fans:venue_audience", args=[world.venue.slug])}"' in page.content.decode()
+
+
 @pytest.mark.parametrize("who", ["fan", "other_fan", "venue", "stranger"])
 def test_only_members_see_a_bands_audience(world, who):
     assert world.client(who).get(reverse("fans:band_audience", args=[world.band.slug])).status_code == 403

@@ -146,7 +146,6 @@ NOT_REACHED = {
         ],
         "the demo world has no open call or festival yet: festivals/tests/test_festival_browser.py opens them",
     ),
-    "fans/venues/<slug:slug>/audience/": "not yet reached: no page of the venue's staff links its followers yet",
     **dict.fromkeys(
         [
             "bands/green-zone/mine/",
