@@ -8,6 +8,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import forbid_multi_line_headers
 from django.db import transaction
 from django.db.models import Case, F, Min, Q, Value, When
 from django.template.loader import render_to_string
@@ -589,6 +591,27 @@ _MARKS = {"name": "ssmark7name", "text": "ssmark7text", "unsubscribe": "ssmark7u
 _MARK_RE = re.compile("|".join(_MARKS.values()))
 
 
+@lru_cache(maxsize=512)
+def _subject_header(subject: str, encoding: str) -> str:
+    """The Subject header as Django's mail writes it (RFC 2047 for words beyond ASCII). Python's encoder
+    takes some milliseconds for a long subject with a dash in it; a show's subject is the same for everyone
+    reading it in one language and zone, so it is encoded once for them."""
+    return forbid_multi_line_headers("Subject", subject, encoding)[1]
+
+
+class _BatchEmail(EmailMultiAlternatives):
+    """An email of a batch: the very message Django writes, its Subject header encoded once per subject."""
+
+    def message(self):
+        subject, self.subject = self.subject, "-"
+        try:
+            msg = super().message()
+        finally:
+            self.subject = subject
+        msg.replace_header("Subject", _subject_header(subject, self.encoding or settings.DEFAULT_CHARSET))
+        return msg
+
+
 def _filled(drawn: str, values: dict[str, str]) -> str:
     """`drawn` with each mark replaced by its value, in one pass (a value holding a mark stays as it is)."""
     return _MARK_RE.sub(lambda m: values[m.group(0)], drawn)
@@ -635,7 +658,7 @@ def _notification_emails(notes: list[Notification]) -> list[tuple[Notification, 
                     _MARKS["text"]: note.text,
                     _MARKS["unsubscribe"]: headers["List-Unsubscribe"][1:-1],
                 }
-                message = EmailMultiAlternatives(
+                message = _BatchEmail(
                     subject=_subject(note.text), body=_filled(text, plain), to=[note.recipient.email], headers=headers
                 )
                 message.attach_alternative(_filled(html, {k: escape(v) for k, v in plain.items()}), "text/html")

@@ -349,7 +349,16 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         print(f"{args.followers} followers made in {time.perf_counter() - began:.1f} s")
-        run_alerts(bands[0], cities[1])
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(run_alerts, bands[0], cities[1])
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"fans|accounts|mail|template|jinja2", 40)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+        else:
+            run_alerts(bands[0], cities[1])
     finally:
         connections.close_all()
         if maintenance_url and not args.keep:

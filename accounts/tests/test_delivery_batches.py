@@ -2,6 +2,8 @@
 each person's own name, text and one-click unsubscribe link, once each, suppressed and departed people left
 out, and a mail server that fails midway sends nothing twice."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.core import mail
 from django.core.mail.backends import locmem
@@ -58,8 +60,10 @@ def people():
     ]
 
 
-def test_a_batch_sends_the_very_emails_one_at_a_time_would(settings):
+def test_a_batch_sends_the_very_emails_one_at_a_time_would(settings, monkeypatch):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The unsubscribe links are signed with the second they were made: one second for both ways of sending.
+    monkeypatch.setattr("django.core.signing.time", SimpleNamespace(time=lambda: 1_800_000_000))
     fans = people()
     notes = tell(fans)
     singles = {n.pk: _notification_email(Notification.objects.select_related("recipient").get(pk=n.pk)) for n in notes}
@@ -74,6 +78,17 @@ def test_a_batch_sends_the_very_emails_one_at_a_time_would(settings):
         assert sent.body == alone.body
         assert html_of(sent) == html_of(alone)
         assert sent.extra_headers == alone.extra_headers
+        written, alone_written = sent.message(), alone.message()
+
+        # The headers as written (the subject encoded once for the batch), all but the date, and each part.
+        def headers(msg):
+            return [(k, v) for k, v in msg.items() if k not in ("Date", "Content-Type")]
+
+        def parts(msg):
+            return [(p.get_content_type(), p.get_payload()) for p in msg.walk() if not p.is_multipart()]
+
+        assert headers(written) == headers(alone_written) and written["Subject"].startswith("=?utf-8?")
+        assert parts(written) == parts(alone_written)
         # Each person's own one-click link, in the header and the footer.
         link = sent.extra_headers["List-Unsubscribe"][1:-1]
         assert link in sent.body and link.replace("&", "&amp;") in html_of(sent)
