@@ -51,7 +51,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="the world a --keep run left (implies --keep)")
     parser.add_argument("--part", choices=["all", "shows", "alerts"], default="all")
-    parser.add_argument("--profile", action="store_true", help="cProfile 20 drawn Berlin pages")
+    parser.add_argument("--profile", action="store_true", help="cProfile 20 drawn Berlin pages (and the alerts)")
+    parser.add_argument(
+        "--emails-one-by-one", action="store_true", help="the alerts' emails one task each, as before batches"
+    )
     return parser.parse_args()
 
 
@@ -212,7 +215,8 @@ def profile_pages(client, url: str, runs: int = 20) -> None:
         profiler.enable()
         client.get(url)
         profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"stageslot|fans|bookings|places|accounts|jinja2|template", 45)
+    where = r"stageslot|fans|bookings|places|accounts|jinja2|template"
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(where, 45)
 
 
 def load_average() -> str:
@@ -349,6 +353,11 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         print(f"{args.followers} followers made in {time.perf_counter() - began:.1f} s")
+        if args.emails_one_by_one:
+            from fans import alerts
+
+            batched = alerts.notifications_create_many
+            alerts.notifications_create_many = lambda **kwargs: batched(**{**kwargs, "email_batches": False})
         if args.profile:
             import cProfile
             import pstats
