@@ -37,6 +37,7 @@ ROLES = {
     "a venue group's booker": "promoter@demo.stageslot.test",
     "the agent": "agent@demo.stageslot.test",
     "the client": "client@demo.stageslot.test",
+    "a fan": "fan@demo.stageslot.test",
     "staff": "staff@demo.stageslot.test",
 }
 
