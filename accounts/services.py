@@ -4,9 +4,11 @@ import datetime as dt
 import hashlib
 import logging
 import random
+import re
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -14,12 +16,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import forbid_multi_line_headers
 from django.db import transaction
 from django.db.models import Case, F, Min, Q, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
+from django.utils.html import escape
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from kombu.exceptions import OperationalError
@@ -27,7 +31,7 @@ from kombu.exceptions import OperationalError
 from accounts.site import site_url
 
 from .mail.headers import notification_mail_headers, thread_reply_to, unsubscribe_url
-from .mail.suppression import mail_suppressed
+from .mail.suppression import mail_normal, mail_suppressed, mail_suppressed_among
 from .mail.tokens import DIGEST
 from .models import Notification, NotificationPreference, User
 from .notification_kinds import kind_of
@@ -41,6 +45,10 @@ logger = logging.getLogger(__name__)
 # The tasks that send mail, queued by name (accounts/queue.py): tasks import services, never the reverse.
 SEND_EMAIL_TASK = "accounts.tasks.send_email"
 NOTIFICATION_EMAIL_TASK = "accounts.tasks.notification_email_task"
+NOTIFICATION_EMAILS_TASK = "accounts.tasks.notification_emails_task"
+# The emails one task sends over one connection when many people are told of one thing at once (a show to
+# its followers): notifications_create_many(..., email_batches=True).
+NOTIFICATION_EMAIL_BATCH = 100
 
 
 def email_queue(*, message: EmailMessage) -> None:
@@ -238,10 +246,16 @@ def _actions_for(item: NotificationItem, user: User) -> list[dict]:
     ]
 
 
-def notifications_create_many(*, items: Iterable[NotificationItem], actor: User | None = None) -> list[Notification]:
+def notifications_create_many(
+    *, items: Iterable[NotificationItem], actor: User | None = None, email_batches: bool = False
+) -> list[Notification]:
     """notifications_create for many events at once: four queries and one email hand-off, whatever
-    their number (an accept that declines a hundred other bookings stays quick under its locks)."""
+    their number (an accept that declines a hundred other bookings stays quick under its locks).
+    `email_batches`: the emails go NOTIFICATION_EMAIL_BATCH to a task, each batch over one connection
+    (notification_emails_send), for telling many people of one thing (a show to its followers)."""
     items = list(items)
+    # A sentence is the same for everyone reading it in one language and zone: put together once for them.
+    texts: dict[tuple[int, str, str], str] = {}
     people: dict[int, User] = {}
     wanted: list[tuple[NotificationItem, list[User]]] = []
     for item in items:
@@ -257,7 +271,7 @@ def notifications_create_many(*, items: Iterable[NotificationItem], actor: User 
         )
     }
     rows = []
-    for item, users in wanted:
+    for index, (item, users) in enumerate(wanted):
         kind = item.kind[:40]
         for user in users:
             pref = prefs.get((user.pk, kind))
@@ -272,10 +286,14 @@ def notifications_create_many(*, items: Iterable[NotificationItem], actor: User 
                 NotificationPreference.Email.DIGEST: Notification.Email.DIGEST,
             }.get(email, Notification.Email.SKIPPED)
             data = {}
-            with translation.override(language_for(user)):
-                if item.actions_for is not None and state == Notification.Email.PENDING:
-                    data["actions"] = _actions_for(item, user)
-                text = _text_for(item, user)
+            language = language_for(user)
+            with_actions = item.actions_for is not None and state == Notification.Email.PENDING
+            text = None if with_actions else texts.get((index, language, user.time_zone))
+            if text is None:
+                with translation.override(language):
+                    if with_actions:
+                        data["actions"] = _actions_for(item, user)
+                    text = texts[(index, language, user.time_zone)] = _text_for(item, user)
             if item.reply_thread is not None and state == Notification.Email.PENDING:
                 data["reply_thread"] = item.reply_thread
             rows.append(
@@ -301,18 +319,25 @@ def notifications_create_many(*, items: Iterable[NotificationItem], actor: User 
     ids = [n.pk for n in created if n.email_state == Notification.Email.PENDING]
     if ids:
         # Pushed as the email goes: at once (accounts.push); one hand-off for both.
-        transaction.on_commit(lambda: (notification_pushes_enqueue(ids), notification_emails_enqueue(ids)))
+        transaction.on_commit(
+            lambda: (notification_pushes_enqueue(ids), notification_emails_enqueue(ids, batches=email_batches))
+        )
     return created
 
 
-def notification_emails_enqueue(ids: Iterable[int]) -> int:
-    """Hand notification emails to the worker; returns how many the broker took. A broker that
-    cannot be reached costs nothing but time: the hand-off stops at the first refusal, the rows stay
-    pending and the periodic re-queue sends them once it is back."""
+def notification_emails_enqueue(ids: Iterable[int], *, batches: bool = False) -> int:
+    """Hand notification emails to the worker, one task each, or NOTIFICATION_EMAIL_BATCH to a task with
+    `batches`; returns how many the broker took. A broker that cannot be reached costs nothing but time:
+    the hand-off stops at the first refusal, the rows stay pending and the periodic re-queue sends them
+    once it is back."""
     ids = list(ids)
-    for queued, pk in enumerate(ids):
+    step = NOTIFICATION_EMAIL_BATCH if batches else 1
+    for queued in range(0, len(ids), step):
         try:
-            task_queue(NOTIFICATION_EMAIL_TASK, notification_id=pk)
+            if batches:
+                task_queue(NOTIFICATION_EMAILS_TASK, notification_ids=ids[queued : queued + step])
+            else:
+                task_queue(NOTIFICATION_EMAIL_TASK, notification_id=ids[queued])
         except OperationalError:
             logger.warning(
                 "Broker unreachable; %d notification email(s) wait for the periodic re-queue", len(ids) - queued
@@ -558,6 +583,187 @@ def notification_email_send(*, notification_id: int) -> bool:
     )
     _close_quietly(connection)
     return True
+
+
+# Stand-ins for what differs between two people's emails of one notification, drawn once per language,
+# kind and link and filled in per person (letters and digits: escaping leaves them as they are).
+_MARKS = {"name": "ssmark7name", "text": "ssmark7text", "unsubscribe": "ssmark7unsubscribe"}
+_MARK_RE = re.compile("|".join(_MARKS.values()))
+
+
+@lru_cache(maxsize=512)
+def _subject_header(subject: str, encoding: str) -> str:
+    """The Subject header as Django's mail writes it (RFC 2047 for words beyond ASCII). Python's encoder
+    takes some milliseconds for a long subject with a dash in it; a show's subject is the same for everyone
+    reading it in one language and zone, so it is encoded once for them."""
+    return forbid_multi_line_headers("Subject", subject, encoding)[1]
+
+
+class _BatchEmail(EmailMultiAlternatives):
+    """An email of a batch: the very message Django writes, its Subject header encoded once per subject."""
+
+    def message(self):
+        subject, self.subject = self.subject, "-"
+        try:
+            msg = super().message()
+        finally:
+            self.subject = subject
+        msg.replace_header("Subject", _subject_header(subject, self.encoding or settings.DEFAULT_CHARSET))
+        return msg
+
+
+def _filled(drawn: str, values: dict[str, str]) -> str:
+    """`drawn` with each mark replaced by its value, in one pass (a value holding a mark stays as it is)."""
+    return _MARK_RE.sub(lambda m: values[m.group(0)], drawn)
+
+
+def _notification_emails(notes: list[Notification]) -> list[tuple[Notification, EmailMultiAlternatives | Exception]]:
+    """The email of each notification (or what went wrong building it), as _notification_email builds it,
+    the same bytes: those without actions or a reply thread from one drawing of the templates per
+    language, kind and link, with the recipient's name, the text and their unsubscribe link filled in."""
+    drawn: dict[tuple[str, str, str], tuple[str, str]] = {}
+    out: list[tuple[Notification, EmailMultiAlternatives | Exception]] = []
+    for note in notes:
+        language = language_for(note.recipient)
+        data = note.data or {}
+        try:
+            if data.get("actions") or data.get("reply_thread") is not None:
+                out.append((note, _notification_email(note)))
+                continue
+            with translation.override(language):
+                key = (language, note.kind, note.link)
+                if key not in drawn:
+                    context = {
+                        "note": {"text": _MARKS["text"]},
+                        "recipient": {"name": _MARKS["name"]},
+                        "link": _absolute(note.link),
+                        "actions": [],
+                        "kind": kind_of(note.kind),
+                        "footer": {
+                            **notification_email_footer(user=note.recipient, kind=note.kind),
+                            "unsubscribe_url": _MARKS["unsubscribe"],
+                        },
+                        "reply_to": [],
+                    }
+                    drawn[key] = (
+                        render_to_string("accounts/email/notification.txt", context),
+                        render_to_string("accounts/email/notification.html", context),
+                    )
+                text, html = drawn[key]
+                headers = notification_mail_headers(
+                    user=note.recipient, kind=note.kind, message_id=notification_message_id(note)
+                )
+                plain = {
+                    _MARKS["name"]: note.recipient.name,
+                    _MARKS["text"]: note.text,
+                    _MARKS["unsubscribe"]: headers["List-Unsubscribe"][1:-1],
+                }
+                message = _BatchEmail(
+                    subject=_subject(note.text), body=_filled(text, plain), to=[note.recipient.email], headers=headers
+                )
+                message.attach_alternative(_filled(html, {k: escape(v) for k, v in plain.items()}), "text/html")
+            out.append((note, message))
+        except Exception as exc:  # one email that cannot be built must not hold up the others
+            out.append((note, exc))
+    return out
+
+
+def notification_emails_send(*, notification_ids: Iterable[int]) -> int:
+    """notification_email_send for many notifications, with the same promise (at least once; twice only
+    when a worker dies between the mail server taking a message and its row saying so; one Message-ID
+    each), for less: one short transaction claims every row that may go (PENDING, or SENDING whose claim
+    ran out; rows locked by another run are skipped, rows of people gone or suppressed SKIPPED); the
+    emails are built with one drawing of the templates per language (_notification_emails) and sent over
+    one connection with no lock held; those the server took are marked SENT together.
+
+    An email that cannot be built counts a try on its row alone. A send that fails stops the batch: what
+    was taken is marked SENT, the rest go back to PENDING with a try counted, and NotificationEmailFailed
+    is raised (the task tries the batch again later; rows sent meanwhile are not sent twice). Returns how
+    many emails went out."""
+    now = timezone.now()
+    ids = sorted(set(notification_ids))
+    with transaction.atomic():
+        notes = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(
+                Q(email_state=Notification.Email.PENDING)
+                | Q(email_state=Notification.Email.SENDING, email_claimed_at__lt=_claim_expired(now)),
+                pk__in=ids,
+            )
+            .order_by("pk")
+        )
+        suppressed = mail_suppressed_among(emails=[n.recipient.email for n in notes if n.recipient.email])
+        gone, held, claimed = [], [], []
+        for note in notes:
+            recipient = note.recipient
+            if not recipient.is_active or not recipient.email:
+                gone.append(note.pk)
+            elif mail_normal(recipient.email) in suppressed:
+                held.append(note.pk)
+            elif note.email_state == Notification.Email.SENDING:
+                # Taken over from a worker that stopped: a try, as notification_email_send counts it (rare).
+                note.email_attempts += 1
+                note.email_tried_at = now
+                note.email_error = "The worker sending it stopped before the email was marked sent."
+                if note.email_attempts >= NOTIFICATION_EMAIL_ATTEMPTS:
+                    note.email_state = Notification.Email.FAILED
+                    logger.warning("Gave up emailing notification %s: its sending stopped %d times", note.pk,
+                                   NOTIFICATION_EMAIL_ATTEMPTS)  # fmt: skip
+                else:
+                    note.email_state = Notification.Email.SENDING
+                    note.email_claimed_at = now
+                    claimed.append(note)
+                note.save(update_fields=["email_state", "email_claimed_at", "email_attempts", "email_tried_at",
+                                         "email_error"])  # fmt: skip
+            else:
+                claimed.append(note)
+        Notification.objects.filter(pk__in=gone).update(email_state=Notification.Email.SKIPPED)
+        Notification.objects.filter(pk__in=held).update(
+            email_state=Notification.Email.SKIPPED,
+            email_error="The address is suppressed after a bounce or a complaint.",
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in claimed], email_state=Notification.Email.PENDING).update(
+            email_state=Notification.Email.SENDING, email_claimed_at=now
+        )
+    if not claimed:
+        return 0
+    built = _notification_emails(claimed)
+    for note, message in built:
+        if isinstance(message, Exception):
+            logger.warning("Could not build the email of notification %s", note.pk, exc_info=message)
+            _email_attempt_failed(
+                ids=[note.pk], state=Notification.Email.SENDING, back_to=Notification.Email.PENDING, error=message
+            )
+    to_send = [(note, message) for note, message in built if not isinstance(message, Exception)]
+    sent: list[int] = []
+    connection = get_connection()
+    try:
+        if to_send:
+            connection.open()
+        for note, message in to_send:
+            if connection.send_messages([message]) != 1:
+                raise RuntimeError("The mail server took no message")
+            sent.append(note.pk)
+    except Exception as exc:
+        _close_quietly(connection)
+        _emails_mark_sent(sent)
+        raise _email_attempt_failed(
+            ids=[note.pk for note, _message in to_send[len(sent) :]],
+            state=Notification.Email.SENDING,
+            back_to=Notification.Email.PENDING,
+            error=exc,
+        ) from exc
+    _emails_mark_sent(sent)
+    _close_quietly(connection)
+    return len(sent)
+
+
+def _emails_mark_sent(ids: list[int]) -> None:
+    if ids:
+        Notification.objects.filter(pk__in=ids, email_state=Notification.Email.SENDING).update(
+            email_state=Notification.Email.SENT, email_sent_at=timezone.now()
+        )
 
 
 def notification_emails_requeue(*, now: dt.datetime | None = None, limit: int = 500) -> int:

@@ -16,6 +16,7 @@ from .services import (
     notification_email_retry_in,
     notification_email_send,
     notification_emails_requeue,
+    notification_emails_send,
 )
 
 
@@ -63,6 +64,24 @@ def notification_email_task(self, *, notification_id: int) -> bool:
         # stays pending for the re-queue.
         if exc.given_up or self.request.is_eager:
             return False
+        raise self.retry(exc=exc, countdown=notification_email_retry_in(exc.attempts)) from exc
+
+
+@shared_task(
+    bind=True,
+    max_retries=None,
+    soft_time_limit=settings.NOTIFICATION_EMAIL_CLAIM * 0.5,
+    time_limit=settings.NOTIFICATION_EMAIL_CLAIM * 0.8,
+)
+def notification_emails_task(self, *, notification_ids: list[int]) -> int:
+    """Send the emails of a batch of notifications over one connection (accounts.services.
+    notification_emails_send: the same promise as one at a time); a failed send tries the rows left
+    again after a growing wait."""
+    try:
+        return notification_emails_send(notification_ids=notification_ids)
+    except NotificationEmailFailed as exc:
+        if exc.given_up or self.request.is_eager:
+            return 0
         raise self.retry(exc=exc, countdown=notification_email_retry_in(exc.attempts)) from exc
 
 

@@ -4,6 +4,7 @@ show to 50,000 followers, sent by the worker in chunks.
 Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/fans.py
         [--shows 10000] [--followers 50000] [--requests 200] [--database-name stageslot_bench_fans] [--keep]
+        [--part all|shows|alerts] [--profile]
     .venv/bin/python benchmarks/fans.py   # SQLite, a throwaway file
 
 It makes 120 cities over Germany (Berlin among them), 600 venues in them, 250 bands and --shows public shows
@@ -12,7 +13,12 @@ with their headliner booked over the next 300 days; then an anonymous visitor as
 of the server time and the queries per request (which must not change with the page). Then --followers
 people follow one band (half of them with a home city, most within reach of the show), the band gets a new
 show in Potsdam, and the alert round and the chunk tasks run one after another as one worker would: the time
-to the last notification, the chunks and the notifications written.
+to the last notification, the chunks and the notifications written, and the emails sent a second.
+
+On PostgreSQL it also prints, per /shows/ address, the database's own time for one drawn page (the summed
+EXPLAIN ANALYZE of its statements) and the plan of its slowest statement; --profile prints where Python spends
+a drawn page's time. The machine's load average is printed beside the figures (a shared machine's wall times
+depend on it).
 
 Budget: /shows/ p95 under 150 ms on PostgreSQL.
 """
@@ -43,6 +49,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--database-name", default="stageslot_bench_fans")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="the world a --keep run left (implies --keep)")
+    parser.add_argument("--part", choices=["all", "shows", "alerts"], default="all")
+    parser.add_argument("--profile", action="store_true", help="cProfile 20 drawn Berlin pages (and the alerts)")
+    parser.add_argument(
+        "--emails-one-by-one", action="store_true", help="the alerts' emails one task each, as before batches"
+    )
     return parser.parse_args()
 
 
@@ -167,6 +179,51 @@ def report(label: str, times: list[float], queries: list[int], budget: float | N
     return within
 
 
+def sql_time(client, url: str) -> tuple[float, str, str]:
+    """The database's share of one drawn page: the summed EXPLAIN ANALYZE execution time (ms) of its
+    statements, and the slowest statement with its plan."""
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    caches["fragments"].clear()
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    total, slowest = 0.0, (0.0, "", "")
+    with connection.cursor() as cursor:
+        for query in ctx.captured_queries:
+            if not query["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            took = float(plan.rsplit("Execution Time: ", 1)[1].split()[0])
+            total += took
+            if took > slowest[0]:
+                slowest = (took, query["sql"], plan)
+    return total, slowest[1], slowest[2]
+
+
+def profile_pages(client, url: str, runs: int = 20) -> None:
+    import cProfile
+    import pstats
+
+    from django.core.cache import caches
+
+    profiler = cProfile.Profile()
+    for _ in range(runs):
+        caches["fragments"].clear()
+        profiler.enable()
+        client.get(url)
+        profiler.disable()
+    where = r"stageslot|fans|bookings|places|accounts|jinja2|template"
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(where, 45)
+
+
+def load_average() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
 def run_alerts(band, potsdam) -> None:
     """A new show, then the round and every task it queues, one after another as one worker runs them."""
     from django.db import connection
@@ -213,16 +270,22 @@ def run_alerts(band, potsdam) -> None:
             elif name.endswith("asks_met_task"):
                 alerts.asks_met(**job)
     seconds = time.perf_counter() - began
+    from django.core import mail
+
     told = Notification.objects.filter(kind="fan_show_new").count()
+    emails = len(getattr(mail, "outbox", []))
     print(
         f"alerts of one new show: {told} fans told in {seconds:.1f} s by {tasks} tasks "
-        f"({counter.count} queries, {told / max(seconds, 1e-9):.0f} a second)"
+        f"({counter.count} queries, {told / max(seconds, 1e-9):.0f} a second; {emails} emails sent); {load_average()}"
     )
 
 
 def main() -> None:
     args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(args.database_name, "stageslot-bench-fans.sqlite3")
+    args.keep |= args.reuse
+    maintenance_url, where = search_bench.point_at_fresh_database(
+        args.database_name, "stageslot-bench-fans.sqlite3", reuse=args.reuse
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
     os.environ.setdefault("DJANGO_CONN_MAX_AGE", "600")
 
@@ -243,7 +306,15 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         postgres = connection.vendor == "postgresql"
         began = time.perf_counter()
-        cities, _venues, bands = make_world(args, rng)
+        if args.reuse:
+            from bands.models import Band
+            from places.models import City
+
+            bands = list(Band.objects.order_by("pk"))
+            cities = list(City.objects.filter(geoname_id__in=[2950159, 2852458]).order_by("-population"))
+            cities += list(City.objects.filter(geoname_id__gte=90_000_000, geoname_id__lt=90_000_118).order_by("pk"))
+        else:
+            cities, _venues, bands = make_world(args, rng)
         if postgres:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -251,26 +322,52 @@ def main() -> None:
         counter = search_bench.QueryCounter()
         visitor = Client()
         ok = True
-        for label, url in (
+        pages = (
             ("/shows/ Berlin 50 km", "/shows/?near=Berlin&km=50"),
             ("/shows/ Berlin this weekend", "/shows/?near=Berlin&km=50&when=weekend"),
             ("/shows/ Berlin, one genre", "/shows/?near=Berlin&km=100&genre=g3"),
             ("/shows/ Berlin, page 3", "/shows/?near=Berlin&km=100&page=3"),
             ("/shows/ everywhere", "/shows/"),
-        ):
+        )
+        for label, url in pages if args.part in ("all", "shows") else ():
             visitor.get(url)  # warm
             times, queries = measure(visitor, [url] * args.requests, counter, anew=True)
             ok &= report(label + ", drawn", times, queries, BUDGET_MS if postgres else None)
             times, queries = measure(visitor, [url] * args.requests, counter)
             report(label + ", kept", times, queries, None)
-        print("all within budget" if ok else "SOME OVER BUDGET")
+        if args.part in ("all", "shows"):
+            print("all within budget" if ok else "SOME OVER BUDGET", f"({load_average()})")
+        if postgres and args.part in ("all", "shows"):
+            for label, url in pages:
+                total, sql, plan = sql_time(visitor, url)
+                print(f"{label}: the database's time for a drawn page {total:.1f} ms")
+                if label.endswith("50 km"):
+                    print(f"  its slowest statement:\n  {sql[:700]}\n{plan}")
+        if args.profile:
+            profile_pages(visitor, pages[0][1])
+        if args.part == "shows":
+            return
         began = time.perf_counter()
         make_followers(args.followers, bands[0], cities, rng)
         if postgres:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         print(f"{args.followers} followers made in {time.perf_counter() - began:.1f} s")
-        run_alerts(bands[0], cities[1])
+        if args.emails_one_by_one:
+            from fans import alerts
+
+            batched = alerts.notifications_create_many
+            alerts.notifications_create_many = lambda **kwargs: batched(**{**kwargs, "email_batches": False})
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(run_alerts, bands[0], cities[1])
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"fans|accounts|mail|template|jinja2", 40)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+        else:
+            run_alerts(bands[0], cities[1])
     finally:
         connections.close_all()
         if maintenance_url and not args.keep:

@@ -5,9 +5,10 @@ No booking path calls in here and no lock of a booking is ever held: a round of 
 minute) finds shows newly public and booked – those without a ShowSeen row – and shows seen whose time or
 state changed since, records what it saw, and queues, once that commits, one task per show that tells its
 audience in chunks of CHUNK people (keyset by user id, each chunk its own short transaction); a task does
-CHUNKS_PER_TASK chunks and queues the next from where it stopped. A fan hears of a show once however
-often it is edited: the ShowAlert row (unique per fan and show) and the notification's dedupe key both
-say so.
+CHUNKS_PER_TASK chunks and queues the next from where it stopped. A chunk's emails leave in batches, each a
+task sending over one connection what it drew once per language (accounts.services.notification_emails_send).
+A fan hears of a show once however often it is edited: the ShowAlert row (unique per fan and show) and the
+notification's dedupe key both say so.
 """
 
 import datetime as dt
@@ -141,7 +142,8 @@ def show_alert_chunk(*, slot_id: int, change: str, after: int, sequence: int = 0
                         starts_at=slot.starts_at,
                         ends_at=slot.ends_at,
                     )
-                ]
+                ],
+                email_batches=True,
             )
     # The chunk queues nothing: the run that called it goes on, or queues the next task (one chain per show).
     return ids[-1] if len(ids) == size else None

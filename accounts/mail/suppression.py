@@ -12,6 +12,19 @@ def mail_suppressed(*, email: str) -> bool:
     return bool(email) and MailSuppression.objects.filter(email=_normal(email)).exists()
 
 
+def mail_suppressed_among(*, emails: list[str]) -> set[str]:
+    """Which of `emails` are held back, as their normal form (casefolded): mail_suppressed for many in one query."""
+    wanted = {_normal(e) for e in emails if e}
+    if not wanted:
+        return set()
+    return set(MailSuppression.objects.filter(email__in=wanted).values_list("email", flat=True))
+
+
+def mail_normal(email: str) -> str:
+    """The form an address is kept in among the suppressions."""
+    return _normal(email)
+
+
 def mail_suppression_of(*, user: User) -> MailSuppression | None:
     """The suppression of the person's current address, if any (for the banner on their settings)."""
     return MailSuppression.objects.filter(email=_normal(user.email)).first() if user.email else None

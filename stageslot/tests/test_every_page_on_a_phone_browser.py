@@ -37,6 +37,7 @@ ROLES = {
     "a venue group's booker": "promoter@demo.stageslot.test",
     "the agent": "agent@demo.stageslot.test",
     "the client": "client@demo.stageslot.test",
+    "a fan": "fan@demo.stageslot.test",
     "staff": "staff@demo.stageslot.test",
 }
 
@@ -146,7 +147,6 @@ NOT_REACHED = {
         ],
         "the demo world has no open call or festival yet: festivals/tests/test_festival_browser.py opens them",
     ),
-    "fans/venues/<slug:slug>/audience/": "not yet reached: no page of the venue's staff links its followers yet",
     **dict.fromkeys(
         [
             "bands/green-zone/mine/",

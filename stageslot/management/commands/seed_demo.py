@@ -20,6 +20,7 @@ from stageslot.demo_client import seed_client_journey
 from stageslot.demo_contracts import seed_contracts
 from stageslot.demo_conversations import seed_conversations
 from stageslot.demo_daysheets import seed_day_sheets
+from stageslot.demo_fans import seed_fans
 from stageslot.demo_history import seed_history
 from stageslot.demo_holds import seed_holds
 from stageslot.demo_images import demo_picture
@@ -349,6 +350,7 @@ DEMO_LOGINS = [
     ("Private client", "client@demo.stageslot.test"),
     ("Agent, Northside Agency", "agent@demo.stageslot.test"),
     ("Promoter, Riverside Rooms", "promoter@demo.stageslot.test"),
+    ("Fan in Berlin (follows, asks)", "fan@demo.stageslot.test"),
 ]
 
 
@@ -411,6 +413,8 @@ class Command(BaseCommand):
             seed_holds(now=timezone.now())
             # Two years of played, declined and cancelled gigs with their reviews, behind the analytics charts.
             seed_history(now=timezone.now())
+            # Fans: Felix in Berlin follows and asks; six in Hamburg and two in Leipzig asked The Night Owls to come.
+            seed_fans(password=DEMO_PASSWORD)
             # Mara's CalDAV calendar on the local Radicale `make run` starts (else: the "connect" prompt).
             seed_calendars(users)
         self._print_logins()
