@@ -88,7 +88,9 @@ def test_a_fresh_workers_first_feed_request_costs_what_a_warm_one_does():
         url = f"postgres://{database['USER']}@{host}/{database['NAME']}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "stageslot.settings.test", "DATABASE_URL": url}
     figures = []
-    for _ in range(3):  # the best of three fresh processes: a busy machine slows one now and then
+    # Up to three fresh processes, the best of them judged: a busy machine slows one now and then. The first that
+    # keeps within the bound ends the tries (each costs a process's start and fifteen requests).
+    for _ in range(3):
         result = subprocess.run(  # noqa: S603
             [sys.executable, str(ROOT / "benchmarks" / "first_request.py"), path, "--runs", "15"],
             cwd=ROOT,
@@ -100,6 +102,8 @@ def test_a_fresh_workers_first_feed_request_costs_what_a_warm_one_does():
         )
         assert result.returncode == 0, result.stderr[-2000:]
         figures.append(json.loads(result.stdout.strip().splitlines()[-1])["paths"][path])
+        if figures[-1]["first_ms"] <= figures[-1]["warm_ms"] * 1.2 + 5:
+            break
     best = min(figures, key=lambda f: f["first_ms"] - f["warm_ms"])
     print(
         f"first feed request {best['first_ms']} ms CPU, warm {best['warm_ms']} ms, imported {best['imported_on_first']}"
