@@ -4,6 +4,7 @@ A filter change (HTMX) gets only the results, with the search's address pushed t
 a first visit or a history restore gets the whole page.
 """
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -18,7 +19,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 
 from .cards import ResultCard
 from .forms.search import SearchForm
-from .selectors import genre_choices
+from .selectors import bands_free_on_exactly, genre_choices
 
 PAGE_SIZE = 24
 
@@ -62,6 +63,67 @@ class KeysFirstPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
+# A search that matches nationwide counts its results only this many pages past the page asked for:
+# its cost follows the page, not the site (decision 0092). Past that the heading says "more than".
+PAGES_AHEAD = 5
+
+
+def asked_page(number) -> int:
+    """The page number a request asks for, as Paginator.get_page reads it (1 for anything but a number)."""
+    try:
+        return max(1, int(number))
+    except (TypeError, ValueError):
+        return 1
+
+
+class BoundedPaginator(Paginator):
+    """A Paginator that counts the matches only up to PAGES_AHEAD pages past the page `asked` (one
+    `COUNT(*)` over a `LIMIT`ed sub-select): `more` says there are more than `count`. The page itself is
+    read as Paginator reads it (one `LIMIT`/`OFFSET` query)."""
+
+    def __init__(self, object_list, per_page, *, asked=None, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit = (asked_page(asked) + PAGES_AHEAD) * per_page
+        self.more = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list[: self.limit + 1].count()
+        self.more = found > self.limit
+        return min(found, self.limit)
+
+
+class BoundedKeysPaginator(KeysFirstPaginator):
+    """KeysFirstPaginator that reads the ordered keys only up to PAGES_AHEAD pages past the page `asked`
+    (`more`: there are more than `count`). `settle`, given, is the exact check a costly filter leaves to
+    the rows it could not decide in SQL: the queryset carries a boolean `sure` (True: the row matches;
+    False: it may) and `settle(keys)` returns those of the undecided keys that match – run on the keys
+    read, so its cost follows the page too."""
+
+    def __init__(self, object_list, per_page, *, asked=None, settle: Callable[[list], set] | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit = (asked_page(asked) + PAGES_AHEAD) * per_page
+        self.settle = settle
+        self.more = False
+
+    @cached_property
+    def keys(self) -> list:
+        if self.settle is None:
+            keys = list(self.object_list.values_list("pk", flat=True)[: self.limit + 1])
+            self.more = len(keys) > self.limit
+            return keys[: self.limit]
+        rows = list(self.object_list.values_list("pk", "sure")[: self.limit + 1])
+        self.more = len(rows) > self.limit
+        rows = rows[: self.limit]
+        undecided = [pk for pk, sure in rows if not sure]
+        matched = self.settle(undecided) if undecided else set()
+        return [pk for pk, sure in rows if sure or pk in matched]
+
+
+def _settle_free_on(keys: list, *, free_on, now) -> set:
+    return bands_free_on_exactly(keys=keys, free_on=free_on, now=now)
+
+
 def search_page(
     request: HtmxHttpRequest,
     *,
@@ -83,14 +145,21 @@ def search_page(
     # The results alone do not show the country list; the form still checks the code.
     form = form_class(request.GET, genres=genre_choices(), countries=[] if partial else countries())
     filters = form.filters()
-    # Only band searches have a free-date filter; it is the costly one.
+    # Only band searches have a free-date filter; it is the costly one: its keys are read once, no further
+    # than a few pages past the one asked for, and the bands SQL leaves undecided are read exactly only
+    # among them (decision 0092).
     free_search = bool(filters.get("free_between") or filters.get("free_on_local"))
-    paginator_class = KeysFirstPaginator if free_search else Paginator
-    rows = search(**filters)
+    free_on = filters.get("free_on_local")
+    rows = search(**filters, free_on_exact=False) if free_on else search(**filters)
     if hidden is not None:
         rows = rows.filter(hidden(request.user))
-    paginator = paginator_class(rows, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    if free_search:
+        settle = functools.partial(_settle_free_on, free_on=free_on, now=filters.get("now")) if free_on else None
+        paginator = BoundedKeysPaginator(rows, PAGE_SIZE, asked=number, settle=settle)
+    else:
+        paginator = Paginator(rows, PAGE_SIZE)
+    page = paginator.get_page(number)
     # Each card of a free-date search says when that band is free, on its own clock.
     if free_search:
         cards = [card(row, note=form.result_note(row)) for row in page.object_list]

@@ -16,7 +16,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.models import PartyKind
 from accounts.ratelimit import rate_limited
 from accounts.timezones import known_zone, when_text
-from bands.search_pages import KeysFirstPaginator, results_or_page
+from bands.search_pages import BoundedKeysPaginator, BoundedPaginator, results_or_page
 from bands.selectors import genre_choices
 from venues.models import Slot
 
@@ -55,8 +55,10 @@ def _dress(slot: Slot, zone: zoneinfo.ZoneInfo | None) -> Slot:
 
 
 def _paginate(slots, *, playable: bool, number: str | None) -> tuple[Paginator, Page]:
-    # "Only slots we can play" is the costly filter: run it once, for the keys.
-    paginator = (KeysFirstPaginator if playable else Paginator)(slots, PAGE_SIZE)
+    # "Only slots we can play" is the costly filter: run it once, for the keys. Either way the slots are
+    # counted only a few pages past the one asked for ("more than …"): nationwide, the count would cost
+    # more than the page (decision 0092).
+    paginator = (BoundedKeysPaginator if playable else BoundedPaginator)(slots, PAGE_SIZE, asked=number)
     return paginator, paginator.get_page(number)
 
 
