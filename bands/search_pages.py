@@ -66,6 +66,8 @@ class KeysFirstPaginator(Paginator):
 # A search that matches nationwide counts its results only this many pages past the page asked for:
 # its cost follows the page, not the site (decision 0092). Past that the heading says "more than".
 PAGES_AHEAD = 5
+# How many times a search with an exact check in Python reads further keys when the check drops some.
+SETTLE_ROUNDS = 3
 
 
 def asked_page(number) -> int:
@@ -98,7 +100,8 @@ class BoundedKeysPaginator(KeysFirstPaginator):
     (`more`: there are more than `count`). `settle`, given, is the exact check a costly filter leaves to
     the rows it could not decide in SQL: the queryset carries a boolean `sure` (True: the row matches;
     False: it may) and `settle(keys)` returns those of the undecided keys that match – run on the keys
-    read, so its cost follows the page too."""
+    read, so its cost follows the page too. When the exact check drops rows, the next keys are read, at
+    most SETTLE_ROUNDS times; past that the count says "more than"."""
 
     def __init__(self, object_list, per_page, *, asked=None, settle: Callable[[list], set] | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
@@ -112,12 +115,19 @@ class BoundedKeysPaginator(KeysFirstPaginator):
             keys = list(self.object_list.values_list("pk", flat=True)[: self.limit + 1])
             self.more = len(keys) > self.limit
             return keys[: self.limit]
-        rows = list(self.object_list.values_list("pk", "sure")[: self.limit + 1])
-        self.more = len(rows) > self.limit
-        rows = rows[: self.limit]
-        undecided = [pk for pk, sure in rows if not sure]
-        matched = self.settle(undecided) if undecided else set()
-        return [pk for pk, sure in rows if sure or pk in matched]
+        keys, read, chunk = [], 0, self.limit + 1
+        for _ in range(SETTLE_ROUNDS):
+            rows = list(self.object_list.values_list("pk", "sure")[read : read + chunk])
+            read += len(rows)
+            undecided = [pk for pk, sure in rows if not sure]
+            matched = self.settle(undecided) if undecided else set()
+            keys += [pk for pk, sure in rows if sure or pk in matched]
+            if len(keys) > self.limit or len(rows) < chunk:
+                self.more = len(keys) > self.limit
+                break
+        else:
+            self.more = True  # rows are left unread: there may be more
+        return keys[: self.limit]
 
 
 def _settle_free_on(keys: list, *, free_on, now) -> set:

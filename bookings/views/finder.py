@@ -16,6 +16,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.models import PartyKind
 from accounts.ratelimit import rate_limited
 from accounts.timezones import known_zone, when_text
+from bands.demand import city_demand_for
 from bands.search_pages import BoundedKeysPaginator, BoundedPaginator, results_or_page
 from bands.selectors import genre_choices
 from venues.models import Slot
@@ -86,7 +87,10 @@ def gig_finder(request: HtmxHttpRequest) -> HttpResponse:
     )
     paginator, page = _paginate(slots, playable=filters["playable"], number=request.GET.get("page"))
     zone = _viewer_zone(request)
-    cards = [slot_card(slot, zone=zone, band=band) for slot in page.object_list]
+    # Where the band's fans asked it to come, for the people acting for it (its leaders and admins, as
+    # the tour planner): one query, the page's slots matched in Python.
+    demand = city_demand_for(band_id=band.pk) if band is not None and band.can_manage else None
+    cards = [slot_card(slot, zone=zone, band=band, demand=demand) for slot in page.object_list]
     context = {
         "form": form,
         "band": band,
