@@ -19,7 +19,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 
 from .cards import ResultCard
 from .forms.search import SearchForm
-from .selectors import bands_free_on_exactly, genre_choices
+from .selectors import bands_free_on_among, genre_choices
 
 PAGE_SIZE = 24
 
@@ -66,7 +66,9 @@ class KeysFirstPaginator(Paginator):
 # A search that matches nationwide counts its results only this many pages past the page asked for:
 # its cost follows the page, not the site (decision 0092). Past that the heading says "more than".
 PAGES_AHEAD = 5
-# How many times a search with an exact check in Python reads further keys when the check drops some.
+# A search whose filter is read exactly in Python (`settle`) counts one page ahead, and reads further keys
+# at most this many times when the check drops some.
+PAGES_AHEAD_SETTLED = 1
 SETTLE_ROUNDS = 3
 
 
@@ -97,16 +99,28 @@ class BoundedPaginator(Paginator):
 
 class BoundedKeysPaginator(KeysFirstPaginator):
     """KeysFirstPaginator that reads the ordered keys only up to PAGES_AHEAD pages past the page `asked`
-    (`more`: there are more than `count`). `settle`, given, is the exact check a costly filter leaves to
-    the rows it could not decide in SQL: the queryset carries a boolean `sure` (True: the row matches;
-    False: it may) and `settle(keys)` returns those of the undecided keys that match – run on the keys
-    read, so its cost follows the page too. When the exact check drops rows, the next keys are read, at
-    most SETTLE_ROUNDS times; past that the count says "more than"."""
+    (`more`: there are more than `count`).
 
-    def __init__(self, object_list, per_page, *, asked=None, settle: Callable[[list], set] | None = None, **kwargs):
+    With `settle` (and PAGES_AHEAD_SETTLED pages ahead), for a filter the queryset leaves out (the free-on band search): the keys are walked in
+    the queryset's order a batch at a time, each key with the `settle_fields` given, and `settle(rows)`
+    returns the keys of the batch that match, so everything read follows the page, not the site. When
+    the filter drops rows the next batch is read, at most SETTLE_ROUNDS times; past that the count says
+    "more than"."""
+
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        asked=None,
+        settle: Callable[[list], set] | None = None,
+        settle_fields: tuple[str, ...] = (),
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, **kwargs)
-        self.limit = (asked_page(asked) + PAGES_AHEAD) * per_page
-        self.settle = settle
+        ahead = PAGES_AHEAD if settle is None else PAGES_AHEAD_SETTLED
+        self.limit = (asked_page(asked) + ahead) * per_page
+        self.settle, self.settle_fields = settle, settle_fields
         self.more = False
 
     @cached_property
@@ -117,12 +131,11 @@ class BoundedKeysPaginator(KeysFirstPaginator):
             return keys[: self.limit]
         keys, read, chunk = [], 0, self.limit + 1
         for _ in range(SETTLE_ROUNDS):
-            rows = list(self.object_list.values_list("pk", "sure")[read : read + chunk])
-            read += len(rows)
-            undecided = [pk for pk, sure in rows if not sure]
-            matched = self.settle(undecided) if undecided else set()
-            keys += [pk for pk, sure in rows if sure or pk in matched]
-            if len(keys) > self.limit or len(rows) < chunk:
+            batch = list(self.object_list.values_list("pk", *self.settle_fields)[read : read + chunk])
+            read += len(batch)
+            matched = self.settle(batch) if batch else set()
+            keys += [row[0] for row in batch if row[0] in matched]
+            if len(keys) > self.limit or len(batch) < chunk:
                 self.more = len(keys) > self.limit
                 break
         else:
@@ -130,8 +143,8 @@ class BoundedKeysPaginator(KeysFirstPaginator):
         return keys[: self.limit]
 
 
-def _settle_free_on(keys: list, *, free_on, now) -> set:
-    return bands_free_on_exactly(keys=keys, free_on=free_on, now=now)
+def _settle_free_on(rows: list, *, free_on, now) -> set:
+    return bands_free_on_among(rows=rows, free_on=free_on, now=now)
 
 
 def search_page(
@@ -160,13 +173,16 @@ def search_page(
     # among them (decision 0092).
     free_search = bool(filters.get("free_between") or filters.get("free_on_local"))
     free_on = filters.get("free_on_local")
-    rows = search(**filters, free_on_exact=False) if free_on else search(**filters)
+    # The free-on filter runs on the keys read, a few pages at a time (BoundedKeysPaginator's `settle`).
+    rows = search(**{**filters, "free_on_local": None}) if free_on else search(**filters)
     if hidden is not None:
         rows = rows.filter(hidden(request.user))
     number = request.GET.get("page")
     if free_search:
         settle = functools.partial(_settle_free_on, free_on=free_on, now=filters.get("now")) if free_on else None
-        paginator = BoundedKeysPaginator(rows, PAGE_SIZE, asked=number, settle=settle)
+        paginator = BoundedKeysPaginator(
+            rows, PAGE_SIZE, asked=number, settle=settle, settle_fields=("time_zone", "min_gig_minutes")
+        )
     else:
         paginator = Paginator(rows, PAGE_SIZE)
     page = paginator.get_page(number)

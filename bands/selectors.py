@@ -18,7 +18,6 @@ from django.db.models import (
     DateTimeField,
     Exists,
     Expression,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -540,21 +539,25 @@ def _free_on_hours(free_on: FreeOnLocal) -> GigHours | None:
     return None if (opens, closes) == (evening.start, evening.end) else GigHours("asked", "", "", opens, closes)
 
 
-def _free_on_groups(free_on: FreeOnLocal, now: datetime | None) -> tuple[Q, Q, GigHours | None]:
+def _free_on_groups(
+    free_on: FreeOnLocal, now: datetime | None, kinds: Collection[tuple[str, int]] | None = None
+) -> tuple[Q, Q, GigHours | None]:
     """(free, unsure, hours) for a free-on search: `free` the bands SQL finds free (no required member
     busy at any moment of their window, nor on the road), `unsure` the bands not ruled out in SQL (no
     member busy across every possible gig: the free ones and those in between), `hours` what the
-    exact reading (bands.calendar.bands_available_on) is given. One query (the zones and gig lengths)."""
+    exact reading (bands.calendar.bands_available_on) is given. For the (zone, shortest gig) `kinds`
+    given, else every kind of approved band (one query)."""
     day, opens, closes = free_on
     hours = _free_on_hours(free_on)
     touching = opens == (closes or dt.time(0))
-    # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
-    kinds = (
-        Band.objects.filter(status=ApprovalStatus.APPROVED)
-        .order_by()
-        .values_list("time_zone", "min_gig_minutes")
-        .distinct()
-    )
+    if kinds is None:
+        # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
+        kinds = (
+            Band.objects.filter(status=ApprovalStatus.APPROVED)
+            .order_by()
+            .values_list("time_zone", "min_gig_minutes")
+            .distinct()
+        )
     free, unsure = Q(pk__in=[]), Q(pk__in=[])
     for name, minutes in sorted(set(kinds)):
         try:
@@ -570,19 +573,31 @@ def _free_on_groups(free_on: FreeOnLocal, now: datetime | None) -> tuple[Q, Q, G
     return free, unsure, hours
 
 
-def bands_free_on_exactly(*, keys: Collection[int], free_on: FreeOnLocal, now: datetime | None) -> set[int]:
-    """Of the bands `keys` (the free-on search's undecided ones), those whose day is green on their own
-    clock, read exactly (bands.calendar.bands_available_on): five queries for all of them."""
+def bands_free_on_among(
+    *, rows: Collection[tuple[int, str, int]], free_on: FreeOnLocal, now: datetime | None
+) -> set[int]:
+    """Of the bands `rows` – (pk, time_zone, min_gig_minutes), a few pages of a band search – those whose
+    day is green on their own clock: what `_filter_free_on_local` keeps, read for these bands alone and
+    exactly (bands.calendar.bands_available_on, the reading the SQL there only shortens), a band whose
+    window is over by `now` or too short for its shortest gig left out as there. Its cost follows the
+    rows given, not the site (decision 0092). Five queries."""
+    day, opens, closes = free_on
+    keys = []
+    for pk, name, minutes in rows:
+        try:
+            start, end = local_span(day, opens, closes, zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OverflowError):
+            continue
+        if (now is None or end > now) and end - start >= dt.timedelta(minutes=minutes):
+            keys.append(pk)
     if not keys:
         return set()
-    bands = list(Band.objects.filter(pk__in=list(keys)))
+    bands = list(Band.objects.filter(pk__in=keys))
     today = (now or timezone.now()).date()
-    return bands_available_on(bands=bands, day=free_on[0], today=today, hours=_free_on_hours(free_on))
+    return bands_available_on(bands=bands, day=day, today=today, hours=_free_on_hours(free_on))
 
 
-def _filter_free_on_local(
-    qs: QuerySet[Band], free_on: FreeOnLocal | None, now: datetime | None, *, exact: bool = True
-) -> QuerySet[Band]:
+def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: datetime | None) -> QuerySet[Band]:
     """Keep bands whose day is green on their own clock (day, opens, closes), as every other view of a
     band's availability reads it (bands.calendar.bands_available_on), in the part of the day asked for.
 
@@ -590,17 +605,12 @@ def _filter_free_on_local(
     zone gives and by their shortest gig; a band whose window is already over by `now` is left out. In
     SQL, a band whose required members are not busy at any moment of the window (nor on the road) is
     free, and one whose member is busy across every possible gig is not; only the bands in between are
-    read exactly, in Python, four queries for all of them.
-
-    Not `exact`: the exact reading is left to the caller, for the rows it shows – the rows SQL could not
-    rule out, each with `sure` (True: free in SQL; False: in between, for bands_free_on_exactly), so a
-    page of a nationwide search reads only its own bands exactly (decision 0092).
+    read exactly, in Python, four queries for all of them. The search page asks `bands_free_on_among`
+    the same of a few pages of bands at a time instead (decision 0092).
     """
     if free_on is None:
         return qs
     free, unsure, hours = _free_on_groups(free_on, now)
-    if not exact:
-        return qs.filter(unsure).annotate(sure=ExpressionWrapper(free, output_field=BooleanField()))
     day = free_on[0]
     sure = list(qs.filter(free).order_by().values_list("pk", flat=True))
     between = list(Band.objects.filter(pk__in=qs.filter(unsure).exclude(pk__in=sure).order_by().values("pk")))
@@ -624,7 +634,6 @@ def band_search(
     now: datetime | None = None,
     near: Near | None = None,
     travels_here: bool = False,
-    free_on_exact: bool = True,
 ) -> QuerySet[Band]:
     """Approved bands matching every filter given; a filter left empty does not narrow.
 
@@ -646,8 +655,6 @@ def band_search(
       overlapping it (their own, their other bands' blocks and gigs); see `_filter_free_between`.
     - free_on_local: (day, opens, closes): free for that part of the day on each band's own
       clock (an evening in Berlin is 18:00–24:00 Berlin time); windows over by `now` are left out.
-      Not `free_on_exact`: the bands in between are left in, each with `sure` False, for the page to
-      read exactly (bands_free_on_exactly, decision 0092).
     """
     qs = listing_filter(
         bands_public(),
@@ -677,7 +684,7 @@ def band_search(
         if fee_max is not None:
             qs = qs.filter(Q(fee_min__isnull=True) | Q(fee_min__lte=fee_max))
     qs = _filter_free_between(qs, free_between)
-    qs = _filter_free_on_local(qs, free_on_local, now, exact=free_on_exact)
+    qs = _filter_free_on_local(qs, free_on_local, now)
     if sort in FEE_SORTS:
         qs = with_fee_keys(qs)
     return listing_sorted(qs, BAND_SORTS, sort, near=near)
