@@ -101,11 +101,11 @@ class BoundedKeysPaginator(KeysFirstPaginator):
     """KeysFirstPaginator that reads the ordered keys only up to PAGES_AHEAD pages past the page `asked`
     (`more`: there are more than `count`).
 
-    With `settle` (and PAGES_AHEAD_SETTLED pages ahead), for a filter the queryset leaves out (the free-on band search): the keys are walked in
-    the queryset's order a batch at a time, each key with the `settle_fields` given, and `settle(rows)`
-    returns the keys of the batch that match, so everything read follows the page, not the site. When
-    the filter drops rows the next batch is read, at most SETTLE_ROUNDS times; past that the count says
-    "more than"."""
+    With `settle`, for a filter the queryset leaves out (the free-on band search), PAGES_AHEAD_SETTLED
+    pages ahead: the keys are walked in the queryset's order a batch at a time, each with the
+    `settle_fields` given, and `settle(rows)` returns the keys of the batch that match, so everything read
+    follows the page, not the site. When the filter drops rows the next batch is read, at most
+    SETTLE_ROUNDS times; past that the count says "more than"."""
 
     def __init__(
         self,
@@ -169,11 +169,10 @@ def search_page(
     form = form_class(request.GET, genres=genre_choices(), countries=[] if partial else countries())
     filters = form.filters()
     # Only band searches have a free-date filter; it is the costly one: its keys are read once, no further
-    # than a few pages past the one asked for, and the bands SQL leaves undecided are read exactly only
-    # among them (decision 0092).
+    # than a few pages past the one asked for (decision 0092). The free-on filter runs on those keys alone,
+    # a batch at a time, exactly (BoundedKeysPaginator's `settle`).
     free_search = bool(filters.get("free_between") or filters.get("free_on_local"))
     free_on = filters.get("free_on_local")
-    # The free-on filter runs on the keys read, a few pages at a time (BoundedKeysPaginator's `settle`).
     rows = search(**{**filters, "free_on_local": None}) if free_on else search(**filters)
     if hidden is not None:
         rows = rows.filter(hidden(request.user))

@@ -539,25 +539,22 @@ def _free_on_hours(free_on: FreeOnLocal) -> GigHours | None:
     return None if (opens, closes) == (evening.start, evening.end) else GigHours("asked", "", "", opens, closes)
 
 
-def _free_on_groups(
-    free_on: FreeOnLocal, now: datetime | None, kinds: Collection[tuple[str, int]] | None = None
-) -> tuple[Q, Q, GigHours | None]:
+def _free_on_groups(free_on: FreeOnLocal, now: datetime | None) -> tuple[Q, Q, GigHours | None]:
     """(free, unsure, hours) for a free-on search: `free` the bands SQL finds free (no required member
     busy at any moment of their window, nor on the road), `unsure` the bands not ruled out in SQL (no
     member busy across every possible gig: the free ones and those in between), `hours` what the
-    exact reading (bands.calendar.bands_available_on) is given. For the (zone, shortest gig) `kinds`
-    given, else every kind of approved band (one query)."""
+    exact reading (bands.calendar.bands_available_on) is given. One query (the approved bands' zones and
+    shortest gigs)."""
     day, opens, closes = free_on
     hours = _free_on_hours(free_on)
     touching = opens == (closes or dt.time(0))
-    if kinds is None:
-        # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
-        kinds = (
-            Band.objects.filter(status=ApprovalStatus.APPROVED)
-            .order_by()
-            .values_list("time_zone", "min_gig_minutes")
-            .distinct()
-        )
+    # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
+    kinds = (
+        Band.objects.filter(status=ApprovalStatus.APPROVED)
+        .order_by()
+        .values_list("time_zone", "min_gig_minutes")
+        .distinct()
+    )
     free, unsure = Q(pk__in=[]), Q(pk__in=[])
     for name, minutes in sorted(set(kinds)):
         try:

@@ -50,7 +50,7 @@ def main() -> None:
     from stageslot.world import visits
 
     settings.DEBUG = False  # as in production: no query log kept per request
-    plan = visits(seed=args.seed, token_name="Memory test")
+    plan = visits(seed=args.seed, reader="Memory test")
     clients: dict[str | None, Client] = {}
     for visit in plan:
         if visit.email not in clients:
