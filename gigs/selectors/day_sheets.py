@@ -246,18 +246,26 @@ class Row:
         return not self.advanced and 0 <= self.due_in_days <= DUE_SOON_DAYS
 
 
+def item_labels() -> dict[str, str]:
+    """Each checklist item's label in the language active."""
+    return {item.value: str(item.label) for item in ITEMS}
+
+
 def advance_rows(
     *,
     booking: Booking,
     marks: dict[str, AdvanceItem],
     now: dt.datetime,
     comments: dict[str, list[AdvanceComment]] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[Row]:
     """The checklist as it stands at `now`: every item, marked or not, with its owner and due date (the
     row's, else the defaults) and whether it is late. The one reading of "late" that the day sheet, the
-    paper card's badge and the reminders share. No query."""
+    paper card's badge and the reminders share. No query. `labels` (item_labels()) spares a reader of
+    many gigs translating the same labels for each."""
     date, today = gig_date(booking), gig_today(booking, now)
     comments = comments or {}
+    labels = labels or item_labels()
     rows = []
     for item in ITEMS:
         mark = marks.get(item.value)
@@ -266,7 +274,7 @@ def advance_rows(
         rows.append(
             Row(
                 key=item.value,
-                label=str(item.label),
+                label=labels[item.value],
                 mark=mark,
                 owner=owner,
                 due_on=due_on,

@@ -33,6 +33,7 @@ from ..selectors.day_sheets import (
     bookings_to_remind,
     gig_date,
     is_editable,
+    item_labels,
     runs_the_day,
     side_people,
     side_people_many,
@@ -331,9 +332,11 @@ def advance_reminders_send(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     items: list[NotificationItem] = []
     due = []
+    labels = item_labels()  # once, not once a gig
     for booking in bookings_to_remind(now=now):
         marks = {mark.item: mark for mark in booking.advance_items.all()}
-        rows = [row for row in advance_rows(booking=booking, marks=marks, now=now) if row.due_soon or row.late]
+        rows = advance_rows(booking=booking, marks=marks, now=now, labels=labels)
+        rows = [row for row in rows if row.due_soon or row.late]
         if rows:
             due.append((booking, rows))
     # Who each side is, for every gig at once (two queries, not two a gig); notifications_create_many
