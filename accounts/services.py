@@ -264,6 +264,17 @@ def notifications_create_many(
         wanted.append((item, [chosen[pk] for pk in sorted(chosen)]))
     if not people:
         return []
+    # Told already (a retried event, a periodic round that finds the same reminders): left out before any
+    # text is written, so a round that tells nobody costs one query, whatever it looked at.
+    known = set(
+        Notification.objects.filter(
+            dedupe_key__in=[_dedupe_key(item.key, user.pk) for item, users in wanted for user in users]
+        ).values_list("dedupe_key", flat=True)
+    )
+    wanted = [(item, [u for u in users if _dedupe_key(item.key, u.pk) not in known]) for item, users in wanted]
+    wanted = [(item, users) for item, users in wanted if users]
+    if not wanted:
+        return []
     prefs = {
         (p.user_id, p.kind): p
         for p in NotificationPreference.objects.filter(
@@ -311,10 +322,10 @@ def notifications_create_many(
     if not rows:
         return []
     keys = [r.dedupe_key for r in rows]
-    # Told already (a retried event): no second row, and no second email queued from here.
-    known = set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
-    Notification.objects.bulk_create([r for r in rows if r.dedupe_key not in known], ignore_conflicts=True)
-    created = list(Notification.objects.filter(dedupe_key__in=[k for k in keys if k not in known]).order_by("pk"))
+    # Told already (left out above): no second row, and no second email queued from here. A row another
+    # writer made meanwhile is skipped by the conflict, and not read back below if it was.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = list(Notification.objects.filter(dedupe_key__in=keys).order_by("pk"))
     stamp_bump(bell_stamp_key(user_id) for user_id in {n.recipient_id for n in created if n.in_app})
     ids = [n.pk for n in created if n.email_state == Notification.Email.PENDING]
     if ids:

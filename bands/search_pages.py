@@ -4,6 +4,7 @@ A filter change (HTMX) gets only the results, with the search's address pushed t
 a first visit or a history restore gets the whole page.
 """
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -18,7 +19,7 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 
 from .cards import ResultCard
 from .forms.search import SearchForm
-from .selectors import genre_choices
+from .selectors import bands_free_on_among, genre_choices
 
 PAGE_SIZE = 24
 
@@ -62,6 +63,90 @@ class KeysFirstPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
+# A search that matches nationwide counts its results only this many pages past the page asked for:
+# its cost follows the page, not the site (decision 0092). Past that the heading says "more than".
+PAGES_AHEAD = 5
+# A search whose filter is read exactly in Python (`settle`) counts one page ahead, and reads further keys
+# at most this many times when the check drops some.
+PAGES_AHEAD_SETTLED = 1
+SETTLE_ROUNDS = 3
+
+
+def asked_page(number) -> int:
+    """The page number a request asks for, as Paginator.get_page reads it (1 for anything but a number)."""
+    try:
+        return max(1, int(number))
+    except (TypeError, ValueError):
+        return 1
+
+
+class BoundedPaginator(Paginator):
+    """A Paginator that counts the matches only up to PAGES_AHEAD pages past the page `asked` (one
+    `COUNT(*)` over a `LIMIT`ed sub-select): `more` says there are more than `count`. The page itself is
+    read as Paginator reads it (one `LIMIT`/`OFFSET` query)."""
+
+    def __init__(self, object_list, per_page, *, asked=None, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit = (asked_page(asked) + PAGES_AHEAD) * per_page
+        self.more = False
+
+    @cached_property
+    def count(self) -> int:
+        found = self.object_list[: self.limit + 1].count()
+        self.more = found > self.limit
+        return min(found, self.limit)
+
+
+class BoundedKeysPaginator(KeysFirstPaginator):
+    """KeysFirstPaginator that reads the ordered keys only up to PAGES_AHEAD pages past the page `asked`
+    (`more`: there are more than `count`).
+
+    With `settle`, for a filter the queryset leaves out (the free-on band search), PAGES_AHEAD_SETTLED
+    pages ahead: the keys are walked in the queryset's order a batch at a time, each with the
+    `settle_fields` given, and `settle(rows)` returns the keys of the batch that match, so everything read
+    follows the page, not the site. When the filter drops rows the next batch is read, at most
+    SETTLE_ROUNDS times; past that the count says "more than"."""
+
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        asked=None,
+        settle: Callable[[list], set] | None = None,
+        settle_fields: tuple[str, ...] = (),
+        **kwargs,
+    ):
+        super().__init__(object_list, per_page, **kwargs)
+        ahead = PAGES_AHEAD if settle is None else PAGES_AHEAD_SETTLED
+        self.limit = (asked_page(asked) + ahead) * per_page
+        self.settle, self.settle_fields = settle, settle_fields
+        self.more = False
+
+    @cached_property
+    def keys(self) -> list:
+        if self.settle is None:
+            keys = list(self.object_list.values_list("pk", flat=True)[: self.limit + 1])
+            self.more = len(keys) > self.limit
+            return keys[: self.limit]
+        keys, read, chunk = [], 0, self.limit + 1
+        for _ in range(SETTLE_ROUNDS):
+            batch = list(self.object_list.values_list("pk", *self.settle_fields)[read : read + chunk])
+            read += len(batch)
+            matched = self.settle(batch) if batch else set()
+            keys += [row[0] for row in batch if row[0] in matched]
+            if len(keys) > self.limit or len(batch) < chunk:
+                self.more = len(keys) > self.limit
+                break
+        else:
+            self.more = True  # rows are left unread: there may be more
+        return keys[: self.limit]
+
+
+def _settle_free_on(rows: list, *, free_on, now) -> set:
+    return bands_free_on_among(rows=rows, free_on=free_on, now=now)
+
+
 def search_page(
     request: HtmxHttpRequest,
     *,
@@ -83,14 +168,23 @@ def search_page(
     # The results alone do not show the country list; the form still checks the code.
     form = form_class(request.GET, genres=genre_choices(), countries=[] if partial else countries())
     filters = form.filters()
-    # Only band searches have a free-date filter; it is the costly one.
+    # Only band searches have a free-date filter; it is the costly one: its keys are read once, no further
+    # than a few pages past the one asked for (decision 0092). The free-on filter runs on those keys alone,
+    # a batch at a time, exactly (BoundedKeysPaginator's `settle`).
     free_search = bool(filters.get("free_between") or filters.get("free_on_local"))
-    paginator_class = KeysFirstPaginator if free_search else Paginator
-    rows = search(**filters)
+    free_on = filters.get("free_on_local")
+    rows = search(**{**filters, "free_on_local": None}) if free_on else search(**filters)
     if hidden is not None:
         rows = rows.filter(hidden(request.user))
-    paginator = paginator_class(rows, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    number = request.GET.get("page")
+    if free_search:
+        settle = functools.partial(_settle_free_on, free_on=free_on, now=filters.get("now")) if free_on else None
+        paginator = BoundedKeysPaginator(
+            rows, PAGE_SIZE, asked=number, settle=settle, settle_fields=("time_zone", "min_gig_minutes")
+        )
+    else:
+        paginator = Paginator(rows, PAGE_SIZE)
+    page = paginator.get_page(number)
     # Each card of a free-date search says when that band is free, on its own clock.
     if free_search:
         cards = [card(row, note=form.result_note(row)) for row in page.object_list]

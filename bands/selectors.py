@@ -532,22 +532,21 @@ def _no_gig_fits(start: datetime, end: datetime, length: dt.timedelta, touching:
     )
 
 
-def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: datetime | None) -> QuerySet[Band]:
-    """Keep bands whose day is green on their own clock (day, opens, closes), as every other view of a
-    band's availability reads it (bands.calendar.bands_available_on), in the part of the day asked for.
-
-    An evening in Berlin and one in New York are different hours: bands are grouped by the window their
-    zone gives and by their shortest gig; a band whose window is already over by `now` is left out. In
-    SQL, a band whose required members are not busy at any moment of the window (nor on the road) is
-    free, and one whose member is busy across every possible gig is not; only the bands in between are
-    read exactly, in Python, four queries for all of them.
-    """
-    if free_on is None:
-        return qs
-    day, opens, closes = free_on
-    # The evening is the band's own gig hours; another part of the day is read the same way in its hours.
+def _free_on_hours(free_on: FreeOnLocal) -> GigHours | None:
+    """The hours a free-on search reads: the band's own gig hours for the evening, else the part asked."""
+    _day, opens, closes = free_on
     evening = GIG_HOURS[DEFAULT_HOURS]
-    hours = None if (opens, closes) == (evening.start, evening.end) else GigHours("asked", "", "", opens, closes)
+    return None if (opens, closes) == (evening.start, evening.end) else GigHours("asked", "", "", opens, closes)
+
+
+def _free_on_groups(free_on: FreeOnLocal, now: datetime | None) -> tuple[Q, Q, GigHours | None]:
+    """(free, unsure, hours) for a free-on search: `free` the bands SQL finds free (no required member
+    busy at any moment of their window, nor on the road), `unsure` the bands not ruled out in SQL (no
+    member busy across every possible gig: the free ones and those in between), `hours` what the
+    exact reading (bands.calendar.bands_available_on) is given. One query (the approved bands' zones and
+    shortest gigs)."""
+    day, opens, closes = free_on
+    hours = _free_on_hours(free_on)
     touching = opens == (closes or dt.time(0))
     # order_by(): the model's ordering by name would otherwise join DISTINCT, one row per band.
     kinds = (
@@ -568,6 +567,48 @@ def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: 
         group = Q(time_zone=name, min_gig_minutes=minutes)
         free |= group & _band_not_busy(start, end)
         unsure |= group & ~_no_gig_fits(start, end, length, touching)
+    return free, unsure, hours
+
+
+def bands_free_on_among(
+    *, rows: Collection[tuple[int, str, int]], free_on: FreeOnLocal, now: datetime | None
+) -> set[int]:
+    """Of the bands `rows` – (pk, time_zone, min_gig_minutes), a few pages of a band search – those whose
+    day is green on their own clock: what `_filter_free_on_local` keeps, read for these bands alone and
+    exactly (bands.calendar.bands_available_on, the reading the SQL there only shortens), a band whose
+    window is over by `now` or too short for its shortest gig left out as there. Its cost follows the
+    rows given, not the site (decision 0092). Five queries."""
+    day, opens, closes = free_on
+    keys = []
+    for pk, name, minutes in rows:
+        try:
+            start, end = local_span(day, opens, closes, zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OverflowError):
+            continue
+        if (now is None or end > now) and end - start >= dt.timedelta(minutes=minutes):
+            keys.append(pk)
+    if not keys:
+        return set()
+    bands = list(Band.objects.filter(pk__in=keys))
+    today = (now or timezone.now()).date()
+    return bands_available_on(bands=bands, day=day, today=today, hours=_free_on_hours(free_on))
+
+
+def _filter_free_on_local(qs: QuerySet[Band], free_on: FreeOnLocal | None, now: datetime | None) -> QuerySet[Band]:
+    """Keep bands whose day is green on their own clock (day, opens, closes), as every other view of a
+    band's availability reads it (bands.calendar.bands_available_on), in the part of the day asked for.
+
+    An evening in Berlin and one in New York are different hours: bands are grouped by the window their
+    zone gives and by their shortest gig; a band whose window is already over by `now` is left out. In
+    SQL, a band whose required members are not busy at any moment of the window (nor on the road) is
+    free, and one whose member is busy across every possible gig is not; only the bands in between are
+    read exactly, in Python, four queries for all of them. The search page asks `bands_free_on_among`
+    the same of a few pages of bands at a time instead (decision 0092).
+    """
+    if free_on is None:
+        return qs
+    free, unsure, hours = _free_on_groups(free_on, now)
+    day = free_on[0]
     sure = list(qs.filter(free).order_by().values_list("pk", flat=True))
     between = list(Band.objects.filter(pk__in=qs.filter(unsure).exclude(pk__in=sure).order_by().values("pk")))
     today = (now or timezone.now()).date()

@@ -21,8 +21,9 @@ A fifth series, `--only world --scales 1 10`, grows the whole site together: a d
 each as the person who uses it: p50/p95 wall time and the query count at each scale, and the ratio of the
 largest scale's p50 to the smallest's. Then each periodic job of the beat schedule (tasks it would queue
 are counted, not run): a first run that catches up, and a second, timed: ms, queries and what it returned.
---explain FILE writes EXPLAIN (ANALYZE, BUFFERS) of the ten slowest queries at the largest scale and lists
-every sequential scan of a table of more than 10,000 rows that any visit's queries plan.
+--visits NAME… and --jobs NAME… measure only the visits whose name starts so and only those jobs (a kept
+world re-measured after a change). --explain FILE writes EXPLAIN (ANALYZE, BUFFERS) of the ten slowest queries
+at the largest scale and lists every sequential scan of a table of more than 10,000 rows that any visit's queries plan.
 
 Each step is measured over --runs requests (each of the 40 searches once per run for the search):
 p50 wall time, p50 CPU time of this process and of the PostgreSQL backend (read from /proc, so it
@@ -70,6 +71,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--explain", help="the world series: write the heaviest queries' plans to this file")
     parser.add_argument("--database-name", default="stageslot_bench_growth")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--visits", nargs="+", help="the world series: only the visits whose name starts so")
+    parser.add_argument("--jobs", nargs="+", help="the world series: only these jobs of the beat schedule")
     return parser.parse_args()
 
 
@@ -280,7 +283,7 @@ def world_series(worlds: Worlds, args: argparse.Namespace) -> dict:
         results["sizes"][scale] = world_sizes()
         last = scale == scales[-1]
         results["visits"][scale], slowest = world_visits(args, collect=last)
-        results["jobs"][scale] = world_jobs()
+        results["jobs"][scale] = world_jobs(only=args.jobs)
         if last and args.explain:
             world_explain(slowest, args.explain)
         world_use(worlds.name)
@@ -314,6 +317,8 @@ def world_visits(args: argparse.Namespace, *, collect: bool) -> tuple[dict, list
 
     out, slowest = {}, []
     for visit in visits(seed=args.seed):
+        if args.visits and not any(visit.name.startswith(prefix) for prefix in args.visits):
+            continue
         client = Client()
         if visit.email:
             client.force_login(User.objects.get(email=visit.email))
@@ -333,7 +338,7 @@ def world_visits(args: argparse.Namespace, *, collect: bool) -> tuple[dict, list
     return out, slowest
 
 
-def world_jobs() -> dict:
+def world_jobs(only: list[str] | None = None) -> dict:
     """Each periodic job of the beat schedule, run twice (tasks it queues are counted, not run); the second
     run's (ms, queries, what it returned, tasks queued)."""
     import importlib
@@ -346,6 +351,8 @@ def world_jobs() -> dict:
 
     out = {}
     for entry, plan in settings.CELERY_BEAT_SCHEDULE.items():
+        if only is not None and entry not in only:
+            continue
         module, _, function = plan["task"].rpartition(".")
         task = getattr(importlib.import_module(module), function)
         queued = []

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.timezones import when_text
 from bands.cards import card_words, detail_url, distance_away, grouped, rating_text
+from bands.demand import Demand, demand_near
 from bands.models import Band
 from places.maps import Marker, point_of, results_map
 from venues.models import Slot
@@ -33,6 +34,10 @@ class Mark:
     free: bool
     booking_label: str  # "Booked", "Offered to you", "Applied" or ""
     booking_badge: str  # the badge's modifier class, "" for a plain badge
+    # Where the band's fans asked it to come (bands.demand), shown only to the people acting for the band:
+    # the city within CITY_KM of the slot, and its asks as bands.demand.count_text words them ("" for none).
+    demand_city: str = ""
+    demand_asks: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +65,9 @@ def slot_fee_text(slot: Slot) -> str:
     return slot.support_terms or words["Negotiable"]
 
 
-def mark_of(slot: Slot, band: Band) -> Mark:
-    """From the annotations of bookings.selectors.finder.finder_slots(band_id=band.pk)."""
+def mark_of(slot: Slot, band: Band, demand: Demand | None = None) -> Mark:
+    """From the annotations of bookings.selectors.finder.finder_slots(band_id=band.pk), and the band's
+    demand in the slot's city (`demand`, bands.demand.demand_near), if any."""
     if slot.my_status == "booked":
         label, badge = _("Booked"), "badge--success"
     elif slot.my_kind == "offer":
@@ -70,13 +76,23 @@ def mark_of(slot: Slot, band: Band) -> Mark:
         label, badge = _("Applied"), ""
     else:
         label, badge = "", ""
-    return Mark(band_name=band.name, free=bool(slot.band_free), booking_label=label, booking_badge=badge)
+    return Mark(
+        band_name=band.name,
+        free=bool(slot.band_free),
+        booking_label=label,
+        booking_badge=badge,
+        demand_city=demand.city.name if demand is not None else "",
+        demand_asks=demand.asks_text if demand is not None else "",
+    )
 
 
-def slot_card(slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None) -> SlotCard:
+def slot_card(
+    slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None, demand: list[Demand] | None = None
+) -> SlotCard:
     """A slot from finder_slots (venue and stage joined, genres prefetched), its time in `zone` (the
     viewer's; None for a visitor, who reads it in the venue's), marked for `band` when one is chosen
-    (finder_slots was asked with its id)."""
+    (finder_slots was asked with its id), and with the band's `demand` near the slot when given (only
+    for the people acting for the band: bands.demand.city_demand_for)."""
     status = slot.status
     city = slot.place_city_label
     if slot.is_hosted:
@@ -98,7 +114,9 @@ def slot_card(slot: Slot, *, zone: zoneinfo.ZoneInfo | None, band: Band | None) 
         places=words["places open"] % {"open": slot.places - slot.places_taken, "places": slot.places},
         status=words["Support call"] if support_call else Slot.Status(status).label,
         status_badge="badge--warning" if support_call else STATUS_BADGES[status],
-        mark=mark_of(slot, band) if band is not None else None,
+        mark=mark_of(slot, band, demand_near(demand, slot.latitude, slot.longitude) if demand else None)
+        if band is not None
+        else None,
         # A show a band hosts has no venue of its own to rate.
         venue_rating=rating_text(slot.venue) if slot.venue_id and slot.venue.rating_count else "",
         distance=distance_away(slot),

@@ -22,14 +22,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.lookups import GreaterThan
 
 from accounts.models import User
-from availability import engine
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, Membership
-from bands.selectors import BusyOverlaps, cached_search_list, genres_all
+from bands.selectors import BusyOverlaps, JourneyMeets, cached_search_list, genres_all
 from bands.services import gig_window
-from bands.travel import LOOK_AROUND, located_gigs, reach_q, travel_clash
+from bands.travel import JourneyMinutes, located_gigs, reach_q
 from places.near import Near, near_filter
 from venues.models import Slot, VenueStaff
 
@@ -83,7 +83,7 @@ def finder_countries(*, now: dt.datetime) -> list[str]:
     )
 
 
-def slots_out_of_reach(
+def slots_out_of_reach_q(
     *,
     member_ids: list[int],
     start: dt.datetime,
@@ -91,32 +91,28 @@ def slots_out_of_reach(
     load_in: dt.timedelta,
     pack_down: dt.timedelta,
     speed_kmh: int,
-) -> list[int]:
-    """The slots starting in [start, end) (no end: from `start` on) that a band with these required
-    members cannot play for the journey between them and a member's other gig elsewhere: the slot
-    with its load-in and pack-down meets the gig widened by the journey (bands.travel). One query for
-    the members' gigs with a point; one more for the slots around them, when there are any."""
+) -> Q | None:
+    """The slots that a band with these required members cannot play for the journey between them and a
+    member's other gig elsewhere, as a condition on the slot's row (None: no such gig): the slot with its
+    load-in and pack-down meets a gig widened by the journey from the gig's point to the slot's
+    (bands.travel.travel_clash, in SQL: JourneyMinutes, JourneyMeets). Gigs are those near the slots
+    starting in [start, end) (no end: from `start` on). One query, for the members' gigs with a point;
+    the slots are not read here, so the finder's cost follows the page it shows, not the slots around
+    the gigs nationwide (decision 0092)."""
     if not member_ids:
-        return []
+        return None
     far_end = end or start + dt.timedelta(days=3 * 366)
     gigs = located_gigs(user_ids=member_ids, start=start - load_in, end=far_end + pack_down)
-    if not gigs:
-        return []
-    spans = engine.union((gig.starts_at - LOOK_AROUND - pack_down, gig.ends_at + LOOK_AROUND + load_in) for gig in gigs)
-    near = Q(pk__in=[])
-    for low, high in spans:
-        near |= Q(starts_at__lt=high, ends_at__gt=low)
-    rows = (
-        Slot.objects.filter(near, starts_at__gte=start, latitude__isnull=False, longitude__isnull=False)
-        .filter(**({"starts_at__lt": end} if end is not None else {}))
-        .order_by()
-        .values_list("pk", "starts_at", "ends_at", "latitude", "longitude")
-    )
-    return [
-        pk
-        for pk, starts_at, ends_at, lat, lon in rows
-        if travel_clash(gigs, point=(lat, lon), speed_kmh=speed_kmh, start=starts_at - load_in, end=ends_at + pack_down)
-    ]
+    # The same gig is one row per member: one condition each.
+    places = sorted({(gig.starts_at, gig.ends_at, gig.point) for gig in gigs})
+    if not places:
+        return None
+    clash = Q(pk__in=[])
+    for gig_start, gig_end, (lat, lon) in places:
+        trip = JourneyMinutes(lat, lon, F("latitude"), F("longitude"), speed_kmh)
+        # [starts_at - load_in, ends_at + pack_down) meets [gig_start - trip, gig_end + trip).
+        clash |= Q(GreaterThan(trip, 0)) & Q(JourneyMeets(trip, gig_start - pack_down, gig_end + load_in))
+    return clash
 
 
 def finder_slots(
@@ -239,7 +235,7 @@ def finder_slots(
         )
         free = free_for_band(member_ids=member_ids, start_ref="busy_from", end_ref="busy_until")
         # A slot too far from a member's other gig to get there (or back) in time (bands.travel).
-        too_far = slots_out_of_reach(
+        too_far = slots_out_of_reach_q(
             member_ids=member_ids,
             start=starts_from or now,
             end=starts_before,
@@ -247,8 +243,8 @@ def finder_slots(
             pack_down=dt.timedelta(minutes=pack_down),
             speed_kmh=speed_kmh,
         )
-        if too_far:
-            free = Case(When(pk__in=too_far, then=Value(False)), default=free, output_field=BooleanField())
+        if too_far is not None:
+            free = Case(When(too_far, then=Value(False)), default=free, output_field=BooleanField())
         # From two days back: a gig that started earlier today still takes the rest of its day.
         taken = gig_days_taken(band_ids=[band_id], start=now - dt.timedelta(days=2), end=None)
         if taken:

@@ -16,7 +16,8 @@ from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.models import PartyKind
 from accounts.ratelimit import rate_limited
 from accounts.timezones import known_zone, when_text
-from bands.search_pages import KeysFirstPaginator, results_or_page
+from bands.demand import city_demand_for
+from bands.search_pages import BoundedKeysPaginator, BoundedPaginator, results_or_page
 from bands.selectors import genre_choices
 from venues.models import Slot
 
@@ -55,8 +56,10 @@ def _dress(slot: Slot, zone: zoneinfo.ZoneInfo | None) -> Slot:
 
 
 def _paginate(slots, *, playable: bool, number: str | None) -> tuple[Paginator, Page]:
-    # "Only slots we can play" is the costly filter: run it once, for the keys.
-    paginator = (KeysFirstPaginator if playable else Paginator)(slots, PAGE_SIZE)
+    # "Only slots we can play" is the costly filter: run it once, for the keys. Either way the slots are
+    # counted only a few pages past the one asked for ("more than …"): nationwide, the count would cost
+    # more than the page (decision 0092).
+    paginator = (BoundedKeysPaginator if playable else BoundedPaginator)(slots, PAGE_SIZE, asked=number)
     return paginator, paginator.get_page(number)
 
 
@@ -84,7 +87,10 @@ def gig_finder(request: HtmxHttpRequest) -> HttpResponse:
     )
     paginator, page = _paginate(slots, playable=filters["playable"], number=request.GET.get("page"))
     zone = _viewer_zone(request)
-    cards = [slot_card(slot, zone=zone, band=band) for slot in page.object_list]
+    # Where the band's fans asked it to come, for the people acting for it (its leaders and admins, as
+    # the tour planner): one query, the page's slots matched in Python.
+    demand = city_demand_for(band_id=band.pk) if band is not None and band.can_manage else None
+    cards = [slot_card(slot, zone=zone, band=band, demand=demand) for slot in page.object_list]
     context = {
         "form": form,
         "band": band,

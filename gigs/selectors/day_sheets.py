@@ -4,6 +4,7 @@ files already say)."""
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -12,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from bands.selectors import band_managers
+from bands.selectors import band_managers, bands_managers
 from bookings.models import Booking, BookingFile
-from bookings.selectors.bookings import can_manage_band, manages_band_of, standing_of, venue_team
+from bookings.selectors.bookings import can_manage_band, manages_band_of, standing_of, venue_team, venue_teams
 from bookings.selectors.quotes import INCLUDED, balance_text, deal_text, included_labels, money_text
 from bookings.selectors.shows import lineup_sorted
 
@@ -110,6 +111,37 @@ def side_people(booking: Booking, side: str) -> list[User]:
         return venue_team(booking.venue_id)
     host_id = booking.slot.host_band_id if booking.slot_id else None
     return band_managers(host_id) if host_id else []
+
+
+def side_people_many(due: list[tuple[Booking, list]]) -> Callable[[Booking, str], list[User]]:
+    """side_people for many bookings (each with its checklist rows, whose `owner` names the sides asked
+    for): two queries for all of them (the bands' and hosts' leaders and admins, the venues' staff).
+    Returns side_people's twin that asks the database nothing."""
+    band_ids, venue_ids = set(), set()
+    for booking, rows in due:
+        for side in {row.owner for row in rows}:
+            if side == Side.BAND:
+                band_ids.add(booking.band_id)
+            elif booking.client_id:
+                continue
+            elif booking.venue_id:
+                venue_ids.add(booking.venue_id)
+            elif booking.slot_id and booking.slot.host_band_id:
+                band_ids.add(booking.slot.host_band_id)
+    managers = bands_managers(band_ids) if band_ids else {}
+    teams = venue_teams(venue_ids) if venue_ids else {}
+
+    def people(booking: Booking, side: str) -> list[User]:
+        if side == Side.BAND:
+            return managers[booking.band_id]
+        if booking.client_id:
+            return [booking.client]
+        if booking.venue_id:
+            return teams[booking.venue_id]
+        host_id = booking.slot.host_band_id if booking.slot_id else None
+        return managers[host_id] if host_id else []
+
+    return people
 
 
 def gig_date(booking: Booking) -> dt.date:
@@ -214,18 +246,26 @@ class Row:
         return not self.advanced and 0 <= self.due_in_days <= DUE_SOON_DAYS
 
 
+def item_labels() -> dict[str, str]:
+    """Each checklist item's label in the language active."""
+    return {item.value: str(item.label) for item in ITEMS}
+
+
 def advance_rows(
     *,
     booking: Booking,
     marks: dict[str, AdvanceItem],
     now: dt.datetime,
     comments: dict[str, list[AdvanceComment]] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> list[Row]:
     """The checklist as it stands at `now`: every item, marked or not, with its owner and due date (the
     row's, else the defaults) and whether it is late. The one reading of "late" that the day sheet, the
-    paper card's badge and the reminders share. No query."""
+    paper card's badge and the reminders share. No query. `labels` (item_labels()) spares a reader of
+    many gigs translating the same labels for each."""
     date, today = gig_date(booking), gig_today(booking, now)
     comments = comments or {}
+    labels = labels or item_labels()
     rows = []
     for item in ITEMS:
         mark = marks.get(item.value)
@@ -234,7 +274,7 @@ def advance_rows(
         rows.append(
             Row(
                 key=item.value,
-                label=str(item.label),
+                label=labels[item.value],
                 mark=mark,
                 owner=owner,
                 due_on=due_on,

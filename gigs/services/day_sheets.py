@@ -33,8 +33,10 @@ from ..selectors.day_sheets import (
     bookings_to_remind,
     gig_date,
     is_editable,
+    item_labels,
     runs_the_day,
     side_people,
+    side_people_many,
     sides_of,
 )
 
@@ -329,12 +331,19 @@ def advance_reminders_send(*, now: dt.datetime | None = None) -> int:
     is news again. Returns how many notifications were made."""
     now = now or timezone.now()
     items: list[NotificationItem] = []
+    due = []
+    labels = item_labels()  # once, not once a gig
     for booking in bookings_to_remind(now=now):
         marks = {mark.item: mark for mark in booking.advance_items.all()}
-        rows = [row for row in advance_rows(booking=booking, marks=marks, now=now) if row.due_soon or row.late]
-        if not rows:
-            continue
-        people = {side: side_people(booking, side) for side in {row.owner for row in rows}}
+        rows = advance_rows(booking=booking, marks=marks, now=now, labels=labels)
+        rows = [row for row in rows if row.due_soon or row.late]
+        if rows:
+            due.append((booking, rows))
+    # Who each side is, for every gig at once (two queries, not two a gig); notifications_create_many
+    # leaves out whoever was told already before writing anything (decision 0092).
+    people_of = side_people_many(due)
+    for booking, rows in due:
+        people = {side: people_of(booking, side) for side in {row.owner for row in rows}}
         link = reverse("documents:day_sheet", args=[booking.uid])
         for row in rows:
             if row.late:

@@ -66,6 +66,14 @@ def found_text(page: Page, thing: str) -> str:
     """ "24 bands", "1 band": how many results a search found, for its heading and live status line."""
     count = page.paginator.count
     n = localize(count)
+    if getattr(page.paginator, "more", False):
+        # A nationwide search counts only a few pages ahead (bands.search_pages.BoundedPaginator).
+        if thing == "band":
+            return ngettext("more than %(n)s band", "more than %(n)s bands", count) % {"n": n}
+        if thing == "venue":
+            return ngettext("more than %(n)s venue", "more than %(n)s venues", count) % {"n": n}
+        if thing == "slot":
+            return ngettext("more than %(n)s slot", "more than %(n)s slots", count) % {"n": n}
     if thing == "band":
         return ngettext("%(n)s band", "%(n)s bands", count) % {"n": n}
     if thing == "venue":
@@ -77,5 +85,6 @@ def found_text(page: Page, thing: str) -> str:
 
 @register.inclusion_tag("stageslot/partials/_page_of.html")
 def page_of(page: Page) -> dict:
-    """ "· page 2 of 9" after a results heading, or nothing when all results fit on one page."""
-    return {"number": page.number, "pages": page.paginator.num_pages}
+    """ "· page 2 of 9" after a results heading, or nothing when all results fit on one page ("· page 2"
+    when the search counted only a few pages ahead: there are more)."""
+    return {"number": page.number, "pages": page.paginator.num_pages, "more": getattr(page.paginator, "more", False)}
