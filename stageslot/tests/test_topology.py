@@ -333,22 +333,39 @@ def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topo
     old = topology.nodes["node1"].pid
     first: dict[str, float] = {}
 
+    later: dict[str, float] = {}
+    paths = ("/bands/under-load/", "/bands/under-load/availability/", "/bands/?q=band", "/")
+
+    def timed(session, path: str) -> float:
+        began = time.perf_counter()
+        assert session.get(topology.node_url("node1") + path).status_code == 200
+        return time.perf_counter() - began
+
     def restart() -> None:
         topology.restart("node1")
         session = browser(topology)
-        for path in ("/bands/under-load/", "/bands/under-load/availability/", "/bands/?q=band", "/"):
-            began = time.perf_counter()
-            assert session.get(topology.node_url("node1") + path).status_code == 200
-            first[path] = time.perf_counter() - began
+        for path in paths:
+            first[path] = timed(session, path)
+        # The same pages again, under the same load: what a warm worker takes for each now.
+        for path in paths:
+            later[path] = min(timed(session, path) for _ in range(2))
 
     load = load_during(topology, restart)
-    print("\n" + load.summary("rolling restart of node1") + f"; first requests on node1 {first}")
+    print("\n" + load.summary("rolling restart of node1") + f"; first requests on node1 {first}, later {later}")
     assert topology.nodes["node1"].pid != old
     assert load.failures == [], load.failures
     assert load.posts > 10
     assert set(load.nodes) == {f"127.0.0.1:{n.port}" for n in topology.nodes.values()}
     assert load.percentile(99) < quick
-    assert max(first.values()) < quick, first
+    # A first request is quick, or, on a machine busy enough to slow every request, costs what the same page
+    # does warm (a worker that had not been readied would import every view and compile its templates: more than a
+    # second of CPU on its first request).
+    slow = {
+        path: (round(first[path], 3), round(later[path], 3))
+        for path in paths
+        if first[path] >= max(quick, 2 * later[path] + 0.2)
+    }
+    assert not slow, slow
 
 
 def test_a_graceful_reload_of_one_node_under_load_keeps_every_request_quick(topology, quick):
