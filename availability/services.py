@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, DateTimeField, F, Func, Q, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -333,8 +333,32 @@ def horizon_extend(*, now: dt.datetime | None = None) -> int:
     for user_id in window_users:
         with transaction.atomic():
             windows_materialise(user_id=user_id, now=now)
-    BusyInterval.objects.filter(ends_at__lt=start).delete()
+    BusyInterval.objects.filter(EndsBefore(start)).delete()
     return count
+
+
+class EndsBefore(Func):
+    """True for a busy interval that ends before `moment`. On PostgreSQL it is also written as the range test
+    `tstzrange(starts_at, ends_at) << tstzrange(moment, NULL)` (strictly left of: it ends at or before
+    `moment`), which the GiST index of availability.0002 answers, so the nightly delete of `horizon_extend`
+    reads only the rows that fell out of the horizon instead of the whole busy table (decision 0092); the
+    plain comparison beside it keeps the rows that end exactly at `moment`."""
+
+    output_field = BooleanField()
+
+    def __init__(self, moment: dt.datetime) -> None:
+        super().__init__(F("starts_at"), F("ends_at"), Value(moment, output_field=DateTimeField()))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (_starts_at, _p1), (ends_at, p2), (moment, p3) = [compiler.compile(a) for a in self.get_source_expressions()]
+        return f"({ends_at} < {moment})", [*p2, *p3]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        (starts_at, p1), (ends_at, p2), (moment, p3) = [compiler.compile(a) for a in self.get_source_expressions()]
+        return (
+            f"(TSTZRANGE({starts_at}, {ends_at}) << TSTZRANGE({moment}, NULL) AND {ends_at} < {moment})",
+            [*p1, *p2, *p3, *p2, *p3],
+        )
 
 
 # Imported calendars ---------------------------------------------------------------------
