@@ -181,14 +181,7 @@ class Booking(models.Model):
             models.Index(fields=["slot", "status"]),
             models.Index(fields=["picker_band", "status"], name="bookings_picker_status"),
             models.Index(fields=["status", "ends_at"]),
-            # The periodic `bookings_start` (BOOKED, started) and `bookings_expire` (PENDING, started): only the
-            # live bookings whose start has passed, which those jobs act on (decision 0092).
-            models.Index(
-                fields=["status", "starts_at"],
-                condition=Q(status__in=["pending", "booked"]),
-                name="bookings_live_starts",
-            ),
-            # The hourly `waiting_reminders_send`: the pending bookings asked more than three days ago.
+            # The hourly `waiting_reminders_send`: the pending bookings asked more than three days ago (decision 0092).
             models.Index(fields=["created_at"], condition=Q(status="pending"), name="bookings_pending_created"),
         ]
         constraints = [
