@@ -1,6 +1,6 @@
-"""The periodic jobs of bookings read only what is due: with nothing due, a run costs the same queries
-whatever the number of bookings on the site (decision 0092). The partial indexes that keep their time flat
-on PostgreSQL are bookings 0024."""
+"""The periodic jobs of bookings with nothing due cost the same queries whatever the number of bookings on
+the site (decision 0092). The waiting reminders' rows are read by the partial index of bookings 0024; the
+start, expiry and losers' reads still follow the live bookings on PostgreSQL (0092, "What still grows")."""
 
 import datetime as dt
 
