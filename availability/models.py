@@ -118,7 +118,15 @@ class Rule(TimeBlock):
         verbose_name = _("rule")
         verbose_name_plural = _("rules")
         ordering = ["user", "start_date", "start_time", "id"]
-        indexes = [models.Index(fields=["user", "kind"])]
+        indexes = [
+            models.Index(fields=["user", "kind"]),
+            # The nightly `horizon_extend`: the repeating rules materialised short of the horizon's end, and the
+            # one-off blocks not over yet, so a run with nothing to extend reads no rule (decision 0092).
+            models.Index(fields=["materialised_until"], condition=~Q(rrule=""), name="availability_rule_repeat_due"),
+            models.Index(
+                fields=["end_date", "materialised_until"], condition=Q(rrule=""), name="availability_rule_one_off_due"
+            ),
+        ]
         constraints = TimeBlock.time_constraints("availability_rule")
 
     def __str__(self) -> str:

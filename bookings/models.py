@@ -181,6 +181,8 @@ class Booking(models.Model):
             models.Index(fields=["slot", "status"]),
             models.Index(fields=["picker_band", "status"], name="bookings_picker_status"),
             models.Index(fields=["status", "ends_at"]),
+            # The hourly `waiting_reminders_send`: the pending bookings asked more than three days ago (decision 0092).
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="bookings_pending_created"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -263,3 +263,18 @@ class ModerationLog(models.Model):
             "action": self.get_action_display(),
             "review": self.review_id,
         }
+
+
+class RequestsMark(models.Model):
+    """How far the periodic review requests have read (one row): every gig that ended by `asked_through`
+    has had its "How was the gig?" sent, and every gig that ended by `asked_through` − REVIEW_REMINDER_AFTER
+    its reminder. A run reads only the gigs whose request or reminder fell due since (decision 0092)."""
+
+    asked_through = models.DateTimeField(_("asked through"))
+
+    class Meta:
+        verbose_name = _("review requests mark")
+        verbose_name_plural = _("review requests marks")
+
+    def __str__(self) -> str:
+        return str(self.asked_through)

@@ -46,6 +46,7 @@ from .models import (
     TEXT_MAX,
     TEXT_MIN,
     ModerationLog,
+    RequestsMark,
     Review,
     ReviewReport,
     Side,
@@ -275,11 +276,19 @@ def reviews_publish_due(*, now: dt.datetime | None = None) -> int:
 def review_requests_send(*, now: dt.datetime | None = None) -> int:
     """Periodic: "How was the gig?" to each side of every gig completed within the review window, and one
     reminder REVIEW_REMINDER_AFTER the gig to the sides that have not written. Each is sent once per side
-    (the notification's dedupe key), so any number of runs, even at once, tells everyone once. Returns how
-    many notifications were written now."""
+    (the notification's dedupe key), so any number of runs, even at once, tells everyone once. A run reads
+    only the gigs that fell due since the last one (RequestsMark): someone who joins a side later is not
+    asked about the gigs asked for already. Returns how many notifications were written now."""
     now = now or timezone.now()
+    since = _asked_through(now)
     recent = (
         Booking.objects.filter(status=Booking.Status.COMPLETED, ends_at__gt=now - REVIEW_WINDOW, ends_at__lte=now)
+        # Only the gigs whose request (they ended since the mark) or reminder (they ended a week before it)
+        # fell due since the last run: the index on (status, ends_at) reads just those.
+        .filter(
+            Q(ends_at__gte=since)
+            | Q(ends_at__gte=since - REVIEW_REMINDER_AFTER, ends_at__lte=now - REVIEW_REMINDER_AFTER)
+        )
         .select_related("band", "venue", "client")
         .annotate(
             **{
@@ -331,10 +340,36 @@ def review_requests_send(*, now: dt.datetime | None = None) -> int:
                         **base,
                     )
                 )
-    if not items:
-        return 0
-    with transaction.atomic():
-        return len(notifications_create_many(items=items))
+    made = 0
+    if items:
+        with transaction.atomic():
+            made = len(notifications_create_many(items=items))
+    _asked_through_set(now)
+    return made
+
+
+def _asked_through(now: dt.datetime) -> dt.datetime:
+    """The moment up to which every gig has been asked for (RequestsMark); the whole window before any run,
+    or when the mark is later than `now` (a run for a past moment reads as before)."""
+    mark = RequestsMark.objects.values_list("asked_through", flat=True).first()
+    if mark is None or mark > now:
+        return now - REVIEW_WINDOW
+    return mark
+
+
+def _asked_through_set(now: dt.datetime) -> None:
+    """Move the mark to `now`, or to the end of the first gig that ended but is not COMPLETED yet (the periodic
+    `bookings_complete` has not reached it, or its transaction has not committed): that gig is asked for by a
+    later run. Only after the run's notifications are written, so a failed run leaves the mark where it was."""
+    late = (
+        Booking.objects.filter(status__in=Booking.ON, ends_at__lte=now)
+        .order_by("ends_at")
+        .values_list("ends_at", flat=True)
+        .first()
+    )
+    through = min(now, late) if late is not None else now
+    if not RequestsMark.objects.update(asked_through=through):
+        RequestsMark.objects.get_or_create(defaults={"asked_through": through})
 
 
 def _people_of(bookings: list[Booking]) -> dict[tuple[int, str], list[User]]:

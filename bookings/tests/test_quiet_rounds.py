@@ -1,0 +1,68 @@
+"""The periodic jobs of bookings with nothing due cost the same queries whatever the number of bookings on
+the site (decision 0092). The waiting reminders' rows are read by the partial index of bookings 0024; the
+start, expiry and losers' reads still follow the live bookings on PostgreSQL (0092, "What still grows")."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.services import losers, periodic, reminders, request_groups
+from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
+
+pytestmark = pytest.mark.django_db
+
+Status = Booking.Status
+
+
+def site(count: int) -> None:
+    """`count` of each: a gig booked ahead, a gig booked that is over, and a pending application asked today
+    for another band: none of them is due for any of these jobs."""
+    now = timezone.now()
+    for n in range(count):
+        band, _ = band_with_leader()
+        venue, _ = venue_with_owner()
+        ahead = SlotFactory(
+            venue=venue, starts_at=now + dt.timedelta(days=5 + n), ends_at=now + dt.timedelta(days=5 + n, hours=3)
+        )
+        BookingFactory(band=band, slot=ahead, status=Status.BOOKED)
+        past = SlotFactory(
+            venue=venue, starts_at=now - dt.timedelta(days=9 + n), ends_at=now - dt.timedelta(days=9 + n, hours=-3)
+        )
+        BookingFactory(band=band, slot=past, status=Status.COMPLETED)
+        other, _ = band_with_leader()
+        later = SlotFactory(
+            venue=venue, starts_at=now + dt.timedelta(days=40 + n), ends_at=now + dt.timedelta(days=40 + n, hours=3)
+        )
+        BookingFactory(band=other, slot=later, status=Status.PENDING)
+
+
+JOBS = {
+    "bookings-start": lambda now: periodic.bookings_start(now=now),
+    "bookings-expire": lambda now: periodic.bookings_expire(now=now),
+    "bookings-waiting-reminders": lambda now: reminders.waiting_reminders_send(now=now),
+    "bookings-losers-sweep": lambda now: (
+        losers.booking_losers_sweep(now=now) + request_groups.request_groups_sweep(now=now)
+    ),
+}
+# With nothing due each reads once: the started gigs, the lapsed requests, the waiting ones; the sweep its
+# stuck losers and the request groups with a booked booking.
+QUERIES = {"bookings-start": 1, "bookings-expire": 1, "bookings-waiting-reminders": 1, "bookings-losers-sweep": 2}
+
+
+def quiet_run(job: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert JOBS[job](timezone.now()) == 0
+    return len(captured)
+
+
+@pytest.mark.parametrize("job", sorted(JOBS))
+def test_a_run_with_nothing_due_costs_the_same_queries_at_any_size(job):
+    assert quiet_run(job) == QUERIES[job]
+    site(1)
+    assert quiet_run(job) == QUERIES[job]
+    site(5)
+    assert quiet_run(job) == QUERIES[job]
