@@ -513,6 +513,22 @@ def _close_quietly(connection: BaseEmailBackend) -> None:
         logger.warning("Closing the mail server connection failed", exc_info=True)
 
 
+def _interrupted_send_counted(note: Notification, now) -> bool:
+    """A notification found SENDING was taken by a worker that stopped: that counts as a try. Returns whether it
+    may be tried again; after NOTIFICATION_EMAIL_ATTEMPTS it is FAILED. The one rule for a single email and a
+    batch; the caller saves."""
+    note.email_attempts += 1
+    note.email_tried_at = now
+    note.email_error = "The worker sending it stopped before the email was marked sent."
+    if note.email_attempts < NOTIFICATION_EMAIL_ATTEMPTS:
+        return True
+    note.email_state = Notification.Email.FAILED
+    logger.warning(
+        "Gave up emailing notification %s: its sending stopped %d times", note.pk, NOTIFICATION_EMAIL_ATTEMPTS
+    )
+    return False
+
+
 def notification_email_send(*, notification_id: int) -> bool:
     """Send a notification's email: at least once, and more than once only when a worker dies in the
     moment between the mail server taking the message and the row saying so.
@@ -561,19 +577,9 @@ def notification_email_send(*, notification_id: int) -> bool:
             note.email_error = "The address is suppressed after a bounce or a complaint."
             note.save(update_fields=["email_state", "email_error"])
             return False
-        if note.email_state == Notification.Email.SENDING:
-            note.email_attempts += 1
-            note.email_tried_at = now
-            note.email_error = "The worker sending it stopped before the email was marked sent."
-            if note.email_attempts >= NOTIFICATION_EMAIL_ATTEMPTS:
-                note.email_state = Notification.Email.FAILED
-                note.save(update_fields=["email_state", "email_attempts", "email_tried_at", "email_error"])
-                logger.warning(
-                    "Gave up emailing notification %s: its sending stopped %d times",
-                    note.pk,
-                    NOTIFICATION_EMAIL_ATTEMPTS,
-                )
-                return False
+        if note.email_state == Notification.Email.SENDING and not _interrupted_send_counted(note, now):
+            note.save(update_fields=["email_state", "email_attempts", "email_tried_at", "email_error"])
+            return False
         note.email_state = Notification.Email.SENDING
         note.email_claimed_at = now
         note.save(update_fields=["email_state", "email_claimed_at", "email_attempts", "email_tried_at", "email_error"])
@@ -714,14 +720,7 @@ def notification_emails_send(*, notification_ids: Iterable[int]) -> int:
                 held.append(note.pk)
             elif note.email_state == Notification.Email.SENDING:
                 # Taken over from a worker that stopped: a try, as notification_email_send counts it (rare).
-                note.email_attempts += 1
-                note.email_tried_at = now
-                note.email_error = "The worker sending it stopped before the email was marked sent."
-                if note.email_attempts >= NOTIFICATION_EMAIL_ATTEMPTS:
-                    note.email_state = Notification.Email.FAILED
-                    logger.warning("Gave up emailing notification %s: its sending stopped %d times", note.pk,
-                                   NOTIFICATION_EMAIL_ATTEMPTS)  # fmt: skip
-                else:
+                if _interrupted_send_counted(note, now):
                     note.email_state = Notification.Email.SENDING
                     note.email_claimed_at = now
                     claimed.append(note)

@@ -2,6 +2,7 @@
 each person's own name, text and one-click unsubscribe link, once each, suppressed and departed people left
 out, and a mail server that fails midway sends nothing twice."""
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
@@ -147,3 +148,34 @@ def test_a_server_failing_midway_keeps_what_it_took_and_sends_the_rest_later(set
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert notification_emails_send(notification_ids=ids) == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted(n.recipient.email for n in notes)
+
+
+@pytest.mark.parametrize("door", ["one", "batch"])
+def test_a_send_a_stopped_worker_left_counts_as_a_try_by_either_door(door):
+    """A notification left SENDING past its claim is taken over as a try by both the one-at-a-time task and a
+    batch (one rule, accounts.services._interrupted_send_counted): under the limit it is sent, at it FAILED."""
+    from django.utils import timezone
+
+    from accounts.services import notification_email_send
+
+    fans = people()[:2]
+    notes = tell(fans)
+    long_ago = timezone.now() - dt.timedelta(days=1)
+    Notification.objects.filter(pk=notes[0].pk).update(
+        email_state=Notification.Email.SENDING, email_claimed_at=long_ago, email_attempts=1
+    )
+    Notification.objects.filter(pk=notes[1].pk).update(
+        email_state=Notification.Email.SENDING,
+        email_claimed_at=long_ago,
+        email_attempts=NOTIFICATION_EMAIL_ATTEMPTS - 1,
+    )
+    if door == "batch":
+        notification_emails_send(notification_ids=[n.pk for n in notes])
+    else:
+        for note in notes:
+            notification_email_send(notification_id=note.pk)
+    sent, failed = (Notification.objects.get(pk=n.pk) for n in notes)
+    assert (sent.email_state, sent.email_attempts) == (Notification.Email.SENT, 2)
+    assert (failed.email_state, failed.email_attempts) == (Notification.Email.FAILED, NOTIFICATION_EMAIL_ATTEMPTS)
+    assert "stopped before the email was marked sent" in failed.email_error
+    assert [m.to[0] for m in mail.outbox] == [fans[0].email]
