@@ -23,13 +23,15 @@ $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 
+# --no-compile: pip would compile every module of every package (half its time, most of them never imported); Python
+# compiles what is imported, once, into __pycache__ (docs/decisions/0079-suite-under-fifteen.md).
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
 	@echo "Installing StageSlot's Python packages into $(VENV)…"
-	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -r requirements.txt
 	@touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-compile -r requirements.txt -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
 
 # run_local (stageslot/local_run.py) starts Radicale and localstripe on ports of their own (the next free

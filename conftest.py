@@ -32,7 +32,12 @@ pytest_plugins = ["payments.testing", "stageslot.s3_testing", "stageslot.test_da
 # still be usable from it in browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+# Debian's headless shell (`apt-get install chromium-headless-shell`) where it is installed, else Debian's Chromium. The
+# shell is Chromium's engine without the browser around it (what Playwright itself runs headless): the same pages,
+# scripts and DevTools protocol at about two thirds of the CPU (docs/decisions/0079-suite-under-fifteen.md).
+HEADLESS_SHELL = Path("/usr/bin/chromium-headless-shell")
+FULL_CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH") or (HEADLESS_SHELL if HEADLESS_SHELL.exists() else FULL_CHROMIUM))
 # axe-core, fetched from the npm registry by `make vendor` (which `make test` runs when npm is there).
 AXE_JS = Path(os.environ.get("AXE_JS", Path(__file__).parent / ".cache" / "vendor" / "axe.min.js"))
 AXE_MISSING = f"axe-core is not at {AXE_JS}: run `make vendor` (needs npm) to check accessibility"
@@ -280,7 +285,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     engine = settings.DATABASES["default"]["ENGINE"]
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
     skip_services = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL=redis://…")
-    skip_browser = pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    skip_browser = pytest.mark.skip(reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium-headless-shell)")
     for item in items:
         # By marker, not keyword: a parameter named "browser" is no browser test.
         markers = _markers(item)
@@ -519,9 +524,25 @@ def _close_browser_contexts(request: pytest.FixtureRequest):
     # Only a browser test has one: a test whose parameter is called `page` (a pager's) names the fixture too,
     # and asking for it here would start a Chromium for nothing.
     if "browser" in request.fixturenames and request.node.get_closest_marker("browser"):
-        for context in list(request.getfixturevalue("browser").contexts):
+        browsers = [request.getfixturevalue("browser")]
+        if "full_chromium" in request.fixturenames:
+            browsers.append(request.getfixturevalue("full_chromium"))
+        for context in [context for browser in browsers for context in browser.contexts]:
             context.close()
         _wait_for_live_server_requests()
+
+
+@pytest.fixture(scope="session")
+def full_chromium(playwright, browser_type_launch_args: dict, browser):
+    """Debian's whole Chromium, for the one thing the headless shell does differently: a route on a page does not
+    catch where a redirect from the site leads on another origin (Google's consent page). The session's browser
+    where that already is the whole Chromium, or where it is not installed."""
+    if CHROMIUM == FULL_CHROMIUM or not FULL_CHROMIUM.exists():
+        yield browser
+        return
+    launched = playwright.chromium.launch(**{**browser_type_launch_args, "executable_path": str(FULL_CHROMIUM)})
+    yield launched
+    launched.close()
 
 
 def _wait_for_live_server_requests(timeout: float = 10.0) -> None:

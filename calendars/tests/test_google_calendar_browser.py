@@ -28,7 +28,7 @@ def consent(route) -> None:
     route.fulfill(status=302, headers={"Location": back})
 
 
-def test_a_member_connects_google_calendar_and_sees_it_read(live_server, browser, axe_check, settings):
+def test_a_member_connects_google_calendar_and_sees_it_read(live_server, full_chromium, axe_check, settings):
     shots = os.environ.get("STAGESLOT_SCREENSHOTS")
     settings.SITE_URL = live_server.url
     user = UserFactory(email="lea@example.com", display_name="Lea Drums")
@@ -38,7 +38,7 @@ def test_a_member_connects_google_calendar_and_sees_it_read(live_server, browser
         recorded = moved(answer("freebusy.json"), to=BERLIN_TODAY + dt.timedelta(days=1))
         google.add_callback(responses.POST, FREEBUSY_URL, callback=freebusy_from(recorded))
 
-        page = log_in(browser, live_server.url, user.email)
+        page = log_in(full_chromium, live_server.url, user.email)
         page.route("https://accounts.google.com/**", consent)
         for width, height in ((390, 844), (1280, 900)):
             page.set_viewport_size({"width": width, "height": height})
