@@ -3,7 +3,9 @@
 files already say)."""
 
 import datetime as dt
+import functools
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -306,6 +308,74 @@ def bookings_to_remind(*, now: dt.datetime) -> QuerySet[Booking]:
         .prefetch_related("advance_items")
         .order_by("starts_at", "pk")
     )
+
+
+# The days before a gig's date on which an item with its default due date falls due soon (its lead time and
+# DUE_SOON_DAYS) or late (the day after its due date): the only days, without a change, a reminder falls due.
+FALLS_DUE_DAYS = frozenset(
+    {days + DUE_SOON_DAYS for days in ITEM_DUE_DAYS.values()} | {days - 1 for days in ITEM_DUE_DAYS.values()}
+)
+
+
+@functools.cache
+def _zones() -> tuple[zoneinfo.ZoneInfo, ...]:
+    zones = []
+    for name in sorted(zoneinfo.available_timezones()):
+        try:
+            zones.append(zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue
+    return tuple(zones)
+
+
+def _midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+
+
+def bookings_fallen_due(*, since: dt.datetime, changed_since: dt.datetime, now: dt.datetime) -> set[int]:
+    """The booked gigs still to come whose reminder may have fallen due between `since` (the last run) and
+    `now`, what bookings_to_remind would read them for: the gigs booked, moved or otherwise changed since
+    `changed_since`, those whose checklist changed since then, and those where a day began since `since`
+    (in the gig's zone) on which one of its items falls due soon or late, by its default due date
+    (FALLS_DUE_DAYS before the gig's date) or its own. The rest were read by an earlier run, and nothing
+    about them has changed. At most four queries, two when no day began anywhere."""
+    gigs = Booking.objects.filter(status=Status.BOOKED, starts_at__gt=now)
+    found = set(gigs.filter(updated_at__gte=changed_since).values_list("pk", flat=True))
+    found.update(AdvanceItem.objects.filter(updated_at__gte=changed_since).values_list("booking_id", flat=True))
+    # Where a new day began since `since`: for each span of gig dates that reached one of FALLS_DUE_DAYS, the
+    # zones (by name) whose gigs start within it.
+    spans: dict[tuple[dt.datetime, dt.datetime], set[str]] = defaultdict(set)
+    first_day = last_day = None
+    for zone in _zones():
+        before, today = since.astimezone(zone).date(), now.astimezone(zone).date()
+        if before == today:
+            continue
+        first_day = min(first_day or before, before)
+        last_day = max(last_day or today, today)
+        for days in FALLS_DUE_DAYS:
+            # Gig dates in (before + days, today + days].
+            span = (
+                _midnight(before + dt.timedelta(days=days + 1), zone),
+                _midnight(today + dt.timedelta(days=days + 1), zone),
+            )
+            spans[span].add(zone.key)
+            if zone.key == "UTC":
+                spans[span].add("")  # a gig without a zone is dated in UTC (gig_date)
+    if not spans:
+        return found
+    crossed = Q(pk__in=[])
+    for (start, end), names in spans.items():
+        crossed |= Q(time_zone__in=sorted(names), starts_at__gte=start, starts_at__lt=end)
+    found.update(gigs.filter(crossed).values_list("pk", flat=True))
+    # An item's own due date: due soon from two days before it, late from the day after (advance_rows).
+    own = AdvanceItem.objects.filter(
+        advanced_at__isnull=True,
+        due_on__isnull=False,
+        due_on__gt=first_day - dt.timedelta(days=1),
+        due_on__lte=last_day + dt.timedelta(days=DUE_SOON_DAYS),
+    )
+    found.update(own.values_list("booking_id", flat=True))
+    return found
 
 
 @dataclass
