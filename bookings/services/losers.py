@@ -218,7 +218,7 @@ def _changed_since(since: dt.datetime) -> Q | None:
     the places booked). None when nothing changed. Two queries, by the partial indexes
     `bookings_live_updated` and `venues_slot_supports_full`."""
     bands, slots, pending = set(), set(), set()
-    changed = Booking.objects.filter(status__in=Booking.LIVE, updated_at__gte=since)
+    changed = Booking.objects.filter(status__in=Booking.LIVE, updated_at__gte=since).order_by()
     for pk, status, band_id, slot_id in changed.values_list("pk", "status", "band_id", "slot_id"):
         if status == Status.BOOKED:
             bands.add(band_id)
@@ -226,7 +226,9 @@ def _changed_since(since: dt.datetime) -> Q | None:
                 slots.add(slot_id)
         else:
             pending.add(pk)
-    full = Slot.objects.filter(support_places__gt=0, supports_booked__gte=F("support_places"), updated_at__gte=since)
+    full = Slot.objects.filter(
+        support_places__gt=0, supports_booked__gte=F("support_places"), updated_at__gte=since
+    ).order_by()
     slots.update(full.values_list("pk", flat=True))
     if not (bands or slots or pending):
         return None
@@ -240,7 +242,7 @@ def booking_losers_sweep(*, now=None) -> int:
 
     A run reads only the pending bookings that something changed since the last run may have made losers
     (`_changed_since`, from its JobMark less SWEEP_OVERLAP); the first run, or one for a moment before the
-    mark, reads every pending booking ahead. A run that found losers leaves the mark where it was."""
+    mark, reads every pending booking ahead. A run that declined losers leaves the mark where it was."""
     now = now or timezone.now()
     mark = job_mark(SWEEP_JOB, now=now)
     booked = Booking.objects.filter(
@@ -258,11 +260,9 @@ def booking_losers_sweep(*, now=None) -> int:
         changed = _changed_since(mark - SWEEP_OVERLAP)
         stuck = stuck.filter(changed) if changed is not None else stuck.none()
     winners: set[int] = set()
-    found = False
     for pk, band_id, slot_id, starts_at, ends_at in stuck.values_list(
         "pk", "band_id", "slot_id", "starts_at", "ends_at"
     ):
-        found = True
         winner = (
             Booking.objects.filter(
                 Q(band_id=band_id, starts_at__lt=ends_at, ends_at__gt=starts_at) | Q(slot_id=slot_id),
@@ -276,8 +276,8 @@ def booking_losers_sweep(*, now=None) -> int:
         if winner is not None and winner not in winners:
             winners.add(winner)
             booking_losers_decline(winner_id=winner, by_id=None, now=now.isoformat())
-    # A run that found losers leaves its mark: the next one reads them again, and tries again any whose
-    # decline failed (_decline_losers logs it and carries on); a run that finds none moves it.
-    if not found:
+    # A run that declined for a winner leaves its mark: the next one reads the same again, and tries again any
+    # decline that failed (_decline_losers logs it and carries on); a run that had none to decline moves it.
+    if not winners:
         job_mark_set(SWEEP_JOB, now)
     return len(winners)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bands.selectors import band_managers, bands_managers
-from bookings.models import Booking, BookingFile
+from bookings.models import Booking, BookingFile, live_starts_at
 from bookings.selectors.bookings import can_manage_band, manages_band_of, standing_of, venue_team, venue_teams
 from bookings.selectors.quotes import INCLUDED, balance_text, deal_text, included_labels, money_text
 from bookings.selectors.shows import lineup_sorted
@@ -339,7 +339,7 @@ def bookings_fallen_due(*, since: dt.datetime, changed_since: dt.datetime, now: 
     (in the gig's zone) on which one of its items falls due soon or late, by its default due date
     (FALLS_DUE_DAYS before the gig's date) or its own. The rest were read by an earlier run, and nothing
     about them has changed. At most four queries, two when no day began anywhere."""
-    gigs = Booking.objects.filter(status=Status.BOOKED, starts_at__gt=now)
+    gigs = Booking.objects.filter(status=Status.BOOKED, starts_at__gt=now).order_by()
     found = set(gigs.filter(updated_at__gte=changed_since).values_list("pk", flat=True))
     found.update(AdvanceItem.objects.filter(updated_at__gte=changed_since).values_list("booking_id", flat=True))
     # Where a new day began since `since`: for each span of gig dates that reached one of FALLS_DUE_DAYS, the
@@ -363,12 +363,13 @@ def bookings_fallen_due(*, since: dt.datetime, changed_since: dt.datetime, now: 
                 spans[span].add("")  # a gig without a zone is dated in UTC (gig_date)
     if not spans:
         return found
+    # By the live bookings' start (bookings_live_starts_at): the gigs of each span, not every gig ahead.
     crossed = Q(pk__in=[])
     for (start, end), names in spans.items():
-        crossed |= Q(time_zone__in=sorted(names), starts_at__gte=start, starts_at__lt=end)
-    found.update(gigs.filter(crossed).values_list("pk", flat=True))
+        crossed |= Q(time_zone__in=sorted(names), live_start__gte=start, live_start__lt=end)
+    found.update(gigs.alias(live_start=live_starts_at()).filter(crossed).values_list("pk", flat=True))
     # An item's own due date: due soon from two days before it, late from the day after (advance_rows).
-    own = AdvanceItem.objects.filter(
+    own = AdvanceItem.objects.order_by().filter(
         advanced_at__isnull=True,
         due_on__isnull=False,
         due_on__gt=first_day - dt.timedelta(days=1),
