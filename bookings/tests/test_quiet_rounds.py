@@ -73,3 +73,22 @@ def test_a_run_with_nothing_due_costs_the_same_queries_at_any_size(job):
     assert quiet_run(job) == QUERIES[job]
     site(5)
     assert quiet_run(job) == QUERIES[job]
+
+
+def test_among_many_rows_the_gig_started_and_the_request_lapsed_are_found():
+    site(3)
+    now = timezone.now()
+    band, _ = band_with_leader()
+    venue, _ = venue_with_owner()
+    playing = SlotFactory(venue=venue, starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=2))
+    gig = BookingFactory(band=band, slot=playing, status=Status.BOOKED)
+    other, _ = band_with_leader()
+    elsewhere, _ = venue_with_owner()
+    passed = SlotFactory(venue=elsewhere, starts_at=now - dt.timedelta(hours=2), ends_at=now + dt.timedelta(hours=1))
+    asked = BookingFactory(band=other, slot=passed, status=Status.PENDING)
+    assert periodic.bookings_start(now=now) == 1
+    assert periodic.bookings_expire(now=now) == 1
+    gig.refresh_from_db()
+    asked.refresh_from_db()
+    assert (gig.status, asked.status) == (Status.IN_PROGRESS, Status.DECLINED)
+    assert periodic.bookings_start(now=now) == periodic.bookings_expire(now=now) == 0
