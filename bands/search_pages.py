@@ -66,8 +66,8 @@ class KeysFirstPaginator(Paginator):
 # A search that matches nationwide counts its results only this many pages past the page asked for:
 # its cost follows the page, not the site (decision 0092). Past that the heading says "more than".
 PAGES_AHEAD = 5
-# A search whose filter is read exactly in Python (`settle`) counts one page ahead, and reads further keys
-# at most this many times when the check drops some.
+# A search whose filter is read exactly in Python (`settle`) counts one page ahead, and reads this many
+# times as many keys at once, for the rows the check drops.
 PAGES_AHEAD_SETTLED = 1
 SETTLE_ROUNDS = 3
 
@@ -102,10 +102,10 @@ class BoundedKeysPaginator(KeysFirstPaginator):
     (`more`: there are more than `count`).
 
     With `settle`, for a filter the queryset leaves out (the free-on band search), PAGES_AHEAD_SETTLED
-    pages ahead: the keys are walked in the queryset's order a batch at a time, each with the
-    `settle_fields` given, and `settle(rows)` returns the keys of the batch that match, so everything read
-    follows the page, not the site. When the filter drops rows the next batch is read, at most
-    SETTLE_ROUNDS times; past that the count says "more than"."""
+    pages ahead: the keys of SETTLE_ROUNDS batches are read in the queryset's order in one query, each
+    with the `settle_fields` given, and `settle(rows)` returns the keys of those that match, so everything
+    read follows the page, not the site, in the same queries at any size. Past those rows the count says
+    "more than"."""
 
     def __init__(
         self,
@@ -129,17 +129,14 @@ class BoundedKeysPaginator(KeysFirstPaginator):
             keys = list(self.object_list.values_list("pk", flat=True)[: self.limit + 1])
             self.more = len(keys) > self.limit
             return keys[: self.limit]
-        keys, read, chunk = [], 0, self.limit + 1
-        for _ in range(SETTLE_ROUNDS):
-            batch = list(self.object_list.values_list("pk", *self.settle_fields)[read : read + chunk])
-            read += len(batch)
-            matched = self.settle(batch) if batch else set()
-            keys += [row[0] for row in batch if row[0] in matched]
-            if len(keys) > self.limit or len(batch) < chunk:
-                self.more = len(keys) > self.limit
-                break
-        else:
-            self.more = True  # rows are left unread: there may be more
+        # Every batch at once: one read of the keys and one `settle`, so the queries are the same however
+        # many batches the filter would have needed (decision 0092).
+        bound = SETTLE_ROUNDS * (self.limit + 1)
+        rows = list(self.object_list.values_list("pk", *self.settle_fields)[:bound])
+        matched = self.settle(rows) if rows else set()
+        keys = [row[0] for row in rows if row[0] in matched]
+        # Past the bound rows are left unread: there may be more.
+        self.more = len(keys) > self.limit or len(rows) == bound
         return keys[: self.limit]
 
 

@@ -130,6 +130,16 @@ class AdvanceItem(models.Model):
                 violation_error_message=_("This item is already on the gig's checklist."),
             ),
         ]
+        indexes = [
+            # The hourly advancing reminders: the checklists changed since the last run, and the open items whose
+            # own due date fell due since (decision 0092).
+            models.Index(fields=["updated_at"], name="gigs_advance_item_updated"),
+            models.Index(
+                fields=["due_on"],
+                condition=Q(advanced_at__isnull=True, due_on__isnull=False),
+                name="gigs_advance_item_own_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_item_display()} ({self.booking_id})"

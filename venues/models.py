@@ -347,6 +347,13 @@ class Slot(models.Model):
                 name="venues_slot_open_point",
                 condition=Q(cancelled_at__isnull=True, visibility="public"),
             ),
+            # The losers sweep (bookings): the slots whose support places are all taken, by when they changed,
+            # to find those whose places were lowered since its last run (decision 0092).
+            models.Index(
+                fields=["updated_at"],
+                name="venues_slot_supports_full",
+                condition=Q(support_places__gt=0, supports_booked__gte=F("support_places")),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -30,6 +30,7 @@ from ..selectors.bookings import (
     venue_teams,
 )
 from .ending import booking_status_stamps_bump
+from .marks import job_mark, job_mark_set
 from .notices import (
     booking_summary,
     kind_text,
@@ -204,11 +205,46 @@ def booking_losers_decline(*, winner_id: int, by_id: int | None, now: str | None
     _decline_losers(winner=winner, band=winner.band, slot=winner.slot, by=by, now=when)
 
 
+SWEEP_JOB = "bookings-losers-sweep"
+# How far before its mark a sweep reads again: a change is stamped when it is written, and its transaction may
+# commit after the last run read.
+SWEEP_OVERLAP = dt.timedelta(minutes=10)
+
+
+def _changed_since(since: dt.datetime) -> Q | None:
+    """The pending bookings that a change since `since` may have made losers: those of a band and of a slot
+    with a booking booked or moved since (the accept whose decline task was lost, a gig rescheduled), those
+    asked or changed since, and those of a slot whose support places, all taken, changed since (lowered to
+    the places booked). None when nothing changed. Two queries, by the partial indexes
+    `bookings_live_updated` and `venues_slot_supports_full`."""
+    bands, slots, pending = set(), set(), set()
+    changed = Booking.objects.filter(status__in=Booking.LIVE, updated_at__gte=since).order_by()
+    for pk, status, band_id, slot_id in changed.values_list("pk", "status", "band_id", "slot_id"):
+        if status == Status.BOOKED:
+            bands.add(band_id)
+            if slot_id is not None:
+                slots.add(slot_id)
+        else:
+            pending.add(pk)
+    full = Slot.objects.filter(
+        support_places__gt=0, supports_booked__gte=F("support_places"), updated_at__gte=since
+    ).order_by()
+    slots.update(full.values_list("pk", flat=True))
+    if not (bands or slots or pending):
+        return None
+    return Q(band_id__in=bands) | Q(slot_id__in=slots) | Q(pk__in=pending)
+
+
 def booking_losers_sweep(*, now=None) -> int:
     """Periodic: decline the pending bookings that a booked gig has made impossible and that are still
     pending (their decline task was lost): the same band at an overlapping time, or a slot whose
-    place is filled. Returns how many winners were swept for."""
+    place is filled. Returns how many winners were swept for.
+
+    A run reads only the pending bookings that something changed since the last run may have made losers
+    (`_changed_since`, from its JobMark less SWEEP_OVERLAP); the first run, or one for a moment before the
+    mark, reads every pending booking ahead. A run that declined losers leaves the mark where it was."""
     now = now or timezone.now()
+    mark = job_mark(SWEEP_JOB, now=now)
     booked = Booking.objects.filter(
         band_id=OuterRef("band_id"),
         status=Status.BOOKED,
@@ -220,6 +256,9 @@ def booking_losers_sweep(*, now=None) -> int:
         | Q(role=Role.HEADLINER, slot__headliner_booked__gte=1)
         | Q(role=Role.SUPPORT, slot__supports_booked__gte=F("slot__support_places"), slot__support_places__gt=0)
     )
+    if mark is not None:
+        changed = _changed_since(mark - SWEEP_OVERLAP)
+        stuck = stuck.filter(changed) if changed is not None else stuck.none()
     winners: set[int] = set()
     for pk, band_id, slot_id, starts_at, ends_at in stuck.values_list(
         "pk", "band_id", "slot_id", "starts_at", "ends_at"
@@ -237,4 +276,8 @@ def booking_losers_sweep(*, now=None) -> int:
         if winner is not None and winner not in winners:
             winners.add(winner)
             booking_losers_decline(winner_id=winner, by_id=None, now=now.isoformat())
+    # A run that declined for a winner leaves its mark: the next one reads the same again, and tries again any
+    # decline that failed (_decline_losers logs it and carries on); a run that had none to decline moves it.
+    if not winners:
+        job_mark_set(SWEEP_JOB, now)
     return len(winners)

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from ..models import Booking
+from ..models import Booking, live_starts_at
 from .ending import booking_transition
 from .notices import (
     answering_people,
@@ -56,7 +56,10 @@ def bookings_start(*, now=None) -> int:
         booking_transition(booking, Status.IN_PROGRESS, actor=None, note="The gig has started", now=now)
         webhook_events_emit(event="booking.in_progress", bookings=[booking], now=now)
 
-    due = Booking.objects.filter(status=Status.BOOKED, starts_at__lte=now, ends_at__gt=now)
+    # By the live bookings' start (bookings_live_starts_at): with nothing due, no row is read.
+    due = Booking.objects.alias(live_start=live_starts_at()).filter(
+        live_start__lte=now, status=Status.BOOKED, ends_at__gt=now
+    )
     return _move_each_still_due(due, statuses=[Status.BOOKED], related=("band", "venue"), move=start)
 
 
@@ -95,5 +98,5 @@ def bookings_expire(*, now=None) -> int:
             event="expired",
         )
 
-    due = Booking.objects.filter(status=Status.PENDING, starts_at__lte=now)
+    due = Booking.objects.alias(live_start=live_starts_at()).filter(live_start__lte=now, status=Status.PENDING)
     return _move_each_still_due(due, statuses=[Status.PENDING], related=("band", "venue", "client"), move=expire)

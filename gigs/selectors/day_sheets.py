@@ -3,7 +3,9 @@
 files already say)."""
 
 import datetime as dt
+import functools
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bands.selectors import band_managers, bands_managers
-from bookings.models import Booking, BookingFile
+from bookings.models import Booking, BookingFile, live_starts_at
 from bookings.selectors.bookings import can_manage_band, manages_band_of, standing_of, venue_team, venue_teams
 from bookings.selectors.quotes import INCLUDED, balance_text, deal_text, included_labels, money_text
 from bookings.selectors.shows import lineup_sorted
@@ -306,6 +308,75 @@ def bookings_to_remind(*, now: dt.datetime) -> QuerySet[Booking]:
         .prefetch_related("advance_items")
         .order_by("starts_at", "pk")
     )
+
+
+# The days before a gig's date on which an item with its default due date falls due soon (its lead time and
+# DUE_SOON_DAYS) or late (the day after its due date): the only days, without a change, a reminder falls due.
+FALLS_DUE_DAYS = frozenset(
+    {days + DUE_SOON_DAYS for days in ITEM_DUE_DAYS.values()} | {days - 1 for days in ITEM_DUE_DAYS.values()}
+)
+
+
+@functools.cache
+def _zones() -> tuple[zoneinfo.ZoneInfo, ...]:
+    zones = []
+    for name in sorted(zoneinfo.available_timezones()):
+        try:
+            zones.append(zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            continue
+    return tuple(zones)
+
+
+def _midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
+
+
+def bookings_fallen_due(*, since: dt.datetime, changed_since: dt.datetime, now: dt.datetime) -> set[int]:
+    """The booked gigs still to come whose reminder may have fallen due between `since` (the last run) and
+    `now`, what bookings_to_remind would read them for: the gigs booked, moved or otherwise changed since
+    `changed_since`, those whose checklist changed since then, and those where a day began since `since`
+    (in the gig's zone) on which one of its items falls due soon or late, by its default due date
+    (FALLS_DUE_DAYS before the gig's date) or its own. The rest were read by an earlier run, and nothing
+    about them has changed. At most four queries, two when no day began anywhere."""
+    gigs = Booking.objects.filter(status=Status.BOOKED, starts_at__gt=now).order_by()
+    found = set(gigs.filter(updated_at__gte=changed_since).values_list("pk", flat=True))
+    found.update(AdvanceItem.objects.filter(updated_at__gte=changed_since).values_list("booking_id", flat=True))
+    # Where a new day began since `since`: for each span of gig dates that reached one of FALLS_DUE_DAYS, the
+    # zones (by name) whose gigs start within it.
+    spans: dict[tuple[dt.datetime, dt.datetime], set[str]] = defaultdict(set)
+    first_day = last_day = None
+    for zone in _zones():
+        before, today = since.astimezone(zone).date(), now.astimezone(zone).date()
+        if before == today:
+            continue
+        first_day = min(first_day or before, before)
+        last_day = max(last_day or today, today)
+        for days in FALLS_DUE_DAYS:
+            # Gig dates in (before + days, today + days].
+            span = (
+                _midnight(before + dt.timedelta(days=days + 1), zone),
+                _midnight(today + dt.timedelta(days=days + 1), zone),
+            )
+            spans[span].add(zone.key)
+            if zone.key == "UTC":
+                spans[span].add("")  # a gig without a zone is dated in UTC (gig_date)
+    if not spans:
+        return found
+    # By the live bookings' start (bookings_live_starts_at): the gigs of each span, not every gig ahead.
+    crossed = Q(pk__in=[])
+    for (start, end), names in spans.items():
+        crossed |= Q(time_zone__in=sorted(names), live_start__gte=start, live_start__lt=end)
+    found.update(gigs.alias(live_start=live_starts_at()).filter(crossed).values_list("pk", flat=True))
+    # An item's own due date: due soon from two days before it, late from the day after (advance_rows).
+    own = AdvanceItem.objects.order_by().filter(
+        advanced_at__isnull=True,
+        due_on__isnull=False,
+        due_on__gt=first_day - dt.timedelta(days=1),
+        due_on__lte=last_day + dt.timedelta(days=DUE_SOON_DAYS),
+    )
+    found.update(own.values_list("booking_id", flat=True))
+    return found
 
 
 @dataclass

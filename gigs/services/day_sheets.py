@@ -24,12 +24,14 @@ from accounts.services import WHEN, NotificationItem, lazy_text, notifications_c
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import band_players, manages_band_of
+from bookings.services.marks import job_mark, job_mark_set
 
 from ..models import AdvanceComment, AdvanceItem, DaySheet, Side
 from ..selectors.day_sheets import (
     ITEM_OWNER,
     ITEMS,
     advance_rows,
+    bookings_fallen_due,
     bookings_to_remind,
     gig_date,
     is_editable,
@@ -321,6 +323,11 @@ def advance_comment_post(
     return comment
 
 
+REMINDERS_JOB = "gigs-advance-reminders"
+# How far before its mark a run reads the changed gigs and checklists again: a change is stamped when it is
+# written, and its transaction may commit after the last run read.
+CHANGES_OVERLAP = dt.timedelta(minutes=10)
+
 _date_lazy = lazy(lambda day: date_format(day, "DATE_FORMAT"), str)
 
 
@@ -328,12 +335,23 @@ def advance_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind the owner side of each open item of a booked gig still to come: once when it is due within
     two days, once when it is late. Each reminder's key names the booking, the item, its due date and
     which reminder it is, so a rerun (or a second scheduler) tells nobody twice; a due date moved later
-    is news again. Returns how many notifications were made."""
+    is news again. Returns how many notifications were made.
+
+    After its first run it reads only the gigs whose reminder may have fallen due since its mark
+    (bookings_fallen_due): a day begun where the gig is, or a change of the gig or its checklist. Someone who
+    joins a side later is not reminded of what fell due before. A run for a moment before the mark reads
+    every gig, as the first."""
     now = now or timezone.now()
     items: list[NotificationItem] = []
     due = []
     labels = item_labels()  # once, not once a gig
-    for booking in bookings_to_remind(now=now):
+    gigs = bookings_to_remind(now=now)
+    mark = job_mark(REMINDERS_JOB, now=now)
+    if mark is not None:
+        # Only the gigs whose reminder may have fallen due since the last run (decision 0092).
+        fallen = bookings_fallen_due(since=mark, changed_since=mark - CHANGES_OVERLAP, now=now)
+        gigs = gigs.filter(pk__in=fallen) if fallen else gigs.none()
+    for booking in gigs:
         marks = {mark.item: mark for mark in booking.advance_items.all()}
         rows = advance_rows(booking=booking, marks=marks, now=now, labels=labels)
         rows = [row for row in rows if row.due_soon or row.late]
@@ -364,7 +382,9 @@ def advance_reminders_send(*, now: dt.datetime | None = None) -> int:
                     ends_at=booking.ends_at,
                 )
             )
-    if not items:
-        return 0
-    with transaction.atomic():
-        return len(notifications_create_many(items=items))
+    made = 0
+    if items:
+        with transaction.atomic():
+            made = len(notifications_create_many(items=items))
+    job_mark_set(REMINDERS_JOB, now)
+    return made

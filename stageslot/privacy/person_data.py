@@ -463,6 +463,7 @@ NOT_PERSONAL: dict[str, str] = {
     "festivals.FestivalStage": "a festival's stages and their hours",
     "festivals.Question": "a call's questions",
     "calendars.GrantRevocation": "an encrypted Google token still to be revoked, with no key to anyone",
+    "bookings.JobMark": "how far a periodic job has read: its name and a moment",
 }
 
 ENTRIES: dict[str, Entry] = {entry.label: entry for entry in MAP}
