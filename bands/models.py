@@ -479,7 +479,12 @@ class BandBlock(TimeBlock):
         verbose_name_plural = _("band blocks")
         ordering = ["band", "start_date", "start_time", "id"]
         constraints = TimeBlock.time_constraints("bands_block")
-        indexes = [models.Index(fields=["band", "gig_starts_at"], name="bands_block_gig_idx")]
+        indexes = [
+            models.Index(fields=["band", "gig_starts_at"], name="bands_block_gig_idx"),
+            # The nightly `band_blocks_extend`: the blocks not yet written out to the horizon's end (or never), none
+            # when nothing is due (docs/decisions/0092).
+            models.Index(fields=["materialised_until"], name="bands_block_materialised"),
+        ]
 
     def __str__(self) -> str:
         if self.title:

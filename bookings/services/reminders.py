@@ -21,14 +21,17 @@ from accounts.services import NotificationItem, lazy_text, notifications_create_
 from bands.models import Membership
 from venues.models import VenueStaff
 
-from ..models import Booking
+from ..models import Booking, live_starts_at
 from .email_actions import email_actions_for
+from .marks import job_mark, job_mark_set
 from .notices import booking_summary, link_of
 
 Status = Booking.Status
 Kind = Booking.Kind
 
 GIG_REMINDER_AHEAD = timedelta(hours=48)
+GIG_REMINDERS_JOB = "bookings-gig-reminders"
+GIG_REMINDERS_OVERLAP = timedelta(minutes=10)
 # The wait after which the answering side is reminded, and the second, last reminder.
 WAITING_STEPS = (7, 3)
 
@@ -58,14 +61,30 @@ def gig_reminders_send(*, now: dt.datetime | None = None) -> int:
 
     Once per booking and start time: a gig moved to another time reminds again. Returns how many
     people were reminded now (0 when everyone due had heard already).
+
+    After its first run it reads only the gigs that came within the 48 hours since its mark (GIG_REMINDERS_JOB)
+    and those booked, moved or otherwise changed since (less GIG_REMINDERS_OVERLAP, for a change whose
+    transaction committed after the last run read): with nothing new, no gig is read. Someone who joins a band
+    later is not reminded of a gig the band was reminded of already. A run for a moment before the mark reads
+    every gig in the window, as the first (decision 0092).
     """
     now = now or timezone.now()
-    gigs = list(
-        Booking.objects.filter(status=Status.BOOKED, starts_at__gt=now, starts_at__lte=now + GIG_REMINDER_AHEAD)
-        .select_related("band", "venue", "client")
-        .order_by("starts_at", "pk")
-    )
+    window = Booking.objects.filter(status=Status.BOOKED, starts_at__gt=now, starts_at__lte=now + GIG_REMINDER_AHEAD)
+    mark = job_mark(GIG_REMINDERS_JOB, now=now)
+    if mark is not None:
+        # Two reads, each one index serves (bookings_live_starts_at, bookings_live_updated), where one read with OR
+        # reads every live booking.
+        near = (
+            window.alias(live_start=live_starts_at())
+            .filter(live_start__gt=mark + GIG_REMINDER_AHEAD, live_start__lte=now + GIG_REMINDER_AHEAD)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        changed = window.filter(updated_at__gte=mark - GIG_REMINDERS_OVERLAP).order_by().values_list("pk", flat=True)
+        window = window.filter(pk__in={*near, *changed})
+    gigs = list(window.select_related("band", "venue", "client").order_by("starts_at", "pk"))
     if not gigs:
+        job_mark_set(GIG_REMINDERS_JOB, now)
         return 0
     players = _band_people(b.band_id for b in gigs)
     teams = _venue_people(b.venue_id for b in gigs if b.venue_id)
@@ -87,7 +106,9 @@ def gig_reminders_send(*, now: dt.datetime | None = None) -> int:
             )
         )
     with transaction.atomic():
-        return len(notifications_create_many(items=items))
+        made = len(notifications_create_many(items=items))
+    job_mark_set(GIG_REMINDERS_JOB, now)
+    return made
 
 
 def _possessive(name: str) -> str:

@@ -1,5 +1,6 @@
 """The periodic jobs of bookings with nothing due cost the same queries whatever the number of bookings on
-the site (decision 0092). The waiting reminders' rows are read by the partial index of bookings 0024, the
+the site (decision 0092). The gig reminders read only the gigs come within 48 hours or changed since their last
+run; the waiting reminders' rows are read by the partial index of bookings 0024, the
 start's and expiry's by the live bookings' start (bookings 0025); the losers sweep reads only what changed
 since its last run."""
 
@@ -49,6 +50,7 @@ JOBS = {
     "bookings-start": lambda now: periodic.bookings_start(now=now),
     "bookings-expire": lambda now: periodic.bookings_expire(now=now),
     "bookings-waiting-reminders": lambda now: reminders.waiting_reminders_send(now=now),
+    "bookings-gig-reminders": lambda now: reminders.gig_reminders_send(now=now),
     "bookings-losers-sweep": lambda now: (
         losers.booking_losers_sweep(now=now) + request_groups.request_groups_sweep(now=now)
     ),
@@ -56,7 +58,14 @@ JOBS = {
 # With nothing due each reads once: the started gigs, the lapsed requests, the waiting ones; the sweep its
 # mark, the live bookings and full slots changed since, its mark moved, and the request groups with a booked
 # booking.
-QUERIES = {"bookings-start": 1, "bookings-expire": 1, "bookings-waiting-reminders": 1, "bookings-losers-sweep": 5}
+QUERIES = {
+    "bookings-start": 1,
+    "bookings-expire": 1,
+    "bookings-waiting-reminders": 1,
+    # Its mark, the gigs come within 48 hours and those changed since, its mark moved.
+    "bookings-gig-reminders": 4,
+    "bookings-losers-sweep": 5,
+}
 
 
 def quiet_run(job: str) -> int:
@@ -92,3 +101,24 @@ def test_among_many_rows_the_gig_started_and_the_request_lapsed_are_found():
     asked.refresh_from_db()
     assert (gig.status, asked.status) == (Status.IN_PROGRESS, Status.DECLINED)
     assert periodic.bookings_start(now=now) == periodic.bookings_expire(now=now) == 0
+
+
+def test_after_its_first_run_the_gig_reminder_still_finds_the_gig_come_near_and_the_gig_booked_since():
+    site(3)
+    now = timezone.now()
+    assert reminders.gig_reminders_send(now=now) == 0  # the first run: its mark
+    band, _ = band_with_leader()
+    venue, _ = venue_with_owner()
+    soon = SlotFactory(venue=venue, starts_at=now + dt.timedelta(hours=60), ends_at=now + dt.timedelta(hours=63))
+    coming = BookingFactory(band=band, slot=soon, status=Status.BOOKED)
+    # Booked a day ago (its last change before the mark): it comes within 48 hours twelve hours from now.
+    Booking.objects.filter(pk=coming.pk).update(updated_at=now - dt.timedelta(days=1))
+    assert reminders.gig_reminders_send(now=now + dt.timedelta(hours=1)) == 0
+    later = now + dt.timedelta(hours=13)
+    assert reminders.gig_reminders_send(now=later) > 0
+    assert reminders.gig_reminders_send(now=later + dt.timedelta(minutes=5)) == 0
+    other, _ = band_with_leader()
+    near = SlotFactory(venue=venue, starts_at=later + dt.timedelta(hours=20), ends_at=later + dt.timedelta(hours=23))
+    booked = BookingFactory(band=other, slot=near, status=Status.BOOKED)  # already within 48 hours
+    Booking.objects.filter(pk=booked.pk).update(updated_at=later + dt.timedelta(minutes=8))  # booked between the runs
+    assert reminders.gig_reminders_send(now=later + dt.timedelta(minutes=10)) > 0

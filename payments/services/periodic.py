@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Booking, unpaid_client_since
 from bookings.services.ending import booking_lapse_unpaid
 
 from ..models import Checkout, Payment
@@ -24,8 +24,10 @@ logger = logging.getLogger(__name__)
 
 def _client_bookings_waiting(now: dt.datetime):
     return (
-        Booking.objects.filter(status=Booking.Status.BOOKED, client__isnull=False, paid_minor=0, starts_at__gt=now)
-        .filter(status_changed_at__lte=now - dt.timedelta(hours=settings.DEPOSIT_HOLD_HOURS))
+        # By the expression of the index bookings_unpaid_client: with nothing waiting, no row is read.
+        Booking.objects.alias(unpaid_since=unpaid_client_since())
+        .filter(unpaid_since__lte=now - dt.timedelta(hours=settings.DEPOSIT_HOLD_HOURS))
+        .filter(status=Booking.Status.BOOKED, client__isnull=False, paid_minor=0, starts_at__gt=now)
         .select_related("agreed_quote", "band")
     )
 
