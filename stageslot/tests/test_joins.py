@@ -22,13 +22,15 @@ from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.selectors import band_invite_path
 from bands.tests.factories import BandInviteFactory, MembershipFactory
+from bookings.errors import MembersBusy
 from bookings.models import Booking
-from bookings.services import answering
+from bookings.services import answering, locks
 from bookings.tests.factories import band_with_leader
-from bookings.tests.test_member_race import request_of, starts
+from bookings.tests.test_member_race import race, request_of, slow_check, starts
 from festivals.services import timetable
 from festivals.tests.factories import festival_world, local
 from gigs.models import Answer, GigAnswer
+from gigs.services.joins import band_invite_join
 
 from . import source as shared
 from .test_layers import LAYERS, MODULES
@@ -240,3 +242,55 @@ def test_joining_a_band_whose_gigs_do_not_overlap_changes_nothing(client):
     assert Membership.objects.filter(band=band_b, user=player).exists()
     assert "marked out" not in page.content.decode()
     assert not GigAnswer.objects.filter(member=player, answer=Answer.CANT).exists()
+
+
+# ---- At the same moment (PostgreSQL: real locks) -------------------------------------------------------
+
+slow_check = slow_check  # the fixture: each check waits a moment after it reads, before its door writes
+
+
+def _join_and_accept_round(n: int):
+    """Xenia plays in Alpha, whose leader accepts a gig; at the same moment she joins Beta, which plays then."""
+    band_a, leader_a = band_with_leader(name=f"Alpha {n}")
+    band_b, leader_b = band_with_leader(name=f"Beta {n}")
+    player = UserFactory(display_name=f"Xenia Racer{n}")
+    MembershipFactory(band=band_a, user=player, required=True)
+    booker = UserFactory(time_zone="Europe/Berlin")
+    gig_b = answering.booking_accept(booking=request_of(band_b, booker, starts(n)), by=leader_b)
+    gig_a = request_of(band_a, booker, starts(n) + dt.timedelta(hours=1))
+    invite = BandInviteFactory(band=band_b, created_by=leader_b)
+    results = race(
+        lambda: band_invite_join(invite=invite, user=player),
+        lambda: answering.booking_accept(booking=gig_a, by=leader_a),
+    )
+    a_booked = Booking.objects.filter(pk=gig_a.pk, status=Booking.Status.BOOKED).exists()
+    joined = Membership.objects.filter(band=band_b, user=player).exists()
+    out = GigAnswer.objects.filter(booking=gig_b, member=player, answer=Answer.CANT).exists()
+    return results, a_booked, joined, out
+
+
+def _plays_two_places(a_booked: bool, joined: bool, out: bool) -> bool:
+    return a_booked and joined and not out
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("slow_check")
+def test_joining_a_band_while_another_band_accepts_a_gig_leaves_the_player_in_one_place():
+    for n in range(3):
+        results, a_booked, joined, out = _join_and_accept_round(n)
+        assert joined, results
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert all(isinstance(r, MembersBusy) for r in refused), results
+        assert not _plays_two_places(a_booked, joined, out), f"she plays two places: {results}"
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_without_the_people_lock_the_join_race_leaves_her_in_two_places(slow_check, monkeypatch):
+    """The race is real: without the people lock both doors read before either writes."""
+    monkeypatch.setattr(locks, "people_lock", lambda user_ids: sorted(set(user_ids)))
+    _results, a_booked, joined, out = _join_and_accept_round(0)
+    assert _plays_two_places(a_booked, joined, out)
