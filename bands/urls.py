@@ -22,7 +22,6 @@ urlpatterns = [
     path("<slug:slug>/manage/packages/<int:pk>/", packages.band_package_edit, name="package_edit"),
     # Members
     path("<slug:slug>/manage/members/", members.band_members_page, name="members"),
-    path("<slug:slug>/manage/members/<int:pk>/", members.band_member_edit, name="member_edit"),
     path("<slug:slug>/manage/members/<int:pk>/remove/", members.band_member_remove, name="member_remove"),
     path("<slug:slug>/manage/leave/", members.band_leave, name="leave"),
     # Invites

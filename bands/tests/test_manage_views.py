@@ -97,7 +97,7 @@ PAGES = [
     ("bands:photos", None, "managers"),
     ("bands:embeds", None, "managers"),
     ("bands:members", None, "members"),
-    ("bands:member_edit", "membership", "managers"),
+    ("gigs:member_edit", "membership", "managers"),
     ("bands:invites", None, "managers"),
 ]
 
@@ -110,7 +110,7 @@ ACTIONS = [
     ("bands:photo_delete", "photo", lambda w: {}, "managers"),
     ("bands:embeds", None, lambda w: {"url": "https://youtu.be/aaaaaaaaaaa"}, "managers"),
     ("bands:embed_delete", "embed", lambda w: {}, "managers"),
-    ("bands:member_edit", "membership", lambda w: {"role": "admin", "instrument": "Bass"}, "managers"),
+    ("gigs:member_edit", "membership", lambda w: {"role": "admin", "instrument": "Bass"}, "managers"),
     ("bands:member_remove", "membership", lambda w: {}, "managers"),
     ("bands:invites", None, lambda w: {"role": "member", "max_uses": "1", "valid_days": "7"}, "managers"),
     ("bands:invite_revoke", "invite", lambda w: {}, "managers"),
@@ -504,17 +504,17 @@ def test_members_page_shows_names_never_emails_to_plain_members(client, world):
 def test_members_page_lets_managers_edit(client, world):
     client.force_login(world.admin)
     html = client.get(reverse("bands:members", args=["night-shift"])).content.decode()
-    assert reverse("bands:member_edit", args=["night-shift", world.membership.pk]) in html
+    assert reverse("gigs:member_edit", args=["night-shift", world.membership.pk]) in html
     assert world.member.email in html
 
 
 def test_admin_cannot_hand_out_leadership(client, world):
     client.force_login(world.admin)
-    page = client.get(reverse("bands:member_edit", args=["night-shift", world.membership.pk])).content.decode()
+    page = client.get(reverse("gigs:member_edit", args=["night-shift", world.membership.pk])).content.decode()
     assert 'value="leader"' not in page
     before = snapshot(world.band)
     response = client.post(
-        reverse("bands:member_edit", args=["night-shift", world.membership.pk]), {"role": "leader", "instrument": ""}
+        reverse("gigs:member_edit", args=["night-shift", world.membership.pk]), {"role": "leader", "instrument": ""}
     )
     assert response.status_code == 400
     assert snapshot(world.band) == before
@@ -524,7 +524,7 @@ def test_admin_cannot_demote_or_remove_a_leader(client, world):
     leader_membership = Membership.objects.get(band=world.band, user=world.leader)
     client.force_login(world.admin)
     before = snapshot(world.band)
-    url = reverse("bands:member_edit", args=["night-shift", leader_membership.pk])
+    url = reverse("gigs:member_edit", args=["night-shift", leader_membership.pk])
     page = client.get(url).content.decode()
     assert "Only a leader can change a leader’s role." in page
     # The disabled role field keeps "leader" whatever is posted; the instrument may change.
@@ -543,7 +543,7 @@ def test_last_leader_is_told_to_hand_over(client, world):
     leader_membership = Membership.objects.get(band=world.band, user=world.leader)
     before = snapshot(world.band)
     response = client.post(
-        reverse("bands:member_edit", args=["night-shift", leader_membership.pk]), {"role": "member", "instrument": ""}
+        reverse("gigs:member_edit", args=["night-shift", leader_membership.pk]), {"role": "member", "instrument": ""}
     )
     assert response.status_code == 400
     assert (
@@ -561,7 +561,7 @@ def test_last_leader_is_told_to_hand_over(client, world):
 def test_leader_hands_over_then_leaves(client, world):
     client.force_login(world.leader)
     response = client.post(
-        reverse("bands:member_edit", args=["night-shift", world.membership.pk]),
+        reverse("gigs:member_edit", args=["night-shift", world.membership.pk]),
         {"role": "leader", "instrument": "Drums", "required": "on"},
     )
     assert response.status_code == 302
@@ -582,7 +582,7 @@ def test_member_can_leave(client, world):
 def test_member_edit_updates_role_instrument_and_required(client, world):
     client.force_login(world.admin)
     response = client.post(
-        reverse("bands:member_edit", args=["night-shift", world.membership.pk]), {"role": "admin", "instrument": "Bass"}
+        reverse("gigs:member_edit", args=["night-shift", world.membership.pk]), {"role": "admin", "instrument": "Bass"}
     )
     assert response.status_code == 302
     world.membership.refresh_from_db()
@@ -627,7 +627,7 @@ BUDGETS = {
     "bands:photos": 5,
     "bands:embeds": 5,
     "bands:members": 5,
-    "bands:member_edit": 5,  # + the member with their user
+    "gigs:member_edit": 5,  # + the member with their user
     "bands:invites": 6,  # + active invites, earlier invites
 }
 

@@ -44,7 +44,7 @@ def test_the_leaders_band_pages_are_all_marked(client, band_world):
             reverse(f"bands:{name}", args=[band.slug])
             for name in ("manage", "links", "gig_times", "photos", "embeds", "packages", "members", "invites")
         ),
-        reverse("bands:member_edit", args=[band.slug, member.pk]),
+        reverse("gigs:member_edit", args=[band.slug, member.pk]),
         reverse("bands:calendar", args=[band.slug]),
         reverse("bands:calendar", args=[band.slug]) + f"?view=week&date={today.isoformat()}",
         reverse("bands:calendar_find", args=[band.slug]),

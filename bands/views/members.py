@@ -9,9 +9,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..forms.members import MembershipForm
-from ..models import Membership
-from ..permissions import band_for, form_change, render_manage
+from ..permissions import band_for, render_manage
 from ..selectors import band_member_of, band_members
 from ..services import BandError, BandPermissionError
 
@@ -21,33 +19,6 @@ def band_members_page(request: HttpRequest, slug: str) -> HttpResponse:
     band, membership = band_for(request, slug, manage=False)
     context = {"band": band, "membership": membership, "members": band_members(band=band)}
     return render_manage(request, "bands/members/page.html", context, section="members")
-
-
-@login_required
-def band_member_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    band, membership = band_for(request, slug)
-    member = band_member_of(band=band, pk=pk)
-    is_leader = membership.role == Membership.Role.LEADER
-    initial = {"role": member.role, "instrument": member.instrument, "required": member.required}
-    if request.method == "POST":
-        form = MembershipForm(request.POST, initial=initial, can_set_leader=is_leader)
-        if form.is_valid() and form_change(
-            form, lambda: services.membership_update(membership=member, by=request.user, **form.cleaned_data)
-        ):
-            messages.success(request, gettext("The changes to %(name)s are saved.") % {"name": member.user.name})
-            return redirect("bands:members", slug=band.slug)
-        status = 400
-    else:
-        form = MembershipForm(initial=initial, can_set_leader=is_leader)
-        status = 200
-    context = {
-        "band": band,
-        "membership": membership,
-        "member": member,
-        "form": form,
-        "can_remove": member.role != Membership.Role.LEADER or is_leader,
-    }
-    return render_manage(request, "bands/members/edit.html", context, section="members", status=status)
 
 
 @login_required
@@ -61,7 +32,7 @@ def band_member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         raise PermissionDenied(str(exc)) from exc
     except BandError as exc:
         messages.error(request, str(exc))
-        return redirect("bands:member_edit", slug=band.slug, pk=member.pk)
+        return redirect("gigs:member_edit", slug=band.slug, pk=member.pk)
     if member.user_id == request.user.pk:
         messages.success(request, gettext("You have left %(name)s.") % {"name": band.name})
         return redirect("dashboard")

@@ -148,9 +148,7 @@ def stand_in_free_check(*, user_id: int, booking: Booking, zone) -> None:
     busy window (the gig with its load-in and pack-down, bands.services.gig_busy_window). Their own busy time
     beyond gigs is theirs to weigh when they say yes. Run under the gig's locks (locks.booking_lock with the
     stand-in `also`). Raises BookingConflict naming the other gig's times."""
-    block = booking.block if booking.block_id else None
-    start, end = gig_busy_window(block) if block is not None else (booking.starts_at, booking.ends_at)
-    clash = person_gig_overlapping(user_id=user_id, start=start, end=end, exclude_block_id=booking.block_id)
+    clash = person_gig_clash(user_id=user_id, booking=booking)
     if clash is not None:
         raise BookingConflict(
             _(
@@ -159,6 +157,17 @@ def stand_in_free_check(*, user_id: int, booking: Booking, zone) -> None:
             )
             % {"when": when_text(clash.starts_at, clash.ends_at, zone)}
         )
+
+
+def person_gig_clash(*, user_id: int, booking: Booking):
+    """The first other gig `user_id` plays (as a member of any band or a stand-in) during `booking`'s busy
+    window (its gig block's window with load-in and pack-down; the gig as booked when it has no block);
+    None when they play nothing else then. The one question every door that gives a person a place at a
+    gig asks: a stand-in's yes (stand_in_free_check), joining a band, becoming required (gigs.services.
+    joins). Run under the gig's band lock and the person's lock (locks.people_lock)."""
+    block = booking.block if booking.block_id else None
+    start, end = gig_busy_window(block) if block is not None else (booking.starts_at, booking.ends_at)
+    return person_gig_overlapping(user_id=user_id, start=start, end=end, exclude_block_id=booking.block_id)
 
 
 def stand_in_note(band: Band, members: list[MemberBusy], zone, *, hosted: bool = False) -> str:

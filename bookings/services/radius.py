@@ -1,12 +1,15 @@
 """Radius clauses, the one place of their rule: a standing clause of the band (its gig still on) bars any
 gig of the band within the clause's km of the clause's gig, from `days_before` to `days_after` it in the
-holder's zone, unless the holder waived that day in writing (RadiusWaiver).
+holder's zone, unless the holder waived that day in writing (RadiusWaiver). A gig is barred when any moment
+of its span falls in the barred days (a gig from the evening before that runs into them is barred too).
 
 `radius_check` is called by checks.bookable (every door to BOOKED) and by the doors that move a booked
 gig (reschedule, a festival placement's move); `radius_barred_q` is its SQL twin for the finder and the
-tour planner, which leave out the slots a clause bars. A gig without a point is not barred (nothing says
-where it is); a clause is written on a gig with a point only, and only when no gig of the band booked
-already breaks it."""
+tour planner, which leave out the slots a clause bars. A gig without a point (a client's own place, a show
+at a typed-in place) is judged by the town its place names: the clause's town, or a town within the radius,
+is barred; a town beyond it is not; a place that names no town StageSlot knows is refused with a message
+asking the booker to name it (decision 0094). A clause is written on a gig with a point only, and only when
+no gig of the band booked already breaks it."""
 
 import datetime as dt
 import zoneinfo
@@ -21,36 +24,76 @@ from places.geo import great_circle_km
 from ..errors import BookingConflict
 from ..models import Booking, RadiusClause, RadiusWaiver
 from ..selectors.bookings import booking_point
-from ..selectors.radius import radius_barred_q, radius_clash  # noqa: F401  (the rule's reads, one place)
+from ..selectors.radius import Clash, booking_place_text, radius_barred_q, radius_clash  # noqa: F401  (the rule's reads)
 
 
-def clause_text(clause: RadiusClause, km: float) -> str:
+def _clause_values(clause: RadiusClause) -> dict:
     zone = clause.booking.zone
     first = clause.bars_from.astimezone(zone).date()
     last = (clause.bars_until.astimezone(zone) - dt.timedelta(seconds=1)).date()
-    return _(
-        "%(band)s's deal with %(holder)s bars it from playing within %(radius)d km from %(first)s to %(last)s; "
-        "this gig is %(km)d km away. Nothing was booked: ask %(holder)s for a written waiver."
-    ) % {
+    return {
         "band": clause.band.name,
         "holder": clause.holder,
         "radius": clause.km,
         "first": date_format(first, "SHORT_DATE_FORMAT"),
         "last": date_format(last, "SHORT_DATE_FORMAT"),
-        "km": round(km),
     }
 
 
+def clause_text(clause: RadiusClause, km: float) -> str:
+    return _(
+        "%(band)s's deal with %(holder)s bars it from playing within %(radius)d km from %(first)s to %(last)s; "
+        "this gig is %(km)d km away. Nothing was booked: ask %(holder)s for a written waiver."
+    ) % {**_clause_values(clause), "km": round(km)}
+
+
+def clash_text(found: Clash, place_text: str) -> str:
+    """Why a clause bars the gig, in the words a booker reads the clause in."""
+    if found.km is not None:
+        return clause_text(found.clause, found.km)
+    values = {**_clause_values(found.clause), "city": found.city, "place": place_text}
+    if not found.unknown:
+        return (
+            _(
+                "%(band)s's deal with %(holder)s bars it from playing within %(radius)d km of %(city)s from %(first)s "
+                "to %(last)s; this gig is in %(city)s. Nothing was booked: ask %(holder)s for a written waiver."
+            )
+            % values
+        )
+    if not place_text:
+        return (
+            _(
+                "%(band)s's deal with %(holder)s bars it from playing within %(radius)d km of %(city)s from %(first)s "
+                "to %(last)s, and this gig's place is not on the map, so StageSlot cannot tell whether the deal allows "
+                "it. Nothing was booked: give the gig's town in its place, or ask %(holder)s for a written waiver."
+            )
+            % values
+        )
+    return (
+        _(
+            "%(band)s's deal with %(holder)s bars it from playing within %(radius)d km of %(city)s from %(first)s "
+            "to %(last)s, and this gig's place (“%(place)s”) is not on the map and names no town StageSlot knows, so "
+            "it cannot tell whether the deal allows it. Nothing was booked: give the gig's town in its place, or ask "
+            "%(holder)s for a written waiver."
+        )
+        % values
+    )
+
+
 def radius_check(*, booking: Booking, exclude_booking_id: int | None = None) -> None:
-    """Refuse `booking` (its band, times and point) when a standing clause bars it, naming the clause."""
+    """Refuse `booking` (its band, its whole span, its point or, without one, its place's town) when a
+    standing clause bars it, naming the clause and why (radius_clash)."""
+    place_text = booking_place_text(booking)
     found = radius_clash(
         band_id=booking.band_id,
         starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
         point=booking_point(booking),
+        place_text=place_text,
         exclude_booking_id=exclude_booking_id if exclude_booking_id is not None else booking.pk,
     )
     if found is not None:
-        raise BookingConflict(clause_text(*found))
+        raise BookingConflict(clash_text(found, place_text))
 
 
 def radius_clause_write(

@@ -165,7 +165,9 @@ def _answerable(proposal: RescheduleProposal, by: User) -> str:
 
 def _moved(booking: Booking, start: dt.datetime, end: dt.datetime) -> Booking:
     """An unsaved copy of `booking` at new times, for the checks that read a booking."""
-    moved = Booking(pk=booking.pk, band_id=booking.band_id, slot=booking.slot, venue=booking.venue)
+    moved = Booking(
+        pk=booking.pk, band_id=booking.band_id, slot=booking.slot, venue=booking.venue, location=booking.location
+    )
     moved.starts_at, moved.ends_at, moved.time_zone = start, end, booking.time_zone
     return moved
 

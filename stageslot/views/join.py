@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.links import LinkPerson, link_for_a_person
 from bands.invites import InviteError, invite_check_usable, invite_link_parse
-from bands.services import band_invite_accept
+from gigs.services.joins import band_invite_join
 from teams.services import org_invite_accept
 from venues.services import venue_invite_accept
 
@@ -37,12 +38,13 @@ class Target:
     def membership_of(self, user) -> Any:
         return invite_membership_of(kind=self.kind, invite=self.invite, user=user)
 
-    def accept(self, user) -> Any:
+    def accept(self, user) -> tuple[Any, list]:
+        """The membership, and the gigs of the band the person is marked out of (they play another gig then)."""
         if self.kind == "band":
-            return band_invite_accept(invite=self.invite, user=user)
+            return band_invite_join(invite=self.invite, user=user)
         if self.kind == "team":
-            return org_invite_accept(invite=self.invite, user=user)
-        return venue_invite_accept(invite=self.invite, user=user)
+            return org_invite_accept(invite=self.invite, user=user), []
+        return venue_invite_accept(invite=self.invite, user=user), []
 
     def home_url(self) -> str:
         """Where someone in the band or on the venue's staff lands after joining."""
@@ -86,12 +88,25 @@ def _welcome(request: HttpRequest, context: dict) -> HttpResponse:
 
 def _accept(request: HttpRequest, target: Target, context: dict) -> HttpResponse:
     try:
-        membership = target.accept(request.user)
+        membership, marked_out = target.accept(request.user)
     except InviteError as exc:
         return _problem(request, context, exc, status=410)
     role = membership.get_role_display().lower()
     # Translators: name is a band or a venue; role is "member", "admin" or "owner" (lowercase).
     messages.success(request, _("Welcome to %(name)s! You joined as %(role)s.") % {"name": target.name, "role": role})
+    if marked_out:
+        count = len(marked_out)
+        messages.warning(
+            request,
+            ngettext(
+                "You play another gig at the time of %(count)d gig of %(name)s: that gig stands, so you are marked "
+                "out of this one (your answer is “can't”), and the leaders of both bands are told.",
+                "You play other gigs at the time of %(count)d gigs of %(name)s: those gigs stand, so you are marked "
+                "out of these (your answer is “can't”), and the leaders of both bands are told.",
+                count,
+            )
+            % {"count": count, "name": target.name},
+        )
     return redirect(target.home_url())
 
 
