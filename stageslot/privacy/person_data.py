@@ -10,6 +10,11 @@ An entry's rule for the rows that name the person by one of its `person` keys:
 - BLANK: the rows stay with `blank` fields emptied.
 - SERVICE: `service` (a dotted path, called with user=) does it; the owning app knows how.
 
+What an export takes (docs/decisions/0098): `export`, the fields of every row that names the person by one
+of its `person` keys or is addressed to their email (`by_email`), each row with its id; or `no_export`, why
+its rows are not in the archive. stageslot/tests/test_export_coverage.py fails when a model with a key to
+the user has neither, and finds every such row in a person's archive.
+
 Besides, on every row of the table (not only the person's):
 - `copies`: fields where the person's name or email may have been copied as text (a notification to
   someone else "Sam wrote…", a day sheet's contact, a log line); erasure replaces them with "Former member".
