@@ -307,6 +307,17 @@ def _money_minor(row, f, value) -> int | None:
     return None
 
 
+def _choices(f) -> dict:
+    """A field's choices by value, in the language of the moment (read once per field and language)."""
+    key = (f, translation.get_language())
+    if key not in _CHOICES:
+        _CHOICES[key] = {value: str(label) for value, label in f.flatchoices}
+    return _CHOICES[key]
+
+
+_CHOICES: dict = {}
+
+
 def _shown(row, f, value, *, user: User, zone: ZoneInfo) -> str:
     """A value as the archive's pages show it: in the person's language and zone, money as money."""
     if value is None or value == "":
@@ -314,7 +325,7 @@ def _shown(row, f, value, *, user: User, zone: ZoneInfo) -> str:
     if isinstance(value, User):
         return _person_name(value, user)
     if getattr(f, "choices", None) and not isinstance(value, list | dict):
-        return str(dict(f.flatchoices).get(value, value))
+        return str(_choices(f).get(value, value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, dt.datetime):
