@@ -1,10 +1,15 @@
 """Demand for a band by city: how many people asked it to play there, and how many of its followers live
 there (docs/decisions/0089). Counts only, never who: the fans app (above every app that reads this) writes
 them with city_demand_replace; the tour planner, the finder and a venue's inbox read them with
-city_demand_for. A count of 1 to 4 reads "fewer than 5" wherever it is shown, and hidden counts are
-never summed into a total."""
+city_demand_for.
 
-from collections.abc import Collection, Mapping
+Every count of people that leaves for a page, a file or the API goes through `counts_shown` (a table of
+cells and its total) or `count_text` (one number alone): a count of 1 to 4 reads "fewer than 5", and a
+total beside hidden cells is drawn only from what the table already shows, so no subtraction, sum or
+change over time recovers a hidden cell (docs/decisions/0098). stageslot/tests/test_counts_shown.py finds
+every place that counts the audience and fails on one that does not call them."""
+
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -28,6 +33,59 @@ def count_text(count: int) -> str:
     if count < SMALL_COUNT:
         return gettext("fewer than %(n)s") % {"n": SMALL_COUNT}
     return str(count)
+
+
+@dataclass(frozen=True)
+class CellShown:
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CountsShown:
+    """A table of counts as people outside may read it: its cells (none for a count of 0) and its total."""
+
+    cells: list[CellShown]
+    total: str
+
+    def __bool__(self) -> bool:
+        return bool(self.cells)
+
+    def __iter__(self):
+        return iter(self.cells)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+
+def counts_shown(cells: Iterable[tuple[str, int]]) -> CountsShown:
+    """The one way a table of people counts is shown: each cell as `count_text` words it, and a total
+    that says nothing a cell hides.
+
+    - A cell of 1 to 4 reads "fewer than 5"; a cell of 0 is left out (as if it were not asked for).
+    - Shown cells come first, largest first; hidden ones after them by label, so their order says nothing
+      of which is larger.
+    - With no hidden cell the total is the exact sum (every cell is 5 or more). With hidden cells it is
+      "at least N", N being the shown cells' sum plus one for each hidden cell: a figure made of what the
+      table shows, so the total minus the shown cells, or a total now against one before, names no hidden
+      count.
+    """
+    shown, hidden = [], []
+    for label, count in cells:
+        if count <= 0:
+            continue
+        (shown if count >= SMALL_COUNT else hidden).append((label, count))
+    shown.sort(key=lambda cell: (-cell[1], cell[0]))
+    hidden.sort(key=lambda cell: cell[0])
+    out = [CellShown(label=label, text=count_text(count)) for label, count in shown + hidden]
+    visible = sum(count for _label, count in shown)
+    if not out:
+        total = ""
+    elif not hidden:
+        total = str(visible)
+    else:
+        total = gettext("at least %(n)s") % {"n": visible + len(hidden)}
+    return CountsShown(cells=out, total=total)
 
 
 @dataclass(frozen=True)

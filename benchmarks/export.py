@@ -9,7 +9,9 @@ Seeds the demo world (`seed_demo`) into the benchmark's own database, picks the 
 rows of the person-data map (stageslot/privacy/person_data.py: every key to them in every mapped model),
 then builds their archive --runs times as the worker does (stageslot.privacy.export.data_export_build,
 the archive written to a temporary folder) and prints each build's time and queries, the archive's size
-and how many rows each section holds.
+(and what its JSON, CSV and pages take unzipped), how many rows each section holds, and the coverage: the
+rows of every mapped model that name the person (by any key to them, or addressed to their email) against
+those the archive holds by id.
 """
 
 import argparse
@@ -60,6 +62,41 @@ def busiest_person():
     return User.objects.get(pk=pk), rows
 
 
+def coverage(person, document: dict) -> tuple[int, int, dict[str, int]]:
+    """(rows in the archive, rows that name the person, rows missed by model) over every mapped model."""
+    from django.apps import apps
+    from django.conf import settings
+    from django.db.models import Q
+
+    from stageslot.privacy.person_data import MAP
+
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    found: dict[str, set] = {}
+    for table in document["tables"]:
+        if table["model"]:
+            rows = document["sections"][table["section"]][table["table"]]
+            found.setdefault(table["model"], set()).update(row["id"] for row in rows)
+    held = total = 0
+    missed: dict[str, int] = {}
+    for entry in MAP:
+        model = apps.get_model(entry.label)
+        if model is user_model:
+            naming = {person.pk}
+        else:
+            q = Q()
+            for f in model._meta.get_fields():
+                if getattr(f, "concrete", False) and f.is_relation and f.related_model is user_model:
+                    q |= Q(**{f.name: person})
+            for name in entry.by_email:
+                q |= Q(**{f"{name}__iexact": person.email})
+            naming = set(model._base_manager.filter(q).values_list("pk", flat=True)) if q else set()
+        total += len(naming)
+        held += len(naming & found.get(entry.label, set()))
+        if naming - found.get(entry.label, set()):
+            missed[entry.label] = len(naming - found.get(entry.label, set()))
+    return held, total, missed
+
+
 def main() -> None:
     args = parse_args()
     maintenance_url, where = search_bench.point_at_fresh_database(args.database_name, "stageslot_bench_export.sqlite3")
@@ -103,9 +140,19 @@ def main() -> None:
         with export.file.open("rb") as handle:
             archive = zipfile.ZipFile(handle)
             print(f"members: {len(archive.namelist())}")
-            sections = json.loads(archive.read("stageslot-export.json"))["sections"]
-        for section, tables in sections.items():
+            for kind, test in (
+                ("JSON", lambda n: n.endswith(".json")),
+                ("CSV", lambda n: n.startswith("csv/")),
+                ("pages", lambda n: n.endswith((".html", ".css"))),
+                ("files", lambda n: n.startswith("files/")),
+            ):
+                size = sum(i.file_size for i in archive.infolist() if test(i.filename))
+                print(f"  {kind:6} {size / 1024:8.1f} KiB unzipped")
+            document = json.loads(archive.read("stageslot-export.json"))
+        for section, tables in document["sections"].items():
             print(f"  {section:14} {sum(len(r) for r in tables.values()):6,} rows")
+        held, total, missed = coverage(person, document)
+        print(f"coverage: {held:,} of {total:,} rows that name the person are in the archive; missed: {missed}")
     finally:
         connection.close()
         if maintenance_url and not args.keep:

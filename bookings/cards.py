@@ -34,10 +34,12 @@ class Mark:
     free: bool
     booking_label: str  # "Booked", "Offered to you", "Applied" or ""
     booking_badge: str  # the badge's modifier class, "" for a plain badge
-    # Where the band's fans asked it to come (bands.demand), shown only to the people acting for the band:
-    # the city within CITY_KM of the slot, and its asks as bands.demand.count_text words them ("" for none).
+    # The band's demand near the slot (bands.demand), shown only to the people acting for the band: the city
+    # within CITY_KM of the slot, its asks and its followers living there, each as bands.demand.count_text
+    # words it ("" for none), so a city where only followers live never reads "Fans asked".
     demand_city: str = ""
     demand_asks: str = ""
+    demand_followers: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,7 @@ def mark_of(slot: Slot, band: Band, demand: Demand | None = None) -> Mark:
         booking_badge=badge,
         demand_city=demand.city.name if demand is not None else "",
         demand_asks=demand.asks_text if demand is not None else "",
+        demand_followers=demand.followers_text if demand is not None else "",
     )
 
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 
 from accounts.models import User
-from bands.demand import count_text
+from bands.demand import CountsShown, counts_shown
 from bands.models import ApprovalStatus, Band, Membership
 from bookings.models import Booking
 from bookings.selectors.bookings import slots_public
@@ -227,31 +227,18 @@ def city_of(*, pk: int) -> City | None:
 # ---- What a band or venue sees: counts by city, never who --------------------------------------------
 
 
-@dataclass(frozen=True)
-class CityCount:
-    city: str
-    count: int
-
-    @property
-    def text(self) -> str:
-        return count_text(self.count)
+def _by_city(rows) -> CountsShown:
+    return counts_shown((row["label"] or gettext("No home city given"), row["n"]) for row in rows)
 
 
-def _by_city(rows) -> list[CityCount]:
-    out = [
-        CityCount(city=row["label"] or gettext("No home city given"), count=row["n"]) for row in rows if row["n"] > 0
-    ]
-    return sorted(out, key=lambda c: (-c.count, c.city))
-
-
-def followers_by_city(*, band: Band | None = None, venue: Venue | None = None) -> tuple[list[CityCount], str]:
-    """How many follow the band or venue, by their home city, and the total as shown. Two queries."""
+def followers_by_city(*, band: Band | None = None, venue: Venue | None = None) -> CountsShown:
+    """How many follow the band or venue, by their home city, with the total as it may be shown
+    (bands.demand.counts_shown: no hidden city recovered from it). One query."""
     qs = Follow.objects.filter(band_id=band.pk) if band is not None else Follow.objects.filter(venue_id=venue.pk)
-    rows = qs.values(label=F("user__fan_profile__city__name")).annotate(n=Count("pk")).order_by()
-    return _by_city(rows), count_text(qs.count())
+    return _by_city(qs.values(label=F("user__fan_profile__city__name")).annotate(n=Count("pk")).order_by())
 
 
-def asks_by_city(*, band: Band) -> list[CityCount]:
+def asks_by_city(*, band: Band) -> CountsShown:
     rows = Ask.objects.filter(band_id=band.pk).values(label=F("city__name")).annotate(n=Count("pk")).order_by()
     return _by_city(rows)
 

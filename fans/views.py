@@ -334,8 +334,11 @@ def band_audience(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such band.")
     if not selectors.is_band_member(user=request.user, band=band):
         raise PermissionDenied(gettext("Only the band's members see its audience."))
-    followers, total = selectors.followers_by_city(band=band)
-    context = {"thing": band, "followers": followers, "total": total, "asks": selectors.asks_by_city(band=band)}
+    context = {
+        "thing": band,
+        "followers": selectors.followers_by_city(band=band),
+        "asks": selectors.asks_by_city(band=band),
+    }
     return render(request, "fans/audience.html", context)
 
 
@@ -347,8 +350,9 @@ def venue_audience(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such venue.")
     if not selectors.is_venue_staff(user=request.user, venue=venue):
         raise PermissionDenied(gettext("Only the venue's staff see its audience."))
-    followers, total = selectors.followers_by_city(venue=venue)
-    return render(request, "fans/audience.html", {"thing": venue, "followers": followers, "total": total})
+    return render(
+        request, "fans/audience.html", {"thing": venue, "followers": selectors.followers_by_city(venue=venue)}
+    )
 
 
 # ---- What's on ------------------------------------------------------------------------------------------

@@ -163,9 +163,12 @@ def tour_plan(
         now=now,
     )
     demand = city_demand_for(band_id=band.pk)
-    if prefer_demand and demand:
+    # The bonus is for cities where fans asked ("Prefer cities where fans asked us to come"), not those
+    # where followers only live.
+    asked = [row for row in demand if row.asks > 0]
+    if prefer_demand and asked:
         stops = [
-            replace(stop, bonus=DEMAND_BONUS) if demand_near(demand, stop.latitude, stop.longitude) else stop
+            replace(stop, bonus=DEMAND_BONUS) if demand_near(asked, stop.latitude, stop.longitude) else stop
             for stop in stops
         ]
     ask = Ask(

@@ -110,6 +110,17 @@ def test_a_slot_where_fans_asked_the_band_is_marked_for_its_leader(client, asked
     assert "Fans asked" in cards[1] and "Fans asked" not in cards[2]
 
 
+def test_a_city_where_only_followers_live_reads_as_followers_not_asks(client, asked):
+    band, leader, _member = asked
+    munich = CityFactory(name="Munich")
+    SlotFactory(venue=venue_at(munich), title="Munich again", starts_at=in_days(5))
+    city_demand_replace(band_id=band.pk, counts={munich.pk: (0, 7)})
+    client.force_login(leader)
+    html = client.get(URL).content.decode()
+    assert "Fans asked: Munich" not in html and "Fans asked" not in html
+    assert "Followers live in Munich" in html and "7 followers" in html
+
+
 def test_a_plain_member_and_a_visitor_see_no_demand(client, asked):
     _band, _leader, member = asked
     client.force_login(member)

@@ -1,11 +1,16 @@
-"""Building a person's data archive (docs/decisions/0082): one zip of
+"""Building a person's data archive (docs/decisions/0082, 0098): one zip of
 
-- `stageslot-export.json`: {"schema": "stageslot.person-export", "version": 1, "generated_at", "person",
-  "sections": {section: {table in words: [rows]}}}; the sections are the person-data map's categories
-  (profile, sign_in, devices, notifications, memberships, availability, bookings, threads, gigs, money,
-  papers, reviews, files), each entry's `export` fields of the rows that name the person, plus the threads
-  they took part in (others named as the page names them) and the reviews they received. Times in UTC
-  (ISO 8601), money in minor units with its currency (decision 0037);
+- `index.html`, a page per section and `style.css`: what a person reads, opened in a browser from the
+  unzipped folder (relative links, no script, nothing fetched from elsewhere); each table in their language
+  and time zone, amounts as money;
+- `csv/`: each table as a CSV for a spreadsheet (decision 0037's form: UTF-8 with a BOM, times in ISO 8601
+  in the person's zone, money in major units with a dot);
+- `stageslot-export.json`: {"schema": "stageslot.person-export", "version": 2, "generated_at", "person",
+  "sections": {section: {table in words: [rows, each with its "id"]}}, "tables": [{section, table, model,
+  rows, csv}]}; the sections are the person-data map's categories, each entry's `export` fields of every row
+  that names the person (by a key to them, or addressed to their email), plus the threads they took part in
+  (others named as the page names them) and the reviews they received. Times in UTC (ISO 8601), money as
+  the database keeps it (minor units, or whole units for fees and prices) with its currency;
 - `calendar.ics`: their gigs, as their member feed has them;
 - `files/`: their avatar, the files they uploaded, the PDFs of their invoices and signed contracts;
 - `README.txt`.
@@ -19,9 +24,11 @@ import json
 import logging
 import tempfile
 import zipfile
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePosixPath
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.apps import apps
 from django.conf import settings
@@ -29,9 +36,12 @@ from django.core.files import File
 from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.exports import EXPORT_CLAIM, EXPORT_KEPT
 from accounts.models import DataExport, User
@@ -41,22 +51,30 @@ from accounts.stored_files import stored_file_open
 from bookings.ical import feed_render
 from bookings.models import Booking, Message
 from bookings.selectors.feeds import member_feed_events
+from bookings.selectors.quotes import money_text
+from documents.exports import csv_lines, iso_local, major, safe_text
 from documents.models import Contract, Invoice
 from reviews.models import Review
 
-from .person_data import MAP
+from . import person_data as pd
+from .person_data import MAP, Entry
 
 logger = logging.getLogger(__name__)
 
 SCHEMA = "stageslot.person-export"
-VERSION = 1
+VERSION = 2
 # Rows read from the database at a time.
 CHUNK = 2000
+# Money fields kept in whole currency units (bookings' and slots' fees, a checkout's price), beside `currency`.
+WHOLE_UNITS = ("fee", "price")
 
 README = """This archive holds what StageSlot stores about you.
 
-stageslot-export.json  everything, in sections (schema "stageslot.person-export", version 1);
-                       times in UTC (ISO 8601), amounts in minor units (cents) with their currency.
+index.html             open it in a browser: every section as a table, in your language and time zone.
+csv/                   each table as a CSV file, for a spreadsheet.
+stageslot-export.json  everything, in sections (schema "stageslot.person-export", version 2), for programs;
+                       times in UTC (ISO 8601), amounts as stored (minor units, or whole units for fees
+                       and prices) with their currency.
 calendar.ics           your gigs, for any calendar app.
 files/                 your picture, files you uploaded, your invoices and signed contracts.
 """
@@ -119,19 +137,30 @@ def _tell(export: DataExport) -> None:
 
 
 def archive_write(*, archive: zipfile.ZipFile, user: User, now: dt.datetime) -> None:
-    """Write the archive's members for `user`."""
+    """Write the archive's members for `user`: the JSON for machines, and for people an index.html with a
+    page per section (in their language and time zone, amounts as money) and a CSV per table beside it."""
     files: dict[str, object] = {}
-    document = {
-        "schema": SCHEMA,
-        "version": VERSION,
-        "generated_at": _value(now),
-        "person": {"id": user.pk, "name": user.name, "email": user.email},
-        "sections": export_sections(user=user, files=files),
-    }
-    archive.writestr("stageslot-export.json", json.dumps(document, ensure_ascii=False, indent=1))
-    events = member_feed_events(user=user, now=now, include_pending=True)
-    archive.writestr("calendar.ics", feed_render(name=_("My gigs on StageSlot"), events=events))
-    archive.writestr("README.txt", README)
+    zone = _zone(user)
+    with translation.override(language_for(user)), timezone.override(zone):
+        tables = export_tables(user=user, files=files, zone=zone)
+        document = {
+            "schema": SCHEMA,
+            "version": VERSION,
+            "generated_at": _value(now),
+            "person": {"id": user.pk, "name": user.name, "email": user.email},
+            "sections": _sections_json(tables),
+            "tables": [
+                {"section": t.section, "table": t.key, "model": t.model, "rows": len(t.rows), "csv": t.csv_name}
+                for t in tables
+            ],
+        }
+        archive.writestr("stageslot-export.json", json.dumps(document, ensure_ascii=False, indent=1))
+        events = member_feed_events(user=user, now=now, include_pending=True)
+        archive.writestr("calendar.ics", feed_render(name=_("My gigs on StageSlot"), events=events))
+        archive.writestr("README.txt", README)
+        for table in tables:
+            archive.writestr(table.csv_name, "".join(csv_lines([h for _n, h in table.columns], table.csv)))
+        readable_write(archive=archive, user=user, tables=tables, now=now, zone=zone)
     for name, stored in files.items():
         if isinstance(stored, bytes):
             archive.writestr(name, stored)
@@ -144,67 +173,254 @@ def archive_write(*, archive: zipfile.ZipFile, user: User, now: dt.datetime) -> 
             logger.warning("Data export: a stored file of user %s is missing: %s", user.pk, stored.name)
 
 
-def export_sections(*, user: User, files: dict) -> dict:
-    """The JSON's sections for `user`, naming each file the archive adds in `files`."""
-    sections: dict[str, dict[str, list]] = {}
+def _zone(user: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@dataclass
+class Cell:
+    """One value as a person reads it; `href` when it is a file in the archive."""
+
+    text: str
+    href: str = ""
+
+
+@dataclass
+class Table:
+    """One table of the archive: the rows of one mapped model (or of the threads and reviews the person
+    took part in) that name the person, each value three ways: JSON, a page's cell, a spreadsheet's cell."""
+
+    section: str
+    model: str
+    key: str
+    title: str
+    columns: list[tuple[str, str]]
+    rows: list[dict] = field(default_factory=list)
+    shown: list[list[Cell]] = field(default_factory=list)
+    csv: list[list[str]] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.section}-{self.model.replace('.', '-').lower() or slugify(self.key)}"
+
+    @property
+    def csv_name(self) -> str:
+        return f"csv/{self.slug}.csv"
+
+
+def naming_q(entry: Entry, user: User) -> Q | None:
+    """The rows of `entry`'s model that name `user`: by any of its keys to the person, or addressed to their
+    email (`by_email`); None when the entry names no one by key or address."""
+    if entry.label == "accounts.User":
+        return Q(pk=user.pk)
+    mine = Q()
+    for key in entry.person:
+        mine |= Q(**{key: user})
+    for name in entry.by_email:
+        if user.email:
+            mine |= Q(**{f"{name}__iexact": user.email})
+    return mine or None
+
+
+def export_tables(*, user: User, files: dict, zone: ZoneInfo) -> list[Table]:
+    """Every table of `user`'s archive, naming each file the archive adds in `files`: each map entry's
+    `export` fields of the rows that name them, then the threads of their bookings and the reviews of them."""
+    tables: list[Table] = []
     for entry in MAP:
-        if not entry.export:
+        mine = naming_q(entry, user) if entry.export else None
+        if mine is None:
             continue
         model = apps.get_model(entry.label)
-        if entry.label == "accounts.User":
-            rows = User.objects.filter(pk=user.pk)
-        elif entry.person:
-            mine = Q()
-            for key in entry.person:
-                mine |= Q(**{key: user})
-            rows = model._base_manager.filter(mine).distinct().order_by("pk")
-        else:
-            continue
-        table = str(model._meta.verbose_name_plural)
-        out = sections.setdefault(entry.category, {}).setdefault(table, [])
+        fields = [model._meta.get_field(name) for name in entry.export]
+        related = [f.name for f in fields if f.many_to_one or f.one_to_one]
+        rows = model._base_manager.filter(mine).distinct().select_related(*related).order_by("pk")
+        with translation.override("en"):
+            key = str(model._meta.verbose_name_plural)
+        columns = [("id", "#")] + [(f.name, _heading(f)) for f in fields]
+        table = Table(
+            section=entry.category,
+            model=entry.label,
+            key=key,
+            title=capfirst(str(model._meta.verbose_name_plural)),
+            columns=columns,
+        )
         for row in rows.iterator(chunk_size=CHUNK):
-            record = {}
-            for name in entry.export:
-                value = getattr(row, name)
+            record, shown, sheet = {"id": row.pk}, [Cell(str(row.pk))], [str(row.pk)]
+            for f in fields:
+                value = getattr(row, f.name)
                 if isinstance(value, models.fields.files.FieldFile):
                     if value:
                         path = f"files/{model._meta.model_name}/{row.pk}-{PurePosixPath(value.name).name}"
                         files[path] = value
                         value = path
+                        shown.append(Cell(PurePosixPath(path).name, href=path))
                     else:
                         value = None
-                record[name] = _value(value)
-            out.append(record)
-    sections.setdefault("threads", {})["messages in your bookings"] = _threads(user)
-    sections.setdefault("reviews", {})["reviews of you"] = _reviews_received(user)
+                        shown.append(Cell(""))
+                    record[f.name] = value
+                    sheet.append(value or "")
+                    continue
+                record[f.name] = _value(value)
+                shown.append(Cell(_shown(row, f, value, user=user, zone=zone)))
+                sheet.append(_sheet(row, f, value, user=user, zone=zone))
+            table.rows.append(record)
+            table.shown.append(shown)
+            table.csv.append(sheet)
+        tables.append(table)
+    tables.append(_threads(user, zone))
+    tables.append(_reviews_received(user, zone))
     _papers(user, files)
+    return tables
+
+
+def export_sections(*, user: User, files: dict) -> dict:
+    """The JSON's sections for `user` (as the archive's stageslot-export.json holds them)."""
+    return _sections_json(export_tables(user=user, files=files, zone=_zone(user)))
+
+
+def _sections_json(tables: list[Table]) -> dict:
+    sections: dict[str, dict[str, list]] = {}
+    for table in tables:
+        sections.setdefault(table.section, {}).setdefault(table.key, []).extend(table.rows)
     return sections
+
+
+def _heading(f) -> str:
+    return capfirst(str(getattr(f, "verbose_name", f.name)))
+
+
+def _person_name(value: User, user: User) -> str:
+    return _("you") if value.pk == user.pk else value.name
+
+
+def _money_minor(row, f, value) -> int | None:
+    """The amount in minor units when `f` holds money and its row its currency, else None."""
+    if not isinstance(value, int) or isinstance(value, bool) or not getattr(row, "currency", ""):
+        return None
+    if f.name.endswith("_minor"):
+        return value
+    if f.name in WHOLE_UNITS:
+        return value * 100
+    return None
+
+
+def _choices(f) -> dict:
+    """A field's choices by value, in the language of the moment (read once per field and language)."""
+    key = (f, translation.get_language())
+    if key not in _CHOICES:
+        _CHOICES[key] = {value: str(label) for value, label in f.flatchoices}
+    return _CHOICES[key]
+
+
+_CHOICES: dict = {}
+
+
+def _shown(row, f, value, *, user: User, zone: ZoneInfo) -> str:
+    """A value as the archive's pages show it: in the person's language and zone, money as money."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, User):
+        return _person_name(value, user)
+    if getattr(f, "choices", None) and not isinstance(value, list | dict):
+        return str(_choices(f).get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, dt.datetime):
+        return formats.date_format(value.astimezone(zone), "SHORT_DATETIME_FORMAT")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, dt.time):
+        return formats.time_format(value, "TIME_FORMAT")
+    minor = _money_minor(row, f, value)
+    if minor is not None:
+        return money_text(minor, row.currency)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return formats.number_format(value, use_l10n=True, force_grouping=True)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(_value(value), ensure_ascii=False)
+    return str(value)
+
+
+def _sheet(row, f, value, *, user: User, zone: ZoneInfo) -> str:
+    """A value as the archive's CSV holds it (decision 0037): times in ISO 8601 in the person's zone,
+    money in major units with a dot, text made inert for spreadsheets."""
+    if value is None:
+        return ""
+    if isinstance(value, User):
+        return safe_text(_person_name(value, user))
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return iso_local(value, zone)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    minor = _money_minor(row, f, value)
+    if minor is not None:
+        return major(minor)
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | dict):
+        return safe_text(json.dumps(_value(value), ensure_ascii=False))
+    return safe_text(str(_value(value)))
 
 
 def _took_part(user: User) -> Q:
     return Q(client=user) | Q(requested_by=user) | Q(band__memberships__user=user) | Q(venue__staff_roles__user=user)
 
 
-def _threads(user: User) -> list[dict]:
+def _threads(user: User, zone: ZoneInfo) -> Table:
     bookings = Booking.objects.filter(_took_part(user)).values("pk")
     messages = Message.objects.filter(booking__in=bookings).select_related("author", "booking").order_by("pk")
-    return [
-        {
-            "booking": str(m.booking.uid),
-            "author": _("you") if m.author_id == user.pk else (m.author.name if m.author else ""),
-            "body": m.body,
-            "created_at": _value(m.created_at),
-        }
-        for m in messages.iterator(chunk_size=CHUNK)
-    ]
+    table = Table(
+        section="threads",
+        model="",
+        key="messages in your bookings",
+        title=_("Messages in your bookings"),
+        columns=[("booking", _("Booking")), ("author", _("Author")), ("body", _("Message")), ("created_at", _("Sent"))],
+    )
+    for m in messages.iterator(chunk_size=CHUNK):
+        author = _("you") if m.author_id == user.pk else (m.author.name if m.author else "")
+        table.rows.append(
+            {"booking": str(m.booking.uid), "author": author, "body": m.body, "created_at": _value(m.created_at)}
+        )
+        when = formats.date_format(m.created_at.astimezone(zone), "SHORT_DATETIME_FORMAT")
+        table.shown.append([Cell(str(m.booking)), Cell(author), Cell(m.body), Cell(when)])
+        table.csv.append([str(m.booking.uid), safe_text(author), safe_text(m.body), iso_local(m.created_at, zone)])
+    return table
 
 
-def _reviews_received(user: User) -> list[dict]:
+def _reviews_received(user: User, zone: ZoneInfo) -> Table:
     reviews = Review.objects.filter(client=user, subject_side="client", published_at__isnull=False)
-    return [
-        {"booking": str(r.booking.uid), "overall": r.overall, "text": r.text, "published_at": _value(r.published_at)}
-        for r in reviews.select_related("booking").order_by("pk")
-    ]
+    table = Table(
+        section="reviews",
+        model="",
+        key="reviews of you",
+        title=_("Reviews of you"),
+        columns=[
+            ("booking", _("Booking")),
+            ("overall", _("Rating")),
+            ("text", _("Review")),
+            ("published_at", _("Published")),
+        ],
+    )
+    for r in reviews.select_related("booking").order_by("pk"):
+        table.rows.append(
+            {
+                "booking": str(r.booking.uid),
+                "overall": r.overall,
+                "text": r.text,
+                "published_at": _value(r.published_at),
+            }
+        )
+        when = formats.date_format(r.published_at.astimezone(zone), "SHORT_DATETIME_FORMAT")
+        table.shown.append([Cell(str(r.booking)), Cell(str(r.overall)), Cell(r.text), Cell(when)])
+        table.csv.append([str(r.booking.uid), str(r.overall), safe_text(r.text), iso_local(r.published_at, zone)])
+    return table
 
 
 def _papers(user: User, files: dict) -> None:
@@ -231,6 +447,49 @@ def _value(value):
     if isinstance(value, dict):
         return {str(k): _value(v) for k, v in value.items()}
     return value
+
+
+# ---- The pages a person opens from the unzipped folder ---------------------------------------------------
+
+SECTION_TITLES = {
+    pd.PROFILE: gettext_lazy("Profile"),
+    pd.SIGN_IN: gettext_lazy("Signing in"),
+    pd.DEVICES: gettext_lazy("Devices, tokens and feeds"),
+    pd.NOTIFICATIONS: gettext_lazy("Notifications"),
+    pd.MEMBERSHIPS: gettext_lazy("Bands, venues and organisations"),
+    pd.AVAILABILITY: gettext_lazy("Availability"),
+    pd.BOOKINGS: gettext_lazy("Bookings"),
+    pd.THREADS: gettext_lazy("Threads"),
+    pd.GIGS: gettext_lazy("Gigs"),
+    pd.MONEY: gettext_lazy("Money"),
+    pd.PAPERS: gettext_lazy("Contracts and invoices"),
+    pd.REVIEWS: gettext_lazy("Reviews"),
+    pd.FILES: gettext_lazy("Files"),
+    pd.STAFF: gettext_lazy("Staff work"),
+}
+
+
+def readable_write(*, archive: zipfile.ZipFile, user: User, tables: list[Table], now: dt.datetime, zone) -> None:
+    """index.html, a page per section and style.css: opened from the unzipped folder with relative links,
+    no server, no script and nothing fetched from elsewhere."""
+    sections = []
+    for section, title in SECTION_TITLES.items():
+        mine = [t for t in tables if t.section == section and t.rows]
+        if mine:
+            sections.append({"key": section, "title": title, "page": f"{section}.html", "tables": mine})
+    context = {
+        "person": user,
+        "zone": str(zone),
+        "generated": formats.date_format(now.astimezone(zone), "DATETIME_FORMAT"),
+        "sections": sections,
+        "language": translation.get_language(),
+        "files": sorted(name for name in archive.namelist() if name.startswith("files/")),
+    }
+    archive.writestr("index.html", render_to_string("stageslot/privacy/archive/index.html", context))
+    for section in sections:
+        page = render_to_string("stageslot/privacy/archive/section.html", {**context, "section": section})
+        archive.writestr(section["page"], page)
+    archive.writestr("style.css", render_to_string("stageslot/privacy/archive/style.css"))
 
 
 def data_exports_delete(*, user: User) -> None:

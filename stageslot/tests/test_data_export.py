@@ -76,7 +76,7 @@ def test_asking_builds_an_archive_the_person_is_emailed_and_downloads(
     assert {"stageslot-export.json", "calendar.ics", "README.txt"} <= names
     assert any(name.startswith("files/user/") for name in names)  # the avatar
     data = json.loads(archive.read("stageslot-export.json"))
-    assert data["schema"] == SCHEMA and data["version"] == 1
+    assert data["schema"] == SCHEMA and data["version"] == 2
     sections = data["sections"]
     assert sections["profile"]["users"][0]["email"] == world.leader.email
     assert sections["availability"]["rules"][0]["title"] == "Rehearsal with my other band"
