@@ -27,6 +27,7 @@ from accounts.scheduling import horizon_days, scheduling_last_day, scheduling_to
 from accounts.tests.factories import UserFactory
 from availability import services as availability
 from availability.models import BusyInterval
+from bands.calendar import band_green_zone, calendar_members
 from bands.models import Band, BandBlock, Membership, Package
 from bands.packages import package_price
 from bands.services import band_block_create
@@ -261,7 +262,7 @@ def test_a_weekly_rule_and_another_bands_rehearsal_keep_a_member_busy_on_the_las
     """A member's weekly busy evening and the weekly rehearsal of another band they play in are busy time
     on every bookable day: the band's calendar and its members' check see them in the last week the site
     books, not only within 400 days."""
-    band, _leader = band_with_leader(name="Gamma", time_zone=BERLIN)
+    band, leader = band_with_leader(name="Gamma", time_zone=BERLIN)
     other, other_leader = band_with_leader(name="Delta", time_zone=BERLIN)
     xenia = MembershipFactory(band=band, user=UserFactory(display_name="Xenia Night"), required=True).user
     yusuf = MembershipFactory(band=band, user=UserFactory(display_name="Yusuf Rehearses"), required=True).user
@@ -285,6 +286,14 @@ def test_a_weekly_rule_and_another_bands_rehearsal_keep_a_member_busy_on_the_las
         weekday = (day - today).days % 7
         expected = {0: ["Xenia Night"], 1: ["Yusuf Rehearses"]}.get(weekday, [])
         assert [member.name for member in busy] == expected, day
+    members, _me = calendar_members(band=band, user=leader)
+    for first in (week_past_old_horizon[0], last_week[-1]):
+        evenings = band_green_zone(
+            members=members, first_day=first, last_day=first + dt.timedelta(days=6), time_zone=BERLIN,
+            min_length=dt.timedelta(hours=3), today=today, day_start=dt.time(17), day_end=dt.time(23, 59),
+        )  # fmt: skip
+        not_green = {(day.day - today).days % 7: day.busy_names for day in evenings.days if day.status != "green"}
+        assert not_green == {0: ("Xenia",), 1: ("Yusuf",)}, first
 
 
 # The queries of one accept on the last day, per database (PostgreSQL adds the people's advisory lock and savepoints).
