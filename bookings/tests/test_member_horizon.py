@@ -4,9 +4,10 @@ bookable day – 399 and 401 days ahead (either side of the old 400-day horizon)
 day.
 
 Two bands share a required member. Band A accepts a gig; band B then takes an overlapping one, one door after
-the other (no race: test_member_race.py has the races), and is refused. The doors are found, not listed: every
-function of our apps that writes a gig's time (calls book.booking_book, bands.services.band_gig_block_add or
-band_gig_block_move) must have a driver here, so a new door fails `test_every_door_that_books_has_a_driver`
+the other (no race: test_member_race.py has the races), and is refused; so is the shared member's yes to
+stand in at a third band's gig that evening. The doors are found, not listed: every function of our apps that
+writes a gig's time (calls book.booking_book or bands.services.band_gig_block_add, band_gig_block_move,
+band_gig_guest_add) must have a driver here, so a new door fails `test_every_door_that_books_has_a_driver`
 on the day it is added. The API's accept is driven too, end to end.
 
 The rule depends on how busy time is read (BusyOverlaps compiles per database): db_specific, both stages."""
@@ -39,6 +40,9 @@ from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import band_with_leader
 from festivals.services import timetable
 from festivals.tests.factories import festival_world
+from gigs.models import GigAnswer, StandInAsk
+from gigs.services.answers import gig_answer_set, gig_lineup_open
+from gigs.services.stand_ins import stand_in_add, stand_in_ask_reply, stand_in_request_create
 from stageslot.tests import source as shared
 
 from .test_one_booked_path import app_sources
@@ -49,7 +53,7 @@ Status = Booking.Status
 BERLIN = "Europe/Berlin"
 ZONE = zoneinfo.ZoneInfo(BERLIN)
 # What writes a gig's time into its members' busy time: a door is a function of our apps that calls one.
-GIG_WRITERS = {"booking_book", "band_gig_block_add", "band_gig_block_move"}
+GIG_WRITERS = {"booking_book", "band_gig_block_add", "band_gig_block_move", "band_gig_guest_add"}
 # The functions that are these writers themselves.
 WRITERS_THEMSELVES = {"bookings.services.book.booking_book"}
 # Doors that write a gig's time without a driver here, each with its reason.
@@ -182,7 +186,23 @@ def placement_move(w: Shared, days) -> None:
     )
 
 
+def stand_in_yes(w: Shared, days) -> None:
+    """Band C books the evening without Xenia; its drummer can't, and Xenia, asked to stand in, says yes."""
+    band_c, leader_c = band_with_leader(name="Gamma", time_zone=BERLIN)
+    drummer = MembershipFactory(band=band_c, required=True, instrument="Drums").user
+    gig = request_of(band_c, w.client, evening(days, 20))
+    answering.booking_accept(booking=gig, by=leader_c)
+    gig.refresh_from_db()
+    gig_lineup_open(booking=gig)
+    gig_answer_set(booking=gig, member=drummer, by=drummer, answer="cant")
+    place = GigAnswer.objects.get(booking=gig, member=drummer)
+    stand_in = stand_in_add(band=band_c, by=leader_c, name=w.player.name, email=w.player.email, instrument="Drums")
+    request = stand_in_request_create(place=place, by=leader_c, stand_ins=[stand_in])
+    stand_in_ask_reply(ask=StandInAsk.objects.get(request=request), reply="yes")
+
+
 DRIVERS: dict[str, Callable[[Shared, object], None]] = {
+    "gigs.services.stand_ins.stand_in_ask_reply": stand_in_yes,
     "bookings.services.answering.booking_accept": accept,
     "bookings.services.instant.booking_instant": instant_booking,
     "bookings.services.reschedule.reschedule_accept": reschedule_accept,
