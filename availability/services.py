@@ -17,22 +17,25 @@ from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from accounts.models import User
 from accounts.queue import task_queue
-from accounts.scheduling import day_text, scheduling_last_day, scheduling_today, too_late_message
+from accounts.scheduling import day_text, horizon_days, scheduling_last_day, scheduling_today, too_late_message
 from accounts.services import lazy_text, notifications_create
 
 from . import engine
 from .ics_import import FeedError, address_check_ics, fetch_ics, parse_busy
 from .models import BusyInterval, ExternalCalendar, Rule, TimeBlock
 
-# Busy time is kept from two months back (the calendars show the past month) to well over
-# a year ahead; the nightly task moves the window on.
+# Busy time is kept from two months back (the calendars show the past month) to a week past the last
+# day anything can be booked (the scheduling horizon, accounts.scheduling): one horizon, so whatever
+# decides whether a person is free reads busy time written out over every bookable day – a gig that
+# starts late on the last day in any zone, with its pack-down and the journey on (decision 0093). The
+# nightly task moves the window on.
 HORIZON_PAST = dt.timedelta(days=62)
-HORIZON_AHEAD = dt.timedelta(days=400)
+HORIZON_PAST_LAST_DAY = dt.timedelta(days=7)
 # Longest single stretch: a one-off block (a long tour) and one occurrence of a repeating one.
 MAX_ONE_OFF = dt.timedelta(days=366)
 MAX_OCCURRENCE = dt.timedelta(days=7)
-# Enough for a daily rule over the whole horizon.
-MATERIALISE_CAP = 600
+# Enough for a daily rule over the whole horizon (62 days back, about 1,103 ahead): the engine's own cap.
+MATERIALISE_CAP = engine.MAX_OCCURRENCES
 # The earliest date of any block (its forms ask for far less: accounts.scheduling); how far ahead
 # is the scheduling horizon (STAGESLOT_SCHEDULING_HORIZON_DAYS).
 EARLIEST_DATE = dt.date(1970, 1, 1)
@@ -56,11 +59,18 @@ class AvailabilityPermissionError(AvailabilityError):
     """The person may not change this rule or calendar."""
 
 
+def horizon_ahead() -> dt.timedelta:
+    """How far ahead of today (UTC) busy time is written out: the scheduling horizon and a week, so every
+    day a gig can be booked on is covered in every zone (see HORIZON_PAST_LAST_DAY)."""
+    return dt.timedelta(days=horizon_days()) + HORIZON_PAST_LAST_DAY
+
+
 def horizon(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC window over which busy time is materialised, in whole UTC days."""
+    """The UTC window over which busy time is materialised, in whole UTC days: from 62 days back to past
+    the last day anything can be booked (horizon_ahead)."""
     now = now or timezone.now()
     today = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - HORIZON_PAST, today + HORIZON_AHEAD
+    return today - HORIZON_PAST, today + horizon_ahead()
 
 
 def busy_replace(

@@ -12,7 +12,7 @@ from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from availability.engine import WEEKDAY_CODES
-from availability.services import HORIZON_AHEAD
+from availability.services import horizon_ahead
 from availability.weekdays import WEEKDAY_NAMES
 
 from ..calendar import length_label
@@ -129,7 +129,7 @@ class FindDatesForm(forms.Form):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end:
-            last_known = self.today + HORIZON_AHEAD - dt.timedelta(days=1)
+            last_known = self.today + horizon_ahead() - dt.timedelta(days=1)
             if end < start:
                 self.add_error("end", gettext("The end date is before the start date."))
             elif (end - start).days + 1 > MAX_RANGE_DAYS:
