@@ -128,3 +128,35 @@ def test_a_blocked_side_s_attachment_by_email_is_refused_too(thread, django_capt
     assert send(payload, django_capture_on_commit_callbacks).status_code == 200
     assert InboundMail.objects.get().state == InboundMail.State.REFUSED
     assert not BookingFile.objects.exists()
+
+
+def test_a_venue_cannot_hold_a_date_for_a_band_that_blocked_it():
+    from holds.models import Hold
+    from holds.services import HoldError
+    from holds.tests.factories import hold_world
+    from holds.tests.test_services import place
+
+    w = hold_world()
+    block(w.bands[0], w.venue)
+    with pytest.raises(HoldError) as refused:
+        place(w, w.bands[0])
+    assert REFUSED in str(refused.value) and not Hold.objects.exists()
+    place(w, w.bands[1])  # another band is held as before
+
+
+def test_a_review_and_a_reply_across_a_block_are_refused():
+    from reviews.models import Review
+    from reviews.services import ReviewError, review_reply
+    from reviews.tests.factories import completed_gig, review_of
+
+    gig = completed_gig()
+    review_of(gig["booking"], gig["leader"], "venue")
+    review_of(gig["booking"], gig["owner"], "band")  # both in: published
+    published = Review.objects.get(booking=gig["booking"], author_side="band")
+    block(gig["venue"], gig["band"])
+    with pytest.raises(ReviewError, match=REFUSED):
+        review_reply(review=published, by=gig["owner"], text="Thank you, come again soon.")
+    other = completed_gig(band=gig["band"], venue=gig["venue"])
+    with pytest.raises(ReviewError, match=REFUSED):
+        review_of(other["booking"], other["leader"], "venue")
+    assert not Review.objects.filter(booking=other["booking"]).exists()
