@@ -90,3 +90,20 @@ def test_every_class_a_template_uses_has_a_rule():
     assert not new, f"Classes without a rule in static/css (add one, or use js-* for a script's hook): {new}"
     gone = sorted(known - set(found))
     assert not gone, f"These classes have a rule now or are no longer used: take them out of {UNSTYLED.name}: {gone}"
+
+
+def test_a_browser_test_fails_on_a_refused_inline_style_but_not_on_an_answer_drawn_in_place():
+    from types import SimpleNamespace
+
+    from conftest import _console_error
+
+    def message(text: str, url: str = "http://127.0.0.1:8000/bands/x/", kind: str = "error"):
+        return SimpleNamespace(type=kind, text=text, location={"url": url})
+
+    csp = "Refused to apply inline style because it violates the following Content Security Policy directive"
+    assert _console_error(message(csp))
+    assert _console_error(message("Failed to load resource: the server responded with a status of 500 ()"))
+    assert _console_error(message("Failed to load resource: the server responded with a status of 404 ()"))
+    assert not _console_error(message("Failed to load resource: the server responded with a status of 409 ()"))
+    assert not _console_error(message("Failed to load resource: net::ERR_NAME_NOT_RESOLVED", "https://t.invalid/1.png"))
+    assert not _console_error(message(csp, kind="warning"))
