@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from _pytest.nodeid import coerce_node_id
@@ -530,6 +531,47 @@ def _close_browser_contexts(request: pytest.FixtureRequest):
         for context in [context for browser in browsers for context in browser.contexts]:
             context.close()
         _wait_for_live_server_requests()
+
+
+# The answers a page draws in place (a form with its errors, a refusal, a rate limit): Chromium logs each as a
+# failed load, but the page asked for it and shows it. A 404 or a 500 still fails the test.
+REFUSAL_IN_PLACE = re.compile(r"Failed to load resource: the server responded with a status of (400|403|409|422|429)\b")
+
+
+def _console_error(message) -> str | None:
+    """The text of a console message that is an error of the page (a script error, a refused inline style or
+    script, a failed load the page made), or None."""
+    if message.type != "error" or REFUSAL_IN_PLACE.match(message.text):
+        return None
+    url = message.location.get("url", "")
+    if "net::ERR_" in message.text and urlsplit(url).hostname not in {"127.0.0.1", "localhost"}:
+        return None  # an outside host the tests cannot reach (the map's tiles at *.invalid)
+    return f"{message.text} ({message.location.get('url', '')})"
+
+
+@pytest.fixture(autouse=True)
+def _no_console_errors(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """A browser test fails on any error in a page's console or any uncaught script error (a CSP refusal of an
+    inline style is one): every context a browser test opens, through the `page` fixture or its own
+    new_context, is listened to. A test that provokes errors on purpose is marked `console_errors`."""
+    if not request.node.get_closest_marker("browser") or request.node.get_closest_marker("console_errors"):
+        yield
+        return
+    from playwright.sync_api import Browser
+
+    errors: list[str] = []
+    opened = Browser.new_context
+
+    def new_context(self, *args, **kwargs):
+        context = opened(self, *args, **kwargs)
+        context.on("console", lambda message: (text := _console_error(message)) and errors.append(text))
+        context.on("weberror", lambda error: errors.append(f"uncaught: {error.error}"))
+        return context
+
+    monkeypatch.setattr(Browser, "new_context", new_context)
+    yield
+    if errors:
+        pytest.fail("The page logged errors:\n" + "\n".join(dict.fromkeys(errors)), pytrace=False)
 
 
 @pytest.fixture(scope="session")

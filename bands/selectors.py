@@ -34,7 +34,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.blocks import hidden_from
+from accounts.models import PartyKind, User
 from accounts.prepared import Rows, fetch_rows
 from places.near import Near, near_filter
 
@@ -316,6 +317,14 @@ def bands_public() -> QuerySet[Band]:
         .annotate(member_count=count_of(Membership, "band"))
         .prefetch_related(*listing_prefetches(photos=BandPhoto.objects.all()))
     )
+
+
+def band_hidden_from(*, band: Band, user) -> bool:
+    """Whether `band` is left out of what `user` is shown (accounts.blocks.hidden_from: blocked either way).
+    No query for a visitor."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return not Band.objects.filter(hidden_from(user, PartyKind.BAND.value), pk=band.pk).exists()
 
 
 def band_approved_of(*, slug: str) -> Band:

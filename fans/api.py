@@ -17,7 +17,7 @@ from accounts.dates import ApiDate
 from accounts.models import ApiToken
 from accounts.ratelimit import LimitReached, rate_limit_take
 from bands.models import Band
-from bookings.api.core import COMMON_ERRORS, PUBLIC, ApiProblem, Problem, caller, public_auth, token_auth
+from bookings.api.core import COMMON_ERRORS, PUBLIC, ApiProblem, Problem, caller, public_auth, token_auth, viewer
 from bookings.api.shows import ShowPage, show_out
 from places.near import Near, PlaceNotFound, city_from_input
 from venues.models import Venue
@@ -56,7 +56,7 @@ def whats_on(
     first = dt.datetime.combine(start, dt.time(0), tzinfo=tz) if start else None
     last = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz) if end else None
     ask = selectors.WhatsOn(near=chosen, first_day=first, last_day=last, genre=genre or "")
-    found = selectors.whats_on(ask=ask, now=now, page=page)
+    found = selectors.whats_on(ask=ask, now=now, page=page, viewer=viewer(request))
     next_url = None
     if found.has_next() and found.number == page:
         query = request.GET.copy()

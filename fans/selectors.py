@@ -12,7 +12,7 @@ from bands.demand import CountsShown, counts_shown
 from bands.models import ApprovalStatus, Band, Membership
 from bookings.models import Booking
 from bookings.selectors.bookings import slots_public
-from bookings.selectors.shows import PLAYED, shows_listed, shows_with_bill
+from bookings.selectors.shows import PLAYED, shows_hidden_from, shows_listed, shows_with_bill
 from places.geo import GreatCircleKm, bounding_box, box_q
 from places.models import City
 from places.near import Near, near_filter
@@ -109,7 +109,7 @@ def _near_q(profile: FanProfile | None) -> Q | None:
 def fan_shows(*, user: User, profile: FanProfile | None, now: dt.datetime) -> list[Slot]:
     """The person's shows to come, by date: what they follow (anywhere) and everything within their
     distance of their home city. Each show's `followed` says which; `distance_km` how far (or None)."""
-    qs = shows_listed(now=now).annotate(followed=_followed_q(user.pk))
+    qs = shows_listed(now=now, viewer=user).annotate(followed=_followed_q(user.pk))
     near = _near_q(profile)
     if near is not None:
         city = profile.city
@@ -126,6 +126,7 @@ def feed_shows(*, profile: FanProfile, now: dt.datetime) -> list[Slot]:
     user_id = profile.user_id
     told = ShowAlert.objects.filter(user_id=user_id).values("slot_id")
     qs = slots_public().filter(starts_at__gte=now - FEED_PAST, starts_at__lte=now + FEED_AHEAD)
+    qs = qs.filter(shows_hidden_from(profile.user))  # a block hides the show from the feed as from the lists
     wanted = Q(pk__in=told) | (Q(headliner_booked=1, cancelled_at__isnull=True) & _followed_q(user_id))
     near = _near_q(profile)
     if near is not None:
@@ -146,8 +147,8 @@ class WhatsOn:
     genre: str = ""
 
 
-def _whats_on_qs(*, ask: WhatsOn, now: dt.datetime) -> QuerySet[Slot]:
-    qs = shows_listed(now=now)
+def _whats_on_qs(*, ask: WhatsOn, now: dt.datetime, viewer: User | None = None) -> QuerySet[Slot]:
+    qs = shows_listed(now=now, viewer=viewer)
     if ask.near is not None:
         qs = near_filter(qs, ask.near)
     if ask.first_day is not None:
@@ -202,13 +203,14 @@ def _page_number(page: str | int | None) -> int:
     return min(max(number, 1), MAX_PAGE)
 
 
-def whats_on(*, ask: WhatsOn, now: dt.datetime, page: str | int | None) -> ShowsPage:
+def whats_on(*, ask: WhatsOn, now: dt.datetime, page: str | int | None, viewer: User | None = None) -> ShowsPage:
     """Public shows both sides published (the public show page's rule), to come, by date: near a city,
     between two moments, of a genre. A page of SHOWS_PER_PAGE with their bills (none past the last page);
-    a fixed number of queries whatever the page holds, none of them counting every show."""
+    a fixed number of queries whatever the page holds, none of them counting every show. Shows a block hides
+    from `viewer` are left out."""
     number = _page_number(page)
     start = (number - 1) * SHOWS_PER_PAGE
-    rows = list(_whats_on_qs(ask=ask, now=now)[start : start + SHOWS_PER_PAGE + 1])
+    rows = list(_whats_on_qs(ask=ask, now=now, viewer=viewer)[start : start + SHOWS_PER_PAGE + 1])
     return ShowsPage(object_list=rows[:SHOWS_PER_PAGE], number=number, more=len(rows) > SHOWS_PER_PAGE)
 
 

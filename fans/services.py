@@ -10,6 +10,9 @@ from accounts.models import User
 from accounts.policy import policy_accept
 from bands.demand import city_demand_replace
 from bands.models import ApprovalStatus, Band
+from bookings.errors import ContactRefused
+from bookings.selectors.blocks import side_parties
+from bookings.services.checks import contact_check
 from places.models import City
 from venues.models import Venue
 
@@ -24,6 +27,16 @@ MAX_ASKS = 200
 class FanError(Exception):
     """The action cannot be done (a suspended band, a show that is not public…): nothing changed; the
     message says why."""
+
+
+def _contact_check(*, user: User, band: Band | None = None, venue: Venue | None = None) -> None:
+    """A follow or an ask is contact with the band or venue (it counts in their audience and reaches their
+    demand): refused, in the one contact check's words, when either side blocked the other (decision 0096)."""
+    asked = side_parties(band_ids=[band.pk]) if band is not None else side_parties(venue_ids=[venue.pk])
+    try:
+        contact_check(asking=side_parties(user_ids=[user.pk]), asked=asked, name=(band or venue).name)
+    except ContactRefused as exc:
+        raise FanError(str(exc)) from exc
 
 
 def fan_account_for_email(*, email: str) -> User:
@@ -87,6 +100,7 @@ def follow_set(*, user: User, on: bool, band: Band | None = None, venue: Venue |
         raise FanError(_("This venue cannot be followed right now."))
     what = {"band_id": band.pk} if band is not None else {"venue_id": venue.pk}
     if on:
+        _contact_check(user=user, band=band, venue=venue)
         if Follow.objects.filter(user_id=user.pk).count() >= MAX_FOLLOWS:
             raise FanError(_("You follow %(n)s bands and venues, the most we keep.") % {"n": MAX_FOLLOWS})
         try:
@@ -107,6 +121,7 @@ def ask_set(*, user: User, band: Band, city: City, on: bool) -> bool:
     if on and is_band_member(user=user, band=band):
         raise FanError(_("You play in this band: ask other bands to come."))
     if on:
+        _contact_check(user=user, band=band)
         if Ask.objects.filter(user_id=user.pk).count() >= MAX_ASKS:
             raise FanError(_("You have %(n)s asks open, the most we keep.") % {"n": MAX_ASKS})
         try:

@@ -440,7 +440,7 @@ def whats_on(request: HttpRequest) -> HttpResponse:
     ask_, problem = (selectors.WhatsOn(None, None, None), "")
     if form.is_bound and form.is_valid():
         ask_, problem = _whats_on_ask(form, now)
-    page = selectors.whats_on(ask=ask_, now=now, page=request.GET.get("page"))
+    page = selectors.whats_on(ask=ask_, now=now, page=request.GET.get("page"), viewer=request.user)
     cards = _cards(page, now)
     json_ld = json.dumps([c["ld"] for c in cards], ensure_ascii=False).translate(_SCRIPT_ESCAPES)
     query = request.GET.copy()

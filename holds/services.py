@@ -28,8 +28,11 @@ from accounts.scheduling import scheduling_today
 from accounts.services import lazy_text, notifications_create
 from accounts.site import site_url
 from bands.models import Band
+from bookings.errors import ContactRefused
 from bookings.models import Booking, FeedMark, Webhook
+from bookings.selectors.blocks import side_parties
 from bookings.services.asking import booking_offer
+from bookings.services.checks import contact_check
 from bookings.services.webhooks import webhook_emit
 from teams.models import Organisation
 from teams.selectors import band_managers, organisation_people, representing_agency_ids
@@ -270,7 +273,8 @@ def hold_place(
 ) -> Hold:
     """Hold a date on one of the venue's stages for a band, at `level` (None: the next free one). Venue staff
     only. Raises HoldError by reason: times out of order or past, an expiry after the start, a level taken
-    or beyond the ladder's end, the band held on that date already, a booked show on the stage then.
+    or beyond the ladder's end, the band held on that date already, a booked show on the stage then, the
+    venue's side and the band's blocked one another (the contact check).
 
     A slot on the stage at that time that nobody is booked on yet (a tentative event) does not stop the
     hold, but the hold cannot be confirmed while it stands: the returned hold's `clashes` (SlotClash, by
@@ -284,6 +288,14 @@ def hold_place(
     if not now < expires_at <= starts_at:
         raise HoldError(_("A hold expires after now and at the latest when the date begins."), code="expiry")
     note = " ".join(note.split())[:300]
+    try:  # a hold is contact: the band is told of it (decision 0096)
+        contact_check(
+            asking=side_parties(venue_ids=[stage.venue_id], user_ids=[by.pk]),
+            asked=side_parties(band_ids=[band.pk]),
+            name=band.name,
+        )
+    except ContactRefused as exc:
+        raise HoldError(str(exc), code="contact") from exc
     with transaction.atomic():
         stage = _lock(stage.pk)
         venue = stage.venue

@@ -31,8 +31,10 @@ from accounts.models import User
 from accounts.services import NotificationItem, lazy_text, notifications_create_many
 from bands.models import Band
 from bands.selectors import bands_managers
+from bookings.errors import ContactRefused
 from bookings.models import Booking
 from bookings.selectors.bookings import side_of, venue_teams
+from bookings.services.checks import booking_contact_check
 from bookings.services.notices import booking_summary
 from bookings.services.webhooks import webhook_events_emit
 from venues.models import Venue
@@ -129,7 +131,8 @@ def review_save(*, booking: Booking, by: User, data: ReviewInput, now: dt.dateti
     side has written theirs.
 
     Raises ReviewPermissionError when `by` acts for neither side; ReviewError when the gig has not taken
-    place, the window has closed, the review is published already, or the input does not hold.
+    place, the window has closed, the review is published already, the input does not hold, or one side
+    blocked the other.
     """
     now = now or timezone.now()
     side = side_of(booking, by)
@@ -143,6 +146,10 @@ def review_save(*, booking: Booking, by: User, data: ReviewInput, now: dt.dateti
         raise ReviewError(_("Reviews of this gig closed 14 days after it."))
     subject = subject_side_of(booking, side)
     _check_input(data, subject)
+    try:  # a review is written to the other side, who is told of it: the contact check (decision 0096)
+        booking_contact_check(booking=booking, band_side_asks=side == Side.BAND)
+    except ContactRefused as exc:
+        raise ReviewError(str(exc)) from exc
     with transaction.atomic():
         booking = _lock_parties(booking)
         reviews = {r.author_side: r for r in Review.objects.select_for_update().filter(booking=booking)}
@@ -391,13 +398,18 @@ def _people_of(bookings: list[Booking]) -> dict[tuple[int, str], list[User]]:
 
 def review_reply(*, review: Review, by: User, text: str, now: dt.datetime | None = None) -> Review:
     """The reviewed side's one public answer to a published review. Raises ReviewPermissionError for anyone
-    else, ReviewError for a second reply, a review not (or no longer) shown, or a text out of bounds."""
+    else, ReviewError for a second reply, a review not (or no longer) shown, a text out of bounds, or one side
+    blocked the other."""
     now = now or timezone.now()
     if side_of(review.booking, by) != review.subject_side:
         raise ReviewPermissionError(_("Only the side that was reviewed can reply."))
     text = text.strip()
     if not REPLY_MIN <= len(text) <= REPLY_MAX:
         raise ReviewError(_length_message(REPLY_MIN, REPLY_MAX))
+    try:
+        booking_contact_check(booking=review.booking, band_side_asks=review.subject_side == Side.BAND)
+    except ContactRefused as exc:
+        raise ReviewError(str(exc)) from exc
     with transaction.atomic():
         review = (
             Review.objects.select_for_update(of=("self",))

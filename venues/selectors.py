@@ -16,7 +16,8 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.blocks import hidden_from
+from accounts.models import PartyKind, User
 from accounts.timezones import zone_name
 from bands.invites import invite_link_token
 from bands.models import ApprovalStatus
@@ -160,6 +161,14 @@ VENUE_SORTS = {
     "rating": BY_RATING,
     "distance": BY_DISTANCE,
 }
+
+
+def venue_hidden_from(*, venue: Venue, user) -> bool:
+    """Whether `venue` is left out of what `user` is shown (accounts.blocks.hidden_from: blocked either way).
+    No query for a visitor."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return not Venue.objects.filter(hidden_from(user, PartyKind.VENUE.value), pk=venue.pk).exists()
 
 
 def venues_public() -> QuerySet[Venue]:

@@ -8,7 +8,7 @@ from accounts.first_visit import first_visit_page, is_first_visit
 
 from ..models import ApprovalStatus, Band
 from ..places import place_of
-from ..selectors import PressKitRows, band_membership_of, press_kit_rows
+from ..selectors import PressKitRows, band_hidden_from, band_membership_of, press_kit_rows
 
 
 def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -28,6 +28,9 @@ def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
     kit = found.kit()
     membership = band_membership_of(kit=kit, user=request.user)
     if not found.band.is_public and membership is None and not request.user.is_staff:
+        raise Http404
+    # A band blocked either way is left out of what the viewer is shown, its page as its search card.
+    if membership is None and band_hidden_from(band=found.band, user=request.user):
         raise Http404
     return _draw(request, found, kit_key, membership=membership, kit=kit)
 

@@ -14,15 +14,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from accounts.blocks import hidden_from
 from accounts.dates import ApiDate, ApiDateTime
+from accounts.models import PartyKind
 from bands.calendar import band_calendar_access
 from bands.forms.search import BandSearchForm
-from bands.selectors import BAND_SORTS, band_countries, band_search, bands_public, genre_choices, local_span
+from bands.selectors import (
+    BAND_SORTS,
+    band_countries,
+    band_hidden_from,
+    band_search,
+    bands_public,
+    genre_choices,
+    local_span,
+)
 from venues.forms.search import VenueSearchForm
 from venues.selectors import VENUE_SORTS, venue_countries, venue_search, venues_public
 
 from ..forms.finder import FinderForm
-from ..selectors.finder import finder_bands_of, finder_countries, finder_slots, slot_for_viewer
+from ..selectors.finder import finder_bands_of, finder_countries, finder_slots, slot_for_viewer, slots_hidden_from
 from ..selectors.public import band_public_month, month_in_range, parse_month, shift_month
 from .core import COMMON_ERRORS, PAGE_DEFAULT, PAGE_MAX, PUBLIC, ApiProblem, Problem, keyset, public_auth, viewer
 from .schemas import BandOut, BandPage, DayOut, MonthOut, SlotOut, SlotPage, VenueOut, VenuePage, Window, utc
@@ -35,6 +45,12 @@ ONE_ERRORS = {**ERRORS, 404: Problem}
 
 # The pages' "within" is the API's "within_km".
 API_NAMES = {"within": "within_km"}
+
+
+def _hidden(request: HttpRequest, kind: str, field: str = "pk"):
+    """The one filter of what a caller is shown (accounts.blocks.hidden_from): bands or venues blocked either
+    way by the caller, or a band or venue they speak for, are not listed, and their pages are a 404."""
+    return hidden_from(viewer(request) or AnonymousUser(), kind, field=field)
 
 
 def _form_problem(form) -> ApiProblem:
@@ -158,7 +174,11 @@ def bands_list(
     if not form.is_valid():
         raise _form_problem(form)
     bands, next_url = keyset(
-        request, band_search(**form.filters()), order=BAND_SORTS[sort], cursor=cursor, limit=_limit(limit)
+        request,
+        band_search(**form.filters()).filter(_hidden(request, PartyKind.BAND.value)),
+        order=BAND_SORTS[sort],
+        cursor=cursor,
+        limit=_limit(limit),
     )
     return {"items": [band_out(request, b, free=_free_window(form, b)) for b in bands], "next": next_url}
 
@@ -166,7 +186,7 @@ def bands_list(
 @router.get("/bands/{slug}", response={200: BandOut, **ONE_ERRORS}, openapi_extra=PUBLIC, tags=["bands"])
 def band_detail(request: HttpRequest, slug: str):
     """One approved band."""
-    band = bands_public().filter(slug=slug).first()
+    band = bands_public().filter(_hidden(request, PartyKind.BAND.value), slug=slug).first()
     if band is None:
         raise Http404(_("No such band."))
     return band_out(request, band)
@@ -186,6 +206,8 @@ def band_availability(
     except Http404:
         raise Http404(_("No such band.")) from None
     if not band.is_public and me is None and not user.is_staff:
+        raise Http404(_("No such band."))
+    if band_hidden_from(band=band, user=user):
         raise Http404(_("No such band."))
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(band.time_zone)).date()
     month_start = parse_month(month, today=today)
@@ -255,7 +277,7 @@ def venues_list(
     form = VenueSearchForm(_search_data(request), genres=genre_choices(), countries=venue_countries())
     if not form.is_valid():
         raise _form_problem(form)
-    qs = venue_search(**form.filters())
+    qs = venue_search(**form.filters()).filter(_hidden(request, PartyKind.VENUE.value))
     order = VENUE_SORTS[sort]
     if sort == "capacity":
         # A venue that gives no capacity comes last, on every database, and the cursor can say where.
@@ -270,7 +292,7 @@ def venues_list(
 @router.get("/venues/{slug}", response={200: VenueOut, **ONE_ERRORS}, openapi_extra=PUBLIC, tags=["venues"])
 def venue_detail(request: HttpRequest, slug: str):
     """One approved venue."""
-    venue = venues_public().filter(slug=slug).first()
+    venue = venues_public().filter(_hidden(request, PartyKind.VENUE.value), slug=slug).first()
     if venue is None:
         raise Http404(_("No such venue."))
     return venue_out(request, venue)
@@ -345,7 +367,7 @@ def slots_list(
     chosen = form.chosen_band if band else None
     slots, next_url = keyset(
         request,
-        finder_slots(now=now, band_id=chosen.pk if chosen else None, **form.filters()),
+        finder_slots(now=now, band_id=chosen.pk if chosen else None, **form.filters()).filter(slots_hidden_from(user)),
         order=SLOT_SORTS[sort],
         cursor=cursor,
         limit=_limit(limit),

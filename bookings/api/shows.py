@@ -270,7 +270,7 @@ def shows_list(
             raise ApiProblem(422, INVALID, errors={"venue": [_("No venue is listed at this address.")]})
     rows, next_url = keyset(
         request,
-        shows_listed(now=now, band=chosen_band, venue=chosen_venue, hosted=hosted, past=past),
+        shows_listed(now=now, band=chosen_band, venue=chosen_venue, hosted=hosted, past=past, viewer=viewer(request)),
         order=("-starts_at", "-pk") if past else ("starts_at", "pk"),
         cursor=cursor,
         limit=_limit(limit),

@@ -24,7 +24,8 @@ from django.db.models import (
 )
 from django.db.models.lookups import GreaterThan
 
-from accounts.models import User
+from accounts.blocks import hidden_from
+from accounts.models import PartyKind, User
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import BusyOverlaps, JourneyMeets, cached_search_list, genres_all
@@ -278,6 +279,14 @@ def finder_slots(
 
 
 # ---- The slot page ----------------------------------------------------------------------------
+
+
+def slots_hidden_from(user) -> Q:
+    """What a list of slots shown to `user` leaves out: the slots of venues and hosting bands blocked either way
+    (accounts.blocks.hidden_from, decision 0081). Subqueries of the list's own query; nothing for a visitor."""
+    return hidden_from(user, PartyKind.VENUE.value, field="venue_id") & hidden_from(
+        user, PartyKind.BAND.value, field="host_band_id"
+    )
 
 
 def slot_for_viewer(*, pk: int, user: User) -> Slot | None:

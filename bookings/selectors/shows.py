@@ -10,7 +10,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext
 
-from accounts.models import User
+from accounts.blocks import hidden_from
+from accounts.models import PartyKind, User
 from bands.models import ApprovalStatus, Band, BandEmbed, Genre, Membership
 from bands.selectors import genres_all
 from places.models import City
@@ -18,6 +19,7 @@ from venues.models import Slot, Ticket, Venue
 
 from ..models import BillMessage, Booking
 from .bookings import slots_public
+from .finder import slots_hidden_from
 
 Status = Booking.Status
 # What a show's line-up lists: acts booked, playing now, played (a disputed gig too).
@@ -195,15 +197,31 @@ def shows_with_bill(qs: QuerySet[Slot], *, genres: bool = True) -> QuerySet[Slot
     return qs.prefetch_related(Prefetch("genres", queryset=genres_all())) if genres else qs
 
 
+def shows_hidden_from(user) -> Q:
+    """What a list of shows shown to `user` leaves out (accounts.blocks.hidden_from, decisions 0081, 0096): the
+    shows of a venue or hosting band blocked either way, and those with such a band on the bill. Subqueries of
+    the list's own query; nothing for a visitor."""
+    if not getattr(user, "is_authenticated", False):
+        return Q()
+    acts_hidden = Booking.objects.filter(slot_id=OuterRef("pk"), status__in=PLAYED).exclude(
+        hidden_from(user, PartyKind.BAND.value, field="band_id")
+    )
+    place_hidden = ~hidden_from(user, PartyKind.VENUE.value, field="place_venue_id")
+    return slots_hidden_from(user) & ~Exists(acts_hidden) & ~(Q(place_venue__isnull=False) & place_hidden)
+
+
 def shows_listed(
     *, now: dt.datetime, band: Band | None = None, venue: Venue | None = None, hosted: bool | None = None,
-    past: bool = False,
+    past: bool = False, viewer: User | None = None,
 ) -> QuerySet[Slot]:  # fmt: skip
     """Public shows with their headliner booked (a band's own shows always have it), not cancelled: to
     come (or, `past`, over), optionally only those `band` plays, those at `venue` (its own slots, or
     hosted shows that name it as their place), or only hosted ones (`hosted` True) or venues' (False).
-    Unordered: the caller orders and pages it."""
+    Those a block hides from `viewer` are left out (shows_hidden_from). Unordered: the caller orders and
+    pages it."""
     qs = slots_public().filter(headliner_booked=1, cancelled_at__isnull=True)
+    if viewer is not None:
+        qs = qs.filter(shows_hidden_from(viewer))
     qs = qs.filter(ends_at__lte=now) if past else qs.filter(ends_at__gt=now)
     if band is not None:
         qs = qs.filter(Exists(Booking.objects.filter(slot_id=OuterRef("pk"), band_id=band.pk, status__in=PLAYED)))

@@ -29,7 +29,7 @@ from ..errors import BookingError, BookingPermissionError
 from ..models import Booking, BookingFile
 from ..selectors.bookings import band_players, side_of
 from ..selectors.files import DELIVERED_FROM, may_deliver
-from .checks import too_long_text
+from .checks import booking_contact_check, too_long_text
 from .notices import booking_people, link_of
 from .webhooks import file_added_emit
 
@@ -149,12 +149,13 @@ def booking_file_add(
     same booking), a new version of that document; the old one stays, and the new one delivers what the
     old one did unless it says otherwise. With `deliverable` (a Deliverable value), the band hands over
     a recording, photos or the set list as played, once the gig has started. Raises
-    BookingPermissionError (not a party: the caller answers 404), ValidationError by field (type, size,
-    title, kind, deliverable)."""
+    BookingPermissionError (not a party: the caller answers 404), ContactRefused (one side blocked the
+    other), ValidationError by field (type, size, title, kind, deliverable)."""
     now = now or timezone.now()
     side = side_of(booking, by) or ("band" if by.pk in {u.pk for u in band_players(booking.band_id)} else None)
     if side is None:
         raise BookingPermissionError(_("Only the people in this booking can share files on it."))
+    booking_contact_check(booking=booking, band_side_asks=side == "band")
     title = (title or "").strip() or (upload.name or "File")[:120]
     if not deliverable and replaces is not None and replaces.booking_id == booking.pk:
         deliverable = replaces.deliverable

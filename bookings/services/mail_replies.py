@@ -7,7 +7,8 @@ limit are the web's. Each refusal is answered with a bounce that says why, and n
 - an address that is not one of ours, altered, or sent before its person changed their address;
 - a sender other than the person the address names (their login or a verified address of theirs);
 - a thread that is closed: its person no longer takes part, or the gig ended REPLY_WINDOW ago;
-- a reply with nothing of its own once quoted text and signature are cut, or one too long.
+- a reply with nothing of its own once quoted text and signature are cut, or one too long;
+- a reply between two sides one of which blocked the other (the thread's contact check, decision 0081).
 
 Its attachments become files of the booking under the limits of an upload; those that cannot (a type we do
 not take, too large, the booking full) are left out and the sender told which and why.
@@ -32,9 +33,11 @@ from accounts.mail.tokens import BadReplyAddress, reply_address_read
 from accounts.models import InboundMail
 from accounts.ratelimit import LimitReached
 
-from ..errors import BookingError, BookingPermissionError
+from ..errors import BookingError, BookingPermissionError, ContactRefused
 from ..models import Booking, BookingFile
+from ..selectors.bookings import side_of
 from ..selectors.threads import thread_can_read
+from .checks import booking_contact_check
 from .files import booking_file_add
 from .threads import message_post
 
@@ -90,6 +93,10 @@ def mail_reply_apply(*, inbound_id: int) -> str:
                 message_post(booking=booking, by=target.user, body=body)
             elif not thread_can_read(booking=booking, user=target.user):
                 raise BookingPermissionError("")
+            else:
+                booking_contact_check(booking=booking, band_side_asks=side_of(booking, target.user) == "band")
+        except ContactRefused as exc:
+            return refuse(str(exc))
         except BookingPermissionError:
             return refuse(_("This booking's thread is closed to you: you no longer take part in it."))
         except (ValidationError, LimitReached) as exc:

@@ -363,7 +363,7 @@ def test_no_module_but_accounts_blocks_reads_block_rows_by_their_kinds():
     [
         ("bands:search", "bands.views.search", {BAND}),
         ("venues:search", "venues.views.search", {VENUE}),
-        ("bookings:gig_finder", "bookings.views.finder", {BAND, VENUE}),
+        ("bookings:gig_finder", "bookings.selectors.finder", {BAND, VENUE}),
     ],
 )
 def test_every_search_hides_blocked_parties_through_the_one_rule(client, w, url, module, kinds):

@@ -11,9 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.blocks import hidden_from
 from accounts.htmx import HtmxHttpRequest, is_partial
-from accounts.models import PartyKind
 from accounts.ratelimit import rate_limited
 from accounts.timezones import known_zone, when_text
 from bands.demand import city_demand_for
@@ -34,6 +32,7 @@ from ..selectors.finder import (
     slot_bands_of,
     slot_for_viewer,
     slot_lineup,
+    slots_hidden_from,
 )
 from ..services import asking
 
@@ -80,11 +79,7 @@ def gig_finder(request: HtmxHttpRequest) -> HttpResponse:
     band = form.chosen_band
     slots = finder_slots(now=now, band_id=band.pk if band else None, **filters)
     # Slots of venues or hosting bands blocked either way leave a signed-in viewer's finder (decision 0081).
-    viewer = request.user
-    slots = slots.filter(
-        hidden_from(viewer, PartyKind.VENUE.value, field="venue_id"),
-        hidden_from(viewer, PartyKind.BAND.value, field="host_band_id"),
-    )
+    slots = slots.filter(slots_hidden_from(request.user))
     paginator, page = _paginate(slots, playable=filters["playable"], number=request.GET.get("page"))
     zone = _viewer_zone(request)
     # Where the band's fans asked it to come, for the people acting for it (its leaders and admins, as

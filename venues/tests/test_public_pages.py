@@ -107,5 +107,6 @@ def test_profile_runs_a_fixed_number_of_queries(client, django_assert_max_num_qu
     with django_assert_max_num_queries(5):
         assert page(client, venue).status_code == 200
     client.force_login(UserFactory())
-    with django_assert_max_num_queries(7):
+    # … and for a signed-in viewer the block rule (accounts.blocks.hidden_from).
+    with django_assert_max_num_queries(8):
         assert page(client, venue).status_code == 200

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from bands.models import ApprovalStatus
 
 from ..models import Venue
-from ..selectors import venue_profile, venue_staff_role_of
+from ..selectors import venue_hidden_from, venue_profile, venue_staff_role_of
 
 
 def venue_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -17,6 +17,9 @@ def venue_detail(request: HttpRequest, slug: str) -> HttpResponse:
     role = venue_staff_role_of(venue=venue, user=request.user)
     # A venue in review or suspended is private to its staff and StageSlot staff: others learn nothing.
     if not venue.is_public and role is None and not request.user.is_staff:
+        raise Http404
+    # A venue blocked either way is left out of what the viewer is shown, its page as its search card.
+    if role is None and venue_hidden_from(venue=venue, user=request.user):
         raise Http404
     context = {
         "venue": venue,
