@@ -181,13 +181,14 @@ def bounded_formfield(db_field, **kwargs):
     OneLineField; a whole number a BoundedIntegerField within its column and the model's own validators."""
     from django.core.validators import MaxValueValidator, MinValueValidator
     from django.db import models
+    from django.db.models.fields import PositiveIntegerRelDbTypeMixin
 
     if type(db_field) is models.CharField and not db_field.choices:
         return db_field.formfield(form_class=OneLineField, **kwargs)
     if isinstance(db_field, models.IntegerField) and not db_field.choices and not db_field.is_relation:
         big = isinstance(db_field, (models.BigIntegerField, models.PositiveBigIntegerField))
         low, high = (-(2**63) + 1, 2**63 - 1) if big else (-INTEGER_MAX, INTEGER_MAX)
-        if isinstance(db_field, models.PositiveIntegerRelDbTypeMixin):
+        if isinstance(db_field, PositiveIntegerRelDbTypeMixin):
             low = 0
         for validator in db_field.validators:
             if isinstance(validator, MinValueValidator) and isinstance(validator.limit_value, int):
@@ -197,3 +198,10 @@ def bounded_formfield(db_field, **kwargs):
         kwargs = {"min_value": low, "max_value": high, **kwargs}
         return db_field.formfield(form_class=BoundedIntegerField, **kwargs)
     return db_field.formfield(**kwargs)
+
+
+def one_line(text: str) -> str:
+    """`text` as one line, for what writes it on one (a calendar's name, a header): each line break, tab or
+    control a space, each direction override gone. For rows stored before OneLineField held."""
+    text = CONTROL_CHARACTERS.sub(" ", LINE_BREAKS.sub(" ", text or ""))
+    return DIRECTION_CHARACTERS.sub("", text)
