@@ -10,7 +10,7 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.form_fields import INTEGER_MAX, OneLineField
+from accounts.form_fields import OneLineField
 from stageslot.tests.inputs import form_fields, project_apps, project_forms, query_names
 
 pytestmark = pytest.mark.xdist_group("code_scans")
