@@ -426,3 +426,55 @@ def test_every_page_with_the_extremes_in_its_query_never_answers_500(client, w):
 def counted(counts: dict[str, int]) -> dict[str, int]:
     """Rows people make: the rate limits' own counters (a cache kept in a table) aside."""
     return {label: n for label, n in counts.items() if label != "accounts.LimitsCacheEntry"}
+
+
+# ---- Numbers past every column, through the API ------------------------------------------------------------
+
+NUMBER_EXTREMES = [str(2**31), "-1", str(2**63), "1" + "0" * 30]
+
+
+def api_numbers() -> list[tuple[str, str, str, str]]:
+    """(method, path, where, name) of every whole number or number a GET operation of the API's schema reads from
+    its query or its path."""
+    from bookings.api.core import api
+
+    schema = api.get_openapi_schema()
+    found = []
+
+    def numeric(node) -> bool:
+        return node.get("type") in {"integer", "number"} or any(
+            numeric(sub) for key in ("anyOf", "oneOf") for sub in node.get(key, [])
+        )
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if method == "get" and numeric(parameter.get("schema", {})):
+                    found.append((method, path, parameter["in"], parameter["name"]))
+    return found
+
+
+def test_every_number_the_api_reads_past_every_column_is_refused_never_a_500(client, w):
+    """2**31 ends a 4-byte column (a PostgreSQL error past it), 2**63 an 8-byte one: every number in the query or
+    the path of every GET operation gets each end and -1, and answers a problem (422, 404, 403), never a 500."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {w.token}"}
+    client.raise_request_exception = False
+    found = api_numbers()
+    assert len(found) > 40
+    before = row_counts()
+    failures = []
+    for _method, path, where, name in found:
+        for value in NUMBER_EXTREMES:
+            address = _path(path, w)
+            query = {}
+            if where == "path":
+                address = address.replace("{" + name + "}", value)
+            else:
+                query = {name: value}
+            if "{" in address:
+                continue
+            response = client.get(address, query, **auth)
+            if response.status_code >= 500:
+                failures.append((path, name, value, response.status_code))
+    assert failures == []
+    assert counted(row_counts()) == counted(before)
