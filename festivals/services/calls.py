@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -107,7 +108,7 @@ def _call_errors(data: CallInput, now: dt.datetime) -> dict[str, list[str]]:
     for name in ("fee_min", "fee_max"):
         fee = getattr(data, name)
         if fee is not None and not 0 <= fee <= MAX_FEE:
-            errors[name] = [_("Enter a fee from 0 to %(max)s.") % {"max": f"{MAX_FEE:,}"}]
+            errors[name] = [_("Enter a fee from 0 to %(max)s.") % {"max": number_format(MAX_FEE, force_grouping=True)}]
     if errors:
         return errors
     try:
