@@ -66,6 +66,7 @@ def to_major(value: int | None) -> Decimal | None:
 
 class SettlementForm(forms.Form):
     tickets_sold = BoundedIntegerField(
+        min_value=None,
         label=_("Tickets sold"),
         required=False,
         error_messages={"invalid": _("Enter the tickets sold: a whole number, 0 or more.")},
@@ -86,6 +87,7 @@ class SettlementForm(forms.Form):
         help_text=_("What the band sold at its merch table. Empty: none."),
     )
     merch_venue_percent = BoundedIntegerField(
+        min_value=None,
         label=_("The venue's merch cut (%)"),
         required=False,
         error_messages={"invalid": _("Enter the venue's cut of the merchandise: a whole number from 0 to 100.")},
@@ -144,6 +146,7 @@ class SettlementBonusForm(forms.Form):
     """A bonus tier the door side adds at settlement: at N tickets sold, this much more."""
 
     tickets = BoundedIntegerField(
+        min_value=None,
         label=_("At tickets sold"),
         error_messages={
             "required": _("Enter the tickets sold that reach the bonus."),
@@ -165,7 +168,7 @@ class SettlementBonusForm(forms.Form):
 
 class ApproveForm(forms.Form):
     # The version of the figures the page showed (the service refuses figures changed since).
-    version = BoundedIntegerField(required=False, widget=forms.HiddenInput)
+    version = BoundedIntegerField(min_value=None, required=False, widget=forms.HiddenInput)
     accept_unagreed = forms.BooleanField(
         label=_("The band accepts what differs from the agreed terms, as listed above"),
         required=False,
@@ -173,7 +176,7 @@ class ApproveForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    version = BoundedIntegerField(required=False, widget=forms.HiddenInput)
+    version = BoundedIntegerField(min_value=None, required=False, widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("What is wrong with the figures"),
         required=False,

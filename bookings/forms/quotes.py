@@ -55,14 +55,19 @@ class QuoteForm(forms.Form):
         help_text=_("For a flat guarantee, or the guarantee in a guarantee versus door split."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
-    door_percent = BoundedIntegerField(label=_("Door split (%)"), required=False, help_text=_("The band's share."))
-    ticket_price = forms.DecimalField(label=_("Ticket price"), required=False, max_digits=14, decimal_places=2)
-    capacity = BoundedIntegerField(label=_("Capacity"), required=False)
-    deposit_percent = BoundedIntegerField(label=_("Deposit (%)"), initial=0)
-    balance_due_days = BoundedIntegerField(
-        label=_("Balance due (days before the gig)"), initial=0, help_text=_("0: on the day of the gig.")
+    door_percent = BoundedIntegerField(
+        min_value=None, label=_("Door split (%)"), required=False, help_text=_("The band's share.")
     )
-    set_minutes = BoundedIntegerField(label=_("Set length (minutes)"), required=False)
+    ticket_price = forms.DecimalField(label=_("Ticket price"), required=False, max_digits=14, decimal_places=2)
+    capacity = BoundedIntegerField(min_value=None, label=_("Capacity"), required=False)
+    deposit_percent = BoundedIntegerField(min_value=None, label=_("Deposit (%)"), initial=0)
+    balance_due_days = BoundedIntegerField(
+        min_value=None,
+        label=_("Balance due (days before the gig)"),
+        initial=0,
+        help_text=_("0: on the day of the gig."),
+    )
+    set_minutes = BoundedIntegerField(min_value=None, label=_("Set length (minutes)"), required=False)
     sound = forms.BooleanField(label=_("Sound provided"), required=False)
     backline = forms.BooleanField(label=_("Backline provided"), required=False)
     hospitality = forms.BooleanField(label=_("Hospitality (food and drinks)"), required=False)
@@ -79,9 +84,11 @@ class QuoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         for row in range(1, WINDOW_ROWS + 1):
             self.fields[f"window{row}_days"] = BoundedIntegerField(
-                label=_("Cancelled this many days or more before"), required=False
+                min_value=None, label=_("Cancelled this many days or more before"), required=False
             )
-            self.fields[f"window{row}_percent"] = BoundedIntegerField(label=_("Refund (%)"), required=False)
+            self.fields[f"window{row}_percent"] = BoundedIntegerField(
+                min_value=None, label=_("Refund (%)"), required=False
+            )
         for row in range(1, COST_ROWS + 1):
             self.fields[f"cost{row}_kind"] = forms.ChoiceField(
                 label=_("Cost"), required=False, choices=[("", "–"), *CostKind.choices]
@@ -91,7 +98,9 @@ class QuoteForm(forms.Form):
                 label=_("Amount"), required=False, max_digits=14, decimal_places=2
             )
         for row in range(1, TIER_ROWS + 1):
-            self.fields[f"tier{row}_tickets"] = BoundedIntegerField(label=_("At tickets sold"), required=False)
+            self.fields[f"tier{row}_tickets"] = BoundedIntegerField(
+                min_value=None, label=_("At tickets sold"), required=False
+            )
             self.fields[f"tier{row}_amount"] = forms.DecimalField(
                 label=_("Bonus"), required=False, max_digits=14, decimal_places=2
             )

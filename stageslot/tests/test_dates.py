@@ -454,6 +454,7 @@ def api_numbers() -> list[tuple[str, str, str, str]]:
     return found
 
 
+@pytest.mark.slow(reason="walks every number of the API")
 def test_every_number_the_api_reads_past_every_column_is_refused_never_a_500(client, w):
     """2**31 ends a 4-byte column (a PostgreSQL error past it), 2**63 an 8-byte one: every number in the query or
     the path of every GET operation gets each end and -1, and answers a problem (422, 404, 403), never a 500."""
