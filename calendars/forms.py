@@ -3,11 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
+
 
 class CaldavConnectForm(forms.Form):
     """A CalDAV server's address, the account's user name and an app password."""
 
-    server_url = forms.CharField(
+    server_url = OneLineField(
         label=_("Server address"),
         max_length=2000,
         help_text=_(
@@ -16,7 +18,7 @@ class CaldavConnectForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "url", "spellcheck": "false", "inputmode": "url"}),
     )
-    username = forms.CharField(
+    username = OneLineField(
         label=_("User name"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
@@ -27,7 +29,7 @@ class CaldavConnectForm(forms.Form):
         help_text=_("Make an app password for StageSlot in your account's security settings; we store it encrypted."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    name = forms.CharField(
+    name = OneLineField(
         label=_("Name"), max_length=80, required=False, help_text=_("Optional, e.g. “Work”, to tell accounts apart.")
     )
 

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
 from accounts.timezones import time_zone_names
 
 from .colours import DEFAULT_ACCENT, DEFAULT_BACKGROUND
@@ -61,7 +62,7 @@ class ColourInput(forms.TextInput):
 
 
 class EmbedStyleForm(forms.Form):
-    accent = forms.CharField(
+    accent = OneLineField(
         label=_("Button colour"),
         initial=DEFAULT_ACCENT,
         max_length=7,
@@ -69,7 +70,7 @@ class EmbedStyleForm(forms.Form):
         widget=ColourInput,
         help_text=_("The Book button. Its text is black or white, whichever reads better on it."),
     )
-    background = forms.CharField(
+    background = OneLineField(
         label=_("Background colour"),
         initial=DEFAULT_BACKGROUND,
         max_length=7,

@@ -6,6 +6,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
+from accounts.form_fields import OneLineField
 from places.forms import CityField
 
 from .models import DEFAULT_RADIUS_KM, MAX_FAN_RADIUS_KM
@@ -44,11 +46,11 @@ WHEN_CHOICES = (
 
 
 class WhatsOnForm(_Form):
-    near = forms.CharField(label=_("City"), required=False, max_length=200)
+    near = OneLineField(label=_("City"), required=False, max_length=200)
     km = forms.IntegerField(label=_("Within (km)"), required=False, min_value=1, max_value=MAX_FAN_RADIUS_KM)
     when = forms.ChoiceField(label=_("When"), choices=WHEN_CHOICES, required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = BoundedDateField(label=_("From"), bound=Bound.BROWSE, required=False)
+    end = BoundedDateField(label=_("To"), bound=Bound.BROWSE, required=False)
     genre = forms.SlugField(label=_("Genre"), required=False, max_length=60)
 
     def clean(self):

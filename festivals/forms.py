@@ -5,37 +5,39 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.dates import Bound, BoundedDateField
+from accounts.form_fields import BoundedIntegerField, FeeField, OneLineField
 from bands.models import Currency, Genre
 
 from .models import Application, Question
 
 
 class CallForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=120)
+    title = OneLineField(label=_("Title"), max_length=120)
     description = forms.CharField(label=_("Description"), max_length=5000, required=False, widget=forms.Textarea)
-    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
-    stages = forms.CharField(label=_("Stages"), max_length=300, required=False)
+    first_day = BoundedDateField(label=_("First day"), bound=Bound.AHEAD)
+    last_day = BoundedDateField(label=_("Last day"), bound=Bound.AHEAD)
+    stages = OneLineField(label=_("Stages"), max_length=300, required=False)
     genres = forms.ModelMultipleChoiceField(label=_("Genres"), queryset=Genre.objects.all(), required=False)
-    fee_min = forms.IntegerField(label=_("Fee from"), min_value=0, required=False)
-    fee_max = forms.IntegerField(label=_("Fee up to"), min_value=0, required=False)
+    fee_min = FeeField(label=_("Fee from"), required=False)
+    fee_max = FeeField(label=_("Fee up to"), required=False)
     fee_on_offer = forms.BooleanField(label=_("Acts name their fee"), required=False)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.EUR)
     travel_paid = forms.BooleanField(label=_("Travel paid"), required=False)
-    time_zone = forms.CharField(label=_("The call's time zone"), max_length=64, initial="Europe/Berlin")
-    deadline_day = forms.DateField(label=_("Deadline (day)"), widget=forms.DateInput(attrs={"type": "date"}))
+    time_zone = OneLineField(label=_("The call's time zone"), max_length=64, initial="Europe/Berlin")
+    deadline_day = BoundedDateField(label=_("Deadline (day)"), bound=Bound.AHEAD)
     deadline_time = forms.TimeField(
         label=_("Deadline (time)"), initial=dt.time(23, 59), widget=forms.TimeInput(attrs={"type": "time"})
     )
     blind = forms.BooleanField(label=_("Blind review"), required=False)
-    criteria = forms.CharField(
+    criteria = OneLineField(
         label=_("Criteria the jury scores"), max_length=400, initial="Music, Live show", help_text=_("Comma separated.")
     )
 
 
 class QuestionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
-    text = forms.CharField(label=_("Question"), max_length=300)
+    text = OneLineField(label=_("Question"), max_length=300)
     choices = forms.CharField(label=_("Choices, one a line"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
 
@@ -53,7 +55,7 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     music_link = forms.URLField(label=_("Music link"), max_length=300, required=False, assume_scheme="https")
-    fee = forms.IntegerField(label=_("Fee asked"), min_value=0, required=False)
+    fee = FeeField(label=_("Fee asked"), required=False)
 
     def __init__(self, *args, questions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,14 +67,14 @@ class ApplicationForm(forms.Form):
                     label=question.text, choices=[("", "—"), *[(c, c) for c in question.choices]], required=False
                 )
             else:
-                self.fields[key] = forms.CharField(label=question.text, max_length=2000, required=False)
+                self.fields[key] = OneLineField(label=question.text, max_length=2000, required=False)
 
     def answers(self) -> dict[str, str]:
         return {f"q{q.pk}": self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions}
 
 
 class ScoreForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), max_length=1000, required=False)
+    comment = OneLineField(label=_("Comment"), max_length=1000, required=False)
 
     def __init__(self, *args, criteria=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,15 +94,15 @@ class DecideForm(forms.Form):
             (Application.Status.OFFERED, _("Offer")),
         ]
     )
-    message = forms.CharField(label=_("Kind message to the band"), max_length=1000, required=False)
+    message = OneLineField(label=_("Kind message to the band"), max_length=1000, required=False)
 
 
 class PlaceForm(forms.Form):
     """Place act X on stage Y at time T (the keyboard's way; dragging posts the same)."""
 
     band = forms.SlugField(label=_("Act"))
-    stage = forms.IntegerField(label=_("Stage"), min_value=1)
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    stage = BoundedIntegerField(label=_("Stage"), min_value=1)
+    day = BoundedDateField(label=_("Day"), bound=Bound.PLAN)
     time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
     minutes = forms.IntegerField(label=_("Set (minutes)"), min_value=10, max_value=360, initial=45)
     radius_km = forms.IntegerField(label=_("Radius clause (km)"), min_value=1, max_value=1000, required=False)
@@ -111,22 +113,22 @@ class PlaceForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    placement = forms.IntegerField(label=_("Act"), min_value=1)
-    stage = forms.IntegerField(label=_("Stage"), min_value=1)
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    placement = BoundedIntegerField(label=_("Act"), min_value=1)
+    stage = BoundedIntegerField(label=_("Stage"), min_value=1)
+    day = BoundedDateField(label=_("Day"), bound=Bound.PLAN)
     time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
 
 
 class CallSearchForm(forms.Form):
-    q = forms.CharField(label=_("Search"), max_length=100, required=False)
+    q = OneLineField(label=_("Search"), max_length=100, required=False)
     genre = forms.ModelChoiceField(label=_("Genre"), queryset=Genre.objects.all(), required=False, to_field_name="slug")
 
 
 class FestivalForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = OneLineField(label=_("Name"), max_length=120)
     venue = forms.ModelChoiceField(label=_("Site"), queryset=None)
-    first_day = forms.DateField(label=_("First day"), widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_day = BoundedDateField(label=_("First day"), bound=Bound.AHEAD)
+    last_day = BoundedDateField(label=_("Last day"), bound=Bound.AHEAD)
     transfer_minutes = forms.IntegerField(label=_("Minutes between stages"), min_value=0, max_value=240, initial=15)
 
     def __init__(self, *args, venues, **kwargs):

@@ -7,6 +7,8 @@ import uuid
 from django.http import HttpResponse
 from icalendar import Calendar, Event
 
+from accounts.form_fields import one_line
+
 from .models import Festival, Placement
 
 NAMESPACE = uuid.UUID("6f1c2a52-3b1e-4f0e-9b7a-0c5d6e1a9f90")
@@ -20,16 +22,16 @@ def placements_ics(festival: Festival, placements) -> HttpResponse:
     calendar = Calendar()
     calendar.add("prodid", "-//StageSlot//Festivals//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", festival.name)
+    calendar.add("x-wr-calname", one_line(festival.name))
     for placement in placements:
         event = Event()
         event.add("uid", placement_uid(festival, placement))
-        event.add("summary", f"{placement.band.name} – {placement.festival_stage.stage.name}")
+        event.add("summary", one_line(f"{placement.band.name} – {placement.festival_stage.stage.name}"))
         event.add("dtstart", placement.starts_at)
         event.add("dtend", placement.ends_at)
         event.add("dtstamp", placement.updated_at)
         event.add("sequence", placement.sequence)
-        event.add("location", f"{placement.festival_stage.stage.name}, {festival.venue.name}")
+        event.add("location", one_line(f"{placement.festival_stage.stage.name}, {festival.venue.name}"))
         event.add("status", "CANCELLED" if placement.cancelled_at else "CONFIRMED")
         calendar.add_component(event)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")

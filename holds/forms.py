@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField, DateInputError
+from accounts.form_fields import OneLineField
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.models import ApprovalStatus, Band
 from bookings.forms.venue_slots import NonexistentTime, band_lookup, local_span
@@ -40,7 +41,7 @@ def _add_span(form: forms.Form, data: dict) -> bool:
 
 
 class HoldForm(forms.Form):
-    band = forms.CharField(
+    band = OneLineField(
         label=_("Band"),
         max_length=120,
         help_text=_("Type the band's name and pick it from the suggestions (or its address, e.g. the-night-owls)."),
@@ -70,7 +71,7 @@ class HoldForm(forms.Form):
         initial=EXPIRY_DAYS,
         help_text=_("Unconfirmed, the hold lets go by itself then (at the latest when the date begins)."),
     )
-    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+    note = OneLineField(label=_("Note"), required=False, max_length=300)
 
     def __init__(self, *args, venue, stages, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -111,7 +112,7 @@ class AskHoldsForm(forms.Form):
     """An agency asks venues to hold a date for a band: the venues' addresses, the date and times in the
     asker's own time zone."""
 
-    venues = forms.CharField(
+    venues = OneLineField(
         label=_("Venues"),
         max_length=600,
         help_text=_("The venues' names, separated by commas, e.g. Kellerbar, The Lantern."),
@@ -124,7 +125,7 @@ class AskHoldsForm(forms.Form):
         initial=dt.time(23, 0),
         help_text=_("An end before the start runs past midnight."),
     )
-    note = forms.CharField(label=_("Note to the venues"), required=False, max_length=300)
+    note = OneLineField(label=_("Note to the venues"), required=False, max_length=300)
 
     def __init__(self, *args, zone: ZoneInfo, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -231,4 +232,4 @@ class MoveHoldForm(forms.Form):
 
 class ClosedDayForm(forms.Form):
     date = BoundedDateField(bound=Bound.AHEAD, label=_("Date"), error_messages={"required": _("Pick the date.")})
-    note = forms.CharField(label=_("Why (optional)"), required=False, max_length=200)
+    note = OneLineField(label=_("Why (optional)"), required=False, max_length=200)

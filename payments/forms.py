@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
+from accounts.form_fields import BoundedIntegerField, OneLineField
 from bands.models import Band, Currency
 from bookings.models_quotes import CostKind
 
@@ -23,7 +24,7 @@ class CancelRefundForm(forms.Form):
     )
     # The refund plan's fingerprint the page showed (drawn by the template from the plan, hidden): the
     # service refuses when the plan is another by the time the form is sent.
-    fingerprint = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    fingerprint = OneLineField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class OutsidePaymentForm(forms.Form):
@@ -34,7 +35,7 @@ class OutsidePaymentForm(forms.Form):
         decimal_places=2,
         error_messages={"required": _("Enter the amount paid.")},
     )
-    reference = forms.CharField(
+    reference = OneLineField(
         label=_("Reference"),
         max_length=120,
         help_text=_("The bank transfer's reference or a receipt number."),
@@ -64,7 +65,8 @@ def to_major(value: int | None) -> Decimal | None:
 
 
 class SettlementForm(forms.Form):
-    tickets_sold = forms.IntegerField(
+    tickets_sold = BoundedIntegerField(
+        min_value=None,
         label=_("Tickets sold"),
         required=False,
         error_messages={"invalid": _("Enter the tickets sold: a whole number, 0 or more.")},
@@ -84,7 +86,8 @@ class SettlementForm(forms.Form):
         decimal_places=2,
         help_text=_("What the band sold at its merch table. Empty: none."),
     )
-    merch_venue_percent = forms.IntegerField(
+    merch_venue_percent = BoundedIntegerField(
+        min_value=None,
         label=_("The venue's merch cut (%)"),
         required=False,
         error_messages={"invalid": _("Enter the venue's cut of the merchandise: a whole number from 0 to 100.")},
@@ -123,7 +126,7 @@ class SettlementCostForm(forms.Form):
     """A cost the door side adds at settlement."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=CostKind.choices)
-    label = forms.CharField(label=_("What it is (optional)"), required=False, max_length=100)
+    label = OneLineField(label=_("What it is (optional)"), required=False, max_length=100)
     amount = forms.DecimalField(
         label=_("Amount"),
         max_digits=14,
@@ -142,7 +145,8 @@ class SettlementCostForm(forms.Form):
 class SettlementBonusForm(forms.Form):
     """A bonus tier the door side adds at settlement: at N tickets sold, this much more."""
 
-    tickets = forms.IntegerField(
+    tickets = BoundedIntegerField(
+        min_value=None,
         label=_("At tickets sold"),
         error_messages={
             "required": _("Enter the tickets sold that reach the bonus."),
@@ -164,7 +168,7 @@ class SettlementBonusForm(forms.Form):
 
 class ApproveForm(forms.Form):
     # The version of the figures the page showed (the service refuses figures changed since).
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = BoundedIntegerField(min_value=None, required=False, widget=forms.HiddenInput)
     accept_unagreed = forms.BooleanField(
         label=_("The band accepts what differs from the agreed terms, as listed above"),
         required=False,
@@ -172,7 +176,7 @@ class ApproveForm(forms.Form):
 
 
 class QuestionForm(forms.Form):
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = BoundedIntegerField(min_value=None, required=False, widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("What is wrong with the figures"),
         required=False,
@@ -231,12 +235,12 @@ class PayoutForm(forms.Form):
     band = forms.ModelChoiceField(label=_("Band"), queryset=Band.objects.order_by("name"))
     amount = _amount_field(_("Amount"))
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
-    reference = forms.CharField(
+    reference = OneLineField(
         label=_("Bank reference"),
         max_length=120,
         help_text=_("The reference of the bank transfer, as the band will see it on its statement."),
     )
-    note = forms.CharField(label=_("Note for staff"), max_length=300, required=False)
+    note = OneLineField(label=_("Note for staff"), max_length=300, required=False)
 
     def amount_minor(self) -> int | None:
         return minor_of(self.cleaned_data.get("amount"))
@@ -244,7 +248,7 @@ class PayoutForm(forms.Form):
 
 class StaffRefundForm(forms.Form):
     amount = _amount_field(_("Amount to refund"))
-    note = forms.CharField(
+    note = OneLineField(
         label=_("Why"),
         max_length=300,
         help_text=_("How the dispute was resolved, kept with the refund for staff."),
@@ -325,13 +329,13 @@ class MemberPayoutForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     method = forms.ChoiceField(label=_("How"), choices=MemberPayout.Method.choices)
-    reference = forms.CharField(
+    reference = OneLineField(
         label=_("Reference"),
         max_length=120,
         required=False,
         help_text=_("The bank transfer's reference or a receipt number, if there is one."),
     )
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = OneLineField(label=_("Note"), max_length=300, required=False)
     advance = forms.BooleanField(
         label=_("Advance payment"),
         required=False,

@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
 from bands.models import ApprovalStatus, Band
 from holds.forms import AskHoldsForm
 from venues.models import Venue
@@ -35,7 +36,7 @@ class RosterAnswerForm(forms.Form):
     """The agent accepts or declines an offer or request for a band of the roster."""
 
     answer = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
-    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=300)
+    reason = OneLineField(label=_("Reason (optional)"), required=False, max_length=300)
 
 
 class AccountCloseForm(forms.Form):

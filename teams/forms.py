@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
 from bands.models import Band
 from venues.models import Venue
 
@@ -32,9 +33,9 @@ class OrganisationForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("An agency acts for several bands; a venue group or promoter runs several venues."),
     )
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = OneLineField(label=_("Name"), max_length=120)
     email = forms.EmailField(label=_("Contact email"), required=False)
-    commission = forms.CharField(
+    commission = OneLineField(
         label=_("Commission in %"),
         required=False,
         max_length=8,

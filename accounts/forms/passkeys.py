@@ -9,6 +9,7 @@ from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..form_fields import OneLineField
 from ..json_body import JsonFormField
 
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
@@ -39,6 +40,8 @@ class AddPasskeyForm(_MalformedRegistrationIsIncorrect, webauthn_forms.AddWebAut
     asks the browser for one without naming an account, and a key added as a second step only is never
     offered). Untick it for a security key used only after the password."""
 
+    # The passkey's name is shown in lists: one line, at most the column's 255 characters.
+    name = OneLineField(required=False, max_length=255)
     credential = _credential()
     passwordless = forms.BooleanField(
         label=_("Passwordless"),

@@ -9,14 +9,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from ..form_fields import TimeZoneField
+from ..form_fields import OneLineField, TimeZoneField
 from ..images import AVATAR_RULES, image_clean
 
 
 class SignupForm(forms.Form):
     """Extra fields on allauth's signup form (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
-    display_name = forms.CharField(
+    display_name = OneLineField(
         max_length=80,
         required=False,
         label=_("Your name"),
@@ -41,7 +41,7 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(
+    display_name = OneLineField(
         max_length=80,
         required=False,
         label=_("Display name"),

@@ -8,13 +8,15 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
+
 from ..api_tokens import EXPIRY_CHOICES
 from ..mfa import STEP_UP_TOKEN_DAYS, step_up_token_expiry_refusal
 from ..models import ApiToken
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80, help_text=_("What will use it, e.g. “Band website”."))
+    name = OneLineField(label=_("Name"), max_length=80, help_text=_("What will use it, e.g. “Band website”."))
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"),
         choices=ApiToken.Scope.choices,

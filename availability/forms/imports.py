@@ -3,11 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
+
 
 class ImportForm(forms.Form):
     """The secret address of a person's own calendar."""
 
-    url = forms.CharField(
+    url = OneLineField(
         label=_("Secret address in iCal format"),
         max_length=2000,
         help_text=_(
@@ -16,7 +18,7 @@ class ImportForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "url"}),
     )
-    name = forms.CharField(
+    name = OneLineField(
         label=_("Name"),
         max_length=80,
         required=False,

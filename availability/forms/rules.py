@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput, TimeZoneField
+from accounts.form_fields import IsoDateInput, OneLineField, TimeZoneField
 from accounts.scheduling import (
     check_scheduled_days,
     day_text,
@@ -60,7 +60,7 @@ def _time_input() -> forms.TimeInput:
 class BlockTimesForm(forms.Form):
     """When a block happens: whole days, or a start and an end time."""
 
-    title = forms.CharField(
+    title = OneLineField(
         label=_("What is it"),
         max_length=120,
         required=False,
@@ -181,7 +181,7 @@ class RuleForm(BlockTimesForm):
         widget=IsoDateInput(),
     )
     count = forms.IntegerField(label=_("Number of times"), min_value=1, max_value=engine.MAX_COUNT, required=False)
-    custom_rrule = forms.CharField(
+    custom_rrule = OneLineField(
         label=_("Repeat rule"),
         max_length=300,
         required=False,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput
+from accounts.form_fields import IsoDateInput, OneLineField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from availability.engine import WEEKDAY_CODES
 from availability.services import horizon_ahead
@@ -198,7 +198,7 @@ class BandBlockForm(forms.Form):
         choices=[(v, label) for v, label in BandBlock.Kind.choices if v != BandBlock.Kind.GIG],
         initial=BandBlock.Kind.REHEARSAL,
     )
-    title = forms.CharField(
+    title = OneLineField(
         label=_("Title"), max_length=120, required=False, help_text=_("Optional, e.g. “Rehearsal at Proberaum 4”.")
     )
     date = BoundedDateField(bound=Bound.PLAN, label=_("Date"), widget=IsoDateInput())

@@ -6,7 +6,7 @@ from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import TimeZoneField
+from accounts.form_fields import OneLineField, TimeZoneField, bounded_formfield
 from accounts.images import PHOTO_RULES, image_clean
 from places.forms import CityField, PlaceFormMixin
 
@@ -78,6 +78,7 @@ class BandForm(PlaceFormMixin, forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = bounded_formfield
         model = Band
         fields = [
             "name",
@@ -296,7 +297,7 @@ class BandPhotoForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         error_messages={"required": _("Choose a photo to upload.")},
     )
-    caption = forms.CharField(
+    caption = OneLineField(
         label=_("Description"),
         max_length=200,
         help_text=_("Say what the photo shows, for people who cannot see it, e.g. “The band on stage at Lido, 2024”."),
@@ -310,7 +311,7 @@ class BandPhotoForm(forms.Form):
 
 
 class BandPhotoCaptionForm(forms.Form):
-    caption = forms.CharField(
+    caption = OneLineField(
         label=_("Description"),
         max_length=200,
         error_messages={
@@ -320,7 +321,7 @@ class BandPhotoCaptionForm(forms.Form):
 
 
 class BandEmbedForm(forms.Form):
-    url = forms.CharField(
+    url = OneLineField(
         label=_("Share link"),
         max_length=2000,
         help_text=_(
@@ -329,7 +330,7 @@ class BandEmbedForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": _("https://open.spotify.com/album/…"), "spellcheck": "false"}),
         error_messages={"required": _("Paste a share link first.")},
     )
-    title = forms.CharField(
+    title = OneLineField(
         label=_("Title (optional)"),
         max_length=120,
         required=False,

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
+
 from ..models import Membership
 
 
@@ -12,7 +14,7 @@ class MembershipForm(forms.Form):
         choices=Membership.Role.choices,
         help_text=_("Leaders and admins manage the band; only leaders hand out or take away leadership."),
     )
-    instrument = forms.CharField(label=_("Instrument or part"), max_length=60, required=False)
+    instrument = OneLineField(label=_("Instrument or part"), max_length=60, required=False)
     required = forms.BooleanField(
         label=_("Needed for every gig"),
         required=False,

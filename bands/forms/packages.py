@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import bounded_formfield
+
 from ..models import Band, Deliverable, Package
 from ..packages import PACKAGE_FIELDS
 
@@ -17,6 +19,7 @@ class PackageForm(forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = bounded_formfield
         model = Package
         fields = list(PACKAGE_FIELDS)
         widgets = {"included": forms.Textarea(attrs={"rows": 3})}
@@ -24,5 +27,6 @@ class PackageForm(forms.ModelForm):
 
 class CancelTermsForm(forms.ModelForm):
     class Meta:
+        formfield_callback = bounded_formfield
         model = Band
         fields = ["cancel_free_days", "cancel_late_percent"]

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
 from accounts.dates import Bound, BoundedDateField, BoundedDateTimeField
-from accounts.form_fields import FlatSelect, IsoDateInput, IsoDateTimeInput
+from accounts.form_fields import FlatSelect, IsoDateInput, IsoDateTimeInput, OneLineField
 from accounts.timezones import zone_name
 from availability.services import horizon as availability_horizon
 from places.geo import radius_problem
@@ -193,15 +193,15 @@ class PlaceGenreFields(forms.Form):
             ),
         },
     )
-    near = forms.CharField(
+    near = OneLineField(
         label=_("Near"),
         required=False,
         max_length=120,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("A city, e.g. Leipzig")}),
     )
-    within = forms.CharField(label=_("Within"), required=False, max_length=12, widget=QuickSelect)
-    city = forms.CharField(label=_("City"), required=False, max_length=80)
-    region = forms.CharField(label=_("Region or state"), required=False, max_length=80)
+    within = OneLineField(label=_("Within"), required=False, max_length=12, widget=QuickSelect)
+    city = OneLineField(label=_("City"), required=False, max_length=80)
+    region = OneLineField(label=_("Region or state"), required=False, max_length=80)
     country = forms.ChoiceField(
         label=_("Country"),
         required=False,
@@ -371,7 +371,7 @@ def near_chip(form, near: Near) -> dict[str, str]:
 class SearchForm(PlaceGenreFields):
     """Text, genres, place and sort: what band and venue searches share."""
 
-    q = forms.CharField(
+    q = OneLineField(
         label=_("Search"),
         required=False,
         max_length=100,

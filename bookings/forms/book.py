@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField, BoundedDateTimeField
-from accounts.form_fields import IsoDateInput, IsoDateTimeInput
+from accounts.form_fields import BoundedIntegerField, IsoDateInput, IsoDateTimeInput, OneLineField
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
@@ -150,7 +150,7 @@ class WhenForm(forms.Form):
 class WhereForm(forms.Form):
     """Step 3: where, inside or out, how many guests, and what the band should know to set up."""
 
-    location = forms.CharField(label=_("Venue or address"), max_length=200)
+    location = OneLineField(label=_("Venue or address"), max_length=200)
     setting = forms.ChoiceField(
         label=_("Indoors or outdoors"), choices=Booking.Setting.choices, widget=forms.RadioSelect, required=False
     )
@@ -163,10 +163,10 @@ class WhereForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={"min_value": _("Enter at least one guest, or leave it empty.")},
     )
-    power_notes = forms.CharField(
+    power_notes = OneLineField(
         label=_("Power"), required=False, max_length=300, help_text=_("Sockets near the stage, a generator outdoors…")
     )
-    load_in_notes = forms.CharField(
+    load_in_notes = OneLineField(
         label=_("Load-in"),
         required=False,
         max_length=300,
@@ -183,7 +183,7 @@ class ReviewForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    price = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    price = BoundedIntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
 
 class RescheduleForm(forms.Form):
@@ -200,7 +200,7 @@ class ReasonForm(forms.Form):
 
 class FileForm(forms.Form):
     file = forms.FileField(label=_("File"), help_text=_("PDF, PNG, JPEG, plain text or audio, up to 25 MB."))
-    title = forms.CharField(label=_("Title"), required=False, max_length=120, help_text=_("Empty: the file's name."))
+    title = OneLineField(label=_("Title"), required=False, max_length=120, help_text=_("Empty: the file's name."))
     kind = forms.ChoiceField(label=_("Kind"), choices=[])
     replaces = forms.TypedChoiceField(label=_("A new version of"), required=False, coerce=int, empty_value=None)
     deliverable = forms.ChoiceField(

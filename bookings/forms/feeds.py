@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import BoundedIntegerField
+
 from ..models import CalendarFeed
 
 
@@ -13,8 +15,8 @@ class FeedCreateForm(forms.Form):
     scope = forms.ChoiceField(
         choices=CalendarFeed.Scope.choices, error_messages={"invalid_choice": _("Pick a member, band or venue feed.")}
     )
-    band = forms.IntegerField(required=False, min_value=1)
-    venue = forms.IntegerField(required=False, min_value=1)
+    band = BoundedIntegerField(required=False, min_value=1)
+    venue = BoundedIntegerField(required=False, min_value=1)
 
     def clean(self) -> dict:
         data = super().clean()

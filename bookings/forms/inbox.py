@@ -5,13 +5,15 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext, pgettext_lazy
 
+from accounts.form_fields import BoundedIntegerField
+
 
 class InboxForm(forms.Form):
     """Which tab of the inbox, whose bookings, which page. Anything unknown falls back to the default."""
 
     tab = forms.ChoiceField(required=False, choices=[])
     show = forms.ChoiceField(label=pgettext_lazy("verb", "Show"), required=False, choices=[])
-    page = forms.IntegerField(required=False, min_value=1)
+    page = BoundedIntegerField(required=False, min_value=1)
 
     def __init__(self, *args: Any, tabs: list[tuple[str, str]], shows: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

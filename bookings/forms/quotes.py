@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import BoundedIntegerField, OneLineField
 from bands.models import Currency
 
 from ..models import Quote
@@ -54,20 +55,25 @@ class QuoteForm(forms.Form):
         help_text=_("For a flat guarantee, or the guarantee in a guarantee versus door split."),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
-    door_percent = forms.IntegerField(label=_("Door split (%)"), required=False, help_text=_("The band's share."))
-    ticket_price = forms.DecimalField(label=_("Ticket price"), required=False, max_digits=14, decimal_places=2)
-    capacity = forms.IntegerField(label=_("Capacity"), required=False)
-    deposit_percent = forms.IntegerField(label=_("Deposit (%)"), initial=0)
-    balance_due_days = forms.IntegerField(
-        label=_("Balance due (days before the gig)"), initial=0, help_text=_("0: on the day of the gig.")
+    door_percent = BoundedIntegerField(
+        min_value=None, label=_("Door split (%)"), required=False, help_text=_("The band's share.")
     )
-    set_minutes = forms.IntegerField(label=_("Set length (minutes)"), required=False)
+    ticket_price = forms.DecimalField(label=_("Ticket price"), required=False, max_digits=14, decimal_places=2)
+    capacity = BoundedIntegerField(min_value=None, label=_("Capacity"), required=False)
+    deposit_percent = BoundedIntegerField(min_value=None, label=_("Deposit (%)"), initial=0)
+    balance_due_days = BoundedIntegerField(
+        min_value=None,
+        label=_("Balance due (days before the gig)"),
+        initial=0,
+        help_text=_("0: on the day of the gig."),
+    )
+    set_minutes = BoundedIntegerField(min_value=None, label=_("Set length (minutes)"), required=False)
     sound = forms.BooleanField(label=_("Sound provided"), required=False)
     backline = forms.BooleanField(label=_("Backline provided"), required=False)
     hospitality = forms.BooleanField(label=_("Hospitality (food and drinks)"), required=False)
     accommodation = forms.BooleanField(label=_("Accommodation"), required=False)
     travel = forms.BooleanField(label=_("Travel paid"), required=False)
-    included_note = forms.CharField(label=_("What is included, in words"), required=False, max_length=300)
+    included_note = OneLineField(label=_("What is included, in words"), required=False, max_length=300)
     cancel_preset = forms.ChoiceField(
         label=_("Cancellation terms"), choices=CANCEL_CHOICES, initial="moderate", widget=forms.RadioSelect
     )
@@ -77,20 +83,24 @@ class QuoteForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for row in range(1, WINDOW_ROWS + 1):
-            self.fields[f"window{row}_days"] = forms.IntegerField(
-                label=_("Cancelled this many days or more before"), required=False
+            self.fields[f"window{row}_days"] = BoundedIntegerField(
+                min_value=None, label=_("Cancelled this many days or more before"), required=False
             )
-            self.fields[f"window{row}_percent"] = forms.IntegerField(label=_("Refund (%)"), required=False)
+            self.fields[f"window{row}_percent"] = BoundedIntegerField(
+                min_value=None, label=_("Refund (%)"), required=False
+            )
         for row in range(1, COST_ROWS + 1):
             self.fields[f"cost{row}_kind"] = forms.ChoiceField(
                 label=_("Cost"), required=False, choices=[("", "–"), *CostKind.choices]
             )
-            self.fields[f"cost{row}_label"] = forms.CharField(label=_("What it is"), required=False, max_length=100)
+            self.fields[f"cost{row}_label"] = OneLineField(label=_("What it is"), required=False, max_length=100)
             self.fields[f"cost{row}_amount"] = forms.DecimalField(
                 label=_("Amount"), required=False, max_digits=14, decimal_places=2
             )
         for row in range(1, TIER_ROWS + 1):
-            self.fields[f"tier{row}_tickets"] = forms.IntegerField(label=_("At tickets sold"), required=False)
+            self.fields[f"tier{row}_tickets"] = BoundedIntegerField(
+                min_value=None, label=_("At tickets sold"), required=False
+            )
             self.fields[f"tier{row}_amount"] = forms.DecimalField(
                 label=_("Bonus"), required=False, max_digits=14, decimal_places=2
             )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput, TimeZoneField
+from accounts.form_fields import IsoDateInput, OneLineField, TimeZoneField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
@@ -95,7 +95,7 @@ class RequestForm(RequestTimesForm):
     """A client's request for a band to play a private event."""
 
     event_type = forms.ChoiceField(label=_("Event"), choices=[("", _("Choose…")), *EVENT_TYPE_CHOICES])
-    location = forms.CharField(label=_("Location"), max_length=200, help_text=_("Town, venue or address."))
+    location = OneLineField(label=_("Location"), max_length=200, help_text=_("Town, venue or address."))
     guests = forms.IntegerField(
         label=_("Guests"),
         required=False,

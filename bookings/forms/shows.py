@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput, TimeZoneField
+from accounts.form_fields import IsoDateInput, OneLineField, TimeZoneField
 from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
@@ -55,7 +55,7 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
     FIELD_FOR = {"starts_at": "start", "ends_at": "end", "doors_at": "doors"}
 
     band = forms.ModelChoiceField(label=_("Hosting band"), queryset=Band.objects.none(), empty_label=None)
-    title = forms.CharField(label=_("Title"), max_length=120, help_text=_("e.g. “Release show” or “Garden Fest 2027”."))
+    title = OneLineField(label=_("Title"), max_length=120, help_text=_("e.g. “Release show” or “Garden Fest 2027”."))
     date = BoundedDateField(bound=Bound.PLAN, label=_("Date"), widget=IsoDateInput())
     doors = forms.TimeField(label=_("Doors"), required=False, widget=_time())
     start = forms.TimeField(label=_("Music starts"), widget=_time())
@@ -67,8 +67,8 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
         required=False,
         help_text=_("Or leave empty and type the place below."),
     )
-    place_name = forms.CharField(label=_("Place"), max_length=120, required=False)
-    place_address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    place_name = OneLineField(label=_("Place"), max_length=120, required=False)
+    place_address = OneLineField(label=_("Address"), max_length=200, required=False)
     place = CityField(
         label=_("City"),
         required=False,
@@ -95,7 +95,7 @@ class ShowHostForm(ServiceErrorsMixin, forms.Form):
         error_messages={"min_value": _("A fee cannot be negative.")},
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.EUR)
-    support_terms = forms.CharField(
+    support_terms = OneLineField(
         label=_("Or the deal in words"),
         max_length=200,
         required=False,
@@ -197,11 +197,11 @@ class TicketsForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for i in range(self.ROWS):
-            self.fields[f"label_{i}"] = forms.CharField(
+            self.fields[f"label_{i}"] = OneLineField(
                 label=gettext("Ticket %(n)s: label") % {"n": i + 1}, max_length=60, required=False
             )
             # A plain text field: the service says what is wrong with an address (javascript:, ftp:…).
-            self.fields[f"url_{i}"] = forms.CharField(
+            self.fields[f"url_{i}"] = OneLineField(
                 label=gettext("Ticket %(n)s: link") % {"n": i + 1}, max_length=300, required=False
             )
             self.fields[f"price_min_{i}"] = forms.DecimalField(

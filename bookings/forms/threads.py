@@ -29,6 +29,6 @@ class ThreadAfterForm(forms.Form):
 
 class MessageForm(ThreadAfterForm):
     # Empty and too long are the service's refusals (it words them); here only what text may contain.
-    body = forms.CharField(required=False, strip=False, validators=[refuse_control_characters])
+    body = forms.CharField(required=False, strip=False, validators=[refuse_control_characters], widget=forms.Textarea)
 
     field_order = ["body", "after"]

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput
+from accounts.form_fields import IsoDateInput, OneLineField
 from accounts.scheduling import check_scheduled_days, scheduling_today
 from accounts.timezones import zone_name
 from availability.engine import existing_to_utc
@@ -111,7 +111,7 @@ class SlotFieldsForm(forms.Form):
         empty_label=None,
         error_messages={"invalid_choice": _("Choose one of this venue's stages."), "required": _("Choose a stage.")},
     )
-    title = forms.CharField(
+    title = OneLineField(
         label=_("Title"), required=False, max_length=120, help_text=_("e.g. “Friday Night Indie”. Optional.")
     )
     genres = forms.ModelMultipleChoiceField(
@@ -402,7 +402,7 @@ def band_lookup(text: str) -> QuerySet[Band]:
 class SlotOfferForm(OfferFieldsForm):
     """Offer the slot to a band on StageSlot, found by its name or its address."""
 
-    band = forms.CharField(
+    band = OneLineField(
         label=_("Band"),
         max_length=120,
         help_text=_("The band's name or its StageSlot address (the part after /bands/)."),
@@ -439,13 +439,13 @@ class OfferInviteForm(OfferFieldsForm):
         help_text=_("We send the offer with a link; it works once, for 14 days."),
         error_messages={"required": _("Give the band's email address."), "invalid": _("Enter an email address.")},
     )
-    band_name = forms.CharField(label=_("Band name (optional)"), required=False, max_length=120)
+    band_name = OneLineField(label=_("Band name (optional)"), required=False, max_length=120)
 
     field_order = ["email", "band_name", "role", "fee", "message"]
 
 
 class SlotCancelForm(forms.Form):
-    reason = forms.CharField(
+    reason = OneLineField(
         label=_("Reason"),
         max_length=300,
         help_text=_("Every band booked or waiting for an answer reads this."),
@@ -460,7 +460,7 @@ class SlotCancelForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=300)
+    reason = OneLineField(label=_("Reason (optional)"), required=False, max_length=300)
 
 
 class SlotPickForm(OfferFieldsForm):

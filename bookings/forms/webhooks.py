@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
 from bands.models import Band
 from venues.models import Venue
 
@@ -12,7 +13,7 @@ from ..models import Webhook
 
 class WebhookForm(forms.Form):
     owner = forms.ChoiceField(label=_("For"), error_messages={"invalid_choice": _("Pick one of your bands or venues.")})
-    url = forms.CharField(
+    url = OneLineField(
         label=_("Address"),
         max_length=2000,
         help_text=_("Your endpoint, starting with https://. We POST each event to it as JSON, signed."),

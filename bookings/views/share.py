@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from accounts.form_fields import OneLineField
 from accounts.htmx import is_partial
 from bands.models import Band, Membership
 from bands.places import place_of
@@ -105,7 +106,7 @@ def share_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 
 class ShareLinkForm(forms.Form):
-    label = forms.CharField(
+    label = OneLineField(
         label=gettext_lazy("Label (optional)"),
         max_length=ShareLink._meta.get_field("label").max_length,
         required=False,

@@ -4,6 +4,8 @@ hash under the contract's lock), a party's template, and the verification page's
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
+
 from ..models import ContractSignature
 
 # The verification page reads at most this much of an upload (a sealed contract is far smaller).
@@ -17,7 +19,7 @@ class SignForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid": _("The page was incomplete: reload the contract and sign again.")},
     )
-    full_name = forms.CharField(
+    full_name = OneLineField(
         label=_("Your full name"),
         max_length=200,
         help_text=_("Typed as your signature; it appears on the signature page."),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
+from accounts.form_fields import OneLineField, bounded_formfield
 from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bookings.models import Booking
@@ -54,6 +55,7 @@ class DaySheetForm(forms.ModelForm):
     curfew = forms.TimeField(label=_("Curfew"), required=False, widget=_time())
 
     class Meta:
+        formfield_callback = bounded_formfield
         model = DaySheet
         fields = TEXT_FIELDS
         labels = {
@@ -144,13 +146,14 @@ class AdvanceForm(forms.Form):
         coerce=lambda value: value == "1",
         error_messages={"invalid_choice": _("Say whether the item is advanced or open.")},
     )
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = OneLineField(label=_("Note"), max_length=300, required=False)
 
 
 class BandContactForm(forms.ModelForm):
     """The band's own contact on the day, written by its leaders."""
 
     class Meta:
+        formfield_callback = bounded_formfield
         model = DaySheet
         fields = ("band_contact_name", "band_contact_phone", "band_contact_email")
         labels = {

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
 from gigs.models import GuestEntry, Side
 
 
@@ -14,7 +15,7 @@ class GuestForm(forms.Form):
         choices=Side.choices,
         error_messages={"invalid_choice": _("Say whose guest this is: the band's or the venue's.")},
     )
-    name = forms.CharField(
+    name = OneLineField(
         label=_("Name"),
         max_length=GuestEntry._meta.get_field("name").max_length,
         error_messages={"required": _("Write the guest's name."), "max_length": _("Keep the name to 120 characters.")},
@@ -31,7 +32,7 @@ class GuestForm(forms.Form):
             "required": _("A guest brings from 0 to 9 people."),
         },
     )
-    note = forms.CharField(
+    note = OneLineField(
         label=_("Note"),
         max_length=GuestEntry._meta.get_field("note").max_length,
         required=False,

@@ -3,17 +3,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
+
 
 class LegalDetailsForm(forms.Form):
-    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
+    legal_name = OneLineField(label=_("Legal name"), max_length=200)
     address = forms.CharField(
         label=_("Postal address"),
         max_length=600,
         widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "street-address"}),
     )
     email = forms.EmailField(label=_("Email for invoices"), required=False)
-    tax_number = forms.CharField(label=_("Tax or VAT number"), max_length=40, required=False)
-    vat_rate = forms.CharField(
+    tax_number = OneLineField(label=_("Tax or VAT number"), max_length=40, required=False)
+    vat_rate = OneLineField(
         label=_("VAT rate (%)"),
         max_length=6,
         required=False,
@@ -26,7 +28,7 @@ class LegalDetailsForm(forms.Form):
         required=False,
         help_text=_("Your customers account for the VAT: invoices charge none and say so."),
     )
-    invoice_note = forms.CharField(
+    invoice_note = OneLineField(
         label=_("Note on every invoice"),
         max_length=300,
         required=False,

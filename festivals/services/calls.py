@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from accounts.dates import Bound, date_problem
+from accounts.form_fields import MAX_FEE, refuse_line_breaks
 from accounts.models import User
 from accounts.timezones import validate_time_zone
 from bands.calendar import CalendarDay, band_availability, band_available_members
@@ -57,6 +60,15 @@ def _free_slug(title: str) -> str:
     return slug
 
 
+def one_line_problem(text: str) -> str:
+    """Why `text` cannot be a name or a title ("" when it can): a line break, tab or direction override."""
+    try:
+        refuse_line_breaks(text)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return ""
+
+
 def local_deadline(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
     """The deadline entered as a local day and time in the call's zone, in UTC. A time skipped by a
     clock change is read as the moment after it (fold=0)."""
@@ -87,6 +99,18 @@ def _call_errors(data: CallInput, now: dt.datetime) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not data.title.strip():
         errors["title"] = [_("Give the call a title.")]
+    elif problem := one_line_problem(data.title):
+        errors["title"] = [problem]
+    # The call's days and deadline are new and ahead, within the site's horizon (accounts.dates).
+    for name in ("first_day", "last_day", "deadline_day"):
+        if problem := date_problem(getattr(data, name), bound=Bound.AHEAD):
+            errors[name] = [problem]
+    for name in ("fee_min", "fee_max"):
+        fee = getattr(data, name)
+        if fee is not None and not 0 <= fee <= MAX_FEE:
+            errors[name] = [_("Enter a fee from 0 to %(max)s.") % {"max": number_format(MAX_FEE, force_grouping=True)}]
+    if errors:
+        return errors
     try:
         validate_time_zone(data.time_zone)
     except ValidationError:
@@ -179,7 +203,10 @@ def call_publish(*, call: OpenCall, by: User, now: dt.datetime) -> OpenCall:
 
 
 def call_green_days(*, call: OpenCall, band: Band, today: dt.date) -> list[CalendarDay]:
-    """The band's green zone on each day of the call (band_availability: three queries and members)."""
+    """The band's green zone on each day of the call (band_availability: three queries and members); none for a
+    call stored with days past what calendars show (before the bounds of accounts.dates held)."""
+    if date_problem(call.first_day, bound=Bound.BROWSE) or date_problem(call.last_day, bound=Bound.BROWSE):
+        return []
     zone = band_availability(
         band=band,
         members=band_available_members(band=band),

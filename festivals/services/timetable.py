@@ -27,6 +27,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.dates import Bound, date_problem
 from accounts.models import User
 from accounts.services import lazy_text
 from accounts.timezones import when_text
@@ -42,7 +43,7 @@ from teams.selectors import live_link_exists
 from venues.models import Slot, Stage, Venue, VenueStaff
 
 from ..models import Application, Festival, FestivalStage, Placement
-from .calls import check_organiser
+from .calls import check_organiser, one_line_problem
 from .errors import FestivalError
 
 MAX_FESTIVAL_DAYS = 14
@@ -79,6 +80,14 @@ def festival_create(
     errors = {}
     if not name.strip():
         errors["name"] = [_("Give the festival a name.")]
+    elif problem := one_line_problem(name):
+        errors["name"] = [problem]
+    # A new festival's days are ahead, within the site's horizon (accounts.dates).
+    for field, day in (("first_day", first_day), ("last_day", last_day)):
+        if problem := date_problem(day, bound=Bound.AHEAD):
+            errors[field] = [problem]
+    if errors:
+        raise ValidationError(errors)
     if last_day < first_day:
         errors["last_day"] = [_("The last day cannot be before the first.")]
     elif (last_day - first_day).days >= MAX_FESTIVAL_DAYS:
@@ -145,6 +154,9 @@ def stage_window(fstage: FestivalStage, day: dt.date, zone: str) -> tuple[dt.dat
 
 
 def festival_days(festival: Festival) -> list[dt.date]:
+    """The festival's days; none past what calendars show (a row stored before accounts.dates' bounds held)."""
+    if date_problem(festival.first_day, bound=Bound.BROWSE) or date_problem(festival.last_day, bound=Bound.BROWSE):
+        return []
     count = (festival.last_day - festival.first_day).days + 1
     return [festival.first_day + dt.timedelta(days=n) for n in range(count)]
 

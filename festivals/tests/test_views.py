@@ -226,7 +226,9 @@ def test_the_organiser_makes_a_festival_adds_a_stage_and_moves_an_act_bad_input_
     )
     assert "is open from" in page.content.decode()
     assert (
-        client.post(move, {"placement": 999999, "stage": w.main.pk, "day": "2030-01-01", "time": "x"}).status_code
+        client.post(
+            move, {"placement": 999999, "stage": w.main.pk, "day": w.first_day.isoformat(), "time": "15:00"}
+        ).status_code
         == 404
     )
     client.post(move, {"placement": placement.pk, "stage": w.main.pk, "day": w.first_day.isoformat(), "time": "15:00"})
@@ -235,7 +237,7 @@ def test_the_organiser_makes_a_festival_adds_a_stage_and_moves_an_act_bad_input_
     as_(client, w.juror)
     assert (
         client.post(
-            move, {"placement": placement.pk, "stage": w.tent.pk, "day": "2030-01-01", "time": "15:00"}
+            move, {"placement": placement.pk, "stage": w.tent.pk, "day": w.first_day.isoformat(), "time": "15:00"}
         ).status_code
         == 404
     )

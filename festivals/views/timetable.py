@@ -164,9 +164,11 @@ def move(request: HttpRequest, slug: str) -> HttpResponse:
     """Move a placed act to another stage, day or time (one form for the whole timetable)."""
     festival = _organiser_festival(request, slug)
     form = MoveForm(request.POST)
-    valid = form.is_valid()
-    placement = selectors.placement_of(festival=festival, pk=form.cleaned_data["placement"] if valid else 0)
-    fstage = festival.stages.filter(pk=form.cleaned_data["stage"]).first() if valid else None
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return redirect("festivals:builder", festival.slug)
+    placement = selectors.placement_of(festival=festival, pk=form.cleaned_data["placement"])
+    fstage = festival.stages.filter(pk=form.cleaned_data["stage"]).first()
     if fstage is None:
         messages.error(request, form_errors_text(form) or _("Choose a stage of this festival."))
         return redirect("festivals:builder", festival.slug)

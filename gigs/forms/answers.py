@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
+
 from ..models import Answer
 
 
@@ -16,7 +18,7 @@ class AnswerForm(forms.Form):
             "invalid_choice": _("Choose one of the five answers."),
         },
     )
-    comment = forms.CharField(
+    comment = OneLineField(
         label=_("Comment"),
         required=False,
         max_length=300,
@@ -27,4 +29,4 @@ class AnswerForm(forms.Form):
 class CommentForm(forms.Form):
     """The comment added after a one-click answer from the email."""
 
-    comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=300)
+    comment = OneLineField(label=_("Comment (optional)"), required=False, max_length=300)

@@ -3,11 +3,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
+
 
 class SongForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    key = forms.CharField(label=_("Key"), max_length=12, required=False, help_text=_("For example A minor or F#."))
-    length = forms.CharField(
+    title = OneLineField(label=_("Title"), max_length=200)
+    key = OneLineField(label=_("Key"), max_length=12, required=False, help_text=_("For example A minor or F#."))
+    length = OneLineField(
         label=_("Length"),
         max_length=10,
         help_text=_("Minutes and seconds, e.g. 3:45."),

@@ -3,12 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.form_fields import OneLineField
+
 
 class StandInForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = OneLineField(label=_("Name"), max_length=120)
     email = forms.EmailField(label=_("Email"), max_length=254)
-    instrument = forms.CharField(label=_("Instrument"), max_length=60)
-    notes = forms.CharField(
+    instrument = OneLineField(label=_("Instrument"), max_length=60)
+    notes = OneLineField(
         label=_("Notes"), max_length=300, required=False, help_text=_("Only the band's leaders see them.")
     )
 

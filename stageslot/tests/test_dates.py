@@ -6,9 +6,6 @@ with dates in its query or its path. Each sends the extremes; none may answer 50
 browses takes dates well past the planning horizon; what makes or moves something does not."""
 
 import datetime as dt
-import importlib
-import inspect
-import pkgutil
 import re
 from zoneinfo import ZoneInfo
 
@@ -27,9 +24,9 @@ from availability.services import rule_create
 from holds import services
 from holds.models import ClosedDay, Hold
 from holds.tests.factories import hold_world
+from stageslot.tests.inputs import project_forms, query_names
 from stageslot.tests.once import as_it_is_now, rows_for_the_module
 from stageslot.tests.test_abuse import row_counts, site_urls
-from stageslot.tests.test_links import APPS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("test_dates")]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -127,34 +124,10 @@ def test_a_form_editing_a_row_takes_its_own_date_back_unchanged():
 # ---- Every form ------------------------------------------------------------------------------------------
 
 
-def project_forms() -> list[type[forms.BaseForm]]:
-    """Every form class defined in a module of the project (tests and migrations aside)."""
-    found = {}
-    for app in APPS:
-        package = importlib.import_module(app)
-        names = [app] + [
-            info.name
-            for info in pkgutil.walk_packages(package.__path__, f"{app}.")
-            # The admin's forms are staff screens over model fields, with Django's own checks.
-            if not any(
-                part in {"tests", "migrations", "management", "settings", "admin"} for part in info.name.split(".")
-            )
-        ]
-        for name in names:
-            try:
-                module = importlib.import_module(name)
-            except Exception:  # noqa: S112 – a module that needs a server or a setting; forms never do
-                continue
-            for _name, value in inspect.getmembers(module, inspect.isclass):
-                if issubclass(value, forms.BaseForm) and value.__module__ == name:
-                    found[f"{name}.{value.__name__}"] = value
-    return [found[key] for key in sorted(found)]
-
-
 def date_fields() -> list[tuple[str, forms.Field]]:
     return [
         (f"{form.__module__}.{form.__name__}.{name}", field)
-        for form in project_forms()
+        for form in project_forms(admin=False)
         for name, field in form.base_fields.items()
         if isinstance(field, (forms.DateField, forms.DateTimeField, forms.SplitDateTimeField))
     ]
@@ -412,29 +385,37 @@ def test_a_date_of_a_rule_at_the_end_of_time_is_a_404(client, w):
         assert client.get(url).status_code == 404
 
 
-QUERY_DATES = [
-    "date", "day", "on", "month", "week", "first", "last", "first_day", "last_day", "start", "end", "from",
-    "to", "until", "since", "free_on", "free_from", "free_until", "date_from", "date_until", "paid_on", "year",
-]  # fmt: skip
-QUERIES = [
-    {name: ("9999-12-31", "2027-02-30")[n % 2] for n, name in enumerate(QUERY_DATES)},
-    {name: ("0001-01-01", "9999-12-31")[n % 2] for n, name in enumerate(QUERY_DATES)},
-]
+# Past every column (2**31 ends a 4-byte one), below zero, past anything, and text that is not one line.
+OTHER_EXTREMES = [str(2**31), "-1", "1" + "0" * 30, "Lake\nFest \u202eevil"]
+
+
+def extreme_queries() -> list[dict[str, str]]:
+    """Every name any page reads from its query (found in the code: stageslot/tests/inputs.py), with dates at
+    both ends of time, a date no calendar has, and numbers and text past every bound."""
+    names = sorted(query_names()[0])
+    return [
+        {name: ("9999-12-31", "2027-02-30")[n % 2] for n, name in enumerate(names)},
+        {name: ("0001-01-01", "9999-12-31")[n % 2] for n, name in enumerate(names)},
+        {name: OTHER_EXTREMES[n % len(OTHER_EXTREMES)] for n, name in enumerate(names)},
+        {name: OTHER_EXTREMES[(n + 1) % len(OTHER_EXTREMES)] for n, name in enumerate(names)},
+    ]
 
 
 @pytest.mark.slow(reason="walks every URL of the site")
 def test_every_page_with_the_extremes_in_its_query_never_answers_500(client, w):
-    """Every page of the URLconf, its query full of dates at the ends of time: a 400 that says so, or the page
-    (a filter that says what is wrong next to the field), never a server error, and nothing changed."""
+    """Every page of the URLconf, every name any page reads in its query set to dates at the ends of time,
+    numbers past every column and text that is not one line: a 400 that says so, or the page (a filter that
+    says what is wrong next to the field), never a server error, and nothing changed."""
     client.force_login(w.site.leader)
     client.raise_request_exception = False
     before = row_counts()
     failures = []
+    queries = extreme_queries()
     for url in site_urls(w.site):
         if url.endswith("/logout/"):
             continue
-        # Two requests a page: each name gets the end of time once, and the far past or no date at all once.
-        for query in QUERIES:
+        # Four requests a page: each name gets the end of time, the far past, and each other extreme once.
+        for query in queries:
             response = client.get(url, query)
             if response.status_code >= 500:
                 failures.append((url, query, response.status_code))
@@ -445,3 +426,56 @@ def test_every_page_with_the_extremes_in_its_query_never_answers_500(client, w):
 def counted(counts: dict[str, int]) -> dict[str, int]:
     """Rows people make: the rate limits' own counters (a cache kept in a table) aside."""
     return {label: n for label, n in counts.items() if label != "accounts.LimitsCacheEntry"}
+
+
+# ---- Numbers past every column, through the API ------------------------------------------------------------
+
+NUMBER_EXTREMES = [str(2**31), "-1", str(2**63), "1" + "0" * 30]
+
+
+def api_numbers() -> list[tuple[str, str, str, str]]:
+    """(method, path, where, name) of every whole number or number a GET operation of the API's schema reads from
+    its query or its path."""
+    from bookings.api.core import api
+
+    schema = api.get_openapi_schema()
+    found = []
+
+    def numeric(node) -> bool:
+        return node.get("type") in {"integer", "number"} or any(
+            numeric(sub) for key in ("anyOf", "oneOf") for sub in node.get(key, [])
+        )
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if method == "get" and numeric(parameter.get("schema", {})):
+                    found.append((method, path, parameter["in"], parameter["name"]))
+    return found
+
+
+@pytest.mark.slow(reason="walks every number of the API")
+def test_every_number_the_api_reads_past_every_column_is_refused_never_a_500(client, w):
+    """2**31 ends a 4-byte column (a PostgreSQL error past it), 2**63 an 8-byte one: every number in the query or
+    the path of every GET operation gets each end and -1, and answers a problem (422, 404, 403), never a 500."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {w.token}"}
+    client.raise_request_exception = False
+    found = api_numbers()
+    assert len(found) > 40
+    before = row_counts()
+    failures = []
+    for _method, path, where, name in found:
+        for value in NUMBER_EXTREMES:
+            address = _path(path, w)
+            query = {}
+            if where == "path":
+                address = address.replace("{" + name + "}", value)
+            else:
+                query = {name: value}
+            if "{" in address:
+                continue
+            response = client.get(address, query, **auth)
+            if response.status_code >= 500:
+                failures.append((path, name, value, response.status_code))
+    assert failures == []
+    assert counted(row_counts()) == counted(before)

@@ -8,7 +8,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import TimeZoneField
+from accounts.form_fields import OneLineField, TimeZoneField, bounded_formfield
 from accounts.images import PHOTO_RULES, image_clean
 from bands.links import LINK_FIELDS, LinkField
 from bands.models import Genre
@@ -33,7 +33,7 @@ def _profile_formfield(field: models.Field, **kwargs) -> forms.Field | None:
     labels = dict(LINK_FIELDS)
     if field.name in labels:
         return LinkField(kind=field.name, label=labels[field.name], help_text=LINK_HELP.get(field.name, ""))
-    return field.formfield(**kwargs)
+    return bounded_formfield(field, **kwargs)
 
 
 class VenueProfileForm(PlaceFormMixin, forms.ModelForm):
@@ -131,7 +131,7 @@ class VenueCreateForm(VenueProfileForm):
         help_text=_("Lowercase letters, numbers and hyphens. Leave empty to make one from the name."),
         error_messages={"invalid": _("Use only lowercase letters, numbers and hyphens, e.g. kellerbar-berlin.")},
     )
-    stage_name = forms.CharField(
+    stage_name = OneLineField(
         label=_("Name of your first stage"),
         max_length=80,
         initial=_("Main stage"),
@@ -181,6 +181,7 @@ class StageForm(forms.ModelForm):
     )
 
     class Meta:
+        formfield_callback = bounded_formfield
         model = Stage
         fields = ["name", "capacity", "notes"]
         labels = {"name": _("Stage name")}
@@ -208,7 +209,7 @@ class PhotoForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         error_messages={"required": _("Choose a photo to upload.")},
     )
-    caption = forms.CharField(
+    caption = OneLineField(
         label=_("Caption"),
         required=False,
         max_length=200,
