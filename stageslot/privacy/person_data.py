@@ -10,9 +10,15 @@ An entry's rule for the rows that name the person by one of its `person` keys:
 - BLANK: the rows stay with `blank` fields emptied.
 - SERVICE: `service` (a dotted path, called with user=) does it; the owning app knows how.
 
-Besides, on every row of the table (not only the person's):
-- `copies`: fields where the person's name or email may have been copied as text (a notification to
-  someone else "Sam wrote…", a day sheet's contact, a log line); erasure replaces them with "Former member".
+Besides:
+- `copies`: fields where what the person typed, or their name or email, may sit as text (a day sheet's
+  contact, a log line). Text others keep names people by reference (accounts/people.py: a notification's
+  "Sam wrote…", a history note's "Sam is busy…"), so erasure has nothing to change there. In a copy,
+  erasure replaces the person's full name, as a whole word, only in the rows tied to them (by a `person`
+  or `tied` key), and their full email address wherever it stands as a whole address (it names them alone);
+  an email field holding exactly their address is emptied (docs/decisions/0097).
+- `tied`: keys to the person that tie a row to them for its copies without making it theirs (the actor of
+  someone else's notification).
 - `by_email`: email fields of rows addressed to the person who is not (yet) a user (invites): those rows go.
 - `hold`: fields kept by law for STAGESLOT_LEGAL_HOLD_YEARS[hold_kind] (invoices, signed contracts): the
   only place a name may stay after erasure, shown only to the parties.
@@ -36,6 +42,7 @@ class Entry:
     export: tuple[str, ...] = ()
     blank: tuple[str, ...] = ()
     copies: tuple[str, ...] = ()
+    tied: tuple[str, ...] = ()
     by_email: tuple[str, ...] = ()
     hold: tuple[str, ...] = ()
     hold_kind: str = ""
@@ -43,7 +50,16 @@ class Entry:
     plain: dict[str, str] = field(default_factory=dict)
 
     def named_fields(self) -> set[str]:
-        return {*self.person, *self.export, *self.blank, *self.copies, *self.by_email, *self.hold, *self.plain}
+        return {
+            *self.person,
+            *self.tied,
+            *self.export,
+            *self.blank,
+            *self.copies,
+            *self.by_email,
+            *self.hold,
+            *self.plain,
+        }
 
 
 # Categories, in the people's words (the export's sections and the privacy page's rows).
@@ -92,6 +108,7 @@ MAP: list[Entry] = [
         erase=DELETE,
         export=("kind", "text", "link", "created_at", "read_at"),
         copies=("text", "data"),
+        tied=("actor",),
     ),
     Entry(
         "accounts.DataExport",
