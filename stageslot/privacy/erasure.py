@@ -293,8 +293,9 @@ def _whole(needle: str) -> str:
 
 
 def entry_erase(*, entry: Entry, user: User, needles: list[str]) -> None:
-    """Apply one map entry's rule to this person's rows, then take the person out of the copies: their name in
-    the rows tied to them, their full email address in any row."""
+    """Apply one map entry's rule to this person's rows, then take the person out of the copies: their full name
+    and email address, as whole words, in the rows tied to them; an email field that holds exactly their
+    address, in any row."""
     model = apps.get_model(entry.label)
     if entry.erase == SERVICE:
         import_string(entry.service)(user=user)
@@ -312,9 +313,10 @@ def entry_erase(*, entry: Entry, user: User, needles: list[str]) -> None:
         tied = Q()
         for key in (*entry.person, *entry.tied):
             tied |= Q(**{key: user})
-        emails = [n for n in needles if "@" in n]
-        if emails:
-            copies_scrub(model=model, fields=entry.copies, needles=emails, rows=None)
+        # An email field holding exactly their address names them alone, wherever it is: emptied.
+        email_fields = tuple(n for n in entry.copies if isinstance(model._meta.get_field(n), models.EmailField))
+        if email_fields:
+            copies_scrub(model=model, fields=email_fields, needles=[user.email], rows=None)
         if len(tied):
             copies_scrub(model=model, fields=entry.copies, needles=needles, rows=tied)
 

@@ -14,9 +14,9 @@ Besides:
 - `copies`: fields where what the person typed, or their name or email, may sit as text (a day sheet's
   contact, a log line). Text others keep names people by reference (accounts/people.py: a notification's
   "Sam wrote…", a history note's "Sam is busy…"), so erasure has nothing to change there. In a copy,
-  erasure replaces the person's full name, as a whole word, only in the rows tied to them (by a `person`
-  or `tied` key), and their full email address wherever it stands as a whole address (it names them alone);
-  an email field holding exactly their address is emptied (docs/decisions/0097).
+  erasure replaces the person's full name and email address, as whole words, only in the rows tied to them
+  (by a `person` or `tied` key); an email field holding exactly their address, in any row, is emptied
+  (docs/decisions/0097).
 - `tied`: keys to the person that tie a row to them for its copies without making it theirs (the actor of
   someone else's notification).
 - `by_email`: email fields of rows addressed to the person who is not (yet) a user (invites): those rows go.
