@@ -82,6 +82,8 @@ def webhook_guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         _read_a_large_reply(request)
+        if request.method == "POST" and request.body.strip() in (b"", b"{}", b"[]"):
+            return HttpResponseBadRequest("This is not an event or message of the mail service.")
         try:
             return view(request, *args, **kwargs)
         # AnymailConfigurationError: an event of another kind posted here (the service's webhook set wrong).
