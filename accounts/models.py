@@ -407,6 +407,7 @@ class MailSuppression(models.Model):
     class Reason(models.TextChoices):
         BOUNCED = "bounced", _("The address bounced")
         COMPLAINED = "complained", _("Marked as spam")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed from mail to an address without an account")
 
     # Lower case; a changed address is a new one and is not suppressed.
     email = models.EmailField(_("email address"), unique=True)

@@ -27,6 +27,9 @@ UNSUBSCRIBE_SALT = "stageslot.mail.unsubscribe"
 REPLY_SALT = "stageslot.mail.reply"
 # The pseudo-kind of the daily digest: its link turns the digest off (those kinds then send no email).
 DIGEST = "digest"
+# The pseudo-kind of mail to an address without an account (a stand-in's ask, an offer or invitation by
+# email): its link stops StageSlot's mail to that address.
+ADDRESS = "address"
 
 
 def _keys() -> list[bytes]:
@@ -51,8 +54,9 @@ def _address_matches(user: User, mark: str) -> bool:
 class Unsubscribe:
     """What an unsubscribe link names: the person and the kind of mail (a notification kind, or DIGEST)."""
 
-    user: User
+    user: User | None
     kind: str
+    email: str = ""  # the address, for ADDRESS (mail to someone without an account)
 
 
 def _token_key(key: bytes) -> bytes:
@@ -62,7 +66,16 @@ def _token_key(key: bytes) -> bytes:
 def unsubscribe_token(*, user: User, kind: str) -> str:
     """The token of `user`'s link that turns off email of `kind` (no expiry: RFC 8058 links must keep working):
     the account, the kind and the address's mark, encrypted – opaque to anyone without the key."""
-    plain = json.dumps({"u": user.pk, "k": kind, "m": address_mark(user.email)}, separators=(",", ":")).encode()
+    return _seal({"u": user.pk, "k": kind, "m": address_mark(user.email)})
+
+
+def address_unsubscribe_token(*, email: str) -> str:
+    """The token of the link that stops StageSlot's mail to an address without an account (sealed as above)."""
+    return _seal({"k": ADDRESS, "e": email.strip().casefold()})
+
+
+def _seal(data: dict) -> str:
+    plain = json.dumps(data, separators=(",", ":")).encode()
     key = _token_key(_keys()[0])
     # The nonce is keyed from what it seals: the same person and kind give the same link in every header and
     # footer, and two different contents never share a nonce.
@@ -96,6 +109,8 @@ def unsubscribe_read(token: str) -> Unsubscribe:
     data = _token_open(token)
     if not isinstance(data, dict):
         raise signing.BadSignature("Not an unsubscribe token.")
+    if data.get("k") == ADDRESS and isinstance(data.get("e"), str) and "@" in data["e"]:
+        return Unsubscribe(user=None, kind=ADDRESS, email=data["e"])
     kind, user_id, mark = data.get("k"), data.get("u"), data.get("m")
     if not isinstance(kind, str) or (kind not in KINDS and kind != DIGEST) or not isinstance(mark, str):
         raise signing.BadSignature("Not an unsubscribe token.")
