@@ -54,9 +54,15 @@ def references_kept() -> Iterator[None]:
 
 
 def as_kept(value):
-    """A value to put into a text that is kept: a person's name becomes a reference while references are kept."""
-    if isinstance(value, PersonName) and value.user_id is not None and _keeping.get():
+    """A value to put into a text that is kept: a person's name becomes a reference while references are kept;
+    any other string (what someone typed: it was put together before, so it holds no reference of ours) loses
+    the marks, so nobody can make a reference by typing one."""
+    if not _keeping.get():
+        return value
+    if isinstance(value, PersonName) and value.user_id is not None:
         return person_ref(value)
+    if isinstance(value, str):
+        return marks_removed(value)
     return value
 
 
