@@ -112,7 +112,23 @@ def test_erasing_accounts_named_like_words_venues_and_bands_changes_no_one_elses
         if not _tied(*key, keys, erased) and after.get(key, (None, None))[1] != texts
     ]
     assert changed == [], changed[:5]
+
     # Their own rows changed: the accounts are tombstones, and what they wrote names them no more.
     assert set(User.objects.filter(pk__in=erased).values_list("display_name", flat=True)) == {""}
     for person in world.erased:
         assert not BookingEvent.objects.filter(note__contains=f"I am {person.display_name}").exists()
+
+
+def test_history_notes_written_before_name_busy_members_by_reference():
+    import importlib
+
+    from accounts.people import people_draw
+
+    migration = importlib.import_module("bookings.migrations.0027_history_names_by_reference")
+    world = make_world()
+    note = "Stand-in planned: Max Member is busy Fri 12 Jun, 19:00–23:00 (another gig); Otto Client is busy"
+    event = BookingEvent.objects.create(booking=world.application, to_status="pending", note=note)
+    migration.names_to_references(apps, None)
+    event.refresh_from_db()
+    assert "Max Member" not in event.note and "Otto Client" in event.note  # Otto plays in no band of theirs
+    assert people_draw(event.note) == note
