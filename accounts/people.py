@@ -14,6 +14,8 @@ import contextvars
 import re
 from collections.abc import Iterable, Iterator
 
+from django.contrib.auth import get_user_model
+
 # Private-use characters around a person's id: no one types them, and a value that holds them is cleaned.
 REF_OPEN = "\ue000"
 REF_CLOSE = "\ue001"
@@ -77,11 +79,11 @@ def people_named(text: str) -> set[int]:
 
 
 def _names(ids: set[int]) -> dict[int, str]:
-    from .models import User
-
+    # The user model by name: accounts.models imports this module (User.name is a PersonName).
     if not ids:
         return {}
-    return {user.pk: str(user.name) for user in User.objects.filter(pk__in=ids).only("display_name", "email")}
+    users = get_user_model().objects.filter(pk__in=ids).only("display_name", "email")
+    return {user.pk: str(user.name) for user in users}
 
 
 def people_draw(text: str, names: dict[int, str] | None = None) -> str:
