@@ -13,6 +13,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import prepared
+from .people import PersonName
 from .timezones import validate_time_zone
 
 
@@ -111,14 +112,18 @@ class User(AbstractUser):
         return self.name
 
     @property
-    def name(self) -> str:
-        """What to call this person on a page: their display name, else their email's local part; an erased
-        account is a "Former member". Read from the name and email alone (an erased account's email is at
-        ERASED_EMAIL_DOMAIN), so a row loaded with only those fields draws its name without another query."""
+    def name(self) -> PersonName:
+        """What to call this person on a page: their display name; an erased account is a "Former member";
+        someone who gave no name "A StageSlot member" – never a part of their email, which is not for others
+        to read. Read from the name and email alone (an erased account's email is at ERASED_EMAIL_DOMAIN), so
+        a row loaded with only those fields draws its name without another query. A PersonName: a text others
+        keep holds a reference to the person instead (accounts/people.py)."""
         if self.display_name:
-            return self.display_name
-        local, _at, domain = self.email.partition("@")
-        return gettext("Former member") if domain == ERASED_EMAIL_DOMAIN else local
+            return PersonName(self.display_name, self.pk)
+        _local, _at, domain = self.email.partition("@")
+        if domain == ERASED_EMAIL_DOMAIN:
+            return PersonName(gettext("Former member"), self.pk)
+        return PersonName(gettext("A StageSlot member"), self.pk)
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django's hash of the password, which every session carries; a closed account's also covers when
@@ -157,6 +162,11 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(
         User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    # Who caused it, when someone did: the text names them by reference (accounts/people.py), drawn as
+    # their name now; an erasure of the actor changes nothing in other people's notifications.
+    actor = models.ForeignKey(
+        User, verbose_name=_("actor"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=40)
     text = models.CharField(_("text"), max_length=500)
@@ -397,6 +407,7 @@ class MailSuppression(models.Model):
     class Reason(models.TextChoices):
         BOUNCED = "bounced", _("The address bounced")
         COMPLAINED = "complained", _("Marked as spam")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed from mail to an address without an account")
 
     # Lower case; a changed address is a new one and is not suppressed.
     email = models.EmailField(_("email address"), unique=True)
@@ -460,6 +471,11 @@ class InboundMail(models.Model):
     problem = models.CharField(_("problem"), max_length=300, blank=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    # Whether the mail service vouched for the sender (SPF or DKIM passed for the From domain): only such a
+    # sender is ever answered (accounts/mail/inbound.py), so a forged From never draws mail to its victim.
+    sender_verified = models.BooleanField(_("sender verified"), default=False)
+    # When StageSlot answered it (a refusal, attachments left out): answers per address per day are capped.
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbound email")

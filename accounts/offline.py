@@ -5,8 +5,9 @@
   page listed for this person by /me/offline/ *and* marked so, never a partial.
 - `PrivateCacheMiddleware`: every answer to someone signed in is `private` (and `no-store` unless the view
   said otherwise), with `Vary: Cookie`; a few answers that are the same for everyone are left as they are.
-- Logging out answers `Clear-Site-Data: "cache", "storage"`: the browser drops what the site kept on the
-  device (Cache Storage, IndexedDB, the worker); the page and the worker wipe it too (static/js/road.js).
+- Any answer that signs the person out (logging out, closing the account, whatever door ends the session)
+  carries `Clear-Site-Data: "cache", "storage"`: the browser drops what the site kept on the device (Cache
+  Storage, IndexedDB, the worker); the page and the worker wipe it too (static/js/road.js).
 """
 
 import functools
@@ -59,7 +60,9 @@ class PrivateCacheMiddleware:
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
         response = self.get_response(request)
-        if request.method == "POST" and request.path == reverse("account_logout"):
+        # Signed in when the request came, signed out when it leaves: whatever door did it, the device forgets.
+        signed_out = signed_in and not getattr(request, "user", user).is_authenticated
+        if signed_out or (request.method == "POST" and request.path == reverse("account_logout")):
             response["Clear-Site-Data"] = CLEAR_SITE_DATA
         if signed_in and not request.path.startswith(SAME_FOR_EVERYONE):
             _make_private(response)

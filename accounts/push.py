@@ -27,6 +27,7 @@ from kombu.exceptions import OperationalError
 
 from .models import Notification, PushSubscription, User
 from .outbound import OutboundRefused, address_check
+from .people import people_draw
 from .queue import task_queue
 from .site import site_url
 from .webpush import PushResult, b64url_decode, push_send
@@ -149,7 +150,7 @@ def _payload(note: Notification) -> dict:
     chosen = [a for a in actions if a.get("answer") in ("definitely", "cant")] or actions[:2]
     return {
         "title": "StageSlot",
-        "body": note.text,
+        "body": people_draw(note.text),
         "url": base + (note.link or "/notifications/"),
         "tag": f"notification-{note.pk}",
         "actions": [

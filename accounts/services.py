@@ -35,6 +35,7 @@ from .mail.suppression import mail_normal, mail_suppressed, mail_suppressed_amon
 from .mail.tokens import DIGEST
 from .models import Notification, NotificationPreference, User
 from .notification_kinds import kind_of
+from .people import as_kept, people_drawn, references_kept
 from .push import notification_pushes_enqueue
 from .queue import task_queue, task_run_here
 from .stamps import bell_stamp_key, stamp_bump
@@ -145,7 +146,10 @@ WHEN = "{when}"
 
 
 def _interpolate(message: str | Promise, params: dict) -> str:
-    return str(message) % {key: str(value) if isinstance(value, Promise) else value for key, value in params.items()}
+    # A person's name put into a sentence being kept (a notification) is kept as a reference to them.
+    return str(message) % {
+        key: str(value) if isinstance(value, Promise) else as_kept(value) for key, value in params.items()
+    }
 
 
 _interpolate_lazy = lazy(_interpolate, str)
@@ -301,7 +305,7 @@ def notifications_create_many(
             with_actions = item.actions_for is not None and state == Notification.Email.PENDING
             text = None if with_actions else texts.get((index, language, user.time_zone))
             if text is None:
-                with translation.override(language):
+                with translation.override(language), references_kept():
                     if with_actions:
                         data["actions"] = _actions_for(item, user)
                     text = texts[(index, language, user.time_zone)] = _text_for(item, user)
@@ -310,6 +314,7 @@ def notifications_create_many(
             rows.append(
                 Notification(
                     recipient_id=user.pk,
+                    actor_id=actor.pk if actor is not None else None,
                     kind=kind,
                     text=text[:500],
                     link=item.link[:300],
@@ -443,6 +448,7 @@ def _notification_email(note: Notification) -> EmailMultiAlternatives:
 
 
 def _notification_email_here(note: Notification) -> EmailMultiAlternatives:
+    people_drawn([note], "text")
     actions = [
         {"label": str(action["label"]), "url": _absolute(str(action["path"]))}
         for action in (note.data or {}).get("actions") or []
@@ -640,6 +646,7 @@ def _notification_emails(notes: list[Notification]) -> list[tuple[Notification, 
     language, kind and link, with the recipient's name, the text and their unsubscribe link filled in."""
     drawn: dict[tuple[str, str, str], tuple[str, str]] = {}
     out: list[tuple[Notification, EmailMultiAlternatives | Exception]] = []
+    people_drawn(notes, "text")
     for note in notes:
         language = language_for(note.recipient)
         data = note.data or {}
@@ -885,7 +892,7 @@ def _digest_email(user: User, notes: list[Notification]) -> EmailMultiAlternativ
 
 
 def _digest_email_here(user: User, notes: list[Notification]) -> EmailMultiAlternatives:
-    listed = notes[:DIGEST_LISTED]
+    listed = people_drawn(notes[:DIGEST_LISTED], "text")
     context = {
         "recipient": user,
         "items": [{"note": n, "link": _absolute(n.link), "kind": kind_of(n.kind)} for n in listed],

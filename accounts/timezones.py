@@ -68,6 +68,13 @@ def browser_zone(value: str | None) -> zoneinfo.ZoneInfo | None:
         return None
 
 
+def signup_zone_name(request: HttpRequest) -> str:
+    """The zone a new account starts in, whatever the kind of sign-up (a form, an emailed code, Google): the
+    browser's, as zone.js reported it; the site's default only when the browser never said."""
+    zone = browser_zone(request.COOKIES.get(ZONE_COOKIE))
+    return zone.key if zone is not None else settings.TIME_ZONE
+
+
 def viewer_zone(request: HttpRequest) -> tuple[zoneinfo.ZoneInfo, ZoneSource]:
     """The zone to show a request's pages in, and where it came from: a signed-in person's account zone;
     a visitor's browser zone once zone.js has told us; else the site's default (UTC)."""

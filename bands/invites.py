@@ -18,6 +18,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.mail.headers import address_mail_headers
+from accounts.mail.suppression import mail_suppressed
 from accounts.models import User
 from accounts.services import email_queue, language_for_email
 
@@ -128,6 +130,8 @@ def invite_email_queue(
             subject=" ".join(render_to_string(subject_template, context).split()),
             body=render_to_string("stageslot/email/invite_message.txt", context),
             to=[invite.email],
+            headers=address_mail_headers(email=invite.email),
         )
         message.attach_alternative(render_to_string("stageslot/email/invite_message.html", context), "text/html")
-    email_queue(message=message)
+    if not mail_suppressed(email=invite.email):
+        email_queue(message=message)

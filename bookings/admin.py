@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_export import StaffExportMixin
 from accounts.mfa import second_factor_required
 from accounts.models import Block, Report
+from accounts.people import people_drawn
 from accounts.timezones import when_text
 from bands.admin import action_with_form
 
@@ -150,7 +151,7 @@ class BookingAdmin(StaffExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             "title": gettext("Resolve the dispute about %(booking)s") % {"booking": booking},
             "booking": booking,
             "form": form,
-            "events": booking.events.all(),
+            "events": people_drawn(booking.events.all(), "note"),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/bookings/resolve_dispute.html", context)

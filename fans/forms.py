@@ -23,6 +23,13 @@ class _Form(forms.Form):
 
 class JoinForm(_Form):
     email = forms.EmailField(label=_("Your email"), max_length=254)
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=80,
+        required=False,
+        help_text=_("Shown to bands and venues you deal with. Left empty, you are “a StageSlot member”."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
 
 
 class ProfileForm(_Form):

@@ -32,7 +32,7 @@ from accounts.client_ip import client_ip
 from accounts.htmx import is_partial
 from accounts.ratelimit import rate_limit_return, rate_limit_take, rate_limited_response
 from accounts.site import site_url
-from accounts.timezones import when_text
+from accounts.timezones import signup_zone_name, when_text
 from bands.models import Band
 from bookings.ical import FeedEvent, feed_render, feed_response
 from bookings.selectors.shows import lineup_sorted, show_json_ld, show_lineup, show_public, show_status
@@ -86,7 +86,11 @@ def join(request: HttpRequest) -> HttpResponse:
         wait = rate_limit_take(action="fan_join", who=client_ip(request) or "unknown")
         if wait:
             return rate_limited_response(request, action="fan_join", wait=wait)
-        user = services.fan_account_for_email(email=form.cleaned_data["email"])
+        user = services.fan_account_for_email(
+            email=form.cleaned_data["email"],
+            display_name=form.cleaned_data["display_name"],
+            time_zone=signup_zone_name(request),
+        )
         LoginCodeVerificationProcess.initiate(request=request, user=user, email=user.email)
         return redirect(reverse("account_confirm_login_code") + "?next=" + reverse("fans:home"))
     pending = request.session.get(services.PENDING_KEY, []) if hasattr(request, "session") else []

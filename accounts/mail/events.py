@@ -86,7 +86,10 @@ def _apply(event, esp: str, row: MailEvent) -> tuple[str, str]:
 
 def mail_event_receive(*, event, esp: str) -> str:
     """Record one event of the mail service and apply it once; returns the outcome ("already applied" for a
-    repeat). Raises nothing for a strange event: it is recorded with its problem."""
+    repeat). A strange event is recorded with its problem; one that names no message and no address (an empty
+    body) is nothing to record: ValueError, which the webhook answers 400 (accounts.views.mail)."""
+    if not event.recipient and not event.message_id:
+        raise ValueError("A mail event that names no message and no address.")
     key = _event_key(event, esp)
     with transaction.atomic():
         try:

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from ..models import User
 from ..site import site_url
-from .tokens import reply_address, unsubscribe_token
+from .tokens import address_unsubscribe_token, reply_address, unsubscribe_token
 
 
 def unsubscribe_url(*, user: User, kind: str) -> str:
@@ -28,6 +28,20 @@ def notification_mail_headers(*, user: User, kind: str, message_id: str) -> dict
         "Message-ID": message_id,
         "List-Id": f"StageSlot notifications <notifications.{domain}>",
         "List-Unsubscribe": f"<{unsubscribe_url(user=user, kind=kind)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def address_mail_headers(*, email: str) -> dict[str, str]:
+    """The headers of mail to an address without an account (a stand-in's ask, an offer or an invitation by
+    email): a one-click `List-Unsubscribe` that stops StageSlot's mail to that address, as notification mail
+    has (mail_suppressed then holds the next one back)."""
+    domain = urlsplit(site_url()).hostname or "stageslot.local"
+    link = f"{site_url()}{reverse('mail:unsubscribe', args=[address_unsubscribe_token(email=email)])}"
+    return {
+        "List-Id": f"StageSlot invitations <invitations.{domain}>",
+        "List-Unsubscribe": f"<{link}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }

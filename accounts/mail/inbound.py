@@ -4,12 +4,19 @@ The receiver only stores: one InboundMail row per message (its Message-ID unique
 service posts twice is handled once), then queues by name the task of the address's purpose
 (settings.MAIL_INBOUND_PURPOSES: "t" → bookings' thread reply), so accounts never imports bookings and the
 webhook answers at once. A message over MAIL_INBOUND_MAX_BYTES, or to no reply address of ours, is
-recorded and refused with a bounce that says why; nothing else is done with it.
+recorded and refused; nothing else is done with it.
+
+Mail never answers a forger: a refusal (or a note on attachments left out) goes only to a sender the mail
+service verified (SPF or DKIM passed for the From address's domain, `inbound_sender_verified`), never to a
+suppressed address, at most MAIL_INBOUND_ANSWERS_PER_DAY a day to one address, and never repeats the
+message's own words (its subject): an answer carries StageSlot's words only.
 """
 
+import datetime as dt
 import email.utils
 import hashlib
 import logging
+import re
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -23,9 +30,15 @@ from kombu.exceptions import OperationalError
 from ..models import InboundMail
 from ..queue import task_queue, task_run_here
 from ..services import email_queue, language_for_email, lazy_text
+from .suppression import mail_suppressed
 from .tokens import reply_address_purpose
 
 logger = logging.getLogger(__name__)
+
+# Answers (refusals, attachments left out) to one sender address within a day, at most.
+MAIL_INBOUND_ANSWERS_PER_DAY = 3
+_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*(\w+)([^;]*)", re.IGNORECASE)
+_DOMAIN_OF = re.compile(r"(?:smtp\.mailfrom|header\.d|header\.from|envelope-from|header\.i)\s*=\s*\"?([^\s;\"]+)")
 
 
 def _addresses(message, header: str) -> list[str]:
@@ -54,6 +67,41 @@ def inbound_is_automatic(message) -> bool:
     )
 
 
+def _domain(value: str) -> str:
+    return value.rpartition("@")[2].strip(' <>"').casefold().rstrip(".")
+
+
+def _aligned(domain: str, sender_domain: str) -> bool:
+    return bool(domain) and (sender_domain == domain or sender_domain.endswith("." + domain))
+
+
+def inbound_sender_verified(message, sender: str) -> bool:
+    """Whether the mail service vouched for `sender` (the From address): the first (the service's own, on top)
+    Authentication-Results says dmarc=pass, or spf/dkim=pass for the From domain; or the first Received-SPF
+    (or Mailgun's X-Mailgun-Spf) says pass for it. Headers further down are the
+    sender's own and are not read."""
+    sender_domain = _domain(sender)
+    if not sender_domain:
+        return False
+    results = message.get("Authentication-Results") or ""
+    for method, verdict, rest in _RESULT.findall(results):
+        if verdict.casefold() != "pass":
+            continue
+        if method.casefold() == "dmarc":
+            domain = next(iter(_DOMAIN_OF.findall(rest)), sender_domain)
+            if _aligned(_domain(domain), sender_domain):
+                return True
+        elif any(_aligned(_domain(d), sender_domain) for d in _DOMAIN_OF.findall(rest)):
+            return True
+    received_spf = (message.get("Received-SPF") or "").strip()
+    if received_spf.casefold().startswith("pass"):
+        found = _DOMAIN_OF.findall(received_spf) or [getattr(message, "envelope_sender", None) or ""]
+        if any(_aligned(_domain(d), sender_domain) for d in found):
+            return True
+    mailgun_spf = (message.get("X-Mailgun-Spf") or "").strip().casefold()
+    return mailgun_spf == "pass" and _aligned(_domain(getattr(message, "envelope_sender", None) or ""), sender_domain)
+
+
 def mail_inbound_store(*, message, esp: str, event_id: str | None = None) -> InboundMail | None:
     """Record one inbound message and queue what its address asks for. Returns the row, or None for a message
     already recorded (posted again)."""
@@ -74,6 +122,7 @@ def mail_inbound_store(*, message, esp: str, event_id: str | None = None) -> Inb
                     subject=" ".join(str(message.get("Subject", "")).split())[:200],
                     raw=b"" if too_big else raw,
                     size=len(raw),
+                    sender_verified=inbound_sender_verified(message, sender),
                 )
         except IntegrityError:
             return None
@@ -106,19 +155,36 @@ def _queue(task: str, inbound_id: int) -> None:
         task_run_here(task, inbound_id=inbound_id)
 
 
+def _may_answer(inbound: InboundMail) -> bool:
+    """Whether StageSlot may write to this message's sender: verified by the mail service, not suppressed,
+    and answered fewer than MAIL_INBOUND_ANSWERS_PER_DAY times in the last day. Marks it answered if so (the
+    caller holds the transaction the answer is queued in)."""
+    if not inbound.sender or not inbound.sender_verified or mail_suppressed(email=inbound.sender):
+        return False
+    now = timezone.now()
+    answered = InboundMail.objects.filter(
+        sender__iexact=inbound.sender, answered_at__gt=now - dt.timedelta(days=1)
+    ).count()
+    if answered >= MAIL_INBOUND_ANSWERS_PER_DAY:
+        return False
+    InboundMail.objects.filter(pk=inbound.pk).update(answered_at=now)
+    return True
+
+
 def mail_inbound_refuse(*, inbound: InboundMail, reason: str | Promise, automatic: bool = False) -> None:
     """Mark an inbound message refused with `reason` (words for its sender), and answer the sender with a
     bounce that says why, once the transaction commits – unless the message came from a machine, which
-    would answer back. A lazy `reason` is read in the sender's language."""
+    would answer back, or StageSlot may not answer it (`_may_answer`). A lazy `reason` is read in the
+    sender's language; the bounce never repeats the message's subject or text."""
     InboundMail.objects.filter(pk=inbound.pk).update(
         state=InboundMail.State.REFUSED, problem=str(reason)[:300], handled_at=timezone.now()
     )
-    if automatic or not inbound.sender:
+    if automatic or not _may_answer(inbound):
         return
     with translation.override(language_for_email(inbound.sender)):
-        context = {"reason": str(reason), "subject": inbound.subject}
+        context = {"reason": str(reason)}
         message = EmailMessage(
-            subject=gettext("Not delivered: %(subject)s") % {"subject": inbound.subject or gettext("your reply")},
+            subject=gettext("Not delivered: your email to StageSlot"),
             body=render_to_string("accounts/email/inbound_refused.txt", context),
             to=[inbound.sender],
             headers={"Auto-Submitted": "auto-replied"},
@@ -128,18 +194,18 @@ def mail_inbound_refuse(*, inbound: InboundMail, reason: str | Promise, automati
 
 def mail_inbound_applied(*, inbound: InboundMail, left_out: list[tuple[str, str | Promise]] = ()) -> None:
     """Mark an inbound message handled (its purpose's service did what it asked). `left_out`: the attachments
-    (name, why) that were not taken; the sender is told which and why, once the transaction commits."""
+    (name, why) that were not taken; the sender is told which and why, once the transaction commits (only a
+    sender StageSlot may answer: `_may_answer`)."""
     problem = "; ".join(f"{name}: {why}" for name, why in left_out)[:300]
     InboundMail.objects.filter(pk=inbound.pk).update(
         state=InboundMail.State.APPLIED, problem=problem, handled_at=timezone.now()
     )
-    if not left_out or not inbound.sender:
+    if not left_out or not _may_answer(inbound):
         return
     with translation.override(language_for_email(inbound.sender)):
-        context = {"left_out": [(name, str(why)) for name, why in left_out], "subject": inbound.subject}
+        context = {"left_out": [(name, str(why)) for name, why in left_out]}
         message = EmailMessage(
-            subject=gettext("Attachments not added: %(subject)s")
-            % {"subject": inbound.subject or gettext("your reply")},
+            subject=gettext("Attachments not added to your reply"),
             body=render_to_string("accounts/email/inbound_left_out.txt", context),
             to=[inbound.sender],
             headers={"Auto-Submitted": "auto-replied"},

@@ -1,15 +1,21 @@
-"""The signed values in notification mail: one-click unsubscribe links and reply addresses.
+"""The keyed values in notification mail: one-click unsubscribe links and reply addresses.
 
-Both are signed with SECRET_KEY (and its fallbacks) and bound to the person's current address: a token
+Both are keyed with SECRET_KEY (and its fallbacks) and bound to the person's current address: a token
 names the account and a short keyed digest of its email, so changing the address – or an erased
-account, whose address is replaced – retires every link and reply address sent before.
+account, whose address is replaced – retires every link and reply address sent before. An unsubscribe
+token is encrypted (AES-GCM), not only signed: whoever sees a link (a forwarded mail, a proxy's log) reads
+neither the account's id nor the kind of mail from it.
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core import signing
 from django.utils.encoding import force_bytes
@@ -21,6 +27,9 @@ UNSUBSCRIBE_SALT = "stageslot.mail.unsubscribe"
 REPLY_SALT = "stageslot.mail.reply"
 # The pseudo-kind of the daily digest: its link turns the digest off (those kinds then send no email).
 DIGEST = "digest"
+# The pseudo-kind of mail to an address without an account (a stand-in's ask, an offer or invitation by
+# email): its link stops StageSlot's mail to that address.
+ADDRESS = "address"
 
 
 def _keys() -> list[bytes]:
@@ -45,21 +54,63 @@ def _address_matches(user: User, mark: str) -> bool:
 class Unsubscribe:
     """What an unsubscribe link names: the person and the kind of mail (a notification kind, or DIGEST)."""
 
-    user: User
+    user: User | None
     kind: str
+    email: str = ""  # the address, for ADDRESS (mail to someone without an account)
+
+
+def _token_key(key: bytes) -> bytes:
+    return hashlib.sha256(UNSUBSCRIBE_SALT.encode() + b":" + key).digest()
 
 
 def unsubscribe_token(*, user: User, kind: str) -> str:
-    """The token of `user`'s link that turns off email of `kind` (no expiry: RFC 8058 links must keep working)."""
-    return signing.dumps({"u": user.pk, "k": kind, "m": address_mark(user.email)}, salt=UNSUBSCRIBE_SALT)
+    """The token of `user`'s link that turns off email of `kind` (no expiry: RFC 8058 links must keep working):
+    the account, the kind and the address's mark, encrypted – opaque to anyone without the key."""
+    return _seal({"u": user.pk, "k": kind, "m": address_mark(user.email)})
+
+
+def address_unsubscribe_token(*, email: str) -> str:
+    """The token of the link that stops StageSlot's mail to an address without an account (sealed as above)."""
+    return _seal({"k": ADDRESS, "e": email.strip().casefold()})
+
+
+def _seal(data: dict) -> str:
+    plain = json.dumps(data, separators=(",", ":")).encode()
+    key = _token_key(_keys()[0])
+    # The nonce is keyed from what it seals: the same person and kind give the same link in every header and
+    # footer, and two different contents never share a nonce.
+    nonce = hmac.new(key, plain, hashlib.sha256).digest()[:12]
+    sealed = AESGCM(key).encrypt(nonce, plain, UNSUBSCRIBE_SALT.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+
+def _token_open(token: str) -> dict:
+    if not isinstance(token, str) or not 40 <= len(token) <= 400:
+        raise signing.BadSignature("Not an unsubscribe token.")
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise signing.BadSignature("Not an unsubscribe token.") from exc
+    for key in _keys():
+        try:
+            plain = AESGCM(_token_key(key)).decrypt(raw[:12], raw[12:], UNSUBSCRIBE_SALT.encode())
+        except (InvalidTag, ValueError):
+            continue
+        try:
+            return json.loads(plain)
+        except ValueError as exc:
+            raise signing.BadSignature("Not an unsubscribe token.") from exc
+    raise signing.BadSignature("Not an unsubscribe token.")
 
 
 def unsubscribe_read(token: str) -> Unsubscribe:
     """The person and kind a token names. Raises signing.BadSignature for a forged or altered token, one for
     a kind we do not have, and one whose person is gone or has changed their address since."""
-    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    data = _token_open(token)
     if not isinstance(data, dict):
         raise signing.BadSignature("Not an unsubscribe token.")
+    if data.get("k") == ADDRESS and isinstance(data.get("e"), str) and "@" in data["e"]:
+        return Unsubscribe(user=None, kind=ADDRESS, email=data["e"])
     kind, user_id, mark = data.get("k"), data.get("u"), data.get("m")
     if not isinstance(kind, str) or (kind not in KINDS and kind != DIGEST) or not isinstance(mark, str):
         raise signing.BadSignature("Not an unsubscribe token.")

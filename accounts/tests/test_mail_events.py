@@ -187,6 +187,13 @@ def test_broken_bodies_are_refused_never_a_500():
     assert not MailSuppression.objects.exists()
 
 
+@pytest.mark.parametrize("body", ["", " ", "{}", "[]", '{"RecordType": "Bounce"}', '{"RecordType": "Delivery"}'])
+def test_an_empty_event_is_refused_and_nothing_is_stored(body):
+    response = Client().post(URL, body, content_type="application/json", HTTP_AUTHORIZATION=AUTH)
+    assert response.status_code == 400, body
+    assert not MailEvent.objects.exists()
+
+
 # ---- What a suppression does --------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Notification mail carries a one-click unsubscribe (RFC 8058) signed for its person and kind; security
 mail carries none; the link's GET changes nothing and its cookie-less POST turns off that kind alone."""
 
+import base64
 import re
 
 import pytest
@@ -162,6 +163,20 @@ def test_a_token_cannot_be_turned_into_another_persons_or_kinds():
     response = Client().post(reverse("mail:unsubscribe", args=[f"{altered}:{signature}"]), **ONE_CLICK)
     assert response.status_code == 400
     assert not NotificationPreference.objects.exists()
+
+
+def test_a_token_is_opaque_and_a_flipped_bit_is_refused():
+    user = UserFactory()
+    token = unsubscribe_token(user=user, kind="booking_booked")
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    for visible in (f'"u":{user.pk}'.encode(), b"booking_booked", b'"k"'):
+        assert visible not in raw and visible.decode() not in token
+    with pytest.raises(signing.BadSignature):
+        signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    flipped = base64.urlsafe_b64encode(raw[:-1] + bytes([raw[-1] ^ 1])).decode().rstrip("=")
+    response = Client().post(reverse("mail:unsubscribe", args=[flipped]), **ONE_CLICK)
+    assert response.status_code == 400
+    assert unsubscribe_read(token).user == user
 
 
 def test_a_link_sent_before_the_address_changed_no_longer_works():

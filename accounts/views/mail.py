@@ -22,7 +22,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from ..links import LinkPerson, link_for_a_person, link_person_of_account
-from ..mail.tokens import DIGEST, Unsubscribe, unsubscribe_read
+from ..mail.suppression import mail_suppressed, mail_suppression_add
+from ..mail.tokens import ADDRESS, DIGEST, Unsubscribe, unsubscribe_read
+from ..models import MailSuppression
 from ..notification_kinds import kind_of
 from ..notifications import notification_email_is_off, notification_email_unsubscribe
 
@@ -32,12 +34,15 @@ logger = logging.getLogger(__name__)
 
 def _addressee(request: HttpRequest, token: str) -> LinkPerson | None:
     try:
-        return link_person_of_account(unsubscribe_read(token).user.pk)
+        link = unsubscribe_read(token)
     except signing.BadSignature:
         return None
+    return link_person_of_account(link.user.pk) if link.user else LinkPerson(name="", email=link.email)
 
 
 def _label(kind: str) -> str:
+    if kind == ADDRESS:
+        return _("Asks, offers and invitations from StageSlot")
     return _("The daily digest") if kind == DIGEST else kind_of(kind).label
 
 
@@ -50,6 +55,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         link: Unsubscribe = unsubscribe_read(token)
     except signing.BadSignature:
         return render(request, TEMPLATE, {"state": "invalid"}, status=400)
+    if link.kind == ADDRESS:
+        # Someone without an account: StageSlot's mail to the address stops (mail_suppressed holds it back).
+        context = {"label": _label(link.kind), "person": {"email": link.email}, "digest": False}
+        if request.method == "GET":
+            state = "off" if mail_suppressed(email=link.email) else "confirm"
+            return render(request, TEMPLATE, {**context, "state": state})
+        changed = mail_suppression_add(email=link.email, reason=MailSuppression.Reason.UNSUBSCRIBED)
+        return render(request, TEMPLATE, {**context, "state": "done" if changed else "off"})
     context = {"label": _label(link.kind), "person": link.user, "digest": link.kind == DIGEST}
     if request.method == "GET":
         state = "off" if notification_email_is_off(user=link.user, kind=link.kind) else "confirm"
@@ -82,6 +95,8 @@ def webhook_guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         _read_a_large_reply(request)
+        if request.method == "POST" and request.body.strip() in (b"", b"{}", b"[]"):
+            return HttpResponseBadRequest("This is not an event or message of the mail service.")
         try:
             return view(request, *args, **kwargs)
         # AnymailConfigurationError: an event of another kind posted here (the service's webhook set wrong).

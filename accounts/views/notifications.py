@@ -30,6 +30,7 @@ from ..notifications import (
     notifications_mark_all_read,
     notifications_unread_count,
 )
+from ..people import people_drawn
 from ..push import push_subscriptions_of
 from ..stamps import bell_stamp_key, stamp_current, stamp_seen
 from ..webpush import vapid_public_key
@@ -109,7 +110,7 @@ def notification_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "unread_only": unread_only,
-        "notifications": list(page.object_list),
+        "notifications": people_drawn(page.object_list, "text"),
         "page_obj": page,
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "unread_total": notifications_unread_count(user=request.user),

@@ -15,6 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from accounts.dates import ApiDate, ApiDateTime, Bound, date_problem
 from accounts.models import ApiToken, Notification
 from accounts.notifications import notification_mark_read, notifications_for, notifications_mark_all_read
+from accounts.people import people_drawn
 from availability.models import Rule
 from availability.selectors import busy_by_user, user_rule, user_rules
 from availability.services import rule_create, rule_delete, rule_update
@@ -255,7 +256,7 @@ def notifications_list(
         cursor=cursor,
         limit=max(1, min(limit, PAGE_MAX)),
     )
-    return {"items": [notification_out(request, n) for n in rows], "next": next_url}
+    return {"items": [notification_out(request, n) for n in people_drawn(rows, "text")], "next": next_url}
 
 
 @router.post(
@@ -270,7 +271,7 @@ def notifications_read(request: HttpRequest, notification_id: int):
         note = notification_mark_read(user=user, notification_id=notification_id)
     except Notification.DoesNotExist:
         raise Http404(_("No such notification.")) from None
-    return notification_out(request, note)
+    return notification_out(request, people_drawn([note], "text")[0])
 
 
 @router.post("/me/notifications/read-all", response={200: MarkedAll, **READ_ERRORS}, tags=["notifications"])

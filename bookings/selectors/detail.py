@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
+from accounts.people import people_drawn
 from accounts.timezones import when_text
 from bands.calendar import length_label
 from bands.models import BandBlock, Membership
@@ -328,9 +329,10 @@ def _actor(event: BookingEvent):
 
 
 def booking_event_rows(events: list[BookingEvent]) -> list[EventRow]:
-    """Each change of a booking as a sentence saying what happened and who did it (and for whom)."""
+    """Each change of a booking as a sentence saying what happened and who did it (and for whom); people its
+    notes refer to drawn by the names they have now."""
     rows = []
-    for event in events:
+    for event in people_drawn(events, "note"):
         actor = _actor(event)
         stored = _as_key(event.note)
         note = "" if stored in PLAIN_NOTES else str(NOTES.get(stored, stored))

@@ -85,7 +85,7 @@ def booking_stand_in_plan(*, booking: Booking, by: User, now=None) -> Booking:
         if booking.stand_in_planned:
             return booking
         busy = checks.members_busy_for_gig(band, booking.starts_at, booking.ends_at, point=booking_point(booking))
-        who = checks.busy_members_text(busy, booking.zone) if busy else ""
+        who = checks.busy_members_text(busy, booking.zone, kept=True) if busy else ""
         booking.stand_in_planned = True
         booking.updated_at = now
         booking.save(update_fields=["stand_in_planned", "updated_at"])

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts.blocks import Side, blocked_between
 from accounts.models import User
+from accounts.people import person_ref
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band
 from bands.services import gig_busy_window, gig_window
@@ -67,11 +68,13 @@ def band_free_check(band: Band, starts_at: dt.datetime, ends_at: dt.datetime, zo
         )
 
 
-def busy_members_text(members: list[MemberBusy], zone) -> str:
-    """Who is busy when, for a refusal: "Mara is busy Fri 12 Jun, 19:00–23:00 (another gig)"."""
+def busy_members_text(members: list[MemberBusy], zone, *, kept: bool = False) -> str:
+    """Who is busy when, for a refusal: "Mara is busy Fri 12 Jun, 19:00–23:00 (another gig)". `kept`: for a
+    text that is kept (a booking's history), each person by reference (accounts/people.py)."""
     parts = []
     for member in members:
-        values = {"name": member.name, "when": when_text(member.starts_at, member.ends_at, zone)}
+        name = person_ref(member.user_id) if kept else member.name
+        values = {"name": name, "when": when_text(member.starts_at, member.ends_at, zone)}
         if member.travel:
             parts.append(
                 # Translators: travel is a duration ("1 h 20 min").

@@ -14,6 +14,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
+from accounts.mail.headers import address_mail_headers
+from accounts.mail.suppression import mail_suppressed
 from accounts.models import User
 from accounts.services import email_queue, language_for_email, lazy_text
 from accounts.timezones import when_text
@@ -211,9 +213,11 @@ def offer_invite_create(
                 subject=gettext("%(venue)s offers you a gig on StageSlot") % {"venue": slot.venue.name},
                 body=render_to_string("bookings/email/offer_invite.txt", context),
                 to=[invite.email],
+                headers=address_mail_headers(email=invite.email),
             )
             message_.attach_alternative(render_to_string("bookings/email/offer_invite.html", context), "text/html")
-        email_queue(message=message_)
+        if not mail_suppressed(email=invite.email):
+            email_queue(message=message_)
     return invite
 
 

@@ -12,6 +12,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from accounts.mail.inbound import MAIL_INBOUND_ANSWERS_PER_DAY
+from accounts.mail.suppression import mail_suppression_add
 from accounts.mail.tokens import reply_address
 from accounts.models import InboundMail, Notification
 from bands.models import Membership
@@ -27,8 +29,26 @@ AUTH = "Basic " + base64.b64encode(b"stageslot-test:webhook-secret").decode()
 DOMAIN = "reply.stageslot.test"
 
 
-def inbound(*, sender: str, to: str, text: str, message_id: str = "<reply-1@mail.example.com>", headers=()):
-    """Postmark's documented inbound webhook body (https://postmarkapp.com/developer/webhooks/inbound-webhook)."""
+def spf_pass(sender: str) -> tuple[str, str]:
+    """The Received-SPF header Postmark puts on top of a message whose sender's domain vouched for it."""
+    return (
+        "Received-SPF",
+        f"Pass (sender SPF authorized) identity=mailfrom; client-ip=209.85.160.180; envelope-from={sender}",
+    )
+
+
+def inbound(
+    *,
+    sender: str,
+    to: str,
+    text: str,
+    message_id: str = "<reply-1@mail.example.com>",
+    headers=(),
+    verified: bool = True,
+    subject: str = "Re: StageSlot: a new message",
+):
+    """Postmark's documented inbound webhook body (https://postmarkapp.com/developer/webhooks/inbound-webhook);
+    `verified`: with the Received-SPF pass Postmark adds for a sender whose domain vouched for it."""
     return {
         "FromName": "Sender",
         "MessageStream": "inbound",
@@ -41,7 +61,7 @@ def inbound(*, sender: str, to: str, text: str, message_id: str = "<reply-1@mail
         "Bcc": "",
         "BccFull": [],
         "OriginalRecipient": to,
-        "Subject": "Re: StageSlot: a new message",
+        "Subject": subject,
         "MessageID": "73e6d360-66eb-11e1-8e72-a8904824019b",
         "ReplyTo": "",
         "MailboxHash": "",
@@ -51,6 +71,7 @@ def inbound(*, sender: str, to: str, text: str, message_id: str = "<reply-1@mail
         "StrippedTextReply": "",
         "Tag": "",
         "Headers": [
+            *([{"Name": name, "Value": value} for name, value in [spf_pass(sender)]] if verified else []),
             {"Name": "Return-Path", "Value": f"<{sender}>"},
             {"Name": "X-Spam-Status", "Value": "No"},
             {"Name": "Message-ID", "Value": message_id},
@@ -306,3 +327,72 @@ def test_an_attachment_over_the_file_limit_is_left_out(thread, settings, django_
     send(payload, django_capture_on_commit_callbacks)
     assert not BookingFile.objects.exists()
     assert "at most" in bounce_to(thread.owner.email)
+
+
+# ---- Mail never answers a forger ------------------------------------------------------------------------
+
+ATTACKER_SUBJECT = "Win a prize at https://evil.example/claim"
+
+
+def forged(thread, *, sender: str, verified: bool, n: int = 1, headers=()):
+    """`n` mails to the thread's reply address from `sender`, refused (the address is not the one the
+    notification went to), each with the attacker's subject."""
+    for i in range(n):
+        payload = inbound(
+            sender=sender,
+            to=thread.address,
+            text="Click it.",
+            message_id=f"<forged-{i}@evil.example>",
+            verified=verified,
+            subject=ATTACKER_SUBJECT,
+            headers=headers,
+        )
+        assert post(payload).status_code == 200
+
+
+def test_a_forged_sender_is_never_answered(thread, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        # No verdict from the service; a pass for the attacker's own envelope domain; and the sender's own
+        # "pass" below the service's "fail": none vouches for the From address.
+        forged(thread, sender="victim@example.org", verified=False)
+        payload = inbound(
+            sender="victim2@example.org",
+            to=thread.address,
+            text="x",
+            message_id="<f2@evil.example>",
+            verified=False,
+            subject=ATTACKER_SUBJECT,
+            headers=[spf_pass("bounce@evil.example")],
+        )
+        assert post(payload).status_code == 200
+        payload = inbound(
+            sender="victim3@example.org",
+            to=thread.address,
+            text="x",
+            message_id="<f3@evil.example>",
+            verified=False,
+            subject=ATTACKER_SUBJECT,
+            headers=[("Received-SPF", "Fail identity=mailfrom"), spf_pass("victim3@example.org")],
+        )
+        assert post(payload).status_code == 200
+    assert InboundMail.objects.filter(state=InboundMail.State.REFUSED).count() == 3
+    assert mail.outbox == []
+
+
+def test_a_verified_sender_is_answered_a_few_times_a_day_without_the_attackers_words(
+    thread, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        forged(thread, sender="someone@example.org", verified=True, n=10)
+    assert InboundMail.objects.filter(state=InboundMail.State.REFUSED).count() == 10
+    assert 1 <= len(mail.outbox) <= MAIL_INBOUND_ANSWERS_PER_DAY
+    for answer in mail.outbox:
+        assert answer.to == ["someone@example.org"]
+        assert "evil.example" not in answer.subject + answer.body and "prize" not in answer.subject + answer.body
+
+
+def test_a_suppressed_address_is_never_answered(thread, django_capture_on_commit_callbacks):
+    mail_suppression_add(email="Complained@Example.org", reason="complaint")
+    with django_capture_on_commit_callbacks(execute=True):
+        forged(thread, sender="complained@example.org", verified=True, n=2)
+    assert mail.outbox == []

@@ -463,3 +463,21 @@ def test_a_venue_weighing_a_band_sees_its_demand_in_the_venues_city(world):
     application = BookingFactory(band=world.asked, slot=SlotFactory(venue=world.venue), status=Booking.Status.PENDING)
     html = world.client("venue").get(reverse("bookings:detail", args=[application.uid])).content.decode()
     assert "Fans in Berlin asked The Asked to come: fewer than 5." in html and "fan@example.com" not in html
+
+
+def test_a_fan_who_joins_by_code_gets_the_browsers_zone_and_the_name_given(world, django_capture_on_commit_callbacks):
+    from accounts.models import User
+    from accounts.timezones import ZONE_COOKIE
+
+    client = Client()
+    client.cookies[ZONE_COOKIE] = "Europe/Berlin"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("fans:join"), {"email": "berlin.fan@example.com", "display_name": "Bea"})
+    assert response.status_code == 302
+    fan = User.objects.get(email="berlin.fan@example.com")
+    assert (fan.time_zone, fan.name) == ("Europe/Berlin", "Bea")
+    # Without a name, nobody reads a part of the address as one.
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(reverse("fans:join"), {"email": "quiet.fan@example.com"})
+    quiet = User.objects.get(email="quiet.fan@example.com")
+    assert quiet.time_zone == "UTC" and "quiet" not in quiet.name.casefold()

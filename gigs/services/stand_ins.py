@@ -23,6 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.mail.headers import address_mail_headers
+from accounts.mail.suppression import mail_suppressed
 from accounts.models import User
 from accounts.services import email_queue, lazy_text, notifications_create
 from accounts.site import site_url
@@ -170,11 +172,13 @@ def _where(booking: Booking) -> str:
 
 
 def _email(stand_in: StandIn, *, subject: str, template: str, context: dict, message_id: str) -> None:
-    """An email to a stand-in without an account (in the site's language), queued after the commit."""
+    """An email to a stand-in without an account (in the site's language), queued after the commit; none to an
+    address that unsubscribed or bounced. It carries a one-click unsubscribe, as notification mail does."""
+    if mail_suppressed(email=stand_in.email):
+        return
     body = render_to_string(f"gigs/stand_ins/email/{template}.txt", context)
-    message = EmailMultiAlternatives(
-        subject=subject, body=body, to=[stand_in.email], headers={"Message-ID": f"<{message_id}@stageslot>"}
-    )
+    headers = {"Message-ID": f"<{message_id}@stageslot>", **address_mail_headers(email=stand_in.email)}
+    message = EmailMultiAlternatives(subject=subject, body=body, to=[stand_in.email], headers=headers)
     message.attach_alternative(render_to_string(f"gigs/stand_ins/email/{template}.html", context), "text/html")
     email_queue(message=message)
 

@@ -240,3 +240,28 @@ def test_the_stand_ins_feed_names_the_band_once_as_the_members_feed_does(client,
     assert summaries == ["The Night Shift at Kellerbar"]
     members = {e.uid: e.summary for e in member_feed_events(user=world.drummer, now=world.gig.starts_at)}
     assert members[f"booking-{world.gig.uid}@stageslot"] == summaries[0]
+
+
+def test_an_ask_to_someone_without_an_account_carries_a_one_click_unsubscribe_that_stops_the_next(
+    world, django_capture_on_commit_callbacks
+):
+    from django.test import Client
+
+    from accounts.mail.suppression import mail_suppressed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stand_in_request_create(place=world.place, by=world.leader, stand_ins=[world.sam])
+    sam_mail = next(m for m in mail.outbox if "sam@example.com" in m.to)
+    header = sam_mail.extra_headers["List-Unsubscribe"]
+    assert sam_mail.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = header[1:-1].split("://", 1)[1].partition("/")[2]
+    assert "sam" not in link
+    mail_client = Client(enforce_csrf_checks=True)
+    assert "Stop these emails?" in mail_client.get("/" + link).content.decode()
+    response = mail_client.post("/" + link, HTTP_CONTENT_TYPE="application/x-www-form-urlencoded")
+    assert response.status_code == 200 and mail_suppressed(email="sam@example.com")
+    mail.outbox.clear()
+    StandInAsk.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        stand_in_request_create(place=world.place, by=world.leader, stand_ins=[world.sam])
+    assert not [m for m in mail.outbox if "sam@example.com" in m.to]

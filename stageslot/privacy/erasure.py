@@ -278,14 +278,24 @@ def account_erase(*, closure_id: int, now: dt.datetime | None = None, blockers_a
 
 
 def person_needles(user: User) -> list[str]:
-    """What identifies this person in text others keep: their email, its local part, their name; longest
-    first, so the email goes before its local part."""
-    found = {user.email, user.email.split("@", 1)[0], user.display_name.strip()}
+    """What names this person in text: their full email address and their full display name (never a part of
+    either: a local part "gig" or a name "Kellerbar" is also other people's word); longest first."""
+    found = {user.email.strip(), user.display_name.strip()}
     return sorted((n for n in found if len(n) >= 3), key=len, reverse=True)
 
 
+def _whole(needle: str) -> str:
+    """A needle as a whole word (an address as a whole address): no letter or digit on either side, and no
+    address character either for an address (a full stop after it ends a sentence)."""
+    if "@" in needle:
+        return rf"(?<![\w.+\-@]){re.escape(needle)}(?![\w+\-@]|\.\w)"
+    return rf"(?<!\w){re.escape(needle)}(?!\w)"
+
+
 def entry_erase(*, entry: Entry, user: User, needles: list[str]) -> None:
-    """Apply one map entry's rule to this person's rows, then take the person out of the copies in every row."""
+    """Apply one map entry's rule to this person's rows, then take the person out of the copies: their full name
+    and email address, as whole words, in the rows tied to them; an email field that holds exactly their
+    address, in any row."""
     model = apps.get_model(entry.label)
     if entry.erase == SERVICE:
         import_string(entry.service)(user=user)
@@ -300,23 +310,35 @@ def entry_erase(*, entry: Entry, user: User, needles: list[str]) -> None:
     for name in entry.by_email:
         model._base_manager.filter(**{f"{name}__iexact": user.email}).delete()
     if entry.copies and needles:
-        copies_scrub(model=model, fields=entry.copies, needles=needles)
+        tied = Q()
+        for key in (*entry.person, *entry.tied):
+            tied |= Q(**{key: user})
+        # An email field holding exactly their address names them alone, wherever it is: emptied.
+        email_fields = tuple(n for n in entry.copies if isinstance(model._meta.get_field(n), models.EmailField))
+        if email_fields:
+            copies_scrub(model=model, fields=email_fields, needles=[user.email], rows=None)
+        if len(tied):
+            copies_scrub(model=model, fields=entry.copies, needles=needles, rows=tied)
 
 
-def copies_scrub(*, model: type[models.Model], fields: tuple[str, ...], needles: list[str]) -> int:
-    """Replace each needle (case-insensitive) with "Former member" in these fields of every row that holds
-    one; an email field that holds one is emptied. Returns how many rows changed."""
+def copies_scrub(*, model: type[models.Model], fields: tuple[str, ...], needles: list[str], rows: Q | None) -> int:
+    """Replace each needle, as a whole word and in any case, with "Former member" in these fields of the rows
+    `rows` picks (None: any row); an email field that holds exactly a needle is emptied. Returns how many rows
+    changed."""
     former = _("Former member")
-    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+    pattern = re.compile("|".join(_whole(n) for n in needles), re.IGNORECASE)
     changed = 0
+    base = model._base_manager.all() if rows is None else model._base_manager.filter(rows)
     for name in fields:
         field = model._meta.get_field(name)
         column = Cast(name, models.TextField()) if isinstance(field, models.JSONField) else models.F(name)
         query = Q()
         for needle in needles:
-            query |= Q(scrub_text__icontains=needle)
-        rows = model._base_manager.annotate(scrub_text=column).filter(query).only("pk", name)
-        for row in rows.iterator(chunk_size=500):
+            query |= Q(
+                **{"scrub_text__iexact" if isinstance(field, models.EmailField) else "scrub_text__icontains": needle}
+            )
+        found = base.annotate(scrub_text=column).filter(query).only("pk", name)
+        for row in found.iterator(chunk_size=500):
             value = getattr(row, name)
             if isinstance(field, models.EmailField):
                 new = ""

@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.exports import EXPORT_CLAIM, EXPORT_KEPT
 from accounts.models import DataExport, User
+from accounts.people import people_draw
 from accounts.services import email_queue, language_for
 from accounts.site import site_url
 from accounts.stored_files import stored_file_open
@@ -446,6 +447,8 @@ def _value(value):
         return [_value(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _value(v) for k, v in value.items()}
+    if isinstance(value, str):
+        return people_draw(value)
     return value
 
 

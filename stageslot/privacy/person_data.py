@@ -15,9 +15,15 @@ of its `person` keys or is addressed to their email (`by_email`), each row with 
 its rows are not in the archive. stageslot/tests/test_export_coverage.py fails when a model with a key to
 the user has neither, and finds every such row in a person's archive.
 
-Besides, on every row of the table (not only the person's):
-- `copies`: fields where the person's name or email may have been copied as text (a notification to
-  someone else "Sam wrote…", a day sheet's contact, a log line); erasure replaces them with "Former member".
+Besides, on every row of the table (not only the person's) where the rules below say so:
+- `copies`: fields where what the person typed, or their name or email, may sit as text (a day sheet's
+  contact, a log line). Text others keep names people by reference (accounts/people.py: a notification's
+  "Sam wrote…", a history note's "Sam is busy…"), so erasure has nothing to change there. In a copy,
+  erasure replaces the person's full name and email address, as whole words, only in the rows tied to them
+  (by a `person` or `tied` key); an email field holding exactly their address, in any row, is emptied
+  (docs/decisions/0097).
+- `tied`: keys to the person that tie a row to them for its copies without making it theirs (the actor of
+  someone else's notification).
 - `by_email`: email fields of rows addressed to the person who is not (yet) a user (invites): those rows go.
 - `hold`: fields kept by law for STAGESLOT_LEGAL_HOLD_YEARS[hold_kind] (invoices, signed contracts): the
   only place a name may stay after erasure, shown only to the parties.
@@ -41,6 +47,7 @@ class Entry:
     export: tuple[str, ...] = ()
     blank: tuple[str, ...] = ()
     copies: tuple[str, ...] = ()
+    tied: tuple[str, ...] = ()
     by_email: tuple[str, ...] = ()
     hold: tuple[str, ...] = ()
     hold_kind: str = ""
@@ -49,7 +56,16 @@ class Entry:
     no_export: str = ""
 
     def named_fields(self) -> set[str]:
-        return {*self.person, *self.export, *self.blank, *self.copies, *self.by_email, *self.hold, *self.plain}
+        return {
+            *self.person,
+            *self.tied,
+            *self.export,
+            *self.blank,
+            *self.copies,
+            *self.by_email,
+            *self.hold,
+            *self.plain,
+        }
 
 
 # Categories, in the people's words (the export's sections and the privacy page's rows).
@@ -98,6 +114,7 @@ MAP: list[Entry] = [
         erase=DELETE,
         export=("kind", "text", "link", "created_at", "read_at"),
         copies=("text", "data"),
+        tied=("actor",),
     ),
     Entry(
         "accounts.DataExport",

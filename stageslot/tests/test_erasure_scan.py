@@ -1,8 +1,8 @@
 """Deleting an account (docs/decisions/0082, issue 58's "Done when"): a band leader with a booked, paid
 gig, a signed contract, reviews and threads closes their account; after the grace period the worker erases
 it. Then no column of any table and no media file holds their name or email, except the fields kept by law
-(listed in the person-data map); the other side's booking, contract and invoice still open, and the
-invoice's figures are unchanged."""
+(listed in the person-data map) and what other people wrote in their own words (decision 0097); the other
+side's booking, contract and invoice still open, and the invoice's figures are unchanged."""
 
 import datetime as dt
 import unicodedata
@@ -143,7 +143,16 @@ def test_an_erased_band_leader_leaves_no_name_or_email_and_the_other_side_keeps_
     assert not tomb.is_active and not tomb.has_usable_password() and not tomb.avatar
     assert AccountClosure.objects.get(pk=closure.pk).erased_at is not None
 
-    assert _hits() == []
+    # What the person wrote and what names them by reference hold them no more; what others wrote in their own
+    # words about them (the client's thanks and review, and the notifications quoting the thanks) is theirs
+    # and stays as they wrote it (docs/decisions/0097).
+    others_words = ("Thank you Zoë Quintero-Blyth, see you then!", "Zoë Quintero-Blyth and the band were great.")
+    left = [hit for hit in _hits() if not any(words in hit for words in others_words)]
+    # The rest are the client's notifications to the band quoting the thanks.
+    assert all(hit.startswith("accounts.Notification.text: ") for hit in left), left
+    assert not Notification.objects.filter(text__contains=NAME).exclude(text__contains=others_words[0]).exists()
+    assert Message.objects.filter(author=world.client, body=others_words[0]).exists()
+    assert Review.objects.filter(author=world.client, text=others_words[1]).exists()
     assert _media_hits() == []
     # Only the legal hold fields still name them (the signature's name, the contract's copy).
     assert ContractSignature.objects.filter(signer=leader, full_name=NAME).exists()

@@ -81,6 +81,8 @@ def test_closing_signs_out_everywhere_and_the_next_sign_in_can_only_keep_it(clie
 
     response = client.post(CLOSE, {"password": PASSWORD, "confirm": "on"})
     assert response.status_code == 200 and "Your account is closed" in response.content.decode()
+    # Signed out as by the sign-out button: the device drops what the offline pages kept.
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
     user.refresh_from_db()
     assert user.closed_at is not None
     assert AccountClosure.objects.get(user=user).due_at > user.closed_at
