@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from stageslot.queues import BULK, DEFAULT, URGENT, task_queues, task_routes
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -304,6 +306,14 @@ def broker_options(site_prefix: str) -> dict:
 
 
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_options(SITE_PREFIX)
+# Three queues by what waiting costs, so that a sign-in code never waits behind a fan alert to thousands:
+# each task's tier is in stageslot/queues.py; the Procfile's `worker` consumes all three, `worker-urgent`
+# only the first (docs/decisions/0100-queues-by-what-waiting-costs.md). The default tier keeps Celery's
+# own queue name, so that what was queued before the split is still consumed.
+CELERY_QUEUE_NAMES = {URGENT: "urgent", DEFAULT: "celery", BULK: "bulk"}
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_NAMES[DEFAULT]
+CELERY_TASK_QUEUES = task_queues(CELERY_QUEUE_NAMES)
+CELERY_TASK_ROUTES = task_routes(CELERY_QUEUE_NAMES)
 # Notification emails still unsent this many seconds after their change are queued again, checked
 # this often (seconds); a broker outage delays mail by about this much once it is back.
 NOTIFICATION_REQUEUE_AFTER = env.int("STAGESLOT_NOTIFICATION_REQUEUE_AFTER", default=60)
