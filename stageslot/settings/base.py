@@ -181,6 +181,32 @@ else:
     if not env.bool("STAGESLOT_DB_JIT", default=False):
         _options = DATABASES["default"].setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# Behind a transaction pooler (PgBouncer with pool_mode = transaction) a connection is this process's for one
+# transaction only: what outlives a transaction on the server breaks, or lands on another client's connection.
+# DATABASE_TRANSACTION_POOLER=True turns off each such use (docs/decisions/0100, section "A transaction pooler"):
+# server-side cursors (`.iterator()` outside a transaction), psycopg's prepared statements (made after a
+# query's fifth run; PgBouncer 1.18 does not carry them across connections) and the `options` startup
+# parameter (PgBouncer refuses it: jit=off is then the role's or database's own setting). The site takes only
+# transaction-level advisory locks and sets nothing for a session (stageslot/tests/test_pooler.py checks).
+# `check --deploy` warns when the setting is on but one of them is not off (stageslot/checks.py).
+DATABASE_TRANSACTION_POOLER = env.bool("DATABASE_TRANSACTION_POOLER", default=False)
+
+
+def behind_transaction_pooler(database: dict) -> dict:
+    """The database's settings made safe behind a transaction pooler (PostgreSQL only)."""
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return database
+    options = dict(database.get("OPTIONS", {}))
+    options["prepare_threshold"] = None
+    options.pop("server_side_binding", None)
+    startup = options.pop("options", "").replace("-c jit=off", "").strip()
+    if startup:
+        options["options"] = startup
+    return {**database, "OPTIONS": options, "DISABLE_SERVER_SIDE_CURSORS": True}
+
+
+if DATABASE_TRANSACTION_POOLER:
+    DATABASES["default"] = behind_transaction_pooler(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------
