@@ -51,3 +51,35 @@ def erasure_ledger_kept_apart(app_configs=None, **kwargs) -> list[checks.CheckMe
             id="stageslot.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.database, deploy=True)
+def transaction_pooler_safe(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """With DATABASE_TRANSACTION_POOLER, nothing of a connection may outlive a transaction: no server-side
+    cursors, no prepared statements, no startup options the pooler refuses (settings.behind_transaction_pooler)."""
+    if not getattr(settings, "DATABASE_TRANSACTION_POOLER", False):
+        return []
+    found = []
+    for alias, database in settings.DATABASES.items():
+        if database["ENGINE"] != "django.db.backends.postgresql":
+            continue
+        options = database.get("OPTIONS", {})
+        unsafe = []
+        if not database.get("DISABLE_SERVER_SIDE_CURSORS"):
+            unsafe.append("server-side cursors are on (DISABLE_SERVER_SIDE_CURSORS is not True)")
+        if options.get("prepare_threshold", 5) is not None:
+            unsafe.append("psycopg prepares statements (OPTIONS prepare_threshold is not None)")
+        if options.get("server_side_binding"):
+            unsafe.append("server-side binding is on (OPTIONS server_side_binding)")
+        if options.get("options"):
+            unsafe.append("startup options are sent (OPTIONS options), which PgBouncer refuses")
+        found += [
+            checks.Warning(
+                f"DATABASE_TRANSACTION_POOLER is set but the database {alias!r} is not safe behind it: {what}.",
+                hint="Leave the database's settings to stageslot.settings.base.behind_transaction_pooler "
+                "(docs/configuration.md, DATABASE_TRANSACTION_POOLER).",
+                id="stageslot.W002",
+            )
+            for what in unsafe
+        ]
+    return found

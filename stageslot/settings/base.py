@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from stageslot.queues import BULK, DEFAULT, URGENT, task_queues, task_routes
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -179,6 +181,32 @@ else:
     if not env.bool("STAGESLOT_DB_JIT", default=False):
         _options = DATABASES["default"].setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# Behind a transaction pooler (PgBouncer with pool_mode = transaction) a connection is this process's for one
+# transaction only: what outlives a transaction on the server breaks, or lands on another client's connection.
+# DATABASE_TRANSACTION_POOLER=True turns off each such use (docs/decisions/0100, section "A transaction pooler"):
+# server-side cursors (`.iterator()` outside a transaction), psycopg's prepared statements (made after a
+# query's fifth run; PgBouncer 1.18 does not carry them across connections) and the `options` startup
+# parameter (PgBouncer refuses it: jit=off is then the role's or database's own setting). The site takes only
+# transaction-level advisory locks and sets nothing for a session (stageslot/tests/test_pooler.py checks).
+# `check --deploy` warns when the setting is on but one of them is not off (stageslot/checks.py).
+DATABASE_TRANSACTION_POOLER = env.bool("DATABASE_TRANSACTION_POOLER", default=False)
+
+
+def behind_transaction_pooler(database: dict) -> dict:
+    """The database's settings made safe behind a transaction pooler (PostgreSQL only)."""
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return database
+    options = dict(database.get("OPTIONS", {}))
+    options["prepare_threshold"] = None
+    options.pop("server_side_binding", None)
+    startup = options.pop("options", "").replace("-c jit=off", "").strip()
+    if startup:
+        options["options"] = startup
+    return {**database, "OPTIONS": options, "DISABLE_SERVER_SIDE_CURSORS": True}
+
+
+if DATABASE_TRANSACTION_POOLER:
+    DATABASES["default"] = behind_transaction_pooler(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------
@@ -304,6 +332,14 @@ def broker_options(site_prefix: str) -> dict:
 
 
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_options(SITE_PREFIX)
+# Three queues by what waiting costs, so that a sign-in code never waits behind a fan alert to thousands:
+# each task's tier is in stageslot/queues.py; the Procfile's `worker` consumes all three, `worker-urgent`
+# only the first (docs/decisions/0100-queues-by-what-waiting-costs.md). The default tier keeps Celery's
+# own queue name, so that what was queued before the split is still consumed.
+CELERY_QUEUE_NAMES = {URGENT: "urgent", DEFAULT: "celery", BULK: "bulk"}
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_NAMES[DEFAULT]
+CELERY_TASK_QUEUES = task_queues(CELERY_QUEUE_NAMES)
+CELERY_TASK_ROUTES = task_routes(CELERY_QUEUE_NAMES)
 # Notification emails still unsent this many seconds after their change are queued again, checked
 # this often (seconds); a broker outage delays mail by about this much once it is back.
 NOTIFICATION_REQUEUE_AFTER = env.int("STAGESLOT_NOTIFICATION_REQUEUE_AFTER", default=60)

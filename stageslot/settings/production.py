@@ -4,11 +4,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import (
+    DATABASE_TRANSACTION_POOLER,
     DATABASES,
     FRAGMENTS_CACHE,
     LOGGING,
     SITE_PREFIX,
     STAMPS_SECONDS,
+    behind_transaction_pooler,
     broker_transport,
     env,
     redis_cache,
@@ -29,6 +31,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs PostgreSQL: DATABASE_URL=postgres://…")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASE_TRANSACTION_POOLER:
+    DATABASES["default"] = behind_transaction_pooler(DATABASES["default"])
 REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": redis_cache(REDIS_URL, SITE_PREFIX),

@@ -6,6 +6,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from stageslot.queues import BULK, DEFAULT, URGENT, task_queues, task_routes
+
 from .base import *  # noqa: F403
 from .base import CACHES, DATABASES, STRIPE_LOCAL_PORT, content_security_policy, env
 
@@ -66,7 +68,11 @@ STORAGES["booking_files"] = {
 # itself hands the tasks it queues to the broker, as in production.
 CELERY_TASK_ALWAYS_EAGER = env.bool("STAGESLOT_TEST_EAGER", default=True)
 # Our own queue, so that a worker started by a test never meets another run's tasks.
-CELERY_TASK_DEFAULT_QUEUE = env("STAGESLOT_TEST_QUEUE", default=f"stageslot-test-{uuid.uuid4().hex[:8]}")
+_queue = env("STAGESLOT_TEST_QUEUE", default=f"stageslot-test-{uuid.uuid4().hex[:8]}")
+CELERY_QUEUE_NAMES = {URGENT: f"{_queue}-urgent", DEFAULT: _queue, BULK: f"{_queue}-bulk"}
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_NAMES[DEFAULT]
+CELERY_TASK_QUEUES = task_queues(CELERY_QUEUE_NAMES)
+CELERY_TASK_ROUTES = task_routes(CELERY_QUEUE_NAMES)
 # A schedule of one tiny task every this many seconds instead of the real one, for the `celery beat` and
 # worker processes a test starts (stageslot/tests/test_beat_twice.py); the task records each run in the file
 # STAGESLOT_TEST_BEAT_RECORD names.

@@ -32,7 +32,7 @@ def web_settings(**env: str) -> Config:
 
 
 def test_the_procfile_names_every_process():
-    assert set(processes()) == {"release", "web", "worker", "beat"}
+    assert set(processes()) == {"release", "web", "worker", "worker-urgent", "beat"}
 
 
 def test_web_workers_take_requests_on_threads_and_outlast_a_long_transaction():

@@ -122,22 +122,26 @@ def stop_processes(processes: list[subprocess.Popen]) -> None:
 
 @contextlib.contextmanager
 def worker_processes(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
-    """Starts `celery worker` processes: `start(beat=False, concurrency=1, env={})`.
+    """Starts `celery worker` processes: `start(beat=False, concurrency=1, env={}, queues=None)`.
 
     `beat` runs the periodic tasks in the worker too (schedule file in tmp_path); `concurrency` > 1
-    uses that many forked processes; `env` adds settings. Tasks queued meanwhile go to the workers
+    uses that many forked processes; `env` adds settings; `queues` the queues it consumes (this run's
+    three by default, as the Procfile's `worker`). Tasks queued meanwhile go to the workers
     (eager again afterwards), and every worker is stopped at the end.
     """
     started: list[Worker] = []
 
-    def start(*, beat: bool = False, concurrency: int = 1, env: dict[str, str] | None = None) -> Worker:
+    def start(
+        *, beat: bool = False, concurrency: int = 1, env: dict[str, str] | None = None, queues: list[str] | None = None
+    ) -> Worker:
         folder = tmp_path / f"worker-{len(started)}"
         mail_dir = folder / "mail"
         mail_dir.mkdir(parents=True)
         log_path = folder / "worker.log"
         command = [
             sys.executable, "-m", "celery", "-A", "stageslot", "worker", "--loglevel=INFO",
-            "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "-Q", ",".join(queues or settings.CELERY_QUEUE_NAMES.values()),
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
             "-n", f"test-{os.getpid()}-{len(started)}@%h",
         ]  # fmt: skip
         command += ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]

@@ -1,0 +1,264 @@
+"""Through PgBouncer in transaction mode (Debian's, 1.18), in front of the test database: with
+DATABASE_TRANSACTION_POOLER's settings (stageslot.settings.base.behind_transaction_pooler) a booking race, an
+`.iterator()` and a query run again and again work; without them a server-side cursor (`.iterator()` outside
+a transaction) and the `options` startup parameter break. Django binds parameters in the client unless told
+otherwise, and psycopg prepares no statement for such a cursor, so repeated queries work either way; the
+setting also keeps it so (no server-side binding, prepare_threshold None). And the project's code takes no
+session-level advisory lock and sets nothing for a session (a connection is one transaction's only).
+
+A connection is handed to another client between transactions; PgBouncer gives out the server connection
+released last, so a second client holding one in a transaction sends the first to another server connection,
+where its cursor does not exist."""
+
+import contextlib
+import gc
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from stageslot.settings.base import behind_transaction_pooler
+
+PGBOUNCER = Path(os.environ.get("PGBOUNCER_PATH", "/usr/sbin/pgbouncer"))
+ROOT = Path(__file__).resolve().parents[2]
+
+# ---- What the code asks of a connection: discovered in every Python file of the project --------------------
+
+SESSION_STATE = re.compile(
+    r"pg_(try_)?advisory_lock|pg_advisory_unlock|set_config\([^)]*false|"
+    r"\bSET\s+(SESSION\s+)?(?!LOCAL\b)[a-z_.]+\s*(=|TO\b)|\bLISTEN\s|\bWITH HOLD\b|\bPREPARE\s+\w|\bDISCARD\s"
+)
+
+
+def test_the_code_takes_no_session_lock_and_sets_nothing_for_a_session():
+    from django.apps import apps
+
+    folders = {Path(config.path) for config in apps.get_app_configs() if Path(config.path).is_relative_to(ROOT)}
+    files = [
+        path
+        for folder in folders | {ROOT / "stageslot", ROOT / "bin"}
+        for path in sorted(folder.rglob("*.py"))
+        if "tests" not in path.parts and "migrations" not in path.parts
+    ]
+    assert len(files) > 100, "the project's files were not found"
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in files
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if SESSION_STATE.search(line) and not line.lstrip().startswith("#")
+    ]
+    assert found == [], "a transaction pooler hands the connection on after each transaction"
+
+
+# ---- Through PgBouncer ------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def pooler():
+    """PgBouncer in transaction mode on a free port, in front of the test database's server; its port."""
+    if not PGBOUNCER.exists():
+        pytest.skip(f"needs PgBouncer ({PGBOUNCER}): apt-get install pgbouncer")
+    db = connection.settings_dict
+    port = _free_port()
+    # Readable by the user it runs as (it will not run as root): a folder of its own outside pytest's.
+    folder = Path(tempfile.mkdtemp(prefix="stageslot-pgbouncer-"))
+    folder.chmod(0o755)
+    users = folder / "users.txt"
+    users.write_text(f'"{db["USER"] or "postgres"}" ""\n')
+    config = folder / "pgbouncer.ini"
+    config.write_text(
+        "[databases]\n"
+        f"* = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
+        "default_pool_size = 4\nmax_client_conn = 50\nserver_reset_query =\n"
+        "ignore_startup_parameters = extra_float_digits\n"
+    )
+    for path in (users, config):
+        path.chmod(0o644)
+    command = [str(PGBOUNCER), str(config)] + (["-u", "postgres"] if os.geteuid() == 0 else [])
+    log = folder / "pgbouncer.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def through(port: int, *, safe: bool, server_side_binding: bool = False):
+    """Every connection of this test (this thread's and any other's) through the pooler; `safe`: with the
+    setting's database settings, else Django's and psycopg's defaults (without the jit startup option, which
+    PgBouncer refuses outright, so that what else breaks shows)."""
+    db = connection.settings_dict
+    kept = dict(db)
+    connection.close()
+    changed = {**db, "HOST": "127.0.0.1", "PORT": str(port)}
+    changed["OPTIONS"] = {k: v for k, v in db.get("OPTIONS", {}).items() if k != "options"}
+    changed.pop("DISABLE_SERVER_SIDE_CURSORS", None)
+    if server_side_binding:
+        changed["OPTIONS"]["server_side_binding"] = True
+    if safe:
+        changed = behind_transaction_pooler(changed)
+    db.clear()
+    db.update(changed)
+    db.setdefault("DISABLE_SERVER_SIDE_CURSORS", False)
+    try:
+        yield
+    finally:
+        connection.close()
+        db.clear()
+        db.update(kept)
+
+
+@contextlib.contextmanager
+def another_client_in_a_transaction():
+    """A second client holding a server connection in an open transaction (the one released last)."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                User.objects.exists()
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert holding.wait(timeout=15)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(timeout=15)
+
+
+def _iterate_while_another_client_holds(ids: list[int]) -> list[int]:
+    """An `.iterator()` outside a transaction (as the jobs run it), a second client taking the server
+    connection after its first chunk."""
+    seen = []
+    rows = User.objects.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True).iterator(chunk_size=2)
+    try:
+        seen.append(next(rows))
+        with another_client_in_a_transaction():
+            seen.extend(rows)
+    finally:
+        # A cursor the server lost cannot be closed either: the connection goes, with it.
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            rows.close()
+            del rows
+            gc.collect()
+        if connection.connection is not None and connection.connection.info.transaction_status != 0:
+            connection.close()
+    return seen
+
+
+def _repeat_while_another_client_holds(times: int = 10) -> int:
+    """One query run `times` times (psycopg prepares it on the server at its fifth), a second client
+    taking the server connection before the last run."""
+    found = 0
+    for n in range(times):
+        if n == times - 1:
+            with another_client_in_a_transaction():
+                found += User.objects.filter(pk__gt=0).count() > 0
+        else:
+            found += User.objects.filter(pk__gt=0).count() > 0
+    return found
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_the_setting_server_side_cursors_and_startup_options_break(pooler):
+    ids = sorted(u.pk for u in UserFactory.create_batch(6))
+    # The site's own jit=off startup option: PgBouncer refuses the connection.
+    with through(pooler, safe=False):
+        connection.settings_dict["OPTIONS"]["options"] = "-c jit=off"
+        with pytest.raises(Exception, match="unsupported startup parameter"):
+            connection.ensure_connection()
+    with through(pooler, safe=False), pytest.raises(Exception, match=r"cursor .* does not exist"):
+        _iterate_while_another_client_holds(ids)
+    # Django binds parameters in the client by default, and psycopg prepares nothing for such a cursor.
+    with through(pooler, safe=False):
+        assert _repeat_while_another_client_holds() == 10
+    assert sorted(User.objects.values_list("pk", flat=True)) == ids
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_with_the_setting_iterators_and_repeated_queries_work_through_the_pooler(pooler):
+    ids = sorted(u.pk for u in UserFactory.create_batch(6))
+    with through(pooler, safe=True, server_side_binding=True):  # which the setting turns off
+        assert connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] is True
+        assert _iterate_while_another_client_holds(ids) == ids
+        assert _repeat_while_another_client_holds() == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_with_the_setting_a_member_shared_by_two_bands_is_booked_once_through_the_pooler(pooler, monkeypatch):
+    from bookings.tests import test_member_race as races
+
+    members_check = races.checks.members_busy_for_gig
+
+    def members_then_wait(*args, **kwargs):
+        busy = members_check(*args, **kwargs)
+        time.sleep(races.GAP)
+        return busy
+
+    monkeypatch.setattr(races.checks, "members_busy_for_gig", members_then_wait)
+    with through(pooler, safe=True):
+        for n in range(races.ROUNDS):
+            races._accepts_round(n)
+
+
+def test_check_deploy_warns_when_the_pooler_setting_is_on_but_a_connection_keeps_state(monkeypatch):
+    from stageslot import checks
+
+    def transaction_pooler_safe():
+        return checks.transaction_pooler_safe()
+
+    databases: dict = {}
+    monkeypatch.setattr(checks, "settings", type("Settings", (), {"DATABASES": databases}))
+
+    plain = {"ENGINE": "django.db.backends.postgresql", "NAME": "site", "OPTIONS": {"options": "-c jit=off"}}
+    checks.settings.DATABASE_TRANSACTION_POOLER = False
+    databases["default"] = plain
+    assert transaction_pooler_safe() == []
+    checks.settings.DATABASE_TRANSACTION_POOLER = True
+    warned = transaction_pooler_safe()
+    assert [w.id for w in warned] == ["stageslot.W002"] * 3, warned
+    assert "server-side cursors" in warned[0].msg and "prepares" in warned[1].msg and "startup" in warned[2].msg
+    databases["default"] = behind_transaction_pooler(plain)
+    assert transaction_pooler_safe() == []
+    assert "options" not in databases["default"]["OPTIONS"]
