@@ -118,11 +118,12 @@ class ScoreForm(Form):
 
 class DecideForm(Form):
     decision = forms.ChoiceField(
+        label=_("Decision"),
         choices=[
             (Application.Status.SHORTLISTED, _("Shortlist")),
             (Application.Status.REJECTED, _("Reject")),
             (Application.Status.OFFERED, _("Offer")),
-        ]
+        ],
     )
     message = forms.CharField(label=_("Kind message to the band"), max_length=1000, required=False)
 
