@@ -240,6 +240,16 @@ def test_the_organiser_makes_a_festival_adds_a_stage_and_moves_an_act_bad_input_
         client.post(move, {"placement": 999999, "stage": w.main.pk, "day": "2030-01-01", "time": "x"}).status_code
         == 404
     )
+    # By htmx, a refused move answers 409 inside the move form, read out.
+    refused = client.post(
+        move,
+        {"placement": placement.pk, "stage": w.main.pk, "day": w.first_day.isoformat(), "time": "09:00"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = refused.content.decode()
+    assert refused.status_code == 409 and refused["HX-Retarget"] == "#timetable-grid"
+    answer = body[body.index(reverse("festivals:move", args=[w.festival.slug])) :]
+    assert 'role="alert"' in answer.split("</form>")[0] and "is open from" in answer.split("</form>")[0]
     client.post(move, {"placement": placement.pk, "stage": w.main.pk, "day": w.first_day.isoformat(), "time": "15:00"})
     placement.refresh_from_db()
     assert placement.festival_stage_id == w.main.pk and placement.sequence == 1
