@@ -29,6 +29,7 @@ def organiser_page(browser, base: str, user, locale: str, width: int):
     context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": base}])
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page.set_default_navigation_timeout(30_000)  # the first page of a live server on a busy machine
     return page
 
 
