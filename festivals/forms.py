@@ -6,13 +6,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import BoundedIntegerField, FeeField, OneLineField
+from accounts.form_fields import BoundedIntegerField, FeeField, OneLineField, TimeZoneField
 from bands.models import Currency, Genre
 
 from .models import Application, Question
 
 
-class CallForm(forms.Form):
+class Form(forms.Form):
+    """Every festivals form: labels without a colon (the label sits above its field)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class CallForm(Form):
     title = OneLineField(label=_("Title"), max_length=120)
     description = forms.CharField(label=_("Description"), max_length=5000, required=False, widget=forms.Textarea)
     first_day = BoundedDateField(label=_("First day"), bound=Bound.AHEAD)
@@ -24,7 +32,9 @@ class CallForm(forms.Form):
     fee_on_offer = forms.BooleanField(label=_("Acts name their fee"), required=False)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.EUR)
     travel_paid = forms.BooleanField(label=_("Travel paid"), required=False)
-    time_zone = OneLineField(label=_("The call's time zone"), max_length=64, initial="Europe/Berlin")
+    time_zone = TimeZoneField(
+        label=_("The call's time zone"), initial="Europe/Berlin", help_text=_("The deadline is in this zone.")
+    )
     deadline_day = BoundedDateField(label=_("Deadline (day)"), bound=Bound.AHEAD)
     deadline_time = forms.TimeField(
         label=_("Deadline (time)"), initial=dt.time(23, 59), widget=forms.TimeInput(attrs={"type": "time"})
@@ -33,20 +43,41 @@ class CallForm(forms.Form):
     criteria = OneLineField(
         label=_("Criteria the jury scores"), max_length=400, initial="Music, Live show", help_text=_("Comma separated.")
     )
+    festival = forms.ModelChoiceField(
+        label=_("For the festival"),
+        queryset=None,
+        required=False,
+        empty_label=_("No festival yet"),
+        help_text=_("The acts you shortlist appear in this festival's timetable builder."),
+    )
+
+    def __init__(self, *args, festivals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["festival"].queryset = festivals
 
 
-class QuestionForm(forms.Form):
+class CallFestivalForm(Form):
+    festival = forms.ModelChoiceField(
+        label=_("For the festival"), queryset=None, required=False, empty_label=_("No festival")
+    )
+
+    def __init__(self, *args, festivals, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["festival"].queryset = festivals
+
+
+class QuestionForm(Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Question.Kind.choices)
     text = OneLineField(label=_("Question"), max_length=300)
     choices = forms.CharField(label=_("Choices, one a line"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
 
 
-class JurorForm(forms.Form):
+class JurorForm(Form):
     email = forms.EmailField(label=_("Juror's email address"))
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(Form):
     pitch = forms.CharField(label=_("Your pitch"), max_length=2000, required=False, widget=forms.Textarea)
     blind_text = forms.CharField(
         label=_("For a blind jury: your music without your name"),
@@ -73,7 +104,7 @@ class ApplicationForm(forms.Form):
         return {f"q{q.pk}": self.cleaned_data.get(f"q{q.pk}") or "" for q in self.questions}
 
 
-class ScoreForm(forms.Form):
+class ScoreForm(Form):
     comment = OneLineField(label=_("Comment"), max_length=1000, required=False)
 
     def __init__(self, *args, criteria=(), **kwargs):
@@ -86,18 +117,19 @@ class ScoreForm(forms.Form):
         return {c: self.cleaned_data[f"c{i}"] for i, c in enumerate(self.criteria)}
 
 
-class DecideForm(forms.Form):
+class DecideForm(Form):
     decision = forms.ChoiceField(
+        label=_("Decision"),
         choices=[
             (Application.Status.SHORTLISTED, _("Shortlist")),
             (Application.Status.REJECTED, _("Reject")),
             (Application.Status.OFFERED, _("Offer")),
-        ]
+        ],
     )
     message = OneLineField(label=_("Kind message to the band"), max_length=1000, required=False)
 
 
-class PlaceForm(forms.Form):
+class PlaceForm(Form):
     """Place act X on stage Y at time T (the keyboard's way; dragging posts the same)."""
 
     band = forms.SlugField(label=_("Act"))
@@ -112,19 +144,19 @@ class PlaceForm(forms.Form):
     check_only = forms.BooleanField(required=False)
 
 
-class MoveForm(forms.Form):
+class MoveForm(Form):
     placement = BoundedIntegerField(label=_("Act"), min_value=1)
     stage = BoundedIntegerField(label=_("Stage"), min_value=1)
     day = BoundedDateField(label=_("Day"), bound=Bound.PLAN)
     time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
 
 
-class CallSearchForm(forms.Form):
+class CallSearchForm(Form):
     q = OneLineField(label=_("Search"), max_length=100, required=False)
     genre = forms.ModelChoiceField(label=_("Genre"), queryset=Genre.objects.all(), required=False, to_field_name="slug")
 
 
-class FestivalForm(forms.Form):
+class FestivalForm(Form):
     name = OneLineField(label=_("Name"), max_length=120)
     venue = forms.ModelChoiceField(label=_("Site"), queryset=None)
     first_day = BoundedDateField(label=_("First day"), bound=Bound.AHEAD)
@@ -136,7 +168,7 @@ class FestivalForm(forms.Form):
         self.fields["venue"].queryset = venues
 
 
-class StageHoursForm(forms.Form):
+class StageHoursForm(Form):
     stage = forms.ModelChoiceField(label=_("Stage"), queryset=None)
     opens = forms.TimeField(label=_("Opens"), widget=forms.TimeInput(attrs={"type": "time"}))
     closes = forms.TimeField(label=_("Closes"), widget=forms.TimeInput(attrs={"type": "time"}))

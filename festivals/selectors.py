@@ -179,3 +179,108 @@ def stages_free_for(*, festival: Festival) -> QuerySet:
         .exclude(pk__in=festival.stages.values("stage_id"))
         .order_by("pk")
     )
+
+
+# ---- The organiser's desk -----------------------------------------------------------------------------
+
+
+@dataclass
+class DeskCall:
+    call: OpenCall
+    waiting: int  # applications sent, not yet decided: the jury's work
+
+
+@dataclass
+class DeskFestival:
+    festival: Festival
+    to_place: int  # shortlisted or offered acts of its calls not on its timetable
+    placed: int
+
+
+@dataclass
+class Desk:
+    """An organisation's calls and festivals as its people see them where they land."""
+
+    organisation: object
+    calls: list[DeskCall]
+    festivals: list[DeskFestival]
+
+    @property
+    def calls_open(self) -> int:
+        return sum(1 for c in self.calls if c.call.status == OpenCall.Status.OPEN)
+
+    @property
+    def waiting(self) -> int:
+        return sum(c.waiting for c in self.calls)
+
+    @property
+    def to_place(self) -> int:
+        return sum(f.to_place for f in self.festivals)
+
+
+def organiser_desks(*, user: User, organisation_id: int | None = None, running_only: bool = False) -> list[Desk]:
+    """The calls and festivals of every organisation `user` runs (owner or booker), or of one. One query
+    for the organisations, then only what they hold: their calls with the applications waiting, their
+    festivals with the acts placed, and the acts to place (at most four, whatever their number).
+    `running_only` (the dashboard): venue groups, and agencies only once they run a call or a festival."""
+    from django.db.models import Count, Exists, OuterRef
+
+    from teams.models import ACTING_ROLES, Organisation
+
+    if not user.is_authenticated:
+        return []
+    organisations = Organisation.objects.filter(
+        members__user=user, members__role__in=ACTING_ROLES
+    ).annotate(
+        has_calls=Exists(OpenCall.objects.filter(organisation_id=OuterRef("pk"))),
+        has_festivals=Exists(Festival.objects.filter(organisation_id=OuterRef("pk"))),
+    ).order_by("name")  # fmt: skip
+    if organisation_id is not None:
+        organisations = organisations.filter(pk=organisation_id)
+    organisations = [
+        o
+        for o in organisations
+        if not running_only or o.kind == Organisation.Kind.VENUE_GROUP or o.has_calls or o.has_festivals
+    ]
+    desks = {o.pk: Desk(organisation=o, calls=[], festivals=[]) for o in organisations}
+    with_calls = [o.pk for o in organisations if o.has_calls]
+    with_festivals = [o.pk for o in organisations if o.has_festivals]
+    if with_calls:
+        calls = (
+            OpenCall.objects.filter(organisation_id__in=with_calls)
+            .select_related("festival")
+            .annotate(waiting=Count("applications", filter=Q(applications__status=Application.Status.SUBMITTED)))
+            .order_by("-status", "deadline", "pk")
+        )
+        for call in calls:
+            desks[call.organisation_id].calls.append(DeskCall(call=call, waiting=call.waiting))
+    if with_festivals:
+        placed_here = Placement.objects.filter(
+            festival_id=OuterRef("call__festival_id"), band_id=OuterRef("band_id"), cancelled_at__isnull=True
+        )
+        to_place = dict(
+            Application.objects.filter(
+                call__festival__organisation_id__in=with_festivals,
+                status__in=[Application.Status.SHORTLISTED, Application.Status.OFFERED],
+            )
+            .exclude(Exists(placed_here))
+            .values_list("call__festival_id")
+            .annotate(n=Count("band_id", distinct=True))
+            .order_by()
+        )
+        festivals = (
+            Festival.objects.filter(organisation_id__in=with_festivals)
+            .select_related("venue")
+            .annotate(placed=Count("placements", filter=Q(placements__cancelled_at__isnull=True)))
+            .order_by("first_day", "pk")
+        )
+        for festival in festivals:
+            desks[festival.organisation_id].festivals.append(
+                DeskFestival(festival=festival, to_place=to_place.get(festival.pk, 0), placed=festival.placed)
+            )
+    return list(desks.values())
+
+
+def festivals_of(*, organisation_id: int) -> QuerySet[Festival]:
+    """The organisation's festivals, for a call's "for the festival" choice."""
+    return Festival.objects.filter(organisation_id=organisation_id).order_by("-first_day", "pk")

@@ -3,11 +3,14 @@ published timetable with its calendar files."""
 
 from django.urls import path
 
-from .views import calls, jury, timetable
+from .views import calls, desk, jury, timetable
 
 app_name = "festivals"
 
 urlpatterns = [
+    # The organiser's desk
+    path("organise/", desk.desk, name="desk"),
+    path("organise/<slug:org>/", desk.desk, name="desk_org"),
     # Open calls
     path("calls/", calls.call_list, name="calls"),
     path("calls/new/<slug:org>/", calls.call_new, name="call_new"),
@@ -15,6 +18,7 @@ urlpatterns = [
     path("calls/<slug:slug>/apply/<slug:band>/", calls.application_send, name="apply"),
     path("calls/<slug:slug>/withdraw/<slug:band>/", calls.application_withdraw, name="withdraw"),
     path("calls/<slug:slug>/manage/", calls.call_manage, name="manage"),
+    path("calls/<slug:slug>/manage/edit/", calls.call_edit, name="call_edit"),
     path("calls/<slug:slug>/manage/<str:action>/", calls.call_action, name="call_action"),
     # The jury
     path("calls/<slug:slug>/jury/", jury.jury_page, name="jury"),

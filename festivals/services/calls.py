@@ -23,7 +23,7 @@ from bands.calendar import CalendarDay, band_availability, band_available_member
 from bands.models import ApprovalStatus, Band, Genre, Membership
 from teams.models import ACTING_ROLES, Organisation, OrgMember
 
-from ..models import Application, OpenCall, Question
+from ..models import Application, Festival, OpenCall, Question
 from .errors import FestivalError, FestivalPermissionError
 
 MAX_CALL_DAYS = 60
@@ -93,10 +93,13 @@ class CallInput:
     blind: bool = False
     criteria: tuple[str, ...] = ()
     genres: tuple[Genre, ...] = ()
+    festival: Festival | None = None
 
 
-def _call_errors(data: CallInput, now: dt.datetime) -> dict[str, list[str]]:
+def _call_errors(data: CallInput, now: dt.datetime, organisation_id: int) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    if data.festival is not None and data.festival.organisation_id != organisation_id:
+        errors["festival"] = [_("Choose a festival of the call's organisation.")]
     if not data.title.strip():
         errors["title"] = [_("Give the call a title.")]
     elif problem := one_line_problem(data.title):
@@ -135,30 +138,63 @@ def _call_errors(data: CallInput, now: dt.datetime) -> dict[str, list[str]]:
 def call_create(*, organisation: Organisation, by: User, data: CallInput, now: dt.datetime) -> OpenCall:
     """A draft call of `organisation` (its owners and bookers). Raises ValidationError per field."""
     check_organiser(organisation.pk, by)
-    errors = _call_errors(data, now)
+    errors = _call_errors(data, now, organisation.pk)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         call = OpenCall.objects.create(
-            organisation=organisation,
-            title=data.title.strip()[:120],
-            slug=_free_slug(data.title),
-            description=data.description.strip()[:5000],
-            first_day=data.first_day,
-            last_day=data.last_day,
-            stages=data.stages.strip()[:300],
-            fee_min=data.fee_min,
-            fee_max=data.fee_max,
-            fee_on_offer=data.fee_on_offer,
-            currency=data.currency,
-            travel_paid=data.travel_paid,
-            time_zone=data.time_zone,
-            deadline=local_deadline(data.deadline_day, data.deadline_time, data.time_zone),
-            blind=data.blind,
-            criteria=[c.strip()[:60] for c in data.criteria if c.strip()][:8],
-            created_by=by,
+            organisation=organisation, slug=_free_slug(data.title), created_by=by, **_call_fields(data)
         )
         call.genres.set(data.genres)
+    return call
+
+
+def _call_fields(data: CallInput) -> dict:
+    return {
+        "festival": data.festival,
+        "title": data.title.strip()[:120],
+        "description": data.description.strip()[:5000],
+        "first_day": data.first_day,
+        "last_day": data.last_day,
+        "stages": data.stages.strip()[:300],
+        "fee_min": data.fee_min,
+        "fee_max": data.fee_max,
+        "fee_on_offer": data.fee_on_offer,
+        "currency": data.currency,
+        "travel_paid": data.travel_paid,
+        "time_zone": data.time_zone,
+        "deadline": local_deadline(data.deadline_day, data.deadline_time, data.time_zone),
+        "blind": data.blind,
+        "criteria": [c.strip()[:60] for c in data.criteria if c.strip()][:8],
+    }
+
+
+def call_update(*, call: OpenCall, by: User, data: CallInput, now: dt.datetime) -> OpenCall:
+    """Change a draft call (its owners and bookers); a published call keeps what bands applied to.
+    Raises FestivalError for a published call, ValidationError per field."""
+    check_organiser(call.organisation_id, by)
+    if call.status != OpenCall.Status.DRAFT:
+        raise FestivalError(_("The call is published: what bands applied to no longer changes."))
+    errors = _call_errors(data, now, call.organisation_id)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        fields = _call_fields(data)
+        OpenCall.objects.filter(pk=call.pk, status=OpenCall.Status.DRAFT).update(**fields)
+        for name, value in fields.items():
+            setattr(call, name, value)
+        call.genres.set(data.genres)
+    return call
+
+
+def call_festival_set(*, call: OpenCall, festival: Festival | None, by: User) -> OpenCall:
+    """Tie a call (draft or published) to a festival of its organisation, or untie it: its shortlisted
+    acts appear in that festival's timetable builder. Raises FestivalError for another's festival."""
+    check_organiser(call.organisation_id, by)
+    if festival is not None and festival.organisation_id != call.organisation_id:
+        raise FestivalError(_("Choose a festival of the call's organisation."))
+    OpenCall.objects.filter(pk=call.pk).update(festival=festival)
+    call.festival = festival
     return call
 
 

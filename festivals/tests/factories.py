@@ -91,10 +91,9 @@ def festival_world(days_ahead: int = 40, tag: str = "") -> World:
             fee_max=800,
             blind=True,
             criteria=("Music", "Live show"),
+            festival=festival,
         ),
     )
-    OpenCall.objects.filter(pk=call.pk).update(festival=festival)
-    call.festival = festival
     calls.question_add(
         call=call, by=owner, kind="choice", text="Set length?", choices=["30", "45", "60"], required=True
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from festivals.models import Application, OpenCall, Placement, Score
 from festivals.services import calls, jury, timetable
 from stageslot.tests.once import as_it_is_now, rows_for_the_module
+from teams.tests.factories import OrganisationFactory
 
 from .factories import festival_world, local
 
@@ -81,12 +82,22 @@ def test_a_bands_leader_sees_its_green_zone_and_only_its_own_application(client,
     assert w.kite_app.pitch == "Kite pitch"
 
 
+def test_a_refused_application_comes_back_with_what_the_band_typed(client, w):
+    as_(client, w.leaders[w.owl.pk])
+    url = reverse("festivals:apply", args=[w.call.slug, w.owl.slug])
+    page = client.post(url, {"pitch": "Our long pitch", "blind_text": "x"})
+    body = page.content.decode()
+    assert page.status_code in (400, 409)
+    assert "Our long pitch</textarea>" in body and "errorlist" in body
+    assert not Application.objects.filter(call=w.call, band=w.owl).exists()
+
+
 def test_applying_after_the_deadline_is_refused_with_nothing_changed(client, w):
     OpenCall.objects.filter(pk=w.call.pk).update(deadline=timezone.now() - dt.timedelta(minutes=1))
     as_(client, w.leaders[w.owl.pk])
     url = reverse("festivals:apply", args=[w.call.slug, w.owl.slug])
     page = client.post(url, {"pitch": "Late", "blind_text": "x", f"q{w.call.questions.get().pk}": "45"}, follow=True)
-    assert page.status_code == 200 and "deadline" in page.content.decode()
+    assert page.status_code == 409 and "deadline" in page.content.decode()
     assert not Application.objects.filter(band=w.owl).exists()
 
 
@@ -231,6 +242,16 @@ def test_the_organiser_makes_a_festival_adds_a_stage_and_moves_an_act_bad_input_
         ).status_code
         == 404
     )
+    # By htmx, a refused move answers 409 inside the move form, read out.
+    refused = client.post(
+        move,
+        {"placement": placement.pk, "stage": w.main.pk, "day": w.first_day.isoformat(), "time": "09:00"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = refused.content.decode()
+    assert refused.status_code == 409 and refused["HX-Retarget"] == "#timetable-grid"
+    answer = body[body.index(reverse("festivals:move", args=[w.festival.slug])) :]
+    assert 'role="alert"' in answer.split("</form>")[0] and "is open from" in answer.split("</form>")[0]
     client.post(move, {"placement": placement.pk, "stage": w.main.pk, "day": w.first_day.isoformat(), "time": "15:00"})
     placement.refresh_from_db()
     assert placement.festival_stage_id == w.main.pk and placement.sequence == 1
@@ -241,3 +262,146 @@ def test_the_organiser_makes_a_festival_adds_a_stage_and_moves_an_act_bad_input_
         ).status_code
         == 404
     )
+
+
+# ---- The organiser's way in, and every organiser route closed to others -------------------------------
+
+# Routes anyone may read (the public call, list and timetable) or a band's leaders use; every other route of
+# the festivals app is the organiser's and is discovered below, so a new one is checked the day it is added.
+NOT_THE_ORGANISERS = {"calls", "call", "apply", "withdraw", "festival", "running_order", "stage_ics", "act_ics"}
+NOT_THE_ORGANISERS |= {"jury", "score", "decide"}  # the jury's, checked in their own tests above
+NOT_THE_ORGANISERS |= {"desk"}  # the person's own organisations, checked below
+
+
+def organiser_routes(w) -> list[tuple[str, str]]:
+    """Every organiser route of the festivals app with the world's values for its arguments."""
+    from django.urls import URLPattern
+
+    from festivals import urls
+
+    values = {
+        "org": w.organisation.slug,
+        "action": "publish",
+        "stage_id": w.main.pk,
+        "band": w.kite.slug,
+        "code": w.kite_app.code,
+    }
+    found = []
+    for pattern in urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        if pattern.name in NOT_THE_ORGANISERS:
+            continue
+        names = list(pattern.pattern.regex.groupindex)
+        kwargs = {n: values.get(n) for n in names}
+        if "slug" in names:
+            kwargs["slug"] = w.festival.slug if str(pattern.pattern).startswith("festivals/") else w.call.slug
+        found.append((pattern.name, reverse(f"festivals:{pattern.name}", kwargs=kwargs)))
+    return found
+
+
+@pytest.mark.parametrize("who", ["another organisation", "juror", "band", "stranger", "anonymous"])
+def test_every_organiser_route_is_closed_to_others(client, w, who):
+    from teams.models import Role
+    from teams.tests.factories import OrgMemberFactory
+
+    other = OrgMemberFactory(role=Role.OWNER).user
+    as_(client, {**people(w), "another organisation": other}[who])
+    routes = organiser_routes(w)
+    assert len(routes) >= 11, routes
+    for name, url in routes:
+        for answer in (client.get(url), client.post(url, {})):
+            expected = {302} if who == "anonymous" else {404, 405}
+            assert answer.status_code in expected, (name, url, answer.status_code)
+    assert Placement.objects.count() == 0 and OpenCall.objects.filter(status="draft").count() == 0
+
+
+def test_the_desk_the_dashboard_and_the_organisations_page_lead_the_organiser_everywhere(client, w):
+    as_(client, w.owner)
+    wanted = [
+        reverse("festivals:call_new", args=[w.organisation.slug]),
+        reverse("festivals:festival_new", args=[w.organisation.slug]),
+        reverse("festivals:manage", args=[w.call.slug]),
+        reverse("festivals:builder", args=[w.festival.slug]),
+        reverse("festivals:jury", args=[w.call.slug]),
+    ]
+    for page in (reverse("festivals:desk"), reverse("festivals:desk_org", args=[w.organisation.slug]), "/dashboard/"):
+        body = client.get(page).content.decode()
+        assert all(f'href="{url}' in body for url in wanted), page
+        assert "1 application waiting for the jury" in body, page
+    body = client.get(reverse("teams:detail", args=[w.organisation.slug])).content.decode()
+    assert all(f'href="{url}"' in body for url in wanted[:2])
+    assert reverse("festivals:desk") in client.get("/dashboard/").content.decode(), "the account menu leads there"
+
+
+@pytest.mark.parametrize("who", ["stranger", "band"])
+def test_the_desk_shows_others_nothing_of_the_organisation(client, w, who):
+    as_(client, people(w)[who])
+    body = client.get(reverse("festivals:desk")).content.decode()
+    assert w.call.title not in body and "Start an organisation" in body
+    assert w.call.title not in client.get("/dashboard/").content.decode()
+    assert client.get(reverse("festivals:desk_org", args=[w.organisation.slug])).status_code == 404
+    client.logout()
+    assert client.get(reverse("festivals:desk")).status_code == 302
+
+
+def call_data(**changes) -> dict:
+    day = (timezone.now() + dt.timedelta(days=60)).date()
+    data = {
+        "title": "Winter call", "first_day": day.isoformat(), "last_day": (day + dt.timedelta(days=1)).isoformat(),
+        "time_zone": "Europe/Berlin", "deadline_day": (day - dt.timedelta(days=20)).isoformat(),
+        "deadline_time": "23:59", "criteria": "Music", "currency": "EUR",
+    }  # fmt: skip
+    return {**data, **changes}
+
+
+def test_a_draft_call_is_made_for_a_festival_changed_and_tied_to_another(client, w):
+    as_(client, w.owner)
+    new = reverse("festivals:call_new", args=[w.organisation.slug])
+    page = client.post(new, call_data(time_zone="Mars/Base"))
+    assert page.status_code == 200 and "not a time zone we know" in page.content.decode()
+    assert 'name="time_zone"' in page.content.decode() and "<select" in page.content.decode()
+    client.post(new, call_data(festival=w.festival.pk))
+    call = OpenCall.objects.get(title="Winter call")
+    assert call.festival == w.festival and call.status == OpenCall.Status.DRAFT
+    edit = reverse("festivals:call_edit", args=[call.slug])
+    form = client.get(edit).content.decode()
+    assert 'value="Winter call"' in form and "Label:" not in form
+    page = client.post(edit, call_data(title="Winter call, changed", festival=""), follow=True)
+    call.refresh_from_db()
+    assert call.title == "Winter call, changed" and call.festival is None
+    tie = reverse("festivals:call_action", args=[call.slug, "festival"])
+    client.post(tie, {"festival": w.festival.pk})
+    call.refresh_from_db()
+    assert call.festival == w.festival
+    # Another organisation's festival is no choice; nothing changes.
+    from festivals.models import Festival
+
+    foreign = Festival.objects.create(
+        organisation=OrganisationFactory(), venue=w.venue, name="Other", slug="other-fest",
+        first_day=w.first_day, last_day=w.first_day,
+    )  # fmt: skip
+    client.post(tie, {"festival": foreign.pk})
+    call.refresh_from_db()
+    assert call.festival == w.festival
+    # A published call keeps what bands applied to.
+    calls.call_publish(call=call, by=w.owner, now=timezone.now())
+    page = client.post(edit, call_data(title="Sneaky"), follow=True)
+    call.refresh_from_db()
+    assert call.title == "Winter call, changed" and "no longer changes" in page.content.decode()
+
+
+def test_a_shortlisted_act_of_a_tied_call_appears_in_the_builder_with_every_id_once(client, w):
+    import re
+    from collections import Counter
+
+    as_(client, w.owner)
+    builder = reverse("festivals:builder", args=[w.festival.slug])
+    assert f'value="{w.kite.slug}"' not in client.get(builder).content.decode()
+    Application.objects.filter(pk=w.kite_app.pk).update(status=Application.Status.SHORTLISTED)
+    body = client.get(builder).content.decode()
+    assert f'value="{w.kite.slug}"' in body
+    ids = Counter(re.findall(r'\sid="([^"]+)"', body))
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert '<li class="muted">' not in body and "No acts yet." in body
+    jury_page = client.get(reverse("festivals:jury", args=[w.call.slug])).content.decode()
+    assert "(1 score)" in jury_page

@@ -14,7 +14,7 @@ REFUSALS = (FestivalError, BookingError, BookingConflict)
 
 def attempt(request: HttpRequest, call, *, form=None) -> tuple[bool, object]:
     """Run `call()`: (True, its result), or (False, None) with the refusal as a message (and on `form`'s
-    fields for a ValidationError); a FestivalPermissionError is a 403."""
+    fields for a ValidationError, above them for a refusal); a FestivalPermissionError is a 403."""
     try:
         return True, call()
     except FestivalPermissionError as exc:
@@ -25,7 +25,10 @@ def attempt(request: HttpRequest, call, *, form=None) -> tuple[bool, object]:
                 form.add_error(name if name in form.fields else None, errors)
         messages.error(request, " ".join(exc.messages))
     except REFUSALS as exc:
-        messages.error(request, str(exc))
+        if form is not None:
+            form.add_error(None, str(exc))
+        else:
+            messages.error(request, str(exc))
     return False, None
 
 

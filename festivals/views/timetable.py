@@ -33,7 +33,9 @@ def _organiser_festival(request: HttpRequest, slug: str):
     return festival
 
 
-def _builder(request: HttpRequest, festival, *, status: int = 200, verdict=None, form=None) -> HttpResponse:
+def _builder(
+    request: HttpRequest, festival, *, status: int = 200, verdict=None, form=None, moved: bool = False
+) -> HttpResponse:
     form = form or PlaceForm()
     chosen_stage = form.data.get("stage", "") if form.is_bound else ""
     context = {
@@ -46,12 +48,21 @@ def _builder(request: HttpRequest, festival, *, status: int = 200, verdict=None,
         "stages": festival.stages.select_related("stage"),
         "form": form,
         "move_form": MoveForm(),
-        "stage_form": StageHoursForm(stages=selectors.stages_free_for(festival=festival)),
+        "stage_form": StageHoursForm(stages=selectors.stages_free_for(festival=festival), auto_id="add_%s"),
         "placements": selectors.placements_to_move(festival=festival),
         "verdict": verdict,
-        "notices": list(messages.get_messages(request)) if is_partial(request) else [],
+        # The last answer, drawn inside the form that was sent (place or move).
+        "notices": list(messages.get_messages(request)) if is_partial(request) and not moved else [],
+        "move_notices": list(messages.get_messages(request)) if is_partial(request) and moved else [],
     }
     return render_page(request, "festivals/timetable/builder.html", context, partial="grid", status=status)
+
+
+def _in_place(response: HttpResponse) -> HttpResponse:
+    """The builder's answer to a form sent by htmx, drawn over its grid whatever its status (stageslot.js
+    swaps a 400 or 409 that names its place)."""
+    response["HX-Retarget"] = "#timetable-grid"
+    return response
 
 
 @login_required
@@ -116,16 +127,16 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
     form = PlaceForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors_text(form))
-        return _builder(request, festival, status=400 if is_partial(request) else 200, form=form)
+        return _in_place(_builder(request, festival, status=400 if is_partial(request) else 200, form=form))
     d = form.cleaned_data
     fstage = festival.stages.filter(pk=d["stage"]).select_related("stage", "festival__venue").first()
     band = selectors.band_by_slug(slug=d["band"])
     if fstage is None or band is None:
         messages.error(request, _("Choose an act and a stage of this festival."))
-        return _builder(request, festival, status=400, form=form)
+        return _in_place(_builder(request, festival, status=400, form=form))
     if d["day"] < festival.first_day or d["day"] > festival.last_day:
         messages.error(request, _("Choose a day of the festival."))
-        return _builder(request, festival, status=400, form=form)
+        return _in_place(_builder(request, festival, status=400, form=form))
     application = selectors.placeable_applications(festival=festival)
     application = next((a for a in application if a.band_id == band.pk), None)
     starts_at, now = _start(festival, d["day"], d["time"]), timezone.now()
@@ -152,9 +163,7 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
             request, _("%(band)s is on the bill: %(stage)s.") % {"band": band.name, "stage": fstage.stage.name}
         )
     if is_partial(request):
-        response = _builder(request, festival, status=200 if done else 409, form=None if done else form)
-        response["HX-Retarget"] = "#timetable-grid"
-        return response
+        return _in_place(_builder(request, festival, status=200 if done else 409, form=None if done else form))
     return redirect("festivals:builder", festival.slug)
 
 
@@ -171,6 +180,8 @@ def move(request: HttpRequest, slug: str) -> HttpResponse:
     fstage = festival.stages.filter(pk=form.cleaned_data["stage"]).first()
     if fstage is None:
         messages.error(request, form_errors_text(form) or _("Choose a stage of this festival."))
+        if is_partial(request):
+            return _in_place(_builder(request, festival, status=400, moved=True))
         return redirect("festivals:builder", festival.slug)
     d = form.cleaned_data
     done, _p = attempt(
@@ -185,6 +196,8 @@ def move(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if done:
         messages.success(request, _("%(band)s moved; the act is told.") % {"band": placement.band.name})
+    if is_partial(request):
+        return _in_place(_builder(request, festival, status=200 if done else 409, moved=True))
     return redirect("festivals:builder", festival.slug)
 
 

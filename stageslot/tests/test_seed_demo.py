@@ -19,6 +19,7 @@ from bookings.models import Booking, BookingEvent, OfferInvite
 from bookings.services.shows import Ticket
 from documents.pdf import html_to_pdf
 from fans.models import Ask, FanProfile, Follow
+from festivals.models import Application, Festival, OpenCall, Placement, Score
 from places.models import City
 from reviews.models import ModerationLog, Review, ReviewReport
 from venues.models import Slot, Venue, VenueInvite
@@ -53,7 +54,30 @@ def counts() -> tuple[int, ...]:
         Ask.objects.count(),
         FanProfile.objects.count(),
         CityDemand.objects.count(),
+        *(model.objects.count() for model in (Festival, OpenCall, Application, Score, Placement)),
     )
+
+
+def the_festival_tells_its_story(client) -> None:
+    """Riverside Rooms' festival: two stages, a call with scored applications, one act placed and another
+    (sharing a player) refused beside it at the same hour; the promoter lands on it."""
+    from festivals.services import timetable
+
+    festival = Festival.objects.get(slug="riverside-summer-nights")
+    assert festival.stages.count() == 2
+    call = festival.calls.get()
+    assert call.applications.count() >= 3 and Score.objects.filter(application__call=call).count() >= 6
+    assert call.applications.filter(status="submitted").exists(), "one still waits for the jury"
+    placed = Placement.objects.get(festival=festival)
+    second = call.applications.filter(status="shortlisted").exclude(band=placed.band).select_related("band").get()
+    other = festival.stages.exclude(pk=placed.festival_stage_id).select_related("stage", "festival__venue").get()
+    verdict = timetable.placement_try(
+        fstage=other, band=second.band, starts_at=placed.starts_at, set_minutes=60, now=timezone.now()
+    )
+    assert verdict.refusals and second.band.name in " ".join(verdict.refusals)
+    client.force_login(User.objects.get(email="promoter@demo.stageslot.test"))
+    page = client.get(reverse("dashboard")).content.decode()
+    assert reverse("festivals:builder", args=[festival.slug]) in page
 
 
 def fans_tell_their_story(client) -> None:
@@ -84,6 +108,7 @@ def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings
     assert counts() == first
     shows_tell_every_story(timezone.now())
     fans_tell_their_story(client)
+    the_festival_tells_its_story(client)
     assert Band.objects.filter(status=ApprovalStatus.APPROVED).count() >= 8
     assert Band.objects.filter(status=ApprovalStatus.PENDING).exists()
     assert Venue.objects.count() >= 4

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.timezones import when_text
 from bookings.models import Booking
+from festivals.selectors import organiser_desks
 from gigs.selectors.answers import my_open_answers
 from payments.selectors import dashboard_money
 
@@ -190,5 +191,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "money": money,
         "managed": managed,
         "time_zone": zone.key,
+        # The calls and festivals of the organisations the person runs: what they can start and what runs.
+        "desks": organiser_desks(user=request.user, running_only=True),
     }
     return render(request, "stageslot/dashboard.html", context)

@@ -74,9 +74,10 @@
   // replace the page's main part, also after an HTMX form.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
-    // A refusal (409) that names its place (HX-Retarget) is drawn there, e.g. the timetable's clash.
+    // A refusal (409) or bad input (400) that names its place (HX-Retarget) is drawn there, e.g. the
+    // timetable's clash beside the form that caused it.
     var retarget = xhr.getResponseHeader("HX-Retarget");
-    if (xhr.status === 429 || (xhr.status === 400 && retarget === "#main") || (xhr.status === 409 && retarget)) {
+    if (xhr.status === 429 || ((xhr.status === 400 || xhr.status === 409) && retarget)) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

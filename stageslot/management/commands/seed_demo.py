@@ -21,6 +21,7 @@ from stageslot.demo_contracts import seed_contracts
 from stageslot.demo_conversations import seed_conversations
 from stageslot.demo_daysheets import seed_day_sheets
 from stageslot.demo_fans import seed_fans
+from stageslot.demo_festivals import seed_festivals
 from stageslot.demo_history import seed_history
 from stageslot.demo_holds import seed_holds
 from stageslot.demo_images import demo_picture
@@ -409,6 +410,9 @@ class Command(BaseCommand):
             seed_tour_venues(now=timezone.now(), picture=demo_picture)
             # An agency with three bands and two agents; a venue group running two venues, with a promoter.
             seed_teams(password=DEMO_PASSWORD)
+            # Riverside Rooms' festival on two stages of Kellerbar, its open call with scored applications,
+            # The Night Owls placed and Brass & Bones (who share two players with them) shortlisted: the clash.
+            seed_festivals(now=timezone.now())
             # Three holds on one Friday at Kellerbar, the 2nd challenging the 1st.
             seed_holds(now=timezone.now())
             # Two years of played, declined and cancelled gigs with their reviews, behind the analytics charts.
