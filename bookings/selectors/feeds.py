@@ -221,7 +221,7 @@ def feed_events(*, feed: CalendarFeed, now: dt.datetime) -> list[FeedEvent]:
 
 
 # Grows when the code writes a feed's bytes differently: stored stamps of the old bytes then miss.
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"
 
 
 # How long a stamp of a feed's marks may stand for its body at most: once a day a poll builds it
@@ -503,9 +503,9 @@ def _gig_event(
         lines += ["", "This gig is cancelled."]
     if row["status"] in PLAYED:
         lines += _lineup_lines(row["block__lineup"], member_id)
-    lines += ["", f"Details: {details}"]
-    if sheet:
-        lines.append(f"Day sheet: {sheet}")
+    # One link, the event's URL (the day sheet once booked, which links the gig): Google's and Outlook's
+    # calendars show no URL property, only the description.
+    lines += ["", url]
     return FeedEvent(
         uid=f"booking-{row['uid']}@stageslot",
         summary=summary,
@@ -622,7 +622,7 @@ def _slot_event(
         lines += ["", "This slot is cancelled." if slot["cancelled_at"] else "Every act on this slot has cancelled."]
     elif status == "TENTATIVE":
         lines += ["", "No act is confirmed yet."]
-    lines += ["", f"Manage: {url}"]
+    lines += ["", url]
     if status == "CONFIRMED" and sheets:
         lines += ["Day sheets:", *(f"{name}: {sheet}" for name, sheet in sheets)]
     changes = [slot["updated_at"], slot["cancelled_at"], *(_changed(b) for b in (*counted, *pending))]
