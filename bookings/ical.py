@@ -264,6 +264,23 @@ def feed_gzip(body: bytes, body_hash: str) -> bytes:
     return packed
 
 
+def feed_answer_warm_up(body: bytes) -> None:
+    """Answer a stand-in request for `body` plain, gzipped and with a 304, as a feed view does, and forget
+    the gzipped body: what the answer uses on first use (zlib's compressor, the HTTP date and cache
+    headers, the conditional GET) is ready before the first subscriber asks (stageslot/warm.py)."""
+    request = HttpRequest()
+    request.method = "GET"
+    for encoding in ("", "gzip"):
+        request.META["HTTP_ACCEPT_ENCODING"] = encoding
+        answer = feed_response(request, body=body, filename="-.ics")
+        request.META["HTTP_IF_NONE_MATCH"] = answer["ETag"]
+        feed_response(request, body=body, filename="-.ics")
+        feed_not_modified(request, body_hash=feed_body_hash(body), content_changed_at=dt.datetime.now(dt.UTC))
+        del request.META["HTTP_IF_NONE_MATCH"]
+    with _GZIPPED_LOCK:
+        _GZIPPED.clear()
+
+
 def feed_not_modified(request: HttpRequest, *, body_hash: str, content_changed_at: dt.datetime) -> HttpResponse | None:
     """A 304 for a client that already holds the body stored as `body_hash` (changed last at
     `content_changed_at`, the feed's Last-Modified), with the headers feed_response gives; None when
