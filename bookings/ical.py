@@ -3,18 +3,23 @@
 The calendar's frame is rendered with django-ical, each event's VEVENT written directly (byte for
 byte what django-ical and icalendar would make of it); see `feed_render` and `feed_response`.
 What calendar apps rely on: a UID that never changes for the same gig, a SEQUENCE that grows
-with each change, DTSTAMP and LAST-MODIFIED at the last change (never "now", so the same state
-gives the same bytes), UTC times, and a cancelled gig kept as STATUS:CANCELLED for a while instead of vanishing.
+with each change, DTSTAMP at the last change (never "now", so the same state gives the same bytes),
+UTC times, and a cancelled gig kept as STATUS:CANCELLED for a while instead of vanishing. Nothing goes
+out that no calendar reads: no LAST-MODIFIED beside DTSTAMP, no TRANSP:OPAQUE (the default), no
+timezones (UTC only) – docs/decisions/0101. A client that accepts gzip gets the feed gzipped.
 """
 
 import datetime as dt
 import functools
+import gzip
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.encoding import iri_to_uri
 from django.utils.http import http_date, quote_etag
 from django_ical.feedgenerator import FEED_FIELD_MAP, ICal20Feed
@@ -139,10 +144,9 @@ def _vevent(event: FeedEvent) -> bytes:
         _line("UID", _text(event.uid)),
         b"SEQUENCE:%d" % event.sequence,
         _line("DESCRIPTION", _text(event.description)),
-        b"LAST-MODIFIED:" + modified,
         _line("LOCATION", _text(event.location)),
         _line("STATUS", _text(event.status)),
-        b"TRANSP:TRANSPARENT" if event.transparent else b"TRANSP:OPAQUE",
+        b"TRANSP:TRANSPARENT" if event.transparent else b"",
         _line("URL", iri_to_uri(event.url)),  # as Django's feed generator passes it on
         b"END:VEVENT",
     ]
@@ -198,11 +202,11 @@ def feed_render_forget() -> None:
     _vevent.cache_clear()
 
 
-_LAST_MODIFIED = re.compile(rb"^LAST-MODIFIED:(\d{8}T\d{6})Z\r?$", re.MULTILINE)
+_LAST_MODIFIED = re.compile(rb"^DTSTAMP:(\d{8}T\d{6})Z\r?$", re.MULTILINE)
 
 
 def _last_modified(body: bytes) -> dt.datetime | None:
-    """The latest LAST-MODIFIED of the events in a rendered feed (None for a feed without events)."""
+    """The latest change of the events in a rendered feed, their DTSTAMPs (None for a feed without events)."""
     stamps = _LAST_MODIFIED.findall(body)
     if not stamps:
         return None
@@ -219,12 +223,71 @@ def feed_events_changed_at(body: bytes) -> dt.datetime | None:
     return _last_modified(body)
 
 
+# Accept-Encoding names gzip, without a q of 0 (RFC 9110 12.5.3).
+_ACCEPTS_GZIP = re.compile(r"(?:^|,)\s*(?:x-)?gzip\s*(?:;\s*q\s*=\s*([0-9.]*))?\s*(?=,|$)", re.IGNORECASE)
+# The gzipped bodies this process made last, by body hash: a feed polled by many answers from here.
+_GZIPPED: OrderedDict[str, bytes] = OrderedDict()
+_GZIPPED_KEPT = 32
+_GZIPPED_LOCK = threading.Lock()
+
+
+def feed_accepts_gzip(request: HttpRequest) -> bool:
+    """Whether the client takes a gzipped answer (Accept-Encoding: gzip, not q=0)."""
+    found = _ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+    if found is None:
+        return False
+    try:
+        return found.group(1) in (None, "") or float(found.group(1)) > 0
+    except ValueError:
+        return False
+
+
+def feed_etag(body_hash: str, *, gzipped: bool) -> str:
+    """The strong ETag of a feed's answer: the body's hash, and "-gzip" after it for the gzipped answer
+    (another representation, other bytes: RFC 9110 8.8.3)."""
+    return quote_etag(f"{body_hash}-gzip" if gzipped else body_hash)
+
+
+def feed_gzip(body: bytes, body_hash: str) -> bytes:
+    """The body gzipped, the same bytes for the same body (no time or name in the gzip header), so the
+    gzipped answer's ETag holds as the plain one's does."""
+    with _GZIPPED_LOCK:
+        packed = _GZIPPED.get(body_hash)
+        if packed is not None:
+            _GZIPPED.move_to_end(body_hash)
+            return packed
+    packed = gzip.compress(body, compresslevel=6, mtime=0)
+    with _GZIPPED_LOCK:
+        _GZIPPED[body_hash] = packed
+        while len(_GZIPPED) > _GZIPPED_KEPT:
+            _GZIPPED.popitem(last=False)
+    return packed
+
+
+def feed_answer_warm_up(body: bytes) -> None:
+    """Answer a stand-in request for `body` plain, gzipped and with a 304, as a feed view does, and forget
+    the gzipped body: what the answer uses on first use (zlib's compressor, the HTTP date and cache
+    headers, the conditional GET) is ready before the first subscriber asks (stageslot/warm.py)."""
+    request = HttpRequest()
+    request.method = "GET"
+    for encoding in ("", "gzip"):
+        request.META["HTTP_ACCEPT_ENCODING"] = encoding
+        answer = feed_response(request, body=body, filename="-.ics")
+        request.META["HTTP_IF_NONE_MATCH"] = answer["ETag"]
+        feed_response(request, body=body, filename="-.ics")
+        feed_not_modified(request, body_hash=feed_body_hash(body), content_changed_at=dt.datetime.now(dt.UTC))
+        del request.META["HTTP_IF_NONE_MATCH"]
+    with _GZIPPED_LOCK:
+        _GZIPPED.clear()
+
+
 def feed_not_modified(request: HttpRequest, *, body_hash: str, content_changed_at: dt.datetime) -> HttpResponse | None:
     """A 304 for a client that already holds the body stored as `body_hash` (changed last at
     `content_changed_at`, the feed's Last-Modified), with the headers feed_response gives; None when
     the request's validators do not match it (then the feed is built)."""
     response = HttpResponse(content_type=StageSlotICalFeed.mime_type)
-    response["ETag"] = quote_etag(body_hash)
+    response["ETag"] = feed_etag(body_hash, gzipped=feed_accepts_gzip(request))
+    patch_vary_headers(response, ("Accept-Encoding",))
     response["Last-Modified"] = http_date(content_changed_at.timestamp())
     patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
     answer = get_conditional_response(
@@ -240,9 +303,15 @@ def feed_response(
     (the latest change among its events, or `content_changed_at` – when the body last changed, e.g. an
     event left it – if later), and a 304 without a body when the caller already has it
     (If-None-Match, or If-Modified-Since when no ETag is sent). Calendar apps cannot log in, so the
-    answer is private to the secret address and kept only briefly."""
-    response = HttpResponse(body, content_type=StageSlotICalFeed.mime_type)
-    response["ETag"] = quote_etag(feed_body_hash(body))
+    answer is private to the secret address and kept only briefly. A client that accepts gzip gets the
+    body gzipped (Content-Encoding: gzip, its own ETag); every answer says it varies with Accept-Encoding."""
+    body_hash = feed_body_hash(body)
+    gzipped = feed_accepts_gzip(request)
+    response = HttpResponse(feed_gzip(body, body_hash) if gzipped else body, content_type=StageSlotICalFeed.mime_type)
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
+    response["ETag"] = feed_etag(body_hash, gzipped=gzipped)
+    patch_vary_headers(response, ("Accept-Encoding",))
     modified = _last_modified(body)
     if content_changed_at is not None:
         modified = max(modified, content_changed_at) if modified is not None else content_changed_at

@@ -20,7 +20,7 @@ from accounts.site import site_url
 from bands.models import Band, Membership
 from venues.models import Slot, Venue, VenueStaff
 
-from ..ical import FeedEvent, feed_render, feed_render_forget
+from ..ical import FeedEvent, feed_answer_warm_up, feed_render, feed_render_forget
 from ..models import Booking, CalendarFeed, FeedMark
 from .bookings import InSubquery, can_manage_band, is_venue_staff
 from .share import band_availability_events
@@ -221,7 +221,7 @@ def feed_events(*, feed: CalendarFeed, now: dt.datetime) -> list[FeedEvent]:
 
 
 # Grows when the code writes a feed's bytes differently: stored stamps of the old bytes then miss.
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"
 
 
 # How long a stamp of a feed's marks may stand for its body at most: once a day a poll builds it
@@ -382,7 +382,8 @@ def _gig_rows(bookings: QuerySet[Booking]) -> QuerySet:
 def feed_warm_up() -> None:
     """Ready a fresh process for its first feed without touching the database (stageslot/warm.py):
     compile, never run, the queries a feed makes, reverse its links and write a calendar of one event,
-    so that what Django and icalendar build on first use is there before the first subscriber asks."""
+    so that what Django and icalendar build on first use is there before the first subscriber asks, and
+    answer it as the feed view does (plain, gzipped, 304)."""
     now = timezone.now()
     member = Q(band_id__in=Membership.objects.filter(user_id=0).values("band_id"))
     for scope in (member, Q(band_id=0), Q(venue_id=0)):
@@ -392,7 +393,8 @@ def feed_warm_up() -> None:
     _FEED_BY_TOKEN.warm(token="-")  # noqa: S106 - a stand-in address, not a secret
     str(FeedMark.objects.filter(Q(band_id=0) | Q(user_id=0)).values("pk").query)
     _site() + reverse("bookings:inbox") + reverse("documents:day_sheet", args=[_NO_UID])
-    feed_render(name=_site(), events=[FeedEvent("-", "-", now, now, "CONFIRMED", 0, now)])
+    body = feed_render(name=_site(), events=[FeedEvent("-", "-", now, now, "CONFIRMED", 0, now)])
+    feed_answer_warm_up(body)  # plain, gzipped and 304
     feed_render_forget()  # the calendar of no one: nothing to keep
 
 
@@ -503,9 +505,9 @@ def _gig_event(
         lines += ["", "This gig is cancelled."]
     if row["status"] in PLAYED:
         lines += _lineup_lines(row["block__lineup"], member_id)
-    lines += ["", f"Details: {details}"]
-    if sheet:
-        lines.append(f"Day sheet: {sheet}")
+    # One link, the event's URL (the day sheet once booked, which links the gig): Google's and Outlook's
+    # calendars show no URL property, only the description.
+    lines += ["", url]
     return FeedEvent(
         uid=f"booking-{row['uid']}@stageslot",
         summary=summary,
@@ -622,7 +624,7 @@ def _slot_event(
         lines += ["", "This slot is cancelled." if slot["cancelled_at"] else "Every act on this slot has cancelled."]
     elif status == "TENTATIVE":
         lines += ["", "No act is confirmed yet."]
-    lines += ["", f"Manage: {url}"]
+    lines += ["", url]
     if status == "CONFIRMED" and sheets:
         lines += ["Day sheets:", *(f"{name}: {sheet}" for name, sheet in sheets)]
     changes = [slot["updated_at"], slot["cancelled_at"], *(_changed(b) for b in (*counted, *pending))]

@@ -29,11 +29,10 @@ def icalendar_vevent_feed(name: str, events: list[FeedEvent]) -> StageSlotICalFe
             start_datetime=event.starts_at.astimezone(dt.UTC).replace(microsecond=0),
             end_datetime=event.ends_at.astimezone(dt.UTC).replace(microsecond=0),
             timestamp=modified,
-            updateddate=modified,
             sequence=event.sequence,
             status=event.status,
             location=event.location,
-            transparency="TRANSPARENT" if event.transparent else "OPAQUE",
+            transparency="TRANSPARENT" if event.transparent else "",
         )
     return feed
 

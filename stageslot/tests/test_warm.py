@@ -73,9 +73,11 @@ def test_loading_the_wsgi_application_readies_the_worker_without_a_database():
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_fresh_workers_first_feed_request_costs_what_a_warm_one_does():
-    """The first feed a new worker serves finds the feed modules, icalendar and the templates loaded:
-    its CPU time is within 20 % of a warm request's (and a few ms of slack for a busy machine)."""
+@pytest.mark.parametrize("asked", [[], ["--gzip"]], ids=["plain", "gzip"])
+def test_a_fresh_workers_first_feed_request_costs_what_a_warm_one_does(asked):
+    """The first feed a new worker serves finds the feed modules, icalendar, the templates and, for a
+    calendar app that accepts gzip, the compressor loaded: its CPU time is within 20 % of a warm
+    request's (and a few ms of slack for a busy machine)."""
     world = make_world()
     answering.booking_accept(booking=world.application, by=world.owner)
     feed = feed_create(by=world.member, scope=CalendarFeed.Scope.MEMBER)
@@ -92,7 +94,7 @@ def test_a_fresh_workers_first_feed_request_costs_what_a_warm_one_does():
     # keeps within the bound ends the tries (each costs a process's start and fifteen requests).
     for _ in range(3):
         result = subprocess.run(  # noqa: S603
-            [sys.executable, str(ROOT / "benchmarks" / "first_request.py"), path, "--runs", "15"],
+            [sys.executable, str(ROOT / "benchmarks" / "first_request.py"), path, "--runs", "15", *asked],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -1,0 +1,79 @@
+"""What a calendar downloads: the bytes of a member's, a band's and a venue's .ics with --gigs gigs
+(500 by default: the band feed of issue 73, 343 KB against Gig-O-Matic's 120 KB), plain and gzipped.
+
+Usage:
+    .venv/bin/python benchmarks/feed_bytes.py [--gigs 500] [--events]
+    DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/feed_bytes.py
+
+The world is benchmarks/feeds.py's (the demo, then The Night Owls' --gigs bookings, pending gigs
+shown). Prints per feed: events, bytes, bytes per event, the gzipped answer's bytes (Accept-Encoding:
+gzip), and the band feed against GO3_BAND_BYTES; --events prints one event of each feed as it goes out.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import feeds as feeds_bench
+import search as search_bench
+
+# Gig-O-Matic's band feed of 500 gigs, bytes (the side-by-side run of issue 73; it does not run here).
+GO3_BAND_BYTES = 120_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gigs", type=int, default=500)
+    parser.add_argument("--database-name", default="stageslot_bench_feed_bytes")
+    parser.add_argument("--events", action="store_true", help="print one event of each feed")
+    args = parser.parse_args()
+    maintenance_url, where = feeds_bench.setup_database(args)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connections
+    from django.test import Client
+
+    settings.FEEDS_CHECK_MARKS = False
+    try:
+        print(f"database: {where}, load average {search_bench.load_average()}")
+        feeds_bench.fresh_world(maintenance_url, args.database_name)
+        feeds_bench.generate_gigs(args.gigs)
+        tokens = feeds_bench.make_feeds()
+        client = Client()
+        print(f"\n{'feed':8} {'events':>7} {'bytes':>9} {'per event':>10} {'gzip':>8} {'gzip/event':>10}")
+        for name, token in tokens.items():
+            url = f"/feeds/{token}.ics"
+            plain = client.get(url)
+            zipped = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+            events = plain.content.count(b"BEGIN:VEVENT")
+            size, packed = len(plain.content), len(zipped.content)
+            encoded = zipped.get("Content-Encoding", "none")
+            print(
+                f"{name:8} {events:7} {size:9,} {size / max(events, 1):10.0f} {packed:8,} "
+                f"{packed / max(events, 1):10.0f}  (Content-Encoding: {encoded})"
+            )
+            if name == "band":
+                band = (size, events, packed)
+            if args.events:
+                start = plain.content.find(b"BEGIN:VEVENT")
+                print(plain.content[start : plain.content.find(b"END:VEVENT", start) + 10].decode())
+        size, events, packed = band
+        print(
+            f"\nband feed of {events} events: {size / 1000:.0f} KB, {size / GO3_BAND_BYTES:.2f}x GO3's "
+            f"{GO3_BAND_BYTES / 1000:.0f} KB; gzipped {packed / 1000:.0f} KB"
+        )
+    finally:
+        connections.close_all()
+        if maintenance_url:
+            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
+
+
+if __name__ == "__main__":
+    main()
