@@ -473,7 +473,7 @@ class InboundMail(models.Model):
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     # Whether the mail service vouched for the sender (SPF or DKIM passed for the From domain): only such a
     # sender is ever answered (accounts/mail/inbound.py), so a forged From never draws mail to its victim.
-    sender_verified = models.BooleanField(_("sender verified"), default=False)
+    sender_verified = models.BooleanField(_("sender verified"), default=False, db_default=False)
     # When StageSlot answered it (a refusal, attachments left out): answers per address per day are capped.
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='inboundmail',
             name='sender_verified',
-            field=models.BooleanField(default=False, verbose_name='sender verified'),
+            field=models.BooleanField(db_default=False, default=False, verbose_name='sender verified'),
         ),
         migrations.AddField(
             model_name='notification',
