@@ -24,9 +24,15 @@ from .. import selectors
 from ..forms import ReleaseForm
 from ..ical import placements_ics
 from ..schedule import schedule_etag, schedule_json, schedule_xml
-from ..services import releases
+from ..services import calls, releases
 from .common import attempt, form_errors_text
-from .timetable import _organiser_festival
+
+
+def _organiser_festival(request: HttpRequest, slug: str):
+    festival = selectors.festival_of(slug=slug)
+    if not calls.acting_in(festival.organisation_id, request.user):
+        raise Http404(_("No festival of yours at this address."))
+    return festival
 
 
 @login_required
