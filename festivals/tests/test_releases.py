@@ -96,6 +96,11 @@ def test_a_removed_act_is_told_it_no_longer_plays(w):
     assert third.sets == []
     told = _told(w, w.kite)
     assert len(told) == 2 and "no longer plays" in told[1] and "18:00–18:45" in told[1]
+    # The calendars keep the dropped set's UID, cancelled, so calendar apps remove it.
+    from festivals.selectors import released_with_removed
+
+    [gone] = released_with_removed(festival=w.festival, release=third)
+    assert gone.pk == kite.pk and gone.cancelled_at == third.published_at and gone.sequence == kite.sequence + 1
 
 
 def test_only_the_organisations_owners_and_bookers_publish(w):
