@@ -177,3 +177,12 @@ class StageHoursForm(Form):
     def __init__(self, *args, stages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = stages
+
+
+class ReleaseForm(Form):
+    note = OneLineField(
+        label=_("Note for this release"),
+        max_length=500,
+        required=False,
+        help_text=_("Optional: what changed, read beside the release."),
+    )

@@ -312,3 +312,28 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.juror_id}: {self.total}"
+
+
+class Release(models.Model):
+    """A numbered version of a festival's timetable (decision 0103): what the public page, its calendars and
+    the schedule export show, frozen when the organiser published it. `sets` holds one entry per booked set
+    (placement, act, stage, local day, start, end), in time order."""
+
+    festival = models.ForeignKey(
+        Festival, verbose_name=_("festival"), on_delete=models.CASCADE, related_name="releases"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    sets = models.JSONField(_("sets"), default=list)
+    published_at = models.DateTimeField(_("published at"))
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["festival", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["festival", "number"], name="festivals_release_one_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.festival_id} #{self.number}"

@@ -284,3 +284,132 @@ def organiser_desks(*, user: User, organisation_id: int | None = None, running_o
 def festivals_of(*, organisation_id: int) -> QuerySet[Festival]:
     """The organisation's festivals, for a call's "for the festival" choice."""
     return Festival.objects.filter(organisation_id=organisation_id).order_by("-first_day", "pk")
+
+
+# ---- Releases (decision 0103) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Named:
+    pk: int
+    name: str
+    slug: str = ""
+
+
+@dataclass(frozen=True)
+class ReleasedStage:
+    pk: int
+    stage: Named
+
+
+@dataclass(frozen=True)
+class ReleasedSet:
+    """One set of a release, shaped like the placement it froze (the page, the calendars and the running
+    order read either)."""
+
+    pk: int
+    band: Named
+    festival_stage: ReleasedStage
+    day: dt.date
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    sequence: int
+    updated_at: dt.datetime
+    cancelled_at: dt.datetime | None = None
+
+
+def released_sets(release) -> list[ReleasedSet]:
+    return [
+        ReleasedSet(
+            pk=e["placement"],
+            band=Named(pk=e["band"], name=e["act"], slug=e["slug"]),
+            festival_stage=ReleasedStage(pk=e["stage"], stage=Named(pk=e["stage"], name=e["stage_name"])),
+            day=dt.date.fromisoformat(e["day"]),
+            starts_at=dt.datetime.fromisoformat(e["starts_at"]),
+            ends_at=dt.datetime.fromisoformat(e["ends_at"]),
+            sequence=e["sequence"],
+            updated_at=dt.datetime.fromisoformat(e["changed_at"]),
+        )
+        for e in release.sets
+    ]
+
+
+def releases_of(*, festival: Festival) -> list:
+    """The festival's releases, the last first (one query; the sets are not read)."""
+    from .models import Release
+
+    return list(Release.objects.filter(festival=festival).defer("sets").order_by("-number"))
+
+
+def release_last(*, festival: Festival):
+    from .models import Release
+
+    return Release.objects.filter(festival=festival).order_by("-number").first()
+
+
+def release_of(*, festival: Festival, number: int):
+    from .models import Release
+
+    return get_object_or_404(Release, festival=festival, number=number)
+
+
+def released_with_removed(*, festival: Festival, release) -> list[ReleasedSet]:
+    """The release's sets, and every set an earlier release showed that this one no longer has, cancelled
+    as of the release that dropped it (calendars keep a removed set's UID and mark it CANCELLED)."""
+    from .models import Release
+
+    current = released_sets(release)
+    kept = {s.pk for s in current}
+    gone: dict[int, ReleasedSet] = {}
+    earlier = Release.objects.filter(festival=festival, number__lt=release.number).order_by("number")
+    later_numbers = {}
+    for older in earlier:
+        for s in released_sets(older):
+            if s.pk not in kept:
+                gone[s.pk] = s
+                later_numbers[s.pk] = older.number
+    stamps = {r.number: r.published_at for r in Release.objects.filter(festival=festival).defer("sets")}
+    removed = []
+    for pk, s in gone.items():
+        dropped = stamps.get(later_numbers[pk] + 1, release.published_at)
+        removed.append(
+            ReleasedSet(
+                pk=s.pk,
+                band=s.band,
+                festival_stage=s.festival_stage,
+                day=s.day,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                sequence=s.sequence + 1,
+                updated_at=dropped,
+                cancelled_at=dropped,
+            )
+        )
+    return sorted(current + removed, key=lambda s: (s.starts_at, s.pk))
+
+
+def release_timetable(*, festival: Festival, release) -> list[TimetableDay]:
+    """The days × stages grid of a release: the festival's stages (one query) and the release's sets."""
+    tz = zoneinfo.ZoneInfo(festival.time_zone)
+    stages = list(festival.stages.select_related("stage").order_by("position", "pk"))
+    sets = released_sets(release)
+    days = []
+    for day in festival_days(festival):
+        columns = []
+        for fstage in stages:
+            opens, closes = stage_window(fstage, day, festival.time_zone)
+            column = StageColumn(fstage=fstage, opens=opens, closes=closes)
+            for s in sets:
+                if s.festival_stage.pk == fstage.pk and s.day == day:
+                    column.cells.append(
+                        Cell(
+                            placement=s,
+                            start=s.starts_at.astimezone(tz).strftime("%H:%M"),
+                            end=s.ends_at.astimezone(tz).strftime("%H:%M"),
+                            top=int((s.starts_at - opens).total_seconds() // 60),
+                            length=int((s.ends_at - s.starts_at).total_seconds() // 60),
+                        )
+                    )
+            columns.append(column)
+        days.append(TimetableDay(day=day, columns=columns))
+    return days

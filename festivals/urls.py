@@ -3,7 +3,7 @@ published timetable with its calendar files."""
 
 from django.urls import path
 
-from .views import calls, desk, jury, timetable
+from .views import calls, desk, jury, releases, timetable
 
 app_name = "festivals"
 
@@ -26,13 +26,30 @@ urlpatterns = [
     path("calls/<slug:slug>/jury/<str:code>/decide/", jury.decide, name="decide"),
     # The timetable
     path("festivals/new/<slug:org>/", timetable.festival_new, name="festival_new"),
-    path("festivals/<slug:slug>/", timetable.public, name="festival"),
+    path("festivals/<slug:slug>/", releases.public, name="festival"),
     path("festivals/<slug:slug>/timetable/stages/", timetable.stage_add, name="stage_add"),
     path("festivals/<slug:slug>/timetable/", timetable.builder, name="builder"),
     path("festivals/<slug:slug>/timetable/place/", timetable.place, name="place"),
     path("festivals/<slug:slug>/timetable/move/", timetable.move, name="move"),
-    path("festivals/<slug:slug>/timetable/publish/", timetable.publish, name="publish"),
-    path("festivals/<slug:slug>/stages/<int:stage_id>/running-order/", timetable.running_order, name="running_order"),
-    path("festivals/<slug:slug>/stages/<int:stage_id>.ics", timetable.stage_ics, name="stage_ics"),
-    path("festivals/<slug:slug>/acts/<slug:band>.ics", timetable.act_ics, name="act_ics"),
+    path("festivals/<slug:slug>/timetable/release/", releases.release_publish, name="release_publish"),
+    # What the public reads: the last release (decision 0103)
+    path("festivals/<slug:slug>/stages/<int:stage_id>/running-order/", releases.running_order, name="running_order"),
+    path("festivals/<slug:slug>/stages/<int:stage_id>.ics", releases.stage_ics, name="stage_ics"),
+    path("festivals/<slug:slug>/acts/<slug:band>.ics", releases.act_ics, name="act_ics"),
+    path("festivals/<slug:slug>/schedule.json", releases.schedule_file, {"kind": "json"}, name="schedule_json"),
+    path("festivals/<slug:slug>/schedule.xml", releases.schedule_file, {"kind": "xml"}, name="schedule_xml"),
+    path("festivals/<slug:slug>/releases/", releases.release_list, name="releases"),
+    path("festivals/<slug:slug>/releases/<int:number>/", releases.release_page, name="release"),
+    path(
+        "festivals/<slug:slug>/releases/<int:number>/schedule.json",
+        releases.release_schedule_file,
+        {"kind": "json"},
+        name="release_schedule_json",
+    ),
+    path(
+        "festivals/<slug:slug>/releases/<int:number>/schedule.xml",
+        releases.release_schedule_file,
+        {"kind": "xml"},
+        name="release_schedule_xml",
+    ),
 ]

@@ -96,7 +96,7 @@ def test_a_call_a_blind_jury_a_timetable_refusing_a_shared_guitarist_and_a_radiu
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text(w.kite.name)
     expect(refusal).to_contain_text(w.moth.name)
-    promoter.get_by_role("button", name="Publish the timetable").click()
+    promoter.get_by_role("button", name="Publish release 1").click()
 
     promoter.goto(f"{base}/festivals/{w.festival.slug}/")
     axe_check(promoter, what="the published timetable")

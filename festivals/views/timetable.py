@@ -3,25 +3,20 @@ posts the same; htmx swaps the grid and answers a refusal with a 409), moving an
 timetable: its page, ICS per stage and per act, and a printable running order per stage."""
 
 import datetime as dt
-import json
 import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.htmx import is_partial, render_page
-from accounts.site import site_url
 
 from .. import selectors
-from ..forms import FestivalForm, MoveForm, PlaceForm, StageHoursForm
-from ..ical import placements_ics
+from ..forms import FestivalForm, MoveForm, PlaceForm, ReleaseForm, StageHoursForm
 from ..services import calls, timetable
 from .common import attempt, form_errors_text
 
@@ -51,6 +46,8 @@ def _builder(
         "stage_form": StageHoursForm(stages=selectors.stages_free_for(festival=festival), auto_id="add_%s"),
         "placements": selectors.placements_to_move(festival=festival),
         "verdict": verdict,
+        "last_release": selectors.release_last(festival=festival),
+        "release_form": ReleaseForm(auto_id="release_%s"),
         # The last answer, drawn inside the form that was sent (place or move).
         "notices": list(messages.get_messages(request)) if is_partial(request) and not moved else [],
         "move_notices": list(messages.get_messages(request)) if is_partial(request) and moved else [],
@@ -199,92 +196,3 @@ def move(request: HttpRequest, slug: str) -> HttpResponse:
     if is_partial(request):
         return _in_place(_builder(request, festival, status=200 if done else 409, moved=True))
     return redirect("festivals:builder", festival.slug)
-
-
-@login_required
-@require_POST
-def publish(request: HttpRequest, slug: str) -> HttpResponse:
-    festival = _organiser_festival(request, slug)
-    attempt(request, lambda: timetable.festival_publish(festival=festival, by=request.user))
-    messages.success(request, _("The timetable is published."))
-    return redirect("festivals:builder", festival.slug)
-
-
-# ---- The published timetable --------------------------------------------------------------------------
-
-
-def _published(slug: str):
-    festival = selectors.festival_of(slug=slug)
-    if not festival.published:
-        raise Http404(_("This timetable is not published."))
-    return festival
-
-
-# JSON inside a <script>: nothing a name holds can close the element.
-_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
-
-
-def festival_json_ld(festival, days) -> str:
-    """schema.org Festival with each set a sub-event (MusicEvent) on its stage."""
-    base = site_url()
-    events = [
-        {
-            "@type": "MusicEvent",
-            "name": cell.placement.band.name,
-            "startDate": cell.placement.starts_at.isoformat(),
-            "endDate": cell.placement.ends_at.isoformat(),
-            "location": {"@type": "Place", "name": f"{column.fstage.stage.name}, {festival.venue.name}"},
-            "performer": {
-                "@type": "MusicGroup",
-                "name": cell.placement.band.name,
-                "url": base + reverse("bands:detail", args=[cell.placement.band.slug]),
-            },
-        }
-        for day in days
-        for column in day.columns
-        for cell in column.cells
-    ]
-    ld = {
-        "@context": "https://schema.org",
-        "@type": "Festival",
-        "name": festival.name,
-        "startDate": festival.first_day.isoformat(),
-        "endDate": festival.last_day.isoformat(),
-        "location": {"@type": "Place", "name": festival.venue.name},
-        "url": base + reverse("festivals:festival", args=[festival.slug]),
-        "subEvent": events,
-    }
-    return mark_safe(json.dumps(ld, ensure_ascii=False).translate(_SCRIPT_ESCAPES))  # noqa: S308
-
-
-def public(request: HttpRequest, slug: str) -> HttpResponse:
-    festival = _published(slug)
-    days = selectors.timetable(festival=festival)
-    context = {"festival": festival, "days": days, "json_ld": festival_json_ld(festival, days)}
-    return render_page(request, "festivals/timetable/public.html", context)
-
-
-def running_order(request: HttpRequest, slug: str, stage_id: int) -> HttpResponse:
-    festival = _published(slug)
-    fstage = get_object_or_404(festival.stages.select_related("stage"), pk=stage_id)
-    placements = selectors.timetable_query(festival=festival).filter(festival_stage=fstage)
-    return render_page(
-        request,
-        "festivals/timetable/running_order.html",
-        {"festival": festival, "fstage": fstage, "placements": placements},
-    )
-
-
-def stage_ics(request: HttpRequest, slug: str, stage_id: int) -> HttpResponse:
-    festival = _published(slug)
-    fstage = get_object_or_404(festival.stages, pk=stage_id)
-    return placements_ics(
-        festival, selectors.timetable_query(festival=festival, include_cancelled=True).filter(festival_stage=fstage)
-    )
-
-
-def act_ics(request: HttpRequest, slug: str, band: str) -> HttpResponse:
-    festival = _published(slug)
-    return placements_ics(
-        festival, selectors.timetable_query(festival=festival, include_cancelled=True).filter(band__slug=band)
-    )

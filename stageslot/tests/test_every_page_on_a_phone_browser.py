@@ -138,6 +138,8 @@ NOT_REACHED = {
         [
             "festivals/<slug:slug>/",
             "festivals/<slug:slug>/stages/<int:stage_id>/running-order/",
+            "festivals/<slug:slug>/releases/",
+            "festivals/<slug:slug>/releases/<int:number>/",
         ],
         "the demo festival's timetable is not published: festivals/tests/test_festival_browser.py opens them",
     ),
