@@ -23,7 +23,7 @@ class _Form(forms.Form):
 
 class JoinForm(_Form):
     email = forms.EmailField(label=_("Your email"), max_length=254)
-    display_name = forms.CharField(
+    display_name = OneLineField(
         label=_("Your name"),
         max_length=80,
         required=False,

@@ -50,6 +50,8 @@ KIND_OF_JOIN = {
     "payments.MemberPayout": "a band paying its own member",
     "documents.Invoice": "money of a gig already booked, between parties already dealing with each other",
     "gigs.StandIn": "a band's own pool of players for a gig it has: the band's choice, no ask to a stranger",
+    "accounts.Notification": "the site telling its recipient what another did (the actor, a reference drawn as a "
+    "name): written after the door of that write passed the contact check, never a write of the actor's own",
 }
 
 
