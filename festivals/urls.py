@@ -31,6 +31,7 @@ urlpatterns = [
     path("festivals/<slug:slug>/timetable/", timetable.builder, name="builder"),
     path("festivals/<slug:slug>/timetable/place/", timetable.place, name="place"),
     path("festivals/<slug:slug>/timetable/move/", timetable.move, name="move"),
+    path("festivals/<slug:slug>/timetable/withdraw/", timetable.withdraw, name="withdraw"),
     path("festivals/<slug:slug>/timetable/publish/", timetable.publish, name="publish"),
     path("festivals/<slug:slug>/stages/<int:stage_id>/running-order/", timetable.running_order, name="running_order"),
     path("festivals/<slug:slug>/stages/<int:stage_id>.ics", timetable.stage_ics, name="stage_ics"),
