@@ -548,7 +548,10 @@ def placement_accept_door(
     *, booking: Booking, by: User, now: dt.datetime, stand_in: bool, terms: Callable[[Booking], None] | None
 ) -> Booking | None:
     """answering.booking_accept's door for a festival's offer (festivals.apps adds it): the accept of a
-    pending booking that a placement holds goes through placement_accept; None for any other booking."""
+    pending booking that a placement holds goes through placement_accept; None for any other booking (no
+    query unless it is an offer on a slot)."""
+    if booking.kind != Booking.Kind.OFFER or not booking.slot_id:
+        return None
     placement = (
         Placement.objects.filter(booking_id=booking.pk)
         .select_related("festival__venue", "festival_stage__stage", "festival_stage__festival", "band")
