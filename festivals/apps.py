@@ -6,3 +6,11 @@ class FestivalsConfig(AppConfig):
     name = "festivals"
     verbose_name = _("Calls and festivals")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from bookings.services import answering
+
+        from .services.timetable import placement_accept_door
+
+        if placement_accept_door not in answering.ACCEPT_DOORS:
+            answering.ACCEPT_DOORS.append(placement_accept_door)

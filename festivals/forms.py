@@ -130,9 +130,16 @@ class DecideForm(Form):
 
 
 class PlaceForm(Form):
-    """Place act X on stage Y at time T (the keyboard's way; dragging posts the same)."""
+    """Offer act X a set on stage Y at time T (the keyboard's way; dragging posts the same): a shortlisted act
+    (`band`) or any approved band by its name or address (`invite`)."""
 
-    band = forms.SlugField(label=_("Act"))
+    band = forms.SlugField(label=_("Act"), required=False)
+    invite = OneLineField(
+        label=_("Or invite an act that did not apply"),
+        max_length=100,
+        required=False,
+        help_text=_("The band's name or its address on StageSlot."),
+    )
     stage = BoundedIntegerField(label=_("Stage"), min_value=1)
     day = BoundedDateField(label=_("Day"), bound=Bound.PLAN)
     time = forms.TimeField(label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -141,7 +148,19 @@ class PlaceForm(Form):
     radius_days = forms.IntegerField(
         label=_("Radius clause: days before and after"), min_value=0, max_value=365, required=False
     )
+    fee = FeeField(label=_("Fee"), required=False)
+    terms = forms.CharField(label=_("Terms"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
     check_only = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("band") and not (data.get("invite") or "").strip():
+            self.add_error("invite", _("Choose a shortlisted act, or name a band to invite."))
+        return data
+
+
+class WithdrawForm(Form):
+    placement = BoundedIntegerField(label=_("Offer"), min_value=1)
 
 
 class MoveForm(Form):

@@ -97,7 +97,8 @@ class FestivalStage(models.Model):
 
 
 class Placement(models.Model):
-    """An act on a festival stage at a time: its booking is BOOKED (or was, and is cancelled now)."""
+    """An act on a festival stage at a time: its booking is an offer waiting for the act (PENDING), BOOKED once
+    the act accepts (or was, and is cancelled now); declined, withdrawn or lapsed, it holds nothing."""
 
     festival = models.ForeignKey(
         Festival, verbose_name=_("festival"), on_delete=models.CASCADE, related_name="placements"
@@ -121,6 +122,10 @@ class Placement(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     sequence = models.PositiveIntegerField(_("sequence"), default=0)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # The deal's radius clause, written on the gig when the act accepts.
+    radius_km = models.PositiveSmallIntegerField(_("radius (km)"), null=True, blank=True)
+    radius_days_before = models.PositiveSmallIntegerField(_("radius days before"), default=0)
+    radius_days_after = models.PositiveSmallIntegerField(_("radius days after"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("placed by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -142,6 +147,11 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.band_id} @ {self.festival_stage_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_offered(self) -> bool:
+        """Offered, and the act has not answered yet (read with its booking)."""
+        return self.booking.status == Booking.Status.PENDING
 
 
 class OpenCall(models.Model):

@@ -11,7 +11,7 @@ from accounts.models import User
 from bands.models import Band, Membership
 
 from .models import Application, Festival, FestivalStage, OpenCall, Placement
-from .services.timetable import festival_days, stage_window
+from .services.timetable import GONE, WAS_BOOKED, festival_days, stage_window
 
 
 def calls_open(*, now: dt.datetime, text: str = "", genre=None) -> QuerySet[OpenCall]:
@@ -83,16 +83,15 @@ def festival_of(*, slug: str) -> Festival:
     return get_object_or_404(Festival.objects.select_related("venue", "organisation"), slug=slug)
 
 
-def timetable(*, festival: Festival) -> list[TimetableDay]:
-    """The days × stages grid: each stage's hours and its acts in order. Two queries, whatever the number
-    of days, stages and acts."""
+def timetable(*, festival: Festival, booked_only: bool = False) -> list[TimetableDay]:
+    """The days × stages grid: each stage's hours and its acts in order; `booked_only`: the sets the acts
+    accepted (the public page), else the offers waiting for an answer too (the builder). Two queries,
+    whatever the number of days, stages and acts."""
     tz = zoneinfo.ZoneInfo(festival.time_zone)
     stages = list(festival.stages.select_related("stage").order_by("position", "pk"))
-    placements = list(
-        Placement.objects.filter(festival=festival, cancelled_at__isnull=True)
-        .select_related("band")
-        .order_by("starts_at", "pk")
-    )
+    rows = Placement.objects.filter(festival=festival, cancelled_at__isnull=True)
+    rows = rows.filter(booking__status__in=WAS_BOOKED) if booked_only else rows.exclude(booking__status__in=GONE)
+    placements = list(rows.select_related("band", "booking").order_by("starts_at", "pk"))
     days = []
     for day in festival_days(festival):
         columns = []
@@ -127,8 +126,9 @@ def placeable_applications(*, festival: Festival) -> list[Application]:
 
 
 def timetable_query(*, festival: Festival, include_cancelled: bool = False) -> QuerySet[Placement]:
-    """The festival's placements with their acts and stages, in time order (one query)."""
-    rows = Placement.objects.filter(festival=festival)
+    """The festival's booked placements with their acts and stages, in time order (one query): an offer
+    the act has not accepted is in no public list or calendar."""
+    rows = Placement.objects.filter(festival=festival, booking__status__in=WAS_BOOKED)
     if not include_cancelled:
         rows = rows.filter(cancelled_at__isnull=True)
     return rows.select_related("band", "festival_stage__stage").order_by("starts_at", "pk")
@@ -146,6 +146,20 @@ def person_by_email(*, email: str) -> User | None:
 
 def band_by_slug(*, slug: str) -> Band | None:
     return Band.objects.filter(slug=slug).first()
+
+
+def band_to_invite(*, text: str) -> list[Band]:
+    """The approved bands an organiser may offer a set to without an application: by the band's address
+    (its slug) or its name, exactly (case aside); at most two, so that a name two bands share is asked
+    again by address (one query)."""
+    from bands.models import ApprovalStatus
+
+    text = text.strip()
+    return list(
+        Band.objects.filter(Q(slug=text.lower()) | Q(name__iexact=text), status=ApprovalStatus.APPROVED).order_by("pk")[
+            :2
+        ]
+    )
 
 
 def placement_of(*, festival: Festival, pk: int) -> Placement:

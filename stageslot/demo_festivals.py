@@ -1,7 +1,8 @@
 """A demo festival: Riverside Rooms (the venue group of demo_teams) runs "Riverside Summer Nights" on two
 stages of Kellerbar and an open call for it. Four bands applied; Rafael (the promoter) and Pia scored
-them; after the deadline two were shortlisted and one rejected. The Night Owls play the main stage on
-the first evening; Brass & Bones, shortlisted too, share their drummer and bassist with The Night Owls,
+them; after the deadline two were shortlisted and one rejected. The Night Owls were offered the main
+stage on the first evening and accepted; a band that never applied is invited to the courtyard and has not
+answered yet; Brass & Bones, shortlisted too, share their drummer and bassist with The Night Owls,
 so placing them on the courtyard at the same hour is refused with both names – the clash to try. A band
 whose members are busy on both days (the demo's other gigs) cannot apply and is left out; then the next
 pair that shares a player (The Low End Theory and Grey Harbour share Hana) takes their place.
@@ -15,9 +16,9 @@ import datetime as dt
 import zoneinfo
 
 from accounts.models import Notification, User
-from bands.models import Band, Membership
+from bands.models import ApprovalStatus, Band, Membership
 from bookings.errors import BookingConflict, BookingError
-from festivals.models import Festival, FestivalStage, OpenCall
+from festivals.models import Application, Festival, FestivalStage, OpenCall
 from festivals.services import calls, jury, timetable
 from festivals.services.errors import FestivalError
 from teams.models import Organisation
@@ -74,7 +75,7 @@ def seed_festivals(*, now: dt.datetime) -> None:
     main_stage = timetable.festival_stage_add(
         festival=festival, stage=main, opens=dt.time(16), closes=dt.time(1), changeover_minutes=30, by=promoter
     )
-    timetable.festival_stage_add(
+    courtyard_stage = timetable.festival_stage_add(
         festival=festival, stage=courtyard, opens=dt.time(17), closes=dt.time(23), changeover_minutes=20, by=promoter
     )
     call = calls.call_create(
@@ -124,24 +125,39 @@ def seed_festivals(*, now: dt.datetime) -> None:
     if REJECTED in applied:
         jury.application_decide(application=applied[REJECTED], by=promoter, decision="rejected", now=now)
     if pair:
-        _place(main_stage, pair[0], first_day, venue.time_zone, promoter, now)
+        _place(main_stage, pair[0].band, first_day, venue.time_zone, promoter, now, accept=True)
+    # An act that never applied is invited to the courtyard: the offer waits for its answer.
+    for band in Band.objects.filter(status=ApprovalStatus.APPROVED).exclude(slug__in=applied).order_by("name")[:5]:
+        if _place(courtyard_stage, band, first_day, venue.time_zone, promoter, now, accept=False):
+            break
     Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(
         email_state=Notification.Email.SKIPPED
     )
 
 
-def _place(fstage: FestivalStage, application, day: dt.date, zone: str, by: User, now: dt.datetime) -> None:
-    """The act on the stage at the first evening hour it is free (its members' other gigs stay theirs)."""
+def _place(
+    fstage: FestivalStage, band: Band, day: dt.date, zone: str, by: User, now: dt.datetime, *, accept: bool
+) -> bool:
+    """The act offered a set on the stage at the first evening hour it is free (its members' other gigs stay
+    theirs); `accept`: its leader accepts, so the set is booked. False when no hour was free."""
+    application = Application.objects.filter(call__festival=fstage.festival, band=band).first()
     for day_offset in (0, 1):
         for hour in (20, 21, 19, 22, 18):
             starts_at = dt.datetime.combine(
                 day + dt.timedelta(days=day_offset), dt.time(hour), tzinfo=zoneinfo.ZoneInfo(zone)
             )
             try:
-                timetable.placement_book(
-                    fstage=fstage, band=application.band, starts_at=starts_at.astimezone(dt.UTC),
+                placement = timetable.placement_offer(
+                    fstage=fstage, band=band, starts_at=starts_at.astimezone(dt.UTC),
                     set_minutes=60, by=by, now=now, application=application,
                 )  # fmt: skip
-                return
             except (BookingConflict, BookingError, FestivalError):
                 continue
+            if accept:
+                try:
+                    timetable.placement_accept(placement=placement, by=_leader(band), now=now)
+                except (BookingConflict, BookingError, FestivalError):
+                    timetable.placement_withdraw(placement=placement, by=by, now=now)
+                    continue
+            return True
+    return False

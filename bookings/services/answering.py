@@ -40,6 +40,13 @@ from .webhooks import show_event_emit
 Status = Booking.Status
 Kind = Booking.Kind
 
+# Accepts of pending bookings that an app above bookings asked for with a door of its own (a festival's offer of
+# a set: its stage lock, the festival's rules and the set's slot). Each takes (booking, by, now, stand_in,
+# terms) and returns the booked booking, or None when the booking is not its own; an app adds its function
+# once, when it is ready (festivals.apps). So every accept of such an offer, from the inbox, an email or a
+# quote, goes through that door.
+ACCEPT_DOORS: list[Callable[..., Booking | None]] = []
+
 
 def _check_answerer(booking: Booking, by: User) -> None:
     if booking.answering_side == "headliner":
@@ -138,6 +145,10 @@ def booking_accept(
     if stand_in and not manages_band_of(booking, by):
         raise BookingPermissionError(_("Only the band's leaders and admins can accept with a stand-in."))
     _check_not_decided(booking)
+    for door in ACCEPT_DOORS:
+        booked = door(booking=booking, by=by, now=now, stand_in=stand_in, terms=terms)
+        if booked is not None:
+            return booked
     plan = book.BookPlan(
         booking=booking,
         by=by,

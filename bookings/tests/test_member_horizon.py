@@ -40,6 +40,7 @@ from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import band_with_leader
 from festivals.services import timetable
 from festivals.tests.factories import festival_world
+from festivals.tests.factories import placement_book as festival_placement_book
 from gigs.models import GigAnswer, StandInAsk
 from gigs.services.answers import gig_answer_set, gig_lineup_open
 from gigs.services.stand_ins import stand_in_add, stand_in_ask_reply, stand_in_request_create
@@ -163,9 +164,10 @@ def festival_on_the_day(days):
     return world
 
 
-def placement_book(w: Shared, days) -> None:
+def placement_accept(w: Shared, days) -> None:
+    """The festival offers band B the evening; its leader accepts."""
     f = festival_on_the_day(days)
-    timetable.placement_book(
+    festival_placement_book(
         fstage=f.main, band=w.band_b, starts_at=evening(days, 20), set_minutes=60, by=f.owner, now=timezone.now()
     )
 
@@ -173,7 +175,7 @@ def placement_book(w: Shared, days) -> None:
 def placement_move(w: Shared, days) -> None:
     """Band B plays the festival's first day; the organiser moves it onto the evening of the second."""
     f = festival_on_the_day(days)
-    placed = timetable.placement_book(
+    placed = festival_placement_book(
         fstage=f.main,
         band=w.band_b,
         starts_at=evening(days, 20) - dt.timedelta(days=1),
@@ -207,7 +209,7 @@ DRIVERS: dict[str, Callable[[Shared, object], None]] = {
     "bookings.services.instant.booking_instant": instant_booking,
     "bookings.services.reschedule.reschedule_accept": reschedule_accept,
     "bookings.services.shows.show_host": show_host,
-    "festivals.services.timetable.placement_book": placement_book,
+    "festivals.services.timetable.placement_accept": placement_accept,
     "festivals.services.timetable.placement_move": placement_move,
 }
 
@@ -235,7 +237,7 @@ def doors() -> set[str]:
 
 def test_every_door_that_books_has_a_driver():
     found = doors()
-    assert {"bookings.services.answering.booking_accept", "festivals.services.timetable.placement_book"} <= found
+    assert {"bookings.services.answering.booking_accept", "festivals.services.timetable.placement_accept"} <= found
     missing = found - set(DRIVERS) - set(NO_DRIVER)
     assert missing == set(), f"doors that write a gig's time with no driver in {__name__}.DRIVERS: {missing}"
     assert set(DRIVERS) | set(NO_DRIVER) <= found, "a driver for a door that no longer writes a gig's time"

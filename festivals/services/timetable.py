@@ -1,5 +1,7 @@
-"""The festival timetable: stages with hours and changeovers, acts placed on them, each placement a
-booking made BOOKED by the one path (bookings.services.book.booking_book) with a plan of its own.
+"""The festival timetable: stages with hours and changeovers, acts placed on them. A placement starts as an
+offer (a pending booking of kind OFFER from the festival's organisation to the act) and is booked only when
+the act accepts it, by the one path (bookings.services.book.booking_book) with a plan of its own
+(placement_accept; answering.booking_accept sends a festival's offer there through ACCEPT_DOORS).
 
 What a placement must pass (`festival_refusals`, one place for the festival's rules), besides what every
 gig passes in checks.bookable (the act has no other gig then; its required members are free, with
@@ -19,6 +21,7 @@ stands behind the stage check.
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -32,10 +35,14 @@ from accounts.models import User
 from accounts.services import lazy_text
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band, Membership
+from bands.selectors import band_managers
 from bands.services import band_gig_block_move
-from bookings.errors import BookingConflict
+from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking, BookingEvent
+from bookings.selectors.bookings import manages_band_of
 from bookings.services import book, checks, locks
+from bookings.services.asking import booking_create
+from bookings.services.ending import booking_transition
 from bookings.services.notices import booking_notify, booking_people
 from bookings.services.radius import radius_check, radius_clause_write
 from teams.models import Organisation
@@ -180,14 +187,20 @@ class Bill:
     members: dict[int, set[int]]  # band id -> user ids
 
 
-def bill_read(*, festival: Festival, band_ids: set[int]) -> Bill:
-    """Two queries: the live placements, and the players of their bands and of `band_ids` (ids only: a
+# An offer that was declined, withdrawn or lapsed holds nothing: its placement leaves the bill.
+GONE = (Booking.Status.DECLINED, Booking.Status.WITHDRAWN)
+# A set the act accepted: booked, played, or cancelled after it was booked (a calendar tells it is off).
+WAS_BOOKED = (*Booking.PLAYED, Booking.Status.CANCELLED)
+
+
+def bill_read(*, festival: Festival, band_ids: set[int], booked_only: bool = False) -> Bill:
+    """Two queries: the live placements (booked sets and offers waiting for an answer; `booked_only`: the
+    booked ones, what an accept is bound by), and the players of their bands and of `band_ids` (ids only: a
     player is named only when they clash)."""
-    placements = list(
-        Placement.objects.filter(festival=festival, cancelled_at__isnull=True)
-        .select_related("band", "festival_stage__stage")
-        .order_by("starts_at", "pk")
-    )
+    rows = Placement.objects.filter(festival=festival, cancelled_at__isnull=True).exclude(booking__status__in=GONE)
+    if booked_only:
+        rows = rows.exclude(booking__status=Booking.Status.PENDING)
+    placements = list(rows.select_related("band", "festival_stage__stage").order_by("starts_at", "pk"))
     ids = band_ids | {p.band_id for p in placements}
     members: dict[int, set[int]] = {band_id: set() for band_id in ids}
     for band_id, user_id in Membership.objects.filter(band_id__in=ids).values_list("band_id", "user_id"):
@@ -304,7 +317,7 @@ def _stage_slot_clash(fstage: FestivalStage, starts_at: dt.datetime, ends_at: dt
         starts_at__lt=ends_at + changeover,
         ends_at__gt=starts_at - changeover,
     )
-    placed = Placement.objects.filter(festival_stage=fstage, cancelled_at__isnull=True).values("booking__slot_id")
+    placed = Placement.objects.filter(festival_stage=fstage).values("booking__slot_id")
     slots = slots.exclude(pk__in=placed)
     if moving is not None:
         slots = slots.exclude(pk=moving.booking.slot_id)
@@ -356,7 +369,7 @@ def _refuse(reasons: list[str]) -> None:
         raise BookingConflict(" ".join(reasons))
 
 
-def placement_book(
+def placement_offer(
     *,
     fstage: FestivalStage,
     band: Band,
@@ -366,12 +379,17 @@ def placement_book(
     now: dt.datetime,
     application: Application | None = None,
     radius: tuple[int, int, int] | None = None,
+    fee: int | None = None,
+    terms: str = "",
 ) -> Placement:
-    """Place `band` on `fstage` at `starts_at` for `set_minutes`: its booking is booked through
-    booking_book (the act's band and people locked in the fixed order, then the stage; the festival's rules
-    and every gig's checks under the locks), an invite-only slot stands on the stage for it, and the act is
-    told. `radius`: the deal's radius clause (km, days before, days after), written on the booked gig.
-    Raises BookingConflict naming what is in the way, BookingError, FestivalError."""
+    """Offer `band` a set on `fstage` at `starts_at` for `set_minutes`: a pending booking of kind OFFER from
+    the festival's organisation to the band, on an invite-only slot that holds the stage while the act
+    answers, and a placement. The act's leaders and admins are told (in the app and by email, with accept
+    and decline) and answer like any offer: only their accept books it (placement_accept, through
+    booking_book with its locks). The builder's refusals run now as well, under the stage lock, so the
+    organiser hears of a clash at once. `radius`: the deal's radius clause (km, days before, days after),
+    written when the act accepts. Raises BookingConflict naming what is in the way, BookingError,
+    FestivalError, ValidationError."""
     festival = fstage.festival
     check_organiser(festival.organisation_id, by)
     if band.status != ApprovalStatus.APPROVED:
@@ -381,28 +399,37 @@ def placement_book(
         or application.status not in (Application.Status.SHORTLISTED, Application.Status.OFFERED)
     ):
         raise FestivalError(_("Place acts whose applications are shortlisted or offered."))
+    if fee is not None and not 0 <= fee <= 10_000_000:
+        raise ValidationError({"fee": [_("A fee from 0 to 10,000,000, please.")]})
+    terms = checks.message_check(terms)
+    if radius is not None:
+        km, before, after = radius
+        if not 1 <= km <= 1000 or not 0 <= before <= 365 or not 0 <= after <= 365:
+            raise ValidationError({"radius_km": [_("A radius of 1 to 1000 km, for at most 365 days each side.")]})
     ends_at = starts_at + dt.timedelta(minutes=set_minutes)
     venue = festival.venue
-
-    def door(locked_band: Band, booking: Booking) -> None:
-        # After the band and its people (booking_lock): the stage, so placements on it queue here.
+    checks.start_check(starts_at, now)
+    with transaction.atomic():
         FestivalStage.objects.select_for_update().get(pk=fstage.pk)
-        bill = bill_read(festival=festival, band_ids={locked_band.pk})
-        reasons = festival_refusals(fstage=fstage, band=locked_band, starts_at=starts_at, ends_at=ends_at, bill=bill)
+        verdict = placement_try(fstage=fstage, band=band, starts_at=starts_at, set_minutes=set_minutes, now=now)
+        reasons = list(verdict.refusals)
         if clash := _stage_slot_clash(fstage, starts_at, ends_at, None):
             reasons.append(clash)
         _refuse(reasons)
-
-    def show(locked_band: Band, booking: Booking) -> Slot:
+        # The set's invite-only slot holds the stage while the act answers (an offer is on a slot). Slots of
+        # offers declined, withdrawn or lapsed on this stage are cancelled first: they hold nothing.
+        gone = Placement.objects.filter(festival_stage=fstage, booking__status__in=GONE).values("booking__slot_id")
+        Slot.objects.filter(pk__in=gone, cancelled_at__isnull=True).update(cancelled_at=now)
+        fee = fee if fee is not None else (application.fee if application is not None else None)
         slot = Slot(
             venue=venue,
             stage=fstage.stage,
             starts_at=starts_at,
             ends_at=ends_at,
-            title=f"{festival.name}: {locked_band.name}"[:120],
+            title=f"{festival.name}: {band.name}"[:120],
             visibility=Slot.Visibility.INVITE,
             support_places=0,
-            fee=booking.fee,
+            fee=fee,
             created_by=by,
         )
         try:
@@ -410,50 +437,159 @@ def placement_book(
                 slot.save()
         except IntegrityError as exc:
             raise BookingConflict(_("%(stage)s is taken then.") % {"stage": fstage.stage.name}) from exc
-        return slot
+        booking = booking_create(
+            Booking(
+                kind=Booking.Kind.OFFER,
+                role=Booking.Role.HEADLINER,
+                band=band,
+                slot=slot,
+                venue=venue,
+                requested_by=by,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                time_zone=venue.time_zone,
+                fee=fee,
+                message=terms or festival.name[:120],
+            ),
+            actor=by,
+            note="Offered",
+        )
+        placement = Placement.objects.create(
+            festival=festival,
+            festival_stage=fstage,
+            band=band,
+            booking=booking,
+            application=application,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            radius_km=radius[0] if radius else None,
+            radius_days_before=radius[1] if radius else 0,
+            radius_days_after=radius[2] if radius else 0,
+            created_by=by,
+        )
+        booking_notify(
+            booking,
+            band_managers(band.pk),
+            lazy_text(
+                gettext_lazy("%(festival)s offers %(band)s a set on %(stage)s – {when}. Accept or decline it."),
+                festival=festival.name,
+                band=band.name,
+                stage=fstage.stage.name,
+            ),
+            actor=by,
+            event="created",
+            actions=True,
+        )
+    return placement
 
-    booking = Booking(
-        kind=Booking.Kind.OFFER,
-        role=Booking.Role.HEADLINER,
-        band=band,
-        venue=venue,
-        requested_by=by,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        time_zone=venue.time_zone,
-        fee=application.fee if application is not None else None,
-        message=festival.name[:120],
-    )
+
+def placement_accept(
+    *,
+    placement: Placement,
+    by: User,
+    now: dt.datetime,
+    stand_in: bool = False,
+    terms: Callable[[Booking], None] | None = None,
+) -> Placement:
+    """The act accepts the festival's offer (its leaders and admins): the booking is booked through
+    booking_book (the act's band and people locked in the fixed order, then the stage; the festival's
+    rules against the booked sets and every gig's checks under the locks), the deal's radius clause is
+    written and both sides are told. `terms`: a quote's acceptance (answering.booking_accept). Raises
+    BookingPermissionError, BookingConflict naming what is in the way (a player now on another stage
+    then: the builder's words), BookingError, FestivalError."""
+    booking = placement.booking
+    if terms is None and not manages_band_of(booking, by):
+        raise BookingPermissionError(_("Only the band's leaders and admins can answer this."))
+    if placement.cancelled_at is not None:
+        raise FestivalError(_("This offer was taken back."))
+    festival = placement.festival
+    fstage = placement.festival_stage
+    starts_at, ends_at = placement.starts_at, placement.ends_at
+
+    def door(locked_band: Band, locked: Booking) -> None:
+        # After the band and its people (booking_lock): the stage, so accepts on it queue here.
+        FestivalStage.objects.select_for_update().get(pk=fstage.pk)
+        # Bound by the sets booked: an offer still waiting holds the builder's eye, not another act's accept.
+        bill = bill_read(festival=festival, band_ids={locked_band.pk}, booked_only=True)
+        reasons = festival_refusals(
+            fstage=fstage, band=locked_band, starts_at=starts_at, ends_at=ends_at, bill=bill, moving=placement
+        )
+        _refuse(reasons)
+        if placement.radius_km:
+            radius_clause_write(
+                booking=locked,
+                km=placement.radius_km,
+                days_before=placement.radius_days_before,
+                days_after=placement.radius_days_after,
+                holder=festival.name,
+                by=by,
+            )
+
     plan = book.BookPlan(
         booking=booking,
         by=by,
         text=lazy_text(
             gettext_lazy("%(band)s plays %(festival)s on %(stage)s – {when}."),
-            band=band.name,
+            band=placement.band.name,
             festival=festival.name,
             stage=fstage.stage.name,
         ),
+        note="Accepted",
+        stand_in=stand_in,
+        terms=terms,
         door=door,
-        show=show,
         taken=_("That stage is taken then, or a player of this act is on another stage."),
     )
+    placement.booking = book.booking_book(plan=plan, now=now)
+    return placement
+
+
+def placement_accept_door(
+    *, booking: Booking, by: User, now: dt.datetime, stand_in: bool, terms: Callable[[Booking], None] | None
+) -> Booking | None:
+    """answering.booking_accept's door for a festival's offer (festivals.apps adds it): the accept of a
+    pending booking that a placement holds goes through placement_accept; None for any other booking (no
+    query unless it is an offer on a slot)."""
+    if booking.kind != Booking.Kind.OFFER or not booking.slot_id:
+        return None
+    placement = (
+        Placement.objects.filter(booking_id=booking.pk)
+        .select_related("festival__venue", "festival_stage__stage", "festival_stage__festival", "band")
+        .first()
+    )
+    if placement is None:
+        return None
+    placement.booking = booking
+    return placement_accept(placement=placement, by=by, now=now, stand_in=stand_in, terms=terms).booking
+
+
+def placement_withdraw(*, placement: Placement, by: User, now: dt.datetime) -> Placement:
+    """The organiser takes back an offer the act has not answered: its booking is withdrawn, the stage is
+    free again and the act's leaders are told. Raises FestivalPermissionError (not the festival's
+    organisation), BookingConflict (answered already)."""
+    check_organiser(placement.festival.organisation_id, by)
     with transaction.atomic():
-        booked = book.booking_book(plan=plan, now=now)
-        placement = Placement.objects.create(
-            festival=festival,
-            festival_stage=fstage,
-            band=band,
-            booking=booked,
-            application=application,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            created_by=by,
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("band", "venue").get(pk=placement.booking_id)
         )
-        if radius is not None:
-            km, before, after = radius
-            radius_clause_write(
-                booking=booked, km=km, days_before=before, days_after=after, holder=festival.name, by=by
-            )
+        if booking.status != Booking.Status.PENDING:
+            raise checks.stale_conflict(booking)
+        booking_transition(booking, Booking.Status.WITHDRAWN, actor=by, note="Withdrawn", now=now)
+        Placement.objects.filter(pk=placement.pk).update(cancelled_at=now, updated_at=now)
+        Slot.objects.filter(pk=booking.slot_id, cancelled_at__isnull=True).update(cancelled_at=now)
+        placement.cancelled_at = now
+        booking_notify(
+            booking,
+            band_managers(booking.band_id),
+            lazy_text(
+                gettext_lazy("Withdrawn: the offer for %(band)s to play %(festival)s – {when}."),
+                band=booking.band.name,
+                festival=placement.festival.name,
+            ),
+            actor=by,
+            event="withdrawn",
+        )
+    placement.booking = booking
     return placement
 
 
@@ -475,6 +611,8 @@ def placement_move(
         for stage_pk in sorted({fstage.pk, placement.festival_stage_id}):
             FestivalStage.objects.select_for_update().get(pk=stage_pk)
         placement = Placement.objects.select_for_update().select_related("booking").get(pk=placement.pk)
+        if booking.status == Booking.Status.PENDING:
+            raise BookingConflict(_("The act has not accepted yet: withdraw the offer and offer the new set."))
         if booking.status != Booking.Status.BOOKED:
             raise BookingConflict(_("This act's booking is no longer booked, so it cannot move."))
         checks.start_check(starts_at, now)
@@ -538,9 +676,10 @@ def placement_move(
 
 
 def timetable_grid_query(festival: Festival):
-    """The live placements of the timetable, with what the grid shows (one query)."""
+    """The live placements of the timetable (booked and offered), with what the grid shows (one query)."""
     return (
         Placement.objects.filter(festival=festival, cancelled_at__isnull=True)
+        .exclude(booking__status__in=GONE)
         .select_related("band", "festival_stage__stage")
         .order_by("starts_at", "pk")
     )

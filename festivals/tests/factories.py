@@ -10,7 +10,7 @@ from accounts.models import User
 from accounts.tests.factories import UserFactory
 from bands.models import Band, Membership
 from bands.tests.factories import BandFactory, MembershipFactory
-from festivals.models import Festival, FestivalStage, OpenCall
+from festivals.models import Festival, FestivalStage, OpenCall, Placement
 from festivals.services import calls, timetable
 from teams.models import LinkStatus, Organisation, Role, VenueLink
 from teams.tests.factories import OrganisationFactory, OrgMemberFactory
@@ -128,3 +128,10 @@ def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     import zoneinfo
 
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zoneinfo.ZoneInfo(BERLIN))
+
+
+def placement_book(*, by: User, now: dt.datetime, **offer) -> Placement:
+    """A set offered and accepted at once by the act's first leader: what placing an act books."""
+    placement = timetable.placement_offer(by=by, now=now, **offer)
+    leader = Membership.objects.filter(band=placement.band, role=Membership.Role.LEADER).order_by("pk").first().user
+    return timetable.placement_accept(placement=placement, by=leader, now=now)

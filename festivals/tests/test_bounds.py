@@ -14,7 +14,7 @@ from festivals.models import Festival, OpenCall, Placement
 from festivals.services import timetable
 from stageslot.tests.once import as_it_is_now, rows_for_the_module
 
-from .factories import festival_world, local
+from .factories import festival_world, local, placement_book
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ DAY_ONE = dt.date(1, 1, 1)
 def module_world(django_db_setup, django_db_blocker) -> Iterator:
     with rows_for_the_module(django_db_blocker):
         w = festival_world(tag="-b")
-        w.placement = timetable.placement_book(
+        w.placement = placement_book(
             fstage=w.tent, band=w.owl, starts_at=local(w.first_day, 18), set_minutes=45, by=w.owner,
             now=timezone.now(),
         )  # fmt: skip

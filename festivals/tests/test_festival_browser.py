@@ -7,13 +7,14 @@ a week later. Each page passes axe."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from availability.models import BusyInterval
 from bookings.models import Booking
 from bookings.tests.factories import BookingFactory, SlotFactory, venue_with_owner
-from festivals.models import Application, OpenCall
-from festivals.services import jury
+from festivals.models import Application, OpenCall, Placement
+from festivals.services import jury, timetable
 from stageslot.tests.test_strangers_browser import signed_in_page
 
 from .factories import festival_world, local
@@ -86,16 +87,20 @@ def test_a_call_a_blind_jury_a_timetable_refusing_a_shared_guitarist_and_a_radiu
         form.locator("[name=minutes]").fill("60")
         for name, value in more.items():
             form.locator(f"[name={name}]").fill(value)
-        form.get_by_role("button", name="Place", exact=True).click()
+        form.get_by_role("button", name="Offer the set", exact=True).click()
 
     place(w.kite, w.main, 20, radius_km="50", radius_days="14")
-    expect(promoter.get_by_text(f"{w.kite.name} is on the bill")).to_be_visible()
+    expect(promoter.get_by_text(f"{w.kite.name} is offered a set")).to_be_visible()
+    expect(promoter.get_by_text("Offered – waiting for the act")).to_be_visible()
     form = promoter.locator("form[action$='/place/']")
     place(w.moth, w.tent, 20)
     refusal = promoter.get_by_text("Mara Guitar plays with")
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text(w.kite.name)
     expect(refusal).to_contain_text(w.moth.name)
+    # Kite's leader accepts the offer: only then is the set booked, and in the release.
+    kite = Placement.objects.get(band=w.kite)
+    timetable.placement_accept(placement=kite, by=w.leaders[w.kite.pk], now=timezone.now())
     promoter.get_by_role("button", name="Publish release 1").click()
 
     promoter.goto(f"{base}/festivals/{w.festival.slug}/")

@@ -107,7 +107,7 @@ def test_the_organiser_opens_a_call_shortlists_and_places_acts_by_clicking(
         form.locator("[name=day]").fill(w.first_day.isoformat())
         form.locator("[name=time]").fill(f"{hour}:00")
         form.locator("[name=minutes]").fill("60")
-        click(form.get_by_role("button", name=t("Place", context="put an act on the timetable"), exact=True))
+        click(form.get_by_role("button", name=t("Offer the set"), exact=True))
 
     place(w.kite, w.main, 20)
     expect(page.locator(".builder-answer .flash--success")).to_be_visible()

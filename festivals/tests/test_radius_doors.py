@@ -25,7 +25,7 @@ from bookings.services.radius import radius_clause_write
 from bookings.tests.factories import BookingFactory, SlotFactory, venue_with_owner
 from bookings.tests.test_one_booked_path import app_sources
 from festivals.services import timetable
-from festivals.tests.factories import festival_world, local
+from festivals.tests.factories import festival_world, local, placement_book
 from places.models import City
 from stageslot.tests import source as shared
 
@@ -104,7 +104,7 @@ class World:
         )  # fmt: skip
 
     def place(self, start: dt.datetime):
-        return timetable.placement_book(
+        return placement_book(
             fstage=self.w.main, band=self.band, starts_at=start, set_minutes=60, by=self.w.owner, now=timezone.now()
         )
 
@@ -142,7 +142,7 @@ CASES: dict[str, list[tuple[str, Callable[[World], object], str]]] = {
         ("at a venue from the evening before", lambda x: x.host(x.at(0, 22, 30), place_venue=x.venue), SPAN),
         ("a typed-in place that names no town", lambda x: x.host(x.at(2, 20), place_name="Zukunft"), NO_TOWN),
     ],
-    "placement_book": [
+    "placement_accept": [
         ("a set from the evening before", lambda x: x.place(x.at(*EVENING_BEFORE)), SPAN),
     ],
     "placement_move": [
@@ -159,7 +159,7 @@ CASES: dict[str, list[tuple[str, Callable[[World], object], str]]] = {
 
 def test_every_door_that_books_or_moves_a_gig_has_its_radius_cases():
     doors = booking_doors()
-    assert {"booking_accept", "booking_instant", "show_host", "placement_book"} <= doors, doors
+    assert {"booking_accept", "booking_instant", "show_host", "placement_accept"} <= doors, doors
     assert doors == set(CASES), f"doors without radius cases: {doors - set(CASES)}; gone: {set(CASES) - doors}"
 
 

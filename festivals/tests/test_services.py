@@ -16,7 +16,7 @@ from festivals.models import Application, Placement
 from festivals.services import calls, jury, timetable
 from festivals.services.errors import FestivalError, FestivalPermissionError
 
-from .factories import festival_world, local
+from .factories import festival_world, local, placement_book
 
 pytestmark = pytest.mark.django_db
 
@@ -113,35 +113,35 @@ def test_decisions_wait_for_the_deadline_and_rejections_for_a_civil_hour(w):
 
 def test_placements_refuse_a_shared_player_on_two_stages_and_a_short_changeover(w):
     day = w.first_day
-    kite = timetable.placement_book(
+    kite = placement_book(
         fstage=w.main, band=w.kite, starts_at=local(day, 20), set_minutes=60, by=w.owner, now=timezone.now()
     )
     assert kite.booking.status == Booking.Status.BOOKED
     assert kite.booking.slot.stage_id == w.main.stage_id
     with pytest.raises(BookingConflict) as caught:
-        timetable.placement_book(
+        placement_book(
             fstage=w.tent, band=w.moth, starts_at=local(day, 20, 30), set_minutes=45, by=w.owner, now=timezone.now()
         )
     assert "Mara Guitar" in str(caught.value) and "Kite" in str(caught.value) and "Moth" in str(caught.value)
     with pytest.raises(BookingConflict, match="between stages"):
-        timetable.placement_book(
+        placement_book(
             fstage=w.tent, band=w.moth, starts_at=local(day, 21, 5), set_minutes=45, by=w.owner, now=timezone.now()
         )
     with pytest.raises(BookingConflict, match="changeover"):
-        timetable.placement_book(
+        placement_book(
             fstage=w.main, band=w.owl, starts_at=local(day, 21, 10), set_minutes=45, by=w.owner, now=timezone.now()
         )
     with pytest.raises(BookingConflict, match="open from"):
-        timetable.placement_book(
+        placement_book(
             fstage=w.tent, band=w.owl, starts_at=local(day, 22, 30), set_minutes=60, by=w.owner, now=timezone.now()
         )
     # Far enough for the festival's rule, not for the band's usual load-in: every gig's own check refuses.
     with pytest.raises(BookingConflict, match="Mara Guitar is busy"):
-        timetable.placement_book(
+        placement_book(
             fstage=w.tent, band=w.moth, starts_at=local(day, 21, 15), set_minutes=45, by=w.owner, now=timezone.now()
         )
     second = day + dt.timedelta(days=1)
-    moth = timetable.placement_book(
+    moth = placement_book(
         fstage=w.tent, band=w.moth, starts_at=local(second, 17), set_minutes=45, by=w.owner, now=timezone.now()
     )
     assert Placement.objects.count() == 2 and Booking.objects.filter(status=Booking.Status.BOOKED).count() == 2
@@ -159,7 +159,7 @@ def test_placements_refuse_a_shared_player_on_two_stages_and_a_short_changeover(
     assert moth.booking.slot.stage_id == w.main.stage_id
     assert Notification.objects.filter(recipient=w.mara, text__contains="now plays").exists()
     with pytest.raises(FestivalPermissionError):
-        timetable.placement_book(
+        placement_book(
             fstage=w.main, band=w.owl, starts_at=local(day, 15), set_minutes=45, by=w.juror, now=timezone.now()
         )
 
@@ -170,7 +170,7 @@ def test_a_radius_clause_refuses_a_gig_30_km_away_a_week_later_unless_waived(w):
     from bookings.services.radius import radius_waiver_add
     from bookings.tests.factories import BookingFactory, SlotFactory, venue_with_owner
 
-    placed = timetable.placement_book(
+    placed = placement_book(
         fstage=w.main, band=w.owl, starts_at=local(w.first_day, 18), set_minutes=45, by=w.owner, now=timezone.now(),
         radius=(50, 14, 14),
     )  # fmt: skip

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from festivals.models import Application, OpenCall, Placement, Score
-from festivals.services import calls, jury, timetable
+from festivals.services import calls, jury
 from stageslot.tests.once import as_it_is_now, rows_for_the_module
 from teams.tests.factories import OrganisationFactory
 
-from .factories import festival_world, local
+from .factories import festival_world, local, placement_book
 
 pytestmark = pytest.mark.django_db
 
@@ -183,7 +183,7 @@ def test_placing_by_form_refuses_bad_input_and_broken_rules_with_nothing_changed
 
 
 def test_the_published_timetable_its_calendars_and_running_order(client, w, django_assert_max_num_queries):
-    placement = timetable.placement_book(
+    placement = placement_book(
         fstage=w.tent, band=w.owl, starts_at=local(w.first_day, 18), set_minutes=45, by=w.owner, now=timezone.now()
     )
     public = reverse("festivals:festival", args=[w.festival.slug])
@@ -226,7 +226,7 @@ def test_the_organiser_makes_a_festival_adds_a_stage_and_moves_an_act_bad_input_
     assert not FestivalStage.objects.filter(stage=extra).exists()
     client.post(stages, {"stage": extra.pk, "opens": "18:00", "closes": "23:00", "changeover_minutes": 10})
     assert FestivalStage.objects.filter(stage=extra).exists()
-    placement = timetable.placement_book(
+    placement = placement_book(
         fstage=w.tent, band=w.owl, starts_at=local(w.first_day, 18), set_minutes=45, by=w.owner, now=timezone.now()
     )
     move = reverse("festivals:move", args=[w.festival.slug])

@@ -113,7 +113,7 @@ def festival_json_ld(festival, days) -> str:
 
 def _page(request: HttpRequest, festival, release, *, last) -> HttpResponse:
     if release is None:
-        days = selectors.timetable(festival=festival)
+        days = selectors.timetable(festival=festival, booked_only=True)
     else:
         days = selectors.release_timetable(festival=festival, release=release)
     context = {

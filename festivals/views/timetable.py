@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.htmx import is_partial, render_page
 
 from .. import selectors
-from ..forms import FestivalForm, MoveForm, PlaceForm, ReleaseForm, StageHoursForm
+from ..forms import FestivalForm, MoveForm, PlaceForm, ReleaseForm, StageHoursForm, WithdrawForm
 from ..services import calls, timetable
 from .common import attempt, form_errors_text
 
@@ -119,7 +119,7 @@ def _start(festival, day: dt.date, time: dt.time) -> dt.datetime:
 @login_required
 @require_POST
 def place(request: HttpRequest, slug: str) -> HttpResponse:
-    """Place an act (or only check where it may go: `check_only`)."""
+    """Offer an act a set (or only check where it may go: `check_only`); it is booked when the act accepts."""
     festival = _organiser_festival(request, slug)
     form = PlaceForm(request.POST)
     if not form.is_valid():
@@ -127,15 +127,29 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
         return _in_place(_builder(request, festival, status=400 if is_partial(request) else 200, form=form))
     d = form.cleaned_data
     fstage = festival.stages.filter(pk=d["stage"]).select_related("stage", "festival__venue").first()
-    band = selectors.band_by_slug(slug=d["band"])
+    application = None
+    if d["band"]:
+        band = selectors.band_by_slug(slug=d["band"])
+        if band is not None:
+            applications = selectors.placeable_applications(festival=festival)
+            application = next((a for a in applications if a.band_id == band.pk), None)
+    else:
+        found = selectors.band_to_invite(text=d["invite"])
+        if len(found) != 1:
+            messages.error(
+                request,
+                _("No approved band goes by that name or address.")
+                if not found
+                else _("Two bands go by that name: give the band's address instead."),
+            )
+            return _in_place(_builder(request, festival, status=400, form=form))
+        band = found[0]
     if fstage is None or band is None:
         messages.error(request, _("Choose an act and a stage of this festival."))
         return _in_place(_builder(request, festival, status=400, form=form))
     if d["day"] < festival.first_day or d["day"] > festival.last_day:
         messages.error(request, _("Choose a day of the festival."))
         return _in_place(_builder(request, festival, status=400, form=form))
-    application = selectors.placeable_applications(festival=festival)
-    application = next((a for a in application if a.band_id == band.pk), None)
     starts_at, now = _start(festival, d["day"], d["time"]), timezone.now()
     if d["check_only"]:
         verdict = timetable.placement_try(
@@ -144,7 +158,7 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
         return _builder(request, festival, verdict=verdict, form=form)
     done, _p = attempt(
         request,
-        lambda: timetable.placement_book(
+        lambda: timetable.placement_offer(
             fstage=fstage,
             band=band,
             starts_at=starts_at,
@@ -153,14 +167,38 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
             now=now,
             application=application,
             radius=(d["radius_km"], d["radius_days"] or 0, d["radius_days"] or 0) if d["radius_km"] else None,
+            fee=d["fee"],
+            terms=d["terms"] or "",
         ),
     )
     if done:
         messages.success(
-            request, _("%(band)s is on the bill: %(stage)s.") % {"band": band.name, "stage": fstage.stage.name}
+            request,
+            _("%(band)s is offered a set on %(stage)s; it is booked when the act accepts.")
+            % {"band": band.name, "stage": fstage.stage.name},
         )
     if is_partial(request):
         return _in_place(_builder(request, festival, status=200 if done else 409, form=None if done else form))
+    return redirect("festivals:builder", festival.slug)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Take back an offer the act has not answered."""
+    festival = _organiser_festival(request, slug)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return redirect("festivals:builder", festival.slug)
+    placement = selectors.placement_of(festival=festival, pk=form.cleaned_data["placement"])
+    done, _p = attempt(
+        request, lambda: timetable.placement_withdraw(placement=placement, by=request.user, now=timezone.now())
+    )
+    if done:
+        messages.success(
+            request, _("The offer to %(band)s is withdrawn; the act is told.") % {"band": placement.band.name}
+        )
     return redirect("festivals:builder", festival.slug)
 
 

@@ -31,8 +31,8 @@ DEMO_DATA = {"world.py", "demo.py", "demo_history.py"}
 NOT_CONTACT = {
     "bookings/services/shows.py:show_host": "a band books itself on the show it hosts",
     "bookings/services/reschedule.py:_moved": "an unsaved copy at new times for the radius check",
-    "festivals/services/timetable.py:placement_book": "a festival's organisation places an act; organisations are "
-    "not blocked (decision 0081)",
+    "festivals/services/timetable.py:placement_offer": "a festival's organisation offers an act a set; organisations "
+    "are not blocked (decision 0081)",
     "festivals/services/timetable.py:placement_move": "the organisation moves an act it placed (decision 0081)",
 }
 # Models that join two parties without being contact from one to the other, each with the rule it follows.

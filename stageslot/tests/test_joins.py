@@ -27,8 +27,7 @@ from bookings.models import Booking
 from bookings.services import answering, locks
 from bookings.tests.factories import band_with_leader
 from bookings.tests.test_member_race import race, request_of, slow_check, starts
-from festivals.services import timetable
-from festivals.tests.factories import festival_world, local
+from festivals.tests.factories import festival_world, local, placement_book
 from gigs.models import Answer, GigAnswer
 from gigs.services.joins import band_invite_join
 
@@ -170,13 +169,13 @@ def _join(client, user, invite):
 def test_a_player_at_a_festival_who_joins_a_band_on_another_stage_then_is_marked_out_of_its_set(client):
     w = festival_world()
     day = w.first_day
-    kite = timetable.placement_book(
+    kite = placement_book(
         fstage=w.main, band=w.kite, starts_at=local(day, 20), set_minutes=60, by=w.owner, now=timezone.now()
     )
-    owl = timetable.placement_book(
+    owl = placement_book(
         fstage=w.tent, band=w.owl, starts_at=local(day, 20, 15), set_minutes=45, by=w.owner, now=timezone.now()
     )
-    later = timetable.placement_book(
+    later = placement_book(
         fstage=w.tent, band=w.owl, starts_at=local(day + dt.timedelta(days=1), 18), set_minutes=45, by=w.owner,
         now=timezone.now(),
     )  # fmt: skip

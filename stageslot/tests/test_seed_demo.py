@@ -59,8 +59,9 @@ def counts() -> tuple[int, ...]:
 
 
 def the_festival_tells_its_story(client) -> None:
-    """Riverside Rooms' festival: two stages, a call with scored applications, one act placed and another
-    (sharing a player) refused beside it at the same hour; the promoter lands on it."""
+    """Riverside Rooms' festival: two stages, a call with scored applications, one act's set accepted, one
+    invited act's offer waiting, and another (sharing a player) refused beside the first at the same hour; the
+    promoter lands on it."""
     from festivals.services import timetable
 
     festival = Festival.objects.get(slug="riverside-summer-nights")
@@ -68,7 +69,9 @@ def the_festival_tells_its_story(client) -> None:
     call = festival.calls.get()
     assert call.applications.count() >= 3 and Score.objects.filter(application__call=call).count() >= 6
     assert call.applications.filter(status="submitted").exists(), "one still waits for the jury"
-    placed = Placement.objects.get(festival=festival)
+    placed = Placement.objects.get(festival=festival, booking__status="booked")
+    offered = Placement.objects.get(festival=festival, booking__status="pending")
+    assert offered.application is None and offered.booking.kind == "offer", "an invited act, asked first"
     second = call.applications.filter(status="shortlisted").exclude(band=placed.band).select_related("band").get()
     other = festival.stages.exclude(pk=placed.festival_stage_id).select_related("stage", "festival__venue").get()
     verdict = timetable.placement_try(
