@@ -9,6 +9,8 @@ Every write (bands.sections) rebuilds it in the same transaction.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.shortcuts import get_object_or_404
+
 from availability.lineup import Lineup
 
 from .models import Band, Membership, MembershipSection, Section
@@ -70,3 +72,8 @@ def membership_sections(*, band: Band) -> dict[int, tuple[int | None, set[int]]]
         plays.add(section_id)
         out[membership_id] = (section_id if usual else current, plays)
     return out
+
+
+def band_section_of(*, band: Band, pk: int) -> Section:
+    """The band's section `pk`; 404 for another band's."""
+    return get_object_or_404(Section, band=band, pk=pk)

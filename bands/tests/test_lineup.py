@@ -5,8 +5,10 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands import sections
 from bands.calendar import band_availability, band_available_members, bands_availability
@@ -126,3 +128,86 @@ def test_only_leaders_and_admins_change_sections(brass):
     band, _leader, people = brass
     with pytest.raises(sections.BandPermissionError):
         sections.section_add(band=band, by=people["Ana"].user, name="Saxes")
+
+
+# ---- The leader's page ------------------------------------------------------------------------------
+
+
+def section_urls(band: Band) -> list[tuple[str, str]]:
+    """Every route of the sections page, with the method it answers."""
+    section = band.sections.first()
+    member = band.memberships.first()
+    return [
+        ("get", reverse("bands:sections", args=[band.slug])),
+        ("post", reverse("bands:sections", args=[band.slug])),
+        ("post", reverse("bands:lineup_save", args=[band.slug])),
+        ("post", reverse("bands:section_rename", args=[band.slug, section.pk])),
+        ("post", reverse("bands:section_move", args=[band.slug, section.pk])),
+        ("post", reverse("bands:section_remove", args=[band.slug, section.pk])),
+        ("post", reverse("bands:member_sections", args=[band.slug, member.pk])),
+    ]
+
+
+def test_every_route_of_the_page_is_covered_here(brass):
+    band, _leader, _people = brass
+    names = {p.name for p in get_resolver("bands.urls").url_patterns if "sections" in str(p.pattern)}
+    assert len(names) == len(section_urls(band)) - 1
+
+
+def test_only_the_bands_leaders_and_admins_reach_the_page(brass, client):
+    band, _leader, people = brass
+    other = MembershipFactory(band=BandFactory(slug="other"), role=Membership.Role.LEADER).user
+    before = (band.lineup, list(band.sections.values_list("name", "order")))
+    for method, url in section_urls(band):
+        client.logout()
+        response = getattr(client, method)(url, {"name": "Saxes", "total": "9"})
+        assert response.status_code == 302 and "login" in response["Location"], url
+        for user in (people["Ana"].user, other, UserFactory()):
+            client.force_login(user)
+            assert getattr(client, method)(url, {"name": "Saxes", "total": "9"}).status_code in (403, 404), url
+    band.refresh_from_db()
+    assert (band.lineup, list(band.sections.values_list("name", "order"))) == before
+
+
+def test_the_leader_keeps_sections_and_the_line_up_from_the_manage_page(brass, client):
+    band, leader, people = brass
+    client.force_login(leader.user)
+    page = client.get(reverse("bands:manage", args=[band.slug])).content.decode()
+    assert reverse("bands:sections", args=[band.slug]) in page
+    assert client.post(reverse("bands:sections", args=[band.slug]), {"name": "Saxes"}).status_code == 302
+    saxes = band.sections.get(name="Saxes")
+    response = client.post(
+        reverse("bands:lineup_save", args=[band.slug]),
+        {
+            f"need_{saxes.pk}": "1",
+            f"need_{band.sections.get(name='Tuba').pk}": "0",
+            f"need_{band.sections.get(name='Trumpets').pk}": "2",
+            "total": "",
+        },
+    )
+    assert response.status_code == 302
+    ben = people["Ben"]
+    response = client.post(
+        reverse("bands:member_sections", args=[band.slug, ben.pk]),
+        {f"m{ben.pk}-usual": str(saxes.pk), f"m{ben.pk}-doubles": []},
+    )
+    assert response.status_code == 302
+    band.refresh_from_db()
+    assert {s["name"]: s["need"] for s in band.lineup["sections"]} == {"Trumpets": 2, "Tuba": 0, "Saxes": 1}
+    assert band.lineup["plays"][str(ben.user_id)] == [saxes.pk]
+    html = client.get(reverse("bands:sections", args=[band.slug])).content.decode()
+    assert "Saxes" in html and "Ben" in html
+
+
+def test_bad_input_is_refused_next_to_the_field_and_changes_nothing(brass, client):
+    band, leader, _people = brass
+    client.force_login(leader.user)
+    before = band.lineup
+    response = client.post(reverse("bands:sections", args=[band.slug]), {"name": "trumpets"})
+    assert response.status_code == 400
+    assert "already has a section of that name" in response.content.decode()
+    response = client.post(reverse("bands:lineup_save", args=[band.slug]), {"total": "-3"})
+    assert response.status_code == 400
+    assert "errorlist" in response.content.decode()
+    band.refresh_from_db()
+    assert band.lineup == before
