@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, YEARLY, rrule
 
-from .lineup import Lineup, fill, fills
+from .lineup import Lineup, fill, mask_check
 
 Interval = tuple[datetime, datetime]
 
@@ -815,16 +815,7 @@ def day_statuses(
     required_keys = list(dict.fromkeys([*required, *members] if by_lineup else required))
     count = len(required_keys)
     full = (1 << count) - 1
-    green_masks: dict[int, bool] = {}
-
-    def is_green(mask: int) -> bool:
-        if not by_lineup:
-            return mask == full
-        ok = green_masks.get(mask)
-        if ok is None:
-            free = frozenset(key for bit, key in enumerate(required_keys) if mask >> bit & 1)
-            ok = green_masks[mask] = fills(free, lineup)
-        return ok
+    is_green = mask_check(lineup, required_keys) if by_lineup else full.__eq__
 
     days = [first_day + timedelta(days=k) for k in range((last_day - first_day).days + 1)]
     if not days:

@@ -7,7 +7,7 @@ by distinct members: a doubler counts once, in the section where they are needed
 by augmenting paths over the bipartite graph members → seats (a maximum flow with unit capacities).
 """
 
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 
@@ -111,3 +111,51 @@ def fills(free: Collection[Hashable], lineup: Lineup) -> bool:
         return False
     seats = sum(max(n, 0) for n in lineup.needs.values())
     return len(_match(sorted(free, key=repr), lineup)) == seats
+
+
+def mask_check(lineup: Lineup, keys: list) -> Callable[[int], bool]:
+    """fills() over bit masks of `keys` (bit i: keys[i] free), for the engine's sweep. Cheap counts
+    refuse most masks; members who play one section take its seats first (always part of some best
+    assignment); only the doublers left go through the matching."""
+    bit = {key: 1 << i for i, key in enumerate(keys)}
+    required = sum(bit.get(k, 0) for k in lineup.required)
+    if any(k not in bit for k in lineup.required):
+        return lambda mask: False
+    needs = {s: n for s, n in lineup.needs.items() if n > 0}
+    players = dict.fromkeys(needs, 0)
+    singles = dict.fromkeys(needs, 0)
+    doublers = 0
+    for key, sections in lineup.plays.items():
+        if key not in bit:
+            continue
+        useful = [s for s in sections if s in needs]
+        for s in useful:
+            players[s] |= bit[key]
+        if len(useful) == 1:
+            singles[useful[0]] |= bit[key]
+        elif len(useful) > 1:
+            doublers |= bit[key]
+    cache: dict[tuple, bool] = {}
+
+    def check(mask: int) -> bool:
+        if mask & required != required or mask.bit_count() < lineup.total:
+            return False
+        left = {}
+        for s, need in needs.items():
+            if (mask & players[s]).bit_count() < need:
+                return False
+            rest = need - (mask & singles[s]).bit_count()
+            if rest > 0:
+                left[s] = rest
+        if not left:
+            return True
+        free = mask & doublers
+        key = (free, *left.items())
+        ok = cache.get(key)
+        if ok is None:
+            rest_lineup = Lineup(needs=left, plays=lineup.plays)
+            chosen = [k for k in keys if free & bit[k]]
+            ok = cache[key] = len(_match(chosen, rest_lineup)) == sum(left.values())
+        return ok
+
+    return check

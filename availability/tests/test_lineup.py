@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from availability.engine import day_statuses
-from availability.lineup import Lineup, fill, fills
+from availability.lineup import Lineup, fill, fills, mask_check
 
 CASES = {"compared": 0}
 
@@ -66,6 +66,21 @@ def test_the_line_up_is_filled_exactly_when_some_assignment_fills_it(case):
     if not result.short:
         for section, need in lineup.needs.items():
             assert sum(1 for s in result.assignment.values() if s == section) >= need
+
+
+@settings(
+    max_examples=400, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(lineups())
+def test_the_engines_check_by_bit_mask_agrees_for_every_set_of_free_members(case):
+    lineup, _free = case
+    keys = sorted(lineup.plays)
+    check = mask_check(lineup, keys)
+    # Every mask, in an order that reuses the check's cache across different shortfalls.
+    for mask in sorted(range(1 << len(keys)), key=lambda m: (m & 1, m)):
+        free = frozenset(k for i, k in enumerate(keys) if mask >> i & 1)
+        CASES["compared"] += 1
+        assert check(mask) == brute_force(free, lineup)
 
 
 def test_a_doubler_counts_once_in_the_section_where_they_are_needed():
