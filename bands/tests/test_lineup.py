@@ -211,3 +211,13 @@ def test_bad_input_is_refused_next_to_the_field_and_changes_nothing(brass, clien
     assert "errorlist" in response.content.decode()
     band.refresh_from_db()
     assert band.lineup == before
+
+
+def test_the_calendar_day_says_which_section_is_short(brass, client):
+    band, leader, people = brass
+    day = timezone.localdate() + dt.timedelta(days=10)
+    busy_all_day(people["Ana"].user, day)
+    busy_all_day(people["Dora"].user, day)
+    client.force_login(leader.user)
+    html = client.get(reverse("bands:calendar", args=[band.slug]), {"view": "month", "date": day.isoformat()})
+    assert "Short: Trumpets 1 of 2, Tuba 0 of 1" in html.content.decode()
