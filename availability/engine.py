@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, YEARLY, rrule
 
+from .lineup import Lineup, fill, mask_check
+
 Interval = tuple[datetime, datetime]
 
 # A daily rule over a five-year horizon is 1,827 occurrences; a runaway request stays cheap.
@@ -88,6 +90,7 @@ class DayStatus:
     required_count: int
     busy: frozenset  # required keys missing from that best window
     windows: tuple[Interval, ...]  # green windows (all required free, >= min_length) clipped to the day's hours
+    short: tuple = ()  # with a line-up, on a day that is not green: lineup.Shortfall of its best window
 
 
 @dataclass(frozen=True)
@@ -786,6 +789,8 @@ def day_statuses(
     min_length: timedelta,
     day_start: time | None = None,
     day_end: time | None = None,
+    lineup: Lineup | None = None,
+    members: Collection[Hashable] = (),
 ) -> list[DayStatus]:
     """One status per local day in `time_zone` (DST-correct bounds) from first_day to last_day inclusive.
 
@@ -798,18 +803,25 @@ def day_statuses(
     green: all required members free together for min_length starting that day. partial: the best k
     (largest set of required members free together for min_length starting that day, earliest first)
     and who is missing. red: no required member free for min_length. One sweep over the whole range.
+
+    With a `lineup` (availability.lineup) that needs sections or a total, `members` are all the band's
+    keys and a moment is green when those free then fill the line-up (lineup.fills); partial and red
+    then count all members, and a day that is not green says which sections its best moment is short.
     """
     if min_length <= timedelta(0):
         raise ValueError("min_length must be positive.")
     tz = zone(time_zone)
-    required_keys = list(dict.fromkeys(required))
+    by_lineup = lineup is not None and not lineup.counts_everyone
+    required_keys = list(dict.fromkeys([*required, *members] if by_lineup else required))
     count = len(required_keys)
     full = (1 << count) - 1
+    is_green = mask_check(lineup, required_keys) if by_lineup else full.__eq__
+
     days = [first_day + timedelta(days=k) for k in range((last_day - first_day).days + 1)]
     if not days:
         return []
     ranges = _day_ranges(tz, days[0], days[-1], day_start, day_end)
-    if not count:
+    if not count and not by_lineup:
         return [
             DayStatus(day, "green", 0, 0, frozenset(), (ranges[k],) if ranges[k][0] < ranges[k][1] else ())
             for k, day in enumerate(days)
@@ -833,6 +845,7 @@ def day_statuses(
         while ends[piece] <= range_start:
             piece += 1
         best_mask, best = 0, 0
+        green = False
         windows = []
         # A range can be empty only when its hours fall into a spring-forward gap.
         j = piece if range_start < range_end else n_pieces
@@ -841,13 +854,21 @@ def day_statuses(
             size = mask.bit_count()
             if size > best:
                 best_mask, best = mask, size
-            if mask == full:
+            if is_green(mask):
+                green = True
                 # The moments [a, b) where all can start come from the green period [a, b - 1 µs + min_length).
                 windows.append((max(times[j], range_start), min(ends[j] - _ONE_US + min_length, range_end)))
             j += 1
-        status = "green" if best == count else "partial" if best else "red"
-        missing = frozenset(key for bit, key in enumerate(required_keys) if not best_mask >> bit & 1)
-        statuses.append(DayStatus(day, status, best, count, missing, tuple(windows)))
+        status = "green" if green else "partial" if best else "red"
+        free_then = frozenset(key for bit, key in enumerate(required_keys) if best_mask >> bit & 1)
+        if by_lineup:
+            # Who is missing by name; the sections short say the rest.
+            missing = frozenset(lineup.required - free_then)
+            short = () if green else fill(free_then, lineup, required_keys).short
+        else:
+            missing = frozenset(required_keys) - free_then
+            short = ()
+        statuses.append(DayStatus(day, status, best, count, missing, tuple(windows), short))
     return statuses
 
 

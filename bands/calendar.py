@@ -19,10 +19,12 @@ from accounts.models import User
 from availability import engine
 from availability.describe import join_words
 from availability.engine import WEEKDAY_CODES
+from availability.lineup import Lineup, fills
 from availability.selectors import busy_by_user
 from availability.weekdays import WEEKDAY_SHORT_NAMES
 
 from .gig_hours import GigHours, band_gig_hours
+from .lineup import band_lineup, band_section_names
 from .members import band_members
 from .models import Band, BandBlock, Membership
 from .travel import add_journeys, band_point, journey_busy, located_gigs
@@ -165,6 +167,25 @@ class HeldMark:
 
 
 @dataclass(frozen=True)
+class ShortSection:
+    """A section the free members cannot fill on a day: how many of how many, and who could fill it."""
+
+    name: str
+    have: int
+    need: int
+    could: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        # Translators: a section short of players on a day, e.g. "Trumpets 1 of 2".
+        return gettext("%(section)s %(have)s of %(need)s") % {
+            "section": self.name,
+            "have": self.have,
+            "need": self.need,
+        }
+
+
+@dataclass(frozen=True)
 class CalendarDay:
     day: dt.date
     status: str  # "green" | "partial" | "red" | "booked" (a gig of the band in the day's gig hours)
@@ -179,6 +200,7 @@ class CalendarDay:
     off_hours: tuple[BarPiece, ...] = ()  # the parts of the bar outside gig hours
     gigs: tuple[str, ...] = ()  # the band's booked gigs that day: "21:00–23:00"
     held: tuple[HeldMark, ...] = ()  # where the band is held that day (band_calendar_held)
+    short: tuple[ShortSection, ...] = ()  # with a line-up: the sections its best window is short of
 
     @property
     def summary(self) -> str:
@@ -189,6 +211,8 @@ class CalendarDay:
             if self.required_count > 1:
                 return gettext("All %(count)s free") % {"count": self.required_count}
             return gettext("Free")
+        if self.short:
+            return gettext("Short: %(sections)s") % {"sections": ", ".join(s.label for s in self.short)}
         if self.status == "red":
             return gettext("No one free")
         return gettext("%(free)s of %(needed)s free – %(names)s busy") % {
@@ -263,13 +287,16 @@ def _gig_labels(
 
 
 def _windows(
-    segments: Sequence[engine.Segment], required: frozenset[int], optional: frozenset[int]
+    segments: Sequence[engine.Segment],
+    required: frozenset[int],
+    optional: frozenset[int],
+    lineup: Lineup | None = None,
 ) -> list[tuple[dt.datetime, dt.datetime, frozenset[int], frozenset[int]]]:
-    """Maximal stretches when all of `required` are free, as (start, end, optional members free all
-    through it, optional members free for some of it)."""
+    """Maximal stretches when all of `required` are free (with a `lineup`: when the free fill it), as
+    (start, end, optional members free all through it, optional members free for some of it)."""
     out: list[tuple[dt.datetime, dt.datetime, frozenset[int], frozenset[int]]] = []
     for seg in segments:
-        if not required <= seg.free:
+        if not (fills(seg.free, lineup) if lineup is not None else required <= seg.free):
             continue
         here = seg.free & optional
         if out and out[-1][1] == seg.start:
@@ -410,16 +437,27 @@ def band_green_zone(
     range_end = engine.day_bounds(last_day, tz)[1]
     busy = read[0] if read is not None else _busy(members, range_start - MARGIN, range_end + MARGIN, band)
     required = [m.user_id for m in members if m.required]
+    lineup = band_lineup(band=band, members=members) if band is not None else None
     statuses = engine.day_statuses(
-        busy, required, first_day, last_day, time_zone, min_length=min_length, day_start=day_start, day_end=day_end
+        busy,
+        required,
+        first_day,
+        last_day,
+        time_zone,
+        min_length=min_length,
+        day_start=day_start,
+        day_end=day_end,
+        lineup=lineup,
+        members=[m.user_id for m in members],
     )
+    section_names = band_section_names(band=band) if lineup is not None else {}
     stretches: list = []
     segments: list[engine.Segment] = []
     hours: list[engine.Interval] = []
     if detail:
         segments = engine.sweep(busy, range_start - MARGIN, range_end + MARGIN)
         optional = frozenset(m.user_id for m in members if not m.required)
-        stretches = _windows(segments, frozenset(required), optional)
+        stretches = _windows(segments, frozenset(required), optional, lineup)
         hours = engine.local_hours(
             first_day - 2 * DAY, last_day + 2 * DAY, time_zone, day_start=day_start, day_end=day_end
         )
@@ -458,6 +496,15 @@ def band_green_zone(
                 else (),
                 bar=_bar(segments, bounds, frozenset(required), tz, status.day) if detail else (),
                 off_hours=_off_hours(bounds, hours, tz, status.day) if detail else (),
+                short=tuple(
+                    ShortSection(
+                        name=section_names.get(s.section, ""),
+                        have=s.have,
+                        need=s.need,
+                        could=_names(members, s.could),
+                    )
+                    for s in status.short
+                ),
             )
         )
     return GreenZone(

@@ -189,6 +189,17 @@ class Band(LinksMixin, RatingColumns):
             "No instant booking in a week (Monday to Sunday, band's zone) with this many booked gigs. Empty: no limit."
         ),
     )
+    min_players = models.PositiveSmallIntegerField(
+        _("fewest players"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
+        help_text=_("The band plays only with at least this many members free; leave blank for no total."),
+    )
+    # The line-up as the green zone reads it, kept by bands.lineup.band_lineup_refresh whenever sections,
+    # needs or members' sections change: {"needs": {section pk: fewest}, "plays": {user pk: [section pk]},
+    # "total": n}. Empty: the band needs every required member and no more (decision 0105).
+    lineup = models.JSONField(_("line-up"), default=dict, blank=True, editable=False)
     two_gigs_a_day = models.BooleanField(
         _("takes two gigs a day"),
         default=False,
@@ -324,6 +335,65 @@ class Membership(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role in (self.Role.LEADER, self.Role.ADMIN)
+
+
+class Section(models.Model):
+    """A part of the band (Trumpets, Saxes, Rhythm, Voices), in the band's own order."""
+
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(_("name"), max_length=60)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["band", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "band", name="bands_section_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipSection(models.Model):
+    """A member plays in a section: their usual one, or another they double in."""
+
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="section_links"
+    )
+    section = models.ForeignKey(Section, verbose_name=_("section"), on_delete=models.CASCADE, related_name="players")
+    usual = models.BooleanField(_("usual section"), default=False)
+
+    class Meta:
+        verbose_name = _("member's section")
+        verbose_name_plural = _("members' sections")
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "section"], name="bands_membershipsection_unique"),
+            models.UniqueConstraint(
+                fields=["membership"], condition=Q(usual=True), name="bands_membershipsection_one_usual"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} – {self.section}"
+
+
+class LineupNeed(models.Model):
+    """The band's minimum line-up: at least this many players in a section."""
+
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="lineup_needs")
+    section = models.OneToOneField(Section, verbose_name=_("section"), on_delete=models.CASCADE, related_name="need")
+    min_players = models.PositiveSmallIntegerField(
+        _("fewest players"), validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+
+    class Meta:
+        verbose_name = _("line-up need")
+        verbose_name_plural = _("line-up needs")
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.min_players}"
 
 
 def band_photo_path(instance: "BandPhoto", filename: str) -> str:

@@ -42,6 +42,9 @@ from places.near import Near, near_filter
 from .calendar import bands_available_on
 from .gig_hours import DEFAULT_HOURS, GIG_HOURS, GigHours
 from .invites import invite_link_token
+from .lineup import band_section_of as band_section_of
+from .lineup import band_sections as band_sections
+from .lineup import membership_sections as membership_sections
 from .members import band_members as band_members
 from .models import (
     ApprovalStatus,

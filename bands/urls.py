@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calendar, detail, invites, manage, members, packages, search
+from .views import calendar, detail, invites, manage, members, packages, search, sections
 
 app_name = "bands"
 
@@ -24,6 +24,13 @@ urlpatterns = [
     path("<slug:slug>/manage/members/", members.band_members_page, name="members"),
     path("<slug:slug>/manage/members/<int:pk>/remove/", members.band_member_remove, name="member_remove"),
     path("<slug:slug>/manage/leave/", members.band_leave, name="leave"),
+    # Sections and the minimum line-up
+    path("<slug:slug>/manage/sections/", sections.band_sections_page, name="sections"),
+    path("<slug:slug>/manage/sections/line-up/", sections.band_lineup_save, name="lineup_save"),
+    path("<slug:slug>/manage/sections/<int:pk>/rename/", sections.band_section_rename, name="section_rename"),
+    path("<slug:slug>/manage/sections/<int:pk>/move/", sections.band_section_move, name="section_move"),
+    path("<slug:slug>/manage/sections/<int:pk>/remove/", sections.band_section_remove, name="section_remove"),
+    path("<slug:slug>/manage/sections/members/<int:pk>/", sections.band_member_sections, name="member_sections"),
     # Invites
     path("<slug:slug>/manage/invites/", invites.band_invites_page, name="invites"),
     path("<slug:slug>/manage/invites/<int:pk>/revoke/", invites.band_invite_revoke, name="invite_revoke"),

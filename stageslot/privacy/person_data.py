@@ -835,6 +835,7 @@ NOT_PERSONAL: dict[str, str] = {
     "accounts.RateCount": "rate-limit counts by key, gone when their window ends (within an hour)",
     "accounts.LimitsCacheEntry": "rate-limit cache entries, gone when they expire",
     "bands.Genre": "genre names",
+    "bands.Section": "the names of a band's sections",
     "bands.BandPhoto": _NO_PERSON_FILE,
     "bands.BandEmbed": "a band's embedded players' addresses",
     "bands.Package": "what a band offers and its price",

@@ -1,0 +1,161 @@
+"""Can the free members field the band? Pure: the line-up comes in as data, nothing is read.
+
+A line-up is who must be there by name, how many players each section needs at least, which sections
+each member can play (a doubler plays more than one) and, optionally, a total. The free members fill
+it when the named ones are free, there are enough of them in all, and the section seats can be filled
+by distinct members: a doubler counts once, in the section where they are needed. The seats are filled
+by augmenting paths over the bipartite graph members → seats (a maximum flow with unit capacities).
+"""
+
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Lineup:
+    """The band's minimum line-up. `needs`: section → fewest players; `plays`: member → sections they can
+    fill; `required`: members who must be there by name; `total`: fewest members free in all (0: none)."""
+
+    needs: Mapping[Hashable, int] = field(default_factory=dict)
+    plays: Mapping[Hashable, Collection[Hashable]] = field(default_factory=dict)
+    required: frozenset = frozenset()
+    total: int = 0
+
+    @property
+    def counts_everyone(self) -> bool:
+        """Only the named members matter (the rule before line-ups): no section needs and no total."""
+        return not any(self.needs.values()) and not self.total
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    section: Hashable
+    have: int
+    need: int
+    could: frozenset  # members who play it but are not free
+
+
+@dataclass(frozen=True)
+class Fill:
+    ok: bool
+    missing: frozenset  # named members who are not free
+    short: tuple[Shortfall, ...]  # sections that cannot be filled, in the order of `needs`
+    total_short: int  # how many more members the total needs
+    assignment: Mapping[Hashable, Hashable]  # member → section they fill
+
+
+def _match(free: Iterable[Hashable], lineup: Lineup) -> dict[Hashable, tuple[Hashable, int]]:
+    """A maximum assignment of seats (section, k) to free members, each member in one seat at most."""
+    seats = [(section, k) for section, need in lineup.needs.items() for k in range(max(need, 0))]
+    by_section: dict[Hashable, list[tuple[Hashable, int]]] = {}
+    for seat in seats:
+        by_section.setdefault(seat[0], []).append(seat)
+    holder: dict[tuple[Hashable, int], Hashable] = {}
+    seat_of: dict[Hashable, tuple[Hashable, int]] = {}
+    members = [m for m in free if any(s in by_section for s in lineup.plays.get(m, ()))]
+
+    def augment(member: Hashable, seen: set) -> bool:
+        for section in lineup.plays.get(member, ()):
+            for seat in by_section.get(section, ()):
+                if seat in seen:
+                    continue
+                seen.add(seat)
+                other = holder.get(seat)
+                if other is None or augment(other, seen):
+                    holder[seat] = member
+                    seat_of[member] = seat
+                    return True
+        return False
+
+    for member in members:
+        if len(holder) == len(seats):
+            break
+        augment(member, set())
+    return seat_of
+
+
+def fill(free: Collection[Hashable], lineup: Lineup, members: Collection[Hashable] | None = None) -> Fill:
+    """Whether the members in `free` fill `lineup`; if not, what is short and who could fill it.
+    `members`: everyone in the band (for who could fill a short section); defaults to lineup.plays."""
+    free = frozenset(free)
+    missing = frozenset(lineup.required - free)
+    seat_of = _match(sorted(free, key=repr), lineup)
+    filled: dict[Hashable, int] = {}
+    for section, _k in seat_of.values():
+        filled[section] = filled.get(section, 0) + 1
+    everyone = lineup.plays.keys() if members is None else members
+    short = tuple(
+        Shortfall(
+            section=section,
+            have=filled.get(section, 0),
+            need=need,
+            could=frozenset(m for m in everyone if m not in free and section in lineup.plays.get(m, ())),
+        )
+        for section, need in lineup.needs.items()
+        if filled.get(section, 0) < need
+    )
+    total_short = max(lineup.total - len(free), 0)
+    return Fill(
+        ok=not missing and not short and not total_short,
+        missing=missing,
+        short=short,
+        total_short=total_short,
+        assignment={member: seat[0] for member, seat in seat_of.items()},
+    )
+
+
+def fills(free: Collection[Hashable], lineup: Lineup) -> bool:
+    """fill(...).ok without the reasons."""
+    free = frozenset(free)
+    if not lineup.required <= free or len(free) < lineup.total:
+        return False
+    seats = sum(max(n, 0) for n in lineup.needs.values())
+    return len(_match(sorted(free, key=repr), lineup)) == seats
+
+
+def mask_check(lineup: Lineup, keys: list) -> Callable[[int], bool]:
+    """fills() over bit masks of `keys` (bit i: keys[i] free), for the engine's sweep. Cheap counts
+    refuse most masks; members who play one section take its seats first (always part of some best
+    assignment); only the doublers left go through the matching."""
+    bit = {key: 1 << i for i, key in enumerate(keys)}
+    required = sum(bit.get(k, 0) for k in lineup.required)
+    if any(k not in bit for k in lineup.required):
+        return lambda mask: False
+    needs = {s: n for s, n in lineup.needs.items() if n > 0}
+    players = dict.fromkeys(needs, 0)
+    singles = dict.fromkeys(needs, 0)
+    doublers = 0
+    for key, sections in lineup.plays.items():
+        if key not in bit:
+            continue
+        useful = [s for s in sections if s in needs]
+        for s in useful:
+            players[s] |= bit[key]
+        if len(useful) == 1:
+            singles[useful[0]] |= bit[key]
+        elif len(useful) > 1:
+            doublers |= bit[key]
+    cache: dict[tuple, bool] = {}
+
+    def check(mask: int) -> bool:
+        if mask & required != required or mask.bit_count() < lineup.total:
+            return False
+        left = {}
+        for s, need in needs.items():
+            if (mask & players[s]).bit_count() < need:
+                return False
+            rest = need - (mask & singles[s]).bit_count()
+            if rest > 0:
+                left[s] = rest
+        if not left:
+            return True
+        free = mask & doublers
+        key = (free, *left.items())
+        ok = cache.get(key)
+        if ok is None:
+            rest_lineup = Lineup(needs=left, plays=lineup.plays)
+            chosen = [k for k in keys if free & bit[k]]
+            ok = cache[key] = len(_match(chosen, rest_lineup)) == sum(left.values())
+        return ok
+
+    return check
