@@ -535,7 +535,10 @@ def _close_browser_contexts(request: pytest.FixtureRequest):
 
 # The answers a page draws in place (a form with its errors, a refusal, a rate limit): Chromium logs each as a
 # failed load, but the page asked for it and shows it. A 404 or a 500 still fails the test.
-REFUSAL_IN_PLACE = re.compile(r"Failed to load resource: the server responded with a status of (400|403|409|422|429)\b")
+REFUSAL_IN_PLACE = re.compile(
+    r"(Failed to load resource: the server responded with a status of|Response Status Error Code)"
+    r" (400|403|409|422|429)\b"
+)
 
 
 def _console_error(message) -> str | None:
@@ -546,6 +549,8 @@ def _console_error(message) -> str | None:
     url = message.location.get("url", "")
     if "net::ERR_" in message.text and urlsplit(url).hostname not in {"127.0.0.1", "localhost"}:
         return None  # an outside host the tests cannot reach (the map's tiles at *.invalid)
+    if "net::ERR_FAILED" in message.text:
+        return None  # a load the test's own route aborted (the phone sweep's images)
     return f"{message.text} ({message.location.get('url', '')})"
 
 

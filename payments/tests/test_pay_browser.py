@@ -111,6 +111,7 @@ def test_quote_counter_accept_pay_cancel_half_back(live_server, browser, axe_che
     assert "No differences" in out.getvalue()
 
 
+@pytest.mark.console_errors  # the fake Stripe answers the declined card with a 402
 def test_a_declined_card_is_said_in_words_and_nothing_is_booked(live_server, browser, axe_check, localstripe_webhooks):
     world = make_world()
     quote = quotes.quote_propose(booking=world.request, by=world.leader, terms=TERMS)

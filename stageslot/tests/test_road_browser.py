@@ -38,6 +38,7 @@ LEFT = """async () => [...(await caches.keys()), ...(await indexedDB.databases()
   .filter((name) => name.startsWith("ss-") && !name.startsWith("ss-shell-"))"""
 
 
+@pytest.mark.console_errors  # the page goes offline on purpose: htmx says it could not send
 def test_the_show_day_opens_and_changes_offline_and_lands_once(live_server, browser):
     world = gig_world("-offline")
     VenueStaff.objects.create(venue=world.venue, user=world.member)  # the member works the door too
