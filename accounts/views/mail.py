@@ -15,6 +15,7 @@ from anymail.exceptions import AnymailConfigurationError
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.request import RawPostDataException
 from django.shortcuts import render
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
@@ -87,6 +88,15 @@ def _read_a_large_reply(request: HttpRequest) -> None:
         request._body = request.read(allowed)
 
 
+def _empty(request: HttpRequest) -> bool:
+    """A post with nothing in it: an empty body, an empty JSON object or list, or a form (Mailgun's routes post
+    multipart forms, read as a stream before this) with no field and no file."""
+    try:
+        return request.body.strip() in (b"", b"{}", b"[]")
+    except RawPostDataException:
+        return not request.POST and not request.FILES
+
+
 def webhook_guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """anymail's webhook view, with a body it cannot read (not JSON, not the service's shape) answered 400
     instead of 500: a 500 would make the service post the same broken body again and again. Its basic auth
@@ -95,7 +105,7 @@ def webhook_guarded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         _read_a_large_reply(request)
-        if request.method == "POST" and request.body.strip() in (b"", b"{}", b"[]"):
+        if request.method == "POST" and _empty(request):
             return HttpResponseBadRequest("This is not an event or message of the mail service.")
         try:
             return view(request, *args, **kwargs)
