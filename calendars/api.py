@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiLine
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take
 from bookings.api.bookings import ONE_ERRORS, READ_ERRORS
@@ -94,7 +95,7 @@ class CaldavConnectIn(Schema):
 
 
 class CalendarChoiceIn(Schema):
-    read: list[str] | None = Field(
+    read: list[ApiLine(2000)] | None = Field(
         None, max_length=200, description="Addresses (ids) of the account's calendars that make you busy"
     )
     write_calendar_url: str | None = Field(

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiId, ApiInt
+from accounts.form_fields import INTEGER_MAX
 from accounts.models import ApiToken
 from bands.models import Currency
 from bands.packages import band_package_of
@@ -309,7 +311,7 @@ def payment_detail(request: HttpRequest, uid: uuid.UUID):
 
 
 class OutsideIn(Schema):
-    amount_minor: int = Field(gt=0, le=10**12, description="What was paid, in minor units: the part due")
+    amount_minor: ApiInt(1, INTEGER_MAX) = Field(description="What was paid, in minor units: the part due")
     reference: str = Field(min_length=1, max_length=120, description="The bank transfer's or receipt's reference")
 
 
@@ -332,7 +334,7 @@ def booking_payment_outside(request: HttpRequest, uid: uuid.UUID, body: OutsideI
 
 class CheckoutIn(InstantIn):
     band: str = Field(max_length=100, description="The band's slug")
-    package: int = Field(ge=1, description="An instant-bookable package of the band, with a price")
+    package: ApiId = Field(description="An instant-bookable package of the band, with a price")
 
 
 class CheckoutOut(Schema):
@@ -508,7 +510,7 @@ def booking_refund_preview(request: HttpRequest, uid: uuid.UUID):
     )
 
 
-class CancelIn(Schema):
+class RefundCancelIn(Schema):
     reason: str = Field(min_length=1, max_length=300, description="Why; the other side reads it")
     fingerprint: str | None = Field(
         None,
@@ -527,7 +529,7 @@ class CancelOut(Schema):
 
 
 @router.post("/bookings/{uuid:uid}/cancel-with-refund", response={200: CancelOut, **WRITE_ERRORS})
-def booking_cancel_with_refund(request: HttpRequest, uid: uuid.UUID, body: CancelIn):
+def booking_cancel_with_refund(request: HttpRequest, uid: uuid.UUID, body: RefundCancelIn):
     """Call off a booked gig with money paid on it and refund what the refund preview says: the band's
     leaders and admins (everything back) or the payer (by the agreed terms). A gig with nothing paid is
     simply cancelled. With the preview's `fingerprint`, a plan that has changed since is refused (409)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiId, ApiLine
 from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take
@@ -184,18 +185,18 @@ def booking_detail(request: HttpRequest, uid: uuid.UUID):
 
 
 class SlotAsk(Schema):
-    slot_id: int
-    band: str = Field(description="The band's slug")
+    slot_id: ApiId
+    band: ApiLine(100) = Field(description="The band's slug")
     role: Literal["headliner", "support"] = "headliner"
     fee: int | None = Field(None, ge=0, le=1_000_000_000)
     message: str = Field("", max_length=2000)
 
 
 class RequestIn(Schema):
-    band: str = Field(description="The band's slug")
+    band: ApiLine(100) = Field(description="The band's slug")
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
-    time_zone: str = Field(description="Where the event is (IANA zone)")
+    time_zone: ApiLine(64) = Field(description="Where the event is (IANA zone)")
     event_type: Literal[("", *EVENT_TYPES)] = ""  # type: ignore[valid-type]
     location: str = Field("", max_length=200)
     guests: int | None = Field(None, ge=0, le=100_000)
@@ -349,7 +350,7 @@ class SlotIn(Schema):
     currency: str = Field("EUR", min_length=3, max_length=3)
     support_places: int = Field(0, ge=0, le=20)
     visibility: Literal["public", "invite"] = "public"
-    genres: list[str] = Field(default_factory=list, max_length=20, description="Genre slugs")
+    genres: list[ApiLine(60)] = Field(default_factory=list, max_length=20, description="Genre slugs")
     notes: str = Field("", max_length=2000)
 
 

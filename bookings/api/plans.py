@@ -26,14 +26,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
+from accounts.api_fields import ApiId, ApiInt, ApiLine
 from accounts.dates import ApiDate
+from accounts.form_fields import MAX_FEE
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait
 from accounts.scheduling import scheduling_today
 from bands.selectors import band_for_manage, genres_all
 
 from ..forms.finder import FinderForm
-from ..forms.tours import MAX_STOPS, TourForm
+from ..forms.tours import MAX_DRIVE_KM, MAX_STOPS, TourForm
 from ..models import SavedSearch, SavedTour
 from ..selectors.alerts import saved_search_managed, saved_searches_managed
 from ..selectors.finder import finder_bands_of, finder_countries
@@ -104,13 +106,13 @@ class AlertSearchIn(Schema):
     date_from: ApiDate.PLAN | None = None
     date_until: ApiDate.PLAN | None = None
     time_zone: str | None = Field(None, max_length=64, description="The zone the dates are days in; default yours")
-    near: int | None = Field(None, description="A city's id: look around it")
-    within_km: float | None = Field(None, description="With near: only within this many km of it")
+    near: ApiId | None = Field(None, description="A city's id: look around it")
+    within_km: float | None = Field(None, ge=0, le=20_000, description="With near: only within this many km of it")
     city: str = Field("", max_length=80)
     region: str = Field("", max_length=80)
     country: str = Field("", max_length=2)
-    genres: list[str] = Field([], max_length=50)
-    fee_min: int | None = None
+    genres: list[ApiLine(60)] = Field([], max_length=50)
+    fee_min: ApiInt(le=MAX_FEE) | None = None
     role: Literal["", "headliner", "support", "support_call"] = ""
 
 
@@ -345,7 +347,7 @@ class StretchOut(Schema):
 
 
 class StopIn(Schema):
-    slot_id: int = Field(..., ge=1)
+    slot_id: ApiId
     role: Literal["headliner", "support"]
 
 
@@ -574,7 +576,7 @@ class TourPlanIn(Schema):
     end: str = Field(..., max_length=120)
     first_day: ApiDate.PLAN
     last_day: ApiDate.PLAN
-    drive_km: int = 400
+    drive_km: ApiInt(le=MAX_DRIVE_KM) = 400
     kinds: list[Kind] = Field(list(KINDS), max_length=2)
 
 
@@ -586,7 +588,7 @@ class TourPlanPatch(Schema):
     end: str | None = Field(None, max_length=120)
     first_day: ApiDate.PLAN | None = None
     last_day: ApiDate.PLAN | None = None
-    drive_km: int | None = None
+    drive_km: ApiInt(le=MAX_DRIVE_KM) | None = None
     kinds: list[Kind] | None = Field(None, max_length=2)
 
 

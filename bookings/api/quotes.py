@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiInt
+from accounts.form_fields import MAX_FEE
 from accounts.models import ApiToken
 
 from ..models import Booking, Quote
@@ -30,6 +32,9 @@ from .core import PAGE_DEFAULT, PAGE_MAX, Page, caller, keyset, token_auth
 from .schemas import utc
 
 router = Router(auth=token_auth, tags=["quotes"])
+# The largest amount in minor units (cents), and the most days before a gig a term may name.
+MINOR_MAX = MAX_FEE * 100
+DAYS_MAX = 3 * 366
 
 
 class WindowOut(Schema):
@@ -40,12 +45,16 @@ class WindowOut(Schema):
 class DoorCost(Schema):
     kind: Literal["sound", "lights", "hospitality", "marketing", "security", "stagehands", "backline", "other"]
     label: str = Field("", max_length=100)
-    amount_minor: int = Field(description="Taken off the door's takings before the split, in minor units")
+    amount_minor: ApiInt(le=MINOR_MAX) = Field(
+        description="Taken off the door's takings before the split, in minor units"
+    )
 
 
 class BonusTier(Schema):
-    tickets: int = Field(description="At this many tickets sold or more…")
-    amount_minor: int = Field(description="…the band gets this much more (the highest tier reached counts)")
+    tickets: ApiInt() = Field(description="At this many tickets sold or more…")
+    amount_minor: ApiInt(le=MINOR_MAX) = Field(
+        description="…the band gets this much more (the highest tier reached counts)"
+    )
 
 
 class IncludedOut(Schema):
@@ -153,20 +162,22 @@ def quotes_list(request: HttpRequest, uid: uuid.UUID, cursor: str | None = None,
 
 
 class WindowIn(Schema):
-    days: int = Field(description="Cancelled this many days or more before the gig…")
-    refund_percent: int = Field(description="…refunds this much (0 to 100)")
+    days: ApiInt(le=DAYS_MAX) = Field(description="Cancelled this many days or more before the gig…")
+    refund_percent: ApiInt(le=100) = Field(description="…refunds this much (0 to 100)")
 
 
 class QuoteIn(Schema):
     deal: Literal["flat", "door", "versus"] = "flat"
-    fee_minor: int | None = Field(None, description="The guarantee in minor units; none for a door split alone")
+    fee_minor: ApiInt(le=MINOR_MAX) | None = Field(
+        None, description="The guarantee in minor units; none for a door split alone"
+    )
     currency: str = Field("EUR", max_length=3)
-    door_percent: int | None = None
-    ticket_price_minor: int | None = None
-    capacity: int | None = None
-    deposit_percent: int = 0
-    balance_due_days: int = Field(0, description="Days before the gig; 0 on the day")
-    set_minutes: int | None = None
+    door_percent: ApiInt(le=100) | None = None
+    ticket_price_minor: ApiInt(le=MINOR_MAX) | None = None
+    capacity: ApiInt() | None = None
+    deposit_percent: ApiInt(le=100) = 0
+    balance_due_days: ApiInt(le=DAYS_MAX) = Field(0, description="Days before the gig; 0 on the day")
+    set_minutes: ApiInt(le=24 * 60) | None = None
     sound: bool = False
     backline: bool = False
     hospitality: bool = False
@@ -228,12 +239,12 @@ def quote_accept(request: HttpRequest, quote_id: int, body: AcceptIn | None = No
     return _fresh(request, quote_id)
 
 
-class DeclineIn(Schema):
+class QuoteDeclineIn(Schema):
     note: str = Field("", max_length=500, description="Why, if you like; the other side reads it")
 
 
 @router.post("/quotes/{int:quote_id}/decline", response={200: QuoteOut, **WRITE_ERRORS})
-def quote_decline(request: HttpRequest, quote_id: int, body: DeclineIn | None = None):
+def quote_decline(request: HttpRequest, quote_id: int, body: QuoteDeclineIn | None = None):
     """Decline the other side's open quote; the booking stays as it is."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
     services.quote_decline(quote=_quote_or_404(request, quote_id), by=user, note=body.note if body else "")

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiLine
 from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait
@@ -35,10 +36,12 @@ router = Router(auth=token_auth, tags=["bookings"])
 
 
 class RequestGroupIn(Schema):
-    bands: list[str] = Field(min_length=1, max_length=20, description="The bands' slugs: one to five different bands")
+    bands: list[ApiLine(100)] = Field(
+        min_length=1, max_length=20, description="The bands' slugs: one to five different bands"
+    )
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
-    time_zone: str = Field(description="Where the event is (IANA zone)")
+    time_zone: ApiLine(64) = Field(description="Where the event is (IANA zone)")
     event_type: Literal[("", *EVENT_TYPES)] = ""  # type: ignore[valid-type]
     location: str = Field("", max_length=200)
     guests: int | None = Field(None, ge=0, le=100_000)

@@ -131,12 +131,12 @@ def reschedule_accept(request: HttpRequest, uid: uuid.UUID, proposal_id: int):
     return _fresh(booking, proposal_id)
 
 
-class DeclineIn(Schema):
+class RescheduleDeclineIn(Schema):
     note: str = Field("", max_length=500, description="Why, if you like; the other side reads it")
 
 
 @router.post("/bookings/{uuid:uid}/reschedules/{int:proposal_id}/decline", response={200: ProposalOut, **WRITE_ERRORS})
-def reschedule_decline(request: HttpRequest, uid: uuid.UUID, proposal_id: int, body: DeclineIn | None = None):
+def reschedule_decline(request: HttpRequest, uid: uuid.UUID, proposal_id: int, body: RescheduleDeclineIn | None = None):
     """Decline the other side's proposal: the gig stays on its times."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
     booking = _mine_or_404(request, uid)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiId, ApiLine
 from accounts.dates import ApiDate, ApiDateTime
 from accounts.models import ApiToken
 from bands.models import Currency
@@ -355,7 +356,7 @@ def support_calls_list(
 
 
 class ShowIn(Schema):
-    band: str = Field(description="The hosting band's slug (you lead or run it)")
+    band: ApiLine(100) = Field(description="The hosting band's slug (you lead or run it)")
     title: str = Field(min_length=1, max_length=120)
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
@@ -365,8 +366,8 @@ class ShowIn(Schema):
     place_name: str = Field("", max_length=120, description="Or the place's name, typed in")
     place_address: str = Field("", max_length=200)
     place_city: str = Field("", max_length=80, description="The city, as text")
-    city_id: int | None = Field(None, description="Or the city's id in the city list: puts the show on the map")
-    genres: list[str] = Field(default_factory=list, max_length=20, description="Genre slugs")
+    city_id: ApiId | None = Field(None, description="Or the city's id in the city list: puts the show on the map")
+    genres: list[ApiLine(60)] = Field(default_factory=list, max_length=20, description="Genre slugs")
     support_places: int = Field(1, ge=0, le=6, description="How many support acts you look for")
     fee: int | None = Field(None, ge=0, le=1_000_000, description="For each support act; none: see support_terms")
     currency: str = Field("EUR", min_length=3, max_length=3)
@@ -490,7 +491,7 @@ def support_call_close(request: HttpRequest, show_id: int):
 
 
 class ApplyIn(Schema):
-    band: str = Field(description="Your band's slug (you lead or run it)")
+    band: ApiLine(100) = Field(description="Your band's slug (you lead or run it)")
     message: str = Field("", max_length=2000, description="To the headliner")
 
 
@@ -555,7 +556,7 @@ def _application_of(request: HttpRequest, show_id: int, uid: uuid.UUID, user):
     return slot, booking
 
 
-class DeclineIn(Schema):
+class ApplicationDeclineIn(Schema):
     reason: str = Field("", max_length=300, description="The band reads it")
 
 
@@ -572,7 +573,7 @@ def show_pick(request: HttpRequest, show_id: int, uid: uuid.UUID):
 
 
 @router.post("/shows/{int:show_id}/applications/{uuid:uid}/decline", response={200: BookingOut, **WRITE_ERRORS})
-def show_pass(request: HttpRequest, show_id: int, uid: uuid.UUID, body: DeclineIn | None = None):
+def show_pass(request: HttpRequest, show_id: int, uid: uuid.UUID, body: ApplicationDeclineIn | None = None):
     """Decline an application, with an optional reason the band reads."""
     user = caller(request, ApiToken.Scope.SHOWS)
     _slot, booking = _application_of(request, show_id, uid, user)
@@ -584,7 +585,7 @@ def show_pass(request: HttpRequest, show_id: int, uid: uuid.UUID, body: DeclineI
 
 
 class ActTimesIn(Schema):
-    band: str = Field(description="The act's band (slug), booked on the show")
+    band: ApiLine(100) = Field(description="The act's band (slug), booked on the show")
     load_in_at: ApiDateTime.PLAN
     set_starts_at: ApiDateTime.PLAN
     set_ends_at: ApiDateTime.PLAN
@@ -632,8 +633,8 @@ def show_running_order(request: HttpRequest, show_id: int, body: RunningOrderIn)
 class TicketIn(Schema):
     label: str = Field(max_length=60)
     url: str = Field(max_length=300, description="An http(s) link")
-    price_min: Decimal | None = Field(None, ge=0, max_digits=7, decimal_places=2)
-    price_max: Decimal | None = Field(None, ge=0, max_digits=7, decimal_places=2)
+    price_min: Decimal | None = Field(None, ge=0, le=Decimal("99999.99"), max_digits=7, decimal_places=2)
+    price_max: Decimal | None = Field(None, ge=0, le=Decimal("99999.99"), max_digits=7, decimal_places=2)
 
 
 class TicketsIn(Schema):
@@ -661,12 +662,12 @@ def show_tickets(request: HttpRequest, show_id: int, body: TicketsIn):
 # ---- Calling it off -----------------------------------------------------------------------------
 
 
-class CancelIn(Schema):
+class ShowCancelIn(Schema):
     reason: str = Field(min_length=1, max_length=300, description="Why; every act and applicant reads it")
 
 
 @router.post("/shows/{int:show_id}/cancel", response={200: ShowOut, **WRITE_ERRORS})
-def show_cancel(request: HttpRequest, show_id: int, body: CancelIn):
+def show_cancel(request: HttpRequest, show_id: int, body: ShowCancelIn):
     """Call off a show: the host's leaders and admins (a show a band hosts) or the venue's staff (a
     venue's slot). Every act is cancelled and every applicant declined, each told the reason; 409 when
     it is cancelled already, 400 once it is over."""
