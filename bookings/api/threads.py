@@ -21,7 +21,7 @@ from ninja import Field, File, Form, Path, Query, Router, Schema
 from ninja import Status as Answer
 from ninja.files import UploadedFile
 
-from accounts.api_fields import ApiLine, ApiText
+from accounts.api_fields import ApiText
 from accounts.models import ApiToken, User
 from accounts.ratelimit import rate_limit_return, rate_limit_take
 from accounts.stored_files import stored_file_response
@@ -219,7 +219,7 @@ def file_add(
     uid: uuid.UUID,
     file: Annotated[UploadedFile, File(description=ALLOWED_WORDS)],
     kind: Annotated[FileKind, Form()],
-    title: Annotated[ApiLine(200), Form(description="Empty: the file's name")] = "",
+    title: str = Form("", max_length=200, description="Empty: the file's name"),
     replaces: int | None = Form(None, ge=1, le=LAST_ID, description="A file of this booking: share a new version"),
 ):
     """Share a file on the booking (multipart/form-data); everyone in it is told and the `file.added`
