@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiId, ApiLine
+from accounts.api_fields import ApiId, ApiLine, ApiText
 from accounts.dates import ApiDate, ApiDateTime, Bound, date_problem
 from accounts.models import ApiToken
 from accounts.scheduling import scheduling_last_day, scheduling_today, too_late_message
@@ -118,12 +118,12 @@ class HoldIn(Schema):
     ends_at: ApiDateTime.AHEAD
     expires_at: ApiDateTime.AHEAD = Field(description="Unconfirmed, the hold lets go by itself then (≤ starts_at)")
     level: int | None = Field(None, ge=1, le=MAX_LEVEL, description="None: the next free level")
-    note: str = Field("", max_length=300)
+    note: ApiText(300) = Field("")
 
 
 class ConfirmIn(Schema):
     fee: int | None = Field(None, ge=0, le=1_000_000)
-    message: str = Field("", max_length=2000)
+    message: ApiText(2000) = Field("")
 
 
 def hold_out(hold: Hold, *, staff: bool, clashes: list[str] | None = None) -> HoldOut:
@@ -335,7 +335,7 @@ class HoldRequestIn(Schema):
     venues: list[ApiLine(100)] = Field(min_length=1, max_length=10, description="The venues' slugs")
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
-    note: str = Field("", max_length=300)
+    note: ApiText(300) = Field("")
 
 
 class HoldRequestOut(Schema):

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
-from accounts.api_fields import ApiId, ApiInt, ApiLine
+from accounts.api_fields import ApiId, ApiInt, ApiLine, ApiText
 from accounts.dates import ApiDate
 from accounts.form_fields import MAX_FEE
 from accounts.models import ApiToken
@@ -105,28 +105,28 @@ class AlertSearchIn(Schema):
 
     date_from: ApiDate.PLAN | None = None
     date_until: ApiDate.PLAN | None = None
-    time_zone: str | None = Field(None, max_length=64, description="The zone the dates are days in; default yours")
+    time_zone: ApiLine(64) | None = Field(None, description="The zone the dates are days in; default yours")
     near: ApiId | None = Field(None, description="A city's id: look around it")
     within_km: float | None = Field(None, ge=0, le=20_000, description="With near: only within this many km of it")
-    city: str = Field("", max_length=80)
-    region: str = Field("", max_length=80)
-    country: str = Field("", max_length=2)
+    city: ApiLine(80) = Field("")
+    region: ApiLine(80) = Field("")
+    country: ApiLine(2) = Field("")
     genres: list[ApiLine(60)] = Field([], max_length=50)
     fee_min: ApiInt(le=MAX_FEE) | None = None
     role: Literal["", "headliner", "support", "support_call"] = ""
 
 
 class AlertIn(Schema):
-    band: str = Field(..., max_length=120, description="One of your bands (slug): you lead or run it")
+    band: ApiLine(120) = Field(..., description="One of your bands (slug): you lead or run it")
     search: AlertSearchIn = AlertSearchIn()
-    label: str = Field("", max_length=300, description="Default: the search's filters in words")
+    label: ApiLine(300) = Field("", description="Default: the search's filters in words")
 
 
 class AlertPatch(Schema):
     """Only what is sent changes. A new `search` replaces the whole search (and looks only at slots
     posted or changed from then on)."""
 
-    label: str | None = Field(None, max_length=300)
+    label: ApiLine(300) | None = Field(None)
     search: AlertSearchIn | None = None
 
 
@@ -353,7 +353,7 @@ class StopIn(Schema):
 
 class TourApplyIn(Schema):
     stops: list[StopIn] = Field(..., min_length=1, max_length=MAX_STOPS)
-    message: str = Field("", max_length=2000, description="Sent with every application")
+    message: ApiText(2000) = Field("", description="Sent with every application")
 
 
 class StopOutcomeOut(Schema):
@@ -571,9 +571,9 @@ class TourPlanIn(Schema):
     """A tour to keep: cities by name as on the planner page ("Hanover", or "Hanover, US"), days in the
     band's zone."""
 
-    label: str = Field("", max_length=120)
-    start: str = Field(..., max_length=120)
-    end: str = Field(..., max_length=120)
+    label: ApiLine(120) = Field("")
+    start: ApiLine(120) = Field(...)
+    end: ApiLine(120) = Field(...)
     first_day: ApiDate.PLAN
     last_day: ApiDate.PLAN
     drive_km: ApiInt(le=MAX_DRIVE_KM) = 400
@@ -583,9 +583,9 @@ class TourPlanIn(Schema):
 class TourPlanPatch(Schema):
     """Only what is sent changes; changed cities, days, drive or kinds are checked as on creation."""
 
-    label: str | None = Field(None, max_length=120)
-    start: str | None = Field(None, max_length=120)
-    end: str | None = Field(None, max_length=120)
+    label: ApiLine(120) | None = Field(None)
+    start: ApiLine(120) | None = Field(None)
+    end: ApiLine(120) | None = Field(None)
     first_day: ApiDate.PLAN | None = None
     last_day: ApiDate.PLAN | None = None
     drive_km: ApiInt(le=MAX_DRIVE_KM) | None = None

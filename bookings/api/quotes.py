@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiInt
+from accounts.api_fields import ApiInt, ApiLine, ApiText
 from accounts.form_fields import MAX_FEE
 from accounts.models import ApiToken
 
@@ -45,12 +45,23 @@ class WindowOut(Schema):
 class DoorCost(Schema):
     kind: Literal["sound", "lights", "hospitality", "marketing", "security", "stagehands", "backline", "other"]
     label: str = Field("", max_length=100)
+    amount_minor: int = Field(description="Taken off the door's takings before the split, in minor units")
+
+
+class BonusTier(Schema):
+    tickets: int = Field(description="At this many tickets sold or more…")
+    amount_minor: int = Field(description="…the band gets this much more (the highest tier reached counts)")
+
+
+# What a quote's body takes: bounded (rows stored before the bounds are still answered as DoorCost, BonusTier).
+class DoorCostIn(DoorCost):
+    label: ApiLine(100) = Field("")
     amount_minor: ApiInt(le=MINOR_MAX) = Field(
         description="Taken off the door's takings before the split, in minor units"
     )
 
 
-class BonusTier(Schema):
+class BonusTierIn(BonusTier):
     tickets: ApiInt() = Field(description="At this many tickets sold or more…")
     amount_minor: ApiInt(le=MINOR_MAX) = Field(
         description="…the band gets this much more (the highest tier reached counts)"
@@ -171,7 +182,7 @@ class QuoteIn(Schema):
     fee_minor: ApiInt(le=MINOR_MAX) | None = Field(
         None, description="The guarantee in minor units; none for a door split alone"
     )
-    currency: str = Field("EUR", max_length=3)
+    currency: ApiLine(3) = Field("EUR")
     door_percent: ApiInt(le=100) | None = None
     ticket_price_minor: ApiInt(le=MINOR_MAX) | None = None
     capacity: ApiInt() | None = None
@@ -183,12 +194,12 @@ class QuoteIn(Schema):
     hospitality: bool = False
     accommodation: bool = False
     travel: bool = False
-    included_note: str = Field("", max_length=300)
+    included_note: ApiText(300) = Field("")
     cancel_preset: Literal["flexible", "moderate", "strict", "custom"] = "moderate"
     cancel_windows: list[WindowIn] = Field(default_factory=list, description="With cancel_preset custom")
-    door_costs: list[DoorCost] = Field(default_factory=list, description="Door splits: at most 10")
-    bonus_tiers: list[BonusTier] = Field(default_factory=list, description="Door splits: at most 10")
-    message: str = Field("", max_length=2000)
+    door_costs: list[DoorCostIn] = Field(default_factory=list, description="Door splits: at most 10")
+    bonus_tiers: list[BonusTierIn] = Field(default_factory=list, description="Door splits: at most 10")
+    message: ApiText(2000) = Field("")
     send_anyway: bool = Field(False, description="Send although the fee is outside the band's range or the slot's")
 
 
@@ -240,7 +251,7 @@ def quote_accept(request: HttpRequest, quote_id: int, body: AcceptIn | None = No
 
 
 class QuoteDeclineIn(Schema):
-    note: str = Field("", max_length=500, description="Why, if you like; the other side reads it")
+    note: ApiText(500) = Field("", description="Why, if you like; the other side reads it")
 
 
 @router.post("/quotes/{int:quote_id}/decline", response={200: QuoteOut, **WRITE_ERRORS})

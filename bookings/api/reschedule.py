@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiText
 from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 
@@ -101,7 +102,7 @@ def reschedules_list(request: HttpRequest, uid: uuid.UUID, cursor: str | None = 
 class ProposalIn(Schema):
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
-    reason: str = Field(min_length=1, max_length=500, description="Why; the other side reads it before answering")
+    reason: ApiText(500) = Field(min_length=1, description="Why; the other side reads it before answering")
 
 
 @router.post("/bookings/{uuid:uid}/reschedules", response={201: ProposalOut, **WRITE_ERRORS})
@@ -132,7 +133,7 @@ def reschedule_accept(request: HttpRequest, uid: uuid.UUID, proposal_id: int):
 
 
 class RescheduleDeclineIn(Schema):
-    note: str = Field("", max_length=500, description="Why, if you like; the other side reads it")
+    note: ApiText(500) = Field("", description="Why, if you like; the other side reads it")
 
 
 @router.post("/bookings/{uuid:uid}/reschedules/{int:proposal_id}/decline", response={200: ProposalOut, **WRITE_ERRORS})

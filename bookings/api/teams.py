@@ -62,7 +62,7 @@ class OrganisationDetail(Schema):
 
 
 class InviteIn(Schema):
-    email: str = Field(max_length=254)
+    email: ApiLine(254) = Field()
     role: ApiLine(20) = Field("booker", description="owner, booker or viewer")
 
 
