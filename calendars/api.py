@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiLine
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take
 from bookings.api.bookings import ONE_ERRORS, READ_ERRORS
@@ -83,22 +84,22 @@ class ConnectedCalendarOut(Schema):
 
 
 class CaldavConnectIn(Schema):
-    server_url: str = Field(
-        max_length=2000, description="Your provider's CalDAV address, e.g. https://cloud.example.com/remote.php/dav"
+    server_url: ApiLine(2000) = Field(
+        description="Your provider's CalDAV address, e.g. https://cloud.example.com/remote.php/dav"
     )
-    username: str = Field(max_length=200)
-    app_password: str = Field(
-        max_length=500, description="An app password made for StageSlot; stored encrypted, never answered"
+    username: ApiLine(200) = Field()
+    app_password: ApiLine(500) = Field(
+        description="An app password made for StageSlot; stored encrypted, never answered"
     )
-    name: str = Field("", max_length=80, description="Optional, to tell accounts apart")
+    name: ApiLine(80) = Field("", description="Optional, to tell accounts apart")
 
 
 class CalendarChoiceIn(Schema):
-    read: list[str] | None = Field(
+    read: list[ApiLine(2000)] | None = Field(
         None, max_length=200, description="Addresses (ids) of the account's calendars that make you busy"
     )
-    write_calendar_url: str | None = Field(
-        None, max_length=2000, description="The calendar to write your gigs into (CalDAV only); empty: none"
+    write_calendar_url: ApiLine(2000) | None = Field(
+        None, description="The calendar to write your gigs into (CalDAV only); empty: none"
     )
 
 

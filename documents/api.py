@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from accounts.api_fields import ApiText
 from accounts.models import ApiToken
 from bookings.api.bookings import ONE_ERRORS, WRITE_ERRORS
 from bookings.api.core import ApiProblem, caller, field_errors, token_auth
@@ -110,7 +111,7 @@ class DaySheetOut(Schema):
 
 class AdvanceIn(Schema):
     advanced: bool = Field(description="true: confirmed; false: open again")
-    note: str = Field("", max_length=300)
+    note: ApiText(300) = Field("")
 
 
 def _url(request: HttpRequest, path: str) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiLine
 from accounts.client_ip import client_ip
 from accounts.dates import ApiDate
 from accounts.models import ApiToken
@@ -68,7 +69,7 @@ def whats_on(
 
 class FollowIn(Schema):
     kind: Literal["band", "venue"]
-    slug: str
+    slug: ApiLine(100)
 
 
 class FollowOut(Schema):
@@ -79,8 +80,8 @@ class FollowOut(Schema):
 
 
 class AskIn(Schema):
-    band: str
-    city: str
+    band: ApiLine(100)
+    city: ApiLine(200)
 
 
 class AskOut(Schema):

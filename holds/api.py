@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiId, ApiLine, ApiText
 from accounts.dates import ApiDate, ApiDateTime, Bound, date_problem
 from accounts.models import ApiToken
 from accounts.scheduling import scheduling_last_day, scheduling_today, too_late_message
@@ -111,18 +112,18 @@ class BandHoldsOut(Schema):
 
 
 class HoldIn(Schema):
-    stage_id: int
-    band: str = Field(description="The band's slug")
+    stage_id: ApiId
+    band: ApiLine(100) = Field(description="The band's slug")
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
     expires_at: ApiDateTime.AHEAD = Field(description="Unconfirmed, the hold lets go by itself then (≤ starts_at)")
     level: int | None = Field(None, ge=1, le=MAX_LEVEL, description="None: the next free level")
-    note: str = Field("", max_length=300)
+    note: ApiText(300) = Field("")
 
 
 class ConfirmIn(Schema):
     fee: int | None = Field(None, ge=0, le=1_000_000)
-    message: str = Field("", max_length=2000)
+    message: ApiText(2000) = Field("")
 
 
 def hold_out(hold: Hold, *, staff: bool, clashes: list[str] | None = None) -> HoldOut:
@@ -331,10 +332,10 @@ def hold_confirm(request: HttpRequest, pk: int, body: ConfirmIn | None = None):
 
 
 class HoldRequestIn(Schema):
-    venues: list[str] = Field(min_length=1, max_length=10, description="The venues' slugs")
+    venues: list[ApiLine(100)] = Field(min_length=1, max_length=10, description="The venues' slugs")
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
-    note: str = Field("", max_length=300)
+    note: ApiText(300) = Field("")
 
 
 class HoldRequestOut(Schema):
@@ -351,7 +352,7 @@ class HoldRequestOut(Schema):
 
 class HoldAnswerIn(Schema):
     hold: bool = Field(description="True: hold the date on `stage_id`; false: say no")
-    stage_id: int | None = None
+    stage_id: ApiId | None = None
     expires_at: ApiDateTime.AHEAD | None = Field(None, description="The hold's expiry; 14 days by default")
 
 
@@ -481,7 +482,7 @@ class CalendarOut(Schema):
 
 
 class MoveIn(Schema):
-    stage_id: int
+    stage_id: ApiId
     date: ApiDate.AHEAD = Field(description="The day in the target venue's zone; the hold keeps its time of day")
     level: int | None = Field(None, ge=1, le=MAX_LEVEL, description="None: the level it has")
 

@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiId, ApiInt, ApiLine, ApiText
+from accounts.form_fields import INTEGER_MAX
 from accounts.models import ApiToken
 from bands.models import Currency
 from bands.packages import band_package_of
@@ -265,7 +267,7 @@ def booking_payment_start(request: HttpRequest, uid: uuid.UUID):
 
 
 class PayIn(Schema):
-    payment_method: str = Field(max_length=255, description="The id Stripe.js gave the card (pm_…)")
+    payment_method: ApiLine(255) = Field(description="The id Stripe.js gave the card (pm_…)")
 
 
 class PayOut(Schema):
@@ -309,8 +311,8 @@ def payment_detail(request: HttpRequest, uid: uuid.UUID):
 
 
 class OutsideIn(Schema):
-    amount_minor: int = Field(gt=0, le=10**12, description="What was paid, in minor units: the part due")
-    reference: str = Field(min_length=1, max_length=120, description="The bank transfer's or receipt's reference")
+    amount_minor: ApiInt(1, INTEGER_MAX) = Field(description="What was paid, in minor units: the part due")
+    reference: ApiLine(120) = Field(min_length=1, description="The bank transfer's or receipt's reference")
 
 
 @router.post("/bookings/{uuid:uid}/payments/outside", response={201: PaymentOut, **WRITE_ERRORS})
@@ -331,8 +333,8 @@ def booking_payment_outside(request: HttpRequest, uid: uuid.UUID, body: OutsideI
 
 
 class CheckoutIn(InstantIn):
-    band: str = Field(max_length=100, description="The band's slug")
-    package: int = Field(ge=1, description="An instant-bookable package of the band, with a price")
+    band: ApiLine(100) = Field(description="The band's slug")
+    package: ApiId = Field(description="An instant-bookable package of the band, with a price")
 
 
 class CheckoutOut(Schema):
@@ -508,11 +510,10 @@ def booking_refund_preview(request: HttpRequest, uid: uuid.UUID):
     )
 
 
-class CancelIn(Schema):
-    reason: str = Field(min_length=1, max_length=300, description="Why; the other side reads it")
-    fingerprint: str | None = Field(
+class RefundCancelIn(Schema):
+    reason: ApiText(300) = Field(min_length=1, description="Why; the other side reads it")
+    fingerprint: ApiLine(64) | None = Field(
         None,
-        max_length=64,
         description=(
             "The refund preview's fingerprint you decided on: when the plan has changed since (a window "
             "closed, a payment went through), nothing is cancelled and the answer is 409"
@@ -527,7 +528,7 @@ class CancelOut(Schema):
 
 
 @router.post("/bookings/{uuid:uid}/cancel-with-refund", response={200: CancelOut, **WRITE_ERRORS})
-def booking_cancel_with_refund(request: HttpRequest, uid: uuid.UUID, body: CancelIn):
+def booking_cancel_with_refund(request: HttpRequest, uid: uuid.UUID, body: RefundCancelIn):
     """Call off a booked gig with money paid on it and refund what the refund preview says: the band's
     leaders and admins (everything back) or the payer (by the agreed terms). A gig with nothing paid is
     simply cancelled. With the preview's `fingerprint`, a plan that has changed since is refused (409)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiText
 from accounts.models import ApiToken
 from bookings.api.bookings import _limited
 from bookings.api.core import (
@@ -285,7 +286,7 @@ class ReviewIn(Schema):
     overall: Stars | None = None
     ratings: dict[SubRating, Stars] = Field(default_factory=dict)
     again: bool | None = None
-    text: str = Field(max_length=TEXT_MAX)
+    text: ApiText(TEXT_MAX) = Field()
     no_show: bool = False
 
 
@@ -351,7 +352,7 @@ def reviews_to_write(request: HttpRequest, cursor: str | None = None, limit: int
 
 
 class ReplyIn(Schema):
-    text: str = Field(min_length=1, max_length=REPLY_MAX, description="Shown under the review; it cannot be changed")
+    text: ApiText(REPLY_MAX) = Field(min_length=1, description="Shown under the review; it cannot be changed")
 
 
 @router.post("/reviews/{int:review_id}/reply", response={200: ReviewOut, **WRITE_ERRORS})
@@ -366,7 +367,7 @@ def review_reply_write(request: HttpRequest, review_id: int, body: ReplyIn):
 
 
 class ReportIn(Schema):
-    reason: str = Field(min_length=1, max_length=REPORT_MAX, description="What is wrong with it; staff read it")
+    reason: ApiText(REPORT_MAX) = Field(min_length=1, description="What is wrong with it; staff read it")
 
 
 class ReportOut(Schema):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiId, ApiLine, ApiText
 from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take
@@ -184,23 +185,23 @@ def booking_detail(request: HttpRequest, uid: uuid.UUID):
 
 
 class SlotAsk(Schema):
-    slot_id: int
-    band: str = Field(description="The band's slug")
+    slot_id: ApiId
+    band: ApiLine(100) = Field(description="The band's slug")
     role: Literal["headliner", "support"] = "headliner"
     fee: int | None = Field(None, ge=0, le=1_000_000_000)
-    message: str = Field("", max_length=2000)
+    message: ApiText(2000) = Field("")
 
 
 class RequestIn(Schema):
-    band: str = Field(description="The band's slug")
+    band: ApiLine(100) = Field(description="The band's slug")
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
-    time_zone: str = Field(description="Where the event is (IANA zone)")
+    time_zone: ApiLine(64) = Field(description="Where the event is (IANA zone)")
     event_type: Literal[("", *EVENT_TYPES)] = ""  # type: ignore[valid-type]
-    location: str = Field("", max_length=200)
+    location: ApiLine(200) = Field("")
     guests: int | None = Field(None, ge=0, le=100_000)
     fee: int | None = Field(None, ge=0, le=10_000_000, description="The budget")
-    message: str = Field("", max_length=2000)
+    message: ApiText(2000) = Field("")
 
 
 @router.post("/bookings/applications", response={201: BookingOut, **WRITE_ERRORS})
@@ -273,11 +274,11 @@ def _request(user, band: Band, body: "RequestIn", starts_at: dt.datetime, ends_a
 
 
 class Reason(Schema):
-    reason: str = Field("", max_length=300)
+    reason: ApiText(300) = Field("")
 
 
 class Required(Schema):
-    reason: str = Field(min_length=1, max_length=300, description="Why; the other side reads it")
+    reason: ApiText(300) = Field(min_length=1, description="Why; the other side reads it")
 
 
 def _answered(request: HttpRequest, uid: uuid.UUID) -> BookingOut:
@@ -343,14 +344,14 @@ def booking_cancel(request: HttpRequest, uid: uuid.UUID, body: Required):
 class SlotIn(Schema):
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
-    stage: str = Field("", max_length=100, description="The stage's name; the venue's first stage when left out")
-    title: str = Field("", max_length=120)
+    stage: ApiLine(100) = Field("", description="The stage's name; the venue's first stage when left out")
+    title: ApiLine(120) = Field("")
     fee: int | None = Field(None, ge=0, le=10_000_000, description="Offered to the headliner; none: negotiable")
-    currency: str = Field("EUR", min_length=3, max_length=3)
+    currency: ApiLine(3) = Field("EUR", min_length=3)
     support_places: int = Field(0, ge=0, le=20)
     visibility: Literal["public", "invite"] = "public"
-    genres: list[str] = Field(default_factory=list, max_length=20, description="Genre slugs")
-    notes: str = Field("", max_length=2000)
+    genres: list[ApiLine(60)] = Field(default_factory=list, max_length=20, description="Genre slugs")
+    notes: ApiText(2000) = Field("")
 
 
 @router.post("/venues/{slug}/slots", response={201: SlotOut, **WRITE_ERRORS}, tags=["slots"])

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from accounts.api_fields import ApiText
 from accounts.models import ApiToken
 
 from ..models import Booking
@@ -82,7 +83,7 @@ def dispute_read(request: HttpRequest, uid: uuid.UUID):
 
 
 class DisputeIn(Schema):
-    reason: str = Field(min_length=1, max_length=500, description="What went wrong; the other side and staff read it")
+    reason: ApiText(500) = Field(min_length=1, description="What went wrong; the other side and staff read it")
 
 
 @router.post("/bookings/{uuid:uid}/dispute", response={200: DisputeOut, **WRITE_ERRORS})

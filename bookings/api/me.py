@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from accounts.api_fields import ApiLine
 from accounts.dates import ApiDate, ApiDateTime, Bound, date_problem
 from accounts.models import ApiToken, Notification
 from accounts.notifications import notification_mark_read, notifications_for, notifications_mark_all_read
@@ -59,14 +60,14 @@ class RuleIn(Schema):
     `rrule` repeats it (RFC 5545, without DTSTART; daily or coarser)."""
 
     kind: Literal["busy", "available"] = "busy"
-    title: str = Field("", max_length=120)
-    time_zone: str | None = Field(None, max_length=64)
+    title: ApiLine(120) = Field("")
+    time_zone: ApiLine(64) | None = Field(None)
     all_day: bool = False
     start_date: ApiDate.PLAN
     start_time: dt.time | None = None
     end_date: ApiDate.PLAN
     end_time: dt.time | None = None
-    rrule: str = Field("", max_length=300)
+    rrule: ApiLine(300) = Field("")
 
 
 class RulePatch(Schema):
@@ -74,14 +75,14 @@ class RulePatch(Schema):
     changed one is bounded as in RuleIn."""
 
     kind: Literal["busy", "available"] | None = None
-    title: str | None = Field(None, max_length=120)
-    time_zone: str | None = Field(None, max_length=64)
+    title: ApiLine(120) | None = Field(None)
+    time_zone: ApiLine(64) | None = Field(None)
     all_day: bool | None = None
     start_date: ApiDate.BROWSE | None = None
     start_time: dt.time | None = None
     end_date: ApiDate.BROWSE | None = None
     end_time: dt.time | None = None
-    rrule: str | None = Field(None, max_length=300)
+    rrule: ApiLine(300) | None = Field(None)
 
 
 def rule_out(rule: Rule) -> RuleOut:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
+from accounts.api_fields import ApiLine, ApiText
 from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from bands.packages import (
@@ -60,8 +61,8 @@ class PackageOut(Schema):
 
 
 class PackageIn(Schema):
-    name: str = Field(..., min_length=1, max_length=80)
-    included: str = Field("", max_length=1000)
+    name: ApiLine(80) = Field(..., min_length=1)
+    included: ApiText(1000) = Field("")
     sets: int = Field(1, ge=1, le=10)
     set_minutes: int = Field(45, ge=10, le=480)
     break_minutes: int = Field(15, ge=0, le=120)
@@ -75,8 +76,8 @@ class PackageIn(Schema):
 class PackagePatch(Schema):
     """Only the fields sent change; `active: false` withdraws the package (bookings made with it stay)."""
 
-    name: str | None = Field(None, min_length=1, max_length=80)
-    included: str | None = Field(None, max_length=1000)
+    name: ApiLine(80) | None = Field(None, min_length=1)
+    included: ApiText(1000) | None = Field(None)
     sets: int | None = Field(None, ge=1, le=10)
     set_minutes: int | None = Field(None, ge=10, le=480)
     break_minutes: int | None = Field(None, ge=0, le=120)
@@ -201,13 +202,13 @@ class InstantIn(Schema):
     starts_at: ApiDateTime.ANY_AHEAD = Field(..., description="With its UTC offset")
     price: int = Field(..., ge=0, le=100_000_000, description="The total you agree to pay")
     minutes: int | None = Field(None, ge=1, le=24 * 60, description="A longer gig of a package priced by time")
-    event_type: str = Field("", max_length=60)
-    location: str = Field("", max_length=200)
+    event_type: ApiLine(60) = Field("")
+    location: ApiLine(200) = Field("")
     guests: int | None = Field(None, ge=0, le=1_000_000)
     setting: Literal["", "indoor", "outdoor"] = ""
-    power_notes: str = Field("", max_length=300)
-    load_in_notes: str = Field("", max_length=300)
-    message: str = Field("", max_length=2000)
+    power_notes: ApiText(300) = Field("")
+    load_in_notes: ApiText(300) = Field("")
+    message: ApiText(2000) = Field("")
 
 
 BOOK_ERRORS = WRITE_ERRORS | {409: Problem}

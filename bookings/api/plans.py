@@ -26,14 +26,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
+from accounts.api_fields import ApiId, ApiInt, ApiLine, ApiText
 from accounts.dates import ApiDate
+from accounts.form_fields import MAX_FEE
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait
 from accounts.scheduling import scheduling_today
 from bands.selectors import band_for_manage, genres_all
 
 from ..forms.finder import FinderForm
-from ..forms.tours import MAX_STOPS, TourForm
+from ..forms.tours import MAX_DRIVE_KM, MAX_STOPS, TourForm
 from ..models import SavedSearch, SavedTour
 from ..selectors.alerts import saved_search_managed, saved_searches_managed
 from ..selectors.finder import finder_bands_of, finder_countries
@@ -103,28 +105,28 @@ class AlertSearchIn(Schema):
 
     date_from: ApiDate.PLAN | None = None
     date_until: ApiDate.PLAN | None = None
-    time_zone: str | None = Field(None, max_length=64, description="The zone the dates are days in; default yours")
-    near: int | None = Field(None, description="A city's id: look around it")
-    within_km: float | None = Field(None, description="With near: only within this many km of it")
-    city: str = Field("", max_length=80)
-    region: str = Field("", max_length=80)
-    country: str = Field("", max_length=2)
-    genres: list[str] = Field([], max_length=50)
-    fee_min: int | None = None
+    time_zone: ApiLine(64) | None = Field(None, description="The zone the dates are days in; default yours")
+    near: ApiId | None = Field(None, description="A city's id: look around it")
+    within_km: float | None = Field(None, ge=0, le=20_000, description="With near: only within this many km of it")
+    city: ApiLine(80) = Field("")
+    region: ApiLine(80) = Field("")
+    country: ApiLine(2) = Field("")
+    genres: list[ApiLine(60)] = Field([], max_length=50)
+    fee_min: ApiInt(le=MAX_FEE) | None = None
     role: Literal["", "headliner", "support", "support_call"] = ""
 
 
 class AlertIn(Schema):
-    band: str = Field(..., max_length=120, description="One of your bands (slug): you lead or run it")
+    band: ApiLine(120) = Field(..., description="One of your bands (slug): you lead or run it")
     search: AlertSearchIn = AlertSearchIn()
-    label: str = Field("", max_length=300, description="Default: the search's filters in words")
+    label: ApiLine(300) = Field("", description="Default: the search's filters in words")
 
 
 class AlertPatch(Schema):
     """Only what is sent changes. A new `search` replaces the whole search (and looks only at slots
     posted or changed from then on)."""
 
-    label: str | None = Field(None, max_length=300)
+    label: ApiLine(300) | None = Field(None)
     search: AlertSearchIn | None = None
 
 
@@ -345,13 +347,13 @@ class StretchOut(Schema):
 
 
 class StopIn(Schema):
-    slot_id: int = Field(..., ge=1)
+    slot_id: ApiId
     role: Literal["headliner", "support"]
 
 
 class TourApplyIn(Schema):
     stops: list[StopIn] = Field(..., min_length=1, max_length=MAX_STOPS)
-    message: str = Field("", max_length=2000, description="Sent with every application")
+    message: ApiText(2000) = Field("", description="Sent with every application")
 
 
 class StopOutcomeOut(Schema):
@@ -569,24 +571,24 @@ class TourPlanIn(Schema):
     """A tour to keep: cities by name as on the planner page ("Hanover", or "Hanover, US"), days in the
     band's zone."""
 
-    label: str = Field("", max_length=120)
-    start: str = Field(..., max_length=120)
-    end: str = Field(..., max_length=120)
+    label: ApiLine(120) = Field("")
+    start: ApiLine(120) = Field(...)
+    end: ApiLine(120) = Field(...)
     first_day: ApiDate.PLAN
     last_day: ApiDate.PLAN
-    drive_km: int = 400
+    drive_km: ApiInt(le=MAX_DRIVE_KM) = 400
     kinds: list[Kind] = Field(list(KINDS), max_length=2)
 
 
 class TourPlanPatch(Schema):
     """Only what is sent changes; changed cities, days, drive or kinds are checked as on creation."""
 
-    label: str | None = Field(None, max_length=120)
-    start: str | None = Field(None, max_length=120)
-    end: str | None = Field(None, max_length=120)
+    label: ApiLine(120) | None = Field(None)
+    start: ApiLine(120) | None = Field(None)
+    end: ApiLine(120) | None = Field(None)
     first_day: ApiDate.PLAN | None = None
     last_day: ApiDate.PLAN | None = None
-    drive_km: int | None = None
+    drive_km: ApiInt(le=MAX_DRIVE_KM) | None = None
     kinds: list[Kind] | None = Field(None, max_length=2)
 
 

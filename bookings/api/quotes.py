@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiInt, ApiLine, ApiText
+from accounts.form_fields import MAX_FEE
 from accounts.models import ApiToken
 
 from ..models import Booking, Quote
@@ -30,6 +32,9 @@ from .core import PAGE_DEFAULT, PAGE_MAX, Page, caller, keyset, token_auth
 from .schemas import utc
 
 router = Router(auth=token_auth, tags=["quotes"])
+# The largest amount in minor units (cents), and the most days before a gig a term may name.
+MINOR_MAX = MAX_FEE * 100
+DAYS_MAX = 3 * 366
 
 
 class WindowOut(Schema):
@@ -46,6 +51,21 @@ class DoorCost(Schema):
 class BonusTier(Schema):
     tickets: int = Field(description="At this many tickets sold or more…")
     amount_minor: int = Field(description="…the band gets this much more (the highest tier reached counts)")
+
+
+# What a quote's body takes: bounded (rows stored before the bounds are still answered as DoorCost, BonusTier).
+class DoorCostIn(DoorCost):
+    label: ApiLine(100) = Field("")
+    amount_minor: ApiInt(le=MINOR_MAX) = Field(
+        description="Taken off the door's takings before the split, in minor units"
+    )
+
+
+class BonusTierIn(BonusTier):
+    tickets: ApiInt() = Field(description="At this many tickets sold or more…")
+    amount_minor: ApiInt(le=MINOR_MAX) = Field(
+        description="…the band gets this much more (the highest tier reached counts)"
+    )
 
 
 class IncludedOut(Schema):
@@ -153,31 +173,33 @@ def quotes_list(request: HttpRequest, uid: uuid.UUID, cursor: str | None = None,
 
 
 class WindowIn(Schema):
-    days: int = Field(description="Cancelled this many days or more before the gig…")
-    refund_percent: int = Field(description="…refunds this much (0 to 100)")
+    days: ApiInt(le=DAYS_MAX) = Field(description="Cancelled this many days or more before the gig…")
+    refund_percent: ApiInt(le=100) = Field(description="…refunds this much (0 to 100)")
 
 
 class QuoteIn(Schema):
     deal: Literal["flat", "door", "versus"] = "flat"
-    fee_minor: int | None = Field(None, description="The guarantee in minor units; none for a door split alone")
-    currency: str = Field("EUR", max_length=3)
-    door_percent: int | None = None
-    ticket_price_minor: int | None = None
-    capacity: int | None = None
-    deposit_percent: int = 0
-    balance_due_days: int = Field(0, description="Days before the gig; 0 on the day")
-    set_minutes: int | None = None
+    fee_minor: ApiInt(le=MINOR_MAX) | None = Field(
+        None, description="The guarantee in minor units; none for a door split alone"
+    )
+    currency: ApiLine(3) = Field("EUR")
+    door_percent: ApiInt(le=100) | None = None
+    ticket_price_minor: ApiInt(le=MINOR_MAX) | None = None
+    capacity: ApiInt() | None = None
+    deposit_percent: ApiInt(le=100) = 0
+    balance_due_days: ApiInt(le=DAYS_MAX) = Field(0, description="Days before the gig; 0 on the day")
+    set_minutes: ApiInt(le=24 * 60) | None = None
     sound: bool = False
     backline: bool = False
     hospitality: bool = False
     accommodation: bool = False
     travel: bool = False
-    included_note: str = Field("", max_length=300)
+    included_note: ApiText(300) = Field("")
     cancel_preset: Literal["flexible", "moderate", "strict", "custom"] = "moderate"
     cancel_windows: list[WindowIn] = Field(default_factory=list, description="With cancel_preset custom")
-    door_costs: list[DoorCost] = Field(default_factory=list, description="Door splits: at most 10")
-    bonus_tiers: list[BonusTier] = Field(default_factory=list, description="Door splits: at most 10")
-    message: str = Field("", max_length=2000)
+    door_costs: list[DoorCostIn] = Field(default_factory=list, description="Door splits: at most 10")
+    bonus_tiers: list[BonusTierIn] = Field(default_factory=list, description="Door splits: at most 10")
+    message: ApiText(2000) = Field("")
     send_anyway: bool = Field(False, description="Send although the fee is outside the band's range or the slot's")
 
 
@@ -228,12 +250,12 @@ def quote_accept(request: HttpRequest, quote_id: int, body: AcceptIn | None = No
     return _fresh(request, quote_id)
 
 
-class DeclineIn(Schema):
-    note: str = Field("", max_length=500, description="Why, if you like; the other side reads it")
+class QuoteDeclineIn(Schema):
+    note: ApiText(500) = Field("", description="Why, if you like; the other side reads it")
 
 
 @router.post("/quotes/{int:quote_id}/decline", response={200: QuoteOut, **WRITE_ERRORS})
-def quote_decline(request: HttpRequest, quote_id: int, body: DeclineIn | None = None):
+def quote_decline(request: HttpRequest, quote_id: int, body: QuoteDeclineIn | None = None):
     """Decline the other side's open quote; the booking stays as it is."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
     services.quote_decline(quote=_quote_or_404(request, quote_id), by=user, note=body.note if body else "")

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiLine, ApiText
 from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait
@@ -35,15 +36,17 @@ router = Router(auth=token_auth, tags=["bookings"])
 
 
 class RequestGroupIn(Schema):
-    bands: list[str] = Field(min_length=1, max_length=20, description="The bands' slugs: one to five different bands")
+    bands: list[ApiLine(100)] = Field(
+        min_length=1, max_length=20, description="The bands' slugs: one to five different bands"
+    )
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
-    time_zone: str = Field(description="Where the event is (IANA zone)")
+    time_zone: ApiLine(64) = Field(description="Where the event is (IANA zone)")
     event_type: Literal[("", *EVENT_TYPES)] = ""  # type: ignore[valid-type]
-    location: str = Field("", max_length=200)
+    location: ApiLine(200) = Field("")
     guests: int | None = Field(None, ge=0, le=100_000)
     fee: int | None = Field(None, ge=0, le=10_000_000, description="The budget, in the bands' currency")
-    message: str = Field("", max_length=2000)
+    message: ApiText(2000) = Field("")
 
 
 class GroupBookingOut(Schema):

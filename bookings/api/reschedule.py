@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiText
 from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 
@@ -101,7 +102,7 @@ def reschedules_list(request: HttpRequest, uid: uuid.UUID, cursor: str | None = 
 class ProposalIn(Schema):
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
-    reason: str = Field(min_length=1, max_length=500, description="Why; the other side reads it before answering")
+    reason: ApiText(500) = Field(min_length=1, description="Why; the other side reads it before answering")
 
 
 @router.post("/bookings/{uuid:uid}/reschedules", response={201: ProposalOut, **WRITE_ERRORS})
@@ -131,12 +132,12 @@ def reschedule_accept(request: HttpRequest, uid: uuid.UUID, proposal_id: int):
     return _fresh(booking, proposal_id)
 
 
-class DeclineIn(Schema):
-    note: str = Field("", max_length=500, description="Why, if you like; the other side reads it")
+class RescheduleDeclineIn(Schema):
+    note: ApiText(500) = Field("", description="Why, if you like; the other side reads it")
 
 
 @router.post("/bookings/{uuid:uid}/reschedules/{int:proposal_id}/decline", response={200: ProposalOut, **WRITE_ERRORS})
-def reschedule_decline(request: HttpRequest, uid: uuid.UUID, proposal_id: int, body: DeclineIn | None = None):
+def reschedule_decline(request: HttpRequest, uid: uuid.UUID, proposal_id: int, body: RescheduleDeclineIn | None = None):
     """Decline the other side's proposal: the gig stays on its times."""
     user = caller(request, ApiToken.Scope.BOOKINGS)
     booking = _mine_or_404(request, uid)

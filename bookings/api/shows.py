@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiId, ApiLine, ApiText
 from accounts.dates import ApiDate, ApiDateTime
 from accounts.models import ApiToken
 from bands.models import Currency
@@ -355,22 +356,22 @@ def support_calls_list(
 
 
 class ShowIn(Schema):
-    band: str = Field(description="The hosting band's slug (you lead or run it)")
-    title: str = Field(min_length=1, max_length=120)
+    band: ApiLine(100) = Field(description="The hosting band's slug (you lead or run it)")
+    title: ApiLine(120) = Field(min_length=1)
     starts_at: ApiDateTime.AHEAD
     ends_at: ApiDateTime.AHEAD
     doors_at: ApiDateTime.AHEAD | None = Field(None, description="At the start or up to six hours before it")
-    time_zone: str = Field(max_length=64, description="Where the show is (IANA zone)")
-    place_venue: str | None = Field(None, max_length=100, description="A venue on StageSlot (slug) as the place")
-    place_name: str = Field("", max_length=120, description="Or the place's name, typed in")
-    place_address: str = Field("", max_length=200)
-    place_city: str = Field("", max_length=80, description="The city, as text")
-    city_id: int | None = Field(None, description="Or the city's id in the city list: puts the show on the map")
-    genres: list[str] = Field(default_factory=list, max_length=20, description="Genre slugs")
+    time_zone: ApiLine(64) = Field(description="Where the show is (IANA zone)")
+    place_venue: ApiLine(100) | None = Field(None, description="A venue on StageSlot (slug) as the place")
+    place_name: ApiLine(120) = Field("", description="Or the place's name, typed in")
+    place_address: ApiLine(200) = Field("")
+    place_city: ApiLine(80) = Field("", description="The city, as text")
+    city_id: ApiId | None = Field(None, description="Or the city's id in the city list: puts the show on the map")
+    genres: list[ApiLine(60)] = Field(default_factory=list, max_length=20, description="Genre slugs")
     support_places: int = Field(1, ge=0, le=6, description="How many support acts you look for")
     fee: int | None = Field(None, ge=0, le=1_000_000, description="For each support act; none: see support_terms")
-    currency: str = Field("EUR", min_length=3, max_length=3)
-    support_terms: str = Field("", max_length=200, description="The deal in words: “door split 70/30 after costs”")
+    currency: ApiLine(3) = Field("EUR", min_length=3)
+    support_terms: ApiText(200) = Field("", description="The deal in words: “door split 70/30 after costs”")
     stand_in: bool = Field(
         False, description="Host it although a required member is busy then: you will find a stand-in"
     )
@@ -490,8 +491,8 @@ def support_call_close(request: HttpRequest, show_id: int):
 
 
 class ApplyIn(Schema):
-    band: str = Field(description="Your band's slug (you lead or run it)")
-    message: str = Field("", max_length=2000, description="To the headliner")
+    band: ApiLine(100) = Field(description="Your band's slug (you lead or run it)")
+    message: ApiText(2000) = Field("", description="To the headliner")
 
 
 @router.post("/shows/{int:show_id}/applications", response={201: BookingOut, **WRITE_ERRORS})
@@ -555,8 +556,8 @@ def _application_of(request: HttpRequest, show_id: int, uid: uuid.UUID, user):
     return slot, booking
 
 
-class DeclineIn(Schema):
-    reason: str = Field("", max_length=300, description="The band reads it")
+class ApplicationDeclineIn(Schema):
+    reason: ApiText(300) = Field("", description="The band reads it")
 
 
 @router.post("/shows/{int:show_id}/applications/{uuid:uid}/accept", response={200: BookingOut, **WRITE_ERRORS})
@@ -572,7 +573,7 @@ def show_pick(request: HttpRequest, show_id: int, uid: uuid.UUID):
 
 
 @router.post("/shows/{int:show_id}/applications/{uuid:uid}/decline", response={200: BookingOut, **WRITE_ERRORS})
-def show_pass(request: HttpRequest, show_id: int, uid: uuid.UUID, body: DeclineIn | None = None):
+def show_pass(request: HttpRequest, show_id: int, uid: uuid.UUID, body: ApplicationDeclineIn | None = None):
     """Decline an application, with an optional reason the band reads."""
     user = caller(request, ApiToken.Scope.SHOWS)
     _slot, booking = _application_of(request, show_id, uid, user)
@@ -584,7 +585,7 @@ def show_pass(request: HttpRequest, show_id: int, uid: uuid.UUID, body: DeclineI
 
 
 class ActTimesIn(Schema):
-    band: str = Field(description="The act's band (slug), booked on the show")
+    band: ApiLine(100) = Field(description="The act's band (slug), booked on the show")
     load_in_at: ApiDateTime.PLAN
     set_starts_at: ApiDateTime.PLAN
     set_ends_at: ApiDateTime.PLAN
@@ -630,10 +631,10 @@ def show_running_order(request: HttpRequest, show_id: int, body: RunningOrderIn)
 
 
 class TicketIn(Schema):
-    label: str = Field(max_length=60)
-    url: str = Field(max_length=300, description="An http(s) link")
-    price_min: Decimal | None = Field(None, ge=0, max_digits=7, decimal_places=2)
-    price_max: Decimal | None = Field(None, ge=0, max_digits=7, decimal_places=2)
+    label: ApiLine(60) = Field()
+    url: ApiLine(300) = Field(description="An http(s) link")
+    price_min: Decimal | None = Field(None, ge=0, le=Decimal("99999.99"), max_digits=7, decimal_places=2)
+    price_max: Decimal | None = Field(None, ge=0, le=Decimal("99999.99"), max_digits=7, decimal_places=2)
 
 
 class TicketsIn(Schema):
@@ -661,12 +662,12 @@ def show_tickets(request: HttpRequest, show_id: int, body: TicketsIn):
 # ---- Calling it off -----------------------------------------------------------------------------
 
 
-class CancelIn(Schema):
-    reason: str = Field(min_length=1, max_length=300, description="Why; every act and applicant reads it")
+class ShowCancelIn(Schema):
+    reason: ApiText(300) = Field(min_length=1, description="Why; every act and applicant reads it")
 
 
 @router.post("/shows/{int:show_id}/cancel", response={200: ShowOut, **WRITE_ERRORS})
-def show_cancel(request: HttpRequest, show_id: int, body: CancelIn):
+def show_cancel(request: HttpRequest, show_id: int, body: ShowCancelIn):
     """Call off a show: the host's leaders and admins (a show a band hosts) or the venue's staff (a
     venue's slot). Every act is cancelled and every applicant declined, each told the reason; 409 when
     it is cancelled already, 400 once it is over."""

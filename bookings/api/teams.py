@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
+from accounts.api_fields import ApiLine
 from accounts.models import ApiToken
 from teams import selectors, services
 from teams.models import Organisation, OrgInvite
@@ -61,8 +62,8 @@ class OrganisationDetail(Schema):
 
 
 class InviteIn(Schema):
-    email: str = Field(max_length=254)
-    role: str = Field("booker", description="owner, booker or viewer")
+    email: ApiLine(254) = Field()
+    role: ApiLine(20) = Field("booker", description="owner, booker or viewer")
 
 
 class InviteOut(Schema):

@@ -21,6 +21,7 @@ from ninja import Field, File, Form, Path, Query, Router, Schema
 from ninja import Status as Answer
 from ninja.files import UploadedFile
 
+from accounts.api_fields import ApiText
 from accounts.models import ApiToken, User
 from accounts.ratelimit import rate_limit_return, rate_limit_take
 from accounts.stored_files import stored_file_response
@@ -104,7 +105,8 @@ class MessagePage(Page):
 
 
 class MessageIn(Schema):
-    body: str = Field(
+    # Twice the message's length: a line break sent as "\r\n" counts once (the service counts it).
+    body: ApiText(2 * Message.MAX_LENGTH) = Field(
         description=f"Plain text, at most {Message.MAX_LENGTH} characters (line breaks count once)",
         examples=["We load in at six; is the side door open?"],
     )
@@ -217,7 +219,7 @@ def file_add(
     uid: uuid.UUID,
     file: Annotated[UploadedFile, File(description=ALLOWED_WORDS)],
     kind: Annotated[FileKind, Form()],
-    title: str = Form("", description="Empty: the file's name"),
+    title: str = Form("", max_length=200, description="Empty: the file's name"),
     replaces: int | None = Form(None, ge=1, le=LAST_ID, description="A file of this booking: share a new version"),
 ):
     """Share a file on the booking (multipart/form-data); everyone in it is told and the `file.added`

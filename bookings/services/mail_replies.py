@@ -6,6 +6,8 @@ limit are the web's. Each refusal is answered with a bounce that says why, and n
 
 - an address that is not one of ours, altered, or sent before its person changed their address;
 - a sender other than the person the address names (their login or a verified address of theirs);
+- a sender the mail service did not verify (InboundMail.sender_verified: SPF, DKIM or DMARC passed for the
+  From address's domain): a From address is only words anyone can write. Such a refusal is never answered;
 - a thread that is closed: its person no longer takes part, or the gig ended REPLY_WINDOW ago;
 - a reply with nothing of its own once quoted text and signature are cut, or one too long;
 - a reply between two sides one of which blocked the other (the thread's contact check, decision 0081).
@@ -78,6 +80,15 @@ def mail_reply_apply(*, inbound_id: int) -> str:
                 _(
                     "It came from another address than the one the notification was sent to. Reply from that "
                     "address, or write on the booking's page."
+                )
+            )
+        if not inbound.sender_verified:
+            # Anyone can write a member's address in From: only the mail service's verdict (SPF, DKIM or DMARC
+            # passed for its domain) says the member sent it. Kept refused, never answered (_may_answer).
+            return refuse(
+                _(
+                    "The mail service could not verify that it came from the address it names, so it was not "
+                    "posted. Write on the booking's page."
                 )
             )
         if automatic:

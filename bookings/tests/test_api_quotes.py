@@ -143,7 +143,7 @@ def test_counter_then_accept_books_with_the_agreed_fee_and_the_webhooks_hear_it(
                 "door_percent": 70,
                 "door_costs": [{"kind": "sound", "amount_minor": -5}],
             },
-            "door_costs",
+            "door_costs.0.amount_minor",  # the body's bound names the cost's amount
         ),
     ],
 )

@@ -396,3 +396,48 @@ def test_a_suppressed_address_is_never_answered(thread, django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True):
         forged(thread, sender="complained@example.org", verified=True, n=2)
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        lambda sender: [],  # no verdict from the mail service
+        lambda sender: [spf_pass("bounce@evil.example")],  # a pass for the forger's own envelope domain
+        lambda sender: [("Received-SPF", "Fail identity=mailfrom"), spf_pass(sender)],  # the forger's own, below
+    ],
+    ids=["no-verdict", "forgers-envelope", "forgers-own-header"],
+)
+def test_a_reply_forged_from_a_members_address_is_kept_refused_never_posted_never_answered(
+    thread, django_capture_on_commit_callbacks, headers
+):
+    """The From address is the member's, the reply address is theirs: only the mail service's verdict tells a
+    forger from them. Unverified, nothing reaches the thread, no file is added, and nobody is written to."""
+    messages, files = Message.objects.count(), thread.application.files.count()
+    payload = inbound(
+        sender=thread.owner.email,
+        to=thread.address,
+        text="Fee doubled, pay to IBAN X.",
+        verified=False,
+        headers=headers(thread.owner.email),
+    )
+    payload["Attachments"] = [
+        {"Name": "invoice.pdf", "Content": base64.b64encode(b"%PDF-1.4").decode(), "ContentType": "application/pdf"}
+    ]
+    assert send(payload, django_capture_on_commit_callbacks).status_code == 200
+    row = InboundMail.objects.get()
+    assert row.sender_verified is False
+    assert row.state == InboundMail.State.REFUSED
+    assert "could not verify that it came from the address it names" in row.problem
+    assert Message.objects.count() == messages and thread.application.files.count() == files
+    assert mail.outbox == []
+    # Run again (a task retried): still nothing.
+    assert mail_reply_apply(inbound_id=row.pk) == ""
+    assert Message.objects.count() == messages
+
+
+def test_the_same_reply_verified_by_the_mail_service_is_posted(thread, django_capture_on_commit_callbacks):
+    payload = inbound(sender=thread.owner.email, to=thread.address, text="Six is fine.")
+    assert send(payload, django_capture_on_commit_callbacks).status_code == 200
+    row = InboundMail.objects.get()
+    assert row.sender_verified and row.state == InboundMail.State.APPLIED
+    assert Message.objects.filter(booking=thread.application).latest("pk").body == "Six is fine."

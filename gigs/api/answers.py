@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from accounts.api_fields import ApiLine, ApiText
 from accounts.models import ApiToken
 from bookings.api.bookings import ONE_ERRORS, WRITE_ERRORS
 from bookings.api.core import ApiProblem, caller, field_errors
@@ -41,8 +42,8 @@ class LineupOut(Schema):
 
 
 class AnswerIn(Schema):
-    answer: str = Field(description="definitely, probably, dont_know, probably_not or cant")
-    comment: str = Field("", max_length=300)
+    answer: ApiLine(20) = Field(description="definitely, probably, dont_know, probably_not or cant")
+    comment: ApiText(300) = Field("")
 
 
 def _gig(request: HttpRequest, uid: uuid.UUID, scope: str):
