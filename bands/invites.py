@@ -12,6 +12,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
@@ -22,6 +23,7 @@ from accounts.mail.headers import address_mail_headers
 from accounts.mail.suppression import mail_suppressed
 from accounts.models import User
 from accounts.services import email_queue, language_for_email
+from accounts.site import site_url
 
 from .models import InviteBase
 
@@ -125,6 +127,7 @@ def invite_email_queue(
             "expires": date_format(timezone.localtime(invite.expires_at, zone), "MOMENT_LONG_FORMAT"),
             "zone": zone.key,
             "pitch": pitch,
+            "privacy_url": f"{site_url()}{reverse('privacy_notice')}",
         }
         message = EmailMultiAlternatives(
             subject=" ".join(render_to_string(subject_template, context).split()),

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Notification
+from accounts.people import people_draw
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus, Band, Membership
 from bands.services import band_invite_accept, band_set_status
@@ -129,7 +130,7 @@ def test_a_new_member_through_an_invite_is_announced_to_the_leaders_and_admins(b
     notes = told("invite_accepted")
     assert set(notes) == {leader.pk, admin.pk}
     note = notes[leader.pk][0]
-    assert note.text == "Sam joined The Night Owls as a member (through an invite)."
+    assert people_draw(note.text) == "Sam joined The Night Owls as a member (through an invite)."
     assert note.link == reverse("bands:members", args=["the-night-owls"])
 
 
@@ -140,7 +141,8 @@ def test_an_admin_invite_says_admin(band, people):
         invite=BandInviteFactory(band=band, role=Membership.Role.ADMIN), user=UserFactory(display_name="Kim")
     )
 
-    assert told("invite_accepted")[leader.pk][0].text == "Kim joined The Night Owls as an admin (through an invite)."
+    note = told("invite_accepted")[leader.pk][0]
+    assert people_draw(note.text) == "Kim joined The Night Owls as an admin (through an invite)."
 
 
 def test_joining_again_tells_nobody_again(band, people):

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Notification
+from accounts.people import people_draw
 from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands.models import BandBlock
@@ -68,7 +69,7 @@ def test_the_asking_side_accepts_the_bands_quote_and_so_books_the_request(world)
     booking = Booking.objects.get(pk=world.request.pk)
     assert booking.status == Booking.Status.BOOKED and booking.fee == 800
     texts = Notification.objects.filter(recipient=world.leader, kind="booking_quote").values_list("text", flat=True)
-    assert any("Anna Client accepted the terms for The Night Shift" in t for t in texts)
+    assert any("Anna Client accepted the terms for The Night Shift" in people_draw(t) for t in texts)
 
 
 def test_the_other_side_is_told_and_the_webhooks_hear_every_step(world):

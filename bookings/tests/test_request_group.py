@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Notification
+from accounts.people import people_draw
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus
 from bands.tests.factories import MembershipFactory
@@ -83,7 +84,7 @@ def test_one_to_five_bands_each_get_a_pending_request_and_are_told(bands, ana, c
     assert len({(b.starts_at, b.ends_at) for b in made}) == 1
     for band in bands[:count]:
         note = Notification.objects.get(recipient=band.leader, kind="booking_created")
-        assert "Ana Client asks" in note.text and band.name in note.text
+        assert "Ana Client asks" in people_draw(note.text) and band.name in note.text
     assert not Notification.objects.filter(recipient__in=[b.leader for b in bands[count:]]).exists()
 
 
@@ -195,7 +196,7 @@ def _withdrawn_as_told(group, winner, bands, client, *, by_client=False):
         )
         leader = next(band.leader for band in bands if band.pk == rival.band_id)
         note = Notification.objects.get(recipient=leader, kind="booking_withdrawn")
-        assert note.text.startswith("Ana Client chose another band to play wedding at Gut Kleinow on ")
+        assert people_draw(note.text).startswith("Ana Client chose another band to play wedding at Gut Kleinow on ")
         assert note.text.endswith(f", so the request to {rival.band.name} is withdrawn.")
         assert note.link == f"/bookings/{rival.uid}/"
     # The client chose: told it is booked (unless they accepted it themselves), never of each withdrawal.

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
+from accounts.people import people_draw
 from accounts.ratelimit import LimitReached
 from accounts.services import notifications_create
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -184,7 +185,8 @@ def test_the_band_members_hear_of_the_clients_message(world):
     message_post(booking=world.request, by=world.client, body="Can you play our song?")
     notes = message_notes()
     assert {n.recipient_id for n in notes} == {world.leader.pk, world.member.pk}
-    assert notes[0].text.startswith("Anna Client (client) wrote about the wedding at Gut Kleinow, Brandenburg on ")
+    read = people_draw(notes[0].text)
+    assert read.startswith("Anna Client (client) wrote about the wedding at Gut Kleinow, Brandenburg on ")
 
 
 def test_the_venue_writes_as_the_venue_and_the_text_quotes_the_start_only(world):

@@ -23,6 +23,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import trans_real
 
+from accounts.people import people_draw
+
 CODE = "en-xa"
 OPEN, CLOSE = "⟦", "⟧"
 CONTEXT_SEPARATOR = "\x04"
@@ -196,6 +198,8 @@ def database_words() -> set[str]:
         for row in model._default_manager.values_list(*fields):
             for value in row:
                 if isinstance(value, str) and value:
-                    words.add(value)
-                    words.update(line.strip() for line in value.splitlines() if line.strip())
+                    # A kept text names people by reference; a page shows it with their names drawn in.
+                    for text in {value, people_draw(value)}:
+                        words.add(text)
+                        words.update(line.strip() for line in text.splitlines() if line.strip())
     return words
