@@ -16,7 +16,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
-from accounts.models import Notification, NotificationPreference
+from accounts.models import Notification, NotificationPreference, User
 from accounts.services import language_for, notification_digest_send
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus, BandInvite
@@ -177,7 +177,12 @@ def test_every_notification_email_and_page_is_marked(world, client, django_captu
             html = message.alternatives[0][0]
             if "List-Unsubscribe" in message.extra_headers:  # a notification's email or the digest
                 footed += 1
-                for link in ("https://stageslot.example/privacy/", "https://stageslot.example/notifications/settings/"):
+                # Mail to an address with no account behind it (an invitation, a stand-in's ask) has no settings
+                # of its own to link: its one-click link stops mail to the address.
+                has_account = User.objects.filter(email__iexact=message.to[0]).exists()
+                links = ["https://stageslot.example/privacy/"]
+                links += ["https://stageslot.example/notifications/settings/"] if has_account else []
+                for link in links:
                     assert link in message.body and f'href="{link}"' in html, (message.subject, link)
             shown = data | _links(message.body) | _links(html)
             found += [f"subject {u}" for u in unwrapped_text(f"<p>{message.subject}</p>", data=shown)]

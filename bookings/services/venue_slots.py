@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
@@ -204,6 +205,7 @@ def offer_invite_create(
             "inviter": by,
             "link": link,
             "zone": zone.key,
+            "privacy_url": f"{site_url.rstrip('/')}{reverse('privacy_notice')}",
         }
         # In the language of the account with that address, if there is one; else the site's.
         with translation.override(language_for_email(invite.email)):
