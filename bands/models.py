@@ -199,7 +199,13 @@ class Band(LinksMixin, RatingColumns):
     # The line-up as the green zone reads it, kept by bands.lineup.band_lineup_refresh whenever sections,
     # needs or members' sections change: {"needs": {section pk: fewest}, "plays": {user pk: [section pk]},
     # "total": n}. Empty: the band needs every required member and no more (decision 0105).
-    lineup = models.JSONField(_("line-up"), default=dict, blank=True, editable=False)
+    lineup = models.JSONField(
+        _("line-up"),
+        default=dict,
+        db_default=models.Value({}, output_field=models.JSONField()),
+        blank=True,
+        editable=False,
+    )
     two_gigs_a_day = models.BooleanField(
         _("takes two gigs a day"),
         default=False,

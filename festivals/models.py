@@ -124,8 +124,8 @@ class Placement(models.Model):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # The deal's radius clause, written on the gig when the act accepts.
     radius_km = models.PositiveSmallIntegerField(_("radius (km)"), null=True, blank=True)
-    radius_days_before = models.PositiveSmallIntegerField(_("radius days before"), default=0)
-    radius_days_after = models.PositiveSmallIntegerField(_("radius days after"), default=0)
+    radius_days_before = models.PositiveSmallIntegerField(_("radius days before"), default=0, db_default=0)
+    radius_days_after = models.PositiveSmallIntegerField(_("radius days after"), default=0, db_default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("placed by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='band',
             name='lineup',
-            field=models.JSONField(blank=True, default=dict, editable=False, verbose_name='line-up'),
+            field=models.JSONField(blank=True, db_default=models.Value({}, output_field=models.JSONField()), default=dict, editable=False, verbose_name='line-up'),
         ),
         migrations.AddField(
             model_name='band',

@@ -13,12 +13,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='placement',
             name='radius_days_after',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='radius days after'),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, verbose_name='radius days after'),
         ),
         migrations.AddField(
             model_name='placement',
             name='radius_days_before',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='radius days before'),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, verbose_name='radius days before'),
         ),
         migrations.AddField(
             model_name='placement',
