@@ -58,7 +58,11 @@ def kwargs_for(name: str, pattern: URLPattern, world) -> dict[str, str]:
         "on": dt.date(2030, 1, 7),
     }
     groups = set(pattern.pattern.regex.groupindex)
-    kwargs = {group: values.get(group, "1" if group.endswith("_id") else "x") for group in groups}
+    # A whole number where the route's converter takes one (an id, a release's number), else a word.
+    numbers = {
+        group for group, converter in getattr(pattern.pattern, "converters", {}).items() if converter.regex == "[0-9]+"
+    }
+    kwargs = {group: values.get(group, "1" if group.endswith("_id") or group in numbers else "x") for group in groups}
     if name in {"mfa_edit_webauthn", "mfa_remove_webauthn"}:
         kwargs["pk"] = "1"  # allauth names the passkey in the pattern that includes these
     if "slug" in groups:

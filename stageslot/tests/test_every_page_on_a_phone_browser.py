@@ -311,6 +311,7 @@ def go_round(browser, base: str, who: str, email: str | None, seen: dict) -> lis
     return problems
 
 
+@pytest.mark.console_errors  # the sweep follows every link a role sees and judges each answer itself
 def test_every_page_a_role_reaches_fits_a_phone(request, live_server, browser):
     demo_once.seed(request.config)
     began = time.monotonic()
