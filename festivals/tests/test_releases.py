@@ -18,6 +18,7 @@ from festivals.services.errors import FestivalPermissionError
 from teams.models import Role
 from teams.tests.factories import OrganisationFactory, OrgMemberFactory
 
+from . import factories
 from .factories import festival_world, local
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def w():
 
 
 def _place(w, band, fstage, hour, day=0, minutes=45):
-    return timetable.placement_book(
+    return factories.placement_book(
         fstage=fstage,
         band=band,
         starts_at=local(w.first_day + dt.timedelta(days=day), hour),

@@ -836,6 +836,7 @@ NOT_PERSONAL: dict[str, str] = {
     "accounts.LimitsCacheEntry": "rate-limit cache entries, gone when they expire",
     "bands.Genre": "genre names",
     "bands.Section": "the names of a band's sections",
+    "festivals.Release": "a festival's published timetable: acts, stages and times, no person",
     "bands.BandPhoto": _NO_PERSON_FILE,
     "bands.BandEmbed": "a band's embedded players' addresses",
     "bands.Package": "what a band offers and its price",
