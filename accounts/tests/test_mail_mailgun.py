@@ -139,7 +139,7 @@ def test_a_forged_or_unsigned_event_is_refused_and_nothing_is_recorded(payload, 
     assert not MailEvent.objects.exists() and not MailSuppression.objects.exists()
 
 
-def route_post(*, sender: str, to: str, text: str, signature: dict[str, str]) -> dict[str, str]:
+def route_post(*, sender: str, to: str, text: str, signature: dict[str, str], spf: str = "Pass") -> dict[str, str]:
     """Mailgun's documented forward() body of a route ("Receiving, forwarding and storing messages": the
     parsed fields, multipart/form-data), with its signature fields."""
     headers = [
@@ -152,6 +152,9 @@ def route_post(*, sender: str, to: str, text: str, signature: dict[str, str]) ->
         ["Message-Id", "<517ACC75.5010709@mailgun.net>"],
         ["Date", "Fri, 03 May 2013 18:26:27 +0000"],
         ["X-Mailgun-Sflag", "No"],
+        # Mailgun's own checks of the sending domain, which it adds to every routed message.
+        ["X-Mailgun-Spf", spf],
+        ["X-Mailgun-Dkim-Check-Result", spf],
     ]
     return {
         "recipient": to,
@@ -194,3 +197,23 @@ def test_a_reply_routed_by_mailgun_lands_in_the_thread_and_a_forged_one_does_not
     message = Message.objects.filter(booking=thread.application).latest("pk")
     assert (message.author, message.body) == (thread.owner, "Six works, the side door is open.")
     assert InboundMail.objects.get().state == InboundMail.State.APPLIED
+
+
+def test_a_routed_reply_whose_domain_mailgun_could_not_verify_never_reaches_the_thread(
+    thread,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """The signature says the post came from Mailgun; only Mailgun's SPF/DKIM verdict says the mail came from
+    whom its From line names. A reply that fails it is kept for staff and posts nothing."""
+    before = Message.objects.filter(booking=thread.application).count()
+    spoofed = route_post(
+        sender=thread.owner.email,
+        to=thread.address,
+        text="Send the fee to another account.",
+        signature=signed("1529006859", "f3h3d5cg7iid856hh31h7950780039391ff46h4e4ce8h5h5"),
+        spf="Fail",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert Client().post(INBOUND, spoofed, HTTP_AUTHORIZATION=AUTH).status_code == 200
+    assert Message.objects.filter(booking=thread.application).count() == before
+    assert InboundMail.objects.get().state != InboundMail.State.APPLIED
