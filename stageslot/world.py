@@ -331,11 +331,15 @@ def _bookings(ctx, rng, unit, bands, members, venues, stages, staff, clients, bu
         v = k % VENUES
         stage = stages[v * STAGES_PER_VENUE + (k // VENUES) % STAGES_PER_VENUE]
         venue = venues[v]
+        first_ahead = True
         for i in range(BOOKINGS_PER_BAND):
             day = FIRST_BOOKING_DAYS + i * BOOKING_EVERY_DAYS + k * 6
             starts = ctx.today + dt.timedelta(days=day, hours=18)
             ends = starts + dt.timedelta(hours=3)
             status = _pick(rng, PAST_STATUSES if starts < ctx.today else FUTURE_STATUSES)
+            if starts >= ctx.today and first_ahead:
+                # Every band has a gig ahead that is booked: the pages people read most show one.
+                status, first_ahead = "booked", False
             fee = rng.choice([300, 600, 900, 1500])
             common = {
                 "band": band,
