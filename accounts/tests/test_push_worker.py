@@ -28,6 +28,7 @@ def test_the_worker_pushes_and_tries_a_failing_push_service_again(settings, cele
         settings.WEBPUSH_ALLOW_HOSTS = (endpoint.host_port,)
         push_subscription_save(user=user, **phone.subscription, label="Phone")
         worker = celery_worker_start(env={"STAGESLOT_TEST_WEBPUSH_ALLOW_HOSTS": endpoint.host_port})
+        worker.wait_ready()
 
         with transaction.atomic():
             [note] = notifications_create(

@@ -32,6 +32,7 @@ def test_the_worker_delivers_after_commit_and_retries_a_failure(celery_worker_st
         worker = celery_worker_start(
             env={"STAGESLOT_TEST_WEBHOOK_ALLOW_HOSTS": listener.host_port, "STAGESLOT_WEBHOOK_RETRY_FIRST_SECONDS": "1"}
         )
+        worker.wait_ready()
         answering.booking_accept(booking=booking, by=owner)
         assert wait_until(lambda: len(listener.received) >= 2, 30), worker.log()
         listener.status = 200
@@ -51,6 +52,7 @@ def test_a_change_that_rolls_back_sends_nothing(celery_worker_start, settings):
         settings.WEBHOOK_ALLOW_HOSTS = (listener.host_port,)
         webhook_create(by=leader, band=band, url=listener.url, events=["booking.created"])
         worker = celery_worker_start(env={"STAGESLOT_TEST_WEBHOOK_ALLOW_HOSTS": listener.host_port})
+        worker.wait_ready()
         start = SlotFactory().starts_at
         with pytest.raises(RuntimeError), transaction.atomic():
             asking.booking_request(

@@ -10,7 +10,7 @@ import pytest
 
 from stageslot.models import PeriodicRun
 from stageslot.tests import worker as shared
-from stageslot.tests.worker import beat_processes, wait_until
+from stageslot.tests.worker import STARTUP, beat_processes, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +44,7 @@ def test_two_beats_sending_every_period_run_each_period_once(celery_worker_start
         second = start_beat(env=env)
         worker.wait_ready()
         for beat in (first, second):
-            assert wait_until(lambda beat=beat: STARTED in beat.log(), 30), beat.log()
+            assert wait_until(lambda beat=beat: STARTED in beat.log(), STARTUP), beat.log()
         time.sleep(SENDING_FOR)
         first.stop()
         second.stop()

@@ -47,6 +47,10 @@ def test_database_url() -> str:
     return f"postgres://{auth + '@' if auth else ''}{host}{port}/{db['NAME']}"
 
 
+# How long a process a test starts may take to come up on a busy machine (a passing test never waits it out).
+STARTUP = 120
+
+
 @dataclass
 class Worker:
     process: subprocess.Popen
@@ -59,12 +63,14 @@ class Worker:
         return sorted(files, key=lambda f: f.stat().st_mtime_ns)
 
     def wait_for_emails(self, count: int = 1, timeout: float = 30) -> list[Path]:
-        """At least `count` emails, or those there are after `timeout` seconds."""
+        """At least `count` emails, or those there are after `timeout` seconds once the worker is ready."""
+        self.wait_ready()
         wait_until(lambda: len(self.emails()) >= count, timeout)
         return self.emails()
 
-    def wait_ready(self, timeout: float = 30) -> None:
-        """Until the worker consumes its queue (its log says "ready")."""
+    def wait_ready(self, timeout: float = STARTUP) -> None:
+        """Until the worker consumes its queue (its log says "ready"). A worker loads every app and its tasks
+        before it says so: on a busy machine, with modules not yet compiled, that can take half a minute."""
         wait_until(lambda: " ready." in self.log() or self.process.poll() is not None, timeout)
         if " ready." not in self.log():
             raise AssertionError(f"The worker did not start:\n{self.log()}")
