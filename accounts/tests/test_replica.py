@@ -40,6 +40,7 @@ def test_without_a_replica_every_read_is_on_the_primary_and_no_cookie_is_set():
     followed = fan.post(reverse("fans:follow", args=["band", band.pk]))
     assert followed.status_code == 302
     assert replicas.PIN_COOKIE not in followed.cookies
+    assert replicas.PIN_COOKIE not in Client().get(reverse("privacy_notice")).content.decode()
 
 
 def test_a_public_page_reads_from_the_replica_and_a_page_that_decides_does_not():
@@ -108,6 +109,7 @@ def test_after_a_write_the_person_reads_the_primary_for_a_while(settings, monkey
         assert followed.status_code == 302
         pin = followed.cookies[replicas.PIN_COOKIE]
         assert pin["max-age"] == settings.DATABASE_REPLICA_PIN_SECONDS and pin["httponly"]
+        assert replicas.PIN_COOKIE in Client().get(reverse("privacy_notice")).content.decode()  # the notice names it
         with reads_on_replica() as tables:
             page = fan.get(url)
         assert page.status_code == 200 and tables == []
