@@ -28,8 +28,9 @@ PIN_COOKIE = "stageslot_primary"
 PIN_SALT = "accounts.replica.pin"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LAG_READ_EVERY = 2.0
-# Who is asking is decided on the primary: a session just made or ended, an account just closed.
-PRIMARY_ONLY = frozenset({"sessions.session", settings.AUTH_USER_MODEL.lower()})
+# Who is asking is decided on the primary (a session just made or ended, an account just closed), and so is
+# what the database cache keeps (limits' counts where there is no Redis).
+PRIMARY_ONLY = frozenset({"sessions.session", settings.AUTH_USER_MODEL.lower(), "django_cache.cacheentry"})
 
 # Set by reads_from_replica while a marked view runs and may read from the replica.
 _from_replica: contextvars.ContextVar[bool] = contextvars.ContextVar("reads_from_replica", default=False)
@@ -49,13 +50,18 @@ def replica_configured() -> bool:
     return REPLICA in connections.settings
 
 
+def _label(model) -> str:
+    # Not `label_lower`: the database cache's stand-in model has only these two.
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
 class ReplicaRouter:
     """settings.DATABASE_ROUTERS: reads to the replica only inside a marked view, outside any transaction."""
 
     def db_for_read(self, model, **hints) -> str:
         if (
             _from_replica.get()
-            and model._meta.label_lower not in PRIMARY_ONLY
+            and _label(model) not in PRIMARY_ONLY
             and not connections[DEFAULT_DB_ALIAS].in_atomic_block
         ):
             return REPLICA
@@ -66,8 +72,9 @@ class ReplicaRouter:
         if _from_replica.get():
             _from_replica.set(False)
         writes = _writes.get()
-        if writes is not None:
-            writes.append(model._meta.label_lower)
+        label = _label(model)
+        if writes is not None and label != "django_cache.cacheentry":  # a count or a page kept: no change of theirs
+            writes.append(label)
         return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1, obj2, **hints) -> bool:

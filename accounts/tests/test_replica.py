@@ -5,6 +5,7 @@ test database (what a caught-up replica answers); stageslot/tests/test_replica_c
 import time
 
 import pytest
+from django.core.cache.backends.db import DatabaseCache
 from django.core.signing import Signer
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpResponse
@@ -71,6 +72,8 @@ def test_inside_a_marked_view_a_transaction_and_anything_after_a_write_read_the_
         token = replicas._from_replica.set(True)
         try:
             assert router.db_for_read(Band) == replicas.REPLICA
+            # The database cache (limits' counts without Redis) is read where it is written.
+            assert router.db_for_read(DatabaseCache("limits", {}).cache_model_class) == DEFAULT_DB_ALIAS
             read = Band.objects.get(pk=band.pk)
             assert read._state.db == replicas.REPLICA
             with transaction.atomic():
