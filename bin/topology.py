@@ -3,7 +3,7 @@
 beat, PostgreSQL, Redis and an S3-compatible bucket server (docs/decisions/0065-two-nodes-behind-a-proxy.md).
 
     python bin/topology.py up [--dir DIR] [--ports PROXY,NODE1,NODE2] [--database-url URL] [--redis-url URL]
-                              [--no-workers]
+                              [--no-workers] [--pooler]
     python bin/topology.py status --dir DIR
     python bin/topology.py restart node1 --dir DIR     # a rolling restart of one node
     python bin/topology.py reload node2 --dir DIR      # gunicorn's graceful reload (HUP)
@@ -17,7 +17,9 @@ temporary files in DIR. Without --database-url a new database is made on the loc
 the template database an earlier `up` left for the same migrations, else migrated (the Procfile's `release:`
 line) and then kept as that template; without MEDIA_S3_BUCKET in the environment a moto S3 server is started
 with a public media bucket and a private booking-files bucket. Static files are collected only when their
-sources changed. Every name it uses is in docs/deploying.md ("Try it on one machine").
+sources changed. Every name it uses is in docs/deploying.md ("Try it on one machine"). With --pooler, Debian's
+PgBouncer in transaction mode stands between the nodes, the worker and beat and PostgreSQL (the site with
+DATABASE_TRANSACTION_POOLER=true, docs/decisions/0100); migrations still go straight to PostgreSQL.
 
 `up` stays in the foreground; Ctrl-C or `down` stops everything it started, during its start too: DIR/state.json
 is written before anything starts and again as each part does, so `down` also stops what an `up` killed
@@ -39,6 +41,7 @@ import re
 import secrets
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -55,6 +58,7 @@ if str(ROOT) not in sys.path:
 from accounts.local_servers import HOST, free_port, port_free  # noqa: E402 (after the project is on the path)
 
 NGINX = os.environ.get("STAGESLOT_NGINX", "/usr/sbin/nginx")
+PGBOUNCER = os.environ.get("STAGESLOT_PGBOUNCER", "/usr/sbin/pgbouncer")
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 NODES = ("node1", "node2")
 S3_ACCESS_KEY = "stageslot-topology"
@@ -229,6 +233,14 @@ def process_stop(pid: int, *, sig: int = signal.SIGTERM, wait: float = 10.0) -> 
         time.sleep(0.05)
 
 
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection((HOST, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
 def _get(url: str, *, headers: dict | None = None, timeout: float = 2.0, ca: Path | None = None) -> int | None:
     """The status a GET of `url` answers (an https address checked against the certificate authority `ca`), or
     None where nothing answers."""
@@ -349,6 +361,7 @@ class Topology:
         for_tests: bool = False,
         full_collectstatic: bool = False,
         environment: dict[str, str] | None = None,
+        pooler: bool = False,
     ) -> None:
         self.directory = Path(directory or tempfile.mkdtemp(prefix="stageslot-topology-")).resolve()
         ports = (tuple(ports) or (port,)) + (0,) * (1 + len(NODES))
@@ -373,6 +386,8 @@ class Topology:
         self.drained: set[str] = set()
         self.up_pid = os.getpid()  # the process that started it, and stops it
         self.moto_port = 0
+        self.pooler = pooler
+        self.pooler_port = 0
 
     # Addresses
     @property
@@ -421,6 +436,8 @@ class Topology:
             self._moto_start()
         if self.database_url is None:
             self._database_create()
+        if self.pooler:
+            self._pooler_start()
         stamp = time.perf_counter()
         self._collectstatic()
         self.seconds["collectstatic"] = time.perf_counter() - stamp
@@ -498,6 +515,59 @@ class Topology:
         if process.returncode:
             output = log.read_text(encoding="utf-8", errors="replace")[-4000:]
             raise TopologyError(f"{name} failed (exit code {process.returncode}), {log}:\n{output}")
+
+    def _pooler_start(self) -> None:
+        """PgBouncer in transaction mode on a free port, in front of the database's server: its config, users
+        file and log in a folder of their own (PgBouncer does not run as root: as postgres, it must read them)."""
+        if not Path(PGBOUNCER).exists():
+            raise TopologyError(f"PgBouncer is not at {PGBOUNCER}: apt-get install pgbouncer (or STAGESLOT_PGBOUNCER)")
+        database = urlsplit(self.database_url)
+        folder = self.directory / "pgbouncer"
+        folder.mkdir(exist_ok=True)
+        folder.chmod(0o755)
+        self.directory.chmod(self.directory.stat().st_mode | 0o711)  # PgBouncer's user may pass through
+        self.pooler_port = self._free_port()
+        users = folder / "users.txt"
+        users.write_text(f'"{database.username or "postgres"}" "{database.password or ""}"\n', encoding="utf-8")
+        config = folder / "pgbouncer.ini"
+        config.write_text(
+            "[databases]\n"
+            f"* = host={database.hostname or HOST} port={database.port or 5432}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = {HOST}\nlisten_port = {self.pooler_port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
+            "default_pool_size = 10\nmax_client_conn = 200\nserver_reset_query =\n"
+            "ignore_startup_parameters = extra_float_digits\n",
+            encoding="utf-8",
+        )
+        for path in (users, config):
+            path.chmod(0o644)
+        command = [PGBOUNCER, str(config)] + (["-u", "postgres"] if os.geteuid() == 0 else [])
+        process = process_start(command, env=dict(os.environ), log=folder / "pgbouncer.log")
+        self._remember("pgbouncer", process)
+        wait_until(
+            lambda: _port_open(self.pooler_port),
+            what="pgbouncer",
+            timeout=15,
+            process=process,
+            log=folder / "pgbouncer.log",
+        )
+
+    def _free_port(self) -> int:
+        taken = {self.port, *(n.port for n in self.nodes.values()), *self.direct_ports.values(), self.moto_port}
+        while (port := free_port()) in taken:
+            pass
+        return port
+
+    def site_database_url(self) -> str:
+        """The database as the site's processes reach it: through the pooler when there is one."""
+        if not self.pooler_port:
+            return self.database_url or ""
+        database = urlsplit(self.database_url)
+        host = f"{HOST}:{self.pooler_port}"
+        if database.username:
+            host = f"{database.username}{':' + database.password if database.password else ''}@{host}"
+        return urlunsplit(database._replace(netloc=host))
 
     def _moto_start(self) -> None:
         moto = Path(sys.executable).with_name("moto_server")
@@ -604,7 +674,7 @@ class Topology:
             "DJANGO_SETTINGS_MODULE": "stageslot.settings.production",
             "DJANGO_SECRET_KEY": self.secret_key,
             "DJANGO_ALLOWED_HOSTS": f"localhost,{HOST}",
-            "DATABASE_URL": self.database_url or "",
+            "DATABASE_URL": self.site_database_url(),
             "REDIS_URL": self.redis_url,
             # The keys of this topology in a Redis that others may share.
             "DJANGO_CACHE_PREFIX": self.name,
@@ -620,6 +690,8 @@ class Topology:
             "STAGESLOT_OPERATOR_ADDRESS": os.environ.get("STAGESLOT_OPERATOR_ADDRESS") or "localhost",
             "STAGESLOT_OPERATOR_EMAIL": os.environ.get("STAGESLOT_OPERATOR_EMAIL") or "operator@localhost",
         }
+        if self.pooler_port:
+            env["DATABASE_TRANSACTION_POOLER"] = "true"
         if self.s3:
             env |= {
                 "MEDIA_S3_BUCKET": self.s3["media_bucket"],
@@ -760,7 +832,7 @@ class Topology:
     def stop(self, *, quick: bool = False) -> None:
         """Stop every process this topology started (nginx first, then the nodes, the worker and beat, the
         bucket server) and drop the database it made. `quick`: no graceful waits."""
-        order = ["nginx", *NODES, "worker", "beat", "collectstatic", "release", "moto"]
+        order = ["nginx", *NODES, "worker", "beat", "collectstatic", "release", "pgbouncer", "moto"]
         for name in order:
             pid = self.pids.pop(name, None)
             if pid is None:
@@ -813,6 +885,7 @@ class Topology:
             "for_tests": self.for_tests,
             "environment": self.environment,
             "web_concurrency": self.web_concurrency,
+            "pooler_port": self.pooler_port,
         }
         path = self.directory / STATE
         path.write_text(json.dumps(state, indent=2), encoding="utf-8")
@@ -843,6 +916,8 @@ class Topology:
             topology.nodes[name].port, topology.nodes[name].pid = node["port"], node["pid"]
         topology.up_pid = state["up_pid"]
         topology.moto_port = state.get("moto_port", 0)
+        topology.pooler_port = state.get("pooler_port", 0)
+        topology.pooler = bool(topology.pooler_port)
         return topology
 
 
@@ -865,6 +940,7 @@ def command_up(args: argparse.Namespace) -> int:
         redis_url=args.redis_url,
         workers=not args.no_workers,
         s3=s3,
+        pooler=args.pooler,
     )
     print(f"Starting in {topology.directory} …", flush=True)
     # Ctrl-C or SIGTERM (`down` from another shell) during the start: start() stops what it started so far –
@@ -981,6 +1057,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--database-url", default=None, help="a migrated database (a new one, made and migrated)")
     up.add_argument("--redis-url", default=None, help="default: $REDIS_URL, else redis://127.0.0.1:6379/7")
     up.add_argument("--no-workers", action="store_true", help="no Celery worker and beat")
+    up.add_argument(
+        "--pooler", action="store_true", help="PgBouncer (transaction mode) between the site's processes and PostgreSQL"
+    )
     up.set_defaults(run=command_up)
     for name, run, text in (("down", command_down, "stop everything"), ("status", command_status, "what runs")):
         sub = commands.add_parser(name, help=text)

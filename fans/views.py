@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from accounts.client_ip import client_ip
 from accounts.htmx import is_partial
 from accounts.ratelimit import rate_limit_return, rate_limit_take, rate_limited_response
+from accounts.replica import reads_from_replica
 from accounts.site import site_url
 from accounts.timezones import signup_zone_name, when_text
 from bands.models import Band
@@ -198,6 +199,7 @@ def _show_event(slot: Slot, now: dt.datetime) -> FeedEvent:
 
 
 @require_safe
+@reads_from_replica
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The fan's calendar at a secret address (no login): their shows, cancelled ones kept, 304 when
     unchanged."""
@@ -428,6 +430,7 @@ def _whats_on_key(request: HttpRequest) -> str:
 
 
 @require_safe
+@reads_from_replica
 def whats_on(request: HttpRequest) -> HttpResponse:
     """Public shows by city, dates, genre and distance, "tonight" and "this weekend". The same page for
     every visitor: no session is read or written for one, caches may keep it (public, 5 minutes), and

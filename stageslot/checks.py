@@ -83,3 +83,22 @@ def transaction_pooler_safe(app_configs=None, **kwargs) -> list[checks.CheckMess
             for what in unsafe
         ]
     return found
+
+
+@checks.register(checks.Tags.database, deploy=True)
+def replica_pin_covers_lag(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A person reads their own write only if their reads stay on the primary at least as long as the replica
+    may be behind (accounts/replica.py)."""
+    if "replica" not in settings.DATABASES:
+        return []
+    if settings.DATABASE_REPLICA_PIN_SECONDS >= settings.DATABASE_REPLICA_MAX_LAG:
+        return []
+    return [
+        checks.Warning(
+            f"DATABASE_REPLICA_PIN_SECONDS ({settings.DATABASE_REPLICA_PIN_SECONDS}) is shorter than "
+            f"DATABASE_REPLICA_MAX_LAG ({settings.DATABASE_REPLICA_MAX_LAG}): a person may not see their own "
+            "change on a public page.",
+            hint="Set DATABASE_REPLICA_PIN_SECONDS to at least DATABASE_REPLICA_MAX_LAG (docs/configuration.md).",
+            id="stageslot.W003",
+        )
+    ]

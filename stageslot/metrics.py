@@ -5,6 +5,9 @@
 - stageslot_task_failures_total: tasks that failed, by task, counted by the workers in Redis.
 - stageslot_payments_waiting / stageslot_refunds_waiting: payments and refunds that wait on the bank
   or on an answer from Stripe, by state, read from the database when scraped.
+- stageslot_replica_lag_seconds: how far the database replica's replay is behind its primary, read from the
+  replica when scraped (NaN when it does not answer); only with a replica (accounts/replica.py). Past
+  DATABASE_REPLICA_MAX_LAG the site reads from the primary.
 
 With PROMETHEUS_MULTIPROC_DIR set (a directory the node's gunicorn workers share), the request times of
 all of a node's workers are added up; without it, each process answers with its own.
@@ -27,6 +30,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from accounts.replica import replica_configured, replica_lag
 from stageslot.observability import asked_by_operator
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -110,6 +114,13 @@ class _AtScrape:
         for state, n in refund_counts.items():
             refunds.add_metric([state], n)
         yield refunds
+        if replica_configured():
+            lag = replica_lag(fresh=True)
+            yield GaugeMetricFamily(
+                "stageslot_replica_lag_seconds",
+                "Seconds the database replica's replay is behind its primary (NaN: it did not answer).",
+                value=float("nan") if lag is None else lag,
+            )
         if not getattr(settings, "REDIS_URL", ""):
             return
         queues = GaugeMetricFamily("stageslot_queue_length", "Tasks waiting in each Celery queue.", labels=["queue"])

@@ -5,12 +5,14 @@ from django.shortcuts import render
 from django.utils import translation
 
 from accounts.first_visit import first_visit_page, is_first_visit
+from accounts.replica import reads_from_replica
 
 from ..models import ApprovalStatus, Band
 from ..places import place_of
 from ..selectors import PressKitRows, band_hidden_from, band_membership_of, press_kit_rows
 
 
+@reads_from_replica
 def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         found = press_kit_rows(slug=slug)

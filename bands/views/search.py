@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from accounts.blocks import hidden_from
 from accounts.htmx import HtmxHttpRequest
 from accounts.models import PartyKind
+from accounts.replica import reads_from_replica
 
 from ..cards import band_card
 from ..forms.search import BandSearchForm
@@ -14,6 +15,7 @@ from ..search_pages import search_page
 from ..selectors import band_countries, band_search
 
 
+@reads_from_replica
 def band_search_page(request: HtmxHttpRequest) -> HttpResponse:
     return search_page(
         request,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.models import User
+from accounts.replica import reads_from_replica
 from bands.models import Band
 from venues.models import Venue
 
@@ -54,6 +55,7 @@ NOTICES = {
 
 
 @require_safe
+@reads_from_replica
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     """The .ics file of a feed, with ETag/Last-Modified and 304 for an unchanged one (GET and HEAD).
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.htmx import is_partial
 from accounts.ratelimit import rate_limited
+from accounts.replica import reads_from_replica
 from accounts.site import site_url
 from accounts.timezones import known_zone, when_text
 from bands.models import ApprovalStatus, Band
@@ -140,6 +141,7 @@ def _apply_context(request: HttpRequest, slot: Slot, form: ShowApplyForm | None 
 
 
 @require_GET
+@reads_from_replica
 def show_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The public page of a show: line-up in running order, times in its place's zone, place and map
     link, status and tickets, "add to my calendar"; JSON-LD and Open Graph for search and previews."""
@@ -149,6 +151,7 @@ def show_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 def show_ics(request: HttpRequest, pk: int) -> HttpResponse:
     """The show as a single-event calendar file."""
     slot = _show_or_404(pk)
@@ -480,6 +483,7 @@ def _list_page(request: HttpRequest, template: str, context: dict) -> HttpRespon
 
 
 @require_GET
+@reads_from_replica
 def band_show_list(request: HttpRequest, slug: str) -> HttpResponse:
     """A listed band's upcoming or past shows (?past=1), paged; read in the viewer's zone, else the band's."""
     band = get_object_or_404(Band, slug=slug, status=ApprovalStatus.APPROVED)
@@ -499,6 +503,7 @@ def band_show_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 def venue_whats_on_page(request: HttpRequest, slug: str) -> HttpResponse:
     """A venue's public shows to come, paged, in the venue's zone."""
     venue = get_object_or_404(Venue, slug=slug)

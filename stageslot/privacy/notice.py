@@ -8,6 +8,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.replica import PIN_COOKIE
+
 from . import person_data as pd
 
 
@@ -112,7 +114,7 @@ class Cookie:
 def notice_cookies() -> list[Cookie]:
     """Every cookie the site sets: all needed for it to work, none for tracking, so no banner."""
     session_days = settings.SESSION_COOKIE_AGE // 86400
-    return [
+    found = [
         Cookie(settings.SESSION_COOKIE_NAME, _("Keeps you signed in"), _days(session_days)),
         Cookie(settings.CSRF_COOKIE_NAME, _("Protects forms against forgery from other sites"), _years(1)),
         Cookie(
@@ -124,6 +126,17 @@ def notice_cookies() -> list[Cookie]:
         ),
         Cookie("stageslot_zone", _("Remembers your browser's time zone, to show times in it"), _years(1)),
     ]
+    if "replica" in settings.DATABASES:
+        # accounts/replica.py: set after a change, so the person's next pages show it.
+        seconds = settings.DATABASE_REPLICA_PIN_SECONDS
+        found.append(
+            Cookie(
+                PIN_COOKIE,
+                _("Shows you your own change at once on the pages you open next"),
+                ngettext("%(n)s second", "%(n)s seconds", seconds) % {"n": seconds},
+            )
+        )
+    return found
 
 
 def notice_processors() -> list[str]:

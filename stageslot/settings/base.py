@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "accounts.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After a person's write, their reads go to the primary database for a moment (accounts/replica.py).
+    "accounts.replica.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,6 +209,40 @@ def behind_transaction_pooler(database: dict) -> dict:
 
 if DATABASE_TRANSACTION_POOLER:
     DATABASES["default"] = behind_transaction_pooler(DATABASES["default"])
+# A streaming replica of the PostgreSQL database (docs/decisions/0106-reads-from-a-replica-w74.md): DATABASE_REPLICA_URL
+# adds the `replica` alias, which serves only the reads of views marked `reads_from_replica` (public pages, feeds,
+# What's on, search: what may be a moment old) through accounts.replica.ReplicaRouter; everything else, and
+# anything in a transaction, reads the primary. Unset: no replica, every read on the primary.
+# After a person's write their reads go to the primary for DATABASE_REPLICA_PIN_SECONDS (a signed cookie, so
+# whatever node answers next); with the replica's replay more than DATABASE_REPLICA_MAX_LAG seconds behind,
+# or unreachable, every read goes to the primary. The pin must not be shorter than the bound (stageslot.W003).
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+DATABASE_ROUTERS = ["accounts.replica.ReplicaRouter"]
+
+
+def replica_database(url: str, primary: dict) -> dict:
+    """The `replica` alias: the replica's address with the primary's connection settings (the pooler's, JIT's),
+    a short connect timeout (an unreachable replica sends reads to the primary, not into a wait) and, in tests,
+    the primary's test database (a replica is never created or migrated: it follows its primary)."""
+    database = env.db_url_config(url)
+    if database["ENGINE"] != primary["ENGINE"] or primary["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is a PostgreSQL replica of DATABASE_URL's PostgreSQL database."
+        )
+    options = {**primary.get("OPTIONS", {}), **database.get("OPTIONS", {})}
+    options.setdefault("connect_timeout", 2)
+    return {
+        **{key: value for key, value in primary.items() if key not in ("NAME", "USER", "PASSWORD", "HOST", "PORT")},
+        **database,
+        "OPTIONS": options,
+        "TEST": {"MIRROR": "default"},
+    }
+
+
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL, DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache and Celery broker -----------------------------------------

@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .base import (
+    DATABASE_REPLICA_URL,
     DATABASE_TRANSACTION_POOLER,
     DATABASES,
     FRAGMENTS_CACHE,
@@ -14,6 +15,7 @@ from .base import (
     broker_transport,
     env,
     redis_cache,
+    replica_database,
     trusted_proxies,
 )
 
@@ -33,6 +35,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASE_TRANSACTION_POOLER:
     DATABASES["default"] = behind_transaction_pooler(DATABASES["default"])
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL, DATABASES["default"])
 REDIS_URL = env("REDIS_URL")
 CACHES = {
     "default": redis_cache(REDIS_URL, SITE_PREFIX),

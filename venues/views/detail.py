@@ -3,12 +3,14 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from accounts.replica import reads_from_replica
 from bands.models import ApprovalStatus
 
 from ..models import Venue
 from ..selectors import venue_hidden_from, venue_profile, venue_staff_role_of
 
 
+@reads_from_replica
 def venue_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         venue = venue_profile(slug=slug)

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from accounts.blocks import hidden_from
 from accounts.htmx import HtmxHttpRequest
 from accounts.models import PartyKind
+from accounts.replica import reads_from_replica
 from bands.search_pages import search_page
 
 from ..cards import venue_card, venues_map
@@ -14,6 +15,7 @@ from ..forms.search import VenueSearchForm
 from ..selectors import venue_countries, venue_search
 
 
+@reads_from_replica
 def venue_search_page(request: HtmxHttpRequest) -> HttpResponse:
     return search_page(
         request,

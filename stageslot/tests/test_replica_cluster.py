@@ -1,0 +1,281 @@
+"""A real streaming replica (docs/decisions/0106-reads-from-a-replica-w74.md, docs/backups.md "The drill").
+
+Two PostgreSQL clusters of this test's own on this machine, made with Debian's server binaries: a primary
+(`initdb`, the test database copied in with pg_dump) and its replica (`pg_basebackup -R`). The site then reads
+as it would with DATABASE_URL on the primary and DATABASE_REPLICA_URL on the replica: a write on the primary
+shows on the replica; a public page reads from the replica; a person who just wrote reads the primary while the
+replica is behind; past the lag bound everyone does. Then the failover drill: with the replica synchronous, a
+writer writes while the primary is killed (a crash, `pg_ctl stop -m immediate`), the replica is promoted, the
+site is pointed at it by configuration, and every write the primary acknowledged is there.
+"""
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError, InterfaceError, connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from accounts import replica as replicas
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from accounts.tests.replicas import reads_on_replica, replica_alias
+from bands.models import Band
+from bands.tests.factories import BandFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+SERVER_BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+# The clusters run as the database's own system user when the test runs as root (PostgreSQL refuses root).
+RUN_AS = "postgres" if os.geteuid() == 0 else None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Cluster:
+    """One PostgreSQL cluster in a folder of the test's, on its own port."""
+
+    def __init__(self, bin_dir: Path, folder: Path, name: str) -> None:
+        self.bin_dir, self.data, self.port = bin_dir, folder / name, _free_port()
+        self.log = folder / f"{name}.log"
+        self.socket_dir = folder
+
+    def run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603
+            [str(self.bin_dir / tool), *args], user=RUN_AS, capture_output=True, text=True, check=check, timeout=60
+        )
+
+    def start(self) -> None:
+        settings = (
+            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c shared_buffers=32MB -c max_connections=40 -c max_wal_senders=4 -c wal_level=replica"
+        )
+        self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "-o", settings, "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        found = self.run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database, "-Atc", sql)
+        return found.stdout.strip()
+
+
+@pytest.fixture
+def clusters():
+    """(primary, replica): the primary holds a copy of the test database, the replica streams from it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a streaming replica needs PostgreSQL")
+    if not SERVER_BINARIES:
+        pytest.skip("needs PostgreSQL's server binaries in /usr/lib/postgresql/<version>/bin")
+    bin_dir = SERVER_BINARIES[-1].parent
+    folder = Path(tempfile.mkdtemp(prefix="stageslot-replica-"))
+    if RUN_AS:
+        record = pwd.getpwnam(RUN_AS)
+        os.chown(folder, record.pw_uid, record.pw_gid)
+    folder.chmod(0o700)
+    primary, replica = Cluster(bin_dir, folder, "primary"), Cluster(bin_dir, folder, "replica")
+    db = connection.settings_dict
+    try:
+        primary.run("initdb", "-D", str(primary.data), "-U", "postgres", "--auth=trust", "--locale=C", "--no-sync")
+        primary.start()
+        primary.psql(f'CREATE DATABASE "{db["NAME"]}"')
+        dump = subprocess.run(  # noqa: S603
+            [
+                *(str(bin_dir / "pg_dump"), "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432)),
+                *("-U", db["USER"] or "postgres", "--no-owner", "--no-privileges", db["NAME"]),
+            ],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        subprocess.run(  # noqa: S603
+            [
+                *(str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-q"),
+                *("-v", "ON_ERROR_STOP=1", "-d", db["NAME"]),
+            ],
+            input=dump.stdout,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        replica.run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+            "-D", str(replica.data), "-R", "-X", "stream", "-c", "fast", "--no-sync",
+        )  # fmt: skip
+        replica.start()
+        yield primary, replica
+    finally:
+        replica.stop("immediate")
+        primary.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def site_on(primary: "Cluster", replica: "Cluster"):
+    """The site's DATABASE_URL on `primary` and DATABASE_REPLICA_URL on `replica` for the block; each commit
+    waits as production's do (the test settings' synchronous_commit=off left out)."""
+    db = connection.settings_dict
+    kept = dict(db)
+    connection.close()
+    db.update(HOST="127.0.0.1", PORT=str(primary.port), OPTIONS={**db.get("OPTIONS", {}), "options": "-c jit=off"})
+    try:
+        with replica_alias(HOST="127.0.0.1", PORT=str(replica.port)) as alias:
+            yield alias
+    finally:
+        connection.close()
+        db.clear()
+        db.update(kept)
+
+
+def _until(what, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if what():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_replica_serves_public_pages_the_person_who_wrote_reads_the_primary_and_failover_loses_nothing(
+    clusters, settings
+):
+    primary, replica = clusters
+    figures = {}
+    with site_on(primary, replica):
+        # A write on the primary shows on the replica.
+        band = BandFactory(name="The Replicas")
+        assert _until(lambda: Band.objects.using(replicas.REPLICA).filter(pk=band.pk).exists(), 10)
+        assert _until(lambda: replicas.replica_lag(fresh=True) == 0.0, 5)
+
+        # A public page reads from the replica.
+        url = reverse("bands:detail", args=[band.slug])
+        with reads_on_replica() as tables:
+            page = Client().get(url)
+        assert page.status_code == 200 and "The Replicas" in page.content.decode()
+        assert "bands_band" in tables, tables
+
+        # Read-your-writes: with the replica's replay held, a fan follows the band (the pin) and the band is
+        # renamed; a visitor still sees the old name from the replica, the fan the new one from the primary.
+        fan = Client()
+        fan.force_login(UserFactory())
+        replica.psql("SELECT pg_wal_replay_pause()")
+        assert _until(lambda: replica.psql("SELECT pg_get_wal_replay_pause_state()") == "paused", 5)
+        settings.DATABASE_REPLICA_MAX_LAG = 60.0
+        assert fan.post(reverse("fans:follow", args=["band", band.pk])).status_code == 302
+        Band.objects.filter(pk=band.pk).update(name="The Primaries")
+        replicas.replica_lag_forget()
+        assert "The Replicas" in Client().get(url).content.decode()
+        assert "The Primaries" in fan.get(url).content.decode()
+        # Past the lag bound everyone reads the primary.
+        assert _until(lambda: (replicas.replica_lag(fresh=True) or 0) > 0.2, 5)
+        settings.DATABASE_REPLICA_MAX_LAG = 0.2
+        replicas.replica_lag_forget()
+        with reads_on_replica() as tables:
+            assert "The Primaries" in Client().get(url).content.decode()
+        assert "bands_band" not in tables
+        replica.psql("SELECT pg_wal_replay_resume()")
+        settings.DATABASE_REPLICA_MAX_LAG = 5.0
+        assert _until(lambda: replicas.replica_lag(fresh=True) == 0.0, 10)
+
+        # The lag under a writer's load (asynchronous replication, as the topology runs it).
+        figures["lag"] = _lag_under_load(seconds=1.5)
+
+        # The drill: the replica synchronous (a commit returns once the replica has it), a writer writing,
+        # the primary killed, the replica promoted.
+        primary.psql("ALTER SYSTEM SET synchronous_standby_names = '*'")
+        primary.psql("SELECT pg_reload_conf()")
+        assert _until(lambda: primary.psql("SELECT sync_state FROM pg_stat_replication") == "sync", 10)
+        acknowledged, writer = _writer()
+        assert _until(lambda: len(acknowledged) >= 50, 10), "the writer wrote nothing"
+        primary.stop("immediate")
+        writer.join(timeout=10)
+        assert not writer.is_alive()
+        replica.run("pg_ctl", "-D", str(replica.data), "-w", "-t", "30", "promote")
+    # The site follows by configuration: DATABASE_URL now names the promoted replica.
+    db = connection.settings_dict
+    kept = dict(db)
+    db.update(HOST="127.0.0.1", PORT=str(replica.port))
+    try:
+        found = set(User.objects.filter(email__startswith="drill-").values_list("email", flat=True))
+        lost = set(acknowledged) - found
+        figures.update(acknowledged=len(acknowledged), lost=len(lost))
+        print(f"\nreplica lag under load and the failover drill: {figures}")
+        assert lost == set(), f"{len(lost)} acknowledged writes lost"
+        assert Band.objects.get(pk=band.pk).name == "The Primaries"
+        UserFactory(email="after-failover@example.com")  # the new primary takes writes
+    finally:
+        connection.close()
+        db.clear()
+        db.update(kept)
+
+
+def _writer() -> tuple[list[str], threading.Thread]:
+    """A thread creating accounts one commit at a time until the database goes; the emails it was told were
+    committed."""
+    acknowledged: list[str] = []
+
+    def write() -> None:
+        try:
+            for n in range(100_000):
+                email = f"drill-{n}@example.com"
+                User.objects.create(email=email)
+                acknowledged.append(email)
+        except (DatabaseError, InterfaceError):
+            return
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return acknowledged, thread
+
+
+def _lag_under_load(*, seconds: float) -> dict:
+    """While a writer commits as fast as it can: the replica's lag as the site reads it (the largest reading),
+    and how long a commit on the primary took to show on the replica (a probe written and looked for there),
+    in milliseconds: the largest and the median."""
+    stop = threading.Event()
+    written = [0]
+
+    def write() -> None:
+        try:
+            while not stop.is_set():
+                User.objects.create(email=f"load-{written[0]}@example.com")
+                written[0] += 1
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    readings, delays = [], []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        readings.append(replicas.replica_lag(fresh=True))
+        probe = User.objects.create(email=f"probe-{len(delays)}@example.com")
+        committed = time.monotonic()
+        on_replica = User.objects.using(replicas.REPLICA).filter(pk=probe.pk)
+        assert _until(on_replica.exists, 5)
+        delays.append((time.monotonic() - committed) * 1000)
+    stop.set()
+    thread.join(timeout=10)
+    known = [r for r in readings if r is not None]
+    delays.sort()
+    return {
+        "writes": written[0] + len(delays),
+        "lag_max_s": round(max(known), 3) if known else None,
+        "visible_after_ms_max": round(delays[-1], 1),
+        "visible_after_ms_median": round(delays[len(delays) // 2], 1),
+    }
