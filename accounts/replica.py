@@ -1,4 +1,4 @@
-"""Reads that may be a moment old, from a streaming replica (docs/decisions/0106-reads-from-a-replica-w74.md).
+"""Reads that may be a moment old, from a streaming replica (docs/decisions/0106-reads-from-a-replica.md).
 
 One router, one mark. A view marked `reads_from_replica` (a public band, venue or show page, a feed, What's on,
 search) reads from the `replica` alias (settings.DATABASE_REPLICA_URL) for the time it runs, unless

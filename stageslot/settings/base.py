@@ -209,7 +209,7 @@ def behind_transaction_pooler(database: dict) -> dict:
 
 if DATABASE_TRANSACTION_POOLER:
     DATABASES["default"] = behind_transaction_pooler(DATABASES["default"])
-# A streaming replica of the PostgreSQL database (docs/decisions/0106-reads-from-a-replica-w74.md): DATABASE_REPLICA_URL
+# A streaming replica of the PostgreSQL database (docs/decisions/0106-reads-from-a-replica.md): DATABASE_REPLICA_URL
 # adds the `replica` alias, which serves only the reads of views marked `reads_from_replica` (public pages, feeds,
 # What's on, search: what may be a moment old) through accounts.replica.ReplicaRouter; everything else, and
 # anything in a transaction, reads the primary. Unset: no replica, every read on the primary.

@@ -1,4 +1,4 @@
-"""A real streaming replica (docs/decisions/0106-reads-from-a-replica-w74.md, docs/backups.md "The drill").
+"""A real streaming replica (docs/decisions/0106-reads-from-a-replica.md, docs/backups.md "The drill").
 
 Two PostgreSQL clusters of this test's own on this machine, made with Debian's server binaries: a primary
 (`initdb`, the test database copied in with pg_dump) and its replica (`pg_basebackup -R`). The site then reads
