@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Lineup:
     """The band's minimum line-up. `needs`: section → fewest players; `plays`: member → sections they can
-    fill; `required`: members who must be there by name; `total`: fewest members free in all (0: none)."""
+    fill; `required`: members who must be there by name; `total`: fewest members free in all (0: none);
+    `soft`: members who may fill it only as a maybe (occasional players): a moment they are needed for
+    is amber, not green."""
 
     needs: Mapping[Hashable, int] = field(default_factory=dict)
     plays: Mapping[Hashable, Collection[Hashable]] = field(default_factory=dict)
     required: frozenset = frozenset()
     total: int = 0
+    soft: frozenset = frozenset()
 
     @property
     def counts_everyone(self) -> bool:
@@ -111,6 +114,17 @@ def fills(free: Collection[Hashable], lineup: Lineup) -> bool:
         return False
     seats = sum(max(n, 0) for n in lineup.needs.values())
     return len(_match(sorted(free, key=repr), lineup)) == seats
+
+
+def amber(free: Collection[Hashable], lineup: Lineup) -> Fill | None:
+    """When the free members fill `lineup` only with some of its soft ones: what the firm ones alone
+    are short of, each short section's `could` being the soft free members who play it (and `missing`
+    the named ones who are free only as a maybe). None when the firm ones fill it, or all do not."""
+    free = frozenset(free)
+    firm = free - lineup.soft
+    if fills(firm, lineup) or not fills(free, lineup):
+        return None
+    return fill(firm, lineup, members=free & lineup.soft)
 
 
 def mask_check(lineup: Lineup, keys: list) -> Callable[[int], bool]:
