@@ -340,10 +340,10 @@ def _fielded_by_lineup(qs: QuerySet, band_id: int, free):
     and those its free members cannot fill are not free. Five queries: the candidates, the band, its
     members, their busy time, their gigs elsewhere."""
     rows = list(
-        qs.annotate(candidate=free)
+        qs.annotate(candidate=free, low=F("busy_from"), high=F("busy_until"))
         .filter(candidate=True)
         .order_by("starts_at", "pk")
-        .values_list("pk", "busy_from", "busy_until")[:MOST_LINEUP_SLOTS]
+        .values_list("pk", "low", "high")[:MOST_LINEUP_SLOTS]
     )
     if not rows:
         return free
