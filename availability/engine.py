@@ -791,6 +791,7 @@ def day_statuses(
     day_end: time | None = None,
     lineup: Lineup | None = None,
     members: Collection[Hashable] = (),
+    keep_windows: bool = True,
 ) -> list[DayStatus]:
     """One status per local day in `time_zone` (DST-correct bounds) from first_day to last_day inclusive.
 
@@ -807,7 +808,10 @@ def day_statuses(
     With a `lineup` (availability.lineup) that needs sections or a total, `members` are all the band's
     keys and a moment is green when those free then fill the line-up (lineup.fills); partial and red
     then count all members, and a day that is not green says which sections its best moment is short.
-    A day that is not green is amber when, at some moment, the free members fill the line-up only with
+    With `keep_windows` off, a day's scan stops at its first green moment: its status is the same, but it
+    carries no windows and its free_count counts only up to that moment (views that show neither, the
+    month and every reader but the week, need no more; a big band's year then costs little more than a
+    small one's). A day that is not green is amber when, at some moment, the free members fill the line-up only with
     some of its soft members (lineup.soft, occasional players); it then says which sections the firm
     members alone are short of and which soft members could fill them (lineup.amber).
     """
@@ -863,12 +867,18 @@ def day_statuses(
                 best_mask, best = mask, size
             if is_green(mask & firm):
                 green = True
+                if not keep_windows:
+                    break
                 # The moments [a, b) where all can start come from the green period [a, b - 1 µs + min_length).
                 windows.append((max(times[j], range_start), min(ends[j] - _ONE_US + min_length, range_end)))
             elif soft and amber_mask is None and mask & soft and is_green(mask):
                 amber_mask = mask
             j += 1
         status = "green" if green else "amber" if amber_mask is not None else "partial" if best else "red"
+        if status == "green" and by_lineup:
+            # Nobody is missing on a green day of a line-up, and nothing is short: no set to build.
+            statuses.append(DayStatus(day, status, best, count, frozenset(), tuple(windows), ()))
+            continue
         free_then = frozenset(key for bit, key in enumerate(required_keys) if best_mask >> bit & 1)
         if status == "amber":
             # The first moment the soft members make it: who is short without them, and who could fill it.

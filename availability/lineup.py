@@ -150,15 +150,23 @@ def mask_check(lineup: Lineup, keys: list) -> Callable[[int], bool]:
         elif len(useful) > 1:
             doublers |= bit[key]
     cache: dict[tuple, bool] = {}
+    seen: dict[int, bool] = {}
+    items = tuple((need, players[s], singles[s], s) for s, need in needs.items())
 
     def check(mask: int) -> bool:
+        ok = seen.get(mask)
+        if ok is None:
+            ok = seen[mask] = decide(mask)
+        return ok
+
+    def decide(mask: int) -> bool:
         if mask & required != required or mask.bit_count() < lineup.total:
             return False
         left = {}
-        for s, need in needs.items():
-            if (mask & players[s]).bit_count() < need:
+        for need, playing, single, s in items:
+            if (mask & playing).bit_count() < need:
                 return False
-            rest = need - (mask & singles[s]).bit_count()
+            rest = need - (mask & single).bit_count()
             if rest > 0:
                 left[s] = rest
         if not left:

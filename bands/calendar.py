@@ -455,6 +455,7 @@ def band_green_zone(
         day_end=day_end,
         lineup=lineup,
         members=[m.user_id for m in members],
+        keep_windows=detail,
     )
     section_names = band_section_names(band=band) if lineup is not None else {}
     stretches: list = []

@@ -161,6 +161,19 @@ def test_a_day_is_green_when_the_members_free_at_some_hour_fill_the_line_up(case
         lineup=lineup,
         members=members,
     )
+    quick = day_statuses(
+        busy,
+        sorted(lineup.required),
+        DAY0,
+        DAY0 + timedelta(days=1),
+        "UTC",
+        min_length=timedelta(hours=2),
+        lineup=lineup,
+        members=members,
+        keep_windows=False,
+    )
+    # Without windows a day stops at its first green moment: the same status and reasons.
+    assert [(q.status, q.short) for q in quick] == [(s.status, s.short) for s in statuses]
     for status in statuses:
         day_start = datetime.combine(status.day, time(0), tzinfo=UTC)
         # Busy time starts and ends on the hour, so checking each hour's start is exhaustive.
