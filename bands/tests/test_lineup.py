@@ -312,3 +312,26 @@ def test_find_dates_and_the_free_between_search_read_the_line_up(brass):
     other = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(20), tzinfo=tz)
     assert band not in band_search(free_between=(at, at + dt.timedelta(hours=2)))
     assert band in band_search(free_between=(other, other + dt.timedelta(hours=2)))
+
+
+def test_the_leader_marks_an_occasional_player_on_the_sections_page(brass, client):
+    band, leader, people = brass
+    dora = people["Dora"]
+    tuba = band.lineup["sections"][1]["id"]
+    client.force_login(leader.user)
+    url = reverse("bands:member_sections", args=[band.slug, dora.pk])
+    response = client.post(url, {f"m{dora.pk}-usual": str(tuba), f"m{dora.pk}-occasional": "on"})
+    assert response.status_code == 302
+    dora.refresh_from_db()
+    band.refresh_from_db()
+    assert dora.occasional and band.lineup["occasional"] == [dora.user_id]
+    html = client.get(reverse("bands:sections", args=[band.slug])).content.decode()
+    assert f'name="m{dora.pk}-occasional"' in html and "checked" in html
+    client.post(url, {f"m{dora.pk}-usual": str(tuba)})
+    dora.refresh_from_db()
+    assert not dora.occasional
+    # A player of the band may not mark anyone.
+    client.force_login(people["Ana"].user)
+    client.post(url, {f"m{dora.pk}-usual": str(tuba), f"m{dora.pk}-occasional": "on"})
+    dora.refresh_from_db()
+    assert not dora.occasional
