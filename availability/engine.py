@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, YEARLY, rrule
 
-from .lineup import Lineup, fill, mask_check
+from .lineup import Lineup, amber, fill, mask_check
 
 Interval = tuple[datetime, datetime]
 
@@ -85,7 +85,7 @@ class DayStatus:
     """How one local day looks for a band."""
 
     day: date  # local date in the viewing time zone
-    status: str  # "green" | "partial" | "red"
+    status: str  # "green" | "amber" (a line-up filled only with soft members) | "partial" | "red"
     free_count: int  # most required members free together for >= min_length, starting that day
     required_count: int
     busy: frozenset  # required keys missing from that best window
@@ -791,6 +791,7 @@ def day_statuses(
     day_end: time | None = None,
     lineup: Lineup | None = None,
     members: Collection[Hashable] = (),
+    keep_windows: bool = True,
 ) -> list[DayStatus]:
     """One status per local day in `time_zone` (DST-correct bounds) from first_day to last_day inclusive.
 
@@ -807,6 +808,12 @@ def day_statuses(
     With a `lineup` (availability.lineup) that needs sections or a total, `members` are all the band's
     keys and a moment is green when those free then fill the line-up (lineup.fills); partial and red
     then count all members, and a day that is not green says which sections its best moment is short.
+    With `keep_windows` off, a day's scan stops at its first green moment: its status is the same, but it
+    carries no windows and its free_count counts only up to that moment (views that show neither, the
+    month and every reader but the week, need no more; a big band's year then costs little more than a
+    small one's). A day that is not green is amber when, at some moment, the free members fill the line-up only with
+    some of its soft members (lineup.soft, occasional players); it then says which sections the firm
+    members alone are short of and which soft members could fill them (lineup.amber).
     """
     if min_length <= timedelta(0):
         raise ValueError("min_length must be positive.")
@@ -816,6 +823,9 @@ def day_statuses(
     count = len(required_keys)
     full = (1 << count) - 1
     is_green = mask_check(lineup, required_keys) if by_lineup else full.__eq__
+    # Soft members fill a line-up only as a maybe: green counts the firm ones, amber everyone.
+    soft = sum(1 << i for i, key in enumerate(required_keys) if key in lineup.soft) if by_lineup else 0
+    firm = full & ~soft
 
     days = [first_day + timedelta(days=k) for k in range((last_day - first_day).days + 1)]
     if not days:
@@ -846,6 +856,7 @@ def day_statuses(
             piece += 1
         best_mask, best = 0, 0
         green = False
+        amber_mask = None
         windows = []
         # A range can be empty only when its hours fall into a spring-forward gap.
         j = piece if range_start < range_end else n_pieces
@@ -854,14 +865,26 @@ def day_statuses(
             size = mask.bit_count()
             if size > best:
                 best_mask, best = mask, size
-            if is_green(mask):
+            if is_green(mask & firm):
                 green = True
+                if not keep_windows:
+                    break
                 # The moments [a, b) where all can start come from the green period [a, b - 1 µs + min_length).
                 windows.append((max(times[j], range_start), min(ends[j] - _ONE_US + min_length, range_end)))
+            elif soft and amber_mask is None and mask & soft and is_green(mask):
+                amber_mask = mask
             j += 1
-        status = "green" if green else "partial" if best else "red"
+        status = "green" if green else "amber" if amber_mask is not None else "partial" if best else "red"
+        if status == "green" and by_lineup:
+            # Nobody is missing on a green day of a line-up, and nothing is short: no set to build.
+            statuses.append(DayStatus(day, status, best, count, frozenset(), tuple(windows), ()))
+            continue
         free_then = frozenset(key for bit, key in enumerate(required_keys) if best_mask >> bit & 1)
-        if by_lineup:
+        if status == "amber":
+            # The first moment the soft members make it: who is short without them, and who could fill it.
+            maybe = amber(frozenset(key for bit, key in enumerate(required_keys) if amber_mask >> bit & 1), lineup)
+            missing, short = maybe.missing, maybe.short
+        elif by_lineup:
             # Who is missing by name; the sections short say the rest.
             missing = frozenset(lineup.required - free_then)
             short = () if green else fill(free_then, lineup, required_keys).short

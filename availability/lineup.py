@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Lineup:
     """The band's minimum line-up. `needs`: section → fewest players; `plays`: member → sections they can
-    fill; `required`: members who must be there by name; `total`: fewest members free in all (0: none)."""
+    fill; `required`: members who must be there by name; `total`: fewest members free in all (0: none);
+    `soft`: members who may fill it only as a maybe (occasional players): a moment they are needed for
+    is amber, not green."""
 
     needs: Mapping[Hashable, int] = field(default_factory=dict)
     plays: Mapping[Hashable, Collection[Hashable]] = field(default_factory=dict)
     required: frozenset = frozenset()
     total: int = 0
+    soft: frozenset = frozenset()
 
     @property
     def counts_everyone(self) -> bool:
@@ -113,6 +116,17 @@ def fills(free: Collection[Hashable], lineup: Lineup) -> bool:
     return len(_match(sorted(free, key=repr), lineup)) == seats
 
 
+def amber(free: Collection[Hashable], lineup: Lineup) -> Fill | None:
+    """When the free members fill `lineup` only with some of its soft ones: what the firm ones alone
+    are short of, each short section's `could` being the soft free members who play it (and `missing`
+    the named ones who are free only as a maybe). None when the firm ones fill it, or all do not."""
+    free = frozenset(free)
+    firm = free - lineup.soft
+    if fills(firm, lineup) or not fills(free, lineup):
+        return None
+    return fill(firm, lineup, members=free & lineup.soft)
+
+
 def mask_check(lineup: Lineup, keys: list) -> Callable[[int], bool]:
     """fills() over bit masks of `keys` (bit i: keys[i] free), for the engine's sweep. Cheap counts
     refuse most masks; members who play one section take its seats first (always part of some best
@@ -136,15 +150,23 @@ def mask_check(lineup: Lineup, keys: list) -> Callable[[int], bool]:
         elif len(useful) > 1:
             doublers |= bit[key]
     cache: dict[tuple, bool] = {}
+    seen: dict[int, bool] = {}
+    items = tuple((need, players[s], singles[s], s) for s, need in needs.items())
 
     def check(mask: int) -> bool:
+        ok = seen.get(mask)
+        if ok is None:
+            ok = seen[mask] = decide(mask)
+        return ok
+
+    def decide(mask: int) -> bool:
         if mask & required != required or mask.bit_count() < lineup.total:
             return False
         left = {}
-        for s, need in needs.items():
-            if (mask & players[s]).bit_count() < need:
+        for need, playing, single, s in items:
+            if (mask & playing).bit_count() < need:
                 return False
-            rest = need - (mask & singles[s]).bit_count()
+            rest = need - (mask & single).bit_count()
             if rest > 0:
                 left[s] = rest
         if not left:

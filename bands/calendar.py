@@ -188,7 +188,9 @@ class ShortSection:
 @dataclass(frozen=True)
 class CalendarDay:
     day: dt.date
-    status: str  # "green" | "partial" | "red" | "booked" (a gig of the band in the day's gig hours)
+    # "green" | "amber" (filled only with occasional players) | "partial" | "red" | "booked" (a gig of the
+    # band in the day's gig hours)
+    status: str
     free_count: int
     required_count: int
     busy_names: tuple[str, ...]  # needed members missing from the day's best window
@@ -211,6 +213,10 @@ class CalendarDay:
             if self.required_count > 1:
                 return gettext("All %(count)s free") % {"count": self.required_count}
             return gettext("Free")
+        if self.status == "amber":
+            could = [name for s in self.short for name in s.could]
+            # Translators: a day the line-up is filled only with occasional players, e.g. "Maybe, with Ana, Ben".
+            return gettext("Maybe, with %(names)s") % {"names": ", ".join(dict.fromkeys([*self.busy_names, *could]))}
         if self.short:
             return gettext("Short: %(sections)s") % {"sections": ", ".join(s.label for s in self.short)}
         if self.status == "red":
@@ -449,6 +455,7 @@ def band_green_zone(
         day_end=day_end,
         lineup=lineup,
         members=[m.user_id for m in members],
+        keep_windows=detail,
     )
     section_names = band_section_names(band=band) if lineup is not None else {}
     stretches: list = []
@@ -472,7 +479,7 @@ def band_green_zone(
             )
         gig_days = engine.gig_days(gigs, first_day, last_day, time_zone, day_start=day_start, day_end=day_end)
     days = []
-    counts = {"green": 0, "partial": 0, "red": 0, "booked": 0}
+    counts = {"green": 0, "amber": 0, "partial": 0, "red": 0, "booked": 0}
     for status in statuses:
         bounds = engine.day_bounds(status.day, tz)
         in_month = month is None or status.day.month == month
@@ -625,6 +632,42 @@ def bands_availability(
     return zones
 
 
+def bands_fielded_between(
+    *, bands: Sequence[Band], start: dt.datetime, end: dt.datetime, spans: dict[int, list] | None = None
+) -> set[int]:
+    """The pks of those `bands` whose members free all through [start, end) – counting journeys from gigs
+    elsewhere – fill the band's line-up without occasional players (bands.lineup; without one: every
+    required member free), as a green moment reads it. `spans`: other stretches by band pk, each
+    (key, start, end) within [start, end); the keys of those fielded are added to `out` as
+    (band pk, key). Three queries whatever the number of bands and spans."""
+    if not bands:
+        return set()
+    by_band: dict[int, list[CalendarMember]] = {band.pk: [] for band in bands}
+    for m in Membership.objects.filter(band__in=[band.pk for band in bands]).order_by("band_id", "pk"):
+        by_band[m.band_id].append(
+            CalendarMember(user_id=m.user_id, name="", full_name="", required=m.required, membership=m)
+        )
+    user_ids = sorted({m.user_id for members in by_band.values() for m in members})
+    busy = busy_by_user(user_ids=user_ids, start=start, end=end) if user_ids else {}
+    elsewhere = located_gigs(user_ids=user_ids, start=start - DAY, end=end + DAY)
+    out: set = set()
+    for band in bands:
+        members = by_band[band.pk]
+        ids = {m.user_id for m in members}
+        band_busy = {user_id: list(busy.get(user_id, ())) for user_id in ids}
+        mine = [gig for gig in elsewhere if gig.user_id in ids]
+        for user_id, low, high in journey_busy(mine, point=band_point(band), speed_kmh=band.travel_speed_kmh):
+            band_busy[user_id].append((low, high))
+        lineup = band_lineup(band=band, members=members)
+        needed = {m.user_id for m in members if m.required}
+        wanted = [(None, start, end)] if spans is None else spans.get(band.pk, [])
+        for key, low, high in wanted:
+            free = {u for u, intervals in band_busy.items() if not any(s < high and e > low for s, e in intervals)}
+            if (needed <= free) if lineup is None else fills(free - lineup.soft, lineup):
+                out.add(band.pk if spans is None else (band.pk, key))
+    return out
+
+
 def bands_available_on(
     *, bands: Sequence[Band], day: dt.date, today: dt.date, hours: GigHours | None = None
 ) -> set[int]:
@@ -716,6 +759,9 @@ def band_find_dates(
     """Gig windows from `first_day` to `last_day` (local days in `time_zone`, not before `now`) when
     every needed member is free at least `min_length` within the local times of day and weekdays
     given, best first: most optional members free, then longest, then earliest. One busy query.
+    With a band whose minimum line-up needs sections or a total (bands.lineup), a window counts only
+    when the members free all through it fill the line-up without occasional players, as a green day
+    reads it.
 
     With `band`, a day that already holds one of its booked gigs in those times of day
     (engine.gig_days) is skipped, unless the band takes two gigs a day; one more query.
@@ -742,6 +788,7 @@ def band_find_dates(
         taken = [h for d in booked for h in engine.local_hours(d, d, time_zone, day_start=day_start, day_end=day_end)]
         busy = {**busy, BOOKED_DAYS: taken}
         required.append(BOOKED_DAYS)
+    lineup = band_lineup(band=band, members=members) if band is not None else None
     found = engine.find_windows(
         busy,
         required,
@@ -753,8 +800,11 @@ def band_find_dates(
         day_start=day_start,
         day_end=day_end,
         weekdays=None if not weekdays else set(weekdays),
-        limit=limit * 2,
+        # With a line-up every window is weighed: the first ones may be too thin a band.
+        limit=limit * 2 if lineup is None else 10_000,
     )
+    if lineup is not None:
+        found = [c for c in found if fills(c.free - lineup.soft, lineup)]
     pieces = [(c.start, c.end, c.free, c.missing_optional) for c in found]
     if day_start is None and day_end is None:
         # "Any time" joins whole free days into one long stretch; people pick a date, so cut it by day.

@@ -33,6 +33,7 @@ def band_lineup(*, band: Band, members: Sequence) -> Lineup | None:
         plays={user_id: plays.get(user_id, frozenset()) for user_id in ids},
         required=frozenset(m.user_id for m in members if m.required),
         total=total,
+        soft=frozenset(user_id for user_id in data.get("occasional", ()) if user_id in ids),
     )
 
 

@@ -322,6 +322,12 @@ class Membership(models.Model):
         default=True,
         help_text=_("The band cannot play without this member (counts for the green zone)."),
     )
+    occasional = models.BooleanField(
+        _("occasional"),
+        default=False,
+        db_default=False,
+        help_text=_("Plays now and then: a minimum line-up filled only with occasional players is a maybe (amber)."),
+    )
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:

@@ -37,6 +37,7 @@ def band_lineup_refresh(band: Band) -> Band:
         ],
         "plays": plays,
         "total": band.min_players or 0,
+        "occasional": sorted(Membership.objects.filter(band=band, occasional=True).values_list("user_id", flat=True)),
     }
     if not band.lineup["sections"] and not band.lineup["total"]:
         band.lineup = {}
@@ -129,11 +130,16 @@ def lineup_set(*, band: Band, by: User, needs: dict[int, int], total: int | None
     return band
 
 
-def membership_sections_set(*, membership: Membership, by: User, usual: int | None, doubles: Iterable[int]) -> None:
-    """Set the sections a member plays: their usual one and those they double in."""
+def membership_sections_set(
+    *, membership: Membership, by: User, usual: int | None, doubles: Iterable[int], occasional: bool | None = None
+) -> None:
+    """Set the sections a member plays: their usual one and those they double in; with `occasional`,
+    whether they play only now and then (a line-up that needs them is amber, not green)."""
     with transaction.atomic():
         band = _lock_band(membership.band)
         _manager_of(band, by)
+        if occasional is not None:
+            Membership.objects.filter(pk=membership.pk, band=band).update(occasional=occasional)
         own = set(Section.objects.filter(band=band).values_list("pk", flat=True))
         wanted = {pk for pk in doubles if pk in own}
         if usual is not None and usual in own:

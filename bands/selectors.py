@@ -39,7 +39,7 @@ from accounts.models import PartyKind, User
 from accounts.prepared import Rows, fetch_rows
 from places.near import Near, near_filter
 
-from .calendar import bands_available_on
+from .calendar import bands_available_on, bands_fielded_between
 from .gig_hours import DEFAULT_HOURS, GIG_HOURS, GigHours
 from .invites import invite_link_token
 from .lineup import band_section_of as band_section_of
@@ -510,7 +510,11 @@ def _filter_free_between(qs: QuerySet[Band], free_between: tuple[datetime, datet
     """
     if free_between is None:
         return qs
-    return qs.filter(_band_not_busy(*free_between))
+    # A band with a minimum line-up needs its named members free too, and then enough players: read exactly.
+    not_busy = qs.filter(_band_not_busy(*free_between))
+    lined_up = list(not_busy.exclude(lineup={}).order_by())
+    fielded = bands_fielded_between(bands=lined_up, start=free_between[0], end=free_between[1])
+    return not_busy.filter(Q(lineup={}) | Q(pk__in=fielded))
 
 
 def local_span(
@@ -577,7 +581,8 @@ def _free_on_groups(free_on: FreeOnLocal, now: datetime | None) -> tuple[Q, Q, G
         if (now is not None and end <= now) or end - start < length:
             continue
         group = Q(time_zone=name, min_gig_minutes=minutes)
-        free |= group & _band_not_busy(start, end)
+        # A band with a minimum line-up is never sure in SQL: enough players is read exactly.
+        free |= group & _band_not_busy(start, end) & Q(lineup={})
         unsure |= group & ~_no_gig_fits(start, end, length, touching)
     return free, unsure, hours
 

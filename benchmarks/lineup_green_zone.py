@@ -1,9 +1,13 @@
 """Time the green zone engine over a year of days for bands of 4, 8, 16, 40 and 60 members, with only
-required members (the rule before line-ups) and with a line-up of four sections and doublers.
+required members (the rule before line-ups), with a line-up of four sections and doublers (as the month
+and every reader but the week read it, and with each day's windows, as the week does), and with
+occasional players (amber); then the 40 vs 8 ratio, and a brute-force check of the line-up on small
+bands with the number of cases it compared.
 
     .venv/bin/python benchmarks/lineup_green_zone.py
 """
 
+import itertools
 import random
 import sys
 import time
@@ -14,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from availability.engine import day_statuses
-from availability.lineup import Lineup
+from availability.lineup import Lineup, fills, mask_check
 
 FIRST = date(2027, 1, 1)
 LAST = date(2027, 12, 31)
@@ -34,7 +38,8 @@ def band(size: int, seed: int = 1):
     sections = 4
     plays = {m: {m % sections} | ({(m + 1) % sections} if m % 5 == 0 else set()) for m in range(size)}
     needs = {s: max(1, size // (sections * 2)) for s in range(sections)}
-    lineup = Lineup(needs=needs, plays=plays, required=frozenset({0}), total=size // 2)
+    soft = frozenset(m for m in range(size) if m % 6 == 5)
+    lineup = Lineup(needs=needs, plays=plays, required=frozenset({0}), total=size // 2, soft=soft)
     return busy, lineup
 
 
@@ -47,21 +52,67 @@ def timed(call) -> float:
     return best
 
 
+def brute_force(free: frozenset, lineup: Lineup) -> bool:
+    """Every assignment of the free members to one of their sections or none."""
+    if not lineup.required <= free or len(free) < lineup.total:
+        return False
+    players = sorted(free)
+    for pick in itertools.product(*([None, *sorted(lineup.plays.get(m, ()))] for m in players)):
+        counts: dict = {}
+        for section in pick:
+            if section is not None:
+                counts[section] = counts.get(section, 0) + 1
+        if all(counts.get(s, 0) >= n for s, n in lineup.needs.items()):
+            return True
+    return False
+
+
+def brute_force_check(bands: int = 300, seed: int = 2) -> int:
+    """Random small line-ups, every set of free members: the engine's two checks against brute force."""
+    rnd = random.Random(seed)
+    compared = 0
+    for _ in range(bands):
+        size = rnd.randint(1, 8)
+        sections = list(range(rnd.randint(1, 3)))
+        plays = {m: frozenset(rnd.sample(sections, rnd.randint(0, len(sections)))) for m in range(size)}
+        lineup = Lineup(
+            needs={s: rnd.randint(0, 3) for s in sections},
+            plays=plays,
+            required=frozenset(m for m in range(size) if rnd.random() < 0.15),
+            total=rnd.randint(0, size) if rnd.random() < 0.3 else 0,
+        )
+        keys = list(range(size))
+        check = mask_check(lineup, keys)
+        for mask in range(1 << size):
+            free = frozenset(k for k in keys if mask >> k & 1)
+            expected = brute_force(free, lineup)
+            assert check(mask) == expected == fills(free, lineup), (lineup, free)
+            compared += 1
+    return compared
+
+
 def main() -> None:
-    print(f"{'members':>8} {'required only':>14} {'line-up':>10} {'green days':>11}")
+    print(f"{'members':>8} {'required only':>14} {'line-up':>10} {'with windows':>13} {'green':>6} {'amber':>6}")
+    times = {}
     for size in (4, 8, 16, 40, 60):
         busy, lineup = band(size)
         members = list(busy)
         kwargs = {"min_length": timedelta(hours=3), "day_start": None, "day_end": None}
-        plain = timed(partial(day_statuses, busy, members, FIRST, LAST, "Europe/Berlin", **kwargs))
-        by_lineup = timed(
-            partial(day_statuses, busy, [0], FIRST, LAST, "Europe/Berlin", lineup=lineup, members=members, **kwargs)
+        plain = timed(partial(day_statuses, busy, members, FIRST, LAST, "Europe/Berlin", keep_windows=False, **kwargs))
+        run = partial(day_statuses, busy, [0], FIRST, LAST, "Europe/Berlin", lineup=lineup, members=members, **kwargs)
+        by_lineup = timed(partial(run, keep_windows=False))
+        with_windows = timed(run)
+        statuses = run(keep_windows=False)
+        assert [s.status for s in statuses] == [s.status for s in run()]
+        green = sum(s.status == "green" for s in statuses)
+        amber = sum(s.status == "amber" for s in statuses)
+        times[size] = by_lineup
+        print(
+            f"{size:>8} {plain * 1000:>11.1f} ms {by_lineup * 1000:>7.1f} ms {with_windows * 1000:>10.1f} ms"
+            f" {green:>6} {amber:>6}"
         )
-        green = sum(
-            s.status == "green"
-            for s in day_statuses(busy, [0], FIRST, LAST, "Europe/Berlin", lineup=lineup, members=members, **kwargs)
-        )
-        print(f"{size:>8} {plain * 1000:>11.1f} ms {by_lineup * 1000:>7.1f} ms {green:>11}")
+    print(f"line-up, 40 vs 8 members: {times[40] / times[8]:.1f}x (goal: within 2x)")
+    print(f"brute-force cases compared (line-up fills, every set of free members): {brute_force_check()}")
 
 
 if __name__ == "__main__":

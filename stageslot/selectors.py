@@ -402,7 +402,7 @@ def agency_roster_rows(*, organisation: Organisation, now: dt.datetime) -> list[
 
 ROSTER_STATES = ("free", "partly", "busy", "booked", "held")
 # The band calendar's day statuses as the roster's month names them.
-_ROSTER_STATE_OF = {"green": "free", "partial": "partly", "red": "busy", "booked": "booked"}
+_ROSTER_STATE_OF = {"green": "free", "amber": "partly", "partial": "partly", "red": "busy", "booked": "booked"}
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,11 @@ class MemberSectionsForm(forms.Form):
     doubles = forms.TypedMultipleChoiceField(
         label=_("Also plays in"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
+    occasional = forms.BooleanField(
+        label=_("Occasional player"),
+        required=False,
+        help_text=_("A date the line-up needs them for shows as a maybe (amber)."),
+    )
 
     def __init__(self, *args, sections, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from availability.services import rule_create
 from bands import sections
-from bands.calendar import band_availability, band_available_members, bands_availability
+from bands.calendar import band_availability, band_available_members, bands_availability, calendar_members
 from bands.models import Band, Membership
 
 from .factories import BandFactory, MembershipFactory
@@ -221,3 +221,117 @@ def test_the_calendar_day_says_which_section_is_short(brass, client):
     client.force_login(leader.user)
     html = client.get(reverse("bands:calendar", args=[band.slug]), {"view": "month", "date": day.isoformat()})
     assert "Short: Trumpets 1 of 2, Tuba 0 of 1" in html.content.decode()
+
+
+# ---- Amber: a line-up filled only with occasional players -----------------------------------------------
+
+
+def test_a_day_the_line_up_needs_an_occasional_player_for_is_amber_and_names_them(brass):
+    band, leader, people = brass
+    day = timezone.localdate() + dt.timedelta(days=10)
+    # Dora plays now and then: with Ana busy, only she can make up the trumpets, so the day is a maybe.
+    trumpets, tuba = [s["id"] for s in band.lineup["sections"]]
+    sections.membership_sections_set(
+        membership=people["Dora"], by=leader.user, usual=tuba, doubles=[trumpets], occasional=True
+    )
+    band.refresh_from_db()
+    assert days(band, day).status == "amber"  # the tuba is Dora's alone
+    extra = MembershipFactory(band=band, required=False, user__display_name="Tom")
+    sections.membership_sections_set(membership=extra, by=leader.user, usual=tuba, doubles=[])
+    band.refresh_from_db()
+    assert days(band, day).status == "green"
+    busy_all_day(people["Ana"].user, day)
+    members, _me = calendar_members(band=band, user=leader.user)
+    result = band_availability(band=band, members=members, first_day=day, last_day=day, today=day).days[0]
+    assert result.status == "amber"
+    assert [(s.name, s.have, s.need, s.could) for s in result.short] == [("Trumpets", 1, 2, ("Dora",))]
+    assert result.summary == "Maybe, with Dora"
+    busy_all_day(people["Dora"].user, day)
+    assert days(band, day).status == "partial"
+
+
+def test_amber_costs_no_query_more_and_the_agency_roster_reads_it(brass, django_assert_num_queries):
+    band, leader, people = brass
+    trumpets, tuba = [s["id"] for s in band.lineup["sections"]]
+    sections.membership_sections_set(
+        membership=people["Dora"], by=leader.user, usual=tuba, doubles=[trumpets], occasional=True
+    )
+    band.refresh_from_db()
+    day = timezone.localdate() + dt.timedelta(days=10)
+    members = band_available_members(band=band)
+    # Busy time and the band's gigs, as without a line-up (test_the_line_up_costs_no_query_more_over_a_year).
+    with django_assert_num_queries(2):
+        zone = band_availability(
+            band=band, members=members, first_day=day, last_day=day + dt.timedelta(days=364), today=day
+        )
+    assert {d.status for d in zone.days} == {"amber"}
+    assert zone.counts["amber"] == sum(1 for d in zone.days if d.day >= day)
+    assert bands_availability(bands=[band], first_day=day, last_day=day, today=day)[band.pk].days[0].status == "amber"
+
+
+def test_the_strip_and_instant_booking_offer_a_start_only_when_the_line_up_is_filled(brass):
+    from bookings.selectors.strip import band_strip, start_fits
+
+    band, _leader, people = brass
+    tz = dt.UTC
+    day = timezone.localdate() + dt.timedelta(days=10)
+    at = dt.datetime.combine(day, dt.time(20, 0), tzinfo=tz)
+    now = timezone.now()
+    length = dt.timedelta(hours=2)
+    assert start_fits(band=band, starts_at=at, length=length, now=now)
+    busy_all_day(people["Ana"].user, day)
+    assert not start_fits(band=band, starts_at=at, length=length, now=now)
+    strip = band_strip(band=band, length=length, viewer_zone="UTC", first_day=day, weeks=1, now=now)
+    assert strip.days[0].status in ("busy", "past")
+    assert strip.days[1].status == "free"
+
+
+def test_find_dates_and_the_free_between_search_read_the_line_up(brass):
+    from bands.calendar import band_find_dates
+    from bands.selectors import band_search
+
+    band, leader, people = brass
+    band.status = "approved"
+    band.save(update_fields=["status"])
+    tz = dt.UTC
+    day = timezone.localdate() + dt.timedelta(days=10)
+    busy_all_day(people["Ana"].user, day)
+    members, _me = calendar_members(band=band, user=leader.user)
+    found = band_find_dates(
+        members=members,
+        first_day=day - dt.timedelta(days=1),
+        last_day=day + dt.timedelta(days=1),
+        time_zone="UTC",
+        min_length=dt.timedelta(hours=2),
+        now=timezone.now(),
+        band=band,
+    )
+    # Nobody is needed by name, so the old rule saw every hour free; the trumpets are short on `day`.
+    assert found and day not in {c.day for c in found}
+    at = dt.datetime.combine(day, dt.time(20), tzinfo=tz)
+    other = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(20), tzinfo=tz)
+    assert band not in band_search(free_between=(at, at + dt.timedelta(hours=2)))
+    assert band in band_search(free_between=(other, other + dt.timedelta(hours=2)))
+
+
+def test_the_leader_marks_an_occasional_player_on_the_sections_page(brass, client):
+    band, leader, people = brass
+    dora = people["Dora"]
+    tuba = band.lineup["sections"][1]["id"]
+    client.force_login(leader.user)
+    url = reverse("bands:member_sections", args=[band.slug, dora.pk])
+    response = client.post(url, {f"m{dora.pk}-usual": str(tuba), f"m{dora.pk}-occasional": "on"})
+    assert response.status_code == 302
+    dora.refresh_from_db()
+    band.refresh_from_db()
+    assert dora.occasional and band.lineup["occasional"] == [dora.user_id]
+    html = client.get(reverse("bands:sections", args=[band.slug])).content.decode()
+    assert f'name="m{dora.pk}-occasional"' in html and "checked" in html
+    client.post(url, {f"m{dora.pk}-usual": str(tuba)})
+    dora.refresh_from_db()
+    assert not dora.occasional
+    # A player of the band may not mark anyone.
+    client.force_login(people["Ana"].user)
+    client.post(url, {f"m{dora.pk}-usual": str(tuba), f"m{dora.pk}-occasional": "on"})
+    dora.refresh_from_db()
+    assert not dora.occasional

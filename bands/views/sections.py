@@ -22,7 +22,7 @@ def _page(request: HttpRequest, band, membership, *, add_form=None, lineup_form=
         form = MemberSectionsForm(
             sections=[r.section for r in rows],
             prefix=f"m{member.pk}",
-            initial={"usual": usual, "doubles": sorted(plays - {usual})},
+            initial={"usual": usual, "doubles": sorted(plays - {usual}), "occasional": member.occasional},
         )
         members.append((member, form))
     context = {
@@ -115,6 +115,7 @@ def band_member_sections(request: HttpRequest, slug: str, pk: int) -> HttpRespon
                 by=request.user,
                 usual=form.cleaned_data["usual"],
                 doubles=form.cleaned_data["doubles"],
+                occasional=form.cleaned_data["occasional"],
             )
         )
         messages.success(request, gettext("%(name)s's sections are saved.") % {"name": member.user.name})

@@ -27,6 +27,7 @@ from django.db.models.lookups import GreaterThan
 from accounts.blocks import hidden_from
 from accounts.models import PartyKind, User
 from availability.models import BusyInterval
+from bands.calendar import bands_fielded_between
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import BusyOverlaps, JourneyMeets, cached_search_list, genres_all
 from bands.services import gig_window
@@ -42,6 +43,9 @@ ROLE_HEADLINER = Booking.Role.HEADLINER
 ROLE_SUPPORT = Booking.Role.SUPPORT
 SUPPORT_CALL = "support_call"
 MANAGER_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
+# Slots a band with a minimum line-up has read through it at most, in start order; later ones stay as the
+# SQL reads them (its named members free) until the search comes nearer.
+MOST_LINEUP_SLOTS = 2000
 
 
 def _manager_first() -> Case:
@@ -204,6 +208,7 @@ def finder_slots(
         # the span the accept check reads, so the finder offers only what can be accepted.
         # One query for the required members and the band's minutes (no required member: nobody busy).
         band_columns = (
+            "lineup",
             "load_in_minutes",
             "pack_down_minutes",
             "travel_speed_kmh",
@@ -218,12 +223,12 @@ def finder_slots(
         )
         member_ids = [row[0] for row in rows]
         if rows:
-            load_in, pack_down, speed_kmh, home_lat, home_lon, travel_km = rows[0][1:]
+            lineup, load_in, pack_down, speed_kmh, home_lat, home_lon, travel_km = rows[0][1:]
         else:
             # No required member: nobody is busy, but the band's reach still holds (one more query).
-            load_in, pack_down, speed_kmh, home_lat, home_lon, travel_km = Band.objects.filter(pk=band_id).values_list(
-                *band_columns
-            ).first() or (0, 0, 70, None, None, None)
+            lineup, load_in, pack_down, speed_kmh, home_lat, home_lon, travel_km = Band.objects.filter(
+                pk=band_id
+            ).values_list(*band_columns).first() or ({}, 0, 0, 70, None, None, None)
         qs = qs.alias(
             busy_from=ExpressionWrapper(
                 F("starts_at") - Value(dt.timedelta(minutes=load_in), output_field=DurationField()),
@@ -250,6 +255,8 @@ def finder_slots(
         taken = gig_days_taken(band_ids=[band_id], start=now - dt.timedelta(days=2), end=None)
         if taken:
             free = Case(When(starts_in(taken[band_id]), then=Value(False)), default=free, output_field=BooleanField())
+        if lineup:
+            free = _fielded_by_lineup(qs, band_id, free)
         qs = qs.annotate(
             band_free=free,
             my_status=Subquery(live.values("status")[:1]),
@@ -327,11 +334,37 @@ def slot_lineup(*, slot: Slot) -> list[Booking]:
     )
 
 
+def _fielded_by_lineup(qs: QuerySet, band_id: int, free):
+    """`free` for a band with a minimum line-up: the slots the SQL finds free for its named members are
+    read again through the line-up (bands.calendar.bands_fielded_between, as a green moment reads it),
+    and those its free members cannot fill are not free. Five queries: the candidates, the band, its
+    members, their busy time, their gigs elsewhere."""
+    rows = list(
+        qs.annotate(candidate=free, low=F("busy_from"), high=F("busy_until"))
+        .filter(candidate=True)
+        .order_by("starts_at", "pk")
+        .values_list("pk", "low", "high")[:MOST_LINEUP_SLOTS]
+    )
+    if not rows:
+        return free
+    band = Band.objects.get(pk=band_id)
+    spans = {band_id: [(pk, low, high) for pk, low, high in rows]}
+    fielded = bands_fielded_between(
+        bands=[band], start=min(r[1] for r in rows), end=max(r[2] for r in rows), spans=spans
+    )
+    short = [pk for pk, _low, _high in rows if (band_id, pk) not in fielded]
+    if not short:
+        return free
+    return Case(When(pk__in=short, then=Value(False)), default=free, output_field=BooleanField())
+
+
 def slot_bands_of(*, slot: Slot, user: User) -> list[Band]:
     """The bands `user` plays in, each with `can_manage`, `free` (its required members are all free
     for the whole slot with the band's load-in before and pack-down after – the window accepting
     checks, bands.services.gig_window – and, unless it takes two gigs a day, it plays no other gig
-    that day) and `booking` (its latest booking on this slot, or None). Three queries."""
+    that day; with a minimum line-up, enough players free to fill it, bands.calendar.bands_fielded_between)
+    and `booking` (its latest booking on this slot, or None). Three queries, and three for each band with
+    a line-up whose named members are free."""
     if not user.is_authenticated:
         return []
     rank = Subquery(
@@ -355,6 +388,9 @@ def slot_bands_of(*, slot: Slot, user: User) -> list[Band]:
     taken = {band_id for band_id, start, end in busy if start < windows[band_id][1] and end > windows[band_id][0]}
     for band in bands:
         band.free = band.pk not in taken
+        if band.free and band.lineup:
+            # Named members free; with a minimum line-up, enough players too (one reading, three queries).
+            band.free = bool(bands_fielded_between(bands=[band], start=windows[band.pk][0], end=windows[band.pk][1]))
     latest, gigs = {}, defaultdict(list)
     # The same query brings the bands' booked gigs around the slot's day: a band that takes one gig
     # a day cannot play a slot on a day (in its zone) on which one of its gigs starts.

@@ -1,7 +1,8 @@
 """The availability strip clients book from: the band's next weeks as days (free, partly free, booked,
 not free) and the start times of one day at which a gig of a given length fits in its green zone.
 
-A start fits when every required member is free from the load-in before it to the pack-down after
+A start fits when every required member (with a minimum line-up: enough members to fill it, as the
+green zone reads it, bands.lineup) is free from the load-in before it to the pack-down after
 the gig (the band's usual minutes, as gig_busy_window pads a booked gig), it lies ahead of now by
 LEAD, and – for a band that takes one gig a day – no gig of the band starts that day. The same rule
 decides an instant booking (start_fits), so the strip never offers what booking then refuses.
@@ -25,8 +26,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.scheduling import scheduling_last_day
 from availability import engine
+from availability.lineup import Lineup, fills
 from availability.selectors import busy_by_user
 from bands.calendar import length_label
+from bands.lineup import band_lineup
 from bands.models import Band, Membership
 from bands.travel import add_journeys, band_point
 
@@ -176,24 +179,36 @@ def _candidates(day: dt.date, tz: zoneinfo.ZoneInfo) -> list[dt.datetime]:
     return out
 
 
+@dataclass(frozen=True)
+class _Member:
+    user_id: int
+    required: bool
+
+
 def _merged_busy(
     band: Band, start: dt.datetime, end: dt.datetime, moving: Booking | None = None
-) -> list[engine.Interval]:
-    """The required members' busy time, their gigs elsewhere widened by the journey from and to the
-    band's home (bands.travel; a client's own place has no point, so the band's home stands for it).
-    The gig `moving` (being rescheduled) keeps nobody busy: its own block is left out."""
-    required = list(Membership.objects.filter(band_id=band.pk, required=True).values_list("user_id", flat=True))
+) -> "_Busy | _LineupBusy":
+    """When the band cannot play: its required members' busy time, or with a minimum line-up
+    (bands.lineup) the times its free members cannot fill it, as the green zone reads it. Gigs
+    elsewhere are widened by the journey from and to the band's home (bands.travel; a client's own
+    place has no point, so the band's home stands for it). The gig `moving` (being rescheduled) keeps
+    nobody busy: its own block is left out."""
+    members = [_Member(u, r) for u, r in Membership.objects.filter(band_id=band.pk).values_list("user_id", "required")]
+    lineup = band_lineup(band=band, members=members)
+    user_ids = [m.user_id for m in members] if lineup is not None else [m.user_id for m in members if m.required]
     block_id = moving.block_id if moving is not None else None
     busy = add_journeys(
-        busy_by_user(user_ids=required, start=start, end=end, exclude_block_id=block_id),
-        user_ids=required,
+        busy_by_user(user_ids=user_ids, start=start, end=end, exclude_block_id=block_id),
+        user_ids=user_ids,
         start=start,
         end=end,
         point=band_point(band),
         speed_kmh=band.travel_speed_kmh,
         exclude_block_id=block_id,
     )
-    return [i for intervals in busy.values() for i in intervals]
+    if lineup is not None:
+        return _LineupBusy(busy, lineup)
+    return _Busy([i for intervals in busy.values() for i in intervals])
 
 
 def _gig_starts(
@@ -225,7 +240,20 @@ class _Busy:
         return index < len(self.intervals) and self.intervals[index][0] < high
 
 
-def _fits(at: dt.datetime, length: dt.timedelta, busy: "_Busy", pad: tuple) -> bool:
+class _LineupBusy:
+    """A band with a minimum line-up: [low, high) is taken when the members free all through it cannot
+    fill it without occasional players (availability.lineup, as a green day reads it)."""
+
+    def __init__(self, busy: dict, lineup: Lineup) -> None:
+        self.by_member = {user_id: _Busy(intervals) for user_id, intervals in busy.items()}
+        self.lineup = lineup
+
+    def meets(self, low: dt.datetime, high: dt.datetime) -> bool:
+        free = {u for u, busy in self.by_member.items() if not busy.meets(low, high)}
+        return not fills(free - self.lineup.soft, self.lineup)
+
+
+def _fits(at: dt.datetime, length: dt.timedelta, busy: "_Busy | _LineupBusy", pad: tuple) -> bool:
     return not busy.meets(at - pad[0], at + length + pad[1])
 
 
@@ -256,7 +284,7 @@ def band_strip(
         range_start = min(range_start, engine.day_bounds(_week_start(first_day), tz)[0])
         range_end = max(range_end, engine.day_bounds(_week_start(last_day) + dt.timedelta(days=6), tz)[1])
     lead = _lead(band, instant)
-    busy = _Busy(_merged_busy(band, range_start, range_end, moving))
+    busy = _merged_busy(band, range_start, range_end, moving)
     gig_rows = _gig_starts(band, range_start, range_end, moving=moving)
     gigs = _Busy(gig_rows)
     no_pad = (dt.timedelta(0), dt.timedelta(0))
@@ -308,7 +336,7 @@ def start_fits(
     tz = zoneinfo.ZoneInfo(band.time_zone)
     pad = _padding(band)
     low, high = starts_at - pad[0], starts_at + length + pad[1]
-    if not _fits(starts_at, length, _Busy(_merged_busy(band, low, high)), pad):
+    if not _fits(starts_at, length, _merged_busy(band, low, high), pad):
         return False
     day = timezone.localtime(starts_at, tz).date()
     day_start, day_end = engine.day_bounds(day, tz)
