@@ -163,6 +163,11 @@ class WithdrawForm(Form):
     placement = BoundedIntegerField(label=_("Offer"), min_value=1)
 
 
+class CounterAnswerForm(Form):
+    placement = BoundedIntegerField(label=_("Offer"), min_value=1)
+    answer = forms.ChoiceField(label=_("Answer"), choices=[("accept", _("Accept")), ("decline", _("Decline"))])
+
+
 class MoveForm(Form):
     placement = BoundedIntegerField(label=_("Act"), min_value=1)
     stage = BoundedIntegerField(label=_("Stage"), min_value=1)

@@ -114,6 +114,28 @@ def timetable(*, festival: Festival, booked_only: bool = False) -> list[Timetabl
     return days
 
 
+def counters_waiting(*, festival: Festival, days: list[TimetableDay]) -> None:
+    """Each offered set on the builder's grid gets `counter`: the terms its act sent back that wait for the
+    organiser's answer (an open quote of the band's side), or None; with its deal in words (`counter_deal`).
+    One query, only when a set is offered."""
+    from bookings.models import Quote
+    from bookings.selectors.quotes import deal_text
+
+    offered = [cell.placement for day in days for column in day.columns for cell in column.cells]
+    offered = [p for p in offered if p.is_offered]
+    if not offered:
+        return
+    quotes = {
+        q.booking_id: q
+        for q in Quote.objects.filter(
+            booking_id__in=[p.booking_id for p in offered], status=Quote.Status.OPEN, side="band"
+        )
+    }
+    for placement in offered:
+        placement.counter = quotes.get(placement.booking_id)
+        placement.counter_deal = deal_text(placement.counter) if placement.counter else ""
+
+
 def placeable_applications(*, festival: Festival) -> list[Application]:
     """Shortlisted and offered applications of the festival's calls, with their bands (one query)."""
     return list(

@@ -32,6 +32,7 @@ urlpatterns = [
     path("festivals/<slug:slug>/timetable/place/", timetable.place, name="place"),
     path("festivals/<slug:slug>/timetable/move/", timetable.move, name="move"),
     path("festivals/<slug:slug>/timetable/withdraw/", timetable.withdraw, name="withdraw"),
+    path("festivals/<slug:slug>/timetable/counter/", timetable.counter_answer, name="counter_answer"),
     path("festivals/<slug:slug>/timetable/release/", releases.release_publish, name="release_publish"),
     # What the public reads: the last release (decision 0103)
     path("festivals/<slug:slug>/stages/<int:stage_id>/running-order/", releases.running_order, name="running_order"),

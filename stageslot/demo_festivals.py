@@ -2,8 +2,10 @@
 stages of Kellerbar and an open call for it. Four bands applied; Rafael (the promoter) and Pia scored
 them; after the deadline two were shortlisted and one rejected. The Night Owls were offered the main
 stage on the first evening and accepted; a band that never applied is invited to the courtyard and has not
-answered yet; Brass & Bones, shortlisted too, share their drummer and bassist with The Night Owls,
-so placing them on the courtyard at the same hour is refused with both names – the clash to try. A band
+answered yet; release 1 of the timetable is published with the accepted set, so the public page, its
+calendars and the schedule files are there to read. Brass & Bones, shortlisted too, share their drummer
+and bassist with The Night Owls, so placing them on the courtyard at the same hour is refused with both
+names – the clash to try. A band
 whose members are busy on both days (the demo's other gigs) cannot apply and is left out; then the next
 pair that shares a player (The Low End Theory and Grey Harbour share Hana) takes their place.
 
@@ -19,7 +21,7 @@ from accounts.models import Notification, User
 from bands.models import ApprovalStatus, Band, Membership
 from bookings.errors import BookingConflict, BookingError
 from festivals.models import Application, Festival, FestivalStage, OpenCall
-from festivals.services import calls, jury, timetable
+from festivals.services import calls, jury, releases, timetable
 from festivals.services.errors import FestivalError
 from teams.models import Organisation
 from venues import services as venue_services
@@ -130,6 +132,8 @@ def seed_festivals(*, now: dt.datetime) -> None:
     for band in Band.objects.filter(status=ApprovalStatus.APPROVED).exclude(slug__in=applied).order_by("name")[:5]:
         if _place(courtyard_stage, band, first_day, venue.time_zone, promoter, now, accept=False):
             break
+    # The first release: the accepted set goes public (the invited act's offer waits outside it).
+    releases.release_publish(festival=festival, by=promoter, note="The first evening's headliner.", now=now)
     Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(
         email_state=Notification.Email.SKIPPED
     )

@@ -407,22 +407,26 @@ def quote_counter(
 # ---- Answering --------------------------------------------------------------------------------
 
 
-def _answerer(quote: Quote, booking: Booking, by: User) -> str:
-    side = _side_or_refuse(booking, by)
+def _answerer(quote: Quote, booking: Booking, by: User, side: str | None = None) -> str:
+    side = side or _side_or_refuse(booking, by)
     if side == quote.side:
         raise BookingPermissionError(_("Your side sent these terms; the other side answers them."))
     return side
 
 
-def quote_accept(*, quote: Quote, by: User, stand_in: bool = False, now: dt.datetime | None = None) -> Quote:
+def quote_accept(
+    *, quote: Quote, by: User, stand_in: bool = False, now: dt.datetime | None = None, side: str | None = None
+) -> Quote:
     """Accept the other side's open quote. On a pending booking this accepts the booking through
     answering.booking_accept, under its locks and in its transaction (so a refusal there – another
     gig, a taken place, busy members – leaves the quote open and raises it); on a booked gig it only
     changes the agreed terms. The booking's fee, currency and agreed quote are the quote's from now.
-    Raises BookingPermissionError (not a party, your own side's quote), BookingConflict (answered,
-    expired, the booking moved on, and what booking_accept raises), BookingError."""
+    `side`: the side `by` answers for, when an app above has found it by a rule of its own (a festival's
+    organisation answers for the venue on the sets it offered: festivals.services.timetable); else the
+    booking's people only. Raises BookingPermissionError (not a party, your own side's quote),
+    BookingConflict (answered, expired, the booking moved on, and what booking_accept raises), BookingError."""
     now = now or timezone.now()
-    _answerer(quote, quote.booking, by)
+    _answerer(quote, quote.booking, by, side)
     # Read again (a plain read): a page drawn before someone else answered says "open" and "pending".
     standing = getattr(quote.booking, "standing", None)
     quote = Quote.objects.select_related("booking__band", "booking__slot", "booking__venue").get(pk=quote.pk)
@@ -451,12 +455,14 @@ def quote_accept(*, quote: Quote, by: User, stand_in: bool = False, now: dt.date
     return quote
 
 
-def quote_decline(*, quote: Quote, by: User, note: str = "", now: dt.datetime | None = None) -> Quote:
+def quote_decline(
+    *, quote: Quote, by: User, note: str = "", now: dt.datetime | None = None, side: str | None = None
+) -> Quote:
     """Decline the other side's open quote (the booking itself stays as it is: either side may propose
-    other terms, or decline the booking). Raises as quote_accept."""
+    other terms, or decline the booking). `side` and what it raises as quote_accept."""
     now = now or timezone.now()
     note = note.strip()[:500]
-    _answerer(quote, quote.booking, by)
+    _answerer(quote, quote.booking, by, side)
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",))

@@ -153,6 +153,28 @@ def test_leader_gets_routes_with_every_night(client, world, django_assert_max_nu
     assert "4</strong> nights filled" in html
 
 
+def test_a_stop_names_asks_and_followers_apart_and_never_calls_followers_asks(client, world):
+    """Kassel has only followers, Nuremberg only asks, Munich both: each stop says which, with its own count
+    (a small one as "fewer than 5"), and a city where only followers live never reads "Fans asked"."""
+    from bands.demand import city_demand_replace
+
+    band, leader, _slots = world
+    cities = {name: CityFactory(name=name) for name in ("Kassel", "Nuremberg", "Munich")}
+    counts = {"Kassel": (0, 7), "Nuremberg": (3, 0), "Munich": (6, 2)}
+    city_demand_replace(band_id=band.pk, counts={cities[name].pk: pair for name, pair in counts.items()})
+    client.force_login(leader)
+    html = client.get(url(band), query()).content.decode()
+    route = html[html.index('id="routes"') :]
+    assert "Fans asked: Kassel" not in html and "Followers live in Kassel" in route and "7 followers" in route
+    assert "Fans asked: Nuremberg" in route and "fewer than 5 asks" in route
+    assert "Followers live in Nuremberg" not in route
+    assert "Fans asked: Munich" in route and "6 asks" in route
+    assert "Followers live in Munich" in route and "fewer than 5 followers" in route
+    # The list of where fans asked names the cities with asks only.
+    asked = html[html.index('id="demand-heading"') : html.index('id="routes"')]
+    assert "Munich: 6 asks" in asked and "Nuremberg: fewer than 5 asks" in asked and "Kassel" not in asked
+
+
 def test_the_query_count_does_not_grow_with_slots(client, world, django_assert_max_num_queries):
     band, leader, _slots = world
     kassel = CityFactory(name="Kassel")

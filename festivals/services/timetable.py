@@ -38,9 +38,10 @@ from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import band_managers
 from bands.services import band_gig_block_move
 from bookings.errors import BookingConflict, BookingPermissionError
-from bookings.models import Booking, BookingEvent
+from bookings.models import Booking, BookingEvent, Quote
 from bookings.selectors.bookings import manages_band_of
-from bookings.services import book, checks, locks
+from bookings.selectors.quotes import counterpart_side
+from bookings.services import book, checks, locks, quotes
 from bookings.services.asking import booking_create
 from bookings.services.ending import booking_transition
 from bookings.services.notices import booking_notify, booking_people
@@ -591,6 +592,34 @@ def placement_withdraw(*, placement: Placement, by: User, now: dt.datetime) -> P
         )
     placement.booking = booking
     return placement
+
+
+def placement_counter_answer(
+    *, placement: Placement, by: User, accept: bool, now: dt.datetime, note: str = ""
+) -> Placement:
+    """The festival's organisation (its owners and bookers, staff of the venue or not) answers the terms the
+    act sent back on a set it was offered (a quote of the band's side on the offer's booking): accepted, the
+    terms are the deal and the set is booked by the one path (quotes.quote_accept → answering.booking_accept
+    → placement_accept, with every lock and check); declined, the offer stays open and either side may send
+    other terms. The organisation answers for the venue's side, as the venue's staff do on the booking's
+    page. Raises FestivalPermissionError (not the festival's organisation), FestivalError (no terms of the
+    act's are waiting), BookingConflict and BookingError as the quotes' services do."""
+    check_organiser(placement.festival.organisation_id, by)
+    if placement.cancelled_at is not None:
+        raise FestivalError(_("This offer was taken back."))
+    quote = (
+        Quote.objects.filter(booking_id=placement.booking_id, status=Quote.Status.OPEN, side="band")
+        .select_related("booking")
+        .first()
+    )
+    if quote is None:
+        raise FestivalError(_("The act has sent no terms that wait for your answer."))
+    side = counterpart_side(quote.booking)
+    if accept:
+        quotes.quote_accept(quote=quote, by=by, now=now, side=side)
+    else:
+        quotes.quote_decline(quote=quote, by=by, note=note, now=now, side=side)
+    return Placement.objects.select_related("booking", "band").get(pk=placement.pk)
 
 
 def placement_move(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.htmx import is_partial, render_page
 
 from .. import selectors
-from ..forms import FestivalForm, MoveForm, PlaceForm, ReleaseForm, StageHoursForm, WithdrawForm
+from ..forms import CounterAnswerForm, FestivalForm, MoveForm, PlaceForm, ReleaseForm, StageHoursForm, WithdrawForm
 from ..services import calls, timetable
 from .common import attempt, form_errors_text
 
@@ -33,12 +33,14 @@ def _builder(
 ) -> HttpResponse:
     form = form or PlaceForm()
     chosen_stage = form.data.get("stage", "") if form.is_bound else ""
+    days = selectors.timetable(festival=festival)
+    selectors.counters_waiting(festival=festival, days=days)
     context = {
         # What the form had chosen, read once (the act list is long).
         "chosen_band": form.data.get("band", "") if form.is_bound else "",
         "chosen_stage": int(chosen_stage) if str(chosen_stage).isdigit() else None,
         "festival": festival,
-        "days": selectors.timetable(festival=festival),
+        "days": days,
         "applications": selectors.placeable_applications(festival=festival),
         "stages": festival.stages.select_related("stage"),
         "form": form,
@@ -198,6 +200,35 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     if done:
         messages.success(
             request, _("The offer to %(band)s is withdrawn; the act is told.") % {"band": placement.band.name}
+        )
+    return redirect("festivals:builder", festival.slug)
+
+
+@login_required
+@require_POST
+def counter_answer(request: HttpRequest, slug: str) -> HttpResponse:
+    """Accept or decline the terms an act sent back on a set it was offered (the festival's organisation)."""
+    festival = _organiser_festival(request, slug)
+    form = CounterAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors_text(form))
+        return redirect("festivals:builder", festival.slug)
+    placement = selectors.placement_of(festival=festival, pk=form.cleaned_data["placement"])
+    accept = form.cleaned_data["answer"] == "accept"
+    done, _p = attempt(
+        request,
+        lambda: timetable.placement_counter_answer(
+            placement=placement, by=request.user, accept=accept, now=timezone.now()
+        ),
+    )
+    if done and accept:
+        messages.success(
+            request, _("%(band)s's terms are the deal: the set is booked.") % {"band": placement.band.name}
+        )
+    elif done:
+        messages.success(
+            request,
+            _("%(band)s's terms are declined; the offer stands and the act is told.") % {"band": placement.band.name},
         )
     return redirect("festivals:builder", festival.slug)
 

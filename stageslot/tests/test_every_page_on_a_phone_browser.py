@@ -134,15 +134,6 @@ NOT_REACHED = {
     "fans/join/": "where a visitor's follow or ask leads (a form's answer) to sign up by an emailed code",
     "fans/follow/<str:kind>/<int:pk>/button/": _FRAGMENT,
     "fans/shows/<int:pk>/buttons/": _FRAGMENT,
-    **dict.fromkeys(
-        [
-            "festivals/<slug:slug>/",
-            "festivals/<slug:slug>/stages/<int:stage_id>/running-order/",
-            "festivals/<slug:slug>/releases/",
-            "festivals/<slug:slug>/releases/<int:number>/",
-        ],
-        "the demo festival's timetable is not published: festivals/tests/test_festival_browser.py opens them",
-    ),
     "calls/<slug:slug>/manage/edit/": "only a draft call is changed, and the demo's call is published: "
     "festivals/tests/test_views.py and test_organiser_browser.py open it",
     **dict.fromkeys(

@@ -19,7 +19,7 @@ from bookings.models import Booking, BookingEvent, OfferInvite
 from bookings.services.shows import Ticket
 from documents.pdf import html_to_pdf
 from fans.models import Ask, FanProfile, Follow
-from festivals.models import Application, Festival, OpenCall, Placement, Score
+from festivals.models import Application, Festival, OpenCall, Placement, Release, Score
 from places.models import City
 from reviews.models import ModerationLog, Review, ReviewReport
 from venues.models import Slot, Venue, VenueInvite
@@ -54,14 +54,14 @@ def counts() -> tuple[int, ...]:
         Ask.objects.count(),
         FanProfile.objects.count(),
         CityDemand.objects.count(),
-        *(model.objects.count() for model in (Festival, OpenCall, Application, Score, Placement)),
+        *(model.objects.count() for model in (Festival, OpenCall, Application, Score, Placement, Release)),
     )
 
 
 def the_festival_tells_its_story(client) -> None:
-    """Riverside Rooms' festival: two stages, a call with scored applications, one act's set accepted, one
-    invited act's offer waiting, and another (sharing a player) refused beside the first at the same hour; the
-    promoter lands on it."""
+    """Riverside Rooms' festival: two stages, a call with scored applications, one act's set accepted and in
+    the published release 1, one invited act's offer waiting, and another (sharing a player) refused beside
+    the first at the same hour; the promoter lands on it, and anyone reads the release."""
     from festivals.services import timetable
 
     festival = Festival.objects.get(slug="riverside-summer-nights")
@@ -78,6 +78,12 @@ def the_festival_tells_its_story(client) -> None:
         fstage=other, band=second.band, starts_at=placed.starts_at, set_minutes=60, now=timezone.now()
     )
     assert verdict.refusals and second.band.name in " ".join(verdict.refusals)
+    release = Release.objects.get(festival=festival)
+    assert release.number == 1 and [s["placement"] for s in release.sets] == [placed.pk]
+    public = client.get(reverse("festivals:festival", args=[festival.slug])).content.decode()
+    assert placed.band.name in public and offered.band.name not in public
+    schedule = client.get(reverse("festivals:schedule_xml", args=[festival.slug]))
+    assert schedule.status_code == 200 and placed.band.name in schedule.content.decode()
     client.force_login(User.objects.get(email="promoter@demo.stageslot.test"))
     page = client.get(reverse("dashboard")).content.decode()
     assert reverse("festivals:builder", args=[festival.slug]) in page
