@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import statistics
 import sys
@@ -61,6 +62,7 @@ def setup(*, database: str = "stageslot-bench", fresh: bool = True) -> None:
     import django
 
     django.setup()
+    logging.disable(logging.INFO)  # the eager tasks' log lines while seeding and measuring
 
 
 def demo_world(*, reuse: bool = False) -> None:
