@@ -25,7 +25,7 @@ from availability.weekdays import WEEKDAY_SHORT_NAMES
 
 from .gig_hours import GigHours, band_gig_hours
 from .lineup import band_lineup, band_section_names
-from .members import band_members
+from .members import band_member_list, band_members
 from .models import Band, BandBlock, Membership
 from .travel import add_journeys, band_point, journey_busy, located_gigs
 
@@ -59,7 +59,7 @@ def band_calendar_access(*, slug: str, user: User) -> tuple[Band, list[CalendarM
 
 def calendar_members(*, band: Band, user: User) -> tuple[list[CalendarMember], CalendarMember | None]:
     """The band's members as its calendar names them (one query), and `user` among them (None if not)."""
-    memberships = list(band_members(band=band))
+    memberships = band_member_list(band=band)
     firsts = [m.user.name.split()[0] if m.user.name.split() else m.user.name for m in memberships]
     members = [
         CalendarMember(

@@ -753,6 +753,15 @@ class PressKitRows:
     members: Rows
     digest: str
 
+    def membership_of(self, user_id: int) -> Membership | None:
+        """The membership of the user with this id, made an instance from its row alone (None if none)."""
+        user_at = self.members.columns.index("user_id")
+        for row in self.members.rows:
+            if row[user_at] == user_id:
+                one = Rows(self.members.columns, [row], self.members.alias)
+                return one.instances(Membership, related={"user": User})[0]
+        return None
+
     def kit(self) -> PressKit:
         """The press kit, each list's rows turned into instances."""
         members = self.members.instances(Membership, related={"user": User})
@@ -796,10 +805,13 @@ def band_press_kit(*, slug: str) -> PressKit:
     return press_kit_rows(slug=slug).kit()
 
 
-def band_membership_of(*, kit: PressKit, user: Any) -> Membership | None:
-    """The user's membership of the band of `kit`, without another query."""
+def band_membership_of(*, kit: PressKit | PressKitRows, user: Any) -> Membership | None:
+    """The user's membership of the band of `kit` (a press kit or its rows), without another query; from
+    the rows, only that one membership is made an instance."""
     if not getattr(user, "is_authenticated", False):
         return None
+    if isinstance(kit, PressKitRows):
+        return kit.membership_of(user.pk)
     return next((m for m in kit.members if m.user_id == user.pk), None)
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery, Value
 from django.db.models.lookups import LessThanOrEqual
 
+from accounts.prepared import CompiledSQL
 from availability.models import BusyInterval
 from places.geo import GreatCircleKm, bounding_box, box_q, great_circle_km
 
@@ -129,6 +130,24 @@ def reach_q(*, home_lat, home_lon, travel_km, lat, lon) -> Q:
     return known & Q(LessThanOrEqual(GreatCircleKm(home_lat, home_lon, lat, lon), km))
 
 
+def _located_gig_rows(*, user_ids: list[int], after: dt.datetime, before: dt.datetime, exclude_block_id: int | None):
+    blocks = BandBlock.objects.filter(pk=OuterRef("source_id"))
+    rows = (
+        BusyInterval.objects.filter(
+            source=BusyInterval.Source.GIG, user_id__in=user_ids, starts_at__lt=before, ends_at__gt=after
+        )
+        .annotate(lat=Subquery(blocks.values("latitude")[:1]), lon=Subquery(blocks.values("longitude")[:1]))
+        .values_list("user_id", "source_id", "starts_at", "ends_at", "lat", "lon")
+    )
+    if exclude_block_id is not None:
+        rows = rows.exclude(source_id=exclude_block_id)
+    return rows
+
+
+# Asked by every band calendar and public month (the fragment every band page loads): compiled once per shape.
+_LOCATED_GIG_ROWS = CompiledSQL(_located_gig_rows)
+
+
 def located_gigs(
     *, user_ids: Collection[int], start: dt.datetime, end: dt.datetime, exclude_block_id: int | None = None
 ) -> list[LocatedGig]:
@@ -136,19 +155,9 @@ def located_gigs(
     LOOK_AROUND after `end`, each once per member. One query."""
     if not user_ids:
         return []
-    blocks = BandBlock.objects.filter(pk=OuterRef("source_id"))
-    rows = (
-        BusyInterval.objects.filter(
-            source=BusyInterval.Source.GIG,
-            user_id__in=list(user_ids),
-            starts_at__lt=end + LOOK_AROUND,
-            ends_at__gt=start - LOOK_AROUND,
-        )
-        .annotate(lat=Subquery(blocks.values("latitude")[:1]), lon=Subquery(blocks.values("longitude")[:1]))
-        .values_list("user_id", "source_id", "starts_at", "ends_at", "lat", "lon")
+    rows = _LOCATED_GIG_ROWS.instances(
+        user_ids=list(user_ids), after=start - LOOK_AROUND, before=end + LOOK_AROUND, exclude_block_id=exclude_block_id
     )
-    if exclude_block_id is not None:
-        rows = rows.exclude(source_id=exclude_block_id)
     return [
         LocatedGig(user_id=u, block_id=b, starts_at=s, ends_at=e, point=(lat, lon))
         for u, b, s, e, lat, lon in rows

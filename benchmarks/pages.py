@@ -1,38 +1,14 @@
 """Query count and server time of the pages.
 
-Usage: .venv/bin/python benchmarks/pages.py [--runs 50]
-Uses DATABASE_URL when set (PostgreSQL), else a throwaway SQLite file. Loads the
-demo world, then requests each page through Django's test client and prints the
-number of SQL queries and the p50/p95 server time.
+Usage: .venv/bin/python benchmarks/pages.py [--runs 50] [--reuse]
+Uses DATABASE_URL when set (PostgreSQL), else a SQLite file of its own. Loads the demo world, then
+requests each page through Django's test client and prints the number of SQL queries, the Python
+function calls and the p50/p95 server time (benchmarks/harness.py).
 """
 
-import argparse
-import os
-import statistics
-import sys
-import tempfile
-import time
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
-if not os.environ.get("DATABASE_URL"):
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.gettempdir()}/stageslot-bench.sqlite3"
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from accounts.models import User  # noqa: E402
-from bookings.models import Booking, CalendarFeed, Message, ShareLink  # noqa: E402
-from venues.models import Slot  # noqa: E402
+from harness import bench, client_for, demo_world, figure, table, time_url
 
 PAGES = [
     ("home", "/", False),
@@ -76,32 +52,20 @@ PAGES = [
 ]
 
 
-class QueryCounter:
-    """Counts every SQL statement, whatever DEBUG says."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=50)
-    args = parser.parse_args()
+    args = bench(__doc__, runs=50, database="stageslot-bench")
+    demo_world(reuse=args.reuse)
+    from django.db.models import Count
 
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", "--force", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    client = Client()
-    client.force_login(User.objects.get(email="mara@demo.stageslot.test"))
-    venue_client = Client()
-    venue_client.force_login(User.objects.get(email="kellerbar-owner@demo.stageslot.test"))
-    client_client = Client()
-    client_client.force_login(User.objects.get(email="client@demo.stageslot.test"))
-    anonymous = Client()
-    clients = {True: client, False: anonymous, "venue": venue_client, "client": client_client}
+    from bookings.models import Booking, CalendarFeed, Message, ShareLink
+    from venues.models import Slot
+
+    clients = {
+        True: client_for("mara@demo.stageslot.test"),
+        False: client_for(),
+        "venue": client_for("kellerbar-owner@demo.stageslot.test"),
+        "client": client_for("client@demo.stageslot.test"),
+    }
     # The Kellerbar slot with the most bookings, and one of the Night Owls' bookings.
     slot = (
         Slot.objects.filter(venue__slug="kellerbar", cancelled_at__isnull=True)
@@ -113,28 +77,17 @@ def main() -> None:
     thread = Message.objects.filter(booking__band__slug="the-night-owls").order_by("pk").first().booking
     feed = CalendarFeed.objects.get(user__email="mara@demo.stageslot.test", scope=CalendarFeed.Scope.MEMBER)
     share = ShareLink.objects.filter(band__slug="the-night-owls", revoked_at__isnull=True).first()
-
-    print(f"database: {connection.vendor}, runs per page: {args.runs}")
-    print(f"{'page':<20}{'status':>7}{'queries':>9}{'p50 ms':>9}{'p95 ms':>9}")
     today = date.today()
+    rows = []
     for name, url, logged_in in PAGES:
         url = url.replace("TODAY", today.isoformat()).replace("LATER", (today + timedelta(days=90)).isoformat())
         url = url.replace("SLOT", str(slot.pk)).replace("BOOKING", str(booking.uid))
         url = url.replace("THREAD", str(thread.uid)).replace("FEED", feed.token).replace("SHARE", share.token)
-        c = clients[logged_in]
         # What a page polls is asked for the way htmx asks.
         headers = {"HX-Request": "true"} if name.endswith("(polled)") else {}
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter):
-            status = c.get(url, headers=headers).status_code
-        timings = []
-        for _ in range(args.runs):
-            start = time.perf_counter()
-            c.get(url, headers=headers)
-            timings.append((time.perf_counter() - start) * 1000)
-        timings.sort()
-        p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-        print(f"{name:<20}{status:>7}{counter.count:>9}{statistics.median(timings):>9.1f}{p95:>9.1f}")
+        rows.append(time_url(clients[logged_in], url, name=name, runs=args.runs, headers=headers))
+    table(rows)
+    figure("most queries on a page", max(r.queries for r in rows))
 
 
 if __name__ == "__main__":

@@ -250,3 +250,65 @@ def test_the_kit_read_in_written_out_sql_equals_the_orm_rows(band):
             assert getattr(member.user, f.attname) == getattr(stored.user, f.attname), f.name
     with pytest.raises(type(band).DoesNotExist):
         band_press_kit(slug="no-such-band")
+
+
+# ---- A member's page: drawn once per kit, language and what the member may do -------------------------------
+
+
+def test_a_members_page_runs_seven_queries_however_big_the_band(client, django_assert_num_queries, band):
+    """session, user, band, genres, photos, embeds, members with users: the same for a kept page and a drawn
+    one, for a band of two and one of fourteen."""
+    leader = band.memberships.get(role=Membership.Role.LEADER).user
+    client.force_login(leader)
+    with django_assert_num_queries(7):
+        assert page(client, band).status_code == 200
+    with django_assert_num_queries(7):
+        assert "Manage band" in page(client, band).content.decode()
+    grow(band, 12, 8, 5)
+    with django_assert_num_queries(7):
+        assert page(client, band).status_code == 200
+
+
+def test_a_members_kept_page_is_never_shown_to_a_member_who_may_do_less_or_more(client, band):
+    leader = band.memberships.get(role=Membership.Role.LEADER).user
+    plain = band.memberships.exclude(role=Membership.Role.LEADER).first()
+    staff_member = MembershipFactory(band=band, user=UserFactory(is_staff=True)).user
+    admin_link = reverse("admin:bands_band_change", args=[band.pk])
+    for _ in range(2):  # drawn, then kept
+        client.force_login(leader)
+        body = page(client, band).content.decode()
+        assert "Manage band" in body and admin_link not in body
+        client.force_login(plain.user)
+        body = page(client, band).content.decode()
+        assert "Manage band" not in body and admin_link not in body
+        client.force_login(staff_member)
+        body = page(client, band).content.decode()
+        assert "Manage band" not in body and admin_link in body
+    # Made an admin of the band: another kit (its members' rows), so the next page has the button.
+    plain.role = Membership.Role.ADMIN
+    plain.save()
+    client.force_login(plain.user)
+    assert "Manage band" in page(client, band).content.decode()
+
+
+def test_a_members_page_shows_a_change_at_once(client, band):
+    client.force_login(band.memberships.get(role=Membership.Role.LEADER).user)
+    assert "Four-piece indie rock" in page(client, band).content.decode()
+    band.tagline = "Now a five-piece"
+    band.save()
+    BandPhotoFactory(band=band, caption="Live at the Kellerbar")
+    body = page(client, band).content.decode()
+    assert "Now a five-piece" in body and "Live at the Kellerbar" in body and "Four-piece" not in body
+
+
+def test_a_members_page_is_the_page_drawn_without_keeping(client, band, settings):
+    """The kept page is the same markup as one drawn afresh (DEBUG draws every fragment anew)."""
+    client.force_login(band.memberships.get(role=Membership.Role.LEADER).user)
+    page(client, band)
+    kept = page(client, band).content.decode()
+    from django.core.cache import caches
+
+    caches["fragments"].clear()
+    fresh = page(client, band).content.decode()
+    strip = re.compile(r'value="[^"]{20,}"|"x-csrftoken": "[^"]+"')
+    assert strip.sub("", kept) == strip.sub("", fresh)

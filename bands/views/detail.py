@@ -3,6 +3,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 
 from accounts.first_visit import first_visit_page, is_first_visit
 from accounts.replica import reads_from_replica
@@ -27,25 +28,25 @@ def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404
         # The page kept for this kit (its digest names everything it shows); drawn only when there is none.
         return first_visit_page(request, f"band:{kit_key}", lambda: _draw(request, found, kit_key, membership=None))
-    kit = found.kit()
-    membership = band_membership_of(kit=kit, user=request.user)
+    membership = band_membership_of(kit=found, user=request.user)
     if not found.band.is_public and membership is None and not request.user.is_staff:
         raise Http404
     # A band blocked either way is left out of what the viewer is shown, its page as its search card.
     if membership is None and band_hidden_from(band=found.band, user=request.user):
         raise Http404
-    return _draw(request, found, kit_key, membership=membership, kit=kit)
+    return _draw(request, found, kit_key, membership=membership)
 
 
-def _draw(request: HttpRequest, found: PressKitRows, kit_key: str, *, membership, kit=None) -> HttpResponse:
-    kit = kit or found.kit()
-    band = kit.band
+def _draw(request: HttpRequest, found: PressKitRows, kit_key: str, *, membership) -> HttpResponse:
+    band = found.band
+    # The lists become instances only if a part of the page that shows them is drawn, not when it is kept.
+    kit = SimpleLazyObject(found.kit)
     context = {
         "band": band,
-        "genres": kit.genres,
-        "photos": kit.photos,
-        "embeds": kit.embeds,
-        "members": kit.members,
+        "genres": SimpleLazyObject(lambda: kit.genres),
+        "photos": SimpleLazyObject(lambda: kit.photos),
+        "embeds": SimpleLazyObject(lambda: kit.embeds),
+        "members": SimpleLazyObject(lambda: kit.members),
         "membership": membership,
         "can_manage": bool(membership and membership.can_manage),
         "place": place_of(band),

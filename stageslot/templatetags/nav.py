@@ -1,6 +1,7 @@
-"""{% nav_url %}, {% head_assets %}, {% icon_url %}, {% main_nav %}, {% user_menu_links %},
-{% language_options %}, {% search_head %}: the addresses every page links to and loads, worked out once per
-process, and the fragments that show them (templates under templates/stageslot/partials/).
+"""{% nav_url %}, {% head_assets %}, {% icon_url %}, {% main_nav %}, {% user_menu_links %}, {% user_menu_person %},
+{% bell_at_rest %}, {% footer_notes %}, {% language_options %}, {% search_head %}: the addresses every page links
+to and loads, worked out once per process, and the fragments that show them (templates under
+templates/stageslot/partials/).
 
 The fragments base.html draws on every page depend on nothing but the language, the addresses and, for the
 menus, whether someone is signed in (or staff) and which section is open: each is drawn once per such key
@@ -85,8 +86,17 @@ def _kept(drawn, *key) -> str:
 @receiver(setting_changed)
 def _forget_drawn_fragments(**kwargs) -> None:
     """A test that changes the settings (languages, templates, addresses) gets fragments drawn anew."""
-    for drawn in (_reversed, _head_html, _main_nav_html, _user_menu_links_html, _language_options_html):
+    for drawn in (
+        _reversed,
+        _head_html,
+        _main_nav_html,
+        _user_menu_links_html,
+        _language_options_html,
+        _bell_html,
+        _footer_notes_html,
+    ):
         drawn.cache_clear()
+    _PEOPLE.clear()
 
 
 @lru_cache(maxsize=32)
@@ -170,6 +180,59 @@ def user_menu_links(context) -> SafeString:
     user = context.get("user")
     is_staff = bool(user is not None and user.is_staff)
     return mark_safe(_kept(_user_menu_links_html, is_staff, _language(), get_script_prefix(), get_urlconf()))  # noqa: S308
+
+
+# The account menu's lines of each person, as they are, per language: {key: markup}, the oldest dropped first.
+_PEOPLE: dict[tuple, str] = {}
+PEOPLE_KEPT = 512
+
+
+@register.simple_tag(takes_context=True)
+def user_menu_person(context, part: str) -> SafeString:
+    """The account menu's "summary" (avatar, name) or "meta" line (email, time zone) of the person signed in
+    (stageslot/partials/_user_menu_person.html): drawn once per part, language and the person as they are
+    (a new name, address, zone or avatar is another key)."""
+    user = context.get("user")
+    avatar = user.avatar.name if user.avatar else ""
+    key = (part, user.pk, str(user.name), user.email, user.time_zone, avatar, _language(), get_script_prefix())
+    drawn = None if settings.DEBUG else _PEOPLE.get(key)
+    if drawn is None:
+        drawn = render_to_string(f"stageslot/partials/_user_menu_person.html#{part}", {"user": user})
+        if len(_PEOPLE) >= PEOPLE_KEPT:
+            del _PEOPLE[next(iter(_PEOPLE))]
+        _PEOPLE[key] = drawn
+    return mark_safe(drawn)  # noqa: S308
+
+
+@lru_cache(maxsize=32)
+def _bell_html(language: str, prefix: str, urlconf: str | None) -> str:
+    return render_to_string("accounts/partials/_bell.html")
+
+
+@register.simple_tag
+def bell_at_rest() -> SafeString:
+    """The bell as base.html draws it, without a count (accounts/partials/_bell.html; notifications:bell
+    answers it with one): the same for everyone, drawn once per language."""
+    return mark_safe(_kept(_bell_html, _language(), get_script_prefix(), get_urlconf()))  # noqa: S308
+
+
+@lru_cache(maxsize=256)
+def _footer_notes_html(signed_in: bool, source: str, zone: str, language: str, prefix: str, urlconf: str | None) -> str:
+    context = {"signed_in": signed_in, "TIME_ZONE_SOURCE": source, "CURRENT_TIME_ZONE": zone}
+    return render_to_string("stageslot/partials/_footer_notes.html", context)
+
+
+@register.simple_tag(takes_context=True)
+def footer_notes(context) -> SafeString:
+    """The footer's notes (stageslot/partials/_footer_notes.html): the zone the page's times are in and where
+    it came from, and the links; drawn once per language, zone, source and signed in or not."""
+    user = context.get("user")
+    signed_in = bool(user is not None and user.is_authenticated)
+    source = str(context.get("TIME_ZONE_SOURCE", "default"))
+    zone = str(context.get("CURRENT_TIME_ZONE", ""))
+    return mark_safe(  # noqa: S308
+        _kept(_footer_notes_html, signed_in, source, zone, _language(), get_script_prefix(), get_urlconf())
+    )
 
 
 @lru_cache(maxsize=32)

@@ -76,3 +76,39 @@ def test_the_main_menu_marks_the_section_the_page_is_in(client):
     assert f'<a href="{dashboard}" aria-current="page">Dashboard</a>' in menu
     assert 'aria-current="page">Bands' not in menu and "Availability</a>" in menu
     assert 'aria-current="page">Bookings</a>' in _menu(client, reverse("bookings:inbox"))
+
+
+def _part(body: str, start: str, end: str) -> str:
+    return body.split(start, 1)[1].split(end, 1)[0] if start in body else ""
+
+
+@pytest.mark.django_db
+def test_the_kept_account_menu_and_footer_follow_the_person_as_they_are(client, settings):
+    """The account menu's lines and the footer are kept per person as they are and per zone: a new name or
+    zone shows on the next page, and one person's lines are never another's."""
+    from accounts.tests.factories import UserFactory
+
+    settings.DEBUG = False
+    first = UserFactory(display_name="Ada First", email="ada@example.com", time_zone="Europe/Berlin")
+    other = UserFactory(display_name="Bo Other", email="bo@example.com", time_zone="Europe/Lisbon")
+
+    def menu_and_footer() -> tuple[str, str]:
+        body = client.get("/bands/").content.decode()
+        return _part(body, '<details class="usermenu">', "</details>"), _part(
+            body, '<footer class="footer">', "</footer>"
+        )
+
+    client.force_login(first)
+    menu, footer = menu_and_footer()
+    assert "Ada First" in menu and "ada@example.com" in menu and "Berlin" in menu and "Berlin" in footer
+    first.display_name, first.time_zone = "Ada Renamed", "Asia/Tokyo"
+    first.save()
+    menu, footer = menu_and_footer()
+    assert "Ada Renamed" in menu and "Ada First" not in menu and "Tokyo" in menu and "Berlin" not in menu
+    assert "Tokyo" in footer and "Berlin" not in footer
+    client.force_login(other)
+    menu, footer = menu_and_footer()
+    assert "Bo Other" in menu and "Ada" not in menu and "Lisbon" in footer and "My shows" in footer
+    client.logout()
+    menu, footer = menu_and_footer()
+    assert menu == "" and "My shows" not in footer and "Lisbon" not in footer

@@ -1,0 +1,195 @@
+"""What every in-process benchmark shares: Django set up on a database of its own, the demo world seeded,
+a page or a callable timed N times with its queries counted, a table and a last line with the figure.
+
+A benchmark script is its measure and little else:
+
+    from harness import bench, demo_world, table, time_url
+
+    def main() -> None:
+        args = bench(__doc__, runs=50)  # parses --runs, --reuse; sets Django up
+        demo_world(reuse=args.reuse)
+        rows = [time_url(client_for("mara@demo.stageslot.test"), "/bands/the-night-owls/", runs=args.runs)]
+        table(rows)
+        figure("band page p50 ms", rows[0].p50)
+
+Uses DATABASE_URL when set (PostgreSQL), else a SQLite file of the script's own in the temporary folder.
+Scripts that start servers (gunicorn, nginx, localstripe) keep their own set-up: this module is for what
+runs in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_SEEDED = "stageslot-bench-demo-seeded"
+
+
+def bench(doc: str | None, *, runs: int = 50, database: str = "stageslot-bench", extra=None) -> argparse.Namespace:
+    """Parse the common options (plus what `extra(parser)` adds) and set Django up on the script's database.
+
+    --runs N (timed repetitions), --reuse (keep the SQLite file and its seeded world between runs).
+    """
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=runs, help="timed repetitions of each measure")
+    parser.add_argument("--reuse", action="store_true", help="reuse the SQLite file seeded by an earlier run")
+    if extra is not None:
+        extra(parser)
+    args = parser.parse_args()
+    setup(database=database, fresh=not args.reuse)
+    return args
+
+
+def setup(*, database: str = "stageslot-bench", fresh: bool = True) -> None:
+    """Django with the test settings, on DATABASE_URL or on <tmp>/<database>.sqlite3 (removed first if fresh)."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+    if not os.environ.get("DATABASE_URL"):
+        path = Path(tempfile.gettempdir()) / f"{database}.sqlite3"
+        if fresh:
+            path.unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    import django
+
+    django.setup()
+    logging.disable(logging.INFO)  # the eager tasks' log lines while seeding and measuring
+
+
+def demo_world(*, reuse: bool = False) -> None:
+    """Migrate and load the demo world (`seed_demo`), unless --reuse finds it already there."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    if reuse and DEMO_SEEDED in connection.introspection.table_names():
+        return
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", "--force", stdout=quiet)
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE TABLE IF NOT EXISTS "{DEMO_SEEDED}" (id integer)')
+
+
+def client_for(email: str | None = None):
+    """Django's test client, signed in as the person with that email (anonymous without one)."""
+    from django.test import Client
+
+    client = Client()
+    if email:
+        from accounts.models import User
+
+        client.force_login(User.objects.get(email=email))
+    return client
+
+
+class QueryCounter:
+    """Counts every SQL statement, whatever DEBUG says (a connection's execute wrapper)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@dataclass
+class Timing:
+    name: str
+    timings: list[float]  # ms, wall
+    cpu: list[float]  # ms, this process's CPU
+    queries: int
+    status: int | str = ""
+    calls: int = 0  # Python function calls of one call (cProfile): steady however busy the machine is
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.timings)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.timings)
+        return ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+    @property
+    def cpu50(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
+    def per_second(self) -> float:
+        """Requests a second one CPU would answer at the median CPU cost."""
+        return 1000 / self.cpu50 if self.cpu50 else float("inf")
+
+
+def function_calls(call: Callable[[], object]) -> int:
+    """How many Python function calls one call of `call` makes."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.runcall(call)
+    return pstats.Stats(profile).total_calls
+
+
+def _first(name: str, call: Callable[[], object]) -> Timing:
+    """The first (warming) call: its status and queries, then the function calls of a second."""
+    from django.db import connection
+
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        answer = call()
+    return Timing(name, [], [], counter.count, getattr(answer, "status_code", ""), function_calls(call))
+
+
+def time_call(name: str, call: Callable[[], object], *, runs: int = 50) -> Timing:
+    """Call `call` once to warm it (queries and function calls counted), then time `runs` calls (wall, CPU)."""
+    result = _first(name, call)
+    gc.collect()
+    for _ in range(runs):
+        wall, used = time.perf_counter(), time.process_time()
+        call()
+        result.cpu.append((time.process_time() - used) * 1000)
+        result.timings.append((time.perf_counter() - wall) * 1000)
+    return result
+
+
+def time_url(client, url: str, *, name: str | None = None, runs: int = 50, headers: dict | None = None) -> Timing:
+    """GET `url` with `client` (and `headers`) as `time_call` does."""
+    return time_call(name or url, lambda: client.get(url, headers=headers or {}), runs=runs)
+
+
+def table(rows: list[Timing]) -> None:
+    """One line per measure: status, queries, Python function calls, wall p50/p95 and CPU p50 in ms."""
+    width = max([len(r.name) for r in rows] + [20]) + 2
+    print(f"{'measure':<{width}}{'status':>7}{'queries':>9}{'calls':>8}{'p50 ms':>9}{'p95 ms':>9}{'cpu ms':>9}")
+    for r in rows:
+        print(f"{r.name:<{width}}{r.status!s:>7}{r.queries:>9}{r.calls:>8}{r.p50:>9.1f}{r.p95:>9.1f}{r.cpu50:>9.1f}")
+
+
+def figure(label: str, value: float | str, unit: str = "") -> None:
+    """The last line: the one figure the benchmark is about."""
+    shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+    print(f"FIGURE {label}: {shown}{(' ' + unit) if unit else ''}")
+
+
+def alternate(measures: dict[str, Callable[[], object]], *, rounds: int, runs: int) -> list[Timing]:
+    """Time several callables in alternating rounds (a busy moment of the machine falls on all of them)."""
+    results = {name: _first(name, call) for name, call in measures.items()}
+    gc.collect()
+    for _ in range(rounds):
+        for name, call in measures.items():
+            for _ in range(runs):
+                wall, used = time.perf_counter(), time.process_time()
+                call()
+                results[name].cpu.append((time.process_time() - used) * 1000)
+                results[name].timings.append((time.perf_counter() - wall) * 1000)
+    return list(results.values())
