@@ -37,6 +37,7 @@ urlpatterns = [
     path("bands/<slug:slug>/tours/", tours.band_tours, name="band_tours"),
     path("tours/<int:pk>/", tours.tour_page, name="tour"),
     path("tours/<int:pk>/manage/", tours.tour_manage, name="tour_manage"),
+    path("tours/<int:pk>/tour.ics", tours.tour_ics, name="tour_ics"),
     path("tours/<int:pk>/gigs/", tours.tour_gigs_add, name="tour_gigs_add"),
     path("tours/<int:pk>/gigs/<int:booking_pk>/remove/", tours.tour_gig_remove, name="tour_gig_remove"),
     path("tours/<int:pk>/stays/", tours.tour_stay_add, name="tour_stay_add"),

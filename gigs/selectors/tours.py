@@ -9,7 +9,7 @@ import math
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -67,6 +67,24 @@ def tour_access(*, tour: Tour, user: User) -> TourAccess:
     return TourAccess()
 
 
+def tours_today(*, user: User, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> list[Tour]:
+    """The tours a person travels on (a member of the band, or invited) that are on today in `zone`: from
+    the day of their first booked gig to the day of their last. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = now.astimezone(zone).date()
+    start = dt.datetime.combine(today, dt.time(), tzinfo=zone)
+    end = start + dt.timedelta(days=1)
+    return list(
+        Tour.objects.filter(Q(band__memberships__user=user) | Q(travellers__user=user))
+        .filter(tour_gigs__booking__status__in=TOUR_STATUSES)
+        .annotate(first=Min("tour_gigs__booking__starts_at"), last=Max("tour_gigs__booking__ends_at"))
+        .filter(first__lt=end, last__gte=start)
+        .order_by("pk")
+        .distinct()[:5]
+    )
+
+
 def tour_get(*, pk: int) -> Tour:
     """One tour with its band (404 if none)."""
     return get_object_or_404(Tour.objects.select_related("band"), pk=pk)
@@ -116,6 +134,7 @@ class Drive:
     leave_after: dt.datetime  # the last gig's pack-down, UTC
     load_in_at: dt.datetime  # the next gig's load-in, UTC
     zone: zoneinfo.ZoneInfo
+    departs_at: dt.datetime | None = None  # when the party leaves: LEAVE_AT on the day it is listed, or later
 
     @property
     def fits(self) -> bool:
@@ -273,8 +292,10 @@ def tour_itinerary(*, tour: Tour) -> Itinerary:
         if not on_the_day and eve is not None and eve.kind != "show":
             eve.kind = "travel"
             eve.drives.append(drive)
+            drive.departs_at = max(leave - dt.timedelta(days=1), drive.leave_after)
         else:
             by_date[show_day].drives.append(drive)
+            drive.departs_at = max(leave, drive.leave_after) if on_the_day else drive.leave_after
     for stay in stays:
         zone = zone_of(stay.time_zone)
         night = stay.check_in_at.astimezone(zone).date()
@@ -307,6 +328,65 @@ def tour_party(*, tour: Tour) -> tuple[list[Membership], list[TourTraveller]]:
     members = list(Membership.objects.filter(band_id=tour.band_id).select_related("user").order_by("pk"))
     travellers = list(TourTraveller.objects.filter(tour=tour).select_related("user").order_by("pk"))
     return members, travellers
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One event of a traveller's tour calendar: a show, a drive or a stay."""
+
+    key: str
+    kind: str  # "show", "drive", "stay"
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str = ""
+    cancelled: bool = False
+
+
+def tour_calendar(*, itinerary: Itinerary) -> list[CalendarEntry]:
+    """The itinerary as events for a calendar: each gig (a cancelled one kept, cancelled), each drive whose
+    time is known, from its departure, and each stay from check-in to check-out. No money in any of it."""
+    entries = []
+    for booking in itinerary.gigs:
+        entries.append(
+            CalendarEntry(
+                key=f"gig-{booking.uid}",
+                kind="show",
+                title=booking.place_name,
+                starts_at=booking.starts_at,
+                ends_at=booking.ends_at,
+                place=booking.venue.address if booking.venue else booking.location,
+                cancelled=booking.status not in TOUR_STATUSES,
+            )
+        )
+    stays: dict[int, TourStay] = {}
+    for day in itinerary.days:
+        for drive in day.drives:
+            if drive.duration and drive.departs_at:
+                entries.append(
+                    CalendarEntry(
+                        key=f"drive-{drive.departs_at:%Y%m%dT%H%M}",
+                        kind="drive",
+                        title=drive.destination,
+                        starts_at=drive.departs_at,
+                        ends_at=drive.departs_at + drive.duration,
+                        place=drive.origin,
+                    )
+                )
+        for stay in day.stays:
+            stays[stay.pk] = stay
+    for stay in stays.values():
+        entries.append(
+            CalendarEntry(
+                key=f"stay-{stay.pk}",
+                kind="stay",
+                title=stay.name,
+                starts_at=stay.check_in_at,
+                ends_at=stay.check_out_at,
+                place=stay.address,
+            )
+        )
+    return entries
 
 
 # ---- Money ----------------------------------------------------------------------------------------

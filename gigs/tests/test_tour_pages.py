@@ -169,3 +169,22 @@ def test_the_csv_has_a_row_a_show_and_the_totals(client, world):
     lines = b"".join(response.streaming_content).decode().strip().splitlines()
     assert len(lines) == 1 + 4 + 1 + 1  # header, four shows, the whole tour, the totals
     assert lines[-1].endswith("1800.00,50.00,50.00,1750.00,1750.00,EUR")
+
+
+def test_each_traveller_gets_the_tour_as_a_calendar_with_drives_and_stays(client, world):
+    tours.tour_stay_save(
+        tour=world.tour, by=world.leader, night=world.first, nights=1,
+        check_in=dt.time(15), check_out=dt.time(11), name="Hotel Hafenblick",
+    )  # fmt: skip
+    Booking.objects.filter(pk=world.gigs[-1].pk).update(status=Booking.Status.CANCELLED)
+    as_(client, world.crew)
+    response = client.get(reverse("gigs:tour_ics", args=[world.tour.pk]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    assert body.count("BEGIN:VEVENT") == 4 + 2 + 1  # four gigs, two drives (none to the cancelled one), a stay
+    assert "Sleep: Hotel Hafenblick" in body and "Drive to Club Bremen 1" in body
+    assert body.count("STATUS:CANCELLED") == 1
+    assert "EUR" not in body  # no money
+    client.logout()
+    as_(client, world.stranger)
+    assert client.get(reverse("gigs:tour_ics", args=[world.tour.pk])).status_code == 403

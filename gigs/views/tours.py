@@ -15,6 +15,7 @@ from accounts.offline import kept_offline
 from accounts.timezones import when_text
 from bands.permissions import add_errors, band_for
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
+from bookings.ical import FeedEvent, feed_render, feed_response
 
 from ..forms.tours import CostForm, StayForm, TourForm, TourGigsForm, TravellerForm
 from ..models import TourCost, TourStay, TourTraveller
@@ -91,6 +92,35 @@ def tour_page(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate(timezone=selectors.zone_of(tour.band.time_zone))
     context = {"tour": tour, "access": access, "itinerary": itinerary, "today": today}
     return render(request, ITINERARY_TEMPLATE, context)
+
+
+@login_required
+def tour_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The tour for the traveller's own calendar app: the gigs, the drives and the stays as events."""
+    tour, _access = _tour_for(request, pk)
+    itinerary = selectors.tour_itinerary(tour=tour)
+    changed = max((b.updated_at for b in itinerary.gigs), default=tour.created_at)
+    words = {
+        "show": gettext("Gig: %(title)s"),
+        "drive": gettext("Drive to %(title)s"),
+        "stay": gettext("Sleep: %(title)s"),
+    }
+    events = [
+        FeedEvent(
+            uid=f"tour-{tour.pk}-{entry.key}@stageslot",
+            summary=words[entry.kind] % {"title": entry.title},
+            starts_at=entry.starts_at,
+            ends_at=entry.ends_at,
+            status="CANCELLED" if entry.cancelled else "CONFIRMED",
+            sequence=0,
+            modified_at=changed,
+            location=entry.place,
+            transparent=entry.kind == "stay",
+        )
+        for entry in selectors.tour_calendar(itinerary=itinerary)
+    ]
+    body = feed_render(name=f"{tour.band.name} – {tour.name}", events=events)
+    return feed_response(request, body=body, filename=f"stageslot-tour-{tour.pk}.ics")
 
 
 # ---- Changing the tour: gigs, stays, the party ----------------------------------------------------

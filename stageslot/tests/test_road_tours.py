@@ -30,3 +30,20 @@ def test_the_itinerary_is_kept_on_the_travellers_phones_for_the_road():
     later = tour_world(suffix="x", start_in=30)
     far = tours.tour_create(band=later.band, by=later.leader, name="Later", bookings=later.gigs)
     assert reverse("gigs:tour", args=[far.pk]) not in kept(later.member)
+
+
+def test_the_dashboard_shows_today_on_tour_days(client):
+    world = tour_world(start_in=0, suffix="d")
+    tour = tours.tour_create(band=world.band, by=world.leader, name="Autumn run", bookings=world.gigs)
+    tours.tour_traveller_add(tour=tour, by=world.leader, email=world.crew.email, role="sound")
+    for user in (world.member, world.crew):
+        client.force_login(user)
+        page = client.get(reverse("dashboard")).content.decode()
+        assert "Today on tour: Autumn run" in page
+        assert reverse("gigs:tour", args=[tour.pk]) + "#day-" in page
+    client.force_login(world.stranger)
+    assert "Today on tour" not in client.get(reverse("dashboard")).content.decode()
+    later = tour_world(start_in=20, suffix="e")
+    tours.tour_create(band=later.band, by=later.leader, name="Later", bookings=later.gigs)
+    client.force_login(later.member)
+    assert "Today on tour" not in client.get(reverse("dashboard")).content.decode()
