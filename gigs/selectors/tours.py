@@ -90,6 +90,26 @@ def tour_get(*, pk: int) -> Tour:
     return get_object_or_404(Tour.objects.select_related("band"), pk=pk)
 
 
+def tour_stays(*, tour: Tour) -> QuerySet[TourStay]:
+    """The tour's stays, by check-in."""
+    return TourStay.objects.filter(tour=tour).order_by("check_in_at", "pk")
+
+
+def tour_stay_of(*, tour: Tour, pk: int) -> TourStay:
+    """One stay of the tour (404 if the tour has no such stay)."""
+    return get_object_or_404(TourStay.objects.select_related("tour"), pk=pk, tour=tour)
+
+
+def tour_traveller_of(*, tour: Tour, pk: int) -> TourTraveller:
+    """One traveller of the tour (404 if none)."""
+    return get_object_or_404(TourTraveller.objects.select_related("tour"), pk=pk, tour=tour)
+
+
+def tour_cost_of(*, tour: Tour, pk: int) -> TourCost:
+    """One cost of the tour (404 if none)."""
+    return get_object_or_404(TourCost.objects.select_related("tour"), pk=pk, tour=tour)
+
+
 def band_tours(*, band: Band) -> QuerySet[Tour]:
     """The band's tours, newest first."""
     return Tour.objects.filter(band=band).order_by("-created_at", "-pk")

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +18,6 @@ from bookings.errors import BookingConflict, BookingError, BookingPermissionErro
 from bookings.ical import FeedEvent, feed_render, feed_response
 
 from ..forms.tours import CostForm, StayForm, TourForm, TourGigsForm, TravellerForm
-from ..models import TourCost, TourStay, TourTraveller
 from ..selectors import tours as selectors
 from ..services import tours as services
 
@@ -133,7 +132,7 @@ def _manage(request, tour, access, *, status=200, **forms) -> HttpResponse:
         "tour": tour,
         "access": access,
         "gigs": selectors.tour_gigs(tour=tour),
-        "stays": TourStay.objects.filter(tour=tour).order_by("check_in_at", "pk"),
+        "stays": selectors.tour_stays(tour=tour),
         "members": members,
         "travellers": travellers,
         "gigs_form": forms.get("gigs_form") or TourGigsForm(gigs=_gig_choices(candidates), auto_id="gig_%s"),
@@ -207,7 +206,7 @@ def tour_stay_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def tour_stay_delete(request: HttpRequest, pk: int, stay_pk: int) -> HttpResponse:
     tour, _access = _tour_for(request, pk, manage=True)
-    stay = get_object_or_404(TourStay.objects.select_related("tour"), pk=stay_pk, tour=tour)
+    stay = selectors.tour_stay_of(tour=tour, pk=stay_pk)
     services.tour_stay_delete(stay=stay, by=request.user)
     messages.success(request, gettext("The stay is removed."))
     return redirect("gigs:tour_manage", pk=tour.pk)
@@ -235,7 +234,7 @@ def tour_traveller_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def tour_traveller_remove(request: HttpRequest, pk: int, traveller_pk: int) -> HttpResponse:
     tour, _access = _tour_for(request, pk, manage=True)
-    traveller = get_object_or_404(TourTraveller.objects.select_related("tour"), pk=traveller_pk, tour=tour)
+    traveller = selectors.tour_traveller_of(tour=tour, pk=traveller_pk)
     services.tour_traveller_remove(traveller=traveller, by=request.user)
     messages.success(request, gettext("They no longer travel on the tour."))
     return redirect("gigs:tour_manage", pk=tour.pk)
@@ -291,7 +290,7 @@ def tour_money(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def tour_cost_delete(request: HttpRequest, pk: int, cost_pk: int) -> HttpResponse:
     tour, _access = _tour_for(request, pk, manage=True)
-    cost = get_object_or_404(TourCost.objects.select_related("tour"), pk=cost_pk, tour=tour)
+    cost = selectors.tour_cost_of(tour=tour, pk=cost_pk)
     services.tour_cost_delete(cost=cost, by=request.user)
     messages.success(request, gettext("The cost is removed."))
     return redirect("gigs:tour_money", pk=tour.pk)
