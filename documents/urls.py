@@ -49,6 +49,7 @@ urlpatterns = [
     path("exports/bookings.csv", exports.bookings_csv, name="export_bookings"),
     path("exports/paid.csv", exports.paid_csv, name="export_paid"),
     path("exports/bands/<slug:slug>/gigs.csv", exports.band_gigs_csv, name="export_band_gigs"),
+    path("exports/tours/<int:pk>/money.csv", exports.tour_money_csv, name="tour_money_csv"),
     path("exports/bands/<slug:slug>/payments.csv", exports.band_payments_csv, name="export_band_payments"),
     path("exports/bands/<slug:slug>/ledger.csv", exports.band_ledger_csv, name="export_band_ledger"),
     path("exports/bands/<slug:slug>/statements.csv", treasury.band_statements_csv, name="export_band_statements"),

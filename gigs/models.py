@@ -497,3 +497,164 @@ class SetListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.set_list_id} #{self.position}: {self.song_id}"
+
+
+# ---- Tours ----------------------------------------------------------------------------------------
+
+
+class Tour(models.Model):
+    """A band's booked gigs grouped into one tour: its itinerary, party and money (decision 0106).
+
+    The days between the gigs (show days, travel days, days off) and the drives are derived on each read
+    from the gigs' times and places (gigs.selectors.tours), never stored: a gig cancelled or moved
+    changes the itinerary by itself."""
+
+    band = models.ForeignKey(Band, verbose_name=_("band"), on_delete=models.CASCADE, related_name="tours")
+    name = models.CharField(_("name"), max_length=120)
+    # The band's currency when the tour was made: the money of the tour is summed in it.
+    currency = models.CharField(_("currency"), max_length=3, default="EUR", db_default="EUR")
+    # The saved tour plan it was made from, if any (the plan may be deleted; the tour stays).
+    plan = models.ForeignKey(
+        "bookings.SavedTour",
+        verbose_name=_("tour plan"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tour")
+        verbose_name_plural = _("tours")
+        ordering = ["band", "-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return gettext("Tour %(tour)s of band %(band)s") % {"tour": self.pk, "band": self.band_id}
+
+
+class TourGig(models.Model):
+    """A gig of the tour. A gig is in at most one tour (the unique constraint)."""
+
+    tour = models.ForeignKey(Tour, verbose_name=_("tour"), on_delete=models.CASCADE, related_name="tour_gigs")
+    booking = models.ForeignKey(Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gig of a tour")
+        verbose_name_plural = _("gigs of tours")
+        ordering = ["tour", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"],
+                name="gigs_tourgig_one_tour_a_gig",
+                violation_error_message=_("This gig is already part of a tour."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tour_id}: {self.booking_id}"
+
+
+class TourStay(models.Model):
+    """Where the touring party sleeps: a hotel, a flat, a sleeper bus. Check-in and check-out are stored in
+    UTC and read in the stay's own zone (the zone of the tour's place that night)."""
+
+    tour = models.ForeignKey(Tour, verbose_name=_("tour"), on_delete=models.CASCADE, related_name="stays")
+    name = models.CharField(_("name"), max_length=120)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    check_in_at = models.DateTimeField(_("check-in"))
+    check_out_at = models.DateTimeField(_("check-out"))
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", db_default="UTC")
+    confirmation = models.CharField(_("confirmation"), max_length=60, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Who sleeps where: one room a line ("12: Mara, Ayla").
+    rooms = models.TextField(_("who sleeps where"), max_length=1000, blank=True)
+
+    class Meta:
+        verbose_name = _("stay")
+        verbose_name_plural = _("stays")
+        ordering = ["tour", "check_in_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(check_out_at__gt=F("check_in_at")),
+                name="gigs_tourstay_out_after_in",
+                violation_error_message=_("Check-out must be after check-in."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tour_id}: {self.name}"
+
+
+class TourTraveller(models.Model):
+    """Someone in the touring party who is not a member of the band (a driver, a sound engineer, a tour
+    manager, a stand-in): invited to this tour only, by the email of their account. The band's members
+    travel by being members; a traveller sees the money only when `sees_money`."""
+
+    class Role(models.TextChoices):
+        DRIVER = "driver", _("Driver")
+        SOUND = "sound", _("Sound engineer")
+        TOUR_MANAGER = "manager", _("Tour manager")
+        STAND_IN = "stand_in", _("Stand-in")
+        CREW = "crew", _("Crew")
+
+    tour = models.ForeignKey(Tour, verbose_name=_("tour"), on_delete=models.CASCADE, related_name="travellers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="tour_places"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.CREW)
+    sees_money = models.BooleanField(_("sees the money"), default=False, db_default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("traveller")
+        verbose_name_plural = _("travellers")
+        ordering = ["tour", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tour", "user"],
+                name="gigs_tourtraveller_once",
+                violation_error_message=_("This person already travels on the tour."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tour_id}: {self.user_id}"
+
+
+class TourCost(models.Model):
+    """A planned cost of the tour and, once paid, what it actually cost: in minor units of the tour's
+    currency. With a gig, it counts to that show's result; without, to the tour's only."""
+
+    class Kind(models.TextChoices):
+        FUEL = "fuel", _("Fuel")
+        ACCOMMODATION = "accommodation", _("Accommodation")
+        PER_DIEMS = "per_diems", _("Per diems")
+        CREW_FEES = "crew_fees", _("Crew fees")
+        COMMISSION = "commission", _("Commission")
+        OTHER = "other", _("Other")
+
+    tour = models.ForeignKey(Tour, verbose_name=_("tour"), on_delete=models.CASCADE, related_name="costs")
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("gig"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    planned_minor = models.PositiveBigIntegerField(_("planned (minor units)"), default=0, db_default=0)
+    actual_minor = models.PositiveBigIntegerField(_("actual (minor units)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tour cost")
+        verbose_name_plural = _("tour costs")
+        ordering = ["tour", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.tour_id}: {self.kind}"

@@ -3,7 +3,7 @@ The day sheet's pages are documents' (its paper)."""
 
 from django.urls import path, re_path
 
-from .views import answers, members, set_lists, stand_ins
+from .views import answers, members, set_lists, stand_ins, tours
 
 app_name = "gigs"
 
@@ -33,4 +33,17 @@ urlpatterns = [
     path("<uuid:uid>/set-list/order/", set_lists.set_list_order, name="set_list_order"),
     path("<uuid:uid>/set-list/copy/", set_lists.set_list_copy, name="set_list_copy"),
     path("<uuid:uid>/set-list/print/", set_lists.set_list_print, name="set_list_print"),
+    # Tours: a band's tours, the itinerary day by day, its gigs, stays and party, its money
+    path("bands/<slug:slug>/tours/", tours.band_tours, name="band_tours"),
+    path("tours/<int:pk>/", tours.tour_page, name="tour"),
+    path("tours/<int:pk>/manage/", tours.tour_manage, name="tour_manage"),
+    path("tours/<int:pk>/tour.ics", tours.tour_ics, name="tour_ics"),
+    path("tours/<int:pk>/gigs/", tours.tour_gigs_add, name="tour_gigs_add"),
+    path("tours/<int:pk>/gigs/<int:booking_pk>/remove/", tours.tour_gig_remove, name="tour_gig_remove"),
+    path("tours/<int:pk>/stays/", tours.tour_stay_add, name="tour_stay_add"),
+    path("tours/<int:pk>/stays/<int:stay_pk>/delete/", tours.tour_stay_delete, name="tour_stay_delete"),
+    path("tours/<int:pk>/party/", tours.tour_traveller_add, name="tour_traveller_add"),
+    path("tours/<int:pk>/party/<int:traveller_pk>/remove/", tours.tour_traveller_remove, name="tour_traveller_remove"),
+    path("tours/<int:pk>/money/", tours.tour_money, name="tour_money"),
+    path("tours/<int:pk>/money/costs/<int:cost_pk>/delete/", tours.tour_cost_delete, name="tour_cost_delete"),
 ]

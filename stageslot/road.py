@@ -13,12 +13,13 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.urls import reverse
 
 from accounts.models import User
 from bands.models import Membership
 from bookings.models import Booking, BookingFile
+from gigs.models import Tour
 
 ROAD_DAYS = 14
 ROAD_AT_LEAST = 3
@@ -36,6 +37,7 @@ KEEPABLE = (
     f"^/documents/bookings/{UUID}/day-sheet/$",
     f"^/documents/bookings/{UUID}/guest-list/$",
     f"^/bookings/{UUID}/files/[0-9]+/$",
+    "^/gigs/tours/[0-9]+/$",
 )
 # The changes a device may make offline and send later (static/js/road.js): each view is @replayable.
 REPLAYABLE = (
@@ -103,14 +105,34 @@ def road_shows(*, user: User, now: dt.datetime, with_members: bool = False) -> l
     return shows
 
 
+def road_tours(*, user: User, now: dt.datetime) -> list[tuple[int, dt.datetime]]:
+    """The tours the person travels on (a band they play in, or invited to the tour) with a booked gig not
+    over that starts within ROAD_DAYS: (tour id, when its last such gig ends). One query."""
+    rows = (
+        Tour.objects.filter(Q(band__memberships__user=user) | Q(travellers__user=user))
+        .filter(tour_gigs__booking__status__in=ROAD_STATUSES, tour_gigs__booking__ends_at__gt=now)
+        .annotate(first=Min("tour_gigs__booking__starts_at"), last=Max("tour_gigs__booking__ends_at"))
+        .filter(first__lt=now + dt.timedelta(days=ROAD_DAYS))
+        .values_list("pk", "last")
+        .order_by("pk")
+        .distinct()
+    )
+    return list(rows[:ROAD_MOST])
+
+
 def road_keep_list(*, user: User, now: dt.datetime) -> dict:
     """What this person's device keeps: every address with the time it may be kept until, and a version
-    that changes whenever the list (or a show on it) does."""
+    that changes whenever the list (or a show on it) does. The itinerary of each tour on the road (decision
+    0106) is kept until a day after its last gig."""
     shows = road_shows(user=user, now=now)
+    tours = road_tours(user=user, now=now)
     road = reverse("road")
     keep = [{"url": road, "until": max((s.until for s in shows), default=now + KEPT_AFTER_SHOW).isoformat()}]
     for show in shows:
         keep += [{"url": url, "until": show.until.isoformat(), "gig": str(show.booking.uid)} for url in show.urls]
+    for pk, last in tours:
+        keep.append({"url": reverse("gigs:tour", args=[pk]), "until": (last + KEPT_AFTER_SHOW).isoformat()})
     basis = [str(user.pk)] + [f"{s.booking.uid}:{s.booking.sequence}:{','.join(s.urls)}" for s in shows]
+    basis += [f"tour:{pk}:{last.isoformat()}" for pk, last in tours]
     version = hashlib.sha256("|".join(basis).encode()).hexdigest()[:16]
     return {"user": user.pk, "version": version, "shows": len(shows), "keep": keep}

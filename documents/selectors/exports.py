@@ -20,6 +20,8 @@ from bands.models import Band
 from bookings.models import Booking
 from bookings.selectors.inbox import Roles, bookings_mine
 from bookings.selectors.venue_slots import venue_slot_rows
+from gigs.models import Tour
+from gigs.selectors.tours import tour_money
 from payments.models import LedgerEntry, Payment
 from payments.selectors import ledger_of_band, payer_q, payer_venue_ids
 from venues.models import Slot, Venue
@@ -434,3 +436,49 @@ def venue_slots_export(*, venue: Venue, show: str, now: dt.datetime, zone: ZoneI
         gettext("Pending offers"),
     ]
     return Export(f"{venue.slug}-slots", header, _stream(qs, row))
+
+
+def tour_money_export(*, tour: Tour) -> Export:
+    """A tour's money (gigs.selectors.tours.tour_money): one row a show and one for the costs of the whole
+    tour, then the tour's totals, in the tour's currency. Three queries."""
+    money = tour_money(tour=tour)
+    header = [
+        gettext("Show"),
+        gettext("Date"),
+        gettext("Status"),
+        gettext("Guarantee"),
+        gettext("Costs planned"),
+        gettext("Costs actual"),
+        gettext("Result planned"),
+        gettext("Result actual"),
+        gettext("Currency"),
+    ]
+    statuses = _labels(Booking.Status)
+
+    def rows() -> Iterator[Sequence]:
+        for row in money.rows:
+            booking = row.booking
+            yield [
+                safe_text(booking.place_name if booking else gettext("The whole tour")),
+                iso_local(booking.starts_at, booking.zone) if booking else "",
+                statuses.get(booking.status, booking.status) if booking else "",
+                major(row.guarantee_minor),
+                major(row.planned_minor),
+                major(row.actual_minor),
+                major(row.result_planned_minor),
+                major(row.result_actual_minor),
+                money.currency,
+            ]
+        yield [
+            safe_text(gettext("Tour")),
+            "",
+            "",
+            major(money.guarantee_minor),
+            major(money.planned_minor),
+            major(money.actual_minor),
+            major(money.result_planned_minor),
+            major(money.result_actual_minor),
+            money.currency,
+        ]
+
+    return Export(name=f"tour-{tour.pk}-money.csv", header=header, rows=rows())

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from bands.permissions import band_for
 from bookings.selectors.inbox import inbox_roles
 from bookings.selectors.share import share_link_live
+from gigs.selectors.tours import tour_access, tour_get
 from venues.selectors import venue_for_staff
 
 from ..availability_pdf import availability_month_allowed, availability_pdf, band_live_share_link
@@ -39,6 +40,7 @@ from ..selectors.exports import (
     band_payments_export,
     bookings_export,
     payer_payments_export,
+    tour_money_export,
     venue_slots_export,
 )
 
@@ -92,6 +94,16 @@ def band_gigs_csv(request: HttpRequest, slug: str) -> HttpResponse:
     start, end = form.span(zone)
     status = form.cleaned_data["status"] or None
     return _send(band_gigs_export(band=band, status=status, start=start, end=end, zone=zone))
+
+
+@login_required
+@require_GET
+def tour_money_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    """A tour's money per show and in total, for those of its party who see the money."""
+    tour = tour_get(pk=pk)
+    if not tour_access(tour=tour, user=request.user).money:
+        raise PermissionDenied(gettext("Only the touring party allowed to see the tour's money can export it."))
+    return _send(tour_money_export(tour=tour))
 
 
 @login_required

@@ -77,3 +77,72 @@ def hosted_show(band, leader, *, days: int = 50):
         place_city="Potsdam",
     )
     return slot, slot.bookings.get()
+
+
+# Cities a tour goes through, north to south: (name, latitude, longitude).
+TOUR_CITIES = [
+    ("Hamburg", 53.5507, 9.993),
+    ("Bremen", 53.0758, 8.8072),
+    ("Hannover", 52.3705, 9.7332),
+    ("Kassel", 51.3167, 9.5),
+    ("Erfurt", 50.9773, 11.0354),
+    ("Würzburg", 49.7939, 9.9512),
+    ("Nürnberg", 49.4542, 11.0775),
+    ("Regensburg", 49.0151, 12.1016),
+    ("München", 48.1374, 11.5755),
+]
+
+
+def tour_world(*, nights: list[int] | None = None, suffix: str = "", start_in: int = 10) -> SimpleNamespace:
+    """A band (Europe/Berlin) with a leader, a member, booked gigs at 20:00 Berlin time on the given nights
+    of a tour (days after `start_in` days from now; by default 0, 1, 2, 4: a day off before the last),
+    each at a venue further south; a crew person with an account who is not in the band, another band's
+    leader and a stranger."""
+    import datetime as dt
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from bands.tests.factories import BandFactory
+    from bookings.models import Booking
+    from bookings.tests.factories import BookingFactory
+    from venues.tests.factories import VenueFactory
+
+    nights = [0, 1, 2, 4] if nights is None else nights
+    band = BandFactory(name=f"Road Dogs{suffix}", slug=f"road-dogs{suffix}", time_zone="Europe/Berlin", currency="EUR")
+    leader = UserFactory(display_name="Lea Leader", time_zone="Europe/Berlin")
+    MembershipFactory(band=band, user=leader, role=Membership.Role.LEADER)
+    member = MembershipFactory(band=band, role=Membership.Role.MEMBER, user__display_name="Max Member").user
+    other_band, other_leader = band_with_leader(name=f"Other Band{suffix}", slug=f"other-band{suffix}")
+    crew = UserFactory(display_name="Dana Driver", email=f"dana{suffix}@example.test")
+    stranger = UserFactory(display_name="Sam Stranger")
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    first = timezone.localdate(timezone=berlin) + dt.timedelta(days=start_in)
+    gigs = []
+    for n, night in enumerate(nights):
+        city, lat, lon = TOUR_CITIES[n % len(TOUR_CITIES)]
+        venue = VenueFactory(
+            name=f"Club {city} {n}{suffix}",
+            slug=f"club-{n}{suffix}",
+            city=city,
+            time_zone="Europe/Berlin",
+            exact_point=True,
+            latitude=lat,
+            longitude=lon,
+        )
+        starts_at = dt.datetime.combine(first + dt.timedelta(days=night), dt.time(20), tzinfo=berlin)
+        slot = SlotFactory(venue=venue, starts_at=starts_at, ends_at=starts_at + timedelta(hours=3))
+        gigs.append(
+            BookingFactory(band=band, slot=slot, status=Booking.Status.BOOKED, fee=400 + 100 * n, currency="EUR")
+        )
+    return SimpleNamespace(
+        band=band,
+        leader=leader,
+        member=member,
+        other_band=other_band,
+        other_leader=other_leader,
+        crew=crew,
+        stranger=stranger,
+        gigs=gigs,
+        first=first,
+    )

@@ -547,6 +547,23 @@ MAP: list[Entry] = [
         copies=("message",),
     ),
     Entry("gigs.SetList", GIGS, export=("booking", "notes", "updated_at"), person=("updated_by",), erase=KEEP),
+    Entry(
+        "gigs.Tour",
+        GIGS,
+        export=("band", "name", "created_at"),
+        person=("created_by",),
+        erase=KEEP,
+        copies=("name",),
+        plain={"currency": "a currency code"},
+    ),
+    Entry(
+        "gigs.TourTraveller",
+        GIGS,
+        export=("tour", "role", "sees_money", "added_at"),
+        person=("user",),
+        tied=("added_by",),
+        erase=DELETE,
+    ),
     # --- money and papers ---------------------------------------------------------------------------
     Entry(
         "payments.Checkout",
@@ -845,6 +862,9 @@ NOT_PERSONAL: dict[str, str] = {
     "venues.Ticket": "ticket links of a show",
     "gigs.StandInAsk": "a token of a stand-in row; goes with it",
     "gigs.Song": "a band's songs",
+    "gigs.TourGig": "which tour a booking belongs to",
+    "gigs.TourCost": "a tour's budget lines, in the band's currency",
+    "gigs.TourStay": "a tour's hotel bookings, the band's own record of its trip",
     "gigs.SetListEntry": "a set list's lines",
     "payments.StripeEvent": "ids of Stripe events applied once",
     "documents.InvoiceSeries": "invoice number series",

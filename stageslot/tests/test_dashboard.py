@@ -224,8 +224,8 @@ def test_the_dashboard_costs_the_same_queries_with_many_bookings(client, django_
     # session, user, bands, venues, the lists ranked with their counts, the rows shown, the money cards
     # (one sum over the ledger, and the booked gigs whose parts are still to be paid), the gigs waiting
     # for the person's "Can you play?", the roster of any agency they work for, and the organisations whose
-    # calls and festivals they run
-    with django_assert_max_num_queries(11):
+    # calls and festivals they run, and the tours they are on today
+    with django_assert_max_num_queries(12):
         html = client.get(reverse("dashboard")).content.decode()
     assert ('<span class="dash-count">10+</span>' in section(html, "can-you-play")) == (n > 10)
     assert len(re.findall(r"Answer: ", section(html, "can-you-play"))) == min(n, 10)
@@ -357,8 +357,9 @@ def test_the_agents_dashboard_costs_the_same_queries_with_a_longer_roster(client
         represented(agency, i)
     client.force_login(agent)
     # session, user, bands, venues, the lists ranked with their counts, the rows shown, and the roster:
-    # its bands, their next gigs, their pending bookings, their holds; the agency runs no call or festival
-    with django_assert_max_num_queries(11):
+    # its bands, their next gigs, their pending bookings, their holds; the agency runs no call or festival;
+    # the tours they are on today
+    with django_assert_max_num_queries(12):
         html = client.get(reverse("dashboard")).content.decode()
     assert section(html, "role-agent").count('class="dash-row"') == n
 

@@ -14,6 +14,7 @@ from accounts.timezones import when_text
 from bookings.models import Booking
 from festivals.selectors import organiser_desks
 from gigs.selectors.answers import my_open_answers
+from gigs.selectors.tours import tours_today
 from payments.selectors import dashboard_money
 
 from ..choices import choice_label
@@ -193,5 +194,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "time_zone": zone.key,
         # The calls and festivals of the organisations the person runs: what they can start and what runs.
         "desks": organiser_desks(user=request.user, running_only=True),
+        # On a tour day, today's page of the itinerary comes first (decision 0106).
+        "tours_today": tours_today(user=request.user, now=now, zone=zone),
+        "today": now.astimezone(zone).date(),
     }
     return render(request, "stageslot/dashboard.html", context)

@@ -1,0 +1,152 @@
+"""A tour's itinerary (decision 0106): the page's time and queries for a 30-day tour, and what a member's
+phone keeps for the next 14 days of it.
+
+Usage:
+    DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/tour_itinerary.py
+        [--runs 20] [--database-name stageslot_bench_tour] [--keep]
+    .venv/bin/python benchmarks/tour_itinerary.py            # SQLite, a throwaway file
+
+A band on a 30-day tour from tomorrow: a show on 25 of the days (every sixth a day off), each at a venue in
+another city with its day sheet written (load-in, soundcheck, doors, curfew, two contacts), ten stays of
+two or three nights with who sleeps where, a driver invited. Through Django's test client:
+1. itinerary: GET /gigs/tours/<id>/ --runs times as a member: p50/p95 server time, queries, bytes.
+   Budget: p95 under 500 ms, at most 10 queries.
+2. the road: every address on the member's keep list (/me/offline/) fetched once: the bytes the phone keeps
+   for the next 14 days (the itinerary and each show's pages), and the same for the driver.
+Exits with 1 when a budget is missed.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import search as search_bench
+
+BUDGET_P95_MS = 500.0
+BUDGET_QUERIES = 10
+DAYS = 30
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--database-name", default="stageslot_bench_tour")
+    parser.add_argument("--keep", action="store_true")
+    return parser.parse_args()
+
+
+def figures(values_ms: list[float]) -> str:
+    return (
+        f"p50 {statistics.median(values_ms):7.1f} ms  p95 {search_bench.percentile(values_ms, 95):7.1f} ms  "
+        f"max {max(values_ms):7.1f} ms  (n={len(values_ms)})"
+    )
+
+
+def world():
+    import datetime as dt
+
+    from gigs.models import DaySheet
+    from gigs.services import tours
+    from gigs.tests.factories import tour_world
+
+    nights = [n for n in range(DAYS) if n % 6 != 5]
+    w = tour_world(nights=nights, suffix=f"-bench{int(time.time())}", start_in=1)
+    for n, gig in enumerate(w.gigs):
+        DaySheet.objects.create(
+            booking=gig,
+            venue_contact_name=f"Venue contact {n}",
+            venue_contact_phone="+49 30 1234567",
+            band_contact_name="Lea Leader",
+            band_contact_phone="+49 170 7654321",
+            load_in_at=gig.starts_at - dt.timedelta(hours=4),
+            soundcheck_at=gig.starts_at - dt.timedelta(hours=2),
+            doors_at=gig.starts_at - dt.timedelta(minutes=30),
+            curfew_at=gig.ends_at + dt.timedelta(minutes=30),
+        )
+    tour = tours.tour_create(band=w.band, by=w.leader, name="Thirty days", bookings=w.gigs)
+    night = w.first
+    for n in range(10):
+        tours.tour_stay_save(
+            tour=tour, by=w.leader, night=night, nights=2 + n % 2, check_in=dt.time(15), check_out=dt.time(11),
+            name=f"Hotel {n}", address=f"Bahnhofstraße {n}", confirmation=f"CONF-{n:04}",
+            rooms="1: Lea, Max\n2: Dana",
+        )  # fmt: skip
+        night += dt.timedelta(days=2 + n % 2)
+    tours.tour_traveller_add(tour=tour, by=w.leader, email=w.crew.email, role="driver")
+    return w, tour
+
+
+def measure(args, problems: list[str]) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    w, tour = world()
+    client = Client()
+    client.force_login(w.member)
+    url = reverse("gigs:tour", args=[tour.pk])
+    client.get(url)
+    times, queries, size = [], 0, 0
+    for _ in range(args.runs):
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200
+        queries, size = max(queries, len(captured)), len(response.content)
+    print(f"itinerary of {DAYS} days ({len(w.gigs)} shows, 10 stays): {figures(times)}, {queries} queries, "
+          f"{size / 1024:.1f} KB")  # fmt: skip
+    if search_bench.percentile(times, 95) > BUDGET_P95_MS or queries > BUDGET_QUERIES:
+        problems.append("itinerary over budget")
+    for who, user in (("member", w.member), ("driver", w.crew)):
+        client.force_login(user)
+        listed = client.get(reverse("road_keep")).json()
+        kept = 0
+        for entry in listed["keep"]:
+            response = client.get(entry["url"])
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert response.status_code == 200 and response.get("X-StageSlot-Keep") == str(user.pk), entry
+            kept += len(body)
+        print(f"the {who}'s phone keeps for the next 14 days: {len(listed['keep'])} addresses, {kept / 1024:.1f} KB")
+
+
+def main() -> None:
+    args = parse_args()
+    maintenance_url, where = search_bench.point_at_fresh_database(args.database_name, "stageslot-bench-tour.sqlite3")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    from stageslot.celery_app import app as celery_app
+
+    settings.ALLOWED_HOSTS = ["*"]
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = "memory://localhost/"
+    problems: list[str] = []
+    try:
+        call_command("migrate", verbosity=0)
+        print(f"database: {connections['default'].vendor} ({where}); load average {search_bench.load_average()}")
+        measure(args, problems)
+    finally:
+        connections.close_all()
+        if maintenance_url and not args.keep:
+            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
+    if problems:
+        print("PROBLEMS: " + "; ".join(problems))
+        sys.exit(1)
+    print("every budget met")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,478 @@
+"""Reads of a band's tours (decision 0106): who may see a tour and its money, and the itinerary day by day –
+show days, travel days and days off, each day's schedule in the local zone, the drive from the last place
+to the next, where the party sleeps, the contacts of the day – and the tour's money. Everything between
+the gigs is derived here from the gigs' times and places on each read: nothing of it is stored."""
+
+import datetime as dt
+import itertools
+import math
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import User
+from bands.models import Band, Membership
+from bands.travel import journey
+from bookings.models import Booking
+from bookings.selectors.bookings import can_manage_band
+from bookings.selectors.tours import road_factor
+from places.geo import great_circle_km
+
+from ..models import DaySheet, GigAnswer, Tour, TourCost, TourGig, TourStay, TourTraveller
+
+Status = Booking.Status
+# A gig on the tour's days and drives: booked, playing or played. A cancelled one is listed as such.
+TOUR_STATUSES = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED, Status.DISPUTED)
+# The gigs that may join a tour.
+JOINABLE_STATUSES = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED)
+# The party leaves the hotel no earlier than this on a show day (local time): a drive that does not fit
+# between it and the load-in is driven the day before, when that day has no show (a travel day).
+LEAVE_AT = dt.time(10)
+MAX_GIGS = 120
+
+
+# ---- Who sees what --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TourAccess:
+    """What a person may do with a tour: see its itinerary, see its money, change it."""
+
+    see: bool = False
+    money: bool = False
+    manage: bool = False
+    role: str = ""  # "member", "leader", a TourTraveller.Role, "stand_in"
+
+
+def tour_access(*, tour: Tour, user: User) -> TourAccess:
+    """The band's leaders and admins (and the agency acting for it) change the tour and see its money; its
+    members and the tour's travellers see the itinerary, the money only when allowed; a stand-in who
+    plays one of the tour's gigs sees the itinerary. Everyone else nothing. At most four queries."""
+    if not getattr(user, "is_authenticated", False):
+        return TourAccess()
+    if can_manage_band(tour.band_id, user):
+        return TourAccess(see=True, money=True, manage=True, role="leader")
+    traveller = TourTraveller.objects.filter(tour=tour, user=user).first()
+    if traveller is not None:
+        return TourAccess(see=True, money=traveller.sees_money, role=traveller.role)
+    if Membership.objects.filter(band_id=tour.band_id, user=user).exists():
+        return TourAccess(see=True, role="member")
+    if GigAnswer.objects.filter(
+        booking__in=TourGig.objects.filter(tour=tour).values("booking"), stand_in__user=user
+    ).exists():
+        return TourAccess(see=True, role=TourTraveller.Role.STAND_IN)
+    return TourAccess()
+
+
+def tours_today(*, user: User, now: dt.datetime, zone: zoneinfo.ZoneInfo) -> list[Tour]:
+    """The tours a person travels on (a member of the band, or invited) that are on today in `zone`: from
+    the day of their first booked gig to the day of their last. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    today = now.astimezone(zone).date()
+    start = dt.datetime.combine(today, dt.time(), tzinfo=zone)
+    end = start + dt.timedelta(days=1)
+    return list(
+        Tour.objects.filter(Q(band__memberships__user=user) | Q(travellers__user=user))
+        .filter(tour_gigs__booking__status__in=TOUR_STATUSES)
+        .annotate(first=Min("tour_gigs__booking__starts_at"), last=Max("tour_gigs__booking__ends_at"))
+        .filter(first__lt=end, last__gte=start)
+        .order_by("pk")
+        .distinct()[:5]
+    )
+
+
+def tour_get(*, pk: int) -> Tour:
+    """One tour with its band (404 if none)."""
+    return get_object_or_404(Tour.objects.select_related("band"), pk=pk)
+
+
+def tour_stays(*, tour: Tour) -> QuerySet[TourStay]:
+    """The tour's stays, by check-in."""
+    return TourStay.objects.filter(tour=tour).order_by("check_in_at", "pk")
+
+
+def tour_stay_of(*, tour: Tour, pk: int) -> TourStay:
+    """One stay of the tour (404 if the tour has no such stay)."""
+    return get_object_or_404(TourStay.objects.select_related("tour"), pk=pk, tour=tour)
+
+
+def tour_traveller_of(*, tour: Tour, pk: int) -> TourTraveller:
+    """One traveller of the tour (404 if none)."""
+    return get_object_or_404(TourTraveller.objects.select_related("tour"), pk=pk, tour=tour)
+
+
+def tour_cost_of(*, tour: Tour, pk: int) -> TourCost:
+    """One cost of the tour (404 if none)."""
+    return get_object_or_404(TourCost.objects.select_related("tour"), pk=pk, tour=tour)
+
+
+def band_tours(*, band: Band) -> QuerySet[Tour]:
+    """The band's tours, newest first."""
+    return Tour.objects.filter(band=band).order_by("-created_at", "-pk")
+
+
+def tours_of_user(*, user: User) -> QuerySet[Tour]:
+    """The tours a person travels on: their bands' tours and the tours they were invited to."""
+    bands = Membership.objects.filter(user=user).values("band_id")
+    return Tour.objects.filter(band_id__in=bands).union(Tour.objects.filter(travellers__user=user)).order_by("-pk")
+
+
+def tour_gig_candidates(*, tour: Tour) -> QuerySet[Booking]:
+    """The band's booked gigs not in any tour that may join this one, soonest first."""
+    return band_tour_candidates(band=tour.band)
+
+
+def band_tour_candidates(*, band: Band) -> QuerySet[Booking]:
+    """The band's booked gigs (from today on) that are in no tour, soonest first."""
+    taken = TourGig.objects.values("booking_id")
+    since = timezone.now() - dt.timedelta(days=1)
+    return (
+        Booking.objects.filter(band_id=band.pk, status__in=JOINABLE_STATUSES, ends_at__gte=since)
+        .exclude(pk__in=taken)
+        .select_related("venue")
+        .order_by("starts_at", "pk")[:MAX_GIGS]
+    )
+
+
+# ---- The itinerary --------------------------------------------------------------------------------
+
+
+@dataclass
+class Drive:
+    """The drive from one gig's place to the next: road km (about: the great-circle distance times the tour
+    planner's road factor), the time it takes (bands.travel.journey, the rule for members' busy time), and
+    whether it fits between the last gig's pack-down and the next load-in."""
+
+    origin: str
+    destination: str
+    km: int | None
+    duration: dt.timedelta | None
+    leave_after: dt.datetime  # the last gig's pack-down, UTC
+    load_in_at: dt.datetime  # the next gig's load-in, UTC
+    zone: zoneinfo.ZoneInfo
+    departs_at: dt.datetime | None = None  # when the party leaves: LEAVE_AT on the day it is listed, or later
+
+    @property
+    def fits(self) -> bool:
+        return self.duration is None or self.leave_after + self.duration <= self.load_in_at
+
+    @property
+    def hours(self) -> int:
+        return int(self.duration.total_seconds() // 3600) if self.duration else 0
+
+    @property
+    def minutes(self) -> int:
+        return int(self.duration.total_seconds() % 3600 // 60) if self.duration else 0
+
+
+@dataclass
+class Show:
+    """A gig on its day: the booking, its day sheet's times (else the booking's) in the gig's zone."""
+
+    booking: Booking
+    sheet: DaySheet | None
+    zone: zoneinfo.ZoneInfo
+    load_in_at: dt.datetime
+    pack_down_until: dt.datetime
+
+    def _local(self, value: dt.datetime | None) -> dt.datetime | None:
+        return value.astimezone(self.zone) if value else None
+
+    @property
+    def schedule(self) -> list[tuple[str, dt.datetime]]:
+        """(what, local time) in time order: load-in, soundcheck, doors, set, set end, curfew."""
+        sheet, booking = self.sheet, self.booking
+        rows = [
+            ("load_in", self.load_in_at),
+            ("soundcheck", sheet.soundcheck_at if sheet else None),
+            ("doors", sheet.doors_at if sheet else None),
+            ("set", booking.set_starts_at or booking.starts_at),
+            ("set_end", booking.set_ends_at or booking.ends_at),
+            ("curfew", sheet.curfew_at if sheet else None),
+        ]
+        return sorted(((what, self._local(at)) for what, at in rows if at), key=lambda row: row[1])
+
+    @property
+    def contacts(self) -> list[tuple[str, str, str, str]]:
+        """(side, name, phone, email) from the day sheet, where it names someone."""
+        sheet = self.sheet
+        if sheet is None:
+            return []
+        rows = [
+            ("venue", sheet.venue_contact_name, sheet.venue_contact_phone, sheet.venue_contact_email),
+            ("band", sheet.band_contact_name, sheet.band_contact_phone, sheet.band_contact_email),
+        ]
+        return [row for row in rows if row[1] or row[2] or row[3]]
+
+
+@dataclass
+class Day:
+    date: dt.date
+    kind: str  # "show", "travel", "off"
+    shows: list[Show] = field(default_factory=list)
+    drives: list[Drive] = field(default_factory=list)
+    stays: list[TourStay] = field(default_factory=list)
+
+
+@dataclass
+class Itinerary:
+    tour: Tour
+    days: list[Day]
+    cancelled: list[Booking]
+    gigs: list[Booking]
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for day in self.days for drive in day.drives if not drive.fits)
+
+    def window(self, *, start: dt.date, days: int) -> list[Day]:
+        return [day for day in self.days if start <= day.date < start + dt.timedelta(days=days)]
+
+
+def _point(booking: Booking) -> tuple[float, float] | None:
+    venue = booking.venue
+    if venue is not None and venue.latitude is not None and venue.longitude is not None:
+        return (venue.latitude, venue.longitude)
+    return None
+
+
+def _show(booking: Booking, band: Band) -> Show:
+    sheet = getattr(booking, "day_sheet", None)
+    load_in = (
+        (sheet.load_in_at if sheet else None)
+        or booking.load_in_at
+        or booking.starts_at - dt.timedelta(minutes=band.load_in_minutes)
+    )
+    pack_down = booking.ends_at + dt.timedelta(minutes=band.pack_down_minutes)
+    if sheet is not None and sheet.curfew_at:
+        pack_down = max(pack_down, sheet.curfew_at)
+    return Show(booking=booking, sheet=sheet, zone=booking.zone, load_in_at=load_in, pack_down_until=pack_down)
+
+
+def _drive(before: Show, after: Show, band: Band) -> Drive:
+    a, b = _point(before.booking), _point(after.booking)
+    km = duration = None
+    if a is not None and b is not None:
+        km = math.ceil(great_circle_km(a[0], a[1], b[0], b[1]) * road_factor())
+        duration = journey(a, b, band.travel_speed_kmh)
+    return Drive(
+        origin=before.booking.place_name,
+        destination=after.booking.place_name,
+        km=km,
+        duration=duration,
+        leave_after=before.pack_down_until,
+        load_in_at=after.load_in_at,
+        zone=after.zone,
+    )
+
+
+def tour_gigs(*, tour: Tour) -> list[Booking]:
+    """The tour's gigs in time order, with their places and day sheets (one query)."""
+    return list(
+        Booking.objects.filter(pk__in=TourGig.objects.filter(tour=tour).values("booking_id"))
+        .select_related("venue", "day_sheet")
+        .order_by("starts_at", "pk")
+    )
+
+
+def tour_itinerary(*, tour: Tour) -> Itinerary:
+    """The tour day by day from its first gig's day to its last (in each gig's own zone): a day with a gig
+    is a show day; a day without one is a travel day when the next drive does not fit on the next show's
+    day between LEAVE_AT and its load-in, else a day off. Each drive is listed on the day it is driven, and
+    warns when it does not fit between the last gig's pack-down and the next load-in at all. A stay is
+    listed on each night it covers. Two queries (the gigs, the stays); `tour.band` is read with the tour."""
+    band = tour.band
+    bookings = tour_gigs(tour=tour)
+    stays = list(TourStay.objects.filter(tour=tour).order_by("check_in_at", "pk"))
+    played = [b for b in bookings if b.status in TOUR_STATUSES]
+    cancelled = [b for b in bookings if b.status not in TOUR_STATUSES]
+    if not played:
+        return Itinerary(tour=tour, days=[], cancelled=cancelled, gigs=bookings)
+    shows = [_show(b, band) for b in played]
+    by_date: dict[dt.date, Day] = {}
+    first = shows[0].booking.starts_at.astimezone(shows[0].zone).date()
+    last = shows[-1].booking.starts_at.astimezone(shows[-1].zone).date()
+    for n in range((last - first).days + 1):
+        day = first + dt.timedelta(days=n)
+        by_date[day] = Day(date=day, kind="off")
+    for show in shows:
+        day = by_date[show.booking.starts_at.astimezone(show.zone).date()]
+        day.kind = "show"
+        day.shows.append(show)
+    for before, after in itertools.pairwise(shows):
+        drive = _drive(before, after, band)
+        show_day = after.booking.starts_at.astimezone(after.zone).date()
+        eve = by_date.get(show_day - dt.timedelta(days=1))
+        leave = dt.datetime.combine(show_day, LEAVE_AT, tzinfo=after.zone)
+        on_the_day = drive.duration is None or leave + drive.duration <= after.load_in_at
+        if not on_the_day and eve is not None and eve.kind != "show":
+            eve.kind = "travel"
+            eve.drives.append(drive)
+            drive.departs_at = max(leave - dt.timedelta(days=1), drive.leave_after)
+        else:
+            by_date[show_day].drives.append(drive)
+            drive.departs_at = max(leave, drive.leave_after) if on_the_day else drive.leave_after
+    for stay in stays:
+        zone = zone_of(stay.time_zone)
+        night = stay.check_in_at.astimezone(zone).date()
+        leave = stay.check_out_at.astimezone(zone).date()
+        while night < leave:
+            if night in by_date:
+                by_date[night].stays.append(stay)
+            night += dt.timedelta(days=1)
+    return Itinerary(tour=tour, days=list(by_date.values()), cancelled=cancelled, gigs=bookings)
+
+
+def zone_of(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def tour_zone_on(*, tour: Tour, night: dt.date) -> str:
+    """The zone of the tour's place on `night`: the gig that night, else the last gig before, else the
+    first after, else the band's. One query."""
+    gigs = [b for b in tour_gigs(tour=tour) if b.status in TOUR_STATUSES]
+    before = [b for b in gigs if b.starts_at.astimezone(b.zone).date() <= night]
+    chosen = before[-1] if before else (gigs[0] if gigs else None)
+    return chosen.time_zone if chosen else tour.band.time_zone
+
+
+def tour_party(*, tour: Tour) -> tuple[list[Membership], list[TourTraveller]]:
+    """The touring party: the band's members and the tour's travellers, with their people. Two queries."""
+    members = list(Membership.objects.filter(band_id=tour.band_id).select_related("user").order_by("pk"))
+    travellers = list(TourTraveller.objects.filter(tour=tour).select_related("user").order_by("pk"))
+    return members, travellers
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One event of a traveller's tour calendar: a show, a drive or a stay."""
+
+    key: str
+    kind: str  # "show", "drive", "stay"
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str = ""
+    cancelled: bool = False
+
+
+def tour_calendar(*, itinerary: Itinerary) -> list[CalendarEntry]:
+    """The itinerary as events for a calendar: each gig (a cancelled one kept, cancelled), each drive whose
+    time is known, from its departure, and each stay from check-in to check-out. No money in any of it."""
+    entries = []
+    for booking in itinerary.gigs:
+        entries.append(
+            CalendarEntry(
+                key=f"gig-{booking.uid}",
+                kind="show",
+                title=booking.place_name,
+                starts_at=booking.starts_at,
+                ends_at=booking.ends_at,
+                place=booking.venue.address if booking.venue else booking.location,
+                cancelled=booking.status not in TOUR_STATUSES,
+            )
+        )
+    stays: dict[int, TourStay] = {}
+    for day in itinerary.days:
+        for drive in day.drives:
+            if drive.duration and drive.departs_at:
+                entries.append(
+                    CalendarEntry(
+                        key=f"drive-{drive.departs_at:%Y%m%dT%H%M}",
+                        kind="drive",
+                        title=drive.destination,
+                        starts_at=drive.departs_at,
+                        ends_at=drive.departs_at + drive.duration,
+                        place=drive.origin,
+                    )
+                )
+        for stay in day.stays:
+            stays[stay.pk] = stay
+    for stay in stays.values():
+        entries.append(
+            CalendarEntry(
+                key=f"stay-{stay.pk}",
+                kind="stay",
+                title=stay.name,
+                starts_at=stay.check_in_at,
+                ends_at=stay.check_out_at,
+                place=stay.address,
+            )
+        )
+    return entries
+
+
+# ---- Money ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ShowMoney:
+    booking: Booking | None  # None: the costs of the tour that belong to no show
+    guarantee_minor: int = 0
+    planned_minor: int = 0
+    actual_minor: int = 0
+    other_currency: bool = False  # the gig's fee is in another currency than the tour's: not summed
+
+    @property
+    def result_planned_minor(self) -> int:
+        return self.guarantee_minor - self.planned_minor
+
+    @property
+    def result_actual_minor(self) -> int:
+        return self.guarantee_minor - self.actual_minor
+
+
+@dataclass
+class TourMoney:
+    currency: str
+    rows: list[ShowMoney]
+    costs: list[TourCost]
+
+    @property
+    def guarantee_minor(self) -> int:
+        return sum(r.guarantee_minor for r in self.rows)
+
+    @property
+    def planned_minor(self) -> int:
+        return sum(r.planned_minor for r in self.rows)
+
+    @property
+    def actual_minor(self) -> int:
+        return sum(r.actual_minor for r in self.rows)
+
+    @property
+    def result_planned_minor(self) -> int:
+        return self.guarantee_minor - self.planned_minor
+
+    @property
+    def result_actual_minor(self) -> int:
+        return self.guarantee_minor - self.actual_minor
+
+
+def tour_money(*, tour: Tour, gigs: list[Booking] | None = None) -> TourMoney:
+    """Each show's guarantee (its booking's agreed fee, when in the tour's currency; a cancelled gig earns
+    nothing here), its costs planned and actual (an actual cost not entered yet counts as planned), and the
+    same for the costs of the whole tour; the tour's result is the sum. Two queries (one with `gigs`)."""
+    gigs = tour_gigs(tour=tour) if gigs is None else gigs
+    costs = list(TourCost.objects.filter(tour=tour).prefetch_related(Prefetch("booking", Booking.objects.only("pk"))))
+    rows: dict[int | None, ShowMoney] = {}
+    for booking in gigs:
+        row = rows[booking.pk] = ShowMoney(booking=booking)
+        if booking.status in TOUR_STATUSES and booking.fee:
+            if booking.currency == tour.currency:
+                row.guarantee_minor = booking.fee * 100
+            else:
+                row.other_currency = True
+    general = ShowMoney(booking=None)
+    for cost in costs:
+        row = rows.get(cost.booking_id, general)
+        row.planned_minor += cost.planned_minor
+        row.actual_minor += cost.planned_minor if cost.actual_minor is None else cost.actual_minor
+    return TourMoney(currency=tour.currency, rows=[*rows.values(), general], costs=costs)

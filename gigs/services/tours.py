@@ -1,0 +1,235 @@
+"""A band's tours (decision 0106): made from a saved tour plan or from booked gigs picked, its gigs added and
+taken out, where the party sleeps, who travels with the band, and the costs. Only the band's leaders and
+admins (or the agency acting for it) change a tour. The days between the gigs are not written anywhere:
+gigs.selectors.tours derives them on each read, so a gig cancelled or moved changes the itinerary by itself."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from bands.models import Band, Membership
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError
+from bookings.models import Booking, SavedTour
+from bookings.selectors.bookings import can_manage_band
+
+from ..models import Tour, TourCost, TourGig, TourStay, TourTraveller
+from ..selectors.tours import JOINABLE_STATUSES, MAX_GIGS, tour_zone_on, zone_of
+
+MAX_STAYS = 120
+MAX_TRAVELLERS = 30
+MAX_COSTS = 500
+MAX_STAY_NIGHTS = 30
+
+
+def _refuse_unless_manager(band_id: int, by: User) -> None:
+    if not can_manage_band(band_id, by):
+        raise BookingPermissionError(_("Only the band's leaders and admins can change its tours."))
+
+
+def _name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the tour a name.")]})
+    return name[:120]
+
+
+def tour_create(
+    *, band: Band, by: User, name: str, bookings: Iterable[Booking] = (), plan: SavedTour | None = None
+) -> Tour:
+    """Make a tour of `band`, in the band's currency, with the gigs picked, or – from a saved tour plan –
+    with the band's booked gigs on the plan's days that are in no tour yet. Raises BookingPermissionError,
+    ValidationError (no name), BookingConflict (a gig picked is in another tour: nothing is made)."""
+    _refuse_unless_manager(band.pk, by)
+    name = _name(name)
+    if plan is not None and plan.band_id != band.pk:
+        raise BookingPermissionError(_("This tour plan is another band's."))
+    with transaction.atomic():
+        tour = Tour.objects.create(band=band, name=name, currency=band.currency, plan=plan, created_by=by)
+        picked = list(bookings)
+        if plan is not None:
+            picked += _plan_gigs(band=band, plan=plan)
+        _add(tour, picked)
+    return tour
+
+
+def _plan_gigs(*, band: Band, plan: SavedTour) -> list[Booking]:
+    """The band's booked gigs on the plan's days (a day in the gig's own zone) that are in no tour."""
+    start = dt.datetime.combine(plan.first_day - dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    end = dt.datetime.combine(plan.last_day + dt.timedelta(days=2), dt.time(), tzinfo=dt.UTC)
+    rows = (
+        Booking.objects.filter(band=band, status__in=JOINABLE_STATUSES, starts_at__gte=start, starts_at__lt=end)
+        .exclude(pk__in=TourGig.objects.values("booking_id"))
+        .order_by("starts_at")
+    )
+    return [b for b in rows if plan.first_day <= b.starts_at.astimezone(b.zone).date() <= plan.last_day]
+
+
+def _add(tour: Tour, bookings: list[Booking]) -> None:
+    seen: set[int] = set()
+    for booking in bookings:
+        if booking.pk in seen:
+            continue
+        seen.add(booking.pk)
+        if booking.band_id != tour.band_id:
+            raise BookingPermissionError(_("Only the band's own gigs can be part of its tour."))
+        if booking.status not in JOINABLE_STATUSES:
+            raise BookingError(_("Only a booked gig can be part of a tour."))
+    if TourGig.objects.filter(tour=tour).count() + len(seen) > MAX_GIGS:
+        raise BookingError(_("A tour has at most %(n)s gigs.") % {"n": MAX_GIGS})
+    try:
+        with transaction.atomic():
+            TourGig.objects.bulk_create([TourGig(tour=tour, booking_id=pk) for pk in sorted(seen)])
+    except IntegrityError as exc:
+        raise BookingConflict(_("One of these gigs is already part of a tour.")) from exc
+
+
+def tour_gigs_add(*, tour: Tour, by: User, bookings: Iterable[Booking]) -> Tour:
+    """Add booked gigs of the band to the tour. Raises BookingPermissionError, BookingError (a gig not
+    booked, too many), BookingConflict (a gig already in a tour, this one or another: nothing is added)."""
+    _refuse_unless_manager(tour.band_id, by)
+    _add(tour, list(bookings))
+    return tour
+
+
+def tour_gig_remove(*, tour: Tour, by: User, booking_id: int) -> None:
+    """Take a gig out of the tour (the gig stays booked). Its costs stay with the tour, no longer a show's."""
+    _refuse_unless_manager(tour.band_id, by)
+    with transaction.atomic():
+        TourGig.objects.filter(tour=tour, booking_id=booking_id).delete()
+        TourCost.objects.filter(tour=tour, booking_id=booking_id).update(booking=None)
+
+
+def tour_rename(*, tour: Tour, by: User, name: str) -> Tour:
+    _refuse_unless_manager(tour.band_id, by)
+    tour.name = _name(name)
+    tour.save(update_fields=["name"])
+    return tour
+
+
+# ---- Stays ----------------------------------------------------------------------------------------
+
+
+def tour_stay_save(
+    *,
+    tour: Tour,
+    by: User,
+    night: dt.date,
+    nights: int,
+    check_in: dt.time,
+    check_out: dt.time,
+    name: str,
+    address: str = "",
+    confirmation: str = "",
+    phone: str = "",
+    rooms: str = "",
+    stay: TourStay | None = None,
+) -> TourStay:
+    """Where the party sleeps from `night` for `nights` nights: check-in that evening and check-out on the
+    morning after the last night, at local times in the zone of the tour's place that night (stored in
+    UTC). Raises BookingPermissionError, ValidationError by field."""
+    _refuse_unless_manager(tour.band_id, by)
+    if stay is not None and stay.tour_id != tour.pk:
+        raise BookingPermissionError(_("This stay is another tour's."))
+    if not 1 <= nights <= MAX_STAY_NIGHTS:
+        raise ValidationError({"nights": [_("A stay is 1 to %(n)s nights.") % {"n": MAX_STAY_NIGHTS}]})
+    zone_name = tour_zone_on(tour=tour, night=night)
+    zone = zone_of(zone_name)
+    stay = stay or TourStay(tour=tour)
+    stay.name = _stay_name(name)
+    stay.address, stay.confirmation, stay.phone, stay.rooms = address[:300], confirmation[:60], phone[:40], rooms[:1000]
+    stay.time_zone = zone_name
+    stay.check_in_at = dt.datetime.combine(night, check_in, tzinfo=zone).astimezone(dt.UTC)
+    stay.check_out_at = dt.datetime.combine(night + dt.timedelta(days=nights), check_out, tzinfo=zone).astimezone(
+        dt.UTC
+    )
+    with transaction.atomic():
+        if stay.pk is None and TourStay.objects.filter(tour=tour).count() >= MAX_STAYS:
+            raise BookingError(_("A tour keeps at most %(n)s stays.") % {"n": MAX_STAYS})
+        stay.save()
+    return stay
+
+
+def _stay_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Say where the party sleeps.")]})
+    return name[:120]
+
+
+def tour_stay_delete(*, stay: TourStay, by: User) -> None:
+    _refuse_unless_manager(stay.tour.band_id, by)
+    stay.delete()
+
+
+# ---- Who travels ----------------------------------------------------------------------------------
+
+
+def tour_traveller_add(*, tour: Tour, by: User, email: str, role: str, sees_money: bool = False) -> TourTraveller:
+    """Invite a person with an account (found by their email) to travel on this tour only: a driver, a
+    sound engineer, a stand-in. The band's members travel already. Raises BookingPermissionError,
+    ValidationError on `email` (no such account, a member), BookingConflict (already on the tour)."""
+    _refuse_unless_manager(tour.band_id, by)
+    if role not in TourTraveller.Role.values:
+        raise ValidationError({"role": [_("Pick a role from the list.")]})
+    user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+    if user is None:
+        raise ValidationError(
+            {"email": [_("Nobody has an account with this email. Ask them to sign up first, then add them.")]}
+        )
+    if Membership.objects.filter(band_id=tour.band_id, user=user).exists():
+        raise ValidationError({"email": [_("%(name)s is in the band and travels already.") % {"name": user.name}]})
+    with transaction.atomic():
+        if TourTraveller.objects.filter(tour=tour).count() >= MAX_TRAVELLERS:
+            raise BookingError(_("A tour has at most %(n)s travellers besides the band.") % {"n": MAX_TRAVELLERS})
+        try:
+            with transaction.atomic():
+                return TourTraveller.objects.create(tour=tour, user=user, role=role, sees_money=sees_money, added_by=by)
+        except IntegrityError as exc:
+            raise BookingConflict(_("%(name)s already travels on this tour.") % {"name": user.name}) from exc
+
+
+def tour_traveller_remove(*, traveller: TourTraveller, by: User) -> None:
+    _refuse_unless_manager(traveller.tour.band_id, by)
+    traveller.delete()
+
+
+# ---- Costs ----------------------------------------------------------------------------------------
+
+
+def tour_cost_add(
+    *,
+    tour: Tour,
+    by: User,
+    kind: str,
+    planned_minor: int,
+    actual_minor: int | None = None,
+    label: str = "",
+    booking_id: int | None = None,
+) -> TourCost:
+    """A cost of the tour, planned and (once known) actual, in minor units of the tour's currency; with a
+    gig of the tour, it counts to that show's result. Raises BookingPermissionError, ValidationError."""
+    _refuse_unless_manager(tour.band_id, by)
+    if kind not in TourCost.Kind.values:
+        raise ValidationError({"kind": [_("Pick a kind of cost from the list.")]})
+    if booking_id is not None and not TourGig.objects.filter(tour=tour, booking_id=booking_id).exists():
+        raise ValidationError({"booking": [_("Pick a gig of this tour.")]})
+    with transaction.atomic():
+        if TourCost.objects.filter(tour=tour).count() >= MAX_COSTS:
+            raise BookingError(_("A tour keeps at most %(n)s costs.") % {"n": MAX_COSTS})
+        return TourCost.objects.create(
+            tour=tour,
+            kind=kind,
+            label=label[:120],
+            planned_minor=planned_minor,
+            actual_minor=actual_minor,
+            booking_id=booking_id,
+        )
+
+
+def tour_cost_delete(*, cost: TourCost, by: User) -> None:
+    _refuse_unless_manager(cost.tour.band_id, by)
+    cost.delete()
