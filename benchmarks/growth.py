@@ -17,7 +17,7 @@ PostgreSQL only (the plans are the point). Four series, each step through Django
 
 A fifth series, `--only world --scales 1 10`, grows the whole site together: a database per scale
 (<--database-name>_<N>, kept for the next run with --keep) filled by `manage.py seed_world --scale N`
-(resumable: a kept database is only topped up), then every page and API read of stageslot.world.visits,
+(resumable: a kept database is only topped up), then every page and API read of stageslot.demo.world.visits,
 each as the person who uses it: p50/p95 wall time and the query count at each scale, and the ratio of the
 largest scale's p50 to the smallest's. Then each periodic job of the beat schedule (tasks it would queue
 are counted, not run): a first run that catches up, and a second, timed: ms, queries and what it returned.
@@ -313,7 +313,7 @@ def world_visits(args: argparse.Namespace, *, collect: bool) -> tuple[dict, list
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from stageslot.world import visits
+    from stageslot.demo.world import visits
 
     out, slowest = {}, []
     for visit in visits(seed=args.seed):

@@ -4,7 +4,7 @@ Usage (a world made by growth.py --keep, or by `manage.py seed_world --scale N` 
     DATABASE_URL=postgres://postgres@127.0.0.1/stageslot_bench_growth_100 .venv/bin/python benchmarks/memory.py
         [--requests 10000] [--seed 14]
 
-Drives the visits of stageslot.world.visits (the pages and API reads growth.py measures, each as the person
+Drives the visits of stageslot.demo.world.visits (the pages and API reads growth.py measures, each as the person
 who uses it) in a shuffled round-robin through one process and Django's test client, as one worker would
 serve them, and prints this process's resident size (VmRSS) after the first 100 requests, every
 1,000 after, and the ratio of the last to the one after 100. Writes nothing but what `visits` makes once
@@ -47,7 +47,7 @@ def main() -> None:
     from django.test import Client
 
     from accounts.models import User
-    from stageslot.world import visits
+    from stageslot.demo.world import visits
 
     settings.DEBUG = False  # as in production: no query log kept per request
     plan = visits(seed=args.seed, reader="Memory test")

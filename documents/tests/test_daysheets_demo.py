@@ -11,7 +11,7 @@ from bookings.tests.factories import SlotFactory, band_with_leader, in_days
 from gigs.models import AdvanceItem, DaySheet
 from gigs.selectors.day_sheets import ITEMS, open_count_of
 from gigs.tests.factories import gig_world
-from stageslot.demo_daysheets import HALF, seed_day_sheets
+from stageslot.demo.daysheets import HALF, seed_day_sheets
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ Stripe's side is read from its balance transactions (charges and refunds, newest
 PaymentIntents retrieved to learn their charge: nothing new is stored. With `since`, both sides are read
 a day further back than the window, so an entry and its transaction written a moment apart across the
 window's edge still meet; only what lies inside the window is reported. Against localstripe, the demo
-data's payments and refunds (ids that say "demo", never sent to Stripe: stageslot/demo_payments.py) are
+data's payments and refunds (ids that say "demo", never sent to Stripe: stageslot/demo/payments.py) are
 left out.
 """
 

@@ -29,10 +29,10 @@ from payments.selectors import band_money, schedule_of
 from payments.services.reconcile import ledger_invariants
 from places.tests.factories import CityFactory
 from reviews.models import Review, ReviewReport
-from stageslot.demo_bookings import DEMO_VENUES
-from stageslot.demo_contracts import seed_contracts
-from stageslot.demo_invoices import seed_invoices
-from stageslot.demo_tours import ROUTE
+from stageslot.demo.bookings import DEMO_VENUES
+from stageslot.demo.contracts import seed_contracts
+from stageslot.demo.invoices import seed_invoices
+from stageslot.demo.tours import ROUTE
 from stageslot.management.commands.seed_demo import DEMO_PASSWORD
 from stageslot.tests import demo_once
 from stageslot.tests.once import rows_for_the_module

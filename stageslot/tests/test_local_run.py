@@ -20,7 +20,7 @@ from accounts.local_servers import SideServerError, free_port, port_free
 from accounts.tests.factories import UserFactory
 from calendars.models import ConnectedCalendar
 from calendars.testing import DEV_USER, RadicaleServer, dev_password, dev_radicale_start, radicale_installed
-from stageslot.demo_calendars import seed_calendars
+from stageslot.demo.calendars import seed_calendars
 from stageslot.local_run import LocalRun, address_split, browser_url, main, own_url
 
 ROOT = Path(__file__).resolve().parents[2]

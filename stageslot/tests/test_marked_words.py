@@ -58,11 +58,11 @@ APPS = [
 # console), and the demo world's builders.
 SKIPPED_PARTS = {"tests", "migrations", "management"}
 SKIPPED_FILES = {
-    "stageslot/demo_client.py",
-    "stageslot/demo_shows.py",
-    "stageslot/demo_bookings.py",
+    "stageslot/demo/client.py",
+    "stageslot/demo/shows.py",
+    "stageslot/demo/bookings.py",
     # The demo people's own messages: data typed by a person, never translated.
-    "stageslot/demo_conversations.py",
+    "stageslot/demo/conversations.py",
 }
 
 # Exceptions whose message a person reads (the pages flash it, the API answers it as a problem's detail).

@@ -185,7 +185,7 @@ def test_every_demo_story_is_told_whatever_the_date(moment, settings, monkeypatc
     with caplog.at_level(logging.WARNING):
         seed_without_photos(settings, monkeypatch)
     assert [
-        r.getMessage() for r in caplog.records if r.name in ("stageslot.demo_bookings", "stageslot.demo_shows")
+        r.getMessage() for r in caplog.records if r.name in ("stageslot.demo.bookings", "stageslot.demo.shows")
     ] == []
     for status in Slot.Status:
         assert Slot.objects.filter(Slot.status_q(status), starts_at__gt=when).exists(), status

@@ -71,7 +71,7 @@ NOT_STEP_UP = {
     "stripe_event_receive": "Stripe's webhook, signed by Stripe: no person acts",
 }
 # Modules that call money services but are no door: demo data written by a command, and the periodic tasks.
-NOT_DOORS = {"stageslot/demo_payments.py", "stageslot/demo_contracts.py", "payments/tasks.py", "documents/tasks.py"}
+NOT_DOORS = {"stageslot/demo/payments.py", "stageslot/demo/contracts.py", "payments/tasks.py", "documents/tasks.py"}
 SERVICE_MODULES = [*sorted((ROOT / "payments" / "services").glob("*.py")), ROOT / "documents/services/contracts.py"]
 
 

@@ -1,7 +1,7 @@
 """seed_world's rows are the services' rows, and no page's query count grows with the world (decision 0088).
 
 One small world for the module: --scale 0.1 (one unit: 10 bands, 300 bookings, a few thousand busy rows),
-the query count of every visit of stageslot.world.visits read, then the world grown to --scale 0.4 (four
+the query count of every visit of stageslot.demo.world.visits read, then the world grown to --scale 0.4 (four
 units: what a rerun adds, resumably) and every count read again."""
 
 import datetime as dt
@@ -21,7 +21,7 @@ from availability.services import horizon, rule_materialise
 from bands.models import Band, BandBlock
 from bands.services import band_block_materialise, gig_busy_window
 from bookings.models import Booking
-from stageslot import world as seeding
+from stageslot.demo import world as seeding
 from stageslot.tests.once import rows_for_the_module
 from venues.models import Slot
 

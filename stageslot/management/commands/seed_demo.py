@@ -13,27 +13,27 @@ from accounts.policy import policy_version
 from accounts.site import site_url
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 from documents.pdf import pdf_unavailable
-from stageslot.demo_availability import seed_availability
-from stageslot.demo_bookings import seed_bookings
-from stageslot.demo_calendars import seed_calendars
-from stageslot.demo_client import seed_client_journey
-from stageslot.demo_contracts import seed_contracts
-from stageslot.demo_conversations import seed_conversations
-from stageslot.demo_daysheets import seed_day_sheets
-from stageslot.demo_fans import seed_fans
-from stageslot.demo_festivals import seed_festivals
-from stageslot.demo_history import seed_history
-from stageslot.demo_holds import seed_holds
-from stageslot.demo_images import demo_picture
-from stageslot.demo_invoices import seed_invoices
-from stageslot.demo_lineups import seed_lineups
-from stageslot.demo_payments import seed_payments
-from stageslot.demo_people import password_hash_once
-from stageslot.demo_quotes import seed_quotes
-from stageslot.demo_reviews import seed_reviews
-from stageslot.demo_shows import seed_shows
-from stageslot.demo_teams import seed_teams
-from stageslot.demo_tours import seed_tour_venues
+from stageslot.demo.availability import seed_availability
+from stageslot.demo.bookings import seed_bookings
+from stageslot.demo.calendars import seed_calendars
+from stageslot.demo.client import seed_client_journey
+from stageslot.demo.contracts import seed_contracts
+from stageslot.demo.conversations import seed_conversations
+from stageslot.demo.daysheets import seed_day_sheets
+from stageslot.demo.fans import seed_fans
+from stageslot.demo.festivals import seed_festivals
+from stageslot.demo.history import seed_history
+from stageslot.demo.holds import seed_holds
+from stageslot.demo.images import demo_picture
+from stageslot.demo.invoices import seed_invoices
+from stageslot.demo.lineups import seed_lineups
+from stageslot.demo.payments import seed_payments
+from stageslot.demo.people import password_hash_once
+from stageslot.demo.quotes import seed_quotes
+from stageslot.demo.reviews import seed_reviews
+from stageslot.demo.shows import seed_shows
+from stageslot.demo.teams import seed_teams
+from stageslot.demo.tours import seed_tour_venues
 from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 DEMO_PASSWORD = "stageslot-demo"  # noqa: S105 - demo accounts only, printed on purpose

@@ -1,11 +1,11 @@
 """`manage.py seed_world --scale N`: a plausible world of N times the demo's size for load testing
-(stageslot/world.py, docs/decisions/0088). Resumable: run it again to finish an interrupted world."""
+(stageslot/demo/world.py, docs/decisions/0088). Resumable: run it again to finish an interrupted world."""
 
 import datetime as dt
 
 from django.core.management import BaseCommand, CommandError
 
-from stageslot import world
+from stageslot.demo import world
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from allauth.account.models import EmailAddress
 
 from accounts.models import Notification, User
 from bands.models import Band, Membership
-from stageslot.demo_people import password_hash_once
+from stageslot.demo.people import password_hash_once
 from teams import services
 from teams.models import Organisation, OrgMember, Representation, Role, VenueLink
 from venues.models import Venue, VenueStaff

@@ -16,7 +16,7 @@ from bands.models import ApprovalStatus, Band
 from fans import services
 from places.models import City
 from places.selectors import city_match
-from stageslot.demo_people import password_hash_once
+from stageslot.demo.people import password_hash_once
 from venues.models import Venue
 
 # (email part, name, zone, home city, radius km, bands followed, venues followed, [(band asked, city)])

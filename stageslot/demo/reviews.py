@@ -28,7 +28,7 @@ from reviews.services import (
     reviews_publish_due,
 )
 
-from .demo_bookings import DEMO_BANDS, READ_AFTER
+from .bookings import DEMO_BANDS, READ_AFTER
 
 logger = logging.getLogger(__name__)
 
