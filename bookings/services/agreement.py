@@ -15,6 +15,7 @@ the booking is in its new state.
 """
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -48,12 +49,20 @@ def side_people(booking: Booking, side: str) -> list[User]:
     return [booking.client]
 
 
+# Who else answers for a side of some bookings and is told of their terms: each door (registered by the app
+# that gives that right, in its AppConfig.ready) is called as door(booking, quote, text, sides=, by=, what=,
+# told=) after the side's own people are told, and tells those it knows of (with a link they can open).
+QUOTE_NOTICE_DOORS: list[Callable[..., None]] = []
+
+
 def quote_notify(
     booking: Booking, quote: Quote, text: Promise, *, sides: list[str], by: User | None, what: str
 ) -> None:
     people: list[User] = []
     for side in sides:
         people += [p for p in side_people(booking, side) if p not in people]
+    for door in QUOTE_NOTICE_DOORS:
+        door(booking, quote, text, sides=sides, by=by, what=what, told=people)
     notifications_create(
         recipients=people,
         kind="booking_quote",

@@ -26,13 +26,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.dates import Bound, date_problem
 from accounts.models import User
-from accounts.services import lazy_text
+from accounts.services import lazy_text, notifications_create
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import band_managers
@@ -46,7 +47,7 @@ from bookings.services.asking import booking_create
 from bookings.services.ending import booking_transition
 from bookings.services.notices import booking_notify, booking_people
 from bookings.services.radius import radius_check, radius_clause_write
-from teams.models import Organisation
+from teams.models import ACTING_ROLES, Organisation, OrgMember
 from teams.selectors import live_link_exists
 from venues.models import Slot, Stage, Venue, VenueStaff
 
@@ -592,6 +593,41 @@ def placement_withdraw(*, placement: Placement, by: User, now: dt.datetime) -> P
         )
     placement.booking = booking
     return placement
+
+
+def placement_quote_notice_door(
+    booking: Booking, quote: Quote, text, *, sides: list[str], by: User | None, what: str, told: list[User]
+) -> None:
+    """agreement.quote_notify's door for a festival's offer (festivals.apps adds it): terms that the venue's
+    side answers on a set offered by a festival are told to the festival's organisation too (its owners and
+    bookers, who answer them on the builder, placement_counter_answer), with a link to the builder; those
+    already told as the venue's staff are not told twice. No query unless it is an offer on a slot."""
+    if "venue" not in sides or booking.kind != Booking.Kind.OFFER or not booking.slot_id:
+        return
+    placement = (
+        Placement.objects.filter(booking_id=booking.pk, cancelled_at__isnull=True).select_related("festival").first()
+    )
+    if placement is None:
+        return
+    festival = placement.festival
+    already = {person.pk for person in told}
+    organisers = [
+        member.user
+        for member in OrgMember.objects.filter(organisation_id=festival.organisation_id, role__in=ACTING_ROLES)
+        .select_related("user")
+        .order_by("pk")
+        if member.user_id not in already and member.user.is_active
+    ]
+    notifications_create(
+        recipients=organisers,
+        kind="booking_quote",
+        text=text,
+        link=reverse("festivals:builder", args=[festival.slug]),
+        key=f"quote:{quote.pk}:{what}:organiser",
+        actor=by,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+    )
 
 
 def placement_counter_answer(

@@ -107,3 +107,20 @@ def test_no_one_else_answers_the_acts_terms_and_bad_input_changes_nothing(client
     ).content.decode()  # fmt: skip
     assert "The act has sent no terms that wait for your answer." in page
     assert Booking.objects.get(pk=bare.booking_id).status == Booking.Status.PENDING
+
+
+def test_the_organisation_is_told_of_the_acts_terms_with_a_link_it_can_open(client, w):
+    """The act's terms wait for the venue's side: the organisation's bookers who are no staff of the venue are
+    told too (once, linked to the builder where they answer); the venue's staff keep their booking link."""
+    before = Notification.objects.filter(recipient=w.booker).count()
+    offered_and_countered(w)
+    [note] = Notification.objects.filter(recipient=w.booker, kind="booking_quote")
+    assert Notification.objects.filter(recipient=w.booker).count() == before + 1
+    builder = reverse("festivals:builder", args=[w.festival.slug])
+    assert note.link == builder
+    client.force_login(w.booker)
+    assert client.get(note.link).status_code == 200
+    staff = VenueStaff.objects.filter(venue=w.venue).values_list("user_id", flat=True)
+    for told in Notification.objects.filter(kind="booking_quote", recipient_id__in=staff):
+        assert told.link.startswith("/bookings/"), told.link
+    assert not Notification.objects.filter(kind="booking_quote", recipient=w.leaders[w.kite.pk]).exists()
