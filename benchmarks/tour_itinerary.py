@@ -1,4 +1,4 @@
-"""A tour's itinerary (decision 0106): the page's time and queries for a 30-day tour, and what a member's
+"""A tour's itinerary (decision 0110): the page's time and queries for a 30-day tour, and what a member's
 phone keeps for the next 14 days of it.
 
 Usage:

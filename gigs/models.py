@@ -503,7 +503,7 @@ class SetListEntry(models.Model):
 
 
 class Tour(models.Model):
-    """A band's booked gigs grouped into one tour: its itinerary, party and money (decision 0106).
+    """A band's booked gigs grouped into one tour: its itinerary, party and money (decision 0110).
 
     The days between the gigs (show days, travel days, days off) and the drives are derived on each read
     from the gigs' times and places (gigs.selectors.tours), never stored: a gig cancelled or moved

@@ -123,7 +123,7 @@ def road_tours(*, user: User, now: dt.datetime) -> list[tuple[int, dt.datetime]]
 def road_keep_list(*, user: User, now: dt.datetime) -> dict:
     """What this person's device keeps: every address with the time it may be kept until, and a version
     that changes whenever the list (or a show on it) does. The itinerary of each tour on the road (decision
-    0106) is kept until a day after its last gig."""
+    0110) is kept until a day after its last gig."""
     shows = road_shows(user=user, now=now)
     tours = road_tours(user=user, now=now)
     road = reverse("road")

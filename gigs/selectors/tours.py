@@ -1,4 +1,4 @@
-"""Reads of a band's tours (decision 0106): who may see a tour and its money, and the itinerary day by day –
+"""Reads of a band's tours (decision 0110): who may see a tour and its money, and the itinerary day by day –
 show days, travel days and days off, each day's schedule in the local zone, the drive from the last place
 to the next, where the party sleeps, the contacts of the day – and the tour's money. Everything between
 the gigs is derived here from the gigs' times and places on each read: nothing of it is stored."""

@@ -1,4 +1,4 @@
-"""A band's tours (decision 0106): made from a saved tour plan or from booked gigs picked, its gigs added and
+"""A band's tours (decision 0110): made from a saved tour plan or from booked gigs picked, its gigs added and
 taken out, where the party sleeps, who travels with the band, and the costs. Only the band's leaders and
 admins (or the agency acting for it) change a tour. The days between the gigs are not written anywhere:
 gigs.selectors.tours derives them on each read, so a gig cancelled or moved changes the itinerary by itself."""

@@ -1,4 +1,4 @@
-"""A band's tours (decision 0106): the band's list and a new tour, the itinerary day by day (kept on the
+"""A band's tours (decision 0110): the band's list and a new tour, the itinerary day by day (kept on the
 phone for the road), its gigs, stays, touring party and money. The band's leaders and admins change a tour;
 its members and travellers read it; the money only those allowed."""
 

@@ -66,7 +66,7 @@ def kept(user) -> list[str]:
 
 
 def test_a_member_keeps_their_shows_pages_and_files_for_the_road_and_nobody_elses(world, django_assert_max_num_queries):
-    # The shows, their files and the tours on the road (decision 0106): four queries.
+    # The shows, their files and the tours on the road (decision 0110): four queries.
     with django_assert_max_num_queries(4):
         urls = kept(world.member)
     gig, request = world.gig.uid, world.request.uid

@@ -1,4 +1,4 @@
-"""A tour's itinerary on the road (decision 0106): kept on the phones of its touring party – the band's
+"""A tour's itinerary on the road (decision 0110): kept on the phones of its touring party – the band's
 members and the crew invited to it – while one of its gigs starts within the road's 14 days; nobody else's."""
 
 import re

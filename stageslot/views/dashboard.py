@@ -194,7 +194,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "time_zone": zone.key,
         # The calls and festivals of the organisations the person runs: what they can start and what runs.
         "desks": organiser_desks(user=request.user, running_only=True),
-        # On a tour day, today's page of the itinerary comes first (decision 0106).
+        # On a tour day, today's page of the itinerary comes first (decision 0110).
         "tours_today": tours_today(user=request.user, now=now, zone=zone),
         "today": now.astimezone(zone).date(),
     }
