@@ -181,8 +181,10 @@ class _Journey:
         booked_on = self.now - dt.timedelta(days=12)
         minutes = 240
         rounded = self.now.replace(minute=self.now.minute - self.now.minute % 15, second=0, microsecond=0)
-        # The latest quarter hour before now at which a demo band was free for the reception.
-        starts = [rounded - dt.timedelta(minutes=back) for back in range(15, minutes, 15)]
+        # The latest quarter hour before now at which a demo band was free for the reception: at most two hours
+        # back, so that the gig is still on for two hours after the seed (a copy of the seeded world is used for
+        # an hour: stageslot/tests/demo_once.py).
+        starts = [rounded - dt.timedelta(minutes=back) for back in range(15, 121, 15)]
         band, starts_at = self._any_band_free(starts, dt.timedelta(minutes=minutes), booked_on)
         package = self._package_of(band)
         booking_instant(
