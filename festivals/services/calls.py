@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.dates import Bound, date_problem
 from accounts.form_fields import MAX_FEE, refuse_line_breaks
 from accounts.models import User
+from accounts.scheduling import scheduling_today
 from accounts.timezones import validate_time_zone
 from bands.calendar import CalendarDay, band_availability, band_available_members
 from bands.models import ApprovalStatus, Band, Genre, Membership
@@ -104,9 +105,11 @@ def _call_errors(data: CallInput, now: dt.datetime, organisation_id: int) -> dic
         errors["title"] = [_("Give the call a title.")]
     elif problem := one_line_problem(data.title):
         errors["title"] = [problem]
-    # The call's days and deadline are new and ahead, within the site's horizon (accounts.dates).
+    # The call's days and deadline are new and ahead, within the site's horizon (accounts.dates): counted from today
+    # where its festival is held, if it has one (a day further on there, past its midnight, than in a zone behind).
+    today = scheduling_today(zoneinfo.ZoneInfo(data.festival.time_zone)) if data.festival is not None else None
     for name in ("first_day", "last_day", "deadline_day"):
-        if problem := date_problem(getattr(data, name), bound=Bound.AHEAD):
+        if problem := date_problem(getattr(data, name), bound=Bound.AHEAD, today=today):
             errors[name] = [problem]
     for name in ("fee_min", "fee_max"):
         fee = getattr(data, name)

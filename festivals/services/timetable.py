@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.dates import Bound, date_problem
 from accounts.models import User
+from accounts.scheduling import scheduling_today
 from accounts.services import lazy_text, notifications_create
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band, Membership
@@ -91,9 +92,11 @@ def festival_create(
         errors["name"] = [_("Give the festival a name.")]
     elif problem := one_line_problem(name):
         errors["name"] = [problem]
-    # A new festival's days are ahead, within the site's horizon (accounts.dates).
+    # A new festival's days are ahead, within the site's horizon (accounts.dates), counted from today where it is
+    # held: past midnight there, its last bookable day is a day further on than it is in a zone behind.
+    today = scheduling_today(zoneinfo.ZoneInfo(venue.time_zone))
     for field, day in (("first_day", first_day), ("last_day", last_day)):
-        if problem := date_problem(day, bound=Bound.AHEAD):
+        if problem := date_problem(day, bound=Bound.AHEAD, today=today):
             errors[field] = [problem]
     if errors:
         raise ValidationError(errors)

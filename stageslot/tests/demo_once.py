@@ -41,7 +41,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 
-from stageslot.test_databases import _run_id
+from stageslot.test_databases import TriggersStayOn, _run_id, triggers_off
 
 # Seconds a snapshot is copied for, before the next test seeds anew: the demo's stories told "now" hold for longer
 # (the gig in progress goes on for two hours after the seed; the open call's deadline passed an hour before it).
@@ -242,7 +242,7 @@ def _restore(snapshot: dict, roots: dict[str, Path]) -> bool:
                 if cursor.fetchone() is not None:
                     return False  # rows the seed would have met: it decides what to do with them
     try:
-        with transaction.atomic(), connection.cursor() as cursor, _triggers_off(cursor):
+        with transaction.atomic(), connection.cursor() as cursor, triggers_off(connection, cursor):
             for table, (columns, content, _was_empty) in tables.items():
                 names = ", ".join(quote(c) for c in columns)
                 cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608
@@ -253,38 +253,13 @@ def _restore(snapshot: dict, roots: dict[str, Path]) -> bool:
                     marks = ", ".join("%s" for _ in columns)
                     cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", content)  # noqa: S608
             _sequences_past_the_ids(cursor, set(tables))
-    except _TriggersStayOn:
+    except TriggersStayOn:
         return False
     for (alias, name), data in snapshot["files"].items():
         path = roots[alias] / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return True
-
-
-class _TriggersStayOn(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _triggers_off(cursor):
-    """The rows triggers write are in the snapshot: off while it is copied, on again after."""
-    if connection.vendor == "postgresql":
-        try:
-            with transaction.atomic():
-                cursor.execute("SET LOCAL session_replication_role = replica")
-        except Exception as exc:  # not the database's superuser
-            raise _TriggersStayOn from exc
-        yield
-        cursor.execute("SET LOCAL session_replication_role = origin")
-        return
-    cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-    triggers = cursor.fetchall()
-    for name, _sql in triggers:
-        cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
-    yield
-    for _name, sql in triggers:
-        cursor.execute(sql)
 
 
 def _sequences_past_the_ids(cursor, tables: set[str]) -> None:

@@ -126,6 +126,23 @@ def stop_processes(processes: list[subprocess.Popen]) -> None:
             process.wait(timeout=10)
 
 
+def queues_purge() -> None:
+    """This process's queues emptied before a test's first worker starts: a task an earlier test queued and its
+    worker never took (stopped first, on a busy machine) would be sent by this test's worker, into its mail."""
+    url = celery_app.conf.broker_url or ""
+    if not url.startswith("redis"):
+        return
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        for name in settings.CELERY_QUEUE_NAMES.values():
+            # Kombu's Redis transport keeps a queue in a list of its name, one more per priority step.
+            client.delete(name, *client.keys(f"{name}\x06\x16*"))
+    except redis.RedisError:  # a test whose broker is down on purpose starts its worker all the same
+        return
+    finally:
+        client.close()
+
+
 @contextlib.contextmanager
 def worker_processes(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     """Starts `celery worker` processes: `start(beat=False, concurrency=1, env={}, queues=None)`.
@@ -140,6 +157,8 @@ def worker_processes(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     def start(
         *, beat: bool = False, concurrency: int = 1, env: dict[str, str] | None = None, queues: list[str] | None = None
     ) -> Worker:
+        if not started:
+            queues_purge()
         folder = tmp_path / f"worker-{len(started)}"
         mail_dir = folder / "mail"
         mail_dir.mkdir(parents=True)
@@ -222,7 +241,8 @@ def worker(tmp_path: Path, django_db_setup) -> Iterator[Path]:
         yield start().mail_dir
 
 
-def wait_for_files(folder: Path, timeout: float = 30) -> list[Path]:
+def wait_for_files(folder: Path, timeout: float = STARTUP) -> list[Path]:
+    """The files in `folder` once there is one: the worker may still be starting (a passing test never waits long)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         files = [f for f in folder.iterdir() if f.stat().st_size]
