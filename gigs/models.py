@@ -304,9 +304,7 @@ class SectionShort(models.Model):
     made; the row goes when the section is covered again, so a new shortfall is told again
     (gigs.services.parts.gig_shortfalls_check)."""
 
-    booking = models.ForeignKey(
-        Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="short_sections"
-    )
+    booking = models.ForeignKey(Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="short_sections")
     section = models.ForeignKey("bands.Section", verbose_name=_("section"), on_delete=models.CASCADE, related_name="+")
     since = models.DateTimeField(_("short since"))
 

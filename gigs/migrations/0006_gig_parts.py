@@ -5,31 +5,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bands', '0024_membership_occasional'),
-        ('bookings', '0027_history_names_by_reference'),
-        ('gigs', '0005_tours'),
+        ("bands", "0024_membership_occasional"),
+        ("bookings", "0027_history_names_by_reference"),
+        ("gigs", "0005_tours"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='giganswer',
-            name='part',
-            field=models.ForeignKey(blank=True, help_text='The section this place plays at this gig.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='bands.section', verbose_name='part'),
+            model_name="giganswer",
+            name="part",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The section this place plays at this gig.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="bands.section",
+                verbose_name="part",
+            ),
         ),
         migrations.CreateModel(
-            name='SectionShort',
+            name="SectionShort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('since', models.DateTimeField(verbose_name='short since')),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='short_sections', to='bookings.booking', verbose_name='gig')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='bands.section', verbose_name='section')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("since", models.DateTimeField(verbose_name="short since")),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="short_sections",
+                        to="bookings.booking",
+                        verbose_name="gig",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="bands.section",
+                        verbose_name="section",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'short section',
-                'verbose_name_plural': 'short sections',
-                'constraints': [models.UniqueConstraint(fields=('booking', 'section'), name='gigs_section_short_once', violation_error_message='This section is already marked short for the gig.')],
+                "verbose_name": "short section",
+                "verbose_name_plural": "short sections",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("booking", "section"),
+                        name="gigs_section_short_once",
+                        violation_error_message="This section is already marked short for the gig.",
+                    )
+                ],
             },
         ),
     ]

@@ -36,7 +36,10 @@ def _context(request: HtmxHttpRequest, booking, *, error: str = "", notice: str 
     leads = membership is not None and membership.role in MANAGING_ROLES
     is_open = booking.status in OPEN_STATUSES and booking.ends_at > timezone.now()
     rows = [
-        (place, PartForm(initial={"place": place.pk, "part": place.part_id}, sections=sections, auto_id=f"p{place.pk}_%s"))
+        (
+            place,
+            PartForm(initial={"place": place.pk, "part": place.part_id}, sections=sections, auto_id=f"p{place.pk}_%s"),
+        )
         for place in places
     ]
     return {
