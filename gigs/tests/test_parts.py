@@ -11,6 +11,7 @@ from bands.models import Membership
 from bands.sections import lineup_set, membership_sections_set, section_add
 from bands.services import membership_remove
 from bands.tests.factories import MembershipFactory
+from bands.tests.pseudo_pages import words_left_unmarked
 from bookings.errors import BookingPermissionError
 from gigs.models import Answer, GigAnswer, SectionShort
 from gigs.selectors.answers import lineup_of
@@ -207,3 +208,16 @@ def test_who_reads_and_who_gives_the_parts(world, client):
     swapped = client.post(url, {"place": place.pk, "part": ""}, HTTP_HX_REQUEST="true")
     assert swapped.status_code == 200 and b'id="gig-parts"' in swapped.content
     assert GigAnswer.objects.get(pk=place.pk).part_id is None
+
+
+def test_every_word_of_the_sections_and_the_parts_is_marked(world, client):
+    for user in (world.tia, world.dora):
+        _answer(world, user)
+    _answer(world, world.tom, Answer.PROBABLY)
+    _answer(world, world.ute, Answer.CANT)
+    dora = GigAnswer.objects.get(booking=world.gig, member=world.dora)
+    gig_part_set(place=dora, by=world.leader, section=world.saxes)
+    urls = [reverse("gigs:gig", args=[world.gig.uid]), reverse("gigs:parts", args=[world.gig.uid])]
+    for person in (world.leader, world.tia):
+        client.force_login(person)
+        assert words_left_unmarked(client, urls) == {}

@@ -68,7 +68,9 @@ COVERED_GIG = {Answer.PROBABLY: ["kiez-emil", "kiez-rieke"], "": ["kiez-ilka"]}
 
 
 def _at(now: dt.datetime, days: int, hour: int) -> dt.datetime:
+    """`hour` o'clock in Berlin on the first Saturday at least `days` ahead (street festivals are weekends)."""
     day = timezone.localtime(now, BERLIN).date() + dt.timedelta(days=days)
+    day += dt.timedelta(days=(5 - day.weekday()) % 7)
     return dt.datetime.combine(day, dt.time(hour), tzinfo=BERLIN)
 
 
