@@ -13,7 +13,7 @@ when even every place that has not said no (a "can't" or "probably not" without 
 from dataclasses import dataclass, field
 
 from availability.lineup import Lineup, fill
-from bands.models import Band, Membership, MembershipSection
+from bands.models import Band, Membership, MembershipSection, Section
 from bookings.models import Booking
 
 from ..models import Answer, GigAnswer
@@ -150,3 +150,8 @@ def section_players(*, band: Band, section_id: int) -> list[int]:
             "membership__user_id", flat=True
         )
     )
+
+
+def sections_of(*, band_id: int) -> list[Section]:
+    """The band's sections in its order (one query): the parts a place can be given."""
+    return list(Section.objects.filter(band_id=band_id))

@@ -12,13 +12,12 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.htmx import HtmxHttpRequest, is_partial, render_page
-from bands.models import Section
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.selectors.detail import booking_title
 
 from ..forms.parts import PartForm
 from ..selectors.answers import MANAGING_ROLES, gig_for_member, lineup_of, membership_of
-from ..selectors.parts import band_parts, gig_sections
+from ..selectors.parts import band_parts, gig_sections, sections_of
 from ..services.parts import OPEN_STATUSES, gig_part_set
 
 PARTS_TEMPLATE = "gigs/parts/parts.html"
@@ -32,7 +31,7 @@ def _context(request: HtmxHttpRequest, booking, *, error: str = "", notice: str 
     places = lineup_of(booking=booking)
     counted = gig_sections(booking=booking, places=places, parts=band_parts(band=booking.band))
     membership = membership_of(band_id=booking.band_id, user=request.user)
-    sections = list(Section.objects.filter(band_id=booking.band_id))
+    sections = sections_of(band_id=booking.band_id)
     leads = membership is not None and membership.role in MANAGING_ROLES
     is_open = booking.status in OPEN_STATUSES and booking.ends_at > timezone.now()
     rows = [
@@ -63,7 +62,7 @@ def gig_parts(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
         raise Http404("No such gig.")
     if request.method == "GET":
         return render_page(request, PARTS_TEMPLATE, _context(request, booking), partial="parts")
-    sections = list(Section.objects.filter(band_id=booking.band_id))
+    sections = sections_of(band_id=booking.band_id)
     form = PartForm(request.POST, sections=sections)
     if not form.is_valid():
         error = " ".join(e for errors in form.errors.values() for e in errors)
