@@ -56,6 +56,9 @@ KINDS: dict[str, NotificationKind] = {
         NotificationKind("rsvp_reminder", _("A reminder to say whether you can play a gig"), LINE_UPS),
         NotificationKind("rsvp_answered", _("A member says whether they can play (for leaders)"), LINE_UPS, True),
         NotificationKind("rsvp_at_risk", _("A required member can't play a gig (for leaders)"), LINE_UPS),
+        NotificationKind(
+            "section_short", _("A section of a gig falls below the band's minimum (leaders and its players)"), LINE_UPS
+        ),
         NotificationKind("stand_in_asked", _("You are asked to stand in at a gig"), LINE_UPS),
         NotificationKind(
             "stand_in_filled", _("A stand-in takes a place, or a place you were asked for is filled"), LINE_UPS

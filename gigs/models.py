@@ -263,6 +263,17 @@ class GigAnswer(models.Model):
         related_name="places",
         help_text=_("The stand-in who took this place."),
     )
+    # The part the leader gave this place for this gig (a doubler on sax tonight); empty: the member's own
+    # sections (a stand-in: the usual section of the member they cover). gigs.services.parts.
+    part = models.ForeignKey(
+        "bands.Section",
+        verbose_name=_("part"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The section this place plays at this gig."),
+    )
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -285,6 +296,31 @@ class GigAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} @ {self.booking_id}: {self.answer or '-'}"
+
+
+class SectionShort(models.Model):
+    """A section of a gig that the places still able to play (not a "can't" or "probably not", unless a
+    stand-in took it) can no longer fill. The leaders and the section were told once, when the row was
+    made; the row goes when the section is covered again, so a new shortfall is told again
+    (gigs.services.parts.gig_shortfalls_check)."""
+
+    booking = models.ForeignKey(Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="short_sections")
+    section = models.ForeignKey("bands.Section", verbose_name=_("section"), on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(_("short since"))
+
+    class Meta:
+        verbose_name = _("short section")
+        verbose_name_plural = _("short sections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "section"],
+                name="gigs_section_short_once",
+                violation_error_message=_("This section is already marked short for the gig."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section_id} short @ {self.booking_id}"
 
 
 # ---- Stand-ins: musicians a band can ask to take a member's place --------------------------------

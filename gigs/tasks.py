@@ -13,6 +13,15 @@ def lineups_round_task() -> dict[str, int]:
     return {"asked": gig_lineups_open(), "reminded": gig_reminders_send()}
 
 
+@shared_task
+def sections_round_task() -> int:
+    """Hourly: tell the leaders and the players of each section of a gig ahead that fell short through a
+    change in the band (a member left), once per shortfall."""
+    from .services.parts import gig_shortfalls_round
+
+    return gig_shortfalls_round()
+
+
 # ---- Advancing
 @shared_task
 def advance_reminders_task() -> int:

@@ -3,7 +3,7 @@ The day sheet's pages are documents' (its paper)."""
 
 from django.urls import path, re_path
 
-from .views import answers, members, set_lists, stand_ins, tours
+from .views import answers, members, parts, set_lists, stand_ins, tours
 
 app_name = "gigs"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<uuid:uid>/card/", answers.booking_card, name="booking_card"),
     path("<uuid:uid>/table-answer/", answers.table_answer, name="table_answer"),
     path("answer/<str:token>/", answers.answer_link, name="answer_link"),
+    # Parts: who plays which section at a gig (leaders give them, members read them)
+    path("<uuid:uid>/parts/", parts.gig_parts, name="parts"),
     # Members: a member's role, instrument and "required" (a door that gives them places at gigs)
     path("bands/<slug:slug>/members/<int:pk>/", members.band_member_edit, name="member_edit"),
     # Stand-ins: the band's pool, requests for a member's place, a stand-in's own page and feed

@@ -41,6 +41,7 @@ TASK_TIERS: dict[str, str] = {
     "festivals.tasks.call_notices_task": DEFAULT,
     "gigs.tasks.advance_reminders_task": DEFAULT,
     "gigs.tasks.lineups_round_task": DEFAULT,
+    "gigs.tasks.sections_round_task": DEFAULT,
     "holds.tasks.holds_settle_task": DEFAULT,
     "reviews.tasks.reviews_due_task": DEFAULT,
     # bulk

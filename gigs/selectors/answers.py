@@ -74,7 +74,7 @@ def lineup_of(*, booking: Booking) -> list[GigAnswer]:
     """The gig's places, by instrument then name, with each member and stand-in (one query)."""
     return list(
         GigAnswer.objects.filter(booking_id=booking.pk)
-        .select_related("member", "stand_in")
+        .select_related("member", "stand_in", "part")
         .order_by("instrument", "member__display_name", "pk")
     )
 

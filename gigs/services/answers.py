@@ -26,6 +26,7 @@ from bookings.models import Booking, FeedMark, Webhook
 from bookings.services.webhooks import webhook_events_emit
 
 from ..models import Answer, GigAnswer
+from .parts import gig_shortfalls_check
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +186,7 @@ def gig_lineup_refresh(*, booking: Booking, by: User | None = None) -> dict:
     summary = _store(booking)
     if before and not summary["at_risk"]:
         _tell_covered(booking, by=by)
+    gig_shortfalls_check(booking=booking, by=by)
     return summary
 
 
@@ -254,6 +256,7 @@ def gig_answer_set(
         place.save(update_fields=["answer", "comment", "answered_at", "updated_at"])
         summary = _store(booking)
         _tell(booking, place, summary, was_at_risk=was_at_risk, by=by, changed_answer=changed_answer, now=now)
+        gig_shortfalls_check(booking=booking, by=by, now=now)
     return place
 
 

@@ -37,6 +37,7 @@ from ..selectors.answers import (
     place_of_member,
     who_is_in,
 )
+from ..selectors.parts import gig_sections
 from ..services.answers import answer_link_read, gig_answer_set, gig_lineup_open
 
 GIG_TEMPLATE = "gigs/answers/gig.html"
@@ -71,6 +72,7 @@ def _gig_context(request: HtmxHttpRequest, booking: Booking, *, form=None, error
         if booking.zone.key != zone.key
         else "",
         "groups": lineup_groups(places),
+        "sections": gig_sections(booking=booking, places=places),
         "counts": lineup_counts(places),
         "mine": mine,
         "form": form,

@@ -417,6 +417,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "gigs.tasks.lineups_round_task",
         "schedule": 60.0,
     },
+    # A gig's section that a change in the band left short: its leaders and players told once (decision 0111).
+    "gigs-sections-round": {
+        "task": "gigs.tasks.sections_round_task",
+        "schedule": crontab(minute=35),
+    },
     # Day sheet items due within two days or late: their owner side is reminded once each (decision 0070).
     "gigs-advance-reminders": {
         "task": "gigs.tasks.advance_reminders_task",

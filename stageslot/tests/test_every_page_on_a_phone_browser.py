@@ -147,6 +147,7 @@ NOT_REACHED = {
             "documents/bookings/<uuid:uid>/contract/",
             "documents/bookings/<uuid:uid>/paper/",
             "documents/contracts/verify/",
+            "gigs/<uuid:uid>/parts/",
             "gigs/<uuid:uid>/places/<int:pk>/stand-ins/",
             "me/calendars/<int:pk>/",
             "me/webhooks/",

@@ -104,6 +104,22 @@ def fans_tell_their_story(client) -> None:
     assert "<td>6</td>" in page and "<td>fewer than 5</td>" in page and "Hanna" not in page
 
 
+def kiezbrass_tells_its_story() -> None:
+    """24 players in four sections with two doublers; one gig ahead short of low brass (told once), one covered
+    with the doubler given the sax part."""
+    from gigs.models import GigAnswer, SectionShort
+
+    band = Band.objects.get(slug="kiezbrass")
+    assert band.memberships.count() == 24 and len(band.lineup["sections"]) == 4
+    assert sum(1 for sections in band.lineup["plays"].values() if len(sections) > 1) == 2
+    gigs = list(Booking.objects.filter(band=band, status=Status.BOOKED).order_by("starts_at"))
+    assert len(gigs) == 2
+    assert [s.section.name for s in SectionShort.objects.filter(booking__band=band)] == ["Low brass"]
+    assert SectionShort.objects.get(booking__band=band).booking == gigs[0]
+    assert Notification.objects.filter(kind="section_short", recipient__memberships__band=band).count() == 9
+    assert GigAnswer.objects.get(booking=gigs[1], part__isnull=False).part.name == "Saxes"
+
+
 def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings, capsys, client):
     # Only where DEBUG is on, unless forced.
     settings.DEBUG = False
@@ -118,6 +134,7 @@ def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings
     shows_tell_every_story(timezone.now())
     fans_tell_their_story(client)
     the_festival_tells_its_story(client)
+    kiezbrass_tells_its_story()
     assert Band.objects.filter(status=ApprovalStatus.APPROVED).count() >= 8
     assert Band.objects.filter(status=ApprovalStatus.PENDING).exists()
     assert Venue.objects.count() >= 4

@@ -14,6 +14,7 @@ from accounts.site import site_url
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
 from documents.pdf import pdf_unavailable
 from stageslot.demo.availability import seed_availability
+from stageslot.demo.big_band import seed_big_band
 from stageslot.demo.bookings import seed_bookings
 from stageslot.demo.calendars import seed_calendars
 from stageslot.demo.client import seed_client_journey
@@ -352,6 +353,7 @@ DEMO_LOGINS = [
     ("Agent, Northside Agency", "agent@demo.stageslot.test"),
     ("Promoter, Riverside Rooms", "promoter@demo.stageslot.test"),
     ("Fan in Berlin (follows, asks)", "fan@demo.stageslot.test"),
+    ("Band leader, Kiezbrass (24-piece)", "kiez-jule@demo.stageslot.test"),
 ]
 
 
@@ -407,6 +409,8 @@ class Command(BaseCommand):
             seed_day_sheets(now=timezone.now())
             # Who plays: answers of every kind, a gig at risk, stand-ins, songs and set lists, a push device.
             seed_lineups(now=timezone.now())
+            # Kiezbrass: 24 players in four sections with a minimum line-up; one gig short of low brass.
+            seed_big_band(now=timezone.now(), password=DEMO_PASSWORD)
             seed_tour_venues(now=timezone.now(), picture=demo_picture)
             # An agency with three bands and two agents; a venue group running two venues, with a promoter.
             seed_teams(password=DEMO_PASSWORD)
