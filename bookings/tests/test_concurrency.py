@@ -439,7 +439,7 @@ def unlocked(monkeypatch):
     monkeypatch.setattr(answering, "_check_not_decided", lambda booking: None)
     # So does the members' busy check, which runs after the wait: it would find the first winner's gig
     # block and refuse the rest, hiding the race this proves (the lock and the constraint stop it).
-    monkeypatch.setattr(checks, "members_busy_for_gig", lambda *args, **kwargs: [])
+    monkeypatch.setattr(checks, "gig_fit", lambda *args, **kwargs: checks.GigFit(ok=True, busy=[]))
 
 
 @pytest.fixture

@@ -258,7 +258,7 @@ MAP: list[Entry] = [
         ),
         person=("created_by",),
         erase=KEEP,
-        copies=("title", "lineup", "guests"),
+        copies=("title", "lineup", "guests", "absent"),
     ),
     Entry("venues.Venue", MEMBERSHIPS, person=("staff",), erase=KEEP, export=("name", "slug")),
     Entry("venues.VenueStaff", MEMBERSHIPS, person=("user",), erase=DELETE, export=("venue", "role")),
