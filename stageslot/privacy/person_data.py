@@ -862,6 +862,7 @@ NOT_PERSONAL: dict[str, str] = {
     "venues.Ticket": "ticket links of a show",
     "gigs.StandInAsk": "a token of a stand-in row; goes with it",
     "gigs.Song": "a band's songs",
+    "gigs.GigDeadline": "a gig's answer-by date and whether its answers are locked",
     "gigs.TourGig": "which tour a booking belongs to",
     "gigs.TourCost": "a tour's budget lines, in the band's currency",
     "gigs.TourStay": "a tour's hotel bookings, the band's own record of its trip",
