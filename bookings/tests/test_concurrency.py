@@ -56,6 +56,7 @@ class Outcome:
     status: int = 0
     message: str = ""
     error: str = ""
+    seconds: float = 0.0  # from sending the request to its answer
 
 
 def session_of(user) -> str:
@@ -89,8 +90,10 @@ def post_all(urls: list[str], *, session: str, pool: int) -> list[Outcome]:
                 except queue.Empty:
                     return
                 outcome = outcomes[index]
+                began = time.perf_counter()
                 try:
                     response = client.post(url, headers={"HX-Request": "true"} if index % 2 else {})
+                    outcome.seconds = time.perf_counter() - began
                     outcome.status = response.status_code
                     alert = ALERT.search(response.content.decode())
                     outcome.message = alert.group(1) if alert else ""
