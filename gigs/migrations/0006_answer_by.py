@@ -5,32 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0027_history_names_by_reference'),
-        ('gigs', '0005_tours'),
+        ("bookings", "0027_history_names_by_reference"),
+        ("gigs", "0005_tours"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='giganswer',
-            name='answer_by_reminded_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='reminded before the answer-by date'),
+            model_name="giganswer",
+            name="answer_by_reminded_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="reminded before the answer-by date"),
         ),
         migrations.CreateModel(
-            name='GigDeadline',
+            name="GigDeadline",
             fields=[
-                ('booking', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='deadline', serialize=False, to='bookings.booking', verbose_name='gig')),
-                ('answer_by', models.DateField(blank=True, null=True, verbose_name='answer by')),
-                ('locked', models.BooleanField(db_default=False, default=False, verbose_name='answers locked')),
-                ('locked_at', models.DateTimeField(blank=True, null=True, verbose_name='locked at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                (
+                    "booking",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="deadline",
+                        serialize=False,
+                        to="bookings.booking",
+                        verbose_name="gig",
+                    ),
+                ),
+                ("answer_by", models.DateField(blank=True, null=True, verbose_name="answer by")),
+                ("locked", models.BooleanField(db_default=False, default=False, verbose_name="answers locked")),
+                ("locked_at", models.DateTimeField(blank=True, null=True, verbose_name="locked at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
             ],
             options={
-                'verbose_name': 'answer-by date',
-                'verbose_name_plural': 'answer-by dates',
-                'indexes': [models.Index(fields=['answer_by'], name='gigs_deadline_answer_by_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('locked', False), ('locked_at__isnull', False), _connector='OR'), name='gigs_deadline_locked_has_moment', violation_error_message='Locked answers have the moment they were locked.')],
+                "verbose_name": "answer-by date",
+                "verbose_name_plural": "answer-by dates",
+                "indexes": [models.Index(fields=["answer_by"], name="gigs_deadline_answer_by_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("locked", False), ("locked_at__isnull", False), _connector="OR"),
+                        name="gigs_deadline_locked_has_moment",
+                        violation_error_message="Locked answers have the moment they were locked.",
+                    )
+                ],
             },
         ),
     ]
