@@ -552,6 +552,11 @@ class BandBlock(TimeBlock):
     guests = models.JSONField(
         _("guests"), default=list, db_default=models.Value([], models.JSONField()), blank=True, editable=False
     )
+    # The members who sit a gig out (user ids): a band with a minimum line-up was booked while they were
+    # busy, so the gig takes none of their time (bookings.services.checks.gig_fit, decision 0112).
+    absent = models.JSONField(
+        _("sitting out"), default=list, db_default=models.Value([], models.JSONField()), blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -530,6 +530,8 @@ def band_block_materialise(block: BandBlock, *, now=None, user_ids: list[int] | 
     )
     if user_ids is None:  # the stand-ins who play a gig are busy for it too (BandBlock.guests)
         members = sorted({*members, *block.guests})
+    if block.absent:  # members who sit a gig out are not busy for it (BandBlock.absent)
+        members = [user_id for user_id in members if user_id not in set(block.absent)]
     intervals = block_intervals(block, start=start, end=end)
     rows = [(user_id, s, e, "") for user_id in members for s, e in intervals]
     # A gig's rows say where it is, so the free-date search can weigh the journey (bands.selectors._on_the_road).
@@ -694,11 +696,13 @@ def band_gig_block_add(
     load_in_minutes: int | None = None,
     pack_down_minutes: int | None = None,
     point: tuple[float, float] | None = None,
+    absent: Iterable[int] = (),
 ) -> BandBlock:
     """Make every member of the band busy for a booked gig, as a gig block covering the gig with its
     load-in before and pack-down after (gig_busy_window; None minutes: the band's usual ones). Call
     inside the booking's transaction; members who join later get it too, and members who leave lose
-    it (see _member_blocks_add/_drop)."""
+    it (see _member_blocks_add/_drop). `absent`: members who sit the gig out (a band with a minimum
+    line-up booked while they are busy, decision 0112): the block takes none of their time."""
     block = BandBlock(
         band=Band.objects.get(pk=band_id),
         kind=BandBlock.Kind.GIG,
@@ -709,6 +713,7 @@ def band_gig_block_add(
         pack_down_minutes=_gig_minutes("pack_down_minutes", pack_down_minutes, optional=True),
         latitude=point[0] if point else None,
         longitude=point[1] if point else None,
+        absent=sorted(set(absent)),
     )
     _gig_block_place(block)
     return block

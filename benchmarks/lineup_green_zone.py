@@ -2,11 +2,14 @@
 required members (the rule before line-ups), with a line-up of four sections and doublers (as the month
 and every reader but the week read it, and with each day's windows, as the week does), and with
 occasional players (amber); then the 40 vs 8 ratio, and a brute-force check of the line-up on small
-bands with the number of cases it compared.
+bands with the number of cases it compared. With --property, also the line-up property tests
+(availability/tests/test_lineup.py, hypothesis, derandomised) run here, and the brute-force cases they
+compared (their CASES counter) are printed: about half a minute more.
 
-    .venv/bin/python benchmarks/lineup_green_zone.py
+    .venv/bin/python benchmarks/lineup_green_zone.py [--property]
 """
 
+import argparse
 import itertools
 import random
 import sys
@@ -91,7 +94,21 @@ def brute_force_check(bands: int = 300, seed: int = 2) -> int:
     return compared
 
 
+def property_cases() -> int:
+    """Run the line-up property tests (every @given test of availability/tests/test_lineup.py) and return how
+    many cases they compared with brute force."""
+    from availability.tests import test_lineup as prop
+
+    for name, test in vars(prop).items():
+        if name.startswith("test_") and hasattr(test, "hypothesis"):
+            test()
+    return prop.CASES["compared"]
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--property", action="store_true", help="also run the property tests and count their cases")
+    args = parser.parse_args()
     print(f"{'members':>8} {'required only':>14} {'line-up':>10} {'with windows':>13} {'green':>6} {'amber':>6}")
     times = {}
     for size in (4, 8, 16, 40, 60):
@@ -113,6 +130,9 @@ def main() -> None:
         )
     print(f"line-up, 40 vs 8 members: {times[40] / times[8]:.1f}x (goal: within 2x)")
     print(f"brute-force cases compared (line-up fills, every set of free members): {brute_force_check()}")
+    if args.property:
+        cases = property_cases()
+        print(f"brute-force cases compared by the property tests (availability/tests/test_lineup.py): {cases}")
 
 
 if __name__ == "__main__":

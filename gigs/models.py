@@ -254,6 +254,8 @@ class GigAnswer(models.Model):
     comment = models.CharField(_("comment"), max_length=300, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    # The reminder before the gig's "answer by" date (GigDeadline), sent once per place and date.
+    answer_by_reminded_at = models.DateTimeField(_("reminded before the answer-by date"), null=True, blank=True)
     stand_in = models.ForeignKey(
         "StandIn",
         verbose_name=_("stand-in"),
@@ -321,6 +323,37 @@ class SectionShort(models.Model):
 
     def __str__(self) -> str:
         return f"{self.section_id} short @ {self.booking_id}"
+
+
+class GigDeadline(models.Model):
+    """A gig's "answer by" date, which its band's leaders set, and whether its answers are locked.
+
+    The date is a day in the band's zone: answers are due before it ends (or before the gig starts, if that
+    is sooner: gigs.services.answers.answer_by_moment). Members who have not answered are reminded once
+    before it; after it the leaders may lock the answers, so nobody changes theirs, and unlock them."""
+
+    booking = models.OneToOneField(
+        Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="deadline", primary_key=True
+    )
+    answer_by = models.DateField(_("answer by"), null=True, blank=True)
+    locked = models.BooleanField(_("answers locked"), default=False, db_default=False)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer-by date")
+        verbose_name_plural = _("answer-by dates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(locked=False) | Q(locked_at__isnull=False),
+                name="gigs_deadline_locked_has_moment",
+                violation_error_message=_("Locked answers have the moment they were locked."),
+            ),
+        ]
+        indexes = [models.Index(fields=["answer_by"], name="gigs_deadline_answer_by_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.answer_by or '-'}{' (locked)' if self.locked else ''}"
 
 
 # ---- Stand-ins: musicians a band can ask to take a member's place --------------------------------

@@ -7,10 +7,15 @@ from celery import shared_task
 @shared_task
 def lineups_round_task() -> dict[str, int]:
     """Every minute: open the line-up of booked gigs that lack one (each member asked "Can you play?"),
-    and remind the members who have not answered a gig within their band's reminder days."""
-    from .services.answers import gig_lineups_open, gig_reminders_send
+    remind the members who have not answered a gig within their band's reminder days, and those who have
+    not answered before a gig's answer-by date."""
+    from .services.answers import gig_answer_by_reminders_send, gig_lineups_open, gig_reminders_send
 
-    return {"asked": gig_lineups_open(), "reminded": gig_reminders_send()}
+    return {
+        "asked": gig_lineups_open(),
+        "reminded": gig_reminders_send(),
+        "reminded_answer_by": gig_answer_by_reminders_send(),
+    }
 
 
 @shared_task

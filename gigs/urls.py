@@ -16,6 +16,8 @@ urlpatterns = [
     path("answer/<str:token>/", answers.answer_link, name="answer_link"),
     # Parts: who plays which section at a gig (leaders give them, members read them)
     path("<uuid:uid>/parts/", parts.gig_parts, name="parts"),
+    path("<uuid:uid>/answer-by/", answers.answer_by_set, name="answer_by"),
+    path("<uuid:uid>/answers-lock/", answers.answers_lock, name="answers_lock"),
     # Members: a member's role, instrument and "required" (a door that gives them places at gigs)
     path("bands/<slug:slug>/members/<int:pk>/", members.band_member_edit, name="member_edit"),
     # Stand-ins: the band's pool, requests for a member's place, a stand-in's own page and feed

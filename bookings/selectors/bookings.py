@@ -120,15 +120,18 @@ def members_busy_between(
     exclude_block_id: int | None = None,
     point: Point | None = None,
     speed_kmh: int = 70,
+    everyone: bool = False,
 ) -> list[MemberBusy]:
-    """The band's required members who are busy at some moment of [start, end), in name order, each
+    """The band's required members (`everyone`: all its members, for a band with a minimum line-up,
+    bookings.services.checks.gig_fit) who are busy at some moment of [start, end), in name order, each
     with the first of their busy intervals there. Empty when the band can play then. One query; with
     the gig's `point`, their gigs elsewhere count with the journey from or to it (bands.travel), two
     more (and the names of members kept only by a journey, one more).
 
     What the busy time comes from beyond "another gig" is the member's own (a private calendar, a
     weekly rule) and is not said."""
-    required = Membership.objects.filter(band_id=band_id, required=True).values("user_id")
+    members = Membership.objects.filter(band_id=band_id)
+    required = (members if everyone else members.filter(required=True)).values("user_id")
     if point is not None:
         required = [row["user_id"] for row in required]
     busy = (

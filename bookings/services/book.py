@@ -8,13 +8,15 @@ gig needs happens here, once:
 
 - locks: the band, then the slot, then the booking (locks.booking_lock);
 - checks, under the locks: checks.bookable (start in the future, band active and free, the slot's
-  place, the required members with load-in, pack-down and travel), the request group, then the door's
+  place, the required members with load-in, pack-down and travel – or, for a band with a minimum
+  line-up, the free members filling it, decision 0112), the request group, then the door's
   own checks that must hold under the lock (`BookPlan.door`) and the terms: a quote's acceptance
   agrees its quote (`BookPlan.terms`); any other accept of a pending booking agrees the terms on the
   table – the open quote the other side sent – or is refused while the accepting side's own quote
   waits for the other side (agreement.open_quote_agree), so no door books a gig beside its terms;
 - writes, in one savepoint: the BookingEvent, status and `sequence` (ending.booking_transition, which
-  inserts an unsaved booking), the slot's place and the members' gig block; a constraint that catches
+  inserts an unsaved booking), the slot's place and the members' gig block (without a line-up's busy
+  members, who sit the gig out); a constraint that catches
   what the checks missed becomes a BookingConflict (HTTP 409), never a 500;
 - after the writes: the notifications of both sides and our webhooks (booked, slot filled, the show's);
 - after the commit: the pending bookings it made impossible are declined (losers.losers_decline_soon).
@@ -126,10 +128,13 @@ def booking_book(*, plan: BookPlan, now: dt.datetime) -> Booking:
         if plan.show is not None:
             slot = plan.show(band, booking)
             booking.slot = slot
-        busy = checks.bookable(band=band, slot=slot, booking=booking, now=now, stand_in=plan.stand_in)
+        fit = checks.bookable(band=band, slot=slot, booking=booking, now=now, stand_in=plan.stand_in)
         note = plan.note
-        if busy:
-            note = checks.stand_in_note(band, busy, booking.zone, hosted=booking.kind == Booking.Kind.HOST)
+        if fit.busy and not fit.ok:
+            note = checks.stand_in_note(band, fit.busy, booking.zone, hosted=booking.kind == Booking.Kind.HOST)
+        if fit.amber:
+            # Booked on occasional players (decision 0112): allowed, and said in the history.
+            note = checks.amber_note(note, fit)
         # A request the client sent to several bands: one of them is booked, never two.
         if booking.request_group_id and (taken := request_group_taken(booking)):
             raise BookingConflict(taken)
@@ -149,6 +154,8 @@ def booking_book(*, plan: BookPlan, now: dt.datetime) -> Booking:
                     ends_at=booking.ends_at,
                     title=gig_block_title(booking),
                     point=booking_point(booking),
+                    # A line-up's busy members sit this gig out: its block takes no time of theirs.
+                    absent=fit.sitting_out,
                 )
                 booking.save(update_fields=["block", "updated_at"])
         except IntegrityError as exc:

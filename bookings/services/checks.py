@@ -8,6 +8,8 @@ Takes no locks: callers hold the band and slot locks (locks.py) when a check dec
 before the locks may refuse a race already decided (answering._check_not_decided)."""
 
 import datetime as dt
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,7 +22,9 @@ from accounts.blocks import Side, blocked_between
 from accounts.models import User
 from accounts.people import person_ref
 from accounts.timezones import when_text
-from bands.models import ApprovalStatus, Band
+from availability.lineup import amber, fill
+from bands.lineup import band_lineup, band_section_names
+from bands.models import ApprovalStatus, Band, Membership
 from bands.services import gig_busy_window, gig_window
 from bands.travel import Point
 from venues.models import Slot
@@ -99,6 +103,87 @@ def duration_text(span: dt.timedelta) -> str:
     return _("%(minutes)d min") % {"minutes": minutes} if minutes else ""
 
 
+@dataclass(frozen=True)
+class GigFit:
+    """What the members' check found for a gig (gig_fit).
+
+    `ok`: the band can play it – every required member free (a band without a minimum line-up), or the
+    free members fill the minimum line-up. `busy`: the members in the way (the required ones busy; for a
+    line-up the busy ones named or who could fill a short section). `sitting_out`: for a line-up, every
+    member busy then: the gig does without them and its block leaves them out (none are double-booked).
+    `short`: the line-up's short sections as the refusal names them ("Trumpets (1 of 2)"). `amber`: the
+    line-up is filled only with occasional players; the sections that need them (booked, flagged)."""
+
+    ok: bool
+    busy: list[MemberBusy]
+    sitting_out: tuple[int, ...] = ()
+    short: tuple[str, ...] = ()
+    amber: tuple[str, ...] = ()
+
+
+def gig_fit(
+    band: Band,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    *,
+    exclude_block_id: int | None = None,
+    point: Point | None = None,
+) -> GigFit:
+    """Whether the band can play a gig from `starts_at` to `ends_at`, with its load-in before and pack-down
+    after (bands.services.gig_window) and the journey to or from another gig at the gig's `point`.
+
+    A band without a minimum line-up (no section needs, no total: bands.lineup.band_lineup is None) needs
+    every required member free, as it always has: one query. A band with one needs its named members
+    free and the free members to fill every section (availability.lineup.fill, the green zone's own
+    engine, a doubler counting once): one query more, for who plays. See docs/decisions/0112."""
+    start, end = gig_window(band, starts_at, ends_at)
+    if band_lineup(band=band, members=()) is None:
+        busy = members_busy_between(
+            band_id=band.pk,
+            start=start,
+            end=end,
+            exclude_block_id=exclude_block_id,
+            point=point,
+            speed_kmh=band.travel_speed_kmh,
+        )
+        return GigFit(ok=not busy, busy=busy)
+    rows = list(Membership.objects.filter(band_id=band.pk).values_list("user_id", "required"))
+    lineup = band_lineup(band=band, members=[SimpleNamespace(user_id=u, required=r) for u, r in rows])
+    busy = members_busy_between(
+        band_id=band.pk,
+        start=start,
+        end=end,
+        exclude_block_id=exclude_block_id,
+        point=point,
+        speed_kmh=band.travel_speed_kmh,
+        everyone=True,
+    )
+    everyone = [user_id for user_id, _required in rows]
+    busy_ids = {member.user_id for member in busy}
+    free = set(everyone) - busy_ids
+    result = fill(free, lineup, members=everyone)
+    names = band_section_names(band=band)
+    sitting_out = tuple(sorted(busy_ids))
+    if result.ok:
+        soft = amber(free, lineup)
+        flagged = tuple(names.get(s.section, "") for s in soft.short) if soft is not None else ()
+        if soft is not None and not flagged:
+            flagged = (_("named members"),) if soft.missing else (_("the total"),)
+        return GigFit(ok=True, busy=[], sitting_out=sitting_out, amber=flagged)
+    short = tuple(
+        _("%(section)s (%(have)d of %(need)d)") % {"section": names.get(s.section, ""), "have": s.have, "need": s.need}
+        for s in result.short
+    )
+    if result.total_short:
+        short += (
+            ngettext("%(count)d more player in all", "%(count)d more players in all", result.total_short)
+            % {"count": result.total_short},
+        )
+    in_the_way = set(result.missing).union(*(s.could for s in result.short))
+    blocking = busy if result.total_short else [m for m in busy if m.user_id in in_the_way]
+    return GigFit(ok=False, busy=blocking, sitting_out=sitting_out, short=short)
+
+
 def members_busy_for_gig(
     band: Band,
     starts_at: dt.datetime,
@@ -107,17 +192,37 @@ def members_busy_for_gig(
     exclude_block_id: int | None = None,
     point: Point | None = None,
 ) -> list[MemberBusy]:
-    """The band's required members who are busy at some moment of the gig with its load-in before and
-    pack-down after (the window their gig block will take, bands.services.gig_window), or travelling
-    between another gig and the gig's `point` (bands.travel)."""
-    start, end = gig_window(band, starts_at, ends_at)
-    return members_busy_between(
-        band_id=band.pk,
-        start=start,
-        end=end,
-        exclude_block_id=exclude_block_id,
-        point=point,
-        speed_kmh=band.travel_speed_kmh,
+    """The members in the way of a gig (gig_fit): the band's required members who are busy at some moment
+    of the gig with its load-in before and pack-down after (the window their gig block will take,
+    bands.services.gig_window), or travelling between another gig and the gig's `point` (bands.travel);
+    for a band with a minimum line-up, the busy members it cannot do without. [] when the band can play."""
+    fit = gig_fit(band, starts_at, ends_at, exclude_block_id=exclude_block_id, point=point)
+    return [] if fit.ok else fit.busy
+
+
+def members_busy_error(band: Band, fit: GigFit, zone) -> MembersBusy:
+    """The refusal of a gig the band cannot play (fit.ok false): who is busy when, and for a line-up the
+    short sections by name."""
+    if fit.short:
+        who = busy_members_text(fit.busy, zone) if fit.busy else ""
+        return MembersBusy(
+            # Translators: short lists sections with counts ("Trumpets (1 of 2), Tuba (0 of 1)"); who says who is
+            # busy when, or is empty.
+            _(
+                "Too few players are free for the minimum line-up: %(short)s. %(who)s "
+                "Nothing was booked: %(band)s's leaders can accept anyway and find a stand-in."
+            )
+            % {"short": _(", ").join(fit.short), "who": f"{who}." if who else "", "band": band.name},
+            members=fit.busy,
+        )
+    return MembersBusy(
+        # Translators: busy lists who is busy when ("Mara is busy Fri 12 Jun, 19:00–23:00").
+        _(
+            "%(busy)s, which overlaps this gig with its load-in and pack-down. "
+            "Nothing was booked: %(band)s's leaders can accept anyway and find a stand-in."
+        )
+        % {"busy": busy_members_text(fit.busy, zone), "band": band.name},
+        members=fit.busy,
     )
 
 
@@ -131,19 +236,12 @@ def check_members_free(
     point: Point | None = None,
 ) -> list[MemberBusy]:
     """Raise MembersBusy naming each required member who is busy during the gig with its load-in and
-    pack-down, or on the journey to or from another gig; return [] when everyone is free."""
-    busy = members_busy_for_gig(band, starts_at, ends_at, exclude_block_id=exclude_block_id, point=point)
-    if busy:
-        raise MembersBusy(
-            # Translators: busy lists who is busy when ("Mara is busy Fri 12 Jun, 19:00–23:00").
-            _(
-                "%(busy)s, which overlaps this gig with its load-in and pack-down. "
-                "Nothing was booked: %(band)s's leaders can accept anyway and find a stand-in."
-            )
-            % {"busy": busy_members_text(busy, zone), "band": band.name},
-            members=busy,
-        )
-    return busy
+    pack-down, or on the journey to or from another gig (for a line-up: the short sections and who is
+    busy in them); return [] when the band can play."""
+    fit = gig_fit(band, starts_at, ends_at, exclude_block_id=exclude_block_id, point=point)
+    if not fit.ok:
+        raise members_busy_error(band, fit, zone)
+    return []
 
 
 def stand_in_free_check(*, user_id: int, booking: Booking, zone) -> None:
@@ -180,6 +278,12 @@ def stand_in_note(band: Band, members: list[MemberBusy], zone, *, hosted: bool =
     if hosted:
         return (_("Hosted anyway: %(busy)s; %(band)s will find a stand-in.") % values)[:500]
     return (_("Accepted anyway: %(busy)s; %(band)s will find a stand-in.") % values)[:500]
+
+
+def amber_note(note: str, fit: GigFit) -> str:
+    """The audit log's line of a gig booked with occasional players filling its line-up (fit.amber)."""
+    flagged = _("Booked with occasional players for: %(sections)s.") % {"sections": _(", ").join(fit.amber)}
+    return (f"{note} {flagged}" if note else flagged)[:500]
 
 
 def band_active_check(band: Band) -> None:
@@ -382,17 +486,19 @@ def bookable(
     now: dt.datetime,
     stand_in: bool = False,
     exclude_block_id: int | None = None,
-) -> list[MemberBusy]:
+) -> GigFit:
     """Every check a gig must pass to be BOOKED (or moved while booked), run under the band and slot
-    locks (locks.booking_lock): it starts in the future, the band is not suspended and has no other gig
-    then, the slot has the place open, no standing radius clause of the band bars it (radius.py), and the
-    band's required members are free during the gig with its
-    load-in and pack-down and the journey to or from another gig (members_busy_for_gig at the gig's
-    point). `exclude_block_id`: the gig's own block, when a booked gig moves.
+    locks and every member's time (locks.booking_lock): it starts in the future, the band is not
+    suspended and has no other gig then, the slot has the place open, no standing radius clause of the
+    band bars it (radius.py), and the band can play it (gig_fit): its required members are free during
+    the gig with its load-in and pack-down and the journey to or from another gig – or, for a band with
+    a minimum line-up, its free members fill the line-up. `exclude_block_id`: the gig's own block, when
+    a booked gig moves.
 
-    Returns the busy members when `stand_in` (the band's leaders will find a stand-in; so does
-    booking.stand_in_planned), else []. Raises BookingError (started, band suspended), BookingConflict
-    (band booked, place taken, slot cancelled) and MembersBusy.
+    Returns the GigFit: its `busy` members are in the way only when `stand_in` (the band's leaders will
+    find a stand-in; so does booking.stand_in_planned); `sitting_out` are the members the gig's block
+    leaves out; `amber` flags a line-up filled with occasional players. Raises BookingError (started,
+    band suspended), BookingConflict (band booked, place taken, slot cancelled) and MembersBusy.
     """
     start_check(booking.starts_at, now)
     band_active_check(band)
@@ -402,11 +508,7 @@ def bookable(
     # A standing radius clause of the band (bookings.services.radius, the rule's one place).
     radius_check(booking=booking)
     point = booking_point(booking)
-    busy = members_busy_for_gig(
-        band, booking.starts_at, booking.ends_at, exclude_block_id=exclude_block_id, point=point
-    )
-    if busy and not (stand_in or booking.stand_in_planned):
-        check_members_free(
-            band, booking.starts_at, booking.ends_at, booking.zone, exclude_block_id=exclude_block_id, point=point
-        )
-    return busy
+    fit = gig_fit(band, booking.starts_at, booking.ends_at, exclude_block_id=exclude_block_id, point=point)
+    if not fit.ok and not (stand_in or booking.stand_in_planned):
+        raise members_busy_error(band, fit, booking.zone)
+    return fit

@@ -92,7 +92,7 @@ def test_without_the_lock_the_race_is_real_and_the_constraint_holds(monkeypatch)
     p = band_party()
     monkeypatch.setattr(instant, "band_free_check", lambda *args, **kwargs: None)
     monkeypatch.setattr(checks, "band_free_check", lambda *args, **kwargs: None)
-    monkeypatch.setattr(checks, "members_busy_for_gig", lambda *args, **kwargs: [])
+    monkeypatch.setattr(checks, "gig_fit", lambda *args, **kwargs: checks.GigFit(ok=True, busy=[]))
     monkeypatch.setattr(instant, "start_fits", lambda **kwargs: True)
 
     class NoLock:

@@ -66,19 +66,19 @@ def race(*calls: Callable[[], object]) -> list[object]:
 @pytest.fixture
 def slow_check(monkeypatch):
     """Every members' check (and a stand-in's) waits GAP seconds after reading, before its door writes."""
-    members_check, person_check = checks.members_busy_for_gig, checks.person_gig_overlapping
+    members_check, person_check = checks.gig_fit, checks.person_gig_overlapping
 
     def members_then_wait(*args, **kwargs):
-        busy = members_check(*args, **kwargs)
+        fit = members_check(*args, **kwargs)
         time.sleep(GAP)
-        return busy
+        return fit
 
     def person_then_wait(*args, **kwargs):
         clash = person_check(*args, **kwargs)
         time.sleep(GAP)
         return clash
 
-    monkeypatch.setattr(checks, "members_busy_for_gig", members_then_wait)
+    monkeypatch.setattr(checks, "gig_fit", members_then_wait)
     monkeypatch.setattr(checks, "person_gig_overlapping", person_then_wait)
 
 

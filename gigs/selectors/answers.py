@@ -2,6 +2,7 @@
 
 import datetime as dt
 import functools
+import zoneinfo
 from dataclasses import dataclass, field
 from itertools import groupby
 from uuid import UUID
@@ -13,7 +14,7 @@ from accounts.prepared import CompiledSQL
 from bands.models import Band, Membership
 from bookings.models import Booking
 
-from ..models import Answer, GigAnswer
+from ..models import Answer, GigAnswer, GigDeadline
 
 Status = Booking.Status
 # The gigs whose page shows their line-up: booked, playing, played, disputed, and cancelled ones as history.
@@ -76,6 +77,38 @@ def lineup_of(*, booking: Booking) -> list[GigAnswer]:
         GigAnswer.objects.filter(booking_id=booking.pk)
         .select_related("member", "stand_in", "part")
         .order_by("instrument", "member__display_name", "pk")
+    )
+
+
+def answer_by_moment(*, booking: Booking, answer_by: dt.date) -> dt.datetime:
+    """When answers are due: the end of the answer-by day in the band's zone, or the gig's start if sooner."""
+    zone = zoneinfo.ZoneInfo(booking.band.time_zone)
+    end = dt.datetime.combine(answer_by + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.UTC)
+    return min(end, booking.starts_at)
+
+
+@dataclass(frozen=True)
+class AnswerBy:
+    """A gig's answer-by block: the day (None: not set) in the band's zone, whether it has passed, whether
+    the answers are locked, and the places still without an answer (nobody standing in)."""
+
+    day: dt.date | None
+    zone: str
+    passed: bool
+    locked: bool
+    missing: list[GigAnswer]
+
+
+def answer_by_of(*, booking: Booking, places: list[GigAnswer], now: dt.datetime) -> AnswerBy:
+    """The gig's answer-by block from its places already read (one query, for the date)."""
+    deadline = GigDeadline.objects.filter(booking_id=booking.pk).first()
+    day = deadline.answer_by if deadline is not None else None
+    return AnswerBy(
+        day=day,
+        zone=booking.band.time_zone,
+        passed=day is not None and now >= answer_by_moment(booking=booking, answer_by=day),
+        locked=bool(deadline and deadline.locked),
+        missing=[p for p in places if not p.answer and not p.stand_in_id],
     )
 
 

@@ -7,13 +7,15 @@ block carries for the calendars and feeds (bands.services.band_gig_lineup_set, d
 
 import datetime as dt
 import logging
+import zoneinfo
 
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -27,6 +29,8 @@ from bookings.services.webhooks import webhook_events_emit
 
 from ..models import Answer, GigAnswer
 from .parts import gig_shortfalls_check
+from ..models import Answer, GigAnswer, GigDeadline
+from ..selectors.answers import answer_by_moment
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +228,8 @@ def gig_answer_set(
     the gig at risk and tells the band's leaders at once; every answer tells them too (a low-priority
     notification) and the band's webhooks (rsvp.answered, rsvp.at_risk). Raises BookingPermissionError
     (someone answers for another member, or is not in the band), BookingConflict (the gig is over,
-    cancelled or not booked), ValidationError (an answer that is not one of the five, a comment too long).
+    cancelled or not booked, or its answers are locked: gig_answers_lock), ValidationError (an answer that is
+    not one of the five, a comment too long).
     """
     now = now or timezone.now()
     if by.pk != member.pk:
@@ -246,6 +251,13 @@ def gig_answer_set(
             raise BookingConflict(_("This gig is cancelled: nobody needs to answer any more."))
         if not _is_open(booking, now):
             raise BookingConflict(_("This gig is over: its answers stay as they were."))
+        if GigDeadline.objects.filter(booking_id=booking.pk, locked=True).exists():
+            raise BookingConflict(
+                _(
+                    "The band's leaders have locked the answers for this gig, so yours stays as it is. "
+                    "Tell them if your plans change."
+                )
+            )
         if place.answer == answer and place.comment == comment:
             return place
         was_at_risk = bool(booking.block.lineup.get("at_risk")) if booking.block_id else False
@@ -353,3 +365,143 @@ def gig_reminders_send(*, now: dt.datetime | None = None) -> int:
                 actions_for=_answer_actions(booking),
             )
     return len(due)
+
+
+# ---- Answer by a date ------------------------------------------------------------------------------
+
+# The reminder before the answer-by date goes within this time of it, to each place asked at least an hour ago.
+REMIND_BEFORE_ANSWER_BY = dt.timedelta(days=2)
+ASKED_BEFORE_ANSWER_BY_REMINDER = dt.timedelta(hours=1)
+
+
+def _band_day(moment: dt.datetime, booking: Booking) -> dt.date:
+    return moment.astimezone(zoneinfo.ZoneInfo(booking.band.time_zone)).date()
+
+
+def _leader_check(booking: Booking, by: User) -> None:
+    if not Membership.objects.filter(band_id=booking.band_id, user_id=by.pk, role__in=MANAGING_ROLES).exists():
+        raise BookingPermissionError(
+            _("Only the band's leaders and admins set the answer-by date and lock the answers.")
+        )
+
+
+def gig_answer_by_set(
+    *, booking: Booking, by: User, answer_by: dt.date | None, now: dt.datetime | None = None
+) -> GigDeadline:
+    """Set (or, with None, clear) the day by which the members answer "Can you play?" for a gig: a day in
+    the band's zone from today up to the gig's own day. A new day sends its reminder again (once per place
+    and day). Raises BookingPermissionError (not the band's leader or admin), BookingConflict (the gig is
+    over or not booked; its answers are locked: unlock them first), ValidationError on "answer_by" (a day
+    that has passed or is after the gig). Changes nothing unless it succeeds."""
+    now = now or timezone.now()
+    _leader_check(booking, by)
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("band").get(pk=booking.pk)
+        if not _is_open(booking, now):
+            raise BookingConflict(_("This gig is over or not booked, so it takes no answer-by date."))
+        if answer_by is not None:
+            today, gig_day = _band_day(now, booking), _band_day(booking.starts_at, booking)
+            if answer_by < today:
+                raise ValidationError({"answer_by": [_("That day has passed: choose today or a later day.")]})
+            if answer_by > gig_day:
+                raise ValidationError(
+                    {
+                        "answer_by": [
+                            _("That day is after the gig: choose a day up to the gig's own, %(day)s.")
+                            % {"day": formats.date_format(gig_day, "DATE_FORMAT")}
+                        ]
+                    }
+                )
+        deadline, _created = GigDeadline.objects.select_for_update().get_or_create(booking_id=booking.pk)
+        if deadline.locked:
+            raise BookingConflict(_("The answers are locked: unlock them before you change the answer-by date."))
+        if deadline.answer_by != answer_by:
+            deadline.answer_by = answer_by
+            deadline.save(update_fields=["answer_by", "updated_at"])
+            GigAnswer.objects.filter(booking_id=booking.pk).update(answer_by_reminded_at=None)
+    return deadline
+
+
+def gig_answers_lock(*, booking: Booking, by: User, locked: bool, now: dt.datetime | None = None) -> GigDeadline:
+    """Lock a gig's answers once its answer-by date has passed, so no member changes theirs
+    (gig_answer_set refuses), or unlock them (`locked` false) at any time. Safe to repeat. Raises
+    BookingPermissionError (not the band's leader or admin), BookingConflict (no answer-by date yet, or it
+    has not passed; the gig is over or not booked)."""
+    now = now or timezone.now()
+    _leader_check(booking, by)
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("band").get(pk=booking.pk)
+        if not _is_open(booking, now):
+            raise BookingConflict(_("This gig is over or not booked: its answers stay as they were."))
+        deadline, _created = GigDeadline.objects.select_for_update().get_or_create(booking_id=booking.pk)
+        if deadline.locked == locked:
+            return deadline
+        if locked:
+            if deadline.answer_by is None:
+                raise BookingConflict(_("Set an answer-by date first: the answers can be locked once it has passed."))
+            if now < answer_by_moment(booking=booking, answer_by=deadline.answer_by):
+                raise BookingConflict(
+                    _("The answers can be locked once the answer-by date, %(day)s, has passed.")
+                    % {"day": formats.date_format(deadline.answer_by, "DATE_FORMAT")}
+                )
+        deadline.locked, deadline.locked_at = locked, now if locked else None
+        deadline.save(update_fields=["locked", "locked_at", "updated_at"])
+    return deadline
+
+
+def _lazy_day(day: dt.date):
+    """The day in the reader's language, read when the notification is written for each recipient."""
+    return lazy(lambda: formats.date_format(day, "DATE_FORMAT"), str)()
+
+
+def gig_answer_by_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind each member who has not answered a booked gig (nobody stands in for them) within two days
+    before its answer-by date, once per place and date: the place is marked in the same transaction as its
+    notification, whose dedupe key names the place and the date, so two rounds at once send it once. Locked
+    answers are not reminded. Returns how many were reminded."""
+    now = now or timezone.now()
+    deadlines = GigDeadline.objects.filter(
+        answer_by__isnull=False,
+        answer_by__gte=now.date() - dt.timedelta(days=1),
+        answer_by__lte=now.date() + REMIND_BEFORE_ANSWER_BY + dt.timedelta(days=1),
+        locked=False,
+        booking__status=Status.BOOKED,
+        booking__starts_at__gt=now,
+    ).select_related("booking__band")
+    sent = 0
+    for deadline in deadlines:
+        booking = deadline.booking
+        moment = answer_by_moment(booking=booking, answer_by=deadline.answer_by)
+        if not moment - REMIND_BEFORE_ANSWER_BY <= now < moment:
+            continue
+        places = GigAnswer.objects.filter(
+            booking_id=booking.pk,
+            answer="",
+            stand_in__isnull=True,
+            answer_by_reminded_at__isnull=True,
+            created_at__lte=now - ASKED_BEFORE_ANSWER_BY_REMINDER,
+        ).select_related("member")
+        for place in places:
+            with transaction.atomic():
+                marked = GigAnswer.objects.filter(pk=place.pk, answer="", answer_by_reminded_at__isnull=True).update(
+                    answer_by_reminded_at=now
+                )
+                if not marked:
+                    continue
+                notifications_create(
+                    recipients=[place.member],
+                    kind="rsvp_reminder",
+                    text=lazy_text(
+                        gettext_lazy("Please answer by %(day)s (%(zone)s) whether you can play: %(band)s, {when}."),
+                        day=_lazy_day(deadline.answer_by),
+                        zone=booking.band.time_zone,
+                        band=booking.band.name,
+                    ),
+                    link=reverse("gigs:gig", args=[booking.uid]),
+                    key=f"rsvp-answer-by:{place.pk}:{deadline.answer_by.isoformat()}",
+                    starts_at=booking.starts_at,
+                    ends_at=booking.ends_at,
+                    actions_for=_answer_actions(booking),
+                )
+            sent += 1
+    return sent

@@ -23,10 +23,11 @@ from bookings.errors import BookingConflict, BookingError, BookingPermissionErro
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
 
-from ..forms.answers import AnswerForm, CommentForm
+from ..forms.answers import AnswerByForm, AnswerForm, AnswersLockForm, CommentForm
 from ..models import Answer, GigAnswer
 from ..selectors.answers import (
     MANAGING_ROLES,
+    answer_by_of,
     gig_for_member,
     lineup_counts,
     lineup_groups,
@@ -38,7 +39,13 @@ from ..selectors.answers import (
     who_is_in,
 )
 from ..selectors.parts import gig_sections
-from ..services.answers import answer_link_read, gig_answer_set, gig_lineup_open
+from ..services.answers import (
+    answer_link_read,
+    gig_answer_by_set,
+    gig_answer_set,
+    gig_answers_lock,
+    gig_lineup_open,
+)
 
 GIG_TEMPLATE = "gigs/answers/gig.html"
 TABLE_TEMPLATE = "gigs/answers/band_gigs.html"
@@ -56,7 +63,16 @@ def _gig_or_404(request: HtmxHttpRequest, uid: UUID) -> Booking:
     return booking
 
 
-def _gig_context(request: HtmxHttpRequest, booking: Booking, *, form=None, error: str = "", notice: str = "") -> dict:
+def _gig_context(
+    request: HtmxHttpRequest,
+    booking: Booking,
+    *,
+    form=None,
+    error: str = "",
+    notice: str = "",
+    answer_by_form=None,
+    answer_by_error: str = "",
+) -> dict:
     now = timezone.now()
     places = lineup_of(booking=booking)
     mine = next((p for p in places if p.member_id == request.user.pk), None)
@@ -64,7 +80,13 @@ def _gig_context(request: HtmxHttpRequest, booking: Booking, *, form=None, error
         form = AnswerForm(initial={"answer": mine.answer or None, "comment": mine.comment}, auto_id="answer_%s")
     membership = membership_of(band_id=booking.band_id, user=request.user)
     zone = timezone.get_current_timezone()
+    answer_by = answer_by_of(booking=booking, places=places, now=now)
+    if answer_by_form is None:
+        answer_by_form = AnswerByForm(initial={"answer_by": answer_by.day}, auto_id="answer_by_%s")
     return {
+        "answer_by": answer_by,
+        "answer_by_form": answer_by_form,
+        "answer_by_error": answer_by_error,
         "booking": booking,
         "title": booking_title(booking),
         "when": when_text(booking.starts_at, booking.ends_at, zone),
@@ -110,6 +132,48 @@ def gig_page(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
         booking.refresh_from_db()
         return render_page(request, GIG_TEMPLATE, _gig_context(request, booking, notice=notice), partial="lineup")
     messages.success(request, notice)
+    return redirect("gigs:gig", uid=booking.uid)
+
+
+def _answer_by_refused(request: HtmxHttpRequest, booking: Booking, message: str, status: int, form=None):
+    context = _gig_context(request, booking, answer_by_form=form, answer_by_error=message)
+    return render(request, GIG_TEMPLATE, context, status=status)
+
+
+@login_required
+@require_POST
+def answer_by_set(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """A leader sets or clears the gig's answer-by date; back to the gig page, or the page with the reason."""
+    booking = _gig_or_404(request, uid)
+    form = AnswerByForm(request.POST, auto_id="answer_by_%s")
+    if not form.is_valid():
+        return _answer_by_refused(request, booking, " ".join(form.errors.get("answer_by", [])), 400, form)
+    day = form.cleaned_data["answer_by"]
+    try:
+        gig_answer_by_set(booking=booking, by=request.user, answer_by=day)
+    except BookingError as exc:
+        return _answer_by_refused(request, booking, str(exc), _status_of(exc), form)
+    except ValidationError as exc:
+        return _answer_by_refused(request, booking, " ".join(exc.messages), 400, form)
+    saved = gettext("The answer-by date is saved.") if day else gettext("The answer-by date is cleared.")
+    messages.success(request, saved)
+    return redirect("gigs:gig", uid=booking.uid)
+
+
+@login_required
+@require_POST
+def answers_lock(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
+    """A leader locks the gig's answers after its answer-by date, or unlocks them."""
+    booking = _gig_or_404(request, uid)
+    form = AnswersLockForm(request.POST)
+    if not form.is_valid():
+        return _answer_by_refused(request, booking, " ".join(form.errors.get("locked", [])), 400)
+    locked = form.cleaned_data["locked"]
+    try:
+        gig_answers_lock(booking=booking, by=request.user, locked=locked)
+    except BookingError as exc:
+        return _answer_by_refused(request, booking, str(exc), _status_of(exc))
+    messages.success(request, gettext("The answers are locked.") if locked else gettext("The answers are open again."))
     return redirect("gigs:gig", uid=booking.uid)
 
 

@@ -235,14 +235,14 @@ def test_with_the_setting_iterators_and_repeated_queries_work_through_the_pooler
 def test_with_the_setting_a_member_shared_by_two_bands_is_booked_once_through_the_pooler(pooler, monkeypatch):
     from bookings.tests import test_member_race as races
 
-    members_check = races.checks.members_busy_for_gig
+    members_check = races.checks.gig_fit
 
     def members_then_wait(*args, **kwargs):
-        busy = members_check(*args, **kwargs)
+        fit = members_check(*args, **kwargs)
         time.sleep(races.GAP)
-        return busy
+        return fit
 
-    monkeypatch.setattr(races.checks, "members_busy_for_gig", members_then_wait)
+    monkeypatch.setattr(races.checks, "gig_fit", members_then_wait)
     with through(pooler, safe=True):
         for n in range(races.ROUNDS):
             races._accepts_round(n)
