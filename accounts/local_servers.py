@@ -233,3 +233,56 @@ def primary_and_replica_start(
     primary.database_copy(copy_of, database)
     replica.replica_of(primary)
     replica.start()
+
+
+# --- PgBouncer in transaction mode ----------------------------------------------------------------------
+PGBOUNCER = os.environ.get("STAGESLOT_PGBOUNCER", "/usr/sbin/pgbouncer")
+
+
+def pgbouncer_start(
+    folder: Path,
+    *,
+    server_host: str,
+    server_port: int,
+    user: str,
+    password: str = "",
+    pool_size: int = 10,
+    avoid: Collection[int] = (),
+) -> tuple[subprocess.Popen, int]:
+    """Debian's PgBouncer in transaction mode on a free port of HOST (never one of `avoid`), in front of the
+    PostgreSQL server at `server_host`:`server_port` (every database of it), as bin/topology.py --pooler, the
+    pooler's tests and benchmarks/pooler.py run it (docs/decisions/0100). Its config, users file and log in
+    `folder`, readable by the user it runs as (it will not run as root: as postgres then). Returns the process
+    and its port; stop it with child_stop."""
+    if not Path(PGBOUNCER).exists():
+        raise SideServerError(f"PgBouncer is not at {PGBOUNCER}: apt-get install pgbouncer (or STAGESLOT_PGBOUNCER)")
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    while (port := free_port()) in avoid:
+        pass
+    users = folder / "users.txt"
+    users.write_text(f'"{user}" "{password}"\n', encoding="utf-8")
+    config = folder / "pgbouncer.ini"
+    config.write_text(
+        "[databases]\n"
+        f"* = host={server_host} port={server_port}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = {HOST}\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
+        f"default_pool_size = {pool_size}\nmax_client_conn = 200\nserver_reset_query =\n"
+        "ignore_startup_parameters = extra_float_digits\n",
+        encoding="utf-8",
+    )
+    for path in (users, config):
+        path.chmod(0o644)
+    command = [PGBOUNCER, str(config)] + (["-u", "postgres"] if POSTGRES_RUN_AS else [])
+
+    def answers() -> bool:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    process = child_start(command, name="pgbouncer", answers=answers, port=port, log=folder / "pgbouncer.log")
+    return process, port

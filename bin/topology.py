@@ -21,7 +21,8 @@ sources changed. Every name it uses is in docs/deploying.md ("Try it on one mach
 PgBouncer in transaction mode stands between the nodes, the worker and beat and PostgreSQL (the site with
 DATABASE_TRANSACTION_POOLER=true, docs/decisions/0100); migrations still go straight to PostgreSQL. With
 --replica, the database is poured into a PostgreSQL primary of the topology's own (Debian's server binaries,
-`initdb`) with a streaming replica beside it (`pg_basebackup -R`), in DIR/postgres: DATABASE_URL names the primary
+`initdb`) with a streaming replica beside it (`pg_basebackup -R`), in a folder of the system's temporary folder
+(state.json names it; `down` removes it): DATABASE_URL names the primary
 and DATABASE_REPLICA_URL the replica for every process (docs/decisions/0106, 0114); the machine's own server is
 shared and takes no replication connections.
 
@@ -62,7 +63,6 @@ if str(ROOT) not in sys.path:
 from accounts.local_servers import HOST, free_port, port_free  # noqa: E402 (after the project is on the path)
 
 NGINX = os.environ.get("STAGESLOT_NGINX", "/usr/sbin/nginx")
-PGBOUNCER = os.environ.get("STAGESLOT_PGBOUNCER", "/usr/sbin/pgbouncer")
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 NODES = ("node1", "node2")
 S3_ACCESS_KEY = "stageslot-topology"
@@ -531,51 +531,36 @@ class Topology:
     def _pooler_start(self) -> None:
         """PgBouncer in transaction mode on a free port, in front of the database's server: its config, users
         file and log in a folder of their own (PgBouncer does not run as root: as postgres, it must read them)."""
-        if not Path(PGBOUNCER).exists():
-            raise TopologyError(f"PgBouncer is not at {PGBOUNCER}: apt-get install pgbouncer (or STAGESLOT_PGBOUNCER)")
+        from accounts.local_servers import SideServerError, pgbouncer_start
+
         database = urlsplit(self.primary_url or self.database_url)
         folder = self.directory / "pgbouncer"
-        folder.mkdir(exist_ok=True)
-        folder.chmod(0o755)
         self.directory.chmod(self.directory.stat().st_mode | 0o711)  # PgBouncer's user may pass through
-        self.pooler_port = self._free_port()
-        users = folder / "users.txt"
-        users.write_text(f'"{database.username or "postgres"}" "{database.password or ""}"\n', encoding="utf-8")
-        config = folder / "pgbouncer.ini"
-        config.write_text(
-            "[databases]\n"
-            f"* = host={database.hostname or HOST} port={database.port or 5432}\n"
-            "[pgbouncer]\n"
-            f"listen_addr = {HOST}\nlisten_port = {self.pooler_port}\nunix_socket_dir =\n"
-            f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
-            "default_pool_size = 10\nmax_client_conn = 200\nserver_reset_query =\n"
-            "ignore_startup_parameters = extra_float_digits\n",
-            encoding="utf-8",
-        )
-        for path in (users, config):
-            path.chmod(0o644)
-        command = [PGBOUNCER, str(config)] + (["-u", "postgres"] if os.geteuid() == 0 else [])
-        process = process_start(command, env=dict(os.environ), log=folder / "pgbouncer.log")
+        try:
+            process, self.pooler_port = pgbouncer_start(
+                folder,
+                server_host=database.hostname or HOST,
+                server_port=database.port or 5432,
+                user=database.username or "postgres",
+                password=database.password or "",
+                avoid=self._ports_taken(),
+            )
+        except SideServerError as error:
+            raise TopologyError(str(error)) from error
         self._remember("pgbouncer", process)
-        wait_until(
-            lambda: _port_open(self.pooler_port),
-            what="pgbouncer",
-            timeout=15,
-            process=process,
-            log=folder / "pgbouncer.log",
-        )
 
     def _replica_start(self) -> None:
         """A primary of the topology's own holding a copy of the database, and its streaming replica, in
-        DIR/postgres (accounts.local_servers: as stageslot/tests/test_replica_cluster.py builds them). The
+        a temporary folder (accounts.local_servers: as stageslot/tests/test_replica_cluster.py builds them). The
         site's processes reach the primary as DATABASE_URL (through the pooler with --pooler) and the replica
         as DATABASE_REPLICA_URL, straight."""
         from accounts import local_servers
 
         if local_servers.postgres_bin_dir() is None:
             raise TopologyError("--replica needs PostgreSQL's server binaries: apt-get install postgresql")
-        self.directory.chmod(self.directory.stat().st_mode | 0o711)  # the clusters' user may pass through
-        folder = local_servers.postgres_folder(self.directory / "postgres")
+        # A folder of their own in the system's temporary folder: the clusters run as postgres when we are root,
+        # and DIR's parents may be closed to it (pytest's are).
+        folder = local_servers.postgres_folder(Path(tempfile.mkdtemp(prefix=f"stageslot-{self.name}-postgres-")))
         primary, replica = local_servers.primary_and_replica(folder)
         # Known before either starts: a stop meanwhile (or `down`) stops what did.
         self.clusters = {
@@ -613,11 +598,9 @@ class Topology:
         self.clusters = {}
         self.primary_url = self.replica_url = ""
 
-    def _free_port(self) -> int:
-        taken = {self.port, *(n.port for n in self.nodes.values()), *self.direct_ports.values(), self.moto_port}
-        while (port := free_port()) in taken:
-            pass
-        return port
+    def _ports_taken(self) -> set[int]:
+        """The ports this topology gave its servers, bound or not yet."""
+        return {self.port, *(n.port for n in self.nodes.values()), *self.direct_ports.values(), self.moto_port}
 
     def site_database_url(self) -> str:
         """The database as the site's processes reach it: through the pooler when there is one."""
