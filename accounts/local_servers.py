@@ -151,7 +151,17 @@ class PostgresCluster:
         )
 
     def initdb(self) -> None:
-        self.run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--locale=C", "--no-sync")
+        self.run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--locale=C",
+            "--encoding=UTF8",
+            "--no-sync",
+        )
 
     def replica_of(self, primary: PostgresCluster) -> None:
         """This cluster's data directory a base backup of `primary`, set to stream from it (-R)."""

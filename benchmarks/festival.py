@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import percentile, scratch, spread
+from harness import percentile, scratch, spread, verdict
 
 BUDGET_PAGE_P95_MS = 300.0
 BUDGET_CHECK_P95_MS = 50.0
@@ -239,11 +239,11 @@ def main() -> None:
     check_queries = len(captured)
     for _ in range(args.runs):
         began = time.perf_counter()
-        verdict = timetable.placement_try(fstage=fstages[2], band=act, starts_at=when, set_minutes=SET_MINUTES, now=now)
+        checked = timetable.placement_try(fstage=fstages[2], band=act, starts_at=when, set_minutes=SET_MINUTES, now=now)
         check_times.append((time.perf_counter() - began) * 1000)
     print(
         f"{'one placement check':26s} {spread(check_times)}  {check_queries} queries "
-        f"({len(verdict.refusals)} refusals, {len(verdict.warnings)} warnings)"
+        f"({len(checked.refusals)} refusals, {len(checked.warnings)} warnings)"
     )
     if percentile(check_times, 95) > BUDGET_CHECK_P95_MS:
         problems.append(f"placement check p95 over {BUDGET_CHECK_P95_MS} ms")

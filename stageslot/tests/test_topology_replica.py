@@ -52,6 +52,8 @@ def site(cast, tmp_path, settings):
         environment={"DATABASE_REPLICA_MAX_LAG": "300", "DATABASE_REPLICA_PIN_SECONDS": "300"},
     )
     with topology:
+        figures = ", ".join(f"{k} {v:.1f} s" for k, v in topology.seconds.items())
+        print(f"\ntopology with a replica up: {figures}")
         yield topology
 
 
