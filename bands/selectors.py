@@ -795,13 +795,14 @@ def press_kit_rows(*, slug: str) -> PressKitRows:
     band_rows = fetch_rows(_BAND_SQL, [slug], model=Band)
     if not band_rows.rows:
         raise Band.DoesNotExist(f"No band at {slug!r}.")
-    pk = band_rows.rows[0][band_rows.columns.index("id")]
+    pk, alias = band_rows.rows[0][band_rows.columns.index("id")], band_rows.alias
+    # The lists from the database the band's row came from (the primary or the replica, asked once).
     lists = [
-        fetch_rows(_GENRES_SQL, [pk], model=Genre),
-        fetch_rows(_PHOTOS_SQL, [pk], model=BandPhoto),
-        fetch_rows(_EMBEDS_SQL, [pk], model=BandEmbed),
+        fetch_rows(_GENRES_SQL, [pk], model=Genre, using=alias),
+        fetch_rows(_PHOTOS_SQL, [pk], model=BandPhoto, using=alias),
+        fetch_rows(_EMBEDS_SQL, [pk], model=BandEmbed, using=alias),
         # Each member with their user in one query: the user's columns come back under a prefix.
-        fetch_rows(_members_sql(), [pk], model=Membership),
+        fetch_rows(_members_sql(), [pk], model=Membership, using=alias),
     ]
     everything = [band_rows.rows, *(found.rows for found in lists)]
     digest = hashlib.blake2b(repr(everything).encode(), digest_size=16).hexdigest()

@@ -181,6 +181,31 @@ def _nothing():
 
 
 # ---- 2. The reload ----------------------------------------------------------------------------------------
+@contextmanager
+def on_database(url: str):
+    """This process's connection on the database at `url` for the block."""
+    from urllib.parse import urlsplit
+
+    from django.db import connection
+
+    parts, db = urlsplit(url), connection.settings_dict
+    kept = dict(db)
+    connection.close()
+    db.update(
+        NAME=parts.path.lstrip("/"),
+        HOST=parts.hostname or "127.0.0.1",
+        PORT=str(parts.port or 5432),
+        USER=parts.username or "postgres",
+        PASSWORD=parts.password or "",
+    )
+    try:
+        yield
+    finally:
+        connection.close()
+        db.clear()
+        db.update(kept)
+
+
 def measure_reload(args) -> dict[str, float]:
     sys.path[:0] = [str(ROOT / "bin"), str(ROOT / "benchmarks")]
     import reload as reload_bench
@@ -192,7 +217,8 @@ def measure_reload(args) -> dict[str, float]:
         print(f"  (a topology {mode} in {site.directory} …)", flush=True)
         site.start()
         try:
-            band, people = reload_bench.people_made(site, 2)
+            with on_database(site.database_url):  # the topology's own database, not this script's
+                band, people = reload_bench.people_made(site, 2)
             writers = [reload_bench.signed_in(site, email, password) for email, password in people]
             load = reload_bench.steady_load(
                 site,
