@@ -65,8 +65,8 @@ def is_first_visit(request: HttpRequest) -> bool:
 
 def is_signed_out_visit(request: HttpRequest) -> bool:
     """Whether this request, with a session, gets the page every first visitor gets: a plain GET (as
-    is_first_visit asks) by someone not signed in with no message waiting (read, not taken: a page drawn
-    anew still shows it)."""
+    is_first_visit asks) by someone not signed in with no message waiting, in the messages cookie or the
+    session (nothing is read off either: a page drawn anew shows it)."""
     return (
         request.method == "GET"
         and not request.GET
@@ -94,8 +94,8 @@ def first_visit_page(request: HttpRequest, name: str, draw: Callable[[], HttpRes
 
 def kept_page(request: HttpRequest, name: str, draw: Callable[[], HttpResponse]) -> HttpResponse:
     """The copy kept under `name` for this request's language, zone, host and settings, with this request's
-    own CSRF token; drawn and kept now when there is none. For a caller that has checked the request is one
-    first_visit_page would answer from the copy."""
+    own CSRF token; drawn and kept now when there is none. For a caller that has checked is_first_visit or,
+    for a page that depends on the session for nothing else, is_signed_out_visit."""
     cache = caches["fragments"]
     key = _key(request, name)
     kept = cache.get(key)
