@@ -1,4 +1,5 @@
-"""Pages kept drawn for first visits: the sign-in page and a band's public page.
+"""Pages kept drawn for first visits: the sign-in page and a band's public page (and, for the band page, every
+visitor who is not signed in).
 
 A visitor without a session sees the same page as every other visitor but for the CSRF token in its
 forms. A GET with no session cookie, no pending message, no query and no htmx is answered from a copy
@@ -7,6 +8,11 @@ this request's own token put into each form. Every other request (a POST, a `nex
 person, a message after signing out) is drawn as before. The caller's view makes its access checks
 first and names what the page shows in its key (the band page: the digest of its press kit), so a
 change to what it shows is another key, never a stale page.
+
+A page may also answer from the copy (`kept_page`) a visitor who has a session but is not signed in and has
+no message waiting (is_signed_out_visit: a second visit, a fan who followed a band, someone who signed out)
+when it depends on the session for nothing else, as the band page does. The session is read to know (one
+query); the copy is the first visitors' (docs/decisions/0114).
 
 The copies are kept in the process's "fragments" cache, so they never outlive the code and templates
 that drew them, and for five minutes at most. A copy holds nothing of anyone: the token is cut out.
@@ -17,6 +23,7 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages.storage.session import SessionStorage
 from django.core.cache import caches
 from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
@@ -56,6 +63,21 @@ def is_first_visit(request: HttpRequest) -> bool:
     )
 
 
+def is_signed_out_visit(request: HttpRequest) -> bool:
+    """Whether this request, with a session, gets the page every first visitor gets: a plain GET (as
+    is_first_visit asks) by someone not signed in with no message waiting, in the messages cookie or the
+    session (nothing is read off either: a page drawn anew shows it)."""
+    return (
+        request.method == "GET"
+        and not request.GET
+        and "messages" not in request.COOKIES
+        and not request.headers.get("HX-Request")
+        and not request.user.is_authenticated
+        # Messages not in their cookie are in the session (the fallback storage), under this key.
+        and not request.session.get(SessionStorage.session_key)
+    )
+
+
 def _key(request: HttpRequest, name: str) -> str:
     zone = request.COOKIES.get(ZONE_COOKIE, "")[:64]
     language = translation.get_language()
@@ -67,6 +89,13 @@ def first_visit_page(request: HttpRequest, name: str, draw: Callable[[], HttpRes
     kept now when there is none."""
     if not is_first_visit(request):
         return draw()
+    return kept_page(request, name, draw)
+
+
+def kept_page(request: HttpRequest, name: str, draw: Callable[[], HttpResponse]) -> HttpResponse:
+    """The copy kept under `name` for this request's language, zone, host and settings, with this request's
+    own CSRF token; drawn and kept now when there is none. For a caller that has checked is_first_visit or,
+    for a page that depends on the session for nothing else, is_signed_out_visit."""
     cache = caches["fragments"]
     key = _key(request, name)
     kept = cache.get(key)

@@ -112,3 +112,187 @@ def end_with_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, daemon=True).start()
+
+
+# --- PostgreSQL clusters of our own -------------------------------------------------------------------
+# A primary and its streaming replica made from Debian's server binaries (`initdb`, `pg_basebackup -R`), each
+# on a port of its own: what bin/topology.py --replica runs and stageslot/tests/test_replica_cluster.py builds
+# (docs/decisions/0106-reads-from-a-replica.md). A machine's own server is shared and takes no replication
+# connections, so the primary is a cluster of ours too, with a copy of the database poured in.
+POSTGRES_BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
+# PostgreSQL refuses to run as root: the clusters run as the database's own system user then.
+POSTGRES_RUN_AS = "postgres" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+
+
+def postgres_bin_dir() -> Path | None:
+    """The newest PostgreSQL server's binaries on this machine (/usr/lib/postgresql/<version>/bin), or None."""
+    return POSTGRES_BINARIES[-1].parent if POSTGRES_BINARIES else None
+
+
+class PostgresCluster:
+    """One PostgreSQL cluster in `folder`/`name`, on its own port of HOST (a free one unless `port`)."""
+
+    def __init__(self, bin_dir: Path, folder: Path, name: str, *, port: int = 0) -> None:
+        self.bin_dir, self.folder, self.name = Path(bin_dir), Path(folder), name
+        self.data, self.log = self.folder / name, self.folder / f"{name}.log"
+        self.port = port or free_port()
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@{HOST}:{self.port}/{database}"
+
+    def run(self, tool: str, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603 (the server's own tools)
+            [str(self.bin_dir / tool), *args],
+            user=POSTGRES_RUN_AS,
+            capture_output=True,
+            check=check,
+            timeout=kwargs.pop("timeout", 60),
+            **({"text": True} | kwargs),
+        )
+
+    def initdb(self) -> None:
+        self.run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--locale=C",
+            "--encoding=UTF8",
+            "--no-sync",
+        )
+
+    def replica_of(self, primary: PostgresCluster) -> None:
+        """This cluster's data directory a base backup of `primary`, set to stream from it (-R)."""
+        self.run(
+            "pg_basebackup", "-h", HOST, "-p", str(primary.port), "-U", "postgres",
+            "-D", str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses={HOST} -c fsync=off "
+            "-c shared_buffers=32MB -c max_connections=60 -c max_wal_senders=4 -c wal_level=replica"
+        )
+        self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "-o", options, "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        if self.data.exists():
+            self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        found = self.run("psql", "-h", HOST, "-p", str(self.port), "-U", "postgres", "-d", database, "-Atc", sql)
+        return found.stdout.strip()
+
+    def database_copy(self, source_url: str, name: str) -> None:
+        """A database `name` here with the schema and rows of the database at `source_url` (pg_dump | psql)."""
+        from urllib.parse import urlsplit
+
+        source = urlsplit(source_url)
+        self.psql(f'CREATE DATABASE "{name}"')
+        env = dict(os.environ, PGPASSWORD=source.password or "")
+        dump = subprocess.run(  # noqa: S603
+            [
+                *(str(self.bin_dir / "pg_dump"), "-h", source.hostname or HOST, "-p", str(source.port or 5432)),
+                *("-U", source.username or "postgres", "--no-owner", "--no-privileges", source.path.lstrip("/")),
+            ],
+            capture_output=True,
+            check=True,
+            timeout=300,
+            env=env,
+        )
+        self.run(
+            "psql", "-h", HOST, "-p", str(self.port), "-U", "postgres", "-q", "-v", "ON_ERROR_STOP=1", "-d", name,
+            input=dump.stdout, text=False, timeout=300,
+        )  # fmt: skip
+
+
+def postgres_folder(path: Path) -> Path:
+    """`path` made as a folder the clusters' user owns and only it reads (initdb asks no more of it)."""
+    path.mkdir(parents=True, exist_ok=True)
+    if POSTGRES_RUN_AS:
+        import pwd
+
+        record = pwd.getpwnam(POSTGRES_RUN_AS)
+        os.chown(path, record.pw_uid, record.pw_gid)
+    path.chmod(0o700)
+    return path
+
+
+def primary_and_replica(folder: Path) -> tuple[PostgresCluster, PostgresCluster]:
+    """A primary and its replica in `folder` (made with postgres_folder), each with a port, not made yet
+    (primary_and_replica_start): the caller knows both, to stop them (PostgresCluster.stop) however the
+    start ends."""
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        raise SideServerError("PostgreSQL's server binaries are not in /usr/lib/postgresql/<version>/bin")
+    primary, replica = PostgresCluster(bin_dir, folder, "primary"), PostgresCluster(bin_dir, folder, "replica")
+    while replica.port == primary.port:
+        replica.port = free_port()
+    return primary, replica
+
+
+def primary_and_replica_start(
+    primary: PostgresCluster, replica: PostgresCluster, *, copy_of: str, database: str
+) -> None:
+    """Make and start the clusters of primary_and_replica: the primary (`initdb`) holding `database`, a copy
+    of the database at `copy_of`, then its streaming replica (`pg_basebackup -R`)."""
+    primary.initdb()
+    primary.start()
+    primary.database_copy(copy_of, database)
+    replica.replica_of(primary)
+    replica.start()
+
+
+# --- PgBouncer in transaction mode ----------------------------------------------------------------------
+PGBOUNCER = os.environ.get("STAGESLOT_PGBOUNCER", "/usr/sbin/pgbouncer")
+
+
+def pgbouncer_start(
+    folder: Path,
+    *,
+    server_host: str,
+    server_port: int,
+    user: str,
+    password: str = "",
+    pool_size: int = 10,
+    avoid: Collection[int] = (),
+) -> tuple[subprocess.Popen, int]:
+    """Debian's PgBouncer in transaction mode on a free port of HOST (never one of `avoid`), in front of the
+    PostgreSQL server at `server_host`:`server_port` (every database of it), as bin/topology.py --pooler, the
+    pooler's tests and benchmarks/pooler.py run it (docs/decisions/0100). Its config, users file and log in
+    `folder`, readable by the user it runs as (it will not run as root: as postgres then). Returns the process
+    and its port; stop it with child_stop."""
+    if not Path(PGBOUNCER).exists():
+        raise SideServerError(f"PgBouncer is not at {PGBOUNCER}: apt-get install pgbouncer (or STAGESLOT_PGBOUNCER)")
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    while (port := free_port()) in avoid:
+        pass
+    users = folder / "users.txt"
+    users.write_text(f'"{user}" "{password}"\n', encoding="utf-8")
+    config = folder / "pgbouncer.ini"
+    config.write_text(
+        "[databases]\n"
+        f"* = host={server_host} port={server_port}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = {HOST}\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
+        f"default_pool_size = {pool_size}\nmax_client_conn = 200\nserver_reset_query =\n"
+        "ignore_startup_parameters = extra_float_digits\n",
+        encoding="utf-8",
+    )
+    for path in (users, config):
+        path.chmod(0o644)
+    command = [PGBOUNCER, str(config)] + (["-u", "postgres"] if POSTGRES_RUN_AS else [])
+
+    def answers() -> bool:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    process = child_start(command, name="pgbouncer", answers=answers, port=port, log=folder / "pgbouncer.log")
+    return process, port

@@ -161,7 +161,7 @@ def fetch_rows(sql: str, params: Sequence[Any], *, model: type[Model], using: st
     connection = connections[alias]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        columns = tuple(column[0] for column in cursor.description)
+        columns = tuple([column[0] for column in cursor.description])  # a list: no call per column
         rows = cursor.fetchall()
     return Rows(columns, [tuple(row) for row in rows], alias)
 

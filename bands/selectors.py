@@ -6,7 +6,7 @@ import zoneinfo
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 
 from django.core.cache import caches
@@ -740,18 +740,27 @@ def _members_sql() -> str:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PressKitRows:
     """A band's page as the database gives it: the band's row and each list's rows, not yet turned into
-    instances. Enough to name the page (its digest) and to check who may see it, which is all a
-    first visitor's kept page needs (bands/views/detail.py)."""
+    instances (the band too, until `band` is read). Enough to name the page (its digest) and to check who
+    may see it (`is_public`), which is all a visitor's kept page needs (bands/views/detail.py)."""
 
-    band: Band
+    band_row: Rows
     genres: Rows
     photos: Rows
     embeds: Rows
     members: Rows
     digest: str
+
+    @cached_property
+    def band(self) -> Band:
+        return self.band_row.instances(Band)[0]
+
+    @property
+    def is_public(self) -> bool:
+        """Band.is_public, read from the band's row."""
+        return self.band_row.rows[0][self.band_row.columns.index("status")] == ApprovalStatus.APPROVED
 
     def membership_of(self, user_id: int) -> Membership | None:
         """The membership of the user with this id, made an instance from its row alone (None if none)."""
@@ -786,17 +795,18 @@ def press_kit_rows(*, slug: str) -> PressKitRows:
     band_rows = fetch_rows(_BAND_SQL, [slug], model=Band)
     if not band_rows.rows:
         raise Band.DoesNotExist(f"No band at {slug!r}.")
-    band = band_rows.instances(Band)[0]
+    pk, alias = band_rows.rows[0][band_rows.columns.index("id")], band_rows.alias
+    # The lists from the database the band's row came from (the primary or the replica, asked once).
     lists = [
-        fetch_rows(_GENRES_SQL, [band.pk], model=Genre),
-        fetch_rows(_PHOTOS_SQL, [band.pk], model=BandPhoto),
-        fetch_rows(_EMBEDS_SQL, [band.pk], model=BandEmbed),
+        fetch_rows(_GENRES_SQL, [pk], model=Genre, using=alias),
+        fetch_rows(_PHOTOS_SQL, [pk], model=BandPhoto, using=alias),
+        fetch_rows(_EMBEDS_SQL, [pk], model=BandEmbed, using=alias),
         # Each member with their user in one query: the user's columns come back under a prefix.
-        fetch_rows(_members_sql(), [band.pk], model=Membership),
+        fetch_rows(_members_sql(), [pk], model=Membership, using=alias),
     ]
     everything = [band_rows.rows, *(found.rows for found in lists)]
     digest = hashlib.blake2b(repr(everything).encode(), digest_size=16).hexdigest()
-    return PressKitRows(band, *lists, digest=digest)
+    return PressKitRows(band_rows, *lists, digest=digest)
 
 
 def band_press_kit(*, slug: str) -> PressKit:

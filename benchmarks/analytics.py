@@ -15,11 +15,8 @@ not grow. Budget: every page's p95 under 300 ms.
 Exits with 1 when a budget is missed.
 """
 
-import argparse
 import datetime as dt
-import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench
+from harness import percentile, scratch, spread, verdict
 
 BUDGET_P95_MS = 300.0
 BANDS = 400
@@ -37,20 +34,8 @@ REVIEWS = 20000
 DAYS = 730
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def extra(parser) -> None:
     parser.add_argument("--bookings", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--database-name", default="stageslot_bench_analytics")
-    parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def figures(values_ms: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values_ms):6.1f} ms  p95 {search_bench.percentile(values_ms, 95):6.1f} ms  "
-        f"max {max(values_ms):6.1f} ms  (n={len(values_ms)})"
-    )
 
 
 class Site:
@@ -249,8 +234,8 @@ def measure(site: Site, args, problems: list[str]) -> dict[str, int]:
                 assert response.status_code == 200, (url, response.status_code)
                 queries.append(len(captured))
             counts[f"{name} {label}"] = max(queries)
-            print(f"{name:7} {label:9}: {figures(times)}  queries {max(queries)}")
-            if search_bench.percentile(times, 95) > BUDGET_P95_MS:
+            print(f"{name:7} {label:9}: {spread(times)}  queries {max(queries)}")
+            if percentile(times, 95) > BUDGET_P95_MS:
                 problems.append(f"{name} ({label}) p95 over {BUDGET_P95_MS:.0f} ms")
         started = time.perf_counter()
         response = client.get(url + "?csv=" + {"venue": "fill-rate", "staff": "bookings"}.get(name, "gigs"))
@@ -260,66 +245,46 @@ def measure(site: Site, args, problems: list[str]) -> dict[str, int]:
 
 
 def main() -> None:
-    args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(
-        args.database_name, "stageslot-bench-analytics.sqlite3"
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, connections
+    args = scratch(__doc__, runs=30, database="stageslot_bench_analytics", extra=extra)
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from bookings.models import Booking
 
-    settings.ALLOWED_HOSTS = ["*"]
     problems: list[str] = []
-    try:
-        call_command("migrate", verbosity=0)
-        print(f"database: {connection.vendor} ({where}); load average {search_bench.load_average()}")
-        rng = random.Random(2026)
-        started = time.perf_counter()
-        site = Site()
-        fill(site, args.bookings, rng)
-        band_rows = Booking.objects.filter(band=site.band).count()
-        venue_rows = Booking.objects.filter(venue=site.venue).count()
-        print(
-            f"site: {Booking.objects.count()} bookings over {DAYS} days, the measured band {band_rows}, "
-            f"the venue {venue_rows} (made in {time.perf_counter() - started:.0f} s)"
-        )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        before = measure(site, args, problems)
-        fill(site, 5000, rng)
-        from django.test import Client
-        from django.urls import reverse
+    rng = random.Random(2026)
+    started = time.perf_counter()
+    site = Site()
+    fill(site, args.bookings, rng)
+    band_rows = Booking.objects.filter(band=site.band).count()
+    venue_rows = Booking.objects.filter(venue=site.venue).count()
+    print(
+        f"site: {Booking.objects.count()} bookings over {DAYS} days, the measured band {band_rows}, "
+        f"the venue {venue_rows} (made in {time.perf_counter() - started:.0f} s)"
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    before = measure(site, args, problems)
+    fill(site, 5000, rng)
+    from django.test import Client
+    from django.urls import reverse
 
-        for name, user, url in (
-            ("band", site.leader, reverse("analytics:band", args=[site.band.slug])),
-            ("venue", site.owner, reverse("analytics:venue", args=[site.venue.slug])),
-            ("agency", site.agent, reverse("analytics:organisation", args=[site.agency.slug])),
-            ("staff", site.staff, reverse("analytics:platform")),
-        ):
-            client = Client()
-            client.force_login(user)
-            with CaptureQueriesContext(connection) as captured:
-                client.get(url)
-            grown = len(captured)
-            print(f"{name:7} after 5,000 bookings more: queries {grown}")
-            if grown != before[f"{name} 12 months"]:
-                problems.append(f"{name}: queries grew with the bookings: {before[f'{name} 12 months']} -> {grown}")
-    finally:
-        connections.close_all()
-        if maintenance_url and not args.keep:
-            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
-    if problems:
-        print("PROBLEMS: " + "; ".join(problems))
-        sys.exit(1)
-    print("every budget met")
+    for name, user, url in (
+        ("band", site.leader, reverse("analytics:band", args=[site.band.slug])),
+        ("venue", site.owner, reverse("analytics:venue", args=[site.venue.slug])),
+        ("agency", site.agent, reverse("analytics:organisation", args=[site.agency.slug])),
+        ("staff", site.staff, reverse("analytics:platform")),
+    ):
+        client = Client()
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url)
+        grown = len(captured)
+        print(f"{name:7} after 5,000 bookings more: queries {grown}")
+        if grown != before[f"{name} 12 months"]:
+            problems.append(f"{name}: queries grew with the bookings: {before[f'{name} 12 months']} -> {grown}")
+    verdict(problems)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,7 @@ queries are counted again (they must not grow). Budget: p95 under 300 ms for eac
 queries. Exits with 1 when a budget is missed.
 """
 
-import argparse
 import datetime as dt
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,25 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench
+from harness import percentile, scratch, spread, verdict
 
 BUDGET_P95_MS = 300.0
 ROOMS = (4, 3, 3)
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--database-name", default="stageslot_bench_desk")
-    parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def figures(values_ms: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values_ms):6.1f} ms  p95 {search_bench.percentile(values_ms, 95):6.1f} ms  "
-        f"max {max(values_ms):6.1f} ms  (n={len(values_ms)})"
-    )
 
 
 def build_group():
@@ -174,8 +156,8 @@ def measure(args, problems: list[str]) -> None:
             queries.append(len(captured))
         seen[view] = max(queries)
         entries = response.content.decode().count('class="bc-entry ')
-        print(f"{view:6} {entries:4} entries: {figures(times)}  queries {max(queries)}")
-        if search_bench.percentile(times, 95) > BUDGET_P95_MS:
+        print(f"{view:6} {entries:4} entries: {spread(times)}  queries {max(queries)}")
+        if percentile(times, 95) > BUDGET_P95_MS:
             problems.append(f"{view}: p95 over {BUDGET_P95_MS:.0f} ms")
     fill_year(venues, bands, promoter, first_day + dt.timedelta(days=365))
     for view in ("month", "week", "day"):
@@ -187,34 +169,10 @@ def measure(args, problems: list[str]) -> None:
 
 
 def main() -> None:
-    args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(args.database_name, "stageslot-bench-desk.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    from stageslot.celery_app import app as celery_app
-
-    settings.ALLOWED_HOSTS = ["*"]
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://localhost/"
+    args = scratch(__doc__, runs=40, database="stageslot_bench_desk")
     problems: list[str] = []
-    try:
-        call_command("migrate", verbosity=0)
-        print(f"database: {connection.vendor} ({where}); load average {search_bench.load_average()}")
-        measure(args, problems)
-    finally:
-        connections.close_all()
-        if maintenance_url and not args.keep:
-            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
-    if problems:
-        print("PROBLEMS: " + "; ".join(problems))
-        sys.exit(1)
-    print("every budget met")
+    measure(args, problems)
+    verdict(problems)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,6 @@ Usage:
 Exits with 1 when a budget is missed or a result is wrong.
 """
 
-import argparse
-import os
-import statistics
 import sys
 import time
 import uuid
@@ -30,22 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--database-name", default="stageslot_bench_contracts")
-    parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def figures(values_ms: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values_ms):6.1f} ms  p95 {search_bench.percentile(values_ms, 95):6.1f} ms  "
-        f"max {max(values_ms):6.1f} ms  (n={len(values_ms)})"
-    )
+from harness import percentile, scratch, spread, verdict
 
 
 def signed_contract():
@@ -88,11 +70,11 @@ def measure(args, problems: list[str]) -> None:
         kept = pdf_from_html(services.contract_draft_html(content))
         again.append((time.perf_counter() - started) * 1000)
     assert kept.pk == pdf.pk
-    print(f"contract PDF, fresh content each time: {figures(fresh)}  ({pdf.size} bytes, {pdf.data[:8]!r})")
-    print(f"contract PDF, served from its kept bytes: {figures(again)}")
-    if search_bench.percentile(fresh, 95) >= 800:
+    print(f"contract PDF, fresh content each time: {spread(fresh)}  ({pdf.size} bytes, {pdf.data[:8]!r})")
+    print(f"contract PDF, served from its kept bytes: {spread(again)}")
+    if percentile(fresh, 95) >= 800:
         problems.append("fresh contract PDF p95 not under 800 ms")
-    if search_bench.percentile(again, 95) >= 50:
+    if percentile(again, 95) >= 50:
         problems.append("kept contract PDF p95 not under 50 ms")
 
     joins, seals, both = [], [], []
@@ -105,10 +87,10 @@ def measure(args, problems: list[str]) -> None:
         joins.append((middle - started) * 1000)
         seals.append((ended - middle) * 1000)
         both.append((ended - started) * 1000)
-    print(f"final PDF built (draft pages + signature page): {figures(joins)}")
-    print(f"final PDF sealed (pyHanko, PAdES):              {figures(seals)}  ({len(sealed)} bytes)")
-    print(f"built and sealed together:                      {figures(both)}")
-    if search_bench.percentile(both, 95) >= 1500:
+    print(f"final PDF built (draft pages + signature page): {spread(joins)}")
+    print(f"final PDF sealed (pyHanko, PAdES):              {spread(seals)}  ({len(sealed)} bytes)")
+    print(f"built and sealed together:                      {spread(both)}")
+    if percentile(both, 95) >= 1500:
         problems.append("built and sealed p95 not under 1,500 ms")
 
     checks, valid = [], 0
@@ -120,7 +102,7 @@ def measure(args, problems: list[str]) -> None:
     broken[len(broken) // 2] ^= 0x01
     caught = not seal.seal_check(bytes(broken)).valid
     print(
-        f"seal checked: {figures(checks)}; valid {valid}/{args.runs}; "
+        f"seal checked: {spread(checks)}; valid {valid}/{args.runs}; "
         f"one byte changed caught: {'yes' if caught else 'NO'}"
     )
     if valid != args.runs or not caught:
@@ -128,39 +110,14 @@ def measure(args, problems: list[str]) -> None:
 
 
 def main() -> None:
-    args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(
-        args.database_name, "stageslot-bench-contracts.sqlite3"
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+    args = scratch(__doc__, runs=40, database="stageslot_bench_contracts")
     import logging
 
-    import django
-
-    django.setup()
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    from stageslot.celery_app import app as celery_app
-
-    # As in production with a worker: notifications queue their email (an in-memory broker); nobody takes it.
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://localhost/"
     problems: list[str] = []
-    try:
-        call_command("migrate", verbosity=0)
-        print(f"database: {connection.vendor} ({where}); load average {search_bench.load_average()}")
-        measure(args, problems)
-    finally:
-        connections.close_all()
-        if maintenance_url and not args.keep:
-            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
-    if problems:
-        print("PROBLEMS: " + "; ".join(problems))
-        sys.exit(1)
-    print("every budget met")
+    measure(args, problems)
+    verdict(problems)
 
 
 if __name__ == "__main__":

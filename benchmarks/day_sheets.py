@@ -17,9 +17,6 @@ and three files shared. Through Django's test client:
 Exits with 1 when a budget is missed.
 """
 
-import argparse
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,28 +24,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench
+from harness import percentile, scratch, spread, verdict
 
 BUDGET_PAGE_P95_MS = 150.0
 BUDGET_QUERIES = 11
 BUDGET_TOGGLE_P95_MS = 150.0
 BUDGET_PDF_P95_MS = 800.0
 BUDGET_KEPT_P95_MS = 50.0
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--database-name", default="stageslot_bench_day_sheets")
-    parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def figures(values_ms: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values_ms):6.1f} ms  p95 {search_bench.percentile(values_ms, 95):6.1f} ms  "
-        f"max {max(values_ms):6.1f} ms  (n={len(values_ms)})"
-    )
 
 
 def gig():
@@ -128,8 +110,8 @@ def measure(args, problems: list[str]) -> None:
             assert response.status_code == 200
             times.append(ms)
             queries.append(len(captured))
-        print(f"page as {who:11}: {figures(times)}  queries {max(queries)}")
-        if search_bench.percentile(times, 95) > BUDGET_PAGE_P95_MS:
+        print(f"page as {who:11}: {spread(times)}  queries {max(queries)}")
+        if percentile(times, 95) > BUDGET_PAGE_P95_MS:
             problems.append(f"page as {who} p95 over {BUDGET_PAGE_P95_MS:.0f} ms")
         if max(queries) > BUDGET_QUERIES:
             problems.append(f"page as {who}: {max(queries)} queries")
@@ -143,8 +125,8 @@ def measure(args, problems: list[str]) -> None:
         ms, response = timed(lambda d=data: client.post(advance, d, headers={"HX-Request": "true"}))
         assert response.status_code == 200, response.status_code
         toggles.append(ms)
-    print(f"toggle (htmx)     : {figures(toggles)}")
-    if search_bench.percentile(toggles, 95) > BUDGET_TOGGLE_P95_MS:
+    print(f"toggle (htmx)     : {spread(toggles)}")
+    if percentile(toggles, 95) > BUDGET_TOGGLE_P95_MS:
         problems.append(f"toggle p95 over {BUDGET_TOGGLE_P95_MS:.0f} ms")
 
     pdf = reverse("documents:day_sheet_pdf", args=[booking.uid])
@@ -159,50 +141,23 @@ def measure(args, problems: list[str]) -> None:
     for _ in range(args.runs):
         ms, response = timed(lambda: client.get(pdf))
         kept.append(ms)
-    print(f"pdf, fresh        : {figures(fresh)}")
-    print(f"pdf, kept bytes   : {figures(kept)}")
-    if search_bench.percentile(fresh, 95) > BUDGET_PDF_P95_MS:
+    print(f"pdf, fresh        : {spread(fresh)}")
+    print(f"pdf, kept bytes   : {spread(kept)}")
+    if percentile(fresh, 95) > BUDGET_PDF_P95_MS:
         problems.append(f"fresh PDF p95 over {BUDGET_PDF_P95_MS:.0f} ms")
-    if search_bench.percentile(kept, 95) > BUDGET_KEPT_P95_MS:
+    if percentile(kept, 95) > BUDGET_KEPT_P95_MS:
         problems.append(f"kept PDF p95 over {BUDGET_KEPT_P95_MS:.0f} ms")
 
 
 def main() -> None:
-    args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(
-        args.database_name, "stageslot-bench-day-sheets.sqlite3"
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+    args = scratch(__doc__, runs=40, database="stageslot_bench_day_sheets")
     import logging
 
-    import django
-
-    django.setup()
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    from stageslot.celery_app import app as celery_app
-
-    settings.ALLOWED_HOSTS = ["*"]
-    # As in production with a worker: notifications queue their email (an in-memory broker); nobody takes it.
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://localhost/"
     problems: list[str] = []
-    try:
-        call_command("migrate", verbosity=0)
-        print(f"database: {connection.vendor} ({where}); load average {search_bench.load_average()}")
-        measure(args, problems)
-    finally:
-        connections.close_all()
-        if maintenance_url and not args.keep:
-            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
-    if problems:
-        print("PROBLEMS: " + "; ".join(problems))
-        sys.exit(1)
-    print("every budget met")
+    measure(args, problems)
+    verdict(problems)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,7 @@ Usage:
 Exits with 1 when a budget is missed.
 """
 
-import argparse
 import datetime as dt
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench
+from harness import percentile, scratch, spread, verdict
 
 BUDGET_PAGE_P95_MS = 300.0
 BUDGET_CHECK_P95_MS = 50.0
@@ -41,21 +38,6 @@ def _book(*, by, now, **offer):
     placement = timetable.placement_offer(by=by, now=now, **offer)
     leader = Membership.objects.filter(band=placement.band, role=Membership.Role.LEADER).order_by("pk").first()
     return timetable.placement_accept(placement=placement, by=leader.user, now=now)
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--database-name", default="stageslot_bench_festival")
-    parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def figures(values_ms: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values_ms):6.1f} ms  p95 {search_bench.percentile(values_ms, 95):6.1f} ms  "
-        f"max {max(values_ms):6.1f} ms  (n={len(values_ms)})"
-    )
 
 
 def build():
@@ -201,17 +183,8 @@ def timed_get(client, url: str, runs: int) -> tuple[list[float], int]:
 
 
 def main() -> None:
-    args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(
-        args.database_name, "stageslot-bench-festival.sqlite3"
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, connections
+    args = scratch(__doc__, runs=40, database="stageslot_bench_festival")
+    from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -220,92 +193,77 @@ def main() -> None:
     from availability.models import BusyInterval
     from festivals.models import Festival
     from festivals.services import timetable
-    from stageslot.celery_app import app as celery_app
 
-    settings.ALLOWED_HOSTS = ["*"]
-    celery_app.conf.task_always_eager = True
     problems: list[str] = []
-    try:
-        call_command("migrate", verbosity=0)
-        print(f"database: {connection.vendor} ({where}); load average {search_bench.load_average()}")
+    began = time.perf_counter()
+    owner, festival, fstages, bands, first_day, tz = build()
+    print(
+        f"built: {DAYS} days × {STAGES} stages, {ACTS} acts placed, {APPLICATIONS} applications "
+        f"in {time.perf_counter() - began:.1f} s"
+    )
+    Festival.objects.filter(pk=festival.pk).update(published=True)
+    client = Client()
+    client.force_login(owner)
+    pages = {
+        "the builder": reverse("festivals:builder", args=[festival.slug]),
+        "the published timetable": reverse("festivals:festival", args=[festival.slug]),
+    }
+    counts = {}
+    for label, url in pages.items():
+        timed_get(client, url, 3)
+        times, queries = timed_get(client, url, args.runs)
+        counts[label] = queries
+        print(f"{label:26s} {spread(times)}  {queries} queries")
+        if percentile(times, 95) > BUDGET_PAGE_P95_MS:
+            problems.append(f"{label} p95 over {BUDGET_PAGE_P95_MS} ms")
+    # The act to check: four players, each in other acts on the bill, with gigs and busy time elsewhere.
+    act = bands[1]
+    members = list(act.memberships.values_list("user_id", flat=True))
+    start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
+    BusyInterval.objects.bulk_create(
+        BusyInterval(
+            user_id=u,
+            starts_at=start + dt.timedelta(hours=h),
+            ends_at=start + dt.timedelta(hours=h, minutes=30),
+            source=BusyInterval.Source.RULE,
+            source_id=1,
+        )
+        for u in members
+        for h in range(0, 72, 5)
+    )
+    when = dt.datetime.combine(first_day + dt.timedelta(days=1), dt.time(23, 30), tzinfo=tz)
+    now = timezone.now()
+    check_times = []
+    with CaptureQueriesContext(connection) as captured:
+        timetable.placement_try(fstage=fstages[2], band=act, starts_at=when, set_minutes=SET_MINUTES, now=now)
+    check_queries = len(captured)
+    for _ in range(args.runs):
         began = time.perf_counter()
-        owner, festival, fstages, bands, first_day, tz = build()
-        print(
-            f"built: {DAYS} days × {STAGES} stages, {ACTS} acts placed, {APPLICATIONS} applications "
-            f"in {time.perf_counter() - began:.1f} s"
+        checked = timetable.placement_try(fstage=fstages[2], band=act, starts_at=when, set_minutes=SET_MINUTES, now=now)
+        check_times.append((time.perf_counter() - began) * 1000)
+    print(
+        f"{'one placement check':26s} {spread(check_times)}  {check_queries} queries "
+        f"({len(checked.refusals)} refusals, {len(checked.warnings)} warnings)"
+    )
+    if percentile(check_times, 95) > BUDGET_CHECK_P95_MS:
+        problems.append(f"placement check p95 over {BUDGET_CHECK_P95_MS} ms")
+    # Twelve more acts: the pages' queries must not grow.
+    for k in range(12):
+        _book(
+            fstage=fstages[k % STAGES],
+            band=bands[1000 + k],
+            starts_at=dt.datetime.combine(first_day + dt.timedelta(days=k % DAYS), dt.time(21), tzinfo=tz)
+            + dt.timedelta(minutes=70 * (k // STAGES)),
+            set_minutes=SET_MINUTES,
+            by=owner,
+            now=now,
         )
-        Festival.objects.filter(pk=festival.pk).update(published=True)
-        client = Client()
-        client.force_login(owner)
-        pages = {
-            "the builder": reverse("festivals:builder", args=[festival.slug]),
-            "the published timetable": reverse("festivals:festival", args=[festival.slug]),
-        }
-        counts = {}
-        for label, url in pages.items():
-            timed_get(client, url, 3)
-            times, queries = timed_get(client, url, args.runs)
-            counts[label] = queries
-            print(f"{label:26s} {figures(times)}  {queries} queries")
-            if search_bench.percentile(times, 95) > BUDGET_PAGE_P95_MS:
-                problems.append(f"{label} p95 over {BUDGET_PAGE_P95_MS} ms")
-        # The act to check: four players, each in other acts on the bill, with gigs and busy time elsewhere.
-        act = bands[1]
-        members = list(act.memberships.values_list("user_id", flat=True))
-        start = dt.datetime.combine(first_day, dt.time(0), tzinfo=tz)
-        BusyInterval.objects.bulk_create(
-            BusyInterval(
-                user_id=u,
-                starts_at=start + dt.timedelta(hours=h),
-                ends_at=start + dt.timedelta(hours=h, minutes=30),
-                source=BusyInterval.Source.RULE,
-                source_id=1,
-            )
-            for u in members
-            for h in range(0, 72, 5)
-        )
-        when = dt.datetime.combine(first_day + dt.timedelta(days=1), dt.time(23, 30), tzinfo=tz)
-        now = timezone.now()
-        check_times = []
-        with CaptureQueriesContext(connection) as captured:
-            timetable.placement_try(fstage=fstages[2], band=act, starts_at=when, set_minutes=SET_MINUTES, now=now)
-        check_queries = len(captured)
-        for _ in range(args.runs):
-            began = time.perf_counter()
-            verdict = timetable.placement_try(
-                fstage=fstages[2], band=act, starts_at=when, set_minutes=SET_MINUTES, now=now
-            )
-            check_times.append((time.perf_counter() - began) * 1000)
-        print(
-            f"{'one placement check':26s} {figures(check_times)}  {check_queries} queries "
-            f"({len(verdict.refusals)} refusals, {len(verdict.warnings)} warnings)"
-        )
-        if search_bench.percentile(check_times, 95) > BUDGET_CHECK_P95_MS:
-            problems.append(f"placement check p95 over {BUDGET_CHECK_P95_MS} ms")
-        # Twelve more acts: the pages' queries must not grow.
-        for k in range(12):
-            _book(
-                fstage=fstages[k % STAGES],
-                band=bands[1000 + k],
-                starts_at=dt.datetime.combine(first_day + dt.timedelta(days=k % DAYS), dt.time(21), tzinfo=tz)
-                + dt.timedelta(minutes=70 * (k // STAGES)),
-                set_minutes=SET_MINUTES,
-                by=owner,
-                now=now,
-            )
-        for label, url in pages.items():
-            _times, queries = timed_get(client, url, 2)
-            print(f"{label:26s} {queries} queries with 12 more acts (was {counts[label]})")
-            if queries != counts[label]:
-                problems.append(f"{label}: queries grow with the acts")
-    finally:
-        connections.close_all()
-        if maintenance_url and not args.keep:
-            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
-    if problems:
-        print("PROBLEMS: " + "; ".join(problems))
-        sys.exit(1)
-    print("every budget met")
+    for label, url in pages.items():
+        _times, queries = timed_get(client, url, 2)
+        print(f"{label:26s} {queries} queries with 12 more acts (was {counts[label]})")
+        if queries != counts[label]:
+            problems.append(f"{label}: queries grow with the acts")
+    verdict(problems)
 
 
 if __name__ == "__main__":

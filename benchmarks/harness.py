@@ -13,6 +13,15 @@ A benchmark script is its measure and little else:
         figure("band page p50 ms", rows[0].p50)
 
 Uses DATABASE_URL when set (PostgreSQL), else a SQLite file of the script's own in the temporary folder.
+
+A script that makes its own world on a database of its own (anew each run, dropped at the end unless --keep)
+uses `scratch` instead of `bench`, and reports its budgets with `spread` and `verdict`:
+
+    args = scratch(__doc__, runs=20, database="stageslot_bench_offline")  # --runs, --database-name, --keep
+    times = [...]
+    print(f"keep list: {spread(times)}")
+    verdict(problems)  # "every budget met", or the problems and exit status 1
+
 Scripts that start servers (gunicorn, nginx, localstripe) keep their own set-up: this module is for what
 runs in one process.
 """
@@ -193,3 +202,83 @@ def alternate(measures: dict[str, Callable[[], object]], *, rounds: int, runs: i
                 results[name].cpu.append((time.process_time() - used) * 1000)
                 results[name].timings.append((time.perf_counter() - wall) * 1000)
     return list(results.values())
+
+
+# ---- Scripts with a database of their own, made anew -----------------------------------------------------
+def scratch(doc: str | None, *, runs: int = 20, database: str, extra=None) -> argparse.Namespace:
+    """Parse --runs, --database-name (default `database`), --keep and what `extra(parser)` adds; point Django at
+    the script's own database – on the PostgreSQL server DATABASE_URL names, the database made anew and dropped
+    when the script ends unless --keep; without DATABASE_URL a SQLite file anew in the temporary folder – set it
+    up with the test settings, tasks queued on an in-memory broker rather than run inline, any host allowed,
+    and migrate it. Prints which database and the load average."""
+    import atexit
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=runs, help="timed repetitions of each measure")
+    parser.add_argument("--database-name", default=database, help="the benchmark's own database (PostgreSQL)")
+    parser.add_argument("--keep", action="store_true", help="leave the benchmark database in place")
+    if extra is not None:
+        extra(parser)
+    args = parser.parse_args()
+    sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
+    import search as search_bench
+
+    sqlite_file = database.replace("_", "-") + ".sqlite3"
+    maintenance_url, where = search_bench.point_at_fresh_database(args.database_name, sqlite_file)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
+    import django
+
+    django.setup()
+    logging.disable(logging.INFO)
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connections
+
+    from stageslot.celery_app import app as celery_app
+
+    settings.ALLOWED_HOSTS = ["*"]
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = "memory://localhost/"
+
+    def drop() -> None:
+        connections.close_all()
+        if maintenance_url and not args.keep:
+            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
+
+    atexit.register(drop)
+    call_command("migrate", verbosity=0)
+    print(f"database: {connections['default'].vendor} ({where}); load average {load_average()}")
+    return args
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def spread(values_ms: list[float], width: int = 7) -> str:
+    """p50, p95 and max of milliseconds, and how many."""
+    return (
+        f"p50 {statistics.median(values_ms):{width}.1f} ms  p95 {percentile(values_ms, 95):{width}.1f} ms  "
+        f"max {max(values_ms):{width}.1f} ms  (n={len(values_ms)})"
+    )
+
+
+def timed_ms(call: Callable[[], object]) -> tuple[float, object]:
+    """Milliseconds `call()` took, and what it returned."""
+    began = time.perf_counter()
+    result = call()
+    return (time.perf_counter() - began) * 1000, result
+
+
+def verdict(problems: list[str]) -> None:
+    """The last line of a benchmark with budgets: every budget met, or the problems (exit status 1)."""
+    if problems:
+        print("PROBLEMS: " + "; ".join(problems))
+        sys.exit(1)
+    print("every budget met")

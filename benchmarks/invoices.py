@@ -16,9 +16,6 @@ Usage:
 Exits with 1 when a budget is missed or a result is wrong.
 """
 
-import argparse
-import os
-import statistics
 import sys
 import threading
 import time
@@ -27,24 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench
+from harness import percentile, scratch, spread, verdict
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=40)
+def extra(parser) -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--per-thread", type=int, default=25)
-    parser.add_argument("--database-name", default="stageslot_bench_invoices")
-    parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def figures(values_ms: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values_ms):6.1f} ms  p95 {search_bench.percentile(values_ms, 95):6.1f} ms  "
-        f"max {max(values_ms):6.1f} ms  (n={len(values_ms)})"
-    )
 
 
 def booked_gig():
@@ -81,11 +66,11 @@ def measure_render(args, problems: list[str]) -> None:
         started = time.perf_counter()
         invoice_pdf(invoice=invoice)
         again.append((time.perf_counter() - started) * 1000)
-    print(f"invoice PDF, fresh content each time: {figures(fresh)}  ({pdf.size} bytes)")
-    print(f"invoice PDF, served from its kept bytes: {figures(again)}")
-    if search_bench.percentile(fresh, 95) >= 500:
+    print(f"invoice PDF, fresh content each time: {spread(fresh)}  ({pdf.size} bytes)")
+    print(f"invoice PDF, served from its kept bytes: {spread(again)}")
+    if percentile(fresh, 95) >= 500:
         problems.append("fresh invoice PDF p95 not under 500 ms")
-    if search_bench.percentile(again, 95) >= 50:
+    if percentile(again, 95) >= 50:
         problems.append("kept invoice PDF p95 not under 50 ms")
 
 
@@ -138,46 +123,23 @@ def measure_numbers(args, problems: list[str]) -> None:
     ok = not errors and sequences == list(range(1, total + 1))
     print(
         f"numbers: {args.threads} threads × {args.per_thread} documents at once: {total / took:,.0f} documents/s, "
-        f"one document {figures(latencies)}; 1..{total} with no gap and no duplicate: {'yes' if ok else 'NO'}"
+        f"one document {spread(latencies)}; 1..{total} with no gap and no duplicate: {'yes' if ok else 'NO'}"
     )
     if not ok:
         problems.append(f"numbers not 1..{total}: errors {errors[:3]}, {len(sequences)} documents")
 
 
 def main() -> None:
-    args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(
-        args.database_name, "stageslot-bench-invoices.sqlite3"
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
-    import django
+    args = scratch(__doc__, runs=40, database="stageslot_bench_invoices", extra=extra)
+    from django.db import connection
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    from stageslot.celery_app import app as celery_app
-
-    # As in production with a worker: issuing queues the email (an in-memory broker); nobody takes it.
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://localhost/"
     problems: list[str] = []
-    try:
-        call_command("migrate", verbosity=0)
-        print(f"database: {connection.vendor} ({where}); load average {search_bench.load_average()}")
-        measure_render(args, problems)
-        if connection.vendor == "postgresql":
-            measure_numbers(args, problems)
-        else:
-            print("numbers: skipped (SQLite has no row locks; run with DATABASE_URL on PostgreSQL)")
-    finally:
-        connections.close_all()
-        if maintenance_url and not args.keep:
-            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
-            print(f"\ndropped database {args.database_name}")
-    if problems:
-        print("\nmissed: " + "; ".join(problems))
-        sys.exit(1)
+    measure_render(args, problems)
+    if connection.vendor == "postgresql":
+        measure_numbers(args, problems)
+    else:
+        print("numbers: skipped (SQLite has no row locks; run with DATABASE_URL on PostgreSQL)")
+    verdict(problems)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,6 @@ Usage:
 Exits with 1 when a budget is missed.
 """
 
-import argparse
-import os
-import statistics
 import sys
 import threading
 import time
@@ -26,27 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench
+from harness import percentile, scratch, spread, verdict
 
 BUDGET_TABLE_P95_MS = 150.0
 MEMBERS = 16
 GIGS = 200
 RACERS = 30
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--database-name", default="stageslot_bench_line_ups")
-    parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def figures(values_ms: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values_ms):6.1f} ms  p95 {search_bench.percentile(values_ms, 95):6.1f} ms  "
-        f"max {max(values_ms):6.1f} ms  (n={len(values_ms)})"
-    )
 
 
 def big_band(gigs: int, start_day: int = 3):
@@ -131,8 +113,8 @@ def measure_table(args, problems: list[str]) -> None:
             times.append(ms)
             queries.append(len(captured))
         seen_queries.append(max(queries))
-        print(f"who is in, {MEMBERS} members x {GIGS} gigs, {label:10}: {figures(times)}  queries {max(queries)}")
-        if search_bench.percentile(times, 95) > BUDGET_TABLE_P95_MS:
+        print(f"who is in, {MEMBERS} members x {GIGS} gigs, {label:10}: {spread(times)}  queries {max(queries)}")
+        if percentile(times, 95) > BUDGET_TABLE_P95_MS:
             problems.append(f"who-is-in {label} p95 over {BUDGET_TABLE_P95_MS:.0f} ms")
     add_gigs(band, leader, 100, 3 + GIGS)
     gig_lineups_open(limit=10_000)
@@ -196,40 +178,16 @@ def measure_race(problems: list[str]) -> None:
 
 
 def main() -> None:
-    args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(
-        args.database_name, "stageslot-bench-line-ups.sqlite3"
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
-    import django
+    args = scratch(__doc__, runs=40, database="stageslot_bench_line_ups")
+    from django.db import connection
 
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection, connections
-
-    from stageslot.celery_app import app as celery_app
-
-    settings.ALLOWED_HOSTS = ["*"]
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://localhost/"
     problems: list[str] = []
-    try:
-        call_command("migrate", verbosity=0)
-        print(f"database: {connection.vendor} ({where}); load average {search_bench.load_average()}")
-        measure_table(args, problems)
-        if connection.vendor == "postgresql":
-            measure_race(problems)
-        else:
-            print("stand-in race: needs PostgreSQL (real row locks); skipped")
-    finally:
-        connections.close_all()
-        if maintenance_url and not args.keep:
-            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
-    if problems:
-        print("PROBLEMS: " + "; ".join(problems))
-        sys.exit(1)
-    print("every budget met")
+    measure_table(args, problems)
+    if connection.vendor == "postgresql":
+        measure_race(problems)
+    else:
+        print("stand-in race: needs PostgreSQL (real row locks); skipped")
+    verdict(problems)
 
 
 if __name__ == "__main__":

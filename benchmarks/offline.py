@@ -15,9 +15,7 @@ the service worker does it:
 Exits with 1 when a budget is missed.
 """
 
-import argparse
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,26 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench
+from harness import percentile, scratch, spread, verdict
 
 BUDGET_LIST_P95_MS = 100.0
 BUDGET_LIST_QUERIES = 6
 BUDGET_KEEP_P95_MS = 1500.0
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--database-name", default="stageslot_bench_offline")
-    parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def figures(values_ms: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values_ms):7.1f} ms  p95 {search_bench.percentile(values_ms, 95):7.1f} ms  "
-        f"max {max(values_ms):7.1f} ms  (n={len(values_ms)})"
-    )
 
 
 def world():
@@ -105,8 +88,8 @@ def measure(args, problems: list[str]) -> None:
             listed = client.get(reverse("road_keep")).json()
             times.append((time.perf_counter() - began) * 1000)
         queries = max(queries, len(captured))
-    print(f"keep list ({listed['shows']} shows, {len(listed['keep'])} addresses): {figures(times)}, {queries} queries")
-    if search_bench.percentile(times, 95) > BUDGET_LIST_P95_MS or queries > BUDGET_LIST_QUERIES:
+    print(f"keep list ({listed['shows']} shows, {len(listed['keep'])} addresses): {spread(times)}, {queries} queries")
+    if percentile(times, 95) > BUDGET_LIST_P95_MS or queries > BUDGET_LIST_QUERIES:
         problems.append("keep list over budget")
 
     keeping, sizes = [], {}
@@ -120,40 +103,16 @@ def measure(args, problems: list[str]) -> None:
         keeping.append((time.perf_counter() - began) * 1000)
     for gig, pages in sizes.items():
         print(f"  kept for {gig}: {len(pages)} addresses, {sum(pages.values()) / 1024:7.1f} KB")
-    print(f"keeping everything: {figures(keeping)}")
-    if search_bench.percentile(keeping, 95) > BUDGET_KEEP_P95_MS:
+    print(f"keeping everything: {spread(keeping)}")
+    if percentile(keeping, 95) > BUDGET_KEEP_P95_MS:
         problems.append("keeping over budget")
 
 
 def main() -> None:
-    args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(args.database_name, "stageslot-bench-offline.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connections
-
-    from stageslot.celery_app import app as celery_app
-
-    settings.ALLOWED_HOSTS = ["*"]
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://localhost/"
+    args = scratch(__doc__, runs=20, database="stageslot_bench_offline")
     problems: list[str] = []
-    try:
-        call_command("migrate", verbosity=0)
-        print(f"database: {connections['default'].vendor} ({where}); load average {search_bench.load_average()}")
-        measure(args, problems)
-    finally:
-        connections.close_all()
-        if maintenance_url and not args.keep:
-            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
-    if problems:
-        print("PROBLEMS: " + "; ".join(problems))
-        sys.exit(1)
-    print("every budget met")
+    measure(args, problems)
+    verdict(problems)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,6 @@ two or three nights with who sleeps where, a driver invited. Through Django's te
 Exits with 1 when a budget is missed.
 """
 
-import argparse
-import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -26,26 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import search as search_bench
+from harness import percentile, scratch, spread, verdict
 
 BUDGET_P95_MS = 500.0
 BUDGET_QUERIES = 10
 DAYS = 30
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--database-name", default="stageslot_bench_tour")
-    parser.add_argument("--keep", action="store_true")
-    return parser.parse_args()
-
-
-def figures(values_ms: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values_ms):7.1f} ms  p95 {search_bench.percentile(values_ms, 95):7.1f} ms  "
-        f"max {max(values_ms):7.1f} ms  (n={len(values_ms)})"
-    )
 
 
 def world():
@@ -101,9 +83,9 @@ def measure(args, problems: list[str]) -> None:
             times.append((time.perf_counter() - began) * 1000)
         assert response.status_code == 200
         queries, size = max(queries, len(captured)), len(response.content)
-    print(f"itinerary of {DAYS} days ({len(w.gigs)} shows, 10 stays): {figures(times)}, {queries} queries, "
+    print(f"itinerary of {DAYS} days ({len(w.gigs)} shows, 10 stays): {spread(times)}, {queries} queries, "
           f"{size / 1024:.1f} KB")  # fmt: skip
-    if search_bench.percentile(times, 95) > BUDGET_P95_MS or queries > BUDGET_QUERIES:
+    if percentile(times, 95) > BUDGET_P95_MS or queries > BUDGET_QUERIES:
         problems.append("itinerary over budget")
     for who, user in (("member", w.member), ("driver", w.crew)):
         client.force_login(user)
@@ -118,34 +100,10 @@ def measure(args, problems: list[str]) -> None:
 
 
 def main() -> None:
-    args = parse_args()
-    maintenance_url, where = search_bench.point_at_fresh_database(args.database_name, "stageslot-bench-tour.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stageslot.settings.test")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connections
-
-    from stageslot.celery_app import app as celery_app
-
-    settings.ALLOWED_HOSTS = ["*"]
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://localhost/"
+    args = scratch(__doc__, runs=20, database="stageslot_bench_tour")
     problems: list[str] = []
-    try:
-        call_command("migrate", verbosity=0)
-        print(f"database: {connections['default'].vendor} ({where}); load average {search_bench.load_average()}")
-        measure(args, problems)
-    finally:
-        connections.close_all()
-        if maintenance_url and not args.keep:
-            search_bench.recreate_database(maintenance_url, args.database_name, drop_only=True)
-    if problems:
-        print("PROBLEMS: " + "; ".join(problems))
-        sys.exit(1)
-    print("every budget met")
+    measure(args, problems)
+    verdict(problems)
 
 
 if __name__ == "__main__":

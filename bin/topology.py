@@ -3,7 +3,7 @@
 beat, PostgreSQL, Redis and an S3-compatible bucket server (docs/decisions/0065-two-nodes-behind-a-proxy.md).
 
     python bin/topology.py up [--dir DIR] [--ports PROXY,NODE1,NODE2] [--database-url URL] [--redis-url URL]
-                              [--no-workers] [--pooler]
+                              [--no-workers] [--pooler] [--replica]
     python bin/topology.py status --dir DIR
     python bin/topology.py restart node1 --dir DIR     # a rolling restart of one node
     python bin/topology.py reload node2 --dir DIR      # gunicorn's graceful reload (HUP)
@@ -19,7 +19,12 @@ line) and then kept as that template; without MEDIA_S3_BUCKET in the environment
 with a public media bucket and a private booking-files bucket. Static files are collected only when their
 sources changed. Every name it uses is in docs/deploying.md ("Try it on one machine"). With --pooler, Debian's
 PgBouncer in transaction mode stands between the nodes, the worker and beat and PostgreSQL (the site with
-DATABASE_TRANSACTION_POOLER=true, docs/decisions/0100); migrations still go straight to PostgreSQL.
+DATABASE_TRANSACTION_POOLER=true, docs/decisions/0100); migrations still go straight to PostgreSQL. With
+--replica, the database is poured into a PostgreSQL primary of the topology's own (Debian's server binaries,
+`initdb`) with a streaming replica beside it (`pg_basebackup -R`), in a folder of the system's temporary folder
+(state.json names it; `down` removes it): DATABASE_URL names the primary
+and DATABASE_REPLICA_URL the replica for every process (docs/decisions/0106, 0114); the machine's own server is
+shared and takes no replication connections.
 
 `up` stays in the foreground; Ctrl-C or `down` stops everything it started, during its start too: DIR/state.json
 is written before anything starts and again as each part does, so `down` also stops what an `up` killed
@@ -58,7 +63,6 @@ if str(ROOT) not in sys.path:
 from accounts.local_servers import HOST, free_port, port_free  # noqa: E402 (after the project is on the path)
 
 NGINX = os.environ.get("STAGESLOT_NGINX", "/usr/sbin/nginx")
-PGBOUNCER = os.environ.get("STAGESLOT_PGBOUNCER", "/usr/sbin/pgbouncer")
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 NODES = ("node1", "node2")
 S3_ACCESS_KEY = "stageslot-topology"
@@ -362,6 +366,7 @@ class Topology:
         full_collectstatic: bool = False,
         environment: dict[str, str] | None = None,
         pooler: bool = False,
+        replica: bool = False,
     ) -> None:
         self.directory = Path(directory or tempfile.mkdtemp(prefix="stageslot-topology-")).resolve()
         ports = (tuple(ports) or (port,)) + (0,) * (1 + len(NODES))
@@ -388,6 +393,11 @@ class Topology:
         self.moto_port = 0
         self.pooler = pooler
         self.pooler_port = 0
+        self.replica = replica
+        # With `replica`: the clusters' folder, binaries and ports, and the site's URLs of the primary and replica.
+        self.clusters: dict = {}
+        self.primary_url = ""
+        self.replica_url = ""
 
     # Addresses
     @property
@@ -436,6 +446,8 @@ class Topology:
             self._moto_start()
         if self.database_url is None:
             self._database_create()
+        if self.replica:
+            self._replica_start()
         if self.pooler:
             self._pooler_start()
         stamp = time.perf_counter()
@@ -519,51 +531,82 @@ class Topology:
     def _pooler_start(self) -> None:
         """PgBouncer in transaction mode on a free port, in front of the database's server: its config, users
         file and log in a folder of their own (PgBouncer does not run as root: as postgres, it must read them)."""
-        if not Path(PGBOUNCER).exists():
-            raise TopologyError(f"PgBouncer is not at {PGBOUNCER}: apt-get install pgbouncer (or STAGESLOT_PGBOUNCER)")
-        database = urlsplit(self.database_url)
-        folder = self.directory / "pgbouncer"
-        folder.mkdir(exist_ok=True)
-        folder.chmod(0o755)
-        self.directory.chmod(self.directory.stat().st_mode | 0o711)  # PgBouncer's user may pass through
-        self.pooler_port = self._free_port()
-        users = folder / "users.txt"
-        users.write_text(f'"{database.username or "postgres"}" "{database.password or ""}"\n', encoding="utf-8")
-        config = folder / "pgbouncer.ini"
-        config.write_text(
-            "[databases]\n"
-            f"* = host={database.hostname or HOST} port={database.port or 5432}\n"
-            "[pgbouncer]\n"
-            f"listen_addr = {HOST}\nlisten_port = {self.pooler_port}\nunix_socket_dir =\n"
-            f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
-            "default_pool_size = 10\nmax_client_conn = 200\nserver_reset_query =\n"
-            "ignore_startup_parameters = extra_float_digits\n",
-            encoding="utf-8",
-        )
-        for path in (users, config):
-            path.chmod(0o644)
-        command = [PGBOUNCER, str(config)] + (["-u", "postgres"] if os.geteuid() == 0 else [])
-        process = process_start(command, env=dict(os.environ), log=folder / "pgbouncer.log")
-        self._remember("pgbouncer", process)
-        wait_until(
-            lambda: _port_open(self.pooler_port),
-            what="pgbouncer",
-            timeout=15,
-            process=process,
-            log=folder / "pgbouncer.log",
-        )
+        from accounts.local_servers import SideServerError, pgbouncer_start
 
-    def _free_port(self) -> int:
-        taken = {self.port, *(n.port for n in self.nodes.values()), *self.direct_ports.values(), self.moto_port}
-        while (port := free_port()) in taken:
-            pass
-        return port
+        database = urlsplit(self.primary_url or self.database_url)
+        folder = self.directory / "pgbouncer"
+        self.directory.chmod(self.directory.stat().st_mode | 0o711)  # PgBouncer's user may pass through
+        try:
+            process, self.pooler_port = pgbouncer_start(
+                folder,
+                server_host=database.hostname or HOST,
+                server_port=database.port or 5432,
+                user=database.username or "postgres",
+                password=database.password or "",
+                avoid=self._ports_taken(),
+            )
+        except SideServerError as error:
+            raise TopologyError(str(error)) from error
+        self._remember("pgbouncer", process)
+
+    def _replica_start(self) -> None:
+        """A primary of the topology's own holding a copy of the database, and its streaming replica, in
+        a temporary folder (accounts.local_servers: as stageslot/tests/test_replica_cluster.py builds them). The
+        site's processes reach the primary as DATABASE_URL (through the pooler with --pooler) and the replica
+        as DATABASE_REPLICA_URL, straight."""
+        from accounts import local_servers
+
+        if local_servers.postgres_bin_dir() is None:
+            raise TopologyError("--replica needs PostgreSQL's server binaries: apt-get install postgresql")
+        # A folder of their own in the system's temporary folder: the clusters run as postgres when we are root,
+        # and DIR's parents may be closed to it (pytest's are).
+        folder = local_servers.postgres_folder(Path(tempfile.mkdtemp(prefix=f"stageslot-{self.name}-postgres-")))
+        primary, replica = local_servers.primary_and_replica(folder)
+        # Known before either starts: a stop meanwhile (or `down`) stops what did.
+        self.clusters = {
+            "folder": str(folder),
+            "bin_dir": str(primary.bin_dir),
+            "primary": primary.port,
+            "replica": replica.port,
+        }
+        self._state_write()
+        name = urlsplit(self.database_url).path.lstrip("/")
+        stamp = time.perf_counter()
+        try:
+            local_servers.primary_and_replica_start(primary, replica, copy_of=self.database_url, database=name)
+        except subprocess.CalledProcessError as error:
+            said = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else error.stderr
+            raise TopologyError(f"The replica's clusters did not start ({error.cmd[0]}): {said}") from error
+        self.seconds["replica"] = time.perf_counter() - stamp
+        self.primary_url, self.replica_url = primary.url(name), replica.url(name)
+
+    def _replica_stop(self, *, quick: bool) -> None:
+        """Stop the replica and the primary and remove their folder (nothing of them is kept)."""
+        if not self.clusters:
+            return
+        import shutil
+
+        from accounts.local_servers import PostgresCluster
+
+        folder, bin_dir = Path(self.clusters["folder"]), Path(self.clusters["bin_dir"])
+        for name in ("replica", "primary"):
+            cluster = PostgresCluster(bin_dir, folder, name, port=self.clusters[name])
+            began = time.perf_counter()
+            cluster.stop("immediate" if quick else "fast")
+            self.seconds[f"stop {name}"] = time.perf_counter() - began
+        shutil.rmtree(folder, ignore_errors=True)
+        self.clusters = {}
+        self.primary_url = self.replica_url = ""
+
+    def _ports_taken(self) -> set[int]:
+        """The ports this topology gave its servers, bound or not yet."""
+        return {self.port, *(n.port for n in self.nodes.values()), *self.direct_ports.values(), self.moto_port}
 
     def site_database_url(self) -> str:
         """The database as the site's processes reach it: through the pooler when there is one."""
         if not self.pooler_port:
-            return self.database_url or ""
-        database = urlsplit(self.database_url)
+            return self.primary_url or self.database_url or ""
+        database = urlsplit(self.primary_url or self.database_url)
         host = f"{HOST}:{self.pooler_port}"
         if database.username:
             host = f"{database.username}{':' + database.password if database.password else ''}@{host}"
@@ -692,6 +735,8 @@ class Topology:
         }
         if self.pooler_port:
             env["DATABASE_TRANSACTION_POOLER"] = "true"
+        if self.replica_url:
+            env["DATABASE_REPLICA_URL"] = self.replica_url
         if self.s3:
             env |= {
                 "MEDIA_S3_BUCKET": self.s3["media_bucket"],
@@ -850,6 +895,7 @@ class Topology:
                 process.wait()  # reaped
         for node in self.nodes.values():
             node.process = None
+        self._replica_stop(quick=quick)
         if self.database_created:
             import psycopg
 
@@ -886,6 +932,9 @@ class Topology:
             "environment": self.environment,
             "web_concurrency": self.web_concurrency,
             "pooler_port": self.pooler_port,
+            "clusters": self.clusters,
+            "primary_url": self.primary_url,
+            "replica_url": self.replica_url,
         }
         path = self.directory / STATE
         path.write_text(json.dumps(state, indent=2), encoding="utf-8")
@@ -918,6 +967,9 @@ class Topology:
         topology.moto_port = state.get("moto_port", 0)
         topology.pooler_port = state.get("pooler_port", 0)
         topology.pooler = bool(topology.pooler_port)
+        topology.clusters = state.get("clusters") or {}
+        topology.primary_url, topology.replica_url = state.get("primary_url", ""), state.get("replica_url", "")
+        topology.replica = bool(topology.clusters)
         return topology
 
 
@@ -941,6 +993,7 @@ def command_up(args: argparse.Namespace) -> int:
         workers=not args.no_workers,
         s3=s3,
         pooler=args.pooler,
+        replica=args.replica,
     )
     print(f"Starting in {topology.directory} …", flush=True)
     # Ctrl-C or SIGTERM (`down` from another shell) during the start: start() stops what it started so far –
@@ -967,6 +1020,8 @@ def command_up(args: argparse.Namespace) -> int:
     print(f"  The site:  {topology.url}/  (trust {topology.certificates['ca']}, e.g. curl --cacert)")
     for node in topology.nodes.values():
         print(f"  {node.name}:     {node.url} (pid {node.pid}, log {node.log})")
+    if topology.replica_url:
+        print(f"  primary:   {topology.primary_url}\n  replica:   {topology.replica_url}")
     print(f"  Logs, config, state: {topology.directory}")
     print(f"Stop with Ctrl-C or: {sys.executable} bin/topology.py down --dir {topology.directory}", flush=True)
     while not stopping and (topology.directory / STATE).exists():
@@ -1059,6 +1114,11 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--no-workers", action="store_true", help="no Celery worker and beat")
     up.add_argument(
         "--pooler", action="store_true", help="PgBouncer (transaction mode) between the site's processes and PostgreSQL"
+    )
+    up.add_argument(
+        "--replica",
+        action="store_true",
+        help="a PostgreSQL primary and streaming replica of its own; DATABASE_REPLICA_URL names the replica",
     )
     up.set_defaults(run=command_up)
     for name, run, text in (("down", command_down, "stop everything"), ("status", command_status, "what runs")):

@@ -312,3 +312,50 @@ def test_a_members_page_is_the_page_drawn_without_keeping(client, band, settings
     fresh = page(client, band).content.decode()
     strip = re.compile(r'value="[^"]{20,}"|"x-csrftoken": "[^"]+"')
     assert strip.sub("", kept) == strip.sub("", fresh)
+
+
+# ---- A visitor who is not signed in: the first visitors' kept page, with a session too --------------------
+
+
+def _visitor_with_a_session(client):
+    session = client.session  # what a sign-out or a fan's follow leaves: a session, no one signed in
+    session["seen"] = True
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    return client
+
+
+def test_a_visitor_with_a_session_gets_the_kept_page_and_every_change_at_once(client, band, django_assert_num_queries):
+    """bio, photo and a gig: the kept page's key is the kit's digest, so a change is drawn on the next request;
+    the gigs are in fragments the page loads, read on each request (the shows, the month)."""
+    from bands.services import band_update
+    from bookings.tests.test_show_views import host_show
+
+    visitor = _visitor_with_a_session(client)
+    first = page(visitor, band).content.decode()
+    with django_assert_num_queries(6):  # the session, the band, genres, photos, embeds, members
+        kept = page(visitor, band).content.decode()
+    strip = re.compile(r'value="[^"]{20,}"')
+    assert strip.sub("", kept) == strip.sub("", first) and "We started in a basement." in kept
+    assert "Manage band" not in kept and "Book The Night Owls" in kept
+    leader = band.memberships.get(role=Membership.Role.LEADER).user
+    band_update(band=band, by=leader, bio="A new bio.")
+    assert "A new bio." in page(visitor, band).content.decode()
+    BandPhotoFactory(band=band, caption="On the boat stage")
+    assert "On the boat stage" in page(visitor, band).content.decode()
+    shows_url = reverse("bookings:band_shows", args=[band.slug])
+    assert "Harbour night" not in visitor.get(shows_url).content.decode()
+    host_show(band, leader, title="Harbour night", days=9)
+    assert "Harbour night" in visitor.get(shows_url).content.decode()
+
+
+def test_a_visitor_with_a_message_waiting_or_signed_in_is_drawn_a_page_of_their_own(client, band):
+    visitor = _visitor_with_a_session(client)
+    page(visitor, band)  # kept
+    leader = band.memberships.get(role=Membership.Role.LEADER).user
+    visitor.force_login(leader)
+    assert "Manage band" in page(visitor, band).content.decode()
+    visitor.post(reverse("account_logout"))
+    assert "You have signed out." in page(visitor, band).content.decode()
+    body = page(visitor, band).content.decode()  # the message shown once; the kept page again
+    assert "You have signed out." not in body and "Manage band" not in body and "A new bio" not in body

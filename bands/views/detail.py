@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
-from accounts.first_visit import first_visit_page, is_first_visit
+from accounts.first_visit import is_first_visit, is_signed_out_visit, kept_page
 from accounts.replica import reads_from_replica
 
 from ..models import ApprovalStatus, Band
@@ -21,13 +21,13 @@ def band_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404 from None
     # The parts of the page every visitor sees alike are drawn once per kit and language.
     kit_key = f"{found.digest}:{translation.get_language()}"
-    if is_first_visit(request):
-        # Someone without a session: neither a member nor staff. A band in review or suspended is private
-        # to its members and staff: others learn nothing, not even that it exists.
-        if not found.band.is_public:
+    if is_first_visit(request) or is_signed_out_visit(request):
+        # Someone not signed in (without a session, or with one): neither a member nor staff. A band in review
+        # or suspended is private to its members and staff: others learn nothing, not even that it exists.
+        if not found.is_public:
             raise Http404
         # The page kept for this kit (its digest names everything it shows); drawn only when there is none.
-        return first_visit_page(request, f"band:{kit_key}", lambda: _draw(request, found, kit_key, membership=None))
+        return kept_page(request, f"band:{kit_key}", lambda: _draw(request, found, kit_key, membership=None))
     membership = band_membership_of(kit=found, user=request.user)
     if not found.band.is_public and membership is None and not request.user.is_staff:
         raise Http404

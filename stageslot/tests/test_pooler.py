@@ -12,11 +12,8 @@ where its cursor does not exist."""
 
 import contextlib
 import gc
-import os
 import re
 import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -26,11 +23,11 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
+from accounts import local_servers
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from stageslot.settings.base import behind_transaction_pooler
 
-PGBOUNCER = Path(os.environ.get("PGBOUNCER_PATH", "/usr/sbin/pgbouncer"))
 ROOT = Path(__file__).resolve().parents[2]
 
 # ---- What the code asks of a connection: discovered in every Python file of the project --------------------
@@ -64,51 +61,26 @@ def test_the_code_takes_no_session_lock_and_sets_nothing_for_a_session():
 # ---- Through PgBouncer ------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def pooler():
-    """PgBouncer in transaction mode on a free port, in front of the test database's server; its port."""
-    if not PGBOUNCER.exists():
-        pytest.skip(f"needs PgBouncer ({PGBOUNCER}): apt-get install pgbouncer")
+    """PgBouncer in transaction mode on a free port, in front of the test database's server (as bin/topology.py
+    --pooler runs it: accounts.local_servers.pgbouncer_start); its port."""
+    if not Path(local_servers.PGBOUNCER).exists():
+        pytest.skip(f"needs PgBouncer ({local_servers.PGBOUNCER}): apt-get install pgbouncer")
     db = connection.settings_dict
-    port = _free_port()
     # Readable by the user it runs as (it will not run as root): a folder of its own outside pytest's.
     folder = Path(tempfile.mkdtemp(prefix="stageslot-pgbouncer-"))
-    folder.chmod(0o755)
-    users = folder / "users.txt"
-    users.write_text(f'"{db["USER"] or "postgres"}" ""\n')
-    config = folder / "pgbouncer.ini"
-    config.write_text(
-        "[databases]\n"
-        f"* = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
-        "default_pool_size = 4\nmax_client_conn = 50\nserver_reset_query =\n"
-        "ignore_startup_parameters = extra_float_digits\n"
+    process, port = local_servers.pgbouncer_start(
+        folder,
+        server_host=db["HOST"] or "127.0.0.1",
+        server_port=int(db["PORT"] or 5432),
+        user=db["USER"] or "postgres",
+        pool_size=4,
     )
-    for path in (users, config):
-        path.chmod(0o644)
-    command = [str(PGBOUNCER), str(config)] + (["-u", "postgres"] if os.geteuid() == 0 else [])
-    log = folder / "pgbouncer.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
         yield port
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        local_servers.child_stop(process, wait=10)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -10,11 +10,7 @@ site is pointed at it by configuration, and every write the primary acknowledged
 """
 
 import contextlib
-import os
-import pwd
 import shutil
-import socket
-import subprocess
 import tempfile
 import threading
 import time
@@ -25,6 +21,7 @@ from django.db import DatabaseError, InterfaceError, connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from accounts import local_servers
 from accounts import replica as replicas
 from accounts.models import User
 from accounts.tests.factories import UserFactory
@@ -34,88 +31,21 @@ from bands.tests.factories import BandFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-SERVER_BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]))
-# The clusters run as the database's own system user when the test runs as root (PostgreSQL refuses root).
-RUN_AS = "postgres" if os.geteuid() == 0 else None
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Cluster:
-    """One PostgreSQL cluster in a folder of the test's, on its own port."""
-
-    def __init__(self, bin_dir: Path, folder: Path, name: str) -> None:
-        self.bin_dir, self.data, self.port = bin_dir, folder / name, _free_port()
-        self.log = folder / f"{name}.log"
-        self.socket_dir = folder
-
-    def run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(  # noqa: S603
-            [str(self.bin_dir / tool), *args], user=RUN_AS, capture_output=True, text=True, check=check, timeout=60
-        )
-
-    def start(self) -> None:
-        settings = (
-            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c shared_buffers=32MB -c max_connections=40 -c max_wal_senders=4 -c wal_level=replica"
-        )
-        self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "-o", settings, "start")
-
-    def stop(self, mode: str = "fast") -> None:
-        self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop", check=False)
-
-    def psql(self, sql: str, database: str = "postgres") -> str:
-        found = self.run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database, "-Atc", sql)
-        return found.stdout.strip()
-
 
 @pytest.fixture
 def clusters():
-    """(primary, replica): the primary holds a copy of the test database, the replica streams from it."""
+    """(primary, replica): the primary holds a copy of the test database, the replica streams from it
+    (accounts.local_servers: what bin/topology.py --replica runs too)."""
     if connection.vendor != "postgresql":
         pytest.skip("a streaming replica needs PostgreSQL")
-    if not SERVER_BINARIES:
+    if local_servers.postgres_bin_dir() is None:
         pytest.skip("needs PostgreSQL's server binaries in /usr/lib/postgresql/<version>/bin")
-    bin_dir = SERVER_BINARIES[-1].parent
-    folder = Path(tempfile.mkdtemp(prefix="stageslot-replica-"))
-    if RUN_AS:
-        record = pwd.getpwnam(RUN_AS)
-        os.chown(folder, record.pw_uid, record.pw_gid)
-    folder.chmod(0o700)
-    primary, replica = Cluster(bin_dir, folder, "primary"), Cluster(bin_dir, folder, "replica")
+    folder = local_servers.postgres_folder(Path(tempfile.mkdtemp(prefix="stageslot-replica-")))
+    primary, replica = local_servers.primary_and_replica(folder)
     db = connection.settings_dict
+    source = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     try:
-        primary.run("initdb", "-D", str(primary.data), "-U", "postgres", "--auth=trust", "--locale=C", "--no-sync")
-        primary.start()
-        primary.psql(f'CREATE DATABASE "{db["NAME"]}"')
-        dump = subprocess.run(  # noqa: S603
-            [
-                *(str(bin_dir / "pg_dump"), "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432)),
-                *("-U", db["USER"] or "postgres", "--no-owner", "--no-privileges", db["NAME"]),
-            ],
-            capture_output=True,
-            check=True,
-            timeout=120,
-        )
-        subprocess.run(  # noqa: S603
-            [
-                *(str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-q"),
-                *("-v", "ON_ERROR_STOP=1", "-d", db["NAME"]),
-            ],
-            input=dump.stdout,
-            capture_output=True,
-            check=True,
-            timeout=120,
-        )
-        replica.run(
-            "pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
-            "-D", str(replica.data), "-R", "-X", "stream", "-c", "fast", "--no-sync",
-        )  # fmt: skip
-        replica.start()
+        local_servers.primary_and_replica_start(primary, replica, copy_of=source, database=db["NAME"])
         yield primary, replica
     finally:
         replica.stop("immediate")
@@ -124,7 +54,7 @@ def clusters():
 
 
 @contextlib.contextmanager
-def site_on(primary: "Cluster", replica: "Cluster"):
+def site_on(primary: local_servers.PostgresCluster, replica: local_servers.PostgresCluster):
     """The site's DATABASE_URL on `primary` and DATABASE_REPLICA_URL on `replica` for the block; each commit
     waits as production's do (the test settings' synchronous_commit=off left out)."""
     db = connection.settings_dict
