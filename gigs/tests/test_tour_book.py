@@ -157,3 +157,18 @@ def test_the_tour_page_links_the_tour_book(client, world):
     client.force_login(world.member)
     page = client.get(reverse("gigs:tour", args=[world.tour.pk])).content.decode()
     assert reverse("documents:tour_book_pdf", args=[world.tour.pk]) in page
+
+
+def test_the_itinerarys_days_read_times_in_their_own_zone(client, world, settings):
+    tours.tour_stay_save(
+        tour=world.tour, by=world.leader, night=world.first, nights=1, check_in=dt.time(15), check_out=dt.time(11),
+        name="Hotel <Nordlicht>", rooms="12: Lea\n14: Max",
+    )  # fmt: skip
+    world.member.time_zone = "America/New_York"
+    world.member.save(update_fields=["time_zone"])
+    client.force_login(world.member)
+    page = client.get(reverse("gigs:tour", args=[world.tour.pk])).content.decode()
+    assert f'id="day-{world.first.isoformat()}"' in page
+    assert "<dd>20:00</dd>" in page and "Local time (Europe/Berlin)" in page  # the show's zone, not the reader's
+    assert ", 15:00" in page and ", 11:00" in page and "(Europe/Berlin)" in page
+    assert "Hotel &lt;Nordlicht&gt;" in page and "12: Lea<br>14: Max" in page
