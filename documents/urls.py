@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import contracts, daysheets, exports, guestlists, invoices, legal, paper, settlements, treasury
+from .views import contracts, daysheets, exports, guestlists, invoices, legal, paper, settlements, tours, treasury
 
 app_name = "documents"
 
@@ -50,6 +50,7 @@ urlpatterns = [
     path("exports/paid.csv", exports.paid_csv, name="export_paid"),
     path("exports/bands/<slug:slug>/gigs.csv", exports.band_gigs_csv, name="export_band_gigs"),
     path("exports/tours/<int:pk>/money.csv", exports.tour_money_csv, name="tour_money_csv"),
+    path("tours/<int:pk>/book.pdf", tours.tour_book_pdf, name="tour_book_pdf"),
     path("exports/bands/<slug:slug>/payments.csv", exports.band_payments_csv, name="export_band_payments"),
     path("exports/bands/<slug:slug>/ledger.csv", exports.band_ledger_csv, name="export_band_ledger"),
     path("exports/bands/<slug:slug>/statements.csv", treasury.band_statements_csv, name="export_band_statements"),

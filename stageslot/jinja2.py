@@ -9,11 +9,13 @@ translation and the template escapes it).
 
 Two of Django's helpers are here too (docs/decisions/0078): `url(name, *args)` is Django's reverse, and
 `value|date("WEEKDAY_MONTH_LONG_FORMAT")` Django's `date` filter (a named locale format or a format
-string, in the active language); a plain date's words are kept per language, format and day, since a
-month's grid names the same 42 days on every request.
+string, in the active language), and `value|date_in(zone, format)` the same in a zone of its own; a plain
+date's words are kept per language, format and day, since a month's grid names the same 42 days on every
+request.
 """
 
 import datetime as dt
+import zoneinfo
 from functools import lru_cache
 
 from django.template.defaultfilters import date as django_date
@@ -36,6 +38,18 @@ def date(value, format_name: str | None = None) -> str:
     return django_date(template_localtime(value), format_name)
 
 
+def date_in(value: dt.datetime | None, zone: str, format_name: str | None = None) -> str:
+    """A moment in the words of `format_name`, read in the zone named `zone` (an event's own zone, whatever
+    the page's zone is); "" for no value or an unknown zone."""
+    if value is None:
+        return ""
+    try:
+        local = value.astimezone(zoneinfo.ZoneInfo(zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return ""
+    return django_date(local, format_name)
+
+
 def url(name: str, *args) -> str:
     """Django's reverse: the address of the route `name` with `args`."""
     return reverse(name, args=args)
@@ -45,5 +59,6 @@ def environment(**options) -> Environment:
     env = Environment(**options)  # noqa: S701  (Django's backend turns autoescape on unless told otherwise)
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=False)
     env.filters["date"] = date
+    env.filters["date_in"] = date_in
     env.globals["url"] = url
     return env

@@ -17,12 +17,12 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from bands.models import Band
-from bookings.models import Booking
+from bookings.models import Booking, Quote
 from bookings.selectors.inbox import Roles, bookings_mine
 from bookings.selectors.venue_slots import venue_slot_rows
 from gigs.models import Tour
 from gigs.selectors.tours import tour_money
-from payments.models import LedgerEntry, Payment
+from payments.models import LedgerEntry, Payment, Settlement
 from payments.selectors import ledger_of_band, payer_q, payer_venue_ids
 from venues.models import Slot, Venue
 
@@ -439,14 +439,21 @@ def venue_slots_export(*, venue: Venue, show: str, now: dt.datetime, zone: ZoneI
 
 
 def tour_money_export(*, tour: Tour) -> Export:
-    """A tour's money (gigs.selectors.tours.tour_money): one row a show and one for the costs of the whole
-    tour, then the tour's totals, in the tour's currency. Three queries."""
+    """A tour's money (gigs.selectors.tours.tour_money): one row a show – its deal, guarantee, settlement,
+    income, costs and result, planned and actual – and one for the costs of the whole tour, then the tour's
+    totals, in the tour's currency. Three queries."""
     money = tour_money(tour=tour)
     header = [
         gettext("Show"),
         gettext("Date"),
         gettext("Status"),
+        gettext("Deal"),
         gettext("Guarantee"),
+        gettext("Door split (%)"),
+        gettext("Settlement"),
+        gettext("Settled amount"),
+        gettext("Income planned"),
+        gettext("Income actual"),
         gettext("Costs planned"),
         gettext("Costs actual"),
         gettext("Result planned"),
@@ -454,6 +461,8 @@ def tour_money_export(*, tour: Tour) -> Export:
         gettext("Currency"),
     ]
     statuses = _labels(Booking.Status)
+    deals = _labels(Quote.Deal)
+    settled = _labels(Settlement.Status)
 
     def rows() -> Iterator[Sequence]:
         for row in money.rows:
@@ -462,7 +471,13 @@ def tour_money_export(*, tour: Tour) -> Export:
                 safe_text(booking.place_name if booking else gettext("The whole tour")),
                 iso_local(booking.starts_at, booking.zone) if booking else "",
                 statuses.get(booking.status, booking.status) if booking else "",
-                major(row.guarantee_minor),
+                deals.get(row.deal, row.deal) if booking else "",
+                major(row.guarantee_minor) if booking else "",
+                row.door_percent if booking and row.door else "",
+                settled.get(row.settlement_status, "") if row.door else "",
+                major(row.settlement_minor) if row.settlement_minor is not None else "",
+                major(row.income_planned_minor),
+                major(row.income_actual_minor),
                 major(row.planned_minor),
                 major(row.actual_minor),
                 major(row.result_planned_minor),
@@ -471,9 +486,9 @@ def tour_money_export(*, tour: Tour) -> Export:
             ]
         yield [
             safe_text(gettext("Tour")),
-            "",
-            "",
-            major(money.guarantee_minor),
+            *[""] * 7,
+            major(money.income_planned_minor),
+            major(money.income_actual_minor),
             major(money.planned_minor),
             major(money.actual_minor),
             major(money.result_planned_minor),

@@ -16,9 +16,10 @@ from django.utils import timezone
 from accounts.models import User
 from bands.models import Band, Membership
 from bands.travel import journey
-from bookings.models import Booking
+from bookings.models import Booking, Quote
 from bookings.selectors.bookings import can_manage_band
 from bookings.selectors.tours import road_factor
+from payments.models import Settlement
 from places.geo import great_circle_km
 
 from ..models import DaySheet, GigAnswer, Tour, TourCost, TourGig, TourStay, TourTraveller
@@ -411,22 +412,56 @@ def tour_calendar(*, itinerary: Itinerary) -> list[CalendarEntry]:
 
 # ---- Money ----------------------------------------------------------------------------------------
 
+Deal = Quote.Deal
+
 
 @dataclass
 class ShowMoney:
+    """One show's money in the tour's currency (or the costs of the whole tour when `booking` is None).
+
+    What the show brings in is read from the agreed terms (decision 0113): a flat guarantee is expected
+    and earned; a door split alone is expected to bring nothing sure and earns what its settlement says; a
+    guarantee versus a door split is expected to bring the guarantee and earns the settlement's amount (never
+    less than the guarantee: the settlement works that out). A settlement counts once both sides approved
+    it; an entered one waiting for approval is shown, not counted."""
+
     booking: Booking | None  # None: the costs of the tour that belong to no show
+    deal: str = ""  # Quote.Deal, "" for the costs of the whole tour
     guarantee_minor: int = 0
+    door_percent: int | None = None
+    settlement_status: str = ""  # "", or Settlement.Status
+    settlement_minor: int | None = None  # the band's amount the settlement works out
     planned_minor: int = 0
     actual_minor: int = 0
     other_currency: bool = False  # the gig's fee is in another currency than the tour's: not summed
 
     @property
+    def door(self) -> bool:
+        return self.deal in (Deal.DOOR, Deal.VERSUS)
+
+    @property
+    def settled(self) -> bool:
+        return self.settlement_status == Settlement.Status.APPROVED
+
+    @property
+    def income_planned_minor(self) -> int:
+        return 0 if self.other_currency else self.guarantee_minor
+
+    @property
+    def income_actual_minor(self) -> int:
+        if self.other_currency:
+            return 0
+        if self.door and self.settled:
+            return self.settlement_minor or 0
+        return self.guarantee_minor
+
+    @property
     def result_planned_minor(self) -> int:
-        return self.guarantee_minor - self.planned_minor
+        return self.income_planned_minor - self.planned_minor
 
     @property
     def result_actual_minor(self) -> int:
-        return self.guarantee_minor - self.actual_minor
+        return self.income_actual_minor - self.actual_minor
 
 
 @dataclass
@@ -437,7 +472,15 @@ class TourMoney:
 
     @property
     def guarantee_minor(self) -> int:
-        return sum(r.guarantee_minor for r in self.rows)
+        return sum(r.income_planned_minor for r in self.rows)
+
+    @property
+    def income_planned_minor(self) -> int:
+        return sum(r.income_planned_minor for r in self.rows)
+
+    @property
+    def income_actual_minor(self) -> int:
+        return sum(r.income_actual_minor for r in self.rows)
 
     @property
     def planned_minor(self) -> int:
@@ -449,30 +492,102 @@ class TourMoney:
 
     @property
     def result_planned_minor(self) -> int:
-        return self.guarantee_minor - self.planned_minor
+        return self.income_planned_minor - self.planned_minor
 
     @property
     def result_actual_minor(self) -> int:
-        return self.guarantee_minor - self.actual_minor
+        return self.income_actual_minor - self.actual_minor
+
+    @property
+    def waiting(self) -> int:
+        """Door deals whose settlement has not been approved by both sides yet."""
+        return sum(1 for r in self.rows if r.booking is not None and r.door and not r.settled)
+
+
+def tour_money_gigs(*, tour: Tour) -> list[Booking]:
+    """The tour's gigs with their agreed terms and settlements, in time order (one query)."""
+    return list(
+        Booking.objects.filter(pk__in=TourGig.objects.filter(tour=tour).values("booking_id"))
+        .select_related("venue", "agreed_quote", "settlement")
+        .order_by("starts_at", "pk")
+    )
+
+
+def _settlement(booking: Booking) -> Settlement | None:
+    try:
+        return booking.settlement
+    except Settlement.DoesNotExist:
+        return None
+
+
+def show_money(booking: Booking, currency: str) -> ShowMoney:
+    """A show's deal, guarantee and settlement from its agreed terms (else its fee, a flat guarantee); a
+    cancelled gig brings in nothing."""
+    quote: Quote | None = booking.agreed_quote
+    row = ShowMoney(booking=booking, deal=quote.deal if quote else Deal.FLAT)
+    if booking.status not in TOUR_STATUSES:
+        return row
+    if quote is not None:
+        row.guarantee_minor = (quote.fee_minor or 0) if quote.deal != Deal.DOOR else 0
+        row.door_percent = quote.door_percent
+        fee_currency = quote.currency
+    else:
+        row.guarantee_minor = (booking.fee or 0) * 100
+        fee_currency = booking.currency
+    settlement = _settlement(booking) if row.door else None
+    if settlement is not None:
+        row.settlement_status = settlement.status
+        row.settlement_minor = settlement.band_amount_minor
+        fee_currency = settlement.currency
+    row.other_currency = fee_currency != currency and bool(row.guarantee_minor or settlement)
+    return row
 
 
 def tour_money(*, tour: Tour, gigs: list[Booking] | None = None) -> TourMoney:
-    """Each show's guarantee (its booking's agreed fee, when in the tour's currency; a cancelled gig earns
-    nothing here), its costs planned and actual (an actual cost not entered yet counts as planned), and the
-    same for the costs of the whole tour; the tour's result is the sum. Two queries (one with `gigs`)."""
-    gigs = tour_gigs(tour=tour) if gigs is None else gigs
+    """Each show's income (its guarantee, or its door deal's approved settlement, in the tour's currency; a
+    cancelled gig earns nothing here), its costs planned and actual (an actual cost not entered yet counts
+    as planned), and the same for the costs of the whole tour; the tour's result is the sum. Two queries
+    (one with `gigs`, which come from tour_money_gigs)."""
+    gigs = tour_money_gigs(tour=tour) if gigs is None else gigs
     costs = list(TourCost.objects.filter(tour=tour).prefetch_related(Prefetch("booking", Booking.objects.only("pk"))))
-    rows: dict[int | None, ShowMoney] = {}
-    for booking in gigs:
-        row = rows[booking.pk] = ShowMoney(booking=booking)
-        if booking.status in TOUR_STATUSES and booking.fee:
-            if booking.currency == tour.currency:
-                row.guarantee_minor = booking.fee * 100
-            else:
-                row.other_currency = True
-    general = ShowMoney(booking=None)
+    rows: dict[int | None, ShowMoney] = {booking.pk: show_money(booking, tour.currency) for booking in gigs}
+    general = ShowMoney(booking=None, deal="")
     for cost in costs:
         row = rows.get(cost.booking_id, general)
         row.planned_minor += cost.planned_minor
         row.actual_minor += cost.planned_minor if cost.actual_minor is None else cost.actual_minor
     return TourMoney(currency=tour.currency, rows=[*rows.values(), general], costs=costs)
+
+
+# ---- The tour book --------------------------------------------------------------------------------
+
+
+@dataclass
+class TourBook:
+    """What the printed tour book holds: the itinerary, the party, and the money when the reader may see it."""
+
+    itinerary: Itinerary
+    members: list[Membership]
+    travellers: list[TourTraveller]
+    money: TourMoney | None
+
+    @property
+    def first_day(self) -> dt.date | None:
+        return self.itinerary.days[0].date if self.itinerary.days else None
+
+    @property
+    def last_day(self) -> dt.date | None:
+        return self.itinerary.days[-1].date if self.itinerary.days else None
+
+
+def tour_book(*, tour: Tour, money: bool) -> TourBook:
+    """The tour book's content: the itinerary (two queries), the party (two) and, with `money`, the money
+    (two more). Nothing of the money is read without `money`."""
+    itinerary = tour_itinerary(tour=tour)
+    members, travellers = tour_party(tour=tour)
+    return TourBook(
+        itinerary=itinerary,
+        members=members,
+        travellers=travellers,
+        money=tour_money(tour=tour) if money else None,
+    )

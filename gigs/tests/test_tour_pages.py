@@ -37,11 +37,14 @@ MATRIX = {
     "gigs:tour_manage": [200, 200, 200, 403, 403, 302],
     "gigs:tour_money": [200, 403, 403, 403, 403, 302],
     "documents:tour_money_csv": [200, 403, 403, 403, 403, 302],
+    "documents:tour_book_pdf": [200, 200, 200, 403, 403, 302],
 }
 
 
 @pytest.mark.parametrize("name", list(MATRIX))
-def test_who_sees_each_page_of_the_tour(client, world, name):
+def test_who_sees_each_page_of_the_tour(client, world, name, monkeypatch):
+    # The tour book's text is read in test_tour_book.py; here only who gets it (no WeasyPrint render).
+    monkeypatch.setattr("documents.pdf.html_to_pdf", lambda *pages: b"%PDF-1.7 tour book")
     url = reverse(name, args=[world.tour.pk])
     got = []
     for who in WHO:

@@ -244,7 +244,7 @@ def tour_traveller_remove(request: HttpRequest, pk: int, traveller_pk: int) -> H
 
 
 def _money(request, tour, access, *, form=None, status=200) -> HttpResponse:
-    gigs = selectors.tour_gigs(tour=tour)
+    gigs = selectors.tour_money_gigs(tour=tour)
     context = {
         "tour": tour,
         "access": access,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from accounts.models import User
 from bands.models import ApprovalStatus, Band, Genre
 from bookings.selectors.bookings import band_free_for_gig, gig_days_taken
+from gigs.models import Tour
 from places.selectors import city_match
 from venues.models import Stage, Venue, VenuePhoto, VenueStaff
 from venues.services import slot_create
@@ -171,3 +172,132 @@ def seed_tour_venues(*, now: dt.datetime, picture: Callable) -> None:
         day = min(nights) + dt.timedelta(days=offset)
         if played.get(slug) != day:  # One show a night on a venue's stage.
             _post(*venues[slug], day, nights.get(day, SHOWS[0]), fee, support_places, now)
+
+
+# ---- The tour once booked (decision 0113) ---------------------------------------------------------
+
+TOUR_NAME = "Hamburg to Munich"
+DRIVER = ("driver", "Rolf Brandt", "Europe/Berlin")  # crew, not in the band: invited to this tour only
+# Where the party sleeps: (index of the route's stop the stay starts on, nights, name, address, phone, rooms).
+STAYS = [
+    (0, 3, "Hotel Nordlicht", "Steindamm 40, 20099 Hamburg", "+49 40 5550 2210",
+     "Room 12: Mara, Ayla\nRoom 14: Jonas, Theo\nRoom 15: Rolf (driver)"),
+    (6, 3, "Pension Isarblick", "Erhardtstraße 7, 80469 München", "+49 89 5550 7781",
+     "Room 3: Mara\nRoom 4: Ayla, Jonas\nRoom 5: Theo, Rolf (driver)"),
+]  # fmt: skip
+# The budget: (kind, label, planned EUR, actual EUR or None, index of the stop it belongs to or None).
+COSTS = [
+    ("fuel", "Diesel for the van, Hamburg–München", 420, 180, None),
+    ("accommodation", "Hotel Nordlicht, 3 nights", 540, 540, None),
+    ("accommodation", "Pension Isarblick, 3 nights", 450, None, None),
+    ("per_diems", "€25 a day for five people", 1250, None, None),
+    ("crew_fees", "Rolf, driver, ten days", 1200, None, None),
+    ("commission", "Northside Agency, 10% of the fees", 395, None, None),
+    ("other", "Parking at the Elbkeller", 30, 24, 0),
+]  # fmt: skip
+
+
+def _route_slots(band: Band) -> list:
+    """The route's open slots the tour venues posted for the band's free evenings, in the route's order (a
+    venue's route slot is the one with the route's fee)."""
+    from venues.models import Slot
+
+    slots = []
+    for slug, fee in ROUTE:
+        slot = (
+            Slot.objects.filter(
+                venue__slug=slug, fee=fee, title="Touring bands night", cancelled_at=None, headliner_booked=0
+            )
+            .select_related("venue")
+            .order_by("starts_at")
+            .first()
+        )
+        if slot is not None:
+            slots.append(slot)
+    return slots
+
+
+def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
+    """The Night Owls' ten-day tour booked and made a tour: the venues offer the route's slots, Mara accepts
+    each (bookings' one path to BOOKED), the venues write the day sheets, then the tour with its gigs, a
+    driver invited (crew, not in the band), two hotels with who sleeps where, and its budget planned with
+    some actual costs. Idempotent: nothing is done once the tour exists (or when there are no route slots)."""
+    import logging
+
+    from allauth.account.models import EmailAddress
+    from django.core.exceptions import ValidationError
+
+    from accounts.models import Notification
+    from bands.models import Membership
+    from bookings.errors import BookingError
+    from bookings.models import Booking
+    from bookings.services import answering, asking
+    from gigs.services import day_sheets as sheets
+    from gigs.services import tours
+    from stageslot.demo.people import password_hash_once
+
+    logger = logging.getLogger(__name__)
+    band = Band.objects.filter(slug=BAND).first()
+    if band is None or Tour.objects.filter(band=band, name=TOUR_NAME).exists():
+        return None
+    leader = Membership.objects.filter(band=band, role=Membership.Role.LEADER).select_related("user").first()
+    slots = _route_slots(band)
+    if leader is None or not slots:
+        return None
+    leader = leader.user
+    since = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    booked = []
+    for slot in slots:
+        owner = VenueStaff.objects.filter(venue=slot.venue, role=VenueStaff.Role.OWNER).select_related("user").first()
+        try:
+            offer = asking.booking_offer(
+                slot=slot, band=band, by=owner.user, role=Booking.Role.HEADLINER, fee=slot.fee, now=now,
+                message="We'd love to have you on your way south – headline our touring night?",
+            )  # fmt: skip
+            booking = answering.booking_accept(booking=offer, by=leader, now=now)
+        except (BookingError, ValidationError) as exc:
+            logger.warning("Demo tour: %s at %s", exc, slot.venue.slug)
+            continue
+        start = booking.set_starts_at or booking.starts_at
+        try:
+            sheets.day_sheet_update(
+                booking=booking, by=owner.user, now=now,
+                venue_contact_name=owner.user.name, venue_contact_phone="+49 170 5550 " + f"{booking.pk % 10000:04}",
+                venue_contact_email=owner.user.email, band_contact_name=leader.name,
+                band_contact_phone="+49 151 5550 1001",
+                load_in_at=start - dt.timedelta(hours=3), soundcheck_at=start - dt.timedelta(hours=2),
+                doors_at=start - dt.timedelta(minutes=30),
+            )  # fmt: skip
+        except (BookingError, ValidationError) as exc:
+            logger.warning("Demo tour day sheet: %s at %s", exc, slot.venue.slug)
+        booked.append(booking)
+    if not booked:
+        return None
+    tour = tours.tour_create(band=band, by=leader, name=TOUR_NAME, bookings=booked)
+    part, name, zone = DRIVER
+    driver, made = User.objects.get_or_create(
+        email=f"{part}@demo.stageslot.test", defaults={"display_name": name, "time_zone": zone}
+    )
+    if made:
+        driver.password = password_hash_once(password)
+        driver.save(update_fields=["password"])
+    EmailAddress.objects.update_or_create(user=driver, email=driver.email, defaults={"verified": True, "primary": True})
+    tours.tour_traveller_add(tour=tour, by=leader, email=driver.email, role="driver")
+    for stop, nights, hotel, address, phone, rooms in STAYS:
+        first = booked[min(stop, len(booked) - 1)]
+        tours.tour_stay_save(
+            tour=tour, by=leader, night=first.starts_at.astimezone(first.zone).date(), nights=nights,
+            check_in=dt.time(15), check_out=dt.time(11), name=hotel, address=address, phone=phone, rooms=rooms,
+            confirmation=f"NO-{first.pk:05}",
+        )  # fmt: skip
+    for kind, label, planned, actual, stop in COSTS:
+        tours.tour_cost_add(
+            tour=tour, by=leader, kind=kind, label=label, planned_minor=planned * 100,
+            actual_minor=None if actual is None else actual * 100,
+            booking_id=booked[stop].pk if stop is not None and stop < len(booked) else None,
+        )  # fmt: skip
+    # The demo people have no real mailboxes.
+    Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(
+        email_state=Notification.Email.SKIPPED
+    )
+    return tour

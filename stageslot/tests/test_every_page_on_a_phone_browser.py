@@ -137,11 +137,6 @@ NOT_REACHED = {
     "calls/<slug:slug>/manage/edit/": "only a draft call is changed, and the demo's call is published: "
     "festivals/tests/test_views.py and test_organiser_browser.py open it",
     **dict.fromkeys(
-        ["gigs/tours/<int:pk>/", "gigs/tours/<int:pk>/manage/", "gigs/tours/<int:pk>/money/"],
-        "the demo world has no tour yet (its bands' tour days are open slots): gigs/tests/test_tour_pages.py "
-        "opens each as the touring party and the outsiders",
-    ),
-    **dict.fromkeys(
         [
             "bands/green-zone/mine/",
             "documents/bookings/<uuid:uid>/contract/",

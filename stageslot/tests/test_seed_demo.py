@@ -3,6 +3,7 @@ import functools
 import io
 import itertools
 import logging
+import zoneinfo
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -20,6 +21,8 @@ from bookings.services.shows import Ticket
 from documents.pdf import html_to_pdf
 from fans.models import Ask, FanProfile, Follow
 from festivals.models import Application, Festival, OpenCall, Placement, Release, Score
+from gigs.models import DaySheet, Tour, TourCost, TourGig, TourStay, TourTraveller
+from gigs.selectors.tours import tour_itinerary, tour_money, tours_today
 from places.models import City
 from reviews.models import ModerationLog, Review, ReviewReport
 from venues.models import Slot, Venue, VenueInvite
@@ -55,6 +58,7 @@ def counts() -> tuple[int, ...]:
         FanProfile.objects.count(),
         CityDemand.objects.count(),
         *(model.objects.count() for model in (Festival, OpenCall, Application, Score, Placement, Release)),
+        *(model.objects.count() for model in (Tour, TourGig, TourStay, TourTraveller, TourCost, DaySheet)),
     )
 
 
@@ -135,6 +139,7 @@ def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings
     fans_tell_their_story(client)
     the_festival_tells_its_story(client)
     kiezbrass_tells_its_story()
+    the_tour_tells_its_story(client)
     assert Band.objects.filter(status=ApprovalStatus.APPROVED).count() >= 8
     assert Band.objects.filter(status=ApprovalStatus.PENDING).exists()
     assert Venue.objects.count() >= 4
@@ -148,6 +153,28 @@ def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings
     assert BandInvite.objects.exists()
     assert VenueInvite.objects.exists()
     assert all(v.stages.exists() and v.photos.exists() for v in Venue.objects.all())
+
+
+def the_tour_tells_its_story(client) -> None:
+    """The Night Owls' ten-day tour is a tour (decision 0113): its booked gigs with day sheets, a day off, two
+    hotels with who sleeps where, a driver who is crew and not in the band, a budget with some actuals; its
+    pages open for the party, and on its first day the dashboard says so."""
+    tour = Tour.objects.get(band__slug="the-night-owls")
+    itinerary = tour_itinerary(tour=tour)
+    assert len(itinerary.gigs) >= 8 and not itinerary.cancelled
+    assert {day.kind for day in itinerary.days} >= {"show", "off"}
+    assert sum(len(day.drives) for day in itinerary.days) == len(itinerary.gigs) - 1
+    assert TourStay.objects.filter(tour=tour).count() == 2 and all(s.rooms for s in tour.stays.all())
+    driver = TourTraveller.objects.get(tour=tour)
+    assert driver.role == "driver" and not driver.user.memberships.exists()
+    money = tour_money(tour=tour)
+    assert money.income_planned_minor > 0 and money.actual_minor != money.planned_minor
+    for email in ("mara", "ayla", "driver"):
+        client.force_login(User.objects.get(email=f"{email}@demo.stageslot.test"))
+        assert client.get(reverse("gigs:tour", args=[tour.pk])).status_code == 200
+    first = itinerary.days[0].date
+    on_tour = dt.datetime.combine(first, dt.time(12), tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    assert tours_today(user=driver.user, now=on_tour, zone=zoneinfo.ZoneInfo("Europe/Berlin")) == [tour]
 
 
 def seed_without_photos(settings, monkeypatch) -> None:

@@ -34,7 +34,7 @@ from stageslot.demo.quotes import seed_quotes
 from stageslot.demo.reviews import seed_reviews
 from stageslot.demo.shows import seed_shows
 from stageslot.demo.teams import seed_teams
-from stageslot.demo.tours import seed_tour_venues
+from stageslot.demo.tours import seed_tour, seed_tour_venues
 from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 DEMO_PASSWORD = "stageslot-demo"  # noqa: S105 - demo accounts only, printed on purpose
@@ -354,6 +354,7 @@ DEMO_LOGINS = [
     ("Promoter, Riverside Rooms", "promoter@demo.stageslot.test"),
     ("Fan in Berlin (follows, asks)", "fan@demo.stageslot.test"),
     ("Band leader, Kiezbrass (24-piece)", "kiez-jule@demo.stageslot.test"),
+    ("Tour driver (crew, not in a band)", "driver@demo.stageslot.test"),
 ]
 
 
@@ -423,6 +424,8 @@ class Command(BaseCommand):
             seed_history(now=timezone.now())
             # Fans: Felix in Berlin follows and asks; six in Hamburg and two in Leipzig asked The Night Owls to come.
             seed_fans(password=DEMO_PASSWORD)
+            # The ten-day tour booked and made a tour: drives, two hotels, a driver who is crew, a budget.
+            seed_tour(now=timezone.now(), password=DEMO_PASSWORD)
             # Mara's CalDAV calendar on the local Radicale `make run` starts (else: the "connect" prompt).
             seed_calendars(users)
         self._print_logins()
