@@ -27,10 +27,9 @@ from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking, FeedMark, Webhook
 from bookings.services.webhooks import webhook_events_emit
 
-from ..models import Answer, GigAnswer
-from .parts import gig_shortfalls_check
 from ..models import Answer, GigAnswer, GigDeadline
 from ..selectors.answers import answer_by_moment
+from .parts import gig_shortfalls_check
 
 logger = logging.getLogger(__name__)
 
