@@ -24,6 +24,8 @@ from django.utils import translation
 from django.utils.timezone import template_localtime
 from jinja2 import Environment
 
+from accounts.timezones import zone_name
+
 
 @lru_cache(maxsize=4096)
 def _day_words(language: str | None, day: dt.date, format_name: str) -> str:
@@ -60,5 +62,6 @@ def environment(**options) -> Environment:
     env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=False)
     env.filters["date"] = date
     env.filters["date_in"] = date_in
+    env.filters["zone_name"] = zone_name
     env.globals["url"] = url
     return env

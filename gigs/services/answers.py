@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
+from accounts.timezones import zone_name
 from bands.models import Membership
 from bands.services import band_gig_lineup_set
 from bookings.errors import BookingConflict, BookingPermissionError
@@ -493,7 +494,7 @@ def gig_answer_by_reminders_send(*, now: dt.datetime | None = None) -> int:
                     text=lazy_text(
                         gettext_lazy("Please answer by %(day)s (%(zone)s) whether you can play: %(band)s, {when}."),
                         day=_lazy_day(deadline.answer_by),
-                        zone=booking.band.time_zone,
+                        zone=zone_name(booking.band.time_zone),
                         band=booking.band.name,
                     ),
                     link=reverse("gigs:gig", args=[booking.uid]),

@@ -89,8 +89,13 @@ def tour_nights(band: Band, *, today: dt.date) -> dict[dt.date, tuple[dt.time, d
     has them, a day off among them; else the stretch with the most free evenings."""
     zone = zoneinfo.ZoneInfo(band.time_zone)
     since = dt.datetime.combine(today, dt.time(0), tzinfo=zone)
+    from bookings.models import Booking
+
     gig_days = gig_days_taken(band_ids=[band.pk], start=since).get(band.pk, [])
     taken = {start.astimezone(zone).date() for start, _end in gig_days}
+    # An evening with a request or offer still waiting is not free either: a later story may accept it.
+    waiting = Booking.objects.filter(band=band, status=Booking.Status.PENDING, starts_at__gte=since)
+    taken |= {start.astimezone(zone).date() for start in waiting.values_list("starts_at", flat=True)}
     times: dict[dt.date, tuple | None] = {}
     best: dict[dt.date, tuple[dt.time, dt.time]] = {}
     for offset in range(FIRST_OFFSET, LAST_OFFSET):
@@ -197,23 +202,27 @@ COSTS = [
 ]  # fmt: skip
 
 
-def _route_slots(band: Band) -> list:
-    """The route's open slots the tour venues posted for the band's free evenings, in the route's order (a
-    venue's route slot is the one with the route's fee)."""
-    from venues.models import Slot
+def _tour_slots(band: Band, now: dt.datetime) -> list:
+    """The route's venues post a night each for the booked tour, in the route's order: on the band's free
+    evenings after the last day anyone still waits for the band's answer (a gig booked on such an evening
+    would decline the request waiting for it), so that the open route the planner finds stays open too."""
+    from bookings.models import Booking
 
+    zone = zoneinfo.ZoneInfo(band.time_zone)
+    waiting = (
+        Booking.objects.filter(band=band, status=Booking.Status.PENDING)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+    ).first()
+    today = now.astimezone(zone).date()
+    after = max(today + dt.timedelta(days=LAST_OFFSET), waiting.astimezone(zone).date() if waiting else today)
+    nights = tour_nights(band, today=after)
     slots = []
-    for slug, fee in ROUTE:
-        slot = (
-            Slot.objects.filter(
-                venue__slug=slug, fee=fee, title="Touring bands night", cancelled_at=None, headliner_booked=0
-            )
-            .select_related("venue")
-            .order_by("starts_at")
-            .first()
-        )
-        if slot is not None:
-            slots.append(slot)
+    for (slug, fee), day in zip(ROUTE, sorted(nights), strict=False):
+        venue = Venue.objects.get(slug=slug)
+        owner = VenueStaff.objects.filter(venue=venue, role=VenueStaff.Role.OWNER).select_related("user").first()
+        if owner is not None:
+            slots.append(_post(venue, owner.user, day, nights[day], fee, 1, now))
     return slots
 
 
@@ -241,7 +250,7 @@ def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
     if band is None or Tour.objects.filter(band=band, name=TOUR_NAME).exists():
         return None
     leader = Membership.objects.filter(band=band, role=Membership.Role.LEADER).select_related("user").first()
-    slots = _route_slots(band)
+    slots = _tour_slots(band, now)
     if leader is None or not slots:
         return None
     leader = leader.user

@@ -9,7 +9,7 @@ from pathlib import Path
 from stageslot.queues import BULK, DEFAULT, URGENT, task_queues, task_routes
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, STRIPE_LOCAL_PORT, content_security_policy, env
+from .base import CACHES, DATABASE_TRANSACTION_POOLER, DATABASES, STRIPE_LOCAL_PORT, content_security_policy, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key-" + "x" * 40
@@ -49,8 +49,11 @@ else:
     # about 5 ms here), which the races, the browser tests and the worker's tests paid on every commit
     # (docs/decisions/0079-suite-under-fifteen.md). What a test reads is the same: only a crash of the server
     # could lose the last commits, and the test database is thrown away.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
+    # Behind a transaction pooler no startup option reaches the server (PgBouncer refuses the connection): the suite
+    # run through one (bin/suite_through_pooler.py) commits durably.
+    if not DATABASE_TRANSACTION_POOLER:
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()
 # pytest-xdist runs the suite in several processes (gw0, gw1, …): each keeps its files in its own folders.
 
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")

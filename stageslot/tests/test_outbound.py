@@ -27,6 +27,8 @@ EXCLUDED = {
     "payments/testing.py": "test helper: drives the local Stripe stand-in",
     "calendars/testing.py": "starts the local Radicale for tests and `make run`, and probes its port",
     "stageslot/s3_testing.py": "test helper: starts the tests' own S3-compatible server and probes its port",
+    "accounts/local_servers.py": "starts this machine's own PostgreSQL clusters and PgBouncer (the topology, the "
+    "pooler's and the replica's tests) and probes their ports on 127.0.0.1",
 }
 # Whole trees that are not the product: tests, the benchmarks' scripts, the operator's scripts.
 EXCLUDED_PARTS = {"tests", "benchmarks", "bin", ".venv", "node_modules", "locale", "static"}

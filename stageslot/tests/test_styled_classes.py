@@ -67,6 +67,8 @@ def unstyled() -> dict[str, set[str]]:
             if path not in local:
                 text = (ROOT / path).read_text(encoding="utf-8")
                 styles = re.findall(r"<style[^>]*>(.*?)</style>", text, flags=re.S)
+                # A PDF's own style block (documents/pdf/base.html puts it in the page's <style>).
+                styles += re.findall(r"{% block style %}(.*?){% endblock", text, flags=re.S)
                 # A template folder's own stylesheet (the data export's pages, which open with no server).
                 styles += [css.read_text(encoding="utf-8") for css in (ROOT / path).parent.glob("*.css")]
                 local[path] = set().union(set(), *(rules_in(style) for style in styles))

@@ -1,0 +1,73 @@
+"""Run the PostgreSQL stage of the suite (or the tests named) through PgBouncer in transaction mode.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/stageslot REDIS_URL=redis://127.0.0.1:6379/0 \\
+        .venv/bin/python bin/suite_through_pooler.py [pytest arguments …]
+
+Debian's PgBouncer is started in front of DATABASE_URL's server (accounts.local_servers.pgbouncer_start, as
+bin/topology.py --pooler starts it), and pytest runs in one process (`-n 0`: pytest-django makes its test
+database by migrating through the pooler, where copying a template would meet the pooler's idle server
+connections to it) with DATABASE_URL pointing at the pooler and DATABASE_TRANSACTION_POOLER=true, as a site
+behind one runs (docs/decisions/0100). Without a test named: the PostgreSQL stage's races, money, jobs and
+erasure modules. Prints the pooler's port, then pytest's own report; exits with pytest's code.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from accounts import local_servers  # noqa: E402
+
+# What a pooler breaks first (docs/decisions/0100): races and locks, money, jobs that iterate, erasure.
+DEFAULT_TESTS = [
+    "bookings/tests/test_concurrency.py",
+    "bookings/tests/test_member_race.py",
+    "bookings/tests/test_big_band_race.py",
+    "bookings/tests/test_instant_concurrency.py",
+    "bookings/tests/test_shows_concurrency.py",
+    "gigs/tests/test_stand_in_race.py",
+    "documents/tests/test_invoices_race.py",
+    "documents/tests/test_contracts_concurrency.py",
+    "reviews/tests/test_concurrency.py",
+    "payments/tests/test_money_machine.py",
+    "stageslot/tests/test_erasure_others.py",
+    "stageslot/tests/test_erasure_ledger.py",
+]
+
+
+def main(argv: list[str]) -> int:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("DATABASE_URL must name a PostgreSQL server (postgres://user@host:port/name)", file=sys.stderr)
+        return 2
+    parts = urlsplit(url)
+    folder = Path(tempfile.mkdtemp(prefix="stageslot-pooler-"))
+    process, port = local_servers.pgbouncer_start(
+        folder,
+        server_host=parts.hostname or "127.0.0.1",
+        server_port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or "",
+    )
+    try:
+        auth = parts.username or "postgres"
+        if parts.password:
+            auth += f":{parts.password}"
+        pooled = urlunsplit((parts.scheme, f"{auth}@{local_servers.HOST}:{port}", parts.path, parts.query, ""))
+        print(f"PgBouncer (transaction mode) on {local_servers.HOST}:{port} in front of {parts.hostname}:{parts.port}")
+        env = {**os.environ, "DATABASE_URL": pooled, "DATABASE_TRANSACTION_POOLER": "true"}
+        command = [sys.executable, "-m", "pytest", "--ci-stage=postgres", "-n", "0", "-p", "no:randomly"]
+        named = [arg for arg in argv if not arg.startswith("-") and Path(ROOT, arg.split("::")[0]).exists()]
+        command += argv + ([] if named else DEFAULT_TESTS)
+        return subprocess.call(command, cwd=ROOT, env=env)  # noqa: S603
+    finally:
+        local_servers.child_stop(process, wait=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
