@@ -484,13 +484,17 @@ def gig_answer_by_reminders_send(*, now: dt.datetime | None = None) -> int:
         moment = answer_by_moment(booking=booking, answer_by=deadline.answer_by)
         if not moment - REMIND_BEFORE_ANSWER_BY <= now < moment:
             continue
-        places = GigAnswer.objects.filter(
-            booking_id=booking.pk,
-            answer="",
-            stand_in__isnull=True,
-            answer_by_reminded_at__isnull=True,
-            created_at__lte=now - ASKED_BEFORE_ANSWER_BY_REMINDER,
-        ).exclude(member_id__in=sitting_out(booking)).select_related("member")
+        places = (
+            GigAnswer.objects.filter(
+                booking_id=booking.pk,
+                answer="",
+                stand_in__isnull=True,
+                answer_by_reminded_at__isnull=True,
+                created_at__lte=now - ASKED_BEFORE_ANSWER_BY_REMINDER,
+            )
+            .exclude(member_id__in=sitting_out(booking))
+            .select_related("member")
+        )
         for place in places:
             with transaction.atomic():
                 marked = GigAnswer.objects.filter(pk=place.pk, answer="", answer_by_reminded_at__isnull=True).update(
