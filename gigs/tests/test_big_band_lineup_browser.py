@@ -5,6 +5,7 @@ player answers and sees their section's count change. One set-up, few page loads
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
@@ -54,8 +55,11 @@ def big_band_gig():
     gig.refresh_from_db()
     gig_lineup_open(booking=gig)
     low = [m.user_id for m in players["Low brass"]]
-    GigAnswer.objects.filter(booking=gig, member_id__in=low).update(answer=Answer.CANT)
-    GigAnswer.objects.filter(booking=gig, member_id=players["Saxes"][0].user_id).update(answer=Answer.DEFINITELY)
+    now = timezone.now()
+    GigAnswer.objects.filter(booking=gig, member_id__in=low).update(answer=Answer.CANT, answered_at=now)
+    GigAnswer.objects.filter(booking=gig, member_id=players["Saxes"][0].user_id).update(
+        answer=Answer.DEFINITELY, answered_at=now
+    )
     return leader, {k: [m.user for m in v] for k, v in players.items()}, gig
 
 
