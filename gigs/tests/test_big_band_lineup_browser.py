@@ -10,13 +10,12 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from bands import sections
-from bands.models import Membership
+from bands.models import Band, LineupNeed, Membership, MembershipSection, Section
 from bands.tests.factories import MembershipFactory
 from bookings.models import Booking
 from bookings.services import answering
 from bookings.tests.factories import BookingFactory, band_with_leader
 from gigs.models import Answer, GigAnswer
-from gigs.services.answers import gig_lineup_open
 from stageslot.tests.words import words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,27 +32,31 @@ def big_band_gig():
     trombone; at least 12 players in all."""
     band, leader = band_with_leader(name="Kiez Big Band", slug="kiez-big-band", time_zone="Europe/Berlin")
     Membership.objects.filter(band=band).update(required=False)
-    by_name, players, needs = {}, {}, {}
-    for name, count, need in SECTIONS:
-        by_name[name] = sections.section_add(band=band, by=leader, name=name)
-        needs[by_name[name].pk] = need
+    by_name, players, links = {}, {}, []
+    doubles = {"Dora Doubler": "Saxes", "Ravi Doubler": "Trombones"}
+    for order, (name, count, need) in enumerate(SECTIONS):
+        by_name[name] = Section.objects.create(band=band, name=name, order=order)
+        LineupNeed.objects.create(band=band, section=by_name[name], min_players=need)
         players[name] = []
         for i in range(count):
             display = {("Trumpets", 0): "Dora Doubler", ("Rhythm", 0): "Ravi Doubler"}.get((name, i), f"{name} {i + 1}")
             membership = MembershipFactory(band=band, required=False, user=UserFactory(display_name=display))
             players[name].append(membership)
-    for name, members in players.items():
-        for membership in members:
-            doubles = {"Dora Doubler": ["Saxes"], "Ravi Doubler": ["Trombones"]}.get(membership.user.display_name, [])
-            sections.membership_sections_set(
-                membership=membership, by=leader, usual=by_name[name].pk, doubles=[by_name[d].pk for d in doubles]
-            )
-    sections.lineup_set(band=band, by=leader, needs=needs, total=12)
+            links.append(MembershipSection(membership=membership, section=by_name[name], usual=True))
+    for membership in (players["Trumpets"][0], players["Rhythm"][0]):
+        links.append(MembershipSection(membership=membership, section=by_name[doubles[membership.user.display_name]]))
+    MembershipSection.objects.bulk_create(links)
+    Band.objects.filter(pk=band.pk).update(min_players=12)
+    band.refresh_from_db()
+    sections.band_lineup_refresh(band)
     assert Membership.objects.filter(band=band).count() == 30
     gig = BookingFactory(band=band, kind=Booking.Kind.OFFER, status=Booking.Status.PENDING, requested_by=UserFactory())
     answering.booking_accept(booking=gig, by=leader)
     gig.refresh_from_db()
-    gig_lineup_open(booking=gig)
+    # Every member's place in the line-up, as gig_lineup_open gives it (without the thirty questions).
+    GigAnswer.objects.bulk_create(
+        [GigAnswer(booking=gig, member_id=m.user_id, instrument=m.instrument) for m in band.memberships.all()]
+    )
     low = [m.user_id for m in players["Low brass"]]
     now = timezone.now()
     GigAnswer.objects.filter(booking=gig, member_id__in=low).update(answer=Answer.CANT, answered_at=now)
