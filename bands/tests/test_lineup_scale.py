@@ -1,5 +1,5 @@
 """The green zone by line-up at scale, on PostgreSQL (issue 72): a 60-member band in four sections with
-doublers, a total, a weekly busy rule each and a year of one-off busy time. Every day of the year read
+doublers, a total, weekly busy rules and a year of one-off busy time. Every day of the year read
 through the one selector (bands.calendar.band_availability) is green exactly when a brute-force count of who
 can fill what (availability/tests/test_lineup.brute_force) fills the line-up at some start in the gig hours;
 the busy time is one query for a month and for a year; and a 60-member band costs no more queries than an
@@ -33,8 +33,8 @@ GIG = dt.timedelta(minutes=120)
 
 def scale_band(size: int, first: dt.date, last: dt.date, seed: int):
     """A band of `size` (nobody needed by name) in four sections, every 15th member doubling in the next; a
-    weekly evening rule each and, on about a quarter of the days, an hour-aligned one-off busy stretch.
-    Returns the band and the line-up as this test states it (not as the band's snapshot reads it)."""
+    weekly evening rule for every other member and, on about a quarter of the days, an hour-aligned one-off
+    busy stretch for everyone. Returns the band and the line-up as this test states it (not as the band's snapshot reads it)."""
     rnd = random.Random(seed)
     band = BandFactory(slug=f"scale-{size}", time_zone="UTC", min_gig_minutes=GIG.seconds // 60)
     memberships = [MembershipFactory(band=band, required=False) for _ in range(size)]
@@ -58,16 +58,17 @@ def scale_band(size: int, first: dt.date, last: dt.date, seed: int):
     start = dt.datetime.combine(first, dt.time(0), tzinfo=dt.UTC)
     rows = []
     for i, m in enumerate(memberships):
-        rule_create(
-            user=m.user,
-            title="",
-            time_zone="UTC",
-            start_date=first,
-            start_time=dt.time(18 + i % 3),
-            end_date=first,
-            end_time=dt.time(21 + i % 3),
-            rrule=f"FREQ=WEEKLY;BYDAY={WEEKDAYS[i % 7]}",
-        )
+        if i % 2:  # every other member has a weekly rule (each rule is written out over the horizon)
+            rule_create(
+                user=m.user,
+                title="",
+                time_zone="UTC",
+                start_date=first,
+                start_time=dt.time(18 + i % 3),
+                end_date=first,
+                end_time=dt.time(21 + i % 3),
+                rrule=f"FREQ=WEEKLY;BYDAY={WEEKDAYS[i % 7]}",
+            )
         for day in range((last - first).days + 1):
             if rnd.random() < 0.25:
                 at = start + dt.timedelta(days=day, hours=rnd.randint(12, 23))
