@@ -34,7 +34,8 @@ GIG = dt.timedelta(minutes=120)
 def scale_band(size: int, first: dt.date, last: dt.date, seed: int):
     """A band of `size` (nobody needed by name) in four sections, every 15th member doubling in the next; a
     weekly evening rule for every other member and, on about a quarter of the days, an hour-aligned one-off
-    busy stretch for everyone. Returns the band and the line-up as this test states it (not as the band's snapshot reads it)."""
+    busy stretch for everyone. Returns the band and the line-up as this test states it (not as the band's
+    snapshot reads it)."""
     rnd = random.Random(seed)
     band = BandFactory(slug=f"scale-{size}", time_zone="UTC", min_gig_minutes=GIG.seconds // 60)
     memberships = [MembershipFactory(band=band, required=False) for _ in range(size)]
