@@ -33,7 +33,7 @@ GIG = dt.timedelta(minutes=120)
 
 def scale_band(size: int, first: dt.date, last: dt.date, seed: int):
     """A band of `size` (nobody needed by name) in four sections, every 15th member doubling in the next; a
-    weekly evening rule for every other member and, on about a quarter of the days, an hour-aligned one-off
+    weekly evening rule for every other member and, on about three days in ten, an hour-aligned one-off
     busy stretch for everyone. Returns the band and the line-up as this test states it (not as the band's
     snapshot reads it)."""
     rnd = random.Random(seed)
@@ -49,8 +49,8 @@ def scale_band(size: int, first: dt.date, last: dt.date, seed: int):
         links += [MembershipSection(membership=m, section=sections[s], usual=s == i % SECTIONS) for s in sorted(own)]
     MembershipSection.objects.bulk_create(links)
     per = size // SECTIONS
-    needs = {s.pk: max(1, per * 3 // 4) for s in sections}
-    total = size * 7 // 10
+    needs = {s.pk: max(1, per * 4 // 5) for s in sections}
+    total = size * 3 // 4
     for s in sections:
         LineupNeed.objects.create(band=band, section=s, min_players=needs[s.pk])
     Band.objects.filter(pk=band.pk).update(min_players=total)
@@ -71,7 +71,7 @@ def scale_band(size: int, first: dt.date, last: dt.date, seed: int):
                 rrule=f"FREQ=WEEKLY;BYDAY={WEEKDAYS[i % 7]}",
             )
         for day in range((last - first).days + 1):
-            if rnd.random() < 0.25:
+            if rnd.random() < 0.3:
                 at = start + dt.timedelta(days=day, hours=rnd.randint(12, 23))
                 rows.append(
                     BusyInterval(
