@@ -163,7 +163,10 @@ def gig_shortfalls_round(*, now: dt.datetime | None = None) -> int:
     gigs = (
         Booking.objects.filter(
             # A band with a line-up keeps "sections" in its snapshot (bands.sections), with a total or not.
-            status__in=OPEN_STATUSES, ends_at__gt=now, starts_at__lt=now + ROUND_AHEAD, band__lineup__has_key="sections"
+            status__in=OPEN_STATUSES,
+            ends_at__gt=now,
+            starts_at__lt=now + ROUND_AHEAD,
+            band__lineup__has_key="sections",
         )
         .select_related("band")
         .order_by("starts_at", "pk")[:ROUND_LIMIT]
