@@ -687,6 +687,12 @@ def _gig_minutes(name: str, value: int | None, *, optional: bool) -> int | None:
     return value
 
 
+def gig_minutes_clean(name: str, value: int | None) -> int | None:
+    """A gig's own load-in or pack-down minutes (`name`), 0–600 or None (the band's usual ones); raises
+    ValidationError by field otherwise."""
+    return _gig_minutes(name, value, optional=True)
+
+
 def band_gig_block_add(
     *,
     band_id: int,
@@ -739,19 +745,25 @@ def band_gig_block_move(
     block_id: int,
     gig_starts_at: dt.datetime,
     gig_ends_at: dt.datetime,
-    load_in_minutes: int | object = KEEP,
-    pack_down_minutes: int | object = KEEP,
+    load_in_minutes: int | object | None = KEEP,
+    pack_down_minutes: int | object | None = KEEP,
+    absent: Iterable[int] | object = KEEP,
 ) -> BandBlock:
-    """Give a gig block new gig times – a rescheduled gig, or an act's set in a show's running order,
-    which also gives it its own load-in and pack-down – and move its members' busy time to match.
-    Load-in and pack-down left as KEEP stay as the block has them. Call inside the caller's transaction."""
+    """Give a gig block new gig times – a rescheduled gig, an act's set in a show's running order, which
+    also gives it its own load-in and pack-down, or its own load-in and pack-down alone (None: the band's
+    usual ones) – and move its members' busy time to match. `absent`: who sits the gig out at its new
+    times (decision 0112, recomputed by bookings.services.moves.gig_move). What is left as KEEP stays as
+    the block has it. Call inside the caller's transaction; raises ValidationError by field for minutes
+    outside 0–600."""
     block = BandBlock.objects.select_related("band").get(pk=block_id, kind=BandBlock.Kind.GIG)
     block.gig_starts_at = gig_starts_at.astimezone(dt.UTC)
     block.gig_ends_at = gig_ends_at.astimezone(dt.UTC)
     if load_in_minutes is not KEEP:
-        block.load_in_minutes = _gig_minutes("load_in_minutes", load_in_minutes, optional=False)
+        block.load_in_minutes = _gig_minutes("load_in_minutes", load_in_minutes, optional=True)
     if pack_down_minutes is not KEEP:
-        block.pack_down_minutes = _gig_minutes("pack_down_minutes", pack_down_minutes, optional=False)
+        block.pack_down_minutes = _gig_minutes("pack_down_minutes", pack_down_minutes, optional=True)
+    if absent is not KEEP:
+        block.absent = sorted(set(absent))
     _gig_block_place(block)
     return block
 

@@ -302,12 +302,16 @@ class GigAnswer(models.Model):
 
 class SectionShort(models.Model):
     """A section of a gig that the places still able to play (not a "can't" or "probably not", unless a
-    stand-in took it) can no longer fill. The leaders and the section were told once, when the row was
-    made; the row goes when the section is covered again, so a new shortfall is told again
+    stand-in took it) can no longer fill – or, with no section, the gig's players in all below the band's
+    total (Band.min_players). The leaders (and the section) were told once, when the row was made; the row
+    goes when it is covered again, so a new shortfall is told again
     (gigs.services.parts.gig_shortfalls_check)."""
 
     booking = models.ForeignKey(Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="short_sections")
-    section = models.ForeignKey("bands.Section", verbose_name=_("section"), on_delete=models.CASCADE, related_name="+")
+    # None: the band's total is short, not a section.
+    section = models.ForeignKey(
+        "bands.Section", verbose_name=_("section"), on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
     since = models.DateTimeField(_("short since"))
 
     class Meta:
@@ -318,6 +322,12 @@ class SectionShort(models.Model):
                 fields=["booking", "section"],
                 name="gigs_section_short_once",
                 violation_error_message=_("This section is already marked short for the gig."),
+            ),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=models.Q(section__isnull=True),
+                name="gigs_total_short_once",
+                violation_error_message=_("The gig is already marked short of players in all."),
             ),
         ]
 

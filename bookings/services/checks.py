@@ -128,15 +128,20 @@ def gig_fit(
     *,
     exclude_block_id: int | None = None,
     point: Point | None = None,
+    load_in_minutes: int | None = None,
+    pack_down_minutes: int | None = None,
 ) -> GigFit:
     """Whether the band can play a gig from `starts_at` to `ends_at`, with its load-in before and pack-down
-    after (bands.services.gig_window) and the journey to or from another gig at the gig's `point`.
+    after (bands.services.gig_window; the gig's own minutes where given, else the band's usual ones) and the
+    journey to or from another gig at the gig's `point`.
 
     A band without a minimum line-up (no section needs, no total: bands.lineup.band_lineup is None) needs
     every required member free, as it always has: one query. A band with one needs its named members
     free and the free members to fill every section (availability.lineup.fill, the green zone's own
     engine, a doubler counting once): one query more, for who plays. See docs/decisions/0112."""
-    start, end = gig_window(band, starts_at, ends_at)
+    start, end = gig_window(
+        band, starts_at, ends_at, load_in_minutes=load_in_minutes, pack_down_minutes=pack_down_minutes
+    )
     if band_lineup(band=band, members=()) is None:
         busy = members_busy_between(
             band_id=band.pk,

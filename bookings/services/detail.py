@@ -7,11 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from bands.services import band_gig_block_pad
+from bands.models import BandBlock
+from bands.services import gig_minutes_clean
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking
 from ..selectors.bookings import can_manage_band
+from . import locks, moves
 from .webhooks import webhook_events_emit
 
 
@@ -24,12 +26,13 @@ def booking_gig_times_set(
     now: dt.datetime | None = None,
 ) -> Booking:
     """Give a booked gig its own load-in before and pack-down after, in minutes (None: the band's
-    usual time); its members' busy time moves to match, in every band they play in. The booking's
-    own times, and so the double-booking check, stay as they are.
+        usual time); its members' busy time moves to match, in every band they play in. The booking's
+        own times, and so the double-booking check, stay as they are.
 
-    The band's leaders and admins only (BookingPermissionError). Raises BookingConflict when the
-    booking is not booked (any more), BookingError once the gig is over, ValidationError by field for
-    minutes outside 0–600; nothing changes then.
+        The band's leaders and admins only (BookingPermissionError). Raises BookingConflict when the
+        booking is not booked (any more), BookingError once the gig is over, ValidationError by field for
+        minutes outside 0–600, MembersBusy when a band with a minimum line-up cannot field it over the new
+    window (bookings.services.moves); nothing changes then.
     """
     now = now or timezone.now()
     if not can_manage_band(booking.band_id, by):
@@ -37,7 +40,8 @@ def booking_gig_times_set(
             _("Only the leaders and admins of %(band)s can change its gig times.") % {"band": booking.band.name}
         )
     with transaction.atomic():
-        booking = Booking.objects.select_for_update(of=("self",)).select_related("band").get(pk=booking.pk)
+        # Band, slot, the people the gig takes, booking (locks.py): the line-up is checked under them.
+        band, _slot, booking = locks.booking_lock(booking)
         if booking.status != Booking.Status.BOOKED or not booking.block_id:
             raise BookingConflict(
                 # Translators: what is the booking's kind (application, offer, request), status its state.
@@ -46,8 +50,19 @@ def booking_gig_times_set(
             )
         if booking.ends_at <= now:
             raise BookingError(_("This gig is over, so its times can no longer be changed."))
-        band_gig_block_pad(
-            block_id=booking.block_id, load_in_minutes=load_in_minutes, pack_down_minutes=pack_down_minutes
+        for name, value in (("load_in_minutes", load_in_minutes), ("pack_down_minutes", pack_down_minutes)):
+            gig_minutes_clean(name, value)
+        block = BandBlock.objects.only("gig_starts_at", "gig_ends_at").get(pk=booking.block_id)
+        # The one place a booked gig's time changes for its members (moves.gig_move): a band with a minimum
+        # line-up is checked over the new window, and who sits it out is recomputed.
+        moves.gig_move(
+            band=band,
+            booking=booking,
+            starts_at=block.gig_starts_at,
+            ends_at=block.gig_ends_at,
+            load_in_minutes=load_in_minutes,
+            pack_down_minutes=pack_down_minutes,
+            times_change=False,
         )
         webhook_events_emit(event="booking.rescheduled", bookings=[booking], now=now)
     return booking

@@ -5,9 +5,10 @@ declines (the old times stand). One open proposal per booking at a time.
 Accepting is a change of a booked gig's time, so it holds to the rules of booking the gig: the band,
 the slot and the booking are locked in that order (locks.booking_lock), and under the locks no other
 gig of the band may overlap the new times and every required member must be free then, with load-in,
-pack-down and the journey from or to another gig (checks.members_busy_for_gig, the gig's own block
-aside); on PostgreSQL the exclusion constraint stands behind the check. The gig stays BOOKED, so this
-is no second path to BOOKED (bookings/tests/test_one_booked_path.py).
+pack-down and the journey from or to another gig (moves.gig_move: checks.gig_fit, the gig's own block
+aside; for a band with a minimum line-up, who sits it out is recomputed); on PostgreSQL the exclusion
+constraint stands behind the check. The gig stays BOOKED, so this is no second path to BOOKED
+(bookings/tests/test_one_booked_path.py).
 """
 
 import datetime as dt
@@ -24,12 +25,11 @@ from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import WHEN, lazy_text, notifications_create
 from accounts.timezones import when_text, when_text_lazy
-from bands.services import band_gig_block_move
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent, RescheduleProposal
-from ..selectors.bookings import booking_point, side_of
-from . import checks, locks, radius
+from ..selectors.bookings import side_of
+from . import checks, locks, moves, radius
 from .asking import MAX_REQUEST_LENGTH
 from .checks import too_long_text
 from .notices import booking_notify, booking_people, link_of
@@ -206,18 +206,6 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
             )
         # A standing radius clause of the band bars the new day too (radius.py, the rule's one place).
         radius.radius_check(booking=_moved(booking, start, end))
-        # The members' check every booking runs (checks.members_busy_for_gig): the band's required members
-        # with its load-in and pack-down, and the journey from or to another gig; the gig's own block aside.
-        if checks.members_busy_for_gig(
-            band, start, end, exclude_block_id=booking.block_id, point=booking_point(booking)
-        ):
-            raise BookingConflict(
-                _(
-                    "Someone in %(band)s is busy %(when)s (with set-up and pack-down), so the gig was not moved. "
-                    "Decline, and propose times when everyone is free."
-                )
-                % {"band": band.name, "when": when_text(start, end, booking.zone)}
-            )
         old = when_text(booking.starts_at, booking.ends_at, booking.zone)
         was = when_text_lazy(booking.starts_at, booking.ends_at, booking.zone)  # in each recipient's language
         try:
@@ -225,11 +213,12 @@ def reschedule_accept(*, proposal: RescheduleProposal, by: User, now=None) -> Bo
                 if booking.cancel_free_until is not None:
                     # The free days the booking was made with move with the gig, whatever the band's now.
                     booking.cancel_free_until = start - (booking.starts_at - booking.cancel_free_until)
+                # The members' check every booking runs, at the new times (moves.gig_move, the one place a
+                # booked gig moves): refused when the band cannot play then; who sits it out is recomputed.
+                moves.gig_move(band=band, booking=booking, starts_at=start, ends_at=end)
                 booking.starts_at, booking.ends_at = start, end
                 booking.sequence += 1
                 booking.save(update_fields=["starts_at", "ends_at", "sequence", "cancel_free_until", "updated_at"])
-                if booking.block_id:
-                    band_gig_block_move(block_id=booking.block_id, gig_starts_at=start, gig_ends_at=end)
         except IntegrityError as exc:
             logger.warning("Reschedule %s hit a constraint: %s", proposal.pk, exc)
             raise BookingConflict(

@@ -31,7 +31,6 @@ from accounts.timezones import validate_time_zone, zone_name
 from bands.links import link_clean
 from bands.models import ApprovalStatus, Band, Currency, Genre
 from bands.selectors import band_managers
-from bands.services import band_gig_block_move
 from places.models import City
 from places.selectors import city_names
 from venues.models import Slot, Ticket, Venue
@@ -40,7 +39,7 @@ from ..errors import BookingError, BookingPermissionError
 from ..models import BillMessage, Booking
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
 from ..selectors.shows import bill_people, on_the_bill
-from . import book
+from . import book, moves
 from .ending import booking_status_stamps_bump, booking_transition
 from .notices import booking_notify, booking_people, booking_summary
 from .webhooks import show_event_emit
@@ -584,17 +583,20 @@ def show_running_order_set(
             new = (act.load_in_at, act.set_starts_at, act.set_ends_at)
             if (booking.load_in_at, booking.set_starts_at, booking.set_ends_at) == new:
                 continue
+            # The act's members move to its set (moves.gig_move, the one place a booked gig moves): a band
+            # with a minimum line-up is checked at the set's times and who sits it out is recomputed.
+            moves.gig_move(
+                band=booking.band,
+                booking=booking,
+                starts_at=act.set_starts_at,
+                ends_at=act.set_ends_at,
+                load_in_minutes=int((act.set_starts_at - act.load_in_at).total_seconds() // 60),
+                pack_down_minutes=0,
+                times_change=False,
+            )
             booking.load_in_at, booking.set_starts_at, booking.set_ends_at = new
             booking.sequence += 1
             booking.save(update_fields=["load_in_at", "set_starts_at", "set_ends_at", "sequence", "updated_at"])
-            if booking.block_id:
-                band_gig_block_move(
-                    block_id=booking.block_id,
-                    gig_starts_at=act.set_starts_at,
-                    gig_ends_at=act.set_ends_at,
-                    load_in_minutes=int((act.set_starts_at - act.load_in_at).total_seconds() // 60),
-                    pack_down_minutes=0,
-                )
             changed.append(booking)
         moved = changed or (slot.doors_at, slot.curfew_at) != (doors_at, curfew_at)
         Slot.objects.filter(pk=slot.pk).update(

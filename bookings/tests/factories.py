@@ -68,3 +68,25 @@ def venue_with_owner(**kwargs):
     venue = VenueFactory(**kwargs)
     VenueStaffFactory(venue=venue, user=owner, role=VenueStaff.Role.OWNER)
     return venue, owner
+
+
+def lineup_band(*, sections_needed=(("Trumpets", 3, 2), ("Tuba", 2, 1)), total=None, **kwargs):
+    """(band, leader, players by section name): a band with sections, each (name, players, fewest needed),
+    nobody required by name, the leader in no section; `total`: the fewest players in all."""
+    from bands import sections
+
+    band, leader = band_with_leader(**kwargs)
+    Membership.objects.filter(band=band).update(required=False)
+    players: dict[str, list] = {}
+    needs = {}
+    for name, count, need in sections_needed:
+        section = sections.section_add(band=band, by=leader, name=name)
+        needs[section.pk] = need
+        players[name] = []
+        for i in range(count):
+            membership = MembershipFactory(band=band, required=False, user=UserFactory(display_name=f"{name} {i + 1}"))
+            sections.membership_sections_set(membership=membership, by=leader, usual=section.pk, doubles=[])
+            players[name].append(membership.user)
+    sections.lineup_set(band=band, by=leader, needs=needs, total=total)
+    band.refresh_from_db()
+    return band, leader, players

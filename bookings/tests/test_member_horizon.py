@@ -54,13 +54,15 @@ Status = Booking.Status
 BERLIN = "Europe/Berlin"
 ZONE = zoneinfo.ZoneInfo(BERLIN)
 # What writes a gig's time into its members' busy time: a door is a function of our apps that calls one.
-GIG_WRITERS = {"booking_book", "band_gig_block_add", "band_gig_block_move", "band_gig_guest_add"}
-# The functions that are these writers themselves.
-WRITERS_THEMSELVES = {"bookings.services.book.booking_book"}
+GIG_WRITERS = {"booking_book", "band_gig_block_add", "band_gig_block_move", "band_gig_guest_add", "gig_move"}
+# The functions that are these writers themselves (gig_move: the one place a booked gig moves, decision 0115).
+WRITERS_THEMSELVES = {"bookings.services.book.booking_book", "bookings.services.moves.gig_move"}
 # Doors that write a gig's time without a driver here, each with its reason.
 NO_DRIVER = {
     "bookings.services.shows.show_running_order_set": "moves the busy time of acts already booked on the show "
     "(load-in and set inside the show's night); it books no gig",
+    "bookings.services.detail.booking_gig_times_set": "moves a booked gig's load-in and pack-down (moves.gig_move "
+    "checks a band with a minimum line-up; a band without one keeps its block re-placed unchecked); it books no gig",
 }
 # 399 and 401 days ahead (either side of the old horizon), and the last day the site books ("last").
 DAYS = [399, 401, "last"]

@@ -38,12 +38,11 @@ from accounts.services import lazy_text, notifications_create
 from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import band_managers
-from bands.services import band_gig_block_move
 from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking, BookingEvent, Quote
 from bookings.selectors.bookings import manages_band_of
 from bookings.selectors.quotes import counterpart_side
-from bookings.services import book, checks, locks, quotes
+from bookings.services import book, checks, locks, moves, quotes
 from bookings.services.asking import booking_create
 from bookings.services.ending import booking_transition
 from bookings.services.notices import booking_notify, booking_people
@@ -700,9 +699,6 @@ def placement_move(
                 _("%(band)s is already booked %(when)s.")
                 % {"band": band.name, "when": when_text(other.starts_at, other.ends_at, booking.zone)}
             )
-        busy = checks.members_busy_for_gig(band, starts_at, ends_at, exclude_block_id=booking.block_id)
-        if busy:
-            reasons.append(checks.busy_members_text(busy, booking.zone))
         _refuse(reasons)
         moved = Booking(pk=booking.pk, band_id=band.pk, slot=booking.slot, venue=booking.venue)
         moved.starts_at, moved.ends_at, moved.time_zone = starts_at, ends_at, booking.time_zone
@@ -710,12 +706,13 @@ def placement_move(
         old = when_text(booking.starts_at, booking.ends_at, booking.zone)
         try:
             with transaction.atomic():
+                # The members' check at the new times and who sits the set out (moves.gig_move, the one place a
+                # booked gig moves): refused with a clear message when the band cannot play then.
+                moves.gig_move(band=band, booking=booking, starts_at=starts_at, ends_at=ends_at)
                 Slot.objects.filter(pk=booking.slot_id).update(stage=fstage.stage, starts_at=starts_at, ends_at=ends_at)
                 booking.starts_at, booking.ends_at = starts_at, ends_at
                 booking.sequence += 1
                 booking.save(update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
-                if booking.block_id:
-                    band_gig_block_move(block_id=booking.block_id, gig_starts_at=starts_at, gig_ends_at=ends_at)
         except IntegrityError as exc:
             raise BookingConflict(_("That stage is taken then.")) from exc
         placement.festival_stage, placement.starts_at, placement.ends_at = fstage, starts_at, ends_at

@@ -87,28 +87,41 @@ def answer_by_moment(*, booking: Booking, answer_by: dt.date) -> dt.datetime:
     return min(end, booking.starts_at)
 
 
+def sitting_out(booking: Booking) -> frozenset[int]:
+    """The members who sit the gig out (its block's `absent`: a band with a minimum line-up booked or moved
+    while they were busy, decision 0112): they keep a place and may answer, but nobody asks or reminds them.
+    Reads the block (no query when the booking came with it)."""
+    block = booking.block if booking.block_id else None
+    return frozenset(block.absent) if block is not None and block.absent else frozenset()
+
+
 @dataclass(frozen=True)
 class AnswerBy:
     """A gig's answer-by block: the day (None: not set) in the band's zone, whether it has passed, whether
-    the answers are locked, and the places still without an answer (nobody standing in)."""
+    the answers are locked, the places still without an answer (nobody standing in, not sitting the gig
+    out) and those without one who sit it out."""
 
     day: dt.date | None
     zone: str
     passed: bool
     locked: bool
     missing: list[GigAnswer]
+    sitting_out: list[GigAnswer] = field(default_factory=list)
 
 
 def answer_by_of(*, booking: Booking, places: list[GigAnswer], now: dt.datetime) -> AnswerBy:
     """The gig's answer-by block from its places already read (one query, for the date)."""
     deadline = GigDeadline.objects.filter(booking_id=booking.pk).first()
     day = deadline.answer_by if deadline is not None else None
+    out = sitting_out(booking)
+    unanswered = [p for p in places if not p.answer and not p.stand_in_id]
     return AnswerBy(
         day=day,
         zone=booking.band.time_zone,
         passed=day is not None and now >= answer_by_moment(booking=booking, answer_by=day),
         locked=bool(deadline and deadline.locked),
-        missing=[p for p in places if not p.answer and not p.stand_in_id],
+        missing=[p for p in unanswered if p.member_id not in out],
+        sitting_out=[p for p in unanswered if p.member_id in out],
     )
 
 

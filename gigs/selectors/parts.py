@@ -35,12 +35,24 @@ class SectionCount:
     places: list[GigAnswer] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class TotalCount:
+    """A gig's players in all against the band's fewest (Band.min_players): confirmed places, places that
+    have not said no, and the state as a section's (ok, open: waiting for answers, short)."""
+
+    need: int
+    have: int
+    could: int
+    state: str
+
+
 @dataclass
 class GigSections:
     rows: list[SectionCount]
     elsewhere: list[GigAnswer]  # places in no section (no section given, or the member left)
     total: int  # the band's fewest players in all (0: none)
     confirmed: int
+    total_count: TotalCount | None = None
 
     @property
     def short(self) -> list[SectionCount]:
@@ -140,7 +152,27 @@ def gig_sections(*, booking: Booking, places: list[GigAnswer], parts: BandParts 
         elsewhere=elsewhere,
         total=data.get("total") or 0,
         confirmed=len(confirmed),
+        total_count=gig_total(booking=booking, places=places, parts=parts),
     )
+
+
+def gig_total(*, booking: Booking, places: list[GigAnswer], parts: BandParts | None = None) -> TotalCount | None:
+    """The gig's players in all against the band's total (None: the band sets none; no query then). Every
+    place counts, in a section or not: a member still in the band, or a stand-in in a place. Short when the
+    places that have not said no are fewer than the total; one query (the members) unless `parts` is given."""
+    need = (booking.band.lineup or {}).get("total") or 0
+    if not need:
+        return None
+    members = (
+        parts.members
+        if parts is not None
+        else frozenset(Membership.objects.filter(band_id=booking.band_id).values_list("user_id", flat=True))
+    )
+    playing = [p for p in places if p.stand_in_id or p.member_id in members]
+    have = sum(1 for p in playing if _confirmed(p))
+    could = sum(1 for p in playing if p.stand_in_id or p.answer not in SAID_NO)
+    state = SHORT if could < need else OPEN if have < need else OK
+    return TotalCount(need=need, have=have, could=could, state=state)
 
 
 def section_players(*, band: Band, section_id: int) -> list[int]:

@@ -29,7 +29,7 @@ from bookings.models import Booking, FeedMark, Webhook
 from bookings.services.webhooks import webhook_events_emit
 
 from ..models import Answer, GigAnswer, GigDeadline
-from ..selectors.answers import answer_by_moment
+from ..selectors.answers import answer_by_moment, sitting_out
 from .parts import gig_shortfalls_check
 
 logger = logging.getLogger(__name__)
@@ -127,8 +127,9 @@ def _is_open(booking: Booking, now: dt.datetime) -> bool:
 def gig_lineup_open(*, booking: Booking, now: dt.datetime | None = None) -> int:
     """Give every member of the gig's band a place in its line-up (the instrument and "required" copied
     from the membership) and ask each new one "Can you play?" by notification, with the five one-click
-    answers. Only for a booked gig that is not over; a member who joined later gets a place too. Safe to
-    call again and at once from two places (the unique place per member). Returns how many were added."""
+    answers; a member who sits the gig out (busy then, selectors.answers.sitting_out) gets a place, unasked.
+    Only for a booked gig that is not over; a member who joined later gets a place too. Safe to call again
+    and at once from two places (the unique place per member). Returns how many were added."""
     now = now or timezone.now()
     if not _is_open(booking, now):
         return 0
@@ -147,8 +148,10 @@ def gig_lineup_open(*, booking: Booking, now: dt.datetime | None = None) -> int:
             ignore_conflicts=True,
         )
         band = booking.band
+        # Members who sit the gig out (busy then, the line-up does without them) get a place but no question.
+        out = sitting_out(booking)
         notifications_create(
-            recipients=[m.user for m in missing],
+            recipients=[m.user for m in missing if m.user_id not in out],
             kind="rsvp_asked",
             text=lazy_text(
                 gettext_lazy("Can you play? %(band)s, {when}"),
@@ -332,7 +335,8 @@ def _public(summary: dict) -> dict:
 def gig_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind the members who have not answered a gig that is now within their band's reminder days
     (Band.rsvp_reminder_days; 0: never), once per member and gig, and not in the first day after they were
-    asked. Returns how many were reminded."""
+    asked. Members who sit the gig out (selectors.answers.sitting_out) are not reminded. Returns how many
+    were reminded."""
     now = now or timezone.now()
     places = list(
         GigAnswer.objects.filter(
@@ -343,9 +347,14 @@ def gig_reminders_send(*, now: dt.datetime | None = None) -> int:
             booking__starts_at__gt=now,
             booking__starts_at__lte=now + dt.timedelta(days=60),
             booking__band__rsvp_reminder_days__gt=0,
-        ).select_related("booking__band", "member")
+        ).select_related("booking__band", "booking__block", "member")
     )
-    due = [p for p in places if p.booking.starts_at <= now + dt.timedelta(days=p.booking.band.rsvp_reminder_days)]
+    due = [
+        p
+        for p in places
+        if p.booking.starts_at <= now + dt.timedelta(days=p.booking.band.rsvp_reminder_days)
+        and p.member_id not in sitting_out(p.booking)
+    ]
     for place in due:
         booking = place.booking
         with transaction.atomic():
@@ -458,7 +467,8 @@ def gig_answer_by_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind each member who has not answered a booked gig (nobody stands in for them) within two days
     before its answer-by date, once per place and date: the place is marked in the same transaction as its
     notification, whose dedupe key names the place and the date, so two rounds at once send it once. Locked
-    answers are not reminded. Returns how many were reminded."""
+    answers, and members who sit the gig out (busy then: selectors.answers.sitting_out), are not reminded.
+    Returns how many were reminded."""
     now = now or timezone.now()
     deadlines = GigDeadline.objects.filter(
         answer_by__isnull=False,
@@ -467,20 +477,24 @@ def gig_answer_by_reminders_send(*, now: dt.datetime | None = None) -> int:
         locked=False,
         booking__status=Status.BOOKED,
         booking__starts_at__gt=now,
-    ).select_related("booking__band")
+    ).select_related("booking__band", "booking__block")
     sent = 0
     for deadline in deadlines:
         booking = deadline.booking
         moment = answer_by_moment(booking=booking, answer_by=deadline.answer_by)
         if not moment - REMIND_BEFORE_ANSWER_BY <= now < moment:
             continue
-        places = GigAnswer.objects.filter(
-            booking_id=booking.pk,
-            answer="",
-            stand_in__isnull=True,
-            answer_by_reminded_at__isnull=True,
-            created_at__lte=now - ASKED_BEFORE_ANSWER_BY_REMINDER,
-        ).select_related("member")
+        places = (
+            GigAnswer.objects.filter(
+                booking_id=booking.pk,
+                answer="",
+                stand_in__isnull=True,
+                answer_by_reminded_at__isnull=True,
+                created_at__lte=now - ASKED_BEFORE_ANSWER_BY_REMINDER,
+            )
+            .exclude(member_id__in=sitting_out(booking))
+            .select_related("member")
+        )
         for place in places:
             with transaction.atomic():
                 marked = GigAnswer.objects.filter(pk=place.pk, answer="", answer_by_reminded_at__isnull=True).update(

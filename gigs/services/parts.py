@@ -23,7 +23,7 @@ from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
 
 from ..models import GigAnswer, SectionShort
-from ..selectors.parts import SectionCount, gig_sections, section_players
+from ..selectors.parts import SHORT, SectionCount, TotalCount, gig_sections, gig_total, section_players
 
 MANAGING_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
 OPEN_STATUSES = (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS)
@@ -63,20 +63,31 @@ def gig_part_set(*, place: GigAnswer, by: User, section: Section | None, now: dt
 
 
 def gig_shortfalls_check(*, booking: Booking, by: User | None = None, now: dt.datetime | None = None) -> list[int]:
-    """Mark the gig's sections that fell short since the last check and tell, once each, the band's leaders
-    and the section's players (never `by`, who knows); forget those covered again. Call inside the caller's
-    transaction. Returns the pks of the sections newly short."""
+    """Mark the gig's sections that fell short since the last check – and its players in all, when they fell
+    below the band's total – and tell, once each, the band's leaders and the section's players (for the
+    total, the leaders), never `by`, who knows; forget those covered again. Call inside the caller's
+    transaction. Returns the pks of the sections newly short (None for the total)."""
     now = now or timezone.now()
-    if not _is_open(booking, now) or not (booking.band.lineup or {}).get("sections"):
-        return []  # a band without sections: nothing to read
+    lineup = booking.band.lineup or {}
+    if not _is_open(booking, now) or not (lineup.get("sections") or lineup.get("total")):
+        return []  # a band without sections or a total: nothing to read
     places = list(GigAnswer.objects.filter(booking_id=booking.pk).select_related("member"))
     if not places:
         return []  # the line-up is not open yet: nobody was asked
     counted = gig_sections(booking=booking, places=places)
-    short = {row.section_id: row for row in counted.short} if counted else {}
+    total = counted.total_count if counted is not None else gig_total(booking=booking, places=places)
+    short: dict[int | None, SectionCount | TotalCount] = (
+        {row.section_id: row for row in counted.short} if counted else {}
+    )
+    if total is not None and total.state == SHORT:
+        short[None] = total
     known = set(SectionShort.objects.filter(booking_id=booking.pk).values_list("section_id", flat=True))
-    if known - set(short):
-        SectionShort.objects.filter(booking_id=booking.pk).exclude(section_id__in=list(short)).delete()
+    gone = known - set(short)
+    if gone:
+        covered = SectionShort.objects.filter(booking_id=booking.pk, section_id__in=[s for s in gone if s is not None])
+        if None in gone:
+            covered = covered | SectionShort.objects.filter(booking_id=booking.pk, section__isnull=True)
+        covered.delete()
     told = []
     for section_id, row in short.items():
         if section_id in known:
@@ -86,15 +97,43 @@ def gig_shortfalls_check(*, booking: Booking, by: User | None = None, now: dt.da
                 mark = SectionShort.objects.create(booking_id=booking.pk, section_id=section_id, since=now)
         except IntegrityError:
             continue  # marked meanwhile by another check, which tells
-        _tell_short(booking, row, mark, by=by)
+        if isinstance(row, TotalCount):
+            _tell_total_short(booking, row, mark, by=by)
+        else:
+            _tell_short(booking, row, mark, by=by)
         told.append(section_id)
     return told
 
 
+def _leader_ids(band_id: int) -> list[int]:
+    return list(Membership.objects.filter(band_id=band_id, role__in=MANAGING_ROLES).values_list("user_id", flat=True))
+
+
+def _tell_total_short(booking: Booking, total: TotalCount, mark: SectionShort, *, by: User | None) -> None:
+    band = booking.band
+    notifications_create(
+        recipients=list(User.objects.filter(pk__in=_leader_ids(band.pk))),
+        kind="section_short",
+        text=lazy_text(
+            gettext_lazy(
+                "Too few players for %(band)s, {when}: %(have)s can play, the band needs at least %(need)s. Ask a "
+                "stand-in?"
+            ),
+            band=band.name,
+            have=total.could,
+            need=total.need,
+        ),
+        link=reverse("gigs:gig", args=[booking.uid]),
+        key=f"section-short:{mark.pk}",
+        actor=by,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+    )
+
+
 def _tell_short(booking: Booking, row: SectionCount, mark: SectionShort, *, by: User | None) -> None:
     band = booking.band
-    leaders = Membership.objects.filter(band_id=band.pk, role__in=MANAGING_ROLES).values_list("user_id", flat=True)
-    people = {*leaders, *section_players(band=band, section_id=row.section_id)}
+    people = {*_leader_ids(band.pk), *section_players(band=band, section_id=row.section_id)}
     notifications_create(
         recipients=list(User.objects.filter(pk__in=people)),
         kind="section_short",
@@ -117,13 +156,17 @@ def _tell_short(booking: Booking, row: SectionCount, mark: SectionShort, *, by: 
 
 
 def gig_shortfalls_round(*, now: dt.datetime | None = None) -> int:
-    """The hourly round: check the sections of the booked gigs ahead of every band with sections, for what
+    """The hourly round: check the sections (and total) of the booked gigs ahead of every band with a line-up, for what
     changed in the band itself (a member left, a member's sections changed). Returns how many sections it
     found newly short."""
     now = now or timezone.now()
     gigs = (
         Booking.objects.filter(
-            status__in=OPEN_STATUSES, ends_at__gt=now, starts_at__lt=now + ROUND_AHEAD, band__lineup__has_key="sections"
+            # A band with a line-up keeps "sections" in its snapshot (bands.sections), with a total or not.
+            status__in=OPEN_STATUSES,
+            ends_at__gt=now,
+            starts_at__lt=now + ROUND_AHEAD,
+            band__lineup__has_key="sections",
         )
         .select_related("band")
         .order_by("starts_at", "pk")[:ROUND_LIMIT]

@@ -221,3 +221,45 @@ def test_every_word_of_the_sections_and_the_parts_is_marked(world, client):
     for person in (world.leader, world.tia):
         client.force_login(person)
         assert words_left_unmarked(client, urls) == {}
+
+
+# ---- The band's total (Band.min_players) -------------------------------------------------------------
+
+
+def _told_total() -> list:
+    return list(
+        Notification.objects.filter(kind="section_short", text__startswith="Too few players").values_list(
+            "recipient_id", flat=True
+        )
+    )
+
+
+def test_a_gig_below_the_bands_total_warns_the_leaders_once_per_crossing(world, client):
+    needs = {world.trumpets.pk: 2, world.saxes.pk: 1, world.tuba.pk: 1}
+    lineup_set(band=world.band, by=world.leader, needs=needs, total=6)  # all six of them
+    world.gig.band.refresh_from_db()
+    for user in (world.tia, world.tom, world.dora, world.ute, world.member):
+        _answer(world, user)
+    assert _told_total() == []
+    _answer(world, world.member, Answer.CANT)
+    assert _told_total() == [world.leader.pk]
+    assert SectionShort.objects.filter(booking=world.gig, section__isnull=True).count() == 1
+    _answer(world, world.tia, Answer.PROBABLY_NOT)  # still short: not told again
+    assert _told_total() == [world.leader.pk]
+    client.force_login(world.leader)
+    html = client.get(reverse("gigs:gig", args=[world.gig.uid])).content.decode()
+    assert "Too few players" in html and "Only 4 can play: the band needs at least 6 players." in html
+    _answer(world, world.member)
+    _answer(world, world.tia)  # covered again: the mark goes
+    assert not SectionShort.objects.filter(booking=world.gig, section__isnull=True).exists()
+    _answer(world, world.tom, Answer.CANT)  # a new crossing is told again
+    assert _told_total() == [world.leader.pk, world.leader.pk]
+
+
+def test_a_band_with_only_a_total_is_warned_too():
+    w = gig_world()
+    lineup_set(band=w.band, by=w.leader, needs={}, total=3)  # two members, no sections
+    w.gig.band.refresh_from_db()
+    gig_lineup_open(booking=w.gig)
+    _answer(w, w.member)
+    assert _told_total() == [w.leader.pk]

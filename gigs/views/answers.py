@@ -38,7 +38,7 @@ from ..selectors.answers import (
     place_of_member,
     who_is_in,
 )
-from ..selectors.parts import gig_sections
+from ..selectors.parts import gig_sections, gig_total
 from ..services.answers import (
     answer_link_read,
     gig_answer_by_set,
@@ -81,6 +81,7 @@ def _gig_context(
     membership = membership_of(band_id=booking.band_id, user=request.user)
     zone = timezone.get_current_timezone()
     answer_by = answer_by_of(booking=booking, places=places, now=now)
+    sections = gig_sections(booking=booking, places=places)
     if answer_by_form is None:
         answer_by_form = AnswerByForm(initial={"answer_by": answer_by.day}, auto_id="answer_by_%s")
     return {
@@ -94,7 +95,9 @@ def _gig_context(
         if booking.zone.key != zone.key
         else "",
         "groups": lineup_groups(places),
-        "sections": gig_sections(booking=booking, places=places),
+        "sections": sections,
+        # The players in all against the band's total (no query for a band without one).
+        "total": sections.total_count if sections is not None else gig_total(booking=booking, places=places),
         "counts": lineup_counts(places),
         "mine": mine,
         "form": form,
