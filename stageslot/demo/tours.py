@@ -242,9 +242,9 @@ def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
     from bookings.errors import BookingError
     from bookings.models import Booking
     from bookings.services import answering, asking
+    from gigs.selectors.tours import tour_party_people
     from gigs.services import day_sheets as sheets
     from gigs.services import tours
-    from gigs.selectors.tours import tour_party_people
     from stageslot.demo.people import password_hash_once
 
     logger = logging.getLogger(__name__)
