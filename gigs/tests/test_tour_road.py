@@ -244,7 +244,7 @@ def test_the_forecast_is_in_the_bands_currency_and_another_is_not_summed(client,
     assert major(money.forecast_minor) == Decimal("1000.00")  # 100 × 12.50 × 80 %; the EUR show left out
     client.force_login(world.leader)
     page = client.get(reverse("gigs:tour_money", args=[tour.pk])).content.decode()
-    assert "Door forecast" in page and "1,000.00" in page and "GBP" in page
+    assert "Door forecast" in page and re.search(r"1,000(\.00)? GBP", page)
 
 
 def test_the_expected_attendance_is_bounded_by_the_capacity_and_only_leaders_set_it(client, world):
