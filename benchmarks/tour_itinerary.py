@@ -53,14 +53,15 @@ def world():
         )
     tour = tours.tour_create(band=w.band, by=w.leader, name="Thirty days", bookings=w.gigs)
     night = w.first
+    tours.tour_traveller_add(tour=tour, by=w.leader, email=w.crew.email, role="driver")
     for n in range(10):
-        tours.tour_stay_save(
+        stay = tours.tour_stay_save(
             tour=tour, by=w.leader, night=night, nights=2 + n % 2, check_in=dt.time(15), check_out=dt.time(11),
             name=f"Hotel {n}", address=f"Bahnhofstraße {n}", confirmation=f"CONF-{n:04}",
-            rooms="1: Lea, Max\n2: Dana",
+            rooms="Breakfast from 7:00",
         )  # fmt: skip
+        tours.tour_stay_rooms_set(stay=stay, by=w.leader, rooms={w.leader.pk: "1", w.member.pk: "1", w.crew.pk: "2"})
         night += dt.timedelta(days=2 + n % 2)
-    tours.tour_traveller_add(tour=tour, by=w.leader, email=w.crew.email, role="driver")
     return w, tour
 
 

@@ -615,12 +615,21 @@ class Tour(models.Model):
         return gettext("Tour %(tour)s of band %(band)s") % {"tour": self.pk, "band": self.band_id}
 
 
+# A hall's head count past this is a typing slip (as payments' MAX_TICKETS for a settlement).
+MAX_ATTENDANCE = 1_000_000
+
+
 class TourGig(models.Model):
     """A gig of the tour. A gig is in at most one tour (the unique constraint)."""
 
     tour = models.ForeignKey(Tour, verbose_name=_("tour"), on_delete=models.CASCADE, related_name="tour_gigs")
     booking = models.ForeignKey(Booking, verbose_name=_("gig"), on_delete=models.CASCADE, related_name="+")
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    # How many people the band expects at a door deal's show (0 to the show's capacity): the money page's
+    # forecast of the door. Empty: no forecast.
+    expected_attendance = models.PositiveIntegerField(
+        _("expected attendance"), null=True, blank=True, validators=[MaxValueValidator(MAX_ATTENDANCE)]
+    )
 
     class Meta:
         verbose_name = _("gig of a tour")
@@ -631,6 +640,11 @@ class TourGig(models.Model):
                 fields=["booking"],
                 name="gigs_tourgig_one_tour_a_gig",
                 violation_error_message=_("This gig is already part of a tour."),
+            ),
+            models.CheckConstraint(
+                condition=Q(expected_attendance__lte=MAX_ATTENDANCE),
+                name="gigs_tourgig_attendance_bounded",
+                violation_error_message=_("The expected attendance is too high."),
             ),
         ]
 
@@ -650,8 +664,9 @@ class TourStay(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", db_default="UTC")
     confirmation = models.CharField(_("confirmation"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    # Who sleeps where: one room a line ("12: Mara, Ayla").
-    rooms = models.TextField(_("who sleeps where"), max_length=1000, blank=True)
+    # A note on the rooms in the band's words ("two doubles, one single"). Who sleeps in which room is
+    # TourStayGuest: people of the touring party by reference, their names drawn when shown.
+    rooms = models.TextField(_("note on the rooms"), max_length=1000, blank=True)
 
     class Meta:
         verbose_name = _("stay")
@@ -667,6 +682,63 @@ class TourStay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tour_id}: {self.name}"
+
+
+class TourStayGuest(models.Model):
+    """Who sleeps where: one person of the touring party (a member, a stand-in, crew: each by their account,
+    their name drawn when shown) in a stay, with their room. Erasing the person deletes their rows only;
+    a traveller taken off the tour leaves its stays with them."""
+
+    stay = models.ForeignKey(TourStay, verbose_name=_("stay"), on_delete=models.CASCADE, related_name="guests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="tour_rooms"
+    )
+    room = models.CharField(_("room"), max_length=20, blank=True, default="", db_default="")
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("guest of a stay")
+        verbose_name_plural = _("guests of stays")
+        ordering = ["stay", "room", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stay", "user"],
+                name="gigs_tourstayguest_once",
+                violation_error_message=_("This person already has a room in this stay."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stay_id}: {self.user_id} {self.room}"
+
+
+def new_tour_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class TourFeed(models.Model):
+    """A traveller's secret calendar address for one tour (the shows, drives and stays, never money). It
+    answers for as long as its person may see the tour: a traveller taken off the tour, or a member who
+    left the band, gets 404. Renewing gives a new token; the old address then answers 404."""
+
+    tour = models.ForeignKey(Tour, verbose_name=_("tour"), on_delete=models.CASCADE, related_name="feeds")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="tour_feeds"
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_tour_feed_token, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    renewed_at = models.DateTimeField(_("renewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tour calendar address")
+        verbose_name_plural = _("tour calendar addresses")
+        ordering = ["tour", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["tour", "user"], name="gigs_tourfeed_one_a_traveller"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tour_id}: {self.user_id}"
 
 
 class TourTraveller(models.Model):

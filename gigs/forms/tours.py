@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import BoundedIntegerField, FeeField, OneLineField
 
-from ..models import TourCost, TourTraveller
+from ..models import MAX_ATTENDANCE, TourCost, TourTraveller
 
 
 class TourForm(forms.Form):
@@ -45,11 +45,39 @@ class StayForm(forms.Form):
     confirmation = OneLineField(label=_("Confirmation number"), max_length=60, required=False)
     phone = OneLineField(label=_("Phone"), max_length=40, required=False)
     rooms = forms.CharField(
-        label=_("Who sleeps where"),
+        label=_("Note on the rooms"),
         max_length=1000,
         required=False,
-        help_text=_("One room a line, e.g. 12: Mara, Ayla."),
-        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Who sleeps in which room is set for each person once the stay is added."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RoomsForm(forms.Form):
+    """Who sleeps where in one stay: for each person of the touring party, whether they sleep here and
+    their room. Fields `here_<account id>` and `room_<account id>`."""
+
+    def __init__(self, *args, people=(), guests=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        guests = guests or {}
+        self.people = list(people)
+        for person in self.people:
+            pk, name = person.user.pk, person.user.name
+            self.fields[f"here_{pk}"] = forms.BooleanField(
+                label=_("%(name)s sleeps here") % {"name": name}, required=False, initial=pk in guests
+            )
+            self.fields[f"room_{pk}"] = OneLineField(
+                label=_("Room of %(name)s") % {"name": name}, max_length=20, required=False, initial=guests.get(pk, "")
+            )
+
+    def rooms(self) -> dict[int, str | None]:
+        data = self.cleaned_data
+        return {p.user.pk: (data[f"room_{p.user.pk}"] if data[f"here_{p.user.pk}"] else None) for p in self.people}
+
+
+class AttendanceForm(forms.Form):
+    expected = BoundedIntegerField(
+        label=_("Expected attendance"), min_value=0, max_value=MAX_ATTENDANCE, required=False
     )
 
 

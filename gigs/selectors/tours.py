@@ -9,7 +9,7 @@ import math
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -20,9 +20,10 @@ from bookings.models import Booking, Quote
 from bookings.selectors.bookings import can_manage_band
 from bookings.selectors.tours import road_factor
 from payments.models import Settlement
+from payments.services.settlement import settlement_compute
 from places.geo import great_circle_km
 
-from ..models import DaySheet, GigAnswer, Tour, TourCost, TourGig, TourStay, TourTraveller
+from ..models import DaySheet, GigAnswer, Tour, TourCost, TourFeed, TourGig, TourStay, TourStayGuest, TourTraveller
 
 Status = Booking.Status
 # A gig on the tour's days and drives: booked, playing or played. A cancelled one is listed as such.
@@ -96,9 +97,25 @@ def tour_stays(*, tour: Tour) -> QuerySet[TourStay]:
     return TourStay.objects.filter(tour=tour).order_by("check_in_at", "pk")
 
 
+def tour_stays_with_guests(*, tour: Tour) -> QuerySet[TourStay]:
+    """The tour's stays by check-in, each with who sleeps where (`guests`, by room, their people read with
+    them: a name is drawn from the person when shown). Two queries."""
+    guests = (
+        TourStayGuest.objects.select_related("user")
+        .only("stay_id", "room", "user__display_name", "user__email")
+        .order_by("room", "user__display_name", "pk")
+    )
+    return tour_stays(tour=tour).prefetch_related(Prefetch("guests", queryset=guests))
+
+
 def tour_stay_of(*, tour: Tour, pk: int) -> TourStay:
     """One stay of the tour (404 if the tour has no such stay)."""
     return get_object_or_404(TourStay.objects.select_related("tour"), pk=pk, tour=tour)
+
+
+def tour_has_gig(*, tour: Tour, booking_id: int) -> bool:
+    """Whether the gig is part of the tour."""
+    return TourGig.objects.filter(tour=tour, booking_id=booking_id).exists()
 
 
 def tour_traveller_of(*, tour: Tour, pk: int) -> TourTraveller:
@@ -285,10 +302,11 @@ def tour_itinerary(*, tour: Tour) -> Itinerary:
     is a show day; a day without one is a travel day when the next drive does not fit on the next show's
     day between LEAVE_AT and its load-in, else a day off. Each drive is listed on the day it is driven, and
     warns when it does not fit between the last gig's pack-down and the next load-in at all. A stay is
-    listed on each night it covers. Two queries (the gigs, the stays); `tour.band` is read with the tour."""
+    listed on each night it covers, with who sleeps where. Three queries (the gigs, the stays, their guests);
+    `tour.band` is read with the tour."""
     band = tour.band
     bookings = tour_gigs(tour=tour)
-    stays = list(TourStay.objects.filter(tour=tour).order_by("check_in_at", "pk"))
+    stays = list(tour_stays_with_guests(tour=tour))
     played = [b for b in bookings if b.status in TOUR_STATUSES]
     cancelled = [b for b in bookings if b.status not in TOUR_STATUSES]
     if not played:
@@ -352,6 +370,53 @@ def tour_party(*, tour: Tour) -> tuple[list[Membership], list[TourTraveller]]:
 
 
 @dataclass(frozen=True)
+class PartyPerson:
+    """One person of the touring party: `kind` is "member", "traveller" (crew, driver, a stand-in invited
+    to the tour) or "stand_in" (a stand-in with an account who plays one of the tour's gigs)."""
+
+    user: User
+    kind: str
+    role: str = ""
+
+
+def tour_party_people(*, tour: Tour) -> list[PartyPerson]:
+    """Everyone of the touring party once, by their account: the band's members, the tour's travellers and
+    the stand-ins with an account who play one of its gigs. Three queries."""
+    members, travellers = tour_party(tour=tour)
+    people = [PartyPerson(user=m.user, kind="member", role=m.role) for m in members]
+    people += [PartyPerson(user=t.user, kind="traveller", role=t.role) for t in travellers]
+    seen = {p.user.pk for p in people}
+    answers = GigAnswer.objects.filter(
+        booking__in=TourGig.objects.filter(tour=tour).values("booking"), stand_in__user__isnull=False
+    ).select_related("stand_in__user")
+    for answer in answers.order_by("pk"):
+        user = answer.stand_in.user
+        if user.pk not in seen:
+            seen.add(user.pk)
+            people.append(PartyPerson(user=user, kind="stand_in", role=TourTraveller.Role.STAND_IN))
+    return people
+
+
+# ---- Each traveller's calendar address ------------------------------------------------------------
+
+
+def tour_feed_of(*, tour: Tour, user: User) -> TourFeed | None:
+    """The person's calendar address of the tour, if they made one."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return TourFeed.objects.filter(tour=tour, user=user).first()
+
+
+def tour_feed_by_token(*, token: str) -> TourFeed | None:
+    """The calendar address with this token, with its tour, band and person – or None when there is none,
+    or when its person may no longer see the tour (taken off it, left the band): that address is dead."""
+    feed = TourFeed.objects.select_related("tour__band", "user").filter(token=token).first()
+    if feed is None or not feed.user.is_active or not tour_access(tour=feed.tour, user=feed.user).see:
+        return None
+    return feed
+
+
+@dataclass(frozen=True)
 class CalendarEntry:
     """One event of a traveller's tour calendar: a show, a drive or a stay."""
 
@@ -362,11 +427,13 @@ class CalendarEntry:
     ends_at: dt.datetime
     place: str = ""
     cancelled: bool = False
+    zone: str = "UTC"  # the place's zone: the times are UTC, read there
 
 
 def tour_calendar(*, itinerary: Itinerary) -> list[CalendarEntry]:
     """The itinerary as events for a calendar: each gig (a cancelled one kept, cancelled), each drive whose
-    time is known, from its departure, and each stay from check-in to check-out. No money in any of it."""
+    time is known, from its departure to its arrival (from → to), and each stay from check-in to check-out
+    (name, address). Times in UTC with the zone of the place. No money in any of it."""
     entries = []
     for booking in itinerary.gigs:
         entries.append(
@@ -378,6 +445,7 @@ def tour_calendar(*, itinerary: Itinerary) -> list[CalendarEntry]:
                 ends_at=booking.ends_at,
                 place=booking.venue.address if booking.venue else booking.location,
                 cancelled=booking.status not in TOUR_STATUSES,
+                zone=booking.time_zone,
             )
         )
     stays: dict[int, TourStay] = {}
@@ -392,6 +460,7 @@ def tour_calendar(*, itinerary: Itinerary) -> list[CalendarEntry]:
                         starts_at=drive.departs_at,
                         ends_at=drive.departs_at + drive.duration,
                         place=drive.origin,
+                        zone=drive.zone.key,
                     )
                 )
         for stay in day.stays:
@@ -405,6 +474,7 @@ def tour_calendar(*, itinerary: Itinerary) -> list[CalendarEntry]:
                 starts_at=stay.check_in_at,
                 ends_at=stay.check_out_at,
                 place=stay.address,
+                zone=stay.time_zone,
             )
         )
     return entries
@@ -434,6 +504,10 @@ class ShowMoney:
     planned_minor: int = 0
     actual_minor: int = 0
     other_currency: bool = False  # the gig's fee is in another currency than the tour's: not summed
+    expected_attendance: int | None = None  # the band's figure for a door deal's show (TourGig)
+    capacity: int | None = None  # the show's: the agreed terms', else the venue's
+    ticket_price_minor: int | None = None  # the agreed terms'
+    forecast_minor: int | None = None  # the door deal's band amount at the expected attendance
 
     @property
     def door(self) -> bool:
@@ -499,16 +573,26 @@ class TourMoney:
         return self.income_actual_minor - self.actual_minor
 
     @property
+    def forecast_minor(self) -> int | None:
+        """The door deals' forecasts summed (None when no show has one); not in the results: a forecast is
+        not a figure anyone agreed."""
+        figures = [r.forecast_minor for r in self.rows if r.forecast_minor is not None and not r.other_currency]
+        return sum(figures) if figures else None
+
+    @property
     def waiting(self) -> int:
         """Door deals whose settlement has not been approved by both sides yet."""
         return sum(1 for r in self.rows if r.booking is not None and r.door and not r.settled)
 
 
 def tour_money_gigs(*, tour: Tour) -> list[Booking]:
-    """The tour's gigs with their agreed terms and settlements, in time order (one query)."""
+    """The tour's gigs with their agreed terms, settlements and the band's expected attendance
+    (`expected_attendance`), in time order (one query)."""
+    expected = TourGig.objects.filter(booking=OuterRef("pk")).values("expected_attendance")[:1]
     return list(
         Booking.objects.filter(pk__in=TourGig.objects.filter(tour=tour).values("booking_id"))
         .select_related("venue", "agreed_quote", "settlement")
+        .annotate(expected_attendance=Subquery(expected))
         .order_by("starts_at", "pk")
     )
 
@@ -520,8 +604,33 @@ def _settlement(booking: Booking) -> Settlement | None:
         return None
 
 
-def show_money(booking: Booking, currency: str) -> ShowMoney:
-    """A show's deal, guarantee and settlement from its agreed terms (else its fee, a flat guarantee); a
+def show_capacity(booking: Booking) -> int | None:
+    """How many people a show holds: the agreed terms' capacity, else the venue's (None when neither says)."""
+    quote: Quote | None = booking.agreed_quote
+    if quote is not None and quote.capacity:
+        return quote.capacity
+    venue = booking.venue
+    return venue.capacity if venue is not None and venue.capacity else None
+
+
+def door_forecast_minor(quote: Quote, expected: int) -> int | None:
+    """What a door deal would bring the band at `expected` people: expected × the agreed ticket price is
+    the takings, the terms' costs are taken off the door, and the band's amount is worked out by the one
+    rule a settlement uses (payments' settlement_compute: the share of the net, never below a versus
+    deal's guarantee, the agreed bonus tier reached). None without a ticket price."""
+    if quote.deal not in (Deal.DOOR, Deal.VERSUS) or not quote.ticket_price_minor:
+        return None
+    costs = sum(int(c.get("amount_minor") or 0) for c in quote.door_costs or [])
+    agreed = [(int(b["tickets"]), int(b["amount_minor"])) for b in quote.bonus_tiers or []]
+    figures = settlement_compute(
+        quote=quote, tickets_sold=expected, gross_minor=None, costs_minor=costs, agreed_bonuses=agreed
+    )
+    return figures.band_amount_minor
+
+
+def show_money(booking: Booking, currency: str, expected: int | None = None) -> ShowMoney:
+    """A show's deal, guarantee and settlement from its agreed terms (else its fee, a flat guarantee), and for
+    a door deal the forecast at the band's expected attendance (bounded by the show's capacity); a
     cancelled gig brings in nothing."""
     quote: Quote | None = booking.agreed_quote
     row = ShowMoney(booking=booking, deal=quote.deal if quote else Deal.FLAT)
@@ -535,22 +644,34 @@ def show_money(booking: Booking, currency: str) -> ShowMoney:
         row.guarantee_minor = (booking.fee or 0) * 100
         fee_currency = booking.currency
     settlement = _settlement(booking) if row.door else None
+    if row.door and quote is not None:
+        row.capacity = show_capacity(booking)
+        row.ticket_price_minor = quote.ticket_price_minor
+        row.expected_attendance = expected
+        if expected is not None:
+            bounded = min(expected, row.capacity) if row.capacity is not None else expected
+            row.forecast_minor = door_forecast_minor(quote, bounded)
     if settlement is not None:
         row.settlement_status = settlement.status
         row.settlement_minor = settlement.band_amount_minor
         fee_currency = settlement.currency
-    row.other_currency = fee_currency != currency and bool(row.guarantee_minor or settlement)
+    row.other_currency = fee_currency != currency and bool(
+        row.guarantee_minor or settlement or row.forecast_minor is not None
+    )
     return row
 
 
 def tour_money(*, tour: Tour, gigs: list[Booking] | None = None) -> TourMoney:
     """Each show's income (its guarantee, or its door deal's approved settlement, in the tour's currency; a
-    cancelled gig earns nothing here), its costs planned and actual (an actual cost not entered yet counts
-    as planned), and the same for the costs of the whole tour; the tour's result is the sum. Two queries
-    (one with `gigs`, which come from tour_money_gigs)."""
+    cancelled gig earns nothing here), a door deal's forecast at the expected attendance, its costs planned
+    and actual (an actual cost not entered yet counts as planned), and the same for the costs of the whole
+    tour; the tour's result is the sum. Two queries (one with `gigs`, which come from tour_money_gigs)."""
     gigs = tour_money_gigs(tour=tour) if gigs is None else gigs
     costs = list(TourCost.objects.filter(tour=tour).prefetch_related(Prefetch("booking", Booking.objects.only("pk"))))
-    rows: dict[int | None, ShowMoney] = {booking.pk: show_money(booking, tour.currency) for booking in gigs}
+    rows: dict[int | None, ShowMoney] = {
+        booking.pk: show_money(booking, tour.currency, getattr(booking, "expected_attendance", None))
+        for booking in gigs
+    }
     general = ShowMoney(booking=None, deal="")
     for cost in costs:
         row = rows.get(cost.booking_id, general)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -16,8 +17,26 @@ from bookings.errors import BookingConflict, BookingError, BookingPermissionErro
 from bookings.models import Booking, SavedTour
 from bookings.selectors.bookings import can_manage_band
 
-from ..models import Tour, TourCost, TourGig, TourStay, TourTraveller
-from ..selectors.tours import JOINABLE_STATUSES, MAX_GIGS, tour_zone_on, zone_of
+from ..models import (
+    MAX_ATTENDANCE,
+    Tour,
+    TourCost,
+    TourFeed,
+    TourGig,
+    TourStay,
+    TourStayGuest,
+    TourTraveller,
+    new_tour_feed_token,
+)
+from ..selectors.tours import (
+    JOINABLE_STATUSES,
+    MAX_GIGS,
+    show_capacity,
+    tour_access,
+    tour_party_people,
+    tour_zone_on,
+    zone_of,
+)
 
 MAX_STAYS = 120
 MAX_TRAVELLERS = 30
@@ -193,8 +212,95 @@ def tour_traveller_add(*, tour: Tour, by: User, email: str, role: str, sees_mone
 
 
 def tour_traveller_remove(*, traveller: TourTraveller, by: User) -> None:
+    """Take a traveller off the tour: their calendar address of it answers 404 from now on (the row goes)
+    and they leave its stays' rooms; nobody else's room changes."""
     _refuse_unless_manager(traveller.tour.band_id, by)
-    traveller.delete()
+    with transaction.atomic():
+        TourFeed.objects.filter(tour_id=traveller.tour_id, user_id=traveller.user_id).delete()
+        TourStayGuest.objects.filter(stay__tour_id=traveller.tour_id, user_id=traveller.user_id).delete()
+        traveller.delete()
+
+
+# ---- Who sleeps where -----------------------------------------------------------------------------
+
+MAX_ROOM_LENGTH = 20
+
+
+def tour_stay_rooms_set(*, stay: TourStay, by: User, rooms: dict[int, str | None]) -> list[TourStayGuest]:
+    """Who sleeps where in `stay`: for each person of the touring party (by account id), their room ("" for
+    a room with no number) or None for not in this stay. People not named keep what they had. Raises
+    BookingPermissionError, ValidationError on `rooms` (someone not in the party, a room too long)."""
+    _refuse_unless_manager(stay.tour.band_id, by)
+    party = {person.user.pk for person in tour_party_people(tour=stay.tour)}
+    if set(rooms) - party:
+        raise ValidationError({"rooms": [_("Only people of the touring party can have a room.")]})
+    cleaned = {pk: None if room is None else room.strip() for pk, room in rooms.items()}
+    if any(room is not None and len(room) > MAX_ROOM_LENGTH for room in cleaned.values()):
+        raise ValidationError({"rooms": [_("A room is at most %(n)s characters.") % {"n": MAX_ROOM_LENGTH}]})
+    with transaction.atomic():
+        TourStayGuest.objects.filter(stay=stay, user_id__in=[pk for pk, r in cleaned.items() if r is None]).delete()
+        for pk, room in cleaned.items():
+            if room is not None:
+                TourStayGuest.objects.update_or_create(stay=stay, user_id=pk, defaults={"room": room})
+    return list(TourStayGuest.objects.filter(stay=stay).select_related("user"))
+
+
+# ---- Each traveller's calendar address ------------------------------------------------------------
+
+
+def _refuse_unless_traveller(tour: Tour, user: User) -> None:
+    if not tour_access(tour=tour, user=user).see:
+        raise BookingPermissionError(_("Only the touring party of this tour can see this page."))
+
+
+def tour_feed_make(*, tour: Tour, user: User) -> TourFeed:
+    """The person's secret calendar address of the tour: made if they have none, else theirs unchanged.
+    Raises BookingPermissionError unless they may see the tour (a member, a traveller, a stand-in of it)."""
+    _refuse_unless_traveller(tour, user)
+    with transaction.atomic():
+        feed, _created = TourFeed.objects.get_or_create(tour=tour, user=user)
+    return feed
+
+
+def tour_feed_renew(*, tour: Tour, user: User) -> TourFeed:
+    """A new secret address for the person's calendar of the tour; the old one answers 404 from now on (a
+    shared or leaked address is stopped this way). Raises BookingPermissionError as tour_feed_make."""
+    _refuse_unless_traveller(tour, user)
+    with transaction.atomic():
+        feed = TourFeed.objects.select_for_update().filter(tour=tour, user=user).first()
+        if feed is None:
+            return TourFeed.objects.create(tour=tour, user=user)
+        feed.token = new_tour_feed_token()
+        feed.renewed_at = timezone.now()
+        feed.save(update_fields=["token", "renewed_at"])
+    return feed
+
+
+# ---- Expected attendance (the door forecast) ------------------------------------------------------
+
+
+def tour_attendance_set(*, tour: Tour, by: User, booking_id: int, expected: int | None) -> TourGig:
+    """How many people the band expects at one show of the tour (None: no forecast), between 0 and the
+    show's capacity (the agreed terms', else the venue's). Raises BookingPermissionError, ValidationError
+    on `expected`."""
+    _refuse_unless_manager(tour.band_id, by)
+    gig = (
+        TourGig.objects.select_related("booking__agreed_quote", "booking__venue")
+        .filter(tour=tour, booking_id=booking_id)
+        .first()
+    )
+    if gig is None:
+        raise ValidationError({"booking": [_("Pick a gig of this tour.")]})
+    if expected is not None:
+        capacity = show_capacity(gig.booking)
+        top = MAX_ATTENDANCE if capacity is None else min(capacity, MAX_ATTENDANCE)
+        if not 0 <= expected <= top:
+            raise ValidationError(
+                {"expected": [_("Expect between 0 and %(n)s people (the show's capacity).") % {"n": top}]}
+            )
+    TourGig.objects.filter(pk=gig.pk).update(expected_attendance=expected)
+    gig.expected_attendance = expected
+    return gig
 
 
 # ---- Costs ----------------------------------------------------------------------------------------

@@ -5,19 +5,21 @@ its members and travellers read it; the money only those allowed."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.offline import kept_offline
+from accounts.services import language_for
 from accounts.timezones import when_text
 from bands.permissions import add_errors, band_for
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.ical import FeedEvent, feed_render, feed_response
 
-from ..forms.tours import CostForm, StayForm, TourForm, TourGigsForm, TravellerForm
+from ..forms.tours import AttendanceForm, CostForm, RoomsForm, StayForm, TourForm, TourGigsForm, TravellerForm
 from ..selectors import tours as selectors
 from ..services import tours as services
 
@@ -25,6 +27,7 @@ LIST_TEMPLATE = "gigs/tours/list.html"
 ITINERARY_TEMPLATE = "gigs/tours/itinerary.html"
 MANAGE_TEMPLATE = "gigs/tours/manage.html"
 MONEY_TEMPLATE = "gigs/tours/money.html"
+CALENDAR_TEMPLATE = "gigs/tours/calendar.html"
 
 
 def _tour_for(request: HttpRequest, pk: int, *, money: bool = False, manage: bool = False):
@@ -93,10 +96,9 @@ def tour_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, ITINERARY_TEMPLATE, context)
 
 
-@login_required
-def tour_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    """The tour for the traveller's own calendar app: the gigs, the drives and the stays as events."""
-    tour, _access = _tour_for(request, pk)
+def _tour_events(tour) -> list[FeedEvent]:
+    """The tour as calendar events (the download and each traveller's address): the gigs, the drives and
+    the stays, in UTC, each with its local time and zone in words. No money."""
     itinerary = selectors.tour_itinerary(tour=tour)
     changed = max((b.updated_at for b in itinerary.gigs), default=tour.created_at)
     words = {
@@ -104,7 +106,7 @@ def tour_ics(request: HttpRequest, pk: int) -> HttpResponse:
         "drive": gettext("Drive to %(title)s"),
         "stay": gettext("Sleep: %(title)s"),
     }
-    events = [
+    return [
         FeedEvent(
             uid=f"tour-{tour.pk}-{entry.key}@stageslot",
             summary=words[entry.kind] % {"title": entry.title},
@@ -113,26 +115,91 @@ def tour_ics(request: HttpRequest, pk: int) -> HttpResponse:
             status="CANCELLED" if entry.cancelled else "CONFIRMED",
             sequence=0,
             modified_at=changed,
+            description=_event_description(entry),
             location=entry.place,
             transparent=entry.kind == "stay",
         )
         for entry in selectors.tour_calendar(itinerary=itinerary)
     ]
-    body = feed_render(name=f"{tour.band.name} – {tour.name}", events=events)
+
+
+def _event_description(entry) -> str:
+    when = gettext("Local time: %(when)s") % {
+        "when": when_text(entry.starts_at, entry.ends_at, selectors.zone_of(entry.zone))
+    }
+    if entry.kind == "drive":
+        route = gettext("From %(origin)s to %(destination)s") % {"origin": entry.place, "destination": entry.title}
+        return f"{route}\n{when}"
+    return when
+
+
+@login_required
+def tour_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The tour for the traveller's own calendar app, once: the gigs, the drives and the stays as events."""
+    tour, _access = _tour_for(request, pk)
+    body = feed_render(name=f"{tour.band.name} – {tour.name}", events=_tour_events(tour))
     return feed_response(request, body=body, filename=f"stageslot-tour-{tour.pk}.ics")
+
+
+@require_GET
+def tour_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A traveller's secret calendar address of the tour, for calendar apps to poll: 404 once renewed, or
+    once its person may no longer see the tour."""
+    feed = selectors.tour_feed_by_token(token=token)
+    if feed is None:
+        raise Http404("No calendar at this address.")
+    tour = feed.tour
+    with translation.override(language_for(feed.user)):
+        body = feed_render(name=f"{tour.band.name} – {tour.name}", events=_tour_events(tour))
+    return feed_response(request, body=body, filename=f"stageslot-tour-{tour.pk}.ics")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tour_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the person's own secret calendar address of the tour, to subscribe to. POST: make it, or with
+    `renew` give it a new address (the old one stops)."""
+    tour, access = _tour_for(request, pk)
+    if request.method == "POST":
+        if request.POST.get("renew"):
+            services.tour_feed_renew(tour=tour, user=request.user)
+            messages.success(request, gettext("Your calendar has a new address; the old one no longer works."))
+        else:
+            services.tour_feed_make(tour=tour, user=request.user)
+        return redirect("gigs:tour_calendar", pk=tour.pk)
+    feed = selectors.tour_feed_of(tour=tour, user=request.user)
+    url = request.build_absolute_uri(reverse("gigs:tour_feed", args=[feed.token])) if feed else ""
+    context = {"tour": tour, "access": access, "feed": feed, "feed_url": url, "webcal_url": _webcal(url)}
+    return render(request, CALENDAR_TEMPLATE, context)
+
+
+def _webcal(url: str) -> str:
+    return "webcal://" + url.split("://", 1)[1] if url else ""
 
 
 # ---- Changing the tour: gigs, stays, the party ----------------------------------------------------
 
 
+def _rooms_form(stay, people, data=None) -> RoomsForm:
+    guests = {guest.user_id: guest.room for guest in stay.guests.all()}
+    return RoomsForm(data, people=people, guests=guests, auto_id=f"rooms{stay.pk}_%s")
+
+
 def _manage(request, tour, access, *, status=200, **forms) -> HttpResponse:
     candidates = selectors.tour_gig_candidates(tour=tour)
     members, travellers = selectors.tour_party(tour=tour)
+    stays = list(selectors.tour_stays_with_guests(tour=tour))
+    people = selectors.tour_party_people(tour=tour) if access.manage else []
+    failed = forms.get("rooms_form")
+    stay_rooms = [
+        (stay, failed if failed is not None and failed.stay_pk == stay.pk else _rooms_form(stay, people))
+        for stay in stays
+    ]
     context = {
         "tour": tour,
         "access": access,
         "gigs": selectors.tour_gigs(tour=tour),
-        "stays": selectors.tour_stays(tour=tour),
+        "stays": stay_rooms,
         "members": members,
         "travellers": travellers,
         "gigs_form": forms.get("gigs_form") or TourGigsForm(gigs=_gig_choices(candidates), auto_id="gig_%s"),
@@ -214,6 +281,26 @@ def tour_stay_delete(request: HttpRequest, pk: int, stay_pk: int) -> HttpRespons
 
 @login_required
 @require_POST
+def tour_stay_rooms(request: HttpRequest, pk: int, stay_pk: int) -> HttpResponse:
+    """Who sleeps where in one stay: the people of the touring party, each here or not, with their room."""
+    tour, access = _tour_for(request, pk, manage=True)
+    stay = selectors.tour_stay_of(tour=tour, pk=stay_pk)
+    people = selectors.tour_party_people(tour=tour)
+    form = RoomsForm(request.POST, people=people, auto_id=f"rooms{stay.pk}_%s")
+    form.stay_pk = stay.pk
+    if form.is_valid():
+        try:
+            services.tour_stay_rooms_set(stay=stay, by=request.user, rooms=form.rooms())
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, gettext("Who sleeps where in %(stay)s is saved.") % {"stay": stay.name})
+            return redirect("gigs:tour_manage", pk=tour.pk)
+    return _manage(request, tour, access, rooms_form=form, status=400)
+
+
+@login_required
+@require_POST
 def tour_traveller_add(request: HttpRequest, pk: int) -> HttpResponse:
     tour, access = _tour_for(request, pk, manage=True)
     form = TravellerForm(request.POST, auto_id="traveller_%s")
@@ -243,12 +330,23 @@ def tour_traveller_remove(request: HttpRequest, pk: int, traveller_pk: int) -> H
 # ---- Money ----------------------------------------------------------------------------------------
 
 
-def _money(request, tour, access, *, form=None, status=200) -> HttpResponse:
+def _money(request, tour, access, *, form=None, attendance_form=None, status=200) -> HttpResponse:
     gigs = selectors.tour_money_gigs(tour=tour)
+    money = selectors.tour_money(tour=tour, gigs=gigs)
+    forecasts = []
+    if access.manage:
+        for row in money.rows:
+            if row.booking is not None and row.door and row.booking.status in selectors.TOUR_STATUSES:
+                mine = attendance_form if getattr(attendance_form, "booking_pk", None) == row.booking.pk else None
+                initial = {"expected": row.expected_attendance}
+                forecasts.append(
+                    (row, mine or AttendanceForm(initial=initial, auto_id=f"attendance{row.booking.pk}_%s"))
+                )
     context = {
         "tour": tour,
         "access": access,
-        "money": selectors.tour_money(tour=tour, gigs=gigs),
+        "money": money,
+        "forecasts": forecasts,
         "form": form or CostForm(gigs=_gig_choices(gigs), auto_id="cost_%s"),
     }
     return render(request, MONEY_TEMPLATE, context, status=status)
@@ -294,3 +392,25 @@ def tour_cost_delete(request: HttpRequest, pk: int, cost_pk: int) -> HttpRespons
     services.tour_cost_delete(cost=cost, by=request.user)
     messages.success(request, gettext("The cost is removed."))
     return redirect("gigs:tour_money", pk=tour.pk)
+
+
+@login_required
+@require_POST
+def tour_attendance(request: HttpRequest, pk: int, booking_pk: int) -> HttpResponse:
+    """How many people the band expects at a door deal's show (empty: no forecast), for the door forecast."""
+    tour, access = _tour_for(request, pk, manage=True)
+    form = AttendanceForm(request.POST, auto_id=f"attendance{booking_pk}_%s")
+    form.booking_pk = booking_pk
+    if form.is_valid():
+        try:
+            services.tour_attendance_set(
+                tour=tour, by=request.user, booking_id=booking_pk, expected=form.cleaned_data["expected"]
+            )
+        except ValidationError as exc:
+            if not selectors.tour_has_gig(tour=tour, booking_id=booking_pk):
+                raise Http404("No such gig on this tour.") from exc
+            add_errors(form, exc)
+        else:
+            messages.success(request, gettext("The expected attendance is saved."))
+            return redirect("gigs:tour_money", pk=tour.pk)
+    return _money(request, tour, access, attendance_form=form, status=400)

@@ -183,12 +183,13 @@ def seed_tour_venues(*, now: dt.datetime, picture: Callable) -> None:
 
 TOUR_NAME = "Hamburg to Munich"
 DRIVER = ("driver", "Rolf Brandt", "Europe/Berlin")  # crew, not in the band: invited to this tour only
-# Where the party sleeps: (index of the route's stop the stay starts on, nights, name, address, phone, rooms).
+# Where the party sleeps: (index of the route's stop the stay starts on, nights, name, address, phone, who sleeps
+# in which room by the first name of a person of the touring party, a note on the rooms).
 STAYS = [
     (0, 3, "Hotel Nordlicht", "Steindamm 40, 20099 Hamburg", "+49 40 5550 2210",
-     "Room 12: Mara, Ayla\nRoom 14: Jonas, Theo\nRoom 15: Rolf (driver)"),
+     {"Mara": "12", "Ayla": "12", "Jonas": "14", "Theo": "14", "Rolf": "15"}, "Breakfast from 7:00."),
     (6, 3, "Pension Isarblick", "Erhardtstraße 7, 80469 München", "+49 89 5550 7781",
-     "Room 3: Mara\nRoom 4: Ayla, Jonas\nRoom 5: Theo, Rolf (driver)"),
+     {"Mara": "3", "Ayla": "4", "Jonas": "4", "Theo": "5", "Rolf": "5"}, ""),
 ]  # fmt: skip
 # The budget: (kind, label, planned EUR, actual EUR or None, index of the stop it belongs to or None).
 COSTS = [
@@ -241,6 +242,7 @@ def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
     from bookings.errors import BookingError
     from bookings.models import Booking
     from bookings.services import answering, asking
+    from gigs.selectors.tours import tour_party_people
     from gigs.services import day_sheets as sheets
     from gigs.services import tours
     from stageslot.demo.people import password_hash_once
@@ -292,13 +294,17 @@ def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
         driver.save(update_fields=["password"])
     EmailAddress.objects.update_or_create(user=driver, email=driver.email, defaults={"verified": True, "primary": True})
     tours.tour_traveller_add(tour=tour, by=leader, email=driver.email, role="driver")
-    for stop, nights, hotel, address, phone, rooms in STAYS:
+    people = {str(p.user.name).split()[0]: p.user.pk for p in tour_party_people(tour=tour)}
+    for stop, nights, hotel, address, phone, rooms, note in STAYS:
         first = booked[min(stop, len(booked) - 1)]
-        tours.tour_stay_save(
+        stay = tours.tour_stay_save(
             tour=tour, by=leader, night=first.starts_at.astimezone(first.zone).date(), nights=nights,
-            check_in=dt.time(15), check_out=dt.time(11), name=hotel, address=address, phone=phone, rooms=rooms,
+            check_in=dt.time(15), check_out=dt.time(11), name=hotel, address=address, phone=phone, rooms=note,
             confirmation=f"NO-{first.pk:05}",
         )  # fmt: skip
+        tours.tour_stay_rooms_set(
+            stay=stay, by=leader, rooms={people[name]: room for name, room in rooms.items() if name in people}
+        )
     for kind, label, planned, actual, stop in COSTS:
         tours.tour_cost_add(
             tour=tour, by=leader, kind=kind, label=label, planned_minor=planned * 100,

@@ -557,6 +557,15 @@ MAP: list[Entry] = [
         plain={"currency": "a currency code"},
     ),
     Entry(
+        "gigs.TourStayGuest",
+        GIGS,
+        export=("stay", "room", "assigned_at"),
+        person=("user",),
+        erase=DELETE,
+        plain={"room": "a room's number or label"},
+    ),
+    Entry("gigs.TourFeed", DEVICES, person=("user",), erase=DELETE, export=("tour", "created_at", "renewed_at")),
+    Entry(
         "gigs.TourTraveller",
         GIGS,
         export=("tour", "role", "sees_money", "added_at"),

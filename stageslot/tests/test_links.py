@@ -45,6 +45,7 @@ READ_ONLY = {
     "documents:share_availability_pdf": "the same availability as a PDF",
     "gigs:stand_in_home": "a stand-in's list of the gigs they play",
     "gigs:stand_in_feed": "a stand-in's calendar feed",
+    "gigs:tour_feed": "a traveller's calendar of a tour",
 }
 # The doors that act for a person today: the walk must find at least these (it cannot pass by finding none).
 DOORS = {

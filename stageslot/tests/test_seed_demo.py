@@ -21,7 +21,7 @@ from bookings.services.shows import Ticket
 from documents.pdf import html_to_pdf
 from fans.models import Ask, FanProfile, Follow
 from festivals.models import Application, Festival, OpenCall, Placement, Release, Score
-from gigs.models import DaySheet, Tour, TourCost, TourGig, TourStay, TourTraveller
+from gigs.models import DaySheet, Tour, TourCost, TourGig, TourStay, TourStayGuest, TourTraveller
 from gigs.selectors.tours import tour_itinerary, tour_money, tours_today
 from places.models import City
 from reviews.models import ModerationLog, Review, ReviewReport
@@ -58,7 +58,10 @@ def counts() -> tuple[int, ...]:
         FanProfile.objects.count(),
         CityDemand.objects.count(),
         *(model.objects.count() for model in (Festival, OpenCall, Application, Score, Placement, Release)),
-        *(model.objects.count() for model in (Tour, TourGig, TourStay, TourTraveller, TourCost, DaySheet)),
+        *(
+            model.objects.count()
+            for model in (Tour, TourGig, TourStay, TourStayGuest, TourTraveller, TourCost, DaySheet)
+        ),
     )
 
 
@@ -164,8 +167,12 @@ def the_tour_tells_its_story(client) -> None:
     assert len(itinerary.gigs) >= 8 and not itinerary.cancelled
     assert {day.kind for day in itinerary.days} >= {"show", "off"}
     assert sum(len(day.drives) for day in itinerary.days) == len(itinerary.gigs) - 1
-    assert TourStay.objects.filter(tour=tour).count() == 2 and all(s.rooms for s in tour.stays.all())
+    assert TourStay.objects.filter(tour=tour).count() == 2
     driver = TourTraveller.objects.get(tour=tour)
+    # Who sleeps where names people of the party: every member and the driver in each hotel.
+    party = {*tour.band.memberships.values_list("user_id", flat=True), driver.user_id}
+    for stay in tour.stays.all():
+        assert set(TourStayGuest.objects.filter(stay=stay).values_list("user_id", flat=True)) == party
     assert driver.role == "driver" and not driver.user.memberships.exists()
     money = tour_money(tour=tour)
     assert money.income_planned_minor > 0 and money.actual_minor != money.planned_minor
