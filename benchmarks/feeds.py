@@ -197,6 +197,20 @@ def generate_gigs(count: int) -> None:
     )
 
 
+def band_members(count: int) -> None:
+    """Bring The Night Owls up to `count` members (the side-by-side runs: a band of 8), each new one a
+    member with an instrument, no password (unusable: nobody signs in as them)."""
+    from accounts.models import User
+    from bands.models import Band, Membership
+
+    band = Band.objects.get(slug="the-night-owls")
+    have = band.memberships.count()
+    for n in range(have, count):
+        user = User.objects.create_user(email=f"bench-member-{n}@demo.stageslot.test", display_name=f"Player {n}")
+        Membership.objects.create(band=band, user=user, role=Membership.Role.MEMBER, instrument="Percussion")
+    print(f"{band.name}: {max(have, count)} members ({max(0, count - have)} added)")
+
+
 def make_feeds() -> dict[str, str]:
     """The three feeds (pending gigs shown): name -> token."""
     from accounts.models import User
