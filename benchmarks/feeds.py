@@ -55,7 +55,8 @@ import search as search_bench  # noqa: E402  (benchmarks/search.py: database hel
 BUDGET_P95_MS = 200.0
 SUPPORT_BANDS = 5
 # GO3's cold render of a feed with this many gigs, ms: the reference from the earlier side-by-side
-# run on a comparable 2-core machine (issue 14). GO3 cannot run here; these are not measured anew.
+# run on a comparable 2-core machine (issue 14), not measured anew here. Both servers over HTTP, side by
+# side, fresh and warm: benchmarks/first_request.py --serve with --peer-url (docs/decisions/0117).
 GO3_COLD_MS = {500: 284.0, 5000: 1800.0}
 # Gigs a day fit into the feed window this many days (62 back, 400 ahead, less a margin).
 WINDOW_DAYS = 440

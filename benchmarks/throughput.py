@@ -23,7 +23,8 @@ Requests come as through the production proxy (X-Forwarded-Proto: https, X-Forwa
 Each page is then loaded by --connections kept-alive connections at once (one thread each, this
 machine's Python, no other tool): --warm-up seconds not counted, then --seconds counted. Rounds
 alternate the pages (login, band, bell, …, login, band, …) so that a busy moment of the machine falls on
-all of them; with a peer, each of our pages is loaded right before the peer's same page. Prints per page the requests per second of each round and their median, p50/p95/p99 of
+all of them; with a peer, each of our pages is loaded right before the peer's same page. Prints per page
+the requests per second of each round and their median, p50/p95/p99 of
 the latency over all rounds, the errors (a refused or broken connection, or any answer but 2xx/3xx),
 and the load average after the page's last round (Linux counts runnable threads: the load's own
 --connections threads and the server's are in it). Pages:
