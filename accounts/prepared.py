@@ -166,6 +166,27 @@ def fetch_rows(sql: str, params: Sequence[Any], *, model: type[Model], using: st
     return Rows(columns, [tuple(row) for row in rows], alias)
 
 
+def fetch_rows_together(queries: Sequence[tuple[str, Sequence[Any]]], *, model: type[Model]) -> "list[Rows]":
+    """fetch_rows of several statements, in one round trip to the database on PostgreSQL (the statements
+    sent as one, each result read in turn), one after another elsewhere. Each statement stands alone (no
+    statement reads another's result); all read the database `model` is read from."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or len(queries) < 2:
+        return [fetch_rows(sql, params, model=model, using=alias) for sql, params in queries]
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(sql for sql, _params in queries), [p for _sql, params in queries for p in params])
+        while True:
+            columns = tuple([column[0] for column in cursor.description])
+            found.append(Rows(columns, [tuple(row) for row in cursor.fetchall()], alias))
+            if not cursor.cursor.nextset():
+                break
+    if len(found) != len(queries):
+        raise RuntimeError(f"{len(queries)} statements gave {len(found)} results")
+    return found
+
+
 class Rows:
     """Rows fetched by fetch_rows, not yet turned into instances."""
 

@@ -55,7 +55,8 @@ import search as search_bench  # noqa: E402  (benchmarks/search.py: database hel
 BUDGET_P95_MS = 200.0
 SUPPORT_BANDS = 5
 # GO3's cold render of a feed with this many gigs, ms: the reference from the earlier side-by-side
-# run on a comparable 2-core machine (issue 14). GO3 cannot run here; these are not measured anew.
+# run on a comparable 2-core machine (issue 14), not measured anew here. Both servers over HTTP, side by
+# side, fresh and warm: benchmarks/first_request.py --serve with --peer-url (docs/decisions/0117).
 GO3_COLD_MS = {500: 284.0, 5000: 1800.0}
 # Gigs a day fit into the feed window this many days (62 back, 400 ahead, less a margin).
 WINDOW_DAYS = 440
@@ -195,6 +196,20 @@ def generate_gigs(count: int) -> None:
         f"generated {count} bookings of {band.name} ({len(slots)} Kellerbar slots with a support act, "
         f"{count - len(slots)} private events) in {time.perf_counter() - started:.1f} s"
     )
+
+
+def band_members(count: int) -> None:
+    """Bring The Night Owls up to `count` members (the side-by-side runs: a band of 8), each new one a
+    member with an instrument, no password (unusable: nobody signs in as them)."""
+    from accounts.models import User
+    from bands.models import Band, Membership
+
+    band = Band.objects.get(slug="the-night-owls")
+    have = band.memberships.count()
+    for n in range(have, count):
+        user = User.objects.create_user(email=f"bench-member-{n}@demo.stageslot.test", display_name=f"Player {n}")
+        Membership.objects.create(band=band, user=user, role=Membership.Role.MEMBER, instrument="Percussion")
+    print(f"{band.name}: {max(have, count)} members ({max(0, count - have)} added)")
 
 
 def make_feeds() -> dict[str, str]:

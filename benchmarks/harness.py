@@ -282,3 +282,114 @@ def verdict(problems: list[str]) -> None:
         print("PROBLEMS: " + "; ".join(problems))
         sys.exit(1)
     print("every budget met")
+
+
+# ---- Servers measured over HTTP: StageSlot's and a peer's, the same way ----------------------------------
+def add_peer_options(parser: argparse.ArgumentParser) -> None:
+    """--peer-url (a peer already running, or where --peer-command serves it), --peer-path (its page or feed
+    measured beside ours, once per ours, in the same order) and --peer-command (a shell line that starts the
+    peer's server afresh in the foreground: needed to time its first request as ours)."""
+    parser.add_argument("--peer-url", help="a peer's server, e.g. http://127.0.0.1:9000")
+    parser.add_argument("--peer-path", action="append", default=[], help="the peer's page beside ours (repeat)")
+    parser.add_argument("--peer-command", help="shell line starting the peer afresh (listening on --peer-url)")
+
+
+def http_get(base_url: str, path: str, headers: dict[str, str] | None = None, connection=None):
+    """GET base_url + path: (wall ms, status, body, response headers). On `connection` (kept alive) when given,
+    else on a new one, closed after."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    conn = connection or http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=120)
+    sent = {"Accept": "*/*", "User-Agent": "stageslot-bench", **(headers or {})}
+    began = time.perf_counter()
+    conn.request("GET", parts.path.rstrip("/") + path, headers=sent)
+    response = conn.getresponse()
+    body = response.read()
+    ms = (time.perf_counter() - began) * 1000
+    if connection is None:
+        conn.close()
+    return ms, response.status, body, dict(response.getheaders())
+
+
+def _session_cpu_ticks(session: int) -> int:
+    """CPU clock ticks (user + system) of every process in a session (a server and its workers)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # fields after the name: state ppid pgrp session …
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+class FreshServer:
+    """A server started afresh from a shell line in a session of its own, ready when its port accepts and
+    its processes have used no CPU for `quiet` seconds (every worker booted and idle) — no request is sent
+    before, so the first one timed is the first its worker answers."""
+
+    def __init__(self, command: str, port: int, *, env: dict[str, str] | None = None, cwd=None, quiet: float = 1.0):
+        import signal as _signal
+        import socket
+        import subprocess
+
+        self._signal = _signal
+        self.log = Path(tempfile.gettempdir()) / f"bench-fresh-server-{port}.log"
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(  # noqa: S603
+                ["/bin/sh", "-c", command], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        began = time.monotonic()
+        listening, last, still_since = False, -1, 0.0
+        while True:
+            if self.process.poll() is not None or time.monotonic() - began > 120:
+                self.stop()
+                sys.exit(f"the server did not come up on port {port}: {command}\n{self.log.read_text()[-2000:]}")
+            if not listening:
+                with socket.socket() as sock:
+                    listening = sock.connect_ex(("127.0.0.1", port)) == 0
+            ticks = _session_cpu_ticks(self.process.pid)
+            now = time.monotonic()
+            if ticks != last:
+                last, still_since = ticks, now
+            elif listening and now - still_since >= quiet:
+                break
+            time.sleep(0.1)
+        self.ready_s = time.monotonic() - began
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, self._signal.SIGTERM)
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, self._signal.SIGKILL)
+                self.process.wait()
+        self.log.unlink(missing_ok=True)
+
+
+def first_and_warm(base_url: str, path: str, *, runs: int, headers: dict[str, str] | None = None):
+    """The first request of a fresh server (one connection, kept alive, so one worker answers all), then
+    `runs` more on it: (first wall ms, [warm wall ms], status codes, body of the first answer)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=120)
+    first_ms, status, body, _ = http_get(base_url, path, headers, conn)
+    statuses, warm = {status}, []
+    for _ in range(runs):
+        ms, status, _body, _ = http_get(base_url, path, headers, conn)
+        warm.append(ms)
+        statuses.add(status)
+    conn.close()
+    return first_ms, warm, sorted(statuses), body

@@ -6,7 +6,7 @@ Usage:
         [--workers 2] [--threads 4] [--pages login band availability bell bell-seen dashboard]
         [--pin availability band 0.17]
         [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--redis-url redis://127.0.0.1:6379/0]
-        [--database-name stageslot_bench_throughput] [--keep]
+        [--database-name stageslot_bench_throughput] [--keep] [--gigs 500 --members 8]
         [--peer-url http://127.0.0.1:9000 --peer-page login /login --peer-page band /band/1
          --peer-cookie sessionid=… --peer-page band-member /band/1]
 
@@ -14,13 +14,17 @@ Makes a PostgreSQL database of its own on the server --database-url names (dropp
 --keep), migrates it and loads the demo world (`seed_demo`), collects the static files when they are
 older than static/, then starts the Procfile's web line (gunicorn, its worker class, timeouts and
 recycling) with the production settings (DEBUG off, Redis cache, hashed static files) on a free port,
-with --workers × --threads. The band leader's session is written to the database as signing in would.
+with --workers × --threads. --gigs N gives The Night Owls N more bookings in the feed window and --members M
+brings the band to M members (benchmarks/feeds.py's generate_gigs and band_members: the side-by-side
+runs use a band of 8 with 500 gigs, as the peer's data). The band leader's session is written to the
+database as signing in would.
 Requests come as through the production proxy (X-Forwarded-Proto: https, X-Forwarded-For).
 
 Each page is then loaded by --connections kept-alive connections at once (one thread each, this
 machine's Python, no other tool): --warm-up seconds not counted, then --seconds counted. Rounds
 alternate the pages (login, band, bell, …, login, band, …) so that a busy moment of the machine falls on
-all of them. Prints per page the requests per second of each round and their median, p50/p95/p99 of
+all of them; with a peer, each of our pages is loaded right before the peer's same page. Prints per page
+the requests per second of each round and their median, p50/p95/p99 of
 the latency over all rounds, the errors (a refused or broken connection, or any answer but 2xx/3xx),
 and the load average after the page's last round (Linux counts runnable threads: the load's own
 --connections threads and the server's are in it). Pages:
@@ -82,7 +86,7 @@ PAGES = {
 }
 # gunicorn's access log lines ('%(h)s %(l)s %(u)s %(t)s "%(r)s" …') and its own news (booting, recycling a
 # worker): the rest of the server's log (warnings, errors) is printed.
-ROUTINE_LINE = re.compile(r'^\S+ - \S+ \[[^]]+\] "|^\[[^]]+\] \[\d+\] \[INFO\] ')
+ROUTINE_LINE = re.compile(r'^\S+ - \S+ \[[^]]+\] "|^\[[^]]+\] \[\d+\] \[INFO\] |^\{"time": "[^"]*", "level": "INFO", ')
 DEFAULT_PAGES = ["login", "band", "availability", "bell", "bell-seen", "dashboard"]
 # The availability month's requests per second, at least this share of the band page's (--pin): measured
 # 0.21 (15 / 71) with the grid in Jinja2, 0.13 (10 / 80) with a Django include per day (docs/decisions/0078;
@@ -111,6 +115,16 @@ session.create()
 print(settings.SESSION_COOKIE_NAME + "=" + session.session_key)
 """
 
+# The side-by-side data: The Night Owls with --gigs more bookings and --members members (benchmarks/feeds.py).
+BAND_SCRIPT = """
+import sys
+sys.path.insert(0, "benchmarks")
+import feeds
+if %d:
+    feeds.generate_gigs(%d)
+feeds.band_members(%d)
+"""
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,6 +140,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--database-name", default="stageslot_bench_throughput")
     parser.add_argument("--keep", action="store_true", help="leave the database and the server's log in place")
+    parser.add_argument("--gigs", type=int, default=0, help="more bookings of The Night Owls (feeds.py's)")
+    parser.add_argument("--members", type=int, default=0, help="bring The Night Owls up to this many members")
     parser.add_argument("--peer-url", help="another server, already running, loaded in the same rounds")
     parser.add_argument("--peer-page", nargs=2, action="append", default=[], metavar=("NAME", "PATH"),
                         help="a page of the peer, compared with StageSlot's page NAME")  # fmt: skip
@@ -420,7 +436,10 @@ def print_table(targets: list[Target], args: argparse.Namespace) -> None:
         for t in targets:
             if t.site == "StageSlot" and t.name in peers:
                 ratio = statistics.median(t.rates) / max(statistics.median(peers[t.name].rates), 1e-9)
-                print(f"  {t.name:<12} {ratio:.2f}")
+                # Each round's own ratio (the two loads minutes apart at most): steadier on a busy machine.
+                by_round = [a / max(b, 1e-9) for a, b in zip(t.rates, peers[t.name].rates, strict=False)]
+                rounds = " ".join(f"{r:.2f}" for r in by_round)
+                print(f"  {t.name:<12} {ratio:.2f}   by round {rounds}, their median {statistics.median(by_round):.2f}")
 
 
 def check_pins(targets: list[Target], pins: list[tuple[str, str, float]]) -> bool:
@@ -470,6 +489,8 @@ def main() -> None:
         t0 = time.perf_counter()
         manage(seeding, "migrate", "--noinput", "-v0")
         manage(seeding, "seed_demo", "--force", "--quiet")
+        if args.gigs or args.members:
+            print(manage(seeding, "shell", "-v0", "-c", BAND_SCRIPT % (args.gigs, args.gigs, args.members)).strip())
         print(f"database {args.database_name}: migrated and seeded in {time.perf_counter() - t0:.0f} s")
         if static_files_stale():
             t0 = time.perf_counter()
@@ -485,6 +506,9 @@ def main() -> None:
         if args.peer_url:
             print(f"peer: {args.peer_url}")
             targets += peer_targets(args)
+            # Each page of ours beside the peer's same page, one after the other: seconds apart, not minutes.
+            order = {name: i for i, name in enumerate(args.pages)}
+            targets.sort(key=lambda t: order.get(t.name, len(order)))
         for number in range(args.rounds):
             for target in targets:
                 load(target, args.connections, args.warm_up, args.seconds)

@@ -13,11 +13,13 @@ import datetime as dt
 import functools
 import gzip
 import hashlib
+import logging
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.encoding import iri_to_uri
@@ -26,6 +28,8 @@ from django_ical.feedgenerator import FEED_FIELD_MAP, ICal20Feed
 from icalendar import Calendar, Component
 
 from accounts.site import site_url
+
+logger = logging.getLogger(__name__)
 
 PRODUCT_ID = "-//StageSlot//Feeds//EN"
 # How often subscribers should ask again: REFRESH-INTERVAL (RFC 7986) and Outlook's X-PUBLISHED-TTL.
@@ -231,6 +235,62 @@ _GZIPPED_KEPT = 32
 _GZIPPED_LOCK = threading.Lock()
 
 
+# The bodies this process built or answered last, by body hash, each with its events' latest change: a
+# poll whose feed has not changed since (its marks, as for a 304) is answered from here without building.
+# A body is some 0.6 KiB an event: 32 feeds of 500 events keep about 10 MiB.
+_BODIES: OrderedDict[str, tuple[bytes, dt.datetime | None]] = OrderedDict()
+_BODIES_KEPT = 32
+_BODIES_LOCK = threading.Lock()
+# The shared cache keeps each body as long, for the other processes and for fresh ones after a deploy.
+SHARED_BODY_SECONDS = 24 * 3600
+
+
+def _shared_body_key(body_hash: str) -> str:
+    return f"feed-body:{body_hash}"
+
+
+def feed_body_keep(body: bytes, *, body_hash: str, events_changed_at: dt.datetime | None) -> None:
+    """Keep a built body under its hash, in this process and in the shared cache (the hash names the
+    bytes: whoever finds them under it has the very body)."""
+    with _BODIES_LOCK:
+        _BODIES[body_hash] = (body, events_changed_at)
+        _BODIES.move_to_end(body_hash)
+        while len(_BODIES) > _BODIES_KEPT:
+            _BODIES.popitem(last=False)
+    try:
+        caches["default"].set(_shared_body_key(body_hash), (body, events_changed_at), SHARED_BODY_SECONDS)
+    except Exception:  # the shared cache is a help, never a condition: a process without it builds the body
+        logger.warning("feed body not kept in the shared cache", exc_info=True)
+
+
+def feed_body_kept(body_hash: str) -> tuple[bytes, dt.datetime | None] | None:
+    """(body, its events' latest change) kept under `body_hash`, here or in the shared cache; None if neither
+    has it."""
+    with _BODIES_LOCK:
+        kept = _BODIES.get(body_hash)
+        if kept is not None:
+            _BODIES.move_to_end(body_hash)
+            return kept
+    try:
+        kept = caches["default"].get(_shared_body_key(body_hash))
+    except Exception:  # as in feed_body_keep
+        logger.warning("feed body not read from the shared cache", exc_info=True)
+        return None
+    if not isinstance(kept, tuple) or len(kept) != 2 or feed_body_hash(kept[0]) != body_hash:
+        return None
+    with _BODIES_LOCK:
+        _BODIES[body_hash] = kept
+        while len(_BODIES) > _BODIES_KEPT:
+            _BODIES.popitem(last=False)
+    return kept
+
+
+def feed_bodies_forget() -> None:
+    """Forget the bodies this process keeps (benchmarks; the shared cache keeps its own)."""
+    with _BODIES_LOCK:
+        _BODIES.clear()
+
+
 def feed_accepts_gzip(request: HttpRequest) -> bool:
     """Whether the client takes a gzipped answer (Accept-Encoding: gzip, not q=0)."""
     found = _ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
@@ -297,22 +357,30 @@ def feed_not_modified(request: HttpRequest, *, body_hash: str, content_changed_a
 
 
 def feed_response(
-    request: HttpRequest, *, body: bytes, filename: str, content_changed_at: dt.datetime | None = None
+    request: HttpRequest,
+    *,
+    body: bytes,
+    filename: str,
+    content_changed_at: dt.datetime | None = None,
+    body_hash: str | None = None,
+    events_changed_at: dt.datetime | bool | None = False,
 ) -> HttpResponse:
     """The feed as an HTTP answer: text/calendar, a strong ETag (a hash of the body) and Last-Modified
     (the latest change among its events, or `content_changed_at` – when the body last changed, e.g. an
     event left it – if later), and a 304 without a body when the caller already has it
     (If-None-Match, or If-Modified-Since when no ETag is sent). Calendar apps cannot log in, so the
     answer is private to the secret address and kept only briefly. A client that accepts gzip gets the
-    body gzipped (Content-Encoding: gzip, its own ETag); every answer says it varies with Accept-Encoding."""
-    body_hash = feed_body_hash(body)
+    body gzipped (Content-Encoding: gzip, its own ETag); every answer says it varies with Accept-Encoding.
+    `body_hash` and `events_changed_at` (feed_body_hash, feed_events_changed_at) when the caller has them
+    already: each reads the whole body."""
+    body_hash = body_hash or feed_body_hash(body)
     gzipped = feed_accepts_gzip(request)
     response = HttpResponse(feed_gzip(body, body_hash) if gzipped else body, content_type=StageSlotICalFeed.mime_type)
     if gzipped:
         response["Content-Encoding"] = "gzip"
     response["ETag"] = feed_etag(body_hash, gzipped=gzipped)
     patch_vary_headers(response, ("Accept-Encoding",))
-    modified = _last_modified(body)
+    modified = _last_modified(body) if events_changed_at is False else events_changed_at
     if content_changed_at is not None:
         modified = max(modified, content_changed_at) if modified is not None else content_changed_at
     if modified is not None:

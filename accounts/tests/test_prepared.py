@@ -228,3 +228,19 @@ def test_a_named_text_value_is_bound_not_kept_in_the_shape():
     assert [u.pk for u in compiled.instances(email=people[0].email, flag=False)] == [people[0].pk]
     kept = [entry for key, entry in COMPILED.items() if key[0] == id(compiled)]
     assert len(kept) == 2 and all(kept)  # one shape per flag, whatever the address
+
+
+def test_statements_read_together_give_each_its_rows_in_one_round_trip_on_postgresql():
+    from accounts.prepared import fetch_rows_together
+
+    users = [UserFactory(display_name=f"Player {i}") for i in range(3)]
+    statements = [
+        ("SELECT id, email FROM accounts_user WHERE id = %s", [users[0].pk]),
+        ("SELECT id FROM accounts_user WHERE id IN (%s, %s) ORDER BY id", [users[1].pk, users[2].pk]),
+        ("SELECT id FROM accounts_user WHERE id = %s", [-1]),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        one, two, none = fetch_rows_together(statements, model=User)
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert one.columns == ("id", "email") and one.rows == [(users[0].pk, users[0].email)]
+    assert two.rows == [(users[1].pk,), (users[2].pk,)] and none.rows == []

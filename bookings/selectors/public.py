@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.formats import date_format, time_format
+from django.urls import reverse
+from django.utils import dateformat
+from django.utils.formats import date_format, get_format, time_format
 from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.dates import Bound, read_month
@@ -67,6 +69,7 @@ class PublicGig:
     venue_name: str
     venue_slug: str
     start_label: str
+    venue_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,21 @@ def band_bookings_between(*, band: Band, start: dt.datetime, end: dt.datetime) -
     )
 
 
-def _public_gig(row: dict, tz: dt.tzinfo) -> PublicGig:
+class _GigWords:
+    """What every gig of one month shares: the clock's format in the active language, read once, and each
+    venue's address, reversed once per venue (a busy month has dozens of gigs at a handful of venues)."""
+
+    def __init__(self) -> None:
+        self.clock = get_format("CLOCK_FORMAT")
+        self.urls: dict[str, str] = {}
+
+    def venue_url(self, slug: str) -> str:
+        if slug not in self.urls:
+            self.urls[slug] = reverse("venues:detail", args=[slug])
+        return self.urls[slug]
+
+
+def _public_gig(row: dict, tz: dt.tzinfo, words: _GigWords | None = None) -> PublicGig:
     shown = (
         row["kind"] != Booking.Kind.REQUEST
         and row["slot__visibility"] == Slot.Visibility.PUBLIC
@@ -123,10 +140,12 @@ def _public_gig(row: dict, tz: dt.tzinfo) -> PublicGig:
     )
     if not shown:
         return PublicGig(venue_name="", venue_slug="", start_label="")
+    words = words or _GigWords()
     return PublicGig(
         venue_name=row["venue__name"],
         venue_slug=row["venue__slug"],
-        start_label=time_format(row["starts_at"].astimezone(tz), "CLOCK_FORMAT"),
+        start_label=dateformat.time_format(row["starts_at"].astimezone(tz), words.clock),
+        venue_url=words.venue_url(row["venue__slug"]),
     )
 
 
@@ -159,12 +178,13 @@ def band_public_days(
     start, end = engine.day_bounds(first, tz)[0], engine.day_bounds(last, tz)[1]
     booked: dict[dt.date, list[PublicGig]] = defaultdict(list)
     pending: set[dt.date] = set()
+    words = _GigWords()
     for row in band_bookings_between(band=band, start=start, end=end):
         day = row["starts_at"].astimezone(tz).date()
         if row["status"] == Booking.Status.PENDING:
             pending.add(day)
         else:
-            booked[day].append(_public_gig(row, tz))
+            booked[day].append(_public_gig(row, tz, words))
     days = []
     for offset in range((last - first).days + 1):
         day = first + dt.timedelta(days=offset)

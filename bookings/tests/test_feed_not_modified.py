@@ -248,3 +248,49 @@ def test_a_gig_entering_the_window_ahead_with_time_is_never_304(client, w, monke
     monkeypatch.setattr("bookings.views.feeds.timezone.now", lambda: later)
     answer = get_feed(client, feed, HTTP_IF_NONE_MATCH=etag)
     assert answer.status_code == 200 and answer["ETag"] != etag
+
+
+# A poll without validators (most calendar apps) of an unchanged feed: the body kept when it was built,
+# after the same two queries as a 304 (bookings.ical.feed_body_kept).
+QUERIES_KEPT = QUERIES_304
+
+
+@pytest.mark.parametrize("scope", ["member", "band", "venue"])
+def test_an_unchanged_feed_polled_plainly_answers_the_kept_body_without_building_it(
+    client, w, scope, monkeypatch, settings, django_assert_max_num_queries
+):
+    feed = _feeds(w)[scope]
+    first = get_feed(client, feed)
+    _no_render(monkeypatch)
+    settings.FEEDS_CHECK_MARKS = False  # the check's own queries are not the poll's
+    with django_assert_max_num_queries(QUERIES_KEPT):
+        again = get_feed(client, feed)
+    assert again.status_code == 200 and again.content == first.content
+    for header in ("ETag", "Last-Modified", "Content-Type", "Content-Disposition", "Cache-Control", "Vary"):
+        assert again[header] == first[header]
+    zipped = get_feed(client, feed, HTTP_ACCEPT_ENCODING="gzip")
+
+
+    assert zipped["Content-Encoding"] == "gzip" and zipped["ETag"] == first["ETag"][:-1] + '-gzip"'
+
+
+def test_a_fresh_process_answers_from_the_shared_cache(client, w, monkeypatch, settings):
+    """Another process (or a fresh one after a deploy) finds the body in the shared cache by its hash."""
+    from bookings import ical
+
+    feed = _feeds(w)["band"]
+    first = get_feed(client, feed)
+    ical.feed_bodies_forget()
+    _no_render(monkeypatch)
+    settings.FEEDS_CHECK_MARKS = False
+    again = get_feed(client, feed)
+    assert again.status_code == 200 and again.content == first.content and again["ETag"] == first["ETag"]
+
+
+def test_a_kept_body_is_never_answered_for_a_changed_feed(client, w):
+    feeds = _feeds(w)
+    before = {scope: get_feed(client, feed).content for scope, feed in feeds.items()}
+    _cancel_gig(w)
+    for scope, feed in feeds.items():
+        after = get_feed(client, feed)
+        assert after.status_code == 200 and after.content != before[scope]

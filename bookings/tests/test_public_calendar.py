@@ -488,3 +488,25 @@ def test_the_month_reads_in_german(client, world):
     assert booked and t("Booked") in booked[0] and "20:00 Kellerbar" in booked[0]
     assert t("Booked") != "Booked"
     assert f'<abbr title="{t("Monday")}">{t("Mon")}</abbr>' in html
+
+
+def test_a_busy_month_names_each_venue_once_and_links_every_gig(client, world, monkeypatch):
+    """The month's gigs at one venue share its address: reversed once a month, not once a gig."""
+    from bookings.selectors import public
+
+    band, venue = world.band, world.venue
+    month = next_month()
+    for i in range(6):
+        BookingFactory(band=band, slot=slot_on(venue, month.replace(day=1 + i), title=f"Night {i}"),
+                       status=Booking.Status.BOOKED)  # fmt: skip
+    reversed_names = []
+    real = public.reverse
+
+    def counting(name, *args, **kwargs):
+        reversed_names.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(public, "reverse", counting)
+    html = calendar(client, band, month).content.decode()
+    assert reversed_names.count("venues:detail") == 1
+    assert html.count(f'href="{reverse("venues:detail", args=[venue.slug])}"') == 6

@@ -24,7 +24,15 @@ from bands.models import Band
 from venues.models import Venue
 
 from ..forms.feeds import FeedCreateForm, FeedOptionsForm
-from ..ical import feed_body_hash, feed_events_changed_at, feed_not_modified, feed_render, feed_response
+from ..ical import (
+    feed_body_hash,
+    feed_body_keep,
+    feed_body_kept,
+    feed_events_changed_at,
+    feed_not_modified,
+    feed_render,
+    feed_response,
+)
 from ..models import CalendarFeed
 from ..selectors.feeds import (
     FeedCard,
@@ -61,8 +69,9 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 
     A poll whose validators match the stored body is answered 304 without building the feed, after
     two queries, while the feed's change marks and the time are as they were when that body was built
-    (bookings.models.FeedMark); otherwise the body is built, and a 304 still answers when it came out
-    the same.
+    (bookings.models.FeedMark); a poll without them is answered, on the same condition, with that body
+    as kept when it was built (bookings.ical.feed_body_kept: this process's, or the shared cache's);
+    otherwise the body is built, and a 304 still answers when it came out the same.
     """
     calendar = feed_by_token(token=token)
     if calendar is None:
@@ -83,15 +92,39 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
             if settings.FEEDS_CHECK_MARKS:
                 _check_marks(calendar, now)
             return answer
+        # A poll without the validators (most calendar apps) gets the body on record, kept when it was built.
+        kept = feed_body_kept(calendar.body_hash)
+        if kept is not None:
+            if settings.FEEDS_CHECK_MARKS:
+                _check_marks(calendar, now)
+            body, events_changed_at = kept
+            return feed_response(
+                request,
+                body=body,
+                filename=feed_filename(calendar),
+                content_changed_at=calendar.content_changed_at,
+                body_hash=calendar.body_hash,
+                events_changed_at=events_changed_at,
+            )
     body = feed_render(name=feed_name(calendar), events=feed_events(feed=calendar, now=now))
+    body_hash, events_changed_at = feed_body_hash(body), feed_events_changed_at(body)
     changed = feed_content_seen(
         feed=calendar,
-        body_hash=feed_body_hash(body),
-        events_changed_at=feed_events_changed_at(body),
+        body_hash=body_hash,
+        events_changed_at=events_changed_at,
         marks_stamp=stamp,
         fresh_until=feed_fresh_until(feed=calendar, now=now) if stamp is not None else None,
     )
-    return feed_response(request, body=body, filename=feed_filename(calendar), content_changed_at=changed)
+    if stamp is not None:
+        feed_body_keep(body, body_hash=body_hash, events_changed_at=events_changed_at)
+    return feed_response(
+        request,
+        body=body,
+        filename=feed_filename(calendar),
+        content_changed_at=changed,
+        body_hash=body_hash,
+        events_changed_at=events_changed_at,
+    )
 
 
 def _check_marks(calendar: CalendarFeed, now) -> None:
