@@ -30,7 +30,11 @@ of them busy, and a member optional here may be required in the other band), and
 members who play the gig (stand-ins with an account, BandBlock.guests). A door that takes someone's time
 without booking_lock – a stand-in's yes (gigs.services.stand_ins), a festival placement later – calls
 `booking_lock(..., also=[user id])` or, holding the band and slot already, `people_lock` itself, in the
-same place of the order.
+same place of the order. A show's running order (shows.show_running_order_set) locks the bands of
+its acts in id order, then the show's slot, then the people of every act whose set moves
+(`gigs_people_lock`, one ascending order over them all), then the acts' bookings. Every door that runs
+the members' check (checks.gig_fit, moves.gig_move, checks.person_gig_clash) takes the people locks;
+bookings/tests/test_gig_moves.py finds the doors in the code and fails on one that does not.
 
 Takes no lock of its own beyond what its functions say; runs no checks."""
 
@@ -85,6 +89,19 @@ def gig_people_lock(*, band_id: int, block_id: int | None = None, also: Iterable
     if connection.vendor != "postgresql":
         return []
     return people_lock(gig_people(band_id=band_id, block_id=block_id, also=also))
+
+
+def gigs_people_lock(gigs: Iterable[tuple[int, int | None]]) -> list[int]:
+    """Lock everyone whose time any of several gigs takes, each given as (band id, block id) of a locked
+    band (gig_people of each), in one ascending order (people_lock once over them all, so a door that
+    moves several bands' sets queues like any other and never deadlocks); return their ids. Nothing is
+    read on SQLite."""
+    if connection.vendor != "postgresql":
+        return []
+    people: set[int] = set()
+    for band_id, block_id in gigs:
+        people.update(gig_people(band_id=band_id, block_id=block_id))
+    return people_lock(people)
 
 
 def band_slot_lock(band_id: int, slot_id: int) -> tuple[Band, Slot]:

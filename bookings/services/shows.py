@@ -4,7 +4,7 @@ venue's slot (when the venue lets it), and the show's tickets.
 A hosted show is a `venues.Slot` without a venue or stage, with its `host_band`; the host's own place
 is a Booking of kind HOST, BOOKED as the show is made (docs/decisions/0020) through book.booking_book,
 the one path to BOOKED. Everything that fills or frees a place goes through the booking services
-(book, answering, ending), so the same locks (band, then slot, then bookings), checks, constraints,
+(book, answering, ending), so the same locks (band, then slot, then people, then bookings), checks, constraints,
 counters, events with their `sequence` and automatic declines hold for both kinds of show.
 """
 
@@ -39,7 +39,7 @@ from ..errors import BookingError, BookingPermissionError
 from ..models import BillMessage, Booking
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
 from ..selectors.shows import bill_people, on_the_bill
-from . import book, moves
+from . import book, locks, moves
 from .ending import booking_status_stamps_bump, booking_transition
 from .notices import booking_notify, booking_people, booking_summary
 from .webhooks import show_event_emit
@@ -550,8 +550,10 @@ def show_running_order_set(
 
     The host, or the venue's staff and the headliner's leaders (BookingPermissionError). Raises
     ValidationError("acts") for a set outside the show, sets that overlap, a load-in after its set, an
-    act missing or not booked on the show; BookingError once the show is over or cancelled. Locks the
-    acts' bands (in id order), then the slot, then their bookings (0007).
+    act missing or not booked on the show; BookingError once the show is over or cancelled; MembersBusy
+    when a moved act's members cannot play its new set (moves.gig_move). Locks the acts' bands (in id
+    order), then the slot, then the people of every act whose set moves (locks.gigs_people_lock), then
+    their bookings: the one order of locks.py (0007, 0115).
     """
     now = now or timezone.now()
     if not can_edit_show(slot, by):
@@ -563,6 +565,25 @@ def show_running_order_set(
         slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
         if slot.is_cancelled or slot.ends_at <= now:
             raise BookingError(_("This show is cancelled or over, so its running order stays as it was."))
+        # Under the slot lock no act joins or leaves the bill and no set moves (only this door writes the
+        # sets, under it); a gig's block changes only under its band's lock, which we hold.
+        acts_now = {
+            pk: (band_id, block_id, (load_in_at, set_starts_at, set_ends_at))
+            for pk, band_id, block_id, load_in_at, set_starts_at, set_ends_at in Booking.objects.filter(
+                slot_id=slot.pk, status=Status.BOOKED
+            ).values_list("pk", "band_id", "block_id", "load_in_at", "set_starts_at", "set_ends_at")
+        }
+        if {band_id for band_id, _block_id, _times in acts_now.values()} - set(band_ids):
+            # An act booked after the bands were locked: its band and people are not locked here.
+            raise ValidationError({"acts": [_("Give every act booked on the show its times, once each.")]})
+        # The people of every act whose set moves, after the bands and the slot and before the bookings
+        # (locks.py: the one order), so a member's other band booked at the same moment queues on them and
+        # the members' check below (moves.gig_move) sees its gig, or it sees the moved set.
+        locks.gigs_people_lock(
+            (acts_now[a.booking_id][0], acts_now[a.booking_id][1])
+            for a in acts
+            if a.booking_id in acts_now and acts_now[a.booking_id][2] != (a.load_in_at, a.set_starts_at, a.set_ends_at)
+        )
         bookings = {
             b.pk: b
             for b in Booking.objects.select_for_update(of=("self",))

@@ -2,6 +2,7 @@
 minimum line-up, who sits the gig out is recomputed at the new times (docs/decisions/0115), and a move the
 line-up cannot be fielded for is refused by name, with nothing moved."""
 
+import ast
 import datetime as dt
 import pathlib
 import re
@@ -16,6 +17,9 @@ from bands.models import BandBlock
 from bookings.errors import MembersBusy
 from bookings.services import answering, asking, detail, reschedule
 from bookings.tests.factories import in_days, lineup_band
+from stageslot.tests import source as shared
+
+from .test_one_booked_path import app_sources
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +141,102 @@ def test_only_the_one_place_moves_a_booked_gigs_block():
         and movers.search(path.read_text(encoding="utf-8"))
     ]
     assert sorted(found) == ["bands/services.py", "bookings/services/moves.py"]
+
+
+# The members' check, found in the code: what reads a person's gig time to decide (checks.gig_fit for a band,
+# selectors.bookings.person_gig_overlapping for one person) and gig_move, which writes it for a booked gig.
+MEMBERS_CHECKS = {"gig_fit", "person_gig_overlapping", "gig_move"}
+# Where the check itself lives: its functions pass it on to whoever calls them (bookable, check_members_free,
+# members_busy_for_gig, person_gig_clash, stand_in_free_check, gig_move ...), who must hold the locks.
+CHECK_MODULES = {"bookings.services.checks", "bookings.services.moves", "bookings.selectors.bookings"}
+# The helpers that lock the people whose time a gig takes (locks.py: band, slot, people, booking).
+PEOPLE_LOCKS = {"booking_lock", "gig_people_lock", "gigs_people_lock", "people_lock"}
+# Functions that run the check inside their caller's transaction and locks: their callers must hold them.
+UNDER_CALLERS_LOCKS = {
+    "gigs.services.joins.member_time_settle": "joining a band and becoming required lock band and person first",
+}
+# Reads that decide nothing: the booking page's "members busy" and a festival builder's preview (the offer
+# it makes books nothing; the act's accept goes through book.booking_book, under the locks).
+PREVIEWS = {
+    "bookings.pages.detail_context": "shows who is busy on a pending booking's page",
+    "festivals.services.timetable.placement_try": "the timetable builder's preview, without locks",
+}
+
+
+def _functions():
+    """(dotted name, the function's node) for every function and method of our apps (tests, migrations aside);
+    a function defined inside another counts as part of it."""
+    root = pathlib.Path(settings.BASE_DIR)
+    for path in app_sources():
+        text = shared.read(path)
+        module = ".".join(path.relative_to(root).with_suffix("").parts)
+        for node in shared.parse(text, str(path)).body:
+            if isinstance(node, ast.FunctionDef):
+                yield f"{module}.{node.name}", node
+            elif isinstance(node, ast.ClassDef):
+                for inner in node.body:
+                    if isinstance(inner, ast.FunctionDef):
+                        yield f"{module}.{node.name}.{inner.name}", inner
+
+
+def _calls(node: ast.FunctionDef) -> dict[str, int]:
+    """The names the function calls (f(...) or x.f(...)), each with the line of its first call."""
+    calls: dict[str, int] = {}
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call):
+            func = inner.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name and (name not in calls or inner.lineno < calls[name]):
+                calls[name] = inner.lineno
+    return calls
+
+
+def members_check_doors() -> tuple[dict[str, str], set[str]]:
+    """Every function outside the check's own modules that runs the members' check, directly or through a
+    function that passes it on: {door: "" when it takes the people locks before its first check, else why
+    not}, and the names found to pass the check on."""
+    functions = {name: _calls(node) for name, node in _functions()}
+    checks_found = set(MEMBERS_CHECKS)
+    doors: dict[str, str] = {}
+    grown = True
+    while grown:
+        grown = False
+        for name, calls in functions.items():
+            module, _dot, short = name.rpartition(".")
+            first = min((line for called, line in calls.items() if called in checks_found), default=None)
+            if first is None or name in PREVIEWS:
+                continue
+            if module.rsplit(".", 1)[0] in CHECK_MODULES or module in CHECK_MODULES or name in UNDER_CALLERS_LOCKS:
+                if short not in checks_found:
+                    checks_found.add(short)
+                    grown = True
+                continue
+            locked = min((line for called, line in calls.items() if called in PEOPLE_LOCKS), default=None)
+            doors[name] = (
+                "" if locked is not None and locked < first else "runs the members' check without the people locks"
+            )
+    return doors, checks_found
+
+
+def test_every_door_that_runs_the_members_check_takes_the_people_locks_first():
+    """A person is never booked into two gigs at once through a race (locks.py): every door that checks or
+    moves members' time – a booking, a reschedule, a festival set moved, a show's running order, a gig's own
+    load-in, a stand-in's yes, joining a band – takes the people locks (locks.booking_lock, gig_people_lock,
+    gigs_people_lock or people_lock) before its first check. The doors are found, not listed: a new one that
+    checks members' time without the locks fails here."""
+    doors, passed_on = members_check_doors()
+    expected = {
+        "bookings.services.book.booking_book",
+        "bookings.services.reschedule.reschedule_accept",
+        "bookings.services.detail.booking_gig_times_set",
+        "bookings.services.shows.show_running_order_set",
+        "festivals.services.timetable.placement_move",
+        "gigs.services.stand_ins.stand_in_ask_reply",
+        "gigs.services.joins.band_invite_join",
+    }
+    assert expected <= set(doors), sorted(doors)
+    assert {"bookable", "person_gig_clash", "member_time_settle"} <= passed_on
+    unlocked = {name: why for name, why in doors.items() if why}
+    assert unlocked == {}, f"doors that check members' time without the people locks first: {unlocked}"
+    names = {name for name, _node in _functions()}
+    assert set(PREVIEWS) | set(UNDER_CALLERS_LOCKS) <= names, "a listed function that no longer exists"

@@ -3,13 +3,13 @@
 Two bands share a member, required in both; each has a gig waiting at overlapping times. One after the
 other, the second is refused (the member is busy). Here the two doors are taken at the same moment, from
 two threads with their own database connections: every door that takes a member's time (accept, accept
-anyway with a stand-in, instant booking, a hosted show, a reschedule; a stand-in's yes in
-gigs/tests/test_stand_in_member_race.py; a festival placement in festivals/tests/test_races.py) must queue on
-the member, so exactly one of them wins.
+anyway with a stand-in, instant booking, a hosted show, a reschedule, a show's running order; a stand-in's
+yes in gigs/tests/test_stand_in_member_race.py; a festival placement in festivals/tests/test_races.py) must
+queue on the member, so exactly one of them wins.
 
 Each racer waits a moment after its members' check (`slow_check`), so a racer that is not made to queue
-on the member certainly reads before the other one commits: without locks.gig_people_lock every test
-here books the member twice (the last test shows it)."""
+on the member certainly reads before the other one commits: without the people locks (locks.people_lock)
+the tests here book the member twice (the two "without" tests show it)."""
 
 import datetime as dt
 import threading
@@ -29,7 +29,7 @@ from bands.tests.factories import BandFactory, MembershipFactory
 from bookings.errors import BookingConflict, BookingError, MembersBusy
 from bookings.models import Booking, BookingEvent
 from bookings.services import answering, checks, instant, locks, reschedule, shows
-from bookings.tests.factories import band_with_leader
+from bookings.tests.factories import band_with_leader, lineup_band
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -298,3 +298,71 @@ def test_without_the_member_lock_the_race_books_the_member_twice(slow_check, mon
     )
     assert len(booked(a, b)) == 2, results
     assert len(gig_overlaps(w.player)) == 1
+
+
+# A show's running order moves an act's set; another band sharing a member is accepted at the same moment. ------
+
+
+@dataclass
+class Bill:
+    w: Shared
+    show_booking: Booking  # band A's own place on the show it hosts, 19:00–23:00 Berlin
+    b: Booking  # band B's request, 13:00–15:00 Berlin: clear of A's show with its usual load-in
+
+
+def running_order_bands(n: int) -> Bill:
+    """Band A has a minimum line-up (one keyboard player, needed: every move is checked, moves.gig_move) and
+    hosts a show at 19:00; its keyboard player is also required in band B, asked for 13:00–15:00."""
+    band_a, leader_a, players = lineup_band(name=f"Keys {n}", sections_needed=(("Keys", 1, 1),))
+    player = players["Keys"][0]
+    band_b, leader_b = band_with_leader(name=f"Beta {n}")
+    MembershipFactory(band=band_b, user=player, required=True)
+    w = Shared(band_a, leader_a, band_b, leader_b, player, UserFactory(time_zone=BERLIN))
+    show = shows.show_host(
+        band=band_a, by=leader_a, starts_at=starts(n), ends_at=starts(n) + dt.timedelta(hours=4), time_zone=BERLIN,
+        title="Basement night", place_name="Basement",
+    )  # fmt: skip
+    show_booking = Booking.objects.get(slot=show, band=band_a, status=Status.BOOKED)
+    return Bill(w, show_booking, request_of(band_b, w.client, starts(n) - dt.timedelta(hours=6), hours=2))
+
+
+def race_running_order(bill: Bill) -> list[object]:
+    """The host sets a five-hour load-in for its own set (14:00, over band B's gig) while band B accepts."""
+    show = bill.show_booking.slot
+    act = shows.ActTimes(
+        booking_id=bill.show_booking.pk,
+        load_in_at=show.starts_at - dt.timedelta(hours=5),
+        set_starts_at=show.starts_at,
+        set_ends_at=show.starts_at + dt.timedelta(hours=1),
+    )
+    return race(
+        lambda: shows.show_running_order_set(slot=show, by=bill.w.leader_a, acts=[act]),
+        lambda: answering.booking_accept(booking=bill.b, by=bill.w.leader_b),
+    )
+
+
+@pytest.mark.usefixtures("slow_check")
+def test_a_running_order_move_and_another_bands_accept_at_once_book_the_member_once():
+    """The running order locks the people of every act whose set moves (locks.gigs_people_lock, after the
+    bands and the slot, before the bookings): exactly one of the two wins, the other is told the member is
+    busy, and the member is never in two gigs at once."""
+    for n in range(2):
+        bill = running_order_bands(n)
+        results = race_running_order(bill)
+        refused = refused_for(results, bill.w.player)
+        assert len(refused) == 1 and isinstance(refused[0], MembersBusy), results
+        assert "Keys" in str(refused[0]) or bill.w.player.name.split()[0] in str(refused[0]), refused
+        bill.show_booking.refresh_from_db()
+        moved = bill.show_booking.load_in_at is not None
+        assert moved != bool(booked(bill.b)), f"the set moved onto the other band's gig: {results}"
+        assert moved == (not isinstance(results[0], Exception)), results
+        assert gig_overlaps(bill.w.player) == []
+
+
+def test_without_the_people_locks_the_running_order_race_books_the_member_twice(slow_check, monkeypatch):
+    """The race is real: without the people locks both the move and the accept pass the members' check."""
+    monkeypatch.setattr(locks, "people_lock", lambda user_ids: sorted(set(user_ids)))
+    bill = running_order_bands(0)
+    results = race_running_order(bill)
+    assert not any(isinstance(r, Exception) for r in results), results
+    assert len(gig_overlaps(bill.w.player)) == 1
