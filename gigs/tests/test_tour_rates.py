@@ -89,7 +89,7 @@ def test_the_page_and_the_csv_show_the_same_converted_figures(client, gbp):
     forecast_at = header.index("Door forecast")
     assert lines[3][forecast_at] == f"{Decimal(money.rows[3].forecast_tour_minor) / 100:.2f}"
     assert lines[-1][forecast_at] == f"{Decimal(money.forecast_minor) / 100:.2f}"
-    assert lines[-1][header.index("Income planned")] == "1554.25"  # 1,054.25 + 500.00 + 600.00
+    assert lines[-1][header.index("Income planned")] == "2154.25"  # 1,054.25 + 500.00 + 600.00
 
 
 @pytest.mark.parametrize(
