@@ -509,10 +509,10 @@ class ShowMoney:
     it; an entered one waiting for approval is shown, not counted."""
 
     booking: Booking | None  # None: the costs of the tour that belong to no show
-    deal: str = ""
+    deal: str = ""  # Quote.Deal, "" for the costs of the whole tour
     tour_currency: str = ""  # what the tour sums in
     currency: str = ""  # the show's: guarantee, settlement, ticket price and forecast are in it
-    rate: Decimal | None = None  # 1 `currency` = `rate` tour_currency, when the leaders set one (TourRate)  # Quote.Deal, "" for the costs of the whole tour
+    rate: Decimal | None = None  # 1 `currency` = `rate` tour_currency, when the leaders set one (TourRate)
     guarantee_minor: int = 0
     door_percent: int | None = None
     settlement_status: str = ""  # "", or Settlement.Status
@@ -724,10 +724,11 @@ def show_money(
 
 
 def tour_money(*, tour: Tour, gigs: list[Booking] | None = None) -> TourMoney:
-    """Each show's income (its guarantee, or its door deal's approved settlement, in the tour's currency; a
+    """Each show's income (its guarantee, or its door deal's approved settlement, in the tour's currency – a
+    show in another currency converted at the tour's rate for it, or flagged and not counted without one; a
     cancelled gig earns nothing here), a door deal's forecast at the expected attendance, its costs planned
     and actual (an actual cost not entered yet counts as planned), and the same for the costs of the whole
-    tour; the tour's result is the sum. Two queries (one with `gigs`, which come from tour_money_gigs)."""
+    tour; the tour's result is the sum. Three queries (two with `gigs`, which come from tour_money_gigs)."""
     gigs = tour_money_gigs(tour=tour) if gigs is None else gigs
     costs = list(TourCost.objects.filter(tour=tour).prefetch_related(Prefetch("booking", Booking.objects.only("pk"))))
     rates = tour_rates(tour=tour)

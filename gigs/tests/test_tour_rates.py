@@ -92,9 +92,7 @@ def test_the_page_and_the_csv_show_the_same_converted_figures(client, gbp):
     assert lines[-1][header.index("Income planned")] == "2154.25"  # 1,054.25 + 500.00 + 600.00
 
 
-@pytest.mark.parametrize(
-    "value", ["0", "-1.2", "abc", "1.0000000001", "", "100001", "NaN", "Infinity", "1e3000"]
-)
+@pytest.mark.parametrize("value", ["0", "-1.2", "abc", "1.0000000001", "", "100001", "NaN", "Infinity", "1e3000"])
 def test_a_bad_rate_is_refused_with_a_message_and_nothing_saved(client, gbp, value):
     client.force_login(gbp.leader)
     response = client.post(reverse("gigs:tour_rate", args=[gbp.tour.pk]), {"currency": "CHF", "rate": value})
