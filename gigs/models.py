@@ -2,6 +2,7 @@
 who plays it (each member's answer, stand-ins taking a place) and its set list from the band's songs."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from bands.models import Band
+from bands.models import Band, Currency
 from bookings.models import Booking
 
 
@@ -778,6 +779,42 @@ class TourTraveller(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tour_id}: {self.user_id}"
+
+
+# An exchange rate past this is a typing slip (no two currencies StageSlot takes are that far apart).
+MAX_RATE = Decimal("100000")
+RATE_PLACES = 6
+
+
+class TourRate(models.Model):
+    """What one unit of another currency on the tour is worth in the tour's currency (1 CHF = 1.0480 EUR),
+    as the band's leaders set it and the day they did: shows in that currency are converted at it and
+    counted in the tour's money (gigs.selectors.tours.tour_money). The band's own figure, not a person's."""
+
+    tour = models.ForeignKey(Tour, verbose_name=_("tour"), on_delete=models.CASCADE, related_name="rates")
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    rate = models.DecimalField(_("exchange rate"), max_digits=6 + RATE_PLACES, decimal_places=RATE_PLACES)
+    set_on = models.DateField(_("set on"))
+
+    class Meta:
+        verbose_name = _("exchange rate of a tour")
+        verbose_name_plural = _("exchange rates of tours")
+        ordering = ["tour", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tour", "currency"],
+                name="gigs_tourrate_one_a_currency",
+                violation_error_message=_("This currency already has a rate on the tour."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gt=0, rate__lte=MAX_RATE),
+                name="gigs_tourrate_rate_bounded",
+                violation_error_message=_("An exchange rate is more than 0 and at most 100,000."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tour_id}: {self.currency} {self.rate}"
 
 
 class TourCost(models.Model):

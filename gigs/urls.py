@@ -54,4 +54,5 @@ urlpatterns = [
     path("tours/<int:pk>/money/", tours.tour_money, name="tour_money"),
     path("tours/<int:pk>/money/costs/<int:cost_pk>/delete/", tours.tour_cost_delete, name="tour_cost_delete"),
     path("tours/<int:pk>/money/attendance/<int:booking_pk>/", tours.tour_attendance, name="tour_attendance"),
+    path("tours/<int:pk>/money/rates/", tours.tour_rate, name="tour_rate"),
 ]

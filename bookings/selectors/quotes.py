@@ -4,7 +4,7 @@ two versions (shown on the booking page, in notifications and in the API)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -78,6 +78,22 @@ def amount_text(minor: int) -> str:
     """ "1,250", "12.50": an amount in minor units, in the reader's locale (cents only when there are some)."""
     decimals = 2 if minor % 100 else 0
     return number_format(Decimal(minor) / 100, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
+# Every currency StageSlot takes (bands.Currency) counts in hundredths: an amount is kept in minor units.
+MINOR_PER_UNIT = 100
+
+
+def convert_minor(minor: int, rate: Decimal) -> int:
+    """`minor` units of one currency in minor units of another at `rate` (1 of the first = `rate` of the
+    second), rounded half to even to the second currency's minor units: the one conversion of money."""
+    return int((Decimal(minor) * rate).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def rate_text(rate: Decimal) -> str:
+    """ "1.0480", "0.857143": an exchange rate in the reader's locale, four decimals at least."""
+    places = max(4, -rate.normalize().as_tuple().exponent)
+    return number_format(rate, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def money_text(minor: int | None, currency: str) -> str:

@@ -439,9 +439,11 @@ def venue_slots_export(*, venue: Venue, show: str, now: dt.datetime, zone: ZoneI
 
 
 def tour_money_export(*, tour: Tour) -> Export:
-    """A tour's money (gigs.selectors.tours.tour_money): one row a show – its deal, guarantee, settlement,
-    income, costs and result, planned and actual – and one for the costs of the whole tour, then the tour's
-    totals, in the tour's currency. Three queries."""
+    """A tour's money (gigs.selectors.tours.tour_money): one row a show – its deal, guarantee and settlement
+    in the show's own currency with the tour's exchange rate for it, then income, the door forecast, costs
+    and result, planned and actual, in the tour's currency (the same figures as the money page) – and one
+    for the costs of the whole tour, then the tour's totals. A show in another currency with no rate is
+    counted as nothing and its rate left empty. Four queries."""
     money = tour_money(tour=tour)
     header = [
         gettext("Show"),
@@ -452,7 +454,10 @@ def tour_money_export(*, tour: Tour) -> Export:
         gettext("Door split (%)"),
         gettext("Settlement"),
         gettext("Settled amount"),
+        gettext("Currency of the show"),
+        gettext("Exchange rate"),
         gettext("Income planned"),
+        gettext("Door forecast"),
         gettext("Income actual"),
         gettext("Costs planned"),
         gettext("Costs actual"),
@@ -476,7 +481,10 @@ def tour_money_export(*, tour: Tour) -> Export:
                 row.door_percent if booking and row.door else "",
                 settled.get(row.settlement_status, "") if row.door else "",
                 major(row.settlement_minor) if row.settlement_minor is not None else "",
+                row.currency if booking else "",
+                f"{row.rate.normalize():f}" if row.converted else "",
                 major(row.income_planned_minor),
+                major(row.forecast_tour_minor) if row.forecast_tour_minor is not None else "",
                 major(row.income_actual_minor),
                 major(row.planned_minor),
                 major(row.actual_minor),
@@ -486,8 +494,9 @@ def tour_money_export(*, tour: Tour) -> Export:
             ]
         yield [
             safe_text(gettext("Tour")),
-            *[""] * 7,
+            *[""] * 9,
             major(money.income_planned_minor),
+            major(money.forecast_minor) if money.forecast_minor is not None else "",
             major(money.income_actual_minor),
             major(money.planned_minor),
             major(money.actual_minor),

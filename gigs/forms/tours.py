@@ -1,13 +1,15 @@
 """Input of a band's tour: its name and gigs, a stay, a traveller, a cost (in whole units of the tour's
 currency: the view gives the service minor units)."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import BoundedIntegerField, FeeField, OneLineField
 
-from ..models import MAX_ATTENDANCE, TourCost, TourTraveller
+from ..models import MAX_ATTENDANCE, MAX_RATE, RATE_PLACES, TourCost, TourTraveller
 
 
 class TourForm(forms.Form):
@@ -97,3 +99,27 @@ class CostForm(forms.Form):
     def __init__(self, *args, gigs=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["gig"].choices = [("", _("The whole tour")), *gigs]
+
+
+class RateForm(forms.Form):
+    """What one unit of another currency on the tour is worth in the tour's currency (1 CHF = 1.0480 EUR):
+    more than 0, at most MAX_RATE, six decimal places at most. The service checks it again."""
+
+    currency = forms.CharField(widget=forms.HiddenInput, max_length=3)
+    rate = forms.DecimalField(
+        label=_("Exchange rate"),
+        max_digits=6 + RATE_PLACES,
+        decimal_places=RATE_PLACES,
+        min_value=Decimal(1).scaleb(-RATE_PLACES),
+        max_value=MAX_RATE,
+        error_messages={
+            "required": _("Enter the exchange rate, e.g. 1.0480."),
+            "invalid": _("Enter the exchange rate as a number, e.g. 1.0480."),
+            "min_value": _("An exchange rate is more than 0."),
+            "max_value": _("An exchange rate is at most 100,000."),
+            "max_digits": _("An exchange rate is at most 100,000, with at most 6 decimal places."),
+            "max_decimal_places": _("Give the exchange rate with at most 6 decimal places."),
+            "max_whole_digits": _("An exchange rate is at most 100,000."),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )

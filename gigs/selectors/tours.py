@@ -8,6 +8,7 @@ import itertools
 import math
 import zoneinfo
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
@@ -18,12 +19,24 @@ from bands.models import Band, Membership
 from bands.travel import journey
 from bookings.models import Booking, Quote
 from bookings.selectors.bookings import can_manage_band
+from bookings.selectors.quotes import convert_minor
 from bookings.selectors.tours import road_factor
 from payments.models import Settlement
 from payments.services.settlement import settlement_compute
 from places.geo import great_circle_km
 
-from ..models import DaySheet, GigAnswer, Tour, TourCost, TourFeed, TourGig, TourStay, TourStayGuest, TourTraveller
+from ..models import (
+    DaySheet,
+    GigAnswer,
+    Tour,
+    TourCost,
+    TourFeed,
+    TourGig,
+    TourRate,
+    TourStay,
+    TourStayGuest,
+    TourTraveller,
+)
 
 Status = Booking.Status
 # A gig on the tour's days and drives: booked, playing or played. A cancelled one is listed as such.
@@ -497,13 +510,15 @@ class ShowMoney:
 
     booking: Booking | None  # None: the costs of the tour that belong to no show
     deal: str = ""  # Quote.Deal, "" for the costs of the whole tour
+    tour_currency: str = ""  # what the tour sums in
+    currency: str = ""  # the show's: guarantee, settlement, ticket price and forecast are in it
+    rate: Decimal | None = None  # 1 `currency` = `rate` tour_currency, when the leaders set one (TourRate)
     guarantee_minor: int = 0
     door_percent: int | None = None
     settlement_status: str = ""  # "", or Settlement.Status
     settlement_minor: int | None = None  # the band's amount the settlement works out
     planned_minor: int = 0
     actual_minor: int = 0
-    other_currency: bool = False  # the gig's fee is in another currency than the tour's: not summed
     expected_attendance: int | None = None  # the band's figure for a door deal's show (TourGig)
     capacity: int | None = None  # the show's: the agreed terms', else the venue's
     ticket_price_minor: int | None = None  # the agreed terms'
@@ -514,20 +529,54 @@ class ShowMoney:
         return self.deal in (Deal.DOOR, Deal.VERSUS)
 
     @property
+    def foreign(self) -> bool:
+        """The show's money is in another currency than the tour's."""
+        has_money = bool(self.guarantee_minor or self.settlement_status or self.forecast_minor is not None)
+        return bool(self.currency) and self.currency != self.tour_currency and has_money
+
+    @property
+    def other_currency(self) -> bool:
+        """In another currency with no rate set: flagged and not summed."""
+        return self.foreign and self.rate is None
+
+    @property
+    def converted(self) -> bool:
+        """In another currency, converted at the tour's rate and summed."""
+        return self.foreign and self.rate is not None
+
+    def _in_tour(self, minor: int) -> int:
+        return convert_minor(minor, self.rate) if self.converted else minor
+
+    @property
+    def income_planned_own_minor(self) -> int:
+        """The income planned in the show's own currency."""
+        return self.guarantee_minor
+
+    @property
+    def income_actual_own_minor(self) -> int:
+        """The income earned in the show's own currency."""
+        if self.door and self.settled:
+            return self.settlement_minor or 0
+        return self.guarantee_minor
+
+    @property
+    def forecast_tour_minor(self) -> int | None:
+        """The door forecast in the tour's currency (None without a forecast or a rate)."""
+        if self.forecast_minor is None or self.other_currency:
+            return None
+        return self._in_tour(self.forecast_minor)
+
+    @property
     def settled(self) -> bool:
         return self.settlement_status == Settlement.Status.APPROVED
 
     @property
     def income_planned_minor(self) -> int:
-        return 0 if self.other_currency else self.guarantee_minor
+        return 0 if self.other_currency else self._in_tour(self.income_planned_own_minor)
 
     @property
     def income_actual_minor(self) -> int:
-        if self.other_currency:
-            return 0
-        if self.door and self.settled:
-            return self.settlement_minor or 0
-        return self.guarantee_minor
+        return 0 if self.other_currency else self._in_tour(self.income_actual_own_minor)
 
     @property
     def result_planned_minor(self) -> int:
@@ -543,6 +592,7 @@ class TourMoney:
     currency: str
     rows: list[ShowMoney]
     costs: list[TourCost]
+    rates: list[TourRate] = field(default_factory=list)
 
     @property
     def guarantee_minor(self) -> int:
@@ -576,8 +626,18 @@ class TourMoney:
     def forecast_minor(self) -> int | None:
         """The door deals' forecasts summed (None when no show has one); not in the results: a forecast is
         not a figure anyone agreed."""
-        figures = [r.forecast_minor for r in self.rows if r.forecast_minor is not None and not r.other_currency]
+        figures = [r.forecast_tour_minor for r in self.rows if r.forecast_tour_minor is not None]
         return sum(figures) if figures else None
+
+    @property
+    def unrated(self) -> list[str]:
+        """The other currencies of shows on the tour that have no rate yet (their shows are not summed)."""
+        return sorted({r.currency for r in self.rows if r.other_currency})
+
+    @property
+    def foreign_currencies(self) -> list[str]:
+        """Every other currency a show of the tour is in: the ones the leaders may set a rate for."""
+        return sorted({r.currency for r in self.rows if r.foreign})
 
     @property
     def waiting(self) -> int:
@@ -628,12 +688,15 @@ def door_forecast_minor(quote: Quote, expected: int) -> int | None:
     return figures.band_amount_minor
 
 
-def show_money(booking: Booking, currency: str, expected: int | None = None) -> ShowMoney:
+def show_money(
+    booking: Booking, currency: str, expected: int | None = None, rates: dict[str, Decimal] | None = None
+) -> ShowMoney:
     """A show's deal, guarantee and settlement from its agreed terms (else its fee, a flat guarantee), and for
     a door deal the forecast at the band's expected attendance (bounded by the show's capacity); a
-    cancelled gig brings in nothing."""
+    cancelled gig brings in nothing. A show in another currency is converted at `rates` (currency → rate)
+    when the tour has one for it."""
     quote: Quote | None = booking.agreed_quote
-    row = ShowMoney(booking=booking, deal=quote.deal if quote else Deal.FLAT)
+    row = ShowMoney(booking=booking, deal=quote.deal if quote else Deal.FLAT, tour_currency=currency)
     if booking.status not in TOUR_STATUSES:
         return row
     if quote is not None:
@@ -655,29 +718,37 @@ def show_money(booking: Booking, currency: str, expected: int | None = None) -> 
         row.settlement_status = settlement.status
         row.settlement_minor = settlement.band_amount_minor
         fee_currency = settlement.currency
-    row.other_currency = fee_currency != currency and bool(
-        row.guarantee_minor or settlement or row.forecast_minor is not None
-    )
+    row.currency = fee_currency
+    row.rate = (rates or {}).get(fee_currency) if fee_currency != currency else None
     return row
 
 
 def tour_money(*, tour: Tour, gigs: list[Booking] | None = None) -> TourMoney:
-    """Each show's income (its guarantee, or its door deal's approved settlement, in the tour's currency; a
+    """Each show's income (its guarantee, or its door deal's approved settlement, in the tour's currency – a
+    show in another currency converted at the tour's rate for it, or flagged and not counted without one; a
     cancelled gig earns nothing here), a door deal's forecast at the expected attendance, its costs planned
     and actual (an actual cost not entered yet counts as planned), and the same for the costs of the whole
-    tour; the tour's result is the sum. Two queries (one with `gigs`, which come from tour_money_gigs)."""
+    tour; the tour's result is the sum. Three queries (two with `gigs`, which come from tour_money_gigs)."""
     gigs = tour_money_gigs(tour=tour) if gigs is None else gigs
     costs = list(TourCost.objects.filter(tour=tour).prefetch_related(Prefetch("booking", Booking.objects.only("pk"))))
+    rates = tour_rates(tour=tour)
     rows: dict[int | None, ShowMoney] = {
-        booking.pk: show_money(booking, tour.currency, getattr(booking, "expected_attendance", None))
+        booking.pk: show_money(
+            booking, tour.currency, getattr(booking, "expected_attendance", None), {r.currency: r.rate for r in rates}
+        )
         for booking in gigs
     }
-    general = ShowMoney(booking=None, deal="")
+    general = ShowMoney(booking=None, deal="", tour_currency=tour.currency, currency=tour.currency)
     for cost in costs:
         row = rows.get(cost.booking_id, general)
         row.planned_minor += cost.planned_minor
         row.actual_minor += cost.planned_minor if cost.actual_minor is None else cost.actual_minor
-    return TourMoney(currency=tour.currency, rows=[*rows.values(), general], costs=costs)
+    return TourMoney(currency=tour.currency, rows=[*rows.values(), general], costs=costs, rates=rates)
+
+
+def tour_rates(*, tour: Tour) -> list[TourRate]:
+    """The exchange rates the leaders set for the tour, by currency."""
+    return list(TourRate.objects.filter(tour=tour).order_by("currency"))
 
 
 # ---- The tour book --------------------------------------------------------------------------------

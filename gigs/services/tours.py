@@ -5,6 +5,7 @@ gigs.selectors.tours derives them on each read, so a gig cancelled or moved chan
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,10 +20,13 @@ from bookings.selectors.bookings import can_manage_band
 
 from ..models import (
     MAX_ATTENDANCE,
+    MAX_RATE,
+    RATE_PLACES,
     Tour,
     TourCost,
     TourFeed,
     TourGig,
+    TourRate,
     TourStay,
     TourStayGuest,
     TourTraveller,
@@ -33,6 +37,7 @@ from ..selectors.tours import (
     MAX_GIGS,
     show_capacity,
     tour_access,
+    tour_money,
     tour_party_people,
     tour_zone_on,
     zone_of,
@@ -339,3 +344,27 @@ def tour_cost_add(
 def tour_cost_delete(*, cost: TourCost, by: User) -> None:
     _refuse_unless_manager(cost.tour.band_id, by)
     cost.delete()
+
+
+# ---- Exchange rates -------------------------------------------------------------------------------
+
+
+def tour_rate_set(*, tour: Tour, by: User, currency: str, rate: Decimal) -> TourRate:
+    """What one unit of `currency` is worth in the tour's currency, as of today (the leader's day): shows in
+    that currency are then converted and counted in the tour's money. Only a currency some show of the tour
+    is in; more than 0, at most MAX_RATE, six decimal places at most. Raises BookingPermissionError,
+    ValidationError (nothing saved)."""
+    _refuse_unless_manager(tour.band_id, by)
+    if currency == tour.currency or currency not in tour_money(tour=tour).foreign_currencies:
+        raise ValidationError({"currency": [_("No show of this tour is in that currency.")]})
+    if not isinstance(rate, Decimal) or not rate.is_finite():
+        raise ValidationError({"rate": [_("Enter the exchange rate as a number, e.g. 1.0480.")]})
+    if not Decimal(0) < rate <= MAX_RATE:
+        raise ValidationError({"rate": [_("An exchange rate is more than 0 and at most 100,000.")]})
+    if rate != rate.quantize(Decimal(1).scaleb(-RATE_PLACES)):
+        raise ValidationError({"rate": [_("Give the exchange rate with at most 6 decimal places.")]})
+    today = timezone.localdate(timezone=zone_of(by.time_zone))
+    saved, _created = TourRate.objects.update_or_create(
+        tour=tour, currency=currency, defaults={"rate": rate, "set_on": today}
+    )
+    return saved

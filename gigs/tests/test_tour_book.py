@@ -82,8 +82,8 @@ def test_guarantees_door_deals_and_settlements_make_the_result(world):
     lines = list(export.rows)
     assert "Door split (%)" in export.header and "Income actual" in export.header
     door_row = lines[1]
-    assert door_row[3] == "Door split" and door_row[5] == 70 and door_row[9] == "1260.00"
-    assert lines[-1][0] == "Tour" and lines[-1][9] == "3100.00" and lines[-1][13] == "2780.00"
+    assert door_row[3] == "Door split" and door_row[5] == 70 and door_row[12] == "1260.00"
+    assert lines[-1][0] == "Tour" and lines[-1][12] == "3100.00" and lines[-1][16] == "2780.00"
 
 
 def test_a_fee_in_another_currency_is_flagged_not_summed(world):

@@ -193,3 +193,14 @@ def test_each_traveller_gets_the_tour_as_a_calendar_with_drives_and_stays(client
     client.logout()
     as_(client, world.stranger)
     assert client.get(reverse("gigs:tour_ics", args=[world.tour.pk])).status_code == 403
+
+
+def test_who_may_set_an_exchange_rate(client, world):
+    """The leaders only (this tour has no show in CHF: let in, then refused with a message); see test_tour_rates."""
+    url = reverse("gigs:tour_rate", args=[world.tour.pk])
+    got = []
+    for who in WHO:
+        client.logout()
+        as_(client, getattr(world, who) if who else None)
+        got.append(client.post(url, {"currency": "CHF", "rate": "1.0480"}).status_code)
+    assert got == [400, 403, 403, 403, 403, 302]

@@ -19,7 +19,16 @@ from bands.permissions import add_errors, band_for
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.ical import FeedEvent, feed_render, feed_response
 
-from ..forms.tours import AttendanceForm, CostForm, RoomsForm, StayForm, TourForm, TourGigsForm, TravellerForm
+from ..forms.tours import (
+    AttendanceForm,
+    CostForm,
+    RateForm,
+    RoomsForm,
+    StayForm,
+    TourForm,
+    TourGigsForm,
+    TravellerForm,
+)
 from ..selectors import tours as selectors
 from ..services import tours as services
 
@@ -330,7 +339,7 @@ def tour_traveller_remove(request: HttpRequest, pk: int, traveller_pk: int) -> H
 # ---- Money ----------------------------------------------------------------------------------------
 
 
-def _money(request, tour, access, *, form=None, attendance_form=None, status=200) -> HttpResponse:
+def _money(request, tour, access, *, form=None, attendance_form=None, rate_form=None, status=200) -> HttpResponse:
     gigs = selectors.tour_money_gigs(tour=tour)
     money = selectors.tour_money(tour=tour, gigs=gigs)
     forecasts = []
@@ -342,11 +351,19 @@ def _money(request, tour, access, *, form=None, attendance_form=None, status=200
                 forecasts.append(
                     (row, mine or AttendanceForm(initial=initial, auto_id=f"attendance{row.booking.pk}_%s"))
                 )
+    rates = []
+    if access.manage:
+        set_rates = {r.currency: r.rate for r in money.rates}
+        for currency in money.foreign_currencies:
+            mine = rate_form if getattr(rate_form, "currency", None) == currency else None
+            initial = {"currency": currency, "rate": set_rates.get(currency)}
+            rates.append((currency, mine or RateForm(initial=initial, auto_id=f"rate{currency}_%s")))
     context = {
         "tour": tour,
         "access": access,
         "money": money,
         "forecasts": forecasts,
+        "rate_forms": rates,
         "form": form or CostForm(gigs=_gig_choices(gigs), auto_id="cost_%s"),
     }
     return render(request, MONEY_TEMPLATE, context, status=status)
@@ -414,3 +431,24 @@ def tour_attendance(request: HttpRequest, pk: int, booking_pk: int) -> HttpRespo
             messages.success(request, gettext("The expected attendance is saved."))
             return redirect("gigs:tour_money", pk=tour.pk)
     return _money(request, tour, access, attendance_form=form, status=400)
+
+
+@login_required
+@require_POST
+def tour_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The leaders set what one unit of another currency on the tour is worth in the tour's currency."""
+    tour, access = _tour_for(request, pk, manage=True)
+    currency = str(request.POST.get("currency", ""))[:3]
+    form = RateForm(request.POST, auto_id=f"rate{currency}_%s")
+    form.currency = currency
+    if form.is_valid():
+        try:
+            services.tour_rate_set(tour=tour, by=request.user, currency=currency, rate=form.cleaned_data["rate"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+            for error in form.errors.get("currency", []):
+                messages.error(request, error)
+        else:
+            messages.success(request, gettext("The exchange rate is saved."))
+            return redirect("gigs:tour_money", pk=tour.pk)
+    return _money(request, tour, access, rate_form=form, status=400)

@@ -874,6 +874,7 @@ NOT_PERSONAL: dict[str, str] = {
     "gigs.GigDeadline": "a gig's answer-by date and whether its answers are locked",
     "gigs.TourGig": "which tour a booking belongs to",
     "gigs.TourCost": "a tour's budget lines, in the band's currency",
+    "gigs.TourRate": "a tour's exchange rates: the band's figures, set by no one in particular",
     "gigs.TourStay": "a tour's hotel bookings, the band's own record of its trip",
     "gigs.SetListEntry": "a set list's lines",
     "payments.StripeEvent": "ids of Stripe events applied once",
