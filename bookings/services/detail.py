@@ -26,13 +26,14 @@ def booking_gig_times_set(
     now: dt.datetime | None = None,
 ) -> Booking:
     """Give a booked gig its own load-in before and pack-down after, in minutes (None: the band's
-        usual time); its members' busy time moves to match, in every band they play in. The booking's
-        own times, and so the double-booking check, stay as they are.
+    usual time); its members' busy time moves to match, in every band they play in. The booking's
+    own times, and so the double-booking check, stay as they are.
 
-        The band's leaders and admins only (BookingPermissionError). Raises BookingConflict when the
-        booking is not booked (any more), BookingError once the gig is over, ValidationError by field for
-        minutes outside 0–600, MembersBusy when a band with a minimum line-up cannot field it over the new
-    window (bookings.services.moves); nothing changes then.
+    The band's leaders and admins only (BookingPermissionError). Raises BookingConflict when the
+    booking is not booked (any more), BookingError once the gig is over, ValidationError by field for
+    minutes outside 0–600, MembersBusy when the band cannot play the new window: a band with a minimum
+    line-up cannot field it, or a longer load-in or pack-down runs into a required member's other gig
+    (bookings.services.moves); nothing changes then.
     """
     now = now or timezone.now()
     if not can_manage_band(booking.band_id, by):
@@ -54,7 +55,8 @@ def booking_gig_times_set(
             gig_minutes_clean(name, value)
         block = BandBlock.objects.only("gig_starts_at", "gig_ends_at").get(pk=booking.block_id)
         # The one place a booked gig's time changes for its members (moves.gig_move): a band with a minimum
-        # line-up is checked over the new window, and who sits it out is recomputed.
+        # line-up is checked over the new window (who sits it out is recomputed), any band when the new
+        # window reaches beyond the old one.
         moves.gig_move(
             band=band,
             booking=booking,

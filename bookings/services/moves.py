@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.timezones import when_text
 from bands.lineup import band_lineup
 from bands.models import Band, BandBlock
-from bands.services import KEEP, band_gig_block_move
+from bands.services import KEEP, band_gig_block_move, gig_busy_window, gig_window
 
 from ..errors import MembersBusy
 from ..models import Booking
@@ -69,10 +69,12 @@ def gig_move(
     Call under the gig's locks (locks.booking_lock: band, slot, people, booking), before or after the
     booking row takes the new times, inside the caller's transaction. The check is checks.gig_fit over
     the new window (the given load-in and pack-down, else the block's own), the gig's own block aside, at
-    the gig's place. A band with a minimum line-up is always checked; a band without one is checked when
-    `times_change` (a new start or end: its required members must be free, as before) – a new load-in or
-    a running order inside the booked show re-places its block as it did. A band booked with a stand-in
-    planned may keep a short line-up when only the load-in or running order changes.
+    the gig's place. A band with a minimum line-up is always checked (who sits out is recomputed); every
+    band is checked when `times_change` (a new start or end) or when the new window reaches beyond the
+    block's old one (gig_reaches: a longer load-in or pack-down, a set moved later in a show's running
+    order), since that takes time the members did not give the gig before. A window that only shrinks or
+    stays inside the old one takes nothing new, so a band without a line-up is not checked then. A band
+    booked with a stand-in planned may keep a short line-up when only the load-in or running order changes.
 
     Raises MembersBusy (gig_move_refusal) when the band cannot play then; ValidationError by field for
     minutes outside 0–600. Returns the GigFit; the block's `absent` becomes its `sitting_out`."""
@@ -82,7 +84,11 @@ def gig_move(
     lineup = band_lineup(band=band, members=()) is not None
     absent: object = KEEP
     fit = checks.GigFit(ok=True, busy=[])
-    if lineup or times_change:
+    if (
+        lineup
+        or times_change
+        or gig_reaches(block, band=band, starts_at=starts_at, ends_at=ends_at, load_in=load_in, pack_down=pack_down)
+    ):
         fit = checks.gig_fit(
             band,
             starts_at,
@@ -105,3 +111,31 @@ def gig_move(
             absent=absent,
         )
     return fit
+
+
+def gig_reaches(
+    block: BandBlock | None,
+    *,
+    band: Band,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    load_in: int | object | None,
+    pack_down: int | object | None,
+) -> bool:
+    """Whether a gig's new window (`starts_at`–`ends_at` with the load-in and pack-down, None: the band's
+    usual ones) takes time its block's old window (bands.services.gig_busy_window) did not: any part of it
+    outside the old one. No block: nothing of the members' time is taken or moved, so False; a block
+    without its gig times (never placed): True, so the move is checked."""
+    if block is None:
+        return False
+    if block.gig_starts_at is None or block.gig_ends_at is None:
+        return True
+    old_start, old_end = gig_busy_window(block, band=band)
+    new_start, new_end = gig_window(
+        band,
+        starts_at,
+        ends_at,
+        load_in_minutes=None if load_in is KEEP else load_in,
+        pack_down_minutes=None if pack_down is KEEP else pack_down,
+    )
+    return new_start < old_start or new_end > old_end

@@ -605,7 +605,8 @@ def show_running_order_set(
             if (booking.load_in_at, booking.set_starts_at, booking.set_ends_at) == new:
                 continue
             # The act's members move to its set (moves.gig_move, the one place a booked gig moves): a band
-            # with a minimum line-up is checked at the set's times and who sits it out is recomputed.
+            # with a minimum line-up is checked at the set's times and who sits it out is recomputed; any
+            # band is checked when its load-in and set reach beyond the time its gig took before.
             moves.gig_move(
                 band=booking.band,
                 booking=booking,

@@ -6,17 +6,22 @@ import ast
 import datetime as dt
 import pathlib
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from availability.services import rule_create
 from bands.models import BandBlock
+from bands.tests.factories import MembershipFactory
 from bookings.errors import MembersBusy
-from bookings.services import answering, asking, detail, reschedule
-from bookings.tests.factories import in_days, lineup_band
+from bookings.models import Booking
+from bookings.services import answering, asking, checks, detail, reschedule, shows
+from bookings.tests.api_helpers import ApiClient, token_for
+from bookings.tests.factories import band_with_leader, in_days, lineup_band
 from stageslot.tests import source as shared
 
 from .test_one_booked_path import app_sources
@@ -240,3 +245,177 @@ def test_every_door_that_runs_the_members_check_takes_the_people_locks_first():
     assert unlocked == {}, f"doors that check members' time without the people locks first: {unlocked}"
     names = {name for name, _node in _functions()}
     assert set(PREVIEWS) | set(UNDER_CALLERS_LOCKS) <= names, "a listed function that no longer exists"
+
+
+# ---- A move that reaches beyond the gig's old window is checked for every band -------------------------
+
+
+@pytest.fixture
+def night():
+    """A four-piece without a minimum line-up whose required member, Mara, also plays in the Night Owls.
+    The four-piece is on a hosted show's bill (18:00–23:00 UTC), its set 18:30–19:15 after a first running
+    order (busy 18:00–19:15), and books a sunrise gig at 04:00–06:00 (busy 03:00–06:30); the Night Owls then
+    book 23:00–01:00 (busy 22:00–02:00 with their load-in and pack-down), which Mara is free for."""
+    four, four_leader = band_with_leader(name="Four Piece", load_in_minutes=60, pack_down_minutes=30)
+    mara = UserFactory(display_name="Mara Shared")
+    MembershipFactory(band=four, user=mara, required=True)
+    for _ in range(2):
+        MembershipFactory(band=four, required=False)
+    owls, owls_leader = band_with_leader(name="Night Owls", load_in_minutes=60, pack_down_minutes=60)
+    MembershipFactory(band=owls, user=mara, required=True)
+    hosts, hosts_leader = band_with_leader(name="Cellar Hosts")
+    start = in_days(14, 18)
+    show = shows.show_host(
+        band=hosts, by=hosts_leader, starts_at=start, ends_at=start + HOUR * 5, time_zone="UTC",
+        title="Long night", place_name="Keller", place_address="Laskerstraße 5", place_city="Berlin",
+        support_places=1, fee=150,
+    )  # fmt: skip
+    support = asking.booking_apply(slot=show, band=four, by=four_leader, role=Booking.Role.SUPPORT)
+    answering.booking_accept(booking=support, by=hosts_leader)
+    own = Booking.objects.get(slot=show, kind="host")
+    shows.show_running_order_set(slot=show, by=hosts_leader, acts=night_order(show, support, own, (0, 0.5, 1.25)))
+    client = UserFactory(time_zone="UTC")
+    sunrise = _booked(four, four_leader, client, start + HOUR * 10)
+    _booked(owls, owls_leader, client, start + HOUR * 5)
+    support.refresh_from_db()
+    own.refresh_from_db()
+    return SimpleNamespace(
+        four=four, four_leader=four_leader, mara=mara, hosts_leader=hosts_leader, show=show, support=support,
+        own=own, sunrise=sunrise,
+    )  # fmt: skip
+
+
+HOUR = dt.timedelta(hours=1)
+
+
+def _booked(band, leader, client, start: dt.datetime) -> Booking:
+    booking = asking.booking_request(
+        band=band, client=client, starts_at=start, ends_at=start + 2 * HOUR, time_zone="UTC", event_type="Party",
+        location="Hof, Berlin", guests=50, fee=900, message="Play, please.",
+    )  # fmt: skip
+    answering.booking_accept(booking=booking, by=leader)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.BOOKED
+    return booking
+
+
+def night_order(show, support, own, four: tuple[float, float, float], host=(1.25, 2, 4)) -> list[shows.ActTimes]:
+    """The running order: the four-piece's and the host's (load-in, set start, set end), hours after 18:00."""
+    return [
+        shows.ActTimes(
+            booking_id=booking.pk,
+            load_in_at=show.starts_at + HOUR * times[0],
+            set_starts_at=show.starts_at + HOUR * times[1],
+            set_ends_at=show.starts_at + HOUR * times[2],
+        )
+        for booking, times in ((support, four), (own, host))
+    ]
+
+
+# The four-piece's set moved to 21:30–22:30 with its load-in at 21:00 (the host's to 19:00–21:15): into the
+# Night Owls' load-in at 22:00.
+LATE_SET = ((3, 3.5, 4.5), (0, 1, 3.25))
+
+
+def _no_check(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a window inside the old one is not checked")
+
+    monkeypatch.setattr(checks, "gig_fit", refuse)
+
+
+def _busy_from(block_id: int, user) -> list[tuple[dt.datetime, dt.datetime]]:
+    return list(
+        BusyInterval.objects.filter(source=BusyInterval.Source.GIG, source_id=block_id, user=user).values_list(
+            "starts_at", "ends_at"
+        )
+    )
+
+
+def test_a_running_order_that_moves_a_set_into_a_members_other_gig_is_refused(night):
+    w = night
+    block_before = BandBlock.objects.get(pk=w.support.block_id)
+    four, host = LATE_SET
+    with pytest.raises(MembersBusy) as refused:
+        shows.show_running_order_set(
+            slot=w.show, by=w.hosts_leader, acts=night_order(w.show, w.support, w.own, four, host)
+        )
+    message = str(refused.value)
+    assert "Mara Shared" in message and "overlaps the new times with the load-in and pack-down" in message
+    assert message.endswith("so the gig was not moved.")
+    support = Booking.objects.get(pk=w.support.pk)
+    own = Booking.objects.get(pk=w.own.pk)
+    assert (support.set_starts_at, support.sequence) == (w.support.set_starts_at, w.support.sequence)
+    assert (own.set_starts_at, own.sequence) == (w.own.set_starts_at, w.own.sequence)
+    block = BandBlock.objects.get(pk=w.support.block_id)
+    assert (block.gig_starts_at, block.start_time) == (block_before.gig_starts_at, block_before.start_time)
+    start = w.show.starts_at
+    assert _busy_from(block.pk, w.mara) == [(start, start + 1.25 * HOUR)]
+
+
+def test_a_running_order_inside_the_old_window_is_not_checked(night, monkeypatch):
+    w = night
+    _no_check(monkeypatch)
+    shows.show_running_order_set(
+        slot=w.show, by=w.hosts_leader, acts=night_order(w.show, w.support, w.own, (0.25, 0.75, 1.25))
+    )
+    start = w.show.starts_at
+    assert _busy_from(w.support.block_id, w.mara) == [(start + HOUR / 4, start + 1.25 * HOUR)]
+
+
+def test_a_longer_load_in_into_a_members_other_gig_is_refused_and_a_shorter_one_is_not_checked(night, monkeypatch):
+    w = night
+    with pytest.raises(MembersBusy, match=r"Mara Shared.*so the gig was not moved"):
+        detail.booking_gig_times_set(booking=w.sunrise, by=w.four_leader, load_in_minutes=180, pack_down_minutes=None)
+    block = BandBlock.objects.get(pk=w.sunrise.block_id)
+    assert block.load_in_minutes is None
+    sunrise = w.sunrise.starts_at
+    assert _busy_from(block.pk, w.mara) == [(sunrise - HOUR, sunrise + 2.5 * HOUR)]
+    _no_check(monkeypatch)
+    detail.booking_gig_times_set(booking=w.sunrise, by=w.four_leader, load_in_minutes=30, pack_down_minutes=None)
+    assert BandBlock.objects.get(pk=block.pk).load_in_minutes == 30
+    assert _busy_from(block.pk, w.mara) == [(sunrise - HOUR / 2, sunrise + 2.5 * HOUR)]
+
+
+def test_the_pages_and_the_api_show_the_refusal_and_move_nothing(night, client):
+    w = night
+    refusal = "so the gig was not moved."
+    client.force_login(w.four_leader)
+    response = client.post(
+        reverse("bookings:gig_times", args=[w.sunrise.uid]), {"load_in_minutes": "180", "pack_down_minutes": ""}
+    )
+    assert response.status_code == 409 and refusal in response.content.decode()
+    answer = ApiClient(token_for(w.four_leader)).put(
+        f"/api/v1/bookings/{w.sunrise.uid}/gig-times", {"load_in_minutes": 180}
+    )
+    assert answer.status_code == 409 and refusal in answer.json()["detail"], answer.content
+    assert BandBlock.objects.get(pk=w.sunrise.block_id).load_in_minutes is None
+
+    four, host = LATE_SET
+    show = w.show
+
+    def wall(hours: float) -> str:
+        return f"{show.starts_at + HOUR * hours:%H:%M}"
+
+    data = {}
+    for booking, times in ((w.support, four), (w.own, host)):
+        for key, hours in zip(("load_in", "set_start", "set_end"), times, strict=True):
+            data[f"{key}_{booking.pk}"] = wall(hours)
+    client.force_login(w.hosts_leader)
+    response = client.post(reverse("bookings:show_running_order", args=[show.pk]), data)
+    assert response.status_code == 409 and refusal in response.content.decode()
+    body = {
+        "acts": [
+            {
+                "band": booking.band.slug,
+                **{
+                    key: (show.starts_at + HOUR * hours).isoformat()
+                    for key, hours in zip(("load_in_at", "set_starts_at", "set_ends_at"), times, strict=True)
+                },
+            }
+            for booking, times in ((w.support, four), (w.own, host))
+        ]
+    }
+    answer = ApiClient(token_for(w.hosts_leader)).put(f"/api/v1/shows/{show.pk}/running-order", body)
+    assert answer.status_code == 409 and refusal in answer.json()["detail"], answer.content
+    assert Booking.objects.get(pk=w.support.pk).set_starts_at == w.support.set_starts_at

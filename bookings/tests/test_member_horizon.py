@@ -35,7 +35,7 @@ from bands.services import band_block_create
 from bands.tests.factories import MembershipFactory
 from bookings.errors import BookingConflict, BookingError, MembersBusy
 from bookings.models import Booking
-from bookings.services import answering, checks, instant, reschedule, shows
+from bookings.services import answering, checks, detail, instant, reschedule, shows
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import band_with_leader
 from festivals.services import timetable
@@ -58,12 +58,7 @@ GIG_WRITERS = {"booking_book", "band_gig_block_add", "band_gig_block_move", "ban
 # The functions that are these writers themselves (gig_move: the one place a booked gig moves, decision 0115).
 WRITERS_THEMSELVES = {"bookings.services.book.booking_book", "bookings.services.moves.gig_move"}
 # Doors that write a gig's time without a driver here, each with its reason.
-NO_DRIVER = {
-    "bookings.services.shows.show_running_order_set": "moves the busy time of acts already booked on the show "
-    "(load-in and set inside the show's night); it books no gig",
-    "bookings.services.detail.booking_gig_times_set": "moves a booked gig's load-in and pack-down (moves.gig_move "
-    "checks a band with a minimum line-up; a band without one keeps its block re-placed unchecked); it books no gig",
-}
+NO_DRIVER: dict[str, str] = {}
 # 399 and 401 days ahead (either side of the old horizon), and the last day the site books ("last").
 DAYS = [399, 401, "last"]
 
@@ -205,7 +200,39 @@ def stand_in_yes(w: Shared, days) -> None:
     stand_in_ask_reply(ask=StandInAsk.objects.get(request=request), reply="yes")
 
 
+def running_order(w: Shared, days) -> None:
+    """Band B hosts a late show, 23:00–23:50, after band A's gig and its pack-down; its running order then
+    gives its set a load-in at 21:30, into band A's gig (moves.gig_move: the window reaches further)."""
+    Band.objects.filter(pk=w.band_b.pk).update(load_in_minutes=0, pack_down_minutes=0)
+    w.band_b.refresh_from_db()
+    start = evening(days, 23)
+    slot = shows.show_host(
+        band=w.band_b, by=w.leader_b, starts_at=start, ends_at=start + dt.timedelta(minutes=50), time_zone=BERLIN,
+        title="Late set", place_name="Basement",
+    )  # fmt: skip
+    own = Booking.objects.get(slot=slot, band=w.band_b, status=Status.BOOKED)
+    act = shows.ActTimes(
+        booking_id=own.pk,
+        load_in_at=start - dt.timedelta(minutes=90),
+        set_starts_at=start,
+        set_ends_at=start + dt.timedelta(minutes=45),
+    )
+    shows.show_running_order_set(slot=slot, by=w.leader_b, acts=[act])
+
+
+def gig_times(w: Shared, days) -> None:
+    """Band B plays 14:00–16:00 with no pack-down, before band A's gig; it then takes three hours to pack
+    down, into band A's load-in (moves.gig_move: the window reaches further)."""
+    Band.objects.filter(pk=w.band_b.pk).update(pack_down_minutes=0)
+    gig = request_of(w.band_b, w.client, evening(days, 14), hours=2)
+    answering.booking_accept(booking=gig, by=w.leader_b)
+    gig.refresh_from_db()
+    detail.booking_gig_times_set(booking=gig, by=w.leader_b, load_in_minutes=None, pack_down_minutes=180)
+
+
 DRIVERS: dict[str, Callable[[Shared, object], None]] = {
+    "bookings.services.shows.show_running_order_set": running_order,
+    "bookings.services.detail.booking_gig_times_set": gig_times,
     "gigs.services.stand_ins.stand_in_ask_reply": stand_in_yes,
     "bookings.services.answering.booking_accept": accept,
     "bookings.services.instant.booking_instant": instant_booking,
