@@ -270,7 +270,6 @@ def test_an_unchanged_feed_polled_plainly_answers_the_kept_body_without_building
         assert again[header] == first[header]
     zipped = get_feed(client, feed, HTTP_ACCEPT_ENCODING="gzip")
 
-
     assert zipped["Content-Encoding"] == "gzip" and zipped["ETag"] == first["ETag"][:-1] + '-gzip"'
 
 
