@@ -6,9 +6,12 @@ import json
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 from .dates import DateInputError
@@ -158,3 +161,21 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", settings.STAGESLOT_PERMISSIONS_POLICY)
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's MessageMiddleware, with the message storage made only when a message is added or read.
+
+    Most answers (a kept page, a partial, a feed) never touch messages: they skip building the storage
+    (its class looked up, the cookie's and the session's backends made) and its update of the response,
+    which for storage never used writes nothing. A request that adds or reads messages gets the same
+    storage and the same cookie or session writes as before."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        storage = getattr(request, "_messages", None)
+        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
+            return response
+        return super().process_response(request, response)

@@ -6,7 +6,9 @@ read, never titles: members see that someone is busy, not why.
 """
 
 import datetime as dt
+import threading
 import zoneinfo
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -538,6 +540,7 @@ def band_availability(
     month: int | None = None,
     detail: bool = False,
     lineups: bool = False,
+    read: tuple[dict[int, list[engine.Interval]], list[engine.Interval]] | None = None,
 ) -> GreenZone:
     """A band's availability by day, the one reading behind every view of it (the band calendar, its
     agency, the widget, share links, the public calendar, the finder, the API and the feeds).
@@ -563,7 +566,64 @@ def band_availability(
         detail=detail,
         band=band,
         lineups=lineups,
+        read=read,
     )
+
+
+# The green days of a band's span, kept per process under the very inputs that made them (see band_green_days).
+GREEN_KEPT = 256
+_green_kept: OrderedDict[tuple, frozenset[dt.date]] = OrderedDict()
+_green_lock = threading.Lock()
+
+
+def band_green_days(
+    *, band: Band, members: Sequence[CalendarMember], first_day: dt.date, last_day: dt.date, today: dt.date
+) -> frozenset[dt.date]:
+    """The green days from `first_day` to `last_day` as band_availability reads them (the band's own
+    zone, gig hours and shortest gig). Three queries (members given), as band_availability.
+
+    The rows are always read; only the working out is kept, under a key made of everything it reads: the
+    band's fields that count (zone, shortest gig, gig hours, two gigs a day, line-up, home and speed are
+    in the journeys read), the members and who is needed, the busy time read (blocks, rules, imported
+    calendars, gigs elsewhere and their journeys), the band's gigs, the days and today. So any change to
+    what makes a day busy, by whatever path, is a different key: a busy evening is never answered free
+    from a kept copy. The dict compares whole keys, so no two inputs can share an answer.
+    """
+    hours = band_gig_hours(band)
+    tz = zoneinfo.ZoneInfo(band.time_zone)
+    start = engine.day_bounds(first_day, tz)[0] - MARGIN
+    end = engine.day_bounds(last_day, tz)[1] + MARGIN
+    busy = _busy(members, start, end, band)
+    gigs = band_gigs_between(band=band, start=start, end=end)
+    key = (
+        band.pk,
+        band.time_zone,
+        band.min_gig_minutes,
+        band.two_gigs_a_day,
+        repr(band.lineup),
+        hours.start,
+        hours.end,
+        first_day,
+        last_day,
+        today,
+        tuple((m.user_id, m.required) for m in members),
+        tuple((user_id, tuple(intervals)) for user_id, intervals in sorted(busy.items())),
+        tuple(gigs),
+    )
+    with _green_lock:
+        green = _green_kept.get(key)
+        if green is not None:
+            _green_kept.move_to_end(key)
+            return green
+    zone = band_availability(
+        band=band, members=members, first_day=first_day, last_day=last_day, today=today, read=(busy, gigs)
+    )
+    green = frozenset(d.day for d in zone.days if d.status == "green")
+    with _green_lock:
+        _green_kept[key] = green
+        while len(_green_kept) > GREEN_KEPT:
+            _green_kept.popitem(last=False)
+    return green
 
 
 def band_available_members(*, band: Band) -> list[CalendarMember]:

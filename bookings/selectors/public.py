@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.dates import Bound, read_month
 from availability import engine
-from bands.calendar import CalendarMember, band_availability, month_grid
+from bands.calendar import CalendarMember, band_green_days, month_grid
 from bands.models import ApprovalStatus, Band
 from venues.models import Slot, Venue
 
@@ -173,8 +173,7 @@ def band_public_days(
     green: set[dt.date] = set()
     # No needed member means no one has said when they are free: no day is claimed as available.
     if last >= today and any(m.required for m in members):
-        zone = band_availability(band=band, members=members, first_day=max(first, today), last_day=last, today=today)
-        green = {d.day for d in zone.days if d.status == "green"}
+        green = band_green_days(band=band, members=members, first_day=max(first, today), last_day=last, today=today)
     start, end = engine.day_bounds(first, tz)[0], engine.day_bounds(last, tz)[1]
     booked: dict[dt.date, list[PublicGig]] = defaultdict(list)
     pending: set[dt.date] = set()
