@@ -241,7 +241,8 @@ _GZIPPED_LOCK = threading.Lock()
 _BODIES: OrderedDict[str, tuple[bytes, dt.datetime | None]] = OrderedDict()
 _BODIES_KEPT = 32
 _BODIES_LOCK = threading.Lock()
-# The shared cache keeps each body as long, for the other processes and for fresh ones after a deploy.
+# The shared cache keeps each body as long, for the other processes and for fresh ones after a deploy: the
+# "pages" cache (Redis; without Redis each process's memory, so a poll never writes a body to the database).
 SHARED_BODY_SECONDS = 24 * 3600
 
 
@@ -258,7 +259,7 @@ def feed_body_keep(body: bytes, *, body_hash: str, events_changed_at: dt.datetim
         while len(_BODIES) > _BODIES_KEPT:
             _BODIES.popitem(last=False)
     try:
-        caches["default"].set(_shared_body_key(body_hash), (body, events_changed_at), SHARED_BODY_SECONDS)
+        caches["pages"].set(_shared_body_key(body_hash), (body, events_changed_at), SHARED_BODY_SECONDS)
     except Exception:  # the shared cache is a help, never a condition: a process without it builds the body
         logger.warning("feed body not kept in the shared cache", exc_info=True)
 
@@ -272,7 +273,7 @@ def feed_body_kept(body_hash: str) -> tuple[bytes, dt.datetime | None] | None:
             _BODIES.move_to_end(body_hash)
             return kept
     try:
-        kept = caches["default"].get(_shared_body_key(body_hash))
+        kept = caches["pages"].get(_shared_body_key(body_hash))
     except Exception:  # as in feed_body_keep
         logger.warning("feed body not read from the shared cache", exc_info=True)
         return None
