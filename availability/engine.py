@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
+from itertools import chain, repeat
 from operator import itemgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -690,19 +692,18 @@ def _merged_in(intervals: Iterable[Interval], low: datetime, high: datetime) -> 
 
 
 def _pieces(
-    toggles: Sequence[Sequence[Interval]], low: datetime, high: datetime, initial: int
+    toggles: Sequence[Sequence[datetime]], low: datetime, high: datetime, initial: int
 ) -> tuple[list[datetime], list[int]]:
     """Cut [low, high) where any list's intervals begin or end.
 
-    Bit i of the mask flips inside list i's intervals, starting from `initial`. Each list must be sorted,
-    inside the window and without touching intervals, so every moment flips a bit and neighbours differ.
-    Piece k is [times[k], times[k+1]) (the last ends at `high`).
+    Each list is flat, [start, end, start, end, ...]: bit i of the mask flips at each moment of list i,
+    starting from `initial`. Each list must be sorted, inside the window and without touching intervals,
+    so every moment flips a bit and neighbours differ. Piece k is [times[k], times[k+1]) (the last ends at
+    `high`).
     """
-    events = []
-    for bit, intervals in enumerate(toggles):
-        flag = 1 << bit
-        events += [(start, flag) for start, _ in intervals]
-        events += [(end, flag) for _, end in intervals]
+    events: list[tuple[datetime, int]] = []
+    for bit, moments in enumerate(toggles):
+        events += zip(moments, repeat(1 << bit))
     events.sort(key=itemgetter(0))
     times, masks = [low], [initial]
     mask, last = initial, low
@@ -731,7 +732,7 @@ def sweep(
     if window_end <= window_start:
         return []
     keys = list(busy_by_person)
-    lists = [_merged_in(busy_by_person[key], window_start, window_end) for key in keys]
+    lists = [list(chain.from_iterable(_merged_in(busy_by_person[key], window_start, window_end))) for key in keys]
     times, masks = _pieces(lists, window_start, window_end, (1 << len(keys)) - 1)
     sets: dict[int, frozenset] = {}
     segments = []
@@ -768,14 +769,36 @@ def green_zone(
 # ---- Days and candidate windows --------------------------------------------------------------------
 
 
-def _startable(busy: list[Interval], low: datetime, high: datetime, length: timedelta) -> list[Interval]:
-    """Moments t with [t, t + length) free, as half-open intervals (closed end + 1 µs)."""
-    out = []
+def _startable(busy: Iterable[Interval], low: datetime, high: datetime, length: timedelta) -> list[datetime]:
+    """Moments t in [low, high) with [t, t + length) free of `busy` (any order, may overlap), as a flat
+    list of half-open intervals [start, end, start, end, ...] (closed end + 1 µs), for _pieces. One pass:
+    the busy time is merged as it is read (as _merged_in does) and each gap long enough kept."""
+    out: list[datetime] = []
+    # t may start a gap [previous, start) when t + length <= start, i.e. t < start - length + 1 µs.
+    back = length - _ONE_US
     previous = low
-    for start, end in [*busy, (high, high)]:
-        if start - previous >= length:
-            out.append((previous, start - length + _ONE_US))
-        previous = end
+    gap_end = block_end = None
+    for start, end in sorted(busy, key=itemgetter(0)):
+        if end <= low or start >= high or start >= end:
+            continue
+        if block_end is not None:
+            if start <= block_end:
+                if end > block_end:
+                    block_end = end
+                continue
+            cut = gap_end - back
+            if cut > previous:
+                out += (previous, cut)
+            previous = block_end
+        gap_end, block_end = start, end
+    if block_end is not None:
+        cut = gap_end - back
+        if cut > previous:
+            out += (previous, cut)
+        previous = min(block_end, high)
+    cut = high - back
+    if cut > previous:
+        out += (previous, cut)
     return out
 
 
@@ -841,10 +864,7 @@ def day_statuses(
     later = _day_ranges(tz, days[-1] + _DAY, high.astimezone(tz).date() + _DAY, day_start, day_end)
     closed = complement([*ranges, *later], low, high)
     # Per member: the moments from which they are free for min_length; the masks then say who can start then.
-    lists = [
-        _startable(_merged_in([*busy_by_person.get(key, ()), *closed], low, high), low, high, min_length)
-        for key in required_keys
-    ]
+    lists = [_startable([*busy_by_person.get(key, ()), *closed], low, high, min_length) for key in required_keys]
     times, masks = _pieces(lists, low, high, 0)
     ends = [*times[1:], high]
     n_pieces = len(times)
@@ -852,8 +872,8 @@ def day_statuses(
     piece = 0
     for k, day in enumerate(days):
         range_start, range_end = ranges[k]
-        while ends[piece] <= range_start:
-            piece += 1
+        # The piece the range starts in: the first that ends after its start.
+        piece = bisect_right(ends, range_start, piece)
         best_mask, best = 0, 0
         green = False
         amber_mask = None
@@ -1001,14 +1021,16 @@ def find_windows(
     first = window_start.astimezone(tz).date() - _DAY
     last = window_end.astimezone(tz).date()
     ranges = clip(_time_ranges(tz, first, last, day_start, day_end, weekdays), window_start, window_end)
-    lists = [_merged_in(busy_by_person.get(key, ()), window_start, window_end) for key in keys]
+    lists = [
+        list(chain.from_iterable(_merged_in(busy_by_person.get(key, ()), window_start, window_end))) for key in keys
+    ]
     times, masks = _pieces(lists, window_start, window_end, (1 << len(keys)) - 1)
     ends = [*times[1:], window_end]
     found: list[tuple[datetime, datetime, int]] = []
     piece = 0
     for range_start, range_end in ranges:
-        while ends[piece] <= range_start:
-            piece += 1
+        # The piece the range starts in: the first that ends after its start.
+        piece = bisect_right(ends, range_start, piece)
         run: list[tuple[datetime, int]] = []
         j = piece
         while True:

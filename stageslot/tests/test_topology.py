@@ -326,18 +326,33 @@ def load_during(site, action, *, writers: int = 2, settle: float = 1.0):
     return reload_benchmark.steady_load(site, action, writers=sessions, band=band.slug, settle=settle)
 
 
-@pytest.fixture
-def quick(topology) -> float:
+def quiet_bound(site) -> float:
     """The p99 a reload or a restart must keep under: P99_SECONDS, or twice the quiet load's on a busy machine,
-    measured just before the test (the machine's other work changes from one test to the next), as long as the
+    measured just before (the machine's other work changes from one test to the next), as long as the
     tests' loads last (2.5 s either side of about a second), so that both percentiles are of as many requests."""
-    quiet = load_during(topology, lambda: time.sleep(1.0), writers=2, settle=2.5)
+    quiet = load_during(site, lambda: time.sleep(1.0), writers=2, settle=2.5)
     assert quiet.failures == [], quiet.failures
     print("\n" + quiet.summary("the same load, nothing restarted"))
     return max(P99_SECONDS, 2 * quiet.percentile(99))
 
 
-def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topology, quick):
+def quick_under(site, label: str, action, **options):
+    """The load while `action()` runs, and the bound its p99 must keep under. On a machine shared with other
+    work (CI runs the two test stages side by side on two cores), a burst of that work during the few seconds
+    measured can slow a handful of requests past twice the quiet load's p99: then the quiet load is measured
+    again and the action run once more, and that second run decides. A reload that makes requests wait
+    (for a worker still starting, or one killed mid-request) does so every time, and fails both."""
+    for attempt in (1, 2):
+        bound = quiet_bound(site)
+        load = load_during(site, action, **options)
+        print("\n" + load.summary(label) + f" (bound {bound * 1000:.0f} ms, run {attempt})")
+        assert load.failures == [], load.failures
+        if load.percentile(99) < bound:
+            break
+    return load, bound
+
+
+def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topology):
     """Out of nginx, stopped, started, back in once /health/ answers: the node's workers were readied
     before they took a connection (stageslot/warm.py), so its first requests cost what later ones do."""
     old = topology.nodes["node1"].pid
@@ -363,10 +378,9 @@ def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topo
             again = path + ("&" if "?" in path else "?") + "drawn=again"
             later[path] = min(timed(session, again) for _ in range(2))
 
-    load = load_during(topology, restart)
-    print("\n" + load.summary("rolling restart of node1") + f"; first requests on node1 {first}, later {later}")
+    load, quick = quick_under(topology, "rolling restart of node1", restart)
+    print(f"first requests on node1 {first}, later {later}")
     assert topology.nodes["node1"].pid != old
-    assert load.failures == [], load.failures
     assert load.posts > 10
     assert set(load.nodes) == {f"127.0.0.1:{n.port}" for n in topology.nodes.values()}
     assert load.percentile(99) < quick
@@ -381,10 +395,10 @@ def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topo
     assert not slow, slow
 
 
-def test_a_graceful_reload_of_one_node_under_load_keeps_every_request_quick(topology, quick):
+def test_a_graceful_reload_of_one_node_under_load_keeps_every_request_quick(topology):
     # The reload takes about a second: 2.5 s of load either side, so that p99 is not the slowest request.
-    load = load_during(topology, lambda: reload_benchmark.reloaded(topology, "node2"), settle=2.5)
-    print("\n" + load.summary("graceful reload (HUP) of node2"))
-    assert load.failures == [], load.failures
+    load, quick = quick_under(
+        topology, "graceful reload (HUP) of node2", lambda: reload_benchmark.reloaded(topology, "node2"), settle=2.5
+    )
     assert load.posts > 10
     assert load.percentile(99) < quick
