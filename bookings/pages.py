@@ -4,7 +4,9 @@ end on it). Views import this module; no view module imports another.
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
+from dataclasses import astuple
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -15,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from accounts.htmx import HtmxHttpRequest, is_partial
@@ -321,7 +323,7 @@ def month_context(
     month_start, today = month.month, now.date()
     prev_month, next_month = shift_month(month_start, -1), shift_month(month_start, 1)
     this_month = today.replace(day=1)
-    return {
+    context = {
         "band": band,
         "month": month,
         "title": date_format(month_start, "YEAR_MONTH_FORMAT"),
@@ -339,3 +341,40 @@ def month_context(
         "updated": time_format(now, "CLOCK_FORMAT"),
         "poll_seconds": poll_seconds(),
     }
+    context["fragment_key"] = month_fragment_key(context)
+    return context
+
+
+def month_fragment_key(context: dict) -> str:
+    """A digest of everything the month grid shows (month_context's values, the band's name and zone, the
+    language it is drawn in): the section is kept drawn under it in the process's "fragments" cache
+    (bookings/public/band_calendar.html), so a month is drawn again only when something it shows changed,
+    and never shown from a drawing of other days, states, gigs, words or clock."""
+    band, hours, month = context["band"], context["hours"], context["month"]
+    shown = (
+        get_language(),
+        band.pk,
+        band.slug,
+        band.name,
+        context["time_zone"],
+        (hours.key, str(hours.label), str(hours.during), hours.start, hours.end),
+        str(context["min_label"]),
+        str(context["title"]),
+        tuple((key, str(label), mark) for key, (label, mark) in context["states"].items()),
+        context["is_this_month"],
+        context["self_url"],
+        context["prev_url"],
+        context["next_url"],
+        context["today_url"],
+        str(context["updated"]),
+        context["poll_seconds"],
+        month.month,
+        month.time_zone,
+        month.min_length,
+        tuple(sorted(month.counts.items())),
+        tuple(
+            (d.day, d.state, d.in_month, d.is_today, d.is_past, tuple(astuple(gig) for gig in d.gigs))
+            for d in month.days
+        ),
+    )
+    return hashlib.sha256(repr(shown).encode()).hexdigest()

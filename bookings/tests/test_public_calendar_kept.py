@@ -8,6 +8,7 @@ import zoneinfo
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import caches
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -167,3 +168,34 @@ def test_an_unchanged_month_is_not_worked_out_again_and_costs_the_same_queries(
     with django_assert_num_queries(5):
         assert state(client, world) == "none"
     assert worked == [1]
+
+
+def test_an_unchanged_month_is_drawn_once_and_anything_it_shows_draws_it_again(client, world, monkeypatch):
+    """The section is kept drawn under a digest of everything it shows (bookings.pages.month_fragment_key):
+    the same month again is not drawn, and a changed day, the language or the clock's minute draws it anew."""
+    from stageslot.templatetags import fragments
+
+    caches["fragments"].clear()  # another test may have drawn this very month this minute
+    drawn = []
+    real = fragments.render_jinja
+    monkeypatch.setattr(fragments, "render_jinja", lambda name, context: drawn.append(name) or real(name, context))
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    first = month_page(client, world.band, next_month(), **htmx).content
+    assert drawn == ["bookings/public/band_month.html"]
+    again = month_page(client, world.band, next_month(), **htmx).content
+    assert again == first and len(drawn) == 1
+    # The page without htmx keeps the same section.
+    assert first in month_page(client, world.band, next_month()).content
+    assert len(drawn) == 1
+    rule = rule_create(user=world.drummer, all_day=True, start_date=world.day, end_date=world.day)
+    assert state(client, world) == "none"
+    assert len(drawn) == 2
+    rule_delete(rule=rule, by=world.drummer)
+    assert state(client, world) == "available"
+    german = month_page(client, world.band, next_month(), HTTP_ACCEPT_LANGUAGE="de", **htmx).content.decode()
+    assert "Verfügbar" in german and len(drawn) == 3
+    # A minute later the section says when it was updated: drawn anew.
+    later = timezone.now() + dt.timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    month_page(client, world.band, next_month(), **htmx)
+    assert len(drawn) == 4
