@@ -6,7 +6,6 @@ end on it). Views import this module; no view module imports another.
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import astuple
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -373,7 +372,14 @@ def month_fragment_key(context: dict) -> str:
         month.min_length,
         tuple(sorted(month.counts.items())),
         tuple(
-            (d.day, d.state, d.in_month, d.is_today, d.is_past, tuple(astuple(gig) for gig in d.gigs))
+            (
+                d.day,
+                d.state,
+                d.in_month,
+                d.is_today,
+                d.is_past,
+                tuple((g.venue_name, g.venue_slug, g.start_label, g.venue_url) for g in d.gigs),
+            )
             for d in month.days
         ),
     )
