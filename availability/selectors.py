@@ -8,6 +8,8 @@ from django.db.models import Func, QuerySet, TextField
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.prepared import CompiledSQL
+
 from . import engine
 from .engine import Interval
 from .models import BusyInterval, ExternalCalendar, Rule
@@ -67,6 +69,19 @@ class UtcText(Func):
         return super().as_sql(compiler, connection, template="(%(expressions)s || '+00:00')", **extra_context)
 
 
+def _busy_rows(*, user_ids: list[int], start: dt.datetime, end: dt.datetime, exclude_block_id: int | None) -> QuerySet:
+    rows = BusyInterval.objects.filter(user_id__in=user_ids, starts_at__lt=end, ends_at__gt=start)
+    if exclude_block_id is not None:
+        rows = rows.exclude(
+            source__in=(BusyInterval.Source.BAND_BLOCK, BusyInterval.Source.GIG), source_id=exclude_block_id
+        )
+    return rows.order_by().values_list("user_id", UtcText("starts_at"), UtcText("ends_at"))
+
+
+# Asked by every calendar, check and green zone: compiled once per shape (the number of people).
+_BUSY_ROWS = CompiledSQL(_busy_rows)
+
+
 def busy_by_user(
     *, user_ids: Collection[int], start: dt.datetime, end: dt.datetime, exclude_block_id: int | None = None
 ) -> dict[int, list[Interval]]:
@@ -76,12 +91,9 @@ def busy_by_user(
     `exclude_block_id` leaves out the busy time one band block gives (a gig being moved: its own time).
     """
     found: dict[int, list[Interval]] = {user_id: [] for user_id in user_ids}
-    rows = BusyInterval.objects.filter(user_id__in=list(found), starts_at__lt=end, ends_at__gt=start)
-    if exclude_block_id is not None:
-        rows = rows.exclude(
-            source__in=(BusyInterval.Source.BAND_BLOCK, BusyInterval.Source.GIG), source_id=exclude_block_id
-        )
-    rows = rows.order_by().values_list("user_id", UtcText("starts_at"), UtcText("ends_at"))
+    if not found:
+        return found
+    rows = _BUSY_ROWS.instances(user_ids=list(found), start=start, end=end, exclude_block_id=exclude_block_id)
     parse = dt.datetime.fromisoformat
     for user_id, s, e in rows:
         found[user_id].append((parse(s), parse(e)))

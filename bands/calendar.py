@@ -18,6 +18,7 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, ngettext, pgettext
 
 from accounts.models import User
+from accounts.prepared import CompiledSQL
 from availability import engine
 from availability.describe import join_words
 from availability.engine import WEEKDAY_CODES
@@ -259,17 +260,24 @@ class GreenZone:
         return [m for m in self.members if not m.required]
 
 
+def _band_gig_rows(*, band_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet:
+    return BandBlock.objects.filter(
+        band_id=band_id, kind=BandBlock.Kind.GIG, gig_starts_at__lt=end, gig_ends_at__gt=start
+    ).values_list("gig_starts_at", "gig_ends_at", "lineup")
+
+
+# Asked by every band calendar and public month: compiled once.
+_BAND_GIG_ROWS = CompiledSQL(_band_gig_rows)
+
+
 def band_gigs_between(
     *, band: Band, start: dt.datetime, end: dt.datetime, lineups: dict | None = None
 ) -> list[engine.Interval]:
     """The band's booked gigs overlapping [start, end), each as its own times (not its load-in or
     pack-down), from its gig blocks: one query. `lineups`, if given, is filled with each gig's line-up
     summary by its times (who is in, for the band's members)."""
-    rows = BandBlock.objects.filter(
-        band=band, kind=BandBlock.Kind.GIG, gig_starts_at__lt=end, gig_ends_at__gt=start
-    ).values_list("gig_starts_at", "gig_ends_at", "lineup")
     gigs = []
-    for s, e, lineup in rows:
+    for s, e, lineup in _BAND_GIG_ROWS.instances(band_id=band.pk, start=start, end=end):
         gig = (s.astimezone(dt.UTC), e.astimezone(dt.UTC))
         gigs.append(gig)
         if lineups is not None and lineup and lineup.get("of"):

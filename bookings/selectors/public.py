@@ -17,6 +17,7 @@ from django.utils.formats import date_format, get_format, time_format
 from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.dates import Bound, read_month
+from accounts.prepared import CompiledSQL
 from availability import engine
 from bands.calendar import CalendarMember, band_green_days, month_grid
 from bands.models import ApprovalStatus, Band
@@ -103,12 +104,10 @@ class PublicMonth:
         return [self.days[i : i + 7] for i in range(0, len(self.days), 7)]
 
 
-def band_bookings_between(*, band: Band, start: dt.datetime, end: dt.datetime) -> QuerySet:
-    """The band's pending, booked and played gigs starting in [start, end), with only what the public
-    calendar may show (one query)."""
+def _band_booking_rows(*, band_id: int, start: dt.datetime, end: dt.datetime) -> QuerySet:
     return (
         Booking.objects.filter(
-            band=band,
+            band_id=band_id,
             status__in=(Booking.Status.PENDING, *Booking.PLAYED),
             starts_at__gte=start,
             starts_at__lt=end,
@@ -116,6 +115,16 @@ def band_bookings_between(*, band: Band, start: dt.datetime, end: dt.datetime) -
         .order_by("starts_at", "pk")
         .values("status", "kind", "starts_at", "venue__name", "venue__slug", "venue__status", "slot__visibility")
     )
+
+
+# Asked by every public month (the fragment every band page loads and polls): compiled once.
+_BAND_BOOKING_ROWS = CompiledSQL(_band_booking_rows)
+
+
+def band_bookings_between(*, band: Band, start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """The band's pending, booked and played gigs starting in [start, end), with only what the public
+    calendar may show (one query)."""
+    return _BAND_BOOKING_ROWS.instances(band_id=band.pk, start=start, end=end)
 
 
 class _GigWords:
