@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 
@@ -230,7 +231,9 @@ def rows_as(
 COMPILED: dict[tuple, tuple | bool] = {}
 
 _EPOCHS = (dt.datetime(2001, 1, 1, tzinfo=dt.UTC), dt.datetime(2002, 2, 2, tzinfo=dt.UTC))
-_INT_BASES = (-1_000_000_000, -2_000_000_000)
+# Positive and inside a 32-bit integer's range: Django drops a lookup whose value is out of its field's range (a
+# negative id on a PositiveIntegerField: `exclude(source_id=-1)` vanishes from the SQL), which a stand-in must not be.
+_INT_BASES = (1_000_000_000, 2_000_000_000)
 
 
 def _sentinels(
@@ -397,6 +400,15 @@ class CompiledSQL:
                     break
             else:
                 return None  # a value worked out from a stand-in: not kept
+        # The values given must give the same SQL as the stand-ins: a lookup the ORM left out for a stand-in (one
+        # it judged always true or false) would be left out for every later value too.
+        real = self.build(**values).using(alias).query.get_compiler(using=alias)
+        try:
+            real_sql = real.as_sql()[0]
+        except EmptyResultSet:
+            return None
+        if real_sql != sql_a:
+            return None
         return sql_a, slots, *first
 
 

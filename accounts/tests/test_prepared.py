@@ -244,3 +244,31 @@ def test_statements_read_together_give_each_its_rows_in_one_round_trip_on_postgr
     assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
     assert one.columns == ("id", "email") and one.rows == [(users[0].pk, users[0].email)]
     assert two.rows == [(users[1].pk,), (users[2].pk,)] and none.rows == []
+
+
+def _busy_of(*, user_ids, exclude_source_id):
+    from availability.models import BusyInterval
+
+    return BusyInterval.objects.filter(user_id__in=user_ids).exclude(source_id=exclude_source_id).order_by("pk")
+
+
+def test_a_value_on_a_positive_field_is_bound_for_every_later_call():
+    """A stand-in out of a field's range would make the ORM drop its lookup (Django leaves out a comparison with a
+    value no row can hold): the kept SQL would then leave out that condition for every later value too. The
+    stand-ins are in range, and a shape whose SQL for the values given differs from the stand-ins' is never kept."""
+    from accounts.prepared import COMPILED, CompiledSQL
+    from availability.models import BusyInterval
+
+    person = UserFactory()
+    start = timezone.now()
+    rows = [
+        BusyInterval.objects.create(
+            user=person, starts_at=start, ends_at=start + dt.timedelta(hours=1), source="gig", source_id=n
+        )
+        for n in (7, 8)
+    ]
+    compiled = CompiledSQL(_busy_of)
+    for left_out, kept in ((7, rows[1]), (8, rows[0])):
+        found = compiled.instances(user_ids=[person.pk], exclude_source_id=left_out)
+        assert [row.pk for row in found] == [kept.pk]
+    assert all(entry for key, entry in COMPILED.items() if key[0] == id(compiled))
