@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable
 
 from accounts.models import User
-from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
+from stageslot.tests.pseudo import PageData, database_words, pseudo_locale, unwrapped_text
 
 
 def page_data() -> set[str]:
@@ -25,7 +25,7 @@ def words_left_unmarked(client, urls: list[str], *, data: Iterable[str] = ()) ->
     """{url: [unwrapped text…]} for each page in `urls` (fetched with `client`) that has any.
 
     Each page is drawn in English first, so a fragment cached without its language shows up too."""
-    data = page_data() | set(data)
+    data = PageData(page_data() | set(data))
     out = {}
     for url in urls:
         assert client.get(url).status_code == 200, url

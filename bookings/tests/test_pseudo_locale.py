@@ -13,7 +13,7 @@ from bands.models import Package
 from bookings.models import Booking
 from bookings.services.venue_slots import offer_invite_create
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
-from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
+from stageslot.tests.pseudo import PageData, database_words, pseudo_locale, unwrapped_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every page of its area in the pseudo-locale")]
 
@@ -21,10 +21,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every page
 LINK = re.compile(r"https?://\S+")
 
 
-def _data() -> set[str]:
+def _data() -> PageData:
     """The database's words, and every time zone's name as a select shows it (data, not words)."""
     zones = zoneinfo.available_timezones()
-    return database_words() | zones | {zone.replace("_", " ") for zone in zones}
+    return PageData(database_words() | zones | {zone.replace("_", " ") for zone in zones})
 
 
 # ---- A small world ------------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def _pages(w) -> dict[str, list[str]]:
     }
 
 
-def _findings(client, url: str, data: set[str]) -> list[str]:
+def _findings(client, url: str, data: PageData) -> list[str]:
     response = client.get(url)
     assert response.status_code == 200, url
     html = response.content.decode()

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -118,23 +118,43 @@ def _last_pk(model) -> int:
     return model.objects.aggregate(last=Max("pk"))["last"] or 0
 
 
+# The tables whose rows `_dated` stamps.
+DATED = (Slot, Booking, BookingEvent, Notification)
+
+
+def _last_pks() -> dict[type[models.Model], int]:
+    """`_last_pk` of each of DATED, in one query (a demo step is about a hundred of them)."""
+    quote = connection.ops.quote_name
+    # The names are the models' own, not input.
+    last = ", ".join(f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})" for m in DATED)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {last}")
+        return {model: pk or 0 for model, pk in zip(DATED, cursor.fetchone(), strict=True)}
+
+
 @contextmanager
 def _dated(when: dt.datetime, now: dt.datetime) -> Iterator[None]:
     """Give the rows written by one step the moment that step happened.
 
     The services take `now=` for every rule and status time, but created_at/updated_at are
     auto_now fields stamped with the clock, which no service can set to a past moment; without
-    this a gig played a month ago would read "applied today"."""
-    marks = {model: _last_pk(model) for model in (Slot, Booking, BookingEvent, Notification)}
+    this a gig played a month ago would read "applied today". Only the tables the step wrote to
+    are stamped."""
+    marks = _last_pks()
     yield
-    Slot.objects.filter(pk__gt=marks[Slot]).update(created_at=when, updated_at=when)
-    Booking.objects.filter(pk__gt=marks[Booking]).update(created_at=when)
-    events = BookingEvent.objects.filter(pk__gt=marks[BookingEvent])
-    Booking.objects.filter(pk__in=events.values("booking_id")).update(updated_at=when)
-    events.update(created_at=when)
-    Notification.objects.filter(pk__gt=marks[Notification]).update(
-        created_at=when, read_at=when if when < now - READ_AFTER else None
-    )
+    made = {model for model, last in _last_pks().items() if last > marks[model]}
+    if Slot in made:
+        Slot.objects.filter(pk__gt=marks[Slot]).update(created_at=when, updated_at=when)
+    if Booking in made:
+        Booking.objects.filter(pk__gt=marks[Booking]).update(created_at=when)
+    if BookingEvent in made:
+        events = BookingEvent.objects.filter(pk__gt=marks[BookingEvent])
+        Booking.objects.filter(pk__in=events.values("booking_id")).update(updated_at=when)
+        events.update(created_at=when)
+    if Notification in made:
+        Notification.objects.filter(pk__gt=marks[Notification]).update(
+            created_at=when, read_at=when if when < now - READ_AFTER else None
+        )
 
 
 class _Demo:

@@ -1,11 +1,11 @@
 """The demo world seeded once per test run and database kind, then copied into each test that needs it.
 
 `seed_demo` makes the same world each time it runs (about 25 s of CPU a time); seven modules of the two stages
-read that world without testing the seed itself. The first of them in a run seeds it as before, then writes what
-the seed changed – the rows of each table whose content it changed and the files it stored – to a snapshot
-beside the run's template database; every later one (in this process or another of the run) copies the snapshot
-into its own database and media folder in about a second. The seed's own tests (`test_seed_demo.py`) still seed,
-under every date they name.
+read that world, and two tests of the seed run it again over that world. The first of them in a run seeds it as
+before, then writes what the seed changed – the rows of each table whose content it changed and the files it
+stored – to a snapshot beside the run's template database; every later one (in this process or another of the run)
+copies the snapshot into its own database and media folder in about a second. The seed's tests under other dates
+(`test_seed_demo.py`) still seed, under every date they name.
 
     def test_…(request, …):
         demo_once.seed(request.config)                  # the demo world with its photos
@@ -36,10 +36,12 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from PIL import Image
 
 from stageslot.test_databases import TriggersStayOn, _run_id, triggers_off
 
@@ -80,11 +82,16 @@ def seed(config: pytest.Config, *, pictures: bool = True) -> None:
 def _seed(pictures: bool) -> None:
     with contextlib.ExitStack() as stack:
         if not pictures:
-            from stageslot.tests.test_seed_demo import tiny_picture
-
             monkeypatch = stack.enter_context(pytest.MonkeyPatch.context())
             monkeypatch.setattr("stageslot.management.commands.seed_demo.demo_picture", tiny_picture)
         call_command("seed_demo", force=True, quiet=True, verbosity=0)
+
+
+def tiny_picture(seed: str, size: tuple[int, int] = (8, 8)) -> ContentFile:
+    """An 8 × 8 WEBP in place of the demo's drawn pictures (`stageslot.demo.images.demo_picture`)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "#223").save(buffer, "WEBP")
+    return ContentFile(buffer.getvalue())
 
 
 def _snapshot_path(config: pytest.Config, pictures: bool) -> Path | None:

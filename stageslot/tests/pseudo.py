@@ -151,7 +151,51 @@ def _outside(text: str, depth: int) -> tuple[str, int]:
     return "".join(out), depth
 
 
-def unwrapped_text(html: str, *, data: Iterable[str] = ()) -> list[Unwrapped]:
+class PageData:
+    """The data values a page may show (`unwrapped_text`'s `data`), filed once for many pages.
+
+    The data holds every text of the database (some 100,000 with the gazetteer's cities): going through all of them
+    for each page was most of the check's time. Filed, a short value is found by set intersection with the page's
+    runs of its length, and a long one is looked for only where the page has its first LONG letters: a test that
+    reads many pages against the same data files it once (`PageData(database_words())`)."""
+
+    LONG = 8
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self.short: dict[int, set[str]] = {}  # values of 2 to LONG - 1 letters, by length
+        self.by_start: dict[str, set[str]] = {}  # longer values, by their first LONG letters
+        for value in values:
+            if len(value) >= self.LONG:
+                self.by_start.setdefault(value[: self.LONG], set()).add(value)
+            elif len(value) > 1:
+                self.short.setdefault(len(value), set()).add(value)
+
+    def on(self, page: str) -> set[str]:
+        """The values that occur in `page`."""
+        found: set[str] = set()
+        for length, values in self.short.items():
+            found |= values & _runs(page, length)
+        for start in _runs(page, self.LONG):
+            found.update(value for value in self.by_start.get(start, ()) if value in page)
+        return found
+
+
+def _runs(page: str, length: int) -> set[str]:
+    """Every run of `length` characters in `page`."""
+    return {page[i : i + length] for i in range(len(page) - length + 1)}
+
+
+def _data_on(data: Iterable[str] | PageData, page: str) -> set[str]:
+    """The values of `data` that occur in `page`: through PageData's files when `data` is filed, else by going
+    through the values once, looking in the page only for those whose first three letters are on it (quicker than
+    filing them for one page)."""
+    if isinstance(data, PageData):
+        return data.on(page)
+    starts = _runs(page, 3)
+    return {value for value in data if len(value) > 1 and (len(value) == 2 or value[:3] in starts) and value in page}
+
+
+def unwrapped_text(html: str, *, data: Iterable[str] | PageData = ()) -> list[Unwrapped]:
     """Each text node and read attribute of `html` with letters outside ⟦…⟧, once every string of
     `data` (the page's own data: names, places…) and the words of NAMES are taken out."""
     walker = _Walker()
@@ -159,10 +203,7 @@ def unwrapped_text(html: str, *, data: Iterable[str] = ()) -> list[Unwrapped]:
     # Only the data the page holds at all can be taken out of one of its texts: looking for each value in
     # the whole page once is far cheaper than in each text.
     page = "\n".join(text for _where, text, _is_attribute in walker.found)
-    # The data holds every text of the database (some 100,000 with the gazetteer's cities): only a value whose
-    # first three letters occur together somewhere on the page is looked for in it.
-    starts = {page[i : i + 3] for i in range(len(page) - 2)}
-    found = {value for value in data if len(value) > 1 and (len(value) == 2 or value[:3] in starts) and value in page}
+    found = _data_on(data, page)
     values = sorted(found, key=len, reverse=True)
     out = []
     depth = 0

@@ -24,7 +24,7 @@ from bands.models import Genre
 from bands.tests.pseudo_pages import page_data
 from reviews.models import Review
 from reviews.tests.factories import completed_gig, review_of
-from stageslot.tests.pseudo import pseudo_locale, unwrapped_text
+from stageslot.tests.pseudo import PageData, pseudo_locale, unwrapped_text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every staff page in the pseudo-locale")]
 
@@ -52,7 +52,7 @@ def unmarked(client, requests: list[tuple[str, dict | None]]) -> dict[str, list[
     """{url: [unwrapped text…]} for each (url, POST data or None for a GET), drawn in the pseudo-locale."""
     out = {}
     with pseudo_locale():
-        data = page_data() | model_words()
+        data = PageData(page_data() | model_words())
         for url, post in requests:
             response = client.post(url, post, follow=True) if post is not None else client.get(url)
             assert response.status_code == 200, (url, response.status_code)

@@ -1,6 +1,6 @@
 """The demo world as `make run` seeds it, read by many tests: its bookings, money, contracts, invoices and tour.
 It is seeded once for this module (`seeded`), each test in a savepoint of its own inside it. The tests that seed
-under other dates or from an empty database are in test_seed_demo.py."""
+under other dates, or run the seed again over this world, are in test_seed_demo.py."""
 
 import datetime as dt
 import zoneinfo
@@ -35,8 +35,9 @@ from stageslot.demo.invoices import seed_invoices
 from stageslot.demo.tours import ROUTE
 from stageslot.management.commands.seed_demo import DEMO_PASSWORD
 from stageslot.tests import demo_once
+from stageslot.tests.demo_once import tiny_picture
 from stageslot.tests.once import rows_for_the_module
-from stageslot.tests.test_seed_demo import overlapping_pairs, tiny_picture
+from stageslot.tests.test_seed_demo import overlapping_pairs
 from venues.models import Slot
 
 # One process runs this module's tests one after another (pytest-xdist's loadgroup): the world is seeded once.

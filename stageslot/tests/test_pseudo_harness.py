@@ -4,7 +4,7 @@ from django.template import Context, Template
 from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
 
-from stageslot.tests.pseudo import pseudo_locale, unwrapped_text
+from stageslot.tests.pseudo import PageData, pseudo_locale, unwrapped_text
 
 
 def test_marked_words_come_back_wrapped_with_their_placeholders_working():
@@ -41,3 +41,18 @@ def test_data_numbers_and_scripts_are_not_words_to_translate():
     )
     assert unwrapped_text(html, data={"The Night Owls"}) == []
     assert [f.text for f in unwrapped_text(html)] == ["The Night Owls · 21:00–23:00 UTC · €1,500 · 12 km"]
+
+
+def test_data_filed_once_for_many_pages_is_found_as_the_plain_data_is():
+    data = {"The Night Owls", "Owls", "Nordlys", "DK", "x", "The Night Owl Society", "Ber", "Berlin-Kreuzberg"}
+    pages = [
+        "<p>The Night Owls · 21:00 · Nordlys (DK)</p><p>Berlin-Kreuzberg</p>",
+        "<p>The Night Owl Society meets Ber</p><p>Owls and more owls</p>",
+        "<p>Berlin-Mitte, The Night</p>",
+    ]
+    filed = PageData(data)
+    for html in pages:
+        assert [str(f) for f in unwrapped_text(html, data=filed)] == [str(f) for f in unwrapped_text(html, data=data)]
+        assert filed.on(html) == {value for value in data if len(value) > 1 and value in html}
+    assert unwrapped_text(pages[0], data=filed) == []
+    assert [f.text for f in unwrapped_text(pages[2], data=filed)] == ["Berlin-Mitte, The Night"]

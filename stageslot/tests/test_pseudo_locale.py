@@ -8,7 +8,7 @@ from django.conf import settings
 from accounts.models import User
 from stageslot.tests import demo_once
 from stageslot.tests.once import rows_for_the_module
-from stageslot.tests.pseudo import database_words, pseudo_locale, unwrapped_text
+from stageslot.tests.pseudo import PageData, database_words, pseudo_locale, unwrapped_text
 
 # The demo world is seeded once for the module (`demo`): its tests run one after another in one process.
 pytestmark = [
@@ -44,15 +44,14 @@ PEOPLE = ["mara@demo.stageslot.test", "kellerbar-owner@demo.stageslot.test", "cl
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, pytestconfig):
     """The demo world, seeded once for the module (or copied from the run's first seed of it) and rolled back after
-    it; its photos tiny (no words there)."""
+    it; its photos tiny (no words there). It gives the page data: the database's texts, and the operator's facts
+    (imprint, privacy notice), data the operator sets as the database's texts are."""
     with rows_for_the_module(django_db_blocker):
         demo_once.seed(pytestconfig, pictures=False)
-        yield database_words()
+        yield PageData(database_words() | {value for value in settings.STAGESLOT_OPERATOR.values() if value})
 
 
-def _unwrapped(client, url: str, data: set[str]) -> list[str]:
-    # The operator's facts (imprint, privacy notice) are data the operator sets, as the database's texts are.
-    data = data | {value for value in settings.STAGESLOT_OPERATOR.values() if value}
+def _unwrapped(client, url: str, data: PageData) -> list[str]:
     response = client.get(url)
     assert response.status_code in (200, 404), (url, response.status_code)
     return [f"{url}: {found}" for found in unwrapped_text(response.content.decode(), data=data)]

@@ -7,7 +7,6 @@ import zoneinfo
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -25,11 +24,14 @@ from gigs.models import DaySheet, Tour, TourCost, TourGig, TourStay, TourStayGue
 from gigs.selectors.tours import tour_itinerary, tour_money, tours_today
 from places.models import City
 from reviews.models import ModerationLog, Review, ReviewReport
+from stageslot.demo.images import demo_picture
+from stageslot.tests import demo_once
+from stageslot.tests.demo_once import tiny_picture
 from venues.models import Slot, Venue, VenueInvite
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.slow(reason="each test seeds the whole demo world (about 10 s), under another date or from empty"),
+    pytest.mark.slow(reason="the dates' tests each seed the whole demo world (about 5 s) under another date"),
 ]
 
 Status = Booking.Status
@@ -127,13 +129,15 @@ def kiezbrass_tells_its_story() -> None:
     assert GigAnswer.objects.get(booking=gigs[1], part__isnull=False).part.name == "Saxes"
 
 
-def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings, capsys, client):
+def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings, capsys, client, request):
     # Only where DEBUG is on, unless forced.
     settings.DEBUG = False
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert not Band.objects.exists()
-    call_command("seed_demo", "--force")
+    # Seeded from empty (forced), or copied from the run's first seed of it: the same world. Its photos are tiny; the
+    # pictures the seed draws are checked below.
+    demo_once.seed(request.config, pictures=False)
     first = counts()
     settings.DEBUG = True
     call_command("seed_demo")
@@ -156,6 +160,11 @@ def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings
     assert BandInvite.objects.exists()
     assert VenueInvite.objects.exists()
     assert all(v.stages.exists() and v.photos.exists() for v in Venue.objects.all())
+    # The pictures the seed draws for them: a WEBP the size of a photo, one of its own for each band's photo.
+    drawn = demo_picture("the-night-owls-0").read()
+    with Image.open(io.BytesIO(drawn)) as image:
+        assert (image.format, image.size) == ("WEBP", (1200, 800))
+    assert drawn != demo_picture("the-night-owls-1").read()
 
 
 def the_tour_tells_its_story(client) -> None:
@@ -202,12 +211,6 @@ def one_pdf_for_any_html(*pages: str) -> bytes:
     return _one_pdf()
 
 
-def tiny_picture(seed: str, size: tuple[int, int] = (8, 8)) -> ContentFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "#223").save(buffer, "WEBP")
-    return ContentFile(buffer.getvalue())
-
-
 def overlapping_pairs(bookings) -> list[tuple[Booking, Booking]]:
     pairs = []
     for _, rows in itertools.groupby(sorted(bookings, key=lambda b: (b.band_id, b.starts_at)), lambda b: b.band_id):
@@ -245,9 +248,10 @@ def test_every_demo_story_is_told_whatever_the_date(moment, settings, monkeypatc
     shows_tell_every_story(when)
 
 
-def test_demo_bands_ask_their_fee_in_their_own_countrys_currency(settings, client, monkeypatch):
-    # A demo world seeded before, with every band in the model's default currency, is mended too.
-    seed_without_photos(settings, monkeypatch)
+def test_demo_bands_ask_their_fee_in_their_own_countrys_currency(client, request):
+    # A demo world seeded before (or copied from the run's first seed of it), with every band in the model's default
+    # currency, is mended too.
+    demo_once.seed(request.config, pictures=False)
     Band.objects.update(currency="EUR")
     call_command("seed_demo", "--quiet", "--force")
     expected = {"DE": "EUR", "ES": "EUR", "FR": "EUR", "GB": "GBP", "US": "USD", "DK": "DKK"}

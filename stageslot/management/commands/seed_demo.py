@@ -434,12 +434,13 @@ class Command(BaseCommand):
         user, created = User.objects.get_or_create(
             email=email,
             # Demo people signed up under the notice on the site now: no banner asks them to read it.
-            defaults={"display_name": name, "time_zone": zone, "policy_version": policy_version(), **extra},
-        )
-        if created:
-            user.password = password_hash_once(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+            defaults={"display_name": name, "time_zone": zone, "policy_version": policy_version(),
+                      "password": password_hash_once(DEMO_PASSWORD), **extra},
+        )  # fmt: skip
+        if created:  # a new person has no address yet
+            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        else:
+            EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         return user
 
     def _users(self) -> dict[str, User]:
