@@ -344,6 +344,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """The next test that parses the project's code collects first what this one left (stageslot/tests/source.py)."""
+    code_source.after_test()
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Add up each test's own set-up, call and tear-down (in the main process too under pytest-xdist)."""
     shared = sum(value for name, value in report.user_properties if name == _SHARED) if report.when == "setup" else 0

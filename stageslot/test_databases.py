@@ -20,6 +20,7 @@ flush leaves it.
 
 import contextlib
 import fcntl
+import gc
 import os
 import sqlite3
 import tempfile
@@ -260,6 +261,12 @@ def django_db_setup(
             **extra,
         )
 
+    # Migrating renders every model's state again and again: hundreds of thousands of objects, and with them full
+    # collections of the garbage collector, each walking the whole loaded project and the collected tests too.
+    # Those live as long as the process: out of the collector's way first (as deploy/gunicorn.conf.py's pre_fork
+    # does for a worker), a build takes about a fifth less CPU, and every later full collection walks less.
+    gc.collect()
+    gc.freeze()
     with django_db_blocker.unblock():
         if not shared:
             db_cfg = set_up(keepdb=keepdb)

@@ -10,6 +10,7 @@ import ast
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Iterable
 
 import pytest
 from django.core import mail
@@ -29,7 +30,7 @@ from bookings.services.threads import message_post
 from bookings.services.venue_slots import offer_invite_create
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 from stageslot.tests import source as shared
-from stageslot.tests.pseudo import CODE, OPEN, database_words, pseudo_locale, unwrapped_text
+from stageslot.tests.pseudo import CODE, OPEN, KnownData, database_words, pseudo_locale, unwrapped_text
 from stageslot.tests.test_marked_words import APPS, ROOT, SKIPPED_FILES, SKIPPED_PARTS, _bare, _name
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every notification's email and page")]
@@ -120,10 +121,11 @@ def _everything(w) -> None:
     )
 
 
-def _data() -> set[str]:
-    """The database's words, and the event types as sentences show them (lower case)."""
+def _data() -> KnownData:
+    """The database's words, and the event types as sentences show them (lower case), kept once for the many
+    texts they are taken out of (each line of each plain text email among them)."""
     words = database_words()
-    return words | {w.lower() for w in words}
+    return KnownData(words | {w.lower() for w in words})
 
 
 def _links(text: str) -> set[str]:
@@ -131,7 +133,7 @@ def _links(text: str) -> set[str]:
     return set(re.findall(r"https?://[^\s'\"<>]+", text))
 
 
-def _loose_lines(text: str, data: set[str]) -> list[str]:
+def _loose_lines(text: str, data: KnownData) -> list[str]:
     """The lines of a plain text email with letters outside the brackets, once data and links are out."""
     return [line for line in text.splitlines() if line.strip() and unwrapped_text(f"<p>{line}</p>", data=data)]
 
@@ -254,9 +256,9 @@ def test_an_invite_reaches_someone_with_an_account_in_their_language(world, djan
 NOTIFYING = {"notifications_create": None, "NotificationItem": None, "booking_notify": 2, "_notify": 1, "_tell": None}
 
 
-def _bare_notifications(tree: ast.AST) -> list[int]:
+def _bare_notifications(nodes: Iterable[ast.AST]) -> list[int]:
     found = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if not isinstance(node, ast.Call) or _name(node.func) not in NOTIFYING:
             continue
         position = NOTIFYING[_name(node.func)]
@@ -276,8 +278,8 @@ def test_no_notification_text_is_a_bare_sentence():
             relative = path.relative_to(ROOT)
             if SKIPPED_PARTS & set(relative.parts) or relative.as_posix() in SKIPPED_FILES:
                 continue
-            tree = shared.parse(path.read_text(encoding="utf-8"))
-            found += [f"{relative}:{line}" for line in _bare_notifications(tree)]
+            nodes = shared.walk(shared.read(path), str(relative))
+            found += [f"{relative}:{line}" for line in _bare_notifications(nodes)]
     assert found == []
 
 
@@ -289,4 +291,4 @@ def test_the_notification_check_finds_what_it_looks_for():
         "NotificationItem(recipients=r, kind='k', text='Reminder.', key='x')\n"
         "booking_notify(booking, people, text, actor=by, event='booked')\n"
     )
-    assert _bare_notifications(ast.parse(source)) == [1, 3, 4]
+    assert _bare_notifications(ast.walk(ast.parse(source))) == [1, 3, 4]

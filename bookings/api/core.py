@@ -6,6 +6,7 @@ same status the pages give it (bookings.pages.refusal_code) with the same messag
 """
 
 import base64
+import copy
 import datetime as dt
 import functools
 import hashlib
@@ -28,6 +29,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
+from ninja.responses import Response
 from ninja.security import HttpBearer
 
 from accounts.api_tokens import api_token_check
@@ -131,6 +133,10 @@ class StageSlotAPI(NinjaAPI):
     """NinjaAPI answering errors as problems, reads with an ETag (304 when it matches), and declaring
     both in its OpenAPI schema."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._openapi_kept: dict[str, dict] = {}
+
     def create_response(self, request, data, *, status=None, temporal_response=None) -> HttpResponse:
         response = super().create_response(request, data, status=status, temporal_response=temporal_response)
         if request.method == "GET" and response.status_code == 200:
@@ -148,14 +154,34 @@ class StageSlotAPI(NinjaAPI):
 
     @property
     def urls(self):
-        """The routes, each answering a method it does not take with a 405 problem (Allow kept)."""
+        """The routes, each answering a method it does not take with a 405 problem (Allow kept); the schema's
+        route answers from the schema kept (`kept_openapi_schema`)."""
         patterns, app_name, namespace = super().urls
         for pattern in patterns:
+            if pattern.name == "openapi-json":
+                view = functools.partial(_openapi_json, api=self)
+                pattern.callback = self.docs_decorator(view) if self.docs_decorator else view
             pattern.callback = _problem_for_405(pattern.callback)
         return patterns, app_name, namespace
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
-        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        """The schema, the caller's own copy to read or change (`kept_openapi_schema`)."""
+        return copy.deepcopy(self.kept_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+    def kept_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The schema as this process made it the first time it was asked for, for readers that change nothing.
+
+        The operations are all declared when their modules are imported, so the schema is the same every time:
+        working it out again (pydantic's JSON schema of every model of every operation) took about a second of CPU
+        for each GET of /api/v1/openapi.json. Kept by the prefix the routes are mounted at."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        if path_prefix not in self._openapi_kept:
+            self._openapi_kept[path_prefix] = self._openapi_schema(path_prefix)
+        return self._openapi_kept[path_prefix]
+
+    def _openapi_schema(self, path_prefix: str):
+        schema = super().get_openapi_schema(path_prefix=path_prefix)
         for methods in schema.get("paths", {}).values():
             for method, operation in methods.items():
                 for code, answer in operation.get("responses", {}).items():
@@ -167,6 +193,11 @@ class StageSlotAPI(NinjaAPI):
                         304, {"description": "Not modified: the ETag sent in If-None-Match still matches"}
                     )
         return schema
+
+
+def _openapi_json(request: HttpRequest, api: StageSlotAPI, **kwargs) -> HttpResponse:
+    """/api/v1/openapi.json (ninja's own view, without the copy): the schema kept, drawn in the request's language."""
+    return Response(api.kept_openapi_schema(path_params=kwargs))
 
 
 def _problem_for_405(view):

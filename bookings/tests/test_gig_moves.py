@@ -187,7 +187,7 @@ def _functions():
 def _calls(node: ast.FunctionDef) -> dict[str, int]:
     """The names the function calls (f(...) or x.f(...)), each with the line of its first call."""
     calls: dict[str, int] = {}
-    for inner in ast.walk(node):
+    for inner in shared.walk_node(node):
         if isinstance(inner, ast.Call):
             func = inner.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")

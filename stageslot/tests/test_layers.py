@@ -56,7 +56,7 @@ def _package(name: str, path: Path) -> str:
 def _imports(name: str, path: Path) -> list[tuple[str, list[str], int]]:
     """(module imported, names taken from it, line) for every import in the file, also inside functions."""
     found = []
-    for node in shared.walk_file(path):
+    for node in shared.statements_file(path):
         if isinstance(node, ast.Import):
             found += [(alias.name, [], node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -195,7 +195,7 @@ def _orm_calls(source: str, filename: str) -> list[tuple[int, str]]:
     tree = shared.parse(source, filename=filename)
     models = _model_names(tree)
     found = []
-    for node in ast.walk(tree):
+    for node in shared.walk(source, filename=filename):
         if isinstance(node, ast.Attribute) and node.attr in MANAGER_ATTRIBUTES:
             found.append((node.lineno, f"{ast.unparse(node)}"))
         elif isinstance(node, ast.Attribute) and node.attr in QUERYSET_LOCKS:
