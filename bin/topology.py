@@ -869,6 +869,15 @@ class Topology:
         self._state_write()
         return time.perf_counter() - began
 
+    def drained_for(self, node_name: str, seconds: float) -> None:
+        """`node_name` out of nginx's upstream for `seconds`, then back in, nothing restarted: the other node
+        alone answers meanwhile, as during a rolling restart."""
+        self.drained.add(node_name)
+        self._nginx_reload()
+        time.sleep(seconds)
+        self.drained.discard(node_name)
+        self._nginx_reload()
+
     def reload(self, node_name: str) -> None:
         """gunicorn's graceful reload of one node (HUP): new workers, the old ones finish their requests."""
         os.kill(self.nodes[node_name].pid, signal.SIGHUP)
