@@ -30,7 +30,7 @@ from bookings.services.threads import message_post
 from bookings.services.venue_slots import offer_invite_create
 from bookings.tests.factories import SlotFactory, band_with_leader, in_days, venue_with_owner
 from stageslot.tests import source as shared
-from stageslot.tests.pseudo import CODE, OPEN, KnownData, database_words, pseudo_locale, unwrapped_text
+from stageslot.tests.pseudo import CODE, OPEN, PageData, database_words, pseudo_locale, unwrapped_text
 from stageslot.tests.test_marked_words import APPS, ROOT, SKIPPED_FILES, SKIPPED_PARTS, _bare, _name
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow(reason="renders every notification's email and page")]
@@ -121,11 +121,11 @@ def _everything(w) -> None:
     )
 
 
-def _data() -> KnownData:
+def _data() -> PageData:
     """The database's words, and the event types as sentences show them (lower case), kept once for the many
     texts they are taken out of (each line of each plain text email among them)."""
     words = database_words()
-    return KnownData(words | {w.lower() for w in words})
+    return PageData(words | {w.lower() for w in words})
 
 
 def _links(text: str) -> set[str]:
@@ -133,7 +133,7 @@ def _links(text: str) -> set[str]:
     return set(re.findall(r"https?://[^\s'\"<>]+", text))
 
 
-def _loose_lines(text: str, data: KnownData) -> list[str]:
+def _loose_lines(text: str, data: PageData) -> list[str]:
     """The lines of a plain text email with letters outside the brackets, once data and links are out."""
     return [line for line in text.splitlines() if line.strip() and unwrapped_text(f"<p>{line}</p>", data=data)]
 

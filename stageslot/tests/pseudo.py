@@ -170,6 +170,18 @@ class PageData:
             elif len(value) > 1:
                 self.short.setdefault(len(value), set()).add(value)
 
+    def __or__(self, values: Iterable[str]) -> "PageData":
+        """The same data with more values (a message's links), filed apart: this one is unchanged."""
+        joined = PageData()
+        joined.short = {length: set(found) for length, found in self.short.items()}
+        joined.by_start = {start: set(found) for start, found in self.by_start.items()}
+        for value in values:
+            if len(value) >= self.LONG:
+                joined.by_start.setdefault(value[: self.LONG], set()).add(value)
+            elif len(value) > 1:
+                joined.short.setdefault(len(value), set()).add(value)
+        return joined
+
     def on(self, page: str) -> set[str]:
         """The values that occur in `page`."""
         found: set[str] = set()
@@ -195,45 +207,16 @@ def _data_on(data: Iterable[str] | PageData, page: str) -> set[str]:
     return {value for value in data if len(value) > 1 and (len(value) == 2 or value[:3] in starts) and value in page}
 
 
-class KnownData:
-    """Data values (names, places, addresses…) kept by how they begin, for `unwrapped_text` to take out of many
-    texts: finding the ones a text holds then costs as much as the text is long, not as the data is large.
-
-    The database's words are some 100,000 values with the gazetteer's cities; a test that checks many pages,
-    emails or lines against them makes this once (`KnownData(database_words())`) and passes it as `data`.
-    `known | values` is the same with more values (a message's links)."""
-
-    def __init__(self, values: Iterable[str] = ()) -> None:
-        grouped: dict[str, list[str]] = {}
-        for value in values:
-            if len(value) > 1:  # a letter alone is never taken out
-                grouped.setdefault(value[:3], []).append(value)
-        self._by_start: dict[str, tuple[str, ...]] = {start: tuple(found) for start, found in grouped.items()}
-
-    def __or__(self, values: Iterable[str]) -> "KnownData":
-        joined = KnownData()
-        joined._by_start = dict(self._by_start)
-        for value in values:
-            if len(value) > 1:
-                joined._by_start[value[:3]] = (*joined._by_start.get(value[:3], ()), value)
-        return joined
-
-    def found_in(self, page: str) -> set[str]:
-        """The values that occur in `page`: those that begin with one of its two or three letter runs."""
-        starts = {page[i : i + 3] for i in range(len(page) - 2)} | {page[i : i + 2] for i in range(len(page) - 1)}
-        return {value for start in starts for value in self._by_start.get(start, ()) if value in page}
-
-
-def unwrapped_text(html: str, *, data: Iterable[str] | PageData | KnownData = ()) -> list[Unwrapped]:
+def unwrapped_text(html: str, *, data: Iterable[str] | PageData = ()) -> list[Unwrapped]:
     """Each text node and read attribute of `html` with letters outside ⟦…⟧, once every string of
-    `data` (the page's own data: names, places…, or the same kept as KnownData) and the words of NAMES are
+    `data` (the page's own data: names, places…, or the same filed as PageData) and the words of NAMES are
     taken out."""
     walker = _Walker()
     walker.feed(html)
     # Only the data the page holds at all can be taken out of one of its texts: looking for each value in
     # the whole page once is far cheaper than in each text.
     page = "\n".join(text for _where, text, _is_attribute in walker.found)
-    found = data.found_in(page) if isinstance(data, KnownData) else _data_on(data, page)
+    found = _data_on(data, page)
     values = sorted(found, key=len, reverse=True)
     out = []
     depth = 0

@@ -4,7 +4,7 @@ from django.template import Context, Template
 from django.utils import translation
 from django.utils.translation import gettext, ngettext, pgettext
 
-from stageslot.tests.pseudo import KnownData, PageData, pseudo_locale, unwrapped_text
+from stageslot.tests.pseudo import PageData, pseudo_locale, unwrapped_text
 
 
 def test_marked_words_come_back_wrapped_with_their_placeholders_working():
@@ -58,17 +58,17 @@ def test_data_filed_once_for_many_pages_is_found_as_the_plain_data_is():
     assert [f.text for f in unwrapped_text(pages[2], data=filed)] == ["Berlin-Mitte, The Night"]
 
 
-def test_data_kept_as_known_data_takes_out_what_the_plain_values_do():
+def test_data_filed_takes_out_what_the_plain_values_do():
     """The same values, kept once for many texts: names, a two-letter one, one that begins as a text does but is not
     on the page, a letter alone (never taken out), more added with `|`."""
     html = "<p>The Night Owls · Lyon · QX · ⟦tonight⟧</p><p>Hall 9 at Stagehouse</p>"
     values = {"The Night Owls", "QX", "Lyon, France", "Lyon", "Hall 9", "x"}
     plain = [f.text for f in unwrapped_text(html, data=values)]
     assert plain == ["Hall 9 at Stagehouse"]
-    assert [f.text for f in unwrapped_text(html, data=KnownData(values))] == plain
+    assert [f.text for f in unwrapped_text(html, data=PageData(values))] == plain
     assert unwrapped_text(html, data=values | {"Stagehouse", "at"}) == []
-    assert unwrapped_text(html, data=KnownData(values) | {"Stagehouse", "at"}) == []
-    assert [f.text for f in unwrapped_text(html, data=KnownData({"Hall 9", "Lyon"}))] == [
+    assert unwrapped_text(html, data=PageData(values) | {"Stagehouse", "at"}) == []
+    assert [f.text for f in unwrapped_text(html, data=PageData({"Hall 9", "Lyon"}))] == [
         "The Night Owls · Lyon · QX · ⟦tonight⟧",
         "Hall 9 at Stagehouse",
     ]
