@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from itertools import chain, repeat
-from operator import itemgetter
+from operator import floordiv, itemgetter, sub, xor
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 from dateutil.rrule import DAILY, FR, MO, MONTHLY, SA, SU, TH, TU, WE, WEEKLY, YEARLY, rrule
 
-from .lineup import Lineup, amber, fill, mask_check
+from .lineup import Lineup, MaskBounds, amber, fill, mask_bounds, mask_check
 
 Interval = tuple[datetime, datetime]
 
@@ -769,39 +770,6 @@ def green_zone(
 # ---- Days and candidate windows --------------------------------------------------------------------
 
 
-def _startable(busy: Iterable[Interval], low: datetime, high: datetime, length: timedelta) -> list[datetime]:
-    """Moments t in [low, high) with [t, t + length) free of `busy` (any order, may overlap), as a flat
-    list of half-open intervals [start, end, start, end, ...] (closed end + 1 µs), for _pieces. One pass:
-    the busy time is merged as it is read (as _merged_in does) and each gap long enough kept."""
-    out: list[datetime] = []
-    # t may start a gap [previous, start) when t + length <= start, i.e. t < start - length + 1 µs.
-    back = length - _ONE_US
-    previous = low
-    gap_end = block_end = None
-    for start, end in sorted(busy, key=itemgetter(0)):
-        if end <= low or start >= high or start >= end:
-            continue
-        if block_end is not None:
-            if start <= block_end:
-                if end > block_end:
-                    block_end = end
-                continue
-            cut = gap_end - back
-            if cut > previous:
-                out += (previous, cut)
-            previous = block_end
-        gap_end, block_end = start, end
-    if block_end is not None:
-        cut = gap_end - back
-        if cut > previous:
-            out += (previous, cut)
-        previous = min(block_end, high)
-    cut = high - back
-    if cut > previous:
-        out += (previous, cut)
-    return out
-
-
 def day_statuses(
     busy_by_person: Mapping[Hashable, Iterable[Interval]],
     required: Collection[Hashable],
@@ -845,7 +813,8 @@ def day_statuses(
     required_keys = list(dict.fromkeys([*required, *members] if by_lineup else required))
     count = len(required_keys)
     full = (1 << count) - 1
-    is_green = mask_check(lineup, required_keys) if by_lineup else full.__eq__
+    line_up = mask_bounds(lineup, required_keys) if by_lineup else None
+    is_green = mask_check(lineup, required_keys, line_up) if by_lineup else full.__eq__
     # Soft members fill a line-up only as a maybe: green counts the firm ones, amber everyone.
     soft = sum(1 << i for i, key in enumerate(required_keys) if key in lineup.soft) if by_lineup else 0
     firm = full & ~soft
@@ -863,56 +832,297 @@ def day_statuses(
     # Outside the hours everyone is busy; ranges run on past the last day so a late window is measured whole.
     later = _day_ranges(tz, days[-1] + _DAY, high.astimezone(tz).date() + _DAY, day_start, day_end)
     closed = complement([*ranges, *later], low, high)
-    # Per member: the moments from which they are free for min_length; the masks then say who can start then.
-    lists = [_startable([*busy_by_person.get(key, ()), *closed], low, high, min_length) for key in required_keys]
-    times, masks = _pieces(lists, low, high, 0)
-    ends = [*times[1:], high]
+    length = min_length // _ONE_US
+    bounds = _micros([*chain.from_iterable(ranges), low, high])
+    low_us, high_us = int(bounds[-2]), int(bounds[-1])
+    times, masks = _start_masks([busy_by_person.get(key, ()) for key in required_keys], closed, low_us, high_us, length)
     n_pieces = len(times)
+    # Every piece's test, where counts decide it (numpy, up to 63 keys): `maybe` a piece can be green (a
+    # necessary count holds), `sure` it is (a sufficient one does). Only the pieces in between are asked.
+    firm_maybe, firm_sure = _green_bounds(masks, firm, full, line_up)
+    sizes = np.bitwise_count(masks) if masks.dtype == np.uint64 else np.array([m.bit_count() for m in masks])
+    # next_maybe[j]: the first piece from j on that may be green (n_pieces: none).
+    next_maybe = _next_true(firm_maybe)
+    # The piece each range starts in, and the first piece at or after its end; none for an empty range (its
+    # hours fall into a spring-forward gap).
+    first_piece = np.searchsorted(times, bounds[:-2:2], "right") - 1
+    after_piece = np.searchsorted(times, bounds[1:-2:2], "left")
+    empty = bounds[:-2:2] >= bounds[1:-2:2]
+    first_piece[empty] = after_piece[empty] = n_pieces
+    # Without windows a day needs only its first green piece: where the first piece that may be green surely
+    # is, that is found for every day at once (with the exact counts, every green day); the others ask the
+    # pieces in turn.
+    candidate = next_maybe[first_piece]
+    surely = (candidate < after_piece) & np.append(firm_sure, False)[candidate]
+    if keep_windows or not surely.any():
+        found = found_best = repeat(-1)
+    else:
+        found = np.where(surely, candidate, -1).tolist()
+        # The largest set free up to that piece (the scan stops there), for each of those days.
+        upto = np.where(surely, candidate + 1, first_piece)
+        found_best = np.maximum.reduceat(np.append(sizes, 0), np.stack((first_piece, upto), 1).ravel())[::2].tolist()
+    first_piece = first_piece.tolist()
+    after_piece = after_piece.tolist()
+    pieces = None
     statuses = []
-    piece = 0
-    for k, day in enumerate(days):
+    for k, day, g, g_best in zip(range(len(days)), days, found, found_best, strict=False):
+        if g >= 0:
+            # Nobody is missing on a green day and nothing is short: no set to build. Without a line-up the
+            # green piece is the first with everyone, so the most free together is everyone.
+            statuses.append(DayStatus(day, "green", g_best if by_lineup else count, count, _NOBODY, (), ()))
+            continue
+        if pieces is None:
+            # The days left ask pieces one by one: with windows every day does, from Python lists made once;
+            # without, the few left read the arrays.
+            many = keep_windows
+            pieces = masks.tolist() if many else masks
+            sure_list = firm_sure.tolist() if many else firm_sure
+            next_list = next_maybe.tolist() if many else next_maybe
+            time_list = [*times.tolist(), high_us] if many else ()
+            starts_us, stops_us = bounds[:-2:2].tolist(), bounds[1:-2:2].tolist()
+            if soft:
+                any_maybe, _sure = _green_bounds(masks, full, full, line_up)
+                with_soft = masks & np.uint64(soft) != 0 if masks.dtype == np.uint64 else np.ones(n_pieces, bool)
+                next_amber = _next_true(any_maybe & with_soft)
+                next_amber = next_amber.tolist() if many else next_amber
         range_start, range_end = ranges[k]
-        # The piece the range starts in: the first that ends after its start.
-        piece = bisect_right(ends, range_start, piece)
-        best_mask, best = 0, 0
-        green = False
-        amber_mask = None
-        windows = []
-        # A range can be empty only when its hours fall into a spring-forward gap.
-        j = piece if range_start < range_end else n_pieces
-        while j < n_pieces and times[j] < range_end:
-            mask = masks[j]
-            size = mask.bit_count()
-            if size > best:
-                best_mask, best = mask, size
-            if is_green(mask & firm):
-                green = True
+        lo = first_piece[k]
+        hi = after_piece[k]
+        green_at = []
+        j = int(next_list[lo])
+        while j < hi:
+            if sure_list[j] or is_green(int(pieces[j]) & firm):
+                green_at.append(j)
                 if not keep_windows:
                     break
-                # The moments [a, b) where all can start come from the green period [a, b - 1 µs + min_length).
-                windows.append((max(times[j], range_start), min(ends[j] - _ONE_US + min_length, range_end)))
-            elif soft and amber_mask is None and mask & soft and is_green(mask):
-                amber_mask = mask
-            j += 1
+            j = int(next_list[j + 1])
+        green = bool(green_at)
+        # The largest set free, earliest first: up to the first green moment without windows, else all day.
+        last = green_at[0] + 1 if green and not keep_windows else hi
+        best_mask, best = 0, 0
+        if lo < last:
+            first_most = lo + int(sizes[lo:last].argmax())
+            best = int(sizes[first_most])
+            if best:
+                best_mask = int(pieces[first_most])
+        amber_mask = None
+        if soft and not green:
+            j = int(next_amber[lo])
+            while j < hi:
+                if is_green(int(pieces[j])):
+                    amber_mask = int(pieces[j])
+                    break
+                j = int(next_amber[j + 1])
+        windows = []
+        for j in green_at if keep_windows else ():
+            # The moments [a, b) where all can start come from the green period [a, b - 1 µs + min_length).
+            start, end = time_list[j], time_list[j + 1] - 1 + length
+            windows.append(
+                (
+                    range_start if start <= starts_us[k] else _moment(start),
+                    range_end if end >= stops_us[k] else _moment(end),
+                )
+            )
         status = "green" if green else "amber" if amber_mask is not None else "partial" if best else "red"
         if status == "green" and by_lineup:
             # Nobody is missing on a green day of a line-up, and nothing is short: no set to build.
             statuses.append(DayStatus(day, status, best, count, frozenset(), tuple(windows), ()))
             continue
-        free_then = frozenset(key for bit, key in enumerate(required_keys) if best_mask >> bit & 1)
         if status == "amber":
             # The first moment the soft members make it: who is short without them, and who could fill it.
-            maybe = amber(frozenset(key for bit, key in enumerate(required_keys) if amber_mask >> bit & 1), lineup)
+            maybe = amber(_keys_in(amber_mask, required_keys), lineup)
             missing, short = maybe.missing, maybe.short
         elif by_lineup:
             # Who is missing by name; the sections short say the rest.
+            free_then = _keys_in(best_mask, required_keys)
             missing = frozenset(lineup.required - free_then)
             short = () if green else fill(free_then, lineup, required_keys).short
         else:
-            missing = frozenset(required_keys) - free_then
+            missing = _keys_in(full & ~best_mask, required_keys)
             short = ()
         statuses.append(DayStatus(day, status, best, count, missing, tuple(windows), short))
     return statuses
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Timestamps (doubles) give the microsecond back exactly up to 2**31 seconds after 1970 (2038).
+_FLOAT_EXACT_BEFORE = 2**31
+# Sort keys pack person, moment and kind into one int64 while they fit this many bits.
+_KEY_BITS = 63
+# Masks are numpy uint64 up to this many people (the hours' bit included); Python ints beyond.
+_MASK_BITS = 64
+_NOBODY: frozenset = frozenset()
+
+
+def _micros(moments: Iterable[datetime], count: int | None = None) -> np.ndarray:
+    """Aware moments as whole microseconds since 1970 (int64), exactly. `moments` is read once, or twice
+    for moments after 2037: pass a list, or a way to make them again (a callable) with their count."""
+    again = moments if callable(moments) else lambda: moments
+    seconds = np.fromiter(map(datetime.timestamp, again()), np.float64, -1 if count is None else count)
+    # A timestamp is the double nearest the exact seconds: before 2038 (2**31 s) its error is under 0.12 µs,
+    # so rounding gives the microsecond back; further out, each moment is counted exactly.
+    if not len(seconds) or np.abs(seconds).max() < _FLOAT_EXACT_BEFORE:
+        return np.rint(seconds * 1e6).astype(np.int64)
+    return np.fromiter(map(floordiv, map(sub, again(), repeat(_EPOCH)), repeat(_ONE_US)), np.int64, len(seconds))
+
+
+def _keys_in(mask: int, keys: Sequence[Hashable]) -> frozenset:
+    """The keys whose bits are set in `mask`, found bit by bit."""
+    found = []
+    while mask:
+        lowest = mask & -mask
+        found.append(keys[lowest.bit_length() - 1])
+        mask ^= lowest
+    return frozenset(found)
+
+
+def _moment(micros: int) -> datetime:
+    return _EPOCH + _ONE_US * micros
+
+
+def _next_true(flags: np.ndarray) -> np.ndarray:
+    """For each index j (and one past the end), the first index >= j whose flag is set, or len(flags)."""
+    n = len(flags)
+    at = np.where(np.append(flags, True), np.arange(n + 1), n)
+    return np.minimum.accumulate(at[::-1])[::-1]
+
+
+def _start_masks(
+    busy_lists: Sequence[Iterable[Interval]], closed: Sequence[Interval], low: int, high: int, length: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """[low, high) cut into pieces (microseconds): times[k] starts piece k, which runs to times[k+1] (the last
+    to `high`); masks[k] has bit i set when person i can start `length` of free time at every moment of it,
+    worked out for all the busy time at once in numpy.
+
+    A busy [s, e) rules out starts in [s - length + 1 µs, e); the closed hours do so for everyone, and so
+    does the end (no start after high - length). Per person, the ruled-out stretches are counted along
+    time: a person's bit flips where their count leaves or returns to 0. The flips of everyone then sort
+    into one timeline and their running XOR is the mask. Masks are uint64 up to 63 people (Python ints
+    beyond), pieces where nobody can start may be split more finely than _pieces would.
+    """
+    n = len(busy_lists)
+    people = [intervals if isinstance(intervals, list) else list(intervals) for intervals in busy_lists]
+    people.append(closed)
+    sizes = list(map(len, people))
+    moments = _micros(lambda: chain.from_iterable(chain.from_iterable(people)), 2 * sum(sizes))
+    owner = np.repeat(np.arange(n + 1), sizes)
+    # Bit n is "the hours are open": the closed time and the end rule out everyone's starts.
+    starts, ends = moments[0::2], moments[1::2]
+    used = (starts < ends) & (ends > low) & (starts < high)
+    starts, ends, owner = np.append(starts[used], high), np.append(ends[used], high + 1), np.append(owner[used], n)
+    starts = np.maximum(starts - (length - 1), low) - low
+    ends = np.minimum(ends, high + 1) - low
+    # One int64 key per step: the person, then the moment, then a start (0) before an end (1) at the same
+    # moment, so touching stretches join; sorted, the keys say everything, in one pass.
+    span = (2 * (high + 1 - low) + 1).bit_length()
+    if span + (n + 1).bit_length() < _KEY_BITS:
+        who = np.left_shift(owner, span)
+        keys = np.empty(2 * len(starts), np.int64)
+        keys[0::2] = who | (starts << 1)
+        keys[1::2] = who | (ends << 1) | 1
+        keys.sort(kind="stable")
+        step = 1 - ((keys & 1) << 1)
+        at = (keys >> 1) & ((1 << (span - 1)) - 1)
+        who = keys >> span
+    else:
+        at = np.concatenate((starts, ends))
+        step = np.concatenate((np.ones(len(starts), np.int64), np.full(len(ends), -1, np.int64)))
+        who = np.concatenate((owner, owner))
+        order = np.lexsort((-step, at, who))
+        at, step, who = at[order], step[order], who[order]
+    # Each person's steps add up to 0, so one running sum counts every person's stretches in turn.
+    depth = np.cumsum(step)
+    flips = ((step == 1) & (depth == 1)) | ((step == -1) & (depth == 0))
+    at, who = at[flips], who[flips]
+    # Into one timeline (the order of flips at one moment does not matter: only the mask after them counts).
+    bits = (n + 1).bit_length()
+    if span + bits < _KEY_BITS:
+        keys = (at << bits) | who
+        # Each person's flips are in order already: a stable (merging) sort is quick on such runs.
+        keys.sort(kind="stable")
+        at, who = (keys >> bits) + low, keys & ((1 << bits) - 1)
+    else:
+        order = np.argsort(at, kind="stable")
+        at, who = at[order] + low, who[order]
+    everyone = (1 << (n + 1)) - 1
+    if n + 1 <= _MASK_BITS:
+        masks = np.bitwise_xor.accumulate(np.left_shift(np.uint64(1), who.astype(np.uint64))) ^ np.uint64(everyone)
+    else:
+        masks = np.array([*itertools.accumulate(map((1).__lshift__, who.tolist()), xor, initial=everyone)][1:], object)
+    # Flips at one moment make one piece, with the mask after all of them; the first piece starts at low.
+    last = np.append(at[1:] != at[:-1], True)
+    at, masks = at[last], masks[last]
+    if not len(at) or at[0] > low:
+        at = np.insert(at, 0, low)
+        masks = np.insert(masks, 0, np.array(everyone, masks.dtype) if masks.dtype == np.uint64 else everyone)
+    inside = at < high
+    at, masks = at[inside], masks[inside]
+    # Where the hours are closed nobody can start; elsewhere the people's bits are the mask.
+    if masks.dtype == np.uint64:
+        people_bits = np.uint64((1 << n) - 1)
+        masks = np.where(masks >> np.uint64(n) & np.uint64(1) != 0, masks & people_bits, np.uint64(0))
+    else:
+        masks = np.array([m & ((1 << n) - 1) if m >> n & 1 else 0 for m in masks], object)
+    return at, masks
+
+
+# Sections doublers play, up to which a line-up is decided for every piece at once (2**6 - 1 subsets).
+_HALL_SECTIONS = 6
+
+
+def _green_bounds(masks: np.ndarray, firm: int, full: int, bounds: MaskBounds | None) -> tuple[np.ndarray, np.ndarray]:
+    """For masks & firm: (may be green, is surely green) per piece, by counts, as lineup.mask_check decides.
+
+    Usually the two are the same, the answer itself: the named members and the total are counted, each
+    section's single-section players take its seats first, and the doublers free can fill what is left
+    exactly when every set of those sections is short of no more than the doublers who play one of them
+    (Hall's condition). With more than 63 keys (no uint64 masks) every piece may be and none surely is,
+    and with doublers across more than six sections only the counts are applied: those pieces are asked."""
+    n = len(masks)
+    if masks.dtype != np.uint64:
+        return np.ones(n, bool), np.zeros(n, bool)
+    held = masks & np.uint64(firm)
+    if bounds is None:
+        sure = held == np.uint64(full)
+        return sure, sure
+    if bounds.refused:
+        return np.zeros(n, bool), np.zeros(n, bool)
+    required = np.uint64(bounds.required)
+    maybe = (held & required) == required
+    if bounds.total:
+        maybe &= np.bitwise_count(held) >= bounds.total
+    sure = maybe.copy()
+    for need, players, singles in bounds.sections:
+        maybe &= np.bitwise_count(held & np.uint64(players)) >= need
+        sure &= np.bitwise_count(held & np.uint64(singles)) >= need
+    doubled = [(need, singles, players & bounds.doublers) for need, players, singles in bounds.sections]
+    doubled = [section for section in doubled if section[2]]
+    if len(doubled) > _HALL_SECTIONS:
+        return maybe, sure & maybe
+    # Sections no doubler plays are filled by their own players or not at all.
+    for need, players, singles in bounds.sections:
+        if not players & bounds.doublers:
+            maybe &= np.bitwise_count(held & np.uint64(singles)) >= need
+    open_ = np.flatnonzero(maybe & ~sure)
+    if len(open_):
+        part = held[open_]
+        # What each such section still lacks after its own players, and which doublers play it; then per set
+        # of sections (built from the set without its lowest one) the doublers for it and what it lacks.
+        lacks = [
+            np.maximum(need - np.bitwise_count(part & np.uint64(singles)).astype(np.int64), 0)
+            for need, singles, _ in doubled
+        ]
+        players = [0] * (1 << len(doubled))
+        demand = [0] * (1 << len(doubled))
+        fits = np.ones(len(open_), bool)
+        for subset in range(1, 1 << len(doubled)):
+            lowest = (subset & -subset).bit_length() - 1
+            rest = subset & (subset - 1)
+            players[subset] = players[rest] | doubled[lowest][2]
+            demand[subset] = demand[rest] + lacks[lowest]
+            fits &= np.bitwise_count(part & np.uint64(players[subset])) >= demand[subset]
+        maybe[open_] = fits
+    return maybe, maybe
 
 
 def _day_ranges(

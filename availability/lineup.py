@@ -47,34 +47,52 @@ class Fill:
     assignment: Mapping[Hashable, Hashable]  # member → section they fill
 
 
-def _match(free: Iterable[Hashable], lineup: Lineup) -> dict[Hashable, tuple[Hashable, int]]:
-    """A maximum assignment of seats (section, k) to free members, each member in one seat at most."""
-    seats = [(section, k) for section, need in lineup.needs.items() for k in range(max(need, 0))]
-    by_section: dict[Hashable, list[tuple[Hashable, int]]] = {}
-    for seat in seats:
-        by_section.setdefault(seat[0], []).append(seat)
-    holder: dict[tuple[Hashable, int], Hashable] = {}
-    seat_of: dict[Hashable, tuple[Hashable, int]] = {}
-    members = [m for m in free if any(s in by_section for s in lineup.plays.get(m, ()))]
+def _match(free: Iterable[Hashable], lineup: Lineup) -> dict[Hashable, Hashable]:
+    """A maximum assignment of free members to the seats of the sections (member → section), each member in
+    one seat at most and no section given more than it needs.
+
+    Members who play one needed section take its seats first, in the order given (some maximum assignment
+    always seats as many of them as their section needs, or all of them); the doublers then go through
+    augmenting paths over the sections, whose seats are all alike."""
+    room = {section: need for section, need in lineup.needs.items() if need > 0}
+    placed: dict[Hashable, Hashable] = {}
+    holders: dict[Hashable, list] = {section: [] for section in room}
+    doubles: dict[Hashable, list] = {}
+    for member in free:
+        useful = [section for section in lineup.plays.get(member, ()) if section in room]
+        if len(useful) == 1:
+            section = useful[0]
+            if room[section]:
+                room[section] -= 1
+                placed[member] = section
+        elif useful:
+            doubles[member] = useful
+    left = sum(room.values())
 
     def augment(member: Hashable, seen: set) -> bool:
-        for section in lineup.plays.get(member, ()):
-            for seat in by_section.get(section, ()):
-                if seat in seen:
+        for section in doubles[member]:
+            if section in seen:
+                continue
+            seen.add(section)
+            if room[section]:
+                room[section] -= 1
+            else:
+                # Full: a doubler seated there moves on, if one can.
+                moved = next((other for other in holders[section] if augment(other, seen)), None)
+                if moved is None:
                     continue
-                seen.add(seat)
-                other = holder.get(seat)
-                if other is None or augment(other, seen):
-                    holder[seat] = member
-                    seat_of[member] = seat
-                    return True
+                holders[section].remove(moved)
+            holders[section].append(member)
+            placed[member] = section
+            return True
         return False
 
-    for member in members:
-        if len(holder) == len(seats):
+    for member in doubles:
+        if not left:
             break
-        augment(member, set())
-    return seat_of
+        if augment(member, set()):
+            left -= 1
+    return placed
 
 
 def fill(free: Collection[Hashable], lineup: Lineup, members: Collection[Hashable] | None = None) -> Fill:
@@ -82,9 +100,9 @@ def fill(free: Collection[Hashable], lineup: Lineup, members: Collection[Hashabl
     `members`: everyone in the band (for who could fill a short section); defaults to lineup.plays."""
     free = frozenset(free)
     missing = frozenset(lineup.required - free)
-    seat_of = _match(sorted(free, key=repr), lineup)
+    placed = _match(sorted(free, key=repr), lineup)
     filled: dict[Hashable, int] = {}
-    for section, _k in seat_of.values():
+    for section in placed.values():
         filled[section] = filled.get(section, 0) + 1
     everyone = lineup.plays.keys() if members is None else members
     short = tuple(
@@ -103,7 +121,7 @@ def fill(free: Collection[Hashable], lineup: Lineup, members: Collection[Hashabl
         missing=missing,
         short=short,
         total_short=total_short,
-        assignment={member: seat[0] for member, seat in seat_of.items()},
+        assignment=placed,
     )
 
 
@@ -127,14 +145,23 @@ def amber(free: Collection[Hashable], lineup: Lineup) -> Fill | None:
     return fill(firm, lineup, members=free & lineup.soft)
 
 
-def mask_check(lineup: Lineup, keys: list) -> Callable[[int], bool]:
-    """fills() over bit masks of `keys` (bit i: keys[i] free), for the engine's sweep. Cheap counts
-    refuse most masks; members who play one section take its seats first (always part of some best
-    assignment); only the doublers left go through the matching."""
+@dataclass(frozen=True)
+class MaskBounds:
+    """The counts mask_check refuses or accepts a mask by before any matching, over bit masks of `keys`:
+    a mask fills the line-up only if it holds `required` and `total` members and, for each section,
+    `need` of its `players`; it surely does when, besides, each section's `singles` (members who play
+    only that section) reach `need` alone. The engine applies them to all moments at once."""
+
+    required: int
+    total: int
+    sections: tuple[tuple[int, int, int], ...]  # (need, players, singles) per section that needs players
+    doublers: int  # members who play more than one such section
+    refused: bool  # a named member is not among the keys: no mask fills it
+
+
+def mask_bounds(lineup: Lineup, keys: list) -> MaskBounds:
     bit = {key: 1 << i for i, key in enumerate(keys)}
     required = sum(bit.get(k, 0) for k in lineup.required)
-    if any(k not in bit for k in lineup.required):
-        return lambda mask: False
     needs = {s: n for s, n in lineup.needs.items() if n > 0}
     players = dict.fromkeys(needs, 0)
     singles = dict.fromkeys(needs, 0)
@@ -149,9 +176,29 @@ def mask_check(lineup: Lineup, keys: list) -> Callable[[int], bool]:
             singles[useful[0]] |= bit[key]
         elif len(useful) > 1:
             doublers |= bit[key]
+    return MaskBounds(
+        required=required,
+        total=lineup.total,
+        sections=tuple((need, players[s], singles[s]) for s, need in needs.items()),
+        doublers=doublers,
+        refused=any(k not in bit for k in lineup.required),
+    )
+
+
+def mask_check(lineup: Lineup, keys: list, bounds: MaskBounds | None = None) -> Callable[[int], bool]:
+    """fills() over bit masks of `keys` (bit i: keys[i] free), for the engine's sweep. Cheap counts
+    refuse most masks; members who play one section take its seats first (always part of some best
+    assignment); only the doublers left go through the matching. `bounds`: mask_bounds(lineup, keys)
+    when already worked out."""
+    bounds = bounds or mask_bounds(lineup, keys)
+    if bounds.refused:
+        return lambda mask: False
+    bit = {key: 1 << i for i, key in enumerate(keys)}
+    required, total, doublers = bounds.required, bounds.total, bounds.doublers
+    needs = [s for s, n in lineup.needs.items() if n > 0]
+    items = tuple((need, players, single, s) for (need, players, single), s in zip(bounds.sections, needs, strict=True))
     cache: dict[tuple, bool] = {}
     seen: dict[int, bool] = {}
-    items = tuple((need, players[s], singles[s], s) for s, need in needs.items())
 
     def check(mask: int) -> bool:
         ok = seen.get(mask)
@@ -160,7 +207,7 @@ def mask_check(lineup: Lineup, keys: list) -> Callable[[int], bool]:
         return ok
 
     def decide(mask: int) -> bool:
-        if mask & required != required or mask.bit_count() < lineup.total:
+        if mask & required != required or mask.bit_count() < total:
             return False
         left = {}
         for need, playing, single, s in items:
