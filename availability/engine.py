@@ -770,6 +770,39 @@ def green_zone(
 # ---- Days and candidate windows --------------------------------------------------------------------
 
 
+def _startable(busy: Iterable[Interval], low: datetime, high: datetime, length: timedelta) -> list[datetime]:
+    """Moments t in [low, high) with [t, t + length) free of `busy` (any order, may overlap), as a flat
+    list of half-open intervals [start, end, start, end, ...] (closed end + 1 µs), for _pieces. One pass:
+    the busy time is merged as it is read (as _merged_in does) and each gap long enough kept."""
+    out: list[datetime] = []
+    # t may start a gap [previous, start) when t + length <= start, i.e. t < start - length + 1 µs.
+    back = length - _ONE_US
+    previous = low
+    gap_end = block_end = None
+    for start, end in sorted(busy, key=itemgetter(0)):
+        if end <= low or start >= high or start >= end:
+            continue
+        if block_end is not None:
+            if start <= block_end:
+                if end > block_end:
+                    block_end = end
+                continue
+            cut = gap_end - back
+            if cut > previous:
+                out += (previous, cut)
+            previous = block_end
+        gap_end, block_end = start, end
+    if block_end is not None:
+        cut = gap_end - back
+        if cut > previous:
+            out += (previous, cut)
+        previous = min(block_end, high)
+    cut = high - back
+    if cut > previous:
+        out += (previous, cut)
+    return out
+
+
 def day_statuses(
     busy_by_person: Mapping[Hashable, Iterable[Interval]],
     required: Collection[Hashable],
@@ -832,44 +865,203 @@ def day_statuses(
     # Outside the hours everyone is busy; ranges run on past the last day so a late window is measured whole.
     later = _day_ranges(tz, days[-1] + _DAY, high.astimezone(tz).date() + _DAY, day_start, day_end)
     closed = complement([*ranges, *later], low, high)
-    length = min_length // _ONE_US
-    bounds = _micros([*chain.from_iterable(ranges), low, high])
-    low_us, high_us = int(bounds[-2]), int(bounds[-1])
-    times, masks = _start_masks([busy_by_person.get(key, ()) for key in required_keys], closed, low_us, high_us, length)
+    people = [
+        intervals if isinstance(intervals, list) else list(intervals)
+        for intervals in map(busy_by_person.get, required_keys, repeat(()))
+    ]
+    # Each day as (green, the most free together, who they were, the first moment the soft members make
+    # it, the green windows), from the pieces one by one or, for much busy time, from arrays.
+    arrays_from = _ARRAYS_WITH_WINDOWS_FROM if keep_windows else _ARRAYS_FROM
+    walk = _walk_pieces if sum(map(len, people)) < arrays_from else _walk_arrays
+    days_seen = walk(people, closed, ranges, low, high, min_length, keep_windows, is_green, firm, soft, full, line_up)
+    statuses = []
+    for day, (green, best, best_mask, amber_mask, windows) in zip(days, days_seen, strict=True):
+        status = "green" if green else "amber" if amber_mask is not None else "partial" if best else "red"
+        if green:
+            # Nobody is missing on a green day and nothing is short: no set to build. Without a line-up the
+            # first green moment has everyone, and so the most free together.
+            statuses.append(DayStatus(day, status, best, count, _NOBODY, tuple(windows), ()))
+            continue
+        if status == "amber":
+            # The first moment the soft members make it: who is short without them, and who could fill it.
+            maybe = amber(_keys_in(amber_mask, required_keys), lineup)
+            missing, short = maybe.missing, maybe.short
+        elif by_lineup:
+            # Who is missing by name; the sections short say the rest.
+            free_then = _keys_in(best_mask, required_keys)
+            missing = frozenset(lineup.required - free_then)
+            short = fill(free_then, lineup, required_keys).short
+        else:
+            missing = _keys_in(full & ~best_mask, required_keys)
+            short = ()
+        statuses.append(DayStatus(day, status, best, count, missing, tuple(windows), short))
+    return statuses
+
+
+# From this much busy time (stretches of all the people together) the days are swept in arrays; below it the
+# arrays' fixed cost (about 0.15 ms) is more than they save, and the pieces are walked one by one. With
+# windows every day reads its pieces either way, so the arrays pay off later (benchmarks/lineup_green_zone.py
+# --crossover measures both ways).
+_ARRAYS_FROM = 1100
+_ARRAYS_WITH_WINDOWS_FROM = 2000
+
+Walk = Iterator[tuple[bool, int, int, int | None, list[Interval]]]
+
+
+def _walk_pieces(
+    people: list[list[Interval]],
+    closed: list[Interval],
+    ranges: list[Interval],
+    low: datetime,
+    high: datetime,
+    min_length: timedelta,
+    keep_windows: bool,
+    is_green: Callable[[int], bool],
+    firm: int,
+    soft: int,
+    full: int,
+    bounds: MaskBounds | None,
+) -> Walk:
+    """day_statuses' days from the pieces one by one: per person, the moments from which they are free
+    for min_length (_startable); the masks then say who can start when (_pieces)."""
+    lists = [_startable([*intervals, *closed], low, high, min_length) for intervals in people]
+    times, masks = _pieces(lists, low, high, 0)
+    ends = [*times[1:], high]
     n_pieces = len(times)
-    # Every piece's test, where counts decide it (numpy, up to 63 keys): `maybe` a piece can be green (a
-    # necessary count holds), `sure` it is (a sufficient one does). Only the pieces in between are asked.
-    firm_maybe, firm_sure = _green_bounds(masks, firm, full, line_up)
+    piece = 0
+    for range_start, range_end in ranges:
+        # The piece the range starts in: the first that ends after its start.
+        piece = bisect_right(ends, range_start, piece)
+        best_mask, best = 0, 0
+        green = False
+        amber_mask = None
+        windows = []
+        # A range can be empty only when its hours fall into a spring-forward gap.
+        j = piece if range_start < range_end else n_pieces
+        while j < n_pieces and times[j] < range_end:
+            mask = masks[j]
+            size = mask.bit_count()
+            if size > best:
+                best_mask, best = mask, size
+            if is_green(mask & firm):
+                green = True
+                if not keep_windows:
+                    break
+                # The moments [a, b) where all can start come from the green period [a, b - 1 µs + min_length).
+                windows.append((max(times[j], range_start), min(ends[j] - _ONE_US + min_length, range_end)))
+            elif soft and amber_mask is None and mask & soft and is_green(mask):
+                amber_mask = mask
+            j += 1
+        yield green, best, best_mask, amber_mask, windows
+
+
+def _walk_arrays(
+    people: list[list[Interval]],
+    closed: list[Interval],
+    ranges: list[Interval],
+    low: datetime,
+    high: datetime,
+    min_length: timedelta,
+    keep_windows: bool,
+    is_green: Callable[[int], bool],
+    firm: int,
+    soft: int,
+    full: int,
+    bounds: MaskBounds | None,
+) -> Walk:
+    """day_statuses' days from arrays (numpy): the pieces of everyone's busy time at once (_start_masks), each
+    piece's test by counts (_green_bounds) and each day's first green piece found for all days together."""
+    length = min_length // _ONE_US
+    # _day_ranges gives back-to-back ranges (whole days) as pairs of one list of moments: each close is the next
+    # open, the same object.
+    if len(ranges) < 2 or ranges[0][1] is ranges[1][0]:
+        # Back to back (whole days): each close is the next open, converted once.
+        moments = _micros([*(start for start, _end in ranges), ranges[-1][1], low, high])
+        starts, stops = moments[:-3], moments[1:-2]
+    else:
+        moments = _micros([*chain.from_iterable(ranges), low, high])
+        starts, stops = moments[:-2:2], moments[1:-2:2]
+    low_us, high_us = int(moments[-2]), int(moments[-1])
+    times, masks = _start_masks(people, closed, low_us, high_us, length)
+    n_pieces = len(times)
+    # Every piece's test, where counts decide it (up to 63 people): `maybe` a piece can be green (a necessary
+    # count holds), `sure` it is (a sufficient one does). Only the pieces in between are asked.
+    firm_maybe, firm_sure = _green_bounds(masks, firm, full, bounds)
     sizes = np.bitwise_count(masks) if masks.dtype == np.uint64 else np.array([m.bit_count() for m in masks])
     # next_maybe[j]: the first piece from j on that may be green (n_pieces: none).
     next_maybe = _next_true(firm_maybe)
     # The piece each range starts in, and the first piece at or after its end; none for an empty range (its
     # hours fall into a spring-forward gap).
-    first_piece = np.searchsorted(times, bounds[:-2:2], "right") - 1
-    after_piece = np.searchsorted(times, bounds[1:-2:2], "left")
-    empty = bounds[:-2:2] >= bounds[1:-2:2]
+    first_piece = np.searchsorted(times, starts, "right") - 1
+    after_piece = np.searchsorted(times, stops, "left")
+    empty = starts >= stops
     first_piece[empty] = after_piece[empty] = n_pieces
-    # Without windows a day needs only its first green piece: where the first piece that may be green surely
-    # is, that is found for every day at once (with the exact counts, every green day); the others ask the
-    # pieces in turn.
+    # Without windows a day needs only its first green piece. Where the first piece that may be green surely
+    # is, the day is green; where there is none before the day ends, it is not: both are found for every day
+    # at once (with the exact counts, every day). The others ask their pieces in turn.
     candidate = next_maybe[first_piece]
-    surely = (candidate < after_piece) & np.append(firm_sure, False)[candidate]
-    if keep_windows or not surely.any():
-        found = found_best = repeat(-1)
+    inside = candidate < after_piece
+    surely = inside & np.append(firm_sure, False)[candidate]
+    if keep_windows:
+        known = [0] * len(ranges)
     else:
-        found = np.where(surely, candidate, -1).tolist()
-        # The largest set free up to that piece (the scan stops there), for each of those days.
-        upto = np.where(surely, candidate + 1, first_piece)
-        found_best = np.maximum.reduceat(np.append(sizes, 0), np.stack((first_piece, upto), 1).ravel())[::2].tolist()
+        known = np.where(surely, 1, np.where(inside, 0, -1)).tolist()
+        # The largest set free, the first such piece: up to the green piece (the scan stops there), or all
+        # day. One pass for all days: each piece's size before its place, so the largest is the earliest.
+        upto = np.where(surely, candidate + 1, np.where(inside, first_piece, after_piece))
+        place = n_pieces + 1
+        ranked = np.append(sizes.astype(np.int64) * place + (place - 1 - np.arange(n_pieces)), 0)
+        most = np.maximum.reduceat(ranked, np.stack((first_piece, upto), 1).ravel())[::2]
+        most = np.where(upto > first_piece, most, 0)
+        most_at = np.minimum(place - 1 - most % place, max(n_pieces - 1, 0))
+        best_of = (most // place).tolist()
+        best_mask_of = np.where(most > 0, masks[most_at] if n_pieces else 0, 0).tolist()
     first_piece = first_piece.tolist()
     after_piece = after_piece.tolist()
     pieces = None
-    statuses = []
-    for k, day, g, g_best in zip(range(len(days)), days, found, found_best, strict=False):
-        if g >= 0:
-            # Nobody is missing on a green day and nothing is short: no set to build. Without a line-up the
-            # green piece is the first with everyone, so the most free together is everyone.
-            statuses.append(DayStatus(day, "green", g_best if by_lineup else count, count, _NOBODY, (), ()))
+    next_amber = None
+    # The days known not to be green, when soft members could make them amber: the counts for everyone on
+    # their pieces only, at once; then each day's first piece that the soft members fill.
+    amber_of: dict[int, int] = {}
+    not_green = [k for k, decided in enumerate(known) if decided < 0] if soft else []
+    if not_green:
+        at = np.fromiter(chain.from_iterable(range(first_piece[k], after_piece[k]) for k in not_green), np.int64)
+        theirs = masks[at]
+        any_maybe, _sure = _green_bounds(theirs, full, full, bounds)
+        if theirs.dtype == np.uint64:
+            any_maybe &= theirs & np.uint64(soft) != 0
+        offset = 0
+        for k in not_green:
+            size = after_piece[k] - first_piece[k]
+            for j in np.flatnonzero(any_maybe[offset : offset + size]).tolist():
+                mask = int(theirs[offset + j])
+                if mask & soft and is_green(mask):
+                    amber_of[k] = mask
+                    break
+            offset += size
+
+    def first_amber(lo: int, hi: int) -> int | None:
+        """The first piece of [lo, hi) whose free members fill the line-up only with soft ones, if any."""
+        nonlocal next_amber
+        if next_amber is None:
+            # Asked only on days that are not green: the counts for everyone, once, where a soft member is free.
+            any_maybe, _sure = _green_bounds(masks, full, full, bounds)
+            with_soft = masks & np.uint64(soft) != 0 if masks.dtype == np.uint64 else np.ones(n_pieces, bool)
+            next_amber = _next_true(any_maybe & with_soft).tolist()
+        j = next_amber[lo]
+        while j < hi:
+            mask = int(masks[j])
+            if is_green(mask):
+                return mask
+            j = next_amber[j + 1]
+        return None
+
+    for k, decided in enumerate(known):
+        if decided > 0:
+            yield True, best_of[k], full, None, []
+            continue
+        if decided < 0:
+            yield False, best_of[k], best_mask_of[k], amber_of.get(k), []
             continue
         if pieces is None:
             # The days left ask pieces one by one: with windows every day does, from Python lists made once;
@@ -879,12 +1071,7 @@ def day_statuses(
             sure_list = firm_sure.tolist() if many else firm_sure
             next_list = next_maybe.tolist() if many else next_maybe
             time_list = [*times.tolist(), high_us] if many else ()
-            starts_us, stops_us = bounds[:-2:2].tolist(), bounds[1:-2:2].tolist()
-            if soft:
-                any_maybe, _sure = _green_bounds(masks, full, full, line_up)
-                with_soft = masks & np.uint64(soft) != 0 if masks.dtype == np.uint64 else np.ones(n_pieces, bool)
-                next_amber = _next_true(any_maybe & with_soft)
-                next_amber = next_amber.tolist() if many else next_amber
+            starts_us, stops_us = starts.tolist(), stops.tolist()
         range_start, range_end = ranges[k]
         lo = first_piece[k]
         hi = after_piece[k]
@@ -905,14 +1092,7 @@ def day_statuses(
             best = int(sizes[first_most])
             if best:
                 best_mask = int(pieces[first_most])
-        amber_mask = None
-        if soft and not green:
-            j = int(next_amber[lo])
-            while j < hi:
-                if is_green(int(pieces[j])):
-                    amber_mask = int(pieces[j])
-                    break
-                j = int(next_amber[j + 1])
+        amber_mask = first_amber(lo, hi) if soft and not green else None
         windows = []
         for j in green_at if keep_windows else ():
             # The moments [a, b) where all can start come from the green period [a, b - 1 µs + min_length).
@@ -923,25 +1103,7 @@ def day_statuses(
                     range_end if end >= stops_us[k] else _moment(end),
                 )
             )
-        status = "green" if green else "amber" if amber_mask is not None else "partial" if best else "red"
-        if status == "green" and by_lineup:
-            # Nobody is missing on a green day of a line-up, and nothing is short: no set to build.
-            statuses.append(DayStatus(day, status, best, count, frozenset(), tuple(windows), ()))
-            continue
-        if status == "amber":
-            # The first moment the soft members make it: who is short without them, and who could fill it.
-            maybe = amber(_keys_in(amber_mask, required_keys), lineup)
-            missing, short = maybe.missing, maybe.short
-        elif by_lineup:
-            # Who is missing by name; the sections short say the rest.
-            free_then = _keys_in(best_mask, required_keys)
-            missing = frozenset(lineup.required - free_then)
-            short = () if green else fill(free_then, lineup, required_keys).short
-        else:
-            missing = _keys_in(full & ~best_mask, required_keys)
-            short = ()
-        statuses.append(DayStatus(day, status, best, count, missing, tuple(windows), short))
-    return statuses
+        yield green, best, best_mask, amber_mask, windows
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -992,7 +1154,7 @@ def _start_masks(
 ) -> tuple[np.ndarray, np.ndarray]:
     """[low, high) cut into pieces (microseconds): times[k] starts piece k, which runs to times[k+1] (the last
     to `high`); masks[k] has bit i set when person i can start `length` of free time at every moment of it,
-    worked out for all the busy time at once in numpy.
+    as _startable finds for each and _pieces combines, worked out for all the busy time at once in numpy.
 
     A busy [s, e) rules out starts in [s - length + 1 µs, e); the closed hours do so for everyone, and so
     does the end (no start after high - length). Per person, the ruled-out stretches are counted along
@@ -1053,8 +1215,8 @@ def _start_masks(
     last = np.append(at[1:] != at[:-1], True)
     at, masks = at[last], masks[last]
     if not len(at) or at[0] > low:
-        at = np.insert(at, 0, low)
-        masks = np.insert(masks, 0, np.array(everyone, masks.dtype) if masks.dtype == np.uint64 else everyone)
+        at = np.concatenate(([low], at))
+        masks = np.concatenate((np.array([everyone], masks.dtype), masks))
     inside = at < high
     at, masks = at[inside], masks[inside]
     # Where the hours are closed nobody can start; elsewhere the people's bits are the mask.

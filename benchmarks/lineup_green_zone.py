@@ -4,9 +4,11 @@ and every reader but the week read it, and with each day's windows, as the week 
 occasional players (amber); then the 40 vs 8 ratio, and a brute-force check of the line-up on small
 bands with the number of cases it compared. With --property, also the line-up property tests
 (availability/tests/test_lineup.py, hypothesis, derandomised) run here, and the brute-force cases they
-compared (their CASES counter) are printed: about half a minute more.
+compared (their CASES counter) are printed: about half a minute more. With --crossover, also both ways of
+the engine (the pieces one by one, and arrays) for weeks to years of 4 to 40 members, each with the busy time
+of its own days as the calendar reads it: where the arrays start to pay (availability.engine._ARRAYS_FROM).
 
-    .venv/bin/python benchmarks/lineup_green_zone.py [--property]
+    .venv/bin/python benchmarks/lineup_green_zone.py [--property] [--crossover]
 """
 
 import argparse
@@ -20,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from availability import engine
 from availability.engine import day_statuses
 from availability.lineup import Lineup, fills, mask_check
 
@@ -106,9 +109,55 @@ def property_cases() -> int:
     return prop.CASES["compared"]
 
 
+def crossover() -> None:
+    """Both ways for each size: the pieces one by one, and arrays, with the thresholds the engine uses."""
+    print(
+        f"\nboth ways (ms; the engine takes arrays from {engine._ARRAYS_FROM} busy stretches,"
+        f" with windows from {engine._ARRAYS_WITH_WINDOWS_FROM})"
+    )
+    print(
+        f"{'members':>8} {'days':>5} {'stretches':>10} {'line-up: pieces':>16} {'arrays':>7}"
+        f" {'with windows: pieces':>21} {'arrays':>7}"
+    )
+    thresholds = engine._ARRAYS_FROM, engine._ARRAYS_WITH_WINDOWS_FROM
+    try:
+        for days in (7, 42, 91, 182, 365):
+            for size in (4, 8, 16, 40):
+                busy, lineup = band(size)
+                last = FIRST + timedelta(days=days - 1)
+                low = datetime.combine(FIRST, datetime.min.time(), tzinfo=UTC) - timedelta(days=2)
+                high = datetime.combine(last, datetime.min.time(), tzinfo=UTC) + timedelta(days=3)
+                read = {m: [(s, e) for s, e in stretches if e > low and s < high] for m, stretches in busy.items()}
+                figures = []
+                for windows in (False, True):
+                    for ways in ((10**9, 10**9), (0, 0)):
+                        engine._ARRAYS_FROM, engine._ARRAYS_WITH_WINDOWS_FROM = ways
+                        call = partial(
+                            day_statuses,
+                            read,
+                            [0],
+                            FIRST,
+                            last,
+                            "Europe/Berlin",
+                            min_length=timedelta(hours=3),
+                            lineup=lineup,
+                            members=list(busy),
+                            keep_windows=windows,
+                        )
+                        figures.append(timed(call) * 1000)
+                count = sum(map(len, read.values()))
+                print(
+                    f"{size:>8} {days:>5} {count:>10} {figures[0]:>16.2f} {figures[1]:>7.2f}"
+                    f" {figures[2]:>21.2f} {figures[3]:>7.2f}"
+                )
+    finally:
+        engine._ARRAYS_FROM, engine._ARRAYS_WITH_WINDOWS_FROM = thresholds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--property", action="store_true", help="also run the property tests and count their cases")
+    parser.add_argument("--crossover", action="store_true", help="also time both ways of the engine, weeks to years")
     args = parser.parse_args()
     print(f"{'members':>8} {'required only':>14} {'line-up':>10} {'with windows':>13} {'green':>6} {'amber':>6}")
     times, plains = {}, {}
@@ -133,6 +182,8 @@ def main() -> None:
     print(f"line-up, 40 vs 8 members: {times[40] / times[8]:.2f}x (goal: within 2x)")
     print(f"required only, 40 vs 8 members: {plains[40] / plains[8]:.2f}x")
     print(f"brute-force cases compared (line-up fills, every set of free members): {brute_force_check()}")
+    if args.crossover:
+        crossover()
     if args.property:
         cases = property_cases()
         print(f"brute-force cases compared by the property tests (availability/tests/test_lineup.py): {cases}")

@@ -1,12 +1,13 @@
 """day_statuses reads the same whichever way its sweep is worked out.
 
-The sweep takes the quick way where it can: timestamps (doubles) for moments before 2038, one packed
+Little busy time is walked piece by piece in Python; much is swept in arrays (numpy), and there the sweep
+takes the quick way where it can: timestamps (doubles) for moments before 2038, one packed
 int64 sort key per step, uint64 masks up to 63 people, and a line-up decided for every piece at once
 by counts (Hall's condition) while doublers play at most six sections. Beyond those limits it takes the
 slow, general way: exact microseconds, a sort on three keys, Python ints as masks, each piece asked. The
-quick ways are checked against brute force by the property tests (test_lineup, test_engine_oracle);
-here every limit is set to nothing, so the general ways run on the same random bands, and both must
-give the same days.
+property tests check the engine against brute force on small bands (test_lineup, test_engine_oracle),
+which walk the pieces; here the same random bands are read all three ways (pieces, quick arrays, and
+arrays with every limit set to nothing, so the general ways run), and all must give the same days.
 """
 
 from contextlib import ExitStack
@@ -73,20 +74,32 @@ def statuses(case: dict) -> list[engine.DayStatus]:
     )
 
 
-def the_general_way() -> ExitStack:
+def the_way(way: str) -> ExitStack:
+    """ "pieces": one by one in Python; "arrays": in numpy, the quick ways; "general": in numpy, every limit
+    set to nothing."""
     stack = ExitStack()
-    for name in ("_FLOAT_EXACT_BEFORE", "_KEY_BITS", "_MASK_BITS", "_HALL_SECTIONS"):
-        stack.enter_context(mock.patch.object(engine, name, 0))
+    for name in ("_ARRAYS_FROM", "_ARRAYS_WITH_WINDOWS_FROM"):
+        stack.enter_context(mock.patch.object(engine, name, 10**9 if way == "pieces" else 0))
+    if way == "general":
+        for name in ("_FLOAT_EXACT_BEFORE", "_KEY_BITS", "_MASK_BITS", "_HALL_SECTIONS"):
+            stack.enter_context(mock.patch.object(engine, name, 0))
     return stack
+
+
+def every_way(case: dict) -> dict[str, list[engine.DayStatus]]:
+    found = {}
+    for way in ("pieces", "arrays", "general"):
+        with the_way(way):
+            found[way] = statuses(case)
+    return found
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(bands())
-def test_the_general_sweep_gives_the_same_days_as_the_quick_one(case):
-    quick = statuses(case)
-    with the_general_way():
-        general = statuses(case)
-    assert general == quick
+def test_the_pieces_and_the_arrays_quick_or_general_give_the_same_days(case):
+    found = every_way(case)
+    assert found["arrays"] == found["pieces"]
+    assert found["general"] == found["pieces"]
 
 
 def test_a_band_of_seventy_with_ten_sections_of_doublers_reads_the_same_both_ways():
@@ -118,14 +131,18 @@ def test_a_band_of_seventy_with_ten_sections_of_doublers_reads_the_same_both_way
         "min_length": timedelta(hours=3),
         "keep_windows": True,
     }
-    quick = statuses(case)
-    with the_general_way():
-        general = statuses(case)
-    assert general == quick
-    assert {s.status for s in quick} - {"green"}, "some evening must be short for the check to mean much"
+    found = every_way(case)
+    assert found["arrays"] == found["pieces"]
+    assert found["general"] == found["pieces"]
+    assert {s.status for s in found["pieces"]} - {"green"}, "some evening must be short for the check to mean much"
 
 
 def test_moments_after_2038_are_counted_to_the_microsecond():
+    with the_way("arrays"):
+        check_2040()
+
+
+def check_2040():
     later = datetime(2040, 6, 1, 20, tzinfo=UTC)
     busy = {"a": [(later, later + timedelta(hours=2, microseconds=1))], "b": []}
     (day,) = engine.day_statuses(
