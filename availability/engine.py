@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from itertools import chain, repeat
 from operator import floordiv, itemgetter, sub, xor
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -873,7 +874,9 @@ def day_statuses(
     # it, the green windows), from the pieces one by one or, for much busy time, from arrays.
     arrays_from = _ARRAYS_WITH_WINDOWS_FROM if keep_windows else _ARRAYS_FROM
     walk = _walk_pieces if sum(map(len, people)) < arrays_from else _walk_arrays
-    days_seen = walk(people, closed, ranges, low, high, min_length, keep_windows, is_green, firm, soft, full, line_up)
+    days_seen = walk(
+        Sweep(people, closed, ranges, low, high, min_length, keep_windows, is_green, firm, soft, full, line_up)
+    )
     statuses = []
     for day, (green, best, best_mask, amber_mask, windows) in zip(days, days_seen, strict=True):
         status = "green" if green else "amber" if amber_mask is not None else "partial" if best else "red"
@@ -908,22 +911,29 @@ _ARRAYS_WITH_WINDOWS_FROM = 2000
 Walk = Iterator[tuple[bool, int, int, int | None, list[Interval]]]
 
 
-def _walk_pieces(
-    people: list[list[Interval]],
-    closed: list[Interval],
-    ranges: list[Interval],
-    low: datetime,
-    high: datetime,
-    min_length: timedelta,
-    keep_windows: bool,
-    is_green: Callable[[int], bool],
-    firm: int,
-    soft: int,
-    full: int,
-    bounds: MaskBounds | None,
-) -> Walk:
+class Sweep(NamedTuple):
+    """What day_statuses hands the walk it picks: each required key's busy time, the closed hours, the day
+    ranges and the bounds around them, and how a moment's mask is judged."""
+
+    people: list[list[Interval]]
+    closed: list[Interval]
+    ranges: list[Interval]
+    low: datetime
+    high: datetime
+    min_length: timedelta
+    keep_windows: bool
+    is_green: Callable[[int], bool]
+    firm: int
+    soft: int
+    full: int
+    bounds: MaskBounds | None
+
+
+def _walk_pieces(sweep: Sweep) -> Walk:
     """day_statuses' days from the pieces one by one: per person, the moments from which they are free
     for min_length (_startable); the masks then say who can start when (_pieces)."""
+    people, closed, ranges, low, high, min_length = sweep[:6]
+    keep_windows, is_green, firm, soft = sweep.keep_windows, sweep.is_green, sweep.firm, sweep.soft
     lists = [_startable([*intervals, *closed], low, high, min_length) for intervals in people]
     times, masks = _pieces(lists, low, high, 0)
     ends = [*times[1:], high]
@@ -955,22 +965,11 @@ def _walk_pieces(
         yield green, best, best_mask, amber_mask, windows
 
 
-def _walk_arrays(
-    people: list[list[Interval]],
-    closed: list[Interval],
-    ranges: list[Interval],
-    low: datetime,
-    high: datetime,
-    min_length: timedelta,
-    keep_windows: bool,
-    is_green: Callable[[int], bool],
-    firm: int,
-    soft: int,
-    full: int,
-    bounds: MaskBounds | None,
-) -> Walk:
+def _walk_arrays(sweep: Sweep) -> Walk:
     """day_statuses' days from arrays (numpy): the pieces of everyone's busy time at once (_start_masks), each
     piece's test by counts (_green_bounds) and each day's first green piece found for all days together."""
+    people, closed, ranges, low, high, min_length = sweep[:6]
+    keep_windows, is_green, firm, soft, full, bounds = sweep[6:]
     length = min_length // _ONE_US
     # _day_ranges gives back-to-back ranges (whole days) as pairs of one list of moments: each close is the next
     # open, the same object.
