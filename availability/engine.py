@@ -805,7 +805,7 @@ def _startable(busy: Iterable[Interval], low: datetime, high: datetime, length: 
 
 
 def day_statuses(
-    busy_by_person: Mapping[Hashable, Iterable[Interval]],
+    busy_by_person: Mapping[Hashable, Iterable[Interval] | np.ndarray],
     required: Collection[Hashable],
     first_day: date,
     last_day: date,
@@ -829,6 +829,8 @@ def day_statuses(
     green: all required members free together for min_length starting that day. partial: the best k
     (largest set of required members free together for min_length starting that day, earliest first)
     and who is missing. red: no required member free for min_length. One sweep over the whole range.
+    A person's busy time is intervals of aware datetimes or, as the database can give it, an int64 array
+    of [start, end) microseconds since 1970 (busy_micros): the same days either way.
 
     With a `lineup` (availability.lineup) that needs sections or a total, `members` are all the band's
     keys and a moment is green when those free then fill the line-up (lineup.fills); partial and red
@@ -867,13 +869,19 @@ def day_statuses(
     later = _day_ranges(tz, days[-1] + _DAY, high.astimezone(tz).date() + _DAY, day_start, day_end)
     closed = complement([*ranges, *later], low, high)
     people = [
-        intervals if isinstance(intervals, list) else list(intervals)
+        intervals if isinstance(intervals, list | np.ndarray) else list(intervals)
         for intervals in map(busy_by_person.get, required_keys, repeat(()))
     ]
     # Each day as (green, the most free together, who they were, the first moment the soft members make
-    # it, the green windows), from the pieces one by one or, for much busy time, from arrays.
-    arrays_from = _ARRAYS_WITH_WINDOWS_FROM if keep_windows else _ARRAYS_FROM
-    walk = _walk_pieces if sum(map(len, people)) < arrays_from else _walk_arrays
+    # it, the green windows), from the pieces one by one or, for much busy time, from arrays. Busy time given
+    # in microseconds costs the arrays nothing to read and the pieces a conversion: they pay from less.
+    stretches = sum(map(len, people))
+    in_micros = sum(len(intervals) for intervals in people if isinstance(intervals, np.ndarray))
+    if 2 * in_micros > stretches:
+        arrays_from = _MICROS_ARRAYS_WITH_WINDOWS_FROM if keep_windows else _MICROS_ARRAYS_FROM
+    else:
+        arrays_from = _ARRAYS_WITH_WINDOWS_FROM if keep_windows else _ARRAYS_FROM
+    walk = _walk_pieces if stretches < arrays_from else _walk_arrays
     days_seen = walk(
         Sweep(people, closed, ranges, low, high, min_length, keep_windows, is_green, firm, soft, full, line_up)
     )
@@ -907,6 +915,10 @@ def day_statuses(
 # --crossover measures both ways).
 _ARRAYS_FROM = 1100
 _ARRAYS_WITH_WINDOWS_FROM = 2000
+# The same for busy time given as microseconds (busy_micros, as the calendar reads it for the days alone): the
+# arrays read it as it is and the pieces must convert it, so the arrays pay from much less.
+_MICROS_ARRAYS_FROM = 200
+_MICROS_ARRAYS_WITH_WINDOWS_FROM = 600
 
 Walk = Iterator[tuple[bool, int, int, int | None, list[Interval]]]
 
@@ -915,7 +927,7 @@ class Sweep(NamedTuple):
     """What day_statuses hands the walk it picks: each required key's busy time, the closed hours, the day
     ranges and the bounds around them, and how a moment's mask is judged."""
 
-    people: list[list[Interval]]
+    people: list[list[Interval] | np.ndarray]
     closed: list[Interval]
     ranges: list[Interval]
     low: datetime
@@ -934,7 +946,7 @@ def _walk_pieces(sweep: Sweep) -> Walk:
     for min_length (_startable); the masks then say who can start when (_pieces)."""
     people, closed, ranges, low, high, min_length = sweep[:6]
     keep_windows, is_green, firm, soft = sweep.keep_windows, sweep.is_green, sweep.firm, sweep.soft
-    lists = [_startable([*intervals, *closed], low, high, min_length) for intervals in people]
+    lists = [_startable([*_intervals(intervals), *closed], low, high, min_length) for intervals in people]
     times, masks = _pieces(lists, low, high, 0)
     ends = [*times[1:], high]
     n_pieces = len(times)
@@ -1127,6 +1139,45 @@ def _micros(moments: Iterable[datetime], count: int | None = None) -> np.ndarray
     return np.fromiter(map(floordiv, map(sub, again(), repeat(_EPOCH)), repeat(_ONE_US)), np.int64, len(seconds))
 
 
+def busy_micros(intervals: Iterable[Interval]) -> np.ndarray:
+    """Busy intervals as day_statuses also takes them: an int64 array of [start, end) rows in whole
+    microseconds since 1970 (UTC), read-only. What the database gives this way (availability.selectors.
+    busy_micros_by_user) the green zone's arrays read with no conversion."""
+    pairs = intervals if isinstance(intervals, list) else list(intervals)
+    micros = _micros(lambda: chain.from_iterable(pairs), 2 * len(pairs)).reshape(-1, 2)
+    micros.flags.writeable = False
+    return micros
+
+
+def _intervals(busy: Sequence[Interval] | np.ndarray) -> Sequence[Interval]:
+    """Busy time as intervals of datetimes, from either form day_statuses takes."""
+    if not isinstance(busy, np.ndarray):
+        return busy
+    return [(_moment(start), _moment(end)) for start, end in busy.tolist()]
+
+
+def _all_micros(people: Sequence[Sequence[Interval] | np.ndarray]) -> np.ndarray:
+    """Every person's moments in turn, [start, end, start, end, ...] in microseconds: arrays as they are,
+    runs of lists of datetimes converted together."""
+    parts: list[np.ndarray] = []
+    run: list[Sequence[Interval]] = []
+
+    def convert() -> None:
+        if run:
+            held = list(run)
+            parts.append(_micros(lambda: chain.from_iterable(chain.from_iterable(held)), 2 * sum(map(len, held))))
+            run.clear()
+
+    for busy in people:
+        if isinstance(busy, np.ndarray):
+            convert()
+            parts.append(busy.reshape(-1).astype(np.int64, copy=False))
+        else:
+            run.append(busy)
+    convert()
+    return parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+
 def _keys_in(mask: int, keys: Sequence[Hashable]) -> frozenset:
     """The keys whose bits are set in `mask`, found bit by bit."""
     found = []
@@ -1162,10 +1213,10 @@ def _start_masks(
     beyond), pieces where nobody can start may be split more finely than _pieces would.
     """
     n = len(busy_lists)
-    people = [intervals if isinstance(intervals, list) else list(intervals) for intervals in busy_lists]
+    people = [intervals if isinstance(intervals, list | np.ndarray) else list(intervals) for intervals in busy_lists]
     people.append(closed)
     sizes = list(map(len, people))
-    moments = _micros(lambda: chain.from_iterable(chain.from_iterable(people)), 2 * sum(sizes))
+    moments = _all_micros(people)
     owner = np.repeat(np.arange(n + 1), sizes)
     # Bit n is "the hours are open": the closed time and the end rule out everyone's starts.
     starts, ends = moments[0::2], moments[1::2]

@@ -23,7 +23,7 @@ from availability import engine
 from availability.describe import join_words
 from availability.engine import WEEKDAY_CODES
 from availability.lineup import Lineup, fills
-from availability.selectors import busy_by_user
+from availability.selectors import busy_by_user, busy_micros_by_user
 from availability.weekdays import WEEKDAY_SHORT_NAMES
 
 from .gig_hours import GigHours, band_gig_hours
@@ -84,12 +84,19 @@ def _names(members: Sequence[CalendarMember], keys: Collection[int]) -> tuple[st
 
 
 def _busy(
-    members: Sequence[CalendarMember], start: dt.datetime, end: dt.datetime, band: Band | None = None
+    members: Sequence[CalendarMember],
+    start: dt.datetime,
+    end: dt.datetime,
+    band: Band | None = None,
+    *,
+    micros: bool = False,
 ) -> dict[int, list[engine.Interval]]:
     """The members' busy time; with `band`, their gigs elsewhere widened by the journey from and to
-    the band's home (bands.travel): the days shown are days the band could play near home."""
+    the band's home (bands.travel): the days shown are days the band could play near home. With `micros`,
+    as arrays of microseconds (busy_micros_by_user), which only the engine's day_statuses reads."""
     user_ids = [m.user_id for m in members]
-    busy = busy_by_user(user_ids=user_ids, start=start, end=end)
+    read = busy_micros_by_user if micros else busy_by_user
+    busy = read(user_ids=user_ids, start=start, end=end)
     if band is None:
         return busy
     return add_journeys(
@@ -451,7 +458,11 @@ def band_green_zone(
     tz = zoneinfo.ZoneInfo(time_zone)
     range_start = engine.day_bounds(first_day, tz)[0]
     range_end = engine.day_bounds(last_day, tz)[1]
-    busy = read[0] if read is not None else _busy(members, range_start - MARGIN, range_end + MARGIN, band)
+    if read is not None:
+        busy = read[0]
+    else:
+        # Without the detail only the days are worked out: the busy time comes as the engine's arrays read it.
+        busy = _busy(members, range_start - MARGIN, range_end + MARGIN, band, micros=not detail)
     required = [m.user_id for m in members if m.required]
     lineup = band_lineup(band=band, members=members) if band is not None else None
     statuses = engine.day_statuses(
@@ -601,7 +612,7 @@ def band_green_days(
     tz = zoneinfo.ZoneInfo(band.time_zone)
     start = engine.day_bounds(first_day, tz)[0] - MARGIN
     end = engine.day_bounds(last_day, tz)[1] + MARGIN
-    busy = _busy(members, start, end, band)
+    busy = _busy(members, start, end, band, micros=True)
     gigs = band_gigs_between(band=band, start=start, end=end)
     key = (
         band.pk,
@@ -615,7 +626,8 @@ def band_green_days(
         last_day,
         today,
         tuple((m.user_id, m.required) for m in members),
-        tuple((user_id, tuple(intervals)) for user_id, intervals in sorted(busy.items())),
+        # Each member's busy time as microseconds, rows in the order read (start order, then journeys).
+        tuple((user_id, intervals.tobytes()) for user_id, intervals in sorted(busy.items())),
         tuple(gigs),
     )
     with _green_lock:

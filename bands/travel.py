@@ -24,10 +24,12 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery, Value
 from django.db.models.lookups import LessThanOrEqual
 
 from accounts.prepared import CompiledSQL
+from availability.engine import busy_micros
 from availability.models import BusyInterval
 from places.geo import GreatCircleKm, bounding_box, box_q, great_circle_km
 
@@ -208,8 +210,19 @@ def add_journeys(
     if point is None:
         return busy
     gigs = located_gigs(user_ids=user_ids, start=start, end=end, exclude_block_id=exclude_block_id)
+    journeys: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     for user_id, low, high in journey_busy(gigs, point=point, speed_kmh=speed_kmh):
-        busy.setdefault(user_id, []).append((low, high))
+        journeys.setdefault(user_id, []).append((low, high))
+    for user_id, added in journeys.items():
+        intervals = busy.get(user_id)
+        if isinstance(intervals, np.ndarray):
+            # Microseconds, as availability.selectors.busy_micros_by_user reads them: a new array.
+            joined = np.concatenate((intervals, busy_micros(added)))
+            joined.flags.writeable = False
+            busy[user_id] = joined
+        else:
+            busy.setdefault(user_id, []).extend(added)
     for intervals in busy.values():
-        intervals.sort()
+        if isinstance(intervals, list):
+            intervals.sort()
     return busy

@@ -7,7 +7,8 @@ by counts (Hall's condition) while doublers play at most six sections. Beyond th
 slow, general way: exact microseconds, a sort on three keys, Python ints as masks, each piece asked. The
 property tests check the engine against brute force on small bands (test_lineup, test_engine_oracle),
 which walk the pieces; here the same random bands are read all three ways (pieces, quick arrays, and
-arrays with every limit set to nothing, so the general ways run), and all must give the same days.
+arrays with every limit set to nothing, so the general ways run), each with the busy time as datetimes and as
+the database's microseconds (engine.busy_micros), and all must give the same days.
 """
 
 from contextlib import ExitStack
@@ -78,7 +79,12 @@ def the_way(way: str) -> ExitStack:
     """ "pieces": one by one in Python; "arrays": in numpy, the quick ways; "general": in numpy, every limit
     set to nothing."""
     stack = ExitStack()
-    for name in ("_ARRAYS_FROM", "_ARRAYS_WITH_WINDOWS_FROM"):
+    for name in (
+        "_ARRAYS_FROM",
+        "_ARRAYS_WITH_WINDOWS_FROM",
+        "_MICROS_ARRAYS_FROM",
+        "_MICROS_ARRAYS_WITH_WINDOWS_FROM",
+    ):
         stack.enter_context(mock.patch.object(engine, name, 10**9 if way == "pieces" else 0))
     if way == "general":
         for name in ("_FLOAT_EXACT_BEFORE", "_KEY_BITS", "_MASK_BITS", "_HALL_SECTIONS"):
@@ -87,19 +93,26 @@ def the_way(way: str) -> ExitStack:
 
 
 def every_way(case: dict) -> dict[str, list[engine.DayStatus]]:
+    """Each way, with the busy time as datetimes and (", µs") as the database's microseconds (busy_micros)."""
     found = {}
+    in_micros = {**case, "busy": {key: engine.busy_micros(busy) for key, busy in case["busy"].items()}}
     for way in ("pieces", "arrays", "general"):
         with the_way(way):
             found[way] = statuses(case)
+            found[f"{way}, µs"] = statuses(in_micros)
     return found
+
+
+def assert_all_alike(found: dict[str, list[engine.DayStatus]]) -> None:
+    for way, days in found.items():
+        assert days == found["pieces"], way
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 @given(bands())
 def test_the_pieces_and_the_arrays_quick_or_general_give_the_same_days(case):
     found = every_way(case)
-    assert found["arrays"] == found["pieces"]
-    assert found["general"] == found["pieces"]
+    assert_all_alike(found)
 
 
 def test_a_band_of_seventy_with_ten_sections_of_doublers_reads_the_same_both_ways():
@@ -132,19 +145,22 @@ def test_a_band_of_seventy_with_ten_sections_of_doublers_reads_the_same_both_way
         "keep_windows": True,
     }
     found = every_way(case)
-    assert found["arrays"] == found["pieces"]
-    assert found["general"] == found["pieces"]
+    assert_all_alike(found)
     assert {s.status for s in found["pieces"]} - {"green"}, "some evening must be short for the check to mean much"
 
 
 def test_moments_after_2038_are_counted_to_the_microsecond():
-    with the_way("arrays"):
-        check_2040()
+    for micros in (False, True):
+        for way in ("pieces", "arrays"):
+            with the_way(way):
+                check_2040(micros)
 
 
-def check_2040():
+def check_2040(micros: bool = False):
     later = datetime(2040, 6, 1, 20, tzinfo=UTC)
     busy = {"a": [(later, later + timedelta(hours=2, microseconds=1))], "b": []}
+    if micros:
+        busy = {key: engine.busy_micros(intervals) for key, intervals in busy.items()}
     (day,) = engine.day_statuses(
         busy, ["a", "b"], date(2040, 6, 1), date(2040, 6, 1), "UTC", min_length=timedelta(hours=1)
     )

@@ -204,3 +204,27 @@ def test_a_gigs_point_goes_with_its_busy_time_and_every_copy_of_it(band):
     copies = BandBusyInterval.objects.filter(band_id__in=[band.pk, later.pk])
     assert set(copies.values_list("band_id", "latitude", "longitude")) == {(band.pk, *BRISTOL), (later.pk, *BRISTOL)}
     assert free(night(10, 23, 30), night(11, 1)) == []
+
+
+def test_the_month_reads_the_journeys_as_the_week_does(band):
+    # The month reads the busy time as microseconds (only the days), the week as datetimes (with windows):
+    # the journey home from Bristol takes the same days out of both.
+    from bands.calendar import band_availability, band_available_members
+
+    # At 20 km/h the journey home from Bristol takes more than two days: the evenings after the gig are busy.
+    Band.objects.filter(pk=band.pk).update(travel_speed_kmh=20)
+    band.refresh_from_db()
+    members = band_available_members(band=band)
+    today = timezone.now().date()
+    first, last = today, today + dt.timedelta(days=20)
+    read = {
+        detail: band_availability(
+            band=band, members=members, first_day=first, last_day=last, today=today, detail=detail
+        )
+        for detail in (False, True)
+    }
+    month = [(d.day, d.status, d.busy_names, d.short) for d in read[False].days]
+    week = [(d.day, d.status, d.busy_names, d.short) for d in read[True].days]
+    assert month == week
+    after = [d.status for d in read[False].days if d.day > night(10).date()]
+    assert after[:2] == ["red", "red"] and after[-1] == "green", after
