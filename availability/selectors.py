@@ -55,19 +55,30 @@ class CalendarData:
     has_windows: bool
 
 
-class UtcText(Func):
-    """A UTC datetime column as ISO text with its offset, which datetime.fromisoformat reads in C.
-
-    A band's green zone reads thousands of busy rows; the database drivers' datetime conversion
-    (Django's on SQLite, a Python loader per value on PostgreSQL) took most of its time.
-    """
+class UtcWallText(Func):
+    """A UTC datetime column as ISO text, "YYYY-MM-DD HH:MM:SS[.ffffff]" and then `offset`: no datetime is made
+    by the database driver (Django's converter on SQLite, a Python loader per value on PostgreSQL), which took
+    most of a band's green zone when it read thousands of busy rows. Without an offset numpy reads the text
+    as datetime64 in bulk (busy_micros_by_user)."""
 
     output_field = TextField()
-    template = "((%(expressions)s AT TIME ZONE 'UTC')::text || '+00:00')"
+    offset = ""
+
+    def as_sql(self, compiler, connection, **extra_context):
+        template = f"((%(expressions)s AT TIME ZONE 'UTC')::text || '{self.offset}')"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # SQLite keeps datetimes as naive UTC text already.
-        return super().as_sql(compiler, connection, template="(%(expressions)s || '+00:00')", **extra_context)
+        # SQLite keeps datetimes as naive UTC text already; as an expression, no column type makes the driver
+        # parse it into a datetime.
+        template = f"(%(expressions)s || '{self.offset}')"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
+class UtcText(UtcWallText):
+    """The same with its offset, which datetime.fromisoformat reads in C (busy_by_user)."""
+
+    offset = "+00:00"
 
 
 def _busy_rows(*, user_ids: list[int], start: dt.datetime, end: dt.datetime, exclude_block_id: int | None) -> QuerySet:
@@ -101,19 +112,6 @@ def busy_by_user(
     for intervals in found.values():
         intervals.sort()
     return found
-
-
-class UtcWallText(Func):
-    """A UTC datetime column as ISO text without an offset ("YYYY-MM-DD HH:MM:SS[.ffffff]"), which numpy reads
-    as datetime64 in bulk: the green zone's arrays take microseconds from it with no datetime made on the way."""
-
-    output_field = TextField()
-    template = "(%(expressions)s AT TIME ZONE 'UTC')::text"
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # SQLite keeps datetimes as this very text already; as an expression, no column type makes the driver
-        # parse it into a datetime.
-        return super().as_sql(compiler, connection, template="(%(expressions)s || '')", **extra_context)
 
 
 def _busy_micros_rows(*, user_ids: list[int], start: dt.datetime, end: dt.datetime) -> QuerySet:
