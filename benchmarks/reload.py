@@ -32,18 +32,24 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 @dataclass
 class Load:
-    """What the load saw: each request's seconds, the failures, and which node answered how often."""
+    """What the load saw: each request's seconds, the failures, and which node answered how often; the
+    slowest requests with what they asked, who answered and when they began, from the action's start."""
 
     latencies: list[float] = field(default_factory=list)
+    requests: list[tuple[float, float, str, str]] = field(default_factory=list)
+    action_began: float = 0.0
     failures: list[str] = field(default_factory=list)
     posts: int = 0
     resent: int = 0
     nodes: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, began: float, failure: str | None, node: str | None = None, post: bool = False) -> None:
+    def record(
+        self, began: float, failure: str | None, node: str | None = None, post: bool = False, what: str = ""
+    ) -> None:
         with self.lock:
             self.latencies.append(time.perf_counter() - began)
+            self.requests.append((self.latencies[-1], began, what, node or "no node"))
             if failure:
                 self.failures.append(failure)
             if node:
@@ -60,7 +66,14 @@ class Load:
             f"{what}: {len(times)} requests ({self.posts} POST), {len(self.failures)} failed, {self.resent} sent again "
             f"on a new connection after nginx closed an idle one, by node {self.nodes}; "
             f"p50 {self.percentile(50) * 1000:.0f} ms, p99 {self.percentile(99) * 1000:.0f} ms, "
-            f"max {times[-1] * 1000:.0f} ms"
+            f"max {times[-1] * 1000:.0f} ms; slowest: {self.slowest()}"
+        )
+
+    def slowest(self, count: int = 3) -> str:
+        """The `count` slowest requests: seconds, what, the node, and when each began (from the action's start)."""
+        return ", ".join(
+            f"{seconds * 1000:.0f} ms {what} on {node} at {began - self.action_began:+.1f} s"
+            for seconds, began, what, node in sorted(self.requests, reverse=True)[:count]
         )
 
 
@@ -99,7 +112,9 @@ def steady_load(site, action, *, writers: list, band: str, rate: float = 20.0, s
                     with load.lock:
                         load.resent += 1
                     continue
-                load.record(began, f"{method} {path}: {error.__class__.__name__}: {error}"[:300])
+                load.record(
+                    began, f"{method} {path}: {error.__class__.__name__}: {error}"[:300], what=f"{method} {path}"
+                )
                 return
         bad = answer.status_code >= 400
         load.record(
@@ -107,6 +122,7 @@ def steady_load(site, action, *, writers: list, band: str, rate: float = 20.0, s
             f"{method} {path}: {answer.status_code}" if bad else None,
             answer.headers.get("X-Upstream"),
             post=method == "POST",
+            what=f"{method} {path}",
         )
 
     def paced(turn) -> None:
@@ -148,6 +164,7 @@ def steady_load(site, action, *, writers: list, band: str, rate: float = 20.0, s
     try:
         posting.wait(timeout=60)  # every writer has posted once
         done.wait(settle)
+        load.action_began = time.perf_counter()
         action()
         done.wait(settle)
     finally:
@@ -171,7 +188,7 @@ def signed_in(site, email: str, password: str) -> tuple[requests.Session, str]:
 
 def reloaded(site, node: str, *, timeout: float = 60) -> None:
     """HUP to `node`'s gunicorn, and wait until its old workers are gone and as many new ones run."""
-    log = site.nodes[node].log
+    log = site.node(node).log
     booted = log.read_text().count("Booting worker")
     site.reload(node)
     deadline = time.monotonic() + timeout
@@ -179,7 +196,7 @@ def reloaded(site, node: str, *, timeout: float = 60) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{node}'s new workers did not boot: see {log}")
         time.sleep(0.1)
-    while _workers(site.nodes[node].pid) > site.web_concurrency:
+    while _workers(site.node(node).pid) > site.web_concurrency:
         if time.monotonic() > deadline:
             raise RuntimeError(f"{node}'s old workers did not go: see {log}")
         time.sleep(0.1)

@@ -389,6 +389,8 @@ class Topology:
         self.secret_key = secrets.token_urlsafe(50)
         self.seconds: dict[str, float] = {}
         self.drained: set[str] = set()
+        # Nodes of the same site that nginx never sends to (shadow()).
+        self.shadows: dict[str, Node] = {}
         self.up_pid = os.getpid()  # the process that started it, and stops it
         self.moto_port = 0
         self.pooler = pooler
@@ -845,9 +847,11 @@ class Topology:
         time.sleep(0.3)  # the new workers read it; the old ones stop taking requests
 
     # Changes while running
-    def restart(self, node_name: str, *, drain_seconds: float = 0.5) -> float:
+    def restart(self, node_name: str, *, drain_seconds: float = 0.5, rejoin: bool = True) -> float:
         """A rolling restart of one node: out of nginx's upstream, stopped gracefully (its requests
-        finish), started again, healthy, and back in. The other node answers meanwhile. Returns seconds."""
+        finish), started again, healthy, and back in. The other node answers meanwhile. Returns seconds.
+        `rejoin=False` leaves the restarted node out until rejoin(): the restart's whole cost to the machine,
+        without a request sent to the new node."""
         began = time.perf_counter()
         node = self.nodes[node_name]
         self.drained.add(node_name)
@@ -864,10 +868,15 @@ class Topology:
             process=node.process,
             log=node.log,
         )
-        self.drained.discard(node_name)
-        self._nginx_reload()
+        if rejoin:
+            self.rejoin(node_name)
         self._state_write()
         return time.perf_counter() - began
+
+    def rejoin(self, node_name: str) -> None:
+        """`node_name` back in nginx's upstream."""
+        self.drained.discard(node_name)
+        self._nginx_reload()
 
     def drained_for(self, node_name: str, seconds: float) -> None:
         """`node_name` out of nginx's upstream for `seconds`, then back in, nothing restarted: the other node
@@ -878,21 +887,55 @@ class Topology:
         self.drained.discard(node_name)
         self._nginx_reload()
 
+    def node(self, name: str) -> Node:
+        """A node by its name: one nginx sends to, or a shadow."""
+        return self.nodes.get(name) or self.shadows[name]
+
     def reload(self, node_name: str) -> None:
         """gunicorn's graceful reload of one node (HUP): new workers, the old ones finish their requests."""
-        os.kill(self.nodes[node_name].pid, signal.SIGHUP)
+        os.kill(self.node(node_name).pid, signal.SIGHUP)
+
+    @contextlib.contextmanager
+    def shadow(self, name: str = "shadow"):
+        """A third node of the same site, started, healthy and never in nginx's upstream: a change made to it
+        (a reload, a restart) costs the machine what the same change to a serving node does, while no request
+        waits on it. Stopped on leaving."""
+        if name in self.nodes or name in self.shadows:
+            raise TopologyError(f"A node named {name} is already up")
+        node = Node(name, free_port(), self.directory / name)
+        node.directory.mkdir(parents=True, exist_ok=True)
+        self.shadows[name] = node
+        try:
+            self._node_start(node)
+            wait_until(
+                lambda: self._node_healthy(node),
+                what=f"gunicorn {name}",
+                timeout=60,
+                process=node.process,
+                log=node.log,
+            )
+            yield node
+        finally:
+            self.shadows.pop(name, None)
+            pid = self.pids.pop(name, None)
+            self._processes.pop(name, None)
+            if pid is not None:
+                process_stop(pid, sig=signal.SIGQUIT, wait=5)
+            if node.process is not None:
+                node.process.wait()  # reaped
+            self._state_write()
 
     # Stopping
     def stop(self, *, quick: bool = False) -> None:
         """Stop every process this topology started (nginx first, then the nodes, the worker and beat, the
         bucket server) and drop the database it made. `quick`: no graceful waits."""
-        order = ["nginx", *NODES, "worker", "beat", "collectstatic", "release", "pgbouncer", "moto"]
+        order = ["nginx", *NODES, *self.shadows, "worker", "beat", "collectstatic", "release", "pgbouncer", "moto"]
         for name in order:
             pid = self.pids.pop(name, None)
             if pid is None:
                 continue
             sig = signal.SIGTERM
-            if name in NODES and quick:
+            if (name in NODES or name in self.shadows) and quick:
                 sig = signal.SIGQUIT  # gunicorn's quick stop
             elif name == "moto":
                 sig = signal.SIGINT  # its server stops on Ctrl-C; it lets SIGTERM wait

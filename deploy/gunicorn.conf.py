@@ -65,12 +65,16 @@ def pre_fork(server, worker) -> None:
 
 def post_worker_init(worker) -> None:
     """Before the worker accepts its first connection, ready what only a process of its own can
-    (stageslot.warm.worker_warm_up: its first database and Redis connections): the master loaded and
+    (stageslot.warm.worker_warm_up: its first database and Redis connections; threads_warm_up: each request
+    thread's own database connection and compiled reads): the master loaded and
     warmed the rest before the fork (--preload, stageslot/warm.py). A node whose worker answers /health/
     answers its pages as fast as ever (docs/decisions/0087-reloads-that-never-stall.md)."""
-    from stageslot.warm import worker_warm_up  # the application is loaded: Django is set up
+    from stageslot.warm import threads_warm_up, worker_warm_up  # the application is loaded: Django is set up
 
     worker_warm_up()
+    pool = getattr(worker, "tpool", None)  # gthread's request threads
+    if pool is not None:
+        threads_warm_up(pool, worker.cfg.threads)
     reloads = getattr(worker, "stageslot_reloads", None)
     if reloads is None:  # not forked by a master that ran post_fork (a test calling the hook alone)
         return

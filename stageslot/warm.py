@@ -16,15 +16,19 @@ the busiest pages as fast as an old one (docs/decisions/0087-reloads-that-never-
 
 import contextlib
 import importlib
+import re
 import sys
+import threading
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core.cache import caches
 from django.db import connections
 from django.template import engines
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.module_loading import import_string
 
@@ -39,6 +43,8 @@ FIRST_REQUEST_IMPORTS = (
     "django.contrib.messages.storage.session",
     "django.contrib.messages.storage.fallback",
 )
+DOTTED_CLASS = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+\.[A-Z]\w*$")
+ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_SUFFIXES = {".html", ".txt", ".xml", ".ics", ".js", ".svg"}
 
 
@@ -58,6 +64,15 @@ def warm_up() -> None:
             _namespace_maps(resolver)
     _lazy_patterns_compiled()
     templates_compiled()
+    for engine in engines.all():
+        # Django's engine imports its context processors on the first render with a request.
+        getattr(getattr(engine, "engine", None), "template_context_processors", None)
+    for code, _name in settings.LANGUAGES:
+        formats.get_format_modules(code)  # each language's format modules, Django's and ours, imported on first use
+    is_language_prefix_patterns_used(settings.ROOT_URLCONF)  # kept per process; the first request asks
+    for path in _named_classes():
+        with contextlib.suppress(ImportError):  # a setting that names nothing is the system checks' to report
+            import_string(path)
     for alias in settings.CACHES:
         caches[alias]  # made and kept per process; a Redis one connects on its first use
     from bookings.selectors.feeds import feed_warm_up  # an app's: after Django is set up
@@ -84,11 +99,34 @@ def worker_warm_up() -> None:
 
 def thread_warm_up() -> None:
     """Open this request thread's own database connection before its first request, and keep it (Django's
-    connections are per thread and kept for CONN_MAX_AGE): a new worker's threads would each open theirs
-    on their first request, under load 50 to 300 ms each."""
+    connections are per thread and kept for CONN_MAX_AGE), and compile the reads every signed-in request makes
+    (accounts.prepared, per thread): a new worker's threads would each do both on their first request, under
+    load 50 to 300 ms each."""
+    from accounts import prepared  # the application is loaded
+
     for connection in connections.all():
         with contextlib.suppress(Exception):  # /health/ reports a database that does not answer
             connection.ensure_connection()
+    with contextlib.suppress(Exception):  # nor a read: its request will say why
+        prepared.thread_warm_up()
+
+
+def threads_warm_up(pool, threads: int, *, timeout: float = 10.0) -> int:
+    """thread_warm_up() on each of the `threads` threads of `pool` (gthread's request threads, a
+    ThreadPoolExecutor): each task holds its thread until all have started, so the pool starts every thread
+    instead of reusing an idle one. Returns how many threads were readied."""
+    barrier = threading.Barrier(threads)
+
+    def task() -> int:
+        thread_warm_up()
+        try:
+            barrier.wait(timeout)
+        except threading.BrokenBarrierError:
+            return 0
+        return threading.get_ident()
+
+    tasks = [pool.submit(task) for _ in range(threads)]
+    return len({t.result(timeout=2 * timeout) for t in tasks} - {0})
 
 
 def templates_compiled() -> int:
@@ -128,6 +166,24 @@ def _namespace_maps(resolver: URLResolver, namespaces: tuple[str, ...] = ()) -> 
         with contextlib.suppress(NoReverseMatch):
             reverse(":".join((*path, "-")))
         _namespace_maps(inner, path)
+
+
+def _named_classes() -> list[str]:
+    """The project's own classes the settings name by dotted path ("accounts.adapters.AccountAdapter",
+    allauth's forms), which the code that reads them imports on its first use: a first sign-in page."""
+    ours = {
+        config.name.split(".")[0]
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(ROOT) and not Path(config.path).is_relative_to(sys.prefix)
+    }
+    found = []
+    for name in dir(settings):
+        if not name.isupper():
+            continue
+        value = getattr(settings, name)
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else [value]
+        found += [v for v in values if isinstance(v, str) and DOTTED_CLASS.match(v) and v.split(".")[0] in ours]
+    return found
 
 
 def _lazy_patterns_compiled() -> None:

@@ -76,6 +76,35 @@ def test_each_thread_compiles_for_its_own_connection():
     assert len(found) == 1
 
 
+def test_a_new_thread_warmed_up_has_every_read_compiled_for_its_connection():
+    """A web worker warms each request thread before it accepts (stageslot.warm.threads_warm_up): the thread's
+    first signed-in request then binds values into SQL compiled already."""
+    from accounts import prepared
+    from accounts.sessions import _SESSION_DATA
+
+    compiled = {}
+
+    def warmed():
+        try:
+            prepared.thread_warm_up()
+            compiled.update(prepared._local.__dict__.get("reads", {}))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=warmed)
+    thread.start()
+    thread.join()
+    by_read = {key[0]: entry for key, entry in compiled.items()}
+    for read in (_SESSION_DATA, prepared_user_read()):
+        assert by_read.get(id(read)), f"{read.model.__name__} by {read.given} was not compiled"
+
+
+def prepared_user_read():
+    from accounts.models import _USER_BY_PK
+
+    return _USER_BY_PK
+
+
 def test_a_session_read_by_its_key_signs_in_and_an_expired_one_does_not(client):
     user = UserFactory()
     client.force_login(user)

@@ -95,6 +95,7 @@ def test_each_worker_is_forked_from_a_frozen_master_and_readied_before_its_first
     accepts, opens its first connections (docs/decisions/0087-reloads-that-never-stall.md)."""
     import gc
     import runpy
+    import threading
     from types import SimpleNamespace
 
     import stageslot.warm
@@ -112,6 +113,14 @@ def test_each_worker_is_forked_from_a_frozen_master_and_readied_before_its_first
         gc.unfreeze()
     hooks["post_worker_init"](None)
     assert readied == [True]
+    # And each of a gthread worker's request threads, all started: their own connection and compiled reads.
+    from concurrent.futures import ThreadPoolExecutor
+
+    threads = set()
+    monkeypatch.setattr(stageslot.warm, "thread_warm_up", lambda: threads.add(threading.get_ident()))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        hooks["post_worker_init"](SimpleNamespace(tpool=pool, cfg=SimpleNamespace(threads=3)))
+    assert readied == [True, True] and len(threads) == 3
 
 
 def test_an_old_worker_told_to_stop_by_a_reload_serves_until_a_new_one_is_warm(monkeypatch):

@@ -36,6 +36,9 @@ first = time.process_time() - started
 from django.template import engines
 from stageslot.warm import worker_warm_up
 worker_warm_up()
+from stageslot.warm import _named_classes
+named = _named_classes()
+LOCALES = ("stageslot.formats.", "django.conf.locale.")
 print(json.dumps({
     # template_partials' loader wraps Django's cached one.
     "django_templates": sorted(engines["django"].engine.template_loaders[0].loaders[0].get_template_cache),
@@ -45,6 +48,10 @@ print(json.dumps({
     "languages": sorted(resolver._reverse_dict),
     "connected": any(c.connection is not None for c in connections.all(initialized_only=True)),
     "first_ms": first * 1000,
+    "named": named,
+    "named_missing": [path for path in named if path.rsplit(".", 1)[0] not in sys.modules],
+    "formats": sorted(m for m in sys.modules if m.startswith(LOCALES) and m.endswith(".formats")),
+    "context_processors": "stageslot.context_processors" in sys.modules,
 }))
 """
 
@@ -69,6 +76,11 @@ def test_loading_the_wsgi_application_readies_the_worker_without_a_database():
     assert {"bands/detail.html", "bands/search.html", "stageslot/dashboard.html"} <= set(probe["django_templates"])
     assert {"stageslot/partials/result_cards.html", "bookings/public/band_month.html"} <= set(probe["jinja2_templates"])
     assert probe["redis"], "the Redis cache backend's module is imported (0.6 s on a first request)"
+    # What a first sign-in page or any first page imported after all that: allauth's adapters and forms the
+    # settings name, each language's format modules, the template engine's context processors.
+    assert "accounts.adapters.AccountAdapter" in probe["named"] and probe["named_missing"] == []
+    assert {"django.conf.locale.de.formats", "django.conf.locale.en_GB.formats"} <= set(probe["formats"])
+    assert probe["context_processors"]
 
 
 @pytest.mark.slow
