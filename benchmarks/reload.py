@@ -2,7 +2,9 @@
 (bin/topology.py), a steady load through the proxy – visitors drawing the band page, its availability
 fragment, the search, the home and sign-in pages and /health/, and signed-in people drawing their dashboard
 and sending a form – and, under it, node2 reloaded (HUP), then node1 restarted one node at a time as the
-README says. Prints, for each, the requests sent, how many failed, and p50/p99/max
+README says. After each, the same change where no request waits on it (the reload of a third node nginx does
+not send to; the restart with node1 kept out until the load ended): what the change costs the machine alone.
+Prints, for each, the requests sent, how many failed, p50/p99/max and the slowest requests
 (docs/decisions/0087-reloads-that-never-stall.md).
 
     python benchmarks/reload.py [--dir DIR] [--rate 20] [--settle 3]
@@ -13,10 +15,10 @@ people and band are made in the topology's database. stageslot/tests/test_topolo
 """
 
 import argparse
-import os
+import json
 import re
-import secrets
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -214,29 +216,47 @@ def _workers(master: int) -> int:
     return count
 
 
+PEOPLE_MADE = """
+import json, secrets, sys
+import django
+
+django.setup()
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+from accounts.tests.factories import UserFactory
+from bands.tests.factories import BandFactory
+
+stamp = secrets.token_hex(3)
+band = BandFactory(name=f"The Steady Band {stamp}", slug=f"steady-band-{stamp}")
+password = secrets.token_urlsafe(12)
+people = []
+for n in range(int(sys.argv[1])):
+    # Few PBKDF2 rounds: signing in stays quick; production checks them all the same.
+    user = UserFactory(email=f"steady-{stamp}-{n}@example.com")
+    user.password = PBKDF2PasswordHasher().encode(password, secrets.token_hex(8), iterations=1000)
+    user.save(update_fields=["password"])
+    people.append((user.email, password))
+print(json.dumps({"band": band.slug, "people": people}))
+"""
+
+
 def people_made(site, count: int) -> tuple[str, list[tuple[str, str]]]:
-    """A band and `count` people who can sign in, made in the topology's database: the band's slug and
-    each person's email and password."""
-    os.environ.update(site.env())
-    import django
-
-    django.setup()
-    from django.contrib.auth.hashers import PBKDF2PasswordHasher
-
-    from accounts.tests.factories import UserFactory
-    from bands.tests.factories import BandFactory
-
-    stamp = secrets.token_hex(3)
-    band = BandFactory(name=f"The Steady Band {stamp}", slug=f"steady-band-{stamp}")
-    password = secrets.token_urlsafe(12)
-    people = []
-    for n in range(count):
-        # Few PBKDF2 rounds: signing in stays quick; production checks them all the same.
-        user = UserFactory(email=f"steady-{stamp}-{n}@example.com")
-        user.password = PBKDF2PasswordHasher().encode(password, secrets.token_hex(8), iterations=1000)
-        user.save(update_fields=["password"])
-        people.append((user.email, password))
-    return band.slug, people
+    """A band and `count` people who can sign in, made in the topology's database by a process with the site's
+    own settings (this one's may be another's: importing the project configures them): the band's slug and each
+    person's email and password."""
+    made = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", PEOPLE_MADE, str(count)],
+        cwd=ROOT,
+        env=site.env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if made.returncode:
+        raise RuntimeError(f"making the people failed:\n{made.stderr[-3000:]}")
+    answer = json.loads(made.stdout.strip().splitlines()[-1])
+    return answer["band"], [tuple(pair) for pair in answer["people"]]
 
 
 def main() -> int:
@@ -257,14 +277,24 @@ def main() -> int:
     try:
         band, people = people_made(site, 2)
         writers = [signed_in(site, email, password) for email, password in people]
-        for what, action in (
-            ("graceful reload (HUP) of node2", lambda: reloaded(site, "node2")),
-            ("rolling restart of node1", lambda: site.restart("node1")),
-        ):
-            load = steady_load(site, action, writers=writers, band=band, rate=args.rate, settle=args.settle)
-            print(load.summary(what), flush=True)
-            for failure in load.failures[:5]:
-                print(f"  {failure}")
+        with site.shadow() as shadow:
+            # Each change, then the same change where no request waits on it: what the change costs the machine.
+            for what, action, after in (
+                ("graceful reload (HUP) of node2", lambda: reloaded(site, "node2"), None),
+                ("the same reload of a node nginx does not send to", lambda: reloaded(site, shadow.name), None),
+                ("rolling restart of node1", lambda: site.restart("node1"), None),
+                (
+                    "the same restart, node1 kept out of nginx until the load ended",
+                    lambda: site.restart("node1", rejoin=False),
+                    lambda: site.rejoin("node1"),
+                ),
+            ):
+                load = steady_load(site, action, writers=writers, band=band, rate=args.rate, settle=args.settle)
+                if after is not None:
+                    after()
+                print(load.summary(what), flush=True)
+                for failure in load.failures[:5]:
+                    print(f"  {failure}")
     finally:
         if ours:
             site.stop(quick=True)
