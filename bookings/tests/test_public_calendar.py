@@ -467,6 +467,42 @@ def test_the_band_page_shows_a_new_booking_without_a_reload(live_server, browser
     assert f"{day:%B %Y}" in page.locator("#band-availability h3").inner_text()
 
 
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_month_step_while_a_poll_is_on_its_way_is_never_lost(live_server, browser, settings):
+    """A slow poll still on its way when the visitor steps to the next month: the step waits for it, the poll's
+    answer (which would replace the whole section and the link that asked) is not shown, and the step goes."""
+    settings.LIVE_POLL_SECONDS = 1
+    band_with_leader(name="The Night Owls", slug="night-owls")
+    month = next_month()
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    held = []
+
+    def hold_polls(route):
+        # The section's own poll names the section as its trigger; a step names its link.
+        if route.request.headers.get("hx-trigger") == "band-availability" and not held:
+            held.append(route)  # answered only once the visitor has stepped
+        else:
+            route.continue_()
+
+    page.goto(f"{live_server.url}/bands/night-owls/")
+    title = page.locator("#band-availability h3")
+    title.wait_for()
+    shown = title.inner_text()
+    page.route("**/bands/night-owls/availability/**", hold_polls)
+    page.locator("#band-availability.htmx-request").wait_for(state="attached")  # the poll on its way
+    page.locator("#band-availability-next").click()
+    page.wait_for_timeout(300)
+    assert title.inner_text() == shown, "the step waits for the poll on its way"
+    held[0].continue_()
+    page.wait_for_selector(f'#band-availability h3:has-text("{month:%B %Y}")')
+    page.unroute("**/bands/night-owls/availability/**")
+    # Later polls keep the month the visitor chose.
+    page.wait_for_timeout(2_500)
+    assert f"{month:%B %Y}" in title.inner_text()
+
+
 def test_the_month_reads_in_german(client, world):
     """The grid is a Jinja2 fragment (docs/decisions/0078): its words still come from the German catalogue,
     and its dates in the German format."""

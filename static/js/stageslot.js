@@ -70,6 +70,25 @@
   });
   document.addEventListener("DOMContentLoaded", markSeenResults);
 
+  // A part of the page that asks for itself again and is replaced by the answer (hx-trigger "every …",
+  // hx-swap outerHTML: a live month), asked by the reader for something else while one of its polls is on
+  // the way (a month step, queued behind the poll by hx-sync): that poll's answer is not shown. Shown, it
+  // would replace the link that asked, and htmx drops a queued request whose element has left the page:
+  // the reader's click would be lost.
+  document.addEventListener("click", function (event) {
+    var asked = event.target.closest && event.target.closest("[hx-get]");
+    var polling = asked && asked.parentElement &&
+      asked.parentElement.closest('[hx-trigger^="every"][hx-swap="outerHTML"].htmx-request');
+    if (polling) polling.dataset.askedMeanwhile = "1";
+  }, true);
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var polling = event.detail.elt;
+    if (polling && polling.dataset && polling.dataset.askedMeanwhile) {
+      delete polling.dataset.askedMeanwhile;
+      if (event.detail.requestConfig && event.detail.requestConfig.elt === polling) event.detail.shouldSwap = false;
+    }
+  });
+
   // "Please wait a little" (429) and "We could not take that input" (a 400 aimed at #main)
   // replace the page's main part, also after an HTMX form.
   document.addEventListener("htmx:beforeSwap", function (event) {
