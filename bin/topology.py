@@ -765,6 +765,17 @@ class Topology:
         node.process, node.pid = process, process.pid
         self._remember(node.name, process)
 
+    def _node_up(self, node: Node) -> None:
+        """`node` started, and healthy within a minute."""
+        self._node_start(node)
+        wait_until(
+            lambda: self._node_healthy(node),
+            what=f"gunicorn {node.name}",
+            timeout=60,
+            process=node.process,
+            log=node.log,
+        )
+
     def _node_healthy(self, node: Node) -> bool:
         # Straight to the node, as nginx would ask: https seen, the node's own address.
         return _get(node.url + "/health/", headers={"X-Forwarded-Proto": "https"}) == 200
@@ -860,14 +871,7 @@ class Topology:
         process_stop(node.pid, sig=signal.SIGTERM, wait=35)
         if node.process is not None:
             node.process.wait()  # reaped
-        self._node_start(node)
-        wait_until(
-            lambda: self._node_healthy(node),
-            what=f"gunicorn {node.name}",
-            timeout=60,
-            process=node.process,
-            log=node.log,
-        )
+        self._node_up(node)
         if rejoin:
             self.rejoin(node_name)
         self._state_write()
@@ -906,14 +910,7 @@ class Topology:
         node.directory.mkdir(parents=True, exist_ok=True)
         self.shadows[name] = node
         try:
-            self._node_start(node)
-            wait_until(
-                lambda: self._node_healthy(node),
-                what=f"gunicorn {name}",
-                timeout=60,
-                process=node.process,
-                log=node.log,
-            )
+            self._node_up(node)
             yield node
         finally:
             self.shadows.pop(name, None)
