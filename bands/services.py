@@ -520,6 +520,19 @@ def _busy_source(block: BandBlock) -> str:
     return BusyInterval.Source.GIG if block.kind == BandBlock.Kind.GIG else BusyInterval.Source.BAND_BLOCK
 
 
+def gig_sitting_out(block: BandBlock) -> frozenset[int]:
+    """The people a gig takes no time of: those the booking's check left out (BandBlock.absent: busy then,
+    decision 0112, or playing another gig then) unless they said they play after all (the line-up's
+    "plays"), and those who do not play it by the line-up (its "out": they said they can't, or a stand-in
+    plays for them). The line-up's lists are kept by gigs.services.answers (band_gig_lineup_set). The one
+    answer to "who is not busy for this gig"; nothing for a block that is not a gig."""
+    if block.kind != BandBlock.Kind.GIG:
+        return frozenset()
+    lineup = block.lineup or {}
+    plays = set(lineup.get("plays", ()))
+    return frozenset({user_id for user_id in block.absent or () if user_id not in plays} | set(lineup.get("out", ())))
+
+
 def band_block_materialise(block: BandBlock, *, now=None, user_ids: list[int] | None = None) -> None:
     """Expand a band block into busy intervals for every member (or just `user_ids`)."""
     start, end = horizon(now)
@@ -530,8 +543,9 @@ def band_block_materialise(block: BandBlock, *, now=None, user_ids: list[int] | 
     )
     if user_ids is None:  # the stand-ins who play a gig are busy for it too (BandBlock.guests)
         members = sorted({*members, *block.guests})
-    if block.absent:  # members who sit a gig out are not busy for it (BandBlock.absent)
-        members = [user_id for user_id in members if user_id not in set(block.absent)]
+    out = gig_sitting_out(block)
+    if out:  # members who sit a gig out are not busy for it
+        members = [user_id for user_id in members if user_id not in out]
     intervals = block_intervals(block, start=start, end=end)
     rows = [(user_id, s, e, "") for user_id in members for s, e in intervals]
     # A gig's rows say where it is, so the free-date search can weigh the journey (bands.selectors._on_the_road).
@@ -865,10 +879,23 @@ def band_gig_block_remove(*, block_id: int) -> None:
 
 
 def band_gig_lineup_set(*, block_id: int, lineup: dict) -> None:
-    """Keep a gig's line-up summary on its block ({"in", "of", "at_risk", "answers"}), for the band calendar
-    and the feeds that read the block already. Written by gigs.services.answers only, in its transaction;
-    a block that is gone (the gig was cancelled) is left alone."""
-    BandBlock.objects.filter(pk=block_id, kind=BandBlock.Kind.GIG).update(lineup=lineup)
+    """Keep a gig's line-up summary on its block ({"in", "of", "at_risk", "answers", "out", "plays"}), for the
+    band calendar and the feeds that read the block already, and give the time of those whose place changed
+    back or away (gig_sitting_out: "out" do not play it; "plays" play it though the booking left them out).
+    Written by gigs.services.answers only, in its transaction, which holds the person's lock where a place
+    takes time; a block that is gone (the gig was cancelled) is left alone."""
+    block = BandBlock.objects.filter(pk=block_id, kind=BandBlock.Kind.GIG).first()
+    if block is None:
+        return
+    before = gig_sitting_out(block)
+    block.lineup = lineup
+    block.save(update_fields=["lineup"])
+    changed = before.symmetric_difference(gig_sitting_out(block))
+    if changed:
+        people = set(Membership.objects.filter(band_id=block.band_id).values_list("user_id", flat=True))
+        people.update(block.guests)
+        if ids := sorted(changed & people):
+            band_block_materialise(block, user_ids=ids)
 
 
 def band_gig_guest_add(*, block_id: int, user_id: int) -> BandBlock | None:

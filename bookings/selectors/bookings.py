@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.prepared import CompiledSQL
 from availability import engine
 from availability.models import BusyInterval
-from bands.models import Band, Membership
+from bands.models import Band, BandBlock, Membership
 from bands.selectors import BusyOverlaps
 from bands.services import gig_window
 from bands.travel import Point, journey, located_gigs, travel_clash
@@ -98,6 +98,7 @@ class MemberBusy:
     ends_at: dt.datetime
     gig: bool  # the busy time is another gig (of this band or any other they play in)
     travel: dt.timedelta | None = None  # busy for the journey to or from another gig elsewhere
+    required: bool = True  # a required member of the band (read with `everyone`)
 
 
 def booking_point(booking: Booking) -> Point | None:
@@ -122,7 +123,7 @@ def members_busy_between(
     speed_kmh: int = 70,
     everyone: bool = False,
 ) -> list[MemberBusy]:
-    """The band's required members (`everyone`: all its members, for a band with a minimum line-up,
+    """The band's required members (`everyone`: all its members, each with whether they are required,
     bookings.services.checks.gig_fit) who are busy at some moment of [start, end), in name order, each
     with the first of their busy intervals there. Empty when the band can play then. One query; with
     the gig's `point`, their gigs elsewhere count with the journey from or to it (bands.travel), two
@@ -132,8 +133,11 @@ def members_busy_between(
     weekly rule) and is not said."""
     members = Membership.objects.filter(band_id=band_id)
     required = (members if everyone else members.filter(required=True)).values("user_id")
+    needed: set[int] | None = None
     if point is not None:
-        required = [row["user_id"] for row in required]
+        pairs = list((members if everyone else members.filter(required=True)).values_list("user_id", "required"))
+        required = [user_id for user_id, _required in pairs]
+        needed = {user_id for user_id, is_required in pairs if is_required}
     busy = (
         BusyInterval.objects.filter(
             BusyOverlaps(start, end),
@@ -142,17 +146,25 @@ def members_busy_between(
         .select_related("user")
         .order_by("user_id", "starts_at")
     )
+    if everyone:  # who of them is required, read in the same query
+        busy = busy.annotate(
+            member_required=Exists(members.filter(user_id=OuterRef("user_id"), required=True)),
+        )
     if exclude_block_id is not None:
         busy = busy.exclude(source__in=GIG_SOURCES, source_id=exclude_block_id)
     first: dict[int, MemberBusy] = {}
     for row in busy:
-        if row.user_id not in first:
+        is_gig = row.source == BusyInterval.Source.GIG
+        # Each member's first busy time, or their first other gig where they have one: a member who plays
+        # another gig then is named with it (and sits a gig booked anyway out: checks.gig_fit).
+        if row.user_id not in first or (is_gig and not first[row.user_id].gig):
             first[row.user_id] = MemberBusy(
                 user_id=row.user_id,
                 name=row.user.name,
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,
-                gig=row.source == BusyInterval.Source.GIG,
+                gig=is_gig,
+                required=getattr(row, "member_required", True),
             )
     if point is not None:
         gigs = located_gigs(user_ids=required, start=start, end=end, exclude_block_id=exclude_block_id)
@@ -174,19 +186,27 @@ def members_busy_between(
                 ends_at=clash.ends_at,
                 gig=True,
                 travel=journey(clash.point, point, speed_kmh),
+                required=needed is None or user_id in needed,
             )
     return sorted(first.values(), key=lambda member: member.name.casefold())
 
 
 def person_gig_overlapping(
-    *, user_id: int, start: dt.datetime, end: dt.datetime, exclude_block_id: int | None = None
+    *,
+    user_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    exclude_block_id: int | None = None,
+    exclude_band_id: int | None = None,
 ) -> BusyInterval | None:
     """The first of the person's gigs (of any band they play in, as a member or a stand-in) that takes
-    their time at some moment of [start, end), the gig of `exclude_block_id` aside; None when they play
-    no other gig then. One query."""
+    their time at some moment of [start, end), the gig of `exclude_block_id` and the gigs of
+    `exclude_band_id` aside; None when they play no other gig then. One query."""
     busy = BusyInterval.objects.filter(BusyOverlaps(start, end), user_id=user_id, source=BusyInterval.Source.GIG)
     if exclude_block_id is not None:
         busy = busy.exclude(source_id=exclude_block_id)
+    if exclude_band_id is not None:
+        busy = busy.exclude(source_id__in=BandBlock.objects.filter(band_id=exclude_band_id).values("pk"))
     return busy.order_by("starts_at").first()
 
 

@@ -110,7 +110,8 @@ class GigFit:
     `ok`: the band can play it – every required member free (a band without a minimum line-up), or the
     free members fill the minimum line-up. `busy`: the members in the way (the required ones busy; for a
     line-up the busy ones named or who could fill a short section). `sitting_out`: for a line-up, every
-    member busy then: the gig does without them and its block leaves them out (none are double-booked).
+    member busy then; for a band without one, every member who plays another gig then: the gig does without
+    them and its block leaves them out (none are double-booked).
     `short`: the line-up's short sections as the refusal names them ("Trumpets (1 of 2)"). `amber`: the
     line-up is filled only with occasional players; the sections that need them (booked, flagged)."""
 
@@ -143,15 +144,20 @@ def gig_fit(
         band, starts_at, ends_at, load_in_minutes=load_in_minutes, pack_down_minutes=pack_down_minutes
     )
     if band_lineup(band=band, members=()) is None:
-        busy = members_busy_between(
+        everyone = members_busy_between(
             band_id=band.pk,
             start=start,
             end=end,
             exclude_block_id=exclude_block_id,
             point=point,
             speed_kmh=band.travel_speed_kmh,
+            everyone=True,
         )
-        return GigFit(ok=not busy, busy=busy)
+        busy = [member for member in everyone if member.required]
+        # Whoever plays another gig then (a member nobody checked, or a required one booked anyway) sits this
+        # one out: its block takes none of their time, so nobody is shown in two places at once.
+        elsewhere = tuple(sorted(member.user_id for member in everyone if member.gig))
+        return GigFit(ok=not busy, busy=busy, sitting_out=elsewhere)
     rows = list(Membership.objects.filter(band_id=band.pk).values_list("user_id", "required"))
     lineup = band_lineup(band=band, members=[SimpleNamespace(user_id=u, required=r) for u, r in rows])
     busy = members_busy_between(
@@ -267,13 +273,18 @@ def stand_in_free_check(*, user_id: int, booking: Booking, zone) -> None:
 
 def person_gig_clash(*, user_id: int, booking: Booking):
     """The first other gig `user_id` plays (as a member of any band or a stand-in) during `booking`'s busy
-    window (its gig block's window with load-in and pack-down; the gig as booked when it has no block);
-    None when they play nothing else then. The one question every door that gives a person a place at a
-    gig asks: a stand-in's yes (stand_in_free_check), joining a band, becoming required (gigs.services.
-    joins). Run under the gig's band lock and the person's lock (locks.people_lock)."""
+    window (its gig block's window with load-in and pack-down; the gig as booked when it has no block),
+    the band's own gigs aside; None when they play nothing else then. The one question every door that
+    gives a person a place at a gig asks: a stand-in's yes (stand_in_free_check), joining a band, becoming
+    required (gigs.services.joins), a member's own yes (gigs.services.answers.gig_answer_set), a part.
+    Run under the gig's band lock and the person's lock (locks.people_lock)."""
     block = booking.block if booking.block_id else None
     start, end = gig_busy_window(block) if block is not None else (booking.starts_at, booking.ends_at)
-    return person_gig_overlapping(user_id=user_id, start=start, end=end, exclude_block_id=booking.block_id)
+    # The band's own gig next to this one (their windows may touch with load-in and pack-down) is the same
+    # line-up's, never a second place.
+    return person_gig_overlapping(
+        user_id=user_id, start=start, end=end, exclude_block_id=booking.block_id, exclude_band_id=booking.band_id
+    )
 
 
 def stand_in_note(band: Band, members: list[MemberBusy], zone, *, hosted: bool = False) -> str:

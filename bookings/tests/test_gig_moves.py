@@ -159,6 +159,7 @@ PEOPLE_LOCKS = {"booking_lock", "gig_people_lock", "gigs_people_lock", "people_l
 # Functions that run the check inside their caller's transaction and locks: their callers must hold them.
 UNDER_CALLERS_LOCKS = {
     "gigs.services.joins.member_time_settle": "joining a band and becoming required lock band and person first",
+    "gigs.services.playing.playing_elsewhere_check": "a member's yes (gig_answer_set) and a part lock band and person",
 }
 # Reads that decide nothing: the booking page's "members busy" and a festival builder's preview (the offer
 # it makes books nothing; the act's accept goes through book.booking_book, under the locks).
@@ -238,6 +239,8 @@ def test_every_door_that_runs_the_members_check_takes_the_people_locks_first():
         "festivals.services.timetable.placement_move",
         "gigs.services.stand_ins.stand_in_ask_reply",
         "gigs.services.joins.band_invite_join",
+        "gigs.services.answers.gig_answer_set",
+        "gigs.services.parts.gig_part_set",
     }
     assert expected <= set(doors), sorted(doors)
     assert {"bookable", "person_gig_clash", "member_time_settle"} <= passed_on

@@ -22,15 +22,17 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from accounts.timezones import zone_name
-from bands.models import Membership
+from bands.models import Band, Membership
 from bands.services import band_gig_lineup_set
 from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking, FeedMark, Webhook
+from bookings.services import locks
 from bookings.services.webhooks import webhook_events_emit
 
 from ..models import Answer, GigAnswer, GigDeadline
 from ..selectors.answers import answer_by_moment, sitting_out
 from .parts import gig_shortfalls_check
+from .playing import playing_elsewhere_check
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ OPEN_STATUSES = (Status.BOOKED, Status.IN_PROGRESS)
 REMIND_AFTER_ASKED = dt.timedelta(days=1)
 # How far ahead the round looks for line-ups to open (the feeds' horizon).
 HORIZON = dt.timedelta(days=400)
+# The answers that say "I play": the gig takes the member's time, so nobody gives two of them at once.
+PLAYING = (Answer.DEFINITELY, Answer.PROBABLY)
 
 ANSWER_LINK_SALT = "gigs.answer-link"
 # The buttons of the "Can you play?" email and push notification, read in the recipient's language.
@@ -102,6 +106,10 @@ def lineup_summary(answers: list[GigAnswer]) -> dict:
         "of": len(answers),
         "at_risk": any(a.required and a.answer == Answer.CANT and not a.stand_in_id for a in answers),
         "answers": {str(a.member_id): a.answer for a in answers},
+        # Whose time the gig takes by the line-up (bands.services.gig_sitting_out): "out" do not play it (they
+        # can't, or a stand-in plays for them); "plays" said they do, though the booking may have left them out.
+        "out": sorted(a.member_id for a in answers if a.answer == Answer.CANT or a.stand_in_id),
+        "plays": sorted(a.member_id for a in answers if a.answer in PLAYING and not a.stand_in_id),
     }
 
 
@@ -232,7 +240,9 @@ def gig_answer_set(
     notification) and the band's webhooks (rsvp.answered, rsvp.at_risk). Raises BookingPermissionError
     (someone answers for another member, or is not in the band), BookingConflict (the gig is over,
     cancelled or not booked, or its answers are locked: gig_answers_lock), ValidationError (an answer that is
-    not one of the five, a comment too long).
+    not one of the five, a comment too long). A yes ("definitely", "probably") takes the member's time: it is
+    refused while they play another gig then (playing_elsewhere_check, BookingConflict naming it); a "can't"
+    gives the time back (bands.services.gig_sitting_out).
     """
     now = now or timezone.now()
     if by.pk != member.pk:
@@ -245,6 +255,11 @@ def gig_answer_set(
     gig_lineup_open(booking=booking, now=now)
     with transaction.atomic():
         booking = Booking.objects.select_related("band", "block").get(pk=booking.pk)
+        if answer in PLAYING:
+            # A yes takes the member's time: the band's lock, then the person's (the order every door that
+            # gives someone a place keeps, bookings.services.locks), so the check below stays true.
+            Band.objects.select_for_update().filter(pk=booking.band_id).first()
+            locks.people_lock([member.pk])
         place = (
             GigAnswer.objects.select_for_update(of=("self",)).filter(booking_id=booking.pk, member_id=member.pk).first()
         )
@@ -263,6 +278,8 @@ def gig_answer_set(
             )
         if place.answer == answer and place.comment == comment:
             return place
+        if answer in PLAYING and place.answer not in PLAYING:
+            playing_elsewhere_check(booking=booking, member=member)
         was_at_risk = bool(booking.block.lineup.get("at_risk")) if booking.block_id else False
         changed_answer = place.answer != answer
         place.answer, place.comment = answer, comment

@@ -32,20 +32,11 @@ from bookings.services import checks, locks
 
 from ..models import Answer, GigAnswer
 from .answers import MANAGING_ROLES, OPEN_STATUSES, gig_lineup_refresh
+from .playing import other_gig
 
 
 def _leaders(band_id: int) -> list[User]:
     return [m.user for m in Membership.objects.filter(band_id=band_id, role__in=MANAGING_ROLES).select_related("user")]
-
-
-def _other_gig(block_id: int) -> Booking | None:
-    """The booking whose gig block took the person's time."""
-    return (
-        Booking.objects.filter(block_id=block_id, status__in=OPEN_STATUSES)
-        .select_related("band")
-        .order_by("pk")
-        .first()
-    )
 
 
 def member_time_settle(*, band: Band, user: User, now: dt.datetime | None = None) -> list[Booking]:
@@ -65,7 +56,7 @@ def member_time_settle(*, band: Band, user: User, now: dt.datetime | None = None
         clash = checks.person_gig_clash(user_id=user.pk, booking=booking)
         if clash is None:
             continue
-        other = _other_gig(clash.source_id)
+        other = other_gig(clash.source_id)
         if other is not None and other.band_id == band.pk:
             continue  # the band's own gig next to this one: the band's line-up, not two places
         place, _created = GigAnswer.objects.get_or_create(

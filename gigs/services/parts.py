@@ -18,12 +18,14 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
-from bands.models import Membership, Section
+from bands.models import Band, Membership, Section
 from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
+from bookings.services import locks
 
 from ..models import GigAnswer, SectionShort
 from ..selectors.parts import SHORT, SectionCount, TotalCount, gig_sections, gig_total, section_players
+from .playing import playing_elsewhere_check
 
 MANAGING_ROLES = (Membership.Role.LEADER, Membership.Role.ADMIN)
 OPEN_STATUSES = (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS)
@@ -39,12 +41,17 @@ def _is_open(booking: Booking, now: dt.datetime) -> bool:
 def gig_part_set(*, place: GigAnswer, by: User, section: Section | None, now: dt.datetime | None = None) -> GigAnswer:
     """Give a place of a gig the part it plays there (None: its usual sections again). Only the band's
     leaders and admins, only a section of the gig's band, only while the gig is open. Checks the gig's
-    sections afterwards (a part moved may leave one short). Raises BookingPermissionError, BookingConflict."""
+    sections afterwards (a part moved may leave one short). A part for a member who plays another gig then is
+    refused, naming it (answers.playing_elsewhere_check). Raises BookingPermissionError, BookingConflict."""
     now = now or timezone.now()
     with transaction.atomic():
+        if section is not None:
+            # A part is a place that plays: the band's lock, then the player's, before the check below.
+            Band.objects.select_for_update().filter(pk=place.booking.band_id).first()
+            locks.people_lock([place.member_id])
         place = (
             GigAnswer.objects.select_for_update(of=("self",))
-            .select_related("booking__band", "booking__block")
+            .select_related("booking__band", "booking__block", "member")
             .get(pk=place.pk)
         )
         booking = place.booking
@@ -55,6 +62,8 @@ def gig_part_set(*, place: GigAnswer, by: User, section: Section | None, now: dt
         if not _is_open(booking, now):
             raise BookingConflict(_("This gig is over or cancelled: its parts stay as they were."))
         new = section.pk if section is not None else None
+        if new is not None and place.part_id != new and not place.stand_in_id:
+            playing_elsewhere_check(booking=booking, member=place.member, by=by)
         if place.part_id != new:
             place.part_id = new
             place.save(update_fields=["part", "updated_at"])
