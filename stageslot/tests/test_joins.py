@@ -1,8 +1,8 @@
-"""Joining a band, becoming required and standing in are doors that give a person a place at gigs: none of them
-leaves a person shown as playing two places at once (decision 0094).
+"""Joining a band, becoming required, standing in, a member's own yes and a part given are doors that give a person
+a place at gigs: none of them leaves a person shown as playing two places at once (decision 0094, issue 81).
 
 The scan finds every door from the code: each function of every services module of the project that writes a
-Membership (creates one, or saves its "required") or a gig's guests (its stand-ins), and follows its callers up
+Membership (creates one, or saves its "required"), a gig's guests (its stand-ins) or a place's answer or part, and follows its callers up
 to the functions that call the rule (checks.person_gig_clash through gigs.services.joins.member_time_settle or
 checks.stand_in_free_check) under the people locks (bookings.services.locks). A new writer, or a new caller of
 an old one, that reaches no rule fails here on the day it is added. The behaviour is then tried through the
@@ -36,11 +36,12 @@ from .test_layers import LAYERS, MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 # The rule's functions: the one question (checks.person_gig_clash) and the two services that ask it.
-RULES = {"person_gig_clash", "member_time_settle", "stand_in_free_check"}
+RULES = {"person_gig_clash", "member_time_settle", "stand_in_free_check", "playing_elsewhere_check"}
 LOCKS = {"people_lock", "booking_lock", "gig_people_lock"}
 WRITES = {"create", "bulk_create", "get_or_create", "update_or_create"}
-# What a door writes: a membership's existence or "required", a gig's guests (BandBlock.guests).
-WRITTEN_FIELDS = {"required", "guests"}
+# What a door writes: a membership's existence or "required", a gig's guests (BandBlock.guests), a member's
+# answer at a gig or the part they play there (gigs.GigAnswer: a yes takes their time, issue 81).
+WRITTEN_FIELDS = {"required", "guests", "answer", "part"}
 
 
 def _code_modules() -> dict[str, Path]:
@@ -139,7 +140,13 @@ def test_every_door_that_writes_a_membership_or_a_stand_in_asks_the_rule_under_t
     found = doors()
     names = {name for _module, name in found}
     # The scan sees the doors there are today (it can fail: it is not empty).
-    assert {"band_invite_accept", "membership_update", "band_gig_guest_add"} <= names, found
+    assert {
+        "band_invite_accept",
+        "membership_update",
+        "band_gig_guest_add",
+        "gig_answer_set",
+        "gig_part_set",
+    } <= names, found
     functions, callers = _graph()
     unguarded = [why for key in found for ok, why in [_guarded(key, functions, callers)] if not ok]
     assert unguarded == [], unguarded
