@@ -2,8 +2,9 @@
 a place at gigs: none of them leaves a person shown as playing two places at once (decision 0094, issue 81).
 
 The scan finds every door from the code: each function of every services module of the project that writes a
-Membership (creates one, or saves its "required"), a gig's guests (its stand-ins) or a place's answer or part, and follows its callers up
-to the functions that call the rule (checks.person_gig_clash through gigs.services.joins.member_time_settle or
+Membership (creates one, or saves its "required"), a gig's guests (its stand-ins) or a place's answer or part,
+and follows its callers up to the functions that call the rule (checks.person_gig_clash through
+gigs.services.joins.member_time_settle, gigs.services.playing.playing_elsewhere_check or
 checks.stand_in_free_check) under the people locks (bookings.services.locks). A new writer, or a new caller of
 an old one, that reaches no rule fails here on the day it is added. The behaviour is then tried through the
 doors a person uses: the join link, the member page, a stand-in's yes."""
