@@ -269,3 +269,19 @@ def test_the_refusal_reads_in_her_language(client, w):
     text = re.sub(r"\s+", " ", page.content.decode())
     assert page.status_code == 409
     assert "Alpha Brass" in text and "You play" not in text
+
+
+def test_an_answer_replayed_from_the_phone_offline_is_refused_the_same_way(client, w):
+    """The show-day page keeps a yes made offline and sends it again when the phone is back (the
+    Idempotency-Key door): it meets the same check, and the refusal is what the replay shows."""
+    gig_b = _xenia_in_beta(w)
+    client.force_login(w.xenia)
+    url = reverse("gigs:gig", args=[gig_b.uid])
+    headers = {"HTTP_IDEMPOTENCY_KEY": "offline-1", "HTTP_X_STAGESLOT_AS": str(w.xenia.pk)}
+
+    first = client.post(url, {"answer": "definitely"}, **headers)
+    again = client.post(url, {"answer": "definitely"}, **headers)
+
+    assert first.status_code == again.status_code == 409
+    assert "Alpha Brass" in again.content.decode()
+    assert GigAnswer.objects.get(booking=gig_b, member=w.xenia).answer == ""
