@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from .models import Block, PartyKind
+from .models import Block, PartyKind, User
 
 
 class Party(NamedTuple):
@@ -79,6 +79,17 @@ def contact_check(*, asking: "Collection[Party] | Side", asked: "Collection[Part
     ways). Raises ContactBlocked with contact_refusal(name); nothing is read for a name."""
     if blocked_between(asking, asked):
         raise ContactBlocked(contact_refusal(name))
+
+
+def email_side(*emails: str) -> Side:
+    """The people whose accounts have one of `emails` (an invite, a stand-in or a traveller named by address), as a
+    side read inside blocked_between's one query: nobody when no account has it (an address with no account
+    blocked nobody and is blocked by nobody)."""
+    wanted = Q(pk__in=[])
+    for email in emails:
+        if email and email.strip():
+            wanted |= Q(email__iexact=email.strip())
+    return Side(frozenset(), ((PartyKind.USER.value, User.objects.filter(wanted).values("pk")),))
 
 
 # Who speaks for a band or a venue (its members, its staff), told by the app that knows: each registers its
