@@ -1,11 +1,13 @@
 """A block reaches every door that names a person (issue 81, "the second person"): a person blocks the band, or
 the band (or one of its members) blocks the person, and the band's leaders can no longer invite them by email, put
 them in the stand-in pool, ask them to stand in, or take them on a tour; a venue no longer invites them to its
-staff. Each door refuses in the one contact check's words (which never say who blocked whom), writes nothing and
-sends nothing; the person who blocked gets no mail and no notification and cannot open what they were kept out
-of; an outsider is asked as before, and without the block every door is open. Through the services and the
-pages (status and words, never a 500)."""
+staff or offers them a slot by email, and a person they blocked no longer invites them to an organisation. Each
+door refuses in the one contact check's words (which never say who blocked whom), writes nothing and sends
+nothing; the person who blocked gets no mail and no notification and cannot open what they were kept out of; an
+outsider is asked as before, and without the block every door is open. Through the services, the pages (status
+and words, never a 500) and the API where the door has one."""
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
@@ -19,12 +21,18 @@ from bands import services as band_services
 from bands.models import BandInvite, Membership
 from bands.tests.factories import MembershipFactory
 from bookings.errors import ContactRefused
+from bookings.models import OfferInvite
+from bookings.services import venue_slots
+from bookings.tests.api_helpers import ApiClient, token_for
+from bookings.tests.factories import SlotFactory, in_days
 from gigs.models import GigAnswer, StandIn, StandInAsk, StandInRequest, TourTraveller
 from gigs.selectors.tours import tour_access
 from gigs.services import tours
 from gigs.services.answers import gig_answer_set, gig_lineup_open
 from gigs.services.stand_ins import stand_in_add, stand_in_request_create
 from gigs.tests.factories import gig_world
+from teams.models import OrgInvite
+from teams.services import TeamsError, org_invite_create
 from venues import services as venue_services
 from venues.models import VenueInvite, VenueStaff
 
@@ -306,3 +314,83 @@ def test_the_pages_still_reach_an_outsider(client, w, django_capture_on_commit_c
         )
     assert (invited.status_code, travels.status_code) == (302, 302)
     assert TourTraveller.objects.filter(tour=w.tour, user=w.otto).exists()
+
+
+# ---- The other doors that email a person: a slot offered by email, an organisation's invite ----------------
+
+
+def offer_by_email(w, person):
+    slot = SlotFactory(venue=w.venue, starts_at=in_days(60), ends_at=in_days(60) + dt.timedelta(hours=3))
+    return venue_slots.offer_invite_create(
+        slot=slot, by=w.owner, email=person.email, role="headliner", site_url="https://x.test/"
+    )
+
+
+def test_a_slot_offered_by_email_is_refused_to_an_address_blocked_either_way(w, django_capture_on_commit_callbacks):
+    for blocker, blocked in (((USER, w.pia.pk), (VENUE, w.venue.pk)), ((VENUE, w.venue.pk), (USER, w.pia.pk))):
+        Block.objects.all().delete()
+        block(blocker, blocked)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as exc:
+            offer_by_email(w, w.pia)
+        assert exc.value.message_dict["email"] == [f"pia@example.com {REFUSED}"]
+        assert not OfferInvite.objects.exists()
+        assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_by_email(w, w.otto)
+    assert [m.to for m in mail.outbox] == [["otto@example.com"]]
+
+
+def test_the_slot_page_refuses_the_emailed_offer_in_place(client, w, django_capture_on_commit_callbacks):
+    slot = SlotFactory(venue=w.venue, starts_at=in_days(60), ends_at=in_days(60) + dt.timedelta(hours=3))
+    block((USER, w.pia.pk), (VENUE, w.venue.pk))
+    client.force_login(w.owner)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("bookings:slot_offer_invite", args=[w.venue.slug, slot.pk]),
+            {"invite-email": "pia@example.com", "invite-role": "headliner"},
+        )
+    assert response.status_code == 400
+    assert REFUSED in page_text(response)
+    assert not OfferInvite.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.fixture
+def agency(w):
+    from teams.tests.factories import agency_for
+
+    organisation, owner, _agent, _viewer = agency_for(w.band, slug="northside")
+    return SimpleNamespace(organisation=organisation, owner=owner)
+
+
+def test_an_organisation_s_invite_is_refused_between_people_who_blocked_one_another(
+    w, agency, django_capture_on_commit_callbacks
+):
+    block((USER, w.pia.pk), (USER, agency.owner.pk))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(TeamsError) as exc:
+        org_invite_create(organisation=agency.organisation, by=agency.owner, email="pia@example.com", role="booker")
+    assert exc.value.messages == [f"pia@example.com {REFUSED}"]
+    assert not OrgInvite.objects.filter(email="pia@example.com").exists()
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        org_invite_create(organisation=agency.organisation, by=agency.owner, email="otto@example.com", role="booker")
+    assert [m.to for m in mail.outbox] == [["otto@example.com"]]
+
+
+def test_the_api_refuses_an_organisation_s_invite_with_a_400_naming_the_address(
+    w, agency, django_capture_on_commit_callbacks
+):
+    block((USER, agency.owner.pk), (USER, w.pia.pk))
+    mail.outbox.clear()
+    api = ApiClient(token_for(agency.owner))
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.post("/api/v1/organisations/northside/invites", {"email": "pia@example.com", "role": "booker"})
+    assert answer.status_code == 400, answer.content
+    problem = answer.json()
+    assert problem["errors"]["email"] == [f"pia@example.com {REFUSED}"]
+    assert "block" not in problem["detail"].lower()
+    assert not OrgInvite.objects.filter(email="pia@example.com").exists()
+    assert mail.outbox == []
