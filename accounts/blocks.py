@@ -81,6 +81,16 @@ def contact_check(*, asking: "Collection[Party] | Side", asked: "Collection[Part
         raise ContactBlocked(contact_refusal(name))
 
 
+def contact_open(asking: "Collection[Party] | Side", field: str = "pk") -> Q:
+    """The contact check for one side and many people at once (a show's news to its audience), as a filter of a
+    queryset of people with their id at `field`: those who neither blocked a party of `asking` nor were blocked
+    by one. A subquery of the people's own query: no query of its own."""
+    user = PartyKind.USER.value
+    blocked = Block.objects.filter(parties_q(asking, "blocker"), blocked_kind=user).values("blocked_id")
+    blockers = Block.objects.filter(parties_q(asking, "blocked"), blocker_kind=user).values("blocker_id")
+    return ~Q(**{f"{field}__in": blocked}) & ~Q(**{f"{field}__in": blockers})
+
+
 def email_side(*emails: str) -> Side:
     """The people whose accounts have one of `emails` (an invite, a stand-in or a traveller named by address), as a
     side read inside blocked_between's one query: nobody when no account has it (an address with no account
