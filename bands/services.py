@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.blocks import ContactBlocked, contact_check, email_side, party_side
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from availability.models import BusyInterval
@@ -388,8 +389,10 @@ def band_invite_create(
 
     `base_url` ("https://example.com") makes the emailed link absolute. The invite
     makes people members or admins (never leaders), for 1–100 uses and 1–30 days.
-    Raises BandPermissionError for non-managers and ValidationError for bad values. The same emailed
-    invite within INVITE_REPEAT_WINDOW is the one already sent.
+    Raises BandPermissionError for non-managers and ValidationError for bad values, and on `email` when the
+    account of that address and the band's side (the band, its members and agents, the one who invites) blocked
+    one another (accounts.blocks.contact_check: nothing written, no mail). The same emailed invite within
+    INVITE_REPEAT_WINDOW is the one already sent.
     """
     if role not in INVITE_ROLES:
         raise ValidationError({"role": _("An invite makes people members or admins.")})
@@ -400,6 +403,8 @@ def band_invite_create(
     email = email.strip().lower()
     with transaction.atomic():
         _manager_of(band, by)
+        if email:
+            band_contact_check(band_id=band.pk, by=by, email=email)
         # The same emailed invite again at once (a resent form): the one already sent, no second mail.
         same = (
             BandInvite.objects.filter(
@@ -435,6 +440,16 @@ def band_invite_create(
                 pitch=INVITE_PITCH,
             )
     return invite
+
+
+def band_contact_check(*, band_id: int, by: User, email: str, field: str = "email") -> None:
+    """The one contact check (accounts.blocks.contact_check) between the band's side with `by` and the account of
+    `email`, for a door that names a person by address (an invite, a stand-in, a traveller). Raises
+    ValidationError on `field` in the check's words, naming the address as the asker typed it."""
+    try:
+        contact_check(asking=party_side(band_ids=[band_id], user_ids=[by.pk]), asked=email_side(email), name=email)
+    except ContactBlocked as exc:
+        raise ValidationError({field: [str(exc)]}) from None
 
 
 def band_invite_revoke(*, invite: BandInvite, by: User) -> BandInvite:

@@ -2,6 +2,7 @@
 (payments, gigs, holds, documents). `str()` is the message for the person who asked; the views turn
 BookingPermissionError into 403, BookingConflict into 409 and BookingError into 400."""
 
+from accounts.blocks import ContactBlocked
 from bookings.selectors.bookings import MemberBusy
 
 
@@ -37,6 +38,6 @@ class BookingPermissionError(BookingError):
     """The person may not do this to this booking or slot: HTTP 403."""
 
 
-class ContactRefused(BookingError):
+class ContactRefused(BookingError, ContactBlocked):
     """One side blocked the other (accounts.Block): no new ask or message between them. Its words never
-    say who blocked whom. HTTP 403, shown in place."""
+    say who blocked whom. HTTP 403, shown in place. The booking doors' form of accounts.blocks.ContactBlocked."""

@@ -21,11 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from accounts.blocks import contact_open
 from accounts.models import User
 from accounts.queue import task_queue
 from accounts.services import NotificationItem, lazy_text, notifications_create_many
 from bands.demand import CITY_KM
 from bookings.models import Booking
+from bookings.selectors.blocks import side_parties
 from bookings.selectors.shows import PLAYED, shows_listed
 from places.geo import GreatCircleKm, bounding_box, box_q
 from venues.models import Slot
@@ -104,6 +106,16 @@ def _show_text(change: str, names: str, place: str):
     return lazy_text(gettext_lazy("Cancelled: %(names)s at %(place)s, {when}"), names=names, place=place)
 
 
+def _reachable(slot: Slot, ids: list[int]) -> set[int]:
+    """Those of `ids` the show's news may reach: a fan and the show's venue, hosting band or an act on its bill
+    that blocked one another hear nothing of it (accounts.blocks.contact_open, the contact check for many people
+    at once; the same block hides the show from the fan's lists, bookings.selectors.shows.shows_hidden_from)."""
+    acts = Booking.objects.filter(slot_id=slot.pk, status__in=PLAYED).values_list("band_id", flat=True)
+    venue_id = slot.venue_id or slot.place_venue_id
+    side = side_parties(venue_ids=[venue_id] if venue_id else [], band_ids={*acts, slot.host_band_id or 0})
+    return set(User.objects.filter(contact_open(side), pk__in=ids).values_list("pk", flat=True))
+
+
 def show_alert_chunk(*, slot_id: int, change: str, after: int, sequence: int = 0, size: int = CHUNK) -> int | None:
     """Tell the next `size` people (ids above `after`) of the show's news, in one short transaction.
     A new show goes to its audience (selectors.show_audience) less those told already; a move or a
@@ -122,13 +134,14 @@ def show_alert_chunk(*, slot_id: int, change: str, after: int, sequence: int = 0
         )
     if not ids:
         return None
+    reachable = _reachable(slot, ids)
     with transaction.atomic():
         if change == NEW:
             told = set(ShowAlert.objects.filter(slot_id=slot_id, user_id__in=ids).values_list("user_id", flat=True))
-            new = [pk for pk in ids if pk not in told]
+            new = [pk for pk in ids if pk not in told and pk in reachable]
             ShowAlert.objects.bulk_create([ShowAlert(slot_id=slot_id, user_id=pk) for pk in new], ignore_conflicts=True)
         else:
-            new = ids
+            new = [pk for pk in ids if pk in reachable]
         key = {NEW: f"fan-show:{slot_id}", MOVED: f"fan-moved:{slot_id}:{sequence}"}.get(change, f"fan-off:{slot_id}")
         if new:
             notifications_create_many(

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.blocks import ContactBlocked, contact_check, email_side, party_side
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
 from bands.invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
@@ -232,7 +233,9 @@ def org_invite_create(
     site_url: str = "",
 ) -> OrgInvite:
     """Invite someone by email to join in `role` (owners only); the link is emailed once this commits.
-    The same invite again within a few minutes is the one already sent."""
+    The same invite again within a few minutes is the one already sent. Organisations are not blocked (decision
+    0081), people are: an address whose account and the owner who invites blocked one another is refused
+    (TeamsError on "email", in the one contact check's words; nothing written, nothing sent)."""
     _check_owner(organisation, by)
     _check_role(role)
     invite = OrgInvite(
@@ -245,6 +248,10 @@ def org_invite_create(
     invite.full_clean(exclude=["organisation", "created_by"], validate_constraints=False)
     if not invite.email:
         raise TeamsError(_("Give the email address to send the invite to."), code="email")
+    try:
+        contact_check(asking=party_side(user_ids=[by.pk]), asked=email_side(invite.email), name=invite.email)
+    except ContactBlocked as exc:
+        raise TeamsError(str(exc), code="email") from None
     with transaction.atomic():
         same = OrgInvite.objects.filter(
             organisation=organisation,

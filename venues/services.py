@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.blocks import ContactBlocked, contact_check, email_side, party_side
 from accounts.models import User
 from accounts.scheduling import scheduling_day_problem, scheduling_today
 from bands.invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
@@ -373,7 +374,9 @@ def venue_invite_create(
     `site_url` ("https://stageslot.example") makes the emailed link absolute. The email
     is queued only once the invite has committed. Raises ValidationError for a role,
     number of uses (1–100) or validity (1–30 days) out of range. The same emailed invite within
-    INVITE_REPEAT_WINDOW is the one already sent.
+    INVITE_REPEAT_WINDOW is the one already sent. Raises ValidationError on `email` when the account of that
+    address and the venue's side (the venue, its staff, the one who invites) blocked one another
+    (accounts.blocks.contact_check: nothing written, no mail).
     """
     if not timedelta(days=1) <= valid_for <= timedelta(days=30):
         raise ValidationError(_("An invite is valid for 1 to 30 days."), code="valid_for")
@@ -386,6 +389,15 @@ def venue_invite_create(
         expires_at=timezone.now() + valid_for,
     )
     invite.full_clean(exclude=["venue", "created_by"], validate_constraints=False)
+    if invite.email:
+        try:
+            contact_check(
+                asking=party_side(venue_ids=[venue.pk], user_ids=[by.pk]),
+                asked=email_side(invite.email),
+                name=invite.email,
+            )
+        except ContactBlocked as exc:
+            raise ValidationError({"email": [str(exc)]}) from None
     with transaction.atomic():
         # The same emailed invite again at once (a resent form): the one already sent, no second mail.
         if invite.email:

@@ -10,10 +10,10 @@ from typing import NamedTuple
 
 from django.db.models import Q
 
-from accounts.blocks import Party, Side, parties_q, people_of, user_party
+from accounts.blocks import Party, Side, parties_q, party_side, user_party
 from accounts.models import Block, PartyKind, User
 from bands.models import Band, Membership
-from teams.selectors import acting_band_ids_query, acting_people_query, owned_links_query
+from teams.selectors import acting_band_ids_query, owned_links_query
 from venues.models import Venue, VenueStaff
 
 from ..models import Booking
@@ -28,18 +28,9 @@ def venue_party(venue_id: int) -> Party:
 
 
 def side_parties(*, band_ids: Iterable[int] = (), venue_ids: Iterable[int] = (), user_ids: Iterable[int] = ()) -> Side:
-    """The bands and venues named with their members and staff, and the people named, as one side for
-    accounts.blocks.blocked_between: no query here, the people are read inside its one query."""
-    band_ids, venue_ids = [b for b in band_ids if b], [v for v in venue_ids if v]
-    parties = {band_party(b) for b in band_ids} | {venue_party(v) for v in venue_ids}
-    parties |= {user_party(u) for u in user_ids if u}
-    more = []
-    if band_ids:
-        more.append((PartyKind.USER.value, people_of(PartyKind.BAND.value, band_ids)))
-        more.append((PartyKind.USER.value, acting_people_query(band_ids=band_ids)))
-    if venue_ids:
-        more.append((PartyKind.USER.value, people_of(PartyKind.VENUE.value, venue_ids)))
-    return Side(frozenset(parties), tuple(more))
+    """The bands and venues named with their members and staff (and a band's agents), and the people named, as one
+    side for accounts.blocks.blocked_between: accounts.blocks.party_side, the one definition of a side."""
+    return party_side(band_ids=band_ids, venue_ids=venue_ids, user_ids=user_ids)
 
 
 def booking_sides(booking: Booking) -> tuple[Side, Side]:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts import blocks
 from accounts.blocks import Side, blocked_between
 from accounts.models import User
 from accounts.people import person_ref
@@ -343,11 +344,13 @@ def message_check(message: str) -> str:
 
 
 def contact_check(*, asking: Side, asked: Side, name: str) -> None:
-    """Refuse a new ask or message between two sides when either blocked the other (accounts.Block, read
-    both ways in one query). `name` is the side being asked, as the asker knows it. The words never say
-    who blocked whom: the asker reads the same sentence whichever side it was (decision 0081)."""
-    if blocked_between(asking, asked):
-        raise ContactRefused(_("%(name)s can't be contacted through StageSlot. Nothing was sent.") % {"name": name})
+    """Refuse a new ask or message between two sides when either blocked the other: the one contact check
+    (accounts.blocks.contact_check), its refusal raised as the booking doors' ContactRefused. `name` is the side
+    being asked, as the asker knows it. The words never say who blocked whom (decision 0081)."""
+    try:
+        blocks.contact_check(asking=asking, asked=asked, name=name)
+    except blocks.ContactBlocked as exc:
+        raise ContactRefused(str(exc)) from None
 
 
 def booking_contact_check(*, booking: Booking, band_side_asks: bool) -> None:
@@ -365,7 +368,7 @@ def booking_contact_check(*, booking: Booking, band_side_asks: bool) -> None:
         name = booking.picker_band.name
     else:
         name = booking.client.name if booking.client_id else ""
-    raise ContactRefused(_("%(name)s can't be contacted through StageSlot. Nothing was sent.") % {"name": name})
+    raise ContactRefused(blocks.contact_refusal(name))
 
 
 def _counterparty(kind: str, band_id: int, venue_id: int | None, host_id: int | None, picker_id: int | None):

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
+from accounts.blocks import email_side
 from accounts.mail.headers import address_mail_headers
 from accounts.mail.suppression import mail_suppressed
 from accounts.models import User
@@ -24,11 +25,12 @@ from bands.models import ApprovalStatus, Band
 from bands.selectors import band_managers
 from venues.models import Slot
 
-from ..errors import BookingConflict, BookingError, BookingPermissionError
+from ..errors import BookingConflict, BookingError, BookingPermissionError, ContactRefused
 from ..models import Booking, OfferInvite
+from ..selectors.blocks import side_parties
 from ..selectors.bookings import can_manage_band, is_venue_staff, venue_team
 from .asking import booking_create
-from .checks import message_check, slot_booking_check, slot_place_check, start_check
+from .checks import contact_check, message_check, slot_booking_check, slot_place_check, start_check
 from .ending import booking_transition, slot_place_free
 from .locks import band_slot_lock
 from .notices import booking_notify, booking_people, booking_summary
@@ -142,7 +144,9 @@ def offer_invite_create(
 ) -> OfferInvite:
     """Offer a slot by email to a band that is not on StageSlot. The link works for OFFER_INVITE_DAYS
     days and once; whoever opens it signs up, creates their band and finds the offer waiting. The
-    same offer to the same address within REPEAT_WINDOW is the invite already sent (no second mail)."""
+    same offer to the same address within REPEAT_WINDOW is the invite already sent (no second mail). An
+    address whose account and the venue's side blocked one another is refused on `email` in the one contact
+    check's words (checks.contact_check): nothing is written or sent."""
     now = now or timezone.now()
     if not is_venue_staff(slot.venue_id, by):
         raise BookingPermissionError(_("Only this venue's staff can offer its slots."))
@@ -162,6 +166,12 @@ def offer_invite_create(
     if errors:
         raise ValidationError(errors)
     message = message_check(message)
+    try:
+        contact_check(
+            asking=side_parties(venue_ids=[slot.venue_id], user_ids=[by.pk]), asked=email_side(email), name=email
+        )
+    except ContactRefused as exc:
+        raise ValidationError({"email": [str(exc)]}) from None
     with transaction.atomic():
         slot = Slot.objects.select_for_update(of=("self",)).select_related("venue").get(pk=slot.pk)
         if slot.is_cancelled:

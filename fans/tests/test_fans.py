@@ -11,7 +11,7 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Notification
+from accounts.models import Block, Notification, PartyKind
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus, CityDemand, Membership
 from bands.tests.factories import BandFactory, GenreFactory, MembershipFactory
@@ -345,6 +345,35 @@ def test_any_distance_hears_of_far_shows_and_chunks_reach_everyone(world, captur
     assert done == 1
     told = set(ShowAlert.objects.filter(slot=show).values_list("user_id", flat=True))
     assert told == {world.other_fan.pk, *(u.pk for u in followers)}
+
+
+def test_a_fan_and_a_shows_act_or_venue_that_blocked_one_another_hear_nothing_of_it(world, capture):
+    # The show's news is contact from its act and venue (accounts.blocks.contact_open): a block either way, with the
+    # band or with the venue, leaves the fan out of the alert and of a later move; the fan next to them is told.
+    blocks_band, blocked_by_band, blocks_venue, told = (UserFactory() for _ in range(4))
+    for user in (blocks_band, blocked_by_band, blocks_venue, told):
+        services.follow_set(user=user, band=world.band, on=True)
+    show = booked_show(world.band, place=world.potsdam, days=13)
+    user, band, venue = PartyKind.USER.value, PartyKind.BAND.value, PartyKind.VENUE.value
+    for blocker, blocked in (
+        ((user, blocks_band.pk), (band, world.band.pk)),
+        ((band, world.band.pk), (user, blocked_by_band.pk)),
+        ((user, blocks_venue.pk), (venue, show.venue_id)),
+    ):
+        Block.objects.create(
+            blocker_kind=blocker[0], blocker_id=blocker[1], blocked_kind=blocked[0], blocked_id=blocked[1]
+        )
+    with capture(execute=True):
+        alerts.show_alert_run(slot_id=show.pk, change=alerts.NEW, after=0)
+    assert set(ShowAlert.objects.filter(slot=show).values_list("user_id", flat=True)) == {told.pk}
+    kept_out = (blocks_band, blocked_by_band, blocks_venue)
+    assert not Notification.objects.filter(recipient__in=kept_out).exists()
+    assert Notification.objects.filter(recipient=told, kind="fan_show_new").exists()
+    # One already told who blocks the band later hears nothing of its move.
+    Block.objects.create(blocker_kind=user, blocker_id=told.pk, blocked_kind=band, blocked_id=world.band.pk)
+    with capture(execute=True):
+        alerts.show_alert_run(slot_id=show.pk, change=alerts.MOVED, after=0, sequence=1)
+    assert not Notification.objects.filter(recipient=told, kind="fan_show_changed").exists()
 
 
 def test_a_shows_audience_is_told_by_one_chain_of_tasks(world, capture, monkeypatch):

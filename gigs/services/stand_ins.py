@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.blocks import Side, email_side, user_party
 from accounts.mail.headers import address_mail_headers
 from accounts.mail.suppression import mail_suppressed
 from accounts.models import User
@@ -30,9 +31,10 @@ from accounts.services import email_queue, lazy_text, notifications_create
 from accounts.site import site_url
 from accounts.timezones import when_text
 from bands.models import Band, Membership
-from bands.services import band_gig_guest_add
-from bookings.errors import BookingConflict, BookingPermissionError
+from bands.services import band_contact_check, band_gig_guest_add
+from bookings.errors import BookingConflict, BookingPermissionError, ContactRefused
 from bookings.models import Booking, Webhook
+from bookings.selectors.blocks import side_parties
 from bookings.services import checks, locks
 from bookings.services.webhooks import webhook_events_emit
 from payments.services.splits import member_split_stand_in
@@ -65,7 +67,9 @@ def _must_lead(band_id: int, user: User) -> None:
 def stand_in_add(*, band: Band, by: User, name: str, email: str, instrument: str, notes: str = "") -> StandIn:
     """Add a musician to the band's pool for an instrument (an account with that email is linked, so they
     see their gigs when signed in). Raises BookingPermissionError (not a leader or admin), ValidationError
-    (a missing name, instrument or valid email; the same email already in the pool for that instrument)."""
+    (a missing name, instrument or valid email; the same email already in the pool for that instrument; on
+    `email`, the account of that address and the band's side blocked one another: bands.services.
+    band_contact_check, the one contact check, and nothing is written)."""
     _must_lead(band.pk, by)
     name, instrument, notes = name.strip(), instrument.strip(), notes.strip()
     email = email.strip().lower()
@@ -80,6 +84,7 @@ def stand_in_add(*, band: Band, by: User, name: str, email: str, instrument: str
         errors["email"] = [_("Give an email address we can ask them at.")]
     if errors:
         raise ValidationError(errors)
+    band_contact_check(band_id=band.pk, by=by, email=email)
     existing = StandIn.objects.filter(band=band, email=email, instrument__iexact=instrument).first()
     if existing is not None and existing.archived_at is None:
         raise ValidationError({"email": [_("This musician is already in the pool for this instrument.")]})
@@ -112,7 +117,9 @@ def stand_in_request_create(
     their own link (by email; in the app too when they have an account). Only for a place whose member can't
     (or probably can't) play, not filled yet, at a gig ahead. Raises BookingPermissionError (not a leader or
     admin), BookingConflict (the gig is over or cancelled; the place is filled; the member can play),
-    ValidationError (no stand-in chosen, one not in the band's pool, more than 30, a message too long)."""
+    ValidationError (no stand-in chosen, one not in the band's pool, more than 30, a message too long),
+    ContactRefused (a stand-in asked and the band's side blocked one another: the one contact check, naming
+    that stand-in; nobody is asked, nothing is written)."""
     now = now or timezone.now()
     booking = place.booking
     _must_lead(booking.band_id, by)
@@ -131,6 +138,7 @@ def stand_in_request_create(
     )
     if pool != set(chosen):
         raise ValidationError({"stand_ins": [_("Only the band's own stand-ins can be asked.")]})
+    _asked_contact_check(band_id=booking.band_id, by=by, stand_ins=list(chosen.values()))
     with transaction.atomic():
         place = (
             GigAnswer.objects.select_for_update(of=("self",)).select_related("booking__band", "member").get(pk=place.pk)
@@ -155,6 +163,25 @@ def stand_in_request_create(
             now=now,
         )
     return request
+
+
+def _stand_ins_side(stand_ins: list[StandIn]) -> Side:
+    """The people behind stand-ins: their linked accounts and any account with their address (one made after
+    they joined the pool), read inside blocked_between's query."""
+    by_email = email_side(*(s.email for s in stand_ins))
+    return Side(frozenset(user_party(s.user_id) for s in stand_ins if s.user_id), by_email.more)
+
+
+def _asked_contact_check(*, band_id: int, by: User, stand_ins: list[StandIn]) -> None:
+    """The one contact check (checks.contact_check) between the band's side with `by` and every stand-in asked:
+    one query for all; only when it refuses, one more a stand-in to name the one in the way."""
+    band_side = side_parties(band_ids=[band_id], user_ids=[by.pk])
+    try:
+        checks.contact_check(asking=band_side, asked=_stand_ins_side(stand_ins), name="")
+    except ContactRefused:
+        for stand_in in sorted(stand_ins, key=lambda s: (s.name, s.pk)):
+            checks.contact_check(asking=band_side, asked=_stand_ins_side([stand_in]), name=stand_in.name)
+        raise
 
 
 def ask_url(ask: StandInAsk) -> str:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from bands.models import Band, Membership
+from bands.services import band_contact_check
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, SavedTour
 from bookings.selectors.bookings import can_manage_band
@@ -195,8 +196,10 @@ def tour_stay_delete(*, stay: TourStay, by: User) -> None:
 def tour_traveller_add(*, tour: Tour, by: User, email: str, role: str, sees_money: bool = False) -> TourTraveller:
     """Invite a person with an account (found by their email) to travel on this tour only: a driver, a
     sound engineer, a stand-in. The band's members travel already. Raises BookingPermissionError,
-    ValidationError on `email` (no such account, a member), BookingConflict (already on the tour)."""
+    ValidationError on `email` (no such account, a member; that account and the band's side blocked one
+    another: bands.services.band_contact_check, the one contact check), BookingConflict (already on the tour)."""
     _refuse_unless_manager(tour.band_id, by)
+    band_contact_check(band_id=tour.band_id, by=by, email=(email or "").strip())
     if role not in TourTraveller.Role.values:
         raise ValidationError({"role": [_("Pick a role from the list.")]})
     user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()

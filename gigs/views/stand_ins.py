@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.links import LinkPerson, link_for_a_person
 from accounts.timezones import when_text
-from bookings.errors import BookingConflict, BookingError, BookingPermissionError
+from bookings.errors import BookingConflict, BookingError, BookingPermissionError, ContactRefused
 from bookings.ical import FeedEvent, feed_render, feed_response
 from bookings.selectors.detail import booking_title
 from bookings.selectors.feeds import gig_summary_of
@@ -44,7 +44,10 @@ HOME_TEMPLATE = "gigs/stand_ins/home.html"
 
 
 def _status_of(exc: BookingError) -> int:
-    return 403 if isinstance(exc, BookingPermissionError) else 409 if isinstance(exc, BookingConflict) else 400
+    # A block in the way is 403, shown in place, as at every door of contact (decision 0081).
+    if isinstance(exc, BookingPermissionError | ContactRefused):
+        return 403
+    return 409 if isinstance(exc, BookingConflict) else 400
 
 
 # ---- The pool ----------------------------------------------------------------------------------------
