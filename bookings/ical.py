@@ -7,6 +7,10 @@ with each change, DTSTAMP at the last change (never "now", so the same state giv
 UTC times, and a cancelled gig kept as STATUS:CANCELLED for a while instead of vanishing. Nothing goes
 out that no calendar reads: no LAST-MODIFIED beside DTSTAMP, no TRANSP:OPAQUE (the default), no
 timezones (UTC only) – docs/decisions/0101. A client that accepts gzip gets the feed gzipped.
+
+Every text a calendar carries goes through one writer, `ical_text` (decision 0121): a name, a title, a
+place, a UID on one line, whatever a row holds; a description with its line breaks escaped as RFC 5545 allows.
+Every calendar StageSlot serves or writes is made by `feed_render` (stageslot/tests/test_calendar_doors.py).
 """
 
 import datetime as dt
@@ -27,6 +31,7 @@ from django.utils.http import http_date, quote_etag
 from django_ical.feedgenerator import FEED_FIELD_MAP, ICal20Feed
 from icalendar import Calendar, Component
 
+from accounts.form_fields import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, LINE_BREAKS
 from accounts.site import site_url
 
 logger = logging.getLogger(__name__)
@@ -103,7 +108,7 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def _feed(name: str) -> StageSlotICalFeed:
     return StageSlotICalFeed(
-        title=name,
+        title=ical_one_line(name),
         link=site_url(),
         description=None,
         product_id=PRODUCT_ID,
@@ -141,15 +146,15 @@ def _vevent(event: FeedEvent) -> bytes:
     modified = _ical_utc(event.modified_at)
     lines = [
         b"BEGIN:VEVENT",
-        _line("SUMMARY", _text(event.summary)),
+        _line("SUMMARY", ical_text(event.summary)),
         b"DTSTART:" + _ical_utc(event.starts_at),
         b"DTEND:" + _ical_utc(event.ends_at),
         b"DTSTAMP:" + modified,
-        _line("UID", _text(event.uid)),
+        _line("UID", ical_text(event.uid)),
         b"SEQUENCE:%d" % event.sequence,
-        _line("DESCRIPTION", _text(event.description)),
-        _line("LOCATION", _text(event.location)),
-        _line("STATUS", _text(event.status)),
+        _line("DESCRIPTION", ical_text(event.description, lines=True)),
+        _line("LOCATION", ical_text(event.location)),
+        _line("STATUS", ical_text(event.status)),
         b"TRANSP:TRANSPARENT" if event.transparent else b"",
         _line("URL", iri_to_uri(event.url)),  # as Django's feed generator passes it on
         b"END:VEVENT",
@@ -161,6 +166,38 @@ def _ical_utc(moment: dt.datetime) -> bytes:
     """A UTC DATE-TIME, whole seconds: 20301231T203000Z."""
     m = _utc(moment)
     return f"{m.year:04}{m.month:02}{m.day:02}T{m.hour:02}{m.minute:02}{m.second:02}Z".encode()
+
+
+# ---- The one writer of calendar text -------------------------------------------------------------------------
+
+# Runs of line breaks, tabs and controls, with the spaces around them: one space each in a one-line text.
+_BREAKS_IN_A_LINE = re.compile(f" *(?:(?:{LINE_BREAKS.pattern}|{CONTROL_CHARACTERS.pattern}) *)+")
+# A line break of any kind in a text of several lines (CRLF first: one break, not two).
+_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
+
+
+def ical_one_line(value: str) -> str:
+    """`value` as a calendar writes a name, a title, a place or a UID: on one line. Each run of line breaks,
+    tabs and control characters (a row stored before forms refused them) is one space, the characters that turn
+    the direction of what follows are gone, and the ends are trimmed."""
+    return _BREAKS_IN_A_LINE.sub(" ", DIRECTION_CHARACTERS.sub("", value or "")).strip(" ")
+
+
+def ical_lines(value: str) -> str:
+    """`value` as a calendar writes a description: each line break of any kind a line feed (escaped "\\n" by
+    `ical_text`), each other control character a space, the direction characters gone."""
+    return CONTROL_CHARACTERS.sub(" ", _BREAKS.sub("\n", DIRECTION_CHARACTERS.sub("", value or "")))
+
+
+def ical_text(value: str, *, lines: bool = False) -> str:
+    """The one writer of calendar text (RFC 5545 3.3.11 TEXT): what every SUMMARY, LOCATION, UID, STATUS and
+    DESCRIPTION of a StageSlot calendar is written with. A one-line text (the default) goes through
+    `ical_one_line` and is escaped so that a written backslash stays one (a name "Back\\Nowhere" is not
+    broken in two); with `lines` (a DESCRIPTION), line breaks are kept as escaped "\\n", as icalendar writes
+    them. Never a raw CR or LF in what it returns."""
+    if lines:
+        return _text(ical_lines(value))
+    return ical_one_line(value).replace("\\", "\\\\").replace(";", r"\;").replace(",", r"\,")
 
 
 def _text(value: str) -> str:

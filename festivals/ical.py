@@ -1,13 +1,13 @@
 """ICS of a published timetable, per stage or per act: each set an event with a stable UID (a UUID5 of the
 festival and the placement), SEQUENCE growing with each move, DTSTAMP its last change (so the same
-timetable gives the same bytes), removed acts STATUS:CANCELLED."""
+timetable gives the same bytes), removed acts STATUS:CANCELLED. Written by the one calendar writer
+(bookings.ical.feed_render), as every calendar is: names on one line whatever a row holds."""
 
 import uuid
 
-from django.http import HttpResponse
-from icalendar import Calendar, Event
+from django.http import HttpRequest, HttpResponse
 
-from accounts.form_fields import one_line
+from bookings.ical import FeedEvent, feed_render, feed_response
 
 from .models import Festival, Placement
 
@@ -18,22 +18,20 @@ def placement_uid(festival: Festival, placement: Placement) -> str:
     return f"{uuid.uuid5(NAMESPACE, f'{festival.pk}:{placement.pk}')}@stageslot"
 
 
-def placements_ics(festival: Festival, placements) -> HttpResponse:
-    calendar = Calendar()
-    calendar.add("prodid", "-//StageSlot//Festivals//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", one_line(festival.name))
-    for placement in placements:
-        event = Event()
-        event.add("uid", placement_uid(festival, placement))
-        event.add("summary", one_line(f"{placement.band.name} – {placement.festival_stage.stage.name}"))
-        event.add("dtstart", placement.starts_at)
-        event.add("dtend", placement.ends_at)
-        event.add("dtstamp", placement.updated_at)
-        event.add("sequence", placement.sequence)
-        event.add("location", one_line(f"{placement.festival_stage.stage.name}, {festival.venue.name}"))
-        event.add("status", "CANCELLED" if placement.cancelled_at else "CONFIRMED")
-        calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{festival.slug}.ics"'
-    return response
+def placements_ics(request: HttpRequest, festival: Festival, placements) -> HttpResponse:
+    """The sets as a calendar file, with the feeds' ETag and 304."""
+    events = [
+        FeedEvent(
+            uid=placement_uid(festival, placement),
+            summary=f"{placement.band.name} – {placement.festival_stage.stage.name}",
+            starts_at=placement.starts_at,
+            ends_at=placement.ends_at,
+            status="CANCELLED" if placement.cancelled_at else "CONFIRMED",
+            sequence=placement.sequence,
+            modified_at=placement.updated_at,
+            location=f"{placement.festival_stage.stage.name}, {festival.venue.name}",
+        )
+        for placement in placements
+    ]
+    body = feed_render(name=festival.name, events=events)
+    return feed_response(request, body=body, filename=f"{festival.slug}.ics")

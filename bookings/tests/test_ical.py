@@ -1,6 +1,7 @@
 """The feeds' VEVENTs, written directly, are byte for byte what django-ical and icalendar make of the same
 events (docs/decisions/0013): escaping, folding at 75 octets, CRLF, UTC times, the order of properties
-and the properties left out when empty."""
+and the properties left out when empty – once the one writer of calendar text (`ical_text`) has put each
+name on one line and each description's line breaks in one form (decision 0121)."""
 
 import datetime as dt
 from dataclasses import replace
@@ -11,7 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from bookings.ical import FeedEvent, StageSlotICalFeed, _feed, _vevent, feed_render, feed_render_forget
+from bookings.ical import (
+    FeedEvent,
+    StageSlotICalFeed,
+    _feed,
+    _vevent,
+    feed_render,
+    feed_render_forget,
+    ical_lines,
+    ical_one_line,
+)
 
 MOMENT = dt.datetime(2030, 5, 1, 20, tzinfo=dt.UTC)
 
@@ -19,7 +29,7 @@ MOMENT = dt.datetime(2030, 5, 1, 20, tzinfo=dt.UTC)
 def icalendar_vevent_feed(name: str, events: list[FeedEvent]) -> StageSlotICalFeed:
     """The feed as it was built before: every event through django-ical's add_item."""
     feed = _feed(name)
-    for event in sorted(events, key=lambda e: (e.starts_at, e.uid)):
+    for event in sorted(map(cleaned, events), key=lambda e: (e.starts_at, e.uid)):
         modified = event.modified_at.astimezone(dt.UTC).replace(microsecond=0)
         feed.add_item(
             title=event.summary,
@@ -38,9 +48,24 @@ def icalendar_vevent_feed(name: str, events: list[FeedEvent]) -> StageSlotICalFe
 
 
 def icalendar_vevent(event: FeedEvent) -> bytes:
+    """icalendar's VEVENT of the event as the one writer hands its texts on: names on one line, line breaks
+    of a description in one form."""
     calendar = Calendar()
     icalendar_vevent_feed("", [event]).write_items(calendar)
     return calendar.subcomponents[0].to_ical()
+
+
+ONE_LINE = ("summary", "location", "uid", "status")
+
+
+def cleaned(event: FeedEvent) -> FeedEvent:
+    one_line = {name: ical_one_line(getattr(event, name)) for name in ONE_LINE}
+    return replace(event, **one_line, description=ical_lines(event.description))
+
+
+def icalendar_reads_a_backslash_n_as_a_line_break(event: FeedEvent) -> bool:
+    """icalendar writes a name's backslash before an N as a line break; the one writer keeps it a backslash."""
+    return any("\\N" in getattr(cleaned(event), name) for name in ONE_LINE)
 
 
 def event(**fields) -> FeedEvent:
@@ -66,7 +91,8 @@ CASES = {
         url="https://stageslot.example/bookings/0b8e/",
     ),
     "unicode": event(summary="Ünïcödé – Kraków’s Łódź 🎸 " * 4, location="Zürich, Straße 5 😀"),
-    "escaping": event(summary=r"a,b;c\d\Ne" + "\r\nf\rg\nh", description="back\\slash; semi, comma\n" * 6),
+    "escaping": event(summary=r"a,b;c\de" + "\r\nf\rg\nh", description=r"back\slash\N; semi, comma" + "\n" * 6),
+    "controls": event(summary="a\x00b\x0bc\td \u2028 e\u202e", location="\r\n x \x1f", description="a\x0bb\x00c\u2029"),
     "tentative": event(status="TENTATIVE", sequence=0),
     "cancelled": event(status="CANCELLED", sequence=7, description="Cancelled: the venue flooded."),
     "available": event(summary="Available", status="CONFIRMED", transparent=True),
@@ -140,7 +166,41 @@ def test_any_event_is_icalendars_own_bytes(summary, description, location, path,
         ends_at=rest["start"] + timedelta(minutes=90),
         modified_at=rest["start"] - timedelta(days=1, microseconds=7),
     )
-    assert _vevent.__wrapped__(case) == icalendar_vevent(case)
+    written = _vevent.__wrapped__(case)
+    if not icalendar_reads_a_backslash_n_as_a_line_break(case):
+        assert written == icalendar_vevent(case)
+    read = Calendar.from_ical(b"BEGIN:VCALENDAR\r\n" + written + b"END:VCALENDAR\r\n").walk("VEVENT")[0]
+    for name in ("summary", "location"):
+        value = ical_one_line(getattr(case, name))
+        assert str(read.get(name, "")) == value and not any(c in value for c in "\r\n\x0b\x00")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Lake\nFest",
+        "Lake\r\nFest",
+        "Lake\rFest",
+        "Lake\x0bFest",
+        "Lake\x00Fest",
+        "Lake \u2028 \tFest",
+        "Lake\u202eFest",
+    ],
+)
+def test_the_one_writer_puts_a_name_on_one_line(name):
+    assert ical_one_line(name) in ("Lake Fest", "LakeFest")
+    body = feed_render(name=name, events=[event(summary=name, location=name, description=f"{name}\n{name}")])
+    read = Calendar.from_ical(body)
+    assert str(read["X-WR-CALNAME"]) == ical_one_line(name)
+    vevent = read.walk("VEVENT")[0]
+    assert str(vevent["SUMMARY"]) == str(vevent["LOCATION"]) == ical_one_line(name)
+    assert str(vevent["DESCRIPTION"]) == ical_lines(f"{name}\n{name}")  # its line breaks kept, escaped
+    assert all(b"\r" not in line and b"\n" not in line for line in body.split(b"\r\n"))
+
+
+def test_a_backslash_before_n_in_a_name_stays_a_backslash():
+    body = feed_render(name="Back\\Nowhere", events=[event(summary="Back\\Nowhere; again, \\n")])
+    assert str(Calendar.from_ical(body).walk("VEVENT")[0]["SUMMARY"]) == "Back\\Nowhere; again, \\n"
 
 
 def test_kept_vevents_follow_changes():

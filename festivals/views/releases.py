@@ -169,13 +169,13 @@ def stage_ics(request: HttpRequest, slug: str, stage_id: int) -> HttpResponse:
     festival, release = _shown(slug)
     fstage = get_object_or_404(festival.stages, pk=stage_id)
     return placements_ics(
-        festival, [p for p in _sets(festival, release, removed=True) if p.festival_stage.pk == fstage.pk]
+        request, festival, [p for p in _sets(festival, release, removed=True) if p.festival_stage.pk == fstage.pk]
     )
 
 
 def act_ics(request: HttpRequest, slug: str, band: str) -> HttpResponse:
     festival, release = _shown(slug)
-    return placements_ics(festival, [p for p in _sets(festival, release, removed=True) if p.band.slug == band])
+    return placements_ics(request, festival, [p for p in _sets(festival, release, removed=True) if p.band.slug == band])
 
 
 # ---- The schedule other programs read ---------------------------------------------------------------------

@@ -14,13 +14,123 @@ from pathlib import Path
 
 import django.contrib.admin
 from django.conf import settings
+from django.template.base import Lexer, Token, TokenType
 
 ROOT = Path(settings.BASE_DIR)
 UNSTYLED = Path(__file__).with_name("UNSTYLED.txt")
 CLASS_ATTR = re.compile(r"""\bclass\s*=\s*(["'])(.*?)\1""", re.S)
-TEMPLATE_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 NAME = re.compile(r"-?[_a-zA-Z][\w-]*")
 HOOK = "js-"
+# Each template tag of a file stands in the text as one character of Unicode's private use plane 15 while the
+# class attributes are found, so a quote inside a tag ({% if kind == "gig" %}) never ends an attribute.
+TAG = 0xF0000
+# Where a variable completes a word: "bk-status--\0" is the prefix bk-status--, "\0" a class drawn whole.
+DYNAMIC = "\0"
+# Tags whose body is drawn once, as it is; their own words are no class.
+TRANSPARENT = {"with", "spaceless", "autoescape", "filter", "localize", "language", "block", "verbatim"}
+
+
+def _quoted(bit: str) -> str | None:
+    return bit[1:-1] if len(bit) >= 2 and bit[0] == bit[-1] and bit[0] in "'\"" else None
+
+
+def _join(alternatives: list[str], pieces: list[str]) -> list[str]:
+    return list(dict.fromkeys(a + p for a in alternatives for p in pieces))
+
+
+def _variable(token: Token) -> list[str]:
+    """What a {{ … }} may draw: a quoted literal as it is, `|yesno:"a,b"` each word, `|default:"x"` the variable or
+    x; anything else a dynamic part."""
+    head, *filters = token.contents.split("|")
+    literal = _quoted(head.strip())
+    drawn = [literal] if literal is not None else [DYNAMIC]
+    for name, _, argument in (f.partition(":") for f in filters):
+        words = _quoted(argument.strip())
+        if name.strip() == "yesno" and words is not None:
+            drawn = words.split(",")
+        elif name.strip() == "default" and words is not None:
+            drawn = [*drawn, words]
+    return drawn
+
+
+def _drawn(items: list, i: int, stops: tuple[str, ...]) -> tuple[list[str], int, str | None]:
+    """Every text `items[i:]` may draw up to one of the `stops` tags (each branch of an {% if %}, a {% for %}'s body
+    and its {% empty %}, each word of a {% cycle %}): (the texts, where it stopped, the tag it stopped at)."""
+    drawn = [""]
+    while i < len(items):
+        item = items[i]
+        if isinstance(item, str):
+            drawn, i = _join(drawn, [item]), i + 1
+            continue
+        if item.token_type == TokenType.VAR:
+            drawn, i = _join(drawn, _variable(item)), i + 1
+            continue
+        if item.token_type != TokenType.BLOCK:  # a comment draws nothing
+            i += 1
+            continue
+        bits = item.split_contents()
+        tag = bits[0] if bits else ""
+        if tag in stops:
+            return drawn, i, tag
+        if tag == "if":
+            branches, has_else, ended = [], False, "elif"
+            while ended in ("elif", "else"):
+                has_else = has_else or ended == "else"
+                body, i, ended = _drawn(items, i + 1, ("elif", "else", "endif"))
+                branches += body
+            drawn, i = _join(drawn, branches if has_else else [*branches, ""]), i + 1
+        elif tag == "for":
+            body, i, ended = _drawn(items, i + 1, ("empty", "endfor"))
+            empty = [""]
+            if ended == "empty":
+                empty, i, ended = _drawn(items, i + 1, ("endfor",))
+            drawn, i = _join(drawn, body + empty), i + 1
+        elif tag in ("cycle", "firstof"):
+            words = [_quoted(bit) for bit in bits[1:] if bit not in ("as", "silent")]
+            drawn, i = _join(drawn, [DYNAMIC if word is None else word for word in words] or [DYNAMIC]), i + 1
+        elif tag in TRANSPARENT or tag.startswith("end"):
+            i += 1
+        else:  # {% url %}, {% static %}, {% translate %}…: drawn at run time
+            drawn, i = _join(drawn, [DYNAMIC]), i + 1
+    return drawn, i, None
+
+
+def class_attributes(template: str) -> list[list]:
+    """The value of every class="…" of a template, as the template engine's lexer reads it: a list of texts and
+    the tokens ({{ … }}, {% … %}, {# … #}) between them."""
+    tokens = Lexer(template).tokenize()
+    tags = [token for token in tokens if token.token_type != TokenType.TEXT]
+    masked, n = [], 0
+    for token in tokens:
+        if token.token_type == TokenType.TEXT:
+            masked.append(token.contents)
+        else:
+            masked.append(chr(TAG + n))
+            n += 1
+    attributes = []
+    for match in CLASS_ATTR.finditer("".join(masked)):
+        items = [
+            tags[ord(piece) - TAG] if len(piece) == 1 and ord(piece) >= TAG else piece
+            for piece in re.split(f"([{chr(TAG)}-{chr(TAG + max(n, 1))}])", match.group(2))
+            if piece
+        ]
+        attributes.append(items)
+    return attributes
+
+
+def classes_in(template: str) -> set[tuple[str, bool]]:
+    """Every class word a template's class attributes may draw, in every branch: (name, completed by a variable).
+    `class="a--{% if ok %}ok{% else %}no{% endif %}"` gives ("a--ok", False) and ("a--no", False);
+    `class="x {{ y }}"` gives ("x", False) and ("", True), a class drawn whole from a variable, which no rule can
+    be looked up for; `class="bk-status--{{ s }}"` gives ("bk-status--", True), a prefix some rule must start with."""
+    found = set()
+    for items in class_attributes(template):
+        for text in _drawn(items, 0, ())[0]:
+            for word in text.split():
+                name, dynamic = word.split(DYNAMIC)[0], DYNAMIC in word
+                if not name or NAME.fullmatch(name):
+                    found.add((name, dynamic))
+    return found
 
 
 def rules_in(css: str) -> set[str]:
@@ -40,18 +150,15 @@ def admin_rules() -> set[str]:
 
 
 def classes_used() -> dict[tuple[str, bool], set[str]]:
-    """{(class, is a prefix completed by a variable): the templates using it} for every template file."""
+    """{(class, is a prefix completed by a variable): the templates using it} for every template file (a class
+    drawn whole from a variable left out: no rule can be looked up for it)."""
     used: dict[tuple[str, bool], set[str]] = defaultdict(set)
     for path in sorted((ROOT / "templates").glob("**/*")):
         if not path.is_file() or path.suffix not in {".html", ".txt", ".svg", ".xml"}:
             continue
-        text = path.read_text(encoding="utf-8")
-        for match in CLASS_ATTR.finditer(text):
-            value = TEMPLATE_TAG.sub("\0", match.group(2))
-            for word in value.split():
-                name, prefix = word.split("\0")[0], "\0" in word
-                if name and NAME.fullmatch(name):
-                    used[(name, prefix)].add(str(path.relative_to(ROOT)))
+        for name, prefix in classes_in(path.read_text(encoding="utf-8")):
+            if name:
+                used[(name, prefix)].add(str(path.relative_to(ROOT)))
     return used
 
 
@@ -111,3 +218,58 @@ def test_a_browser_test_fails_on_a_refused_inline_style_but_not_on_an_answer_dra
     assert not _console_error(message("Failed to load resource: the server responded with a status of 409 ()"))
     assert not _console_error(message("Failed to load resource: net::ERR_NAME_NOT_RESOLVED", "https://t.invalid/1.png"))
     assert not _console_error(message(csp, kind="warning"))
+
+
+def test_the_extractor_reads_every_branch_of_a_class_attribute():
+    assert classes_in('<li class="tour-outcome--{% if ok %}ok{% else %}no{% endif %}">') == {
+        ("tour-outcome--ok", False),
+        ("tour-outcome--no", False),
+    }
+    # A word that begins with a tag, and the branch that draws nothing.
+    assert classes_in('<tr class="{% if row.mine %}bk-row{% endif %} plain">') == {("bk-row", False), ("plain", False)}
+    assert classes_in('<p class="a {% if x %}b{% elif y %}c{% else %}d{% endif %}">') == {
+        ("a", False),
+        ("b", False),
+        ("c", False),
+        ("d", False),
+    }
+    # A quote inside a tag does not end the attribute.
+    assert classes_in("""<p class="{% if kind == "gig" %}is-gig{% endif %} x">""") == {("is-gig", False), ("x", False)}
+    # Nested, and a for loop's body and its empty branch.
+    assert classes_in('<p class="{% if a %}{% if b %}ab{% else %}a-only{% endif %}{% endif %}">') == {
+        ("ab", False),
+        ("a-only", False),
+    }
+    assert classes_in('<p class="{% for t in ts %}tag-{{ t }} {% empty %}untagged{% endfor %}">') == {
+        ("tag-", True),
+        ("untagged", False),
+    }
+
+
+def test_the_extractor_flags_what_a_variable_draws():
+    assert classes_in('<p class="x {{ y }}">') == {("x", False), ("", True)}
+    assert classes_in('<p class="bk-status--{{ status }}">') == {("bk-status--", True)}
+    assert classes_in('<p class=\'{{ ok|yesno:"is-ok,is-no" }} {{ kind|default:"plain" }}\'>') == {
+        ("is-ok", False),
+        ("is-no", False),
+        ("plain", False),
+        ("", True),
+    }
+    assert classes_in('<p class="{% cycle "odd" "even" %} {% url "x" %}">') == {
+        ("odd", False),
+        ("even", False),
+        ("", True),
+    }
+    assert classes_in('<p class="{# a note #}quiet">') == {("quiet", False)}
+    assert classes_in("<p>class is a word here, {{ x }}</p>") == set()
+
+
+def test_a_class_hidden_behind_a_tag_without_a_rule_is_found(tmp_path, monkeypatch):
+    """The check fails for a template whose only unstyled class starts right after a tag."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "x.html").write_text('<tr class="{% if a %}no-such-rule-anywhere{% endif %}"></tr>', encoding="utf-8")
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    (tmp_path / "static/css").mkdir(parents=True)
+    (tmp_path / "static/css/a.css").write_text(".other { color: red }", encoding="utf-8")
+    assert unstyled() == {"no-such-rule-anywhere": {"templates/x.html"}}
