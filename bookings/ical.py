@@ -8,7 +8,7 @@ UTC times, and a cancelled gig kept as STATUS:CANCELLED for a while instead of v
 out that no calendar reads: no LAST-MODIFIED beside DTSTAMP, no TRANSP:OPAQUE (the default), no
 timezones (UTC only) – docs/decisions/0101. A client that accepts gzip gets the feed gzipped.
 
-Every text a calendar carries goes through one writer, `ical_text` (decision 0121): a name, a title, a
+Every text a calendar carries goes through one writer, `ical_text` (decision 0123): a name, a title, a
 place, a UID on one line, whatever a row holds; a description with its line breaks escaped as RFC 5545 allows.
 Every calendar StageSlot serves or writes is made by `feed_render` (stageslot/tests/test_calendar_doors.py).
 """

@@ -1,7 +1,7 @@
 """The feeds' VEVENTs, written directly, are byte for byte what django-ical and icalendar make of the same
 events (docs/decisions/0013): escaping, folding at 75 octets, CRLF, UTC times, the order of properties
 and the properties left out when empty – once the one writer of calendar text (`ical_text`) has put each
-name on one line and each description's line breaks in one form (decision 0121)."""
+name on one line and each description's line breaks in one form (decision 0123)."""
 
 import datetime as dt
 from dataclasses import replace
