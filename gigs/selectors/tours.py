@@ -187,8 +187,12 @@ def person_tours(
             first=Min("tour_gigs__booking__starts_at", filter=booked),
             last=Max("tour_gigs__booking__ends_at", filter=booked),
             gig_count=Count("tour_gigs"),
-            traveller_role=Subquery(TourTraveller.objects.filter(tour=OuterRef("pk"), user=user).values("role")[:1]),
-            member_role=Subquery(Membership.objects.filter(band_id=OuterRef("band_id"), user=user).values("role")[:1]),
+            traveller_role=Subquery(
+                TourTraveller.objects.filter(tour=OuterRef("pk"), user=user).order_by().values("role")[:1]
+            ),
+            member_role=Subquery(
+                Membership.objects.filter(band_id=OuterRef("band_id"), user=user).order_by().values("role")[:1]
+            ),
         )
     )
     if upcoming:
