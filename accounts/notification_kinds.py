@@ -20,8 +20,9 @@ class NotificationKind:
 BOOKINGS, REVIEWS, MESSAGES = _("Bookings"), _("Reviews"), _("Messages")
 BANDS_AND_VENUES, CALENDARS = _("Bands and venues"), _("Calendars")
 LINE_UPS = _("Who plays")
+TOURS = _("Tours")
 FANS = _("Shows you follow")
-GROUPS = (BOOKINGS, LINE_UPS, REVIEWS, MESSAGES, BANDS_AND_VENUES, CALENDARS, FANS)
+GROUPS = (BOOKINGS, LINE_UPS, TOURS, REVIEWS, MESSAGES, BANDS_AND_VENUES, CALENDARS, FANS)
 
 KINDS: dict[str, NotificationKind] = {
     k.key: k
@@ -64,6 +65,7 @@ KINDS: dict[str, NotificationKind] = {
             "stand_in_filled", _("A stand-in takes a place, or a place you were asked for is filled"), LINE_UPS
         ),
         NotificationKind("set_list", _("The set list of a gig you play changes"), LINE_UPS, True),
+        NotificationKind("tour_party", _("You are added to a tour's touring party, or taken off it"), TOURS),
         NotificationKind(
             "hold", _("A date is held for your band or venue, challenged, moved up or let go"), BANDS_AND_VENUES
         ),

@@ -37,8 +37,9 @@ urlpatterns = [
     path("<uuid:uid>/set-list/order/", set_lists.set_list_order, name="set_list_order"),
     path("<uuid:uid>/set-list/copy/", set_lists.set_list_copy, name="set_list_copy"),
     path("<uuid:uid>/set-list/print/", set_lists.set_list_print, name="set_list_print"),
-    # Tours: a band's tours, the itinerary day by day, its gigs, stays and party, its money
+    # Tours: a band's tours, a person's own, the itinerary day by day, its gigs, stays and party, its money
     path("bands/<slug:slug>/tours/", tours.band_tours, name="band_tours"),
+    path("tours/", tours.my_tours, name="my_tours"),
     path("tours/<int:pk>/", tours.tour_page, name="tour"),
     path("tours/<int:pk>/manage/", tours.tour_manage, name="tour_manage"),
     path("tours/<int:pk>/tour.ics", tours.tour_ics, name="tour_ics"),

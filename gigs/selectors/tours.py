@@ -10,7 +10,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -47,6 +47,8 @@ JOINABLE_STATUSES = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED)
 # between it and the load-in is driven the day before, when that day has no show (a travel day).
 LEAVE_AT = dt.time(10)
 MAX_GIGS = 120
+# The tours a person's list shows at most (the dashboard shows fewer).
+MAX_MY_TOURS = 100
 
 
 # ---- Who sees what --------------------------------------------------------------------------------
@@ -146,10 +148,79 @@ def band_tours(*, band: Band) -> QuerySet[Tour]:
     return Tour.objects.filter(band=band).order_by("-created_at", "-pk")
 
 
-def tours_of_user(*, user: User) -> QuerySet[Tour]:
-    """The tours a person travels on: their bands' tours and the tours they were invited to."""
-    bands = Membership.objects.filter(user=user).values("band_id")
-    return Tour.objects.filter(band_id__in=bands).union(Tour.objects.filter(travellers__user=user)).order_by("-pk")
+@dataclass(frozen=True)
+class MyTour:
+    """A tour as one of its touring party reads it in a list: the first and last day of its booked gigs in
+    the reader's zone (None before it has one), the reader's role on it (a TourTraveller.Role, else their
+    Membership.Role in the band), and whether it is on today or over."""
+
+    tour: Tour
+    first_day: dt.date | None
+    last_day: dt.date | None
+    role: str
+    role_label: str
+    today: bool
+    over: bool
+
+
+def person_tours(
+    *, user: User, now: dt.datetime, zone: zoneinfo.ZoneInfo, upcoming: bool = True, limit: int = MAX_MY_TOURS
+) -> list[MyTour]:
+    """The tours a person travels on – their bands' tours and the tours they were added to – with its band.
+    With `upcoming`, only the tours not over before today in `zone` (on today, ahead, or with no gig yet; a
+    tour whose every gig is cancelled is left out), soonest first (one with no gig yet last); else all of
+    them, the latest first. At most `limit`. One query, whatever the number of tours, bands and gigs;
+    someone on no tour pays it too."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    start = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), tzinfo=zone)
+    end = start + dt.timedelta(days=1)
+    booked = Q(tour_gigs__booking__status__in=TOUR_STATUSES)
+    rows = (
+        Tour.objects.filter(
+            Q(band_id__in=Membership.objects.filter(user=user).values("band_id"))
+            | Q(pk__in=TourTraveller.objects.filter(user=user).values("tour_id"))
+        )
+        .select_related("band")
+        .only("name", "band", "band__name", "band__slug")
+        .annotate(
+            first=Min("tour_gigs__booking__starts_at", filter=booked),
+            last=Max("tour_gigs__booking__ends_at", filter=booked),
+            gig_count=Count("tour_gigs"),
+            traveller_role=Subquery(
+                TourTraveller.objects.filter(tour=OuterRef("pk"), user=user).order_by().values("role")[:1]
+            ),
+            member_role=Subquery(
+                Membership.objects.filter(band_id=OuterRef("band_id"), user=user).order_by().values("role")[:1]
+            ),
+        )
+    )
+    if upcoming:
+        rows = rows.filter(Q(last__gte=start) | Q(gig_count=0)).order_by(F("first").asc(nulls_last=True), "pk")
+    else:
+        # The latest first, so that a long history keeps its newest tours within the limit.
+        rows = rows.order_by(F("last").desc(nulls_first=True), "-pk")
+    rows = rows[:limit]
+    return [_my_tour(tour, start=start, end=end) for tour in rows]
+
+
+def _my_tour(tour: Tour, *, start: dt.datetime, end: dt.datetime) -> MyTour:
+    zone = start.tzinfo
+    first, last = tour.first, tour.last
+    if tour.traveller_role:
+        role, label = tour.traveller_role, TourTraveller.Role(tour.traveller_role).label
+    else:
+        role = tour.member_role or Membership.Role.MEMBER
+        label = Membership.Role(role).label
+    return MyTour(
+        tour=tour,
+        first_day=first.astimezone(zone).date() if first else None,
+        last_day=last.astimezone(zone).date() if last else None,
+        role=role,
+        role_label=label,
+        today=first is not None and first < end and last >= start,
+        over=last is not None and last < start,
+    )
 
 
 def tour_gig_candidates(*, tour: Tour) -> QuerySet[Booking]:

@@ -9,10 +9,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.services import lazy_text, notifications_create
 from bands.models import Band, Membership
 from bands.services import band_contact_check
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
@@ -48,6 +51,8 @@ MAX_STAYS = 120
 MAX_TRAVELLERS = 30
 MAX_COSTS = 500
 MAX_STAY_NIGHTS = 30
+# The notification kind of a person added to a tour's party, or taken off it (accounts.notification_kinds).
+TOUR_PARTY_KIND = "tour_party"
 
 
 def _refuse_unless_manager(band_id: int, by: User) -> None:
@@ -214,19 +219,55 @@ def tour_traveller_add(*, tour: Tour, by: User, email: str, role: str, sees_mone
             raise BookingError(_("A tour has at most %(n)s travellers besides the band.") % {"n": MAX_TRAVELLERS})
         try:
             with transaction.atomic():
-                return TourTraveller.objects.create(tour=tour, user=user, role=role, sees_money=sees_money, added_by=by)
+                traveller = TourTraveller.objects.create(
+                    tour=tour, user=user, role=role, sees_money=sees_money, added_by=by
+                )
         except IntegrityError as exc:
             raise BookingConflict(_("%(name)s already travels on this tour.") % {"name": user.name}) from exc
+        _traveller_tell(traveller, tour=tour, by=by, added=True)
+    return traveller
 
 
 def tour_traveller_remove(*, traveller: TourTraveller, by: User) -> None:
     """Take a traveller off the tour: their calendar address of it answers 404 from now on (the row goes)
-    and they leave its stays' rooms; nobody else's room changes."""
+    and they leave its stays' rooms; nobody else's room changes. They are told."""
     _refuse_unless_manager(traveller.tour.band_id, by)
     with transaction.atomic():
         TourFeed.objects.filter(tour_id=traveller.tour_id, user_id=traveller.user_id).delete()
         TourStayGuest.objects.filter(stay__tour_id=traveller.tour_id, user_id=traveller.user_id).delete()
+        _traveller_tell(traveller, tour=traveller.tour, by=by, added=False)
         traveller.delete()
+
+
+def _traveller_tell(traveller: TourTraveller, *, tour: Tour, by: User, added: bool) -> None:
+    """Tell the traveller, in the app and by mail as they chose ("tour_party"), that they were added to the
+    tour (with a link to its itinerary, which they may open now) or taken off it (with a link to their
+    tours). The one who did it is kept as a reference, drawn when shown; once per traveller row."""
+    if added:
+        text = lazy_text(
+            gettext_lazy("%(name)s added you to the tour “%(tour)s” of %(band)s. Your role: %(role)s."),
+            name=by.name,
+            tour=tour.name,
+            band=tour.band.name,
+            role=TourTraveller.Role(traveller.role).label,
+        )
+        link = reverse("gigs:tour", args=[tour.pk])
+    else:
+        text = lazy_text(
+            gettext_lazy("%(name)s took you off the tour “%(tour)s” of %(band)s."),
+            name=by.name,
+            tour=tour.name,
+            band=tour.band.name,
+        )
+        link = reverse("gigs:my_tours")
+    notifications_create(
+        recipients=[traveller.user],
+        kind=TOUR_PARTY_KIND,
+        text=text,
+        link=link,
+        key=f"tour-traveller-{'added' if added else 'removed'}:{traveller.pk}",
+        actor=by,
+    )
 
 
 # ---- Who sleeps where -----------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from ..selectors import tours as selectors
 from ..services import tours as services
 
 LIST_TEMPLATE = "gigs/tours/list.html"
+MINE_TEMPLATE = "gigs/tours/mine.html"
 ITINERARY_TEMPLATE = "gigs/tours/itinerary.html"
 MANAGE_TEMPLATE = "gigs/tours/manage.html"
 MONEY_TEMPLATE = "gigs/tours/money.html"
@@ -89,6 +90,20 @@ def band_tours(request: HttpRequest, slug: str) -> HttpResponse:
         status = 400
     context = {"band": band, "membership": membership, "tours": selectors.band_tours(band=band), "form": form}
     return render(request, LIST_TEMPLATE, context, status=status)
+
+
+# ---- A person's own tours --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_tours(request: HttpRequest) -> HttpResponse:
+    """The tours the person travels on (their bands' and those they were added to), each with its dates in
+    their zone and their role: the ones ahead soonest first, then the ones over. Nobody else's."""
+    rows = selectors.person_tours(user=request.user, now=timezone.now(), zone=request.user.zone, upcoming=False)
+    ahead = sorted((r for r in rows if not r.over), key=lambda r: (r.first_day is None, r.first_day, r.tour.pk))
+    context = {"ahead": ahead, "over": [r for r in rows if r.over]}
+    return render(request, MINE_TEMPLATE, context)
 
 
 # ---- The itinerary --------------------------------------------------------------------------------

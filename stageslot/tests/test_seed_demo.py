@@ -188,6 +188,13 @@ def the_tour_tells_its_story(client) -> None:
     for email in ("mara", "ayla", "driver"):
         client.force_login(User.objects.get(email=f"{email}@demo.stageslot.test"))
         assert client.get(reverse("gigs:tour", args=[tour.pk])).status_code == 200
+    # The driver, who plays in no band, was told in the app (the demo sends no mail) and finds the tour on
+    # their dashboard by its link, not only on its days (issue 81).
+    told = Notification.objects.get(recipient=driver.user, kind="tour_party")
+    assert told.link == reverse("gigs:tour", args=[tour.pk]) and told.in_app
+    assert told.email_state == Notification.Email.SKIPPED
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert 'aria-labelledby="my-tours"' in dashboard and f'href="{reverse("gigs:tour", args=[tour.pk])}"' in dashboard
     first = itinerary.days[0].date
     on_tour = dt.datetime.combine(first, dt.time(12), tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
     assert tours_today(user=driver.user, now=on_tour, zone=zoneinfo.ZoneInfo("Europe/Berlin")) == [tour]

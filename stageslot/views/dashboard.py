@@ -14,7 +14,7 @@ from accounts.timezones import when_text
 from bookings.models import Booking
 from festivals.selectors import organiser_desks
 from gigs.selectors.answers import my_open_answers
-from gigs.selectors.tours import tours_today
+from gigs.selectors.tours import person_tours
 from payments.selectors import dashboard_money
 
 from ..choices import choice_label
@@ -28,6 +28,8 @@ from ..selectors import (
 
 # The dashboard lists this many gigs waiting for the person's "Can you play?" (soonest first).
 CAN_YOU_PLAY = 10
+# The dashboard lists this many of the person's tours ahead (soonest first); "All your tours" has the rest.
+DASHBOARD_TOURS = 5
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     open_answers = my_open_answers(user=request.user, now=now, limit=CAN_YOU_PLAY + 1) if memberships else []
     # The bands the person's agencies act for, each with its next gigs: an agent's first job.
     roster = dashboard_roster(user=request.user, now=now)
+    my_tours = person_tours(user=request.user, now=now, zone=zone, limit=DASHBOARD_TOURS)
 
     context = {
         "memberships": memberships,
@@ -194,8 +197,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "time_zone": zone.key,
         # The calls and festivals of the organisations the person runs: what they can start and what runs.
         "desks": organiser_desks(user=request.user, running_only=True),
-        # On a tour day, today's page of the itinerary comes first (decision 0110).
-        "tours_today": tours_today(user=request.user, now=now, zone=zone),
+        # The tours the person travels on from today, whatever else they do (a driver with no band too), in
+        # one query; on a tour day, today's page of the itinerary comes first (decision 0110).
+        "my_tours": my_tours,
+        "tours_today": [row.tour for row in my_tours if row.today],
         "today": now.astimezone(zone).date(),
     }
     return render(request, "stageslot/dashboard.html", context)
