@@ -4,7 +4,7 @@ and the counts a band or venue sees of its followers and asks by city (never who
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 
 from accounts.models import User
@@ -18,6 +18,7 @@ from places.models import City
 from places.near import Near, near_filter
 from venues.models import Slot, Venue, VenueStaff
 
+from .counting import audience_count
 from .models import MAX_FAN_RADIUS_KM, Ask, FanProfile, Follow, ShowAlert
 
 SHOWS_PER_PAGE = 20
@@ -229,20 +230,20 @@ def city_of(*, pk: int) -> City | None:
 # ---- What a band or venue sees: counts by city, never who --------------------------------------------
 
 
-def _by_city(rows) -> CountsShown:
-    return counts_shown((row["label"] or gettext("No home city given"), row["n"]) for row in rows)
+def _by_city(rows: list[tuple[int | None, str, int]]) -> CountsShown:
+    return counts_shown((label or gettext("No home city given"), n) for _city, label, n in rows)
 
 
-def followers_by_city(*, band: Band | None = None, venue: Venue | None = None) -> CountsShown:
-    """How many follow the band or venue, by their home city, with the total as it may be shown
-    (bands.demand.counts_shown: no hidden city recovered from it). One query."""
-    qs = Follow.objects.filter(band_id=band.pk) if band is not None else Follow.objects.filter(venue_id=venue.pk)
-    return _by_city(qs.values(label=F("user__fan_profile__city__name")).annotate(n=Count("pk")).order_by())
+def followers_by_city(*, now: dt.datetime, band: Band | None = None, venue: Venue | None = None) -> CountsShown:
+    """How many people with standing (fans.counting) follow the band or venue, by their home city, with the
+    total as it may be shown (bands.demand.counts_shown: no hidden city recovered from it). One query."""
+    if band is not None:
+        return _by_city(audience_count(what="followers", band_id=band.pk, now=now))
+    return _by_city(audience_count(what="followers", venue_id=venue.pk, now=now))
 
 
-def asks_by_city(*, band: Band) -> CountsShown:
-    rows = Ask.objects.filter(band_id=band.pk).values(label=F("city__name")).annotate(n=Count("pk")).order_by()
-    return _by_city(rows)
+def asks_by_city(*, band: Band, now: dt.datetime) -> CountsShown:
+    return _by_city(audience_count(what="asks", band_id=band.pk, now=now))
 
 
 # ---- Who an alert goes to ----------------------------------------------------------------------------

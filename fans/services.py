@@ -1,21 +1,24 @@
 """Writes of the audience: a fan's account and settings, following, asking a band to come, the demand those
 make for the band (counts by city through bands.demand), and the feed's secret address."""
 
+import datetime as dt
+
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.policy import policy_accept
 from bands.demand import city_demand_replace
-from bands.models import ApprovalStatus, Band
+from bands.models import ApprovalStatus, Band, CityDemand
 from bookings.errors import ContactRefused
 from bookings.selectors.blocks import side_parties
 from bookings.services.checks import contact_check
 from places.models import City
 from venues.models import Venue
 
+from .counting import audience_count
 from .models import MAX_FAN_RADIUS_KM, Ask, FanProfile, Follow, new_fan_token
 from .selectors import is_band_member
 
@@ -138,20 +141,32 @@ def ask_set(*, user: User, band: Band, city: City, on: bool) -> bool:
     return on
 
 
-def demand_refresh(*, band_id: int) -> None:
-    """Count the band's asks by city and its followers by home city again, into bands.CityDemand."""
+def demand_refresh(*, band_id: int, now: dt.datetime | None = None) -> None:
+    """Count the band's asks by city and its followers by home city again, into bands.CityDemand: only people
+    with standing at `now` (fans.counting, the one count), so a follow or ask shows in the nightly step after
+    it is a week old, not with the click."""
+    now = now or timezone.now()
     counts: dict[int, list[int]] = {}
-    for row in Ask.objects.filter(band_id=band_id).values("city_id").annotate(n=Count("pk")).order_by():
-        counts.setdefault(row["city_id"], [0, 0])[0] = row["n"]
-    followers = (
-        Follow.objects.filter(band_id=band_id, user__fan_profile__city__isnull=False)
-        .values("user__fan_profile__city_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in followers:
-        counts.setdefault(row["user__fan_profile__city_id"], [0, 0])[1] = row["n"]
+    for city_id, _label, n in audience_count(what="asks", band_id=band_id, now=now):
+        counts.setdefault(city_id, [0, 0])[0] = n
+    for city_id, _label, n in audience_count(what="followers", band_id=band_id, now=now):
+        if city_id is not None:
+            counts.setdefault(city_id, [0, 0])[1] = n
     city_demand_replace(band_id=band_id, counts={city: (a, f) for city, (a, f) in counts.items()})
+
+
+def demand_refresh_all(*, now: dt.datetime | None = None) -> int:
+    """Every band with followers or asks counted again (the nightly step in which follows and asks that came
+    of age join the counts); bands whose demand is gone emptied. Returns how many bands were counted."""
+    now = now or timezone.now()
+    band_ids = (
+        set(Follow.objects.filter(band__isnull=False).values_list("band_id", flat=True).distinct())
+        | set(Ask.objects.values_list("band_id", flat=True).distinct())
+        | set(CityDemand.objects.values_list("band_id", flat=True).distinct())
+    )
+    for band_id in sorted(band_ids):
+        demand_refresh(band_id=band_id, now=now)
+    return len(band_ids)
 
 
 # ---- What a visitor chose before signing up: kept in the session, applied once signed in ---------------

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import alerts
+from . import alerts, services
 
 
 @shared_task
@@ -29,3 +29,10 @@ def weekly_round_task() -> int:
     for user_id in alerts.weekly_due():
         sent += alerts.weekly_send(user_id=user_id)
     return sent
+
+
+@shared_task
+def demand_refresh_task() -> int:
+    """Nightly: every band's demand counted again, so follows and asks that came of age (fans.counting's
+    standing) join the counts in one step (docs/decisions/0130)."""
+    return services.demand_refresh_all()

@@ -342,8 +342,8 @@ def band_audience(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied(gettext("Only the band's members see its audience."))
     context = {
         "thing": band,
-        "followers": selectors.followers_by_city(band=band),
-        "asks": selectors.asks_by_city(band=band),
+        "followers": selectors.followers_by_city(band=band, now=timezone.now()),
+        "asks": selectors.asks_by_city(band=band, now=timezone.now()),
     }
     return render(request, "fans/audience.html", context)
 
@@ -357,7 +357,9 @@ def venue_audience(request: HttpRequest, slug: str) -> HttpResponse:
     if not selectors.is_venue_staff(user=request.user, venue=venue):
         raise PermissionDenied(gettext("Only the venue's staff see its audience."))
     return render(
-        request, "fans/audience.html", {"thing": venue, "followers": selectors.followers_by_city(venue=venue)}
+        request,
+        "fans/audience.html",
+        {"thing": venue, "followers": selectors.followers_by_city(venue=venue, now=timezone.now())},
     )
 
 

@@ -60,6 +60,7 @@ TASK_TIERS: dict[str, str] = {
     "calendars.tasks.connected_calendars_round": BULK,
     "calendars.tasks.grant_revocations_task": BULK,
     "fans.tasks.asks_met_task": BULK,
+    "fans.tasks.demand_refresh_task": BULK,
     "fans.tasks.show_alert_chunk_task": BULK,
     "fans.tasks.show_alerts_round_task": BULK,
     "fans.tasks.weekly_round_task": BULK,

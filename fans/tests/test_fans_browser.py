@@ -9,11 +9,13 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from accounts.models import User
 from accounts.tests.factories import PASSWORD
 from bookings.tests.factories import band_with_leader
 from fans import alerts
 from fans.models import FanProfile
 
+from .standing import settle_now
 from .world import booked_show, city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,7 +46,7 @@ def test_a_visitor_follows_signs_up_asks_and_hears_of_a_new_show(live_server, br
     base = live_server.url
     berlin, potsdam = city("Berlin"), city("Potsdam")
     followed, followed_leader = band_with_leader(name="The Followed", slug="the-followed")
-    _asked, asked_leader = band_with_leader(name="The Asked", slug="the-asked")
+    asked, asked_leader = band_with_leader(name="The Asked", slug="the-asked")
 
     page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
     page.set_default_timeout(15_000)
@@ -68,6 +70,7 @@ def test_a_visitor_follows_signs_up_asks_and_hears_of_a_new_show(live_server, br
     page.get_by_label("Your city", exact=True).fill("Berlin")
     page.get_by_role("button", name="Ask to come").click()
     expect(page.get_by_text("You asked for Berlin.")).to_be_visible()
+    settle_now(User.objects.get(email=FAN), bands=[followed, asked])  # a month on, after the nightly step
 
     band = signed_in(browser, base, asked_leader.email)
     band.goto(f"{base}/bands/the-asked/manage/tour/")

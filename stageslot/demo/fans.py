@@ -8,12 +8,17 @@ Kellerbar's staff see its followers by city. Everything goes through fans.servic
 changes nothing when done again (seed_demo runs twice in CI).
 """
 
+import datetime as dt
+
 from allauth.account.models import EmailAddress
+from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.policy import policy_version
 from bands.models import ApprovalStatus, Band
 from fans import services
+from fans.models import Ask, Follow
 from places.models import City
 from places.selectors import city_match
 from stageslot.demo.people import password_hash_once
@@ -71,3 +76,22 @@ def seed_fans(*, password: str) -> None:
             asked = _city(where)
             if slug in bands and asked is not None:
                 services.ask_set(user=user, band=bands[slug], city=asked, on=True)
+    _settled_in()
+
+
+def _settled_in() -> None:
+    """The demo's fans have been around: joined three months ago, back since, their follows and asks a month
+    old, so they have standing (fans.counting) and the bands' counts read as the module says."""
+    now = timezone.now()
+    fans = User.objects.filter(email__in=[f"{part}@demo.stageslot.test" for part, *_rest in FANS])
+    fans.filter(date_joined__gt=now - dt.timedelta(days=90)).update(
+        date_joined=now - dt.timedelta(days=90), last_login=now - dt.timedelta(days=2)
+    )
+    fans.filter(last_login__isnull=True).update(last_login=F("date_joined") + dt.timedelta(days=60))
+    month = now - dt.timedelta(days=30)
+    Follow.objects.filter(user__in=fans, created_at__gt=month).update(created_at=month)
+    Ask.objects.filter(user__in=fans, created_at__gt=month).update(created_at=month)
+    asked = Ask.objects.filter(user__in=fans).values_list("band_id", flat=True)
+    followed = Follow.objects.filter(user__in=fans, band__isnull=False).values_list("band_id", flat=True)
+    for band_id in sorted(set(asked) | set(followed)):
+        services.demand_refresh(band_id=band_id, now=now)

@@ -410,6 +410,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "fans.tasks.show_alerts_round_task",
         "schedule": 60.0,
     },
+    # Fans: every band's demand counted again, people who came of age joining the counts in one step (0130).
+    "fans-demand-refresh": {
+        "task": "fans.tasks.demand_refresh_task",
+        "schedule": crontab(hour=3, minute=17),
+    },
     "fans-weekly-round": {
         "task": "fans.tasks.weekly_round_task",
         "schedule": crontab(minute=7),

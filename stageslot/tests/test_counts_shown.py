@@ -21,6 +21,7 @@ from bands.demand import SMALL_COUNT, counts_shown
 from bookings.tests.factories import venue_with_owner
 from fans import services
 from fans.models import FanProfile
+from fans.tests.standing import settle_now
 from fans.tests.world import city
 
 ROOT = Path(settings.BASE_DIR)
@@ -28,7 +29,8 @@ ROOT = Path(settings.BASE_DIR)
 GUARDS = {"counts_shown"}
 # Where a count leaves for people: pages, their partials, files and the API (writes and rounds are inside).
 READ_SIDE = re.compile(r"(^|/)(selectors|views|api|pages|cards|charts|exports|feeds)(/|\.py$)")
-COUNTING = {"Count", "Sum"}
+# A count of the audience is made by the ORM's Count/Sum or by the one count function, fans.counting.audience_count.
+COUNTING = {"Count", "Sum", "audience_count"}
 COUNTING_METHODS = {"count", "aggregate"}
 
 
@@ -83,6 +85,7 @@ def test_three_fake_followers_tell_a_venue_nothing_of_berlin():
         if home is not None:
             FanProfile.objects.create(user=fan, city=home)
         services.follow_set(user=fan, venue=venue, on=True)
+        settle_now(fan)  # all with standing, the fakes too (kept long enough): the total still names no city
 
     for _ in range(6):
         follower(hamburg)
@@ -152,7 +155,7 @@ def _counts(node) -> bool:
 
 
 def test_every_read_that_counts_the_audience_goes_through_the_one_function():
-    audience = _audience_models()
+    audience = _audience_models() | {"audience_count"}
     assert {"Follow", "Ask", "CityDemand"} <= audience
     modules = _project_modules()
     assert len(modules) > 40
@@ -186,3 +189,29 @@ def test_no_template_prints_a_raw_count_of_the_audience():
                 if RAW_COUNT.search(line):
                     found.append(f"{path.relative_to(ROOT)}:{number}")
     assert not found, found
+
+
+def test_the_audience_is_counted_in_one_place():
+    """Follows and asks are counted by fans.counting.audience_count alone (decision 0130: only people with
+    standing count): no other module of the project aggregates them with Count or Sum, read side or not."""
+    counting = ROOT / "fans" / "counting.py"
+    elsewhere = []
+    for config in apps.get_app_configs():
+        root = Path(config.path)
+        if not root.is_relative_to(ROOT) or ".venv" in root.parts:
+            continue
+        for path in root.rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if path == counting or "/tests/" in relative or "/migrations/" in relative:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                names = _names(node)
+                aggregates = any(
+                    isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in {"Count", "Sum"}
+                    for sub in ast.walk(node)
+                )
+                if names & {"Follow", "Ask", "follows", "fan_asks", "followers"} and aggregates:
+                    elsewhere.append(f"{relative}:{node.lineno} {node.name}")
+    assert not elsewhere, f"count follows and asks through fans.counting.audience_count: {elsewhere}"
