@@ -22,6 +22,7 @@ EXPORT_CLAIM is taken over), spooled to disk, stored privately under a random na
 import datetime as dt
 import json
 import logging
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -44,8 +45,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.exports import EXPORT_CLAIM, EXPORT_KEPT
-from accounts.models import DataExport, User
-from accounts.people import people_draw
+from accounts.models import DataExport, Notification, User
+from accounts.notification_kinds import KINDS, kind_of
+from accounts.people import people_draw, people_named
 from accounts.services import email_queue, language_for
 from accounts.site import site_url
 from accounts.stored_files import stored_file_open
@@ -69,16 +71,35 @@ CHUNK = 2000
 # Money fields kept in whole currency units (bookings' and slots' fees, a checkout's price), beside `currency`.
 WHOLE_UNITS = ("fee", "price")
 
-README = """This archive holds what StageSlot stores about you.
+def readme_text() -> str:
+    """README.txt, in the person's language: what each part of the archive is, and what it leaves out."""
+    parts = [
+        _("This archive holds what StageSlot stores about you."),
+        "",
+        _("index.html: open it in a browser – every section as a table, in your language and time zone."),
+        _("csv/: each table as a CSV file, for a spreadsheet; amounts in major units (12.50), times in your zone."),
+        _(
+            "stageslot-export.json: everything, in sections (schema “stageslot.person-export”, version 2), for "
+            "programs; times in UTC (ISO 8601), amounts as stored (minor units, or whole units for fees and "
+            "prices) with their currency."
+        ),
+        _("calendar.ics: your gigs, for any calendar app."),
+        _("files/: your picture, files you uploaded, your invoices and signed contracts."),
+        "",
+        _readme_caused(),
+    ]
+    return "\n".join(str(part) for part in parts) + "\n"
 
-index.html             open it in a browser: every section as a table, in your language and time zone.
-csv/                   each table as a CSV file, for a spreadsheet.
-stageslot-export.json  everything, in sections (schema "stageslot.person-export", version 2), for programs;
-                       times in UTC (ISO 8601), amounts as stored (minor units, or whole units for fees
-                       and prices) with their currency.
-calendar.ics           your gigs, for any calendar app.
-files/                 your picture, files you uploaded, your invoices and signed contracts.
-"""
+
+def _readme_caused() -> str:
+    return _(
+        "What others were told of what you did. When you do something others are told of (you answer a "
+        "booking, give a member a part, cancel a gig), the notification is theirs: it is in their archive, not "
+        "yours. Yours lists, under Notifications, each such thing once, in the words they were given, with how "
+        "many people were told and when – so you can see what your actions sent out. It leaves out who they "
+        "were, whether and when they read it, and anyone else the words named (written as “another person”), "
+        "because that is their data, not yours."
+    )
 
 
 def data_export_claim(*, export_id: int, now: dt.datetime) -> DataExport | None:
@@ -158,7 +179,7 @@ def archive_write(*, archive: zipfile.ZipFile, user: User, now: dt.datetime) -> 
         archive.writestr("stageslot-export.json", json.dumps(document, ensure_ascii=False, indent=1))
         events = member_feed_events(user=user, now=now, include_pending=True)
         archive.writestr("calendar.ics", feed_render(name=_("My gigs on StageSlot"), events=events))
-        archive.writestr("README.txt", README)
+        archive.writestr("README.txt", readme_text())
         for table in tables:
             archive.writestr(table.csv_name, "".join(csv_lines([h for _n, h in table.columns], table.csv)))
         readable_write(archive=archive, user=user, tables=tables, now=now, zone=zone)
@@ -237,6 +258,12 @@ def export_tables(*, user: User, files: dict, zone: ZoneInfo) -> list[Table]:
         model = apps.get_model(entry.label)
         fields = [model._meta.get_field(name) for name in entry.export]
         related = [f.name for f in fields if f.many_to_one or f.one_to_one]
+        related += [
+            f"{f.name}__{path}"
+            for f in fields
+            if f.many_to_one or f.one_to_one
+            for path in RECORD_RELATED.get(f.related_model._meta.label, ())
+        ]
         rows = model._base_manager.filter(mine).distinct().select_related(*related).order_by("pk")
         with translation.override("en"):
             key = str(model._meta.verbose_name_plural)
@@ -271,6 +298,7 @@ def export_tables(*, user: User, files: dict, zone: ZoneInfo) -> list[Table]:
             table.shown.append(shown)
             table.csv.append(sheet)
         tables.append(table)
+    tables.append(_caused(user, zone))
     tables.append(_threads(user, zone))
     tables.append(_reviews_received(user, zone))
     _papers(user, files)
@@ -290,7 +318,12 @@ def _sections_json(tables: list[Table]) -> dict:
 
 
 def _heading(f) -> str:
-    return capfirst(str(getattr(f, "verbose_name", f.name)))
+    """A column's heading in the person's language. A money field's name says how it is stored ("amount
+    (minor units)"); the archive shows it as money and writes it in major units, so that part goes."""
+    heading = str(getattr(f, "verbose_name", f.name))
+    if f.name.endswith("_minor"):
+        heading = re.sub(r"\s*\([^()]*\)\s*$", "", heading) or heading
+    return capfirst(heading)
 
 
 def _person_name(value: User, user: User) -> str:
@@ -325,6 +358,8 @@ def _shown(row, f, value, *, user: User, zone: ZoneInfo) -> str:
         return ""
     if isinstance(value, User):
         return _person_name(value, user)
+    if isinstance(value, models.Model):
+        return record_text(value, zone=zone)
     if getattr(f, "choices", None) and not isinstance(value, list | dict):
         return str(_choices(f).get(value, value))
     if isinstance(value, bool):
@@ -354,6 +389,8 @@ def _sheet(row, f, value, *, user: User, zone: ZoneInfo) -> str:
         return ""
     if isinstance(value, User):
         return safe_text(_person_name(value, user))
+    if isinstance(value, models.Model):
+        return safe_text(record_text(value, zone=zone))
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, dt.datetime):
@@ -370,13 +407,84 @@ def _sheet(row, f, value, *, user: User, zone: ZoneInfo) -> str:
     return safe_text(str(_value(value)))
 
 
+# ---- Linked records as a person recognises them ----------------------------------------------------------
+
+# What record_text reads beyond the linked row itself, fetched with it (select_related) so a table costs
+# one query however many rows it has.
+RECORD_RELATED: dict[str, tuple[str, ...]] = {
+    "bookings.Booking": ("band", "venue"),
+    "bookings.RadiusClause": ("band",),
+    "bands.Membership": ("band",),
+    "bands.MembershipSection": ("membership__band", "section"),
+    "gigs.TourStay": ("tour",),
+    "holds.Hold": ("band",),
+    "payments.Settlement": ("booking__band", "booking__venue"),
+    "reviews.Review": ("booking__band", "booking__venue"),
+    "venues.Slot": ("venue",),
+}
+
+
+def _day(moment: dt.datetime | None, zone: ZoneInfo) -> str:
+    return formats.date_format(moment.astimezone(zone), "DATE_FORMAT") if moment else ""
+
+
+def _gig_text(booking: Booking, zone: ZoneInfo) -> str:
+    """A booking as its people know it: its date, its band and where (a private event has no venue to name)."""
+    values = {"date": _day(booking.starts_at, zone), "band": booking.band.name}
+    if booking.venue_id:
+        # Translators: a booking in a person's archive, e.g. "12 May 2027, The Night Owls at Kellerbar".
+        return _("%(date)s, %(band)s at %(venue)s") % {**values, "venue": booking.venue.name}
+    # Translators: a booking for a private client, in a person's archive (the client is not named).
+    return _("%(date)s, %(band)s at a private event") % values
+
+
+def record_text(value: models.Model, *, zone: ZoneInfo) -> str:
+    """A linked row as the archive's pages and CSV name it: what a person recognises (a tour's name, a
+    booking's date, band and venue), never a model's name and number or a bare UUID."""
+    label = value._meta.label
+    if label == "bookings.Booking":
+        return _gig_text(value, zone)
+    if label == "gigs.Tour":
+        return value.name
+    if label == "gigs.TourStay":
+        return _("%(stay)s (%(tour)s)") % {"stay": value.name, "tour": value.tour.name}
+    if label == "bands.Membership":
+        return _("%(band)s, %(role)s") % {"band": value.band.name, "role": value.get_role_display()}
+    if label == "bookings.RadiusClause":
+        # Translators: a radius clause in a person's archive, e.g. "The Night Owls: 50 km, 30 days before".
+        return _("%(band)s: %(km)s km, %(before)s days before and %(after)s after") % {
+            "band": value.band.name,
+            "km": value.km,
+            "before": value.days_before,
+            "after": value.days_after,
+        }
+    if label == "venues.Slot":
+        # Translators: an open slot in a person's archive, e.g. "12 May 2027 at Kellerbar".
+        return _("%(date)s at %(venue)s") % {"date": _day(value.starts_at, zone), "venue": value.venue.name}
+    if label == "payments.Payment":
+        return _("%(purpose)s of %(amount)s (%(status)s)") % {
+            "purpose": value.get_purpose_display(),
+            "amount": money_text(value.amount_minor, value.currency),
+            "status": value.get_status_display(),
+        }
+    if label == "payments.Settlement":
+        return _("Settlement of %(gig)s") % {"gig": _gig_text(value.booking, zone)}
+    if label == "reviews.Review":
+        return _("Review of %(gig)s") % {"gig": _gig_text(value.booking, zone)}
+    return str(value)
+
+
 def _took_part(user: User) -> Q:
     return Q(client=user) | Q(requested_by=user) | Q(band__memberships__user=user) | Q(venue__staff_roles__user=user)
 
 
 def _threads(user: User, zone: ZoneInfo) -> Table:
     bookings = Booking.objects.filter(_took_part(user)).values("pk")
-    messages = Message.objects.filter(booking__in=bookings).select_related("author", "booking").order_by("pk")
+    messages = (
+        Message.objects.filter(booking__in=bookings)
+        .select_related("author", "booking__band", "booking__venue")
+        .order_by("pk")
+    )
     table = Table(
         section="threads",
         model="",
@@ -390,8 +498,47 @@ def _threads(user: User, zone: ZoneInfo) -> Table:
             {"booking": str(m.booking.uid), "author": author, "body": m.body, "created_at": _value(m.created_at)}
         )
         when = formats.date_format(m.created_at.astimezone(zone), "SHORT_DATETIME_FORMAT")
-        table.shown.append([Cell(str(m.booking)), Cell(author), Cell(m.body), Cell(when)])
-        table.csv.append([str(m.booking.uid), safe_text(author), safe_text(m.body), iso_local(m.created_at, zone)])
+        gig = record_text(m.booking, zone=zone)
+        table.shown.append([Cell(gig), Cell(author), Cell(m.body), Cell(when)])
+        table.csv.append([safe_text(gig), safe_text(author), safe_text(m.body), iso_local(m.created_at, zone)])
+    return table
+
+
+def _caused(user: User, zone: ZoneInfo) -> Table:
+    """What others were told of something the person did (notifications whose actor they are): each thing
+    once, as it was worded to them, with how many people were told – not who, nor whether they read it. The
+    person is drawn as "you", anyone else the words name as "another person" (the README says why: _readme_caused)."""
+    table = Table(
+        section=pd.NOTIFICATIONS,
+        model="",
+        key="notifications you caused",
+        title=_("What others were told of what you did"),
+        columns=[
+            ("kind", _("Kind")),
+            ("text", _("What they were told")),
+            ("people", _("People told")),
+            ("created_at", _("First told")),
+        ],
+    )
+    you, other = _("you"), _("another person")
+    told: dict[tuple[str, str, str], list] = {}
+    rows = (
+        Notification.objects.filter(actor=user)
+        .exclude(recipient=user)
+        .order_by("created_at", "pk")
+        .values_list("kind", "text", "link", "recipient_id", "created_at")
+    )
+    for kind, text, link, recipient_id, created_at in rows.iterator(chunk_size=CHUNK):
+        names = {pk: you if pk == user.pk else other for pk in people_named(text)}
+        drawn = people_draw(text, names) if text else ""
+        seen = told.setdefault((kind, drawn, link), [set(), created_at])
+        seen[0].add(recipient_id)
+    for (kind, drawn, _link), (people, first) in told.items():
+        label = str(kind_of(kind).label) if kind in KINDS else kind
+        table.rows.append({"kind": kind, "text": drawn, "people": len(people), "created_at": _value(first)})
+        when = formats.date_format(first.astimezone(zone), "SHORT_DATETIME_FORMAT")
+        table.shown.append([Cell(label), Cell(drawn), Cell(formats.number_format(len(people))), Cell(when)])
+        table.csv.append([safe_text(label), safe_text(drawn), str(len(people)), iso_local(first, zone)])
     return table
 
 
@@ -409,7 +556,7 @@ def _reviews_received(user: User, zone: ZoneInfo) -> Table:
             ("published_at", _("Published")),
         ],
     )
-    for r in reviews.select_related("booking").order_by("pk"):
+    for r in reviews.select_related("booking__band", "booking__venue").order_by("pk"):
         table.rows.append(
             {
                 "booking": str(r.booking.uid),
@@ -419,8 +566,9 @@ def _reviews_received(user: User, zone: ZoneInfo) -> Table:
             }
         )
         when = formats.date_format(r.published_at.astimezone(zone), "SHORT_DATETIME_FORMAT")
-        table.shown.append([Cell(str(r.booking)), Cell(str(r.overall)), Cell(r.text), Cell(when)])
-        table.csv.append([str(r.booking.uid), str(r.overall), safe_text(r.text), iso_local(r.published_at, zone)])
+        gig = record_text(r.booking, zone=zone)
+        table.shown.append([Cell(gig), Cell(str(r.overall)), Cell(r.text), Cell(when)])
+        table.csv.append([safe_text(gig), str(r.overall), safe_text(r.text), iso_local(r.published_at, zone)])
     return table
 
 

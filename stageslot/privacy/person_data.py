@@ -3,7 +3,9 @@ what erasing them does to it (docs/decisions/0082). Export, erasure and the priv
 list; stageslot/tests/test_person_data.py fails when a model that can hold a person is neither an `Entry`
 here nor in NOT_PERSONAL with a reason.
 
-An entry's rule for the rows that name the person by one of its `person` keys:
+An entry's `person` keys are its fields that point at the user, or a path through a row of the person's
+(`membership__user`: a member's sections, theirs through their membership). Its rule for the rows that name
+the person by one of its `person` keys:
 - DELETE: the rows go (what the person kept for themselves: devices, feeds, availability, memberships).
 - KEEP: the rows stay, pointing at the tombstone, shown as "Former member" (what they did for a band,
   venue or organisation, or what the other side of a booking keeps: its history, threads, reviews).
@@ -231,6 +233,14 @@ MAP: list[Entry] = [
     # --- bands, venues, organisations: the person's places in them go, what they made stays --------
     Entry("bands.Band", MEMBERSHIPS, person=("members",), erase=KEEP, export=("name", "slug")),
     Entry("bands.Membership", MEMBERSHIPS, person=("user",), erase=DELETE, export=("band", "role", "instrument")),
+    # The sections a member plays in: theirs through their membership, and gone with it.
+    Entry(
+        "bands.MembershipSection",
+        MEMBERSHIPS,
+        person=("membership__user",),
+        erase=DELETE,
+        export=("membership", "section", "usual"),
+    ),
     Entry(
         "bands.BandInvite",
         MEMBERSHIPS,
@@ -527,7 +537,7 @@ MAP: list[Entry] = [
         GIGS,
         person=("member",),
         erase=KEEP,
-        export=("booking", "answer", "comment"),
+        export=("booking", "instrument", "part", "required", "answer", "comment", "answered_at"),
         copies=("comment",),
     ),
     Entry(

@@ -8,6 +8,7 @@ import datetime as dt
 import decimal
 import io
 import json
+import re
 import uuid
 import zipfile
 from zoneinfo import ZoneInfo
@@ -19,10 +20,17 @@ from django.db import IntegrityError, models, transaction
 from django.utils import formats, timezone, translation
 
 from bookings.tests.test_detail_views import make_world
-from stageslot.privacy.export import archive_write
+from stageslot.privacy.export import archive_write, export_tables
 from stageslot.privacy.person_data import ENTRIES, MAP
 
 pytestmark = pytest.mark.django_db
+
+# A linked record written as the machine knows it: a bare UUID, "Tour 1 of band 1", "Booking 12", "12: …".
+LIKE_A_KEY = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|\b\w+ \d+ (of|von) \w+ \d+\b|^\w+ \d+$|^\d+(: |$)|^\d+ \w+ \d+$",
+    re.IGNORECASE,
+)
 
 
 def _user_model():
@@ -152,14 +160,21 @@ class _Builder:
         raise error
 
 
-def _naming(model, user, by_email, tied=()) -> set[int]:
+def _paths(entry) -> list[str]:
+    """The entry's `person` paths through a row of the person's (`membership__user`)."""
+    return [key for key in entry.person if "__" in key]
+
+
+def _naming(model, user, by_email, tied=(), paths=()) -> set[int]:
     """The rows of `model` that are the person's: by any key to them but those that only tie someone else's
-    row to them (a notification's actor: the recipient's row, not theirs)."""
+    row to them (a notification's actor: the recipient's row, not theirs), or through a row of theirs."""
     q = models.Q()
     for f in _keys_to_user(model):
         if f.name in tied:
             continue
         q |= models.Q(**{f.name: user})
+    for path in paths:
+        q |= models.Q(**{path: user})
     for name in by_email:
         q |= models.Q(**{f"{name}__iexact": user.email})
     return set(model._base_manager.filter(q).values_list("pk", flat=True)) if q else set()
@@ -176,6 +191,13 @@ def _give_rows(user) -> list[str]:
             continue
         ways = [(f.name, user) for f in _keys_to_user(model) if not f.many_to_many and f.name not in entry.tied]
         ways += [(name, user.email) for name in entry.by_email]
+        for path in _paths(entry):
+            # Through a row of theirs (a member's section through their membership): one of those rows.
+            hop, rest = path.split("__", 1)
+            target = model._meta.get_field(hop).related_model
+            theirs = target._base_manager.filter(**{rest: user}).order_by("pk").first()
+            if theirs is not None:
+                ways.append((hop, theirs))
         for name, value in ways:
             if model._base_manager.filter(**{name: value}).exists():
                 continue
@@ -226,7 +248,7 @@ def test_the_archive_holds_every_row_that_names_the_person():
         if not entry.export:
             continue
         model = apps.get_model(entry.label)
-        naming = _naming(model, person, entry.by_email, entry.tied)
+        naming = _naming(model, person, entry.by_email, entry.tied, _paths(entry))
         if entry.label == settings.AUTH_USER_MODEL:
             naming = {person.pk}
         if not naming:
@@ -239,6 +261,20 @@ def test_the_archive_holds_every_row_that_names_the_person():
     assert not unbuilt, f"no row names the person in {unbuilt}"
     assert not missing, missing
     assert held == total and total >= len([e for e in MAP if e.export])
+    # Every linked record reads as a person knows it (a tour's name, a gig's date, band and venue), on the
+    # page and in the CSV: never a model's name and number ("Tour 1 of band 1") or a bare UUID.
+    unread = []
+    for table in export_tables(user=person, files={}, zone=ZoneInfo("UTC")):
+        model = apps.get_model(table.model) if table.model else None
+        for i, (name, _heading) in enumerate(table.columns):
+            linked = model is not None and name != "id" and model._meta.get_field(name).is_relation
+            if not (linked or name == "booking"):
+                continue
+            for shown, sheet in zip(table.shown, table.csv, strict=True):
+                for text in (shown[i].text, sheet[i]):
+                    if text and LIKE_A_KEY.search(text):
+                        unread.append(f"{table.model or table.key}.{name}: {text!r}")
+    assert not unread, sorted(set(unread))[:20]
     # The pages a person reads: every section linked from index.html, each table drawn with its CSV beside it.
     index = archive.read("index.html").decode()
     for table in data["tables"]:
