@@ -71,6 +71,7 @@ CHUNK = 2000
 # Money fields kept in whole currency units (bookings' and slots' fees, a checkout's price), beside `currency`.
 WHOLE_UNITS = ("fee", "price")
 
+
 def readme_text() -> str:
     """README.txt, in the person's language: what each part of the archive is, and what it leaves out."""
     parts = [
