@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from availability.models import BusyInterval
-from bands.models import Band, Membership
+from bands.models import Band, BandBlock, Membership
+from bands.services import gig_sitting_out
 from bookings.models import Booking, OfferInvite
 from bookings.selectors.bookings import band_free_between
 from bookings.selectors.tours import tour_plan
@@ -136,7 +137,11 @@ def test_no_band_is_booked_twice_and_booked_gigs_make_members_busy(seeded):
                 "ends_at": booking.ends_at + dt.timedelta(minutes=booking.band.pack_down_minutes),
             }
         busy = BusyInterval.objects.filter(source="gig", source_id=booking.block_id, **window)
-        assert set(busy.values_list("user_id", flat=True)) == set(members), booking
+        # Everyone who plays it: its members and stand-ins, not those who sit it out (they can't, a stand-in
+        # plays for them, or they play another gig then: decision 0122).
+        block = BandBlock.objects.get(pk=booking.block_id)
+        plays = ({*members} | set(block.guests)) - gig_sitting_out(block)
+        assert set(busy.values_list("user_id", flat=True)) == plays, booking
         if booking.band.slug == "brass-and-bones" and booking.venue and booking.venue.slug == "blue-room":
             continue  # The New York tour, already in Ayla's own calendar.
         # Booked where the band's green zone was: nothing but the gig itself makes it busy.
