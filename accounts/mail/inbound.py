@@ -7,7 +7,8 @@ webhook answers at once. A message over MAIL_INBOUND_MAX_BYTES, or to no reply a
 recorded and refused; nothing else is done with it.
 
 Mail never answers a forger: a refusal (or a note on attachments left out) goes only to a sender the mail
-service verified (SPF or DKIM passed for the From address's domain, `inbound_sender_verified`), never to a
+service verified itself (DMARC, or SPF or DKIM for the From address's domain, read where that service puts
+its own verdict: `inbound_sender_verified`, never a header the sender wrote), never to a
 suppressed address, at most MAIL_INBOUND_ANSWERS_PER_DAY a day to one address, and never repeats the
 message's own words (its subject): an answer carries StageSlot's words only.
 """
@@ -75,15 +76,8 @@ def _aligned(domain: str, sender_domain: str) -> bool:
     return bool(domain) and (sender_domain == domain or sender_domain.endswith("." + domain))
 
 
-def inbound_sender_verified(message, sender: str) -> bool:
-    """Whether the mail service vouched for `sender` (the From address): the first (the service's own, on top)
-    Authentication-Results says dmarc=pass, or spf/dkim=pass for the From domain; or the first Received-SPF
-    (or Mailgun's X-Mailgun-Spf) says pass for it. Headers further down are the
-    sender's own and are not read."""
-    sender_domain = _domain(sender)
-    if not sender_domain:
-        return False
-    results = message.get("Authentication-Results") or ""
+def _pass_for(results: str, sender_domain: str) -> bool:
+    """Whether one Authentication-Results value says dmarc=pass, or spf/dkim=pass for the From domain."""
     for method, verdict, rest in _RESULT.findall(results):
         if verdict.casefold() != "pass":
             continue
@@ -93,18 +87,96 @@ def inbound_sender_verified(message, sender: str) -> bool:
                 return True
         elif any(_aligned(_domain(d), sender_domain) for d in _DOMAIN_OF.findall(rest)):
             return True
+    return False
+
+
+def _envelope_aligned(message, sender_domain: str) -> bool:
+    return _aligned(_domain(getattr(message, "envelope_sender", None) or ""), sender_domain)
+
+
+def _postmark(message, sender_domain: str, esp_event) -> bool:
+    """Postmark puts its own Received-SPF on top of every inbound message; it adds no Authentication-Results."""
     received_spf = (message.get("Received-SPF") or "").strip()
-    if received_spf.casefold().startswith("pass"):
-        found = _DOMAIN_OF.findall(received_spf) or [getattr(message, "envelope_sender", None) or ""]
-        if any(_aligned(_domain(d), sender_domain) for d in found):
-            return True
-    mailgun_spf = (message.get("X-Mailgun-Spf") or "").strip().casefold()
-    return mailgun_spf == "pass" and _aligned(_domain(getattr(message, "envelope_sender", None) or ""), sender_domain)
+    if not received_spf.casefold().startswith("pass"):
+        return False
+    found = _DOMAIN_OF.findall(received_spf) or [getattr(message, "envelope_sender", None) or ""]
+    return any(_aligned(_domain(d), sender_domain) for d in found)
 
 
-def mail_inbound_store(*, message, esp: str, event_id: str | None = None) -> InboundMail | None:
-    """Record one inbound message and queue what its address asks for. Returns the row, or None for a message
-    already recorded (posted again)."""
+def _mailgun(message, sender_domain: str, esp_event) -> bool:
+    """Mailgun puts its own X-Mailgun-Spf on top of every message it forwards (a pass for the envelope sender)."""
+    verdict = (message.get("X-Mailgun-Spf") or "").strip().casefold()
+    return verdict == "pass" and _envelope_aligned(message, sender_domain)
+
+
+def _amazon_ses(message, sender_domain: str, esp_event) -> bool:
+    """Amazon SES gives its verdicts in the notification's receipt, outside the message: DMARC (aligned with
+    the From domain by definition), or SPF for an envelope sender of the From domain."""
+    receipt = esp_event.get("receipt", {}) if isinstance(esp_event, dict) else {}
+
+    def status(name: str) -> str:
+        verdict = receipt.get(name) or {}
+        return str(verdict.get("status", "") if isinstance(verdict, dict) else "").upper()
+
+    if status("dmarcVerdict") == "PASS":
+        return True
+    return status("spfVerdict") == "PASS" and _envelope_aligned(message, sender_domain)
+
+
+_SENDGRID_DKIM = re.compile(r"@([^\s:{},]+)\s*:\s*(\w+)")
+
+
+def _sendgrid(message, sender_domain: str, esp_event) -> bool:
+    """SendGrid posts its verdicts as form fields beside the message: SPF ("pass", for the envelope sender) and
+    dkim ("{@example.com : pass}", per signing domain)."""
+    form = getattr(esp_event, "POST", None)
+    if form is None:
+        return False
+    if (form.get("SPF") or "").strip().casefold() == "pass" and _envelope_aligned(message, sender_domain):
+        return True
+    return any(
+        verdict.casefold() == "pass" and _aligned(_domain(domain), sender_domain)
+        for domain, verdict in _SENDGRID_DKIM.findall(form.get("dkim") or "")
+    )
+
+
+# Where each mail service puts the verdict it reached itself (docs/configuration.md, "Replies by email"). A
+# service not named here vouches for nobody, unless STAGESLOT_MAIL_INBOUND_AUTHSERV_ID names its receiving
+# server: then the topmost Authentication-Results, if that server wrote it, is read.
+# Keyed by anymail's esp_name.
+SERVICE_VERDICTS = {"Postmark": _postmark, "Mailgun": _mailgun, "Amazon SES": _amazon_ses, "SendGrid": _sendgrid}
+
+
+def _own_authentication_results(message, sender_domain: str) -> bool:
+    authserv_id = (getattr(settings, "MAIL_INBOUND_AUTHSERV_ID", "") or "").strip().casefold()
+    if not authserv_id:
+        return False
+    top = (message.get("Authentication-Results") or "").strip()
+    server, _semicolon, results = top.partition(";")
+    if server.split() and server.split()[0].casefold() == authserv_id:
+        return _pass_for(results, sender_domain)
+    return False
+
+
+def inbound_sender_verified(message, sender: str, *, esp: str = "", esp_event=None) -> bool:
+    """Whether the mail service `esp` vouched for `sender` (the From address), by the verdict it reached
+    itself: the field or header SERVICE_VERDICTS reads for it, or the topmost Authentication-Results written by
+    the receiving server named in settings.MAIL_INBOUND_AUTHSERV_ID. Never a header the sender could have
+    written: an Authentication-Results or Received-SPF in the message is only read where the service always
+    puts its own on top of it, so the first one is the service's."""
+    sender_domain = _domain(sender)
+    if not sender_domain:
+        return False
+    reader = SERVICE_VERDICTS.get(esp)
+    if reader is not None and reader(message, sender_domain, esp_event):
+        return True
+    return _own_authentication_results(message, sender_domain)
+
+
+def mail_inbound_store(*, message, esp: str, event_id: str | None = None, esp_event=None) -> InboundMail | None:
+    """Record one inbound message and queue what its address asks for. `esp_event`: what the mail service
+    posted (where its verdicts on the sender may be, inbound_sender_verified). Returns the row, or None for a
+    message already recorded (posted again)."""
     raw = message.as_bytes()
     sender = (_addresses(message, "From") or [""])[0][:254]
     recipient = inbound_reply_address(message)
@@ -122,7 +194,7 @@ def mail_inbound_store(*, message, esp: str, event_id: str | None = None) -> Inb
                     subject=" ".join(str(message.get("Subject", "")).split())[:200],
                     raw=b"" if too_big else raw,
                     size=len(raw),
-                    sender_verified=inbound_sender_verified(message, sender),
+                    sender_verified=inbound_sender_verified(message, sender, esp=esp, esp_event=esp_event),
                 )
         except IntegrityError:
             return None
@@ -215,4 +287,4 @@ def mail_inbound_applied(*, inbound: InboundMail, left_out: list[tuple[str, str 
 
 def mail_inbound_received(sender, event, esp_name: str, **kwargs) -> None:
     """anymail's `inbound` signal: one call per message, after the webhook's basic auth passed."""
-    mail_inbound_store(message=event.message, esp=esp_name, event_id=event.event_id)
+    mail_inbound_store(message=event.message, esp=esp_name, event_id=event.event_id, esp_event=event.esp_event)

@@ -404,8 +404,14 @@ def test_a_suppressed_address_is_never_answered(thread, django_capture_on_commit
         lambda sender: [],  # no verdict from the mail service
         lambda sender: [spf_pass("bounce@evil.example")],  # a pass for the forger's own envelope domain
         lambda sender: [("Received-SPF", "Fail identity=mailfrom"), spf_pass(sender)],  # the forger's own, below
+        # The forger's own Authentication-Results, which Postmark never writes (issue 82): alone, and on top.
+        lambda sender: [("Authentication-Results", f"mx.example.com; dmarc=pass header.from={sender.split('@')[1]}")],
+        lambda sender: [
+            ("Authentication-Results", f"mx.example.com; dmarc=pass header.from={sender.split('@')[1]}"),
+            ("Authentication-Results", f"mx.example.com; spf=pass smtp.mailfrom={sender}; dkim=pass header.d=x"),
+        ],
     ],
-    ids=["no-verdict", "forgers-envelope", "forgers-own-header"],
+    ids=["no-verdict", "forgers-envelope", "forgers-own-header", "forgers-dmarc-pass", "forgers-results-on-top"],
 )
 def test_a_reply_forged_from_a_members_address_is_kept_refused_never_posted_never_answered(
     thread, django_capture_on_commit_callbacks, headers

@@ -860,6 +860,10 @@ if MAIL_ESP:
 # The domain of the reply addresses on thread emails (t-…@this domain); its MX points at the mail
 # service's inbound route. Unset: thread emails carry no reply address.
 MAIL_REPLY_DOMAIN = env("STAGESLOT_MAIL_REPLY_DOMAIN", default="")
+# The receiving server of a mail service (or relay) that writes its own Authentication-Results on top of each
+# inbound message, by the name it writes first ("mx.example.net"): that header is then read as its verdict.
+# Postmark, Mailgun, Amazon SES and SendGrid are read from their own fields without it (accounts/mail/inbound.py).
+MAIL_INBOUND_AUTHSERV_ID = env("STAGESLOT_MAIL_INBOUND_AUTHSERV_ID", default="")
 # What an inbound reply address does, by its first letter: the task (queued by name) that applies it.
 MAIL_INBOUND_PURPOSES = {"t": "bookings.tasks.mail_reply_apply_task"}
 # The largest inbound email kept (bytes, with its attachments); a larger one is refused with a bounce.
