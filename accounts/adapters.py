@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from .client_ip import client_ip
 from .policy import policy_accept
-from .services import email_queue
+from .services import email_queue, signup_language
 from .timezones import signup_zone_name
 
 
@@ -86,4 +86,5 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         name = (data.get("name") or " ".join(filter(None, [data.get("first_name"), data.get("last_name")]))).strip()
         user.display_name = name[: user._meta.get_field("display_name").max_length]
         user.time_zone = signup_zone_name(request)
+        user.language = signup_language()
         return user

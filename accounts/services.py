@@ -118,6 +118,15 @@ def user_profile_update(
 # ---- Languages -----------------------------------------------------------------------------
 
 
+def signup_language() -> str:
+    """The language a new account's mail is written in, whatever the kind of sign-up (a form, an emailed code,
+    Google): the one the page was read in (the browser's, or the switcher's), when the site speaks it; else ""
+    (the site's). Every sign-up door asks it beside accounts.timezones.signup_zone_name
+    (accounts/tests/test_signup_language.py finds the doors)."""
+    language = translation.get_language() or ""
+    return language if language in dict(settings.LANGUAGES) else ""
+
+
 def user_language_set(*, user: User, language: str) -> User:
     """Keep the language `user` reads the site, their notifications and emails in ("": their browser's
     for pages, the site's for mail). A code the site does not speak is refused."""

@@ -42,10 +42,10 @@ def _contact_check(*, user: User, band: Band | None = None, venue: Venue | None 
         raise FanError(str(exc)) from exc
 
 
-def fan_account_for_email(*, email: str, display_name: str = "", time_zone: str = "UTC") -> User:
-    """The account of `email`, made with the name given and the browser's zone when there is none (a fan
-    signs in by an emailed code; confirming the code confirms the address); an account that exists keeps its
-    own. Never says whether it existed."""
+def fan_account_for_email(*, email: str, display_name: str = "", time_zone: str = "UTC", language: str = "") -> User:
+    """The account of `email`, made with the name given and the browser's zone and language when there is none
+    (a fan signs in by an emailed code; confirming the code confirms the address); an account that exists keeps
+    its own. Never says whether it existed."""
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is not None:
@@ -53,7 +53,11 @@ def fan_account_for_email(*, email: str, display_name: str = "", time_zone: str 
     try:
         with transaction.atomic():
             user = User.objects.create_user(
-                email=email, password=None, display_name=display_name.strip()[:80], time_zone=time_zone
+                email=email,
+                password=None,
+                display_name=display_name.strip()[:80],
+                time_zone=time_zone,
+                language=language,
             )
             EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     except IntegrityError:

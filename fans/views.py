@@ -32,6 +32,7 @@ from accounts.client_ip import client_ip
 from accounts.htmx import is_partial
 from accounts.ratelimit import rate_limit_return, rate_limit_take, rate_limited_response
 from accounts.replica import reads_from_replica
+from accounts.services import signup_language
 from accounts.site import site_url
 from accounts.timezones import signup_zone_name, when_text
 from bands.models import Band
@@ -91,6 +92,7 @@ def join(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             display_name=form.cleaned_data["display_name"],
             time_zone=signup_zone_name(request),
+            language=signup_language(),
         )
         LoginCodeVerificationProcess.initiate(request=request, user=user, email=user.email)
         return redirect(reverse("account_confirm_login_code") + "?next=" + reverse("fans:home"))

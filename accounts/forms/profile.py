@@ -4,13 +4,13 @@
 from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from ..form_fields import OneLineField, TimeZoneField
 from ..images import AVATAR_RULES, image_clean
+from ..services import signup_language
 
 
 class SignupForm(forms.Form):
@@ -29,7 +29,7 @@ class SignupForm(forms.Form):
         user.display_name = self.cleaned_data["display_name"].strip()
         user.time_zone = self.cleaned_data["time_zone"]
         # The language the page was read in (the browser's or the switcher's): the one their mail is written in.
-        user.language = translation.get_language() if translation.get_language() in dict(settings.LANGUAGES) else ""
+        user.language = signup_language()
         user.save(update_fields=["display_name", "time_zone", "language"])
 
 
