@@ -3,10 +3,11 @@ have lead them to three steps, each a link to the page that does it, each shown 
 (nothing about the steps is stored).
 
 Someone who has not got the thing of their choice yet (a band, a venue, a request sent, an organisation,
-a followed band) sees the steps first on their dashboard (`lead`). Once they have it, their role's usual
-job comes first, as for everyone, and the steps left follow below it until every one is done. Someone whose
-bookings show they are under way (any booking on their dashboard's lists) is past the first steps: their
-dashboard asks nothing more. The dashboards of people who never said what they came for, or are under way,
+a followed band) and has no other job on StageSlot sees the steps first on their dashboard (`lead`). Once
+they have it (or another job: a band, a venue, an agency's roster, an organisation's desk), that job comes
+first, as for everyone, and the steps left follow below it until every one is done. Someone whose bookings
+show they are under way (any booking on their dashboard's lists) is past the first steps: their dashboard
+asks nothing more. The dashboards of people who never said what they came for, or are under way,
 cost no query more; a newcomer's costs one (stageslot.selectors.first_steps_done).
 
 The words of each step live in templates/stageslot/partials/_first_steps.html, by the step's key.
@@ -20,8 +21,8 @@ from accounts.models import HereFor, User
 
 from .selectors import first_steps_done
 
-# The dashboard's lists that show a person is under way (as_client counts the requests they sent as a client).
-UNDER_WAY = ("upcoming", "needs_answer", "waiting", "past", "cancelled")
+# The dashboard's lists that show a person is under way: any booking to answer, waiting, booked or played.
+UNDER_WAY = ("upcoming", "needs_answer", "waiting", "past", "cancelled", "as_client")
 
 
 @dataclass(frozen=True)
@@ -51,26 +52,26 @@ def _url(name: str, *args: str) -> str:
     return reverse(name, args=args) if all(args) else ""
 
 
-def first_steps(*, user: User, memberships: list, venue_roles: list, counts: dict, desks: list) -> FirstSteps | None:
+def first_steps(
+    *, user: User, memberships: list, venue_roles: list, counts: dict, desks: list, roster: list
+) -> FirstSteps | None:
     """The first steps of what `user` came for, worked out from what their dashboard has read already (and
     one query while they are getting started); None when they never said, or are past them."""
     here_for = user.here_for
     if here_for not in HereFor.values:
         return None
-    under_way = any(counts.get(name) for name in UNDER_WAY)
+    if any(counts.get(name) for name in UNDER_WAY):
+        return None
     if here_for == HereFor.BAND:
-        if memberships and under_way:
-            return None
         done = first_steps_done(user=user, here_for=here_for)
         has = bool(memberships)
         steps = [
             Step("band", reverse("bands:create"), has),
             Step("busy", reverse("availability:calendar"), done["busy"]),
-            Step("gig", reverse("bookings:gig_finder"), done["band_booking"]),
+            # Done by the band's first application, which puts the person under way (above).
+            Step("gig", reverse("bookings:gig_finder"), False),
         ]
     elif here_for == HereFor.VENUE:
-        if venue_roles and under_way:
-            return None
         done = first_steps_done(user=user, here_for=here_for)
         has = bool(venue_roles)
         slug = venue_roles[0].venue.slug if has else ""
@@ -80,14 +81,12 @@ def first_steps(*, user: User, memberships: list, venue_roles: list, counts: dic
             Step("slot", _url("bookings:venue_slots", slug), done["slot"]),
         ]
     elif here_for == HereFor.BOOK:
-        has = bool(counts.get("as_client"))
-        if has and under_way:
-            return None
         done = first_steps_done(user=user, here_for=here_for)
+        has = False  # a request sent puts the person under way (above)
         steps = [
             Step("name", reverse("accounts:profile"), bool(user.display_name)),
-            Step("request", reverse("bands:search"), has),
-            Step("booked", reverse("bookings:inbox"), done["client_booked"]),
+            Step("shortlist", reverse("bands:search"), done["follows"]),
+            Step("request", reverse("bands:search"), False),
         ]
     elif here_for == HereFor.FESTIVAL:
         if any(desk.calls and desk.festivals for desk in desks):
@@ -110,4 +109,5 @@ def first_steps(*, user: User, memberships: list, venue_roles: list, counts: dic
         ]
     if all(step.done for step in steps):
         return None
-    return FirstSteps(here_for=here_for, steps=steps, lead=not has)
+    other_job = bool(memberships or venue_roles or roster or desks)
+    return FirstSteps(here_for=here_for, steps=steps, lead=not has and not other_job)

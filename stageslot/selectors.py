@@ -513,7 +513,6 @@ def first_steps_done(*, user: User, here_for: str) -> dict:
             "busy": Exists(Rule.objects.filter(**mine))
             | Exists(ExternalCalendar.objects.filter(**mine))
             | Exists(ConnectedCalendar.objects.filter(**mine)),
-            "band_booking": Exists(Booking.objects.filter(band__memberships__user_id=OuterRef("pk"))),
         }
     elif here_for == HereFor.VENUE:
         flags = {
@@ -521,7 +520,7 @@ def first_steps_done(*, user: User, here_for: str) -> dict:
             "slot": Exists(Slot.objects.filter(venue__staff_roles__user_id=OuterRef("pk"))),
         }
     elif here_for == HereFor.BOOK:
-        flags = {"client_booked": Exists(Booking.objects.filter(client_id=OuterRef("pk"), status__in=Booking.ON))}
+        flags = {"follows": Exists(Follow.objects.filter(**mine))}
     elif here_for == HereFor.FESTIVAL:
         acting = {"organisation__members__user_id": OuterRef("pk"), "organisation__members__role__in": ACTING_ROLES}
         flags = {

@@ -180,7 +180,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # What the person came for leads a newcomer to its first steps; someone with nothing yet who never said
     # is asked (unless they skipped it in this session).
     steps = first_steps(
-        user=request.user, memberships=memberships, venue_roles=venue_roles, counts=bookings.counts, desks=desks
+        user=request.user,
+        memberships=memberships,
+        venue_roles=venue_roles,
+        counts=bookings.counts,
+        desks=desks,
+        roster=roster,
     )
     if steps and steps.lead and steps.here_for != HereFor.BOOK:
         roles = [role for role in roles if role != "client"]
