@@ -55,6 +55,17 @@ def avatar_path(instance: "User", filename: str) -> str:
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 
 
+class HereFor(models.TextChoices):
+    """What a person said they came to StageSlot for (the dashboard leads each to its first steps). Blank:
+    not asked yet, or they skipped the question."""
+
+    BAND = "band", _("Play in a band")
+    VENUE = "venue", _("Run a venue")
+    BOOK = "book", _("Book music")
+    FESTIVAL = "festival", _("Organise a festival")
+    FAN = "fan", _("Follow bands")
+
+
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
@@ -94,6 +105,11 @@ class User(AbstractUser):
         _("privacy notice version read"), max_length=40, blank=True, editable=False, db_default=""
     )
     policy_accepted_at = models.DateTimeField(_("privacy notice read at"), null=True, blank=True, editable=False)
+    # What the person came for, as they said on their first page or in their profile (accounts.HereFor), or as
+    # the invite they signed up through says: their dashboard's first steps follow it.
+    here_for = models.CharField(
+        _("here for"), max_length=16, blank=True, choices=HereFor.choices, default="", db_default=""
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -33,7 +33,7 @@ from accounts.site import site_url
 from .mail.headers import notification_mail_headers, thread_reply_to, unsubscribe_url
 from .mail.suppression import mail_normal, mail_suppressed, mail_suppressed_among
 from .mail.tokens import DIGEST
-from .models import Notification, NotificationPreference, User
+from .models import HereFor, Notification, NotificationPreference, User
 from .notification_kinds import kind_of
 from .people import as_kept, people_drawn, references_kept
 from .push import notification_pushes_enqueue
@@ -113,6 +113,26 @@ def user_profile_update(
             storage = user.avatar.storage
             transaction.on_commit(lambda: storage.delete(old_avatar_name))
     return user
+
+
+def user_here_for_set(*, user: User, here_for: str) -> User:
+    """Record what `user` came to StageSlot for (a HereFor value; "" clears it). Raises ValidationError
+    for any other value, and changes nothing then."""
+    if here_for and here_for not in HereFor.values:
+        raise ValidationError(gettext("Pick one of the choices offered."), code="invalid_choice")
+    user.here_for = here_for
+    User.objects.filter(pk=user.pk).update(here_for=here_for)
+    return user
+
+
+def user_here_for_default(*, user: User, here_for: str) -> None:
+    """Record `here_for` for a person who has not said what they came for (someone who signs up through a
+    band's invite is here to play): a choice they made themselves is never changed. One UPDATE, only while
+    the column is still blank."""
+    if here_for not in HereFor.values:
+        raise ValueError(f"not a HereFor value: {here_for!r}")
+    if User.objects.filter(pk=user.pk, here_for="").update(here_for=here_for) and not user.here_for:
+        user.here_for = here_for
 
 
 # ---- Languages -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ app_name = "accounts"
 # The profile, at /me/profile/ (namespace "accounts")
 urlpatterns = [
     path("", profile.profile, name="profile"),
+    path("here-for/", profile.here_for, name="here_for"),
 ]
 
 # Notifications, at /notifications/ (namespace "notifications": stageslot/urls.py includes this list on its own)

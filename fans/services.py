@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import HereFor, User
 from accounts.policy import policy_accept
 from bands.demand import city_demand_replace
 from bands.models import ApprovalStatus, Band, CityDemand
@@ -52,12 +52,14 @@ def fan_account_for_email(*, email: str, display_name: str = "", time_zone: str 
         return user
     try:
         with transaction.atomic():
+            # Signing up here is signing up to follow bands: the dashboard leads to a fan's first steps.
             user = User.objects.create_user(
                 email=email,
                 password=None,
                 display_name=display_name.strip()[:80],
                 time_zone=time_zone,
                 language=language,
+                here_for=HereFor.FAN,
             )
             EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     except IntegrityError:

@@ -8,9 +8,11 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -19,8 +21,9 @@ from django.db.models import (
 )
 from django.utils.translation import gettext
 
-from accounts.models import User
+from accounts.models import HereFor, User
 from accounts.prepared import CompiledSQL
+from availability.models import ExternalCalendar, Rule
 from bands.calendar import bands_availability
 from bands.models import Band, BandInvite, Membership
 from bookings.models import Booking
@@ -31,16 +34,19 @@ from bookings.selectors.bookings import (
     bands_waiting_answers,
     bookings_of,
 )
+from calendars.models import ConnectedCalendar
 from documents.models import Contract
 from documents.selectors.contracts import contracts_waiting_for_bands
+from fans.models import Ask, FanProfile, Follow
+from festivals.models import Festival, OpenCall
 from holds.models import Hold
 from holds.selectors import bands_held_days, live_hold_counts, live_holds_of_bands
 from payments.selectors import RosterMoney, bands_money
 from reviews.models import REVIEW_WINDOW
 from reviews.selectors import to_write_q
-from teams.models import LinkStatus, Organisation, OrgInvite, OrgMember, Representation
+from teams.models import ACTING_ROLES, LinkStatus, Organisation, OrgInvite, OrgMember, Representation
 from teams.selectors import acting_band_ids_query, agency_roster
-from venues.models import Venue, VenueInvite, VenueStaff
+from venues.models import Slot, Venue, VenueInvite, VenuePhoto, VenueStaff
 from venues.selectors import venue_suggestions
 
 
@@ -491,3 +497,49 @@ def roster_booking(*, organisation: Organisation, uid: str) -> Booking | None:
         .select_related("band", "venue", "slot__stage", "client")
         .first()
     )
+
+
+# ---- A newcomer's first steps (the dashboard) --------------------------------------------------------
+
+
+def first_steps_done(*, user: User, here_for: str) -> dict:
+    """What a newcomer has done of the first steps of `here_for` (accounts.HereFor), read in one query:
+    each flag an EXISTS over the rows the step makes, and for an organiser their first organisation's slug
+    (the address of its calls and festivals). Asked only for someone still getting started
+    (stageslot/newcomers.py); the dashboards of everyone else never ask it."""
+    mine = {"user_id": OuterRef("pk")}
+    if here_for == HereFor.BAND:
+        flags = {
+            "busy": Exists(Rule.objects.filter(**mine))
+            | Exists(ExternalCalendar.objects.filter(**mine))
+            | Exists(ConnectedCalendar.objects.filter(**mine)),
+        }
+    elif here_for == HereFor.VENUE:
+        flags = {
+            "photo": Exists(VenuePhoto.objects.filter(venue__staff_roles__user_id=OuterRef("pk"))),
+            "slot": Exists(Slot.objects.filter(venue__staff_roles__user_id=OuterRef("pk"))),
+        }
+    elif here_for == HereFor.BOOK:
+        flags = {"follows": Exists(Follow.objects.filter(**mine))}
+    elif here_for == HereFor.FESTIVAL:
+        acting = {"organisation__members__user_id": OuterRef("pk"), "organisation__members__role__in": ACTING_ROLES}
+        flags = {
+            "org_slug": Subquery(
+                Organisation.objects.filter(members__user_id=OuterRef("pk"), members__role__in=ACTING_ROLES)
+                .order_by("name", "pk")
+                .values("slug")[:1]
+            ),
+            "call": Exists(OpenCall.objects.filter(**acting)),
+            "festival": Exists(Festival.objects.filter(**acting)),
+        }
+    elif here_for == HereFor.FAN:
+        flags = {
+            "follows": Exists(Follow.objects.filter(**mine)),
+            "city": Exists(FanProfile.objects.filter(city__isnull=False, **mine)),
+            "asks": Exists(Ask.objects.filter(**mine)),
+        }
+    else:
+        return {}
+    # Named apart from the user's own fields and relations ("follows" is one).
+    row = User.objects.filter(pk=user.pk).values(**{f"step_{name}": flag for name, flag in flags.items()}).get()
+    return {name.removeprefix("step_"): value for name, value in row.items()}

@@ -10,7 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from ..form_fields import OneLineField, TimeZoneField
 from ..images import AVATAR_RULES, image_clean
+from ..models import HereFor
 from ..services import signup_language
+
+HERE_FOR_REFUSED = _("Pick one of the choices offered.")
+# Set in the session when the person skips the first page's question: it is not asked again in this session.
+HERE_FOR_SKIPPED = "here_for_skipped"
 
 
 class SignupForm(forms.Form):
@@ -66,9 +71,26 @@ class ProfileForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     remove_avatar = forms.BooleanField(required=False, label=_("Remove my current picture"))
+    here_for = forms.ChoiceField(
+        choices=[("", _("I have not said")), *HereFor.choices],
+        required=False,
+        label=_("What brings you to StageSlot?"),
+        help_text=_("Your dashboard leads you to the first steps of what you chose."),
+        error_messages={"invalid_choice": HERE_FOR_REFUSED},
+    )
 
     def clean_avatar(self) -> ContentFile | None:
         upload = self.cleaned_data.get("avatar")
         if not upload:
             return None
         return image_clean(upload=upload, rules=AVATAR_RULES)
+
+
+class HereForForm(forms.Form):
+    """The first page's question: what the person came for (accounts.HereFor)."""
+
+    here_for = forms.ChoiceField(
+        choices=HereFor.choices,
+        label=_("What brings you to StageSlot?"),
+        error_messages={"invalid_choice": HERE_FOR_REFUSED, "required": HERE_FOR_REFUSED},
+    )

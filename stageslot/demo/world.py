@@ -29,6 +29,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from accounts.models import User
+from accounts.policy import policy_version
 from availability import engine
 from availability.models import BusyInterval, ExternalCalendar, Rule
 from availability.services import MATERIALISE_CAP, horizon
@@ -155,6 +156,8 @@ def unit_make(ctx: Context, unit: int) -> None:
                 display_name=f"{rng.choice(ADJECTIVES)} Person {unit}.{k}",
                 password=ctx.password,
                 time_zone=zone,
+                # Signed up under the notice on the site now: a page read as one of them shows no banner.
+                policy_version=policy_version(),
             )
             for k in range(MUSICIANS + STAFF + CLIENTS)
         ],

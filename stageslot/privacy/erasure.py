@@ -377,6 +377,7 @@ def tombstone(*, user: User) -> None:
     user.is_superuser = False
     user.time_zone = "UTC"
     user.language = ""
+    user.here_for = ""
     user.avatar = ""
     user.erased_at = timezone.now()
     user.save()

@@ -105,6 +105,7 @@ MAP: list[Entry] = [
             "last_login",
             "policy_version",
             "policy_accepted_at",
+            "here_for",
         ),
         plain={"password": "a hash, made unusable", "closed_at": "", "erased_at": ""},
     ),

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import models
 from django.db.models import Sum
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, User
@@ -383,3 +384,28 @@ def test_the_night_owls_get_a_ten_day_route_with_one_day_off(seeded):
     venues = [plan.slots[leg.stop.id].venue.slug for leg in best.legs]
     assert venues[0] == "elbkeller" and venues[-1] == "isarhalle"
     assert len(plan.routes) == 3
+
+
+def test_every_demo_person_has_read_the_notice_and_says_what_they_came_for(seeded, client):
+    from accounts.models import HereFor
+    from accounts.policy import policy_to_read, policy_version
+    from stageslot.demo.people import DEMO_DOMAIN
+
+    people = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}")
+    assert people.count() > 40
+    # Whichever part of the seed made them (the organisations' and the tour's people too): no banner.
+    assert [p.email for p in people if policy_to_read(p)] == []
+    assert not people.exclude(policy_version=policy_version()).exists()
+    here_for = dict(people.values_list("email", "here_for"))
+    expected = {
+        "mara": HereFor.BAND,
+        "kellerbar-owner": HereFor.VENUE,
+        "client": HereFor.BOOK,
+        "agent": HereFor.BOOK,
+        "promoter": HereFor.FESTIVAL,
+        "fan": HereFor.FAN,
+        "kiez-jule": HereFor.BAND,
+    }
+    assert {part: here_for[f"{part}@{DEMO_DOMAIN}"] for part in expected} == expected
+    client.force_login(people.get(email=f"promoter@{DEMO_DOMAIN}"))
+    assert reverse("privacy:policy_read") not in client.get("/dashboard/").content.decode()

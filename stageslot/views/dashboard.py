@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
+from accounts.forms.profile import HERE_FOR_SKIPPED, HereForForm
+from accounts.models import HereFor
 from accounts.timezones import when_text
 from bookings.models import Booking
 from festivals.selectors import organiser_desks
@@ -18,6 +20,7 @@ from gigs.selectors.tours import person_tours
 from payments.selectors import dashboard_money
 
 from ..choices import choice_label
+from ..newcomers import first_steps
 from ..selectors import (
     RosterBand,
     dashboard_bookings,
@@ -172,16 +175,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The bands the person's agencies act for, each with its next gigs: an agent's first job.
     roster = dashboard_roster(user=request.user, now=now)
     my_tours = person_tours(user=request.user, now=now, zone=zone, limit=DASHBOARD_TOURS)
+    # The calls and festivals of the organisations the person runs: what they can start and what runs.
+    desks = organiser_desks(user=request.user, running_only=True)
+    roles = _roles(
+        memberships=memberships, venue_roles=venue_roles, client_bookings=bookings.counts["as_client"], roster=roster
+    )
+    # What the person came for leads a newcomer to its first steps; someone with nothing yet who never said
+    # is asked (unless they skipped it in this session).
+    steps = first_steps(
+        user=request.user,
+        memberships=memberships,
+        venue_roles=venue_roles,
+        counts=bookings.counts,
+        desks=desks,
+        roster=roster,
+    )
+    if steps and steps.lead and steps.here_for != HereFor.BOOK:
+        roles = [role for role in roles if role != "client"]
+    ask = (
+        not request.user.here_for
+        and roles == ["client"]
+        and not bookings.counts["as_client"]
+        and not desks
+        and not my_tours  # a traveller's first job is the tour (crew, issue 81)
+    )
 
     context = {
         "memberships": memberships,
         "venue_roles": venue_roles,
-        "roles": _roles(
-            memberships=memberships,
-            venue_roles=venue_roles,
-            client_bookings=bookings.counts["as_client"],
-            roster=roster,
-        ),
+        "roles": roles,
+        "first_steps": steps,
+        "here_for_form": HereForForm() if ask and not request.session.get(HERE_FOR_SKIPPED) else None,
         "roster": [_roster_entry(entry, rows(entry.next_gigs)) for entry in roster],
         "upcoming": rows(bookings.upcoming),
         "needs_answer": rows(bookings.needs_answer),
@@ -195,8 +219,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "money": money,
         "managed": managed,
         "time_zone": zone.key,
-        # The calls and festivals of the organisations the person runs: what they can start and what runs.
-        "desks": organiser_desks(user=request.user, running_only=True),
+        "desks": desks,
         # The tours the person travels on from today, whatever else they do (a driver with no band too), in
         # one query; on a tour day, today's page of the itinerary comes first (decision 0110).
         "my_tours": my_tours,

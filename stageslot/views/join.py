@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.links import LinkPerson, link_for_a_person
+from accounts.models import HereFor
+from accounts.services import user_here_for_default
 from bands.invites import InviteError, invite_check_usable, invite_link_parse
 from gigs.services.joins import band_invite_join
 from teams.services import org_invite_accept
@@ -91,6 +93,10 @@ def _accept(request: HttpRequest, target: Target, context: dict) -> HttpResponse
         membership, marked_out = target.accept(request.user)
     except InviteError as exc:
         return _problem(request, context, exc, status=410)
+    # Someone who came in by a band's (or a venue's) invite is here to play (or to run it): their dashboard
+    # follows that, unless they said otherwise themselves.
+    if here_for := {"band": HereFor.BAND, "venue": HereFor.VENUE}.get(target.kind):
+        user_here_for_default(user=request.user, here_for=here_for)
     role = membership.get_role_display().lower()
     # Translators: name is a band or a venue; role is "member", "admin" or "owner" (lowercase).
     messages.success(request, _("Welcome to %(name)s! You joined as %(role)s.") % {"name": target.name, "role": role})

@@ -29,7 +29,7 @@ from stageslot.demo.images import demo_picture
 from stageslot.demo.invoices import seed_invoices
 from stageslot.demo.lineups import seed_lineups
 from stageslot.demo.payments import seed_payments
-from stageslot.demo.people import password_hash_once
+from stageslot.demo.people import demo_people_settle, password_hash_once
 from stageslot.demo.quotes import seed_quotes
 from stageslot.demo.reviews import seed_reviews
 from stageslot.demo.shows import seed_shows
@@ -428,6 +428,8 @@ class Command(BaseCommand):
             seed_tour(now=timezone.now(), password=DEMO_PASSWORD)
             # Mara's CalDAV calendar on the local Radicale `make run` starts (else: the "connect" prompt).
             seed_calendars(users)
+            # Last: every demo account, whichever step made it, has read the notice and says what it came for.
+            demo_people_settle(now=timezone.now())
         self._print_logins()
 
     def _user(self, email: str, name: str, zone: str, **extra) -> User:
