@@ -158,6 +158,9 @@ NOT_REACHED = {
         ],
         "not yet reached: behind a form, or no demo row draws its link",
     ),
+    # The question every demo person has answered (stageslot/demo/people.py): a newcomer's dashboard draws its
+    # form and posts here; the page itself answers a browser without that form (stageslot/tests/test_newcomers.py).
+    "me/profile/here-for/": "the first page's question, asked on a newcomer's dashboard; demo people answered it",
 }
 
 
