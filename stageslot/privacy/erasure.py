@@ -297,7 +297,9 @@ def entry_erase(*, entry: Entry, user: User) -> None:
         return
     for name in entry.copies:
         if isinstance(model._meta.get_field(name), models.EmailField):
-            model._base_manager.filter(**{f"{name}__iexact": email}).update(**{name: ""})
+            # A contact (its name, its phone) given with exactly their address is theirs: it goes whole.
+            emptied = dict.fromkeys((name, *entry.contacts.get(name, ())), "")
+            model._base_manager.filter(**{f"{name}__iexact": email}).update(**emptied)
 
 
 def tombstone(*, user: User) -> None:

@@ -5,8 +5,9 @@ and a fellow member of the band act: they write in a booking's thread, a fellow 
 accepted anyway with a stand-in, they are told of it all. Then they are closed and erased through the real
 service. Every text column (CharField, TextField, JSONField) of every row of every installed model is read
 before and after: no cell of a row that is not theirs (their User row, and the rows the person-data map
-names them in by a `person` key) changed, and no row is gone that was not theirs. No text cell anywhere
-still holds the fellow member's name or email address (what StageSlot wrote names her by reference)."""
+names them in by a `person` key) changed, and no row is gone that was not theirs – but for the day sheet's
+band contact the venue gave as the fellow member with her exact address, emptied whole. No text cell anywhere
+still holds the fellow member's name, email address or phone (what StageSlot wrote names her by reference)."""
 
 import datetime as dt
 
@@ -28,6 +29,7 @@ from bookings.services.answering import booking_accept, booking_stand_in_plan
 from bookings.services.threads import message_post
 from bookings.tests.factories import SlotFactory
 from bookings.tests.test_detail_views import make_world
+from gigs.models import DaySheet
 from stageslot.privacy.erasure import account_close, account_erase
 from stageslot.privacy.person_data import MAP, legal_hold_fields
 
@@ -37,6 +39,7 @@ TEXT = (models.CharField, models.TextField, models.JSONField)
 NAMES = ("Berlin", "Kellerbar", "band", "The Night Owls", "the")
 FELLOW = "Mara Fellowes"
 FELLOW_EMAIL = "mara.fellowes@example.test"
+FELLOW_PHONE = "+49 170 5550123"
 
 
 def _text_fields(model) -> list[str]:
@@ -112,6 +115,17 @@ def world(django_capture_on_commit_callbacks):
             message_post(booking=world.application, by=person, body="See you at the gig.")
         booking_stand_in_plan(booking=world.application, by=world.leader)
         booking_accept(booking=world.application, by=world.owner)
+    # The venue typed the fellow member in as the band's contact, with her address: a contact that is hers.
+    world.sheet = DaySheet.objects.create(
+        booking=world.application,
+        updated_by=world.owner,
+        venue_contact_name="Kellerbar's bar, ask for the band room",
+        venue_contact_phone="+49 30 5550000",
+        band_contact_name=FELLOW,
+        band_contact_phone=FELLOW_PHONE,
+        band_contact_email=FELLOW_EMAIL,
+        notes="The band plays in Berlin; the Night Owls open.",
+    )
     return world
 
 
@@ -138,10 +152,19 @@ def test_erasing_people_named_like_a_city_a_venue_a_band_a_word_and_a_member_cha
     changed = [(key, before[key], after[key]) for key in others if key in after and after[key] != before[key]]
     gone = [key for key in others if key not in after]
     assert len(others) > 100
+    # The one row of someone else's that changed: the day sheet's band contact, hers, emptied whole (by her
+    # exact address, never by her name); the venue's words beside it are as they were.
+    contact = ("gigs.DaySheet", world.sheet.pk)
+    assert [key for key, _before, _after in changed] == [contact], changed[:5]
+    changed = [row for row in changed if row[0] != contact]
+    sheet = DaySheet.objects.get(pk=world.sheet.pk)
+    assert (sheet.band_contact_name, sheet.band_contact_phone, sheet.band_contact_email) == ("", "", "")
+    assert sheet.notes == "The band plays in Berlin; the Night Owls open."
+    assert sheet.venue_contact_name == "Kellerbar's bar, ask for the band room"
     assert (changed, gone) == ([], []), (changed[:5], gone[:5])
 
     # Nothing anywhere names the fellow member any more; what was written about her draws "Former member".
-    assert cells_holding(FELLOW, FELLOW_EMAIL) == []
+    assert cells_holding(FELLOW, FELLOW_EMAIL, FELLOW_PHONE) == []
     note = BookingEvent.objects.get(booking=world.application, to_status="booked").note
     assert "Former member is busy" in people_draw(note)
     assert set(User.objects.filter(pk__in=erased).values_list("display_name", flat=True)) == {""}
