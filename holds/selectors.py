@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.people import people_draw, people_drawn, people_named
 from accounts.prepared import CompiledSQL
 from accounts.site import site_url
 from bands.calendar import HeldMark
@@ -92,7 +93,7 @@ def venue_ladders(
             date__gte=first_day,
             date__lt=first_day + dt.timedelta(days=days),
         )
-        .select_related("band", "stage", "challenged_by__band")
+        .select_related("band", "stage", "challenged_by__band", "held_by")
         .order_by("date", "stage__name", "stage_id", "level", "pk")
     )
     slots = (
@@ -104,6 +105,7 @@ def venue_ladders(
         if holds
         else {}
     )
+    _on_behalf_drawn(holds)
     ladders: dict[tuple[dt.date, int], Ladder] = {}
     for hold in holds:
         hold.venue = venue  # all this venue's: no query a hold
@@ -117,6 +119,20 @@ def venue_ladders(
         for hold in ladder.holds:
             hold.may_challenge = viewer is not None and hold_may_challenge(hold=hold, first=first, by=viewer)
     return list(ladders.values())
+
+
+def _on_behalf_drawn(holds: list[Hold]) -> None:
+    """Who placed each hold, drawn from its reference (docs/decisions/0131): the one who held it is loaded with
+    it, so no query unless the words name someone else."""
+    names = {h.held_by_id: str(h.held_by.name) for h in holds if h.held_by_id is not None}
+    named: set[int] = set()
+    for hold in holds:
+        named |= people_named(hold.on_behalf)
+    if named <= names.keys():
+        for hold in holds:
+            hold.on_behalf = people_draw(hold.on_behalf, names)
+    else:
+        people_drawn(holds, "on_behalf")
 
 
 def venue_hold_history(*, venue: Venue, limit: int = 20) -> list[Hold]:
@@ -145,12 +161,15 @@ def hold_for_venue(*, venue: Venue, pk: int) -> Hold | None:
 def hold_with_events(*, venue: Venue, pk: int) -> Hold | None:
     """One hold of the venue with its steps, oldest first, and who took each."""
     events = HoldEvent.objects.select_related("actor").order_by("created_at", "pk")
-    return (
+    hold = (
         Hold.objects.select_related("band", "stage", "held_by", "booking")
         .prefetch_related(Prefetch("events", queryset=events))
         .filter(venue=venue, pk=pk)
         .first()
     )
+    if hold is not None:
+        people_drawn([hold, *hold.events.all()], "on_behalf")
+    return hold
 
 
 def venue_stages(*, venue: Venue) -> list[Stage]:

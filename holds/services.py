@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.dates import Bound, date_problem
 from accounts.models import User
+from accounts.people import person_ref
 from accounts.scheduling import scheduling_today
 from accounts.services import lazy_text, notifications_create
 from accounts.site import site_url
@@ -78,17 +79,18 @@ def _staff_row(venue_id: int, user: User) -> VenueStaff:
 
 
 def on_behalf_of(row: VenueStaff, venue_name: str) -> str:
-    """Who acted for whom, in words: "Rafael Costa, Riverside Rooms, for Kellerbar" or "Petra Vogel, Kellerbar"."""
+    """Who acted for whom, in words: "Rafael Costa, Riverside Rooms, for Kellerbar" or "Petra Vogel, Kellerbar";
+    the person by reference (accounts/people.py, docs/decisions/0131), drawn when shown."""
     group = (
         Organisation.objects.filter(pk=row.group_id).values_list("name", flat=True).first() if row.group_id else None
     )
     if group:
         return _("%(person)s, %(group)s, for %(venue)s") % {
-            "person": row.user.name,
+            "person": person_ref(row.user_id),
             "group": group,
             "venue": venue_name,
         }
-    return _("%(person)s, %(venue)s") % {"person": row.user.name, "venue": venue_name}
+    return _("%(person)s, %(venue)s") % {"person": person_ref(row.user_id), "venue": venue_name}
 
 
 def _lock(stage_id: int) -> Stage:

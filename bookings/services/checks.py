@@ -290,8 +290,9 @@ def person_gig_clash(*, user_id: int, booking: Booking):
 
 def stand_in_note(band: Band, members: list[MemberBusy], zone, *, hosted: bool = False) -> str:
     """The audit log's line for a gig booked although required members are busy (`hosted`: the band's
-    own show). Stored in the language of the person who acted, as they wrote it."""
-    values = {"busy": busy_members_text(members, zone), "band": band.name}
+    own show). Stored in the language of the person who acted, as they wrote it; the busy members by reference
+    (docs/decisions/0131), drawn when the history is shown."""
+    values = {"busy": busy_members_text(members, zone, kept=True), "band": band.name}
     if hosted:
         return (_("Hosted anyway: %(busy)s; %(band)s will find a stand-in.") % values)[:500]
     return (_("Accepted anyway: %(busy)s; %(band)s will find a stand-in.") % values)[:500]

@@ -135,7 +135,8 @@ def message_post(*, booking: Booking, by: User, body: str) -> Message:
         stamp_bump(thread_stamp_key(booking.uid))  # the open threads' polls fetch it
         thread_mark_read(booking=booking, user=by, up_to_id=message.pk)
         if side.key and side.name:
-            who = f"{by.name} ({side.name})"
+            # The writer by reference, drawn when read (docs/decisions/0131).
+            who = lazy_text("%(name)s (%(side)s)", name=by.name, side=side.name)
         elif side.key:
             # Translators: the writer of a message in a booking's thread, who is the client.
             who = lazy_text(gettext_lazy("%(name)s (client)"), name=by.name)

@@ -286,7 +286,8 @@ def offer_invite_claim(*, invite: OfferInvite, band: Band, by: User, now=None) -
                 message=invite.message,
             ),
             actor=by,
-            note=_("Offered by email to %(email)s") % {"email": invite.email},
+            # Not the address: the history keeps no person's email (docs/decisions/0131); `by` is its actor.
+            note=_("Offered by email"),
         )
         invite.claimed_at = now
         invite.booking = booking

@@ -174,7 +174,8 @@ def test_every_other_participant_is_notified_never_the_author(world):
     assert {n.recipient_id for n in notes} == {world.leader.pk, world.owner.pk, booker.pk}
     note = notes[0]
     when = timezone.localtime(world.application.starts_at, note.recipient.zone)
-    assert note.text.startswith("Max Member (The Night Shift) wrote about the gig at Kellerbar on ")
+    assert people_draw(note.text).startswith("Max Member (The Night Shift) wrote about the gig at Kellerbar on ")
+    assert "Max Member" not in note.text  # by reference (docs/decisions/0131)
     assert f"{when:%H:%M}–" in note.text
     assert note.text.endswith(": “Can we bring a smoke machine?”")
     assert note.link == f"/bookings/{world.application.uid}/#thread"
@@ -193,7 +194,7 @@ def test_the_venue_writes_as_the_venue_and_the_text_quotes_the_start_only(world)
     body = "Load-in is through the back door on Hofgasse. " * 5
     message_post(booking=world.application, by=world.owner, body=body)
     note = message_notes(recipient=world.leader)[0]
-    assert f"{world.owner.name} (Kellerbar) wrote" in note.text
+    assert f"{world.owner.name} (Kellerbar) wrote" in people_draw(note.text)
     quoted = note.text.split("“", 1)[1].rstrip("”")
     assert len(quoted) == 80 and quoted.endswith("…")
     assert quoted.startswith("Load-in is through the back door on Hofgasse. Load-in")

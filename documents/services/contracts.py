@@ -307,7 +307,7 @@ def contract_sign(*, contract: Contract, by: User, given: SignIn, now: dt.dateti
                 [other],
                 lazy_text(
                     gettext_lazy("%(name)s signed the contract for %(gig)s; it waits for your signature."),
-                    name=full_name,
+                    name=by.name,  # the signer by reference (docs/decisions/0131), not the typed name
                     gig=_gig(booking),
                 ),
                 key=f"contract:{locked.uid}:signed:{given.side}",

@@ -10,6 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Notification
+from accounts.people import people_draw
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.services import quotes
@@ -146,9 +147,9 @@ def test_both_sides_sign_and_the_final_pdf_is_sealed_and_validates(world):
         "Mozilla/5.0 (test)",
     )
     assert first.pdf_sha256 == contract.draft_sha256
-    assert Notification.objects.filter(
-        kind="booking_contract", recipient=world.leader, text__contains="Olga Owner"
-    ).exists()
+    # The signer by reference to their account (docs/decisions/0131), drawn when shown; not the typed name.
+    told = Notification.objects.get(kind="booking_contract", recipient=world.leader)
+    assert "Olga Owner" not in told.text and people_draw(told.text).startswith(f"{world.owner.name} signed")
     contract = sign(contract, world.leader, "band", full_name="Lena Leader")
     contract.refresh_from_db()
     assert contract.status == Contract.Status.SIGNED

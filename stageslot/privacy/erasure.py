@@ -3,8 +3,8 @@
 Closing is at once: every session ends, API tokens, Web Push devices, calendar feeds and connected
 calendars' credentials go, the person's own pending requests are withdrawn (the band is told). Signing in
 then only offers to keep the account. After STAGESLOT_ACCOUNT_GRACE_DAYS the worker erases it: every model
-of the person-data map by its rule, the person's name and email replaced in the copies others keep, and the
-User row made a tombstone, "Former member", so that what others keep still points somewhere.
+of the person-data map by its rule, and the User row made a tombstone, "Former member", so that what others
+keep still points somewhere: it names people by reference, so no text is searched (docs/decisions/0131).
 
 What blocks: a band, venue or organisation the person alone leads while others are in it must be handed
 over before closing, and so must a band the person plays in alone while it has booked gigs to come (nobody
@@ -16,7 +16,6 @@ closure say why.
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.db.models import Count, Q
-from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -260,12 +258,11 @@ def account_erase(*, closure_id: int, now: dt.datetime | None = None, blockers_a
         closure.waiting_for = " ".join(b.text for b in blockers)[:500]
         closure.save(update_fields=["waiting_for"])
         return False
-    needles = person_needles(user)
     for entry in MAP:
         if entry.label in closure.steps_done:
             continue
         with transaction.atomic():
-            entry_erase(entry=entry, user=user, needles=needles)
+            entry_erase(entry=entry, user=user)
             closure.steps_done = [*closure.steps_done, entry.label]
             closure.save(update_fields=["steps_done"])
     with transaction.atomic():
@@ -277,25 +274,11 @@ def account_erase(*, closure_id: int, now: dt.datetime | None = None, blockers_a
     return True
 
 
-def person_needles(user: User) -> list[str]:
-    """What names this person in text: their full email address and their full display name (never a part of
-    either: a local part "gig" or a name "Kellerbar" is also other people's word); longest first."""
-    found = {user.email.strip(), user.display_name.strip()}
-    return sorted((n for n in found if len(n) >= 3), key=len, reverse=True)
-
-
-def _whole(needle: str) -> str:
-    """A needle as a whole word (an address as a whole address): no letter or digit on either side, and no
-    address character either for an address (a full stop after it ends a sentence)."""
-    if "@" in needle:
-        return rf"(?<![\w.+\-@]){re.escape(needle)}(?![\w+\-@]|\.\w)"
-    return rf"(?<!\w){re.escape(needle)}(?!\w)"
-
-
-def entry_erase(*, entry: Entry, user: User, needles: list[str]) -> None:
-    """Apply one map entry's rule to this person's rows, then take the person out of the copies: their full name
-    and email address, as whole words, in the rows tied to them; an email field that holds exactly their
-    address, in any row."""
+def entry_erase(*, entry: Entry, user: User) -> None:
+    """Apply one map entry's rule to this person's rows (docs/decisions/0131). No text is searched for their
+    name: what StageSlot writes names people by reference (accounts/people.py), drawn as "Former member" once
+    they are erased, and what people typed stays as they typed it. The one value read is an email field (a
+    `copies` field of the map) that holds exactly their address: it names them alone, and is emptied."""
     model = apps.get_model(entry.label)
     if entry.erase == SERVICE:
         import_string(entry.service)(user=user)
@@ -309,59 +292,14 @@ def entry_erase(*, entry: Entry, user: User, needles: list[str]) -> None:
             model._base_manager.filter(mine).update(**dict.fromkeys(entry.blank, ""))
     for name in entry.by_email:
         model._base_manager.filter(**{f"{name}__iexact": user.email}).delete()
-    if entry.copies and needles:
-        tied = Q()
-        for key in (*entry.person, *entry.tied):
-            tied |= Q(**{key: user})
-        # An email field holding exactly their address names them alone, wherever it is: emptied.
-        email_fields = tuple(n for n in entry.copies if isinstance(model._meta.get_field(n), models.EmailField))
-        if email_fields:
-            copies_scrub(model=model, fields=email_fields, needles=[user.email], rows=None)
-        if len(tied):
-            copies_scrub(model=model, fields=entry.copies, needles=needles, rows=tied)
-
-
-def copies_scrub(*, model: type[models.Model], fields: tuple[str, ...], needles: list[str], rows: Q | None) -> int:
-    """Replace each needle, as a whole word and in any case, with "Former member" in these fields of the rows
-    `rows` picks (None: any row); an email field that holds exactly a needle is emptied. Returns how many rows
-    changed."""
-    former = _("Former member")
-    pattern = re.compile("|".join(_whole(n) for n in needles), re.IGNORECASE)
-    changed = 0
-    base = model._base_manager.all() if rows is None else model._base_manager.filter(rows)
-    for name in fields:
-        field = model._meta.get_field(name)
-        column = Cast(name, models.TextField()) if isinstance(field, models.JSONField) else models.F(name)
-        query = Q()
-        for needle in needles:
-            query |= Q(
-                **{"scrub_text__iexact" if isinstance(field, models.EmailField) else "scrub_text__icontains": needle}
-            )
-        found = base.annotate(scrub_text=column).filter(query).only("pk", name)
-        for row in found.iterator(chunk_size=500):
-            value = getattr(row, name)
-            if isinstance(field, models.EmailField):
-                new = ""
-            elif isinstance(field, models.JSONField):
-                new = _scrub_json(value, pattern, former)
-            else:
-                new = pattern.sub(former, value)
-                if field.max_length:
-                    new = new[: field.max_length]
-            if new != value:
-                model._base_manager.filter(pk=row.pk).update(**{name: new})
-                changed += 1
-    return changed
-
-
-def _scrub_json(value, pattern: re.Pattern, former: str):
-    if isinstance(value, str):
-        return pattern.sub(former, value)
-    if isinstance(value, list):
-        return [_scrub_json(v, pattern, former) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub_json(v, pattern, former) for k, v in value.items()}
-    return value
+    email = user.email.strip()
+    if not email or email.endswith(f"@{TOMBSTONE_DOMAIN}"):
+        return
+    for name in entry.copies:
+        if isinstance(model._meta.get_field(name), models.EmailField):
+            # A contact (its name, its phone) given with exactly their address is theirs: it goes whole.
+            emptied = dict.fromkeys((name, *entry.contacts.get(name, ())), "")
+            model._base_manager.filter(**{f"{name}__iexact": email}).update(**emptied)
 
 
 def tombstone(*, user: User) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from documents.models import Contract, ContractSignature, Invoice, RenderedPdf
 
-from .erasure import _scrub_json, rendered_pdfs_clear
+from .erasure import rendered_pdfs_clear
 
 SHREDDED = "shredded_at"
 
@@ -83,3 +83,15 @@ def signature_shred(*, signature_id: int) -> None:
         signature.save(update_fields=["full_name", "ip_address", "user_agent"])
         pdfs = Q(pk=contract.draft_id) | Q(pk=contract.final_id) if contract.final_id else Q(pk=contract.draft_id)
         RenderedPdf.objects.filter(pdfs).update(data=b"", size=0)
+
+
+def _scrub_json(value, pattern: re.Pattern, former: str):
+    """The contract's content with the signer's typed name (kept by law until now) replaced: only this
+    signature's own document, never anyone else's text."""
+    if isinstance(value, str):
+        return pattern.sub(former, value)
+    if isinstance(value, list):
+        return [_scrub_json(v, pattern, former) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub_json(v, pattern, former) for k, v in value.items()}
+    return value

@@ -18,14 +18,15 @@ its rows are not in the archive. stageslot/tests/test_export_coverage.py fails w
 the user has neither, and finds every such row in a person's archive.
 
 Besides, on every row of the table (not only the person's) where the rules below say so:
-- `copies`: fields where what the person typed, or their name or email, may sit as text (a day sheet's
-  contact, a log line). Text others keep names people by reference (accounts/people.py: a notification's
-  "Sam wrote…", a history note's "Sam is busy…"), so erasure has nothing to change there. In a copy,
-  erasure replaces the person's full name and email address, as whole words, only in the rows tied to them
-  (by a `person` or `tied` key); an email field holding exactly their address, in any row, is emptied
-  (docs/decisions/0097).
-- `tied`: keys to the person that tie a row to them for its copies without making it theirs (the actor of
-  someone else's notification).
+- `copies`: fields where what a person typed may sit as text (a day sheet's contact, a log line). What
+  StageSlot writes names people by reference (accounts/people.py: a notification's "Sam wrote…", a history
+  note's "Sam is busy…"), drawn as "Former member" once they are erased, and what people typed stays as they
+  typed it: erasure searches no text for a name (docs/decisions/0131). The one exception is an email field
+  among the copies that holds exactly the person's address: it names them alone and is emptied, in any row.
+- `tied`: keys to the person that tie a row to them without making it theirs (the actor of someone else's
+  notification): listed so that every key to the user is accounted for; erasure changes nothing by them.
+- `contacts`: an email field among the copies → the other fields of that contact (a day sheet's band
+  contact's name and phone): when the email is exactly the person's address, the whole contact is emptied.
 - `by_email`: email fields of rows addressed to the person who is not (yet) a user (invites): those rows go.
 - `hold`: fields kept by law for STAGESLOT_LEGAL_HOLD_YEARS[hold_kind] (invoices, signed contracts): the
   only place a name may stay after erasure, shown only to the parties.
@@ -56,6 +57,9 @@ class Entry:
     service: str = ""
     plain: dict[str, str] = field(default_factory=dict)
     no_export: str = ""
+    # An email field among the copies → the fields of the same contact (its name, its phone): when the email
+    # holds exactly the person's address, the contact is theirs and goes whole (docs/decisions/0131).
+    contacts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def named_fields(self) -> set[str]:
         return {
@@ -506,6 +510,10 @@ MAP: list[Entry] = [
         export=("booking", "load_in_at", "soundcheck_at", "doors_at", "curfew_at", "notes", "updated_at"),
         person=("updated_by",),
         erase=KEEP,
+        contacts={
+            "venue_contact_email": ("venue_contact_name", "venue_contact_phone"),
+            "band_contact_email": ("band_contact_name", "band_contact_phone"),
+        },
         copies=(
             "venue_contact_name",
             "venue_contact_phone",
