@@ -96,7 +96,7 @@ def test_what_others_were_told_of_what_she_did_names_none_of_them(leader_world):
         assert other.name not in everything and other.email not in everything
     assert "Own" not in everything  # her own notification is in her notifications, not here
     # The notifications stay the recipients': erasing her takes none of theirs.
-    entry_erase(entry=ENTRIES["accounts.Notification"], user=world.leader, needles=[])
+    entry_erase(entry=ENTRIES["accounts.Notification"], user=world.leader)
     assert (
         Notification.objects.filter(actor=world.leader, kind="booking_booked").exclude(recipient=world.leader).count()
         == 2
