@@ -86,10 +86,11 @@ def test_loading_the_wsgi_application_readies_the_worker_without_a_database():
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("asked", [[], ["--gzip"]], ids=["plain", "gzip"])
-def test_a_fresh_workers_first_feed_request_costs_what_a_warm_one_does(asked):
+def test_a_fresh_workers_first_feed_request_finds_everything_loaded(asked):
     """The first feed a new worker serves finds the feed modules, icalendar, the templates and, for a
-    calendar app that accepts gzip, the compressor loaded: its CPU time is within 20 % of a warm
-    request's (and a few ms of slack for a busy machine)."""
+    calendar app that accepts gzip, the compressor loaded: it imports no module the warm-up left out and
+    answers 200. What it costs against a warm request is a figure, not a verdict of this test (issue 86: a
+    busy machine moved it): benchmarks/first_request.py prints it, and this test prints what it saw."""
     world = make_world()
     answering.booking_accept(booking=world.application, by=world.owner)
     feed = feed_create(by=world.member, scope=CalendarFeed.Scope.MEMBER)
@@ -101,26 +102,17 @@ def test_a_fresh_workers_first_feed_request_costs_what_a_warm_one_does(asked):
         host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
         url = f"postgres://{database['USER']}@{host}/{database['NAME']}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "stageslot.settings.test", "DATABASE_URL": url}
-    figures = []
-    # Up to three fresh processes, the best of them judged: a busy machine slows one now and then. The first that
-    # keeps within the bound ends the tries (each costs a process's start and fifteen requests).
-    for _ in range(3):
-        result = subprocess.run(  # noqa: S603
-            [sys.executable, str(ROOT / "benchmarks" / "first_request.py"), path, "--runs", "15", *asked],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-2000:]
-        figures.append(json.loads(result.stdout.strip().splitlines()[-1])["paths"][path])
-        if figures[-1]["first_ms"] <= figures[-1]["warm_ms"] * 1.2 + 5:
-            break
-    best = min(figures, key=lambda f: f["first_ms"] - f["warm_ms"])
-    print(
-        f"first feed request {best['first_ms']} ms CPU, warm {best['warm_ms']} ms, imported {best['imported_on_first']}"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "benchmarks" / "first_request.py"), path, "--runs", "3", *asked],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
-    assert best["statuses"] == [200]
-    assert best["first_ms"] <= best["warm_ms"] * 1.2 + 5, best
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])["paths"][path]
+    print(f"first feed request {figures['first_ms']} ms CPU, warm {figures['warm_ms']} ms")
+    assert figures["statuses"] == [200]
+    assert figures["imported_on_first"] == [], "the first request loaded what the warm-up should have"
