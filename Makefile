@@ -115,7 +115,7 @@ migrations-check: $(VENV)/.dev ## Refuse a new migration that would break the ru
 # translators start from, and German (locale/de), a new word arriving there untranslated until someone
 # writes its German (stageslot/tests/test_german.py fails till then). Needs GNU gettext's xgettext
 # (Debian: gettext). No file locations in them, so they only change when a marked word does.
-MESSAGES = $(BIN)/python manage.py makemessages --locale en --locale de --no-location --no-obsolete \
+MESSAGES = $(BIN)/python manage.py makemessages --locale en --locale de --locale fr --locale es --locale it --locale nl --no-location --no-obsolete \
 	--ignore '.venv/*' --ignore '.cache/*' --ignore 'node_modules/*' --ignore 'static/vendor/*' \
 	--ignore 'benchmarks/*' --ignore '*/tests/*'
 # The two domains side by side (they write files of their own: django.po, djangojs.po); CI waits for this before

@@ -42,7 +42,10 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH") or (HEADLESS_SHELL if HEADLESS_S
 # axe-core, fetched from the npm registry by `make vendor` (which `make test` runs when npm is there).
 AXE_JS = Path(os.environ.get("AXE_JS", Path(__file__).parent / ".cache" / "vendor" / "axe.min.js"))
 AXE_MISSING = f"axe-core is not at {AXE_JS}: run `make vendor` (needs npm) to check accessibility"
-# The main journeys run under each of these browser locales (`@pytest.mark.locales`).
+# The main journeys run under each of these browser locales (`@pytest.mark.locales`), and each also in the one
+# other language its marker names (`@pytest.mark.locales("fr-FR")`): every language we speak is walked by some
+# journey while a journey costs one run more, not four (stageslot.tests.words.MORE_BROWSER_LOCALES;
+# stageslot/tests/test_languages_walk.py checks both).
 BROWSER_LOCALES = ["en-US", "en-GB", "de"]
 
 
@@ -305,8 +308,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if metafunc.definition.get_closest_marker("locales") and "browser_locale" in metafunc.fixturenames:
-        metafunc.parametrize("browser_locale", BROWSER_LOCALES)
+    marker = metafunc.definition.get_closest_marker("locales")
+    if marker and "browser_locale" in metafunc.fixturenames:
+        metafunc.parametrize("browser_locale", [*BROWSER_LOCALES, *marker.args])
 
 
 # A test that takes longer than this carries a marker that says why (docs/decisions/0050-suite-in-parallel.md).

@@ -1,13 +1,13 @@
 """What an analytics page draws: a chart is its labels and series, and the same numbers make its canvas, its
 data table and its CSV file (static/js/charts.js draws the canvas from the JSON of `data()`)."""
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.text import slugify
+
+from documents.exports import csv_lines
 
 # How a chart's numbers read: counts, money in whole units of the series' currency, a share in %,
 # stars out of five, hours.
@@ -68,12 +68,9 @@ class Chart:
         }
 
     def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow([self.column, *(s.label for s in self.series)])
-        for label, values in self.rows():
-            writer.writerow([label, *("" if v is None else v for v in values)])
-        return out.getvalue()
+        """The table as a spreadsheet in the reader's language reads it (documents.exports.csv_lines)."""
+        rows = ([label, *("" if v is None else v for v in values)] for label, values in self.rows())
+        return "".join(csv_lines([self.column, *(s.label for s in self.series)], rows))
 
     def filename(self, owner: str, start, end) -> str:
         return f"{slugify(owner) or 'stageslot'}-{self.key}-{start:%Y%m%d}-{end:%Y%m%d}.csv"

@@ -14,6 +14,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import floatformat
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -85,7 +86,7 @@ def _words(language: str | None) -> dict[str, str]:
         "Stages": _("Stages"),
         "not given": _("not given"),
         "on request": _("on request"),
-        "amount": _("%(amount)s %(currency)s"),
+        "amount": get_format("MONEY_FORMAT"),
         "range": _("%(low)s–%(high)s %(currency)s"),
         "from amount": _("from %(amount)s %(currency)s"),
         "up to amount": _("up to %(amount)s %(currency)s"),

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
+from accounts.amounts import money_words
 from accounts.models import User
 
 from .models import Band, Deliverable, Package
@@ -82,8 +83,7 @@ def package_price_label(package: Package) -> str:
         "unit": package.get_price_unit_display(),
     }
     if package.price_unit == Package.PriceUnit.FIXED:
-        # Translators: an amount of money and its currency code, e.g. "1,800 EUR".
-        return gettext("%(amount)s %(currency)s") % values
+        return money_words(values["amount"], values["currency"])
     # Translators: a price and what it is for, e.g. "250 EUR per hour".
     return gettext("%(amount)s %(currency)s %(unit)s") % values
 
@@ -92,8 +92,7 @@ def package_travel_label(package: Package) -> str:
     """ "Travel included within 50 km", "Plus a travel fee of 80 EUR", or ""."""
     km = package.travel_included_km
     fee = (
-        gettext("%(amount)s %(currency)s")
-        % {"amount": number_format(package.travel_fee, force_grouping=True), "currency": package.currency}
+        money_words(number_format(package.travel_fee, force_grouping=True), package.currency)
         if package.travel_fee
         else ""
     )

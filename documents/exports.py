@@ -8,15 +8,23 @@ than one chunk of rows.
 The file starts with a UTF-8 byte order mark: Excel, still what most accountants open a CSV with,
 reads a file without one in the machine's legacy code page and breaks every "é", "ø" and "€";
 LibreOffice, Numbers, pandas and Python's "utf-8-sig" all take the mark in their stride.
+
+Where the reader's language writes a decimal comma (German, French, Spanish, Italian, Dutch), the file
+is written as the spreadsheet programs there read it: cells separated by ";" and amounts with a decimal
+comma ("1250,00"); elsewhere "," and a decimal point. The form is chosen when the export starts, in the
+language of whoever asked for it (`spreadsheet_form`); times stay ISO 8601 in both.
 """
 
 import csv
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.formats import get_format
 
 BOM = "\ufeff"
 # Rows read from the database per round trip: big enough that 100,000 rows are 50 fetches, small
@@ -65,15 +73,40 @@ def major(minor: int | None) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
-    """The CSV text, BOM and header first, in pieces of ROWS_PER_PIECE rows."""
+# A plain decimal as major() and the exports write it ("1250.00", "-12.5"): what a decimal comma changes.
+PLAIN_DECIMAL = re.compile(r"-?\d+\.\d+")
+
+
+def spreadsheet_form() -> tuple[str, str]:
+    """The list separator and decimal mark of the active language's spreadsheets: ";" and "," where
+    its numbers have a decimal comma (what Excel and LibreOffice set up in that language read), else
+    "," and "."."""
+    return (";", ",") if get_format("DECIMAL_SEPARATOR") == "," else (",", ".")
+
+
+def _regional(value):
+    if isinstance(value, float | Decimal):
+        value = str(value)
+    if isinstance(value, str) and PLAIN_DECIMAL.fullmatch(value):
+        return value.replace(".", ",")
+    return value
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence], *, form: tuple[str, str] | None = None) -> Iterator[str]:
+    """The CSV text, BOM and header first, in pieces of ROWS_PER_PIECE rows, in `form` (a list separator
+    and decimal mark; the active language's, read now, before the first piece is asked for)."""
+    return _csv_pieces(header, rows, form or spreadsheet_form())
+
+
+def _csv_pieces(header: Sequence[str], rows: Iterable[Sequence], form: tuple[str, str]) -> Iterator[str]:
+    separator, decimal = form
     line = _Line()
-    writer = csv.writer(line)
+    writer = csv.writer(line, delimiter=separator)
     writer.writerow(header)
     yield BOM + line.text
     piece: list[str] = []
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(row if decimal == "." else [_regional(cell) for cell in row])
         piece.append(line.text)
         if len(piece) >= ROWS_PER_PIECE:
             yield "".join(piece)

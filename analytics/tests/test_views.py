@@ -94,7 +94,7 @@ def test_the_page_draws_every_chart_with_its_table_and_the_csv_is_what_the_chart
         download = client.get(band_url(w, csv=chart.key))
         assert download.status_code == 200
         assert download["Content-Type"].startswith("text/csv")
-        rows = list(csv.reader(io.StringIO(download.content.decode())))
+        rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
         assert rows[0] == [chart.column, *(s["label"] for s in drawn["series"])]
         assert [r[0] for r in rows[1:]] == drawn["labels"]
         for i, series in enumerate(drawn["series"]):

@@ -16,6 +16,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.amounts import money_words
 from accounts.dates import Bound, BoundedDateField
 from accounts.form_fields import IsoDateInput
 from accounts.scheduling import check_scheduled_days, scheduling_today
@@ -322,10 +323,7 @@ class ApplyForm(forms.Form):
                 self.initial.setdefault("role", self.open_roles[0][0])
         self.fields["fee"].label = gettext("Fee asked (%(currency)s)") % {"currency": slot.currency}
         if slot.fee is not None:
-            offered = gettext("%(amount)s %(currency)s") % {
-                "amount": number_format(slot.fee, force_grouping=True),
-                "currency": slot.currency,
-            }
+            offered = money_words(number_format(slot.fee, force_grouping=True), slot.currency)
         else:
             offered = gettext("negotiable")
         self.fields["fee"].help_text = gettext("The venue offers %(offered)s. Leave empty to take what is offered.") % {

@@ -13,6 +13,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.amounts import money_words
 from accounts.models import User
 from bands.cancellation import windows_of, windows_words
 
@@ -101,8 +102,7 @@ def money_text(minor: int | None, currency: str) -> str:
     if minor is None:
         return ""
     amount = amount_text(minor)
-    # Translators: an amount and its currency code, e.g. "1,250 EUR".
-    return _("%(amount)s %(currency)s") % {"amount": amount, "currency": currency}
+    return money_words(amount, currency)
 
 
 money_text_lazy = lazy(money_text, str)

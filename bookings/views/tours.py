@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.amounts import money_words
 from accounts.dates import Bound, query_date
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait, rate_limited_response
 from accounts.scheduling import scheduling_today
@@ -46,10 +47,7 @@ def _manager_of(request: HttpRequest, slug: str) -> tuple[Band, Membership]:
 
 def _fee_text(slot) -> str:
     if slot.fee is not None:
-        return _("%(amount)s %(currency)s") % {
-            "amount": number_format(slot.fee, force_grouping=True),
-            "currency": slot.currency,
-        }
+        return money_words(number_format(slot.fee, force_grouping=True), slot.currency)
     return slot.support_terms or _("Negotiable")
 
 

@@ -886,7 +886,15 @@ LANGUAGE_CODE = "en-gb"
 # (LocaleMiddleware), the switcher in every page's footer (accounts.views.language) and, once signed
 # in, the account's own choice (accounts.middleware.AccountLanguageMiddleware). Emails and
 # notifications go out in their recipient's language (accounts.services.language_for).
-LANGUAGES = [("en", _("English")), ("en-gb", _("British English")), ("de", _("German"))]
+LANGUAGES = [
+    ("en", _("English")),
+    ("en-gb", _("British English")),
+    ("de", _("German")),
+    ("fr", _("French")),
+    ("es", _("Spanish")),
+    ("it", _("Italian")),
+    ("nl", _("Dutch")),
+]
 # The English catalogue (`make messages`) is where translations start; locale/de/ holds the German one,
 # compiled to .mo files by `make messages-compile` (which `make run` and `make test` call).
 LOCALE_PATHS = [BASE_DIR / "locale"]

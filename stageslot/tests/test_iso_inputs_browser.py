@@ -1,5 +1,5 @@
-"""In Chromium under German and British locales, prefilled date and time inputs show their value
-(a browser leaves an <input type=date> blank when its value is not YYYY-MM-DD)."""
+"""In Chromium under every browser language we speak (and American and British English), prefilled date and
+time inputs show their value (a browser leaves an <input type=date> blank when its value is not YYYY-MM-DD)."""
 
 import datetime as dt
 import re
@@ -27,7 +27,7 @@ def log_in(browser, base: str, email: str, locale: str):
     return page
 
 
-@pytest.mark.parametrize("locale", ["de-DE", "en-GB"])
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "it-IT", "nl-NL"])
 def test_prefilled_dates_show_under_the_browser_locale(live_server, browser, locale):
     _band, leader = band_with_leader(slug="night-shift", time_zone="Europe/Berlin")
     day = timezone.localdate() + dt.timedelta(days=20)

@@ -18,6 +18,8 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 # The site's language for each browser locale the tests use (what LocaleMiddleware picks from the
 # Accept-Language header the browser sends).
 LANGUAGE_OF_LOCALE = {"en-US": "en", "en-GB": "en-gb", "de": "de", "de-DE": "de"}
+# The other languages a main journey also walks, one each (conftest.pytest_generate_tests).
+MORE_BROWSER_LOCALES = ("fr-FR", "es-ES", "it-IT", "nl-NL")
 
 
 def language_of(locale: str) -> str:

@@ -29,3 +29,7 @@ WEEKDAY_MOMENT_FORMAT = "D j M Y, H:i"  # Fri 5 Mar 2027, 19:00
 WEEKDAY_MONTH_MOMENT_FORMAT = "D j M, H:i"  # Fri 5 Mar, 19:00
 # Either end of a span over several days: "Fri 5 Mar 22:00 – Sat 6 Mar 02:00".
 WEEKDAY_MONTH_TIME_FORMAT = "D j M H:i"  # Fri 5 Mar 22:00
+
+# Money: an amount written in the reader's locale and its currency code, where the language puts it
+# (accounts.amounts.money_words).
+MONEY_FORMAT = "%(amount)s %(currency)s"  # 1,250 EUR

@@ -65,8 +65,9 @@ MUSICIANS = [
     ("liv", "Liv Nielsen", "Europe/Copenhagen"),
 ]
 
-# Who reads StageSlot in German (their pages, emails and notifications); the others follow their browser.
-DEMO_LANGUAGES = {"jonas": "de", "theo": "de"}
+# Who reads StageSlot in a language of their own (their pages, emails and notifications): one person (at least)
+# in each language StageSlot speaks, named in the README; the others follow their browser.
+DEMO_LANGUAGES = {"jonas": "de", "theo": "de", "zoe": "fr", "lucia": "es", "nora": "it", "liv": "nl"}
 
 # slug, name, city, region, country, zone, genres, bio, [(musician, role, instrument, required)], status
 BANDS = [
