@@ -41,15 +41,27 @@ class Load:
     requests: list[tuple[float, float, str, str]] = field(default_factory=list)
     action_began: float = 0.0
     failures: list[str] = field(default_factory=list)
+    # Requests answered by a worker or thread not yet readied (X-StageSlot-Ready: 0; stageslot/readiness.py).
+    unready: list[str] = field(default_factory=list)
+    readied: int = 0  # answers that said their worker and thread were readied (X-StageSlot-Ready: 1)
     posts: int = 0
     resent: int = 0
     nodes: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(
-        self, began: float, failure: str | None, node: str | None = None, post: bool = False, what: str = ""
+        self,
+        began: float,
+        failure: str | None,
+        node: str | None = None,
+        post: bool = False,
+        what: str = "",
+        ready: str | None = None,
     ) -> None:
         with self.lock:
+            if ready == "0":
+                self.unready.append(f"{what} on {node}")
+            self.readied += ready == "1"
             self.latencies.append(time.perf_counter() - began)
             self.requests.append((self.latencies[-1], began, what, node or "no node"))
             if failure:
@@ -65,7 +77,8 @@ class Load:
     def summary(self, what: str) -> str:
         times = sorted(self.latencies)
         return (
-            f"{what}: {len(times)} requests ({self.posts} POST), {len(self.failures)} failed, {self.resent} sent again "
+            f"{what}: {len(times)} requests ({self.posts} POST), {len(self.failures)} failed, "
+            f"{len(self.unready)} answered by a worker not readied, {self.resent} sent again "
             f"on a new connection after nginx closed an idle one, by node {self.nodes}; "
             f"p50 {self.percentile(50) * 1000:.0f} ms, p99 {self.percentile(99) * 1000:.0f} ms, "
             f"max {times[-1] * 1000:.0f} ms; slowest: {self.slowest()}"
@@ -125,6 +138,7 @@ def steady_load(site, action, *, writers: list, band: str, rate: float = 20.0, s
             answer.headers.get("X-Upstream"),
             post=method == "POST",
             what=f"{method} {path}",
+            ready=answer.headers.get("X-StageSlot-Ready"),
         )
 
     def paced(turn) -> None:

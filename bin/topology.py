@@ -730,6 +730,8 @@ class Topology:
             "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "false",
             "DJANGO_SECURE_HSTS_PRELOAD": "false",
             "WEB_CONCURRENCY": str(self.web_concurrency),
+            # Each answer says whether its worker and thread were readied before they took it (stageslot/readiness.py).
+            "STAGESLOT_READY_HEADER": "1",
             # Who runs the site (a live site refuses to start without it): this machine's operator, unless set.
             "STAGESLOT_OPERATOR_NAME": os.environ.get("STAGESLOT_OPERATOR_NAME") or "StageSlot on this machine",
             "STAGESLOT_OPERATOR_ADDRESS": os.environ.get("STAGESLOT_OPERATOR_ADDRESS") or "localhost",

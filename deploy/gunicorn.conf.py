@@ -69,12 +69,16 @@ def post_worker_init(worker) -> None:
     thread's own database connection and compiled reads): the master loaded and
     warmed the rest before the fork (--preload, stageslot/warm.py). A node whose worker answers /health/
     answers its pages as fast as ever (docs/decisions/0087-reloads-that-never-stall.md)."""
+    from stageslot import readiness
     from stageslot.warm import threads_warm_up, worker_warm_up  # the application is loaded: Django is set up
 
     worker_warm_up()
     pool = getattr(worker, "tpool", None)  # gthread's request threads
     if pool is not None:
         threads_warm_up(pool, worker.cfg.threads)
+    else:  # a sync worker serves on this thread
+        readiness.thread_ready()
+    readiness.process_ready()
     reloads = getattr(worker, "stageslot_reloads", None)
     if reloads is None:  # not forked by a master that ran post_fork (a test calling the hook alone)
         return

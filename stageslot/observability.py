@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from stageslot import readiness
+
 HEADER = "X-Request-ID"
 TASK_HEADER = "stageslot_request_id"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -51,6 +53,8 @@ class RequestIdMiddleware:
         finally:
             request_id.reset(token)
         response[HEADER] = request.request_id
+        if readiness.SENT:
+            response[readiness.HEADER] = readiness.ready()
         return response
 
 

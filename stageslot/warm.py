@@ -32,6 +32,8 @@ from django.utils import formats, translation
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.module_loading import import_string
 
+from stageslot import readiness
+
 # What the first request of a process imported after all that: the ORM's compiler, the date parser, the
 # session serialiser and the message stores.
 FIRST_REQUEST_IMPORTS = (
@@ -109,6 +111,7 @@ def thread_warm_up() -> None:
             connection.ensure_connection()
     with contextlib.suppress(Exception):  # nor a read: its request will say why
         prepared.thread_warm_up()
+    readiness.thread_ready()
 
 
 def threads_warm_up(pool, threads: int, *, timeout: float = 10.0) -> int:

@@ -110,6 +110,10 @@ def _sign_in_code_delay(workers: list[shared.Worker], email: str) -> float:
     return time.monotonic() - began
 
 
+# A task of it in a worker's log: "Task accounts.tasks.send_email[id] received".
+SEND_EMAIL = "accounts.tasks.send_email["
+
+
 def _alert_running(slot_id: int) -> bool:
     from fans.models import ShowAlert
 
@@ -141,7 +145,12 @@ def test_a_large_fan_alert_does_not_hold_up_a_sign_in_code(tmp_path, capsys):
         urgent.wait_ready(timeout=180)
         task_queue("fans.tasks.show_alert_chunk_task", slot_id=second, change="new", after=0)
         assert shared.wait_until(lambda: _alert_running(second), 60), general.log()[-3000:]
+        sent_by_general = general.log().count(SEND_EMAIL)
         after = _sign_in_code_delay([general, urgent], f"after-{run}@example.com")
+        urgent_log, general_log = urgent.log(), general.log()
     with capsys.disabled():
         print(f"\nsign-in code during a {FOLLOWERS}-follower alert: {before:.2f} s on one worker, {after:.2f} s after")
-    assert after < 1.0, f"{after:.2f} s (before: {before:.2f} s)"
+    # What the urgent worker is for, asserted rather than timed (the figures: benchmarks/, issue 86): the code went
+    # out through it while the all-queues worker had the alert's chunk in hand.
+    assert "accounts.tasks.send_email" in urgent_log, "the sign-in code did not go out through the urgent worker"
+    assert general_log.count(SEND_EMAIL) == sent_by_general, "the all-queues worker sent the second code itself"

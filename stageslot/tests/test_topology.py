@@ -44,11 +44,6 @@ pytestmark = [
 ]
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-# What a reload or a restart under the steady load may cost, at most, at the 99th percentile (issue 59), on a machine
-# whose CPU the load has to itself. A busy machine (CI's test processes beside this one) is slower for every request,
-# reload or not: there the bound is twice the p99 the same load gets with nothing restarted, measured first. The stall
-# this guards against (a worker's first page drawn for 1.3–1.7 s) is seconds, far above either.
-P99_SECONDS = 0.3
 TOO_MANY = "Too many failed login attempts"
 
 
@@ -326,38 +321,17 @@ def load_during(site, action, *, writers: int = 2, settle: float = 1.0):
     return reload_benchmark.steady_load(site, action, writers=sessions, band=band.slug, settle=settle)
 
 
-def quiet_bound(site, meanwhile=None, label: str = "the same load, nothing restarted", *, settle: float = 2.5) -> float:
-    """The p99 a reload or a restart must keep under: P99_SECONDS, or twice the p99 of the same load measured
-    right after (the machine's other work changes from one test to the next), as long as the tests' loads last,
-    so that both percentiles are of as many requests. `meanwhile` is what that load runs beside: by default a
-    second of nothing; for a change to a node, the same change costing the machine as much where no request
-    waits on it (a restarted node kept out of nginx, a reload of a node nginx does not send to). On a 2-core
-    machine busy with other work, a node's boot or a reload's new workers take CPU from the requests the other
-    node answers; what the change itself adds (a request failed, or one waiting on a worker not ready) is what
-    is compared."""
-    quiet = load_during(site, meanwhile or (lambda: time.sleep(1.0)), writers=2, settle=settle)
-    assert quiet.failures == [], quiet.failures
-    print("\n" + quiet.summary(label))
-    return max(P99_SECONDS, 2 * quiet.percentile(99))
-
-
-def quick_under(site, label: str, action, *, baseline, baseline_label: str, after_baseline=None, settle: float = 1.0):
-    """The load while `action()` runs, and the bound its p99 must keep under: quiet_bound() with `baseline()`
-    beside the same load, then `after_baseline()`. On a machine shared with other work (CI runs the two test
-    stages side by side on two cores), a burst of that work during the few seconds measured can slow a handful
-    of requests past the bound: then the baseline is measured again and the action run once more, up to three
-    times, and the last run decides. A change that makes requests wait (for a worker still starting, or one
-    killed mid-request) does so every time, and fails each."""
-    for attempt in (1, 2, 3):
-        load = load_during(site, action, settle=settle)
-        bound = quiet_bound(site, baseline, baseline_label, settle=settle)
-        if after_baseline is not None:
-            after_baseline()
-        print("\n" + load.summary(label) + f" (bound {bound * 1000:.0f} ms, run {attempt})")
-        assert load.failures == [], load.failures
-        if load.percentile(99) < bound:
-            break
-    return load, bound
+def unhurt(load, label: str) -> None:
+    """What a reload or a restart must not do, asserted directly rather than timed (issue 86): fail a request,
+    or let one be answered by a worker or a request thread that was not readied yet (stageslot/readiness.py:
+    the topology's nodes say so in each answer). The load's p50 and p99 are printed; benchmarks/reload.py
+    measures them on a quiet machine."""
+    print("\n" + load.summary(label))
+    assert load.failures == [], load.failures
+    assert load.unready == [], load.unready
+    assert load.latencies, "the load sent nothing"
+    # Every answer said how its worker stood: a node that stopped saying so would make the check above empty.
+    assert load.readied == len(load.latencies) - len(load.failures)
 
 
 def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topology):
@@ -369,9 +343,14 @@ def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topo
     later: dict[str, float] = {}
     paths = ("/bands/under-load/", "/bands/under-load/availability/", "/bands/?q=band", "/")
 
+    unready_first: list[str] = []
+
     def timed(session, path: str) -> float:
         began = time.perf_counter()
-        assert session.get(topology.node_url("node1") + path).status_code == 200
+        answer = session.get(topology.node_url("node1") + path)
+        assert answer.status_code == 200
+        if answer.headers.get("X-StageSlot-Ready") != "1":
+            unready_first.append(path)
         return time.perf_counter() - began
 
     def restart() -> None:
@@ -386,46 +365,20 @@ def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topo
             again = path + ("&" if "?" in path else "?") + "drawn=again"
             later[path] = min(timed(session, again) for _ in range(2))
 
-    # A restart takes node1 out of nginx for a few seconds, and its boot takes CPU: node2 alone answers the whole
-    # load meanwhile, on a machine made busier by the boot. The bound is twice the p99 of the same load through
-    # the same restart, with node1 kept out of nginx until that load ended: what sending requests to the new
-    # node adds (a request failed, or one waiting on a worker not ready) is what is measured.
-    load, quick = quick_under(
-        topology,
-        "rolling restart of node1",
-        restart,
-        baseline=lambda: topology.restart("node1", rejoin=False),
-        baseline_label="the same load through the same restart, node1 kept out of nginx until the load ended",
-        after_baseline=lambda: topology.rejoin("node1"),
-    )
-    print(f"first requests on node1 {first}, later {later}")
+    # A restart takes node1 out of nginx for a few seconds: node2 alone answers the load meanwhile. No request
+    # fails, and none is answered by node1's workers before they were readied: its first requests (`first`) too.
+    load = load_during(topology, restart)
+    print(f"first requests on node1 {first}, later {later} (seconds; benchmarks/reload.py measures them)")
+    unhurt(load, "rolling restart of node1")
     assert topology.nodes["node1"].pid != old
     assert load.posts > 10
     assert set(load.nodes) == {f"127.0.0.1:{n.port}" for n in topology.nodes.values()}
-    assert load.percentile(99) < quick
-    # A first request is quick, or, on a machine busy enough to slow every request, costs what the same page
-    # does warm (a worker that had not been readied would import every view and compile its templates: more than a
-    # second of CPU on its first request).
-    slow = {
-        path: (round(first[path], 3), round(later[path], 3))
-        for path in paths
-        if first[path] >= max(quick, 2 * later[path] + 0.2)
-    }
-    assert not slow, slow
+    assert unready_first == [], unready_first
 
 
 def test_a_graceful_reload_of_one_node_under_load_keeps_every_request_quick(topology):
-    # The reload takes about a second: 2.5 s of load either side, so that p99 is not the slowest request. The
-    # bound: the same load through the same reload of a node of the site that nginx does not send to, whose
-    # new workers cost the machine as much.
-    with topology.shadow() as shadow:
-        load, quick = quick_under(
-            topology,
-            "graceful reload (HUP) of node2",
-            lambda: reload_benchmark.reloaded(topology, "node2"),
-            baseline=lambda: reload_benchmark.reloaded(topology, shadow.name),
-            baseline_label="the same load through the same reload of a node nginx does not send to",
-            settle=2.5,
-        )
+    # The reload takes about a second, with 2.5 s of load either side: no request fails, and none is answered by a
+    # reload's new worker before it was readied, nor by an old one stopped mid-request.
+    load = load_during(topology, lambda: reload_benchmark.reloaded(topology, "node2"), settle=2.5)
+    unhurt(load, "graceful reload (HUP) of node2")
     assert load.posts > 10
-    assert load.percentile(99) < quick
