@@ -209,14 +209,11 @@ def test_start_twenty_years_back_costs_only_the_window(monkeypatch):
             yield occurrence
 
     monkeypatch.setattr(engine, "_build", counting_build)
-    began = clock.perf_counter()
     week = expand(rec, utc(2027, 6, 7), utc(2027, 6, 14))
-    took = clock.perf_counter() - began
 
     assert [start.date() for start, _ in week] == [date(2027, 6, 7), date(2027, 6, 9), date(2027, 6, 11)]
     assert week[0] == (utc(2027, 6, 7, 17), utc(2027, 6, 7, 21))
-    assert len(produced) < 15  # a few weeks of look-around, not twenty years of Mondays
-    assert took < 0.05
+    assert len(produced) < 15  # a few weeks of look-around, not twenty years of Mondays: the cost, counted
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
@@ -29,6 +30,7 @@ from django.urls import get_resolver, reverse
 from django.utils import translation
 resolver = get_resolver()
 translation.activate("en-gb")
+built_before = sorted(resolver._reverse_dict)
 started = time.process_time()
 reverse("bookings:accept", args=["00000000-0000-4000-8000-000000000000"])
 resolver.resolve("/bookings/00000000-0000-4000-8000-000000000000/accept/")
@@ -46,6 +48,7 @@ print(json.dumps({
     "redis": "redis" in sys.modules,
     "views": views,
     "languages": sorted(resolver._reverse_dict),
+    "built_before": built_before,
     "connected": any(c.connection is not None for c in connections.all(initialized_only=True)),
     "first_ms": first * 1000,
     "named": named,
@@ -70,9 +73,13 @@ def test_loading_the_wsgi_application_readies_the_worker_without_a_database():
     assert result.returncode == 0, result.stderr[-2000:]
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["views"], "the URLconf (every view) is imported while the worker boots"
-    assert probe["languages"] == ["de", "en", "en-gb"]
+    spoken = sorted(code for code, _name in settings.LANGUAGES)
+    assert probe["languages"] == spoken
     assert not probe["connected"]
-    assert probe["first_ms"] < 50, "the first reverse and resolve found the map built"
+    # The first reverse and resolve found the map built, in every language (their CPU time is printed; the
+    # figure belongs to benchmarks/first_request.py, not to a bound a busy machine can miss).
+    assert probe["built_before"] == spoken, "the URL map was built by the first request, not by the warm-up"
+    print(f"first reverse and resolve: {probe['first_ms']:.1f} ms of CPU")
     assert {"bands/detail.html", "bands/search.html", "stageslot/dashboard.html"} <= set(probe["django_templates"])
     assert {"stageslot/partials/result_cards.html", "bookings/public/band_month.html"} <= set(probe["jinja2_templates"])
     assert probe["redis"], "the Redis cache backend's module is imported (0.6 s on a first request)"
