@@ -280,7 +280,12 @@ def pgbouncer_start(
         f"listen_addr = {HOST}\nlisten_port = {port}\nunix_socket_dir =\n"
         f"auth_type = trust\nauth_file = {users}\npool_mode = transaction\n"
         f"default_pool_size = {pool_size}\nmax_client_conn = 200\nserver_reset_query =\n"
-        "ignore_startup_parameters = extra_float_digits\n",
+        "ignore_startup_parameters = extra_float_digits\n"
+        # After a failed login to the server PgBouncer waits this long before it tries again (15 s by default):
+        # a primary that failed over and was repointed by RELOAD is reached within a second, not 15 (issue 85).
+        "server_login_retry = 1\n"
+        # Who may RELOAD it (the failover drill repoints [databases], then RELOADs: docs/backups.md).
+        f"admin_users = {user}\n",
         encoding="utf-8",
     )
     for path in (users, config):

@@ -70,6 +70,8 @@ S3_SECRET_KEY = "stageslot-topology-secret"  # noqa: S105 (moto takes any key)
 S3_REGION = "us-east-1"
 STATE = "state.json"
 # The database server `up` makes its database (topology_<hex>) and its template databases on.
+# The Procfile's processes besides web and release, each run as production runs it (test_procfile.py checks).
+BACKGROUND = ("worker", "worker-urgent", "beat")
 POSTGRES = os.environ.get("STAGESLOT_TOPOLOGY_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
 TEMPLATE_PREFIX = "topology_template_"
 
@@ -460,9 +462,10 @@ class Topology:
             self._node_start(node)
         self._nginx_start()
         if self.workers:
-            # In the topology's directory: beat keeps its schedule file where it runs.
+            # In the topology's directory: beat keeps its schedule file where it runs. What production runs (the
+            # Procfile): the all-queues worker, the urgent queue's own worker (sign-in codes) and beat.
             env = self.env() | {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-            for role in ("worker", "beat"):
+            for role in BACKGROUND:
                 process = process_start(
                     procfile_command(role, env), env=env, log=self.directory / f"{role}.log", cwd=self.directory
                 )
@@ -732,6 +735,8 @@ class Topology:
             "WEB_CONCURRENCY": str(self.web_concurrency),
             # Each answer says whether its worker and thread were readied before they took it (stageslot/readiness.py).
             "STAGESLOT_READY_HEADER": "1",
+            # The Procfile's worker-urgent beside the all-queues worker, as production runs them; one process.
+            "URGENT_CONCURRENCY": os.environ.get("URGENT_CONCURRENCY") or "1",
             # Who runs the site (a live site refuses to start without it): this machine's operator, unless set.
             "STAGESLOT_OPERATOR_NAME": os.environ.get("STAGESLOT_OPERATOR_NAME") or "StageSlot on this machine",
             "STAGESLOT_OPERATOR_ADDRESS": os.environ.get("STAGESLOT_OPERATOR_ADDRESS") or "localhost",
@@ -928,7 +933,18 @@ class Topology:
     def stop(self, *, quick: bool = False) -> None:
         """Stop every process this topology started (nginx first, then the nodes, the worker and beat, the
         bucket server) and drop the database it made. `quick`: no graceful waits."""
-        order = ["nginx", *NODES, *self.shadows, "worker", "beat", "collectstatic", "release", "pgbouncer", "moto"]
+        order = [
+            "nginx",
+            *NODES,
+            *self.shadows,
+            "worker",
+            "worker-urgent",
+            "beat",
+            "collectstatic",
+            "release",
+            "pgbouncer",
+            "moto",
+        ]
         for name in order:
             pid = self.pids.pop(name, None)
             if pid is None:

@@ -240,3 +240,43 @@ def test_check_deploy_warns_when_the_pooler_setting_is_on_but_a_connection_keeps
     databases["default"] = behind_transaction_pooler(plain)
     assert transaction_pooler_safe() == []
     assert "options" not in databases["default"]["OPTIONS"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_pooler_repointed_by_reload_reaches_the_new_server_at_once(tmp_path):
+    """The failover drill through PgBouncer (docs/backups.md): the server it points at is gone, so its logins
+    fail; the operator repoints [databases] at the promoted server and RELOADs it through its admin console.
+    A client then gets its answer at once: with PgBouncer's default server_login_retry (15 s) it would wait that
+    long after the failed login before PgBouncer tried again, longer than the client's patience here."""
+    import psycopg
+
+    if not Path(local_servers.PGBOUNCER).exists():
+        pytest.skip(f"needs PgBouncer ({local_servers.PGBOUNCER}): apt-get install pgbouncer")
+    db = connection.settings_dict
+    host, port, user = db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432), db["USER"] or "postgres"
+    folder = Path(tempfile.mkdtemp(prefix="stageslot-pgbouncer-"))
+    gone = local_servers.free_port()  # the primary that died: nothing listens there
+    process, bouncer = local_servers.pgbouncer_start(folder, server_host=host, server_port=gone, user=user)
+    try:
+        config = (folder / "pgbouncer.ini").read_text()
+        assert "server_login_retry = 1" in config and f"admin_users = {user}" in config
+        dsn = f"host=127.0.0.1 port={bouncer} user={user} dbname={db['NAME']} connect_timeout=5"
+        with pytest.raises(psycopg.OperationalError):  # the login to the dead server fails
+            psycopg.connect(dsn, autocommit=True, prepare_threshold=None).execute("SELECT 1")
+        (folder / "pgbouncer.ini").write_text(config.replace(f"port={gone}", f"port={port}"))
+        with psycopg.connect(f"host=127.0.0.1 port={bouncer} user={user} dbname=pgbouncer", autocommit=True) as admin:
+            admin.execute("RELOAD")
+        answer: list = []
+
+        def ask() -> None:
+            with psycopg.connect(dsn, autocommit=True, prepare_threshold=None) as client:
+                answer.append(client.execute("SELECT 1").fetchone()[0])
+
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        asking.join(timeout=8)  # within PgBouncer's default retry of 15 s, well past the 1 s set
+        assert answer == [1], "the repointed pooler did not reach the new server before its retry wait"
+    finally:
+        local_servers.child_stop(process, wait=10)
+        shutil.rmtree(folder, ignore_errors=True)

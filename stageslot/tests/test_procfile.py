@@ -162,3 +162,11 @@ def test_an_old_worker_told_to_stop_by_a_reload_serves_until_a_new_one_is_warm(m
         import gc
 
         gc.unfreeze()
+
+
+def test_the_topology_runs_every_background_process_production_runs():
+    """bin/topology.py runs what the Procfile runs beside web and release (the urgent queue's worker too)."""
+    from stageslot.tests.test_backups import load_script
+
+    topology = load_script("topology")
+    assert set(topology.BACKGROUND) == set(processes()) - {"web", "release"}
