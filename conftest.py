@@ -42,10 +42,10 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH") or (HEADLESS_SHELL if HEADLESS_S
 # axe-core, fetched from the npm registry by `make vendor` (which `make test` runs when npm is there).
 AXE_JS = Path(os.environ.get("AXE_JS", Path(__file__).parent / ".cache" / "vendor" / "axe.min.js"))
 AXE_MISSING = f"axe-core is not at {AXE_JS}: run `make vendor` (needs npm) to check accessibility"
-# The main journeys run under each of these browser locales (`@pytest.mark.locales`), and each also in the one
-# other language its marker names (`@pytest.mark.locales("fr-FR")`): every language we speak is walked by some
-# journey while a journey costs one run more, not four (stageslot.tests.words.MORE_BROWSER_LOCALES;
-# stageslot/tests/test_languages_walk.py checks both).
+# The main journeys run under each of these browser locales (`@pytest.mark.locales`), and also in the other
+# languages their marker names (`@pytest.mark.locales("fr-FR", …)`): the sign-up journey walks every other
+# language we speak (stageslot.tests.words.MORE_BROWSER_LOCALES), without four more runs of every journey;
+# stageslot/tests/test_languages_walk.py checks that the journeys together walk them all.
 BROWSER_LOCALES = ["en-US", "en-GB", "de"]
 
 

@@ -40,7 +40,7 @@ def day_cell(page, t, day: dt.date):
     return page.locator(f'td.live-day:has(.visually-hidden:text-is("{t.date(day, "WEEKDAY_MONTH_LONG_FORMAT")}:"))')
 
 
-@pytest.mark.locales("es-ES")
+@pytest.mark.locales
 def test_post_apply_accept_shows_booked_live_and_declines_the_rival(
     live_server, browser, settings, browser_locale, axe_check
 ):

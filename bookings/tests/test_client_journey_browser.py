@@ -44,7 +44,7 @@ def download(page, name: str) -> bytes:
         return fh.read()
 
 
-@pytest.mark.locales("fr-FR")
+@pytest.mark.locales
 @pytest.mark.console_errors  # a stranger asks for the file and gets the 404 the test wants
 def test_instant_booking_new_times_and_files(live_server, browser, browser_locale, axe_check, localstripe):
     base = live_server.url

@@ -356,7 +356,7 @@ def test_query_count_does_not_grow_with_the_band(client, anna, django_assert_max
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.locales("nl-NL")
+@pytest.mark.locales
 def test_browser_the_form_says_live_whether_the_band_is_free(live_server, browser, browser_locale, axe_check):
     t = words(browser_locale)
     band, _ = band_with_leader(name="The Night Shift", slug="night-shift", time_zone="Europe/Berlin")

@@ -47,7 +47,7 @@ def band_led_by(name: str, slug: str, email: str, *, members: int = 1):
     return band, leader, others
 
 
-@pytest.mark.locales("nl-NL")
+@pytest.mark.locales
 def test_host_a_show_pick_an_opener_and_publish_the_bill(live_server, browser, browser_locale, axe_check):
     base = live_server.url
     t = words(browser_locale)

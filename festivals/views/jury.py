@@ -88,7 +88,9 @@ def decide(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         ),
     )
     if done:
+        # Translators: the act an organiser decided on, its application's code and what it is now ("Accepted").
+        said = _("%(band)s (%(code)s): %(status)s.")
         messages.success(
-            request, _("%(code)s: %(status)s.") % {"code": decided.code, "status": decided.get_status_display()}
+            request, said % {"band": decided.band.name, "code": decided.code, "status": decided.get_status_display()}
         )
     return redirect("festivals:jury", call.slug)

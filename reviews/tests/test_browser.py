@@ -57,7 +57,7 @@ def rated_band(name: str, reviews: int, stars: int):
     return band
 
 
-@pytest.mark.locales("es-ES")
+@pytest.mark.locales
 def test_both_sides_review_double_blind_then_both_publish_and_the_ranking_follows(
     live_server, browser, browser_locale, axe_check
 ):

@@ -10,7 +10,7 @@ from stageslot.tests.words import words
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.locales("fr-FR")
+@pytest.mark.locales("fr-FR", "es-ES", "it-IT", "nl-NL")
 def test_sign_up_verify_log_in_and_see_the_dashboard(live_server, page, browser_locale, axe_check):
     t = words(browser_locale)
     page.goto(f"{live_server.url}/")

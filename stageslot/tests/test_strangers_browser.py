@@ -43,7 +43,7 @@ def signed_in_page(browser, base: str, user, locale: str):
     return page
 
 
-@pytest.mark.locales("it-IT")
+@pytest.mark.locales
 def test_a_member_exports_unsubscribes_replies_by_email_and_blocks_a_client(
     live_server, browser, browser_locale, axe_check, settings, tmp_path
 ):
