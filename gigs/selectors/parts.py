@@ -19,6 +19,8 @@ from bookings.models import Booking
 from ..models import Answer, GigAnswer
 
 OK, OPEN, SHORT, FREE = "ok", "open", "short", "free"
+# A gig's states from best to worst: its verdict is the worst of its total's and its sections'.
+VERDICT_ORDER = (FREE, OK, OPEN, SHORT)
 # The answers that leave a place empty unless a stand-in takes it (as gigs.services.stand_ins).
 SAID_NO = (Answer.CANT, Answer.PROBABLY_NOT)
 
@@ -57,6 +59,20 @@ class GigSections:
     @property
     def short(self) -> list[SectionCount]:
         return [row for row in self.rows if row.state == SHORT]
+
+    @property
+    def verdict(self) -> str:
+        """The gig's one state: the worst of its players in all and each section with a minimum, by the same
+        line-up fill the green zone uses (short before open before ok). "16 of at least 16" is not enough
+        while Low brass is short."""
+        states = [row.state for row in self.rows if row.need]
+        if self.total_count is not None:
+            states.append(self.total_count.state)
+        return max(states, key=VERDICT_ORDER.index, default=FREE)
+
+    @property
+    def waiting(self) -> list[SectionCount]:
+        return [row for row in self.rows if row.need and row.state == OPEN]
 
 
 @dataclass(frozen=True)

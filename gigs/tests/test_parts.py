@@ -263,3 +263,30 @@ def test_a_band_with_only_a_total_is_warned_too():
     gig_lineup_open(booking=w.gig)
     _answer(w, w.member)
     assert _told_total() == [w.leader.pk]
+
+
+def _summary(page: str) -> str:
+    start = page.index('id="gig-total"')
+    return page[start : page.index("</p>", start)]
+
+
+def test_the_gig_has_one_verdict_a_short_section_outweighs_a_total_that_is_met(world, client):
+    """Four players in all are enough for the band's total, but the tuba can't: the summary says the gig is short
+    and names the section, never "enough" above a section marked short."""
+    lineup_set(
+        band=world.band, by=world.leader, needs={world.trumpets.pk: 2, world.saxes.pk: 1, world.tuba.pk: 1}, total=3
+    )
+    for user in (world.tia, world.tom, world.dora, world.leader):
+        _answer(world, user)
+    _answer(world, world.ute, Answer.CANT)
+    world.gig.band.refresh_from_db()
+    counted = gig_sections(booking=world.gig, places=lineup_of(booking=world.gig))
+    assert counted.total_count.state == OK and counted.verdict == SHORT
+    for reader in (world.tia, world.leader):  # a player and the leader read the same verdict
+        client.force_login(reader)
+        summary = _summary(client.get(reverse("gigs:gig", args=[world.gig.uid])).content.decode())
+        assert "Too few players" in summary and "Tuba is short: 0 of at least 1 can play." in summary
+        assert "enough" not in summary
+    _answer(world, world.ute)  # the tuba can after all: enough, in one voice
+    summary = _summary(client.get(reverse("gigs:gig", args=[world.gig.uid])).content.decode())
+    assert "enough" in summary and "short" not in summary
