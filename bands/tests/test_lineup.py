@@ -223,6 +223,14 @@ def test_the_calendar_day_says_which_section_is_short(brass, client):
     assert "Short: Trumpets 1 of 2, Tuba 0 of 1" in html.content.decode()
 
 
+def test_under_a_line_up_the_legend_names_nobody_optional_the_sections_decide(brass, client):
+    band, leader, _people = brass
+    client.force_login(leader.user)
+    html = client.get(reverse("bands:calendar", args=[band.slug])).content.decode()
+    assert "nobody is needed by name: a day is green when each section has its minimum" in html
+    assert "(not needed for a green day)" not in html
+
+
 # ---- Amber: a line-up filled only with occasional players -----------------------------------------------
 
 
