@@ -512,6 +512,7 @@ class CalendarEntry:
     place: str = ""
     cancelled: bool = False
     zone: str = "UTC"  # the place's zone: the times are UTC, read there
+    stay_id: int | None = None  # a stay's: whose room it is is the reader's (tour_rooms_of)
 
 
 def tour_calendar(*, itinerary: Itinerary) -> list[CalendarEntry]:
@@ -559,9 +560,16 @@ def tour_calendar(*, itinerary: Itinerary) -> list[CalendarEntry]:
                 ends_at=stay.check_out_at,
                 place=stay.address,
                 zone=stay.time_zone,
+                stay_id=stay.pk,
             )
         )
     return entries
+
+
+def tour_rooms_of(*, tour: Tour, user: User) -> dict[int, str]:
+    """The person's room in each stay of the tour they sleep in ("" for a room with no number yet), by stay pk.
+    One query."""
+    return dict(TourStayGuest.objects.filter(stay__tour=tour, user=user).values_list("stay_id", "room"))
 
 
 # ---- Money ----------------------------------------------------------------------------------------

@@ -68,6 +68,22 @@ def test_a_traveller_subscribes_to_the_tour_with_shows_drives_and_stays_in_utc_a
     assert not re.search(r"\bEUR\b|€|400[.,]00", body)  # no money
 
 
+def test_each_travellers_calendar_names_their_own_room_and_nobody_elses(client, world):
+    """The driver's calendar shows the driver's room in the stay; a member's, the member's; one without a room
+    in it, none."""
+    tours.tour_stay_rooms_set(stay=world.stay, by=world.leader, rooms={world.crew.pk: "12", world.member.pk: "7"})
+    crews = tours.tour_feed_make(tour=world.tour, user=world.crew)
+    members = tours.tour_feed_make(tour=world.tour, user=world.member)
+    leaders = tours.tour_feed_make(tour=world.tour, user=world.leader)
+    bodies = {
+        who: client.get(feed_url(feed)).content.decode().replace("\r\n ", "")
+        for who, feed in (("crew", crews), ("member", members), ("leader", leaders))
+    }
+    assert "Your room: 12" in bodies["crew"] and "Your room: 7" not in bodies["crew"]
+    assert "Your room: 7" in bodies["member"] and "Your room: 12" not in bodies["member"]
+    assert "Your room" not in bodies["leader"]
+
+
 @pytest.mark.parametrize("who", ["other_leader", "stranger"])
 def test_who_is_not_in_the_party_gets_no_address(client, world, who):
     client.force_login(getattr(world, who))

@@ -120,10 +120,11 @@ def tour_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, ITINERARY_TEMPLATE, context)
 
 
-def _tour_events(tour) -> list[FeedEvent]:
+def _tour_events(tour, person=None) -> list[FeedEvent]:
     """The tour as calendar events (the download and each traveller's address): the gigs, the drives and
-    the stays, in UTC, each with its local time and zone in words. No money."""
+    the stays, in UTC, each with its local time and zone in words, a stay with `person`'s room. No money."""
     itinerary = selectors.tour_itinerary(tour=tour)
+    rooms = selectors.tour_rooms_of(tour=tour, user=person) if person is not None else {}
     changed = max((b.updated_at for b in itinerary.gigs), default=tour.created_at)
     words = {
         "show": gettext("Gig: %(title)s"),
@@ -139,7 +140,7 @@ def _tour_events(tour) -> list[FeedEvent]:
             status="CANCELLED" if entry.cancelled else "CONFIRMED",
             sequence=0,
             modified_at=changed,
-            description=_event_description(entry),
+            description=_event_description(entry, rooms),
             location=entry.place,
             transparent=entry.kind == "stay",
         )
@@ -147,13 +148,17 @@ def _tour_events(tour) -> list[FeedEvent]:
     ]
 
 
-def _event_description(entry) -> str:
+def _event_description(entry, rooms: dict[int, str]) -> str:
     when = gettext("Local time: %(when)s") % {
         "when": when_text(entry.starts_at, entry.ends_at, selectors.zone_of(entry.zone))
     }
     if entry.kind == "drive":
         route = gettext("From %(origin)s to %(destination)s") % {"origin": entry.place, "destination": entry.title}
         return f"{route}\n{when}"
+    if entry.kind == "stay" and entry.stay_id in rooms:
+        room = rooms[entry.stay_id]
+        yours = gettext("Your room: %(room)s") % {"room": room} if room else gettext("Your room: not given yet")
+        return f"{yours}\n{when}"
     return when
 
 
@@ -161,7 +166,7 @@ def _event_description(entry) -> str:
 def tour_ics(request: HttpRequest, pk: int) -> HttpResponse:
     """The tour for the traveller's own calendar app, once: the gigs, the drives and the stays as events."""
     tour, _access = _tour_for(request, pk)
-    body = feed_render(name=f"{tour.band.name} – {tour.name}", events=_tour_events(tour))
+    body = feed_render(name=f"{tour.band.name} – {tour.name}", events=_tour_events(tour, request.user))
     return feed_response(request, body=body, filename=f"stageslot-tour-{tour.pk}.ics")
 
 
@@ -174,7 +179,7 @@ def tour_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No calendar at this address.")
     tour = feed.tour
     with translation.override(language_for(feed.user)):
-        body = feed_render(name=f"{tour.band.name} – {tour.name}", events=_tour_events(tour))
+        body = feed_render(name=f"{tour.band.name} – {tour.name}", events=_tour_events(tour, feed.user))
     return feed_response(request, body=body, filename=f"stageslot-tour-{tour.pk}.ics")
 
 
