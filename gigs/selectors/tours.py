@@ -318,6 +318,7 @@ class Day:
     shows: list[Show] = field(default_factory=list)
     drives: list[Drive] = field(default_factory=list)
     stays: list[TourStay] = field(default_factory=list)
+    bed_wanted: bool = False  # a night of the tour (not its last day) that no stay covers yet
 
 
 @dataclass
@@ -330,6 +331,11 @@ class Itinerary:
     @property
     def warnings(self) -> int:
         return sum(1 for day in self.days for drive in day.drives if not drive.fits)
+
+    @property
+    def nights_without_bed(self) -> list[dt.date]:
+        """The tour's nights, from its first day to the night before its last, that no stay covers."""
+        return [day.date for day in self.days if day.bed_wanted]
 
     def window(self, *, start: dt.date, days: int) -> list[Day]:
         return [day for day in self.days if start <= day.date < start + dt.timedelta(days=days)]
@@ -427,6 +433,8 @@ def tour_itinerary(*, tour: Tour) -> Itinerary:
             if night in by_date:
                 by_date[night].stays.append(stay)
             night += dt.timedelta(days=1)
+    for day in by_date.values():
+        day.bed_wanted = day.date < last and not day.stays
     return Itinerary(tour=tour, days=list(by_date.values()), cancelled=cancelled, gigs=bookings)
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from bookings.models import Booking
 
 from ..models import Tour, TourCost, TourStay, TourTraveller
+from ..selectors import tours as selectors
 from ..services import tours
 from .factories import tour_world
 
@@ -101,6 +102,29 @@ def test_the_itinerary_shows_days_drives_and_stays(client, world):
     assert "Drive" in page and "km" in page
     assert "15:00" in page  # the check-in in the hotel's zone
     assert response["X-StageSlot-Keep"] == str(world.crew.pk)  # kept for the road
+
+
+def test_every_night_without_a_bed_is_named_and_a_stay_takes_the_warning_away(client, world):
+    """Nights 0–3 of a tour whose last gig is on day 4 need a bed (its last night does not); the leader and the
+    driver read the same warning, with a link to each night."""
+    itinerary = selectors.tour_itinerary(tour=world.tour)
+    assert itinerary.nights_without_bed == [world.first + dt.timedelta(days=n) for n in range(4)]
+    for reader in (world.leader, world.crew):
+        page = as_(client, reader).get(reverse("gigs:tour", args=[world.tour.pk])).content.decode()
+        assert "4 nights have no bed yet:" in page and page.count("No bed for this night yet") == 4
+        assert f'href="#day-{world.first.isoformat()}"' in page
+    tours.tour_stay_save(
+        tour=world.tour,
+        by=world.leader,
+        night=world.first,
+        nights=4,
+        check_in=dt.time(15),
+        check_out=dt.time(11),
+        name="Hotel Hafenblick",
+    )
+    assert selectors.tour_itinerary(tour=world.tour).nights_without_bed == []
+    page = as_(client, world.crew).get(reverse("gigs:tour", args=[world.tour.pk])).content.decode()
+    assert "no bed yet" not in page and "No bed for this night" not in page
 
 
 def test_the_itinerary_reads_in_german(client, world):
