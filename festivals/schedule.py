@@ -82,7 +82,8 @@ def schedule_data(festival: Festival, release) -> dict:
             "version": sets_version(release.sets),
             "base_url": base + "/",
             "conference": {
-                "acronym": festival.slug,
+                # The schema's acronym is letters, digits and underscores: the slug's hyphens become underscores.
+                "acronym": festival.slug.replace("-", "_"),
                 "title": one_line(festival.name),
                 "start": festival.first_day.isoformat(),
                 "end": festival.last_day.isoformat(),
@@ -121,7 +122,7 @@ def _event(festival: Festival, s: ReleasedSet, room: str, tz, base: str) -> dict
         "logo": "",
         "recording_license": "",
         "do_not_record": True,
-        "persons": [{"guid": _guid("band", s.band.pk), "id": s.band.pk, "public_name": act, "name": act}],
+        "persons": [{"guid": _guid("band", s.band.pk), "id": s.band.pk, "public_name": act}],
         "links": [],
         "attachments": [],
     }

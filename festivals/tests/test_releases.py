@@ -5,6 +5,7 @@ conference apps import, the same bytes for the same sets."""
 
 import datetime as dt
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -195,7 +196,8 @@ def test_the_schedule_xml_and_json_carry_what_conference_apps_import_the_same_by
 
     data = json.loads(as_json.content)["schedule"]
     conference = data["conference"]
-    assert conference["title"] == w.festival.name and conference["acronym"] == slug
+    assert conference["title"] == w.festival.name and conference["acronym"] == slug.replace("-", "_")
+    assert re.fullmatch(r"[a-z0-9_]+", conference["acronym"])  # the schema's acronym: no hyphens
     assert conference["start"] == w.first_day.isoformat() and conference["daysCount"] == 2
     assert conference["time_zone_name"] == "Europe/Berlin"
     assert [r["name"] for r in conference["rooms"]] == ["Main", "Tent"]
@@ -206,7 +208,8 @@ def test_the_schedule_xml_and_json_carry_what_conference_apps_import_the_same_by
         assert key in event
     assert (event["start"], event["duration"], event["room"], event["title"]) == ("18:00", "00:45", "Main", w.kite.name)
     assert event["date"] == local(w.first_day, 18).isoformat()
-    assert event["persons"][0]["public_name"] == w.kite.name
+    # One name per person: the schema takes a person with "public_name" or with "name", not both.
+    assert event["persons"] == [{"guid": event["persons"][0]["guid"], "id": w.kite.pk, "public_name": w.kite.name}]
     assert day2["rooms"]["Tent"][0]["duration"] == "01:30" and day2["rooms"]["Main"] == []
 
     root = ET.fromstring(as_xml.content)  # noqa: S314 (the file under test, made here)
