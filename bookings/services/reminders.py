@@ -111,41 +111,35 @@ def gig_reminders_send(*, now: dt.datetime | None = None) -> int:
     return made
 
 
-def _possessive(name: str) -> str:
-    return f"{name}'" if name.endswith("s") else f"{name}'s"
-
-
 def _waiting_text(booking: Booking, days: int) -> Promise:
-    """ "The Night Owls' application to headline at Kellerbar on {when} has waited 3 days for your answer." """
+    """ "An application from The Night Owls to headline at Kellerbar on {when} has waited 3 days for your answer."
+    No possessive made in English: each language writes who asked as its grammar wants."""
     band = booking.band.name
     if booking.kind == Kind.APPLICATION:
         asker = band
-        # Translators: %(asker)s is who asked (the band, venue or client), %(owner)s the same name in the
-        # possessive ("The Night Owls'", "Kellerbar's"); a translation may use either. %(band)s is the band.
+        # Translators: %(asker)s is the band that applied; %(gig)s what it applied for.
         message = ngettext_lazy(
-            "%(owner)s application to %(gig)s has waited %(count)s day for your answer.",
-            "%(owner)s application to %(gig)s has waited %(count)s days for your answer.",
+            "An application from %(asker)s to %(gig)s has waited %(count)s day for your answer.",
+            "An application from %(asker)s to %(gig)s has waited %(count)s days for your answer.",
             days,
         )
     elif booking.kind == Kind.OFFER:
         asker = booking.venue.name
-        # Translators: %(asker)s is the venue, %(owner)s its name in the possessive ("Kellerbar's").
+        # Translators: %(asker)s is the venue that made the offer, %(band)s the band.
         message = ngettext_lazy(
-            "%(owner)s offer for %(band)s to %(gig)s has waited %(count)s day for your answer.",
-            "%(owner)s offer for %(band)s to %(gig)s has waited %(count)s days for your answer.",
+            "An offer from %(asker)s for %(band)s to %(gig)s has waited %(count)s day for your answer.",
+            "An offer from %(asker)s for %(band)s to %(gig)s has waited %(count)s days for your answer.",
             days,
         )
     else:
         asker = booking.client.name
-        # Translators: %(asker)s is the client, %(owner)s their name in the possessive ("Sam's").
+        # Translators: %(asker)s is the client who asked, %(band)s the band.
         message = ngettext_lazy(
-            "%(owner)s request for %(band)s to %(gig)s has waited %(count)s day for your answer.",
-            "%(owner)s request for %(band)s to %(gig)s has waited %(count)s days for your answer.",
+            "A request from %(asker)s for %(band)s to %(gig)s has waited %(count)s day for your answer.",
+            "A request from %(asker)s for %(band)s to %(gig)s has waited %(count)s days for your answer.",
             days,
         )
-    return lazy_text(
-        message, asker=asker, owner=_possessive(asker), band=band, gig=booking_summary(booking), count=days
-    )
+    return lazy_text(message, asker=asker, band=band, gig=booking_summary(booking), count=days)
 
 
 def waiting_reminders_send(*, now: dt.datetime | None = None) -> int:
