@@ -133,6 +133,8 @@ def band_website(request: HttpRequest, slug: str) -> HttpResponse:
         form = EmbedStyleForm(initial={"accent": accent, "background": background})
     colours = palette(accent=accent, background=background, dark=False)
     context = {"band": band, "membership": membership, "form": form, "colours": colours, **_snippets(band)}
+    # The widget speaks every language the site does (embeds.forms): its data-lang codes, from the settings.
+    context["language_codes"] = ", ".join(code for code, _name in settings.LANGUAGES)
     response = render_manage(request, "embeds/website.html", context, section="website", status=status)
     # The preview frames our own widget: this page (alone) lets frames from this site in.
     response["Content-Security-Policy"] = settings.STAGESLOT_CSP.replace("frame-src ", "frame-src 'self' ", 1)

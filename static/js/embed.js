@@ -2,7 +2,7 @@
      <script src="https://<stageslot>/static/js/embed.js" data-stageslot-band="<band>" async></script>
    and the band's free evenings, upcoming shows and Book button appear where the script stands, in an
    iframe from StageSlot (no cookies; docs/decisions/0046-embed-widget.md). Options as attributes:
-   data-weeks (1–12), data-shows (0–20), data-lang (en, en-gb, de), data-theme (light, dark),
+   data-weeks (1–12), data-shows (0–20), data-lang (en, en-gb, de, fr, es, it, nl), data-theme (light, dark),
    data-title (the frame's name for screen readers; the snippet we hand out carries it). The frame
    takes the widget's height whenever it tells it (postMessage), only from StageSlot's own address. */
 (function () {
