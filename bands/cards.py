@@ -86,7 +86,7 @@ def _words(language: str | None) -> dict[str, str]:
         "Stages": _("Stages"),
         "not given": _("not given"),
         "on request": _("on request"),
-        "amount": get_format("MONEY_FORMAT"),
+        "amount": get_format("MONEY_PATTERN"),
         "range": _("%(low)s–%(high)s %(currency)s"),
         "from amount": _("from %(amount)s %(currency)s"),
         "up to amount": _("up to %(amount)s %(currency)s"),

@@ -1,5 +1,5 @@
 """Write stageslot/formats/<language>/formats.py from CLDR (through Babel): how each language writes the
-dates, times and money StageSlot names (DAY_FORMAT, CLOCK_FORMAT, MONEY_FORMAT…; the names are those of
+dates, times and money StageSlot names (DAY_FORMAT, CLOCK_FORMAT, MONEY_PATTERN…; the names are those of
 stageslot/formats/en/formats.py). No table is made by hand: each format is CLDR's pattern for the same
 fields (its "skeleton"), in Django's format characters (docs/decisions/0132-six-languages.md).
 
@@ -153,7 +153,7 @@ def module(language: str) -> str:
         lines.append(f"{name} = {_literal(django_format(cldr_pattern(locale, skeleton)))}")
     for name, (date_part, time_part) in MOMENTS.items():
         lines.append(f"{name} = {_literal(django_format(moment(locale, date_part, time_part)))}")
-    lines.append(f"MONEY_FORMAT = {_literal(money(locale))}")
+    lines.append(f"MONEY_PATTERN = {_literal(money(locale))}")
     return "\n".join(lines) + "\n"
 
 

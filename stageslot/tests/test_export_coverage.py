@@ -312,4 +312,4 @@ def test_the_pages_open_from_the_folder_in_the_persons_language_and_zone():
     assert "Buchungen" in bookings or "Buchung" in bookings
     sheet = archive.read("csv/bookings-bookings-booking.csv").decode("utf-8-sig")
     assert application.starts_at.astimezone(ZoneInfo("Europe/Berlin")).isoformat(timespec="seconds") in sheet
-    assert ",500.00," in sheet
+    assert ";500,00;" in sheet  # a German spreadsheet's separator and decimal comma (decision 0132)
