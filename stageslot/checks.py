@@ -85,6 +85,63 @@ def transaction_pooler_safe(app_configs=None, **kwargs) -> list[checks.CheckMess
     return found
 
 
+def pooler_in_front(database: dict, *, timeout: int = 3) -> str | None:
+    """What answers at the database's address, when it is not PostgreSQL itself but PgBouncer: "PgBouncer 1.18.0",
+    or "PgBouncer" when its console refuses this user. PostgreSQL answers a connection to a database named
+    "pgbouncer" that it does not have with 'database "pgbouncer" does not exist'; PgBouncer answers it with its
+    admin console (SHOW VERSION) or refuses the user there. None for PostgreSQL, or when nothing answers."""
+    import psycopg
+
+    if database.get("ENGINE") != "django.db.backends.postgresql":
+        return None
+    params = {
+        "host": database.get("HOST") or None,
+        "port": database.get("PORT") or None,
+        "user": database.get("USER") or None,
+        "password": database.get("PASSWORD") or None,
+        "dbname": "pgbouncer",
+        "connect_timeout": timeout,
+        "autocommit": True,
+        "prepare_threshold": None,
+    }
+    try:
+        with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as console:
+            return str(console.execute("SHOW VERSION").fetchone()[0])
+    except psycopg.OperationalError as error:
+        text = str(error)
+        if 'database "pgbouncer" does not exist' in text or "Connection refused" in text or "timeout" in text:
+            return None
+        return "PgBouncer"
+    except psycopg.Error:
+        return "PgBouncer"
+
+
+@checks.register(checks.Tags.database, deploy=True)
+def transaction_pooler_named(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A DATABASE_URL that points at PgBouncer while DATABASE_TRANSACTION_POOLER is off: the jobs that read with
+    `.iterator()` and every connection's startup options fail there (18 of 24 jobs, issue 85). Refused."""
+    return pooler_refusals(settings.DATABASES, pooler_named=getattr(settings, "DATABASE_TRANSACTION_POOLER", False))
+
+
+def pooler_refusals(databases: dict, *, pooler_named: bool) -> list[checks.CheckMessage]:
+    if pooler_named:
+        return []
+    found = []
+    for alias, database in databases.items():
+        pooler = pooler_in_front(database)
+        if pooler:
+            found.append(
+                checks.Error(
+                    f"The database {alias!r} is reached through a pooler ({pooler}) but DATABASE_TRANSACTION_POOLER "
+                    "is not set: server-side cursors and startup options break behind it.",
+                    hint="Set DATABASE_TRANSACTION_POOLER=true (docs/configuration.md), or point DATABASE_URL at "
+                    "PostgreSQL itself.",
+                    id="stageslot.E002",
+                )
+            )
+    return found
+
+
 @checks.register(checks.Tags.database, deploy=True)
 def replica_pin_covers_lag(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """A person reads their own write only if their reads stay on the primary at least as long as the replica

@@ -280,3 +280,20 @@ def test_a_pooler_repointed_by_reload_reaches_the_new_server_at_once(tmp_path):
     finally:
         local_servers.child_stop(process, wait=10)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_check_deploy_refuses_a_pooler_that_the_settings_do_not_name(pooler):
+    """`check --deploy` finds PgBouncer behind DATABASE_URL (its console answers at the same address) and refuses
+    to go on without DATABASE_TRANSACTION_POOLER; PostgreSQL itself is not mistaken for one."""
+    from stageslot.checks import pooler_in_front, pooler_refusals, transaction_pooler_named
+
+    db = connection.settings_dict
+    assert pooler_in_front(db) is None  # the test database's own server
+    through_pooler = {**db, "HOST": "127.0.0.1", "PORT": str(pooler)}
+    assert (pooler_in_front(through_pooler) or "").startswith("PgBouncer")
+    [error] = pooler_refusals({"default": through_pooler}, pooler_named=False)
+    assert error.id == "stageslot.E002" and "DATABASE_TRANSACTION_POOLER" in error.msg
+    assert pooler_refusals({"default": through_pooler}, pooler_named=True) == []
+    assert transaction_pooler_named() == []  # the suite's own database: PostgreSQL itself
