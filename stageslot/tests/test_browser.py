@@ -5,12 +5,12 @@ import re
 import pytest
 from django.core import mail
 
-from stageslot.tests.words import words
+from stageslot.tests.words import MORE_BROWSER_LOCALES, words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.locales("fr-FR", "es-ES", "it-IT", "nl-NL")
+@pytest.mark.locales(*MORE_BROWSER_LOCALES)
 def test_sign_up_verify_log_in_and_see_the_dashboard(live_server, page, browser_locale, axe_check):
     t = words(browser_locale)
     page.goto(f"{live_server.url}/")

@@ -8,6 +8,7 @@ import html
 import re
 from collections.abc import Callable
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation.trans_real import DjangoTranslation
@@ -18,8 +19,11 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 # The site's language for each browser locale the tests use (what LocaleMiddleware picks from the
 # Accept-Language header the browser sends).
 LANGUAGE_OF_LOCALE = {"en-US": "en", "en-GB": "en-gb", "de": "de", "de-DE": "de"}
-# The other languages a main journey also walks, one each (conftest.pytest_generate_tests).
-MORE_BROWSER_LOCALES = ("fr-FR", "es-ES", "it-IT", "nl-NL")
+# The browser locales of the languages we speak besides English and German ("fr-FR", …), from the settings:
+# the sign-up journey and the date inputs walk each (stageslot/tests/test_languages_walk.py checks it).
+MORE_BROWSER_LOCALES = tuple(
+    f"{code}-{code.upper()}" for code, _name in settings.LANGUAGES if code not in ("en", "en-gb", "de")
+)
 
 
 def language_of(locale: str) -> str:
