@@ -148,6 +148,10 @@ def gig_lineup_open(*, booking: Booking, now: dt.datetime | None = None) -> int:
     if not missing:
         return 0
     with transaction.atomic():
+        # The band's lock first, as every writer of a line-up takes it (bookings.services.locks): two pages
+        # opening the same line-up at once (the booking card's poll beside the gig page) wait for each other
+        # instead of writing the block and its people's busy time in crossed order (a deadlock under load).
+        Band.objects.select_for_update().filter(pk=booking.band_id).first()
         GigAnswer.objects.bulk_create(
             [
                 GigAnswer(booking_id=booking.pk, member_id=m.user_id, instrument=m.instrument, required=m.required)
