@@ -85,11 +85,27 @@ def transaction_pooler_safe(app_configs=None, **kwargs) -> list[checks.CheckMess
     return found
 
 
+# What only PgBouncer says when it refuses a connection to its console: a user not among its admin_users or
+# stats_users is "not allowed"; a user or database it does not know is "no such user" or "no such database", or,
+# under auth_type trust with an auth_file, '"trust" authentication failed' (the method quoted first). PostgreSQL
+# says none of these: it names a missing role or database with "does not exist", a failed method with
+# '<method> authentication failed for user "<name>"'.
+POOLER_REFUSALS = (
+    "not allowed",
+    "no such user",
+    "no such database",
+    "pgbouncer cannot connect",
+    '" authentication failed',
+)
+
+
 def pooler_in_front(database: dict, *, timeout: int = 3) -> str | None:
     """What answers at the database's address, when it is not PostgreSQL itself but PgBouncer: "PgBouncer 1.18.0",
-    or "PgBouncer" when its console refuses this user. PostgreSQL answers a connection to a database named
-    "pgbouncer" that it does not have with 'database "pgbouncer" does not exist'; PgBouncer answers it with its
-    admin console (SHOW VERSION) or refuses the user there. None for PostgreSQL, or when nothing answers."""
+    or "PgBouncer" when its console refuses this user in PgBouncer's own words. PostgreSQL answers a connection to
+    a database named "pgbouncer" that it does not have with 'database "pgbouncer" does not exist' (or names the
+    role it does not know); PgBouncer answers it with its admin console (SHOW VERSION) or refuses the user there.
+    None for PostgreSQL, when nothing answers, and for any refusal that is not PgBouncer's own: the check refuses
+    to deploy only on what it recognised."""
     import psycopg
 
     if database.get("ENGINE") != "django.db.backends.postgresql":
@@ -106,14 +122,11 @@ def pooler_in_front(database: dict, *, timeout: int = 3) -> str | None:
     }
     try:
         with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as console:
-            return str(console.execute("SHOW VERSION").fetchone()[0])
-    except psycopg.OperationalError as error:
-        text = str(error)
-        if 'database "pgbouncer" does not exist' in text or "Connection refused" in text or "timeout" in text:
-            return None
-        return "PgBouncer"
-    except psycopg.Error:
-        return "PgBouncer"
+            version = str(console.execute("SHOW VERSION").fetchone()[0])
+    except psycopg.Error as error:
+        text = str(error).lower()
+        return "PgBouncer" if any(words in text for words in POOLER_REFUSALS) else None
+    return version if "pgbouncer" in version.lower() else None
 
 
 @checks.register(checks.Tags.database, deploy=True)

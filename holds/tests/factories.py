@@ -9,7 +9,9 @@ from teams.services import venue_link_answer
 
 def hold_world(suffix: str = "") -> SimpleNamespace:
     """Kellerbar (its owner and a booker), run by a venue group whose promoter books for it, three bands
-    with their leaders, another venue's owner and a stranger; a date 30 days ahead, 20:00 to 23:00 UTC."""
+    with their leaders, another venue's owner and a stranger; a date at least 30 days ahead, 20:00 to 23:00 UTC.
+    The date is a Monday in the first half of its month, so its week and the nine days after it stay in its month
+    whatever today is (the calendar's month and week views show them all)."""
     venue, owner = venue_with_owner(name="Kellerbar", slug=f"kellerbar{suffix}", time_zone="Europe/Berlin")
     booker = UserFactory(display_name="Ole Booker")
     venue.staff_roles.create(user=booker, role="booker")
@@ -23,6 +25,8 @@ def hold_world(suffix: str = "") -> SimpleNamespace:
     bands = [band_with_leader(name=f"Band {n}", slug=f"band-{n}{suffix}") for n in (1, 2, 3, 4)]
     other_venue, other_owner = venue_with_owner(slug=f"lido{suffix}")
     start = in_days(30, 20)
+    while start.weekday() != 0 or start.day > 14:
+        start += dt.timedelta(days=1)
     return SimpleNamespace(
         venue=venue,
         stage=venue.stages.first(),

@@ -291,8 +291,12 @@ def test_check_deploy_refuses_a_pooler_that_the_settings_do_not_name(pooler):
 
     db = connection.settings_dict
     assert pooler_in_front(db) is None  # the test database's own server
+    # PostgreSQL refusing a role it does not know is PostgreSQL still, not a pooler (CI's deploy check names one).
+    assert pooler_in_front({**db, "USER": "no_such_role_of_stageslot"}) is None
     through_pooler = {**db, "HOST": "127.0.0.1", "PORT": str(pooler)}
     assert (pooler_in_front(through_pooler) or "").startswith("PgBouncer")
+    # A user its console refuses is refused in PgBouncer's own words: still found.
+    assert pooler_in_front({**through_pooler, "USER": "no_such_role_of_stageslot"}) == "PgBouncer"
     [error] = pooler_refusals({"default": through_pooler}, pooler_named=False)
     assert error.id == "stageslot.E002" and "DATABASE_TRANSACTION_POOLER" in error.msg
     assert pooler_refusals({"default": through_pooler}, pooler_named=True) == []
