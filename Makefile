@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve test test-stage coverage vendor vendor-js lint lint-code migrations-check messages messages-check messages-compile format lock superuser worker beat clean
+.PHONY: help run serve test test-stage test-clocks coverage vendor vendor-js lint lint-code migrations-check messages messages-check messages-compile format lock superuser worker beat clean
 
 # axe-core checks accessibility in the browser tests; it comes from the npm registry as a
 # pinned tarball (checked against its sha256) and is never committed. No npm: the checks skip.
@@ -63,6 +63,13 @@ test: $(VENV)/.dev vendor messages-compile ## Run the test suite (SQLite unless 
 test-stage: $(VENV)/.dev vendor messages-compile ## Run one CI stage: make test-stage STAGE=sqlite|postgres
 	@$(PYTEST) --ci-stage=$(STAGE) $(XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "the $(STAGE) stage selected no tests (exit 5): the split is broken"; fi; exit $$rc
+
+# The SQLite stage under each of the four clocks CI takes one of per day (stageslot/test_clock.py, decision 0133):
+# 23:59 in Berlin, 00:01 UTC, a day Europe changes its clocks, the last day of a month. Stops at the first that fails.
+CLOCKS := berlin-midnight utc-midnight dst month-end
+test-clocks: $(VENV)/.dev vendor messages-compile ## Run the SQLite stage under each of the four clocks
+	@for clock in $(CLOCKS); do echo "=== The SQLite stage at $$clock"; \
+	env -u DATABASE_URL -u REDIS_URL $(PYTEST) --ci-stage=sqlite --clock=$$clock $(XDIST) $(PYTEST_ARGS) || exit $$?; done
 
 # Line and branch coverage (coverage.py through pytest-cov) of both CI stages together: the SQLite stage, then,
 # where DATABASE_URL and REDIS_URL are set, the PostgreSQL stage. Prints the total; coverage.json keeps the rest.

@@ -27,7 +27,7 @@ from stageslot.tests import source as code_source
 # Every app's tests may ask for a real localstripe (`localstripe`, `localstripe_webhooks`) and a real
 # S3-compatible server (`s3_server`, `media_in_bucket`, `booking_files_in_bucket`). Test processes copy one
 # migrated test database per run (stageslot/test_databases.py).
-pytest_plugins = ["payments.testing", "stageslot.s3_testing", "stageslot.test_databases"]
+pytest_plugins = ["payments.testing", "stageslot.s3_testing", "stageslot.test_databases", "stageslot.test_clock"]
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must
 # still be usable from it in browser tests.
