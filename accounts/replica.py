@@ -13,6 +13,7 @@ transaction (locks, checks, money, the green zone a booking relies on are read i
 (sessions and users), and everything after the view's first write. Every write goes to the primary.
 """
 
+import contextlib
 import contextvars
 import functools
 import threading
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.http import HttpRequest, HttpResponse
 
 REPLICA = "replica"
@@ -37,10 +38,16 @@ _from_replica: contextvars.ContextVar[bool] = contextvars.ContextVar("reads_from
 # The request's record of writes (ReadYourWritesMiddleware); None outside a request.
 _writes: contextvars.ContextVar[list | None] = contextvars.ContextVar("request_writes", default=None)
 
+# The primary's position: how far its WAL has been written, read just before the replica is asked.
+PRIMARY_POSITION_SQL = "SELECT pg_current_wal_lsn()"
+# The replica measured against that position (decision 0106, "The lag bound"): 0 when it has replayed at least
+# as far as the primary had written a moment before; otherwise the age of the last commit it replayed. A replica
+# whose stream went silent (a stopped walsender, a cut network) still believes it has replayed all it received;
+# held against the primary's position it is behind, and the age of its last commit grows until it hears again.
 LAG_SQL = """
 SELECT CASE
     WHEN NOT pg_is_in_recovery() THEN 0
-    WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver) THEN 0
+    WHEN pg_last_wal_replay_lsn() >= %s::pg_lsn THEN 0
     ELSE EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())
 END
 """
@@ -91,9 +98,10 @@ _lag: dict = {"seconds": None, "read_at": float("-inf")}
 
 
 def replica_lag(*, fresh: bool = False) -> float | None:
-    """Seconds the replica's replay is behind its primary: 0 when it has replayed all it received from a live
-    primary, otherwise the age of the last transaction it replayed; None when no replica is configured or it
-    did not answer. Read at most every LAG_READ_EVERY seconds per process unless `fresh`."""
+    """Seconds the replica is behind its primary: 0 when it has replayed all the primary had written a moment
+    before, otherwise the age of the last transaction it replayed (so a replica that stopped hearing from its
+    primary counts as behind from the primary's next write on); None when no replica is configured, or it or the
+    primary did not answer. Read at most every LAG_READ_EVERY seconds per process unless `fresh`."""
     if not replica_configured():
         return None
     now = time.monotonic()
@@ -111,9 +119,18 @@ def _read_lag() -> float | None:
     connection = connections[REPLICA]
     if connection.vendor != "postgresql":
         return 0.0  # tests that name the primary's own database as the replica
+    primary = connections[DEFAULT_DB_ALIAS]
+    try:
+        # Inside a transaction, in a savepoint of its own: a refusal (a primary in recovery) breaks nothing else.
+        kept_apart = transaction.atomic(using=DEFAULT_DB_ALIAS) if primary.in_atomic_block else contextlib.nullcontext()
+        with kept_apart, primary.cursor() as cursor:
+            cursor.execute(PRIMARY_POSITION_SQL)
+            (position,) = cursor.fetchone()
+    except DatabaseError:
+        return None  # the primary is not answering: nothing to measure the replica by
     try:
         with connection.cursor() as cursor:
-            cursor.execute(LAG_SQL)
+            cursor.execute(LAG_SQL, [position])
             (seconds,) = cursor.fetchone()
     except DatabaseError:
         connection.close()
