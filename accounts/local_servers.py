@@ -130,12 +130,15 @@ def postgres_bin_dir() -> Path | None:
 
 
 class PostgresCluster:
-    """One PostgreSQL cluster in `folder`/`name`, on its own port of HOST (a free one unless `port`)."""
+    """One PostgreSQL cluster in `folder`/`name`, on its own port of HOST (a free one unless `port`). It runs
+    with `fsync=off` (a commit is not flushed to the disk: quick, and safe against a crash of the server's
+    processes, not of the machine) unless `durable`, as production runs."""
 
-    def __init__(self, bin_dir: Path, folder: Path, name: str, *, port: int = 0) -> None:
+    def __init__(self, bin_dir: Path, folder: Path, name: str, *, port: int = 0, durable: bool = False) -> None:
         self.bin_dir, self.folder, self.name = Path(bin_dir), Path(folder), name
         self.data, self.log = self.folder / name, self.folder / f"{name}.log"
         self.port = port or free_port()
+        self.durable = durable
 
     def url(self, database: str = "postgres") -> str:
         return f"postgres://postgres@{HOST}:{self.port}/{database}"
@@ -172,7 +175,7 @@ class PostgresCluster:
 
     def start(self) -> None:
         options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses={HOST} -c fsync=off "
+            f"-p {self.port} -k {self.folder} -c listen_addresses={HOST} -c fsync={'on' if self.durable else 'off'} "
             "-c shared_buffers=32MB -c max_connections=60 -c max_wal_senders=4 -c wal_level=replica"
         )
         self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "-o", options, "start")
@@ -220,14 +223,15 @@ def postgres_folder(path: Path) -> Path:
     return path
 
 
-def primary_and_replica(folder: Path) -> tuple[PostgresCluster, PostgresCluster]:
+def primary_and_replica(folder: Path, *, durable: bool = False) -> tuple[PostgresCluster, PostgresCluster]:
     """A primary and its replica in `folder` (made with postgres_folder), each with a port, not made yet
     (primary_and_replica_start): the caller knows both, to stop them (PostgresCluster.stop) however the
-    start ends."""
+    start ends. `durable`: both flush each commit to the disk (fsync on), as production's do."""
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         raise SideServerError("PostgreSQL's server binaries are not in /usr/lib/postgresql/<version>/bin")
-    primary, replica = PostgresCluster(bin_dir, folder, "primary"), PostgresCluster(bin_dir, folder, "replica")
+    primary = PostgresCluster(bin_dir, folder, "primary", durable=durable)
+    replica = PostgresCluster(bin_dir, folder, "replica", durable=durable)
     while replica.port == primary.port:
         replica.port = free_port()
     return primary, replica

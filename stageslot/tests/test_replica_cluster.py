@@ -44,7 +44,8 @@ def clusters():
     if local_servers.postgres_bin_dir() is None:
         pytest.skip("needs PostgreSQL's server binaries in /usr/lib/postgresql/<version>/bin")
     folder = local_servers.postgres_folder(Path(tempfile.mkdtemp(prefix="stageslot-replica-")))
-    primary, replica = local_servers.primary_and_replica(folder)
+    # Durable, as production runs them (fsync on): the drill's "0 lost" holds for a server that flushes its commits.
+    primary, replica = local_servers.primary_and_replica(folder, durable=True)
     db = connection.settings_dict
     source = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     try:
