@@ -12,10 +12,8 @@ class AvailabilityConfig(AppConfig):
         # The engine imports no Django; its refusals are translated through Django's catalogue.
         from django.utils.translation import gettext, ngettext
 
-        from . import (
-            engine,
-            tasks,  # noqa: F401
-        )
+        from . import tasks  # noqa: F401
+        from .engine import words
 
-        engine.translator = gettext
-        engine.plural_translator = ngettext
+        words.translator = gettext
+        words.plural_translator = ngettext

@@ -9,7 +9,7 @@ bands with the number of cases it compared. With --property, also the line-up pr
 compared (their CASES counter) are printed: about half a minute more. With --crossover, also both ways of
 the engine (the pieces one by one, and arrays) for weeks to years of 4 to 40 members, each with the busy time
 of its own days as the calendar reads it, from datetimes and from microseconds: where the arrays start to pay
-(availability.engine._ARRAYS_FROM and _MICROS_ARRAYS_FROM).
+(availability.engine.days._ARRAYS_FROM and _MICROS_ARRAYS_FROM).
 
     .venv/bin/python benchmarks/lineup_green_zone.py [--property] [--crossover]
 """
@@ -115,10 +115,11 @@ def property_cases() -> int:
 def crossover() -> None:
     """Both ways for each size: the pieces one by one, and arrays, with the thresholds the engine uses, for busy
     time given as datetimes and as the database's microseconds."""
+    days = engine.days
     print(
-        f"\nboth ways (ms; from datetimes the engine takes arrays from {engine._ARRAYS_FROM} busy stretches,"
-        f" with windows from {engine._ARRAYS_WITH_WINDOWS_FROM}; from microseconds from {engine._MICROS_ARRAYS_FROM},"
-        f" with windows from {engine._MICROS_ARRAYS_WITH_WINDOWS_FROM})"
+        f"\nboth ways (ms; from datetimes the engine takes arrays from {days._ARRAYS_FROM} busy stretches,"
+        f" with windows from {days._ARRAYS_WITH_WINDOWS_FROM}; from microseconds from {days._MICROS_ARRAYS_FROM},"
+        f" with windows from {days._MICROS_ARRAYS_WITH_WINDOWS_FROM})"
     )
     print(
         f"{'':>25} {'datetimes':^31} {'microseconds':^31}\n"

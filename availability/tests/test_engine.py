@@ -19,6 +19,7 @@ from availability.engine import (
     find_windows,
     green_zone,
     intersect,
+    rules,
     subtract,
     sweep,
     union,
@@ -201,14 +202,14 @@ def test_occurrence_that_started_before_the_window_is_included():
 def test_start_twenty_years_back_costs_only_the_window(monkeypatch):
     rec = Recurrence(local(2007, 1, 1, 19), local(2007, 1, 1, 23), BERLIN, "FREQ=WEEKLY;BYDAY=MO,WE,FR")
     produced = []
-    real_build = engine._build
+    real_build = rules._build
 
     def counting_build(*args, **kwargs):
         for occurrence in real_build(*args, **kwargs):
             produced.append(occurrence)
             yield occurrence
 
-    monkeypatch.setattr(engine, "_build", counting_build)
+    monkeypatch.setattr(rules, "_build", counting_build)
     week = expand(rec, utc(2027, 6, 7), utc(2027, 6, 14))
 
     assert [start.date() for start, _ in week] == [date(2027, 6, 7), date(2027, 6, 9), date(2027, 6, 11)]

@@ -85,10 +85,10 @@ def the_way(way: str) -> ExitStack:
         "_MICROS_ARRAYS_FROM",
         "_MICROS_ARRAYS_WITH_WINDOWS_FROM",
     ):
-        stack.enter_context(mock.patch.object(engine, name, 10**9 if way == "pieces" else 0))
+        stack.enter_context(mock.patch.object(engine.days, name, 10**9 if way == "pieces" else 0))
     if way == "general":
         for name in ("_FLOAT_EXACT_BEFORE", "_KEY_BITS", "_MASK_BITS", "_HALL_SECTIONS"):
-            stack.enter_context(mock.patch.object(engine, name, 0))
+            stack.enter_context(mock.patch.object(engine.arrays, name, 0))
     return stack
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", "node_modules", "migrations", "tests", "benchmarks", "staticfiles", ".git", "static", "locale"}
 # The engine and the one reading of the green zone (bands.calendar, with its line-up, bands.lineup).
-SWEEP_OWNERS = {"availability/engine.py", "bands/calendar.py"}
+SWEEP_OWNERS = {"availability/engine/days.py", "availability/engine/__init__.py", "bands/calendar.py"}
 SWEEPS = {"day_statuses", "find_windows"}
 FILTERS = {"filter", "exclude", "Q", "get", "values_list"}
 # Who filters members by `required=True`, and why each still reads the line-up where it counts.
