@@ -16,9 +16,11 @@ calendar turns:
 
 Each moment is the next one after the run starts, so dates a test writes by hand ("2027-…" as the future) keep
 their sense. The controller fixes the moment once and hands it to its test processes (STAGESLOT_TEST_CLOCK), so
-all of them agree. The clock travels there when the run starts (session fixtures, the demo world), and every test
-starts at the moment itself (time-machine, ticking on from there: a timeout still runs out, time.monotonic and
-sleeps are untouched). Processes a test starts (a worker, localstripe, manage.py) keep the machine's clock.
+all of them agree. Every test starts at the moment itself (time-machine, ticking on from there: a timeout still
+runs out, time.monotonic and sleeps are untouched); a module's or the session's fixtures are made ten minutes before
+it, so what they made is in the past for every test that reads it. Processes a test starts (a worker, localstripe,
+manage.py) and OpenSSL keep the machine's clock: a test that meets them is marked `real_clock` and runs at the
+machine's time.
 
 CI runs its SQLite stage under one of the four each day, by the day of the year; `make test-clocks` runs the
 stage under all four, one after another.
@@ -82,6 +84,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "real_clock(reason): under --clock, runs at the machine's time: it meets a clock time-machine does not move "
+        "(another process's, OpenSSL's check of a certificate's dates)",
+    )
     name = config.getoption("--clock", default=None)
     if not name:
         return
@@ -91,12 +98,7 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         moment = moment_of(name, dt.datetime.fromtimestamp(time.time(), dt.UTC))
         os.environ[ENV] = moment.isoformat()  # read by the test processes pytest-xdist starts next
-    import time_machine
-
     config.stash[_moment] = moment
-    traveller = time_machine.travel(moment, tick=True)
-    traveller.start()
-    config.stash[_traveller] = traveller
     config.pluginmanager.register(_EachTestAtTheMoment(moment), "stageslot-test-clock")
 
 
@@ -107,24 +109,55 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"clock: every test starts at {moment.isoformat()} ({moment.astimezone(BERLIN).isoformat()} in Berlin)"
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    traveller = config.stash.get(_traveller, None)
-    if traveller is not None:
-        traveller.stop()
-
-
 _moment = pytest.StashKey[dt.datetime]()
-_traveller = pytest.StashKey[object]()
+
+
+# A module's or the session's fixtures (the demo world, a module's world) are made this long before the moment, in
+# the first test that asks for them: what they made is in the past for every test that reads it, and that test's
+# own clock goes on as if they had taken no time.
+SHARED_BEFORE = dt.timedelta(minutes=10)
 
 
 class _EachTestAtTheMoment:
+    """Each test's set-up, run and teardown from the moment on (ticking), but for a test marked real_clock."""
+
     def __init__(self, moment: dt.datetime) -> None:
         self.moment = moment
+        self.traveller = None
+        self.began = 0.0
+        self.elsewhere = 0.0  # seconds of this test spent making shared fixtures, before the moment
+        self.sharing = False  # making a shared fixture (and the shared ones it asks for)
+
+    def _travel(self, destination: dt.datetime) -> None:
+        import time_machine
+
+        if self.traveller is not None:
+            self.traveller.stop()
+        self.traveller = time_machine.travel(destination, tick=True)
+        self.traveller.start()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
-        """The test's set-up, its run and its teardown, from the moment on."""
-        import time_machine
-
-        with time_machine.travel(self.moment, tick=True):
+        if item.get_closest_marker("real_clock"):
             return (yield)
+        self.began, self.elsewhere = time.monotonic(), 0.0
+        self._travel(self.moment)
+        try:
+            return (yield)
+        finally:
+            self.traveller.stop()
+            self.traveller = None
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        if fixturedef.scope == "function" or self.traveller is None or self.sharing:
+            return (yield)  # a test's own fixture, a test at the machine's time, or inside a shared one already
+        started = time.monotonic()
+        self.sharing = True
+        self._travel(self.moment - SHARED_BEFORE)
+        try:
+            return (yield)
+        finally:
+            self.sharing = False
+            self.elsewhere += time.monotonic() - started
+            self._travel(self.moment + dt.timedelta(seconds=time.monotonic() - self.began - self.elsewhere))

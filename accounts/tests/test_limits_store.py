@@ -79,6 +79,7 @@ def _database_url() -> str:
     return f"postgres://{values['USER']}:{values['PASSWORD']}@{values['HOST']}:{values['PORT']}/{values['NAME']}"
 
 
+@pytest.mark.real_clock(reason="the other process counts in windows of the machine's time")
 @WITHOUT_REDIS
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_share_one_count_of_each_limit():

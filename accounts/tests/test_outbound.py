@@ -242,6 +242,7 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[ThreadingHTTPServer, str]]:
     httpd.server_close()
 
 
+@pytest.mark.real_clock(reason="OpenSSL checks the test certificate's dates by the machine's time")
 def test_https_is_never_downgraded_to_http_on_a_redirect(tls_server, other):
     httpd, trusted = tls_server
     allowed = {host_of(httpd), host_of(other), f"localhost:{httpd.server_address[1]}"}

@@ -43,7 +43,8 @@ def world():
 
 
 def state(client, world) -> str:
-    return state_of(month_page(client, world.band, next_month()).content.decode(), world.day)
+    """The day's state on its month's page (the month of `world.day`, whatever a test makes today)."""
+    return state_of(month_page(client, world.band, world.day.replace(day=1)).content.decode(), world.day)
 
 
 def evening(day: dt.date) -> tuple[dt.datetime, dt.datetime]:

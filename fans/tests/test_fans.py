@@ -3,7 +3,9 @@ asking a band to come and the demand the band, its planner and venues see – an
 another fan, the band's members, a venue, a stranger and a visitor. Counts leave only by city, "fewer than 5"
 below five, never a name."""
 
+import datetime as dt
 import re
+import zoneinfo
 from collections.abc import Iterator
 
 import pytest
@@ -23,6 +25,8 @@ from venues.models import Slot
 
 from .standing import settle_now
 from .world import booked_show, city, move
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("fans")]
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -267,9 +271,15 @@ def test_whats_on_is_public_cacheable_and_lists_only_published_shows(world):
 
 
 def test_whats_on_filters_tonight_weekend_and_dates_and_refuses_nonsense(world):
+    # The show on a Wednesday at least eight days ahead: neither tonight nor this or the coming weekend, whatever
+    # today is (five days ahead is Saturday when today is Monday).
+    day = world.berlin_show.starts_at.astimezone(BERLIN)
+    days = next(n for n in range(3, 10) if (day + dt.timedelta(days=n)).weekday() == 2)
+    move(world.berlin_show, hours=24 * days)
     for query in ({"when": "tonight"}, {"when": "weekend"}, {"start": "2030-01-01", "end": "2030-01-31"}):
         response = Client().get(reverse("whats_on"), query)
         assert response.status_code == 200 and world.berlin_show.title not in response.content.decode()
+    assert world.berlin_show.title in Client().get(reverse("whats_on")).content.decode()
     assert Client().get(reverse("whats_on"), {"start": "2030-02-01", "end": "2030-01-01"}).status_code == 400
     nowhere = Client().get(reverse("whats_on"), {"near": "Qqqqqq"})
     assert nowhere.status_code == 200 and "We do not know" in nowhere.content.decode()

@@ -105,6 +105,7 @@ def test_the_next_test_finds_localstripe_empty(localstripe):
     assert stripe_api.client().v1.payment_intents.list().data == []
 
 
+@pytest.mark.real_clock(reason="localstripe signs its events with the machine's time")
 def test_localstripe_signs_its_events_as_stripe_does(localstripe, receiver, settings):
     localstripe.send_events_to(f"{receiver.url}/hook/")
     paid = _pay(stripe_api.client(), "4242424242424242")

@@ -24,6 +24,7 @@ from bookings.models import Booking
 from bookings.selectors.strip import band_strip, start_fits
 from bookings.services import asking, files, life, periodic, reschedule
 from bookings.services.instant import booking_instant
+from stageslot.demo.festivals import festival_days
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,13 @@ class _Journey:
             Booking.objects.filter(band=band, status=Booking.Status.PENDING).values_list("starts_at", "ends_at")
         )
 
+        # The festival's evenings, seeded later, book The Night Owls: a request on one of them would be declined
+        # the moment the festival is made, and the client's story would lose its open request on that date.
+        taken = festival_days(now=self.now)
+
         def open_time(start: dt.datetime) -> bool:
+            if start.astimezone(BERLIN).date() in taken:
+                return False
             return not any(s < start + length and start < e for s, e in asked)
 
         for day in strip.days:

@@ -52,6 +52,12 @@ def _leader(band: Band) -> User:
     return Membership.objects.filter(band=band, role=Membership.Role.LEADER).select_related("user").first().user
 
 
+def festival_days(*, now: dt.datetime) -> frozenset[dt.date]:
+    """The festival's two days, as seed_festivals sets them: the stories seeded before it keep out of them."""
+    first_day = (now + dt.timedelta(days=DAYS_AHEAD)).date()
+    return frozenset({first_day, first_day + dt.timedelta(days=1)})
+
+
 def seed_festivals(*, now: dt.datetime) -> None:
     if Festival.objects.filter(slug=SLUG).exists():
         return

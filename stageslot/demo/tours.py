@@ -17,13 +17,14 @@ from bands.models import ApprovalStatus, Band, Genre
 from bookings.selectors.bookings import band_free_for_gig, gig_days_taken
 from gigs.models import Tour
 from places.selectors import city_match
+from stageslot.demo.festivals import festival_days
 from venues.models import Stage, Venue, VenuePhoto, VenueStaff
 from venues.services import slot_create
 
 BAND = "the-night-owls"
 TOUR_DAYS = 10
 FIRST_OFFSET = 14
-LAST_OFFSET = 84
+LAST_OFFSET = 150
 # A show at 20:00, else a late one (the band rehearses some evenings until 22:00).
 SHOWS = [(dt.time(20), dt.time(23)), (dt.time(22, 15), dt.time(1))]
 
@@ -84,9 +85,12 @@ def _show_times(band: Band, day: dt.date, taken: set[dt.date]) -> tuple[dt.time,
     return None
 
 
-def tour_nights(band: Band, *, today: dt.date) -> dict[dt.date, tuple[dt.time, dt.time]]:
+def tour_nights(
+    band: Band, *, today: dt.date, kept_out: frozenset[dt.date] = frozenset()
+) -> dict[dt.date, tuple[dt.time, dt.time]]:
     """Nine free evenings (with their show times) of the first ten-day stretch from two weeks ahead that
-    has them, a day off among them; else the stretch with the most free evenings."""
+    has them, a day off among them; else the stretch with the most free evenings. `kept_out`: days a story
+    seeded later takes (the festival's)."""
     zone = zoneinfo.ZoneInfo(band.time_zone)
     since = dt.datetime.combine(today, dt.time(0), tzinfo=zone)
     from bookings.models import Booking
@@ -96,6 +100,7 @@ def tour_nights(band: Band, *, today: dt.date) -> dict[dt.date, tuple[dt.time, d
     # An evening with a request or offer still waiting is not free either: a later story may accept it.
     waiting = Booking.objects.filter(band=band, status=Booking.Status.PENDING, starts_at__gte=since)
     taken |= {start.astimezone(zone).date() for start in waiting.values_list("starts_at", flat=True)}
+    taken |= kept_out
     times: dict[dt.date, tuple | None] = {}
     best: dict[dt.date, tuple[dt.time, dt.time]] = {}
     for offset in range(FIRST_OFFSET, LAST_OFFSET):
@@ -166,7 +171,9 @@ def seed_tour_venues(*, now: dt.datetime, picture: Callable) -> None:
     venues = {row[0]: _venue(row, genres, picture) for row in TOUR_VENUES}
     if band is None or venues[ROUTE[0][0]][0].slots.exists():
         return
-    nights = tour_nights(band, today=now.astimezone(zoneinfo.ZoneInfo(band.time_zone)).date())
+    # The festival, seeded later, books The Night Owls on its evenings: the route keeps out of them.
+    today = now.astimezone(zoneinfo.ZoneInfo(band.time_zone)).date()
+    nights = tour_nights(band, today=today, kept_out=festival_days(now=now))
     played = {}
     for (slug, fee), day in zip(ROUTE, sorted(nights), strict=False):
         _post(*venues[slug], day, nights[day], fee, 1, now)

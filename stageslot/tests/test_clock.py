@@ -58,5 +58,5 @@ def test_every_test_of_a_run_starts_at_the_moment_and_the_clock_ticks_on():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    assert "4 passed" in result.stdout
     assert "clock: every test starts at 2030-01-31T21:30:00+00:00" in result.stdout

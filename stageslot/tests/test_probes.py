@@ -90,6 +90,7 @@ def _status(url: str, ca: Path) -> int:
             return error.code
 
 
+@pytest.mark.real_clock(reason="OpenSSL checks the test certificate's dates by the machine's time")
 @pytest.mark.skipif(not shutil.which(load_script("topology").NGINX), reason="needs nginx")
 def test_the_nginx_template_keeps_metrics_and_readiness_for_the_operators_networks(tmp_path):
     topology_script = load_script("topology")
