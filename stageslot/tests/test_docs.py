@@ -48,3 +48,9 @@ def test_every_link_between_the_readme_and_the_reference_pages_leads_somewhere()
             if not target.exists() or (fragment and fragment not in anchors(target)):
                 broken.append(f"{page.relative_to(ROOT)}: {link}")
     assert not broken
+
+
+def test_every_benchmark_is_listed_by_the_question_it_answers():
+    listed = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    scripts = {path.name for path in (ROOT / "benchmarks").glob("*.py")} - {"harness.py", "__init__.py"}
+    assert {name for name in scripts if f"`{name}`" not in listed} == set()
