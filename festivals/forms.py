@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import Bound, BoundedDateField
@@ -10,6 +11,17 @@ from accounts.form_fields import BoundedIntegerField, FeeField, OneLineField, Ti
 from bands.models import Currency, Genre
 
 from .models import Application, Question
+
+
+class FestivalChoiceField(forms.ModelChoiceField):
+    """A festival by its name, site and days: two festivals of one name (each year's edition) read apart.
+    The queryset should select the venue (`select_related("venue")`)."""
+
+    def label_from_instance(self, festival) -> str:
+        first = date_format(festival.first_day, "SHORT_DATE_FORMAT")
+        last = date_format(festival.last_day, "SHORT_DATE_FORMAT")
+        days = first if festival.first_day == festival.last_day else f"{first} – {last}"
+        return f"{festival.name} · {festival.venue.name} · {days}"
 
 
 class Form(forms.Form):
@@ -43,7 +55,7 @@ class CallForm(Form):
     criteria = OneLineField(
         label=_("Criteria the jury scores"), max_length=400, initial="Music, Live show", help_text=_("Comma separated.")
     )
-    festival = forms.ModelChoiceField(
+    festival = FestivalChoiceField(
         label=_("For the festival"),
         queryset=None,
         required=False,
@@ -53,17 +65,17 @@ class CallForm(Form):
 
     def __init__(self, *args, festivals, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["festival"].queryset = festivals
+        self.fields["festival"].queryset = festivals.select_related("venue")
 
 
 class CallFestivalForm(Form):
-    festival = forms.ModelChoiceField(
+    festival = FestivalChoiceField(
         label=_("For the festival"), queryset=None, required=False, empty_label=_("No festival")
     )
 
     def __init__(self, *args, festivals, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["festival"].queryset = festivals
+        self.fields["festival"].queryset = festivals.select_related("venue")
 
 
 class QuestionForm(Form):

@@ -3,14 +3,17 @@ leader, a stranger and anonymous: who may, and bad input answered with a message
 and nothing changed."""
 
 import datetime as dt
+import html
+import re
 from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from festivals.models import Application, OpenCall, Placement, Score
-from festivals.services import calls, jury
+from festivals.services import calls, jury, timetable
 from stageslot.tests.once import as_it_is_now, rows_for_the_module
 from teams.tests.factories import OrganisationFactory
 
@@ -409,3 +412,20 @@ def test_a_shortlisted_act_of_a_tied_call_appears_in_the_builder_with_every_id_o
     assert '<li class="muted">' not in body and "No acts yet." in body
     jury_page = client.get(reverse("festivals:jury", args=[w.call.slug])).content.decode()
     assert "(1 score)" in jury_page
+
+
+def test_the_call_form_reads_two_festivals_of_one_name_apart(client, w):
+    """Each year's edition has the festival's name: the choice names its site and days too."""
+    next_year = timetable.festival_create(
+        organisation=w.organisation, venue=w.festival.venue, name=w.festival.name,
+        first_day=w.festival.first_day + dt.timedelta(days=364), last_day=w.festival.last_day + dt.timedelta(days=364),
+        by=w.owner,
+    )  # fmt: skip
+    as_(client, w.owner)
+    page = client.get(reverse("festivals:call_new", args=[w.organisation.slug])).content.decode()
+    options = re.findall(r'<option value="(\d+)"[^>]*>([^<]+)</option>', page)
+    labels = {int(pk): html.unescape(label) for pk, label in options if pk}
+    assert labels[w.festival.pk] != labels[next_year.pk]
+    assert {labels[w.festival.pk].split(" · ")[0], labels[next_year.pk].split(" · ")[0]} == {w.festival.name}
+    assert w.festival.venue.name in labels[next_year.pk]
+    assert date_format(next_year.first_day, "SHORT_DATE_FORMAT") in labels[next_year.pk]
