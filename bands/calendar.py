@@ -228,7 +228,16 @@ class CalendarDay:
             # Translators: a day the line-up is filled only with occasional players, e.g. "Maybe, with Ana, Ben".
             return gettext("Maybe, with %(names)s") % {"names": ", ".join(dict.fromkeys([*self.busy_names, *could]))}
         if self.short:
-            return gettext("Short: %(sections)s") % {"sections": ", ".join(s.label for s in self.short)}
+            sections = ", ".join(s.label for s in self.short)
+            could = list(dict.fromkeys(name for s in self.short for name in s.could))
+            if could:
+                # Translators: the sections a day is short of, and who plays them but is busy, e.g.
+                # "Short: Low brass 3 of 4 – Ana, Ben busy".
+                return gettext("Short: %(sections)s – %(names)s busy") % {
+                    "sections": sections,
+                    "names": ", ".join(could),
+                }
+            return gettext("Short: %(sections)s") % {"sections": sections}
         if self.status == "red":
             return gettext("No one free")
         return gettext("%(free)s of %(needed)s free – %(names)s busy") % {

@@ -220,7 +220,11 @@ def test_the_calendar_day_says_which_section_is_short(brass, client):
     busy_all_day(people["Dora"].user, day)
     client.force_login(leader.user)
     html = client.get(reverse("bands:calendar", args=[band.slug]), {"view": "month", "date": day.isoformat()})
-    assert "Short: Trumpets 1 of 2, Tuba 0 of 1" in html.content.decode()
+    page = html.content.decode()
+    assert "Short: Trumpets 1 of 2, Tuba 0 of 1 – " in page
+    # Who plays the short sections but is busy that day: whom to ask first.
+    said = page.split("Short: Trumpets 1 of 2, Tuba 0 of 1 – ", 1)[1].split(" busy", 1)[0]
+    assert set(said.split(", ")) == {people["Ana"].user.name, people["Dora"].user.name}
 
 
 def test_under_a_line_up_the_legend_names_nobody_optional_the_sections_decide(brass, client):
