@@ -99,7 +99,25 @@ def pytest_configure(config: pytest.Config) -> None:
         moment = moment_of(name, dt.datetime.fromtimestamp(time.time(), dt.UTC))
         os.environ[ENV] = moment.isoformat()  # read by the test processes pytest-xdist starts next
     config.stash[_moment] = moment
+    # Collection too: parameters and ids a module works out from today's date when it is imported.
+    import time_machine
+
+    collecting = time_machine.travel(moment, tick=True)
+    collecting.start()
+    config.stash[_collecting] = collecting
     config.pluginmanager.register(_EachTestAtTheMoment(moment), "stageslot-test-clock")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Collected: from here each test travels on its own (and a real_clock one does not)."""
+    pytest_unconfigure(session.config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    collecting = config.stash.get(_collecting, None)
+    if collecting is not None:
+        collecting.stop()
+        config.stash[_collecting] = None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -110,6 +128,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 _moment = pytest.StashKey[dt.datetime]()
+_collecting = pytest.StashKey[object]()
 
 
 # A module's or the session's fixtures (the demo world, a module's world) are made this long before the moment, in

@@ -1,6 +1,7 @@
 """The day sheet's pages: who reads it, who writes it, the checklist's toggles, bad input, the PDF, the
 paper card, the dashboard's link and the page's pinned query count."""
 
+import datetime as dt
 import subprocess
 import zoneinfo
 
@@ -256,7 +257,10 @@ def test_the_venue_writes_the_details_in_the_gigs_zone(client, world):
     # 17:00 in Berlin on the gig's day, kept in UTC; the curfew after midnight lands on the next day.
     local_load_in = sheet.load_in_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
     assert local_load_in.strftime("%H:%M") == "17:00"
-    assert sheet.curfew_at > world.gig.ends_at
+    local_curfew = sheet.curfew_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
+    gig_day = world.gig.starts_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin")).date()
+    assert local_curfew.strftime("%H:%M") == "01:00" and local_curfew.date() == gig_day + dt.timedelta(days=1)
+    assert sheet.curfew_at >= world.gig.ends_at
     html = client.get(url("day_sheet", world.gig)).content.decode()
     assert "17:00" in html and "tel:+49301234567" in html
 

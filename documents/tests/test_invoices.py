@@ -336,8 +336,8 @@ def test_the_round_finds_a_changed_fee_by_itself(world, booked):
 
 
 def test_the_pdf_gives_the_gigs_times_in_the_events_zone_whoever_asks(world, booked):
-    """The request is at 17:00–22:00 UTC, 18:00–23:00 in Berlin where it is played: a reader in New York
-    gets the same document, in Berlin's time."""
+    """The request is at 17:00–22:00 UTC, 18:00–23:00 in Berlin where it is played (19:00–00:00 in summer time):
+    a reader in New York gets the same document, in Berlin's time."""
     import zoneinfo
 
     from django.utils import timezone
@@ -349,4 +349,6 @@ def test_the_pdf_gives_the_gigs_times_in_the_events_zone_whoever_asks(world, boo
         near = bytes(paper.invoice_pdf(invoice=invoice).data)
     assert far == near
     if shutil.which("pdftotext"):
-        assert "18:00–23:00 (Europe/Berlin)" in pdf_text(invoice)
+        berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+        start, end = booked.starts_at.astimezone(berlin), booked.ends_at.astimezone(berlin)
+        assert f"{start:%H:%M}–{end:%H:%M} (Europe/Berlin)" in pdf_text(invoice)  # 19:00–00:00 in summer time
