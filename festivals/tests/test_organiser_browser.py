@@ -71,7 +71,7 @@ def test_the_organiser_opens_a_call_shortlists_and_places_acts_by_clicking(
     page.get_by_label(t("First day")).fill(first.isoformat())
     page.get_by_label(t("Last day")).fill((first + dt.timedelta(days=1)).isoformat())
     page.get_by_label(t("Deadline (day)")).fill((first - dt.timedelta(days=10)).isoformat())
-    page.get_by_label(t("For the festival")).select_option(label=w.festival.name)
+    page.get_by_label(t("For the festival")).select_option(value=str(w.festival.pk))  # named with its site and days
     check("the new call")
     click(page.get_by_role("button", name=t("Save as a draft")))
     expect(page.get_by_role("heading", name="Autumn stage")).to_be_visible()
