@@ -17,7 +17,7 @@ calendar turns:
 Each moment is the next one after the run starts, so dates a test writes by hand ("2027-…" as the future) keep
 their sense. The controller fixes the moment once and hands it to its test processes (STAGESLOT_TEST_CLOCK), so
 all of them agree. Every test starts at the moment itself (time-machine, ticking on from there: a timeout still
-runs out, time.monotonic and sleeps are untouched); a module's or the session's fixtures are made ten minutes before
+runs out, time.monotonic and sleeps are untouched); a module's or the session's fixtures are made a minute before
 it, so what they made is in the past for every test that reads it. Processes a test starts (a worker, localstripe,
 manage.py) and OpenSSL keep the machine's clock: a test that meets them is marked `real_clock` and runs at the
 machine's time.
@@ -132,9 +132,18 @@ _collecting = pytest.StashKey[object]()
 
 
 # A module's or the session's fixtures (the demo world, a module's world) are made this long before the moment, in
-# the first test that asks for them: what they made is in the past for every test that reads it, and that test's
-# own clock goes on as if they had taken no time.
-SHARED_BEFORE = dt.timedelta(minutes=10)
+# the first test that asks for them, and that test's own clock goes on as if they had taken no time. A minute keeps
+# them on the moment's date in UTC and in Berlin (00:00 UTC for 00:01 UTC). One that takes longer than that moves
+# the start of the tests that read it on past its end: what it made is never in their future.
+SHARED_BEFORE = dt.timedelta(minutes=1)
+# Fixtures that make no rows a test reads by date (the test database, servers) are made before the moment too,
+# but tests do not wait for their end.
+WORLDLESS = ("pytest_django", "_pytest", "pytest_playwright", "playwright", "stageslot.test_databases")
+
+
+def _makes_a_world(fixturedef) -> bool:
+    module = getattr(fixturedef.func, "__module__", "") or ""
+    return not module.startswith(WORLDLESS)
 
 
 class _EachTestAtTheMoment:
@@ -146,6 +155,7 @@ class _EachTestAtTheMoment:
         self.began = 0.0
         self.elsewhere = 0.0  # seconds of this test spent making shared fixtures, before the moment
         self.sharing = False  # making a shared fixture (and the shared ones it asks for)
+        self.made: dict = {}  # shared fixture → when (on the moved clock) it was made
 
     def _travel(self, destination: dt.datetime) -> None:
         import time_machine
@@ -155,12 +165,17 @@ class _EachTestAtTheMoment:
         self.traveller = time_machine.travel(destination, tick=True)
         self.traveller.start()
 
+    def _start(self) -> dt.datetime:
+        """The moment, or later when a shared fixture still in use ended after it."""
+        alive = [at for fixturedef, at in self.made.items() if fixturedef.cached_result is not None]
+        return max([self.moment, *alive])
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
         if item.get_closest_marker("real_clock"):
             return (yield)
         self.began, self.elsewhere = time.monotonic(), 0.0
-        self._travel(self.moment)
+        self._travel(self._start())
         try:
             return (yield)
         finally:
@@ -178,5 +193,8 @@ class _EachTestAtTheMoment:
             return (yield)
         finally:
             self.sharing = False
+            if _makes_a_world(fixturedef):
+                self.made[fixturedef] = dt.datetime.now(dt.UTC)
             self.elsewhere += time.monotonic() - started
-            self._travel(self.moment + dt.timedelta(seconds=time.monotonic() - self.began - self.elsewhere))
+            spent = dt.timedelta(seconds=time.monotonic() - self.began - self.elsewhere)
+            self._travel(self._start() + spent)
