@@ -53,7 +53,7 @@ def world():
         )
     tour = tours.tour_create(band=w.band, by=w.leader, name="Thirty days", bookings=w.gigs)
     night = w.first
-    tours.tour_traveller_add(tour=tour, by=w.leader, email=w.crew.email, role="driver")
+    tours.tour_traveller_add(tour=tour, by=w.leader, user=w.crew, role="driver")
     for n in range(10):
         stay = tours.tour_stay_save(
             tour=tour, by=w.leader, night=night, nights=2 + n % 2, check_in=dt.time(15), check_out=dt.time(11),

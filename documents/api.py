@@ -218,6 +218,9 @@ def _day_sheet_out(request: HttpRequest, booking, user) -> DaySheetOut:
     if sheet is not None:
         fields = {name: getattr(sheet, name) for name in DaySheetOut.model_fields if hasattr(sheet, name)}
         fields.pop("booking", None)
+        # A contact who is someone's account reads as they keep their name and email now (decision 0134).
+        for side, contact in (("venue", sheet.venue_contact), ("band", sheet.band_contact)):
+            fields |= {f"{side}_contact_{part}": getattr(contact, part) for part in ("name", "phone", "email")}
     items = [
         DaySheetItemOut(
             item=item.value,

@@ -2,7 +2,9 @@
 who plays it (each member's answer, stand-ins taking a place) and its set list from the band's songs."""
 
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,8 +13,35 @@ from django.db.models import F, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from bands.models import Band, Currency
+from bands.models import Band, Currency, InviteBase
 from bookings.models import Booking
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A day sheet's contact as read: `person` (an account, or None for someone typed by hand), and the name,
+    phone and email to show – a person's name and email are theirs now, never a copy."""
+
+    person: Any
+    name: str
+    phone: str
+    email: str
+
+    @classmethod
+    def of(cls, sheet: "DaySheet", side: str) -> "Contact":
+        person = getattr(sheet, f"{side}_contact_person")
+        phone = getattr(sheet, f"{side}_contact_phone")
+        if person is not None:
+            return cls(person=person, name=person.name, phone=phone, email="" if not person.is_active else person.email)
+        return cls(
+            person=None,
+            name=getattr(sheet, f"{side}_contact_name"),
+            phone=phone,
+            email=getattr(sheet, f"{side}_contact_email"),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.person or self.name or self.phone or self.email)
 
 
 class DaySheet(models.Model):
@@ -33,6 +62,25 @@ class DaySheet(models.Model):
     band_contact_name = models.CharField(_("band contact"), max_length=120, blank=True)
     band_contact_phone = models.CharField(_("band contact's phone"), max_length=40, blank=True)
     band_contact_email = models.EmailField(_("band contact's email"), blank=True)
+    # A contact who is someone of that side with an account (a band's member, a venue's staff), by reference: their
+    # name and email are drawn from the account when shown ("Former member" once erased, and erasure empties the
+    # phone typed beside it); the text fields above hold only a contact who is nobody's account (decision 0134).
+    venue_contact_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("venue contact (account)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    band_contact_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("band contact (account)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     load_in_at = models.DateTimeField(_("load-in"), null=True, blank=True)
     soundcheck_at = models.DateTimeField(_("soundcheck"), null=True, blank=True)
     doors_at = models.DateTimeField(_("doors"), null=True, blank=True)
@@ -77,6 +125,16 @@ class DaySheet(models.Model):
     def __str__(self) -> str:
         # Translators: the day sheet of a booking, e.g. "Day sheet of Offer 5f0c… (Booked)".
         return gettext("Day sheet of %(booking)s") % {"booking": self.booking_id}
+
+    @property
+    def venue_contact(self) -> "Contact":
+        """The venue side's contact as shown: drawn from the account when it is someone's."""
+        return Contact.of(self, "venue")
+
+    @property
+    def band_contact(self) -> "Contact":
+        """The band's contact as shown: drawn from the account when it is someone's."""
+        return Contact.of(self, "band")
 
 
 class Side(models.TextChoices):
@@ -781,6 +839,29 @@ class TourTraveller(models.Model):
         return f"{self.tour_id}: {self.user_id}"
 
 
+class TourInvite(InviteBase):
+    """An invitation to travel on one tour (a driver, a sound engineer, a stand-in), emailed to an address: the
+    person joins the party only by accepting it at /join/<token>/, signed in with any account. The band is never
+    told whether the address has an account (decision 0134); the invitation is for one person (one use)."""
+
+    tour = models.ForeignKey(Tour, verbose_name=_("tour"), on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(
+        _("role"), max_length=10, choices=TourTraveller.Role.choices, default=TourTraveller.Role.CREW
+    )
+    sees_money = models.BooleanField(_("sees the money"), default=False, db_default=False)
+
+    class Meta:
+        verbose_name = _("invitation to a tour")
+        verbose_name_plural = _("invitations to tours")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(uses__lte=F("max_uses")), name="gigs_tourinvite_uses_within_max"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Invitation to the tour %(tour)s") % {"tour": self.tour_id}
+
+
 # An exchange rate past this is a typing slip (no two currencies StageSlot takes are that far apart).
 MAX_RATE = Decimal("100000")
 RATE_PLACES = 6
@@ -835,6 +916,16 @@ class TourCost(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     label = models.CharField(_("label"), max_length=120, blank=True)
+    # Whom the cost is for (a driver's fee, a member's per diems), by reference: drawn by their name now, "Former
+    # member" once erased; never typed into the label (decision 0134).
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("for whom"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     planned_minor = models.PositiveBigIntegerField(_("planned (minor units)"), default=0, db_default=0)
     actual_minor = models.PositiveBigIntegerField(_("actual (minor units)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

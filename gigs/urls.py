@@ -51,6 +51,11 @@ urlpatterns = [
     path("tours/<int:pk>/stays/<int:stay_pk>/delete/", tours.tour_stay_delete, name="tour_stay_delete"),
     path("tours/<int:pk>/stays/<int:stay_pk>/rooms/", tours.tour_stay_rooms, name="tour_stay_rooms"),
     path("tours/<int:pk>/party/", tours.tour_traveller_add, name="tour_traveller_add"),
+    path(
+        "tours/<int:pk>/party/invites/<int:invite_pk>/withdraw/",
+        tours.tour_invite_withdraw,
+        name="tour_invite_withdraw",
+    ),
     path("tours/<int:pk>/party/<int:traveller_pk>/remove/", tours.tour_traveller_remove, name="tour_traveller_remove"),
     path("tours/<int:pk>/money/", tours.tour_money, name="tour_money"),
     path("tours/<int:pk>/money/costs/<int:cost_pk>/delete/", tours.tour_cost_delete, name="tour_cost_delete"),

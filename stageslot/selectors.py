@@ -39,6 +39,7 @@ from documents.models import Contract
 from documents.selectors.contracts import contracts_waiting_for_bands
 from fans.models import Ask, FanProfile, Follow
 from festivals.models import Festival, OpenCall
+from gigs.models import TourInvite, TourTraveller
 from holds.models import Hold
 from holds.selectors import bands_held_days, live_hold_counts, live_holds_of_bands
 from payments.selectors import RosterMoney, bands_money
@@ -76,23 +77,30 @@ def dashboard_venue_roles(*, user: User) -> list[VenueStaff]:
 # ---- Joining by invite link ------------------------------------------------------------------------
 
 
-def invite_by_token(*, kind: str, token: str) -> BandInvite | VenueInvite | OrgInvite | None:
-    """The band or venue invite (`kind`) with this token, with its band or venue and who created it."""
-    models = {"band": BandInvite, "venue": VenueInvite, "team": OrgInvite}
+def invite_by_token(*, kind: str, token: str) -> BandInvite | VenueInvite | OrgInvite | TourInvite | None:
+    """The band, venue, organisation or tour invite (`kind`) with this token, with what it leads into and who
+    created it."""
+    models = {"band": BandInvite, "venue": VenueInvite, "team": OrgInvite, "tour": TourInvite}
     if kind not in models:
         return None
-    related = "organisation" if kind == "team" else kind
+    related = {"team": "organisation", "tour": "tour__band"}.get(kind, kind)
     return models[kind].objects.select_related(related, "created_by").filter(token=token).first()
 
 
 def invite_membership_of(
-    *, kind: str, invite: BandInvite | VenueInvite | OrgInvite, user: User
-) -> Membership | VenueStaff | OrgMember | None:
-    """`user`'s place in the band or venue the invite leads into, if they have one already."""
+    *, kind: str, invite: BandInvite | VenueInvite | OrgInvite | TourInvite, user: User
+) -> Membership | VenueStaff | OrgMember | TourTraveller | None:
+    """`user`'s place in the band, venue or organisation the invite leads into, if they have one already; for a
+    tour, their place in its party (a traveller, or a member of its band)."""
     if kind == "band":
         return Membership.objects.filter(band_id=invite.band_id, user=user).first()
     if kind == "team":
         return OrgMember.objects.filter(organisation_id=invite.organisation_id, user=user).first()
+    if kind == "tour":
+        return (
+            TourTraveller.objects.filter(tour_id=invite.tour_id, user=user).first()
+            or Membership.objects.filter(band_id=invite.tour.band_id, user=user).first()
+        )
     return VenueStaff.objects.filter(venue_id=invite.venue_id, user=user).first()
 
 

@@ -46,6 +46,29 @@ def near_gig(booking: Booking, wall: dt.time) -> dt.datetime:
     return local_to_utc(gig_wall(booking, wall), _zone(booking))
 
 
+class ContactPersonField(forms.TypedChoiceField):
+    """Who a side's contact on the day is, by their account: one of `people`, or nobody (a contact typed by hand
+    in the fields beside it). Cleans to the account or None."""
+
+    def __init__(self, *, people=(), **kwargs) -> None:
+        self.people = {person.pk: person for person in people}
+        choices = [("", _("Someone else: type the details")), *((pk, p.name) for pk, p in self.people.items())]
+        super().__init__(
+            choices=choices,
+            coerce=int,
+            empty_value=None,
+            required=False,
+            label=_("Who"),
+            help_text=_("Someone with an account shows with their own name and email, as they keep them."),
+            error_messages={"invalid_choice": _("Pick someone from the list, or type the contact's details.")},
+            **kwargs,
+        )
+
+    def clean(self, value):
+        pk = super().clean(value)
+        return None if pk is None else self.people[pk]
+
+
 class DaySheetForm(forms.ModelForm):
     """The details the side running the day writes. Its times are read in the gig's zone."""
 
@@ -89,11 +112,15 @@ class DaySheetForm(forms.ModelForm):
 
     FIELD_FOR = TIME_INPUTS
 
-    def __init__(self, *args, booking: Booking, **kwargs) -> None:
+    def __init__(self, *args, booking: Booking, people=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.booking = booking
         zone = _zone(booking)
         sheet = self.instance
+        self.fields["venue_contact_person"] = ContactPersonField(
+            people=people, initial=sheet.venue_contact_person_id if sheet.pk else None
+        )
+        self.order_fields(["venue_contact_person"])
         if not self.is_bound:
             for name, field in TIME_INPUTS.items():
                 value = getattr(sheet, name) if sheet.pk else None
@@ -118,6 +145,7 @@ class DaySheetForm(forms.ModelForm):
     def service_values(self) -> dict[str, Any]:
         d = self.cleaned_data
         values: dict[str, Any] = {name: d.get(name, "") for name in TEXT_FIELDS}
+        values["venue_contact_person"] = d.get("venue_contact_person")
         for name, field in TIME_INPUTS.items():
             values[name] = near_gig(self.booking, d[field]) if d.get(field) else None
         return values
@@ -164,6 +192,14 @@ class BandContactForm(forms.ModelForm):
         widgets = {
             "band_contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
+
+    def __init__(self, *args, people=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        sheet = self.instance
+        self.fields["band_contact_person"] = ContactPersonField(
+            people=people, initial=sheet.band_contact_person_id if sheet.pk else None
+        )
+        self.order_fields(["band_contact_person"])
 
 
 class AdvancePlanForm(forms.Form):

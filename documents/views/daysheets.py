@@ -23,8 +23,8 @@ from bookings.errors import BookingConflict, BookingError, BookingPermissionErro
 from bookings.models import Booking
 from bookings.selectors.bookings import manages_band_of
 from bookings.selectors.detail import booking_title
-from gigs.models import AdvanceItem
-from gigs.selectors.day_sheets import day_sheet_of, day_sheet_page
+from gigs.models import AdvanceItem, Side
+from gigs.selectors.day_sheets import contact_people, day_sheet_of, day_sheet_page
 from gigs.services import day_sheets as services
 
 from ..forms.daysheets import AdvanceCommentForm, AdvanceForm, AdvancePlanForm, BandContactForm, DaySheetForm
@@ -56,10 +56,17 @@ def _context(
 ) -> dict:
     page = day_sheet_page(booking=booking, user=request.user, now=timezone.now())
     if form is None and page.runs_the_day and page.editable:
-        form = DaySheetForm(instance=page.sheet or None, booking=booking, auto_id="ds_%s")
+        form = DaySheetForm(
+            instance=page.sheet or None,
+            booking=booking,
+            people=contact_people(booking, Side.VENUE),
+            auto_id="ds_%s",
+        )
     # The band's leaders write their own contact; the side that runs the day writes it in its form.
     if band_form is None and not page.runs_the_day and page.editable and manages_band_of(booking, request.user):
-        band_form = BandContactForm(instance=page.sheet or None, auto_id="dsb_%s")
+        band_form = BandContactForm(
+            instance=page.sheet or None, people=contact_people(booking, Side.BAND), auto_id="dsb_%s"
+        )
     return {
         "band_form": band_form,
         "booking": booking,
@@ -118,7 +125,13 @@ def day_sheet_pdf(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 def day_sheet_edit(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The side running the day writes the sheet's details."""
     booking = _booking_or_404(request, uid)
-    form = DaySheetForm(request.POST, instance=day_sheet_of(booking), booking=booking, auto_id="ds_%s")
+    form = DaySheetForm(
+        request.POST,
+        instance=day_sheet_of(booking),
+        booking=booking,
+        people=contact_people(booking, Side.VENUE),
+        auto_id="ds_%s",
+    )
     if not form.is_valid():
         return _render(request, booking, status=400, form=form, error=gettext("Some details need a fix: see below."))
     try:
@@ -162,7 +175,7 @@ def day_sheet_advance(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
 def day_sheet_band_contact(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
     """The band's leaders write who to call on their side on the day."""
     booking = _booking_or_404(request, uid)
-    form = BandContactForm(request.POST, auto_id="dsb_%s")
+    form = BandContactForm(request.POST, people=contact_people(booking, Side.BAND), auto_id="dsb_%s")
     if not form.is_valid():
         return _render(request, booking, status=400, band_form=form, error=gettext("Check the contact: see below."))
     try:
@@ -172,6 +185,7 @@ def day_sheet_band_contact(request: HtmxHttpRequest, uid: UUID) -> HttpResponse:
             name=form.cleaned_data["band_contact_name"],
             phone=form.cleaned_data["band_contact_phone"],
             email=form.cleaned_data["band_contact_email"],
+            person=form.cleaned_data["band_contact_person"],
         )
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():

@@ -84,7 +84,11 @@ class AttendanceForm(forms.Form):
 
 
 class TravellerForm(forms.Form):
-    email = forms.EmailField(label=_("Email of their account"), max_length=254)
+    email = forms.EmailField(
+        label=_("Their email"),
+        max_length=254,
+        help_text=_("They get an invitation and travel with you once they accept it, with an account or a new one."),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=TourTraveller.Role.choices)
     sees_money = forms.BooleanField(label=_("May see the tour's money"), required=False)
 
@@ -93,12 +97,20 @@ class CostForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=TourCost.Kind.choices)
     label = OneLineField(label=_("What for"), max_length=120, required=False)
     gig = forms.TypedChoiceField(label=_("Show"), coerce=int, required=False, empty_value=None)
+    person = forms.TypedChoiceField(
+        label=_("For whom"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Someone of the touring party it is for, such as the driver for their fee: shown by their name."),
+    )
     planned = FeeField(label=_("Planned"))
     actual = FeeField(label=_("Actual"), required=False)
 
-    def __init__(self, *args, gigs=(), **kwargs) -> None:
+    def __init__(self, *args, gigs=(), people=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["gig"].choices = [("", _("The whole tour")), *gigs]
+        self.fields["person"].choices = [("", _("Nobody in particular")), *((p.user.pk, p.user.name) for p in people)]
 
 
 class RateForm(forms.Form):

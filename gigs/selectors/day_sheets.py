@@ -115,6 +115,14 @@ def side_people(booking: Booking, side: str) -> list[User]:
     return band_managers(host_id) if host_id else []
 
 
+def contact_people(booking: Booking, side: str) -> list[User]:
+    """Who a side's contact on the day may be picked from, by reference: for the band every member of it; for
+    the side that runs the day its people (side_people). One query."""
+    if side == Side.BAND:
+        return list(User.objects.filter(memberships__band_id=booking.band_id, is_active=True).order_by("pk"))
+    return [person for person in side_people(booking, side) if person.is_active]
+
+
 def side_people_many(due: list[tuple[Booking, list]]) -> Callable[[Booking, str], list[User]]:
     """side_people for many bookings (each with its checklist rows, whose `owner` names the sides asked
     for): two queries for all of them (the bands' and hosts' leaders and admins, the venues' staff).
@@ -158,7 +166,11 @@ def gig_today(booking: Booking, now: dt.datetime) -> dt.date:
 
 def day_sheet_of(booking: Booking) -> DaySheet | None:
     """The booking's day sheet, or None while nobody has written one. One query."""
-    return DaySheet.objects.filter(booking_id=booking.pk).select_related("updated_by").first()
+    return (
+        DaySheet.objects.filter(booking_id=booking.pk)
+        .select_related("updated_by", "venue_contact_person", "band_contact_person")
+        .first()
+    )
 
 
 def advance_items_of(booking: Booking) -> dict[str, AdvanceItem]:

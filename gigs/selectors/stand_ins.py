@@ -66,7 +66,7 @@ def places_of_stand_in(*, stand_in: StandIn) -> QuerySet[GigAnswer]:
             "booking__venue",
             "booking__client",
             "booking__slot__place_venue",
-            "booking__day_sheet",
+            "booking__day_sheet__venue_contact_person",
             "member",
         )
         .order_by("booking__starts_at")

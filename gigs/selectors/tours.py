@@ -12,9 +12,12 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
+from bands.invites import invite_link_token
 from bands.models import Band, Membership
 from bands.travel import journey
 from bookings.models import Booking, Quote
@@ -32,6 +35,7 @@ from ..models import (
     TourCost,
     TourFeed,
     TourGig,
+    TourInvite,
     TourRate,
     TourStay,
     TourStayGuest,
@@ -304,11 +308,8 @@ class Show:
         sheet = self.sheet
         if sheet is None:
             return []
-        rows = [
-            ("venue", sheet.venue_contact_name, sheet.venue_contact_phone, sheet.venue_contact_email),
-            ("band", sheet.band_contact_name, sheet.band_contact_phone, sheet.band_contact_email),
-        ]
-        return [row for row in rows if row[1] or row[2] or row[3]]
+        rows = [("venue", sheet.venue_contact), ("band", sheet.band_contact)]
+        return [(side, c.name, c.phone, c.email) for side, c in rows if c]
 
 
 @dataclass
@@ -382,7 +383,7 @@ def tour_gigs(*, tour: Tour) -> list[Booking]:
     """The tour's gigs in time order, with their places and day sheets (one query)."""
     return list(
         Booking.objects.filter(pk__in=TourGig.objects.filter(tour=tour).values("booking_id"))
-        .select_related("venue", "day_sheet")
+        .select_related("venue", "day_sheet__venue_contact_person", "day_sheet__band_contact_person")
         .order_by("starts_at", "pk")
     )
 
@@ -459,6 +460,36 @@ def tour_party(*, tour: Tour) -> tuple[list[Membership], list[TourTraveller]]:
     members = list(Membership.objects.filter(band_id=tour.band_id).select_related("user").order_by("pk"))
     travellers = list(TourTraveller.objects.filter(tour=tour).select_related("user").order_by("pk"))
     return members, travellers
+
+
+def tour_invites_open(now: dt.datetime) -> Q:
+    """Invitations whose link still lets someone onto the tour: not withdrawn, not expired, not used."""
+    return Q(revoked_at=None, expires_at__gt=now, uses__lt=F("max_uses"))
+
+
+def tour_invites_pending(*, tour: Tour) -> list[TourInvite]:
+    """The tour's invitations nobody has accepted yet, oldest first: the address, the role and who sent it."""
+    return list(
+        TourInvite.objects.filter(tour=tour)
+        .filter(tour_invites_open(timezone.now()))
+        .select_related("created_by")
+        .order_by("created_at", "pk")
+    )
+
+
+def tour_invite_of(*, tour: Tour, pk: int) -> TourInvite:
+    """One invitation of `tour` (404 for another tour's)."""
+    return get_object_or_404(TourInvite.objects.select_related("tour"), tour=tour, pk=pk)
+
+
+def tour_invite_path(*, invite: TourInvite) -> str:
+    """The site-relative /join/<token>/ address of an invitation to a tour."""
+    return reverse("join", kwargs={"token": invite_link_token(kind="tour", invite=invite)})
+
+
+def tour_invite_name(invite: TourInvite) -> str:
+    """What an invitation leads into, as the invited person reads it: the tour by its name, and its band."""
+    return gettext("the tour “%(tour)s” of %(band)s") % {"tour": invite.tour.name, "band": invite.tour.band.name}
 
 
 @dataclass(frozen=True)
@@ -817,7 +848,11 @@ def tour_money(*, tour: Tour, gigs: list[Booking] | None = None) -> TourMoney:
     and actual (an actual cost not entered yet counts as planned), and the same for the costs of the whole
     tour; the tour's result is the sum. Three queries (two with `gigs`, which come from tour_money_gigs)."""
     gigs = tour_money_gigs(tour=tour) if gigs is None else gigs
-    costs = list(TourCost.objects.filter(tour=tour).prefetch_related(Prefetch("booking", Booking.objects.only("pk"))))
+    costs = list(
+        TourCost.objects.filter(tour=tour)
+        .select_related("person")
+        .prefetch_related(Prefetch("booking", Booking.objects.only("pk")))
+    )
     rates = tour_rates(tour=tour)
     rows: dict[int | None, ShowMoney] = {
         booking.pk: show_money(

@@ -33,6 +33,7 @@ from ..selectors.day_sheets import (
     advance_rows,
     bookings_fallen_due,
     bookings_to_remind,
+    contact_people,
     gig_date,
     is_editable,
     item_labels,
@@ -56,7 +57,8 @@ TEXT_FIELDS = (
     "notes",
 )
 TIME_FIELDS = ("load_in_at", "soundcheck_at", "doors_at", "curfew_at")
-FIELDS = TEXT_FIELDS + TIME_FIELDS
+PERSON_FIELDS = ("venue_contact_person",)
+FIELDS = TEXT_FIELDS + TIME_FIELDS + PERSON_FIELDS
 # How far from the gig a time of its day may lie: a load-in the morning before an evening show, a
 # curfew after a late end.
 EARLIEST_BEFORE = dt.timedelta(hours=14)
@@ -132,8 +134,15 @@ def day_sheet_update(*, booking: Booking, by: User, now: dt.datetime | None = No
         errors = day_sheet_times_errors(booking=locked, times=times)
         if errors:
             raise ValidationError(errors)
+        person = fields.get("venue_contact_person")
+        if person is not None and person.pk not in {p.pk for p in contact_people(locked, Side.VENUE)}:
+            raise ValidationError(
+                {"venue_contact_person": [_("Pick someone of your side, or type the contact's details.")]}
+            )
         for name, value in fields.items():
-            setattr(sheet, name, value if value is not None or name in TIME_FIELDS else "")
+            setattr(sheet, name, value if value is not None or name in TIME_FIELDS + PERSON_FIELDS else "")
+        for side in ("venue", "band"):
+            _contact_settle(sheet, side, fields)
         sheet.updated_by = by
         sheet.full_clean(exclude=["booking", "updated_by"])
         sheet.save()
@@ -143,13 +152,34 @@ def day_sheet_update(*, booking: Booking, by: User, now: dt.datetime | None = No
 BAND_CONTACT_FIELDS = ("band_contact_name", "band_contact_phone", "band_contact_email")
 
 
+def _contact_settle(sheet: DaySheet, side: str, fields: Mapping[str, Any]) -> None:
+    """One contact per side: someone picked by their account (their name and email are drawn, never copied), or
+    someone typed by hand. A picked person empties the typed name and email; a name or an email typed now, with
+    nobody picked in the same write, replaces the picked person. The phone is the day's, kept either way."""
+    person_field = f"{side}_contact_person"
+    if fields.get(person_field) is not None:
+        setattr(sheet, f"{side}_contact_name", "")
+        setattr(sheet, f"{side}_contact_email", "")
+    elif any(fields.get(f"{side}_contact_{part}") for part in ("name", "email")):
+        setattr(sheet, person_field, None)
+
+
 def day_sheet_band_contact_set(
-    *, booking: Booking, by: User, name: str, phone: str, email: str, now: dt.datetime | None = None
+    *,
+    booking: Booking,
+    by: User,
+    name: str = "",
+    phone: str = "",
+    email: str = "",
+    person: User | None = None,
+    now: dt.datetime | None = None,
 ) -> DaySheet:
     """The band's leaders and admins write who to call on their side on the day (the rest of the sheet
-    is the venue's, the client's or the host's to write). Raises BookingPermissionError for anyone else,
-    BookingError when the gig is not booked or is over, ValidationError (by field) for a bad email or a
-    value too long. Nothing is written on a refusal."""
+    is the venue's, the client's or the host's to write): `person`, one of the band's members, by reference
+    (their name and email are drawn from their account when shown), or someone typed by hand (`name`,
+    `email`); the phone for the day either way. Raises BookingPermissionError for anyone else,
+    BookingError when the gig is not booked or is over, ValidationError (by field) for a bad email, a
+    value too long or a person not in the band. Nothing is written on a refusal."""
     now = now or timezone.now()
     if not manages_band_of(booking, by):
         raise BookingPermissionError(_("Only the band's leaders and admins write the band's contact."))
@@ -160,7 +190,13 @@ def day_sheet_band_contact_set(
     with transaction.atomic():
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         sheet = DaySheet.objects.filter(booking_id=locked.pk).first() or DaySheet(booking=locked)
+        if person is not None and person.pk not in {p.pk for p in contact_people(locked, Side.BAND)}:
+            raise ValidationError({"band_contact_person": [_("Pick a member of the band, or type the details.")]})
+        sheet.band_contact_person = person
         sheet.band_contact_name, sheet.band_contact_phone, sheet.band_contact_email = name, phone, email
+        _contact_settle(
+            sheet, "band", {"band_contact_person": person, "band_contact_name": name, "band_contact_email": email}
+        )
         sheet.updated_by = by
         sheet.full_clean(exclude=["booking", "updated_by"])
         sheet.save()

@@ -8,16 +8,21 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.blocks import ContactBlocked, contact_check, party_side
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
+from accounts.site import site_url
+from bands.invites import InviteError, invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from bands.models import Band, Membership
-from bands.services import band_contact_check
+from bands.selectors import band_managers
+from bands.services import INVITE_REPEAT_WINDOW, band_contact_check
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, SavedTour
 from bookings.selectors.bookings import can_manage_band
@@ -30,6 +35,7 @@ from ..models import (
     TourCost,
     TourFeed,
     TourGig,
+    TourInvite,
     TourRate,
     TourStay,
     TourStayGuest,
@@ -41,6 +47,9 @@ from ..selectors.tours import (
     MAX_GIGS,
     show_capacity,
     tour_access,
+    tour_invite_name,
+    tour_invite_path,
+    tour_invites_open,
     tour_money,
     tour_party_people,
     tour_zone_on,
@@ -53,6 +62,12 @@ MAX_COSTS = 500
 MAX_STAY_NIGHTS = 30
 # The notification kind of a person added to a tour's party, or taken off it (accounts.notification_kinds).
 TOUR_PARTY_KIND = "tour_party"
+# How long an invitation to travel on a tour stays open.
+TOUR_INVITE_DAYS = 14
+TOUR_INVITE_PITCH = gettext_lazy(
+    "On StageSlot the touring party reads the itinerary, the stays and the day sheets, and can keep the tour "
+    "in their own calendar."
+)
 
 
 def _refuse_unless_manager(band_id: int, by: User) -> None:
@@ -198,20 +213,132 @@ def tour_stay_delete(*, stay: TourStay, by: User) -> None:
 # ---- Who travels ----------------------------------------------------------------------------------
 
 
-def tour_traveller_add(*, tour: Tour, by: User, email: str, role: str, sees_money: bool = False) -> TourTraveller:
-    """Invite a person with an account (found by their email) to travel on this tour only: a driver, a
-    sound engineer, a stand-in. The band's members travel already. Raises BookingPermissionError,
-    ValidationError on `email` (no such account, a member; that account and the band's side blocked one
-    another: bands.services.band_contact_check, the one contact check), BookingConflict (already on the tour)."""
+def tour_traveller_invite(
+    *, tour: Tour, by: User, email: str, role: str, sees_money: bool = False, base_url: str = ""
+) -> TourInvite:
+    """Invite the holder of `email` to travel on this tour only (a driver, a sound engineer, a stand-in): an
+    invitation is emailed to the address, and they join the party by accepting it (tour_invite_accept), signed in
+    with any account or a new one. The answer is the same whether the address has an account or not: the band
+    learns nothing of who uses StageSlot (decision 0134). The same invitation again within INVITE_REPEAT_WINDOW is
+    the one already sent; an older one to that address is withdrawn and a new one sent.
+
+    Raises BookingPermissionError (not a leader or admin), ValidationError on `email` (not an address; a member of
+    the band, or someone already on the tour – people the band has already; that address and the band's side
+    blocked one another: bands.services.band_contact_check, the one contact check) or on `role`, BookingError
+    (the party and its open invitations are full)."""
     _refuse_unless_manager(tour.band_id, by)
-    band_contact_check(band_id=tour.band_id, by=by, email=(email or "").strip())
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": [_("Enter an email address, like name@example.com.")]}) from None
     if role not in TourTraveller.Role.values:
         raise ValidationError({"role": [_("Pick a role from the list.")]})
-    user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
-    if user is None:
-        raise ValidationError(
-            {"email": [_("Nobody has an account with this email. Ask them to sign up first, then add them.")]}
+    band_contact_check(band_id=tour.band_id, by=by, email=email)
+    # People the band has already (its members, the tour's travellers): telling it so tells it nothing new.
+    if Membership.objects.filter(band_id=tour.band_id, user__email__iexact=email).exists():
+        raise ValidationError({"email": [_("This is the address of a member of the band: members travel already.")]})
+    if TourTraveller.objects.filter(tour=tour, user__email__iexact=email).exists():
+        raise ValidationError({"email": [_("Whoever has this address travels on the tour already.")]})
+    now = timezone.now()
+    with transaction.atomic():
+        Tour.objects.select_for_update().filter(pk=tour.pk).first()
+        pending = TourInvite.objects.filter(tour=tour, email=email).filter(tour_invites_open(now))
+        same = pending.filter(
+            role=role, sees_money=sees_money, created_by=by, created_at__gte=now - INVITE_REPEAT_WINDOW
+        ).first()
+        if same is not None:
+            return same
+        pending.update(revoked_at=now)
+        taken = TourTraveller.objects.filter(tour=tour).count()
+        if taken + TourInvite.objects.filter(tour=tour).filter(tour_invites_open(now)).count() >= MAX_TRAVELLERS:
+            raise BookingError(
+                _("A tour has at most %(n)s travellers besides the band, counting open invitations.")
+                % {"n": MAX_TRAVELLERS}
+            )
+        invite = TourInvite.objects.create(
+            tour=tour,
+            email=email,
+            role=role,
+            sees_money=sees_money,
+            max_uses=1,
+            expires_at=now + dt.timedelta(days=TOUR_INVITE_DAYS),
+            created_by=by,
         )
+        invite_email_queue(
+            invite=invite,
+            by=by,
+            name=tour_invite_name(invite),
+            time_zone=tour.band.time_zone,
+            link=(base_url.rstrip("/") or site_url()) + tour_invite_path(invite=invite),
+            subject_template="bands/email/invite_subject.txt",
+            pitch=TOUR_INVITE_PITCH,
+        )
+    return invite
+
+
+def tour_invite_withdraw(*, invite: TourInvite, by: User) -> TourInvite:
+    """Withdraw an invitation nobody has accepted yet: its link lets nobody onto the tour any more."""
+    _refuse_unless_manager(invite.tour.band_id, by)
+    with transaction.atomic():
+        return invite_withdraw(invites=TourInvite.objects.select_related("tour"), pk=invite.pk)
+
+
+def tour_invite_accept(*, invite: TourInvite, user: User) -> TourTraveller:
+    """`user` accepts an invitation and travels on its tour in its role (their own yes: decision 0134). Someone
+    already on the tour keeps their place and uses nothing. The one who invited them and the band's leaders are
+    told. Raises InviteError ("revoked", "expired", "used_up"; "revoked" too when the band's side and `user` have
+    blocked one another since, or the party is full)."""
+    with transaction.atomic():
+        invite = TourInvite.objects.select_for_update().select_related("tour__band", "created_by").get(pk=invite.pk)
+        invite_check_usable(invite)
+        tour = invite.tour
+        existing = TourTraveller.objects.filter(tour=tour, user=user).first()
+        if existing is not None:
+            return existing
+        try:
+            contact_check(
+                asking=party_side(band_ids=[tour.band_id], user_ids=[invite.created_by_id or 0]),
+                asked=party_side(user_ids=[user.pk]),
+                name=user.name,
+            )
+        except ContactBlocked:
+            raise InviteError(_("This invitation can no longer be used."), code="revoked") from None
+        if TourTraveller.objects.filter(tour=tour).count() >= MAX_TRAVELLERS:
+            raise InviteError(_("The tour's party is full. Ask the band to make room for you first."), code="used_up")
+        traveller = TourTraveller.objects.create(
+            tour=tour, user=user, role=invite.role, sees_money=invite.sees_money, added_by=invite.created_by
+        )
+        invite_use(invite)
+        told = set(band_managers(tour.band_id))
+        if invite.created_by is not None and invite.created_by.is_active:
+            told.add(invite.created_by)
+        notifications_create(
+            recipients=sorted(told, key=lambda person: person.pk),
+            kind=TOUR_PARTY_KIND,
+            text=lazy_text(
+                gettext_lazy("%(name)s accepted your invitation and travels on the tour “%(tour)s” as %(role)s."),
+                name=user.name,
+                tour=tour.name,
+                role=TourTraveller.Role(traveller.role).label,
+            ),
+            link=reverse("gigs:tour_manage", args=[tour.pk]),
+            key=f"tour-invite-accepted:{traveller.pk}",
+            actor=user,
+        )
+    return traveller
+
+
+def tour_traveller_add(*, tour: Tour, by: User, user: User, role: str, sees_money: bool = False) -> TourTraveller:
+    """Put `user` in the touring party straight away, told in the app and by mail. Only for people the band
+    has already agreed with in StageSlot itself (the demo's driver; tests): the band's door is an invitation
+    (tour_traveller_invite), which the person accepts. Raises BookingPermissionError, ValidationError on `role`
+    or `email` (a member; the account and the band's side blocked one another), BookingConflict (already on
+    the tour), BookingError (the party is full)."""
+    _refuse_unless_manager(tour.band_id, by)
+    band_contact_check(band_id=tour.band_id, by=by, email=user.email)
+    if role not in TourTraveller.Role.values:
+        raise ValidationError({"role": [_("Pick a role from the list.")]})
     if Membership.objects.filter(band_id=tour.band_id, user=user).exists():
         raise ValidationError({"email": [_("%(name)s is in the band and travels already.") % {"name": user.name}]})
     with transaction.atomic():
@@ -364,12 +491,16 @@ def tour_cost_add(
     actual_minor: int | None = None,
     label: str = "",
     booking_id: int | None = None,
+    person_id: int | None = None,
 ) -> TourCost:
     """A cost of the tour, planned and (once known) actual, in minor units of the tour's currency; with a
-    gig of the tour, it counts to that show's result. Raises BookingPermissionError, ValidationError."""
+    gig of the tour, it counts to that show's result; with `person_id`, someone of the touring party it is for
+    (a driver's fee), by reference. Raises BookingPermissionError, ValidationError."""
     _refuse_unless_manager(tour.band_id, by)
     if kind not in TourCost.Kind.values:
         raise ValidationError({"kind": [_("Pick a kind of cost from the list.")]})
+    if person_id is not None and person_id not in {p.user.pk for p in tour_party_people(tour=tour)}:
+        raise ValidationError({"person": [_("Pick someone of the touring party, or nobody.")]})
     if booking_id is not None and not TourGig.objects.filter(tour=tour, booking_id=booking_id).exists():
         raise ValidationError({"booking": [_("Pick a gig of this tour.")]})
     with transaction.atomic():
@@ -379,6 +510,7 @@ def tour_cost_add(
             tour=tour,
             kind=kind,
             label=label[:120],
+            person_id=person_id,
             planned_minor=planned_minor,
             actual_minor=actual_minor,
             booking_id=booking_id,

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 def world():
     w = tour_world()
     w.tour = tours.tour_create(band=w.band, by=w.leader, name="Spring run", bookings=w.gigs)
-    tours.tour_traveller_add(tour=w.tour, by=w.leader, email=w.crew.email, role="driver")
+    tours.tour_traveller_add(tour=w.tour, by=w.leader, user=w.crew, role="driver")
     return w
 
 

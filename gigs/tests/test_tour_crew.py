@@ -16,6 +16,7 @@ from accounts.models import Notification
 from accounts.people import REF_OPEN, people_draw
 from bookings.models import Booking
 
+from ..models import TourInvite, TourTraveller
 from ..services import tours
 from .factories import tour_world
 
@@ -58,7 +59,7 @@ def test_the_traveller_added_is_told_in_the_app_and_by_mail_with_a_link_in_their
     world.crew.language = "de"
     world.crew.save(update_fields=["language"])
     with django_capture_on_commit_callbacks(execute=True):
-        traveller = tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+        traveller = tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     note = Notification.objects.get(recipient=world.crew, kind="tour_party")
     link = reverse("gigs:tour", args=[world.tour.pk])
     assert note.link == link and note.actor_id == world.leader.pk and note.in_app
@@ -78,7 +79,7 @@ def test_the_traveller_added_is_told_in_the_app_and_by_mail_with_a_link_in_their
 
 
 def test_the_link_of_the_notification_opens_the_tour_for_the_traveller(client, world):
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="sound")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="sound")
     client.force_login(world.crew)
     note = Notification.objects.get(recipient=world.crew, kind="tour_party")
     page = client.get(reverse("notifications:list")).content.decode()
@@ -96,17 +97,17 @@ def test_a_traveller_who_chose_no_mail_for_tours_is_told_in_the_app_only(world, 
         user=world.crew, kind="tour_party", in_app=True, email=NotificationPreference.Email.OFF
     )
     with django_capture_on_commit_callbacks(execute=True):
-        tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+        tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     assert Notification.objects.filter(recipient=world.crew, kind="tour_party").exists()
     assert not [m for m in mail.outbox if world.crew.email in m.to]
 
 
 def test_taken_off_the_tour_they_are_told_and_added_again_told_again(world, django_capture_on_commit_callbacks):
-    traveller = tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    traveller = tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     tours.tour_traveller_remove(traveller=traveller, by=world.leader)
     removed = Notification.objects.get(recipient=world.crew, dedupe_key__startswith="tour-traveller-removed:")
     assert "took you off the tour" in people_draw(removed.text) and removed.link == reverse("gigs:my_tours")
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="crew")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="crew")
     assert Notification.objects.filter(recipient=world.crew, kind="tour_party").count() == 3
 
 
@@ -114,17 +115,19 @@ def test_a_refused_add_tells_nobody(world):
     from bookings.errors import BookingPermissionError
 
     with pytest.raises(BookingPermissionError):
-        tours.tour_traveller_add(tour=world.tour, by=world.member, email=world.crew.email, role="driver")
+        tours.tour_traveller_add(tour=world.tour, by=world.member, user=world.crew, role="driver")
     assert not Notification.objects.filter(kind="tour_party").exists()
 
 
-def test_adding_through_the_page_tells_the_traveller(client, world):
+def test_inviting_through_the_page_adds_nobody_until_they_accept(client, world):
     client.force_login(world.leader)
     response = client.post(
         reverse("gigs:tour_traveller_add", args=[world.tour.pk]), {"email": world.crew.email, "role": "driver"}
     )
     assert response.status_code == 302
-    assert Notification.objects.filter(recipient=world.crew, kind="tour_party").exists()
+    assert not TourTraveller.objects.filter(tour=world.tour).exists()
+    invite = TourInvite.objects.get(tour=world.tour)
+    assert invite.email == world.crew.email.lower() and invite.role == "driver"
 
 
 # ---- The traveller: their dashboard lists their tours ahead ------------------------------------------
@@ -132,7 +135,7 @@ def test_adding_through_the_page_tells_the_traveller(client, world):
 
 def test_a_driver_with_no_band_sees_the_tour_ahead_on_their_dashboard(client, world):
     assert panel(dashboard(client, world.crew)) == ""
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     html = dashboard(client, world.crew)
     mine = panel(html)
     assert f'href="{reverse("gigs:tour", args=[world.tour.pk])}"' in mine
@@ -145,7 +148,7 @@ def test_a_driver_with_no_band_sees_the_tour_ahead_on_their_dashboard(client, wo
 
 
 def test_the_dates_are_the_days_of_the_booked_gigs_in_the_readers_zone(client, world):
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     # The gigs are at 20:00 in Berlin: 19:00 UTC, which is the next morning in Auckland.
     world.crew.time_zone = "Pacific/Auckland"
     world.crew.save(update_fields=["time_zone"])
@@ -156,10 +159,10 @@ def test_the_dates_are_the_days_of_the_booked_gigs_in_the_readers_zone(client, w
 
 
 def test_past_tours_and_tours_they_left_are_not_listed(client, world):
-    traveller = tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    traveller = tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     past = tour_world(suffix="p", start_in=-20)
     old = tours.tour_create(band=past.band, by=past.leader, name="Winter run", bookings=past.gigs)
-    tours.tour_traveller_add(tour=old, by=past.leader, email=world.crew.email, role="sound")
+    tours.tour_traveller_add(tour=old, by=past.leader, user=world.crew, role="sound")
     mine = panel(dashboard(client, world.crew))
     assert "Spring run" in mine and "Winter run" not in mine
     # Their own list keeps the one that is over, below the ones ahead.
@@ -173,7 +176,7 @@ def test_past_tours_and_tours_they_left_are_not_listed(client, world):
 
 
 def test_a_tour_whose_gigs_are_all_cancelled_is_not_ahead(client, world):
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     Booking.objects.filter(pk__in=[g.pk for g in world.gigs]).update(status=Booking.Status.CANCELLED)
     assert panel(dashboard(client, world.crew)) == ""
 
@@ -181,7 +184,7 @@ def test_a_tour_whose_gigs_are_all_cancelled_is_not_ahead(client, world):
 def test_on_a_tour_day_the_tour_is_listed_and_today_comes_first(client):
     w = tour_world(suffix="t", start_in=0)
     tour = tours.tour_create(band=w.band, by=w.leader, name="Autumn run", bookings=w.gigs)
-    tours.tour_traveller_add(tour=tour, by=w.leader, email=w.crew.email, role="sound")
+    tours.tour_traveller_add(tour=tour, by=w.leader, user=w.crew, role="sound")
     html = dashboard(client, w.crew)
     assert "Today on tour: Autumn run" in html and "On tour today" in panel(html)
     assert html.index("Today on tour") < html.index('id="my-tours"')
@@ -191,7 +194,7 @@ def test_on_a_tour_day_the_tour_is_listed_and_today_comes_first(client):
 
 
 def test_the_other_band_and_a_stranger_see_nothing_and_cannot_open_it(client, world):
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     for outsider in (world.other_leader, world.stranger):
         assert panel(dashboard(client, outsider)) == ""
         page = client.get(reverse("gigs:my_tours"))
@@ -206,7 +209,7 @@ def test_someone_signed_out_is_sent_to_sign_in(client):
 
 
 def test_their_list_shows_only_their_tours_with_their_role(client, world):
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="manager")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="manager")
     other = tour_world(suffix="o")
     tours.tour_create(band=other.band, by=other.leader, name="Other run", bookings=other.gigs)
     client.force_login(world.crew)
@@ -219,11 +222,11 @@ def test_their_list_shows_only_their_tours_with_their_role(client, world):
 
 def test_the_dashboard_costs_the_same_queries_with_tours_and_without(client, world):
     without = dashboard_queries(client, world.crew)
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     for n in range(3):
         more = tour_world(suffix=f"q{n}", start_in=20 + 10 * n)
         tour = tours.tour_create(band=more.band, by=more.leader, name=f"Run {n}", bookings=more.gigs)
-        tours.tour_traveller_add(tour=tour, by=more.leader, email=world.crew.email, role="crew")
+        tours.tour_traveller_add(tour=tour, by=more.leader, user=world.crew, role="crew")
     with_tours = dashboard_queries(client, world.crew)
     assert panel(dashboard(client, world.crew)).count('class="dash-row"') == 4
     # A private client's dashboard: session, user, bands, venues, the lists ranked with their counts, the
@@ -233,7 +236,7 @@ def test_the_dashboard_costs_the_same_queries_with_tours_and_without(client, wor
 
 
 def test_their_list_costs_the_same_queries_with_one_tour_and_with_four(client, world, django_assert_max_num_queries):
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     client.force_login(world.crew)
     client.get(reverse("gigs:my_tours"))
     with CaptureQueriesContext(connection) as one:
@@ -241,7 +244,7 @@ def test_their_list_costs_the_same_queries_with_one_tour_and_with_four(client, w
     for n in range(3):
         more = tour_world(suffix=f"l{n}", start_in=20 + 10 * n)
         tour = tours.tour_create(band=more.band, by=more.leader, name=f"Run {n}", bookings=more.gigs)
-        tours.tour_traveller_add(tour=tour, by=more.leader, email=world.crew.email, role="crew")
+        tours.tour_traveller_add(tour=tour, by=more.leader, user=world.crew, role="crew")
     with django_assert_max_num_queries(len(one)):
         page = client.get(reverse("gigs:my_tours")).content.decode()
     assert page.count('class="dash-row"') == 4
@@ -253,12 +256,12 @@ def test_their_list_costs_the_same_queries_with_one_tour_and_with_four(client, w
 def test_the_tours_panel_the_list_and_the_notification_are_all_marked(client, world):
     from bands.tests.pseudo_pages import words_left_unmarked
 
-    traveller = tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    traveller = tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     past = tour_world(suffix="m", start_in=-20)
     old = tours.tour_create(band=past.band, by=past.leader, name="Winter run", bookings=past.gigs)
-    tours.tour_traveller_add(tour=old, by=past.leader, email=world.crew.email, role="sound")
+    tours.tour_traveller_add(tour=old, by=past.leader, user=world.crew, role="sound")
     tours.tour_traveller_remove(traveller=traveller, by=world.leader)
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="driver")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
     client.force_login(world.crew)
     urls = [reverse("dashboard"), reverse("gigs:my_tours"), reverse("notifications:list")]
     assert words_left_unmarked(client, urls) == {}

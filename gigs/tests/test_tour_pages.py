@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from bookings.models import Booking
 
-from ..models import Tour, TourCost, TourStay, TourTraveller
+from ..models import Tour, TourCost, TourInvite, TourStay, TourTraveller
 from ..selectors import tours as selectors
 from ..services import tours
 from .factories import tour_world
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def world():
     w = tour_world()
     w.tour = tours.tour_create(band=w.band, by=w.leader, name="Spring run", bookings=w.gigs)
-    tours.tour_traveller_add(tour=w.tour, by=w.leader, email=w.crew.email, role="driver")
+    tours.tour_traveller_add(tour=w.tour, by=w.leader, user=w.crew, role="driver")
     return w
 
 
@@ -178,8 +178,10 @@ def test_bad_input_is_refused_with_a_message_and_nothing_changes(client, world):
     )
     assert response.status_code == 400 and TourStay.objects.count() == 0
     party = reverse("gigs:tour_traveller_add", args=[world.tour.pk])
-    response = client.post(party, {"email": "nobody@example.test", "role": "driver"})
-    assert response.status_code == 400 and "sign up" in response.content.decode()
+    response = client.post(party, {"email": "nobody at example", "role": "driver"})
+    assert response.status_code == 400 and "valid email" in response.content.decode()
+    response = client.post(party, {"email": "nobody@example.test", "role": "pilot"})
+    assert response.status_code == 400 and not TourInvite.objects.exists()
     money = reverse("gigs:tour_money", args=[world.tour.pk])
     assert client.post(money, {"kind": "fuel", "planned": "-5"}).status_code == 400
     assert client.post(money, {"kind": "fuel", "planned": "120", "gig": str(world.gigs[0].pk)}).status_code == 302

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 def world():
     w = tour_world()
     w.tour = tours.tour_create(band=w.band, by=w.leader, name="Spring run", bookings=w.gigs)
-    w.traveller = tours.tour_traveller_add(tour=w.tour, by=w.leader, email=w.crew.email, role="driver")
+    w.traveller = tours.tour_traveller_add(tour=w.tour, by=w.leader, user=w.crew, role="driver")
     w.stay = tours.tour_stay_save(
         tour=w.tour, by=w.leader, night=w.first, nights=2, check_in=dt.time(15), check_out=dt.time(11),
         name="Hotel Hafenblick", address="Hafenstraße 1",
@@ -127,7 +127,7 @@ def test_renewing_the_address_stops_the_old_one(client, world):
 
 def test_a_stand_in_invited_to_the_tour_gets_an_address(client, world):
     tours.tour_traveller_remove(traveller=world.traveller, by=world.leader)
-    tours.tour_traveller_add(tour=world.tour, by=world.leader, email=world.crew.email, role="stand_in")
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="stand_in")
     feed = tours.tour_feed_make(tour=world.tour, user=world.crew)
     assert client.get(feed_url(feed)).status_code == 200
 

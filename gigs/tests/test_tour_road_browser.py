@@ -32,7 +32,7 @@ def phone(browser, base: str, user, locale: str):
 def test_the_itinerary_and_a_day_open_offline_on_a_phone_in_english_and_german(live_server, browser, axe_check):
     world = tour_world(start_in=2)  # the first show in two days: inside the road's 14
     tour = tours.tour_create(band=world.band, by=world.leader, name="Spring run", bookings=world.gigs)
-    tours.tour_traveller_add(tour=tour, by=world.leader, email=world.crew.email, role="driver")
+    tours.tour_traveller_add(tour=tour, by=world.leader, user=world.crew, role="driver")
     stay = tours.tour_stay_save(
         tour=tour, by=world.leader, night=world.first, nights=1, check_in=dt.time(15), check_out=dt.time(11),
         name="Hotel Hafenblick",

@@ -246,8 +246,8 @@ def stand_in_feed(request: HtmxHttpRequest, token: str) -> HttpResponse:
         cancelled = booking.status == booking.Status.CANCELLED
         sheet = getattr(booking, "day_sheet", None)
         lines = [f"Standing in for {place.member.name} ({place.instrument or stand_in.instrument})"]
-        if sheet is not None and sheet.venue_contact_name:
-            lines.append(f"Contact: {sheet.venue_contact_name} {sheet.venue_contact_phone}".strip())
+        if sheet is not None and sheet.venue_contact.name:
+            lines.append(f"Contact: {sheet.venue_contact.name} {sheet.venue_contact.phone}".strip())
         lines.append(f"Your page: {request.build_absolute_uri(f'/gigs/stand-in/{stand_in.token}/')}")
         events.append(
             FeedEvent(

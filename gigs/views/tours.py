@@ -231,6 +231,7 @@ def _manage(request, tour, access, *, status=200, **forms) -> HttpResponse:
         "stays": stay_rooms,
         "members": members,
         "travellers": travellers,
+        "invites": selectors.tour_invites_pending(tour=tour) if access.manage else [],
         "gigs_form": forms.get("gigs_form") or TourGigsForm(gigs=_gig_choices(candidates), auto_id="gig_%s"),
         "stay_form": forms.get("stay_form") or StayForm(auto_id="stay_%s"),
         "traveller_form": forms.get("traveller_form") or TravellerForm(auto_id="traveller_%s"),
@@ -331,19 +332,40 @@ def tour_stay_rooms(request: HttpRequest, pk: int, stay_pk: int) -> HttpResponse
 @login_required
 @require_POST
 def tour_traveller_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Invite someone by email to travel on the tour: the answer is the same whether the address has an
+    account or not (decision 0134); they join when they accept."""
     tour, access = _tour_for(request, pk, manage=True)
     form = TravellerForm(request.POST, auto_id="traveller_%s")
     if form.is_valid():
         try:
-            traveller = services.tour_traveller_add(tour=tour, by=request.user, **form.cleaned_data)
+            invite = services.tour_traveller_invite(
+                tour=tour, by=request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         except BookingError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, gettext("%(name)s travels on the tour.") % {"name": traveller.user.name})
-            return redirect("gigs:tour_manage", pk=tour.pk)
+            messages.success(
+                request,
+                gettext(
+                    "An invitation is on its way to %(email)s. They travel on the tour once they accept it; "
+                    "until then it is listed under “Invited”."
+                )
+                % {"email": invite.email},
+            )
+            return redirect(f"{reverse('gigs:tour_manage', args=[tour.pk])}#party-title")
     return _manage(request, tour, access, traveller_form=form, status=400)
+
+
+@login_required
+@require_POST
+def tour_invite_withdraw(request: HttpRequest, pk: int, invite_pk: int) -> HttpResponse:
+    tour, _access = _tour_for(request, pk, manage=True)
+    invite = selectors.tour_invite_of(tour=tour, pk=invite_pk)
+    services.tour_invite_withdraw(invite=invite, by=request.user)
+    messages.success(request, gettext("The invitation is withdrawn: its link lets nobody onto the tour any more."))
+    return redirect(f"{reverse('gigs:tour_manage', args=[tour.pk])}#party-title")
 
 
 @login_required
@@ -384,7 +406,12 @@ def _money(request, tour, access, *, form=None, attendance_form=None, rate_form=
         "money": money,
         "forecasts": forecasts,
         "rate_forms": rates,
-        "form": form or CostForm(gigs=_gig_choices(gigs), auto_id="cost_%s"),
+        "form": form
+        or CostForm(
+            gigs=_gig_choices(gigs),
+            people=selectors.tour_party_people(tour=tour) if access.manage else (),
+            auto_id="cost_%s",
+        ),
     }
     return render(request, MONEY_TEMPLATE, context, status=status)
 
@@ -398,7 +425,12 @@ def tour_money(request: HttpRequest, pk: int) -> HttpResponse:
         return _money(request, tour, access)
     if not access.manage:
         raise PermissionDenied(gettext("Only the band's leaders and admins can change its tours."))
-    form = CostForm(request.POST, gigs=_gig_choices(selectors.tour_gigs(tour=tour)), auto_id="cost_%s")
+    form = CostForm(
+        request.POST,
+        gigs=_gig_choices(selectors.tour_gigs(tour=tour)),
+        people=selectors.tour_party_people(tour=tour),
+        auto_id="cost_%s",
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -408,6 +440,7 @@ def tour_money(request: HttpRequest, pk: int) -> HttpResponse:
                 kind=data["kind"],
                 label=data["label"],
                 booking_id=data["gig"],
+                person_id=data["person"],
                 planned_minor=data["planned"] * 100,
                 actual_minor=None if data["actual"] is None else data["actual"] * 100,
             )

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from accounts.models import User
 from bands.models import ApprovalStatus, Band, Genre
 from bookings.selectors.bookings import band_free_for_gig, gig_days_taken
-from gigs.models import Tour
+from gigs.models import Tour, TourInvite
 from places.selectors import city_match
 from stageslot.demo.festivals import festival_days
 from venues.models import Stage, Venue, VenuePhoto, VenueStaff
@@ -190,6 +190,7 @@ def seed_tour_venues(*, now: dt.datetime, picture: Callable) -> None:
 
 TOUR_NAME = "Hamburg to Munich"
 DRIVER = ("driver", "Rolf Brandt", "Europe/Berlin")  # crew, not in the band: invited to this tour only
+SOUND_INVITED = "sound@demo.stageslot.test"  # asked along, no answer yet: nobody has this address
 # Where the party sleeps: (index of the route's stop the stay starts on, nights, name, address, phone, who sleeps
 # in which room by the first name of a person of the touring party, a note on the rooms).
 STAYS = [
@@ -300,7 +301,12 @@ def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
         driver.password = password_hash_once(password)
         driver.save(update_fields=["password"])
     EmailAddress.objects.update_or_create(user=driver, email=driver.email, defaults={"verified": True, "primary": True})
-    tours.tour_traveller_add(tour=tour, by=leader, email=driver.email, role="driver")
+    tours.tour_traveller_add(tour=tour, by=leader, user=driver, role="driver")
+    # A sound engineer asked along who has not answered yet: the leader sees the invitation, open or withdrawn.
+    TourInvite.objects.create(
+        tour=tour, email=SOUND_INVITED, role="sound", max_uses=1, created_by=leader,
+        expires_at=now + dt.timedelta(days=tours.TOUR_INVITE_DAYS),
+    )  # fmt: skip
     people = {str(p.user.name).split()[0]: p.user.pk for p in tour_party_people(tour=tour)}
     for stop, nights, hotel, address, phone, rooms, note in STAYS:
         first = booked[min(stop, len(booked) - 1)]

@@ -292,6 +292,10 @@ def entry_erase(*, entry: Entry, user: User) -> None:
             model._base_manager.filter(mine).update(**dict.fromkeys(entry.blank, ""))
     for name in entry.by_email:
         model._base_manager.filter(**{f"{name}__iexact": user.email}).delete()
+    for name, fields in entry.contacts.items():
+        if model._meta.get_field(name).is_relation:
+            # A contact who is their account: the key stays ("Former member"), what was typed beside it goes.
+            model._base_manager.filter(**{name: user}).update(**dict.fromkeys(fields, ""))
     email = user.email.strip()
     if not email or email.endswith(f"@{TOMBSTONE_DOMAIN}"):
         return

@@ -26,7 +26,9 @@ Besides, on every row of the table (not only the person's) where the rules below
 - `tied`: keys to the person that tie a row to them without making it theirs (the actor of someone else's
   notification): listed so that every key to the user is accounted for; erasure changes nothing by them.
 - `contacts`: an email field among the copies → the other fields of that contact (a day sheet's band
-  contact's name and phone): when the email is exactly the person's address, the whole contact is emptied.
+  contact's name and phone): when the email is exactly the person's address, the whole contact is emptied; or a
+  key to the user (a contact picked by account) → the fields typed beside it (its phone), emptied when the key
+  is the person's (the key stays, drawn as "Former member").
 - `by_email`: email fields of rows addressed to the person who is not (yet) a user (invites): those rows go.
 - `hold`: fields kept by law for STAGESLOT_LEGAL_HOLD_YEARS[hold_kind] (invoices, signed contracts): the
   only place a name may stay after erasure, shown only to the parties.
@@ -510,9 +512,13 @@ MAP: list[Entry] = [
         export=("booking", "load_in_at", "soundcheck_at", "doors_at", "curfew_at", "notes", "updated_at"),
         person=("updated_by",),
         erase=KEEP,
+        tied=("venue_contact_person", "band_contact_person"),
         contacts={
             "venue_contact_email": ("venue_contact_name", "venue_contact_phone"),
             "band_contact_email": ("band_contact_name", "band_contact_phone"),
+            # A contact picked by account (decision 0134): on erasure it reads "Former member", its phone goes.
+            "venue_contact_person": ("venue_contact_phone",),
+            "band_contact_person": ("band_contact_phone",),
         },
         copies=(
             "venue_contact_name",
@@ -584,6 +590,23 @@ MAP: list[Entry] = [
         plain={"room": "a room's number or label"},
     ),
     Entry("gigs.TourFeed", DEVICES, person=("user",), erase=DELETE, export=("tour", "created_at", "renewed_at")),
+    # A tour's budget line for someone of its party (a driver's fee): the band's books keep it, "Former member".
+    Entry(
+        "gigs.TourCost",
+        GIGS,
+        export=("tour", "kind", "label", "planned_minor", "actual_minor", "created_at"),
+        person=("person",),
+        erase=KEEP,
+        copies=("label",),
+    ),
+    Entry(
+        "gigs.TourInvite",
+        GIGS,
+        export=("tour", "role", "sees_money", "uses", "created_at", "expires_at", "revoked_at"),
+        person=("created_by",),
+        erase=KEEP,
+        by_email=("email",),
+    ),
     Entry(
         "gigs.TourTraveller",
         GIGS,
@@ -892,7 +915,6 @@ NOT_PERSONAL: dict[str, str] = {
     "gigs.Song": "a band's songs",
     "gigs.GigDeadline": "a gig's answer-by date and whether its answers are locked",
     "gigs.TourGig": "which tour a booking belongs to",
-    "gigs.TourCost": "a tour's budget lines, in the band's currency",
     "gigs.TourRate": "a tour's exchange rates: the band's figures, set by no one in particular",
     "gigs.TourStay": "a tour's hotel bookings, the band's own record of its trip",
     "gigs.SetListEntry": "a set list's lines",

@@ -19,6 +19,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 
+from stageslot.privacy.person_data import MAP
 from stageslot.tests import source as shared
 from stageslot.tests.test_layers import LAYERS
 
@@ -106,7 +107,8 @@ NO_SECOND_PERSON = {
     "gigs.GigAnswer": "a member's own place at their band's gig; a stand-in takes one by their own yes to an ask "
     "(StandInAsk, a door)",
     "gigs.TourStayGuest": "a room for someone already in the touring party (a member, or a traveller let in "
-    "through tour_traveller_add's check)",
+    "by their own yes to an invitation, which runs the check)",
+    "gigs.TourCost": "a budget line for someone already in the touring party (see gigs.TourStayGuest)",
     # On a booking already made: its doors (messages, quotes, files, new times) run the check.
     "bookings.BookingEvent": ACTOR,
     "bookings.RadiusWaiver": ACTOR,
@@ -115,7 +117,7 @@ NO_SECOND_PERSON = {
     "holds.HoldEvent": ACTOR,
     "gigs.AdvanceComment": ACTOR,
     "gigs.AdvanceItem": ACTOR,
-    "gigs.DaySheet": ACTOR,
+    "gigs.DaySheet": "who wrote it, and each side's contact picked from that side's own people (decision 0134)",
     "gigs.SetList": ACTOR,
     "gigs.GuestEntry": "a guest of a booked gig, named by text by the gig's side: nobody's account",
     "documents.Contract": BOOKED,
@@ -141,6 +143,9 @@ NO_SECOND_PERSON = {
     "festivals.Juror": "someone of the organisation already (joined by its invite, a door) put on its jury",
     "festivals.Score": "a juror's own score of an application",
     "venues.Slot": "a venue's slot, or a band's show at a place: the acts ask through bookings' doors",
+    # Rows addressed to a person by their address that reach nobody: the person's own.
+    "accounts.InboundMail": "mail a person sent to StageSlot themselves, kept to answer it: nobody else's contact",
+    "accounts.MailSuppression": "an address that asked for no more mail: the person's own stop, no contact",
 }
 # The doors as they are today: the walk must keep finding them (so it can fail).
 KNOWN_DOORS = {
@@ -157,6 +162,7 @@ KNOWN_DOORS = {
     "gigs.StandInRequest",
     "gigs.StandInAsk",
     "gigs.TourTraveller",
+    "gigs.TourInvite",
 }
 
 
@@ -172,12 +178,21 @@ def _keys(model, targets: set[str], *, actors: bool) -> list[str]:
     ]
 
 
+def _addressed() -> dict[str, list[str]]:
+    """The models whose rows reach a person by their address, account or not (an invite: the person-data map's
+    `by_email`): {label: those email fields}."""
+    return {entry.label: list(entry.by_email) for entry in MAP if entry.by_email}
+
+
 def named_models() -> dict[str, list[str]]:
-    """Every model of the project's apps with a key to a person, a party or a stand-in: {label: its keys}."""
+    """Every model of the project's apps with a key to a person, a party or a stand-in, or an address it reaches
+    a person by: {label: its keys}."""
+    addressed = _addressed()
     return {
         model._meta.label: keys
         for model in apps.get_models()
-        if model._meta.app_label in LAYERS and (keys := _keys(model, NAMED_MODELS, actors=True))
+        if model._meta.app_label in LAYERS
+        and (keys := _keys(model, NAMED_MODELS, actors=True) + addressed.get(model._meta.label, []))
     }
 
 
@@ -292,7 +307,10 @@ def test_the_walk_finds_every_model_that_names_a_person_or_a_party():
         assert label in two_party_models()
     assert "bands.BandBlock" not in two_party_models()  # a band and who wrote it down: one party
     # One key is enough: an invite, a stand-in, a traveller, a stand-in's ask (by its stand-in), a busy time.
-    for label in ("bands.BandInvite", "gigs.StandIn", "gigs.StandInAsk", "gigs.TourTraveller", "availability.Rule"):
+    for label in (
+        *("bands.BandInvite", "gigs.StandIn", "gigs.StandInAsk", "gigs.TourTraveller", "availability.Rule"),
+        "gigs.TourInvite",  # by its address alone
+    ):
         assert label in found
     assert set(NO_SECOND_PERSON) <= set(found), sorted(set(NO_SECOND_PERSON) - set(found))  # no stale reason
     assert set(found) - set(NO_SECOND_PERSON) >= KNOWN_DOORS

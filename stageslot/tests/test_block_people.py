@@ -25,7 +25,7 @@ from bookings.models import OfferInvite
 from bookings.services import venue_slots
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import SlotFactory, in_days
-from gigs.models import GigAnswer, StandIn, StandInAsk, StandInRequest, TourTraveller
+from gigs.models import GigAnswer, StandIn, StandInAsk, StandInRequest, TourInvite, TourTraveller
 from gigs.selectors.tours import tour_access
 from gigs.services import tours
 from gigs.services.answers import gig_answer_set, gig_lineup_open
@@ -94,7 +94,7 @@ def ask(w, person):
 
 
 def traveller(w, person):
-    return tours.tour_traveller_add(tour=w.tour, by=w.leader, email=person.email, role="driver")
+    return tours.tour_traveller_add(tour=w.tour, by=w.leader, user=person, role="driver")
 
 
 DOORS = {"invite": invite, "venue_invite": venue_invite, "pool": pool, "ask": ask, "traveller": traveller}
@@ -313,7 +313,8 @@ def test_the_pages_still_reach_an_outsider(client, w, django_capture_on_commit_c
             reverse("gigs:tour_traveller_add", args=[w.tour.pk]), {"email": "otto@example.com", "role": "driver"}
         )
     assert (invited.status_code, travels.status_code) == (302, 302)
-    assert TourTraveller.objects.filter(tour=w.tour, user=w.otto).exists()
+    assert TourInvite.objects.filter(tour=w.tour, email="otto@example.com").exists()
+    assert sum("otto@example.com" in m.to for m in mail.outbox) == 2
 
 
 # ---- The other doors that email a person: a slot offered by email, an organisation's invite ----------------

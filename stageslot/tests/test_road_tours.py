@@ -21,7 +21,7 @@ def kept(user) -> list[str]:
 def test_the_itinerary_is_kept_on_the_travellers_phones_for_the_road():
     world = tour_world()
     tour = tours.tour_create(band=world.band, by=world.leader, name="Spring run", bookings=world.gigs)
-    tours.tour_traveller_add(tour=tour, by=world.leader, email=world.crew.email, role="driver")
+    tours.tour_traveller_add(tour=tour, by=world.leader, user=world.crew, role="driver")
     url = reverse("gigs:tour", args=[tour.pk])
     assert url in kept(world.member) and url in kept(world.crew)
     assert url not in kept(world.stranger) and url not in kept(world.other_leader)
@@ -35,7 +35,7 @@ def test_the_itinerary_is_kept_on_the_travellers_phones_for_the_road():
 def test_the_dashboard_shows_today_on_tour_days(client):
     world = tour_world(start_in=0, suffix="d")
     tour = tours.tour_create(band=world.band, by=world.leader, name="Autumn run", bookings=world.gigs)
-    tours.tour_traveller_add(tour=tour, by=world.leader, email=world.crew.email, role="sound")
+    tours.tour_traveller_add(tour=tour, by=world.leader, user=world.crew, role="sound")
     for user in (world.member, world.crew):
         client.force_login(user)
         page = client.get(reverse("dashboard")).content.decode()

@@ -15,7 +15,9 @@ from accounts.links import LinkPerson, link_for_a_person
 from accounts.models import HereFor
 from accounts.services import user_here_for_default
 from bands.invites import InviteError, invite_check_usable, invite_link_parse
+from gigs.selectors.tours import tour_invite_name
 from gigs.services.joins import band_invite_join
+from gigs.services.tours import tour_invite_accept
 from teams.services import org_invite_accept
 from venues.services import venue_invite_accept
 
@@ -46,10 +48,14 @@ class Target:
             return band_invite_join(invite=self.invite, user=user)
         if self.kind == "team":
             return org_invite_accept(invite=self.invite, user=user), []
+        if self.kind == "tour":
+            return tour_invite_accept(invite=self.invite, user=user), []
         return venue_invite_accept(invite=self.invite, user=user), []
 
     def home_url(self) -> str:
-        """Where someone in the band or on the venue's staff lands after joining."""
+        """Where someone in the band or on the venue's staff lands after joining; a traveller, on the tour."""
+        if self.kind == "tour":
+            return reverse("gigs:tour", args=[self.invite.tour_id])
         name = {"band": "bands:members", "team": "teams:detail"}.get(self.kind, "venues:staff")
         return reverse(name, kwargs={"slug": self.place.slug})
 
@@ -58,8 +64,11 @@ def _find(kind: str, token: str) -> Target | None:
     invite = invite_by_token(kind=kind, token=token)
     if invite is None:
         return None
-    place = invite.organisation if kind == "team" else getattr(invite, kind)
-    return Target(kind=kind, invite=invite, name=place.name, role_label=invite.get_role_display().lower())
+    if kind == "tour":
+        name = tour_invite_name(invite)
+    else:
+        name = (invite.organisation if kind == "team" else getattr(invite, kind)).name
+    return Target(kind=kind, invite=invite, name=name, role_label=invite.get_role_display().lower())
 
 
 def _problem(request: HttpRequest, context: dict, exc: InviteError, *, status: int) -> HttpResponse:
