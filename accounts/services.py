@@ -213,10 +213,11 @@ class NotificationItem:
 
     `text` is read in each recipient's language (language_for): a lazy text (gettext_lazy, lazy_text)
     becomes the stored row's words in that language. It may hold "{when}": each recipient reads
-    `starts_at`–`ends_at` there in their own zone. `actions_for(user)` gives the one-click links of
-    that person's email, as [{"label": "Accept", "path": "/…/"}] (signed for them; see
-    bookings.email_actions); it runs in the recipient's language too. `reply_thread`: the booking whose
-    thread a reply to the email goes to (each recipient's email then carries their signed Reply-To).
+    `starts_at`–`ends_at` there in their own zone, and where the event has a zone of its own (`event_zone`: a
+    gig's, a festival set's) that is not theirs, in that zone too: what the clock says there.
+    `actions_for(user)` gives the one-click links of that person's email, as [{"label": "Accept", "path": "/…/"}]
+    (signed for them; see bookings.email_actions); it runs in the recipient's language too. `reply_thread`: the
+    booking whose thread a reply to the email goes to (each recipient's email then carries their signed Reply-To).
     """
 
     recipients: Iterable[User]
@@ -228,6 +229,7 @@ class NotificationItem:
     ends_at: dt.datetime | None = None
     actions_for: Callable[[User], list[dict]] | None = None
     reply_thread: int | None = None
+    event_zone: str = ""
 
 
 def notifications_create(
@@ -242,6 +244,7 @@ def notifications_create(
     ends_at: dt.datetime | None = None,
     actions_for: Callable[[User], list[dict]] | None = None,
     reply_thread: int | None = None,
+    event_zone: str = "",
 ) -> list[Notification]:
     """Tell each recipient (never `actor`, who knows already) about an event, in the app and by email,
     as each of them chose on their preferences page, each in their own language (see NotificationItem).
@@ -260,6 +263,7 @@ def notifications_create(
         ends_at=ends_at,
         actions_for=actions_for,
         reply_thread=reply_thread,
+        event_zone=event_zone,
     )
     return notifications_create_many(items=[item], actor=actor)
 
@@ -269,7 +273,21 @@ def _text_for(item: NotificationItem, user: User) -> str:
     text = str(item.text)
     if item.starts_at is None or "{when}" not in text:
         return text
-    return text.replace("{when}", when_text(item.starts_at, item.ends_at or item.starts_at, user.zone))
+    ends_at = item.ends_at or item.starts_at
+    when = when_text(item.starts_at, ends_at, user.zone)
+    if item.event_zone and item.event_zone != user.zone.key:
+        try:
+            there = zoneinfo.ZoneInfo(item.event_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            there = None
+        moment = item.starts_at
+        if there is not None and moment.astimezone(there).utcoffset() != moment.astimezone(user.zone).utcoffset():
+            # Translators: a time in the reader's zone, then the same time where the event is.
+            when = gettext("%(when)s; there: %(there)s") % {
+                "when": when,
+                "there": when_text(item.starts_at, ends_at, there),
+            }
+    return text.replace("{when}", when)
 
 
 def _actions_for(item: NotificationItem, user: User) -> list[dict]:

@@ -97,6 +97,7 @@ def booking_notify(
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         actions_for=actions_for,
+        event_zone=booking.time_zone,
     )
     # The band's and the venue's webhooks hear of it in the same transaction (sent after commit).
     notice_emit(booking, event)

@@ -161,3 +161,24 @@ def test_who_may_see_and_answer_an_offer_in_the_bookings_pages(w, client):
     client.post(reverse("festivals:withdraw", args=[w.festival.slug]), {"placement": placed.pk})
     placed.booking.refresh_from_db()
     assert placed.booking.status == Booking.Status.BOOKED
+
+
+def test_an_act_far_away_reads_its_offer_at_the_festivals_clock_too(w, client):
+    """The act's leader lives in New York; the set is at 20:00 where the festival is. The offer's notice and its
+    page give the festival's time beside the leader's own, each zone named (issue 84)."""
+    leader = w.leaders[w.kite.pk]
+    leader.time_zone = "America/New_York"
+    leader.save(update_fields=["time_zone"])
+    placed = offer(w, w.main, w.kite, 20)
+    told = Notification.objects.get(recipient=leader, kind="booking_created")
+    assert "(America/New_York); there: " in told.text and "20:00" in told.text.split("there: ")[1]
+    client.force_login(leader)
+    page = client.get(reverse("bookings:detail", args=[placed.booking.uid])).content.decode()
+    assert "Local time there" in page and "20:00" in page
+    # A reader in the festival's own zone reads it once.
+    moth = w.leaders[w.moth.pk]
+    moth.time_zone = w.festival.venue.time_zone
+    moth.save(update_fields=["time_zone"])
+    offer(w, w.main, w.moth, 18)
+    here = Notification.objects.get(recipient=moth, kind="booking_created")
+    assert "18:00" in here.text and "there: " not in here.text

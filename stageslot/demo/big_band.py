@@ -1,6 +1,7 @@
 """Kiezbrass, a 24-piece brass band in Berlin with four sections, two doublers, three occasional players and a
 minimum line-up, and two street-festival gigs ahead: on the first the low brass is short (and the leader and
-the section were told), the second is covered, with the trumpet who doubles on sax given the sax part.
+the section were told), the second is covered, with the trumpet who doubles on sax given the sax part. Between
+them, a Saturday when five of the low brass are away: a short day on the band's calendar.
 
 The players and their sections are written in bulk (one query a table) and the snapshot rebuilt once; the two
 gigs are asked and accepted through the bookings' services, their line-ups opened and checked through gigs',
@@ -15,6 +16,8 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.policy import policy_version
+from availability.models import Rule
+from availability.services import rule_create
 from bands.models import ApprovalStatus, Band, LineupNeed, Membership, MembershipSection, Section
 from bands.sections import band_lineup_refresh
 from bookings.services import answering, asking
@@ -56,6 +59,10 @@ PLAYERS = [
     ("kiez-vera", "Vera Albers", "Cymbals", "Percussion", [], True),
     ("kiez-wim", "Wim de Boer", "Percussion", "Percussion", [], False),
 ]
+# A Saturday between the two gigs when five of the seven low brass are away: the band's calendar shows a short day
+# there and names who plays low brass but is busy (whom to ask first).
+SHORT_DAY_AHEAD = 16
+SHORT_DAY_BUSY = ["kiez-gero", "kiez-hanne", "kiez-jan", "kiez-kalle", "kiez-lore"]
 # Who says what at the first gig (the rest: definitely). Five of the seven low brass can't: short.
 SHORT_GIG = {
     Answer.CANT: ["kiez-gero", "kiez-hanne", "kiez-jan", "kiez-kalle"],
@@ -179,6 +186,12 @@ def seed_big_band(*, now: dt.datetime, password: str) -> dict[str, int]:
     _answers(covered, people, COVERED_GIG, now)
     jo = GigAnswer.objects.get(booking=covered, member=people["kiez-jo"])
     gig_part_set(place=jo, by=leader, section=Section.objects.get(band=band, name="Saxes"), now=now)
+    short_day = _at(now, SHORT_DAY_AHEAD, 0).date()
+    for part in SHORT_DAY_BUSY:
+        rule_create(
+            user=people[part], kind=Rule.Kind.BUSY, title="Orchestra weekend", all_day=True,
+            start_date=short_day, end_date=short_day,
+        )  # fmt: skip
     Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(
         email_state=Notification.Email.SKIPPED
     )

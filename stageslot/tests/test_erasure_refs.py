@@ -152,6 +152,8 @@ def test_erasing_people_named_like_a_city_a_venue_a_band_a_word_and_a_member_cha
     changed = [(key, before[key], after[key]) for key in others if key in after and after[key] != before[key]]
     gone = [key for key in others if key not in after]
     assert len(others) > 100
+    cells = sum(len(before[key]) for key in others)
+    print(f"\nErased {len(world.erased)} people; compared {len(others)} rows of others ({cells} text cells).")
     # The one row of someone else's that changed: the day sheet's band contact, hers, emptied whole (by her
     # exact address, never by her name); the venue's words beside it are as they were.
     contact = ("gigs.DaySheet", world.sheet.pk)

@@ -113,7 +113,7 @@ def fans_tell_their_story(client) -> None:
     assert "<td>6</td>" in page and "<td>fewer than 5</td>" in page and "Hanna" not in page
 
 
-def kiezbrass_tells_its_story() -> None:
+def kiezbrass_tells_its_story(client) -> None:
     """24 players in four sections with two doublers; one gig ahead short of low brass (told once), one covered
     with the doubler given the sax part."""
     from gigs.models import GigAnswer, SectionShort
@@ -127,6 +127,18 @@ def kiezbrass_tells_its_story() -> None:
     assert SectionShort.objects.get(booking__band=band).booking == gigs[0]
     assert Notification.objects.filter(kind="section_short", recipient__memberships__band=band).count() == 9
     assert GigAnswer.objects.get(booking=gigs[1], part__isnull=False).part.name == "Saxes"
+    # A Saturday between the gigs is short of low brass on the band's calendar, naming who is away.
+    from stageslot.demo.big_band import SHORT_DAY_AHEAD, SHORT_DAY_BUSY, _at
+
+    day = _at(timezone.now(), SHORT_DAY_AHEAD, 12).date()
+    leader = band.memberships.get(role="leader").user
+    client.force_login(leader)
+    page = client.get(reverse("bands:calendar", args=[band.slug]), {"view": "month", "date": day.isoformat()})
+    said = page.content.decode().split("Short: Low brass ", 1)[1].split(" busy", 1)[0]
+    emails = [f"{part}@demo.stageslot.test" for part in SHORT_DAY_BUSY]
+    away = {str(u.name).split()[0] for u in User.objects.filter(email__in=emails)}  # first names, as the day reads
+    assert said.startswith("2 of 4 – ") or said.startswith("3 of 4 – "), said
+    assert set(said.split(" – ", 1)[1].split(", ")) == away
 
 
 def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings, capsys, client, request):
@@ -145,7 +157,7 @@ def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings
     shows_tell_every_story(timezone.now())
     fans_tell_their_story(client)
     the_festival_tells_its_story(client)
-    kiezbrass_tells_its_story()
+    kiezbrass_tells_its_story(client)
     the_tour_tells_its_story(client)
     assert Band.objects.filter(status=ApprovalStatus.APPROVED).count() >= 8
     assert Band.objects.filter(status=ApprovalStatus.PENDING).exists()
