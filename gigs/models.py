@@ -718,6 +718,11 @@ class TourStay(models.Model):
     tour = models.ForeignKey(Tour, verbose_name=_("tour"), on_delete=models.CASCADE, related_name="stays")
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # The town it is in, and its point when StageSlot knows the town: the itinerary warns of a bed far from where the
+    # party plays or stops that night, and the next drive leaves from here (gigs.selectors.tours).
+    city = models.CharField(_("town"), max_length=120, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
     check_in_at = models.DateTimeField(_("check-in"))
     check_out_at = models.DateTimeField(_("check-out"))
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", db_default="UTC")
@@ -741,6 +746,10 @@ class TourStay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tour_id}: {self.name}"
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        return (self.latitude, self.longitude) if self.latitude is not None and self.longitude is not None else None
 
 
 class TourStayGuest(models.Model):

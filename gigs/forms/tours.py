@@ -40,6 +40,12 @@ class TourGigsForm(forms.Form):
 class StayForm(forms.Form):
     name = OneLineField(label=_("Hotel or place"), max_length=120)
     address = OneLineField(label=_("Address"), max_length=300, required=False)
+    city = OneLineField(
+        label=_("Town"),
+        max_length=120,
+        required=False,
+        help_text=_("The itinerary then warns when it is far from where you play or stop that night."),
+    )
     night = BoundedDateField(label=_("First night"), bound=Bound.PLAN)
     nights = BoundedIntegerField(label=_("Nights"), min_value=1, max_value=30, initial=1)
     check_in = forms.TimeField(label=_("Check-in from"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))

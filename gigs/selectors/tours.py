@@ -47,6 +47,8 @@ Status = Booking.Status
 TOUR_STATUSES = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED, Status.DISPUTED)
 # The gigs that may join a tour.
 JOINABLE_STATUSES = (Status.BOOKED, Status.IN_PROGRESS, Status.COMPLETED)
+# A stay further than this from every place the party plays or stops that night is in another town.
+STAY_NEAR_KM = 40
 # The party leaves the hotel no earlier than this on a show day (local time): a drive that does not fit
 # between it and the load-in is driven the day before, when that day has no show (a travel day).
 LEAVE_AT = dt.time(10)
@@ -320,6 +322,8 @@ class Day:
     drives: list[Drive] = field(default_factory=list)
     stays: list[TourStay] = field(default_factory=list)
     bed_wanted: bool = False  # a night of the tour (not its last day) that no stay covers yet
+    # Stays that night far from where the party plays or stops (more than STAY_NEAR_KM from every such place).
+    beds_elsewhere: list[TourStay] = field(default_factory=list)
 
 
 @dataclass
@@ -337,6 +341,11 @@ class Itinerary:
     def nights_without_bed(self) -> list[dt.date]:
         """The tour's nights, from its first day to the night before its last, that no stay covers."""
         return [day.date for day in self.days if day.bed_wanted]
+
+    @property
+    def beds_elsewhere(self) -> list[tuple[dt.date, TourStay]]:
+        """(night, stay) for each night a stay lies far from where the party plays or stops."""
+        return [(day.date, stay) for day in self.days for stay in day.beds_elsewhere]
 
     def window(self, *, start: dt.date, days: int) -> list[Day]:
         return [day for day in self.days if start <= day.date < start + dt.timedelta(days=days)]
@@ -360,6 +369,28 @@ def _show(booking: Booking, band: Band) -> Show:
     if sheet is not None and sheet.curfew_at:
         pack_down = max(pack_down, sheet.curfew_at)
     return Show(booking=booking, sheet=sheet, zone=booking.zone, load_in_at=load_in, pack_down_until=pack_down)
+
+
+def _stops(day: dt.date, shows: list[Show]) -> list[tuple[float, float]]:
+    """Where the party may sleep on the night of `day`: the town of that day's show; on a day without one, the
+    last show's town before it or the next one's after it."""
+    dated = [(s.booking.starts_at.astimezone(s.zone).date(), _point(s.booking)) for s in shows]
+    today = [point for on, point in dated if on == day and point]
+    if today:
+        return today
+    before = [point for on, point in dated if on < day and point][-1:]
+    after = [point for on, point in dated if on > day and point][:1]
+    return before + after
+
+
+def _from_the_stay(drive: Drive, stay: TourStay, after: Show, band: Band) -> None:
+    """The drive leaves from where the party slept, when that is known and not at the last show's door."""
+    b = _point(after.booking)
+    if stay.point is None or b is None:
+        return
+    drive.origin = stay.name
+    drive.km = math.ceil(great_circle_km(*stay.point, *b) * road_factor())
+    drive.duration = journey(stay.point, b, band.travel_speed_kmh)
 
 
 def _drive(before: Show, after: Show, band: Band) -> Drive:
@@ -413,6 +444,14 @@ def tour_itinerary(*, tour: Tour) -> Itinerary:
         day = by_date[show.booking.starts_at.astimezone(show.zone).date()]
         day.kind = "show"
         day.shows.append(show)
+    for stay in stays:
+        zone = zone_of(stay.time_zone)
+        night = stay.check_in_at.astimezone(zone).date()
+        leave = stay.check_out_at.astimezone(zone).date()
+        while night < leave:
+            if night in by_date:
+                by_date[night].stays.append(stay)
+            night += dt.timedelta(days=1)
     for before, after in itertools.pairwise(shows):
         drive = _drive(before, after, band)
         show_day = after.booking.starts_at.astimezone(after.zone).date()
@@ -426,16 +465,21 @@ def tour_itinerary(*, tour: Tour) -> Itinerary:
         else:
             by_date[show_day].drives.append(drive)
             drive.departs_at = max(leave, drive.leave_after) if on_the_day else drive.leave_after
-    for stay in stays:
-        zone = zone_of(stay.time_zone)
-        night = stay.check_in_at.astimezone(zone).date()
-        leave = stay.check_out_at.astimezone(zone).date()
-        while night < leave:
-            if night in by_date:
-                by_date[night].stays.append(stay)
-            night += dt.timedelta(days=1)
+        # A drive that waits for the morning (not one straight after the show) starts where the party slept.
+        slept = by_date.get(drive.departs_at.astimezone(after.zone).date() - dt.timedelta(days=1))
+        if drive.departs_at > drive.leave_after and slept is not None and slept.stays:
+            _from_the_stay(drive, slept.stays[-1], after, band)
     for day in by_date.values():
         day.bed_wanted = day.date < last and not day.stays
+        if day.stays:
+            stops = _stops(day.date, shows)
+            day.beds_elsewhere = [
+                stay
+                for stay in day.stays
+                if stay.point is not None
+                and stops
+                and min(great_circle_km(*stay.point, *stop) for stop in stops) > STAY_NEAR_KM
+            ]
     return Itinerary(tour=tour, days=list(by_date.values()), cancelled=cancelled, gigs=bookings)
 
 

@@ -26,6 +26,7 @@ from bands.services import INVITE_REPEAT_WINDOW, band_contact_check
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, SavedTour
 from bookings.selectors.bookings import can_manage_band
+from places.selectors import city_pick
 
 from ..models import (
     MAX_ATTENDANCE,
@@ -168,6 +169,7 @@ def tour_stay_save(
     check_out: dt.time,
     name: str,
     address: str = "",
+    city: str = "",
     confirmation: str = "",
     phone: str = "",
     rooms: str = "",
@@ -175,7 +177,9 @@ def tour_stay_save(
 ) -> TourStay:
     """Where the party sleeps from `night` for `nights` nights: check-in that evening and check-out on the
     morning after the last night, at local times in the zone of the tour's place that night (stored in
-    UTC). Raises BookingPermissionError, ValidationError by field."""
+    UTC). `city`: the town it is in ("Halle, DE" where several share a name); a town StageSlot knows gives the stay
+    its point, so the itinerary can check it against the route; another is kept as typed. Raises
+    BookingPermissionError, ValidationError by field."""
     _refuse_unless_manager(tour.band_id, by)
     if stay is not None and stay.tour_id != tour.pk:
         raise BookingPermissionError(_("This stay is another tour's."))
@@ -186,6 +190,7 @@ def tour_stay_save(
     stay = stay or TourStay(tour=tour)
     stay.name = _stay_name(name)
     stay.address, stay.confirmation, stay.phone, stay.rooms = address[:300], confirmation[:60], phone[:40], rooms[:1000]
+    stay.city, stay.latitude, stay.longitude = _stay_town(city)
     stay.time_zone = zone_name
     stay.check_in_at = dt.datetime.combine(night, check_in, tzinfo=zone).astimezone(dt.UTC)
     stay.check_out_at = dt.datetime.combine(night + dt.timedelta(days=nights), check_out, tzinfo=zone).astimezone(
@@ -196,6 +201,24 @@ def tour_stay_save(
             raise BookingError(_("A tour keeps at most %(n)s stays.") % {"n": MAX_STAYS})
         stay.save()
     return stay
+
+
+def _stay_town(text: str) -> tuple[str, float | None, float | None]:
+    """(the town's name, its latitude, its longitude): a town StageSlot knows by its own name and point, another
+    as typed with no point. Several towns of that name: ValidationError asking for the country."""
+    text = " ".join((text or "").split())[:120]
+    if not text:
+        return "", None, None
+    town, several = city_pick(text)
+    if town is not None:
+        return town.name[:120], town.latitude, town.longitude
+    if several:
+        named = ", ".join(sorted({f"{c.name}, {c.country}" for c in several[:4]}))
+        raise ValidationError(
+            {"city": [_("Several towns have this name (%(towns)s): add the country, like “%(example)s”.")
+                      % {"towns": named, "example": f"{several[0].name}, {several[0].country}"}]}
+        )  # fmt: skip
+    return text, None, None
 
 
 def _stay_name(name: str) -> str:

@@ -191,23 +191,30 @@ def seed_tour_venues(*, now: dt.datetime, picture: Callable) -> None:
 TOUR_NAME = "Hamburg to Munich"
 DRIVER = ("driver", "Rolf Brandt", "Europe/Berlin")  # crew, not in the band: invited to this tour only
 SOUND_INVITED = "sound@demo.stageslot.test"  # asked along, no answer yet: nobody has this address
-# Where the party sleeps: (index of the route's stop the stay starts on, nights, name, address, phone, who sleeps
-# in which room by the first name of a person of the touring party, a note on the rooms).
-STAYS = [
-    (0, 3, "Hotel Nordlicht", "Steindamm 40, 20099 Hamburg", "+49 40 5550 2210",
-     {"Mara": "12", "Ayla": "12", "Jonas": "14", "Theo": "14", "Rolf": "15"}, "Breakfast from 7:00."),
-    (6, 3, "Pension Isarblick", "Erhardtstraße 7, 80469 München", "+49 89 5550 7781",
-     {"Mara": "3", "Ayla": "4", "Jonas": "4", "Theo": "5", "Rolf": "5"}, ""),
-]  # fmt: skip
-# The budget: (kind, label, planned EUR, actual EUR or None, index of the stop it belongs to or None).
+# Where the party sleeps, in each stop's own town from its show's night until the next show's: by the venue's
+# town, (name, address, phone, the first room's number, a note on the rooms). Who sleeps in which room: ROOMS.
+STAYS = {
+    "Hamburg": ("Hotel Nordlicht", "Steindamm 40, 20099 Hamburg", "+49 40 5550 2210", 12, "Breakfast from 7:00."),
+    "Bremen": ("Hotel Schlachte", "Langenstraße 2, 28195 Bremen", "+49 421 5550 118", 21, ""),
+    "Hannover": ("Gästehaus am Ufer", "Leibnizufer 9, 30169 Hannover", "+49 511 5550 440", 3, ""),
+    "Kassel": ("Hotel Fulda", "Fuldabrücke 1, 34117 Kassel", "+49 561 5550 901", 7, "Van parks in the yard."),
+    "Erfurt": ("Pension Krämerbrücke", "Gotthardtstraße 5, 99084 Erfurt", "+49 361 5550 31", 2, ""),
+    "Würzburg": ("Hotel Alter Kranen", "Kärrnergasse 11, 97070 Würzburg", "+49 931 5550 77", 14, ""),
+    "Nürnberg": ("Hotel Hallplatz", "Hallplatz 2, 90402 Nürnberg", "+49 911 5550 640", 31, ""),
+    "Regensburg": ("Gasthof Donau", "Keplerstraße 1, 93047 Regensburg", "+49 941 5550 25", 5, ""),
+    "München": ("Pension Isarblick", "Erhardtstraße 7, 80469 München", "+49 89 5550 7781", 3, ""),
+}  # fmt: skip
+# Who shares a room, counted from a stay's first room: by the first name of a person of the touring party.
+ROOMS = {"Mara": 0, "Ayla": 0, "Jonas": 1, "Theo": 1, "Rolf": 2}
+# The budget: (kind, label, planned EUR, actual EUR or None, index of the stop it belongs to or None, whom it is
+# for: "driver" or None). A person is named by the line's reference, never in its label (decision 0134).
 COSTS = [
-    ("fuel", "Diesel for the van, Hamburg–München", 420, 180, None),
-    ("accommodation", "Hotel Nordlicht, 3 nights", 540, 540, None),
-    ("accommodation", "Pension Isarblick, 3 nights", 450, None, None),
-    ("per_diems", "€25 a day for five people", 1250, None, None),
-    ("crew_fees", "Rolf, driver, ten days", 1200, None, None),
-    ("commission", "Northside Agency, 10% of the fees", 395, None, None),
-    ("other", "Parking at the Elbkeller", 30, 24, 0),
+    ("fuel", "Diesel for the van, Hamburg–München", 420, 180, None, None),
+    ("accommodation", "Hotels on the way, ten nights", 990, 540, None, None),
+    ("per_diems", "€25 a day for five people", 1250, None, None, None),
+    ("crew_fees", "Driver's fee, ten days", 1200, None, None, "driver"),
+    ("commission", "Northside Agency, 10% of the fees", 395, None, None, None),
+    ("other", "Parking at the Elbkeller", 30, 24, 0, None),
 ]  # fmt: skip
 
 
@@ -308,20 +315,27 @@ def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
         expires_at=now + dt.timedelta(days=tours.TOUR_INVITE_DAYS),
     )  # fmt: skip
     people = {str(p.user.name).split()[0]: p.user.pk for p in tour_party_people(tour=tour)}
-    for stop, nights, hotel, address, phone, rooms, note in STAYS:
-        first = booked[min(stop, len(booked) - 1)]
+    nights = [b.starts_at.astimezone(b.zone).date() for b in booked]
+    for n, gig in enumerate(booked):
+        city = gig.venue.city
+        hotel, address, phone, first_room, note = STAYS.get(city, (f"Hotel am Markt, {city}", "", "", 1, ""))
+        # Every night from this show's to the next show's; the last show's night too.
+        stay_nights = (nights[n + 1] - nights[n]).days if n + 1 < len(booked) else 1
+        if stay_nights < 1:
+            continue
         stay = tours.tour_stay_save(
-            tour=tour, by=leader, night=first.starts_at.astimezone(first.zone).date(), nights=nights,
-            check_in=dt.time(15), check_out=dt.time(11), name=hotel, address=address, phone=phone, rooms=note,
-            confirmation=f"NO-{first.pk:05}",
+            tour=tour, by=leader, night=nights[n], nights=stay_nights, check_in=dt.time(15), check_out=dt.time(11),
+            name=hotel, address=address, city=city, phone=phone, rooms=note, confirmation=f"NO-{gig.pk:05}",
         )  # fmt: skip
         tours.tour_stay_rooms_set(
-            stay=stay, by=leader, rooms={people[name]: room for name, room in rooms.items() if name in people}
+            stay=stay,
+            by=leader,
+            rooms={people[name]: str(first_room + k) for name, k in ROOMS.items() if name in people},
         )
-    for kind, label, planned, actual, stop in COSTS:
+    for kind, label, planned, actual, stop, whom in COSTS:
         tours.tour_cost_add(
             tour=tour, by=leader, kind=kind, label=label, planned_minor=planned * 100,
-            actual_minor=None if actual is None else actual * 100,
+            actual_minor=None if actual is None else actual * 100, person_id=driver.pk if whom == "driver" else None,
             booking_id=booked[stop].pk if stop is not None and stop < len(booked) else None,
         )  # fmt: skip
     # The demo people have no real mailboxes.

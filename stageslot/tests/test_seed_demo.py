@@ -180,15 +180,18 @@ def test_seed_builds_a_small_world_and_running_twice_duplicates_nothing(settings
 
 
 def the_tour_tells_its_story(client) -> None:
-    """The Night Owls' ten-day tour is a tour (decision 0113): its booked gigs with day sheets, a day off, two
-    hotels with who sleeps where, a driver who is crew and not in the band, a budget with some actuals; its
-    pages open for the party, and on its first day the dashboard says so."""
+    """The Night Owls' ten-day tour is a tour (decision 0113): its booked gigs with day sheets, a day off, a
+    hotel in each stop's town with who sleeps where, a driver who is crew and not in the band, a budget with some
+    actuals; its pages open for the party, and on its first day the dashboard says so."""
     tour = Tour.objects.get(band__slug="the-night-owls")
     itinerary = tour_itinerary(tour=tour)
     assert len(itinerary.gigs) >= 8 and not itinerary.cancelled
     assert {day.kind for day in itinerary.days} >= {"show", "off"}
     assert sum(len(day.drives) for day in itinerary.days) == len(itinerary.gigs) - 1
-    assert TourStay.objects.filter(tour=tour).count() == 2
+    # A bed for every night, each in the town the party plays or stops in; drives in the morning leave from it.
+    assert TourStay.objects.filter(tour=tour).count() == len(itinerary.gigs)
+    assert itinerary.nights_without_bed == [] and itinerary.beds_elsewhere == []
+    assert TourCost.objects.get(tour=tour, kind="crew_fees").person.email == "driver@demo.stageslot.test"
     driver = TourTraveller.objects.get(tour=tour)
     # Who sleeps where names people of the party: every member and the driver in each hotel.
     party = {*tour.band.memberships.values_list("user_id", flat=True), driver.user_id}
