@@ -56,6 +56,10 @@ def application_by_code(*, call: OpenCall, code: str) -> Application:
 # ---- The timetable ------------------------------------------------------------------------------------
 
 
+# The timetable grid's step: a row of the grid is this many minutes.
+GRID_MINUTES = 5
+
+
 @dataclass
 class Cell:
     placement: Placement
@@ -63,6 +67,8 @@ class Cell:
     end: str
     top: int  # minutes after the stage opens
     length: int
+    row: int = 1  # the grid's line it starts on: GRID_MINUTES steps after the day's first stage opens, from 1
+    span: int = 1  # how many steps it lasts (at least one)
 
 
 @dataclass
@@ -71,12 +77,46 @@ class StageColumn:
     opens: dt.datetime
     closes: dt.datetime
     cells: list[Cell] = field(default_factory=list)
+    open_row: int = 1  # the grid's lines of the stage's own hours
+    close_row: int = 1
 
 
 @dataclass
 class TimetableDay:
+    """A day of the timetable: its stages as columns, and the grid's time axis (rows of GRID_MINUTES from the first
+    stage's opening to the last one's closing, each full hour labelled)."""
+
     day: dt.date
     columns: list[StageColumn]
+    rows: int = 0
+    hours: list[tuple[str, int]] = field(default_factory=list)  # ("18:00", its row line)
+
+    def grid(self, tz: zoneinfo.ZoneInfo) -> None:
+        """Place the day's columns and sets on one time axis, so stages side by side read across at one time."""
+        if not self.columns:
+            return
+        # In UTC: an aware difference within one zone is a wall-clock one, wrong across a change of the clocks.
+        first = min(column.opens for column in self.columns).astimezone(dt.UTC)
+        last = max(
+            max([column.closes, *(cell.placement.ends_at for cell in column.cells)]) for column in self.columns
+        ).astimezone(dt.UTC)
+        steps = dt.timedelta(minutes=GRID_MINUTES)
+
+        def line(moment: dt.datetime) -> int:
+            return int((moment.astimezone(dt.UTC) - first) // steps) + 1
+
+        self.rows = max(1, -(-(last - first) // steps))
+        for column in self.columns:
+            column.open_row, column.close_row = line(column.opens), line(column.closes)
+            for cell in column.cells:
+                cell.row = line(cell.placement.starts_at)
+                cell.span = max(1, line(cell.placement.ends_at + steps - dt.timedelta(microseconds=1)) - cell.row)
+        hour = first.astimezone(tz).replace(minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+        if hour < first:
+            hour += dt.timedelta(hours=1)
+        while hour < last:  # in UTC: an hour is an hour across a change of the clocks
+            self.hours.append((hour.astimezone(tz).strftime("%H:%M"), line(hour)))
+            hour += dt.timedelta(hours=1)
 
 
 def festival_of(*, slug: str) -> Festival:
@@ -110,7 +150,9 @@ def timetable(*, festival: Festival, booked_only: bool = False) -> list[Timetabl
                         )
                     )
             columns.append(column)
-        days.append(TimetableDay(day=day, columns=columns))
+        timetable_day = TimetableDay(day=day, columns=columns)
+        timetable_day.grid(tz)
+        days.append(timetable_day)
     return days
 
 
@@ -447,5 +489,7 @@ def release_timetable(*, festival: Festival, release) -> list[TimetableDay]:
                         )
                     )
             columns.append(column)
-        days.append(TimetableDay(day=day, columns=columns))
+        timetable_day = TimetableDay(day=day, columns=columns)
+        timetable_day.grid(tz)
+        days.append(timetable_day)
     return days

@@ -302,13 +302,17 @@ def test_default_clauses_are_paragraphs():
 def test_the_seal_is_made_and_checked_inside_a_running_event_loop():
     """pyHanko runs its own event loop; an async caller (or a Playwright test) already has one."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from documents.pdf import html_to_pdf
 
     async def inside() -> bool:
         return seal.seal_check(seal.seal_pdf(html_to_pdf("<p>loop</p>"), reason="test")).valid
 
-    assert asyncio.run(inside())
+    # A loop of its own, in a thread of its own: this process may hold a loop already (a Playwright test ran in it
+    # before, as in `make test`, which runs every stage in one go), and asyncio.run refuses to start inside one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(lambda: asyncio.run(inside())).result()
 
 
 def test_a_seal_that_cannot_be_made_signs_nothing(world, tmp_path):
