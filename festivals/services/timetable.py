@@ -341,12 +341,19 @@ class Verdict:
 
 
 def placement_try(
-    *, fstage: FestivalStage, band: Band, starts_at: dt.datetime, set_minutes: int, now: dt.datetime, moving=None
+    *,
+    fstage: FestivalStage,
+    band: Band,
+    starts_at: dt.datetime,
+    set_minutes: int,
+    now: dt.datetime,
+    moving=None,
+    bill: Bill | None = None,
 ) -> Verdict:
     """Every reason the act may not be placed there and then, and the warnings, without locks (the
-    builder's preview; placement_book decides under the locks). Reads the bill once."""
+    builder's preview; placement_book decides under the locks). Reads the bill once (or takes it)."""
     ends_at = starts_at + dt.timedelta(minutes=set_minutes)
-    bill = bill_read(festival=fstage.festival, band_ids={band.pk})
+    bill = bill if bill is not None else bill_read(festival=fstage.festival, band_ids={band.pk})
     zone = zoneinfo.ZoneInfo(fstage.festival.time_zone)
     refusals = festival_refusals(
         fstage=fstage, band=band, starts_at=starts_at, ends_at=ends_at, bill=bill, moving=moving
@@ -366,6 +373,40 @@ def placement_try(
         refusals.append(checks.busy_members_text(busy, zone))
     warnings = festival_warnings(fstage=fstage, band=band, starts_at=starts_at, bill=bill, moving=moving)
     return Verdict(refusals=refusals, warnings=warnings)
+
+
+# The nearest times offered when a time is refused: starts this far apart, at most this far from the asked one.
+NEAREST_STEP = dt.timedelta(minutes=15)
+NEAREST_REACH = dt.timedelta(hours=4)
+NEAREST_COUNT = 3
+
+
+def placement_nearest(
+    *, fstage: FestivalStage, band: Band, starts_at: dt.datetime, set_minutes: int, now: dt.datetime, moving=None
+) -> list[dt.datetime]:
+    """The starts nearest to `starts_at` on the same stage and festival day at which the act may be placed (the
+    same checks as placement_try: the stage, the changeover, the act's other sets, gigs and players' busy time),
+    at most NEAREST_COUNT, sooner first when two are as near; every NEAREST_STEP within NEAREST_REACH. The bill
+    is read once; each time tried asks the act's gigs and busy time."""
+    tz = zoneinfo.ZoneInfo(fstage.festival.time_zone)
+    length = dt.timedelta(minutes=set_minutes)
+    day = festival_day_of(fstage, starts_at, starts_at + length) or starts_at.astimezone(tz).date()
+    opens, closes = stage_window(fstage, day, fstage.festival.time_zone)
+    bill = bill_read(festival=fstage.festival, band_ids={band.pk})
+    found: list[dt.datetime] = []
+    steps = int(NEAREST_REACH / NEAREST_STEP)
+    for n in range(1, steps + 1):
+        for when in (starts_at - n * NEAREST_STEP, starts_at + n * NEAREST_STEP):
+            if when < opens or when + length > closes or when <= now:
+                continue
+            verdict = placement_try(
+                fstage=fstage, band=band, starts_at=when, set_minutes=set_minutes, now=now, moving=moving, bill=bill
+            )
+            if not verdict.refusals:
+                found.append(when)
+                if len(found) == NEAREST_COUNT:
+                    return found
+    return found
 
 
 def _refuse(reasons: list[str]) -> None:

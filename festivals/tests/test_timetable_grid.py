@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from festivals import selectors
+from festivals.models import Placement
 from festivals.selectors import GRID_MINUTES
 from festivals.services import timetable
 from festivals.services.releases import release_publish
@@ -65,3 +66,32 @@ def test_an_hour_across_a_change_of_the_clocks_is_an_hour(w):
     day.grid(tz)
     assert day.rows == 7 * 60 // GRID_MINUTES
     assert [label for label, _row in day.hours] == ["22:00", "23:00", "00:00", "01:00", "02:00", "02:00", "03:00"]
+
+
+def test_a_refused_time_offers_the_nearest_that_work_and_one_click_offers_there(w, client):
+    """The Tent has the Owl at 20:00–20:45, and the Moth shares a player with the Kite, who plays the Main stage
+    then. Checking the Moth on the Tent at 20:15 is refused, with the nearest starts that work beside the refusal
+    (each one the builder's own check lets through, nearest first); its button offers the set at that time."""
+    client.force_login(w.owner)
+    url = reverse("festivals:place", args=[w.festival.slug])
+    form = {
+        "band": "", "invite": w.moth.slug, "stage": str(w.tent.pk), "day": w.first_day.isoformat(),
+        "time": "20:15", "minutes": "45",
+    }  # fmt: skip
+    checked = client.post(url, {**form, "check_only": "on"}, headers={"HX-Request": "true"})
+    html = checked.content.decode()
+    offered = re.findall(r'<button type="submit" name="time" value="(\d\d:\d\d)"', html)
+    assert 1 <= len(offered) <= timetable.NEAREST_COUNT, html
+    asked = local(w.first_day, 20, 15)
+    starts = [local(w.first_day, int(t[:2]), int(t[3:])) for t in offered]
+    assert [abs(s - asked) for s in starts] == sorted(abs(s - asked) for s in starts)
+    for start in starts:
+        verdict = timetable.placement_try(
+            fstage=w.tent, band=w.moth, starts_at=start, set_minutes=45, now=timezone.now()
+        )
+        assert verdict.refusals == [], (start, verdict.refusals)
+    assert f"Offer at {offered[0]}" in html
+    # One click: the form again, the button's time after the field's.
+    answer = client.post(url, {**form, "time": ["20:15", offered[0]]}, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert Placement.objects.get(band=w.moth).starts_at == starts[0]

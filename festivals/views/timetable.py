@@ -29,7 +29,7 @@ def _organiser_festival(request: HttpRequest, slug: str):
 
 
 def _builder(
-    request: HttpRequest, festival, *, status: int = 200, verdict=None, form=None, moved: bool = False
+    request: HttpRequest, festival, *, status: int = 200, verdict=None, form=None, moved: bool = False, nearest=()
 ) -> HttpResponse:
     form = form or PlaceForm()
     chosen_stage = form.data.get("stage", "") if form.is_bound else ""
@@ -48,6 +48,8 @@ def _builder(
         "stage_form": StageHoursForm(stages=selectors.stages_free_for(festival=festival), auto_id="add_%s"),
         "placements": selectors.placements_to_move(festival=festival),
         "verdict": verdict,
+        # The nearest times that work after a refusal, each a button that offers the set then.
+        "nearest": list(nearest),
         "last_release": selectors.release_last(festival=festival),
         "release_form": ReleaseForm(auto_id="release_%s"),
         # The last answer, drawn inside the form that was sent (place or move).
@@ -157,7 +159,8 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
         verdict = timetable.placement_try(
             fstage=fstage, band=band, starts_at=starts_at, set_minutes=d["minutes"], now=now
         )
-        return _builder(request, festival, verdict=verdict, form=form)
+        nearest = _nearest(festival, fstage, band, starts_at, d["minutes"], now) if verdict.refusals else []
+        return _builder(request, festival, verdict=verdict, form=form, nearest=nearest)
     done, _p = attempt(
         request,
         lambda: timetable.placement_offer(
@@ -179,9 +182,21 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
             _("%(band)s is offered a set on %(stage)s; it is booked when the act accepts.")
             % {"band": band.name, "stage": fstage.stage.name},
         )
+    nearest = [] if done else _nearest(festival, fstage, band, starts_at, d["minutes"], now)
     if is_partial(request):
-        return _in_place(_builder(request, festival, status=200 if done else 409, form=None if done else form))
+        return _in_place(
+            _builder(request, festival, status=200 if done else 409, form=None if done else form, nearest=nearest)
+        )
+    if nearest:
+        return _builder(request, festival, status=409, form=form, nearest=nearest)
     return redirect("festivals:builder", festival.slug)
+
+
+def _nearest(festival, fstage, band, starts_at, minutes, now) -> list[str]:
+    """The nearest starts that work, as the festival's wall clock reads them (what the form's time takes)."""
+    tz = zoneinfo.ZoneInfo(festival.time_zone)
+    found = timetable.placement_nearest(fstage=fstage, band=band, starts_at=starts_at, set_minutes=minutes, now=now)
+    return [when.astimezone(tz).strftime("%H:%M") for when in found]
 
 
 @login_required
