@@ -720,7 +720,7 @@ class TourStay(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     # The town it is in, and its point when StageSlot knows the town: the itinerary warns of a bed far from where the
     # party plays or stops that night, and the next drive leaves from here (gigs.selectors.tours).
-    city = models.CharField(_("town"), max_length=120, blank=True)
+    city = models.CharField(_("town"), max_length=120, blank=True, default="", db_default="")
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     check_in_at = models.DateTimeField(_("check-in"))
