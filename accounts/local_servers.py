@@ -262,18 +262,24 @@ def pgbouncer_start(
     password: str = "",
     pool_size: int = 10,
     avoid: Collection[int] = (),
+    port: int = 0,
 ) -> tuple[subprocess.Popen, int]:
     """Debian's PgBouncer in transaction mode on a free port of HOST (never one of `avoid`), in front of the
     PostgreSQL server at `server_host`:`server_port` (every database of it), as bin/topology.py --pooler, the
     pooler's tests and benchmarks/pooler.py run it (docs/decisions/0100). Its config, users file and log in
     `folder`, readable by the user it runs as (it will not run as root: as postgres then). Returns the process
-    and its port; stop it with child_stop."""
+    and its port; stop it with child_stop. `port`: that port rather than a free one (SideServerError when taken);
+    `pool_size`: the server connections per database and user (default_pool_size)."""
     if not Path(PGBOUNCER).exists():
         raise SideServerError(f"PgBouncer is not at {PGBOUNCER}: apt-get install pgbouncer (or STAGESLOT_PGBOUNCER)")
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o755)
-    while (port := free_port()) in avoid:
-        pass
+    if port and not port_free(port):
+        raise SideServerError(f"Port {port} is taken: choose another for PgBouncer, or 0 for a free one")
+    if not 1 <= pool_size <= 1000:
+        raise SideServerError(f"A pool of {pool_size} server connections: choose 1 to 1000")
+    while not port and (port := free_port()) in avoid:
+        port = 0
     users = folder / "users.txt"
     users.write_text(f'"{user}" "{password}"\n', encoding="utf-8")
     config = folder / "pgbouncer.ini"

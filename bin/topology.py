@@ -369,6 +369,8 @@ class Topology:
         environment: dict[str, str] | None = None,
         pooler: bool = False,
         replica: bool = False,
+        pool_size: int = 10,
+        pooler_port: int = 0,
     ) -> None:
         self.directory = Path(directory or tempfile.mkdtemp(prefix="stageslot-topology-")).resolve()
         ports = (tuple(ports) or (port,)) + (0,) * (1 + len(NODES))
@@ -396,7 +398,8 @@ class Topology:
         self.up_pid = os.getpid()  # the process that started it, and stops it
         self.moto_port = 0
         self.pooler = pooler
-        self.pooler_port = 0
+        self.pool_size = pool_size
+        self.pooler_port = pooler_port
         self.replica = replica
         # With `replica`: the clusters' folder, binaries and ports, and the site's URLs of the primary and replica.
         self.clusters: dict = {}
@@ -549,6 +552,8 @@ class Topology:
                 user=database.username or "postgres",
                 password=database.password or "",
                 avoid=self._ports_taken(),
+                pool_size=self.pool_size,
+                port=self.pooler_port,
             )
         except SideServerError as error:
             raise TopologyError(str(error)) from error
@@ -1061,6 +1066,8 @@ def command_up(args: argparse.Namespace) -> int:
         s3=s3,
         pooler=args.pooler,
         replica=args.replica,
+        pool_size=args.pool_size,
+        pooler_port=args.pooler_port,
     )
     print(f"Starting in {topology.directory} …", flush=True)
     # Ctrl-C or SIGTERM (`down` from another shell) during the start: start() stops what it started so far –
@@ -1182,6 +1189,13 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument(
         "--pooler", action="store_true", help="PgBouncer (transaction mode) between the site's processes and PostgreSQL"
     )
+    up.add_argument(
+        "--pool-size",
+        type=int,
+        default=10,
+        help="with --pooler: PgBouncer's server connections per database and user (default_pool_size; default 10)",
+    )
+    up.add_argument("--pooler-port", type=int, default=0, help="with --pooler: PgBouncer's port (a free one)")
     up.add_argument(
         "--replica",
         action="store_true",

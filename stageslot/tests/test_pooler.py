@@ -301,3 +301,53 @@ def test_check_deploy_refuses_a_pooler_that_the_settings_do_not_name(pooler):
     assert error.id == "stageslot.E002" and "DATABASE_TRANSACTION_POOLER" in error.msg
     assert pooler_refusals({"default": through_pooler}, pooler_named=True) == []
     assert transaction_pooler_named() == []  # the suite's own database: PostgreSQL itself
+
+
+def test_the_pooler_takes_the_port_and_pool_size_it_is_given(tmp_path):
+    """bin/topology.py --pooler-port and --pool-size reach PgBouncer's config; a taken port or a pool of 0 is
+    refused in words before anything starts (issue 85)."""
+    if not Path(local_servers.PGBOUNCER).exists():
+        pytest.skip(f"needs PgBouncer ({local_servers.PGBOUNCER}): apt-get install pgbouncer")
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(local_servers.SideServerError, match="is taken"):
+            local_servers.pgbouncer_start(
+                tmp_path / "a", server_host="127.0.0.1", server_port=5432, user="u", port=taken.getsockname()[1]
+            )
+    with pytest.raises(local_servers.SideServerError, match="choose 1 to 1000"):
+        local_servers.pgbouncer_start(tmp_path / "b", server_host="127.0.0.1", server_port=5432, user="u", pool_size=0)
+    assert not (tmp_path / "a" / "pgbouncer.ini").exists() and not (tmp_path / "b" / "pgbouncer.ini").exists()
+    folder = Path(tempfile.mkdtemp(prefix="stageslot-pgbouncer-"))
+    chosen = local_servers.free_port()
+    process, port = local_servers.pgbouncer_start(
+        folder, server_host="127.0.0.1", server_port=5432, user="postgres", pool_size=3, port=chosen
+    )
+    try:
+        config = (folder / "pgbouncer.ini").read_text()
+        assert port == chosen and f"listen_port = {chosen}" in config and "default_pool_size = 3" in config
+    finally:
+        local_servers.child_stop(process, wait=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_topology_passes_its_pool_size_and_port_on():
+    """`bin/topology.py up --pooler --pool-size 7 --pooler-port 6543` makes a Topology that starts PgBouncer so."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("topology_cli", ROOT / "bin" / "topology.py")
+    topology = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(topology)
+    made = []
+
+    class Recorded(topology.Topology):
+        def __init__(self, *args, **kwargs) -> None:
+            made.append(kwargs)
+            raise SystemExit(0)  # started nothing
+
+    topology.Topology = Recorded
+    with pytest.raises(SystemExit):
+        topology.main(["up", "--pooler", "--pool-size", "7", "--pooler-port", "6543"])
+    assert (made[0]["pooler"], made[0]["pool_size"], made[0]["pooler_port"]) == (True, 7, 6543)
