@@ -303,3 +303,20 @@ def shows_tell_every_story(now) -> None:
     # A sold-out show.
     assert Slot.objects.filter(sold_out=True, headliner_booked=1).exists()
     assert overlapping_pairs(list(Booking.objects.filter(status__in=(Status.BOOKED, Status.COMPLETED)))) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_gazetteer_comes_back_with_the_keys_the_migrations_gave_it():
+    """A transactional test empties every table, the gazetteer the migrations loaded too; the demo's seed puts it
+    back with each city under the key a database made by the migrations has (a snapshot of the demo taken in one
+    test process is copied into the others' databases, its places by key)."""
+    from places.models import City
+    from stageslot.tests.demo_once import _gazetteer_back
+
+    keys = dict(City.objects.values_list("geoname_id", "pk"))
+    assert len(keys) > 1000
+    City.objects.all().delete()
+    _gazetteer_back()
+    assert dict(City.objects.values_list("geoname_id", "pk")) == keys
+    _gazetteer_back()  # whole already: nothing done
+    assert City.objects.count() == len(keys)
