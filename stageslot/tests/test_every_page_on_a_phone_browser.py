@@ -266,6 +266,9 @@ def go_round(browser, base: str, who: str, email: str | None, seen: dict) -> lis
     context.route(re.compile(r".*\.(png|jpe?g|webp|gif|avif)(\?.*)?$"), lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # A page that does its first work on the first visit (the Invoices page issues the paper still missing)
+    # may take longer than a click on a busy 2-core machine beside the other stage: loads wait for a minute.
+    page.set_default_navigation_timeout(60_000)
     start = "/"
     if email:
         log_in(page, base, email)
