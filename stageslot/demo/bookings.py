@@ -133,7 +133,7 @@ def _last_pks() -> dict[type[models.Model], int]:
 
 
 @contextmanager
-def _dated(when: dt.datetime, now: dt.datetime) -> Iterator[None]:
+def dated(when: dt.datetime, now: dt.datetime) -> Iterator[None]:
     """Give the rows written by one step the moment that step happened.
 
     The services take `now=` for every rule and status time, but created_at/updated_at are
@@ -228,7 +228,7 @@ class _Demo:
             venue = self.venues[s.venue]
             weeks = list(s.weeks)
             times = [_span(self.day(week, s.weekday), s.start, s.end, venue.time_zone) for week in weeks]
-            with _dated(posted, self.now):
+            with dated(posted, self.now):
                 slots = slot_series_create(
                     venue=venue,
                     by=self.staff_of(s.venue),
@@ -258,7 +258,7 @@ class _Demo:
         fields = self.slot_fields(venue, title, fee, support_places, notes, False)
         if invite:
             fields["visibility"] = Slot.Visibility.INVITE
-        with _dated(posted, self.now):
+        with dated(posted, self.now):
             slot = slot_series_create(
                 venue=self.venues[venue],
                 by=self.staff_of(venue),
@@ -299,7 +299,7 @@ class _Demo:
     def apply(
         self, slot: Slot, band: Band, role: str, fee: int | None, message: str, *, when, shortlist_by=None
     ) -> Booking:
-        with _dated(when, self.now):
+        with dated(when, self.now):
             booking = asking.booking_apply(
                 slot=slot, band=band, by=self.leaders[band.slug], role=role, fee=fee, message=message, now=when
             )
@@ -309,7 +309,7 @@ class _Demo:
         return booking
 
     def offer(self, slot: Slot, band: Band, role: str, fee: int | None, message: str, *, when) -> Booking:
-        with _dated(when, self.now):
+        with dated(when, self.now):
             booking = asking.booking_offer(
                 slot=slot, band=band, by=self.staff_of(slot.venue.slug), role=role, fee=fee, message=message, now=when
             )
@@ -320,7 +320,7 @@ class _Demo:
         self, band: Band, times, *, event_type: str, location: str, guests: int, fee: int, message: str, when
     ) -> Booking:
         starts_at, ends_at = times
-        with _dated(when, self.now):
+        with dated(when, self.now):
             booking = asking.booking_request(
                 band=band,
                 client=self.people["client"],
@@ -338,15 +338,15 @@ class _Demo:
         return booking
 
     def accept(self, booking: Booking, by: User, *, when, stand_in: bool = False) -> None:
-        with _dated(when, self.now):
+        with dated(when, self.now):
             answering.booking_accept(booking=booking, by=by, now=when, stand_in=stand_in)
 
     def decline(self, booking: Booking, by: User, reason: str, *, when) -> None:
-        with _dated(when, self.now):
+        with dated(when, self.now):
             answering.booking_decline(booking=booking, by=by, reason=reason, now=when)
 
     def withdraw(self, booking: Booking, by: User, *, when) -> None:
-        with _dated(when, self.now):
+        with dated(when, self.now):
             answering.booking_withdraw(booking=booking, by=by, now=when)
 
     # ---- Past gigs (now= a month before, then bookings_complete) ---------------------------
@@ -468,7 +468,7 @@ class _Demo:
             gig = self.apply(slot, owls, H, 600, "Another Friday? We're in.", when=self.ago(25))
             self.accept(gig, p["kellerbar-booker"], when=self.ago(22))
             self.apply(slot, b["velours"], S, 350, "We could open this one too.", when=self.ago(9))
-            with _dated(self.ago(3), self.now):
+            with dated(self.ago(3), self.now):
                 venue_slots.slot_cancel(
                     slot=slot,
                     by=p["kellerbar-owner"],
@@ -567,7 +567,7 @@ class _Demo:
 
         def kellerbar_email_offer() -> None:
             slot = self.pick("Kellerbar Saturdays", first_week=6)
-            with _dated(self.ago(2), self.now):
+            with dated(self.ago(2), self.now):
                 venue_slots.offer_invite_create(
                     slot=slot,
                     by=petra,

@@ -343,3 +343,126 @@ def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
         email_state=Notification.Email.SKIPPED
     )
     return tour
+
+
+# ---- A warm-up on the road today: the dashboard's "Today on tour" has something to show ----------------
+
+WARM_UP_NAME = "Warm-up up north"
+# Three nights around today, one town each, north to south: the venues of the big tour's first stops.
+WARM_UP_ROUTE = [("elbkeller", 400), ("weserbuehne", 300), ("leinesaal", 450)]
+# The warm-up's nights are looked for from this many days before today to as many after.
+WARM_UP_REACH = 4
+# How long before each show the venue offered it and the band said yes.
+WARM_UP_BOOKED_AHEAD = dt.timedelta(days=40)
+
+
+def warm_up_nights(band: Band, *, today: dt.date) -> dict[dt.date, tuple[dt.time, dt.time]]:
+    """Up to three free evenings of the band (its green zone, no other gig that day) within WARM_UP_REACH days of
+    today, nearest first: the last one on or before today and the first one on or after it, so that the run is on
+    today, then the nearest other. {} when the band's days do not allow a run on today."""
+    zone = zoneinfo.ZoneInfo(band.time_zone)
+    since = dt.datetime.combine(today - dt.timedelta(days=WARM_UP_REACH + 1), dt.time(0), tzinfo=zone)
+    gig_days = gig_days_taken(band_ids=[band.pk], start=since).get(band.pk, [])
+    taken = {start.astimezone(zone).date() for start, _end in gig_days}
+    days = [today + dt.timedelta(days=n) for n in range(-WARM_UP_REACH, WARM_UP_REACH + 1)]
+    free = {day: times for day in days if (times := _show_times(band, day, taken))}
+    before = [day for day in free if day <= today]
+    after = [day for day in free if day >= today]
+    if not before or not after:
+        return {}
+    picked = {max(before), min(after)}
+    for day in sorted(free, key=lambda day: (abs((day - today).days), day)):
+        if len(picked) >= len(WARM_UP_ROUTE):
+            break
+        picked.add(day)
+    return {day: free[day] for day in sorted(picked)}
+
+
+def seed_tour_today(*, now: dt.datetime) -> Tour | None:
+    """The Night Owls' short warm-up run in the north, on the road today: booked weeks ago (the venues offered,
+    Mara said yes), one night behind the party where its days allow it, today's show and tomorrow's ahead, a
+    hotel in each town with who sleeps where, the driver along. The leader, the players and the driver see
+    "Today on tour" on their dashboard and today's page of the itinerary. Idempotent: nothing is done once the
+    run exists, or when the band has no free evening around today."""
+    import logging
+
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from accounts.models import Notification
+    from bands.models import Membership
+    from bookings.errors import BookingError
+    from bookings.models import Booking
+    from bookings.services import answering, asking
+    from gigs.selectors.tours import tour_party_people
+    from gigs.services import day_sheets as sheets
+    from gigs.services import tours
+    from stageslot.demo.bookings import dated
+
+    logger = logging.getLogger(__name__)
+    band = Band.objects.filter(slug=BAND).first()
+    if band is None or Tour.objects.filter(band=band, name=WARM_UP_NAME).exists():
+        return None
+    leader = Membership.objects.filter(band=band, role=Membership.Role.LEADER).select_related("user").first()
+    today = now.astimezone(zoneinfo.ZoneInfo(band.time_zone)).date()
+    nights = warm_up_nights(band, today=today)
+    if leader is None or not nights:
+        logger.warning("Demo warm-up: no leader, or no free evening of the band around %s", today)
+        return None
+    leader = leader.user
+    since = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    booked = []
+    for (slug, fee), day in zip(WARM_UP_ROUTE, sorted(nights), strict=False):
+        venue = Venue.objects.filter(slug=slug).first()
+        owner = VenueStaff.objects.filter(venue=venue, role=VenueStaff.Role.OWNER).select_related("user").first()
+        if venue is None or owner is None:
+            continue
+        zone = zoneinfo.ZoneInfo(venue.time_zone)
+        when = dt.datetime.combine(day, nights[day][0], tzinfo=zone) - WARM_UP_BOOKED_AHEAD
+        try:
+            # The night whole or not at all: a refused offer leaves no open slot behind.
+            with transaction.atomic(), dated(when, now):
+                slot = _post(venue, owner.user, day, nights[day], fee, 0, when)
+                offer = asking.booking_offer(
+                    slot=slot, band=band, by=owner.user, role=Booking.Role.HEADLINER, fee=fee, now=when,
+                    message="Warm up for the big tour with us?",
+                )  # fmt: skip
+                booking = answering.booking_accept(booking=offer, by=leader, now=when)
+                start = booking.set_starts_at or booking.starts_at
+                sheets.day_sheet_update(
+                    booking=booking, by=owner.user, now=when, venue_contact_person=owner.user,
+                    load_in_at=start - dt.timedelta(hours=3), soundcheck_at=start - dt.timedelta(hours=2),
+                    doors_at=start - dt.timedelta(minutes=30),
+                )  # fmt: skip
+        except (BookingError, ValidationError) as exc:
+            logger.warning("Demo warm-up: %s at %s", exc, slug)
+            continue
+        booked.append(booking)
+    if not booked:
+        return None
+    tour = tours.tour_create(band=band, by=leader, name=WARM_UP_NAME, bookings=booked)
+    driver = User.objects.filter(email=f"{DRIVER[0]}@demo.stageslot.test").first()
+    if driver is not None:
+        tours.tour_traveller_add(tour=tour, by=leader, user=driver, role="driver")
+    people = {str(p.user.name).split()[0]: p.user.pk for p in tour_party_people(tour=tour)}
+    shows = [gig.starts_at.astimezone(gig.zone).date() for gig in booked]
+    for n, gig in enumerate(booked):
+        city = gig.venue.city
+        hotel, address, phone, first_room, note = STAYS.get(city, (f"Hotel am Markt, {city}", "", "", 1, ""))
+        # Every night from this show's to the next show's, in this show's town; the last show's night too.
+        stay_nights = (shows[n + 1] - shows[n]).days if n + 1 < len(shows) else 1
+        stay = tours.tour_stay_save(
+            tour=tour, by=leader, night=shows[n], nights=stay_nights, check_in=dt.time(15),
+            check_out=dt.time(11), name=hotel, address=address, city=city, phone=phone, rooms=note,
+            confirmation=f"WU-{gig.pk:05}",
+        )  # fmt: skip
+        tours.tour_stay_rooms_set(
+            stay=stay,
+            by=leader,
+            rooms={people[name]: str(first_room + k) for name, k in ROOMS.items() if name in people},
+        )
+    # The demo people have no real mailboxes.
+    Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(
+        email_state=Notification.Email.SKIPPED
+    )
+    return tour

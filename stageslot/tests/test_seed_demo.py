@@ -24,6 +24,7 @@ from gigs.models import DaySheet, Tour, TourCost, TourGig, TourStay, TourStayGue
 from gigs.selectors.tours import tour_itinerary, tour_money, tours_today
 from places.models import City
 from reviews.models import ModerationLog, Review, ReviewReport
+from stageslot.demo import tours as demo_tours
 from stageslot.demo.images import demo_picture
 from stageslot.tests import demo_once
 from stageslot.tests.demo_once import tiny_picture
@@ -183,7 +184,7 @@ def the_tour_tells_its_story(client) -> None:
     """The Night Owls' ten-day tour is a tour (decision 0113): its booked gigs with day sheets, a day off, a
     hotel in each stop's town with who sleeps where, a driver who is crew and not in the band, a budget with some
     actuals; its pages open for the party, and on its first day the dashboard says so."""
-    tour = Tour.objects.get(band__slug="the-night-owls")
+    tour = Tour.objects.get(band__slug="the-night-owls", name=demo_tours.TOUR_NAME)
     itinerary = tour_itinerary(tour=tour)
     assert len(itinerary.gigs) >= 8 and not itinerary.cancelled
     assert {day.kind for day in itinerary.days} >= {"show", "off"}
@@ -205,14 +206,38 @@ def the_tour_tells_its_story(client) -> None:
         assert client.get(reverse("gigs:tour", args=[tour.pk])).status_code == 200
     # The driver, who plays in no band, was told in the app (the demo sends no mail) and finds the tour on
     # their dashboard by its link, not only on its days (issue 81).
-    told = Notification.objects.get(recipient=driver.user, kind="tour_party")
-    assert told.link == reverse("gigs:tour", args=[tour.pk]) and told.in_app
+    told = Notification.objects.get(recipient=driver.user, kind="tour_party", link=reverse("gigs:tour", args=[tour.pk]))
+    assert told.in_app
     assert told.email_state == Notification.Email.SKIPPED
     dashboard = client.get(reverse("dashboard")).content.decode()
     assert 'aria-labelledby="my-tours"' in dashboard and f'href="{reverse("gigs:tour", args=[tour.pk])}"' in dashboard
     first = itinerary.days[0].date
     on_tour = dt.datetime.combine(first, dt.time(12), tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
     assert tours_today(user=driver.user, now=on_tour, zone=zoneinfo.ZoneInfo("Europe/Berlin")) == [tour]
+    the_warm_up_is_on_today(client)
+
+
+def the_warm_up_is_on_today(client) -> None:
+    """A three-night warm-up around today (issue 84): whoever travels on it – the leader, a player, the driver –
+    finds "Today on tour" first on their dashboard, and its link opens today's page of the itinerary, with a
+    show behind the party or ahead of it, a bed each night in the show's own town and their own room in it."""
+    warm_up = Tour.objects.get(band__slug="the-night-owls", name=demo_tours.WARM_UP_NAME)
+    itinerary = tour_itinerary(tour=warm_up)
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    today = timezone.now().astimezone(berlin).date()
+    assert itinerary.days[0].date <= today <= itinerary.days[-1].date
+    assert len(itinerary.gigs) >= 2 and itinerary.nights_without_bed == [] and itinerary.beds_elsewhere == []
+    for email in ("mara", "ayla", "driver"):
+        person = User.objects.get(email=f"{email}@demo.stageslot.test")
+        assert tours_today(user=person, now=timezone.now(), zone=berlin) == [warm_up]
+        client.force_login(person)
+        dashboard = client.get(reverse("dashboard")).content.decode()
+        link = f"{reverse('gigs:tour', args=[warm_up.pk])}#day-{today.isoformat()}"
+        assert f"Today on tour: {demo_tours.WARM_UP_NAME}" in dashboard and f'href="{link}"' in dashboard
+        page = client.get(reverse("gigs:tour", args=[warm_up.pk])).content.decode()
+        assert f'id="day-{today.isoformat()}"' in page
+    outsider = User.objects.get(email="client@demo.stageslot.test")
+    assert tours_today(user=outsider, now=timezone.now(), zone=berlin) == []
 
 
 def seed_without_photos(settings, monkeypatch) -> None:

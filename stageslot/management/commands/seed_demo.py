@@ -34,7 +34,7 @@ from stageslot.demo.quotes import seed_quotes
 from stageslot.demo.reviews import seed_reviews
 from stageslot.demo.shows import seed_shows
 from stageslot.demo.teams import seed_teams
-from stageslot.demo.tours import seed_tour, seed_tour_venues
+from stageslot.demo.tours import seed_tour, seed_tour_today, seed_tour_venues
 from venues.models import Stage, Venue, VenueInvite, VenuePhoto, VenueStaff
 
 DEMO_PASSWORD = "stageslot-demo"  # noqa: S105 - demo accounts only, printed on purpose
@@ -427,6 +427,8 @@ class Command(BaseCommand):
             seed_fans(password=DEMO_PASSWORD)
             # The ten-day tour booked and made a tour: drives, two hotels, a driver who is crew, a budget.
             seed_tour(now=timezone.now(), password=DEMO_PASSWORD)
+            # And a three-night warm-up in the north around today: the dashboard's "Today on tour" has its day.
+            seed_tour_today(now=timezone.now())
             # Mara's CalDAV calendar on the local Radicale `make run` starts (else: the "connect" prompt).
             seed_calendars(users)
             # Last: every demo account, whichever step made it, has read the notice and says what it came for.
