@@ -13,6 +13,11 @@ from bands.models import Band, Membership
 from .models import Application, Festival, FestivalStage, OpenCall, Placement
 from .services.timetable import GONE, WAS_BOOKED, festival_days, stage_window
 
+# A set on the timetable's grid, as the builder, the published page and its schema.org description read it.
+SET_COLUMNS = (
+    "festival_stage_id", "starts_at", "ends_at", "booking_id", "band__name", "band__slug", "booking__status",
+)  # fmt: skip
+
 
 def calls_open(*, now: dt.datetime, text: str = "", genre=None) -> QuerySet[OpenCall]:
     """Published calls still taking applications, soonest deadline first, by words and genre."""
@@ -131,7 +136,9 @@ def timetable(*, festival: Festival, booked_only: bool = False) -> list[Timetabl
     stages = list(festival.stages.select_related("stage").order_by("position", "pk"))
     rows = Placement.objects.filter(festival=festival, cancelled_at__isnull=True)
     rows = rows.filter(booking__status__in=WAS_BOOKED) if booked_only else rows.exclude(booking__status__in=GONE)
-    placements = list(rows.select_related("band", "booking").order_by("starts_at", "pk"))
+    # What a set on the grid shows: its act's name and address, and whether the act has said yes; the act's press
+    # kit and the booking's other columns stay in the database (a grid of 120 sets read them all before).
+    placements = list(rows.select_related("band", "booking").only(*SET_COLUMNS).order_by("starts_at", "pk"))
     days = []
     for day in festival_days(festival):
         columns = []
@@ -178,15 +185,30 @@ def counters_waiting(*, festival: Festival, days: list[TimetableDay]) -> None:
         placement.counter_deal = deal_text(placement.counter) if placement.counter else ""
 
 
-def placeable_applications(*, festival: Festival) -> list[Application]:
-    """Shortlisted and offered applications of the festival's calls, with their bands (one query)."""
-    return list(
-        Application.objects.filter(
-            call__festival=festival, status__in=[Application.Status.SHORTLISTED, Application.Status.OFFERED]
-        )
-        .select_related("band")
-        .order_by("band__name")
+def _placeable(festival: Festival) -> QuerySet[Application]:
+    return Application.objects.filter(
+        call__festival=festival, status__in=[Application.Status.SHORTLISTED, Application.Status.OFFERED]
     )
+
+
+@dataclass(frozen=True)
+class Act:
+    """An act the builder may offer a set: its address and name."""
+
+    slug: str
+    name: str
+
+
+def placeable_acts(*, festival: Festival) -> list[Act]:
+    """The acts of the shortlisted and offered applications of the festival's calls, by name: the builder's act
+    list (one query of two columns; an application's answers and scores are not read for it)."""
+    rows = _placeable(festival).order_by("band__name", "pk").values_list("band__slug", "band__name")
+    return [Act(slug, name) for slug, name in rows]
+
+
+def placeable_application(*, festival: Festival, band: Band) -> Application | None:
+    """The band's shortlisted or offered application to one of the festival's calls, if any (one query)."""
+    return _placeable(festival).filter(band=band).select_related("band").order_by("pk").first()
 
 
 def timetable_query(*, festival: Festival, include_cancelled: bool = False) -> QuerySet[Placement]:
@@ -231,8 +253,9 @@ def placement_of(*, festival: Festival, pk: int) -> Placement:
 
 
 def placements_to_move(*, festival: Festival) -> list[Placement]:
-    """The live placements for the builder's one "Move" form (one query)."""
-    return list(timetable_query(festival=festival))
+    """The live placements for the builder's one "Move" form: each its act's name, stage and start (one query)."""
+    columns = ("starts_at", "band__name", "festival_stage__stage__name")
+    return list(timetable_query(festival=festival).only(*columns))
 
 
 def venues_for_festival(*, organisation, user: User) -> QuerySet:

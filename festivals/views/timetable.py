@@ -41,7 +41,7 @@ def _builder(
         "chosen_stage": int(chosen_stage) if str(chosen_stage).isdigit() else None,
         "festival": festival,
         "days": days,
-        "applications": selectors.placeable_applications(festival=festival),
+        "acts": selectors.placeable_acts(festival=festival),
         "stages": festival.stages.select_related("stage"),
         "form": form,
         "move_form": MoveForm(),
@@ -135,8 +135,7 @@ def place(request: HttpRequest, slug: str) -> HttpResponse:
     if d["band"]:
         band = selectors.band_by_slug(slug=d["band"])
         if band is not None:
-            applications = selectors.placeable_applications(festival=festival)
-            application = next((a for a in applications if a.band_id == band.pk), None)
+            application = selectors.placeable_application(festival=festival, band=band)
     else:
         found = selectors.band_to_invite(text=d["invite"])
         if len(found) != 1:
