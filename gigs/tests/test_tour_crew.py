@@ -190,6 +190,36 @@ def test_on_a_tour_day_the_tour_is_listed_and_today_comes_first(client):
     assert html.index("Today on tour") < html.index('id="my-tours"')
 
 
+def test_a_driver_with_only_tours_is_led_by_the_tours_not_asked_to_find_a_band(client, world):
+    """Crew who only travel with a band land on their own job: the page says what the tours hold and its main
+    button opens them (on a tour day, today's itinerary leads); no "Find a band" and no events card. Once they
+    book a band themselves, their events come back beside the tours."""
+    before = dashboard(client, world.crew)
+    assert "Find a band for your event" in before and 'id="role-client"' in before
+    tours.tour_traveller_add(tour=world.tour, by=world.leader, user=world.crew, role="driver")
+    html = dashboard(client, world.crew)
+    head = html[html.index("page-head") : html.index("</h1>") + 600]
+    assert "The tours you travel on" in head and f'href="{reverse("gigs:my_tours")}"' in head
+    assert "Find a band for your event" not in html and 'id="role-client"' not in html
+    # The band's members keep their musician's page: the tour is one more panel for them.
+    assert "When you are busy, your bands and your gigs." in dashboard(client, world.member)
+    world.crew.language = "de"
+    world.crew.save(update_fields=["language"])
+    assert "Die Touren, auf denen Sie mitreisen" in dashboard(client, world.crew)
+
+
+def test_on_a_tour_day_crew_are_led_by_today_s_itinerary(client):
+    w = tour_world(suffix="d", start_in=0)
+    tour = tours.tour_create(band=w.band, by=w.leader, name="Day run", bookings=w.gigs)
+    tours.tour_traveller_add(tour=tour, by=w.leader, user=w.crew, role="driver")
+    html = dashboard(client, w.crew)
+    assert "The tours you travel on" in html and "Today on tour: Day run" in html
+    # The main button is today's itinerary, right below the greeting, before the list of tours.
+    main = html.index("btn btn--primary", html.index("page-head"))
+    assert "Today&#x27;s itinerary" in html[main : main + 300] or "Today's itinerary" in html[main : main + 300]
+    assert main < html.index('id="my-tours"')
+
+
 # ---- Outsiders: nothing to see, nothing to open --------------------------------------------------------
 
 

@@ -138,12 +138,16 @@ def _roster_entry(entry: RosterBand, gigs: list[BookingRow]) -> RosterEntry:
     )
 
 
-def _roles(*, memberships: list, venue_roles: list, client_bookings: int, roster: list | None = None) -> list[str]:
+def _roles(
+    *, memberships: list, venue_roles: list, client_bookings: int, roster: list | None = None, tours: bool = False
+) -> list[str]:
     """The sections of the page, the person's main job first: an agent's roster, a client's events (also
-    for someone with no band, venue or agency yet), a musician's bands, a venue's slots."""
+    for someone with no band, venue, agency or tour yet), a musician's bands, a venue's slots; for crew who
+    only travel with a band (a driver, a sound engineer), their tours."""
     roles = ["agent"] if roster else []
-    roles += ["client"] if client_bookings or not (memberships or venue_roles or roster) else []
-    return roles + ["musician"] * bool(memberships) + ["venue"] * bool(venue_roles)
+    roles += ["client"] if client_bookings or not (memberships or venue_roles or roster or tours) else []
+    roles += ["musician"] * bool(memberships) + ["venue"] * bool(venue_roles)
+    return roles or ["crew"]
 
 
 @login_required
@@ -178,7 +182,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The calls and festivals of the organisations the person runs: what they can start and what runs.
     desks = organiser_desks(user=request.user, running_only=True)
     roles = _roles(
-        memberships=memberships, venue_roles=venue_roles, client_bookings=bookings.counts["as_client"], roster=roster
+        memberships=memberships,
+        venue_roles=venue_roles,
+        client_bookings=bookings.counts["as_client"],
+        roster=roster,
+        tours=bool(my_tours),
     )
     # What the person came for leads a newcomer to its first steps; someone with nothing yet who never said
     # is asked (unless they skipped it in this session).
