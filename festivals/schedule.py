@@ -30,6 +30,17 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+# The schedule format's acronym is at least this long (its JSON schema and its XSD agree).
+ACRONYM_MIN = 4
+
+
+def schedule_acronym(festival: Festival) -> str:
+    """The festival's acronym as the schedule format takes it: its address with underscores for hyphens (letters,
+    digits and underscores), at least four long – a short one takes the first day's year ("jam" → "jam_2027")."""
+    acronym = festival.slug.replace("-", "_")
+    return acronym if len(acronym) >= ACRONYM_MIN else f"{acronym}_{festival.first_day.year}"
+
+
 def sets_version(sets: list[dict]) -> str:
     """The schedule's version: a digest of the sets, so two releases with the same sets read the same."""
     canonical = json.dumps(sets, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -82,8 +93,7 @@ def schedule_data(festival: Festival, release) -> dict:
             "version": sets_version(release.sets),
             "base_url": base + "/",
             "conference": {
-                # The schema's acronym is letters, digits and underscores: the slug's hyphens become underscores.
-                "acronym": festival.slug.replace("-", "_"),
+                "acronym": schedule_acronym(festival),
                 "title": one_line(festival.name),
                 "start": festival.first_day.isoformat(),
                 "end": festival.last_day.isoformat(),
@@ -110,7 +120,9 @@ def _event(festival: Festival, s: ReleasedSet, room: str, tz, base: str) -> dict
         "start": start.strftime("%H:%M"),
         "duration": _hhmm(minutes),
         "room": room,
-        "slug": f"{festival.slug}-{s.pk}-{s.band.slug}",
+        # The format's event slug is the acronym, a hyphen and at least four more ("the_jam-07-owl"): a festival
+        # address whose first word is short ("the-jam") would not do, nor a set "1-a".
+        "slug": f"{schedule_acronym(festival)}-{s.pk:02d}-{s.band.slug}",
         "url": base + reverse("bands:detail", args=[s.band.slug]),
         "title": act,
         "subtitle": "",
