@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
+from accounts.prepared import CompiledSQL
 from bands.models import Band, Membership
 
 from .models import Application, Festival, FestivalStage, OpenCall, Placement
@@ -319,6 +320,24 @@ class Desk:
         return sum(f.to_place for f in self.festivals)
 
 
+def _organisations(*, user_id: int, organisation_id: int | None) -> QuerySet:
+    """The organisations the person runs (owner or booker), each with whether it has calls and festivals."""
+    from django.db.models import Exists, OuterRef
+
+    from teams.models import ACTING_ROLES, Organisation
+
+    organisations = Organisation.objects.filter(
+        members__user_id=user_id, members__role__in=ACTING_ROLES
+    ).annotate(
+        has_calls=Exists(OpenCall.objects.filter(organisation_id=OuterRef("pk"))),
+        has_festivals=Exists(Festival.objects.filter(organisation_id=OuterRef("pk"))),
+    ).order_by("name")  # fmt: skip
+    return organisations if organisation_id is None else organisations.filter(pk=organisation_id)
+
+
+_ORGANISATIONS = CompiledSQL(_organisations)
+
+
 def organiser_desks(*, user: User, organisation_id: int | None = None, running_only: bool = False) -> list[Desk]:
     """The calls and festivals of every organisation `user` runs (owner or booker), or of one. One query
     for the organisations, then only what they hold: their calls with the applications waiting, their
@@ -326,18 +345,12 @@ def organiser_desks(*, user: User, organisation_id: int | None = None, running_o
     `running_only` (the dashboard): venue groups, and agencies only once they run a call or a festival."""
     from django.db.models import Count, Exists, OuterRef
 
-    from teams.models import ACTING_ROLES, Organisation
+    from teams.models import Organisation
 
     if not user.is_authenticated:
         return []
-    organisations = Organisation.objects.filter(
-        members__user=user, members__role__in=ACTING_ROLES
-    ).annotate(
-        has_calls=Exists(OpenCall.objects.filter(organisation_id=OuterRef("pk"))),
-        has_festivals=Exists(Festival.objects.filter(organisation_id=OuterRef("pk"))),
-    ).order_by("name")  # fmt: skip
-    if organisation_id is not None:
-        organisations = organisations.filter(pk=organisation_id)
+    # Every dashboard asks, and most readers run no organisation: the question is compiled once.
+    organisations = _ORGANISATIONS.instances(user_id=user.pk, organisation_id=organisation_id)
     organisations = [
         o
         for o in organisations

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
+from accounts.prepared import CompiledSQL
 from bands.invites import invite_link_token
 from bands.models import Band, Membership
 from bands.travel import journey
@@ -181,11 +182,17 @@ def person_tours(
         return []
     start = dt.datetime.combine(now.astimezone(zone).date(), dt.time(), tzinfo=zone)
     end = start + dt.timedelta(days=1)
+    # Every dashboard asks, whoever reads it: the query is built and compiled once per kind and size of list.
+    rows = _PERSON_TOURS.instances(user_id=user.pk, start=start, upcoming=upcoming, size=str(limit))
+    return [_my_tour(tour, start=start, end=end) for tour in rows]
+
+
+def _person_tours(*, user_id: int, start: dt.datetime, upcoming: bool, size: str) -> QuerySet[Tour]:
     booked = Q(tour_gigs__booking__status__in=TOUR_STATUSES)
     rows = (
         Tour.objects.filter(
-            Q(band_id__in=Membership.objects.filter(user=user).values("band_id"))
-            | Q(pk__in=TourTraveller.objects.filter(user=user).values("tour_id"))
+            Q(band_id__in=Membership.objects.filter(user_id=user_id).values("band_id"))
+            | Q(pk__in=TourTraveller.objects.filter(user_id=user_id).values("tour_id"))
         )
         .select_related("band")
         .only("name", "band", "band__name", "band__slug")
@@ -194,10 +201,10 @@ def person_tours(
             last=Max("tour_gigs__booking__ends_at", filter=booked),
             gig_count=Count("tour_gigs"),
             traveller_role=Subquery(
-                TourTraveller.objects.filter(tour=OuterRef("pk"), user=user).order_by().values("role")[:1]
+                TourTraveller.objects.filter(tour=OuterRef("pk"), user_id=user_id).order_by().values("role")[:1]
             ),
             member_role=Subquery(
-                Membership.objects.filter(band_id=OuterRef("band_id"), user=user).order_by().values("role")[:1]
+                Membership.objects.filter(band_id=OuterRef("band_id"), user_id=user_id).order_by().values("role")[:1]
             ),
         )
     )
@@ -206,8 +213,10 @@ def person_tours(
     else:
         # The latest first, so that a long history keeps its newest tours within the limit.
         rows = rows.order_by(F("last").desc(nulls_first=True), "-pk")
-    rows = rows[:limit]
-    return [_my_tour(tour, start=start, end=end) for tour in rows]
+    return rows[: int(size)]
+
+
+_PERSON_TOURS = CompiledSQL(_person_tours)
 
 
 def _my_tour(tour: Tour, *, start: dt.datetime, end: dt.datetime) -> MyTour:
