@@ -21,9 +21,9 @@ this process (time.process_time) per request through Django's test client, p50 a
 requests after a warm-up, and the SQL statements per request, for the demo band leader, band member,
 venue owner, client and agent. --json saves the run, --compare prints a saved one beside it; --profile
 prints where one request's time goes (cProfile, the slowest 40 functions by own time) for one person.
-Goal: under 12 ms p50 for each person. Last measured (docs/decisions/0078, issue 57, a shared machine): band leader
-10–11.8, member 9.7–11, venue owner 9–11.4, client 8.3–11.3, agent 13–17 ms (before: 11–41 ms); 10, 10, 9, 9 and 10
-queries.
+Goal: under 12 ms p50 for each person (issue 86 asks 8). Last measured (issue 86, a quiet machine, the demo world with
+its tours and festival desk): band leader 9.5, member 8.8, venue owner 8.0, client 6.1, agent 9.1 ms (before the tours
+and desks were compiled once: 13.0, 12.3, 10.9, 9.0, 12.3); 12, 12, 11, 11 and 12 queries.
 """
 
 import argparse
