@@ -13,10 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from .client_ip import client_ip
+from core.fields.timezones import signup_zone_name
+from core.web.client_ip import client_ip
+
 from .policy import policy_accept
 from .services import email_queue, signup_language
-from .timezones import signup_zone_name
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -47,7 +48,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request: HttpRequest) -> str:
         # allauth reads ALLAUTH_TRUSTED_PROXY_COUNT too, but answers a short X-Forwarded-For with a
-        # 500 and an unreadable entry with a 403; ours falls back to REMOTE_ADDR (accounts/client_ip.py).
+        # 500 and an unreadable entry with a 403; ours falls back to REMOTE_ADDR (core/web/client_ip.py).
         ip = client_ip(request)
         if ip is None:
             raise PermissionDenied(_("Unable to determine client IP address"))

@@ -8,10 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        # Register the app's Celery tasks: services queue them by name (accounts.queue).
+        # Register the app's Celery tasks: services queue them by name (core.queue).
         from anymail.signals import inbound, tracking
 
-        from . import checks, tasks  # noqa: F401
+        from core import checks  # noqa: F401
+
+        from . import tasks  # noqa: F401
         from .mail.events import mail_tracking_received
         from .mail.inbound import mail_inbound_received
 

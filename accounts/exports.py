@@ -10,8 +10,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
+from core.queue import task_queue, task_run_here
+
 from .models import DataExport, User
-from .queue import task_queue, task_run_here
 
 EXPORT_TASK = "stageslot.tasks.data_export_task"
 # A new archive a day after the last one was ready; each is offered for a week.

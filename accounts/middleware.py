@@ -14,13 +14,13 @@ from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
-from .dates import DateInputError
-from .form_fields import control_character_in, control_character_words
-from .timezones import viewer_zone
+from core.fields.dates import DateInputError
+from core.fields.form_fields import control_character_in, control_character_words
+from core.fields.timezones import viewer_zone
 
 
 class TimezoneMiddleware:
-    """Activate the viewer's zone (accounts.timezones.viewer_zone) for the request, and keep where it came
+    """Activate the viewer's zone (core.fields.timezones.viewer_zone) for the request, and keep where it came
     from on request.time_zone_source for the page to say."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -107,7 +107,7 @@ class ControlCharacterMiddleware:
 
 
 class DateInputMiddleware:
-    """A date in an address's query that is no date or out of its bound (accounts.dates.query_date) is a 400
+    """A date in an address's query that is no date or out of its bound (core.fields.dates.query_date) is a 400
     page saying so, in place of the page's main part for htmx; nothing was changed."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

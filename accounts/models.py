@@ -12,9 +12,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import prepared
+from core.db import prepared
+from core.fields.timezones import validate_time_zone
+
 from .people import PersonName
-from .timezones import validate_time_zone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -22,7 +23,7 @@ class UserManager(BaseUserManager["User"]):
 
     def get(self, *args, **kwargs) -> "User":
         """As QuerySet.get; a get by primary key alone – the signed-in person, read by every request's
-        authentication – runs SQL compiled once (accounts/prepared.py)."""
+        authentication – runs SQL compiled once (core/db/prepared.py)."""
         if args or kwargs.keys() != {"pk"} or self._db or self._hints:
             return super().get(*args, **kwargs)
         return prepared.one(_USER_BY_PK, kwargs["pk"], missing=lambda: self.model.DoesNotExist("No such user."))

@@ -1,7 +1,7 @@
 """A person's in-app notifications (the bell and the notifications page) and their preferences.
 
 Notifications are written by accounts.services.notifications_create; here they are read, marked
-read (each change moves the person's bell stamp, accounts/stamps.py), and the preferences that
+read (each change moves the person's bell stamp, core/caching/stamps.py), and the preferences that
 notifications_create applies are shown and saved.
 """
 
@@ -13,10 +13,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.caching.stamps import bell_stamp_key, stamp_bump
+
 from .mail.tokens import DIGEST
 from .models import Notification, NotificationPreference, User
 from .notification_kinds import GROUPS, KINDS, NotificationKind
-from .stamps import bell_stamp_key, stamp_bump
 
 Email = NotificationPreference.Email
 

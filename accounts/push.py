@@ -8,7 +8,7 @@ notification's id is the push's tag, so a rare double shows once); one that answ
 device, whose subscription is then deleted.
 
 A subscription's address is a string the browser (or anyone signed in) hands us, and the worker POSTs to
-it: it goes through the one outbound guard (accounts.outbound) when it is saved and on every push. One
+it: it goes through the one outbound guard (core.transport.outbound) when it is saved and on every push. One
 device never stops the others: whatever goes wrong with one is written on its row (`last_error`,
 `failures`) and the round goes on.
 """
@@ -25,12 +25,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
+from core.queue import task_queue
+from core.transport.outbound import OutboundRefused, address_check
+from core.transport.webpush import PushResult, b64url_decode, push_send
+from core.web.site import site_url
+
 from .models import Notification, PushSubscription, User
-from .outbound import OutboundRefused, address_check
 from .people import people_draw
-from .queue import task_queue
-from .site import site_url
-from .webpush import PushResult, b64url_decode, push_send
 
 logger = logging.getLogger(__name__)
 

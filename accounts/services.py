@@ -28,7 +28,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from kombu.exceptions import OperationalError
 
-from accounts.site import site_url
+from core.caching.stamps import bell_stamp_key, stamp_bump
+from core.fields.timezones import when_text
+from core.queue import task_queue, task_run_here
+from core.web.site import site_url
 
 from .mail.headers import notification_mail_headers, thread_reply_to, unsubscribe_url
 from .mail.suppression import mail_normal, mail_suppressed, mail_suppressed_among
@@ -37,13 +40,10 @@ from .models import HereFor, Notification, NotificationPreference, User
 from .notification_kinds import kind_of
 from .people import as_kept, people_drawn, references_kept
 from .push import notification_pushes_enqueue
-from .queue import task_queue, task_run_here
-from .stamps import bell_stamp_key, stamp_bump
-from .timezones import when_text
 
 logger = logging.getLogger(__name__)
 
-# The tasks that send mail, queued by name (accounts/queue.py): tasks import services, never the reverse.
+# The tasks that send mail, queued by name (core/queue.py): tasks import services, never the reverse.
 SEND_EMAIL_TASK = "accounts.tasks.send_email"
 NOTIFICATION_EMAIL_TASK = "accounts.tasks.notification_email_task"
 NOTIFICATION_EMAILS_TASK = "accounts.tasks.notification_emails_task"
@@ -93,7 +93,7 @@ def user_profile_update(
     """Change what others see of a user, the zone their times are shown in and (unless `language` is
     None) the language their notifications and emails are written in ("": the site's).
 
-    `avatar` must already be validated and re-encoded (accounts.images.image_clean).
+    `avatar` must already be validated and re-encoded (core.files.images.image_clean).
     The replaced image file is deleted only after the change commits.
     """
     old_avatar_name = user.avatar.name if user.avatar else ""
@@ -141,7 +141,7 @@ def user_here_for_default(*, user: User, here_for: str) -> None:
 def signup_language() -> str:
     """The language a new account's mail is written in, whatever the kind of sign-up (a form, an emailed code,
     Google): the one the page was read in (the browser's, or the switcher's), when the site speaks it; else ""
-    (the site's). Every sign-up door asks it beside accounts.timezones.signup_zone_name
+    (the site's). Every sign-up door asks it beside core.fields.timezones.signup_zone_name
     (accounts/tests/test_signup_language.py finds the doors)."""
     language = translation.get_language() or ""
     return language if language in dict(settings.LANGUAGES) else ""

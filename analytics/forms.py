@@ -7,8 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import IsoDateInput
 
 # Two full years and a little: the longest range a page compares with the one before it.
 MAX_DAYS = 3 * 366
@@ -57,7 +57,7 @@ def default_period(today: dt.date | None = None) -> Period:
 
 
 class PeriodForm(forms.Form):
-    """From and to, each a record's date (accounts/dates.py: from 2000 up to the horizon); one left out is taken
+    """From and to, each a record's date (core/fields/dates.py: from 2000 up to the horizon); one left out is taken
     from the last twelve months."""
 
     start = BoundedDateField(bound=Bound.RECORD, label=_("From"), widget=IsoDateInput(), required=False)

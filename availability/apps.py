@@ -8,7 +8,7 @@ class AvailabilityConfig(AppConfig):
     verbose_name = _("Availability")
 
     def ready(self) -> None:
-        # Register the app's Celery tasks: services queue them by name (accounts.queue).
+        # Register the app's Celery tasks: services queue them by name (core.queue).
         # The engine imports no Django; its refusals are translated through Django's catalogue.
         from django.utils.translation import gettext, ngettext
 

@@ -15,7 +15,7 @@ from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, ngettext, npgettext, pgettext
 
-from accounts.timezones import zone_name
+from core.fields.timezones import zone_name
 
 from .engine import WEEKDAY_CODES, Recurrence, rrule_parts, zone
 

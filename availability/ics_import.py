@@ -1,7 +1,7 @@
 """Fetch a person's own calendar by its secret ICS address and read their busy times from it.
 
 Fetching is a server-side request made with an address a user typed, so it goes through the one
-outbound guard (accounts.outbound): only public addresses, checked after DNS resolution and pinned for
+outbound guard (core.transport.outbound): only public addresses, checked after DNS resolution and pinned for
 the connection, on every redirect hop, with time and size limits. Parsing expands recurring events and
 keeps only what makes the owner busy. The caller passes the limits.
 """
@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from icalendar.prop import vDDDTypes, vRecur
 from icalendar.timezone import tzp
 
-from accounts.outbound import (
+from core.transport.outbound import (
     OutboundError,
     OutboundRefused,
     Response,
@@ -153,7 +153,7 @@ def normalise_url(url: str) -> str:
     """Return the address to fetch: http(s), host lower-cased, webcal(s) as https, no userinfo, no fragment.
 
     Numeric hosts written the old way (2130706433, 0x7f.0.0.1) become dotted IPv4 so the address check
-    sees what the resolver would (accounts.outbound.url_normalise). Raises FeedError with a message for
+    sees what the resolver would (core.transport.outbound.url_normalise). Raises FeedError with a message for
     the user otherwise.
     """
     url = (url or "").strip()
@@ -169,7 +169,7 @@ def normalise_url(url: str) -> str:
 
 
 def address_check_ics(url: str, *, allow_hosts: Collection[str] = ()) -> str:
-    """The address as calendar_add stores it, checked by the one outbound rule (accounts.outbound
+    """The address as calendar_add stores it, checked by the one outbound rule (core.transport.outbound
     address_check): FeedError with its words for a private one. A name that does not resolve yet is kept;
     the first sync says so."""
     normal = normalise_url(url)
@@ -194,7 +194,7 @@ def fetch_ics(
 ) -> FetchResult:
     """GET a calendar by its address, conditionally when `etag`/`last_modified` are given.
 
-    The request goes through the outbound guard (accounts.outbound): every hop's host is resolved and
+    The request goes through the outbound guard (core.transport.outbound): every hop's host is resolved and
     refused unless all its addresses are public (`allow_hosts`: exact "host:port" strings, e.g.
     "127.0.0.1:8000", skip that check), the connection goes to the checked address, https never
     redirects to http. Each socket wait is limited to `timeout` and the whole fetch to twice that; the

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.timezones import validate_time_zone
+from core.fields.timezones import validate_time_zone
 
 if TYPE_CHECKING:
     from .engine import Recurrence

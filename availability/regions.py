@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_htmx.http import trigger_client_event
 
-from accounts.htmx import HtmxHttpRequest, is_partial
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 CHANGED_EVENT = "availability-changed"
 DIALOG_TARGET = "cal-dialog-body"

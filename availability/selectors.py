@@ -9,7 +9,7 @@ from django.db.models import Func, QuerySet, TextField
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.prepared import CompiledSQL
+from core.db.prepared import CompiledSQL
 
 from . import engine
 from .engine import Interval

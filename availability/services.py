@@ -16,16 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from accounts.models import User
-from accounts.queue import task_queue
-from accounts.scheduling import day_text, horizon_days, scheduling_last_day, scheduling_today, too_late_message
 from accounts.services import lazy_text, notifications_create
+from core.fields.scheduling import day_text, horizon_days, scheduling_last_day, scheduling_today, too_late_message
+from core.queue import task_queue
 
 from . import engine
 from .ics_import import FeedError, address_check_ics, fetch_ics, parse_busy
 from .models import BusyInterval, ExternalCalendar, Rule, TimeBlock
 
 # Busy time is kept from two months back (the calendars show the past month) to a week past the last
-# day anything can be booked (the scheduling horizon, accounts.scheduling): one horizon, so whatever
+# day anything can be booked (the scheduling horizon, core.fields.scheduling): one horizon, so whatever
 # decides whether a person is free reads busy time written out over every bookable day – a gig that
 # starts late on the last day in any zone, with its pack-down and the journey on (decision 0093). The
 # nightly task moves the window on.
@@ -36,7 +36,7 @@ MAX_ONE_OFF = dt.timedelta(days=366)
 MAX_OCCURRENCE = dt.timedelta(days=7)
 # Enough for a daily rule over the whole horizon (62 days back, about 1,103 ahead): the engine's own cap.
 MATERIALISE_CAP = engine.MAX_OCCURRENCES
-# The earliest date of any block (its forms ask for far less: accounts.scheduling); how far ahead
+# The earliest date of any block (its forms ask for far less: core.fields.scheduling); how far ahead
 # is the scheduling horizon (STAGESLOT_SCHEDULING_HORIZON_DAYS).
 EARLIEST_DATE = dt.date(1970, 1, 1)
 CALENDAR_LIMIT = 5
@@ -412,7 +412,7 @@ def calendar_add(*, user: User, url: str, name: str = "") -> ExternalCalendar:
 
 
 def _queue_sync(calendar_id: int) -> None:
-    # By name (accounts/queue.py): tasks import services, never the reverse.
+    # By name (core/queue.py): tasks import services, never the reverse.
     task_queue("availability.tasks.calendar_sync_task", calendar_id=calendar_id)
 
 

@@ -2,14 +2,14 @@ import datetime as dt
 
 from django.urls import path, register_converter
 
-from accounts.dates import Bound, date_problem
+from core.fields.dates import Bound, date_problem
 
 from .views import calendar, imports, rules
 
 
 class DateConverter:
     """A local date written YYYY-MM-DD; an impossible one (2027-02-30), or one out of the browsing bound
-    (accounts/dates.py: 9999-12-31 would overflow a day later), is a 404."""
+    (core/fields/dates.py: 9999-12-31 would overflow a day later), is a 404."""
 
     regex = r"\d{4}-\d{2}-\d{2}"
 

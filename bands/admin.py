@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.filters import CountryFilter
 
-from accounts.admin_export import StaffExportMixin
+from core.admin_export import StaffExportMixin
 
 from .models import ApprovalStatus, Band, BandEmbed, BandPhoto, Genre, Membership
 from .resources import BandResource

@@ -8,7 +8,7 @@ class BandsConfig(AppConfig):
     verbose_name = _("Bands")
 
     def ready(self) -> None:
-        # Register the app's Celery tasks: services queue them by name (accounts.queue).
+        # Register the app's Celery tasks: services queue them by name (core.queue).
         from . import search_lists, tasks  # noqa: F401
         from .models import Band, Genre, Membership
 

@@ -18,13 +18,13 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, ngettext, pgettext
 
 from accounts.models import User
-from accounts.prepared import CompiledSQL
 from availability import engine
 from availability.describe import join_words
 from availability.engine import WEEKDAY_CODES
 from availability.lineup import Lineup, fills
 from availability.selectors import busy_by_user, busy_micros_by_user
 from availability.weekdays import WEEKDAY_SHORT_NAMES
+from core.db.prepared import CompiledSQL
 
 from .gig_hours import GigHours, band_gig_hours
 from .lineup import band_lineup, band_section_names

@@ -23,7 +23,7 @@ from accounts.mail.headers import address_mail_headers
 from accounts.mail.suppression import mail_suppressed
 from accounts.models import User
 from accounts.services import email_queue, language_for_email
-from accounts.site import site_url
+from core.web.site import site_url
 
 from .models import InviteBase
 

@@ -2,7 +2,7 @@
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
-from accounts.prepared import CompiledSQL
+from core.db.prepared import CompiledSQL
 
 from .models import Band, Membership
 

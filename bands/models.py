@@ -12,8 +12,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.timezones import validate_time_zone
 from availability.models import TimeBlock
+from core.fields.timezones import validate_time_zone
 
 from .cancellation import Windows, band_windows, windows_words
 from .links import LINK_FIELDS, validate_link

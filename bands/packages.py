@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 
-from accounts.amounts import money_words
 from accounts.models import User
+from core.fields.amounts import money_words
 
 from .models import Band, Deliverable, Package
 from .services import BandPermissionError, _manager_of

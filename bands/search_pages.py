@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.functional import cached_property
 from django_htmx.http import push_url
 
-from accounts.htmx import HtmxHttpRequest, is_partial
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 from .cards import ResultCard
 from .forms.search import SearchForm

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from accounts.blocks import hidden_from
 from accounts.models import PartyKind, User
-from accounts.prepared import Rows, fetch_rows_together
+from core.db.prepared import Rows, fetch_rows_together
 from places.near import Near, near_filter
 
 from .calendar import bands_available_on, bands_fielded_between
@@ -791,7 +791,7 @@ def press_kit_rows(*, slug: str) -> PressKitRows:
     members and their users), so pages drawn from equal rows are equal and any change is another digest.
 
     One statement for the band and one for each list, so the page runs the same queries for two members
-    or twenty, all sent in one round trip on PostgreSQL (accounts.prepared.fetch_rows_together: the
+    or twenty, all sent in one round trip on PostgreSQL (core.db.prepared.fetch_rows_together: the
     public band page is among the most requested, and five answers waited for one by one were most of its
     time on a busy machine). Written-out SQL by the band's slug, not the ORM's query building: for one
     band, building the queries cost more CPU than running them. Raises Band.DoesNotExist."""

@@ -222,7 +222,7 @@ def band_update(*, band: Band, by: User, genres: Iterable[Genre] | None = None, 
 def band_photo_add(*, band: Band, by: User, image: ContentFile, caption: str) -> BandPhoto:
     """Add a photo to the band's press kit, last in order.
 
-    `image` must already be validated and re-encoded (accounts.images.image_clean).
+    `image` must already be validated and re-encoded (core.files.images.image_clean).
     Raises BandPermissionError for non-managers and BandLimitError when the band
     already has PHOTO_LIMIT photos.
     """

@@ -28,9 +28,9 @@ import numpy as np
 from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery, Value
 from django.db.models.lookups import LessThanOrEqual
 
-from accounts.prepared import CompiledSQL
 from availability.engine import busy_micros
 from availability.models import BusyInterval
+from core.db.prepared import CompiledSQL
 from places.geo import GreatCircleKm, bounding_box, box_q, great_circle_km
 
 from .models import Band, BandBlock

@@ -169,7 +169,7 @@ def without_processor(name: str, path: str, *, signed_in: bool, runs: int) -> di
 def pages() -> list[tuple[str, str, bool, int]]:
     from accounts.models import User
     from accounts.notifications import notifications_unread_count
-    from accounts.stamps import bell_stamp_key, stamp_current
+    from core.caching.stamps import bell_stamp_key, stamp_current
 
     leader = User.objects.get(email=LEADER)
     unread = notifications_unread_count(user=leader)

@@ -5,7 +5,7 @@ Usage:
 
 Makes a few uploads in memory – a palette PNG of 39.9 megapixels that is only a few KB on disk (the
 file that cost a web process 200–300 MB), the same at the pixel limit and just over it, a 24-megapixel
-camera JPEG (6000 × 4000) and a 12-megapixel phone JPEG – and runs accounts.images.image_clean with
+camera JPEG (6000 × 4000) and a 12-megapixel phone JPEG – and runs core.files.images.image_clean with
 the press photo rules on each, every run in a fresh Python process, so that the peak memory it
 reports is that one upload's. Prints the file size, the answer (stored size or the refusal), the wall
 time and how far the process's peak resident memory (VmHWM, reset just before) rose above its
@@ -32,7 +32,7 @@ import django
 django.setup()
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from accounts.images import PHOTO_RULES, image_clean
+from core.files.images import PHOTO_RULES, image_clean
 
 def status(key):
     with open("/proc/self/status") as f:

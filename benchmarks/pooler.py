@@ -8,7 +8,7 @@ Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/stageslot_bench_pooler \\
 1. The race, in this process (benchmarks/harness.py on DATABASE_URL's database, migrated): one band, --racers
    pending bookings at overlapping times, all accepted at once by its leader from as many threads, each with
    its own connection (booking_accept, the one path to BOOKED). Exactly one wins each round; a refusal is the
-   answer a loser gets, anything else is an error. Through the pooler: PgBouncer (accounts.local_servers,
+   answer a loser gets, anything else is an error. Through the pooler: PgBouncer (core.local_servers,
    as bin/topology.py --pooler and the pooler's tests start it) with the site's DATABASE_TRANSACTION_POOLER
    settings, 10 server connections for all the racers.
 2. The reload (unless --no-reload): benchmarks/reload.py's steady load through nginx while node2 reloads
@@ -122,7 +122,7 @@ def through_pooler():
     """Every connection of this process through PgBouncer, with the DATABASE_TRANSACTION_POOLER settings."""
     from django.db import connection
 
-    from accounts import local_servers
+    from core import local_servers
     from stageslot.settings.base import behind_transaction_pooler
 
     db = connection.settings_dict

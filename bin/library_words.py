@@ -1,10 +1,10 @@
 """Find the words of the libraries StageSlot shows (allauth, Django's forms, auth and admin) whose own
 translation addresses the reader in another voice than StageSlot speaks in that language
 (docs/languages.md: German "Sie", French "vous", Spanish "usted", Italian "tu", Dutch "je"), and write
-them to accounts/library_words.py, so that `make messages` copies them into our catalogues, where our
+them to core/library_words.py, so that `make messages` copies them into our catalogues, where our
 translation (in our voice) wins over the library's: LOCALE_PATHS come before the apps' own catalogues.
 
-    python bin/library_words.py          # writes accounts/library_words.py; then `make messages`, translate
+    python bin/library_words.py          # writes core/library_words.py; then `make messages`, translate
     python bin/library_words.py --seed   # also fills our catalogues with the library's translation where it
                                          # already speaks our voice (a start; each is then ours to keep)
 
@@ -22,7 +22,7 @@ import polib  # noqa: E402
 
 from stageslot.voice import LANGUAGES_VOICED, library_catalogues, off_voice  # noqa: E402
 
-TARGET = ROOT / "accounts" / "library_words.py"
+TARGET = ROOT / "core" / "library_words.py"
 HEAD = '''# ruff: noqa: E501 - each word as the library writes it, on one line
 """Words of the libraries StageSlot shows (allauth, Django's forms, auth and admin) whose own translation
 speaks to the reader in another voice than StageSlot does in that language: listed here so that

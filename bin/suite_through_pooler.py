@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/stageslot REDIS_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bin/suite_through_pooler.py [pytest arguments …]
 
-Debian's PgBouncer is started in front of DATABASE_URL's server (accounts.local_servers.pgbouncer_start, as
+Debian's PgBouncer is started in front of DATABASE_URL's server (core.local_servers.pgbouncer_start, as
 bin/topology.py --pooler starts it), and pytest runs in one process (`-n 0`: pytest-django makes its test
 database by migrating through the pooler, where copying a template would meet the pooler's idle server
 connections to it) with DATABASE_URL pointing at the pooler and DATABASE_TRANSACTION_POOLER=true, as a site
@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from accounts import local_servers  # noqa: E402
+from core import local_servers  # noqa: E402
 
 # What a pooler breaks first (docs/decisions/0100): races and locks, money, jobs that iterate, erasure.
 DEFAULT_TESTS = [

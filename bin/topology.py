@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from accounts.local_servers import HOST, free_port, port_free  # noqa: E402 (after the project is on the path)
+from core.local_servers import HOST, free_port, port_free  # noqa: E402 (after the project is on the path)
 
 NGINX = os.environ.get("STAGESLOT_NGINX", "/usr/sbin/nginx")
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
@@ -539,7 +539,7 @@ class Topology:
     def _pooler_start(self) -> None:
         """PgBouncer in transaction mode on a free port, in front of the database's server: its config, users
         file and log in a folder of their own (PgBouncer does not run as root: as postgres, it must read them)."""
-        from accounts.local_servers import SideServerError, pgbouncer_start
+        from core.local_servers import SideServerError, pgbouncer_start
 
         database = urlsplit(self.primary_url or self.database_url)
         folder = self.directory / "pgbouncer"
@@ -561,10 +561,10 @@ class Topology:
 
     def _replica_start(self) -> None:
         """A primary of the topology's own holding a copy of the database, and its streaming replica, in
-        a temporary folder (accounts.local_servers: as stageslot/tests/test_replica_cluster.py builds them). The
+        a temporary folder (core.local_servers: as stageslot/tests/test_replica_cluster.py builds them). The
         site's processes reach the primary as DATABASE_URL (through the pooler with --pooler) and the replica
         as DATABASE_REPLICA_URL, straight."""
-        from accounts import local_servers
+        from core import local_servers
 
         if local_servers.postgres_bin_dir() is None:
             raise TopologyError("--replica needs PostgreSQL's server binaries: apt-get install postgresql")
@@ -596,7 +596,7 @@ class Topology:
             return
         import shutil
 
-        from accounts.local_servers import PostgresCluster
+        from core.local_servers import PostgresCluster
 
         folder, bin_dir = Path(self.clusters["folder"]), Path(self.clusters["bin_dir"])
         for name in ("replica", "primary"):

@@ -17,12 +17,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_export import StaffExportMixin
 from accounts.mfa import second_factor_required
 from accounts.models import Block, Report
 from accounts.people import people_drawn
-from accounts.timezones import when_text
 from bands.admin import action_with_form
+from core.admin_export import StaffExportMixin
+from core.fields.timezones import when_text
 
 from .errors import BookingError
 from .models import (

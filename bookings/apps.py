@@ -8,5 +8,5 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Bookings")
 
     def ready(self) -> None:
-        # Register the app's Celery tasks: services queue them by name (accounts.queue).
+        # Register the app's Celery tasks: services queue them by name (core.queue).
         from . import tasks  # noqa: F401

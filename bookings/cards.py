@@ -11,10 +11,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.timezones import when_text
 from bands.cards import card_words, detail_url, distance_away, grouped, rating_text
 from bands.demand import Demand, demand_near
 from bands.models import Band
+from core.fields.timezones import when_text
 from places.maps import Marker, point_of, results_map
 from venues.models import Slot
 

@@ -31,8 +31,8 @@ from django.utils.http import http_date, quote_etag
 from django_ical.feedgenerator import FEED_FIELD_MAP, ICal20Feed
 from icalendar import Calendar, Component
 
-from accounts.form_fields import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, LINE_BREAKS
-from accounts.site import site_url
+from core.fields.form_fields import CONTROL_CHARACTERS, DIRECTION_CHARACTERS, LINE_BREAKS
+from core.web.site import site_url
 
 logger = logging.getLogger(__name__)
 

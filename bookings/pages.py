@@ -19,14 +19,14 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import get_language, gettext_lazy
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from accounts.htmx import HtmxHttpRequest, is_partial
-from accounts.stamps import stamp_current
-from accounts.timezones import when_text
 from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
 from bands.calendar import length_label
 from bands.demand import city_demand_for
 from bands.gig_hours import band_gig_hours
 from bands.models import Band
+from core.caching.stamps import stamp_current
+from core.fields.timezones import when_text
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 from .errors import BookingConflict, BookingError, BookingPermissionError, ContactRefused
 from .forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm

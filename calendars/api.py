@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiLine
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take
 from bookings.api.bookings import ONE_ERRORS, READ_ERRORS
 from bookings.api.core import ApiProblem, caller, field_errors, token_auth
 from bookings.api.schemas import utc
+from core.fields.api_fields import ApiLine
 
 from . import services
 from .forms import CaldavConnectForm

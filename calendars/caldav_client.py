@@ -1,7 +1,7 @@
 """The one module that talks to CalDAV servers (Nextcloud, Fastmail, iCloud, Radicale, …), with `caldav`.
 
 Every request goes to an address a member typed, so the library is handed the one outbound session
-(accounts.outbound): the host is resolved once per connection, every address must be public (or
+(core.transport.outbound): the host is resolved once per connection, every address must be public (or
 "host:port" listed in CALDAV_ALLOW_HOSTS, for the tests' and `make run`'s Radicale), the connection goes
 to a checked address, every redirect hop is checked the same way and never leaves https for http, no
 proxy from the environment is used, each wait is limited to CALDAV_TIMEOUT seconds (a request to twice
@@ -30,7 +30,6 @@ from caldav.lib import error as caldav_error
 from django.conf import settings
 from django.utils.translation import gettext_lazy
 
-from accounts.outbound import OutboundError, OutboundRefused, OutboundSession, address_check, failure_kind
 from availability.ics_import import (
     MSG_CERTIFICATE,
     MSG_PROTOCOL,
@@ -44,6 +43,7 @@ from availability.ics_import import (
     normalise_url,
     parse_busy,
 )
+from core.transport.outbound import OutboundError, OutboundRefused, OutboundSession, address_check, failure_kind
 
 from .clients import BusyTime, CalendarAuthError, CalendarSyncError
 from .crypto import SecretUnreadable

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import OneLineField
+from core.fields.form_fields import OneLineField
 
 
 class CaldavConnectForm(forms.Form):

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.outbound import (
+from core.transport.outbound import (
     OutboundError,
     OutboundRefused,
     OutboundSession,

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.queue import task_queue
 from availability.models import BusyInterval
 from availability.services import busy_replace, horizon
 from bookings.ical import feed_render
+from core.queue import task_queue
 
 from . import caldav_client, google
 from .clients import CalendarAuthError, CalendarSyncError, provider_client
@@ -53,7 +53,7 @@ def _own(calendar: ConnectedCalendar, by: User) -> None:
 
 
 def _queue(task: str, calendar_id: int) -> None:
-    # By name (accounts/queue.py): tasks import services, never the reverse.
+    # By name (core/queue.py): tasks import services, never the reverse.
     task_queue(f"calendars.tasks.{task}", calendar_id=calendar_id)
 
 

@@ -23,7 +23,7 @@ from urllib.parse import unquote
 
 import caldav
 
-from accounts.local_servers import child_start, child_stop, end_with_parent, free_port
+from core.local_servers import child_start, child_stop, end_with_parent, free_port
 
 PROJECT = Path(__file__).resolve().parents[1]
 

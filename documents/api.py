@@ -16,11 +16,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from accounts.api_fields import ApiText
 from accounts.models import ApiToken
 from bookings.api.bookings import ONE_ERRORS, WRITE_ERRORS
 from bookings.api.core import ApiProblem, caller, field_errors, token_auth
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
+from core.fields.api_fields import ApiText
 from gigs.models import AdvanceItem
 from gigs.selectors.day_sheets import ITEMS, advance_items_of, day_sheet_of, runs_the_day
 from gigs.services.day_sheets import advance_item_set

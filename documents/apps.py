@@ -8,4 +8,4 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
-        from . import checks, tasks  # noqa: F401  (the deploy check; services queue tasks by name: accounts.queue)
+        from . import checks, tasks  # noqa: F401  (the deploy check; services queue tasks by name: core.queue)

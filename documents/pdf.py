@@ -38,7 +38,7 @@ PDF_STYLESHEET = "css/pdf.css"
 
 def weasyprint():
     """WeasyPrint, imported on first use. Importing it turns Pillow's LOAD_TRUNCATED_IMAGES on for the
-    whole process, which would let a damaged upload through accounts.images' check: it is turned off
+    whole process, which would let a damaged upload through core.files.images' check: it is turned off
     again here, on every use (our PDFs carry no damaged image)."""
     import weasyprint as module
     from PIL import ImageFile

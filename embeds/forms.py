@@ -7,8 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import OneLineField
-from accounts.timezones import time_zone_names
+from core.fields.form_fields import OneLineField
+from core.fields.timezones import time_zone_names
 
 from .colours import DEFAULT_ACCENT, DEFAULT_BACKGROUND
 from .models import hex_colour

@@ -15,8 +15,6 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.site import site_url
-from accounts.timezones import when_text
 from bands.calendar import calendar_members
 from bands.models import ApprovalStatus, Band, BandPhoto
 from bands.packages import band_packages
@@ -24,6 +22,8 @@ from bands.selectors import band_photos
 from bookings.models import FeedMark
 from bookings.selectors.public import PublicDay, band_public_days
 from bookings.selectors.shows import band_shows_next
+from core.fields.timezones import when_text
+from core.web.site import site_url
 
 from .colours import DEFAULT_ACCENT, DEFAULT_BACKGROUND
 from .models import EmbedStyle

@@ -25,9 +25,9 @@ from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.site import site_url
 from bands.permissions import band_for, render_manage
 from bands.services import BandPermissionError
+from core.web.site import site_url
 
 from .colours import palette
 from .forms import EmbedParams, EmbedStyleForm, embed_params

@@ -23,12 +23,12 @@ from django.utils.translation import gettext_lazy
 
 from accounts.blocks import contact_open
 from accounts.models import User
-from accounts.queue import task_queue
 from accounts.services import NotificationItem, lazy_text, notifications_create_many
 from bands.demand import CITY_KM
 from bookings.models import Booking
 from bookings.selectors.blocks import side_parties
 from bookings.selectors.shows import PLAYED, shows_listed
+from core.queue import task_queue
 from places.geo import GreatCircleKm, bounding_box, box_q
 from venues.models import Slot
 

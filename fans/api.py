@@ -12,14 +12,14 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiLine
-from accounts.client_ip import client_ip
-from accounts.dates import ApiDate
 from accounts.models import ApiToken
 from accounts.ratelimit import LimitReached, rate_limit_take
 from bands.models import Band
 from bookings.api.core import COMMON_ERRORS, PUBLIC, ApiProblem, Problem, caller, public_auth, token_auth, viewer
 from bookings.api.shows import ShowPage, show_out
+from core.fields.api_fields import ApiLine
+from core.fields.dates import ApiDate
+from core.web.client_ip import client_ip
 from places.near import Near, PlaceNotFound, city_from_input
 from venues.models import Venue
 

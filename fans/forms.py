@@ -6,8 +6,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import OneLineField
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import OneLineField
 from places.forms import CityField
 
 from .models import DEFAULT_RADIUS_KM, MAX_FAN_RADIUS_KM

@@ -28,16 +28,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accounts.client_ip import client_ip
-from accounts.htmx import is_partial
 from accounts.ratelimit import rate_limit_return, rate_limit_take, rate_limited_response
-from accounts.replica import reads_from_replica
 from accounts.services import signup_language
-from accounts.site import site_url
-from accounts.timezones import signup_zone_name, when_text
 from bands.models import Band
 from bookings.ical import FeedEvent, feed_render, feed_response
 from bookings.selectors.shows import lineup_sorted, show_json_ld, show_lineup, show_public, show_status
+from core.db.replica import reads_from_replica
+from core.fields.timezones import signup_zone_name, when_text
+from core.web.client_ip import client_ip
+from core.web.htmx import is_partial
+from core.web.site import site_url
 from places.near import Near, PlaceNotFound, city_from_input, distance_text
 from venues.models import Slot, Venue
 

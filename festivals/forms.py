@@ -6,9 +6,9 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import BoundedIntegerField, FeeField, OneLineField, TimeZoneField
 from bands.models import Currency, Genre
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import BoundedIntegerField, FeeField, OneLineField, TimeZoneField
 
 from .models import Application, Question
 

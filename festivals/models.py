@@ -16,9 +16,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.timezones import validate_time_zone
 from bands.models import Band, Currency, Genre
 from bookings.models import Booking
+from core.fields.timezones import validate_time_zone
 from teams.models import Organisation
 from venues.models import Stage, Venue
 

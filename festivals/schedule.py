@@ -12,8 +12,8 @@ import zoneinfo
 
 from django.urls import reverse
 
-from accounts.form_fields import one_line
-from accounts.site import site_url
+from core.fields.form_fields import one_line
+from core.web.site import site_url
 
 from .ical import NAMESPACE
 from .models import Festival

@@ -8,8 +8,8 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from accounts.prepared import CompiledSQL
 from bands.models import Band, Membership
+from core.db.prepared import CompiledSQL
 
 from .models import Application, Festival, FestivalStage, OpenCall, Placement
 from .services.timetable import GONE, WAS_BOOKED, festival_days, stage_window

@@ -18,15 +18,15 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiId, ApiLine, ApiText
-from accounts.dates import ApiDate, ApiDateTime, Bound, date_problem
 from accounts.models import ApiToken
-from accounts.scheduling import scheduling_last_day, scheduling_today, too_late_message
 from bands.models import Band
 from bands.selectors import band_for_manage
 from bookings.api.bookings import ONE_ERRORS, OUT_OF_RANGE, WRITE_ERRORS, _limited
 from bookings.api.core import ApiProblem, caller, field_errors, token_auth
 from bookings.api.schemas import utc
+from core.fields.api_fields import ApiId, ApiLine, ApiText
+from core.fields.dates import ApiDate, ApiDateTime, Bound, date_problem
+from core.fields.scheduling import scheduling_last_day, scheduling_today, too_late_message
 from teams.models import Organisation
 from teams.selectors import group_venues, organisation_for_member, viewing_band_ids
 from venues.selectors import venue_for_staff

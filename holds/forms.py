@@ -8,11 +8,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField, DateInputError
-from accounts.form_fields import OneLineField
-from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.models import ApprovalStatus, Band
 from bookings.forms.venue_slots import NonexistentTime, band_lookup, local_span
+from core.fields.dates import Bound, BoundedDateField, DateInputError
+from core.fields.form_fields import OneLineField
+from core.fields.scheduling import check_scheduled_days, scheduling_today
 from venues.models import Venue
 
 from .models import MAX_LEVEL
@@ -197,7 +197,7 @@ class AnswerHoldRequestForm(forms.Form):
 
 class BookerCalendarForm(forms.Form):
     """What the bookers' calendar shows: month, week or day, around which date. A view it does not know falls
-    back to the month; a date that is none, or out of the browsing bound (accounts/dates.py), is a
+    back to the month; a date that is none, or out of the browsing bound (core/fields/dates.py), is a
     DateInputError (a 400 page that names the first or last date) – or, `fallback`, today."""
 
     view = forms.ChoiceField(choices=[("month", _("Month")), ("week", _("Week")), ("day", _("Day"))], required=False)

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.people import people_draw, people_drawn, people_named
-from accounts.prepared import CompiledSQL
-from accounts.site import site_url
 from bands.calendar import HeldMark
 from bands.models import Band, Membership
 from bookings.ical import FeedEvent
 from bookings.models import CalendarFeed
 from bookings.selectors.feeds import WINDOW_AHEAD
+from core.db.prepared import CompiledSQL
+from core.web.site import site_url
 from teams.models import LinkStatus, OrgMember, Representation, VenueLink
 from venues.models import Slot, Stage, Venue, VenueStaff
 from venues.selectors import first_slot_in_the_way, slot_clash_message, slots_in_the_way

@@ -22,12 +22,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.dates import Bound, date_problem
 from accounts.models import User
 from accounts.people import person_ref
-from accounts.scheduling import scheduling_today
 from accounts.services import lazy_text, notifications_create
-from accounts.site import site_url
 from bands.models import Band
 from bookings.errors import ContactRefused
 from bookings.models import Booking, FeedMark, Webhook
@@ -35,6 +32,9 @@ from bookings.selectors.blocks import side_parties
 from bookings.services.asking import booking_offer
 from bookings.services.checks import contact_check
 from bookings.services.webhooks import webhook_emit
+from core.fields.dates import Bound, date_problem
+from core.fields.scheduling import scheduling_today
+from core.web.site import site_url
 from teams.models import Organisation
 from teams.selectors import band_managers, organisation_people, representing_agency_ids
 from venues.models import Slot, Stage, Venue, VenueStaff
@@ -54,7 +54,8 @@ class HoldError(ValidationError):
 
 
 def _refuse_out_of_bound(day: dt.date, zone: ZoneInfo) -> None:
-    """A day a hold or a closing goes to: from today on in the venue's zone, up to the horizon (accounts/dates.py)."""
+    """A day a hold or a closing goes to: from today on in the venue's zone, up to the horizon
+    (core/fields/dates.py)."""
     problem = date_problem(day, bound=Bound.AHEAD, today=scheduling_today(zone))
     if problem:
         raise HoldError(problem, code="date")

@@ -14,10 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_export import StaffExportMixin
 from accounts.mfa import second_factor_required
 from bookings.errors import BookingError
 from bookings.selectors.quotes import money_text
+from core.admin_export import StaffExportMixin
 
 from .forms import PayoutForm, StaffRefundForm
 from .models import (

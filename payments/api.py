@@ -24,8 +24,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiId, ApiInt, ApiLine, ApiText
-from accounts.form_fields import INTEGER_MAX
 from accounts.models import ApiToken
 from bands.models import Currency
 from bands.packages import band_package_of
@@ -52,6 +50,8 @@ from bookings.api.core import (
 )
 from bookings.api.packages import InstantIn
 from bookings.api.schemas import utc
+from core.fields.api_fields import ApiId, ApiInt, ApiLine, ApiText
+from core.fields.form_fields import INTEGER_MAX
 
 from . import stripe_api
 from .models import Checkout, LedgerEntry, Payment, Refund

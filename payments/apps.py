@@ -10,5 +10,5 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             checks,  # noqa: F401  (registers the deploy check)
-            tasks,  # noqa: F401  (services queue them by name: accounts.queue)
+            tasks,  # noqa: F401  (services queue them by name: core.queue)
         )

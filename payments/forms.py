@@ -5,10 +5,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import BoundedIntegerField, OneLineField
 from bands.models import Band, Currency
 from bookings.models_quotes import CostKind
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import BoundedIntegerField, OneLineField
 
 from .models import MemberPayout
 from .selectors import Period, SplitRow, band_year

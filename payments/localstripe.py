@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from accounts.local_servers import SideServerError, child_start, child_stop, end_with_parent
+from core.local_servers import SideServerError, child_start, child_stop, end_with_parent
 
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 15.0

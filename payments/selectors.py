@@ -18,11 +18,11 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from accounts.models import User
-from accounts.prepared import CompiledSQL
 from bands.models import Band, Membership, Package
 from bookings.models import Booking, Quote
 from bookings.selectors.bookings import PAGE_RELATED, booking_for_viewer, is_venue_staff, side_of
 from bookings.selectors.quotes import money_text
+from core.db.prepared import CompiledSQL
 from teams.selectors import viewing_band_ids
 from venues.models import VenueStaff
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from accounts.local_servers import port_free
+from core.local_servers import port_free
 from payments import localstripe as local
 
 # The ports tests may run localstripe on; 8420, `make run`'s, last, so a developer's server keeps it.

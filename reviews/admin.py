@@ -10,8 +10,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_export import StaffExportMixin
 from bands.admin import action_with_form
+from core.admin_export import StaffExportMixin
 
 from .models import ModerationLog, Review, ReviewReport
 from .resources import ReviewResource

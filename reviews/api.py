@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiText
 from accounts.models import ApiToken
 from bookings.api.bookings import _limited
 from bookings.api.core import (
@@ -41,6 +40,7 @@ from bookings.api.core import (
 )
 from bookings.api.schemas import utc
 from bookings.models import Booking
+from core.fields.api_fields import ApiText
 
 from .models import REPLY_MAX, TEXT_MAX, Review, Side
 from .selectors import (

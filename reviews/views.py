@@ -13,10 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.htmx import is_partial
 from accounts.ratelimit import rate_limited
-from accounts.timezones import when_text, zone_name
 from bookings.models import Booking
+from core.fields.timezones import when_text, zone_name
+from core.web.htmx import is_partial
 
 from .forms import ReplyForm, ReportForm, ReviewForm
 from .models import Side

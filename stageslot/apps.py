@@ -10,5 +10,5 @@ class StageSlotConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Register the app's Celery tasks: services queue them by name (accounts.queue).
+        # Register the app's Celery tasks: services queue them by name (core.queue).
         from . import checks, tasks  # noqa: F401  (checks: registers the operator check)

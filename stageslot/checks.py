@@ -158,7 +158,7 @@ def pooler_refusals(databases: dict, *, pooler_named: bool) -> list[checks.Check
 @checks.register(checks.Tags.database, deploy=True)
 def replica_pin_covers_lag(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """A person reads their own write only if their reads stay on the primary at least as long as the replica
-    may be behind (accounts/replica.py)."""
+    may be behind (core/db/replica.py)."""
     if "replica" not in settings.DATABASES:
         return []
     if settings.DATABASE_REPLICA_PIN_SECONDS >= settings.DATABASE_REPLICA_MAX_LAG:

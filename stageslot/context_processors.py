@@ -12,7 +12,7 @@ def site(request: HttpRequest) -> dict:
     return {
         "SITE_NAME": "StageSlot",
         "CURRENT_TIME_ZONE": timezone.get_current_timezone_name(),
-        # "account", "browser" or "default" (accounts.timezones.ZoneSource): the footer says which.
+        # "account", "browser" or "default" (core.fields.timezones.ZoneSource): the footer says which.
         "TIME_ZONE_SOURCE": getattr(request, "time_zone_source", "default"),
         "DEBUG": settings.DEBUG,
         # Called only where the layout asks (a signed-in person's pages): no query, the user is loaded.

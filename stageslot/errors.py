@@ -2,7 +2,7 @@
 503 with Retry-After when the database is away, also when a middleware met it before any view ran), and
 a body Django cannot read (a multipart form without its boundary, too many fields) as a 400 problem;
 every other address gets the 400, 404 or 500 page. The 404 page says so when what is missing is a
-stored file its row still lists (accounts.stored_files)."""
+stored file its row still lists (core.files.stored_files)."""
 
 import sys
 
@@ -14,9 +14,9 @@ from django.views.defaults import bad_request as page_bad_request
 from django.views.defaults import page_not_found as page_missing
 from django.views.defaults import server_error as page_server_error
 
-from accounts.json_body import BodyUnreadable
-from accounts.stored_files import StoredFileMissing
 from bookings.api.core import problem_response, server_problem
+from core.files.stored_files import StoredFileMissing
+from core.web.json_body import BodyUnreadable
 
 API_PREFIX = "/api/"
 

@@ -4,8 +4,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import OneLineField
 from bands.models import ApprovalStatus, Band
+from core.fields.form_fields import OneLineField
 from holds.forms import AskHoldsForm
 from venues.models import Venue
 

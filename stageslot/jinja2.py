@@ -24,7 +24,7 @@ from django.utils import translation
 from django.utils.timezone import template_localtime
 from jinja2 import Environment
 
-from accounts.timezones import zone_name
+from core.fields.timezones import zone_name
 
 
 @lru_cache(maxsize=4096)

@@ -25,8 +25,8 @@ from typing import TextIO
 
 from django.core.management.commands.runserver import naiveip_re
 
-from accounts.local_servers import SideServerError, child_stop, port_choose
 from calendars.testing import RadicaleServer, dev_radicale_start, radicale_installed
+from core.local_servers import SideServerError, child_stop, port_choose
 from payments import localstripe
 
 PROJECT = Path(__file__).resolve().parents[1]

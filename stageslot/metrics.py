@@ -6,7 +6,7 @@
 - stageslot_payments_waiting / stageslot_refunds_waiting: payments and refunds that wait on the bank
   or on an answer from Stripe, by state, read from the database when scraped.
 - stageslot_replica_lag_seconds: how far the database replica's replay is behind its primary, read from the
-  replica when scraped (NaN when it does not answer); only with a replica (accounts/replica.py). Past
+  replica when scraped (NaN when it does not answer); only with a replica (core/db/replica.py). Past
   DATABASE_REPLICA_MAX_LAG the site reads from the primary.
 
 With PROMETHEUS_MULTIPROC_DIR set (a directory the node's gunicorn workers share), the request times of
@@ -30,7 +30,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from accounts.replica import replica_configured, replica_lag
+from core.db.replica import replica_configured, replica_lag
 from stageslot.observability import asked_by_operator
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

@@ -1,6 +1,6 @@
 """On the road, offline (decision 0091): which shows a person keeps on their device, and which pages of
 them. The service worker (templates/stageslot/road/sw.js) keeps only what `road_keep_list` lists for the
-person signed in *and* the page marks as kept (accounts.offline.kept_offline); an address that matches no
+person signed in *and* the page marks as kept (core.web.offline.kept_offline); an address that matches no
 KEEPABLE pattern is never stored, whatever the list says.
 
 Kept per show: the gig's line-up page ("can you play?") and set list for the band's members, the day sheet

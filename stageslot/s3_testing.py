@@ -18,7 +18,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from accounts.local_servers import HOST, child_start, child_stop, free_port
+from core.local_servers import HOST, child_start, child_stop, free_port
 from stageslot.buckets import public_read_policy
 
 # moto accepts any keys; these only have to be the same on both sides.

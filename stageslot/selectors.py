@@ -22,7 +22,6 @@ from django.db.models import (
 from django.utils.translation import gettext
 
 from accounts.models import HereFor, User
-from accounts.prepared import CompiledSQL
 from availability.models import ExternalCalendar, Rule
 from bands.calendar import bands_availability
 from bands.models import Band, BandInvite, Membership
@@ -35,6 +34,7 @@ from bookings.selectors.bookings import (
     bookings_of,
 )
 from calendars.models import ConnectedCalendar
+from core.db.prepared import CompiledSQL
 from documents.models import Contract
 from documents.selectors.contracts import contracts_waiting_for_bands
 from fans.models import Ask, FanProfile, Follow

@@ -102,9 +102,9 @@ def worker_warm_up() -> None:
 def thread_warm_up() -> None:
     """Open this request thread's own database connection before its first request, and keep it (Django's
     connections are per thread and kept for CONN_MAX_AGE), and compile the reads every signed-in request makes
-    (accounts.prepared, per thread): a new worker's threads would each do both on their first request, under
+    (core.db.prepared, per thread): a new worker's threads would each do both on their first request, under
     load 50 to 300 ms each."""
-    from accounts import prepared  # the application is loaded
+    from core.db import prepared  # the application is loaded
 
     for connection in connections.all():
         with contextlib.suppress(Exception):  # /health/ reports a database that does not answer

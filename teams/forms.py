@@ -5,8 +5,8 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import OneLineField
 from bands.models import Band
+from core.fields.form_fields import OneLineField
 from venues.models import Venue
 
 from .models import MAX_COMMISSION_BP, Organisation, Role

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.dates import Bound, query_month
 from accounts.ratelimit import rate_limited
 from availability.weekdays import WEEKDAY_HEADS
 from bands.calendar import band_availability, calendar_members, month_grid
 from bands.gig_hours import band_gig_hours
 from bands.permissions import band_for
+from core.fields.dates import Bound, query_month
 from venues.models import VenueStaff
 from venues.permissions import venue_for
 

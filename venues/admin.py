@@ -7,9 +7,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_export import StaffExportMixin
 from bands.admin import PhotoInline, StatusActionsMixin, StatusWords
 from bands.selectors import count_of
+from core.admin_export import StaffExportMixin
 
 from .models import Slot, Stage, Venue, VenuePhoto, VenueStaff
 from .resources import SlotResource

@@ -14,9 +14,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.timezones import validate_time_zone
 from bands.links import validate_link
 from bands.models import ApprovalStatus, Currency, Genre, InviteBase, LinksMixin, RatingColumns
+from core.fields.timezones import validate_time_zone
 
 from .constraints import PostgresExclusionConstraint, TsTzRange
 

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from accounts.blocks import hidden_from
 from accounts.models import PartyKind, User
-from accounts.timezones import zone_name
 from bands.invites import invite_link_token
 from bands.models import ApprovalStatus
 from bands.press_kit import SLUG_RESERVED, slug_taken_message
@@ -32,6 +31,7 @@ from bands.selectors import (
     listing_prefetches,
     listing_sorted,
 )
+from core.fields.timezones import zone_name
 from places.near import Near
 
 from .models import Slot, Stage, Venue, VenueInvite, VenuePhoto, VenueStaff

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.blocks import ContactBlocked, contact_check, email_side, party_side
 from accounts.models import User
-from accounts.scheduling import scheduling_day_problem, scheduling_today
 from bands.invites import invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from bands.models import ApprovalStatus, Genre
 from bands.press_kit import approval_status_change, photo_append, photo_delete
+from core.fields.scheduling import scheduling_day_problem, scheduling_today
 from places.matching import rows_match
 from places.models import City
 from places.selectors import city_names
@@ -248,7 +248,7 @@ def stage_delete(*, stage: Stage) -> None:
 def venue_photo_add(*, venue: Venue, image: ContentFile, caption: str = "") -> VenuePhoto:
     """Add a photo at the end of the venue's gallery.
 
-    `image` must already be validated and re-encoded (accounts.images.image_clean).
+    `image` must already be validated and re-encoded (core.files.images.image_clean).
     Raises ValidationError("photo_limit") when the venue already has PHOTO_LIMIT photos.
     """
     with transaction.atomic():

@@ -1,5 +1,5 @@
 """allauth's passkey forms (MFA_FORMS), with two changes: the credential's JSON is read by
-accounts.json_body (too deep, NaN, a control character: the field's error, where Django's JSONField
+core.web.json_body (too deep, NaN, a control character: the field's error, where Django's JSONField
 would raise RecursionError, a 500), and an answer that is not a WebAuthn answer at all (a field
 missing, the wrong type) is "Incorrect code." next to the form, as a wrong one is. allauth lets some of
 those through to fido2, whose KeyError would be a 500."""
@@ -9,8 +9,8 @@ from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..form_fields import OneLineField
-from ..json_body import JsonFormField
+from core.fields.form_fields import OneLineField
+from core.web.json_body import JsonFormField
 
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 

@@ -8,8 +8,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from ..form_fields import OneLineField, TimeZoneField
-from ..images import AVATAR_RULES, image_clean
+from core.fields.form_fields import OneLineField, TimeZoneField
+from core.files.images import AVATAR_RULES, image_clean
+
 from ..models import HereFor
 from ..services import signup_language
 

@@ -8,7 +8,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import OneLineField
+from core.fields.form_fields import OneLineField
 
 from ..api_tokens import EXPIRY_CHOICES
 from ..mfa import STEP_UP_TOKEN_DAYS, step_up_token_expiry_refusal

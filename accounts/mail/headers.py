@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 from django.urls import reverse
 
+from core.web.site import site_url
+
 from ..models import User
-from ..site import site_url
 from .tokens import address_unsubscribe_token, reply_address, unsubscribe_token
 
 

@@ -28,8 +28,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 from kombu.exceptions import OperationalError
 
+from core.queue import task_queue, task_run_here
+
 from ..models import InboundMail
-from ..queue import task_queue, task_run_here
 from ..services import email_queue, language_for_email, lazy_text
 from .suppression import mail_suppressed
 from .tokens import reply_address_purpose

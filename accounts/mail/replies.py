@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from django.utils.html import strip_tags
 
-from ..site import site_url
+from core.web.site import site_url
 
 # "On Mon, 3 Nov 2026 at 10:00, Sam <sam@example.com> wrote:"; "Am 03.11.2026 um 10:00 schrieb Sam <…>:"
 QUOTE_HEADER = re.compile(

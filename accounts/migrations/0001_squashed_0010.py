@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import accounts.models
-import accounts.timezones
+import core.fields.timezones
 
 
 class Migration(migrations.Migration):
@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                         default="UTC",
                         help_text="Times are shown to you in this zone.",
                         max_length=64,
-                        validators=[accounts.timezones.validate_time_zone],
+                        validators=[core.fields.timezones.validate_time_zone],
                         verbose_name="time zone",
                     ),
                 ),

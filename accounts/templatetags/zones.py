@@ -1,9 +1,9 @@
-"""{{ value|zone_name }}: the one way a page names a time zone (accounts.timezones.zone_name). A builtin of
+"""{{ value|zone_name }}: the one way a page names a time zone (core.fields.timezones.zone_name). A builtin of
 the template engine (settings TEMPLATES), so every template has it without a {% load %}."""
 
 from django import template
 
-from ..timezones import zone_name as _zone_name
+from core.fields.timezones import zone_name as _zone_name
 
 register = template.Library()
 

@@ -28,6 +28,6 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def is_stamp_bump(callback) -> bool:
-    """An on-commit callback that only draws a poll's new stamp (accounts/stamps.py), not a hand-off of
+    """An on-commit callback that only draws a poll's new stamp (core/caching/stamps.py), not a hand-off of
     work: tests that count what a change queues leave these out."""
     return getattr(callback, "__qualname__", "").startswith("stamp_bump_tagged.")

@@ -6,7 +6,7 @@ import re
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
 
-from accounts import replica as replicas
+from core.db import replica as replicas
 
 TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"?((?!pg_)\w+)"?', re.IGNORECASE)
 

@@ -6,7 +6,7 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from accounts.cache import glob_escape
+from core.caching.cache import glob_escape
 
 
 @pytest.mark.services

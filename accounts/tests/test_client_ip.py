@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from accounts.client_ip import client_ip
+from core.web.client_ip import client_ip
 
 from .factories import PASSWORD, UserFactory
 
@@ -100,7 +100,7 @@ def test_an_unreadable_or_short_header_counts_the_request_as_its_sender_and_says
     settings, caplog, proxies, forwarded_for
 ):
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
-    with caplog.at_level(logging.WARNING, logger="accounts.client_ip"):
+    with caplog.at_level(logging.WARNING, logger="core.web.client_ip"):
         assert client_ip(request_with(forwarded_for=forwarded_for)) == PROXY
     assert f"does not fit {proxies} trusted proxies; using REMOTE_ADDR {PROXY}" in caplog.text
 

@@ -29,12 +29,12 @@ from accounts.services import (
 )
 from accounts.tasks import notification_digests_task, notification_email_task
 from accounts.tests.factories import UserFactory
-from accounts.timezones import when_text
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
 from bookings.services import answering, asking
 from bookings.services.email_actions import email_action_read
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from core.fields.timezones import when_text
 from stageslot.tests.worker import broker_down
 from venues.models import VenueStaff
 from venues.tests.factories import VenueStaffFactory

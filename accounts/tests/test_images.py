@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from accounts.images import AVATAR_RULES, PHOTO_RULES, ImageRules, image_clean
+from core.files.images import AVATAR_RULES, PHOTO_RULES, ImageRules, image_clean
 
 from .images import fake_png_upload, gif_upload, huge_dimensions_png, jpeg_upload, oversized_upload, png_upload
 

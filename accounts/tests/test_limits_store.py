@@ -15,10 +15,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.checks import limits_shared
 from accounts.models import LimitsCacheEntry, RateCount
 from accounts.ratelimit import rate_limit_take
 from bookings.tests.factories import band_with_leader
+from core.checks import limits_shared
 
 from .factories import UserFactory
 

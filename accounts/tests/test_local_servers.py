@@ -1,4 +1,4 @@
-"""Ports and child processes of the side servers (accounts.local_servers): a wanted port when it is free,
+"""Ports and child processes of the side servers (core.local_servers): a wanted port when it is free,
 else the next free one, never one already given out; a child that does not answer, or whose port is taken,
 is a clear error and leaves nothing running."""
 
@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from accounts import local_servers
-from accounts.local_servers import SideServerError, child_start, free_port, port_choose, port_free
+from core import local_servers
+from core.local_servers import SideServerError, child_start, free_port, port_choose, port_free
 
 
 @pytest.fixture

@@ -269,7 +269,7 @@ def test_staff_list_the_suppressed_addresses(django_assert_max_num_queries):
 
 
 def test_the_deploy_check_warns_of_a_mail_service_without_a_webhook_secret(settings):
-    from accounts.checks import mail_webhooks_signed
+    from core.checks import mail_webhooks_signed
 
     settings.MAIL_ESP, settings.ANYMAIL = "postmark", {}
     assert [message.id for message in mail_webhooks_signed()] == ["accounts.W003"]

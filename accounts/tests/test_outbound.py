@@ -1,4 +1,4 @@
-"""The one outbound guard (accounts.outbound) against real sockets on 127.0.0.1: every spelling of a private
+"""The one outbound guard (core.transport.outbound) against real sockets on 127.0.0.1: every spelling of a private
 address is refused before a connection is made, a redirect hop is checked again, https never becomes http,
 the answer's size and the call's time are capped, the environment's proxies are ignored, and the address
 that was checked is the one connected to (a second DNS answer is never asked for)."""
@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from accounts import outbound
-from accounts.outbound import MSG_PRIVATE, OutboundRefused, address_check, outbound_session
+from core.transport import outbound
+from core.transport.outbound import MSG_PRIVATE, OutboundRefused, address_check, outbound_session
 
 
 class Handler(BaseHTTPRequestHandler):

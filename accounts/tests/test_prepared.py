@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.prepared import PreparedRead
+from core.db.prepared import PreparedRead
 
 from .factories import UserFactory
 
@@ -79,8 +79,8 @@ def test_each_thread_compiles_for_its_own_connection():
 def test_a_new_thread_warmed_up_has_every_read_compiled_for_its_connection():
     """A web worker warms each request thread before it accepts (stageslot.warm.threads_warm_up): the thread's
     first signed-in request then binds values into SQL compiled already."""
-    from accounts import prepared
-    from accounts.sessions import _SESSION_DATA
+    from core.db import prepared
+    from core.web.sessions import _SESSION_DATA
 
     compiled = {}
 
@@ -154,8 +154,8 @@ def _run(sql, params):
 
 
 def test_a_kept_shape_binds_each_value_where_the_orm_would():
-    from accounts.prepared import COMPILED, CompiledSQL
     from bookings.tests.factories import BookingFactory, in_days
+    from core.db.prepared import COMPILED, CompiledSQL
 
     bookings = [BookingFactory(starts_at=in_days(d)) for d in (-3, 2, 5, 9)]
     other = UserFactory()
@@ -201,8 +201,8 @@ def _derived(*, after):
 
 
 def test_a_value_worked_out_from_another_is_never_kept_and_still_bound_right():
-    from accounts.prepared import COMPILED, CompiledSQL
     from bookings.tests.factories import BookingFactory, in_days
+    from core.db.prepared import COMPILED, CompiledSQL
 
     soon = BookingFactory(starts_at=in_days(3))
     compiled = CompiledSQL(_derived)
@@ -225,8 +225,8 @@ def _with_related(*, band_ids, after):
 
 
 def test_instances_are_what_the_orms_iterator_gives():
-    from accounts.prepared import CompiledSQL
     from bookings.tests.factories import BookingFactory, in_days
+    from core.db.prepared import CompiledSQL
 
     bookings = [BookingFactory(starts_at=in_days(d)) for d in (1, 2, 3)]
     compiled = CompiledSQL(_with_related)
@@ -247,7 +247,7 @@ def _by_email(*, email, flag):
 
 
 def test_a_named_text_value_is_bound_not_kept_in_the_shape():
-    from accounts.prepared import COMPILED, CompiledSQL
+    from core.db.prepared import COMPILED, CompiledSQL
 
     people = [UserFactory(email=f"p{i}@example.com") for i in range(3)]
     compiled = CompiledSQL(_by_email, text=("email",))
@@ -260,7 +260,7 @@ def test_a_named_text_value_is_bound_not_kept_in_the_shape():
 
 
 def test_statements_read_together_give_each_its_rows_in_one_round_trip_on_postgresql():
-    from accounts.prepared import fetch_rows_together
+    from core.db.prepared import fetch_rows_together
 
     users = [UserFactory(display_name=f"Player {i}") for i in range(3)]
     statements = [
@@ -285,8 +285,8 @@ def test_a_value_on_a_positive_field_is_bound_for_every_later_call():
     """A stand-in out of a field's range would make the ORM drop its lookup (Django leaves out a comparison with a
     value no row can hold): the kept SQL would then leave out that condition for every later value too. The
     stand-ins are in range, and a shape whose SQL for the values given differs from the stand-ins' is never kept."""
-    from accounts.prepared import COMPILED, CompiledSQL
     from availability.models import BusyInterval
+    from core.db.prepared import COMPILED, CompiledSQL
 
     person = UserFactory()
     start = timezone.now()

@@ -1,4 +1,4 @@
-"""The one router for reads that may be a moment old (accounts/replica.py): which reads go to the replica, the
+"""The one router for reads that may be a moment old (core/db/replica.py): which reads go to the replica, the
 person who just wrote reading the primary, and the lag bound. The replica here is a second connection to the
 test database (what a caught-up replica answers); stageslot/tests/test_replica_cluster.py runs a real one."""
 
@@ -12,10 +12,10 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from accounts import replica as replicas
 from accounts.tests.factories import UserFactory
 from bands.models import Band
 from bands.tests.factories import BandFactory, MembershipFactory
+from core.db import replica as replicas
 
 from .replicas import reads_on_replica, replica_alias
 

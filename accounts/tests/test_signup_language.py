@@ -1,7 +1,7 @@
 """Every kind of sign-up takes the browser's language as it takes the browser's zone (issue 82): a fan who joins
 by an emailed code from a German browser reads their mail in German, as someone who signs up by the form or
 through Google does. The doors are found in the code: every function that gives a new account the browser's
-zone (accounts.timezones.signup_zone_name), every sign-up form's `signup`, and every call that makes a user
+zone (core.fields.timezones.signup_zone_name), every sign-up form's `signup`, and every call that makes a user
 asks accounts.services.signup_language too."""
 
 import ast
@@ -38,7 +38,7 @@ def signup_doors() -> dict[str, str]:
     for module, fn in _code_functions():
         calls = _calls(fn)
         name = f"{module}.{fn.name}"
-        if module == "accounts.timezones" or fn.name in {"signup_language", "_create_user", "create_user"}:
+        if module == "core.fields.timezones" or fn.name in {"signup_language", "_create_user", "create_user"}:
             continue
         made = list(calls.get("create_user", []))
         if "signup_zone_name" in calls or fn.name == "signup" or made:

@@ -1,4 +1,4 @@
-"""accounts.stored_files on its own: which storage errors mean "the file is gone" (a clear 404) and which
+"""core.files.stored_files on its own: which storage errors mean "the file is gone" (a clear 404) and which
 are failures that stay errors, on disk and in S3's words; the download and its headers; the list's one
 listing per folder, and a listing that fails leaving the list whole. The doors that use it are tested in
 bookings/tests/test_missing_files.py."""
@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
 from accounts.models import User
-from accounts.stored_files import (
+from core.files.stored_files import (
     PRIVATE_HEADERS,
     StoredFileMissing,
     is_gone,
@@ -87,7 +87,7 @@ def test_a_stored_file_is_served_as_a_private_attachment(tmp_path):
 
 def test_a_missing_file_is_stored_file_missing_and_logged_without_the_persons_data(tmp_path, caplog):
     avatar = avatar_on(Shelf(location=tmp_path), "avatars/gone.webp")
-    with caplog.at_level(logging.WARNING, logger="accounts.stored_files"), pytest.raises(StoredFileMissing) as caught:
+    with caplog.at_level(logging.WARNING, logger="core.files.stored_files"), pytest.raises(StoredFileMissing) as caught:
         stored_file_response(avatar, filename="me.webp", content_type="image/webp")
     assert "no longer has it" in str(caught.value)
     [record] = caplog.records
@@ -152,6 +152,6 @@ def test_the_list_asks_once_per_folder_and_names_what_is_gone(tmp_path):
 
 def test_a_listing_that_fails_leaves_the_list_whole(tmp_path, caplog):
     shelf = Shelf(location=tmp_path, fail=s3_error("SlowDown", 503))
-    with caplog.at_level(logging.WARNING, logger="accounts.stored_files"):
+    with caplog.at_level(logging.WARNING, logger="core.files.stored_files"):
         assert stored_files_missing([avatar_on(shelf, "avatars/a.webp")]) == set()
     assert "Could not list 'avatars'" in caplog.records[0].getMessage()

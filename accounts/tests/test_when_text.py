@@ -5,7 +5,7 @@ import zoneinfo
 
 from django.utils import translation
 
-from accounts.timezones import when_text
+from core.fields.timezones import when_text
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 

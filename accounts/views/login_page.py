@@ -1,9 +1,9 @@
-"""/accounts/login/: allauth's sign-in page, kept drawn for first visits (accounts/first_visit.py)."""
+"""/accounts/login/: allauth's sign-in page, kept drawn for first visits (core/web/first_visit.py)."""
 
 from allauth.account.views import login as allauth_login
 from django.http import HttpRequest, HttpResponse
 
-from ..first_visit import first_visit_page
+from core.web.first_visit import first_visit_page
 
 
 def login_page(request: HttpRequest) -> HttpResponse:

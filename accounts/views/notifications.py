@@ -18,8 +18,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from core.caching.stamps import bell_stamp_key, stamp_current, stamp_seen
+from core.transport.webpush import vapid_public_key
+from core.web.htmx import HtmxHttpRequest, render_page
+
 from ..forms.notifications import NotificationFilterForm, NotificationPreferencesForm
-from ..htmx import HtmxHttpRequest, render_page
 from ..mail.suppression import mail_suppression_lift, mail_suppression_of
 from ..models import Notification
 from ..notifications import (
@@ -32,8 +35,6 @@ from ..notifications import (
 )
 from ..people import people_drawn
 from ..push import push_subscriptions_of
-from ..stamps import bell_stamp_key, stamp_current, stamp_seen
-from ..webpush import vapid_public_key
 
 PAGE_SIZE = 30
 CHANGED = "notifications:changed"  # the bell refreshes itself on this event
@@ -71,7 +72,7 @@ def bell(request: HtmxHttpRequest) -> HttpResponse:
     """The bell's badge, polled by every page: nothing but a cache read while nothing changed.
 
     `seen` is what the page shows already, "<count>:<stamp>" (empty before the first answer). The
-    stamp the services move whenever the person's notifications change (accounts/stamps.py) still
+    stamp the services move whenever the person's notifications change (core/caching/stamps.py) still
     current answers 204 with no query, so nothing is swapped and screen readers are not told the
     same number every 15 seconds; otherwise one count on the unread index, and the same count as
     before is drawn again quietly with the new stamp.

@@ -9,8 +9,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..htmx import HtmxHttpRequest
-from ..json_body import BodyUnreadable, json_body
+from core.web.htmx import HtmxHttpRequest
+from core.web.json_body import BodyUnreadable, json_body
+
 from ..push import push_subscription_delete, push_subscription_save
 
 

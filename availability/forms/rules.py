@@ -9,9 +9,9 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput, OneLineField, TimeZoneField
-from accounts.scheduling import (
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import IsoDateInput, OneLineField, TimeZoneField
+from core.fields.scheduling import (
     check_scheduled_days,
     day_text,
     scheduling_day_problem,

@@ -12,7 +12,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.timezones
+import core.fields.timezones
 
 # From 0002_busy_span_index: the GiST index behind "bands free between X and Y" (PostgreSQL only);
 # docs/decisions/0005-free-date-search.md. It lives only here, out of the autodetector's sight.
@@ -163,7 +163,7 @@ class Migration(migrations.Migration):
                 (
                     "time_zone",
                     models.CharField(
-                        max_length=64, validators=[accounts.timezones.validate_time_zone], verbose_name="time zone"
+                        max_length=64, validators=[core.fields.timezones.validate_time_zone], verbose_name="time zone"
                     ),
                 ),
                 ("all_day", models.BooleanField(default=False, verbose_name="all day")),

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.timezones
+import core.fields.timezones
 
 
 class Migration(migrations.Migration):
@@ -222,7 +222,7 @@ class Migration(migrations.Migration):
             model_name="rule",
             name="time_zone",
             field=models.CharField(
-                max_length=64, validators=[accounts.timezones.validate_time_zone], verbose_name="time zone"
+                max_length=64, validators=[core.fields.timezones.validate_time_zone], verbose_name="time zone"
             ),
         ),
         migrations.AlterField(

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
-from accounts.outbound import MSG_PRIVATE
 from accounts.tests.factories import UserFactory
 from availability import services
 from availability.models import ExternalCalendar
 from availability.tests.test_calendar_sync import Feeds, ics
+from core.transport.outbound import MSG_PRIVATE
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.outbound import MSG_PRIVATE
 from accounts.tests.factories import UserFactory
 from availability import services, tasks
 from availability.ics_import import MSG_NOT_FOUND, MSG_NOT_ICS
 from availability.models import BusyInterval, ExternalCalendar
+from core.transport.outbound import MSG_PRIVATE
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from accounts import outbound
 from availability import ics_import
 from availability.ics_import import FeedError, ImportedEvent, fetch_ics, normalise_url, parse_busy, parse_busy_report
+from core.transport import outbound
 
 SAMPLES = Path(__file__).parent / "ics_samples"
 GOOGLE = (SAMPLES / "google.ics").read_bytes()

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from availability import services
 from availability.models import BusyInterval, ExternalCalendar, Rule
+from core.fields.scheduling import day_text, scheduling_last_day, scheduling_today
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 
-from accounts.dates import Bound, query_date
-from accounts.htmx import HtmxHttpRequest
+from core.fields.dates import Bound, query_date
+from core.web.htmx import HtmxHttpRequest
 
 from .. import engine, services
 from ..regions import calendar_url, wants_region

@@ -9,7 +9,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts.htmx import HtmxHttpRequest
+from core.web.htmx import HtmxHttpRequest
 
 from .. import services
 from ..forms.imports import ImportForm

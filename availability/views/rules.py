@@ -15,8 +15,8 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_POST
 
-from accounts.dates import Bound, query_date
-from accounts.htmx import HtmxHttpRequest
+from core.fields.dates import Bound, query_date
+from core.web.htmx import HtmxHttpRequest
 
 from .. import engine, services
 from ..describe import describe

@@ -8,12 +8,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput, OneLineField
-from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 from availability.engine import WEEKDAY_CODES
 from availability.services import horizon_ahead
 from availability.weekdays import WEEKDAY_NAMES
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import IsoDateInput, OneLineField
+from core.fields.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
 
 from ..calendar import length_label
 from ..gig_hours import DEFAULT_HOURS, GIG_HOURS, TIME_PRESETS, GigHours
@@ -51,7 +51,7 @@ class LengthField(forms.IntegerField):
 class CalendarViewForm(forms.Form):
     """What the calendar shows: month or week, around which date, with which minimum length, in which hours.
 
-    Anything unreadable, or a date out of the browsing bound (accounts/dates.py), falls back to the default
+    Anything unreadable, or a date out of the browsing bound (core/fields/dates.py), falls back to the default
     (this month, the band's own minimum, evenings).
     """
 

@@ -6,8 +6,8 @@ from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import OneLineField, TimeZoneField, bounded_formfield
-from accounts.images import PHOTO_RULES, image_clean
+from core.fields.form_fields import OneLineField, TimeZoneField, bounded_formfield
+from core.files.images import PHOTO_RULES, image_clean
 from places.forms import CityField, PlaceFormMixin
 
 from ..embeds import Embed, embed_from_url

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import bounded_formfield
+from core.fields.form_fields import bounded_formfield
 
 from ..models import Band, Deliverable, Package
 from ..packages import PACKAGE_FIELDS

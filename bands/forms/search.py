@@ -23,10 +23,10 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
-from accounts.dates import Bound, BoundedDateField, BoundedDateTimeField
-from accounts.form_fields import FlatSelect, IsoDateInput, IsoDateTimeInput, OneLineField
-from accounts.timezones import zone_name
 from availability.services import horizon as availability_horizon
+from core.fields.dates import Bound, BoundedDateField, BoundedDateTimeField
+from core.fields.form_fields import FlatSelect, IsoDateInput, IsoDateTimeInput, OneLineField
+from core.fields.timezones import zone_name
 from places.geo import radius_problem
 from places.models import City
 from places.near import RADIUS_CHOICES, Near, PlaceNotFound, city_and_others_from_input, radius_from_input, radius_text
@@ -62,7 +62,7 @@ class GenreCheckboxes(forms.CheckboxSelectMultiple):
 
 
 class QuickSelect(FlatSelect):
-    """A <select> drawn in one template loop (see accounts.form_fields.FlatSelect)."""
+    """A <select> drawn in one template loop (see core.fields.form_fields.FlatSelect)."""
 
 
 # "At least this many stars" on average: the rating filter of band and venue searches and the gig finder.

@@ -19,7 +19,7 @@ import django_countries.fields
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.timezones
+import core.fields.timezones
 import bands.links
 import bands.models
 
@@ -543,7 +543,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         default="UTC",
                         max_length=64,
-                        validators=[accounts.timezones.validate_time_zone],
+                        validators=[core.fields.timezones.validate_time_zone],
                         verbose_name="time zone",
                     ),
                 ),
@@ -1009,7 +1009,7 @@ class Migration(migrations.Migration):
                 (
                     "time_zone",
                     models.CharField(
-                        max_length=64, validators=[accounts.timezones.validate_time_zone], verbose_name="time zone"
+                        max_length=64, validators=[core.fields.timezones.validate_time_zone], verbose_name="time zone"
                     ),
                 ),
                 ("all_day", models.BooleanField(default=False, verbose_name="all day")),

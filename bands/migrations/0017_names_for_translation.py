@@ -6,7 +6,7 @@ import django_countries.fields
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.timezones
+import core.fields.timezones
 import bands.models
 
 
@@ -181,7 +181,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 default="UTC",
                 max_length=64,
-                validators=[accounts.timezones.validate_time_zone],
+                validators=[core.fields.timezones.validate_time_zone],
                 verbose_name="time zone",
             ),
         ),
@@ -299,7 +299,7 @@ class Migration(migrations.Migration):
             model_name="bandblock",
             name="time_zone",
             field=models.CharField(
-                max_length=64, validators=[accounts.timezones.validate_time_zone], verbose_name="time zone"
+                max_length=64, validators=[core.fields.timezones.validate_time_zone], verbose_name="time zone"
             ),
         ),
         migrations.AlterField(

@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.scheduling import day_text
 from accounts.tests.factories import UserFactory
 from availability.engine import rrule_parts
 from availability.models import BusyInterval
 from bands import services
 from bands.models import BandBlock, Membership
+from core.fields.scheduling import day_text
 
 from .factories import BandFactory, MembershipFactory
 

@@ -9,12 +9,12 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.scheduling import horizon_days
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from bands.forms.search import local_window
 from bands.selectors import BusyOverlaps, band_search
 from bands.tests.factories import BandFactory, BandPhotoFactory, GenreFactory, MembershipFactory
+from core.fields.scheduling import horizon_days
 
 pytestmark = pytest.mark.django_db
 

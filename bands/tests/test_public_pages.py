@@ -189,7 +189,7 @@ def grow(band, members: int, photos: int, embeds: int) -> None:
 
 def kit_queries() -> int:
     """The press kit's statements as executed: five (the band, genres, photos, embeds, members with users),
-    sent as one on PostgreSQL (accounts.prepared.fetch_rows_together)."""
+    sent as one on PostgreSQL (core.db.prepared.fetch_rows_together)."""
     from django.db import connection
 
     return 1 if connection.vendor == "postgresql" else 5

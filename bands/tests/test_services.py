@@ -3,12 +3,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.images import PHOTO_RULES, image_clean
 from accounts.tests.factories import UserFactory
 from accounts.tests.images import png_upload
 from bands import services
 from bands.models import ApprovalStatus, Band, BandEmbed, BandPhoto, Membership
 from bands.services import BandLimitError, BandPermissionError, MembershipError
+from core.files.images import PHOTO_RULES, image_clean
 
 from .factories import BandEmbedFactory, BandFactory, BandPhotoFactory, GenreFactory, MembershipFactory
 

@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
 
-from accounts.dates import Bound, DateInputError, query_date
-from accounts.htmx import HtmxHttpRequest, is_partial
 from availability.weekdays import WEEKDAY_HEADS, WEEKDAY_NAMES
+from core.fields.dates import Bound, DateInputError, query_date
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 from .. import services
 from ..calendar import (

@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
-from accounts.first_visit import is_first_visit, is_signed_out_visit, kept_page
-from accounts.replica import reads_from_replica
+from core.db.replica import reads_from_replica
+from core.web.first_visit import is_first_visit, is_signed_out_visit, kept_page
 
 from ..models import ApprovalStatus, Band
 from ..places import place_of

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from accounts.timezones import zone_name
+from core.fields.timezones import zone_name
 
 from .. import services
 from ..forms.manage import (

@@ -5,9 +5,9 @@ from functools import partial
 from django.http import HttpResponse
 
 from accounts.blocks import hidden_from
-from accounts.htmx import HtmxHttpRequest
 from accounts.models import PartyKind
-from accounts.replica import reads_from_replica
+from core.db.replica import reads_from_replica
+from core.web.htmx import HtmxHttpRequest
 
 from ..cards import band_card
 from ..forms.search import BandSearchForm

@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy, ngettext
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiId, ApiLine, ApiText
-from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take
 from bands.models import Band, Currency
 from bands.selectors import band_visible_to, bands_public, genres_by_slug
+from core.fields.api_fields import ApiId, ApiLine, ApiText
+from core.fields.dates import ApiDateTime
 from venues.selectors import venue_for_staff, venue_stage_named
 from venues.services import SlotClashError, slot_create
 

@@ -33,12 +33,12 @@ from ninja.responses import Response
 from ninja.security import HttpBearer
 
 from accounts.api_tokens import api_token_check
-from accounts.client_ip import client_ip
-from accounts.dates import DateInputError
-from accounts.json_body import BodyUnreadable, body_was_unreadable, json_body
 from accounts.mfa import STEP_UP_SCOPES, step_up_token_refusal
 from accounts.models import ApiToken
 from accounts.ratelimit import LimitReached, rate_limit_take
+from core.fields.dates import DateInputError
+from core.web.client_ip import client_ip
+from core.web.json_body import BodyUnreadable, body_was_unreadable, json_body
 
 from ..errors import BookingError
 from ..pages import refusal_code
@@ -122,7 +122,7 @@ def _ninja_errors(exc: NinjaValidationError) -> dict[str, list[str]]:
 
 
 class JsonBodyParser(Parser):
-    """Every JSON body of the API is read by accounts.json_body, the one reader of JSON bodies: too
+    """Every JSON body of the API is read by core.web.json_body, the one reader of JSON bodies: too
     deep, too large, not UTF-8, NaN, a control character – a 400 (413) problem, never a 500."""
 
     def parse_body(self, request: HttpRequest):
@@ -256,14 +256,14 @@ def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    # A date out of its bound (accounts/dates.py) is one of them: its message, naming the first or last date
+    # A date out of its bound (core/fields/dates.py) is one of them: its message, naming the first or last date
     # allowed, is the field's.
     return problem_response(422, _("Some of the input is not valid."), errors=_ninja_errors(exc))
 
 
 @api.exception_handler(DateInputError)
 def _date_out_of_bound(request: HttpRequest, exc: DateInputError) -> HttpResponse:
-    """A date an operation read from the query itself (accounts.dates.query_date): 422 by field, as above."""
+    """A date an operation read from the query itself (core.fields.dates.query_date): 422 by field, as above."""
     return problem_response(422, _("Some of the input is not valid."), errors={exc.name: list(exc.messages)})
 
 
@@ -363,7 +363,7 @@ def _rate_check(action: str, who: int | str) -> None:
 
 
 def _body_check(request: HttpRequest) -> None:
-    """A body that is not a form is JSON, read by accounts.json_body (UTF-8, not too deep or large, no
+    """A body that is not a form is JSON, read by core.web.json_body (UTF-8, not too deep or large, no
     control characters in its texts): refused with a 400 problem before the token is even looked at,
     as the site's forms are (accounts.middleware.ControlCharacterMiddleware)."""
     if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.content_type in FORM_TYPES:

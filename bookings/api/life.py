@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from accounts.api_fields import ApiText
 from accounts.models import ApiToken
+from core.fields.api_fields import ApiText
 
 from ..models import Booking
 from ..selectors.bookings import side_of

@@ -12,14 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from accounts.api_fields import ApiLine
-from accounts.dates import ApiDate, ApiDateTime, Bound, date_problem
 from accounts.models import ApiToken, Notification
 from accounts.notifications import notification_mark_read, notifications_for, notifications_mark_all_read
 from accounts.people import people_drawn
 from availability.models import Rule
 from availability.selectors import busy_by_user, user_rule, user_rules
 from availability.services import rule_create, rule_delete, rule_update
+from core.fields.api_fields import ApiLine
+from core.fields.dates import ApiDate, ApiDateTime, Bound, date_problem
 
 from ..selectors.feeds import feed_cards
 from .core import COMMON_ERRORS, PAGE_DEFAULT, PAGE_MAX, ApiProblem, Page, Problem, caller, keyset, token_auth

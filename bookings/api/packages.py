@@ -18,8 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from accounts.api_fields import ApiLine, ApiText
-from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from bands.packages import (
     BandPermissionError,
@@ -30,6 +28,8 @@ from bands.packages import (
     package_update,
 )
 from bands.selectors import band_approved_of, band_for_manage
+from core.fields.api_fields import ApiLine, ApiText
+from core.fields.dates import ApiDateTime
 
 from ..services.instant import booking_instant, booking_instant_check
 from .bookings import OUT_OF_RANGE, BookingOut, _limited, _mine_or_404, booking_out

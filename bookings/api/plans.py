@@ -26,13 +26,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
-from accounts.api_fields import ApiId, ApiInt, ApiLine, ApiText
-from accounts.dates import ApiDate
-from accounts.form_fields import MAX_FEE
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait
-from accounts.scheduling import scheduling_today
 from bands.selectors import band_for_manage, genres_all
+from core.fields.api_fields import ApiId, ApiInt, ApiLine, ApiText
+from core.fields.dates import ApiDate
+from core.fields.form_fields import MAX_FEE
+from core.fields.scheduling import scheduling_today
 
 from ..forms.finder import FinderForm
 from ..forms.tours import MAX_DRIVE_KM, MAX_STOPS, TourForm

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiInt, ApiLine, ApiText
-from accounts.form_fields import MAX_FEE
 from accounts.models import ApiToken
+from core.fields.api_fields import ApiInt, ApiLine, ApiText
+from core.fields.form_fields import MAX_FEE
 
 from ..models import Booking, Quote
 from ..selectors.quotes import quote_for_viewer, quotes_of

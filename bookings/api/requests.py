@@ -18,10 +18,10 @@ from django.utils.translation import ngettext
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiLine, ApiText
-from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait
+from core.fields.api_fields import ApiLine, ApiText
+from core.fields.dates import ApiDateTime
 
 from ..forms.requests import EVENT_TYPES
 from ..models import RequestGroup

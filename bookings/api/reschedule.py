@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiText
-from accounts.dates import ApiDateTime
 from accounts.models import ApiToken
+from core.fields.api_fields import ApiText
+from core.fields.dates import ApiDateTime
 
 from ..models import Booking, RescheduleProposal
 from ..selectors.reschedule import reschedule_proposal_of, reschedule_proposals_all

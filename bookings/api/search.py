@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from accounts.blocks import hidden_from
-from accounts.dates import ApiDate, ApiDateTime
 from accounts.models import PartyKind
 from bands.calendar import band_calendar_access
 from bands.forms.search import BandSearchForm
@@ -28,6 +27,7 @@ from bands.selectors import (
     genre_choices,
     local_span,
 )
+from core.fields.dates import ApiDate, ApiDateTime
 from venues.forms.search import VenueSearchForm
 from venues.selectors import VENUE_SORTS, venue_countries, venue_search, venues_public
 

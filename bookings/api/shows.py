@@ -24,11 +24,11 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiId, ApiLine, ApiText
-from accounts.dates import ApiDate, ApiDateTime
 from accounts.models import ApiToken
 from bands.models import Currency
 from bands.selectors import band_approved_of, genre_choices
+from core.fields.api_fields import ApiId, ApiLine, ApiText
+from core.fields.dates import ApiDate, ApiDateTime
 
 from ..forms.finder import FinderForm
 from ..models import Booking

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from accounts.api_fields import ApiLine
 from accounts.models import ApiToken
+from core.fields.api_fields import ApiLine
 from teams import selectors, services
 from teams.models import Organisation, OrgInvite
 

@@ -21,10 +21,10 @@ from ninja import Field, File, Form, Path, Query, Router, Schema
 from ninja import Status as Answer
 from ninja.files import UploadedFile
 
-from accounts.api_fields import ApiText
 from accounts.models import ApiToken, User
 from accounts.ratelimit import rate_limit_return, rate_limit_take
-from accounts.stored_files import stored_file_response
+from core.fields.api_fields import ApiText
+from core.files.stored_files import stored_file_response
 
 from ..models import Booking, BookingFile, Message
 from ..selectors.bookings import booking_for_viewer

@@ -11,13 +11,13 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField, BoundedDateTimeField
-from accounts.form_fields import BoundedIntegerField, IsoDateInput, IsoDateTimeInput, OneLineField
-from accounts.scheduling import check_scheduled_days, scheduling_today
-from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bands.models import Band, Deliverable, Package
 from bands.packages import package_length_label, package_price_label
+from core.fields.dates import Bound, BoundedDateField, BoundedDateTimeField
+from core.fields.form_fields import BoundedIntegerField, IsoDateInput, IsoDateTimeInput, OneLineField
+from core.fields.scheduling import check_scheduled_days, scheduling_today
+from core.fields.timezones import zone_name
 
 from ..models import Booking, BookingFile
 from .requests import EVENT_TYPE_CHOICES, MAX_BUDGET, MAX_GUESTS

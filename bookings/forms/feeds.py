@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import BoundedIntegerField
+from core.fields.form_fields import BoundedIntegerField
 
 from ..models import CalendarFeed
 

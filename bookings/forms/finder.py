@@ -16,10 +16,6 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.amounts import money_words
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput
-from accounts.scheduling import check_scheduled_days, scheduling_today
 from bands.forms.search import (
     BY_DISTANCE,
     MAX_AMOUNT,
@@ -33,6 +29,10 @@ from bands.forms.search import (
 )
 from bands.models import Band, Genre
 from bands.places import country_name
+from core.fields.amounts import money_words
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import IsoDateInput
+from core.fields.scheduling import check_scheduled_days, scheduling_today
 from venues.models import Slot
 
 from ..models import Booking

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext, pgettext_lazy
 
-from accounts.form_fields import BoundedIntegerField
+from core.fields.form_fields import BoundedIntegerField
 
 
 class InboxForm(forms.Form):

@@ -8,8 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import BoundedIntegerField, OneLineField
 from bands.models import Currency
+from core.fields.form_fields import BoundedIntegerField, OneLineField
 
 from ..models import Quote
 from ..models_quotes import CostKind

@@ -10,12 +10,12 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput, OneLineField, TimeZoneField
-from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
-from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bands.models import Band
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import IsoDateInput, OneLineField, TimeZoneField
+from core.fields.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
+from core.fields.timezones import zone_name
 
 MAX_BUDGET = 10_000_000
 MAX_GUESTS = 100_000

@@ -13,12 +13,12 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput, OneLineField, TimeZoneField
-from accounts.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
-from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bands.models import Band, Currency, Genre
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import IsoDateInput, OneLineField, TimeZoneField
+from core.fields.scheduling import check_scheduled_days, scheduling_first_day, scheduling_today
+from core.fields.timezones import zone_name
 from places.forms import CityField
 from venues.models import Slot, Venue
 

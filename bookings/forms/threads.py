@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import refuse_control_characters
+from core.fields.form_fields import refuse_control_characters
 
 # The largest message id there can be (a bigint): a longer number is no message of ours.
 LAST_ID = 2**63 - 1

@@ -11,9 +11,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput
-from accounts.scheduling import check_scheduled_days, scheduling_today
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import IsoDateInput
+from core.fields.scheduling import check_scheduled_days, scheduling_today
 from places.models import City
 
 from ..selectors.tours import KINDS, city_for_text

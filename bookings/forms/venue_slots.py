@@ -17,13 +17,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import IsoDateInput, OneLineField
-from accounts.scheduling import check_scheduled_days, scheduling_today
-from accounts.timezones import zone_name
 from availability.engine import existing_to_utc
 from bands.links import LinkField
 from bands.models import ApprovalStatus, Band, Currency, Genre
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import IsoDateInput, OneLineField
+from core.fields.scheduling import check_scheduled_days, scheduling_today
+from core.fields.timezones import zone_name
 from venues.models import Slot, Stage
 
 from ..models import Booking

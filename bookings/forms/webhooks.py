@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import OneLineField
 from bands.models import Band
+from core.fields.form_fields import OneLineField
 from venues.models import Venue
 
 from ..models import Webhook

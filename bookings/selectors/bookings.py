@@ -9,13 +9,13 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySe
 from django.db.models.functions import RowNumber
 
 from accounts.models import User
-from accounts.prepared import CompiledSQL
 from availability import engine
 from availability.models import BusyInterval
 from bands.models import Band, BandBlock, Membership
 from bands.selectors import BusyOverlaps
 from bands.services import gig_window
 from bands.travel import Point, journey, located_gigs, travel_clash
+from core.db.prepared import CompiledSQL
 from teams.models import ACTING_ROLES, LinkStatus, OrgMember, Representation
 from venues.models import Slot, Venue, VenueStaff
 
@@ -23,7 +23,7 @@ from ..models import Booking, BookingEvent
 
 
 def status_stamp_key(booking_uid) -> str:
-    """The name of a booking's status change stamp (accounts/stamps.py): its words begin with the
+    """The name of a booking's status change stamp (core/caching/stamps.py): its words begin with the
     booking's sequence, and every change of status draws a new one (ending.booking_status_stamps_bump)."""
     return f"booking-status:{booking_uid}"
 

@@ -8,10 +8,10 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from accounts.people import people_drawn
-from accounts.timezones import when_text
 from bands.calendar import length_label
 from bands.models import BandBlock, Membership
 from bands.services import gig_busy_window
+from core.fields.timezones import when_text
 from venues.models import VenueStaff
 
 from ..models import Booking, BookingEvent

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
-from accounts.prepared import CompiledSQL
-from accounts.site import site_url
 from bands.models import Band, Membership
+from core.db.prepared import CompiledSQL
+from core.web.site import site_url
 from venues.models import Slot, Venue, VenueStaff
 
 from ..ical import FeedEvent, feed_answer_warm_up, feed_render, feed_render_forget

@@ -8,8 +8,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
-from accounts.timezones import when_text, zone_name
 from bands.models import Membership
+from core.fields.timezones import when_text, zone_name
 from teams.models import ACTING_ROLES, LinkStatus, Representation
 from venues.models import VenueStaff
 

@@ -16,11 +16,11 @@ from django.utils import dateformat
 from django.utils.formats import date_format, get_format, time_format
 from django.utils.translation import gettext_lazy, pgettext
 
-from accounts.dates import Bound, read_month
-from accounts.prepared import CompiledSQL
 from availability import engine
 from bands.calendar import CalendarMember, band_green_days, month_grid
 from bands.models import ApprovalStatus, Band
+from core.db.prepared import CompiledSQL
+from core.fields.dates import Bound, read_month
 from venues.models import Slot, Venue
 
 from ..models import Booking
@@ -40,7 +40,7 @@ STATES = {
 
 def parse_month(value: str | None, *, today: dt.date) -> dt.date:
     """The first day of the month "YYYY-MM" in `value`; this month when it is missing, no month or out of the
-    browsing bound (accounts/dates.py), or further away than a public calendar shows."""
+    browsing bound (core/fields/dates.py), or further away than a public calendar shows."""
     this_month = today.replace(day=1)
     month, problem = read_month(value or "", name="month", bound=Bound.BROWSE, today=today)
     if month is None or problem:

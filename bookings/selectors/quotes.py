@@ -13,9 +13,9 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.amounts import money_words
 from accounts.models import User
 from bands.cancellation import windows_of, windows_words
+from core.fields.amounts import money_words
 
 from ..models import Booking, Quote
 from ..models_quotes import CostKind

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.timezones import when_text
+from core.fields.timezones import when_text
 
 from ..models import Booking, RescheduleProposal
 from .strip import band_strip

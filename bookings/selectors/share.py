@@ -9,10 +9,10 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from accounts.site import site_url
 from availability import engine
 from bands.calendar import CalendarMember, GreenZone, band_availability, band_available_members
 from bands.models import ApprovalStatus, Band
+from core.web.site import site_url
 
 from ..ical import FeedEvent
 from ..models import Booking, ShareLink

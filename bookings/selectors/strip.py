@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.scheduling import scheduling_last_day
 from availability import engine
 from availability.lineup import Lineup, fills
 from availability.selectors import busy_by_user
@@ -32,6 +31,7 @@ from bands.calendar import length_label
 from bands.lineup import band_lineup
 from bands.models import Band, Membership
 from bands.travel import add_journeys, band_point
+from core.fields.scheduling import scheduling_last_day
 
 from ..models import Booking
 

@@ -17,7 +17,7 @@ PAGE_LIMIT = 200
 
 
 def thread_stamp_key(booking_uid) -> str:
-    """The name of the thread's change stamp (accounts/stamps.py), moved by every new message."""
+    """The name of the thread's change stamp (core/caching/stamps.py), moved by every new message."""
     return f"thread:{booking_uid}"
 
 

@@ -19,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import lazy_text
-from accounts.timezones import validate_time_zone
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import band_managers
+from core.fields.scheduling import scheduling_day_problem, scheduling_today
+from core.fields.timezones import validate_time_zone
 from venues.models import Slot
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError

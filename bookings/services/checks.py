@@ -22,12 +22,12 @@ from accounts import blocks
 from accounts.blocks import Side, blocked_between
 from accounts.models import User
 from accounts.people import person_ref
-from accounts.timezones import when_text
 from availability.lineup import amber, fill
 from bands.lineup import band_lineup, band_section_names
 from bands.models import ApprovalStatus, Band, Membership
 from bands.services import gig_busy_window, gig_window
 from bands.travel import Point
+from core.fields.timezones import when_text
 from venues.models import Slot
 
 from ..errors import BookingConflict, BookingError, ContactRefused, MembersBusy

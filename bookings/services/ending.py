@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import lazy_text
-from accounts.stamps import stamp_bump_tagged
 from bands.services import band_gig_block_remove
+from core.caching.stamps import stamp_bump_tagged
 from venues.models import Slot
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError

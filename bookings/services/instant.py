@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import lazy_text
-from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band, Membership, Package
 from bands.packages import package_price
+from core.fields.scheduling import scheduling_day_problem, scheduling_today
+from core.fields.timezones import when_text
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking

@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
-from accounts.queue import task_queue
 from accounts.services import NotificationItem, lazy_text, notifications_create_many
-from accounts.timezones import when_text, when_text_lazy
 from bands.models import Band
 from bands.selectors import bands_managers
+from core.fields.timezones import when_text, when_text_lazy
+from core.queue import task_queue
 from teams.selectors import acting_through
 from venues.models import Slot
 

@@ -13,10 +13,10 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from accounts.timezones import when_text
 from bands.lineup import band_lineup
 from bands.models import Band, BandBlock
 from bands.services import KEEP, band_gig_block_move, gig_busy_window, gig_window
+from core.fields.timezones import when_text
 
 from ..errors import MembersBusy
 from ..models import Booking

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import WHEN, lazy_text, notifications_create
-from accounts.timezones import when_text, when_text_lazy
+from core.fields.scheduling import scheduling_day_problem, scheduling_today
+from core.fields.timezones import when_text, when_text_lazy
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError
 from ..models import Booking, BookingEvent, RescheduleProposal

@@ -25,12 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext_lazy
 
 from accounts.models import User
-from accounts.scheduling import scheduling_day_problem, scheduling_today
 from accounts.services import WHEN, lazy_text, notifications_create
-from accounts.timezones import validate_time_zone, zone_name
 from bands.links import link_clean
 from bands.models import ApprovalStatus, Band, Currency, Genre
 from bands.selectors import band_managers
+from core.fields.scheduling import scheduling_day_problem, scheduling_today
+from core.fields.timezones import validate_time_zone, zone_name
 from places.models import City
 from places.selectors import city_names
 from venues.models import Slot, Ticket, Venue

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import User
 from accounts.ratelimit import LimitReached
 from accounts.services import WHEN, lazy_text, notifications_create
-from accounts.stamps import stamp_bump
+from core.caching.stamps import stamp_bump
 
 from ..errors import BookingPermissionError
 from ..models import Booking, Message, ThreadRead

@@ -20,9 +20,9 @@ from accounts.mail.headers import address_mail_headers
 from accounts.mail.suppression import mail_suppressed
 from accounts.models import User
 from accounts.services import email_queue, language_for_email, lazy_text
-from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band
 from bands.selectors import band_managers
+from core.fields.timezones import when_text
 from venues.models import Slot
 
 from ..errors import BookingConflict, BookingError, BookingPermissionError, ContactRefused

@@ -7,7 +7,7 @@ Signature (as Stripe's): header `StageSlot-Signature: t=<unix time>,v1=<hex>` wh
 HMAC-SHA256(secret, f"{t}.{body}"). A receiver recomputes it, compares in constant time and refuses
 a `t` older than a few minutes (replays).
 
-A target must be https and resolve to public addresses only: the one outbound guard (accounts.outbound)
+A target must be https and resolve to public addresses only: the one outbound guard (core.transport.outbound)
 checks it when the webhook is saved (address_check, the words every door shows) and again on every
 attempt (outbound_session: the connection goes to the address that was checked, no second lookup a DNS
 rebinding could turn). Redirects are not followed. settings.WEBHOOK_ALLOW_HOSTS ("127.0.0.1:8471") lets
@@ -34,10 +34,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
-from accounts.outbound import OutboundError, OutboundRefused, address_check, failure_kind, outbound_session
-from accounts.queue import task_queue
-from accounts.site import site_url
 from bands.models import Band
+from core.queue import task_queue
+from core.transport.outbound import OutboundError, OutboundRefused, address_check, failure_kind, outbound_session
+from core.web.site import site_url
 from venues.models import Slot, Venue
 
 from ..models import Booking, Webhook, WebhookDelivery

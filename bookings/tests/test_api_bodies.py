@@ -1,6 +1,6 @@
 """Every request body of the API is bounded (docs/decisions/0104-api-bodies-bounded.md): the walk finds every
 field of every operation's body in the API's own schema, so a new operation or field is checked the day it is
-added. A whole number has both ends, a text a maximum length (accounts.api_fields: ApiInt, ApiId, ApiLine,
+added. A whole number has both ends, a text a maximum length (core.fields.api_fields: ApiInt, ApiId, ApiLine,
 ApiText); and every write operation, sent each field at its extremes by a caller with every scope, answers a
 problem that names the field (or the body), never a 500, and changes nothing."""
 
@@ -10,10 +10,10 @@ import uuid
 
 import pytest
 
-from accounts.api_fields import MULTI_LINE_MARK, ONE_LINE_MARK
-from accounts.form_fields import INTEGER_MAX
 from bookings.tests.api_helpers import token_for
 from bookings.tests.factories import band_with_leader
+from core.fields.api_fields import MULTI_LINE_MARK, ONE_LINE_MARK
+from core.fields.form_fields import INTEGER_MAX
 from stageslot.tests.test_abuse import row_counts
 
 # Drawing the API's schema takes seconds; it is drawn once for both tests.
@@ -89,7 +89,7 @@ def test_every_number_and_text_of_every_body_is_bounded():
         for method, path, kind, name, node in found
         if (why := _unbounded(node, kind))
     ]
-    assert unbounded == [], "Use accounts.api_fields (ApiInt, ApiId, ApiLine, ApiText):\n" + "\n".join(unbounded)
+    assert unbounded == [], "Use core.fields.api_fields (ApiInt, ApiId, ApiLine, ApiText):\n" + "\n".join(unbounded)
 
 
 def _path(path: str) -> str:

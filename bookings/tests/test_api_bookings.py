@@ -221,7 +221,7 @@ def test_times_at_the_edge_of_the_calendar_are_a_422_not_a_500():
     band, _leader = band_with_leader()
     api = ApiClient(token_for(UserFactory()))
     edge = {"starts_at": "9999-12-31T23:00:00-05:00", "ends_at": "9999-12-31T23:30:00-05:00"}
-    # The one bound of accounts/dates.py (decision 0075): a 422 by field that names the last (or first) date.
+    # The one bound of core/fields/dates.py (decision 0075): a 422 by field that names the last (or first) date.
     refused = api.post("/api/v1/bookings/requests", request_body(band, **edge))
     assert refused.status_code == 422 and "plans at most three years ahead" in refused.json()["errors"]["starts_at"][0]
     for moment in ("9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00"):

@@ -650,7 +650,7 @@ def test_kept_tours_need_a_token_and_the_scopes(cast, tour):
 
 
 def test_a_slot_id_no_column_can_hold_is_refused_not_a_fault(cast, tour):
-    """A number beyond 64 bits is refused by the one JSON reader (accounts/json_body.py) before any lookup."""
+    """A number beyond 64 bits is refused by the one JSON reader (core/web/json_body.py) before any lookup."""
     response = as_user(cast["leader"], ["bookings"]).post(APPLY, {"stops": [{"slot_id": 10**20, "role": "headliner"}]})
     assert response.status_code == 400 and "too large" in response.json()["detail"]
     response = as_user(cast["leader"], ["bookings"]).post(APPLY, {"stops": [{"slot_id": 2**62, "role": "headliner"}]})

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.scheduling import day_text
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from availability.services import rule_create
@@ -17,6 +16,7 @@ from bands.tests.factories import BandFactory, GenreFactory, MembershipFactory
 from bookings.models import Booking
 from bookings.selectors.finder import finder_slots, slot_bands_of
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from core.fields.scheduling import day_text
 from venues.models import Slot
 from venues.tests.factories import VenueFactory
 

@@ -24,7 +24,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.scheduling import horizon_days, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from availability import services as availability
 from availability.models import BusyInterval
@@ -38,6 +37,7 @@ from bookings.models import Booking
 from bookings.services import answering, checks, detail, instant, reschedule, shows
 from bookings.tests.api_helpers import ApiClient, token_for
 from bookings.tests.factories import band_with_leader
+from core.fields.scheduling import horizon_days, scheduling_last_day, scheduling_today
 from festivals.services import timetable
 from festivals.tests.factories import festival_world
 from festivals.tests.factories import placement_book as festival_placement_book

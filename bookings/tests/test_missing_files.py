@@ -81,7 +81,7 @@ def masked(response) -> str:
 
 
 def logged_about(caplog, row: BookingFile) -> str:
-    records = [r for r in caplog.records if r.name == "accounts.stored_files" and r.levelno == logging.WARNING]
+    records = [r for r in caplog.records if r.name == "core.files.stored_files" and r.levelno == logging.WARNING]
     assert len(records) == 1
     text = records[0].getMessage()
     assert row.file.name in text and "bookings.BookingFile" in text and f"pk={row.pk}" in text
@@ -97,7 +97,7 @@ def test_a_lost_file_is_the_404_page_saying_so_not_a_500(world, who, caplog):
     lose(world.row)
     client = Client(raise_request_exception=False)
     client.force_login(getattr(world, who))
-    with caplog.at_level(logging.WARNING, logger="accounts.stored_files"):
+    with caplog.at_level(logging.WARNING, logger="core.files.stored_files"):
         response = client.get(page_url(world))
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
@@ -121,13 +121,13 @@ def test_a_stranger_learns_nothing_of_a_lost_file(world, who, caplog):
     lose(world.row)
     client = Client(raise_request_exception=False)
     client.force_login(getattr(world, who))
-    with caplog.at_level(logging.WARNING, logger="accounts.stored_files"):
+    with caplog.at_level(logging.WARNING, logger="core.files.stored_files"):
         lost = client.get(page_url(world))
         never = client.get(reverse("bookings:file_download", args=[world.application.uid, world.row.pk + 1000]))
     assert lost.status_code == never.status_code == 404
     assert masked(lost) == masked(never) and "no longer stored" not in lost.content.decode()
     # The access check answered before the storage was asked.
-    assert not [r for r in caplog.records if r.name == "accounts.stored_files"]
+    assert not [r for r in caplog.records if r.name == "core.files.stored_files"]
 
 
 # ---- The API's download -------------------------------------------------------------------------
@@ -135,7 +135,7 @@ def test_a_stranger_learns_nothing_of_a_lost_file(world, who, caplog):
 
 def test_a_lost_file_is_a_404_problem_saying_so(world, caplog):
     lose(world.row)
-    with caplog.at_level(logging.WARNING, logger="accounts.stored_files"):
+    with caplog.at_level(logging.WARNING, logger="core.files.stored_files"):
         response = ApiClient(token_for(world.owner, ["read"])).get(api_url(world, world.row.pk))
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"

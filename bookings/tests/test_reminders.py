@@ -12,13 +12,13 @@ from django.utils import timezone
 from accounts.models import Notification
 from accounts.people import people_draw
 from accounts.tests.factories import UserFactory
-from accounts.timezones import when_text
 from bands.models import Membership
 from bands.tests.factories import MembershipFactory
 from bookings import tasks
 from bookings.models import Booking
 from bookings.services.reminders import gig_reminders_send, waiting_reminders_send
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, venue_with_owner
+from core.fields.timezones import when_text
 from venues.models import VenueStaff
 from venues.tests.factories import VenueStaffFactory
 

@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Notification
-from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from availability.models import BusyInterval
 from bands.models import ApprovalStatus, Membership
@@ -29,6 +28,7 @@ from bookings.services import answering, asking, ending, periodic, venue_slots
 from bookings.services import losers as declines
 from bookings.tasks import bookings_complete_task
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from core.fields.scheduling import day_text, scheduling_last_day, scheduling_today
 from venues.models import Slot, VenueStaff
 from venues.services import slot_update
 from venues.tests.factories import VenueStaffFactory

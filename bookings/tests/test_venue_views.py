@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from bands.models import ApprovalStatus, Membership
 from bands.tests.factories import BandPhotoFactory, GenreFactory, MembershipFactory
 from bookings.models import Booking, BookingEvent, OfferInvite
 from bookings.services import answering, asking, venue_slots
 from bookings.tests.factories import BookingFactory, SlotFactory, band_with_leader, in_days, venue_with_owner
+from core.fields.scheduling import day_text, scheduling_last_day, scheduling_today
 from venues.models import Slot, VenueStaff
 from venues.tests.factories import VenueStaffFactory
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.timezones import ZONE_COOKIE
+from core.fields.timezones import ZONE_COOKIE
 
 from .journey import band_party
 
@@ -72,7 +72,7 @@ def test_a_signed_in_person_keeps_their_account_zone(client):
 
 
 def test_the_zone_picker_names_zones_as_the_pages_do():
-    from accounts.timezones import time_zone_choices, zone_name
+    from core.fields.timezones import time_zone_choices, zone_name
 
     choices = dict(time_zone_choices())
     assert choices["America/New_York"] == zone_name("America/New_York") == "America/New_York"

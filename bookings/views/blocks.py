@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from accounts.form_fields import plain_value
 from bands.selectors import bands_public
+from core.fields.form_fields import plain_value
 from venues.selectors import venues_public
 
 from ..errors import BookingPermissionError

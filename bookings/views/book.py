@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.dates import Bound, query_date
-from accounts.htmx import HtmxHttpRequest, is_partial, page_redirect
 from accounts.ratelimit import rate_limit_return, rate_limit_take, rate_limited_response
-from accounts.timezones import known_zone, when_text
 from bands.models import Band, Package
 from bands.packages import band_packages, package_length_label, package_price, package_price_label, package_travel_label
+from core.fields.dates import Bound, query_date
+from core.fields.timezones import known_zone, when_text
+from core.web.htmx import HtmxHttpRequest, is_partial, page_redirect
 
 from ..errors import BookingError
 from ..forms.book import OTHER, STEP_TITLES, ReviewForm, WhatForm, WhenForm, WhereForm

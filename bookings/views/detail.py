@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts.htmx import HtmxHttpRequest, is_partial
-from accounts.stamps import stamp_seen
+from core.caching.stamps import stamp_seen
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 from ..errors import BookingError
 from ..forms.detail import CancelForm, DeclineForm, GigTimesForm, PlayedForm

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from accounts.htmx import HtmxHttpRequest
 from accounts.links import LinkPerson, link_for_a_person, link_person_of_account
-from accounts.timezones import when_text
+from core.fields.timezones import when_text
+from core.web.htmx import HtmxHttpRequest
 
 from ..errors import BookingError
 from ..forms.detail import DeclineForm

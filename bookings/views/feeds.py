@@ -19,8 +19,8 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts.models import User
-from accounts.replica import reads_from_replica
 from bands.models import Band
+from core.db.replica import reads_from_replica
 from venues.models import Venue
 
 from ..forms.feeds import FeedCreateForm, FeedOptionsForm

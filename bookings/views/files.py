@@ -1,6 +1,6 @@
 """Files on a booking: the list with the upload form, and the download – streamed from the private
 storage, only to the booking's people (anyone else gets a 404, as for the booking itself). A file the
-storage no longer has is marked in the list and answered with a clear 404 (accounts.stored_files)."""
+storage no longer has is marked in the list and answered with a clear 404 (core.files.stored_files)."""
 
 from uuid import UUID
 
@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.htmx import HtmxHttpRequest, is_partial
-from accounts.offline import kept_offline
-from accounts.stored_files import stored_file_response, stored_files_missing
+from core.files.stored_files import stored_file_response, stored_files_missing
+from core.web.htmx import HtmxHttpRequest, is_partial
+from core.web.offline import kept_offline
 
 from ..errors import BookingError
 from ..forms.book import FileForm

@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import rate_limited
-from accounts.timezones import known_zone, when_text
 from bands.demand import city_demand_for
 from bands.search_pages import BoundedKeysPaginator, BoundedPaginator, results_or_page
 from bands.selectors import genre_choices
+from core.fields.timezones import known_zone, when_text
+from core.web.htmx import HtmxHttpRequest, is_partial
 from venues.models import Slot
 
 from ..cards import STATUS_BADGES, slot_card, slots_map

@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from accounts.htmx import HtmxHttpRequest, render_page
+from core.web.htmx import HtmxHttpRequest, render_page
 
 from ..forms.inbox import InboxForm
 from ..selectors.inbox import TABS, inbox_bookings, inbox_counts, inbox_roles, inbox_rows

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.dates import Bound, date_problem
-from accounts.htmx import HtmxHttpRequest, is_partial
-from accounts.timezones import when_text
 from availability.engine import existing_to_utc
+from core.fields.dates import Bound, date_problem
+from core.fields.timezones import when_text
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 from ..errors import BookingError
 from ..forms.book import ReasonForm, RescheduleForm
@@ -122,7 +122,7 @@ def _picked(request: HtmxHttpRequest, booking: Booking) -> HttpResponse:
         local_start, local_end = (dt.datetime.fromisoformat(v).replace(tzinfo=None) for v in (start, end))
     except ValueError:
         local_start = local_end = None
-    # Only a time the offered ones could be (accounts/dates.py): the ends of time would overflow in the zone.
+    # Only a time the offered ones could be (core/fields/dates.py): the ends of time would overflow in the zone.
     if local_start is None or any(date_problem(v, bound=Bound.PLAN, slack=1) for v in (local_start, local_end)):
         local_start = local_end = None
     starts_at = _in_zone(local_start, booking.zone)

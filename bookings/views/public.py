@@ -16,9 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.htmx import is_partial
-from accounts.timezones import known_zone
 from bands.calendar import band_calendar_access
+from core.fields.timezones import known_zone
+from core.web.htmx import is_partial
 from venues.models import Venue
 
 from ..pages import month_context, poll_seconds

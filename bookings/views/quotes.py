@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from accounts.htmx import HtmxHttpRequest, dialog_or_redirect, is_partial
+from core.web.htmx import HtmxHttpRequest, dialog_or_redirect, is_partial
 
 from ..errors import BookingError
 from ..forms.quotes import QuoteForm, quote_initial

@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
-from accounts.form_fields import plain_value
 from accounts.models import Report
 from accounts.ratelimit import rate_limited
+from core.fields.form_fields import plain_value
 
 from ..forms.reports import ReportForm
 from ..selectors.reports import ReportSubject, report_subject

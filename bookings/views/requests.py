@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import (
     rate_limit_return,
     rate_limit_take_many,
@@ -24,8 +23,9 @@ from accounts.ratelimit import (
     rate_limited,
     rate_limited_response,
 )
-from accounts.timezones import known_zone, when_text
 from bands.models import Band
+from core.fields.timezones import known_zone, when_text
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 from ..errors import BookingError
 from ..forms.requests import RequestForm, RequestManyForm, RequestTimesForm

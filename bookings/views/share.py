@@ -16,11 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.form_fields import OneLineField
-from accounts.htmx import is_partial
 from bands.models import Band, Membership
 from bands.places import place_of
 from bands.selectors import band_for_manage, band_photos
+from core.fields.form_fields import OneLineField
+from core.web.htmx import is_partial
 
 from ..errors import BookingError, BookingPermissionError
 from ..ical import feed_body_hash, feed_events_changed_at, feed_render, feed_response

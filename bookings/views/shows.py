@@ -21,12 +21,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.htmx import is_partial
 from accounts.ratelimit import rate_limited
-from accounts.replica import reads_from_replica
-from accounts.site import site_url
-from accounts.timezones import known_zone, when_text
 from bands.models import ApprovalStatus, Band
+from core.db.replica import reads_from_replica
+from core.fields.timezones import known_zone, when_text
+from core.web.htmx import is_partial
+from core.web.site import site_url
 from venues.models import Slot, Venue
 
 from ..cards import show_map

@@ -2,7 +2,7 @@
 
 The thread exists only for the booking's people (booking_for_viewer): anyone else gets a 404, an
 anonymous visitor the login page. The list asks every few seconds for the messages after the last
-one it shows, with the thread's change stamp its last answer carried (accounts/stamps.py): while the
+one it shows, with the thread's change stamp its last answer carried (core/caching/stamps.py): while the
 stamp stands the answer is 204 from one cache read, without a query (a stamp is a random word only the
 thread's people were given, so a stranger's guess takes the usual path and its 404); the form sends
 with HTMX and gets itself back empty, with the new messages to append. Without JavaScript the form posts
@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.ratelimit import LimitReached, rate_limited
-from accounts.stamps import stamp_current, stamp_seen
+from core.caching.stamps import stamp_current, stamp_seen
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 from ..errors import BookingPermissionError, ContactRefused
 from ..forms.threads import AFTER_ERROR, MessageForm, ThreadAfterForm

@@ -16,14 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.amounts import money_words
-from accounts.dates import Bound, query_date
 from accounts.ratelimit import rate_limit_return, rate_limit_take_many, rate_limit_wait, rate_limited_response
-from accounts.scheduling import scheduling_today
-from accounts.timezones import when_text
 from bands.demand import city_demand_for
 from bands.models import Band, Membership
 from bands.selectors import band_for_manage
+from core.fields.amounts import money_words
+from core.fields.dates import Bound, query_date
+from core.fields.scheduling import scheduling_today
+from core.fields.timezones import when_text
 
 from ..errors import BookingError
 from ..forms.tours import TourApplyForm, TourForm, tour_initial

@@ -27,11 +27,11 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.htmx import HtmxHttpRequest, render_page
 from accounts.links import LinkPerson, link_for_a_person
 from accounts.ratelimit import rate_limited
-from accounts.timezones import known_zone, when_text
 from bands.models import Band
+from core.fields.timezones import known_zone, when_text
+from core.web.htmx import HtmxHttpRequest, render_page
 from venues import services as venue_services
 from venues.models import Slot, Venue, VenueStaff
 from venues.selectors import SlotClash, stage_slot_clashes, venue_for_staff, venue_stages

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from accounts.htmx import HtmxHttpRequest
 from accounts.ratelimit import rate_limited
+from core.web.htmx import HtmxHttpRequest
 
 from .. import services
 from ..forms import CaldavConnectForm, CalendarChoiceForm, ReconnectForm

@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.htmx import HtmxHttpRequest
 from accounts.ratelimit import rate_limited
-from accounts.site import site_url
+from core.web.htmx import HtmxHttpRequest
+from core.web.site import site_url
 
 from .. import google, services
 

@@ -4,7 +4,7 @@ hash under the contract's lock), a party's template, and the verification page's
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import OneLineField
+from core.fields.form_fields import OneLineField
 
 from ..models import ContractSignature
 

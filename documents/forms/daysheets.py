@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import OneLineField, bounded_formfield
-from accounts.timezones import zone_name
 from availability.engine import local_exists, local_to_utc
 from bookings.models import Booking
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import OneLineField, bounded_formfield
+from core.fields.timezones import zone_name
 from gigs.models import AdvanceItem, DaySheet, Side
 from gigs.services.day_sheets import TEXT_FIELDS
 

@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.dates import Bound, BoundedDateField
 from bands.models import Currency
 from bookings.models import Booking
 from bookings.selectors.inbox import TABS
+from core.fields.dates import Bound, BoundedDateField
 from payments.models import LedgerEntry, Payment
 from venues.models import Slot
 

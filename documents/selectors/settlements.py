@@ -8,12 +8,12 @@ import zoneinfo
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.timezones import when_text
 from bookings.models import Booking, Quote
 from bookings.models_quotes import CostKind
 from bookings.selectors.bookings import booking_for_viewer, side_of
 from bookings.selectors.detail import booking_title
 from bookings.selectors.quotes import deal_text, money_text, quote_view
+from core.fields.timezones import when_text
 from payments.models import Settlement
 from payments.selectors import settlement_booking_for_viewer, settlement_items, settlement_of, settlement_unagreed
 

@@ -87,7 +87,7 @@ def _moment(moment: dt.datetime | None, zone) -> str:
 
 
 def _performance(booking: Booking) -> dict:
-    from accounts.timezones import when_text
+    from core.fields.timezones import when_text
 
     zone = zone_of(booking)
     if booking.venue_id:

@@ -30,11 +30,11 @@ from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
-from accounts.queue import task_queue
 from accounts.services import language_for
-from accounts.site import site_url
 from bands.models import Band, Membership
 from bookings.models import Booking
+from core.queue import task_queue
+from core.web.site import site_url
 from payments.models import Payment, Refund, Settlement
 from payments.selectors import fee_minor_of, may_see_money, paid_before_settlement, payer_side
 from venues.models import VenueStaff

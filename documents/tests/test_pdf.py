@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.images import AVATAR_RULES, image_clean
 from accounts.tests.images import png_upload
+from core.files.images import AVATAR_RULES, image_clean
 from documents.models import RenderedPdf
 from documents.pdf import pdf_from_html
 

@@ -20,13 +20,13 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.client_ip import client_ip
-from accounts.htmx import HtmxHttpRequest, render_page
 from accounts.mfa import second_factor_required
 from accounts.ratelimit import rate_limit_take, rate_limited_response
 from bookings.errors import BookingError
 from bookings.pages import refusal_code
 from bookings.selectors.detail import booking_title
+from core.web.client_ip import client_ip
+from core.web.htmx import HtmxHttpRequest, render_page
 
 from .. import seal
 from ..forms.contracts import SignForm, TemplateForm, VerifyForm

@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.htmx import HtmxHttpRequest, is_partial, render_page
 from accounts.idempotency import replayable
-from accounts.offline import kept_offline
-from accounts.timezones import when_text
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.bookings import manages_band_of
 from bookings.selectors.detail import booking_title
+from core.fields.timezones import when_text
+from core.web.htmx import HtmxHttpRequest, is_partial, render_page
+from core.web.offline import kept_offline
 from gigs.models import AdvanceItem, Side
 from gigs.selectors.day_sheets import contact_people, day_sheet_of, day_sheet_page
 from gigs.services import day_sheets as services

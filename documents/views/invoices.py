@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_http_methods
 
-from accounts.htmx import HtmxHttpRequest, render_page
+from core.web.htmx import HtmxHttpRequest, render_page
 
 from ..forms.invoices import InvoiceFilterForm
 from ..selectors.invoices import invoice_for_viewer, invoice_years, invoices_for_viewer

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.htmx import HtmxHttpRequest
+from core.web.htmx import HtmxHttpRequest
 
 from ..forms.legal import LegalDetailsForm
 from ..models import LegalDetails

@@ -7,8 +7,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from accounts.htmx import HtmxHttpRequest
 from bookings.pages import booking_or_404
+from core.web.htmx import HtmxHttpRequest
 
 from ..selectors.paper import paper_card
 

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
-from accounts.htmx import HtmxHttpRequest
+from core.web.htmx import HtmxHttpRequest
 
 from ..pdf import pdf_render
 from ..selectors.settlements import (

@@ -514,7 +514,7 @@ def test_a_venue_weighing_a_band_sees_its_demand_in_the_venues_city(world):
 
 def test_a_fan_who_joins_by_code_gets_the_browsers_zone_and_the_name_given(world, django_capture_on_commit_callbacks):
     from accounts.models import User
-    from accounts.timezones import ZONE_COOKIE
+    from core.fields.timezones import ZONE_COOKIE
 
     client = Client()
     client.cookies[ZONE_COOKIE] = "Europe/Berlin"

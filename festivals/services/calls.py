@@ -15,13 +15,13 @@ from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from accounts.dates import Bound, date_problem
-from accounts.form_fields import MAX_FEE, refuse_line_breaks
 from accounts.models import User
-from accounts.scheduling import scheduling_today
-from accounts.timezones import validate_time_zone
 from bands.calendar import CalendarDay, band_availability, band_available_members
 from bands.models import ApprovalStatus, Band, Genre, Membership
+from core.fields.dates import Bound, date_problem
+from core.fields.form_fields import MAX_FEE, refuse_line_breaks
+from core.fields.scheduling import scheduling_today
+from core.fields.timezones import validate_time_zone
 from teams.models import ACTING_ROLES, Organisation, OrgMember
 
 from ..models import Application, Festival, OpenCall, Question
@@ -105,7 +105,7 @@ def _call_errors(data: CallInput, now: dt.datetime, organisation_id: int) -> dic
         errors["title"] = [_("Give the call a title.")]
     elif problem := one_line_problem(data.title):
         errors["title"] = [problem]
-    # The call's days and deadline are new and ahead, within the site's horizon (accounts.dates): counted from today
+    # The call's days and deadline are new and ahead, within the site's horizon (core.fields.dates): counted from today
     # where its festival is held, if it has one (a day further on there, past its midnight, than in a zone behind).
     today = scheduling_today(zoneinfo.ZoneInfo(data.festival.time_zone)) if data.festival is not None else None
     for name in ("first_day", "last_day", "deadline_day"):
@@ -243,7 +243,7 @@ def call_publish(*, call: OpenCall, by: User, now: dt.datetime) -> OpenCall:
 
 def call_green_days(*, call: OpenCall, band: Band, today: dt.date) -> list[CalendarDay]:
     """The band's green zone on each day of the call (band_availability: three queries and members); none for a
-    call stored with days past what calendars show (before the bounds of accounts.dates held)."""
+    call stored with days past what calendars show (before the bounds of core.fields.dates held)."""
     if date_problem(call.first_day, bound=Bound.BROWSE) or date_problem(call.last_day, bound=Bound.BROWSE):
         return []
     zone = band_availability(

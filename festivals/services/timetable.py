@@ -31,11 +31,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.dates import Bound, date_problem
 from accounts.models import User
-from accounts.scheduling import scheduling_today
 from accounts.services import lazy_text, notifications_create
-from accounts.timezones import when_text
 from bands.models import ApprovalStatus, Band, Membership
 from bands.selectors import band_managers
 from bookings.errors import BookingConflict, BookingPermissionError
@@ -47,6 +44,9 @@ from bookings.services.asking import booking_create
 from bookings.services.ending import booking_transition
 from bookings.services.notices import booking_notify, booking_people
 from bookings.services.radius import radius_check, radius_clause_write
+from core.fields.dates import Bound, date_problem
+from core.fields.scheduling import scheduling_today
+from core.fields.timezones import when_text
 from teams.models import ACTING_ROLES, Organisation, OrgMember
 from teams.selectors import live_link_exists
 from venues.models import Slot, Stage, Venue, VenueStaff
@@ -91,7 +91,7 @@ def festival_create(
         errors["name"] = [_("Give the festival a name.")]
     elif problem := one_line_problem(name):
         errors["name"] = [problem]
-    # A new festival's days are ahead, within the site's horizon (accounts.dates), counted from today where it is
+    # A new festival's days are ahead, within the site's horizon (core.fields.dates), counted from today where it is
     # held: past midnight there, its last bookable day is a day further on than it is in a zone behind.
     today = scheduling_today(zoneinfo.ZoneInfo(venue.time_zone))
     for field, day in (("first_day", first_day), ("last_day", last_day)):
@@ -165,7 +165,7 @@ def stage_window(fstage: FestivalStage, day: dt.date, zone: str) -> tuple[dt.dat
 
 
 def festival_days(festival: Festival) -> list[dt.date]:
-    """The festival's days; none past what calendars show (a row stored before accounts.dates' bounds held)."""
+    """The festival's days; none past what calendars show (a row stored before core.fields.dates' bounds held)."""
     if date_problem(festival.first_day, bound=Bound.BROWSE) or date_problem(festival.last_day, bound=Bound.BROWSE):
         return []
     count = (festival.last_day - festival.first_day).days + 1

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.htmx import render_page
 from bands.models import Band
+from core.web.htmx import render_page
 
 from .. import selectors
 from ..forms import ApplicationForm, CallFestivalForm, CallForm, CallSearchForm, JurorForm, QuestionForm

@@ -17,8 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.htmx import render_page
-from accounts.site import site_url
+from core.web.htmx import render_page
+from core.web.site import site_url
 
 from .. import selectors
 from ..forms import ReleaseForm

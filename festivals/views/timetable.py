@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.htmx import is_partial, render_page
+from core.web.htmx import is_partial, render_page
 
 from .. import selectors
 from ..forms import CounterAnswerForm, FestivalForm, MoveForm, PlaceForm, ReleaseForm, StageHoursForm, WithdrawForm

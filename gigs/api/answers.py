@@ -9,11 +9,11 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from accounts.api_fields import ApiLine, ApiText
 from accounts.models import ApiToken
 from bookings.api.bookings import ONE_ERRORS, WRITE_ERRORS
 from bookings.api.core import ApiProblem, caller, field_errors
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
+from core.fields.api_fields import ApiLine, ApiText
 
 from ..models import Answer
 from ..selectors.answers import gig_for_member, lineup_counts, lineup_of

@@ -4,8 +4,8 @@ date and the lock of the answers."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import OneLineField
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import OneLineField
 
 from ..models import Answer
 

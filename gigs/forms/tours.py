@@ -6,8 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.dates import Bound, BoundedDateField
-from accounts.form_fields import BoundedIntegerField, FeeField, OneLineField
+from core.fields.dates import Bound, BoundedDateField
+from core.fields.form_fields import BoundedIntegerField, FeeField, OneLineField
 
 from ..models import MAX_ATTENDANCE, MAX_RATE, RATE_PLACES, TourCost, TourTraveller
 

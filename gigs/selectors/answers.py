@@ -10,9 +10,9 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import User
-from accounts.prepared import CompiledSQL
 from bands.models import Band, Membership
 from bookings.models import Booking
+from core.db.prepared import CompiledSQL
 
 from ..models import Answer, GigAnswer, GigDeadline
 

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import User
-from accounts.prepared import CompiledSQL
 from bands.invites import invite_link_token
 from bands.models import Band, Membership
 from bands.travel import journey
@@ -25,6 +24,7 @@ from bookings.models import Booking, Quote
 from bookings.selectors.bookings import can_manage_band
 from bookings.selectors.quotes import convert_minor
 from bookings.selectors.tours import road_factor
+from core.db.prepared import CompiledSQL
 from payments.models import Settlement
 from payments.services.settlement import settlement_compute
 from places.geo import great_circle_km

@@ -21,13 +21,13 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
-from accounts.timezones import zone_name
 from bands.models import Band, Membership
 from bands.services import band_gig_lineup_set
 from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking, FeedMark, Webhook
 from bookings.services import locks
 from bookings.services.webhooks import webhook_events_emit
+from core.fields.timezones import zone_name
 
 from ..models import Answer, GigAnswer, GigDeadline
 from ..selectors.answers import answer_by_moment, sitting_out

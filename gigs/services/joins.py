@@ -23,12 +23,12 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
-from accounts.timezones import when_text
 from bands.invites import invite_check_usable
 from bands.models import Band, BandInvite, Membership
 from bands.services import band_invite_accept, membership_update
 from bookings.models import Booking
 from bookings.services import checks, locks
+from core.fields.timezones import when_text
 
 from ..models import Answer, GigAnswer
 from .answers import MANAGING_ROLES, OPEN_STATUSES, gig_lineup_refresh

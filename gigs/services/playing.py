@@ -10,10 +10,10 @@ without the locks.
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.timezones import when_text
 from bookings.errors import BookingConflict
 from bookings.models import Booking
 from bookings.services import checks
+from core.fields.timezones import when_text
 
 # Gigs whose line-up still changes: booked and not over.
 OPEN_STATUSES = (Booking.Status.BOOKED, Booking.Status.IN_PROGRESS)

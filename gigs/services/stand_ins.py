@@ -28,8 +28,6 @@ from accounts.mail.headers import address_mail_headers
 from accounts.mail.suppression import mail_suppressed
 from accounts.models import User
 from accounts.services import email_queue, lazy_text, notifications_create
-from accounts.site import site_url
-from accounts.timezones import when_text
 from bands.models import Band, Membership
 from bands.services import band_contact_check, band_gig_guest_add
 from bookings.errors import BookingConflict, BookingPermissionError, ContactRefused
@@ -37,6 +35,8 @@ from bookings.models import Booking, Webhook
 from bookings.selectors.blocks import side_parties
 from bookings.services import checks, locks
 from bookings.services.webhooks import webhook_events_emit
+from core.fields.timezones import when_text
+from core.web.site import site_url
 from payments.services.splits import member_split_stand_in
 
 from ..models import Answer, GigAnswer, StandIn, StandInAsk, StandInRequest

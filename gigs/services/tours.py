@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from accounts.blocks import ContactBlocked, contact_check, party_side
 from accounts.models import User
 from accounts.services import lazy_text, notifications_create
-from accounts.site import site_url
 from bands.invites import InviteError, invite_check_usable, invite_email_queue, invite_use, invite_withdraw
 from bands.models import Band, Membership
 from bands.selectors import band_managers
@@ -26,6 +25,7 @@ from bands.services import INVITE_REPEAT_WINDOW, band_contact_check
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking, SavedTour
 from bookings.selectors.bookings import can_manage_band
+from core.web.site import site_url
 from places.selectors import city_pick
 
 from ..models import (

@@ -13,15 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.htmx import HtmxHttpRequest, is_partial, render_page
 from accounts.idempotency import replayable
 from accounts.links import LinkPerson, link_for_a_person
 from accounts.models import User
-from accounts.offline import kept_offline
-from accounts.timezones import when_text
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
+from core.fields.timezones import when_text
+from core.web.htmx import HtmxHttpRequest, is_partial, render_page
+from core.web.offline import kept_offline
 
 from ..forms.answers import AnswerByForm, AnswerForm, AnswersLockForm, CommentForm
 from ..models import Answer, GigAnswer

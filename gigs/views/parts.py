@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from accounts.htmx import HtmxHttpRequest, is_partial, render_page
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.selectors.detail import booking_title
+from core.web.htmx import HtmxHttpRequest, is_partial, render_page
 
 from ..forms.parts import PartForm
 from ..selectors.answers import MANAGING_ROLES, gig_for_member, lineup_of, membership_of

@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.htmx import HtmxHttpRequest, is_partial, render_page
 from accounts.idempotency import replayable, stale_response
-from accounts.offline import kept_offline
-from accounts.timezones import when_text
 from bands.models import Band
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError, StaleEdit
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
+from core.fields.timezones import when_text
+from core.web.htmx import HtmxHttpRequest, is_partial, render_page
+from core.web.offline import kept_offline
 
 from ..forms.set_lists import SongForm
 from ..models import Song

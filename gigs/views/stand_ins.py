@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.links import LinkPerson, link_for_a_person
-from accounts.timezones import when_text
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError, ContactRefused
 from bookings.ical import FeedEvent, feed_render, feed_response
 from bookings.selectors.detail import booking_title
 from bookings.selectors.feeds import gig_summary_of
+from core.fields.timezones import when_text
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 from ..forms.stand_ins import StandInForm, StandInRequestForm
 from ..models import StandInAsk

@@ -12,12 +12,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.offline import kept_offline
 from accounts.services import language_for
-from accounts.timezones import when_text
 from bands.permissions import add_errors, band_for
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.ical import FeedEvent, feed_render, feed_response
+from core.fields.timezones import when_text
+from core.web.offline import kept_offline
 
 from ..forms.tours import (
     AttendanceForm,

@@ -18,8 +18,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.htmx import is_partial, render_page
 from accounts.ratelimit import rate_limited
+from core.web.htmx import is_partial, render_page
 from teams.models import Organisation
 from teams.selectors import group_venues, organisation_for_member
 from venues.permissions import venue_for

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.dates import Bound, query_date
-from accounts.htmx import is_partial, render_page
 from accounts.ratelimit import rate_limited
 from bands.selectors import band_for_manage
 from bookings.errors import BookingError
 from bookings.selectors.venue_slots import band_suggestions
+from core.fields.dates import Bound, query_date
+from core.web.htmx import is_partial, render_page
 from teams.selectors import agency_acting_for, viewing_band_ids
 from venues.permissions import venue_for
 

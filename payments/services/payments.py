@@ -29,7 +29,6 @@ from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError
 
 from accounts.models import User
-from accounts.queue import task_queue
 from accounts.services import lazy_text, notifications_create
 from bands.selectors import band_managers
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
@@ -39,6 +38,7 @@ from bookings.selectors.quotes import money_text, money_text_lazy
 from bookings.services.ending import booking_paid_set
 from bookings.services.notices import booking_summary, link_of
 from bookings.services.webhooks import webhook_events_emit
+from core.queue import task_queue
 
 from .. import stripe_api
 from ..models import Payment

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import stripe
 
-from accounts.local_servers import free_port, port_free
+from core.local_servers import free_port, port_free
 from payments import localstripe as local
 from payments import stripe_api
 from payments.testing import ports_of_this_process

@@ -59,7 +59,7 @@ def test_a_german_reader_gets_the_payment_in_german_with_a_german_date(django_ca
 def test_the_purpose_and_the_amount_are_read_in_the_recipients_language(django_capture_on_commit_callbacks):
     """Drawn in the pseudo-locale for the leader: every word of the sentence and the purpose come from the
     catalogue when the leader's text is written, not when the card is paid; the amount is written by the
-    leader's language's money pattern (accounts.amounts.money_words, CLDR's; no words of its own)."""
+    leader's language's money pattern (core.fields.amounts.money_words, CLDR's; no words of its own)."""
     world = make_world()
     with pseudo.pseudo_locale():
         world.leader.language = pseudo.CODE

@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from accounts.htmx import render_page
 from accounts.mfa import second_factor_required
-from accounts.timezones import when_text
 from bands.permissions import add_errors, band_for
 from bookings.errors import BookingConflict, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
+from core.fields.timezones import when_text
+from core.web.htmx import render_page
 
 from ..forms import SplitForm
 from ..models import Payment

@@ -23,13 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.htmx import HtmxHttpRequest, is_partial
 from accounts.mfa import second_factor_required
 from bookings.errors import BookingConflict, BookingError
 from bookings.models import Booking
 from bookings.pages import booking_or_404, refusal_code
 from bookings.selectors.detail import booking_title
 from bookings.selectors.quotes import money_text
+from core.web.htmx import HtmxHttpRequest, is_partial
 
 from .. import stripe_api
 from ..forms import CancelRefundForm, OutsidePaymentForm

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.htmx import HtmxHttpRequest, render_page
 from accounts.mfa import second_factor_required
 from bookings.errors import BookingConflict, BookingError, BookingPermissionError
 from bookings.models import Booking
 from bookings.selectors.detail import booking_title
 from bookings.selectors.quotes import deal_text, money_text
+from core.web.htmx import HtmxHttpRequest, render_page
 
 from ..forms import ApproveForm, QuestionForm, SettlementBonusForm, SettlementCostForm, SettlementForm, to_major
 from ..selectors import (

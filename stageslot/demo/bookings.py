@@ -22,12 +22,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from accounts.site import site_url
 from bands.models import Band, Genre, Membership
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingEvent
 from bookings.selectors.bookings import band_free_for_gig
 from bookings.services import answering, asking, periodic, venue_slots
+from core.web.site import site_url
 from venues.models import Slot, Venue
 from venues.services import SlotPermissionError, slot_series_create
 

@@ -49,12 +49,12 @@ from accounts.models import DataExport, Notification, User
 from accounts.notification_kinds import KINDS, kind_of
 from accounts.people import people_draw, people_named
 from accounts.services import email_queue, language_for
-from accounts.site import site_url
-from accounts.stored_files import stored_file_open
 from bookings.ical import feed_render
 from bookings.models import Booking, Message
 from bookings.selectors.feeds import member_feed_events
 from bookings.selectors.quotes import money_text
+from core.files.stored_files import stored_file_open
+from core.web.site import site_url
 from documents.exports import csv_lines, iso_local, major, safe_text
 from documents.models import Contract, Invoice
 from reviews.models import Review

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.replica import PIN_COOKIE
+from core.db.replica import PIN_COOKIE
 
 from . import person_data as pd
 
@@ -127,7 +127,7 @@ def notice_cookies() -> list[Cookie]:
         Cookie("stageslot_zone", _("Remembers your browser's time zone, to show times in it"), _years(1)),
     ]
     if "replica" in settings.DATABASES:
-        # accounts/replica.py: set after a change, so the person's next pages show it.
+        # core/db/replica.py: set after a change, so the person's next pages show it.
         seconds = settings.DATABASE_REPLICA_PIN_SECONDS
         found.append(
             Cookie(

@@ -86,15 +86,15 @@ MIDDLEWARE = [
     "accounts.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # After a person's write, their reads go to the primary database for a moment (accounts/replica.py).
-    "accounts.replica.ReadYourWritesMiddleware",
+    # After a person's write, their reads go to the primary database for a moment (core/db/replica.py).
+    "core.db.replica.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Nothing of a signed-in person in a shared cache; logging out clears the device (decision 0091).
-    "accounts.offline.PrivateCacheMiddleware",
+    "core.web.offline.PrivateCacheMiddleware",
     # Django's, with the message storage made only when a message is added or read (accounts/middleware.py).
     "accounts.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -106,13 +106,13 @@ MIDDLEWARE = [
     "stageslot.privacy.middleware.ClosedAccountMiddleware",
     "accounts.middleware.AccountLanguageMiddleware",
     "accounts.middleware.TimezoneMiddleware",
-    "accounts.site.SiteURLMiddleware",
+    "core.web.site.SiteURLMiddleware",
     # A control character (NUL, …) in any field or address gets a clear 400 page, never a 500.
     "accounts.middleware.ControlCharacterMiddleware",
-    # A date in an address's query past the horizon or no date at all: a 400 page saying so (accounts/dates.py).
+    # A date in an address's query past the horizon or no date at all: a 400 page saying so (core/fields/dates.py).
     "accounts.middleware.DateInputMiddleware",
-    # A body a view could not read (too deep, not UTF-8) is a 400, never a 500 (accounts/json_body.py).
-    "accounts.json_body.UnreadableBodyMiddleware",
+    # A body a view could not read (too deep, not UTF-8) is a 400, never a 500 (core/web/json_body.py).
+    "core.web.json_body.UnreadableBodyMiddleware",
 ]
 
 ROOT_URLCONF = "stageslot.urls"
@@ -212,7 +212,7 @@ if DATABASE_TRANSACTION_POOLER:
     DATABASES["default"] = behind_transaction_pooler(DATABASES["default"])
 # A streaming replica of the PostgreSQL database (docs/decisions/0106-reads-from-a-replica.md): DATABASE_REPLICA_URL
 # adds the `replica` alias, which serves only the reads of views marked `reads_from_replica` (public pages, feeds,
-# What's on, search: what may be a moment old) through accounts.replica.ReplicaRouter; everything else, and
+# What's on, search: what may be a moment old) through core.db.replica.ReplicaRouter; everything else, and
 # anything in a transaction, reads the primary. Unset: no replica, every read on the primary.
 # After a person's write their reads go to the primary for DATABASE_REPLICA_PIN_SECONDS (a signed cookie, so
 # whatever node answers next); with the replica's replay more than DATABASE_REPLICA_MAX_LAG seconds behind,
@@ -220,7 +220,7 @@ if DATABASE_TRANSACTION_POOLER:
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 DATABASE_REPLICA_MAX_LAG = env.float("DATABASE_REPLICA_MAX_LAG", default=5.0)
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
-DATABASE_ROUTERS = ["accounts.replica.ReplicaRouter"]
+DATABASE_ROUTERS = ["core.db.replica.ReplicaRouter"]
 
 
 def replica_database(url: str, primary: dict) -> dict:
@@ -261,11 +261,11 @@ if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", SITE_PREFIX):
 
 
 def redis_cache(location: str, key_prefix: str) -> dict:
-    """The cache on Redis. It fails open (accounts/cache.py): with Redis down, login and password
+    """The cache on Redis. It fails open (core/caching/cache.py): with Redis down, login and password
     reset keep working unthrottled and the log warns, instead of a 500; short timeouts so a Redis
     that hangs does not hang every request."""
     return {
-        "BACKEND": "accounts.cache.FailOpenRedisCache",
+        "BACKEND": "core.caching.cache.FailOpenRedisCache",
         "LOCATION": location,
         "KEY_PREFIX": key_prefix,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -291,7 +291,7 @@ LIMITS_CACHE_TABLE = "stageslot_limits_cache"
 # database write on every read would cost more than the limit guards; the limits on actions (sign-in, codes,
 # requests, messages…) count in the database (accounts/ratelimit.py).
 # "stamps" holds the change stamps that let a poll answer "nothing changed" without a query
-# (accounts/stamps.py): Redis, shared by every process, else each process's memory for a minute at most,
+# (core/caching/stamps.py): Redis, shared by every process, else each process's memory for a minute at most,
 # so that a change made by another process (a command, a second worker) shows within that minute.
 STAMPS_SECONDS = 3600
 if REDIS_URL:
@@ -679,7 +679,7 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
 SOCIALACCOUNT_LOGIN_ON_GET = False
 SOCIALACCOUNT_STORE_TOKENS = False
 # How many proxies of ours stand in front of the app (each appends to X-Forwarded-For): the per-address
-# limits above key on the address the outermost one saw (accounts/client_ip.py). 0 means REMOTE_ADDR,
+# limits above key on the address the outermost one saw (core/web/client_ip.py). 0 means REMOTE_ADDR,
 # and the header is ignored. https://docs.allauth.org/en/latest/common/configuration.html
 ALLAUTH_TRUSTED_PROXY_COUNT = trusted_proxies(default=0)
 # What one person may create per time window, for everyone else's inboxes (accounts/ratelimit.py):
@@ -719,7 +719,7 @@ STAGESLOT_RATE_LIMITS = {
 }
 # How far ahead anyone can schedule anything – a slot or a series of slots, a private request, busy
 # time and the last date of a repeating rule, a band's rehearsal or hold – counted in days from
-# today: three years and a leap day. Every form names the last date allowed (accounts/scheduling.py,
+# today: three years and a leap day. Every form names the last date allowed (core/fields/scheduling.py,
 # docs/decisions/0014-abuse-and-faults.md).
 STAGESLOT_SCHEDULING_HORIZON_DAYS = env.int("STAGESLOT_SCHEDULING_HORIZON_DAYS", default=3 * 365 + 1)
 # People own their data (docs/decisions/0082): a closed account can be kept for this many days, then the
@@ -873,7 +873,7 @@ MAIL_INBOUND_MAX_BYTES = env.int("STAGESLOT_MAIL_INBOUND_MAX_BYTES", default=25 
 MAIL_SOFT_BOUNCE_LIMIT = env.int("STAGESLOT_MAIL_SOFT_BOUNCES", default=4)
 MAIL_SOFT_BOUNCE_DAYS = env.int("STAGESLOT_MAIL_SOFT_BOUNCE_DAYS", default=30)
 # Where links in emails, feeds and share pages point. Unset: the address a request came to, or
-# http://127.0.0.1:8000 outside a request (accounts.site.site_url). `make run` sets it from HOST.
+# http://127.0.0.1:8000 outside a request (core.web.site.site_url). `make run` sets it from HOST.
 SITE_URL = env("STAGESLOT_SITE_URL", default="")
 # Tests set it: every 304 a calendar feed answers from its change marks is checked against the
 # fingerprint of its rows (bookings.views.feeds), so a write that leaves no mark fails a test.
@@ -1031,8 +1031,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Security defaults valid everywhere ---------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
-# Django's database sessions, their read compiled once (accounts/sessions.py).
-SESSION_ENGINE = "accounts.sessions"
+# Django's database sessions, their read compiled once (core/web/sessions.py).
+SESSION_ENGINE = "core.web.sessions"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -229,8 +229,8 @@ def test_a_form_sent_in_another_charset_than_utf8_is_refused_and_not_saved(clien
 
 
 def test_a_lone_surrogate_is_refused_by_the_form_fields_check_too():
-    from accounts.form_fields import refuse_control_characters
     from bookings.forms.threads import MessageForm
+    from core.fields.form_fields import refuse_control_characters
 
     form = MessageForm({"body": "See you \ud800 at nine"})
     assert not form.is_valid()

@@ -1,6 +1,6 @@
 """Every input bounded, in every app (docs/decisions/0095-every-input-bounded.md).
 
-One bound per kind of input, one place that applies it (accounts/form_fields.py, accounts/dates.py): a one-line
+One bound per kind of input, one place that applies it (core/fields/form_fields.py, core/fields/dates.py): a one-line
 text refuses line breaks, tabs, controls and direction overrides; a number stays within its column; a date within
 the site's window (test_dates.py). The walks find what they check – every form field of every installed project
 app, every query name a page reads, every field of the API's schema – and send each the extremes: a clear
@@ -10,7 +10,7 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.form_fields import OneLineField
+from core.fields.form_fields import OneLineField
 from stageslot.tests.inputs import form_fields, project_apps, project_forms, query_names
 
 pytestmark = pytest.mark.xdist_group("code_scans")
@@ -98,7 +98,7 @@ def test_every_number_of_every_form_stays_within_its_column():
 
 def test_a_model_form_writes_a_models_fields_within_their_columns():
     """A ModelForm's fields are made from the model's: every CharField of a model that a form writes is a
-    OneLineField (accounts.form_fields.bounded_formfield), unless it is a TextField or has choices; every whole
+    OneLineField (core.fields.form_fields.bounded_formfield), unless it is a TextField or has choices; every whole
     number stays within its column (a 4-byte one ends at 2**31 - 1)."""
     from django.db import models
 

@@ -1,4 +1,4 @@
-"""Dates that end (decision 0075): every date a person or an API client sends has one bound (accounts/dates.py).
+"""Dates that end (decision 0075): every date a person or an API client sends has one bound (core/fields/dates.py).
 
 The walks find the doors by themselves, so the next one built without the bound fails here: every date field of
 every form of the project, every date parameter and body field of the API's schema, every page of the URLconf
@@ -19,9 +19,9 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 
 from accounts.api_tokens import api_token_create
-from accounts.dates import SCHEMA_MARK, Bound, BoundedDateField, BoundedDateTimeField, date_bounds, date_problem
 from availability.models import Rule
 from availability.services import rule_create
+from core.fields.dates import SCHEMA_MARK, Bound, BoundedDateField, BoundedDateTimeField, date_bounds, date_problem
 from holds import services
 from holds.models import ClosedDay, Hold
 from holds.tests.factories import hold_world
@@ -138,7 +138,7 @@ def test_every_date_field_of_every_form_is_bounded():
     fields = date_fields()
     assert len(fields) >= 40  # the walk found the forms (holds, bookings, payments, availability, …)
     unbound = [name for name, field in fields if not isinstance(field, (BoundedDateField, BoundedDateTimeField))]
-    assert unbound == [], "A date field without accounts.dates' bound: " + ", ".join(unbound)
+    assert unbound == [], "A date field without core.fields.dates' bound: " + ", ".join(unbound)
 
 
 def test_every_date_field_refuses_the_extremes_with_a_message():
@@ -198,7 +198,7 @@ def test_every_date_the_api_takes_is_bounded():
     found = api_dates()
     assert len(found) >= 50
     unbound = [f"{method.upper()} {path} {where}:{name}" for method, path, where, name, mark in found if not mark]
-    assert unbound == [], "Not an accounts.dates.ApiDate/ApiDateTime: " + ", ".join(unbound)
+    assert unbound == [], "Not an core.fields.dates.ApiDate/ApiDateTime: " + ", ".join(unbound)
 
 
 def _path(path: str, w) -> str:

@@ -2,7 +2,7 @@
 the tests start (stageslot/s3_testing.py): a photo or an avatar uploaded through its page lands in the
 bucket and the page shows it from the bucket's own address, which answers with its bytes; a booking file
 in its private bucket downloads only through the access-checking view, and one gone from the bucket is
-the clear 404 of accounts/stored_files.py."""
+the clear 404 of core/files/stored_files.py."""
 
 import io
 import logging
@@ -136,11 +136,11 @@ def test_a_booking_file_gone_from_the_bucket_is_the_clear_404(
     s3_server.client().delete_object(Bucket=booking_files_in_bucket, Key=w.row.file.name)
     member = Client(raise_request_exception=False)
     member.force_login(w.leader)
-    with caplog.at_level(logging.WARNING, logger="accounts.stored_files"):
+    with caplog.at_level(logging.WARNING, logger="core.files.stored_files"):
         response = member.get(w.url)
     assert response.status_code == 404
     assert "our storage no longer has it" in response.content.decode()
-    assert any(w.row.file.name in r.getMessage() for r in caplog.records if r.name == "accounts.stored_files")
+    assert any(w.row.file.name in r.getMessage() for r in caplog.records if r.name == "core.files.stored_files")
 
 
 # ---- Moving an existing site's files to the buckets ---------------------------------------------

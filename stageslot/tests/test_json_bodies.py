@@ -1,8 +1,8 @@
 """No body makes a 500: every door that reads JSON – each /api/v1 operation (found in the API's OpenAPI
-schema), each of our views that reads a JSON body (found by its use of accounts.json_body), the passkey
+schema), each of our views that reads a JSON body (found by its use of core.web.json_body), the passkey
 forms' credential – is sent hostile bodies, anonymously and signed in, and answers 4xx.
 
-A new reader of request.body outside accounts.json_body fails test_only_the_one_reader_reads_bodies, so
+A new reader of request.body outside core.web.json_body fails test_only_the_one_reader_reads_bodies, so
 every new JSON door is read by the one reader and lands in these tests."""
 
 import ast
@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from accounts.json_body import JSON_BODY_MAX_BYTES, BodyUnreadable, JsonFormField, json_parse
 from accounts.tests.factories import PASSWORD, UserFactory
 from bookings.api.urls import api
 from bookings.tests.api_helpers import token_for
+from core.web.json_body import JSON_BODY_MAX_BYTES, BodyUnreadable, JsonFormField, json_parse
 from stageslot.tests import source as shared
 
 pytestmark = pytest.mark.django_db
@@ -222,7 +222,7 @@ def test_a_deep_credential_is_the_fields_error():
 
 # ---- The one reader ----------------------------------------------------------------------------
 
-# Readers of a request's raw body other than accounts.json_body, and why each may.
+# Readers of a request's raw body other than core.web.json_body, and why each may.
 OTHER_READERS = {
     # Stripe's webhook: the signature is checked over the raw bytes before the Stripe library parses it,
     # so only Stripe can send the JSON it reads; a bad body is a 400, any failure a 503.
@@ -247,11 +247,11 @@ def _project_files():
 
 
 def test_only_the_one_reader_reads_bodies():
-    """request.body (or request.read()) and forms.JSONField appear only in accounts/json_body.py (and the
+    """request.body (or request.read()) and forms.JSONField appear only in core/web/json_body.py (and the
     readers listed above): every other door goes through it, and is found by the tests above."""
     offenders = []
     for relative, path in _project_files():
-        if relative == "accounts/json_body.py" or relative in OTHER_READERS:
+        if relative == "core/web/json_body.py" or relative in OTHER_READERS:
             continue
         tree = shared.parse(shared.read(path), filename=relative)
         for node in ast.walk(tree):

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.formats import date_format, get_format, number_format
 
-from accounts.amounts import money_words
+from core.fields.amounts import money_words
 from documents.exports import csv_lines
 from stageslot.formats.en import formats as english
 from stageslot.voice import LANGUAGES_VOICED, library_catalogues, off_voice
@@ -118,7 +118,7 @@ def test_our_words_speak_in_the_languages_one_voice(language):
 @pytest.mark.parametrize("language", SPOKEN)
 def test_every_library_word_in_another_voice_is_ours_to_say(language):
     """A word of allauth or Django whose own translation speaks in the other voice is in our catalogue
-    (accounts/library_words.py, written by bin/library_words.py), so ours is read. A library upgrade that
+    (core/library_words.py, written by bin/library_words.py), so ours is read. A library upgrade that
     brings a new one fails here until it is listed and translated."""
     ours = {_key(entry): entry for entry in _live(_catalogue(language, "django")) if entry.translated()}
     missing = []

@@ -10,9 +10,11 @@ import pytest
 from stageslot.tests import source as shared
 
 ROOT = Path(__file__).resolve().parents[2]
-# ../shared/ARCHITECTURE.md, from the bottom up (with places, the gazetteer, below accounts): an app may
+# ../shared/ARCHITECTURE.md, from the bottom up (core, the ground floor every app stands on, then places, the
+# gazetteer, below accounts; docs/what-is-where.md): an app may
 # import itself and the apps before it.
 LAYERS = [
+    "core",
     "places",
     "accounts",
     "availability",

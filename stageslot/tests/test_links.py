@@ -25,6 +25,7 @@ APPS = [
     "bands",
     "bookings",
     "calendars",
+    "core",
     "documents",
     "embeds",
     "gigs",

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from accounts.local_servers import SideServerError, free_port, port_free
 from accounts.tests.factories import UserFactory
 from calendars.models import ConnectedCalendar
 from calendars.testing import DEV_USER, RadicaleServer, dev_password, dev_radicale_start, radicale_installed
+from core.local_servers import SideServerError, free_port, port_free
 from stageslot.demo.calendars import seed_calendars
 from stageslot.local_run import LocalRun, address_split, browser_url, main, own_url
 

@@ -43,6 +43,7 @@ APPS = [
     "bands",
     "bookings",
     "calendars",
+    "core",
     "documents",
     "embeds",
     "gigs",

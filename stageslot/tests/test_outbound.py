@@ -1,4 +1,4 @@
-"""Every place in our code that calls out over HTTP goes through the one outbound guard (accounts.outbound,
+"""Every place in our code that calls out over HTTP goes through the one outbound guard (core.transport.outbound,
 docs/decisions/0053): read from the source with `ast`, so a new client that opens its own connection fails
 here until it uses `outbound_session` (or is listed below with its reason). Then each door, run: the
 push library, CalDAV and Google are handed the guarded session, and the subscription a browser posts is
@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from accounts import outbound, webpush
 from accounts.models import PushSubscription
 from accounts.tests.factories import UserFactory
 from accounts.tests.push_endpoint import PushEndpoint
+from core.transport import outbound, webpush
 from stageslot.tests import source as shared
 
 ROOT = Path(__file__).resolve().parents[2]
-GUARD = "accounts/outbound.py"
+GUARD = "core/transport/outbound.py"
 # Modules that open connections themselves, and why that is not a way in.
 EXCLUDED = {
     "payments/stripe_api.py": "Stripe's endpoint comes from settings only (the stripe library talks to it)",
@@ -27,7 +27,7 @@ EXCLUDED = {
     "payments/testing.py": "test helper: drives the local Stripe stand-in",
     "calendars/testing.py": "starts the local Radicale for tests and `make run`, and probes its port",
     "stageslot/s3_testing.py": "test helper: starts the tests' own S3-compatible server and probes its port",
-    "accounts/local_servers.py": "starts this machine's own PostgreSQL clusters and PgBouncer (the topology, the "
+    "core/local_servers.py": "starts this machine's own PostgreSQL clusters and PgBouncer (the topology, the "
     "pooler's and the replica's tests) and probes their ports on 127.0.0.1",
 }
 # Whole trees that are not the product: tests, the benchmarks' scripts, the operator's scripts.
@@ -36,7 +36,7 @@ EXCLUDED_PARTS = {"tests", "benchmarks", "bin", ".venv", "node_modules", "locale
 HTTP_MODULES = {"requests", "urllib3", "http.client", "urllib.request", "httpx", "aiohttp", "pycurl"}
 # Every module that calls an address, and the guarded session it uses (a new client is added here).
 CLIENTS = {
-    "accounts/webpush.py",
+    "core/transport/webpush.py",
     "availability/ics_import.py",
     "bookings/services/webhooks.py",
     "calendars/caldav_client.py",
@@ -88,7 +88,7 @@ def test_nothing_but_the_guard_opens_an_http_connection():
         for path in _project_files()
         if path.relative_to(ROOT).as_posix() != GUARD and (found := _bypasses(path.read_text()))
     }
-    assert offenders == {}, "use accounts.outbound.outbound_session (docs/decisions/0053)"
+    assert offenders == {}, "use core.transport.outbound.outbound_session (docs/decisions/0053)"
     assert _bypasses((ROOT / GUARD).read_text()), "the guard itself is found by the scan"
 
 
@@ -97,7 +97,7 @@ def test_every_client_uses_the_guarded_session():
     for path in _project_files():
         relative = path.relative_to(ROOT).as_posix()
         for node in shared.walk_file(path):
-            if isinstance(node, ast.ImportFrom) and node.module in ("accounts.outbound", "outbound"):
+            if isinstance(node, ast.ImportFrom) and node.module in ("core.transport.outbound", "outbound"):
                 names = {alias.name for alias in node.names}
                 if names & {"outbound_session", "OutboundSession"} and relative != GUARD:
                     users.add(relative)
@@ -105,7 +105,7 @@ def test_every_client_uses_the_guarded_session():
 
 
 def test_the_push_library_is_given_our_session():
-    tree = ast.parse((ROOT / "accounts" / "webpush.py").read_text())
+    tree = ast.parse((ROOT / "core" / "transport" / "webpush.py").read_text())
     calls = [
         node
         for node in ast.walk(tree)

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from accounts import local_servers
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from core import local_servers
 from stageslot.settings.base import behind_transaction_pooler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,7 @@ def test_the_code_takes_no_session_lock_and_sets_nothing_for_a_session():
 @pytest.fixture
 def pooler():
     """PgBouncer in transaction mode on a free port, in front of the test database's server (as bin/topology.py
-    --pooler runs it: accounts.local_servers.pgbouncer_start); its port."""
+    --pooler runs it: core.local_servers.pgbouncer_start); its port."""
     if not Path(local_servers.PGBOUNCER).exists():
         pytest.skip(f"needs PgBouncer ({local_servers.PGBOUNCER}): apt-get install pgbouncer")
     db = connection.settings_dict

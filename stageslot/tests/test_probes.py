@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.local_servers import free_port
+from core.local_servers import free_port
 from stageslot.tests.test_backups import load_script
 
 

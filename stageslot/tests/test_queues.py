@@ -124,8 +124,8 @@ def _alert_running(slot_id: int) -> bool:
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_a_large_fan_alert_does_not_hold_up_a_sign_in_code(tmp_path, capsys):
-    from accounts.queue import task_queue
     from accounts.tests.factories import UserFactory
+    from core.queue import task_queue
 
     run = uuid.uuid4().hex[:8]
     UserFactory(email=f"before-{run}@example.com")

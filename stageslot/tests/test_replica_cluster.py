@@ -24,13 +24,13 @@ from django.db import DatabaseError, InterfaceError, connection, connections
 from django.test import Client
 from django.urls import reverse
 
-from accounts import local_servers
-from accounts import replica as replicas
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from accounts.tests.replicas import reads_on_replica, replica_alias
 from bands.models import Band
 from bands.tests.factories import BandFactory
+from core import local_servers
+from core.db import replica as replicas
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(tran
 @pytest.fixture
 def clusters():
     """(primary, replica): the primary holds a copy of the test database, the replica streams from it
-    (accounts.local_servers: what bin/topology.py --replica runs too)."""
+    (core.local_servers: what bin/topology.py --replica runs too)."""
     if connection.vendor != "postgresql":
         pytest.skip("a streaming replica needs PostgreSQL")
     if local_servers.postgres_bin_dir() is None:

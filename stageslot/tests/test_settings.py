@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts.webpush import vapid_key_pem_new
+from core.transport.webpush import vapid_key_pem_new
 from documents.seal import certificate_make
 
 ROOT = Path(__file__).resolve().parents[2]

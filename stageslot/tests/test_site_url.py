@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from accounts.site import site_url
 from bookings.models import CalendarFeed
 from bookings.services.share import share_link_create
 from bookings.tests.factories import band_with_leader
+from core.web.site import site_url
 from stageslot.local_run import LocalRun
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
-"""Every door that serves or reads a stored file goes through accounts.stored_files, so a file its row
+"""Every door that serves or reads a stored file goes through core.files.stored_files, so a file its row
 still lists but the storage no longer has is a clear 404 there, never a 500 (docs/decisions/0059).
 
-Read from the source with `ast`, no imports run: outside accounts/stored_files.py, no module of ours
+Read from the source with `ast`, no imports run: outside core/files/stored_files.py, no module of ours
 (tests and migrations left out) makes a FileResponse, reads a model's stored file (`row.file.open()`,
 `photo.image.size`, `user.avatar.path`…, the file fields found from the models), or asks a storage for
 a file (`storage.open()`, `default_storage.size()`, `storages["booking_files"].listdir()`…). Writing
@@ -19,7 +19,7 @@ from django.db import models
 from stageslot.tests import source as shared
 
 ROOT = Path(__file__).resolve().parents[2]
-HELPER = "accounts/stored_files.py"
+HELPER = "core/files/stored_files.py"
 OUR_APPS = {path.parent.name for path in ROOT.glob("*/apps.py")} | {"stageslot"}
 # What reads a stored file's bytes or asks the storage about it, on a FieldFile (row.file.<read>) …
 FIELD_FILE_READS = {"open", "read", "readlines", "chunks", "multiple_chunks", "path", "size", "width", "height"}
@@ -121,7 +121,7 @@ def test_only_the_helper_reads_stored_files():
     for relative, path in _project_files():
         found = offenders_in(path.read_text(encoding="utf-8"), fields, relative)
         (helper if relative == HELPER else offenders).extend(found)
-    assert not offenders, "serve stored files through accounts.stored_files: " + ", ".join(offenders)
+    assert not offenders, "serve stored files through core.files.stored_files: " + ", ".join(offenders)
     assert helper, "the helper itself opens files: the scan would see it"
 
 

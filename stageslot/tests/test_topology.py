@@ -360,7 +360,7 @@ def test_a_rolling_restart_of_one_node_under_load_keeps_every_request_quick(topo
             first[path] = timed(session, path)
         # The same pages again, under the same load: what a warm worker takes to draw each now. A query makes
         # the page drawn anew, as the first request's was, not answered from the copy that request kept
-        # (accounts/first_visit.py keeps a page per process for visitors who are not signed in).
+        # (core/web/first_visit.py keeps a page per process for visitors who are not signed in).
         for path in paths:
             again = path + ("&" if "?" in path else "?") + "drawn=again"
             later[path] = min(timed(session, again) for _ in range(2))

@@ -10,9 +10,9 @@ before it starts (transactional test: committed, so the copy has them).
 import psycopg
 import pytest
 
-from accounts.local_servers import PostgresCluster, postgres_bin_dir
 from bands.models import Membership
 from bands.tests.factories import BandFactory, MembershipFactory
+from core.local_servers import PostgresCluster, postgres_bin_dir
 from stageslot.tests.test_backups import database_url, load_script
 from stageslot.tests.test_topology import browser, person, post, sign_in
 

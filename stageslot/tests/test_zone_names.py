@@ -1,5 +1,5 @@
 """Every page, email and PDF names a time zone one way: its IANA name ("Europe/Berlin"), through
-accounts.timezones.zone_name (the template filter {{ value|zone_name }}).
+core.fields.timezones.zone_name (the template filter {{ value|zone_name }}).
 
 A zone named another way is caught by reading the sources:
 

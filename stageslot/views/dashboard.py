@@ -12,8 +12,8 @@ from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts.forms.profile import HERE_FOR_SKIPPED, HereForForm
 from accounts.models import HereFor
-from accounts.timezones import when_text
 from bookings.models import Booking
+from core.fields.timezones import when_text
 from festivals.selectors import organiser_desks
 from gigs.selectors.answers import my_open_answers
 from gigs.selectors.tours import person_tours

@@ -103,11 +103,11 @@ def _storage(storage) -> None:
 
     from django.core.files.base import ContentFile
 
-    from accounts.stored_files import stored_file_fingerprint
+    from core.files.stored_files import stored_file_fingerprint
 
     name = storage.save(f"readiness/{uuid.uuid4().hex}.txt", ContentFile(b"ready"))
     try:
-        # Read back through the one reader of stored files (accounts/stored_files.py).
+        # Read back through the one reader of stored files (core/files/stored_files.py).
         if stored_file_fingerprint(storage, name) != (5, hashlib.md5(b"ready", usedforsecurity=False).hexdigest()):
             raise RuntimeError("the storage gave back other bytes, or nothing")
     finally:

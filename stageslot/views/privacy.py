@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.exports import DataExportRefused, data_export_for_owner, data_export_request, data_exports_of
 from accounts.mfa import second_factor_required
 from accounts.policy import policy_accept
-from accounts.stored_files import stored_file_response
+from core.files.stored_files import stored_file_response
 
 from ..forms import AccountCloseForm
 from ..privacy.erasure import ClosureRefused, account_close, account_keep, closure_blockers, closure_pending

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.offline import kept_offline
-from accounts.timezones import when_text
 from bookings.selectors.detail import booking_title
+from core.fields.timezones import when_text
+from core.web.offline import kept_offline
 
 from ..js_catalogue import catalogue_url
 from ..road import KEEPABLE, REPLAYABLE, road_keep_list, road_shows

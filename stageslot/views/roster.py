@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.dates import Bound, query_month
-from accounts.htmx import render_page
 from accounts.ratelimit import rate_limited
 from bookings.errors import BookingError, BookingPermissionError
 from bookings.services import answering
+from core.fields.dates import Bound, query_month
+from core.web.htmx import render_page
 from holds.requests import hold_request_many
 from holds.services import HoldPermissionError
 from teams.models import Organisation, Role

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
-from accounts.form_fields import control_character_in
+from core.fields.form_fields import control_character_in
 
 
 def staff_login(request: HttpRequest) -> HttpResponse:

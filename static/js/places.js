@@ -40,7 +40,7 @@
       select.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
     }
     // Translators: note says where the time zone comes from; zone is its name ("Europe/Berlin"), named
-    // as every page names it (accounts.timezones.zone_name: the IANA name as it is).
+    // as every page names it (core.fields.timezones.zone_name: the IANA name as it is).
     note.textContent = interpolate(gettext("%(note)s (%(zone)s)."), { note: text, zone: zone }, true);
     note.hidden = false;
   }

@@ -1,5 +1,5 @@
 // The browser's time zone for a visitor's pages: kept in a cookie the server reads
-// (accounts.timezones.viewer_zone) when nobody is signed in; a signed-in person's account zone wins.
+// (core.fields.timezones.viewer_zone) when nobody is signed in; a signed-in person's account zone wins.
 // Loaded with the other head scripts, so the cookie is set before htmx loads a page's lazy parts.
 (function () {
   "use strict";

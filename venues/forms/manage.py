@@ -8,10 +8,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.form_fields import OneLineField, TimeZoneField, bounded_formfield
-from accounts.images import PHOTO_RULES, image_clean
 from bands.links import LINK_FIELDS, LinkField
 from bands.models import Genre
+from core.fields.form_fields import OneLineField, TimeZoneField, bounded_formfield
+from core.files.images import PHOTO_RULES, image_clean
 from places.forms import CityField, PlaceFormMixin, coordinate_field, point_clean
 
 from ..models import Stage, Venue

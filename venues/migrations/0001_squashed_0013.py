@@ -20,7 +20,7 @@ import django_countries.fields
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.timezones
+import core.fields.timezones
 import bands.links
 import bands.models
 import venues.constraints
@@ -183,7 +183,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         default="UTC",
                         max_length=64,
-                        validators=[accounts.timezones.validate_time_zone],
+                        validators=[core.fields.timezones.validate_time_zone],
                         verbose_name="time zone",
                     ),
                 ),
@@ -699,7 +699,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         db_default="",
                         max_length=64,
-                        validators=[accounts.timezones.validate_time_zone],
+                        validators=[core.fields.timezones.validate_time_zone],
                         verbose_name="time zone",
                     ),
                 ),

@@ -6,7 +6,7 @@ import django_countries.fields
 from django.conf import settings
 from django.db import migrations, models
 
-import accounts.timezones
+import core.fields.timezones
 import bands.models
 import venues.models
 
@@ -246,7 +246,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 db_default="",
                 max_length=64,
-                validators=[accounts.timezones.validate_time_zone],
+                validators=[core.fields.timezones.validate_time_zone],
                 verbose_name="time zone",
             ),
         ),
@@ -482,7 +482,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 default="UTC",
                 max_length=64,
-                validators=[accounts.timezones.validate_time_zone],
+                validators=[core.fields.timezones.validate_time_zone],
                 verbose_name="time zone",
             ),
         ),

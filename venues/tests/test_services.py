@@ -4,11 +4,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from accounts.images import PHOTO_RULES, image_clean
 from accounts.tests.factories import UserFactory
 from accounts.tests.images import png_upload
 from bands.models import ApprovalStatus
 from bands.tests.factories import GenreFactory
+from core.files.images import PHOTO_RULES, image_clean
 from venues import services
 from venues.models import Stage, Venue, VenuePhoto, VenueStaff
 from venues.selectors import SLUG_TAKEN, venue_slug_suggest

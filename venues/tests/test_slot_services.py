@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.scheduling import day_text, scheduling_last_day, scheduling_today
 from accounts.tests.factories import UserFactory
 from bands.models import Membership
 from bands.tests.factories import BandFactory, GenreFactory, MembershipFactory
+from core.fields.scheduling import day_text, scheduling_last_day, scheduling_today
 from venues.models import Slot, Stage, VenueStaff
 from venues.services import SERIES_LIMIT, SlotPermissionError, slot_create, slot_series_create, slot_update
 from venues.tests.factories import VenueFactory, VenueStaffFactory

@@ -3,8 +3,8 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.replica import reads_from_replica
 from bands.models import ApprovalStatus
+from core.db.replica import reads_from_replica
 
 from ..models import Venue
 from ..selectors import venue_hidden_from, venue_profile, venue_staff_role_of

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.timezones import zone_name
+from core.fields.timezones import zone_name
 
 from .. import services
 from ..forms.manage import PhotoForm, StageForm, VenueCreateForm, VenueProfileForm

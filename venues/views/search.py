@@ -5,10 +5,10 @@ from functools import partial
 from django.http import HttpResponse
 
 from accounts.blocks import hidden_from
-from accounts.htmx import HtmxHttpRequest
 from accounts.models import PartyKind
-from accounts.replica import reads_from_replica
 from bands.search_pages import search_page
+from core.db.replica import reads_from_replica
+from core.web.htmx import HtmxHttpRequest
 
 from ..cards import venue_card, venues_map
 from ..forms.search import VenueSearchForm

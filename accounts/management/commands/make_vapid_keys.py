@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.webpush import b64url, vapid_key_pem_new
+from core.transport.webpush import b64url, vapid_key_pem_new
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.timezones import zone_name
+from core.fields.timezones import zone_name
 from payments.services.periodic import money_round
 
 

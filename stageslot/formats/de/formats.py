@@ -26,5 +26,5 @@ WEEKDAY_MONTH_MOMENT_FORMAT = "D, j. M, H:i"  # Fr, 5. Mär, 19:00
 # Either end of a span over several days: "Fr, 5. Mär 22:00 – Sa, 6. Mär 02:00".
 WEEKDAY_MONTH_TIME_FORMAT = "D, j. M H:i"  # Fr, 5. Mär 22:00
 
-# Money: the amount, then its currency code (CLDR's "#,##0.00 ¤"; accounts.amounts.money_words).
+# Money: the amount, then its currency code (CLDR's "#,##0.00 ¤"; core.fields.amounts.money_words).
 MONEY_PATTERN = "%(amount)s %(currency)s"  # 1.250 EUR

@@ -31,5 +31,5 @@ WEEKDAY_MONTH_MOMENT_FORMAT = "D j M, H:i"  # Fri 5 Mar, 19:00
 WEEKDAY_MONTH_TIME_FORMAT = "D j M H:i"  # Fri 5 Mar 22:00
 
 # Money: an amount written in the reader's locale and its currency code, where the language puts it
-# (accounts.amounts.money_words).
+# (core.fields.amounts.money_words).
 MONEY_PATTERN = "%(amount)s %(currency)s"  # 1,250 EUR

@@ -15,7 +15,7 @@ from django.core.files.storage import DefaultStorage, FileSystemStorage, storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
 
-from accounts.stored_files import stored_file_copy, stored_file_fingerprint
+from core.files.stored_files import stored_file_copy, stored_file_fingerprint
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ import sys
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError
 
-from accounts.local_servers import SideServerError
+from core.local_servers import SideServerError
 from stageslot.local_run import LocalRun, address_split, main
 
 

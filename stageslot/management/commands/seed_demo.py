@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.policy import policy_version
-from accounts.site import site_url
 from bands.models import ApprovalStatus, Band, BandEmbed, BandInvite, BandPhoto, Genre, Membership
+from core.web.site import site_url
 from documents.pdf import pdf_unavailable
 from stageslot.demo.availability import seed_availability
 from stageslot.demo.big_band import seed_big_band

@@ -6,7 +6,7 @@ The VAPID key pair identifies StageSlot to the push services. Production sets WE
 first use in .cache/webpush/ (as documents/seal.py does for the contract seal), and `manage.py
 make_vapid_keys` writes one on demand.
 
-Every push goes through the outbound guard (accounts.outbound): pywebpush is handed our session, so a
+Every push goes through the outbound guard (core.transport.outbound): pywebpush is handed our session, so a
 subscription that points into our own network is refused at the connection, whatever it resolves to.
 """
 
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from py_vapid import Vapid02, VapidException
 from pywebpush import WebPushException, webpush
 
-from .outbound import OutboundError, OutboundRefused, OutboundSession, outbound_session
+from core.transport.outbound import OutboundError, OutboundRefused, OutboundSession, outbound_session
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .timezones import time_zone_choices
+from core.fields.timezones import time_zone_choices
 
 
 class IsoDateInput(forms.DateInput):

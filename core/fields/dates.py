@@ -1,7 +1,7 @@
 """Dates that end: the one bound for every date a person or an API client sends (docs/decisions/0075).
 
 Every date someone types, puts in an address or sends to the API is checked by `date_problem` against one
-of four bounds. Three end at the scheduling horizon (accounts/scheduling.py, STAGESLOT_SCHEDULING_HORIZON_DAYS):
+of four bounds. Three end at the scheduling horizon (core/fields/scheduling.py, STAGESLOT_SCHEDULING_HORIZON_DAYS):
 they hold for what is made, moved or recorded. The fourth is wider: it holds for what is only looked at.
 
 - AHEAD: from today on – something new about the future (a hold placed or moved, a closed day, a request).
@@ -36,8 +36,8 @@ from django.utils.translation import gettext as _
 from pydantic import AfterValidator, AwareDatetime, Field
 from pydantic_core import PydanticCustomError
 
-from .form_fields import IsoDateInput, IsoDateTimeInput
-from .scheduling import (
+from core.fields.form_fields import IsoDateInput, IsoDateTimeInput
+from core.fields.scheduling import (
     day_text,
     scheduling_first_day,
     scheduling_last_day,

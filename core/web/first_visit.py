@@ -31,7 +31,7 @@ from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
-from .timezones import ZONE_COOKIE
+from core.fields.timezones import ZONE_COOKIE
 
 KEEP_SECONDS = 300
 TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')

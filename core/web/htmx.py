@@ -9,16 +9,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.middleware import HtmxDetails
 
-from .models import User
-
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-    user: User
+    user: AbstractBaseUser  # the site's user model (accounts.User); the ground floor names no app above it
 
 
 def is_partial(request: HttpRequest) -> bool:

@@ -1,4 +1,4 @@
-"""The API's bounded body fields, as accounts.form_fields bounds the forms' and accounts.dates.ApiDate the API's
+"""The API's bounded body fields, as core.fields.form_fields bounds the forms' and core.fields.dates.ApiDate the API's
 dates (docs/decisions/0104-api-bodies-bounded.md): every whole number of a request body has both ends, every
 text a maximum length and says whether it is one line. bookings/tests/test_api_bodies.py finds every field of
 every operation's body in the API's schema and fails on one without them.
@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from .form_fields import INTEGER_MAX, refuse_line_breaks
+from core.fields.form_fields import INTEGER_MAX, refuse_line_breaks
 
 # The schema's marks of a text's kind, which the body test looks for (a bare `str` has neither).
 ONE_LINE_MARK = "x-one-line"
@@ -43,7 +43,7 @@ def _one_line(value: str) -> str:
 
 
 def ApiLine(max_length: int, *, min_length: int = 0) -> Any:
-    """A text on one line of at most `max_length` characters (controls are refused by accounts.json_body)."""
+    """A text on one line of at most `max_length` characters (controls are refused by core.web.json_body)."""
     return Annotated[
         str,
         AfterValidator(_one_line),

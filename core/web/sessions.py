@@ -1,4 +1,4 @@
-"""The session store: Django's database sessions, read by SQL compiled once (accounts/prepared.py).
+"""The session store: Django's database sessions, read by SQL compiled once (core/db/prepared.py).
 
 SESSION_ENGINE names this module. The table, the expiry rule and everything written are Django's
 own (django.contrib.sessions.backends.db); only the read that every request with a session cookie
@@ -9,7 +9,7 @@ from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from .prepared import PreparedRead
+from core.db.prepared import PreparedRead
 
 _SESSION_DATA = PreparedRead(Session, ["session_key", "expire_date__gt"], values=["session_data"])
 

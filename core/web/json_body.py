@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .form_fields import control_character_in, control_character_words
+from core.fields.form_fields import control_character_in, control_character_words
 
 logger = logging.getLogger(__name__)
 

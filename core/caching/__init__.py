@@ -1,0 +1,1 @@
+"""The cache that fails open, and change stamps."""

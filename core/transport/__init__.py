@@ -1,0 +1,1 @@
+"""What leaves the site by HTTP: the guarded outbound session, Web Push."""
