@@ -11,8 +11,6 @@ class AccountsConfig(AppConfig):
         # Register the app's Celery tasks: services queue them by name (core.queue).
         from anymail.signals import inbound, tracking
 
-        from core import checks  # noqa: F401
-
         from . import tasks  # noqa: F401
         from .mail.events import mail_tracking_received
         from .mail.inbound import mail_inbound_received

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "stageslot",
+    "core",
     "places",
     "accounts",
     "availability",
