@@ -1,17 +1,23 @@
-"""A festival at size: 3 days × 6 stages × 120 acts placed, with 2,000 applications to its call.
+"""A festival at size, and its organiser's builder: 3 days × 6 stages × 120 acts placed, with 2,000
+applications to its call (players shared between acts), from the offers to the schedule file.
 
 Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1/stageslot .venv/bin/python benchmarks/festival.py
         [--runs 40] [--database-name stageslot_bench_festival] [--keep]
     .venv/bin/python benchmarks/festival.py          # SQLite, a throwaway file
 
-1. timetable: the builder page (its organiser) and the published page, --runs times each: p50/p95/max
+1. offer and accept: each of the 120 sets offered (timetable.placement_offer) and accepted by the act's
+   leader (timetable.placement_accept, through booking_book): p50/p95/max each.
+2. timetable: the builder page (its organiser) and the published page, --runs times each: p50/p95/max
    server time and queries; the queries again after 12 more acts are placed (they must not grow).
    Budget: p95 under 300 ms.
-2. placement check: festivals.services.timetable.placement_try for an act of four whose players also play
+3. placement check: festivals.services.timetable.placement_try for an act of four whose players also play
    in other acts of the bill and have gigs and busy time elsewhere – every member's other acts and gigs –
    --runs times: p50/p95/max and queries. Budget: p95 under 50 ms.
-Exits with 1 when a budget is missed.
+4. publishing: release 1 (every act told its set), and release 2 with nothing changed; schedule.xml of the
+   last release: its size, the first fetch and the next ones (p50/p95/max), and the same bytes twice.
+Exits with 1 when a budget is missed, the pages' queries grow with the acts or the schedule's bytes differ.
+(It holds what benchmarks/festival_builder.py measured: one world, one question.)
 """
 
 import datetime as dt
@@ -30,14 +36,24 @@ DAYS, STAGES, ACTS, APPLICATIONS = 3, 6, 120, 2000
 SET_MINUTES = 50
 
 
+# How long each offer and each accept of build() took (ms).
+OFFERS: list[float] = []
+ACCEPTS: list[float] = []
+
+
 def _book(*, by, now, **offer):
-    """A set offered and accepted at once by the act's leader (the builder offers; the act accepts)."""
+    """A set offered and accepted at once by the act's leader (the builder offers; the act accepts), each timed."""
     from bands.models import Membership
     from festivals.services import timetable
 
+    began = time.perf_counter()
     placement = timetable.placement_offer(by=by, now=now, **offer)
+    OFFERS.append((time.perf_counter() - began) * 1000)
     leader = Membership.objects.filter(band=placement.band, role=Membership.Role.LEADER).order_by("pk").first()
-    return timetable.placement_accept(placement=placement, by=leader.user, now=now)
+    began = time.perf_counter()
+    placement = timetable.placement_accept(placement=placement, by=leader.user, now=now)
+    ACCEPTS.append((time.perf_counter() - began) * 1000)
+    return placement
 
 
 def build():
@@ -192,7 +208,7 @@ def main() -> None:
 
     from availability.models import BusyInterval
     from festivals.models import Festival
-    from festivals.services import timetable
+    from festivals.services import releases, timetable
 
     problems: list[str] = []
     began = time.perf_counter()
@@ -201,6 +217,8 @@ def main() -> None:
         f"built: {DAYS} days × {STAGES} stages, {ACTS} acts placed, {APPLICATIONS} applications "
         f"in {time.perf_counter() - began:.1f} s"
     )
+    print(f"{'offer a set':26s} {spread(OFFERS)}")
+    print(f"{'accept a set':26s} {spread(ACCEPTS)}")
     Festival.objects.filter(pk=festival.pk).update(published=True)
     client = Client()
     client.force_login(owner)
@@ -263,6 +281,27 @@ def main() -> None:
         print(f"{label:26s} {queries} queries with 12 more acts (was {counts[label]})")
         if queries != counts[label]:
             problems.append(f"{label}: queries grow with the acts")
+    # Publishing (after the twelve: a published release is what the public page reads then), and the schedule
+    # file the apps read.
+    began = time.perf_counter()
+    first = releases.release_publish(festival=festival, by=owner, note="Bench release", now=now)
+    print(f"{'publish release 1':26s} {(time.perf_counter() - began) * 1000:6.1f} ms  ({len(first.sets)} sets)")
+    began = time.perf_counter()
+    releases.release_publish(festival=festival, by=owner, now=now)
+    print(f"{'publish release 2':26s} {(time.perf_counter() - began) * 1000:6.1f} ms  (nothing changed)")
+    schedule = reverse("festivals:schedule_xml", args=[festival.slug])
+    reader = Client()
+    began = time.perf_counter()
+    body = reader.get(schedule).content
+    first_ms = (time.perf_counter() - began) * 1000
+    times, _queries = timed_get(reader, schedule, args.runs)
+    again = reader.get(schedule).content
+    print(
+        f"{'schedule.xml':26s} {len(body) / 1024:6.1f} KB; first fetch {first_ms:.1f} ms, then {spread(times)}; "
+        f"same bytes twice: {body == again}"
+    )
+    if body != again:
+        problems.append("schedule.xml differs between two fetches")
     verdict(problems)
 
 

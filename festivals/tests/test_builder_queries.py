@@ -1,5 +1,5 @@
 """The builder's queries do not grow with the acts on it: booked sets, offers waiting and terms an act sent
-back are each read once for the whole grid (benchmarks/festival_builder.py measures it at 3 days × 6
+back are each read once for the whole grid (benchmarks/festival.py measures it at 3 days × 6
 stages × 120 acts)."""
 
 import datetime as dt
