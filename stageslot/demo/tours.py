@@ -242,6 +242,28 @@ def _tour_slots(band: Band, now: dt.datetime) -> list:
     return slots
 
 
+def _beds(*, tour: Tour, leader: User, booked: list, code: str) -> None:
+    """A hotel in each show's town (STAYS) from its show's night until the next show's (the last show's night
+    too), the party in its rooms (ROOMS); `code` starts each booking's confirmation number."""
+    from gigs.selectors.tours import tour_party_people
+    from gigs.services import tours
+
+    people = {str(p.user.name).split()[0]: p.user.pk for p in tour_party_people(tour=tour)}
+    shows = [gig.starts_at.astimezone(gig.zone).date() for gig in booked]
+    for n, gig in enumerate(booked):
+        city = gig.venue.city
+        hotel, address, phone, first_room, note = STAYS.get(city, (f"Hotel am Markt, {city}", "", "", 1, ""))
+        nights = (shows[n + 1] - shows[n]).days if n + 1 < len(shows) else 1
+        if nights < 1:
+            continue
+        stay = tours.tour_stay_save(
+            tour=tour, by=leader, night=shows[n], nights=nights, check_in=dt.time(15), check_out=dt.time(11),
+            name=hotel, address=address, city=city, phone=phone, rooms=note, confirmation=f"{code}-{gig.pk:05}",
+        )  # fmt: skip
+        rooms = {people[name]: str(first_room + k) for name, k in ROOMS.items() if name in people}
+        tours.tour_stay_rooms_set(stay=stay, by=leader, rooms=rooms)
+
+
 def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
     """The Night Owls' ten-day tour booked and made a tour: the venues offer the route's slots, Mara accepts
     each (bookings' one path to BOOKED), the venues write the day sheets, then the tour with its gigs, a
@@ -257,7 +279,6 @@ def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
     from bookings.errors import BookingError
     from bookings.models import Booking
     from bookings.services import answering, asking
-    from gigs.selectors.tours import tour_party_people
     from gigs.services import day_sheets as sheets
     from gigs.services import tours
     from stageslot.demo.people import password_hash_once
@@ -314,24 +335,7 @@ def seed_tour(*, now: dt.datetime, password: str) -> Tour | None:
         tour=tour, email=SOUND_INVITED, role="sound", max_uses=1, created_by=leader,
         expires_at=now + dt.timedelta(days=tours.TOUR_INVITE_DAYS),
     )  # fmt: skip
-    people = {str(p.user.name).split()[0]: p.user.pk for p in tour_party_people(tour=tour)}
-    nights = [b.starts_at.astimezone(b.zone).date() for b in booked]
-    for n, gig in enumerate(booked):
-        city = gig.venue.city
-        hotel, address, phone, first_room, note = STAYS.get(city, (f"Hotel am Markt, {city}", "", "", 1, ""))
-        # Every night from this show's to the next show's; the last show's night too.
-        stay_nights = (nights[n + 1] - nights[n]).days if n + 1 < len(booked) else 1
-        if stay_nights < 1:
-            continue
-        stay = tours.tour_stay_save(
-            tour=tour, by=leader, night=nights[n], nights=stay_nights, check_in=dt.time(15), check_out=dt.time(11),
-            name=hotel, address=address, city=city, phone=phone, rooms=note, confirmation=f"NO-{gig.pk:05}",
-        )  # fmt: skip
-        tours.tour_stay_rooms_set(
-            stay=stay,
-            by=leader,
-            rooms={people[name]: str(first_room + k) for name, k in ROOMS.items() if name in people},
-        )
+    _beds(tour=tour, leader=leader, booked=booked, code="NO")
     for kind, label, planned, actual, stop, whom in COSTS:
         tours.tour_cost_add(
             tour=tour, by=leader, kind=kind, label=label, planned_minor=planned * 100,
@@ -394,7 +398,6 @@ def seed_tour_today(*, now: dt.datetime) -> Tour | None:
     from bookings.errors import BookingError
     from bookings.models import Booking
     from bookings.services import answering, asking
-    from gigs.selectors.tours import tour_party_people
     from gigs.services import day_sheets as sheets
     from gigs.services import tours
     from stageslot.demo.bookings import dated
@@ -444,23 +447,7 @@ def seed_tour_today(*, now: dt.datetime) -> Tour | None:
     driver = User.objects.filter(email=f"{DRIVER[0]}@demo.stageslot.test").first()
     if driver is not None:
         tours.tour_traveller_add(tour=tour, by=leader, user=driver, role="driver")
-    people = {str(p.user.name).split()[0]: p.user.pk for p in tour_party_people(tour=tour)}
-    shows = [gig.starts_at.astimezone(gig.zone).date() for gig in booked]
-    for n, gig in enumerate(booked):
-        city = gig.venue.city
-        hotel, address, phone, first_room, note = STAYS.get(city, (f"Hotel am Markt, {city}", "", "", 1, ""))
-        # Every night from this show's to the next show's, in this show's town; the last show's night too.
-        stay_nights = (shows[n + 1] - shows[n]).days if n + 1 < len(shows) else 1
-        stay = tours.tour_stay_save(
-            tour=tour, by=leader, night=shows[n], nights=stay_nights, check_in=dt.time(15),
-            check_out=dt.time(11), name=hotel, address=address, city=city, phone=phone, rooms=note,
-            confirmation=f"WU-{gig.pk:05}",
-        )  # fmt: skip
-        tours.tour_stay_rooms_set(
-            stay=stay,
-            by=leader,
-            rooms={people[name]: str(first_room + k) for name, k in ROOMS.items() if name in people},
-        )
+    _beds(tour=tour, leader=leader, booked=booked, code="WU")
     # The demo people have no real mailboxes.
     Notification.objects.filter(pk__gt=since, email_state=Notification.Email.PENDING).update(
         email_state=Notification.Email.SKIPPED
