@@ -198,3 +198,14 @@ class _EachTestAtTheMoment:
             self.elsewhere += time.monotonic() - started
             spent = dt.timedelta(seconds=time.monotonic() - self.began - self.elsewhere)
             self._travel(self._start() + spent)
+
+
+def of_the_clock(config: pytest.Config, values: dict) -> list:
+    """The values whose clock (one of MOMENTS, given each value in `values`) the run is under: under `--clock=dst`
+    those of "dst"; without a named clock (none, or an ISO moment) all of them. For a test that repeats a costly
+    check at several dates each standing on one clock's edge: CI, one clock a day, runs that clock's dates, and
+    `make test-clocks` every date."""
+    name = config.getoption("--clock", default=None)
+    if name not in MOMENTS:
+        return list(values)
+    return [value for value, clock in values.items() if clock == name]

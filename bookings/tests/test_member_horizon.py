@@ -264,6 +264,7 @@ def doors() -> set[str]:
     return found - WRITERS_THEMSELVES
 
 
+@pytest.mark.code_only  # a reading of the source: once, in the SQLite stage (on PostgreSQL it parsed it all again)
 def test_every_door_that_books_has_a_driver():
     found = doors()
     assert {"bookings.services.answering.booking_accept", "festivals.services.timetable.placement_accept"} <= found

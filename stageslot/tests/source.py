@@ -56,10 +56,20 @@ _collected = {"this_test": False}
 def after_test() -> None:
     """The next test's first parse collects again before anything is frozen."""
     _collected["this_test"] = False
+    _scanned["this_test"] = False
+
+
+# Whether this test read the code through this module (conftest.py: a scan runs in one CI stage, not two).
+_scanned = {"this_test": False}
+
+
+def scanned_this_test() -> bool:
+    return _scanned["this_test"]
 
 
 def parse(source: str, filename: str = "<unknown>") -> ast.Module:
     """`ast.parse(source)`, once per text. A text that does not parse raises as ast.parse does, naming `filename`."""
+    _scanned["this_test"] = True
     try:
         return _parsed(source)
     except SyntaxError:
