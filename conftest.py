@@ -348,6 +348,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
+def scanned_twice(markers: set[str]) -> bool:
+    """Whether a test with these markers that read the code runs it in both stages for nothing: db_specific (the
+    PostgreSQL stage runs it again), not marked code_only, and not a test only the PostgreSQL stage runs."""
+    return "db_specific" in markers and "code_only" not in markers and not markers & set(NEEDS_SERVICES)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     """A test runs in the PostgreSQL stage as well when its subject behaves differently there (db_specific); a scan
@@ -355,14 +361,13 @@ def pytest_runtest_call(item: pytest.Item):
     read all of it a second time in that stage (a minute of a busy machine): such a test fails here, the day it is
     added, until marked code_only (the SQLite stage alone runs it)."""
     result = yield
-    if item.config.getoption("--ci-stage") == "postgres" and code_source.scanned_this_test():
-        markers = _markers(item)
-        if "db_specific" in markers and "code_only" not in markers and not markers & set(NEEDS_SERVICES):
-            pytest.fail(
-                "a scan of the source in the PostgreSQL stage: the code reads the same on either database. "
-                "Mark it @pytest.mark.code_only, or move it to a module that is not db_specific",
-                pytrace=False,
-            )
+    stage = item.config.getoption("--ci-stage")
+    if stage == "postgres" and code_source.scanned_this_test() and scanned_twice(_markers(item)):
+        pytest.fail(
+            "a scan of the source in the PostgreSQL stage: the code reads the same on either database. "
+            "Mark it @pytest.mark.code_only, or move it to a module that is not db_specific",
+            pytrace=False,
+        )
     return result
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CI_STAGES, NEEDS_SERVICES, SECOND_RUN, ci_stage_of
+from conftest import CI_STAGES, NEEDS_SERVICES, SECOND_RUN, ci_stage_of, scanned_twice
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKERS = [*NEEDS_SERVICES, "db_specific", "slow", "locales", "localstripe"]
@@ -201,3 +201,14 @@ def test_after_a_transactional_test_every_table_is_empty_as_djangos_flush_leaves
     assert test_databases.tables_with_rows(connection) == []
     assert (ContentType.objects.count(), Permission.objects.count()) == (kinds, permissions)
     assert not set(full) & test_databases.KEPT_TABLES
+
+
+def test_a_scan_of_the_code_runs_in_one_stage_only():
+    """A db_specific test that reads the source fails in the PostgreSQL stage until marked code_only, which leaves it
+    to the SQLite stage alone; a test only the PostgreSQL stage runs may read the code there."""
+    assert scanned_twice({"db_specific"})
+    assert not scanned_twice({"db_specific", "code_only"})
+    assert ci_stage_of({"db_specific", "code_only"}) == {"sqlite"}
+    for marker in NEEDS_SERVICES:
+        assert not scanned_twice({"db_specific", marker})
+    assert not scanned_twice(set())
