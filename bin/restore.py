@@ -34,7 +34,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -164,13 +164,36 @@ def refuse_folder_with_files(root: Path, *, force: bool) -> None:
         raise RestoreRefused(f"{root} holds files already: give an empty folder, or pass --force to add to it")
 
 
+def extract_archive(archive: Path, root: Path) -> None:
+    """Write an archive's folders and files under `root`, and nothing else: a member that is a link, a device or a
+    fifo, or whose name is absolute or climbs out with "..", is refused before any file is written. (What tarfile's
+    `filter="data"` does, which Python 3.11 has only from 3.11.4 on; the distribution's 3.11.2 has not.) Files are
+    written with this process's owner and the folder's default mode, never the archive's."""
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        for member in members:
+            parts = PurePosixPath(member.name).parts
+            if not (member.isfile() or member.isdir()):
+                raise RestoreRefused(f"{archive} holds {member.name!r}, which is not a file or a folder: not restored")
+            if PurePosixPath(member.name).is_absolute() or ".." in parts or "\\" in member.name:
+                raise RestoreRefused(f"{archive} holds {member.name!r}, a path outside its folder: not restored")
+        for member in members:
+            path = root.joinpath(*PurePosixPath(member.name).parts)
+            if member.isdir():
+                path.mkdir(parents=True, exist_ok=True)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            source = tar.extractfile(member)
+            with path.open("wb") as target:
+                shutil.copyfileobj(source, target)
+
+
 def restore_to_folder(folder: Path, name: str, storage: dict, root: Path, *, force: bool) -> None:
     """Put one storage's files into a folder on disk, then check each against the manifest."""
     refuse_folder_with_files(root, force=force)
     root.mkdir(parents=True, exist_ok=True)
     if storage["kind"] == "disk":
-        with tarfile.open(folder / storage["archive"]["path"]) as tar:
-            tar.extractall(root, filter="data")  # refuses absolute paths, "..", devices and links out
+        extract_archive(folder / storage["archive"]["path"], root)
     else:
         shutil.copytree(folder / storage["folder"], root, dirs_exist_ok=True)
     for entry in storage["files"]:
@@ -186,8 +209,7 @@ def restore_to_bucket(folder: Path, storage: dict, target: dict) -> None:
     with tempfile.TemporaryDirectory() as staging:
         source = Path(staging)
         if storage["kind"] == "disk":
-            with tarfile.open(folder / storage["archive"]["path"]) as tar:
-                tar.extractall(source, filter="data")
+            extract_archive(folder / storage["archive"]["path"], source)
         else:
             source = folder / storage["folder"]
         for entry in storage["files"]:  # all checked before the first is uploaded

@@ -288,3 +288,83 @@ def test_an_object_whose_name_leads_out_of_the_backup_is_refused(tmp_path, s3_se
     with pytest.raises(SystemExit, match="leads out of the backup folder"):
         backup.copy_bucket(bucket_storage(s3_server, source, ""), tmp_path / "booking-files")
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def archive_of(path: Path, members: list[tuple[str, bytes | None, bytes]]) -> Path:
+    """A tar archive of (name, type, content) members: type tarfile.REGTYPE, DIRTYPE, SYMTYPE, LNKTYPE or CHRTYPE."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w") as tar:
+        for name, kind, content in members:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            info.mode = 0o4777 if kind == tarfile.REGTYPE else 0o755  # set-user-id asked for: never given
+            info.uid = info.gid = 4242
+            if kind in (tarfile.SYMTYPE, tarfile.LNKTYPE):
+                info.linkname = content.decode()
+                tar.addfile(info)
+            elif kind == tarfile.REGTYPE:
+                info.size = len(content)
+                tar.addfile(info, io.BytesIO(content))
+            else:
+                tar.addfile(info)
+    return path
+
+
+def test_a_backups_files_are_restored_into_their_folder_owned_by_the_restorer(tmp_path):
+    import tarfile
+
+    restore = load_script("restore")
+    archive = archive_of(
+        tmp_path / "files.tar",
+        [
+            ("photos", tarfile.DIRTYPE, b""),
+            ("photos/a.jpg", tarfile.REGTYPE, b"jpeg"),
+            ("rider.pdf", tarfile.REGTYPE, b"%PDF"),
+        ],
+    )
+    root = tmp_path / "restored"
+    restore.extract_archive(archive, root)
+    assert file_fingerprints(root) == {
+        "photos/a.jpg": hashlib.sha256(b"jpeg").hexdigest(),
+        "rider.pdf": hashlib.sha256(b"%PDF").hexdigest(),
+    }
+    written = (root / "photos" / "a.jpg").stat()
+    assert (written.st_uid, written.st_mode & 0o7000) == (os.getuid(), 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "content", "reason"),
+    [
+        ("../escape.txt", "file", b"no", "a path outside its folder"),
+        ("photos/../../escape.txt", "file", b"no", "a path outside its folder"),
+        ("/srv/escape.txt", "file", b"no", "a path outside its folder"),
+        ("link", "symlink", b"/etc/passwd", "not a file or a folder"),
+        ("hard", "hardlink", b"/etc/passwd", "not a file or a folder"),
+        ("device", "device", b"", "not a file or a folder"),
+    ],
+)
+def test_an_archive_member_that_leads_out_or_is_not_a_file_is_refused_and_nothing_is_written(
+    tmp_path, capsys, name, kind, content, reason
+):
+    import tarfile
+
+    restore = load_script("restore")
+    kinds = {
+        "file": tarfile.REGTYPE,
+        "symlink": tarfile.SYMTYPE,
+        "hardlink": tarfile.LNKTYPE,
+        "device": tarfile.CHRTYPE,
+    }
+    # The good file first: refused archives write nothing, not even what came before the bad member.
+    archive = archive_of(tmp_path / "files.tar", [("good.txt", tarfile.REGTYPE, b"ok"), (name, kinds[kind], content)])
+    root = tmp_path / "restored" / "inner"
+    root.mkdir(parents=True)
+    with pytest.raises(restore.RestoreRefused) as refused:
+        restore.extract_archive(archive, root)
+    assert refused.value.code == 2
+    said = capsys.readouterr().err
+    assert reason in said and repr(name) in said
+    assert list((tmp_path / "restored").rglob("*")) == [root]
+    assert not (tmp_path / "escape.txt").exists()
