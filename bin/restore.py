@@ -169,23 +169,31 @@ def extract_archive(archive: Path, root: Path) -> None:
     fifo, or whose name is absolute or climbs out with "..", is refused before any file is written. (What tarfile's
     `filter="data"` does, which Python 3.11 has only from 3.11.4 on; the distribution's 3.11.2 has not.) Files are
     written with this process's owner and the folder's default mode, never the archive's."""
-    with tarfile.open(archive) as tar:
-        members = tar.getmembers()
-        for member in members:
-            parts = PurePosixPath(member.name).parts
-            if not (member.isfile() or member.isdir()):
-                raise RestoreRefused(f"{archive} holds {member.name!r}, which is not a file or a folder: not restored")
-            if PurePosixPath(member.name).is_absolute() or ".." in parts or "\\" in member.name:
-                raise RestoreRefused(f"{archive} holds {member.name!r}, a path outside its folder: not restored")
-        for member in members:
-            path = root.joinpath(*PurePosixPath(member.name).parts)
-            if member.isdir():
-                path.mkdir(parents=True, exist_ok=True)
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            source = tar.extractfile(member)
-            with path.open("wb") as target:
-                shutil.copyfileobj(source, target)
+    try:
+        with tarfile.open(archive) as tar:
+            _extract_members(archive, tar, root)
+    except (tarfile.TarError, EOFError) as exc:  # cut short or not a tar archive at all
+        raise RestoreRefused(f"{archive} is not a whole tar archive ({exc}): not restored") from None
+
+
+def _extract_members(archive: Path, tar: tarfile.TarFile, root: Path) -> None:
+    """Every member checked, then all written (tarfile reads the whole index first: a cut archive fails here)."""
+    members = tar.getmembers()
+    for member in members:
+        parts = PurePosixPath(member.name).parts
+        if not (member.isfile() or member.isdir()):
+            raise RestoreRefused(f"{archive} holds {member.name!r}, which is not a file or a folder: not restored")
+        if PurePosixPath(member.name).is_absolute() or ".." in parts or "\\" in member.name:
+            raise RestoreRefused(f"{archive} holds {member.name!r}, a path outside its folder: not restored")
+    for member in members:
+        path = root.joinpath(*PurePosixPath(member.name).parts)
+        if member.isdir():
+            path.mkdir(parents=True, exist_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        source = tar.extractfile(member)
+        with path.open("wb") as target:
+            shutil.copyfileobj(source, target)
 
 
 def restore_to_folder(folder: Path, name: str, storage: dict, root: Path, *, force: bool) -> None:

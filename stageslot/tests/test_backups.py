@@ -368,3 +368,23 @@ def test_an_archive_member_that_leads_out_or_is_not_a_file_is_refused_and_nothin
     assert reason in said and repr(name) in said
     assert list((tmp_path / "restored").rglob("*")) == [root]
     assert not (tmp_path / "escape.txt").exists()
+
+
+@pytest.mark.parametrize("cut", ["cut short", "not an archive"])
+def test_an_archive_cut_short_or_not_an_archive_is_refused_with_the_reason_and_nothing_is_written(
+    tmp_path, capsys, cut
+):
+    import tarfile
+
+    restore = load_script("restore")
+    whole = archive_of(
+        tmp_path / "files.tar", [("a.txt", tarfile.REGTYPE, b"a" * 5000), ("b.txt", tarfile.REGTYPE, b"b")]
+    )
+    damaged = tmp_path / "damaged.tar"
+    damaged.write_bytes(whole.read_bytes()[:3000] if cut == "cut short" else b"this is no tar archive at all" * 40)
+    root = tmp_path / "restored"
+    root.mkdir()
+    with pytest.raises(restore.RestoreRefused):
+        restore.extract_archive(damaged, root)
+    assert "is not a whole tar archive" in capsys.readouterr().err
+    assert list(root.iterdir()) == []
