@@ -611,6 +611,41 @@ def _no_console_errors(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
         pytest.fail("The page logged errors:\n" + "\n".join(dict.fromkeys(errors)), pytrace=False)
 
 
+CITY_PICKER_FILLED = (
+    "fill() on a city picker races its list of cities: on a busy machine the list opens first and takes the next "
+    "click. Type as a person does: places.tests.browser.pick_city (pick from the list) or type_city (close it)."
+)
+
+
+@pytest.fixture(autouse=True)
+def _city_pickers_typed_as_a_person_does(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """A browser test that fills a city picker fails at once, on every machine, naming the helpers that type into
+    it as a person does (places/tests/browser.py): filling it and clicking on passes only where the click comes
+    before the list, that is on a quick machine."""
+    if not request.node.get_closest_marker("browser"):
+        yield
+        return
+    from playwright.sync_api import Locator, Page
+
+    filled, page_filled = Locator.fill, Page.fill
+
+    def refuse_a_city_picker(locator: Locator) -> None:
+        if locator.evaluate("(field) => Boolean(field.closest('[data-city-picker]'))"):
+            raise AssertionError(CITY_PICKER_FILLED)
+
+    def fill(self, value, **kwargs):
+        refuse_a_city_picker(self)
+        return filled(self, value, **kwargs)
+
+    def fill_on_page(self, selector, value, **kwargs):
+        refuse_a_city_picker(self.locator(selector))
+        return page_filled(self, selector, value, **kwargs)
+
+    monkeypatch.setattr(Locator, "fill", fill)
+    monkeypatch.setattr(Page, "fill", fill_on_page)
+    yield
+
+
 @pytest.fixture(scope="session")
 def full_chromium(playwright, browser_type_launch_args: dict, browser):
     """Debian's whole Chromium, for the one thing the headless shell does differently: a route on a page does not

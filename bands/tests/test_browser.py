@@ -9,6 +9,7 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from bands.models import ApprovalStatus, Band
 from bands.services import band_set_status
 from bands.tests.factories import GenreFactory
+from places.tests.browser import type_city
 from places.tests.factories import CityFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,7 +38,7 @@ def test_create_band_invite_by_link_join_and_public_page_lists_both(live_server,
     axe_check(page)
     page.locator("#id_name").fill("The Late Trains")
     page.locator("#id_slug").fill("the-late-trains")
-    page.locator("#id_place").fill("Leipzig")
+    type_city(page.locator("#id_place"), "Leipzig")
     page.get_by_label("Indie").check()
     page.get_by_role("button", name="Create band").click()
     page.wait_for_url(re.compile(r"/bands/the-late-trains/manage/$"))

@@ -17,6 +17,7 @@ from availability.models import BusyInterval
 from bands.models import Membership
 from bands.tests.factories import BandEmbedFactory, BandFactory, MembershipFactory
 from bookings.models import Booking, CalendarFeed
+from places.tests.browser import type_city
 from places.tests.factories import CityFactory
 from stageslot.tests.words import words
 from venues.models import Slot
@@ -70,7 +71,7 @@ def test_host_a_show_pick_an_opener_and_publish_the_bill(live_server, browser, b
     page.get_by_label(t.label("Ends"), exact=True).fill("23:30")
     page.get_by_label(t.label("Place"), exact=True).fill("The Basement")
     page.get_by_label(t.label("Address")).fill("Kastanienallee 7")
-    page.get_by_label(t.label("City")).fill("Berlin")
+    type_city(page.get_by_label(t.label("City")), "Berlin")
     page.get_by_label(t.label("Support places")).fill("2")
     page.get_by_label(t.label("Fee for each support act")).fill("150")
     page.get_by_role("button", name=t("Host the show")).click()

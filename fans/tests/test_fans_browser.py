@@ -14,6 +14,7 @@ from accounts.tests.factories import PASSWORD
 from bookings.tests.factories import band_with_leader
 from fans import alerts
 from fans.models import FanProfile
+from places.tests.browser import pick_city, type_city
 
 from .standing import settle_now
 from .world import booked_show, city
@@ -61,13 +62,13 @@ def test_a_visitor_follows_signs_up_asks_and_hears_of_a_new_show(live_server, br
     page.wait_for_url(re.compile(r"/fans/$"))
     expect(page.locator("#follows-heading + ul")).to_contain_text("The Followed")
 
-    page.get_by_label("Home city").fill("Berlin")
+    type_city(page.get_by_label("Home city"), "Berlin")
     page.get_by_label("Distance (km)").fill("50")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("within 50 km of Berlin")).to_be_visible()
 
     page.goto(f"{base}/bands/the-asked/")
-    page.get_by_label("Your city", exact=True).fill("Berlin")
+    pick_city(page.get_by_label("Your city", exact=True), "Berl", "Berlin, Germany")
     page.get_by_role("button", name="Ask to come").click()
     expect(page.get_by_text("You asked for Berlin.")).to_be_visible()
     settle_now(User.objects.get(email=FAN), bands=[followed, asked])  # a month on, after the nightly step

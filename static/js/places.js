@@ -86,7 +86,15 @@
       all[active].scrollIntoView({ block: "nearest" });
     }
 
+    // A search still on its way is stopped: its answer would open the list again over the page.
+    function stopSearching() {
+      clearTimeout(timer);
+      if (pending) pending.abort();
+      pending = null;
+    }
+
     function pick(option) {
+      stopSearching();
       input.value = option.dataset.label;
       hidden.value = option.dataset.id;
       root.dataset.timeZone = option.dataset.timeZone;
@@ -174,14 +182,13 @@
           pick(options()[active]);
         }
       } else if (event.key === "Escape") {
-        // Escape also stops a search still on its way, which would open the list again when it answers.
-        clearTimeout(timer);
-        if (pending) pending.abort();
+        stopSearching();
         if (expanded) {
           event.preventDefault();
           close();
         }
       } else if (event.key === "Tab") {
+        stopSearching();
         close();
       }
     });
@@ -194,6 +201,7 @@
       if (option) pick(option);
     });
     input.addEventListener("blur", function () {
+      stopSearching();
       setTimeout(close, 150);
     });
   }
