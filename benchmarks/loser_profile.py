@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/python benchmarks/loser_profile.py [--runs 300] [--pending 200] [--top 25] [--sort tottime]
-        [--only PATTERN] [--path /health/]
+        [--only PATTERN] [--path /health/] [--kind both|htmx|page]
     DATABASE_URL=postgres://postgres@127.0.0.1/any .venv/bin/python benchmarks/loser_profile.py
         [--database-name stageslot_bench_loser]
 
@@ -43,6 +43,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative)")
     parser.add_argument("--path", default="", help="profile POSTs to this path instead (e.g. /health/)")
     parser.add_argument("--only", default="", help="only functions whose file matches this pattern")
+    parser.add_argument("--kind", choices=("both", "htmx", "page"), default="both", help="losers profiled")
     parser.add_argument("--database-name", default="stageslot_bench_loser")
     return parser.parse_args()
 
@@ -166,6 +167,12 @@ def main() -> None:
             post(3 + i)
         cpu = (time.process_time() - started) / args.runs
         print(f"warm losers: {cpu * 1000:.2f} ms CPU each (mean of {args.runs}, half htmx)")
+        for kind, offset in (("htmx (259 bytes into the alert)", 0), ("page (no JavaScript)", 1)):
+            started = time.process_time()
+            for i in range(args.runs // 2):
+                post(3 + 2 * i + offset)
+            cpu = (time.process_time() - started) / (args.runs // 2)
+            print(f"  warm losers, {kind}: {cpu * 1000:.2f} ms CPU each")
         started = time.process_time()
         for i in range(args.runs):
             post(i, "/health/")
@@ -173,9 +180,10 @@ def main() -> None:
         print(f"the floor, a POST to /health/ (405) through the same stack: {cpu * 1000:.2f} ms CPU each")
         pieces(world, bookings[1:], factory, args.runs)
         profiler = cProfile.Profile(time.process_time)  # CPU, not waits on the database
+        step, first = {"both": (1, 3), "htmx": (2, 3), "page": (2, 4)}[args.kind]  # odd indices are htmx
         profiler.enable()
         for i in range(args.runs):
-            post(3 + i, args.path)
+            post(first + step * i, args.path)
         profiler.disable()
         out = io.StringIO()
         stats = pstats.Stats(profiler, stream=out)
