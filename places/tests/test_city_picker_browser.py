@@ -74,3 +74,34 @@ def test_pick_a_city_by_keyboard_on_the_band_form(live_server, browser, axe_chec
         "Europe/Berlin",
         leipzig.latitude,
     )
+
+
+def test_a_city_picked_while_a_search_is_on_its_way_keeps_the_list_closed(live_server, browser):
+    """The leader types "Lei", then "p"; the answer for "Leip" is still on its way when they pick Leipzig from
+    the list already open. The pick stops that search: its answer never opens the list again over the page."""
+    leipzig = CityFactory(name="Leipzig")
+    CityFactory(name="Leimen", geoname_id=2879185, population=26_000)
+    band = BandFactory(name="The Late Trains", slug="late-trains", city="", country="", time_zone="UTC")
+    leader = UserFactory(email="leader@example.com")
+    MembershipFactory(band=band, user=leader, role=Membership.Role.LEADER)
+
+    page = browser.new_context().new_page()
+    page.set_default_timeout(15_000)
+    log_in(page, live_server.url, "leader@example.com")
+    page.goto(f"{live_server.url}/bands/late-trains/manage/")
+    held = []
+    page.route(re.compile(r"/places/cities/\?q=Leip"), lambda route: held.append(route))  # held, not answered
+
+    city = page.get_by_role("combobox", name="Home city")
+    city.press_sequentially("Lei")
+    option = page.locator('#id_place-listbox [data-label="Leipzig, Germany"]')
+    option.wait_for()
+    with page.expect_request(lambda request: "q=Leip" in request.url):  # once places.js has waited for more keys
+        city.press_sequentially("p")
+    with page.expect_event("requestfailed", lambda request: "q=Leip" in request.url):  # the pick stops it
+        option.click()
+    assert page.locator("input[name=place_id]").input_value() == str(leipzig.pk)
+    # The page gave the search up, so no answer can come to open the list again.
+    assert city.get_attribute("aria-expanded") == "false"
+    assert page.locator("#id_place-listbox").is_hidden()
+    assert city.input_value() == "Leipzig, Germany"
