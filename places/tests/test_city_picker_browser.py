@@ -14,18 +14,23 @@ from places.tests.factories import CityFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_pick_a_city_by_keyboard_on_the_band_form(live_server, browser, axe_check):
+def leaders_band_form(live_server, browser):
+    """A band without a home city, its leader signed in on its profile form: (band, Leipzig, the page)."""
     # The gazetteer may have been flushed by an earlier transactional test: make what is needed.
     leipzig = CityFactory(name="Leipzig")
     CityFactory(name="Leimen", geoname_id=2879185, population=26_000)
     band = BandFactory(name="The Late Trains", slug="late-trains", city="", country="", time_zone="UTC")
     leader = UserFactory(email="leader@example.com")
     MembershipFactory(band=band, user=leader, role=Membership.Role.LEADER)
-
     page = browser.new_context().new_page()
     page.set_default_timeout(15_000)
     log_in(page, live_server.url, "leader@example.com")
     page.goto(f"{live_server.url}/bands/late-trains/manage/")
+    return band, leipzig, page
+
+
+def test_pick_a_city_by_keyboard_on_the_band_form(live_server, browser, axe_check):
+    band, leipzig, page = leaders_band_form(live_server, browser)
     city = page.get_by_role("combobox", name="Home city")
     # A test that fills the picker would race its list: it is refused on every machine, naming the helpers.
     with pytest.raises(AssertionError, match=r"places\.tests\.browser\.pick_city"):
@@ -79,16 +84,7 @@ def test_pick_a_city_by_keyboard_on_the_band_form(live_server, browser, axe_chec
 def test_a_city_picked_while_a_search_is_on_its_way_keeps_the_list_closed(live_server, browser):
     """The leader types "Lei", then "p"; the answer for "Leip" is still on its way when they pick Leipzig from
     the list already open. The pick stops that search: its answer never opens the list again over the page."""
-    leipzig = CityFactory(name="Leipzig")
-    CityFactory(name="Leimen", geoname_id=2879185, population=26_000)
-    band = BandFactory(name="The Late Trains", slug="late-trains", city="", country="", time_zone="UTC")
-    leader = UserFactory(email="leader@example.com")
-    MembershipFactory(band=band, user=leader, role=Membership.Role.LEADER)
-
-    page = browser.new_context().new_page()
-    page.set_default_timeout(15_000)
-    log_in(page, live_server.url, "leader@example.com")
-    page.goto(f"{live_server.url}/bands/late-trains/manage/")
+    _band, leipzig, page = leaders_band_form(live_server, browser)
     held = []
     page.route(re.compile(r"/places/cities/\?q=Leip"), lambda route: held.append(route))  # held, not answered
 
