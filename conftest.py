@@ -47,6 +47,10 @@ AXE_MISSING = f"axe-core is not at {AXE_JS}: run `make vendor` (needs npm) to ch
 # language we speak (stageslot.tests.words.MORE_BROWSER_LOCALES), without four more runs of every journey;
 # stageslot/tests/test_languages_walk.py checks that the journeys together walk them all.
 BROWSER_LOCALES = ["en-US", "en-GB", "de"]
+# CI runs each main journey in one of its locales a run, `--locale-turn=N` (the day of the year), so that every run
+# walks every one of BROWSER_LOCALES on some journey and every journey walks each of its locales within a few days
+# (locales_of_the_turn; docs/decisions/0138-each-journey-in-one-locale-a-run.md). Without it, every locale of every
+# journey runs (`make test`, `CI_LOCALES=all .ci/run`).
 
 
 # CI runs the suite in two stages (.ci/run, docs/decisions/0029-ci-stages.md):
@@ -92,6 +96,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="run one CI stage: sqlite (all but the tests needing PostgreSQL, Redis, the worker or Chromium) "
         "or postgres (those, and the tests marked db_specific); see docs/decisions/0029-ci-stages.md",
+    )
+    parser.addoption(
+        "--locale-turn",
+        type=int,
+        default=None,
+        help="run each main journey (marker locales) in one of its browser locales, the one of this turn (CI: the "
+        "day of the year); every run still walks each of BROWSER_LOCALES on some journey (decision 0138)",
     )
 
 
@@ -286,6 +297,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         config.stash[_stage_counts] = (len(kept), len(left))
         if stage == "sqlite":
             _left_to_a_stage_that_collects_them(config, left)
+    turn = config.getoption("--locale-turn")
+    if turn is not None:
+        _journeys_in_the_locale_of_the_turn(config, items, turn)
     engine = settings.DATABASES["default"]["ENGINE"]
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…")
     skip_services = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL=redis://…")
@@ -305,6 +319,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
     items[:] = run_order(items, _markers)
+
+
+def locales_of_the_turn(journeys: dict[str, list[str]], turn: int) -> dict[str, str]:
+    """The one locale each main journey runs in on this turn (`--locale-turn`): the journeys in the order of their
+    names, the i-th takes the locale at (turn + i) modulo the number of its locales. Neighbouring journeys take
+    neighbouring locales, so a run walks every one of BROWSER_LOCALES on some journey while there are at least as
+    many journeys as those; each journey walks every one of its locales in as many turns as it has locales."""
+    return {name: locales[(turn + i) % len(locales)] for i, (name, locales) in enumerate(sorted(journeys.items()))}
+
+
+_locale_turn = pytest.StashKey[dict[str, str]]()
+
+
+def _journeys_in_the_locale_of_the_turn(config: pytest.Config, items: list[pytest.Item], turn: int) -> None:
+    """Keeps each main journey's run in the locale of this turn, leaves its other locales out of this run."""
+    journeys: dict[str, list[str]] = {}
+    for item in items:
+        locale = getattr(getattr(item, "callspec", None), "params", {}).get("browser_locale")
+        if locale is not None and item.get_closest_marker("locales"):
+            journeys.setdefault(item.nodeid.split("[")[0], []).append(locale)
+    if not journeys:
+        return
+    chosen = locales_of_the_turn(journeys, turn)
+    kept, left = [], []
+    for item in items:
+        locale = getattr(getattr(item, "callspec", None), "params", {}).get("browser_locale")
+        name = item.nodeid.split("[")[0]
+        (left if name in chosen and locale is not None and locale != chosen[name] else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+    config.stash[_locale_turn] = chosen
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -407,6 +453,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(
             f"CI stage {stage}: {kept} tests selected, {left} left to the other stage, "
             f"and {modules} modules left to it uncollected"
+        )
+    if _locale_turn in config.stash:
+        chosen = config.stash[_locale_turn]
+        terminalreporter.write_line(
+            f"Main journeys in the locale of turn {config.getoption('--locale-turn')} "
+            f"(--locale-turn; every locale of each: leave it out): "
+            + ", ".join(f"{name.rsplit('::', 1)[-1]} {locale}" for name, locale in sorted(chosen.items()))
         )
     skipped = config.stash.get(_axe_skipped, 0)
     if skipped:

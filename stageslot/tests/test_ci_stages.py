@@ -2,8 +2,10 @@
 needs PostgreSQL, Redis, the worker or Chromium runs in the PostgreSQL stage, and what behaves
 differently on PostgreSQL runs in both."""
 
+import ast
 import contextlib
 import itertools
+import math
 import os
 import subprocess
 import sys
@@ -11,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CI_STAGES, NEEDS_SERVICES, SECOND_RUN, ci_stage_of, scanned_twice
+from conftest import (
+    BROWSER_LOCALES,
+    CI_STAGES,
+    NEEDS_SERVICES,
+    SECOND_RUN,
+    ci_stage_of,
+    locales_of_the_turn,
+    scanned_twice,
+)
+from stageslot.tests import words
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKERS = [*NEEDS_SERVICES, "db_specific", "slow", "locales", "localstripe"]
@@ -212,3 +223,85 @@ def test_a_scan_of_the_code_runs_in_one_stage_only():
     for marker in NEEDS_SERVICES:
         assert not scanned_twice({"db_specific", marker})
     assert not scanned_twice(set())
+
+
+# ---- Each main journey in one locale a run (--locale-turn, decision 0138) ------------------------------------------
+
+
+def main_journeys() -> dict[str, list[str]]:
+    """Every test the suite marks `locales`, found in the test modules' text, with the locales it runs in: those of
+    BROWSER_LOCALES, then the ones its marker names (string literals, or a list of stageslot.tests.words)."""
+    journeys: dict[str, list[str]] = {}
+    for path in sorted(ROOT.glob("*/tests/test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "mark.locales" not in text:
+            continue
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                call = decorator if isinstance(decorator, ast.Call) else None
+                target = call.func if call else decorator
+                if not (isinstance(target, ast.Attribute) and target.attr == "locales"):
+                    continue
+                others: list[str] = []
+                for arg in call.args if call else []:
+                    if isinstance(arg, ast.Constant):
+                        others.append(arg.value)
+                    else:  # *MORE_BROWSER_LOCALES
+                        others.extend(getattr(words, ast.unparse(arg).lstrip("*")))
+                journeys[f"{path.relative_to(ROOT)}::{node.name}"] = [*BROWSER_LOCALES, *others]
+    return journeys
+
+
+def test_the_main_journeys_are_found():
+    journeys = main_journeys()
+    assert "stageslot/tests/test_browser.py::test_sign_up_verify_log_in_and_see_the_dashboard" in journeys
+    assert len(journeys) >= len(BROWSER_LOCALES)
+    assert all(locales[: len(BROWSER_LOCALES)] == BROWSER_LOCALES for locales in journeys.values())
+
+
+def test_every_run_walks_each_browser_locale_on_some_journey_and_each_journey_each_of_its_locales_in_turn():
+    """Whatever the day, CI's run walks en-US, en-GB and German on some main journey; and each journey walks every
+    one of its locales on consecutive days (as many days as it has locales)."""
+    journeys = main_journeys()
+    cycle = math.lcm(*(len(locales) for locales in journeys.values()))
+    for turn in range(cycle + 366):
+        chosen = locales_of_the_turn(journeys, turn)
+        assert set(chosen) == set(journeys)
+        assert set(BROWSER_LOCALES) <= set(chosen.values()), (turn, chosen)
+    for name, locales in journeys.items():
+        for start in (0, 17, 365):
+            walked = {locales_of_the_turn(journeys, turn)[name] for turn in range(start, start + len(locales))}
+            assert walked == set(locales), name
+
+
+@pytest.mark.slow(reason="collects two browser modules with pytest, twice")
+def test_a_turn_keeps_one_locale_of_each_journey_and_without_one_every_locale_runs():
+    modules = ["reviews/tests/test_browser.py", "stageslot/tests/test_browser.py"]
+    journeys = {name: locales for name, locales in main_journeys().items() if name.split("::")[0] in modules}
+    assert len(journeys) == 2
+
+    def collected(*options: str) -> list[str]:
+        run = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q", *options, *modules],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        return [line for line in run.stdout.splitlines() if "::" in line]
+
+    every = collected()
+    turned = collected("--locale-turn=5")
+    chosen = locales_of_the_turn(journeys, 5)
+    for name, locales in journeys.items():
+        mine = [line for line in every if line.startswith(name + "[")]
+        assert len(mine) == len(locales), mine
+        kept = [line for line in turned if line.startswith(name + "[")]
+        assert kept == [line for line in mine if f"[{chosen[name]}-" in line], kept
+    # Every other test of the two modules is kept.
+    assert [line for line in every if line.split("[")[0] not in journeys] == [
+        line for line in turned if line.split("[")[0] not in journeys
+    ]
