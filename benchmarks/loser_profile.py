@@ -50,8 +50,13 @@ def parse_args() -> argparse.Namespace:
 
 def pieces(world, losers: list, factory, runs: int) -> None:
     """The loser's steps one by one, warm, each `runs` times: CPU ms per call."""
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
+
+    # The site's own store (SESSION_ENGINE), as a request loads it: not Django's database store.
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     from bookings.pages import render_conflict
 
