@@ -6,11 +6,13 @@ is started, found free and stopped the same way (docs/decisions/0034-localstripe
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -58,6 +60,21 @@ def port_choose(wanted: int, *, host: str = HOST, avoid: Collection[int] = ()) -
     return port
 
 
+def port_claim(port: int):
+    """This process's claim on `port` for a side server it starts, or None when another process of this machine
+    holds it: an exclusive lock on a file named for the port, held until `child_stop` (or this process's end)
+    lets it go. Two test processes (the CI stages side by side, the pooler's run) could both find a port free,
+    both start a server on it, and both take the one that bound for their own: what answered was the other's,
+    and when its owner stopped it the other's tests met a closed port (CI, localstripe on 8423)."""
+    handle = open(Path(tempfile.gettempdir()) / f"stageslot-port-{port}.lock", "a")  # noqa: SIM115 (held on)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
 def child_start(
     command: Sequence[str],
     *,
@@ -70,19 +87,24 @@ def child_start(
 ) -> subprocess.Popen:
     """Start `command`, which listens on `port` of HOST, with its output in `log`, and wait until `answers()`.
 
-    Raises SideServerError when the port is taken before it starts (what answers there is someone else's,
-    never taken for ours), and, naming the log, when it exits first or does not answer within `timeout`
-    seconds."""
-    if not port_free(port):
+    Raises SideServerError when the port is taken before it starts, by a server or by another process's claim
+    (`port_claim`: what answers there is someone else's, never taken for ours), and, naming the log, when it exits
+    first or does not answer within `timeout` seconds. The claim is held while the child runs."""
+    claim = port_claim(port)
+    if claim is None or not port_free(port):
+        if claim is not None:
+            claim.close()
         raise SideServerError(f"{name} cannot start: port {port} is taken")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             list(command), cwd=cwd, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
         )
+    process.port_claim = claim  # let go by child_stop
     deadline = time.monotonic() + timeout
     while not answers():
         if process.poll() is not None:
+            child_stop(process)
             raise SideServerError(f"{name} stopped on start (exit code {process.returncode}): see {log}")
         if time.monotonic() > deadline:
             child_stop(process)
@@ -92,7 +114,8 @@ def child_start(
 
 
 def child_stop(process: subprocess.Popen, *, wait: float = 5.0) -> None:
-    """End a child (SIGTERM, then SIGKILL after `wait` seconds) and reap it; a no-op when it has ended."""
+    """End a child (SIGTERM, then SIGKILL after `wait` seconds) and reap it, then let its port's claim go; a
+    no-op when it has ended."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -100,6 +123,9 @@ def child_stop(process: subprocess.Popen, *, wait: float = 5.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
     process.wait()
+    claim = getattr(process, "port_claim", None)
+    if claim is not None:
+        claim.close()
 
 
 def end_with_parent(parent: int) -> None:

@@ -89,3 +89,38 @@ def test_a_child_that_never_answers_is_stopped_and_named_with_its_log(tmp_path):
     pid = int((tmp_path / "log").read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def _serving(port: int) -> list[str]:
+    """A child that serves HTTP on `port` (Python's own server)."""
+    return [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)]
+
+
+def _answers(port: int):
+    def answers() -> bool:
+        with socket.socket() as probe:
+            probe.settimeout(0.5)
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    return answers
+
+
+def test_a_port_found_free_by_two_at_once_goes_to_one_and_comes_back_when_it_stops(tmp_path, monkeypatch):
+    """Two processes may both find a port free and both start a server on it; the one that did not bind would take
+    the other's, which answers, for its own, and lose it when the other stops (CI: localstripe on 8423, its tests
+    refused). A port is claimed before a child starts: the second start is refused, the first keeps its own, and
+    once it has stopped the port can be claimed again."""
+    port = free_port()
+    first = child_start(_serving(port), name="First", answers=_answers(port), port=port, log=tmp_path / "first")
+    try:
+        monkeypatch.setattr(local_servers, "port_free", lambda port, **kwargs: True)  # both found it free
+        with pytest.raises(SideServerError, match=f"Second cannot start: port {port} is taken"):
+            child_start(_serving(port), name="Second", answers=_answers(port), port=port, log=tmp_path / "second")
+        assert not (tmp_path / "second").exists()  # nothing was started
+        assert local_servers.port_claim(port) is None  # nor may any other process claim it meanwhile
+        assert first.poll() is None
+    finally:
+        local_servers.child_stop(first)
+    claim = local_servers.port_claim(port)
+    assert claim is not None
+    claim.close()

@@ -21,6 +21,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from core.local_servers import port_claim
 from stageslot.celery_app import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -328,15 +329,22 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     if not REDIS_SERVER.exists():
         pytest.skip(f"needs redis-server at {REDIS_SERVER} (apt-get install redis-server)")
     for port in OWN_REDIS_PORTS:
+        # Claimed first (core.local_servers.port_claim): another test process that found the port free at the same
+        # moment would otherwise take this server, which answers, for its own.
+        claim = port_claim(port)
+        if claim is None:
+            continue
         server = RedisServer(port=port, log_path=tmp_path / f"redis-{port}.log")
         if _port_free(port) and server.start():
             break
+        claim.close()
     else:
         pytest.fail(f"no free port for a redis-server among {OWN_REDIS_PORTS}")
     try:
         yield server
     finally:
         server.kill()
+        claim.close()
 
 
 @contextlib.contextmanager
