@@ -365,7 +365,8 @@ LONG_TEST_MARKERS = {"slow", "browser", "services"}
 
 
 _SHARED = "shared_fixture_seconds"
-_shared_fixtures = {"depth": 0, "seconds": 0.0}
+_SHARED_CPU = "shared_fixture_cpu_seconds"
+_shared_fixtures = {"depth": 0, "seconds": 0.0, "cpu": 0.0}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -375,12 +376,20 @@ def pytest_fixture_setup(fixturedef, request):
     if fixturedef.scope == "function" or _shared_fixtures["depth"]:
         return (yield)
     _shared_fixtures["depth"] += 1
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     try:
         return (yield)
     finally:
         _shared_fixtures["depth"] -= 1
         _shared_fixtures["seconds"] += time.perf_counter() - began
+        _shared_fixtures["cpu"] += time.process_time() - began_cpu
+
+
+# The CPU its process spent on a test, set-up to tear-down, less the shared fixtures it set up first (their CPU is
+# recorded apart): beside its time in the report, which on a busy machine counts the waits for a core too
+# (bin/slowest_tests.py lists both).
+_CPU = "cpu_seconds"
+_cpu_at_setup = {"seconds": 0.0, "shared": 0.0}
 
 
 @pytest.hookimpl(wrapper=True)
@@ -388,10 +397,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if call.when == "setup":  # carried to pytest-xdist's main process with the reports, and to JUnit's
         shared = (_SHARED, round(_shared_fixtures["seconds"], 3))
-        item.user_properties.append(shared)
-        report.user_properties.append(shared)
-        _shared_fixtures["seconds"] = 0.0
+        shared_cpu = (_SHARED_CPU, round(_shared_fixtures["cpu"], 3))
+        item.user_properties += [shared, shared_cpu]
+        report.user_properties += [shared, shared_cpu]
+        _cpu_at_setup["shared"] = _shared_fixtures["cpu"]
+        _shared_fixtures["seconds"] = _shared_fixtures["cpu"] = 0.0
+    elif call.when == "teardown":
+        own = time.process_time() - _cpu_at_setup["seconds"] - _cpu_at_setup["shared"]
+        report.user_properties.append((_CPU, round(own, 3)))
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _cpu_at_setup["seconds"] = time.process_time()
 
 
 def scanned_twice(markers: set[str]) -> bool:

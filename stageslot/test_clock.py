@@ -9,7 +9,8 @@ calendar turns:
 
 - `berlin-midnight`: 23:59 in Berlin (the demo's and most venues' zone) – the local day ends a minute in, and
   the UTC date is still the day before;
-- `utc-midnight`: 00:01 UTC – a new UTC date, while Berlin is an hour or two into it;
+- `utc-midnight`: 00:01 UTC on the first of a month – a new UTC date and a new month, while Berlin is an hour or
+  two into it (last month's calendar ends with today: a test of "past days" failed on the 1st to the 6th);
 - `dst`: 01:30 UTC on the day Europe changes its clocks next (a day of 23 or 25 hours in Berlin);
 - `month-end`: 21:30 UTC on the last day of the month (23:30 or 22:30 in Berlin) – "in three days" is next
   month, and the year's end when it is December.
@@ -57,7 +58,8 @@ def moment_of(name: str, now: dt.datetime) -> dt.datetime:
         local = dt.datetime.combine(tomorrow, dt.time(23, 59), tzinfo=BERLIN)
         return local.astimezone(dt.UTC)
     if name == "utc-midnight":
-        return dt.datetime.combine(tomorrow, dt.time(0, 1), tzinfo=dt.UTC)
+        first = tomorrow if tomorrow.day == 1 else (tomorrow.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return dt.datetime.combine(first, dt.time(0, 1), tzinfo=dt.UTC)
     if name == "dst":
         return dt.datetime.combine(next_dst_change(now), dt.time(1, 30), tzinfo=dt.UTC)
     if name == "month-end":

@@ -27,7 +27,7 @@ def test_each_moment_is_the_next_of_its_kind(now):
     berlin = moment_of("berlin-midnight", now).astimezone(BERLIN)
     assert (berlin.hour, berlin.minute) == (23, 59) and berlin > now
     utc = moment_of("utc-midnight", now)
-    assert (utc.hour, utc.minute) == (0, 1) and utc > now
+    assert (utc.day, utc.hour, utc.minute) == (1, 0, 1) and now < utc <= now + dt.timedelta(days=32)
     change = moment_of("dst", now)
     assert (
         change > now

@@ -140,8 +140,10 @@ def our_routes() -> list[tuple[str, URLPattern]]:
     return found
 
 
+@cache
 def link_routes() -> dict[str, URLPattern]:
-    """The routes behind a secret or signed link: a `token` in the address, or a view that reads a signature."""
+    """The routes behind a secret or signed link: a `token` in the address, or a view that reads a signature. Walked
+    once per test process (every parametrized test below reads it; the routes are fixed at import)."""
     readers = signed_link_readers()
     found = {}
     for name, pattern in our_routes():
