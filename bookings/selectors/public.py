@@ -128,17 +128,27 @@ def band_bookings_between(*, band: Band, start: dt.datetime, end: dt.datetime) -
 
 
 class _GigWords:
-    """What every gig of one month shares: the clock's format in the active language, read once, and each
-    venue's address, reversed once per venue (a busy month has dozens of gigs at a handful of venues)."""
+    """What every gig of one month shares: the clock's format in the active language, read once, each start
+    time worded once (a month's gigs start at a few times of day: 20:00, 21:30) and each venue's address,
+    reversed once per venue (a busy month has dozens of gigs at a handful of venues)."""
 
     def __init__(self) -> None:
         self.clock = get_format("CLOCK_FORMAT")
         self.urls: dict[str, str] = {}
+        self.starts: dict[tuple, str] = {}
 
     def venue_url(self, slug: str) -> str:
         if slug not in self.urls:
             self.urls[slug] = reverse("venues:detail", args=[slug])
         return self.urls[slug]
+
+    def start_label(self, local: dt.datetime) -> str:
+        """The clock time of `local` (an aware time in the band's zone). Kept by time of day and offset from UTC: a
+        clock format words nothing else (the zone's name goes with its offset)."""
+        key = (local.time(), local.utcoffset())
+        if key not in self.starts:
+            self.starts[key] = dateformat.time_format(local, self.clock)
+        return self.starts[key]
 
 
 def _public_gig(row: dict, tz: dt.tzinfo, words: _GigWords | None = None) -> PublicGig:
@@ -153,7 +163,7 @@ def _public_gig(row: dict, tz: dt.tzinfo, words: _GigWords | None = None) -> Pub
     return PublicGig(
         venue_name=row["venue__name"],
         venue_slug=row["venue__slug"],
-        start_label=dateformat.time_format(row["starts_at"].astimezone(tz), words.clock),
+        start_label=words.start_label(row["starts_at"].astimezone(tz)),
         venue_url=words.venue_url(row["venue__slug"]),
     )
 
