@@ -22,7 +22,7 @@ from bands.models import Band, Membership, Package
 from bookings.models import Booking, Quote
 from bookings.selectors.bookings import PAGE_RELATED, booking_for_viewer, is_venue_staff, side_of
 from bookings.selectors.quotes import money_text
-from core.db.prepared import CompiledSQL
+from core.db.prepared import CompiledSQL, column_names
 from teams.selectors import viewing_band_ids
 from venues.models import VenueStaff
 
@@ -902,7 +902,7 @@ def _ledger_rows(sql: str, params: list) -> list[dict]:
     """The rows of _dashboard_sums' SQL as the ORM's values() gives them (sums as whole minor units)."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
+        names = column_names(cursor)
         return [
             {
                 name: (value if name == "currency" or value is None else int(value))

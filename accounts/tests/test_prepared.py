@@ -259,6 +259,7 @@ def test_a_named_text_value_is_bound_not_kept_in_the_shape():
     assert len(kept) == 2 and all(kept)  # one shape per flag, whatever the address
 
 
+@pytest.mark.db_specific  # one round trip and the names from the result on PostgreSQL
 def test_statements_read_together_give_each_its_rows_in_one_round_trip_on_postgresql():
     from core.db.prepared import fetch_rows_together
 
@@ -273,6 +274,21 @@ def test_statements_read_together_give_each_its_rows_in_one_round_trip_on_postgr
     assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
     assert one.columns == ("id", "email") and one.rows == [(users[0].pk, users[0].email)]
     assert two.rows == [(users[1].pk,), (users[2].pk,)] and none.rows == []
+
+
+@pytest.mark.db_specific  # one round trip and the names from the result on PostgreSQL
+def test_column_names_are_the_drivers_names_on_either_database():
+    """Read from the result itself on PostgreSQL (no description object per column), the same names as the
+    driver's description: quoted, upper case, non-ASCII and repeated names too, and for each result of several."""
+    from core.db.prepared import column_names, fetch_rows_together
+
+    sql = 'SELECT 1 AS "Größe", 2 AS plain, 3 AS "Two Words", 4 AS plain, NULL AS "ä"'
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        assert column_names(cursor) == tuple(column[0] for column in cursor.description)
+        assert column_names(cursor) == ("Größe", "plain", "Two Words", "plain", "ä")
+    first, second = fetch_rows_together([(sql, []), ("SELECT 5 AS five", [])], model=User)
+    assert first.columns == ("Größe", "plain", "Two Words", "plain", "ä") and second.columns == ("five",)
 
 
 def _busy_of(*, user_ids, exclude_source_id):

@@ -197,9 +197,19 @@ def fetch_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, _adapted(connection, params))
         if columns is None:
-            columns = tuple([column[0] for column in cursor.description])  # a list: no call per column
+            columns = column_names(cursor)
         rows = cursor.fetchall()
     return Rows(columns, [tuple(row) for row in rows], alias)
+
+
+def column_names(cursor) -> tuple[str, ...]:
+    """The names of the columns of the cursor's current result. From psycopg's result itself where there is one:
+    its `description` makes an object per column, with the column's type looked up (about 1.6 µs a column, a
+    tenth of a small read's CPU; the names alone, a twentieth of that)."""
+    result = getattr(getattr(cursor, "cursor", cursor), "pgresult", None)
+    if result is None:
+        return tuple([column[0] for column in cursor.description])  # a list: no call per column
+    return tuple([result.fname(n).decode() for n in range(result.nfields)])
 
 
 def fetch_rows_together(queries: Sequence[tuple[str, Sequence[Any]]], *, model: type[Model]) -> "list[Rows]":
@@ -217,7 +227,7 @@ def fetch_rows_together(queries: Sequence[tuple[str, Sequence[Any]]], *, model: 
             _adapted(connection, [p for _sql, params in queries for p in params]),
         )
         while True:
-            columns = tuple([column[0] for column in cursor.description])
+            columns = column_names(cursor)
             found.append(Rows(columns, [tuple(row) for row in cursor.fetchall()], alias))
             if not cursor.cursor.nextset():
                 break
