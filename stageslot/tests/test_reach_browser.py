@@ -80,6 +80,9 @@ def test_code_passkey_two_factor_radicale_and_a_booking_in_german(live_server, b
 
     page = browser.new_context(locale="en-GB").new_page()
     page.set_default_timeout(15_000)
+    # A page loads when the machine gets to it: beside the other CI stage a load took longer than 15 s once (the
+    # booking's page, right after the venue's accept). A person waits for the page; the test does too.
+    page.set_default_navigation_timeout(60_000)
     virtual_authenticator(page)
 
     # 1. A code by email instead of the password.
@@ -188,6 +191,7 @@ def test_code_passkey_two_factor_radicale_and_a_booking_in_german(live_server, b
     # The venue reads German too: its browser asks for it.
     venue_page = browser.new_context(locale="de-DE").new_page()
     venue_page.set_default_timeout(15_000)
+    venue_page.set_default_navigation_timeout(60_000)
     venue_page.goto(f"{base}/accounts/login/")
     venue_page.get_by_label(t.label("Email")).fill(owner.email)
     venue_page.get_by_label(t.label("Password")).fill(PASSWORD)
