@@ -91,3 +91,43 @@ def test_a_visitor_follows_signs_up_asks_and_hears_of_a_new_show(live_server, br
     expect(leader.get_by_role("cell", name="Berlin")).to_be_visible()
     expect(leader.get_by_role("cell", name="fewer than 5")).to_be_visible()
     assert FAN not in leader.content() and berlin.name in leader.content()
+
+
+def test_a_part_of_the_page_that_loads_late_never_takes_the_focus_from_a_field_being_typed_in(live_server, browser):
+    """A visitor types their city into a band page's ask box while the band's free dates are still on their way.
+    When the dates arrive (a part of the page that loads itself after the page), the typing goes on in the field:
+    what nobody asked for just now takes no focus. A day the visitor then picks in the dates does take the focus
+    to its start times, as the answer to what they did."""
+    city("Berlin")
+    band_with_leader(name="The Asked", slug="the-asked")
+    page = browser.new_context(locale="en-GB", viewport=PHONE).new_page()
+    page.set_default_timeout(15_000)
+    held = []
+    page.route(re.compile(r"/bands/the-asked/book/availability/$"), lambda route: held.append(route))
+    page.goto(f"{live_server.url}/bands/the-asked/")
+    field = page.get_by_label("Your city", exact=True)
+    field.click()
+    field.press_sequentially("Berl")
+    for _ in range(150):  # the route's handler runs while the page is waited on
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert len(held) == 1, "the free dates were asked for once, after the page"
+    page.evaluate(
+        "() => { window.datesSettled = false; document.addEventListener('htmx:afterSettle', (event) => {"
+        " if (event.detail.requestConfig && /book\\/availability\\/$/.test(event.detail.requestConfig.path))"
+        " window.datesSettled = true; }); }"
+    )
+    held[0].continue_()
+    page.wait_for_function("() => window.datesSettled === true")
+    starts = page.locator("#book-section h3[data-focus]")
+    expect(starts).to_be_attached()
+    expect(field).to_be_focused()
+    page.keyboard.type("in")
+    expect(field).to_have_value("Berlin")
+    field.press("Escape")
+
+    page.unroute(re.compile(r"/bands/the-asked/book/availability/$"))
+    page.locator("#book-section").get_by_role("link", name=re.compile(r"Free$")).nth(1).click()
+    expect(page.locator("#book-section h3[data-focus]")).to_be_focused()
+    expect(field).to_have_value("Berlin")

@@ -34,3 +34,5 @@ def type_city(field: Locator, text: str) -> None:
     _type(field, text)
     field.press("Escape")
     expect(field).to_have_attribute("aria-expanded", "false")
+    # Every key reached the field: nothing took the focus away while they were typed.
+    expect(field).to_have_value(text)

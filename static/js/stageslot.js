@@ -63,8 +63,17 @@
   function markSeenResults() {
     document.querySelectorAll("[data-focus]").forEach(function (el) { el.dataset.focusSeen = "1"; });
   }
-  document.addEventListener("htmx:afterSettle", function () {
-    var result = document.querySelector("[data-focus]:not([data-focus-seen])");
+  // Not the answer of a part of the page that asks by itself: one that loads after the page (hx-trigger "load",
+  // "revealed", "intersect") or again and again ("every …"). Nobody asked for it just now, and it would take the focus
+  // from wherever the reader is, a field they are typing in included, and scroll the page to itself. htmx hands such
+  // a request no event (a click, a key, a submit has one).
+  function askedByItself(config) {
+    if (!config || config.triggeringEvent || !config.elt || !config.elt.getAttribute) return false;
+    return /(^|,)\s*(load|revealed|intersect|every\s)/.test(config.elt.getAttribute("hx-trigger") || "");
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var ownAccord = askedByItself(event.detail && event.detail.requestConfig);
+    var result = !ownAccord && document.querySelector("[data-focus]:not([data-focus-seen])");
     markSeenResults();
     if (result) result.focus();
   });
