@@ -78,6 +78,7 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--top", type=int, default=14)
     parser.add_argument("--out", type=Path, help="write the figures here instead of standard output")
+    parser.add_argument("--ready", type=Path, help="touch this file once the first reading is taken")
     args = parser.parse_args()
     if not Path("/proc/self/stat").exists():
         return 0
@@ -86,6 +87,8 @@ def main() -> int:
     names: dict = {}
     read_all(ticks, names)
     before = dict(ticks)  # what the processes running at the start had spent already is not the run's
+    if args.ready:
+        args.ready.touch()
     while not args.until.exists():
         time.sleep(args.interval)
         read_all(ticks, names)

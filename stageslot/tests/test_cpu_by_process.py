@@ -3,6 +3,7 @@ busy process started while it reads is counted under its kind."""
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,7 @@ def test_an_unknown_program_is_named_by_its_process_name():
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads Linux's /proc")
 def test_a_busy_process_started_while_it_reads_is_counted_under_its_kind(tmp_path):
-    stop, out = tmp_path / "stop", tmp_path / "cpu.txt"
+    stop, out, ready = tmp_path / "stop", tmp_path / "cpu.txt", tmp_path / "ready"
     reader = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -52,14 +53,22 @@ def test_a_busy_process_started_while_it_reads_is_counted_under_its_kind(tmp_pat
             "0.1",
             "--out",
             str(out),
+            "--ready",
+            str(ready),
         ]
     )
+    # Its first reading taken before the busy process starts: none of that process's CPU is taken as spent before.
+    for _ in range(600):
+        if ready.exists():
+            break
+        time.sleep(0.05)
+    assert ready.exists(), "the reader took no first reading"
     # About half a second of CPU in a Python process that names no kind of its own.
     subprocess.run(
         [
             sys.executable,
             "-c",
-            "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\ntime.sleep(1.0)",
+            "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\ntime.sleep(2.0)",
         ],
         check=True,
     )
