@@ -6,6 +6,9 @@ the other CI stage. Here the first process to get to it builds its database that
 template; every other process copies the template (PostgreSQL: `CREATE DATABASE … TEMPLATE`; SQLite: the backup
 API), and Django's own set-up then finds it migrated. A lock file makes the others wait for the template.
 
+Where CI has migrated one database for the run already (STAGESLOT_TEST_TEMPLATE_DB, .ci/run), that is the template,
+and no test process migrates.
+
 Loaded by the root conftest.py as a plugin; it replaces pytest-django's `django_db_setup`. Without pytest-xdist,
 with `--reuse-db` or `--no-migrations`, pytest-django's own way runs.
 
@@ -30,6 +33,10 @@ from pathlib import Path
 
 import pytest
 from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
+
+# A PostgreSQL database already migrated, to copy instead of migrating (CI migrates one for its PostgreSQL stage and
+# the run through the pooler, .ci/run). Where it is unset or missing, the first test process migrates as above.
+TEMPLATE_ENV = "STAGESLOT_TEST_TEMPLATE_DB"
 
 # Written by migrations alone and read again by post_migrate: kept through the emptying (see the docstring).
 KEPT_TABLES = frozenset({"django_content_type", "auth_permission"})
@@ -273,6 +280,9 @@ def django_db_setup(
         else:
             connection = connections["default"]
             template = _template(connection, run)
+            given = os.environ.get(TEMPLATE_ENV, "")
+            if connection.vendor == "postgresql" and given and _exists(connection, given):
+                template = given  # migrated once for the whole CI run (.ci/run)
             test_name = connection.creation._get_test_db_name()
             with _locked(run):
                 if _exists(connection, template):
@@ -286,7 +296,29 @@ def django_db_setup(
     if not django_db_keepdb:
         with django_db_blocker.unblock():
             # Both ways the test database is this process's own: dropped at the end.
+            _end_other_sessions(connections["default"])
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+def _end_other_sessions(connection) -> None:
+    """On PostgreSQL, end every other session still connected to this process's test database before it is
+    dropped, and say whose they were: a connection a thread of the run left open (a server thread, a racer)
+    made the DROP fail with "is being accessed by other users" after every test had passed. Nothing of the run
+    needs that database any more."""
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT application_name, state, left(query, 120), pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        for application, state, query, _ in cursor.fetchall():
+            print(
+                f"\nA session was still connected to {name} at the end ({application or 'no name'}, {state}): {query}"
+            )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

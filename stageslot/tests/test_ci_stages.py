@@ -9,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -305,3 +306,52 @@ def test_a_turn_keeps_one_locale_of_each_journey_and_without_one_every_locale_ru
     assert [line for line in every if line.split("[")[0] not in journeys] == [
         line for line in turned if line.split("[")[0] not in journeys
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_test_database_is_dropped_whatever_session_a_thread_left_connected_to_it(capsys):
+    """stageslot/test_databases.py: at the end of a run a test process ends every other session still connected to
+    its test database (a server thread's, a racer's) and names it, so that dropping the database cannot fail a run
+    whose tests all passed. Shown on a scratch database of this test's own, a session left open on it."""
+    from types import SimpleNamespace
+
+    import psycopg
+    from django.db import connection
+
+    from stageslot import test_databases
+
+    scratch = f"stageslot_left_open_{uuid.uuid4().hex[:8]}"
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{scratch}"')
+    settings = {**connection.settings_dict, "NAME": scratch}
+    left_open = psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        dbname=scratch,
+        application_name="a racer left open",
+        autocommit=True,
+    )
+    try:
+        left_open.execute("SELECT 1")
+        closed = []
+        test_databases._end_other_sessions(
+            SimpleNamespace(
+                vendor="postgresql",
+                settings_dict=settings,
+                close=lambda: closed.append(True),
+                creation=connection.creation,
+            )
+        )
+        assert closed == [True]
+        with pytest.raises(psycopg.OperationalError):
+            left_open.execute("SELECT 1")
+        assert "a racer left open" in capsys.readouterr().out
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE "{scratch}"')  # no other session: the drop goes through
+    finally:
+        left_open.close()
+        with connection.creation._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
