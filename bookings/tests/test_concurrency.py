@@ -464,6 +464,7 @@ def race(*, pool: int = RACERS) -> tuple[Band, list[Outcome]]:
     return band, post_all(accept_urls(bookings, seed=0), session=session_of(leader), pool=pool)
 
 
+@pytest.mark.guard_removed
 @pytest.mark.postgres
 @pytest.mark.usefixtures("without_exclusion_constraint", "unlocked")
 def test_without_the_lock_and_the_constraint_the_band_is_double_booked():
@@ -473,6 +474,7 @@ def test_without_the_lock_and_the_constraint_the_band_is_double_booked():
     assert len(booked_overlaps(band)) == RACERS * (RACERS - 1) // 2
 
 
+@pytest.mark.guard_removed
 @pytest.mark.postgres
 @pytest.mark.usefixtures("unlocked")
 def test_without_the_lock_the_constraint_still_books_the_band_once():
@@ -482,6 +484,7 @@ def test_without_the_lock_the_constraint_still_books_the_band_once():
     assert booked_overlaps(band) == []
 
 
+@pytest.mark.guard_removed
 @pytest.mark.usefixtures("unlocked")
 def test_sqlite_without_immediate_transactions_fails_the_racers(monkeypatch):
     """SQLite has no row locks; IMMEDIATE transactions are what make its writers queue. Without them a

@@ -83,6 +83,7 @@ def test_concurrent_instant_bookings_book_the_band_once():
     assert p.member.busy_intervals.filter(source="gig").count() == 1
 
 
+@pytest.mark.guard_removed
 @pytest.mark.postgres
 def test_without_the_lock_the_race_is_real_and_the_constraint_holds(monkeypatch):
     """Take away the band lock, the members' locks and the checks under them: the racers all pass their

@@ -287,6 +287,7 @@ def _two_shared_round(n: int) -> None:
     assert gig_overlaps(w.player) == [] and gig_overlaps(second) == []
 
 
+@pytest.mark.guard_removed
 def test_without_the_member_lock_the_race_books_the_member_twice(slow_check, monkeypatch):
     """The race is real: take gig_people_lock away and both bands book the shared member at once, so the
     tests above can fail."""
@@ -375,6 +376,7 @@ def one_of_the_race_wins(bill: Bill) -> None:
     assert gig_overlaps(bill.w.player) == []
 
 
+@pytest.mark.guard_removed
 def test_without_the_people_locks_the_running_order_race_books_the_member_twice(slow_check, monkeypatch):
     """The race is real: without the people locks both the move and the accept pass the members' check."""
     monkeypatch.setattr(locks, "people_lock", lambda user_ids: sorted(set(user_ids)))

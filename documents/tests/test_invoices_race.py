@@ -64,6 +64,7 @@ def test_documents_issued_at_once_are_numbered_one_to_n():
     assert len(set(Invoice.objects.values_list("number", flat=True))) == THREADS
 
 
+@pytest.mark.guard_removed
 def test_without_the_lock_the_race_is_real(monkeypatch):
     booking = money_world().request
     # The series exists, read without FOR UPDATE: every racer reads the same last number.
