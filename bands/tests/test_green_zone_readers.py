@@ -7,6 +7,8 @@ import functools
 import os
 from pathlib import Path
 
+from stageslot.tests import source
+
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", "node_modules", "migrations", "tests", "benchmarks", "staticfiles", ".git", "static", "locale"}
 # The engine and the one reading of the green zone (bands.calendar, with its line-up, bands.lineup).
@@ -34,7 +36,7 @@ def _modules():
         for name in files:
             if name.endswith(".py"):
                 path = Path(folder) / name
-                yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
+                yield path.relative_to(ROOT).as_posix(), source.parse(path.read_text(encoding="utf-8"), str(path))
 
 
 def called(node: ast.Call) -> str | None:

@@ -23,6 +23,7 @@ from fans import services
 from fans.models import FanProfile
 from fans.tests.standing import settle_now
 from fans.tests.world import city
+from stageslot.tests import source
 
 ROOT = Path(settings.BASE_DIR)
 # The one function a count of people passes on its way out to a page, a file or the API.
@@ -161,8 +162,11 @@ def test_every_read_that_counts_the_audience_goes_through_the_one_function():
     assert len(modules) > 40
     bypass, checked = [], 0
     for path in modules:
-        tree = ast.parse(path.read_text(), filename=str(path))
-        functions = [node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+        functions = [
+            node
+            for node in source.walk(path.read_text(), str(path))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
         # A function of the module that calls the guard passes the count on through it.
         guards = GUARDS | {node.name for node in functions if _names(node) & GUARDS}
         for node in functions:
@@ -204,7 +208,7 @@ def test_the_audience_is_counted_in_one_place():
             relative = path.relative_to(ROOT).as_posix()
             if path == counting or "/tests/" in relative or "/migrations/" in relative:
                 continue
-            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            for node in source.walk(path.read_text(), str(path)):
                 if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                     continue
                 names = _names(node)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from stageslot.tests import source
+
 ROOT = Path(settings.BASE_DIR)
 # What a person is called in the services: the name of a variable, or the last attribute before `.name`.
 PEOPLE = {
@@ -92,7 +94,7 @@ def _bad(node: ast.expr, assigned: dict[str, list[ast.expr]], *, param: bool) ->
 
 
 def _findings(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
+    tree = source.parse(path.read_text(), str(path))
     found = []
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
         assigned: dict[str, list[ast.expr]] = {}
